@@ -1,0 +1,80 @@
+/**
+ * Capture layer contract: bytes of a capture file in, one CaptureRecord per packet out.
+ * Readers never throw for damage after the file header: they report a CaptureWarning and stop
+ * (or resynchronise where the format allows). Only "this is not a capture at all" is fatal.
+ */
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** One packet record, numbered exactly as Wireshark numbers frames (1-based, every packet record). */
+export interface CaptureRecord {
+  frame: number;
+  /** Byte offset of the record's header in the (decompressed) capture stream. */
+  offset: number;
+  /** Timestamp as integer seconds + integer nanoseconds (exact), and as float seconds (for display). */
+  tsSec: number;
+  tsNsec: number;
+  time: number;
+  /** LINKTYPE_* value (pcap header, or the pcapng interface's IDB). */
+  linkType: number;
+  /** pcapng interface index (global across sections: section-relative ids are offset); 0 for pcap. */
+  interfaceId: number;
+  capturedLength: number;
+  originalLength: number;
+  /** The captured bytes. A view: valid only during the callback unless copied. */
+  data: Uint8Array;
+}
+
+export interface CaptureInterface {
+  id: number;
+  linkType: number;
+  snapLength: number;
+  name?: string;
+  /** Timestamp resolution in units per second (pcap: 1e6 or 1e9; pcapng: from if_tsresol). */
+  tsUnitsPerSecond: number;
+}
+
+export interface CaptureHeaderInfo {
+  format: CaptureFormat;
+  /** 'little' | 'big': the byte order of the file (of the first section for pcapng). */
+  byteOrder: 'little' | 'big';
+  /** pcap: 'microsecond' | 'nanosecond'. pcapng: resolution of the first interface. */
+  versionMajor: number;
+  versionMinor: number;
+  compressed: boolean;
+}
+
+export interface CaptureWarning {
+  /** Stable code, e.g. 'truncated-record', 'bad-block-length', 'caplen-too-large'. */
+  code: string;
+  message: string;
+  frame?: number;
+  offset?: number;
+}
+
+export interface CaptureSink {
+  onHeader?(info: CaptureHeaderInfo): void;
+  onInterface?(iface: CaptureInterface): void;
+  onRecord(record: CaptureRecord): void;
+  onWarning(warning: CaptureWarning): void;
+}
+
+export interface CaptureReadResult {
+  header: CaptureHeaderInfo;
+  interfaces: CaptureInterface[];
+  packets: number;
+  /** Bytes of (decompressed) capture consumed. */
+  bytes: number;
+}
+
+/** Thrown (rejected) only when nothing could be analysed: unreadable, empty, or not a capture. */
+export class CaptureError extends Error {
+  constructor(
+    message: string,
+    readonly offset?: number,
+    readonly frame?: number,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}

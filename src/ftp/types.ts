@@ -1,0 +1,67 @@
+/**
+ * FTP layer contract: the control connection's two byte streams in, protocol facts out.
+ * Parsers report facts; the analysis layer decides what they mean.
+ */
+
+export interface FtpRequest {
+  type: 'request';
+  frame: number; // frame carrying the line's final byte (its CRLF)
+  time: number;
+  /** Upper-cased verb as sent (e.g. 'RETR'); the raw verb text is in `raw`. */
+  command: string;
+  /** Everything after the first space, verbatim (may be ''). */
+  arg: string;
+  /** The line without its line terminator, as latin1 (byte-for-byte). */
+  raw: string;
+  /** Line ended without CRLF (bare LF) or was cut at the length bound. */
+  malformed?: string;
+}
+
+export interface FtpReply {
+  type: 'reply';
+  /** Frame of the last line of the reply (where it completes), and of its first line. */
+  frame: number;
+  firstFrame: number;
+  time: number;
+  code: number; // 100..599, or 0 when the line has no valid code
+  /** Lines' text joined with '\n'; for a one-line reply, the text after "NNN ". For multi-line,
+   *  the first line's text after "NNN-", the middle lines verbatim, the last line's after "NNN ". */
+  text: string;
+  lines: string[];
+  multiline: boolean;
+  malformed?: string;
+}
+
+/** The control channel switched to TLS (234 answered AUTH TLS/SSL, or implicit FTPS). */
+export interface FtpTlsStart {
+  type: 'tls-start';
+  frame: number;
+  time: number;
+  implicit: boolean;
+}
+
+/** Bytes that could not be read as FTP (after TLS, a gap, binary junk): counted, not parsed. */
+export interface FtpOpaque {
+  type: 'opaque';
+  dir: 'client' | 'server';
+  frame: number;
+  time: number;
+  bytes: number;
+  reason: 'tls' | 'gap' | 'not-text';
+}
+
+export interface FtpLimitExceeded {
+  type: 'limit';
+  dir: 'client' | 'server';
+  frame: number;
+  time: number;
+  limit: 'line-length' | 'reply-lines';
+  message: string;
+}
+
+export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpOpaque | FtpLimitExceeded;
+
+/** Result of a tuple parser: never throws. */
+export type TupleResult =
+  | { ok: true; ip: string | null; port: number; family: 4 | 6 | null; arithmetic: string }
+  | { ok: false; reason: string };

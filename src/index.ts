@@ -1,0 +1,1 @@
+export * from './capture/types.js';

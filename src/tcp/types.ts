@@ -1,0 +1,94 @@
+/**
+ * Reassembly contract: decoded TCP segments in (capture order), per-connection lifecycle events
+ * and ordered per-direction byte chunks out. Gaps are explicit, never silently joined.
+ */
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** 'c2s' = from the connection's initiator (sender of the first SYN) to the responder. */
+export type Direction = 'c2s' | 's2c';
+
+export interface StreamChunk {
+  dir: Direction;
+  /** Bytes in stream order. A view: valid only during the callback. */
+  bytes: Uint8Array;
+  /** Bytes missing from the capture immediately before this chunk (0 = contiguous). */
+  gapBefore: number;
+  /** Stream offset (bytes since the ISN+1, 64-bit safe as a JS number) of bytes[0]. */
+  streamOffset: number;
+  /** Frame that carried (the start of) these bytes, and its time. */
+  frame: number;
+  time: number;
+}
+
+export type ConnectionEventType =
+  | 'syn' // initiator's SYN (retransmission: repeat=true)
+  | 'syn-ack'
+  | 'established' // third packet of the handshake (ACK of the SYN-ACK)
+  | 'fin'
+  | 'rst'
+  | 'icmp-error' // an ICMP/ICMPv6 error quoting this connection's segment
+  | 'zero-window'
+  | 'retransmission'
+  | 'gap'; // bytes lost from the capture in `dir` (size in `bytes`)
+
+export interface ConnectionEvent {
+  type: ConnectionEventType;
+  dir: Direction;
+  frame: number;
+  time: number;
+  /** syn / syn-ack / data retransmission: true when this repeats an earlier one. */
+  repeat?: boolean;
+  /** gap: missing bytes. */
+  bytes?: number;
+  /** icmp-error: type/code and who reported it. */
+  icmp?: { type: number; code: number; reporter: string };
+}
+
+export interface TcpConnection {
+  /** 0-based index in order of first packet, like tshark's tcp.stream. */
+  id: number;
+  /** Initiator (SYN sender), or for mid-stream connections the best guess (see `midstream`). */
+  client: Endpoint;
+  server: Endpoint;
+  /** First seen without a SYN: client/server are a guess (lower port is the server). */
+  midstream: boolean;
+  firstFrame: number;
+  start: number;
+  end: number;
+  lastFrame: number;
+  synFrames: number[];
+  synAckFrames: number[];
+  established: boolean;
+  establishedFrame?: number;
+  /** Payload bytes delivered in order (unique, after dedup of retransmissions). */
+  bytes: { c2s: number; s2c: number };
+  /** Bytes missing from the capture (gaps), per direction. */
+  gapBytes: { c2s: number; s2c: number };
+  packets: { c2s: number; s2c: number };
+  finFrames: { c2s?: number; s2c?: number };
+  rst?: { frame: number; dir: Direction; time: number };
+  icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
+  retransmissions: number;
+  zeroWindowFrames: number[];
+  closed: 'fin' | 'rst' | null;
+}
+
+export interface ReassemblyListener {
+  /** A new connection was seen (SYN, or a mid-stream segment of an unknown connection). */
+  onOpen(conn: TcpConnection, frame: number): void;
+  /** In-order bytes (or bytes after a gap) of one direction. */
+  onData(conn: TcpConnection, chunk: StreamChunk): void;
+  onEvent(conn: TcpConnection, event: ConnectionEvent): void;
+  /** Connection finished (both FINs acknowledged, RST, evicted, or end of capture). */
+  onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'evicted' | 'end' | 'reused'): void;
+}
+
+export interface ReassemblyWarning {
+  code: string;
+  message: string;
+  frame?: number;
+}
