@@ -1,1 +1,7 @@
-export * from './capture/types.js';
+/** Library API: analyse a capture stream and render the result. Never imports the CLI. */
+export { analyzeStream, DEFAULT_LIMITS, type AnalyzeOptions } from './analysis/pipeline.js';
+export type * from './analysis/model.js';
+export { CaptureError } from './capture/types.js';
+export { renderJson, toJson, type JsonPart } from './render/json.js';
+export { renderSummary, renderSessions, renderCommands, renderTransfers } from './render/tables.js';
+export { escapeText } from './render/escape.js';

@@ -42,6 +42,8 @@ export interface CaptureHeaderInfo {
   versionMajor: number;
   versionMinor: number;
   compressed: boolean;
+  /** pcap only: 1e6 (microsecond magic) or 1e9 (nanosecond magic). pcapng: see each interface. */
+  tsUnitsPerSecond?: number;
 }
 
 export interface CaptureWarning {

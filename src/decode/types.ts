@@ -26,6 +26,8 @@ export interface LinkHeader {
   arphrdType?: number;
   addrLength?: number;
   interfaceIndex?: number;
+  /** BSD null/loopback: the address family (2 AF_INET; 24, 28, 30 AF_INET6), byte order resolved. */
+  family?: number;
   /** Bytes of FCS at the end of the frame, when known to be present. */
   fcsLength?: number;
   headerLength: number;
@@ -137,6 +139,18 @@ export interface DecodedFrame {
   payload: Uint8Array;
   /** True when the frame was cut by the snapshot length before the end of what it carried. */
   truncated: boolean;
-  /** Decoding problems (malformed headers), as short phrases. Empty when clean. */
+  /**
+   * Decoding problems, as short phrases that start with a stable word: 'malformed: …' (a header
+   * that breaks its own length rules; nothing above it is decoded), 'truncated: …' (cut by the
+   * snapshot length), 'fragment: …' (reassembly trouble: overlap, dropped, timed out). Empty when clean.
+   */
   problems: string[];
+  /**
+   * IP fragmentation on this frame; absent for an unfragmented packet.
+   * 'held': stored for reassembly, nothing above IP is decoded on this frame.
+   * 'reassembled': this frame completed a datagram; tcp/icmp/payload come from the reassembled bytes.
+   * 'unreassembled': not reassembled (no defragmenter, or the datagram was dropped): a first
+   * fragment still yields its TCP header (checksum unverifiable), later fragments yield nothing.
+   */
+  fragment?: 'held' | 'reassembled' | 'unreassembled';
 }

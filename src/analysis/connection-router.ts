@@ -1,0 +1,180 @@
+/**
+ * Decides what each TCP connection is — an FTP control channel, the data connection of an announced
+ * transfer, or something else — and routes its bytes accordingly. Control channels are found on
+ * port 21 (990 for implicit FTPS) or by content: a 220 greeting from the responder or a
+ * USER/AUTH line from the initiator, so FTP on other ports is found too.
+ */
+import { FtpControlParser } from '../ftp/control-parser.js';
+import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
+import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { DataLinker, DataLink } from './data-linker.js';
+import type { AnalysisWarning, Session } from './model.js';
+import { SessionBuilder } from './session-builder.js';
+import { describeConnection, finishTransfer } from './transfer-outcome.js';
+
+const FTP_PORT = 21;
+const FTPS_IMPLICIT_PORT = 990;
+
+export interface RouterOptions {
+  showPasswords: boolean;
+  maxPendingCommands: number;
+  maxOpenAnnouncements: number;
+  linker: DataLinker;
+  onWarning(w: AnalysisWarning): void;
+}
+
+interface ControlRoute {
+  kind: 'control';
+  builder: SessionBuilder;
+  parser: FtpControlParser;
+  /** True when the TCP initiator is the FTP client (c2s = client → server). */
+  initiatorIsClient: boolean;
+}
+interface DataRoute {
+  kind: 'data';
+  link: DataLink;
+  conn: TcpConnection;
+}
+/** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
+interface ProbeRoute {
+  kind: 'probe';
+}
+type Route = ControlRoute | DataRoute | ProbeRoute;
+
+export class ConnectionRouter implements ReassemblyListener {
+  private readonly routes = new Map<TcpConnection, Route>();
+  private readonly builders: SessionBuilder[] = [];
+  private readonly dataLinks: DataRoute[] = [];
+
+  constructor(private readonly options: RouterOptions) {}
+
+  onOpen(conn: TcpConnection): void {
+    const link = this.options.linker.link({ initiator: conn.client, responder: conn.server, midstream: conn.midstream });
+    if (link) {
+      const route: DataRoute = { kind: 'data', link, conn };
+      this.routes.set(conn, route);
+      this.dataLinks.push(route);
+      return;
+    }
+    const serverSide = this.controlServerSide(conn);
+    if (serverSide !== null) {
+      const implicit = (serverSide === 'responder' ? conn.server.port : conn.client.port) === FTPS_IMPLICIT_PORT;
+      this.routes.set(conn, this.startControl(conn, serverSide === 'responder', implicit));
+      return;
+    }
+    this.routes.set(conn, { kind: 'probe' });
+  }
+
+  /** Which side of a connection is an FTP server by port, or null when neither is. */
+  private controlServerSide(conn: TcpConnection): 'responder' | 'initiator' | null {
+    const isFtpPort = (p: number): boolean => p === FTP_PORT || p === FTPS_IMPLICIT_PORT;
+    if (isFtpPort(conn.server.port)) return 'responder';
+    // Mid-stream guesses can get the orientation wrong; the port tells.
+    if (isFtpPort(conn.client.port) && conn.midstream) return 'initiator';
+    return null;
+  }
+
+  private startControl(conn: TcpConnection, initiatorIsClient: boolean, implicitTls: boolean): ControlRoute {
+    const client = initiatorIsClient ? conn.client : conn.server;
+    const server = initiatorIsClient ? conn.server : conn.client;
+    const session: Session = {
+      id: 0, // numbered by start once the capture is read
+      stream: conn.id,
+      client: { ...client },
+      server: { ...server },
+      start: conn.start,
+      end: conn.end,
+      user: null,
+      loggedIn: false,
+      loginAttempts: 0,
+      tls: false,
+      tlsMode: null,
+      tlsFrame: null,
+      dataProtection: null,
+      greeting: null,
+      midstream: conn.midstream,
+      close: null,
+      cwd: null,
+      renames: [],
+      commands: [],
+      transfers: [],
+      opaqueBytes: { client: 0, server: 0 },
+      controlGapBytes: 0,
+      warnings: [],
+    };
+    const builder = new SessionBuilder(session, {
+      showPasswords: this.options.showPasswords,
+      maxPendingCommands: this.options.maxPendingCommands,
+      maxOpenAnnouncements: this.options.maxOpenAnnouncements,
+      onAnnounce: (t, s) => this.options.linker.expect(t, s),
+      onWarning: this.options.onWarning,
+    });
+    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });
+    this.builders.push(builder);
+    return { kind: 'control', builder, parser, initiatorIsClient };
+  }
+
+  onData(conn: TcpConnection, chunk: StreamChunk): void {
+    let route = this.routes.get(conn);
+    if (!route) return;
+    if (route.kind === 'probe') {
+      const fromInitiator = chunk.dir === 'c2s';
+      if (fromInitiator ? looksLikeFtpClientStart(chunk.bytes) : looksLikeFtpServerGreeting(chunk.bytes)) {
+        route = this.startControl(conn, true, false);
+        this.routes.set(conn, route);
+      } else if (!fromInitiator && looksLikeFtpClientStart(chunk.bytes) && conn.midstream) {
+        route = this.startControl(conn, false, false);
+        this.routes.set(conn, route);
+      } else {
+        // The first bytes are not FTP: stop looking at this connection.
+        this.routes.delete(conn);
+        return;
+      }
+    }
+    if (route.kind !== 'control') return;
+    const fromClient = (chunk.dir === 'c2s') === route.initiatorIsClient;
+    if (fromClient) route.parser.pushClient(chunk);
+    else route.parser.pushServer(chunk);
+  }
+
+  onEvent(conn: TcpConnection, event: ConnectionEvent): void {
+    const route = this.routes.get(conn);
+    if (route?.kind !== 'control') return;
+    if (event.type === 'gap' && event.bytes) route.builder.session.controlGapBytes += event.bytes;
+  }
+
+  onClose(conn: TcpConnection): void {
+    const route = this.routes.get(conn);
+    this.routes.delete(conn);
+    if (route?.kind !== 'control') return;
+    route.parser.finish();
+    route.builder.finish();
+    const s = route.builder.session;
+    s.end = Math.max(s.end, conn.end);
+    s.close = conn.closed;
+    this.options.linker.forgetSession(s);
+  }
+
+  /** End of capture: attach data connections, settle statuses, number sessions by start. */
+  finish(): Session[] {
+    for (const r of this.routes.values()) {
+      if (r.kind === 'control') {
+        r.parser.finish();
+        r.builder.finish();
+      }
+    }
+    for (const d of this.dataLinks) d.link.transfer.connection = describeConnection(d.conn, d.link);
+    const sessions = this.builders
+      .map((b) => b.session)
+      .filter((s) => s.commands.length > 0 || s.midstream === false);
+    sessions.sort((a, b) => a.stream - b.stream);
+    sessions.forEach((s, i) => {
+      s.id = i + 1;
+      for (const t of s.transfers) {
+        t.session = s.id;
+        finishTransfer(t);
+      }
+    });
+    return sessions;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Links TCP connections to the transfers that announced them. A data connection's responder (the
+ * side that received the SYN) is the announced endpoint in both modes: the client's PORT address in
+ * active mode, the server's 227/229 address in passive mode. When a NAT rewrote (or failed to
+ * rewrite) the address, the port still matches and the other end is the session's peer: such links
+ * are made by port and record the address that differed.
+ */
+import type { Endpoint, Session, Transfer } from './model.js';
+
+interface Expectation {
+  transfer: Transfer;
+  session: Session;
+  endpoint: Endpoint;
+}
+
+export interface LinkCandidate {
+  initiator: Endpoint;
+  responder: Endpoint;
+  /** First seen mid-stream: which side initiated is a guess, so both orientations are tried. */
+  midstream: boolean;
+}
+
+export interface DataLink {
+  transfer: Transfer;
+  session: Session;
+  match: 'exact' | 'port';
+  /** True when the connection's initiator/responder had to be swapped (mid-stream guess). */
+  swapped: boolean;
+  addressMismatch?: { announced: string; actual: string };
+}
+
+const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
+
+export class DataLinker {
+  private readonly byEndpoint = new Map<string, Expectation[]>();
+  private readonly byPort = new Map<number, Expectation[]>();
+
+  expect(transfer: Transfer, session: Session): void {
+    const endpoint = transfer.announce?.endpoint;
+    if (!endpoint) return;
+    const x: Expectation = { transfer, session, endpoint };
+    push(this.byEndpoint, key(endpoint), x);
+    push(this.byPort, endpoint.port, x);
+  }
+
+  /** Find (and consume) the transfer this new TCP connection serves, or null. */
+  link(c: LinkCandidate): DataLink | null {
+    return (
+      this.tryLink(c.initiator, c.responder, false) ??
+      (c.midstream ? this.tryLink(c.responder, c.initiator, true) : null)
+    );
+  }
+
+  private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean): DataLink | null {
+    const exact = latest(this.byEndpoint.get(key(responder)), () => true);
+    if (exact) {
+      this.consume(exact);
+      return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped };
+    }
+    const byPort = latest(this.byPort.get(responder.port), (x) => natPlausible(x, initiator, responder));
+    if (byPort) {
+      this.consume(byPort);
+      return {
+        transfer: byPort.transfer,
+        session: byPort.session,
+        match: 'port',
+        swapped,
+        addressMismatch: { announced: byPort.endpoint.ip, actual: responder.ip },
+      };
+    }
+    return null;
+  }
+
+  /** The session ended: its unused announcements can no longer be connected to. */
+  forgetSession(session: Session): void {
+    for (const t of session.transfers) {
+      const endpoint = t.announce?.endpoint;
+      if (!endpoint || t.connection) continue;
+      remove(this.byEndpoint, key(endpoint), t);
+      remove(this.byPort, endpoint.port, t);
+    }
+  }
+
+  get size(): number {
+    return this.byEndpoint.size;
+  }
+
+  private consume(x: Expectation): void {
+    remove(this.byEndpoint, key(x.endpoint), x.transfer);
+    remove(this.byPort, x.endpoint.port, x.transfer);
+  }
+}
+
+/** Same port, different address: accept only when the other end is the session's own peer. */
+function natPlausible(x: Expectation, initiator: Endpoint, responder: Endpoint): boolean {
+  const s = x.session;
+  if (x.transfer.mode === 'active') {
+    // The server connects out to the client's announced port; the client may sit behind NAT.
+    return initiator.ip === s.server.ip || responder.ip === s.client.ip;
+  }
+  // The client connects to the server's announced port; the 227 may name a private address.
+  return responder.ip === s.server.ip || initiator.ip === s.client.ip;
+}
+
+function latest(list: Expectation[] | undefined, accept: (x: Expectation) => boolean): Expectation | null {
+  if (!list) return null;
+  for (let i = list.length - 1; i >= 0; i--) if (accept(list[i])) return list[i];
+  return null;
+}
+
+function push<K>(map: Map<K, Expectation[]>, k: K, x: Expectation): void {
+  const list = map.get(k);
+  if (list) list.push(x);
+  else map.set(k, [x]);
+}
+
+function remove<K>(map: Map<K, Expectation[]>, k: K, t: Transfer): void {
+  const list = map.get(k);
+  if (!list) return;
+  const i = list.findIndex((x) => x.transfer === t);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) map.delete(k);
+}

@@ -1,0 +1,207 @@
+/**
+ * The analysis model: what ftpcap knows about a capture once it has been read. Every renderer
+ * (tables, JSON, later dumps and ladders) reads this and nothing else. Field names are the JSON
+ * field names documented in the README.
+ */
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+export interface Reply {
+  code: number;
+  /** Multi-line replies joined with '\n'. */
+  text: string;
+  /** Frame where the reply completed (its last line), and where it began. */
+  frame: number;
+  firstFrame: number;
+  time: number;
+  malformed?: string;
+}
+
+/** A decoded PORT / EPRT / LPRT argument or 227 / 229 / 228 reply. */
+export interface AddressTuple {
+  ok: boolean;
+  ip: string | null;
+  port: number | null;
+  family: 4 | 6 | null;
+  /** How the port was computed, e.g. "9×256+39". */
+  arithmetic: string;
+  /** Why the tuple could not be decoded (malformed). */
+  reason?: string;
+}
+
+export interface Command {
+  frame: number;
+  time: number;
+  /** Upper-cased verb; null for a reply no command asked for (greeting, 421 on timeout). */
+  command: string | null;
+  arg: string;
+  /** Final reply; null when the capture holds none. */
+  reply: Reply | null;
+  /** 1xx replies that came before the final one. */
+  preliminary: Reply[];
+  /** PORT/EPRT/LPRT (request) or PASV/EPSV/LPSV (reply) address decoded. */
+  tuple?: AddressTuple;
+  malformed?: string;
+}
+
+export type TransferMode = 'active' | 'passive';
+export type TransferStatus = 'complete' | 'failed' | 'aborted' | 'incomplete' | 'unused';
+
+export interface Announcement {
+  frame: number;
+  time: number;
+  /** PORT, EPRT, LPRT (active) or PASV, EPSV, LPSV (passive). */
+  command: string;
+  /** The announced data endpoint (for EPSV: the control connection's server address). Null when malformed. */
+  endpoint: Endpoint | null;
+  tuple: AddressTuple;
+  /** The reply to PORT/EPRT (200 or an error), or the 227/229/228 itself. */
+  reply: Reply | null;
+}
+
+export interface DataConnection {
+  /** TCP stream index (0-based, as Wireshark's tcp.stream). */
+  stream: number;
+  /** Who opened it: 'server' in active mode, 'client' in passive. */
+  initiator: 'client' | 'server';
+  /** The FTP client's end and the FTP server's end of the data connection. */
+  client: Endpoint;
+  server: Endpoint;
+  /** First SYN frame, every SYN frame (retransmissions), and SYN-ACK frames. */
+  synFrame: number | null;
+  synFrames: number[];
+  synAckFrames: number[];
+  established: boolean;
+  establishedFrame: number | null;
+  bytesToServer: number;
+  bytesToClient: number;
+  /** Bytes missing from the capture (lost before the capture point). */
+  gapBytes: number;
+  start: number;
+  end: number;
+  close: 'fin' | 'rst' | null;
+  rst: { frame: number; by: 'client' | 'server' } | null;
+  icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
+  retransmissions: number;
+  zeroWindowFrames: number[];
+  /** First seen without its SYN (the capture started during it). */
+  midstream: boolean;
+  /** How it was linked: exact endpoint match, or by port alone because an address differed (NAT). */
+  match: 'exact' | 'port';
+  /** When matched by port: the address actually used vs the one announced. */
+  addressMismatch?: { announced: string; actual: string };
+}
+
+export interface TransferRequest {
+  frame: number;
+  time: number;
+  command: string;
+  arg: string;
+  /** The path the command names, resolved against the tracked working directory. */
+  path: string | null;
+}
+
+export interface Transfer {
+  id: number;
+  session: number;
+  mode: TransferMode;
+  announce: Announcement | null;
+  request: TransferRequest | null;
+  connection: DataConnection | null;
+  /** The 1xx reply that opened the transfer, and the final reply. */
+  preliminary: Reply | null;
+  reply: Reply | null;
+  status: TransferStatus;
+  /** 'download' (RETR), 'upload' (STOR/STOU/APPE), 'listing' (LIST/NLST/MLSD); null when unused. */
+  direction: 'download' | 'upload' | 'listing' | null;
+  /** Payload bytes carried in the transfer's direction. */
+  bytes: number;
+  /** Seconds from the data connection's SYN (or first packet) to its last packet. */
+  duration: number | null;
+  /** Bytes per second over that duration. */
+  throughput: number | null;
+  type: string | null;
+  restOffset: number | null;
+  /** Size announced by the server: "(N bytes)" in the 150 reply, or a SIZE reply for the same path. */
+  expectedSize: number | null;
+  /** The ABOR command that ended the transfer, if any. */
+  abortFrame: number | null;
+}
+
+export interface Session {
+  id: number;
+  /** TCP stream index of the control connection. */
+  stream: number;
+  client: Endpoint;
+  server: Endpoint;
+  start: number;
+  end: number;
+  /** Last user name sent with USER, and whether a login succeeded. */
+  user: string | null;
+  loggedIn: boolean;
+  loginAttempts: number;
+  tls: boolean;
+  /** 'explicit' after AUTH TLS/SSL + 234, 'implicit' for TLS from the first byte (port 990). */
+  tlsMode: 'explicit' | 'implicit' | null;
+  tlsFrame: number | null;
+  /** PROT P seen (data connections encrypted too). */
+  dataProtection: 'C' | 'P' | null;
+  greeting: string | null;
+  /** Control connection seen without its SYN. */
+  midstream: boolean;
+  /** How the control connection ended. */
+  close: 'fin' | 'rst' | null;
+  /** Current directory at the end of the capture, as tracked. */
+  cwd: string | null;
+  renames: Array<{ from: string; to: string; frame: number; ok: boolean }>;
+  commands: Command[];
+  transfers: Transfer[];
+  /** Bytes of the control channel that could not be read as text (TLS, gaps). */
+  opaqueBytes: { client: number; server: number };
+  /** Capture lost bytes of the control connection itself. */
+  controlGapBytes: number;
+  warnings: AnalysisWarning[];
+}
+
+export interface AnalysisWarning {
+  code: string;
+  message: string;
+  frame?: number;
+  offset?: number;
+}
+
+export interface LinkTypeCount {
+  linkType: number;
+  name: string;
+  frames: number;
+  supported: boolean;
+}
+
+export interface ChecksumSummary {
+  /** Hosts whose every verifiable outgoing packet had a bad checksum (capture on a host that offloads). */
+  offloadLikely: string[];
+  badIpv4: number;
+  badTcp: number;
+}
+
+export interface CaptureSummary {
+  file: string;
+  format: 'pcap' | 'pcapng';
+  compressed: boolean;
+  packets: number;
+  bytes: number;
+  linkTypes: LinkTypeCount[];
+  first: number | null;
+  last: number | null;
+  tcpConnections: number;
+  checksums: ChecksumSummary;
+  warnings: AnalysisWarning[];
+}
+
+export interface Analysis {
+  capture: CaptureSummary;
+  sessions: Session[];
+}

@@ -1,0 +1,35 @@
+import { posix } from 'node:path';
+
+/** Resolve a path named by CWD/RETR/… against the tracked working directory. */
+export function resolveFtpPath(cwd: string | null, arg: string): string | null {
+  if (arg === '') return null;
+  if (arg.startsWith('/')) return posix.normalize(arg);
+  if (cwd === null) return arg;
+  return posix.normalize(posix.join(cwd, arg));
+}
+
+/** The directory named by a 257 reply: the first quoted string, with "" meaning a literal quote (RFC 959). */
+export function pathFrom257(text: string): string | null {
+  const start = text.indexOf('"');
+  if (start < 0) return null;
+  let out = '';
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      if (text[i + 1] === '"') {
+        out += '"';
+        i++;
+        continue;
+      }
+      return out;
+    }
+    out += c;
+  }
+  return null;
+}
+
+/** "(1234 bytes)" in a 150 reply, as vsftpd/proftpd/most servers send it. */
+export function sizeFrom150(text: string): number | null {
+  const m = /\((\d+) bytes?\)/i.exec(text);
+  return m ? Number(m[1]) : null;
+}

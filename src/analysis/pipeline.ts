@@ -1,0 +1,130 @@
+/**
+ * Wires the stages together for one capture: records → decoded frames → TCP reassembly → FTP
+ * control parsing → sessions and transfers. One pass, synchronous per record; nothing here keeps
+ * packet bytes beyond the callback that received them.
+ */
+import type { Readable } from 'node:stream';
+import { readCapture } from '../capture/read-capture.js';
+import type { CaptureHeaderInfo, CaptureRecord, CaptureWarning } from '../capture/types.js';
+import { ChecksumTally } from '../decode/checksum-tally.js';
+import { decodeFrame } from '../decode/frame.js';
+import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
+import { linkTypeName } from '../decode/link.js';
+import { TcpReassembler } from '../tcp/reassembler.js';
+import type { ReassemblyWarning, TcpConnection } from '../tcp/types.js';
+import { DataLinker } from './data-linker.js';
+import type { Analysis, AnalysisWarning, LinkTypeCount, Session } from './model.js';
+import { ConnectionRouter } from './connection-router.js';
+
+export interface AnalyzeOptions {
+  fileName: string;
+  showPasswords?: boolean;
+  /** Called now and then with the number of capture bytes read so far. */
+  onProgress?(bytesRead: number): void;
+  /** Limits; defaults are documented in the README. */
+  maxPendingCommands?: number;
+  maxOpenAnnouncements?: number;
+  maxConnections?: number;
+}
+
+export const DEFAULT_LIMITS = {
+  maxPendingCommands: 256,
+  maxOpenAnnouncements: 1000,
+  maxConnections: 200_000,
+};
+
+const PROGRESS_EVERY = 4096;
+
+export async function analyzeStream(input: Readable | NodeJS.ReadableStream, options: AnalyzeOptions): Promise<Analysis> {
+  const warnings: AnalysisWarning[] = [];
+  const linkCounts = new Map<number, LinkTypeCount>();
+  const tally = new ChecksumTally();
+  const defrag = new Ipv4Defragmenter();
+  let header: CaptureHeaderInfo | null = null;
+  let first: number | null = null;
+  let last: number | null = null;
+  let lastTime = -Infinity;
+  let backwardsReported = false;
+
+  const router = new ConnectionRouter({
+    showPasswords: options.showPasswords ?? false,
+    maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
+    maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
+    linker: new DataLinker(),
+    onWarning: (w) => warnings.push(w),
+  });
+  const reassembler = new TcpReassembler(router, {
+    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    onWarning: (w: ReassemblyWarning) => warnings.push({ code: w.code, message: w.message, frame: w.frame }),
+  });
+
+  const onRecord = (record: CaptureRecord): void => {
+    if (first === null) first = record.time;
+    last = record.time;
+    if (record.time < lastTime && !backwardsReported) {
+      backwardsReported = true;
+      warnings.push({
+        code: 'time-backwards',
+        message: 'timestamps go backwards (frames are analysed in file order)',
+        frame: record.frame,
+        offset: record.offset,
+      });
+    }
+    lastTime = record.time;
+    if (options.onProgress && record.frame % PROGRESS_EVERY === 0) options.onProgress(record.offset);
+
+    const frame = decodeFrame(record, defrag);
+    let count = linkCounts.get(record.linkType);
+    if (!count) {
+      count = {
+        linkType: record.linkType,
+        name: linkTypeName(record.linkType),
+        frames: 0,
+        supported: frame.link.kind !== 'unsupported',
+      };
+      linkCounts.set(record.linkType, count);
+    }
+    count.frames++;
+    if (!frame.ip) return;
+    tally.add(frame);
+    if (frame.tcp || frame.icmp) reassembler.push(frame);
+  };
+
+  const result = await readCapture(input, {
+    onHeader: (h) => {
+      header = h;
+    },
+    onRecord,
+    onWarning: (w: CaptureWarning) => warnings.push({ ...w }),
+  }, { fileName: options.fileName });
+  reassembler.finish();
+  const sessions = router.finish();
+
+  for (const c of linkCounts.values()) {
+    if (!c.supported) {
+      warnings.push({
+        code: 'unsupported-link-type',
+        message: `${c.frames} frame(s) of link type ${c.linkType} (${c.name}) were counted but not decoded`,
+      });
+    }
+  }
+  const h = header ?? result.header;
+  return {
+    capture: {
+      file: options.fileName,
+      format: h.format,
+      compressed: h.compressed,
+      packets: result.packets,
+      bytes: result.bytes,
+      linkTypes: [...linkCounts.values()],
+      first,
+      last,
+      tcpConnections: reassembler.stats().total,
+      checksums: tally.summary(),
+      warnings,
+    },
+    sessions,
+  };
+}
+
+export type { Session, TcpConnection };

@@ -1,0 +1,368 @@
+/**
+ * Builds one FTP session from its control channel's events: matches replies to commands through a
+ * queue (so pipelined commands are paired right), tracks session state (user, directory, TYPE,
+ * REST, renames, TLS) and creates a Transfer for every PORT/EPRT/LPRT or PASV/EPSV/LPSV
+ * announcement. Linking transfers to TCP connections is the DataLinker's job.
+ */
+import type { FtpEvent, FtpReply, FtpRequest, TupleResult } from '../ftp/types.js';
+import {
+  parseEprtArg,
+  parseEpsvReply,
+  parseLprtArg,
+  parseLpsvReply,
+  parsePasvReply,
+  parsePortArg,
+} from '../ftp/tuples.js';
+import type {
+  AddressTuple,
+  AnalysisWarning,
+  Command,
+  Endpoint,
+  Reply,
+  Session,
+  Transfer,
+} from './model.js';
+import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
+import { lineText } from './text.js';
+
+export const DATA_COMMANDS: Record<string, 'download' | 'upload' | 'listing'> = {
+  RETR: 'download',
+  STOR: 'upload',
+  STOU: 'upload',
+  APPE: 'upload',
+  LIST: 'listing',
+  NLST: 'listing',
+  MLSD: 'listing',
+};
+
+const ACTIVE_ANNOUNCERS: Record<string, (arg: string) => TupleResult> = {
+  PORT: parsePortArg,
+  EPRT: parseEprtArg,
+  LPRT: parseLprtArg,
+};
+
+const PASSIVE_ANNOUNCERS: Record<string, { code: number; parse: (text: string) => TupleResult }> = {
+  PASV: { code: 227, parse: parsePasvReply },
+  EPSV: { code: 229, parse: parseEpsvReply },
+  LPSV: { code: 228, parse: parseLpsvReply },
+};
+
+export interface SessionBuilderOptions {
+  showPasswords: boolean;
+  /** Pending commands kept waiting for replies; beyond it the oldest is given up (reported once). */
+  maxPendingCommands: number;
+  /** Transfers announced but not yet used, per session; beyond it announcements are not tracked. */
+  maxOpenAnnouncements: number;
+  /** Called when a transfer's data endpoint becomes known, so the linker can expect it. */
+  onAnnounce(transfer: Transfer, session: Session): void;
+  onWarning(warning: AnalysisWarning): void;
+}
+
+function toTuple(result: TupleResult): AddressTuple {
+  if (result.ok) {
+    return { ok: true, ip: result.ip, port: result.port, family: result.family, arithmetic: result.arithmetic };
+  }
+  return { ok: false, ip: null, port: null, family: null, arithmetic: '', reason: result.reason };
+}
+
+function toReply(e: FtpReply): Reply {
+  const reply: Reply = {
+    code: e.code,
+    text: lineText(e.text),
+    frame: e.frame,
+    firstFrame: e.firstFrame,
+    time: e.time,
+  };
+  if (e.malformed) reply.malformed = e.malformed;
+  return reply;
+}
+
+export class SessionBuilder {
+  private readonly pending: Command[] = [];
+  private pendingOverflowReported = false;
+  private announcementOverflowReported = false;
+  /** The latest announced transfer that no data command has used yet. */
+  private awaitingRequest: Transfer | null = null;
+  /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
+  private readonly running: Transfer[] = [];
+  private openAnnouncements = 0;
+  private type: string | null = null;
+  private restOffset: number | null = null;
+  private renameFrom: string | null = null;
+  private readonly sizes = new Map<string, number>();
+  private readonly commandTransfers = new Map<Command, Transfer>();
+
+  constructor(
+    readonly session: Session,
+    private readonly options: SessionBuilderOptions,
+  ) {}
+
+  onEvent(event: FtpEvent): void {
+    const s = this.session;
+    switch (event.type) {
+      case 'request':
+        this.onRequest(event);
+        break;
+      case 'reply':
+        this.onReply(event);
+        break;
+      case 'tls-start':
+        s.tls = true;
+        s.tlsMode = event.implicit ? 'implicit' : 'explicit';
+        s.tlsFrame = event.frame;
+        break;
+      case 'opaque':
+        s.opaqueBytes[event.dir] += event.bytes;
+        if (event.reason === 'gap') s.controlGapBytes += event.bytes;
+        break;
+      case 'limit':
+        this.warn({ code: `ftp-${event.limit}`, message: event.message, frame: event.frame });
+        break;
+    }
+    if ('time' in event) this.touch(event.time);
+  }
+
+  private touch(time: number): void {
+    if (time > this.session.end) this.session.end = time;
+  }
+
+  private warn(w: AnalysisWarning): void {
+    this.session.warnings.push(w);
+    this.options.onWarning(w);
+  }
+
+  private onRequest(e: FtpRequest): void {
+    const s = this.session;
+    const verb = e.command;
+    let arg = lineText(e.arg);
+    if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
+    const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: [] };
+    if (e.malformed) cmd.malformed = e.malformed;
+    s.commands.push(cmd);
+    this.enqueue(cmd);
+
+    if (verb === 'USER') {
+      s.user = arg;
+      s.loginAttempts++;
+    }
+    const announce = ACTIVE_ANNOUNCERS[verb];
+    if (announce) this.announce(cmd, 'active', toTuple(announce(e.arg)));
+
+    const direction = DATA_COMMANDS[verb];
+    if (direction) this.request(cmd, direction);
+
+    if (verb === 'ABOR') {
+      const t = this.running[this.running.length - 1];
+      if (t && t.abortFrame === null) t.abortFrame = e.frame;
+    }
+  }
+
+  private enqueue(cmd: Command): void {
+    this.pending.push(cmd);
+    if (this.pending.length > this.options.maxPendingCommands) {
+      this.pending.shift();
+      if (!this.pendingOverflowReported) {
+        this.pendingOverflowReported = true;
+        this.warn({
+          code: 'ftp-pending-commands',
+          message: `more than ${this.options.maxPendingCommands} commands waiting for replies; the oldest are left unmatched`,
+          frame: cmd.frame,
+        });
+      }
+    }
+  }
+
+  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null): void {
+    const s = this.session;
+    cmd.tuple = tuple;
+    let endpoint: Endpoint | null = null;
+    if (tuple.ok && tuple.port !== null) {
+      // EPSV's 229 names only a port: the host is the control connection's server (RFC 2428).
+      endpoint = { ip: tuple.ip ?? s.server.ip, port: tuple.port };
+    }
+    if (this.openAnnouncements >= this.options.maxOpenAnnouncements) {
+      if (!this.announcementOverflowReported) {
+        this.announcementOverflowReported = true;
+        this.warn({
+          code: 'ftp-expected-data-channels',
+          message: `more than ${this.options.maxOpenAnnouncements} data connections announced and not used; later announcements are not tracked`,
+          frame: cmd.frame,
+        });
+      }
+      return;
+    }
+    const transfer: Transfer = {
+      id: s.transfers.length + 1,
+      session: s.id,
+      mode,
+      announce: {
+        frame: mode === 'active' ? cmd.frame : (reply?.frame ?? cmd.frame),
+        time: mode === 'active' ? cmd.time : (reply?.time ?? cmd.time),
+        command: cmd.command ?? '',
+        endpoint,
+        tuple,
+        reply,
+      },
+      request: null,
+      connection: null,
+      preliminary: null,
+      reply: null,
+      status: 'unused',
+      direction: null,
+      bytes: 0,
+      duration: null,
+      throughput: null,
+      type: null,
+      restOffset: null,
+      expectedSize: null,
+      abortFrame: null,
+    };
+    s.transfers.push(transfer);
+    this.openAnnouncements++;
+    this.awaitingRequest = transfer;
+    if (mode === 'active') this.commandTransfers.set(cmd, transfer);
+    if (endpoint) this.options.onAnnounce(transfer, s);
+  }
+
+  private request(cmd: Command, direction: 'download' | 'upload' | 'listing'): void {
+    const s = this.session;
+    let transfer = this.awaitingRequest;
+    if (!transfer) {
+      // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
+      // to the client's control port), or the client relies on an announcement the capture missed.
+      transfer = {
+        id: s.transfers.length + 1,
+        session: s.id,
+        mode: 'active',
+        announce: null,
+        request: null,
+        connection: null,
+        preliminary: null,
+        reply: null,
+        status: 'incomplete',
+        direction: null,
+        bytes: 0,
+        duration: null,
+        throughput: null,
+        type: null,
+        restOffset: null,
+        expectedSize: null,
+        abortFrame: null,
+      };
+      s.transfers.push(transfer);
+    } else {
+      this.openAnnouncements--;
+    }
+    this.awaitingRequest = null;
+    const path = direction === 'listing' && cmd.arg.startsWith('-') ? null : resolveFtpPath(s.cwd, cmd.arg);
+    transfer.request = { frame: cmd.frame, time: cmd.time, command: cmd.command ?? '', arg: cmd.arg, path };
+    transfer.direction = direction;
+    transfer.type = this.type;
+    transfer.restOffset = this.restOffset;
+    this.restOffset = null;
+    if (path !== null && this.sizes.has(path)) transfer.expectedSize = this.sizes.get(path)!;
+    this.commandTransfers.set(cmd, transfer);
+    this.running.push(transfer);
+  }
+
+  private onReply(e: FtpReply): void {
+    const s = this.session;
+    const reply = toReply(e);
+    if (s.greeting === null && reply.code === 220 && s.commands.length === 0) s.greeting = reply.text;
+
+    const head = this.pending[0];
+    if (reply.code >= 100 && reply.code < 200 && head) {
+      head.preliminary.push(reply);
+      const t = this.commandTransfers.get(head);
+      if (t && t.request && t.preliminary === null) {
+        t.preliminary = reply;
+        const size = sizeFrom150(reply.text);
+        if (size !== null) t.expectedSize = size;
+      }
+      return;
+    }
+    if (!head) {
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
+      // A 421 "closing control connection" ends whatever was running.
+      return;
+    }
+    this.pending.shift();
+    head.reply = reply;
+    this.applyReply(head, reply);
+  }
+
+  private applyReply(cmd: Command, reply: Reply): void {
+    const s = this.session;
+    const ok = reply.code >= 200 && reply.code < 300;
+    const verb = cmd.command ?? '';
+    switch (verb) {
+      case 'PASS':
+      case 'USER':
+      case 'ACCT':
+        if (reply.code === 230) s.loggedIn = true;
+        break;
+      case 'CWD':
+      case 'XCWD':
+        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', cmd.arg) ?? s.cwd;
+        break;
+      case 'CDUP':
+      case 'XCUP':
+        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', '..');
+        break;
+      case 'PWD':
+      case 'XPWD':
+        if (reply.code === 257) s.cwd = pathFrom257(reply.text) ?? s.cwd;
+        break;
+      case 'TYPE':
+        if (ok) this.type = cmd.arg.trim().toUpperCase().split(/\s+/)[0] || null;
+        break;
+      case 'REST': {
+        const n = Number(cmd.arg.trim());
+        if (reply.code === 350 && Number.isSafeInteger(n) && n >= 0) this.restOffset = n;
+        break;
+      }
+      case 'RNFR':
+        this.renameFrom = reply.code === 350 ? cmd.arg : null;
+        break;
+      case 'RNTO':
+        if (this.renameFrom !== null) s.renames.push({ from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok });
+        this.renameFrom = null;
+        break;
+      case 'PROT':
+        if (ok) {
+          const level = cmd.arg.trim().toUpperCase();
+          s.dataProtection = level === 'P' ? 'P' : level === 'C' ? 'C' : s.dataProtection;
+        }
+        break;
+      case 'SIZE': {
+        const n = Number(reply.text.trim());
+        const path = resolveFtpPath(s.cwd, cmd.arg);
+        if (reply.code === 213 && Number.isSafeInteger(n) && path !== null && this.sizes.size < 10_000) this.sizes.set(path, n);
+        break;
+      }
+    }
+
+    const passive = PASSIVE_ANNOUNCERS[verb];
+    if (passive && reply.code === passive.code) {
+      this.announce(cmd, 'passive', toTuple(passive.parse(reply.text)), reply);
+      return;
+    }
+
+    const transfer = this.commandTransfers.get(cmd);
+    if (!transfer) return;
+    this.commandTransfers.delete(cmd);
+    if (transfer.request && transfer.request.frame === cmd.frame) {
+      transfer.reply = reply;
+      const i = this.running.indexOf(transfer);
+      if (i >= 0) this.running.splice(i, 1);
+    } else if (transfer.announce) {
+      transfer.announce.reply = reply;
+    }
+  }
+
+  /** The capture ended or the control connection closed: commands still waiting keep reply null. */
+  finish(): void {
+    this.pending.length = 0;
+    this.running.length = 0;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Classic pcap through the `pcap-parser` package, with its gaps closed from our side:
+ *  - it only knows the microsecond magic: for nanosecond files the magic bytes are rewritten to the
+ *    microsecond magic of the same byte order, and its "timestampMicroseconds" is read as ns;
+ *  - its version check is `major != 2 && minor != 4`: we require major 2 ourselves;
+ *  - a huge captured length makes it buffer the rest of the file waiting for the record: we check
+ *    each record header on the synchronous 'packetHeader' event and stop it;
+ *  - a file ending mid-record produces no event: we compare bytes fed with bytes consumed.
+ * We drive it through a stand-in stream whose 'data' we emit ourselves, so it parses exactly what
+ * we hand it, synchronously, and never sees 'end' (its own 'end' event is not used at all).
+ */
+import { EventEmitter } from 'node:events';
+import pcapParser from 'pcap-parser';
+import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 'pcap-parser';
+import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
+import { microsecondMagicBytes } from './magic.js';
+import {
+  CaptureError,
+  type CaptureHeaderInfo,
+  type CaptureInterface,
+  type CaptureSink,
+} from './types.js';
+
+/** File header fields (offsets within the 24-byte header). */
+const FILE_HEADER = { magic: 0, versionMajor: 4, versionMinor: 6, snapLength: 16, linkType: 20 } as const;
+const FILE_HEADER_LENGTH = 24;
+const RECORD_HEADER_LENGTH = 16;
+/** libpcap's LT_LINKTYPE(): the upper bits of the link-type field carry FCS information. */
+const LINKTYPE_MASK = 0x03ffffff;
+/** Wireshark's usual packet-size ceiling; snaplen may raise it, MAX_RECORD_BYTES caps it. */
+const STANDARD_MAX_CAPLEN = 262144;
+/** Smaller chunks are batched before feeding: pcap-parser copies its leftover into each chunk. */
+const MIN_FEED_BYTES = 64 * 1024;
+
+const US_PER_SEC = 1_000_000;
+const NS_PER_SEC = 1_000_000_000;
+
+export interface PcapFormat {
+  byteOrder: 'little' | 'big';
+  nanosecond: boolean;
+}
+
+/** The stream pcap-parser listens to; we emit its 'data' events. */
+class FeedStream extends EventEmitter {
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
+}
+
+export class PcapReader implements FormatReader {
+  fatal: CaptureError | null = null;
+  header: CaptureHeaderInfo | null = null;
+  interfaces: CaptureInterface[] = [];
+  packets = 0;
+  /** End offset of the last complete record (24 + Σ(16 + caplen)). */
+  bytes = 0;
+
+  private readonly input = new FeedStream();
+  private readonly parser: PcapParser;
+  private stopped = false;
+  /** Bytes pushed to us / fed to pcap-parser (they differ while a batch is pending). */
+  private pushed = 0;
+  private fed = 0;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  /** The first 24 bytes as they arrived, for version messages pcap-parser words its own way. */
+  private readonly fileHeader = Buffer.alloc(FILE_HEADER_LENGTH);
+  /** Captured length of the record whose header was seen but whose data has not arrived, or -1. */
+  private pendingCaplen = -1;
+  private maxCaplen = STANDARD_MAX_CAPLEN;
+  private snapLength = 0;
+  private linkType = 0;
+  private warnedCaplenOverOrig = false;
+
+  constructor(
+    private readonly sink: CaptureSink,
+    private readonly format: PcapFormat,
+    private readonly compressed: boolean,
+  ) {
+    this.parser = pcapParser.parse(this.input);
+    this.parser.on('globalHeader', (h: PcapGlobalHeader) => this.onGlobalHeader(h));
+    this.parser.on('packetHeader', (h: PcapPacketHeader) => this.onPacketHeader(h));
+    this.parser.on('packet', (p: PcapPacket) => this.onPacket(p));
+    // Emitted for a magic or version it rejects (then it calls its own onEnd, which we ignore).
+    this.parser.on('error', () => this.onParserError());
+  }
+
+  push(chunk: Buffer): boolean {
+    if (this.stopped) return false;
+    if (this.pushed < FILE_HEADER_LENGTH) chunk = this.takeFileHeaderBytes(chunk);
+    this.pushed += chunk.length;
+    if (this.batchBytes === 0 && chunk.length >= MIN_FEED_BYTES) {
+      this.feed(chunk);
+    } else {
+      this.batch.push(chunk);
+      this.batchBytes += chunk.length;
+      if (this.batchBytes >= MIN_FEED_BYTES) this.flush();
+    }
+    return !this.stopped;
+  }
+
+  finish(): void {
+    if (!this.stopped) this.flush();
+    if (this.stopped) return;
+    if (this.header === null) {
+      this.fatal = new CaptureError(
+        `truncated pcap file header (${this.pushed} of ${FILE_HEADER_LENGTH} bytes)`,
+        0,
+      );
+      return;
+    }
+    const left = this.fed - this.bytes;
+    if (left <= 0) return;
+    const frame = this.packets + 1;
+    const offset = this.bytes;
+    const message =
+      this.pendingCaplen >= 0
+        ? `frame ${frame} at byte offset ${offset} is cut short: the record needs ` +
+          `${RECORD_HEADER_LENGTH + this.pendingCaplen} bytes, the file ends after ${left}`
+        : `frame ${frame} at byte offset ${offset} is cut short: only ${left} of ` +
+          `${RECORD_HEADER_LENGTH} record-header bytes`;
+    this.sink.onWarning({ code: 'truncated-record', message, frame, offset });
+  }
+
+  /** Copy the file header aside; for nanosecond files rewrite the magic pcap-parser checks. */
+  private takeFileHeaderBytes(chunk: Buffer): Buffer {
+    const start = this.pushed;
+    const n = Math.min(chunk.length, FILE_HEADER_LENGTH - start);
+    chunk.copy(this.fileHeader, start, 0, n);
+    if (!this.format.nanosecond || start >= 4) return chunk;
+    // Copy before patching: the chunk may be the caller's buffer.
+    const patched = Buffer.from(chunk);
+    const magic = microsecondMagicBytes(this.format.byteOrder);
+    for (let i = start; i < 4 && i - start < patched.length; i++) patched[i - start] = magic[i];
+    return patched;
+  }
+
+  private flush(): void {
+    if (this.batchBytes === 0) return;
+    const joined = this.batch.length === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.feed(joined);
+  }
+
+  private feed(chunk: Buffer): void {
+    this.fed += chunk.length;
+    this.input.emit('data', chunk);
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    // Its onData returns early once errored; our handlers ignore what the current chunk still yields.
+    this.parser.errored = true;
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
+  private onGlobalHeader(h: PcapGlobalHeader): void {
+    if (this.stopped) return;
+    if (h.majorVersion !== 2) {
+      this.fatal = this.versionError();
+      this.stop();
+      return;
+    }
+    this.snapLength = h.snapshotLength;
+    this.linkType = h.linkLayerType & LINKTYPE_MASK;
+    this.maxCaplen = Math.min(Math.max(h.snapshotLength, STANDARD_MAX_CAPLEN), MAX_RECORD_BYTES);
+    this.bytes = FILE_HEADER_LENGTH;
+    const unitsPerSecond = this.format.nanosecond ? NS_PER_SEC : US_PER_SEC;
+    this.header = {
+      format: 'pcap',
+      byteOrder: this.format.byteOrder,
+      versionMajor: h.majorVersion,
+      versionMinor: h.minorVersion,
+      compressed: this.compressed,
+      tsUnitsPerSecond: unitsPerSecond,
+    };
+    const iface: CaptureInterface = {
+      id: 0,
+      linkType: this.linkType,
+      snapLength: h.snapshotLength,
+      tsUnitsPerSecond: unitsPerSecond,
+    };
+    this.interfaces.push(iface);
+    this.sink.onHeader?.(this.header);
+    this.sink.onInterface?.(iface);
+  }
+
+  private onParserError(): void {
+    if (this.stopped) return;
+    this.fatal = this.header === null ? this.versionError() : new CaptureError('pcap-parser failed');
+    this.stop();
+  }
+
+  private versionError(): CaptureError {
+    const le = this.format.byteOrder === 'little';
+    const h = this.fileHeader;
+    const major = le ? h.readUInt16LE(FILE_HEADER.versionMajor) : h.readUInt16BE(FILE_HEADER.versionMajor);
+    const minor = le ? h.readUInt16LE(FILE_HEADER.versionMinor) : h.readUInt16BE(FILE_HEADER.versionMinor);
+    return new CaptureError(`unsupported pcap version ${major}.${minor} (expected 2.x)`, 0);
+  }
+
+  /** Synchronous, before pcap-parser waits for the record's bytes: the place to refuse a length. */
+  private onPacketHeader(h: PcapPacketHeader): void {
+    if (this.stopped) return;
+    const caplen = h.capturedLength;
+    if (caplen > this.maxCaplen) {
+      const frame = this.packets + 1;
+      const offset = this.bytes;
+      this.sink.onWarning({
+        code: 'caplen-too-large',
+        message:
+          `frame ${frame} at byte offset ${offset}: captured length ${caplen} exceeds the limit ` +
+          `${this.maxCaplen} (snaplen ${this.snapLength}); the record header is damaged, reading stops`,
+        frame,
+        offset,
+      });
+      this.stop();
+      return;
+    }
+    if (caplen > h.originalLength && !this.warnedCaplenOverOrig) {
+      // Odd but bounded: the record is still read. Reported once, not per frame.
+      this.warnedCaplenOverOrig = true;
+      const frame = this.packets + 1;
+      this.sink.onWarning({
+        code: 'caplen-exceeds-origlen',
+        message:
+          `frame ${frame} at byte offset ${this.bytes}: captured length ${caplen} exceeds original ` +
+          `length ${h.originalLength} (further frames like this are not reported)`,
+        frame,
+        offset: this.bytes,
+      });
+    }
+    this.pendingCaplen = caplen;
+  }
+
+  private onPacket(p: PcapPacket): void {
+    if (this.stopped) return;
+    const h = p.header;
+    const frame = ++this.packets;
+    const offset = this.bytes;
+    let tsSec = h.timestampSeconds;
+    let sub = h.timestampMicroseconds;
+    let tsNsec: number;
+    if (this.format.nanosecond) {
+      if (sub >= NS_PER_SEC) {
+        tsSec += Math.floor(sub / NS_PER_SEC);
+        sub %= NS_PER_SEC;
+      }
+      tsNsec = sub;
+    } else {
+      if (sub >= US_PER_SEC) {
+        tsSec += Math.floor(sub / US_PER_SEC);
+        sub %= US_PER_SEC;
+      }
+      tsNsec = sub * 1000;
+    }
+    this.bytes = offset + RECORD_HEADER_LENGTH + h.capturedLength;
+    this.pendingCaplen = -1;
+    this.sink.onRecord({
+      frame,
+      offset,
+      tsSec,
+      tsNsec,
+      time: tsSec + tsNsec / NS_PER_SEC,
+      linkType: this.linkType,
+      interfaceId: 0,
+      capturedLength: h.capturedLength,
+      originalLength: h.originalLength,
+      data: p.data,
+    });
+  }
+}

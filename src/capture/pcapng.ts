@@ -1,0 +1,415 @@
+/**
+ * pcapng as a streaming block reader. A block lying wholly inside a chunk is parsed in place
+ * (subarray views); one that straddles chunks is assembled into a buffer of exactly its length,
+ * so at most one block is ever held and growth is never quadratic. Damage (bad lengths, unknown
+ * interface, captured length outside the block) is reported once with frame and byte offset,
+ * then reading stops: resynchronising on a guessed block start could invent packets.
+ */
+import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
+import { TimestampConverter, unitsFromTsresol } from './timestamp.js';
+import {
+  CaptureError,
+  type CaptureHeaderInfo,
+  type CaptureInterface,
+  type CaptureSink,
+  type CaptureWarning,
+} from './types.js';
+
+const BLOCK_TYPE = {
+  sectionHeader: 0x0a0d0d0a,
+  interfaceDescription: 0x00000001,
+  obsoletePacket: 0x00000002,
+  simplePacket: 0x00000003,
+  enhancedPacket: 0x00000006,
+} as const;
+
+/** Every block: type, total length, body, total length again. */
+const BLOCK = { type: 0, totalLength: 4, body: 8 } as const;
+const BLOCK_TRAILER_LENGTH = 4;
+/** Type + length + trailing length; also the bytes needed to read any block's length (SHB: + BOM). */
+const MIN_BLOCK_LENGTH = 12;
+
+const SHB = { byteOrderMagic: 8, versionMajor: 12, versionMinor: 14, sectionLength: 16, options: 24 } as const;
+const SHB_MIN_LENGTH = SHB.options + BLOCK_TRAILER_LENGTH;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+const IDB = { linkType: 8, reserved: 10, snapLength: 12, options: 16 } as const;
+const IDB_MIN_LENGTH = IDB.options + BLOCK_TRAILER_LENGTH;
+
+/** EPB and OPB share this layout; OPB's interface id is 16 bits followed by a 16-bit drop count. */
+const EPB = { interfaceId: 8, tsHigh: 12, tsLow: 16, capturedLength: 20, originalLength: 24, data: 28 } as const;
+const EPB_MIN_LENGTH = EPB.data + BLOCK_TRAILER_LENGTH;
+
+const SPB = { originalLength: 8, data: 12 } as const;
+const SPB_MIN_LENGTH = SPB.data + BLOCK_TRAILER_LENGTH;
+
+/** Option header: code and length, value padded to 32 bits. */
+const OPTION_HEADER_LENGTH = 4;
+const OPTION = { endOfOptions: 0, ifName: 2, ifTsresol: 9, ifTsoffset: 14 } as const;
+
+/** Default if_tsresol: microseconds. */
+const DEFAULT_TSRESOL = 6;
+const NS_PER_SEC = 1_000_000_000;
+
+interface InterfaceState {
+  info: CaptureInterface;
+  ts: TimestampConverter;
+}
+
+export class PcapngReader implements FormatReader {
+  fatal: CaptureError | null = null;
+  header: CaptureHeaderInfo | null = null;
+  interfaces: CaptureInterface[] = [];
+  packets = 0;
+  /** Offset of the next block to read = end of the last complete block. */
+  bytes = 0;
+
+  private stopped = false;
+  /** Frame numbers count packet blocks (what Wireshark numbers), even ones we could not deliver. */
+  private frames = 0;
+  /** Byte order of the current section. */
+  private le = true;
+  private readonly states: InterfaceState[] = [];
+  /** Global id of the current section's interface 0, and how many it has so far. */
+  private sectionBase = 0;
+  private sectionInterfaces = 0;
+
+  /** A block straddling chunks: first its head (to learn its length), then the whole block. */
+  private readonly head = Buffer.alloc(MIN_BLOCK_LENGTH);
+  private pending: Buffer | null = null;
+  private pendingFill = 0;
+
+  constructor(
+    private readonly sink: CaptureSink,
+    private readonly compressed: boolean,
+  ) {}
+
+  push(chunk: Buffer): boolean {
+    if (this.stopped) return false;
+    let pos = 0;
+    const n = chunk.length;
+    if (this.pendingFill > 0) {
+      pos = this.continuePending(chunk);
+      if (pos < 0) return !this.stopped;
+    }
+    while (n - pos >= MIN_BLOCK_LENGTH) {
+      const len = this.blockLength(chunk, pos);
+      if (len < 0) return false;
+      if (n - pos < len) break;
+      if (!this.processBlock(chunk.subarray(pos, pos + len))) return false;
+      pos += len;
+    }
+    if (pos < n) this.startPending(chunk, pos);
+    return true;
+  }
+
+  finish(): void {
+    if (this.stopped) return;
+    if (this.header === null) {
+      this.fatal = new CaptureError(
+        `truncated pcapng section header (${this.pendingFill} bytes)`,
+        0,
+      );
+      return;
+    }
+    if (this.pendingFill === 0) return;
+    const block = this.pending ?? this.head;
+    const need = this.pending === null ? 'at least ' + MIN_BLOCK_LENGTH : String(this.pending.length);
+    const packet = this.pendingFill >= 4 && this.isPacketBlock(this.u32(block, BLOCK.type));
+    if (packet) this.frames++;
+    this.warn(
+      'truncated-record',
+      `the file ends inside a block: ${this.pendingFill} of ${need} bytes present`,
+      packet,
+    );
+  }
+
+  /** Start assembling the block at chunk[pos..] that does not fit in this chunk. */
+  private startPending(chunk: Buffer, pos: number): void {
+    const rest = chunk.length - pos;
+    if (rest >= MIN_BLOCK_LENGTH) {
+      // Its length was validated by the loop in push().
+      this.pending = Buffer.allocUnsafe(this.blockLengthUnchecked(chunk, pos));
+      chunk.copy(this.pending, 0, pos);
+    } else {
+      chunk.copy(this.head, 0, pos);
+    }
+    this.pendingFill = rest;
+  }
+
+  /**
+   * Feed the start of `chunk` to the pending block. Returns the position after what it used, or
+   * -1 when the whole chunk was absorbed (or the reader stopped).
+   */
+  private continuePending(chunk: Buffer): number {
+    let pos = 0;
+    if (this.pending === null) {
+      const take = Math.min(MIN_BLOCK_LENGTH - this.pendingFill, chunk.length);
+      chunk.copy(this.head, this.pendingFill, 0, take);
+      this.pendingFill += take;
+      pos = take;
+      if (this.pendingFill < MIN_BLOCK_LENGTH) return -1;
+      const len = this.blockLength(this.head, 0);
+      if (len < 0) return -1;
+      this.pending = Buffer.allocUnsafe(len);
+      this.head.copy(this.pending, 0, 0, MIN_BLOCK_LENGTH);
+    }
+    const block = this.pending;
+    const take = Math.min(block.length - this.pendingFill, chunk.length - pos);
+    chunk.copy(block, this.pendingFill, pos, pos + take);
+    this.pendingFill += take;
+    pos += take;
+    if (this.pendingFill < block.length) return -1;
+    this.pending = null;
+    this.pendingFill = 0;
+    if (!this.processBlock(block)) return -1;
+    return pos;
+  }
+
+  /** A block's total length from its first 12 bytes, validated; -1 after reporting damage. */
+  private blockLength(buf: Buffer, pos: number): number {
+    if (buf.readUInt32LE(pos + BLOCK.type) === BLOCK_TYPE.sectionHeader) {
+      // A new section may switch byte order, and its own length field is already in the new order.
+      const bomLE = buf.readUInt32LE(pos + SHB.byteOrderMagic);
+      if (bomLE === BYTE_ORDER_MAGIC) this.le = true;
+      else if (buf.readUInt32BE(pos + SHB.byteOrderMagic) === BYTE_ORDER_MAGIC) this.le = false;
+      else {
+        this.damage('bad-byte-order', `section header has no valid byte-order magic (0x${bomLE.toString(16)})`);
+        return -1;
+      }
+    }
+    const len = this.blockLengthUnchecked(buf, pos);
+    if (len < MIN_BLOCK_LENGTH || len % 4 !== 0) {
+      this.damage('bad-block-length', `block total length ${len} is not a multiple of 4 of at least ${MIN_BLOCK_LENGTH}`);
+      return -1;
+    }
+    if (len > MAX_RECORD_BYTES) {
+      this.damage('block-too-large', `block total length ${len} exceeds the limit ${MAX_RECORD_BYTES}`);
+      return -1;
+    }
+    return len;
+  }
+
+  private blockLengthUnchecked(buf: Buffer, pos: number): number {
+    const at = pos + BLOCK.totalLength;
+    return this.le ? buf.readUInt32LE(at) : buf.readUInt32BE(at);
+  }
+
+  private u16(b: Buffer, at: number): number {
+    return this.le ? b.readUInt16LE(at) : b.readUInt16BE(at);
+  }
+
+  private u32(b: Buffer, at: number): number {
+    return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
+  }
+
+  /** Handle one complete block (a view of exactly its bytes). False when reading must stop. */
+  private processBlock(b: Buffer): boolean {
+    const len = b.length;
+    const type = this.u32(b, BLOCK.type);
+    if (this.u32(b, len - BLOCK_TRAILER_LENGTH) !== len) {
+      if (this.isPacketBlock(type)) this.frames++;
+      this.damage(
+        'bad-block-length',
+        `trailing block length ${this.u32(b, len - BLOCK_TRAILER_LENGTH)} differs from leading ${len}`,
+        this.isPacketBlock(type),
+      );
+      return false;
+    }
+    let ok = true;
+    switch (type) {
+      case BLOCK_TYPE.sectionHeader:
+        ok = this.sectionHeader(b);
+        break;
+      case BLOCK_TYPE.interfaceDescription:
+        ok = this.interfaceDescription(b);
+        break;
+      case BLOCK_TYPE.enhancedPacket:
+      case BLOCK_TYPE.obsoletePacket:
+        ok = this.packetBlock(b, type === BLOCK_TYPE.obsoletePacket);
+        break;
+      case BLOCK_TYPE.simplePacket:
+        ok = this.simplePacket(b);
+        break;
+      default:
+        // NRB, ISB, DSB, custom and unknown blocks carry nothing a packet reader needs.
+        break;
+    }
+    if (ok) this.bytes += len;
+    return ok;
+  }
+
+  private isPacketBlock(type: number): boolean {
+    return (
+      type === BLOCK_TYPE.enhancedPacket ||
+      type === BLOCK_TYPE.obsoletePacket ||
+      type === BLOCK_TYPE.simplePacket
+    );
+  }
+
+  private sectionHeader(b: Buffer): boolean {
+    if (b.length < SHB_MIN_LENGTH) {
+      this.damage('bad-block-length', `section header block of ${b.length} bytes is shorter than ${SHB_MIN_LENGTH}`);
+      return false;
+    }
+    const major = this.u16(b, SHB.versionMajor);
+    const minor = this.u16(b, SHB.versionMinor);
+    if (major !== 1) {
+      this.damage('unsupported-version', `unsupported pcapng version ${major}.${minor} (expected 1.x)`);
+      return false;
+    }
+    this.sectionBase = this.states.length;
+    this.sectionInterfaces = 0;
+    if (this.header === null) {
+      this.header = {
+        format: 'pcapng',
+        byteOrder: this.le ? 'little' : 'big',
+        versionMajor: major,
+        versionMinor: minor,
+        compressed: this.compressed,
+      };
+      this.sink.onHeader?.(this.header);
+    }
+    return true;
+  }
+
+  private interfaceDescription(b: Buffer): boolean {
+    if (b.length < IDB_MIN_LENGTH) {
+      this.damage('bad-block-length', `interface description block of ${b.length} bytes is shorter than ${IDB_MIN_LENGTH}`);
+      return false;
+    }
+    let tsresol = DEFAULT_TSRESOL;
+    let tsoffset = 0;
+    let name: string | undefined;
+    const end = b.length - BLOCK_TRAILER_LENGTH;
+    let at = IDB.options;
+    while (at + OPTION_HEADER_LENGTH <= end) {
+      const code = this.u16(b, at);
+      const olen = this.u16(b, at + 2);
+      const value = at + OPTION_HEADER_LENGTH;
+      if (code === OPTION.endOfOptions) break;
+      if (value + olen > end) {
+        // Options are descriptive: keep the interface, report the overrun, use what was read.
+        this.warn('bad-option', `interface option ${code} of length ${olen} overruns its block`);
+        break;
+      }
+      if (code === OPTION.ifTsresol && olen === 1) tsresol = b[value];
+      else if (code === OPTION.ifTsoffset && olen === 8) {
+        tsoffset = Number(this.le ? b.readBigInt64LE(value) : b.readBigInt64BE(value));
+      } else if (code === OPTION.ifName) name = b.toString('utf8', value, value + olen);
+      at = value + ((olen + 3) & ~3);
+    }
+    const ts = new TimestampConverter(unitsFromTsresol(tsresol), tsoffset);
+    const info: CaptureInterface = {
+      id: this.states.length,
+      linkType: this.u16(b, IDB.linkType),
+      snapLength: this.u32(b, IDB.snapLength),
+      tsUnitsPerSecond: ts.unitsPerSecond,
+    };
+    if (name !== undefined) info.name = name;
+    this.states.push({ info, ts });
+    this.interfaces.push(info);
+    this.sectionInterfaces++;
+    this.sink.onInterface?.(info);
+    return true;
+  }
+
+  /** EPB, or the obsolete OPB (16-bit interface id). */
+  private packetBlock(b: Buffer, obsolete: boolean): boolean {
+    const frame = ++this.frames;
+    if (b.length < EPB_MIN_LENGTH) {
+      this.damage('bad-block-length', `packet block of ${b.length} bytes is shorter than ${EPB_MIN_LENGTH}`, true);
+      return false;
+    }
+    const local = obsolete ? this.u16(b, EPB.interfaceId) : this.u32(b, EPB.interfaceId);
+    const state = this.interfaceOf(local);
+    if (state === null) return false;
+    const caplen = this.u32(b, EPB.capturedLength);
+    const room = b.length - EPB.data - BLOCK_TRAILER_LENGTH;
+    if (caplen > room) {
+      this.damage('caplen-too-large', `captured length ${caplen} does not fit the block (room for ${room})`, true);
+      return false;
+    }
+    state.ts.convert(this.u32(b, EPB.tsHigh), this.u32(b, EPB.tsLow));
+    this.deliver(frame, state, caplen, this.u32(b, EPB.originalLength), b.subarray(EPB.data, EPB.data + caplen));
+    return true;
+  }
+
+  /** SPB: interface 0 of the section, no timestamp, captured length = min(original, snaplen, room). */
+  private simplePacket(b: Buffer): boolean {
+    const frame = ++this.frames;
+    if (b.length < SPB_MIN_LENGTH) {
+      this.damage('bad-block-length', `simple packet block of ${b.length} bytes is shorter than ${SPB_MIN_LENGTH}`, true);
+      return false;
+    }
+    const state = this.interfaceOf(0);
+    if (state === null) return false;
+    const origlen = this.u32(b, SPB.originalLength);
+    const room = b.length - SPB.data - BLOCK_TRAILER_LENGTH;
+    const snap = state.info.snapLength;
+    let caplen = Math.min(origlen, room);
+    if (snap !== 0 && caplen > snap) caplen = snap;
+    // No timestamp in an SPB: Wireshark shows the epoch, so do we.
+    state.ts.sec = 0;
+    state.ts.nsec = 0;
+    this.deliver(frame, state, caplen, origlen, b.subarray(SPB.data, SPB.data + caplen));
+    return true;
+  }
+
+  private interfaceOf(local: number): InterfaceState | null {
+    if (local >= this.sectionInterfaces) {
+      this.damage(
+        'unknown-interface',
+        `packet refers to interface ${local}, but its section has ${this.sectionInterfaces}`,
+        true,
+      );
+      return null;
+    }
+    return this.states[this.sectionBase + local];
+  }
+
+  private deliver(frame: number, state: InterfaceState, caplen: number, origlen: number, data: Buffer): void {
+    this.packets++;
+    const { sec, nsec } = state.ts;
+    this.sink.onRecord({
+      frame,
+      offset: this.bytes,
+      tsSec: sec,
+      tsNsec: nsec,
+      time: sec + nsec / NS_PER_SEC,
+      linkType: state.info.linkType,
+      interfaceId: state.info.id,
+      capturedLength: caplen,
+      originalLength: origlen,
+      data,
+    });
+  }
+
+  /**
+   * Report damage at the current block and stop. The first section header is the file header:
+   * damage there means there is nothing to analyse, which is fatal.
+   */
+  private damage(code: string, detail: string, packetBlock = false): void {
+    this.stopped = true;
+    this.pending = null;
+    this.pendingFill = 0;
+    if (this.header === null) {
+      this.fatal = new CaptureError(`bad pcapng section header: ${detail}`, 0);
+      return;
+    }
+    this.warn(code, detail, packetBlock);
+  }
+
+  private warn(code: string, detail: string, packetBlock = false): void {
+    const offset = this.bytes;
+    const warning: CaptureWarning = packetBlock
+      ? { code, message: `frame ${this.frames} at byte offset ${offset}: ${detail}`, frame: this.frames, offset }
+      : {
+          code,
+          message: `block at byte offset ${offset} (after frame ${this.frames}): ${detail}`,
+          frame: this.frames + 1,
+          offset,
+        };
+    this.sink.onWarning(warning);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Entry point of the capture layer: sniff the format from the first bytes (gzip is unwrapped and
+ * sniffed again), then stream every chunk through the pcap or pcapng reader. Damage after the file
+ * header becomes warnings on the sink; only "nothing to analyse" rejects, with a CaptureError.
+ */
+import type { Readable } from 'node:stream';
+import { gunzipChunks, isDecompressError, peek, replay, streamChunks, type Chunks } from './chunks.js';
+import type { FormatReader } from './format-reader.js';
+import { MAGIC_LENGTH, classifyMagic, magicHex, type Magic } from './magic.js';
+import { PcapReader } from './pcap.js';
+import { PcapngReader } from './pcapng.js';
+import { CaptureError, type CaptureReadResult, type CaptureSink } from './types.js';
+
+export interface ReadCaptureOptions {
+  /** The name the caller knows the input by. Messages do not include it: the CLI prefixes it. */
+  fileName: string;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n', 1)[0];
+}
+
+function failure(err: unknown, compressed: boolean): CaptureError {
+  if (err instanceof CaptureError) return err;
+  if (compressed && isDecompressError(err)) return new CaptureError(`gzip: ${firstLine(err)}`);
+  return new CaptureError(`read error: ${firstLine(err)}`);
+}
+
+interface Sniffed {
+  magic: Magic;
+  compressed: boolean;
+  /** Every byte of the (decompressed) capture, from the first. */
+  chunks: AsyncGenerator<Buffer>;
+}
+
+/** Identify the format; unwrap one level of gzip. Rejects for empty / unknown input. */
+async function sniff(input: NodeJS.ReadableStream | Readable): Promise<Sniffed> {
+  let chunks: Chunks = streamChunks(input);
+  let compressed = false;
+  try {
+    for (;;) {
+      const { head, prefix } = await peek(chunks, MAGIC_LENGTH);
+      if (head.length === 0) throw new CaptureError(compressed ? 'empty file (after gunzip)' : 'empty file');
+      const magic = classifyMagic(prefix);
+      if (magic.kind === 'gzip' && !compressed) {
+        compressed = true;
+        chunks = gunzipChunks(replay(head, chunks));
+        continue;
+      }
+      if (magic.kind === 'gzip' || magic.kind === 'unknown') {
+        const after = compressed ? ', after gunzip' : '';
+        throw new CaptureError(`not a capture file (magic ${magicHex(prefix)}${after})`, 0);
+      }
+      return { magic, compressed, chunks: replay(head, chunks) };
+    }
+  } catch (err) {
+    await chunks.return?.().catch(() => undefined);
+    throw failure(err, compressed);
+  }
+}
+
+export async function readCapture(
+  input: NodeJS.ReadableStream | Readable,
+  sink: CaptureSink,
+  opts: ReadCaptureOptions,
+): Promise<CaptureReadResult> {
+  void opts;
+  const { magic, compressed, chunks } = await sniff(input);
+  const reader: FormatReader =
+    magic.kind === 'pcap' ? new PcapReader(sink, magic, compressed) : new PcapngReader(sink, compressed);
+
+  let readError: unknown = null;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done || !reader.push(next.value)) break;
+    }
+  } catch (err) {
+    readError = err;
+  } finally {
+    // Stops and releases the input when the reader gave up early; a no-op after the end.
+    await chunks.return(undefined).catch(() => undefined);
+  }
+
+  if (readError !== null) {
+    if (reader.header === null) throw failure(readError, compressed);
+    const code = compressed && isDecompressError(readError) ? 'decompress-error' : 'read-error';
+    const what = code === 'decompress-error' ? 'gzip' : 'read error';
+    sink.onWarning({
+      code,
+      message: `${what} after byte offset ${reader.bytes} of the capture: ${firstLine(readError)}`,
+      offset: reader.bytes,
+    });
+  }
+  reader.finish();
+  if (reader.fatal !== null) throw reader.fatal;
+  if (reader.header === null) throw new CaptureError('no capture header could be read', 0);
+  return {
+    header: reader.header,
+    interfaces: reader.interfaces,
+    packets: reader.packets,
+    bytes: reader.bytes,
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * What FTP commands exist and what a request or reply line says, syntactically.
+ * The catalog feeds the analysis (which commands open a data connection, which announce a tuple)
+ * and teaching output (one-line descriptions). Line parsers never throw.
+ */
+
+/** Which tuple parser reads a command's argument (PORT/EPRT/LPRT) or its reply (PASV/EPSV/LPSV). */
+export type TupleKind = 'port' | 'eprt' | 'lprt' | 'pasv' | 'epsv' | 'lpsv';
+
+export interface FtpCommandInfo {
+  verb: string;
+  /** Defining document, e.g. 'RFC 959'; 'extension' for common non-RFC commands. */
+  source: string;
+  description: string;
+  /** The command's reply sequence uses a data connection. */
+  opensData: boolean;
+  /** Who sends on that data connection (from the server to the client, or the reverse). */
+  dataDirection?: 'to-client' | 'to-server';
+  tuple?: TupleKind;
+}
+
+type Row = [verb: string, source: string, description: string, extra?: Partial<FtpCommandInfo>];
+
+const TO_CLIENT: Partial<FtpCommandInfo> = { opensData: true, dataDirection: 'to-client' };
+const TO_SERVER: Partial<FtpCommandInfo> = { opensData: true, dataDirection: 'to-server' };
+
+const ROWS: Row[] = [
+  // RFC 959: access control
+  ['USER', 'RFC 959', 'User name to log in as'],
+  ['PASS', 'RFC 959', 'Password for the user'],
+  ['ACCT', 'RFC 959', 'Account information'],
+  ['CWD', 'RFC 959', 'Change working directory'],
+  ['CDUP', 'RFC 959', 'Change to the parent directory'],
+  ['SMNT', 'RFC 959', 'Mount a different file system structure'],
+  ['REIN', 'RFC 959', 'Reinitialise the session (log out, keep the connection)'],
+  ['QUIT', 'RFC 959', 'Log out and close the control connection'],
+  // RFC 959: transfer parameters
+  ['PORT', 'RFC 959', 'Active mode: the client announces h1,h2,h3,h4,p1,p2 and the server connects to it', { tuple: 'port' }],
+  ['PASV', 'RFC 959', 'Passive mode: ask the server to listen; it answers 227 with its address and port', { tuple: 'pasv' }],
+  ['TYPE', 'RFC 959', 'Representation type: A (ASCII, line endings converted) or I (binary image)'],
+  ['STRU', 'RFC 959', 'File structure (F file, R record, P page)'],
+  ['MODE', 'RFC 959', 'Transfer mode (S stream, B block, C compressed)'],
+  // RFC 959: service commands
+  ['RETR', 'RFC 959', 'Download a file (server sends on the data connection)', TO_CLIENT],
+  ['STOR', 'RFC 959', 'Upload a file (client sends on the data connection)', TO_SERVER],
+  ['STOU', 'RFC 959', 'Upload a file under a unique name chosen by the server', TO_SERVER],
+  ['APPE', 'RFC 959', 'Upload and append to a file', TO_SERVER],
+  ['ALLO', 'RFC 959', 'Reserve storage before an upload'],
+  ['REST', 'RFC 959', 'Restart marker: resume the next transfer at this offset'],
+  ['RNFR', 'RFC 959', 'Rename from (first half of a rename)'],
+  ['RNTO', 'RFC 959', 'Rename to (second half of a rename)'],
+  ['ABOR', 'RFC 959', 'Abort the transfer in progress'],
+  ['DELE', 'RFC 959', 'Delete a file'],
+  ['RMD', 'RFC 959', 'Remove a directory'],
+  ['MKD', 'RFC 959', 'Make a directory'],
+  ['PWD', 'RFC 959', 'Print the working directory'],
+  ['LIST', 'RFC 959', 'Directory listing in a human-readable format', TO_CLIENT],
+  ['NLST', 'RFC 959', 'Directory listing of names only', TO_CLIENT],
+  ['SITE', 'RFC 959', 'Server-specific command'],
+  ['SYST', 'RFC 959', 'Ask for the server operating system type'],
+  ['STAT', 'RFC 959', 'Status of the session or transfer; with a path, a listing over the control connection'],
+  ['HELP', 'RFC 959', 'Ask for help text'],
+  ['NOOP', 'RFC 959', 'Do nothing (keeps the connection alive)'],
+  // RFC 775 X-forms, still sent by some clients
+  ['XCWD', 'RFC 775', 'Old form of CWD'],
+  ['XCUP', 'RFC 775', 'Old form of CDUP'],
+  ['XMKD', 'RFC 775', 'Old form of MKD'],
+  ['XRMD', 'RFC 775', 'Old form of RMD'],
+  ['XPWD', 'RFC 775', 'Old form of PWD'],
+  // RFC 2228: security extensions
+  ['AUTH', 'RFC 2228', 'Start a security mechanism: AUTH TLS then 234 switches the control connection to TLS'],
+  ['ADAT', 'RFC 2228', 'Security data exchange'],
+  ['PBSZ', 'RFC 2228', 'Protection buffer size (PBSZ 0 before PROT with TLS)'],
+  ['PROT', 'RFC 2228', 'Data channel protection: P (TLS on data connections) or C (clear)'],
+  ['CCC', 'RFC 2228', 'Clear command channel: end TLS on the control connection'],
+  ['MIC', 'RFC 2228', 'Integrity-protected command'],
+  ['CONF', 'RFC 2228', 'Confidentiality-protected command'],
+  ['ENC', 'RFC 2228', 'Privacy-protected command'],
+  // RFC 2389: feature negotiation
+  ['FEAT', 'RFC 2389', 'List the extensions the server supports'],
+  ['OPTS', 'RFC 2389', 'Set options for a command (e.g. OPTS UTF8 ON)'],
+  // RFC 2428: IPv6 and NAT
+  ['EPRT', 'RFC 2428', 'Extended active mode: |af|address|port| for IPv4 or IPv6', { tuple: 'eprt' }],
+  ['EPSV', 'RFC 2428', 'Extended passive mode: the server answers 229 with only a port', { tuple: 'epsv' }],
+  // RFC 2640
+  ['LANG', 'RFC 2640', 'Choose the language of reply texts'],
+  // RFC 3659
+  ['SIZE', 'RFC 3659', 'Size of a file'],
+  ['MDTM', 'RFC 3659', 'Modification time of a file'],
+  ['MLST', 'RFC 3659', 'Machine-readable facts about one file (over the control connection)'],
+  ['MLSD', 'RFC 3659', 'Machine-readable directory listing', TO_CLIENT],
+  ['TVFS', 'RFC 3659', 'Trivial virtual file store'],
+  // RFC 1639: long addresses
+  ['LPRT', 'RFC 1639', 'Long active mode: af,hal,address,pal,port', { tuple: 'lprt' }],
+  ['LPSV', 'RFC 1639', 'Long passive mode: the server answers 228 with af,hal,address,pal,port', { tuple: 'lpsv' }],
+  // RFC 7151
+  ['HOST', 'RFC 7151', 'Name the virtual host to use'],
+  // Common extensions
+  ['CLNT', 'extension', 'Client software name'],
+  ['MFMT', 'extension', 'Set a file modification time'],
+  ['MFCT', 'extension', 'Set a file creation time'],
+  ['MFF', 'extension', 'Set file facts'],
+  ['AVBL', 'extension', 'Available space'],
+  ['XCRC', 'extension', 'CRC of a file'],
+  ['XMD5', 'extension', 'MD5 of a file'],
+  ['XSHA1', 'extension', 'SHA-1 of a file'],
+];
+
+export const FTP_COMMANDS: ReadonlyMap<string, FtpCommandInfo> = new Map(
+  ROWS.map(([verb, source, description, extra]) => [
+    verb,
+    { verb, source, description, opensData: false, ...extra },
+  ]),
+);
+
+/** Catalog entry for an (upper-cased) verb, or undefined for unknown commands. */
+export function commandInfo(verb: string): FtpCommandInfo | undefined {
+  return FTP_COMMANDS.get(verb);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ParsedRequest {
+  /** Upper-cased verb ('' when the line has none). */
+  command: string;
+  /** Everything after the first space, verbatim ('' when none). */
+  arg: string;
+  raw: string;
+  /** Syntax problem worth showing, e.g. a verb that is not letters. */
+  problem?: string;
+}
+
+/** Telnet IAC + command byte (IP 0xF4, DM 0xF2, …): clients send "IAC IP IAC DM" before ABOR. */
+const TELNET_PREFIX = /^(?:\xff[\xf0-\xfe])+/;
+
+/** "RETR  a b" → { command: 'RETR', arg: ' a b' }. */
+export function parseRequestLine(line: string): ParsedRequest {
+  const text = line.replace(TELNET_PREFIX, '');
+  const space = text.indexOf(' ');
+  const verb = space < 0 ? text : text.slice(0, space);
+  const arg = space < 0 ? '' : text.slice(space + 1);
+  const out: ParsedRequest = { command: verb.toUpperCase(), arg, raw: line };
+  if (verb === '') out.problem = line === '' ? 'empty line' : 'no command verb';
+  // RFC 959 verbs are 3-4 letters; extensions add a few (XSHA1, XSHA256).
+  else if (!/^[A-Za-z][A-Za-z0-9]{1,7}$/.test(verb)) out.problem = 'command verb is not a word';
+  return out;
+}
+
+export interface ParsedReplyLine {
+  /** 100..599, or 0 when the line has no valid code. */
+  code: number;
+  /** Character after the code: ' ' (last/only line), '-' (first line of a multi-line reply),
+   *  '' (line is just the code, or no code), or whatever other character the peer put there. */
+  sep: string;
+  /** Text after "NNN " / "NNN-"; after "NNN" when the separator is missing; the whole line when
+   *  there is no valid code. */
+  text: string;
+  /** What is wrong with the line, if anything (see the cases below). */
+  problem?: string;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * One reply line. Tolerates what peers really send (see Zeek's ftp-*-reply-code captures):
+ * "220Hello" / "230_no_space" (code, no space: text after the code), "2000 foo" (four digits:
+ * no code), "99 PASV invalid" / "SYST not supported" (no code), codes outside 100..599.
+ */
+export function parseReplyLine(line: string): ParsedReplyLine {
+  if (line === '') return { code: 0, sep: '', text: '', problem: 'empty reply line' };
+  const c0 = line.charCodeAt(0);
+  const c1 = line.charCodeAt(1);
+  const c2 = line.charCodeAt(2);
+  const hasDigits = line.length >= 3 && isDigit(c0) && isDigit(c1) && isDigit(c2);
+  if (!hasDigits) {
+    const problem = isDigit(c0) ? 'invalid reply code' : 'missing reply code';
+    return { code: 0, sep: '', text: line, problem };
+  }
+  if (line.length > 3 && isDigit(line.charCodeAt(3))) {
+    return { code: 0, sep: '', text: line, problem: 'invalid reply code (more than 3 digits)' };
+  }
+  const code = Number(line.slice(0, 3));
+  if (code < 100 || code > 599) {
+    return { code: 0, sep: '', text: line, problem: `reply code ${line.slice(0, 3)} out of range 100-599` };
+  }
+  if (line.length === 3) return { code, sep: '', text: '' };
+  const sep = line[3];
+  if (sep === ' ' || sep === '-') return { code, sep, text: line.slice(4) };
+  return { code, sep, text: line.slice(3), problem: 'missing space after reply code' };
+}

@@ -1,0 +1,104 @@
+/**
+ * Address text for the tuple parsers: parse the dotted-quad / RFC 4291 forms found inside FTP
+ * commands, and print IPv6 the way tshark does (glibc inet_ntop: RFC 5952 lower-case, longest
+ * zero run compressed, leftmost on a tie, "::ffff:a.b.c.d" / "::a.b.c.d" for embedded IPv4).
+ * The analysis compares these strings with the decoder's, so both must print the same form.
+ * Pure functions; nothing throws.
+ */
+
+/** "a.b.c.d" → its four bytes, or null. Decimal only, each 0..255, 1–3 digits. */
+export function parseIpv4Text(text: string): number[] | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const out: number[] = [];
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return null;
+    const n = Number(part);
+    if (n > 255) return null;
+    out.push(n);
+  }
+  return out;
+}
+
+/** RFC 4291 text (with "::" and an optional trailing dotted quad) → 16 bytes, or null. */
+export function parseIpv6Text(text: string): number[] | null {
+  if (text.length < 2 || text.length > 45) return null;
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const head = parseGroups(halves[0]);
+  const tail = halves.length === 2 ? parseGroups(halves[1]) : [];
+  if (head === null || tail === null) return null;
+  const total = head.length + tail.length;
+  if (halves.length === 2 ? total > 7 : total !== 8) return null;
+  const words = [...head, ...new Array<number>(8 - total).fill(0), ...tail];
+  const out: number[] = [];
+  for (const w of words) out.push(w >> 8, w & 0xff);
+  return out;
+}
+
+/** Colon-separated 16-bit groups; the last may be a dotted quad (two groups). '' → []. */
+function parseGroups(text: string): number[] | null {
+  if (text === '') return [];
+  const parts = text.split(':');
+  const words: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (i === parts.length - 1 && part.includes('.')) {
+      const v4 = parseIpv4Text(part);
+      if (v4 === null) return null;
+      words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+    } else {
+      if (!/^[0-9A-Fa-f]{1,4}$/.test(part)) return null;
+      words.push(parseInt(part, 16));
+    }
+  }
+  return words;
+}
+
+/** Four bytes → "a.b.c.d". */
+export function formatIpv4(bytes: ArrayLike<number>): string {
+  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+}
+
+/** Sixteen bytes → tshark's IPv6 text (see the file comment). */
+export function formatIpv6(bytes: ArrayLike<number>): string {
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+
+  // Longest run of zero words (length >= 2), leftmost on a tie.
+  let bestBase = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) bestBase = -1;
+
+  // Embedded IPv4 (glibc's rule): ::a.b.c.d (IPv4-compatible) and ::ffff:a.b.c.d (mapped).
+  const embedsV4 = bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff));
+
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) out += ':';
+      continue;
+    }
+    if (i !== 0) out += ':';
+    if (i === 6 && embedsV4) {
+      out += `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+      break;
+    }
+    out += words[i].toString(16);
+  }
+  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
+  return out;
+}

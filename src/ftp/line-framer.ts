@@ -1,0 +1,190 @@
+/**
+ * Line framing for one direction of a control connection: ordered StreamChunks in, lines out.
+ * Lines end in CRLF; a bare LF is accepted and noted. Text is latin1 (one char per byte), so
+ * nothing is lost or guessed: filenames in UTF-8 or a legacy code page survive byte for byte.
+ * Memory is bounded by the line bound: a partial line never holds more than maxLineLength+1 chars.
+ */
+
+import type { StreamChunk } from '../tcp/types.js';
+
+export type LineProblem = 'bare LF' | 'line too long' | 'no line terminator';
+
+export interface FramedLine {
+  /** The line without its terminator (latin1), cut to the bound when too long. */
+  text: string;
+  /** Frame (and time) of the chunk carrying the line's first byte. */
+  firstFrame: number;
+  firstTime: number;
+  /** Frame (and time) of the chunk carrying its last byte: the LF, or where it was cut. */
+  frame: number;
+  time: number;
+  malformed?: LineProblem;
+}
+
+export interface LineSink {
+  /** A complete line. Return false to stop reading the current chunk (the stream became TLS). */
+  line(line: FramedLine): boolean;
+  /** The first line over the bound in this direction (reported once). */
+  limit(frame: number, time: number, message: string): void;
+  /** Bytes lost to a capture gap, plus the partial line that spanned it (dropped). */
+  gap(bytes: number, frame: number, time: number): void;
+}
+
+export const DEFAULT_MAX_LINE_LENGTH = 8192;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class LineFramer {
+  private readonly max: number;
+  /** Partial line carried over from earlier chunks (latin1), at most max+1 chars. */
+  private pending = '';
+  private pendingFrame = 0;
+  private pendingTime = 0;
+  /** After a too-long line was emitted: skip bytes up to the next LF. */
+  private discarding = false;
+  private limitReported = false;
+  private lastFrame = 0;
+  private lastTime = 0;
+
+  constructor(
+    private readonly sink: LineSink,
+    maxLineLength: number = DEFAULT_MAX_LINE_LENGTH,
+  ) {
+    this.max = Math.max(1, Math.floor(maxLineLength));
+  }
+
+  /** True when the next byte starts a new line (no partial line held, nothing being skipped). */
+  get atLineStart(): boolean {
+    return this.pending === '' && !this.discarding;
+  }
+
+  /**
+   * Frame one chunk. Returns how many of its bytes were read as lines: all of them, unless the
+   * sink returned false (then the rest of the chunk is the caller's to account for).
+   */
+  push(chunk: StreamChunk): number {
+    const bytes = chunk.bytes;
+    const n = bytes.length;
+    this.lastFrame = chunk.frame;
+    this.lastTime = chunk.time;
+
+    if (chunk.gapBefore > 0) {
+      // The line spanning the gap cannot be read. The bytes after the gap are taken to start a
+      // line: control segments usually carry whole lines, so the loss most likely ended on one.
+      const dropped = this.discarding ? 0 : this.pending.length;
+      this.pending = '';
+      this.discarding = false;
+      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time);
+    }
+    if (n === 0) return 0;
+
+    // A Buffer view (no copy) for latin1 decoding; TextDecoder('latin1') is really windows-1252.
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    let pos = 0;
+    while (pos < n) {
+      const lf = bytes.indexOf(LF, pos);
+      if (lf < 0) return this.partial(buf, pos, chunk);
+      if (this.discarding) {
+        this.discarding = false;
+        pos = lf + 1;
+        continue;
+      }
+      const line = this.complete(buf, pos, lf, chunk);
+      pos = lf + 1;
+      if (!this.sink.line(line)) return pos;
+    }
+    return n;
+  }
+
+  /** End of the stream: a partial line is emitted as malformed 'no line terminator'. */
+  finish(): void {
+    if (this.pending === '' || this.discarding) return;
+    let text = this.pending;
+    if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
+    if (text.length > this.max) text = text.slice(0, this.max);
+    this.pending = '';
+    this.sink.line({
+      text,
+      firstFrame: this.pendingFrame,
+      firstTime: this.pendingTime,
+      frame: this.lastFrame,
+      time: this.lastTime,
+      malformed: 'no line terminator',
+    });
+  }
+
+  /** Forget any partial line (the stream stopped being text). Returns its length in bytes. */
+  reset(): number {
+    const dropped = this.discarding ? 0 : this.pending.length;
+    this.pending = '';
+    this.discarding = false;
+    return dropped;
+  }
+
+  /** Bytes [pos, lf) plus any pending prefix form one line. */
+  private complete(buf: Buffer, pos: number, lf: number, chunk: StreamChunk): FramedLine {
+    const pendingLen = this.pending.length;
+    const crAtEnd = lf > pos ? buf[lf - 1] === CR : pendingLen > 0 && this.pending.charCodeAt(pendingLen - 1) === CR;
+    const contentLen = pendingLen + (lf - pos) - (crAtEnd ? 1 : 0);
+    let malformed: LineProblem | undefined = crAtEnd ? undefined : 'bare LF';
+    let text: string;
+    if (contentLen > this.max) {
+      malformed = 'line too long';
+      text =
+        pendingLen >= this.max
+          ? this.pending.slice(0, this.max)
+          : this.pending + buf.toString('latin1', pos, pos + (this.max - pendingLen));
+      this.reportLimit(chunk);
+    } else if (pendingLen === 0) {
+      text = buf.toString('latin1', pos, pos + contentLen);
+    } else {
+      text = (this.pending + buf.toString('latin1', pos, lf)).slice(0, contentLen);
+    }
+    const line: FramedLine = {
+      text,
+      firstFrame: pendingLen > 0 ? this.pendingFrame : chunk.frame,
+      firstTime: pendingLen > 0 ? this.pendingTime : chunk.time,
+      frame: chunk.frame,
+      time: chunk.time,
+    };
+    if (malformed !== undefined) line.malformed = malformed;
+    this.pending = '';
+    return line;
+  }
+
+  /** Bytes [pos, end) hold no LF: keep them (up to the bound) for the next chunk. */
+  private partial(buf: Buffer, pos: number, chunk: StreamChunk): number {
+    const n = buf.length;
+    if (this.discarding) return n;
+    if (this.pending === '') {
+      this.pendingFrame = chunk.frame;
+      this.pendingTime = chunk.time;
+    }
+    // Room for max content bytes plus the CR of a CRLF split across chunks.
+    const take = Math.min(n - pos, this.max + 1 - this.pending.length);
+    this.pending += buf.toString('latin1', pos, pos + take);
+    const more = n - pos > take;
+    const over = this.pending.length > this.max && this.pending.charCodeAt(this.max) !== CR;
+    if (!more && !over) return n;
+
+    const line: FramedLine = {
+      text: this.pending.slice(0, this.max),
+      firstFrame: this.pendingFrame,
+      firstTime: this.pendingTime,
+      frame: chunk.frame,
+      time: chunk.time,
+      malformed: 'line too long',
+    };
+    this.pending = '';
+    this.discarding = true;
+    this.reportLimit(chunk);
+    return this.sink.line(line) ? n : pos + take;
+  }
+
+  private reportLimit(chunk: StreamChunk): void {
+    if (this.limitReported) return;
+    this.limitReported = true;
+    this.sink.limit(chunk.frame, chunk.time, `line longer than ${this.max} bytes: cut, rest of the line skipped`);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Endpoint } from '../analysis/model.js';
+
+export function endpoint(e: Endpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+export function seconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '-';
+  if (s < 1) return `${(s * 1000).toFixed(1)} ms`;
+  if (s < 120) return `${s.toFixed(3)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${(s - m * 60).toFixed(0)} s`;
+}
+
+export function rate(bytesPerSecond: number | null): string {
+  if (bytesPerSecond === null || !Number.isFinite(bytesPerSecond)) return '-';
+  return `${bytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** Seconds since the capture's first packet, as Wireshark shows by default. */
+export function relative(time: number, origin: number | null): string {
+  return (time - (origin ?? time)).toFixed(6);
+}
+
+/** UTC wall-clock time with microseconds. */
+export function wallClock(time: number | null): string {
+  if (time === null) return '-';
+  const ms = Math.floor(time * 1000);
+  const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
+  const micros = Math.floor((time * 1e6) % 1e6).toString().padStart(6, '0');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros} UTC`;
+}
