@@ -141,8 +141,9 @@ export interface DecodedFrame {
   truncated: boolean;
   /**
    * Decoding problems, as short phrases that start with a stable word: 'malformed: …' (a header
-   * that breaks its own length rules; nothing above it is decoded), 'truncated: …' (cut by the
-   * snapshot length), 'fragment: …' (reassembly trouble: overlap, dropped, timed out). Empty when clean.
+   * that breaks its own length rules; nothing above it is decoded unless said otherwise),
+   * 'fragment: …' (reassembly trouble: overlap, dropped). A snapshot-length cut is not a problem:
+   * it only sets `truncated`. Empty when clean.
    */
   problems: string[];
   /**

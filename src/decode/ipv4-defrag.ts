@@ -1,0 +1,158 @@
+/**
+ * IP fragment reassembly (IPv4, and IPv6 with the same design). Datagrams are keyed by the caller
+ * (IPv4: src, dst, protocol, id; IPv6: src, dst, id) and bounded three ways: bytes per datagram
+ * (64 KiB), number of datagrams pending, and age in capture time. The frame that completes a
+ * datagram gets the whole payload back; overlapping bytes keep the first copy (and say so).
+ */
+
+export interface DefragOptions {
+  /** Largest reassembled payload accepted (an IP length field cannot describe more). */
+  maxDatagramBytes?: number;
+  /** Datagrams waiting for fragments; the oldest is dropped to make room. */
+  maxPending?: number;
+  /** A datagram not completed within this many seconds of capture time is dropped. */
+  timeoutSeconds?: number;
+}
+
+export type DefragResult =
+  | { state: 'held'; overlap: boolean }
+  | { state: 'complete'; payload: Uint8Array; overlap: boolean; frames: number[] }
+  | { state: 'dropped'; reason: string };
+
+export interface DefragStats {
+  reassembled: number;
+  /** Datagrams given up: timed out, evicted for room, too big, or fed a truncated fragment. */
+  timedOut: number;
+  evicted: number;
+  dropped: number;
+  overlaps: number;
+}
+
+interface Pending {
+  buf: Uint8Array;
+  /** Covered byte ranges, sorted and merged: [start0, end0, start1, end1, ...]. */
+  ranges: number[];
+  /** Total payload length, known once the last fragment (more = false) is seen; else -1. */
+  total: number;
+  firstTime: number;
+  overlap: boolean;
+  frames: number[];
+}
+
+const DEFAULTS: Required<DefragOptions> = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
+
+export class Ipv4Defragmenter {
+  private readonly opts: Required<DefragOptions>;
+  /** Insertion order is first-fragment order, which is (nearly) capture-time order. */
+  private readonly pending = new Map<string, Pending>();
+  readonly stats: DefragStats = { reassembled: 0, timedOut: 0, evicted: 0, dropped: 0, overlaps: 0 };
+
+  constructor(options: DefragOptions = {}) {
+    this.opts = { ...DEFAULTS, ...options };
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Add one fragment: `data` is its payload at byte `offset` of the datagram, `more` its MF bit.
+   * `complete` is false when the capture cut this fragment short; the datagram is then dropped,
+   * since reassembling it would invent bytes.
+   */
+  add(key: string, offset: number, more: boolean, data: Uint8Array, time: number, frame: number, complete = true): DefragResult {
+    this.expire(time);
+    let p = this.pending.get(key);
+    if (!complete) {
+      if (p !== undefined) this.pending.delete(key);
+      this.stats.dropped++;
+      return { state: 'dropped', reason: 'a fragment of the datagram was cut by the snapshot length' };
+    }
+    const end = offset + data.length;
+    if (end > this.opts.maxDatagramBytes) {
+      if (p !== undefined) this.pending.delete(key);
+      this.stats.dropped++;
+      return { state: 'dropped', reason: `fragment ends at byte ${end}, beyond the ${this.opts.maxDatagramBytes}-byte limit` };
+    }
+    if (p === undefined) {
+      if (this.pending.size >= this.opts.maxPending) {
+        const oldest = this.pending.keys().next().value as string;
+        this.pending.delete(oldest);
+        this.stats.evicted++;
+      }
+      p = { buf: new Uint8Array(Math.max(end, 1024)), ranges: [], total: -1, firstTime: time, overlap: false, frames: [] };
+      this.pending.set(key, p);
+    }
+    p.frames.push(frame);
+    if (!more) {
+      if (p.total >= 0 && p.total !== end) p.overlap = true; // a second, different last fragment: keep the first
+      else p.total = end;
+    }
+    let limit = end;
+    if (p.total >= 0 && limit > p.total) {
+      p.overlap = true; // bytes beyond the datagram's end: ignore them
+      limit = p.total;
+    }
+    if (limit > offset) this.store(p, offset, limit, data);
+    if (p.total >= 0 && p.ranges.length >= 2 && p.ranges[0] === 0 && p.ranges[1] >= p.total) {
+      this.pending.delete(key);
+      this.stats.reassembled++;
+      if (p.overlap) this.stats.overlaps++;
+      return { state: 'complete', payload: p.buf.subarray(0, p.total), overlap: p.overlap, frames: p.frames };
+    }
+    return { state: 'held', overlap: p.overlap };
+  }
+
+  /** Copy the parts of [start, end) not yet covered (first copy wins), and merge the ranges. */
+  private store(p: Pending, start: number, end: number, data: Uint8Array): void {
+    if (end > p.buf.length) {
+      const grown = new Uint8Array(Math.min(Math.max(end, p.buf.length * 2), this.opts.maxDatagramBytes));
+      grown.set(p.buf);
+      p.buf = grown;
+    }
+    const r = p.ranges;
+    let cursor = start;
+    for (let i = 0; i < r.length && cursor < end; i += 2) {
+      const rs = r[i];
+      const re = r[i + 1];
+      if (re <= cursor) continue;
+      if (rs >= end) break;
+      if (rs > cursor) p.buf.set(data.subarray(cursor - start, rs - start), cursor);
+      p.overlap = true;
+      cursor = Math.max(cursor, re);
+    }
+    if (cursor < end) p.buf.set(data.subarray(cursor - start, end - start), cursor);
+    // Insert [start, end) and merge neighbours that touch or overlap.
+    const merged: number[] = [];
+    let ns = start;
+    let ne = end;
+    let placed = false;
+    for (let i = 0; i < r.length; i += 2) {
+      const rs = r[i];
+      const re = r[i + 1];
+      if (re < ns) merged.push(rs, re);
+      else if (rs > ne) {
+        if (!placed) {
+          merged.push(ns, ne);
+          placed = true;
+        }
+        merged.push(rs, re);
+      } else {
+        ns = Math.min(ns, rs);
+        ne = Math.max(ne, re);
+      }
+    }
+    if (!placed) merged.push(ns, ne);
+    p.ranges = merged;
+  }
+
+  /** Drop datagrams older than the timeout (by capture time). */
+  private expire(now: number): void {
+    const limit = now - this.opts.timeoutSeconds;
+    for (const [key, p] of this.pending) {
+      if (p.firstTime >= limit) break; // map order is arrival order
+      this.pending.delete(key);
+      this.stats.timedOut++;
+    }
+  }
+}

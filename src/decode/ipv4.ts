@@ -1,0 +1,107 @@
+/**
+ * IPv4 header: check lengths once (IHL, total length, captured bytes), then read through the
+ * field table. The payload handed on is bounded by the total length, so Ethernet padding is
+ * never taken for data.
+ */
+
+import type { DecodedFrame, Ipv4Header } from './types.js';
+import type { IpPayloadView } from './ip-payload.js';
+import { ipv4ToString } from './addr.js';
+import { checksumExpected, sum16 } from './checksum.js';
+import { IPV4, IPV4_FLAG_MF, IPV4_MIN_HEADER_LENGTH, readField } from './fields.js';
+
+const NO_OPTIONS = new Uint8Array(0);
+
+/**
+ * Decode the IPv4 header at b[off]. `wireAvail` is how many bytes the frame had on the wire from
+ * `off` on (captured or not). Returns undefined only when the fixed header is not there to read.
+ * Fills `out` when a payload can be decoded (out.protocol >= 0).
+ */
+export function decodeIpv4(
+  b: Uint8Array,
+  off: number,
+  wireAvail: number,
+  frame: DecodedFrame,
+  out: IpPayloadView,
+): Ipv4Header | undefined {
+  const captured = b.length - off;
+  if (captured < IPV4_MIN_HEADER_LENGTH) {
+    if (wireAvail < IPV4_MIN_HEADER_LENGTH) {
+      frame.problems.push(`malformed: IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
+    } else {
+      frame.truncated = true;
+    }
+    return undefined;
+  }
+  const version = readField(b, off, IPV4.version);
+  if (version !== 4) {
+    frame.problems.push(`malformed: IPv4 header with version ${version}`);
+    return undefined;
+  }
+  const headerLength = readField(b, off, IPV4.headerLength);
+  let totalLength = readField(b, off, IPV4.totalLength);
+  const flags = readField(b, off, IPV4.flags);
+  const fragOffset = readField(b, off, IPV4.fragOffset);
+  const checksum = readField(b, off, IPV4.checksum);
+  const ip: Ipv4Header = {
+    version: 4,
+    headerLength,
+    dsfield: readField(b, off, IPV4.dsfield),
+    totalLength,
+    id: readField(b, off, IPV4.id),
+    flags,
+    fragOffset,
+    ttl: readField(b, off, IPV4.ttl),
+    protocol: readField(b, off, IPV4.protocol),
+    checksum,
+    checksumStatus: 'unverifiable',
+    src: ipv4ToString(b, off + IPV4.src.offset),
+    dst: ipv4ToString(b, off + IPV4.dst.offset),
+    options: NO_OPTIONS,
+  };
+  if (headerLength < IPV4_MIN_HEADER_LENGTH) {
+    frame.problems.push(`malformed: IPv4 header length ${headerLength} (IHL ${headerLength / 4}) is below 20`);
+    return ip;
+  }
+  if (totalLength === 0 && wireAvail >= headerLength) {
+    // Captured on the sending host before TCP segmentation offload filled it in (as tshark assumes).
+    totalLength = wireAvail;
+    frame.problems.push(`malformed: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
+  } else if (totalLength < headerLength) {
+    frame.problems.push(`malformed: IPv4 total length ${totalLength} is less than its header length ${headerLength}`);
+    return ip;
+  }
+  if (captured < headerLength) {
+    frame.truncated = true;
+    ip.options = b.subarray(off + IPV4_MIN_HEADER_LENGTH, b.length);
+    return ip;
+  }
+  if (headerLength > IPV4_MIN_HEADER_LENGTH) ip.options = b.subarray(off + IPV4_MIN_HEADER_LENGTH, off + headerLength);
+
+  const expected = checksumExpected(sum16(b, off, off + headerLength), checksum);
+  if (expected === undefined) ip.checksumStatus = 'ok';
+  else {
+    ip.checksumStatus = 'bad';
+    ip.checksumExpected = expected;
+  }
+
+  if (totalLength > wireAvail) {
+    frame.problems.push(`malformed: IPv4 total length ${totalLength} exceeds the ${wireAvail} bytes on the wire`);
+  }
+  const ipEnd = off + totalLength;
+  out.bytes = b;
+  out.start = off + headerLength;
+  out.end = Math.min(ipEnd, b.length);
+  out.wireLength = totalLength - headerLength;
+  out.protocol = ip.protocol;
+  out.addressSum = sum16(b, off + IPV4.src.offset, off + IPV4.dst.offset + IPV4.dst.size);
+  if (out.end < ipEnd) frame.truncated = true;
+  const more = (flags & IPV4_FLAG_MF) !== 0;
+  if (more || fragOffset > 0) {
+    out.fragment = fragOffset === 0 ? 'first' : 'later';
+    out.fragmentOffset = fragOffset;
+    out.moreFragments = more;
+    out.fragmentId = ip.id;
+  }
+  return ip;
+}

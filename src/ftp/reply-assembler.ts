@@ -1,0 +1,142 @@
+/**
+ * Reply assembly (RFC 959 §4.2): server lines in, one FtpReply per reply out.
+ * "123-First line" opens a multi-line reply; only a line that starts with the same code followed
+ * by a space (or the bare code) closes it. Lines in between are text, whatever digits they start
+ * with. A reply holds at most maxLines lines / maxBytes bytes: beyond that it is truncated (the
+ * rest is counted, not kept) and closed when its last line arrives.
+ */
+
+import type { FtpReply } from './types.js';
+import type { FramedLine } from './line-framer.js';
+import { parseReplyLine } from './commands.js';
+
+export const DEFAULT_MAX_REPLY_LINES = 1000;
+export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024;
+
+export interface ReplyAssemblerOptions {
+  maxLines?: number;
+  maxBytes?: number;
+}
+
+interface OpenReply {
+  code: number;
+  /** "NNN" and "NNN " as text, to recognise the closing line. */
+  codeText: string;
+  firstFrame: number;
+  texts: string[];
+  lines: string[];
+  bytes: number;
+  /** Lines skipped after the bound. */
+  skipped: number;
+  problems: string[];
+}
+
+export class ReplyAssembler {
+  private readonly maxLines: number;
+  private readonly maxBytes: number;
+  private open: OpenReply | null = null;
+  private limitReported = false;
+
+  constructor(
+    private readonly emit: (reply: FtpReply) => void,
+    private readonly onLimit: (frame: number, time: number, message: string) => void,
+    opts: ReplyAssemblerOptions = {},
+  ) {
+    this.maxLines = Math.max(2, opts.maxLines ?? DEFAULT_MAX_REPLY_LINES);
+    this.maxBytes = Math.max(64, opts.maxBytes ?? DEFAULT_MAX_REPLY_BYTES);
+  }
+
+  /** True while a multi-line reply waits for its last line. */
+  get inMultiline(): boolean {
+    return this.open !== null;
+  }
+
+  pushLine(line: FramedLine): void {
+    const open = this.open;
+    if (open !== null) {
+      this.continueReply(open, line);
+      return;
+    }
+    const parsed = parseReplyLine(line.text);
+    const problems: string[] = [];
+    if (line.malformed !== undefined) problems.push(line.malformed);
+    if (parsed.problem !== undefined) problems.push(parsed.problem);
+
+    if (parsed.code !== 0 && parsed.sep === '-') {
+      this.open = {
+        code: parsed.code,
+        codeText: line.text.slice(0, 3),
+        firstFrame: line.firstFrame,
+        texts: [parsed.text],
+        lines: [line.text],
+        bytes: line.text.length,
+        skipped: 0,
+        problems,
+      };
+      return;
+    }
+    this.emit(
+      makeReply(parsed.code, line.firstFrame, line.frame, line.time, [parsed.text], [line.text], false, problems),
+    );
+  }
+
+  /** Close an open multi-line reply early (capture gap, end of stream) as malformed `why`. */
+  flush(frame: number, time: number, why: string): void {
+    const open = this.open;
+    if (open === null) return;
+    this.open = null;
+    open.problems.push(why);
+    this.emitOpen(open, frame, time);
+  }
+
+  private continueReply(open: OpenReply, line: FramedLine): void {
+    const text = line.text;
+    const closes =
+      text.startsWith(open.codeText) && (text.length === 3 || text.charCodeAt(3) === 0x20 /* space */);
+    if (line.malformed !== undefined && !open.problems.includes(line.malformed)) open.problems.push(line.malformed);
+
+    const full = open.skipped > 0 || open.lines.length >= this.maxLines || open.bytes + text.length > this.maxBytes;
+    if (full && !closes) {
+      // Count, don't keep; the closing line is still kept so the reply ends with its last text.
+      if (open.skipped === 0) this.truncate(open, line);
+      open.skipped++;
+      return;
+    }
+    open.lines.push(text);
+    open.texts.push(closes ? text.slice(4) : text);
+    open.bytes += text.length;
+    if (!closes) return;
+    this.open = null;
+    if (open.skipped > 0) open.problems.push(`reply truncated: ${open.skipped} lines skipped`);
+    this.emitOpen(open, line.frame, line.time);
+  }
+
+  private truncate(open: OpenReply, line: FramedLine): void {
+    if (this.limitReported) return;
+    this.limitReported = true;
+    this.onLimit(
+      line.frame,
+      line.time,
+      `multi-line ${open.code} reply longer than ${this.maxLines} lines or ${this.maxBytes} bytes: truncated`,
+    );
+  }
+
+  private emitOpen(open: OpenReply, frame: number, time: number): void {
+    this.emit(makeReply(open.code, open.firstFrame, frame, time, open.texts, open.lines, true, open.problems));
+  }
+}
+
+function makeReply(
+  code: number,
+  firstFrame: number,
+  frame: number,
+  time: number,
+  texts: string[],
+  lines: string[],
+  multiline: boolean,
+  problems: string[],
+): FtpReply {
+  const reply: FtpReply = { type: 'reply', frame, firstFrame, time, code, text: texts.join('\n'), lines, multiline };
+  if (problems.length > 0) reply.malformed = problems.join('; ');
+  return reply;
+}
