@@ -8,7 +8,7 @@ import { FtpControlParser } from '../ftp/control-parser.js';
 import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
-import type { AnalysisWarning, Session } from './model.js';
+import type { AnalysisWarning, Session, Transfer } from './model.js';
 import { SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 
@@ -21,6 +21,8 @@ export interface RouterOptions {
   maxOpenAnnouncements: number;
   linker: DataLinker;
   onWarning(w: AnalysisWarning): void;
+  /** Receives the payload of linked data connections (views, valid only during the call). */
+  onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
 }
 
 interface ControlRoute {
@@ -117,6 +119,17 @@ export class ConnectionRouter implements ReassemblyListener {
   onData(conn: TcpConnection, chunk: StreamChunk): void {
     let route = this.routes.get(conn);
     if (!route) return;
+    if (route.kind === 'data') {
+      const sink = this.options.onTransferData;
+      if (sink) {
+        const { transfer, swapped } = route.link;
+        // The responder is the announced side: the client in active mode, the server in passive.
+        const fromInitiator = (chunk.dir === 'c2s') !== swapped;
+        const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
+        sink(transfer, chunk, toServer);
+      }
+      return;
+    }
     if (route.kind === 'probe') {
       const fromInitiator = chunk.dir === 'c2s';
       if (fromInitiator ? looksLikeFtpClientStart(chunk.bytes) : looksLikeFtpServerGreeting(chunk.bytes)) {

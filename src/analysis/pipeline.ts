@@ -11,9 +11,9 @@ import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { linkTypeName } from '../decode/link.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
-import type { ReassemblyWarning, TcpConnection } from '../tcp/types.js';
+import type { ReassemblyWarning, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { DataLinker } from './data-linker.js';
-import type { Analysis, AnalysisWarning, LinkTypeCount, Session } from './model.js';
+import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 
 export interface AnalyzeOptions {
@@ -21,6 +21,8 @@ export interface AnalyzeOptions {
   showPasswords?: boolean;
   /** Called now and then with the number of capture bytes read so far. */
   onProgress?(bytesRead: number): void;
+  /** Receives the payload of linked data connections (views, valid only during the call). */
+  onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
   /** Limits; defaults are documented in the README. */
   maxPendingCommands?: number;
   maxOpenAnnouncements?: number;
@@ -52,6 +54,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),
+    onTransferData: options.onTransferData,
   });
   const reassembler = new TcpReassembler(router, {
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,

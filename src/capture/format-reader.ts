@@ -8,6 +8,8 @@ import type { CaptureError, CaptureHeaderInfo, CaptureInterface } from './types.
  */
 export interface FormatReader {
   push(chunk: Buffer): boolean;
+  /** Parse whatever push() may still hold back (batched small chunks). */
+  flush(): void;
   finish(): void;
   readonly fatal: CaptureError | null;
   readonly header: CaptureHeaderInfo | null;

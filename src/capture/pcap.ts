@@ -103,7 +103,7 @@ export class PcapReader implements FormatReader {
   }
 
   finish(): void {
-    if (!this.stopped) this.flush();
+    this.flush();
     if (this.stopped) return;
     if (this.header === null) {
       this.fatal = new CaptureError(
@@ -138,8 +138,8 @@ export class PcapReader implements FormatReader {
     return patched;
   }
 
-  private flush(): void {
-    if (this.batchBytes === 0) return;
+  flush(): void {
+    if (this.stopped || this.batchBytes === 0) return;
     const joined = this.batch.length === 1 ? this.batch[0] : Buffer.concat(this.batch, this.batchBytes);
     this.batch = [];
     this.batchBytes = 0;

@@ -21,6 +21,9 @@ const BLOCK_TYPE = {
   obsoletePacket: 0x00000002,
   simplePacket: 0x00000003,
   enhancedPacket: 0x00000006,
+  systemdJournalExport: 0x00000009,
+  custom: 0x00000bad,
+  customNoCopy: 0x40000bad,
 } as const;
 
 /** Every block: type, total length, body, total length again. */
@@ -102,6 +105,9 @@ export class PcapngReader implements FormatReader {
     if (pos < n) this.startPending(chunk, pos);
     return true;
   }
+
+  /** Nothing is held back: a partial block waits for its remaining bytes. */
+  flush(): void {}
 
   finish(): void {
     if (this.stopped) return;
@@ -231,8 +237,14 @@ export class PcapngReader implements FormatReader {
       case BLOCK_TYPE.simplePacket:
         ok = this.simplePacket(b);
         break;
+      case BLOCK_TYPE.systemdJournalExport:
+      case BLOCK_TYPE.custom:
+      case BLOCK_TYPE.customNoCopy:
+        // Wireshark shows these as frames of their own; count them so frame numbers match it.
+        this.frames++;
+        break;
       default:
-        // NRB, ISB, DSB, custom and unknown blocks carry nothing a packet reader needs.
+        // NRB, ISB, DSB and unknown blocks carry nothing a packet reader needs.
         break;
     }
     if (ok) this.bytes += len;

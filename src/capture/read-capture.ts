@@ -84,6 +84,7 @@ export async function readCapture(
   }
 
   if (readError !== null) {
+    reader.flush();
     if (reader.header === null) throw failure(readError, compressed);
     const code = compressed && isDecompressError(readError) ? 'decompress-error' : 'read-error';
     const what = code === 'decompress-error' ? 'gzip' : 'read error';

@@ -86,7 +86,10 @@ export function decodeIpv4(
   }
 
   if (totalLength > wireAvail) {
+    // The packet on the wire was shorter than its header says: what was sent is all there is
+    // (as tshark does). Not a snapshot cut, so not `truncated`.
     frame.problems.push(`malformed: IPv4 total length ${totalLength} exceeds the ${wireAvail} bytes on the wire`);
+    totalLength = wireAvail;
   }
   const ipEnd = off + totalLength;
   out.bytes = b;

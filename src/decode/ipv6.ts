@@ -81,9 +81,13 @@ export function walkExtensions(
       return { status: 'malformed', reason: `IPv6 extension header ${nh} of ${len} bytes overruns the payload length`, protocol: nh, offset: p };
     }
     if (onHeader !== undefined) onHeader(nh, p, len);
+    const isFragment = nh === IPPROTO_FRAGMENT && readField(b, p, IPV6_FRAGMENT.offset) + readField(b, p, IPV6_FRAGMENT.more) > 0;
     nh = readField(b, p, IPV6_EXT.nextHeader);
     p += len;
     count++;
+    // What follows a real fragment header is the fragmentable part: only its first fragment
+    // starts with headers, and those are walked after reassembly (see frame.ts).
+    if (isFragment) break;
   }
   return { status: 'ok', reason: '', protocol: nh, offset: p };
 }
@@ -132,41 +136,47 @@ export function decodeIpv6(
     payloadLength = wirePayload;
     frame.problems.push(`malformed: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
   } else if (payloadLength > wirePayload) {
-    frame.problems.push(`malformed: IPv6 payload length ${payloadLength} exceeds the ${wirePayload} bytes on the wire`);
+    // Shorter on the wire than the header says: bound by what was sent (as tshark does).
+    frame.problems.push(`malformed: IPv6 payload length ${payloadLength} exceeds the ${Math.max(wirePayload, 0)} bytes on the wire`);
+    payloadLength = Math.max(wirePayload, 0);
   }
   const start = off + IPV6_HEADER_LENGTH;
   const limit = start + payloadLength;
   const capEnd = Math.min(limit, b.length);
   if (capEnd < limit) frame.truncated = true;
 
-  let extensions: Ipv6ExtHeader[] | undefined;
-  let fragAt = -1;
-  const end = walkExtensions(b, start, nextHeader, limit, capEnd, (type, p, length) => {
-    (extensions ??= []).push({ type, length });
-    if (type === IPPROTO_FRAGMENT) fragAt = p;
-  });
-  if (extensions !== undefined) ip.extensions = extensions;
-  ip.protocol = end.protocol;
-  if (fragAt >= 0) {
-    ip.fragment = {
-      offset: readField(b, fragAt, IPV6_FRAGMENT.offset),
-      more: readField(b, fragAt, IPV6_FRAGMENT.more) === 1,
-      id: readField(b, fragAt, IPV6_FRAGMENT.id),
-    };
-  }
-  if (end.status === 'malformed') {
-    frame.problems.push(`malformed: ${end.reason}`);
-    return ip;
-  }
-  if (end.status === 'truncated') {
-    frame.truncated = true;
-    return ip;
+  let payloadStart = start;
+  if (isExtensionHeader(nextHeader)) {
+    let extensions: Ipv6ExtHeader[] | undefined;
+    let fragAt = -1;
+    const end = walkExtensions(b, start, nextHeader, limit, capEnd, (type, p, length) => {
+      (extensions ??= []).push({ type, length });
+      if (type === IPPROTO_FRAGMENT) fragAt = p;
+    });
+    if (extensions !== undefined) ip.extensions = extensions;
+    ip.protocol = end.protocol;
+    if (fragAt >= 0) {
+      ip.fragment = {
+        offset: readField(b, fragAt, IPV6_FRAGMENT.offset),
+        more: readField(b, fragAt, IPV6_FRAGMENT.more) === 1,
+        id: readField(b, fragAt, IPV6_FRAGMENT.id),
+      };
+    }
+    if (end.status === 'malformed') {
+      frame.problems.push(`malformed: ${end.reason}`);
+      return ip;
+    }
+    if (end.status === 'truncated') {
+      frame.truncated = true;
+      return ip;
+    }
+    payloadStart = end.offset;
   }
   out.bytes = b;
-  out.start = end.offset;
+  out.start = payloadStart;
   out.end = capEnd;
-  out.wireLength = limit - end.offset;
-  out.protocol = end.protocol;
+  out.wireLength = limit - payloadStart;
+  out.protocol = ip.protocol;
   out.addressSum = sum16(b, off + IPV6.src.offset, off + IPV6.dst.offset + IPV6.dst.size);
   const frag = ip.fragment;
   if (frag !== undefined && (frag.more || frag.offset > 0)) {

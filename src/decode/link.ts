@@ -151,3 +151,23 @@ export function networkVersion(link: LinkHeader, b: Uint8Array): 0 | 4 | 6 {
       return 0;
   }
 }
+
+const LINKTYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'NULL (BSD loopback)',
+  1: 'ETHERNET',
+  12: 'RAW (IP)',
+  14: 'RAW (IP)',
+  101: 'RAW (IP)',
+  105: 'IEEE802_11',
+  108: 'LOOP (OpenBSD loopback)',
+  113: 'LINUX_SLL',
+  127: 'IEEE802_11_RADIOTAP',
+  228: 'IPV4',
+  229: 'IPV6',
+  276: 'LINUX_SLL2',
+};
+
+/** A short name for a LINKTYPE_* value, for reports ("LINKTYPE_123" when unknown). */
+export function linkTypeName(linkType: number): string {
+  return LINKTYPE_NAMES[linkType] ?? `LINKTYPE_${linkType}`;
+}

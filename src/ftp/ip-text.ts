@@ -1,10 +1,11 @@
 /**
  * Address text for the tuple parsers: parse the dotted-quad / RFC 4291 forms found inside FTP
- * commands, and print IPv6 the way tshark does (glibc inet_ntop: RFC 5952 lower-case, longest
- * zero run compressed, leftmost on a tie, "::ffff:a.b.c.d" / "::a.b.c.d" for embedded IPv4).
- * The analysis compares these strings with the decoder's, so both must print the same form.
- * Pure functions; nothing throws.
+ * commands, and print them with the decoder's formatter (tshark's form: RFC 5952 lower case,
+ * "::ffff:a.b.c.d" for mapped addresses). The analysis compares these strings with the decoder's
+ * packet addresses, so both must come from the same code. Pure functions; nothing throws.
  */
+
+import { formatIpv6 as decodeFormatIpv6 } from '../decode/addr.js';
 
 /** "a.b.c.d" → its four bytes, or null. Decimal only, each 0..255, 1–3 digits. */
 export function parseIpv4Text(text: string): number[] | null {
@@ -60,45 +61,7 @@ export function formatIpv4(bytes: ArrayLike<number>): string {
   return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
 }
 
-/** Sixteen bytes → tshark's IPv6 text (see the file comment). */
+/** Sixteen bytes → the decoder's IPv6 text, so tuple addresses compare equal to packet addresses. */
 export function formatIpv6(bytes: ArrayLike<number>): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
-
-  // Longest run of zero words (length >= 2), leftmost on a tie.
-  let bestBase = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestBase = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestBase = -1;
-
-  // Embedded IPv4 (glibc's rule): ::a.b.c.d (IPv4-compatible) and ::ffff:a.b.c.d (mapped).
-  const embedsV4 = bestBase === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff));
-
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) out += ':';
-      continue;
-    }
-    if (i !== 0) out += ':';
-    if (i === 6 && embedsV4) {
-      out += `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
-      break;
-    }
-    out += words[i].toString(16);
-  }
-  if (bestBase >= 0 && bestBase + bestLen === 8) out += ':';
-  return out;
+  return decodeFormatIpv6(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes), 0);
 }

@@ -107,7 +107,7 @@ export class ReplyAssembler {
     open.bytes += text.length;
     if (!closes) return;
     this.open = null;
-    if (open.skipped > 0) open.problems.push(`reply truncated: ${open.skipped} lines skipped`);
+    if (open.skipped > 0) open.problems.push(`reply truncated: ${open.skipped} line${open.skipped === 1 ? '' : 's'} skipped`);
     this.emitOpen(open, line.frame, line.time);
   }
 

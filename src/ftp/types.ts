@@ -7,6 +7,8 @@ export interface FtpRequest {
   type: 'request';
   frame: number; // frame carrying the line's final byte (its CRLF)
   time: number;
+  /** Frame carrying the line's first byte; present only when it differs from `frame`. */
+  firstFrame?: number;
   /** Upper-cased verb as sent (e.g. 'RETR'); the raw verb text is in `raw`. */
   command: string;
   /** Everything after the first space, verbatim (may be ''). */

@@ -1,0 +1,141 @@
+/**
+ * TCP header and options. Lengths are checked once (fixed header, data offset against the
+ * segment and the captured bytes), then fields are read through the table. Option parsing always
+ * advances or stops, so a hostile option list cannot loop.
+ */
+
+import type { DecodedFrame, TcpHeader, TcpOption } from './types.js';
+import type { IpPayloadView } from './ip-payload.js';
+import { checksumExpected, sum16 } from './checksum.js';
+import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, readField } from './fields.js';
+
+const EOL: TcpOption = Object.freeze({ kind: 0, name: 'eol' } as const);
+const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop' } as const);
+const SACK_PERMITTED: TcpOption = Object.freeze({ kind: 4, name: 'sack-permitted' } as const);
+const EMPTY = new Uint8Array(0);
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/**
+ * Options in b[start, end). A length byte of 0 or 1, a missing length byte, or an option running
+ * past `end` yields one 'malformed' entry and ends parsing. A known option with the wrong length
+ * yields a 'malformed' entry and parsing goes on after it (its length byte is still usable).
+ */
+export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpOption[] {
+  const opts: TcpOption[] = [];
+  let i = start;
+  while (i < end) {
+    const kind = b[i];
+    if (kind === TCP_OPTION.EOL) {
+      opts.push(EOL);
+      break; // the rest is padding
+    }
+    if (kind === TCP_OPTION.NOP) {
+      opts.push(NOP);
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) {
+      opts.push({ kind, name: 'malformed', reason: `option ${kind} has no length byte` });
+      break;
+    }
+    const len = b[i + 1];
+    if (len < 2) {
+      opts.push({ kind, name: 'malformed', reason: `option ${kind} has length ${len} (minimum 2)` });
+      break;
+    }
+    if (i + len > end) {
+      opts.push({ kind, name: 'malformed', reason: `option ${kind} of length ${len} runs past the header by ${i + len - end} bytes` });
+      break;
+    }
+    const want = TCP_OPTION_LENGTH[kind];
+    if (want !== undefined && len !== want) {
+      opts.push({ kind, name: 'malformed', reason: `option ${kind} has length ${len} (should be ${want})` });
+    } else if (kind === TCP_OPTION.MSS) {
+      opts.push({ kind: 2, name: 'mss', mss: (b[i + 2] << 8) | b[i + 3] });
+    } else if (kind === TCP_OPTION.WSCALE) {
+      opts.push({ kind: 3, name: 'wscale', shift: b[i + 2] });
+    } else if (kind === TCP_OPTION.SACK_PERMITTED) {
+      opts.push(SACK_PERMITTED);
+    } else if (kind === TCP_OPTION.TIMESTAMP) {
+      opts.push({ kind: 8, name: 'timestamp', tsval: u32(b, i + 2), tsecr: u32(b, i + 6) });
+    } else if (kind === TCP_OPTION.SACK) {
+      if ((len - 2) % 8 !== 0) {
+        opts.push({ kind, name: 'malformed', reason: `SACK option length ${len} is not 2 + 8n` });
+      } else {
+        const blocks: Array<[number, number]> = [];
+        for (let j = i + 2; j < i + len; j += 8) blocks.push([u32(b, j), u32(b, j + 4)]);
+        opts.push({ kind: 5, name: 'sack', blocks });
+      }
+    } else {
+      opts.push({ kind, name: 'unknown', length: len, data: b.subarray(i + 2, i + len) });
+    }
+    i += len;
+  }
+  return opts;
+}
+
+/**
+ * Decode the TCP header at ip.bytes[ip.start]. The segment's wire length is ip.wireLength; the
+ * captured part ends at ip.end. Returns undefined (with a problem or `truncated` set) when the
+ * header cannot be read or breaks its length rules. `checksumVerifiable` is false for a fragment
+ * that was not reassembled: its checksum covers bytes we do not have.
+ */
+export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifiable: boolean): TcpHeader | undefined {
+  const b = ip.bytes;
+  const start = ip.start;
+  const segLen = ip.wireLength;
+  const captured = ip.end - start;
+  if (segLen < TCP_MIN_HEADER_LENGTH) {
+    frame.problems.push(`malformed: TCP segment of ${segLen} bytes is shorter than the ${TCP_MIN_HEADER_LENGTH}-byte header`);
+    return undefined;
+  }
+  if (captured < TCP_MIN_HEADER_LENGTH) {
+    frame.truncated = true;
+    return undefined;
+  }
+  const headerLength = readField(b, start, TCP.headerLength);
+  if (headerLength < TCP_MIN_HEADER_LENGTH) {
+    frame.problems.push(`malformed: TCP data offset ${headerLength / 4} (${headerLength} bytes) is below 5`);
+    return undefined;
+  }
+  if (headerLength > segLen) {
+    frame.problems.push(`malformed: TCP header length ${headerLength} exceeds the segment's ${segLen} bytes`);
+    return undefined;
+  }
+  const checksum = readField(b, start, TCP.checksum);
+  const tcp: TcpHeader = {
+    srcPort: readField(b, start, TCP.srcPort),
+    dstPort: readField(b, start, TCP.dstPort),
+    seq: readField(b, start, TCP.seq),
+    ack: readField(b, start, TCP.ack),
+    headerLength,
+    flags: readField(b, start, TCP.flags),
+    window: readField(b, start, TCP.window),
+    checksum,
+    checksumStatus: 'unverifiable',
+    urgentPointer: readField(b, start, TCP.urgentPointer),
+    options: parseTcpOptions(b, start + TCP_MIN_HEADER_LENGTH, Math.min(start + headerLength, ip.end)),
+    payloadLength: segLen - headerLength,
+  };
+  if (captured < headerLength) {
+    frame.truncated = true;
+    frame.payload = EMPTY;
+    return tcp;
+  }
+  frame.payload = b.subarray(start + headerLength, ip.end);
+  if (checksumVerifiable && captured === segLen) {
+    // Pseudo-header: addresses, zero + protocol, upper-layer length (32-bit for IPv6; the same
+    // two 16-bit words for IPv4, whose length always fits the low word).
+    const sum = sum16(b, start, ip.end, ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff));
+    const expected = checksumExpected(sum, checksum);
+    if (expected === undefined) tcp.checksumStatus = 'ok';
+    else {
+      tcp.checksumStatus = 'bad';
+      tcp.checksumExpected = expected;
+    }
+  }
+  return tcp;
+}

@@ -1,0 +1,256 @@
+/**
+ * One FTP control connection: both directions' StreamChunks in (capture order), FtpEvents out.
+ * Client lines become requests, server lines are assembled into replies. When the connection
+ * turns to TLS (234 after AUTH TLS/SSL/TLS-C/TLS-P, or a TLS record where a line should start)
+ * neither direction is read as text again; its bytes are counted into one 'opaque' event per
+ * direction, emitted by finish(). CCC (back to clear text after TLS) is not followed.
+ * Reports facts only: passwords are not masked here and nothing is logged.
+ */
+
+import type { StreamChunk } from '../tcp/types.js';
+import type { FtpEvent, FtpOpaque, FtpReply } from './types.js';
+import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine } from './line-framer.js';
+import { ReplyAssembler } from './reply-assembler.js';
+import { parseRequestLine } from './commands.js';
+
+export interface FtpControlParserOptions {
+  /** The connection is TLS from its first byte (implicit FTPS, e.g. port 990). */
+  implicitTls?: boolean;
+  maxLineLength?: number;
+  maxReplyLines?: number;
+  maxReplyBytes?: number;
+}
+
+type Side = 'client' | 'server';
+type Mode = 'text' | 'tls' | 'not-text';
+
+interface OpaqueRun {
+  reason: 'tls' | 'not-text';
+  bytes: number;
+  frame: number;
+  time: number;
+}
+
+/** AUTH mechanisms whose 234 reply switches the control connection to TLS. */
+const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
+
+/** How many leading bytes of a direction the text check looks at. */
+const TEXT_SAMPLE = 64;
+
+export class FtpControlParser {
+  private readonly framers: Record<Side, LineFramer>;
+  private readonly replies: ReplyAssembler;
+  private readonly implicitTls: boolean;
+  private readonly mode: Record<Side, Mode> = { client: 'text', server: 'text' };
+  private readonly started: Record<Side, boolean> = { client: false, server: false };
+  private readonly runs: Record<Side, OpaqueRun | null> = { client: null, server: null };
+  private readonly last: Record<Side, { frame: number; time: number }> = {
+    client: { frame: 0, time: 0 },
+    server: { frame: 0, time: 0 },
+  };
+  /** The latest AUTH asked for TLS: a 234 now means the connection switches. */
+  private authTlsSent = false;
+  private tlsStarted = false;
+  private finished = false;
+
+  constructor(
+    private readonly emit: (e: FtpEvent) => void,
+    opts: FtpControlParserOptions = {},
+  ) {
+    const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.implicitTls = opts.implicitTls === true;
+    this.framers = {
+      client: new LineFramer(
+        {
+          line: (l) => this.onClientLine(l),
+          limit: (frame, time, message) => this.onLineLimit('client', frame, time, message),
+          gap: (bytes, frame, time) => this.onGap('client', bytes, frame, time),
+        },
+        maxLine,
+      ),
+      server: new LineFramer(
+        {
+          line: (l) => this.onServerLine(l),
+          limit: (frame, time, message) => this.onLineLimit('server', frame, time, message),
+          gap: (bytes, frame, time) => this.onGap('server', bytes, frame, time),
+        },
+        maxLine,
+      ),
+    };
+    this.replies = new ReplyAssembler(
+      (r) => this.onReply(r),
+      (frame, time, message) =>
+        this.emit({ type: 'limit', dir: 'server', frame, time, limit: 'reply-lines', message }),
+      { maxLines: opts.maxReplyLines, maxBytes: opts.maxReplyBytes },
+    );
+  }
+
+  pushClient(chunk: StreamChunk): void {
+    this.push('client', chunk);
+  }
+
+  pushServer(chunk: StreamChunk): void {
+    this.push('server', chunk);
+  }
+
+  /**
+   * End of the connection: partial lines are emitted as malformed 'no line terminator', an
+   * unfinished multi-line reply is closed, and the opaque byte counts are emitted.
+   */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.mode.client === 'text') this.framers.client.finish();
+    if (this.mode.server === 'text') {
+      this.framers.server.finish();
+      const last = this.last.server;
+      this.replies.flush(last.frame, last.time, 'no end of multi-line reply');
+    }
+    this.flushRun('client');
+    this.flushRun('server');
+  }
+
+  private push(side: Side, chunk: StreamChunk): void {
+    if (this.finished) return;
+    const bytes = chunk.bytes;
+    const n = bytes.length;
+    if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
+
+    if (this.mode[side] !== 'text') {
+      // Gaps are the reassembler's to report here: only bytes actually seen are counted.
+      if (n > 0) this.addOpaque(side, this.mode[side] === 'tls' ? 'tls' : 'not-text', n, chunk);
+      this.remember(side, chunk);
+      return;
+    }
+
+    const framer = this.framers[side];
+    if (n > 0 && (!this.started[side] || (framer.atLineStart && chunk.gapBefore === 0))) {
+      const first = !this.started[side];
+      this.started[side] = true;
+      if (looksLikeTlsRecord(bytes)) {
+        // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
+        this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
+        this.addOpaque(side, 'tls', n, chunk);
+        this.remember(side, chunk);
+        return;
+      }
+      if (first && !looksLikeText(bytes)) {
+        this.mode[side] = 'not-text';
+        this.addOpaque(side, 'not-text', n, chunk);
+        this.remember(side, chunk);
+        return;
+      }
+    }
+
+    const read = framer.push(chunk);
+    // The stream turned to TLS inside this chunk (234 was followed by more bytes): count the rest.
+    if (read < n) this.addOpaque(side, 'tls', n - read, chunk);
+    this.remember(side, chunk);
+  }
+
+  private onClientLine(line: FramedLine): boolean {
+    const req = parseRequestLine(line.text);
+    const problems = joinProblems(line.malformed, req.problem);
+    this.emit({
+      type: 'request',
+      frame: line.frame,
+      time: line.time,
+      ...(line.firstFrame !== line.frame ? { firstFrame: line.firstFrame } : {}),
+      command: req.command,
+      arg: req.arg,
+      raw: line.text,
+      ...(problems !== undefined ? { malformed: problems } : {}),
+    });
+    if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
+    return this.mode.client === 'text';
+  }
+
+  private onServerLine(line: FramedLine): boolean {
+    this.replies.pushLine(line);
+    return this.mode.server === 'text';
+  }
+
+  private onReply(reply: FtpReply): void {
+    this.emit(reply);
+    // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
+    if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
+  }
+
+  private onLineLimit(dir: Side, frame: number, time: number, message: string): void {
+    this.emit({ type: 'limit', dir, frame, time, limit: 'line-length', message });
+  }
+
+  private onGap(dir: Side, bytes: number, frame: number, time: number): void {
+    if (dir === 'server') {
+      // The rest of an open multi-line reply may be in the gap: close it rather than swallow
+      // the following replies as its inner lines.
+      const last = this.last.server;
+      this.replies.flush(last.frame, last.time, 'capture gap inside multi-line reply');
+    }
+    this.emit({ type: 'opaque', dir, frame, time, bytes, reason: 'gap' });
+  }
+
+  private startTls(frame: number, time: number, implicit: boolean): void {
+    if (this.tlsStarted) return;
+    this.tlsStarted = true;
+    this.emit({ type: 'tls-start', frame, time, implicit });
+    for (const side of ['client', 'server'] as const) {
+      if (this.mode[side] !== 'text') continue;
+      this.mode[side] = 'tls';
+      // A partial line held at the switch is unreadable now: count it with the TLS bytes.
+      const dropped = this.framers[side].reset();
+      if (dropped > 0) this.addOpaque(side, 'tls', dropped, { frame, time });
+    }
+    const last = this.last.server;
+    this.replies.flush(last.frame, last.time, 'TLS started inside multi-line reply');
+  }
+
+  private addOpaque(side: Side, reason: OpaqueRun['reason'], bytes: number, at: { frame: number; time: number }): void {
+    const run = this.runs[side];
+    if (run !== null && run.reason === reason) {
+      run.bytes += bytes;
+      return;
+    }
+    this.flushRun(side);
+    this.runs[side] = { reason, bytes, frame: at.frame, time: at.time };
+  }
+
+  private flushRun(side: Side): void {
+    const run = this.runs[side];
+    if (run === null) return;
+    this.runs[side] = null;
+    const ev: FtpOpaque = { type: 'opaque', dir: side, frame: run.frame, time: run.time, bytes: run.bytes, reason: run.reason };
+    this.emit(ev);
+  }
+
+  private remember(side: Side, chunk: StreamChunk): void {
+    this.last[side].frame = chunk.frame;
+    this.last[side].time = chunk.time;
+  }
+}
+
+function joinProblems(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return `${a}; ${b}`;
+}
+
+/** A TLS record header: content type 20..23 (handshake is 22 = 0x16), version major 3. */
+export function looksLikeTlsRecord(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] >= 0x14 && bytes[0] <= 0x17 && bytes[1] === 0x03 && (bytes.length < 3 || bytes[2] <= 0x04);
+}
+
+/**
+ * The first bytes of a direction read as FTP text: no NUL, and control characters other than
+ * TAB/CR/LF/FF/ESC (banners use ANSI colours) are rare. Bytes >= 0x80 are fine (UTF-8, Telnet IAC).
+ */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, TEXT_SAMPLE);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i];
+    if (b === 0) return false;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) || b === 0x7f) bad++;
+  }
+  return bad * 8 <= n;
+}

@@ -1,0 +1,355 @@
+/**
+ * One direction of a TCP connection: raw segments in (capture order), an ordered byte stream out.
+ *
+ * - In-order bytes are delivered at once as views of the packet payload (no copy).
+ * - Out-of-order bytes are copied into a sorted list of disjoint pieces; overlaps are trimmed so
+ *   that the first copy of a byte wins (what most IDSes do), and adjacent tiny pieces are
+ *   coalesced so 10k one-byte segments cost a handful of pieces, not 10k.
+ * - A hole is declared a gap (never silently joined) when the peer acknowledges bytes after it
+ *   (they were lost from the capture, not the network), when the buffer bound is hit, or at close.
+ * - Offsets are 64-bit-safe JS numbers counted from the stream start; raw sequence numbers only
+ *   go through seq.ts.
+ */
+
+import { seqAdd, seqDiff } from './seq.js';
+
+/** Where ordered bytes go. `bytes` is valid only during the call. */
+export interface StreamSink {
+  deliver(bytes: Uint8Array, gapBefore: number, offset: number, frame: number, time: number): void;
+}
+
+/**
+ * What happened to one segment's data:
+ * 'new'       all of it was new (delivered or buffered);
+ * 'partial'   some was new, some repeated bytes already seen (trimmed);
+ * 'old'       entirely before the delivered point (retransmission);
+ * 'duplicate' entirely covered by bytes already buffered out of order (retransmission);
+ * 'keepalive' one byte at next-1: a keep-alive probe, not data.
+ */
+export type SegmentResult = 'new' | 'partial' | 'old' | 'duplicate' | 'keepalive';
+
+/** Pieces up to this size are merged with adjacent ones (bounded copy per merge). */
+const COALESCE_LIMIT = 2048;
+
+/** Compact the consumed prefix of the piece list once it is this long (amortised O(1) pops). */
+const COMPACT_AFTER = 64;
+
+const EMPTY = new Uint8Array(0);
+
+/** A copied out-of-order range [start, end); wireEnd > end when the segment was cut by snaplen. */
+interface Piece {
+  start: number;
+  end: number;
+  wireEnd: number;
+  bytes: Uint8Array;
+  frame: number;
+  time: number;
+}
+
+export interface DirectionLimits {
+  maxBufferedBytes: number;
+  maxBufferedSegments: number;
+}
+
+export class DirectionStream {
+  /** Sequence state exists (from a SYN, a SYN-ACK's ack, or the first data segment). */
+  started = false;
+  /** The ISN when a SYN (or a SYN-ACK's ack) told us; -1 when the stream started mid-way. */
+  isn = -1;
+  /** Next expected raw sequence number and its stream offset. */
+  private nextRaw = 0;
+  nextOffset = 0;
+  /** Highest stream offset the peer acknowledged (-1: none yet). */
+  private ackedOffset = -1;
+  /** Stream offset of this direction's FIN (-1: none seen): the stream's end. */
+  finOffset = -1;
+  /** Missing bytes not yet reported: carried by the next chunk. */
+  private pendingGap = 0;
+
+  private pieces: Piece[] = [];
+  private head = 0;
+  private bufferedBytes = 0;
+  /** Times the buffer bound forced a gap (for the owner's warning). */
+  overflows = 0;
+
+  constructor(
+    private readonly sink: StreamSink,
+    private readonly limits: DirectionLimits,
+  ) {}
+
+  /** Start from a known ISN: offset 0 is ISN+1 (the SYN consumes one sequence number). */
+  startWithIsn(isn: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.isn = isn >>> 0;
+    this.nextRaw = seqAdd(isn, 1);
+  }
+
+  /** Start mid-stream: `seq` (the first data byte seen) becomes offset 0. */
+  startAt(seq: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.nextRaw = seq >>> 0;
+  }
+
+  /** Stream offset of a raw sequence number, relative to the next expected byte. */
+  offsetOf(seq: number): number {
+    return this.nextOffset + seqDiff(seq, this.nextRaw);
+  }
+
+  /**
+   * A data segment: `seq` is its first data byte (after a SYN's), `wireLength` its payload length
+   * on the wire, `bytes` what was captured of it (may be shorter: snaplen). Requires `started`.
+   */
+  segment(seq: number, wireLength: number, bytes: Uint8Array, frame: number, time: number): SegmentResult {
+    const start = this.offsetOf(seq);
+    const wireEnd = start + wireLength;
+    const next = this.nextOffset;
+    if (wireEnd <= next) {
+      return wireLength === 1 && start === next - 1 ? 'keepalive' : 'old';
+    }
+    const capEnd = start + bytes.length;
+    let result: SegmentResult = start < next ? 'partial' : 'new';
+    if (start <= next) {
+      if (capEnd > next && this.deliverInOrder(bytes, start, frame, time)) result = 'partial';
+      // Bytes on the wire but cut by the snaplen are lost for good: skip them now.
+      if (wireEnd > this.nextOffset) this.advanceOver(wireEnd);
+      this.drain();
+    } else {
+      const added = this.insert(start, bytes, wireEnd, frame, time);
+      if (added === 0 && bytes.length > 0) return 'duplicate';
+      if (added < bytes.length) result = 'partial';
+      this.enforceBounds();
+      this.flushAcked();
+    }
+    return result;
+  }
+
+  /** The FIN's sequence number (after any data in its segment). Returns false when repeated. */
+  fin(seq: number): boolean {
+    if (this.finOffset >= 0) return false;
+    this.finOffset = this.offsetOf(seq);
+    return true;
+  }
+
+  /** The peer acknowledged up to raw `ack`: holes before that are lost from the capture. */
+  ack(ack: number): void {
+    if (!this.started) return;
+    const acked = this.offsetOf(ack);
+    if (acked <= this.ackedOffset) return;
+    this.ackedOffset = acked;
+    this.flushAcked();
+  }
+
+  /**
+   * Close: deliver everything buffered (holes become gaps), then report bytes known to be missing
+   * at the end (before the FIN, or acknowledged by the peer) as an empty chunk with gapBefore.
+   */
+  close(frame: number, time: number): void {
+    while (this.head < this.pieces.length) {
+      this.advanceOver(this.pieces[this.head].start);
+      this.drain();
+    }
+    const end = this.finOffset >= 0 ? this.finOffset : this.ackedOffset;
+    if (end > this.nextOffset) this.advanceOver(end);
+    if (this.pendingGap > 0) this.emit(EMPTY, this.nextOffset, frame, time);
+    this.pieces = [];
+    this.head = 0;
+    this.bufferedBytes = 0;
+  }
+
+  /** Buffered out-of-order state, for tests and stats. */
+  buffered(): { bytes: number; segments: number } {
+    return { bytes: this.bufferedBytes, segments: this.pieces.length - this.head };
+  }
+
+  private emit(bytes: Uint8Array, offset: number, frame: number, time: number): void {
+    const gap = this.pendingGap;
+    this.pendingGap = 0;
+    this.sink.deliver(bytes, gap, offset, frame, time);
+  }
+
+  /** Consume [nextOffset, nextOffset + n) of the stream. */
+  private advance(n: number): void {
+    this.nextOffset += n;
+    this.nextRaw = seqAdd(this.nextRaw, n);
+  }
+
+  /**
+   * Deliver an in-order segment (start <= nextOffset < start+bytes.length), interleaved with
+   * buffered pieces that already cover parts of it (first data wins). True if any overlapped.
+   */
+  private deliverInOrder(bytes: Uint8Array, start: number, frame: number, time: number): boolean {
+    const capEnd = start + bytes.length;
+    let overlapped = false;
+    while (this.nextOffset < capEnd) {
+      const pos = this.nextOffset;
+      const p = this.head < this.pieces.length ? this.pieces[this.head] : undefined;
+      if (p !== undefined && p.start <= pos) {
+        overlapped = true;
+        this.popAndDeliver(p);
+        continue;
+      }
+      const limit = p !== undefined && p.start < capEnd ? p.start : capEnd;
+      this.emit(bytes.subarray(pos - start, limit - start), pos, frame, time);
+      this.advance(limit - pos);
+    }
+    return overlapped;
+  }
+
+  /** Deliver buffered pieces that are now contiguous with the delivered point. */
+  private drain(): void {
+    while (this.head < this.pieces.length) {
+      const p = this.pieces[this.head];
+      if (p.start > this.nextOffset) return;
+      this.popAndDeliver(p);
+    }
+  }
+
+  /** Remove the first piece and deliver what of it lies beyond the delivered point. */
+  private popAndDeliver(p: Piece): void {
+    this.pieces[this.head] = undefined as unknown as Piece; // let the copy be collected
+    this.head++;
+    this.bufferedBytes -= p.bytes.length;
+    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.pieces.length) {
+      this.pieces.splice(0, this.head);
+      this.head = 0;
+    }
+    const skip = this.nextOffset - p.start;
+    if (p.end > this.nextOffset) {
+      this.emit(skip > 0 ? p.bytes.subarray(skip) : p.bytes, this.nextOffset, p.frame, p.time);
+      this.advance(p.end - this.nextOffset);
+    }
+    if (p.wireEnd > this.nextOffset) this.advanceOver(p.wireEnd);
+  }
+
+  /**
+   * Move the delivered point to `target` across bytes that will never come: they become pending
+   * gap, except where buffered pieces cover them (those are delivered in order).
+   */
+  private advanceOver(target: number): void {
+    while (this.nextOffset < target) {
+      const p = this.head < this.pieces.length ? this.pieces[this.head] : undefined;
+      if (p !== undefined && p.start < target) {
+        if (p.start > this.nextOffset) {
+          this.pendingGap += p.start - this.nextOffset;
+          this.advance(p.start - this.nextOffset);
+        }
+        this.popAndDeliver(p);
+      } else {
+        this.pendingGap += target - this.nextOffset;
+        this.advance(target - this.nextOffset);
+      }
+    }
+  }
+
+  /** Holes before bytes the peer has acknowledged were lost from the capture: skip them. */
+  private flushAcked(): void {
+    while (this.head < this.pieces.length && this.pieces[this.head].start <= this.ackedOffset) {
+      this.advanceOver(this.pieces[this.head].start);
+      this.drain();
+    }
+  }
+
+  /** Over the byte or piece bound: give up on the first hole, repeatedly. */
+  private enforceBounds(): void {
+    const { maxBufferedBytes, maxBufferedSegments } = this.limits;
+    let overflowed = false;
+    while (
+      this.head < this.pieces.length &&
+      (this.bufferedBytes > maxBufferedBytes || this.pieces.length - this.head > maxBufferedSegments)
+    ) {
+      overflowed = true;
+      this.advanceOver(this.pieces[this.head].start);
+      this.drain();
+    }
+    if (overflowed) this.overflows++;
+  }
+
+  /** Index of the first piece (from head) whose end is after `offset`. */
+  private firstEndingAfter(offset: number): number {
+    let lo = this.head;
+    let hi = this.pieces.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pieces[mid].end <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Buffer the parts of an out-of-order segment not already buffered (first data wins).
+   * Returns how many bytes were new.
+   */
+  private insert(start: number, bytes: Uint8Array, wireEnd: number, frame: number, time: number): number {
+    const capEnd = start + bytes.length;
+    let i = this.firstEndingAfter(start);
+    let pos = start;
+    let added = 0;
+    while (pos < capEnd) {
+      const p = i < this.pieces.length ? this.pieces[i] : undefined;
+      if (p !== undefined && p.start <= pos) {
+        if (p.end > pos) pos = p.end;
+        i++;
+        continue;
+      }
+      const limit = p !== undefined && p.start < capEnd ? p.start : capEnd;
+      // Only the segment's last range carries its snaplen-cut tail.
+      const tail = limit === capEnd ? wireEnd : limit;
+      i = this.addPiece(i, pos, bytes.subarray(pos - start, limit - start), tail, frame, time);
+      added += limit - pos;
+      pos = limit;
+    }
+    return added;
+  }
+
+  /**
+   * Insert a copy of `view` at `start` before index i, merging with small adjacent pieces.
+   * Returns the index of the piece that now holds it.
+   */
+  private addPiece(i: number, start: number, view: Uint8Array, wireEnd: number, frame: number, time: number): number {
+    const n = view.length;
+    const end = start + n;
+    this.bufferedBytes += n;
+    const prev = i > this.head ? this.pieces[i - 1] : undefined;
+    const next = i < this.pieces.length ? this.pieces[i] : undefined;
+    const joinPrev =
+      prev !== undefined && prev.end === start && prev.wireEnd === prev.end && prev.bytes.length + n <= COALESCE_LIMIT;
+    const joinNext =
+      next !== undefined &&
+      next.start === end &&
+      wireEnd === end &&
+      (joinPrev ? prev.bytes.length : 0) + n + next.bytes.length <= COALESCE_LIMIT;
+    if (joinPrev && joinNext) {
+      prev.bytes = concat3(prev.bytes, view, next.bytes);
+      prev.end = next.end;
+      prev.wireEnd = next.wireEnd;
+      this.pieces.splice(i, 1);
+      return i - 1;
+    }
+    if (joinPrev) {
+      prev.bytes = concat3(prev.bytes, view, EMPTY);
+      prev.end = end;
+      prev.wireEnd = wireEnd;
+      return i - 1;
+    }
+    if (joinNext) {
+      next.bytes = concat3(EMPTY, view, next.bytes);
+      next.start = start;
+      next.frame = frame;
+      next.time = time;
+      return i;
+    }
+    this.pieces.splice(i, 0, { start, end, wireEnd, bytes: view.slice(), frame, time });
+    return i;
+  }
+}
+
+function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length + c.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  out.set(c, a.length + b.length);
+  return out;
+}

@@ -1,0 +1,287 @@
+/**
+ * TCP reassembly over a whole capture: decoded frames in capture order → connections, lifecycle
+ * events and ordered per-direction chunks (see types.ts). This module owns the tables: keying,
+ * connection numbering (tshark's tcp.stream order), port reuse, the least-recently-used list
+ * with count and idle-time eviction, closed-connection tombstones and ICMP error routing.
+ * Per-connection behaviour lives in connection-state.ts, per-direction ordering in
+ * direction-stream.ts.
+ *
+ * Memory grows with live connections only: a closed connection keeps a small tombstone (bounded
+ * in count and time) so that its late packets (final ACK, repeated FIN) do not open a new one.
+ */
+
+import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
+import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
+import { flowKey } from './flow-key.js';
+import { srcLooksLikeClient } from './roles.js';
+import type { Direction, ReassemblyListener, ReassemblyWarning, TcpConnection } from './types.js';
+
+export interface ReassemblerOptions {
+  /** Live connections kept before the least recently used is evicted. Default 200,000. */
+  maxConnections?: number;
+  /**
+   * Seconds of capture time without packets before a connection is evicted. Default 3600: an FTP
+   * control connection sits silent for the whole of a long transfer, and evicting it would split
+   * the session in two.
+   */
+  idleTimeout?: number;
+  /** Out-of-order bytes buffered per direction before a gap is forced. Default 4 MiB. */
+  maxBufferedBytesPerDirection?: number;
+  /** Out-of-order pieces buffered per direction before a gap is forced. Default 4096. */
+  maxBufferedSegmentsPerDirection?: number;
+  onWarning?: (w: ReassemblyWarning) => void;
+}
+
+export interface ReassemblerStats {
+  /** Connections open now. */
+  live: number;
+  /** Connections created (the next id). */
+  total: number;
+  /** Connections closed by the count bound or the idle timeout. */
+  evicted: number;
+  /** Packets of already closed connections (final ACKs, repeated FINs/SYNs), not attributed. */
+  afterClose: number;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 200_000;
+const DEFAULT_IDLE_TIMEOUT = 3600;
+const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED_SEGMENTS = 4096;
+/** How long a closed connection's tombstone absorbs late packets (TIME_WAIT is 60–240 s). */
+const CLOSED_LINGER = 240;
+/** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
+const REUSE_IDLE = 30;
+/** Idle sweeps run at most once per this many seconds of capture time. */
+const SWEEP_INTERVAL = 1;
+
+export class TcpReassembler {
+  private readonly live = new Map<string, ConnectionState>();
+  /** Insertion order = close order, so the oldest tombstones come first. */
+  private readonly closed = new Map<string, Tombstone>();
+  /** Least recently used live connection first. */
+  private lruHead: ConnectionState | null = null;
+  private lruTail: ConnectionState | null = null;
+
+  private readonly maxConnections: number;
+  private readonly idleTimeout: number;
+  private readonly linger: number;
+  private readonly ctx: ConnectionContext;
+  private readonly onWarning: (w: ReassemblyWarning) => void;
+
+  private nextId = 0;
+  private evictedCount = 0;
+  private evictedByCount = 0;
+  private afterClose = 0;
+  private overflowCount = 0;
+  /** Latest capture time seen: time only moves forward for timeouts even if the capture does not. */
+  private now = -Infinity;
+  private nextSweep = -Infinity;
+
+  constructor(
+    private readonly listener: ReassemblyListener,
+    opts: ReassemblerOptions = {},
+  ) {
+    this.maxConnections = Math.max(1, opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    this.idleTimeout = opts.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
+    this.linger = Math.min(CLOSED_LINGER, this.idleTimeout);
+    this.onWarning = opts.onWarning ?? (() => {});
+    this.ctx = {
+      listener,
+      limits: {
+        maxBufferedBytes: opts.maxBufferedBytesPerDirection ?? DEFAULT_MAX_BUFFERED_BYTES,
+        maxBufferedSegments: opts.maxBufferedSegmentsPerDirection ?? DEFAULT_MAX_BUFFERED_SEGMENTS,
+      },
+      onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
+    };
+  }
+
+  /** One decoded frame, in capture order. Frames without TCP or an ICMP error are ignored. */
+  push(f: DecodedFrame): void {
+    if (f.time > this.now) this.now = f.time;
+    if (this.now >= this.nextSweep) this.sweep();
+    if (f.icmp !== undefined) {
+      this.icmp(f);
+      return;
+    }
+    const tcp = f.tcp;
+    const ip = f.ip;
+    if (tcp === undefined || ip === undefined) return;
+
+    const src = ip.src;
+    const key = flowKey(src, tcp.srcPort, ip.dst, tcp.dstPort);
+    const bareSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    let st = this.live.get(key);
+    let fromClient = false;
+    if (st !== undefined) {
+      fromClient = st.isClient(src, tcp.srcPort);
+      if (bareSyn && st.isNewSyn(fromClient, tcp.seq, this.now, REUSE_IDLE)) {
+        this.close(st, 'reused', f.frame, f.time);
+        st = undefined;
+      } else {
+        this.touch(st);
+      }
+    }
+    if (st === undefined) {
+      const tomb = this.closed.get(key);
+      if (tomb !== undefined) {
+        if (!bareSyn || this.repeatsClosedSyn(tomb, src, tcp.srcPort, tcp.seq)) {
+          this.afterClose++;
+          return;
+        }
+        this.closed.delete(key);
+      }
+      st = this.open(key, f);
+      fromClient = st.isClient(src, tcp.srcPort);
+    }
+
+    st.handle(f, tcp, fromClient, this.now);
+    if (st.closeRequest !== null) this.close(st, st.closeRequest, f.frame, f.time);
+  }
+
+  /** End of capture: close everything still open (reason 'end'), in connection order. */
+  finish(): void {
+    const open = [...this.live.values()].sort((a, b) => a.conn.id - b.conn.id);
+    for (const st of open) this.close(st, 'end', st.conn.lastFrame, st.conn.end);
+    this.closed.clear();
+    if (this.evictedCount > 0) {
+      this.onWarning({
+        code: 'connections-evicted',
+        message:
+          `${this.evictedCount} connection(s) evicted before their end ` +
+          `(${this.evictedByCount} over the ${this.maxConnections}-connection limit, ` +
+          `${this.evictedCount - this.evictedByCount} idle > ${this.idleTimeout} s)`,
+      });
+    }
+    if (this.overflowCount > 1) {
+      this.onWarning({
+        code: 'reassembly-buffer-full',
+        message: `out-of-order buffer bound forced a gap ${this.overflowCount} times`,
+      });
+    }
+  }
+
+  stats(): ReassemblerStats {
+    return { live: this.live.size, total: this.nextId, evicted: this.evictedCount, afterClose: this.afterClose };
+  }
+
+  private open(key: string, f: DecodedFrame): ConnectionState {
+    const tcp = f.tcp!;
+    const ip = f.ip!;
+    if (this.live.size >= this.maxConnections && this.lruHead !== null) {
+      if (this.evictedByCount === 0) {
+        this.onWarning({
+          code: 'connection-limit',
+          message: `more than ${this.maxConnections} live TCP connections: evicting the least recently used`,
+          frame: f.frame,
+        });
+      }
+      this.evictedByCount++;
+      this.evict(this.lruHead, f.frame, f.time);
+    }
+    const flags = tcp.flags;
+    const synAck = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
+    const bareSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    // A SYN-ACK seen first (capture began after the SYN) names its sender as the server.
+    const srcIsClient = bareSyn ? true : synAck ? false : srcLooksLikeClient(tcp.srcPort, tcp.dstPort);
+    const a = { ip: ip.src, port: tcp.srcPort };
+    const b = { ip: ip.dst, port: tcp.dstPort };
+    const st = new ConnectionState(
+      this.nextId++,
+      key,
+      srcIsClient ? a : b,
+      srcIsClient ? b : a,
+      !bareSyn && !synAck,
+      f,
+      this.now,
+      this.ctx,
+    );
+    if (synAck) st.seedFromSynAck(tcp);
+    this.live.set(key, st);
+    this.append(st);
+    this.listener.onOpen(st.conn, f.frame);
+    return st;
+  }
+
+  private close(st: ConnectionState, reason: CloseReason, frame: number, time: number): void {
+    this.live.delete(st.key);
+    this.unlink(st);
+    if (reason === 'fin' || reason === 'rst' || reason === 'reused') {
+      this.closed.delete(st.key); // re-insert at the end: newest last
+      this.closed.set(st.key, st.tombstone(this.now));
+      if (this.closed.size > this.maxConnections) {
+        const oldest = this.closed.keys().next();
+        if (!oldest.done) this.closed.delete(oldest.value);
+      }
+    }
+    st.close(reason, frame, time);
+  }
+
+  private evict(st: ConnectionState, frame: number, time: number): void {
+    this.evictedCount++;
+    this.close(st, 'evicted', frame, time);
+  }
+
+  /** A repeated SYN (same ISN) of a closed connection is one of its late packets. */
+  private repeatsClosedSyn(tomb: Tombstone, src: string, srcPort: number, seq: number): boolean {
+    const fromClient = tomb.clientIp === src && tomb.clientPort === srcPort;
+    const isn = fromClient ? tomb.c2sIsn : tomb.s2cIsn;
+    return isn >= 0 && isn === seq;
+  }
+
+  private icmp(f: DecodedFrame): void {
+    const q = f.icmp!.quoted;
+    const st = this.live.get(flowKey(q.src, q.srcPort, q.dst, q.dstPort));
+    if (st === undefined) return;
+    st.icmpError(f, st.isClient(q.src, q.srcPort));
+  }
+
+  /** Evict idle connections and expire tombstones; O(evicted) per sweep. */
+  private sweep(): void {
+    this.nextSweep = this.now + SWEEP_INTERVAL;
+    const idleBefore = this.now - this.idleTimeout;
+    while (this.lruHead !== null && this.lruHead.lastSeen < idleBefore) {
+      const st = this.lruHead;
+      this.evict(st, st.conn.lastFrame, st.conn.end);
+    }
+    const lingerBefore = this.now - this.linger;
+    for (const [key, tomb] of this.closed) {
+      if (tomb.closedAt >= lingerBefore) break;
+      this.closed.delete(key);
+    }
+  }
+
+  private overflowed(conn: TcpConnection, dir: Direction, frame: number): void {
+    if (this.overflowCount++ === 0) {
+      this.onWarning({
+        code: 'reassembly-buffer-full',
+        message: `connection ${conn.id} ${dir}: out-of-order buffer bound reached, gap forced`,
+        frame,
+      });
+    }
+  }
+
+  // Least-recently-used list: O(1) touch, oldest at the head.
+
+  private append(st: ConnectionState): void {
+    st.lruPrev = this.lruTail;
+    st.lruNext = null;
+    if (this.lruTail !== null) this.lruTail.lruNext = st;
+    else this.lruHead = st;
+    this.lruTail = st;
+  }
+
+  private unlink(st: ConnectionState): void {
+    if (st.lruPrev !== null) st.lruPrev.lruNext = st.lruNext;
+    else if (this.lruHead === st) this.lruHead = st.lruNext;
+    if (st.lruNext !== null) st.lruNext.lruPrev = st.lruPrev;
+    else if (this.lruTail === st) this.lruTail = st.lruPrev;
+    st.lruPrev = null;
+    st.lruNext = null;
+  }
+
+  private touch(st: ConnectionState): void {
+    if (this.lruTail === st) return;
+    this.unlink(st);
+    this.append(st);
+  }
+}
