@@ -99,7 +99,7 @@ export class PcapngReader implements FormatReader {
       const len = this.blockLength(chunk, pos);
       if (len < 0) return false;
       if (n - pos < len) break;
-      if (!this.processBlock(chunk.subarray(pos, pos + len))) return false;
+      if (!this.processBlock(chunk, pos, len)) return false;
       pos += len;
     }
     if (pos < n) this.startPending(chunk, pos);
@@ -168,7 +168,7 @@ export class PcapngReader implements FormatReader {
     if (this.pendingFill < block.length) return -1;
     this.pending = null;
     this.pendingFill = 0;
-    if (!this.processBlock(block)) return -1;
+    if (!this.processBlock(block, 0, block.length)) return -1;
     return pos;
   }
 
@@ -209,15 +209,18 @@ export class PcapngReader implements FormatReader {
     return this.le ? b.readUInt32LE(at) : b.readUInt32BE(at);
   }
 
-  /** Handle one complete block (a view of exactly its bytes). False when reading must stop. */
-  private processBlock(b: Buffer): boolean {
-    const len = b.length;
-    const type = this.u32(b, BLOCK.type);
-    if (this.u32(b, len - BLOCK_TRAILER_LENGTH) !== len) {
+  /**
+   * Handle one complete block: b[at, at + len). Positions instead of a subarray view save an
+   * allocation per packet. False when reading must stop.
+   */
+  private processBlock(b: Buffer, at: number, len: number): boolean {
+    const type = this.u32(b, at + BLOCK.type);
+    const trailing = this.u32(b, at + len - BLOCK_TRAILER_LENGTH);
+    if (trailing !== len) {
       if (this.isPacketBlock(type)) this.frames++;
       this.damage(
         'bad-block-length',
-        `trailing block length ${this.u32(b, len - BLOCK_TRAILER_LENGTH)} differs from leading ${len}`,
+        `trailing block length ${trailing} differs from leading ${len}`,
         this.isPacketBlock(type),
       );
       return false;
@@ -225,17 +228,17 @@ export class PcapngReader implements FormatReader {
     let ok = true;
     switch (type) {
       case BLOCK_TYPE.sectionHeader:
-        ok = this.sectionHeader(b);
+        ok = this.sectionHeader(b, at, len);
         break;
       case BLOCK_TYPE.interfaceDescription:
-        ok = this.interfaceDescription(b);
+        ok = this.interfaceDescription(b, at, len);
         break;
       case BLOCK_TYPE.enhancedPacket:
       case BLOCK_TYPE.obsoletePacket:
-        ok = this.packetBlock(b, type === BLOCK_TYPE.obsoletePacket);
+        ok = this.packetBlock(b, at, len, type === BLOCK_TYPE.obsoletePacket);
         break;
       case BLOCK_TYPE.simplePacket:
-        ok = this.simplePacket(b);
+        ok = this.simplePacket(b, at, len);
         break;
       case BLOCK_TYPE.systemdJournalExport:
       case BLOCK_TYPE.custom:
@@ -259,13 +262,13 @@ export class PcapngReader implements FormatReader {
     );
   }
 
-  private sectionHeader(b: Buffer): boolean {
-    if (b.length < SHB_MIN_LENGTH) {
-      this.damage('bad-block-length', `section header block of ${b.length} bytes is shorter than ${SHB_MIN_LENGTH}`);
+  private sectionHeader(b: Buffer, at: number, len: number): boolean {
+    if (len < SHB_MIN_LENGTH) {
+      this.damage('bad-block-length', `section header block of ${len} bytes is shorter than ${SHB_MIN_LENGTH}`);
       return false;
     }
-    const major = this.u16(b, SHB.versionMajor);
-    const minor = this.u16(b, SHB.versionMinor);
+    const major = this.u16(b, at + SHB.versionMajor);
+    const minor = this.u16(b, at + SHB.versionMinor);
     if (major !== 1) {
       this.damage('unsupported-version', `unsupported pcapng version ${major}.${minor} (expected 1.x)`);
       return false;
@@ -285,16 +288,16 @@ export class PcapngReader implements FormatReader {
     return true;
   }
 
-  private interfaceDescription(b: Buffer): boolean {
-    if (b.length < IDB_MIN_LENGTH) {
-      this.damage('bad-block-length', `interface description block of ${b.length} bytes is shorter than ${IDB_MIN_LENGTH}`);
+  private interfaceDescription(b: Buffer, start: number, len: number): boolean {
+    if (len < IDB_MIN_LENGTH) {
+      this.damage('bad-block-length', `interface description block of ${len} bytes is shorter than ${IDB_MIN_LENGTH}`);
       return false;
     }
     let tsresol = DEFAULT_TSRESOL;
     let tsoffset = 0;
     let name: string | undefined;
-    const end = b.length - BLOCK_TRAILER_LENGTH;
-    let at = IDB.options;
+    const end = start + len - BLOCK_TRAILER_LENGTH;
+    let at = start + IDB.options;
     while (at + OPTION_HEADER_LENGTH <= end) {
       const code = this.u16(b, at);
       const olen = this.u16(b, at + 2);
@@ -314,8 +317,8 @@ export class PcapngReader implements FormatReader {
     const ts = new TimestampConverter(unitsFromTsresol(tsresol), tsoffset);
     const info: CaptureInterface = {
       id: this.states.length,
-      linkType: this.u16(b, IDB.linkType),
-      snapLength: this.u32(b, IDB.snapLength),
+      linkType: this.u16(b, start + IDB.linkType),
+      snapLength: this.u32(b, start + IDB.snapLength),
       tsUnitsPerSecond: ts.unitsPerSecond,
     };
     if (name !== undefined) info.name = name;
@@ -327,44 +330,44 @@ export class PcapngReader implements FormatReader {
   }
 
   /** EPB, or the obsolete OPB (16-bit interface id). */
-  private packetBlock(b: Buffer, obsolete: boolean): boolean {
+  private packetBlock(b: Buffer, at: number, len: number, obsolete: boolean): boolean {
     const frame = ++this.frames;
-    if (b.length < EPB_MIN_LENGTH) {
-      this.damage('bad-block-length', `packet block of ${b.length} bytes is shorter than ${EPB_MIN_LENGTH}`, true);
+    if (len < EPB_MIN_LENGTH) {
+      this.damage('bad-block-length', `packet block of ${len} bytes is shorter than ${EPB_MIN_LENGTH}`, true);
       return false;
     }
-    const local = obsolete ? this.u16(b, EPB.interfaceId) : this.u32(b, EPB.interfaceId);
+    const local = obsolete ? this.u16(b, at + EPB.interfaceId) : this.u32(b, at + EPB.interfaceId);
     const state = this.interfaceOf(local);
     if (state === null) return false;
-    const caplen = this.u32(b, EPB.capturedLength);
-    const room = b.length - EPB.data - BLOCK_TRAILER_LENGTH;
+    const caplen = this.u32(b, at + EPB.capturedLength);
+    const room = len - EPB.data - BLOCK_TRAILER_LENGTH;
     if (caplen > room) {
       this.damage('caplen-too-large', `captured length ${caplen} does not fit the block (room for ${room})`, true);
       return false;
     }
-    state.ts.convert(this.u32(b, EPB.tsHigh), this.u32(b, EPB.tsLow));
-    this.deliver(frame, state, caplen, this.u32(b, EPB.originalLength), b.subarray(EPB.data, EPB.data + caplen));
+    state.ts.convert(this.u32(b, at + EPB.tsHigh), this.u32(b, at + EPB.tsLow));
+    this.deliver(frame, state, caplen, this.u32(b, at + EPB.originalLength), b.subarray(at + EPB.data, at + EPB.data + caplen));
     return true;
   }
 
   /** SPB: interface 0 of the section, no timestamp, captured length = min(original, snaplen, room). */
-  private simplePacket(b: Buffer): boolean {
+  private simplePacket(b: Buffer, at: number, len: number): boolean {
     const frame = ++this.frames;
-    if (b.length < SPB_MIN_LENGTH) {
-      this.damage('bad-block-length', `simple packet block of ${b.length} bytes is shorter than ${SPB_MIN_LENGTH}`, true);
+    if (len < SPB_MIN_LENGTH) {
+      this.damage('bad-block-length', `simple packet block of ${len} bytes is shorter than ${SPB_MIN_LENGTH}`, true);
       return false;
     }
     const state = this.interfaceOf(0);
     if (state === null) return false;
-    const origlen = this.u32(b, SPB.originalLength);
-    const room = b.length - SPB.data - BLOCK_TRAILER_LENGTH;
+    const origlen = this.u32(b, at + SPB.originalLength);
+    const room = len - SPB.data - BLOCK_TRAILER_LENGTH;
     const snap = state.info.snapLength;
     let caplen = Math.min(origlen, room);
     if (snap !== 0 && caplen > snap) caplen = snap;
     // No timestamp in an SPB: Wireshark shows the epoch, so do we.
     state.ts.sec = 0;
     state.ts.nsec = 0;
-    this.deliver(frame, state, caplen, origlen, b.subarray(SPB.data, SPB.data + caplen));
+    this.deliver(frame, state, caplen, origlen, b.subarray(at + SPB.data, at + SPB.data + caplen));
     return true;
   }
 

@@ -66,7 +66,7 @@ export function decodeIpv4(
   if (totalLength === 0 && wireAvail >= headerLength) {
     // Captured on the sending host before TCP segmentation offload filled it in (as tshark assumes).
     totalLength = wireAvail;
-    frame.problems.push(`malformed: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
+    frame.problems.push(`offload: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
   } else if (totalLength < headerLength) {
     frame.problems.push(`malformed: IPv4 total length ${totalLength} is less than its header length ${headerLength}`);
     return ip;

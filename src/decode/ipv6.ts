@@ -134,7 +134,7 @@ export function decodeIpv6(
   if (payloadLength === 0 && nextHeader !== 59 && wirePayload > 0) {
     // Jumbogram or TSO on the sending host: the frame's length is the best bound there is.
     payloadLength = wirePayload;
-    frame.problems.push(`malformed: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
+    frame.problems.push(`offload: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
   } else if (payloadLength > wirePayload) {
     // Shorter on the wire than the header says: bound by what was sent (as tshark does).
     frame.problems.push(`malformed: IPv6 payload length ${payloadLength} exceeds the ${Math.max(wirePayload, 0)} bytes on the wire`);

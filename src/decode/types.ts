@@ -142,8 +142,9 @@ export interface DecodedFrame {
   /**
    * Decoding problems, as short phrases that start with a stable word: 'malformed: …' (a header
    * that breaks its own length rules; nothing above it is decoded unless said otherwise),
-   * 'fragment: …' (reassembly trouble: overlap, dropped). A snapshot-length cut is not a problem:
-   * it only sets `truncated`. Empty when clean.
+   * 'fragment: …' (reassembly trouble: overlap, dropped), 'offload: …' (IP length 0 as captured on
+   * a host doing segmentation offload; the frame's length is used). A snapshot-length cut is not a
+   * problem: it only sets `truncated`. Empty when clean.
    */
   problems: string[];
   /**

@@ -11,8 +11,7 @@ import { paint, type RenderStyle } from './style.js';
 function table(head: string[], style: RenderStyle): Table.Table {
   return new Table({
     head: head.map((h) => paint(style, 'bold', h)),
-    style: { head: [], border: [], compact: false },
-    wordWrap: true,
+    style: { head: [], border: [], compact: true },
   });
 }
 
@@ -62,17 +61,16 @@ function transferCounts(s: Session): string {
 }
 
 export function renderSessions(a: Analysis, style: RenderStyle): string {
-  const t = table(['#', 'Client', 'Server', 'User', 'TLS', 'Start (rel s)', 'Duration', 'Cmds', 'Transfers'], style);
+  const t = table(['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers'], style);
   for (const s of a.sessions) {
-    const user = s.user === null ? '-' : `${clip(s.user, 24)}${s.loggedIn ? '' : ' (no login)'}`;
+    const user = s.user === null ? '-' : `${clip(s.user, 14)}${s.loggedIn ? '' : ' ✗'}`;
     t.push([
       String(s.id),
       endpoint(s.client),
       endpoint(s.server),
       user,
       s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
-      relative(s.start, a.capture.first),
-      seconds(s.end - s.start),
+      relative(s.start, a.capture.first).replace(/(\.\d{3})\d+$/, '$1'),
       String(s.commands.filter((c) => c.command !== null).length),
       transferCounts(s),
     ]);
@@ -85,48 +83,58 @@ export function announceText(t: Transfer): string {
   if (!an) return 'none (default port)';
   if (!an.tuple.ok) return `${an.command} malformed: ${escapeText(an.tuple.reason ?? '')} (frame ${an.frame})`;
   const ep = an.endpoint ? endpoint(an.endpoint) : '?';
-  const arith = an.tuple.arithmetic ? ` (${an.tuple.arithmetic})` : '';
+  const arith = arithmeticText(an.tuple.arithmetic);
   return `${an.command} → ${ep}${arith}, frame ${an.frame}`;
 }
 
-function requestText(t: Transfer): string {
+function requestText(t: Transfer, max: number): string {
   if (!t.request) return '-';
-  const arg = t.request.arg ? ` ${clip(t.request.arg, 40)}` : '';
-  return `${t.request.command}${arg} (frame ${t.request.frame})`;
+  return clip(t.request.arg ? `${t.request.command} ${t.request.arg}` : t.request.command, max);
 }
 
-function connectionText(t: Transfer): string {
+function connectionLines(t: Transfer): string[] {
   const c = t.connection;
-  if (!c) return 'not seen';
-  const arrow = c.initiator === 'client' ? `${endpoint(c.client)} → ${endpoint(c.server)}` : `${endpoint(c.server)} → ${endpoint(c.client)}`;
-  const parts = [arrow, `SYN frame ${c.synFrame ?? '?'}${c.synFrames.length > 1 ? ` (+${c.synFrames.length - 1} retransmitted)` : ''}`];
-  if (!c.established) parts.push(c.synAckFrames.length ? 'handshake incomplete' : 'no SYN-ACK');
-  if (c.rst) parts.push(`RST by ${c.rst.by} (frame ${c.rst.frame})`);
-  if (c.icmpErrors.length) parts.push(`ICMP error (frame ${c.icmpErrors[0].frame})`);
-  if (c.gapBytes) parts.push(`${c.gapBytes} bytes missing from capture`);
-  if (c.addressMismatch) parts.push(`address ${c.addressMismatch.actual} ≠ announced ${c.addressMismatch.announced}`);
-  return parts.join('; ');
+  if (!c) return ['not seen in the capture'];
+  const arrow =
+    c.initiator === 'client' ? `${endpoint(c.client)} → ${endpoint(c.server)}` : `${endpoint(c.server)} → ${endpoint(c.client)}`;
+  const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by the ${c.initiator})`];
+  const syn = [`SYN frame ${c.synFrame ?? '? (started before the capture)'}`];
+  if (c.synFrames.length > 1) syn.push(`retransmitted at frames ${c.synFrames.slice(1).join(', ')}`);
+  if (c.synAckFrames.length) syn.push(`SYN-ACK frame ${c.synAckFrames[0]}`);
+  else if (c.synFrame !== null) syn.push('no SYN-ACK');
+  if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);
+  lines.push(syn.join(', '));
+  lines.push(`${c.bytesToClient} bytes to client, ${c.bytesToServer} bytes to server; closed by ${c.close ?? 'nothing seen'}`);
+  if (c.rst) lines.push(`RST from the ${c.rst.by} at frame ${c.rst.frame}`);
+  for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
+  if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
+  if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
+  if (c.addressMismatch) {
+    lines.push(`linked by port: address ${c.addressMismatch.actual} differs from announced ${c.addressMismatch.announced}`);
+  }
+  return lines;
 }
 
 export function replyText(r: Reply | null): string {
-  return r ? `${r.code} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none';
+  return r ? `${r.code} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none in the capture';
 }
 
-export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: number): string {
-  const t = table(['S.T', 'Mode', 'Announced', 'Request', 'Data connection', 'Bytes', 'Duration', 'Rate', 'Reply', 'Status'], style);
+/** Compact: one row per transfer, sized for an 80-column terminal. */
+export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: number): string {
+  const t = new Table({
+    head: ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status'].map((h) => paint(style, 'bold', h)),
+    style: { head: [], border: [], compact: true },
+  });
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
     for (const x of s.transfers) {
       t.push([
         `${s.id}.${x.id}`,
         x.mode,
-        announceText(x),
-        requestText(x),
-        connectionText(x),
+        requestText(x, 18),
+        x.announce?.endpoint ? endpoint(x.announce.endpoint) : '-',
         x.connection ? String(x.bytes) : '-',
-        seconds(x.duration),
-        rate(x.throughput),
-        replyText(x.reply),
+        x.reply ? String(x.reply.code) : '-',
         statusText(x, style),
       ]);
     }
@@ -134,7 +142,41 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
   return t.toString();
 }
 
+/** Detailed: one block per transfer with every fact and frame number. */
+export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: number): string {
+  const blocks: string[] = [];
+  for (const s of a.sessions) {
+    if (sessionId !== undefined && s.id !== sessionId) continue;
+    for (const x of s.transfers) {
+      const t = new Table({ style: { head: [], border: [], compact: true }, colWidths: [13, 64], wordWrap: true });
+      const title = `Transfer ${s.id}.${x.id}: ${x.mode}, ${x.request ? requestText(x, 40) : 'no command'} — ${statusText(x, style)}`;
+      t.push(['announced', announceText(x)]);
+      if (x.announce?.reply && x.mode === 'active') t.push(['', `reply ${replyText(x.announce.reply)}`]);
+      t.push([
+        'requested',
+        x.request
+          ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${x.type}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
+          : 'no transfer command used it',
+      ]);
+      t.push(['connection', connectionLines(x).join('\n')]);
+      if (x.connection) {
+        t.push(['moved', `${x.bytes} bytes in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
+      }
+      if (x.preliminary) t.push(['opened', replyText(x.preliminary)]);
+      t.push(['reply', replyText(x.reply)]);
+      if (x.abortFrame !== null) t.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
+      blocks.push(`${title}\n${t.toString()}`);
+    }
+  }
+  return blocks.length ? blocks.join('\n\n') : 'No transfers.';
+}
+
 const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
+
+/** "(9×256+39)" where a port was computed from two bytes; EPRT/EPSV name the port directly. */
+function arithmeticText(arithmetic: string): string {
+  return arithmetic.includes('×') ? ` (${arithmetic})` : '';
+}
 
 interface Line {
   frame: number;
@@ -144,8 +186,8 @@ interface Line {
   decoded: string;
 }
 
-function replyLines(r: Reply, s: Session): Line {
-  return { frame: r.frame, time: r.time, dir: `${endpoint(s.server)} →`, text: `${r.code} ${r.text}`, decoded: '' };
+function replyLines(r: Reply): Line {
+  return { frame: r.frame, time: r.time, dir: 'S→C', text: `${r.code} ${r.text}`, decoded: '' };
 }
 
 function commandLines(c: Command, s: Session): Line[] {
@@ -153,18 +195,18 @@ function commandLines(c: Command, s: Session): Line[] {
   let decoded = '';
   if (c.tuple) {
     decoded = c.tuple.ok
-      ? `→ ${c.tuple.ip === null ? `${endpoint({ ip: s.server.ip, port: c.tuple.port ?? 0 })}` : endpoint({ ip: c.tuple.ip, port: c.tuple.port ?? 0 })}${c.tuple.arithmetic ? ` (${c.tuple.arithmetic})` : ''}`
+      ? `→ ${c.tuple.ip === null ? `${endpoint({ ip: s.server.ip, port: c.tuple.port ?? 0 })}` : endpoint({ ip: c.tuple.ip, port: c.tuple.port ?? 0 })}${arithmeticText(c.tuple.arithmetic)}`
       : `malformed: ${c.tuple.reason}`;
   }
   if (c.command !== null) {
-    const request = { frame: c.frame, time: c.time, dir: `→ ${endpoint(s.server)}`, text: c.arg ? `${c.command} ${c.arg}` : c.command, decoded: '' };
+    const request = { frame: c.frame, time: c.time, dir: 'C→S', text: c.arg ? `${c.command} ${c.arg}` : c.command, decoded: '' };
     // Active announcements are decoded on the request; passive ones on the reply.
     if (c.tuple && ACTIVE_ANNOUNCERS.has(c.command)) request.decoded = decoded;
     out.push(request);
   }
-  for (const p of c.preliminary) out.push(replyLines(p, s));
+  for (const p of c.preliminary) out.push(replyLines(p));
   if (c.reply) {
-    const line = replyLines(c.reply, s);
+    const line = replyLines(c.reply);
     if (c.tuple && !ACTIVE_ANNOUNCERS.has(c.command ?? '')) line.decoded = decoded;
     out.push(line);
   }
@@ -175,10 +217,13 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
   const parts: string[] = [];
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
-    const t = table(['Time (s)', 'Frame', 'Direction', 'Command / reply', 'Decoded'], style);
+    const t = new Table({
+      head: ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded'].map((h) => paint(style, 'bold', h)),
+      style: { head: [], border: [], compact: true },
+    });
     const lines = s.commands.flatMap((c) => commandLines(c, s)).sort((x, y) => x.frame - y.frame);
     for (const l of lines) {
-      t.push([relative(l.time, a.capture.first), String(l.frame), l.dir, clip(l.text.replace(/\n/g, ' ⏎ '), 70), escapeText(l.decoded)]);
+      t.push([relative(l.time, a.capture.first), String(l.frame), l.dir, clip(l.text.replace(/\n/g, ' ⏎ '), 36), escapeText(l.decoded)]);
     }
     parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)` : ''}`);
     parts.push(t.toString());
@@ -193,7 +238,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
   } else {
     out.push('Sessions', renderSessions(a, style), '');
     const any = a.sessions.some((s) => s.transfers.length > 0);
-    out.push('Transfers', any ? renderTransfers(a, style) : '(none)');
+    out.push('Transfers', any ? renderTransferRows(a, style) : '(none)');
   }
   if (a.capture.warnings.length) out.push('', warningLines(a.capture.warnings, a.capture.file));
   return out.join('\n');
