@@ -62,12 +62,21 @@ export async function* replay(head: Buffer[], rest: Chunks): AsyncGenerator<Buff
   }
 }
 
-/** Decompress a gzip byte stream (concatenated members included). Errors surface from next(). */
-export function gunzipChunks(compressed: AsyncIterable<Buffer>): Chunks {
+/**
+ * Decompress a gzip byte stream (concatenated members included). Errors surface from next().
+ * Returning early destroys gunzip and waits until the compressed source is released too.
+ */
+export async function* gunzipChunks(compressed: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const source = Readable.from(compressed);
   const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
   // pipeline forwards source errors into gunzip and destroys the source when gunzip is destroyed.
-  pipeline(Readable.from(compressed), gunzip, () => {});
-  return streamChunks(gunzip);
+  pipeline(source, gunzip, () => {});
+  try {
+    yield* streamChunks(gunzip);
+  } finally {
+    gunzip.destroy();
+    if (!source.closed) await new Promise((resolve) => source.once('close', resolve));
+  }
 }
 
 /** zlib failures carry codes like Z_DATA_ERROR / Z_BUF_ERROR. */

@@ -14,6 +14,7 @@ import pcapParser from 'pcap-parser';
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 'pcap-parser';
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
 import { microsecondMagicBytes } from './magic.js';
+import type { CaptureWarningCode } from './warnings.js';
 import {
   CaptureError,
   type CaptureHeaderInfo,
@@ -122,7 +123,7 @@ export class PcapReader implements FormatReader {
           `${RECORD_HEADER_LENGTH + this.pendingCaplen} bytes, the file ends after ${left}`
         : `frame ${frame} at byte offset ${offset} is cut short: only ${left} of ` +
           `${RECORD_HEADER_LENGTH} record-header bytes`;
-    this.sink.onWarning({ code: 'truncated-record', message, frame, offset });
+    this.sink.onWarning({ code: 'truncated-record' satisfies CaptureWarningCode, message, frame, offset });
   }
 
   /** Copy the file header aside; for nanosecond files rewrite the magic pcap-parser checks. */
@@ -212,7 +213,7 @@ export class PcapReader implements FormatReader {
       const frame = this.packets + 1;
       const offset = this.bytes;
       this.sink.onWarning({
-        code: 'caplen-too-large',
+        code: 'caplen-too-large' satisfies CaptureWarningCode,
         message:
           `frame ${frame} at byte offset ${offset}: captured length ${caplen} exceeds the limit ` +
           `${this.maxCaplen} (snaplen ${this.snapLength}); the record header is damaged, reading stops`,
@@ -227,7 +228,7 @@ export class PcapReader implements FormatReader {
       this.warnedCaplenOverOrig = true;
       const frame = this.packets + 1;
       this.sink.onWarning({
-        code: 'caplen-exceeds-origlen',
+        code: 'caplen-exceeds-origlen' satisfies CaptureWarningCode,
         message:
           `frame ${frame} at byte offset ${this.bytes}: captured length ${caplen} exceeds original ` +
           `length ${h.originalLength} (further frames like this are not reported)`,

@@ -7,6 +7,7 @@
  */
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
 import { TimestampConverter, unitsFromTsresol } from './timestamp.js';
+import type { CaptureWarningCode } from './warnings.js';
 import {
   CaptureError,
   type CaptureHeaderInfo,
@@ -404,7 +405,7 @@ export class PcapngReader implements FormatReader {
    * Report damage at the current block and stop. The first section header is the file header:
    * damage there means there is nothing to analyse, which is fatal.
    */
-  private damage(code: string, detail: string, packetBlock = false): void {
+  private damage(code: CaptureWarningCode, detail: string, packetBlock = false): void {
     this.stopped = true;
     this.pending = null;
     this.pendingFill = 0;
@@ -415,7 +416,7 @@ export class PcapngReader implements FormatReader {
     this.warn(code, detail, packetBlock);
   }
 
-  private warn(code: string, detail: string, packetBlock = false): void {
+  private warn(code: CaptureWarningCode, detail: string, packetBlock = false): void {
     const offset = this.bytes;
     const warning: CaptureWarning = packetBlock
       ? { code, message: `frame ${this.frames} at byte offset ${offset}: ${detail}`, frame: this.frames, offset }

@@ -10,6 +10,7 @@ import { MAGIC_LENGTH, classifyMagic, magicHex, type Magic } from './magic.js';
 import { PcapReader } from './pcap.js';
 import { PcapngReader } from './pcapng.js';
 import { CaptureError, type CaptureReadResult, type CaptureSink } from './types.js';
+import type { CaptureWarningCode } from './warnings.js';
 
 export interface ReadCaptureOptions {
   /** The name the caller knows the input by. Messages do not include it: the CLI prefixes it. */
@@ -21,10 +22,25 @@ function firstLine(err: unknown): string {
   return text.split('\n', 1)[0];
 }
 
+/**
+ * System errors read "ENOENT: no such file or directory, open '/path'"; the CLI already names the
+ * file, so say "cannot open: no such file or directory (ENOENT)".
+ */
+function describeReadError(err: unknown): string {
+  const e = err as { code?: unknown; syscall?: unknown } | null;
+  if (typeof e?.code === 'string' && typeof e.syscall === 'string') {
+    const what = firstLine(err)
+      .replace(/^[A-Z0-9_]+: /, '')
+      .replace(/, \w+( '.*')?$/, '');
+    return `cannot ${e.syscall}: ${what} (${e.code})`;
+  }
+  return `read error: ${firstLine(err)}`;
+}
+
 function failure(err: unknown, compressed: boolean): CaptureError {
   if (err instanceof CaptureError) return err;
   if (compressed && isDecompressError(err)) return new CaptureError(`gzip: ${firstLine(err)}`);
-  return new CaptureError(`read error: ${firstLine(err)}`);
+  return new CaptureError(describeReadError(err));
 }
 
 interface Sniffed {
@@ -73,11 +89,16 @@ export async function readCapture(
   let readError: unknown = null;
   try {
     for (;;) {
-      const next = await chunks.next();
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (err) {
+        // Only the input's failures are read errors; a throwing sink propagates as it is.
+        readError = err;
+        break;
+      }
       if (next.done || !reader.push(next.value)) break;
     }
-  } catch (err) {
-    readError = err;
   } finally {
     // Stops and releases the input when the reader gave up early; a no-op after the end.
     await chunks.return(undefined).catch(() => undefined);
@@ -85,12 +106,13 @@ export async function readCapture(
 
   if (readError !== null) {
     reader.flush();
+    if (reader.fatal !== null) throw reader.fatal;
     if (reader.header === null) throw failure(readError, compressed);
-    const code = compressed && isDecompressError(readError) ? 'decompress-error' : 'read-error';
-    const what = code === 'decompress-error' ? 'gzip' : 'read error';
+    const code: CaptureWarningCode = compressed && isDecompressError(readError) ? 'decompress-error' : 'read-error';
+    const what = code === 'decompress-error' ? `gzip: ${firstLine(readError)}` : describeReadError(readError);
     sink.onWarning({
       code,
-      message: `${what} after byte offset ${reader.bytes} of the capture: ${firstLine(readError)}`,
+      message: `${what} (after byte offset ${reader.bytes} of the capture)`,
       offset: reader.bytes,
     });
   }

@@ -30,10 +30,41 @@ type Table = readonly FieldDef[];
 type NamesOf<T extends Table> = T[number]['name'];
 export type FieldMap<T extends Table> = { readonly [K in NamesOf<T>]: FieldDef };
 
+/**
+ * A field with every property present, in one fixed order: readField then sees a single object
+ * shape (monomorphic property access), and mask/shift/scale need no undefined checks.
+ */
+interface NormalField extends FieldDef {
+  readonly mask: number;
+  readonly shift: number;
+  readonly scale: number;
+  readonly bits: number;
+}
+
+function normalize(f: FieldDef): NormalField {
+  return Object.freeze({
+    name: f.name,
+    offset: f.offset,
+    size: f.size,
+    mask: f.mask ?? -1, // all bits
+    shift: f.shift ?? 0,
+    scale: f.scale ?? 1,
+    bits: f.bits ?? f.size * 8,
+    format: f.format,
+    tshark: f.tshark,
+    label: f.label,
+  });
+}
+
+/** Freeze a table, each field in the normal shape (the names and order stay as written). */
+function table<const T extends Table>(fields: T): T {
+  return Object.freeze(fields.map(normalize)) as unknown as T;
+}
+
 /** Index a table by field name (done once at module load; decoders then use constants). */
-export function byName<T extends Table>(table: T): FieldMap<T> {
+export function byName<T extends Table>(fields: T): FieldMap<T> {
   const out: Record<string, FieldDef> = {};
-  for (const f of table) out[f.name] = f;
+  for (const f of fields) out[f.name] = f;
   return Object.freeze(out) as FieldMap<T>;
 }
 
@@ -46,49 +77,48 @@ export function minLength(table: Table): number {
 
 /** Read a numeric field of a header starting at `base`. The caller has checked the length. */
 export function readField(b: Uint8Array, base: number, f: FieldDef): number {
-  const o = base + f.offset;
+  const n = f as NormalField; // every table below is built by table(), so fields are normal
+  const o = base + n.offset;
   let v: number;
-  if (f.size === 1) v = b[o];
-  else if (f.size === 2) v = (b[o] << 8) | b[o + 1];
-  else v = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-  if (f.mask !== undefined) v = (v & f.mask) >>> (f.shift ?? 0);
-  if (f.scale !== undefined) v *= f.scale;
-  return v;
+  if (n.size === 1) v = b[o];
+  else if (n.size === 2) v = (b[o] << 8) | b[o + 1];
+  else v = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+  return ((v & n.mask) >>> n.shift) * n.scale;
 }
 
 // ---- Link layer -------------------------------------------------------------------------------
 
-export const ETHERNET_FIELDS = [
+export const ETHERNET_FIELDS = table([
   { name: 'dst', offset: 0, size: 6, format: 'mac', tshark: 'eth.dst', label: 'Destination' },
   { name: 'src', offset: 6, size: 6, format: 'mac', tshark: 'eth.src', label: 'Source' },
   { name: 'type', offset: 12, size: 2, format: 'hex', tshark: 'eth.type', label: 'Type' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const ETHERNET = byName(ETHERNET_FIELDS);
 export const ETHERNET_HEADER_LENGTH = minLength(ETHERNET_FIELDS); // 14
 
 /** One 802.1Q / 802.1ad tag, counted from the tag's TCI (the TPID is the preceding type field). */
-export const VLAN_FIELDS = [
+export const VLAN_FIELDS = table([
   { name: 'pcp', offset: 0, size: 2, mask: 0xe000, shift: 13, bits: 3, format: 'dec', label: 'Priority' },
   { name: 'dei', offset: 0, size: 2, mask: 0x1000, shift: 12, bits: 1, format: 'dec', label: 'DEI' },
   { name: 'id', offset: 0, size: 2, mask: 0x0fff, bits: 12, format: 'dec', tshark: 'vlan.id', label: 'ID' },
   { name: 'type', offset: 2, size: 2, format: 'hex', tshark: 'vlan.etype', label: 'Type' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const VLAN = byName(VLAN_FIELDS);
 export const VLAN_TAG_LENGTH = minLength(VLAN_FIELDS); // 4
 
 /** Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113). */
-export const SLL_FIELDS = [
+export const SLL_FIELDS = table([
   { name: 'packetType', offset: 0, size: 2, format: 'dec', tshark: 'sll.pkttype', label: 'Packet type' },
   { name: 'arphrdType', offset: 2, size: 2, format: 'dec', tshark: 'sll.hatype', label: 'Link-layer address type' },
   { name: 'addrLength', offset: 4, size: 2, format: 'dec', tshark: 'sll.halen', label: 'Link-layer address length' },
   { name: 'addr', offset: 6, size: 8, format: 'bytes', tshark: 'sll.src.eth', label: 'Source' },
   { name: 'protocol', offset: 14, size: 2, format: 'hex', tshark: 'sll.etype', label: 'Protocol' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const SLL = byName(SLL_FIELDS);
 export const SLL_HEADER_LENGTH = minLength(SLL_FIELDS); // 16
 
 /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276). */
-export const SLL2_FIELDS = [
+export const SLL2_FIELDS = table([
   { name: 'protocol', offset: 0, size: 2, format: 'hex', tshark: 'sll.etype', label: 'Protocol' },
   { name: 'reserved', offset: 2, size: 2, format: 'hex', label: 'Reserved' },
   { name: 'interfaceIndex', offset: 4, size: 4, format: 'dec', tshark: 'sll.ifindex', label: 'Interface index' },
@@ -96,20 +126,20 @@ export const SLL2_FIELDS = [
   { name: 'packetType', offset: 10, size: 1, format: 'dec', tshark: 'sll.pkttype', label: 'Packet type' },
   { name: 'addrLength', offset: 11, size: 1, format: 'dec', tshark: 'sll.halen', label: 'Link-layer address length' },
   { name: 'addr', offset: 12, size: 8, format: 'bytes', tshark: 'sll.src.eth', label: 'Source' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const SLL2 = byName(SLL2_FIELDS);
 export const SLL2_HEADER_LENGTH = minLength(SLL2_FIELDS); // 20
 
 /** BSD loopback (LINKTYPE_NULL 0: host byte order; LINKTYPE_LOOP 108: network byte order). */
-export const NULL_FIELDS = [
+export const NULL_FIELDS = table([
   { name: 'family', offset: 0, size: 4, format: 'dec', tshark: 'null.family', label: 'Family' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const NULL_HEADER = byName(NULL_FIELDS);
 export const NULL_HEADER_LENGTH = minLength(NULL_FIELDS); // 4
 
 // ---- IPv4 -------------------------------------------------------------------------------------
 
-export const IPV4_FIELDS = [
+export const IPV4_FIELDS = table([
   { name: 'version', offset: 0, size: 1, mask: 0xf0, shift: 4, bits: 4, format: 'dec', tshark: 'ip.version', label: 'Version' },
   { name: 'headerLength', offset: 0, size: 1, mask: 0x0f, scale: 4, bits: 4, format: 'dec', tshark: 'ip.hdr_len', label: 'Header length' },
   { name: 'dsfield', offset: 1, size: 1, format: 'hex', tshark: 'ip.dsfield', label: 'Differentiated services' },
@@ -122,7 +152,7 @@ export const IPV4_FIELDS = [
   { name: 'checksum', offset: 10, size: 2, format: 'hex', tshark: 'ip.checksum', label: 'Header checksum' },
   { name: 'src', offset: 12, size: 4, format: 'ipv4', tshark: 'ip.src', label: 'Source' },
   { name: 'dst', offset: 16, size: 4, format: 'ipv4', tshark: 'ip.dst', label: 'Destination' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const IPV4 = byName(IPV4_FIELDS);
 export const IPV4_MIN_HEADER_LENGTH = minLength(IPV4_FIELDS); // 20
 export const IPV4_FLAG_RESERVED = 0x4;
@@ -131,7 +161,7 @@ export const IPV4_FLAG_MF = 0x1;
 
 // ---- IPv6 -------------------------------------------------------------------------------------
 
-export const IPV6_FIELDS = [
+export const IPV6_FIELDS = table([
   { name: 'version', offset: 0, size: 4, mask: 0xf0000000, shift: 28, bits: 4, format: 'dec', tshark: 'ipv6.version', label: 'Version' },
   { name: 'trafficClass', offset: 0, size: 4, mask: 0x0ff00000, shift: 20, bits: 8, format: 'hex', tshark: 'ipv6.tclass', label: 'Traffic class' },
   { name: 'flowLabel', offset: 0, size: 4, mask: 0x000fffff, bits: 20, format: 'hex', tshark: 'ipv6.flow', label: 'Flow label' },
@@ -140,31 +170,31 @@ export const IPV6_FIELDS = [
   { name: 'hopLimit', offset: 7, size: 1, format: 'dec', tshark: 'ipv6.hlim', label: 'Hop limit' },
   { name: 'src', offset: 8, size: 16, format: 'ipv6', tshark: 'ipv6.src', label: 'Source' },
   { name: 'dst', offset: 24, size: 16, format: 'ipv6', tshark: 'ipv6.dst', label: 'Destination' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const IPV6 = byName(IPV6_FIELDS);
 export const IPV6_HEADER_LENGTH = minLength(IPV6_FIELDS); // 40
 
 /** The two bytes every extension header (but the fragment header's length) starts with. */
-export const IPV6_EXT_FIELDS = [
+export const IPV6_EXT_FIELDS = table([
   { name: 'nextHeader', offset: 0, size: 1, format: 'dec', label: 'Next header' },
   { name: 'length', offset: 1, size: 1, format: 'dec', label: 'Length' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const IPV6_EXT = byName(IPV6_EXT_FIELDS);
 export const IPV6_EXT_MIN_LENGTH = 8; // every extension header is a multiple of 8 octets
 
-export const IPV6_FRAGMENT_FIELDS = [
+export const IPV6_FRAGMENT_FIELDS = table([
   { name: 'nextHeader', offset: 0, size: 1, format: 'dec', tshark: 'ipv6.fraghdr.nxt', label: 'Next header' },
   { name: 'reserved', offset: 1, size: 1, format: 'hex', label: 'Reserved' },
   { name: 'offset', offset: 2, size: 2, mask: 0xfff8, bits: 13, format: 'dec', tshark: 'ipv6.fraghdr.offset', label: 'Offset' },
   { name: 'more', offset: 2, size: 2, mask: 0x0001, bits: 1, format: 'dec', tshark: 'ipv6.fraghdr.more', label: 'More fragments' },
   { name: 'id', offset: 4, size: 4, format: 'hex', tshark: 'ipv6.fraghdr.ident', label: 'Identification' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const IPV6_FRAGMENT = byName(IPV6_FRAGMENT_FIELDS);
 export const IPV6_FRAGMENT_HEADER_LENGTH = minLength(IPV6_FRAGMENT_FIELDS); // 8
 
 // ---- TCP --------------------------------------------------------------------------------------
 
-export const TCP_FIELDS = [
+export const TCP_FIELDS = table([
   { name: 'srcPort', offset: 0, size: 2, format: 'dec', tshark: 'tcp.srcport', label: 'Source port' },
   { name: 'dstPort', offset: 2, size: 2, format: 'dec', tshark: 'tcp.dstport', label: 'Destination port' },
   { name: 'seq', offset: 4, size: 4, format: 'dec', tshark: 'tcp.seq_raw', label: 'Sequence number' },
@@ -174,7 +204,7 @@ export const TCP_FIELDS = [
   { name: 'window', offset: 14, size: 2, format: 'dec', tshark: 'tcp.window_size_value', label: 'Window' },
   { name: 'checksum', offset: 16, size: 2, format: 'hex', tshark: 'tcp.checksum', label: 'Checksum' },
   { name: 'urgentPointer', offset: 18, size: 2, format: 'dec', tshark: 'tcp.urgent_pointer', label: 'Urgent pointer' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const TCP = byName(TCP_FIELDS);
 export const TCP_MIN_HEADER_LENGTH = minLength(TCP_FIELDS); // 20
 export const TCP_MAX_HEADER_LENGTH = 60;
@@ -194,12 +224,12 @@ export const TCP_OPTION_LENGTH: Readonly<Record<number, number>> = { 2: 4, 3: 3,
 // ---- ICMP -------------------------------------------------------------------------------------
 
 /** ICMPv4 and ICMPv6 share the first 8 bytes' layout; the invoking packet follows at offset 8. */
-export const ICMP_FIELDS = [
+export const ICMP_FIELDS = table([
   { name: 'type', offset: 0, size: 1, format: 'dec', tshark: 'icmp.type', label: 'Type' },
   { name: 'code', offset: 1, size: 1, format: 'dec', tshark: 'icmp.code', label: 'Code' },
   { name: 'checksum', offset: 2, size: 2, format: 'hex', tshark: 'icmp.checksum', label: 'Checksum' },
   { name: 'rest', offset: 4, size: 4, format: 'hex', label: 'Rest of header' },
-] as const satisfies Table;
+] as const satisfies Table);
 export const ICMP = byName(ICMP_FIELDS);
 export const ICMP_HEADER_LENGTH = minLength(ICMP_FIELDS); // 8
 

@@ -19,14 +19,16 @@ function u32(b: Uint8Array, o: number): number {
 }
 
 /**
- * Options in b[start, end). A length byte of 0 or 1, a missing length byte, or an option running
- * past `end` yields one 'malformed' entry and ends parsing. A known option with the wrong length
- * yields a 'malformed' entry and parsing goes on after it (its length byte is still usable).
+ * Options in b[start, end), of which b[start, capEnd) was captured. A length byte of 0 or 1, a
+ * missing length byte, or an option running past `end` yields one 'malformed' entry and ends
+ * parsing. A known option with the wrong length yields a 'malformed' entry and parsing goes on
+ * after it (its length byte is still usable). An option cut by the snapshot length just ends the
+ * list: truncated is not malformed.
  */
-export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpOption[] {
+export function parseTcpOptions(b: Uint8Array, start: number, end: number, capEnd = end): TcpOption[] {
   const opts: TcpOption[] = [];
   let i = start;
-  while (i < end) {
+  while (i < end && i < capEnd) {
     const kind = b[i];
     if (kind === TCP_OPTION.EOL) {
       opts.push(EOL);
@@ -41,6 +43,7 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpO
       opts.push({ kind, name: 'malformed', reason: `option ${kind} has no length byte` });
       break;
     }
+    if (i + 1 >= capEnd) break;
     const len = b[i + 1];
     if (len < 2) {
       opts.push({ kind, name: 'malformed', reason: `option ${kind} has length ${len} (minimum 2)` });
@@ -50,6 +53,7 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number): TcpO
       opts.push({ kind, name: 'malformed', reason: `option ${kind} of length ${len} runs past the header by ${i + len - end} bytes` });
       break;
     }
+    if (i + len > capEnd) break;
     const want = TCP_OPTION_LENGTH[kind];
     if (want !== undefined && len !== want) {
       opts.push({ kind, name: 'malformed', reason: `option ${kind} has length ${len} (should be ${want})` });
@@ -117,7 +121,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     checksum,
     checksumStatus: 'unverifiable',
     urgentPointer: readField(b, start, TCP.urgentPointer),
-    options: parseTcpOptions(b, start + TCP_MIN_HEADER_LENGTH, Math.min(start + headerLength, ip.end)),
+    options: parseTcpOptions(b, start + TCP_MIN_HEADER_LENGTH, start + headerLength, ip.end),
     payloadLength: segLen - headerLength,
   };
   if (captured < headerLength) {

@@ -150,7 +150,9 @@ export class DirectionStream {
       this.advanceOver(this.pieces[this.head].start);
       this.drain();
     }
-    const end = this.finOffset >= 0 ? this.finOffset : this.ackedOffset;
+    let end = this.finOffset >= 0 ? this.finOffset : this.ackedOffset;
+    // An ack exactly one past the data most likely acknowledges a FIN the capture missed.
+    if (this.finOffset < 0 && end === this.nextOffset + 1) end = this.nextOffset;
     if (end > this.nextOffset) this.advanceOver(end);
     if (this.pendingGap > 0) this.emit(EMPTY, this.nextOffset, frame, time);
     this.pieces = [];

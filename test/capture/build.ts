@@ -1,6 +1,7 @@
 /** Tiny capture-file builders for the reader tests (file headers + a few records). */
 import { Readable } from 'node:stream';
 import { readCapture } from '../../src/capture/read-capture.js';
+import { CAPTURE_WARNING_CODES } from '../../src/capture/warnings.js';
 import type {
   CaptureHeaderInfo,
   CaptureInterface,
@@ -159,7 +160,11 @@ export async function collect(input: Buffer | Readable, chunk?: number): Promise
         onHeader: (h) => (out.header = h),
         onInterface: (i) => out.interfaces.push(i),
         onRecord: (r) => out.records.push({ ...r, data: Buffer.from(r.data) }),
-        onWarning: (w) => out.warnings.push(w),
+        onWarning: (w) => {
+          // Every code a reader emits must be in the catalog renderers use.
+          if (!(w.code in CAPTURE_WARNING_CODES)) throw new Error(`uncatalogued warning code ${w.code}`);
+          out.warnings.push(w);
+        },
       },
       { fileName: 'test' },
     );

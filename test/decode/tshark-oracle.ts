@@ -27,7 +27,12 @@ export interface OracleResult {
   /** Field comparisons made (both sides looked at). */
   compared: number;
   mismatches: OracleMismatch[];
+  /** Differences that are ours by design on malformed headers (see `explain`), with the reason. */
+  explained: Array<OracleMismatch & { reason: string }>;
 }
+
+/** Our decode's problems travel in the row under this key (no tshark field has it). */
+const PROBLEMS = '#problems';
 
 export type FieldRow = Record<string, string>;
 
@@ -55,6 +60,7 @@ const ICMP_ERRORS_V6 = new Set(['1', '3']);
  */
 export function ourFields(f: DecodedFrame): FieldRow {
   const r: FieldRow = {};
+  r[PROBLEMS] = f.problems.join('\n');
   r['frame.number'] = dec(f.frame);
   r['frame.cap_len'] = dec(f.capturedLength);
   r['frame.len'] = dec(f.originalLength);
@@ -160,7 +166,34 @@ function skipField(field: string, ours: FieldRow, theirs: FieldRow): boolean {
   return false;
 }
 
-export function compareRow(ours: FieldRow, theirs: FieldRow, frame: number, out: OracleMismatch[]): number {
+/**
+ * Why a difference is by design, or undefined. Only for headers that break their own length
+ * rules, where tshark and we stop at different places:
+ * - a bogus IPv4 IHL / total length: tshark prints no more ip.* fields, we keep the header's facts;
+ * - a bogus TCP data offset: tshark still prints tcp.* fields, we decode no TCP header at all;
+ * - a chain of more than 16 IPv6 extension headers: tshark walks on, our walk is bounded.
+ */
+export function explain(field: string, mine: string, tshark: string, problems: string): string | undefined {
+  if (problems === '') return undefined;
+  if (field.startsWith('ip.') && tshark === '' && /malformed: IPv4 (header length|total length \d+ is less)/.test(problems)) {
+    return 'bogus IPv4 length: tshark stops, we keep the header facts';
+  }
+  if (field.startsWith('tcp.') && mine === '' && /malformed: TCP /.test(problems)) {
+    return 'bogus TCP header length: tshark decodes it anyway, we decode no TCP header';
+  }
+  if ((field.startsWith('tcp.') || field.startsWith('icmp')) && mine === '' && problems.includes('IPv6 extension headers')) {
+    return 'IPv6 extension chain longer than our bound';
+  }
+  return undefined;
+}
+
+export function compareRow(
+  ours: FieldRow,
+  theirs: FieldRow,
+  frame: number,
+  out: OracleMismatch[],
+  explained?: Array<OracleMismatch & { reason: string }>,
+): number {
   let compared = 0;
   for (const field of Object.keys(theirs)) {
     if (skipField(field, ours, theirs)) continue;
@@ -170,7 +203,10 @@ export function compareRow(ours: FieldRow, theirs: FieldRow, frame: number, out:
     // tshark 4.0 prints ip.frag_offset in 8-byte units (its tree shows bytes); ours is bytes.
     if (field === 'ip.frag_offset' && mine !== '' && tshark !== mine) mine = String(Number(mine) / 8);
     compared++;
-    if (mine !== tshark) out.push({ frame, field, ours: mine, tshark });
+    if (mine === tshark) continue;
+    const reason = explain(field, mine, tshark, ours[PROBLEMS] ?? '');
+    if (reason !== undefined && explained !== undefined) explained.push({ frame, field, ours: mine, tshark, reason });
+    else out.push({ frame, field, ours: mine, tshark });
   }
   return compared;
 }
@@ -196,13 +232,14 @@ export async function checkAgainstTshark(capturePath: string, tsvPath: string): 
   const ours = await decodeCaptureFields(capturePath);
   const theirs = parseTsv(readFileSync(tsvPath, 'utf8'));
   const mismatches: OracleMismatch[] = [];
+  const explained: Array<OracleMismatch & { reason: string }> = [];
   let compared = 0;
   if (ours.length !== theirs.length) {
     mismatches.push({ frame: 0, field: 'frame count', ours: String(ours.length), tshark: String(theirs.length) });
   }
   const n = Math.min(ours.length, theirs.length);
-  for (let i = 0; i < n; i++) compared += compareRow(ours[i], theirs[i], i + 1, mismatches);
-  return { frames: ours.length, compared, mismatches };
+  for (let i = 0; i < n; i++) compared += compareRow(ours[i], theirs[i], i + 1, mismatches, explained);
+  return { frames: ours.length, compared, mismatches, explained };
 }
 
 export function formatMismatches(m: OracleMismatch[], limit = 50): string {

@@ -198,6 +198,12 @@ const cases: Case[] = [
     chunks: [[0, 0, 'ab'], [10, 8, '']],
   },
   {
+    name: 'close with an ack one past the data: an uncaptured FIN, not a lost byte',
+    isn: 0,
+    steps: [{ seq: 1, data: 'ab' }, { ack: 4 }, { close: true }],
+    chunks: [[0, 0, 'ab']],
+  },
+  {
     name: 'clean close: nothing extra',
     isn: 0,
     steps: [{ seq: 1, data: 'ab' }, { fin: 3 }, { ack: 4 }, { close: true }],
