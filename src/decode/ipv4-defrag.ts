@@ -20,11 +20,15 @@ export type DefragResult =
   | { state: 'dropped'; reason: string };
 
 export interface DefragStats {
+  /** Datagrams completed. */
   reassembled: number;
-  /** Datagrams given up: timed out, evicted for room, too big, or fed a truncated fragment. */
+  /** Given up because the rest did not arrive within the timeout. */
   timedOut: number;
+  /** Given up to make room (maxPending). */
   evicted: number;
+  /** Given up because too big or fed a fragment cut by the snapshot length. */
   dropped: number;
+  /** Completed datagrams that had overlapping fragments. */
   overlaps: number;
 }
 

@@ -92,7 +92,7 @@ export function repliesOf(session: Session): ReplyOf[] {
   const out: ReplyOf[] = [];
   for (const command of session.commands) {
     for (const reply of command.preliminary) out.push({ reply, command });
-    if (command.reply) out.push({ reply, command });
+    if (command.reply) out.push({ reply: command.reply, command });
   }
   return out;
 }
