@@ -33,7 +33,9 @@ export interface AddressTuple {
 }
 
 export interface Command {
+  /** Frame carrying the end of the command line; `firstFrame` where it began, when different. */
   frame: number;
+  firstFrame?: number;
   time: number;
   /** Upper-cased verb; null for a reply no command asked for (greeting, 421 on timeout). */
   command: string | null;

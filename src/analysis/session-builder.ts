@@ -35,6 +35,8 @@ export const DATA_COMMANDS: Record<string, 'download' | 'upload' | 'listing'> = 
   MLSD: 'listing',
 };
 
+const GREETING_CODES = new Set([120, 220, 421]);
+
 const ACTIVE_ANNOUNCERS: Record<string, (arg: string) => TupleResult> = {
   PORT: parsePortArg,
   EPRT: parseEprtArg,
@@ -91,6 +93,8 @@ export class SessionBuilder {
   private renameFrom: string | null = null;
   private readonly sizes = new Map<string, number>();
   private readonly commandTransfers = new Map<Command, Transfer>();
+  /** Whether the server's first reply (its greeting) has been seen. */
+  private greeted = false;
 
   constructor(
     readonly session: Session,
@@ -137,6 +141,7 @@ export class SessionBuilder {
     let arg = lineText(e.arg);
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: [] };
+    if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     s.commands.push(cmd);
     this.enqueue(cmd);
@@ -268,7 +273,16 @@ export class SessionBuilder {
   private onReply(e: FtpReply): void {
     const s = this.session;
     const reply = toReply(e);
-    if (s.greeting === null && reply.code === 220 && s.commands.length === 0) s.greeting = reply.text;
+    const first = !this.greeted;
+    this.greeted = true;
+    // The server speaks first: its greeting (120 then 220, or 421 when it refuses service) answers
+    // no command, even when an impatient client pipelined commands before it arrived.
+    if (first && !s.midstream && GREETING_CODES.has(reply.code)) {
+      if (reply.code === 220) s.greeting = reply.text;
+      if (reply.code === 120) this.greeted = false;
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
+      return;
+    }
 
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && head) {

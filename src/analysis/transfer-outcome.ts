@@ -60,7 +60,8 @@ export function transferStatus(t: Transfer): TransferStatus {
     // Reset after data started and no success reply: the transfer was cut.
     if (c.bytesToClient + c.bytesToServer > 0) return 'aborted';
   }
-  if (isPositive(code)) return 'complete';
+  // 226/250 close a transfer; another 2xx counts only when a data connection really carried it.
+  if (code === 226 || code === 250 || (isPositive(code) && c?.established)) return 'complete';
   if (code !== undefined && code >= 400) return 'failed';
   if (c && !c.established && (c.rst || c.icmpErrors.length > 0)) return 'failed';
   return 'incomplete';

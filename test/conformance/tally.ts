@@ -100,7 +100,7 @@ export function repliesOf(session: Session): ReplyOf[] {
 /** The transfer a PORT/EPRT command or a PASV/EPSV reply announced. */
 export function announcedBy(session: Session, command: Command): Transfer | null {
   const frame = command.tuple !== undefined && /^(PASV|EPSV|LPSV)$/.test(command.command ?? '') ? command.reply?.frame : command.frame;
-  return session.transfers.find((t) => t.announce?.frame === frame && t.announce.command === command.command) ?? null;
+  return session.transfers.find((t) => t.announce !== null && t.announce.frame === frame && t.announce.command === command.command) ?? null;
 }
 
 /** The transfer a RETR/STOR/LIST/... command requested. */

@@ -60,7 +60,7 @@ export function checkTsharkFtp(capture: string, a: Analysis, rows: TsvRow[]): Ta
     reportRuns(t, 'request', g.requests, (from, to) =>
       session.commands
         .filter((c) => c.command !== null && from <= c.frame && c.frame <= to)
-        .map((c) => `${c.command}${c.arg ? ' ' + c.arg : ''}@${c.frame}`),
+        .map((c) => `${show(`${c.command} ${c.arg}`.trim())}@${c.frame}`),
     );
     reportRuns(t, 'response', g.responses, (from, to) =>
       repliesOf(session)
@@ -99,7 +99,7 @@ function reportRuns(t: Tally, kind: string, rows: LineRow[], ours: (from: number
     const what = n === 1 ? `${kind} row ${first.frame}` : `${kind} rows ${first.frame}–${last.frame} (${n})`;
     const mine = ours(first.frame, last.frame);
     const theirs = n === 1 ? describeRow(first) : `${describeRow(first)} … ${describeRow(last)}`;
-    t.fact(what, false, mine.length === 0 ? 'nothing' : mine.map(show).join(', '), theirs, n);
+    t.fact(what, false, mine.length === 0 ? 'nothing' : mine.join(', '), theirs, n);
     i = j + 1;
   }
 }
