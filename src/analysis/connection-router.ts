@@ -8,7 +8,7 @@ import { FtpControlParser } from '../ftp/control-parser.js';
 import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
-import type { AnalysisWarning, Session, Transfer } from './model.js';
+import type { AnalysisWarning, HandshakeEvent, Session, Transfer } from './model.js';
 import { SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 
@@ -36,6 +36,7 @@ interface DataRoute {
   kind: 'data';
   link: DataLink;
   conn: TcpConnection;
+  handshake: HandshakeEvent[];
 }
 /** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
 interface ProbeRoute {
@@ -53,7 +54,7 @@ export class ConnectionRouter implements ReassemblyListener {
   onOpen(conn: TcpConnection): void {
     const link = this.options.linker.link({ initiator: conn.client, responder: conn.server, midstream: conn.midstream });
     if (link) {
-      const route: DataRoute = { kind: 'data', link, conn };
+      const route: DataRoute = { kind: 'data', link, conn, handshake: [] };
       this.routes.set(conn, route);
       this.dataLinks.push(route);
       return;
@@ -152,6 +153,10 @@ export class ConnectionRouter implements ReassemblyListener {
 
   onEvent(conn: TcpConnection, event: ConnectionEvent): void {
     const route = this.routes.get(conn);
+    if (route?.kind === 'data') {
+      recordHandshake(route, event);
+      return;
+    }
     if (route?.kind !== 'control') return;
     if (event.type === 'gap' && event.bytes) route.builder.session.controlGapBytes += event.bytes;
   }
@@ -176,7 +181,7 @@ export class ConnectionRouter implements ReassemblyListener {
         r.builder.finish();
       }
     }
-    for (const d of this.dataLinks) d.link.transfer.connection = describeConnection(d.conn, d.link);
+    for (const d of this.dataLinks) d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake);
     const sessions = this.builders
       .map((b) => b.session)
       .filter((s) => s.commands.length > 0 || s.midstream === false);
@@ -190,4 +195,24 @@ export class ConnectionRouter implements ReassemblyListener {
     });
     return sessions;
   }
+}
+
+const HANDSHAKE_TYPES = new Set(['syn', 'syn-ack', 'established', 'rst', 'fin', 'icmp-error']);
+const MAX_HANDSHAKE_EVENTS = 32;
+
+/** Keep the packets that tell how a data connection opened (or failed to) and closed. */
+function recordHandshake(route: DataRoute, event: ConnectionEvent): void {
+  if (!HANDSHAKE_TYPES.has(event.type) || route.handshake.length >= MAX_HANDSHAKE_EVENTS) return;
+  const { transfer, swapped } = route.link;
+  const fromInitiator = (event.dir === 'c2s') !== swapped;
+  const initiatorIsClient = transfer.mode === 'passive';
+  const byClient = fromInitiator === initiatorIsClient;
+  const e: HandshakeEvent = {
+    type: event.type as HandshakeEvent['type'],
+    frame: event.frame,
+    time: event.time,
+    by: byClient ? 'client' : 'server',
+  };
+  if (event.repeat) e.repeat = true;
+  route.handshake.push(e);
 }

@@ -91,10 +91,22 @@ export interface DataConnection {
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
+  /** Handshake and teardown packets with their times, in capture order (at most 32). */
+  handshake: HandshakeEvent[];
   /** How it was linked: exact endpoint match, or by port alone because an address differed (NAT). */
   match: 'exact' | 'port';
   /** When matched by port: the address actually used vs the one announced. */
   addressMismatch?: { announced: string; actual: string };
+}
+
+export interface HandshakeEvent {
+  type: 'syn' | 'syn-ack' | 'established' | 'rst' | 'fin' | 'icmp-error';
+  frame: number;
+  time: number;
+  /** Which FTP side sent it (for an ICMP error: whose packet it answered). */
+  by: 'client' | 'server';
+  /** A retransmitted SYN or SYN-ACK. */
+  repeat?: boolean;
 }
 
 export interface TransferRequest {

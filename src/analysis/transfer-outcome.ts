@@ -3,10 +3,10 @@
  * numbers and status a user reads. Facts only: explaining a failure is the diagnosis layer's job.
  */
 import type { TcpConnection } from '../tcp/types.js';
-import type { DataConnection, Transfer, TransferStatus } from './model.js';
+import type { DataConnection, HandshakeEvent, Transfer, TransferStatus } from './model.js';
 import type { DataLink } from './data-linker.js';
 
-export function describeConnection(conn: TcpConnection, link: DataLink): DataConnection {
+export function describeConnection(conn: TcpConnection, link: DataLink, handshake: HandshakeEvent[]): DataConnection {
   const mode = link.transfer.mode;
   // The responder is the announced endpoint: the FTP client in active mode, the server in passive.
   const initiatorIsClient = (mode === 'passive') !== link.swapped;
@@ -39,6 +39,7 @@ export function describeConnection(conn: TcpConnection, link: DataLink): DataCon
     retransmissions: conn.retransmissions,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
+    handshake,
     match: link.match,
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
