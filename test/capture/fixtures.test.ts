@@ -11,7 +11,12 @@ import { collect } from './build.js';
  */
 const FIXTURES = join(__dirname, '../../fixtures');
 
-const TIMES: Record<string, [string, string]> = {};
+const TIMES: Record<string, [string, string]> = {
+  'active-vsftpd-ftp': ['1795241792.823387000', '1795241792.890382000'],
+  'passive-vsftpd-lftp': ['1795241771.194226000', '1795241771.264232000'],
+  // dumpcap writes if_tsresol 9: nanoseconds.
+  'passive-proftpd-curl': ['1795241798.051978902', '1795241798.077084546'],
+};
 
 interface Facts {
   capture?: { file?: string; format?: string; gzip?: boolean; packets?: number; timestamp_precision?: string };
