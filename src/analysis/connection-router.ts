@@ -8,7 +8,7 @@ import { FtpControlParser } from '../ftp/control-parser.js';
 import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
-import type { AnalysisWarning, HandshakeEvent, Session, Transfer } from './model.js';
+import type { AnalysisWarning, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
 import { SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 
@@ -48,6 +48,9 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly routes = new Map<TcpConnection, Route>();
   private readonly builders: SessionBuilder[] = [];
   private readonly dataLinks: DataRoute[] = [];
+  /** Control sessions by their two hosts, to notice other connections between the same hosts. */
+  private readonly sessionsByHosts = new Map<string, SessionBuilder[]>();
+  private readonly otherConnections = new Map<SessionBuilder, TcpConnection[]>();
 
   constructor(private readonly options: RouterOptions) {}
 
@@ -65,7 +68,21 @@ export class ConnectionRouter implements ReassemblyListener {
       this.routes.set(conn, this.startControl(conn, serverSide === 'responder', implicit));
       return;
     }
+    this.noteOtherConnection(conn);
     this.routes.set(conn, { kind: 'probe' });
+  }
+
+  /**
+   * A connection between an FTP session's two hosts that no announcement explains: a data
+   * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
+   */
+  private noteOtherConnection(conn: TcpConnection): void {
+    const builders = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip));
+    const builder = builders?.[builders.length - 1];
+    if (!builder) return;
+    let list = this.otherConnections.get(builder);
+    if (!list) this.otherConnections.set(builder, (list = []));
+    if (list.length < MAX_OTHER_CONNECTIONS) list.push(conn);
   }
 
   /** Which side of a connection is an FTP server by port, or null when neither is. */
@@ -103,6 +120,8 @@ export class ConnectionRouter implements ReassemblyListener {
       transfers: [],
       opaqueBytes: { client: 0, server: 0 },
       controlGapBytes: 0,
+      otherConnections: [],
+      ttl: { client: null, server: null },
       warnings: [],
     };
     const builder = new SessionBuilder(session, {
@@ -114,6 +133,10 @@ export class ConnectionRouter implements ReassemblyListener {
     });
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });
     this.builders.push(builder);
+    const pair = hostPair(client.ip, server.ip);
+    const list = this.sessionsByHosts.get(pair);
+    if (list) list.push(builder);
+    else this.sessionsByHosts.set(pair, [builder]);
     return { kind: 'control', builder, parser, initiatorIsClient };
   }
 
@@ -171,6 +194,10 @@ export class ConnectionRouter implements ReassemblyListener {
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
     this.options.linker.forgetSession(s);
+    const pair = hostPair(s.client.ip, s.server.ip);
+    const list = this.sessionsByHosts.get(pair)?.filter((b) => b !== route.builder);
+    if (list?.length) this.sessionsByHosts.set(pair, list);
+    else this.sessionsByHosts.delete(pair);
   }
 
   /** End of capture: attach data connections, settle statuses, number sessions by start. */
@@ -182,6 +209,9 @@ export class ConnectionRouter implements ReassemblyListener {
       }
     }
     for (const d of this.dataLinks) d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake);
+    for (const [builder, conns] of this.otherConnections) {
+      builder.session.otherConnections = conns.map(describeOther);
+    }
     const sessions = this.builders
       .map((b) => b.session)
       .filter((s) => s.commands.length > 0 || s.midstream === false);
@@ -195,6 +225,25 @@ export class ConnectionRouter implements ReassemblyListener {
     });
     return sessions;
   }
+}
+
+const MAX_OTHER_CONNECTIONS = 64;
+
+const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+function describeOther(c: TcpConnection): OtherConnection {
+  return {
+    stream: c.id,
+    from: { ...c.client },
+    to: { ...c.server },
+    synFrame: c.synFrames[0] ?? null,
+    established: c.established,
+    bytesFrom: c.bytes.c2s,
+    bytesTo: c.bytes.s2c,
+    start: c.start,
+    end: c.end,
+    close: c.closed,
+  };
 }
 
 const HANDSHAKE_TYPES = new Set(['syn', 'syn-ack', 'established', 'rst', 'fin', 'icmp-error']);

@@ -109,6 +109,20 @@ export interface HandshakeEvent {
   repeat?: boolean;
 }
 
+export interface OtherConnection {
+  stream: number;
+  /** Who sent the first SYN (or the first packet seen), and to whom. */
+  from: Endpoint;
+  to: Endpoint;
+  synFrame: number | null;
+  established: boolean;
+  bytesFrom: number;
+  bytesTo: number;
+  start: number;
+  end: number;
+  close: 'fin' | 'rst' | null;
+}
+
 export interface TransferRequest {
   frame: number;
   time: number;
@@ -173,6 +187,10 @@ export interface Session {
   renames: Array<{ from: string; to: string; frame: number; ok: boolean }>;
   commands: Command[];
   transfers: Transfer[];
+  /** TCP connections between the session's two hosts that matched no announcement (at most 64). */
+  otherConnections: OtherConnection[];
+  /** TTL / hop limit of the first packet each side sent, as captured (tells where the capture was taken). */
+  ttl: { client: number | null; server: number | null };
   /** Bytes of the control channel that could not be read as text (TLS, gaps). */
   opaqueBytes: { client: number; server: number };
   /** Capture lost bytes of the control connection itself. */

@@ -36,6 +36,7 @@ export const DEFAULT_LIMITS = {
 };
 
 const PROGRESS_EVERY = 4096;
+const MAX_TTL_HOSTS = 65_536;
 
 export async function analyzeStream(input: Readable | NodeJS.ReadableStream, options: AnalyzeOptions): Promise<Analysis> {
   const warnings: AnalysisWarning[] = [];
@@ -60,6 +61,12 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
     onWarning: (w: ReassemblyWarning) => warnings.push({ code: w.code, message: w.message, frame: w.frame }),
   });
+
+  // First TTL / hop limit seen from each address: where the capture was taken shows in them.
+  const ttlBySource = new Map<string, number>();
+  const noteTtl = (ip: string, ttl: number): void => {
+    if (ttlBySource.size < MAX_TTL_HOSTS && !ttlBySource.has(ip)) ttlBySource.set(ip, ttl);
+  };
 
   const onRecord = (record: CaptureRecord): void => {
     if (first === null) first = record.time;
@@ -90,6 +97,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     count.frames++;
     if (!frame.ip) return;
     tally.add(frame);
+    noteTtl(frame.ip.src, frame.ip.version === 4 ? frame.ip.ttl : frame.ip.hopLimit);
     if (frame.tcp || frame.icmp) reassembler.push(frame);
   };
 
@@ -102,6 +110,9 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
   }, { fileName: options.fileName });
   reassembler.finish();
   const sessions = router.finish();
+  for (const s of sessions) {
+    s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
+  }
 
   for (const c of linkCounts.values()) {
     if (!c.supported) {

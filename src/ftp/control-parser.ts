@@ -13,6 +13,8 @@ import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine } from './line-fra
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
 
+const TELNET_ONLY = /^(?:\xff[\xf0-\xfe])+$/;
+
 export interface FtpControlParserOptions {
   /** The connection is TLS from its first byte (implicit FTPS, e.g. port 990). */
   implicitTls?: boolean;
@@ -149,6 +151,9 @@ export class FtpControlParser {
   }
 
   private onClientLine(line: FramedLine): boolean {
+    // "IAC IP IAC DM" alone (the Telnet interrupt a client sends before ABOR, as TCP urgent data)
+    // is a signal, not a command: when ABOR does not follow on the same line, there is no request.
+    if (TELNET_ONLY.test(line.text)) return this.mode.client === 'text';
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
     this.emit({
