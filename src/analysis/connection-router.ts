@@ -220,7 +220,7 @@ export class ConnectionRouter implements ReassemblyListener {
       s.id = i + 1;
       for (const t of s.transfers) {
         t.session = s.id;
-        finishTransfer(t);
+        finishTransfer(t, s.close !== null);
       }
     });
     return sessions;

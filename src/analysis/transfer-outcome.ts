@@ -48,27 +48,30 @@ export function describeConnection(conn: TcpConnection, link: DataLink, handshak
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
-export function transferStatus(t: Transfer): TransferStatus {
+/** `sessionEnded`: the control connection closed within the capture, so nothing more can follow. */
+export function transferStatus(t: Transfer, sessionEnded: boolean): TransferStatus {
   const c = t.connection;
   const code = t.reply?.code;
-  if (!t.request && !c) {
-    // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
-    const announceCode = t.announce?.reply?.code;
-    return announceCode !== undefined && announceCode >= 400 ? 'failed' : 'unused';
-  }
   if (code === 426 || t.abortFrame !== null) return 'aborted';
-  if (c && c.established && c.close === 'rst' && !isPositive(code)) {
-    // Reset after data started and no success reply: the transfer was cut.
-    if (c.bytesToClient + c.bytesToServer > 0) return 'aborted';
+  // Reset after data started and no success reply: the transfer was cut.
+  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
+    return 'aborted';
   }
   // 226/250 close a transfer; another 2xx counts only when a data connection really carried it.
   if (code === 226 || code === 250 || (isPositive(code) && c?.established)) return 'complete';
   if (code !== undefined && code >= 400) return 'failed';
-  if (c && !c.established && (c.rst || c.icmpErrors.length > 0)) return 'failed';
+  // A data connection that never opened failed when it was refused, or when the session ended
+  // without it (the client gave up, e.g. curl never sends RETR when PASV's connect fails).
+  if (c && !c.established && (c.rst || c.icmpErrors.length > 0 || sessionEnded)) return 'failed';
+  if (!t.request) {
+    // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
+    const announceCode = t.announce?.reply?.code;
+    return announceCode !== undefined && announceCode >= 400 ? 'failed' : 'unused';
+  }
   return 'incomplete';
 }
 
-export function finishTransfer(t: Transfer): void {
+export function finishTransfer(t: Transfer, sessionEnded: boolean): void {
   const c = t.connection;
   if (c) {
     t.bytes =
@@ -81,5 +84,5 @@ export function finishTransfer(t: Transfer): void {
     t.duration = duration;
     t.throughput = duration > 0 ? t.bytes / duration : null;
   }
-  t.status = transferStatus(t);
+  t.status = transferStatus(t, sessionEnded);
 }
