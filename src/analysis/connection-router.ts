@@ -123,6 +123,8 @@ export class ConnectionRouter implements ReassemblyListener {
       otherConnections: [],
       ttl: { client: null, server: null },
       warnings: [],
+      vantage: null,
+      diagnosis: null,
     };
     const builder = new SessionBuilder(session, {
       showPasswords: this.options.showPasswords,

@@ -4,6 +4,10 @@
  * field names documented in the README.
  */
 
+import type { Diagnosis, SessionDiagnosis, Vantage } from './diagnose/types.js';
+
+export type { Diagnosis, SessionDiagnosis, Vantage };
+
 export interface Endpoint {
   ip: string;
   port: number;
@@ -157,6 +161,8 @@ export interface Transfer {
   expectedSize: number | null;
   /** The ABOR command that ended the transfer, if any. */
   abortFrame: number | null;
+  /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
+  diagnosis: Diagnosis | null;
 }
 
 export interface Session {
@@ -196,6 +202,10 @@ export interface Session {
   /** Capture lost bytes of the control connection itself. */
   controlGapBytes: number;
   warnings: AnalysisWarning[];
+  /** Where the capture was taken relative to this session's hosts. */
+  vantage: Vantage | null;
+  /** TLS hid the session's transfers, or all of them failed. */
+  diagnosis: SessionDiagnosis | null;
 }
 
 export interface AnalysisWarning {

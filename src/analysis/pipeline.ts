@@ -13,6 +13,7 @@ import { linkTypeName } from '../decode/link.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
 import type { ReassemblyWarning, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { DataLinker } from './data-linker.js';
+import { diagnose } from './diagnose/index.js';
 import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 
@@ -123,7 +124,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     }
   }
   const h = header ?? result.header;
-  return {
+  const analysis: Analysis = {
     capture: {
       file: options.fileName,
       format: h.format,
@@ -139,6 +140,8 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     },
     sessions,
   };
+  diagnose(analysis);
+  return analysis;
 }
 
 export type { Session, TcpConnection };

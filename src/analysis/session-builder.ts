@@ -79,6 +79,29 @@ function toReply(e: FtpReply): Reply {
   return reply;
 }
 
+function newTransfer(s: Session, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
+  return {
+    id: s.transfers.length + 1,
+    session: s.id,
+    mode,
+    announce,
+    request: null,
+    connection: null,
+    preliminary: null,
+    reply: null,
+    status: announce ? 'unused' : 'incomplete',
+    direction: null,
+    bytes: 0,
+    duration: null,
+    throughput: null,
+    type: null,
+    restOffset: null,
+    expectedSize: null,
+    abortFrame: null,
+    diagnosis: null,
+  };
+}
+
 export class SessionBuilder {
   private readonly pending: Command[] = [];
   private pendingOverflowReported = false;
@@ -196,32 +219,14 @@ export class SessionBuilder {
       }
       return;
     }
-    const transfer: Transfer = {
-      id: s.transfers.length + 1,
-      session: s.id,
-      mode,
-      announce: {
-        frame: mode === 'active' ? cmd.frame : (reply?.frame ?? cmd.frame),
-        time: mode === 'active' ? cmd.time : (reply?.time ?? cmd.time),
-        command: cmd.command ?? '',
-        endpoint,
-        tuple,
-        reply,
-      },
-      request: null,
-      connection: null,
-      preliminary: null,
-      reply: null,
-      status: 'unused',
-      direction: null,
-      bytes: 0,
-      duration: null,
-      throughput: null,
-      type: null,
-      restOffset: null,
-      expectedSize: null,
-      abortFrame: null,
-    };
+    const transfer = newTransfer(s, mode, {
+      frame: mode === 'active' ? cmd.frame : (reply?.frame ?? cmd.frame),
+      time: mode === 'active' ? cmd.time : (reply?.time ?? cmd.time),
+      command: cmd.command ?? '',
+      endpoint,
+      tuple,
+      reply,
+    });
     s.transfers.push(transfer);
     this.openAnnouncements++;
     this.awaitingRequest = transfer;
@@ -235,25 +240,7 @@ export class SessionBuilder {
     if (!transfer) {
       // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
       // to the client's control port), or the client relies on an announcement the capture missed.
-      transfer = {
-        id: s.transfers.length + 1,
-        session: s.id,
-        mode: 'active',
-        announce: null,
-        request: null,
-        connection: null,
-        preliminary: null,
-        reply: null,
-        status: 'incomplete',
-        direction: null,
-        bytes: 0,
-        duration: null,
-        throughput: null,
-        type: null,
-        restOffset: null,
-        expectedSize: null,
-        abortFrame: null,
-      };
+      transfer = newTransfer(s, 'active', null);
       s.transfers.push(transfer);
     } else {
       this.openAnnouncements--;

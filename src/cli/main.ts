@@ -13,6 +13,7 @@ import { renderJson, type JsonPart } from '../render/json.js';
 import { escapeText } from '../render/escape.js';
 import { captureHeading, renderCommands, renderSessions, renderSummary, renderTransfers, warningLines } from '../render/tables.js';
 import type { RenderStyle } from '../render/style.js';
+import { renderDiagnose } from '../render/diagnose.js';
 import { Progress } from './progress.js';
 
 export const EXIT_OK = 0;
@@ -108,6 +109,7 @@ const TEXT_RENDERERS: Record<JsonPart, Renderer> = {
   sessions: (a, style) => [captureHeading(a), '', renderSessions(a, style)].join('\n'),
   commands: (a, style, session) => renderCommands(a, style, session),
   transfers: (a, style, session) => renderTransfers(a, style, session),
+  diagnose: (a, style, session) => renderDiagnose(a, style, session),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -150,6 +152,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   addCommand('sessions', 'one line per FTP control session', false);
   addCommand('commands', 'every command and reply with frame numbers and decoded address tuples', true);
   addCommand('transfers', 'every data transfer: announcement, request, data connection, outcome', true);
+  addCommand('diagnose', 'why each failed data connection failed, with evidence frames and advice', true);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

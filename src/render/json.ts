@@ -4,7 +4,7 @@
  */
 import type { Analysis } from '../analysis/model.js';
 
-export type JsonPart = 'summary' | 'sessions' | 'commands' | 'transfers';
+export type JsonPart = 'summary' | 'sessions' | 'commands' | 'transfers' | 'diagnose';
 
 export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown {
   const sessions = sessionId === undefined ? a.sessions : a.sessions.filter((s) => s.id === sessionId);
@@ -24,6 +24,14 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
       return { capture: a.capture, sessions: sessions.map((s) => ({ id: s.id, commands: s.commands })) };
     case 'transfers':
       return { capture: a.capture, transfers: sessions.flatMap((s) => s.transfers) };
+    case 'diagnose':
+      return {
+        capture: a.capture,
+        sessions: sessions.map((s) => ({ id: s.id, vantage: s.vantage, diagnosis: s.diagnosis })),
+        transfers: sessions.flatMap((s) =>
+          s.transfers.filter((t) => t.diagnosis).map((t) => ({ session: s.id, id: t.id, status: t.status, diagnosis: t.diagnosis })),
+        ),
+      };
   }
 }
 

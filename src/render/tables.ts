@@ -4,6 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer, TransferStatus } from '../analysis/model.js';
+import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
 import { paint, type RenderStyle } from './style.js';
@@ -119,8 +120,9 @@ export function replyText(r: Reply | null): string {
   return r ? `${r.code} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none in the capture';
 }
 
-/** Compact: one row per transfer, sized for an 80-column terminal. */
+/** Compact: one row per transfer, sized for an 80-column terminal; diagnoses as numbered notes below. */
 export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: number): string {
+  const notes: string[] = [];
   const t = new Table({
     head: ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status'].map((h) => paint(style, 'bold', h)),
     style: { head: [], border: [], compact: true },
@@ -135,11 +137,16 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
         x.announce?.endpoint ? endpoint(x.announce.endpoint) : '-',
         x.connection ? String(x.bytes) : '-',
         x.reply ? String(x.reply.code) : '-',
-        statusText(x, style),
+        x.diagnosis ? `${statusText(x, style)} [${notes.push(noteText(s.id, x)) }]` : statusText(x, style),
       ]);
     }
   }
-  return t.toString();
+  if (notes.length === 0) return t.toString();
+  return [t.toString(), ...notes.map((n, i) => `[${i + 1}] ${n}`), '(ftpcap diagnose explains each, with its evidence)'].join('\n');
+}
+
+function noteText(session: number, t: Transfer): string {
+  return `${session}.${t.id} ${t.diagnosis!.cause}: ${CATALOG[t.diagnosis!.cause].title}`;
 }
 
 /** Detailed: one block per transfer with every fact and frame number. */

@@ -1,0 +1,34 @@
+import { CATALOG } from './catalog.js';
+import { transferLabel } from './facts.js';
+import type { CauseCode, Diagnosis, TransferContext } from './types.js';
+
+/**
+ * Assemble a diagnosis: "Session S, transfer T (RETR x, active mode) failed: <title>. <details>
+ * <what the vantage point could see>". Advice is the catalog's, optionally preceded by specifics.
+ */
+export function diagnosis(
+  ctx: TransferContext,
+  cause: CauseCode,
+  details: string[],
+  evidence: number[],
+  adviceFirst?: string,
+): Diagnosis {
+  const { session: s, transfer: t } = ctx;
+  const verb = t.status === 'complete' ? 'completed, but' : t.status === 'unused' ? 'was not used:' : 'failed:';
+  const head = `Session ${s.id}, transfer ${t.id} (${transferLabel(t)}) ${verb} ${CATALOG[cause].title}.`;
+  const body = details.filter((d) => d !== '').map((d) => (/[.!?]$/.test(d) ? d : `${d}.`));
+  const where = `Vantage point: ${ctx.vantage.reason}.`;
+  return {
+    cause,
+    summary: [head, ...body, where].join(' '),
+    evidence: [...new Set(evidence)].sort((a, b) => a - b),
+    advice: adviceFirst ? `${adviceFirst} ${CATALOG[cause].advice}` : CATALOG[cause].advice,
+  };
+}
+
+/** "The server connected from port 40123, not 20: a firewall that admits active data only from port 20 drops it." */
+export function sourcePort20Note(ctx: TransferContext): string {
+  const c = ctx.transfer.connection;
+  if (ctx.transfer.mode !== 'active' || !c || c.server.port === 20) return '';
+  return `The server connected from port ${c.server.port}, not from port 20: a client-side firewall that admits active-mode data only from source port 20 drops such connections`;
+}

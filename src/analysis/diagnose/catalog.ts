@@ -1,0 +1,91 @@
+/** Title and general advice for every cause code: the checks add the specifics. */
+import type { CauseCode } from './types.js';
+
+export interface CatalogEntry {
+  title: string;
+  advice: string;
+}
+
+export const CATALOG: Record<CauseCode, CatalogEntry> = {
+  'active-syn-unanswered': {
+    title: 'the server could not reach the client (active mode)',
+    advice:
+      "Use passive mode on the client, or allow inbound connections to the client's data ports on the client's " +
+      "firewall; behind a NAT, enable its FTP helper (Linux: nf_conntrack_ftp with a CT --helper ftp rule) so it " +
+      'forwards the announced port.',
+  },
+  'active-refused': {
+    title: "the client's side refused the server's data connection (active mode)",
+    advice:
+      "Use passive mode on the client, or stop the client's firewall from rejecting inbound connections to its " +
+      'data ports; check that the client is still listening on the announced port.',
+  },
+  'passive-syn-unanswered': {
+    title: 'the client could not reach the server\'s passive port',
+    advice:
+      "Open the server's passive port range on the server's firewall (vsftpd pasv_min_port/pasv_max_port, " +
+      'proftpd PassivePorts, pure-ftpd -p) and on any firewall in between, or use active mode.',
+  },
+  'passive-refused': {
+    title: "the server's side refused the client's data connection (passive mode)",
+    advice:
+      "Allow the passive port range on the server's firewall instead of rejecting it, and check that the server " +
+      'listens on the port it announced (a server behind a load balancer may announce a port of another node).',
+  },
+  'passive-address-mismatch': {
+    title: 'the 227 reply advertises an address other than the server\'s',
+    advice:
+      "Set the server's externally reachable address for passive replies (vsftpd pasv_address, proftpd " +
+      'MasqueradeAddress, pure-ftpd -P), or let the client use the control connection\'s address instead ' +
+      '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
+  },
+  'active-address-mismatch': {
+    title: "PORT/EPRT announces an address other than the client's",
+    advice:
+      "The client sits behind a NAT that did not rewrite PORT: enable the NAT's FTP helper (nf_conntrack_ftp), " +
+      'or use passive mode on the client.',
+  },
+  bounce: {
+    title: 'PORT names a third host (FTP bounce)',
+    advice:
+      'A server should refuse PORT/EPRT to any address but the client\'s (vsftpd port_promiscuous=NO, the ' +
+      'default; proftpd AllowForeignAddress off). Investigate the client: bounces are used to scan or attack ' +
+      'hosts from the server.',
+  },
+  'tls-hidden': {
+    title: 'the control channel is encrypted (AUTH TLS)',
+    advice:
+      "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
+      'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',
+  },
+  'server-refused': {
+    title: 'the server refused the command before any data connection',
+    advice: 'See the reply text: the server named the reason.',
+  },
+  aborted: {
+    title: 'the transfer was aborted',
+    advice: 'See who aborted it: a client ABOR, a 426 from the server, or a reset of the data connection.',
+  },
+  stalled: {
+    title: 'the transfer stalled',
+    advice:
+      'The receiver stopped reading (zero window) or the path went silent: check the receiving side\'s disk and ' +
+      'process, and any firewall that times out idle connections.',
+  },
+  'capture-gap': {
+    title: 'the capture lost segments of this transfer',
+    advice:
+      'The transfer itself may be fine: capture with a larger buffer (tcpdump -B, dumpcap -B) or on a less ' +
+      'loaded host, and without a snapshot length cut (-s 0).',
+  },
+  'no-attempt': {
+    title: 'no data connection was attempted',
+    advice: 'Neither side tried to connect: see the replies for what the server objected to.',
+  },
+  'not-in-capture': {
+    title: 'the data connection is not in the capture',
+    advice:
+      'Capture on an interface that sees both connections, without a filter that keeps only port 21 ' +
+      '(e.g. tcpdump "host A and host B" rather than "port 21").',
+  },
+};

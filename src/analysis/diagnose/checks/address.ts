@@ -1,0 +1,104 @@
+/**
+ * PORT/EPRT naming another host than the client: a NAT that did not rewrite it, or an FTP
+ * bounce. A client behind NAT announces its own (usually private) address and a port from its
+ * ephemeral range; a bounce names somebody else's service port, and a permissive server connects
+ * there.
+ */
+import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../facts.js';
+import { diagnosis } from '../build.js';
+import type { Diagnosis, TransferContext } from '../types.js';
+
+/** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
+const EPHEMERAL_MIN = 32768;
+
+type ActiveMismatch = 'bounce' | 'nat' | null;
+
+export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
+  const { transfer: t, session: s } = ctx;
+  const announced = t.announce?.endpoint;
+  if (t.mode !== 'active' || !announced || announced.ip === s.client.ip) return null;
+  const cls = addressClass(announced.ip);
+  if (cls !== 'public') return 'nat';
+  const c = t.connection;
+  if (c && c.match === 'exact' && c.established) return 'bounce';
+  return announced.port < EPHEMERAL_MIN ? 'bounce' : 'nat';
+}
+
+function refusedWords(ctx: TransferContext): string {
+  const r = ctx.transfer.announce?.reply;
+  if (r && r.code >= 400) return `The server refused it: ${replyWords(r)} (frame ${r.frame})`;
+  return '';
+}
+
+export function checkBounce(ctx: TransferContext): Diagnosis | null {
+  if (classifyActiveMismatch(ctx) !== 'bounce') return null;
+  const { transfer: t, session: s } = ctx;
+  const announced = t.announce!.endpoint!;
+  const c = t.connection;
+  const details = [
+    `${announceWords(t)}, but the client is ${s.client.ip}: the PORT names a third host, port ${announced.port}`,
+  ];
+  const refused = refusedWords(ctx);
+  if (refused) details.push(refused);
+  else if (c?.established) {
+    details.push(
+      `The server accepted it and connected from ${ep(c.server)} to ${ep(c.client)} (SYN frame ${c.synFrame}), ` +
+        `sending ${c.bytesToClient} bytes there instead of to the client`,
+    );
+  } else if (c) {
+    details.push(`The server accepted it and tried to connect to ${ep(announced)} (SYN frame ${c.synFrame}), without success`);
+  } else if (t.announce?.reply && t.announce.reply.code < 400) {
+    details.push(`The server accepted it (${replyWords(t.announce.reply)}); no connection to ${ep(announced)} is in the capture`);
+  }
+  return diagnosis(ctx, 'bounce', details, evidenceFrames(t));
+}
+
+export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | null {
+  if (classifyActiveMismatch(ctx) !== 'nat') return null;
+  const { transfer: t, session: s } = ctx;
+  const announced = t.announce!.endpoint!;
+  const cls = addressClass(announced.ip);
+  const kind = cls === 'public' ? 'a routable address' : `a ${cls} address`;
+  const details = [
+    `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
+      'packets but not the address inside PORT (no FTP helper)',
+  ];
+  const refused = refusedWords(ctx);
+  if (refused) details.push(refused);
+  const c = t.connection;
+  if (c && c.match === 'port') {
+    details.push(`The server connected to ${ep(c.client)} instead (SYN frame ${c.synFrame})`);
+  } else if (c && !c.established) {
+    details.push(`The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was never answered: that address is not reachable from the server`);
+  }
+  if (announced.port >= 32768 && cls === 'public') {
+    details.push(`Port ${announced.port} is in a client's ephemeral range, which is why this reads as NAT rather than a bounce`);
+  }
+  return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t));
+}
+
+export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const announced = t.announce?.endpoint;
+  if (t.mode !== 'passive' || !announced || announced.ip === s.server.ip || t.status === 'complete') return null;
+  const cls = addressClass(announced.ip);
+  const details = [
+    `${announceWords(t)}, but the client is talking to the server at ${s.server.ip}` +
+      (cls === 'public' ? '' : `; ${announced.ip} is a ${cls} address, unreachable from outside its network`),
+  ];
+  const c = t.connection;
+  if (!c) details.push('The client made no connection to it');
+  else if (c.match === 'exact') {
+    const outcome = c.established
+      ? 'and the connection opened'
+      : c.icmpErrors.length
+        ? `and was told it is unreachable (ICMP type ${c.icmpErrors[0].type} code ${c.icmpErrors[0].code} from ${c.icmpErrors[0].reporter}, frame ${c.icmpErrors[0].frame})`
+        : c.rst
+          ? `and was reset (frame ${c.rst.frame})`
+          : `and got no answer (${c.synFrames.length} SYN${c.synFrames.length === 1 ? '' : 's'})`;
+    details.push(`The client followed the advertised address: SYN from ${ep(c.client)} to ${ep(c.server)} at frame ${c.synFrame}, ${outcome}`);
+  } else {
+    details.push(`The client ignored the advertised address and connected to ${ep(c.server)} (frame ${c.synFrame})`);
+  }
+  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t));
+}

@@ -1,0 +1,53 @@
+/**
+ * After AUTH TLS the control channel is encrypted: PORT/227 cannot be read, by us or by a
+ * firewall's FTP helper. Data connections between the same two hosts that open while the session
+ * runs are listed as probable transfers — a guess from timing and ports, and marked as one.
+ */
+import type { OtherConnection, Session } from '../../model.js';
+import { CATALOG } from '../catalog.js';
+import { ep } from '../facts.js';
+import type { SessionDiagnosis, Vantage } from '../types.js';
+
+/** A connection is a plausible hidden data connection when it runs inside the session's lifetime on unprivileged ports. */
+function plausibleDataConnection(s: Session, c: OtherConnection): boolean {
+  if (s.tlsFrame === null || c.start < s.start || c.start > s.end + 1) return false;
+  const passive = c.from.ip === s.client.ip && c.to.ip === s.server.ip && c.to.port >= 1024;
+  const active = c.from.ip === s.server.ip && c.to.ip === s.client.ip && c.to.port >= 1024;
+  return passive || active;
+}
+
+export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  if (!s.tls) return null;
+  const guesses = s.otherConnections.filter((c) => plausibleDataConnection(s, c));
+  const start =
+    s.tlsMode === 'implicit'
+      ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
+      : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (AUTH TLS answered 234)`;
+  const parts = [
+    `${start}: every later command and reply, including PORT/PASV and their addresses, is encrypted.`,
+    'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why FTPS so often fails through NAT and stateful firewalls.',
+  ];
+  if (s.dataProtection === 'P') parts.push('PROT P was requested, so the data connections are encrypted too.');
+  if (guesses.length) {
+    const list = guesses
+      .map((g) => {
+        const mode = g.from.ip === s.client.ip ? 'passive' : 'active';
+        return `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${mode}, ${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`;
+      })
+      .join('; ');
+    parts.push(`Probable data connections, linked by timing and ports only (a guess, not read from the protocol): ${list}.`);
+    const failed = guesses.filter((g) => !g.established);
+    if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked by a firewall that could not see the announced port.`);
+  } else {
+    parts.push('No other connection between the two hosts appears while the session runs: if transfers were attempted, their data connections never reached the capture point.');
+  }
+  parts.push(`Vantage point: ${vantage.reason}.`);
+  const evidence = [s.tlsFrame, ...guesses.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
+  return {
+    cause: 'tls-hidden',
+    summary: parts.join(' '),
+    evidence: [...new Set(evidence)].sort((a, b) => a - b),
+    advice: CATALOG['tls-hidden'].advice,
+    guesses,
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Failures after (or without) a working data connection: aborted or stalled transfers, segments
+ * the capture lost, commands the server refused, and data connections the capture does not hold.
+ */
+import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
+import { diagnosis } from '../build.js';
+import type { Diagnosis, TransferContext } from '../types.js';
+
+export function checkStalled(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, analysis: a } = ctx;
+  const c = t.connection;
+  if (!c || !c.established || t.status === 'complete') return null;
+  const details: string[] = [];
+  if (c.zeroWindowFrames.length > 0) {
+    const receiver = t.direction === 'upload' ? 'server' : 'client';
+    details.push(
+      `The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`,
+    );
+  } else if (c.close === null && t.reply === null && a.capture.last !== null && a.capture.last - c.end > 30) {
+    details.push(
+      `The data connection ${ep(c.client)} ↔ ${ep(c.server)} went silent after ${secondsText(c.end - c.start)} ` +
+        `and stayed so for the last ${secondsText(a.capture.last - c.end)} of the capture`,
+    );
+  } else return null;
+  details.push(`${t.bytes} bytes had moved`);
+  if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, c.zeroWindowFrames.slice(0, 5)));
+}
+
+export function checkAborted(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  if (t.status !== 'aborted') return null;
+  const c = t.connection;
+  const details: string[] = [];
+  if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
+  if (c?.rst) details.push(`The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`);
+  if (t.reply) details.push(`The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
+  details.push(`${t.bytes} bytes${expected} had been transferred`);
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame]));
+}
+
+export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
+  const c = ctx.transfer.connection;
+  if (!c || c.gapBytes === 0) return null;
+  const t = ctx.transfer;
+  const details = [
+    `${c.gapBytes} bytes of the data connection are missing from the capture although the receiver acknowledged them: ` +
+      'the capture dropped them, not the network',
+  ];
+  if (t.reply) details.push(`The server's reply was ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
+}
+
+/** Codes that refuse a command outright (as opposed to 425/426, which are about the connection). */
+const REFUSALS: Record<number, string> = {
+  421: 'the server is closing the session (service not available)',
+  450: 'the file is unavailable (busy)',
+  451: 'the server hit a local error',
+  452: 'the server is out of storage',
+  500: 'the server did not understand the command',
+  501: 'the server rejected its arguments',
+  502: 'the server does not implement it',
+  503: 'the commands came in the wrong order',
+  504: 'the server does not support that parameter',
+  530: 'the client is not logged in',
+  532: 'the server wants an account (ACCT) for storing files',
+  550: 'the file is unavailable: not found, or no permission',
+  551: 'the page type is unknown',
+  552: 'the storage allocation is exceeded',
+  553: 'the file name is not allowed',
+};
+
+export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const announceReply = t.announce?.reply;
+  const refusedAnnounce = t.mode === 'active' && announceReply && announceReply.code >= 400 ? announceReply : null;
+  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
+  if (!reply) return null;
+  if (t.connection?.established) return null;
+  const what = refusedAnnounce ? `${t.announce!.command} (frame ${t.announce!.frame})` : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+  const meaning = REFUSALS[reply.code] ?? `the server refused it`;
+  const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
+  if (!t.connection) details.push('No data connection was attempted');
+  const advice = reply.code === 530 ? 'Check the user name and password (the login failed).' : reply.code === 550 ? 'Check the path and the user\'s permissions on the server.' : undefined;
+  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t), advice);
+}
+
+export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.connection || !t.request) return null;
+  const positive = t.reply && t.reply.code >= 200 && t.reply.code < 300;
+  const preliminary = t.preliminary !== null;
+  if (positive || (preliminary && t.reply === null)) {
+    const said = t.reply ? `replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : `opened it (${replyWords(t.preliminary!)}, frame ${t.preliminary!.frame})`;
+    const announced = t.announce?.endpoint ? ` to ${ep(t.announce.endpoint)}` : '';
+    return diagnosis(
+      ctx,
+      'not-in-capture',
+      [
+        `The server ${said}, so a data connection${announced} existed, but no such connection between ${s.client.ip} and ${s.server.ip} is in the capture`,
+        'It was captured on another interface or removed by a capture filter',
+      ],
+      evidenceFrames(t),
+    );
+  }
+  if (t.reply === null) {
+    const last = ctx.analysis.capture.last;
+    return diagnosis(
+      ctx,
+      'not-in-capture',
+      [`The capture ends${last !== null ? ` ${secondsText(last - t.request.time)} after the request` : ''} before any reply or data connection`],
+      evidenceFrames(t),
+    );
+  }
+  return null;
+}
+
+export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  if (t.connection || !t.request || !t.reply || t.reply.code !== 425) return null;
+  const details = [
+    `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt by either side is in the capture`,
+  ];
+  if (!t.announce) details.push('No PORT or PASV preceded the command: the server had no address to use');
+  else if (ctx.vantage.point !== 'same-segment') {
+    details.push('A SYN dropped before reaching the capture point would look the same');
+  }
+  return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t));
+}

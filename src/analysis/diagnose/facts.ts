@@ -1,0 +1,111 @@
+/**
+ * Small facts the checks share: addresses in words, the SYN retransmission schedule, the frames
+ * that make up the evidence. Pure functions over the model.
+ */
+import type { DataConnection, Endpoint, HandshakeEvent, Reply, Session, Transfer } from '../model.js';
+
+export function ep(e: Endpoint): string {
+  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
+}
+
+export function secondsText(s: number): string {
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
+}
+
+/** "RETR report.pdf, active mode" */
+export function transferLabel(t: Transfer): string {
+  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : 'no transfer command';
+  return `${what}, ${t.mode} mode`;
+}
+
+/** "425 Failed to establish connection" (first line, without its closing full stop). */
+export function replyWords(r: Reply): string {
+  return `${r.code} ${r.text.split('\n')[0].trim().replace(/\.$/, '')}`;
+}
+
+/** Address classes that cannot be reached from the Internet as they are. */
+export function addressClass(ip: string): 'private' | 'loopback' | 'link-local' | 'unspecified' | 'cgnat' | 'public' {
+  if (ip === '0.0.0.0' || ip === '::') return 'unspecified';
+  if (ip.includes(':')) {
+    const lower = ip.toLowerCase();
+    if (lower === '::1') return 'loopback';
+    if (/^fe[89ab]/.test(lower)) return 'link-local';
+    if (/^f[cd]/.test(lower)) return 'private';
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+    return mapped ? addressClass(mapped[1]) : 'public';
+  }
+  const [a, b] = ip.split('.').map(Number);
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private';
+  if (a === 127) return 'loopback';
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 100 && b >= 64 && b <= 127) return 'cgnat';
+  return 'public';
+}
+
+export function isUnroutable(ip: string): boolean {
+  return addressClass(ip) !== 'public';
+}
+
+/** The initiator's SYNs with times: first one and every retransmission. */
+export function synEvents(c: DataConnection): HandshakeEvent[] {
+  return c.handshake.filter((e) => e.type === 'syn');
+}
+
+/** "retransmitted after 1.0 s and 3.0 s" (times since the first SYN), or '' for a single SYN. */
+export function retransmissionSchedule(c: DataConnection): string {
+  const syns = synEvents(c);
+  if (syns.length < 2) return '';
+  const t0 = syns[0].time;
+  const offsets = syns.slice(1).map((e) => secondsText(e.time - t0));
+  const list = offsets.length === 1 ? offsets[0] : `${offsets.slice(0, -1).join(', ')} and ${offsets[offsets.length - 1]}`;
+  return `retransmitted after ${list}`;
+}
+
+export function frameList(frames: number[]): string {
+  const f = [...new Set(frames)].sort((a, b) => a - b);
+  if (f.length === 0) return '';
+  if (f.length === 1) return `frame ${f[0]}`;
+  return `frames ${f.slice(0, -1).join(', ')} and ${f[f.length - 1]}`;
+}
+
+/** Frames that prove a transfer's story: announcement, request, handshake packets, final reply. */
+export function evidenceFrames(t: Transfer, extra: Array<number | null | undefined> = []): number[] {
+  const frames: number[] = [];
+  const add = (f: number | null | undefined): void => {
+    if (typeof f === 'number' && f > 0) frames.push(f);
+  };
+  add(t.announce?.frame);
+  add(t.announce?.reply?.frame);
+  add(t.request?.frame);
+  for (const e of t.connection?.handshake ?? []) if (e.type !== 'fin' && e.type !== 'established') add(e.frame);
+  add(t.reply?.frame);
+  for (const f of extra) add(f);
+  return [...new Set(frames)].sort((a, b) => a - b);
+}
+
+/** The data connection announced in this session, announcement-side wording. */
+export function announceWords(t: Transfer): string {
+  const an = t.announce;
+  if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
+  const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';
+  const arith = an.tuple.arithmetic.includes('×') ? ` (port ${an.tuple.arithmetic})` : '';
+  if (t.mode === 'active') return `at frame ${an.frame} the client announced ${an.command} ${ep0}${arith}`;
+  return `at frame ${an.frame} the server answered ${an.command} with ${an.reply ? an.reply.code : ''} ${ep0}${arith}`.replace('  ', ' ');
+}
+
+/** How long the waiting side held on: from the first SYN to the reply (active) or to the session's next step. */
+export function waitedWords(t: Transfer, s: Session): string {
+  const c = t.connection;
+  const syns = c ? synEvents(c) : [];
+  if (syns.length === 0) return '';
+  const first = syns[0].time;
+  if (t.reply) {
+    return `${secondsText(t.reply.time - first)} after the first SYN the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`;
+  }
+  const next = s.commands.find((x) => x.time > syns[syns.length - 1].time && x.command !== null);
+  if (next) {
+    return `the client gave up and sent ${next.command} ${secondsText(next.time - first)} after the first SYN (frame ${next.frame})`;
+  }
+  return `the capture ends ${secondsText(s.end - first)} after the first SYN with no reply`;
+}

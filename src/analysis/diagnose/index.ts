@@ -1,0 +1,79 @@
+/**
+ * Runs the diagnosis checks over an analysis: every transfer that did not complete gets the first
+ * cause whose check matches (most specific first); healthy transfers get none. Sessions whose
+ * control channel is encrypted, or whose transfers all failed, get a session diagnosis.
+ */
+import type { Analysis, Session } from '../model.js';
+import { CATALOG } from './catalog.js';
+import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch } from './checks/address.js';
+import { checkActiveRefused, checkActiveSynUnanswered, checkPassiveRefused, checkPassiveSynUnanswered } from './checks/connect.js';
+import { checkTlsHidden } from './checks/tls.js';
+import {
+  checkAborted,
+  checkCaptureGap,
+  checkNoAttempt,
+  checkNotInCapture,
+  checkServerRefused,
+  checkStalled,
+} from './checks/transfer.js';
+import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
+import { inferVantage } from './vantage.js';
+
+/** In order: the first that matches names the cause. */
+export const TRANSFER_CHECKS: TransferCheck[] = [
+  checkBounce,
+  checkActiveAddressMismatch,
+  checkPassiveAddressMismatch,
+  checkActiveRefused,
+  checkActiveSynUnanswered,
+  checkPassiveRefused,
+  checkPassiveSynUnanswered,
+  checkStalled,
+  checkAborted,
+  checkCaptureGap,
+  checkServerRefused,
+  checkNotInCapture,
+  checkNoAttempt,
+];
+
+/** A completed transfer is healthy unless it went to a third host or the capture lost part of it. */
+const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce, checkCaptureGap, checkNotInCapture];
+/** An unused announcement is only worth a word when the announcement itself was wrong. */
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch];
+
+export function diagnose(a: Analysis): void {
+  for (const s of a.sessions) {
+    const vantage = inferVantage(s);
+    s.vantage = vantage;
+    for (const t of s.transfers) {
+      const checks = t.status === 'complete' ? CHECKS_WHEN_COMPLETE : t.status === 'unused' ? CHECKS_WHEN_UNUSED : TRANSFER_CHECKS;
+      t.diagnosis = null;
+      for (const check of checks) {
+        const d = check({ analysis: a, session: s, transfer: t, vantage });
+        if (d) {
+          t.diagnosis = d;
+          break;
+        }
+      }
+    }
+    s.diagnosis = checkTlsHidden(s, vantage) ?? allFailed(s);
+  }
+}
+
+/** Every transfer of a session with several failed: say so once, with the commonest cause. */
+function allFailed(s: Session): SessionDiagnosis | null {
+  const used = s.transfers.filter((t) => t.status !== 'unused' || t.diagnosis);
+  if (used.length < 2 || used.some((t) => t.status === 'complete' && !t.diagnosis)) return null;
+  const diagnosed = used.filter((t) => t.diagnosis);
+  if (diagnosed.length === 0) return null;
+  const counts = new Map<CauseCode, number>();
+  for (const t of diagnosed) counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
+  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
+  const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
+  return {
+    cause,
+    summary: `No transfer of session ${s.id} succeeded (${used.length} attempted: ${causes}): ${CATALOG[cause].title}.`,
+    evidence: [...new Set(diagnosed.flatMap((t) => t.diagnosis!.evidence))].sort((x, y) => x - y),
+    advice: CATALOG[cause].advice,
+  };
+}
