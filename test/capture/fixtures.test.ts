@@ -12,10 +12,13 @@ import { collect } from './build.js';
 const FIXTURES = join(__dirname, '../../fixtures');
 
 const TIMES: Record<string, [string, string]> = {
-  'active-vsftpd-ftp': ['1795241792.823387000', '1795241792.890382000'],
-  'passive-vsftpd-lftp': ['1795241771.194226000', '1795241771.264232000'],
+  'active-vsftpd-ftp': ['1795242177.720334000', '1795242177.777498000'],
+  'passive-vsftpd-lftp': ['1795242172.626055000', '1795242172.669773000'],
   // dumpcap writes if_tsresol 9: nanoseconds.
-  'passive-proftpd-curl': ['1795241798.051978902', '1795241798.077084546'],
+  'passive-proftpd-curl': ['1795242182.741185200', '1795242182.771516647'],
+  'ipv6-epsv-proftpd-lftp': ['1795242188.096350145', '1795242188.119360202'],
+  // tcpdump --time-stamp-precision=nano: the nanosecond pcap magic.
+  'nano-epsv-vsftpd-curl': ['1795242198.931119298', '1795242198.981363017'],
 };
 
 interface Facts {

@@ -14,8 +14,8 @@ describe('ftpcap CLI', () => {
     const r = await runCli([SAMPLE]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('pcap, 87 packets');
-    expect(r.stdout).toMatch(/│ 1\.2 +│ passive │ RETR hello\.txt +│ 198\.51\.100\.20:50072 │ 511 +│ 226 +│ complete │/);
+    expect(r.stdout).toContain('pcap, 83 packets');
+    expect(r.stdout).toMatch(/│ 1\.2 +│ passive │ RETR hello\.txt +│ 198\.51\.100\.20:50064 │ 511 +│ 226 +│ complete │/);
     expect(r.stdout).not.toContain('\u001b['); // not a TTY: no colour
   });
 
@@ -28,7 +28,7 @@ describe('ftpcap CLI', () => {
     const r = await runCli(['summary', '--json', SAMPLE]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.capture).toMatchObject({ format: 'pcap', packets: 87, linkTypes: [{ linkType: 1, frames: 87 }], warnings: [] });
+    expect(doc.capture).toMatchObject({ format: 'pcap', packets: 83, linkTypes: [{ linkType: 1, frames: 83 }], warnings: [] });
     const s = doc.sessions[0];
     expect(s).toMatchObject({ id: 1, client: { ip: '192.0.2.10' }, server: { ip: '198.51.100.20', port: 21 }, user: 'ftpuser', tls: false });
     expect(s.commands.find((c: { command: string }) => c.command === 'PASS').arg).toBe('****');
@@ -36,9 +36,9 @@ describe('ftpcap CLI', () => {
     const retr = s.transfers[1];
     expect(retr).toMatchObject({
       mode: 'passive',
-      announce: { frame: 52, command: 'PASV', endpoint: { ip: '198.51.100.20', port: 50072 } },
-      request: { frame: 56, command: 'RETR', arg: 'hello.txt' },
-      reply: { code: 226, frame: 63 },
+      announce: { frame: 48, command: 'PASV', endpoint: { ip: '198.51.100.20', port: 50064 } },
+      request: { frame: 52, command: 'RETR', arg: 'hello.txt' },
+      reply: { code: 226, frame: 59 },
       status: 'complete',
       bytes: 511,
     });
@@ -54,7 +54,7 @@ describe('ftpcap CLI', () => {
   it('lists commands with frames and decoded tuples, for one session', async () => {
     const r = await runCli(['commands', '-s', '1', SAMPLE]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/│ 52 +│ S→C │ 227 Entering Passive Mode \(198,51,1… │ → 198\.51\.100\.20:50072 \(195×256\+152\) │/);
+    expect(r.stdout).toMatch(/│ 48 +│ S→C │ 227 Entering Passive Mode \(198,51,1… │ → 198\.51\.100\.20:50064 \(195×256\+144\) │/);
   });
 
   it('reads standard input', async () => {
@@ -89,9 +89,9 @@ describe('ftpcap CLI', () => {
     const r = await runCli(['summary', '--json', cut]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.capture.packets).toBe(86);
+    expect(doc.capture.packets).toBe(82);
     const w = doc.capture.warnings.find((x: { code: string }) => x.code === 'truncated-record');
-    expect(w).toMatchObject({ frame: 87 });
+    expect(w).toMatchObject({ frame: 83 });
     expect(w.offset).toBeGreaterThan(0);
     expect(doc.sessions[0].transfers.map((t: { status: string }) => t.status)).toEqual(['complete', 'complete', 'complete']);
   });
