@@ -123,6 +123,7 @@ export class ConnectionRouter implements ReassemblyListener {
       otherConnections: [],
       ttl: { client: null, server: null },
       warnings: [],
+      natPeer: null,
       vantage: null,
       diagnosis: null,
     };

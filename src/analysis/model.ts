@@ -202,6 +202,11 @@ export interface Session {
   /** Capture lost bytes of the control connection itself. */
   controlGapBytes: number;
   warnings: AnalysisWarning[];
+  /**
+   * The same session seen on the other side of a NAT (capture taken on the NAT device): which view
+   * this is, and the client's address inside and outside the NAT.
+   */
+  natPeer: { session: number; side: 'inside' | 'outside'; inside: Endpoint; outside: Endpoint } | null;
   /** Where the capture was taken relative to this session's hosts. */
   vantage: Vantage | null;
   /** TLS hid the session's transfers, or all of them failed. */

@@ -14,6 +14,7 @@ import { TcpReassembler } from '../tcp/reassembler.js';
 import type { ReassemblyWarning, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
+import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 
@@ -140,6 +141,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     },
     sessions,
   };
+  pairNatViews(sessions);
   diagnose(analysis);
   return analysis;
 }

@@ -90,8 +90,8 @@ export function announceWords(t: Transfer): string {
   if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
   const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';
   const arith = an.tuple.arithmetic.includes('×') ? ` (port ${an.tuple.arithmetic})` : '';
-  if (t.mode === 'active') return `at frame ${an.frame} the client announced ${an.command} ${ep0}${arith}`;
-  return `at frame ${an.frame} the server answered ${an.command} with ${an.reply ? an.reply.code : ''} ${ep0}${arith}`.replace('  ', ' ');
+  if (t.mode === 'active') return `At frame ${an.frame} the client announced ${an.command} ${ep0}${arith}`;
+  return `At frame ${an.frame} the server answered ${an.command} with ${an.reply ? an.reply.code : ''} ${ep0}${arith}`.replace('  ', ' ');
 }
 
 /** How long the waiting side held on: from the first SYN to the reply (active) or to the session's next step. */

@@ -28,8 +28,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkActiveSynUnanswered,
   checkPassiveRefused,
   checkPassiveSynUnanswered,
-  checkStalled,
   checkAborted,
+  checkStalled,
   checkCaptureGap,
   checkServerRefused,
   checkNotInCapture,
@@ -38,8 +38,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
 
 /** A completed transfer is healthy unless it went to a third host or the capture lost part of it. */
 const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce, checkCaptureGap, checkNotInCapture];
-/** An unused announcement is only worth a word when the announcement itself was wrong. */
-const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch];
+/** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
 
 export function diagnose(a: Analysis): void {
   for (const s of a.sessions) {

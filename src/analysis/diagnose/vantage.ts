@@ -17,6 +17,15 @@ export function hopsAway(ttl: number | null): number | null {
 }
 
 export function inferVantage(s: Session): Vantage {
+  if (s.natPeer) {
+    const { inside, outside } = s.natPeer;
+    return {
+      point: 'in-between',
+      reason:
+        `it was taken on the NAT device itself: every packet appears twice, before and after translation ` +
+        `(the client is ${inside.ip}:${inside.port} inside, ${outside.ip}:${outside.port} outside)`,
+    };
+  }
   const c = hopsAway(s.ttl.client);
   const v = hopsAway(s.ttl.server);
   const ttlWords = `the client's packets arrive with TTL ${s.ttl.client ?? '?'}, the server's with ${s.ttl.server ?? '?'}`;

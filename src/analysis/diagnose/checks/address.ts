@@ -16,7 +16,11 @@ type ActiveMismatch = 'bounce' | 'nat' | null;
 export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   const { transfer: t, session: s } = ctx;
   const announced = t.announce?.endpoint;
-  if (t.mode !== 'active' || !announced || announced.ip === s.client.ip) return null;
+  if (t.mode !== 'active' || !announced) return null;
+  // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
+  const nat = s.natPeer;
+  if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
+  if (announced.ip === s.client.ip) return null;
   const cls = addressClass(announced.ip);
   if (cls !== 'public') return 'nat';
   const c = t.connection;
@@ -59,10 +63,17 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const announced = t.announce!.endpoint!;
   const cls = addressClass(announced.ip);
   const kind = cls === 'public' ? 'a routable address' : `a ${cls} address`;
-  const details = [
-    `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
-      'packets but not the address inside PORT (no FTP helper)',
-  ];
+  const nat = s.natPeer;
+  const details = nat
+    ? [
+        `${announceWords(t)}. This capture holds the session on both sides of the NAT (session ${nat.session} is the ` +
+          `${nat.side === 'inside' ? 'outside' : 'inside'} view): the NAT translated the client ${ep(nat.inside)} to ` +
+          `${ep(nat.outside)} but left the address inside PORT as ${announced.ip} — it has no FTP helper for this connection`,
+      ]
+    : [
+        `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
+          'packets but not the address inside PORT (no FTP helper)',
+      ];
   const refused = refusedWords(ctx);
   if (refused) details.push(refused);
   const c = t.connection;
@@ -71,7 +82,7 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   } else if (c && !c.established) {
     details.push(`The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was never answered: that address is not reachable from the server`);
   }
-  if (announced.port >= 32768 && cls === 'public') {
+  if (!nat && announced.port >= 32768 && cls === 'public') {
     details.push(`Port ${announced.port} is in a client's ephemeral range, which is why this reads as NAT rather than a bounce`);
   }
   return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t));

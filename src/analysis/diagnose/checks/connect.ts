@@ -37,7 +37,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
 
   const connector = mode === 'active' ? 'server' : 'client';
   const target = mode === 'active' ? 'client' : 'server';
-  const details = [`${announceWords(t)}`.replace(/^at/, 'At'), synWords(c, connector)];
+  const details = [announceWords(t), synWords(c, connector)];
   if (refused) details.push(`It was ${refused}`);
   else {
     details.push('It never got an answer');

@@ -2,6 +2,7 @@
  * Failures after (or without) a working data connection: aborted or stalled transfers, segments
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
+import type { Command } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -37,7 +38,18 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (t.reply) details.push(`The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
   details.push(`${t.bytes} bytes${expected} had been transferred`);
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame]));
+  const zero = c?.zeroWindowFrames ?? [];
+  if (zero.length) {
+    const receiver = t.direction === 'upload' ? 'server' : 'client';
+    details.push(`Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`);
+  }
+  const advice =
+    t.abortFrame !== null
+      ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
+      : c?.rst?.by === 'client'
+        ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
+        : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...zero.slice(0, 5)]), advice);
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
@@ -71,15 +83,41 @@ const REFUSALS: Record<number, string> = {
   553: 'the file name is not allowed',
 };
 
+/** A command after the announcement that the server refused, when no transfer command used the data connection. */
+function refusedBeforeUse(ctx: TransferContext): Command | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.request || !t.announce) return null;
+  const after = s.commands.filter((c) => c.frame > t.announce!.frame && c.command !== null);
+  const next = s.transfers.find((x) => x.id > t.id && x.announce)?.announce?.frame ?? Infinity;
+  return after.find((c) => c.frame < next && c.reply !== null && c.reply.code >= 400) ?? null;
+}
+
 export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
+  const before = refusedBeforeUse(ctx);
+  if (before && !(t.mode === 'active' && t.announce?.reply && t.announce.reply.code >= 400)) {
+    const r = before.reply!;
+    const meaning = REFUSALS[r.code] ?? 'the server refused it';
+    return diagnosis(
+      ctx,
+      'server-refused',
+      [
+        `The server answered ${before.command}${before.arg ? ` ${before.arg}` : ''} (frame ${before.frame}) with ${replyWords(r)} at frame ${r.frame}: ${meaning}`,
+        'The client then gave up without sending a transfer command, so the data connection it had prepared was never used',
+      ],
+      evidenceFrames(t, [before.frame, r.frame]),
+      r.code === 550 ? "Check the path and the user's permissions on the server." : undefined,
+    );
+  }
   const announceReply = t.announce?.reply;
   const refusedAnnounce = t.mode === 'active' && announceReply && announceReply.code >= 400 ? announceReply : null;
   const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
   if (t.connection?.established) return null;
   const what = refusedAnnounce ? `${t.announce!.command} (frame ${t.announce!.frame})` : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
-  const meaning = REFUSALS[reply.code] ?? `the server refused it`;
+  const meaning = refusedAnnounce
+    ? 'the server will not connect to the address the client announced'
+    : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   const advice = reply.code === 530 ? 'Check the user name and password (the login failed).' : reply.code === 550 ? 'Check the path and the user\'s permissions on the server.' : undefined;
