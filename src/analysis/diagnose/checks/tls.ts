@@ -28,6 +28,9 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why FTPS so often fails through NAT and stateful firewalls.',
   ];
   if (s.dataProtection === 'P') parts.push('PROT P was requested, so the data connections are encrypted too.');
+  else if (s.tlsMode === 'explicit') {
+    parts.push('Whether PROT P then encrypted the data connections too is hidden as well (PBSZ/PROT come after AUTH).');
+  }
   if (guesses.length) {
     const list = guesses
       .map((g) => {

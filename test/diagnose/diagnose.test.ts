@@ -1,0 +1,199 @@
+/**
+ * Issue 3 on the recorded failure scenarios: each gets exactly the expected cause, citing exactly
+ * the frames tshark's own view says show the evidence; each healthy fixture gets no diagnosis.
+ */
+import { createReadStream, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeStream } from '../../src/analysis/pipeline.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { expectedEvidence, readView, replyFrame, requestFrame, synFrames, type TsharkView } from './tshark-evidence.js';
+
+const FIXTURES = resolve(__dirname, '../../fixtures');
+const captureOf = (name: string): string => {
+  const file = readdirSync(FIXTURES).find((f) => f.startsWith(`${name}.pcap`));
+  if (!file) throw new Error(`no capture for ${name}`);
+  return join(FIXTURES, file);
+};
+
+async function analyze(name: string): Promise<Analysis> {
+  return analyzeStream(createReadStream(captureOf(name)), { fileName: name });
+}
+
+interface Scenario {
+  fixture: string;
+  /** session.transfer → expected cause. */
+  causes: Record<string, string>;
+  /** Evidence for each diagnosed transfer, from tshark's view. */
+  evidence: (v: TsharkView) => Record<string, number[]>;
+  /** Phrases the summary or advice must contain (the facts a reader needs). */
+  says?: Record<string, RegExp[]>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    fixture: 'fail-active-drop-vsftpd-ftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: {
+      '1.1': [
+        /server sent SYN from 198\.51\.100\.20:20 to 192\.0\.2\.10:\d+ at frames [\d, ]+ and \d+ \(retransmitted after 1\.0 s, 2\.\d s, 3\.\d s and 4\.\d s\)/,
+        /reached the client's network and were dropped there/,
+        /5\.0 s after the first SYN the server replied 425/,
+        /Use passive mode on the client/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-active-reject-vsftpd-ftp',
+    causes: { '1.1': 'active-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/answered by a reset \(RST\) from the client/, /replied 425/] },
+  },
+  {
+    fixture: 'fail-passive-drop-vsftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/The client sent SYN from 192\.0\.2\.10:\d+ to 198\.51\.100\.20:\d+/, /never got an answer/, /pasv_min_port/] },
+  },
+  {
+    fixture: 'fail-passive-reject-icmp-proftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/ICMP destination unreachable \(type 3 code 3\) from 198\.51\.100\.20/] },
+  },
+  {
+    fixture: 'fail-passive-reject-rst-proftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/reset \(RST\) from the server/] },
+  },
+  {
+    fixture: 'fail-pasv-address-vsftpd-lftp',
+    causes: { '1.1': 'passive-address-mismatch' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/203\.0\.113\.99:\d+/, /client is talking to the server at 198\.51\.100\.20/, /followed the advertised address/, /pasv_address/] },
+  },
+  {
+    fixture: 'bounce-refused-vsftpd-python',
+    causes: { '1.1': 'bounce' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/PORT names a third host, port 2121/, /The server refused it: 500/] },
+  },
+  {
+    fixture: 'bounce-allowed-vsftpd-python',
+    causes: { '1.1': 'bounce' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/completed, but PORT names a third host/, /connected from 198\.51\.100\.20:\d+ to 203\.0\.113\.30:2121/, /sending 511 bytes there/] },
+  },
+  {
+    fixture: 'nat-active-nohelper-vsftpd-ftp',
+    causes: { '1.1': 'active-address-mismatch', '2.1': 'active-address-mismatch' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '2.1': expectedEvidence(v, 1) }),
+    says: { '1.1': [/translated the client 192\.0\.2\.10:\d+ to 198\.51\.100\.1:\d+ but left the address inside PORT as 192\.0\.2\.10/, /taken on the NAT device itself/] },
+  },
+  {
+    fixture: 'abort-vsftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/The client reset the data connection/, /426/, /zero window/] },
+  },
+  {
+    fixture: 'fail-retr-missing-vsftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [requestFrame(v, 'SIZE'), replyFrame(v, 550)]) }),
+    says: { '1.1': [/SIZE missing\.txt .* 550/, /never used/] },
+  },
+];
+
+/** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
+const HEALTHY = [
+  'active-vsftpd-ftp',
+  'passive-vsftpd-lftp',
+  'passive-proftpd-curl',
+  'ipv6-epsv-proftpd-lftp',
+  'ipv6-eprt-vsftpd-curl',
+  'nano-epsv-vsftpd-curl',
+  'sll-eprt4-proftpd-curl',
+  'sll2-passive-vsftpd-lftp',
+  'vlan-passive-vsftpd-lftp',
+  'qinq-passive-proftpd-curl',
+  'large-lossy-vsftpd-lftp',
+  'offload-on-passive-vsftpd-curl',
+  'server-side-passive-proftpd-lftp',
+  'nat-active-helper-vsftpd-ftp',
+  'pasv-address-ignored-vsftpd-curl',
+  'fail-login-vsftpd-curl',
+];
+
+describe('diagnose: every fixture is classified', () => {
+  it('as a failure scenario, a healthy capture or TLS', () => {
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, 'tls-vsftpd-lftp']);
+    const all = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.facts.json'))
+      .map((f) => f.replace('.facts.json', ''));
+    expect(all.filter((f) => !named.has(f))).toEqual([]);
+  });
+});
+
+for (const sc of SCENARIOS) {
+  describe(`diagnose ${sc.fixture}`, () => {
+    let a: Analysis;
+    let view: TsharkView;
+    beforeAll(async () => {
+      a = await analyze(sc.fixture);
+      view = readView(FIXTURES, sc.fixture);
+    });
+
+    it(`names ${Object.values(sc.causes).join(', ')} and nothing else`, () => {
+      const got: Record<string, string> = {};
+      for (const s of a.sessions) for (const t of s.transfers) if (t.diagnosis) got[`${s.id}.${t.id}`] = t.diagnosis.cause;
+      expect(got).toEqual(sc.causes);
+    });
+
+    it('cites the frames that show it, as tshark sees them', () => {
+      const expected = sc.evidence(view);
+      for (const [key, frames] of Object.entries(expected)) {
+        const [sid, tid] = key.split('.').map(Number);
+        const t = a.sessions.find((s) => s.id === sid)!.transfers.find((x) => x.id === tid)!;
+        expect({ key, evidence: t.diagnosis!.evidence }).toEqual({ key, evidence: frames });
+      }
+    });
+
+    it('says what happened and what to change', () => {
+      for (const [key, patterns] of Object.entries(sc.says ?? {})) {
+        const [sid, tid] = key.split('.').map(Number);
+        const d = a.sessions.find((s) => s.id === sid)!.transfers.find((x) => x.id === tid)!.diagnosis!;
+        for (const p of patterns) expect(`${d.summary} ${d.advice}`).toMatch(p);
+      }
+    });
+  });
+}
+
+describe('diagnose tls-vsftpd-lftp', () => {
+  it('explains that TLS hides the tuples and lists the data connections as a guess', async () => {
+    const a = await analyze('tls-vsftpd-lftp');
+    const view = readView(FIXTURES, 'tls-vsftpd-lftp');
+    const s = a.sessions[0];
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    const tls = replyFrame(view, 234);
+    expect(s.tlsFrame).toBe(tls);
+    const syns = synFrames(view, '192.0.2.10', '198.51.100.20', tls);
+    expect(syns).toHaveLength(2);
+    expect(s.diagnosis!.evidence).toEqual([tls, ...syns]);
+    expect(s.diagnosis!.guesses!.map((g) => g.synFrame)).toEqual(syns);
+    expect(s.diagnosis!.summary).toMatch(/a guess/);
+    expect(s.diagnosis!.summary).toMatch(/PROT P/);
+    expect(s.transfers.every((t) => t.diagnosis === null)).toBe(true);
+  });
+});
+
+describe('diagnose: healthy captures raise nothing', () => {
+  for (const name of HEALTHY) {
+    it(name, async () => {
+      const a = await analyze(name);
+      const raised = a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter(Boolean);
+      expect(raised).toEqual([]);
+    });
+  }
+});
