@@ -1,0 +1,91 @@
+/**
+ * Causes that show in captures damaged or filtered in the field, derived from the real fixtures by
+ * removing whole records: a capture cut while a transfer stalled, a capture that dropped segments,
+ * a capture filtered to port 21, a capture that missed the server's SYNs.
+ */
+import { mkdtempSync, readFileSync, writeFileSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeStream } from '../../src/analysis/pipeline.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { filterPcap, tcpPorts } from '../support/pcap-edit.js';
+import { readView } from './tshark-evidence.js';
+
+const FIXTURES = resolve(__dirname, '../../fixtures');
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-derived-'));
+
+async function analyzeBytes(name: string, bytes: Buffer): Promise<Analysis> {
+  const path = join(tmp, `${name}.pcap`);
+  writeFileSync(path, bytes);
+  return analyzeStream(createReadStream(path), { fileName: path });
+}
+
+const num = (v: string): number => Number(v);
+
+describe('causes seen in damaged or filtered captures', () => {
+  it('stalled: the capture ends while the receiver advertises a zero window', async () => {
+    const name = 'abort-vsftpd-lftp';
+    const view = readView(FIXTURES, name);
+    // Cut the capture before the client's reset of the data connection.
+    const rst = view.fields.find((r) => num(r['tcp.flags']) & 0x004 && r['tcp.dstport'] !== '21' && r['tcp.srcport'] !== '21')!;
+    const cut = num(rst['frame.number']);
+    const a = await analyzeBytes('stalled', filterPcap(readFileSync(join(FIXTURES, `${name}.pcap`)), (r) => r.frame < cut));
+    const t = a.sessions[0].transfers[0];
+    expect(t.status).toBe('incomplete');
+    expect(t.diagnosis?.cause).toBe('stalled');
+    const zero = view.fields.filter((r) => r['tcp.window_size_value'] === '0' && num(r['frame.number']) < cut);
+    expect(t.diagnosis!.evidence).toContain(num(zero[0]['frame.number']));
+    expect(t.diagnosis!.summary).toMatch(/The receiving side \(client\) advertised a zero window/);
+  });
+
+  it('capture-gap: segments the capture dropped, though the receiver acknowledged them', async () => {
+    const name = 'large-lossy-vsftpd-lftp';
+    const view = readView(FIXTURES, name);
+    const transfers = (await analyzeStream(createReadStream(join(FIXTURES, `${name}.pcap.gz`)), { fileName: name })).sessions[0].transfers;
+    const retr = transfers.find((t) => t.request?.command === 'RETR')!;
+    const c = retr.connection!;
+    // Three full-sized data segments from the middle of the download, as tshark numbers them.
+    const segments = view.fields.filter(
+      (r) => num(r['tcp.srcport']) === c.server.port && num(r['tcp.dstport']) === c.client.port && num(r['tcp.len']) > 1000,
+    );
+    const dropped = new Set(segments.slice(1000, 1003).map((r) => num(r['frame.number'])));
+    const droppedBytes = segments.slice(1000, 1003).reduce((n, r) => n + num(r['tcp.len']), 0);
+    const a = await analyzeBytes('gap', filterPcap(readFileSync(join(FIXTURES, `${name}.pcap.gz`)), (r) => !dropped.has(r.frame)));
+    const t = a.sessions[0].transfers.find((x) => x.request?.command === 'RETR')!;
+    expect(t.status).toBe('complete'); // the server said 226: the transfer itself was fine
+    expect(t.diagnosis?.cause).toBe('capture-gap');
+    // A segment lost here may have been retransmitted later and captured: only what never came back is a gap.
+    expect(t.connection!.gapBytes).toBeGreaterThan(0);
+    expect(t.connection!.gapBytes).toBeLessThanOrEqual(droppedBytes);
+    expect(t.bytes + t.connection!.gapBytes).toBe(retr.bytes);
+  });
+
+  it('not-in-capture: a capture filtered to port 21 still shows the transfers, without their data connections', async () => {
+    const name = 'passive-vsftpd-lftp';
+    const a = await analyzeBytes(
+      'port21',
+      filterPcap(readFileSync(join(FIXTURES, `${name}.pcap`)), (r) => tcpPorts(r)?.includes(21) ?? false),
+    );
+    const ts = a.sessions[0].transfers;
+    expect(ts.map((t) => [t.request?.command, t.status, t.diagnosis?.cause])).toEqual([
+      ['LIST', 'complete', 'not-in-capture'],
+      ['RETR', 'complete', 'not-in-capture'],
+      ['STOR', 'complete', 'not-in-capture'],
+    ]);
+    expect(ts[1].diagnosis!.summary).toMatch(/replied 226 Transfer complete .* no such connection between 192\.0\.2\.10 and 198\.51\.100\.20/);
+  });
+
+  it('no-attempt: the server replies 425 and no SYN is in the capture', async () => {
+    const name = 'fail-active-drop-vsftpd-ftp';
+    const view = readView(FIXTURES, name);
+    const syns = new Set(
+      view.fields.filter((r) => r['tcp.srcport'] === '20' && num(r['tcp.flags']) & 0x002).map((r) => num(r['frame.number'])),
+    );
+    expect(syns.size).toBeGreaterThan(1);
+    const a = await analyzeBytes('nosyn', filterPcap(readFileSync(join(FIXTURES, `${name}.pcap`)), (r) => !syns.has(r.frame)));
+    const t = a.sessions[0].transfers[0];
+    expect([t.status, t.diagnosis?.cause]).toEqual(['failed', 'no-attempt']);
+    expect(t.diagnosis!.summary).toMatch(/replied 425 .* no connection attempt by either side is in the capture/);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Derive damaged or filtered captures from real ones, the way they happen in the field: a capture
+ * cut short, segments the capture dropped, a capture filter that kept only some packets. Records are
+ * kept or removed whole; no packet byte is written by hand. Classic pcap, either byte order.
+ */
+import { gunzipSync } from 'node:zlib';
+
+export interface PcapRecord {
+  frame: number;
+  /** The record's header and data, as in the file. */
+  bytes: Buffer;
+  data: Buffer;
+}
+
+export function splitPcap(file: Buffer): { header: Buffer; records: PcapRecord[] } {
+  const buf = file[0] === 0x1f && file[1] === 0x8b ? gunzipSync(file) : file;
+  const magic = buf.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const records: PcapRecord[] = [];
+  let off = 24;
+  while (off + 16 <= buf.length) {
+    const caplen = u32(off + 8);
+    const end = off + 16 + caplen;
+    if (end > buf.length) break;
+    records.push({ frame: records.length + 1, bytes: buf.subarray(off, end), data: buf.subarray(off + 16, end) });
+    off = end;
+  }
+  return { header: buf.subarray(0, 24), records };
+}
+
+/** A capture holding only the records `keep` accepts (frame numbers are renumbered, as in a filtered capture). */
+export function filterPcap(file: Buffer, keep: (r: PcapRecord) => boolean): Buffer {
+  const { header, records } = splitPcap(file);
+  return Buffer.concat([header, ...records.filter(keep).map((r) => r.bytes)]);
+}
+
+/** TCP ports of an Ethernet/IPv4 record (enough for the fixtures this is used on). */
+export function tcpPorts(r: PcapRecord): [number, number] | null {
+  const d = r.data;
+  if (d.length < 14 + 20 + 4 || d.readUInt16BE(12) !== 0x0800 || d[14 + 9] !== 6) return null;
+  const ihl = (d[14] & 0x0f) * 4;
+  return [d.readUInt16BE(14 + ihl), d.readUInt16BE(14 + ihl + 2)];
+}
