@@ -43,7 +43,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
         ? `No data transfers in ${sessions} FTP session${sessions === 1 ? '' : 's'}: nothing to diagnose.`
         : `No failed data connections: all ${transfers} transfer${transfers === 1 ? '' : 's'} in ${sessions} session${sessions === 1 ? '' : 's'} completed.`,
     );
-  } else {
+  } else if (transfers > 0) {
     out.push(`${diagnosed} of ${transfers} transfer${transfers === 1 ? '' : 's'} diagnosed.`);
   }
   return out.join('\n');

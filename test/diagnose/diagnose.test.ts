@@ -124,11 +124,12 @@ const HEALTHY = [
   'nat-active-helper-vsftpd-ftp',
   'pasv-address-ignored-vsftpd-curl',
   'fail-login-vsftpd-curl',
+  'nonstd-port-vsftpd-lftp',
 ];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, 'tls-vsftpd-lftp']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json'))
       .map((f) => f.replace('.facts.json', ''));
@@ -196,4 +197,17 @@ describe('diagnose: healthy captures raise nothing', () => {
       expect(raised).toEqual([]);
     });
   }
+});
+
+describe('diagnose implicit-tls-vsftpd-curl', () => {
+  it('names implicit FTPS on port 990 and guesses the data connection', async () => {
+    const a = await analyze('implicit-tls-vsftpd-curl');
+    const view = readView(FIXTURES, 'implicit-tls-vsftpd-curl');
+    const s = a.sessions[0];
+    expect([s.server.port, s.tlsMode, s.diagnosis?.cause]).toEqual([990, 'implicit', 'tls-hidden']);
+    const syns = synFrames(view, '192.0.2.10', '198.51.100.20', 0).filter((f) => f > s.tlsFrame!);
+    expect(syns).toHaveLength(1);
+    expect(s.diagnosis!.guesses!.map((g) => g.synFrame)).toEqual(syns);
+    expect(s.diagnosis!.summary).toMatch(/implicit FTPS \(TLS from the first byte, port 990\)/);
+  });
 });

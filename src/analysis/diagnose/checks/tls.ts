@@ -24,7 +24,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
       ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
       : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (AUTH TLS answered 234)`;
   const parts = [
-    `${start}: every later command and reply, including PORT/PASV and their addresses, is encrypted.`,
+    `${start}: every ${s.tlsMode === 'implicit' ? '' : 'later '}command and reply, including PORT/PASV and their addresses, is encrypted.`,
     'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why FTPS so often fails through NAT and stateful firewalls.',
   ];
   if (s.dataProtection === 'P') parts.push('PROT P was requested, so the data connections are encrypted too.');
