@@ -114,6 +114,7 @@ export class ConnectionRouter implements ReassemblyListener {
       greeting: null,
       midstream: conn.midstream,
       close: null,
+      closedBy: null,
       cwd: null,
       renames: [],
       commands: [],
@@ -184,7 +185,12 @@ export class ConnectionRouter implements ReassemblyListener {
       return;
     }
     if (route?.kind !== 'control') return;
-    if (event.type === 'gap' && event.bytes) route.builder.session.controlGapBytes += event.bytes;
+    const s = route.builder.session;
+    if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
+    if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
+      const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
+      s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time };
+    }
   }
 
   onClose(conn: TcpConnection): void {

@@ -188,6 +188,8 @@ export interface Session {
   midstream: boolean;
   /** How the control connection ended. */
   close: 'fin' | 'rst' | null;
+  /** Who ended it first, and where (the first FIN or the RST). */
+  closedBy: { by: 'client' | 'server'; frame: number; time: number } | null;
   /** Current directory at the end of the capture, as tracked. */
   cwd: string | null;
   renames: Array<{ from: string; to: string; frame: number; ok: boolean }>;

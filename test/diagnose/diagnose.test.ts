@@ -54,7 +54,14 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-passive-drop-vsftpd-curl',
     causes: { '1.1': 'passive-syn-unanswered' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
-    says: { '1.1': [/The client sent SYN from 192\.0\.2\.10:\d+ to 198\.51\.100\.20:\d+/, /never got an answer/, /pasv_min_port/] },
+    says: {
+      '1.1': [
+        /The client sent SYN from 192\.0\.2\.10:\d+ to 198\.51\.100\.20:\d+/,
+        /never got an answer/,
+        /The client gave up and closed the control connection \d\.\d s after the first SYN/,
+        /pasv_min_port/,
+      ],
+    },
   },
   {
     fixture: 'fail-passive-reject-icmp-proftpd-curl',
