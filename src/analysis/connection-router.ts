@@ -37,6 +37,8 @@ interface DataRoute {
   link: DataLink;
   conn: TcpConnection;
   handshake: HandshakeEvent[];
+  lastData: { frame: number; time: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
 }
 /** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
 interface ProbeRoute {
@@ -57,7 +59,7 @@ export class ConnectionRouter implements ReassemblyListener {
   onOpen(conn: TcpConnection): void {
     const link = this.options.linker.link({ initiator: conn.client, responder: conn.server, midstream: conn.midstream });
     if (link) {
-      const route: DataRoute = { kind: 'data', link, conn, handshake: [] };
+      const route: DataRoute = { kind: 'data', link, conn, handshake: [], lastData: null, longestSilence: null };
       this.routes.set(conn, route);
       this.dataLinks.push(route);
       return;
@@ -148,6 +150,7 @@ export class ConnectionRouter implements ReassemblyListener {
     let route = this.routes.get(conn);
     if (!route) return;
     if (route.kind === 'data') {
+      noteSilence(route, chunk);
       const sink = this.options.onTransferData;
       if (sink) {
         const { transfer, swapped } = route.link;
@@ -217,7 +220,9 @@ export class ConnectionRouter implements ReassemblyListener {
         r.builder.finish();
       }
     }
-    for (const d of this.dataLinks) d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake);
+    for (const d of this.dataLinks) {
+      d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
+    }
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);
     }
@@ -253,6 +258,19 @@ function describeOther(c: TcpConnection): OtherConnection {
     end: c.end,
     close: c.closed,
   };
+}
+
+/** A stalled transfer shows as a long pause between payload-carrying segments. */
+function noteSilence(route: DataRoute, chunk: StreamChunk): void {
+  if (chunk.bytes.length === 0) return;
+  const last = route.lastData;
+  if (last) {
+    const gap = chunk.time - last.time;
+    if (gap > (route.longestSilence?.seconds ?? 0)) {
+      route.longestSilence = { seconds: gap, fromFrame: last.frame, toFrame: chunk.frame };
+    }
+  }
+  route.lastData = { frame: chunk.frame, time: chunk.time };
 }
 
 const HANDSHAKE_TYPES = new Set(['syn', 'syn-ack', 'established', 'rst', 'fin', 'icmp-error']);

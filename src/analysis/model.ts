@@ -97,6 +97,9 @@ export interface DataConnection {
   midstream: boolean;
   /** Handshake and teardown packets with their times, in capture order (at most 32). */
   handshake: HandshakeEvent[];
+  /** The last payload seen, and the longest pause between two payload-carrying segments. */
+  lastData: { frame: number; time: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
   /** How it was linked: exact endpoint match, or by port alone because an address differed (NAT). */
   match: 'exact' | 'port';
   /** When matched by port: the address actually used vs the one announced. */

@@ -6,7 +6,13 @@ import type { TcpConnection } from '../tcp/types.js';
 import type { DataConnection, HandshakeEvent, Transfer, TransferStatus } from './model.js';
 import type { DataLink } from './data-linker.js';
 
-export function describeConnection(conn: TcpConnection, link: DataLink, handshake: HandshakeEvent[]): DataConnection {
+export function describeConnection(
+  conn: TcpConnection,
+  link: DataLink,
+  handshake: HandshakeEvent[],
+  lastData: DataConnection['lastData'],
+  longestSilence: DataConnection['longestSilence'],
+): DataConnection {
   const mode = link.transfer.mode;
   // The responder is the announced endpoint: the FTP client in active mode, the server in passive.
   const initiatorIsClient = (mode === 'passive') !== link.swapped;
@@ -40,6 +46,8 @@ export function describeConnection(conn: TcpConnection, link: DataLink, handshak
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
     handshake,
+    lastData,
+    longestSilence,
     match: link.match,
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;

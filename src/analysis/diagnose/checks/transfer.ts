@@ -7,25 +7,49 @@ import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
-export function checkStalled(ctx: TransferContext): Diagnosis | null {
+/** Seconds without payload that make a transfer stalled rather than slow. */
+const STALL_SECONDS = 10;
+
+/** The longest pause with no payload, including from the last payload to the end (reply, close, capture end). */
+function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
   const { transfer: t, analysis: a } = ctx;
   const c = t.connection;
-  if (!c || !c.established || t.status === 'complete') return null;
+  if (!c?.lastData) return null;
+  const endTime = t.reply?.time ?? (c.close ? c.end : (a.capture.last ?? c.end));
+  const tail = { seconds: endTime - c.lastData.time, from: c.lastData.frame, to: t.reply?.frame ?? null };
+  const inner = c.longestSilence;
+  return inner && inner.seconds > tail.seconds ? { seconds: inner.seconds, from: inner.fromFrame, to: inner.toFrame } : tail;
+}
+
+/** The client stopped the transfer itself (ABOR, or it reset the data connection). */
+function abortedByClient(ctx: TransferContext): boolean {
+  const t = ctx.transfer;
+  return t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
+}
+
+export function checkStalled(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const c = t.connection;
+  if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
   const details: string[] = [];
+  const evidence: Array<number | null> = [];
+  const receiver = t.direction === 'upload' ? 'server' : 'client';
   if (c.zeroWindowFrames.length > 0) {
-    const receiver = t.direction === 'upload' ? 'server' : 'client';
+    details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
+    evidence.push(...c.zeroWindowFrames.slice(0, 5));
+  }
+  const pause = longestPause(ctx);
+  if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
-      `The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`,
+      `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
+        (pause.to !== null ? ` to frame ${pause.to}` : c.close === null && t.reply === null ? ' to the end of the capture' : ''),
     );
-  } else if (c.close === null && t.reply === null && a.capture.last !== null && a.capture.last - c.end > 30) {
-    details.push(
-      `The data connection ${ep(c.client)} ↔ ${ep(c.server)} went silent after ${secondsText(c.end - c.start)} ` +
-        `and stayed so for the last ${secondsText(a.capture.last - c.end)} of the capture`,
-    );
-  } else return null;
+    evidence.push(pause.from, pause.to);
+  }
+  if (details.length === 0) return null;
   details.push(`${t.bytes} bytes had moved`);
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
-  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, c.zeroWindowFrames.slice(0, 5)));
+  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence));
 }
 
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
