@@ -7,6 +7,9 @@
 import type { Diagnosis, SessionDiagnosis, Vantage } from './diagnose/types.js';
 
 export type { Diagnosis, SessionDiagnosis, Vantage };
+import type { Listing, ListingEntry } from './listing-parser.js';
+
+export type { Listing, ListingEntry };
 
 export interface Endpoint {
   ip: string;
@@ -166,6 +169,8 @@ export interface Transfer {
   abortFrame: number | null;
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
+  /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
+  listing?: Listing;
 }
 
 export interface Session {

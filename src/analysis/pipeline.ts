@@ -17,6 +17,7 @@ import { diagnose } from './diagnose/index.js';
 import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
+import { ListingCollector } from './listing-collector.js';
 
 export interface AnalyzeOptions {
   fileName: string;
@@ -51,13 +52,17 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
   let lastTime = -Infinity;
   let backwardsReported = false;
 
+  const listings = new ListingCollector();
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),
-    onTransferData: options.onTransferData,
+    onTransferData: (transfer, chunk, toServer) => {
+      listings.push(transfer, chunk, toServer);
+      options.onTransferData?.(transfer, chunk, toServer);
+    },
   });
   const reassembler = new TcpReassembler(router, {
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
@@ -112,6 +117,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
   }, { fileName: options.fileName });
   reassembler.finish();
   const sessions = router.finish();
+  listings.finish(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
   }

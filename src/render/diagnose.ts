@@ -21,7 +21,8 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     if (sessionId !== undefined && s.id !== sessionId) continue;
     transfers += s.transfers.length;
     const items = s.transfers.filter((t) => t.diagnosis);
-    if (s.diagnosis) {
+    // With a single failed transfer the session paragraph would only repeat it.
+    if (s.diagnosis && (s.diagnosis.cause === 'tls-hidden' || items.length > 1)) {
       out.push(paint(style, 'bold', `Session ${s.id} (${s.diagnosis.cause})`));
       out.push(wrap(escapeText(s.diagnosis.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));

@@ -157,6 +157,11 @@ for (const sc of SCENARIOS) {
       const got: Record<string, string> = {};
       for (const s of a.sessions) for (const t of s.transfers) if (t.diagnosis) got[`${s.id}.${t.id}`] = t.diagnosis.cause;
       expect(got).toEqual(sc.causes);
+      // Each of these sessions has no successful transfer: the session says so with the same cause.
+      for (const s of a.sessions) {
+        const causes = s.transfers.map((t) => t.diagnosis?.cause).filter(Boolean);
+        if (causes.length) expect(s.diagnosis?.cause).toBe(causes[0]);
+      }
     });
 
     it('cites the frames that show it, as tshark sees them', () => {

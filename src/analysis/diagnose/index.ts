@@ -60,10 +60,10 @@ export function diagnose(a: Analysis): void {
   }
 }
 
-/** Every transfer of a session with several failed: say so once, with the commonest cause. */
+/** Every transfer of the session failed: say so once, with the commonest cause. */
 function allFailed(s: Session): SessionDiagnosis | null {
   const used = s.transfers.filter((t) => t.status !== 'unused' || t.diagnosis);
-  if (used.length < 2 || used.some((t) => t.status === 'complete' && !t.diagnosis)) return null;
+  if (used.length === 0 || used.some((t) => t.status === 'complete' && !t.diagnosis)) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
   const counts = new Map<CauseCode, number>();
