@@ -18,6 +18,7 @@ const FTPS_IMPLICIT_PORT = 990;
 export interface RouterOptions {
   showPasswords: boolean;
   maxPendingCommands: number;
+  maxCommands: number;
   maxOpenAnnouncements: number;
   linker: DataLinker;
   onWarning(w: AnalysisWarning): void;
@@ -123,6 +124,7 @@ export class ConnectionRouter implements ReassemblyListener {
       transfers: [],
       opaqueBytes: { client: 0, server: 0 },
       controlGapBytes: 0,
+      forgottenAnnouncements: 0,
       otherConnections: [],
       ttl: { client: null, server: null },
       warnings: [],
@@ -133,8 +135,10 @@ export class ConnectionRouter implements ReassemblyListener {
     const builder = new SessionBuilder(session, {
       showPasswords: this.options.showPasswords,
       maxPendingCommands: this.options.maxPendingCommands,
+      maxCommands: this.options.maxCommands,
       maxOpenAnnouncements: this.options.maxOpenAnnouncements,
       onAnnounce: (t, s) => this.options.linker.expect(t, s),
+      onForget: (t) => this.options.linker.forget(t),
       onWarning: this.options.onWarning,
     });
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });

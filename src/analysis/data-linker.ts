@@ -71,14 +71,17 @@ export class DataLinker {
     return null;
   }
 
+  /** An announcement the session forgot (too many unused): stop expecting it. */
+  forget(t: Transfer): void {
+    const endpoint = t.announce?.endpoint;
+    if (!endpoint) return;
+    remove(this.byEndpoint, key(endpoint), t);
+    remove(this.byPort, endpoint.port, t);
+  }
+
   /** The session ended: its unused announcements can no longer be connected to. */
   forgetSession(session: Session): void {
-    for (const t of session.transfers) {
-      const endpoint = t.announce?.endpoint;
-      if (!endpoint || t.connection) continue;
-      remove(this.byEndpoint, key(endpoint), t);
-      remove(this.byPort, endpoint.port, t);
-    }
+    for (const t of session.transfers) if (!t.connection) this.forget(t);
   }
 
   get size(): number {

@@ -54,6 +54,8 @@ export interface Command {
   /** PORT/EPRT/LPRT (request) or PASV/EPSV/LPSV (reply) address decoded. */
   tuple?: AddressTuple;
   malformed?: string;
+  /** Sent while too many commands were already waiting: its reply was consumed in order but not paired. */
+  replyUntracked?: true;
 }
 
 export type TransferMode = 'active' | 'passive';
@@ -207,6 +209,8 @@ export interface Session {
   otherConnections: OtherConnection[];
   /** TTL / hop limit of the first packet each side sent, as captured (tells where the capture was taken). */
   ttl: { client: number | null; server: number | null };
+  /** Unused announcements dropped from `transfers` once more than the bound were waiting. */
+  forgottenAnnouncements: number;
   /** Bytes of the control channel that could not be read as text (TLS, gaps). */
   opaqueBytes: { client: number; server: number };
   /** Capture lost bytes of the control connection itself. */

@@ -28,12 +28,14 @@ export interface AnalyzeOptions {
   onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
   /** Limits; defaults are documented in the README. */
   maxPendingCommands?: number;
+  maxCommands?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
 }
 
 export const DEFAULT_LIMITS = {
   maxPendingCommands: 256,
+  maxCommands: 100_000,
   maxOpenAnnouncements: 1000,
   maxConnections: 200_000,
 };
@@ -56,6 +58,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
+    maxCommands: options.maxCommands ?? DEFAULT_LIMITS.maxCommands,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),

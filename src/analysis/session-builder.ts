@@ -51,12 +51,16 @@ const PASSIVE_ANNOUNCERS: Record<string, { code: number; parse: (text: string) =
 
 export interface SessionBuilderOptions {
   showPasswords: boolean;
-  /** Pending commands kept waiting for replies; beyond it the oldest is given up (reported once). */
+  /** Commands kept waiting for replies; beyond it commands are counted, not paired (reported once). */
   maxPendingCommands: number;
+  /** Commands kept per session; beyond it they are counted for reply pairing only (reported once). */
+  maxCommands: number;
   /** Transfers announced but not yet used, per session; beyond it announcements are not tracked. */
   maxOpenAnnouncements: number;
   /** Called when a transfer's data endpoint becomes known, so the linker can expect it. */
   onAnnounce(transfer: Transfer, session: Session): void;
+  /** Called when an unused announcement is forgotten (bound reached): the linker stops expecting it. */
+  onForget(transfer: Transfer): void;
   onWarning(warning: AnalysisWarning): void;
 }
 
@@ -79,9 +83,9 @@ function toReply(e: FtpReply): Reply {
   return reply;
 }
 
-function newTransfer(s: Session, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
+function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
   return {
-    id: s.transfers.length + 1,
+    id,
     session: s.id,
     mode,
     announce,
@@ -104,13 +108,21 @@ function newTransfer(s: Session, mode: 'active' | 'passive', announce: Transfer[
 
 export class SessionBuilder {
   private readonly pending: Command[] = [];
+  /**
+   * Commands sent after the pending queue filled up: not queued, only counted, so that their
+   * replies are consumed in order and every later reply still pairs with the right command.
+   */
+  private untracked = 0;
   private pendingOverflowReported = false;
+  private commandLimitReported = false;
   private announcementOverflowReported = false;
   /** The latest announced transfer that no data command has used yet. */
   private awaitingRequest: Transfer | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
-  private openAnnouncements = 0;
+  /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
+  private readonly unusedAnnouncements: Transfer[] = [];
+  private nextTransferId = 1;
   private type: string | null = null;
   private restOffset: number | null = null;
   private renameFrom: string | null = null;
@@ -166,6 +178,19 @@ export class SessionBuilder {
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: [] };
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
+    if (s.commands.length >= this.options.maxCommands) {
+      // Past the bound a command is only counted for reply pairing: no state, no transfer.
+      if (!this.commandLimitReported) {
+        this.commandLimitReported = true;
+        this.warn({
+          code: 'ftp-commands-per-session',
+          message: `more than ${this.options.maxCommands} commands in one session; later ones are counted, not kept`,
+          frame: e.frame,
+        });
+      }
+      this.untracked++;
+      return;
+    }
     s.commands.push(cmd);
     this.enqueue(cmd);
 
@@ -186,17 +211,21 @@ export class SessionBuilder {
   }
 
   private enqueue(cmd: Command): void {
-    this.pending.push(cmd);
-    if (this.pending.length > this.options.maxPendingCommands) {
-      this.pending.shift();
-      if (!this.pendingOverflowReported) {
-        this.pendingOverflowReported = true;
-        this.warn({
-          code: 'ftp-pending-commands',
-          message: `more than ${this.options.maxPendingCommands} commands waiting for replies; the oldest are left unmatched`,
-          frame: cmd.frame,
-        });
-      }
+    if (this.untracked === 0 && this.pending.length < this.options.maxPendingCommands) {
+      this.pending.push(cmd);
+      return;
+    }
+    cmd.replyUntracked = true;
+    this.untracked++;
+    if (!this.pendingOverflowReported) {
+      this.pendingOverflowReported = true;
+      this.warn({
+        code: 'ftp-pending-commands',
+        message:
+          `more than ${this.options.maxPendingCommands} commands waiting for replies; the replies of the ` +
+          'commands beyond are consumed in order but not paired',
+        frame: cmd.frame,
+      });
     }
   }
 
@@ -208,18 +237,8 @@ export class SessionBuilder {
       // EPSV's 229 names only a port: the host is the control connection's server (RFC 2428).
       endpoint = { ip: tuple.ip ?? s.server.ip, port: tuple.port };
     }
-    if (this.openAnnouncements >= this.options.maxOpenAnnouncements) {
-      if (!this.announcementOverflowReported) {
-        this.announcementOverflowReported = true;
-        this.warn({
-          code: 'ftp-expected-data-channels',
-          message: `more than ${this.options.maxOpenAnnouncements} data connections announced and not used; later announcements are not tracked`,
-          frame: cmd.frame,
-        });
-      }
-      return;
-    }
-    const transfer = newTransfer(s, mode, {
+    if (this.unusedAnnouncements.length >= this.options.maxOpenAnnouncements) this.forgetOldestAnnouncement(cmd.frame);
+    const transfer = newTransfer(s, this.nextTransferId++, mode, {
       frame: mode === 'active' ? cmd.frame : (reply?.frame ?? cmd.frame),
       time: mode === 'active' ? cmd.time : (reply?.time ?? cmd.time),
       command: cmd.command ?? '',
@@ -228,10 +247,35 @@ export class SessionBuilder {
       reply,
     });
     s.transfers.push(transfer);
-    this.openAnnouncements++;
+    this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') this.commandTransfers.set(cmd, transfer);
     if (endpoint) this.options.onAnnounce(transfer, s);
+  }
+
+  /**
+   * Too many announcements left unused (a hostile client can send thousands of PORTs): forget the
+   * oldest, so memory stays bounded while the newest — the one a data command will use — is kept.
+   */
+  private forgetOldestAnnouncement(frame: number): void {
+    const s = this.session;
+    const old = this.unusedAnnouncements.shift()!;
+    if (!old.connection) {
+      const i = s.transfers.indexOf(old);
+      if (i >= 0) s.transfers.splice(i, 1);
+      this.options.onForget(old);
+    }
+    s.forgottenAnnouncements++;
+    if (!this.announcementOverflowReported) {
+      this.announcementOverflowReported = true;
+      this.warn({
+        code: 'ftp-expected-data-channels',
+        message:
+          `more than ${this.options.maxOpenAnnouncements} data connections announced and not used; ` +
+          'the oldest unused announcements are forgotten (counted in forgottenAnnouncements)',
+        frame,
+      });
+    }
   }
 
   private request(cmd: Command, direction: 'download' | 'upload' | 'listing'): void {
@@ -240,10 +284,11 @@ export class SessionBuilder {
     if (!transfer) {
       // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
       // to the client's control port), or the client relies on an announcement the capture missed.
-      transfer = newTransfer(s, 'active', null);
+      transfer = newTransfer(s, this.nextTransferId++, 'active', null);
       s.transfers.push(transfer);
     } else {
-      this.openAnnouncements--;
+      const i = this.unusedAnnouncements.lastIndexOf(transfer);
+      if (i >= 0) this.unusedAnnouncements.splice(i, 1);
     }
     this.awaitingRequest = null;
     const path = direction === 'listing' && cmd.arg.startsWith('-') ? null : resolveFtpPath(s.cwd, cmd.arg);
@@ -272,6 +317,7 @@ export class SessionBuilder {
     }
 
     const head = this.pending[0];
+    if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
       head.preliminary.push(reply);
       const t = this.commandTransfers.get(head);
@@ -282,9 +328,16 @@ export class SessionBuilder {
       }
       return;
     }
+    if (!head && this.untracked > 0) {
+      // The reply of a command sent past the pending bound: consume it to keep the pairing in order.
+      this.untracked--;
+      return;
+    }
     if (!head) {
-      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
-      // A 421 "closing control connection" ends whatever was running.
+      // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout.
+      if (s.commands.length < this.options.maxCommands) {
+        s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
+      }
       return;
     }
     this.pending.shift();
@@ -364,6 +417,7 @@ export class SessionBuilder {
   /** The capture ended or the control connection closed: commands still waiting keep reply null. */
   finish(): void {
     this.pending.length = 0;
+    this.untracked = 0;
     this.running.length = 0;
   }
 }

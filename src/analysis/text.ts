@@ -1,7 +1,8 @@
 /**
  * FTP lines arrive as latin1 strings (one char per byte). Most servers speak UTF-8 (RFC 2640), so
- * a line whose bytes are valid UTF-8 is shown decoded; anything else keeps its byte-per-char form,
- * which renderers escape. Control characters are kept here and escaped only at the output edge.
+ * a line whose bytes are valid UTF-8 is shown decoded; in any other line the bytes above 0x7f are
+ * shown as \xNN rather than guessed at. Control characters are kept here and escaped only at the
+ * output edge.
  */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -18,6 +19,6 @@ export function lineText(latin1: string): string {
   try {
     return utf8.decode(Buffer.from(latin1, 'latin1'));
   } catch {
-    return latin1;
+    return latin1.replace(/[\u0080-\u00ff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   }
 }

@@ -7,13 +7,11 @@ import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer, Tran
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
+import { renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 
-function table(head: string[], style: RenderStyle): Table.Table {
-  return new Table({
-    head: head.map((h) => paint(style, 'bold', h)),
-    style: { head: [], border: [], compact: true },
-  });
+function head(style: RenderStyle, names: string[]): string[] {
+  return names.map((h) => paint(style, 'bold', h));
 }
 
 const STATUS_COLOUR: Record<TransferStatus, 'green' | 'red' | 'yellow' | 'dim'> = {
@@ -62,10 +60,10 @@ function transferCounts(s: Session): string {
 }
 
 export function renderSessions(a: Analysis, style: RenderStyle): string {
-  const t = table(['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers'], style);
+  const rows: string[][] = [];
   for (const s of a.sessions) {
     const user = s.user === null ? '-' : `${clip(s.user, 14)}${s.loggedIn ? '' : ' ✗'}`;
-    t.push([
+    rows.push([
       String(s.id),
       endpoint(s.client),
       endpoint(s.server),
@@ -76,7 +74,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       transferCounts(s),
     ]);
   }
-  return t.toString();
+  return renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
 }
 
 export function announceText(t: Transfer): string {
@@ -123,27 +121,36 @@ export function replyText(r: Reply | null): string {
 /** Compact: one row per transfer, sized for an 80-column terminal; diagnoses as numbered notes below. */
 export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: number): string {
   const notes: string[] = [];
-  const t = new Table({
-    head: ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status'].map((h) => paint(style, 'bold', h)),
-    style: { head: [], border: [], compact: true },
-  });
+  const rows: string[][] = [];
+  let hidden = 0;
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
+    let unusedShown = 0;
     for (const x of s.transfers) {
-      t.push([
+      // A session can announce thousands of ports it never uses: show a few, count the rest.
+      if (x.status === 'unused' && !x.diagnosis && ++unusedShown > MAX_UNUSED_ROWS) {
+        hidden++;
+        continue;
+      }
+      rows.push([
         `${s.id}.${x.id}`,
         x.mode,
         requestText(x, 18),
         x.announce?.endpoint ? endpoint(x.announce.endpoint) : '-',
         x.connection ? String(x.bytes) : '-',
         x.reply ? String(x.reply.code) : '-',
-        x.diagnosis ? `${statusText(x, style)} [${notes.push(noteText(s.id, x)) }]` : statusText(x, style),
+        x.diagnosis ? `${statusText(x, style)} [${notes.push(noteText(s.id, x))}]` : statusText(x, style),
       ]);
     }
   }
-  if (notes.length === 0) return t.toString();
-  return [t.toString(), ...notes.map((n, i) => `[${i + 1}] ${n}`), '(ftpcap diagnose explains each, with its evidence)'].join('\n');
+  const lines = [renderTable(head(style, ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status']), rows)];
+  if (hidden) lines.push(`… and ${hidden} more unused announcements (ftpcap transfers lists them all)`);
+  if (notes.length) lines.push(...notes.map((n, i) => `[${i + 1}] ${n}`), '(ftpcap diagnose explains each, with its evidence)');
+  return lines.join('\n');
 }
+
+/** Unused announcements listed per session in the summary before the rest are only counted. */
+const MAX_UNUSED_ROWS = 10;
 
 function noteText(session: number, t: Transfer): string {
   return `${session}.${t.id} ${t.diagnosis!.cause}: ${CATALOG[t.diagnosis!.cause].title}`;
@@ -224,16 +231,16 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
   const parts: string[] = [];
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
-    const t = new Table({
-      head: ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded'].map((h) => paint(style, 'bold', h)),
-      style: { head: [], border: [], compact: true },
-    });
     const lines = s.commands.flatMap((c) => commandLines(c, s)).sort((x, y) => x.frame - y.frame);
-    for (const l of lines) {
-      t.push([relative(l.time, a.capture.first), String(l.frame), l.dir, clip(l.text.replace(/\n/g, ' ⏎ '), 36), escapeText(l.decoded)]);
-    }
+    const rows = lines.map((l) => [
+      relative(l.time, a.capture.first),
+      String(l.frame),
+      l.dir,
+      clip(l.text.replace(/\n/g, ' ⏎ '), 36),
+      escapeText(l.decoded),
+    ]);
     parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)` : ''}`);
-    parts.push(t.toString());
+    parts.push(renderTable(head(style, ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded']), rows));
   }
   return parts.join('\n');
 }

@@ -20,9 +20,9 @@ describe('FTP path tracking', () => {
     expect(sizeFrom150('Opening BINARY mode data connection for hello.txt (1234 bytes).')).toBe(1234);
     expect(sizeFrom150('Here comes the directory listing.')).toBeNull();
   });
-  it('decodes UTF-8 lines and keeps other bytes as they are', () => {
+  it('decodes UTF-8 lines and shows the high bytes of other lines as \\xNN', () => {
     expect(lineText('caf\u00c3\u00a9')).toBe('café');
-    expect(lineText('caf\u00e9')).toBe('caf\u00e9');
+    expect(lineText('caf\u00e9\u00ff')).toBe('caf\\xe9\\xff');
     expect(lineText('plain')).toBe('plain');
   });
 });

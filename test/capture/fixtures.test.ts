@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { existing, readText } from '../support/read-text.js';
 import { describe, expect, it } from 'vitest';
 import { openCaptureFile } from '../../src/capture/open-capture.js';
 import { collect } from './build.js';
@@ -45,9 +46,9 @@ describe.skipIf(factFiles.length === 0)('recorded fixtures', () => {
       if (c.header?.format === 'pcap') {
         expect(c.header.tsUnitsPerSecond).toBe(cap!.timestamp_precision === 'nanosecond' ? 1e9 : 1e6);
       }
-      const tsv = join(FIXTURES, `${name}.tshark-fields.tsv`);
-      if (existsSync(tsv)) {
-        const [head, ...rows] = readFileSync(tsv, 'utf8').trimEnd().split('\n');
+      const tsv = existing(join(FIXTURES, `${name}.tshark-fields.tsv`));
+      if (tsv) {
+        const [head, ...rows] = readText(tsv, 'utf8').trimEnd().split('\n');
         const cols = head.split('\t');
         const [num, caplen, len] = ['frame.number', 'frame.cap_len', 'frame.len'].map((f) => cols.indexOf(f));
         const theirs = rows.map((r) => r.split('\t')).map((f) => [Number(f[num]), Number(f[caplen]), Number(f[len])]);

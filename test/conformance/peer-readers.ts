@@ -4,6 +4,7 @@
  * They read facts only; comparing them with ftpcap is the checks' job.
  */
 import { readFileSync } from 'node:fs';
+import { readText } from '../support/read-text.js';
 
 /** One tshark `-T fields` row, by column name; '' for an empty field. */
 export type TsvRow = Record<string, string>;
@@ -30,7 +31,7 @@ export const TSHARK_FTP_COLUMNS = [
  */
 export function readTsharkTsv(path: string, columns: readonly string[] = TSHARK_FTP_COLUMNS): TsvRow[] {
   // latin1: tshark writes the payload's bytes as they are, and ftpcap keeps lines as latin1 too.
-  const lines = readFileSync(path, 'latin1').split('\n');
+  const lines = readText(path, 'latin1').split('\n');
   if (lines.at(-1) === '') lines.pop();
   let names = [...columns];
   if (lines.length > 0 && !/^\d+$/.test(lines[0].split('\t')[0])) names = lines.shift()!.split('\t');

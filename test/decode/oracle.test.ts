@@ -16,8 +16,10 @@ function pairs(): Array<{ name: string; capture: string; tsv: string }> {
   if (!existsSync(FIXTURES)) return [];
   const out: Array<{ name: string; capture: string; tsv: string }> = [];
   for (const file of readdirSync(FIXTURES).sort()) {
-    if (!file.endsWith(SUFFIX)) continue;
-    const name = file.slice(0, -SUFFIX.length);
+    // Large views are stored gzip-compressed (NAME.tshark-fields.tsv.gz).
+    const plain = file.endsWith('.gz') ? file.slice(0, -3) : file;
+    if (!plain.endsWith(SUFFIX)) continue;
+    const name = plain.slice(0, -SUFFIX.length);
     const ext = CAPTURE_EXTS.find((e) => existsSync(join(FIXTURES, name + e)));
     if (ext !== undefined) out.push({ name, capture: join(FIXTURES, name + ext), tsv: join(FIXTURES, file) });
   }

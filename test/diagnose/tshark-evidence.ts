@@ -129,3 +129,10 @@ export function synFrames(view: TsharkView, from: string, to: string, after: num
     )
     .map((r) => num(r, 'frame.number'));
 }
+
+/** How many announcements tshark decoded before `frame` (so `announced(view, n - 1)` is the last one). */
+export function announcementsBefore(view: TsharkView, frame: number): number {
+  return view.datachan.filter(
+    (r) => num(r, 'frame.number') < frame && (r['ftp.active.port'] || r['ftp.passive.port'] || r['ftp.eprt.port'] || r['ftp.epsv.port']),
+  ).length;
+}

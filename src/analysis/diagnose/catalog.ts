@@ -59,7 +59,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',
   },
   'server-refused': {
-    title: 'the server refused the command before any data connection',
+    title: 'the server refused the command',
     advice: 'See the reply text: the server named the reason.',
   },
   aborted: {

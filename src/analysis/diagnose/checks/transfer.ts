@@ -137,13 +137,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const refusedAnnounce = t.mode === 'active' && announceReply && announceReply.code >= 400 ? announceReply : null;
   const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
-  if (t.connection?.established) return null;
   const what = refusedAnnounce ? `${t.announce!.command} (frame ${t.announce!.frame})` : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
   const meaning = refusedAnnounce
     ? 'the server will not connect to the address the client announced'
     : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
+  else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
+  else details.push('The data connection had opened, but nothing moved on it');
   const advice = reply.code === 530 ? 'Check the user name and password (the login failed).' : reply.code === 550 ? 'Check the path and the user\'s permissions on the server.' : undefined;
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t), advice);
 }

@@ -1,0 +1,65 @@
+/**
+ * Bordered tables. cli-table3 draws them for us, but its cost grows faster than the row count
+ * (8,000 rows: 7.5 s here), and listings such as `commands` grow with the capture. Past
+ * LARGE_TABLE_ROWS rows this module draws the same borders itself in linear time; a test checks
+ * that both give identical text.
+ */
+import Table from 'cli-table3';
+
+export const LARGE_TABLE_ROWS = 500;
+
+/** Terminal columns a string takes: wide East Asian characters count two, combining marks none. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (c === 0x1b) continue; // colour codes are added by us only, never from packets (escaped)
+    if ((c >= 0x300 && c <= 0x36f) || c === 0x200b) continue;
+    w += isWide(c) ? 2 : 1;
+  }
+  return w;
+}
+
+function isWide(c: number): boolean {
+  return (
+    (c >= 0x1100 && c <= 0x115f) ||
+    (c >= 0x2e80 && c <= 0xa4cf) ||
+    (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xfe30 && c <= 0xfe4f) ||
+    (c >= 0xff00 && c <= 0xff60) ||
+    (c >= 0xffe0 && c <= 0xffe6) ||
+    (c >= 0x1f300 && c <= 0x1faff) ||
+    (c >= 0x20000 && c <= 0x3fffd)
+  );
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s.replace(ANSI, ''))));
+}
+
+/** The table cli-table3 draws with `style: { head: [], border: [], compact: true }`, in linear time. */
+export function drawGrid(head: string[], rows: string[][]): string {
+  const widths = head.map((h) => displayWidth(h.replace(ANSI, '')));
+  for (const r of rows) {
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell.replace(ANSI, '')));
+    });
+  }
+  const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+  const line = (cells: string[]): string => `│${widths.map((w, i) => ` ${pad(cells[i] ?? '', w)} `).join('│')}│`;
+  const out = [rule('┌', '┬', '┐'), line(head), rule('├', '┼', '┤')];
+  for (const r of rows) out.push(line(r));
+  out.push(rule('└', '┴', '┘'));
+  return out.join('\n');
+}
+
+/** A compact bordered table: cli-table3 for ordinary sizes, drawGrid for long listings. */
+export function renderTable(head: string[], rows: string[][]): string {
+  if (rows.length > LARGE_TABLE_ROWS) return drawGrid(head, rows);
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
+  for (const r of rows) t.push(r);
+  return t.toString();
+}

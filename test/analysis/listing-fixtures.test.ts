@@ -1,0 +1,75 @@
+/**
+ * `ftpcap transfers --json` gives each listing's entries. On the fixtures the recording servers
+ * held big.bin, hello.txt, small.bin and the directory pub, all dated 2024-01-02 (fixtures/README);
+ * the file sizes are the ones the recording script noted when it moved those files.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Transfer } from '../../src/analysis/model.js';
+import { readTsharkTsv } from '../conformance/peer-readers.js';
+import { runCli } from '../cli/run-cli.js';
+
+const FIXTURES = resolve(__dirname, '../../fixtures');
+
+interface Facts {
+  name: string;
+  capture: { file: string };
+  files?: Array<{ op: string; path: string; size?: number; received?: { size: number } | null }>;
+  tls?: string;
+}
+const all = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.facts.json'))
+  .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as Facts);
+
+/** Sizes of the server's files, from the transfers the script recorded. */
+const sizeOf = (path: string): number => {
+  const sizes = new Set(all.flatMap((f) => f.files ?? []).filter((x) => x.path === path && x.size !== undefined).map((x) => x.size));
+  expect(sizes.size).toBe(1);
+  return [...sizes][0]!;
+};
+
+const listed = all.filter((f) => !f.tls && (f.files ?? []).some((x) => ['LIST', 'NLST'].includes(x.op) && x.received));
+
+describe('listings in transfers --json', () => {
+  it('covers the fixtures that list', () => {
+    expect(listed.length).toBeGreaterThanOrEqual(7);
+  });
+
+  for (const facts of listed) {
+    const op = facts.files!.find((x) => ['LIST', 'NLST'].includes(x.op))!.op;
+    it(`${facts.name}: ${op} entries, and the bytes tshark counts on its data connection`, async () => {
+      const r = await runCli(['transfers', '--json', join(FIXTURES, facts.capture.file)]);
+      expect(r.code).toBe(0);
+      const transfers = (JSON.parse(r.stdout) as { transfers: Transfer[] }).transfers;
+      const t = transfers.find((x) => x.request?.command === op)!;
+      const listing = t.listing!;
+      const row = readTsharkTsv(join(FIXTURES, `${facts.name}.tshark-streams.tsv`)).find((x) => Number(x.stream) === t.connection!.stream)!;
+      expect(listing.bytes).toBe(Number(row.bytes_src_to_dst) + Number(row.bytes_dst_to_src));
+      expect(listing).toMatchObject({ unparsed: 0, gapBytes: 0, cut: null });
+      const byName = [...listing.entries].sort((a, b) => a.name.localeCompare(b.name));
+      if (op === 'NLST') {
+        expect(listing.format).toBe('names');
+        expect(byName.map((e) => e.name)).toEqual(['big.bin', 'hello.txt', 'pub', 'small.bin']);
+        return;
+      }
+      expect(listing.format).toBe('unix');
+      expect(byName).toEqual([
+        { name: 'big.bin', type: 'file', size: sizeOf('big.bin'), modified: '2024-01-02' },
+        { name: 'hello.txt', type: 'file', size: sizeOf('hello.txt'), modified: '2024-01-02' },
+        { name: 'pub', type: 'dir', size: 4096, modified: '2024-01-02' },
+        { name: 'small.bin', type: 'file', size: sizeOf('small.bin'), modified: '2024-01-02' },
+      ]);
+    });
+  }
+
+  it('is absent on transfers that are not listings', async () => {
+    const r = await runCli(['transfers', '--json', join(FIXTURES, 'passive-vsftpd-lftp.pcap')]);
+    const transfers = (JSON.parse(r.stdout) as { transfers: Transfer[] }).transfers;
+    expect(transfers.map((t) => [t.request?.command, t.listing === undefined])).toEqual([
+      ['LIST', false],
+      ['RETR', true],
+      ['STOR', true],
+    ]);
+  });
+});
