@@ -194,6 +194,14 @@ for (const sc of SCENARIOS) {
       }
     });
 
+    it('advises a change on a named side', () => {
+      for (const s of a.sessions) {
+        for (const t of s.transfers) {
+          if (t.diagnosis) expect(t.diagnosis.advice).toMatch(/\b(client|server|NAT)('s)?\b/);
+        }
+      }
+    });
+
     it('says what happened and what to change', () => {
       for (const [key, patterns] of Object.entries(sc.says ?? {})) {
         const [sid, tid] = key.split('.').map(Number);
@@ -242,5 +250,17 @@ describe('diagnose implicit-tls-vsftpd-curl', () => {
     expect(syns).toHaveLength(1);
     expect(s.diagnosis!.guesses!.map((g) => g.synFrame)).toEqual(syns);
     expect(s.diagnosis!.summary).toMatch(/implicit FTPS \(TLS from the first byte, port 990\)/);
+  });
+});
+
+describe('diagnose catalog', () => {
+  it('has a title and advice naming a side for every cause, and a check for each', async () => {
+    const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
+    const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
+    const codes = Object.keys(CATALOG);
+    expect(codes).toHaveLength(14);
+    for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture)('s)?\b/);
+    // 13 transfer checks plus the session-level tls-hidden check cover the 14 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(13);
   });
 });

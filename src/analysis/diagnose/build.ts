@@ -4,14 +4,14 @@ import type { CauseCode, Diagnosis, TransferContext } from './types.js';
 
 /**
  * Assemble a diagnosis: "Session S, transfer T (RETR x, active mode) failed: <title>. <details>
- * <what the vantage point could see>". Advice is the catalog's, optionally preceded by specifics.
+ * <what the vantage point could see>". Advice is the catalog's unless the check has something more specific.
  */
 export function diagnosis(
   ctx: TransferContext,
   cause: CauseCode,
   details: string[],
   evidence: number[],
-  adviceFirst?: string,
+  specificAdvice?: string,
 ): Diagnosis {
   const { session: s, transfer: t } = ctx;
   const verb = t.status === 'complete' ? 'completed, but' : t.status === 'unused' ? 'was not used:' : 'failed:';
@@ -22,7 +22,8 @@ export function diagnosis(
     cause,
     summary: [head, ...body, where].join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
-    advice: adviceFirst ? `${adviceFirst} ${CATALOG[cause].advice}` : CATALOG[cause].advice,
+    // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
+    advice: specificAdvice ?? CATALOG[cause].advice,
   };
 }
 

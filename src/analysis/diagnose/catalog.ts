@@ -60,11 +60,11 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   },
   'server-refused': {
     title: 'the server refused the command',
-    advice: 'See the reply text: the server named the reason.',
+    advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',
   },
   aborted: {
     title: 'the transfer was aborted',
-    advice: 'See who aborted it: a client ABOR, a 426 from the server, or a reset of the data connection.',
+    advice: 'Retry the transfer; if the aborts repeat, look at the side that aborted (its timeouts, its disk, its network path).',
   },
   stalled: {
     title: 'the transfer stalled',
@@ -80,7 +80,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   },
   'no-attempt': {
     title: 'no data connection was attempted',
-    advice: 'Neither side tried to connect: see the replies for what the server objected to.',
+    advice: 'Neither side visibly tried to connect: check the connecting side (the server in active mode, the client in passive) and capture nearer it.',
   },
   'not-in-capture': {
     title: 'the data connection is not in the capture',

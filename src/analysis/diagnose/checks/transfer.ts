@@ -88,6 +88,23 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
   return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
 }
 
+/** What to change, by the refusing reply's code: which side, which setting. */
+const REFUSAL_ADVICE: Record<number, string> = {
+  421: "The server is refusing service (too many sessions, or shutting down): retry later, or raise its session limit (vsftpd max_clients / max_per_ip, proftpd MaxClients).",
+  450: 'The file is busy on the server: retry once the other process releases it.',
+  451: "The server hit a local error: look in the server's log (disk, permissions, quota).",
+  452: 'The server is out of storage: free space or raise the quota on the server.',
+  500: 'The server rejects the command as sent: check the client (a non-standard command, or an announcement the server refuses).',
+  501: "The server rejects the command's argument: check the name or address the client sent.",
+  502: 'The server does not implement the command: switch the client to another (e.g. PASV instead of EPSV).',
+  504: 'The server does not support that parameter: use another TYPE/MODE/STRU on the client.',
+  530: 'The login failed or expired: check the user name and password on the client, and that the account may use FTP on the server.',
+  532: 'The server wants an account (ACCT) to store files: configure it on the client.',
+  550: "Check the path on the client, and the user's permissions on the server.",
+  552: 'The file exceeds a storage allocation on the server: raise the quota or store less.',
+  553: "The server does not allow that file name: use another name (client), or allow it and grant write access on the server (vsftpd write_enable, chroot settings).",
+};
+
 /** Codes that refuse a command outright (as opposed to 425/426, which are about the connection). */
 const REFUSALS: Record<number, string> = {
   421: 'the server is closing the session (service not available)',
@@ -130,7 +147,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         'The client then gave up without sending a transfer command, so the data connection it had prepared was never used',
       ],
       evidenceFrames(t, [before.frame, r.frame]),
-      r.code === 550 ? "Check the path and the user's permissions on the server." : undefined,
+      REFUSAL_ADVICE[r.code],
     );
   }
   const announceReply = t.announce?.reply;
@@ -145,7 +162,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
-  const advice = reply.code === 530 ? 'Check the user name and password (the login failed).' : reply.code === 550 ? 'Check the path and the user\'s permissions on the server.' : undefined;
+  const advice = refusedAnnounce
+    ? 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+    : REFUSAL_ADVICE[reply.code];
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t), advice);
 }
 
@@ -185,9 +204,16 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   const details = [
     `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt by either side is in the capture`,
   ];
-  if (!t.announce) details.push('No PORT or PASV preceded the command: the server had no address to use');
-  else if (ctx.vantage.point !== 'same-segment') {
-    details.push('A SYN dropped before reaching the capture point would look the same');
+  let advice: string;
+  if (!t.announce) {
+    details.push('No PORT or PASV preceded the command: the server had no address to use');
+    advice = 'The client must send PORT/EPRT or PASV/EPSV before each transfer: a client bug, or a capture that missed the announcement.';
+  } else {
+    if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
+    advice =
+      t.mode === 'active'
+        ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port (vsftpd connect_from_port_20 without the privilege) fails this way — and capture nearer the server."
+        : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
   }
-  return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t));
+  return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
 }
