@@ -64,7 +64,9 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   },
   aborted: {
     title: 'the transfer was aborted',
-    advice: 'Retry the transfer; if the aborts repeat, look at the side that aborted (its timeouts, its disk, its network path).',
+    advice:
+      'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
+      'or the server (disk, data_connection_timeout), and the network path between them.',
   },
   stalled: {
     title: 'the transfer stalled',
