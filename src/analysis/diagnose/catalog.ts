@@ -71,8 +71,8 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   stalled: {
     title: 'the transfer stalled',
     advice:
-      'The receiver stopped reading (zero window) or the path went silent: check the receiving side\'s disk and ' +
-      'process, and any firewall that times out idle connections.',
+      "The receiver stopped reading (zero window) or the path went silent: check the receiving side's disk and " +
+      'process (the client for a download, the server for an upload), and any firewall that drops idle connections.',
   },
   'capture-gap': {
     title: 'the capture lost segments of this transfer',
