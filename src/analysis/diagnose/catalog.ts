@@ -87,7 +87,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   'not-in-capture': {
     title: 'the data connection is not in the capture',
     advice:
-      'Capture on an interface that sees both connections, without a filter that keeps only port 21 ' +
-      '(e.g. tcpdump "host A and host B" rather than "port 21").',
+      'Take the capture where both connections pass (on the client, the server or a tap between them), without a ' +
+      'filter that keeps only port 21 (tcpdump "host A and host B", not "port 21").',
   },
 };
