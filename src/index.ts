@@ -1,5 +1,5 @@
 /** Library API: analyse a capture stream and render the result. Never imports the CLI. */
-export { analyzeStream, DEFAULT_LIMITS, type AnalyzeOptions } from './analysis/pipeline.js';
+export { analyzeFiles, analyzeStream, DEFAULT_LIMITS, type AnalyzeOptions } from './analysis/pipeline.js';
 export type * from './analysis/model.js';
 export { CaptureError } from './capture/types.js';
 export { renderJson, toJson, type JsonPart } from './render/json.js';

@@ -24,6 +24,11 @@ export interface RouterOptions {
   onWarning(w: AnalysisWarning): void;
   /** Receives the payload of linked data connections (views, valid only during the call). */
   onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
+  /**
+   * onTransferData reads every transfer's bytes (extraction). When false, only listings' bytes
+   * are read: a file transfer's are only counted, and the reassembler need not copy them.
+   */
+  readsAllTransferData?: boolean;
 }
 
 interface ControlRoute {
@@ -158,6 +163,9 @@ export class ConnectionRouter implements ReassemblyListener {
       const sink = this.options.onTransferData;
       if (sink) {
         const { transfer, swapped } = route.link;
+        if (!this.options.readsAllTransferData && transfer.request !== null && transfer.direction !== 'listing') {
+          conn.bytesUnread = true;
+        }
         // The responder is the announced side: the client in active mode, the server in passive.
         const fromInitiator = (chunk.dir === 'c2s') !== swapped;
         const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
@@ -176,6 +184,7 @@ export class ConnectionRouter implements ReassemblyListener {
       } else {
         // The first bytes are not FTP: stop looking at this connection.
         this.routes.delete(conn);
+        conn.bytesUnread = true;
         return;
       }
     }
@@ -274,7 +283,13 @@ function noteSilence(route: DataRoute, chunk: StreamChunk): void {
       route.longestSilence = { seconds: gap, fromFrame: last.frame, toFrame: chunk.frame };
     }
   }
-  route.lastData = { frame: chunk.frame, time: chunk.time };
+  // Updated in place: this runs for every data segment of every transfer.
+  if (last) {
+    last.frame = chunk.frame;
+    last.time = chunk.time;
+  } else {
+    route.lastData = { frame: chunk.frame, time: chunk.time };
+  }
 }
 
 const HANDSHAKE_TYPES = new Set(['syn', 'syn-ack', 'established', 'rst', 'fin', 'icmp-error']);

@@ -8,6 +8,7 @@ import type { Command, Session } from './model.js';
 
 /** Seconds within which the two views of one session start. */
 const SAME_START = 1;
+const WINDOW_SLACK = 1e-3;
 /** Commands compared to decide that two sessions are one. */
 const COMPARED = 8;
 
@@ -28,14 +29,33 @@ export function pairNatViews(sessions: Session[]): void {
     if (list) list.push(s);
     else byServer.set(k, [s]);
   }
+  const signatures = new Map<Session, string>();
+  const signatureOf = (s: Session): string => {
+    let sig = signatures.get(s);
+    if (sig === undefined) signatures.set(s, (sig = signature(s.commands)));
+    return sig;
+  };
   for (const group of byServer.values()) {
+    // Candidates for group[i] are the later sessions (group order) starting within SAME_START:
+    // found through a list sorted by start, then tried in group order, as a plain double loop
+    // over the group would, without its quadratic cost on a server with thousands of sessions.
+    const byStart = group.map((s, index) => ({ start: s.start, index })).sort((x, y) => x.start - y.start || x.index - y.index);
+    const starts = byStart.map((x) => x.start);
     for (let i = 0; i < group.length; i++) {
       const a = group[i];
       if (a.natPeer) continue;
-      for (let j = i + 1; j < group.length; j++) {
+      const candidates: number[] = [];
+      // A slightly wider window (rounding); the exact test is below.
+      const from = a.start - SAME_START - WINDOW_SLACK;
+      const to = a.start + SAME_START + WINDOW_SLACK;
+      for (let k = lowerBound(starts, from); k < byStart.length && byStart[k].start <= to; k++) {
+        if (byStart[k].index > i) candidates.push(byStart[k].index);
+      }
+      candidates.sort((x, y) => x - y);
+      for (const j of candidates) {
         const b = group[j];
         if (b.natPeer || a.client.ip === b.client.ip || Math.abs(a.start - b.start) > SAME_START) continue;
-        if (a.commands.length === 0 || signature(a.commands) !== signature(b.commands)) continue;
+        if (a.commands.length === 0 || signatureOf(a) !== signatureOf(b)) continue;
         // The inside view is nearer the client: its client packets have the higher TTL.
         const aInside = (a.ttl.client ?? 0) >= (b.ttl.client ?? 0);
         const inside = aInside ? a : b;
@@ -47,4 +67,16 @@ export function pairNatViews(sessions: Session[]): void {
       }
     }
   }
+}
+
+/** First index whose value is >= x in an ascending array. */
+function lowerBound(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

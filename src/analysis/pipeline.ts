@@ -1,12 +1,15 @@
 /**
  * Wires the stages together for one capture: records → decoded frames → TCP reassembly → FTP
  * control parsing → sessions and transfers. One pass, synchronous per record; nothing here keeps
- * packet bytes beyond the callback that received them.
+ * packet bytes beyond the callback that received them, except the first bytes of listings (bounded,
+ * parsed at the end by listing-collector.ts).
  */
 import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/read-capture.js';
-import type { CaptureHeaderInfo, CaptureRecord, CaptureWarning } from '../capture/types.js';
+import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
+import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink, CaptureWarning } from '../capture/types.js';
 import { ChecksumTally } from '../decode/checksum-tally.js';
+import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
 import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { linkTypeName } from '../decode/link.js';
@@ -18,6 +21,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
+import { FrameDamageTally } from './frame-damage.js';
 
 export interface AnalyzeOptions {
   fileName: string;
@@ -44,6 +48,38 @@ const PROGRESS_EVERY = 4096;
 const MAX_TTL_HOSTS = 65_536;
 
 export async function analyzeStream(input: Readable | NodeJS.ReadableStream, options: AnalyzeOptions): Promise<Analysis> {
+  return analyzeRecords((sink) => readCapture(input, sink, { fileName: options.fileName }), options);
+}
+
+/**
+ * Analyse capture files by path: one file, or the files of one ring buffer in order, read as one
+ * capture (see capture/read-files.ts). The reading runs on a worker thread when `thread` is not
+ * false, side by side with the analysis.
+ */
+export async function analyzeFiles(paths: string[], options: AnalyzeOptions & { thread?: boolean }): Promise<Analysis> {
+  let memory: WebAssembly.Memory | null = null;
+  try {
+    return await analyzeRecords(
+      (sink) =>
+        readCaptureFilesThreaded(paths, sink, {
+          thread: options.thread,
+          // Checksums are then summed where the packets lie, without a copy.
+          onMemory: (m) => {
+            memory = m;
+            registerChecksumMemory(m);
+          },
+        }),
+      options,
+    );
+  } finally {
+    if (memory !== null) unregisterChecksumMemory(memory);
+  }
+}
+
+export async function analyzeRecords(
+  read: (sink: CaptureSink) => Promise<CaptureReadResult>,
+  options: AnalyzeOptions,
+): Promise<Analysis> {
   const warnings: AnalysisWarning[] = [];
   const linkCounts = new Map<number, LinkTypeCount>();
   const tally = new ChecksumTally();
@@ -53,6 +89,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
   let last: number | null = null;
   let lastTime = -Infinity;
   let backwardsReported = false;
+  const damage = new FrameDamageTally();
 
   const listings = new ListingCollector();
   const router = new ConnectionRouter({
@@ -62,6 +99,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),
+    readsAllTransferData: options.onTransferData !== undefined,
     onTransferData: (transfer, chunk, toServer) => {
       listings.push(transfer, chunk, toServer);
       options.onTransferData?.(transfer, chunk, toServer);
@@ -74,10 +112,14 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
 
   // First TTL / hop limit seen from each address: where the capture was taken shows in them.
   const ttlBySource = new Map<string, number>();
+  let lastTtlSource = '';
   const noteTtl = (ip: string, ttl: number): void => {
+    if (ip === lastTtlSource) return; // seen just before: already noted (or the table is full)
+    lastTtlSource = ip;
     if (ttlBySource.size < MAX_TTL_HOSTS && !ttlBySource.has(ip)) ttlBySource.set(ip, ttl);
   };
 
+  let lastCount: LinkTypeCount | undefined;
   const onRecord = (record: CaptureRecord): void => {
     if (first === null) first = record.time;
     last = record.time;
@@ -94,7 +136,8 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     if (options.onProgress && record.frame % PROGRESS_EVERY === 0) options.onProgress(record.offset);
 
     const frame = decodeFrame(record, defrag);
-    let count = linkCounts.get(record.linkType);
+    if (frame.problems.length !== 0 || frame.truncated) damage.note(frame, record);
+    let count = record.linkType === lastCount?.linkType ? lastCount : linkCounts.get(record.linkType);
     if (!count) {
       count = {
         linkType: record.linkType,
@@ -104,6 +147,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
       };
       linkCounts.set(record.linkType, count);
     }
+    lastCount = count;
     count.frames++;
     if (!frame.ip) return;
     tally.add(frame);
@@ -111,13 +155,13 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     if (frame.tcp || frame.icmp) reassembler.push(frame);
   };
 
-  const result = await readCapture(input, {
+  const result = await read({
     onHeader: (h) => {
       header = h;
     },
     onRecord,
     onWarning: (w: CaptureWarning) => warnings.push({ ...w }),
-  }, { fileName: options.fileName });
+  });
   reassembler.finish();
   const sessions = router.finish();
   listings.finish(sessions);
@@ -125,6 +169,7 @@ export async function analyzeStream(input: Readable | NodeJS.ReadableStream, opt
     s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
   }
 
+  warnings.push(...damage.warnings());
   for (const c of linkCounts.values()) {
     if (!c.supported) {
       warnings.push({

@@ -18,8 +18,11 @@ function toBuffer(chunk: unknown): Buffer {
   return Buffer.from(String(chunk), 'latin1');
 }
 
+/** What the readers accept: a Node readable stream, or any async iterable of byte chunks. */
+export type CaptureInput = NodeJS.ReadableStream | Readable | AsyncIterable<Uint8Array>;
+
 /** Iterate a Node readable stream (file, stdin, Readable.from of Buffers) as Buffers. */
-export async function* streamChunks(input: NodeJS.ReadableStream | Readable): AsyncGenerator<Buffer> {
+export async function* streamChunks(input: CaptureInput): AsyncGenerator<Buffer> {
   for await (const chunk of input as AsyncIterable<unknown>) {
     const buf = toBuffer(chunk);
     if (buf.length > 0) yield buf;

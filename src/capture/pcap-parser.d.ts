@@ -28,6 +28,8 @@ declare module 'pcap-parser' {
   /** The parser's internals that pcap.ts touches to stop it (see there). */
   export interface PcapParser extends EventEmitter {
     errored?: boolean;
+    /** The header of the record being read (set when its header is parsed). */
+    currentPacketHeader?: PcapPacketHeader;
     state: () => boolean;
     buffer: Buffer | null;
   }

@@ -69,8 +69,8 @@ export class PcapReader implements FormatReader {
   private batchBytes = 0;
   /** The first 24 bytes as they arrived, for version messages pcap-parser words its own way. */
   private readonly fileHeader = Buffer.alloc(FILE_HEADER_LENGTH);
-  /** Captured length of the record whose header was seen but whose data has not arrived, or -1. */
-  private pendingCaplen = -1;
+  /** End offset of the last record whose header was checked (checkHeader runs once per record). */
+  private checkedAt = -1;
   private maxCaplen = STANDARD_MAX_CAPLEN;
   private snapLength = 0;
   private linkType = 0;
@@ -83,7 +83,8 @@ export class PcapReader implements FormatReader {
   ) {
     this.parser = pcapParser.parse(this.input);
     this.parser.on('globalHeader', (h: PcapGlobalHeader) => this.onGlobalHeader(h));
-    this.parser.on('packetHeader', (h: PcapPacketHeader) => this.onPacketHeader(h));
+    // No 'packetHeader' listener: one event fewer per packet. Headers are checked when their
+    // record arrives, or, while pcap-parser waits for a record's data, after each chunk fed.
     this.parser.on('packet', (p: PcapPacket) => this.onPacket(p));
     // Emitted for a magic or version it rejects (then it calls its own onEnd, which we ignore).
     this.parser.on('error', () => this.onParserError());
@@ -117,10 +118,12 @@ export class PcapReader implements FormatReader {
     if (left <= 0) return;
     const frame = this.packets + 1;
     const offset = this.bytes;
+    const pending = this.pendingHeader();
+    if (pending !== null) this.checkHeader(pending);
     const message =
-      this.pendingCaplen >= 0
+      pending !== null
         ? `frame ${frame} at byte offset ${offset} is cut short: the record needs ` +
-          `${RECORD_HEADER_LENGTH + this.pendingCaplen} bytes, the file ends after ${left}`
+          `${RECORD_HEADER_LENGTH + pending.capturedLength} bytes, the file ends after ${left}`
         : `frame ${frame} at byte offset ${offset} is cut short: only ${left} of ` +
           `${RECORD_HEADER_LENGTH} record-header bytes`;
     this.sink.onWarning({ code: 'truncated-record' satisfies CaptureWarningCode, message, frame, offset });
@@ -147,9 +150,46 @@ export class PcapReader implements FormatReader {
     this.feed(joined);
   }
 
+  /**
+   * pcap-parser joins what it holds and each new chunk into a fresh buffer (a copy of the whole
+   * chunk, every time). So while it holds part of a record, it is given only the bytes that record
+   * still lacks (a copy of at most one record); once it holds nothing, the rest of the chunk goes
+   * in as it is and every packet it yields is a view of our chunk.
+   */
   private feed(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length && !this.stopped && this.header !== null) {
+      const held = this.parser.buffer;
+      if (held === null) break;
+      if (held.length === 0) {
+        this.parser.buffer = null;
+        break;
+      }
+      const pending = this.pendingHeader();
+      const need = pending !== null ? pending.capturedLength - held.length : RECORD_HEADER_LENGTH - held.length;
+      if (need <= 0) break;
+      const n = Math.min(need, chunk.length - pos);
+      this.emitData(chunk.subarray(pos, pos + n));
+      pos += n;
+    }
+    if (pos >= chunk.length || this.stopped) return;
+    if (this.parser.buffer !== null && this.parser.buffer.length === 0) this.parser.buffer = null;
+    this.emitData(pos === 0 ? chunk : chunk.subarray(pos));
+  }
+
+  /** The header of the record pcap-parser has read but whose data has not all arrived, or null. */
+  private pendingHeader(): PcapPacketHeader | null {
+    if (this.header === null || this.fed - this.bytes < RECORD_HEADER_LENGTH) return null;
+    return this.parser.currentPacketHeader ?? null;
+  }
+
+  /** Feed pcap-parser; then check the header of a record it now waits on (a damaged length stops). */
+  private emitData(chunk: Buffer): void {
     this.fed += chunk.length;
     this.input.emit('data', chunk);
+    if (this.stopped) return;
+    const pending = this.pendingHeader();
+    if (pending !== null) this.checkHeader(pending);
   }
 
   private stop(): void {
@@ -205,9 +245,14 @@ export class PcapReader implements FormatReader {
     return new CaptureError(`unsupported pcap version ${major}.${minor} (expected 2.x)`, 0);
   }
 
-  /** Synchronous, before pcap-parser waits for the record's bytes: the place to refuse a length. */
-  private onPacketHeader(h: PcapPacketHeader): void {
-    if (this.stopped) return;
+  /**
+   * A record header's lengths, checked once per record (when the record arrives, or as soon as
+   * pcap-parser waits for its data): a damaged length stops reading (false), a captured length
+   * above the original is reported once.
+   */
+  private checkHeader(h: PcapPacketHeader): boolean {
+    if (this.checkedAt === this.bytes) return true;
+    this.checkedAt = this.bytes;
     const caplen = h.capturedLength;
     if (caplen > this.maxCaplen) {
       const frame = this.packets + 1;
@@ -221,7 +266,7 @@ export class PcapReader implements FormatReader {
         offset,
       });
       this.stop();
-      return;
+      return false;
     }
     if (caplen > h.originalLength && !this.warnedCaplenOverOrig) {
       // Odd but bounded: the record is still read. Reported once, not per frame.
@@ -236,12 +281,13 @@ export class PcapReader implements FormatReader {
         offset: this.bytes,
       });
     }
-    this.pendingCaplen = caplen;
+    return true;
   }
 
   private onPacket(p: PcapPacket): void {
     if (this.stopped) return;
     const h = p.header;
+    if (!this.checkHeader(h)) return;
     const frame = ++this.packets;
     const offset = this.bytes;
     let tsSec = h.timestampSeconds;
@@ -261,7 +307,6 @@ export class PcapReader implements FormatReader {
       tsNsec = sub * 1000;
     }
     this.bytes = offset + RECORD_HEADER_LENGTH + h.capturedLength;
-    this.pendingCaplen = -1;
     this.sink.onRecord({
       frame,
       offset,

@@ -3,8 +3,7 @@
  * sniffed again), then stream every chunk through the pcap or pcapng reader. Damage after the file
  * header becomes warnings on the sink; only "nothing to analyse" rejects, with a CaptureError.
  */
-import type { Readable } from 'node:stream';
-import { gunzipChunks, isDecompressError, peek, replay, streamChunks, type Chunks } from './chunks.js';
+import { gunzipChunks, isDecompressError, peek, replay, streamChunks, type CaptureInput, type Chunks } from './chunks.js';
 import type { FormatReader } from './format-reader.js';
 import { MAGIC_LENGTH, classifyMagic, magicHex, type Magic } from './magic.js';
 import { PcapReader } from './pcap.js';
@@ -51,7 +50,7 @@ interface Sniffed {
 }
 
 /** Identify the format; unwrap one level of gzip. Rejects for empty / unknown input. */
-async function sniff(input: NodeJS.ReadableStream | Readable): Promise<Sniffed> {
+async function sniff(input: CaptureInput): Promise<Sniffed> {
   let chunks: Chunks = streamChunks(input);
   let compressed = false;
   try {
@@ -77,7 +76,7 @@ async function sniff(input: NodeJS.ReadableStream | Readable): Promise<Sniffed> 
 }
 
 export async function readCapture(
-  input: NodeJS.ReadableStream | Readable,
+  input: CaptureInput,
   sink: CaptureSink,
   opts: ReadCaptureOptions,
 ): Promise<CaptureReadResult> {

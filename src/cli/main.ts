@@ -3,10 +3,10 @@
  * The only module that touches the terminal, process streams or the file system for output.
  * Exit codes: 0 analysed (possibly with warnings), 1 usage error, 2 unreadable or not a capture.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { analyzeStream } from '../analysis/pipeline.js';
+import { analyzeFiles, analyzeStream } from '../analysis/pipeline.js';
 import type { Analysis } from '../analysis/model.js';
 import { CaptureError } from '../capture/types.js';
 import { renderJson, type JsonPart } from '../render/json.js';
@@ -15,6 +15,10 @@ import { captureHeading, renderCommands, renderSessions, renderSummary, renderTr
 import type { RenderStyle } from '../render/style.js';
 import { renderDiagnose } from '../render/diagnose.js';
 import { Progress } from './progress.js';
+import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
+import { addExtractCommand } from './extract.js';
+import { addTeachCommands } from './teach.js';
+import type { AnalyzeOptions } from '../analysis/pipeline.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -56,7 +60,8 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function openInput(path: string, io: CliIo): { stream: Readable | NodeJS.ReadableStream; size: number | null } {
+/** Standard input's stream, or for a file its size (checked readable here; read by the pipeline). */
+function openInput(path: string, io: CliIo): { stream: Readable | NodeJS.ReadableStream | null; size: number | null } {
   if (path === '-') return { stream: io.stdin, size: null };
   let size: number;
   try {
@@ -68,18 +73,26 @@ function openInput(path: string, io: CliIo): { stream: Readable | NodeJS.Readabl
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new ExitError(`${path}: cannot read (${code})`, EXIT_UNREADABLE);
   }
-  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), size };
+  return { stream: null, size };
 }
 
-async function analyze(path: string, opts: CommonOptions, io: CliIo): Promise<Analysis> {
+async function analyze(
+  path: string,
+  opts: CommonOptions,
+  io: CliIo,
+  onTransferData?: AnalyzeOptions['onTransferData'],
+): Promise<Analysis> {
   const { stream, size } = openInput(path, io);
   const progress = new Progress(io.stderr, path, size);
   try {
-    return await analyzeStream(stream, {
+    const options = {
       fileName: path === '-' ? '(stdin)' : path,
       showPasswords: opts.showPasswords ?? false,
-      onProgress: (n) => progress.update(n),
-    });
+      onProgress: (n: number) => progress.update(n),
+      onTransferData,
+    };
+    // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
+    return await (stream === null ? analyzeFiles([path], options) : analyzeStream(stream, options));
   } catch (err) {
     if (err instanceof CaptureError) {
       const where = [err.frame !== undefined ? `frame ${err.frame}` : null, err.offset !== undefined ? `offset ${err.offset}` : null]
@@ -93,7 +106,17 @@ async function analyze(path: string, opts: CommonOptions, io: CliIo): Promise<An
     throw err;
   } finally {
     progress.done();
-    if ('destroy' in stream && typeof stream.destroy === 'function' && stream !== io.stdin) stream.destroy();
+    if (stream !== null && 'destroy' in stream && typeof stream.destroy === 'function' && stream !== io.stdin) stream.destroy();
+  }
+}
+
+/** One capture (or ring) of `summary a b …` analysed in this thread (when workers are not available). */
+async function summaryInProcess(paths: string[], fileName: string, opts: CommonOptions, io: CliIo): Promise<SummaryMessage> {
+  try {
+    const a = await analyzeFiles(paths, { fileName, showPasswords: opts.showPasswords ?? false });
+    return { t: 'done', text: opts.json ? renderJson(a, 'summary') : `${renderSummary(a, styleFor(io, opts))}\n`, warnings: a.capture.warnings.length };
+  } catch (err) {
+    return { t: 'failed', ...describeFailure(fileName, err) };
   }
 }
 
@@ -129,12 +152,28 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const cmd = program
       .command(name, { isDefault })
       .description(description)
-      .argument('<capture>', 'capture file (pcap, pcapng, optionally gzip-compressed), or - for standard input')
+      .argument(
+        name === 'summary' ? '<captures...>' : '<capture>',
+        name === 'summary'
+          ? 'capture file(s) (pcap, pcapng, optionally gzip-compressed), or - for standard input; several are ' +
+            'analysed in parallel, and the files of one ring buffer (tcpdump -C/-W, dumpcap -b) as one capture'
+          : 'capture file (pcap, pcapng, optionally gzip-compressed), or - for standard input',
+      )
       .option('--json', 'print JSON instead of tables')
       .option('--show-passwords', 'show PASS arguments instead of ****')
       .addOption(new Option('--no-color', 'never colour the output'));
     if (withSession) cmd.option('-s, --session <n>', 'only this session', positiveInt);
-    cmd.action(async (capture: string, opts: CommonOptions) => {
+    cmd.action(async (captures: string | string[], opts: CommonOptions) => {
+      if (Array.isArray(captures) && captures.length > 1) {
+        exitCode = await summaryOfMany(captures, io, {
+          json: opts.json === true,
+          showPasswords: opts.showPasswords ?? false,
+          style: styleFor(io, opts),
+          inProcess: (job) => summaryInProcess(job.paths, job.fileName, opts, io),
+        });
+        return;
+      }
+      const capture = Array.isArray(captures) ? captures[0] : captures;
       const a = await analyze(capture, opts, io);
       if (opts.session !== undefined && !a.sessions.some((s) => s.id === opts.session)) {
         throw new ExitError(`no session ${opts.session} in ${capture} (it has ${a.sessions.length})`, EXIT_USAGE);
@@ -153,6 +192,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   addCommand('commands', 'every command and reply with frame numbers and decoded address tuples', true);
   addCommand('transfers', 'every data transfer: announcement, request, data connection, outcome', true);
   addCommand('diagnose', 'why each failed data connection failed, with evidence frames and advice', true);
+  addExtractCommand(program, {
+    io,
+    analyze: (capture, opts, onTransferData) => analyze(capture, opts, io, onTransferData),
+    fail: (message, code) => new ExitError(message, code),
+  });
+  addTeachCommands(program, {
+    io,
+    analyze: (capture, opts, input) => analyze(capture, opts, input),
+    fail: (message, code) => new ExitError(message, code),
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -38,6 +38,8 @@ export interface ChecksumTallySummary {
 export class ChecksumTally {
   private readonly hosts = new Map<string, HostChecksums>();
   private readonly totals = { ipv4Ok: 0, ipv4Bad: 0, tcpOk: 0, tcpBad: 0 };
+  private lastSrc: string | null = null;
+  private lastHost: HostChecksums | undefined = undefined;
 
   /** Count one decoded frame (by its IP source). Frames without IP are ignored. */
   add(frame: DecodedFrame): void {
@@ -54,12 +56,15 @@ export class ChecksumTally {
     else if (ipv4 === 'bad') t.ipv4Bad++;
     if (tcp === 'ok') t.tcpOk++;
     else if (tcp === 'bad') t.tcpBad++;
-    let h = this.hosts.get(src);
+    // One-entry cache: consecutive packets mostly come from the same few hosts.
+    let h = src === this.lastSrc ? this.lastHost : this.hosts.get(src);
     if (h === undefined) {
       if (this.hosts.size >= MAX_TALLY_HOSTS) return;
       h = { ipv4Ok: 0, ipv4Bad: 0, tcpOk: 0, tcpBad: 0, verifiablePackets: 0, failedPackets: 0 };
       this.hosts.set(src, h);
     }
+    this.lastSrc = src;
+    this.lastHost = h;
     if (ipv4 === 'ok') h.ipv4Ok++;
     else if (ipv4 === 'bad') h.ipv4Bad++;
     if (tcp === 'ok') h.tcpOk++;

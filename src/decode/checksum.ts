@@ -4,6 +4,8 @@
  * 64 KiB datagram adds up to < 2^32, far inside the exact integer range.
  */
 
+import { wasmSum } from './checksum-wasm.js';
+
 /** Add the big-endian 16-bit words of b[start, end) to `sum`; an odd last byte is padded with 0. */
 export function sum16(b: Uint8Array, start: number, end: number, sum = 0): number {
   let i = start;
@@ -29,4 +31,60 @@ export function checksumExpected(fullSum: number, stored: number): number | unde
   if (folded === 0xffff) return undefined;
   const computed = ~folded & 0xffff; // what in_cksum() returns
   return fold16(stored + computed);
+}
+
+/** Below this many bytes the plain loop is as fast as the word loop. */
+const WORDS_MIN_BYTES = 64;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** A 32-bit view of the ArrayBuffer the last packet came from (packets of a chunk share one). */
+let wordsOf: ArrayBufferLike | null = null;
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+
+/**
+ * The same checksum arithmetic as sum16, four bytes per step: returns a number congruent to
+ * sum16(b, start, end, sum) modulo 0xffff, zero exactly when that is zero, so fold16 and
+ * checksumExpected give identical answers. It reads aligned native (little-endian) 32-bit words
+ * of the underlying buffer; RFC 1071's byte-order independence makes their folded sum the
+ * byte-swapped big-endian one (or the unswapped one when the words start an odd byte in).
+ * Ranges are summed in WebAssembly SIMD when it is available (checksum-wasm.ts), else in the JS
+ * word loop below; short ranges, and big-endian hosts without WebAssembly, use sum16.
+ */
+export function sumWords(b: Uint8Array, start: number, end: number, sum = 0): number {
+  const n = end - start;
+  if (n < WORDS_MIN_BYTES) return sum16(b, start, end, sum);
+  // WebAssembly reads little-endian words on any host: its sum is the big-endian one swapped.
+  const simd = wasmSum(b, start, end);
+  if (simd >= 0) return sum + (((simd & 0xff) << 8) | (simd >>> 8));
+  return sumWordsJs(b, start, end, sum);
+}
+
+/** sumWords without WebAssembly: aligned 32-bit words (little-endian hosts), else sum16. */
+export function sumWordsJs(b: Uint8Array, start: number, end: number, sum = 0): number {
+  const n = end - start;
+  if (n < WORDS_MIN_BYTES || !LITTLE_ENDIAN) return sum16(b, start, end, sum);
+  const buf = b.buffer;
+  if (buf !== wordsOf) {
+    wordsOf = buf;
+    words = new Uint32Array(buf, 0, buf.byteLength >>> 2);
+  }
+  const abs = b.byteOffset + start;
+  const head = (4 - (abs & 3)) & 3;
+  const w0 = (abs + head) >>> 2;
+  const count = (n - head) >>> 2;
+  const wEnd = w0 + count;
+  let s1 = 0;
+  let s2 = 0;
+  let w = w0;
+  for (; w + 1 < wEnd; w += 2) {
+    s1 += words[w];
+    s2 += words[w + 1];
+  }
+  if (w < wEnd) s1 += words[w];
+  let mid = fold16(s1 + s2);
+  // Little-endian words starting an even number of bytes into the range read every big-endian
+  // word byte-swapped; starting an odd number in, they are on the other byte grid: unswapped.
+  if ((head & 1) === 0) mid = ((mid & 0xff) << 8) | (mid >>> 8);
+  for (let i = 0; i < head; i++) sum += (i & 1) === 0 ? b[start + i] << 8 : b[start + i];
+  for (let i = start + head + count * 4; i < end; i++) sum += ((i - start) & 1) === 0 ? b[i] << 8 : b[i];
+  return sum + mid;
 }

@@ -8,7 +8,7 @@ import type { DecodedFrame, Ipv4Header } from './types.js';
 import type { IpPayloadView } from './ip-payload.js';
 import { ipv4ToString } from './addr.js';
 import { checksumExpected, sum16 } from './checksum.js';
-import { IPV4, IPV4_FLAG_MF, IPV4_MIN_HEADER_LENGTH, readField } from './fields.js';
+import { IPV4, IPV4_FLAG_MF, IPV4_MIN_HEADER_LENGTH, read8, read16 } from './fields.js';
 
 const NO_OPTIONS = new Uint8Array(0);
 
@@ -33,26 +33,26 @@ export function decodeIpv4(
     }
     return undefined;
   }
-  const version = readField(b, off, IPV4.version);
+  const version = read8(b, off, IPV4.version);
   if (version !== 4) {
     frame.problems.push(`malformed: IPv4 header with version ${version}`);
     return undefined;
   }
-  const headerLength = readField(b, off, IPV4.headerLength);
-  let totalLength = readField(b, off, IPV4.totalLength);
-  const flags = readField(b, off, IPV4.flags);
-  const fragOffset = readField(b, off, IPV4.fragOffset);
-  const checksum = readField(b, off, IPV4.checksum);
+  const headerLength = read8(b, off, IPV4.headerLength);
+  let totalLength = read16(b, off, IPV4.totalLength);
+  const flags = read16(b, off, IPV4.flags);
+  const fragOffset = read16(b, off, IPV4.fragOffset);
+  const checksum = read16(b, off, IPV4.checksum);
   const ip: Ipv4Header = {
     version: 4,
     headerLength,
-    dsfield: readField(b, off, IPV4.dsfield),
+    dsfield: read8(b, off, IPV4.dsfield),
     totalLength,
-    id: readField(b, off, IPV4.id),
+    id: read16(b, off, IPV4.id),
     flags,
     fragOffset,
-    ttl: readField(b, off, IPV4.ttl),
-    protocol: readField(b, off, IPV4.protocol),
+    ttl: read8(b, off, IPV4.ttl),
+    protocol: read8(b, off, IPV4.protocol),
     checksum,
     checksumStatus: 'unverifiable',
     src: ipv4ToString(b, off + IPV4.src.offset),

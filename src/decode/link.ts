@@ -30,6 +30,7 @@ import {
   SLL_HEADER_LENGTH,
   VLAN,
   VLAN_TAG_LENGTH,
+  read16,
   readField,
 } from './fields.js';
 
@@ -80,7 +81,7 @@ export function decodeLink(linkType: number, b: Uint8Array): LinkHeader {
       if (b.length < ETHERNET_HEADER_LENGTH) return link;
       link.dst = macToString(b, ETHERNET.dst.offset);
       link.src = macToString(b, ETHERNET.src.offset);
-      walkTags(link, b, ETHERNET_HEADER_LENGTH, readField(b, 0, ETHERNET.type));
+      walkTags(link, b, ETHERNET_HEADER_LENGTH, read16(b, 0, ETHERNET.type));
       return link;
     }
     case LINKTYPE_LINUX_SLL: {

@@ -6,8 +6,8 @@
 
 import type { DecodedFrame, TcpHeader, TcpOption } from './types.js';
 import type { IpPayloadView } from './ip-payload.js';
-import { checksumExpected, sum16 } from './checksum.js';
-import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, readField } from './fields.js';
+import { checksumExpected, sumWords } from './checksum.js';
+import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, read8, read16, read32 } from './fields.js';
 
 const EOL: TcpOption = Object.freeze({ kind: 0, name: 'eol' } as const);
 const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop' } as const);
@@ -100,7 +100,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     frame.truncated = true;
     return undefined;
   }
-  const headerLength = readField(b, start, TCP.headerLength);
+  const headerLength = read8(b, start, TCP.headerLength);
   if (headerLength < TCP_MIN_HEADER_LENGTH) {
     frame.problems.push(`malformed: TCP data offset ${headerLength / 4} (${headerLength} bytes) is below 5`);
     return undefined;
@@ -109,18 +109,18 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     frame.problems.push(`malformed: TCP header length ${headerLength} exceeds the segment's ${segLen} bytes`);
     return undefined;
   }
-  const checksum = readField(b, start, TCP.checksum);
+  const checksum = read16(b, start, TCP.checksum);
   const tcp: TcpHeader = {
-    srcPort: readField(b, start, TCP.srcPort),
-    dstPort: readField(b, start, TCP.dstPort),
-    seq: readField(b, start, TCP.seq),
-    ack: readField(b, start, TCP.ack),
+    srcPort: read16(b, start, TCP.srcPort),
+    dstPort: read16(b, start, TCP.dstPort),
+    seq: read32(b, start, TCP.seq),
+    ack: read32(b, start, TCP.ack),
     headerLength,
-    flags: readField(b, start, TCP.flags),
-    window: readField(b, start, TCP.window),
+    flags: read16(b, start, TCP.flags),
+    window: read16(b, start, TCP.window),
     checksum,
     checksumStatus: 'unverifiable',
-    urgentPointer: readField(b, start, TCP.urgentPointer),
+    urgentPointer: read16(b, start, TCP.urgentPointer),
     options: parseTcpOptions(b, start + TCP_MIN_HEADER_LENGTH, start + headerLength, ip.end),
     payloadLength: segLen - headerLength,
   };
@@ -129,11 +129,14 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     frame.payload = EMPTY;
     return tcp;
   }
-  frame.payload = b.subarray(start + headerLength, ip.end);
+  // A plain view (b.subarray on a Buffer builds another Buffer, several times slower); none for
+  // the many segments without payload (ACKs).
+  const payloadStart = start + headerLength;
+  frame.payload = ip.end > payloadStart ? new Uint8Array(b.buffer, b.byteOffset + payloadStart, ip.end - payloadStart) : EMPTY;
   if (checksumVerifiable && captured === segLen) {
     // Pseudo-header: addresses, zero + protocol, upper-layer length (32-bit for IPv6; the same
     // two 16-bit words for IPv4, whose length always fits the low word).
-    const sum = sum16(b, start, ip.end, ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff));
+    const sum = sumWords(b, start, ip.end, ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff));
     const expected = checksumExpected(sum, checksum);
     if (expected === undefined) tcp.checksumStatus = 'ok';
     else {

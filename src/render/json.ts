@@ -36,5 +36,18 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
 }
 
 export function renderJson(a: Analysis, part: JsonPart, sessionId?: number): string {
-  return `${JSON.stringify(toJson(a, part, sessionId), null, 2)}\n`;
+  return `${terminalSafeJson(toJson(a, part, sessionId))}\n`;
+}
+
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, the C1 controls (U+0080–U+009F: a terminal may
+ * read U+009B as CSI) and bidi overrides as they are. Escape those too: the same value when parsed,
+ * and nothing from a packet can drive a terminal the JSON is printed on. Outside strings JSON is
+ * ASCII, and a backslash in a string is itself escaped, so replacing characters is always safe.
+ */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

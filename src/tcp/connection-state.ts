@@ -198,6 +198,7 @@ export class ConnectionState {
     const dataSeq = flags & TCP_SYN ? seqAdd(tcp.seq, 1) : tcp.seq;
     if (wireLength > 0) {
       if (!ds.started) ds.startAt(dataSeq);
+      ds.keepBytes = c.bytesUnread !== true;
       const overflowsBefore = ds.overflows;
       const result: SegmentResult = ds.segment(dataSeq, wireLength, f.payload, frame, time);
       if (result !== 'new') retransmitted = true;

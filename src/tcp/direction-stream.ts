@@ -36,12 +36,25 @@ const COMPACT_AFTER = 64;
 
 const EMPTY = new Uint8Array(0);
 
-/** A copied out-of-order range [start, end); wireEnd > end when the segment was cut by snaplen. */
+/**
+ * Stands in for bytes that were not kept (keepBytes off): zeros of the right length, so that
+ * counts and chunk boundaries are exactly what they would have been.
+ */
+const ZEROS = new Uint8Array(65536);
+
+function zeros(n: number): Uint8Array {
+  return n <= ZEROS.length ? ZEROS.subarray(0, n) : new Uint8Array(n);
+}
+
+/**
+ * A buffered out-of-order range [start, end), its bytes copied (null when not kept); wireEnd > end
+ * when the segment was cut by snaplen.
+ */
 interface Piece {
   start: number;
   end: number;
   wireEnd: number;
-  bytes: Uint8Array;
+  bytes: Uint8Array | null;
   frame: number;
   time: number;
 }
@@ -71,6 +84,13 @@ export class DirectionStream {
   private bufferedBytes = 0;
   /** Times the buffer bound forced a gap (for the owner's warning). */
   overflows = 0;
+  /**
+   * Copy out-of-order bytes (true), or keep only their ranges (false: nobody will read this
+   * stream's bytes, only count them). Chunks are then delivered with the same lengths, offsets,
+   * frames and gaps, but bytes that were buffered arrive as zeros. In-order bytes are views of
+   * the packets either way.
+   */
+  keepBytes = true;
 
   constructor(
     private readonly sink: StreamSink,
@@ -212,14 +232,15 @@ export class DirectionStream {
   private popAndDeliver(p: Piece): void {
     this.pieces[this.head] = undefined as unknown as Piece; // let the copy be collected
     this.head++;
-    this.bufferedBytes -= p.bytes.length;
+    this.bufferedBytes -= p.end - p.start;
     if (this.head >= COMPACT_AFTER && this.head * 2 >= this.pieces.length) {
       this.pieces.splice(0, this.head);
       this.head = 0;
     }
     const skip = this.nextOffset - p.start;
     if (p.end > this.nextOffset) {
-      this.emit(skip > 0 ? p.bytes.subarray(skip) : p.bytes, this.nextOffset, p.frame, p.time);
+      const bytes = p.bytes === null ? zeros(p.end - this.nextOffset) : skip > 0 ? p.bytes.subarray(skip) : p.bytes;
+      this.emit(bytes, this.nextOffset, p.frame, p.time);
       this.advance(p.end - this.nextOffset);
     }
     if (p.wireEnd > this.nextOffset) this.advanceOver(p.wireEnd);
@@ -314,38 +335,48 @@ export class DirectionStream {
     const n = view.length;
     const end = start + n;
     this.bufferedBytes += n;
+    const keep = this.keepBytes;
     const prev = i > this.head ? this.pieces[i - 1] : undefined;
     const next = i < this.pieces.length ? this.pieces[i] : undefined;
+    // The same merging with or without the bytes, so that chunks come out the same.
     const joinPrev =
-      prev !== undefined && prev.end === start && prev.wireEnd === prev.end && prev.bytes.length + n <= COALESCE_LIMIT;
+      prev !== undefined &&
+      prev.end === start &&
+      prev.wireEnd === prev.end &&
+      prev.end - prev.start + n <= COALESCE_LIMIT;
     const joinNext =
       next !== undefined &&
       next.start === end &&
       wireEnd === end &&
-      (joinPrev ? prev.bytes.length : 0) + n + next.bytes.length <= COALESCE_LIMIT;
+      (joinPrev ? prev.end - prev.start : 0) + n + next.end - next.start <= COALESCE_LIMIT;
     if (joinPrev && joinNext) {
-      prev.bytes = concat3(prev.bytes, view, next.bytes);
+      prev.bytes = keep ? concat3(bytesOf(prev), view, bytesOf(next)) : null;
       prev.end = next.end;
       prev.wireEnd = next.wireEnd;
       this.pieces.splice(i, 1);
       return i - 1;
     }
     if (joinPrev) {
-      prev.bytes = concat3(prev.bytes, view, EMPTY);
+      prev.bytes = keep ? concat3(bytesOf(prev), view, EMPTY) : null;
       prev.end = end;
       prev.wireEnd = wireEnd;
       return i - 1;
     }
     if (joinNext) {
-      next.bytes = concat3(EMPTY, view, next.bytes);
+      next.bytes = keep ? concat3(EMPTY, view, bytesOf(next)) : null;
       next.start = start;
       next.frame = frame;
       next.time = time;
       return i;
     }
-    this.pieces.splice(i, 0, { start, end, wireEnd, bytes: view.slice(), frame, time });
+    this.pieces.splice(i, 0, { start, end, wireEnd, bytes: keep ? view.slice() : null, frame, time });
     return i;
   }
+}
+
+/** A piece's bytes, zeros where they were not kept. */
+function bytesOf(p: Piece): Uint8Array {
+  return p.bytes ?? zeros(p.end - p.start);
 }
 
 function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {

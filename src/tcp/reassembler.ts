@@ -68,6 +68,7 @@ export class TcpReassembler {
   private readonly ctx: ConnectionContext;
   private readonly onWarning: (w: ReassemblyWarning) => void;
 
+  private readonly keyCache = { ipA: '', portA: -1, ipB: '', portB: -1, key: '' };
   private nextId = 0;
   private evictedCount = 0;
   private evictedByCount = 0;
@@ -108,7 +109,7 @@ export class TcpReassembler {
     if (tcp === undefined || ip === undefined) return;
 
     const src = ip.src;
-    const key = flowKey(src, tcp.srcPort, ip.dst, tcp.dstPort);
+    const key = this.keyFor(src, tcp.srcPort, ip.dst, tcp.dstPort);
     const bareSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     let st = this.live.get(key);
     let fromClient = false;
@@ -136,6 +137,27 @@ export class TcpReassembler {
 
     st.handle(f, tcp, fromClient, this.now);
     if (st.closeRequest !== null) this.close(st, st.closeRequest, f.frame, f.time);
+  }
+
+  /**
+   * flowKey() with a one-entry cache: a bulk transfer alternates data and ACK packets of one
+   * connection, so the key string (and its hash, which V8 keeps on the string) is reused instead
+   * of built per packet. Address strings come from the decoders' caches, so compares are cheap.
+   */
+  private keyFor(src: string, srcPort: number, dst: string, dstPort: number): string {
+    const c = this.keyCache;
+    if (
+      (srcPort === c.portA && dstPort === c.portB && src === c.ipA && dst === c.ipB) ||
+      (srcPort === c.portB && dstPort === c.portA && src === c.ipB && dst === c.ipA)
+    ) {
+      return c.key;
+    }
+    c.ipA = src;
+    c.portA = srcPort;
+    c.ipB = dst;
+    c.portB = dstPort;
+    c.key = flowKey(src, srcPort, dst, dstPort);
+    return c.key;
   }
 
   /** End of capture: close everything still open (reason 'end'), in connection order. */

@@ -75,6 +75,12 @@ export interface TcpConnection {
   retransmissions: number;
   zeroWindowFrames: number[];
   closed: 'fin' | 'rst' | null;
+  /**
+   * Set by the listener when it will only count this connection's bytes from now on (a data
+   * connection whose bytes nobody reads, traffic that is not FTP): out-of-order bytes are then
+   * not copied, and chunks that had to wait for them carry zeros of the right length.
+   */
+  bytesUnread?: boolean;
 }
 
 export interface ReassemblyListener {

@@ -1,0 +1,302 @@
+/**
+ * A session as a textbook ladder: the events worth an arrow, in capture order. From the packet
+ * trace: each connection's SYN, SYN+ACK and handshake ACK, FINs and the ACKs that answer them,
+ * RSTs, ICMP errors, retransmitted SYNs and segments; from the analysis model: each command and
+ * reply of the control connection (one event per line, however many segments carried it). Data
+ * (and anything on the control connection that is not FTP text, such as TLS) is collapsed into
+ * runs: consecutive segments one way with the ACKs coming back, broken wherever another event
+ * falls between them so that events stay in frame order.
+ */
+import type { Command, Endpoint, Reply, Session } from './model.js';
+import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } from './packet-trace.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+
+export type LadderKind =
+  | 'syn'
+  | 'syn-ack'
+  | 'ack'
+  | 'fin'
+  | 'rst'
+  | 'icmp'
+  | 'command'
+  | 'reply'
+  | 'data'
+  | 'opaque'
+  | 'retransmission';
+
+export interface LadderEvent {
+  kind: LadderKind;
+  conn: TraceConnection;
+  firstFrame: number;
+  lastFrame: number;
+  time: number;
+  /** Which end of the connection sent it (icmp: whose packet it answers). */
+  by: Side;
+  /** Addresses and ports as on the wire (icmp: from the reporter, to the sender of the quoted packet). */
+  from: Endpoint;
+  to: Endpoint;
+  flags: number;
+  /** A repeated SYN, SYN+ACK, FIN or segment. */
+  retransmission: boolean;
+  /** A SYN the other side never answered (no SYN+ACK, RST or ICMP error in the capture). */
+  unanswered: boolean;
+  /** command / reply events. */
+  command?: Command;
+  reply?: Reply;
+  /** A 1xx reply before the final one. */
+  preliminary?: boolean;
+  /**
+   * data / opaque runs: segments carrying payload, ACKs coming back, bytes new to the stream, all
+   * payload bytes (repeats included), repeated segments, and what the first segment looked like.
+   */
+  segments?: number;
+  acks?: number;
+  bytes?: number;
+  payloadBytes?: number;
+  retransmissions?: number;
+  payloadKind?: PayloadKind | null;
+  /** fin: payload carried with the FIN. */
+  payload?: number;
+  icmp?: { type: number; code: number; reporter: string; family: 4 | 6; unreachable: Endpoint };
+}
+
+export interface SessionLadder {
+  session: Session;
+  /** Host addresses, one column each: the client, the server, then others in order of appearance. */
+  hosts: string[];
+  connections: TraceConnection[];
+  events: LadderEvent[];
+}
+
+/** A command or reply row waiting for the walk to reach its first frame. */
+interface TextRow {
+  frame: number;
+  event: LadderEvent;
+}
+
+function otherEnd(conn: TraceConnection, by: Side): Endpoint {
+  return by === 'client' ? conn.server : conn.client;
+}
+
+function base(conn: TraceConnection, p: TracePacket, kind: LadderKind): LadderEvent {
+  return {
+    kind,
+    conn,
+    firstFrame: p.frame,
+    lastFrame: p.frame,
+    time: p.time,
+    by: p.by,
+    from: p.src,
+    to: p.dst,
+    flags: p.flags,
+    retransmission: p.retransmission,
+    unanswered: false,
+  };
+}
+
+/** Commands and replies of the control connection as events, keyed by the frame they start in. */
+function textRows(control: TraceConnection, session: Session, timeOf: Map<number, number>): TextRow[] {
+  const rows: TextRow[] = [];
+  const ev = (kind: 'command' | 'reply', first: number, last: number, time: number, by: Side): LadderEvent => ({
+    kind,
+    conn: control,
+    firstFrame: first,
+    lastFrame: last,
+    time: timeOf.get(first) ?? time,
+    by,
+    from: by === 'client' ? session.client : session.server,
+    to: by === 'client' ? session.server : session.client,
+    flags: 0,
+    retransmission: false,
+    unanswered: false,
+  });
+  const reply = (r: Reply, preliminary: boolean, c: Command): void => {
+    const e = ev('reply', r.firstFrame, r.frame, r.time, 'server');
+    e.reply = r;
+    e.command = c;
+    if (preliminary) e.preliminary = true;
+    rows.push({ frame: r.firstFrame, event: e });
+  };
+  for (const c of session.commands) {
+    if (c.command !== null) {
+      const first = c.firstFrame ?? c.frame;
+      const e = ev('command', first, c.frame, c.time, 'client');
+      e.command = c;
+      rows.push({ frame: first, event: e });
+    }
+    for (const p of c.preliminary) reply(p, true, c);
+    if (c.reply !== null) reply(c.reply, false, c);
+  }
+  // Capture order; a stable sort keeps pipelined lines of one segment in the order they were sent.
+  return rows.sort((x, y) => x.frame - y.frame);
+}
+
+/** Frames of the control connection that carried command or reply text, per sending side. */
+function textFrames(control: TraceConnection, rows: TextRow[]): Set<number> {
+  const covered = new Set<number>();
+  const ranges: Array<{ by: Side; first: number; last: number }> = rows.map((r) => ({
+    by: r.event.by,
+    first: r.event.firstFrame,
+    last: r.event.lastFrame,
+  }));
+  for (const p of control.packets) {
+    if (p.payloadLength === 0) continue;
+    if (ranges.some((r) => r.by === p.by && p.frame >= r.first && p.frame <= r.last)) covered.add(p.frame);
+  }
+  return covered;
+}
+
+interface ConnWalk {
+  initiator: Side | null;
+  synAckFrom: Side | null;
+  handshakeAckShown: boolean;
+  /** FINs not yet acknowledged: side → sequence number the ACK must carry. */
+  pendingFin: Map<Side, number>;
+  run: LadderEvent | null;
+  syns: LadderEvent[];
+  answered: boolean;
+}
+
+export function buildLadder(session: Session, trace: PacketTrace): SessionLadder {
+  const conns = trace.connections.filter((c) => c.session === session.id);
+  const control = conns.find((c) => c.role === 'control');
+  const timeOf = new Map<number, number>();
+  for (const c of conns) for (const p of c.packets) if (!timeOf.has(p.frame)) timeOf.set(p.frame, p.time);
+  const rows = control !== undefined ? textRows(control, session, timeOf) : [];
+  const covered = control !== undefined ? textFrames(control, rows) : new Set<number>();
+
+  const all: Array<{ conn: TraceConnection; p: TracePacket }> = [];
+  for (const conn of conns) for (const p of conn.packets) all.push({ conn, p });
+  all.sort((x, y) => x.p.frame - y.p.frame);
+
+  const events: LadderEvent[] = [];
+  const walks = new Map<TraceConnection, ConnWalk>();
+  for (const c of conns) {
+    walks.set(c, { initiator: null, synAckFrom: null, handshakeAckShown: false, pendingFin: new Map(), run: null, syns: [], answered: false });
+  }
+  const closeRuns = (): void => {
+    for (const w of walks.values()) w.run = null;
+  };
+  const show = (e: LadderEvent): void => {
+    closeRuns();
+    events.push(e);
+  };
+  let nextRow = 0;
+  const emitRowsUpTo = (frame: number): void => {
+    while (nextRow < rows.length && rows[nextRow].frame <= frame) show(rows[nextRow++].event);
+  };
+  const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque'): void => {
+    if (w.run === null || w.run.by !== p.by || w.run.kind !== kind) {
+      w.run = {
+        ...base(conn, p, kind),
+        retransmission: false,
+        segments: 0,
+        acks: 0,
+        bytes: 0,
+        payloadBytes: 0,
+        retransmissions: 0,
+        payloadKind: p.payloadKind,
+      };
+      events.push(w.run);
+    }
+    const r = w.run;
+    r.lastFrame = p.frame;
+    r.segments! += 1;
+    r.bytes! += p.newBytes;
+    r.payloadBytes! += p.payloadLength;
+    if (p.retransmission) r.retransmissions! += 1;
+  };
+
+  for (const { conn, p } of all) {
+    if (conn === control) emitRowsUpTo(p.frame);
+    const w = walks.get(conn)!;
+    if (p.icmp !== undefined) {
+      const e = base(conn, p, 'icmp');
+      e.from = { ip: p.icmp.reporter, port: 0 };
+      e.to = p.by === 'client' ? conn.client : conn.server;
+      e.icmp = { ...p.icmp, unreachable: otherEnd(conn, p.by) };
+      w.answered = true;
+      show(e);
+      continue;
+    }
+    const f = p.flags;
+    // Which FINs of the other side this packet acknowledges (a FIN+ACK answers one too).
+    const other: Side = p.by === 'client' ? 'server' : 'client';
+    let acksFin = false;
+    const pending = w.pendingFin.get(other);
+    if ((f & TCP_ACK) !== 0 && pending !== undefined && p.ack === pending) {
+      w.pendingFin.delete(other);
+      acksFin = true;
+    }
+    if ((f & TCP_RST) !== 0) {
+      w.answered = true;
+      show(base(conn, p, 'rst'));
+      continue;
+    }
+    if ((f & TCP_SYN) !== 0) {
+      if ((f & TCP_ACK) === 0) {
+        w.initiator ??= p.by;
+        const e = base(conn, p, 'syn');
+        w.syns.push(e);
+        show(e);
+      } else {
+        w.synAckFrom = p.by;
+        w.answered = true;
+        show(base(conn, p, 'syn-ack'));
+      }
+      continue;
+    }
+    if ((f & TCP_FIN) !== 0) {
+      // A FIN's own payload is told on its arrow, not added to a run.
+      const e = base(conn, p, 'fin');
+      if (p.payloadLength > 0 && !covered.has(p.frame)) e.payload = p.payloadLength;
+      w.pendingFin.set(p.by, (p.seq + p.payloadLength + 1) >>> 0);
+      show(e);
+      continue;
+    }
+    if (p.payloadLength > 0) {
+      if (conn !== control) addToRun(w, conn, p, 'data');
+      else if (covered.has(p.frame)) continue; // its command or reply has a row of its own
+      else if (p.retransmission) show(base(conn, p, 'retransmission'));
+      else addToRun(w, conn, p, 'opaque');
+      continue;
+    }
+    // A pure ACK: the handshake's third packet, the answer to a FIN, or part of a data run.
+    if (!w.handshakeAckShown && w.synAckFrom !== null && p.by !== w.synAckFrom) {
+      w.handshakeAckShown = true;
+      show(base(conn, p, 'ack'));
+    } else if (acksFin) {
+      show(base(conn, p, 'ack'));
+    } else if (w.run !== null && w.run.by !== p.by) {
+      w.run.acks! += 1;
+      w.run.lastFrame = p.frame;
+    }
+  }
+  emitRowsUpTo(Number.MAX_SAFE_INTEGER);
+  for (const w of walks.values()) {
+    if (!w.answered) for (const s of w.syns) s.unanswered = true;
+  }
+
+  const hosts = [session.client.ip, session.server.ip];
+  for (const e of events) {
+    for (const ip of e.kind === 'icmp' ? [e.to.ip] : [e.from.ip, e.to.ip]) if (!hosts.includes(ip)) hosts.push(ip);
+  }
+  return { session, hosts, connections: conns, events };
+}
+
+/** Names of the TCP flags set, textbook style: "SYN", "SYN+ACK", "FIN+ACK", "PSH+ACK". */
+export function flagNames(flags: number): string {
+  const names: Array<[number, string]> = [
+    [TCP_SYN, 'SYN'],
+    [TCP_FIN, 'FIN'],
+    [TCP_RST, 'RST'],
+    [0x008, 'PSH'],
+    [0x020, 'URG'],
+    [0x040, 'ECE'],
+    [0x080, 'CWR'],
+    [0x100, 'AE'],
+    [TCP_ACK, 'ACK'],
+  ];
+  const out = names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
+  return out.length ? out.join('+') : 'no flags';
+}

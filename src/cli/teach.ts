@@ -1,0 +1,264 @@
+/**
+ * The teaching subcommands: `dump`, `timeline`, `explain` and `demo`. Each analyses the capture,
+ * then reads it a second time for the packet-level facts (src/analysis/packet-trace.ts); standard
+ * input is read into memory first so that it can be read twice. `demo` runs `explain` and
+ * `timeline` on a capture bundled in fixtures/, found next to the installed package.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Analysis } from '../analysis/model.js';
+import { buildLadder, type SessionLadder } from '../analysis/ladder.js';
+import { traceConnections, tracePackets, type PacketTrace, type TraceOptions, type TraceRole } from '../analysis/packet-trace.js';
+import { NO_FRAMES, renderDumpFrame } from '../render/dump.js';
+import { renderExplain } from '../render/explain.js';
+import { warningLines } from '../render/tables.js';
+import { wrap } from '../render/wrap.js';
+import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
+import type { CliIo } from './main.js';
+
+const EXIT_USAGE = 1;
+const EXIT_UNREADABLE = 2;
+const DEFAULT_WIDTH = 80;
+
+export interface TeachOptions {
+  session?: number;
+  frame?: FrameRange;
+  data?: boolean;
+  wide?: boolean;
+  unicode?: boolean;
+  showPasswords?: boolean;
+}
+
+export interface TeachDeps {
+  io: CliIo;
+  /** Analyse the capture (progress, capture errors → exit 2); `io` stands in for the CLI's own. */
+  analyze(capture: string, opts: { showPasswords?: boolean }, io: CliIo): Promise<Analysis>;
+  /** An error that stops the CLI with one line and the exit code. */
+  fail(message: string, code: number): Error;
+}
+
+export interface FrameRange {
+  first: number;
+  last: number;
+}
+
+/** "N" or "N-M" (1-based frame numbers, N ≤ M). */
+export function parseFrameRange(value: string): FrameRange {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
+  const first = m ? Number(m[1]) : NaN;
+  const last = m?.[2] !== undefined ? Number(m[2]) : first;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 1 || last < first) {
+    throw new InvalidArgumentError('expected a frame number N or a range N-M with 1 <= N <= M');
+  }
+  return { first, last };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+/** The bundled teaching captures `demo` can show. */
+export const DEMOS = {
+  active: 'active-vsftpd-ftp.pcap',
+  passive: 'passive-vsftpd-lftp.pcap',
+  ipv6: 'ipv6-epsv-proftpd-lftp.pcapng',
+  failed: 'fail-active-drop-vsftpd-ftp.pcap',
+} as const;
+export type DemoName = keyof typeof DEMOS;
+
+const DEMO_INTROS: Record<DemoName, string> = {
+  active:
+    'Active mode: the tnftp client logs in to vsftpd, lists a directory, downloads hello.txt and uploads a ' +
+    'file. For each of them it announces a port with PORT and the server connects to it from port 20.',
+  passive:
+    'Passive mode: the lftp client logs in to vsftpd, lists a directory, downloads hello.txt and uploads a ' +
+    'file. For each of them it sends PASV, the server answers 227 with a port, and the client connects to it.',
+  ipv6:
+    'IPv6 and passive mode: the lftp client talks to proftpd over IPv6, lists a directory and downloads ' +
+    'hello.txt. EPSV replaces PASV: the 229 reply carries only a port.',
+  failed:
+    'A failure: the tnftp client asks for hello.txt in active mode, but a firewall on the client drops the ' +
+    "server's incoming connection: the server retries its SYN, gives up and answers 425.",
+};
+
+/** fixtures/ of the installed package: two levels above this module (src/cli or dist/cli). */
+export function fixturesDir(): string {
+  return fileURLToPath(new URL('../../fixtures/', import.meta.url));
+}
+
+/** Standard input read into memory, so that it can be read twice. */
+async function slurp(stream: Readable | NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(parts);
+}
+
+interface Loaded {
+  analysis: Analysis;
+  /** Opens the capture again. */
+  reopen(): Readable | NodeJS.ReadableStream;
+}
+
+async function load(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<Loaded> {
+  let io = deps.io;
+  let reopen = (): Readable | NodeJS.ReadableStream => createReadStream(capture, { highWaterMark: 1 << 20 });
+  if (capture === '-') {
+    const bytes = await slurp(deps.io.stdin);
+    io = { ...deps.io, stdin: Readable.from([bytes]) };
+    reopen = () => Readable.from([bytes]);
+  }
+  const analysis = await deps.analyze(capture, { showPasswords: opts.showPasswords }, io);
+  if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
+    throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);
+  }
+  return { analysis, reopen };
+}
+
+async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Partial<TraceOptions> = {}): Promise<PacketTrace> {
+  const a = loaded.analysis;
+  const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
+  const roles = extra.roles;
+  try {
+    return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
+      fileName: a.capture.file,
+      ...extra,
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw deps.fail(`${capture}: ${message}`, EXIT_UNREADABLE);
+  }
+}
+
+function ladders(a: Analysis, t: PacketTrace, session?: number): SessionLadder[] {
+  return a.sessions.filter((s) => session === undefined || s.id === session).map((s) => buildLadder(s, t));
+}
+
+function warn(deps: TeachDeps, a: Analysis): void {
+  if (a.capture.warnings.length) deps.io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+}
+
+/** Prints each box as its frame is read, so a dump of a large capture needs little memory. */
+export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
+  const loaded = await load(deps, capture, opts);
+  const a = loaded.analysis;
+  const range = opts.frame;
+  const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
+  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode };
+  let printed = 0;
+  await trace(deps, capture, loaded, opts, {
+    roles,
+    keep: (frame, conn) => {
+      if (range !== undefined) {
+        if (frame < range.first || frame > range.last) return false;
+        return opts.session === undefined || conn !== null;
+      }
+      return conn !== null;
+    },
+    onKept: (k) => {
+      deps.io.stdout.write(`${renderDumpFrame(k, a, dumpOpts)}\n`);
+      printed++;
+    },
+  });
+  if (printed === 0) deps.io.stdout.write(`${NO_FRAMES}\n`);
+  warn(deps, a);
+}
+
+export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
+  const loaded = await load(deps, capture, opts);
+  const t = await trace(deps, capture, loaded, opts);
+  warn(deps, loaded.analysis);
+  const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
+  return renderTimeline(loaded.analysis, ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
+}
+
+export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
+  const loaded = await load(deps, capture, opts);
+  const t = await trace(deps, capture, loaded, opts);
+  warn(deps, loaded.analysis);
+  return renderExplain(loaded.analysis, ladders(loaded.analysis, t, opts.session));
+}
+
+export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
+  if (!(name in DEMOS)) throw deps.fail(`unknown demo '${name}' (choose one of: ${Object.keys(DEMOS).join(', ')})`, EXIT_USAGE);
+  const file = DEMOS[name as DemoName];
+  const path = join(fixturesDir(), file);
+  if (!existsSync(path)) throw deps.fail(`the teaching capture ${file} is not installed (looked in ${fixturesDir()})`, EXIT_UNREADABLE);
+  // Shown under its name in the repository, wherever the package is installed.
+  const shown = `fixtures/${file}`;
+  const analysis = await deps.analyze(path, {}, deps.io);
+  analysis.capture.file = shown;
+  const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
+  const ls = ladders(analysis, t);
+  const rule = '='.repeat(78);
+  return [
+    `ftpcap demo ${name}: ${shown}`,
+    '',
+    wrap(DEMO_INTROS[name as DemoName], 78),
+    '',
+    'The same, one command at a time (dump shows every header of every packet):',
+    `  ftpcap explain ${shown}`,
+    `  ftpcap timeline ${shown}`,
+    `  ftpcap dump ${shown}`,
+    '',
+    rule,
+    'What happened, step by step (ftpcap explain)',
+    rule,
+    renderExplain(analysis, ls),
+    '',
+    rule,
+    'The same as a ladder diagram (ftpcap timeline)',
+    rule,
+    renderTimeline(analysis, ls, { width: DEFAULT_WIDTH }),
+  ].join('\n');
+}
+
+/** Accepted as on every other subcommand; these commands never colour their output anyway. */
+const noColor = (): Option => new Option('--no-color', 'never colour the output (these commands do not)');
+
+/** Register dump, timeline, explain and demo on the program. */
+export function addTeachCommands(program: Command, deps: TeachDeps): void {
+  const out = (s: string): void => {
+    deps.io.stdout.write(`${s}\n`);
+  };
+  const capture = '<capture>';
+  const captureHelp = 'capture file (pcap, pcapng, optionally gzip-compressed), or - for standard input';
+  program
+    .command('dump')
+    .description('EtherPeek-style boxed dumps of every header field of the FTP packets')
+    .argument(capture, captureHelp)
+    .option('--frame <N[-M]>', 'only frames N to M (any frame, FTP or not, unless --session is given)', parseFrameRange)
+    .option('-s, --session <n>', "only this session's packets", positiveInt)
+    .option('--data', 'the data connections too (default: the control connections only)')
+    .option('--unicode', 'draw the boxes with Unicode lines instead of ASCII')
+    .option('--show-passwords', 'show PASS arguments instead of ****')
+    .addOption(noColor())
+    .action(async (file: string, opts: TeachOptions) => runDump(deps, file, opts));
+  program
+    .command('timeline')
+    .description('a client-server ladder diagram of each session: handshakes, commands, replies, data connections')
+    .argument(capture, captureHelp)
+    .option('-s, --session <n>', 'only this session', positiveInt)
+    .option('--wide', `use ${WIDE_WIDTH} columns instead of ${DEFAULT_WIDTH}`)
+    .option('--unicode', 'draw the ladder with Unicode lines instead of ASCII')
+    .option('--show-passwords', 'show PASS arguments instead of ****')
+    .addOption(noColor())
+    .action(async (file: string, opts: TeachOptions) => out(await runTimeline(deps, file, opts)));
+  program
+    .command('explain')
+    .description('what happened, step by step, compared with the textbook description of active and passive mode')
+    .argument(capture, captureHelp)
+    .option('-s, --session <n>', 'only this session', positiveInt)
+    .option('--show-passwords', 'show PASS arguments instead of ****')
+    .addOption(noColor())
+    .action(async (file: string, opts: TeachOptions) => out(await runExplain(deps, file, opts)));
+  program
+    .command('demo')
+    .description(`explain and timeline of a bundled teaching capture: ${Object.keys(DEMOS).join(', ')}`)
+    .argument('[name]', `which capture (${Object.keys(DEMOS).join(' | ')})`, 'active')
+    .action(async (name: string) => out(await runDemo(deps, name)));
+}

@@ -1,0 +1,264 @@
+/**
+ * Recovers the objects carried by data connections while the capture is read: each linked data
+ * connection's bytes (one flow per direction) go straight to a sink the caller opened — nothing is
+ * held back — with a running sha256, the byte ranges the capture lost, optional zero filling of
+ * those ranges and optional CRLF → LF conversion. Once the capture is read, `finish` names each
+ * object, judges whether it is whole and lists the transfers whose data is not in the capture.
+ * The sinks are the caller's (the CLI writes files); this module never touches the file system.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { Analysis, Session, Transfer } from '../analysis/model.js';
+import type { StreamChunk } from '../tcp/types.js';
+import { CrlfCounter, CrlfToLf } from './crlf.js';
+import { addRange, judge, objectDirection, type ByteRange, type ManifestObject, type SkippedTransfer } from './manifest.js';
+import { objectFileName } from './names.js';
+
+/** Where one object's bytes go. `bytes` is valid only during the call. */
+export interface ObjectSink {
+  write(bytes: Uint8Array): void;
+  /** Leave `n` bytes as zeros (a hole; --fill-gaps). */
+  skip(n: number): void;
+}
+
+export interface ExtractSettings {
+  fillGaps: boolean;
+  asciiToLf: boolean;
+  /** Only this session / transfer (transfer ids are per session). */
+  session?: number;
+  transfer?: number;
+  /** Zeros written per object for --fill-gaps at most (default MAX_FILL_BYTES). */
+  maxFillBytes?: number;
+  /** Opens the sink of a new object (called on its first bytes, or at the end for an empty one). */
+  openSink(): ObjectSink;
+}
+
+export interface RecoveredObject {
+  /** Manifest entry; `savedName` is the suggested name until the caller settles the real one. */
+  entry: ManifestObject;
+  sink: ObjectSink;
+}
+
+export interface ExtractResult {
+  objects: RecoveredObject[];
+  skipped: SkippedTransfer[];
+  /** Sinks opened for data that is not kept (other sessions, the unused direction): to discard. */
+  discarded: ObjectSink[];
+}
+
+const ZEROS = new Uint8Array(64 * 1024);
+
+/**
+ * Zeros written per object for --fill-gaps at most: a hostile capture can acknowledge bytes far
+ * beyond anything sent, which would otherwise become gigabytes of zeros. Gaps beyond it are left out.
+ */
+export const MAX_FILL_BYTES = 1 << 30;
+
+class Flow {
+  sink: ObjectSink | null = null;
+  readonly hash: Hash = createHash('sha256');
+  saved = 0;
+  captured = 0;
+  /** Stream offset just after the last byte seen or known missing. */
+  extent = 0;
+  readonly missing: ByteRange[] = [];
+  missingBytes = 0;
+  missingRanges = 0;
+  /** Missing bytes written as zeros, and missing bytes left out (--fill-gaps past its bound). */
+  filled = 0;
+  unfilled = 0;
+  /** Decided on the first bytes: whether the data is text (TYPE A or a listing). */
+  ascii: boolean | null = null;
+  converter: CrlfToLf | null = null;
+  counter: CrlfCounter | null = null;
+
+  constructor(
+    readonly transfer: Transfer,
+    readonly toServer: boolean,
+  ) {}
+}
+
+const isText = (t: Transfer): boolean => t.direction === 'listing' || (t.type ?? '').toUpperCase() === 'A';
+
+export class ExtractionCollector {
+  private readonly flows = new Map<Transfer, [Flow | null, Flow | null]>();
+  /** The first sink error: extraction stops there and the caller reports it. */
+  error: unknown = null;
+
+  constructor(private readonly settings: ExtractSettings) {}
+
+  /** The pipeline's data callback. */
+  onTransferData(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void {
+    if (this.error !== null) return;
+    if (this.settings.transfer !== undefined && transfer.id !== this.settings.transfer) return;
+    try {
+      this.push(this.flow(transfer, toServer), chunk);
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private flow(transfer: Transfer, toServer: boolean): Flow {
+    let pair = this.flows.get(transfer);
+    if (!pair) this.flows.set(transfer, (pair = [null, null]));
+    const i = toServer ? 1 : 0;
+    return (pair[i] ??= new Flow(transfer, toServer));
+  }
+
+  private push(f: Flow, chunk: StreamChunk): void {
+    const { fillGaps, asciiToLf } = this.settings;
+    if (f.ascii === null && (chunk.bytes.length > 0 || chunk.gapBefore > 0)) {
+      // The type is known once the transfer command was seen, which is before its data in practice.
+      f.ascii = f.transfer.request !== null && isText(f.transfer);
+      if (f.ascii && asciiToLf) f.converter = new CrlfToLf();
+      else if (f.ascii) f.counter = new CrlfCounter();
+    }
+    f.sink ??= this.settings.openSink();
+    if (chunk.gapBefore > 0) {
+      const start = chunk.streamOffset - chunk.gapBefore;
+      if (f.converter) this.emit(f, f.converter.flush());
+      f.counter?.gap();
+      f.missingBytes += chunk.gapBefore;
+      if (!addRange(f.missing, start, chunk.streamOffset)) f.missingRanges++;
+      if (fillGaps && f.filled + chunk.gapBefore <= (this.settings.maxFillBytes ?? MAX_FILL_BYTES)) {
+        f.sink.skip(chunk.gapBefore);
+        for (let left = chunk.gapBefore; left > 0; left -= ZEROS.length) f.hash.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+        f.saved += chunk.gapBefore;
+        f.filled += chunk.gapBefore;
+      } else {
+        f.unfilled += chunk.gapBefore;
+      }
+    }
+    const n = chunk.bytes.length;
+    if (n > 0) {
+      f.captured += n;
+      f.counter?.push(chunk.bytes);
+      this.emit(f, f.converter ? f.converter.push(chunk.bytes) : chunk.bytes);
+    }
+    f.extent = Math.max(f.extent, chunk.streamOffset + n);
+  }
+
+  private emit(f: Flow, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    f.sink!.write(bytes);
+    f.hash.update(bytes);
+    f.saved += bytes.length;
+  }
+
+  /** The capture is read: every selected transfer's objects with their verdicts, and what was skipped. */
+  finish(analysis: Analysis): ExtractResult {
+    const result: ExtractResult = { objects: [], skipped: [], discarded: [] };
+    const kept = new Set<Flow>();
+    for (const s of analysis.sessions) {
+      if (this.settings.session !== undefined && s.id !== this.settings.session) continue;
+      for (const t of s.transfers) {
+        if (this.settings.transfer !== undefined && t.id !== this.settings.transfer) continue;
+        this.finishTransfer(s, t, result, kept);
+      }
+    }
+    for (const pair of this.flows.values()) {
+      for (const f of pair) if (f?.sink && !kept.has(f)) result.discarded.push(f.sink);
+    }
+    this.flows.clear();
+    return result;
+  }
+
+  private finishTransfer(s: Session, t: Transfer, result: ExtractResult, kept: Set<Flow>): void {
+    const pair = this.flows.get(t) ?? [null, null];
+    const opened = t.connection?.established === true || pair.some((f) => f !== null);
+    if (!opened) {
+      if (t.request) {
+        result.skipped.push({
+          session: s.id,
+          transfer: t.id,
+          command: t.request.command,
+          originalName: t.request.arg,
+          status: t.status,
+          reason: t.connection ? 'the data connection never opened' : 'no data connection in the capture',
+        });
+      }
+      return;
+    }
+    let flows: Flow[];
+    if (t.direction === null) {
+      // No command explains the connection: keep whatever flowed, each way.
+      flows = pair.filter((f): f is Flow => f !== null && (f.captured > 0 || f.missingBytes > 0));
+    } else {
+      const toServer = t.direction === 'upload';
+      flows = [pair[toServer ? 1 : 0] ?? this.flow(t, toServer)];
+    }
+    const other = t.direction === null ? null : pair[t.direction === 'upload' ? 0 : 1];
+    for (const f of flows) {
+      if (f.converter) this.emit(f, f.converter.flush());
+      f.sink ??= this.settings.openSink();
+      kept.add(f);
+      result.objects.push({ entry: this.describe(s, t, f, other), sink: f.sink });
+    }
+  }
+
+  private describe(s: Session, t: Transfer, f: Flow, other: Flow | null): ManifestObject {
+    const direction = objectDirection(t, f.toServer);
+    const ascii = f.ascii ?? (t.request !== null && isText(t));
+    const { verdict, notes } = judge({
+      status: t.status,
+      missingBytes: f.missingBytes,
+      midstream: t.connection?.midstream ?? false,
+      wireLength: f.extent,
+      crlfPairs: f.converter ? f.converter.converted : f.counter ? f.counter.pairs : null,
+      expectedSize: t.expectedSize,
+      restOffset: t.restOffset,
+      encrypted: s.dataProtection === 'P',
+    });
+    if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
+    if (f.unfilled > 0) {
+      notes.push(
+        this.settings.fillGaps
+          ? `${f.unfilled} bytes missing from the capture are left out (more zeros than --fill-gaps writes per file): the file is shorter`
+          : `${f.unfilled} bytes missing from the capture are left out: the file is shorter (--fill-gaps writes zeros instead)`,
+      );
+    }
+    if (ascii && !f.converter && t.direction !== 'listing') {
+      notes.push('sent as ASCII (TYPE A): line endings kept as on the wire (--ascii-to-lf converts CRLF)');
+    }
+    if (this.settings.asciiToLf && f.ascii === false && t.request !== null && isText(t)) {
+      notes.push('data began before the transfer command was seen: kept as sent, not converted');
+    }
+    if (t.restOffset !== null && t.restOffset > 0) notes.push(`REST ${t.restOffset}: the data starts at byte ${t.restOffset} of the file`);
+    if (other && (other.captured > 0 || other.missingBytes > 0)) {
+      notes.push(`${other.captured} bytes sent the other way on the data connection were not saved`);
+    }
+    return {
+      session: s.id,
+      transfer: t.id,
+      direction,
+      stream: t.connection?.stream ?? null,
+      command: t.request?.command ?? null,
+      originalName: t.request?.arg ?? null,
+      originalPath: t.request?.path ?? null,
+      savedName: objectFileName({
+        session: s.id,
+        transfer: t.id,
+        command: t.request?.command ?? null,
+        // A listing's argument may be options (`-la`): only a path names it.
+        path: t.request ? (t.direction === 'listing' ? t.request.path : (t.request.path ?? t.request.arg)) : null,
+        flow: f.toServer ? 'to-server' : 'to-client',
+      }),
+      bytes: f.saved,
+      capturedBytes: f.captured,
+      sha256: f.hash.digest('hex'),
+      type: t.type,
+      ascii,
+      convertedToLf: f.converter !== null,
+      lineEndingsConverted: f.converter?.converted ?? 0,
+      restOffset: t.restOffset,
+      expectedSize: t.expectedSize,
+      status: t.status,
+      reply: t.reply ? { code: t.reply.code, frame: t.reply.frame } : null,
+      verdict,
+      missing: f.missing,
+      missingBytes: f.missingBytes,
+      missingRangesOmitted: f.missingRanges,
+      gapsFilled: f.filled > 0 && f.unfilled === 0,
+      notes,
+    };
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * What `ftpcap extract` says about each recovered object (DIR/manifest.json and the table), and the
+ * verdict on whether it is whole. Pure: facts about the transfer and its bytes in, a verdict out.
+ */
+import type { Transfer, TransferStatus } from '../analysis/model.js';
+
+/**
+ * complete   — a success reply (226/250), no byte missing from the capture, and the size the
+ *              server announced (SIZE reply or the 150's "(N bytes)"), when known, matches;
+ * truncated  — the capture lost bytes of it (gaps: `missing` ranges), or began mid-connection;
+ * aborted    — 426, ABOR, or a reset after data flowed (transfer status `aborted`);
+ * failed     — the server answered the transfer command with an error (4xx/5xx) after data flowed;
+ * unverified — the capture ends before the final reply, the size disagrees, or the data is
+ *              encrypted: nothing proves the bytes are the whole object.
+ */
+export type Verdict = 'complete' | 'truncated' | 'aborted' | 'failed' | 'unverified';
+
+/** A byte range [start, end) of the transferred data (offset 0 = the data connection's first byte). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export type ObjectDirection = 'download' | 'upload' | 'listing' | 'to-server' | 'to-client';
+
+export interface ManifestObject {
+  session: number;
+  transfer: number;
+  direction: ObjectDirection;
+  /** The data connection's tcp.stream (Wireshark's numbering). */
+  stream: number | null;
+  /** RETR, STOR, STOU, APPE, LIST, NLST, MLSD; null when no command used the data connection. */
+  command: string | null;
+  /** The command's argument as sent, and the path it names (tracked working directory). */
+  originalName: string | null;
+  originalPath: string | null;
+  /** File name inside the output directory. */
+  savedName: string;
+  /** Bytes in the saved file (after --fill-gaps zeros and --ascii-to-lf conversion). */
+  bytes: number;
+  /** Payload bytes the capture holds for it. */
+  capturedBytes: number;
+  /** sha256 of the saved file, hex. */
+  sha256: string;
+  /** TYPE in force (A, I, …) or null when no TYPE was seen. */
+  type: string | null;
+  /** Sent as text: TYPE A, or a listing. */
+  ascii: boolean;
+  /** CRLF line endings turned into LF (--ascii-to-lf), and how many. */
+  convertedToLf: boolean;
+  lineEndingsConverted: number;
+  /** REST offset: the data starts at this byte of the file. */
+  restOffset: number | null;
+  /** Size the server announced (SIZE reply or "(N bytes)" in the 150 reply). */
+  expectedSize: number | null;
+  /** The transfer's status and final reply (frame numbers as in Wireshark). */
+  status: TransferStatus;
+  reply: { code: number; frame: number } | null;
+  verdict: Verdict;
+  /** Ranges missing from the capture (at most MAX_RANGES listed; `missingBytes` counts all). */
+  missing: ByteRange[];
+  missingBytes: number;
+  missingRangesOmitted: number;
+  /** The missing ranges were written as zeros (--fill-gaps); otherwise the file is shorter. */
+  gapsFilled: boolean;
+  notes: string[];
+}
+
+export interface SkippedTransfer {
+  session: number;
+  transfer: number;
+  command: string | null;
+  originalName: string | null;
+  status: TransferStatus;
+  reason: string;
+}
+
+export interface Manifest {
+  tool: 'ftpcap extract';
+  capture: string;
+  options: { session: number | null; transfer: number | null; fillGaps: boolean; asciiToLf: boolean };
+  objects: ManifestObject[];
+  /** Transfers named by a command whose data is not in the capture. */
+  skipped: SkippedTransfer[];
+}
+
+export const MAX_RANGES = 1000;
+
+export interface JudgeInput {
+  status: TransferStatus;
+  /** Bytes the capture lost, and whether it began during the data connection. */
+  missingBytes: number;
+  midstream: boolean;
+  /** Bytes the data covered on the wire (captured + missing). */
+  wireLength: number;
+  /** CRLF pairs in the data when it was sent as text (null: not counted). */
+  crlfPairs: number | null;
+  expectedSize: number | null;
+  restOffset: number | null;
+  /** PROT P: the data connection carried TLS records, not the file. */
+  encrypted: boolean;
+}
+
+/** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
+export function sizeAgrees(x: Pick<JudgeInput, 'wireLength' | 'crlfPairs' | 'expectedSize' | 'restOffset'>): boolean | null {
+  if (x.expectedSize === null) return null;
+  const lengths = [x.wireLength];
+  if (x.crlfPairs !== null) lengths.push(x.wireLength - x.crlfPairs);
+  const rest = x.restOffset ?? 0;
+  return lengths.some((n) => n === x.expectedSize || (rest > 0 && n + rest === x.expectedSize));
+}
+
+export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
+  const notes: string[] = [];
+  if (x.midstream) notes.push('the capture began during the data connection: its first bytes are missing');
+  if (x.encrypted) notes.push('the data connection is encrypted (PROT P): the saved bytes are TLS records, not the file');
+  const agrees = sizeAgrees(x);
+  if (agrees === false) {
+    notes.push(`${x.wireLength} bytes on the wire, but the server announced ${x.expectedSize}`);
+  }
+  let verdict: Verdict;
+  if (x.status === 'aborted') verdict = 'aborted';
+  else if (x.missingBytes > 0 || x.midstream) verdict = 'truncated';
+  else if (x.status === 'failed') verdict = 'failed';
+  else if (x.status !== 'complete') {
+    verdict = 'unverified';
+    notes.push('the capture ends before the final reply to the transfer');
+  } else if (agrees === false || x.encrypted) verdict = 'unverified';
+  else verdict = 'complete';
+  return { verdict, notes };
+}
+
+/** Direction of an object: the transfer's, or which way the bytes went when no command is known. */
+export function objectDirection(t: Transfer, toServer: boolean): ObjectDirection {
+  return t.direction ?? (toServer ? 'to-server' : 'to-client');
+}
+
+/** Add [start, end) to sorted, disjoint ranges (ranges arrive in stream order), merging neighbours. */
+export function addRange(ranges: ByteRange[], start: number, end: number): boolean {
+  if (end <= start) return true;
+  const last = ranges[ranges.length - 1];
+  if (last && start <= last.end) {
+    last.end = Math.max(last.end, end);
+    return true;
+  }
+  if (ranges.length >= MAX_RANGES) return false;
+  ranges.push({ start, end });
+  return true;
+}

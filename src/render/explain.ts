@@ -1,0 +1,470 @@
+/**
+ * `ftpcap explain`: a session told as numbered steps, mapped onto the textbook descriptions of
+ * active and passive mode (see FTP-NOTES): the control connection's handshake, login, each
+ * transfer's announcement with its tuple arithmetic, the data connection's own handshake (who
+ * opened it, from which port), the data, the teardown, and the end of the session. Every step
+ * cites its frames; where the capture departs from the textbook it says so, and failures are
+ * told with the diagnosis the analysis already made. Model in, string out.
+ */
+import type { Analysis, Command, Session, Transfer } from '../analysis/model.js';
+import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
+import type { TraceConnection } from '../analysis/packet-trace.js';
+import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { commandInfo } from '../ftp/commands.js';
+import { escapeText } from './escape.js';
+import { endpoint } from './format.js';
+import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
+
+const WIDTH = 78;
+const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
+const LOGIN = new Set(['USER', 'PASS', 'ACCT']);
+/** Commands listed in one step before the rest are only counted. */
+const MAX_LISTED = 16;
+
+export const TEXTBOOK = {
+  active:
+    'Textbook active mode (PORT): 1-3 the client opens the control connection to port 21 (SYN, SYN+ACK, ' +
+    "ACK); 4 for each listing or transfer it sends PORT with its own address and a new temporary port " +
+    '(port = p1×256+p2); 5-7 the server opens the data connection from its port 20 to that port; 8 data ' +
+    'flows, each segment acknowledged; 9 the sender closes the data connection with FIN; 10 further ' +
+    'commands, then QUIT and FIN on the control connection.',
+  passive:
+    'Textbook passive mode (PASV): 1-3 the same control connection to port 21; 4 the client sends PASV; ' +
+    "5 the server answers 227 with its address and a temporary port (p1×256+p2); 6-8 the client opens " +
+    'the data connection from a new temporary port to that address and port; 9-11 data, FIN, further ' +
+    'commands, as in active mode.',
+} as const;
+
+/** Word-wrap with a hanging indent; the first line starts with `first`. */
+function para(first: string, text: string, indent = first.length): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (let w of words) {
+    // A word longer than a line (hostile input) is cut into pieces that fit.
+    while (w.length > WIDTH - indent) {
+      const room = WIDTH - line.length - (empty ? 0 : 1);
+      if (room < 8) {
+        lines.push(line);
+        line = ' '.repeat(indent);
+        empty = true;
+        continue;
+      }
+      line = empty ? line + w.slice(0, room) : `${line} ${w.slice(0, room)}`;
+      w = w.slice(room);
+      lines.push(line);
+      line = ' '.repeat(indent);
+      empty = true;
+    }
+    if (w === '') continue;
+    if (!empty && line.length + 1 + w.length > WIDTH) {
+      lines.push(line);
+      line = ' '.repeat(indent) + w;
+    } else {
+      line = empty ? line + w : `${line} ${w}`;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+/** "21 (ftp)" in prose. */
+function portName(port: number): string {
+  const n = serviceName(port);
+  return n === undefined ? String(port) : `${port} (${n})`;
+}
+
+/** A sub-step and the first frame it cites, to put sub-steps in capture order. */
+interface Sub {
+  frame: number;
+  text: string;
+}
+
+function frames(list: number[]): string {
+  if (list.length === 0) return 'no frame';
+  if (list.length === 1) return `frame ${list[0]}`;
+  return `frames ${list.join(', ')}`;
+}
+
+function frameRange(first: number, last: number): string {
+  return first === last ? `frame ${first}` : `frames ${first}-${last}`;
+}
+
+/** Longest command or reply text quoted in a step. */
+const QUOTE = 72;
+
+function quote(text: string): string {
+  const e = escapeText(text);
+  return e.length <= QUOTE ? e : `${e.slice(0, QUOTE - 3)}...`;
+}
+
+function cmdText(c: Command): string {
+  return `${quote(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (frame ${c.frame})`;
+}
+
+function replyShort(c: Command): string {
+  const r = c.reply;
+  if (r === null) return 'no reply in the capture';
+  const first = r.text.split('\n')[0];
+  return `${r.code} ${quote(first)} (frame ${r.frame})`;
+}
+
+/** "USER ftpuser (frame 8) → 331 Please specify the password. (frame 10)". */
+function exchange(c: Command): string {
+  return `${cmdText(c)} → ${replyShort(c)}`;
+}
+
+interface Ctx {
+  a: Analysis;
+  s: Session;
+  l: SessionLadder;
+  departures: string[];
+}
+
+function eventsOf(l: SessionLadder, conn: TraceConnection | undefined): LadderEvent[] {
+  return conn === undefined ? [] : l.events.filter((e) => e.conn === conn);
+}
+
+/** "SYN (frame 3), SYN+ACK (frame 4), ACK (frame 5)" from a connection's handshake events. */
+function handshakeText(events: LadderEvent[]): string {
+  const syn = events.filter((e) => e.kind === 'syn').map((e) => e.firstFrame);
+  const synAck = events.filter((e) => e.kind === 'syn-ack').map((e) => e.firstFrame);
+  const synAckIdx = events.findIndex((e) => e.kind === 'syn-ack');
+  const ack = synAckIdx >= 0 ? events.slice(synAckIdx + 1).find((e) => e.kind === 'ack') : undefined;
+  const parts: string[] = [];
+  if (syn.length) parts.push(`SYN (${frames(syn)}${syn.length > 1 ? `: sent ${syn.length} times` : ''})`);
+  if (synAck.length) parts.push(`SYN+ACK (${frames(synAck)})`);
+  if (ack !== undefined) parts.push(`ACK (frame ${ack.firstFrame})`);
+  return parts.join(', ');
+}
+
+/** How a connection ended: FINs and the last ACK, or a reset. */
+function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it'): string {
+  const firstFin = events.findIndex((e) => e.kind === 'fin');
+  const rst = events.find((e) => e.kind === 'rst');
+  const parts: string[] = [];
+  if (firstFin >= 0) {
+    const tail = events.slice(firstFin).filter((e) => e.kind === 'fin' || e.kind === 'ack');
+    tail.forEach((e, i) => {
+      const verb = e.kind === 'fin' ? (i === 0 ? `closes ${noun}` : 'answers') : 'acknowledges';
+      parts.push(`${who(e)} ${verb}: ${e.kind === 'fin' ? 'FIN' : 'ACK'} (frame ${e.firstFrame})`);
+    });
+  }
+  if (rst !== undefined) parts.push(`${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`);
+  return parts.join('; ');
+}
+
+function sideName(s: Session, e: LadderEvent): string {
+  return e.by === 'client' ? 'the client' : 'the server';
+}
+
+function dataDirection(t: Transfer): string {
+  if (t.direction === 'upload') return 'client → server';
+  return 'server → client';
+}
+
+/** The command that announced a transfer's data endpoint (PASV: the announcement is its reply). */
+function announcingCommand(s: Session, t: Transfer): Command | undefined {
+  const an = t.announce;
+  if (an === null) return undefined;
+  return s.commands.find((c) => c.command !== null && (c.frame === an.frame || c.reply?.frame === an.frame));
+}
+
+/** The announcement sub-step: what PORT/EPRT/PASV/EPSV said and what it decodes to. */
+function announceStep(ctx: Ctx, t: Transfer): string[] {
+  const { s } = ctx;
+  const an = t.announce;
+  const out: string[] = [];
+  if (an === null) {
+    out.push(
+      'No PORT or PASV came before it: the server uses the default data port (the client\'s control port, RFC 959).',
+    );
+    return out;
+  }
+  const cmd = announcingCommand(s, t);
+  const tuple = an.tuple;
+  const ep = tupleEndpoint(tuple, s);
+  if (!tuple.ok || ep === null) {
+    out.push(`${cmd ? cmdText(cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
+    return out;
+  }
+  const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
+  if (ACTIVE_ANNOUNCERS.has(an.command)) {
+    const own = ep.ip === s.client.ip;
+    let text = `${cmd ? cmdText(cmd) : an.command}: the client announces the address ${ep.ip}`;
+    text += own ? ' (its own)' : '';
+    text += ` and a temporary port: ${arith}.`;
+    if (an.command === 'EPRT') {
+      text += ` EPRT names the address family (${tuple.family === 6 ? '2 = IPv6' : '1 = IPv4'}) and writes the port in decimal: no p1×256+p2 arithmetic.`;
+    }
+    if (!own) {
+      const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the client's address ${s.client.ip} as seen on the control connection`;
+      text += ` Departure from the textbook: ${d}.`;
+      ctx.departures.push(d);
+    }
+    const r = an.reply;
+    if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (frame ${r.frame}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (frame ${r.frame}).`;
+    out.push(text);
+    return out;
+  }
+  const r = an.reply;
+  let text = `${cmd ? cmdText(cmd) : an.command}: the client asks the server to listen for a data connection.`;
+  if (r !== null && r.code < 300) {
+    text += ` ${r.code} (frame ${r.frame}) answers with `;
+    if (tuple.ip === null) text += `only a port, ${ep.port}: the address is the one the control connection already uses, ${s.server.ip} (RFC 2428).`;
+    else text += `the address ${tuple.ip} and a temporary port: ${arith}.`;
+    if (tuple.ip !== null && tuple.ip !== s.server.ip) {
+      const d = `the ${r.code} in frame ${r.frame} names ${tuple.ip}, not the address ${s.server.ip} the client is talking to`;
+      text += ` Departure from the textbook: ${d}.`;
+      ctx.departures.push(d);
+    }
+  } else if (r !== null) {
+    text += ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (frame ${r.frame}).`;
+  } else {
+    text += ' No reply is in the capture.';
+  }
+  out.push(text);
+  return out;
+}
+
+/** The data connection's sub-steps: who opens it from where, data, teardown. */
+function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
+  const { s, l } = ctx;
+  const c = t.connection;
+  const out: Sub[] = [];
+  if (c === null) {
+    if (t.status === 'unused') return out;
+    out.push({ frame: t.reply?.frame ?? Infinity, text: 'No data connection for it appears in the capture.' });
+    return out;
+  }
+  const conn = l.connections.find((x) => x.role === 'data' && x.transfer === t.id);
+  const events = eventsOf(l, conn);
+  const opener = c.initiator === 'server' ? 'The server' : 'The client';
+  const from = c.initiator === 'server' ? c.server : c.client;
+  const to = c.initiator === 'server' ? c.client : c.server;
+  let text = `${opener} opens the data connection (tcp.stream ${c.stream}) from ${c.initiator === 'server' ? 'its' : 'its temporary'} port ${portName(from.port)} to ${endpoint(to)}`;
+  const hs = handshakeText(events);
+  text += hs ? `: ${hs}.` : '.';
+  if (c.midstream) text += ' (The capture began after its handshake.)';
+  if (t.mode === 'active' && c.initiator === 'server' && c.server.port !== 20) {
+    const d = `the server opened data connection ${t.id} from port ${c.server.port}, not port 20 (a firewall that admits only port 20 would drop it)`;
+    text += ` Departure from the textbook: ${d}.`;
+    ctx.departures.push(d);
+  }
+  if (c.addressMismatch !== undefined) {
+    text += ` It goes to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}.`;
+    ctx.departures.push(`data connection ${t.id} went to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}`);
+  }
+  const synAcked = events.some((e) => e.kind === 'syn-ack');
+  const icmp = events.filter((e) => e.kind === 'icmp');
+  const rst = events.find((e) => e.kind === 'rst');
+  if (!synAcked && events.some((e) => e.kind === 'syn')) {
+    if (icmp.length) {
+      const i = icmp[0].icmp!;
+      text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
+    } else if (rst !== undefined) {
+      text += ` Instead of SYN+ACK, ${sideName(s, rst).replace('the', 'the')} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
+    } else {
+      text += ' No SYN+ACK ever comes back: the data connection never opens.';
+    }
+    if (c.initiator === 'server' || c.initiator === 'client') {
+      ctx.departures.push(`data connection ${t.id} never opened`);
+    }
+  }
+  out.push({ frame: events[0]?.firstFrame ?? c.synFrame ?? Infinity, text });
+
+  const runs = events.filter((e) => e.kind === 'data');
+  if (c.established || runs.length) {
+    const payloadFrames = conn?.packets.filter((p) => p.payloadLength > 0).map((p) => p.frame) ?? [];
+    const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
+    let d = `${bytes} bytes flow ${dataDirection(t)}`;
+    if (payloadFrames.length) d += ` (${payloadFrames.length === 1 ? `frame ${payloadFrames[0]}` : `${payloadFrames.length} segments, frames ${payloadFrames[0]}-${payloadFrames[payloadFrames.length - 1]}`})`;
+    d += ', each segment acknowledged by the other side.';
+    if (c.retransmissions > 0) {
+      d += ` ${c.retransmissions} segments are sent again (retransmissions).`;
+      ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
+    }
+    if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
+    if (bytes === 0) d = 'No data flows on it.';
+    out.push({ frame: payloadFrames[0] ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
+  }
+  const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection');
+  if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });
+  return out;
+}
+
+function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: string; subs: string[] } {
+  const subs: Sub[] = [];
+  const { s } = ctx;
+  const book = `textbook ${t.mode} steps 4-9`;
+  const what =
+    t.direction === 'listing' ? 'a directory listing' : t.direction === 'download' ? 'a download' : 'an upload';
+  const title =
+    t.request === null
+      ? `Transfer ${t.id}: a data connection announced in ${t.mode} mode that no transfer command used (${book}).`
+      : `Transfer ${t.id}: ${quote(`${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}`)} - ${what} in ${t.mode} mode (${book}).`;
+  const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
+  for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
+  if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map(exchange).join('; ')}.` });
+  const req = t.request !== null ? s.commands.find((c) => c.frame === t.request!.frame) : undefined;
+  if (req !== undefined) {
+    subs.push({ frame: req.frame, text: `${cmdText(req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
+  }
+  subs.push(...connectionSteps(ctx, t));
+  if (t.preliminary !== null) {
+    subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (frame ${t.preliminary.frame}): the server says the transfer starts.` });
+  }
+  if (t.reply !== null) {
+    const ok = t.reply.code >= 200 && t.reply.code < 300;
+    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (frame ${t.reply.frame}): ${ok ? 'the transfer is complete.' : 'the transfer failed.'}` });
+  }
+  if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
+  // Capture order; a stable sort keeps sub-steps of one frame in the order written.
+  const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
+  if (t.diagnosis !== null) {
+    ordered.push(`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`);
+    ordered.push(`What to change: ${t.diagnosis.advice}`);
+    ctx.departures.push(`transfer ${t.id} ${t.status}: ${CATALOG[t.diagnosis.cause].title}`);
+  }
+  return { title, subs: ordered };
+}
+
+function renderSession(a: Analysis, l: SessionLadder): string {
+  const s = l.session;
+  const ctx: Ctx = { a, s, l, departures: [] };
+  const out: string[] = [];
+  out.push(`Session ${s.id}: FTP client ${escapeText(s.client.ip)}, FTP server ${escapeText(s.server.ip)}`);
+  if (s.vantage !== null) out.push(para('', `Where the capture was taken: ${escapeText(s.vantage.reason)}.`));
+  if (s.natPeer !== null) {
+    out.push(
+      para(
+        '',
+        `The same session is in the capture again as session ${s.natPeer.session}, seen on the ${s.natPeer.side === 'inside' ? 'outside' : 'inside'} of a NAT: the client is ${endpoint(s.natPeer.inside)} inside and ${endpoint(s.natPeer.outside)} outside.`,
+      ),
+    );
+  }
+  const modes = new Set(s.transfers.map((t) => t.mode));
+  for (const m of ['active', 'passive'] as const) if (modes.has(m)) out.push('', para('', TEXTBOOK[m]));
+  out.push('');
+
+  const control = l.connections.find((c) => c.role === 'control');
+  const cev = eventsOf(l, control);
+  const steps: Array<{ title: string; subs: string[] }> = [];
+  const hs = handshakeText(cev);
+  if (s.midstream || hs === '') {
+    steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
+  } else {
+    steps.push({
+      title:
+        `Control connection (textbook steps 1-3): the client opens a TCP connection from its temporary port ${s.client.port} ` +
+        `to the server's port ${portName(s.server.port)}: ${hs}. It stays open for the whole session: ` +
+        'commands go from the client to the server on it, replies come back.',
+      subs: [],
+    });
+    if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
+  }
+
+  // Walk the commands; those a transfer uses are told in its step.
+  const used = new Map<number, Transfer>();
+  for (const t of s.transfers) {
+    const an = t.announce;
+    const cmd = an === null ? undefined : announcingCommand(s, t);
+    if (cmd !== undefined) used.set(cmd.frame, t);
+    else if (an === null && t.request !== null) used.set(t.request.frame, t);
+  }
+  const requestFrames = new Set(s.transfers.map((t) => t.request?.frame).filter((f): f is number => f !== undefined));
+  const plain: Command[] = [];
+  const isLogin = (c: Command): boolean => c.command !== null && LOGIN.has(c.command);
+  const flush = (): void => {
+    if (!plain.length) return;
+    const login = isLogin(plain[0]);
+    const shown = plain.slice(0, MAX_LISTED).map(exchange);
+    if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
+    steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs: [] });
+    plain.length = 0;
+  };
+  const cmds = s.commands;
+  for (let i = 0; i < cmds.length; i++) {
+    const c = cmds[i];
+    if (c.command === null) {
+      flush();
+      if (c.reply !== null) {
+        const greeting = c.reply.code === 220;
+        steps.push({ title: `${greeting ? 'The server greets' : 'The server says, unasked'}: ${c.reply.code} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame}).`, subs: [] });
+      }
+      continue;
+    }
+    const t = used.get(c.frame);
+    if (t !== undefined) {
+      flush();
+      // Commands between the announcement and the transfer command belong to this step.
+      const between: Command[] = [];
+      if (t.announce !== null && t.request !== null) {
+        while (i + 1 < cmds.length && cmds[i + 1].frame < t.request.frame && !used.has(cmds[i + 1].frame)) between.push(cmds[++i]);
+        if (i + 1 < cmds.length && cmds[i + 1].frame === t.request.frame) i++;
+      }
+      steps.push(transferStep(ctx, t, between));
+      continue;
+    }
+    if (requestFrames.has(c.frame)) continue;
+    if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
+      flush();
+      const opaque = s.opaqueBytes.client + s.opaqueBytes.server;
+      steps.push({
+        title:
+          `${exchange(c)}: explicit FTPS. From here on everything on the control connection is encrypted ` +
+          `(${opaque} bytes): the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`,
+        subs: [],
+      });
+      ctx.departures.push('TLS hides the commands and replies from the textbook steps 4 on');
+      continue;
+    }
+    if (c.command === 'QUIT') {
+      flush();
+      continue; // told with the end of the session
+    }
+    if (plain.length && isLogin(plain[0]) !== isLogin(c)) flush();
+    plain.push(c);
+  }
+  flush();
+
+  if (s.diagnosis?.guesses?.length) {
+    const list = s.diagnosis.guesses
+      .map((g) => `tcp.stream ${g.stream}, ${endpoint(g.from)} → ${endpoint(g.to)}${g.synFrame !== null ? ` (SYN frame ${g.synFrame})` : ''}, ${g.bytesFrom + g.bytesTo} bytes`)
+      .join('; ');
+    steps.push({
+      title: `Hidden by TLS, connections between the two hosts during the session are probably its data connections (a guess from timing and ports): ${list}.`,
+      subs: [],
+    });
+  }
+
+  const quit = s.commands.find((c) => c.command === 'QUIT');
+  const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
+  const end: string[] = [];
+  if (quit !== undefined) end.push(`The client logs out: ${exchange(quit)}.`);
+  if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
+  else end.push('The capture ends before the control connection is closed.');
+  if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
+  else if (s.transfers.length === 0 && !s.tls) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
+
+  steps.forEach((st, i) => {
+    const n = `${String(i + 1).padStart(2)}. `;
+    out.push(para(n, st.title));
+    st.subs.forEach((sub, j) => out.push(para(`    ${String.fromCharCode(97 + (j % 26))}. `, sub)));
+  });
+  out.push('');
+  if (ctx.departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
+  else {
+    out.push('Compared with the textbook:');
+    for (const d of ctx.departures) out.push(para('  - ', `${d}.`));
+  }
+  return out.join('\n');
+}
+
+export function renderExplain(a: Analysis, ladders: SessionLadder[]): string {
+  if (ladders.length === 0) return 'No FTP control sessions found: nothing to explain.';
+  return ladders.map((l) => renderSession(a, l)).join('\n\n');
+}

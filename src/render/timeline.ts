@@ -1,0 +1,335 @@
+/**
+ * `ftpcap timeline`: each session as a textbook ladder diagram. One column per host (client,
+ * server, and any other address a data connection went to), port labels at both ends of every
+ * arrow, relative time and frame numbers in a left margin, derived facts (decoded tuples, what a
+ * data connection is for) as notes between the lines. Model in, string out.
+ */
+import type { Analysis, Session, Transfer } from '../analysis/model.js';
+import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/ladder.js';
+import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { escapeText } from './escape.js';
+import { relative } from './format.js';
+import { wrap } from './wrap.js';
+import { ASCII_LINES, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
+
+export interface TimelineOptions {
+  /** Columns to fit (80 by default; `--wide` asks for 132). */
+  width: number;
+  unicode?: boolean;
+}
+
+export const WIDE_WIDTH = 132;
+/** Port labels: up to five digits, one space from the line. */
+const PORT_WIDTH = 5;
+const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
+
+/** One printed row before layout: an arrow between two host columns, or a note. */
+export type LadderRow =
+  | {
+      kind: 'arrow';
+      event: LadderEvent;
+      time: string;
+      frames: string;
+      from: number;
+      to: number;
+      fromPort: string;
+      toPort: string;
+      label: string;
+    }
+  | { kind: 'note'; text: string };
+
+function replyLabel(e: LadderEvent): string {
+  const r = e.reply!;
+  const lines = r.text.split('\n');
+  const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : '';
+  return escapeText(`${r.code} ${lines[0]}`) + more;
+}
+
+const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IAC' } as const;
+
+function runLabel(e: LadderEvent): string {
+  const kind = e.payloadKind ?? 'binary';
+  const what = e.kind === 'opaque' && kind !== 'tls' && kind !== 'telnet' ? 'Non-text' : RUN_NAMES[kind];
+  if (e.bytes === 0 && e.retransmissions === e.segments) {
+    return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes!, 'byte')} again)`;
+  }
+  const head = e.acks! > 0 ? `${what} + ACK` : what;
+  const again = e.retransmissions! > 0 ? `, ${e.retransmissions} retransmitted` : '';
+  return `${head} ×${e.segments} (${plural(e.bytes!, 'byte')}${again})`;
+}
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+export function eventLabel(e: LadderEvent, s: Session): string {
+  switch (e.kind) {
+    case 'syn': {
+      const marks: string[] = [];
+      if (e.retransmission) marks.push('retransmitted');
+      if (e.unanswered) marks.push('no answer');
+      return flagNames(e.flags) + (marks.length ? ` (${marks.join(', ')})` : '');
+    }
+    case 'syn-ack':
+    case 'ack':
+    case 'rst':
+      return flagNames(e.flags) + (e.retransmission ? ' (retransmitted)' : '');
+    case 'fin':
+      return flagNames(e.flags) + (e.payload ? ` with ${plural(e.payload, 'byte')} of data` : '') + (e.retransmission ? ' (retransmitted)' : '');
+    case 'icmp': {
+      const i = e.icmp!;
+      return `ICMP${i.family === 6 ? 'v6' : ''} ${icmpName(i.family, i.type, i.code)}`;
+    }
+    case 'command': {
+      const c = e.command!;
+      return escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+    }
+    case 'reply':
+      return replyLabel(e);
+    case 'data':
+    case 'opaque':
+      return runLabel(e);
+    case 'retransmission':
+      return `retransmission (${plural(e.conn.packets.find((p) => p.frame === e.firstFrame)?.payloadLength ?? 0, 'byte')})`;
+  }
+}
+
+function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefined): string {
+  const c = e.conn;
+  const opener = e.by === 'client' ? 'the client' : 'the server';
+  const ports = `${e.from.port} → ${e.to.port}`;
+  if (c.role === 'data' && t !== undefined) {
+    const purpose = t.request === null ? 'no transfer command used it' : `for ${transferPurpose(t)}`;
+    return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}`;
+  }
+  const guessed = l.session.diagnosis?.guesses?.some((g) => g.stream === c.stream) ?? false;
+  return guessed
+    ? `Probably a data connection (TLS hides the announcement): ${opener} opens it, port ${ports}`
+    : `Connection between the same hosts, not announced on the control channel: port ${ports}`;
+}
+
+/** Rows of one session's ladder, before layout. */
+export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
+  const s = l.session;
+  const rows: LadderRow[] = [];
+  const introduced = new Set<object>();
+  const column = (ip: string): number => {
+    const i = l.hosts.indexOf(ip);
+    return i < 0 ? 0 : i;
+  };
+  const lastOf = new Map<object, LadderEvent>();
+  for (const e of l.events) lastOf.set(e.conn, e);
+  // A failed transfer with no data connection is noted under the reply that ended it.
+  const failedAt = new Map<number, Transfer[]>();
+  for (const t of s.transfers) {
+    if (t.connection !== null || t.diagnosis === null) continue;
+    const frame = t.reply?.frame ?? t.announce?.reply?.frame;
+    if (frame === undefined) continue;
+    failedAt.set(frame, [...(failedAt.get(frame) ?? []), t]);
+  }
+  const failureNote = (t: Transfer): LadderRow => ({
+    kind: 'note',
+    text: `Transfer ${t.id} ${t.status}: ${CATALOG[t.diagnosis!.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
+  });
+
+  for (const e of l.events) {
+    const conn = e.conn;
+    const transfer = conn.transfer === null ? undefined : s.transfers.find((t) => t.id === conn.transfer);
+    if (conn.role !== 'control' && !introduced.has(conn)) {
+      introduced.add(conn);
+      rows.push({ kind: 'note', text: connectionNote(l, e, transfer) });
+    }
+    let from = column(e.from.ip);
+    let fromPort = String(e.from.port);
+    let label = eventLabel(e, s);
+    if (e.kind === 'icmp') {
+      // An error from a router (or any host without a column) is drawn from the host it could not reach.
+      fromPort = '';
+      if (!l.hosts.includes(e.from.ip)) {
+        from = column(e.icmp!.unreachable.ip);
+        label += ` from ${e.from.ip}`;
+      }
+    }
+    rows.push({
+      kind: 'arrow',
+      event: e,
+      time: relative(e.time, a.capture.first),
+      frames: e.firstFrame === e.lastFrame ? String(e.firstFrame) : `${e.firstFrame}-${e.lastFrame}`,
+      from,
+      to: column(e.to.ip),
+      fromPort,
+      toPort: String(e.to.port),
+      label,
+    });
+    // Derived facts under the arrow that carried them.
+    const c = e.command;
+    if (c?.tuple !== undefined) {
+      const active = ACTIVE_ANNOUNCERS.has(c.command ?? '');
+      if ((active && e.kind === 'command') || (!active && e.kind === 'reply' && !e.preliminary)) {
+        rows.push({ kind: 'note', text: `= ${tupleText(c.tuple, s)}` });
+      }
+    }
+    if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
+      rows.push(failureNote(transfer));
+    }
+    if (e.kind === 'reply' && !e.preliminary) {
+      for (const t of failedAt.get(e.reply!.frame) ?? []) rows.push(failureNote(t));
+      failedAt.delete(e.reply!.frame);
+    }
+  }
+  return rows;
+}
+
+interface Layout {
+  width: number;
+  timeWidth: number;
+  frameWidth: number;
+  xs: number[];
+  lines: LineSet;
+}
+
+function layout(rows: LadderRow[], hosts: number, opts: TimelineOptions): Layout {
+  let timeWidth = 4;
+  let frameWidth = 5;
+  for (const r of rows) {
+    if (r.kind !== 'arrow') continue;
+    timeWidth = Math.max(timeWidth, r.time.length);
+    frameWidth = Math.max(frameWidth, r.frames.length);
+  }
+  const margin = timeWidth + 1 + frameWidth + 1;
+  const first = margin + PORT_WIDTH + 1;
+  const last = opts.width - 1 - (PORT_WIDTH + 1);
+  const n = Math.max(2, hosts);
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) xs.push(first + Math.round((i * (last - first)) / (n - 1)));
+  return { width: opts.width, timeWidth, frameWidth, xs, lines: opts.unicode ? UNICODE_LINES : ASCII_LINES };
+}
+
+function blankRow(L: Layout): string[] {
+  const row = Array.from({ length: L.width }, () => ' ');
+  for (const x of L.xs) row[x] = L.lines.vertical;
+  return row;
+}
+
+function put(row: string[], x: number, text: string): void {
+  for (let i = 0; i < text.length && x + i < row.length; i++) if (x + i >= 0) row[x + i] = text[i];
+}
+
+function finish(row: string[]): string {
+  return row.join('').replace(/\s+$/, '');
+}
+
+/** Room inside an arrow narrower than this puts a label that does not fit on a row of its own above. */
+const LABEL_ABOVE_BELOW = 40;
+
+function drawArrow(r: Extract<LadderRow, { kind: 'arrow' }>, L: Layout): string[] {
+  const out: string[] = [];
+  const row = blankRow(L);
+  put(row, 0, r.time.padStart(L.timeWidth));
+  put(row, L.timeWidth + 1, r.frames.padStart(L.frameWidth));
+  const xa = L.xs[Math.min(r.from, r.to)];
+  const xb = L.xs[Math.max(r.from, r.to)];
+  const rightward = r.from <= r.to;
+  const leftPort = rightward ? r.fromPort : r.toPort;
+  const rightPort = rightward ? r.toPort : r.fromPort;
+  const inner = xb - xa - 1;
+  for (let x = xa + 1; x < xb; x++) row[x] = L.lines.horizontal;
+  if (rightward) row[xb - 1] = L.lines.right;
+  else row[xa + 1] = L.lines.left;
+  const room = Math.max(0, inner - 4);
+  let label = r.label;
+  if (label.length > room && room < LABEL_ABOVE_BELOW) {
+    // Too long for a narrow arrow: the label gets the whole width of the ladder on the row above.
+    const x0 = L.xs[0] + 2;
+    const xn = L.xs[L.xs.length - 1] - 1;
+    const text = fit(label, xn - x0, L.lines);
+    const above = blankRow(L);
+    put(above, Math.max(x0, Math.min(xa + 2, xn - text.length)), text);
+    out.push(finish(above));
+    label = '';
+  }
+  label = fit(label, room, L.lines);
+  if (label.length > 0) {
+    const text = ` ${label} `;
+    put(row, xa + 1 + Math.max(1, Math.floor((inner - text.length) / 2)), text);
+  }
+  put(row, xa - 1 - leftPort.length, leftPort);
+  put(row, xb + 2, rightPort);
+  out.push(finish(row));
+  return out;
+}
+
+function drawNote(text: string, L: Layout): string[] {
+  const x0 = L.xs[0];
+  const xn = L.xs[L.xs.length - 1];
+  const room = xn - x0 - 4;
+  const out: string[] = [];
+  const words = text.split(' ');
+  let line = '';
+  const flush = (): void => {
+    const row = blankRow(L);
+    put(row, x0 + 2, fit(line, room, L.lines));
+    out.push(finish(row));
+  };
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > room) {
+      flush();
+      line = `  ${w}`;
+    } else {
+      line = line ? `${line} ${w}` : w;
+    }
+  }
+  if (line) flush();
+  return out;
+}
+
+function header(l: SessionLadder, L: Layout): string[] {
+  const names = l.hosts.map((_, i) => (i === 0 ? 'FTP client' : i === 1 ? 'FTP server' : 'third host'));
+  const rowsOf = (texts: string[]): string => {
+    const row = Array.from({ length: L.width }, () => ' ');
+    texts.forEach((t, i) => {
+      const x = L.xs[i];
+      const room = i === 0 || i === texts.length - 1 ? PORT_WIDTH * 2 + 10 : 0;
+      const spacing = L.xs.length > 1 ? L.xs[1] - L.xs[0] - 2 : L.width;
+      const text = fit(t, Math.max(room, spacing), L.lines);
+      let at: number;
+      if (i === 0) at = Math.max(0, x - PORT_WIDTH - 1);
+      else if (i === texts.length - 1) at = Math.min(L.width - text.length, x + PORT_WIDTH + 2 - text.length);
+      else at = x - Math.floor(text.length / 2);
+      put(row, at, text);
+    });
+    return finish(row);
+  };
+  const margin = Array.from({ length: L.width }, () => ' ');
+  put(margin, 0, 'time'.padStart(L.timeWidth));
+  put(margin, L.timeWidth + 1, 'frame'.padStart(L.frameWidth));
+  const first = rowsOf(names).split('');
+  for (let i = 0; i < L.timeWidth + L.frameWidth + 1; i++) if (margin[i] !== ' ') first[i] = margin[i];
+  return [first.join('').replace(/\s+$/, ''), rowsOf(l.hosts.map(escapeText)), finish(blankRow(L))];
+}
+
+/** The whole timeline of one session. */
+export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOptions): string {
+  const s = l.session;
+  const rows = ladderRows(a, l);
+  const L = layout(rows, l.hosts.length, opts);
+  const out: string[] = [];
+  const tls = s.tls ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` : '';
+  const title =
+    `Session ${s.id}: FTP client ${escapeText(s.client.ip)} port ${s.client.port}, ` +
+    `FTP server ${escapeText(s.server.ip)} port ${s.server.port}.${tls}`;
+  out.push(wrap(title, opts.width, '  ').replace(/^ +/, ''));
+  out.push("time: seconds since the capture's first packet; frame: Wireshark's number");
+  out.push(...header(l, L));
+  for (const r of rows) {
+    if (r.kind === 'arrow') out.push(...drawArrow(r, L));
+    else out.push(...drawNote(r.text, L));
+  }
+  out.push(finish(blankRow(L)));
+  return out.join('\n');
+}
+
+export function renderTimeline(a: Analysis, ladders: SessionLadder[], opts: TimelineOptions): string {
+  if (ladders.length === 0) return 'No FTP control sessions found.';
+  return ladders.map((l) => renderLadder(a, l, opts)).join('\n\n');
+}

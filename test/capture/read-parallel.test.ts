@@ -1,0 +1,150 @@
+/**
+ * The reader thread (capture/read-parallel.ts + read-worker.ts) against reading in this thread:
+ * the same records, byte for byte, with warnings at the same places. Worker threads need the
+ * compiled JavaScript, so the sources are compiled once into a scratch directory first.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureSink } from '../../src/capture/types.js';
+import { splitPcap } from '../support/pcap-edit.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const FIXTURES = join(ROOT, 'fixtures');
+const OUT = join(ROOT, 'node_modules', '.cache', 'ftpcap-test-build');
+
+type ReadFn = (paths: string[], sink: CaptureSink) => Promise<{ packets: number; bytes: number }>;
+let threaded: ReadFn;
+let inThread: ReadFn;
+let available: () => boolean;
+let dir = '';
+
+/** Everything a reader says, in order: records (fields + a hash of the bytes) and events. */
+async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; packets: number; bytes: number } | { error: string }> {
+  const lines: string[] = [];
+  try {
+    const r = await read(paths, {
+      onHeader: (h) => lines.push(`header ${JSON.stringify(h)}`),
+      onInterface: (i) => lines.push(`interface ${JSON.stringify(i)}`),
+      onWarning: (w) => lines.push(`warning ${JSON.stringify(w)}`),
+      onRecord: (r) => {
+        const h = createHash('sha1').update(r.data).digest('hex').slice(0, 12);
+        lines.push(
+          `${r.frame} ${r.offset} ${r.tsSec}.${r.tsNsec} ${r.time} ${r.linkType} ${r.interfaceId} ${r.capturedLength} ${r.originalLength} ${r.data.length} ${h}`,
+        );
+      },
+    });
+    return { lines, packets: r.packets, bytes: r.bytes };
+  } catch (err) {
+    return { error: String(err) };
+  }
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], {
+    stdio: 'ignore',
+  });
+  const parallel = await import(join(OUT, 'capture/read-parallel.js'));
+  const files = await import(join(OUT, 'capture/read-files.js'));
+  // minBytes 0: the thread even for the small fixtures.
+  threaded = (paths, sink) => parallel.readCaptureFilesThreaded(paths, sink, { minBytes: 0 });
+  inThread = (paths, sink) => files.readCaptureFiles(paths, sink);
+  available = parallel.parallelReadAvailable;
+  dir = mkdtempSync(join(tmpdir(), 'ftpcap-par-'));
+}, 180_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('reading on a worker thread', () => {
+  it('is available from the compiled build', () => {
+    expect(available()).toBe(true);
+  });
+
+  it('gives every fixture the same records and warnings as reading in-thread', async () => {
+    const names = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng|pcap\.gz)$/.test(f));
+    expect(names.length).toBeGreaterThan(25);
+    for (const name of names) {
+      const p = join(FIXTURES, name);
+      const a = await log(threaded, [p]);
+      const b = await log(inThread, [p]);
+      expect(a, name).toEqual(b);
+    }
+  }, 120_000);
+
+  it('keeps records whole across many reuses of the ring (a capture several times its size)', async () => {
+    // 6 copies of the lossy capture's records: 65 MB, about twice the ring's 32 MiB.
+    const { header, records } = splitPcap(readFileSync(join(FIXTURES, 'large-lossy-vsftpd-lftp.pcap.gz')));
+    const body = Buffer.concat(records.map((r) => r.bytes));
+    const p = join(dir, 'repeated.pcap');
+    writeFileSync(p, Buffer.concat([header, body, body, body, body, body, body]));
+    const a = await log(threaded, [p]);
+    const b = await log(inThread, [p]);
+    expect('lines' in a && a.packets).toBe(records.length * 6);
+    expect(a).toEqual(b);
+  }, 120_000);
+
+  it('reports a capture cut inside a record the same way, and an unreadable file as an error', async () => {
+    const whole = readFileSync(join(FIXTURES, 'passive-vsftpd-lftp.pcap'));
+    const cut = join(dir, 'cut.pcap');
+    writeFileSync(cut, whole.subarray(0, whole.length - 100));
+    const a = await log(threaded, [cut]);
+    expect(a).toEqual(await log(inThread, [cut]));
+    expect('lines' in a && a.lines.some((l) => l.includes('truncated-record'))).toBe(true);
+    const missing = await log(threaded, [join(dir, 'nope.pcap')]);
+    expect(missing).toEqual(await log(inThread, [join(dir, 'nope.pcap')]));
+    expect('error' in missing && missing.error).toMatch(/ENOENT/);
+  });
+
+  it('joins ring files on the thread as in-thread', async () => {
+    const { header, records } = splitPcap(readFileSync(join(FIXTURES, 'large-lossy-vsftpd-lftp.pcap.gz')));
+    const parts = [0, 5000, records.length].slice(1).map((end, i, ends) => {
+      const p = join(dir, i === 0 ? 'ring.pcap' : `ring.pcap${i}`);
+      writeFileSync(p, Buffer.concat([header, ...records.slice(i === 0 ? 0 : ends[i - 1], end).map((r) => r.bytes)]));
+      return p;
+    });
+    const a = await log(threaded, parts);
+    expect(a).toEqual(await log(inThread, parts));
+    expect('lines' in a && a.packets).toBe(records.length);
+  });
+});
+
+describe('ftpcap summary with several captures (compiled CLI, one worker per capture)', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(OUT, 'cli/run.js'))}).then((m) => m.run())`, ...args], {
+      encoding: 'utf8',
+    });
+  const a = join(FIXTURES, 'passive-vsftpd-lftp.pcap');
+  const b = join(FIXTURES, 'active-vsftpd-ftp.pcap');
+  const packets = (name: string): number => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8')).capture.packets;
+
+  it('prints one summary per capture, in the order given', () => {
+    const r = run(['summary', b, a]);
+    expect(r.status).toBe(0);
+    const ib = r.stdout.indexOf(`Capture ${b}:`);
+    const ia = r.stdout.indexOf(`Capture ${a}:`);
+    expect(ib).toBeGreaterThanOrEqual(0);
+    expect(ia).toBeGreaterThan(ib);
+  });
+
+  it('--json: an array of the documents, in order', () => {
+    const r = run(['summary', '--json', a, b]);
+    expect(r.status).toBe(0);
+    const docs = JSON.parse(r.stdout);
+    expect(docs.map((d: { capture: { file: string; packets: number } }) => [d.capture.file, d.capture.packets])).toEqual([
+      [a, packets('passive-vsftpd-lftp')],
+      [b, packets('active-vsftpd-ftp')],
+    ]);
+  });
+
+  it('an unreadable capture among them: its error on stderr, the others still printed, exit 2', () => {
+    const r = run(['summary', a, join(dir, 'nope.pcap')]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain(`Capture ${a}:`);
+    expect(r.stderr).toContain('nope.pcap: cannot read (ENOENT)');
+  });
+});

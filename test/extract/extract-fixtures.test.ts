@@ -1,0 +1,135 @@
+/**
+ * `ftpcap extract` on every recorded fixture, against what the recording script noted: the sha256
+ * of each file it moved (computed on the original), the sha256 of each listing the client saved
+ * (CR stripped by every client: equal to ours with --ascii-to-lf), the wire bytes of each listing
+ * (tshark's per-stream payload count), and the aborted transfer.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
+import { readTsharkTsv } from '../conformance/peer-readers.js';
+import { runCli } from '../cli/run-cli.js';
+
+const FIXTURES = resolve(__dirname, '../../fixtures');
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
+
+interface FileFact {
+  op: string;
+  path: string;
+  size?: number;
+  sha256?: string;
+  received?: { size: number; sha256: string } | null;
+  received_matches?: boolean;
+}
+interface Facts {
+  name: string;
+  capture: { file: string };
+  files?: FileFact[];
+  tls?: string;
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const LISTINGS = new Set(['LIST', 'NLST', 'MLSD']);
+
+const factFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.facts.json')).sort();
+
+for (const factFile of factFiles) {
+  const facts = JSON.parse(readFileSync(join(FIXTURES, factFile), 'utf8')) as Facts;
+  const capture = join(FIXTURES, facts.capture.file);
+
+  describe(`extract ${facts.name}`, () => {
+    let manifest: Manifest;
+    let converted: Manifest;
+    const dir = join(tmp, facts.name);
+    const dirLf = join(tmp, `${facts.name}-lf`);
+
+    beforeAll(async () => {
+      const run = await runCli(['extract', capture, '-o', dir]);
+      expect(run.stderr).not.toMatch(/^ftpcap:/m);
+      expect(run.code).toBe(0);
+      manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+      const lf = await runCli(['extract', capture, '-o', dirLf, '--ascii-to-lf']);
+      expect(lf.code).toBe(0);
+      converted = JSON.parse(readFileSync(join(dirLf, 'manifest.json'), 'utf8')) as Manifest;
+    });
+
+    it('writes every object the manifest lists, with its bytes and sha256, and nothing else', () => {
+      for (const m of [manifest, converted]) {
+        const d = m === manifest ? dir : dirLf;
+        expect(readdirSync(d).sort()).toEqual([...m.objects.map((o) => o.savedName), 'manifest.json'].sort());
+        for (const o of m.objects) {
+          const data = readFileSync(join(d, o.savedName));
+          expect(data.length).toBe(o.bytes);
+          expect(sha256(data)).toBe(o.sha256);
+        }
+      }
+    });
+
+    // A file by its command and name; a listing by its command (lftp sends LIST with no argument).
+    const find = (m: Manifest, f: FileFact): ManifestObject | undefined =>
+      m.objects.find(
+        (o) => o.command === f.op && (LISTINGS.has(f.op) || (o.originalName ?? '').endsWith(f.path.replace(/^.*\//, ''))),
+      );
+
+    for (const f of facts.tls ? [] : (facts.files ?? [])) {
+      if (LISTINGS.has(f.op) && f.received) {
+        it(`${f.op} ${f.path}: wire bytes as tshark counts them; CRLF → LF gives what the client saved`, () => {
+          const o = find(manifest, f)!;
+          expect(o.verdict).toBe('complete');
+          const row = readTsharkTsv(join(FIXTURES, `${facts.name}.tshark-streams.tsv`)).find((r) => Number(r.stream) === o.stream)!;
+          // A listing flows one way only: from the server.
+          const wire = Math.max(Number(row.bytes_src_to_dst), Number(row.bytes_dst_to_src));
+          expect(Math.min(Number(row.bytes_src_to_dst), Number(row.bytes_dst_to_src))).toBe(0);
+          expect(o.bytes).toBe(wire);
+          const lf = find(converted, f)!;
+          expect(lf.convertedToLf).toBe(true);
+          expect(lf.bytes).toBe(f.received!.size);
+          expect(lf.sha256).toBe(f.received!.sha256);
+          expect(sha256(readFileSync(join(dirLf, lf.savedName)))).toBe(f.received!.sha256);
+        });
+      } else if (f.received_matches === true && f.sha256) {
+        it(`${f.op} ${f.path}: the saved file's sha256 is the original's (${f.sha256.slice(0, 12)}…)`, () => {
+          const o = find(manifest, f)!;
+          expect(o, `an object for ${f.op} ${f.path}`).toBeDefined();
+          expect(o.verdict).toBe('complete');
+          expect(o.missing).toEqual([]);
+          expect(o.bytes).toBe(f.size);
+          expect(sha256(readFileSync(join(dir, o.savedName)))).toBe(f.sha256);
+          if (o.type !== 'A') expect(find(converted, f)!.sha256).toBe(f.sha256);
+        });
+      } else if (f.received_matches === false) {
+        it(`${f.op} ${f.path}: aborted, with at least what the client kept`, () => {
+          const o = find(manifest, f)!;
+          expect(o.verdict).toBe('aborted');
+          expect(o.status).toBe('aborted');
+          expect(o.bytes).toBeGreaterThanOrEqual(f.received!.size);
+          expect(o.bytes).toBeLessThan(f.size!);
+        });
+      } else if (f.received === null) {
+        it(`${f.op} ${f.path}: nothing complete is claimed for the failed transfer`, () => {
+          const o = find(manifest, f);
+          if (o) expect(o.verdict).not.toBe('complete');
+        });
+      }
+    }
+  });
+}
+
+describe('extract: the aborted download is the start of the file the lossy capture carries whole', () => {
+  it('is a byte-for-byte prefix of big.bin', async () => {
+    const whole = join(tmp, 'prefix-whole');
+    const part = join(tmp, 'prefix-part');
+    expect((await runCli(['extract', join(FIXTURES, 'large-lossy-vsftpd-lftp.pcap.gz'), '-o', whole, '-t', '1'])).code).toBe(0);
+    expect((await runCli(['extract', join(FIXTURES, 'abort-vsftpd-lftp.pcap'), '-o', part])).code).toBe(0);
+    const big = readFileSync(join(whole, 's1-t1-big.bin'));
+    expect(sha256(big)).toBe('5b7181b49ebf9312a754d8eb59c9d9b7603cea23746628589816edcfa00c82f4');
+    const aborted = readFileSync(join(part, 's1-t1-big.bin'));
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(aborted.equals(big.subarray(0, aborted.length))).toBe(true);
+    // -t 1 kept only the RETR of the lossy capture.
+    expect(readdirSync(whole).sort()).toEqual(['manifest.json', 's1-t1-big.bin']);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * Every field the dump prints, held against tshark's view of the same frame
+ * (fixtures/NAME.tshark-fields.tsv): the dump keeps, on each line that shows a header field,
+ * the field's tshark name and value, read through the decoders' field tables. Every frame of
+ * every fixture is dumped (for the 12,301-frame lossy capture: its control connection), every
+ * field tshark has a column for is compared, and the printed line must show the value.
+ */
+import { describe, expect, it } from 'vitest';
+import { dumpBlock, formatLine } from '../../src/render/dump.js';
+import type { DumpLine } from '../../src/render/dump-fields.js';
+import type { TsvRow } from '../conformance/peer-readers.js';
+import { load, TEACH_FIXTURES, tsharkFields } from './load.js';
+
+/** tshark's text as a comparable value: hex and decimal numbers as numbers, the rest as text. */
+function tsharkValue(field: string, text: string): number | string {
+  if (field === 'tcp.options.sack_perm') return text === '' ? '' : 'present';
+  if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text, 16);
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
+}
+
+/** How the printed line shows a value: decimal, or hex with any number of leading zeros. */
+function shows(line: string, field: string, value: number | string): boolean {
+  if (typeof value === 'string') return value === 'present' || line.includes(value);
+  if (field.endsWith('.status')) return true; // shown as "(correct)" / "(incorrect)" / "(not verified…)"
+  const dec = new RegExp(`(^|[^0-9])${value}([^0-9]|$)`);
+  const hex = new RegExp(`0x0*${value.toString(16)}([^0-9a-f]|$)`, 'i');
+  return dec.test(line) || hex.test(line);
+}
+
+interface Tally {
+  compared: number;
+  mismatches: string[];
+}
+
+function compare(frame: number, lines: DumpLine[], row: TsvRow, t: Tally): void {
+  for (const l of lines) {
+    for (const f of l.fields ?? []) {
+      if (!(f.tshark in row)) continue; // a field tshark's view has no column for
+      // tshark leaves tcp.seq_raw out when an ICMP error quotes only 8 TCP bytes (as the decoder oracle).
+      if (f.tshark === 'tcp.seq_raw' && row[f.tshark] === '' && (row['icmp.type'] !== '' || row['icmpv6.type'] !== '')) continue;
+      let theirs = tsharkValue(f.tshark, row[f.tshark]);
+      let ours = f.value;
+      // tshark 4.0 prints ip.frag_offset in 8-byte units; the dump (and its table) in bytes.
+      if (f.tshark === 'ip.frag_offset' && typeof ours === 'number' && ours !== theirs) ours /= 8;
+      // tshark prints a checksum status only where it verified; ours is 2 when we could not.
+      if (f.tshark.endsWith('checksum.status') && theirs === '' && ours === 2) theirs = 2;
+      t.compared++;
+      if (ours !== theirs) t.mismatches.push(`frame ${frame} ${f.tshark}: dump ${JSON.stringify(ours)}, tshark ${JSON.stringify(row[f.tshark])}`);
+      const printed = formatLine(l).text;
+      if (!shows(printed, f.tshark, f.value)) t.mismatches.push(`frame ${frame} ${f.tshark}: ${JSON.stringify(printed)} does not show ${f.value}`);
+    }
+  }
+}
+
+describe('dump fields equal tshark values', () => {
+  it.each(TEACH_FIXTURES)('%s', async (file) => {
+    const big = file.startsWith('large-lossy');
+    const { analysis, trace } = await load(file, big ? 'connections' : 'all');
+    const rows = tsharkFields(file);
+    const t: Tally = { compared: 0, mismatches: [] };
+    const fields = new Set<string>();
+    let frames = 0;
+    for (const k of trace.kept) {
+      if (big && k.connection?.role !== 'control') continue;
+      const row = rows.get(k.decoded.frame);
+      expect(row, `tshark has frame ${k.decoded.frame}`).toBeDefined();
+      const block = dumpBlock(k, analysis, { showPasswords: false });
+      compare(k.decoded.frame, block.lines, row!, t);
+      for (const l of block.lines) for (const f of l.fields ?? []) fields.add(f.tshark);
+      frames++;
+    }
+    expect(t.mismatches.slice(0, 20)).toEqual([]);
+    if (!big) expect(frames).toBe(rows.size);
+    // Every IPv4/IPv6/TCP column of tshark's view that this capture fills is shown by the dump.
+    const filled = new Set<string>();
+    for (const r of rows.values()) for (const [k, v] of Object.entries(r)) if (v !== '' && /^(ip|ipv6|tcp)\./.test(k)) filled.add(k);
+    const missing = [...filled].filter((k) => !fields.has(k) && k !== 'ip.version' && k !== 'ip.checksum_calculated' && k !== 'tcp.checksum_calculated');
+    expect(missing).toEqual([]);
+    expect(t.compared).toBeGreaterThan(frames * 10);
+  });
+});
