@@ -6,8 +6,13 @@
  */
 import type { Command, Session } from './model.js';
 
-/** Seconds within which the two views of one session start. */
-const SAME_START = 1;
+/**
+ * Seconds within which two views of one packet are captured. Both views are the same packet seen
+ * before and after translation, microseconds apart; two different clients running the same script
+ * are not that close, command after command.
+ */
+const SAME_INSTANT = 0.05;
+const SAME_START = SAME_INSTANT;
 const WINDOW_SLACK = 1e-3;
 /** Commands compared to decide that two sessions are one. */
 const COMPARED = 8;
@@ -24,6 +29,9 @@ function signature(commands: Command[]): string {
 export function pairNatViews(sessions: Session[]): void {
   const byServer = new Map<string, Session[]>();
   for (const s of sessions) {
+    // A session without a line is never matched (both views of a NAT carry the same lines):
+    // leaving them out keeps the windows below small under a flood of SYNs to port 21.
+    if (s.commands.length === 0) continue;
     const k = `${s.server.ip}|${s.server.port}`;
     const list = byServer.get(k);
     if (list) list.push(s);
@@ -55,7 +63,7 @@ export function pairNatViews(sessions: Session[]): void {
       for (const j of candidates) {
         const b = group[j];
         if (b.natPeer || a.client.ip === b.client.ip || Math.abs(a.start - b.start) > SAME_START) continue;
-        if (a.commands.length === 0 || signatureOf(a) !== signatureOf(b)) continue;
+        if (a.commands.length === 0 || signatureOf(a) !== signatureOf(b) || !sameInstants(a, b)) continue;
         // The inside view is nearer the client: its client packets have the higher TTL.
         const aInside = (a.ttl.client ?? 0) >= (b.ttl.client ?? 0);
         const inside = aInside ? a : b;
@@ -67,6 +75,17 @@ export function pairNatViews(sessions: Session[]): void {
       }
     }
   }
+}
+
+/** Every compared command (and reply) of the two views was captured at the same instant. */
+function sameInstants(a: Session, b: Session): boolean {
+  const ca = a.commands.filter((c) => c.command !== null).slice(0, COMPARED);
+  const cb = b.commands.filter((c) => c.command !== null).slice(0, COMPARED);
+  return ca.every((c, i) => {
+    const d = cb[i];
+    if (Math.abs(c.time - d.time) > SAME_INSTANT) return false;
+    return c.reply === null || d.reply === null || Math.abs(c.reply.time - d.reply.time) <= SAME_INSTANT;
+  });
 }
 
 /** First index whose value is >= x in an ascending array. */
