@@ -54,10 +54,21 @@ type Route = ControlRoute | DataRoute | ProbeRoute;
 
 export class ConnectionRouter implements ReassemblyListener {
   private readonly routes = new Map<TcpConnection, Route>();
-  private readonly builders: SessionBuilder[] = [];
+  /** Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)). */
+  private readonly builders = new Set<SessionBuilder>();
+  /** Closed control connections that carried no FTP line: kept up to MAX_EMPTY_SESSIONS, then counted. */
+  private emptySessions = 0;
+  private firstDroppedEmpty: number | null = null;
+  /** First frame of each session the capture saw only partly (mid-stream, one side only). */
+  private readonly partial = new Map<Session, number>();
   private readonly dataLinks: DataRoute[] = [];
-  /** Control sessions by their two hosts, to notice other connections between the same hosts. */
-  private readonly sessionsByHosts = new Map<string, SessionBuilder[]>();
+  /**
+   * Open control sessions by their two hosts, to notice other connections between the same hosts.
+   * Closed ones leave lazily (skipped, then dropped once they are half of a list): a flood of
+   * connections between two hosts must not cost a pass over the list per close.
+   */
+  private readonly sessionsByHosts = new Map<string, { builders: SessionBuilder[]; closed: number }>();
+  private readonly closedBuilders = new WeakSet<SessionBuilder>();
   private readonly otherConnections = new Map<SessionBuilder, TcpConnection[]>();
 
   constructor(private readonly options: RouterOptions) {}
@@ -85,8 +96,11 @@ export class ConnectionRouter implements ReassemblyListener {
    * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
    */
   private noteOtherConnection(conn: TcpConnection): void {
-    const builders = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip));
-    const builder = builders?.[builders.length - 1];
+    const builders = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip))?.builders;
+    let builder: SessionBuilder | undefined;
+    for (let i = (builders?.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
+      if (!this.closedBuilders.has(builders![i])) builder = builders![i];
+    }
     if (!builder) return;
     let list = this.otherConnections.get(builder);
     if (!list) this.otherConnections.set(builder, (list = []));
@@ -147,11 +161,11 @@ export class ConnectionRouter implements ReassemblyListener {
       onWarning: this.options.onWarning,
     });
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });
-    this.builders.push(builder);
+    this.builders.add(builder);
     const pair = hostPair(client.ip, server.ip);
-    const list = this.sessionsByHosts.get(pair);
-    if (list) list.push(builder);
-    else this.sessionsByHosts.set(pair, [builder]);
+    const entry = this.sessionsByHosts.get(pair);
+    if (entry) entry.builders.push(builder);
+    else this.sessionsByHosts.set(pair, { builders: [builder], closed: 0 });
     return { kind: 'control', builder, parser, initiatorIsClient };
   }
 
@@ -219,10 +233,34 @@ export class ConnectionRouter implements ReassemblyListener {
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
     this.options.linker.forgetSession(s);
+    // Lines from one side and not a single packet from the other: the capture holds one side only.
+    const [mine, theirs] = route.initiatorIsClient ? (['c2s', 's2c'] as const) : (['s2c', 'c2s'] as const);
+    const sent = (d: 'c2s' | 's2c'): boolean => conn.bytes[d] + conn.gapBytes[d] > 0;
+    if (sent(mine) && conn.packets[theirs] === 0) s.oneWay = 'client';
+    else if (sent(theirs) && conn.packets[mine] === 0) s.oneWay = 'server';
+    if (s.midstream || s.oneWay) this.partial.set(s, conn.firstFrame);
     const pair = hostPair(s.client.ip, s.server.ip);
-    const list = this.sessionsByHosts.get(pair)?.filter((b) => b !== route.builder);
-    if (list?.length) this.sessionsByHosts.set(pair, list);
-    else this.sessionsByHosts.delete(pair);
+    const entry = this.sessionsByHosts.get(pair);
+    if (entry && !this.closedBuilders.has(route.builder)) {
+      this.closedBuilders.add(route.builder);
+      if (++entry.closed * 2 >= entry.builders.length) {
+        entry.builders = entry.builders.filter((b) => !this.closedBuilders.has(b));
+        entry.closed = 0;
+        if (entry.builders.length === 0) this.sessionsByHosts.delete(pair);
+      }
+    }
+    // A flood of connections to port 21 (a scan, SYNs that were never answered) must not grow the
+    // session list without bound: past the bound, ones that carried no FTP line are only counted.
+    if (s.commands.length === 0) {
+      // Mid-stream ones without a line are never listed (see finish); the others up to the bound.
+      const drop = s.midstream || ++this.emptySessions > MAX_EMPTY_SESSIONS;
+      if (drop) {
+        this.builders.delete(route.builder);
+        this.otherConnections.delete(route.builder);
+        if (!s.midstream) this.firstDroppedEmpty ??= conn.firstFrame;
+        this.partial.delete(s);
+      }
+    }
   }
 
   /** End of capture: attach data connections, settle statuses, number sessions by start. */
@@ -239,7 +277,17 @@ export class ConnectionRouter implements ReassemblyListener {
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);
     }
-    const sessions = this.builders
+    if (this.firstDroppedEmpty !== null) {
+      const dropped = this.emptySessions - MAX_EMPTY_SESSIONS;
+      this.options.onWarning({
+        code: 'ftp-empty-sessions',
+        message:
+          `${this.emptySessions} connections to an FTP port carried no FTP line (a scan, unanswered or idle ` +
+          `connections): the first ${MAX_EMPTY_SESSIONS} are listed as sessions, ${dropped} more only counted`,
+        frame: this.firstDroppedEmpty,
+      });
+    }
+    const sessions = [...this.builders]
       .map((b) => b.session)
       .filter((s) => s.commands.length > 0 || s.midstream === false);
     sessions.sort((a, b) => a.stream - b.stream);
@@ -250,11 +298,40 @@ export class ConnectionRouter implements ReassemblyListener {
         finishTransfer(t, s.close !== null);
       }
     });
+    this.warnPartial(sessions);
     return sessions;
+  }
+
+  /** Sessions the capture saw only partly: said once per kind, naming them and the first's first frame. */
+  private warnPartial(sessions: Session[]): void {
+    const names = (list: Session[], what: (s: Session) => string): string =>
+      list.slice(0, 10).map(what).join(', ') + (list.length > 10 ? `, … (${list.length - 10} more)` : '');
+    const mid = sessions.filter((s) => s.midstream && this.partial.has(s));
+    if (mid.length > 0) {
+      this.options.onWarning({
+        code: 'midstream-sessions',
+        message:
+          `${mid.length} session(s) began before the capture did (mid-stream): ${names(mid, (s) => `session ${s.id}`)}; ` +
+          'their logins and the commands before the capture are not in it',
+        frame: this.partial.get(mid[0]),
+      });
+    }
+    const oneWay = sessions.filter((s) => s.oneWay !== undefined && this.partial.has(s));
+    if (oneWay.length > 0) {
+      this.options.onWarning({
+        code: 'one-way-sessions',
+        message:
+          `${oneWay.length} session(s) with one side's packets only: ${names(oneWay, (s) => `session ${s.id} (${s.oneWay} only)`)}; ` +
+          "the other side's lines are not in the capture, so logins, replies, transfer modes and outcomes are unknown or guessed",
+        frame: this.partial.get(oneWay[0]),
+      });
+    }
   }
 }
 
 const MAX_OTHER_CONNECTIONS = 64;
+/** Closed control connections without any FTP line kept as sessions; later ones are counted. */
+const MAX_EMPTY_SESSIONS = 1000;
 
 const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 

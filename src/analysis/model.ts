@@ -196,6 +196,11 @@ export interface Session {
   greeting: string | null;
   /** Control connection seen without its SYN. */
   midstream: boolean;
+  /**
+   * Present only when the capture holds one side's packets of the control connection and none of
+   * the other's (a capture filter, an asymmetric route): the side that was captured.
+   */
+  oneWay?: 'client' | 'server';
   /** How the control connection ended. */
   close: 'fin' | 'rst' | null;
   /** Who ended it first, and where (the first FIN or the RST). */

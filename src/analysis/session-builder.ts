@@ -151,8 +151,9 @@ export class SessionBuilder {
         s.tlsFrame = event.frame;
         break;
       case 'opaque':
+        // controlGapBytes comes from the reassembler's gap events (connection-router.ts), which
+        // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
-        if (event.reason === 'gap') s.controlGapBytes += event.bytes;
         break;
       case 'limit':
         this.warn({ code: `ftp-${event.limit}`, message: event.message, frame: event.frame });

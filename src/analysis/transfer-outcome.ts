@@ -15,7 +15,9 @@ export function describeConnection(
 ): DataConnection {
   const mode = link.transfer.mode;
   // The responder is the announced endpoint: the FTP client in active mode, the server in passive.
-  const initiatorIsClient = (mode === 'passive') !== link.swapped;
+  // `initiator` and `responder` below are already the real ones when the mid-stream guess was
+  // swapped, so who initiated depends on the mode alone (as in connection-router's onData).
+  const initiatorIsClient = mode === 'passive';
   const initiator = link.swapped ? conn.server : conn.client;
   const responder = link.swapped ? conn.client : conn.server;
   const toResponder = link.swapped ? conn.bytes.s2c : conn.bytes.c2s;

@@ -9,6 +9,7 @@ import type { IpPayloadView } from './ip-payload.js';
 import { ipv4ToString } from './addr.js';
 import { checksumExpected, sum16 } from './checksum.js';
 import { IPV4, IPV4_FLAG_MF, IPV4_MIN_HEADER_LENGTH, read8, read16 } from './fields.js';
+import { addProblem } from './problems.js';
 
 const NO_OPTIONS = new Uint8Array(0);
 
@@ -27,7 +28,7 @@ export function decodeIpv4(
   const captured = b.length - off;
   if (captured < IPV4_MIN_HEADER_LENGTH) {
     if (wireAvail < IPV4_MIN_HEADER_LENGTH) {
-      frame.problems.push(`malformed: IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
+      addProblem(frame, `malformed: IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
     } else {
       frame.truncated = true;
     }
@@ -35,7 +36,7 @@ export function decodeIpv4(
   }
   const version = read8(b, off, IPV4.version);
   if (version !== 4) {
-    frame.problems.push(`malformed: IPv4 header with version ${version}`);
+    addProblem(frame, `malformed: IPv4 header with version ${version}`);
     return undefined;
   }
   const headerLength = read8(b, off, IPV4.headerLength);
@@ -60,15 +61,15 @@ export function decodeIpv4(
     options: NO_OPTIONS,
   };
   if (headerLength < IPV4_MIN_HEADER_LENGTH) {
-    frame.problems.push(`malformed: IPv4 header length ${headerLength} (IHL ${headerLength / 4}) is below 20`);
+    addProblem(frame, `malformed: IPv4 header length ${headerLength} (IHL ${headerLength / 4}) is below 20`);
     return ip;
   }
   if (totalLength === 0 && wireAvail >= headerLength) {
     // Captured on the sending host before TCP segmentation offload filled it in (as tshark assumes).
     totalLength = wireAvail;
-    frame.problems.push(`offload: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
+    addProblem(frame, `offload: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
   } else if (totalLength < headerLength) {
-    frame.problems.push(`malformed: IPv4 total length ${totalLength} is less than its header length ${headerLength}`);
+    addProblem(frame, `malformed: IPv4 total length ${totalLength} is less than its header length ${headerLength}`);
     return ip;
   }
   if (captured < headerLength) {
@@ -88,7 +89,7 @@ export function decodeIpv4(
   if (totalLength > wireAvail) {
     // The packet on the wire was shorter than its header says: what was sent is all there is
     // (as tshark does). Not a snapshot cut, so not `truncated`.
-    frame.problems.push(`malformed: IPv4 total length ${totalLength} exceeds the ${wireAvail} bytes on the wire`);
+    addProblem(frame, `malformed: IPv4 total length ${totalLength} exceeds the ${wireAvail} bytes on the wire`);
     totalLength = wireAvail;
   }
   const ipEnd = off + totalLength;

@@ -23,6 +23,7 @@ import {
   IPV6_HEADER_LENGTH,
   readField,
 } from './fields.js';
+import { addProblem } from './problems.js';
 
 export const MAX_EXTENSION_HEADERS = 16;
 
@@ -105,7 +106,7 @@ export function decodeIpv6(
 ): Ipv6Header | undefined {
   if (b.length - off < IPV6_HEADER_LENGTH) {
     if (wireAvail < IPV6_HEADER_LENGTH) {
-      frame.problems.push(`malformed: IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
+      addProblem(frame, `malformed: IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
     } else {
       frame.truncated = true;
     }
@@ -113,7 +114,7 @@ export function decodeIpv6(
   }
   const version = readField(b, off, IPV6.version);
   if (version !== 6) {
-    frame.problems.push(`malformed: IPv6 header with version ${version}`);
+    addProblem(frame, `malformed: IPv6 header with version ${version}`);
     return undefined;
   }
   const nextHeader = readField(b, off, IPV6.nextHeader);
@@ -134,10 +135,10 @@ export function decodeIpv6(
   if (payloadLength === 0 && nextHeader !== 59 && wirePayload > 0) {
     // Jumbogram or TSO on the sending host: the frame's length is the best bound there is.
     payloadLength = wirePayload;
-    frame.problems.push(`offload: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
+    addProblem(frame, `offload: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
   } else if (payloadLength > wirePayload) {
     // Shorter on the wire than the header says: bound by what was sent (as tshark does).
-    frame.problems.push(`malformed: IPv6 payload length ${payloadLength} exceeds the ${Math.max(wirePayload, 0)} bytes on the wire`);
+    addProblem(frame, `malformed: IPv6 payload length ${payloadLength} exceeds the ${Math.max(wirePayload, 0)} bytes on the wire`);
     payloadLength = Math.max(wirePayload, 0);
   }
   const start = off + IPV6_HEADER_LENGTH;
@@ -163,7 +164,7 @@ export function decodeIpv6(
       };
     }
     if (end.status === 'malformed') {
-      frame.problems.push(`malformed: ${end.reason}`);
+      addProblem(frame, `malformed: ${end.reason}`);
       return ip;
     }
     if (end.status === 'truncated') {

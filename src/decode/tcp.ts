@@ -8,6 +8,7 @@ import type { DecodedFrame, TcpHeader, TcpOption } from './types.js';
 import type { IpPayloadView } from './ip-payload.js';
 import { checksumExpected, sumWords } from './checksum.js';
 import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, read8, read16, read32 } from './fields.js';
+import { addProblem } from './problems.js';
 
 const EOL: TcpOption = Object.freeze({ kind: 0, name: 'eol' } as const);
 const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop' } as const);
@@ -93,7 +94,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
   const segLen = ip.wireLength;
   const captured = ip.end - start;
   if (segLen < TCP_MIN_HEADER_LENGTH) {
-    frame.problems.push(`malformed: TCP segment of ${segLen} bytes is shorter than the ${TCP_MIN_HEADER_LENGTH}-byte header`);
+    addProblem(frame, `malformed: TCP segment of ${segLen} bytes is shorter than the ${TCP_MIN_HEADER_LENGTH}-byte header`);
     return undefined;
   }
   if (captured < TCP_MIN_HEADER_LENGTH) {
@@ -102,11 +103,11 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
   }
   const headerLength = read8(b, start, TCP.headerLength);
   if (headerLength < TCP_MIN_HEADER_LENGTH) {
-    frame.problems.push(`malformed: TCP data offset ${headerLength / 4} (${headerLength} bytes) is below 5`);
+    addProblem(frame, `malformed: TCP data offset ${headerLength / 4} (${headerLength} bytes) is below 5`);
     return undefined;
   }
   if (headerLength > segLen) {
-    frame.problems.push(`malformed: TCP header length ${headerLength} exceeds the segment's ${segLen} bytes`);
+    addProblem(frame, `malformed: TCP header length ${headerLength} exceeds the segment's ${segLen} bytes`);
     return undefined;
   }
   const checksum = read16(b, start, TCP.checksum);

@@ -62,7 +62,8 @@ function transferCounts(s: Session): string {
 export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
-    const user = s.user === null ? '-' : `${clip(s.user, 14)}${s.loggedIn ? '' : ' ✗'}`;
+    // Without the server's side in the capture, a login's outcome is unknown, not failed.
+    const user = s.user === null ? '-' : `${clip(s.user, 14)}${s.loggedIn ? '' : s.oneWay === 'client' ? ' ?' : ' ✗'}`;
     rows.push([
       String(s.id),
       endpoint(s.client),

@@ -142,7 +142,9 @@ export class ConnectionState {
     const frame = f.frame;
     const time = f.time;
 
-    c.packets[dir]++;
+    // Named properties, not [dir]: this runs for every packet and keyed access costs more.
+    if (fromClient) c.packets.c2s++;
+    else c.packets.s2c++;
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
     this.lastSeen = now;
@@ -190,7 +192,8 @@ export class ConnectionState {
       // The peer's holes before this ack were lost from the capture: report them first, since
       // those bytes were sent before this packet.
       peer.ack(tcp.ack);
-      if (c.finFrames[other] !== undefined && !this.finAcked[other]) {
+      const peerFin = fromClient ? c.finFrames.s2c : c.finFrames.c2s;
+      if (peerFin !== undefined && !this.finAcked[other]) {
         if (seqDiff(tcp.ack, this.finAckTarget[other]) >= 0) this.finAcked[other] = true;
       }
     }
@@ -232,8 +235,10 @@ export class ConnectionState {
           pushBounded(c.zeroWindowFrames, frame);
           this.emit({ type: 'zero-window', dir, frame, time });
         }
+      } else if (fromClient) {
+        this.zeroWindow.c2s = false;
       } else {
-        this.zeroWindow[dir] = false;
+        this.zeroWindow.s2c = false;
       }
     }
 
@@ -292,7 +297,8 @@ export class ConnectionState {
           c.gapBytes[dir] += gapBefore;
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
-        c.bytes[dir] += bytes.length;
+        if (dir === 'c2s') c.bytes.c2s += bytes.length;
+        else c.bytes.s2c += bytes.length;
         this.ctx.listener.onData(c, { dir, bytes, gapBefore, streamOffset: offset, frame, time });
       },
     };

@@ -8,6 +8,7 @@
  * Classic pcap (both byte orders, µs and ns) and pcapng (per-section byte order).
  */
 import { gunzipSync } from 'node:zlib';
+import type { FieldDef } from '../../src/decode/fields.js';
 
 export type CaptureKind = 'pcap' | 'pcapng';
 
@@ -224,43 +225,96 @@ export function pcapWindow(buf: Buffer, index: CaptureIndex, start: number, coun
   return Buffer.concat([buf.subarray(0, PCAP_HEADER), ...recs.map((r) => slice(buf, r))]);
 }
 
+/** A 16-bit field of a packet (offset from the packet data) and the checksums covering it. */
+export interface Word16 {
+  offset: number;
+  /** Offsets (from the packet data) of 16-bit one's-complement checksums that cover the field. */
+  checksums: number[];
+}
+
 /**
- * Copies of record `i` with the 16-bit field at `fieldOffset` (relative to the packet data) set to
- * `value(k)` for k = 0..count-1, appended after the record; e.g. a SYN repeated from many source
- * ports. The IPv4/TCP checksum at `checksumOffset` (relative to the data), if given, is adjusted
- * incrementally (RFC 1624) so a right checksum stays right.
+ * `count` copies of packet record `i`, copy k with `fields[j]` set to `values(k)[j]`, placed right
+ * after the record (same timestamp), or after record `opts.after` with that record's timestamp;
+ * e.g. a SYN repeated from many source addresses and ports.
+ * The checksums covering each field are adjusted incrementally (RFC 1624), so a checksum that was
+ * right stays right. Nothing else of the packet changes.
  */
-export function replicateWithField(
+export function replicateRecord(
   buf: Buffer,
   index: CaptureIndex,
   i: number,
   count: number,
-  fieldOffset: number,
-  value: (k: number) => number,
-  checksumOffset?: number,
+  fields: Word16[],
+  values: (k: number) => number[],
+  opts: { after?: number } = {},
 ): Buffer {
   const r = index.records[i];
   if (r.dataOffset === null) throw new Error('not a packet record');
   const template = slice(buf, r);
   const rel = r.dataOffset - r.offset;
-  const old = template.readUInt16BE(rel + fieldOffset);
-  const copies: Buffer[] = [];
+  const copies = Buffer.allocUnsafe(template.length * count);
   for (let k = 0; k < count; k++) {
-    const c = Buffer.from(template);
-    const v = value(k) & 0xffff;
-    c.writeUInt16BE(v, rel + fieldOffset);
-    if (checksumOffset !== undefined) {
-      const at = rel + checksumOffset;
-      // HC' = ~(~HC + ~m + m')
-      let sum = (~c.readUInt16BE(at) & 0xffff) + (~old & 0xffff) + v;
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      c.writeUInt16BE(~sum & 0xffff, at);
-    }
-    copies.push(c);
+    const c = copies.subarray(k * template.length, (k + 1) * template.length);
+    template.copy(c);
+    const vs = values(k);
+    fields.forEach((f, j) => {
+      const at = rel + f.offset;
+      const old = c.readUInt16BE(at);
+      const v = vs[j] & 0xffff;
+      c.writeUInt16BE(v, at);
+      for (const cs of f.checksums) {
+        // HC' = ~(~HC + ~m + m')
+        let sum = (~c.readUInt16BE(rel + cs) & 0xffff) + (~old & 0xffff) + v;
+        while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+        c.writeUInt16BE(~sum & 0xffff, rel + cs);
+      }
+    });
   }
+  const at = opts.after ?? i;
   const recs = index.records;
+  if (opts.after !== undefined) {
+    const src = recs[at];
+    for (const field of ['ts-high', 'ts-low'] as const) {
+      const from = src.fields[field];
+      const rel2 = r.fields[field];
+      if (from === undefined || rel2 === undefined) continue;
+      for (let k = 0; k < count; k++) buf.copy(copies, k * template.length + (rel2 - r.offset), from, from + 4);
+    }
+  }
   const head = index.kind === 'pcap' ? [buf.subarray(0, PCAP_HEADER)] : [];
-  return Buffer.concat([...head, ...recs.slice(0, i + 1).map((x) => slice(buf, x)), ...copies, ...recs.slice(i + 1).map((x) => slice(buf, x))]);
+  return Buffer.concat([...head, ...recs.slice(0, at + 1).map((x) => slice(buf, x)), copies, ...recs.slice(at + 1).map((x) => slice(buf, x))]);
 }
 
 export { u16 as readU16, u32 as readU32 };
+
+/** The file with its records in the given order (indices into index.records; may repeat or omit). */
+export function reorderRecords(buf: Buffer, index: CaptureIndex, order: number[]): Buffer {
+  return rebuild(buf, index, order.map((i) => index.records[i]));
+}
+
+/** Move record `from` to position `to` (indices in the index; the others keep their order). */
+export function moveRecord(buf: Buffer, index: CaptureIndex, from: number, to: number): Buffer {
+  const recs = index.records.filter((_, j) => j !== from);
+  recs.splice(to, 0, index.records[from]);
+  return rebuild(buf, index, recs);
+}
+
+/**
+ * Set one header field of a real packet, located by the decoders' own field table (src/decode/
+ * fields.ts): `headerOffset` is where that header starts in the packet data. The bits outside
+ * the field are kept; checksums are left as they were (the edited packet is damaged, as found).
+ */
+export function setPacketField(buf: Buffer, index: CaptureIndex, i: number, headerOffset: number, f: FieldDef, value: number): Buffer {
+  const r = index.records[i];
+  if (r.dataOffset === null) throw new Error('not a packet record');
+  const at = r.dataOffset + headerOffset + f.offset;
+  const out = Buffer.from(buf);
+  const full = f.size === 4 ? 0xffffffff : (1 << (f.size * 8)) - 1;
+  const mask = (f.mask === undefined || f.mask === -1 ? full : f.mask) >>> 0;
+  const raw = f.size === 1 ? out[at] : f.size === 2 ? out.readUInt16BE(at) : out.readUInt32BE(at);
+  const v = (((Math.floor(value / (f.scale ?? 1)) << (f.shift ?? 0)) & mask) | (raw & ~mask)) >>> 0;
+  if (f.size === 1) out[at] = v;
+  else if (f.size === 2) out.writeUInt16BE(v & 0xffff, at);
+  else out.writeUInt32BE(v, at);
+  return out;
+}

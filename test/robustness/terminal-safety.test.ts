@@ -1,0 +1,81 @@
+/**
+ * Every output path with the two hostile fixtures (escape sequences, BEL, OSC title changes, NUL,
+ * non-UTF-8 bytes in commands, replies and file names): tables in colour and without, JSON of
+ * every part, dump (control and data connections), timeline, explain, extract (table, JSON and
+ * the manifest file). Nothing printed may hold a character that moves the cursor, changes colours
+ * or reorders text; the tool's own colour codes are the only escape sequences.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { terminalSafeJson } from '../../src/render/json.js';
+import { runCli } from '../cli/run-cli.js';
+import { FIXTURES_DIR } from '../support/fuzz/corpus.js';
+import { TERMINAL_UNSAFE } from '../support/fuzz/run-case.js';
+
+const CLIENT = join(FIXTURES_DIR, 'hostile-client-vsftpd-python.pcap.gz');
+const SERVER = join(FIXTURES_DIR, 'hostile-server-python.pcap');
+// eslint-disable-next-line no-control-regex
+const OWN_COLOUR = /\u001b\[(?:0|1|2|31|32|33|36)m/g;
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-safety-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function unsafeAt(text: string): string | null {
+  const plain = text.replace(OWN_COLOUR, '');
+  const m = TERMINAL_UNSAFE.exec(plain);
+  return m ? `U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} near ${JSON.stringify(plain.slice(Math.max(0, m.index - 40), m.index + 10))}` : null;
+}
+
+let outDirs = 0;
+const runs: Array<[string, string[]]> = [];
+for (const [name, file] of [
+  ['client', CLIENT],
+  ['server', SERVER],
+] as const) {
+  for (const cmd of ['summary', 'sessions', 'commands', 'transfers', 'diagnose']) {
+    runs.push([`${name}: ${cmd}`, [cmd, file]]);
+    runs.push([`${name}: ${cmd} --json`, [cmd, '--json', file]]);
+  }
+  runs.push([`${name}: timeline --unicode`, ['timeline', '--unicode', file]]);
+  runs.push([`${name}: explain`, ['explain', file]]);
+  runs.push([`${name}: extract`, ['extract', '-o', `OUT`, file]]);
+  runs.push([`${name}: extract --json`, ['extract', '--json', '-o', `OUT`, file]]);
+}
+// The hostile lines of the client come first and last; dump those and every packet of the server's capture.
+runs.push(['client: dump --frame 1-40', ['dump', '--frame', '1-40', CLIENT]]);
+runs.push(['client: dump --frame 16470-16622', ['dump', '--frame', '16470-16622', CLIENT]]);
+runs.push(['server: dump --data', ['dump', '--data', SERVER]]);
+
+describe('nothing printed from the hostile fixtures can drive a terminal', () => {
+  it.each(runs)('%s', async (_what, args) => {
+    const out = join(tmp, `out${++outDirs}`);
+    const argv = args.map((a) => (a === 'OUT' ? out : a));
+    for (const tty of [false, true]) {
+      const r = await runCli(argv, { tty });
+      expect(r.code).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(0);
+      expect(unsafeAt(r.stdout + r.stderr)).toBeNull();
+      if (argv[0] === 'extract') {
+        expect(unsafeAt(readFileSync(join(out, 'manifest.json'), 'utf8'))).toBeNull();
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+  }, 30_000);
+
+  it('the escaped forms are shown, so the reader still sees what was sent', async () => {
+    const r = await runCli(['dump', '--frame', '23-29', CLIENT]);
+    expect(r.stdout).toContain('\\x1b[2J\\x1b[1;31mPWNED\\x1b[0m');
+    expect(r.stdout).toContain('\\x07\\b\\x1b]0;title\\x07');
+  });
+});
+
+describe('JSON output escapes what JSON.stringify leaves raw', () => {
+  it('DEL, C1 controls and bidi overrides become \\u escapes; the parsed value is unchanged', () => {
+    const value = { text: 'a\u007fb\u009bc\u0085d\u202ee\u2066f\u001bg', n: [1, 'é', '\\\u007f'] };
+    const s = terminalSafeJson(value);
+    expect(s).not.toMatch(TERMINAL_UNSAFE);
+    expect(s).toContain('a\\u007fb\\u009bc\\u0085d\\u202ee\\u2066f\\u001bg');
+    expect(JSON.parse(s)).toEqual(value);
+  });
+});
