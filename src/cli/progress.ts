@@ -1,3 +1,4 @@
+import { escapeText } from '../render/escape.js';
 import type { CliStream } from './main.js';
 
 const INTERVAL_MS = 250;
@@ -22,7 +23,8 @@ export class Progress {
     const mb = bytesRead / 1e6;
     const rate = mb / Math.max(0.001, (now - this.started) / 1000);
     const of = this.total ? ` / ${(this.total / 1e6).toFixed(1)} MB (${((100 * bytesRead) / this.total).toFixed(0)}%)` : '';
-    this.out.write(`\r\u001b[Kreading ${this.name}: ${mb.toFixed(1)} MB${of}, ${rate.toFixed(0)} MB/s`);
+    // The name is the user's, but a file name can hold control characters too: escaped like all else.
+    this.out.write(`\r\u001b[Kreading ${escapeText(this.name)}: ${mb.toFixed(1)} MB${of}, ${rate.toFixed(0)} MB/s`);
     this.shown = true;
   }
 

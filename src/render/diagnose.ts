@@ -26,7 +26,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(paint(style, 'bold', `Session ${s.id} (${s.diagnosis.cause})`));
       out.push(wrap(escapeText(s.diagnosis.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));
-      out.push(wrap(`What to change: ${s.diagnosis.advice}`, WIDTH, '  '), '');
+      out.push(wrap(`What to change: ${escapeText(s.diagnosis.advice)}`, WIDTH, '  '), '');
     }
     for (const t of items) {
       const d = t.diagnosis!;
@@ -34,7 +34,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(paint(style, t.status === 'complete' ? 'yellow' : 'red', `Session ${s.id}, transfer ${t.id}: ${d.cause}`));
       out.push(wrap(escapeText(d.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(d.evidence)}`, WIDTH, '  '));
-      out.push(wrap(`What to change: ${d.advice}`, WIDTH, '  '), '');
+      out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '), '');
     }
   }
   const sessions = sessionId === undefined ? a.sessions.length : 1;

@@ -325,7 +325,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
   const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
   if (t.diagnosis !== null) {
     ordered.push(`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`);
-    ordered.push(`What to change: ${t.diagnosis.advice}`);
+    ordered.push(`What to change: ${escapeText(t.diagnosis.advice)}`);
     ctx.departures.push(`transfer ${t.id} ${t.status}: ${CATALOG[t.diagnosis.cause].title}`);
   }
   return { title, subs: ordered };

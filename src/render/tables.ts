@@ -170,7 +170,7 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
       t.push([
         'requested',
         x.request
-          ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${x.type}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
+          ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${escapeText(x.type)}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
           : 'no transfer command used it',
       ]);
       t.push(['connection', connectionLines(x).join('\n')]);

@@ -7,7 +7,7 @@ import { analyzeStream } from '../../../src/analysis/pipeline.js';
 import { indexCapture } from '../capture-records.js';
 import { caseBase, type PlannedCase } from './corpus.js';
 import type { Op } from './mutations.js';
-import { runCase, type Baseline, type CaseResult } from './run-case.js';
+import { runCase, type Baseline, type CaseInput, type CaseResult } from './run-case.js';
 
 const baselines = new Map<string, Promise<Baseline>>();
 
@@ -27,10 +27,16 @@ export interface TimedResult extends CaseResult {
 }
 
 /** Run a case given by fixture, window and ops (a planned case, or a regression from the table). */
-export async function runOps(fixtureName: string, window: PlannedCase['window'], ops: Op[], seed: number): Promise<TimedResult> {
+export async function runOps(
+  fixtureName: string,
+  window: PlannedCase['window'],
+  ops: Op[],
+  seed: number,
+  extra: Pick<CaseInput, 'tablesShare' | 'maxDumpFrames'> = {},
+): Promise<TimedResult> {
   const base = caseBase(fixtureName, window);
   const t0 = performance.now();
-  const result = await runCase({ name: base.name, base: base.bytes, ops, seed, baseline: () => baselineOf(base.name, base.bytes) });
+  const result = await runCase({ name: base.name, base: base.bytes, ops, seed, baseline: () => baselineOf(base.name, base.bytes), ...extra });
   return { ...result, ms: performance.now() - t0 };
 }
 

@@ -28,6 +28,8 @@ export interface FuzzOptions {
   /** Heap limit of the child (default 1024 MiB): exceeding it is reported as a crash. */
   maxHeapMb?: number;
   onProgress?(done: number): void;
+  /** Testing the watchdog: make case `hang` loop forever, case `crash` kill its process. */
+  simulate?: { hang?: number; crash?: number };
 }
 
 export interface CaseRecord {
@@ -87,6 +89,8 @@ function runChild(
   if (opts.spread) args.push('--spread');
   if (opts.fixture) args.push('--fixture', opts.fixture);
   if (opts.category) args.push('--category', opts.category);
+  if (opts.simulate?.hang !== undefined) args.push('--simulate-hang', String(opts.simulate.hang));
+  if (opts.simulate?.crash !== undefined) args.push('--simulate-crash', String(opts.simulate.crash));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const timeout = opts.timeoutMs ?? 20_000;
   let current: StartLine | null = null;

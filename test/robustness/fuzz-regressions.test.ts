@@ -1,0 +1,65 @@
+/**
+ * Cases the fuzzer found, kept as fixed regression cases. Each is a fixture (or a window of one),
+ * the ops that damaged it and the seed that drove chunking and rendering — the row `npm run fuzz`
+ * prints for a finding — never committed bytes. Each runs through the same checks as the fuzz
+ * (test/support/fuzz/run-case.ts) and must pass them all; `also` asserts what the case was about,
+ * so a table row cannot silently stop exercising its bug.
+ */
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { analyzeStream } from '../../src/analysis/pipeline.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { toJson } from '../../src/render/json.js';
+import { caseBase, type Window } from '../support/fuzz/corpus.js';
+import { runOps } from '../support/fuzz/driver.js';
+import { applyOps, describeOp, type Op } from '../support/fuzz/mutations.js';
+
+interface Regression {
+  /** Where it was found: the run (seed, plan) and case number. */
+  found: string;
+  /** What was wrong before the fix. */
+  bug: string;
+  fixture: string;
+  window: Window | null;
+  seed: number;
+  ops: Op[];
+  /** What makes the case this bug's case (checked on the damaged capture's analysis). */
+  also?: (a: Analysis) => void;
+}
+
+const REGRESSIONS: Regression[] = [
+  {
+    found: 'npm run fuzz -- --seed 1 --spread --from 290 --cases 1 (the first fuzz run)',
+    bug: 'JSON output printed DEL (U+007F) from a flipped reply byte raw: JSON.stringify escapes C0 only; now DEL, C1 and bidi overrides are \\u-escaped too',
+    fixture: 'bounce-allowed-vsftpd-python.pcap',
+    window: null,
+    seed: 1_665_175_984,
+    ops: [
+      { op: 'flip', at: 297, mask: 46 },
+      { op: 'flip', at: 1441, mask: 126 },
+      { op: 'flip', at: 1160, mask: 81 },
+    ],
+    also: (a) => expect(JSON.stringify(toJson(a, 'summary'))).toContain('\u007f'),
+  },
+  {
+    found: 'npm run fuzz -- --seed 2: case 26322',
+    bug: "`transfers` printed the TYPE argument raw (a flipped byte made it 'TYPE \\x0e'); now escaped",
+    fixture: 'bounce-allowed-vsftpd-python.pcap',
+    window: null,
+    seed: 3_199_177_487,
+    ops: [{ op: 'flip', at: 1250, mask: 71 }],
+    also: (a) => expect(a.sessions[0].transfers.some((t) => t.type === 'I\u000e' || /[\u0000-\u001f]/.test(t.type ?? ''))).toBe(true),
+  },
+];
+
+describe('fuzz findings, replayed', () => {
+  it.each(REGRESSIONS.map((r) => [`${r.fixture}: ${r.ops.map(describeOp).join('; ')}`, r]))('%s', async (_name, r) => {
+    // Every table renderer and the whole dump, whichever the seed would have drawn.
+    const result = await runOps(r.fixture, r.window, r.ops, r.seed, { tablesShare: 1, maxDumpFrames: 1000 });
+    expect(result.problems).toEqual([]);
+    if (r.also) {
+      const bytes = applyOps(caseBase(r.fixture, r.window).bytes, r.ops);
+      r.also(await analyzeStream(Readable.from([bytes]), { fileName: r.fixture }));
+    }
+  });
+});
