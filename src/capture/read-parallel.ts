@@ -18,7 +18,8 @@ const WORKER_URL = new URL('./read-worker.js', import.meta.url);
 /** Below this many bytes of capture files, no reading thread (see ReadFilesOptions.minBytes). */
 export const THREAD_MIN_BYTES = 16 * 1024 * 1024;
 
-function totalSize(paths: string[]): number {
+/** Bytes on disk of capture files (a missing one counts 0: the reader reports it). */
+export function totalSize(paths: string[]): number {
   let n = 0;
   for (const p of paths) {
     try {

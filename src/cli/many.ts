@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { totalSize } from '../capture/read-parallel.js';
 import { CaptureError } from '../capture/types.js';
 import { planCaptureInputs, type CaptureInputGroup } from '../capture/ring-files.js';
 import { escapeText } from '../render/escape.js';
@@ -62,19 +63,6 @@ function workersAvailable(): boolean {
   return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
 }
 
-/** Bytes on disk of a group, for the progress line (unknown sizes count 0). */
-function sizeOf(paths: string[]): number {
-  let n = 0;
-  for (const p of paths) {
-    try {
-      n += statSync(p).size;
-    } catch {
-      // reported by the analysis
-    }
-  }
-  return n;
-}
-
 /** The same checks (and words) as for a single capture: a missing file, a directory. */
 function checkReadable(paths: string[]): SummaryMessage | null {
   for (const p of paths) {
@@ -124,7 +112,7 @@ export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOpt
     style: opts.style,
   }));
 
-  const total = jobs.reduce((n, j) => n + sizeOf(j.paths), 0);
+  const total = jobs.reduce((n, j) => n + totalSize(j.paths), 0);
   const progress = new Progress(io.stderr, `${jobs.length} captures`, total > 0 ? total : null);
   const done = new Array<number>(jobs.length).fill(0);
   const update = (i: number, bytes: number): void => {
@@ -142,7 +130,7 @@ export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOpt
       const unreadable = checkReadable(jobs[i].paths);
       if (unreadable) results[i] = unreadable;
       else results[i] = threads ? await runWorker(jobs[i], (b) => update(i, b)) : await opts.inProcess(jobs[i]);
-      update(i, sizeOf(jobs[i].paths));
+      update(i, totalSize(jobs[i].paths));
     }
   };
   try {
