@@ -265,12 +265,7 @@ export class ConnectionRouter implements ReassemblyListener {
 
   /** End of capture: attach data connections, settle statuses, number sessions by start. */
   finish(): Session[] {
-    for (const r of this.routes.values()) {
-      if (r.kind === 'control') {
-        r.parser.finish();
-        r.builder.finish();
-      }
-    }
+    // The reassembler's finish() has closed every connection (onClose) before this runs.
     for (const d of this.dataLinks) {
       d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
     }

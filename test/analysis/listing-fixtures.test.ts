@@ -3,24 +3,14 @@
  * held big.bin, hello.txt, small.bin and the directory pub, all dated 2024-01-02 (fixtures/README);
  * the file sizes are the ones the recording script noted when it moved those files.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Transfer } from '../../src/analysis/model.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
+import { FIXTURES, listFacts } from '../support/facts.js';
 import { runCli } from '../cli/run-cli.js';
 
-const FIXTURES = resolve(__dirname, '../../fixtures');
-
-interface Facts {
-  name: string;
-  capture: { file: string };
-  files?: Array<{ op: string; path: string; size?: number; received?: { size: number } | null }>;
-  tls?: string;
-}
-const all = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith('.facts.json'))
-  .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as Facts);
+const all = listFacts();
 
 /** Sizes of the server's files, from the transfers the script recorded. */
 const sizeOf = (path: string): number => {

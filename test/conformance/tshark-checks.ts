@@ -10,7 +10,7 @@
  */
 import type { Analysis, Session } from '../../src/analysis/model.js';
 import type { TsvRow } from './peer-readers.js';
-import { announcedBy, endpointText, locateSession, repliesOf, show, Tally } from './tally.js';
+import { announcedBy, endpointText, locateSession, repliesOf, show, Tally, type Located } from './tally.js';
 
 function rowSource(row: TsvRow): { srcIp: string; srcPort: number; dstIp: string; dstPort: number } {
   return {
@@ -27,18 +27,22 @@ interface LineRow {
   ok: boolean;
 }
 
+/** The session a tshark row belongs to; a row in no session is recorded as a disagreement. */
+function locateRow(t: Tally, a: Analysis, row: TsvRow, frame: number): Located | null {
+  const ep = rowSource(row);
+  const located = locateSession(a, ep.srcIp, ep.srcPort, ep.dstIp, ep.dstPort);
+  if (located === null) t.fact(`row ${frame}: session`, false, 'no session', `${ep.srcIp}:${ep.srcPort} → ${ep.dstIp}:${ep.dstPort}`);
+  return located;
+}
+
 export function checkTsharkFtp(capture: string, a: Analysis, rows: TsvRow[]): Tally {
   const t = new Tally(capture, 'tshark-ftp');
   // Rows per session and direction, in file order.
   const groups = new Map<Session, { requests: LineRow[]; responses: LineRow[] }>();
   for (const row of rows) {
     const frame = Number(row['frame.number']);
-    const ep = rowSource(row);
-    const located = locateSession(a, ep.srcIp, ep.srcPort, ep.dstIp, ep.dstPort);
-    if (located === null) {
-      t.fact(`row ${frame}: session`, false, 'no session', `${ep.srcIp}:${ep.srcPort} → ${ep.dstIp}:${ep.dstPort}`);
-      continue;
-    }
+    const located = locateRow(t, a, row, frame);
+    if (located === null) continue;
     const { session, fromClient } = located;
     let g = groups.get(session);
     if (!g) groups.set(session, (g = { requests: [], responses: [] }));
@@ -147,12 +151,8 @@ export function checkTsharkDatachan(capture: string, a: Analysis, rows: TsvRow[]
   const seen = new Set<string>();
   for (const row of rows) {
     const frame = Number(row['frame.number']);
-    const ep = rowSource(row);
-    const located = locateSession(a, ep.srcIp, ep.srcPort, ep.dstIp, ep.dstPort);
-    if (located === null) {
-      t.fact(`row ${frame}: session`, false, 'no session', `${ep.srcIp}:${ep.srcPort} → ${ep.dstIp}:${ep.dstPort}`);
-      continue;
-    }
+    const located = locateRow(t, a, row, frame);
+    if (located === null) continue;
     const { session, fromClient } = located;
     t.compare(`row ${frame}: control tcp.stream`, session.stream, row['tcp.stream']);
 
@@ -168,7 +168,7 @@ export function checkTsharkDatachan(capture: string, a: Analysis, rows: TsvRow[]
       label = `${verb}@${frame}`;
     } else if (!fromClient && (code === '227' || code === '229')) {
       // 229 names only the port; the address is the control connection's server (RFC 2428).
-      expected = code === '227' ? tsharkEndpoint(row['ftp.passive.ip'], row['ftp.passive.port']) : tsharkEndpoint(ep.srcIp, row['ftp.epsv.port']);
+      expected = code === '227' ? tsharkEndpoint(row['ftp.passive.ip'], row['ftp.passive.port']) : tsharkEndpoint(rowSource(row).srcIp, row['ftp.epsv.port']);
       command = session.commands.find((c) => c.reply !== null && c.reply.firstFrame <= frame && frame <= c.reply.frame && c.reply.code === Number(code));
       label = `${code}@${frame}`;
     } else {
@@ -180,7 +180,7 @@ export function checkTsharkDatachan(capture: string, a: Analysis, rows: TsvRow[]
     }
     seen.add(`${session.id}:${command.frame}`);
     const tuple = command.tuple;
-    const ours = tuple === undefined ? 'not decoded' : tuple.ok && tuple.port !== null ? endpointText({ ip: tuple.ip ?? ep.srcIp, port: tuple.port }) : 'undecodable';
+    const ours = tuple === undefined ? 'not decoded' : tuple.ok && tuple.port !== null ? endpointText({ ip: tuple.ip ?? rowSource(row).srcIp, port: tuple.port }) : 'undecodable';
     t.compare(`${label}: decoded endpoint`, ours, expected);
     const transfer = announcedBy(session, command);
     const endpoint = transfer === null ? 'no transfer' : transfer.announce?.endpoint ? endpointText(transfer.announce.endpoint) : 'undecodable';

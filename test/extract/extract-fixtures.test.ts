@@ -7,37 +7,19 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
+import { FIXTURES, listFacts, type FileFact } from '../support/facts.js';
 
-const FIXTURES = resolve(__dirname, '../../fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
-
-interface FileFact {
-  op: string;
-  path: string;
-  size?: number;
-  sha256?: string;
-  received?: { size: number; sha256: string } | null;
-  received_matches?: boolean;
-}
-interface Facts {
-  name: string;
-  capture: { file: string };
-  files?: FileFact[];
-  tls?: string;
-}
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const LISTINGS = new Set(['LIST', 'NLST', 'MLSD']);
 
-const factFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.facts.json')).sort();
-
-for (const factFile of factFiles) {
-  const facts = JSON.parse(readFileSync(join(FIXTURES, factFile), 'utf8')) as Facts;
+for (const facts of listFacts()) {
   const capture = join(FIXTURES, facts.capture.file);
 
   describe(`extract ${facts.name}`, () => {

@@ -1,0 +1,39 @@
+/**
+ * The ground truth fixtures/record.sh writes beside every capture (NAME.facts.json): one type and
+ * one loader for every test that reads it.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const FIXTURES = resolve(__dirname, '../../fixtures');
+
+export interface FileFact {
+  op: string;
+  path: string;
+  /** Size and sha256 of the original file on disk. */
+  size?: number;
+  sha256?: string;
+  /** What the client saved; null when the script expected the transfer to fail. */
+  received?: { size: number; sha256: string } | null;
+  /** False when the client saved only part of the file (an aborted transfer). */
+  received_matches?: boolean;
+}
+
+export interface Facts {
+  name: string;
+  client: { address: string };
+  server: { address: string; port: number };
+  capture: { file: string; packets: number; format?: string; gzip?: boolean; timestamp_precision?: string };
+  files?: FileFact[];
+  /** Set for FTPS fixtures: everything after the 234 is encrypted. */
+  tls?: string;
+}
+
+/** Every fixture's facts, in file-name order (none when fixtures/ is absent). */
+export function listFacts(): Facts[] {
+  if (!existsSync(FIXTURES)) return [];
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.facts.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as Facts);
+}
