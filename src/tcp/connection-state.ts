@@ -26,6 +26,7 @@ export interface ConnectionContext {
 
 /** What stays of a closed connection, so late packets (last ACK, repeated FIN) are not a new one. */
 export interface Tombstone {
+  key: string;
   id: number;
   clientIp: string;
   clientPort: number;
@@ -37,8 +38,18 @@ export interface Tombstone {
 
 const SYN_ACK = TCP_SYN | TCP_ACK;
 
-function pushBounded<T>(list: T[], item: T): void {
+/**
+ * One empty list shared by every connection until something is added (a SYN-only connection must
+ * stay small): lists are replaced, never pushed to, while they are this one. Frozen, so a push
+ * from elsewhere fails loudly instead of filling every connection's list.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** Append to a per-connection list (bounded); returns the list to store (a new one when it was NONE). */
+function pushBounded<T>(list: T[], item: T): T[] {
+  if (list === NONE) return [item];
   if (list.length < MAX_FRAMES_KEPT) list.push(item);
+  return list;
 }
 
 export class ConnectionState {
@@ -51,13 +62,21 @@ export class ConnectionState {
   /** Set by handle() when this packet ended the connection. */
   closeRequest: CloseReason | null = null;
 
-  private readonly c2s: DirectionStream;
-  private readonly s2c: DirectionStream;
+  /**
+   * The two directions, created on their first SYN, data or FIN: a connection that is only a SYN
+   * (a scan, a flood) holds one, a connection nothing was sent on none. Read through c2sStream()
+   * / s2cStream() where they must exist.
+   */
+  private c2s: DirectionStream | null = null;
+  private s2c: DirectionStream | null = null;
   private synAckSeen = false;
   /** Raw ack value that acknowledges each direction's FIN (valid once that FIN is seen). */
-  private finAckTarget = { c2s: 0, s2c: 0 };
-  private finAcked = { c2s: false, s2c: false };
-  private zeroWindow = { c2s: false, s2c: false };
+  private finAckTargetC2s = 0;
+  private finAckTargetS2c = 0;
+  private finAckedC2s = false;
+  private finAckedS2c = false;
+  private zeroWindowC2s = false;
+  private zeroWindowS2c = false;
   private retransmissionEvents = 0;
   private flushed = false;
 
@@ -80,21 +99,27 @@ export class ConnectionState {
       start: first.time,
       end: first.time,
       lastFrame: first.frame,
-      synFrames: [],
-      synAckFrames: [],
+      synFrames: NONE,
+      synAckFrames: NONE,
       established: false,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
       packets: { c2s: 0, s2c: 0 },
       finFrames: {},
-      icmpErrors: [],
+      icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
-      zeroWindowFrames: [],
+      zeroWindowFrames: NONE,
       closed: null,
     };
     this.lastSeen = now;
-    this.c2s = new DirectionStream(this.sinkFor('c2s'), ctx.limits);
-    this.s2c = new DirectionStream(this.sinkFor('s2c'), ctx.limits);
+  }
+
+  private c2sStream(): DirectionStream {
+    return (this.c2s ??= new DirectionStream(this.sinkFor('c2s'), this.ctx.limits));
+  }
+
+  private s2cStream(): DirectionStream {
+    return (this.s2c ??= new DirectionStream(this.sinkFor('s2c'), this.ctx.limits));
   }
 
   isClient(ip: string, port: number): boolean {
@@ -108,8 +133,8 @@ export class ConnectionState {
    */
   isNewSyn(fromClient: boolean, seq: number, now: number, reuseIdle: number): boolean {
     const ds = fromClient ? this.c2s : this.s2c;
-    if (ds.isn >= 0) return ds.isn !== seq;
-    if (ds.started) return true; // mid-stream side: a SYN from it is a fresh connection
+    if (ds !== null && ds.isn >= 0) return ds.isn !== seq;
+    if (ds !== null && ds.started) return true; // mid-stream side: a SYN from it is a fresh connection
     const c = this.conn;
     if (c.finFrames.c2s !== undefined || c.finFrames.s2c !== undefined) return true;
     return now - this.lastSeen > reuseIdle;
@@ -117,27 +142,25 @@ export class ConnectionState {
 
   tombstone(closedAt: number): Tombstone {
     return {
+      key: this.key,
       id: this.conn.id,
       clientIp: this.conn.client.ip,
       clientPort: this.conn.client.port,
-      c2sIsn: this.c2s.isn,
-      s2cIsn: this.s2c.isn,
+      c2sIsn: this.c2s?.isn ?? -1,
+      s2cIsn: this.s2c?.isn ?? -1,
       closedAt,
     };
   }
 
   /** Seed the sides' sequence state from the first packet when it is a SYN-ACK (SYN unseen). */
   seedFromSynAck(tcp: TcpHeader): void {
-    this.c2s.startWithIsn(seqAdd(tcp.ack, -1));
+    this.c2sStream().startWithIsn(seqAdd(tcp.ack, -1));
   }
 
   /** One TCP segment of this connection. */
   handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean, now: number): void {
     const c = this.conn;
     const dir: Direction = fromClient ? 'c2s' : 's2c';
-    const other: Direction = fromClient ? 's2c' : 'c2s';
-    const ds = fromClient ? this.c2s : this.s2c;
-    const peer = fromClient ? this.s2c : this.c2s;
     const flags = tcp.flags;
     const frame = f.frame;
     const time = f.time;
@@ -163,16 +186,17 @@ export class ConnectionState {
     let retransmitted = false;
 
     if (flags & TCP_SYN) {
+      const ds = fromClient ? this.c2sStream() : this.s2cStream();
       const fresh = !ds.started;
       if (fresh) ds.startWithIsn(tcp.seq);
       const repeat = !fresh && ds.isn === tcp.seq;
       if (repeat) retransmitted = true;
       if ((flags & SYN_ACK) === SYN_ACK) {
         this.synAckSeen = true;
-        pushBounded(c.synAckFrames, frame);
+        c.synAckFrames = pushBounded(c.synAckFrames, frame);
         this.emit({ type: 'syn-ack', dir, frame, time, repeat });
       } else {
-        pushBounded(c.synFrames, frame);
+        c.synFrames = pushBounded(c.synFrames, frame);
         this.emit({ type: 'syn', dir, frame, time, repeat });
       }
     } else if (
@@ -180,6 +204,7 @@ export class ConnectionState {
       !c.established &&
       this.synAckSeen &&
       flags & TCP_ACK &&
+      this.s2c !== null &&
       this.s2c.isn >= 0 &&
       seqDiff(tcp.ack, seqAdd(this.s2c.isn, 1)) >= 0
     ) {
@@ -191,15 +216,20 @@ export class ConnectionState {
     if (flags & TCP_ACK) {
       // The peer's holes before this ack were lost from the capture: report them first, since
       // those bytes were sent before this packet.
-      peer.ack(tcp.ack);
-      const peerFin = fromClient ? c.finFrames.s2c : c.finFrames.c2s;
-      if (peerFin !== undefined && !this.finAcked[other]) {
-        if (seqDiff(tcp.ack, this.finAckTarget[other]) >= 0) this.finAcked[other] = true;
+      const peer = fromClient ? this.s2c : this.c2s;
+      if (peer !== null) peer.ack(tcp.ack);
+      if (fromClient) {
+        if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
+          this.finAckedS2c = true;
+        }
+      } else if (c.finFrames.c2s !== undefined && !this.finAckedC2s && seqDiff(tcp.ack, this.finAckTargetC2s) >= 0) {
+        this.finAckedC2s = true;
       }
     }
 
     const dataSeq = flags & TCP_SYN ? seqAdd(tcp.seq, 1) : tcp.seq;
     if (wireLength > 0) {
+      const ds = fromClient ? this.c2sStream() : this.s2cStream();
       if (!ds.started) ds.startAt(dataSeq);
       ds.keepBytes = c.bytesUnread !== true;
       const overflowsBefore = ds.overflows;
@@ -210,10 +240,12 @@ export class ConnectionState {
 
     if (flags & TCP_FIN) {
       const finSeq = seqAdd(dataSeq, wireLength);
+      const ds = fromClient ? this.c2sStream() : this.s2cStream();
       if (!ds.started) ds.startAt(finSeq);
       if (ds.fin(finSeq)) {
         c.finFrames[dir] = frame;
-        this.finAckTarget[dir] = seqAdd(finSeq, 1);
+        if (fromClient) this.finAckTargetC2s = seqAdd(finSeq, 1);
+        else this.finAckTargetS2c = seqAdd(finSeq, 1);
         this.emit({ type: 'fin', dir, frame, time });
       } else if (wireLength === 0 && ds.offsetOf(finSeq) === ds.finOffset) {
         retransmitted = true;
@@ -230,19 +262,20 @@ export class ConnectionState {
 
     if (!(flags & (TCP_SYN | TCP_FIN)) && (c.established || c.midstream)) {
       if (tcp.window === 0) {
-        if (!this.zeroWindow[dir]) {
-          this.zeroWindow[dir] = true;
-          pushBounded(c.zeroWindowFrames, frame);
+        if (fromClient ? !this.zeroWindowC2s : !this.zeroWindowS2c) {
+          if (fromClient) this.zeroWindowC2s = true;
+          else this.zeroWindowS2c = true;
+          c.zeroWindowFrames = pushBounded(c.zeroWindowFrames, frame);
           this.emit({ type: 'zero-window', dir, frame, time });
         }
       } else if (fromClient) {
-        this.zeroWindow.c2s = false;
+        this.zeroWindowC2s = false;
       } else {
-        this.zeroWindow.s2c = false;
+        this.zeroWindowS2c = false;
       }
     }
 
-    if (this.finAcked.c2s && this.finAcked.s2c) {
+    if (this.finAckedC2s && this.finAckedS2c) {
       c.closed = 'fin';
       this.closeRequest = 'fin';
     }
@@ -253,7 +286,7 @@ export class ConnectionState {
     const icmp = f.icmp;
     if (icmp === undefined) return;
     const dir: Direction = fromClient ? 'c2s' : 's2c';
-    pushBounded(this.conn.icmpErrors, {
+    this.conn.icmpErrors = pushBounded(this.conn.icmpErrors, {
       frame: f.frame,
       time: f.time,
       type: icmp.type,
@@ -281,8 +314,8 @@ export class ConnectionState {
   private flush(frame: number, time: number): void {
     if (this.flushed) return;
     this.flushed = true;
-    this.c2s.close(frame, time);
-    this.s2c.close(frame, time);
+    this.c2s?.close(frame, time);
+    this.s2c?.close(frame, time);
   }
 
   private emit(event: ConnectionEvent): void {

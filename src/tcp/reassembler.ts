@@ -56,8 +56,15 @@ const SWEEP_INTERVAL = 1;
 
 export class TcpReassembler {
   private readonly live = new Map<string, ConnectionState>();
-  /** Insertion order = close order, so the oldest tombstones come first. */
+  /** Tombstones of closed connections by key. */
   private readonly closed = new Map<string, Tombstone>();
+  /**
+   * The same tombstones in close order, oldest first, for expiry in O(1) each. An entry whose key
+   * now maps to another tombstone (closed again, or reopened) is stale and skipped when reached.
+   * (A Map's own insertion order would do, but deleting its oldest entries leaves holes that every
+   * later `keys().next()` walks over again: quadratic on a flood of short connections.)
+   */
+  private readonly closedOrder = new TombstoneQueue();
   /** Least recently used live connection first. */
   private lruHead: ConnectionState | null = null;
   private lruTail: ConnectionState | null = null;
@@ -129,7 +136,7 @@ export class TcpReassembler {
           this.afterClose++;
           return;
         }
-        this.closed.delete(key);
+        this.closed.delete(key); // its queue entry is now stale
       }
       st = this.open(key, f);
       fromClient = st.isClient(src, tcp.srcPort);
@@ -165,6 +172,7 @@ export class TcpReassembler {
     const open = [...this.live.values()].sort((a, b) => a.conn.id - b.conn.id);
     for (const st of open) this.close(st, 'end', st.conn.lastFrame, st.conn.end);
     this.closed.clear();
+    this.closedOrder.clear();
     if (this.evictedCount > 0) {
       this.onWarning({
         code: 'connections-evicted',
@@ -228,11 +236,12 @@ export class TcpReassembler {
     this.live.delete(st.key);
     this.unlink(st);
     if (reason === 'fin' || reason === 'rst' || reason === 'reused') {
-      this.closed.delete(st.key); // re-insert at the end: newest last
-      this.closed.set(st.key, st.tombstone(this.now));
-      if (this.closed.size > this.maxConnections) {
-        const oldest = this.closed.keys().next();
-        if (!oldest.done) this.closed.delete(oldest.value);
+      const tomb = st.tombstone(this.now);
+      this.closed.set(st.key, tomb);
+      this.closedOrder.push(tomb);
+      // The bound counts stale queue entries too, so the queue stays within 2 × the bound.
+      while (this.closed.size > this.maxConnections || this.closedOrder.length > 2 * this.maxConnections) {
+        this.expireOldestTombstone();
       }
     }
     st.close(reason, frame, time);
@@ -266,10 +275,15 @@ export class TcpReassembler {
       this.evict(st, st.conn.lastFrame, st.conn.end);
     }
     const lingerBefore = this.now - this.linger;
-    for (const [key, tomb] of this.closed) {
-      if (tomb.closedAt >= lingerBefore) break;
-      this.closed.delete(key);
+    for (let tomb = this.closedOrder.peek(); tomb !== undefined && tomb.closedAt < lingerBefore; tomb = this.closedOrder.peek()) {
+      this.expireOldestTombstone();
     }
+  }
+
+  /** Drop the oldest queued tombstone (if it is still the one its key maps to). */
+  private expireOldestTombstone(): void {
+    const tomb = this.closedOrder.shift();
+    if (tomb !== undefined && this.closed.get(tomb.key) === tomb) this.closed.delete(tomb.key);
   }
 
   private overflowed(conn: TcpConnection, dir: Direction, frame: number): void {
@@ -305,5 +319,39 @@ export class TcpReassembler {
     if (this.lruTail === st) return;
     this.unlink(st);
     this.append(st);
+  }
+}
+
+/** FIFO of tombstones: an array with a moving head, compacted when the consumed part dominates. */
+class TombstoneQueue {
+  private items: Tombstone[] = [];
+  private head = 0;
+
+  push(t: Tombstone): void {
+    this.items.push(t);
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  peek(): Tombstone | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
+  shift(): Tombstone | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const t = this.items[this.head];
+    this.items[this.head++] = undefined as unknown as Tombstone;
+    if (this.head >= 4096 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return t;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
   }
 }

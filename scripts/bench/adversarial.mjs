@@ -1,0 +1,356 @@
+/**
+ * Generated adversarial captures for `npm run bench:memory` and the bounds tests: packet bytes
+ * written here, not copied from recordings (every shape is named "generated" where it is used).
+ * Classic pcap (Ethernet, microseconds, little-endian) unless said otherwise; IPv4 and TCP
+ * checksums are correct. Deterministic: the same arguments give the same bytes.
+ *
+ * Shapes (n = the size argument):
+ *   synOnly(n)         n connections to port 21 that send one SYN and nothing else, never closed
+ *   rstClosed(n)       n connections to port 21: SYN, then RST+ACK from the server (refused)
+ *   ftpTiny(n)         n complete short FTP sessions (handshake, 220, USER/331, PASS/230,
+ *                      QUIT/221, FIN both ways), 1000 at a time interleaved
+ *   noops(s, n)        s FTP sessions, each logging in and sending n NOOPs (200 per segment,
+ *                      each answered), the sessions interleaved
+ *   idbFlood(n)        pcapng (gzip): a section with n interface description blocks, then a few
+ *                      packets of the generated FTP session on the last interface and on interface 0
+ *   badTimestamp()     pcapng: one short FTP session whose first packet's timestamp has bit 31 of
+ *                      its high word flipped (a date millions of years ahead)
+ *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
+ *                      of 1 GiB each, so the file stays small)
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const SERVER = ip(192, 0, 2, 21);
+const CLIENT_NET = ip(10, 0, 0, 0);
+const T0 = 1_700_000_000; // capture start, epoch seconds
+
+function ip(a, b, c, d) {
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
+/** Client address and port of the i-th connection: 60,000 ports per address. */
+function clientOf(i) {
+  return { addr: (CLIENT_NET + 1 + Math.floor(i / 60000)) >>> 0, port: 1024 + (i % 60000) };
+}
+
+const FLAGS = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16 };
+
+/** Byte sink: a file (written in 4 MiB pieces, optionally as gzip members) or memory. */
+export class Sink {
+  constructor(path = null, { gzip = false } = {}) {
+    this.fd = path === null ? null : openSync(path, 'w');
+    this.gzip = gzip;
+    this.parts = [];
+    this.buf = Buffer.alloc(4 << 20);
+    this.pos = 0;
+    this.bytes = 0;
+  }
+  write(b) {
+    if (this.pos + b.length > this.buf.length) this.drain();
+    if (b.length > this.buf.length) {
+      this.out(Buffer.from(b));
+      return;
+    }
+    b.copy(this.buf, this.pos);
+    this.pos += b.length;
+  }
+  drain() {
+    if (this.pos === 0) return;
+    this.out(Buffer.from(this.buf.subarray(0, this.pos)));
+    this.pos = 0;
+  }
+  out(b) {
+    this.bytes += b.length;
+    const data = this.gzip ? gzipSync(b, { level: 6 }) : b;
+    if (this.fd === null) this.parts.push(data);
+    else writeSync(this.fd, data);
+  }
+  /** Raw bytes past the gzip layer (already compressed members). */
+  rawOut(b) {
+    this.drain();
+    if (this.fd === null) this.parts.push(b);
+    else writeSync(this.fd, b);
+  }
+  close() {
+    this.drain();
+    if (this.fd !== null) closeSync(this.fd);
+    return this.fd === null ? Buffer.concat(this.parts) : null;
+  }
+}
+
+/** Classic pcap writer over a Sink. */
+export class PcapWriter {
+  constructor(sink) {
+    this.sink = sink;
+    this.packets = 0;
+    const h = Buffer.alloc(24);
+    h.writeUInt32LE(0xa1b2c3d4, 0);
+    h.writeUInt16LE(2, 4);
+    h.writeUInt16LE(4, 6);
+    h.writeUInt32LE(262144, 16);
+    h.writeUInt32LE(1, 20);
+    sink.write(h);
+    this.rec = Buffer.alloc(16);
+  }
+  /** t: microseconds since T0. */
+  packet(t, frame) {
+    const r = this.rec;
+    const sec = T0 + Math.floor(t / 1e6);
+    r.writeUInt32LE(sec, 0);
+    r.writeUInt32LE(t % 1e6, 4);
+    r.writeUInt32LE(frame.length, 8);
+    r.writeUInt32LE(frame.length, 12);
+    this.sink.write(r);
+    this.sink.write(frame);
+    this.packets++;
+  }
+  close() {
+    return this.sink.close();
+  }
+}
+
+function sum16(b, start, end, acc = 0) {
+  let s = acc;
+  let i = start;
+  for (; i + 1 < end; i += 2) s += (b[i] << 8) | b[i + 1];
+  if (i < end) s += b[i] << 8;
+  return s;
+}
+function fold(s) {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** Ethernet + IPv4 + TCP (20-byte header) frame with correct checksums. */
+export function tcpFrame(src, sport, dst, dport, seq, ack, flags, payload = EMPTY) {
+  const len = 14 + 20 + 20 + payload.length;
+  const b = Buffer.alloc(len);
+  b.writeUInt32BE(0x02000000, 0); // dst MAC 02:00:00:00:00:01
+  b.writeUInt16BE(0x0001, 4);
+  b.writeUInt32BE(0x02000000, 6); // src MAC 02:00:00:00:00:02
+  b.writeUInt16BE(0x0002, 10);
+  b.writeUInt16BE(0x0800, 12);
+  const ipo = 14;
+  b[ipo] = 0x45;
+  b.writeUInt16BE(20 + 20 + payload.length, ipo + 2);
+  b.writeUInt16BE(0x4000, ipo + 6); // DF
+  b[ipo + 8] = 64;
+  b[ipo + 9] = 6;
+  b.writeUInt32BE(src, ipo + 12);
+  b.writeUInt32BE(dst, ipo + 16);
+  b.writeUInt16BE(fold(sum16(b, ipo, ipo + 20)), ipo + 10);
+  const t = ipo + 20;
+  b.writeUInt16BE(sport, t);
+  b.writeUInt16BE(dport, t + 2);
+  b.writeUInt32BE(seq >>> 0, t + 4);
+  b.writeUInt32BE(ack >>> 0, t + 8);
+  b[t + 12] = 5 << 4;
+  b[t + 13] = flags;
+  b.writeUInt16BE(65535, t + 14);
+  payload.copy(b, t + 20);
+  const tcpLen = 20 + payload.length;
+  let s = sum16(b, ipo + 12, ipo + 20); // addresses
+  s += 6 + tcpLen;
+  s = sum16(b, t, t + tcpLen, s);
+  b.writeUInt16BE(fold(s), t + 16);
+  return b;
+}
+const EMPTY = Buffer.alloc(0);
+
+export function synOnly(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  for (let i = 0; i < n; i++) {
+    const c = clientOf(i);
+    w.packet(i * 10, tcpFrame(c.addr, c.port, SERVER, 21, 1000 + i, 0, FLAGS.SYN));
+  }
+  return w.close();
+}
+
+export function rstClosed(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  for (let i = 0; i < n; i++) {
+    const c = clientOf(i);
+    const isn = (1000 + i * 7919) >>> 0;
+    w.packet(i * 100, tcpFrame(c.addr, c.port, SERVER, 21, isn, 0, FLAGS.SYN));
+    w.packet(i * 100 + 50, tcpFrame(SERVER, 21, c.addr, c.port, 0, isn + 1, FLAGS.RST | FLAGS.ACK));
+  }
+  return w.close();
+}
+
+/**
+ * One FTP control session as steps: [fromClient, flags, payload]. Sequence numbers are tracked per
+ * side so the reassembler sees a clean stream.
+ */
+const TINY_STEPS = [
+  [true, FLAGS.SYN, ''],
+  [false, FLAGS.SYN | FLAGS.ACK, ''],
+  [true, FLAGS.ACK, ''],
+  [false, FLAGS.PSH | FLAGS.ACK, '220 generated FTP server ready\r\n'],
+  [true, FLAGS.PSH | FLAGS.ACK, 'USER anonymous\r\n'],
+  [false, FLAGS.PSH | FLAGS.ACK, '331 Please specify the password.\r\n'],
+  [true, FLAGS.PSH | FLAGS.ACK, 'PASS guest@\r\n'],
+  [false, FLAGS.PSH | FLAGS.ACK, '230 Login successful.\r\n'],
+  [true, FLAGS.PSH | FLAGS.ACK, 'QUIT\r\n'],
+  [false, FLAGS.PSH | FLAGS.ACK, '221 Goodbye.\r\n'],
+  [false, FLAGS.FIN | FLAGS.ACK, ''],
+  [true, FLAGS.FIN | FLAGS.ACK, ''],
+  [false, FLAGS.ACK, ''],
+].map(([c, f, p]) => [c, f, Buffer.from(p, 'latin1')]);
+
+/** Emits the packets of connection i's steps; returns nothing. State: {cseq, sseq}. */
+function stepFrame(i, state, step) {
+  const [fromClient, flags, payload] = step;
+  const c = clientOf(i);
+  const consumes = payload.length + (flags & (FLAGS.SYN | FLAGS.FIN) ? 1 : 0);
+  let f;
+  if (fromClient) {
+    f = tcpFrame(c.addr, c.port, SERVER, 21, state.cseq, flags & FLAGS.ACK ? state.sseq : 0, flags, payload);
+    state.cseq = (state.cseq + consumes) >>> 0;
+  } else {
+    f = tcpFrame(SERVER, 21, c.addr, c.port, state.sseq, state.cseq, flags, payload);
+    state.sseq = (state.sseq + consumes) >>> 0;
+  }
+  return f;
+}
+
+const LANES = 1000;
+
+export function ftpTiny(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  let t = 0;
+  for (let base = 0; base < n; base += LANES) {
+    const end = Math.min(n, base + LANES);
+    const states = [];
+    for (let i = base; i < end; i++) states.push({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 });
+    for (const step of TINY_STEPS) {
+      for (let i = base; i < end; i++) {
+        w.packet(t, stepFrame(i, states[i - base], step));
+        t += 7;
+      }
+    }
+  }
+  return w.close();
+}
+
+const NOOPS_PER_SEGMENT = 200;
+
+export function noops(sessions, perSession, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  let t = 0;
+  const states = [];
+  for (let i = 0; i < sessions; i++) states.push({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 });
+  for (const step of TINY_STEPS.slice(0, 8)) {
+    for (let i = 0; i < sessions; i++) {
+      w.packet(t, stepFrame(i, states[i], step));
+      t += 7;
+    }
+  }
+  const req = Buffer.from('NOOP\r\n'.repeat(NOOPS_PER_SEGMENT), 'latin1');
+  const rep = Buffer.from('200 NOOP ok.\r\n'.repeat(NOOPS_PER_SEGMENT), 'latin1');
+  const last = Buffer.from('NOOP\r\n'.repeat(perSession % NOOPS_PER_SEGMENT), 'latin1');
+  const lastRep = Buffer.from('200 NOOP ok.\r\n'.repeat(perSession % NOOPS_PER_SEGMENT), 'latin1');
+  const rounds = Math.ceil(perSession / NOOPS_PER_SEGMENT);
+  for (let r = 0; r < rounds; r++) {
+    const full = r < rounds - 1 || perSession % NOOPS_PER_SEGMENT === 0;
+    for (let i = 0; i < sessions; i++) {
+      w.packet(t, stepFrame(i, states[i], [true, FLAGS.PSH | FLAGS.ACK, full ? req : last]));
+      w.packet(t + 3, stepFrame(i, states[i], [false, FLAGS.PSH | FLAGS.ACK, full ? rep : lastRep]));
+      t += 7;
+    }
+  }
+  for (const step of TINY_STEPS.slice(8)) {
+    for (let i = 0; i < sessions; i++) {
+      w.packet(t, stepFrame(i, states[i], step));
+      t += 7;
+    }
+  }
+  return w.close();
+}
+
+// pcapng
+
+function pcapngBlock(type, body) {
+  const len = 12 + body.length;
+  const b = Buffer.alloc(len);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(len, 4);
+  body.copy(b, 8);
+  b.writeUInt32LE(len, len - 4);
+  return b;
+}
+function shb() {
+  const body = Buffer.alloc(16);
+  body.writeUInt32LE(0x1a2b3c4d, 0);
+  body.writeUInt16LE(1, 4);
+  body.writeUInt16LE(0, 6);
+  body.writeBigInt64LE(-1n, 8);
+  return pcapngBlock(0x0a0d0d0a, body);
+}
+function idb() {
+  const body = Buffer.alloc(8);
+  body.writeUInt16LE(1, 0);
+  body.writeUInt32LE(262144, 4);
+  return pcapngBlock(1, body);
+}
+/** t: microseconds since T0 (the default if_tsresol). */
+function epb(iface, t, frame, flipHighBit31 = false) {
+  const pad = (4 - (frame.length % 4)) % 4;
+  const body = Buffer.alloc(20 + frame.length + pad);
+  const units = BigInt(T0) * 1_000_000n + BigInt(t);
+  let high = Number(units >> 32n);
+  if (flipHighBit31) high = (high ^ 0x80000000) >>> 0;
+  body.writeUInt32LE(iface, 0);
+  body.writeUInt32LE(high, 4);
+  body.writeUInt32LE(Number(units & 0xffffffffn), 8);
+  body.writeUInt32LE(frame.length, 12);
+  body.writeUInt32LE(frame.length, 16);
+  frame.copy(body, 20);
+  return pcapngBlock(6, body);
+}
+
+/** The frames of one generated tiny FTP session (connection i). */
+function tinySessionFrames(i) {
+  const state = { cseq: 1000, sseq: 5000 };
+  return TINY_STEPS.map((s) => stepFrame(i, state, s));
+}
+
+export function idbFlood(n, path = null) {
+  const sink = new Sink(path, { gzip: true });
+  sink.write(shb());
+  const one = idb();
+  const batch = Buffer.concat(Array.from({ length: 65536 }, () => one));
+  let left = n;
+  while (left >= 65536) {
+    sink.write(batch);
+    left -= 65536;
+  }
+  for (; left > 0; left--) sink.write(one);
+  const frames = tinySessionFrames(0);
+  // The session's first half on the last interface (beyond any bound), the rest on interface 0.
+  frames.forEach((f, k) => sink.write(epb(k < 6 ? n - 1 : 0, k * 1000, f)));
+  return sink.close();
+}
+
+export function badTimestamp(path = null) {
+  const sink = new Sink(path);
+  sink.write(shb());
+  sink.write(idb());
+  tinySessionFrames(0).forEach((f, k) => sink.write(epb(0, k * 1000, f, k === 0)));
+  return sink.close();
+}
+
+export function zeroGzip(gib, path = null) {
+  const sink = new Sink(path, { gzip: true });
+  const w = new PcapWriter(sink);
+  w.packet(0, tinySessionFrames(0)[0]);
+  sink.drain();
+  const zeros = Buffer.alloc(64 << 20);
+  // One member of 1 GiB of zeros, compressed once and repeated.
+  const zlib = gzipSync(Buffer.concat(Array.from({ length: 16 }, () => zeros)), { level: 9 });
+  const whole = Math.floor(gib);
+  for (let k = 0; k < whole; k++) sink.rawOut(zlib);
+  const restMiB = Math.round((gib - whole) * 1024);
+  if (restMiB > 0) sink.rawOut(gzipSync(Buffer.alloc(restMiB << 20), { level: 9 }));
+  return sink.close();
+}
