@@ -5,8 +5,8 @@
  * replaces anything, and DIR/manifest.json is written. Naming, verdicts and the manifest's content
  * come from src/extract; this module only opens, writes, links and removes files inside DIR.
  */
-import { closeSync, constants, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, ftruncateSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Transfer } from '../analysis/model.js';
 import type { StreamChunk } from '../tcp/types.js';
@@ -61,24 +61,35 @@ const errnoCode = (err: unknown): string => (err as NodeJS.ErrnoException)?.code
 // O_NOFOLLOW: a temporary or final name that someone replaced by a symbolic link is never followed.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** One object's temporary file: buffered appends, holes for --fill-gaps, extended to length at the end. */
+/**
+ * One object's temporary file: buffered appends, holes for --fill-gaps, extended to length at the
+ * end. Every write goes through the descriptor the file was created with: the temporary name is
+ * never opened again (someone swapping it for a hard link or a FIFO could otherwise redirect the
+ * writes out of the directory, or stall them).
+ */
 class FileSink implements ObjectSink {
   private buf: Buffer | null = null;
   private used = 0;
   /** Logical length written so far, holes included. */
   private end = 0;
+  /** Open from creation until the file is settled or removed. */
+  fd: number | null;
 
   constructor(
     readonly path: string,
+    fd: number,
     private readonly store: TempStore,
-  ) {}
+  ) {
+    this.fd = fd;
+  }
 
   write(bytes: Uint8Array): void {
     let off = 0;
     while (off < bytes.length) {
       if (this.buf === null) {
-        this.buf = Buffer.allocUnsafe(WRITE_BUFFER);
+        // Claim a slot first: the pool may flush the others to make room, never this one's new buffer.
         this.store.filled(this);
+        this.buf = Buffer.allocUnsafe(WRITE_BUFFER);
       }
       const n = Math.min(WRITE_BUFFER - this.used, bytes.length - off);
       this.buf.set(bytes.subarray(off, off + n), this.used);
@@ -96,13 +107,9 @@ class FileSink implements ObjectSink {
 
   flush(): void {
     if (this.buf !== null && this.used > 0) {
-      const fd = openSync(this.path, constants.O_WRONLY | NOFOLLOW);
-      try {
-        let done = 0;
-        while (done < this.used) done += writeSync(fd, this.buf, done, this.used - done, this.end - this.used + done);
-      } finally {
-        closeSync(fd);
-      }
+      const fd = this.descriptor();
+      let done = 0;
+      while (done < this.used) done += writeSync(fd, this.buf, done, this.used - done, this.end - this.used + done);
     }
     this.buf = null;
     this.used = 0;
@@ -112,12 +119,19 @@ class FileSink implements ObjectSink {
   /** Everything written, and the file as long as the data (a trailing hole included). */
   complete(): void {
     this.flush();
-    const fd = openSync(this.path, constants.O_WRONLY | NOFOLLOW);
-    try {
-      ftruncateSync(fd, this.end);
-    } finally {
-      closeSync(fd);
-    }
+    ftruncateSync(this.descriptor(), this.end);
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
+  }
+
+  private descriptor(): number {
+    if (this.fd === null) throw new Error(`internal: ${this.path} written after it was closed`);
+    return this.fd;
   }
 }
 
@@ -132,21 +146,23 @@ class TempStore {
   create(): FileSink {
     for (;;) {
       const path = join(this.dir, `.ftpcap-partial-${process.pid}-${++this.seq}`);
+      let fd: number;
       try {
-        closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | NOFOLLOW, 0o644));
+        fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | NOFOLLOW, 0o644);
       } catch (err) {
         if (errnoCode(err) === 'EEXIST') continue;
         throw err;
       }
-      const sink = new FileSink(path, this);
+      const sink = new FileSink(path, fd, this);
       this.open.add(sink);
       return sink;
     }
   }
 
+  /** `sink` is about to fill a buffer: when that makes more than the bound, the others are written out. */
   filled(sink: FileSink): void {
     this.buffered.add(sink);
-    if (this.buffered.size > MAX_BUFFERED_OBJECTS) for (const s of [...this.buffered]) s.flush();
+    if (this.buffered.size > MAX_BUFFERED_OBJECTS) for (const s of [...this.buffered]) if (s !== sink) s.flush();
   }
 
   emptied(sink: FileSink): void {
@@ -155,11 +171,17 @@ class TempStore {
 
   settled(sink: FileSink): void {
     this.open.delete(sink);
+    sink.close();
   }
 
   remove(sink: FileSink): void {
     this.open.delete(sink);
     this.buffered.delete(sink);
+    try {
+      sink.close();
+    } catch {
+      // closing is all that was left to do with it
+    }
     try {
       unlinkSync(sink.path);
     } catch {
@@ -175,28 +197,48 @@ class TempStore {
 interface OutputDir {
   /** The directory's real path (symbolic links in the user's path resolved once, here). */
   dir: string;
-  created: boolean;
+  /** Directories this run created, deepest last (the output directory and missing parents). */
+  created: string[];
+}
+
+/**
+ * mkdir -p, one level at a time (Node's recursive mkdirSync never returns for some paths, such as
+ * one under /proc/self), recording what it created so that a failed run can remove exactly that.
+ */
+function makeDirs(path: string, created: string[]): void {
+  const missing: string[] = [];
+  for (let p = resolve(path); ; ) {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (st !== undefined) break;
+    missing.push(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const p of missing.reverse()) {
+    mkdirSync(p, { mode: 0o755 });
+    created.push(p);
+  }
 }
 
 function prepareOutput(output: string, force: boolean, deps: ExtractDeps): OutputDir {
-  let created = false;
+  const created: string[] = [];
   let st;
   try {
     st = statSync(output, { throwIfNoEntry: false });
-    if (st === undefined) {
-      mkdirSync(output, { recursive: true, mode: 0o755 });
-      created = true;
-    }
+    if (st === undefined) makeDirs(output, created);
   } catch (err) {
+    removeCreated(created);
     throw deps.fail(`${output}: cannot create the output directory (${errnoCode(err)})`, EXIT_USAGE);
   }
   if (st !== undefined && !st.isDirectory()) throw deps.fail(`${output}: exists and is not a directory`, EXIT_USAGE);
   try {
-    if (!created && !force && readdirSync(output).length > 0) {
+    if (created.length === 0 && !force && readdirSync(output).length > 0) {
       throw deps.fail(`${output}: directory is not empty (--force adds to it; nothing is ever overwritten)`, EXIT_USAGE);
     }
     return { dir: realpathSync(output), created };
   } catch (err) {
+    removeCreated(created);
     if (!isErrno(err)) throw err;
     throw deps.fail(`${output}: cannot use as output directory (${errnoCode(err)})`, EXIT_USAGE);
   }
@@ -216,6 +258,11 @@ function settle(dir: string, sink: FileSink, suggested: string, taken: Set<strin
     const target = join(dir, name);
     try {
       linkSync(sink.path, target);
+      if (!sameFile(target, sink)) {
+        // The temporary name no longer names the file this run wrote: never keep what it names now.
+        unlinkSync(target);
+        throw new Error(`${sink.path} was replaced while extracting; refusing to name it ${name}`);
+      }
       unlinkSync(sink.path);
     } catch (err) {
       const code = errnoCode(err);
@@ -223,17 +270,28 @@ function settle(dir: string, sink: FileSink, suggested: string, taken: Set<strin
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
       if (exists(target)) continue;
       renameSync(sink.path, target);
+      if (!sameFile(target, sink)) throw new Error(`${sink.path} was replaced while extracting`);
     }
     return name;
   }
 }
 
-function removeIfEmpty(out: OutputDir): void {
-  if (!out.created) return;
-  try {
-    if (readdirSync(out.dir).length === 0) rmdirSync(out.dir);
-  } catch {
-    // leave it
+/** Whether `path` (not followed if a link) is the very file `sink` wrote through its descriptor. */
+function sameFile(path: string, sink: FileSink): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined || !st.isFile() || sink.fd === null) return false;
+  const own = fstatSync(sink.fd);
+  return st.dev === own.dev && st.ino === own.ino;
+}
+
+/** Remove the directories this run created, deepest first, as long as they are empty. */
+function removeCreated(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (or not ours any more): leave it and what holds it
+    }
   }
 }
 
@@ -255,6 +313,8 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
   });
   let manifest: Manifest;
   let manifestName: string;
+  /** Files this run gave their final names: removed again if the run fails after all. */
+  const saved: string[] = [];
   let analysis: Analysis;
   try {
     analysis = await deps.analyze(capture, opts, (t, chunk, toServer) => collector.onTransferData(t, chunk, toServer));
@@ -275,6 +335,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
       const sink = sinks.get(o.sink)!;
       sink.complete();
       o.entry.savedName = settle(out.dir, sink, o.entry.savedName, taken);
+      saved.push(join(out.dir, o.entry.savedName));
       store.settled(sink);
     }
     manifest = {
@@ -293,7 +354,14 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
     writeFileSync(join(out.dir, manifestName), `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
   } catch (err) {
     store.removeAll();
-    removeIfEmpty(out);
+    for (const f of saved) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // already gone
+      }
+    }
+    removeCreated(out.created);
     if (isErrno(err)) {
       throw deps.fail(`${opts.output}: cannot write (${errnoCode(err)})`, EXIT_USAGE);
     }

@@ -3,7 +3,7 @@
  * The only module that touches the terminal, process streams or the file system for output.
  * Exit codes: 0 analysed (possibly with warnings), 1 usage error, 2 unreadable or not a capture.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyzeFiles, analyzeStream } from '../analysis/pipeline.js';
@@ -18,6 +18,8 @@ import { Progress } from './progress.js';
 import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
 import { addExtractCommand } from './extract.js';
 import { addTeachCommands } from './teach.js';
+import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
+import { closeCommands, orList } from './suggest.js';
 import type { AnalyzeOptions } from '../analysis/pipeline.js';
 
 export const EXIT_OK = 0;
@@ -35,6 +37,8 @@ export interface CliIo {
   stderr: CliStream;
   stdin: Readable | NodeJS.ReadableStream;
   env: Record<string, string | undefined>;
+  /** Arguments that were not valid UTF-8, by their decoded form, with their bytes (inputs.ts). */
+  rawArgs?: ReadonlyMap<string, Buffer>;
 }
 
 interface CommonOptions {
@@ -60,48 +64,60 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** Standard input's stream, or for a file its size (checked readable here; read by the pipeline). */
-function openInput(path: string, io: CliIo): { stream: Readable | NodeJS.ReadableStream | null; size: number | null } {
-  if (path === '-') return { stream: io.stdin, size: null };
+/**
+ * The capture to read: standard input or a pipe-like file as a stream, a regular file by name with
+ * its size (read by the pipeline, on a reading thread when large). Errors name the file.
+ */
+function openInput(path: string, io: CliIo): { input: Input; stream: Readable | NodeJS.ReadableStream | null; size: number | null } {
+  const undecodable = undecodableName(path, io.rawArgs ?? new Map());
+  if (undecodable !== null) throw new ExitError(undecodable, EXIT_UNREADABLE);
+  const input = resolveInput(path, io.rawArgs);
+  if (input.kind === 'stdin' || input.kind === 'stream') return { input, stream: openStream(input, io.stdin), size: null };
   let size: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new ExitError(`${path}: is a directory, not a capture file`, EXIT_UNREADABLE);
+    const st = statSync(input.path);
+    if (st.isDirectory()) throw new ExitError(`${input.label}: is a directory, not a capture file`, EXIT_UNREADABLE);
     size = st.size;
   } catch (err) {
     if (err instanceof ExitError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new ExitError(`${path}: cannot read (${code})`, EXIT_UNREADABLE);
+    throw new ExitError(`${input.label}: cannot read (${code})`, EXIT_UNREADABLE);
   }
-  return { stream: null, size };
+  return { input, stream: null, size };
 }
 
+/**
+ * Analyse one capture. `shown` names it in the output and errors when `path` is a stand-in (a
+ * spooled copy of standard input or of a pipe).
+ */
 async function analyze(
   path: string,
   opts: CommonOptions,
   io: CliIo,
   onTransferData?: AnalyzeOptions['onTransferData'],
+  shown?: string,
 ): Promise<Analysis> {
-  const { stream, size } = openInput(path, io);
-  const progress = new Progress(io.stderr, path, size);
+  const { input, stream, size } = openInput(path, io);
+  const label = shown ?? input.label;
+  const progress = new Progress(io.stderr, label, size);
   try {
     const options = {
-      fileName: path === '-' ? '(stdin)' : path,
+      fileName: label === '-' ? '(stdin)' : label,
       showPasswords: opts.showPasswords ?? false,
       onProgress: (n: number) => progress.update(n),
       onTransferData,
     };
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
-    return await (stream === null ? analyzeFiles([path], options) : analyzeStream(stream, options));
+    return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));
   } catch (err) {
     if (err instanceof CaptureError) {
       const where = [err.frame !== undefined ? `frame ${err.frame}` : null, err.offset !== undefined ? `offset ${err.offset}` : null]
         .filter(Boolean)
         .join(', ');
-      throw new ExitError(`${path}: ${where ? `${where}: ` : ''}${err.message}`, EXIT_UNREADABLE);
+      throw new ExitError(`${label}: ${where ? `${where}: ` : ''}${err.message}`, EXIT_UNREADABLE);
     }
     if ((err as NodeJS.ErrnoException)?.code) {
-      throw new ExitError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code})`, EXIT_UNREADABLE);
+      throw new ExitError(`${label}: cannot read (${(err as NodeJS.ErrnoException).code})`, EXIT_UNREADABLE);
     }
     throw err;
   } finally {
@@ -120,9 +136,40 @@ async function summaryInProcess(paths: string[], fileName: string, opts: CommonO
   }
 }
 
+/** Standard input or a pipe, copied to a private temporary file; its errors name the input. */
+async function spoolInput(input: Input, io: CliIo): Promise<Spool> {
+  try {
+    return await spool(openStream(input, io.stdin));
+  } catch (err) {
+    throw new ExitError(`${input.label}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, EXIT_UNREADABLE);
+  }
+}
+
 function styleFor(io: CliIo, opts: CommonOptions): RenderStyle {
   const color = opts.color !== false && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
   return { color, width: io.stdout.columns ?? 80 };
+}
+
+/** Escape each line of a message, keeping its line ends. */
+function escapeLines(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => escapeText(line))
+    .join('\n');
+}
+
+/**
+ * `ftpcap sumary x.pcap` would be read as two captures for the default summary. A first word that
+ * names no file but is close to a subcommand's name is a usage error with a suggestion instead.
+ */
+function refuseMistypedCommand(argv: string[], program: Command): void {
+  const word = argv.find((a) => !a.startsWith('-'));
+  if (word === undefined || existsSync(word)) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  names.push('help');
+  const close = closeCommands(word, names);
+  if (close.length === 0) return;
+  throw new ExitError(`unknown command '${word}' (and no such file): did you mean ${orList(close)}?`, EXIT_USAGE);
 }
 
 type Renderer = (a: Analysis, style: RenderStyle, session?: number) => string;
@@ -145,6 +192,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Commander's messages quote the command line (an unknown option, a bad value): escaped like all else.
+      outputError: (s, write) => write(escapeLines(s)),
     })
     .showHelpAfterError('(run ftpcap --help for usage)');
 
@@ -165,12 +214,33 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (withSession) cmd.option('-s, --session <n>', 'only this session', positiveInt);
     cmd.action(async (captures: string | string[], opts: CommonOptions) => {
       if (Array.isArray(captures) && captures.length > 1) {
-        exitCode = await summaryOfMany(captures, io, {
-          json: opts.json === true,
-          showPasswords: opts.showPasswords ?? false,
-          style: styleFor(io, opts),
-          inProcess: (job) => summaryInProcess(job.paths, job.fileName, opts, io),
-        });
+        // Worker threads read files by name: standard input and pipes are spooled to files first.
+        const spools: Spool[] = [];
+        const names = new Map<string, string>();
+        try {
+          const paths: string[] = [];
+          for (const c of captures) {
+            const bad = undecodableName(c, io.rawArgs ?? new Map());
+            const input: Input = bad !== null ? { path: c, label: c, kind: 'missing' } : resolveInput(c, io.rawArgs);
+            let path = input.path;
+            if (input.kind === 'stdin' || input.kind === 'stream') {
+              const sp = await spoolInput(input, io);
+              spools.push(sp);
+              path = sp.path;
+            }
+            names.set(path, input.kind === 'stdin' ? '(stdin)' : input.label);
+            paths.push(path);
+          }
+          exitCode = await summaryOfMany(paths, io, {
+            json: opts.json === true,
+            showPasswords: opts.showPasswords ?? false,
+            style: styleFor(io, opts),
+            names,
+            inProcess: (job) => summaryInProcess(job.paths, job.fileName, opts, io),
+          });
+        } finally {
+          for (const sp of spools) sp.remove();
+        }
         return;
       }
       const capture = Array.isArray(captures) ? captures[0] : captures;
@@ -199,11 +269,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   });
   addTeachCommands(program, {
     io,
-    analyze: (capture, opts, input) => analyze(capture, opts, input),
+    analyze: (capture, opts, shown) => analyze(capture, opts, io, undefined, shown),
+    resolve: (capture) => {
+      const bad = undecodableName(capture, io.rawArgs ?? new Map());
+      if (bad !== null) throw new ExitError(bad, EXIT_UNREADABLE);
+      return resolveInput(capture, io.rawArgs);
+    },
+    spool: (input) => spoolInput(input, io),
     fail: (message, code) => new ExitError(message, code),
+  });
+  // Every subcommand but summary takes one capture (or one demo name): a second is refused, not ignored.
+  program.hook('preAction', (_program, action) => {
+    const declared = action.registeredArguments;
+    if (declared.length === 0 || declared[declared.length - 1].variadic) return;
+    const extra = action.args.slice(declared.length);
+    if (extra.length === 0) return;
+    const what = action.name() === 'demo' ? 'one demo name' : 'one capture (only summary analyses several)';
+    throw new ExitError(`${action.name()}: unexpected argument '${extra[0]}': ${action.name()} takes ${what}`, EXIT_USAGE);
   });
 
   try {
+    refuseMistypedCommand(argv, program);
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {

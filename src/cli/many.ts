@@ -52,9 +52,10 @@ export function describeFailure(label: string, err: unknown): { message: string;
 }
 
 /** How one group is named: the file, or "first … last (N ring-buffer files)". */
-export function groupName(paths: string[]): string {
-  if (paths.length === 1) return paths[0];
-  return `${paths[0]} … ${basename(paths[paths.length - 1])} (${paths.length} ring-buffer files)`;
+export function groupName(paths: string[], names: ReadonlyMap<string, string> = new Map()): string {
+  const name = (p: string): string => names.get(p) ?? p;
+  if (paths.length === 1) return name(paths[0]);
+  return `${name(paths[0])} … ${basename(name(paths[paths.length - 1]))} (${paths.length} ring-buffer files)`;
 }
 
 const WORKER_URL = new URL('./summary-worker.js', import.meta.url);
@@ -64,11 +65,12 @@ function workersAvailable(): boolean {
 }
 
 /** The same checks (and words) as for a single capture: a missing file, a directory. */
-function checkReadable(paths: string[]): SummaryMessage | null {
-  for (const p of paths) {
+function checkReadable(paths: string[], names: ReadonlyMap<string, string>): SummaryMessage | null {
+  for (const path of paths) {
+    const p = names.get(path) ?? path;
     if (p === '-') continue;
     try {
-      if (statSync(p).isDirectory()) return { t: 'failed', message: `${p}: is a directory, not a capture file`, code: EXIT_UNREADABLE };
+      if (statSync(path).isDirectory()) return { t: 'failed', message: `${p}: is a directory, not a capture file`, code: EXIT_UNREADABLE };
     } catch (err) {
       return { t: 'failed', message: `${p}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, code: EXIT_UNREADABLE };
     }
@@ -80,6 +82,8 @@ export interface ManyOptions {
   json: boolean;
   showPasswords: boolean;
   style: RenderStyle;
+  /** How to show a path that stands in for another (a spooled pipe, /proc/self/fd/N): by the path. */
+  names?: ReadonlyMap<string, string>;
   /** The in-process analysis and rendering, used when worker threads cannot be (from sources). */
   inProcess(job: SummaryJob): Promise<SummaryMessage>;
 }
@@ -101,12 +105,13 @@ function runWorker(job: SummaryJob, onProgress: (bytes: number) => void): Promis
 
 /** Analyse `captures` (more than one path) and print their summaries. Returns the exit code. */
 export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOptions): Promise<number> {
+  const names = opts.names ?? new Map<string, string>();
   const groups: CaptureInputGroup[] = await planCaptureInputs(captures);
   for (const g of groups) if (g.note) io.stderr.write(`ftpcap: note: ${escapeText(g.note)}\n`);
   const jobs: SummaryJob[] = groups.map((g) => ({
     paths: g.paths,
-    fileName: groupName(g.paths),
-    label: groupName(g.paths),
+    fileName: groupName(g.paths, names),
+    label: groupName(g.paths, names),
     json: opts.json,
     showPasswords: opts.showPasswords,
     style: opts.style,
@@ -127,7 +132,7 @@ export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOpt
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
-      const unreadable = checkReadable(jobs[i].paths);
+      const unreadable = checkReadable(jobs[i].paths, names);
       if (unreadable) results[i] = unreadable;
       else results[i] = threads ? await runWorker(jobs[i], (b) => update(i, b)) : await opts.inProcess(jobs[i]);
       update(i, totalSize(jobs[i].paths));

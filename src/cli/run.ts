@@ -1,15 +1,42 @@
 /** Process entry point: the bin shim calls this. */
-import { main } from './main.js';
+import { rawArguments } from './inputs.js';
+import { EXIT_USAGE, main } from './main.js';
+
+/** Exit code when standard output cannot be written (disk full, I/O error): the usage/output code. */
+export const EXIT_OUTPUT = EXIT_USAGE;
 
 export async function run(): Promise<void> {
-  // Output piped into `head` closes early: that is not an error worth a stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
-  process.exitCode = await main(process.argv.slice(2), {
-    stdout: process.stdout,
+  let failed: NodeJS.ErrnoException | null = null;
+  const fail = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') {
+      // Output piped into `head` closes early: the reader has what it wanted; end quietly.
+      process.exit(0);
+    }
+    if (failed !== null) return;
+    failed = err;
+    // One line, then stop: going on would only write more of a document that is already cut.
+    process.stderr.write(`ftpcap: cannot write output (${err.code ?? err.message})\n`);
+    process.exit(EXIT_OUTPUT);
+  };
+  process.stdout.on('error', fail);
+  const stdout = {
+    write: (s: string): boolean => process.stdout.write(s, (err) => err && fail(err as NodeJS.ErrnoException)),
+    get isTTY() {
+      return process.stdout.isTTY;
+    },
+    get columns() {
+      return process.stdout.columns;
+    },
+  };
+  const args = process.argv.slice(2);
+  const code = await main(args, {
+    stdout,
     stderr: process.stderr,
     stdin: process.stdin,
     env: process.env,
+    rawArgs: rawArguments(args),
   });
+  // Wait until what was written has reached the file or pipe: a late write error still counts.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exitCode = code;
 }

@@ -1,11 +1,11 @@
 /**
  * The teaching subcommands: `dump`, `timeline`, `explain` and `demo`. Each analyses the capture,
  * then reads it a second time for the packet-level facts (src/analysis/packet-trace.ts); standard
- * input is read into memory first so that it can be read twice. `demo` runs `explain` and
+ * input and pipes are spooled to a private temporary file first so that they can be read twice. `demo` runs `explain` and
  * `timeline` on a capture bundled in fixtures/, found next to the installed package.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -18,6 +18,7 @@ import { warningLines } from '../render/tables.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
 import type { CliIo } from './main.js';
+import type { Input, Spool } from './inputs.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -34,8 +35,15 @@ export interface TeachOptions {
 
 export interface TeachDeps {
   io: CliIo;
-  /** Analyse the capture (progress, capture errors → exit 2); `io` stands in for the CLI's own. */
-  analyze(capture: string, opts: { showPasswords?: boolean }, io: CliIo): Promise<Analysis>;
+  /**
+   * Analyse the capture at `path` (a regular file; progress, capture errors → exit 2), shown as
+   * `shown` when `path` stands in for it (a spooled pipe).
+   */
+  analyze(path: string, opts: { showPasswords?: boolean }, shown?: string): Promise<Analysis>;
+  /** What the argument names: a regular file, standard input, a pipe… (inputs.ts). */
+  resolve(capture: string): Input;
+  /** Copy standard input or a pipe into a private temporary file. */
+  spool(input: Input): Promise<Spool>;
   /** An error that stops the CLI with one line and the exit code. */
   fail(message: string, code: number): Error;
 }
@@ -91,32 +99,47 @@ export function fixturesDir(): string {
   return fileURLToPath(new URL('../../fixtures/', import.meta.url));
 }
 
-/** Standard input read into memory, so that it can be read twice. */
-async function slurp(stream: Readable | NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(parts);
-}
-
 interface Loaded {
   analysis: Analysis;
   /** Opens the capture again. */
   reopen(): Readable | NodeJS.ReadableStream;
+  /** Removes the spooled copy, if one was made. */
+  dispose(): void;
 }
 
+/**
+ * Analyse the capture, ready to be read a second time: standard input, a named pipe, /dev/stdin or
+ * process substitution can be read only once, so they are first spooled to a private temporary file.
+ */
 async function load(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<Loaded> {
-  let io = deps.io;
-  let reopen = (): Readable | NodeJS.ReadableStream => createReadStream(capture, { highWaterMark: 1 << 20 });
-  if (capture === '-') {
-    const bytes = await slurp(deps.io.stdin);
-    io = { ...deps.io, stdin: Readable.from([bytes]) };
-    reopen = () => Readable.from([bytes]);
+  const input = deps.resolve(capture);
+  let path = input.kind === 'file' ? input.path : capture;
+  let dispose = (): void => {};
+  if (input.kind === 'stdin' || input.kind === 'stream') {
+    const sp = await deps.spool(input);
+    path = sp.path;
+    dispose = sp.remove;
   }
-  const analysis = await deps.analyze(capture, { showPasswords: opts.showPasswords }, io);
-  if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
-    throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);
+  try {
+    const analysis = await deps.analyze(path, { showPasswords: opts.showPasswords }, input.kind === 'missing' ? undefined : input.label);
+    if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
+      throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);
+    }
+    return { analysis, reopen: () => createReadStream(path, { highWaterMark: 1 << 20 }), dispose };
+  } catch (err) {
+    dispose();
+    throw err;
   }
-  return { analysis, reopen };
+}
+
+/** Run `body` on the loaded capture, removing any spooled copy afterwards. */
+async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOptions, body: (loaded: Loaded) => Promise<T>): Promise<T> {
+  const loaded = await load(deps, capture, opts);
+  try {
+    return await body(loaded);
+  } finally {
+    loaded.dispose();
+  }
 }
 
 async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Partial<TraceOptions> = {}): Promise<PacketTrace> {
@@ -144,7 +167,10 @@ function warn(deps: TeachDeps, a: Analysis): void {
 
 /** Prints each box as its frame is read, so a dump of a large capture needs little memory. */
 export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
-  const loaded = await load(deps, capture, opts);
+  return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts));
+}
+
+async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions): Promise<void> {
   const a = loaded.analysis;
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
@@ -169,18 +195,20 @@ export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptio
 }
 
 export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
-  const loaded = await load(deps, capture, opts);
-  const t = await trace(deps, capture, loaded, opts);
-  warn(deps, loaded.analysis);
-  const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
-  return renderTimeline(loaded.analysis, ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
+  return withLoaded(deps, capture, opts, async (loaded) => {
+    const t = await trace(deps, capture, loaded, opts);
+    warn(deps, loaded.analysis);
+    const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
+    return renderTimeline(loaded.analysis, ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
+  });
 }
 
 export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
-  const loaded = await load(deps, capture, opts);
-  const t = await trace(deps, capture, loaded, opts);
-  warn(deps, loaded.analysis);
-  return renderExplain(loaded.analysis, ladders(loaded.analysis, t, opts.session));
+  return withLoaded(deps, capture, opts, async (loaded) => {
+    const t = await trace(deps, capture, loaded, opts);
+    warn(deps, loaded.analysis);
+    return renderExplain(loaded.analysis, ladders(loaded.analysis, t, opts.session));
+  });
 }
 
 export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
@@ -190,7 +218,7 @@ export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
   if (!existsSync(path)) throw deps.fail(`the teaching capture ${file} is not installed (looked in ${fixturesDir()})`, EXIT_UNREADABLE);
   // Shown under its name in the repository, wherever the package is installed.
   const shown = `fixtures/${file}`;
-  const analysis = await deps.analyze(path, {}, deps.io);
+  const analysis = await deps.analyze(path, {});
   analysis.capture.file = shown;
   const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
   const ls = ladders(analysis, t);

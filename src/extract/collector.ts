@@ -12,6 +12,7 @@ import type { StreamChunk } from '../tcp/types.js';
 import { CrlfCounter, CrlfToLf } from './crlf.js';
 import { addRange, judge, objectDirection, type ByteRange, type ManifestObject, type SkippedTransfer } from './manifest.js';
 import { objectFileName } from './names.js';
+import { effectiveType, isTextTransfer } from './transfer-type.js';
 
 /** Where one object's bytes go. `bytes` is valid only during the call. */
 export interface ObjectSink {
@@ -77,7 +78,7 @@ class Flow {
   ) {}
 }
 
-const isText = (t: Transfer): boolean => t.direction === 'listing' || (t.type ?? '').toUpperCase() === 'A';
+const isText = isTextTransfer;
 
 export class ExtractionCollector {
   private readonly flows = new Map<Transfer, [Flow | null, Flow | null]>();
@@ -216,8 +217,9 @@ export class ExtractionCollector {
           : `${f.unfilled} bytes missing from the capture are left out: the file is shorter (--fill-gaps writes zeros instead)`,
       );
     }
-    if (ascii && !f.converter && t.direction !== 'listing') {
-      notes.push('sent as ASCII (TYPE A): line endings kept as on the wire (--ascii-to-lf converts CRLF)');
+    if (ascii && t.direction !== 'listing') {
+      const sentAs = effectiveType(t).defaulted ? "sent as ASCII: no TYPE command before it, and TYPE A is FTP's default" : 'sent as ASCII (TYPE A)';
+      notes.push(f.converter ? `${sentAs}: CRLF converted to LF` : `${sentAs}: line endings kept as on the wire (--ascii-to-lf converts CRLF)`);
     }
     if (this.settings.asciiToLf && f.ascii === false && t.request !== null && isText(t)) {
       notes.push('data began before the transfer command was seen: kept as sent, not converted');
