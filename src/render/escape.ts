@@ -1,13 +1,15 @@
 /**
  * Text from packets is untrusted. Before it reaches a terminal every control character (C0, DEL,
- * C1) and every bidirectional-override character is shown escaped, so nothing in a capture can
- * move the cursor, change colours or reorder what the reader sees.
+ * C1) and every Unicode format character (general category Cf: the bidirectional marks, overrides
+ * and isolates, zero-width spaces and joiners, U+061C, U+180E, U+FEFF, the tag characters…) is
+ * shown escaped, so nothing in a capture can move the cursor, change colours, reorder or hide
+ * what the reader sees.
  */
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\p{Cf}]/gu;
 
 function escapeChar(c: string): string {
-  const code = c.charCodeAt(0);
+  const code = c.codePointAt(0)!;
   switch (code) {
     case 0x0d:
       return '<CR>';
@@ -16,11 +18,12 @@ function escapeChar(c: string): string {
     case 0x09:
       return '\\t';
   }
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
 }
 
 export function escapeText(s: string): string {
-  return s.replace(UNSAFE, escapeChar);
+  return s.replace(UNSAFE_TEXT, escapeChar);
 }
 
 /** Escape, and shorten to at most `max` characters with an ellipsis. */

@@ -41,13 +41,21 @@ export function renderJson(a: Analysis, part: JsonPart, sessionId?: number): str
 
 /**
  * JSON.stringify escapes C0 controls but leaves DEL, the C1 controls (U+0080–U+009F: a terminal may
- * read U+009B as CSI) and bidi overrides as they are. Escape those too: the same value when parsed,
- * and nothing from a packet can drive a terminal the JSON is printed on. Outside strings JSON is
- * ASCII, and a backslash in a string is itself escaped, so replacing characters is always safe.
+ * read U+009B as CSI) and the Unicode format characters (category Cf: bidi overrides and marks,
+ * zero-width characters, U+061C, U+FEFF, tags…) as they are. Escape those too, each UTF-16 unit as
+ * \uXXXX: the same value when parsed, and nothing from a packet can drive or reorder a terminal the
+ * JSON is printed on. Outside strings JSON is ASCII, and a backslash in a string is itself
+ * escaped, so replacing characters is always safe.
  */
 // eslint-disable-next-line no-control-regex
-const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}]/gu;
+
+const unitEscape = (c: string): string => {
+  let out = '';
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+};
 
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, unitEscape);
 }

@@ -15,6 +15,21 @@ describe('escapeText', () => {
     expect(escapeText('file\u202etxt.exe')).toBe('file\\u202etxt.exe');
     expect(escapeText('répertoire/ファイル')).toBe('répertoire/ファイル');
   });
+  it('escapes every Unicode format character (category Cf), astral ones as \\u{…}', () => {
+    const cf = '\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u{e0041}';
+    expect(escapeText(`a${cf}b`)).toBe(
+      'a\\xad\\u061c\\u180e\\u200b\\u200c\\u200d\\u200e\\u200f\\u2060\\u2061\\u2062\\u2063\\u2064\\ufeff\\u{e0041}b',
+    );
+    // Every Cf code point in the BMP and the tag block, one by one.
+    for (let cp = 0; cp <= 0xe007f; cp++) {
+      const c = String.fromCodePoint(cp);
+      if (!/\p{Cf}/u.test(c)) continue;
+      expect(escapeText(c)).not.toMatch(/\p{Cf}/u);
+    }
+  });
+  it('keeps ordinary astral characters', () => {
+    expect(escapeText('\u{1f600} \u{20000}')).toBe('\u{1f600} \u{20000}');
+  });
   it('clips after escaping', () => {
     expect(clip('\u001b'.repeat(3), 6)).toBe('\\x1b\\…');
     expect(clip('short', 10)).toBe('short');

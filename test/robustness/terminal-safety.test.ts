@@ -83,4 +83,33 @@ describe('JSON output escapes what JSON.stringify leaves raw', () => {
     expect(s).toContain('a\\u007fb\\u009bc\\u0085d\\u202ee\\u2066f\\u001bg');
     expect(JSON.parse(s)).toEqual(value);
   });
+
+  it('Unicode format characters (category Cf) become \\u escapes, astral ones as surrogate pairs; the parsed value is unchanged', () => {
+    const value = { name: 'a\u061cb\u200bc\u2060d\ufeffe\u180ef\u{e0041}g\u00adh', plain: 'ファイル \u{1f600}' };
+    const s = terminalSafeJson(value);
+    expect(s).not.toMatch(/\p{Cf}/u);
+    expect(s).toContain('"a\\u061cb\\u200bc\\u2060d\\ufeffe\\u180ef\\udb40\\udc41g\\u00adh"');
+    expect(s).toContain('"ファイル \u{1f600}"');
+    expect(JSON.parse(s)).toEqual(value);
+  });
+});
+
+describe("commander's own messages quote the command line escaped", () => {
+  it('an unknown option holding ESC', async () => {
+    const r = await runCli(['summary', '--\u001b[31mx', SERVER]);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: "error: unknown option '--\\x1b[31mx'\n(run ftpcap --help for usage)\n" });
+  });
+  it('an invalid option value holding a bidi override and a Cf character', async () => {
+    const r = await runCli(['commands', '-s', '1\u202e\u061c', SERVER]);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: option '-s, --session <n>' argument '1\\u202e\\u061c' is invalid. expected a positive whole number\n(run ftpcap --help for usage)\n",
+    });
+  });
+  it('an unknown subcommand after help', async () => {
+    const r = await runCli(['help', 'x\u0007\u009b']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(TERMINAL_UNSAFE);
+  });
 });
