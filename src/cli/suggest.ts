@@ -20,12 +20,18 @@ export function editDistance(a: string, b: string): number {
 
 export const MAX_EDITS = 2;
 
-/** The subcommand names `word` is close to, closest first (empty when it is a name or close to none). */
+/**
+ * The subcommand names `word` is close to: those it begins, else those within two edits, closest
+ * first (empty when it is a name or close to none).
+ */
 export function closeCommands(word: string, names: readonly string[]): string[] {
   const w = word.toLowerCase();
   if (w === '' || names.includes(w)) return [];
+  // The start of a name says more than a near miss: `sum` means summary, not dump.
+  const prefixed = names.filter((name) => name.startsWith(w));
+  if (prefixed.length > 0) return prefixed;
   return names
-    .map((name) => ({ name, d: name.startsWith(w) ? 0 : editDistance(w, name) }))
+    .map((name) => ({ name, d: editDistance(w, name) }))
     .filter((c) => c.d <= MAX_EDITS)
     .sort((x, y) => x.d - y.d)
     .map((c) => c.name);
