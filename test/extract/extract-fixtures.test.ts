@@ -56,7 +56,20 @@ for (const facts of listFacts()) {
         (o) => o.command === f.op && (LISTINGS.has(f.op) || (o.originalName ?? '').endsWith(f.path.replace(/^.*\//, ''))),
       );
 
-    for (const f of facts.tls ? [] : (facts.files ?? [])) {
+    // Captured with a filter keeping port 21 only: no data connection is in the file.
+    const controlOnly = /\bport 21\b/.test((facts.capture as { filter?: string }).filter ?? '');
+    if (controlOnly) {
+      it('saves nothing: every transfer is listed as skipped, its data connection not in the capture', () => {
+        expect(manifest.objects).toEqual([]);
+        for (const f of facts.files ?? []) {
+          const skipped = manifest.skipped.some(
+            (k) => k.command === f.op && k.reason === 'no data connection in the capture' && (LISTINGS.has(f.op) || (k.originalName ?? '').endsWith(f.path)),
+          );
+          expect(skipped, `${f.op} ${f.path} skipped`).toBe(true);
+        }
+      });
+    }
+    for (const f of facts.tls || controlOnly ? [] : (facts.files ?? [])) {
       if (LISTINGS.has(f.op) && f.received) {
         it(`${f.op} ${f.path}: wire bytes as tshark counts them; CRLF → LF gives what the client saved`, () => {
           const o = find(manifest, f)!;
@@ -81,6 +94,18 @@ for (const facts of listFacts()) {
           expect(o.bytes).toBe(f.size);
           expect(sha256(readFileSync(join(dir, o.savedName)))).toBe(f.sha256);
           if (o.type !== 'A') expect(find(converted, f)!.sha256).toBe(f.sha256);
+        });
+      } else if (f.received_matches === false && f.received && f.size !== undefined && f.size !== null && f.received.size > f.size) {
+        // More bytes received than the file holds: an ASCII transfer's CRLF line ends (e.g. no TYPE, FTP's default).
+        it(`${f.op} ${f.path}: sent as ASCII — saved as sent is what the client kept, --ascii-to-lf gives the original`, () => {
+          const o = find(manifest, f)!;
+          expect(o.ascii).toBe(true);
+          expect(o.verdict).toBe('complete');
+          expect(o.sha256).toBe(f.received!.sha256);
+          const lf = find(converted, f)!;
+          expect(lf.convertedToLf).toBe(true);
+          expect(lf.bytes).toBe(f.size);
+          expect(sha256(readFileSync(join(dirLf, lf.savedName)))).toBe(f.sha256);
         });
       } else if (f.received_matches === false) {
         it(`${f.op} ${f.path}: aborted, with at least what the client kept`, () => {
