@@ -67,7 +67,7 @@ const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
  * never opened again (someone swapping it for a hard link or a FIFO could otherwise redirect the
  * writes out of the directory, or stall them).
  */
-class FileSink implements ObjectSink {
+export class FileSink implements ObjectSink {
   private buf: Buffer | null = null;
   private used = 0;
   /** Logical length written so far, holes included. */
@@ -136,7 +136,7 @@ class FileSink implements ObjectSink {
 }
 
 /** Temporary files inside the output directory, created exclusively, removed unless settled. */
-class TempStore {
+export class TempStore {
   private seq = 0;
   private readonly open = new Set<FileSink>();
   private readonly buffered = new Set<FileSink>();
@@ -250,7 +250,7 @@ const exists = (path: string): boolean => lstatSync(path, { throwIfNoEntry: fals
  * Give a temporary file its final name: the suggested one or the first free variant. A hard link
  * fails rather than replace an existing name; where links are not supported, rename after a check.
  */
-function settle(dir: string, sink: FileSink, suggested: string, taken: Set<string>): string {
+export function settle(dir: string, sink: FileSink, suggested: string, taken: Set<string>): string {
   for (;;) {
     const name = uniqueName(suggested, (n) => taken.has(n.toLowerCase()) || exists(join(dir, n)));
     if (!isPlainNameInside(dir, name)) throw new Error(`refusing to write ${name}: not a plain name inside ${dir}`);
