@@ -8,7 +8,7 @@ import { FtpControlParser } from '../ftp/control-parser.js';
 import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
-import type { AnalysisWarning, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
+import type { AnalysisWarning, ControlConnection, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
 import { SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 
@@ -19,6 +19,13 @@ export interface RouterOptions {
   showPasswords: boolean;
   maxPendingCommands: number;
   maxCommands: number;
+  /**
+   * Commands kept over the whole capture (all sessions together); later ones are counted for
+   * reply pairing only, reported once. Infinity: no capture-wide bound.
+   */
+  maxCommandsTotal?: number;
+  /** Closed control connections without any FTP line listed as sessions; later ones are counted. */
+  maxEmptySessions?: number;
   maxOpenAnnouncements: number;
   linker: DataLinker;
   onWarning(w: AnalysisWarning): void;
@@ -37,6 +44,7 @@ interface ControlRoute {
   parser: FtpControlParser;
   /** True when the TCP initiator is the FTP client (c2s = client → server). */
   initiatorIsClient: boolean;
+  handshake: HandshakeEvent[];
 }
 interface DataRoute {
   kind: 'data';
@@ -46,16 +54,42 @@ interface DataRoute {
   lastData: { frame: number; time: number } | null;
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
 }
+/**
+ * On an FTP port, nothing carried yet: the session (builder, parser, model) is made on the first
+ * bytes, so a flood of connections that never speak costs this small object each (shared until a
+ * FIN or RST must be remembered).
+ */
+interface PendingControlRoute {
+  kind: 'pending-control';
+  initiatorIsClient: boolean;
+  implicitTls: boolean;
+  closedBy: Session['closedBy'];
+}
 /** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
 interface ProbeRoute {
   kind: 'probe';
 }
-type Route = ControlRoute | DataRoute | ProbeRoute;
+type Route = ControlRoute | DataRoute | ProbeRoute | PendingControlRoute;
+
+/** One shared object per kind of route that holds nothing of its own. */
+const PROBE: ProbeRoute = Object.freeze({ kind: 'probe' });
+const PENDING: Record<string, PendingControlRoute> = {};
+for (const initiatorIsClient of [true, false]) {
+  for (const implicitTls of [true, false]) {
+    PENDING[`${initiatorIsClient}${implicitTls}`] = Object.freeze({ kind: 'pending-control', initiatorIsClient, implicitTls, closedBy: null });
+  }
+}
 
 export class ConnectionRouter implements ReassemblyListener {
   private readonly routes = new Map<TcpConnection, Route>();
-  /** Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)). */
-  private readonly builders = new Set<SessionBuilder>();
+  /**
+   * Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)).
+   * Only the model is kept: a closed session's builder and parser are released.
+   */
+  private readonly sessions = new Set<Session>();
+  /** Commands the sessions may still keep (capture-wide bound), shared by every builder. */
+  private readonly commandBudget: { left: number; onExhausted(frame: number): void };
+  private commandBudgetFrame: number | null = null;
   /** Closed control connections that carried no FTP line: kept up to MAX_EMPTY_SESSIONS, then counted. */
   private emptySessions = 0;
   private firstDroppedEmpty: number | null = null;
@@ -71,7 +105,17 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly closedBuilders = new WeakSet<SessionBuilder>();
   private readonly otherConnections = new Map<SessionBuilder, TcpConnection[]>();
 
-  constructor(private readonly options: RouterOptions) {}
+  private readonly maxEmptySessions: number;
+
+  constructor(private readonly options: RouterOptions) {
+    this.maxEmptySessions = options.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
+    this.commandBudget = {
+      left: options.maxCommandsTotal ?? Infinity,
+      onExhausted: (frame) => {
+        this.commandBudgetFrame ??= frame;
+      },
+    };
+  }
 
   onOpen(conn: TcpConnection): void {
     const link = this.options.linker.link({ initiator: conn.client, responder: conn.server, midstream: conn.midstream });
@@ -84,11 +128,11 @@ export class ConnectionRouter implements ReassemblyListener {
     const serverSide = this.controlServerSide(conn);
     if (serverSide !== null) {
       const implicit = (serverSide === 'responder' ? conn.server.port : conn.client.port) === FTPS_IMPLICIT_PORT;
-      this.routes.set(conn, this.startControl(conn, serverSide === 'responder', implicit));
+      this.routes.set(conn, PENDING[`${serverSide === 'responder'}${implicit}`]);
       return;
     }
     this.noteOtherConnection(conn);
-    this.routes.set(conn, { kind: 'probe' });
+    this.routes.set(conn, PROBE);
   }
 
   /**
@@ -135,6 +179,8 @@ export class ConnectionRouter implements ReassemblyListener {
       dataProtection: null,
       greeting: null,
       midstream: conn.midstream,
+      controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [] },
+      control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
       close: null,
       closedBy: null,
       cwd: null,
@@ -155,18 +201,19 @@ export class ConnectionRouter implements ReassemblyListener {
       showPasswords: this.options.showPasswords,
       maxPendingCommands: this.options.maxPendingCommands,
       maxCommands: this.options.maxCommands,
+      commandBudget: this.commandBudget,
       maxOpenAnnouncements: this.options.maxOpenAnnouncements,
       onAnnounce: (t, s) => this.options.linker.expect(t, s),
       onForget: (t) => this.options.linker.forget(t),
       onWarning: this.options.onWarning,
     });
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });
-    this.builders.add(builder);
+    this.sessions.add(session);
     const pair = hostPair(client.ip, server.ip);
     const entry = this.sessionsByHosts.get(pair);
     if (entry) entry.builders.push(builder);
     else this.sessionsByHosts.set(pair, { builders: [builder], closed: 0 });
-    return { kind: 'control', builder, parser, initiatorIsClient };
+    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [] };
   }
 
   onData(conn: TcpConnection, chunk: StreamChunk): void {
@@ -187,7 +234,9 @@ export class ConnectionRouter implements ReassemblyListener {
       }
       return;
     }
-    if (route.kind === 'probe') {
+    if (route.kind === 'pending-control') {
+      route = this.materialize(conn, route);
+    } else if (route.kind === 'probe') {
       const fromInitiator = chunk.dir === 'c2s';
       if (fromInitiator ? looksLikeFtpClientStart(chunk.bytes) : looksLikeFtpServerGreeting(chunk.bytes)) {
         route = this.startControl(conn, true, false);
@@ -208,14 +257,34 @@ export class ConnectionRouter implements ReassemblyListener {
     else route.parser.pushServer(chunk);
   }
 
+  /** The session of a control connection, made when it first carries bytes (or is listed empty). */
+  private materialize(conn: TcpConnection, pending: PendingControlRoute): ControlRoute {
+    const route = this.startControl(conn, pending.initiatorIsClient, pending.implicitTls);
+    const s = route.builder.session;
+    s.closedBy = pending.closedBy;
+    // Gaps reported before the first bytes (the chunk now arriving carries its own, already counted).
+    s.controlGapBytes = conn.gapBytes.c2s + conn.gapBytes.s2c;
+    this.routes.set(conn, route);
+    return route;
+  }
+
   onEvent(conn: TcpConnection, event: ConnectionEvent): void {
     const route = this.routes.get(conn);
     if (route?.kind === 'data') {
       recordHandshake(route, event);
       return;
     }
+    if (route?.kind === 'pending-control') {
+      if ((event.type === 'fin' || event.type === 'rst') && route.closedBy === null) {
+        const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
+        const closedBy = { by: byClient ? ('client' as const) : ('server' as const), frame: event.frame, time: event.time };
+        this.routes.set(conn, { ...route, closedBy });
+      }
+      return;
+    }
     if (route?.kind !== 'control') return;
     const s = route.builder.session;
+    recordHandshakeEvent(route.handshake, event, (event.dir === 'c2s') === route.initiatorIsClient);
     if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
     if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
       const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
@@ -224,14 +293,31 @@ export class ConnectionRouter implements ReassemblyListener {
   }
 
   onClose(conn: TcpConnection): void {
-    const route = this.routes.get(conn);
+    let route = this.routes.get(conn);
     this.routes.delete(conn);
+    if (route?.kind === 'pending-control') {
+      // No FTP line (no byte at all): listed as a session up to the bound, never when mid-stream.
+      if (conn.midstream) return;
+      if (++this.emptySessions > this.maxEmptySessions) {
+        this.firstDroppedEmpty ??= conn.firstFrame;
+        return;
+      }
+      route = this.materialize(conn, route);
+      this.routes.delete(conn);
+      this.closeControl(conn, route, true);
+      return;
+    }
     if (route?.kind !== 'control') return;
+    this.closeControl(conn, route, false);
+  }
+
+  private closeControl(conn: TcpConnection, route: ControlRoute, counted: boolean): void {
     route.parser.finish();
     route.builder.finish();
     const s = route.builder.session;
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
+    s.controlConnection = describeControl(conn, route);
     this.options.linker.forgetSession(s);
     // Lines from one side and not a single packet from the other: the capture holds one side only.
     const [mine, theirs] = route.initiatorIsClient ? (['c2s', 's2c'] as const) : (['s2c', 'c2s'] as const);
@@ -251,11 +337,11 @@ export class ConnectionRouter implements ReassemblyListener {
     }
     // A flood of connections to port 21 (a scan, SYNs that were never answered) must not grow the
     // session list without bound: past the bound, ones that carried no FTP line are only counted.
-    if (s.commands.length === 0) {
+    if (!counted && s.commands.length === 0 && route.builder.droppedCommands === 0) {
       // Mid-stream ones without a line are never listed (see finish); the others up to the bound.
-      const drop = s.midstream || ++this.emptySessions > MAX_EMPTY_SESSIONS;
+      const drop = s.midstream || ++this.emptySessions > this.maxEmptySessions;
       if (drop) {
-        this.builders.delete(route.builder);
+        this.sessions.delete(s);
         this.otherConnections.delete(route.builder);
         if (!s.midstream) this.firstDroppedEmpty ??= conn.firstFrame;
         this.partial.delete(s);
@@ -272,25 +358,32 @@ export class ConnectionRouter implements ReassemblyListener {
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);
     }
+    if (this.commandBudgetFrame !== null) {
+      this.options.onWarning({
+        code: 'ftp-commands-total',
+        message:
+          `more than ${this.options.maxCommandsTotal} commands in the capture's sessions together: ` +
+          'later ones are counted, not kept (their replies are consumed in order so pairing stays right)',
+        frame: this.commandBudgetFrame,
+      });
+    }
     if (this.firstDroppedEmpty !== null) {
-      const dropped = this.emptySessions - MAX_EMPTY_SESSIONS;
+      const dropped = this.emptySessions - this.maxEmptySessions;
       this.options.onWarning({
         code: 'ftp-empty-sessions',
         message:
           `${this.emptySessions} connections to an FTP port carried no FTP line (a scan, unanswered or idle ` +
-          `connections): the first ${MAX_EMPTY_SESSIONS} are listed as sessions, ${dropped} more only counted`,
+          `connections): the first ${this.maxEmptySessions} are listed as sessions, ${dropped} more only counted`,
         frame: this.firstDroppedEmpty,
       });
     }
-    const sessions = [...this.builders]
-      .map((b) => b.session)
-      .filter((s) => s.commands.length > 0 || s.midstream === false);
+    const sessions = [...this.sessions].filter((s) => s.commands.length > 0 || s.midstream === false);
     sessions.sort((a, b) => a.stream - b.stream);
     sessions.forEach((s, i) => {
       s.id = i + 1;
       for (const t of s.transfers) {
         t.session = s.id;
-        finishTransfer(t, s.close !== null);
+        finishTransfer(t);
       }
     });
     this.warnPartial(sessions);
@@ -325,7 +418,7 @@ export class ConnectionRouter implements ReassemblyListener {
 }
 
 const MAX_OTHER_CONNECTIONS = 64;
-/** Closed control connections without any FTP line kept as sessions; later ones are counted. */
+/** Default of RouterOptions.maxEmptySessions. */
 const MAX_EMPTY_SESSIONS = 1000;
 
 const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
@@ -369,11 +462,14 @@ const MAX_HANDSHAKE_EVENTS = 32;
 
 /** Keep the packets that tell how a data connection opened (or failed to) and closed. */
 function recordHandshake(route: DataRoute, event: ConnectionEvent): void {
-  if (!HANDSHAKE_TYPES.has(event.type) || route.handshake.length >= MAX_HANDSHAKE_EVENTS) return;
   const { transfer, swapped } = route.link;
   const fromInitiator = (event.dir === 'c2s') !== swapped;
   const initiatorIsClient = transfer.mode === 'passive';
-  const byClient = fromInitiator === initiatorIsClient;
+  recordHandshakeEvent(route.handshake, event, fromInitiator === initiatorIsClient);
+}
+
+function recordHandshakeEvent(list: HandshakeEvent[], event: ConnectionEvent, byClient: boolean): void {
+  if (!HANDSHAKE_TYPES.has(event.type) || list.length >= MAX_HANDSHAKE_EVENTS) return;
   const e: HandshakeEvent = {
     type: event.type as HandshakeEvent['type'],
     frame: event.frame,
@@ -381,5 +477,18 @@ function recordHandshake(route: DataRoute, event: ConnectionEvent): void {
     by: byClient ? 'client' : 'server',
   };
   if (event.repeat) e.repeat = true;
-  route.handshake.push(e);
+  list.push(e);
+}
+
+/** The control connection's TCP facts, in the FTP client's and server's terms. */
+function describeControl(conn: TcpConnection, route: ControlRoute): ControlConnection {
+  const byClient = (dir: 'c2s' | 's2c'): boolean => (dir === 'c2s') === route.initiatorIsClient;
+  return {
+    established: conn.established,
+    synFrames: [...conn.synFrames],
+    synAckFrames: [...conn.synAckFrames],
+    handshake: route.handshake,
+    rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
+    icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
+  };
 }

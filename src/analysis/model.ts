@@ -5,8 +5,9 @@
  */
 
 import type { Diagnosis, SessionDiagnosis, Vantage } from './diagnose/types.js';
+import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
 
-export type { Diagnosis, SessionDiagnosis, Vantage };
+export type { Diagnosis, SessionDiagnosis, Vantage, ControlVerdict, TransferVerdict };
 import type { Listing, ListingEntry } from './listing-parser.js';
 
 export type { Listing, ListingEntry };
@@ -94,7 +95,8 @@ export interface DataConnection {
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;
-  rst: { frame: number; by: 'client' | 'server' } | null;
+  /** `ttl`: the RST's TTL / hop limit as captured (a middlebox's RST arrives with another than the host's). */
+  rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   zeroWindowFrames: number[];
@@ -119,6 +121,16 @@ export interface HandshakeEvent {
   by: 'client' | 'server';
   /** A retransmitted SYN or SYN-ACK. */
   repeat?: boolean;
+}
+
+export interface ControlConnection {
+  established: boolean;
+  /** The client's SYNs and the server's SYN-ACKs, with retransmissions, and the handshake's story. */
+  synFrames: number[];
+  synAckFrames: number[];
+  handshake: HandshakeEvent[];
+  rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
+  icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
 }
 
 export interface OtherConnection {
@@ -169,8 +181,17 @@ export interface Transfer {
   expectedSize: number | null;
   /** The ABOR command that ended the transfer, if any. */
   abortFrame: number | null;
+  /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */
+  lateAbortFrame?: number;
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
+  /** What happened, decided once (analysis/verdict.ts): every output words this and nothing else. */
+  verdict: TransferVerdict;
+  /**
+   * Not announced by a command in the capture, inferred from a connection: `midstream` (it was
+   * running when the capture began), `tls-hidden` (the commands were encrypted).
+   */
+  inferred?: 'midstream' | 'tls-hidden';
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
 }
@@ -191,6 +212,8 @@ export interface Session {
   /** 'explicit' after AUTH TLS/SSL + 234, 'implicit' for TLS from the first byte (port 990). */
   tlsMode: 'explicit' | 'implicit' | null;
   tlsFrame: number | null;
+  /** After CCC: the frame where the control channel was first seen in clear text again (absent otherwise). */
+  tlsEndFrame?: number;
   /** PROT P seen (data connections encrypted too). */
   dataProtection: 'C' | 'P' | null;
   greeting: string | null;
@@ -201,6 +224,10 @@ export interface Session {
    * the other's (a capture filter, an asymmetric route): the side that was captured.
    */
   oneWay?: 'client' | 'server';
+  /** The control connection's own TCP story: its SYNs, the answer to them, and how it ended. */
+  controlConnection: ControlConnection;
+  /** How the control connection fared, decided once (analysis/verdict.ts). */
+  control: ControlVerdict;
   /** How the control connection ended. */
   close: 'fin' | 'rst' | null;
   /** Who ended it first, and where (the first FIN or the RST). */

@@ -5,6 +5,7 @@
  * parsed at the end by listing-collector.ts).
  */
 import type { Readable } from 'node:stream';
+import { CAPTURE_LIMITS } from '../capture/limits.js';
 import { readCapture } from '../capture/read-capture.js';
 import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
 import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink, CaptureWarning } from '../capture/types.js';
@@ -21,6 +22,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
+import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { FrameDamageTally } from './frame-damage.js';
 
 export interface AnalyzeOptions {
@@ -33,18 +35,40 @@ export interface AnalyzeOptions {
   /** Limits; defaults are documented in the README. */
   maxPendingCommands?: number;
   maxCommands?: number;
+  maxCommandsTotal?: number;
+  maxEmptySessions?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
 }
 
+/**
+ * Every budget that bounds memory on hostile input, in one place (the README's Limits table says
+ * what each costs at worst). A planned --max-memory option will size them from one ceiling.
+ */
 export const DEFAULT_LIMITS = {
+  /** Commands waiting for replies, per session. */
   maxPendingCommands: 256,
+  /** Commands kept per session. */
   maxCommands: 100_000,
+  /** Commands kept for all sessions together (~250 bytes each kept). */
+  maxCommandsTotal: 1_000_000,
+  /** Announced, unused data endpoints per session. */
   maxOpenAnnouncements: 1000,
+  /** Live TCP connections (least recently used evicted); closed ones' tombstones, too. */
   maxConnections: 200_000,
-};
+  /** Closed control connections that carried no byte, listed as sessions. */
+  maxEmptySessions: 1000,
+  /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
+  ...CAPTURE_LIMITS,
+} as const;
 
 const PROGRESS_EVERY = 4096;
+const TCP_RST = 0x04;
+
+function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, number>): void {
+  const ttl = ttls.get(rst.frame);
+  if (ttl !== undefined) rst.ttl = ttl;
+}
 const MAX_TTL_HOSTS = 65_536;
 
 export async function analyzeStream(input: Readable | NodeJS.ReadableStream, options: AnalyzeOptions): Promise<Analysis> {
@@ -96,6 +120,8 @@ export async function analyzeRecords(
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
     maxCommands: options.maxCommands ?? DEFAULT_LIMITS.maxCommands,
+    maxCommandsTotal: options.maxCommandsTotal ?? DEFAULT_LIMITS.maxCommandsTotal,
+    maxEmptySessions: options.maxEmptySessions ?? DEFAULT_LIMITS.maxEmptySessions,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),
@@ -110,6 +136,7 @@ export async function analyzeRecords(
     onWarning: (w: ReassemblyWarning) => warnings.push({ code: w.code, message: w.message, frame: w.frame }),
   });
 
+  const rstTtls = new Map<number, number>();
   // First TTL / hop limit seen from each address: where the capture was taken shows in them.
   const ttlBySource = new Map<string, number>();
   let lastTtlSource = '';
@@ -151,7 +178,10 @@ export async function analyzeRecords(
     count.frames++;
     if (!frame.ip) return;
     tally.add(frame);
-    noteTtl(frame.ip.src, frame.ip.version === 4 ? frame.ip.ttl : frame.ip.hopLimit);
+    const ttl = frame.ip.version === 4 ? frame.ip.ttl : frame.ip.hopLimit;
+    noteTtl(frame.ip.src, ttl);
+    // A RST's own TTL tells whether the host it names sent it or a middlebox did (verdict.ts).
+    if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) rstTtls.set(record.frame, ttl);
     if (frame.tcp || frame.icmp) reassembler.push(frame);
   };
 
@@ -167,7 +197,10 @@ export async function analyzeRecords(
   listings.finish(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
+    if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
+    for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
   }
+  settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());
   for (const c of linkCounts.values()) {
@@ -197,6 +230,7 @@ export async function analyzeRecords(
   };
   pairNatViews(sessions);
   diagnose(analysis);
+  decideVerdicts(analysis);
   return analysis;
 }
 

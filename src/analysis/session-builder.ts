@@ -55,6 +55,12 @@ export interface SessionBuilderOptions {
   maxPendingCommands: number;
   /** Commands kept per session; beyond it they are counted for reply pairing only (reported once). */
   maxCommands: number;
+  /**
+   * Commands all sessions together may still keep (shared, decremented per kept command); once
+   * spent, commands are only counted as past maxCommands, and onExhausted is told (the owner
+   * reports it once for the capture).
+   */
+  commandBudget?: { left: number; onExhausted(frame: number): void };
   /** Transfers announced but not yet used, per session; beyond it announcements are not tracked. */
   maxOpenAnnouncements: number;
   /** Called when a transfer's data endpoint becomes known, so the linker can expect it. */
@@ -103,6 +109,7 @@ function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announc
     expectedSize: null,
     abortFrame: null,
     diagnosis: null,
+    verdict: { kind: 'unused', evidence: [] }, // decided in verdict.ts
   };
 }
 
@@ -113,6 +120,8 @@ export class SessionBuilder {
    * replies are consumed in order and every later reply still pairs with the right command.
    */
   private untracked = 0;
+  /** Commands counted but not kept (past maxCommands or the capture-wide budget). */
+  droppedCommands = 0;
   private pendingOverflowReported = false;
   private commandLimitReported = false;
   private announcementOverflowReported = false;
@@ -150,6 +159,10 @@ export class SessionBuilder {
         s.tlsMode = event.implicit ? 'implicit' : 'explicit';
         s.tlsFrame = event.frame;
         break;
+      case 'tls-end':
+        // CCC: the control channel is clear text again from here (the first direction to return).
+        s.tlsEndFrame ??= event.frame;
+        break;
       case 'opaque':
         // controlGapBytes comes from the reassembler's gap events (connection-router.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
@@ -179,9 +192,13 @@ export class SessionBuilder {
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: [] };
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
-    if (s.commands.length >= this.options.maxCommands) {
-      // Past the bound a command is only counted for reply pairing: no state, no transfer.
-      if (!this.commandLimitReported) {
+    const budget = this.options.commandBudget;
+    if (s.commands.length >= this.options.maxCommands || (budget !== undefined && budget.left <= 0)) {
+      // Past a bound a command is only counted for reply pairing: no state, no transfer.
+      this.droppedCommands++;
+      if (s.commands.length < this.options.maxCommands) {
+        budget!.onExhausted(e.frame);
+      } else if (!this.commandLimitReported) {
         this.commandLimitReported = true;
         this.warn({
           code: 'ftp-commands-per-session',
@@ -192,6 +209,7 @@ export class SessionBuilder {
       this.untracked++;
       return;
     }
+    if (budget !== undefined) budget.left--;
     s.commands.push(cmd);
     this.enqueue(cmd);
 

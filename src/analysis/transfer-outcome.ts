@@ -1,9 +1,9 @@
 /**
  * Turns what was seen of a transfer (announcement, request, replies, TCP connection) into the
- * numbers and status a user reads. Facts only: explaining a failure is the diagnosis layer's job.
+ * numbers a user reads. Facts only: the status and verdict are verdict.ts's, the cause the diagnosis'.
  */
 import type { TcpConnection } from '../tcp/types.js';
-import type { DataConnection, HandshakeEvent, Transfer, TransferStatus } from './model.js';
+import type { DataConnection, HandshakeEvent, Transfer } from './model.js';
 import type { DataLink } from './data-linker.js';
 
 export function describeConnection(
@@ -56,32 +56,8 @@ export function describeConnection(
   return dc;
 }
 
-const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
-
-/** `sessionEnded`: the control connection closed within the capture, so nothing more can follow. */
-export function transferStatus(t: Transfer, sessionEnded: boolean): TransferStatus {
-  const c = t.connection;
-  const code = t.reply?.code;
-  if (code === 426 || t.abortFrame !== null) return 'aborted';
-  // Reset after data started and no success reply: the transfer was cut.
-  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
-    return 'aborted';
-  }
-  // 226/250 close a transfer; another 2xx counts only when a data connection really carried it.
-  if (code === 226 || code === 250 || (isPositive(code) && c?.established)) return 'complete';
-  if (code !== undefined && code >= 400) return 'failed';
-  // A data connection that never opened failed when it was refused, or when the session ended
-  // without it (the client gave up, e.g. curl never sends RETR when PASV's connect fails).
-  if (c && !c.established && (c.rst || c.icmpErrors.length > 0 || sessionEnded)) return 'failed';
-  if (!t.request) {
-    // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
-    const announceCode = t.announce?.reply?.code;
-    return announceCode !== undefined && announceCode >= 400 ? 'failed' : 'unused';
-  }
-  return 'incomplete';
-}
-
-export function finishTransfer(t: Transfer, sessionEnded: boolean): void {
+/** Bytes, duration and throughput from the linked data connection (the status is verdict.ts's). */
+export function finishTransfer(t: Transfer): void {
   const c = t.connection;
   if (c) {
     t.bytes =
@@ -94,5 +70,4 @@ export function finishTransfer(t: Transfer, sessionEnded: boolean): void {
     t.duration = duration;
     t.throughput = duration > 0 ? t.bytes / duration : null;
   }
-  t.status = transferStatus(t, sessionEnded);
 }

@@ -118,9 +118,12 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   if (agrees === false) {
     notes.push(`${x.wireLength} bytes on the wire, but the server announced ${x.expectedSize}`);
   }
+  // The server moved more than the capture holds (its 2xx and its stated size say so): the capture lost the rest.
+  const short = agrees === false && x.expectedSize !== null && x.wireLength + (x.restOffset ?? 0) < x.expectedSize;
+  if (short && x.status === 'complete') notes.push(`the capture lacks ${x.expectedSize! - (x.restOffset ?? 0) - x.wireLength} bytes the server sent`);
   let verdict: Verdict;
   if (x.status === 'aborted') verdict = 'aborted';
-  else if (x.missingBytes > 0 || x.midstream) verdict = 'truncated';
+  else if (x.missingBytes > 0 || x.midstream || (short && x.status === 'complete')) verdict = 'truncated';
   else if (x.status === 'failed') verdict = 'failed';
   else if (x.status !== 'complete') {
     verdict = 'unverified';

@@ -2,8 +2,9 @@
  * One FTP control connection: both directions' StreamChunks in (capture order), FtpEvents out.
  * Client lines become requests, server lines are assembled into replies. When the connection
  * turns to TLS (234 after AUTH TLS/SSL/TLS-C/TLS-P, or a TLS record where a line should start)
- * neither direction is read as text again; its bytes are counted into one 'opaque' event per
- * direction, emitted by finish(). CCC (back to clear text after TLS) is not followed.
+ * its bytes are counted into 'opaque' events per direction. The TLS records are walked by their
+ * headers: when a direction's records end at a record boundary and FTP text follows (CCC: the
+ * control channel back in clear text, RFC 4217 §6), that direction is read as text again.
  * Reports facts only: passwords are not masked here and nothing is logged.
  */
 
@@ -50,6 +51,8 @@ export class FtpControlParser {
     client: { frame: 0, time: 0 },
     server: { frame: 0, time: 0 },
   };
+  /** Where each direction's TLS records begin and end, to notice clear text after them (CCC). */
+  private readonly records: Record<Side, TlsRecordWalker> = { client: new TlsRecordWalker(), server: new TlsRecordWalker() };
   /** The latest AUTH asked for TLS: a 234 now means the connection switches. */
   private authTlsSent = false;
   private tlsStarted = false;
@@ -118,6 +121,21 @@ export class FtpControlParser {
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
 
+    if (this.mode[side] === 'tls' && n > 0) {
+      const clear = this.records[side].walk(bytes, chunk.gapBefore > 0);
+      if (clear >= 0 && looksLikeText(bytes.subarray(clear))) {
+        // The records ended and FTP text follows: CCC took this direction back to clear text.
+        if (clear > 0) this.addOpaque(side, 'tls', clear, chunk);
+        this.flushRun(side);
+        this.mode[side] = 'text';
+        this.emit({ type: 'tls-end', dir: side, frame: chunk.frame, time: chunk.time });
+        this.remember(side, chunk);
+        const rest: StreamChunk = { ...chunk, bytes: bytes.subarray(clear), gapBefore: 0 };
+        const read = this.framers[side].push(rest);
+        if (read < rest.bytes.length) this.addOpaque(side, 'tls', rest.bytes.length - read, chunk);
+        return;
+      }
+    }
     if (this.mode[side] !== 'text') {
       // Gaps are the reassembler's to report here: only bytes actually seen are counted.
       if (n > 0) this.addOpaque(side, this.mode[side] === 'tls' ? 'tls' : 'not-text', n, chunk);
@@ -132,6 +150,7 @@ export class FtpControlParser {
       if (looksLikeTlsRecord(bytes)) {
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
+        this.records[side].walk(bytes, false);
         this.addOpaque(side, 'tls', n, chunk);
         this.remember(side, chunk);
         return;
@@ -146,7 +165,10 @@ export class FtpControlParser {
 
     const read = framer.push(chunk);
     // The stream turned to TLS inside this chunk (234 was followed by more bytes): count the rest.
-    if (read < n) this.addOpaque(side, 'tls', n - read, chunk);
+    if (read < n) {
+      this.records[side].walk(bytes.subarray(read), false);
+      this.addOpaque(side, 'tls', n - read, chunk);
+    }
     this.remember(side, chunk);
   }
 
@@ -198,6 +220,8 @@ export class FtpControlParser {
   private startTls(frame: number, time: number, implicit: boolean): void {
     if (this.tlsStarted) return;
     this.tlsStarted = true;
+    this.records.client.reset();
+    this.records.server.reset();
     this.emit({ type: 'tls-start', frame, time, implicit });
     for (const side of ['client', 'server'] as const) {
       if (this.mode[side] !== 'text') continue;
@@ -231,6 +255,49 @@ export class FtpControlParser {
   private remember(side: Side, chunk: StreamChunk): void {
     this.last[side].frame = chunk.frame;
     this.last[side].time = chunk.time;
+  }
+}
+
+/**
+ * Follows one direction's TLS records by their 5-byte headers (type, version, length). `walk`
+ * returns the offset in `bytes` where something other than a record begins at a record boundary
+ * (clear text after CCC), or -1. A gap or a header that is no TLS header ends the walk for good.
+ */
+class TlsRecordWalker {
+  private readonly header = new Uint8Array(5);
+  private have = 0;
+  private remaining = 0;
+  private lost = false;
+
+  reset(): void {
+    this.have = 0;
+    this.remaining = 0;
+    this.lost = false;
+  }
+
+  walk(bytes: Uint8Array, gapBefore: boolean): number {
+    if (gapBefore) this.lost = true;
+    if (this.lost) return -1;
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, n - i);
+        this.remaining -= take;
+        i += take;
+        continue;
+      }
+      if (this.have === 0 && (bytes[i] < 0x14 || bytes[i] > 0x17)) return i;
+      this.header[this.have++] = bytes[i++];
+      if (this.have < 5) continue;
+      this.have = 0;
+      if (this.header[1] !== 0x03) {
+        this.lost = true;
+        return -1;
+      }
+      this.remaining = (this.header[3] << 8) | this.header[4];
+    }
+    return -1;
   }
 }
 

@@ -42,6 +42,14 @@ export interface FtpTlsStart {
   implicit: boolean;
 }
 
+/** One direction left TLS and speaks clear text again (CCC, RFC 4217 §6): its first clear chunk. */
+export interface FtpTlsEnd {
+  type: 'tls-end';
+  dir: 'client' | 'server';
+  frame: number;
+  time: number;
+}
+
 /** Bytes that could not be read as FTP (after TLS, a gap, binary junk): counted, not parsed. */
 export interface FtpOpaque {
   type: 'opaque';
@@ -61,7 +69,7 @@ export interface FtpLimitExceeded {
   message: string;
 }
 
-export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpOpaque | FtpLimitExceeded;
+export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpTlsEnd | FtpOpaque | FtpLimitExceeded;
 
 /** Result of a tuple parser: never throws. */
 export type TupleResult =

@@ -2,9 +2,10 @@
  * `ftpcap diagnose`: for every transfer that did not complete, what went wrong, where, and what
  * to change, with the frames that prove it. Healthy transfers get no paragraph.
  */
-import type { Analysis } from '../analysis/model.js';
+import type { Analysis, Transfer } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
+import { verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
 const WIDTH = 78;
@@ -15,14 +16,17 @@ function frames(list: number[]): string {
 
 export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: number): string {
   const out: string[] = [];
+  const notes: string[] = [];
+  const all: Transfer[] = [];
   let diagnosed = 0;
-  let transfers = 0;
+  let sessionsDiagnosed = 0;
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
-    transfers += s.transfers.length;
+    all.push(...s.transfers);
     const items = s.transfers.filter((t) => t.diagnosis);
     // With a single failed transfer the session paragraph would only repeat it.
-    if (s.diagnosis && (s.diagnosis.cause === 'tls-hidden' || items.length > 1)) {
+    if (s.diagnosis && (SESSION_ONLY.has(s.diagnosis.cause) || items.length > 1)) {
+      sessionsDiagnosed++;
       out.push(paint(style, 'bold', `Session ${s.id} (${s.diagnosis.cause})`));
       out.push(wrap(escapeText(s.diagnosis.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));
@@ -31,21 +35,45 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     for (const t of items) {
       const d = t.diagnosis!;
       diagnosed++;
-      out.push(paint(style, t.status === 'complete' ? 'yellow' : 'red', `Session ${s.id}, transfer ${t.id}: ${d.cause}`));
+      out.push(paint(style, t.verdict.kind === 'completed' ? 'yellow' : 'red', `Session ${s.id}, transfer ${t.id}: ${d.cause}`));
       out.push(wrap(escapeText(d.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(d.evidence)}`, WIDTH, '  '));
       out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '), '');
     }
+    // Not failures, but not the whole truth either: said with the verdict's own words.
+    for (const t of s.transfers) {
+      if (t.diagnosis || !NOTEWORTHY(t)) continue;
+      notes.push(wrap(`Session ${s.id}, transfer ${t.id} (${escapeText(label(t))}): ${verdictSentence(t)}`, WIDTH, '  '));
+    }
   }
+  if (notes.length) out.push('Not failures, but the capture does not show everything:', ...notes.slice(0, MAX_NOTES));
+  if (notes.length > MAX_NOTES) out.push(`  … and ${notes.length - MAX_NOTES} more like these (ftpcap transfers lists them all)`);
+  if (notes.length) out.push('');
   const sessions = sessionId === undefined ? a.sessions.length : 1;
-  if (diagnosed === 0 && !out.length) {
+  const counts = verdictCounts(all);
+  const plural = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
+  if (diagnosed === 0 && sessionsDiagnosed === 0) {
     out.push(
-      transfers === 0
-        ? `No data transfers in ${sessions} FTP session${sessions === 1 ? '' : 's'}: nothing to diagnose.`
-        : `No failed data connections: all ${transfers} transfer${transfers === 1 ? '' : 's'} in ${sessions} session${sessions === 1 ? '' : 's'} completed.`,
+      all.length === 0
+        ? `No data transfers in ${plural(sessions, 'FTP session')}: nothing to diagnose.`
+        : `No failed data connections in ${plural(sessions, 'session')}: ${plural(all.length, 'transfer')} (${counts}).`,
     );
-  } else if (transfers > 0) {
-    out.push(`${diagnosed} of ${transfers} transfer${transfers === 1 ? '' : 's'} diagnosed.`);
+  } else if (all.length > 0) {
+    out.push(`${diagnosed} of ${plural(all.length, 'transfer')} diagnosed (${counts}).`);
   }
   return out.join('\n');
+}
+
+/** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
+const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused']);
+const MAX_NOTES = 20;
+
+const NOTEWORTHY = (t: Transfer): boolean =>
+  (t.verdict.kind === 'completed' && t.verdict.missingBytes > 0) ||
+  t.verdict.kind === 'not-captured' ||
+  t.verdict.kind === 'incomplete' ||
+  t.verdict.kind === 'unknown';
+
+function label(t: Transfer): string {
+  return t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : `${t.mode}, no transfer command`;
 }

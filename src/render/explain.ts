@@ -14,6 +14,7 @@ import { commandInfo } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
+import { controlSentence, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
@@ -265,7 +266,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       const i = icmp[0].icmp!;
       text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
     } else if (rst !== undefined) {
-      text += ` Instead of SYN+ACK, ${sideName(s, rst).replace('the', 'the')} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
+      text += ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
     } else {
       text += ' No SYN+ACK ever comes back: the data connection never opens.';
     }
@@ -317,16 +318,19 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
     subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (frame ${t.preliminary.frame}): the server says the transfer starts.` });
   }
   if (t.reply !== null) {
-    const ok = t.reply.code >= 200 && t.reply.code < 300;
-    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (frame ${t.reply.frame}): ${ok ? 'the transfer is complete.' : 'the transfer failed.'}` });
+    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (frame ${t.reply.frame}): the server's final word on the transfer.` });
   }
   if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
+  if (t.lateAbortFrame !== undefined) {
+    subs.push({ frame: t.lateAbortFrame, text: `The client sends ABOR (frame ${t.lateAbortFrame}) as the transfer finishes: housekeeping, the data was already whole, nothing is aborted.` });
+  }
   // Capture order; a stable sort keeps sub-steps of one frame in the order written.
   const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
+  ordered.push(`Verdict: transfer ${t.id} ${verdictSentence(t)}`);
   if (t.diagnosis !== null) {
     ordered.push(`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`);
     ordered.push(`What to change: ${escapeText(t.diagnosis.advice)}`);
-    ctx.departures.push(`transfer ${t.id} ${t.status}: ${CATALOG[t.diagnosis.cause].title}`);
+    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   }
   return { title, subs: ordered };
 }
@@ -353,7 +357,14 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   const cev = eventsOf(l, control);
   const steps: Array<{ title: string; subs: string[] }> = [];
   const hs = handshakeText(cev);
-  if (s.midstream || hs === '') {
+  const refusedControl = controlSentence(s);
+  if (refusedControl !== null) {
+    steps.push({
+      title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
+      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+    });
+    ctx.departures.push('the control connection never opened, so nothing of the session could happen');
+  } else if (s.midstream || hs === '') {
     steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
   } else {
     steps.push({
@@ -412,13 +423,20 @@ function renderSession(a: Analysis, l: SessionLadder): string {
     if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
       flush();
       const opaque = s.opaqueBytes.client + s.opaqueBytes.server;
+      const clearAgain = s.tlsEndFrame;
       steps.push({
         title:
-          `${exchange(c)}: explicit FTPS. From here on everything on the control connection is encrypted ` +
-          `(${opaque} bytes): the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`,
+          clearAgain === undefined
+            ? `${exchange(c)}: explicit FTPS. From here on everything on the control connection is encrypted ` +
+              `(${opaque} bytes): the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`
+            : `${exchange(c)}: explicit FTPS. The login and the commands after it are encrypted (${opaque} bytes), until the client ` +
+              `clears the command channel (CCC, RFC 4217): from frame ${clearAgain} on the control connection is clear text again, so the ` +
+              'PORT/227 announcements below can be read — by ftpcap and by a firewall\'s FTP helper.',
         subs: [],
       });
-      ctx.departures.push('TLS hides the commands and replies from the textbook steps 4 on');
+      ctx.departures.push(
+        clearAgain === undefined ? 'TLS hides the commands and replies from the textbook steps 4 on' : 'TLS hid the login; CCC brought the control connection back to clear text',
+      );
       continue;
     }
     if (c.command === 'QUIT') {
@@ -445,9 +463,9 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(quit)}.`);
   if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
-  else end.push('The capture ends before the control connection is closed.');
+  else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
 
   steps.forEach((st, i) => {

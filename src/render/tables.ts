@@ -3,27 +3,21 @@
  * passes through escapeText/clip before it is placed in a cell.
  */
 import Table from 'cli-table3';
-import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer, TransferStatus } from '../analysis/model.js';
+import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
 import { renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
+import { controlFailed, controlSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
 }
 
-const STATUS_COLOUR: Record<TransferStatus, 'green' | 'red' | 'yellow' | 'dim'> = {
-  complete: 'green',
-  failed: 'red',
-  aborted: 'red',
-  incomplete: 'yellow',
-  unused: 'yellow',
-};
-
+/** The transfer's verdict as a table cell (words from verdict-words.ts). */
 export function statusText(t: Transfer, style: RenderStyle): string {
-  return paint(style, STATUS_COLOUR[t.status], t.status);
+  return paint(style, VERDICT_COLOUR[t.verdict.kind], verdictLabel(t.verdict));
 }
 
 export function captureHeading(a: Analysis): string {
@@ -54,9 +48,8 @@ export function warningLines(warnings: AnalysisWarning[], file: string): string 
 }
 
 function transferCounts(s: Session): string {
-  const by = new Map<TransferStatus, number>();
-  for (const t of s.transfers) by.set(t.status, (by.get(t.status) ?? 0) + 1);
-  return [...by.entries()].map(([k, v]) => `${v} ${k}`).join(', ') || '0';
+  if (s.transfers.length === 0 && controlFailed(s)) return `none: control ${s.control.kind}`;
+  return verdictCounts(s.transfers) || '0';
 }
 
 export function renderSessions(a: Analysis, style: RenderStyle): string {
@@ -129,7 +122,7 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
     let unusedShown = 0;
     for (const x of s.transfers) {
       // A session can announce thousands of ports it never uses: show a few, count the rest.
-      if (x.status === 'unused' && !x.diagnosis && ++unusedShown > MAX_UNUSED_ROWS) {
+      if (x.verdict.kind === 'unused' && !x.diagnosis && ++unusedShown > MAX_UNUSED_ROWS) {
         hidden++;
         continue;
       }
@@ -180,6 +173,8 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
       if (x.preliminary) t.push(['opened', replyText(x.preliminary)]);
       t.push(['reply', replyText(x.reply)]);
       if (x.abortFrame !== null) t.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
+      if (x.lateAbortFrame !== undefined) t.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
+      t.push(['verdict', verdictSentence(x)]);
       blocks.push(`${title}\n${t.toString()}`);
     }
   }
@@ -254,6 +249,16 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
     out.push('Sessions', renderSessions(a, style), '');
     const any = a.sessions.some((s) => s.transfers.length > 0);
     out.push('Transfers', any ? renderTransferRows(a, style) : '(none)');
+    const failedControl = a.sessions.filter(controlFailed);
+    if (failedControl.length) {
+      out.push('', 'Control connections that never opened');
+      for (const s of failedControl.slice(0, MAX_UNUSED_ROWS)) {
+        const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
+        out.push(`  session ${s.id}: ${controlSentence(s)}${cause}`);
+      }
+      if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
+      out.push('(ftpcap diagnose explains each, with its evidence)');
+    }
   }
   if (a.capture.warnings.length) out.push('', warningLines(a.capture.warnings, a.capture.file));
   return out.join('\n');

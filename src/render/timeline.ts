@@ -9,6 +9,7 @@ import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/lad
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { escapeText } from './escape.js';
 import { relative } from './format.js';
+import { verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -129,7 +130,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   }
   const failureNote = (t: Transfer): LadderRow => ({
     kind: 'note',
-    text: `Transfer ${t.id} ${t.status}: ${CATALOG[t.diagnosis!.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
+    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis!.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
   });
 
   for (const e of l.events) {
@@ -171,6 +172,10 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     }
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
       rows.push(failureNote(transfer));
+    }
+    if (e.kind === 'command' && e.command !== undefined) {
+      const done = s.transfers.find((t) => t.lateAbortFrame === e.command!.frame);
+      if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
     }
     if (e.kind === 'reply' && !e.preliminary) {
       for (const t of failedAt.get(e.reply!.frame) ?? []) rows.push(failureNote(t));

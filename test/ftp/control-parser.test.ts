@@ -13,6 +13,8 @@ function brief(events: FtpEvent[]): string[] {
         return `#${e.firstFrame}-${e.frame} < ${e.code}${e.multiline ? ' (multi)' : ''}${e.malformed ? ` [${e.malformed}]` : ''}`;
       case 'tls-start':
         return `#${e.frame} tls-start${e.implicit ? ' implicit' : ''}`;
+      case 'tls-end':
+        return `#${e.frame} tls-end ${e.dir}`;
       case 'opaque':
         return `#${e.frame} opaque ${e.dir} ${e.reason} ${e.bytes}`;
       case 'limit':

@@ -7,6 +7,27 @@ export interface CatalogEntry {
 }
 
 export const CATALOG: Record<CauseCode, CatalogEntry> = {
+  'control-unanswered': {
+    title: 'the connection to the FTP server was never answered',
+    advice:
+      'Check that the server is up and listening on that address and port, and that no firewall on the server or ' +
+      'in between drops connections to it (iptables/nftables DROP, a cloud security group); check the address the ' +
+      'client uses (DNS, a port other than 21).',
+  },
+  'control-refused': {
+    title: 'the connection to the FTP server was refused',
+    advice:
+      'Nothing accepts connections on that port: start the FTP server or make it listen on that address and port ' +
+      '(vsftpd listen/listen_address, proftpd Port), or remove the firewall rule that rejects them.',
+  },
+  'passive-unreached': {
+    title: 'nobody connected to the passive endpoint the server announced',
+    advice:
+      'If clients reach the server through a NAT or another address (port forwarding, DNAT), the 227 must name that ' +
+      'public address (vsftpd pasv_address, proftpd MasqueradeAddress, pure-ftpd -P) or the NAT needs its FTP helper ' +
+      '(nf_conntrack_ftp); otherwise open the passive port range on every firewall in front of the server. A capture ' +
+      "at the client shows where its SYNs went.",
+  },
   'active-syn-unanswered': {
     title: 'the server could not reach the client (active mode)',
     advice:
@@ -53,7 +74,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'hosts from the server.',
   },
   'tls-hidden': {
-    title: 'the control channel is encrypted (AUTH TLS)',
+    title: 'the control channel is encrypted (FTPS)',
     advice:
       "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
       'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',

@@ -6,7 +6,15 @@
 import type { Analysis, Session } from '../model.js';
 import { CATALOG } from './catalog.js';
 import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch } from './checks/address.js';
-import { checkActiveRefused, checkActiveSynUnanswered, checkPassiveRefused, checkPassiveSynUnanswered } from './checks/connect.js';
+import {
+  checkActiveRefused,
+  checkActiveSynUnanswered,
+  checkActiveUnseen,
+  checkPassiveRefused,
+  checkPassiveSynUnanswered,
+  checkPassiveUnreached,
+} from './checks/connect.js';
+import { checkControl } from './checks/control.js';
 import { checkTlsHidden } from './checks/tls.js';
 import {
   checkAborted,
@@ -26,8 +34,10 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkPassiveAddressMismatch,
   checkActiveRefused,
   checkActiveSynUnanswered,
+  checkActiveUnseen,
   checkPassiveRefused,
   checkPassiveSynUnanswered,
+  checkPassiveUnreached,
   checkAborted,
   checkStalled,
   checkCaptureGap,
@@ -36,8 +46,11 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkNoAttempt,
 ];
 
-/** A completed transfer is healthy unless it went to a third host or the capture lost part of it. */
-const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce, checkCaptureGap, checkNotInCapture];
+/**
+ * A completed transfer is healthy unless it went to a third host. What the capture missed of it
+ * (gaps, a data connection not captured) is its verdict's to say, not a failure.
+ */
+const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
 const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
 
@@ -56,7 +69,7 @@ export function diagnose(a: Analysis): void {
         }
       }
     }
-    s.diagnosis = checkTlsHidden(s, vantage) ?? allFailed(s);
+    s.diagnosis = checkControl(s, vantage) ?? checkTlsHidden(s, vantage) ?? allFailed(s);
   }
 }
 

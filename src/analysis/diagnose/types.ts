@@ -4,21 +4,9 @@
  */
 import type { Analysis, OtherConnection, Session, Transfer } from '../model.js';
 
-export type CauseCode =
-  | 'active-syn-unanswered'
-  | 'active-refused'
-  | 'passive-syn-unanswered'
-  | 'passive-refused'
-  | 'passive-address-mismatch'
-  | 'active-address-mismatch'
-  | 'bounce'
-  | 'tls-hidden'
-  | 'server-refused'
-  | 'aborted'
-  | 'stalled'
-  | 'capture-gap'
-  | 'no-attempt'
-  | 'not-in-capture';
+import type { CauseCode } from './cause-code.js';
+
+export type { CauseCode };
 
 export interface Diagnosis {
   cause: CauseCode;

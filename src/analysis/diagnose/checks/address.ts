@@ -20,12 +20,34 @@ export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
-  if (announced.ip === s.client.ip) return null;
+  if (announced.ip === s.client.ip) return behindNatUnrewritten(ctx) || refusedAsForeign(ctx) ? 'nat' : null;
   const cls = addressClass(announced.ip);
   if (cls !== 'public') return 'nat';
   const c = t.connection;
   if (c && c.match === 'exact' && c.established) return 'bounce';
   return announced.port < EPHEMERAL_MIN ? 'bounce' : 'nat';
+}
+
+/**
+ * Seen from the client: PORT names the client's own private address, the server is public, and
+ * the server's connection never reached the client. Only a NAT joins those two networks, and one
+ * that rewrote PORT (an FTP helper) would have forwarded the connection too.
+ */
+function behindNatUnrewritten(ctx: TransferContext): boolean {
+  const { transfer: t, session: s } = ctx;
+  if (t.connection || t.status !== 'failed' || !t.request) return false;
+  const inside = addressClass(s.client.ip);
+  return (inside === 'private' || inside === 'cgnat') && addressClass(s.server.ip) === 'public';
+}
+
+/**
+ * PORT names the client's own address as this capture sees it, and the server refuses it as
+ * foreign ("500 Illegal PORT command", vsftpd and proftpd): the server sees the client under
+ * another address — a NAT between them that did not rewrite PORT.
+ */
+function refusedAsForeign(ctx: TransferContext): boolean {
+  const r = ctx.transfer.announce?.reply;
+  return r !== null && r !== undefined && r.code >= 500 && /illegal|foreign|not allowed|address/i.test(r.text);
 }
 
 function refusedWords(ctx: TransferContext): string {
@@ -70,10 +92,22 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
           `${nat.side === 'inside' ? 'outside' : 'inside'} view): the NAT translated the client ${ep(nat.inside)} to ` +
           `${ep(nat.outside)} but left the address inside PORT as ${announced.ip} — it has no FTP helper for this connection`,
       ]
-    : [
-        `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
-          'packets but not the address inside PORT (no FTP helper)',
-      ];
+    : announced.ip === s.client.ip && refusedAsForeign(ctx)
+      ? [
+          `${announceWords(t)}: the client's own address as this capture sees it, and the server refused it as another ` +
+            'host\'s: the server sees the client under a different address — a NAT between them translated the packets but ' +
+            'not the address inside PORT (no FTP helper)',
+        ]
+      : announced.ip === s.client.ip
+      ? [
+          `${announceWords(t)}: the client's own ${cls} address, while the server ${s.server.ip} is public — a NAT joins ` +
+            'them, and it did not rewrite the address inside PORT (no FTP helper): the server was told an address it cannot reach',
+          `No connection from the server reached the client${t.reply ? `; the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : ''}`,
+        ]
+      : [
+          `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
+            'packets but not the address inside PORT (no FTP helper)',
+        ];
   const refused = refusedWords(ctx);
   if (refused) details.push(refused);
   const c = t.connection;

@@ -3,19 +3,71 @@
  * answered with RST / ICMP unreachable (nothing listening, or a firewall that rejects). The side
  * that connects is the server in active mode and the client in passive mode.
  */
-import type { DataConnection } from '../../model.js';
-import { announceWords, ep, evidenceFrames, frameList, retransmissionSchedule, synEvents, waitedWords } from '../facts.js';
+import type { DataConnection, Session, Transfer } from '../../model.js';
+import { rstFromMiddlebox } from '../../verdict.js';
+import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
-function refusal(c: DataConnection): string | null {
+/** A refusal made by a device between the two hosts rather than by the host it names. */
+function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 'server'): boolean {
+  const icmp = c.icmpErrors[0];
+  if (icmp) return icmp.reporter !== (target === 'client' ? c.client.ip : c.server.ip);
+  return c.rst !== null && rstFromMiddlebox(c.rst.ttl, c.rst.by === 'client' ? s.ttl.client : s.ttl.server);
+}
+
+function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): string | null {
   const icmp = c.icmpErrors[0];
   if (icmp) {
-    return `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter} at frame ${icmp.frame}`;
+    const who = refusedByMiddlebox(c, s, target) ? `, a device on the way, not the ${target}` : '';
+    return `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who} at frame ${icmp.frame}`;
   }
-  if (c.rst && !c.established) return `answered by a reset (RST) from the ${c.rst.by} at frame ${c.rst.frame}`;
+  if (c.rst && !c.established) {
+    if (refusedByMiddlebox(c, s, target)) {
+      const host = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
+      return (
+        `answered by a reset (RST) at frame ${c.rst.frame} that carries the ${c.rst.by}'s address but TTL ${c.rst.ttl}, ` +
+        `where the ${c.rst.by}'s own packets arrive with TTL ${host}: a firewall or router between them sent it, not the ${c.rst.by}`
+      );
+    }
+    return `answered by a reset (RST) from the ${c.rst.by} at frame ${c.rst.frame}`;
+  }
   return null;
+}
+
+/** What the client did once nobody had connected to the announced endpoint. */
+function movedOnWords(t: Transfer, s: Session): string {
+  const at = t.announce!.frame;
+  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at);
+  const refusal = s.commands.find((c) => c.frame > at && c.reply && (c.reply.code === 425 || c.reply.code === 426) && (!next || c.frame < next.announce!.frame));
+  if (refusal) return `The server then replied ${replyWords(refusal.reply!)} (frame ${refusal.reply!.frame})`;
+  if (next) return `The client gave up on it and asked again with ${next.announce!.command} (frame ${next.announce!.frame}, ${secondsText(next.announce!.time - t.announce!.time)} later)`;
+  if (s.closedBy) return `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(s.closedBy.time - t.announce!.time)} later)`;
+  return '';
+}
+
+/** Passive: the client never connected to the 227/229 endpoint — no SYN of it in the capture. */
+export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s, vantage } = ctx;
+  if (t.mode !== 'passive' || t.connection || t.status !== 'failed' || !t.announce?.endpoint) return null;
+  if (t.reply && t.reply.code !== 425 && t.reply.code !== 426) return null;
+  const endpoint = ep(t.announce.endpoint);
+  const details = [announceWords(t), `No connection to ${endpoint} is in the capture`, movedOnWords(t, s)];
+  let advice: string | undefined;
+  if (vantage.point === 'server-side') {
+    details.push(
+      `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
+        `were dropped or sent elsewhere before reaching the server — typically a NAT in front of the server whose clients ` +
+        `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`,
+    );
+  } else if (vantage.point === 'client-side' || vantage.point === 'same-segment') {
+    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
+    advice =
+      `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
+      'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
+  }
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame]), advice);
 }
 
 function synWords(c: DataConnection, connector: 'client' | 'server'): string {
@@ -31,12 +83,12 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const { transfer: t, session: s } = ctx;
   const c = t.connection;
   if (t.mode !== mode || !c || c.established || c.synFrames.length === 0) return null;
-  const refused = refusal(c);
+  const connector = mode === 'active' ? 'server' : 'client';
+  const target = mode === 'active' ? 'client' : 'server';
+  const refused = refusal(c, s, target);
   if ((kind === 'refused') !== (refused !== null)) return null;
   if (kind === 'unanswered' && c.synAckFrames.length > 0) return null;
 
-  const connector = mode === 'active' ? 'server' : 'client';
-  const target = mode === 'active' ? 'client' : 'server';
   const details = [announceWords(t), synWords(c, connector)];
   if (refused) details.push(`It was ${refused}`);
   else {
@@ -52,10 +104,43 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   details.push(sourcePort20Note(ctx));
   const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
-  return diagnosis(ctx, cause, details, evidenceFrames(t, icmpFrames));
+  const advice =
+    refused && refusedByMiddlebox(c, s, target)
+      ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
+        `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
+      : undefined;
+  return diagnosis(ctx, cause, details, evidenceFrames(t, icmpFrames), advice);
 }
 
 export const checkActiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'refused');
 export const checkActiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'unanswered');
 export const checkPassiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'refused');
 export const checkPassiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'unanswered');
+
+/** Seconds a server's 425 must come after the transfer command to show that it tried to connect. */
+const TRIED_SECONDS = 1;
+
+/**
+ * Active, seen from the client's side: no SYN from the server arrived, and the server's 425 came
+ * only after it had tried for a while. Its SYNs were lost on the way — typically a NAT in front of
+ * the client that did not rewrite PORT, so they went to an address that leads nowhere.
+ */
+export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s, vantage } = ctx;
+  if (t.mode !== 'active' || t.connection || !t.request || !t.announce?.endpoint) return null;
+  if (t.reply?.code !== 425 || t.reply.time - t.request.time < TRIED_SECONDS) return null;
+  if (vantage.point !== 'client-side') return null;
+  const waited = secondsText(t.reply.time - t.request.time);
+  return diagnosis(
+    ctx,
+    'active-syn-unanswered',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${waited} after ${t.request.command} (frame ${t.request.frame}): it tried to connect for that long`,
+      `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
+        `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
+        `then unreachable from the server), or a firewall between them that drops inbound connections`,
+    ],
+    evidenceFrames(t),
+  );
+}

@@ -16,13 +16,20 @@ function plausibleDataConnection(s: Session, c: OtherConnection): boolean {
   return passive || active;
 }
 
+/** "AUTH SSL" as the client sent it (the command whose 234 switched the connection), for the words. */
+function authWords(s: Session): string {
+  const auth = s.commands.find((c) => c.command === 'AUTH' && c.reply?.code === 234);
+  return auth ? `AUTH ${auth.arg.trim()}` : 'AUTH';
+}
+
 export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
-  if (!s.tls) return null;
+  // After CCC the commands that matter (PORT/PASV, transfers) are in clear text and analysed as usual.
+  if (!s.tls || s.tlsEndFrame !== undefined) return null;
   const guesses = s.otherConnections.filter((c) => plausibleDataConnection(s, c));
   const start =
     s.tlsMode === 'implicit'
       ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
-      : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (AUTH TLS answered 234)`;
+      : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (${authWords(s)} answered 234)`;
   const parts = [
     `${start}: every ${s.tlsMode === 'implicit' ? '' : 'later '}command and reply, including PORT/PASV and their addresses, is encrypted.`,
     'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why FTPS so often fails through NAT and stateful firewalls.',

@@ -1,0 +1,65 @@
+/**
+ * The control connection itself never opened: the client's SYNs to the FTP port went unanswered,
+ * or were answered by RST / ICMP unreachable — by the server host or by a device in between.
+ * The commonest FTP failure of all; a session-level diagnosis, since no transfer could begin.
+ */
+import type { Session } from '../../model.js';
+import { CATALOG } from '../catalog.js';
+import { ep, frameList, secondsText } from '../facts.js';
+import type { SessionDiagnosis, Vantage } from '../types.js';
+
+/** "retransmitted after 1.0 s, 3.0 s and 7.0 s" from the control connection's SYN times. */
+function schedule(s: Session): string {
+  const syns = s.controlConnection.handshake.filter((e) => e.type === 'syn');
+  if (syns.length < 2) return '';
+  const t0 = syns[0].time;
+  const offsets = syns.slice(1).map((e) => secondsText(e.time - t0));
+  const list = offsets.length === 1 ? offsets[0] : `${offsets.slice(0, -1).join(', ')} and ${offsets[offsets.length - 1]}`;
+  return ` (retransmitted after ${list})`;
+}
+
+export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const v = s.control;
+  if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
+  const syns = s.controlConnection.synFrames;
+  const head = `Session ${s.id}: the client ${ep(s.client)} tried to open the control connection to ${ep(s.server)}`;
+  const sent = `${syns.length} SYN${syns.length === 1 ? '' : 's'} at ${frameList(syns.slice(0, 8))}${syns.length > 8 ? ' …' : ''}${schedule(s)}`;
+  const where = `Vantage point: ${vantage.reason}.`;
+  if (v.kind === 'unanswered') {
+    const last = s.controlConnection.handshake.filter((e) => e.type === 'syn').pop();
+    const waited = last ? ` The last SYN was sent ${secondsText(last.time - s.start)} after the first; then the client gave up or the capture ended.` : '';
+    const seen =
+      vantage.point === 'server-side' || vantage.point === 'same-segment'
+        ? ' The SYNs reached the server\'s side and got no answer: the server host drops them (its firewall) or nothing answers at that address.'
+        : ' Nothing came back: a firewall drops them on the way or at the server, or the address is not the server\'s. A capture at the server tells which.';
+    return {
+      cause: 'control-unanswered',
+      summary: `${head} with ${sent}, and no answer came: ${CATALOG['control-unanswered'].title}.${seen}${waited} ${where}`,
+      evidence: v.evidence,
+      advice: CATALOG['control-unanswered'].advice,
+    };
+  }
+  const who =
+    v.by === 'server'
+      ? `the server host ${s.server.ip} itself answered`
+      : v.how === 'icmp'
+        ? `${v.reporter}, a device between the client and the server, answered`
+        : 'a device between the client and the server answered (the RST\'s TTL differs from the server\'s packets)';
+  const what = v.how === 'rst' ? 'with a reset (RST)' : `with ICMP destination unreachable (from ${v.reporter})`;
+  const meaning =
+    v.by === 'server'
+      ? v.how === 'rst'
+        ? 'nothing listens on that port, or the server\'s firewall rejects the connection'
+        : 'the server\'s firewall rejects the connection, or the port is closed'
+      : 'a firewall or router on the path rejects the connection before it reaches the server';
+  const advice =
+    v.by === 'server'
+      ? CATALOG['control-refused'].advice
+      : `A firewall or router between the client and ${s.server.ip} rejects connections to port ${s.server.port}: allow it there (or use the address the server is really reachable at).`;
+  return {
+    cause: 'control-refused',
+    summary: `${head} with ${sent}; ${who} ${what} at ${frameList(v.evidence.filter((f) => !syns.includes(f)))}: ${meaning}. ${where}`,
+    evidence: v.evidence,
+    advice,
+  };
+}

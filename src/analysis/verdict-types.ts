@@ -1,0 +1,44 @@
+/**
+ * The verdicts: what happened to each transfer and to each control connection, as values. They
+ * are decided once (verdict.ts) from the facts and the diagnosis; every renderer words them and
+ * none decides one. Each carries the frames that prove it.
+ */
+import type { CauseCode } from './diagnose/cause-code.js';
+
+/** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
+export type Stopper = 'client' | 'server' | 'network';
+
+export type TransferVerdict =
+  /**
+   * The server's 2xx closed it. `missingBytes`: bytes the server moved that the capture lacks (its
+   * own losses, or a data connection partly captured), so "completed" is the server's word for it.
+   */
+  | { kind: 'completed'; bytes: number; expected: number | null; missingBytes: number; evidence: number[] }
+  /** The replies say the data moved (2xx, or a 1xx and no final reply), but its data connection is not in the capture. */
+  | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
+  /**
+   * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
+   * `session-ended` (the control connection closed first).
+   */
+  | { kind: 'incomplete'; bytes: number; expected: number | null; why: 'capture-ended' | 'session-ended'; evidence: number[] }
+  /** It did not happen: refused, or its data connection never opened. `cause` from the diagnosis. */
+  | { kind: 'failed'; cause: CauseCode | null; evidence: number[] }
+  /** Stopped part way: ABOR, 426, or a reset after data moved. */
+  | { kind: 'aborted'; by: Stopper | null; bytes: number; expected: number | null; cause: CauseCode | null; evidence: number[] }
+  /** Announced and never used, and nothing shows that the client tried and failed. */
+  | { kind: 'unused'; evidence: number[] }
+  /** The capture cannot tell (it holds one side only, or the transfer began before it). */
+  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; evidence: number[] };
+
+export type TransferVerdictKind = TransferVerdict['kind'];
+
+/** What became of the control connection itself. */
+export type ControlVerdict =
+  /** The client's SYNs got no answer in the capture. */
+  | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
+  /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
+  | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
+  /** Opened; `closedBy` null while still open at the capture's end. */
+  | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
+  /** The capture began after the handshake. */
+  | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] };

@@ -1,0 +1,175 @@
+/**
+ * The one place that decides what happened: each transfer's status and verdict, and each control
+ * connection's fate. Facts come in (replies, the data connection, sizes the session stated, the
+ * diagnosis' cause); typed verdicts with their evidence frames go out. Renderers only word them.
+ *
+ * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
+ * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
+ */
+import { evidenceFrames } from './diagnose/facts.js';
+import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Stopper } from './verdict-types.js';
+
+const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
+
+/** Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST). */
+export function expectedBytes(t: Transfer): number | null {
+  if (t.direction !== 'download' || t.expectedSize === null) return null;
+  return Math.max(0, t.expectedSize - (t.restOffset ?? 0));
+}
+
+/** Bytes the server moved that the capture does not hold: acknowledged gaps, or short of the stated size. */
+export function missingBytes(t: Transfer): number {
+  const c = t.connection;
+  if (!c) return 0;
+  const expected = expectedBytes(t);
+  const short = expected !== null ? Math.max(0, expected - t.bytes - c.gapBytes) : 0;
+  return c.gapBytes + short;
+}
+
+/** The data arrived whole: nothing missing and, when the size was stated, all of it. */
+function dataWhole(t: Transfer): boolean {
+  return missingBytes(t) === 0;
+}
+
+/** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
+function holdsDataConnections(s: Session): boolean {
+  if (s.transfers.some((x) => x.connection !== null)) return true;
+  const provenMissing = s.transfers.some((x) => x.request && x.connection === null && (isPositive(x.reply?.code) || x.preliminary));
+  return !provenMissing;
+}
+
+/**
+ * After a passive announcement nobody connected to, the client moved on: it announced again, a
+ * 425/426 came, or the session ended. That is a failed attempt, not an idle announcement.
+ */
+function gaveUpOn(t: Transfer, s: Session): boolean {
+  const at = t.announce!.frame;
+  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at);
+  if (next) return true;
+  const later = s.commands.filter((c) => c.frame > at && c.reply);
+  if (later.some((c) => c.reply!.code === 425 || c.reply!.code === 426)) return true;
+  return s.close !== null;
+}
+
+/** A transfer's outcome from its replies and its data connection (the README's status list). */
+function outcome(t: Transfer, s: Session): TransferStatus {
+  const c = t.connection;
+  const code = t.reply?.code;
+  const sessionEnded = s.close !== null;
+  const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
+  if (code === 426) return 'aborted';
+  if (t.abortFrame !== null) {
+    // lftp, among others, sends ABOR while a transfer is finishing: its data was whole and the server
+    // said 226, so nothing was aborted. The ABOR stays on record as a late one.
+    if (!success || !dataWhole(t)) return 'aborted';
+    t.lateAbortFrame = t.abortFrame;
+    t.abortFrame = null;
+  }
+  // Reset after data started and no success reply: the transfer was cut.
+  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
+    return 'aborted';
+  }
+  if (success) return 'complete';
+  if (code !== undefined && code >= 400) return 'failed';
+  // A data connection that never opened failed when it was refused, when its SYN had to be sent
+  // again (no answer within the first retransmission timeout), or when the client moved on without
+  // it (the session ended, or it announced again).
+  if (c && !c.established && c.synAckFrames.length === 0) {
+    if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || sessionEnded || (t.announce && gaveUpOn(t, s))) return 'failed';
+  }
+  if (!t.request) {
+    // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
+    const announceCode = t.announce?.reply?.code;
+    if (announceCode !== undefined && announceCode >= 400) return 'failed';
+    // A 227 with an address nobody connected to before the client moved on (a malformed one the
+    // client skipped is left unused: there was nothing to connect to).
+    if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsDataConnections(s)) return 'failed';
+    return 'unused';
+  }
+  return 'incomplete';
+}
+
+/** How the control connection fared: never answered, refused, or opened (and who closed it). */
+function controlVerdict(s: Session): ControlVerdict {
+  const cc = s.controlConnection;
+  const closedBy = s.closedBy?.by ?? null;
+  const how = s.close;
+  const closeFrames = s.closedBy ? [s.closedBy.frame] : [];
+  if (s.midstream) return { kind: 'midstream', closedBy, how, evidence: closeFrames };
+  const opened = cc.established || cc.synAckFrames.length > 0 || s.commands.length > 0;
+  if (!opened && cc.synFrames.length > 0) {
+    const syns = cc.synFrames.slice(0, 8);
+    if (cc.rst && cc.rst.by === 'server') {
+      return { kind: 'refused', how: 'rst', by: rstFromMiddlebox(cc.rst.ttl, s.ttl.server) ? 'network' : 'server', reporter: null, evidence: [...syns, cc.rst.frame] };
+    }
+    const icmp = cc.icmpErrors[0];
+    if (icmp) {
+      return {
+        kind: 'refused',
+        how: 'icmp',
+        by: icmp.reporter === s.server.ip ? 'server' : 'network',
+        reporter: icmp.reporter,
+        evidence: [...syns, ...cc.icmpErrors.slice(0, 4).map((e) => e.frame)],
+      };
+    }
+    return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
+  }
+  const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
+  return { kind: 'opened', closedBy, how, evidence };
+}
+
+/**
+ * A RST whose TTL differs from the other packets of the host it claims to come from was made by a
+ * device nearer the capture point (a firewall's REJECT, a router). Unknown TTLs say nothing.
+ */
+export function rstFromMiddlebox(rstTtl: number | undefined, hostTtl: number | null): boolean {
+  return rstTtl !== undefined && hostTtl !== null && rstTtl !== hostTtl;
+}
+
+/** Statuses and control verdicts: before the diagnosis, which reads them. */
+export function settleOutcomes(sessions: Session[]): void {
+  for (const s of sessions) {
+    s.control = controlVerdict(s);
+    for (const t of s.transfers) t.status = outcome(t, s);
+  }
+}
+
+function stopper(t: Transfer, s: Session): Stopper | null {
+  const c = t.connection;
+  if (t.abortFrame !== null) return 'client';
+  if (c?.rst) {
+    const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
+    return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
+  }
+  if (t.reply?.code === 426) return 'server';
+  return null;
+}
+
+function transferVerdict(t: Transfer, s: Session): TransferVerdict {
+  const c = t.connection;
+  const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
+  const expected = expectedBytes(t);
+  if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+  switch (t.status) {
+    case 'complete':
+      if (!c) return { kind: 'not-captured', replies: 'completed', evidence };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), evidence };
+    case 'aborted':
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
+    case 'failed':
+      return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
+    case 'unused':
+      return { kind: 'unused', evidence };
+    case 'incomplete':
+      if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
+      if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
+      if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+      return { kind: 'incomplete', bytes: t.bytes, expected, why: s.close !== null ? 'session-ended' : 'capture-ended', evidence };
+  }
+}
+
+/** Transfer verdicts: after the diagnosis, whose cause a failed or aborted verdict carries. */
+export function decideVerdicts(a: Analysis): void {
+  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s);
+}
