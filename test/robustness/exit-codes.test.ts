@@ -37,6 +37,7 @@ describe('exit codes', () => {
     const table = README.slice(README.indexOf('### Exit codes'));
     expect(table).toMatch(/\| 0 \| analysed \(possibly with warnings/);
     expect(table).toMatch(/\| 1 \| usage error/);
+    expect(table).toMatch(/\| 1 \| usage error .*standard output that cannot be written \(`ftpcap: cannot write output \(ENOSPC\)`; a pipe closed early, as by `head`, ends quietly with 0\) \|/);
     expect(table).toMatch(/\| 2 \| unreadable, or not a capture at all/);
   });
 
