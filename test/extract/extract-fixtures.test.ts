@@ -19,6 +19,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const LISTINGS = new Set(['LIST', 'NLST', 'MLSD']);
 
+/** Bytes of a file's data the capture does not hold (the recorder states what it captured), or null. */
+function lacking(facts: { capture: object }, size: number): number | null {
+  const inCapture = (facts.capture as { data_bytes_in_capture?: number }).data_bytes_in_capture;
+  return inCapture !== undefined && inCapture < size ? size - inCapture : null;
+}
+
 for (const facts of listFacts()) {
   const capture = join(FIXTURES, facts.capture.file);
 
@@ -84,6 +90,19 @@ for (const facts of listFacts()) {
           expect(lf.bytes).toBe(f.received!.size);
           expect(lf.sha256).toBe(f.received!.sha256);
           expect(sha256(readFileSync(join(dirLf, lf.savedName)))).toBe(f.received!.sha256);
+        });
+      } else if (f.received_matches === true && f.size !== undefined && lacking(facts, f.size) !== null) {
+        // The transfer was whole (226, the client has every byte), but the capture holds only part of its data.
+        const lacks = lacking(facts, f.size)!;
+        // A capture begun mid-transfer: no RETR, no SYN; the analysis does not link the data connection yet.
+        const known = facts.name.startsWith('midstream-') ? it.fails : it;
+        known(`${f.op} ${f.path}: truncated — the capture lacks ${lacks} of its ${f.size} bytes`, () => {
+          const o = find(manifest, f)!;
+          expect(o, `an object for ${f.op} ${f.path}`).toBeDefined();
+          expect(o.status).toBe('complete');
+          expect(o.verdict).toBe('truncated');
+          expect(o.bytes).toBe(f.size! - lacks);
+          expect(o.missingBytes + (o.restOffset ?? 0)).toBeLessThanOrEqual(lacks);
         });
       } else if (f.received_matches === true && f.sha256) {
         it(`${f.op} ${f.path}: the saved file's sha256 is the original's (${f.sha256.slice(0, 12)}…)`, () => {
