@@ -32,7 +32,7 @@ const RSS_CEILING_MB = 1024;
 /** Each shape: its size at 1× (4× is the issue's), how to build it, and a file name. */
 const SHAPES = {
   'idb-flood': { base: 5_000_000, unit: 'interfaces', ext: 'pcapng.gz', build: (n, p) => gen.idbFlood(n, p) },
-  'noop-flood': { base: 62, unit: 'sessions × 100,000 NOOPs', ext: 'pcap', build: (n, p) => gen.noops(n, 100_000, p) },
+  'noop-flood': { base: 62.5, unit: 'sessions × 100,000 NOOPs', ext: 'pcap', build: (n, p) => gen.noops(n, 100_000, p) },
   'syn-only': { base: 250_000, unit: 'SYN-only connections', ext: 'pcap', build: (n, p) => gen.synOnly(n, p), tshark: true },
   'rst-closed': { base: 250_000, unit: 'RST-closed connections', ext: 'pcap', build: (n, p) => gen.rstClosed(n, p), tshark: true },
   'ftp-100k': { base: 25_000, unit: 'short FTP sessions', ext: 'pcap', build: (n, p) => gen.ftpTiny(n, p), tshark: true },
@@ -79,7 +79,7 @@ const say = (s = '') => process.stdout.write(`${s}\n`);
 
 function capture(o, name, factor) {
   const shape = SHAPES[name];
-  const n = shape.fixed ? shape.base : shape.base * factor;
+  const n = shape.fixed ? shape.base : Math.round(shape.base * factor);
   const path = join(o.dir, `generated-${name}-${n}.${shape.ext}`);
   if (!existsSync(path)) {
     const t = process.hrtime.bigint();
@@ -104,6 +104,7 @@ function measure(o, argv) {
   const elapsed = field(/Elapsed \(wall clock\) time.*: (\S+)/) ?? '';
   const parts = elapsed.split(':').map(Number);
   const seconds = parts.length ? parts.reduce((acc, x) => acc * 60 + x, 0) : NaN;
+  const cpu = Number(field(/User time \(seconds\): ([\d.]+)/) ?? NaN) + Number(field(/System time \(seconds\): ([\d.]+)/) ?? NaN);
   const rssKb = Number(field(/Maximum resident set size \(kbytes\): (\d+)/) ?? NaN);
   const status = Number(field(/Exit status: (\d+)/) ?? NaN);
   const signal = field(/Command terminated by signal (\d+)/);
@@ -113,6 +114,7 @@ function measure(o, argv) {
   return {
     exit: timedOut ? 'timeout' : signal ? `signal ${signal}` : status,
     seconds: timedOut ? o.timeout : seconds,
+    cpu,
     rssMb: rssKb / 1024,
     warnings: codes,
     error: lines.find((l) => /error|heap|abort|FATAL/i.test(l)) ?? null,
@@ -140,7 +142,7 @@ function main() {
         const row = { shape: name, factor: shape.fixed ? '-' : `${factor}×`, n: c.n, unit: c.unit, fileMb: Number(mb(c.bytes)), tool: `ftpcap ${cmd}`, ...m };
         rows.push(row);
         say(
-          `  ${name} ${row.factor} (${c.n} ${c.unit}, ${mb(c.bytes)} MB) ${row.tool}: exit ${m.exit}, ${fmt(m.seconds, 2)} s, ` +
+          `  ${name} ${row.factor} (${c.n} ${c.unit}, ${mb(c.bytes)} MB) ${row.tool}: exit ${m.exit}, ${fmt(m.seconds, 2)} s (cpu ${fmt(m.cpu, 2)} s), ` +
             `${fmt(m.rssMb, 0)} MB peak RSS${m.warnings.length ? `, warnings ${m.warnings.join(' ')}` : ''}${m.error ? `; ${m.error}` : ''}`,
         );
       }
@@ -148,7 +150,7 @@ function main() {
         const m = measure(o, [tshark, '-r', c.path, '-Y', 'ftp', '-T', 'fields', '-e', 'frame.number', '-e', 'ftp.request.command', '-e', 'ftp.response.code']);
         const row = { shape: name, factor: `${factor}×`, n: c.n, unit: c.unit, fileMb: Number(mb(c.bytes)), tool: 'tshark -Y ftp -T fields', ...m, warnings: [] };
         rows.push(row);
-        say(`  ${name} ${row.factor} ${row.tool}: exit ${m.exit}, ${fmt(m.seconds, 2)} s, ${fmt(m.rssMb, 0)} MB peak RSS`);
+        say(`  ${name} ${row.factor} ${row.tool}: exit ${m.exit}, ${fmt(m.seconds, 2)} s (cpu ${fmt(m.cpu, 2)} s), ${fmt(m.rssMb, 0)} MB peak RSS`);
       }
     }
   }
@@ -162,15 +164,16 @@ function writeSection(o, rows) {
     `## ${o.label}`,
     '',
     `${new Date().toISOString().slice(0, 10)}, ${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ` +
-      `peak RSS by /usr/bin/time -v (all threads); ceiling ${RSS_CEILING_MB} MiB.`,
+      `peak RSS by /usr/bin/time -v (all threads); ceiling ${RSS_CEILING_MB} MiB; cpu = user + system seconds ` +
+      '(the machine was shared with other test runs: wall times vary with its load, cpu times less).',
     '',
-    '| shape (generated) | size | file MB | tool | exit | time s | peak RSS MB | warnings |',
-    '|---|---|---|---|---|---|---|---|',
+    '| shape (generated) | size | file MB | tool | exit | wall s | cpu s | peak RSS MB | warnings |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const exit = r.exit === 0 ? '0' : `**${r.exit}**${r.error ? ` (${r.error.slice(0, 60)})` : ''}`;
     lines.push(
-      `| ${r.shape} | ${r.factor} ${r.n.toLocaleString('en-US')} ${r.unit} | ${r.fileMb} | ${r.tool} | ${exit} | ${fmt(r.seconds, 2)} | ${fmt(r.rssMb, 0)} | ${r.warnings.join(', ')} |`,
+      `| ${r.shape} | ${r.factor} ${r.n.toLocaleString('en-US')} ${r.unit} | ${r.fileMb} | ${r.tool} | ${exit} | ${fmt(r.seconds, 2)} | ${fmt(r.cpu, 2)} | ${fmt(r.rssMb, 0)} | ${r.warnings.join(', ')} |`,
     );
   }
   const section = lines.join('\n') + '\n';

@@ -26,6 +26,11 @@ export interface RouterOptions {
   maxCommandsTotal?: number;
   /** Closed control connections without any FTP line listed as sessions; later ones are counted. */
   maxEmptySessions?: number;
+  /**
+   * Sessions kept (listed, with their commands and transfers) over the whole capture; a session
+   * that closes past it is only counted (reported once). Infinity: no bound.
+   */
+  maxSessions?: number;
   maxOpenAnnouncements: number;
   linker: DataLinker;
   onWarning(w: AnalysisWarning): void;
@@ -106,6 +111,9 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly otherConnections = new Map<SessionBuilder, TcpConnection[]>();
 
   private readonly maxEmptySessions: number;
+  /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
+  private sessionsDropped = 0;
+  private firstDroppedSession: number | null = null;
 
   constructor(private readonly options: RouterOptions) {
     this.maxEmptySessions = options.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
@@ -345,7 +353,16 @@ export class ConnectionRouter implements ReassemblyListener {
         this.otherConnections.delete(route.builder);
         if (!s.midstream) this.firstDroppedEmpty ??= conn.firstFrame;
         this.partial.delete(s);
+        return;
       }
+    }
+    // Past the bound on kept sessions, a closed one is only counted: its model is let go.
+    if (this.sessions.size > (this.options.maxSessions ?? Infinity) && this.sessions.has(s)) {
+      this.sessions.delete(s);
+      this.otherConnections.delete(route.builder);
+      this.partial.delete(s);
+      this.sessionsDropped++;
+      this.firstDroppedSession ??= conn.firstFrame;
     }
   }
 
@@ -365,6 +382,15 @@ export class ConnectionRouter implements ReassemblyListener {
           `more than ${this.options.maxCommandsTotal} commands in the capture's sessions together: ` +
           'later ones are counted, not kept (their replies are consumed in order so pairing stays right)',
         frame: this.commandBudgetFrame,
+      });
+    }
+    if (this.firstDroppedSession !== null) {
+      this.options.onWarning({
+        code: 'ftp-sessions-limit',
+        message:
+          `more than ${this.options.maxSessions} FTP sessions: ${this.sessionsDropped} that closed after the bound ` +
+          'was reached are counted, not listed (nor their transfers)',
+        frame: this.firstDroppedSession,
       });
     }
     if (this.firstDroppedEmpty !== null) {

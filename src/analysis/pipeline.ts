@@ -37,6 +37,7 @@ export interface AnalyzeOptions {
   maxCommands?: number;
   maxCommandsTotal?: number;
   maxEmptySessions?: number;
+  maxSessions?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
 }
@@ -58,6 +59,8 @@ export const DEFAULT_LIMITS = {
   maxConnections: 200_000,
   /** Closed control connections that carried no byte, listed as sessions. */
   maxEmptySessions: 1000,
+  /** FTP sessions kept with their commands and transfers (~3 KB each for a short one). */
+  maxSessions: 100_000,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
   ...CAPTURE_LIMITS,
 } as const;
@@ -122,6 +125,7 @@ export async function analyzeRecords(
     maxCommands: options.maxCommands ?? DEFAULT_LIMITS.maxCommands,
     maxCommandsTotal: options.maxCommandsTotal ?? DEFAULT_LIMITS.maxCommandsTotal,
     maxEmptySessions: options.maxEmptySessions ?? DEFAULT_LIMITS.maxEmptySessions,
+    maxSessions: options.maxSessions ?? DEFAULT_LIMITS.maxSessions,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
     onWarning: (w) => warnings.push(w),

@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import pcapParser from 'pcap-parser';
 import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 'pcap-parser';
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
+import { CAPTURE_LIMITS } from './limits.js';
 import { microsecondMagicBytes } from './magic.js';
 import type { CaptureWarningCode } from './warnings.js';
 import {
@@ -75,6 +76,9 @@ export class PcapReader implements FormatReader {
   private snapLength = 0;
   private linkType = 0;
   private warnedCaplenOverOrig = false;
+  /** Consecutive records without a byte so far, and the first of them. */
+  private emptyRun = 0;
+  private emptyRunStart = { frame: 0, offset: 0 };
 
   constructor(
     private readonly sink: CaptureSink,
@@ -284,12 +288,40 @@ export class PcapReader implements FormatReader {
     return true;
   }
 
+  /**
+   * A long run of records that carry nothing: what zeros (a pre-allocated file never filled, a
+   * damaged or padded stream) read as. Each would cost a frame; billions of them, hours. Damage:
+   * reported once, reading stops.
+   */
+  private emptyRecords(): void {
+    const { frame, offset } = this.emptyRunStart;
+    this.sink.onWarning({
+      code: 'empty-records' satisfies CaptureWarningCode,
+      message:
+        `from frame ${frame} at byte offset ${offset}, ${CAPTURE_LIMITS.maxEmptyRecordRun} records in a row carry ` +
+        'no byte (zeros where packets should be): the rest of the file is taken as damage and not read',
+      frame,
+      offset,
+    });
+    this.stop();
+  }
+
   private onPacket(p: PcapPacket): void {
     if (this.stopped) return;
     const h = p.header;
     if (!this.checkHeader(h)) return;
     const frame = ++this.packets;
     const offset = this.bytes;
+    if (h.capturedLength === 0) {
+      if (this.emptyRun++ === 0) this.emptyRunStart = { frame, offset };
+      if (this.emptyRun >= CAPTURE_LIMITS.maxEmptyRecordRun) {
+        this.packets--;
+        this.emptyRecords();
+        return;
+      }
+    } else {
+      this.emptyRun = 0;
+    }
     let tsSec = h.timestampSeconds;
     let sub = h.timestampMicroseconds;
     let tsNsec: number;

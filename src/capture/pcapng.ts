@@ -6,12 +6,14 @@
  * then reading stops: resynchronising on a guessed block start could invent packets.
  */
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
+import { CAPTURE_LIMITS } from './limits.js';
 import { TimestampConverter, unitsFromTsresol } from './timestamp.js';
 import type { CaptureWarningCode } from './warnings.js';
 import {
   CaptureError,
   type CaptureHeaderInfo,
   type CaptureInterface,
+  type CaptureRecord,
   type CaptureSink,
   type CaptureWarning,
 } from './types.js';
@@ -54,6 +56,16 @@ const OPTION = { endOfOptions: 0, ifName: 2, ifTsresol: 9, ifTsoffset: 14 } as c
 /** Default if_tsresol: microseconds. */
 const DEFAULT_TSRESOL = 6;
 const NS_PER_SEC = 1_000_000_000;
+/**
+ * Timestamps a date can hold and every output can print: 1970 to the end of year 9999. Beyond
+ * (a flipped high bit, a wild if_tsoffset) the timestamp is damage, not a time.
+ */
+const MAX_SANE_SECONDS = 253_402_300_799;
+
+/** Stands for an interface described past the bound (see CAPTURE_LIMITS.maxInterfaces). */
+const DROPPED = Symbol('dropped interface');
+/** Frames with a damaged timestamp held (copied) while no sane time has been seen yet. */
+const MAX_HELD_FRAMES = 64;
 
 interface InterfaceState {
   info: CaptureInterface;
@@ -77,6 +89,17 @@ export class PcapngReader implements FormatReader {
   /** Global id of the current section's interface 0, and how many it has so far. */
   private sectionBase = 0;
   private sectionInterfaces = 0;
+  /** IDBs past CAPTURE_LIMITS.maxInterfaces: counted, not kept; packets on them too. */
+  private interfacesDropped = 0;
+  private packetsOnDroppedInterfaces = 0;
+  private firstDroppedInterfaceAt: { frame: number; offset: number } | null = null;
+  /** Time of the last frame delivered with a sane timestamp; stands in for damaged ones. */
+  private lastGoodSec = 0;
+  private lastGoodNsec = 0;
+  private haveGoodTime = false;
+  private badTimestamps = 0;
+  /** Frames with damaged timestamps before any sane one: held (copied) until one comes. */
+  private readonly heldFrames: CaptureRecord[] = [];
 
   /** A block straddling chunks: first its head (to learn its length), then the whole block. */
   private readonly head = Buffer.alloc(MIN_BLOCK_LENGTH);
@@ -111,6 +134,8 @@ export class PcapngReader implements FormatReader {
   flush(): void {}
 
   finish(): void {
+    this.releaseHeld();
+    this.reportDroppedPackets();
     if (this.stopped) return;
     if (this.header === null) {
       this.fatal = new CaptureError(
@@ -274,7 +299,7 @@ export class PcapngReader implements FormatReader {
       this.damage('unsupported-version', `unsupported pcapng version ${major}.${minor} (expected 1.x)`);
       return false;
     }
-    this.sectionBase = this.states.length;
+    this.sectionBase = this.states.length + this.interfacesDropped;
     this.sectionInterfaces = 0;
     if (this.header === null) {
       this.header = {
@@ -315,6 +340,13 @@ export class PcapngReader implements FormatReader {
       } else if (code === OPTION.ifName) name = b.toString('utf8', value, value + olen);
       at = value + ((olen + 3) & ~3);
     }
+    if (this.states.length >= CAPTURE_LIMITS.maxInterfaces) {
+      // Thousands of interfaces are already beyond any capture tool; millions are an attack on memory.
+      this.interfacesDropped++;
+      this.sectionInterfaces++;
+      this.firstDroppedInterfaceAt ??= { frame: this.frames + 1, offset: this.bytes };
+      return true;
+    }
     const ts = new TimestampConverter(unitsFromTsresol(tsresol), tsoffset);
     const info: CaptureInterface = {
       id: this.states.length,
@@ -340,6 +372,10 @@ export class PcapngReader implements FormatReader {
     const local = obsolete ? this.u16(b, at + EPB.interfaceId) : this.u32(b, at + EPB.interfaceId);
     const state = this.interfaceOf(local);
     if (state === null) return false;
+    if (state === DROPPED) {
+      this.packetsOnDroppedInterfaces++;
+      return true;
+    }
     const caplen = this.u32(b, at + EPB.capturedLength);
     const room = len - EPB.data - BLOCK_TRAILER_LENGTH;
     if (caplen > room) {
@@ -360,6 +396,10 @@ export class PcapngReader implements FormatReader {
     }
     const state = this.interfaceOf(0);
     if (state === null) return false;
+    if (state === DROPPED) {
+      this.packetsOnDroppedInterfaces++;
+      return true;
+    }
     const origlen = this.u32(b, at + SPB.originalLength);
     const room = len - SPB.data - BLOCK_TRAILER_LENGTH;
     const snap = state.info.snapLength;
@@ -372,7 +412,8 @@ export class PcapngReader implements FormatReader {
     return true;
   }
 
-  private interfaceOf(local: number): InterfaceState | null {
+  /** The interface a packet names; DROPPED when it is one past the interface bound; null after damage. */
+  private interfaceOf(local: number): InterfaceState | typeof DROPPED | null {
     if (local >= this.sectionInterfaces) {
       this.damage(
         'unknown-interface',
@@ -381,13 +422,58 @@ export class PcapngReader implements FormatReader {
       );
       return null;
     }
-    return this.states[this.sectionBase + local];
+    const index = this.sectionBase + local;
+    return index < this.states.length ? this.states[index] : DROPPED;
   }
 
   private deliver(frame: number, state: InterfaceState, caplen: number, origlen: number, data: Buffer): void {
     this.packets++;
-    const { sec, nsec } = state.ts;
-    this.sink.onRecord({
+    let { sec, nsec } = state.ts;
+    if (sec >= 0 && sec <= MAX_SANE_SECONDS) {
+      this.lastGoodSec = sec;
+      this.lastGoodNsec = nsec;
+      this.haveGoodTime = true;
+      if (this.heldFrames.length !== 0) this.releaseHeld();
+    } else {
+      if (this.badTimestamps++ === 0) {
+        this.warn(
+          'bad-timestamp',
+          `timestamp ${sec} s is no date (a damaged block?): this frame, and any later one like it, ` +
+            'is given the time of the frame before it (of the first sane one, before any)',
+          true,
+        );
+      }
+      if (!this.haveGoodTime && this.heldFrames.length < MAX_HELD_FRAMES) {
+        this.heldFrames.push(this.record(frame, state, 0, 0, caplen, origlen, Buffer.from(data)));
+        return;
+      }
+      sec = this.lastGoodSec;
+      nsec = this.lastGoodNsec;
+    }
+    this.sink.onRecord(this.record(frame, state, sec, nsec, caplen, origlen, data));
+  }
+
+  /** Frames held for want of a time get the first sane one (the epoch when there is none). */
+  private releaseHeld(): void {
+    for (const r of this.heldFrames) {
+      r.tsSec = this.lastGoodSec;
+      r.tsNsec = this.lastGoodNsec;
+      r.time = r.tsSec + r.tsNsec / NS_PER_SEC;
+      this.sink.onRecord(r);
+    }
+    this.heldFrames.length = 0;
+  }
+
+  private record(
+    frame: number,
+    state: InterfaceState,
+    sec: number,
+    nsec: number,
+    caplen: number,
+    origlen: number,
+    data: Buffer,
+  ): CaptureRecord {
+    return {
       frame,
       offset: this.bytes,
       tsSec: sec,
@@ -398,6 +484,22 @@ export class PcapngReader implements FormatReader {
       capturedLength: caplen,
       originalLength: origlen,
       data,
+    };
+  }
+
+  /** Packets of interfaces past the bound, told once at the end (their count is known then). */
+  private reportDroppedPackets(): void {
+    const at = this.firstDroppedInterfaceAt;
+    if (at === null) return;
+    this.firstDroppedInterfaceAt = null;
+    this.sink.onWarning({
+      code: 'interface-limit',
+      message:
+        `block at byte offset ${at.offset}: more than ${CAPTURE_LIMITS.maxInterfaces} interfaces; the ` +
+        `${this.interfacesDropped} described after them were counted, not kept, and their ` +
+        `${this.packetsOnDroppedInterfaces} frame(s) counted but not analysed`,
+      frame: at.frame,
+      offset: at.offset,
     });
   }
 

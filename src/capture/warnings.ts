@@ -9,6 +9,9 @@ export const CAPTURE_WARNING_CODES = {
   'unsupported-version': 'A later pcapng section has a version other than 1.x; reading stopped.',
   'unknown-interface': 'A pcapng packet names an interface its section never described; reading stopped.',
   'bad-option': 'A pcapng interface option overruns its block; the remaining options were ignored.',
+  'interface-limit': 'More pcapng interfaces than the bound: later ones counted, their packets counted as frames but not analysed.',
+  'bad-timestamp': 'A pcapng timestamp is no date (beyond year 9999): the frame is given the previous frame\'s time.',
+  'empty-records': 'A long run of records without a byte (zeros where packets should be): reading stopped.',
   'read-error': 'Reading the input failed part-way; packets before the failure were analysed.',
   'decompress-error': 'The gzip stream is damaged or cut short; packets before the damage were analysed.',
 } as const;

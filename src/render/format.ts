@@ -38,6 +38,7 @@ export function relative(time: number, origin: number | null): string {
 export function wallClock(time: number | null): string {
   if (time === null) return '-';
   const ms = Math.floor(time * 1000);
+  if (!(Math.abs(ms) <= 8.64e15)) return '-'; // no date (NaN, or beyond what a Date holds)
   const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
   const micros = Math.floor((time * 1e6) % 1e6).toString().padStart(6, '0');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros} UTC`;
