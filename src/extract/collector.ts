@@ -217,8 +217,14 @@ export class ExtractionCollector {
           : `${f.unfilled} bytes missing from the capture are left out: the file is shorter (--fill-gaps writes zeros instead)`,
       );
     }
+    const type = t.request !== null && t.direction !== 'listing' ? effectiveType(s, t) : null;
     if (ascii && t.direction !== 'listing') {
-      const sentAs = effectiveType(t).defaulted ? "sent as ASCII: no TYPE command before it, and TYPE A is FTP's default" : 'sent as ASCII (TYPE A)';
+      const sentAs =
+        type === null
+          ? "type unknown (the session began before the capture): taken as ASCII, FTP's default"
+          : type.defaulted
+            ? "sent as ASCII: no TYPE command before it, and TYPE A is FTP's default"
+            : 'sent as ASCII (TYPE A)';
       notes.push(f.converter ? `${sentAs}: CRLF converted to LF` : `${sentAs}: line endings kept as on the wire (--ascii-to-lf converts CRLF)`);
     }
     if (this.settings.asciiToLf && f.ascii === false && t.request !== null && isText(t)) {
@@ -247,7 +253,7 @@ export class ExtractionCollector {
       bytes: f.saved,
       capturedBytes: f.captured,
       sha256: f.hash.digest('hex'),
-      type: t.type,
+      type: type?.type ?? t.type,
       ascii,
       convertedToLf: f.converter !== null,
       lineEndingsConverted: f.converter?.converted ?? 0,

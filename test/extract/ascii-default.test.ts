@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Command, Transfer } from '../../src/analysis/model.js';
 import type { Manifest } from '../../src/extract/manifest.js';
 import { effectiveType, isTextTransfer } from '../../src/extract/transfer-type.js';
 import { runCli } from '../cli/run-cli.js';
@@ -37,7 +38,7 @@ describe('no TYPE command: ASCII', () => {
     expect(o).toMatchObject({
       savedName: 's1-t1-hello.txt',
       command: 'RETR',
-      type: null,
+      type: 'A',
       ascii: true,
       convertedToLf: true,
       lineEndingsConverted: 10,
@@ -54,7 +55,7 @@ describe('no TYPE command: ASCII', () => {
   it('without --ascii-to-lf: saved as sent (521 bytes), and 521 CRLF bytes against 511 announced is not a size mismatch', async () => {
     const { manifest } = await extract(NO_TYPE);
     expect(manifest.objects[0]).toMatchObject({
-      type: null,
+      type: 'A',
       ascii: true,
       convertedToLf: false,
       bytes: 521,
@@ -67,8 +68,8 @@ describe('no TYPE command: ASCII', () => {
   it("the hostile server's session (no TYPE): its RETR is ASCII and converted like the listing", async () => {
     const { manifest } = await extract(HOSTILE_SERVER, '--ascii-to-lf');
     expect(manifest.objects.map((o) => [o.savedName, o.command, o.type, o.ascii, o.convertedToLf])).toEqual([
-      ['s1-t3-passwd', 'RETR', null, true, true],
-      ['s1-t4-list.txt', 'LIST', null, true, true],
+      ['s1-t3-passwd', 'RETR', 'A', true, true],
+      ['s1-t4-list.txt', 'LIST', expect.toSatisfy((v) => v === null || v === 'A'), true, true],
     ]);
     expect(manifest.objects[0].notes).toEqual(["sent as ASCII: no TYPE command before it, and TYPE A is FTP's default: CRLF converted to LF"]);
     expect(manifest.objects[1].lineEndingsConverted).toBe(6);
@@ -76,14 +77,21 @@ describe('no TYPE command: ASCII', () => {
 });
 
 describe('effectiveType', () => {
-  it('is the TYPE sent, else A by default', () => {
-    expect(effectiveType({ type: null })).toEqual({ type: 'A', defaulted: true });
-    expect(effectiveType({ type: '' })).toEqual({ type: 'A', defaulted: true });
-    expect(effectiveType({ type: 'I' })).toEqual({ type: 'I', defaulted: false });
-    expect(effectiveType({ type: 'a n' })).toEqual({ type: 'A', defaulted: false });
-    expect(effectiveType({ type: 'L 8' })).toEqual({ type: 'L', defaulted: false });
+  const retr = { type: null, request: { frame: 20 } } as unknown as Transfer;
+  const typeI = { command: 'TYPE', frame: 10, reply: { code: 200 } } as unknown as Command;
+  const refused = { command: 'TYPE', frame: 10, reply: { code: 504 } } as unknown as Command;
+  it('A by default when no TYPE was accepted before the command; unknown when the session began earlier', () => {
+    expect(effectiveType({ commands: [], midstream: false }, retr)).toEqual({ type: 'A', defaulted: true });
+    expect(effectiveType({ commands: [refused], midstream: false }, retr)).toEqual({ type: 'A', defaulted: true });
+    expect(effectiveType({ commands: [], midstream: false }, { ...retr, type: 'A' })).toEqual({ type: 'A', defaulted: true });
+    expect(effectiveType({ commands: [], midstream: true }, retr)).toBeNull();
   });
-  it('text: listings, TYPE A, and no TYPE at all', () => {
+  it("the model's type when one was sent", () => {
+    expect(effectiveType({ commands: [typeI], midstream: false }, { ...retr, type: 'I' })).toEqual({ type: 'I', defaulted: false });
+    expect(effectiveType({ commands: [typeI], midstream: false }, { ...retr, type: 'a n' })).toEqual({ type: 'A', defaulted: false });
+    expect(effectiveType({ commands: [typeI], midstream: false }, { ...retr, type: 'L 8' })).toEqual({ type: 'L', defaulted: false });
+  });
+  it('text on the first bytes: listings, TYPE A, and no known type', () => {
     expect(isTextTransfer({ type: null, direction: 'download' })).toBe(true);
     expect(isTextTransfer({ type: 'I', direction: 'download' })).toBe(false);
     expect(isTextTransfer({ type: 'I', direction: 'listing' })).toBe(true);

@@ -39,8 +39,11 @@ function transfer(over: Partial<Transfer> & { command?: string | null }): Transf
   } as unknown as Transfer;
 }
 
+/** The session sent the TYPE the transfers carry (frame 5, before their commands at frame 10). */
+const TYPE_SENT = { frame: 5, time: 0, command: 'TYPE', arg: '', reply: { code: 200, text: 'ok', frame: 6 }, preliminary: [] };
+
 const analysis = (transfers: Transfer[], over: Partial<Session> = {}): Analysis =>
-  ({ capture: { file: 'x.pcap' }, sessions: [{ id: 1, transfers, dataProtection: null, ...over }] }) as unknown as Analysis;
+  ({ capture: { file: 'x.pcap' }, sessions: [{ id: 1, transfers, dataProtection: null, midstream: false, commands: [TYPE_SENT], ...over }] }) as unknown as Analysis;
 
 let offset = 0;
 const chunk = (s: string, gapBefore = 0, at?: number): StreamChunk => {
