@@ -92,10 +92,11 @@ function capture(o, name, factor) {
 
 /** One run under /usr/bin/time -v: exit code, wall seconds, peak RSS (MB), warning codes, last error line. */
 function measure(o, argv) {
-  const r = spawnSync('/usr/bin/time', ['-v', ...argv], {
+  // timeout(1) kills the measured process itself (killing /usr/bin/time would leave it running).
+  const r = spawnSync('/usr/bin/time', ['-v', 'timeout', '-s', 'KILL', String(o.timeout), ...argv], {
     encoding: 'utf8',
     stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: o.timeout * 1000,
+    timeout: (o.timeout + 60) * 1000,
     killSignal: 'SIGKILL',
     maxBuffer: 64 << 20,
   });
@@ -110,7 +111,7 @@ function measure(o, argv) {
   const signal = field(/Command terminated by signal (\d+)/);
   const codes = [...new Set([...err.matchAll(/\[([a-z0-9-]+)\]\s*$/gm)].map((m) => m[1]))];
   const lines = err.split('\n').filter((l) => l && !/^\s/.test(l) && !l.startsWith('warning:') && !l.startsWith('Command'));
-  const timedOut = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL';
+  const timedOut = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL' || status === 137 || signal === '9';
   return {
     exit: timedOut ? 'timeout' : signal ? `signal ${signal}` : status,
     seconds: timedOut ? o.timeout : seconds,

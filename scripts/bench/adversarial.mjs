@@ -345,11 +345,13 @@ export function zeroGzip(gib, path = null) {
   const w = new PcapWriter(sink);
   w.packet(0, tinySessionFrames(0)[0]);
   sink.drain();
-  const zeros = Buffer.alloc(64 << 20);
-  // One member of 1 GiB of zeros, compressed once and repeated.
-  const zlib = gzipSync(Buffer.concat(Array.from({ length: 16 }, () => zeros)), { level: 9 });
   const whole = Math.floor(gib);
-  for (let k = 0; k < whole; k++) sink.rawOut(zlib);
+  if (whole > 0) {
+    // One member of 1 GiB of zeros, compressed once and repeated.
+    const zeros = Buffer.alloc(64 << 20);
+    const member = gzipSync(Buffer.concat(Array.from({ length: 16 }, () => zeros)), { level: 9 });
+    for (let k = 0; k < whole; k++) sink.rawOut(member);
+  }
   const restMiB = Math.round((gib - whole) * 1024);
   if (restMiB > 0) sink.rawOut(gzipSync(Buffer.alloc(restMiB << 20), { level: 9 }));
   return sink.close();

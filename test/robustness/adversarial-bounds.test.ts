@@ -1,0 +1,132 @@
+/**
+ * Issue 12's adversarial shapes at small sizes, generated (scripts/bench/adversarial.mjs writes
+ * their packets; `npm run bench:memory` runs them at full size): every bound holds, is reported
+ * once, and what is kept is counted exactly. Counts are asserted, never times.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeStream, DEFAULT_LIMITS, type AnalyzeOptions } from '../../src/analysis/pipeline.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { TcpReassembler } from '../../src/tcp/reassembler.js';
+import type { TcpConnection } from '../../src/tcp/types.js';
+import * as gen from '../../scripts/bench/adversarial.mjs';
+import { runCli } from '../cli/run-cli.js';
+
+const analyze = (bytes: Buffer, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> =>
+  analyzeStream(Readable.from([bytes]), { fileName: 'generated', ...opts });
+
+const codes = (a: Analysis): string[] => a.capture.warnings.map((w) => w.code);
+const once = (a: Analysis, code: string): void => expect(codes(a).filter((c) => c === code)).toHaveLength(1);
+
+const dir = mkdtempSync(join(tmpdir(), 'ftpcap-adversarial-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('generated adversarial captures (issue 12)', () => {
+  it('a pcapng declaring more interfaces than the bound keeps the bound, counts the rest and their frames', async () => {
+    const extra = 1000;
+    const a = await analyze(gen.idbFlood(DEFAULT_LIMITS.maxInterfaces + extra));
+    once(a, 'interface-limit');
+    const w = a.capture.warnings.find((x) => x.code === 'interface-limit')!;
+    expect(w.message).toContain(`the ${extra} described after them`);
+    expect(w.message).toContain('6 frame(s) counted but not analysed');
+    // 13 packet blocks: the 6 on the last (dropped) interface are frames, not packets.
+    expect(a.capture.packets).toBe(7);
+    expect(a.sessions).toHaveLength(1);
+  });
+
+  it('a capture-wide budget of kept commands: later commands counted, replies still consumed in order', async () => {
+    const a = await analyze(gen.noops(4, 1000), { maxCommandsTotal: 1500 });
+    once(a, 'ftp-commands-total');
+    const kept = a.sessions.flatMap((s) => s.commands.filter((c) => c.command !== null));
+    expect(kept).toHaveLength(1500);
+    // Every kept NOOP is paired with its own 200, USER with 331, PASS with 230: no shift.
+    for (const c of kept) {
+      const expected = c.command === 'USER' ? 331 : c.command === 'PASS' ? 230 : 200;
+      expect(c.reply?.code).toBe(expected);
+    }
+    expect(a.sessions).toHaveLength(4);
+  });
+
+  it('SYN-only connections to port 21: live ones bounded, sessions without a byte listed up to the bound', async () => {
+    const a = await analyze(gen.synOnly(5000), { maxConnections: 1000, maxEmptySessions: 100 });
+    once(a, 'connection-limit');
+    once(a, 'ftp-empty-sessions');
+    expect(a.capture.tcpConnections).toBe(5000);
+    expect(a.sessions).toHaveLength(100);
+    for (const s of a.sessions) expect(s.commands).toHaveLength(0);
+  });
+
+  it('RST-closed connections: each one counted once, sessions without a byte bounded', async () => {
+    const a = await analyze(gen.rstClosed(3000), { maxConnections: 200, maxEmptySessions: 50 });
+    expect(a.capture.tcpConnections).toBe(3000);
+    expect(a.sessions).toHaveLength(50);
+    expect(a.sessions.every((s) => s.close === 'rst' && s.closedBy?.by === 'server')).toBe(true);
+    once(a, 'ftp-empty-sessions');
+  });
+
+  it('short FTP sessions past the session bound are counted, not kept', async () => {
+    const a = await analyze(gen.ftpTiny(300), { maxSessions: 100 });
+    once(a, 'ftp-sessions-limit');
+    expect(a.sessions).toHaveLength(100);
+    expect(a.capture.warnings.find((w) => w.code === 'ftp-sessions-limit')!.message).toContain('200 that closed');
+    for (const s of a.sessions) {
+      expect(s.user).toBe('anonymous');
+      expect(s.commands.map((c) => c.command)).toEqual([null, 'USER', 'PASS', 'QUIT']);
+    }
+  });
+
+  it('a timestamp that is no date is a warning on its frame; every subcommand still answers', async () => {
+    const bytes = gen.badTimestamp();
+    const a = await analyze(bytes);
+    once(a, 'bad-timestamp');
+    expect(a.capture.warnings.find((w) => w.code === 'bad-timestamp')!.frame).toBe(1);
+    expect(a.capture.first).toBeCloseTo(a.capture.last! - 0.011, 6); // frame 1 took frame 2's time
+    expect(a.capture.tcpConnections).toBe(1);
+    expect(a.sessions).toHaveLength(1);
+    const path = join(dir, 'generated-bad-timestamp.pcapng');
+    writeFileSync(path, bytes);
+    for (const sub of ['summary', 'sessions', 'transfers', 'diagnose', 'explain', 'timeline']) {
+      const r = await runCli([sub, path]);
+      expect(r.code, `${sub}: ${r.stderr}`).toBe(0);
+      expect(r.stderr + r.stdout).toContain('[bad-timestamp]');
+    }
+  });
+
+  it('a long run of empty records (a gzip stream of zeros) is damage: reported once, reading stops', async () => {
+    const a = await analyze(gen.zeroGzip(1 / 256)); // 4 MiB of zeros = 262,144 empty records
+    once(a, 'empty-records');
+    expect(a.capture.packets).toBe(1 + DEFAULT_LIMITS.maxEmptyRecordRun - 1);
+  });
+
+  it('tombstones of closed connections expire oldest first under the count bound', () => {
+    const opened: number[] = [];
+    const r = new TcpReassembler(
+      { onOpen: (c: TcpConnection) => opened.push(c.id), onData() {}, onEvent() {}, onClose() {} },
+      { maxConnections: 10 },
+    );
+    const frame = (n: number, port: number, flags: number) => ({
+      frame: n,
+      time: 1 + n / 1000,
+      ip: { version: 4, src: '10.0.0.1', dst: '192.0.2.21', ttl: 64 },
+      tcp: { srcPort: port, dstPort: 21, seq: 1000, ack: 0, flags, window: 1000, payloadLength: 0 },
+      payload: new Uint8Array(0),
+    });
+    const SYN = 2;
+    const RST = 4;
+    let n = 0;
+    for (let p = 0; p < 1000; p++) {
+      r.push(frame(++n, 2000 + p, SYN) as never);
+      r.push(frame(++n, 2000 + p, RST) as never);
+    }
+    expect(opened).toHaveLength(1000);
+    // A late RST of the newest connection is absorbed by its tombstone; the oldest's was expired.
+    r.push(frame(++n, 2999, RST) as never);
+    expect(opened).toHaveLength(1000);
+    r.push(frame(++n, 2000, RST) as never);
+    expect(opened).toHaveLength(1001);
+    expect(r.stats().afterClose).toBe(1);
+  });
+});
