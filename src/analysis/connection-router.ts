@@ -11,6 +11,7 @@ import type { DataLinker, DataLink } from './data-linker.js';
 import type { AnalysisWarning, ControlConnection, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
 import { SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
+import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
 
 const FTP_PORT = 21;
 const FTPS_IMPLICIT_PORT = 990;
@@ -69,6 +70,8 @@ interface PendingControlRoute {
   initiatorIsClient: boolean;
   implicitTls: boolean;
   closedBy: Session['closedBy'];
+  /** Retransmitted SYNs and ICMP errors (a failed connection's story); the first SYN is the connection's start. */
+  handshake?: HandshakeEvent[];
 }
 /** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
 interface ProbeRoute {
@@ -109,6 +112,7 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly sessionsByHosts = new Map<string, { builders: SessionBuilder[]; closed: number }>();
   private readonly closedBuilders = new WeakSet<SessionBuilder>();
   private readonly otherConnections = new Map<SessionBuilder, TcpConnection[]>();
+  private readonly midstreamOthers: TcpConnection[] = [];
 
   private readonly maxEmptySessions: number;
   /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
@@ -140,6 +144,8 @@ export class ConnectionRouter implements ReassemblyListener {
       return;
     }
     this.noteOtherConnection(conn);
+    // Running before the capture began: perhaps the transfer of a session whose command it missed.
+    if (conn.midstream && this.midstreamOthers.length < MAX_MIDSTREAM_OTHERS) this.midstreamOthers.push(conn);
     this.routes.set(conn, PROBE);
   }
 
@@ -270,6 +276,10 @@ export class ConnectionRouter implements ReassemblyListener {
     const route = this.startControl(conn, pending.initiatorIsClient, pending.implicitTls);
     const s = route.builder.session;
     s.closedBy = pending.closedBy;
+    // The first SYN is not recorded while pending (it costs nothing until the connection matters).
+    const byClient = pending.initiatorIsClient ? 'client' : 'server';
+    if (conn.synFrames.length > 0) route.handshake.push({ type: 'syn', frame: conn.synFrames[0], time: conn.start, by: byClient });
+    route.handshake.push(...(pending.handshake ?? []));
     // Gaps reported before the first bytes (the chunk now arriving carries its own, already counted).
     s.controlGapBytes = conn.gapBytes.c2s + conn.gapBytes.s2c;
     this.routes.set(conn, route);
@@ -283,10 +293,17 @@ export class ConnectionRouter implements ReassemblyListener {
       return;
     }
     if (route?.kind === 'pending-control') {
+      const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
       if ((event.type === 'fin' || event.type === 'rst') && route.closedBy === null) {
-        const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
         const closedBy = { by: byClient ? ('client' as const) : ('server' as const), frame: event.frame, time: event.time };
         this.routes.set(conn, { ...route, closedBy });
+      }
+      // A connection that never opens is told by its SYN retransmissions and the answer to them.
+      if ((event.type === 'syn' && event.repeat) || event.type === 'syn-ack' || event.type === 'rst' || event.type === 'icmp-error') {
+        const current = this.routes.get(conn) as PendingControlRoute;
+        const own = current === route && Object.isFrozen(route) ? { ...route, handshake: [] } : { ...current, handshake: current.handshake ?? [] };
+        recordHandshakeEvent(own.handshake, event, byClient);
+        this.routes.set(conn, own);
       }
       return;
     }
@@ -374,7 +391,9 @@ export class ConnectionRouter implements ReassemblyListener {
     }
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);
+      inferHiddenTransfers(builder.session, conns);
     }
+    this.attachMidstreamTransfers();
     if (this.commandBudgetFrame !== null) {
       this.options.onWarning({
         code: 'ftp-commands-total',
@@ -416,6 +435,17 @@ export class ConnectionRouter implements ReassemblyListener {
     return sessions;
   }
 
+  /** Connections that were carrying data when the capture began, given to the session between their hosts. */
+  private attachMidstreamTransfers(): void {
+    if (this.midstreamOthers.length === 0) return;
+    const byHosts = new Map<string, Session>();
+    for (const s of this.sessions) if (!byHosts.has(hostPair(s.client.ip, s.server.ip))) byHosts.set(hostPair(s.client.ip, s.server.ip), s);
+    for (const c of this.midstreamOthers) {
+      const s = byHosts.get(hostPair(c.client.ip, c.server.ip));
+      if (s) inferMidstreamTransfer(s, c);
+    }
+  }
+
   /** Sessions the capture saw only partly: said once per kind, naming them and the first's first frame. */
   private warnPartial(sessions: Session[]): void {
     const names = (list: Session[], what: (s: Session) => string): string =>
@@ -444,6 +474,8 @@ export class ConnectionRouter implements ReassemblyListener {
 }
 
 const MAX_OTHER_CONNECTIONS = 64;
+/** Connections already running when the capture began, remembered to find a missed transfer among them. */
+const MAX_MIDSTREAM_OTHERS = 1024;
 /** Default of RouterOptions.maxEmptySessions. */
 const MAX_EMPTY_SESSIONS = 1000;
 

@@ -217,6 +217,11 @@ export interface Session {
   /** PROT P seen (data connections encrypted too). */
   dataProtection: 'C' | 'P' | null;
   greeting: string | null;
+  /**
+   * The control connection carried another protocol: a side's first line was no FTP (e.g. an SSH
+   * banner on port 21). `protocol` is recognised from that line, null when unknown.
+   */
+  notFtp?: { by: 'client' | 'server'; frame: number; line: string; protocol: string | null };
   /** Control connection seen without its SYN. */
   midstream: boolean;
   /**

@@ -57,7 +57,9 @@ export function pairNatViews(sessions: Session[]): void {
       const from = a.start - SAME_START - WINDOW_SLACK;
       const to = a.start + SAME_START + WINDOW_SLACK;
       for (let k = lowerBound(starts, from); k < byStart.length && byStart[k].start <= to; k++) {
-        if (byStart[k].index > i) candidates.push(byStart[k].index);
+        // The two views of a NAT differ in client address: same-address sessions are never pairs.
+        const j = byStart[k].index;
+        if (j > i && group[j].client.ip !== a.client.ip) candidates.push(j);
       }
       candidates.sort((x, y) => x - y);
       for (const j of candidates) {

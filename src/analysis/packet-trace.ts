@@ -121,7 +121,10 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
       }
     }
     if (want('other')) {
+      // An inferred transfer's connection (TLS-hidden, mid-stream) is traced once, as its data connection.
+      const asData = new Set(s.transfers.map((t) => t.connection?.stream));
       for (const o of s.otherConnections) {
+        if (asData.has(o.stream)) continue;
         out.push({ ...base, packets: [], role: 'other', transfer: null, stream: o.stream, client: o.from, server: o.to, start: o.start });
       }
     }

@@ -89,7 +89,7 @@ function toReply(e: FtpReply): Reply {
   return reply;
 }
 
-function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
+export function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
   return {
     id,
     session: s.id,
@@ -113,6 +113,16 @@ function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announc
   };
 }
 
+/** Which protocol a first line that is not FTP belongs to, when it says so. */
+function foreignProtocol(line: string): string | null {
+  if (/^SSH-\d/.test(line)) return 'SSH';
+  if (/^HTTP\/\d/.test(line) || /^(GET|POST|HEAD|PUT|OPTIONS) \S+ HTTP\//.test(line)) return 'HTTP';
+  if (/^\+OK/.test(line)) return 'POP3';
+  if (/^\* OK/.test(line)) return 'IMAP';
+  if (/^\x16\x03/.test(line)) return 'TLS';
+  return null;
+}
+
 export class SessionBuilder {
   private readonly pending: Command[] = [];
   /**
@@ -127,6 +137,8 @@ export class SessionBuilder {
   private announcementOverflowReported = false;
   /** The latest announced transfer that no data command has used yet. */
   private awaitingRequest: Transfer | null = null;
+  /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
+  private lastEnded: Transfer | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
   /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
@@ -162,6 +174,9 @@ export class SessionBuilder {
       case 'tls-end':
         // CCC: the control channel is clear text again from here (the first direction to return).
         s.tlsEndFrame ??= event.frame;
+        break;
+      case 'not-ftp':
+        s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
         // controlGapBytes comes from the reassembler's gap events (connection-router.ts), which
@@ -226,6 +241,8 @@ export class SessionBuilder {
     if (verb === 'ABOR') {
       const t = this.running[this.running.length - 1];
       if (t && t.abortFrame === null) t.abortFrame = e.frame;
+      // Nothing running: the last transfer had already ended (lftp sends ABOR as housekeeping).
+      else if (!t && this.lastEnded && this.lastEnded.lateAbortFrame === undefined) this.lastEnded.lateAbortFrame = e.frame;
     }
   }
 
@@ -313,7 +330,8 @@ export class SessionBuilder {
     const path = direction === 'listing' && cmd.arg.startsWith('-') ? null : resolveFtpPath(s.cwd, cmd.arg);
     transfer.request = { frame: cmd.frame, time: cmd.time, command: cmd.command ?? '', arg: cmd.arg, path };
     transfer.direction = direction;
-    transfer.type = this.type;
+    // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture.
+    transfer.type = this.type ?? (s.midstream ? null : 'A');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
     if (path !== null && this.sizes.has(path)) transfer.expectedSize = this.sizes.get(path)!;
@@ -328,6 +346,10 @@ export class SessionBuilder {
     this.greeted = true;
     // The server speaks first: its greeting (120 then 220, or 421 when it refuses service) answers
     // no command, even when an impatient client pipelined commands before it arrived.
+    // A first line with no reply code is another service's banner (SSH on port 21), not a greeting.
+    if (first && !s.midstream && reply.code === 0) {
+      s.notFtp ??= { by: 'server', frame: reply.frame, line: reply.text.split('\n')[0], protocol: foreignProtocol(e.text) };
+    }
     if (first && !s.midstream && GREETING_CODES.has(reply.code)) {
       if (reply.code === 220) s.greeting = reply.text;
       if (reply.code === 120) this.greeted = false;
@@ -426,6 +448,7 @@ export class SessionBuilder {
     this.commandTransfers.delete(cmd);
     if (transfer.request && transfer.request.frame === cmd.frame) {
       transfer.reply = reply;
+      this.lastEnded = transfer;
       const i = this.running.indexOf(transfer);
       if (i >= 0) this.running.splice(i, 1);
     } else if (transfer.announce) {

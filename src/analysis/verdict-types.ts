@@ -27,8 +27,11 @@ export type TransferVerdict =
   | { kind: 'aborted'; by: Stopper | null; bytes: number; expected: number | null; cause: CauseCode | null; evidence: number[] }
   /** Announced and never used, and nothing shows that the client tried and failed. */
   | { kind: 'unused'; evidence: number[] }
-  /** The capture cannot tell (it holds one side only, or the transfer began before it). */
-  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; evidence: number[] };
+  /**
+   * The capture cannot tell: it holds one side only, the transfer began before it, or TLS hid the
+   * commands (the transfer is inferred from its data connection).
+   */
+  | { kind: 'unknown'; why: 'one-way' | 'midstream' | 'tls-hidden'; bytes: number; evidence: number[] };
 
 export type TransferVerdictKind = TransferVerdict['kind'];
 

@@ -55,6 +55,12 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
 function outcome(t: Transfer, s: Session): TransferStatus {
   const c = t.connection;
+  if (t.inferred !== undefined && c) {
+    // Only the connection is known: closed by FIN after data is its best sign of a whole transfer.
+    if (!c.established && !c.midstream) return 'failed';
+    if (isPositive(t.reply?.code)) return 'complete';
+    return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' ? 'complete' : 'incomplete';
+  }
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
@@ -150,7 +156,10 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
-  if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+  if (t.inferred !== undefined) {
+    if (t.status === 'failed') return { kind: 'failed', cause: t.inferred === 'tls-hidden' ? 'tls-hidden' : null, evidence };
+    return { kind: 'unknown', why: t.inferred, bytes: t.bytes, evidence };
+  }
   switch (t.status) {
     case 'complete':
       if (!c) return { kind: 'not-captured', replies: 'completed', evidence };

@@ -15,6 +15,11 @@ import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
 
 const TELNET_ONLY = /^(?:\xff[\xf0-\xfe])+$/;
+/** What a clear-text line after TLS must look like to end it (CCC): a command, or a reply. */
+const CLEAR_AGAIN: Record<'client' | 'server', RegExp> = {
+  client: /^[A-Za-z]{3,4}( [^\r\n]*)?\r?\n/,
+  server: /^[1-5]\d\d[ -][^\r\n]*\r?\n/,
+};
 
 export interface FtpControlParserOptions {
   /** The connection is TLS from its first byte (implicit FTPS, e.g. port 990). */
@@ -123,7 +128,7 @@ export class FtpControlParser {
 
     if (this.mode[side] === 'tls' && n > 0) {
       const clear = this.records[side].walk(bytes, chunk.gapBefore > 0);
-      if (clear >= 0 && looksLikeText(bytes.subarray(clear))) {
+      if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
         // The records ended and FTP text follows: CCC took this direction back to clear text.
         if (clear > 0) this.addOpaque(side, 'tls', clear, chunk);
         this.flushRun(side);
@@ -156,6 +161,7 @@ export class FtpControlParser {
         return;
       }
       if (first && !looksLikeText(bytes)) {
+        this.emit({ type: 'not-ftp', dir: side, frame: chunk.frame, time: chunk.time, line: printableFirstLine(bytes) });
         this.mode[side] = 'not-text';
         this.addOpaque(side, 'not-text', n, chunk);
         this.remember(side, chunk);
@@ -261,18 +267,22 @@ export class FtpControlParser {
 /**
  * Follows one direction's TLS records by their 5-byte headers (type, version, length). `walk`
  * returns the offset in `bytes` where something other than a record begins at a record boundary
- * (clear text after CCC), or -1. A gap or a header that is no TLS header ends the walk for good.
+ * after at least one whole record (clear text after CCC's close_notify), or -1. A gap, or a
+ * header that is no TLS header, ends the walk for good.
  */
 class TlsRecordWalker {
   private readonly header = new Uint8Array(5);
   private have = 0;
   private remaining = 0;
   private lost = false;
+  /** Content type of the last record begun; 0 before the first. */
+  private lastType = 0;
 
   reset(): void {
     this.have = 0;
     this.remaining = 0;
     this.lost = false;
+    this.lastType = 0;
   }
 
   walk(bytes: Uint8Array, gapBefore: boolean): number {
@@ -287,7 +297,11 @@ class TlsRecordWalker {
         i += take;
         continue;
       }
-      if (this.have === 0 && (bytes[i] < 0x14 || bytes[i] > 0x17)) return i;
+      if (this.have === 0 && (bytes[i] < 0x14 || bytes[i] > 0x17)) {
+        if (this.lastType !== 0) return i;
+        this.lost = true;
+        return -1;
+      }
       this.header[this.have++] = bytes[i++];
       if (this.have < 5) continue;
       this.have = 0;
@@ -295,10 +309,25 @@ class TlsRecordWalker {
         this.lost = true;
         return -1;
       }
+      this.lastType = this.header[0];
       this.remaining = (this.header[3] << 8) | this.header[4];
     }
     return -1;
   }
+}
+
+/** The first bytes as a string (one char per byte), enough for a line test. */
+function latin1Prefix(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes.subarray(0, 512));
+}
+
+/** The first line of `bytes` when it is printable ASCII ("SSH-2.0-dropbear"), else ''. */
+function printableFirstLine(bytes: Uint8Array): string {
+  const max = Math.min(bytes.length, 200);
+  let end = 0;
+  while (end < max && bytes[end] >= 0x20 && bytes[end] < 0x7f) end++;
+  const ended = end < bytes.length && (bytes[end] === 0x0d || bytes[end] === 0x0a);
+  return end >= 4 && ended ? String.fromCharCode(...bytes.subarray(0, end)) : '';
 }
 
 function joinProblems(a: string | undefined, b: string | undefined): string | undefined {

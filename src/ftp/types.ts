@@ -50,6 +50,18 @@ export interface FtpTlsEnd {
   time: number;
 }
 
+/**
+ * A direction began with something that is not FTP text (binary, or another protocol's banner such
+ * as "SSH-2.0-…"): `line` is its printable first line, '' when there is none.
+ */
+export interface FtpNotFtp {
+  type: 'not-ftp';
+  dir: 'client' | 'server';
+  frame: number;
+  time: number;
+  line: string;
+}
+
 /** Bytes that could not be read as FTP (after TLS, a gap, binary junk): counted, not parsed. */
 export interface FtpOpaque {
   type: 'opaque';
@@ -69,7 +81,7 @@ export interface FtpLimitExceeded {
   message: string;
 }
 
-export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpTlsEnd | FtpOpaque | FtpLimitExceeded;
+export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpTlsEnd | FtpNotFtp | FtpOpaque | FtpLimitExceeded;
 
 /** Result of a tuple parser: never throws. */
 export type TupleResult =

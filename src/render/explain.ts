@@ -14,7 +14,7 @@ import { commandInfo } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
@@ -403,7 +403,8 @@ function renderSession(a: Analysis, l: SessionLadder): string {
       flush();
       if (c.reply !== null) {
         const greeting = c.reply.code === 220;
-        steps.push({ title: `${greeting ? 'The server greets' : 'The server says, unasked'}: ${c.reply.code} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame}).`, subs: [] });
+        const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame}).`, subs: [] });
       }
       continue;
     }
@@ -448,13 +449,20 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   }
   flush();
 
-  if (s.diagnosis?.guesses?.length) {
-    const list = s.diagnosis.guesses
-      .map((g) => `tcp.stream ${g.stream}, ${endpoint(g.from)} → ${endpoint(g.to)}${g.synFrame !== null ? ` (SYN frame ${g.synFrame})` : ''}, ${g.bytesFrom + g.bytesTo} bytes`)
-      .join('; ');
+  // Transfers no command in the capture names: inferred from their connections (TLS hid the
+  // commands, or the transfer began before the capture).
+  for (const t of s.transfers) {
+    const c = t.connection;
+    if (t.inferred === undefined || c === null) continue;
+    const why =
+      t.inferred === 'tls-hidden'
+        ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
+        : 'it was already running when the capture began, so its command and start are not in the capture';
+    const opener = c.initiator === 'client' ? c.client : c.server;
+    const target = c.initiator === 'client' ? c.server : c.client;
     steps.push({
-      title: `Hidden by TLS, connections between the two hosts during the session are probably its data connections (a guess from timing and ports): ${list}.`,
-      subs: [],
+      title: `Transfer ${t.id}, inferred: ${why}: tcp.stream ${c.stream}, ${endpoint(opener)} → ${endpoint(target)}${c.synFrame !== null ? ` (SYN frame ${c.synFrame})` : ''}.`,
+      subs: [`Verdict: transfer ${t.id} ${verdictSentence(t)}`],
     });
   }
 

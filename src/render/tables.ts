@@ -9,7 +9,7 @@ import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
 import { renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
-import { controlFailed, controlSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, replyCode, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -48,7 +48,7 @@ export function warningLines(warnings: AnalysisWarning[], file: string): string 
 }
 
 function transferCounts(s: Session): string {
-  if (s.transfers.length === 0 && controlFailed(s)) return `none: control ${s.control.kind}`;
+  if (s.transfers.length === 0 && controlFailed(s)) return s.diagnosis?.cause === 'not-ftp' ? 'none: not FTP' : `none: control ${s.control.kind}`;
   return verdictCounts(s.transfers) || '0';
 }
 
@@ -109,7 +109,7 @@ function connectionLines(t: Transfer): string[] {
 }
 
 export function replyText(r: Reply | null): string {
-  return r ? `${r.code} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none in the capture';
+  return r ? `${replyCode(r.code)} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none in the capture';
 }
 
 /** Compact: one row per transfer, sized for an 80-column terminal; diagnoses as numbered notes below. */
@@ -130,7 +130,7 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
         `${s.id}.${x.id}`,
         x.mode,
         requestText(x, 18),
-        x.announce?.endpoint ? endpoint(x.announce.endpoint) : '-',
+        dataEndpoint(x),
         x.connection ? String(x.bytes) : '-',
         x.reply ? String(x.reply.code) : '-',
         x.diagnosis ? `${statusText(x, style)} [${notes.push(noteText(s.id, x))}]` : statusText(x, style),
@@ -141,6 +141,14 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
   if (hidden) lines.push(`… and ${hidden} more unused announcements (ftpcap transfers lists them all)`);
   if (notes.length) lines.push(...notes.map((n, i) => `[${i + 1}] ${n}`), '(ftpcap diagnose explains each, with its evidence)');
   return lines.join('\n');
+}
+
+/** The announced data endpoint, or for an inferred transfer the end its connection was opened to. */
+function dataEndpoint(t: Transfer): string {
+  if (t.announce?.endpoint) return endpoint(t.announce.endpoint);
+  const c = t.connection;
+  if (t.inferred === undefined || !c) return '-';
+  return `${endpoint(c.initiator === 'client' ? c.server : c.client)}${t.inferred === 'midstream' ? ' ?' : ''}`;
 }
 
 /** Unused announcements listed per session in the summary before the rest are only counted. */
@@ -197,7 +205,7 @@ interface Line {
 }
 
 function replyLines(r: Reply): Line {
-  return { frame: r.frame, time: r.time, dir: 'S→C', text: `${r.code} ${r.text}`, decoded: '' };
+  return { frame: r.frame, time: r.time, dir: 'S→C', text: `${replyCode(r.code)} ${r.text}`, decoded: '' };
 }
 
 function commandLines(c: Command, s: Session): Line[] {
@@ -251,7 +259,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
     out.push('Transfers', any ? renderTransferRows(a, style) : '(none)');
     const failedControl = a.sessions.filter(controlFailed);
     if (failedControl.length) {
-      out.push('', 'Control connections that never opened');
+      out.push('', 'Control connections that never opened or never spoke FTP');
       for (const s of failedControl.slice(0, MAX_UNUSED_ROWS)) {
         const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
         out.push(`  session ${s.id}: ${controlSentence(s)}${cause}`);

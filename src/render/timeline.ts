@@ -9,7 +9,7 @@ import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/lad
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { escapeText } from './escape.js';
 import { relative } from './format.js';
-import { verdictLabel } from './verdict-words.js';
+import { replyCode, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -43,7 +43,7 @@ function replyLabel(e: LadderEvent): string {
   const r = e.reply!;
   const lines = r.text.split('\n');
   const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : '';
-  return escapeText(`${r.code} ${lines[0]}`) + more;
+  return escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
 }
 
 const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IAC' } as const;

@@ -36,7 +36,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'unused':
       return 'unused';
     case 'unknown':
-      return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
+      return v.why === 'midstream' ? 'mid-stream' : v.why === 'tls-hidden' ? 'probable (TLS)' : 'unknown (one side)';
   }
 }
 
@@ -90,15 +90,26 @@ export function verdictSentence(t: Transfer): string {
     case 'unused':
       return 'announced, and no transfer command used it.';
     case 'unknown':
-      return v.why === 'midstream'
-        ? `already running when the capture began (mid-stream): ${n(v.bytes)} bytes captured; its command, start and size are not in the capture.`
-        : "unknown: the capture holds one side's packets only.";
+      if (v.why === 'midstream') {
+        return (
+          `already running when the capture began (mid-stream): ${n(v.bytes)} bytes captured; its command, start and size are not in the capture` +
+          (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended.` : '.')
+        );
+      }
+      if (v.why === 'tls-hidden') {
+        return `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol).`;
+      }
+      return "unknown: the capture holds one side's packets only.";
   }
 }
 
-/** What became of the control connection, as a sentence; null when it opened normally. */
+/** What became of the control connection, as a sentence; null when it opened and spoke FTP. */
 export function controlSentence(s: Session): string | null {
   const v: ControlVerdict = s.control;
+  if (s.diagnosis?.cause === 'not-ftp' && s.notFtp) {
+    const what = s.notFtp.protocol ?? 'something other than FTP';
+    return `The ${s.notFtp.by} spoke ${what}, not FTP${s.notFtp.line ? ` ("${s.notFtp.line}", frame ${s.notFtp.frame})` : ''}: no FTP session happened.`;
+  }
   switch (v.kind) {
     case 'unanswered':
       return `The client's ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port} got no answer: the control connection never opened.`;
@@ -112,7 +123,12 @@ export function controlSentence(s: Session): string | null {
   }
 }
 
-/** True when the control connection never opened (no handshake to describe, no session to follow). */
+/** True when the control connection never opened or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.diagnosis?.cause === 'not-ftp';
+}
+
+/** A reply's code as shown: a line with no reply code is not an FTP reply at all. */
+export function replyCode(code: number): string {
+  return code === 0 ? 'non-FTP line:' : String(code);
 }

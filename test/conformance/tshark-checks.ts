@@ -220,7 +220,8 @@ export function checkTsharkLinks(capture: string, a: Analysis, rows: TsvRow[]): 
     t.compare(`data stream ${stream}: command`, command, row['ftp-data.command']);
   }
   for (const tr of transfers) {
-    if (tr.connection === null) continue;
+    // An inferred transfer (TLS hid its commands, or it began before the capture) is no protocol link.
+    if (tr.connection === null || tr.inferred !== undefined) continue;
     const agree = linked.has(tr.connection.stream);
     const ours = `${tr.announce ? `${tr.announce.command}@${tr.announce.frame}` : 'default port'} → ${tr.request ? `${tr.request.command}@${tr.request.frame}` : 'no command'}`;
     t.reverse(`ftpcap-only link: data stream ${tr.connection.stream}`, agree, ours, 'not linked');

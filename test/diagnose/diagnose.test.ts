@@ -16,6 +16,7 @@ import {
   synFrames,
   type TsharkView,
 } from './tshark-evidence.js';
+import { VERDICT_FIXTURES } from './verdict-fixtures.js';
 
 const FIXTURES = resolve(__dirname, '../../fixtures');
 const captureOf = (name: string): string => {
@@ -155,7 +156,7 @@ const HEALTHY = [
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json'))
       .map((f) => f.replace('.facts.json', ''));
@@ -258,9 +259,10 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(14);
-    for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture)('s)?\b/);
-    // 13 transfer checks plus the session-level tls-hidden check cover the 14 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(13);
+    expect(codes).toHaveLength(18);
+    for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
+    // 15 transfer checks (two for active-syn-unanswered) plus the session-level checks (tls-hidden,
+    // control-unanswered, control-refused, not-ftp) cover the 18 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(15);
   });
 });

@@ -15,6 +15,8 @@ function brief(events: FtpEvent[]): string[] {
         return `#${e.frame} tls-start${e.implicit ? ' implicit' : ''}`;
       case 'tls-end':
         return `#${e.frame} tls-end ${e.dir}`;
+      case 'not-ftp':
+        return `#${e.frame} not-ftp ${e.dir} ${e.line}`;
       case 'opaque':
         return `#${e.frame} opaque ${e.dir} ${e.reason} ${e.bytes}`;
       case 'limit':
@@ -152,7 +154,8 @@ describe('FtpControlParser', () => {
     p.pushServer(chunk('s2c', 'more\r\n', 3));
     p.pushClient(chunk('c2s', 'USER x\r\n', 4));
     p.finish();
-    expect(brief(events)).toEqual(['#4 > USER x', '#2 opaque server not-text 11']);
+    // The direction that is not text says so at once (its printable first line, none here).
+    expect(brief(events)).toEqual(['#2 not-ftp server ', '#4 > USER x', '#2 opaque server not-text 11']);
   });
 
   it('keeps a banner with ANSI colour escapes as text', () => {

@@ -26,7 +26,7 @@ const EXPLAIN_OPENING: Record<Transfer['verdict']['kind'], RegExp> = {
   failed: /^failed/,
   aborted: /^aborted/,
   unused: /^announced, and no transfer command used it/,
-  unknown: /^(already running when the capture began|unknown: )/,
+  unknown: /^(already running when the capture began|unknown: |probably a transfer)/,
 };
 
 /** The transfer status each verdict kind goes with (the JSON carries both). */

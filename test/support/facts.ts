@@ -23,9 +23,24 @@ export interface Facts {
   name: string;
   client: { address: string };
   server: { address: string; port: number };
-  capture: { file: string; packets: number; format?: string; gzip?: boolean; timestamp_precision?: string };
+  capture: {
+    file: string;
+    packets: number;
+    format?: string;
+    gzip?: boolean;
+    timestamp_precision?: string;
+    /** A capture filter that kept only part of the traffic (port 21 only, or data segments dropped on purpose). */
+    filter?: string;
+    /** Data bytes the capture lacks by that filter's design. */
+    data_bytes_missing?: number;
+    /** The capture began during a transfer. */
+    starts_midstream?: boolean;
+    /** The capture was stopped while a transfer was still running. */
+    stopped_early?: boolean;
+  };
+
   files?: FileFact[];
-  /** Set for FTPS fixtures: everything after the 234 is encrypted. */
+  /** Set for FTPS fixtures: everything after the 234 is encrypted (until CCC, when it says so). */
   tls?: string;
 }
 

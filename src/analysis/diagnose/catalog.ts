@@ -20,6 +20,12 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'Nothing accepts connections on that port: start the FTP server or make it listen on that address and port ' +
       '(vsftpd listen/listen_address, proftpd Port), or remove the firewall rule that rejects them.',
   },
+  'not-ftp': {
+    title: 'the service on the FTP port does not speak FTP',
+    advice:
+      'The client reached a service that is not an FTP server: check the host and port the client uses. An SSH server ' +
+      'there means SFTP (an SSH subsystem, not FTP): use an SFTP client (sftp, lftp sftp://, curl sftp://) or the real FTP port.',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:

@@ -2,6 +2,7 @@
 export type CauseCode =
   | 'control-unanswered'
   | 'control-refused'
+  | 'not-ftp'
   | 'active-syn-unanswered'
   | 'active-refused'
   | 'passive-syn-unanswered'

@@ -18,7 +18,28 @@ function schedule(s: Session): string {
   return ` (retransmitted after ${list})`;
 }
 
+/** The other end answered with another protocol's banner (SSH on port 21) and never with an FTP reply. */
+function checkNotFtp(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const n = s.notFtp;
+  if (!n || s.commands.some((c) => c.reply !== null && c.reply.code >= 100)) return null;
+  const who = n.by === 'server' ? `The server ${ep(s.server)}` : `The client ${ep(s.client)}`;
+  const what = n.protocol ? `${n.protocol}, not FTP` : 'no FTP';
+  const line = n.line ? ` Its first line (frame ${n.frame}) is "${n.line}".` : ` Its first bytes (frame ${n.frame}) are not text.`;
+  const advice =
+    n.protocol === 'SSH'
+      ? CATALOG['not-ftp'].advice
+      : `Check the host and port the client uses: ${s.server.ip} port ${s.server.port} does not run an FTP server.`;
+  return {
+    cause: 'not-ftp',
+    summary: `Session ${s.id}: ${who} speaks ${what}: ${CATALOG['not-ftp'].title}.${line} No FTP reply came, so no login or transfer could follow. Vantage point: ${vantage.reason}.`,
+    evidence: [n.frame],
+    advice,
+  };
+}
+
 export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const foreign = checkNotFtp(s, vantage);
+  if (foreign) return foreign;
   const v = s.control;
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
   const syns = s.controlConnection.synFrames;

@@ -4,17 +4,10 @@
  * runs are listed as probable transfers — a guess from timing and ports, and marked as one.
  */
 import type { OtherConnection, Session } from '../../model.js';
+import { plausibleHiddenData } from '../../inferred-transfers.js';
 import { CATALOG } from '../catalog.js';
 import { ep } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
-
-/** A connection is a plausible hidden data connection when it runs inside the session's lifetime on unprivileged ports. */
-function plausibleDataConnection(s: Session, c: OtherConnection): boolean {
-  if (s.tlsFrame === null || c.start < s.start || c.start > s.end + 1) return false;
-  const passive = c.from.ip === s.client.ip && c.to.ip === s.server.ip && c.to.port >= 1024;
-  const active = c.from.ip === s.server.ip && c.to.ip === s.client.ip && c.to.port >= 1024;
-  return passive || active;
-}
 
 /** "AUTH SSL" as the client sent it (the command whose 234 switched the connection), for the words. */
 function authWords(s: Session): string {
@@ -25,7 +18,7 @@ function authWords(s: Session): string {
 export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
   // After CCC the commands that matter (PORT/PASV, transfers) are in clear text and analysed as usual.
   if (!s.tls || s.tlsEndFrame !== undefined) return null;
-  const guesses = s.otherConnections.filter((c) => plausibleDataConnection(s, c));
+  const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c));
   const start =
     s.tlsMode === 'implicit'
       ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`

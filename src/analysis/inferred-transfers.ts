@@ -1,0 +1,58 @@
+/**
+ * Transfers the commands do not show but a connection does: data connections of a session whose
+ * control channel TLS hid, and a transfer already running when the capture began. Each becomes a
+ * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
+ * like the others — as what it is: a guess from timing, hosts and ports.
+ */
+import type { TcpConnection } from '../tcp/types.js';
+import type { DataLink } from './data-linker.js';
+import type { Session, Transfer } from './model.js';
+import { newTransfer } from './session-builder.js';
+import { describeConnection } from './transfer-outcome.js';
+
+/** A connection inside the session's lifetime, between its hosts, on unprivileged ports: probably data. */
+export function plausibleHiddenData(s: Session, c: { start: number; from: { ip: string; port: number }; to: { ip: string; port: number } }): boolean {
+  if (s.tlsFrame === null || c.start < s.start || c.start > s.end + 1) return false;
+  const passive = c.from.ip === s.client.ip && c.to.ip === s.server.ip && c.to.port >= 1024;
+  const active = c.from.ip === s.server.ip && c.to.ip === s.client.ip && c.to.port >= 1024;
+  return passive || active;
+}
+
+/** The session's control channel is encrypted to the end: its other connections are probable transfers. */
+export function inferHiddenTransfers(s: Session, conns: TcpConnection[]): void {
+  if (!s.tls || s.tlsEndFrame !== undefined) return;
+  for (const c of conns) {
+    if (!plausibleHiddenData(s, { start: c.start, from: c.client, to: c.server })) continue;
+    add(s, c, c.client.ip === s.client.ip ? 'passive' : 'active', 'tls-hidden');
+  }
+}
+
+/**
+ * A connection between the session's hosts that was already carrying data when the capture began:
+ * the transfer whose command came before the capture. A reply nothing asked for after it began
+ * (the 226 that ends it) is its reply.
+ */
+export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
+  if (!c.midstream || c.bytes.c2s + c.bytes.s2c === 0) return;
+  if (s.transfers.some((t) => t.connection?.stream === c.id)) return;
+  // Which end is the FTP server's: active-mode data comes from port 20 or goes to the client's port.
+  const serverEnd = c.client.ip === s.server.ip ? c.client : c.server;
+  const t = add(s, c, serverEnd.port === 20 ? 'active' : 'passive', 'midstream');
+  const fromServer = serverEnd === c.client ? c.bytes.c2s : c.bytes.s2c;
+  const fromClient = serverEnd === c.client ? c.bytes.s2c : c.bytes.c2s;
+  t.direction = fromServer >= fromClient ? 'download' : 'upload';
+  const ending = s.commands.find((x) => x.command === null && x.reply !== null && x.reply.time >= c.start && x.reply.code >= 200);
+  if (ending) t.reply = ending.reply;
+}
+
+function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream'): Transfer {
+  const id = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
+  const t = newTransfer(s, id, mode, null);
+  t.inferred = why;
+  // describeConnection takes the TCP initiator to be the FTP client in passive mode, the server in active.
+  const initiatorIsFtpClient = c.client.ip === s.client.ip;
+  const link: DataLink = { transfer: t, session: s, match: 'exact', swapped: initiatorIsFtpClient !== (mode === 'passive') };
+  t.connection = describeConnection(c, link, [], null, null);
+  s.transfers.push(t);
+  return t;
+}

@@ -1,0 +1,285 @@
+/**
+ * Issue 11's findings, each on a real recording made for it (fixtures/record.sh): the verdict the
+ * model decides, the cause, the frames that prove it, and what each output says. Frame numbers
+ * are tshark's (checked against the fixture's tshark views where they hold the fact).
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import type { Analysis, Session, Transfer } from '../../src/analysis/model.js';
+import { runCli } from '../cli/run-cli.js';
+import { FIXTURES } from '../support/facts.js';
+import { readView, replyFrame } from './tshark-evidence.js';
+import { VERDICT_FIXTURES } from './verdict-fixtures.js';
+
+
+const cache = new Map<string, Promise<Analysis>>();
+function analyze(name: string): Promise<Analysis> {
+  if (!cache.has(name)) cache.set(name, analyzeFiles([join(FIXTURES, `${name}.pcap`)], { fileName: name, thread: false }));
+  return cache.get(name)!;
+}
+const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
+const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
+const causes = (a: Analysis): Array<string | null> => [
+  ...a.sessions.map((s) => s.diagnosis?.cause ?? null),
+  ...transfers(a).map((t) => t.diagnosis?.cause ?? null),
+];
+
+it('names every fixture recorded for issue 11', () => {
+  expect(VERDICT_FIXTURES).toHaveLength(21);
+});
+
+describe('1. an ABOR after a whole transfer and its 226 is housekeeping, not an abort', () => {
+  for (const [name, aborts, bytes] of [
+    ['housekeeping-abor-vsftpd-lftp', [197, 190], [65536, 32768]],
+    ['housekeeping-abor-ipv6-vsftpd-lftp', [197, 192], [65536, 32768]],
+  ] as const) {
+    it(name, async () => {
+      const a = await analyze(name);
+      const ts = transfers(a);
+      expect(ts.map((t) => [t.status, t.verdict.kind, t.bytes, t.abortFrame, t.lateAbortFrame, t.reply?.code])).toEqual([
+        ['complete', 'completed', bytes[0], null, aborts[0], 226],
+        ['complete', 'completed', bytes[1], null, aborts[1], 226],
+      ]);
+      // The second session resumed at REST 32768 of the 65536 the server announced: nothing missing.
+      expect(ts.map((t) => (t.verdict.kind === 'completed' ? [t.verdict.expected, t.verdict.missingBytes] : null))).toEqual([
+        [65536, 0],
+        [32768, 0],
+      ]);
+      // The ABOR itself was answered "225 No transfer to ABOR" after the 226.
+      for (const [i, s] of a.sessions.entries()) {
+        const abor = s.commands.find((c) => c.command === 'ABOR')!;
+        expect([abor.frame, abor.reply?.code]).toEqual([aborts[i], 225]);
+        expect(abor.frame).toBeGreaterThan(s.transfers[0].reply!.frame);
+      }
+      expect(causes(a).filter(Boolean)).toEqual([]);
+      const timeline = await runCli(['timeline', path(name)]);
+      const notes = timeline.stdout.replace(/[|\s]+/g, ' ');
+      expect(notes.match(/ABOR as transfer 1 finished: its data was whole and the server said 226; nothing was aborted/g)).toHaveLength(2);
+      const diagnose = await runCli(['diagnose', path(name)]);
+      expect(diagnose.stdout).toMatch(/No failed data connections in 2 sessions: 2 transfers \(2 complete\)\./);
+    });
+  }
+});
+
+describe('2. a 227 nobody connected to before the client moved on is a failed attempt', () => {
+  it('seen at the server behind DNAT without a helper: passive-unreached, with what this point cannot see', async () => {
+    const name = 'dnat-nohelper-server-side-vsftpd-lftp';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    const pasv = view.ftp.filter((r) => r['ftp.response.code'] === '227').map((r) => Number(r['frame.number']));
+    expect(pasv).toEqual([35, 66]);
+    expect(a.sessions.map((s) => s.vantage?.point)).toEqual(['server-side', 'server-side']);
+    expect(transfers(a).map((t) => [t.status, t.verdict.kind, t.diagnosis?.cause, t.announce?.frame])).toEqual([
+      ['failed', 'failed', 'passive-unreached', 35],
+      ['failed', 'failed', 'passive-unreached', 66],
+    ]);
+    const d = transfers(a)[0].diagnosis!;
+    expect(d.summary).toMatch(/cannot see the client's SYNs/);
+    expect(d.summary).toMatch(/The client then closed the session \(frame 37, 5\.0 s later\)/);
+    expect(d.advice).toMatch(/pasv_address/);
+    expect(d.advice).toMatch(/FTP helper/);
+    expect(d.evidence).toEqual([33, 35, 37].filter((f) => f !== 33 || d.evidence.includes(33)));
+  });
+
+  it('the same run seen at the client: passive-address-mismatch, the SYNs to the inside address unanswered', async () => {
+    const a = await analyze('dnat-nohelper-client-side-vsftpd-lftp');
+    expect(a.sessions.map((s) => [s.server.ip, s.vantage?.point])).toEqual([
+      ['203.0.113.21', 'client-side'],
+      ['203.0.113.21', 'client-side'],
+    ]);
+    expect(transfers(a).map((t) => [t.status, t.diagnosis?.cause, t.announce?.endpoint?.ip, t.connection?.synFrames.length])).toEqual([
+      ['failed', 'passive-address-mismatch', '198.51.100.20', 5],
+      ['failed', 'passive-address-mismatch', '198.51.100.20', 5],
+    ]);
+  });
+});
+
+describe('3. behind SNAT without a helper, seen at the client', () => {
+  it('active: the server tried for 5 s, none of its SYNs arrived: not "no attempt"', async () => {
+    const a = await analyze('snat-nohelper-client-side-vsftpd-ftp');
+    const t = transfers(a)[0];
+    expect([t.status, t.diagnosis?.cause, t.announce?.frame, t.request?.frame, t.reply?.code, t.reply?.frame]).toEqual([
+      'failed',
+      'active-syn-unanswered',
+      32,
+      34,
+      425,
+      36,
+    ]);
+    expect(t.diagnosis!.summary).toMatch(/5\.0 s after RETR \(frame 34\): it tried to connect for that long/);
+    expect(t.diagnosis!.summary).toMatch(/a NAT in front of the client that did not rewrite the address in PORT/);
+    expect(t.diagnosis!.advice).toMatch(/FTP helper/);
+  });
+
+  it('passive: a 227 the client followed and then gave up on is diagnosed, not left unused', async () => {
+    const a = await analyze('snat-nohelper-passive-client-side-vsftpd-curl');
+    const t = transfers(a)[0];
+    expect([t.request, t.status, t.diagnosis?.cause, t.announce?.frame, t.connection?.synFrames]).toEqual([
+      null,
+      'failed',
+      'passive-address-mismatch',
+      18,
+      [19, 21, 22, 23, 24, 25],
+    ]);
+  });
+});
+
+describe('4. a control connection that never opened is diagnosed at session level, in every output', () => {
+  const cases = [
+    { name: 'ctrl-drop-vsftpd-curl', control: 'unanswered', cause: 'control-unanswered', evidence: [3, 4, 5, 6, 7, 8, 9], says: /7 SYNs at frames 3, 4, 5, 6, 7, 8 and 9 \(retransmitted after 1\.0 s, 2\.1 s, 3\.1 s, 4\.1 s, 5\.1 s and 7\.1 s\)/ },
+    { name: 'ctrl-reject-rst-vsftpd-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /the server host 198\.51\.100\.20 itself answered with a reset \(RST\) at frame 4/ },
+    { name: 'ctrl-reject-icmp-vsftpd-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /ICMP destination unreachable \(from 198\.51\.100\.20\) at frame 4/ },
+    { name: 'ctrl-closed-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /nothing listens on that port/ },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const a = await analyze(c.name);
+      const s: Session = a.sessions[0];
+      expect([a.sessions.length, s.control.kind, s.diagnosis?.cause, s.diagnosis?.evidence, s.transfers.length]).toEqual([
+        1,
+        c.control,
+        c.cause,
+        c.evidence,
+        0,
+      ]);
+      expect(s.diagnosis!.summary).toMatch(c.says);
+      const [summary, diagnose, explain] = await Promise.all([
+        runCli(['summary', '--no-color', path(c.name)]),
+        runCli(['diagnose', '--no-color', path(c.name)]),
+        runCli(['explain', path(c.name)]),
+      ]);
+      expect(summary.stdout).toMatch(/session 1: .*never opened\. \[control-/);
+      expect(diagnose.stdout).toMatch(new RegExp(`^Session 1 \\(${c.cause}\\)$`, 'm'));
+      expect(diagnose.stdout).not.toMatch(/nothing to diagnose/);
+      expect(explain.stdout).not.toMatch(/stays open/);
+      expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/never opened\. No command can follow/);
+    });
+  }
+});
+
+describe('5. data connections filtered out: succeeded according to the replies', () => {
+  it('control-only-vsftpd-lftp: 41 transfers, none called failed, none diagnosed', async () => {
+    const name = 'control-only-vsftpd-lftp';
+    const a = await analyze(name);
+    const ts = transfers(a);
+    expect(ts).toHaveLength(41);
+    expect(ts.every((t) => t.verdict.kind === 'not-captured' && t.verdict.replies === 'completed' && t.reply?.code === 226)).toBe(true);
+    expect(causes(a).filter(Boolean)).toEqual([]);
+    const [diagnose, explain] = await Promise.all([runCli(['diagnose', path(name)]), runCli(['explain', path(name)])]);
+    expect(diagnose.stdout).toMatch(/No failed data connections in 1 session: 41 transfers \(41 complete per replies\)\./);
+    expect(`${diagnose.stdout}${explain.stdout}`).not.toMatch(/succeeded\)|No transfer of session/);
+    expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/Verdict: transfer 2 succeeded according to the replies \(226, frame \d+\); its data connection is not in the capture\./);
+  });
+});
+
+describe('6. sizes the session states decide "incomplete" and "missing from the capture"', () => {
+  it('cut-midtransfer: 393,216 of the 4,194,304 bytes the 150 announced when the capture ended: incomplete everywhere', async () => {
+    const name = 'cut-midtransfer-vsftpd-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.expectedSize, t.preliminary?.frame, t.reply]).toEqual([4194304, 27, null]);
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 393216, expected: 4194304, why: 'capture-ended', evidence: t.verdict.evidence });
+    const [summary, diagnose] = await Promise.all([runCli(['summary', '--no-color', path(name)]), runCli(['diagnose', path(name)])]);
+    expect(summary.stdout).toMatch(/│ incomplete 393,216\/4,194,304 │/);
+    expect(diagnose.stdout).not.toMatch(/completed/);
+    expect(diagnose.stdout.replace(/\s+/g, ' ')).toMatch(/incomplete: 393,216 of 4,194,304 announced bytes had moved when the capture ended/);
+  });
+
+  it('capture-loss: 226 and a stated size of 1,048,576, 47,784 bytes not in the capture: completed, and says so', async () => {
+    const name = 'capture-loss-vsftpd-lftp';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    const t = transfers(a).find((x) => x.request?.command === 'RETR')!;
+    expect([t.status, t.diagnosis, t.reply?.frame]).toEqual(['complete', null, replyFrame(view, 226, 1)]);
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 1000792, expected: 1048576, missingBytes: 47784 });
+    const diagnose = await runCli(['diagnose', path(name)]);
+    expect(diagnose.stdout.replace(/\s+/g, ' ')).toMatch(/completed according to the server \(226, frame 1091\), but 47,784 of its bytes are missing from the capture/);
+  });
+});
+
+describe('7. a transfer already running when the capture began', () => {
+  it('is shown, marked mid-stream, with its bytes and the 226 that ended it', async () => {
+    const a = await analyze('midstream-transfer-vsftpd-curl');
+    const ts = transfers(a);
+    expect(ts.map((t) => [t.inferred, t.direction, t.bytes, t.reply?.code, t.reply?.frame, t.verdict.kind])).toEqual([
+      ['midstream', 'download', 262144, 226, 261, 'unknown'],
+    ]);
+    expect(ts[0].connection).toMatchObject({ midstream: true, stream: 0, server: { ip: '198.51.100.20', port: 50025 }, client: { ip: '192.0.2.10', port: 50272 } });
+    expect(causes(a).filter(Boolean)).toEqual([]);
+  });
+});
+
+describe('8. a RST from a router is not the server refusing', () => {
+  it('fail-passive-router-rst: the TTL says a middlebox sent it, and the advice names that device', async () => {
+    const a = await analyze('fail-passive-router-rst-vsftpd-curl');
+    const t = transfers(a)[0];
+    expect([t.diagnosis?.cause, t.connection?.rst]).toEqual(['passive-refused', { frame: 20, by: 'server', ttl: 64 }]);
+    expect(a.sessions[0].ttl.server).toBe(63);
+    expect(t.diagnosis!.summary).toMatch(/TTL 64, where the server's own packets arrive with TTL 63: a firewall or router between them sent it, not the server/);
+    expect(t.diagnosis!.advice).toMatch(/A firewall or router between the client and the server rejects connections to 198\.51\.100\.20:50012/);
+  });
+});
+
+describe('9–11. FTPS: CCC, hidden transfers, AUTH SSL, and a service that is not FTP', () => {
+  it('ccc-proftpd-python: after CCC the PASV/STOR/RETR are read and linked', async () => {
+    const a = await analyze('ccc-proftpd-python');
+    const s = a.sessions[0];
+    expect([s.tlsFrame, s.tlsEndFrame, s.diagnosis]).toEqual([10, 31, null]);
+    expect(s.transfers.map((t) => [t.request?.command, t.announce?.frame, t.status, t.bytes])).toEqual([
+      ['STOR', 34, 'complete', 259],
+      ['RETR', 50, 'complete', 511],
+    ]);
+  });
+
+  it('tls-data-vsftpd-lftp: 5 probable transfers with their bytes, marked inferred', async () => {
+    const a = await analyze('tls-data-vsftpd-lftp');
+    const s = a.sessions[0];
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    expect(s.transfers.map((t) => [t.inferred, t.verdict.kind])).toEqual(Array(5).fill(['tls-hidden', 'unknown']));
+    expect(s.transfers.map((t) => t.connection!.stream)).toEqual([1, 2, 3, 4, 5]);
+    const summary = await runCli(['summary', '--no-color', path('tls-data-vsftpd-lftp')]);
+    expect(summary.stdout).toMatch(/│ 5 unknown +│/);
+    expect(summary.stdout.match(/probable \(TLS\)/g)).toHaveLength(5);
+  });
+
+  it('auth-ssl-vsftpd-lftp: the words name AUTH SSL, as sent', async () => {
+    const a = await analyze('auth-ssl-vsftpd-lftp');
+    expect(a.sessions[0].diagnosis!.summary).toMatch(/\(AUTH SSL answered 234\)/);
+    expect(a.sessions[0].diagnosis!.summary).not.toMatch(/AUTH TLS/);
+  });
+
+  it('ssh-banner-port21: SSH on port 21 is said to be SSH, not an FTP session', async () => {
+    const name = 'ssh-banner-port21-dropbear-curl';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect(s.notFtp).toEqual({ by: 'server', frame: 6, line: 'SSH-2.0-dropbear_2022.83', protocol: 'SSH' });
+    expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['not-ftp', [6]]);
+    expect(s.diagnosis!.advice).toMatch(/SFTP/);
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/session 1: The server spoke SSH, not FTP \("SSH-2\.0-dropbear_2022\.83", frame 6\)/);
+  });
+});
+
+describe('12. AUTH GSSAPI on another port, found by content', () => {
+  it('gssapi-nocreds: the exchange is read as commands and replies, nothing garbled', async () => {
+    const a = await analyze('gssapi-nocreds-python-curl');
+    const s = a.sessions[0];
+    expect(s.server.port).toBe(2811);
+    expect(s.commands.map((c) => [c.command, c.arg, c.reply?.code])).toEqual([
+      [null, '', 220],
+      ['AUTH', 'GSSAPI', 334],
+      ['AUTH', 'GSSAPI', 334],
+    ]);
+    expect(causes(a).filter(Boolean)).toEqual([]);
+  });
+});
+
+describe('14. no TYPE sent: the transfer is ASCII, FTP\'s default', () => {
+  it('no-type-ascii-vsftpd-python', async () => {
+    const a = await analyze('no-type-ascii-vsftpd-python');
+    const t = transfers(a)[0];
+    expect([t.type, t.bytes, t.expectedSize, t.verdict.kind]).toEqual(['A', 521, 511, 'completed']);
+  });
+});
+
