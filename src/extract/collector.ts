@@ -165,6 +165,22 @@ export class ExtractionCollector {
 
   private finishTransfer(s: Session, t: Transfer, result: ExtractResult, kept: Set<Flow>): void {
     const pair = this.flows.get(t) ?? [null, null];
+    if (t.inferred !== undefined && pair.every((f) => f === null)) {
+      // Known only once the capture was read (TLS hid its command, or it began before the capture):
+      // its bytes went by unkept, and with TLS they are encrypted anyway.
+      result.skipped.push({
+        session: s.id,
+        transfer: t.id,
+        command: null,
+        originalName: null,
+        status: t.status,
+        reason:
+          t.inferred === 'midstream'
+            ? 'already running when the capture began: found from its connection after the capture was read, its bytes were not kept'
+            : 'TLS hid its command: a probable data connection, encrypted',
+      });
+      return;
+    }
     const opened = t.connection?.established === true || pair.some((f) => f !== null);
     if (!opened) {
       if (t.request) {
