@@ -69,6 +69,9 @@ export class ConnectionState {
    */
   private c2s: DirectionStream | null = null;
   private s2c: DirectionStream | null = null;
+  /** A side's ISN known before its stream exists (a SYN, nothing after): the stream starts from it. */
+  private c2sIsn = -1;
+  private s2cIsn = -1;
   private synAckSeen = false;
   /** Raw ack value that acknowledges each direction's FIN (valid once that FIN is seen). */
   private finAckTargetC2s = 0;
@@ -115,11 +118,40 @@ export class ConnectionState {
   }
 
   private c2sStream(): DirectionStream {
-    return (this.c2s ??= new DirectionStream(this.sinkFor('c2s'), this.ctx.limits));
+    if (this.c2s === null) {
+      this.c2s = new DirectionStream(this.sinkFor('c2s'), this.ctx.limits);
+      if (this.c2sIsn >= 0) this.c2s.startWithIsn(this.c2sIsn);
+    }
+    return this.c2s;
   }
 
   private s2cStream(): DirectionStream {
-    return (this.s2c ??= new DirectionStream(this.sinkFor('s2c'), this.ctx.limits));
+    if (this.s2c === null) {
+      this.s2c = new DirectionStream(this.sinkFor('s2c'), this.ctx.limits);
+      if (this.s2cIsn >= 0) this.s2c.startWithIsn(this.s2cIsn);
+    }
+    return this.s2c;
+  }
+
+  /** A side's ISN (-1: unknown), whether its stream exists yet or not. */
+  private isnOf(fromClient: boolean): number {
+    const ds = fromClient ? this.c2s : this.s2c;
+    if (ds !== null) return ds.isn;
+    return fromClient ? this.c2sIsn : this.s2cIsn;
+  }
+
+  /** Has a side's sequence state begun (a SYN, or its first data mid-stream)? */
+  private sideStarted(fromClient: boolean): boolean {
+    const ds = fromClient ? this.c2s : this.s2c;
+    return ds !== null ? ds.started : (fromClient ? this.c2sIsn : this.s2cIsn) >= 0;
+  }
+
+  /** Start a side from its ISN; its stream is made only when bytes, a FIN or an ack need it. */
+  private startSide(fromClient: boolean, isn: number): void {
+    const ds = fromClient ? this.c2s : this.s2c;
+    if (ds !== null) ds.startWithIsn(isn);
+    else if (fromClient) this.c2sIsn = isn >>> 0;
+    else this.s2cIsn = isn >>> 0;
   }
 
   isClient(ip: string, port: number): boolean {
@@ -132,9 +164,9 @@ export class ConnectionState {
    * when the side never sent but the old connection is finishing or has been idle for `reuseIdle`.
    */
   isNewSyn(fromClient: boolean, seq: number, now: number, reuseIdle: number): boolean {
-    const ds = fromClient ? this.c2s : this.s2c;
-    if (ds !== null && ds.isn >= 0) return ds.isn !== seq;
-    if (ds !== null && ds.started) return true; // mid-stream side: a SYN from it is a fresh connection
+    const isn = this.isnOf(fromClient);
+    if (isn >= 0) return isn !== seq;
+    if (this.sideStarted(fromClient)) return true; // mid-stream side: a SYN from it is a fresh connection
     const c = this.conn;
     if (c.finFrames.c2s !== undefined || c.finFrames.s2c !== undefined) return true;
     return now - this.lastSeen > reuseIdle;
@@ -146,15 +178,15 @@ export class ConnectionState {
       id: this.conn.id,
       clientIp: this.conn.client.ip,
       clientPort: this.conn.client.port,
-      c2sIsn: this.c2s?.isn ?? -1,
-      s2cIsn: this.s2c?.isn ?? -1,
+      c2sIsn: this.isnOf(true),
+      s2cIsn: this.isnOf(false),
       closedAt,
     };
   }
 
   /** Seed the sides' sequence state from the first packet when it is a SYN-ACK (SYN unseen). */
   seedFromSynAck(tcp: TcpHeader): void {
-    this.c2sStream().startWithIsn(seqAdd(tcp.ack, -1));
+    if (!this.sideStarted(true)) this.startSide(true, seqAdd(tcp.ack, -1));
   }
 
   /** One TCP segment of this connection. */
@@ -186,10 +218,9 @@ export class ConnectionState {
     let retransmitted = false;
 
     if (flags & TCP_SYN) {
-      const ds = fromClient ? this.c2sStream() : this.s2cStream();
-      const fresh = !ds.started;
-      if (fresh) ds.startWithIsn(tcp.seq);
-      const repeat = !fresh && ds.isn === tcp.seq;
+      const fresh = !this.sideStarted(fromClient);
+      if (fresh) this.startSide(fromClient, tcp.seq);
+      const repeat = !fresh && this.isnOf(fromClient) === tcp.seq;
       if (repeat) retransmitted = true;
       if ((flags & SYN_ACK) === SYN_ACK) {
         this.synAckSeen = true;
@@ -204,9 +235,8 @@ export class ConnectionState {
       !c.established &&
       this.synAckSeen &&
       flags & TCP_ACK &&
-      this.s2c !== null &&
-      this.s2c.isn >= 0 &&
-      seqDiff(tcp.ack, seqAdd(this.s2c.isn, 1)) >= 0
+      this.isnOf(false) >= 0 &&
+      seqDiff(tcp.ack, seqAdd(this.isnOf(false), 1)) >= 0
     ) {
       c.established = true;
       c.establishedFrame = frame;
@@ -216,7 +246,12 @@ export class ConnectionState {
     if (flags & TCP_ACK) {
       // The peer's holes before this ack were lost from the capture: report them first, since
       // those bytes were sent before this packet.
-      const peer = fromClient ? this.s2c : this.c2s;
+      let peer = fromClient ? this.s2c : this.c2s;
+      const peerIsn = this.isnOf(!fromClient);
+      // An ack past a stream-less side's ISN+1 acknowledges bytes the capture never saw: a gap.
+      if (peer === null && peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) > 0) {
+        peer = fromClient ? this.s2cStream() : this.c2sStream();
+      }
       if (peer !== null) peer.ack(tcp.ack);
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
