@@ -27,9 +27,17 @@ export function missingBytes(t: Transfer): number {
   return c.gapBytes + short;
 }
 
-/** The data arrived whole: nothing missing and, when the size was stated, all of it. */
-function dataWhole(t: Transfer): boolean {
-  return missingBytes(t) === 0;
+/**
+ * The data arrived whole before `by`: the sending side closed the data connection with its FIN
+ * first (a receiver that stops early resets it instead, as pure-ftpd's clients do on ABOR), and
+ * nothing is missing of the size the session stated.
+ */
+function dataWhole(t: Transfer, by: number): boolean {
+  const c = t.connection;
+  if (!c || missingBytes(t) > 0) return false;
+  const sender = t.direction === 'upload' ? 'client' : 'server';
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  return fin !== undefined && fin.frame < by && !(c.rst && c.rst.frame < fin.frame);
 }
 
 /** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
@@ -68,7 +76,7 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   if (t.abortFrame !== null) {
     // lftp, among others, sends ABOR while a transfer is finishing: its data was whole and the server
     // said 226, so nothing was aborted. The ABOR stays on record as a late one.
-    if (!success || !dataWhole(t)) return 'aborted';
+    if (!success || !dataWhole(t, t.abortFrame)) return 'aborted';
     t.lateAbortFrame = t.abortFrame;
     t.abortFrame = null;
   }
