@@ -9,7 +9,7 @@ import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/dete
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
 import type { AnalysisWarning, ControlConnection, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
-import { SessionBuilder } from './session-builder.js';
+import { newSession, SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
 
@@ -177,40 +177,7 @@ export class ConnectionRouter implements ReassemblyListener {
   private startControl(conn: TcpConnection, initiatorIsClient: boolean, implicitTls: boolean): ControlRoute {
     const client = initiatorIsClient ? conn.client : conn.server;
     const server = initiatorIsClient ? conn.server : conn.client;
-    const session: Session = {
-      id: 0, // numbered by start once the capture is read
-      stream: conn.id,
-      client: { ...client },
-      server: { ...server },
-      start: conn.start,
-      end: conn.end,
-      user: null,
-      loggedIn: false,
-      loginAttempts: 0,
-      tls: false,
-      tlsMode: null,
-      tlsFrame: null,
-      dataProtection: null,
-      greeting: null,
-      midstream: conn.midstream,
-      controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [] },
-      control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
-      close: null,
-      closedBy: null,
-      cwd: null,
-      renames: [],
-      commands: [],
-      transfers: [],
-      opaqueBytes: { client: 0, server: 0 },
-      controlGapBytes: 0,
-      forgottenAnnouncements: 0,
-      otherConnections: [],
-      ttl: { client: null, server: null },
-      warnings: [],
-      natPeer: null,
-      vantage: null,
-      diagnosis: null,
-    };
+    const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
     const builder = new SessionBuilder(session, {
       showPasswords: this.options.showPasswords,
       maxPendingCommands: this.options.maxPendingCommands,

@@ -10,17 +10,26 @@ import type { Session, Transfer } from './model.js';
 import { newTransfer } from './session-builder.js';
 import { describeConnection } from './transfer-outcome.js';
 
+/**
+ * Where the session's commands became unreadable to the end: TLS that no CCC ended, or RFC 2228
+ * protection (GSSAPI's ENC/MIC-wrapped commands); null when they are readable.
+ */
+export function hiddenFrom(s: Session): number | null {
+  if (s.tls && s.tlsEndFrame === undefined && s.tlsFrame !== null) return s.tlsFrame;
+  return s.protection?.frame ?? null;
+}
+
 /** A connection inside the session's lifetime, between its hosts, on unprivileged ports: probably data. */
 export function plausibleHiddenData(s: Session, c: { start: number; from: { ip: string; port: number }; to: { ip: string; port: number } }): boolean {
-  if (s.tlsFrame === null || c.start < s.start || c.start > s.end + 1) return false;
+  if (hiddenFrom(s) === null || c.start < s.start || c.start > s.end + 1) return false;
   const passive = c.from.ip === s.client.ip && c.to.ip === s.server.ip && c.to.port >= 1024;
   const active = c.from.ip === s.server.ip && c.to.ip === s.client.ip && c.to.port >= 1024;
   return passive || active;
 }
 
-/** The session's control channel is encrypted to the end: its other connections are probable transfers. */
+/** The session's commands are hidden to the end (TLS, GSSAPI): its other connections are probable transfers. */
 export function inferHiddenTransfers(s: Session, conns: TcpConnection[]): void {
-  if (!s.tls || s.tlsEndFrame !== undefined) return;
+  if (hiddenFrom(s) === null) return;
   for (const c of conns) {
     if (!plausibleHiddenData(s, { start: c.start, from: c.client, to: c.server })) continue;
     add(s, c, c.client.ip === s.client.ip ? 'passive' : 'active', 'tls-hidden');

@@ -214,6 +214,12 @@ export interface Session {
   tlsFrame: number | null;
   /** After CCC: the frame where the control channel was first seen in clear text again (absent otherwise). */
   tlsEndFrame?: number;
+  /**
+   * RFC 2228 protection other than TLS (AUTH GSSAPI / KERBEROS_V4 accepted with ADAT): from `frame`
+   * on, commands travel wrapped in ENC/MIC/CONF and replies as 631-633, unreadable like TLS.
+   * `wrapped` counts the wrapped commands and replies.
+   */
+  protection?: { mechanism: string; frame: number; wrapped: number };
   /** PROT P seen (data connections encrypted too). */
   dataProtection: 'C' | 'P' | null;
   greeting: string | null;

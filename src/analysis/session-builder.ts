@@ -36,6 +36,9 @@ export const DATA_COMMANDS: Record<string, 'download' | 'upload' | 'listing'> = 
 };
 
 const GREETING_CODES = new Set([120, 220, 421]);
+/** RFC 2228's wrapped commands: the real command inside is base64 of protected bytes. */
+const WRAPPED_COMMANDS = new Set(['ENC', 'MIC', 'CONF']);
+const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 const ACTIVE_ANNOUNCERS: Record<string, (arg: string) => TupleResult> = {
   PORT: parsePortArg,
@@ -87,6 +90,44 @@ function toReply(e: FtpReply): Reply {
   };
   if (e.malformed) reply.malformed = e.malformed;
   return reply;
+}
+
+/** A session as its control connection opens: numbered, described and judged once the capture is read. */
+export function newSession(stream: number, client: Endpoint, server: Endpoint, start: number, end: number, midstream: boolean): Session {
+  return {
+    id: 0, // numbered by start once the capture is read
+    stream,
+    client: { ...client },
+    server: { ...server },
+    start,
+    end,
+    user: null,
+    loggedIn: false,
+    loginAttempts: 0,
+    tls: false,
+    tlsMode: null,
+    tlsFrame: null,
+    dataProtection: null,
+    greeting: null,
+    midstream,
+    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [] },
+    control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
+    close: null,
+    closedBy: null,
+    cwd: null,
+    renames: [],
+    commands: [],
+    transfers: [],
+    opaqueBytes: { client: 0, server: 0 },
+    controlGapBytes: 0,
+    forgottenAnnouncements: 0,
+    otherConnections: [],
+    ttl: { client: null, server: null },
+    warnings: [],
+    natPeer: null,
+    vantage: null,
+    diagnosis: null,
+  };
 }
 
 export function newTransfer(s: Session, id: number, mode: 'active' | 'passive', announce: Transfer['announce']): Transfer {
@@ -149,6 +190,8 @@ export class SessionBuilder {
   private renameFrom: string | null = null;
   private readonly sizes = new Map<string, number>();
   private readonly commandTransfers = new Map<Command, Transfer>();
+  /** The security mechanism an AUTH was accepted with (334/234), e.g. GSSAPI. */
+  private securityMechanism: string | null = null;
   /** Whether the server's first reply (its greeting) has been seen. */
   private greeted = false;
 
@@ -227,6 +270,8 @@ export class SessionBuilder {
     if (budget !== undefined) budget.left--;
     s.commands.push(cmd);
     this.enqueue(cmd);
+    // RFC 2228: a wrapped (ENC/MIC/CONF) command hides the real one, as TLS would.
+    if (WRAPPED_COMMANDS.has(verb)) this.noteWrapped(e.frame);
 
     if (verb === 'USER') {
       s.user = arg;
@@ -244,6 +289,13 @@ export class SessionBuilder {
       // Nothing running: the last transfer had already ended (lftp sends ABOR as housekeeping).
       else if (!t && this.lastEnded && this.lastEnded.lateAbortFrame === undefined) this.lastEnded.lateAbortFrame = e.frame;
     }
+  }
+
+  /** A wrapped command or reply: the session's protection began at the first (ADAT 235, or this). */
+  private noteWrapped(frame: number): void {
+    const s = this.session;
+    s.protection ??= { mechanism: this.securityMechanism ?? 'unknown', frame, wrapped: 0 };
+    s.protection.wrapped++;
   }
 
   private enqueue(cmd: Command): void {
@@ -357,6 +409,8 @@ export class SessionBuilder {
       return;
     }
 
+    // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
+    if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
@@ -422,6 +476,15 @@ export class SessionBuilder {
       case 'RNTO':
         if (this.renameFrom !== null) s.renames.push({ from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok });
         this.renameFrom = null;
+        break;
+      case 'AUTH':
+        // 334 (ADAT needed) or 234 accept a mechanism; GSSAPI's protection begins at ADAT's 235.
+        if (reply.code === 334 || reply.code === 234) this.securityMechanism = cmd.arg.trim().toUpperCase();
+        break;
+      case 'ADAT':
+        if (reply.code === 235 && this.securityMechanism !== null && !TLS_MECHANISMS.has(this.securityMechanism)) {
+          s.protection ??= { mechanism: this.securityMechanism, frame: reply.frame, wrapped: 0 };
+        }
         break;
       case 'PROT':
         if (ok) {

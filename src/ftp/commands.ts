@@ -147,7 +147,7 @@ export function parseRequestLine(line: string): ParsedRequest {
 }
 
 export interface ParsedReplyLine {
-  /** 100..599, or 0 when the line has no valid code. */
+  /** 100..599 (or RFC 2228's protected 631..633), or 0 when the line has no valid code. */
   code: number;
   /** Character after the code: ' ' (last/only line), '-' (first line of a multi-line reply),
    *  '' (line is just the code, or no code), or whatever other character the peer put there. */
@@ -180,7 +180,8 @@ export function parseReplyLine(line: string): ParsedReplyLine {
     return { code: 0, sep: '', text: line, problem: 'invalid reply code (more than 3 digits)' };
   }
   const code = Number(line.slice(0, 3));
-  if (code < 100 || code > 599) {
+  // RFC 2228 adds 631-633: replies wrapped in integrity / confidentiality protection.
+  if ((code < 100 || code > 599) && !(code >= 631 && code <= 633)) {
     return { code: 0, sep: '', text: line, problem: `reply code ${line.slice(0, 3)} out of range 100-599` };
   }
   if (line.length === 3) return { code, sep: '', text: '' };

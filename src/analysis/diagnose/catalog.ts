@@ -80,7 +80,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'hosts from the server.',
   },
   'tls-hidden': {
-    title: 'the control channel is encrypted (FTPS)',
+    title: 'the control channel is encrypted (FTPS, or RFC 2228 protection)',
     advice:
       "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
       'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',

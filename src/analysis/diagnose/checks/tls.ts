@@ -4,7 +4,7 @@
  * runs are listed as probable transfers — a guess from timing and ports, and marked as one.
  */
 import type { OtherConnection, Session } from '../../model.js';
-import { plausibleHiddenData } from '../../inferred-transfers.js';
+import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { CATALOG } from '../catalog.js';
 import { ep } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
@@ -17,15 +17,20 @@ function authWords(s: Session): string {
 
 export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
   // After CCC the commands that matter (PORT/PASV, transfers) are in clear text and analysed as usual.
-  if (!s.tls || s.tlsEndFrame !== undefined) return null;
+  const from = hiddenFrom(s);
+  if (from === null) return null;
   const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c));
+  const p = s.protection;
   const start =
-    s.tlsMode === 'implicit'
-      ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
-      : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (${authWords(s)} answered 234)`;
+    !s.tls && p
+      ? `Session ${s.id} protects its commands with ${p.mechanism} (RFC 2228) from frame ${p.frame} (${p.wrapped} wrapped ENC/MIC/CONF ` +
+        'commands and 631-633 replies)'
+      : s.tlsMode === 'implicit'
+        ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
+        : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (${authWords(s)} answered 234)`;
   const parts = [
     `${start}: every ${s.tlsMode === 'implicit' ? '' : 'later '}command and reply, including PORT/PASV and their addresses, is encrypted.`,
-    'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why FTPS so often fails through NAT and stateful firewalls.',
+    'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why protected FTP (FTPS, GSSAPI) so often fails through NAT and stateful firewalls.',
   ];
   if (s.dataProtection === 'P') parts.push('PROT P was requested, so the data connections are encrypted too.');
   else if (s.tlsMode === 'explicit') {
@@ -45,7 +50,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     parts.push('No other connection between the two hosts appears while the session runs: if transfers were attempted, their data connections never reached the capture point.');
   }
   parts.push(`Vantage point: ${vantage.reason}.`);
-  const evidence = [s.tlsFrame, ...guesses.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
+  const evidence = [from, ...guesses.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
   return {
     cause: 'tls-hidden',
     summary: parts.join(' '),
