@@ -17,6 +17,7 @@ import { renderDiagnose } from '../render/diagnose.js';
 import { Progress } from './progress.js';
 import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
 import { addExtractCommand } from './extract.js';
+import { addLogsCommand } from './logs.js';
 import { addTeachCommands } from './teach.js';
 import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
 import { closeCommands, orList } from './suggest.js';
@@ -265,6 +266,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   addExtractCommand(program, {
     io,
     analyze: (capture, opts, onTransferData) => analyze(capture, opts, io, onTransferData),
+    fail: (message, code) => new ExitError(message, code),
+  });
+  addLogsCommand(program, {
+    io,
+    analyze: (capture, opts) => analyze(capture, opts, io),
     fail: (message, code) => new ExitError(message, code),
   });
   addTeachCommands(program, {

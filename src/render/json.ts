@@ -59,3 +59,8 @@ const unitEscape = (c: string): string => {
 export function terminalSafeJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, unitEscape);
 }
+
+/** The same escaping on one line (no indentation): JSON Lines, e.g. EVE records. */
+export function terminalSafeLine(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, unitEscape);
+}
