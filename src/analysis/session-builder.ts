@@ -4,6 +4,7 @@
  * REST, renames, TLS) and creates a Transfer for every PORT/EPRT/LPRT or PASV/EPSV/LPSV
  * announcement. Linking transfers to TCP connections is the DataLinker's job.
  */
+import { announcesActive, announcesPassive, commandInfo, isWrapped, transferKind, type TupleKind } from '../ftp/commands.js';
 import type { FtpEvent, FtpReply, FtpRequest, TupleResult } from '../ftp/types.js';
 import {
   parseEprtArg,
@@ -25,31 +26,18 @@ import type {
 import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 
-export const DATA_COMMANDS: Record<string, 'download' | 'upload' | 'listing'> = {
-  RETR: 'download',
-  STOR: 'upload',
-  STOU: 'upload',
-  APPE: 'upload',
-  LIST: 'listing',
-  NLST: 'listing',
-  MLSD: 'listing',
-};
 
 const GREETING_CODES = new Set([120, 220, 421]);
-/** RFC 2228's wrapped commands: the real command inside is base64 of protected bytes. */
-const WRAPPED_COMMANDS = new Set(['ENC', 'MIC', 'CONF']);
 const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
-const ACTIVE_ANNOUNCERS: Record<string, (arg: string) => TupleResult> = {
-  PORT: parsePortArg,
-  EPRT: parseEprtArg,
-  LPRT: parseLprtArg,
-};
-
-const PASSIVE_ANNOUNCERS: Record<string, { code: number; parse: (text: string) => TupleResult }> = {
-  PASV: { code: 227, parse: parsePasvReply },
-  EPSV: { code: 229, parse: parseEpsvReply },
-  LPSV: { code: 228, parse: parseLpsvReply },
+/** The tuple parser for each kind of announcement the command catalog names. */
+const TUPLE_PARSERS: Record<TupleKind, (text: string) => TupleResult> = {
+  port: parsePortArg,
+  eprt: parseEprtArg,
+  lprt: parseLprtArg,
+  pasv: parsePasvReply,
+  epsv: parseEpsvReply,
+  lpsv: parseLpsvReply,
 };
 
 export interface SessionBuilderOptions {
@@ -271,16 +259,15 @@ export class SessionBuilder {
     s.commands.push(cmd);
     this.enqueue(cmd);
     // RFC 2228: a wrapped (ENC/MIC/CONF) command hides the real one, as TLS would.
-    if (WRAPPED_COMMANDS.has(verb)) this.noteWrapped(e.frame);
+    if (isWrapped(verb)) this.noteWrapped(e.frame);
 
     if (verb === 'USER') {
       s.user = arg;
       s.loginAttempts++;
     }
-    const announce = ACTIVE_ANNOUNCERS[verb];
-    if (announce) this.announce(cmd, 'active', toTuple(announce(e.arg)));
+    if (announcesActive(verb)) this.announce(cmd, 'active', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](e.arg)));
 
-    const direction = DATA_COMMANDS[verb];
+    const direction = transferKind(verb);
     if (direction) this.request(cmd, direction);
 
     if (verb === 'ABOR') {
@@ -500,9 +487,9 @@ export class SessionBuilder {
       }
     }
 
-    const passive = PASSIVE_ANNOUNCERS[verb];
-    if (passive && reply.code === passive.code) {
-      this.announce(cmd, 'passive', toTuple(passive.parse(reply.text)), reply);
+    const info = commandInfo(verb);
+    if (announcesPassive(verb) && reply.code === info!.announceReply) {
+      this.announce(cmd, 'passive', toTuple(TUPLE_PARSERS[info!.tuple!](reply.text)), reply);
       return;
     }
 

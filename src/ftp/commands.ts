@@ -17,18 +17,29 @@ export interface FtpCommandInfo {
   /** Who sends on that data connection (from the server to the client, or the reverse). */
   dataDirection?: 'to-client' | 'to-server';
   tuple?: TupleKind;
+  /** Passive announcers: the reply code that carries the address (227, 229, 228). */
+  announceReply?: number;
+  /**
+   * What the command is for in a session, where it matters to the analysis and the outputs:
+   * `login` (USER/PASS/ACCT), `listing` (a transfer of a directory listing), `wrapped` (RFC 2228's
+   * protected form of another command). Transfers are `opensData`; announcements have a `tuple`.
+   */
+  role?: 'login' | 'listing' | 'wrapped';
 }
 
 type Row = [verb: string, source: string, description: string, extra?: Partial<FtpCommandInfo>];
 
 const TO_CLIENT: Partial<FtpCommandInfo> = { opensData: true, dataDirection: 'to-client' };
 const TO_SERVER: Partial<FtpCommandInfo> = { opensData: true, dataDirection: 'to-server' };
+const LISTING: Partial<FtpCommandInfo> = { ...TO_CLIENT, role: 'listing' };
+const LOGIN: Partial<FtpCommandInfo> = { role: 'login' };
+const WRAPPED: Partial<FtpCommandInfo> = { role: 'wrapped' };
 
 const ROWS: Row[] = [
   // RFC 959: access control
-  ['USER', 'RFC 959', 'User name to log in as'],
-  ['PASS', 'RFC 959', 'Password for the user'],
-  ['ACCT', 'RFC 959', 'Account information'],
+  ['USER', 'RFC 959', 'User name to log in as', LOGIN],
+  ['PASS', 'RFC 959', 'Password for the user', LOGIN],
+  ['ACCT', 'RFC 959', 'Account information', LOGIN],
   ['CWD', 'RFC 959', 'Change working directory'],
   ['CDUP', 'RFC 959', 'Change to the parent directory'],
   ['SMNT', 'RFC 959', 'Mount a different file system structure'],
@@ -36,7 +47,7 @@ const ROWS: Row[] = [
   ['QUIT', 'RFC 959', 'Log out and close the control connection'],
   // RFC 959: transfer parameters
   ['PORT', 'RFC 959', 'Active mode: the client announces h1,h2,h3,h4,p1,p2 and the server connects to it', { tuple: 'port' }],
-  ['PASV', 'RFC 959', 'Passive mode: ask the server to listen; it answers 227 with its address and port', { tuple: 'pasv' }],
+  ['PASV', 'RFC 959', 'Passive mode: ask the server to listen; it answers 227 with its address and port', { tuple: 'pasv', announceReply: 227 }],
   ['TYPE', 'RFC 959', 'Representation type: A (ASCII, line endings converted) or I (binary image)'],
   ['STRU', 'RFC 959', 'File structure (F file, R record, P page)'],
   ['MODE', 'RFC 959', 'Transfer mode (S stream, B block, C compressed)'],
@@ -54,8 +65,8 @@ const ROWS: Row[] = [
   ['RMD', 'RFC 959', 'Remove a directory'],
   ['MKD', 'RFC 959', 'Make a directory'],
   ['PWD', 'RFC 959', 'Print the working directory'],
-  ['LIST', 'RFC 959', 'Directory listing in a human-readable format', TO_CLIENT],
-  ['NLST', 'RFC 959', 'Directory listing of names only', TO_CLIENT],
+  ['LIST', 'RFC 959', 'Directory listing in a human-readable format', LISTING],
+  ['NLST', 'RFC 959', 'Directory listing of names only', LISTING],
   ['SITE', 'RFC 959', 'Server-specific command'],
   ['SYST', 'RFC 959', 'Ask for the server operating system type'],
   ['STAT', 'RFC 959', 'Status of the session or transfer; with a path, a listing over the control connection'],
@@ -73,26 +84,26 @@ const ROWS: Row[] = [
   ['PBSZ', 'RFC 2228', 'Protection buffer size (PBSZ 0 before PROT with TLS)'],
   ['PROT', 'RFC 2228', 'Data channel protection: P (TLS on data connections) or C (clear)'],
   ['CCC', 'RFC 2228', 'Clear command channel: end TLS on the control connection'],
-  ['MIC', 'RFC 2228', 'Integrity-protected command'],
-  ['CONF', 'RFC 2228', 'Confidentiality-protected command'],
-  ['ENC', 'RFC 2228', 'Privacy-protected command'],
+  ['MIC', 'RFC 2228', 'Integrity-protected command', WRAPPED],
+  ['CONF', 'RFC 2228', 'Confidentiality-protected command', WRAPPED],
+  ['ENC', 'RFC 2228', 'Privacy-protected command', WRAPPED],
   // RFC 2389: feature negotiation
   ['FEAT', 'RFC 2389', 'List the extensions the server supports'],
   ['OPTS', 'RFC 2389', 'Set options for a command (e.g. OPTS UTF8 ON)'],
   // RFC 2428: IPv6 and NAT
   ['EPRT', 'RFC 2428', 'Extended active mode: |af|address|port| for IPv4 or IPv6', { tuple: 'eprt' }],
-  ['EPSV', 'RFC 2428', 'Extended passive mode: the server answers 229 with only a port', { tuple: 'epsv' }],
+  ['EPSV', 'RFC 2428', 'Extended passive mode: the server answers 229 with only a port', { tuple: 'epsv', announceReply: 229 }],
   // RFC 2640
   ['LANG', 'RFC 2640', 'Choose the language of reply texts'],
   // RFC 3659
   ['SIZE', 'RFC 3659', 'Size of a file'],
   ['MDTM', 'RFC 3659', 'Modification time of a file'],
   ['MLST', 'RFC 3659', 'Machine-readable facts about one file (over the control connection)'],
-  ['MLSD', 'RFC 3659', 'Machine-readable directory listing', TO_CLIENT],
+  ['MLSD', 'RFC 3659', 'Machine-readable directory listing', LISTING],
   ['TVFS', 'RFC 3659', 'Trivial virtual file store'],
   // RFC 1639: long addresses
   ['LPRT', 'RFC 1639', 'Long active mode: af,hal,address,pal,port', { tuple: 'lprt' }],
-  ['LPSV', 'RFC 1639', 'Long passive mode: the server answers 228 with af,hal,address,pal,port', { tuple: 'lpsv' }],
+  ['LPSV', 'RFC 1639', 'Long passive mode: the server answers 228 with af,hal,address,pal,port', { tuple: 'lpsv', announceReply: 228 }],
   // RFC 7151
   ['HOST', 'RFC 7151', 'Name the virtual host to use'],
   // Common extensions
@@ -116,6 +127,37 @@ export const FTP_COMMANDS: ReadonlyMap<string, FtpCommandInfo> = new Map(
 /** Catalog entry for an (upper-cased) verb, or undefined for unknown commands. */
 export function commandInfo(verb: string): FtpCommandInfo | undefined {
   return FTP_COMMANDS.get(verb);
+}
+
+/** The questions the analysis and the outputs ask of a verb, answered from the one catalog above. */
+
+/** PORT, EPRT, LPRT: the client announces where the server should connect (active mode). */
+export function announcesActive(verb: string | null): boolean {
+  const t = verb === null ? undefined : FTP_COMMANDS.get(verb)?.tuple;
+  return t === 'port' || t === 'eprt' || t === 'lprt';
+}
+
+/** PASV, EPSV, LPSV: the server's reply announces where the client should connect (passive mode). */
+export function announcesPassive(verb: string | null): boolean {
+  const t = verb === null ? undefined : FTP_COMMANDS.get(verb)?.tuple;
+  return t === 'pasv' || t === 'epsv' || t === 'lpsv';
+}
+
+/** What a transfer command moves: a file down or up, or a listing; null for any other verb. */
+export function transferKind(verb: string | null): 'download' | 'upload' | 'listing' | null {
+  const info = verb === null ? undefined : FTP_COMMANDS.get(verb);
+  if (!info?.opensData) return null;
+  if (info.role === 'listing') return 'listing';
+  return info.dataDirection === 'to-server' ? 'upload' : 'download';
+}
+
+export function isLogin(verb: string | null): boolean {
+  return verb !== null && FTP_COMMANDS.get(verb)?.role === 'login';
+}
+
+/** ENC, MIC, CONF: RFC 2228's protected wrapping of another command. */
+export function isWrapped(verb: string | null): boolean {
+  return verb !== null && FTP_COMMANDS.get(verb)?.role === 'wrapped';
 }
 
 // ---------------------------------------------------------------------------------------------

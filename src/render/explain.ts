@@ -10,15 +10,13 @@ import type { Analysis, Command, Session, Transfer } from '../analysis/model.js'
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import type { TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { commandInfo } from '../ftp/commands.js';
+import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
 import { controlSentence, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
-const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
-const LOGIN = new Set(['USER', 'PASS', 'ACCT']);
 /** Commands listed in one step before the rest are only counted. */
 const MAX_LISTED = 16;
 
@@ -192,7 +190,7 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     return out;
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
-  if (ACTIVE_ANNOUNCERS.has(an.command)) {
+  if (announcesActive(an.command)) {
     const own = ep.ip === s.client.ip;
     let text = `${cmd ? cmdText(cmd) : an.command}: the client announces the address ${ep.ip}`;
     text += own ? ' (its own)' : '';
@@ -335,9 +333,14 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
   return { title, subs: ordered };
 }
 
+/** One numbered step of the story, with its lettered sub-steps. */
+export interface ExplainStep {
+  title: string;
+  subs: string[];
+}
+
 function renderSession(a: Analysis, l: SessionLadder): string {
   const s = l.session;
-  const ctx: Ctx = { a, s, l, departures: [] };
   const out: string[] = [];
   out.push(`Session ${s.id}: FTP client ${escapeText(s.client.ip)}, FTP server ${escapeText(s.server.ip)}`);
   if (s.vantage !== null) out.push(para('', `Where the capture was taken: ${escapeText(s.vantage.reason)}.`));
@@ -352,10 +355,28 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   const modes = new Set(s.transfers.map((t) => t.mode));
   for (const m of ['active', 'passive'] as const) if (modes.has(m)) out.push('', para('', TEXTBOOK[m]));
   out.push('');
+  const { steps, departures } = explainSteps(a, l);
+  steps.forEach((st, i) => {
+    const n = `${String(i + 1).padStart(2)}. `;
+    out.push(para(n, st.title));
+    st.subs.forEach((sub, j) => out.push(para(`    ${String.fromCharCode(97 + (j % 26))}. `, sub)));
+  });
+  out.push('');
+  if (departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
+  else {
+    out.push('Compared with the textbook:');
+    for (const d of departures) out.push(para('  - ', `${d}.`));
+  }
+  return out.join('\n');
+}
 
+/** The session's story as steps (unwrapped), and where it departs from the textbook. */
+export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainStep[]; departures: string[] } {
+  const s = l.session;
+  const ctx: Ctx = { a, s, l, departures: [] };
   const control = l.connections.find((c) => c.role === 'control');
   const cev = eventsOf(l, control);
-  const steps: Array<{ title: string; subs: string[] }> = [];
+  const steps: ExplainStep[] = [];
   const hs = handshakeText(cev);
   const refusedControl = controlSentence(s);
   if (refusedControl !== null) {
@@ -387,10 +408,10 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   }
   const requestFrames = new Set(s.transfers.map((t) => t.request?.frame).filter((f): f is number => f !== undefined));
   const plain: Command[] = [];
-  const isLogin = (c: Command): boolean => c.command !== null && LOGIN.has(c.command);
+  const loginCommand = (c: Command): boolean => isLogin(c.command);
   const flush = (): void => {
     if (!plain.length) return;
-    const login = isLogin(plain[0]);
+    const login = loginCommand(plain[0]);
     const shown = plain.slice(0, MAX_LISTED).map(exchange);
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
     steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs: [] });
@@ -444,7 +465,7 @@ function renderSession(a: Analysis, l: SessionLadder): string {
       flush();
       continue; // told with the end of the session
     }
-    if (plain.length && isLogin(plain[0]) !== isLogin(c)) flush();
+    if (plain.length && loginCommand(plain[0]) !== loginCommand(c)) flush();
     plain.push(c);
   }
   flush();
@@ -475,19 +496,7 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
-
-  steps.forEach((st, i) => {
-    const n = `${String(i + 1).padStart(2)}. `;
-    out.push(para(n, st.title));
-    st.subs.forEach((sub, j) => out.push(para(`    ${String.fromCharCode(97 + (j % 26))}. `, sub)));
-  });
-  out.push('');
-  if (ctx.departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
-  else {
-    out.push('Compared with the textbook:');
-    for (const d of ctx.departures) out.push(para('  - ', `${d}.`));
-  }
-  return out.join('\n');
+  return { steps, departures: ctx.departures };
 }
 
 export function renderExplain(a: Analysis, ladders: SessionLadder[]): string {

@@ -5,6 +5,7 @@
 import Table from 'cli-table3';
 import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
 import { renderTable } from './grid.js';
@@ -189,7 +190,6 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
   return blocks.length ? blocks.join('\n\n') : 'No transfers.';
 }
 
-const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
 
 /** "(9×256+39)" where a port was computed from two bytes; EPRT/EPSV name the port directly. */
 function arithmeticText(arithmetic: string): string {
@@ -219,13 +219,13 @@ function commandLines(c: Command, s: Session): Line[] {
   if (c.command !== null) {
     const request = { frame: c.frame, time: c.time, dir: 'C→S', text: c.arg ? `${c.command} ${c.arg}` : c.command, decoded: '' };
     // Active announcements are decoded on the request; passive ones on the reply.
-    if (c.tuple && ACTIVE_ANNOUNCERS.has(c.command)) request.decoded = decoded;
+    if (c.tuple && announcesActive(c.command)) request.decoded = decoded;
     out.push(request);
   }
   for (const p of c.preliminary) out.push(replyLines(p));
   if (c.reply) {
     const line = replyLines(c.reply);
-    if (c.tuple && !ACTIVE_ANNOUNCERS.has(c.command ?? '')) line.decoded = decoded;
+    if (c.tuple && !announcesActive(c.command)) line.decoded = decoded;
     out.push(line);
   }
   return out;

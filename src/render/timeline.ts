@@ -7,6 +7,7 @@
 import type { Analysis, Session, Transfer } from '../analysis/model.js';
 import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative } from './format.js';
 import { replyCode, verdictLabel } from './verdict-words.js';
@@ -22,7 +23,6 @@ export interface TimelineOptions {
 export const WIDE_WIDTH = 132;
 /** Port labels: up to five digits, one space from the line. */
 const PORT_WIDTH = 5;
-const ACTIVE_ANNOUNCERS = new Set(['PORT', 'EPRT', 'LPRT']);
 
 /** One printed row before layout: an arrow between two host columns, or a note. */
 export type LadderRow =
@@ -165,7 +165,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     // Derived facts under the arrow that carried them.
     const c = e.command;
     if (c?.tuple !== undefined) {
-      const active = ACTIVE_ANNOUNCERS.has(c.command ?? '');
+      const active = announcesActive(c.command);
       if ((active && e.kind === 'command') || (!active && e.kind === 'reply' && !e.preliminary)) {
         rows.push({ kind: 'note', text: `= ${tupleText(c.tuple, s)}` });
       }
