@@ -1,0 +1,103 @@
+/**
+ * Where FTPS meets the connection router: the control connection's TLS (made when the parser sees
+ * TLS start, decrypted application data read as FTP text) and a PROT P data connection's TLS
+ * (found by its first bytes, a ClientHello; decrypted bytes handed to the transfer's readers in
+ * place of the TLS records). The TLS itself is src/tls's.
+ */
+import type { ControlDecryptor, FtpControlParserOptions } from '../ftp/control-parser.js';
+import type { Direction, StreamChunk, TcpConnection } from '../tcp/types.js';
+import { TlsConnection, type TlsSecrets } from '../tls/connection.js';
+import type { TlsProblem } from '../tls/types.js';
+import type { DataLink } from './data-linker.js';
+import type { AnalysisWarning, DataConnection, Transfer } from './model.js';
+
+export interface ControlTls {
+  make: NonNullable<FtpControlParserOptions['tls']>;
+  connection: TlsConnection | null;
+}
+
+const warningOf = (p: TlsProblem): AnalysisWarning => ({ code: p.code, message: p.message, frame: p.frame });
+
+/** The control connection's decryptor factory (one TLS connection, made when TLS starts). */
+export function controlDecryptor(secrets: TlsSecrets, stream: number, initiatorIsClient: boolean, onWarning: (w: AnalysisWarning) => void): ControlTls {
+  const holder: ControlTls = {
+    connection: null,
+    make: (plain): ControlDecryptor => {
+      const side = (dir: Direction): 'client' | 'server' => ((dir === 'c2s') === initiatorIsClient ? 'client' : 'server');
+      const conn = new TlsConnection({
+        secrets,
+        stream,
+        onPlain: (dir, bytes, frame, time) => plain(side(dir), bytes, frame, time),
+        onProblem: (p) => onWarning(warningOf(p)),
+      });
+      holder.connection = conn;
+      return {
+        push: (s, bytes, gap, frame, time) => conn.push((s === 'client') === initiatorIsClient ? 'c2s' : 's2c', bytes, gap, frame, time),
+        get decrypting() {
+          return conn.decrypting;
+        },
+      };
+    },
+  };
+  return holder;
+}
+
+type Sink = (transfer: Transfer, chunk: StreamChunk, toServer: boolean) => void;
+
+/** A data connection protected by TLS (PROT P). */
+export class DataTls {
+  readonly connection: TlsConnection;
+  /** Decrypted bytes in the FTP client's and server's terms. */
+  private readonly plain = { toServer: 0, toClient: 0 };
+  private sink: Sink | undefined;
+
+  private constructor(
+    secrets: TlsSecrets,
+    private readonly link: DataLink,
+    conn: TcpConnection,
+    onWarning: (w: AnalysisWarning) => void,
+  ) {
+    this.connection = new TlsConnection({
+      secrets,
+      stream: conn.id,
+      onPlain: (dir, bytes, frame, time) => this.onPlain(dir, bytes, frame, time),
+      onProblem: (p) => onWarning(warningOf(p)),
+    });
+  }
+
+  /**
+   * On a data connection's first bytes: TLS when they are a ClientHello record, else null (clear
+   * text, PROT C). Undefined while no byte was seen.
+   */
+  static detect(secrets: TlsSecrets, link: DataLink, conn: TcpConnection, chunk: StreamChunk, onWarning: (w: AnalysisWarning) => void): DataTls | null | undefined {
+    const b = chunk.bytes;
+    if (b.length === 0) return chunk.gapBefore > 0 ? null : undefined;
+    if (chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return null;
+    // Without any key the records are only walked (alerts, close_notify): their bytes need no copy.
+    if (secrets.none) conn.bytesUnread = true;
+    return new DataTls(secrets, link, conn, onWarning);
+  }
+
+  /** Feed a chunk; decrypted application data goes to `sink`. Always consumes the chunk. */
+  push(chunk: StreamChunk, sink: Sink | undefined): boolean {
+    this.sink = sink;
+    this.connection.push(chunk.dir, chunk.bytes, chunk.gapBefore, chunk.frame, chunk.time);
+    return true;
+  }
+
+  private onPlain(dir: Direction, bytes: Uint8Array, frame: number, time: number): void {
+    const { transfer, swapped } = this.link;
+    // As in the router: the responder is the announced side (the client in active mode).
+    const fromInitiator = (dir === 'c2s') !== swapped;
+    const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
+    if (toServer) this.plain.toServer += bytes.length;
+    else this.plain.toClient += bytes.length;
+    this.sink?.(transfer, { dir, bytes, gapBefore: 0, streamOffset: 0, frame, time }, toServer);
+  }
+
+  /** The TLS facts into the data connection; decrypted byte counts when it was decrypted. */
+  describe(dc: DataConnection): void {
+    dc.tls = this.connection.facts;
+    if (this.connection.facts.plaintext !== null) dc.plaintext = { ...this.plain };
+  }
+}

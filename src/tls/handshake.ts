@@ -1,0 +1,259 @@
+/**
+ * Handshake messages, parsed as far as the analysis needs: ClientHello (random, session id, SNI,
+ * ticket, PSK, early data, EMS, encrypt-then-MAC), ServerHello (random, version incl.
+ * supported_versions, cipher suite, session id, extensions), Certificate (the first certificate's
+ * DER), NewSessionTicket (TLS 1.2 ticket). Pure functions: bytes in, a value or null out; never throw.
+ */
+
+export const HS = {
+  clientHello: 1,
+  serverHello: 2,
+  newSessionTicket: 4,
+  endOfEarlyData: 5,
+  encryptedExtensions: 8,
+  certificate: 11,
+  serverKeyExchange: 12,
+  certificateRequest: 13,
+  serverHelloDone: 14,
+  certificateVerify: 15,
+  clientKeyExchange: 16,
+  finished: 20,
+  keyUpdate: 24,
+} as const;
+
+const EXT = {
+  serverName: 0,
+  encryptThenMac: 22,
+  extendedMasterSecret: 23,
+  sessionTicket: 35,
+  preSharedKey: 41,
+  earlyData: 42,
+  supportedVersions: 43,
+} as const;
+
+/** SHA-256("HelloRetryRequest"): a ServerHello with this random asks for a second ClientHello. */
+const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
+
+class Reader {
+  at = 0;
+  constructor(readonly b: Uint8Array) {}
+  get left(): number {
+    return this.b.length - this.at;
+  }
+  u8(): number {
+    if (this.left < 1) throw RANGE;
+    return this.b[this.at++];
+  }
+  u16(): number {
+    if (this.left < 2) throw RANGE;
+    const v = (this.b[this.at] << 8) | this.b[this.at + 1];
+    this.at += 2;
+    return v;
+  }
+  u24(): number {
+    if (this.left < 3) throw RANGE;
+    const v = (this.b[this.at] << 16) | (this.b[this.at + 1] << 8) | this.b[this.at + 2];
+    this.at += 3;
+    return v;
+  }
+  bytes(n: number): Uint8Array {
+    if (this.left < n) throw RANGE;
+    const v = this.b.subarray(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+}
+const RANGE = new Error('short');
+
+function extensions(r: Reader): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  if (r.left < 2) return out;
+  const all = new Reader(r.bytes(r.u16()));
+  while (all.left >= 4) {
+    const type = all.u16();
+    out.set(type, all.bytes(all.u16()));
+  }
+  return out;
+}
+
+export interface ClientHello {
+  version: number;
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  sni: string | null;
+  /** session_ticket extension content (empty: the client asks for a ticket). */
+  ticket: Uint8Array | null;
+  psk: boolean;
+  /** pre_shared_key identities (TLS 1.3 tickets the client offers to resume with). */
+  pskIdentities: Uint8Array[];
+  earlyData: boolean;
+  extendedMasterSecret: boolean;
+  encryptThenMac: boolean;
+  /** supported_versions offered (TLS 1.3 clients). */
+  versions: number[];
+}
+
+export function parseClientHello(body: Uint8Array): ClientHello | null {
+  try {
+    const r = new Reader(body);
+    const version = r.u16();
+    const random = r.bytes(32);
+    const sessionId = r.bytes(r.u8());
+    r.bytes(r.u16()); // cipher suites
+    r.bytes(r.u8()); // compression
+    const ext = extensions(r);
+    let sni: string | null = null;
+    const sn = ext.get(EXT.serverName);
+    if (sn) {
+      const s = new Reader(sn);
+      const list = new Reader(s.bytes(s.u16()));
+      while (list.left >= 3 && sni === null) {
+        const type = list.u8();
+        const name = list.bytes(list.u16());
+        if (type === 0) sni = Buffer.from(name).toString('latin1');
+      }
+    }
+    const versions: number[] = [];
+    const sv = ext.get(EXT.supportedVersions);
+    if (sv && sv.length >= 1) {
+      const s = new Reader(sv);
+      const list = new Reader(s.bytes(s.u8()));
+      while (list.left >= 2) versions.push(list.u16());
+    }
+    const pskIdentities: Uint8Array[] = [];
+    const pk = ext.get(EXT.preSharedKey);
+    if (pk && pk.length >= 2) {
+      const s = new Reader(pk);
+      const list = new Reader(s.bytes(s.u16()));
+      while (list.left >= 6) {
+        pskIdentities.push(list.bytes(list.u16()));
+        list.bytes(4);
+      }
+    }
+    return {
+      version,
+      random,
+      sessionId,
+      sni,
+      ticket: ext.get(EXT.sessionTicket) ?? null,
+      psk: ext.has(EXT.preSharedKey),
+      pskIdentities,
+      earlyData: ext.has(EXT.earlyData),
+      extendedMasterSecret: ext.has(EXT.extendedMasterSecret),
+      encryptThenMac: ext.has(EXT.encryptThenMac),
+      versions,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export interface ServerHello {
+  /** The negotiated version (supported_versions when present, else the legacy field). */
+  version: number;
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  cipherSuite: number;
+  helloRetry: boolean;
+  psk: boolean;
+  extendedMasterSecret: boolean;
+  encryptThenMac: boolean;
+  /** The server will send a NewSessionTicket (TLS 1.2 session_ticket extension echoed). */
+  ticketExtension: boolean;
+}
+
+export function parseServerHello(body: Uint8Array): ServerHello | null {
+  try {
+    const r = new Reader(body);
+    const legacy = r.u16();
+    const random = r.bytes(32);
+    const sessionId = r.bytes(r.u8());
+    const cipherSuite = r.u16();
+    r.u8(); // compression
+    const ext = extensions(r);
+    const sv = ext.get(EXT.supportedVersions);
+    const version = sv && sv.length === 2 ? (sv[0] << 8) | sv[1] : legacy;
+    return {
+      version,
+      random,
+      sessionId,
+      cipherSuite,
+      helloRetry: Buffer.from(random).equals(HRR_RANDOM),
+      psk: ext.has(EXT.preSharedKey),
+      extendedMasterSecret: ext.has(EXT.extendedMasterSecret),
+      encryptThenMac: ext.has(EXT.encryptThenMac),
+      ticketExtension: ext.has(EXT.sessionTicket),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The first certificate of a Certificate message (TLS ≤ 1.2 layout; `tls13` adds the context and per-entry extensions). */
+export function firstCertificate(body: Uint8Array, tls13: boolean): Uint8Array | null {
+  try {
+    const r = new Reader(body);
+    if (tls13) r.bytes(r.u8());
+    const list = new Reader(r.bytes(r.u24()));
+    if (list.left < 3) return null;
+    return list.bytes(list.u24());
+  } catch {
+    return null;
+  }
+}
+
+/** TLS 1.2 NewSessionTicket: lifetime hint, then the ticket. */
+export function parseTls12Ticket(body: Uint8Array): Uint8Array | null {
+  try {
+    const r = new Reader(body);
+    r.bytes(4);
+    return r.bytes(r.u16());
+  } catch {
+    return null;
+  }
+}
+
+/** TLS 1.3 NewSessionTicket: lifetime, age_add, nonce, then the ticket (the PSK identity a later ClientHello offers). */
+export function parseTls13Ticket(body: Uint8Array): Uint8Array | null {
+  try {
+    const r = new Reader(body);
+    r.bytes(8);
+    r.bytes(r.u8());
+    return r.bytes(r.u16());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Handshake messages of one direction, reassembled across records (a message may span records,
+ * a record may hold several). Bounded: a message claiming more than `max` bytes stops it.
+ */
+export class HandshakeAssembler {
+  private buf: Buffer = Buffer.alloc(0);
+  private broken = false;
+  constructor(private readonly max = 1 << 18) {}
+
+  push(bytes: Uint8Array, each: (type: number, body: Uint8Array, raw: Uint8Array) => void): void {
+    if (this.broken) return;
+    this.buf = this.buf.length ? Buffer.concat([this.buf, bytes]) : Buffer.from(bytes);
+    let at = 0;
+    while (this.buf.length - at >= 4) {
+      const len = (this.buf[at + 1] << 16) | (this.buf[at + 2] << 8) | this.buf[at + 3];
+      if (len > this.max) {
+        this.broken = true;
+        this.buf = Buffer.alloc(0);
+        return;
+      }
+      if (this.buf.length - at < 4 + len) break;
+      each(this.buf[at], this.buf.subarray(at + 4, at + 4 + len), this.buf.subarray(at, at + 4 + len));
+      at += 4 + len;
+    }
+    this.buf = at === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(at);
+  }
+
+  /** Discard a partial message (the keys changed under it). */
+  reset(): void {
+    this.buf = Buffer.alloc(0);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * What one TCP connection's TLS showed: in clear (hellos, TLS ≤ 1.2 certificate, clear alerts,
+ * resumption) and, with keys, what decryption added. The analysis model carries these as they are.
+ */
+
+export interface TlsAlert {
+  frame: number;
+  /** The TLS side that sent it. */
+  by: 'client' | 'server';
+  level: 'warning' | 'fatal' | null;
+  /** e.g. 'close_notify', 'certificate_unknown'; null when the alert was encrypted and not decrypted. */
+  description: string | null;
+  /** Sent inside the encrypted channel (read only because it was decrypted, or not read at all). */
+  encrypted: boolean;
+}
+
+export type TlsDecryption =
+  /** Keys found, every record read. */
+  | 'decrypted'
+  /** No key log (nor secrets block) was given: nothing to try. */
+  | 'no-keys'
+  /** Key logs were given but hold nothing for this connection's client random. */
+  | 'missing-key'
+  /** The secrets did not authenticate a record (wrong key), or a later record failed. */
+  | 'failed'
+  /** A cipher suite this tool cannot decrypt. */
+  | 'unsupported'
+  /** No encrypted record to read (the handshake did not get that far). */
+  | 'none';
+
+export interface TlsFacts {
+  /** 'TLS 1.2', 'TLS 1.3' (from ServerHello / supported_versions); null without a ServerHello. */
+  version: string | null;
+  cipherSuite: string | null;
+  sni: string | null;
+  /** The server's certificate (the first of its chain), readable in TLS ≤ 1.2 or once decrypted. */
+  certificate: { subject: string; issuer: string; frame: number } | null;
+  clientHelloFrame: number | null;
+  serverHelloFrame: number | null;
+  /** Hex: names the connection in key logs. */
+  clientRandom: string | null;
+  /** Which TCP end is the TLS client: the connection's initiator (usual) or its responder. */
+  tlsClient: 'initiator' | 'responder' | null;
+  /** How an abbreviated handshake resumed an earlier session; null for a full handshake. */
+  resumed: 'session-id' | 'ticket' | 'psk' | null;
+  /** TCP stream index of the connection whose session (id or ticket) was resumed, when seen in this capture. */
+  resumedFrom: number | null;
+  /** The session this connection's full handshake created (TLS ≤ 1.2 session id), hex, for matching. */
+  sessionId: string | null;
+  alerts: TlsAlert[];
+  /** Frames of each side's close_notify (known in clear, or once decrypted). */
+  closeNotify: { client: number | null; server: number | null };
+  /** Both sides finished the handshake (their Finished was sent). */
+  handshakeDone: boolean;
+  decryption: TlsDecryption;
+  /** Application-data bytes (decrypted plaintext) each TLS side sent; null when not decrypted. */
+  plaintext: { client: number; server: number } | null;
+}
+
+export interface TlsProblem {
+  code: 'tls-key-missing' | 'tls-key-wrong' | 'tls-record-auth' | 'tls-cipher-unsupported';
+  message: string;
+  frame: number;
+}
