@@ -12,6 +12,9 @@ import type { AnalysisWarning, ControlConnection, HandshakeEvent, OtherConnectio
 import { newSession, SessionBuilder } from './session-builder.js';
 import { describeConnection, finishTransfer } from './transfer-outcome.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
+import { TlsSecrets } from '../tls/connection.js';
+import { TlsKeyLog } from '../tls/keylog.js';
+import { controlDecryptor, DataTls, type ControlTls } from './tls-routes.js';
 
 const FTP_PORT = 21;
 const FTPS_IMPLICIT_PORT = 990;
@@ -42,6 +45,8 @@ export interface RouterOptions {
    * are read: a file transfer's are only counted, and the reassembler need not copy them.
    */
   readsAllTransferData?: boolean;
+  /** TLS secrets (key logs, pcapng secrets blocks): FTPS is decrypted with them (src/tls). */
+  tlsSecrets?: TlsSecrets;
 }
 
 interface ControlRoute {
@@ -51,6 +56,8 @@ interface ControlRoute {
   /** True when the TCP initiator is the FTP client (c2s = client → server). */
   initiatorIsClient: boolean;
   handshake: HandshakeEvent[];
+  /** The control connection's TLS, once it started. */
+  tls: ControlTls;
 }
 interface DataRoute {
   kind: 'data';
@@ -59,6 +66,8 @@ interface DataRoute {
   handshake: HandshakeEvent[];
   lastData: { frame: number; time: number } | null;
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  /** PROT P: the data connection's TLS (decided on its first bytes; null when clear). */
+  tls?: DataTls | null;
 }
 /**
  * On an FTP port, nothing carried yet: the session (builder, parser, model) is made on the first
@@ -115,12 +124,14 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly midstreamOthers: TcpConnection[] = [];
 
   private readonly maxEmptySessions: number;
+  private readonly tlsSecrets: TlsSecrets;
   /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
   private sessionsDropped = 0;
   private firstDroppedSession: number | null = null;
 
   constructor(private readonly options: RouterOptions) {
     this.maxEmptySessions = options.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
+    this.tlsSecrets = options.tlsSecrets ?? new TlsSecrets(new TlsKeyLog());
     this.commandBudget = {
       left: options.maxCommandsTotal ?? Infinity,
       onExhausted: (frame) => {
@@ -188,13 +199,14 @@ export class ConnectionRouter implements ReassemblyListener {
       onForget: (t) => this.options.linker.forget(t),
       onWarning: this.options.onWarning,
     });
-    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls });
+    const tls = controlDecryptor(this.tlsSecrets, conn.id, initiatorIsClient, this.options.onWarning);
+    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make });
     this.sessions.add(session);
     const pair = hostPair(client.ip, server.ip);
     const entry = this.sessionsByHosts.get(pair);
     if (entry) entry.builders.push(builder);
     else this.sessionsByHosts.set(pair, { builders: [builder], closed: 0 });
-    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [] };
+    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls };
   }
 
   onData(conn: TcpConnection, chunk: StreamChunk): void {
@@ -202,6 +214,12 @@ export class ConnectionRouter implements ReassemblyListener {
     if (!route) return;
     if (route.kind === 'data') {
       noteSilence(route, chunk);
+      // PROT P: the TLS layer reads the chunk and hands on the decrypted bytes (tls-routes.ts).
+      if (route.tls === undefined) route.tls = DataTls.detect(this.tlsSecrets, route.link, conn, chunk, this.options.onWarning);
+      if (route.tls) {
+        route.tls.push(chunk, this.options.onTransferData);
+        return;
+      }
       const sink = this.options.onTransferData;
       if (sink) {
         const { transfer, swapped } = route.link;
@@ -307,6 +325,7 @@ export class ConnectionRouter implements ReassemblyListener {
     route.parser.finish();
     route.builder.finish();
     const s = route.builder.session;
+    if (route.tls.connection) s.tlsDetails = route.tls.connection.facts;
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
     s.controlConnection = describeControl(conn, route);
@@ -355,6 +374,7 @@ export class ConnectionRouter implements ReassemblyListener {
     // The reassembler's finish() has closed every connection (onClose) before this runs.
     for (const d of this.dataLinks) {
       d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
+      if (d.tls) d.tls.describe(d.link.transfer.connection);
     }
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);

@@ -15,7 +15,8 @@ import { describeConnection } from './transfer-outcome.js';
  * protection (GSSAPI's ENC/MIC-wrapped commands); null when they are readable.
  */
 export function hiddenFrom(s: Session): number | null {
-  if (s.tls && s.tlsEndFrame === undefined && s.tlsFrame !== null) return s.tlsFrame;
+  // TLS decrypted with the key logs hides nothing: its commands were read.
+  if (s.tls && s.tlsEndFrame === undefined && s.tlsFrame !== null && s.tlsDetails?.decryption !== 'decrypted') return s.tlsFrame;
   return s.protection?.frame ?? null;
 }
 

@@ -9,6 +9,9 @@ import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
 
 export type { Diagnosis, SessionDiagnosis, Vantage, ControlVerdict, TransferVerdict };
 import type { Listing, ListingEntry } from './listing-parser.js';
+import type { TlsAlert, TlsFacts } from '../tls/types.js';
+
+export type { TlsAlert, TlsFacts };
 
 export type { Listing, ListingEntry };
 
@@ -109,6 +112,13 @@ export interface DataConnection {
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
   /** How it was linked: exact endpoint match, or by port alone because an address differed (NAT). */
   match: 'exact' | 'port';
+  /** PROT P: what its TLS showed (handshake, resumption, alerts, decryption). Absent for clear data. */
+  tls?: TlsFacts;
+  /**
+   * Decrypted application-data bytes each way (present only when decrypted). `bytesToServer` /
+   * `bytesToClient` stay the TCP payload, TLS records included; the transfer's `bytes` are these.
+   */
+  plaintext?: { toServer: number; toClient: number };
   /** When matched by port: the address actually used vs the one announced. */
   addressMismatch?: { announced: string; actual: string };
 }
@@ -220,6 +230,8 @@ export interface Session {
    * `wrapped` counts the wrapped commands and replies.
    */
   protection?: { mechanism: string; frame: number; wrapped: number };
+  /** The control connection's TLS as seen (version, suite, SNI, certificate, alerts, decryption). */
+  tlsDetails?: TlsFacts;
   /** PROT P seen (data connections encrypted too). */
   dataProtection: 'C' | 'P' | null;
   greeting: string | null;

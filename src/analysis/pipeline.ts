@@ -24,6 +24,8 @@ import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { FrameDamageTally } from './frame-damage.js';
+import { TlsSecrets } from '../tls/connection.js';
+import { TlsKeyLog } from '../tls/keylog.js';
 
 export interface AnalyzeOptions {
   fileName: string;
@@ -40,6 +42,11 @@ export interface AnalyzeOptions {
   maxSessions?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
+  /**
+   * TLS secrets (NSS key log lines, from --tls-keylog files) for decrypting FTPS; the Decryption
+   * Secrets Blocks of a pcapng file are added to it as they are read.
+   */
+  tlsKeyLog?: TlsKeyLog;
 }
 
 /**
@@ -66,6 +73,8 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 const PROGRESS_EVERY = 4096;
+/** pcapng DSB secrets type 'TLSK': NSS key log lines. */
+const TLS_KEY_LOG_SECRETS = 0x544c534b;
 const TCP_RST = 0x04;
 
 function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, number>): void {
@@ -119,6 +128,7 @@ export async function analyzeRecords(
   const damage = new FrameDamageTally();
 
   const listings = new ListingCollector();
+  const tlsKeyLog = options.tlsKeyLog ?? new TlsKeyLog();
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
@@ -128,6 +138,7 @@ export async function analyzeRecords(
     maxSessions: options.maxSessions ?? DEFAULT_LIMITS.maxSessions,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
+    tlsSecrets: new TlsSecrets(tlsKeyLog),
     onWarning: (w) => warnings.push(w),
     readsAllTransferData: options.onTransferData !== undefined,
     onTransferData: (transfer, chunk, toServer) => {
@@ -195,6 +206,10 @@ export async function analyzeRecords(
     },
     onRecord,
     onWarning: (w: CaptureWarning) => warnings.push({ ...w }),
+    // pcapng Decryption Secrets Blocks (TLS key log text): usable by every later packet.
+    onSecrets: (type, data) => {
+      if (type === TLS_KEY_LOG_SECRETS) tlsKeyLog.addText(Buffer.from(data).toString('latin1'));
+    },
   });
   reassembler.finish();
   const sessions = router.finish();

@@ -60,12 +60,10 @@ export function describeConnection(
 export function finishTransfer(t: Transfer): void {
   const c = t.connection;
   if (c) {
-    t.bytes =
-      t.direction === 'upload'
-        ? c.bytesToServer
-        : t.direction === null
-          ? c.bytesToServer + c.bytesToClient
-          : c.bytesToClient;
+    // PROT P decrypted: the file's bytes, not the TLS records' (model.ts DataConnection.plaintext).
+    const toServer = c.plaintext?.toServer ?? c.bytesToServer;
+    const toClient = c.plaintext?.toClient ?? c.bytesToClient;
+    t.bytes = t.direction === 'upload' ? toServer : t.direction === null ? toServer + toClient : toClient;
     const duration = c.end - c.start;
     t.duration = duration;
     t.throughput = duration > 0 ? t.bytes / duration : null;

@@ -25,6 +25,7 @@ const BLOCK_TYPE = {
   simplePacket: 0x00000003,
   enhancedPacket: 0x00000006,
   systemdJournalExport: 0x00000009,
+  decryptionSecrets: 0x0000000a,
   custom: 0x00000bad,
   customNoCopy: 0x40000bad,
 } as const;
@@ -272,8 +273,18 @@ export class PcapngReader implements FormatReader {
         // Wireshark shows these as frames of their own; count them so frame numbers match it.
         this.frames++;
         break;
+      case BLOCK_TYPE.decryptionSecrets: {
+        // Secrets type, secrets length, secrets (TLS key log text for 'TLSK'): handed on as they are.
+        const room = len - BLOCK.body - BLOCK_TRAILER_LENGTH - 8;
+        const n = room >= 0 ? this.u32(b, at + BLOCK.body + 4) : -1;
+        if (n >= 0 && n <= room) {
+          const start = at + BLOCK.body + 8;
+          this.sink.onSecrets?.(this.u32(b, at + BLOCK.body), Uint8Array.prototype.slice.call(b, start, start + n));
+        }
+        break;
+      }
       default:
-        // NRB, ISB, DSB and unknown blocks carry nothing a packet reader needs.
+        // NRB, ISB and unknown blocks carry nothing a packet reader needs.
         break;
     }
     if (ok) this.bytes += len;

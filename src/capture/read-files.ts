@@ -54,6 +54,7 @@ export async function readCaptureFiles(
         r.interfaceId += idBase;
         sink.onRecord(r);
       },
+      onSecrets: sink.onSecrets?.bind(sink),
       onWarning: (w: CaptureWarning) => {
         const moved: CaptureWarning = { ...w, message: `${name}: ${w.message}` };
         if (w.frame !== undefined) moved.frame = w.frame + frameBase;

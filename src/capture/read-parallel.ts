@@ -89,6 +89,7 @@ export function readCaptureFilesThreaded(
     const fire = (e: ReaderEvent): void => {
       if (e.t === 'header') sink.onHeader?.(e.header);
       else if (e.t === 'interface') sink.onInterface?.(e.iface);
+      else if (e.t === 'secrets') sink.onSecrets?.(e.type, e.data);
       else sink.onWarning(e.warning);
     };
 

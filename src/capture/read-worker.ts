@@ -127,6 +127,7 @@ const sink: CaptureSink = {
   onHeader: (header) => event({ t: 'header', header }),
   onInterface: (iface) => event({ t: 'interface', iface }),
   onWarning: (warning) => event({ t: 'warning', warning }),
+  onSecrets: (type, data) => event({ t: 'secrets', type, data }),
   onRecord: (r: CaptureRecord) => {
     if (batch < 0) openBatch();
     const at = place(r.data);

@@ -77,7 +77,8 @@ export function allocateRing(): RingBuffers {
 export type ReaderEvent =
   | { t: 'header'; header: CaptureHeaderInfo }
   | { t: 'interface'; iface: CaptureInterface }
-  | { t: 'warning'; warning: CaptureWarning };
+  | { t: 'warning'; warning: CaptureWarning }
+  | { t: 'secrets'; type: number; data: Uint8Array };
 
 /** Messages from the reading thread, in capture order. */
 export type ReaderMessage =

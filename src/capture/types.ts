@@ -59,6 +59,11 @@ export interface CaptureSink {
   onInterface?(iface: CaptureInterface): void;
   onRecord(record: CaptureRecord): void;
   onWarning(warning: CaptureWarning): void;
+  /**
+   * pcapng Decryption Secrets Block: its secrets type (0x544c534b 'TLSK': a TLS key log) and data
+   * (a copy), in file order with the records.
+   */
+  onSecrets?(type: number, data: Uint8Array): void;
 }
 
 export interface CaptureReadResult {

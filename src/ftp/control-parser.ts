@@ -5,6 +5,9 @@
  * its bytes are counted into 'opaque' events per direction. The TLS records are walked by their
  * headers: when a direction's records end at a record boundary and FTP text follows (CCC: the
  * control channel back in clear text, RFC 4217 §6), that direction is read as text again.
+ * With a decryptor (keys for the connection's TLS: src/tls), the TLS bytes are handed to it and
+ * the application data it returns is read as text like clear text, each line stamped with the
+ * frame carrying the end of its TLS record.
  * Reports facts only: passwords are not masked here and nothing is logged.
  */
 
@@ -21,9 +24,22 @@ const CLEAR_AGAIN: Record<'client' | 'server', RegExp> = {
   server: /^[1-5]\d\d[ -][^\r\n]*\r?\n/,
 };
 
+/** Reads the control connection's TLS (made when TLS starts; see ConnectionRouter). */
+export interface ControlDecryptor {
+  /** TLS bytes of one side, in stream order. */
+  push(side: 'client' | 'server', bytes: Uint8Array, gapBefore: number, frame: number, time: number): void;
+  /** Keys are in hand: the application data comes back as plaintext. */
+  readonly decrypting: boolean;
+}
+
 export interface FtpControlParserOptions {
   /** The connection is TLS from its first byte (implicit FTPS, e.g. port 990). */
   implicitTls?: boolean;
+  /**
+   * Makes the decryptor when TLS starts; it gives decrypted application data to `plain`. Absent:
+   * TLS bytes are only counted (opaque).
+   */
+  tls?: (plain: (side: 'client' | 'server', bytes: Uint8Array, frame: number, time: number) => void) => ControlDecryptor;
   maxLineLength?: number;
   maxReplyLines?: number;
   maxReplyBytes?: number;
@@ -62,6 +78,10 @@ export class FtpControlParser {
   private authTlsSent = false;
   private tlsStarted = false;
   private finished = false;
+  private readonly makeDecryptor: FtpControlParserOptions['tls'];
+  private decryptor: ControlDecryptor | null = null;
+  /** Decrypted application data is being read: lines keep the framer going. */
+  private readonly plainFeeding: Record<Side, boolean> = { client: false, server: false };
 
   constructor(
     private readonly emit: (e: FtpEvent) => void,
@@ -69,6 +89,7 @@ export class FtpControlParser {
   ) {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.implicitTls = opts.implicitTls === true;
+    this.makeDecryptor = opts.tls;
     this.framers = {
       client: new LineFramer(
         {
@@ -110,8 +131,9 @@ export class FtpControlParser {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.mode.client === 'text') this.framers.client.finish();
-    if (this.mode.server === 'text') {
+    const plain = this.decryptor?.decrypting === true;
+    if (this.mode.client === 'text' || (plain && this.mode.client === 'tls')) this.framers.client.finish();
+    if (this.mode.server === 'text' || (plain && this.mode.server === 'tls')) {
       this.framers.server.finish();
       const last = this.last.server;
       this.replies.flush(last.frame, last.time, 'no end of multi-line reply');
@@ -130,20 +152,25 @@ export class FtpControlParser {
       const clear = this.records[side].walk(bytes, chunk.gapBefore > 0);
       if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
         // The records ended and FTP text follows: CCC took this direction back to clear text.
-        if (clear > 0) this.addOpaque(side, 'tls', clear, chunk);
+        if (clear > 0) this.tlsBytes(side, bytes.subarray(0, clear), chunk);
         this.flushRun(side);
         this.mode[side] = 'text';
         this.emit({ type: 'tls-end', dir: side, frame: chunk.frame, time: chunk.time });
         this.remember(side, chunk);
         const rest: StreamChunk = { ...chunk, bytes: bytes.subarray(clear), gapBefore: 0 };
         const read = this.framers[side].push(rest);
-        if (read < rest.bytes.length) this.addOpaque(side, 'tls', rest.bytes.length - read, chunk);
+        if (read < rest.bytes.length) this.tlsBytes(side, rest.bytes.subarray(read), { ...chunk, gapBefore: 0 });
         return;
       }
     }
+    if (this.mode[side] === 'tls') {
+      if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
+      this.remember(side, chunk);
+      return;
+    }
     if (this.mode[side] !== 'text') {
       // Gaps are the reassembler's to report here: only bytes actually seen are counted.
-      if (n > 0) this.addOpaque(side, this.mode[side] === 'tls' ? 'tls' : 'not-text', n, chunk);
+      if (n > 0) this.addOpaque(side, 'not-text', n, chunk);
       this.remember(side, chunk);
       return;
     }
@@ -156,7 +183,7 @@ export class FtpControlParser {
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
         this.records[side].walk(bytes, false);
-        this.addOpaque(side, 'tls', n, chunk);
+        this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
         this.remember(side, chunk);
         return;
       }
@@ -173,15 +200,33 @@ export class FtpControlParser {
     // The stream turned to TLS inside this chunk (234 was followed by more bytes): count the rest.
     if (read < n) {
       this.records[side].walk(bytes.subarray(read), false);
-      this.addOpaque(side, 'tls', n - read, chunk);
+      this.tlsBytes(side, bytes.subarray(read), { ...chunk, gapBefore: 0 });
     }
     this.remember(side, chunk);
+  }
+
+  /** TLS bytes of one side: decrypted when keys are in hand, counted as opaque otherwise. */
+  private tlsBytes(side: Side, bytes: Uint8Array, at: { gapBefore: number; frame: number; time: number }): void {
+    const d = this.decryptor;
+    if (d !== null) d.push(side, bytes, at.gapBefore, at.frame, at.time);
+    if ((d === null || !d.decrypting) && bytes.length > 0) this.addOpaque(side, 'tls', bytes.length, at);
+  }
+
+  /** Decrypted application data of one side, read as text. */
+  private onPlain(side: Side, bytes: Uint8Array, frame: number, time: number): void {
+    if (this.finished || this.mode[side] !== 'tls') return;
+    this.plainFeeding[side] = true;
+    try {
+      this.framers[side].push({ dir: side === 'client' ? 'c2s' : 's2c', bytes, gapBefore: 0, streamOffset: 0, frame, time });
+    } finally {
+      this.plainFeeding[side] = false;
+    }
   }
 
   private onClientLine(line: FramedLine): boolean {
     // "IAC IP IAC DM" alone (the Telnet interrupt a client sends before ABOR, as TCP urgent data)
     // is a signal, not a command: when ABOR does not follow on the same line, there is no request.
-    if (TELNET_ONLY.test(line.text)) return this.mode.client === 'text';
+    if (TELNET_ONLY.test(line.text)) return this.mode.client === 'text' || this.plainFeeding.client;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
     this.emit({
@@ -195,12 +240,12 @@ export class FtpControlParser {
       ...(problems !== undefined ? { malformed: problems } : {}),
     });
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
-    return this.mode.client === 'text';
+    return this.mode.client === 'text' || this.plainFeeding.client;
   }
 
   private onServerLine(line: FramedLine): boolean {
     this.replies.pushLine(line);
-    return this.mode.server === 'text';
+    return this.mode.server === 'text' || this.plainFeeding.server;
   }
 
   private onReply(reply: FtpReply): void {
@@ -229,6 +274,7 @@ export class FtpControlParser {
     this.records.client.reset();
     this.records.server.reset();
     this.emit({ type: 'tls-start', frame, time, implicit });
+    if (this.makeDecryptor) this.decryptor = this.makeDecryptor((side, bytes, f, t) => this.onPlain(side, bytes, f, t));
     for (const side of ['client', 'server'] as const) {
       if (this.mode[side] !== 'text') continue;
       this.mode[side] = 'tls';
