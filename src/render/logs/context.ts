@@ -11,6 +11,8 @@ export interface CommandContext {
   command: Command;
   /** Position in session.commands (the greeting, when captured, is 0). */
   index: number;
+  /** The server's greeting (no command asked for it); other replies without a command are unsolicited. */
+  greeting: boolean;
   /** Arguments of the last USER and PASS at or before this command (null when none was sent). */
   user: string | null;
   password: string | null;
@@ -54,6 +56,7 @@ export function* sessionCommands(s: Session): Generator<CommandContext> {
       session: s,
       command,
       index,
+      greeting: command.command === null && index === 0 && s.greeting !== null,
       user,
       password,
       announced: command.command === null ? null : (byAnnounce.get(`${command.command}@${announceFrame}`) ?? null),
@@ -62,10 +65,20 @@ export function* sessionCommands(s: Session): Generator<CommandContext> {
   }
 }
 
-/** Items of every session merged by time (stable: a session's own order is kept). */
+/**
+ * Items of every session merged by time. A session's own order is kept: an item earlier in it than
+ * a later-dated one (a greeting that came after the commands) sorts with the time of the latest
+ * item before it.
+ */
 export function byTime<T>(a: Analysis, items: (s: Session) => Iterable<T>, time: (item: T) => number): T[] {
   const all: Array<{ item: T; t: number; n: number }> = [];
-  for (const s of a.sessions) for (const item of items(s)) all.push({ item, t: time(item), n: all.length });
+  for (const s of a.sessions) {
+    let latest = -Infinity;
+    for (const item of items(s)) {
+      latest = Math.max(latest, time(item));
+      all.push({ item, t: latest, n: all.length });
+    }
+  }
   all.sort((x, y) => x.t - y.t || x.n - y.n);
   return all.map((x) => x.item);
 }

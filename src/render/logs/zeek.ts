@@ -11,6 +11,9 @@ import { zeekLog, type ZeekColumn, type ZeekValue } from './zeek-ascii.js';
 /** Zeek's FTP::logged_commands default (base/protocols/ftp/main.zeek). */
 export const ZEEK_LOGGED_COMMANDS: ReadonlySet<string> = new Set(['APPE', 'DELE', 'RETR', 'STOR', 'STOU', 'ACCT', 'PORT', 'PASV', 'EPRT', 'EPSV']);
 
+/** Zeek's name for the greeting's shim command, logged only when asked for (--all-commands). */
+export const GREETING = '<init>';
+
 /** Commands whose argument Zeek logs as an ftp:// URL (FTP's file_cmds). */
 const FILE_COMMANDS = new Set(['APPE', 'CWD', 'DELE', 'MKD', 'RETR', 'RMD', 'RNFR', 'RNTO', 'STOR', 'STOU', 'REST', 'SIZE', 'MDTM']);
 
@@ -79,7 +82,7 @@ export interface ZeekOptions {
 export function zeekFtpLog(a: Analysis, opts: ZeekOptions): Generator<string> {
   const rows = byTime(
     a,
-    (s) => [...sessionCommands(s)].filter((c) => c.command.command !== null && (opts.allCommands || ZEEK_LOGGED_COMMANDS.has(c.command.command))),
+    (s) => [...sessionCommands(s)].filter((c) => (c.command.command !== null || c.greeting) && (opts.allCommands || ZEEK_LOGGED_COMMANDS.has(c.command.command ?? GREETING))),
     (c) => c.command.time,
   );
   return zeekLog(
@@ -92,7 +95,7 @@ export function zeekFtpLog(a: Analysis, opts: ZeekOptions): Generator<string> {
 
 function ftpRow(c: CommandContext, opts: ZeekOptions): ZeekValue[] {
   const s = c.session;
-  const verb = c.command.command!;
+  const verb = c.command.command ?? GREETING;
   const hide = (v: string | null): string | null => (v === null ? null : opts.showPasswords ? v : HIDDEN);
   let arg: string | null = verb === 'PASS' ? hide(c.command.arg) : c.command.arg;
   if (FILE_COMMANDS.has(verb)) arg = ftpUrl(s, c);
@@ -133,7 +136,8 @@ function ftpUrl(s: Session, c: CommandContext): string {
   const resolved = c.requested?.request?.path ?? null;
   if (resolved !== null && resolved.startsWith('/')) return `ftp://${host}${resolved}`;
   const arg = c.command.arg;
-  return `ftp://${host}${arg.startsWith('/') ? arg : `/./${arg}`}`;
+  if (arg.startsWith('/')) return `ftp://${host}${arg}`;
+  return `ftp://${host}/.${arg === '' ? '' : `/${arg}`}`;
 }
 
 /** The data channel an announcement set up: who will connect, to which endpoint. */
