@@ -18,9 +18,11 @@ import { Progress } from './progress.js';
 import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
 import { addExtractCommand } from './extract.js';
 import { addLogsCommand } from './logs.js';
-import { addTeachCommands } from './teach.js';
+import { addTeachCommands, type TeachDeps } from './teach.js';
+import { addReportCommand } from './report.js';
 import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
 import { closeCommands, orList } from './suggest.js';
+import { addTlsKeylogOption, keyLogsOf, prepareKeyLogs } from './tls-keylog.js';
 import type { AnalyzeOptions } from '../analysis/pipeline.js';
 
 export const EXIT_OK = 0;
@@ -107,6 +109,7 @@ async function analyze(
       showPasswords: opts.showPasswords ?? false,
       onProgress: (n: number) => progress.update(n),
       onTransferData,
+      tlsKeyLog: keyLogsOf(io)?.keyLog,
     };
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
     return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));
@@ -273,7 +276,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     analyze: (capture, opts) => analyze(capture, opts, io),
     fail: (message, code) => new ExitError(message, code),
   });
-  addTeachCommands(program, {
+  const teachDeps: TeachDeps = {
     io,
     analyze: (capture, opts, shown) => analyze(capture, opts, io, undefined, shown),
     resolve: (capture) => {
@@ -283,6 +286,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     },
     spool: (input) => spoolInput(input, io),
     fail: (message, code) => new ExitError(message, code),
+  };
+  addTeachCommands(program, teachDeps);
+  addReportCommand(program, teachDeps);
+  addTlsKeylogOption(program);
+  program.hook('preAction', (_program, action) => {
+    try {
+      prepareKeyLogs(io, action.opts().tlsKeylog as string[] | undefined);
+    } catch (err) {
+      throw new ExitError((err as Error).message, EXIT_UNREADABLE);
+    }
   });
   // Every subcommand but summary takes one capture (or one demo name): a second is refused, not ignored.
   program.hook('preAction', (_program, action) => {

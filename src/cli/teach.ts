@@ -19,6 +19,7 @@ import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
 import type { CliIo } from './main.js';
 import type { Input, Spool } from './inputs.js';
+import { runDemoReport } from './report.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -211,13 +212,18 @@ export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOp
   });
 }
 
-export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
+/** A bundled teaching capture: where it is, the name it is shown under, its introduction. */
+export function demoCapture(deps: TeachDeps, name: string): { name: string; path: string; shown: string; intro: string } {
   if (!(name in DEMOS)) throw deps.fail(`unknown demo '${name}' (choose one of: ${Object.keys(DEMOS).join(', ')})`, EXIT_USAGE);
   const file = DEMOS[name as DemoName];
   const path = join(fixturesDir(), file);
   if (!existsSync(path)) throw deps.fail(`the teaching capture ${file} is not installed (looked in ${fixturesDir()})`, EXIT_UNREADABLE);
   // Shown under its name in the repository, wherever the package is installed.
-  const shown = `fixtures/${file}`;
+  return { name, path, shown: `fixtures/${file}`, intro: DEMO_INTROS[name as DemoName] };
+}
+
+export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
+  const { path, shown } = demoCapture(deps, name);
   const analysis = await deps.analyze(path, {});
   analysis.capture.file = shown;
   const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
@@ -288,5 +294,10 @@ export function addTeachCommands(program: Command, deps: TeachDeps): void {
     .command('demo')
     .description(`explain and timeline of a bundled teaching capture: ${Object.keys(DEMOS).join(', ')}`)
     .argument('[name]', `which capture (${Object.keys(DEMOS).join(' | ')})`, 'active')
-    .action(async (name: string) => out(await runDemo(deps, name)));
+    .option('--html', 'the same as one HTML page (as ftpcap report writes)')
+    .option('-o, --output <file>', 'with --html: write the page to this file (default: standard output, when it is not a terminal)')
+    .action(async (name: string, opts: { html?: boolean; output?: string }) => {
+      if (opts.html) await runDemoReport(deps, demoCapture(deps, name), opts);
+      else out(await runDemo(deps, name));
+    });
 }

@@ -122,8 +122,43 @@ interface Ctx {
   departures: string[];
 }
 
+/** Each connection's events, and each data connection by transfer: indexed once per ladder (a search per transfer was quadratic). */
+const ladderIndex = new WeakMap<SessionLadder, { events: Map<TraceConnection, LadderEvent[]>; data: Map<number, TraceConnection> }>();
+
+function indexOf(l: SessionLadder): { events: Map<TraceConnection, LadderEvent[]>; data: Map<number, TraceConnection> } {
+  let index = ladderIndex.get(l);
+  if (index === undefined) {
+    index = { events: new Map(), data: new Map() };
+    for (const e of l.events) {
+      const list = index.events.get(e.conn);
+      if (list) list.push(e);
+      else index.events.set(e.conn, [e]);
+    }
+    for (const c of l.connections) if (c.role === 'data' && c.transfer !== null && !index.data.has(c.transfer)) index.data.set(c.transfer, c);
+    ladderIndex.set(l, index);
+  }
+  return index;
+}
+
 function eventsOf(l: SessionLadder, conn: TraceConnection | undefined): LadderEvent[] {
-  return conn === undefined ? [] : l.events.filter((e) => e.conn === conn);
+  return conn === undefined ? [] : (indexOf(l).events.get(conn) ?? []);
+}
+
+/** A session's commands by the frame of the command and of its final reply, indexed once per session. */
+const commandIndex = new WeakMap<Session, Map<number, Command>>();
+
+function commandAt(s: Session, frame: number): Command | undefined {
+  let index = commandIndex.get(s);
+  if (index === undefined) {
+    index = new Map();
+    for (const c of s.commands) {
+      if (c.command === null) continue;
+      if (!index.has(c.frame)) index.set(c.frame, c);
+      if (c.reply !== null && !index.has(c.reply.frame)) index.set(c.reply.frame, c);
+    }
+    commandIndex.set(s, index);
+  }
+  return index.get(frame);
 }
 
 /** "SYN (frame 3), SYN+ACK (frame 4), ACK (frame 5)" from a connection's handshake events. */
@@ -168,7 +203,7 @@ function dataDirection(t: Transfer): string {
 function announcingCommand(s: Session, t: Transfer): Command | undefined {
   const an = t.announce;
   if (an === null) return undefined;
-  return s.commands.find((c) => c.command !== null && (c.frame === an.frame || c.reply?.frame === an.frame));
+  return commandAt(s, an.frame);
 }
 
 /** The announcement sub-step: what PORT/EPRT/PASV/EPSV said and what it decodes to. */
@@ -238,7 +273,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     out.push({ frame: t.reply?.frame ?? Infinity, text: 'No data connection for it appears in the capture.' });
     return out;
   }
-  const conn = l.connections.find((x) => x.role === 'data' && x.transfer === t.id);
+  const conn = indexOf(l).data.get(t.id);
   const events = eventsOf(l, conn);
   const opener = c.initiator === 'server' ? 'The server' : 'The client';
   const from = c.initiator === 'server' ? c.server : c.client;
@@ -307,7 +342,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
   const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
   for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
   if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map(exchange).join('; ')}.` });
-  const req = t.request !== null ? s.commands.find((c) => c.frame === t.request!.frame) : undefined;
+  const req = t.request !== null ? commandAt(s, t.request.frame) : undefined;
   if (req !== undefined) {
     subs.push({ frame: req.frame, text: `${cmdText(req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
   }

@@ -1,0 +1,111 @@
+/**
+ * `ftpcap report CAPTURE [-o report.html]` and `ftpcap demo NAME --html`: the analysis, a second
+ * read of the capture for the ladders and the chosen frames' header dumps, and the HTML page
+ * (src/render/report/) written to a file or to standard output.
+ */
+import { createReadStream, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import type { Analysis } from '../analysis/model.js';
+import { buildLadder } from '../analysis/ladder.js';
+import { traceConnections, tracePackets } from '../analysis/packet-trace.js';
+import { DumpCollector } from '../render/report/frames.js';
+import { renderReport, sessionsToDraw } from '../render/report/report.js';
+import { warningLines } from '../render/tables.js';
+import type { TeachDeps } from './teach.js';
+
+const EXIT_USAGE = 1;
+const EXIT_UNREADABLE = 2;
+
+export interface ReportOptions {
+  output?: string;
+  showPasswords?: boolean;
+}
+
+/** The page for an analysed capture; `reopen` reads the capture again. */
+export async function buildReport(
+  a: Analysis,
+  reopen: () => Readable | NodeJS.ReadableStream,
+  meta: { command: string; showPasswords?: boolean; heading?: string; intro?: string },
+): Promise<string> {
+  const draw = sessionsToDraw(a);
+  const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false });
+  const trace = await tracePackets(reopen(), traceConnections(a, { sessions: draw }), {
+    fileName: a.capture.file,
+    keep: collector.keep,
+    onKept: collector.onKept,
+  });
+  const ladders = a.sessions.filter((s) => draw.has(s.id)).map((s) => buildLadder(s, trace));
+  return renderReport({ analysis: a, ladders, dumps: collector.finish(), command: meta.command, heading: meta.heading, intro: meta.intro });
+}
+
+/** Write the page to `-o FILE`, or to standard output when that is not a terminal. */
+export function writeReport(deps: TeachDeps, html: string, output: string | undefined): void {
+  if (output === undefined || output === '-') {
+    if (output === undefined && deps.io.stdout.isTTY === true) {
+      throw deps.fail('the report is an HTML page: give -o FILE (e.g. -o report.html) or redirect the output', EXIT_USAGE);
+    }
+    deps.io.stdout.write(html);
+    return;
+  }
+  try {
+    writeFileSync(output, html);
+  } catch (err) {
+    throw deps.fail(`${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})`, EXIT_UNREADABLE);
+  }
+  deps.io.stderr.write(`ftpcap: wrote ${output} (${Buffer.byteLength(html)} bytes)\n`);
+}
+
+export async function runReport(deps: TeachDeps, capture: string, opts: ReportOptions): Promise<void> {
+  const input = deps.resolve(capture);
+  let path = input.kind === 'file' ? input.path : capture;
+  let dispose = (): void => {};
+  if (input.kind === 'stdin' || input.kind === 'stream') {
+    const sp = await deps.spool(input);
+    path = sp.path;
+    dispose = sp.remove;
+  }
+  try {
+    const a = await deps.analyze(path, { showPasswords: opts.showPasswords }, input.kind === 'missing' ? undefined : input.label);
+    let html: string;
+    try {
+      html = await buildReport(a, () => createReadStream(path, { highWaterMark: 1 << 20 }), {
+        command: `ftpcap report ${capture}`,
+        showPasswords: opts.showPasswords,
+      });
+    } catch (err) {
+      throw deps.fail(`${capture}: ${err instanceof Error ? err.message : String(err)}`, EXIT_UNREADABLE);
+    }
+    writeReport(deps, html, opts.output);
+    if (a.capture.warnings.length) deps.io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+  } finally {
+    dispose();
+  }
+}
+
+/** `demo NAME --html`: the bundled capture's page, with the demo's introduction. */
+export async function runDemoReport(
+  deps: TeachDeps,
+  demo: { name: string; path: string; shown: string; intro: string },
+  opts: ReportOptions,
+): Promise<void> {
+  const a = await deps.analyze(demo.path, {});
+  a.capture.file = demo.shown;
+  const html = await buildReport(a, () => createReadStream(demo.path), {
+    command: `ftpcap demo ${demo.name} --html`,
+    heading: `ftpcap demo ${demo.name}: ${demo.shown}`,
+    intro: demo.intro,
+  });
+  writeReport(deps, html, opts.output);
+}
+
+/** Register `report` on the program. */
+export function addReportCommand(program: Command, deps: TeachDeps): void {
+  program
+    .command('report')
+    .description('one self-contained HTML page: overview, ladders, packet dumps, diagnoses, step-by-step story')
+    .argument('<capture>', 'capture file (pcap, pcapng, optionally gzip-compressed), or - for standard input')
+    .option('-o, --output <file>', 'write the page to this file (default: standard output, when it is not a terminal)')
+    .option('--show-passwords', 'show PASS arguments instead of ****')
+    .action(async (file: string, opts: ReportOptions) => runReport(deps, file, opts));
+}

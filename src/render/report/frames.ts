@@ -1,0 +1,140 @@
+/**
+ * Which frames' header dumps the report embeds, and the dumps themselves. The packet trace calls
+ * `keep` for every frame of the traced connections as it reads; the collector keeps, per
+ * connection, its first packets (the handshake), every SYN, FIN, RST and ICMP error (up to a
+ * bound), the control connection's command and reply segments (up to a bound), and the first and
+ * the last payload-carrying segment of each data connection. Each kept frame is turned into the
+ * same lines `dump` prints (dump.ts, dump-fields.ts) at once, so the capture's bytes are not held.
+ * The report then embeds only the dumps its ladders point at, at most MAX_EMBEDDED_DUMPS.
+ */
+import type { Analysis } from '../../analysis/model.js';
+import type { KeptFrame, TraceConnection } from '../../analysis/packet-trace.js';
+import { decodeFrame } from '../../decode/frame.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/types.js';
+import { dumpBlock, formatLine, type DumpOptions } from '../dump.js';
+
+/** Frames whose dumps one report embeds. */
+export const MAX_EMBEDDED_DUMPS = 500;
+/** Bytes of each embedded frame shown in hex (headers always fit; the rest of a data segment is cut). */
+export const HEX_BYTES = 512;
+/** Dumps held while the capture is read, before the report picks the ones it shows. */
+const MAX_CANDIDATES = 4000;
+/** Per connection: first packets kept, SYN/FIN/RST/ICMP frames kept, control text segments kept. */
+const FIRST_PACKETS = 4;
+const SIGNAL_FRAMES = 32;
+const CONTROL_TEXT_FRAMES = 600;
+
+/** One line of a frame's box: its text as `dump` prints it, and the tshark fields it shows. */
+export interface DumpTextLine {
+  text: string;
+  fields?: Array<[string, string | number]>;
+}
+
+export interface FrameDump {
+  frame: number;
+  lines: DumpTextLine[];
+  /** The first HEX_BYTES captured bytes, base64. */
+  hex: string;
+  /** Bytes captured (the hex may show fewer). */
+  captured: number;
+}
+
+interface ConnState {
+  firstData: boolean;
+  signal: number;
+  text: number;
+  /** The latest payload-carrying segment of a data connection, copied, rendered at the end. */
+  last: { k: KeptFrame; data: Uint8Array } | null;
+}
+
+function toDump(k: KeptFrame, a: Analysis, opts: DumpOptions): FrameDump {
+  const block = dumpBlock(k, a, opts);
+  const lines = block.lines.map((l): DumpTextLine => {
+    const { text } = formatLine(l);
+    const out: DumpTextLine = { text };
+    if (l.fields !== undefined && l.fields.length > 0) out.fields = l.fields.map((f) => [f.tshark, f.value]);
+    return out;
+  });
+  const shown = k.data.subarray(0, HEX_BYTES);
+  return { frame: k.decoded.frame, lines, hex: Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('base64'), captured: k.data.length };
+}
+
+export class DumpCollector {
+  private readonly dumps = new Map<number, FrameDump>();
+  private readonly conns = new Map<TraceConnection, ConnState>();
+  /** Frames the collector chose while reading; `onKept` renders them. */
+  private wanted: 'dump' | 'last' | null = null;
+
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly opts: DumpOptions,
+  ) {}
+
+  private state(conn: TraceConnection): ConnState {
+    let st = this.conns.get(conn);
+    if (st === undefined) {
+      st = { firstData: false, signal: 0, text: 0, last: null };
+      this.conns.set(conn, st);
+    }
+    return st;
+  }
+
+  /** For tracePackets' `keep`: whether this frame's dump may be shown. */
+  readonly keep = (frame: number, conn: TraceConnection | null): boolean => {
+    this.wanted = null;
+    if (conn === null) return false;
+    const p = conn.packets[conn.packets.length - 1];
+    if (p === undefined || p.frame !== frame) return false;
+    const st = this.state(conn);
+    const full = this.dumps.size >= MAX_CANDIDATES;
+    if (!full && conn.packets.length <= FIRST_PACKETS) this.wanted = 'dump';
+    else if (!full && (p.icmp !== undefined || (p.flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0) && st.signal < SIGNAL_FRAMES) {
+      st.signal++;
+      this.wanted = 'dump';
+    } else if (p.payloadLength > 0 && conn.role === 'control') {
+      if (!full && st.text < CONTROL_TEXT_FRAMES) {
+        st.text++;
+        this.wanted = 'dump';
+      }
+    } else if (p.payloadLength > 0) {
+      if (!st.firstData && !full) {
+        st.firstData = true;
+        this.wanted = 'dump';
+      } else this.wanted = 'last';
+    }
+    return this.wanted !== null;
+  };
+
+  /** For tracePackets' `onKept`: render the frame now (its views are valid only during the call). */
+  readonly onKept = (k: KeptFrame): void => {
+    if (this.wanted === 'dump') this.dumps.set(k.decoded.frame, toDump(k, this.analysis, this.opts));
+    else if (this.wanted === 'last' && k.connection !== null) {
+      this.state(k.connection).last = { k: { ...k, decoded: k.decoded }, data: k.data.slice() };
+    }
+    this.wanted = null;
+  };
+
+  /** Every dump collected, the last data segment of each connection included. */
+  finish(): Map<number, FrameDump> {
+    for (const st of this.conns.values()) {
+      if (st.last === null) continue;
+      const { k, data } = st.last;
+      const f = k.decoded;
+      const decoded = decodeFrame({
+        frame: f.frame,
+        offset: 0,
+        tsSec: Math.floor(f.time),
+        tsNsec: 0,
+        time: f.time,
+        linkType: k.linkType,
+        interfaceId: 0,
+        capturedLength: f.capturedLength,
+        originalLength: f.originalLength,
+        data,
+      });
+      this.dumps.set(f.frame, toDump({ ...k, decoded, data }, this.analysis, this.opts));
+      st.last = null;
+    }
+    return this.dumps;
+  }
+}
