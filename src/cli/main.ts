@@ -133,7 +133,7 @@ async function analyze(
 /** One capture (or ring) of `summary a b …` analysed in this thread (when workers are not available). */
 async function summaryInProcess(paths: string[], fileName: string, opts: CommonOptions, io: CliIo): Promise<SummaryMessage> {
   try {
-    const a = await analyzeFiles(paths, { fileName, showPasswords: opts.showPasswords ?? false });
+    const a = await analyzeFiles(paths, { fileName, showPasswords: opts.showPasswords ?? false, tlsKeyLog: keyLogsOf(io)?.keyLog });
     return { t: 'done', text: opts.json ? renderJson(a, 'summary') : `${renderSummary(a, styleFor(io, opts))}\n`, warnings: a.capture.warnings.length };
   } catch (err) {
     return { t: 'failed', ...describeFailure(fileName, err) };
@@ -241,6 +241,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             style: styleFor(io, opts),
             names,
             inProcess: (job) => summaryInProcess(job.paths, job.fileName, opts, io),
+            tlsKeyLog: keyLogsOf(io)?.text,
           });
         } finally {
           for (const sp of spools) sp.remove();

@@ -31,6 +31,8 @@ export interface SummaryJob {
   json: boolean;
   showPasswords: boolean;
   style: RenderStyle;
+  /** --tls-keylog files' text (NSS key log lines), parsed again in the worker. */
+  tlsKeyLog?: string;
 }
 
 export type SummaryMessage =
@@ -86,6 +88,7 @@ export interface ManyOptions {
   names?: ReadonlyMap<string, string>;
   /** The in-process analysis and rendering, used when worker threads cannot be (from sources). */
   inProcess(job: SummaryJob): Promise<SummaryMessage>;
+  tlsKeyLog?: string;
 }
 
 function runWorker(job: SummaryJob, onProgress: (bytes: number) => void): Promise<SummaryMessage> {
@@ -115,6 +118,7 @@ export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOpt
     json: opts.json,
     showPasswords: opts.showPasswords,
     style: opts.style,
+    ...(opts.tlsKeyLog !== undefined ? { tlsKeyLog: opts.tlsKeyLog } : {}),
   }));
 
   const total = jobs.reduce((n, j) => n + totalSize(j.paths), 0);

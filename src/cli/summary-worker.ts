@@ -8,6 +8,7 @@ import { analyzeFiles } from '../analysis/pipeline.js';
 import { renderJson } from '../render/json.js';
 import { renderSummary } from '../render/tables.js';
 import { describeFailure, type SummaryJob, type SummaryMessage } from './many.js';
+import { TlsKeyLog } from '../tls/keylog.js';
 
 const job = workerData as SummaryJob;
 const post = (m: SummaryMessage): void => parentPort!.postMessage(m);
@@ -19,6 +20,7 @@ analyzeFiles(job.paths, {
   fileName: job.fileName,
   showPasswords: job.showPasswords,
   thread: false,
+  tlsKeyLog: job.tlsKeyLog !== undefined ? keyLogOf(job.tlsKeyLog) : undefined,
   onProgress: (bytes) => {
     const now = Date.now();
     if (now - lastProgress < PROGRESS_MS) return;
@@ -32,3 +34,9 @@ analyzeFiles(job.paths, {
     post({ t: 'failed', message: f.message, code: f.code });
   },
 );
+
+function keyLogOf(text: string): TlsKeyLog {
+  const k = new TlsKeyLog();
+  k.addText(text);
+  return k;
+}
