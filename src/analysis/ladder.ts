@@ -131,17 +131,22 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
   return rows.sort((x, y) => x.frame - y.frame);
 }
 
-/** Frames of the control connection that carried command or reply text, per sending side. */
+/**
+ * Frames of the control connection that carried command or reply text, per sending side. One sweep
+ * in frame order (rows are sorted by their first frame, packets are in capture order): a frame is
+ * covered when some line of its side began at or before it and ended at or after it.
+ */
 function textFrames(control: TraceConnection, rows: TextRow[]): Set<number> {
   const covered = new Set<number>();
-  const ranges: Array<{ by: Side; first: number; last: number }> = rows.map((r) => ({
-    by: r.event.by,
-    first: r.event.firstFrame,
-    last: r.event.lastFrame,
-  }));
+  const reach: Record<Side, number> = { client: -1, server: -1 };
+  let next = 0;
   for (const p of control.packets) {
     if (p.payloadLength === 0) continue;
-    if (ranges.some((r) => r.by === p.by && p.frame >= r.first && p.frame <= r.last)) covered.add(p.frame);
+    while (next < rows.length && rows[next].event.firstFrame <= p.frame) {
+      const e = rows[next++].event;
+      if (e.lastFrame > reach[e.by]) reach[e.by] = e.lastFrame;
+    }
+    if (p.frame <= reach[p.by]) covered.add(p.frame);
   }
   return covered;
 }
@@ -157,8 +162,25 @@ interface ConnWalk {
   answered: boolean;
 }
 
+/** A trace's connections by session, made once per trace: a filter per session was quadratic. */
+const connectionsBySession = new WeakMap<PacketTrace, Map<number, TraceConnection[]>>();
+
+function connectionsOf(trace: PacketTrace, session: number): TraceConnection[] {
+  let index = connectionsBySession.get(trace);
+  if (index === undefined) {
+    index = new Map();
+    for (const c of trace.connections) {
+      const list = index.get(c.session);
+      if (list) list.push(c);
+      else index.set(c.session, [c]);
+    }
+    connectionsBySession.set(trace, index);
+  }
+  return index.get(session) ?? [];
+}
+
 export function buildLadder(session: Session, trace: PacketTrace): SessionLadder {
-  const conns = trace.connections.filter((c) => c.session === session.id);
+  const conns = connectionsOf(trace, session.id);
   const control = conns.find((c) => c.role === 'control');
   const timeOf = new Map<number, number>();
   for (const c of conns) for (const p of c.packets) if (!timeOf.has(p.frame)) timeOf.set(p.frame, p.time);

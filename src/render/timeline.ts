@@ -91,8 +91,22 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     case 'opaque':
       return runLabel(e);
     case 'retransmission':
-      return `retransmission (${plural(e.conn.packets.find((p) => p.frame === e.firstFrame)?.payloadLength ?? 0, 'byte')})`;
+      return `retransmission (${plural(packetAt(e.conn.packets, e.firstFrame)?.payloadLength ?? 0, 'byte')})`;
   }
+}
+
+/** The packet of `frame` in a connection's packets (in capture order): a binary search. */
+function packetAt<P extends { frame: number }>(packets: P[], frame: number): P | undefined {
+  let lo = 0;
+  let hi = packets.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = packets[mid].frame;
+    if (f === frame) return packets[mid];
+    if (f < frame) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefined): string {
@@ -118,6 +132,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     const i = l.hosts.indexOf(ip);
     return i < 0 ? 0 : i;
   };
+  // Looked up per event: indexed once (a search per event was quadratic in transfers).
+  const transfersById = new Map(s.transfers.map((t) => [t.id, t]));
+  const lateAborts = new Map(s.transfers.filter((t) => t.lateAbortFrame !== undefined).map((t) => [t.lateAbortFrame!, t]));
   const lastOf = new Map<object, LadderEvent>();
   for (const e of l.events) lastOf.set(e.conn, e);
   // A failed transfer with no data connection is noted under the reply that ended it.
@@ -135,7 +152,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
 
   for (const e of l.events) {
     const conn = e.conn;
-    const transfer = conn.transfer === null ? undefined : s.transfers.find((t) => t.id === conn.transfer);
+    const transfer = conn.transfer === null ? undefined : transfersById.get(conn.transfer);
     if (conn.role !== 'control' && !introduced.has(conn)) {
       introduced.add(conn);
       rows.push({ kind: 'note', text: connectionNote(l, e, transfer) });
@@ -174,7 +191,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       rows.push(failureNote(transfer));
     }
     if (e.kind === 'command' && e.command !== undefined) {
-      const done = s.transfers.find((t) => t.lateAbortFrame === e.command!.frame);
+      const done = lateAborts.get(e.command.frame);
       if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
     }
     if (e.kind === 'reply' && !e.preliminary) {
