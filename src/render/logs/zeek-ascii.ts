@@ -19,19 +19,25 @@ export const EMPTY_FIELD = '(empty)';
 export const UNSET_FIELD = '-';
 
 /**
- * A string field as Zeek writes it: printable ASCII as is, except the backslash (`\x5c`, so an
- * escape in the text cannot be mistaken for one of ours); every other byte (controls, tab — the
- * separator —, DEL, everything above 0x7e) as `\xNN`. Packet text is latin1 (one char per byte);
- * a char above U+00FF is written as its UTF-8 bytes. A value that reads as the unset or empty marker
- * has its first character escaped, as Zeek does.
+ * A string field as Zeek writes it: printable ASCII as is, except the backslash (`\x5c`, so text
+ * cannot pass for one of our escapes); every other byte (controls, tab — the separator —, DEL, and
+ * each byte of a non-ASCII character's UTF-8 form) as `\xNN`. The model shows the bytes above 0x7f
+ * of a line that is not UTF-8 as the text `\xNN` (analysis/text.ts): those become the byte escape
+ * they stand for. A value that reads as the unset or empty marker has its first character escaped,
+ * as Zeek does.
  */
 export function escapeZeek(s: string): string {
   if (s === '') return EMPTY_FIELD;
   let out = '';
-  for (const ch of s) {
+  const chars = [...s];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i];
     const code = ch.codePointAt(0)!;
-    if (code >= 0x20 && code <= 0x7e && ch !== '\\') out += ch;
-    else if (code <= 0xff) out += hex(code);
+    if (ch === '\\' && /^x[89a-f][0-9a-f]$/.test(chars.slice(i + 1, i + 4).join(''))) {
+      out += `\\${chars.slice(i + 1, i + 4).join('')}`;
+      i += 3;
+    } else if (code >= 0x20 && code <= 0x7e && ch !== '\\') out += ch;
+    else if (code < 0x80) out += hex(code);
     else for (const b of Buffer.from(ch, 'utf8')) out += hex(b);
   }
   if (out === UNSET_FIELD || out === EMPTY_FIELD) out = hex(out.charCodeAt(0)) + out.slice(1);
