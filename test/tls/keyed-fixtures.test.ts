@@ -1,0 +1,114 @@
+/**
+ * Every fixture recorded with a TLS key log decrypts like tshark does: with NAME.keys, the FTP
+ * commands and replies ftpcap reads equal tshark's decrypted view (NAME.tshark-tls-lines.tsv, stored
+ * at record time), no session is `tls-hidden`, and `extract` gives back every file byte-exact
+ * (sha256 equal to the originals in NAME.facts.json).
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
+import { runCli } from '../cli/run-cli.js';
+
+const FIX = join(__dirname, '../../fixtures');
+
+/** Fixtures with a key log beside them and tshark's decrypted view. */
+export const KEYED = readdirSync(FIX)
+  .filter((f) => f.endsWith('.tshark-tls-lines.tsv'))
+  .map((f) => f.replace(/\.tshark-tls-lines\.tsv$/, ''))
+  .filter((n) => existsSync(join(FIX, `${n}.keys`)))
+  .sort();
+
+function captureOf(name: string): string {
+  for (const ext of ['pcap', 'pcapng', 'pcap.gz', 'pcapng.gz']) if (existsSync(join(FIX, `${name}.${ext}`))) return join(FIX, `${name}.${ext}`);
+  throw new Error(`no capture for ${name}`);
+}
+
+function keyLog(name: string): TlsKeyLog {
+  const k = new TlsKeyLog();
+  k.addText(readFileSync(join(FIX, `${name}.keys`), 'latin1'));
+  return k;
+}
+
+interface TsharkLines {
+  /** Client lines: "frame VERB arg". */
+  requests: string[];
+  /** Final and preliminary reply lines ("NNN text"): "frame NNN". */
+  replies: string[];
+}
+
+/**
+ * tshark's decrypted control bytes cut into lines (NAME.tshark-tls-lines.tsv, see record.sh
+ * write_tshark_tls_view): it does not depend on tshark following AUTH SSL or implicit TLS.
+ */
+function tsharkLines(name: string): TsharkLines {
+  const rows = readFileSync(join(FIX, `${name}.tshark-tls-lines.tsv`), 'latin1').trim().split('\n').slice(1);
+  const requests: string[] = [];
+  const replies: string[] = [];
+  for (const row of rows) {
+    const [frame, side, ...rest] = row.split('\t');
+    const line = rest.join('\t');
+    if (side === 'client') {
+      const sp = line.indexOf(' ');
+      const verb = (sp < 0 ? line : line.slice(0, sp)).toUpperCase();
+      requests.push(`${frame} ${verb} ${sp < 0 ? '' : line.slice(sp + 1)}`.trimEnd());
+    } else if (/^\d{3}( |$)/.test(line)) {
+      replies.push(`${frame} ${line.slice(0, 3)}`);
+    }
+  }
+  return { requests, replies };
+}
+
+describe('keyed FTPS fixtures decrypt like tshark', () => {
+  it('has keyed fixtures', () => {
+    expect(KEYED.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const name of KEYED) {
+    it(`${name}: commands and replies equal tshark's decrypted view`, async () => {
+      const a = await analyzeFiles([captureOf(name)], { fileName: name, showPasswords: true, tlsKeyLog: keyLog(name), thread: false });
+      const want = tsharkLines(name);
+      const requests: string[] = [];
+      const replies: string[] = [];
+      for (const s of a.sessions) {
+        for (const c of s.commands) {
+          if (c.command !== null) requests.push(`${c.frame} ${c.command} ${c.arg}`.trimEnd());
+          for (const r of [...c.preliminary, ...(c.reply ? [c.reply] : [])]) replies.push(`${r.frame} ${r.code}`);
+        }
+      }
+      expect(requests).toEqual(want.requests);
+      expect(replies.sort()).toEqual(want.replies.sort());
+      for (const s of a.sessions) {
+        expect(s.diagnosis?.cause).not.toBe('tls-hidden');
+        if (s.tls && s.tlsEndFrame === undefined) expect(s.tlsDetails?.decryption).toBe('decrypted');
+        for (const t of s.transfers) {
+          expect(t.inferred).toBeUndefined();
+          if (t.connection?.tls) expect(t.connection.tls.decryption).toBe('decrypted');
+        }
+      }
+      expect(a.capture.warnings.filter((w) => w.code.startsWith('tls-'))).toEqual([]);
+    });
+
+    it(`${name}: extract gives back the files byte-exact`, async () => {
+      const facts = JSON.parse(readFileSync(join(FIX, `${name}.facts.json`), 'utf8')) as {
+        files?: Array<{ op: string; path: string; sha256?: string; received?: { sha256: string } }>;
+      };
+      const out = mkdtempSync(join(tmpdir(), 'ftpcap-tls-'));
+      try {
+        const r = await runCli(['extract', captureOf(name), '-o', join(out, 'x'), '--json', '--tls-keylog', join(FIX, `${name}.keys`)]);
+        expect(r.code).toBe(0);
+        const manifest = JSON.parse(r.stdout) as { objects: Array<{ sha256: string; command?: string; path?: string }> };
+        const got = new Set(manifest.objects.map((o) => o.sha256));
+        for (const f of facts.files ?? []) {
+          if (f.op === 'LIST' || f.op === 'NLST' || f.op === 'MLSD') continue; // saved by the client in its own format
+          const sha = f.sha256 ?? f.received?.sha256;
+          if (sha) expect(got.has(sha), `${f.op} ${f.path}`).toBe(true);
+        }
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+  }
+});
