@@ -9,7 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { analyzeFiles, analyzeStream } from '../analysis/pipeline.js';
 import type { Analysis } from '../analysis/model.js';
 import { CaptureError } from '../capture/types.js';
-import { renderJson, type JsonPart } from '../render/json.js';
+import { renderJson, writeJson, writeJsonLines, type JsonPart } from '../render/json.js';
 import { escapeText } from '../render/escape.js';
 import { captureHeading, renderCommands, renderSessions, renderSummary, renderTransfers, warningLines } from '../render/tables.js';
 import type { RenderStyle } from '../render/style.js';
@@ -46,6 +46,7 @@ export interface CliIo {
 
 interface CommonOptions {
   json?: boolean;
+  jsonl?: boolean;
   session?: number;
   showPasswords?: boolean;
   color?: boolean;
@@ -213,6 +214,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           : 'capture file (pcap, pcapng, optionally gzip-compressed), or - for standard input',
       )
       .option('--json', 'print JSON instead of tables')
+      .option('--jsonl', 'print JSON Lines: one object per line for the capture, each session and each transfer')
       .option('--show-passwords', 'show PASS arguments instead of ****')
       .addOption(new Option('--no-color', 'never colour the output'));
     if (withSession) cmd.option('-s, --session <n>', 'only this session', positiveInt);
@@ -253,8 +255,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (opts.session !== undefined && !a.sessions.some((s) => s.id === opts.session)) {
         throw new ExitError(`no session ${opts.session} in ${capture} (it has ${a.sessions.length})`, EXIT_USAGE);
       }
-      if (opts.json) {
-        io.stdout.write(renderJson(a, name, opts.session));
+      if (opts.jsonl) {
+        writeJsonLines(a, (text) => io.stdout.write(text), opts.session);
+      } else if (opts.json) {
+        writeJson(a, name, (text) => io.stdout.write(text), opts.session);
       } else {
         io.stdout.write(`${TEXT_RENDERERS[name](a, styleFor(io, opts), opts.session)}\n`);
         // Warnings go to stderr in table mode too, so a pipe into another tool still sees them.

@@ -36,7 +36,52 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
 }
 
 export function renderJson(a: Analysis, part: JsonPart, sessionId?: number): string {
-  return `${terminalSafeJson(toJson(a, part, sessionId))}\n`;
+  let out = '';
+  writeJson(a, part, (s) => (out += s), sessionId);
+  return out;
+}
+
+/**
+ * The same document as `renderJson`, byte for byte, written piece by piece: the top-level object's
+ * members one at a time, and a top-level array's elements (sessions, transfers) one at a time. So
+ * no string grows with the capture: the largest piece is one session (its commands are bounded).
+ */
+export function writeJson(a: Analysis, part: JsonPart, write: (s: string) => void, sessionId?: number): void {
+  const doc = toJson(a, part, sessionId) as Record<string, unknown>;
+  const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
+  write('{');
+  keys.forEach((key, i) => {
+    write(`${i > 0 ? ',' : ''}\n  ${JSON.stringify(key)}: `);
+    const value = doc[key];
+    if (Array.isArray(value) && value.length > 0) {
+      write('[');
+      value.forEach((item, j) => write(`${j > 0 ? ',' : ''}\n    ${indent(terminalSafeJson(item), '    ')}`));
+      write('\n  ]');
+    } else {
+      write(indent(terminalSafeJson(value), '  '));
+    }
+  });
+  write(keys.length > 0 ? '\n}\n' : '}\n');
+}
+
+/**
+ * JSON Lines for pipelines: one object per line — `{"record":"capture",…}`, then per session
+ * `{"record":"session",…}` (its commands counted, not listed) followed by one `{"record":"transfer",…}`
+ * per transfer. Each line is written as it is made.
+ */
+export function writeJsonLines(a: Analysis, write: (s: string) => void, sessionId?: number): void {
+  write(`${terminalSafeLine({ record: 'capture', ...a.capture })}\n`);
+  for (const s of a.sessions) {
+    if (sessionId !== undefined && s.id !== sessionId) continue;
+    const { commands, transfers, ...rest } = s;
+    write(`${terminalSafeLine({ record: 'session', ...rest, commandCount: commands.filter((c) => c.command !== null).length, transferCount: transfers.length })}\n`);
+    for (const t of transfers) write(`${terminalSafeLine({ record: 'transfer', ...t })}\n`);
+  }
+}
+
+/** JSON.stringify(…, null, 2) of a nested value: every line after the first moves right. */
+function indent(json: string, by: string): string {
+  return json.replace(/\n/g, `\n${by}`);
 }
 
 /**
