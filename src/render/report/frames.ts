@@ -14,9 +14,9 @@ import { TCP_FIN, TCP_RST, TCP_SYN } from '../../decode/types.js';
 import { dumpBlock, formatLine, type DumpOptions } from '../dump.js';
 
 /** Frames whose dumps one report embeds. */
-export const MAX_EMBEDDED_DUMPS = 500;
+export const MAX_EMBEDDED_DUMPS = 400;
 /** Bytes of each embedded frame shown in hex (headers always fit; the rest of a data segment is cut). */
-export const HEX_BYTES = 512;
+export const HEX_BYTES = 256;
 /** Dumps held while the capture is read, before the report picks the ones it shows. */
 const MAX_CANDIDATES = 4000;
 /** Per connection: first packets kept, SYN/FIN/RST/ICMP frames kept, control text segments kept. */
@@ -24,10 +24,20 @@ const FIRST_PACKETS = 4;
 const SIGNAL_FRAMES = 32;
 const CONTROL_TEXT_FRAMES = 600;
 
-/** One line of a frame's box: its text as `dump` prints it, and the tshark fields it shows. */
-export interface DumpTextLine {
-  text: string;
-  fields?: Array<[string, string | number]>;
+/**
+ * One line of a frame's box: its text as `dump` prints it, and the tshark fields it shows as
+ * "name=value;name=value". In the text, a run of n ≥ 3 spaces is a tab and the character 64+n
+ * (the page expands it; text from packets has no tab, escapeText shows one as \t).
+ */
+export type DumpTextLine = string | [text: string, fields: string];
+
+/** Runs of spaces packed as described above (the boxes are mostly alignment). */
+export function packSpaces(text: string): string {
+  return text.replace(/ {3,}/g, (run) => {
+    let out = '';
+    for (let n = run.length; n > 0; n -= 60) out += n >= 3 ? `\t${String.fromCharCode(64 + Math.min(n, 60))}` : ' '.repeat(n);
+    return out;
+  });
 }
 
 export interface FrameDump {
@@ -50,10 +60,8 @@ interface ConnState {
 function toDump(k: KeptFrame, a: Analysis, opts: DumpOptions): FrameDump {
   const block = dumpBlock(k, a, opts);
   const lines = block.lines.map((l): DumpTextLine => {
-    const { text } = formatLine(l);
-    const out: DumpTextLine = { text };
-    if (l.fields !== undefined && l.fields.length > 0) out.fields = l.fields.map((f) => [f.tshark, f.value]);
-    return out;
+    const text = packSpaces(formatLine(l).text);
+    return l.fields !== undefined && l.fields.length > 0 ? [text, l.fields.map((f) => `${f.tshark}=${f.value}`).join(';')] : text;
   });
   const shown = k.data.subarray(0, HEX_BYTES);
   return { frame: k.decoded.frame, lines, hex: Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('base64'), captured: k.data.length };

@@ -7,10 +7,8 @@
  * filter box.
  */
 
-interface DumpTextLine {
-  text: string;
-  fields?: Array<[string, string | number]>;
-}
+/** frames.ts: text with runs of spaces packed as a tab and the character 64+n; tshark fields "k=v;k=v". */
+type DumpTextLine = string | [string, string];
 
 interface FrameDump {
   frame: number;
@@ -81,10 +79,12 @@ interface ReportData {
     pre.setAttribute('role', 'group');
     pre.setAttribute('aria-label', `Headers of frame ${frame}`);
     for (const line of d.lines) {
-      const row = el('div', line.text.startsWith(' ') ? 'ln' : 'ln head', line.text);
-      if (line.fields !== undefined) {
-        row.dataset.tshark = line.fields.map(([k, v]) => `${k}=${v}`).join(';');
-        row.title = line.fields.map(([k, v]) => `${k} = ${v}`).join('\n');
+      const [packed, fields] = typeof line === 'string' ? [line, undefined] : line;
+      const text = packed.replace(/\t(.)/g, (_, c: string) => ' '.repeat(c.charCodeAt(0) - 64));
+      const row = el('div', text.startsWith(' ') ? 'ln' : 'ln head', text);
+      if (fields !== undefined) {
+        row.dataset.tshark = fields;
+        row.title = fields.split(';').join('\n');
       }
       pre.append(row);
     }

@@ -39,7 +39,7 @@ const MAX_STEPS_PER_SESSION = 150;
 /** Warnings listed (the capture's, then each session's). */
 export const MAX_WARNINGS = 200;
 /** Diagnosis cards. */
-export const MAX_CARDS = 300;
+export const MAX_CARDS = 200;
 
 export interface ReportInput {
   analysis: Analysis;

@@ -9,7 +9,7 @@ import { VERDICT_COLOUR, verdictLabel } from '../verdict-words.js';
 import { esc, escClip, num } from './html.js';
 
 /** Bars drawn; further data connections are counted in a note. */
-export const MAX_TIMELINE_BARS = 600;
+export const MAX_TIMELINE_BARS = 500;
 
 const LEFT = 70;
 const WIDTH = 1000;
