@@ -265,7 +265,8 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
       out.push(
         `<g class="${cls}" tabindex="0" role="button" data-f="${first.firstFrame}" data-l="${last.lastFrame}" data-dumps="${first.firstFrame} ${last.lastFrame}" aria-label="${esc(aria)}">` +
           `<title>${esc(aria)}</title>` +
-          `<rect x="${Math.min(x1, x2)}" y="${top}" width="${Math.abs(x2 - x1)}" height="${bottom - top}" rx="4"/>` +
+          `<rect class="hit" x="4" y="${r.y - 15}" width="${Math.max(x1, x2) + 4}" height="22"/>` +
+          `<rect class="area" x="${Math.min(x1, x2)}" y="${top}" width="${Math.abs(x2 - x1)}" height="${bottom - top}" rx="4"/>` +
           `<text class="tm" x="8" y="${r.y + 4}">${relative(first.time, a.capture.first)}</text><text class="fr" x="88" y="${r.y + 4}">${fr}</text>` +
           `<text class="lbl" x="${(x1 + x2) / 2}" y="${r.y - 3}" text-anchor="middle">${escClip(label, Math.floor(Math.abs(x2 - x1) / 6.3))}</text>` +
           (marks.length ? `<text class="lbl mark" x="${(x1 + x2) / 2}" y="${r.y + 12}" text-anchor="middle">${escClip(marks.join('; '), Math.floor(Math.abs(x2 - x1) / 6.3))}</text>` : '') +
@@ -297,7 +298,8 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
     out.push(
       `<g class="${cls}" tabindex="0" role="button" data-f="${e.firstFrame}" data-l="${e.lastFrame}" data-dumps="${e.firstFrame}" aria-label="${esc(aria)}">` +
         `<title>${esc(aria)}</title>` +
-        `<rect class="hit" x="${Math.min(x1, x2) - 4}" y="${r.y - 15}" width="${Math.abs(x2 - x1) + 8}" height="22"/>` +
+        // The whole row answers a click, from the time column to the far lane.
+        `<rect class="hit" x="4" y="${r.y - 15}" width="${Math.max(x1, lanes[toLane].x) + 4}" height="22"/>` +
         `<text class="tm" x="8" y="${r.y + 4}">${relative(e.time, a.capture.first)}</text><text class="fr" x="88" y="${r.y + 4}">${fr}</text>` +
         `<line x1="${x1}" y1="${r.y}" x2="${x2}" y2="${r.y}"/>` +
         (lost
