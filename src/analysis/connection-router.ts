@@ -14,7 +14,7 @@ import { describeConnection, finishTransfer } from './transfer-outcome.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
-import { controlDecryptor, DataTls, type ControlTls } from './tls-routes.js';
+import { controlDecryptor, DataTls, OtherTls, type ControlTls } from './tls-routes.js';
 
 const FTP_PORT = 21;
 const FTPS_IMPLICIT_PORT = 990;
@@ -125,6 +125,7 @@ export class ConnectionRouter implements ReassemblyListener {
 
   private readonly maxEmptySessions: number;
   private readonly tlsSecrets: TlsSecrets;
+  private readonly otherTls: OtherTls;
   /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
   private sessionsDropped = 0;
   private firstDroppedSession: number | null = null;
@@ -132,6 +133,7 @@ export class ConnectionRouter implements ReassemblyListener {
   constructor(private readonly options: RouterOptions) {
     this.maxEmptySessions = options.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
     this.tlsSecrets = options.tlsSecrets ?? new TlsSecrets(new TlsKeyLog());
+    this.otherTls = new OtherTls(this.tlsSecrets, options.onWarning);
     this.commandBudget = {
       left: options.maxCommandsTotal ?? Infinity,
       onExhausted: (frame) => {
@@ -173,7 +175,10 @@ export class ConnectionRouter implements ReassemblyListener {
     if (!builder) return;
     let list = this.otherConnections.get(builder);
     if (!list) this.otherConnections.set(builder, (list = []));
-    if (list.length < MAX_OTHER_CONNECTIONS) list.push(conn);
+    if (list.length < MAX_OTHER_CONNECTIONS) {
+      list.push(conn);
+      if (builder.session.tls) this.otherTls.note(conn);
+    }
   }
 
   /** Which side of a connection is an FTP server by port, or null when neither is. */
@@ -236,6 +241,8 @@ export class ConnectionRouter implements ReassemblyListener {
     if (route.kind === 'pending-control') {
       route = this.materialize(conn, route);
     } else if (route.kind === 'probe') {
+      // TLS beside an FTPS session (a data connection whose announcement TLS hid): its handshake is read.
+      if (this.otherTls.take(conn, chunk)) return;
       const fromInitiator = chunk.dir === 'c2s';
       if (fromInitiator ? looksLikeFtpClientStart(chunk.bytes) : looksLikeFtpServerGreeting(chunk.bytes)) {
         route = this.startControl(conn, true, false);
@@ -379,6 +386,7 @@ export class ConnectionRouter implements ReassemblyListener {
     for (const [builder, conns] of this.otherConnections) {
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns);
+      this.attachOtherTls(builder.session, conns);
     }
     this.attachMidstreamTransfers();
     if (this.commandBudgetFrame !== null) {
@@ -420,6 +428,16 @@ export class ConnectionRouter implements ReassemblyListener {
     });
     this.warnPartial(sessions);
     return sessions;
+  }
+
+  /** What the TLS of the session's other connections showed, on them and on the transfers inferred from them. */
+  private attachOtherTls(s: Session, conns: TcpConnection[]): void {
+    conns.forEach((c, i) => {
+      const tls = this.otherTls.facts(c);
+      if (!tls) return;
+      s.otherConnections[i].tls = tls;
+      for (const t of s.transfers) if (t.inferred && t.connection?.stream === c.id) t.connection.tls = tls;
+    });
   }
 
   /** Connections that were carrying data when the capture began, given to the session between their hosts. */

@@ -155,6 +155,8 @@ export interface OtherConnection {
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;
+  /** TLS beside an FTPS session: what its handshake showed (resumption of the control session, alerts). */
+  tls?: TlsFacts;
 }
 
 export interface TransferRequest {

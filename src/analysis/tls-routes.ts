@@ -101,3 +101,41 @@ export class DataTls {
     if (this.connection.facts.plaintext !== null) dc.plaintext = { ...this.plain };
   }
 }
+
+/**
+ * TLS on connections no announcement explains, between the hosts of a session whose commands TLS
+ * hides (no keys): their handshakes still tell version, resumption of the control connection's
+ * session, and alerts — the facts the FTPS diagnoses read (OtherConnection.tls, inferred transfers).
+ */
+export class OtherTls {
+  private readonly byConn = new Map<TcpConnection, TlsConnection>();
+  private readonly candidates = new WeakSet<TcpConnection>();
+  constructor(
+    private readonly secrets: TlsSecrets,
+    private readonly onWarning: (w: AnalysisWarning) => void,
+  ) {}
+
+  /** A connection noted beside a TLS session: its first bytes decide (see take). */
+  note(conn: TcpConnection): void {
+    this.candidates.add(conn);
+  }
+
+  /** Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false otherwise. */
+  take(conn: TcpConnection, chunk: StreamChunk): boolean {
+    let tls = this.byConn.get(conn);
+    if (!tls) {
+      const b = chunk.bytes;
+      if (!this.candidates.has(conn) || chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return false;
+      tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, onProblem: (p) => this.onWarning(warningOf(p)) });
+      this.byConn.set(conn, tls);
+      // Only record headers are read: the bytes need no copy.
+      conn.bytesUnread = true;
+    }
+    tls.push(chunk.dir, chunk.bytes, chunk.gapBefore, chunk.frame, chunk.time);
+    return true;
+  }
+
+  facts(conn: TcpConnection): TlsConnection['facts'] | undefined {
+    return this.byConn.get(conn)?.facts;
+  }
+}
