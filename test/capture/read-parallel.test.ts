@@ -1,9 +1,9 @@
 /**
  * The reader thread (capture/read-parallel.ts + read-worker.ts) against reading in this thread:
  * the same records, byte for byte, with warnings at the same places. Worker threads need the
- * compiled JavaScript, so the sources are compiled once into a scratch directory first.
+ * compiled JavaScript: dist/, built once per test run by test/support/build-once.ts.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { splitPcap } from '../support/pcap-edit.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'fixtures');
-const OUT = join(ROOT, 'node_modules', '.cache', 'ftpcap-test-build');
+const OUT = join(ROOT, 'dist');
 
 type ReadFn = (paths: string[], sink: CaptureSink) => Promise<{ packets: number; bytes: number }>;
 let threaded: ReadFn;
@@ -44,9 +44,6 @@ async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; pa
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT], {
-    stdio: 'ignore',
-  });
   const parallel = await import(join(OUT, 'capture/read-parallel.js'));
   const files = await import(join(OUT, 'capture/read-files.js'));
   // minBytes 0: the thread even for the small fixtures.

@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -97,7 +97,9 @@ describe('ftpcap CLI', () => {
   });
 
   it('runs as a real process through bin/ftpcap', () => {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    // `npm run build`'s compiler, run once for the whole test run (test/support/build-once.ts).
+    const build = inject('build');
+    expect(build.status, build.output).toBe(0);
     const r = spawnSync(join(ROOT, 'bin/ftpcap'), ['sessions', SAMPLE], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('192.0.2.10:');

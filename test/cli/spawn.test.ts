@@ -1,5 +1,5 @@
 /**
- * Real processes of bin/ftpcap (after `npm run build`), for what only a real process shows:
+ * Real processes of bin/ftpcap (dist/ built once per test run by test/support/build-once.ts), for what only a real process shows:
  * write errors on standard output (issue 12 #8), inputs that can be read only once — standard
  * input, a named pipe, /dev/stdin, process substitution — for every subcommand (issue 12 #7), a
  * capture whose file name is not valid UTF-8 (issue 12 #9), and a file named like a mistyped
@@ -23,10 +23,10 @@ mkdirSync(privateTmp);
 const ENV = { ...process.env, TMPDIR: privateTmp, NO_COLOR: '1' };
 
 beforeAll(() => {
-  // Other work in progress may fail the type check; tsc still writes dist/, which is what runs.
-  spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  // dist/ was built by the run's global setup. Other work in progress may fail the type check;
+  // tsc still writes dist/, which is what runs.
   expect(existsSync(join(ROOT, 'dist/cli/run.js'))).toBe(true);
-}, 120_000);
+});
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** Run a bash command line (pipes, FIFOs, process substitution) with $FTPCAP and $F set. */

@@ -1,11 +1,14 @@
 /**
- * The fuzz worker process (run by supervisor.ts through vite-node): runs cases `from`, `from + 1`, …
- * of a run and prints one JSON line before and one after each, so the supervisor can tell which
- * case hung or crashed the process. Arguments: --seed N --from I [--to J] [--spread]
- * [--deadline EPOCH_MS] [--fixture TEXT] [--category NAME]. For testing the supervisor itself:
- * --simulate-hang I (case I loops forever, synchronously) and --simulate-crash I (the process dies).
+ * A fuzz worker process (started by supervisor.ts through vite-node, one of a pool): loads the
+ * corpus, prints `{"ready":true}`, then reads case numbers from standard input, one per line, and
+ * for each prints one JSON line before and one after running it, so the supervisor can tell which
+ * case hung or crashed the process. At the end of its input it prints `{"end":true}`.
+ * Arguments: --seed N [--spread] [--fixture TEXT] [--category NAME]. For testing the supervisor
+ * itself: --simulate-hang I (case I loops forever, synchronously) and --simulate-crash I (the
+ * process dies).
  */
-import { planCase, type PlannedCase } from './corpus.js';
+import { createInterface } from 'node:readline';
+import { loadFixtures, planCase, type PlannedCase } from './corpus.js';
 import { runPlanned } from './driver.js';
 import type { Category } from './mutations.js';
 
@@ -15,9 +18,6 @@ function arg(name: string): string | undefined {
 }
 
 const seed = Number(arg('seed') ?? 1);
-const from = Number(arg('from') ?? 0);
-const to = Number(arg('to') ?? Infinity);
-const deadline = Number(arg('deadline') ?? Infinity);
 const spread = process.argv.includes('--spread');
 const only = { fixture: arg('fixture'), category: arg('category') as Category | undefined };
 const hangAt = Number(arg('simulate-hang') ?? -1);
@@ -27,7 +27,12 @@ const write = (o: unknown): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 };
 
-for (let i = from; i < to && Date.now() < deadline; i++) {
+loadFixtures();
+write({ ready: true });
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === '') continue;
+  const i = Number(line);
   let c: PlannedCase;
   try {
     c = planCase(seed, i, spread, only);

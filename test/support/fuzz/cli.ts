@@ -1,16 +1,16 @@
 /**
  * `npm run fuzz -- [--seed N] [--seconds S] [--cases N] [--from I] [--fixture TEXT] [--category NAME]
- *                  [--timeout MS] [--heap MB] [--spread]`
+ *                  [--timeout MS] [--heap MB] [--workers N] [--spread]`
  *
  * A longer, time-bounded fuzz run than the suite's: mutations and truncations of every recorded
- * fixture (windows of the large ones) through analysis and every renderer, each case in a child
- * process under a watchdog (test/support/fuzz/supervisor.ts). Prints a summary; every failing,
+ * fixture (windows of the large ones) through analysis and every renderer, in a pool of worker
+ * processes (one per core), each case under a watchdog (test/support/fuzz/supervisor.ts). Prints a summary; every failing,
  * hanging or crashing case is printed as a row for the regression table in
  * test/robustness/fuzz-regressions.test.ts (a case is its seed and ops: no bytes are committed).
  * Exit code 1 when something was found.
  */
 import { CATEGORIES, type Category } from './mutations.js';
-import { regressionRow, runFuzz, type CaseRecord } from './supervisor.js';
+import { defaultWorkers, regressionRow, runFuzz, type CaseRecord } from './supervisor.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +39,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       '  --fixture TEXT   only fixtures whose name contains TEXT',
       `  --category NAME  only one kind of damage: ${CATEGORIES.join(', ')}`,
       '  --timeout MS     per-case limit before a case counts as a hang (default 20000)',
-      '  --heap MB        heap limit of the worker process (default 1024)',
+      '  --heap MB        heap limit of each worker process (default 1024)',
+      `  --workers N      worker processes at once (default ${defaultWorkers()}, one per core)`,
       '  --spread         go round fixtures x categories instead of drawing them',
       '',
     ].join('\n'),
@@ -68,6 +69,7 @@ const report = await runFuzz({
   category,
   timeoutMs: num('timeout'),
   maxHeapMb: num('heap'),
+  workers: num('workers'),
   onProgress: (n) => {
     if (Date.now() - lastShown > 10_000) {
       lastShown = Date.now();
@@ -96,7 +98,7 @@ const lines = [
   `warnings     ${fmt(warnings) || 'none'} (cases with each)`,
   `prefix       ${report.cases.filter((c) => c.compared > 0).length} cases stopped before the damage: ${report.cases.reduce((n, c) => n + c.compared, 0)} commands compared with the undamaged capture`,
   `slowest      ${slowest.map((c) => `case ${c.i} ${c.ms} ms (${c.fixture}, ${c.category})`).join('; ')}`,
-  `memory       max RSS of the worker ${report.maxRssMb} MiB; ${report.children} worker process(es)`,
+  `memory       max RSS of a worker ${report.maxRssMb} MiB; ${report.workers} worker process(es) at once, ${report.replaced} replaced after a hang or crash`,
   `found        ${found.length} case(s) with problems`,
 ];
 for (const c of found.slice(0, 50)) {

@@ -1,12 +1,14 @@
 /**
- * Runs fuzz cases in a child process with a watchdog: a case that does not finish within the
- * per-case timeout (a hang, even a synchronous endless loop) is killed and reported, as is one
- * that crashes the process (e.g. out of memory under the child's heap limit); the run then goes on
- * from the next case in a fresh child. Used by the suite (test/robustness/fuzz.test.ts) and by
- * `npm run fuzz` (scripts/fuzz.ts).
+ * Runs fuzz cases in a pool of long-lived worker processes (child.ts), one per core by default,
+ * each case under a watchdog: a case that does not finish within the per-case timeout (a hang,
+ * even a synchronous endless loop) gets its worker killed and is reported, as is one that crashes
+ * its worker (e.g. out of memory under the heap limit); a fresh worker takes the dead one's place
+ * while cases remain. Cases are handed out one at a time, so the others go on meanwhile. Used by
+ * the suite (test/robustness/fuzz.test.ts) and by `npm run fuzz` (cli.ts).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +27,10 @@ export interface FuzzOptions {
   category?: Category;
   /** Per-case time limit (default 20 s). */
   timeoutMs?: number;
-  /** Heap limit of the child (default 1024 MiB): exceeding it is reported as a crash. */
+  /** Heap limit of each worker (default 1024 MiB): exceeding it is reported as a crash. */
   maxHeapMb?: number;
+  /** Worker processes run at once (default: os.availableParallelism(), at most one per case). */
+  workers?: number;
   onProgress?(done: number): void;
   /** Testing the watchdog: make case `hang` loop forever, case `crash` kill its process. */
   simulate?: { hang?: number; crash?: number };
@@ -49,16 +53,24 @@ export interface CaseRecord {
 
 export interface FuzzReport {
   seed: number;
+  /** In case order, whichever worker ran them. */
   cases: CaseRecord[];
   /** Wall time of the whole run. */
   ms: number;
+  /** The largest RSS any worker reported. */
   maxRssMb: number;
-  /** Child processes started (1 + one per hang or crash). */
+  /** Size of the pool. */
+  workers: number;
+  /** Workers started to replace one killed for a hang or lost to a crash (0 when no case hung or crashed). */
+  replaced: number;
+  /** Worker processes started in all: workers + replaced. */
   children: number;
 }
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Starting a worker (vite-node transforms the sources, the corpus is read): a generous limit. */
+const START_LIMIT_MS = 120_000;
 
 function viteNode(): string {
   const pkg = createRequire(import.meta.url).resolve('vite-node/package.json');
@@ -74,133 +86,157 @@ interface StartLine {
   seed: number;
 }
 
-/** One child: runs from `from` until `to` / the deadline; resolves with the case it died in, if any. */
-function runChild(
-  opts: FuzzOptions,
-  from: number,
-  to: number | null,
-  deadline: number | null,
-  sink: (r: CaseRecord) => void,
-  rss: (bytes: number) => void,
-): Promise<{ next: number; finished: boolean }> {
-  const args = [`--max-old-space-size=${opts.maxHeapMb ?? 1024}`, viteNode(), '--root', ROOT, CHILD, '--seed', String(opts.seed), '--from', String(from)];
-  if (to !== null) args.push('--to', String(to));
-  if (deadline !== null) args.push('--deadline', String(deadline));
+function workerArgs(opts: FuzzOptions): string[] {
+  const args = [`--max-old-space-size=${opts.maxHeapMb ?? 1024}`, viteNode(), '--root', ROOT, CHILD, '--seed', String(opts.seed)];
   if (opts.spread) args.push('--spread');
   if (opts.fixture) args.push('--fixture', opts.fixture);
   if (opts.category) args.push('--category', opts.category);
   if (opts.simulate?.hang !== undefined) args.push('--simulate-hang', String(opts.simulate.hang));
   if (opts.simulate?.crash !== undefined) args.push('--simulate-crash', String(opts.simulate.crash));
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const timeout = opts.timeoutMs ?? 20_000;
-  let current: StartLine | null = null;
-  let started = 0;
-  let next = from;
-  let finished = false;
-  let stderr = '';
-  let timer: NodeJS.Timeout | null = null;
-  let killedFor: 'hang' | null = null;
-  // Starting the child (vite-node transforms the sources) may take a while: a generous first limit.
-  const arm = (ms: number): void => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      killedFor = 'hang';
-      child.kill('SIGKILL');
-    }, ms);
-  };
-  arm(Math.max(timeout, 60_000));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const lines = createInterface({ input: child.stdout });
-  lines.on('line', (line) => {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return; // not ours
-    }
-    if (typeof o.start === 'number') {
-      current = o as unknown as StartLine;
-      started = Date.now();
-      arm(timeout);
-    } else if (typeof o.done === 'number' && current !== null) {
-      const d = o as { ms: number; outcome: CaseRecord['outcome']; warnings: string[]; problems: string[]; compared: number; rss: number };
-      sink({ i: current.start, seed: current.seed, fixture: current.fixture, window: current.window, category: current.category, ops: current.ops, ms: d.ms, outcome: d.outcome, warnings: d.warnings, problems: d.problems, compared: d.compared });
-      rss(d.rss);
-      next = current.start + 1;
-      current = null;
-      arm(timeout);
-    } else if (o.end === true) {
-      finished = true;
-    } else if (typeof o.error === 'string') {
-      stderr += o.error;
-    }
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      const c = current as StartLine | null;
-      if (c !== null) {
-        const hang = killedFor === 'hang';
-        sink({
-          i: c.start,
-          seed: c.seed,
-          fixture: c.fixture,
-          window: c.window,
-          category: c.category,
-          ops: c.ops,
-          ms: Date.now() - started,
-          outcome: hang ? 'hang' : 'crash',
-          warnings: [],
-          compared: 0,
-          problems: [
-            hang
-              ? `case did not finish within ${timeout} ms (killed)`
-              : `process died (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
-          ],
-        });
-        resolve({ next: c.start + 1, finished: false });
-        return;
-      }
-      if (!finished) {
-        reject(new Error(`fuzz child stopped outside a case (code ${code}, signal ${signal}): ${stderr.trim().slice(-1000)}`));
-        return;
-      }
-      resolve({ next, finished: true });
-    });
-  });
+  return args;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = Date.now();
+  const timeout = opts.timeoutMs ?? 20_000;
+  const from = opts.from ?? 0;
+  const to = opts.cases !== undefined ? from + opts.cases : Infinity;
+  const deadline = opts.seconds !== undefined ? t0 + opts.seconds * 1000 : Infinity;
+  const size = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), to - from));
+  const args = workerArgs(opts);
   const cases: CaseRecord[] = [];
   let maxRss = 0;
   let children = 0;
-  const from = opts.from ?? 0;
-  const to = opts.cases !== undefined ? from + opts.cases : null;
-  const deadline = opts.seconds !== undefined ? t0 + opts.seconds * 1000 : null;
   let at = from;
-  for (;;) {
-    children++;
-    const { next, finished } = await runChild(
-      opts,
-      at,
-      to,
-      deadline,
-      (r) => {
-        cases.push(r);
-        opts.onProgress?.(cases.length);
-      },
-      (b) => {
-        maxRss = Math.max(maxRss, b);
-      },
-    );
-    at = next;
-    if (finished || (to !== null && at >= to) || (deadline !== null && Date.now() >= deadline)) break;
-  }
-  return { seed: opts.seed, cases, ms: Date.now() - t0, maxRssMb: Math.round(maxRss / 2 ** 20), children };
+  /** The next case to hand out, or null when the run is over. */
+  const take = (): number | null => (at < to && Date.now() < deadline ? at++ : null);
+
+  return new Promise<FuzzReport>((resolve, reject) => {
+    let live = 0;
+    let failed = false;
+    const fail = (err: Error, all: Set<ChildProcess>): void => {
+      if (failed) return;
+      failed = true;
+      for (const c of all) c.kill('SIGKILL');
+      reject(err);
+    };
+    const procs = new Set<ChildProcess>();
+    const finish = (): void => {
+      if (live > 0 || failed) return;
+      cases.sort((a, b) => a.i - b.i);
+      resolve({ seed: opts.seed, cases, ms: Date.now() - t0, maxRssMb: Math.round(maxRss / 2 ** 20), workers: size, replaced: children - size, children });
+    };
+
+    const startWorker = (): void => {
+      children++;
+      live++;
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      procs.add(child);
+      let current: StartLine | null = null;
+      let started = 0;
+      let ready = false;
+      let finished = false;
+      let stderr = '';
+      let error = '';
+      let timer: NodeJS.Timeout | null = null;
+      let killedFor: 'hang' | null = null;
+      const arm = (ms: number): void => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          killedFor = 'hang';
+          child.kill('SIGKILL');
+        }, ms);
+      };
+      /** Hand this worker its next case, or end its input. */
+      const next = (): void => {
+        const i = take();
+        if (i === null) {
+          if (timer) clearTimeout(timer);
+          timer = null;
+          child.stdin.end();
+          return;
+        }
+        arm(timeout);
+        child.stdin.write(`${i}\n`);
+      };
+      arm(Math.max(timeout, START_LIMIT_MS));
+      child.stdin.on('error', () => {}); // a worker that died: its close event tells
+      child.stderr.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000);
+      });
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        let o: Record<string, unknown>;
+        try {
+          o = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          return; // not ours
+        }
+        if (o.ready === true) {
+          ready = true;
+          next();
+        } else if (typeof o.start === 'number') {
+          current = o as unknown as StartLine;
+          started = Date.now();
+        } else if (typeof o.done === 'number' && current !== null) {
+          const d = o as { ms: number; outcome: CaseRecord['outcome']; warnings: string[]; problems: string[]; compared: number; rss: number };
+          const c: StartLine = current;
+          cases.push({ i: c.start, seed: c.seed, fixture: c.fixture, window: c.window, category: c.category, ops: c.ops, ms: d.ms, outcome: d.outcome, warnings: d.warnings, problems: d.problems, compared: d.compared });
+          maxRss = Math.max(maxRss, d.rss);
+          opts.onProgress?.(cases.length);
+          current = null;
+          next();
+        } else if (o.end === true) {
+          finished = true;
+        } else if (typeof o.error === 'string') {
+          error += o.error;
+        }
+      });
+      child.on('error', (err) => fail(err, procs));
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        procs.delete(child);
+        live--;
+        const c = current as StartLine | null;
+        if (c !== null) {
+          const hang = killedFor === 'hang';
+          cases.push({
+            i: c.start,
+            seed: c.seed,
+            fixture: c.fixture,
+            window: c.window,
+            category: c.category,
+            ops: c.ops,
+            ms: Date.now() - started,
+            outcome: hang ? 'hang' : 'crash',
+            warnings: [],
+            compared: 0,
+            problems: [
+              hang
+                ? `case did not finish within ${timeout} ms (killed)`
+                : `process died (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+            ],
+          });
+          opts.onProgress?.(cases.length);
+          // A fresh worker in its place, while cases remain.
+          if (at < to && Date.now() < deadline) startWorker();
+          finish();
+          return;
+        }
+        if (!finished || error !== '') {
+          const why = !ready ? (killedFor === 'hang' ? `did not start within ${Math.max(timeout, START_LIMIT_MS)} ms` : 'died while starting') : 'stopped outside a case';
+          fail(new Error(`fuzz worker ${why} (code ${code}, signal ${signal}): ${(error || stderr).trim().slice(-1000)}`), procs);
+          return;
+        }
+        finish();
+      });
+    };
+
+    for (let k = 0; k < size; k++) startWorker();
+  });
 }
 
 /** A finding as a row of the regression table in test/robustness/fuzz-regressions.test.ts. */

@@ -1,0 +1,127 @@
+/**
+ * vitest globalSetup: builds dist/ once per test run, for the tests that need the compiled
+ * program (real processes of bin/ftpcap, the reader's worker thread), instead of each running
+ * `npm run build` itself.
+ *
+ * The compiler is `npm run build`'s (tsc -p tsconfig.json), run incrementally into a private
+ * folder (node_modules/.cache/ftpcap-build: only changed sources are compiled again); the files
+ * that differ are then moved into dist/ one by one with rename(2), so a process reading dist/
+ * meanwhile — another engineer's test run — never sees a half-written file. A lock folder keeps
+ * two runs from compiling into the private folder at once.
+ *
+ * The result (tsc's exit status and output) is given to the tests as `inject('build')`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+export interface BuildResult {
+  /** tsc's exit status: 0, or 1/2 with type errors (the files are written all the same). */
+  status: number | null;
+  output: string;
+  ms: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    build: BuildResult;
+  }
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'ftpcap-build');
+const OUT = join(CACHE, 'out');
+const LOCK = join(CACHE, 'lock');
+const DIST = join(ROOT, 'dist');
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Take the lock folder; a lock left by a process that is gone is taken over. */
+function lock(): () => void {
+  mkdirSync(CACHE, { recursive: true });
+  const until = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
+      return () => rmSync(LOCK, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+      } catch {
+        // being created or removed: look again
+      }
+      if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
+      else if (Date.now() > until) throw new Error(`build-once: ${LOCK} held for 5 minutes by process ${owner}`);
+      else sleep(100);
+    }
+  }
+}
+
+function* files(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* files(p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+/** Move every file of OUT whose bytes dist/ does not have yet into dist/, atomically each. */
+function publish(): number {
+  let moved = 0;
+  for (const from of files(OUT)) {
+    const rel = relative(OUT, from);
+    const to = join(DIST, rel);
+    let bytes = readFileSync(from);
+    if (from.endsWith('.map')) {
+      // Source maps name their sources relative to where they lie: say it from dist/.
+      const map = JSON.parse(bytes.toString('utf8')) as { sources: string[] };
+      map.sources = map.sources.map((s) => relative(dirname(to), join(dirname(from), s)));
+      bytes = Buffer.from(JSON.stringify(map));
+    }
+    if (existsSync(to) && statSync(to).size === bytes.length && readFileSync(to).equals(bytes)) continue;
+    mkdirSync(dirname(to), { recursive: true });
+    const tmp = `${to}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, to);
+    moved++;
+  }
+  return moved;
+}
+
+export function buildOnce(): BuildResult {
+  const t0 = Date.now();
+  const release = lock();
+  try {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(
+      process.execPath,
+      [tsc, '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT, '--incremental', '--tsBuildInfoFile', join(CACHE, 'tsbuildinfo')],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (r.error) throw r.error;
+    publish();
+    return { status: r.status, output: `${r.stdout}${r.stderr}`, ms: Date.now() - t0 };
+  } finally {
+    release();
+  }
+}
+
+export default function setup(project: TestProject): void {
+  project.provide('build', buildOnce());
+}
