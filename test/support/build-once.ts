@@ -3,7 +3,8 @@
  * program (real processes of bin/ftpcap, the reader's worker thread), instead of each running
  * `npm run build` itself.
  *
- * The compiler is `npm run build`'s (tsc -p tsconfig.json), run incrementally into a private
+ * The steps are `npm run build`'s: scripts/build-report-page.mjs (skipped under `npm test`, whose
+ * pretest script has just run it), then tsc -p tsconfig.json, run incrementally into a private
  * folder (node_modules/.cache/ftpcap-build: only changed sources are compiled again); the files
  * that differ are then moved into dist/ one by one with rename(2), so a process reading dist/
  * meanwhile — another engineer's test run — never sees a half-written file. A lock folder keeps
@@ -108,6 +109,12 @@ export function buildOnce(): BuildResult {
   const t0 = Date.now();
   const release = lock();
   try {
+    const page = join(ROOT, 'scripts', 'build-report-page.mjs');
+    if (process.env.npm_lifecycle_event !== 'test' && existsSync(page)) {
+      const p = spawnSync(process.execPath, [page], { cwd: ROOT, encoding: 'utf8' });
+      if (p.error) throw p.error;
+      if (p.status !== 0) return { status: p.status, output: `${p.stdout}${p.stderr}`, ms: Date.now() - t0 };
+    }
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const r = spawnSync(
       process.execPath,
