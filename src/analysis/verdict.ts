@@ -27,17 +27,31 @@ export function missingBytes(t: Transfer): number {
   return c.gapBytes + short;
 }
 
+/** Which end sends a transfer's data: the server for downloads and listings, the client for uploads. */
+const senderOf = (t: Transfer): 'client' | 'server' => (t.direction === 'upload' ? 'client' : 'server');
+
 /**
- * The data arrived whole before `by`: the sending side closed the data connection with its FIN
- * first (a receiver that stops early resets it instead, as pure-ftpd's clients do on ABOR), and
+ * The receiver cut the data connection: it reset it before the sender's FIN, short of the size the
+ * session stated (or with no size stated). A server's 226 then only means it had handed the data
+ * to its own TCP stack (pure-ftpd, pyftpdlib answer 226 that early), not that it arrived.
+ */
+function cutByReceiver(t: Transfer): boolean {
+  const c = t.connection;
+  if (!c?.rst || c.rst.by === senderOf(t)) return false;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t));
+  if (fin !== undefined && fin.frame < c.rst.frame) return false;
+  const expected = expectedBytes(t);
+  return expected === null || t.bytes < expected;
+}
+
+/**
+ * The data arrived whole: the sender closed the data connection with its FIN, no reset cut it, and
  * nothing is missing of the size the session stated.
  */
-function dataWhole(t: Transfer, by: number): boolean {
+function dataWhole(t: Transfer): boolean {
   const c = t.connection;
-  if (!c || missingBytes(t) > 0) return false;
-  const sender = t.direction === 'upload' ? 'client' : 'server';
-  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
-  return fin !== undefined && fin.frame < by && !(c.rst && c.rst.frame < fin.frame);
+  if (!c || missingBytes(t) > 0 || cutByReceiver(t)) return false;
+  return c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
 }
 
 /** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
@@ -74,12 +88,15 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   if (code === 426) return 'aborted';
   if (t.abortFrame !== null) {
-    // lftp, among others, sends ABOR while a transfer is finishing: its data was whole and the server
-    // said 226, so nothing was aborted. The ABOR stays on record as a late one.
-    if (!success || !dataWhole(t, t.abortFrame)) return 'aborted';
+    // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
+    // (the sender's FIN, nothing cut or missing) and the server said 226, nothing was aborted. The
+    // ABOR stays on record as a late one.
+    if (!success || !dataWhole(t)) return 'aborted';
     t.lateAbortFrame = t.abortFrame;
     t.abortFrame = null;
   }
+  // A 226 the server sent early, while the client then reset the data connection short of the data.
+  if (success && cutByReceiver(t)) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut.
   if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
     return 'aborted';

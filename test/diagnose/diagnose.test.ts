@@ -177,9 +177,12 @@ for (const sc of SCENARIOS) {
       const got: Record<string, string> = {};
       for (const s of a.sessions) for (const t of s.transfers) if (t.diagnosis) got[`${s.id}.${t.id}`] = t.diagnosis.cause;
       expect(got).toEqual(sc.causes);
-      // A session with no successful transfer says so with the commonest cause; one with a success does not.
+      // A session with no successful transfer says so with the commonest cause; one with a success
+      // does not, nor one whose only failures are transfers the client stopped itself (ABOR, its reset).
       for (const s of a.sessions) {
-        const causes = s.transfers.map((t) => t.diagnosis?.cause).filter(Boolean);
+        const byClient = (t: (typeof s.transfers)[number]): boolean =>
+          t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
+        const causes = s.transfers.filter((t) => !byClient(t)).map((t) => t.diagnosis?.cause).filter(Boolean);
         const anySuccess = s.transfers.some((t) => t.status === 'complete' && !t.diagnosis);
         if (causes.length && !anySuccess) expect(s.diagnosis?.cause).toBe(causes[0]);
         if (anySuccess) expect(s.diagnosis).toBeNull();

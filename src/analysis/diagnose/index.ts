@@ -3,7 +3,7 @@
  * cause whose check matches (most specific first); healthy transfers get none. Sessions whose
  * control channel is encrypted, or whose transfers all failed, get a session diagnosis.
  */
-import type { Analysis, Session } from '../model.js';
+import type { Analysis, Session, Transfer } from '../model.js';
 import { CATALOG } from './catalog.js';
 import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch } from './checks/address.js';
 import {
@@ -16,6 +16,14 @@ import {
 } from './checks/connect.js';
 import { checkControl } from './checks/control.js';
 import { checkTlsHidden } from './checks/tls.js';
+import {
+  checkControlTlsHandshake,
+  checkHiddenDataNotResumed,
+  checkProtRefused,
+  checkTlsDataHandshake,
+  checkTlsNoCloseNotify,
+  checkTlsSessionNotReused,
+} from './checks/ftps.js';
 import {
   checkAborted,
   checkCaptureGap,
@@ -38,9 +46,12 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkPassiveRefused,
   checkPassiveSynUnanswered,
   checkPassiveUnreached,
+  checkTlsDataHandshake,
+  checkTlsSessionNotReused,
   checkAborted,
   checkStalled,
   checkCaptureGap,
+  checkTlsNoCloseNotify,
   checkServerRefused,
   checkNotInCapture,
   checkNoAttempt,
@@ -69,13 +80,22 @@ export function diagnose(a: Analysis): void {
         }
       }
     }
-    s.diagnosis = checkControl(s, vantage) ?? checkTlsHidden(s, vantage) ?? allFailed(s);
+    s.diagnosis =
+      checkControl(s, vantage) ??
+      checkControlTlsHandshake(s, vantage) ??
+      checkProtRefused(s, vantage) ??
+      checkHiddenDataNotResumed(s, vantage) ??
+      checkTlsHidden(s, vantage) ??
+      allFailed(s);
   }
 }
 
+/** The client stopped it itself (ABOR, or its reset of the data connection): a choice, not a failure of the session. */
+const stoppedByClient = (t: Transfer): boolean => t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
+
 /** Every transfer of the session failed: say so once, with the commonest cause. */
 function allFailed(s: Session): SessionDiagnosis | null {
-  const used = s.transfers.filter((t) => t.status !== 'unused' || t.diagnosis);
+  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && !stoppedByClient(t));
   if (used.length === 0 || used.some((t) => t.status === 'complete' && !t.diagnosis)) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
