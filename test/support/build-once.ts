@@ -5,7 +5,7 @@
  *
  * The steps are `npm run build`'s: scripts/build-report-page.mjs (skipped under `npm test`, whose
  * pretest script has just run it), then tsc -p tsconfig.json, run incrementally into a private
- * folder (node_modules/.cache/ftpcap-build: only changed sources are compiled again); the files
+ * folder (node_modules/.cache/ftpcap-build/<checkout>: only changed sources are compiled again); the files
  * that differ are then moved into dist/ one by one with rename(2), so a process reading dist/
  * meanwhile — another engineer's test run — never sees a half-written file. A lock folder keeps
  * two runs from compiling into the private folder at once.
@@ -13,7 +13,8 @@
  * The result (tsc's exit status and output) is given to the tests as `inject('build')`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -32,7 +33,8 @@ declare module 'vitest' {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE = join(ROOT, 'node_modules', '.cache', 'ftpcap-build');
+// One folder per checkout: worktrees may share node_modules.
+const CACHE = join(ROOT, 'node_modules', '.cache', 'ftpcap-build', createHash('sha256').update(realpathSync(ROOT)).digest('hex').slice(0, 12));
 const OUT = join(CACHE, 'out');
 const LOCK = join(CACHE, 'lock');
 const DIST = join(ROOT, 'dist');
