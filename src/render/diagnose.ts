@@ -65,7 +65,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
 }
 
 /** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
-const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp']);
+const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp', 'tls-handshake-failed', 'prot-refused', 'tls-session-not-reused']);
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>

@@ -85,6 +85,32 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
       'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',
   },
+  'tls-session-not-reused': {
+    title: "the data connection did not resume the control connection's TLS session",
+    advice:
+      'Make the client resume the control TLS session on its data connections (curl, lftp and FileZilla do; Python ' +
+      "ftplib needs ntransfercmd to pass session=self.sock.session to wrap_socket), or, if the risk is acceptable, " +
+      'stop the server requiring it (vsftpd require_ssl_reuse=NO, proftpd TLSOptions NoSessionReuseRequired).',
+  },
+  'tls-handshake-failed': {
+    title: 'the TLS handshake failed',
+    advice:
+      'The alert names the reason: a certificate the client does not trust, no TLS version or cipher suite in common. ' +
+      'Compare the server\'s TLS settings (vsftpd ssl_*, proftpd TLSProtocol/TLSCipherSuite) with what the client offers.',
+  },
+  'prot-refused': {
+    title: 'the server refused PROT P (encrypted data connections)',
+    advice:
+      'Allow protected data connections on the server (proftpd: TLSRequired without !data; pure-ftpd: not -Y 0), or, ' +
+      'if clear-text data is acceptable, let the client go on without it (curl --ssl-control instead of --ssl-reqd).',
+  },
+  'tls-no-close-notify': {
+    title: 'the data connection was closed without TLS close_notify',
+    advice:
+      'Without close_notify a TLS receiver cannot tell a complete file from a truncated one: compare the size with the ' +
+      "server's (SIZE, the 150 reply) and retry; servers and clients should end PROT P data connections with " +
+      'close_notify (vsftpd strict_ssl_write_shutdown=YES makes vsftpd insist on it).',
+  },
   'server-refused': {
     title: 'the server refused the command',
     advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',

@@ -17,4 +17,8 @@ export type CauseCode =
   | 'stalled'
   | 'capture-gap'
   | 'no-attempt'
-  | 'not-in-capture';
+  | 'not-in-capture'
+  | 'tls-session-not-reused'
+  | 'tls-handshake-failed'
+  | 'prot-refused'
+  | 'tls-no-close-notify';

@@ -1,0 +1,180 @@
+/**
+ * What TLS itself breaks in FTPS, from the TLS facts (src/tls: handshakes, resumption, alerts,
+ * close_notify) and the replies when they could be read (in clear, or decrypted with key logs):
+ * - a data connection refused because it did not resume the control connection's TLS session
+ *   (vsftpd require_ssl_reuse, proftpd's default: 522 "session reuse required");
+ * - a TLS handshake that failed (fatal alert) on the control or a data connection;
+ * - PROT P refused (534/536/504…);
+ * - a data connection closed without TLS close_notify (the receiver cannot tell it was whole).
+ */
+import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
+import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
+import { diagnosis } from '../build.js';
+import { CATALOG } from '../catalog.js';
+import { ep, evidenceFrames, replyWords } from '../facts.js';
+import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
+
+const REUSE_TEXT = /reuse|resum/i;
+
+const fatal = (tls: TlsFacts): TlsAlert | undefined => tls.alerts.find((a) => a.level === 'fatal');
+
+function alertWords(a: TlsAlert): string {
+  return `${a.level === 'fatal' ? 'a fatal' : 'an'} ${a.description ?? 'encrypted'} alert from the TLS ${a.by} at frame ${a.frame}`;
+}
+
+/** Advice for a handshake that failed, by the alert. */
+function handshakeAdvice(a: TlsAlert | undefined): string {
+  switch (a?.description) {
+    case 'unknown_ca':
+    case 'bad_certificate':
+    case 'certificate_unknown':
+    case 'certificate_expired':
+    case 'unsupported_certificate':
+      return (
+        "The client refused the server's certificate: give the server a certificate from a CA the client trusts, with the " +
+        "host name the client uses (vsftpd rsa_cert_file, proftpd TLSRSACertificateFile), or add the server's CA to the " +
+        'client (curl --cacert, lftp ssl:ca-file, Python ssl context load_verify_locations); skipping verification ' +
+        '(curl -k, lftp ssl:verify-certificate no) removes the protection TLS gives.'
+      );
+    case 'protocol_version':
+      return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on both (vsftpd ssl_tlsv1_2, proftpd TLSProtocol, curl --tls-max / --tlsv1.2).';
+    case 'handshake_failure':
+    case 'insufficient_security':
+      return (
+        'Client and server have no cipher suite (or key exchange) in common: widen the server\'s list (vsftpd ' +
+        'ssl_ciphers, e.g. HIGH; proftpd TLSCipherSuite) or the client\'s (curl --ciphers, lftp ssl:priority).'
+      );
+    default:
+      return CATALOG['tls-handshake-failed'].advice;
+  }
+}
+
+/** 522 (or a reply naming session reuse) after a data connection that did a full handshake. */
+export function checkTlsSessionNotReused(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const tls = t.connection?.tls;
+  const r = t.reply;
+  if (!tls || tls.resumed !== null || !r || !(r.code === 522 || (r.code >= 400 && REUSE_TEXT.test(r.text)))) return null;
+  const control = s.tlsDetails;
+  return diagnosis(
+    ctx,
+    'tls-session-not-reused',
+    [
+      `The data connection (stream ${t.connection!.stream}) began a new TLS session (ClientHello at frame ${tls.clientHelloFrame}, a full handshake) ` +
+        `instead of resuming the control connection's${control?.version ? ` ${control.version}` : ''} session`,
+      `The server refused it: ${replyWords(r)} at frame ${r.frame}`,
+      'Servers ask for this so that nobody but the logged-in client can connect to the data port (vsftpd require_ssl_reuse=YES, its default; proftpd unless TLSOptions NoSessionReuseRequired)',
+    ],
+    evidenceFrames(t, [tls.clientHelloFrame, tls.serverHelloFrame, r.frame]),
+  );
+}
+
+/** A fatal TLS alert (or a handshake cut short) on the data connection. */
+export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const c = t.connection;
+  const tls = c?.tls;
+  if (!c || !tls) return null;
+  const alert = fatal(tls);
+  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null;
+  if (!alert && !noServerHello) return null;
+  const details = alert
+    ? [`The TLS handshake on the data connection (stream ${c.stream}) failed: ${alertWords(alert)}`]
+    : [`The data connection (stream ${c.stream}) closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello: the TLS handshake never happened`];
+  if (t.reply) details.push(`The server then answered ${replyWords(t.reply)} at frame ${t.reply.frame}`);
+  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert));
+}
+
+/** Who sends the data: the server for downloads and listings, the client for uploads. */
+function senderOf(direction: string | null): 'server' | 'client' | null {
+  if (direction === 'upload') return 'client';
+  if (direction === 'download' || direction === 'listing') return 'server';
+  return null;
+}
+
+/** The data's sender closed the connection without close_notify: the receiver cannot tell the data was whole. */
+export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const c = t.connection;
+  const tls = c?.tls;
+  if (!c || !tls || !tls.handshakeDone || c.close === null || t.status === 'complete') return null;
+  // Known only when the alerts could be read (decrypted), or seen as alert records (TLS ≤ 1.2).
+  const readable = tls.decryption === 'decrypted' || (tls.version !== null && tls.version !== 'TLS 1.3');
+  const sender = senderOf(t.direction);
+  if (!readable || sender === null) return null;
+  // The TLS client is normally the FTP client (some servers swap roles in active mode): the data sender's TLS side.
+  const ftpClientIsTlsClient = tls.tlsClient === null || (tls.tlsClient === 'initiator') === (c.initiator === 'client');
+  const tlsSide = ftpClientIsTlsClient ? sender : sender === 'client' ? 'server' : 'client';
+  const closeNotify = tls.closeNotify[tlsSide] ?? (tls.decryption !== 'decrypted' ? tls.alerts.find((a) => a.by === tlsSide)?.frame : undefined);
+  if (closeNotify !== undefined && closeNotify !== null) return null;
+  const closeFrame = c.rst?.frame ?? c.handshake.find((h) => h.type === 'fin')?.frame ?? null;
+  return diagnosis(
+    ctx,
+    'tls-no-close-notify',
+    [
+      `The ${sender} (the data's sender) closed the TLS data connection (stream ${c.stream}${closeFrame ? `, frame ${closeFrame}` : ''}) without a TLS close_notify alert`,
+      `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
+    ],
+    evidenceFrames(t, [closeFrame]),
+  );
+}
+
+/** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */
+export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const tls = s.tlsDetails;
+  if (!tls) return null;
+  const alert = fatal(tls);
+  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null;
+  if (!alert && !noServerHello) return null;
+  const start = s.tlsMode === 'implicit' ? `Session ${s.id} is implicit FTPS (port ${s.server.port})` : `Session ${s.id} switched to TLS at frame ${s.tlsFrame}`;
+  const what = alert
+    ? `its TLS handshake failed: ${alertWords(alert)}${tls.version ? ` (${tls.version}${tls.cipherSuite ? `, ${tls.cipherSuite}` : ''})` : ''}`
+    : `the connection closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello`;
+  const parts = [`${start}, but ${what}.`];
+  if (tls.certificate) parts.push(`The server's certificate: subject ${tls.certificate.subject}, issuer ${tls.certificate.issuer} (frame ${tls.certificate.frame}).`);
+  if (!s.loggedIn) parts.push('No login happened, and no transfer.');
+  parts.push(`Vantage point: ${vantage.reason}.`);
+  return {
+    cause: 'tls-handshake-failed',
+    summary: parts.join(' '),
+    evidence: [...new Set([tls.clientHelloFrame, tls.serverHelloFrame, alert?.frame, tls.certificate?.frame])].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
+    advice: handshakeAdvice(alert),
+  };
+}
+
+/** PROT P answered with a refusal. */
+export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const prot = s.commands.find((c: Command) => c.command === 'PROT' && c.arg.trim().toUpperCase() === 'P' && c.reply !== null && c.reply.code >= 400);
+  if (!prot) return null;
+  const r = prot.reply!;
+  const used = s.transfers.filter((t) => t.request !== null);
+  const parts = [`Session ${s.id} asked for encrypted data connections (PROT P, frame ${prot.frame}) and the server refused: ${replyWords(r)} at frame ${r.frame}.`];
+  if (used.length === 0) parts.push('The client then stopped without a transfer (a client that requires protected data, like curl --ssl-reqd, gives up here).');
+  else parts.push(`The client went on with ${used.length} transfer(s) over clear-text data connections: the files crossed the network unencrypted.`);
+  parts.push(`Vantage point: ${vantage.reason}.`);
+  return { cause: 'prot-refused', summary: parts.join(' '), evidence: [prot.frame, r.frame], advice: CATALOG['prot-refused'].advice };
+}
+
+/**
+ * Without keys: the data connections between the hosts of an FTPS session did full handshakes, none
+ * resuming the control connection's session — what servers requiring session reuse refuse.
+ */
+export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  if (hiddenFrom(s) === null || !s.tls) return null;
+  const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c) && c.tls?.serverHelloFrame != null);
+  if (guesses.length === 0 || guesses.some((c) => c.tls!.resumed !== null)) return null;
+  const list = guesses.map((g) => `stream ${g.stream} (${ep(g.from)} → ${ep(g.to)}, ClientHello at frame ${g.tls!.clientHelloFrame})`).join('; ');
+  const parts = [
+    `Session ${s.id}'s commands are encrypted (TLS from frame ${s.tlsFrame}, no key log for them), but the handshakes of its probable data connections are not:`,
+    `${list} began new TLS sessions instead of resuming the control connection's${s.tlsDetails?.version ? ` ${s.tlsDetails.version}` : ''} session.`,
+    'A server that requires session reuse (vsftpd require_ssl_reuse=YES, its default; proftpd by default) refuses such data connections with 522, so the transfers probably failed; the replies that would say so are encrypted (a key log shows them).',
+    `Vantage point: ${vantage.reason}.`,
+  ];
+  return {
+    cause: 'tls-session-not-reused',
+    summary: parts.join(' '),
+    evidence: [s.tlsFrame, ...guesses.map((g) => g.tls!.clientHelloFrame)].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
+    advice: CATALOG['tls-session-not-reused'].advice,
+    guesses,
+  };
+}
