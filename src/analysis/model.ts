@@ -4,16 +4,39 @@
  * field names documented in the README.
  */
 
-import type { Diagnosis, SessionDiagnosis, Vantage } from './diagnose/types.js';
+import type { TlsAlert, TlsFacts } from '../tls/types.js';
+import type { CauseCode } from './diagnose/cause-code.js';
+import type { Listing, ListingEntry } from './listing-parser.js';
 import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
 
-export type { Diagnosis, SessionDiagnosis, Vantage, ControlVerdict, TransferVerdict };
-import type { Listing, ListingEntry } from './listing-parser.js';
-import type { TlsAlert, TlsFacts } from '../tls/types.js';
+export type { CauseCode, ControlVerdict, Listing, ListingEntry, TlsAlert, TlsFacts, TransferVerdict };
 
-export type { TlsAlert, TlsFacts };
+/** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
+export interface Diagnosis {
+  cause: CauseCode;
+  /** Plain-words account of what happened, citing frames, addresses and timings. */
+  summary: string;
+  /** Frames that show the evidence, ascending. */
+  evidence: number[];
+  /** What to change, naming the side and the setting. */
+  advice: string;
+}
 
-export type { Listing, ListingEntry };
+export type VantagePoint = 'client-side' | 'server-side' | 'in-between' | 'same-segment' | 'unknown';
+
+/** Where the capture was taken, inferred from TTLs and which packets it holds. */
+export interface Vantage {
+  point: VantagePoint;
+  /** Why we think so, in words. */
+  reason: string;
+}
+
+/** A diagnosis of a whole session (the control connection failed, TLS hid its transfers, or all failed). */
+export interface SessionDiagnosis extends Diagnosis {
+  /** tls-hidden: connections that are probably its data connections (a guess from timing and ports). */
+  guesses?: OtherConnection[];
+}
+
 
 export interface Endpoint {
   ip: string;

@@ -16,7 +16,7 @@ import { isPlainNameInside, uniqueName } from '../extract/names.js';
 import { renderExtract } from '../render/extract.js';
 import { terminalSafeJson } from '../render/json.js';
 import { warningLines } from '../render/tables.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 const EXIT_USAGE = 1;
 

@@ -12,7 +12,7 @@ import type { Analysis } from '../analysis/model.js';
 import { eveLog } from '../render/logs/eve.js';
 import { zeekDataLog, zeekFtpLog } from '../render/logs/zeek.js';
 import { warningLines } from '../render/tables.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 const EXIT_USAGE = 1;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

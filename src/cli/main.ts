@@ -18,31 +18,15 @@ import { Progress } from './progress.js';
 import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
 import { addExtractCommand } from './extract.js';
 import { addLogsCommand } from './logs.js';
-import { addTeachCommands, type TeachDeps } from './teach.js';
+import { addTeachCommands } from './teach.js';
+import { EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, type CliIo, type TeachDeps } from './io.js';
 import { addReportCommand } from './report.js';
 import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
 import { closeCommands, orList } from './suggest.js';
 import { addTlsKeylogOption, keyLogsOf, prepareKeyLogs } from './tls-keylog.js';
 import type { AnalyzeOptions } from '../analysis/pipeline.js';
 
-export const EXIT_OK = 0;
-export const EXIT_USAGE = 1;
-export const EXIT_UNREADABLE = 2;
-
-export interface CliStream {
-  write(s: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-export interface CliIo {
-  stdout: CliStream;
-  stderr: CliStream;
-  stdin: Readable | NodeJS.ReadableStream;
-  env: Record<string, string | undefined>;
-  /** Arguments that were not valid UTF-8, by their decoded form, with their bytes (inputs.ts). */
-  rawArgs?: ReadonlyMap<string, Buffer>;
-}
+export { EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, type CliIo, type CliStream } from './io.js';
 
 interface CommonOptions {
   json?: boolean;

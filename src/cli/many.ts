@@ -17,7 +17,7 @@ import { planCaptureInputs, type CaptureInputGroup } from '../capture/ring-files
 import { escapeText } from '../render/escape.js';
 import type { RenderStyle } from '../render/style.js';
 import { Progress } from './progress.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export const EXIT_OK = 0;
 export const EXIT_UNREADABLE = 2;

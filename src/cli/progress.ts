@@ -1,5 +1,5 @@
 import { escapeText } from '../render/escape.js';
-import type { CliStream } from './main.js';
+import type { CliStream } from './io.js';
 
 const INTERVAL_MS = 250;
 

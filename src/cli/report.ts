@@ -12,7 +12,7 @@ import { traceConnections, tracePackets } from '../analysis/packet-trace.js';
 import { DumpCollector } from '../render/report/frames.js';
 import { renderReport, sessionsToDraw } from '../render/report/report.js';
 import { warningLines } from '../render/tables.js';
-import type { TeachDeps } from './teach.js';
+import type { TeachDeps } from './io.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;

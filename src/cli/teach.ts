@@ -17,8 +17,7 @@ import { renderExplain } from '../render/explain.js';
 import { warningLines } from '../render/tables.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import type { CliIo } from './main.js';
-import type { Input, Spool } from './inputs.js';
+import type { TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
 
 const EXIT_USAGE = 1;
@@ -32,21 +31,6 @@ export interface TeachOptions {
   wide?: boolean;
   unicode?: boolean;
   showPasswords?: boolean;
-}
-
-export interface TeachDeps {
-  io: CliIo;
-  /**
-   * Analyse the capture at `path` (a regular file; progress, capture errors → exit 2), shown as
-   * `shown` when `path` stands in for it (a spooled pipe).
-   */
-  analyze(path: string, opts: { showPasswords?: boolean }, shown?: string): Promise<Analysis>;
-  /** What the argument names: a regular file, standard input, a pipe… (inputs.ts). */
-  resolve(capture: string): Input;
-  /** Copy standard input or a pipe into a private temporary file. */
-  spool(input: Input): Promise<Spool>;
-  /** An error that stops the CLI with one line and the exit code. */
-  fail(message: string, code: number): Error;
 }
 
 export interface FrameRange {
