@@ -29,6 +29,8 @@ export interface Vantage {
   point: VantagePoint;
   /** Why we think so, in words. */
   reason: string;
+  /** What a capture taken there cannot see, in words (every output says it the same way). */
+  blind: string;
 }
 
 /** A diagnosis of a whole session (the control connection failed, TLS hid its transfers, or all failed). */

@@ -7,6 +7,7 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { evidenceFrames } from './diagnose/facts.js';
+import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import type { Stopper } from './verdict-types.js';
 
@@ -132,7 +133,8 @@ function controlVerdict(s: Session): ControlVerdict {
   if (!opened && cc.synFrames.length > 0) {
     const syns = cc.synFrames.slice(0, 8);
     if (cc.rst && cc.rst.by === 'server') {
-      return { kind: 'refused', how: 'rst', by: rstFromMiddlebox(cc.rst.ttl, s.ttl.server) ? 'network' : 'server', reporter: null, evidence: [...syns, cc.rst.frame] };
+      const forged = rstFromMiddlebox(cc.rst.ttl, s.ttl.server) || forgedNearby(cc.rst.ttl, s.client.ip, s.server.ip);
+      return { kind: 'refused', how: 'rst', by: forged ? 'network' : 'server', reporter: null, evidence: [...syns, cc.rst.frame] };
     }
     const icmp = cc.icmpErrors[0];
     if (icmp) {
@@ -156,6 +158,29 @@ function controlVerdict(s: Session): ControlVerdict {
  */
 export function rstFromMiddlebox(rstTtl: number | undefined, hostTtl: number | null): boolean {
   return rstTtl !== undefined && hostTtl !== null && rstTtl !== hostTtl;
+}
+
+/**
+ * A RST that names a host in another subnet than the client's (so reached through a router) but
+ * arrives with its sender's initial TTL unchanged was made on the capture's own segment: by the
+ * router or firewall there, not by that host. (/24 for IPv4, /64 for IPv6: a guess at routing.)
+ */
+export function forgedNearby(rstTtl: number | undefined, clientIp: string, serverIp: string): boolean {
+  return rstTtl !== undefined && hopsAway(rstTtl) === 0 && !sameSubnet(clientIp, serverIp);
+}
+
+function sameSubnet(a: string, b: string): boolean {
+  if (a.includes(':') !== b.includes(':')) return false;
+  if (!a.includes(':')) return a.split('.').slice(0, 3).join('.') === b.split('.').slice(0, 3).join('.');
+  return expand6(a).slice(0, 4).join(':') === expand6(b).slice(0, 4).join(':');
+}
+
+function expand6(ip: string): string[] {
+  const [head, tail = ''] = ip.toLowerCase().split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const fill = ip.includes('::') ? Array(Math.max(0, 8 - h.length - t.length)).fill('0') : [];
+  return [...h, ...fill, ...t].map((x) => x.replace(/^0+(?=.)/, ''));
 }
 
 /** Statuses and control verdicts: before the diagnosis, which reads them. */

@@ -32,6 +32,9 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));
       out.push(wrap(`What to change: ${escapeText(s.diagnosis.advice)}`, WIDTH, '  '), '');
     }
+    if (s.vantage && (items.length > 0 || (s.diagnosis && SESSION_ONLY.has(s.diagnosis.cause)))) {
+      out.push(wrap(`What this capture point cannot see (session ${s.id}): ${s.vantage.blind}`, WIDTH, '  '), '');
+    }
     for (const t of items) {
       const d = t.diagnosis!;
       diagnosed++;

@@ -60,7 +60,7 @@ describe('GSSAPI-protected control channel', () => {
   });
 
   it('is diagnosed as hidden, naming the mechanism', () => {
-    const d = checkTlsHidden(s, { point: 'unknown', reason: 'test' });
+    const d = checkTlsHidden(s, { point: 'unknown', reason: 'test', blind: '' });
     expect(d?.cause).toBe('tls-hidden');
     expect(d?.summary).toMatch(/protects its commands with GSSAPI \(RFC 2228\) from frame 5 \(4 wrapped/);
     expect(d?.evidence).toEqual([5]);

@@ -21,4 +21,9 @@ export const VERDICT_FIXTURES = [
   'ssh-banner-port21-dropbear-curl',
   'gssapi-nocreds-python-curl',
   'no-type-ascii-vsftpd-python',
+  'ctrl-router-reject-curl',
+  'ctrl-router-icmp-curl',
+  'dnat-helper-server-side-vsftpd-lftp',
+  'dnat-helper-client-side-vsftpd-lftp',
+  'snat-helper-client-side-vsftpd-ftp',
 ];

@@ -26,7 +26,7 @@ const causes = (a: Analysis): Array<string | null> => [
 ];
 
 it('names every fixture recorded for issue 11', () => {
-  expect(VERDICT_FIXTURES).toHaveLength(21);
+  expect(VERDICT_FIXTURES).toHaveLength(26);
 });
 
 describe('1. an ABOR after a whole transfer and its 226 is housekeeping, not an abort', () => {
@@ -131,6 +131,9 @@ describe('4. a control connection that never opened is diagnosed at session leve
     { name: 'ctrl-reject-rst-vsftpd-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /the server host 198\.51\.100\.20 itself answered with a reset \(RST\) at frame 4/ },
     { name: 'ctrl-reject-icmp-vsftpd-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /ICMP destination unreachable \(from 198\.51\.100\.20\) at frame 4/ },
     { name: 'ctrl-closed-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /nothing listens on that port/ },
+    // The router's REJECT: a RST in the server's name with the TTL of a packet that crossed no router.
+    { name: 'ctrl-router-reject-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /a device between the client and the server answered .* with a reset \(RST\) at frame 4: a firewall or router on the path/ },
+    { name: 'ctrl-router-icmp-curl', control: 'refused', cause: 'control-refused', evidence: [3, 4], says: /192\.0\.2\.1, a device between the client and the server, answered with ICMP destination unreachable/ },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -154,6 +157,20 @@ describe('4. a control connection that never opened is diagnosed at session leve
       expect(diagnose.stdout).not.toMatch(/nothing to diagnose/);
       expect(explain.stdout).not.toMatch(/stays open/);
       expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/never opened\. No command can follow/);
+    });
+  }
+});
+
+describe('with the FTP helper on the NAT, the same sessions are healthy, seen from either side', () => {
+  for (const name of ['dnat-helper-server-side-vsftpd-lftp', 'dnat-helper-client-side-vsftpd-lftp', 'snat-helper-client-side-vsftpd-ftp']) {
+    it(name, async () => {
+      const a = await analyze(name);
+      expect(transfers(a).map((t) => [t.request?.command, t.status, t.verdict.kind, t.bytes])).toEqual([
+        ['LIST', 'complete', 'completed', 260],
+        ['RETR', 'complete', 'completed', 511],
+        ['STOR', 'complete', 'completed', 259],
+      ]);
+      expect(causes(a).filter(Boolean)).toEqual([]);
     });
   }
 });

@@ -16,7 +16,25 @@ export function hopsAway(ttl: number | null): number | null {
   return initial === undefined ? null : initial - ttl;
 }
 
+/** What a capture point cannot see, for each vantage point. */
+export const BLIND: Record<Vantage['point'], string> = {
+  'client-side':
+    "Taken on the client's side: what happened beyond the client's network is seen only through what came back. A packet that never came back may have been dropped anywhere on the way, or never sent by the server; what the server received is not in this capture.",
+  'server-side':
+    "Taken on the server's side: packets the client sent that did not reach the server's network are not in this capture, nor what a device on the client's side did to them (NAT rewrites, firewall drops).",
+  'in-between':
+    "Taken between the hosts: packets lost or rewritten on either side of this point are seen only by their absence, and neither host's own view (what it sent, what it received) is in this capture.",
+  'same-segment':
+    'Taken on the segment both hosts share: no router between them, so what the capture lacks was not sent; what each host did internally (its firewall, its application) is seen only through its packets.',
+  unknown: 'Where the capture was taken cannot be told from it: which packets a device between the hosts dropped or changed cannot be told either.',
+};
+
 export function inferVantage(s: Session): Vantage {
+  const v = placeVantage(s);
+  return { ...v, blind: BLIND[v.point] };
+}
+
+function placeVantage(s: Session): Omit<Vantage, 'blind'> {
   if (s.natPeer) {
     const { inside, outside } = s.natPeer;
     return {
@@ -26,9 +44,18 @@ export function inferVantage(s: Session): Vantage {
         `(the client is ${inside.ip}:${inside.port} inside, ${outside.ip}:${outside.port} outside)`,
     };
   }
+  // A RST a device on the way forged in the server's name says nothing of where the server is.
+  const forged = s.control.kind === 'refused' && s.control.by === 'network';
+  const serverTtl = forged ? null : s.ttl.server;
   const c = hopsAway(s.ttl.client);
-  const v = hopsAway(s.ttl.server);
-  const ttlWords = `the client's packets arrive with TTL ${s.ttl.client ?? '?'}, the server's with ${s.ttl.server ?? '?'}`;
+  const v = hopsAway(serverTtl);
+  const ttlWords = `the client's packets arrive with TTL ${s.ttl.client ?? '?'}, the server's with ${serverTtl ?? '?'}`;
+  if (c === 0 && v === null) {
+    return { point: 'client-side', reason: `the client's packets arrive with TTL ${s.ttl.client} (unchanged) and nothing came from the server itself: it was taken on the client's side` };
+  }
+  if (v === 0 && c === null) {
+    return { point: 'server-side', reason: `the server's packets arrive with TTL ${serverTtl} (unchanged) and nothing came from the client itself: it was taken on the server's side` };
+  }
   if (c === null || v === null) return { point: 'unknown', reason: 'not enough packets from both sides to tell' };
   if (c === 0 && v === 0) {
     return { point: 'same-segment', reason: `${ttlWords}: no router between either of them and the capture point` };

@@ -13,7 +13,7 @@
  */
 import type { Analysis, Session, Transfer } from '../../analysis/model.js';
 import type { SessionLadder } from '../../analysis/ladder.js';
-import type { VantagePoint } from '../../analysis/diagnose/types.js';
+import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
@@ -69,18 +69,6 @@ export function sessionsToDraw(a: Analysis): Set<number> {
   return new Set([...first, ...rest].slice(0, MAX_LADDERS).map((s) => s.id));
 }
 
-/** What a capture point cannot see, worded for each vantage point the model tells. */
-const VANTAGE_LIMITS: Record<VantagePoint, string> = {
-  'client-side':
-    "Taken on the client's side: what happened beyond the client's network is seen only through what came back. A packet that never came back may have been dropped anywhere on the way, or never sent by the server; what the server received is not in this capture.",
-  'server-side':
-    "Taken on the server's side: packets the client sent that did not reach the server's network are not in this capture, nor what a device on the client's side did to them (NAT rewrites, firewall drops).",
-  'in-between':
-    'Taken between the hosts: packets lost or rewritten on either side of this point are seen only by their absence, and neither host\'s own view (what it sent, what it received) is in this capture.',
-  'same-segment':
-    'Taken on the segment both hosts share: no router between them, so what the capture lacks was not sent; what each host did internally (its firewall, its application) is seen only through its packets.',
-  unknown: 'Where the capture was taken cannot be told from it: which packets a device between the hosts dropped or changed cannot be told either.',
-};
 
 function badge(t: Transfer): string {
   return `<span class="badge v-${VERDICT_COLOUR[t.verdict.kind]}">${esc(verdictLabel(t.verdict))}</span>`;
@@ -204,7 +192,7 @@ function card(s: Session, heading: string, verdict: string, cause: string | null
     `<dt>What happened</dt><dd>${esc(summary)}</dd>` +
     `<dt>Evidence frames</dt><dd>${ev}</dd>` +
     `<dt>Vantage point</dt><dd>${v === null ? 'unknown' : `${esc(v.point)}: ${esc(v.reason)}`}</dd>` +
-    `<dt>What this point could not see</dt><dd>${esc(VANTAGE_LIMITS[v?.point ?? 'unknown'])}</dd>` +
+    `<dt>What this point could not see</dt><dd>${esc(v?.blind ?? BLIND.unknown)}</dd>` +
     (advice !== null ? `<dt>Advice</dt><dd>${esc(advice)}</dd>` : '') +
     '</dl></article>'
   );

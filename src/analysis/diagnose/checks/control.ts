@@ -65,7 +65,7 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
       ? `the server host ${s.server.ip} itself answered`
       : v.how === 'icmp'
         ? `${v.reporter}, a device between the client and the server, answered`
-        : 'a device between the client and the server answered (the RST\'s TTL differs from the server\'s packets)';
+        : 'a device between the client and the server answered (the RST\'s TTL shows it was sent nearer than the server)';
   const what = v.how === 'rst' ? 'with a reset (RST)' : `with ICMP destination unreachable (from ${v.reporter})`;
   const meaning =
     v.by === 'server'
