@@ -45,7 +45,6 @@ export function loadKeyLogs(files: string[]): LoadedKeyLogs {
     const load = keyLog.addText(text);
     if (load.secrets === 0) notes.push(`${file}: no TLS secret in it (not an NSS key log?)`);
     else if (load.bad > 0) notes.push(`${file}: ${load.bad} line(s) are not key log lines (first: line ${load.firstBad!.line})`);
-    if (load.unsupported > 0) notes.push(`${file}: ${load.unsupported} RSA pre-master secret line(s) are not used`);
   }
   return { keyLog, text: texts.join('\n'), notes };
 }

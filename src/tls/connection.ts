@@ -70,6 +70,8 @@ interface DirState {
   have: number;
   body: Buffer | null;
   fill: number;
+  /** Records seen in this direction. */
+  seen: number;
   /** Bytes left of a record walked over without copying (-1: none). */
   skip: number;
   /** Records from now on are protected (after CCS in TLS 1.2, after ServerHello in 1.3). */
@@ -97,6 +99,7 @@ function newDir(): DirState {
     body: null,
     fill: 0,
     skip: -1,
+    seen: 0,
     protected: false,
     cipher: null,
     pending: null,
@@ -170,6 +173,7 @@ export class TlsConnection {
         if (d.have === 0 && n - i >= 5) {
           const len = (bytes[i + 3] << 8) | bytes[i + 4];
           if (!this.validHeader(bytes[i], bytes[i + 1], len)) {
+            this.notTls(dir, bytes.subarray(i), frame);
             d.stopped = true;
             return;
           }
@@ -231,6 +235,15 @@ export class TlsConnection {
     }
   }
 
+  /** The first bytes of a direction are no TLS record: note them (clear text where TLS was expected). */
+  private notTls(dir: Direction, bytes: Uint8Array, frame: number): void {
+    const d = this.dirs[dir];
+    if (d.seen > 0 || this.facts.clearText) return;
+    let end = 0;
+    while (end < bytes.length && end < 80 && bytes[end] >= 0x20 && bytes[end] < 0x7f) end++;
+    this.facts.clearText = { by: this.side(dir), frame, line: Buffer.from(bytes.subarray(0, end)).toString('latin1') };
+  }
+
   private validHeader(type: number, major: number, len: number): boolean {
     return type >= CT.ccs && type <= CT.appData && major === 3 && len <= MAX_RECORD;
   }
@@ -242,6 +255,7 @@ export class TlsConnection {
 
   private record(dir: Direction, header: Uint8Array, body: Uint8Array, frame: number, time: number): void {
     const d = this.dirs[dir];
+    d.seen++;
     const type = header[0];
     if (type === CT.ccs) {
       // TLS 1.3 sends a dummy CCS for middlebox compatibility: nothing changes.

@@ -53,6 +53,11 @@ export interface TlsFacts {
   /** Both sides finished the handshake (their Finished was sent). */
   handshakeDone: boolean;
   decryption: TlsDecryption;
+  /**
+   * A side whose first bytes were no TLS record: clear text where TLS was expected (implicit FTPS
+   * spoken to a plain FTP port, or the other way round), with its first line.
+   */
+  clearText?: { by: 'client' | 'server'; frame: number; line: string };
   /** Application-data bytes (decrypted plaintext) each TLS side sent; null when not decrypted. */
   plaintext: { client: number; server: number } | null;
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
@@ -16,8 +17,8 @@ const FIX = join(__dirname, '../../fixtures');
 
 /** Fixtures with a key log beside them and tshark's decrypted view. */
 export const KEYED = readdirSync(FIX)
-  .filter((f) => f.endsWith('.tshark-tls-lines.tsv'))
-  .map((f) => f.replace(/\.tshark-tls-lines\.tsv$/, ''))
+  .filter((f) => /\.tshark-tls-lines\.tsv(\.gz)?$/.test(f))
+  .map((f) => f.replace(/\.tshark-tls-lines\.tsv(\.gz)?$/, ''))
   .filter((n) => existsSync(join(FIX, `${n}.keys`)))
   .sort();
 
@@ -44,7 +45,9 @@ interface TsharkLines {
  * write_tshark_tls_view): it does not depend on tshark following AUTH SSL or implicit TLS.
  */
 function tsharkLines(name: string): TsharkLines {
-  const rows = readFileSync(join(FIX, `${name}.tshark-tls-lines.tsv`), 'latin1').trim().split('\n').slice(1);
+  const plain = join(FIX, `${name}.tshark-tls-lines.tsv`);
+  const raw = existsSync(plain) ? readFileSync(plain) : gunzipSync(readFileSync(`${plain}.gz`));
+  const rows = raw.toString('latin1').trim().split('\n').slice(1);
   const requests: string[] = [];
   const replies: string[] = [];
   for (const row of rows) {
