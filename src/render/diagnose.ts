@@ -68,7 +68,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
 }
 
 /** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
-const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp', 'tls-handshake-failed', 'prot-refused', 'tls-session-not-reused']);
+const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp', 'tls-handshake-failed', 'prot-refused', 'tls-session-not-reused', 'tls-mode-mismatch']);
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>

@@ -111,6 +111,12 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "server's (SIZE, the 150 reply) and retry; servers and clients should end PROT P data connections with " +
       'close_notify (vsftpd strict_ssl_write_shutdown=YES makes vsftpd insist on it).',
   },
+  'tls-mode-mismatch': {
+    title: 'implicit FTPS and plain FTP spoken to each other',
+    advice:
+      'Use the mode the port serves: implicit FTPS (TLS from the first byte) is port 990 (curl ftps://, lftp ftps://); ' +
+      'on port 21 use explicit FTPS (AUTH TLS: curl --ssl-reqd ftp://, lftp set ftp:ssl-force true) or plain FTP.',
+  },
   'server-refused': {
     title: 'the server refused the command',
     advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',

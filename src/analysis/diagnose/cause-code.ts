@@ -21,4 +21,5 @@ export type CauseCode =
   | 'tls-session-not-reused'
   | 'tls-handshake-failed'
   | 'prot-refused'
-  | 'tls-no-close-notify';
+  | 'tls-no-close-notify'
+  | 'tls-mode-mismatch';

@@ -21,6 +21,7 @@ import {
   checkHiddenDataNotResumed,
   checkProtRefused,
   checkTlsDataHandshake,
+  checkTlsModeMismatch,
   checkTlsNoCloseNotify,
   checkTlsSessionNotReused,
 } from './checks/ftps.js';
@@ -82,6 +83,7 @@ export function diagnose(a: Analysis): void {
     }
     s.diagnosis =
       checkControl(s, vantage) ??
+      checkTlsModeMismatch(s, vantage) ??
       checkControlTlsHandshake(s, vantage) ??
       checkProtRefused(s, vantage) ??
       checkHiddenDataNotResumed(s, vantage) ??

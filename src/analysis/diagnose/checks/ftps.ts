@@ -178,3 +178,44 @@ export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): Session
     guesses,
   };
 }
+
+/**
+ * Implicit FTPS and plain FTP spoken to each other: a ClientHello answered by a clear-text 220
+ * (implicit TLS to a plain or explicit-FTPS port), or a client that says nothing on an implicit-TLS
+ * port (a plain FTP client waiting for a greeting that an implicit server never sends in clear).
+ */
+export function checkTlsModeMismatch(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const tls = s.tlsDetails;
+  const greeting = s.commands.find((c) => c.command === null && c.reply !== null && c.reply.code === 220 && (s.tlsFrame === null || c.reply.frame < s.tlsFrame));
+  const clearReply = tls?.clearText?.by === 'server' && /^\d{3}/.test(tls.clearText.line) ? tls.clearText : null;
+  if (s.tlsMode === 'implicit' && tls && tls.serverHelloFrame === null && tls.clientHelloFrame !== null && (greeting || clearReply)) {
+    const g = greeting ? { frame: greeting.reply!.frame, line: `${greeting.reply!.code} ${greeting.reply!.text.split('\n')[0]}` } : clearReply!;
+    return {
+      cause: 'tls-mode-mismatch',
+      summary:
+        `Session ${s.id}: the client began TLS at once (ClientHello at frame ${tls.clientHelloFrame}: implicit FTPS, as ftps:// URLs do), ` +
+        `but the server on port ${s.server.port} speaks plain FTP first ("${g.line}" in clear at frame ${g.frame}). ` +
+        'The handshake never happened and no command was exchanged. ' +
+        `Vantage point: ${vantage.reason}.`,
+      evidence: [...new Set([g.frame, tls.clientHelloFrame])].sort((a, b) => a - b),
+      advice: CATALOG['tls-mode-mismatch'].advice,
+    };
+  }
+  const implicitPort = s.server.port === 990 || s.tlsMode === 'implicit';
+  const clientSilent = s.opaqueBytes.client === 0 && s.commands.every((c) => c.command === null) && !tls?.clientHelloFrame;
+  if (implicitPort && clientSilent && s.controlConnection.established && s.closedBy !== null) {
+    const waited = s.closedBy.time - s.start;
+    const serverSaid = s.commands.length > 0 ? 'the server sent clear text' : tls?.alerts.length ? `the server answered the close with ${alertWords(tls.alerts[0])}` : 'the server sent nothing either';
+    return {
+      cause: 'tls-mode-mismatch',
+      summary:
+        `Session ${s.id}: the connection to port ${s.server.port} (implicit FTPS) opened, but the client never began TLS: it sent no byte in ` +
+        `${waited.toFixed(1)} s until the ${s.closedBy.by} closed it at frame ${s.closedBy.frame} (${serverSaid}). ` +
+        'A plain FTP client waits for a 220 greeting that an implicit-FTPS server sends only inside TLS. ' +
+        `Vantage point: ${vantage.reason}.`,
+      evidence: [...new Set([...s.controlConnection.synFrames.slice(0, 1), s.closedBy.frame, ...(tls?.alerts.map((a) => a.frame) ?? [])])].sort((a, b) => a - b),
+      advice: CATALOG['tls-mode-mismatch'].advice,
+    };
+  }
+  return null;
+}
