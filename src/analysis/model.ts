@@ -130,6 +130,12 @@ export interface DataConnection {
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
+  /**
+   * Retransmitted bytes whose content differed from the first copy, which was kept (first copy
+   * wins): how many segments, the first one's frame and stream offset, the frame of the copy kept,
+   * and which way it went. Absent when none was seen.
+   */
+  conflicts?: { count: number; frame: number; offset: number; kept: number; toServer: boolean };
   /** Handshake and teardown packets with their times, in capture order (at most 32). */
   handshake: HandshakeEvent[];
   /** The last payload seen, and the longest pause between two payload-carrying segments. */

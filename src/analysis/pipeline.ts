@@ -77,6 +77,24 @@ const PROGRESS_EVERY = 4096;
 const TLS_KEY_LOG_SECRETS = 0x544c534b;
 const TCP_RST = 0x04;
 
+/** Data connections that repeated bytes with other content: one warning, naming the first and the policy. */
+function noteConflicts(sessions: Session[], warnings: AnalysisWarning[]): void {
+  const hit = sessions.flatMap((s) => s.transfers).filter((t) => t.connection?.conflicts);
+  if (hit.length === 0) return;
+  const first = hit.reduce((a, b) => (a.connection!.conflicts!.frame <= b.connection!.conflicts!.frame ? a : b));
+  const c = first.connection!;
+  const k = c.conflicts!;
+  const segments = hit.reduce((n, t) => n + t.connection!.conflicts!.count, 0);
+  warnings.push({
+    code: 'conflicting-retransmissions',
+    message:
+      `${segments} retransmitted segment(s) in ${hit.length} data connection(s) repeated bytes with different content ` +
+      `(first: frame ${k.frame}, tcp.stream ${c.stream}, stream offset ${k.offset}, against frame ${k.kept}); the first copy ` +
+      'is kept, as most IDSes do: the data may have been tampered with on the way, or the capture mixes two streams',
+    frame: k.frame,
+  });
+}
+
 function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, number>): void {
   const ttl = ttls.get(rst.frame);
   if (ttl !== undefined) rst.ttl = ttl;
@@ -219,6 +237,7 @@ export async function analyzeRecords(
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
     for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
   }
+  noteConflicts(sessions, warnings);
   settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());

@@ -53,6 +53,12 @@ export function describeConnection(
     match: link.match,
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
+  if (conn.conflicts) {
+    const { count, frame, offset, kept, dir } = conn.conflicts;
+    // c2s is the initiator's direction (swapped when the mid-stream guess was wrong).
+    const fromInitiator = (dir === 'c2s') !== link.swapped;
+    dc.conflicts = { count, frame, offset, kept, toServer: fromInitiator === initiatorIsClient };
+  }
   return dc;
 }
 

@@ -369,10 +369,11 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
   }
   if (opts.json) {
     io.stdout.write(`${terminalSafeJson(manifest)}\n`);
-    return;
+  } else {
+    const color = opts.color !== false && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
+    io.stdout.write(`${renderExtract(manifest, opts.output, manifestName, { color, width: io.stdout.columns ?? 80 })}\n`);
   }
-  const color = opts.color !== false && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
-  io.stdout.write(`${renderExtract(manifest, opts.output, manifestName, { color, width: io.stdout.columns ?? 80 })}\n`);
+  // The manifest has no place for the capture's warnings: they go to stderr either way.
   if (analysis.capture.warnings.length) io.stderr.write(`${warningLines(analysis.capture.warnings, analysis.capture.file)}\n`);
 }
 

@@ -224,6 +224,7 @@ export class ExtractionCollector {
       expectedSize: t.expectedSize,
       restOffset: t.restOffset,
       encrypted: s.dataProtection === 'P',
+      conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
     if (f.unfilled > 0) {

@@ -11,9 +11,11 @@ import type { Transfer, TransferStatus } from '../analysis/model.js';
  * aborted    — 426, ABOR, or a reset after data flowed (transfer status `aborted`);
  * failed     — the server answered the transfer command with an error (4xx/5xx) after data flowed;
  * unverified — the capture ends before the final reply, the size disagrees, or the data is
- *              encrypted: nothing proves the bytes are the whole object.
+ *              encrypted: nothing proves the bytes are the whole object;
+ * conflicting — retransmitted bytes of it differed from the first copy (which was saved): the
+ *              content is in doubt whatever the replies say (checked before all the others).
  */
-export type Verdict = 'complete' | 'truncated' | 'aborted' | 'failed' | 'unverified';
+export type Verdict = 'complete' | 'truncated' | 'aborted' | 'failed' | 'unverified' | 'conflicting';
 
 /** A byte range [start, end) of the transferred data (offset 0 = the data connection's first byte). */
 export interface ByteRange {
@@ -99,6 +101,8 @@ export interface JudgeInput {
   restOffset: number | null;
   /** PROT P: the data connection carried TLS records, not the file. */
   encrypted: boolean;
+  /** Retransmissions of this object's bytes that differed from the copy saved (null: none seen). */
+  conflicts?: { count: number; frame: number; kept: number } | null;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -121,8 +125,15 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   // The server moved more than the capture holds (its 2xx and its stated size say so): the capture lost the rest.
   const short = agrees === false && x.expectedSize !== null && x.wireLength + (x.restOffset ?? 0) < x.expectedSize;
   if (short && x.status === 'complete') notes.push(`the capture lacks ${x.expectedSize! - (x.restOffset ?? 0) - x.wireLength} bytes the server sent`);
+  if (x.conflicts) {
+    notes.push(
+      `${x.conflicts.count} retransmitted segment(s) carried other bytes than the first copy (first: frame ${x.conflicts.frame}, ` +
+        `against frame ${x.conflicts.kept}); the first copy was saved`,
+    );
+  }
   let verdict: Verdict;
-  if (x.status === 'aborted') verdict = 'aborted';
+  if (x.conflicts) verdict = 'conflicting';
+  else if (x.status === 'aborted') verdict = 'aborted';
   else if (x.missingBytes > 0 || x.midstream || (short && x.status === 'complete')) verdict = 'truncated';
   else if (x.status === 'failed') verdict = 'failed';
   else if (x.status !== 'complete') {

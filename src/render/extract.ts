@@ -14,6 +14,7 @@ const VERDICT_COLOUR: Record<Verdict, 'green' | 'red' | 'yellow'> = {
   aborted: 'red',
   failed: 'red',
   unverified: 'yellow',
+  conflicting: 'red',
 };
 
 const DIRECTION: Record<ObjectDirection, string> = {

@@ -268,8 +268,14 @@ export class ConnectionState {
       if (!ds.started) ds.startAt(dataSeq);
       ds.keepBytes = c.bytesUnread !== true;
       const overflowsBefore = ds.overflows;
+      const conflictsBefore = ds.conflicts;
       const result: SegmentResult = ds.segment(dataSeq, wireLength, f.payload, frame, time);
       if (result !== 'new') retransmitted = true;
+      if (ds.conflicts !== conflictsBefore) {
+        const first = ds.firstConflict!;
+        if (c.conflicts) c.conflicts.count += ds.conflicts - conflictsBefore;
+        else c.conflicts = { count: ds.conflicts - conflictsBefore, frame: first.frame, dir, offset: first.offset, kept: first.kept };
+      }
       if (ds.overflows !== overflowsBefore) this.ctx.onOverflow(c, dir, frame);
     }
 

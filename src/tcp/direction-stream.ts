@@ -3,7 +3,8 @@
  *
  * - In-order bytes are delivered at once as views of the packet payload (no copy).
  * - Out-of-order bytes are copied into a sorted list of disjoint pieces; overlaps are trimmed so
- *   that the first copy of a byte wins (what most IDSes do), and adjacent tiny pieces are
+ *   that the first copy of a byte wins (what most IDSes do) — a repeat whose content differs is
+ *   counted as a conflict where both copies are at hand — and adjacent tiny pieces are
  *   coalesced so 10k one-byte segments cost a handful of pieces, not 10k.
  * - A hole is declared a gap (never silently joined) when the peer acknowledges bytes after it
  *   (they were lost from the capture, not the network), when the buffer bound is hit, or at close.
@@ -27,6 +28,16 @@ export interface StreamSink {
  * 'keepalive' one byte at next-1: a keep-alive probe, not data.
  */
 export type SegmentResult = 'new' | 'partial' | 'old' | 'duplicate' | 'keepalive';
+
+/** Delivered segments remembered (by hash) to compare a retransmission with. */
+const RECENT_SEGMENTS = 128;
+
+/** FNV-1a over bytes[from, to): enough to tell two copies of a segment apart. */
+function hash32(bytes: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h >>> 0;
+}
 
 /** Pieces up to this size are merged with adjacent ones (bounded copy per merge). */
 const COALESCE_LIMIT = 2048;
@@ -85,6 +96,17 @@ export class DirectionStream {
   /** Times the buffer bound forced a gap (for the owner's warning). */
   overflows = 0;
   /**
+   * Repeated bytes whose content differed from the first copy (first copy wins, as delivered):
+   * how many segments, and the first one (its frame, stream offset, and the frame of the copy kept).
+   * Compared where both copies are at hand: buffered out-of-order bytes, and the last
+   * RECENT_SEGMENTS delivered segments when a retransmission repeats one of them exactly.
+   */
+  conflicts = 0;
+  firstConflict: { frame: number; offset: number; kept: number } | null = null;
+  /** Hashes of recently delivered segments (only while bytes are kept): start, length, hash, frame. */
+  private recent: number[] | null = null;
+  private recentNext = 0;
+  /**
    * Copy out-of-order bytes (true), or keep only their ranges (false: nobody will read this
    * stream's bytes, only count them). Chunks are then delivered with the same lengths, offsets,
    * frames and gaps, but bytes that were buffered arrive as zeros. In-order bytes are views of
@@ -126,9 +148,12 @@ export class DirectionStream {
     const wireEnd = start + wireLength;
     const next = this.nextOffset;
     if (wireEnd <= next) {
-      return wireLength === 1 && start === next - 1 ? 'keepalive' : 'old';
+      if (wireLength === 1 && start === next - 1) return 'keepalive';
+      if (this.keepBytes) this.compareWithDelivered(start, bytes, frame);
+      return 'old';
     }
     const capEnd = start + bytes.length;
+    if (start < next && this.keepBytes) this.compareWithDelivered(start, bytes, frame);
     let result: SegmentResult = start < next ? 'partial' : 'new';
     if (start <= next) {
       if (capEnd > next && this.deliverInOrder(bytes, start, frame, time)) result = 'partial';
@@ -188,7 +213,35 @@ export class DirectionStream {
   private emit(bytes: Uint8Array, offset: number, frame: number, time: number): void {
     const gap = this.pendingGap;
     this.pendingGap = 0;
+    if (this.keepBytes && bytes.length > 0) this.rememberDelivered(offset, bytes, frame);
     this.sink.deliver(bytes, gap, offset, frame, time);
+  }
+
+  private noteConflict(frame: number, offset: number, kept: number): void {
+    this.conflicts++;
+    this.firstConflict ??= { frame, offset, kept };
+  }
+
+  private rememberDelivered(offset: number, bytes: Uint8Array, frame: number): void {
+    const r = (this.recent ??= new Array<number>(RECENT_SEGMENTS * 4).fill(-1));
+    const i = this.recentNext * 4;
+    r[i] = offset;
+    r[i + 1] = bytes.length;
+    r[i + 2] = hash32(bytes, 0, bytes.length);
+    r[i + 3] = frame;
+    this.recentNext = (this.recentNext + 1) % RECENT_SEGMENTS;
+  }
+
+  /** A retransmission that repeats a recently delivered segment from its start: same content? */
+  private compareWithDelivered(start: number, bytes: Uint8Array, frame: number): void {
+    const r = this.recent;
+    if (r === null) return;
+    for (let i = 0; i < r.length; i += 4) {
+      const len = r[i + 1];
+      if (r[i] !== start || len <= 0 || len > bytes.length) continue;
+      if (hash32(bytes, 0, len) !== r[i + 2]) this.noteConflict(frame, start, r[i + 3]);
+      return;
+    }
   }
 
   /** Consume [nextOffset, nextOffset + n) of the stream. */
@@ -209,6 +262,7 @@ export class DirectionStream {
       const p = this.head < this.pieces.length ? this.pieces[this.head] : undefined;
       if (p !== undefined && p.start <= pos) {
         overlapped = true;
+        if (p.bytes !== null) this.compareOverlap(p, bytes, start, frame);
         this.popAndDeliver(p);
         continue;
       }
@@ -217,6 +271,18 @@ export class DirectionStream {
       this.advance(limit - pos);
     }
     return overlapped;
+  }
+
+  /** Bytes of a segment at `start` that a buffered piece already holds: do they agree? */
+  private compareOverlap(p: Piece, bytes: Uint8Array, start: number, frame: number): void {
+    const from = Math.max(p.start, start);
+    const to = Math.min(p.end, start + bytes.length);
+    for (let o = from; o < to; o++) {
+      if (p.bytes![o - p.start] !== bytes[o - start]) {
+        this.noteConflict(frame, o, p.frame);
+        return;
+      }
+    }
   }
 
   /** Deliver buffered pieces that are now contiguous with the delivered point. */
@@ -313,6 +379,7 @@ export class DirectionStream {
     while (pos < capEnd) {
       const p = i < this.pieces.length ? this.pieces[i] : undefined;
       if (p !== undefined && p.start <= pos) {
+        if (p.bytes !== null && this.keepBytes) this.compareOverlap(p, bytes, start, frame);
         if (p.end > pos) pos = p.end;
         i++;
         continue;

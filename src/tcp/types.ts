@@ -74,6 +74,11 @@ export interface TcpConnection {
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   zeroWindowFrames: number[];
+  /**
+   * Repeated bytes that differed from the first copy (which was kept): how many segments, and the
+   * first one — its frame, direction, stream offset and the frame of the copy kept. Absent: none seen.
+   */
+  conflicts?: { count: number; frame: number; dir: Direction; offset: number; kept: number };
   closed: 'fin' | 'rst' | null;
   /**
    * Set by the listener when it will only count this connection's bytes from now on (a data

@@ -257,3 +257,50 @@ describe('DirectionStream: segments in → chunks out', () => {
     expect(ds.overflows).toBe(0);
   });
 });
+
+describe('repeated bytes with other content (first copy wins, the conflict is counted)', () => {
+  const stream = () => {
+    const got: string[] = [];
+    const ds = new DirectionStream(
+      { deliver: (bytes) => got.push(new TextDecoder().decode(bytes)) },
+      { maxBufferedBytes: 1 << 20, maxBufferedSegments: 1000 },
+    );
+    ds.startWithIsn(999);
+    return { ds, got };
+  };
+  const seg = (ds: DirectionStream, seq: number, text: string, frame: number): SegmentResult =>
+    ds.segment(seq, text.length, enc(text), frame, frame / 10);
+
+  it('an identical retransmission of a delivered segment is no conflict', () => {
+    const { ds, got } = stream();
+    seg(ds, 1000, 'hello', 1);
+    expect(seg(ds, 1000, 'hello', 2)).toBe('old');
+    expect([ds.conflicts, got]).toEqual([0, ['hello']]);
+  });
+
+  it('a retransmission of a delivered segment with other bytes: counted, the first copy stays', () => {
+    const { ds, got } = stream();
+    seg(ds, 1000, 'hello', 1);
+    seg(ds, 1005, 'world', 2);
+    expect(seg(ds, 1000, 'HELLO', 3)).toBe('old');
+    expect([ds.conflicts, ds.firstConflict, got]).toEqual([1, { frame: 3, offset: 0, kept: 1 }, ['hello', 'world']]);
+  });
+
+  it('a repeated out-of-order segment with other bytes, and an in-order one overlapping a buffered piece', () => {
+    const { ds, got } = stream();
+    seg(ds, 1005, 'world', 1); // buffered
+    seg(ds, 1005, 'WORLD', 2); // repeats the buffered bytes, differently
+    seg(ds, 1000, 'helloworlX', 3); // in order, overlapping the buffered piece: its last byte differs
+    expect(ds.conflicts).toBe(2);
+    expect(ds.firstConflict).toEqual({ frame: 2, offset: 5, kept: 1 });
+    expect(got.join('')).toBe('helloworld');
+  });
+
+  it('bytes not kept (nobody reads them) are not compared', () => {
+    const { ds } = stream();
+    ds.keepBytes = false;
+    seg(ds, 1000, 'hello', 1);
+    seg(ds, 1000, 'HELLO', 2);
+    expect(ds.conflicts).toBe(0);
+  });
+});
