@@ -5,11 +5,11 @@
  * on the events of transfer commands and data connections. Text from packets is JSON-escaped with
  * the terminal-safe escaping of render/json.ts.
  */
+import { announcesActive } from '../../ftp/commands.js';
 import type { Analysis, Session, Transfer } from '../../analysis/model.js';
 import { terminalSafeLine } from '../json.js';
 import { byTime, controlFlowId, dataFlowId, replyLines, sessionCommands, type CommandContext } from './context.js';
 
-const ACTIVE = new Set(['PORT', 'EPRT', 'LPRT']);
 /** A reply or command line the parser cut at its bound (line-framer, reply-assembler). */
 const TRUNCATED = /too long|truncated/;
 
@@ -68,7 +68,7 @@ function ftpEvent(c: CommandContext, opts: EveOptions): Record<string, unknown> 
   if (texts.length > 0) ftp.reply = texts;
   if (cmd.tuple?.ok && cmd.tuple.port !== null) {
     ftp.dynamic_port = cmd.tuple.port;
-    if (ACTIVE.has(cmd.command ?? '')) ftp.mode = 'active';
+    if (announcesActive(cmd.command)) ftp.mode = 'active';
   }
   ftp.reply_received = cmd.reply !== null ? 'yes' : 'no';
   ftp.reply_truncated = replies.some((r) => TRUNCATED.test(r.malformed ?? ''));
