@@ -243,7 +243,11 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
       clip(l.text.replace(/\n/g, ' ⏎ '), 36),
       escapeText(l.decoded),
     ]);
-    parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)` : ''}`);
+    const tlsNote =
+      s.tlsDetails?.decryption === 'decrypted'
+        ? ` (TLS from frame ${s.tlsFrame ?? '?'}, decrypted with the key log: later lines are derived from decrypted records)`
+        : ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)`;
+    parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? tlsNote : ''}`);
     parts.push(renderTable(head(style, ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded']), rows));
   }
   return parts.join('\n');

@@ -114,7 +114,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   'tls-mode-mismatch': {
     title: 'implicit FTPS and plain FTP spoken to each other',
     advice:
-      'Use the mode the port serves: implicit FTPS (TLS from the first byte) is port 990 (curl ftps://, lftp ftps://); ' +
+      "On the client, use the mode the server's port serves: implicit FTPS (TLS from the first byte) is port 990 (curl ftps://, lftp ftps://); " +
       'on port 21 use explicit FTPS (AUTH TLS: curl --ssl-reqd ftp://, lftp set ftp:ssl-force true) or plain FTP.',
   },
   'server-refused': {

@@ -410,7 +410,9 @@ function checkCommands(s: Session, f: Session, lastFrame: number, at: string, pr
 }
 
 function transferKey(t: Transfer): string {
-  return `${t.announce?.frame ?? '-'}/${t.request?.frame ?? '-'}`;
+  // Inferred transfers (TLS-hidden, mid-stream) have neither: their data connection tells them apart.
+  const inferred = t.inferred !== undefined ? `/stream ${t.connection?.stream ?? '-'}` : '';
+  return `${t.announce?.frame ?? '-'}/${t.request?.frame ?? '-'}${inferred}`;
 }
 
 function checkTransfers(s: Session, f: Session, lastFrame: number, at: string, problem: (s: string) => void): void {
