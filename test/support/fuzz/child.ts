@@ -1,6 +1,6 @@
 /**
- * A fuzz worker process (started by supervisor.ts through vite-node, one of a pool): loads the
- * corpus, prints `{"ready":true}`, then reads case numbers from standard input, one per line, and
+ * A fuzz worker process (started by supervisor.ts through vite-node, one of a pool): prints
+ * `{"ready":true}` once loaded, then reads case numbers from standard input, one per line, and
  * for each prints one JSON line before and one after running it, so the supervisor can tell which
  * case hung or crashed the process. At the end of its input it prints `{"end":true}`.
  * Arguments: --seed N [--spread] [--fixture TEXT] [--category NAME]. For testing the supervisor
@@ -8,7 +8,7 @@
  * process dies).
  */
 import { createInterface } from 'node:readline';
-import { loadFixtures, planCase, type PlannedCase } from './corpus.js';
+import { planCase, type PlannedCase } from './corpus.js';
 import { runPlanned } from './driver.js';
 import type { Category } from './mutations.js';
 
@@ -27,7 +27,6 @@ const write = (o: unknown): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 };
 
-loadFixtures();
 write({ ready: true });
 
 for await (const line of createInterface({ input: process.stdin })) {

@@ -20,26 +20,33 @@ export interface Fixture {
   large: boolean;
 }
 
-let fixtures: Fixture[] | null = null;
+let names: string[] | null = null;
+const loaded = new Map<string, Fixture>();
 
-export function loadFixtures(): Fixture[] {
-  if (fixtures) return fixtures;
-  fixtures = readdirSync(FIXTURES_DIR)
+/** The corpus's file names, sorted. Cheap: no fixture is read. */
+export function fixtureNames(): string[] {
+  names ??= readdirSync(FIXTURES_DIR)
     .filter((n) => /\.(pcap|pcapng)(\.gz)?$/.test(n))
-    .sort()
-    .map((name) => {
-      const bytes = ungzip(readFileSync(join(FIXTURES_DIR, name)));
-      const index = indexCapture(bytes);
-      if (index === null || index.tail !== 0) throw new Error(`fixture ${name} does not index cleanly`);
-      return { name, bytes, index, large: index.frames > LARGE_FRAMES };
-    });
-  return fixtures;
+    .sort();
+  return names;
 }
 
+/** One fixture, read (and indexed) the first time it is asked for. */
 export function fixture(name: string): Fixture {
-  const f = loadFixtures().find((x) => x.name === name);
-  if (!f) throw new Error(`no fixture ${name}`);
+  let f = loaded.get(name);
+  if (!f) {
+    if (!fixtureNames().includes(name)) throw new Error(`no fixture ${name}`);
+    const bytes = ungzip(readFileSync(join(FIXTURES_DIR, name)));
+    const index = indexCapture(bytes);
+    if (index === null || index.tail !== 0) throw new Error(`fixture ${name} does not index cleanly`);
+    f = { name, bytes, index, large: index.frames > LARGE_FRAMES };
+    loaded.set(name, f);
+  }
   return f;
+}
+
+export function loadFixtures(): Fixture[] {
+  return fixtureNames().map(fixture);
 }
 
 export interface Window {
@@ -72,12 +79,13 @@ export function caseBase(fixtureName: string, window: Window | null): { name: st
  * run of fixtures × categories × k cases covers every pair k times; otherwise all is drawn at random.
  */
 export function planCase(seed: number, i: number, spread: boolean, only?: { fixture?: string; category?: Category }): PlannedCase {
-  const all = loadFixtures();
-  const pool = only?.fixture ? all.filter((f) => f.name.includes(only.fixture!)) : all;
+  // Only the chosen fixture is read: a worker reads the fixtures its cases use.
+  const all = fixtureNames();
+  const pool = only?.fixture ? all.filter((n) => n.includes(only.fixture!)) : all;
   if (pool.length === 0) throw new Error(`no fixture matches ${only?.fixture}`);
   const s = caseSeed(seed, i);
   const r = new Rng(s);
-  const f = spread ? pool[i % pool.length] : r.pick(pool);
+  const f = fixture(spread ? pool[i % pool.length] : r.pick(pool));
   const category = only?.category ?? (spread ? CATEGORIES[Math.floor(i / pool.length) % CATEGORIES.length] : r.pick(CATEGORIES));
   let window: Window | null = null;
   // Large fixtures: a window of records; in a drawn (not spread) run, now and then the whole file.

@@ -69,7 +69,7 @@ export interface FuzzReport {
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Starting a worker (vite-node transforms the sources, the corpus is read): a generous limit. */
+/** Starting a worker (vite-node transforms the sources) or planning a case (a fixture is read): a generous limit. */
 const START_LIMIT_MS = 120_000;
 
 function viteNode(): string {
@@ -160,7 +160,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           child.stdin.end();
           return;
         }
-        arm(timeout);
+        // Planning the case (reading its fixture the first time) is the harness's work: the
+        // per-case limit starts with the case itself, at its start line.
+        arm(START_LIMIT_MS);
         child.stdin.write(`${i}\n`);
       };
       arm(Math.max(timeout, START_LIMIT_MS));
@@ -181,6 +183,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         } else if (typeof o.start === 'number') {
           current = o as unknown as StartLine;
           started = Date.now();
+          arm(timeout);
         } else if (typeof o.done === 'number' && current !== null) {
           const d = o as { ms: number; outcome: CaseRecord['outcome']; warnings: string[]; problems: string[]; compared: number; rss: number };
           const c: StartLine = current;
