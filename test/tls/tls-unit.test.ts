@@ -128,3 +128,25 @@ describe('record layer', () => {
     ]);
   });
 });
+
+describe('TLS 1.2 resumption', () => {
+  it("a data connection's session is found from the control connection's master secret (session id, ticket)", async () => {
+    for (const name of ['ftps-reuse-tls12-vsftpd-curl', 'ftps-cbc-vsftpd-python', 'ftps-active-chacha-vsftpd-python']) {
+      const full = await analyzeFiles([join(FIX, `${name}.pcap`)], { fileName: name, thread: false, tlsKeyLog: keys(readFileSync(join(FIX, `${name}.keys`), 'latin1')) });
+      // Keep only the control connections' secrets: the data connections must borrow them.
+      const controlRandoms = new Set(full.sessions.map((s) => s.tlsDetails!.clientRandom));
+      const text = readFileSync(join(FIX, `${name}.keys`), 'latin1')
+        .split('\n')
+        .filter((l) => controlRandoms.has(l.split(' ')[1]))
+        .join('\n');
+      const a = await analyzeFiles([join(FIX, `${name}.pcap`)], { fileName: name, thread: false, tlsKeyLog: keys(text) });
+      const transfers = a.sessions.flatMap((s) => s.transfers);
+      expect(transfers.length, name).toBeGreaterThan(0);
+      for (const t of transfers) {
+        expect(t.connection?.tls?.resumed, name).not.toBeNull();
+        expect(t.connection?.tls?.decryption, name).toBe('decrypted');
+      }
+      expect(transfers.map((t) => `${t.status} ${t.bytes}`)).toEqual(full.sessions.flatMap((s) => s.transfers).map((t) => `${t.status} ${t.bytes}`));
+    }
+  });
+});
