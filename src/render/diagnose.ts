@@ -24,15 +24,16 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     if (sessionId !== undefined && s.id !== sessionId) continue;
     all.push(...s.transfers);
     const items = s.transfers.filter((t) => t.diagnosis);
-    // With a single failed transfer the session paragraph would only repeat it.
-    if (s.diagnosis && (SESSION_ONLY.has(s.diagnosis.cause) || items.length > 1)) {
+    // With a single failed transfer the session paragraph would only repeat it; with none, it is all there is.
+    const sessionOnly = s.diagnosis !== null && (SESSION_ONLY.has(s.diagnosis.cause) || items.length === 0);
+    if (s.diagnosis && (sessionOnly || items.length > 1)) {
       sessionsDiagnosed++;
       out.push(paint(style, 'bold', `Session ${s.id} (${s.diagnosis.cause})`));
       out.push(wrap(escapeText(s.diagnosis.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));
       out.push(wrap(`What to change: ${escapeText(s.diagnosis.advice)}`, WIDTH, '  '), '');
     }
-    if (s.vantage && (items.length > 0 || (s.diagnosis && SESSION_ONLY.has(s.diagnosis.cause)))) {
+    if (s.vantage && (items.length > 0 || sessionOnly)) {
       out.push(wrap(`What this capture point cannot see (session ${s.id}): ${s.vantage.blind}`, WIDTH, '  '), '');
     }
     for (const t of items) {
@@ -68,7 +69,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
 }
 
 /** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
-const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp', 'tls-handshake-failed', 'prot-refused', 'tls-session-not-reused', 'tls-mode-mismatch']);
+const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'not-ftp']);
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>

@@ -77,6 +77,18 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-hidden');
   });
 
+  it('a TLS alert on the data channel (data connections limited to TLS 1.2, proftpd TLS 1.3 only)', async () => {
+    const keyed = await analyze('ftps-data-alert-proftpd-python', true);
+    const t = keyed.sessions[0].transfers[0];
+    expect(t.request?.command).toBe('RETR');
+    expect(t.diagnosis?.cause).toBe('tls-handshake-failed');
+    expect(t.diagnosis?.summary).toMatch(/fatal protocol_version alert from the TLS server/);
+    expect(t.diagnosis?.summary).toMatch(/425/);
+    const plain = await analyze('ftps-data-alert-proftpd-python', false);
+    expect(plain.sessions[0].diagnosis?.cause).toBe('tls-handshake-failed');
+    expect(plain.sessions[0].diagnosis?.summary).toMatch(/probable data connection failed in clear/);
+  });
+
   it('implicit TLS spoken to a plain port, and plain FTP to an implicit port', async () => {
     const a = await analyze('ftps-implicit-to-plain-vsftpd-curl', false);
     expect(a.sessions[0].diagnosis?.cause).toBe('tls-mode-mismatch');

@@ -18,6 +18,7 @@ import { checkControl } from './checks/control.js';
 import { checkTlsHidden } from './checks/tls.js';
 import {
   checkControlTlsHandshake,
+  checkHiddenDataHandshake,
   checkHiddenDataNotResumed,
   checkProtRefused,
   checkTlsDataHandshake,
@@ -86,6 +87,7 @@ export function diagnose(a: Analysis): void {
       checkTlsModeMismatch(s, vantage) ??
       checkControlTlsHandshake(s, vantage) ??
       checkProtRefused(s, vantage) ??
+      checkHiddenDataHandshake(s, vantage) ??
       checkHiddenDataNotResumed(s, vantage) ??
       checkTlsHidden(s, vantage) ??
       allFailed(s);

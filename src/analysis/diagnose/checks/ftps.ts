@@ -219,3 +219,26 @@ export function checkTlsModeMismatch(s: Session, vantage: Vantage): SessionDiagn
   }
   return null;
 }
+
+/** Without keys: a probable data connection's TLS handshake ended in a fatal alert sent in clear. */
+export function checkHiddenDataHandshake(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  if (hiddenFrom(s) === null || !s.tls) return null;
+  const failed = s.otherConnections
+    .filter((c) => plausibleHiddenData(s, c) && c.tls)
+    .map((c) => ({ c, alert: fatal(c.tls!) }))
+    .filter((x): x is { c: (typeof s.otherConnections)[number]; alert: TlsAlert } => x.alert !== undefined);
+  if (failed.length === 0) return null;
+  const list = failed.map(({ c, alert }) => `stream ${c.stream} (${ep(c.from)} → ${ep(c.to)}): ${alertWords(alert)}`).join('; ');
+  return {
+    cause: 'tls-handshake-failed',
+    summary:
+      `Session ${s.id}'s commands are encrypted (TLS from frame ${s.tlsFrame}, no key log for them), but the TLS handshake of ` +
+      `${failed.length === 1 ? 'a probable data connection' : `${failed.length} probable data connections`} failed in clear: ${list}. ` +
+      `The transfer that needed it failed (its reply is encrypted; a key log shows it). Vantage point: ${vantage.reason}.`,
+    evidence: [...new Set([s.tlsFrame, ...failed.flatMap(({ c, alert }) => [c.tls!.clientHelloFrame, alert.frame])])]
+      .filter((f): f is number => typeof f === 'number')
+      .sort((a, b) => a - b),
+    advice: handshakeAdvice(failed[0].alert),
+    guesses: failed.map(({ c }) => c),
+  };
+}
