@@ -15,5 +15,8 @@ export default defineConfig({
     // checksum tables); a file that changes process state (teach/cli.test.ts: cwd) restores it.
     isolate: false,
     testTimeout: 60_000,
+    // beforeAll hooks analyse whole captures or spawn processes: as long as a test may take
+    // (vitest's 10 s default failed spawn.test.ts's hook on a loaded machine).
+    hookTimeout: 60_000,
   },
 });

@@ -80,7 +80,8 @@ describe('inputs readable only once', () => {
       expect(r.status).toBe(0);
       expected.set(cmd, r.stdout);
     }
-  });
+    // Sized to the work: each of these processes may take its spawn timeout on a loaded machine.
+  }, cases.length * 60_000);
   /** The same output as for the file, but for the name the capture is shown under. */
   const same = (cmd: string, r: SpawnSyncReturns<string>, shownAs: string): void => {
     expect(r.stderr).toBe('');
