@@ -264,6 +264,8 @@ export class TlsConnection {
         d.cipher = d.pending;
         d.pending = null;
         d.hs.reset();
+        // TLS ≤ 1.2 without keys: both sides switched to the new keys, each followed by its (encrypted) Finished.
+        if (this.dirs.c2s.protected && this.dirs.s2c.protected && this.facts.decryption !== 'decrypted') this.facts.handshakeDone = true;
       }
       return;
     }

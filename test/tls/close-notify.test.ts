@@ -1,0 +1,50 @@
+/**
+ * tls-no-close-notify on model values (no recording has a data connection cut without close_notify):
+ * a download that did not complete whose sender closed without close_notify is diagnosed; with the
+ * close_notify present, or when it cannot be known (TLS 1.3 without keys), it is not.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Analysis, DataConnection } from '../../src/analysis/model.js';
+import { checkTlsNoCloseNotify } from '../../src/analysis/diagnose/checks/ftps.js';
+import { newSession, newTransfer } from '../../src/analysis/session-builder.js';
+import { emptyTlsFacts } from '../../src/tls/connection.js';
+
+function setup(opts: { version: string; decrypted: boolean; serverCloseNotify: number | null }) {
+  const s = newSession(0, { ip: '192.0.2.10', port: 40000 }, { ip: '198.51.100.20', port: 21 }, 0, 10, false);
+  s.id = 1;
+  const t = newTransfer(s, 1, 'passive', null);
+  t.direction = 'download';
+  t.status = 'incomplete';
+  t.bytes = 1000;
+  t.request = { frame: 20, time: 1, command: 'RETR', arg: 'big.bin', path: '/big.bin' };
+  const tls = { ...emptyTlsFacts(), version: opts.version, clientHelloFrame: 22, serverHelloFrame: 23, tlsClient: 'initiator' as const, handshakeDone: true };
+  tls.decryption = opts.decrypted ? 'decrypted' : 'no-keys';
+  tls.closeNotify = { client: null, server: opts.serverCloseNotify };
+  t.connection = {
+    stream: 1, initiator: 'client', client: { ip: '192.0.2.10', port: 40001 }, server: { ip: '198.51.100.20', port: 50000 },
+    synFrame: 21, synFrames: [21], synAckFrames: [22], established: true, establishedFrame: 23, bytesToServer: 500, bytesToClient: 1500,
+    gapBytes: 0, start: 1, end: 2, close: 'fin', rst: null, icmpErrors: [], retransmissions: 0, zeroWindowFrames: [], midstream: false,
+    handshake: [{ type: 'fin', frame: 40, time: 2, by: 'server' }], lastData: null, longestSilence: null, match: 'exact', tls,
+  } as DataConnection;
+  s.transfers.push(t);
+  const analysis = { capture: {} as Analysis['capture'], sessions: [s] } as Analysis;
+  return checkTlsNoCloseNotify({ analysis, session: s, transfer: t, vantage: { point: 'client-side', reason: 'a test', blind: '' } as never });
+}
+
+describe('tls-no-close-notify', () => {
+  it('a decrypted download whose server closed without close_notify', () => {
+    const d = setup({ version: 'TLS 1.3', decrypted: true, serverCloseNotify: null });
+    expect(d?.cause).toBe('tls-no-close-notify');
+    expect(d?.summary).toMatch(/The server \(the data's sender\) closed the TLS data connection \(stream 1, frame 40\) without a TLS close_notify/);
+    expect(d?.evidence).toContain(40);
+  });
+  it('not when the close_notify came', () => {
+    expect(setup({ version: 'TLS 1.3', decrypted: true, serverCloseNotify: 39 })).toBeNull();
+  });
+  it('not when it cannot be known (TLS 1.3, no keys: alerts are encrypted inside application records)', () => {
+    expect(setup({ version: 'TLS 1.3', decrypted: false, serverCloseNotify: null })).toBeNull();
+  });
+  it('TLS 1.2 without keys: no alert record from the sender before its FIN', () => {
+    expect(setup({ version: 'TLS 1.2', decrypted: false, serverCloseNotify: null })?.cause).toBe('tls-no-close-notify');
+  });
+});
