@@ -428,9 +428,10 @@ export class TlsConnection {
           }
         }
       }
-      // Everything after ServerHello is protected, in both directions.
+      // Everything after ServerHello is protected, in both directions; what was buffered in clear is done with.
       this.dirs[clientDir].protected = true;
       this.dirs[serverDir].protected = true;
+      this.dirs[clientDir].hs.reset();
       if (!this.usable(frame)) return;
       const hasClient = secrets.keyLog.tls13Secret(h.random, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
       const hasServer = secrets.keyLog.tls13Secret(h.random, 'SERVER_HANDSHAKE_TRAFFIC_SECRET');

@@ -232,7 +232,8 @@ export function parseTls13Ticket(body: Uint8Array): Uint8Array | null {
 export class HandshakeAssembler {
   private buf: Buffer = Buffer.alloc(0);
   private broken = false;
-  constructor(private readonly max = 1 << 18) {}
+  /** 64 KiB: a ClientHello, a ServerHello or a certificate chain fits; a hostile length claim costs no more. */
+  constructor(private readonly max = 1 << 16) {}
 
   push(bytes: Uint8Array, each: (type: number, body: Uint8Array, raw: Uint8Array) => void): void {
     if (this.broken) return;
