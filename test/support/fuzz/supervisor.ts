@@ -3,7 +3,8 @@
  * each case under a watchdog: a case that does not finish within the per-case timeout (a hang,
  * even a synchronous endless loop) gets its worker killed and is reported, as is one that crashes
  * its worker (e.g. out of memory under the heap limit); a fresh worker takes the dead one's place
- * while cases remain. Cases are handed out one at a time, so the others go on meanwhile. Used by
+ * while its cases remain. Each worker runs a fixed stripe of the cases, one at a time; the others
+ * go on meanwhile. Used by
  * the suite (test/robustness/fuzz.test.ts) and by `npm run fuzz` (cli.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -111,9 +112,18 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const cases: CaseRecord[] = [];
   let maxRss = 0;
   let children = 0;
-  let at = from;
-  /** The next case to hand out, or null when the run is over. */
-  const take = (): number | null => (at < to && Date.now() < deadline ? at++ : null);
+  // Worker k runs cases from + k, from + k + size, … in order (its replacement goes on with them):
+  // which cases share a process, and in which order, is the same on every run with this many
+  // workers, so a finding that depends on what the process ran before repeats.
+  const stripe = Array.from({ length: size }, (_, k) => from + k);
+  /** Worker k's next case, or null when its share of the run is over. */
+  const take = (k: number): number | null => {
+    if (stripe[k] >= to || Date.now() >= deadline) return null;
+    const i = stripe[k];
+    stripe[k] += size;
+    return i;
+  };
+  const more = (k: number): boolean => stripe[k] < to && Date.now() < deadline;
 
   return new Promise<FuzzReport>((resolve, reject) => {
     let live = 0;
@@ -131,7 +141,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       resolve({ seed: opts.seed, cases, ms: Date.now() - t0, maxRssMb: Math.round(maxRss / 2 ** 20), workers: size, replaced: children - size, children });
     };
 
-    const startWorker = (): void => {
+    const startWorker = (k: number): void => {
       children++;
       live++;
       const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -153,7 +163,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       };
       /** Hand this worker its next case, or end its input. */
       const next = (): void => {
-        const i = take();
+        const i = take(k);
         if (i === null) {
           if (timer) clearTimeout(timer);
           timer = null;
@@ -225,7 +235,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
           });
           opts.onProgress?.(cases.length);
           // A fresh worker in its place, while cases remain.
-          if (at < to && Date.now() < deadline) startWorker();
+          if (more(k)) startWorker(k);
           finish();
           return;
         }
@@ -238,7 +248,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       });
     };
 
-    for (let k = 0; k < size; k++) startWorker();
+    for (let k = 0; k < size; k++) startWorker(k);
   });
 }
 
