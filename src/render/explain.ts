@@ -413,7 +413,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const cev = eventsOf(l, control);
   const steps: ExplainStep[] = [];
   const hs = handshakeText(cev);
-  const refusedControl = controlSentence(s);
+  const controlWords = controlSentence(s);
+  const refusedControl = controlWords === null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,

@@ -266,7 +266,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
       out.push('', 'Control connections that never opened or never spoke FTP');
       for (const s of failedControl.slice(0, MAX_UNUSED_ROWS)) {
         const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
-        out.push(`  session ${s.id}: ${controlSentence(s)}${cause}`);
+        out.push(`  session ${s.id}: ${escapeText(controlSentence(s) ?? '')}${cause}`);
       }
       if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
