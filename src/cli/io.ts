@@ -41,3 +41,18 @@ export interface TeachDeps {
   /** An error that stops the CLI with one line and the exit code. */
   fail(message: string, code: number): Error;
 }
+
+/**
+ * A capture ready to be read twice (analysis, then its packets again): standard input, a named
+ * pipe, /dev/stdin or process substitution can be read only once, so they are first spooled to a
+ * private temporary file, removed by `dispose`.
+ */
+export async function twoPassInput(deps: TeachDeps, capture: string): Promise<{ path: string; shown: string | undefined; dispose(): void }> {
+  const input = deps.resolve(capture);
+  const shown = input.kind === 'missing' ? undefined : input.label;
+  if (input.kind === 'stdin' || input.kind === 'stream') {
+    const sp = await deps.spool(input);
+    return { path: sp.path, shown, dispose: sp.remove };
+  }
+  return { path: input.kind === 'file' ? input.path : capture, shown, dispose: () => {} };
+}

@@ -12,7 +12,7 @@ import { traceConnections, tracePackets } from '../analysis/packet-trace.js';
 import { DumpCollector } from '../render/report/frames.js';
 import { renderReport, sessionsToDraw } from '../render/report/report.js';
 import { warningLines } from '../render/tables.js';
-import type { TeachDeps } from './io.js';
+import { twoPassInput, type TeachDeps } from './io.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -57,16 +57,9 @@ export function writeReport(deps: TeachDeps, html: string, output: string | unde
 }
 
 export async function runReport(deps: TeachDeps, capture: string, opts: ReportOptions): Promise<void> {
-  const input = deps.resolve(capture);
-  let path = input.kind === 'file' ? input.path : capture;
-  let dispose = (): void => {};
-  if (input.kind === 'stdin' || input.kind === 'stream') {
-    const sp = await deps.spool(input);
-    path = sp.path;
-    dispose = sp.remove;
-  }
+  const { path, shown, dispose } = await twoPassInput(deps, capture);
   try {
-    const a = await deps.analyze(path, { showPasswords: opts.showPasswords }, input.kind === 'missing' ? undefined : input.label);
+    const a = await deps.analyze(path, { showPasswords: opts.showPasswords }, shown);
     let html: string;
     try {
       html = await buildReport(a, () => createReadStream(path, { highWaterMark: 1 << 20 }), {

@@ -17,7 +17,7 @@ import { renderExplain } from '../render/explain.js';
 import { warningLines } from '../render/tables.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import type { TeachDeps } from './io.js';
+import { twoPassInput, type TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
 
 const EXIT_USAGE = 1;
@@ -97,16 +97,9 @@ interface Loaded {
  * process substitution can be read only once, so they are first spooled to a private temporary file.
  */
 async function load(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<Loaded> {
-  const input = deps.resolve(capture);
-  let path = input.kind === 'file' ? input.path : capture;
-  let dispose = (): void => {};
-  if (input.kind === 'stdin' || input.kind === 'stream') {
-    const sp = await deps.spool(input);
-    path = sp.path;
-    dispose = sp.remove;
-  }
+  const { path, shown, dispose } = await twoPassInput(deps, capture);
   try {
-    const analysis = await deps.analyze(path, { showPasswords: opts.showPasswords }, input.kind === 'missing' ? undefined : input.label);
+    const analysis = await deps.analyze(path, { showPasswords: opts.showPasswords }, shown);
     if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
       throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);
     }
