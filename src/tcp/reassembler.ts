@@ -29,6 +29,8 @@ export interface ReassemblerOptions {
   maxBufferedBytesPerDirection?: number;
   /** Out-of-order pieces buffered per direction before a gap is forced. Default 4096. */
   maxBufferedSegmentsPerDirection?: number;
+  /** Out-of-order bytes buffered by all connections together (and 64 per piece). Default 256 MiB. */
+  maxBufferedBytesTotal?: number;
   onWarning?: (w: ReassemblyWarning) => void;
 }
 
@@ -47,6 +49,7 @@ const DEFAULT_MAX_CONNECTIONS = 200_000;
 const DEFAULT_IDLE_TIMEOUT = 3600;
 const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_BUFFERED_SEGMENTS = 4096;
+const DEFAULT_MAX_BUFFERED_TOTAL = 256 * 1024 * 1024;
 /** How long a closed connection's tombstone absorbs late packets (TIME_WAIT is 60–240 s). */
 const CLOSED_LINGER = 240;
 /** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
@@ -98,6 +101,7 @@ export class TcpReassembler {
       limits: {
         maxBufferedBytes: opts.maxBufferedBytesPerDirection ?? DEFAULT_MAX_BUFFERED_BYTES,
         maxBufferedSegments: opts.maxBufferedSegmentsPerDirection ?? DEFAULT_MAX_BUFFERED_SEGMENTS,
+        pool: { used: 0, max: opts.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_TOTAL },
       },
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
     };
@@ -290,7 +294,9 @@ export class TcpReassembler {
     if (this.overflowCount++ === 0) {
       this.onWarning({
         code: 'reassembly-buffer-full',
-        message: `connection ${conn.id} ${dir}: out-of-order buffer bound reached, gap forced`,
+        message:
+          `connection ${conn.id} ${dir}: out-of-order buffer bound reached (${mib(this.ctx.limits.maxBufferedBytes)} per ` +
+          `direction, ${mib(this.ctx.limits.pool?.max ?? Infinity)} for all connections together), gap forced`,
         frame,
       });
     }
@@ -320,6 +326,10 @@ export class TcpReassembler {
     this.unlink(st);
     this.append(st);
   }
+}
+
+function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${+(bytes / 1048576).toFixed(1)} MiB` : 'no bound';
 }
 
 /** FIFO of tombstones: an array with a moving head, compacted when the consumed part dominates. */
