@@ -15,6 +15,11 @@ import { ep, evidenceFrames, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
+/**
+ * Servers, named by their clear-text greeting, that accept data connections with a new TLS session
+ * (pure-ftpd has no session-reuse requirement: ftps-pureftpd-python's four fresh data sessions all succeed).
+ */
+const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
 
 const fatal = (tls: TlsFacts): TlsAlert | undefined => tls.alerts.find((a) => a.level === 'fatal');
 
@@ -160,7 +165,7 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
  * resuming the control connection's session — what servers requiring session reuse refuse.
  */
 export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): SessionDiagnosis | null {
-  if (hiddenFrom(s) === null || !s.tls) return null;
+  if (hiddenFrom(s) === null || !s.tls || (s.greeting !== null && REUSE_NOT_REQUIRED.test(s.greeting))) return null;
   const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c) && c.tls?.serverHelloFrame != null);
   if (guesses.length === 0 || guesses.some((c) => c.tls!.resumed !== null)) return null;
   const list = guesses.map((g) => `stream ${g.stream} (${ep(g.from)} → ${ep(g.to)}, ClientHello at frame ${g.tls!.clientHelloFrame})`).join('; ');
