@@ -15,7 +15,7 @@ import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfe
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
 import { controlDecryptor, DataTls, OtherTls, type ControlTls } from './tls-routes.js';
-import { implicitFtpsConfirmed } from './implicit-ftps.js';
+import { ImplicitFtpsGuesses } from './implicit-ftps.js';
 
 const FTP_PORT = 21;
 const FTPS_IMPLICIT_PORT = 990;
@@ -130,7 +130,7 @@ export class ConnectionRouter implements ReassemblyListener {
   /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
   private sessionsDropped = 0;
   /** Sessions started on a ClientHello off port 990 (implicit FTPS by content), kept only when confirmed. */
-  private readonly implicitGuesses = new Set<Session>();
+  private readonly implicitGuesses = new ImplicitFtpsGuesses();
   private firstDroppedSession: number | null = null;
 
   constructor(private readonly options: RouterOptions) {
@@ -159,7 +159,7 @@ export class ConnectionRouter implements ReassemblyListener {
       this.routes.set(conn, PENDING[`${serverSide === 'responder'}${implicit}`]);
       return;
     }
-    this.noteOtherConnection(conn);
+    if (!this.implicitGuesses.serves(conn.server)) this.noteOtherConnection(conn);
     // Running before the capture began: perhaps the transfer of a session whose command it missed.
     if (conn.midstream && this.midstreamOthers.length < MAX_MIDSTREAM_OTHERS) this.midstreamOthers.push(conn);
     this.routes.set(conn, PROBE);
@@ -397,7 +397,7 @@ export class ConnectionRouter implements ReassemblyListener {
       this.attachOtherTls(builder.session, conns);
     }
     this.attachMidstreamTransfers();
-    for (const s of this.implicitGuesses) if (!implicitFtpsConfirmed(s)) this.sessions.delete(s);
+    for (const s of this.implicitGuesses.unconfirmed()) this.sessions.delete(s);
     if (this.commandBudgetFrame !== null) {
       this.options.onWarning({
         code: 'ftp-commands-total',

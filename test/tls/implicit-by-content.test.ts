@@ -81,3 +81,30 @@ describe('implicit FTPS found by content', () => {
     expect(looksLikeImplicitFtpsStart(Buffer.from('USER anonymous\r\n'), 2990)).toBe(false);
   });
 });
+
+describe('implicit FTPS by content, two control connections at once', () => {
+  // Two curl sessions to port 2990 that overlap in time (the first slowed by --limit-rate): the
+  // second control connection is a session too, not TLS data beside the first.
+  it('with keys: two sessions, each with its transfer', async () => {
+    const a = await analyze('ftps-implicit-2990-two-vsftpd-curl', true);
+    expect(a.sessions.map((s) => [s.stream, s.server.port, s.tlsMode, s.user])).toEqual([
+      [0, 2990, 'implicit', 'ftpsuser'],
+      [1, 2990, 'implicit', 'ftpsuser'],
+    ]);
+    expect(a.sessions.map((s) => s.transfers.map((t) => `${t.request?.arg} ${t.status} ${t.bytes} stream ${t.connection?.stream}`))).toEqual([
+      ['small.bin complete 3000 stream 2'],
+      ['hello.txt complete 511 stream 3'],
+    ]);
+    expect(a.sessions.every((s) => s.otherConnections.length === 0)).toBe(true);
+  });
+
+  it('without keys: both sessions kept (one confirmed by the TLS data connections confirms its endpoint)', async () => {
+    const a = await analyze('ftps-implicit-2990-two-vsftpd-curl', false);
+    expect(a.sessions.map((s) => [s.stream, s.tlsMode, s.diagnosis?.cause])).toEqual([
+      [0, 'implicit', 'tls-hidden'],
+      [1, 'implicit', 'tls-hidden'],
+    ]);
+    // The data connections (streams 2 and 3) are given to the latest open session, as for any hidden session.
+    expect(a.sessions[1].otherConnections.map((c) => c.stream)).toEqual([2, 3]);
+  });
+});
