@@ -5,7 +5,7 @@
  * USER/AUTH line from the initiator, so FTP on other ports is found too.
  */
 import { FtpControlParser } from '../ftp/control-parser.js';
-import { looksLikeFtpClientStart, looksLikeFtpServerGreeting } from '../ftp/detect.js';
+import { looksLikeFtpClientStart, looksLikeFtpServerGreeting, looksLikeImplicitFtpsStart } from '../ftp/detect.js';
 import type { ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { DataLinker, DataLink } from './data-linker.js';
 import type { AnalysisWarning, ControlConnection, HandshakeEvent, OtherConnection, Session, Transfer } from './model.js';
@@ -15,6 +15,7 @@ import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfe
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
 import { controlDecryptor, DataTls, OtherTls, type ControlTls } from './tls-routes.js';
+import { ImplicitFtpsGuesses } from './implicit-ftps.js';
 
 const FTP_PORT = 21;
 const FTPS_IMPLICIT_PORT = 990;
@@ -128,6 +129,8 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly otherTls: OtherTls;
   /** Sessions closed past options.maxSessions (only counted), and the first one's first frame. */
   private sessionsDropped = 0;
+  /** Sessions started on a ClientHello off port 990 (implicit FTPS by content), kept only when confirmed. */
+  private readonly implicitGuesses = new ImplicitFtpsGuesses();
   private firstDroppedSession: number | null = null;
 
   constructor(private readonly options: RouterOptions) {
@@ -156,7 +159,7 @@ export class ConnectionRouter implements ReassemblyListener {
       this.routes.set(conn, PENDING[`${serverSide === 'responder'}${implicit}`]);
       return;
     }
-    this.noteOtherConnection(conn);
+    if (!this.implicitGuesses.serves(conn.server)) this.noteOtherConnection(conn);
     // Running before the capture began: perhaps the transfer of a session whose command it missed.
     if (conn.midstream && this.midstreamOthers.length < MAX_MIDSTREAM_OTHERS) this.midstreamOthers.push(conn);
     this.routes.set(conn, PROBE);
@@ -246,6 +249,11 @@ export class ConnectionRouter implements ReassemblyListener {
       const fromInitiator = chunk.dir === 'c2s';
       if (fromInitiator ? looksLikeFtpClientStart(chunk.bytes) : looksLikeFtpServerGreeting(chunk.bytes)) {
         route = this.startControl(conn, true, false);
+        this.routes.set(conn, route);
+      } else if (fromInitiator && !conn.midstream && looksLikeImplicitFtpsStart(chunk.bytes, conn.server.port)) {
+        // Implicit FTPS off port 990: a guess, confirmed or dropped in finish().
+        route = this.startControl(conn, true, true);
+        this.implicitGuesses.add(route.builder.session);
         this.routes.set(conn, route);
       } else if (!fromInitiator && looksLikeFtpClientStart(chunk.bytes) && conn.midstream) {
         route = this.startControl(conn, false, false);
@@ -389,6 +397,7 @@ export class ConnectionRouter implements ReassemblyListener {
       this.attachOtherTls(builder.session, conns);
     }
     this.attachMidstreamTransfers();
+    for (const s of this.implicitGuesses.unconfirmed()) this.sessions.delete(s);
     if (this.commandBudgetFrame !== null) {
       this.options.onWarning({
         code: 'ftp-commands-total',

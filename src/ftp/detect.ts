@@ -2,6 +2,7 @@
  * Cheap sniffing of a connection's first bytes, to find FTP control channels on ports other
  * than 21. Looks at a short prefix only; never throws.
  */
+import { parseClientHello } from '../tls/handshake.js';
 
 /** "220 " or "220-": the server greeting (RFC 959 §5.4: 220 = service ready). */
 export function looksLikeFtpServerGreeting(bytes: Uint8Array): boolean {
@@ -33,4 +34,27 @@ export function looksLikeFtpClientStart(bytes: Uint8Array): boolean {
     verb += String.fromCharCode(upper);
   }
   return false;
+}
+
+/**
+ * Ports of TLS services that are not FTP (HTTPS, SMTPS, NNTPS, LDAPS, DNS over TLS, IMAPS, POP3S,
+ * SIPS, XMPP, AMQPS, syslog, IRC, MQTT): a ClientHello to them is never taken for implicit FTPS.
+ */
+const OTHER_TLS_PORTS = new Set([443, 465, 563, 636, 853, 993, 995, 3269, 5061, 5223, 5671, 6514, 6697, 8443, 8883]);
+
+/**
+ * Implicit FTPS off port 990, a first guess from the client's first bytes: a TLS ClientHello to a
+ * port of no other known TLS service that offers no ALPN protocol but "ftp" (FTP clients offer
+ * none; browsers and curl offer h2/http/1.1 for HTTPS). A guess only: the analysis keeps the
+ * session when a 220 greeting is decrypted, or, without keys, TLS data connections follow it.
+ */
+export function looksLikeImplicitFtpsStart(bytes: Uint8Array, serverPort: number): boolean {
+  if (OTHER_TLS_PORTS.has(serverPort)) return false;
+  // TLS record header (handshake, 3.x), then a handshake header of type client_hello.
+  if (bytes.length < 9 || bytes[0] !== 0x16 || bytes[1] !== 0x03 || bytes[5] !== 0x01) return false;
+  const bodyLength = (bytes[6] << 16) | (bytes[7] << 8) | bytes[8];
+  // A hello longer than this segment: its extensions are not all here, so ALPN cannot rule it out.
+  if (bytes.length < 9 + bodyLength) return true;
+  const hello = parseClientHello(bytes.subarray(9, 9 + bodyLength));
+  return hello !== null && hello.alpn.every((p) => p === 'ftp');
 }

@@ -23,6 +23,7 @@ export const HS = {
 
 const EXT = {
   serverName: 0,
+  alpn: 16,
   encryptThenMac: 22,
   extendedMasterSecret: 23,
   sessionTicket: 35,
@@ -91,6 +92,8 @@ export interface ClientHello {
   encryptThenMac: boolean;
   /** supported_versions offered (TLS 1.3 clients). */
   versions: number[];
+  /** application_layer_protocol_negotiation names offered (RFC 7301), empty without the extension. */
+  alpn: string[];
 }
 
 export function parseClientHello(body: Uint8Array): ClientHello | null {
@@ -120,6 +123,13 @@ export function parseClientHello(body: Uint8Array): ClientHello | null {
       const list = new Reader(s.bytes(s.u8()));
       while (list.left >= 2) versions.push(list.u16());
     }
+    const alpn: string[] = [];
+    const al = ext.get(EXT.alpn);
+    if (al && al.length >= 2) {
+      const s = new Reader(al);
+      const list = new Reader(s.bytes(s.u16()));
+      while (list.left >= 1) alpn.push(Buffer.from(list.bytes(list.u8())).toString('latin1'));
+    }
     const pskIdentities: Uint8Array[] = [];
     const pk = ext.get(EXT.preSharedKey);
     if (pk && pk.length >= 2) {
@@ -142,6 +152,7 @@ export function parseClientHello(body: Uint8Array): ClientHello | null {
       extendedMasterSecret: ext.has(EXT.extendedMasterSecret),
       encryptThenMac: ext.has(EXT.encryptThenMac),
       versions,
+      alpn,
     };
   } catch {
     return null;

@@ -153,6 +153,8 @@ const HEALTHY = [
   // Junk 227 replies the client retried past: the announcements are unused, nothing failed.
   'hostile-server-python',
   'large-plain-vsftpd-curl',
+  // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
+  'https-not-ftp-openssl-curl',
 ];
 
 describe('diagnose: every fixture is classified', () => {

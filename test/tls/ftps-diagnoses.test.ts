@@ -98,9 +98,60 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     expect(b.sessions[0].diagnosis?.summary).toMatch(/never began TLS/);
   });
 
+  it('pure-ftpd accepts data connections that start new TLS sessions: no "session not reused" guess without keys', async () => {
+    const keyed = await analyze('ftps-pureftpd-python', true);
+    const s = keyed.sessions[0];
+    expect(s.greeting).toMatch(/^-+ Welcome to Pure-FTPd \[privsep\] \[TLS\] -+/);
+    expect(s.transfers.map((t) => `${t.request?.command} ${t.request?.arg} ${t.status} ${t.bytes} ${t.reply?.code}`)).toEqual([
+      'LIST  complete 284 226',
+      'RETR hello.txt complete 511 226',
+      'RETR small.bin complete 3000 226',
+      'STOR upload-pure.txt complete 259 226',
+    ]);
+    // Every data connection did a full TLS 1.3 handshake (after a HelloRetryRequest), none resumed, all succeeded.
+    for (const t of s.transfers) {
+      expect(t.connection?.tls?.version).toBe('TLS 1.3');
+      expect(t.connection?.tls?.resumed).toBeNull();
+    }
+    expect(s.transfers.map((t) => t.connection?.tls?.clientHelloFrame)).toEqual([37, 66, 90, 117]);
+    const plain = await analyze('ftps-pureftpd-python', false);
+    expect(plain.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    expect(plain.sessions[0].otherConnections.map((c) => c.tls?.resumed ?? null)).toEqual([null, null, null, null]);
+  });
+
+  it('the server killed mid-RETR over PROT P: the data connection ends without close_notify (tls-no-close-notify)', async () => {
+    // vsftpd's session processes are killed (kill -9) after the client read 128 KiB of 512 KiB. tshark
+    // (-o tls.keylog_file, the data port decoded as TLS) shows the server's FIN at frame 270 with no
+    // close_notify before it, the client's fatal decode_error alert at 318 and the server's RST at 319.
+    const keyed = await analyze('ftps-server-killed-vsftpd-python', true);
+    const [t] = keyed.sessions[0].transfers;
+    expect(`${t.request?.command} ${t.request?.arg}`).toBe('RETR half.bin');
+    expect(t.bytes).toBe(212992);
+    expect(t.expectedSize).toBe(524288);
+    expect(t.reply).toBeNull();
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 212992, expected: 524288, cause: 'tls-no-close-notify' });
+    expect(t.connection?.tls?.closeNotify).toEqual({ client: null, server: null });
+    expect(t.connection?.tls?.alerts).toEqual([{ frame: 318, by: 'client', level: 'fatal', description: 'decode_error', encrypted: true }]);
+    expect(t.diagnosis?.cause).toBe('tls-no-close-notify');
+    expect(t.diagnosis?.evidence).toEqual(expect.arrayContaining([270, 318]));
+    expect(t.diagnosis?.summary).toMatch(/The server \(the data's sender\) closed the TLS data connection \(stream 1, frame 270\) without a TLS close_notify alert/);
+    expect(t.diagnosis?.summary).toMatch(/212992 of the 524288 bytes announced had arrived/);
+    expect(t.diagnosis?.summary).toMatch(/fatal decode_error alert from the TLS client at frame 318/);
+    // The FIN and RST frames, as tshark reads them (NAME.tshark-fields.tsv).
+    const fields = readFileSync(join(FIX, 'ftps-server-killed-vsftpd-python.tshark-fields.tsv'), 'latin1').trim().split('\n');
+    const head = fields[0].split('\t');
+    const col = (row: string, name: string) => row.split('\t')[head.indexOf(name)];
+    const flagged = fields.slice(1).filter((r) => col(r, 'tcp.srcport') === '50095' && /^0x0*(11|19|4|14)$/.test(col(r, 'tcp.flags'))).map((r) => `${col(r, 'frame.number')} ${col(r, 'tcp.flags')}`);
+    expect(flagged).toEqual(['270 0x0011', '319 0x0004']);
+    // Without keys (TLS 1.3): the close_notify would be an encrypted record like any other, so it is not claimed.
+    const plain = await analyze('ftps-server-killed-vsftpd-python', false);
+    expect(plain.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    expect(plain.sessions[0].transfers.map((t) => [t.inferred, t.connection?.stream, t.diagnosis?.cause ?? null])).toEqual([['tls-hidden', 1, null]]);
+  });
+
   it('healthy keyed fixtures get no FTPS diagnosis, with or without keys', async () => {
     const ftpsCauses = new Set(['tls-session-not-reused', 'tls-handshake-failed', 'prot-refused', 'tls-no-close-notify', 'tls-mode-mismatch']);
-    for (const name of ['tls-data-vsftpd-lftp', 'ftps-tls13-proftpd-lftp', 'ftps-tls12-active-proftpd-lftp', 'ftps-active-chacha-vsftpd-python', 'ftps-cbc-vsftpd-python', 'ftps-implicit-keys-vsftpd-curl']) {
+    for (const name of ['tls-data-vsftpd-lftp', 'ftps-tls13-proftpd-lftp', 'ftps-tls12-active-proftpd-lftp', 'ftps-active-chacha-vsftpd-python', 'ftps-cbc-vsftpd-python', 'ftps-implicit-keys-vsftpd-curl', 'ftps-pureftpd-python', 'ftps-implicit-2990-vsftpd-curl']) {
       if (!existsSync(join(FIX, `${name}.pcap`))) continue;
       for (const keys of [true, false]) {
         const a = await analyze(name, keys);

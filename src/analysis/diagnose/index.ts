@@ -50,10 +50,11 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkPassiveUnreached,
   checkTlsDataHandshake,
   checkTlsSessionNotReused,
+  // Before checkAborted: a sender that closed without close_notify explains the abort (its RST may only answer the receiver).
+  checkTlsNoCloseNotify,
   checkAborted,
   checkStalled,
   checkCaptureGap,
-  checkTlsNoCloseNotify,
   checkServerRefused,
   checkNotInCapture,
   checkNoAttempt,

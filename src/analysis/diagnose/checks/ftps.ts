@@ -9,12 +9,18 @@
  */
 import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
+import { expectedBytes } from '../../verdict.js';
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
+/**
+ * Servers, named by their clear-text greeting, that accept data connections with a new TLS session
+ * (pure-ftpd has no session-reuse requirement: ftps-pureftpd-python's four fresh data sessions all succeed).
+ */
+const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
 
 const fatal = (tls: TlsFacts): TlsAlert | undefined => tls.alerts.find((a) => a.level === 'fatal');
 
@@ -75,7 +81,8 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   const c = t.connection;
   const tls = c?.tls;
   if (!c || !tls) return null;
-  const alert = fatal(tls);
+  // An alert after the handshake completed is about the data (e.g. a record cut short), not the handshake.
+  const alert = tls.handshakeDone ? undefined : fatal(tls);
   const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null;
   if (!alert && !noServerHello) return null;
   const details = alert
@@ -107,16 +114,21 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
   const tlsSide = ftpClientIsTlsClient ? sender : sender === 'client' ? 'server' : 'client';
   const closeNotify = tls.closeNotify[tlsSide] ?? (tls.decryption !== 'decrypted' ? tls.alerts.find((a) => a.by === tlsSide)?.frame : undefined);
   if (closeNotify !== undefined && closeNotify !== null) return null;
-  const closeFrame = c.rst?.frame ?? c.handshake.find((h) => h.type === 'fin')?.frame ?? null;
-  return diagnosis(
-    ctx,
-    'tls-no-close-notify',
-    [
-      `The ${sender} (the data's sender) closed the TLS data connection (stream ${c.stream}${closeFrame ? `, frame ${closeFrame}` : ''}) without a TLS close_notify alert`,
-      `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
-    ],
-    evidenceFrames(t, [closeFrame]),
-  );
+  // The sender itself must have closed (its FIN, or its RST when no FIN came first): a receiver that
+  // gave up, or ABOR, is another story. With bytes missing the close_notify may be in the gap.
+  const closeFrame = c.handshake.find((h) => h.type === 'fin' && h.by === sender)?.frame ?? (c.rst?.by === sender ? c.rst.frame : null);
+  if (closeFrame === null || t.abortFrame !== null || c.gapBytes > 0) return null;
+  const receiverSide = tlsSide === 'client' ? 'server' : 'client';
+  const expected = expectedBytes(t);
+  const answer = tls.alerts.find((a) => a.by === receiverSide && a.level === 'fatal' && a.frame > closeFrame);
+  const details = [
+    `The ${sender} (the data's sender) closed the TLS data connection (stream ${c.stream}, frame ${closeFrame}) without a TLS close_notify alert`,
+    expected !== null && t.bytes < expected
+      ? `${t.bytes} of the ${expected} bytes announced had arrived: the file was cut short, and TLS did not say so (a truncation only the missing close_notify betrays when no size is announced)`
+      : `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
+  ];
+  if (answer) details.push(`The receiver then sent ${alertWords(answer)}: its TLS stream ended badly`);
+  return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [closeFrame, answer?.frame]));
 }
 
 /** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */
@@ -160,7 +172,7 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
  * resuming the control connection's session — what servers requiring session reuse refuse.
  */
 export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): SessionDiagnosis | null {
-  if (hiddenFrom(s) === null || !s.tls) return null;
+  if (hiddenFrom(s) === null || !s.tls || (s.greeting !== null && REUSE_NOT_REQUIRED.test(s.greeting))) return null;
   const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c) && c.tls?.serverHelloFrame != null);
   if (guesses.length === 0 || guesses.some((c) => c.tls!.resumed !== null)) return null;
   const list = guesses.map((g) => `stream ${g.stream} (${ep(g.from)} → ${ep(g.to)}, ClientHello at frame ${g.tls!.clientHelloFrame})`).join('; ');
