@@ -296,7 +296,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   const rst = events.find((e) => e.kind === 'rst');
   if (!synAcked && events.some((e) => e.kind === 'syn')) {
     if (icmp.length) {
-      const i = icmp[0].icmp!;
+      const i = icmp[0].icmp;
       text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
     } else if (rst !== undefined) {
       text += ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;

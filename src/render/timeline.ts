@@ -5,7 +5,7 @@
  * data connection is for) as notes between the lines. Model in, string out.
  */
 import type { Analysis, Session, Transfer } from '../analysis/model.js';
-import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/ladder.js';
+import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
@@ -39,8 +39,8 @@ export type LadderRow =
     }
   | { kind: 'note'; text: string };
 
-function replyLabel(e: LadderEvent): string {
-  const r = e.reply!;
+function replyLabel(e: ReplyEvent): string {
+  const r = e.reply;
   const lines = r.text.split('\n');
   const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : '';
   return escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
@@ -48,15 +48,15 @@ function replyLabel(e: LadderEvent): string {
 
 const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IAC' } as const;
 
-function runLabel(e: LadderEvent): string {
+function runLabel(e: RunEvent): string {
   const kind = e.payloadKind ?? 'binary';
   const what = e.kind === 'opaque' && kind !== 'tls' && kind !== 'telnet' ? 'Non-text' : RUN_NAMES[kind];
   if (e.bytes === 0 && e.retransmissions === e.segments) {
-    return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes!, 'byte')} again)`;
+    return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes, 'byte')} again)`;
   }
-  const head = e.acks! > 0 ? `${what} + ACK` : what;
-  const again = e.retransmissions! > 0 ? `, ${e.retransmissions} retransmitted` : '';
-  return `${head} ×${e.segments} (${plural(e.bytes!, 'byte')}${again})`;
+  const head = e.acks > 0 ? `${what} + ACK` : what;
+  const again = e.retransmissions > 0 ? `, ${e.retransmissions} retransmitted` : '';
+  return `${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
 }
 
 function plural(n: number, unit: string): string {
@@ -78,11 +78,11 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     case 'fin':
       return flagNames(e.flags) + (e.payload ? ` with ${plural(e.payload, 'byte')} of data` : '') + (e.retransmission ? ' (retransmitted)' : '');
     case 'icmp': {
-      const i = e.icmp!;
+      const i = e.icmp;
       return `ICMP${i.family === 6 ? 'v6' : ''} ${icmpName(i.family, i.type, i.code)}`;
     }
     case 'command': {
-      const c = e.command!;
+      const c = e.command;
       return escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
     }
     case 'reply':
@@ -164,7 +164,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       // An error from a router (or any host without a column) is drawn from the host it could not reach.
       fromPort = '';
       if (!l.hosts.includes(e.from.ip)) {
-        from = column(e.icmp!.unreachable.ip);
+        from = column(e.icmp.unreachable.ip);
         label += ` from ${e.from.ip}`;
       }
     }
@@ -180,7 +180,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       label,
     });
     // Derived facts under the arrow that carried them.
-    const c = e.command;
+    const c = e.kind === 'command' || e.kind === 'reply' ? e.command : undefined;
     if (c?.tuple !== undefined) {
       const active = announcesActive(c.command);
       if ((active && e.kind === 'command') || (!active && e.kind === 'reply' && !e.preliminary)) {
@@ -190,13 +190,13 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
       rows.push(failureNote(transfer));
     }
-    if (e.kind === 'command' && e.command !== undefined) {
+    if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
       if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
     }
     if (e.kind === 'reply' && !e.preliminary) {
-      for (const t of failedAt.get(e.reply!.frame) ?? []) rows.push(failureNote(t));
-      failedAt.delete(e.reply!.frame);
+      for (const t of failedAt.get(e.reply.frame) ?? []) rows.push(failureNote(t));
+      failedAt.delete(e.reply.frame);
     }
   }
   return rows;
