@@ -26,6 +26,7 @@ import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { FrameDamageTally } from './frame-damage.js';
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
+import type { TlsRecordSeen } from '../tls/types.js';
 
 export interface AnalyzeOptions {
   fileName: string;
@@ -47,6 +48,8 @@ export interface AnalyzeOptions {
    * Secrets Blocks of a pcapng file are added to it as they are read.
    */
   tlsKeyLog?: TlsKeyLog;
+  /** Sees every TLS record the analysis reads (header, frame, content when clear or decrypted): the dump's TLS lines. */
+  onTlsRecord?(record: TlsRecordSeen): void;
 }
 
 /**
@@ -156,7 +159,7 @@ export async function analyzeRecords(
     maxSessions: options.maxSessions ?? DEFAULT_LIMITS.maxSessions,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
     linker: new DataLinker(),
-    tlsSecrets: new TlsSecrets(tlsKeyLog),
+    tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord),
     onWarning: (w) => warnings.push(w),
     readsAllTransferData: options.onTransferData !== undefined,
     onTransferData: (transfer, chunk, toServer) => {

@@ -34,6 +34,8 @@ interface CommonOptions {
   session?: number;
   showPasswords?: boolean;
   color?: boolean;
+  /** dump: sees each TLS record the analysis reads. */
+  onTlsRecord?: AnalyzeOptions['onTlsRecord'];
 }
 
 /** Raised inside actions to stop with an exit code after a one-line message. */
@@ -95,6 +97,7 @@ async function analyze(
       onProgress: (n: number) => progress.update(n),
       onTransferData,
       tlsKeyLog: keyLogsOf(io)?.keyLog,
+      onTlsRecord: opts.onTlsRecord,
     };
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
     return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));

@@ -86,6 +86,13 @@ export function versionName(v: number): string {
   }
 }
 
+const CONTENT_TYPES: Record<number, string> = { 20: 'Change Cipher Spec', 21: 'Alert', 22: 'Handshake', 23: 'Application Data', 24: 'Heartbeat' };
+
+/** A record's content type as tshark words it ("Application Data"). */
+export function contentTypeName(t: number): string {
+  return CONTENT_TYPES[t] ?? `type ${t}`;
+}
+
 /** RFC 8446 §6 / RFC 5246 §7.2 alert descriptions. */
 const ALERTS: Record<number, string> = {
   0: 'close_notify',

@@ -1,0 +1,78 @@
+/**
+ * The TLS records of the frames a dump will show, gathered while the analysis reads the capture
+ * (AnalyzeOptions.onTlsRecord): each record's header, the handshake messages that begin in it, and
+ * — when it was decrypted — its plaintext. The analysis's own TLS engine read them; nothing here
+ * decrypts. Memory: only wanted frames are kept, and at most PLAIN_KEPT bytes of a record's text.
+ */
+import type { TlsRecordSeen } from '../tls/types.js';
+
+/** Plaintext bytes kept per record: a control line, or a data connection's first bytes. */
+export const PLAIN_KEPT = 2048;
+
+const HANDSHAKE = 22;
+const APP_DATA = 23;
+
+export interface FrameTlsRecord {
+  stream: number;
+  dir: 'c2s' | 's2c';
+  /** Header: type byte, version, body length. */
+  type: number;
+  version: number;
+  length: number;
+  /** TLS 1.3: `type` is an outer wrapper; the real type is `innerType` once decrypted. */
+  outerOnly: boolean;
+  /** The content type behind the header once decrypted (TLS 1.3), else null. */
+  innerType: number | null;
+  /** Read only because it was decrypted (its handshake types and text are derived). */
+  decrypted: boolean;
+  /** Types of the handshake messages that begin in this record. */
+  handshakeTypes: number[];
+  /** Application data, decrypted: its first PLAIN_KEPT bytes (a copy) and its whole length. */
+  plain: { bytes: Uint8Array; length: number } | null;
+}
+
+export class TlsRecordCollector {
+  /** Records by the frame carrying their last byte, in the order they were read. */
+  readonly byFrame = new Map<number, FrameTlsRecord[]>();
+  /** Per stream and direction: bytes of a handshake message that began in an earlier record. */
+  private readonly carry = new Map<string, number>();
+
+  /** `want`: keep the records of this frame of this TCP stream. */
+  constructor(private readonly want: (frame: number, stream: number) => boolean) {}
+
+  readonly onRecord = (r: TlsRecordSeen): void => {
+    const c = r.content;
+    const handshakeTypes = c !== null && c.type === HANDSHAKE ? this.messageStarts(`${r.stream}/${r.dir}`, c.bytes) : [];
+    if (!this.want(r.frame, r.stream)) return;
+    const rec: FrameTlsRecord = {
+      stream: r.stream,
+      dir: r.dir,
+      type: r.type,
+      version: r.version,
+      length: r.length,
+      outerOnly: r.outerOnly,
+      innerType: r.outerOnly && c !== null ? c.type : null,
+      decrypted: c?.decrypted ?? false,
+      handshakeTypes,
+      plain: c !== null && c.decrypted && c.type === APP_DATA ? { bytes: c.bytes.slice(0, PLAIN_KEPT), length: c.bytes.length } : null,
+    };
+    const list = this.byFrame.get(r.frame);
+    if (list) list.push(rec);
+    else this.byFrame.set(r.frame, [rec]);
+  };
+
+  /** Walk the handshake messages of one record: the types of those that begin in it. */
+  private messageStarts(key: string, b: Uint8Array): number[] {
+    const types: number[] = [];
+    let i = Math.min(this.carry.get(key) ?? 0, b.length);
+    let left = (this.carry.get(key) ?? 0) - i;
+    while (left === 0 && i + 4 <= b.length) {
+      types.push(b[i]);
+      const end = i + 4 + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]);
+      if (end > b.length) left = end - b.length;
+      i = end;
+    }
+    this.carry.set(key, left);
+    return types;
+  }
+}
