@@ -10,6 +10,7 @@
 import type { Command, Endpoint, Reply, Session } from './model.js';
 import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } from './packet-trace.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { insideControlTls } from './control-tls.js';
 
 /** What every arrow has: where, when, who, and the TCP facts of its (first) packet. */
 interface EventBase {
@@ -52,6 +53,8 @@ export interface IcmpEvent extends EventBase {
 export interface CommandEvent extends EventBase {
   kind: 'command';
   command: Command;
+  /** Read from decrypted TLS records (the control connection was encrypted when it was sent). */
+  decrypted: boolean;
 }
 
 export interface ReplyEvent extends EventBase {
@@ -61,6 +64,8 @@ export interface ReplyEvent extends EventBase {
   command: Command;
   /** A 1xx reply before the final one. */
   preliminary: boolean;
+  /** Read from decrypted TLS records. */
+  decrypted: boolean;
 }
 
 /**
@@ -128,12 +133,13 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
     retransmission: false,
   });
   const reply = (r: Reply, preliminary: boolean, c: Command): void => {
-    rows.push({ frame: r.firstFrame, event: { ...ev(r.firstFrame, r.frame, r.time, 'server'), kind: 'reply', reply: r, command: c, preliminary } });
+    const decrypted = insideControlTls(session, r.firstFrame);
+    rows.push({ frame: r.firstFrame, event: { ...ev(r.firstFrame, r.frame, r.time, 'server'), kind: 'reply', reply: r, command: c, preliminary, decrypted } });
   };
   for (const c of session.commands) {
     if (c.command !== null) {
       const first = c.firstFrame ?? c.frame;
-      rows.push({ frame: first, event: { ...ev(first, c.frame, c.time, 'client'), kind: 'command', command: c } });
+      rows.push({ frame: first, event: { ...ev(first, c.frame, c.time, 'client'), kind: 'command', command: c, decrypted: insideControlTls(session, first) } });
     }
     for (const p of c.preliminary) reply(p, true, c);
     if (c.reply !== null) reply(c.reply, false, c);

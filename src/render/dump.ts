@@ -15,6 +15,7 @@ import { icmpLines, ipLines, ipPayloadOffset, linkLines, tcpLines, type DumpLine
 import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
 import type { FrameTlsRecord } from '../analysis/tls-records.js';
+import { insideControlTls } from '../analysis/control-tls.js';
 
 export interface DumpOptions {
   showPasswords: boolean;
@@ -66,11 +67,6 @@ function tupleLine(r: TupleResult, s: Session): DumpLine {
   return { level: 2, text: `${endpoint({ ip, port: r.port })}  (${how}${note})`, derivedLine: true };
 }
 
-/** The frame is inside the control connection's TLS (after AUTH, before any CCC). */
-function inControlTls(frame: number, s: Session): boolean {
-  return s.tls && s.tlsFrame !== null && frame > s.tlsFrame && (s.tlsEndFrame === undefined || frame < s.tlsEndFrame);
-}
-
 /** The control connection's payload: FTP text, or TLS records and the FTP text they decrypt to. */
 function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
   const p = k.decoded.payload;
@@ -85,7 +81,7 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
     if (plain !== null) out.push(...ftpLines(plain.bytes, fromClient, s, opts, true));
     return out;
   }
-  if (inControlTls(k.decoded.frame, s)) {
+  if (insideControlTls(s, k.decoded.frame)) {
     const out: DumpLine[] = [{ level: 0, text: `TLS - Transport Layer Security (${where})` }];
     if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
     else out.push({ level: 1, label: 'Encrypted', text: `${p.length} bytes: the FTP commands and replies cannot be read` });

@@ -39,11 +39,14 @@ export type LadderRow =
     }
   | { kind: 'note'; text: string };
 
+/** Marks a command or reply read from decrypted TLS records; first, so that a cut label keeps it. */
+export const DECRYPTED_MARK = '[TLS] ';
+
 function replyLabel(e: ReplyEvent): string {
   const r = e.reply;
   const lines = r.text.split('\n');
   const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : '';
-  return escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
+  return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
 }
 
 const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IAC' } as const;
@@ -83,7 +86,7 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     }
     case 'command': {
       const c = e.command;
-      return escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+      return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
     }
     case 'reply':
       return replyLabel(e);
@@ -336,7 +339,11 @@ export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOption
   const rows = ladderRows(a, l);
   const L = layout(rows, l.hosts.length, opts);
   const out: string[] = [];
-  const tls = s.tls ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` : '';
+  const decrypted = l.events.some((e) => (e.kind === 'command' || e.kind === 'reply') && e.decrypted);
+  const tls = s.tls
+    ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` +
+      (decrypted ? ` Decrypted with the TLS key log: arrows marked ${DECRYPTED_MARK.trim()} carry the commands and replies read from its records.` : '')
+    : '';
   const title =
     `Session ${s.id}: FTP client ${escapeText(s.client.ip)} port ${s.client.port}, ` +
     `FTP server ${escapeText(s.server.ip)} port ${s.server.port}.${tls}`;
