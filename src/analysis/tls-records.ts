@@ -4,13 +4,12 @@
  * — when it was decrypted — its plaintext. The analysis's own TLS engine read them; nothing here
  * decrypts. Memory: only wanted frames are kept, and at most PLAIN_KEPT bytes of a record's text.
  */
+import { CONTENT_TYPE } from '../tls/suites.js';
 import type { TlsRecordSeen } from '../tls/types.js';
 
 /** Plaintext bytes kept per record: a control line, or a data connection's first bytes. */
 export const PLAIN_KEPT = 2048;
 
-const HANDSHAKE = 22;
-const APP_DATA = 23;
 
 export interface FrameTlsRecord {
   stream: number;
@@ -42,7 +41,7 @@ export class TlsRecordCollector {
 
   readonly onRecord = (r: TlsRecordSeen): void => {
     const c = r.content;
-    const handshakeTypes = c !== null && c.type === HANDSHAKE ? this.messageStarts(`${r.stream}/${r.dir}`, c.bytes) : [];
+    const handshakeTypes = c !== null && c.type === CONTENT_TYPE.handshake ? this.messageStarts(`${r.stream}/${r.dir}`, c.bytes) : [];
     if (!this.want(r.frame, r.stream)) return;
     const rec: FrameTlsRecord = {
       stream: r.stream,
@@ -54,7 +53,7 @@ export class TlsRecordCollector {
       innerType: r.outerOnly && c !== null ? c.type : null,
       decrypted: c?.decrypted ?? false,
       handshakeTypes,
-      plain: c !== null && c.decrypted && c.type === APP_DATA ? { bytes: c.bytes.slice(0, PLAIN_KEPT), length: c.bytes.length } : null,
+      plain: c !== null && c.decrypted && c.type === CONTENT_TYPE.appData ? { bytes: c.bytes.slice(0, PLAIN_KEPT), length: c.bytes.length } : null,
     };
     const list = this.byFrame.get(r.frame);
     if (list) list.push(rec);

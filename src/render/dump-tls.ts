@@ -7,10 +7,9 @@
  */
 import type { FrameTlsRecord } from '../analysis/tls-records.js';
 import { handshakeTypeName } from '../tls/handshake.js';
-import { contentTypeName } from '../tls/suites.js';
+import { CONTENT_TYPE, contentTypeName } from '../tls/suites.js';
 import { hexValue, type DumpLine } from './dump-fields.js';
 
-const APP_DATA = 23;
 
 function typeText(t: number): string {
   return `${contentTypeName(t)} (${t})`;
@@ -72,5 +71,5 @@ export function decryptedText(records: readonly FrameTlsRecord[]): { bytes: Uint
 
 /** Bytes of the records that stayed encrypted (no key, or a key that failed). */
 export function encryptedBytes(records: readonly FrameTlsRecord[]): number {
-  return records.filter((r) => !r.decrypted && (r.outerOnly || r.type === APP_DATA)).reduce((n, r) => n + r.length, 0);
+  return records.filter((r) => !r.decrypted && (r.outerOnly || r.type === CONTENT_TYPE.appData)).reduce((n, r) => n + r.length, 0);
 }

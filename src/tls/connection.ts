@@ -13,10 +13,10 @@ import { HandshakeAssembler, HS, firstCertificate, parseClientHello, parseServer
 import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './kdf.js';
 import type { TlsKeyLog, Tls13Label } from './keylog.js';
 import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type RecordCipher } from './record-cipher.js';
-import { CIPHER_SUITES, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
+import { CIPHER_SUITES, CONTENT_TYPE, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
 import type { TlsFacts, TlsProblem, TlsRecordSeen } from './types.js';
 
-const CT = { ccs: 20, alert: 21, handshake: 22, appData: 23 } as const;
+const CT = CONTENT_TYPE;
 const MAX_RECORD = (1 << 14) + 2048 + 256;
 const MAX_ALERTS = 16;
 const MAX_EARLY_QUEUE = 64;
