@@ -2,13 +2,17 @@
  * The TLS records of the frames a dump will show, gathered while the analysis reads the capture
  * (AnalyzeOptions.onTlsRecord): each record's header, the handshake messages that begin in it, and
  * — when it was decrypted — its plaintext. The analysis's own TLS engine read them; nothing here
- * decrypts. Memory: only wanted frames are kept, and at most PLAIN_KEPT bytes of a record's text.
+ * decrypts. Memory: only wanted frames and roles are kept, and of a record's text only what the
+ * dump shows (PLAIN_KEPT).
  */
 import { CONTENT_TYPE } from '../tls/suites.js';
 import type { TlsRecordSeen } from '../tls/types.js';
 
-/** Plaintext bytes kept per record: a control line, or a data connection's first bytes. */
-export const PLAIN_KEPT = 2048;
+/** The FTP roles tls-routes.ts tags TLS connections with. */
+export type TlsRole = 'control' | 'data' | 'other';
+
+/** Plaintext bytes kept per record: the control connection's lines, another connection's first bytes. */
+export const PLAIN_KEPT = { control: 2048, other: 64 } as const;
 
 
 export interface FrameTlsRecord {
@@ -36,13 +40,15 @@ export class TlsRecordCollector {
   /** Per stream and direction: bytes of a handshake message that began in an earlier record. */
   private readonly carry = new Map<string, number>();
 
-  /** `want`: keep the records of this frame of this TCP stream. */
-  constructor(private readonly want: (frame: number, stream: number) => boolean) {}
+  /** `want`: keep the records of this frame, on a connection of this role. */
+  constructor(private readonly want: (frame: number, role: TlsRole) => boolean) {}
 
   readonly onRecord = (r: TlsRecordSeen): void => {
     const c = r.content;
     const handshakeTypes = c !== null && c.type === CONTENT_TYPE.handshake ? this.messageStarts(`${r.stream}/${r.dir}`, c.bytes) : [];
-    if (!this.want(r.frame, r.stream)) return;
+    const role: TlsRole = r.tag === 'control' || r.tag === 'data' ? r.tag : 'other';
+    if (!this.want(r.frame, role)) return;
+    const kept = role === 'control' ? PLAIN_KEPT.control : PLAIN_KEPT.other;
     const rec: FrameTlsRecord = {
       stream: r.stream,
       dir: r.dir,
@@ -53,7 +59,7 @@ export class TlsRecordCollector {
       innerType: r.outerOnly && c !== null ? c.type : null,
       decrypted: c?.decrypted ?? false,
       handshakeTypes,
-      plain: c !== null && c.decrypted && c.type === CONTENT_TYPE.appData ? { bytes: c.bytes.slice(0, PLAIN_KEPT), length: c.bytes.length } : null,
+      plain: c !== null && c.decrypted && c.type === CONTENT_TYPE.appData ? { bytes: c.bytes.slice(0, kept), length: c.bytes.length } : null,
     };
     const list = this.byFrame.get(r.frame);
     if (list) list.push(rec);

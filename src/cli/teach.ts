@@ -148,7 +148,9 @@ function warn(deps: TeachDeps, a: Analysis): void {
 export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
   // The analysis's TLS reading hands over the records of the frames to dump (their headers, decrypted text).
   const range = opts.frame;
-  const tls = new TlsRecordCollector((frame) => range === undefined || (frame >= range.first && frame <= range.last));
+  const tls = new TlsRecordCollector((frame, role) =>
+    range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last,
+  );
   return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts, tls), tls);
 }
 

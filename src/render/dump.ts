@@ -78,7 +78,10 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
     const hidden = encryptedBytes(records);
     if (hidden > 0) out.push({ level: 1, label: 'Encrypted', text: `${hidden} bytes that cannot be read without the TLS keys (--tls-keylog)` });
     const plain = decryptedText(records);
-    if (plain !== null) out.push(...ftpLines(plain.bytes, fromClient, s, opts, true));
+    if (plain !== null) {
+      out.push(...ftpLines(plain.bytes, fromClient, s, opts, true));
+      if (plain.length > plain.bytes.length) out.push({ level: 1, label: 'Not shown', text: `${plain.length - plain.bytes.length} more decrypted bytes` });
+    }
     return out;
   }
   if (insideControlTls(s, k.decoded.frame)) {

@@ -67,6 +67,8 @@ export interface TlsConnectionOptions {
   secrets: TlsSecrets;
   /** TCP stream index, to name the session a later connection resumes. */
   stream: number;
+  /** Handed back with each record to `secrets.onRecord` (what the caller calls this connection). */
+  tag?: string;
   /** Decrypted application data, in order per direction (a view, valid during the call). */
   onPlain?(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
   onProblem?(p: TlsProblem): void;
@@ -266,7 +268,7 @@ export class TlsConnection {
     if (on === undefined) return;
     // In TLS 1.3 every protected record says application_data outside, its real type inside.
     const outerOnly = header[0] === CT.appData && this.version === 0x0304 && this.dirs[dir].protected;
-    on({ stream: this.opts.stream, dir, frame, type: header[0], version: (header[1] << 8) | header[2], length: (header[3] << 8) | header[4], outerOnly, content });
+    on({ stream: this.opts.stream, tag: this.opts.tag, dir, frame, type: header[0], version: (header[1] << 8) | header[2], length: (header[3] << 8) | header[4], outerOnly, content });
   }
 
   private record(dir: Direction, header: Uint8Array, body: Uint8Array, frame: number, time: number): void {

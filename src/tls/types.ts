@@ -76,6 +76,8 @@ export interface TlsProblem {
 export interface TlsRecordSeen {
   /** TCP stream index of the connection. */
   stream: number;
+  /** The caller's name for the connection (TlsConnectionOptions.tag), e.g. its FTP role. */
+  tag: string | undefined;
   /** 'c2s': sent by the TCP connection's initiator. */
   dir: 'c2s' | 's2c';
   frame: number;
