@@ -83,6 +83,14 @@ describe('dump --frame on a keyed FTPS capture', () => {
     expect(r.stdout).not.toContain('cannot be read');
   });
 
+  it('with the secrets a pcapng carries (editcap --inject-secrets): decrypted without --tls-keylog', async () => {
+    // tshark -o tls.keylog_file:fixtures/tls-data-vsftpd-lftp.keys: frame 39 ends one record of 31 bytes, PASS.
+    const r = await runCli(['dump', '--frame', '39', 'fixtures/tls-data-vsftpd-lftp-secrets.pcapng']);
+    const box = r.stdout.split('\n').map((l) => l.slice(2, -2).trimEnd());
+    expect(box).toContain('  Record 1:              opaque type 23, version 0x0303, 31 bytes');
+    expect(box).toContain('  Line 1:                [derived] PASS ****<CR><LF>');
+  });
+
   it('without keys: the same header, and the bytes cannot be read', async () => {
     const r = await runCli(['dump', '--frame', '63', cap]);
     const box = r.stdout.split('\n').map((l) => l.slice(2, -2).trimEnd());
