@@ -4,7 +4,7 @@
  * arrow, relative time and frame numbers in a left margin, derived facts (decoded tuples, what a
  * data connection is for) as notes between the lines. Model in, string out.
  */
-import type { Analysis, Session, Transfer } from '../analysis/model.js';
+import type { Analysis, Diagnosis, Session, Transfer } from '../analysis/model.js';
 import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
@@ -137,20 +137,20 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   };
   // Looked up per event: indexed once (a search per event was quadratic in transfers).
   const transfersById = new Map(s.transfers.map((t) => [t.id, t]));
-  const lateAborts = new Map(s.transfers.filter((t) => t.lateAbortFrame !== undefined).map((t) => [t.lateAbortFrame!, t]));
+  const lateAborts = new Map(s.transfers.flatMap((t) => (t.lateAbortFrame === undefined ? [] : [[t.lateAbortFrame, t] as const])));
   const lastOf = new Map<object, LadderEvent>();
   for (const e of l.events) lastOf.set(e.conn, e);
   // A failed transfer with no data connection is noted under the reply that ended it.
-  const failedAt = new Map<number, Transfer[]>();
+  const failedAt = new Map<number, Array<{ t: Transfer; d: Diagnosis }>>();
   for (const t of s.transfers) {
     if (t.connection !== null || t.diagnosis === null) continue;
     const frame = t.reply?.frame ?? t.announce?.reply?.frame;
     if (frame === undefined) continue;
-    failedAt.set(frame, [...(failedAt.get(frame) ?? []), t]);
+    failedAt.set(frame, [...(failedAt.get(frame) ?? []), { t, d: t.diagnosis }]);
   }
-  const failureNote = (t: Transfer): LadderRow => ({
+  const failureNote = (t: Transfer, d: Diagnosis): LadderRow => ({
     kind: 'note',
-    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis!.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
+    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[d.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
   });
 
   for (const e of l.events) {
@@ -191,14 +191,14 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       }
     }
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
-      rows.push(failureNote(transfer));
+      rows.push(failureNote(transfer, transfer.diagnosis));
     }
     if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
       if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
     }
     if (e.kind === 'reply' && !e.preliminary) {
-      for (const t of failedAt.get(e.reply.frame) ?? []) rows.push(failureNote(t));
+      for (const { t, d } of failedAt.get(e.reply.frame) ?? []) rows.push(failureNote(t, d));
       failedAt.delete(e.reply.frame);
     }
   }
