@@ -10,22 +10,10 @@
 import type { Command, Endpoint, Reply, Session } from './model.js';
 import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } from './packet-trace.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { insideControlTls } from './control-tls.js';
 
-export type LadderKind =
-  | 'syn'
-  | 'syn-ack'
-  | 'ack'
-  | 'fin'
-  | 'rst'
-  | 'icmp'
-  | 'command'
-  | 'reply'
-  | 'data'
-  | 'opaque'
-  | 'retransmission';
-
-export interface LadderEvent {
-  kind: LadderKind;
+/** What every arrow has: where, when, who, and the TCP facts of its (first) packet. */
+interface EventBase {
   conn: TraceConnection;
   firstFrame: number;
   lastFrame: number;
@@ -38,27 +26,65 @@ export interface LadderEvent {
   flags: number;
   /** A repeated SYN, SYN+ACK, FIN or segment. */
   retransmission: boolean;
+}
+
+export interface SynEvent extends EventBase {
+  kind: 'syn';
   /** A SYN the other side never answered (no SYN+ACK, RST or ICMP error in the capture). */
   unanswered: boolean;
-  /** command / reply events. */
-  command?: Command;
-  reply?: Reply;
-  /** A 1xx reply before the final one. */
-  preliminary?: boolean;
-  /**
-   * data / opaque runs: segments carrying payload, ACKs coming back, bytes new to the stream, all
-   * payload bytes (repeats included), repeated segments, and what the first segment looked like.
-   */
-  segments?: number;
-  acks?: number;
-  bytes?: number;
-  payloadBytes?: number;
-  retransmissions?: number;
-  payloadKind?: PayloadKind | null;
-  /** fin: payload carried with the FIN. */
-  payload?: number;
-  icmp?: { type: number; code: number; reporter: string; family: 4 | 6; unreachable: Endpoint };
 }
+
+/** An arrow that is its packet's flags and nothing more. */
+export interface FlagsEvent extends EventBase {
+  kind: 'syn-ack' | 'ack' | 'rst' | 'retransmission';
+}
+
+export interface FinEvent extends EventBase {
+  kind: 'fin';
+  /** Payload bytes carried with the FIN (absent: none, or FTP text told on its own arrow). */
+  payload?: number;
+}
+
+export interface IcmpEvent extends EventBase {
+  kind: 'icmp';
+  icmp: { type: number; code: number; reporter: string; family: 4 | 6; unreachable: Endpoint };
+}
+
+export interface CommandEvent extends EventBase {
+  kind: 'command';
+  command: Command;
+  /** Read from decrypted TLS records (the control connection was encrypted when it was sent). */
+  decrypted: boolean;
+}
+
+export interface ReplyEvent extends EventBase {
+  kind: 'reply';
+  reply: Reply;
+  /** The command it answers (for the greeting: the model's command-less entry). */
+  command: Command;
+  /** A 1xx reply before the final one. */
+  preliminary: boolean;
+  /** Read from decrypted TLS records. */
+  decrypted: boolean;
+}
+
+/**
+ * data / opaque runs: segments carrying payload, ACKs coming back, bytes new to the stream, all
+ * payload bytes (repeats included), repeated segments, and what the first segment looked like.
+ */
+export interface RunEvent extends EventBase {
+  kind: 'data' | 'opaque';
+  segments: number;
+  acks: number;
+  bytes: number;
+  payloadBytes: number;
+  retransmissions: number;
+  payloadKind: PayloadKind | null;
+}
+
+/** One arrow of the ladder; `kind` says which fields it has. */
+export type LadderEvent = SynEvent | FlagsEvent | FinEvent | IcmpEvent | CommandEvent | ReplyEvent | RunEvent;
+export type LadderKind = LadderEvent['kind'];
 
 export interface SessionLadder {
   session: Session;
@@ -78,9 +104,8 @@ function otherEnd(conn: TraceConnection, by: Side): Endpoint {
   return by === 'client' ? conn.server : conn.client;
 }
 
-function base(conn: TraceConnection, p: TracePacket, kind: LadderKind): LadderEvent {
+function base(conn: TraceConnection, p: TracePacket): EventBase {
   return {
-    kind,
     conn,
     firstFrame: p.frame,
     lastFrame: p.frame,
@@ -90,15 +115,13 @@ function base(conn: TraceConnection, p: TracePacket, kind: LadderKind): LadderEv
     to: p.dst,
     flags: p.flags,
     retransmission: p.retransmission,
-    unanswered: false,
   };
 }
 
 /** Commands and replies of the control connection as events, keyed by the frame they start in. */
 function textRows(control: TraceConnection, session: Session, timeOf: Map<number, number>): TextRow[] {
   const rows: TextRow[] = [];
-  const ev = (kind: 'command' | 'reply', first: number, last: number, time: number, by: Side): LadderEvent => ({
-    kind,
+  const ev = (first: number, last: number, time: number, by: Side): EventBase => ({
     conn: control,
     firstFrame: first,
     lastFrame: last,
@@ -108,21 +131,15 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
     to: by === 'client' ? session.server : session.client,
     flags: 0,
     retransmission: false,
-    unanswered: false,
   });
   const reply = (r: Reply, preliminary: boolean, c: Command): void => {
-    const e = ev('reply', r.firstFrame, r.frame, r.time, 'server');
-    e.reply = r;
-    e.command = c;
-    if (preliminary) e.preliminary = true;
-    rows.push({ frame: r.firstFrame, event: e });
+    const decrypted = insideControlTls(session, r.firstFrame);
+    rows.push({ frame: r.firstFrame, event: { ...ev(r.firstFrame, r.frame, r.time, 'server'), kind: 'reply', reply: r, command: c, preliminary, decrypted } });
   };
   for (const c of session.commands) {
     if (c.command !== null) {
       const first = c.firstFrame ?? c.frame;
-      const e = ev('command', first, c.frame, c.time, 'client');
-      e.command = c;
-      rows.push({ frame: first, event: e });
+      rows.push({ frame: first, event: { ...ev(first, c.frame, c.time, 'client'), kind: 'command', command: c, decrypted: insideControlTls(session, first) } });
     }
     for (const p of c.preliminary) reply(p, true, c);
     if (c.reply !== null) reply(c.reply, false, c);
@@ -157,8 +174,8 @@ interface ConnWalk {
   handshakeAckShown: boolean;
   /** FINs not yet acknowledged: side → sequence number the ACK must carry. */
   pendingFin: Map<Side, number>;
-  run: LadderEvent | null;
-  syns: LadderEvent[];
+  run: RunEvent | null;
+  syns: SynEvent[];
   answered: boolean;
 }
 
@@ -210,7 +227,8 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque'): void => {
     if (w.run === null || w.run.by !== p.by || w.run.kind !== kind) {
       w.run = {
-        ...base(conn, p, kind),
+        ...base(conn, p),
+        kind,
         retransmission: false,
         segments: 0,
         acks: 0,
@@ -223,22 +241,24 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     }
     const r = w.run;
     r.lastFrame = p.frame;
-    r.segments! += 1;
-    r.bytes! += p.newBytes;
-    r.payloadBytes! += p.payloadLength;
-    if (p.retransmission) r.retransmissions! += 1;
+    r.segments += 1;
+    r.bytes += p.newBytes;
+    r.payloadBytes += p.payloadLength;
+    if (p.retransmission) r.retransmissions += 1;
   };
 
   for (const { conn, p } of all) {
     if (conn === control) emitRowsUpTo(p.frame);
     const w = walks.get(conn)!;
     if (p.icmp !== undefined) {
-      const e = base(conn, p, 'icmp');
-      e.from = { ip: p.icmp.reporter, port: 0 };
-      e.to = p.by === 'client' ? conn.client : conn.server;
-      e.icmp = { ...p.icmp, unreachable: otherEnd(conn, p.by) };
       w.answered = true;
-      show(e);
+      show({
+        ...base(conn, p),
+        kind: 'icmp',
+        from: { ip: p.icmp.reporter, port: 0 },
+        to: p.by === 'client' ? conn.client : conn.server,
+        icmp: { ...p.icmp, unreachable: otherEnd(conn, p.by) },
+      });
       continue;
     }
     const f = p.flags;
@@ -252,25 +272,25 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     }
     if ((f & TCP_RST) !== 0) {
       w.answered = true;
-      show(base(conn, p, 'rst'));
+      show({ ...base(conn, p), kind: 'rst' });
       continue;
     }
     if ((f & TCP_SYN) !== 0) {
       if ((f & TCP_ACK) === 0) {
         w.initiator ??= p.by;
-        const e = base(conn, p, 'syn');
+        const e: SynEvent = { ...base(conn, p), kind: 'syn', unanswered: false };
         w.syns.push(e);
         show(e);
       } else {
         w.synAckFrom = p.by;
         w.answered = true;
-        show(base(conn, p, 'syn-ack'));
+        show({ ...base(conn, p), kind: 'syn-ack' });
       }
       continue;
     }
     if ((f & TCP_FIN) !== 0) {
       // A FIN's own payload is told on its arrow, not added to a run.
-      const e = base(conn, p, 'fin');
+      const e: FinEvent = { ...base(conn, p), kind: 'fin' };
       if (p.payloadLength > 0 && !covered.has(p.frame)) e.payload = p.payloadLength;
       w.pendingFin.set(p.by, (p.seq + p.payloadLength + 1) >>> 0);
       show(e);
@@ -279,18 +299,18 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     if (p.payloadLength > 0) {
       if (conn !== control) addToRun(w, conn, p, 'data');
       else if (covered.has(p.frame)) continue; // its command or reply has a row of its own
-      else if (p.retransmission) show(base(conn, p, 'retransmission'));
+      else if (p.retransmission) show({ ...base(conn, p), kind: 'retransmission' });
       else addToRun(w, conn, p, 'opaque');
       continue;
     }
     // A pure ACK: the handshake's third packet, the answer to a FIN, or part of a data run.
     if (!w.handshakeAckShown && w.synAckFrom !== null && p.by !== w.synAckFrom) {
       w.handshakeAckShown = true;
-      show(base(conn, p, 'ack'));
+      show({ ...base(conn, p), kind: 'ack' });
     } else if (acksFin) {
-      show(base(conn, p, 'ack'));
+      show({ ...base(conn, p), kind: 'ack' });
     } else if (w.run !== null && w.run.by !== p.by) {
-      w.run.acks! += 1;
+      w.run.acks += 1;
       w.run.lastFrame = p.frame;
     }
   }

@@ -28,6 +28,7 @@ export { DEFAULT_LIMITS };
 import { FrameDamageTally } from './frame-damage.js';
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
+import type { TlsRecordSeen } from '../tls/types.js';
 
 export interface AnalyzeOptions {
   fileName: string;
@@ -55,6 +56,8 @@ export interface AnalyzeOptions {
    * Secrets Blocks of a pcapng file are added to it as they are read.
    */
   tlsKeyLog?: TlsKeyLog;
+  /** Sees every TLS record the analysis reads (header, frame, content when clear or decrypted): the dump's TLS lines. */
+  onTlsRecord?(record: TlsRecordSeen): void;
 }
 
 
@@ -143,7 +146,7 @@ export async function analyzeRecords(
     maxSessions: options.maxSessions ?? budget.maxSessions,
     maxOpenAnnouncements: options.maxOpenAnnouncements ?? budget.maxOpenAnnouncements,
     linker: new DataLinker(),
-    tlsSecrets: new TlsSecrets(tlsKeyLog),
+    tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord),
     onWarning: (w) => warnings.push(w),
     readsAllTransferData: options.onTransferData !== undefined,
     onTransferData: (transfer, chunk, toServer) => {

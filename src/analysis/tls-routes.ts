@@ -27,6 +27,7 @@ export function controlDecryptor(secrets: TlsSecrets, stream: number, initiatorI
       const conn = new TlsConnection({
         secrets,
         stream,
+        tag: 'control',
         onPlain: (dir, bytes, frame, time) => plain(side(dir), bytes, frame, time),
         onProblem: (p) => onWarning(warningOf(p)),
       });
@@ -60,6 +61,7 @@ export class DataTls {
     this.connection = new TlsConnection({
       secrets,
       stream: conn.id,
+      tag: 'data',
       onPlain: (dir, bytes, frame, time) => this.onPlain(dir, bytes, frame, time),
       onProblem: (p) => onWarning(warningOf(p)),
     });
@@ -126,7 +128,7 @@ export class OtherTls {
     if (!tls) {
       const b = chunk.bytes;
       if (!this.candidates.has(conn) || chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return false;
-      tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, onProblem: (p) => this.onWarning(warningOf(p)) });
+      tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, tag: 'other', onProblem: (p) => this.onWarning(warningOf(p)) });
       this.byConn.set(conn, tls);
       // Only record headers are read: the bytes need no copy.
       conn.bytesUnread = true;

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Analysis } from '../analysis/model.js';
+import type { AnalyzeOptions } from '../analysis/pipeline.js';
 import type { Input, Spool } from './inputs.js';
 
 export const EXIT_OK = 0;
@@ -33,7 +34,7 @@ export interface TeachDeps {
    * Analyse the capture at `path` (a regular file; progress, capture errors → exit 2), shown as
    * `shown` when `path` stands in for it (a spooled pipe).
    */
-  analyze(path: string, opts: { showPasswords?: boolean }, shown?: string): Promise<Analysis>;
+  analyze(path: string, opts: { showPasswords?: boolean; onTlsRecord?: AnalyzeOptions['onTlsRecord'] }, shown?: string): Promise<Analysis>;
   /** What the argument names: a regular file, standard input, a pipe… (inputs.ts). */
   resolve(capture: string): Input;
   /** Copy standard input or a pipe into a private temporary file. */

@@ -35,6 +35,8 @@ interface CommonOptions {
   session?: number;
   showPasswords?: boolean;
   color?: boolean;
+  /** dump: sees each TLS record the analysis reads. */
+  onTlsRecord?: AnalyzeOptions['onTlsRecord'];
 }
 
 /** Raised inside actions to stop with an exit code after a one-line message. */
@@ -96,6 +98,7 @@ async function analyze(
       onProgress: (n: number) => progress.update(n),
       onTransferData,
       tlsKeyLog: keyLogsOf(io)?.keyLog,
+      onTlsRecord: opts.onTlsRecord,
     };
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
     return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));

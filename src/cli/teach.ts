@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
 import { buildLadder, type SessionLadder } from '../analysis/ladder.js';
+import { TlsRecordCollector } from '../analysis/tls-records.js';
 import { traceConnections, tracePackets, type PacketTrace, type TraceOptions, type TraceRole } from '../analysis/packet-trace.js';
 import { NO_FRAMES, renderDumpFrame } from '../render/dump.js';
 import { renderExplain } from '../render/explain.js';
@@ -96,10 +97,10 @@ interface Loaded {
  * Analyse the capture, ready to be read a second time: standard input, a named pipe, /dev/stdin or
  * process substitution can be read only once, so they are first spooled to a private temporary file.
  */
-async function load(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<Loaded> {
+async function load(deps: TeachDeps, capture: string, opts: TeachOptions, tls?: TlsRecordCollector): Promise<Loaded> {
   const { path, shown, dispose } = await twoPassInput(deps, capture);
   try {
-    const analysis = await deps.analyze(path, { showPasswords: opts.showPasswords }, shown);
+    const analysis = await deps.analyze(path, { showPasswords: opts.showPasswords, onTlsRecord: tls?.onRecord }, shown);
     if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
       throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);
     }
@@ -111,8 +112,8 @@ async function load(deps: TeachDeps, capture: string, opts: TeachOptions): Promi
 }
 
 /** Run `body` on the loaded capture, removing any spooled copy afterwards. */
-async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOptions, body: (loaded: Loaded) => Promise<T>): Promise<T> {
-  const loaded = await load(deps, capture, opts);
+async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOptions, body: (loaded: Loaded) => Promise<T>, tls?: TlsRecordCollector): Promise<T> {
+  const loaded = await load(deps, capture, opts, tls);
   try {
     return await body(loaded);
   } finally {
@@ -145,14 +146,19 @@ function warn(deps: TeachDeps, a: Analysis): void {
 
 /** Prints each box as its frame is read, so a dump of a large capture needs little memory. */
 export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
-  return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts));
+  // The analysis's TLS reading hands over the records of the frames to dump (their headers, decrypted text).
+  const range = opts.frame;
+  const tls = new TlsRecordCollector((frame, role) =>
+    range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last,
+  );
+  return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts, tls), tls);
 }
 
-async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions): Promise<void> {
+async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, tls: TlsRecordCollector): Promise<void> {
   const a = loaded.analysis;
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
-  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode };
+  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame };
   let printed = 0;
   await trace(deps, capture, loaded, opts, {
     roles,

@@ -49,7 +49,7 @@ function normalize(f: FieldDef): NormalField {
     mask: f.mask ?? -1, // all bits
     shift: f.shift ?? 0,
     scale: f.scale ?? 1,
-    bits: f.bits ?? f.size * 8,
+    bits: bitsOf(f),
     format: f.format,
     tshark: f.tshark,
     label: f.label,
@@ -66,6 +66,11 @@ export function byName<T extends Table>(fields: T): FieldMap<T> {
   const out: Record<string, FieldDef> = {};
   for (const f of fields) out[f.name] = f;
   return Object.freeze(out) as FieldMap<T>;
+}
+
+/** A field's width in bits after masking (its whole size unless the table says less). */
+export function bitsOf(f: FieldDef): number {
+  return f.bits ?? f.size * 8;
 }
 
 /** Smallest number of bytes that holds every field of the table. */
@@ -159,6 +164,9 @@ export const NULL_FIELDS = table([
 ] as const satisfies Table);
 export const NULL_HEADER = byName(NULL_FIELDS);
 export const NULL_HEADER_LENGTH = minLength(NULL_FIELDS); // 4
+/** Address families in the loopback header: AF_INET everywhere; AF_INET6 differs by OS (BSDs, macOS). */
+export const NULL_FAMILY_INET = 2;
+export const NULL_FAMILY_INET6: readonly number[] = [24, 28, 30];
 
 // ---- IPv4 -------------------------------------------------------------------------------------
 
@@ -242,7 +250,12 @@ export const TCP_OPTION = {
   SACK: 5,
   TIMESTAMP: 8,
 } as const;
-export const TCP_OPTION_LENGTH: Readonly<Record<number, number>> = { 2: 4, 3: 3, 4: 2, 8: 10 };
+export const TCP_OPTION_LENGTH: Readonly<Record<number, number>> = {
+  [TCP_OPTION.MSS]: 4,
+  [TCP_OPTION.WSCALE]: 3,
+  [TCP_OPTION.SACK_PERMITTED]: 2,
+  [TCP_OPTION.TIMESTAMP]: 10,
+};
 
 // ---- ICMP -------------------------------------------------------------------------------------
 

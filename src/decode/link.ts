@@ -24,6 +24,8 @@ import {
   LINKTYPE_RAW_12,
   LINKTYPE_RAW_14,
   NULL_HEADER_LENGTH,
+  NULL_FAMILY_INET,
+  NULL_FAMILY_INET6,
   SLL,
   SLL2,
   SLL2_HEADER_LENGTH,
@@ -38,8 +40,6 @@ import {
 export const MAX_VLAN_TAGS = 8;
 
 /** BSD address families for IPv4 and IPv6 in a null/loopback header (all BSDs and macOS). */
-const AF_INET = 2;
-const AF_INET6_VALUES: readonly number[] = [24, 28, 30];
 
 function isTagType(t: number): boolean {
   return t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD;
@@ -139,8 +139,8 @@ export function networkVersion(link: LinkHeader, b: Uint8Array): 0 | 4 | 6 {
     case 'sll2':
       return link.etherType === ETHERTYPE_IPV4 ? 4 : link.etherType === ETHERTYPE_IPV6 ? 6 : 0;
     case 'null':
-      if (link.family === AF_INET) return 4;
-      return link.family !== undefined && AF_INET6_VALUES.includes(link.family) ? 6 : 0;
+      if (link.family === NULL_FAMILY_INET) return 4;
+      return link.family !== undefined && NULL_FAMILY_INET6.includes(link.family) ? 6 : 0;
     case 'raw': {
       if (link.linkType === LINKTYPE_IPV4) return 4;
       if (link.linkType === LINKTYPE_IPV6) return 6;

@@ -6,26 +6,49 @@
  * against tshark's view of the same frames.
  */
 import {
+  ETHERNET,
   ETHERNET_FIELDS,
+  ETHERNET_HEADER_LENGTH,
   ETHERTYPE_QINQ,
   ETHERTYPE_QINQ_OLD,
   ETHERTYPE_VLAN,
+  ICMP,
   ICMP_FIELDS,
+  ICMP_HEADER_LENGTH,
+  IPPROTO_FRAGMENT,
   IPV4_FIELDS,
+  IPV4_FLAG_DF,
+  IPV4_FLAG_MF,
+  IPV4_FLAG_RESERVED,
+  IPV4_MIN_HEADER_LENGTH,
   IPV6_EXT_FIELDS,
+  IPV6_EXT_MIN_LENGTH,
   IPV6_FIELDS,
   IPV6_FRAGMENT_FIELDS,
+  IPV6_HEADER_LENGTH,
+  NULL_FAMILY_INET,
+  NULL_FAMILY_INET6,
   NULL_FIELDS,
+  SLL,
+  SLL2,
   SLL2_FIELDS,
+  SLL2_HEADER_LENGTH,
   SLL_FIELDS,
+  SLL_HEADER_LENGTH,
+  TCP,
   TCP_FIELDS,
+  TCP_MIN_HEADER_LENGTH,
+  TCP_OPTION,
+  TCP_OPTION_LENGTH,
+  VLAN,
   VLAN_FIELDS,
   VLAN_TAG_LENGTH,
+  bitsOf,
   readField,
   type FieldDef,
 } from '../decode/fields.js';
 import { formatIpv6, ipv4ToString, macToString } from '../decode/addr.js';
-import type { ChecksumStatus, DecodedFrame, TcpOption } from '../decode/types.js';
+import { TCP_ACK, TCP_URG, type ChecksumStatus, type DecodedFrame, type TcpOption } from '../decode/types.js';
 import { icmpName, portWithName } from './teach-text.js';
 
 /** One line of a packet's box. */
@@ -77,8 +100,10 @@ const TCP_FLAG_NAMES = ['Accurate ECN', 'Congestion Window Reduced', 'ECN-Echo',
 
 /** The TCP flags field (12 bits): three reserved bits, then one line per flag. */
 export function tcpFlagLines(flags: number): DumpLine[] {
-  const lines: DumpLine[] = [{ level: 2, text: `${bitPicture(flags, 12, 0, 3)} Reserved` }];
-  TCP_FLAG_NAMES.forEach((name, i) => lines.push(flagBitLine(flags, 12, 3 + i, name)));
+  const width = bitsOf(TCP.flags);
+  const reserved = width - TCP_FLAG_NAMES.length;
+  const lines: DumpLine[] = [{ level: 2, text: `${bitPicture(flags, width, 0, reserved)} Reserved` }];
+  TCP_FLAG_NAMES.forEach((name, i) => lines.push(flagBitLine(flags, width, reserved + i, name)));
   return lines;
 }
 
@@ -100,21 +125,21 @@ export function tcpOptionLines(options: readonly TcpOption[]): DumpLine[] {
       case 'nop':
         return { level: 2, text: 'No-Operation' };
       case 'mss': {
-        const line: DumpLine = { level: 2, text: `Maximum Segment Size, length 4: ${o.mss}` };
+        const line: DumpLine = { level: 2, text: `Maximum Segment Size, length ${TCP_OPTION_LENGTH[TCP_OPTION.MSS]}: ${o.mss}` };
         if (first('mss')) line.fields = [{ tshark: 'tcp.options.mss_val', value: o.mss }];
         return line;
       }
       case 'wscale': {
         const line: DumpLine = {
           level: 2,
-          text: `Window Scale, length 3: shift ${o.shift}`,
+          text: `Window Scale, length ${TCP_OPTION_LENGTH[TCP_OPTION.WSCALE]}: shift ${o.shift}`,
           derived: `×${2 ** o.shift}`,
         };
         if (first('wscale')) line.fields = [{ tshark: 'tcp.options.wscale.shift', value: o.shift }];
         return line;
       }
       case 'sack-permitted': {
-        const line: DumpLine = { level: 2, text: 'SACK Permitted, length 2' };
+        const line: DumpLine = { level: 2, text: `SACK Permitted, length ${TCP_OPTION_LENGTH[TCP_OPTION.SACK_PERMITTED]}` };
         if (first('sack_perm')) line.fields = [{ tshark: 'tcp.options.sack_perm', value: 'present' }];
         return line;
       }
@@ -124,7 +149,7 @@ export function tcpOptionLines(options: readonly TcpOption[]): DumpLine[] {
           text: `SACK, length ${2 + 8 * o.blocks.length}: ${o.blocks.map(([l, r]) => `${l}-${r}`).join(' ')}`,
         };
       case 'timestamp': {
-        const line: DumpLine = { level: 2, text: `Timestamps, length 10: TSval ${o.tsval}, TSecr ${o.tsecr}` };
+        const line: DumpLine = { level: 2, text: `Timestamps, length ${TCP_OPTION_LENGTH[TCP_OPTION.TIMESTAMP]}: TSval ${o.tsval}, TSecr ${o.tsecr}` };
         if (first('ts')) {
           line.fields = [
             { tshark: 'tcp.options.timestamp.tsval', value: o.tsval },
@@ -173,7 +198,7 @@ export function fieldValue(b: Uint8Array, base: number, f: FieldDef): { value: n
     }
     case 'hex': {
       const v = readField(b, base, f);
-      return { value: v, text: hexValue(v, f.bits ?? f.size * 8) };
+      return { value: v, text: hexValue(v, bitsOf(f)) };
     }
     case 'dec': {
       const v = readField(b, base, f);
@@ -258,7 +283,7 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
         out.push(fieldLine(b, off, fd, extra));
       }
       if (q) reported = true;
-      tpid = readField(b, off, VLAN_FIELDS[3]);
+      tpid = readField(b, off, VLAN.type);
       off += VLAN_TAG_LENGTH;
     }
   };
@@ -268,13 +293,13 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
       for (const fd of ETHERNET_FIELDS) {
         out.push(fieldLine(b, 0, fd, fd.name === 'type' ? { text: etherTypeName(readField(b, 0, fd)) } : undefined));
       }
-      const t = readField(b, 0, ETHERNET_FIELDS[2]);
-      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(14, t);
+      const t = readField(b, 0, ETHERNET.type);
+      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(ETHERNET_HEADER_LENGTH, t);
       break;
     }
     case 'sll':
     case 'sll2': {
-      const fields = link.kind === 'sll' ? SLL_FIELDS : SLL2_FIELDS;
+      const [fields, protocol, headerLength] = link.kind === 'sll' ? [SLL_FIELDS, SLL.protocol, SLL_HEADER_LENGTH] : [SLL2_FIELDS, SLL2.protocol, SLL2_HEADER_LENGTH];
       out.push({ level: 0, text: `Linux cooked capture ${link.kind === 'sll' ? 'v1 (SLL)' : 'v2 (SLL2)'}` });
       for (const fd of fields) {
         if (fd.name === 'addr') {
@@ -291,8 +316,8 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
         else if (fd.name === 'arphrdType') extra = { text: v === 1 ? 'Ethernet' : v === 772 ? 'loopback' : 'other' };
         out.push(fieldLine(b, 0, fd, extra));
       }
-      const t = readField(b, 0, fields.find((x) => x.name === 'protocol')!);
-      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(fields === SLL_FIELDS ? 16 : 20, t);
+      const t = readField(b, 0, protocol);
+      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(headerLength, t);
       break;
     }
     case 'null': {
@@ -300,7 +325,7 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
       out.push({
         level: 1,
         label: NULL_FIELDS[0].label,
-        text: `${link.family ?? '?'}  ${link.family === 2 ? 'IPv4' : [24, 28, 30].includes(link.family ?? -1) ? 'IPv6' : 'unknown'}`,
+        text: `${link.family ?? '?'}  ${link.family === NULL_FAMILY_INET ? 'IPv4' : NULL_FAMILY_INET6.includes(link.family ?? -1) ? 'IPv6' : 'unknown'}`,
         fields: [{ tshark: 'null.family', value: link.family ?? '' }],
       });
       break;
@@ -339,9 +364,10 @@ export function ipLines(f: DecodedFrame, b: Uint8Array, off: number): DumpLine[]
         case 'flags': {
           const v = readField(b, off, fd);
           out.push(fieldLine(b, off, fd));
-          out.push({ level: 2, text: `${bitPicture(v, 3, 0)} ${(v & 4) !== 0 ? 'Reserved bit set' : '(Reserved bit clear)'}` });
-          out.push({ level: 2, text: `${bitPicture(v, 3, 1)} ${(v & 2) !== 0 ? "Don't fragment" : 'May fragment'}` });
-          out.push({ level: 2, text: `${bitPicture(v, 3, 2)} ${(v & 1) !== 0 ? 'More fragments' : 'Last fragment'}` });
+          const w = bitsOf(fd);
+          out.push({ level: 2, text: `${bitPicture(v, w, 0)} ${(v & IPV4_FLAG_RESERVED) !== 0 ? 'Reserved bit set' : '(Reserved bit clear)'}` });
+          out.push({ level: 2, text: `${bitPicture(v, w, 1)} ${(v & IPV4_FLAG_DF) !== 0 ? "Don't fragment" : 'May fragment'}` });
+          out.push({ level: 2, text: `${bitPicture(v, w, 2)} ${(v & IPV4_FLAG_MF) !== 0 ? 'More fragments' : 'Last fragment'}` });
           break;
         }
         case 'protocol':
@@ -360,7 +386,8 @@ export function ipLines(f: DecodedFrame, b: Uint8Array, off: number): DumpLine[]
       }
     }
     const hl = ip.headerLength;
-    out.push(hl > 20 ? { level: 1, label: 'Options', text: `${hl - 20} bytes` } : { level: 1, label: 'Options', text: 'No IP Options' });
+    const options = hl - IPV4_MIN_HEADER_LENGTH;
+    out.push({ level: 1, label: 'Options', text: options > 0 ? `${options} bytes` : 'No IP Options' });
     return out;
   }
   out.push({ level: 0, text: 'IPv6 Header - Internet Protocol version 6' });
@@ -372,11 +399,11 @@ export function ipLines(f: DecodedFrame, b: Uint8Array, off: number): DumpLine[]
       out.push(fieldLine(b, off, fd, { derived: `DSCP ${v >> 2}, ECN ${v & 3}` }));
     } else out.push(fieldLine(b, off, fd));
   }
-  let p = off + 40;
+  let p = off + IPV6_HEADER_LENGTH;
   for (const ext of ip.extensions) {
-    if (p + 8 > b.length) break;
+    if (p + IPV6_EXT_MIN_LENGTH > b.length) break;
     out.push({ level: 0, text: `IPv6 extension header: ${ipProtocolName(ext.type)} (${ext.length} bytes)` });
-    const fields = ext.type === 44 ? IPV6_FRAGMENT_FIELDS : IPV6_EXT_FIELDS;
+    const fields = ext.type === IPPROTO_FRAGMENT ? IPV6_FRAGMENT_FIELDS : IPV6_EXT_FIELDS;
     for (const fd of fields) {
       out.push(fieldLine(b, p, fd, fd.name === 'nextHeader' ? { text: ipProtocolName(readField(b, p, fd)) } : undefined));
     }
@@ -390,7 +417,7 @@ export function ipPayloadOffset(f: DecodedFrame): number {
   const ip = f.ip!;
   const off = f.link.headerLength;
   if (ip.version === 4) return off + ip.headerLength;
-  return off + 40 + ip.extensions.reduce((n, e) => n + e.length, 0);
+  return off + IPV6_HEADER_LENGTH + ip.extensions.reduce((n, e) => n + e.length, 0);
 }
 
 export interface TcpContext {
@@ -422,7 +449,7 @@ export function tcpLines(f: DecodedFrame, b: Uint8Array, base: number, ctx: TcpC
       case 'ack':
         out.push(
           fieldLine(b, base, fd, {
-            text: (tcp.flags & 0x010) === 0 ? '(not used: ACK flag clear)' : undefined,
+            text: (tcp.flags & TCP_ACK) === 0 ? '(not used: ACK flag clear)' : undefined,
             derived: ctx.relAck !== undefined && ctx.relAck !== null ? `relative ${ctx.relAck}` : undefined,
           }),
         );
@@ -449,13 +476,13 @@ export function tcpLines(f: DecodedFrame, b: Uint8Array, base: number, ctx: TcpC
         break;
       }
       case 'urgentPointer':
-        out.push(fieldLine(b, base, fd, { text: (tcp.flags & 0x020) === 0 ? '(not used: URG flag clear)' : undefined }));
+        out.push(fieldLine(b, base, fd, { text: (tcp.flags & TCP_URG) === 0 ? '(not used: URG flag clear)' : undefined }));
         break;
     }
   }
   if (tcp.options.length === 0) out.push({ level: 1, label: 'Options', text: 'No TCP Options' });
   else {
-    out.push({ level: 1, label: 'Options', text: `${tcp.headerLength - 20} bytes` });
+    out.push({ level: 1, label: 'Options', text: `${tcp.headerLength - TCP_MIN_HEADER_LENGTH} bytes` });
     out.push(...tcpOptionLines(tcp.options));
   }
   out.push({ level: 1, label: 'Payload length', text: `${tcp.payloadLength} bytes`, derived: 'IP length minus headers', fields: [{ tshark: 'tcp.len', value: tcp.payloadLength }] });
@@ -467,9 +494,9 @@ export function icmpLines(f: DecodedFrame, b: Uint8Array, base: number): DumpLin
   const family = f.ip!.version;
   const prefix = family === 4 ? 'icmp' : 'icmpv6';
   const out: DumpLine[] = [{ level: 0, text: family === 4 ? 'ICMP - Internet Control Message Protocol' : 'ICMPv6 - Internet Control Message Protocol for IPv6' }];
-  if (base + 8 > b.length) return out;
-  const type = readField(b, base, ICMP_FIELDS[0]);
-  const code = readField(b, base, ICMP_FIELDS[1]);
+  if (base + ICMP_HEADER_LENGTH > b.length) return out;
+  const type = readField(b, base, ICMP.type);
+  const code = readField(b, base, ICMP.code);
   for (const fd of ICMP_FIELDS) {
     if (fd.name === 'type') out.push(fieldLine(b, base, fd, { tshark: `${prefix}.type` }));
     else if (fd.name === 'code') out.push(fieldLine(b, base, fd, { tshark: `${prefix}.code`, text: icmpName(family, type, code) }));

@@ -12,11 +12,16 @@ import type { TupleResult } from '../ftp/types.js';
 import { escapeText } from './escape.js';
 import { endpoint, relative } from './format.js';
 import { icmpLines, ipLines, ipPayloadOffset, linkLines, tcpLines, type DumpLine, type TcpContext } from './dump-fields.js';
+import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
+import type { FrameTlsRecord } from '../analysis/tls-records.js';
+import { insideControlTls } from '../analysis/control-tls.js';
 
 export interface DumpOptions {
   showPasswords: boolean;
   unicode?: boolean;
+  /** TLS records by the frame they end in (analysis/tls-records.ts): FTPS frames show them. */
+  tlsRecords?: ReadonlyMap<number, readonly FrameTlsRecord[]>;
 }
 
 /** Total width of a box, borders included: fits an 80-column terminal with room to spare. */
@@ -62,17 +67,39 @@ function tupleLine(r: TupleResult, s: Session): DumpLine {
   return { level: 2, text: `${endpoint({ ip, port: r.port })}  (${how}${note})`, derivedLine: true };
 }
 
-/** The control connection's payload, line by line, with what ftpcap reads in each line. */
+/** The control connection's payload: FTP text, or TLS records and the FTP text they decrypt to. */
 function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
   const p = k.decoded.payload;
   const fromClient = k.packet?.by === 'client';
-  if (s.tls && s.tlsFrame !== null && k.decoded.frame > s.tlsFrame) {
-    return [
-      { level: 0, text: 'TLS - Transport Layer Security (on the FTP control connection)' },
-      { level: 1, label: 'Encrypted', text: `${p.length} bytes: the FTP commands and replies cannot be read` },
-    ];
+  const records = opts.tlsRecords?.get(k.decoded.frame);
+  const where = 'on the FTP control connection';
+  if (records !== undefined) {
+    const out = tlsRecordLines(records, where);
+    const hidden = encryptedBytes(records);
+    if (hidden > 0) out.push({ level: 1, label: 'Encrypted', text: `${hidden} bytes that cannot be read without the TLS keys (--tls-keylog)` });
+    const plain = decryptedText(records);
+    if (plain !== null) {
+      out.push(...ftpLines(plain.bytes, fromClient, s, opts, true));
+      if (plain.length > plain.bytes.length) out.push({ level: 1, label: 'Not shown', text: `${plain.length - plain.bytes.length} more decrypted bytes` });
+    }
+    return out;
   }
-  const out: DumpLine[] = [{ level: 0, text: 'FTP Control - File Transfer Protocol' }];
+  if (insideControlTls(s, k.decoded.frame)) {
+    const out: DumpLine[] = [{ level: 0, text: `TLS - Transport Layer Security (${where})` }];
+    if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
+    else out.push({ level: 1, label: 'Encrypted', text: `${p.length} bytes: the FTP commands and replies cannot be read` });
+    return out;
+  }
+  return ftpLines(p, fromClient, s, opts, false);
+}
+
+/** FTP control text line by line, with what ftpcap reads in each line; `decrypted`: all of it is derived. */
+function ftpLines(p: Uint8Array, fromClient: boolean, s: Session, opts: DumpOptions, decrypted: boolean): DumpLine[] {
+  const out: DumpLine[] = [
+    decrypted
+      ? { level: 0, text: 'FTP Control - File Transfer Protocol, decrypted from the TLS records above', derivedLine: true }
+      : { level: 0, text: 'FTP Control - File Transfer Protocol' },
+  ];
   let start = 0;
   let n = 0;
   while (start < p.length) {
@@ -91,7 +118,8 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
     out.push({
       level: 1,
       label: `Line ${n}`,
-      text: shown + bytesAsText(ending) + (complete ? '' : '  (the line goes on in the next segment)'),
+      text: shown + bytesAsText(ending) + (complete ? '' : `  (the line goes on in the next ${decrypted ? 'record' : 'segment'})`),
+      derivedLine: decrypted || undefined,
     });
     if (!complete) continue;
     if (fromClient) {
@@ -116,9 +144,25 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
   return out;
 }
 
-function dataLines(k: KeptFrame, t: Transfer | undefined): DumpLine[] {
+function dataLines(k: KeptFrame, t: Transfer | undefined, opts: DumpOptions): DumpLine[] {
   const p = k.decoded.payload;
   const what = t === undefined ? 'a connection no announcement explains' : `transfer ${t.id}, ${transferPurpose(t)}`;
+  const records = opts.tlsRecords?.get(k.decoded.frame);
+  if (records !== undefined) {
+    const out = tlsRecordLines(records, t === undefined ? 'on a connection no announcement explains' : `on the data connection of transfer ${t.id}`);
+    const plain = decryptedText(records);
+    if (plain !== null) {
+      out.push({ level: 0, text: `FTP Data - ${plain.length} bytes of ${what}, decrypted`, derivedLine: true });
+      out.push({ level: 1, label: 'First bytes', text: bytesAsText(plain.bytes.subarray(0, PREVIEW)) + (plain.length > PREVIEW ? ' ...' : ''), derivedLine: true });
+    }
+    return out;
+  }
+  if (opts.tlsRecords !== undefined && t?.connection?.tls !== undefined) {
+    return [
+      { level: 0, text: `TLS - Transport Layer Security (on the data connection of transfer ${t.id})` },
+      { level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` },
+    ];
+  }
   const out: DumpLine[] = [
     { level: 0, text: t === undefined ? 'TCP payload' : 'FTP Data - File Transfer Protocol (data connection)' },
     { level: 1, label: 'Data', text: `${p.length} bytes of ${what}` },
@@ -210,7 +254,7 @@ export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlo
       if (c !== null && s !== undefined && c.role === 'control') lines.push(...controlLines(k, s, opts));
       else {
         const t = c?.transfer === null || c === null ? undefined : s?.transfers.find((x) => x.id === c.transfer);
-        lines.push(...dataLines(k, t));
+        lines.push(...dataLines(k, t, opts));
       }
     }
   } else if (proto === 1 || proto === 58) {

@@ -11,6 +11,7 @@ import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import type { TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
+import { insideControlTls } from '../analysis/control-tls.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
@@ -99,20 +100,25 @@ function quote(text: string): string {
   return e.length <= QUOTE ? e : `${e.slice(0, QUOTE - 3)}...`;
 }
 
-function cmdText(c: Command): string {
-  return `${quote(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (frame ${c.frame})`;
+/** "frame 8", or "frame 8, decrypted" when the line was read from the control connection's decrypted TLS. */
+function frameCite(s: Session, frame: number): string {
+  return insideControlTls(s, frame) ? `frame ${frame}, decrypted` : `frame ${frame}`;
 }
 
-function replyShort(c: Command): string {
+function cmdText(s: Session, c: Command): string {
+  return `${quote(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (${frameCite(s, c.frame)})`;
+}
+
+function replyShort(s: Session, c: Command): string {
   const r = c.reply;
   if (r === null) return 'no reply in the capture';
   const first = r.text.split('\n')[0];
-  return `${r.code} ${quote(first)} (frame ${r.frame})`;
+  return `${r.code} ${quote(first)} (${frameCite(s, r.frame)})`;
 }
 
 /** "USER ftpuser (frame 8) → 331 Please specify the password. (frame 10)". */
-function exchange(c: Command): string {
-  return `${cmdText(c)} → ${replyShort(c)}`;
+function exchange(s: Session, c: Command): string {
+  return `${cmdText(s, c)} → ${replyShort(s, c)}`;
 }
 
 interface Ctx {
@@ -221,13 +227,13 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   const tuple = an.tuple;
   const ep = tupleEndpoint(tuple, s);
   if (!tuple.ok || ep === null) {
-    out.push(`${cmd ? cmdText(cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
+    out.push(`${cmd ? cmdText(s, cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
     return out;
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
   if (announcesActive(an.command)) {
     const own = ep.ip === s.client.ip;
-    let text = `${cmd ? cmdText(cmd) : an.command}: the client announces the address ${ep.ip}`;
+    let text = `${cmd ? cmdText(s, cmd) : an.command}: the client announces the address ${ep.ip}`;
     text += own ? ' (its own)' : '';
     text += ` and a temporary port: ${arith}.`;
     if (an.command === 'EPRT') {
@@ -244,7 +250,7 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     return out;
   }
   const r = an.reply;
-  let text = `${cmd ? cmdText(cmd) : an.command}: the client asks the server to listen for a data connection.`;
+  let text = `${cmd ? cmdText(s, cmd) : an.command}: the client asks the server to listen for a data connection.`;
   if (r !== null && r.code < 300) {
     text += ` ${r.code} (frame ${r.frame}) answers with `;
     if (tuple.ip === null) text += `only a port, ${ep.port}: the address is the one the control connection already uses, ${s.server.ip} (RFC 2428).`;
@@ -296,7 +302,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   const rst = events.find((e) => e.kind === 'rst');
   if (!synAcked && events.some((e) => e.kind === 'syn')) {
     if (icmp.length) {
-      const i = icmp[0].icmp!;
+      const i = icmp[0].icmp;
       text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
     } else if (rst !== undefined) {
       text += ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
@@ -341,10 +347,10 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
       : `Transfer ${t.id}: ${quote(`${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}`)} - ${what} in ${t.mode} mode (${book}).`;
   const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
   for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
-  if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map(exchange).join('; ')}.` });
+  if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map((c) => exchange(s, c)).join('; ')}.` });
   const req = t.request !== null ? commandAt(s, t.request.frame) : undefined;
   if (req !== undefined) {
-    subs.push({ frame: req.frame, text: `${cmdText(req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
+    subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
   }
   subs.push(...connectionSteps(ctx, t));
   if (t.preliminary !== null) {
@@ -366,6 +372,37 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
     ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   }
   return { title, subs: ordered };
+}
+
+/** AUTH TLS accepted: what the encryption hides, and whether ftpcap read through it with the key log. */
+function authStep(s: Session, c: Command): { title: string; departure: string } {
+  const opaque = s.opaqueBytes.client + s.opaqueBytes.server;
+  const clearAgain = s.tlsEndFrame;
+  const head = `${exchange(s, c)}: explicit FTPS.`;
+  if (s.commands.some((x) => x !== c && insideControlTls(s, x.frame))) {
+    const until = clearAgain === undefined ? '' : ` until the client clears the command channel (CCC, RFC 4217; clear text again from frame ${clearAgain})`;
+    return {
+      title:
+        `${head} From here on${until} the control connection is encrypted: a firewall's FTP helper cannot read the commands, the ` +
+        'replies or the PORT/227 announcements. ftpcap decrypted them with the TLS key log: the steps below quote them, their frames marked "decrypted".',
+      departure: "TLS hid the commands and replies from anything on the path without the keys (a firewall's FTP helper included)",
+    };
+  }
+  if (clearAgain === undefined) {
+    return {
+      title:
+        `${head} From here on everything on the control connection is encrypted (${opaque} bytes): the commands, the replies and ` +
+        "the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.",
+      departure: 'TLS hides the commands and replies from the textbook steps 4 on',
+    };
+  }
+  return {
+    title:
+      `${head} The login and the commands after it are encrypted (${opaque} bytes), until the client clears the command channel ` +
+      `(CCC, RFC 4217): from frame ${clearAgain} on the control connection is clear text again, so the PORT/227 announcements below ` +
+      "can be read — by ftpcap and by a firewall's FTP helper.",
+    departure: 'TLS hid the login; CCC brought the control connection back to clear text',
+  };
 }
 
 /** One numbered step of the story, with its lettered sub-steps. */
@@ -448,7 +485,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const flush = (): void => {
     if (!plain.length) return;
     const login = loginCommand(plain[0]);
-    const shown = plain.slice(0, MAX_LISTED).map(exchange);
+    const shown = plain.slice(0, MAX_LISTED).map((c) => exchange(s, c));
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
     steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs: [] });
     plain.length = 0;
@@ -480,21 +517,9 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     if (requestFrames.has(c.frame)) continue;
     if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
       flush();
-      const opaque = s.opaqueBytes.client + s.opaqueBytes.server;
-      const clearAgain = s.tlsEndFrame;
-      steps.push({
-        title:
-          clearAgain === undefined
-            ? `${exchange(c)}: explicit FTPS. From here on everything on the control connection is encrypted ` +
-              `(${opaque} bytes): the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`
-            : `${exchange(c)}: explicit FTPS. The login and the commands after it are encrypted (${opaque} bytes), until the client ` +
-              `clears the command channel (CCC, RFC 4217): from frame ${clearAgain} on the control connection is clear text again, so the ` +
-              'PORT/227 announcements below can be read — by ftpcap and by a firewall\'s FTP helper.',
-        subs: [],
-      });
-      ctx.departures.push(
-        clearAgain === undefined ? 'TLS hides the commands and replies from the textbook steps 4 on' : 'TLS hid the login; CCC brought the control connection back to clear text',
-      );
+      const { title, departure } = authStep(s, c);
+      steps.push({ title, subs: [] });
+      ctx.departures.push(departure);
       continue;
     }
     if (c.command === 'QUIT') {
@@ -526,7 +551,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const quit = s.commands.find((c) => c.command === 'QUIT');
   const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
   const end: string[] = [];
-  if (quit !== undefined) end.push(`The client logs out: ${exchange(quit)}.`);
+  if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
   if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');

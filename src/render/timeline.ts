@@ -4,8 +4,8 @@
  * arrow, relative time and frame numbers in a left margin, derived facts (decoded tuples, what a
  * data connection is for) as notes between the lines. Model in, string out.
  */
-import type { Analysis, Session, Transfer } from '../analysis/model.js';
-import { flagNames, type LadderEvent, type SessionLadder } from '../analysis/ladder.js';
+import type { Analysis, Diagnosis, Session, Transfer } from '../analysis/model.js';
+import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
@@ -39,24 +39,27 @@ export type LadderRow =
     }
   | { kind: 'note'; text: string };
 
-function replyLabel(e: LadderEvent): string {
-  const r = e.reply!;
+/** Marks a command or reply read from decrypted TLS records; first, so that a cut label keeps it. */
+export const DECRYPTED_MARK = '[TLS] ';
+
+function replyLabel(e: ReplyEvent): string {
+  const r = e.reply;
   const lines = r.text.split('\n');
   const more = lines.length > 1 ? ` (+${lines.length - 1} lines)` : '';
-  return escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
+  return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(`${replyCode(r.code)} ${lines[0]}`) + more;
 }
 
 const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IAC' } as const;
 
-function runLabel(e: LadderEvent): string {
+function runLabel(e: RunEvent): string {
   const kind = e.payloadKind ?? 'binary';
   const what = e.kind === 'opaque' && kind !== 'tls' && kind !== 'telnet' ? 'Non-text' : RUN_NAMES[kind];
   if (e.bytes === 0 && e.retransmissions === e.segments) {
-    return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes!, 'byte')} again)`;
+    return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes, 'byte')} again)`;
   }
-  const head = e.acks! > 0 ? `${what} + ACK` : what;
-  const again = e.retransmissions! > 0 ? `, ${e.retransmissions} retransmitted` : '';
-  return `${head} ×${e.segments} (${plural(e.bytes!, 'byte')}${again})`;
+  const head = e.acks > 0 ? `${what} + ACK` : what;
+  const again = e.retransmissions > 0 ? `, ${e.retransmissions} retransmitted` : '';
+  return `${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
 }
 
 function plural(n: number, unit: string): string {
@@ -78,12 +81,12 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     case 'fin':
       return flagNames(e.flags) + (e.payload ? ` with ${plural(e.payload, 'byte')} of data` : '') + (e.retransmission ? ' (retransmitted)' : '');
     case 'icmp': {
-      const i = e.icmp!;
+      const i = e.icmp;
       return `ICMP${i.family === 6 ? 'v6' : ''} ${icmpName(i.family, i.type, i.code)}`;
     }
     case 'command': {
-      const c = e.command!;
-      return escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+      const c = e.command;
+      return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
     }
     case 'reply':
       return replyLabel(e);
@@ -134,20 +137,20 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   };
   // Looked up per event: indexed once (a search per event was quadratic in transfers).
   const transfersById = new Map(s.transfers.map((t) => [t.id, t]));
-  const lateAborts = new Map(s.transfers.filter((t) => t.lateAbortFrame !== undefined).map((t) => [t.lateAbortFrame!, t]));
+  const lateAborts = new Map(s.transfers.flatMap((t) => (t.lateAbortFrame === undefined ? [] : [[t.lateAbortFrame, t] as const])));
   const lastOf = new Map<object, LadderEvent>();
   for (const e of l.events) lastOf.set(e.conn, e);
   // A failed transfer with no data connection is noted under the reply that ended it.
-  const failedAt = new Map<number, Transfer[]>();
+  const failedAt = new Map<number, Array<{ t: Transfer; d: Diagnosis }>>();
   for (const t of s.transfers) {
     if (t.connection !== null || t.diagnosis === null) continue;
     const frame = t.reply?.frame ?? t.announce?.reply?.frame;
     if (frame === undefined) continue;
-    failedAt.set(frame, [...(failedAt.get(frame) ?? []), t]);
+    failedAt.set(frame, [...(failedAt.get(frame) ?? []), { t, d: t.diagnosis }]);
   }
-  const failureNote = (t: Transfer): LadderRow => ({
+  const failureNote = (t: Transfer, d: Diagnosis): LadderRow => ({
     kind: 'note',
-    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis!.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
+    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[d.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
   });
 
   for (const e of l.events) {
@@ -164,7 +167,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       // An error from a router (or any host without a column) is drawn from the host it could not reach.
       fromPort = '';
       if (!l.hosts.includes(e.from.ip)) {
-        from = column(e.icmp!.unreachable.ip);
+        from = column(e.icmp.unreachable.ip);
         label += ` from ${e.from.ip}`;
       }
     }
@@ -180,7 +183,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       label,
     });
     // Derived facts under the arrow that carried them.
-    const c = e.command;
+    const c = e.kind === 'command' || e.kind === 'reply' ? e.command : undefined;
     if (c?.tuple !== undefined) {
       const active = announcesActive(c.command);
       if ((active && e.kind === 'command') || (!active && e.kind === 'reply' && !e.preliminary)) {
@@ -188,15 +191,15 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       }
     }
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
-      rows.push(failureNote(transfer));
+      rows.push(failureNote(transfer, transfer.diagnosis));
     }
-    if (e.kind === 'command' && e.command !== undefined) {
+    if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
       if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
     }
     if (e.kind === 'reply' && !e.preliminary) {
-      for (const t of failedAt.get(e.reply!.frame) ?? []) rows.push(failureNote(t));
-      failedAt.delete(e.reply!.frame);
+      for (const { t, d } of failedAt.get(e.reply.frame) ?? []) rows.push(failureNote(t, d));
+      failedAt.delete(e.reply.frame);
     }
   }
   return rows;
@@ -336,7 +339,11 @@ export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOption
   const rows = ladderRows(a, l);
   const L = layout(rows, l.hosts.length, opts);
   const out: string[] = [];
-  const tls = s.tls ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` : '';
+  const decrypted = l.events.some((e) => (e.kind === 'command' || e.kind === 'reply') && e.decrypted);
+  const tls = s.tls
+    ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` +
+      (decrypted ? ` Decrypted with the TLS key log: arrows marked ${DECRYPTED_MARK.trim()} carry the commands and replies read from its records.` : '')
+    : '';
   const title =
     `Session ${s.id}: FTP client ${escapeText(s.client.ip)} port ${s.client.port}, ` +
     `FTP server ${escapeText(s.server.ip)} port ${s.server.port}.${tls}`;

@@ -13,10 +13,10 @@ import { HandshakeAssembler, HS, firstCertificate, parseClientHello, parseServer
 import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './kdf.js';
 import type { TlsKeyLog, Tls13Label } from './keylog.js';
 import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type RecordCipher } from './record-cipher.js';
-import { CIPHER_SUITES, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
-import type { TlsFacts, TlsProblem } from './types.js';
+import { CIPHER_SUITES, CONTENT_TYPE, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
+import type { TlsFacts, TlsProblem, TlsRecordSeen } from './types.js';
 
-const CT = { ccs: 20, alert: 21, handshake: 22, appData: 23 } as const;
+const CT = CONTENT_TYPE;
 const MAX_RECORD = (1 << 14) + 2048 + 256;
 const MAX_ALERTS = 16;
 const MAX_EARLY_QUEUE = 64;
@@ -35,7 +35,14 @@ interface CachedSession {
 export class TlsSecrets {
   private readonly bySessionId = new Map<string, CachedSession>();
   private readonly byTicket = new Map<string, CachedSession>();
-  constructor(readonly keyLog: TlsKeyLog) {}
+  /**
+   * `onRecord` sees every record of every connection of the capture (the dump's TLS lines): it
+   * lives here because this is the one object all of an analysis's TLS connections share.
+   */
+  constructor(
+    readonly keyLog: TlsKeyLog,
+    readonly onRecord?: (r: TlsRecordSeen) => void,
+  ) {}
 
   /** No key log was given at all. */
   get none(): boolean {
@@ -60,6 +67,8 @@ export interface TlsConnectionOptions {
   secrets: TlsSecrets;
   /** TCP stream index, to name the session a later connection resumes. */
   stream: number;
+  /** Handed back with each record to `secrets.onRecord` (what the caller calls this connection). */
+  tag?: string;
   /** Decrypted application data, in order per direction (a view, valid during the call). */
   onPlain?(dir: Direction, bytes: Uint8Array, frame: number, time: number): void;
   onProblem?(p: TlsProblem): void;
@@ -253,11 +262,21 @@ export class TlsConnection {
     return dir === this.clientDir ? 'client' : 'server';
   }
 
+  /** Tell `secrets.onRecord` about a record (nothing to do without one). */
+  private tap(dir: Direction, header: Uint8Array, frame: number, content: TlsRecordSeen['content']): void {
+    const on = this.opts.secrets.onRecord;
+    if (on === undefined) return;
+    // In TLS 1.3 every protected record says application_data outside, its real type inside.
+    const outerOnly = header[0] === CT.appData && this.version === 0x0304 && this.dirs[dir].protected;
+    on({ stream: this.opts.stream, tag: this.opts.tag, dir, frame, type: header[0], version: (header[1] << 8) | header[2], length: (header[3] << 8) | header[4], outerOnly, content });
+  }
+
   private record(dir: Direction, header: Uint8Array, body: Uint8Array, frame: number, time: number): void {
     const d = this.dirs[dir];
     d.seen++;
     const type = header[0];
     if (type === CT.ccs) {
+      this.tap(dir, header, frame, { type, bytes: body, decrypted: false });
       // TLS 1.3 sends a dummy CCS for middlebox compatibility: nothing changes.
       if (this.version !== 0x0304 && this.server !== null && !d.protected) {
         d.protected = true;
@@ -270,14 +289,18 @@ export class TlsConnection {
       return;
     }
     if (!d.protected) {
+      const held = type === CT.appData && this.hello?.earlyData === true && this.side(dir) === 'client' && this.server === null;
+      // Held early data is told when it is replayed.
+      if (!held) this.tap(dir, header, frame, { type, bytes: body, decrypted: false });
       if (type === CT.handshake) d.hs.push(body, (t, b) => this.handshake(dir, t, b, frame, time));
       else if (type === CT.alert) this.alert(dir, body, frame, false);
-      else if (type === CT.appData && this.hello?.earlyData && this.side(dir) === 'client' && this.server === null) {
+      else if (held) {
         if (d.early.length < MAX_EARLY_QUEUE) d.early.push({ header: Buffer.from(header), body: Buffer.from(body), frame, time });
       }
       return;
     }
     if (d.cipher === null) {
+      this.tap(dir, header, frame, null);
       d.undecrypted++;
       if (type === CT.alert) this.alert(dir, null, frame, true);
       return;
@@ -291,6 +314,7 @@ export class TlsConnection {
       }
     }
     if (out === null) {
+      this.tap(dir, header, frame, null);
       // A client's 0-RTT data the server did not accept (or whose key is missing) is skipped.
       if (this.version === 0x0304 && this.side(dir) === 'client' && this.hello?.earlyData && !this.finished.client) return;
       const first = d.decryptedRecords === 0;
@@ -298,6 +322,7 @@ export class TlsConnection {
       return;
     }
     d.decryptedRecords++;
+    this.tap(dir, header, frame, { type: out.type, bytes: out.plain, decrypted: true });
     if (out.type === CT.appData) {
       const f = this.facts;
       if (f.plaintext) f.plaintext[this.side(dir)] += out.plain.length;

@@ -21,6 +21,28 @@ export const HS = {
   keyUpdate: 24,
 } as const;
 
+const HS_NAMES: Record<number, string> = {
+  0: 'Hello Request',
+  1: 'Client Hello',
+  2: 'Server Hello',
+  4: 'New Session Ticket',
+  5: 'End of Early Data',
+  8: 'Encrypted Extensions',
+  11: 'Certificate',
+  12: 'Server Key Exchange',
+  13: 'Certificate Request',
+  14: 'Server Hello Done',
+  15: 'Certificate Verify',
+  16: 'Client Key Exchange',
+  20: 'Finished',
+  24: 'Key Update',
+};
+
+/** A handshake message's type as tshark words it ("Client Hello"). */
+export function handshakeTypeName(t: number): string {
+  return HS_NAMES[t] ?? `type ${t}`;
+}
+
 const EXT = {
   serverName: 0,
   alpn: 16,

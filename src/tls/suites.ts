@@ -86,6 +86,22 @@ export function versionName(v: number): string {
   }
 }
 
+/** TLS record content types (RFC 8446 §5.1). */
+export const CONTENT_TYPE = { ccs: 20, alert: 21, handshake: 22, appData: 23 } as const;
+
+const CONTENT_TYPES: Record<number, string> = {
+  [CONTENT_TYPE.ccs]: 'Change Cipher Spec',
+  [CONTENT_TYPE.alert]: 'Alert',
+  [CONTENT_TYPE.handshake]: 'Handshake',
+  [CONTENT_TYPE.appData]: 'Application Data',
+  24: 'Heartbeat',
+};
+
+/** A record's content type as tshark words it ("Application Data"). */
+export function contentTypeName(t: number): string {
+  return CONTENT_TYPES[t] ?? `type ${t}`;
+}
+
 /** RFC 8446 §6 / RFC 5246 §7.2 alert descriptions. */
 const ALERTS: Record<number, string> = {
   0: 'close_notify',

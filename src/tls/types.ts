@@ -67,3 +67,26 @@ export interface TlsProblem {
   message: string;
   frame: number;
 }
+
+/**
+ * One TLS record as the record layer read it, for a caller that shows records (the dump): its
+ * header, the frame carrying its last byte (tshark's frame for it too), and its content when that
+ * could be read — in clear, or decrypted. Views, valid only during the call.
+ */
+export interface TlsRecordSeen {
+  /** TCP stream index of the connection. */
+  stream: number;
+  /** The caller's name for the connection (TlsConnectionOptions.tag), e.g. its FTP role. */
+  tag: string | undefined;
+  /** 'c2s': sent by the TCP connection's initiator. */
+  dir: 'c2s' | 's2c';
+  frame: number;
+  /** Header fields: type byte, version, length of the body. */
+  type: number;
+  version: number;
+  length: number;
+  /** TLS 1.3 protection: the header's type is only an outer wrapper (tshark's opaque type). */
+  outerOnly: boolean;
+  /** The body in clear or decrypted, with its real content type; null when encrypted and not decrypted. */
+  content: { type: number; bytes: Uint8Array; decrypted: boolean } | null;
+}

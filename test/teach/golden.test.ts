@@ -48,6 +48,9 @@ const CLI_CASES: Array<[string, string[], number | null]> = [
   ['offload-on-passive-vsftpd-curl.dump.frame-3-8.txt', ['dump', '--frame', '3-8', 'fixtures/offload-on-passive-vsftpd-curl.pcap'], 80],
   ['nat-active-helper-vsftpd-ftp.dump.session-2.frame-1-30.txt', ['dump', '--session', '2', '--frame', '1-30', 'fixtures/nat-active-helper-vsftpd-ftp.pcap'], 80],
   ['tls-vsftpd-lftp.dump.frame-22-26.txt', ['dump', '--frame', '22-26', 'fixtures/tls-vsftpd-lftp.pcap'], 80],
+  // With the key log: record headers, then the decrypted FTP text (control) and data, marked derived.
+  ['ftps-tls13-proftpd-lftp.dump.keys.frame-63-65.txt', ['dump', '--tls-keylog', 'fixtures/ftps-tls13-proftpd-lftp.keys', '--frame', '63-65', 'fixtures/ftps-tls13-proftpd-lftp.pcap'], 80],
+  ['ftps-tls13-proftpd-lftp.dump.keys.frame-94.txt', ['dump', '--tls-keylog', 'fixtures/ftps-tls13-proftpd-lftp.keys', '--frame', '94', 'fixtures/ftps-tls13-proftpd-lftp.pcap'], 80],
   ['abort-vsftpd-lftp.dump.unicode.frame-60-70.txt', ['dump', '--unicode', '--frame', '60-70', 'fixtures/abort-vsftpd-lftp.pcap'], 80],
   ['active-vsftpd-ftp.timeline.unicode.txt', ['timeline', '--unicode', 'fixtures/active-vsftpd-ftp.pcap'], 80],
   ['bounce-allowed-vsftpd-python.timeline.wide.txt', ['timeline', '--wide', 'fixtures/bounce-allowed-vsftpd-python.pcap'], 132],

@@ -9,7 +9,7 @@
  * one arrow per segment. Every arrow and band is a keyboard-focusable button naming its frames.
  */
 import type { Analysis, Session, Transfer } from '../../analysis/model.js';
-import type { LadderEvent, SessionLadder } from '../../analysis/ladder.js';
+import type { LadderEvent, RunEvent, SessionLadder } from '../../analysis/ladder.js';
 import type { TraceConnection } from '../../analysis/packet-trace.js';
 import { endpoint, rate, relative } from '../format.js';
 import { eventLabel } from '../timeline.js';
@@ -37,7 +37,7 @@ interface Lane {
 
 type Row =
   | { kind: 'arrow'; e: LadderEvent; y: number }
-  | { kind: 'band'; conn: TraceConnection; runs: LadderEvent[]; y: number; endY: number }
+  | { kind: 'band'; conn: TraceConnection; runs: RunEvent[]; y: number; endY: number }
   | { kind: 'break'; seconds: number; y: number }
   | { kind: 'elided'; count: number; first: number; last: number; y: number };
 
@@ -65,7 +65,7 @@ const KIND_CLASS: Record<LadderEvent['kind'], string> = {
   retransmission: 'k-retx',
 };
 
-function isBandRun(e: LadderEvent): boolean {
+function isBandRun(e: LadderEvent): e is RunEvent {
   return e.conn.role !== 'control' && (e.kind === 'data' || e.kind === 'opaque');
 }
 
@@ -101,7 +101,7 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
   const width = x(n - 1) + 200;
 
   // Items in order: an arrow per event, one band per connection at its first data run.
-  type Item = { kind: 'arrow'; e: LadderEvent } | { kind: 'band'; conn: TraceConnection; runs: LadderEvent[] };
+  type Item = { kind: 'arrow'; e: LadderEvent } | { kind: 'band'; conn: TraceConnection; runs: RunEvent[] };
   const items: Item[] = [];
   const bands = new Map<TraceConnection, { item: Item & { kind: 'band' }; lastItem: number }>();
   const bandEnd = new Map<Item, number>();
@@ -241,10 +241,10 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
       let segments = 0;
       let retx = 0;
       for (const run of r.runs) {
-        if (run.by === 'client') toServer += run.bytes ?? 0;
-        else toClient += run.bytes ?? 0;
-        segments += run.segments ?? 0;
-        retx += run.retransmissions ?? 0;
+        if (run.by === 'client') toServer += run.bytes;
+        else toClient += run.bytes;
+        segments += run.segments;
+        retx += run.retransmissions;
       }
       const t = transferOf(r.conn);
       const dc = t?.connection ?? null;
@@ -283,12 +283,12 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
     const x1 = lanes[fromLane].x;
     let x2 = lanes[toLane].x;
     let label = eventLabel(e, s);
-    if (e.kind === 'icmp' && e.icmp !== undefined) label += ` from ${e.icmp.reporter}`;
-    const lost = e.unanswered;
+    if (e.kind === 'icmp') label += ` from ${e.icmp.reporter}`;
+    const lost = e.kind === 'syn' && e.unanswered;
     if (lost) x2 = x1 + (x2 - x1) * 0.62;
     const dirSign = x2 >= x1 ? 1 : -1;
     const fr = frameSpan(e.firstFrame, e.lastFrame);
-    const cls = ['ev', KIND_CLASS[e.kind], e.retransmission || e.kind === 'retransmission' ? 'retx' : '', lost ? 'lost' : '', e.preliminary ? 'prelim' : '', touchesEvidence(e.firstFrame, e.lastFrame) ? 'evidence' : '']
+    const cls = ['ev', KIND_CLASS[e.kind], e.retransmission || e.kind === 'retransmission' ? 'retx' : '', lost ? 'lost' : '', e.kind === 'reply' && e.preliminary ? 'prelim' : '', touchesEvidence(e.firstFrame, e.lastFrame) ? 'evidence' : '']
       .filter(Boolean)
       .join(' ');
     const aria = `Frame ${fr}, ${relative(e.time, a.capture.first)} s: ${label}, ${e.by === 'client' ? 'client' : 'server'} ${endpoint(e.from)} to ${endpoint(e.to)}`;

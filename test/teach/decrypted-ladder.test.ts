@@ -1,0 +1,52 @@
+/**
+ * Keyed FTPS in the ladder and the story: commands and replies read from decrypted TLS records
+ * are marked ("[TLS]" on timeline arrows, "decrypted" beside explain's frame numbers), those sent
+ * in clear (before AUTH TLS, after CCC) are not, and without keys the records stay opaque runs.
+ * Frames and texts as tshark shows them with the key log (NAME.tshark-tls-lines.tsv).
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+
+const TLS13 = ['fixtures/ftps-tls13-proftpd-lftp.pcap', '--tls-keylog', 'fixtures/ftps-tls13-proftpd-lftp.keys'];
+const CCC = ['fixtures/ccc-proftpd-python.pcap', '--tls-keylog', 'fixtures/ccc-proftpd-python.keys'];
+
+async function lines(args: string[]): Promise<string[]> {
+  const r = await runCli(args);
+  expect(r.code).toBe(0);
+  return r.stdout.split('\n');
+}
+
+describe('decrypted commands and replies are marked', () => {
+  it('timeline: [TLS] on arrows read from decrypted records, none on clear text', async () => {
+    const out = await lines(['timeline', ...TLS13]);
+    expect(out).toContain('0.201095      44 57578 |<----------- 234 AUTH TLS successful ------------| 21');
+    expect(out).toContain('0.490235      63 57578 |-------------- [TLS] USER ftpuser -------------->| 21');
+    expect(out).toContain('0.494427      64 57578 |<--- [TLS] 331 Password required for ftpuser ----| 21');
+    expect(out).toContain('0.498259      65 57578 |---------------- [TLS] PASS **** --------------->| 21');
+    // The handshake is still records nobody reads as FTP: an opaque run.
+    expect(out).toContain('0.394471      46 57578 |-------------- TLS ×1 (395 bytes) -------------->| 21');
+    expect(out.join('\n')).toContain('arrows marked [TLS] carry the commands and replies');
+  });
+
+  it('timeline after CCC: clear text again, unmarked', async () => {
+    const out = await lines(['timeline', ...CCC]);
+    expect(out).toContain('0.282125    27 50430 |-------------------- [TLS] CCC ------------------->| 21');
+    expect(out).toContain('0.282208    28 50430 |<- [TLS] 200 Clearing control channel protection --| 21');
+    expect(out).toContain('0.282514    31 50430 |--------------------- TYPE I --------------------->| 21');
+  });
+
+  it('timeline without keys: opaque runs, no mark', async () => {
+    const out = await lines(['timeline', TLS13[0]]);
+    expect(out).toContain('0.490235      63 57578 |--------------- TLS ×1 (36 bytes) -------------->| 21');
+    expect(out.join('\n')).not.toContain('[TLS]');
+  });
+
+  it('explain: frames of decrypted lines say so', async () => {
+    const text = (await lines(['explain', ...TLS13])).join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain('AUTH TLS (frame 43) → 234 AUTH TLS successful (frame 44): explicit FTPS.');
+    expect(text).toContain('ftpcap decrypted them with the TLS key log');
+    expect(text).toContain('USER ftpuser (frame 63, decrypted) → 331 Password required for ftpuser (frame 64, decrypted)');
+    const clear = (await lines(['explain', TLS13[0]])).join(' ');
+    expect(clear).not.toContain('decrypted');
+  });
+});
