@@ -210,7 +210,7 @@ export class SessionBuilder {
         s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
-        // controlGapBytes comes from the reassembler's gap events (connection-router.ts), which
+        // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
         break;

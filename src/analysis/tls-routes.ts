@@ -47,6 +47,8 @@ type Sink = (transfer: Transfer, chunk: StreamChunk, toServer: boolean) => void;
 /** A data connection protected by TLS (PROT P). */
 export class DataTls {
   readonly connection: TlsConnection;
+  /** Without any key the records are only walked (alerts, close_notify): their bytes need no copy. */
+  readonly countsOnly: boolean;
   /** Decrypted bytes in the FTP client's and server's terms. */
   private readonly plain = { toServer: 0, toClient: 0 };
   private sink: Sink | undefined;
@@ -57,6 +59,7 @@ export class DataTls {
     conn: TcpConnection,
     onWarning: (w: AnalysisWarning) => void,
   ) {
+    this.countsOnly = secrets.none;
     this.connection = new TlsConnection({
       secrets,
       stream: conn.id,
@@ -73,8 +76,6 @@ export class DataTls {
     const b = chunk.bytes;
     if (b.length === 0) return chunk.gapBefore > 0 ? null : undefined;
     if (chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return null;
-    // Without any key the records are only walked (alerts, close_notify): their bytes need no copy.
-    if (secrets.none) conn.bytesUnread = true;
     return new DataTls(secrets, link, conn, onWarning);
   }
 
@@ -120,7 +121,10 @@ export class OtherTls {
     this.candidates.add(conn);
   }
 
-  /** Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false otherwise. */
+  /**
+   * Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false
+   * otherwise. Only record headers are read: such a connection's bytes need no copy.
+   */
   take(conn: TcpConnection, chunk: StreamChunk): boolean {
     let tls = this.byConn.get(conn);
     if (!tls) {
@@ -128,8 +132,6 @@ export class OtherTls {
       if (!this.candidates.has(conn) || chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return false;
       tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, onProblem: (p) => this.onWarning(warningOf(p)) });
       this.byConn.set(conn, tls);
-      // Only record headers are read: the bytes need no copy.
-      conn.bytesUnread = true;
     }
     tls.push(chunk.dir, chunk.bytes, chunk.gapBefore, chunk.frame, chunk.time);
     return true;

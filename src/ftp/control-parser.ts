@@ -24,7 +24,7 @@ const CLEAR_AGAIN: Record<'client' | 'server', RegExp> = {
   server: /^[1-5]\d\d[ -][^\r\n]*\r?\n/,
 };
 
-/** Reads the control connection's TLS (made when TLS starts; see ConnectionRouter). */
+/** Reads the control connection's TLS (made when TLS starts; see analysis/control-channels.ts). */
 export interface ControlDecryptor {
   /** TLS bytes of one side, in stream order. */
   push(side: 'client' | 'server', bytes: Uint8Array, gapBefore: number, frame: number, time: number): void;
