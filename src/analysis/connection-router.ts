@@ -4,6 +4,7 @@
  * (data-connections.ts), or something else (other-connections.ts); the bounds on sessions are
  * session-registry.ts's. This module only keeps the route of each open connection.
  */
+import type { Warning } from '../warnings/catalog.js';
 import type { ChunkAnswer, ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
@@ -11,7 +12,7 @@ import { classifyNew, ftpClientByContent } from './connection-kind.js';
 import { ControlChannels, pendingControl, type ControlRoute, type PendingControlRoute } from './control-channels.js';
 import { DataConnections, type DataConnectionsOptions, type DataRoute } from './data-connections.js';
 import type { DataLinker } from './data-linker.js';
-import type { AnalysisWarning, Session } from './model.js';
+import type { Session } from './model.js';
 import { OtherConnections } from './other-connections.js';
 import { SessionRegistry, type SessionLimits } from './session-registry.js';
 
@@ -21,7 +22,7 @@ export interface RouterOptions extends SessionLimits, Omit<DataConnectionsOption
   maxCommands: number;
   maxOpenAnnouncements: number;
   linker: DataLinker;
-  onWarning(w: AnalysisWarning): void;
+  onWarning(w: Warning): void;
   /** TLS secrets (key logs, pcapng secrets blocks): FTPS is decrypted with them (src/tls). */
   tlsSecrets?: TlsSecrets;
 }

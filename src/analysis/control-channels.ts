@@ -3,13 +3,14 @@
  * the session starts it) on its first bytes; its TCP events become the session's handshake,
  * closing and gap facts; on close the session gets its control connection's facts.
  */
+import type { Warning } from '../warnings/catalog.js';
 import { FtpControlParser } from '../ftp/control-parser.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import type { ControlPort } from './connection-kind.js';
 import type { DataLinker } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
-import type { AnalysisWarning, ControlConnection, HandshakeEvent, Session } from './model.js';
+import type { ControlConnection, HandshakeEvent, Session } from './model.js';
 import { newSession, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
 import { controlDecryptor, type ControlTls } from './tls-routes.js';
 
@@ -21,7 +22,7 @@ export interface ControlChannelsOptions {
   commandBudget: SessionBuilderOptions['commandBudget'];
   linker: DataLinker;
   tlsSecrets: TlsSecrets;
-  onWarning(w: AnalysisWarning): void;
+  onWarning(w: Warning): void;
 }
 
 export interface ControlRoute {

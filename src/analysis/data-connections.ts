@@ -4,17 +4,18 @@
  * collector, extraction) in the FTP client's and server's terms; at the end of the capture each
  * becomes its transfer's DataConnection.
  */
+import type { Warning } from '../warnings/catalog.js';
 import type { ChunkAnswer, ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
-import type { AnalysisWarning, HandshakeEvent, Transfer } from './model.js';
+import type { HandshakeEvent, Transfer } from './model.js';
 import { DataTls } from './tls-routes.js';
 import { describeConnection } from './transfer-outcome.js';
 
 export interface DataConnectionsOptions {
   tlsSecrets: TlsSecrets;
-  onWarning(w: AnalysisWarning): void;
+  onWarning(w: Warning): void;
   /** Receives the payload of linked data connections (views, valid only during the call). */
   onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
   /**

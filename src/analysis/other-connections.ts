@@ -5,10 +5,11 @@
  * running when the capture began (perhaps the transfer of a session whose command it missed).
  * At the end of the capture they are given to their sessions.
  */
+import type { Warning } from '../warnings/catalog.js';
 import type { StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
-import type { AnalysisWarning, OtherConnection, Session } from './model.js';
+import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
 
@@ -28,7 +29,7 @@ export class OtherConnections {
   private readonly midstream: TcpConnection[] = [];
   private readonly tls: OtherTls;
 
-  constructor(tlsSecrets: TlsSecrets, onWarning: (w: AnalysisWarning) => void) {
+  constructor(tlsSecrets: TlsSecrets, onWarning: (w: Warning) => void) {
     this.tls = new OtherTls(tlsSecrets, onWarning);
   }
 

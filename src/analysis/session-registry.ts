@@ -4,8 +4,9 @@
  * bound a session is only counted, and each bound reached is reported once at the end, as are
  * the sessions the capture saw only partly.
  */
+import { warning, type Warning } from '../warnings/catalog.js';
 import type { TcpConnection } from '../tcp/types.js';
-import type { AnalysisWarning, Session } from './model.js';
+import type { Session } from './model.js';
 import { finishTransfer } from './transfer-outcome.js';
 
 export interface SessionLimits {
@@ -47,7 +48,7 @@ export class SessionRegistry {
 
   constructor(
     private readonly limits: SessionLimits,
-    private readonly onWarning: (w: AnalysisWarning) => void,
+    private readonly onWarning: (w: Warning) => void,
   ) {
     this.maxEmptySessions = limits.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
     this.commandBudget = {
@@ -107,32 +108,15 @@ export class SessionRegistry {
   /** End of capture: each bound reached, said once. */
   warnLimits(): void {
     if (this.commandBudgetFrame !== null) {
-      this.onWarning({
-        code: 'ftp-commands-total',
-        message:
-          `more than ${this.limits.maxCommandsTotal} commands in the capture's sessions together: ` +
-          'later ones are counted, not kept (their replies are consumed in order so pairing stays right)',
-        frame: this.commandBudgetFrame,
-      });
+      this.onWarning(warning('ftp-commands-total', { max: this.limits.maxCommandsTotal ?? Infinity }, { frame: this.commandBudgetFrame }));
     }
     if (this.firstDroppedSession !== null) {
-      this.onWarning({
-        code: 'ftp-sessions-limit',
-        message:
-          `more than ${this.limits.maxSessions} FTP sessions: ${this.sessionsDropped} that closed after the bound ` +
-          'was reached are counted, not listed (nor their transfers)',
-        frame: this.firstDroppedSession,
-      });
+      const facts = { max: this.limits.maxSessions ?? Infinity, dropped: this.sessionsDropped };
+      this.onWarning(warning('ftp-sessions-limit', facts, { frame: this.firstDroppedSession }));
     }
     if (this.firstDroppedEmpty !== null) {
-      const dropped = this.emptySessions - this.maxEmptySessions;
-      this.onWarning({
-        code: 'ftp-empty-sessions',
-        message:
-          `${this.emptySessions} connections to an FTP port carried no FTP line (a scan, unanswered or idle ` +
-          `connections): the first ${this.maxEmptySessions} are listed as sessions, ${dropped} more only counted`,
-        frame: this.firstDroppedEmpty,
-      });
+      const facts = { connections: this.emptySessions, listed: this.maxEmptySessions };
+      this.onWarning(warning('ftp-empty-sessions', facts, { frame: this.firstDroppedEmpty }));
     }
   }
 
@@ -157,23 +141,13 @@ export class SessionRegistry {
       list.slice(0, 10).map(what).join(', ') + (list.length > 10 ? `, … (${list.length - 10} more)` : '');
     const mid = sessions.filter((s) => s.midstream && this.partial.has(s));
     if (mid.length > 0) {
-      this.onWarning({
-        code: 'midstream-sessions',
-        message:
-          `${mid.length} session(s) began before the capture did (mid-stream): ${names(mid, (s) => `session ${s.id}`)}; ` +
-          'their logins and the commands before the capture are not in it',
-        frame: this.partial.get(mid[0]),
-      });
+      const facts = { count: mid.length, names: names(mid, (s) => `session ${s.id}`) };
+      this.onWarning(warning('midstream-sessions', facts, { frame: this.partial.get(mid[0]) }));
     }
     const oneWay = sessions.filter((s) => s.oneWay !== undefined && this.partial.has(s));
     if (oneWay.length > 0) {
-      this.onWarning({
-        code: 'one-way-sessions',
-        message:
-          `${oneWay.length} session(s) with one side's packets only: ${names(oneWay, (s) => `session ${s.id} (${s.oneWay} only)`)}; ` +
-          "the other side's lines are not in the capture, so logins, replies, transfer modes and outcomes are unknown or guessed",
-        frame: this.partial.get(oneWay[0]),
-      });
+      const facts = { count: oneWay.length, names: names(oneWay, (s) => `session ${s.id} (${s.oneWay} only)`) };
+      this.onWarning(warning('one-way-sessions', facts, { frame: this.partial.get(oneWay[0]) }));
     }
   }
 }

@@ -98,9 +98,3 @@ export interface ReassemblyListener {
   /** Connection finished (both FINs acknowledged, RST, evicted, or end of capture). */
   onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'evicted' | 'end' | 'reused'): void;
 }
-
-export interface ReassemblyWarning {
-  code: string;
-  message: string;
-  frame?: number;
-}
