@@ -139,7 +139,8 @@ function main() {
       const full = factor === Math.max(...factors);
       const cmds = full ? o.cmds : ['summary'];
       for (const cmd of cmds) {
-        const m = measure(o, ['node', o.bin, cmd, c.path]);
+        // Run as a user would: bin/ftpcap's first line sets the default memory ceiling.
+        const m = measure(o, [o.bin, cmd, c.path]);
         const row = { shape: name, factor: shape.fixed ? '-' : `${factor}×`, n: c.n, unit: c.unit, fileMb: Number(mb(c.bytes)), tool: `ftpcap ${cmd}`, ...m };
         rows.push(row);
         say(

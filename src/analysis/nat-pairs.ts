@@ -27,15 +27,18 @@ function signature(commands: Command[]): string {
 }
 
 export function pairNatViews(sessions: Session[]): void {
-  const byServer = new Map<string, Session[]>();
+  const byServer = new Map<string, { group: Session[]; clients: number }>();
   for (const s of sessions) {
     // A session without a line is never matched (both views of a NAT carry the same lines):
     // leaving them out keeps the windows below small under a flood of SYNs to port 21.
     if (s.commands.length === 0) continue;
     const k = `${s.server.ip}|${s.server.port}`;
-    const list = byServer.get(k);
-    if (list) list.push(s);
-    else byServer.set(k, [s]);
+    const entry = byServer.get(k);
+    if (entry === undefined) byServer.set(k, { group: [s], clients: 1 });
+    else {
+      if (entry.clients === 1 && s.client.ip !== entry.group[0].client.ip) entry.clients = 2;
+      entry.group.push(s);
+    }
   }
   const signatures = new Map<Session, string>();
   const signatureOf = (s: Session): string => {
@@ -43,7 +46,10 @@ export function pairNatViews(sessions: Session[]): void {
     if (sig === undefined) signatures.set(s, (sig = signature(s.commands)));
     return sig;
   };
-  for (const group of byServer.values()) {
+  for (const { group, clients } of byServer.values()) {
+    // The two views differ in client address: a server seen from one client address has no pair
+    // (and its sessions, however many start together, need no window scan).
+    if (clients === 1) continue;
     // Candidates for group[i] are the later sessions (group order) starting within SAME_START:
     // found through a list sorted by start, then tried in group order, as a plain double loop
     // over the group would, without its quadratic cost on a server with thousands of sessions.

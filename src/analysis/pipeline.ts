@@ -5,7 +5,6 @@
  * parsed at the end by listing-collector.ts).
  */
 import type { Readable } from 'node:stream';
-import { CAPTURE_LIMITS } from '../capture/limits.js';
 import { readCapture } from '../capture/read-capture.js';
 import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
 import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink } from '../capture/types.js';
@@ -24,6 +23,9 @@ import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
+import { DEFAULT_LIMITS, heapCeiling, limitsFor } from './memory-budget.js';
+
+export { DEFAULT_LIMITS };
 import { FrameDamageTally } from './frame-damage.js';
 import { TlsSecrets } from '../tls/connection.js';
 import { TlsKeyLog } from '../tls/keylog.js';
@@ -43,6 +45,12 @@ export interface AnalyzeOptions {
   maxSessions?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
+  maxBufferedBytesTotal?: number;
+  /**
+   * Heap bytes the budgets above are sized for when not given one by one (memory-budget.ts);
+   * default: the heap this thread runs in.
+   */
+  memoryCeiling?: number;
   /**
    * TLS secrets (NSS key log lines, from --tls-keylog files) for decrypting FTPS; the Decryption
    * Secrets Blocks of a pcapng file are added to it as they are read.
@@ -50,28 +58,6 @@ export interface AnalyzeOptions {
   tlsKeyLog?: TlsKeyLog;
 }
 
-/**
- * Every budget that bounds memory on hostile input, in one place (the README's Limits table says
- * what each costs at worst). A planned --max-memory option will size them from one ceiling.
- */
-export const DEFAULT_LIMITS = {
-  /** Commands waiting for replies, per session. */
-  maxPendingCommands: 256,
-  /** Commands kept per session. */
-  maxCommands: 100_000,
-  /** Commands kept for all sessions together (~250 bytes each kept). */
-  maxCommandsTotal: 1_000_000,
-  /** Announced, unused data endpoints per session. */
-  maxOpenAnnouncements: 1000,
-  /** Live TCP connections (least recently used evicted); closed ones' tombstones, too. */
-  maxConnections: 200_000,
-  /** Closed control connections that carried no byte, listed as sessions. */
-  maxEmptySessions: 1000,
-  /** FTP sessions kept with their commands and transfers (~3 KB each for a short one). */
-  maxSessions: 100_000,
-  /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
-  ...CAPTURE_LIMITS,
-} as const;
 
 const PROGRESS_EVERY = 4096;
 /** pcapng DSB secrets type 'TLSK': NSS key log lines. */
@@ -142,14 +128,15 @@ export async function analyzeRecords(
 
   const listings = new ListingCollector();
   const tlsKeyLog = options.tlsKeyLog ?? new TlsKeyLog();
+  const budget = limitsFor(options.memoryCeiling ?? heapCeiling());
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
-    maxPendingCommands: options.maxPendingCommands ?? DEFAULT_LIMITS.maxPendingCommands,
-    maxCommands: options.maxCommands ?? DEFAULT_LIMITS.maxCommands,
-    maxCommandsTotal: options.maxCommandsTotal ?? DEFAULT_LIMITS.maxCommandsTotal,
-    maxEmptySessions: options.maxEmptySessions ?? DEFAULT_LIMITS.maxEmptySessions,
-    maxSessions: options.maxSessions ?? DEFAULT_LIMITS.maxSessions,
-    maxOpenAnnouncements: options.maxOpenAnnouncements ?? DEFAULT_LIMITS.maxOpenAnnouncements,
+    maxPendingCommands: options.maxPendingCommands ?? budget.maxPendingCommands,
+    maxCommands: options.maxCommands ?? budget.maxCommands,
+    maxCommandsTotal: options.maxCommandsTotal ?? budget.maxCommandsTotal,
+    maxEmptySessions: options.maxEmptySessions ?? budget.maxEmptySessions,
+    maxSessions: options.maxSessions ?? budget.maxSessions,
+    maxOpenAnnouncements: options.maxOpenAnnouncements ?? budget.maxOpenAnnouncements,
     linker: new DataLinker(),
     tlsSecrets: new TlsSecrets(tlsKeyLog),
     onWarning: (w) => warnings.push(w),
@@ -160,7 +147,8 @@ export async function analyzeRecords(
     },
   });
   const reassembler = new TcpReassembler(router, {
-    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    maxConnections: options.maxConnections ?? budget.maxConnections,
+    maxBufferedBytesTotal: options.maxBufferedBytesTotal ?? budget.maxBufferedBytesTotal,
     onWarning: (w) => warnings.push(w),
   });
 

@@ -1,6 +1,6 @@
 /**
  * Bounds of the capture layer (see the README's Limits table). The analysis lists them with its
- * own in DEFAULT_LIMITS (analysis/pipeline.ts), the one place all budgets are named; they live
+ * own in DEFAULT_LIMITS (analysis/memory-budget.ts), the one place all budgets are named; they live
  * here because the readers run on the reading thread, below the analysis.
  */
 export const CAPTURE_LIMITS = {

@@ -25,6 +25,7 @@ export interface CaptureRecord {
   /** The captured bytes. A view: valid only during the callback unless copied. */
   data: Uint8Array;
 }
+// The record itself is valid only during the callback too: the threaded reader reuses one object.
 
 export interface CaptureInterface {
   id: number;

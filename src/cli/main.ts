@@ -23,6 +23,7 @@ import { EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, type CliIo, type TeachDeps } from
 import { addReportCommand } from './report.js';
 import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
 import { closeCommands, orList } from './suggest.js';
+import { addMaxMemoryOption } from './memory.js';
 import { addTlsKeylogOption, keyLogsOf, prepareKeyLogs } from './tls-keylog.js';
 import type { AnalyzeOptions } from '../analysis/pipeline.js';
 
@@ -279,6 +280,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   addTeachCommands(program, teachDeps);
   addReportCommand(program, teachDeps);
   addTlsKeylogOption(program);
+  addMaxMemoryOption(program);
   program.hook('preAction', (_program, action) => {
     try {
       prepareKeyLogs(io, action.opts().tlsKeylog as string[] | undefined);

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { heapPerThread } from './memory.js';
 import { totalSize } from '../capture/read-parallel.js';
 import { CaptureError } from '../capture/types.js';
 import { planCaptureInputs, type CaptureInputGroup } from '../capture/ring-files.js';
@@ -91,9 +92,10 @@ export interface ManyOptions {
   tlsKeyLog?: string;
 }
 
-function runWorker(job: SummaryJob, onProgress: (bytes: number) => void): Promise<SummaryMessage> {
+function runWorker(job: SummaryJob, heapMib: number, onProgress: (bytes: number) => void): Promise<SummaryMessage> {
   return new Promise((resolve) => {
-    const worker = new Worker(WORKER_URL, { workerData: job });
+    // Each analysis thread gets its part of the ceiling; its budgets are sized from it.
+    const worker = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMib } });
     let result: SummaryMessage | null = null;
     worker.on('message', (m: SummaryMessage) => {
       if (m.t === 'progress') onProgress(m.bytes);
@@ -132,13 +134,14 @@ export async function summaryOfMany(captures: string[], io: CliIo, opts: ManyOpt
   const results = new Array<SummaryMessage | undefined>(jobs.length);
   const threads = workersAvailable();
   const parallel = threads ? Math.max(1, Math.min(jobs.length, availableParallelism())) : 1;
+  const heapMib = heapPerThread(parallel + 1);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < jobs.length) {
       const i = next++;
       const unreadable = checkReadable(jobs[i].paths, names);
       if (unreadable) results[i] = unreadable;
-      else results[i] = threads ? await runWorker(jobs[i], (b) => update(i, b)) : await opts.inProcess(jobs[i]);
+      else results[i] = threads ? await runWorker(jobs[i], heapMib, (b) => update(i, b)) : await opts.inProcess(jobs[i]);
       update(i, totalSize(jobs[i].paths));
     }
   };

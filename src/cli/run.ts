@@ -1,11 +1,17 @@
 /** Process entry point: the bin shim calls this. */
 import { rawArguments } from './inputs.js';
 import { EXIT_USAGE, main } from './main.js';
+import { relaunchForCeiling } from './memory.js';
 
 /** Exit code when standard output cannot be written (disk full, I/O error): the usage/output code. */
 export const EXIT_OUTPUT = EXIT_USAGE;
 
 export async function run(): Promise<void> {
+  const relaunched = relaunchForCeiling(process.argv.slice(2), process.env);
+  if (relaunched !== null) {
+    process.exitCode = relaunched;
+    return;
+  }
   let failed: NodeJS.ErrnoException | null = null;
   const fail = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE') {

@@ -14,6 +14,8 @@ const EOL: TcpOption = Object.freeze({ kind: 0, name: 'eol' } as const);
 const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop' } as const);
 const SACK_PERMITTED: TcpOption = Object.freeze({ kind: 4, name: 'sack-permitted' } as const);
 const EMPTY = new Uint8Array(0);
+/** Most segments have no options: one shared (frozen) empty list for all of them. */
+const NO_OPTIONS: TcpOption[] = Object.freeze([]) as unknown as TcpOption[];
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
@@ -27,6 +29,7 @@ function u32(b: Uint8Array, o: number): number {
  * list: truncated is not malformed.
  */
 export function parseTcpOptions(b: Uint8Array, start: number, end: number, capEnd = end): TcpOption[] {
+  if (start >= end) return NO_OPTIONS;
   const opts: TcpOption[] = [];
   let i = start;
   while (i < end && i < capEnd) {

@@ -73,7 +73,18 @@ interface Piece {
 export interface DirectionLimits {
   maxBufferedBytes: number;
   maxBufferedSegments: number;
+  /** Shared by every direction of a capture: what all their buffers hold together, and its bound. */
+  pool?: BufferPool;
 }
+
+/** Bytes held in out-of-order buffers by all directions together (see DirectionStream.cost). */
+export interface BufferPool {
+  used: number;
+  max: number;
+}
+
+/** What a buffered piece's record costs beside its bytes (also when the bytes are not kept). */
+const PIECE_COST = 64;
 
 export class DirectionStream {
   /** Sequence state exists (from a SYN, a SYN-ACK's ack, or the first data segment). */
@@ -92,6 +103,8 @@ export class DirectionStream {
 
   private pieces: Piece[] = [];
   private head = 0;
+  /** This direction's share of limits.pool.used, as last settled. */
+  private charged = 0;
   private bufferedBytes = 0;
   /** Times the buffer bound forced a gap (for the owner's warning). */
   overflows = 0;
@@ -114,10 +127,14 @@ export class DirectionStream {
    */
   keepBytes = true;
 
+  private readonly pool: BufferPool;
+
   constructor(
     private readonly sink: StreamSink,
     private readonly limits: DirectionLimits,
-  ) {}
+  ) {
+    this.pool = limits.pool ?? { used: 0, max: Infinity };
+  }
 
   /** Start from a known ISN: offset 0 is ISN+1 (the SYN consumes one sequence number). */
   startWithIsn(isn: number): void {
@@ -160,12 +177,14 @@ export class DirectionStream {
       // Bytes on the wire but cut by the snaplen are lost for good: skip them now.
       if (wireEnd > this.nextOffset) this.advanceOver(wireEnd);
       this.drain();
+      if (this.charged !== 0) this.settle();
     } else {
       const added = this.insert(start, bytes, wireEnd, frame, time);
       if (added === 0 && bytes.length > 0) return 'duplicate';
       if (added < bytes.length) result = 'partial';
       this.enforceBounds();
       this.flushAcked();
+      this.settle();
     }
     return result;
   }
@@ -184,6 +203,7 @@ export class DirectionStream {
     if (acked <= this.ackedOffset) return;
     this.ackedOffset = acked;
     this.flushAcked();
+    if (this.charged !== 0) this.settle();
   }
 
   /**
@@ -203,6 +223,8 @@ export class DirectionStream {
     this.pieces = [];
     this.head = 0;
     this.bufferedBytes = 0;
+    this.recent = null;
+    this.settle();
   }
 
   /** Buffered out-of-order state, for tests and stats. */
@@ -223,7 +245,9 @@ export class DirectionStream {
   }
 
   private rememberDelivered(offset: number, bytes: Uint8Array, frame: number): void {
-    const r = (this.recent ??= new Array<number>(RECENT_SEGMENTS * 4).fill(-1));
+    // The ring grows to RECENT_SEGMENTS as segments come: a short control connection delivers a
+    // handful, and a full ring for each of hundreds of thousands of them is most of the garbage.
+    const r = (this.recent ??= []);
     const i = this.recentNext * 4;
     r[i] = offset;
     r[i + 1] = bytes.length;
@@ -340,13 +364,31 @@ export class DirectionStream {
     }
   }
 
-  /** Over the byte or piece bound: give up on the first hole, repeatedly. */
+  /** Memory the buffer holds: copied bytes, and a record per piece. */
+  private cost(): number {
+    return (this.keepBytes ? this.bufferedBytes : 0) + PIECE_COST * (this.pieces.length - this.head);
+  }
+
+  /** Bring the shared pool up to date with this direction's buffer. */
+  private settle(): void {
+    const c = this.cost();
+    this.pool.used += c - this.charged;
+    this.charged = c;
+  }
+
+  /**
+   * Over the direction's byte or piece bound, or the bound of all buffers together (the one
+   * buffering now gives way): give up on the first hole, repeatedly.
+   */
   private enforceBounds(): void {
     const { maxBufferedBytes, maxBufferedSegments } = this.limits;
+    const pool = this.pool;
     let overflowed = false;
     while (
       this.head < this.pieces.length &&
-      (this.bufferedBytes > maxBufferedBytes || this.pieces.length - this.head > maxBufferedSegments)
+      (this.bufferedBytes > maxBufferedBytes ||
+        this.pieces.length - this.head > maxBufferedSegments ||
+        pool.used + this.cost() - this.charged > pool.max)
     ) {
       overflowed = true;
       this.advanceOver(this.pieces[this.head].start);

@@ -30,6 +30,8 @@ export interface ReassemblerOptions {
   maxBufferedBytesPerDirection?: number;
   /** Out-of-order pieces buffered per direction before a gap is forced. Default 4096. */
   maxBufferedSegmentsPerDirection?: number;
+  /** Out-of-order bytes buffered by all connections together (and 64 per piece). Default 256 MiB. */
+  maxBufferedBytesTotal?: number;
   onWarning?: (w: Warning) => void;
 }
 
@@ -48,6 +50,7 @@ const DEFAULT_MAX_CONNECTIONS = 200_000;
 const DEFAULT_IDLE_TIMEOUT = 3600;
 const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_BUFFERED_SEGMENTS = 4096;
+const DEFAULT_MAX_BUFFERED_TOTAL = 256 * 1024 * 1024;
 /** How long a closed connection's tombstone absorbs late packets (TIME_WAIT is 60–240 s). */
 const CLOSED_LINGER = 240;
 /** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
@@ -99,6 +102,7 @@ export class TcpReassembler {
       limits: {
         maxBufferedBytes: opts.maxBufferedBytesPerDirection ?? DEFAULT_MAX_BUFFERED_BYTES,
         maxBufferedSegments: opts.maxBufferedSegmentsPerDirection ?? DEFAULT_MAX_BUFFERED_SEGMENTS,
+        pool: { used: 0, max: opts.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_TOTAL },
       },
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
     };
@@ -277,7 +281,8 @@ export class TcpReassembler {
 
   private overflowed(conn: TcpConnection, dir: Direction, frame: number): void {
     if (this.overflowCount++ === 0) {
-      this.onWarning(warning('reassembly-buffer-full', { stream: conn.id, dir }, { frame }));
+      const facts = { stream: conn.id, dir, perDirection: this.ctx.limits.maxBufferedBytes, total: this.ctx.limits.pool?.max ?? Infinity };
+      this.onWarning(warning('reassembly-buffer-full', facts, { frame }));
     }
   }
 

@@ -33,6 +33,10 @@ const blockText = (f: BlockDamage, at: At): string =>
     ? `frame ${at.frame} at byte offset ${at.offset}: ${f.detail}`
     : `block at byte offset ${at.offset} (after frame ${(at.frame ?? 1) - 1}): ${f.detail}`;
 
+function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${+(bytes / 1048576).toFixed(1)} MiB` : 'no bound';
+}
+
 export const WARNINGS = {
   // Capture: the file's own damage.
   'truncated-record': entry<{ recordNeeds: number; left: number } | { headerLeft: number; headerLength: number } | BlockDamage>({
@@ -128,11 +132,14 @@ export const WARNINGS = {
       `${f.evicted} connection(s) evicted before their end (${f.byCount} over the ${f.maxConnections}-connection limit, ` +
       `${f.evicted - f.byCount} idle > ${f.idleTimeout} s)`,
   }),
-  'reassembly-buffer-full': entry<{ stream: number; dir: string } | { times: number }>({
+  'reassembly-buffer-full': entry<{ stream: number; dir: string; perDirection: number; total: number } | { times: number }>({
     severity: 'warning',
     title: 'Out-of-order buffer full',
     text: (f) =>
-      'times' in f ? `out-of-order buffer bound forced a gap ${f.times} times` : `connection ${f.stream} ${f.dir}: out-of-order buffer bound reached, gap forced`,
+      'times' in f
+        ? `out-of-order buffer bound forced a gap ${f.times} times`
+        : `connection ${f.stream} ${f.dir}: out-of-order buffer bound reached (${mib(f.perDirection)} per direction, ` +
+          `${mib(f.total)} for all connections together), gap forced`,
   }),
   'conflicting-retransmissions': entry<{ segments: number; connections: number; stream: number; streamOffset: number; kept: number }>({
     severity: 'warning',

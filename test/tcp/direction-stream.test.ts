@@ -304,3 +304,39 @@ describe('repeated bytes with other content (first copy wins, the conflict is co
     expect(ds.conflicts).toBe(0);
   });
 });
+
+describe('out-of-order bytes of all directions together (the shared pool)', () => {
+  const sink = (out: Array<[number, number]>) => ({ deliver: (b: Uint8Array, gap: number, offset: number) => out.push([offset, gap]) });
+  it('a direction that buffers past the pool gives up its first hole; the pool empties as buffers drain', () => {
+    const pool = { used: 0, max: 300 };
+    const limits = { maxBufferedBytes: 1 << 20, maxBufferedSegments: 1000, pool };
+    const a: Array<[number, number]> = [];
+    const b: Array<[number, number]> = [];
+    const da = new DirectionStream(sink(a), limits);
+    const db = new DirectionStream(sink(b), limits);
+    da.startWithIsn(0);
+    db.startWithIsn(0);
+    // a buffers 100 bytes after a 10-byte hole: 100 bytes + 64 for the piece's record.
+    expect(da.segment(11, 100, new Uint8Array(100), 1, 0)).toBe('new');
+    expect(pool.used).toBe(164);
+    expect(a).toEqual([]);
+    // b's 100 bytes would bring the pool to 328 > 300: b, the one buffering, forces its hole.
+    db.segment(21, 100, new Uint8Array(100), 2, 0);
+    expect(b).toEqual([[20, 20]]);
+    expect(db.overflows).toBe(1);
+    expect(pool.used).toBe(164);
+    // a's hole fills: its buffer drains into the stream and leaves the pool.
+    da.segment(1, 10, new Uint8Array(10), 3, 0);
+    expect(a).toEqual([[0, 0], [10, 0]]);
+    expect(pool.used).toBe(0);
+  });
+  it('close hands back what a direction held', () => {
+    const pool = { used: 0, max: 1 << 20 };
+    const ds = new DirectionStream({ deliver: () => {} }, { maxBufferedBytes: 1 << 20, maxBufferedSegments: 1000, pool });
+    ds.startWithIsn(0);
+    ds.segment(101, 50, new Uint8Array(50), 1, 0);
+    expect(pool.used).toBe(114);
+    ds.close(2, 0);
+    expect(pool.used).toBe(0);
+  });
+});

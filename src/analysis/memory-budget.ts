@@ -1,0 +1,74 @@
+/**
+ * The memory ceiling: every budget that bounds state on hostile input, sized from one number —
+ * the heap the analysis runs in (V8's heap limit; the CLI sets it from `--max-memory`). The
+ * defaults are the most any capture gets; a smaller heap scales the budgets that grow with the
+ * capture (connections, sessions, commands, out-of-order bytes) down so that their worst case
+ * fits in it, with room left for garbage and the outputs. Costs per item were measured on
+ * generated captures (bench/MEMORY.md), rounded up.
+ */
+import { getHeapStatistics } from 'node:v8';
+import { CAPTURE_LIMITS } from '../capture/limits.js';
+
+/** Every budget, at its largest (the README's Limits table says what each costs at worst). */
+export const DEFAULT_LIMITS = {
+  /** Commands waiting for replies, per session. */
+  maxPendingCommands: 256,
+  /** Commands kept per session. */
+  maxCommands: 100_000,
+  /** Commands kept for all sessions together (~250 bytes each kept). */
+  maxCommandsTotal: 1_000_000,
+  /** Announced, unused data endpoints per session. */
+  maxOpenAnnouncements: 1000,
+  /** Live TCP connections (least recently used evicted); closed ones' tombstones, too. */
+  maxConnections: 200_000,
+  /** Closed control connections that carried no byte, listed as sessions. */
+  maxEmptySessions: 1000,
+  /** FTP sessions kept with their commands and transfers (~3 KB each for a short one). */
+  maxSessions: 100_000,
+  /** Out-of-order bytes (and piece records) buffered by all connections together. */
+  maxBufferedBytesTotal: 256 * 1024 * 1024,
+  /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
+  ...CAPTURE_LIMITS,
+} as const;
+
+export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
+
+const MIB = 1024 * 1024;
+/** The smallest ceiling accepted: below it the runtime itself does not fit. */
+export const MIN_CEILING_MIB = 128;
+/** What the CLI runs in unless told otherwise: fits a 2-core laptop with a few GiB. */
+export const DEFAULT_CEILING_MIB = 1024;
+/** Held back for the runtime, code, the reading ring and the young generation. */
+const RESERVED = 80 * MIB;
+
+/** Worst-case bytes per item, and the share of the usable heap each kind of state may take. */
+const COST = {
+  /** A live connection that carried nothing (~1.0 KB measured) plus its later tombstone (~0.4 KB). */
+  connection: { bytes: 1600, share: 0.2 },
+  /** A kept short session without its commands (~2.2 KB measured). */
+  session: { bytes: 2400, share: 0.25 },
+  /** A kept command with its reply (~250 bytes measured). */
+  command: { bytes: 300, share: 0.2 },
+  /** Buffered out-of-order bytes are themselves the cost. */
+  buffered: { bytes: 1, share: 0.1 },
+} as const;
+// The remaining quarter is headroom: garbage between collections, output being written.
+
+/** The budgets for a heap of `ceilingBytes`: the defaults, or less where they would not fit. */
+export function limitsFor(ceilingBytes: number): Limits {
+  const usable = Math.max(ceilingBytes - RESERVED, ceilingBytes / 2);
+  const fit = (kind: keyof typeof COST, most: number): number =>
+    Math.max(1, Math.min(most, Math.floor((usable * COST[kind].share) / COST[kind].bytes)));
+  return {
+    ...DEFAULT_LIMITS,
+    maxConnections: fit('connection', DEFAULT_LIMITS.maxConnections),
+    maxSessions: fit('session', DEFAULT_LIMITS.maxSessions),
+    maxCommandsTotal: fit('command', DEFAULT_LIMITS.maxCommandsTotal),
+    maxBufferedBytesTotal: fit('buffered', DEFAULT_LIMITS.maxBufferedBytesTotal),
+  };
+}
+
+/** The heap this thread may use (V8's limit: `--max-old-space-size`, a worker's resourceLimits). */
+export function heapCeiling(): number {
+  return getHeapStatistics().heap_size_limit;
+}

@@ -1,0 +1,58 @@
+/**
+ * The memory ceiling (issue 12): budgets sized from the heap, `--max-memory` starting ftpcap again
+ * under the heap it names, and a generated SYN flood that aborted Node under a 128 MiB heap
+ * finishing under it, its budget reported. Real processes of bin/ftpcap (dist/ built by the
+ * run's global setup).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, limitsFor } from '../../src/analysis/memory-budget.js';
+import * as gen from '../../scripts/bench/adversarial.mjs';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin/ftpcap');
+const MIB = 1024 * 1024;
+const dir = mkdtempSync(join(tmpdir(), 'ftpcap-ceiling-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('budgets from the heap', () => {
+  it('a large heap gets the defaults; a small one less of what grows with the capture, the rest unchanged', () => {
+    expect(limitsFor(8192 * MIB)).toEqual({ ...DEFAULT_LIMITS });
+    const small = limitsFor(128 * MIB);
+    // (128 − 80) MiB usable < half of 128: half of it, 64 MiB; shares 0.2 / 0.25 / 0.2 / 0.1.
+    expect(small.maxConnections).toBe(Math.floor((64 * MIB * 0.2) / 1600));
+    expect(small.maxSessions).toBe(Math.floor((64 * MIB * 0.25) / 2400));
+    expect(small.maxCommandsTotal).toBe(Math.floor((64 * MIB * 0.2) / 300));
+    expect(small.maxBufferedBytesTotal).toBe(Math.floor(64 * MIB * 0.1));
+    expect(small.maxPendingCommands).toBe(DEFAULT_LIMITS.maxPendingCommands);
+    expect(small.maxInterfaces).toBe(DEFAULT_LIMITS.maxInterfaces);
+  });
+});
+
+describe('--max-memory', () => {
+  it('a generated flood of 150,000 SYN-only connections finishes under a 128 MiB heap, its connection budget named', () => {
+    const file = join(dir, 'generated-syn-150k.pcap');
+    gen.synOnly(150_000, file);
+    const r = spawnSync(BIN, ['sessions', '--max-memory', '128', file], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).not.toContain('heap out of memory');
+    expect(r.status).toBe(0);
+    // The relaunched process sized its budget from its own heap (V8 adds the young generation).
+    const m = /more than (\d+) live TCP connections: evicting the least recently used \[connection-limit\]/.exec(r.stderr);
+    expect(m).not.toBeNull();
+    const limit = Number(m![1]);
+    expect(limit).toBeGreaterThan(limitsFor(128 * MIB).maxConnections - 1);
+    expect(limit).toBeLessThan(limitsFor(200 * MIB).maxConnections);
+    expect(r.stderr).toContain(`${150_000 - limit} connection(s) evicted before their end`);
+    expect(r.stdout).toContain('1000 │ 10.0.0.1:2023');
+  });
+
+  it('a ceiling below the runtime is refused as a usage error, naming the least', () => {
+    const r = spawnSync(BIN, ['summary', '--max-memory', '64', join(ROOT, 'fixtures/active-vsftpd-ftp.pcap')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("option '--max-memory <MiB>' argument '64' is invalid. expected a number of MiB, at least 128");
+  });
+});
