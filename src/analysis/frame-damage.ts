@@ -5,9 +5,9 @@
  * carried (the missing bytes become gaps in their stream). Each gives one warning counting the
  * frames and naming the first with its byte offset; `ftpcap dump --frame N` shows each one's problem.
  */
+import { warning, type Warning } from '../warnings/catalog.js';
 import type { CaptureRecord } from '../capture/types.js';
 import type { DecodedFrame } from '../decode/types.js';
-import type { AnalysisWarning } from './model.js';
 
 interface Seen {
   count: number;
@@ -18,7 +18,7 @@ interface Seen {
 
 export class FrameDamageTally {
   private malformed: Seen | null = null;
-  private truncated: Seen | null = null;
+  private truncated: { count: number; frame: number; offset: number; captured: number; original: number } | null = null;
 
   /** Call for frames with problems or `truncated` (the caller checks, to keep the per-frame path short). */
   note(f: DecodedFrame, record: CaptureRecord): void {
@@ -29,31 +29,22 @@ export class FrameDamageTally {
       break;
     }
     if (f.truncated) {
-      const detail = `${record.capturedLength} of ${record.originalLength} bytes captured`;
-      if (this.truncated === null) this.truncated = { count: 0, frame: record.frame, offset: record.offset, detail };
+      if (this.truncated === null) {
+        this.truncated = { count: 0, frame: record.frame, offset: record.offset, captured: record.capturedLength, original: record.originalLength };
+      }
       this.truncated.count++;
     }
   }
 
-  warnings(): AnalysisWarning[] {
-    const out: AnalysisWarning[] = [];
+  warnings(): Warning[] {
+    const out: Warning[] = [];
     const m = this.malformed;
     if (m !== null) {
-      out.push({
-        code: 'malformed-packets',
-        message: `${m.count} frame(s) with malformed headers, decoded only up to the damage; the first is frame ${m.frame} at byte offset ${m.offset} (${m.detail})`,
-        frame: m.frame,
-        offset: m.offset,
-      });
+      out.push(warning('malformed-packets', { count: m.count, problem: m.detail }, { frame: m.frame, offset: m.offset }));
     }
     const t = this.truncated;
     if (t !== null) {
-      out.push({
-        code: 'truncated-packets',
-        message: `${t.count} frame(s) cut short by the snapshot length, their missing bytes counted as gaps; the first is frame ${t.frame} at byte offset ${t.offset} (${t.detail})`,
-        frame: t.frame,
-        offset: t.offset,
-      });
+      out.push(warning('truncated-packets', { count: t.count, captured: t.captured, original: t.original }, { frame: t.frame, offset: t.offset }));
     }
     return out;
   }

@@ -5,6 +5,7 @@
  */
 
 import type { TlsAlert, TlsFacts } from '../tls/types.js';
+import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
@@ -303,7 +304,7 @@ export interface Session {
   opaqueBytes: { client: number; server: number };
   /** Capture lost bytes of the control connection itself. */
   controlGapBytes: number;
-  warnings: AnalysisWarning[];
+  warnings: Warning[];
   /**
    * The same session seen on the other side of a NAT (capture taken on the NAT device): which view
    * this is, and the client's address inside and outside the NAT.
@@ -313,13 +314,6 @@ export interface Session {
   vantage: Vantage | null;
   /** TLS hid the session's transfers, or all of them failed. */
   diagnosis: SessionDiagnosis | null;
-}
-
-export interface AnalysisWarning {
-  code: string;
-  message: string;
-  frame?: number;
-  offset?: number;
 }
 
 export interface LinkTypeCount {
@@ -347,7 +341,7 @@ export interface CaptureSummary {
   last: number | null;
   tcpConnections: number;
   checksums: ChecksumSummary;
-  warnings: AnalysisWarning[];
+  warnings: Warning[];
 }
 
 export interface Analysis {

@@ -7,18 +7,19 @@
 import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/read-capture.js';
 import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
-import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink, CaptureWarning } from '../capture/types.js';
+import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink } from '../capture/types.js';
 import { ChecksumTally } from '../decode/checksum-tally.js';
 import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
 import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { linkTypeName } from '../decode/link.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
-import type { ReassemblyWarning, StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { StreamChunk, TcpConnection } from '../tcp/types.js';
+import { warning, type Warning } from '../warnings/catalog.js';
 import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
 import { pairNatViews } from './nat-pairs.js';
-import type { Analysis, AnalysisWarning, LinkTypeCount, Session, Transfer } from './model.js';
+import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
@@ -67,21 +68,15 @@ const TLS_KEY_LOG_SECRETS = 0x544c534b;
 const TCP_RST = 0x04;
 
 /** Data connections that repeated bytes with other content: one warning, naming the first and the policy. */
-function noteConflicts(sessions: Session[], warnings: AnalysisWarning[]): void {
+function noteConflicts(sessions: Session[], warnings: Warning[]): void {
   const hit = sessions.flatMap((s) => s.transfers).filter((t) => t.connection?.conflicts);
   if (hit.length === 0) return;
   const first = hit.reduce((a, b) => (a.connection!.conflicts!.frame <= b.connection!.conflicts!.frame ? a : b));
   const c = first.connection!;
   const k = c.conflicts!;
   const segments = hit.reduce((n, t) => n + t.connection!.conflicts!.count, 0);
-  warnings.push({
-    code: 'conflicting-retransmissions',
-    message:
-      `${segments} retransmitted segment(s) in ${hit.length} data connection(s) repeated bytes with different content ` +
-      `(first: frame ${k.frame}, tcp.stream ${c.stream}, stream offset ${k.offset}, against frame ${k.kept}); the first copy ` +
-      'is kept, as most IDSes do: the data may have been tampered with on the way, or the capture mixes two streams',
-    frame: k.frame,
-  });
+  const facts = { segments, connections: hit.length, stream: c.stream, streamOffset: k.offset, kept: k.kept };
+  warnings.push(warning('conflicting-retransmissions', facts, { frame: k.frame }));
 }
 
 function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, number>): void {
@@ -123,7 +118,7 @@ export async function analyzeRecords(
   read: (sink: CaptureSink) => Promise<CaptureReadResult>,
   options: AnalyzeOptions,
 ): Promise<Analysis> {
-  const warnings: AnalysisWarning[] = [];
+  const warnings: Warning[] = [];
   const linkCounts = new Map<number, LinkTypeCount>();
   const tally = new ChecksumTally();
   const defrag = new Ipv4Defragmenter();
@@ -157,7 +152,7 @@ export async function analyzeRecords(
   const reassembler = new TcpReassembler(router, {
     maxConnections: options.maxConnections ?? budget.maxConnections,
     maxBufferedBytesTotal: options.maxBufferedBytesTotal ?? budget.maxBufferedBytesTotal,
-    onWarning: (w: ReassemblyWarning) => warnings.push({ code: w.code, message: w.message, frame: w.frame }),
+    onWarning: (w) => warnings.push(w),
   });
 
   const rstTtls = new Map<number, number>();
@@ -176,12 +171,7 @@ export async function analyzeRecords(
     last = record.time;
     if (record.time < lastTime && !backwardsReported) {
       backwardsReported = true;
-      warnings.push({
-        code: 'time-backwards',
-        message: 'timestamps go backwards (frames are analysed in file order)',
-        frame: record.frame,
-        offset: record.offset,
-      });
+      warnings.push(warning('time-backwards', {}, { frame: record.frame, offset: record.offset }));
     }
     lastTime = record.time;
     if (options.onProgress && record.frame % PROGRESS_EVERY === 0) options.onProgress(record.offset);
@@ -214,7 +204,7 @@ export async function analyzeRecords(
       header = h;
     },
     onRecord,
-    onWarning: (w: CaptureWarning) => warnings.push({ ...w }),
+    onWarning: (w) => warnings.push({ ...w }),
     // pcapng Decryption Secrets Blocks (TLS key log text): usable by every later packet.
     onSecrets: (type, data) => {
       if (type === TLS_KEY_LOG_SECRETS) tlsKeyLog.addText(Buffer.from(data).toString('latin1'));
@@ -234,10 +224,7 @@ export async function analyzeRecords(
   warnings.push(...damage.warnings());
   for (const c of linkCounts.values()) {
     if (!c.supported) {
-      warnings.push({
-        code: 'unsupported-link-type',
-        message: `${c.frames} frame(s) of link type ${c.linkType} (${c.name}) were counted but not decoded`,
-      });
+      warnings.push(warning('unsupported-link-type', { frames: c.frames, linkType: c.linkType, name: c.name }));
     }
   }
   const h = header ?? result.header;

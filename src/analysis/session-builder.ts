@@ -4,6 +4,7 @@
  * REST, renames, TLS) and creates a Transfer for every PORT/EPRT/LPRT or PASV/EPSV/LPSV
  * announcement. Linking transfers to TCP connections is the DataLinker's job.
  */
+import { warning, type Warning } from '../warnings/catalog.js';
 import { announcesActive, announcesPassive, commandInfo, isWrapped, transferKind, type TupleKind } from '../ftp/commands.js';
 import type { FtpEvent, FtpReply, FtpRequest, TupleResult } from '../ftp/types.js';
 import {
@@ -16,7 +17,6 @@ import {
 } from '../ftp/tuples.js';
 import type {
   AddressTuple,
-  AnalysisWarning,
   Command,
   Endpoint,
   Reply,
@@ -58,7 +58,7 @@ export interface SessionBuilderOptions {
   onAnnounce(transfer: Transfer, session: Session): void;
   /** Called when an unused announcement is forgotten (bound reached): the linker stops expecting it. */
   onForget(transfer: Transfer): void;
-  onWarning(warning: AnalysisWarning): void;
+  onWarning(warning: Warning): void;
 }
 
 function toTuple(result: TupleResult): AddressTuple {
@@ -210,12 +210,12 @@ export class SessionBuilder {
         s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
-        // controlGapBytes comes from the reassembler's gap events (connection-router.ts), which
+        // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
         break;
       case 'limit':
-        this.warn({ code: `ftp-${event.limit}`, message: event.message, frame: event.frame });
+        this.warn(event.warning);
         break;
     }
     if ('time' in event) this.touch(event.time);
@@ -225,7 +225,7 @@ export class SessionBuilder {
     if (time > this.session.end) this.session.end = time;
   }
 
-  private warn(w: AnalysisWarning): void {
+  private warn(w: Warning): void {
     this.session.warnings.push(w);
     this.options.onWarning(w);
   }
@@ -246,11 +246,7 @@ export class SessionBuilder {
         budget!.onExhausted(e.frame);
       } else if (!this.commandLimitReported) {
         this.commandLimitReported = true;
-        this.warn({
-          code: 'ftp-commands-per-session',
-          message: `more than ${this.options.maxCommands} commands in one session; later ones are counted, not kept`,
-          frame: e.frame,
-        });
+        this.warn(warning('ftp-commands-per-session', { max: this.options.maxCommands }, { frame: e.frame }));
       }
       this.untracked++;
       return;
@@ -294,13 +290,7 @@ export class SessionBuilder {
     this.untracked++;
     if (!this.pendingOverflowReported) {
       this.pendingOverflowReported = true;
-      this.warn({
-        code: 'ftp-pending-commands',
-        message:
-          `more than ${this.options.maxPendingCommands} commands waiting for replies; the replies of the ` +
-          'commands beyond are consumed in order but not paired',
-        frame: cmd.frame,
-      });
+      this.warn(warning('ftp-pending-commands', { max: this.options.maxPendingCommands }, { frame: cmd.frame }));
     }
   }
 
@@ -343,13 +333,7 @@ export class SessionBuilder {
     s.forgottenAnnouncements++;
     if (!this.announcementOverflowReported) {
       this.announcementOverflowReported = true;
-      this.warn({
-        code: 'ftp-expected-data-channels',
-        message:
-          `more than ${this.options.maxOpenAnnouncements} data connections announced and not used; ` +
-          'the oldest unused announcements are forgotten (counted in forgottenAnnouncements)',
-        frame,
-      });
+      this.warn(warning('ftp-expected-data-channels', { max: this.options.maxOpenAnnouncements }, { frame }));
     }
   }
 

@@ -7,19 +7,17 @@
 import type { ControlDecryptor, FtpControlParserOptions } from '../ftp/control-parser.js';
 import type { Direction, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { TlsConnection, type TlsSecrets } from '../tls/connection.js';
-import type { TlsProblem } from '../tls/types.js';
 import type { DataLink } from './data-linker.js';
-import type { AnalysisWarning, DataConnection, Transfer } from './model.js';
+import type { Warning } from '../warnings/catalog.js';
+import type { DataConnection, Transfer } from './model.js';
 
 export interface ControlTls {
   make: NonNullable<FtpControlParserOptions['tls']>;
   connection: TlsConnection | null;
 }
 
-const warningOf = (p: TlsProblem): AnalysisWarning => ({ code: p.code, message: p.message, frame: p.frame });
-
 /** The control connection's decryptor factory (one TLS connection, made when TLS starts). */
-export function controlDecryptor(secrets: TlsSecrets, stream: number, initiatorIsClient: boolean, onWarning: (w: AnalysisWarning) => void): ControlTls {
+export function controlDecryptor(secrets: TlsSecrets, stream: number, initiatorIsClient: boolean, onWarning: (w: Warning) => void): ControlTls {
   const holder: ControlTls = {
     connection: null,
     make: (plain): ControlDecryptor => {
@@ -29,7 +27,7 @@ export function controlDecryptor(secrets: TlsSecrets, stream: number, initiatorI
         stream,
         tag: 'control',
         onPlain: (dir, bytes, frame, time) => plain(side(dir), bytes, frame, time),
-        onProblem: (p) => onWarning(warningOf(p)),
+        onProblem: onWarning,
       });
       holder.connection = conn;
       return {
@@ -48,6 +46,8 @@ type Sink = (transfer: Transfer, chunk: StreamChunk, toServer: boolean) => void;
 /** A data connection protected by TLS (PROT P). */
 export class DataTls {
   readonly connection: TlsConnection;
+  /** Without any key the records are only walked (alerts, close_notify): their bytes need no copy. */
+  readonly countsOnly: boolean;
   /** Decrypted bytes in the FTP client's and server's terms. */
   private readonly plain = { toServer: 0, toClient: 0 };
   private sink: Sink | undefined;
@@ -56,14 +56,15 @@ export class DataTls {
     secrets: TlsSecrets,
     private readonly link: DataLink,
     conn: TcpConnection,
-    onWarning: (w: AnalysisWarning) => void,
+    onWarning: (w: Warning) => void,
   ) {
+    this.countsOnly = secrets.none;
     this.connection = new TlsConnection({
       secrets,
       stream: conn.id,
       tag: 'data',
       onPlain: (dir, bytes, frame, time) => this.onPlain(dir, bytes, frame, time),
-      onProblem: (p) => onWarning(warningOf(p)),
+      onProblem: onWarning,
     });
   }
 
@@ -71,12 +72,10 @@ export class DataTls {
    * On a data connection's first bytes: TLS when they are a ClientHello record, else null (clear
    * text, PROT C). Undefined while no byte was seen.
    */
-  static detect(secrets: TlsSecrets, link: DataLink, conn: TcpConnection, chunk: StreamChunk, onWarning: (w: AnalysisWarning) => void): DataTls | null | undefined {
+  static detect(secrets: TlsSecrets, link: DataLink, conn: TcpConnection, chunk: StreamChunk, onWarning: (w: Warning) => void): DataTls | null | undefined {
     const b = chunk.bytes;
     if (b.length === 0) return chunk.gapBefore > 0 ? null : undefined;
     if (chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return null;
-    // Without any key the records are only walked (alerts, close_notify): their bytes need no copy.
-    if (secrets.none) conn.bytesUnread = true;
     return new DataTls(secrets, link, conn, onWarning);
   }
 
@@ -114,7 +113,7 @@ export class OtherTls {
   private readonly candidates = new WeakSet<TcpConnection>();
   constructor(
     private readonly secrets: TlsSecrets,
-    private readonly onWarning: (w: AnalysisWarning) => void,
+    private readonly onWarning: (w: Warning) => void,
   ) {}
 
   /** A connection noted beside a TLS session: its first bytes decide (see take). */
@@ -122,16 +121,17 @@ export class OtherTls {
     this.candidates.add(conn);
   }
 
-  /** Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false otherwise. */
+  /**
+   * Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false
+   * otherwise. Only record headers are read: such a connection's bytes need no copy.
+   */
   take(conn: TcpConnection, chunk: StreamChunk): boolean {
     let tls = this.byConn.get(conn);
     if (!tls) {
       const b = chunk.bytes;
       if (!this.candidates.has(conn) || chunk.gapBefore > 0 || b.length < 6 || b[0] !== 0x16 || b[1] !== 0x03 || b[5] !== 0x01) return false;
-      tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, tag: 'other', onProblem: (p) => this.onWarning(warningOf(p)) });
+      tls = new TlsConnection({ secrets: this.secrets, stream: conn.id, tag: 'other', onProblem: this.onWarning });
       this.byConn.set(conn, tls);
-      // Only record headers are read: the bytes need no copy.
-      conn.bytesUnread = true;
     }
     tls.push(chunk.dir, chunk.bytes, chunk.gapBefore, chunk.frame, chunk.time);
     return true;

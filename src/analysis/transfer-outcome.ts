@@ -16,7 +16,7 @@ export function describeConnection(
   const mode = link.transfer.mode;
   // The responder is the announced endpoint: the FTP client in active mode, the server in passive.
   // `initiator` and `responder` below are already the real ones when the mid-stream guess was
-  // swapped, so who initiated depends on the mode alone (as in connection-router's onData).
+  // swapped, so who initiated depends on the mode alone (as in data-connections.ts's push).
   const initiatorIsClient = mode === 'passive';
   const initiator = link.swapped ? conn.server : conn.client;
   const responder = link.swapped ? conn.client : conn.server;

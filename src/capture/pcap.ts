@@ -15,7 +15,7 @@ import type { PcapGlobalHeader, PcapPacket, PcapPacketHeader, PcapParser } from 
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
 import { CAPTURE_LIMITS } from './limits.js';
 import { microsecondMagicBytes } from './magic.js';
-import type { CaptureWarningCode } from './warnings.js';
+import { warning } from '../warnings/catalog.js';
 import {
   CaptureError,
   type CaptureHeaderInfo,
@@ -124,13 +124,9 @@ export class PcapReader implements FormatReader {
     const offset = this.bytes;
     const pending = this.pendingHeader();
     if (pending !== null) this.checkHeader(pending);
-    const message =
-      pending !== null
-        ? `frame ${frame} at byte offset ${offset} is cut short: the record needs ` +
-          `${RECORD_HEADER_LENGTH + pending.capturedLength} bytes, the file ends after ${left}`
-        : `frame ${frame} at byte offset ${offset} is cut short: only ${left} of ` +
-          `${RECORD_HEADER_LENGTH} record-header bytes`;
-    this.sink.onWarning({ code: 'truncated-record' satisfies CaptureWarningCode, message, frame, offset });
+    const facts =
+      pending !== null ? { recordNeeds: RECORD_HEADER_LENGTH + pending.capturedLength, left } : { headerLeft: left, headerLength: RECORD_HEADER_LENGTH };
+    this.sink.onWarning(warning('truncated-record', facts, { frame, offset }));
   }
 
   /** Copy the file header aside; for nanosecond files rewrite the magic pcap-parser checks. */
@@ -261,14 +257,7 @@ export class PcapReader implements FormatReader {
     if (caplen > this.maxCaplen) {
       const frame = this.packets + 1;
       const offset = this.bytes;
-      this.sink.onWarning({
-        code: 'caplen-too-large' satisfies CaptureWarningCode,
-        message:
-          `frame ${frame} at byte offset ${offset}: captured length ${caplen} exceeds the limit ` +
-          `${this.maxCaplen} (snaplen ${this.snapLength}); the record header is damaged, reading stops`,
-        frame,
-        offset,
-      });
+      this.sink.onWarning(warning('caplen-too-large', { caplen, limit: this.maxCaplen, snapLength: this.snapLength }, { frame, offset }));
       this.stop();
       return false;
     }
@@ -276,14 +265,7 @@ export class PcapReader implements FormatReader {
       // Odd but bounded: the record is still read. Reported once, not per frame.
       this.warnedCaplenOverOrig = true;
       const frame = this.packets + 1;
-      this.sink.onWarning({
-        code: 'caplen-exceeds-origlen' satisfies CaptureWarningCode,
-        message:
-          `frame ${frame} at byte offset ${this.bytes}: captured length ${caplen} exceeds original ` +
-          `length ${h.originalLength} (further frames like this are not reported)`,
-        frame,
-        offset: this.bytes,
-      });
+      this.sink.onWarning(warning('caplen-exceeds-origlen', { caplen, origlen: h.originalLength }, { frame, offset: this.bytes }));
     }
     return true;
   }
@@ -295,14 +277,7 @@ export class PcapReader implements FormatReader {
    */
   private emptyRecords(): void {
     const { frame, offset } = this.emptyRunStart;
-    this.sink.onWarning({
-      code: 'empty-records' satisfies CaptureWarningCode,
-      message:
-        `from frame ${frame} at byte offset ${offset}, ${CAPTURE_LIMITS.maxEmptyRecordRun} records in a row carry ` +
-        'no byte (zeros where packets should be): the rest of the file is taken as damage and not read',
-      frame,
-      offset,
-    });
+    this.sink.onWarning(warning('empty-records', { run: CAPTURE_LIMITS.maxEmptyRecordRun }, { frame, offset }));
     this.stop();
   }
 

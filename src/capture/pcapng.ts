@@ -8,15 +8,17 @@
 import { MAX_RECORD_BYTES, type FormatReader } from './format-reader.js';
 import { CAPTURE_LIMITS } from './limits.js';
 import { TimestampConverter, unitsFromTsresol } from './timestamp.js';
-import type { CaptureWarningCode } from './warnings.js';
+import { warning, type WarningCode, type WarningFacts } from '../warnings/catalog.js';
 import {
   CaptureError,
   type CaptureHeaderInfo,
   type CaptureInterface,
   type CaptureRecord,
   type CaptureSink,
-  type CaptureWarning,
 } from './types.js';
+
+/** The codes whose facts are a block's damage (see warn). */
+type BlockDamageCode = { [C in WarningCode]: { detail: string; packetBlock: boolean } extends WarningFacts<C> ? C : never }[WarningCode];
 
 const BLOCK_TYPE = {
   sectionHeader: 0x0a0d0d0a,
@@ -503,22 +505,15 @@ export class PcapngReader implements FormatReader {
     const at = this.firstDroppedInterfaceAt;
     if (at === null) return;
     this.firstDroppedInterfaceAt = null;
-    this.sink.onWarning({
-      code: 'interface-limit',
-      message:
-        `block at byte offset ${at.offset}: more than ${CAPTURE_LIMITS.maxInterfaces} interfaces; the ` +
-        `${this.interfacesDropped} described after them were counted, not kept, and their ` +
-        `${this.packetsOnDroppedInterfaces} frame(s) counted but not analysed`,
-      frame: at.frame,
-      offset: at.offset,
-    });
+    const facts = { maxInterfaces: CAPTURE_LIMITS.maxInterfaces, dropped: this.interfacesDropped, packets: this.packetsOnDroppedInterfaces };
+    this.sink.onWarning(warning('interface-limit', facts, { frame: at.frame, offset: at.offset }));
   }
 
   /**
    * Report damage at the current block and stop. The first section header is the file header:
    * damage there means there is nothing to analyse, which is fatal.
    */
-  private damage(code: CaptureWarningCode, detail: string, packetBlock = false): void {
+  private damage(code: BlockDamageCode, detail: string, packetBlock = false): void {
     this.stopped = true;
     this.pending = null;
     this.pendingFill = 0;
@@ -529,16 +524,9 @@ export class PcapngReader implements FormatReader {
     this.warn(code, detail, packetBlock);
   }
 
-  private warn(code: CaptureWarningCode, detail: string, packetBlock = false): void {
-    const offset = this.bytes;
-    const warning: CaptureWarning = packetBlock
-      ? { code, message: `frame ${this.frames} at byte offset ${offset}: ${detail}`, frame: this.frames, offset }
-      : {
-          code,
-          message: `block at byte offset ${offset} (after frame ${this.frames}): ${detail}`,
-          frame: this.frames + 1,
-          offset,
-        };
-    this.sink.onWarning(warning);
+  private warn(code: BlockDamageCode, detail: string, packetBlock = false): void {
+    // In a packet block the frame is that block's; elsewhere, the frame after the block.
+    const frame = packetBlock ? this.frames : this.frames + 1;
+    this.sink.onWarning(warning(code, { detail, packetBlock }, { frame, offset: this.bytes }));
   }
 }

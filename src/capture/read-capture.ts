@@ -9,7 +9,7 @@ import { MAGIC_LENGTH, classifyMagic, magicHex, type Magic } from './magic.js';
 import { PcapReader } from './pcap.js';
 import { PcapngReader } from './pcapng.js';
 import { CaptureError, type CaptureReadResult, type CaptureSink } from './types.js';
-import type { CaptureWarningCode } from './warnings.js';
+import { warning } from '../warnings/catalog.js';
 
 export interface ReadCaptureOptions {
   /** The name the caller knows the input by. Messages do not include it: the CLI prefixes it. */
@@ -107,13 +107,9 @@ export async function readCapture(
     reader.flush();
     if (reader.fatal !== null) throw reader.fatal;
     if (reader.header === null) throw failure(readError, compressed);
-    const code: CaptureWarningCode = compressed && isDecompressError(readError) ? 'decompress-error' : 'read-error';
-    const what = code === 'decompress-error' ? `gzip: ${firstLine(readError)}` : describeReadError(readError);
-    sink.onWarning({
-      code,
-      message: `${what} (after byte offset ${reader.bytes} of the capture)`,
-      offset: reader.bytes,
-    });
+    const at = { offset: reader.bytes };
+    if (compressed && isDecompressError(readError)) sink.onWarning(warning('decompress-error', { error: firstLine(readError) }, at));
+    else sink.onWarning(warning('read-error', { error: describeReadError(readError) }, at));
   }
   reader.finish();
   if (reader.fatal !== null) throw reader.fatal;

@@ -18,8 +18,8 @@ import {
   type CaptureReadResult,
   type CaptureRecord,
   type CaptureSink,
-  type CaptureWarning,
 } from './types.js';
+import type { Warning } from '../warnings/catalog.js';
 
 /** How a path becomes bytes (default: a file stream, '-' for standard input). */
 export type OpenCapture = (path: string) => CaptureInput;
@@ -55,8 +55,9 @@ export async function readCaptureFiles(
         sink.onRecord(r);
       },
       onSecrets: sink.onSecrets?.bind(sink),
-      onWarning: (w: CaptureWarning) => {
-        const moved: CaptureWarning = { ...w, message: `${name}: ${w.message}` };
+      onWarning: (w: Warning) => {
+        // A ring's files: the message names the file (its frame numbers are the file's own).
+        const moved: Warning = { ...w, message: `${name}: ${w.message}` };
         if (w.frame !== undefined) moved.frame = w.frame + frameBase;
         if (w.offset !== undefined) moved.offset = w.offset + byteBase;
         sink.onWarning(moved);

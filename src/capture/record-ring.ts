@@ -10,7 +10,8 @@
  * waits (Atomics.wait) for a slot to drop to zero before reusing it. Memory is fixed whatever the
  * capture's size: DATA_SLOTS × SLOT_BYTES plus BATCHES × BATCH_RECORDS × FIELDS × 8 bytes.
  */
-import type { CaptureHeaderInfo, CaptureInterface, CaptureReadResult, CaptureWarning } from './types.js';
+import type { Warning } from '../warnings/catalog.js';
+import type { CaptureHeaderInfo, CaptureInterface, CaptureReadResult } from './types.js';
 
 /** Data slots in the ring: how far the reader may run ahead. */
 export const DATA_SLOTS = 4;
@@ -77,7 +78,7 @@ export function allocateRing(): RingBuffers {
 export type ReaderEvent =
   | { t: 'header'; header: CaptureHeaderInfo }
   | { t: 'interface'; iface: CaptureInterface }
-  | { t: 'warning'; warning: CaptureWarning }
+  | { t: 'warning'; warning: Warning }
   | { t: 'secrets'; type: number; data: Uint8Array };
 
 /** Messages from the reading thread, in capture order. */

@@ -1,8 +1,9 @@
 /**
  * Capture layer contract: bytes of a capture file in, one CaptureRecord per packet out.
- * Readers never throw for damage after the file header: they report a CaptureWarning and stop
+ * Readers never throw for damage after the file header: they report a Warning and stop
  * (or resynchronise where the format allows). Only "this is not a capture at all" is fatal.
  */
+import type { Warning } from '../warnings/catalog.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -47,19 +48,11 @@ export interface CaptureHeaderInfo {
   tsUnitsPerSecond?: number;
 }
 
-export interface CaptureWarning {
-  /** Stable code, e.g. 'truncated-record', 'bad-block-length', 'caplen-too-large'. */
-  code: string;
-  message: string;
-  frame?: number;
-  offset?: number;
-}
-
 export interface CaptureSink {
   onHeader?(info: CaptureHeaderInfo): void;
   onInterface?(iface: CaptureInterface): void;
   onRecord(record: CaptureRecord): void;
-  onWarning(warning: CaptureWarning): void;
+  onWarning(warning: Warning): void;
   /**
    * pcapng Decryption Secrets Block: its secrets type (0x544c534b 'TLSK': a TLS key log) and data
    * (a copy), in file order with the records.

@@ -1,19 +1,27 @@
-/** Stable codes of CaptureWarning.code, with what each means (for renderers and docs). */
-export const CAPTURE_WARNING_CODES = {
-  'truncated-record': 'The capture ends inside a packet record or block (file cut short).',
-  'caplen-too-large': "A record's captured length is impossible (beyond the snap length or its block); reading stopped.",
-  'caplen-exceeds-origlen': 'A pcap record claims more captured than original bytes (reported once; reading goes on).',
-  'bad-block-length': 'A pcapng block length is malformed or differs from its trailing copy; reading stopped.',
-  'block-too-large': 'A pcapng block claims more than 16 MiB; reading stopped.',
-  'bad-byte-order': 'A later pcapng section header has no valid byte-order magic; reading stopped.',
-  'unsupported-version': 'A later pcapng section has a version other than 1.x; reading stopped.',
-  'unknown-interface': 'A pcapng packet names an interface its section never described; reading stopped.',
-  'bad-option': 'A pcapng interface option overruns its block; the remaining options were ignored.',
-  'interface-limit': 'More pcapng interfaces than the bound: later ones counted, their packets counted as frames but not analysed.',
-  'bad-timestamp': 'A pcapng timestamp is no date (beyond year 9999): the frame is given the previous frame\'s time.',
-  'empty-records': 'A long run of records without a byte (zeros where packets should be): reading stopped.',
-  'read-error': 'Reading the input failed part-way; packets before the failure were analysed.',
-  'decompress-error': 'The gzip stream is damaged or cut short; packets before the damage were analysed.',
-} as const;
+/**
+ * The codes of the warnings the capture readers give (the catalog in src/warnings words them):
+ * damage to the file itself, found before any packet is decoded.
+ */
+import { WARNINGS, type WarningCode } from '../warnings/catalog.js';
 
-export type CaptureWarningCode = keyof typeof CAPTURE_WARNING_CODES;
+const CAPTURE_CODES = [
+  'truncated-record',
+  'caplen-too-large',
+  'caplen-exceeds-origlen',
+  'bad-block-length',
+  'block-too-large',
+  'bad-byte-order',
+  'unsupported-version',
+  'unknown-interface',
+  'bad-option',
+  'interface-limit',
+  'bad-timestamp',
+  'empty-records',
+  'read-error',
+  'decompress-error',
+] as const satisfies readonly WarningCode[];
+
+export type CaptureWarningCode = (typeof CAPTURE_CODES)[number];
+
+/** Each capture code with its catalog title (for renderers, docs and tests that walk the codes). */
+export const CAPTURE_WARNING_CODES = Object.fromEntries(CAPTURE_CODES.map((c) => [c, WARNINGS[c].title])) as Record<CaptureWarningCode, string>;

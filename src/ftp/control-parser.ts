@@ -11,6 +11,7 @@
  * Reports facts only: passwords are not masked here and nothing is logged.
  */
 
+import type { Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
 import type { FtpEvent, FtpOpaque, FtpReply } from './types.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine } from './line-framer.js';
@@ -24,7 +25,7 @@ const CLEAR_AGAIN: Record<'client' | 'server', RegExp> = {
   server: /^[1-5]\d\d[ -][^\r\n]*\r?\n/,
 };
 
-/** Reads the control connection's TLS (made when TLS starts; see ConnectionRouter). */
+/** Reads the control connection's TLS (made when TLS starts; see analysis/control-channels.ts). */
 export interface ControlDecryptor {
   /** TLS bytes of one side, in stream order. */
   push(side: 'client' | 'server', bytes: Uint8Array, gapBefore: number, frame: number, time: number): void;
@@ -94,7 +95,7 @@ export class FtpControlParser {
       client: new LineFramer(
         {
           line: (l) => this.onClientLine(l),
-          limit: (frame, time, message) => this.onLineLimit('client', frame, time, message),
+          limit: (frame, time, w) => this.onLineLimit('client', frame, time, w),
           gap: (bytes, frame, time) => this.onGap('client', bytes, frame, time),
         },
         maxLine,
@@ -102,7 +103,7 @@ export class FtpControlParser {
       server: new LineFramer(
         {
           line: (l) => this.onServerLine(l),
-          limit: (frame, time, message) => this.onLineLimit('server', frame, time, message),
+          limit: (frame, time, w) => this.onLineLimit('server', frame, time, w),
           gap: (bytes, frame, time) => this.onGap('server', bytes, frame, time),
         },
         maxLine,
@@ -110,8 +111,7 @@ export class FtpControlParser {
     };
     this.replies = new ReplyAssembler(
       (r) => this.onReply(r),
-      (frame, time, message) =>
-        this.emit({ type: 'limit', dir: 'server', frame, time, limit: 'reply-lines', message }),
+      (frame, time, warning) => this.emit({ type: 'limit', dir: 'server', frame, time, limit: 'reply-lines', warning }),
       { maxLines: opts.maxReplyLines, maxBytes: opts.maxReplyBytes },
     );
   }
@@ -254,8 +254,8 @@ export class FtpControlParser {
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
   }
 
-  private onLineLimit(dir: Side, frame: number, time: number, message: string): void {
-    this.emit({ type: 'limit', dir, frame, time, limit: 'line-length', message });
+  private onLineLimit(dir: Side, frame: number, time: number, warning: Warning<'ftp-line-length'>): void {
+    this.emit({ type: 'limit', dir, frame, time, limit: 'line-length', warning });
   }
 
   private onGap(dir: Side, bytes: number, frame: number, time: number): void {

@@ -5,6 +5,7 @@
  * Memory is bounded by the line bound: a partial line never holds more than maxLineLength+1 chars.
  */
 
+import { warning, type Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
 
 export type LineProblem = 'bare LF' | 'line too long' | 'no line terminator';
@@ -25,7 +26,7 @@ export interface LineSink {
   /** A complete line. Return false to stop reading the current chunk (the stream became TLS). */
   line(line: FramedLine): boolean;
   /** The first line over the bound in this direction (reported once). */
-  limit(frame: number, time: number, message: string): void;
+  limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
   /** Bytes lost to a capture gap, plus the partial line that spanned it (dropped). */
   gap(bytes: number, frame: number, time: number): void;
 }
@@ -185,6 +186,6 @@ export class LineFramer {
   private reportLimit(chunk: StreamChunk): void {
     if (this.limitReported) return;
     this.limitReported = true;
-    this.sink.limit(chunk.frame, chunk.time, `line longer than ${this.max} bytes: cut, rest of the line skipped`);
+    this.sink.limit(chunk.frame, chunk.time, warning('ftp-line-length', { max: this.max }, { frame: chunk.frame }));
   }
 }

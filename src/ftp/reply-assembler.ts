@@ -6,6 +6,7 @@
  * rest is counted, not kept) and closed when its last line arrives.
  */
 
+import { warning, type Warning } from '../warnings/catalog.js';
 import type { FtpReply } from './types.js';
 import type { FramedLine } from './line-framer.js';
 import { parseReplyLine } from './commands.js';
@@ -39,7 +40,7 @@ export class ReplyAssembler {
 
   constructor(
     private readonly emit: (reply: FtpReply) => void,
-    private readonly onLimit: (frame: number, time: number, message: string) => void,
+    private readonly onLimit: (frame: number, time: number, warning: Warning<'ftp-reply-lines'>) => void,
     opts: ReplyAssemblerOptions = {},
   ) {
     this.maxLines = Math.max(2, opts.maxLines ?? DEFAULT_MAX_REPLY_LINES);
@@ -114,11 +115,8 @@ export class ReplyAssembler {
   private truncate(open: OpenReply, line: FramedLine): void {
     if (this.limitReported) return;
     this.limitReported = true;
-    this.onLimit(
-      line.frame,
-      line.time,
-      `multi-line ${open.code} reply longer than ${this.maxLines} lines or ${this.maxBytes} bytes: truncated`,
-    );
+    const facts = { replyCode: open.code, maxLines: this.maxLines, maxBytes: this.maxBytes };
+    this.onLimit(line.frame, line.time, warning('ftp-reply-lines', facts, { frame: line.frame }));
   }
 
   private emitOpen(open: OpenReply, frame: number, time: number): void {

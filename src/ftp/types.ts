@@ -2,6 +2,7 @@
  * FTP layer contract: the control connection's two byte streams in, protocol facts out.
  * Parsers report facts; the analysis layer decides what they mean.
  */
+import type { Warning } from '../warnings/catalog.js';
 
 export interface FtpRequest {
   type: 'request';
@@ -78,7 +79,7 @@ export interface FtpLimitExceeded {
   frame: number;
   time: number;
   limit: 'line-length' | 'reply-lines';
-  message: string;
+  warning: Warning<'ftp-line-length' | 'ftp-reply-lines'>;
 }
 
 export type FtpEvent = FtpRequest | FtpReply | FtpTlsStart | FtpTlsEnd | FtpNotFtp | FtpOpaque | FtpLimitExceeded;

@@ -2,8 +2,9 @@
  * Human-readable tables: the analysis model in, a string out. Every string that came from a packet
  * passes through escapeText/clip before it is placed in a cell.
  */
+import type { Warning } from '../warnings/catalog.js';
 import Table from 'cli-table3';
-import type { Analysis, AnalysisWarning, Command, Reply, Session, Transfer } from '../analysis/model.js';
+import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
@@ -37,7 +38,7 @@ export function captureHeading(a: Analysis): string {
   return lines.join('\n');
 }
 
-export function warningLines(warnings: AnalysisWarning[], file: string): string {
+export function warningLines(warnings: Warning[], file: string): string {
   return warnings
     .map((w) => {
       const where = [w.frame !== undefined ? `frame ${w.frame}` : null, w.offset !== undefined ? `offset ${w.offset}` : null]

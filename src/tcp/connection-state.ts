@@ -82,6 +82,8 @@ export class ConnectionState {
   private zeroWindowS2c = false;
   private retransmissionEvents = 0;
   private flushed = false;
+  /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
+  private countOnly = false;
 
   constructor(
     id: number,
@@ -266,7 +268,7 @@ export class ConnectionState {
     if (wireLength > 0) {
       const ds = fromClient ? this.c2sStream() : this.s2cStream();
       if (!ds.started) ds.startAt(dataSeq);
-      ds.keepBytes = c.bytesUnread !== true;
+      ds.keepBytes = !this.countOnly;
       const overflowsBefore = ds.overflows;
       const conflictsBefore = ds.conflicts;
       const result: SegmentResult = ds.segment(dataSeq, wireLength, f.payload, frame, time);
@@ -373,7 +375,7 @@ export class ConnectionState {
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
-        this.ctx.listener.onData(c, { dir, bytes, gapBefore, streamOffset: offset, frame, time });
+        if (this.ctx.listener.onData(c, { dir, bytes, gapBefore, streamOffset: offset, frame, time }) === 'count-only') this.countOnly = true;
       },
     };
   }

@@ -14,7 +14,8 @@ import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
 import { flowKey } from './flow-key.js';
 import { srcLooksLikeClient } from './roles.js';
-import type { Direction, ReassemblyListener, ReassemblyWarning, TcpConnection } from './types.js';
+import type { Direction, ReassemblyListener, TcpConnection } from './types.js';
+import { warning, type Warning } from '../warnings/catalog.js';
 
 export interface ReassemblerOptions {
   /** Live connections kept before the least recently used is evicted. Default 200,000. */
@@ -31,7 +32,7 @@ export interface ReassemblerOptions {
   maxBufferedSegmentsPerDirection?: number;
   /** Out-of-order bytes buffered by all connections together (and 64 per piece). Default 256 MiB. */
   maxBufferedBytesTotal?: number;
-  onWarning?: (w: ReassemblyWarning) => void;
+  onWarning?: (w: Warning) => void;
 }
 
 export interface ReassemblerStats {
@@ -76,7 +77,7 @@ export class TcpReassembler {
   private readonly idleTimeout: number;
   private readonly linger: number;
   private readonly ctx: ConnectionContext;
-  private readonly onWarning: (w: ReassemblyWarning) => void;
+  private readonly onWarning: (w: Warning) => void;
 
   private readonly keyCache = { ipA: '', portA: -1, ipB: '', portB: -1, key: '' };
   private nextId = 0;
@@ -178,19 +179,11 @@ export class TcpReassembler {
     this.closed.clear();
     this.closedOrder.clear();
     if (this.evictedCount > 0) {
-      this.onWarning({
-        code: 'connections-evicted',
-        message:
-          `${this.evictedCount} connection(s) evicted before their end ` +
-          `(${this.evictedByCount} over the ${this.maxConnections}-connection limit, ` +
-          `${this.evictedCount - this.evictedByCount} idle > ${this.idleTimeout} s)`,
-      });
+      const facts = { evicted: this.evictedCount, byCount: this.evictedByCount, maxConnections: this.maxConnections, idleTimeout: this.idleTimeout };
+      this.onWarning(warning('connections-evicted', facts));
     }
     if (this.overflowCount > 1) {
-      this.onWarning({
-        code: 'reassembly-buffer-full',
-        message: `out-of-order buffer bound forced a gap ${this.overflowCount} times`,
-      });
+      this.onWarning(warning('reassembly-buffer-full', { times: this.overflowCount }));
     }
   }
 
@@ -203,11 +196,7 @@ export class TcpReassembler {
     const ip = f.ip!;
     if (this.live.size >= this.maxConnections && this.lruHead !== null) {
       if (this.evictedByCount === 0) {
-        this.onWarning({
-          code: 'connection-limit',
-          message: `more than ${this.maxConnections} live TCP connections: evicting the least recently used`,
-          frame: f.frame,
-        });
+        this.onWarning(warning('connection-limit', { maxConnections: this.maxConnections }, { frame: f.frame }));
       }
       this.evictedByCount++;
       this.evict(this.lruHead, f.frame, f.time);
@@ -292,13 +281,8 @@ export class TcpReassembler {
 
   private overflowed(conn: TcpConnection, dir: Direction, frame: number): void {
     if (this.overflowCount++ === 0) {
-      this.onWarning({
-        code: 'reassembly-buffer-full',
-        message:
-          `connection ${conn.id} ${dir}: out-of-order buffer bound reached (${mib(this.ctx.limits.maxBufferedBytes)} per ` +
-          `direction, ${mib(this.ctx.limits.pool?.max ?? Infinity)} for all connections together), gap forced`,
-        frame,
-      });
+      const facts = { stream: conn.id, dir, perDirection: this.ctx.limits.maxBufferedBytes, total: this.ctx.limits.pool?.max ?? Infinity };
+      this.onWarning(warning('reassembly-buffer-full', facts, { frame }));
     }
   }
 
@@ -326,10 +310,6 @@ export class TcpReassembler {
     this.unlink(st);
     this.append(st);
   }
-}
-
-function mib(bytes: number): string {
-  return Number.isFinite(bytes) ? `${+(bytes / 1048576).toFixed(1)} MiB` : 'no bound';
 }
 
 /** FIFO of tombstones: an array with a moving head, compacted when the consumed part dominates. */

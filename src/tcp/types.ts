@@ -80,26 +80,21 @@ export interface TcpConnection {
    */
   conflicts?: { count: number; frame: number; dir: Direction; offset: number; kept: number };
   closed: 'fin' | 'rst' | null;
-  /**
-   * Set by the listener when it will only count this connection's bytes from now on (a data
-   * connection whose bytes nobody reads, traffic that is not FTP): out-of-order bytes are then
-   * not copied, and chunks that had to wait for them carry zeros of the right length.
-   */
-  bytesUnread?: boolean;
 }
+
+/**
+ * A listener's answer to a chunk. 'count-only': from now on it only counts this connection's bytes
+ * (a data connection whose bytes nobody reads, traffic that is not FTP), so out-of-order bytes need
+ * not be copied: chunks that had to wait for them carry zeros of the right length.
+ */
+export type ChunkAnswer = 'count-only' | void;
 
 export interface ReassemblyListener {
   /** A new connection was seen (SYN, or a mid-stream segment of an unknown connection). */
   onOpen(conn: TcpConnection, frame: number): void;
   /** In-order bytes (or bytes after a gap) of one direction. */
-  onData(conn: TcpConnection, chunk: StreamChunk): void;
+  onData(conn: TcpConnection, chunk: StreamChunk): ChunkAnswer;
   onEvent(conn: TcpConnection, event: ConnectionEvent): void;
   /** Connection finished (both FINs acknowledged, RST, evicted, or end of capture). */
   onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'evicted' | 'end' | 'reused'): void;
-}
-
-export interface ReassemblyWarning {
-  code: string;
-  message: string;
-  frame?: number;
 }

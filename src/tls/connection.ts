@@ -14,6 +14,7 @@ import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './kdf.js';
 import type { TlsKeyLog, Tls13Label } from './keylog.js';
 import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type RecordCipher } from './record-cipher.js';
 import { CIPHER_SUITES, CONTENT_TYPE, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
+import { warning } from '../warnings/catalog.js';
 import type { TlsFacts, TlsProblem, TlsRecordSeen } from './types.js';
 
 const CT = CONTENT_TYPE;
@@ -340,14 +341,7 @@ export class TlsConnection {
     d.cipher = null;
     this.facts.decryption = 'failed';
     const who = this.side(dir);
-    this.problem({
-      code,
-      frame,
-      message:
-        code === 'tls-key-wrong'
-          ? `TLS stream ${this.opts.stream}: the secret for client random ${this.facts.clientRandom} does not decrypt the ${who}'s record in frame ${frame} (wrong key log?): the rest of that direction is not read`
-          : `TLS stream ${this.opts.stream}: the ${who}'s record in frame ${frame} failed authentication (client random ${this.facts.clientRandom}): the rest of that direction is not read`,
-    });
+    this.problem(warning(code, { stream: this.opts.stream, clientRandom: this.facts.clientRandom, side: who }, { frame }));
   }
 
   private problem(p: TlsProblem): void {
@@ -516,11 +510,8 @@ export class TlsConnection {
     if (this.opts.secrets.none) return false;
     if (this.suite === null || this.suite.tls13 !== (this.version === 0x0304)) {
       this.facts.decryption = 'unsupported';
-      this.problem({
-        code: 'tls-cipher-unsupported',
-        frame,
-        message: `TLS stream ${this.opts.stream}: cipher suite ${this.facts.cipherSuite} (${this.facts.version}) is not one ftpcap decrypts (client random ${this.facts.clientRandom})`,
-      });
+      const facts = { stream: this.opts.stream, cipherSuite: this.facts.cipherSuite, version: this.facts.version, clientRandom: this.facts.clientRandom };
+      this.problem(warning('tls-cipher-unsupported', facts, { frame }));
       return false;
     }
     return true;
@@ -528,11 +519,7 @@ export class TlsConnection {
 
   private missing(frame: number): void {
     this.facts.decryption = 'missing-key';
-    this.problem({
-      code: 'tls-key-missing',
-      frame,
-      message: `TLS stream ${this.opts.stream}: no key in the key logs for client random ${this.facts.clientRandom} (ServerHello in frame ${frame}): its records stay encrypted`,
-    });
+    this.problem(warning('tls-key-missing', { stream: this.opts.stream, clientRandom: this.facts.clientRandom }, { frame }));
   }
 
   private tls13Cipher(label: Tls13Label): RecordCipher | null {

@@ -2,6 +2,7 @@
  * What one TCP connection's TLS showed: in clear (hellos, TLS ≤ 1.2 certificate, clear alerts,
  * resumption) and, with keys, what decryption added. The analysis model carries these as they are.
  */
+import type { Warning } from '../warnings/catalog.js';
 
 export interface TlsAlert {
   frame: number;
@@ -62,11 +63,8 @@ export interface TlsFacts {
   plaintext: { client: number; server: number } | null;
 }
 
-export interface TlsProblem {
-  code: 'tls-key-missing' | 'tls-key-wrong' | 'tls-record-auth' | 'tls-cipher-unsupported';
-  message: string;
-  frame: number;
-}
+/** What the TLS layer reports (one per connection at most; see the catalog in src/warnings). */
+export type TlsProblem = Warning<'tls-key-missing' | 'tls-key-wrong' | 'tls-record-auth' | 'tls-cipher-unsupported'>;
 
 /**
  * One TLS record as the record layer read it, for a caller that shows records (the dump): its

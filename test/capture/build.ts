@@ -1,4 +1,5 @@
 /** Tiny capture-file builders for the reader tests (file headers + a few records). */
+import type { Warning } from '../../src/warnings/catalog.js';
 import { Readable } from 'node:stream';
 import { readCapture } from '../../src/capture/read-capture.js';
 import { CAPTURE_WARNING_CODES } from '../../src/capture/warnings.js';
@@ -7,7 +8,6 @@ import type {
   CaptureInterface,
   CaptureReadResult,
   CaptureRecord,
-  CaptureWarning,
 } from '../../src/capture/types.js';
 
 export type Order = 'le' | 'be';
@@ -144,7 +144,7 @@ export interface Collected {
   header?: CaptureHeaderInfo;
   interfaces: CaptureInterface[];
   records: CaptureRecord[];
-  warnings: CaptureWarning[];
+  warnings: Warning[];
   result?: CaptureReadResult;
   error?: Error;
 }

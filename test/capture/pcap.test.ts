@@ -76,6 +76,9 @@ describe('classic pcap via pcap-parser', () => {
     expect(c.warnings).toEqual([
       {
         code: 'truncated-record',
+        severity: 'warning',
+        recordNeeds: 18,
+        left: 17,
         message: 'frame 2 at byte offset 45 is cut short: the record needs 18 bytes, the file ends after 17',
         frame: 2,
         offset: 45,
@@ -90,6 +93,9 @@ describe('classic pcap via pcap-parser', () => {
     expect(c.warnings).toEqual([
       {
         code: 'truncated-record',
+        severity: 'warning',
+        headerLeft: 7,
+        headerLength: 16,
         message: 'frame 2 at byte offset 45 is cut short: only 7 of 16 record-header bytes',
         frame: 2,
         offset: 45,
@@ -113,6 +119,10 @@ describe('classic pcap via pcap-parser', () => {
     expect(c.warnings).toEqual([
       {
         code: 'caplen-too-large',
+        severity: 'error',
+        caplen: 4294967295,
+        limit: 262144,
+        snapLength: 65535,
         message:
           'frame 2 at byte offset 45: captured length 4294967295 exceeds the limit 262144 (snaplen 65535); ' +
           'the record header is damaged, reading stops',

@@ -153,6 +153,9 @@ describe('pcapng reader', () => {
     expect(c.warnings).toEqual([
       {
         code: 'bad-block-length',
+        severity: 'error',
+        detail: 'trailing block length 40 differs from leading 36',
+        packetBlock: true,
         message: `frame 2 at byte offset ${good.length}: trailing block length 40 differs from leading 36`,
         frame: 2,
         offset: good.length,
@@ -167,6 +170,9 @@ describe('pcapng reader', () => {
     expect(c.warnings).toEqual([
       {
         code: 'bad-block-length',
+        severity: 'error',
+        detail: 'block total length 37 is not a multiple of 4 of at least 12',
+        packetBlock: false,
         message: `block at byte offset 48 (after frame 0): block total length 37 is not a multiple of 4 of at least 12`,
         frame: 1,
         offset: 48,
@@ -199,6 +205,9 @@ describe('pcapng reader', () => {
     expect(c.warnings).toEqual([
       {
         code: 'unknown-interface',
+        severity: 'error',
+        detail: 'packet refers to interface 1, but its section has 1',
+        packetBlock: true,
         message: `frame 2 at byte offset ${offset}: packet refers to interface 1, but its section has 1`,
         frame: 2,
         offset,
@@ -217,6 +226,9 @@ describe('pcapng reader', () => {
     expect(c.warnings).toEqual([
       {
         code: 'caplen-too-large',
+        severity: 'error',
+        detail: 'captured length 5 does not fit the block (room for 4)',
+        packetBlock: true,
         message: `frame 1 at byte offset ${head.length}: captured length 5 does not fit the block (room for 4)`,
         frame: 1,
         offset: head.length,
@@ -232,6 +244,9 @@ describe('pcapng reader', () => {
     expect(c.warnings).toEqual([
       {
         code: 'truncated-record',
+        severity: 'warning',
+        detail: 'the file ends inside a block: 50 of 92 bytes present',
+        packetBlock: true,
         message: `frame 2 at byte offset ${head.length}: the file ends inside a block: 50 of 92 bytes present`,
         frame: 2,
         offset: head.length,

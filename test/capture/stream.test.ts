@@ -104,11 +104,16 @@ describe('stream handling', () => {
     expect(c.warnings).toEqual([
       {
         code: 'read-error',
+        severity: 'error',
+        error: 'read error: EIO: i/o error, read',
         message: 'read error: EIO: i/o error, read (after byte offset 40040 of the capture)',
         offset: 40040,
       },
       {
         code: 'truncated-record',
+        severity: 'warning',
+        recordNeeds: 40016,
+        left: 29960,
         message: 'frame 2 at byte offset 40040 is cut short: the record needs 40016 bytes, the file ends after 29960',
         frame: 2,
         offset: 40040,

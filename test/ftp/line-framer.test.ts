@@ -16,7 +16,7 @@ function framer(max?: number, stopAfter?: (l: FramedLine) => boolean): { f: Line
         rec.lines.push(l);
         return stopAfter === undefined ? true : !stopAfter(l);
       },
-      limit: (frame, _t, message) => rec.limits.push({ frame, message }),
+      limit: (frame, _t, w) => rec.limits.push({ frame, message: w.message }),
       gap: (bytes, frame) => rec.gaps.push({ bytes, frame }),
     },
     max,

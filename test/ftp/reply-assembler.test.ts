@@ -8,7 +8,7 @@ function assembler(opts?: { maxLines?: number; maxBytes?: number }) {
   const limits: Array<{ frame: number; message: string }> = [];
   const a = new ReplyAssembler(
     (r) => replies.push(r),
-    (frame, _t, message) => limits.push({ frame, message }),
+    (frame, _t, w) => limits.push({ frame, message: w.message }),
     opts,
   );
   let frame = 0;

@@ -56,17 +56,27 @@ describe('a flood of connections to port 21 that never close', () => {
     expect(a.capture.warnings).toEqual([
       {
         code: 'connection-limit',
+        severity: 'warning',
+        maxConnections: 1000,
         message: 'more than 1000 live TCP connections: evicting the least recently used',
         // The recorded connections are closed by then: the 1001st SYN of the flood is the first over the bound.
         frame: 83 + 1001,
       },
       {
         code: 'connections-evicted',
+        severity: 'warning',
+        evicted: 4000,
+        byCount: 4000,
+        maxConnections: 1000,
+        idleTimeout: 3600,
         message: '4000 connection(s) evicted before their end (4000 over the 1000-connection limit, 0 idle > 3600 s)',
         frame: undefined,
       },
       {
         code: 'ftp-empty-sessions',
+        severity: 'note',
+        connections: 5000,
+        listed: 1000,
         message: '5000 connections to an FTP port carried no FTP line (a scan, unanswered or idle connections): the first 1000 are listed as sessions, 4000 more only counted',
         frame: 83 + 1001,
       },

@@ -129,6 +129,10 @@ describe('damaged records of classic pcap (fail-login-vsftpd-curl.pcap)', () => 
     expect(a.capture.warnings).toEqual([
       {
         code: 'caplen-too-large',
+        severity: 'error',
+        caplen: value,
+        limit: 262144,
+        snapLength: 262144,
         frame: 8,
         offset,
         message: `frame 8 at byte offset ${offset}: captured length ${value} exceeds the limit 262144 (snaplen 262144); the record header is damaged, reading stops`,
@@ -207,14 +211,30 @@ describe('damaged blocks of pcapng (passive-proftpd-curl.pcapng)', () => {
   it('a block length that is not a multiple of 4', async () => {
     const a = await damaged([{ op: 'field', record: rec, field: 'block-length', value: len + 1 }]);
     expect(a.capture.warnings).toEqual([
-      { code: 'bad-block-length', frame: k, offset: at, message: `block at byte offset ${at} (after frame ${k - 1}): block total length ${len + 1} is not a multiple of 4 of at least 12` },
+      {
+        code: 'bad-block-length',
+        severity: 'error',
+        detail: `block total length ${len + 1} is not a multiple of 4 of at least 12`,
+        packetBlock: false,
+        frame: k,
+        offset: at,
+        message: `block at byte offset ${at} (after frame ${k - 1}): block total length ${len + 1} is not a multiple of 4 of at least 12`,
+      },
     ]);
   });
 
   it('a trailing block length that does not match the leading one', async () => {
     const a = await damaged([{ op: 'field', record: rec, field: 'trailing-length', value: len + 4 }]);
     expect(a.capture.warnings).toEqual([
-      { code: 'bad-block-length', frame: k, offset: at, message: `frame ${k} at byte offset ${at}: trailing block length ${len + 4} differs from leading ${len}` },
+      {
+        code: 'bad-block-length',
+        severity: 'error',
+        detail: `trailing block length ${len + 4} differs from leading ${len}`,
+        packetBlock: true,
+        frame: k,
+        offset: at,
+        message: `frame ${k} at byte offset ${at}: trailing block length ${len + 4} differs from leading ${len}`,
+      },
     ]);
   });
 
@@ -226,7 +246,15 @@ describe('damaged blocks of pcapng (passive-proftpd-curl.pcapng)', () => {
   it('a captured length of 0xFFFFFFFF', async () => {
     const a = await damaged([{ op: 'field', record: rec, field: 'caplen', value: 0xffffffff }]);
     expect(a.capture.warnings).toEqual([
-      { code: 'caplen-too-large', frame: k, offset: at, message: `frame ${k} at byte offset ${at}: captured length 4294967295 does not fit the block (room for ${len - 32})` },
+      {
+        code: 'caplen-too-large',
+        severity: 'error',
+        detail: `captured length 4294967295 does not fit the block (room for ${len - 32})`,
+        packetBlock: true,
+        frame: k,
+        offset: at,
+        message: `frame ${k} at byte offset ${at}: captured length 4294967295 does not fit the block (room for ${len - 32})`,
+      },
     ]);
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TcpReassembler, type ReassemblerOptions } from '../../src/tcp/reassembler.js';
-import type { ReassemblyWarning } from '../../src/tcp/types.js';
+import type { Warning } from '../../src/warnings/catalog.js';
 import { FrameMaker, Recorder, type SegSpec } from './helpers.js';
 
 /** Run segments (and optionally ICMP frames) through a fresh reassembler. */
 function run(segs: SegSpec[], opts: ReassemblerOptions = {}, finish = true) {
   const rec = new Recorder();
-  const warnings: ReassemblyWarning[] = [];
+  const warnings: Warning[] = [];
   const r = new TcpReassembler(rec, { ...opts, onWarning: (w) => warnings.push(w) });
   const fm = new FrameMaker();
   for (const s of segs) r.push(fm.seg(s));
@@ -512,7 +512,7 @@ describe('TcpReassembler: ICMP errors', () => {
 describe('TcpReassembler: bounds', () => {
   it('eviction by count: least recently used goes first, warning once, counts at finish', () => {
     const rec = new Recorder();
-    const warnings: ReassemblyWarning[] = [];
+    const warnings: Warning[] = [];
     const r = new TcpReassembler(rec, { maxConnections: 2, onWarning: (w) => warnings.push(w) });
     const fm = new FrameMaker();
     const ep = (port: number) => ({ ip: '10.0.0.1', port });

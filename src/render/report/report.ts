@@ -15,6 +15,7 @@ import type { Analysis, Session, Transfer } from '../../analysis/model.js';
 import type { SessionLadder } from '../../analysis/ladder.js';
 import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
+import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
 import { transferPurpose } from '../teach-text.js';
@@ -130,12 +131,17 @@ function captureSection(a: Analysis): string {
 }
 
 function warningsSection(a: Analysis): string {
-  const all: Array<{ where: string; code: string; message: string; frame?: number }> = [];
+  const all: Array<{ where: string } & Warning> = [];
   for (const w of a.capture.warnings) all.push({ where: 'capture', ...w });
   for (const s of a.sessions) for (const w of s.warnings) all.push({ where: `session ${s.id}`, ...w });
   if (all.length === 0) return '<p class="muted">No warnings: the capture was read whole.</p>';
   const shown = all.slice(0, MAX_WARNINGS);
-  const items = shown.map((w) => `<li data-filter-item=""><span class="code">${esc(w.code)}</span> ${esc(w.where)}${w.frame !== undefined ? `, frame ${w.frame}` : ''}: ${esc(w.message)}</li>`);
+  // The catalog's title and severity name the kind; the message tells this one.
+  const items = shown.map(
+    (w) =>
+      `<li data-filter-item=""><span class="code" title="${esc(`${w.severity}: ${warningTitle(w.code)}`)}">${esc(w.code)}</span> ` +
+      `${esc(w.where)}${w.frame !== undefined ? `, frame ${w.frame}` : ''}: ${esc(w.message)}</li>`,
+  );
   const more = all.length > shown.length ? `<p class="muted">${num(all.length - shown.length)} more warnings not listed (ftpcap summary lists them all).</p>` : '';
   return `<ul class="warnings">${items.join('')}</ul>${more}`;
 }

@@ -1,0 +1,167 @@
+/**
+ * FTP control connections: each gets a session (an FTP parser feeding a SessionBuilder, TLS when
+ * the session starts it) on its first bytes; its TCP events become the session's handshake,
+ * closing and gap facts; on close the session gets its control connection's facts.
+ */
+import type { Warning } from '../warnings/catalog.js';
+import { FtpControlParser } from '../ftp/control-parser.js';
+import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { TlsSecrets } from '../tls/connection.js';
+import type { ControlPort } from './connection-kind.js';
+import type { DataLinker } from './data-linker.js';
+import { recordHandshakeEvent } from './handshake-events.js';
+import type { ControlConnection, HandshakeEvent, Session } from './model.js';
+import { newSession, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
+import { controlDecryptor, type ControlTls } from './tls-routes.js';
+
+export interface ControlChannelsOptions {
+  showPasswords: boolean;
+  maxPendingCommands: number;
+  maxCommands: number;
+  maxOpenAnnouncements: number;
+  commandBudget: SessionBuilderOptions['commandBudget'];
+  linker: DataLinker;
+  tlsSecrets: TlsSecrets;
+  onWarning(w: Warning): void;
+}
+
+export interface ControlRoute {
+  kind: 'control';
+  builder: SessionBuilder;
+  parser: FtpControlParser;
+  /** True when the TCP initiator is the FTP client (c2s = client → server). */
+  initiatorIsClient: boolean;
+  handshake: HandshakeEvent[];
+  /** The control connection's TLS, once it started. */
+  tls: ControlTls;
+}
+
+/**
+ * On an FTP port, nothing carried yet: the session (builder, parser, model) is made on the first
+ * bytes, so a flood of connections that never speak costs this small object each (shared until a
+ * FIN or RST must be remembered).
+ */
+export interface PendingControlRoute {
+  kind: 'pending-control';
+  initiatorIsClient: boolean;
+  implicitTls: boolean;
+  closedBy: Session['closedBy'];
+  /** Retransmitted SYNs and ICMP errors (a failed connection's story); the first SYN is the connection's start. */
+  handshake?: HandshakeEvent[];
+}
+
+/** One shared pending route per kind of control port. */
+const PENDING = new Map<ControlPort, PendingControlRoute>();
+
+export function pendingControl(port: ControlPort): PendingControlRoute {
+  let pending = PENDING.get(port);
+  if (!pending) {
+    pending = Object.freeze({ kind: 'pending-control', initiatorIsClient: port.initiatorIsClient, implicitTls: port.implicitTls, closedBy: null });
+    PENDING.set(port, pending);
+  }
+  return pending;
+}
+
+export class ControlChannels {
+  constructor(private readonly options: ControlChannelsOptions) {}
+
+  /** A control connection's session, parser and TLS. */
+  start(conn: TcpConnection, initiatorIsClient: boolean, implicitTls: boolean): ControlRoute {
+    const o = this.options;
+    const client = initiatorIsClient ? conn.client : conn.server;
+    const server = initiatorIsClient ? conn.server : conn.client;
+    const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
+    const builder = new SessionBuilder(session, {
+      showPasswords: o.showPasswords,
+      maxPendingCommands: o.maxPendingCommands,
+      maxCommands: o.maxCommands,
+      commandBudget: o.commandBudget,
+      maxOpenAnnouncements: o.maxOpenAnnouncements,
+      onAnnounce: (t, s) => o.linker.expect(t, s),
+      onForget: (t) => o.linker.forget(t),
+      onWarning: o.onWarning,
+    });
+    const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
+    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make });
+    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls };
+  }
+
+  /** The session of a pending control connection, made when it first carries bytes (or is listed empty). */
+  materialize(conn: TcpConnection, pending: PendingControlRoute): ControlRoute {
+    const route = this.start(conn, pending.initiatorIsClient, pending.implicitTls);
+    const s = route.builder.session;
+    s.closedBy = pending.closedBy;
+    // The first SYN is not recorded while pending (it costs nothing until the connection matters).
+    const byClient = pending.initiatorIsClient ? 'client' : 'server';
+    if (conn.synFrames.length > 0) route.handshake.push({ type: 'syn', frame: conn.synFrames[0], time: conn.start, by: byClient });
+    route.handshake.push(...(pending.handshake ?? []));
+    // Gaps reported before the first bytes (the chunk now arriving carries its own, already counted).
+    s.controlGapBytes = conn.gapBytes.c2s + conn.gapBytes.s2c;
+    return route;
+  }
+
+  push(route: ControlRoute, chunk: StreamChunk): void {
+    const fromClient = (chunk.dir === 'c2s') === route.initiatorIsClient;
+    if (fromClient) route.parser.pushClient(chunk);
+    else route.parser.pushServer(chunk);
+  }
+
+  event(route: ControlRoute, event: ConnectionEvent): void {
+    const s = route.builder.session;
+    const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
+    recordHandshakeEvent(route.handshake, event, byClient);
+    if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
+    if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
+      s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time };
+    }
+  }
+
+  /**
+   * A pending connection's event: the route to keep (the shared one is copied before it
+   * remembers a close or a failed connection's story).
+   */
+  pendingEvent(route: PendingControlRoute, event: ConnectionEvent): PendingControlRoute {
+    const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
+    let current = route;
+    if ((event.type === 'fin' || event.type === 'rst') && route.closedBy === null) {
+      current = { ...route, closedBy: { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time } };
+    }
+    // A connection that never opens is told by its SYN retransmissions and the answer to them.
+    if ((event.type === 'syn' && event.repeat) || event.type === 'syn-ack' || event.type === 'rst' || event.type === 'icmp-error') {
+      const own = current === route && Object.isFrozen(route) ? { ...route, handshake: [] } : { ...current, handshake: current.handshake ?? [] };
+      recordHandshakeEvent(own.handshake, event, byClient);
+      current = own;
+    }
+    return current;
+  }
+
+  /** The connection closed: the parser and session finish, and the session gets its connection's facts. */
+  close(conn: TcpConnection, route: ControlRoute): void {
+    route.parser.finish();
+    route.builder.finish();
+    const s = route.builder.session;
+    if (route.tls.connection) s.tlsDetails = route.tls.connection.facts;
+    s.end = Math.max(s.end, conn.end);
+    s.close = conn.closed;
+    s.controlConnection = describeControl(conn, route);
+    this.options.linker.forgetSession(s);
+    // Lines from one side and not a single packet from the other: the capture holds one side only.
+    const [mine, theirs] = route.initiatorIsClient ? (['c2s', 's2c'] as const) : (['s2c', 'c2s'] as const);
+    const sent = (d: 'c2s' | 's2c'): boolean => conn.bytes[d] + conn.gapBytes[d] > 0;
+    if (sent(mine) && conn.packets[theirs] === 0) s.oneWay = 'client';
+    else if (sent(theirs) && conn.packets[mine] === 0) s.oneWay = 'server';
+  }
+}
+
+/** The control connection's TCP facts, in the FTP client's and server's terms. */
+function describeControl(conn: TcpConnection, route: ControlRoute): ControlConnection {
+  const byClient = (dir: 'c2s' | 's2c'): boolean => (dir === 'c2s') === route.initiatorIsClient;
+  return {
+    established: conn.established,
+    synFrames: [...conn.synFrames],
+    synAckFrames: [...conn.synAckFrames],
+    handshake: route.handshake,
+    rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
+    icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
+  };
+}

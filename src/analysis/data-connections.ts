@@ -1,0 +1,106 @@
+/**
+ * The data connections of announced transfers: their payload is timed (the longest silence),
+ * read through TLS when PROT P protects it, and handed to the transfer's readers (the listing
+ * collector, extraction) in the FTP client's and server's terms; at the end of the capture each
+ * becomes its transfer's DataConnection.
+ */
+import type { Warning } from '../warnings/catalog.js';
+import type { ChunkAnswer, ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { TlsSecrets } from '../tls/connection.js';
+import type { DataLink } from './data-linker.js';
+import { recordHandshakeEvent } from './handshake-events.js';
+import type { HandshakeEvent, Transfer } from './model.js';
+import { DataTls } from './tls-routes.js';
+import { describeConnection } from './transfer-outcome.js';
+
+export interface DataConnectionsOptions {
+  tlsSecrets: TlsSecrets;
+  onWarning(w: Warning): void;
+  /** Receives the payload of linked data connections (views, valid only during the call). */
+  onTransferData?(transfer: Transfer, chunk: StreamChunk, toServer: boolean): void;
+  /**
+   * onTransferData reads every transfer's bytes (extraction). When false, only listings' bytes
+   * are read: a file transfer's are only counted, and the reassembler need not copy them.
+   */
+  readsAllTransferData?: boolean;
+}
+
+export interface DataRoute {
+  kind: 'data';
+  link: DataLink;
+  conn: TcpConnection;
+  handshake: HandshakeEvent[];
+  lastData: { frame: number; time: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  /** PROT P: the data connection's TLS (decided on its first bytes; null when clear). */
+  tls?: DataTls | null;
+}
+
+export class DataConnections {
+  private readonly routes: DataRoute[] = [];
+
+  constructor(private readonly options: DataConnectionsOptions) {}
+
+  open(conn: TcpConnection, link: DataLink): DataRoute {
+    const route: DataRoute = { kind: 'data', link, conn, handshake: [], lastData: null, longestSilence: null };
+    this.routes.push(route);
+    return route;
+  }
+
+  /** One chunk of a data connection (this runs for every data segment of every transfer). */
+  push(route: DataRoute, chunk: StreamChunk): ChunkAnswer {
+    noteSilence(route, chunk);
+    // PROT P: the TLS layer reads the chunk and hands on the decrypted bytes (tls-routes.ts).
+    if (route.tls === undefined) route.tls = DataTls.detect(this.options.tlsSecrets, route.link, route.conn, chunk, this.options.onWarning);
+    if (route.tls) {
+      route.tls.push(chunk, this.options.onTransferData);
+      return route.tls.countsOnly ? 'count-only' : undefined;
+    }
+    const sink = this.options.onTransferData;
+    if (!sink) return;
+    const { transfer, swapped } = route.link;
+    // A file transfer's bytes nobody reads (no extraction) are only counted; a listing's are read.
+    const answer: ChunkAnswer =
+      !this.options.readsAllTransferData && transfer.request !== null && transfer.direction !== 'listing' ? 'count-only' : undefined;
+    // The responder is the announced side: the client in active mode, the server in passive.
+    const fromInitiator = (chunk.dir === 'c2s') !== swapped;
+    const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
+    sink(transfer, chunk, toServer);
+    return answer;
+  }
+
+  /** Keep the packets that tell how a data connection opened (or failed to) and closed. */
+  event(route: DataRoute, event: ConnectionEvent): void {
+    const { transfer, swapped } = route.link;
+    const fromInitiator = (event.dir === 'c2s') !== swapped;
+    const initiatorIsClient = transfer.mode === 'passive';
+    recordHandshakeEvent(route.handshake, event, fromInitiator === initiatorIsClient);
+  }
+
+  /** End of capture (every connection closed): each transfer's data connection. */
+  describeAll(): void {
+    for (const d of this.routes) {
+      d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
+      if (d.tls) d.tls.describe(d.link.transfer.connection);
+    }
+  }
+}
+
+/** A stalled transfer shows as a long pause between payload-carrying segments. */
+function noteSilence(route: DataRoute, chunk: StreamChunk): void {
+  if (chunk.bytes.length === 0) return;
+  const last = route.lastData;
+  if (last) {
+    const gap = chunk.time - last.time;
+    if (gap > (route.longestSilence?.seconds ?? 0)) {
+      route.longestSilence = { seconds: gap, fromFrame: last.frame, toFrame: chunk.frame };
+    }
+  }
+  // Updated in place: this runs for every data segment of every transfer.
+  if (last) {
+    last.frame = chunk.frame;
+    last.time = chunk.time;
+  } else {
+    route.lastData = { frame: chunk.frame, time: chunk.time };
+  }
+}

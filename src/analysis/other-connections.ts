@@ -1,0 +1,141 @@
+/**
+ * Connections that are neither control nor announced data, seen beside FTP sessions: between a
+ * session's two hosts (a data connection whose announcement TLS hid or NAT rewrote, or unrelated
+ * traffic; their TLS handshakes are read when the session is FTPS), and connections already
+ * running when the capture began (perhaps the transfer of a session whose command it missed).
+ * At the end of the capture they are given to their sessions.
+ */
+import type { Warning } from '../warnings/catalog.js';
+import type { StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { TlsSecrets } from '../tls/connection.js';
+import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
+import type { OtherConnection, Session } from './model.js';
+import type { SessionBuilder } from './session-builder.js';
+import { OtherTls } from './tls-routes.js';
+
+const MAX_OTHER_CONNECTIONS = 64;
+/** Connections already running when the capture began, remembered to find a missed transfer among them. */
+const MAX_MIDSTREAM_OTHERS = 1024;
+
+export class OtherConnections {
+  /**
+   * Open control sessions by their two hosts, to notice other connections between the same hosts.
+   * Closed ones leave lazily (skipped, then dropped once they are half of a list): a flood of
+   * connections between two hosts must not cost a pass over the list per close.
+   */
+  private readonly sessionsByHosts = new Map<string, { builders: SessionBuilder[]; closed: number }>();
+  private readonly closedBuilders = new WeakSet<SessionBuilder>();
+  private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
+  private readonly midstream: TcpConnection[] = [];
+  private readonly tls: OtherTls;
+
+  constructor(tlsSecrets: TlsSecrets, onWarning: (w: Warning) => void) {
+    this.tls = new OtherTls(tlsSecrets, onWarning);
+  }
+
+  /** A control session opened between its two hosts. */
+  sessionOpened(builder: SessionBuilder): void {
+    const s = builder.session;
+    const pair = hostPair(s.client.ip, s.server.ip);
+    const entry = this.sessionsByHosts.get(pair);
+    if (entry) entry.builders.push(builder);
+    else this.sessionsByHosts.set(pair, { builders: [builder], closed: 0 });
+  }
+
+  /** A control session closed: later connections between its hosts are no longer its. */
+  sessionClosed(builder: SessionBuilder): void {
+    const s = builder.session;
+    const pair = hostPair(s.client.ip, s.server.ip);
+    const entry = this.sessionsByHosts.get(pair);
+    if (!entry || this.closedBuilders.has(builder)) return;
+    this.closedBuilders.add(builder);
+    if (++entry.closed * 2 >= entry.builders.length) {
+      entry.builders = entry.builders.filter((b) => !this.closedBuilders.has(b));
+      entry.closed = 0;
+      if (entry.builders.length === 0) this.sessionsByHosts.delete(pair);
+    }
+  }
+
+  /** A session let go (only counted): its connections are not described. */
+  forget(builder: SessionBuilder): void {
+    this.bySession.delete(builder);
+  }
+
+  /** A new connection that is neither control nor announced data. */
+  note(conn: TcpConnection): void {
+    this.noteBesideSession(conn);
+    if (conn.midstream && this.midstream.length < MAX_MIDSTREAM_OTHERS) this.midstream.push(conn);
+  }
+
+  /** Reads the chunk when the connection is TLS beside an FTPS session (see OtherTls.take). */
+  take(conn: TcpConnection, chunk: StreamChunk): boolean {
+    return this.tls.take(conn, chunk);
+  }
+
+  /** End of capture: each session's other connections, the transfers inferred from them, and their TLS. */
+  attach(sessions: Iterable<Session>): void {
+    for (const [builder, conns] of this.bySession) {
+      builder.session.otherConnections = conns.map(describeOther);
+      inferHiddenTransfers(builder.session, conns);
+      this.attachTls(builder.session, conns);
+    }
+    this.attachMidstream(sessions);
+  }
+
+  /**
+   * A connection between an FTP session's two hosts that no announcement explains: a data
+   * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
+   */
+  private noteBesideSession(conn: TcpConnection): void {
+    const builders = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip))?.builders;
+    let builder: SessionBuilder | undefined;
+    for (let i = (builders?.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
+      if (!this.closedBuilders.has(builders![i])) builder = builders![i];
+    }
+    if (!builder) return;
+    let list = this.bySession.get(builder);
+    if (!list) this.bySession.set(builder, (list = []));
+    if (list.length < MAX_OTHER_CONNECTIONS) {
+      list.push(conn);
+      if (builder.session.tls) this.tls.note(conn);
+    }
+  }
+
+  /** What the TLS of the session's other connections showed, on them and on the transfers inferred from them. */
+  private attachTls(s: Session, conns: TcpConnection[]): void {
+    conns.forEach((c, i) => {
+      const tls = this.tls.facts(c);
+      if (!tls) return;
+      s.otherConnections[i].tls = tls;
+      for (const t of s.transfers) if (t.inferred && t.connection?.stream === c.id) t.connection.tls = tls;
+    });
+  }
+
+  /** Connections that were carrying data when the capture began, given to the session between their hosts. */
+  private attachMidstream(sessions: Iterable<Session>): void {
+    if (this.midstream.length === 0) return;
+    const byHosts = new Map<string, Session>();
+    for (const s of sessions) if (!byHosts.has(hostPair(s.client.ip, s.server.ip))) byHosts.set(hostPair(s.client.ip, s.server.ip), s);
+    for (const c of this.midstream) {
+      const s = byHosts.get(hostPair(c.client.ip, c.server.ip));
+      if (s) inferMidstreamTransfer(s, c);
+    }
+  }
+}
+
+const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+function describeOther(c: TcpConnection): OtherConnection {
+  return {
+    stream: c.id,
+    from: { ...c.client },
+    to: { ...c.server },
+    synFrame: c.synFrames[0] ?? null,
+    established: c.established,
+    bytesFrom: c.bytes.c2s,
+    bytesTo: c.bytes.s2c,
+    start: c.start,
+    end: c.end,
+    close: c.closed,
+  };
+}

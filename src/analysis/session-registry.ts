@@ -1,0 +1,153 @@
+/**
+ * The capture's control sessions and the bounds on them: commands kept over all sessions, empty
+ * sessions listed (a scan or a flood of connections to port 21), sessions kept at all. Past a
+ * bound a session is only counted, and each bound reached is reported once at the end, as are
+ * the sessions the capture saw only partly.
+ */
+import { warning, type Warning } from '../warnings/catalog.js';
+import type { TcpConnection } from '../tcp/types.js';
+import type { Session } from './model.js';
+import { finishTransfer } from './transfer-outcome.js';
+
+export interface SessionLimits {
+  /**
+   * Commands kept over the whole capture (all sessions together); later ones are counted for
+   * reply pairing only, reported once. Infinity: no capture-wide bound.
+   */
+  maxCommandsTotal?: number;
+  /** Closed control connections without any FTP line listed as sessions; later ones are counted. */
+  maxEmptySessions?: number;
+  /**
+   * Sessions kept (listed, with their commands and transfers) over the whole capture; a session
+   * that closes past it is only counted (reported once). Infinity: no bound.
+   */
+  maxSessions?: number;
+}
+
+/** Default of SessionLimits.maxEmptySessions. */
+const MAX_EMPTY_SESSIONS = 1000;
+
+export class SessionRegistry {
+  /**
+   * Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)).
+   * Only the model is kept: a closed session's builder and parser are released.
+   */
+  readonly sessions = new Set<Session>();
+  /** Commands the sessions may still keep (capture-wide bound), shared by every builder. */
+  readonly commandBudget: { left: number; onExhausted(frame: number): void };
+  private commandBudgetFrame: number | null = null;
+  /** Closed control connections that carried no FTP line: kept up to maxEmptySessions, then counted. */
+  private emptySessions = 0;
+  private firstDroppedEmpty: number | null = null;
+  private readonly maxEmptySessions: number;
+  /** Sessions closed past limits.maxSessions (only counted), and the first one's first frame. */
+  private sessionsDropped = 0;
+  private firstDroppedSession: number | null = null;
+  /** First frame of each session the capture saw only partly (mid-stream, one side only). */
+  private readonly partial = new Map<Session, number>();
+
+  constructor(
+    private readonly limits: SessionLimits,
+    private readonly onWarning: (w: Warning) => void,
+  ) {
+    this.maxEmptySessions = limits.maxEmptySessions ?? MAX_EMPTY_SESSIONS;
+    this.commandBudget = {
+      left: limits.maxCommandsTotal ?? Infinity,
+      onExhausted: (frame) => {
+        this.commandBudgetFrame ??= frame;
+      },
+    };
+  }
+
+  add(s: Session): void {
+    this.sessions.add(s);
+  }
+
+  /**
+   * A control connection closed without a byte: whether it is listed as a session (never when
+   * mid-stream; up to the bound, past it only counted).
+   */
+  listsSilent(conn: TcpConnection): boolean {
+    if (conn.midstream) return false;
+    if (++this.emptySessions > this.maxEmptySessions) {
+      this.firstDroppedEmpty ??= conn.firstFrame;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A control session closed (its facts complete). `counted`: already counted as silent.
+   * Returns false when it was let go (only counted), true when it stays listed.
+   */
+  closed(conn: TcpConnection, s: Session, carriedLine: boolean, counted: boolean): boolean {
+    if (s.midstream || s.oneWay) this.partial.set(s, conn.firstFrame);
+    // A flood of connections to port 21 (a scan, SYNs that were never answered) must not grow the
+    // session list without bound: past the bound, ones that carried no FTP line are only counted.
+    if (!counted && !carriedLine) {
+      // Mid-stream ones without a line are never listed (see sessionsInOrder); the others up to the bound.
+      const drop = s.midstream || ++this.emptySessions > this.maxEmptySessions;
+      if (drop) {
+        this.sessions.delete(s);
+        if (!s.midstream) this.firstDroppedEmpty ??= conn.firstFrame;
+        this.partial.delete(s);
+        return false;
+      }
+    }
+    // Past the bound on kept sessions, a closed one is only counted: its model is let go.
+    if (this.sessions.size > (this.limits.maxSessions ?? Infinity) && this.sessions.has(s)) {
+      this.sessions.delete(s);
+      this.partial.delete(s);
+      this.sessionsDropped++;
+      this.firstDroppedSession ??= conn.firstFrame;
+      return false;
+    }
+    return true;
+  }
+
+  /** End of capture: each bound reached, said once. */
+  warnLimits(): void {
+    if (this.commandBudgetFrame !== null) {
+      this.onWarning(warning('ftp-commands-total', { max: this.limits.maxCommandsTotal ?? Infinity }, { frame: this.commandBudgetFrame }));
+    }
+    if (this.firstDroppedSession !== null) {
+      const facts = { max: this.limits.maxSessions ?? Infinity, dropped: this.sessionsDropped };
+      this.onWarning(warning('ftp-sessions-limit', facts, { frame: this.firstDroppedSession }));
+    }
+    if (this.firstDroppedEmpty !== null) {
+      const facts = { connections: this.emptySessions, listed: this.maxEmptySessions };
+      this.onWarning(warning('ftp-empty-sessions', facts, { frame: this.firstDroppedEmpty }));
+    }
+  }
+
+  /** End of capture: the sessions listed, numbered by start, their transfers settled. */
+  sessionsInOrder(): Session[] {
+    const sessions = [...this.sessions].filter((s) => s.commands.length > 0 || s.midstream === false);
+    sessions.sort((a, b) => a.stream - b.stream);
+    sessions.forEach((s, i) => {
+      s.id = i + 1;
+      for (const t of s.transfers) {
+        t.session = s.id;
+        finishTransfer(t);
+      }
+    });
+    this.warnPartial(sessions);
+    return sessions;
+  }
+
+  /** Sessions the capture saw only partly: said once per kind, naming them and the first's first frame. */
+  private warnPartial(sessions: Session[]): void {
+    const names = (list: Session[], what: (s: Session) => string): string =>
+      list.slice(0, 10).map(what).join(', ') + (list.length > 10 ? `, … (${list.length - 10} more)` : '');
+    const mid = sessions.filter((s) => s.midstream && this.partial.has(s));
+    if (mid.length > 0) {
+      const facts = { count: mid.length, names: names(mid, (s) => `session ${s.id}`) };
+      this.onWarning(warning('midstream-sessions', facts, { frame: this.partial.get(mid[0]) }));
+    }
+    const oneWay = sessions.filter((s) => s.oneWay !== undefined && this.partial.has(s));
+    if (oneWay.length > 0) {
+      const facts = { count: oneWay.length, names: names(oneWay, (s) => `session ${s.id} (${s.oneWay} only)`) };
+      this.onWarning(warning('one-way-sessions', facts, { frame: this.partial.get(oneWay[0]) }));
+    }
+  }
+}

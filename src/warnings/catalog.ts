@@ -1,0 +1,261 @@
+/**
+ * Every warning ftpcap gives, from the capture reader to the analysis, as one kind of value: a
+ * stable code, the frame and byte offset it concerns, and the facts of its code. The catalog below
+ * gives each code its severity, a title and the sentence its facts make (the `message`), so a stage
+ * says what it saw and never words it. A leaf: every stage may import it, it imports nothing.
+ */
+
+/** 'error': data was lost to the analysis; 'warning': it was read partly or bounded; 'note': read whole, told for care. */
+export type Severity = 'error' | 'warning' | 'note';
+
+/** Where a warning points, as given with the facts. */
+export interface At {
+  frame?: number;
+  offset?: number;
+}
+
+interface Entry<F> {
+  severity: Severity;
+  title: string;
+  /** The sentence, from the facts and where the warning points. */
+  text(f: F, at: At): string;
+}
+
+const entry = <F>(e: Entry<F>): Entry<F> => e;
+
+/** A pcapng damage report: in a packet block (names the frame) or another block (names the frames before). */
+interface BlockDamage {
+  detail: string;
+  packetBlock: boolean;
+}
+const blockText = (f: BlockDamage, at: At): string =>
+  f.packetBlock
+    ? `frame ${at.frame} at byte offset ${at.offset}: ${f.detail}`
+    : `block at byte offset ${at.offset} (after frame ${(at.frame ?? 1) - 1}): ${f.detail}`;
+
+function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${+(bytes / 1048576).toFixed(1)} MiB` : 'no bound';
+}
+
+export const WARNINGS = {
+  // Capture: the file's own damage.
+  'truncated-record': entry<{ recordNeeds: number; left: number } | { headerLeft: number; headerLength: number } | BlockDamage>({
+    severity: 'warning',
+    title: 'Capture file cut short',
+    text: (f, at) =>
+      'detail' in f
+        ? blockText(f, at)
+        : `frame ${at.frame} at byte offset ${at.offset} is cut short: ` +
+          ('recordNeeds' in f ? `the record needs ${f.recordNeeds} bytes, the file ends after ${f.left}` : `only ${f.headerLeft} of ${f.headerLength} record-header bytes`),
+  }),
+  'caplen-too-large': entry<{ caplen: number; limit: number; snapLength: number } | BlockDamage>({
+    severity: 'error',
+    title: 'Impossible captured length',
+    text: (f, at) =>
+      'detail' in f
+        ? blockText(f, at)
+        : `frame ${at.frame} at byte offset ${at.offset}: captured length ${f.caplen} exceeds the limit ${f.limit} ` +
+          `(snaplen ${f.snapLength}); the record header is damaged, reading stops`,
+  }),
+  'caplen-exceeds-origlen': entry<{ caplen: number; origlen: number }>({
+    severity: 'note',
+    title: 'Captured length above the original length',
+    text: (f, at) =>
+      `frame ${at.frame} at byte offset ${at.offset}: captured length ${f.caplen} exceeds original length ${f.origlen} ` +
+      '(further frames like this are not reported)',
+  }),
+  'bad-block-length': entry<BlockDamage>({ severity: 'error', title: 'Malformed pcapng block length', text: blockText }),
+  'block-too-large': entry<BlockDamage>({ severity: 'error', title: 'pcapng block too large', text: blockText }),
+  'bad-byte-order': entry<BlockDamage>({ severity: 'error', title: 'pcapng section without byte-order magic', text: blockText }),
+  'unsupported-version': entry<BlockDamage>({ severity: 'error', title: 'Unsupported pcapng section version', text: blockText }),
+  'unknown-interface': entry<BlockDamage>({ severity: 'error', title: 'Packet of an undescribed interface', text: blockText }),
+  'bad-option': entry<BlockDamage>({ severity: 'note', title: 'pcapng option overruns its block', text: blockText }),
+  'bad-timestamp': entry<BlockDamage>({ severity: 'warning', title: 'Timestamp that is no date', text: blockText }),
+  'interface-limit': entry<{ maxInterfaces: number; dropped: number; packets: number }>({
+    severity: 'warning',
+    title: 'Too many pcapng interfaces',
+    text: (f, at) =>
+      `block at byte offset ${at.offset}: more than ${f.maxInterfaces} interfaces; the ${f.dropped} described after them ` +
+      `were counted, not kept, and their ${f.packets} frame(s) counted but not analysed`,
+  }),
+  'empty-records': entry<{ run: number }>({
+    severity: 'error',
+    title: 'Records without a byte',
+    text: (f, at) =>
+      `from frame ${at.frame} at byte offset ${at.offset}, ${f.run} records in a row carry no byte (zeros where packets ` +
+      'should be): the rest of the file is taken as damage and not read',
+  }),
+  'read-error': entry<{ error: string }>({
+    severity: 'error',
+    title: 'Reading failed',
+    text: (f, at) => `${f.error} (after byte offset ${at.offset} of the capture)`,
+  }),
+  'decompress-error': entry<{ error: string }>({
+    severity: 'error',
+    title: 'Damaged gzip stream',
+    text: (f, at) => `gzip: ${f.error} (after byte offset ${at.offset} of the capture)`,
+  }),
+  'time-backwards': entry<Record<never, never>>({
+    severity: 'note',
+    title: 'Timestamps go backwards',
+    text: () => 'timestamps go backwards (frames are analysed in file order)',
+  }),
+  // Decoding: frames told once per kind.
+  'malformed-packets': entry<{ count: number; problem: string }>({
+    severity: 'warning',
+    title: 'Malformed headers',
+    text: (f, at) =>
+      `${f.count} frame(s) with malformed headers, decoded only up to the damage; the first is frame ${at.frame} at byte offset ${at.offset} (${f.problem})`,
+  }),
+  'truncated-packets': entry<{ count: number; captured: number; original: number }>({
+    severity: 'warning',
+    title: 'Frames cut by the snapshot length',
+    text: (f, at) =>
+      `${f.count} frame(s) cut short by the snapshot length, their missing bytes counted as gaps; the first is frame ${at.frame} ` +
+      `at byte offset ${at.offset} (${f.captured} of ${f.original} bytes captured)`,
+  }),
+  'unsupported-link-type': entry<{ frames: number; linkType: number; name: string }>({
+    severity: 'warning',
+    title: 'Link type not decoded',
+    text: (f) => `${f.frames} frame(s) of link type ${f.linkType} (${f.name}) were counted but not decoded`,
+  }),
+  // TCP reassembly.
+  'connection-limit': entry<{ maxConnections: number }>({
+    severity: 'warning',
+    title: 'Too many live TCP connections',
+    text: (f) => `more than ${f.maxConnections} live TCP connections: evicting the least recently used`,
+  }),
+  'connections-evicted': entry<{ evicted: number; byCount: number; maxConnections: number; idleTimeout: number }>({
+    severity: 'warning',
+    title: 'Connections evicted',
+    text: (f) =>
+      `${f.evicted} connection(s) evicted before their end (${f.byCount} over the ${f.maxConnections}-connection limit, ` +
+      `${f.evicted - f.byCount} idle > ${f.idleTimeout} s)`,
+  }),
+  'reassembly-buffer-full': entry<{ stream: number; dir: string; perDirection: number; total: number } | { times: number }>({
+    severity: 'warning',
+    title: 'Out-of-order buffer full',
+    text: (f) =>
+      'times' in f
+        ? `out-of-order buffer bound forced a gap ${f.times} times`
+        : `connection ${f.stream} ${f.dir}: out-of-order buffer bound reached (${mib(f.perDirection)} per direction, ` +
+          `${mib(f.total)} for all connections together), gap forced`,
+  }),
+  'conflicting-retransmissions': entry<{ segments: number; connections: number; stream: number; streamOffset: number; kept: number }>({
+    severity: 'warning',
+    title: 'Retransmissions with other content',
+    text: (f, at) =>
+      `${f.segments} retransmitted segment(s) in ${f.connections} data connection(s) repeated bytes with different content ` +
+      `(first: frame ${at.frame}, tcp.stream ${f.stream}, stream offset ${f.streamOffset}, against frame ${f.kept}); the first copy ` +
+      'is kept, as most IDSes do: the data may have been tampered with on the way, or the capture mixes two streams',
+  }),
+  // TLS (FTPS).
+  'tls-key-missing': entry<{ stream: number; clientRandom: string | null }>({
+    severity: 'warning',
+    title: 'No TLS key',
+    text: (f, at) =>
+      `TLS stream ${f.stream}: no key in the key logs for client random ${f.clientRandom} (ServerHello in frame ${at.frame}): its records stay encrypted`,
+  }),
+  'tls-key-wrong': entry<{ stream: number; clientRandom: string | null; side: string }>({
+    severity: 'error',
+    title: 'TLS key does not decrypt',
+    text: (f, at) =>
+      `TLS stream ${f.stream}: the secret for client random ${f.clientRandom} does not decrypt the ${f.side}'s record in frame ${at.frame} ` +
+      '(wrong key log?): the rest of that direction is not read',
+  }),
+  'tls-record-auth': entry<{ stream: number; clientRandom: string | null; side: string }>({
+    severity: 'error',
+    title: 'TLS record failed authentication',
+    text: (f, at) =>
+      `TLS stream ${f.stream}: the ${f.side}'s record in frame ${at.frame} failed authentication (client random ${f.clientRandom}): ` +
+      'the rest of that direction is not read',
+  }),
+  'tls-cipher-unsupported': entry<{ stream: number; cipherSuite: string | null; version: string | null; clientRandom: string | null }>({
+    severity: 'warning',
+    title: 'TLS cipher suite not decrypted',
+    text: (f) =>
+      `TLS stream ${f.stream}: cipher suite ${f.cipherSuite} (${f.version}) is not one ftpcap decrypts (client random ${f.clientRandom})`,
+  }),
+  // FTP sessions and their bounds.
+  'ftp-line-length': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'FTP line too long',
+    text: (f) => `line longer than ${f.max} bytes: cut, rest of the line skipped`,
+  }),
+  'ftp-reply-lines': entry<{ replyCode: number; maxLines: number; maxBytes: number }>({
+    severity: 'warning',
+    title: 'Multi-line reply too long',
+    text: (f) => `multi-line ${f.replyCode} reply longer than ${f.maxLines} lines or ${f.maxBytes} bytes: truncated`,
+  }),
+  'ftp-commands-per-session': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many commands in a session',
+    text: (f) => `more than ${f.max} commands in one session; later ones are counted, not kept`,
+  }),
+  'ftp-commands-total': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many commands in the capture',
+    text: (f) =>
+      `more than ${f.max} commands in the capture's sessions together: later ones are counted, not kept ` +
+      '(their replies are consumed in order so pairing stays right)',
+  }),
+  'ftp-pending-commands': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many commands awaiting replies',
+    text: (f) =>
+      `more than ${f.max} commands waiting for replies; the replies of the commands beyond are consumed in order but not paired`,
+  }),
+  'ftp-expected-data-channels': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many unused announcements',
+    text: (f) =>
+      `more than ${f.max} data connections announced and not used; the oldest unused announcements are forgotten ` +
+      '(counted in forgottenAnnouncements)',
+  }),
+  'ftp-sessions-limit': entry<{ max: number; dropped: number }>({
+    severity: 'warning',
+    title: 'Too many FTP sessions',
+    text: (f) =>
+      `more than ${f.max} FTP sessions: ${f.dropped} that closed after the bound was reached are counted, not listed (nor their transfers)`,
+  }),
+  'ftp-empty-sessions': entry<{ connections: number; listed: number }>({
+    severity: 'note',
+    title: 'Connections to an FTP port without FTP',
+    text: (f) =>
+      `${f.connections} connections to an FTP port carried no FTP line (a scan, unanswered or idle connections): ` +
+      `the first ${f.listed} are listed as sessions, ${f.connections - f.listed} more only counted`,
+  }),
+  'midstream-sessions': entry<{ count: number; names: string }>({
+    severity: 'note',
+    title: 'Sessions begun before the capture',
+    text: (f) =>
+      `${f.count} session(s) began before the capture did (mid-stream): ${f.names}; their logins and the commands before the capture are not in it`,
+  }),
+  'one-way-sessions': entry<{ count: number; names: string }>({
+    severity: 'warning',
+    title: "Sessions with one side's packets only",
+    text: (f) =>
+      `${f.count} session(s) with one side's packets only: ${f.names}; the other side's lines are not in the capture, ` +
+      'so logins, replies, transfer modes and outcomes are unknown or guessed',
+  }),
+} as const;
+
+export type WarningCode = keyof typeof WARNINGS;
+export type WarningFacts<C extends WarningCode> = Parameters<(typeof WARNINGS)[C]['text']>[0];
+
+/** One warning: its code, severity, where it points, the facts of its code, and their sentence. */
+export type Warning<C extends WarningCode = WarningCode> = {
+  [K in C]: { code: K; severity: Severity; message: string } & At & WarningFacts<K>;
+}[C];
+
+/** A warning of `code` from its facts: severity and message come from the catalog. */
+export function warning<C extends WarningCode>(code: C, facts: WarningFacts<C>, at: At = {}): Warning<C> {
+  const e = WARNINGS[code] as Entry<WarningFacts<C>>;
+  const w = { code, severity: e.severity, message: e.text(facts, at), ...facts } as Warning<C>;
+  if (at.frame !== undefined) w.frame = at.frame;
+  if (at.offset !== undefined) w.offset = at.offset;
+  return w;
+}
+
+/** The catalog's title of a warning's code. */
+export const warningTitle = (code: WarningCode): string => WARNINGS[code].title;
