@@ -88,6 +88,11 @@ export interface PacketTrace {
   kept: KeptFrame[];
   /** Frames in the capture. */
   frames: number;
+  /**
+   * With `onSession`: packets that came for a session already handed over (a late ACK, a repeated
+   * FIN after its connections closed), in no ladder. 0 otherwise.
+   */
+  unshown: number;
 }
 
 export interface TraceOptions {
@@ -103,7 +108,18 @@ export interface TraceOptions {
    * bounded however many frames are kept. The frame's views are valid only during the call.
    */
   onKept?(frame: KeptFrame): void;
+  /**
+   * Receives each session's connections, with their packets, once all of them have closed and
+   * the packets kept exceed `packetBudget`; their packets are then dropped, so memory is bounded
+   * by the budget and the sessions still open, not by the capture. The sessions left at the end
+   * of the capture follow in trace order. Without it, every packet is kept in `connections`.
+   */
+  onSession?(session: number, connections: TraceConnection[]): void;
+  /** Packets kept before closed sessions are handed to `onSession` (default 100,000). */
+  packetBudget?: number;
 }
+
+const DEFAULT_PACKET_BUDGET = 100_000;
 
 /** The connections of an analysis the trace will follow, before any packet is read. */
 export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions' | 'roles'> = {}): TraceConnection[] {
@@ -134,9 +150,20 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
   return out;
 }
 
+/** A traced session while the capture is read: its connections, how many are still open. */
+interface SessionState {
+  id: number;
+  conns: TraceConnection[];
+  open: number;
+  /** Handed to onSession: its packets are gone, later ones are only counted. */
+  handed: boolean;
+}
+
 /** A traced connection while the capture is read: the engine's sequence bases and the SYNs' window shifts. */
 interface ConnState {
   conn: TraceConnection;
+  session: SessionState;
+  closed: boolean;
   /** The raw number that is relative 0 of each side, as the engine last reported it (-1: none yet). */
   base: Record<Side, number>;
   /** Window scale shift each side announced in its SYN (null: none seen). */
@@ -225,16 +252,6 @@ function icmpPacket(st: ConnState, f: DecodedFrame): TracePacket {
   };
 }
 
-/** The trace pass reads no stream bytes: each connection only counts them (no out-of-order copies). */
-const COUNT_ONLY: ReassemblyListener = {
-  onOpen: (conn) => {
-    conn.bytesUnread = true;
-  },
-  onData: () => undefined,
-  onEvent: () => undefined,
-  onClose: () => undefined,
-};
-
 /**
  * Read the capture again and collect the packets of `connections` (from traceConnections).
  * Frame numbers and times are the capture's own, as in the analysis.
@@ -245,21 +262,60 @@ export async function tracePackets(
   opts: TraceOptions,
 ): Promise<PacketTrace> {
   const byStream = new Map<number, ConnState>();
+  const sessions = new Map<number, SessionState>();
   for (const conn of connections) {
-    byStream.set(conn.stream, { conn, base: { client: -1, server: -1 }, wscale: { client: null, server: null } });
+    let session = sessions.get(conn.session);
+    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false }));
+    session.conns.push(conn);
+    session.open++;
+    byStream.set(conn.stream, { conn, session, closed: false, base: { client: -1, server: -1 }, wscale: { client: null, server: null } });
   }
   const kept: KeptFrame[] = [];
   const defrag = new Ipv4Defragmenter();
+  const budget = opts.packetBudget ?? DEFAULT_PACKET_BUDGET;
+  /** Sessions whose connections have all closed, oldest first, and the packets kept in all. */
+  const closedSessions: SessionState[] = [];
+  let nextClosed = 0;
+  let packets = 0;
+  let unshown = 0;
+  const hand = (session: SessionState): void => {
+    session.handed = true;
+    opts.onSession!(session.id, session.conns);
+    for (const c of session.conns) {
+      packets -= c.packets.length;
+      c.packets = [];
+    }
+  };
+
   // The analysis's engine again, so connections get the same ids (tcp.stream) and each packet the
   // same decisions. The hook runs inside push(), for the frame being read: `at` holds both.
   const at: { frame: DecodedFrame | null; conn: TraceConnection | null; packet: TracePacket | null } = { frame: null, conn: null, packet: null };
-  const reassembler = new TcpReassembler(COUNT_ONLY, {
+  // Nobody reads the stream bytes here: each connection only counts them (no out-of-order copies).
+  const listener: ReassemblyListener = {
+    onOpen: (conn) => {
+      conn.bytesUnread = true;
+    },
+    onData: () => undefined,
+    onEvent: () => undefined,
+    onClose: (conn) => {
+      const st = byStream.get(conn.id);
+      if (st === undefined || st.closed) return;
+      st.closed = true;
+      if (--st.session.open === 0) closedSessions.push(st.session);
+    },
+  };
+  const reassembler = new TcpReassembler(listener, {
     onSegment: (x) => {
       const st = byStream.get(x.stream);
       if (st === undefined || at.frame === null) return;
+      if (st.session.handed) {
+        unshown++;
+        return;
+      }
       at.conn = st.conn;
       at.packet = x.kind === 'icmp' ? icmpPacket(st, at.frame) : tcpPacket(st, at.frame, x);
       st.conn.packets.push(at.packet);
+      packets++;
     },
   });
 
@@ -272,6 +328,7 @@ export async function tracePackets(
       at.frame = f;
       reassembler.push(f);
       at.frame = null;
+      if (opts.onSession !== undefined) while (packets > budget && nextClosed < closedSessions.length) hand(closedSessions[nextClosed++]);
     }
     const { conn, packet } = at;
     if (opts.keep !== undefined && opts.keep(record.frame, conn)) {
@@ -293,5 +350,6 @@ export async function tracePackets(
   // Damage was reported by the analysis pass already: the same records are read again here.
   const result = await readCapture(input, { onRecord, onWarning: () => undefined }, { fileName: opts.fileName });
   reassembler.finish();
-  return { connections, kept, frames: result.packets };
+  if (opts.onSession !== undefined) for (const session of sessions.values()) if (!session.handed) hand(session);
+  return { connections, kept, frames: result.packets, unshown };
 }
