@@ -38,6 +38,8 @@ const HANDSHAKE: SegSpec[] = [
   { from: 's', flags: 'SA', seq: 900, ack: 101 },
   { from: 'c', flags: 'A', seq: 101, ack: 901 },
 ];
+/** Server data (acking the client's first byte). */
+const srv = (seq: number, data: string): SegSpec => ({ from: 's', flags: 'PA', seq, ack: 101, data });
 const OPENED = [
   'f1 segment 0 c2s none new=0 seq=0 ack=1',
   'f2 segment 0 s2c none new=0 seq=0 ack=1',
@@ -58,10 +60,10 @@ describe('segment hook', () => {
     [
       'a hole filled late is new and out of order; a copy of buffered bytes is a duplicate',
       [
-        { from: 's', flags: 'PA', seq: 905, ack: 101, data: 'EFGH' },
-        { from: 's', flags: 'PA', seq: 905, ack: 101, data: 'EFGH' },
-        { from: 's', flags: 'PA', seq: 901, ack: 101, data: 'ABCD' },
-        { from: 's', flags: 'PA', seq: 909, ack: 101, data: 'IJ' },
+        srv(905, 'EFGH'),
+        srv(905, 'EFGH'),
+        srv(901, 'ABCD'),
+        srv(909, 'IJ'),
       ],
       [
         'f4 segment 0 s2c new new=4 seq=5 ack=1',
@@ -73,18 +75,18 @@ describe('segment hook', () => {
     [
       'an in-order segment over buffered bytes counts only the bytes not held',
       [
-        { from: 's', flags: 'PA', seq: 905, ack: 101, data: 'EF' },
-        { from: 's', flags: 'PA', seq: 901, ack: 101, data: 'ABCDEFGH' },
+        srv(905, 'EF'),
+        srv(901, 'ABCDEFGH'),
       ],
       ['f4 segment 0 s2c new new=2 seq=5 ack=1', 'f5 segment 0 s2c partial new=6 R seq=1 ack=1'],
     ],
     [
       'a segment across two buffered pieces counts the bytes of both holes',
       [
-        { from: 's', flags: 'PA', seq: 901, ack: 101, data: 'a'.repeat(10) },
-        { from: 's', flags: 'PA', seq: 921, ack: 101, data: 'c'.repeat(10) },
-        { from: 's', flags: 'PA', seq: 941, ack: 101, data: 'e'.repeat(10) },
-        { from: 's', flags: 'PA', seq: 906, ack: 101, data: 'x'.repeat(40) },
+        srv(901, 'a'.repeat(10)),
+        srv(921, 'c'.repeat(10)),
+        srv(941, 'e'.repeat(10)),
+        srv(906, 'x'.repeat(40)),
       ],
       [
         'f4 segment 0 s2c new new=10 seq=1 ack=1',
