@@ -5,9 +5,11 @@
  * order: flags, raw and relative sequence numbers, payload length, bytes new to the stream,
  * retransmissions, ICMP errors quoting the connection.
  *
- * Frames are matched to connections by their 4-tuple; when a 4-tuple is used by more than one
- * connection (port reuse), by time: the latest connection that had started by the packet's time.
- * ICMP errors are matched by the segment they quote. On request the decoded frames themselves are
+ * One TCP engine: the frames go through src/tcp's reassembler again, whose per-segment hook says
+ * which connection (tcp.stream, port reuse included) each packet or quoting ICMP error belongs to,
+ * how many of its bytes were new, whether it was a retransmission or filled a hole, and where each
+ * side's relative numbers start. Only what the engine does not decide is read here: window
+ * scale shifts from the SYNs, the payload's look. On request the decoded frames themselves are
  * kept, with a copy of their bytes, for the header dump.
  */
 import type { Readable } from 'node:stream';
@@ -15,11 +17,11 @@ import { readCapture } from '../capture/read-capture.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame } from '../decode/types.js';
+import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { looksLikeTlsRecord } from '../ftp/control-parser.js';
-import { flowKey } from '../tcp/flow-key.js';
-import { seqDiff, seqLte, unwrap } from '../tcp/seq.js';
-import { CoveredRanges } from './covered-ranges.js';
+import { TcpReassembler } from '../tcp/reassembler.js';
+import { relativeSeq } from '../tcp/seq.js';
+import type { ReassemblyListener, SegmentFacts } from '../tcp/types.js';
 import type { Analysis, Endpoint } from './model.js';
 
 export type TraceRole = 'control' | 'data' | 'other';
@@ -86,6 +88,11 @@ export interface PacketTrace {
   kept: KeptFrame[];
   /** Frames in the capture. */
   frames: number;
+  /**
+   * With `onSession`: packets that came for a session already handed over (a late ACK, a repeated
+   * FIN after its connections closed), in no ladder. 0 otherwise.
+   */
+  unshown: number;
 }
 
 export interface TraceOptions {
@@ -101,7 +108,18 @@ export interface TraceOptions {
    * bounded however many frames are kept. The frame's views are valid only during the call.
    */
   onKept?(frame: KeptFrame): void;
+  /**
+   * Receives each session's connections, with their packets, once all of them have closed and
+   * the packets kept exceed `packetBudget`; their packets are then dropped, so memory is bounded
+   * by the budget and the sessions still open, not by the capture. The sessions left at the end
+   * of the capture follow in trace order. Without it, every packet is kept in `connections`.
+   */
+  onSession?(session: number, connections: TraceConnection[]): void;
+  /** Packets kept before closed sessions are handed to `onSession` (default 100,000). */
+  packetBudget?: number;
 }
+
+const DEFAULT_PACKET_BUDGET = 100_000;
 
 /** The connections of an analysis the trace will follow, before any packet is read. */
 export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions' | 'roles'> = {}): TraceConnection[] {
@@ -132,37 +150,32 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
   return out;
 }
 
-/** Per connection and direction: where the stream stands, for relative numbers and retransmissions. */
-interface DirState {
-  /** Sequence number counted as relative 0 (the ISN, or the byte before the first one seen). */
-  isn: number | null;
-  /** A raw sequence number and its stream offset, to unwrap the next one. */
-  refRaw: number;
-  refAbs: number;
-  ranges: CoveredRanges;
-  synSeen: boolean;
-  finSeq: number | null;
-  wscale: number | null;
+/** A traced session while the capture is read: its connections, how many are still open. */
+interface SessionState {
+  id: number;
+  conns: TraceConnection[];
+  open: number;
+  /** Handed to onSession: its packets are gone, later ones are only counted. */
+  handed: boolean;
 }
 
+/** A traced connection while the capture is read: the engine's sequence bases and the SYNs' window shifts. */
 interface ConnState {
   conn: TraceConnection;
-  c: DirState;
-  s: DirState;
+  session: SessionState;
+  closed: boolean;
+  /** The raw number that is relative 0 of each side, as the engine last reported it (-1: none yet). */
+  base: Record<Side, number>;
+  /** Window scale shift each side announced in its SYN (null: none seen). */
+  wscale: Record<Side, number | null>;
 }
 
-function dirState(): DirState {
-  return { isn: null, refRaw: 0, refAbs: 0, ranges: new CoveredRanges(), synSeen: false, finSeq: null, wscale: null };
+/** Which end of a traced connection sent from ip:port. */
+function sideOf(conn: TraceConnection, ip: string, port: number): Side {
+  return conn.client.port === port && conn.client.ip === ip ? 'client' : 'server';
 }
 
-const same = (e: Endpoint, ip: string, port: number): boolean => e.ip === ip && e.port === port;
-
-/** Pick among connections sharing a 4-tuple: the latest that had started by `time`. */
-function pick(list: ConnState[], time: number): ConnState {
-  let best = list[0];
-  for (const st of list) if (st.conn.start <= time && st.conn.start >= best.conn.start) best = st;
-  return best;
-}
+const OTHER: Record<Side, Side> = { client: 'server', server: 'client' };
 
 function payloadKind(b: Uint8Array): PayloadKind {
   if (b.length === 0) return 'text';
@@ -175,76 +188,47 @@ function payloadKind(b: Uint8Array): PayloadKind {
   return 'text';
 }
 
-function tcpPacket(st: ConnState, f: DecodedFrame): TracePacket {
+/** A TCP packet of a traced connection, from what the engine decided about it (`x`). */
+function tcpPacket(st: ConnState, f: DecodedFrame, x: SegmentFacts): TracePacket {
   const tcp = f.tcp!;
-  const ip = f.ip!;
   const conn = st.conn;
-  const by: Side = same(conn.client, ip.src, tcp.srcPort) ? 'client' : 'server';
-  const mine = by === 'client' ? st.c : st.s;
-  const theirs = by === 'client' ? st.s : st.c;
+  const by = sideOf(conn, f.ip!.src, tcp.srcPort);
+  const other = OTHER[by];
+  // A closed connection's late packet has no bases of its own: the last ones reported still hold.
+  if (x.seqBase >= 0) st.base[by] = x.seqBase;
+  if (x.ackBase >= 0) st.base[other] = x.ackBase;
   const syn = (tcp.flags & TCP_SYN) !== 0;
-  const fin = (tcp.flags & TCP_FIN) !== 0;
-  const len = tcp.payloadLength;
-
-  let retransmission = false;
-  let outOfOrder = false;
-  let newBytes = 0;
   if (syn) {
-    if (mine.synSeen && mine.isn === tcp.seq) retransmission = true;
-    mine.synSeen = true;
-    mine.isn = tcp.seq;
-    mine.refRaw = (tcp.seq + 1) >>> 0;
-    mine.refAbs = 0;
     const ws = tcp.options.find((o) => o.name === 'wscale');
-    mine.wscale = ws !== undefined && ws.name === 'wscale' ? ws.shift : null;
-  } else if (mine.isn === null) {
-    // First seen mid-stream: count from here.
-    mine.isn = (tcp.seq - 1) >>> 0;
-    mine.refRaw = tcp.seq;
-    mine.refAbs = 0;
+    st.wscale[by] = ws !== undefined && ws.name === 'wscale' ? ws.shift : null;
   }
-  const dataStart = syn ? (tcp.seq + 1) >>> 0 : tcp.seq;
-  const offset = unwrap(dataStart, mine.refRaw, mine.refAbs);
-  mine.refRaw = dataStart;
-  mine.refAbs = offset;
-  if (len > 0) {
-    const before = mine.ranges.end;
-    newBytes = mine.ranges.add(offset, offset + len);
-    retransmission = newBytes < len;
-    outOfOrder = newBytes > 0 && offset < before && before > 0;
-  }
-  if (fin) {
-    const finSeq = (dataStart + len) >>> 0;
-    if (len === 0 && mine.finSeq !== null && seqLte(finSeq, mine.finSeq)) retransmission = true;
-    mine.finSeq = finSeq;
-  }
-  const rel = (v: number, isn: number | null): number => (isn === null ? v : seqDiff(v, isn) >>> 0);
-  const ackSet = (tcp.flags & TCP_ACK) !== 0;
-  const bothScale = mine.wscale !== null && theirs.wscale !== null;
+  const len = tcp.payloadLength;
+  const bothScale = st.wscale.client !== null && st.wscale.server !== null;
   return {
     frame: f.frame,
     time: f.time,
     by,
-    src: { ip: ip.src, port: tcp.srcPort },
-    dst: { ip: ip.dst, port: tcp.dstPort },
+    // The connection's own endpoints: the same values, and no two objects per packet.
+    src: by === 'client' ? conn.client : conn.server,
+    dst: by === 'client' ? conn.server : conn.client,
     flags: tcp.flags,
     seq: tcp.seq,
     ack: tcp.ack,
-    relSeq: rel(tcp.seq, mine.isn),
-    relAck: ackSet ? rel(tcp.ack, theirs.isn) : null,
+    relSeq: relativeSeq(tcp.seq, st.base[by]),
+    relAck: (tcp.flags & TCP_ACK) !== 0 ? relativeSeq(tcp.ack, st.base[other]) : null,
     window: tcp.window,
     payloadLength: len,
     payloadKind: len > 0 ? payloadKind(f.payload) : null,
-    newBytes,
-    retransmission: retransmission && (tcp.flags & TCP_RST) === 0,
-    outOfOrder,
-    windowShift: bothScale && !syn ? mine.wscale : null,
+    newBytes: x.newBytes,
+    retransmission: x.retransmission,
+    outOfOrder: x.outOfOrder,
+    windowShift: bothScale && !syn ? st.wscale[by] : null,
   };
 }
 
 function icmpPacket(st: ConnState, f: DecodedFrame): TracePacket {
   const q = f.icmp!.quoted;
-  const by: Side = same(st.conn.client, q.src, q.srcPort) ? 'client' : 'server';
+  const by = sideOf(st.conn, q.src, q.srcPort);
   const ip = f.ip!;
   return {
     frame: f.frame,
@@ -277,37 +261,74 @@ export async function tracePackets(
   connections: TraceConnection[],
   opts: TraceOptions,
 ): Promise<PacketTrace> {
-  const byKey = new Map<string, ConnState[]>();
+  const byStream = new Map<number, ConnState>();
+  const sessions = new Map<number, SessionState>();
   for (const conn of connections) {
-    const key = flowKey(conn.client.ip, conn.client.port, conn.server.ip, conn.server.port);
-    const st: ConnState = { conn, c: dirState(), s: dirState() };
-    const list = byKey.get(key);
-    if (list === undefined) byKey.set(key, [st]);
-    else list.push(st);
+    let session = sessions.get(conn.session);
+    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false }));
+    session.conns.push(conn);
+    session.open++;
+    byStream.set(conn.stream, { conn, session, closed: false, base: { client: -1, server: -1 }, wscale: { client: null, server: null } });
   }
   const kept: KeptFrame[] = [];
   const defrag = new Ipv4Defragmenter();
+  const budget = opts.packetBudget ?? DEFAULT_PACKET_BUDGET;
+  /** Sessions whose connections have all closed, oldest first, and the packets kept in all. */
+  const closedSessions: SessionState[] = [];
+  let nextClosed = 0;
+  let packets = 0;
+  let unshown = 0;
+  const hand = (session: SessionState): void => {
+    session.handed = true;
+    opts.onSession!(session.id, session.conns);
+    for (const c of session.conns) {
+      packets -= c.packets.length;
+      c.packets = [];
+    }
+  };
+
+  // The analysis's engine again, so connections get the same ids (tcp.stream) and each packet the
+  // same decisions. The hook runs inside push(), for the frame being read: `at` holds both.
+  const at: { frame: DecodedFrame | null; conn: TraceConnection | null; packet: TracePacket | null } = { frame: null, conn: null, packet: null };
+  // Nobody reads the stream bytes here: each connection only counts them (no out-of-order copies).
+  const listener: ReassemblyListener = {
+    onOpen: () => undefined,
+    onData: () => 'count-only',
+    onEvent: () => undefined,
+    onClose: (conn) => {
+      const st = byStream.get(conn.id);
+      if (st === undefined || st.closed) return;
+      st.closed = true;
+      if (--st.session.open === 0) closedSessions.push(st.session);
+    },
+  };
+  const reassembler = new TcpReassembler(listener, {
+    onSegment: (x) => {
+      const st = byStream.get(x.stream);
+      if (st === undefined || at.frame === null) return;
+      if (st.session.handed) {
+        unshown++;
+        return;
+      }
+      at.conn = st.conn;
+      at.packet = x.kind === 'icmp' ? icmpPacket(st, at.frame) : tcpPacket(st, at.frame, x);
+      st.conn.packets.push(at.packet);
+      packets++;
+    },
+  });
 
   const onRecord = (record: CaptureRecord): void => {
     const f = decodeFrame(record, defrag);
-    let st: ConnState | undefined;
-    let packet: TracePacket | null = null;
-    if (f.ip !== undefined && f.tcp !== undefined) {
-      const list = byKey.get(flowKey(f.ip.src, f.tcp.srcPort, f.ip.dst, f.tcp.dstPort));
-      if (list !== undefined) {
-        st = pick(list, f.time);
-        packet = tcpPacket(st, f);
-      }
-    } else if (f.icmp !== undefined) {
-      const q = f.icmp.quoted;
-      const list = byKey.get(flowKey(q.src, q.srcPort, q.dst, q.dstPort));
-      if (list !== undefined) {
-        st = pick(list, f.time);
-        packet = icmpPacket(st, f);
-      }
+    at.conn = null;
+    at.packet = null;
+    // Pushed as the analysis pass pushes them (pipeline.ts), so that connection ids agree.
+    if (f.ip !== undefined && (f.tcp !== undefined || f.icmp !== undefined)) {
+      at.frame = f;
+      reassembler.push(f);
+      at.frame = null;
+      if (opts.onSession !== undefined) while (packets > budget && nextClosed < closedSessions.length) hand(closedSessions[nextClosed++]);
     }
-    if (st !== undefined && packet !== null) st.conn.packets.push(packet);
-    const conn = st?.conn ?? null;
+    const { conn, packet } = at;
     if (opts.keep !== undefined && opts.keep(record.frame, conn)) {
       if (opts.onKept !== undefined) {
         opts.onKept({ decoded: f, data: record.data, linkType: record.linkType, connection: conn, packet });
@@ -326,5 +347,7 @@ export async function tracePackets(
 
   // Damage was reported by the analysis pass already: the same records are read again here.
   const result = await readCapture(input, { onRecord, onWarning: () => undefined }, { fileName: opts.fileName });
-  return { connections, kept, frames: result.packets };
+  reassembler.finish();
+  if (opts.onSession !== undefined) for (const session of sessions.values()) if (!session.handed) hand(session);
+  return { connections, kept, frames: result.packets, unshown };
 }

@@ -9,10 +9,17 @@ import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Analysis } from '../analysis/model.js';
+import type { Analysis, Session } from '../analysis/model.js';
 import { buildLadder, type SessionLadder } from '../analysis/ladder.js';
 import { TlsRecordCollector } from '../analysis/tls-records.js';
-import { traceConnections, tracePackets, type PacketTrace, type TraceOptions, type TraceRole } from '../analysis/packet-trace.js';
+import {
+  traceConnections,
+  tracePackets,
+  type PacketTrace,
+  type TraceConnection,
+  type TraceOptions,
+  type TraceRole,
+} from '../analysis/packet-trace.js';
 import { NO_FRAMES, renderDumpFrame } from '../render/dump.js';
 import { renderExplain } from '../render/explain.js';
 import { warningLines } from '../render/tables.js';
@@ -178,21 +185,51 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
   warn(deps, a);
 }
 
-export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
-  return withLoaded(deps, capture, opts, async (loaded) => {
-    const t = await trace(deps, capture, loaded, opts);
-    warn(deps, loaded.analysis);
-    const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
-    return renderTimeline(loaded.analysis, ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
+/**
+ * Print one text per session, in session order, each as soon as the trace hands its packets over
+ * (tracePackets' onSession): memory holds the sessions still open, not the whole capture.
+ */
+async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, render: (ls: SessionLadder[]) => string): Promise<void> {
+  const a = loaded.analysis;
+  const shown = a.sessions.filter((s) => opts.session === undefined || s.id === opts.session);
+  const texts = new Map<number, string>();
+  let next = 0;
+  const write = (): void => {
+    for (; next < shown.length && texts.has(shown[next].id); next++) {
+      deps.io.stdout.write(`${next > 0 ? '\n\n' : ''}${texts.get(shown[next].id)!}`);
+      texts.delete(shown[next].id);
+    }
+  };
+  const ladderOf = (session: Session, connections: TraceConnection[]): SessionLadder =>
+    buildLadder(session, { connections, kept: [], frames: 0, unshown: 0 });
+  const byId = new Map(shown.map((s) => [s.id, s]));
+  const t = await trace(deps, capture, loaded, opts, {
+    onSession: (id, connections) => {
+      const s = byId.get(id);
+      if (s === undefined) return;
+      texts.set(id, render([ladderOf(s, connections)]));
+      write();
+    },
   });
+  // Every session's control connection is traced, so each was handed over; this is only a guard.
+  for (let i = next; i < shown.length; i++) if (!texts.has(shown[i].id)) texts.set(shown[i].id, render([ladderOf(shown[i], [])]));
+  write();
+  deps.io.stdout.write(`${shown.length === 0 ? render([]) : ''}\n`);
+  warn(deps, a);
+  if (t.unshown > 0) {
+    deps.io.stderr.write(`${t.unshown} packet(s) came after their session's connections had closed and been printed (late ACKs, repeated FINs): not shown\n`);
+  }
 }
 
-export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
-  return withLoaded(deps, capture, opts, async (loaded) => {
-    const t = await trace(deps, capture, loaded, opts);
-    warn(deps, loaded.analysis);
-    return renderExplain(loaded.analysis, ladders(loaded.analysis, t, opts.session));
-  });
+export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
+  const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
+  return withLoaded(deps, capture, opts, (loaded) =>
+    printSessions(deps, capture, loaded, opts, (ls) => renderTimeline(loaded.analysis, ls, { width, unicode: opts.unicode })),
+  );
+}
+
+export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
+  return withLoaded(deps, capture, opts, (loaded) => printSessions(deps, capture, loaded, opts, (ls) => renderExplain(loaded.analysis, ls)));
 }
 
 /** A bundled teaching capture: where it is, the name it is shown under, its introduction. */
@@ -264,7 +301,7 @@ export function addTeachCommands(program: Command, deps: TeachDeps): void {
     .option('--unicode', 'draw the ladder with Unicode lines instead of ASCII')
     .option('--show-passwords', 'show PASS arguments instead of ****')
     .addOption(noColor())
-    .action(async (file: string, opts: TeachOptions) => out(await runTimeline(deps, file, opts)));
+    .action(async (file: string, opts: TeachOptions) => runTimeline(deps, file, opts));
   program
     .command('explain')
     .description('what happened, step by step, compared with the textbook description of active and passive mode')
@@ -272,7 +309,7 @@ export function addTeachCommands(program: Command, deps: TeachDeps): void {
     .option('-s, --session <n>', 'only this session', positiveInt)
     .option('--show-passwords', 'show PASS arguments instead of ****')
     .addOption(noColor())
-    .action(async (file: string, opts: TeachOptions) => out(await runExplain(deps, file, opts)));
+    .action(async (file: string, opts: TeachOptions) => runExplain(deps, file, opts));
   program
     .command('demo')
     .description(`explain and timeline of a bundled teaching capture: ${Object.keys(DEMOS).join(', ')}`)

@@ -7,7 +7,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
-import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, TcpConnection } from './types.js';
+import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
 
 export type CloseReason = 'fin' | 'rst' | 'evicted' | 'end' | 'reused';
 
@@ -22,6 +22,10 @@ export interface ConnectionContext {
   limits: DirectionLimits;
   /** A direction's out-of-order buffer hit its bound and a gap was forced. */
   onOverflow(conn: TcpConnection, dir: Direction, frame: number): void;
+  /** The per-segment hook (null: nobody listens, and nothing is computed for it). */
+  onSegment: ((facts: SegmentFacts) => void) | null;
+  /** The one object every hook call fills. */
+  facts: SegmentFacts;
 }
 
 /** What stays of a closed connection, so late packets (last ACK, repeated FIN) are not a new one. */
@@ -213,11 +217,13 @@ export class ConnectionState {
       this.flush(frame, time);
       this.emit({ type: 'rst', dir, frame, time });
       this.closeRequest = 'rst';
+      if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false);
       return;
     }
 
     const wireLength = tcp.payloadLength > f.payload.length ? tcp.payloadLength : f.payload.length;
     let retransmitted = false;
+    let result: SegmentResult | null = null;
 
     if (flags & TCP_SYN) {
       const fresh = !this.sideStarted(fromClient);
@@ -271,7 +277,9 @@ export class ConnectionState {
       ds.keepBytes = !this.countOnly;
       const overflowsBefore = ds.overflows;
       const conflictsBefore = ds.conflicts;
-      const result: SegmentResult = ds.segment(dataSeq, wireLength, f.payload, frame, time);
+      result = ds.segment(dataSeq, wireLength, f.payload, frame, time);
+      // A 1-byte repeat at next-1 counts too: tshark calls it a keep-alive, but in the recordings
+      // it is the urgent byte sent again, and the receiver's D-SACK says so (abort-vsftpd-lftp 136).
       if (result !== 'new') retransmitted = true;
       if (ds.conflicts !== conflictsBefore) {
         const first = ds.firstConflict!;
@@ -322,6 +330,30 @@ export class ConnectionState {
       c.closed = 'fin';
       this.closeRequest = 'fin';
     }
+    if (this.ctx.onSegment !== null) this.report(frame, fromClient, result, retransmitted);
+  }
+
+  /** Tell the per-segment hook what was decided about this segment. */
+  private report(frame: number, fromClient: boolean, result: SegmentResult | null, retransmitted: boolean): void {
+    const x = this.ctx.facts;
+    const ds = fromClient ? this.c2s : this.s2c;
+    x.kind = 'segment';
+    x.stream = this.conn.id;
+    x.dir = fromClient ? 'c2s' : 's2c';
+    x.frame = frame;
+    x.data = result ?? 'none';
+    x.newBytes = result !== null && ds !== null ? ds.newBytes : 0;
+    x.outOfOrder = result !== null && ds !== null && ds.filledHole;
+    x.retransmission = retransmitted;
+    x.seqBase = this.baseOf(fromClient);
+    x.ackBase = this.baseOf(!fromClient);
+    this.ctx.onSegment!(x);
+  }
+
+  /** The raw number before a side's stream offset 0 (-1: the side has not started). */
+  private baseOf(fromClient: boolean): number {
+    const ds = fromClient ? this.c2s : this.s2c;
+    return ds !== null && ds.started ? ds.base() : this.isnOf(fromClient);
   }
 
   /** An ICMP error quoting a segment that `fromClient`'s side sent. */

@@ -100,6 +100,12 @@ export class DirectionStream {
   finOffset = -1;
   /** Missing bytes not yet reported: carried by the next chunk. */
   private pendingGap = 0;
+  /**
+   * Set by segment() for the segment-hook: how many of its wire bytes were new, and whether they
+   * lay below bytes already seen (it filled a hole). Two numbers written, nothing allocated.
+   */
+  newBytes = 0;
+  filledHole = false;
 
   private pieces: Piece[] = [];
   private head = 0;
@@ -151,6 +157,11 @@ export class DirectionStream {
     this.nextRaw = seq >>> 0;
   }
 
+  /** The raw sequence number just before stream offset 0 (the ISN when known). Requires `started`. */
+  base(): number {
+    return seqAdd(this.nextRaw, -(this.nextOffset + 1));
+  }
+
   /** Stream offset of a raw sequence number, relative to the next expected byte. */
   offsetOf(seq: number): number {
     return this.nextOffset + seqDiff(seq, this.nextRaw);
@@ -164,6 +175,8 @@ export class DirectionStream {
     const start = this.offsetOf(seq);
     const wireEnd = start + wireLength;
     const next = this.nextOffset;
+    this.newBytes = 0;
+    this.filledHole = false;
     if (wireEnd <= next) {
       if (wireLength === 1 && start === next - 1) return 'keepalive';
       if (this.keepBytes) this.compareWithDelivered(start, bytes, frame);
@@ -173,15 +186,22 @@ export class DirectionStream {
     if (start < next && this.keepBytes) this.compareWithDelivered(start, bytes, frame);
     let result: SegmentResult = start < next ? 'partial' : 'new';
     if (start <= next) {
+      const holeAfter = this.head < this.pieces.length;
+      this.newBytes = holeAfter ? wireEnd - next - this.bufferedWithin(next, wireEnd) : wireEnd - next;
       if (capEnd > next && this.deliverInOrder(bytes, start, frame, time)) result = 'partial';
+      this.filledHole = result === 'new' && holeAfter;
       // Bytes on the wire but cut by the snaplen are lost for good: skip them now.
       if (wireEnd > this.nextOffset) this.advanceOver(wireEnd);
       this.drain();
       if (this.charged !== 0) this.settle();
     } else {
+      const seenEnd = this.pieces[this.pieces.length - 1]?.wireEnd ?? next;
       const added = this.insert(start, bytes, wireEnd, frame, time);
       if (added === 0 && bytes.length > 0) return 'duplicate';
       if (added < bytes.length) result = 'partial';
+      // The wire bytes past the captured ones are new with the last captured byte.
+      this.newBytes = added === bytes.length ? wireLength : added;
+      this.filledHole = result === 'new' && start < seenEnd;
       this.enforceBounds();
       this.flushAcked();
       this.settle();
@@ -266,6 +286,16 @@ export class DirectionStream {
       if (hash32(bytes, 0, len) !== r[i + 2]) this.noteConflict(frame, start, r[i + 3]);
       return;
     }
+  }
+
+  /** Bytes of [from, to) that buffered pieces already hold (none on the in-order fast path). */
+  private bufferedWithin(from: number, to: number): number {
+    let n = 0;
+    for (let i = this.head; i < this.pieces.length && this.pieces[i].start < to; i++) {
+      const p = this.pieces[i];
+      n += Math.max(0, Math.min(p.end, to) - Math.max(p.start, from));
+    }
+    return n;
   }
 
   /** Consume [nextOffset, nextOffset + n) of the stream. */

@@ -14,7 +14,7 @@ import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
 import { flowKey } from './flow-key.js';
 import { srcLooksLikeClient } from './roles.js';
-import type { Direction, ReassemblyListener, TcpConnection } from './types.js';
+import type { Direction, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
 
 export interface ReassemblerOptions {
@@ -33,6 +33,11 @@ export interface ReassemblerOptions {
   /** Out-of-order bytes buffered by all connections together (and 64 per piece). Default 256 MiB. */
   maxBufferedBytesTotal?: number;
   onWarning?: (w: Warning) => void;
+  /**
+   * Called once per TCP segment and ICMP error the engine attributes to a connection, with what
+   * it decided (see SegmentFacts). Absent, nothing is computed or allocated for it.
+   */
+  onSegment?: (facts: SegmentFacts) => void;
 }
 
 export interface ReassemblerStats {
@@ -105,6 +110,8 @@ export class TcpReassembler {
         pool: { used: 0, max: opts.maxBufferedBytesTotal ?? DEFAULT_MAX_BUFFERED_TOTAL },
       },
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
+      onSegment: opts.onSegment ?? null,
+      facts: { kind: 'segment', stream: 0, dir: 'c2s', frame: 0, data: 'none', newBytes: 0, retransmission: false, outOfOrder: false, seqBase: -1, ackBase: -1 },
     };
   }
 
@@ -139,6 +146,7 @@ export class TcpReassembler {
       if (tomb !== undefined) {
         if (!bareSyn || this.repeatsClosedSyn(tomb, src, tcp.srcPort, tcp.seq)) {
           this.afterClose++;
+          if (this.ctx.onSegment !== null) this.reportAttributed('late', tomb.id, tombFromClient(tomb, src, tcp.srcPort), f.frame);
           return;
         }
         this.closed.delete(key); // its queue entry is now stale
@@ -247,16 +255,42 @@ export class TcpReassembler {
 
   /** A repeated SYN (same ISN) of a closed connection is one of its late packets. */
   private repeatsClosedSyn(tomb: Tombstone, src: string, srcPort: number, seq: number): boolean {
-    const fromClient = tomb.clientIp === src && tomb.clientPort === srcPort;
+    const fromClient = tombFromClient(tomb, src, srcPort);
     const isn = fromClient ? tomb.c2sIsn : tomb.s2cIsn;
     return isn >= 0 && isn === seq;
   }
 
   private icmp(f: DecodedFrame): void {
     const q = f.icmp!.quoted;
-    const st = this.live.get(flowKey(q.src, q.srcPort, q.dst, q.dstPort));
-    if (st === undefined) return;
-    st.icmpError(f, st.isClient(q.src, q.srcPort));
+    const key = flowKey(q.src, q.srcPort, q.dst, q.dstPort);
+    const st = this.live.get(key);
+    if (st !== undefined) {
+      const fromClient = st.isClient(q.src, q.srcPort);
+      st.icmpError(f, fromClient);
+      if (this.ctx.onSegment !== null) this.reportAttributed('icmp', st.conn.id, fromClient, f.frame);
+      return;
+    }
+    // A closed connection's ICMP error: attributed for the hook, as its late packets are.
+    const tomb = this.closed.get(key);
+    if (tomb !== undefined && this.ctx.onSegment !== null) {
+      this.reportAttributed('icmp', tomb.id, tombFromClient(tomb, q.src, q.srcPort), f.frame);
+    }
+  }
+
+  /** Tell the segment hook about a frame it only attributes (a closed connection's, an ICMP error). */
+  private reportAttributed(kind: 'late' | 'icmp', stream: number, fromClient: boolean, frame: number): void {
+    const x = this.ctx.facts;
+    x.kind = kind;
+    x.stream = stream;
+    x.dir = fromClient ? 'c2s' : 's2c';
+    x.frame = frame;
+    x.data = 'none';
+    x.newBytes = 0;
+    x.retransmission = false;
+    x.outOfOrder = false;
+    x.seqBase = -1;
+    x.ackBase = -1;
+    this.ctx.onSegment!(x);
   }
 
   /** Evict idle connections and expire tombstones; O(evicted) per sweep. */
@@ -310,6 +344,10 @@ export class TcpReassembler {
     this.unlink(st);
     this.append(st);
   }
+}
+
+function tombFromClient(tomb: Tombstone, ip: string, port: number): boolean {
+  return tomb.clientPort === port && tomb.clientIp === ip;
 }
 
 /** FIFO of tombstones: an array with a moving head, compacted when the consumed part dominates. */

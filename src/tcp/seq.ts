@@ -32,3 +32,12 @@ export function seqLte(a: number, b: number): boolean {
 export function unwrap(raw: number, refRaw: number, refAbs: number): number {
   return refAbs + seqDiff(raw, refRaw);
 }
+
+/**
+ * tshark's relative sequence number (tcp.seq, tcp.ack): `raw` counted from `base` (a side's ISN, or
+ * the number before its first byte seen mid-stream), wrapped to 32 bits as tshark shows it. Base -1:
+ * the side has sent only bare ACKs, so every number of it is still its first byte, relative 1.
+ */
+export function relativeSeq(raw: number, base: number): number {
+  return base < 0 ? 1 : seqAdd(seqDiff(raw, base), 0);
+}

@@ -3,6 +3,8 @@
  * and ordered per-direction byte chunks out. Gaps are explicit, never silently joined.
  */
 
+import type { SegmentResult } from './direction-stream.js';
+
 export interface Endpoint {
   ip: string;
   port: number;
@@ -97,4 +99,38 @@ export interface ReassemblyListener {
   onEvent(conn: TcpConnection, event: ConnectionEvent): void;
   /** Connection finished (both FINs acknowledged, RST, evicted, or end of capture). */
   onClose(conn: TcpConnection, reason: 'fin' | 'rst' | 'evicted' | 'end' | 'reused'): void;
+}
+
+/**
+ * What the engine decided about one frame of a connection, for the optional per-segment hook
+ * (ReassemblerOptions.onSegment): the packet trace behind dump, timeline and explain reads its
+ * per-packet facts here instead of keeping a second copy of the sequence state. One object is
+ * reused for every call (nothing is allocated per segment): read it during the call.
+ */
+export interface SegmentFacts {
+  /**
+   * 'segment': a TCP segment of a live connection, decided below; 'late': a packet of a closed
+   * connection (its last ACK, a repeated FIN), counted to it but not looked at; 'icmp': an ICMP
+   * error quoting a segment of the connection (`dir`: the quoted segment's).
+   */
+  kind: 'segment' | 'late' | 'icmp';
+  /** The connection's id (tcp.stream). */
+  stream: number;
+  dir: Direction;
+  frame: number;
+  /** What became of its payload ('none': it carried none, or it is not a 'segment'). */
+  data: SegmentResult | 'none';
+  /** Payload bytes new to the stream (on the wire: bytes cut by the snaplen count). */
+  newBytes: number;
+  /** It repeats a SYN, a FIN or payload of this side: what conn.retransmissions counts. */
+  retransmission: boolean;
+  /** All of its payload was new but lay below bytes already seen: it filled a hole. */
+  outOfOrder: boolean;
+  /**
+   * The raw sequence number that is relative 0 of the sender's side and of the receiver's side
+   * (the ISN, or the number before the first byte seen mid-stream; for seq.ts's relativeSeq);
+   * -1 while that side has sent nothing the engine starts a side from (only bare ACKs).
+   */
+  seqBase: number;
+  ackBase: number;
 }

@@ -1,10 +1,9 @@
 /**
  * Unit tests of the teaching renderers' building blocks: flag-bit lines, TCP option lines,
- * tuple arithmetic lines, the box and ladder layout at 80 columns, the covered-bytes set behind
- * retransmission counts, and the --frame argument.
+ * tuple arithmetic lines, the box and ladder layout at 80 columns, and the --frame argument.
+ * (New bytes and retransmissions per packet are the TCP engine's: test/tcp/segment-hook.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { CoveredRanges } from '../../src/analysis/covered-ranges.js';
 import { flagNames } from '../../src/analysis/ladder.js';
 import { parseTcpOptions } from '../../src/decode/tcp.js';
 import { parseEprtArg, parseEpsvReply, parsePasvReply, parsePortArg } from '../../src/ftp/tuples.js';
@@ -152,23 +151,6 @@ describe('layout at 80 columns', () => {
       expect(BOX_WIDTH).toBeLessThanOrEqual(80);
     }
     expect(renderBox(block, ASCII_LINES)).toMatch(/^[\x20-\x7e\n]+$/);
-  });
-});
-
-describe('covered byte ranges', () => {
-  it.each([
-    // [segments as [start, end), new bytes of each, holes at the end]
-    [[[0, 10], [10, 20]], [10, 10], 0],
-    [[[0, 10], [0, 10]], [10, 0], 0],
-    [[[0, 10], [20, 30], [10, 20]], [10, 10, 10], 0],
-    [[[0, 10], [20, 30]], [10, 10], 10],
-    [[[0, 10], [5, 15]], [10, 5], 0],
-    [[[0, 10], [20, 30], [40, 50], [5, 45]], [10, 10, 10, 20], 0],
-    [[[10, 20], [0, 5]], [10, 5], 5],
-  ] as Array<[Array<[number, number]>, number[], number]>)('%j', (segments, fresh, holes) => {
-    const r = new CoveredRanges();
-    expect(segments.map(([a, b]) => r.add(a, b))).toEqual(fresh);
-    expect(r.holes()).toBe(holes);
   });
 });
 
