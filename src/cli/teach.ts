@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
-import { buildLadder, type SessionLadder } from '../analysis/ladder.js';
-import { traceConnections, tracePackets, type PacketTrace, type TraceOptions, type TraceRole } from '../analysis/packet-trace.js';
-import { NO_FRAMES, renderDumpFrame } from '../render/dump.js';
-import { renderExplain } from '../render/explain.js';
-import { warningLines } from '../render/tables.js';
+import type { SessionLadder } from '../analysis/ladder.js';
+import type { PacketTrace, TraceOptions, TraceRole } from '../analysis/packet-trace.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import { twoPassInput, type TeachDeps } from './io.js';
+import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
+
+// The packet trace, ladders, dumps and the story are imported when a command here runs, not
+// when ftpcap starts: most runs are a summary (issue 15: start-up).
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -124,6 +124,7 @@ async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: Tea
   const a = loaded.analysis;
   const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
   const roles = extra.roles;
+  const { traceConnections, tracePackets } = await import('../analysis/packet-trace.js');
   try {
     return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
       fileName: a.capture.file,
@@ -135,12 +136,9 @@ async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: Tea
   }
 }
 
-function ladders(a: Analysis, t: PacketTrace, session?: number): SessionLadder[] {
+async function ladders(a: Analysis, t: PacketTrace, session?: number): Promise<SessionLadder[]> {
+  const { buildLadder } = await import('../analysis/ladder.js');
   return a.sessions.filter((s) => session === undefined || s.id === session).map((s) => buildLadder(s, t));
-}
-
-function warn(deps: TeachDeps, a: Analysis): void {
-  if (a.capture.warnings.length) deps.io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
 }
 
 /** Prints each box as its frame is read, so a dump of a large capture needs little memory. */
@@ -153,6 +151,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
   const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode };
+  const { NO_FRAMES, renderDumpFrame } = await import('../render/dump.js');
   let printed = 0;
   await trace(deps, capture, loaded, opts, {
     roles,
@@ -169,23 +168,24 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
     },
   });
   if (printed === 0) deps.io.stdout.write(`${NO_FRAMES}\n`);
-  warn(deps, a);
+  await writeWarnings(deps.io, a);
 }
 
 export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
   return withLoaded(deps, capture, opts, async (loaded) => {
     const t = await trace(deps, capture, loaded, opts);
-    warn(deps, loaded.analysis);
+    await writeWarnings(deps.io, loaded.analysis);
     const width = opts.wide ? WIDE_WIDTH : DEFAULT_WIDTH;
-    return renderTimeline(loaded.analysis, ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
+    return renderTimeline(loaded.analysis, await ladders(loaded.analysis, t, opts.session), { width, unicode: opts.unicode });
   });
 }
 
 export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<string> {
   return withLoaded(deps, capture, opts, async (loaded) => {
     const t = await trace(deps, capture, loaded, opts);
-    warn(deps, loaded.analysis);
-    return renderExplain(loaded.analysis, ladders(loaded.analysis, t, opts.session));
+    await writeWarnings(deps.io, loaded.analysis);
+    const { renderExplain } = await import('../render/explain.js');
+    return renderExplain(loaded.analysis, await ladders(loaded.analysis, t, opts.session));
   });
 }
 
@@ -203,8 +203,9 @@ export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
   const { path, shown } = demoCapture(deps, name);
   const analysis = await deps.analyze(path, {});
   analysis.capture.file = shown;
+  const [{ traceConnections, tracePackets }, { renderExplain }] = await Promise.all([import('../analysis/packet-trace.js'), import('../render/explain.js')]);
   const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
-  const ls = ladders(analysis, t);
+  const ls = await ladders(analysis, t);
   const rule = '='.repeat(78);
   return [
     `ftpcap demo ${name}: ${shown}`,
