@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Analysis } from '../analysis/model.js';
+import type { AnalyzeOptions } from '../analysis/pipeline.js';
 import type { Input, Spool } from './inputs.js';
 
 export const EXIT_OK = 0;
@@ -24,6 +25,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Arguments that were not valid UTF-8, by their decoded form, with their bytes (inputs.ts). */
   rawArgs?: ReadonlyMap<string, Buffer>;
+  /**
+   * Analyses capture files by name (default: the pipeline's analyzeFiles). A test that renders one
+   * capture many ways in-process passes a memo (test/cli/run-cli.ts).
+   */
+  analyzeFiles?: (paths: string[], options: AnalyzeOptions) => Promise<Analysis>;
 }
 
 /** What the commands that read a capture twice (dump, timeline, explain, demo, report) are given. */

@@ -95,7 +95,7 @@ async function analyze(
     };
     const { analyzeFiles, analyzeStream } = await import('../analysis/pipeline.js');
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
-    return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));
+    return await (stream === null ? (io.analyzeFiles ?? analyzeFiles)([input.path], options) : analyzeStream(stream, options));
   } catch (err) {
     if (err instanceof CaptureError) {
       const where = [err.frame !== undefined ? `frame ${err.frame}` : null, err.offset !== undefined ? `offset ${err.offset}` : null]
