@@ -33,13 +33,15 @@ export async function runCli(
 /**
  * For a test file that renders the same captures many ways (`runCli(args, { analyses })`): one
  * analysis per file content, name and password option, shared by the runs (the renderers do not
- * change the model). The first run of a capture reports progress; runs that receive transfer data
- * (extract) or TLS keys analyse afresh. `clear()` lets the analyses go (in afterAll).
+ * change the model). The first run of a capture reports progress; runs given TLS keys or any
+ * other callback (extract's transfer data, dump's TLS records) analyse afresh. `clear()` lets the
+ * analyses go (in afterAll).
  */
 export function analysisMemo(): AnalyzeFiles & { clear(): void } {
   const made = new Map<string, Promise<Analysis>>();
   const analyze: AnalyzeFiles = (paths, options) => {
-    if (options.onTransferData !== undefined || options.tlsKeyLog !== undefined) return analyzeFiles(paths, options);
+    const fed = Object.entries(options).some(([k, v]) => typeof v === 'function' && k !== 'onProgress');
+    if (fed || options.tlsKeyLog !== undefined) return analyzeFiles(paths, options);
     const content = createHash('sha256');
     for (const p of paths) content.update(readFileSync(p));
     const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false]);
