@@ -10,13 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Transfer } from '../analysis/model.js';
 import type { StreamChunk } from '../tcp/types.js';
-import { ExtractionCollector, type ObjectSink } from '../extract/collector.js';
+import type { ObjectSink } from '../extract/collector.js';
 import type { Manifest } from '../extract/manifest.js';
 import { isPlainNameInside, uniqueName } from '../extract/names.js';
-import { renderExtract } from '../render/extract.js';
 import { terminalSafeJson } from '../render/json.js';
-import { warningLines } from '../render/tables.js';
-import type { CliIo } from './io.js';
+import { writeWarnings, type CliIo } from './io.js';
 
 const EXIT_USAGE = 1;
 
@@ -297,6 +295,8 @@ function removeCreated(created: string[]): void {
 
 export async function runExtract(capture: string, opts: ExtractCliOptions, deps: ExtractDeps): Promise<void> {
   const { io } = deps;
+  // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
+  const [{ ExtractionCollector }, { renderExtract }] = await Promise.all([import('../extract/collector.js'), import('../render/extract.js')]);
   const out = prepareOutput(opts.output, opts.force ?? false, deps);
   const store = new TempStore(out.dir);
   const sinks = new Map<ObjectSink, FileSink>();
@@ -374,7 +374,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
     io.stdout.write(`${renderExtract(manifest, opts.output, manifestName, { color, width: io.stdout.columns ?? 80 })}\n`);
   }
   // The manifest has no place for the capture's warnings: they go to stderr either way.
-  if (analysis.capture.warnings.length) io.stderr.write(`${warningLines(analysis.capture.warnings, analysis.capture.file)}\n`);
+  await writeWarnings(io, analysis);
 }
 
 export function addExtractCommand(program: Command, deps: ExtractDeps): void {

@@ -25,6 +25,11 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Arguments that were not valid UTF-8, by their decoded form, with their bytes (inputs.ts). */
   rawArgs?: ReadonlyMap<string, Buffer>;
+  /**
+   * Analyses capture files by name (default: the pipeline's analyzeFiles). A test that renders one
+   * capture many ways in-process passes a memo (test/cli/run-cli.ts).
+   */
+  analyzeFiles?: (paths: string[], options: AnalyzeOptions) => Promise<Analysis>;
 }
 
 /** What the commands that read a capture twice (dump, timeline, explain, demo, report) are given. */
@@ -48,6 +53,17 @@ export interface TeachDeps {
  * pipe, /dev/stdin or process substitution can be read only once, so they are first spooled to a
  * private temporary file, removed by `dispose`.
  */
+/**
+ * The capture's warnings on stderr (in table mode too, so a pipe into another tool still sees
+ * them). The table renderer is imported here when there are some: `--help` and `--version` load
+ * no renderer (issue 15: start-up).
+ */
+export async function writeWarnings(io: CliIo, a: Analysis): Promise<void> {
+  if (a.capture.warnings.length === 0) return;
+  const { warningLines } = await import('../render/tables.js');
+  io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+}
+
 export async function twoPassInput(deps: TeachDeps, capture: string): Promise<{ path: string; shown: string | undefined; dispose(): void }> {
   const input = deps.resolve(capture);
   const shown = input.kind === 'missing' ? undefined : input.label;

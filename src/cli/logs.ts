@@ -9,10 +9,7 @@ import { closeSync, constants, mkdirSync, openSync, statSync, writeSync } from '
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
-import { eveLog } from '../render/logs/eve.js';
-import { zeekDataLog, zeekFtpLog } from '../render/logs/zeek.js';
-import { warningLines } from '../render/tables.js';
-import type { CliIo } from './io.js';
+import { writeWarnings, type CliIo } from './io.js';
 
 const EXIT_USAGE = 1;
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -34,9 +31,14 @@ export interface LogsDeps {
 }
 
 /** The logs of one format: file name in DIR, and its lines. */
-function logsOf(a: Analysis, opts: LogsCliOptions): Array<{ file: string; lines: Iterable<string> }> {
+async function logsOf(a: Analysis, opts: LogsCliOptions): Promise<Array<{ file: string; lines: Iterable<string> }>> {
   const showPasswords = opts.showPasswords ?? false;
-  if (opts.format === 'eve') return [{ file: 'eve.json', lines: eveLog(a, { showPasswords }) }];
+  // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
+  if (opts.format === 'eve') {
+    const { eveLog } = await import('../render/logs/eve.js');
+    return [{ file: 'eve.json', lines: eveLog(a, { showPasswords }) }];
+  }
+  const { zeekDataLog, zeekFtpLog } = await import('../render/logs/zeek.js');
   return [
     { file: 'ftp.log', lines: zeekFtpLog(a, { showPasswords, allCommands: opts.allCommands ?? false }) },
     { file: 'ftpcap_data.log', lines: zeekDataLog(a) },
@@ -75,7 +77,7 @@ export async function runLogs(capture: string, opts: LogsCliOptions, deps: LogsD
     }
   }
   const a = await deps.analyze(capture, opts);
-  const logs = logsOf(a, opts);
+  const logs = await logsOf(a, opts);
   if (opts.output === undefined) {
     for (const log of logs) for (const line of log.lines) io.stdout.write(line);
   } else {
@@ -90,7 +92,7 @@ export async function runLogs(capture: string, opts: LogsCliOptions, deps: LogsD
     }
     io.stdout.write(`${logs.map((l) => join(opts.output!, l.file)).join('\n')}\n`);
   }
-  if (a.capture.warnings.length) io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+  await writeWarnings(io, a);
 }
 
 export function addLogsCommand(program: Command, deps: LogsDeps): void {

@@ -3,23 +3,20 @@
  * The only module that touches the terminal, process streams or the file system for output.
  * Exit codes: 0 analysed (possibly with warnings), 1 usage error, 2 unreadable or not a capture.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { analyzeFiles, analyzeStream } from '../analysis/pipeline.js';
 import type { Analysis } from '../analysis/model.js';
 import { CaptureError } from '../capture/types.js';
-import { renderJson, writeJson, writeJsonLines, type JsonPart } from '../render/json.js';
+import type { JsonPart } from '../render/json.js';
 import { escapeText } from '../render/escape.js';
-import { captureHeading, renderCommands, renderSessions, renderSummary, renderTransfers, warningLines } from '../render/tables.js';
 import type { RenderStyle } from '../render/style.js';
-import { renderDiagnose } from '../render/diagnose.js';
 import { Progress } from './progress.js';
-import { describeFailure, summaryOfMany, type SummaryMessage } from './many.js';
+import type { SummaryMessage } from './many.js';
 import { addExtractCommand } from './extract.js';
 import { addLogsCommand } from './logs.js';
 import { addTeachCommands } from './teach.js';
-import { EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, type CliIo, type TeachDeps } from './io.js';
+import { EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, writeWarnings, type CliIo, type TeachDeps } from './io.js';
 import { addReportCommand } from './report.js';
 import { openStream, resolveInput, spool, undecodableName, type Input, type Spool } from './inputs.js';
 import { closeCommands, orList } from './suggest.js';
@@ -100,8 +97,9 @@ async function analyze(
       tlsKeyLog: keyLogsOf(io)?.keyLog,
       onTlsRecord: opts.onTlsRecord,
     };
+    const { analyzeFiles, analyzeStream } = await import('../analysis/pipeline.js');
     // A file is read on a worker thread beside the analysis (pipeline.ts: analyzeFiles).
-    return await (stream === null ? analyzeFiles([input.path], options) : analyzeStream(stream, options));
+    return await (stream === null ? (io.analyzeFiles ?? analyzeFiles)([input.path], options) : analyzeStream(stream, options));
   } catch (err) {
     if (err instanceof CaptureError) {
       const where = [err.frame !== undefined ? `frame ${err.frame}` : null, err.offset !== undefined ? `offset ${err.offset}` : null]
@@ -121,6 +119,12 @@ async function analyze(
 
 /** One capture (or ring) of `summary a b …` analysed in this thread (when workers are not available). */
 async function summaryInProcess(paths: string[], fileName: string, opts: CommonOptions, io: CliIo): Promise<SummaryMessage> {
+  const [{ analyzeFiles }, { renderJson }, { renderSummary }, { describeFailure }] = await Promise.all([
+    import('../analysis/pipeline.js'),
+    import('../render/json.js'),
+    import('../render/tables.js'),
+    import('./many.js'),
+  ]);
   try {
     const a = await analyzeFiles(paths, { fileName, showPasswords: opts.showPasswords ?? false, tlsKeyLog: keyLogsOf(io)?.keyLog });
     return { t: 'done', text: opts.json ? renderJson(a, 'summary') : `${renderSummary(a, styleFor(io, opts))}\n`, warnings: a.capture.warnings.length };
@@ -165,15 +169,28 @@ function refuseMistypedCommand(argv: string[], program: Command): void {
   throw new ExitError(`unknown command '${word}' (and no such file): did you mean ${orList(close)}?`, EXIT_USAGE);
 }
 
+/** The version in package.json (two levels above this module: src/cli or dist/cli). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 type Renderer = (a: Analysis, style: RenderStyle, session?: number) => string;
 
-const TEXT_RENDERERS: Record<JsonPart, Renderer> = {
-  summary: (a, style) => renderSummary(a, style),
-  sessions: (a, style) => [captureHeading(a), '', renderSessions(a, style)].join('\n'),
-  commands: (a, style, session) => renderCommands(a, style, session),
-  transfers: (a, style, session) => renderTransfers(a, style, session),
-  diagnose: (a, style, session) => renderDiagnose(a, style, session),
-};
+/**
+ * The table renderer of each part. Imported when a command runs, like the analysis: `--help`
+ * and `--version` load neither (issue 15: start-up).
+ */
+async function textRenderer(part: JsonPart): Promise<Renderer> {
+  if (part === 'diagnose') return (await import('../render/diagnose.js')).renderDiagnose;
+  const { captureHeading, renderCommands, renderSessions, renderSummary, renderTransfers } = await import('../render/tables.js');
+  const renderers: Record<Exclude<JsonPart, 'diagnose'>, Renderer> = {
+    summary: (a, style) => renderSummary(a, style),
+    sessions: (a, style) => [captureHeading(a), '', renderSessions(a, style)].join('\n'),
+    commands: (a, style, session) => renderCommands(a, style, session),
+    transfers: (a, style, session) => renderTransfers(a, style, session),
+  };
+  return renderers[part];
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let exitCode = EXIT_OK;
@@ -188,7 +205,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // Commander's messages quote the command line (an unknown option, a bad value): escaped like all else.
       outputError: (s, write) => write(escapeLines(s)),
     })
-    .showHelpAfterError('(run ftpcap --help for usage)');
+    .showHelpAfterError('(run ftpcap --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of ftpcap');
 
   const addCommand = (name: JsonPart, description: string, withSession: boolean, isDefault = false): void => {
     const cmd = program
@@ -225,6 +243,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
             names.set(path, input.kind === 'stdin' ? '(stdin)' : input.label);
             paths.push(path);
           }
+          const { summaryOfMany } = await import('./many.js');
           exitCode = await summaryOfMany(paths, io, {
             json: opts.json === true,
             showPasswords: opts.showPasswords ?? false,
@@ -243,14 +262,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (opts.session !== undefined && !a.sessions.some((s) => s.id === opts.session)) {
         throw new ExitError(`no session ${opts.session} in ${capture} (it has ${a.sessions.length})`, EXIT_USAGE);
       }
-      if (opts.jsonl) {
-        writeJsonLines(a, (text) => io.stdout.write(text), opts.session);
-      } else if (opts.json) {
-        writeJson(a, name, (text) => io.stdout.write(text), opts.session);
+      if (opts.jsonl || opts.json) {
+        const { writeJson, writeJsonLines } = await import('../render/json.js');
+        if (opts.jsonl) writeJsonLines(a, (text) => io.stdout.write(text), opts.session);
+        else writeJson(a, name, (text) => io.stdout.write(text), opts.session);
       } else {
-        io.stdout.write(`${TEXT_RENDERERS[name](a, styleFor(io, opts), opts.session)}\n`);
-        // Warnings go to stderr in table mode too, so a pipe into another tool still sees them.
-        if (a.capture.warnings.length && name !== 'summary') io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+        io.stdout.write(`${(await textRenderer(name))(a, styleFor(io, opts), opts.session)}\n`);
+        // The summary's table lists them itself.
+        if (name !== 'summary') await writeWarnings(io, a);
       }
     });
   };

@@ -7,12 +7,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
-import { buildLadder } from '../analysis/ladder.js';
-import { traceConnections, tracePackets } from '../analysis/packet-trace.js';
-import { DumpCollector } from '../render/report/frames.js';
-import { renderReport, sessionsToDraw } from '../render/report/report.js';
-import { warningLines } from '../render/tables.js';
-import { twoPassInput, type TeachDeps } from './io.js';
+import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -28,6 +23,13 @@ export async function buildReport(
   reopen: () => Readable | NodeJS.ReadableStream,
   meta: { command: string; showPasswords?: boolean; heading?: string; intro?: string },
 ): Promise<string> {
+  // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
+  const [{ buildLadder }, { traceConnections, tracePackets }, { DumpCollector }, { renderReport, sessionsToDraw }] = await Promise.all([
+    import('../analysis/ladder.js'),
+    import('../analysis/packet-trace.js'),
+    import('../render/report/frames.js'),
+    import('../render/report/report.js'),
+  ]);
   const draw = sessionsToDraw(a);
   const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false });
   const trace = await tracePackets(reopen(), traceConnections(a, { sessions: draw }), {
@@ -70,7 +72,7 @@ export async function runReport(deps: TeachDeps, capture: string, opts: ReportOp
       throw deps.fail(`${capture}: ${err instanceof Error ? err.message : String(err)}`, EXIT_UNREADABLE);
     }
     writeReport(deps, html, opts.output);
-    if (a.capture.warnings.length) deps.io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
+    await writeWarnings(deps.io, a);
   } finally {
     dispose();
   }

@@ -10,23 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Session } from '../analysis/model.js';
-import { buildLadder, type SessionLadder } from '../analysis/ladder.js';
+import type { SessionLadder } from '../analysis/ladder.js';
 import { TlsRecordCollector } from '../analysis/tls-records.js';
-import {
-  traceConnections,
-  tracePackets,
-  type PacketTrace,
-  type TraceConnection,
-  type TraceOptions,
-  type TraceRole,
-} from '../analysis/packet-trace.js';
-import { NO_FRAMES, renderDumpFrame } from '../render/dump.js';
-import { renderExplain } from '../render/explain.js';
-import { warningLines } from '../render/tables.js';
+import type { PacketTrace, TraceConnection, TraceOptions, TraceRole } from '../analysis/packet-trace.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import { twoPassInput, type TeachDeps } from './io.js';
+import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
+
+// The packet trace, ladders, dumps and the story are imported when a command here runs, not
+// when ftpcap starts: most runs are a summary (issue 15: start-up).
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
@@ -132,6 +125,7 @@ async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: Tea
   const a = loaded.analysis;
   const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
   const roles = extra.roles;
+  const { traceConnections, tracePackets } = await import('../analysis/packet-trace.js');
   try {
     return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
       fileName: a.capture.file,
@@ -143,12 +137,9 @@ async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: Tea
   }
 }
 
-function ladders(a: Analysis, t: PacketTrace, session?: number): SessionLadder[] {
+async function ladders(a: Analysis, t: PacketTrace, session?: number): Promise<SessionLadder[]> {
+  const { buildLadder } = await import('../analysis/ladder.js');
   return a.sessions.filter((s) => session === undefined || s.id === session).map((s) => buildLadder(s, t));
-}
-
-function warn(deps: TeachDeps, a: Analysis): void {
-  if (a.capture.warnings.length) deps.io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
 }
 
 /** Prints each box as its frame is read, so a dump of a large capture needs little memory. */
@@ -166,6 +157,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
   const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame };
+  const { NO_FRAMES, renderDumpFrame } = await import('../render/dump.js');
   let printed = 0;
   await trace(deps, capture, loaded, opts, {
     roles,
@@ -182,7 +174,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
     },
   });
   if (printed === 0) deps.io.stdout.write(`${NO_FRAMES}\n`);
-  warn(deps, a);
+  await writeWarnings(deps.io, a);
 }
 
 /**
@@ -200,6 +192,7 @@ async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, o
       texts.delete(shown[next].id);
     }
   };
+  const { buildLadder } = await import('../analysis/ladder.js');
   const ladderOf = (session: Session, connections: TraceConnection[]): SessionLadder =>
     buildLadder(session, { connections, kept: [], frames: 0, unshown: 0 });
   const byId = new Map(shown.map((s) => [s.id, s]));
@@ -215,7 +208,7 @@ async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, o
   for (let i = next; i < shown.length; i++) if (!texts.has(shown[i].id)) texts.set(shown[i].id, render([ladderOf(shown[i], [])]));
   write();
   deps.io.stdout.write(`${shown.length === 0 ? render([]) : ''}\n`);
-  warn(deps, a);
+  await writeWarnings(deps.io, a);
   if (t.unshown > 0) {
     deps.io.stderr.write(`${t.unshown} packet(s) came after their session's connections had closed and been printed (late ACKs, repeated FINs): not shown\n`);
   }
@@ -229,6 +222,7 @@ export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachO
 }
 
 export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
+  const { renderExplain } = await import('../render/explain.js');
   return withLoaded(deps, capture, opts, (loaded) => printSessions(deps, capture, loaded, opts, (ls) => renderExplain(loaded.analysis, ls)));
 }
 
@@ -246,8 +240,9 @@ export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
   const { path, shown } = demoCapture(deps, name);
   const analysis = await deps.analyze(path, {});
   analysis.capture.file = shown;
+  const [{ traceConnections, tracePackets }, { renderExplain }] = await Promise.all([import('../analysis/packet-trace.js'), import('../render/explain.js')]);
   const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
-  const ls = ladders(analysis, t);
+  const ls = await ladders(analysis, t);
   const rule = '='.repeat(78);
   return [
     `ftpcap demo ${name}: ${shown}`,

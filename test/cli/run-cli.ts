@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { main, type CliIo } from '../../src/cli/main.js';
 
 export interface CliRun {
   code: number;
@@ -7,10 +11,12 @@ export interface CliRun {
   stderr: string;
 }
 
+type AnalyzeFiles = NonNullable<CliIo['analyzeFiles']>;
+
 /** Runs the CLI in-process, as a user would type `ftpcap ARGS`, capturing both streams. */
 export async function runCli(
   args: string[],
-  opts: { stdin?: Buffer; tty?: boolean; env?: Record<string, string> } = {},
+  opts: { stdin?: Buffer; tty?: boolean; env?: Record<string, string>; analyses?: AnalyzeFiles } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -19,6 +25,29 @@ export async function runCli(
     stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
     stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
     env: opts.env ?? {},
+    analyzeFiles: opts.analyses,
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * For a test file that renders the same captures many ways (`runCli(args, { analyses })`): one
+ * analysis per file content, name and password option, shared by the runs (the renderers do not
+ * change the model). The first run of a capture reports progress; runs given TLS keys or any
+ * other callback (extract's transfer data, dump's TLS records) analyse afresh. `clear()` lets the
+ * analyses go (in afterAll).
+ */
+export function analysisMemo(): AnalyzeFiles & { clear(): void } {
+  const made = new Map<string, Promise<Analysis>>();
+  const analyze: AnalyzeFiles = (paths, options) => {
+    const fed = Object.entries(options).some(([k, v]) => typeof v === 'function' && k !== 'onProgress');
+    if (fed || options.tlsKeyLog !== undefined) return analyzeFiles(paths, options);
+    const content = createHash('sha256');
+    for (const p of paths) content.update(readFileSync(p));
+    const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false]);
+    let a = made.get(key);
+    if (a === undefined) made.set(key, (a = analyzeFiles(paths, options)));
+    return a;
+  };
+  return Object.assign(analyze, { clear: () => made.clear() });
 }

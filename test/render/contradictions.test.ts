@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictLabel } from '../../src/render/verdict-words.js';
-import { runCli } from '../cli/run-cli.js';
+import { analysisMemo, runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 
 const captures = readdirSync(FIXTURES)
@@ -69,7 +69,9 @@ describe('every output words the same verdicts (contradiction check over every f
   for (const file of captures) {
     it(file, async () => {
       const path = join(FIXTURES, file);
-      const json = await runCli(['summary', '--json', path]);
+      // One analysis of the capture for all five outputs.
+      const analyses = analysisMemo();
+      const json = await runCli(['summary', '--json', path], { analyses });
       expect(json.code).toBe(0);
       const a = JSON.parse(json.stdout) as Analysis;
       // explain and timeline draw every packet: on the capture of 10,000 announcements they are the
@@ -77,10 +79,10 @@ describe('every output words the same verdicts (contradiction check over every f
       const teach = a.sessions.reduce((n, s) => n + s.transfers.length, 0) <= MAX_TEACH_TRANSFERS;
       const none = { code: 0, stdout: '', stderr: '' };
       const [summary, diagnose, explain, timeline] = await Promise.all([
-        runCli(['summary', '--no-color', path]),
-        runCli(['diagnose', '--no-color', path]),
-        teach ? runCli(['explain', path]) : none,
-        teach ? runCli(['timeline', path]) : none,
+        runCli(['summary', '--no-color', path], { analyses }),
+        runCli(['diagnose', '--no-color', path], { analyses }),
+        teach ? runCli(['explain', path], { analyses }) : none,
+        teach ? runCli(['timeline', path], { analyses }) : none,
       ]);
       // The parsers below must find what they look for, or this test could not fail.
       const total = a.sessions.reduce((n, s) => n + s.transfers.length, 0);

@@ -9,6 +9,9 @@
  *
  * In CI (CI=true) the tests run or fail: .ci/run installs chromium. Elsewhere they are skipped,
  * with the reason printed, when /usr/bin/chromium is missing.
+ *
+ * A page takes seconds of CPU: `npm test` opens the first fixture's and the markup one;
+ * FTPCAP_LONG=all (`npm run test:long`, which .ci/run runs) opens every fixture's.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +36,8 @@ if (!haveBrowser && !inCi) {
   console.log(`report browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium); in CI (CI=true) they run and fail without it`);
 }
 
-const FIXTURES = [
+const ALL = process.env.FTPCAP_LONG === 'all';
+const EVERY_FIXTURE = [
   'passive-vsftpd-lftp.pcap',
   'fail-active-drop-vsftpd-ftp.pcap',
   'fail-passive-reject-rst-proftpd-curl.pcap',
@@ -44,6 +48,7 @@ const FIXTURES = [
   'hostile-server-python.pcap',
   'hostile-client-vsftpd-python.pcap.gz',
 ];
+const FIXTURES = ALL ? EVERY_FIXTURE : EVERY_FIXTURE.slice(0, 1);
 
 /** tshark's text as a comparable value (as the dump oracle reads it). */
 function tsharkValue(field: string, text: string): string {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { terminalSafeJson } from '../../src/render/json.js';
-import { runCli } from '../cli/run-cli.js';
+import { analysisMemo, runCli } from '../cli/run-cli.js';
 import { FIXTURES_DIR } from '../support/fuzz/corpus.js';
 import { TERMINAL_UNSAFE } from '../support/fuzz/run-case.js';
 
@@ -19,7 +19,12 @@ const SERVER = join(FIXTURES_DIR, 'hostile-server-python.pcap');
 // eslint-disable-next-line no-control-regex
 const OWN_COLOUR = /\u001b\[(?:0|1|2|31|32|33|36)m/g;
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-safety-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+/** Each capture analysed once for all its outputs (about a second each for the client's). */
+const analyses = analysisMemo();
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  analyses.clear();
+});
 
 // eslint-disable-next-line no-control-regex
 const PROGRESS = /\r\u001b\[K(?:reading [^\r\n]*)?/g;
@@ -57,7 +62,7 @@ describe('nothing printed from the hostile fixtures can drive a terminal', () =>
     const argv = args.map((a) => (a === 'OUT' ? out : a));
     // In colour (a terminal) and, for the small capture, without; hostile.test.ts has the client's tables without colour.
     for (const tty of argv.includes(CLIENT) ? [true] : [false, true]) {
-      const r = await runCli(argv, { tty });
+      const r = await runCli(argv, { tty, analyses });
       expect(r.code).toBe(0);
       expect(r.stdout.length).toBeGreaterThan(0);
       expect(unsafeAt(r.stdout + r.stderr)).toBeNull();
@@ -69,7 +74,7 @@ describe('nothing printed from the hostile fixtures can drive a terminal', () =>
   }, 30_000);
 
   it('the escaped forms are shown, so the reader still sees what was sent', async () => {
-    const r = await runCli(['dump', '--frame', '23-29', CLIENT]);
+    const r = await runCli(['dump', '--frame', '23-29', CLIENT], { analyses });
     expect(r.stdout).toContain('\\x1b[2J\\x1b[1;31mPWNED\\x1b[0m');
     expect(r.stdout).toContain('SITE \\x07\\x08\\x1b]0;title\\x07<CR><LF>');
   });

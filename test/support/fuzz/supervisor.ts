@@ -20,6 +20,8 @@ export interface FuzzOptions {
   /** Run cases [from, from + cases) … */
   cases?: number;
   from?: number;
+  /** … or exactly these cases, in this order … */
+  only?: number[];
   /** … or until this many seconds have passed. */
   seconds?: number;
   /** Cases cycle through fixtures × categories (the suite's plan) instead of drawing both. */
@@ -105,25 +107,27 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = Date.now();
   const timeout = opts.timeoutMs ?? 20_000;
   const from = opts.from ?? 0;
-  const to = opts.cases !== undefined ? from + opts.cases : Infinity;
+  /** The case at position n of the run. */
+  const caseAt = (n: number): number => (opts.only ? opts.only[n] : from + n);
+  const count = opts.only ? opts.only.length : opts.cases !== undefined ? opts.cases : Infinity;
   const deadline = opts.seconds !== undefined ? t0 + opts.seconds * 1000 : Infinity;
-  const size = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), to - from));
+  const size = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), count));
   const args = workerArgs(opts);
   const cases: CaseRecord[] = [];
   let maxRss = 0;
   let children = 0;
-  // Worker k runs cases from + k, from + k + size, … in order (its replacement goes on with them):
-  // which cases share a process, and in which order, is the same on every run with this many
-  // workers, so a finding that depends on what the process ran before repeats.
-  const stripe = Array.from({ length: size }, (_, k) => from + k);
+  // Worker k runs the cases at positions k, k + size, … in order (its replacement goes on with
+  // them): which cases share a process, and in which order, is the same on every run with this
+  // many workers, so a finding that depends on what the process ran before repeats.
+  const stripe = Array.from({ length: size }, (_, k) => k);
   /** Worker k's next case, or null when its share of the run is over. */
   const take = (k: number): number | null => {
-    if (stripe[k] >= to || Date.now() >= deadline) return null;
-    const i = stripe[k];
+    if (stripe[k] >= count || Date.now() >= deadline) return null;
+    const i = caseAt(stripe[k]);
     stripe[k] += size;
     return i;
   };
-  const more = (k: number): boolean => stripe[k] < to && Date.now() < deadline;
+  const more = (k: number): boolean => stripe[k] < count && Date.now() < deadline;
 
   return new Promise<FuzzReport>((resolve, reject) => {
     let live = 0;
