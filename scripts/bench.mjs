@@ -342,7 +342,10 @@ async function main() {
   lines.push('', '## Against the targets (issue 15)', '');
   lines.push('| target | measured | |', '|---|---|---|');
   const vsParser = ratio((x) => x.big.seconds / x.parser.seconds);
-  lines.push(`| summary within 1.2× of pcap-parser alone on the same file | ${span(vsParser)} | ${verdict(vsParser.median <= 1.2)} |`);
+  lines.push(`| summary within 1.2× of pcap-parser alone on the same file (its own stream reading) | ${span(vsParser)} | ${verdict(vsParser.median <= 1.2)} |`);
+  // The stricter floor: pcap-parser fed ftpcap's chunks without copies, on the reading thread.
+  const vsReader = ratio((x) => x.big.seconds / x.reader.seconds);
+  lines.push(`| the same against ftpcap's reading thread alone (pcap-parser fed without copies) | ${span(vsReader)} | ${verdict(vsReader.median <= 1.2)} |`);
   if (r.ng && r.tsharkNg) {
     const ng = ratio((x) => -x.tsharkNg.seconds / x.ng.seconds);
     const q = { best: -ng.best, median: -ng.median, worst: -ng.worst };
