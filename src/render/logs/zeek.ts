@@ -20,13 +20,18 @@ const FILE_COMMANDS = new Set(['APPE', 'CWD', 'DELE', 'MKD', 'RETR', 'RMD', 'RNF
 export const HIDDEN = '<hidden>';
 export const UNKNOWN_USER = '<unknown>';
 
-export const FTP_COLUMNS: readonly ZeekColumn[] = [
+/** Every Zeek log's first columns: when, which connection (uid) and its four-tuple. */
+const CONN_ID_COLUMNS: readonly ZeekColumn[] = [
   { name: 'ts', type: 'time' },
   { name: 'uid', type: 'string' },
   { name: 'id.orig_h', type: 'addr' },
   { name: 'id.orig_p', type: 'port' },
   { name: 'id.resp_h', type: 'addr' },
   { name: 'id.resp_p', type: 'port' },
+];
+
+export const FTP_COLUMNS: readonly ZeekColumn[] = [
+  ...CONN_ID_COLUMNS,
   { name: 'user', type: 'string' },
   { name: 'password', type: 'string' },
   { name: 'command', type: 'string' },
@@ -44,12 +49,7 @@ export const FTP_COLUMNS: readonly ZeekColumn[] = [
 
 /** conn.log's first columns (same names and types), then ftpcap's own, prefixed `ftpcap_`. */
 export const DATA_COLUMNS: readonly ZeekColumn[] = [
-  { name: 'ts', type: 'time' },
-  { name: 'uid', type: 'string' },
-  { name: 'id.orig_h', type: 'addr' },
-  { name: 'id.orig_p', type: 'port' },
-  { name: 'id.resp_h', type: 'addr' },
-  { name: 'id.resp_p', type: 'port' },
+  ...CONN_ID_COLUMNS,
   { name: 'proto', type: 'enum' },
   { name: 'service', type: 'string' },
   { name: 'duration', type: 'interval' },
