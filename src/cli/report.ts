@@ -7,10 +7,22 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
+import { TlsRecordCollector } from '../analysis/tls-records.js';
 import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
 
 const EXIT_USAGE = 1;
 const EXIT_UNREADABLE = 2;
+/**
+ * Frames whose TLS records (headers, decrypted text) the report keeps for its dumps: those of the
+ * control and data connections, the first ones of a capture (the dumps it embeds are bounded too).
+ */
+const MAX_TLS_FRAMES = 20_000;
+
+/** Gathers, while the capture is analysed, the TLS records the report's FTPS dumps show. */
+function reportTlsRecords(): TlsRecordCollector {
+  const tls: TlsRecordCollector = new TlsRecordCollector((_frame, role) => role !== 'other' && tls.byFrame.size < MAX_TLS_FRAMES);
+  return tls;
+}
 
 export interface ReportOptions {
   output?: string;
@@ -21,7 +33,7 @@ export interface ReportOptions {
 export async function buildReport(
   a: Analysis,
   reopen: () => Readable | NodeJS.ReadableStream,
-  meta: { command: string; showPasswords?: boolean; heading?: string; intro?: string },
+  meta: { command: string; showPasswords?: boolean; heading?: string; intro?: string; tls: TlsRecordCollector },
 ): Promise<string> {
   // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
   const [{ buildLadder }, { traceConnections, tracePackets }, { DumpCollector }, { renderReport, sessionsToDraw }] = await Promise.all([
@@ -31,7 +43,7 @@ export async function buildReport(
     import('../render/report/report.js'),
   ]);
   const draw = sessionsToDraw(a);
-  const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false });
+  const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false, tlsRecords: meta.tls.byFrame });
   const trace = await tracePackets(reopen(), traceConnections(a, { sessions: draw }), {
     fileName: a.capture.file,
     keep: collector.keep,
@@ -61,12 +73,14 @@ export function writeReport(deps: TeachDeps, html: string, output: string | unde
 export async function runReport(deps: TeachDeps, capture: string, opts: ReportOptions): Promise<void> {
   const { path, shown, dispose } = await twoPassInput(deps, capture);
   try {
-    const a = await deps.analyze(path, { showPasswords: opts.showPasswords }, shown);
+    const tls = reportTlsRecords();
+    const a = await deps.analyze(path, { showPasswords: opts.showPasswords, onTlsRecord: tls.onRecord }, shown);
     let html: string;
     try {
       html = await buildReport(a, () => createReadStream(path, { highWaterMark: 1 << 20 }), {
         command: `ftpcap report ${capture}`,
         showPasswords: opts.showPasswords,
+        tls,
       });
     } catch (err) {
       throw deps.fail(`${capture}: ${err instanceof Error ? err.message : String(err)}`, EXIT_UNREADABLE);
@@ -84,12 +98,14 @@ export async function runDemoReport(
   demo: { name: string; path: string; shown: string; intro: string },
   opts: ReportOptions,
 ): Promise<void> {
-  const a = await deps.analyze(demo.path, {});
+  const tls = reportTlsRecords();
+  const a = await deps.analyze(demo.path, { onTlsRecord: tls.onRecord });
   a.capture.file = demo.shown;
   const html = await buildReport(a, () => createReadStream(demo.path), {
     command: `ftpcap demo ${demo.name} --html`,
     heading: `ftpcap demo ${demo.name}: ${demo.shown}`,
     intro: demo.intro,
+    tls,
   });
   writeReport(deps, html, opts.output);
 }

@@ -71,6 +71,40 @@ describe('ftpcap report', () => {
     expect(html).toContain('class="ev band');
   });
 
+  it('embeds FTPS frames as `dump --frame` prints them: TLS records, then the text they decrypt to', async () => {
+    const keys = ['--tls-keylog', 'fixtures/ftps-cbc-vsftpd-python.keys'];
+    const r = await runCli(['report', 'fixtures/ftps-cbc-vsftpd-python.pcap', ...keys]);
+    expect(r.code, r.stderr).toBe(0);
+    const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(r.stdout)![1]) as {
+      frames: Record<string, { lines: Array<string | [string, string]> }>;
+    };
+    // A box's lines with the page's packed runs of spaces (packSpaces) back as single spaces.
+    const squash = (l: string | [string, string]): string => (Array.isArray(l) ? l[0] : l).replace(/\t./g, ' ').replace(/ +/g, ' ').trim();
+    // Frame 15: the client's USER, inside the control connection's TLS (its TLS 1.2 CBC records).
+    const user = data.frames['15'].lines.map(squash);
+    const tlsAt = user.indexOf('TLS - Transport Layer Security (on the FTP control connection)');
+    expect(user.slice(tlsAt)).toEqual([
+      'TLS - Transport Layer Security (on the FTP control connection)',
+      'Record 1: Application Data (23), version 0x0303, 52 bytes',
+      '[derived] decrypted: 14 bytes of application data',
+      '[derived] FTP Control - File Transfer Protocol, decrypted from the TLS records above',
+      'Line 1: [derived] USER ftpuser<CR><LF>',
+      '[derived] USER: User name to log in as',
+    ]);
+    // The same words as the dump command's box of that frame (drawn around them, wrapped at 80 columns).
+    const dump = await runCli(['dump', 'fixtures/ftps-cbc-vsftpd-python.pcap', ...keys, '--frame', '15']);
+    expect(dump.code, dump.stderr).toBe(0);
+    const boxed = dump.stdout.split('\n').filter((l) => l.startsWith('| ')).map((l) => l.slice(2, -2)).join(' ').replace(/ +/g, ' ');
+    expect(boxed).toContain(user.slice(tlsAt).join(' '));
+    // Without the keys, the same frame shows the record header and says what cannot be read.
+    const plain = await runCli(['report', 'fixtures/ftps-cbc-vsftpd-python.pcap']);
+    const noKeys = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(plain.stdout)![1]) as typeof data;
+    const hidden = noKeys.frames['15'].lines.map((l) => (Array.isArray(l) ? l[0] : l)).join('\n');
+    expect(hidden).toContain('Application Data (23), version 0x0303, 52 bytes');
+    expect(hidden).toContain('cannot be read without the TLS keys (--tls-keylog)');
+    expect(hidden).not.toContain('USER ftpuser');
+  });
+
   it('escapes packet text for HTML, attributes and the JSON block', () => {
     expect(esc('<script>"x"\'</svg>&')).toBe('&lt;script&gt;&quot;x&quot;&#39;&lt;/svg&gt;&amp;');
     expect(esc('a\u001b[31mb\u202e')).toBe('a\\x1b[31mb\\u202e');
