@@ -80,6 +80,8 @@ export interface RunEvent extends EventBase {
   payloadBytes: number;
   retransmissions: number;
   payloadKind: PayloadKind | null;
+  /** On a data connection whose TLS records were decrypted (PROT P, keys given): they carried file data. */
+  decrypted: boolean;
 }
 
 /** One arrow of the ladder; `kind` says which fields it has. */
@@ -209,6 +211,13 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   all.sort((x, y) => x.p.frame - y.p.frame);
 
   const events: LadderEvent[] = [];
+  // Data connections whose TLS the analysis decrypted: the runs among their application-data records.
+  const plaintextOf = new Map(session.transfers.flatMap((t) => (t.connection?.plaintext === undefined ? [] : [[t.id, t.connection.plaintext] as const])));
+  const carriesPlaintext = (conn: TraceConnection, p: TracePacket): boolean => {
+    const plain = conn.role === 'data' && conn.transfer !== null ? plaintextOf.get(conn.transfer) : undefined;
+    const span = plain === undefined ? null : p.by === 'client' ? plain.framesToServer : plain.framesToClient;
+    return span !== null && p.frame >= span.first && p.frame <= span.last;
+  };
   const walks = new Map<TraceConnection, ConnWalk>();
   for (const c of conns) {
     walks.set(c, { initiator: null, synAckFrom: null, handshakeAckShown: false, pendingFin: new Map(), run: null, syns: [], answered: false });
@@ -225,7 +234,8 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     while (nextRow < rows.length && rows[nextRow].frame <= frame) show(rows[nextRow++].event);
   };
   const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque'): void => {
-    if (w.run === null || w.run.by !== p.by || w.run.kind !== kind) {
+    const decrypted = kind === 'data' && carriesPlaintext(conn, p);
+    if (w.run === null || w.run.by !== p.by || w.run.kind !== kind || w.run.decrypted !== decrypted) {
       w.run = {
         ...base(conn, p),
         kind,
@@ -236,6 +246,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
         payloadBytes: 0,
         retransmissions: 0,
         payloadKind: p.payloadKind,
+        decrypted,
       };
       events.push(w.run);
     }

@@ -149,10 +149,18 @@ export interface DataConnection {
   /**
    * Decrypted application-data bytes each way (present only when decrypted). `bytesToServer` /
    * `bytesToClient` stay the TCP payload, TLS records included; the transfer's `bytes` are these.
+   * The frames are those of the first and last record that carried application data each way
+   * (null: none that way): the ladder marks the runs between them as decrypted data.
    */
-  plaintext?: { toServer: number; toClient: number };
+  plaintext?: { toServer: number; toClient: number; framesToServer: FrameSpan | null; framesToClient: FrameSpan | null };
   /** When matched by port: the address actually used vs the one announced. */
   addressMismatch?: { announced: string; actual: string };
+}
+
+/** First and last frame of something spread over several frames. */
+export interface FrameSpan {
+  first: number;
+  last: number;
 }
 
 export interface HandshakeEvent {

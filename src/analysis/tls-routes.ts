@@ -9,7 +9,7 @@ import type { Direction, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { TlsConnection, type TlsSecrets } from '../tls/connection.js';
 import type { DataLink } from './data-linker.js';
 import type { Warning } from '../warnings/catalog.js';
-import type { DataConnection, Transfer } from './model.js';
+import type { DataConnection, FrameSpan, Transfer } from './model.js';
 
 export interface ControlTls {
   make: NonNullable<FtpControlParserOptions['tls']>;
@@ -49,7 +49,7 @@ export class DataTls {
   /** Without any key the records are only walked (alerts, close_notify): their bytes need no copy. */
   readonly countsOnly: boolean;
   /** Decrypted bytes in the FTP client's and server's terms. */
-  private readonly plain = { toServer: 0, toClient: 0 };
+  private readonly plain: NonNullable<DataConnection['plaintext']> = { toServer: 0, toClient: 0, framesToServer: null, framesToClient: null };
   private sink: Sink | undefined;
 
   private constructor(
@@ -91,16 +91,31 @@ export class DataTls {
     // As in the router: the responder is the announced side (the client in active mode).
     const fromInitiator = (dir === 'c2s') !== swapped;
     const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
-    if (toServer) this.plain.toServer += bytes.length;
-    else this.plain.toClient += bytes.length;
+    const p = this.plain;
+    if (toServer) {
+      p.toServer += bytes.length;
+      p.framesToServer = spanWith(p.framesToServer, frame);
+    } else {
+      p.toClient += bytes.length;
+      p.framesToClient = spanWith(p.framesToClient, frame);
+    }
     this.sink?.(transfer, { dir, bytes, gapBefore: 0, streamOffset: 0, frame, time }, toServer);
   }
 
   /** The TLS facts into the data connection; decrypted byte counts when it was decrypted. */
   describe(dc: DataConnection): void {
     dc.tls = this.connection.facts;
-    if (this.connection.facts.plaintext !== null) dc.plaintext = { ...this.plain };
+    const p = this.plain;
+    if (this.connection.facts.plaintext !== null) {
+      dc.plaintext = { ...p, framesToServer: p.framesToServer && { ...p.framesToServer }, framesToClient: p.framesToClient && { ...p.framesToClient } };
+    }
   }
+}
+
+function spanWith(span: FrameSpan | null, frame: number): FrameSpan {
+  if (span === null) return { first: frame, last: frame };
+  span.last = frame;
+  return span;
 }
 
 /**

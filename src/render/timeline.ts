@@ -53,13 +53,14 @@ const RUN_NAMES = { text: 'Data', binary: 'Data', tls: 'TLS', telnet: 'Telnet IA
 
 function runLabel(e: RunEvent): string {
   const kind = e.payloadKind ?? 'binary';
-  const what = e.kind === 'opaque' && kind !== 'tls' && kind !== 'telnet' ? 'Non-text' : RUN_NAMES[kind];
+  // Decrypted records are told as the data they carried (the mark says it was read from TLS).
+  const what = e.decrypted ? RUN_NAMES.binary : e.kind === 'opaque' && kind !== 'tls' && kind !== 'telnet' ? 'Non-text' : RUN_NAMES[kind];
   if (e.bytes === 0 && e.retransmissions === e.segments) {
     return `Retransmitted ${what.toLowerCase()} ×${e.segments} (${plural(e.payloadBytes, 'byte')} again)`;
   }
   const head = e.acks > 0 ? `${what} + ACK` : what;
   const again = e.retransmissions > 0 ? `, ${e.retransmissions} retransmitted` : '';
-  return `${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
+  return `${e.decrypted ? DECRYPTED_MARK : ''}${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
 }
 
 function plural(n: number, unit: string): string {
@@ -118,7 +119,9 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
   const ports = `${e.from.port} → ${e.to.port}`;
   if (c.role === 'data' && t !== undefined) {
     const purpose = t.request === null ? 'no transfer command used it' : `for ${transferPurpose(t)}`;
-    return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}`;
+    const plain = t.connection?.plaintext;
+    const tls = plain === undefined ? '' : `; its TLS decrypted: ${plural(plain.toServer + plain.toClient, 'byte')} of data`;
+    return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;
   }
   const guessed = l.session.diagnosis?.guesses?.some((g) => g.stream === c.stream) ?? false;
   return guessed
@@ -340,9 +343,12 @@ export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOption
   const L = layout(rows, l.hosts.length, opts);
   const out: string[] = [];
   const decrypted = l.events.some((e) => (e.kind === 'command' || e.kind === 'reply') && e.decrypted);
+  const decryptedData = l.events.some((e) => e.kind === 'data' && e.decrypted);
+  const mark = DECRYPTED_MARK.trim();
   const tls = s.tls
     ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` +
-      (decrypted ? ` Decrypted with the TLS key log: arrows marked ${DECRYPTED_MARK.trim()} carry the commands and replies read from its records.` : '')
+      (decrypted ? ` Decrypted with the TLS key log: arrows marked ${mark} carry the commands and replies read from its records.` : '') +
+      (decryptedData ? ` Data runs marked ${mark} are TLS records decrypted to the file data (byte counts: TCP payload, records included).` : '')
     : '';
   const title =
     `Session ${s.id}: FTP client ${escapeText(s.client.ip)} port ${s.client.port}, ` +

@@ -9,6 +9,7 @@ import { runCli } from '../cli/run-cli.js';
 
 const TLS13 = ['fixtures/ftps-tls13-proftpd-lftp.pcap', '--tls-keylog', 'fixtures/ftps-tls13-proftpd-lftp.keys'];
 const CCC = ['fixtures/ccc-proftpd-python.pcap', '--tls-keylog', 'fixtures/ccc-proftpd-python.keys'];
+const PROT_P = ['fixtures/ftps-cbc-vsftpd-python.pcap', '--tls-keylog', 'fixtures/ftps-cbc-vsftpd-python.keys'];
 
 async function lines(args: string[]): Promise<string[]> {
   const r = await runCli(args);
@@ -39,6 +40,28 @@ describe('decrypted commands and replies are marked', () => {
     const out = await lines(['timeline', TLS13[0]]);
     expect(out).toContain('0.490235      63 57578 |--------------- TLS ×1 (36 bytes) -------------->| 21');
     expect(out.join('\n')).not.toContain('[TLS]');
+  });
+
+  it('timeline: PROT P data runs marked where their records carried the file, not the handshake or the alert', async () => {
+    const out = await lines(['timeline', ...PROT_P]);
+    // STOR of 259 bytes: handshake (34-37) and the Finished flight (38-40) stay TLS runs, the one
+    // application-data record (frame 41, 370 bytes of TCP payload) is the file, the server's
+    // close_notify (43) is TLS again.
+    expect(out).toContain('0.886389 34-35 40608 |------------ TLS + ACK ×1 (517 bytes) ------------>| 50052');
+    expect(out).toContain('0.897512 38-40 40608 |------------- TLS + ACK ×1 (79 bytes) ------------>| 50052');
+    expect(out).toContain('0.940640 41-42 40608 |--------- [TLS] Data + ACK ×1 (370 bytes) -------->| 50052');
+    expect(out).toContain('0.941281    43 40608 |<--------------- TLS ×1 (57 bytes) ----------------| 50052');
+    // RETR hello.txt (511 bytes): the server's record at frame 63.
+    expect(out).toContain('0.981162    63 58046 |<----------- [TLS] Data ×1 (553 bytes) ------------| 50100');
+    const text = out.join(' ').replace(/[\s|]+/g, ' ');
+    expect(text).toContain('port 40608 → 50052; its TLS decrypted: 259 bytes of data');
+    expect(text).toContain('port 58046 → 50100; its TLS decrypted: 511 bytes of data');
+    expect(text).toContain('Data runs marked [TLS] are TLS records decrypted to the file data');
+    const clear = (await lines(['timeline', PROT_P[0]])).join('\n');
+    // Without keys nothing tells the file's record from the Finished flight: one run.
+    expect(clear).toContain('0.897512 38-42 40608 |------------ TLS + ACK ×2 (449 bytes) ------------>| 50052');
+    expect(clear).not.toContain('[TLS]');
+    expect(clear).not.toContain('decrypted');
   });
 
   it('explain: frames of decrypted lines say so', async () => {
