@@ -245,14 +245,14 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
       ctx.departures.push(d);
     }
     const r = an.reply;
-    if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (frame ${r.frame}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (frame ${r.frame}).`;
+    if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (${frameCite(s, r.frame)}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
     out.push(text);
     return out;
   }
   const r = an.reply;
   let text = `${cmd ? cmdText(s, cmd) : an.command}: the client asks the server to listen for a data connection.`;
   if (r !== null && r.code < 300) {
-    text += ` ${r.code} (frame ${r.frame}) answers with `;
+    text += ` ${r.code} (${frameCite(s, r.frame)}) answers with `;
     if (tuple.ip === null) text += `only a port, ${ep.port}: the address is the one the control connection already uses, ${s.server.ip} (RFC 2428).`;
     else text += `the address ${tuple.ip} and a temporary port: ${arith}.`;
     if (tuple.ip !== null && tuple.ip !== s.server.ip) {
@@ -261,7 +261,7 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
       ctx.departures.push(d);
     }
   } else if (r !== null) {
-    text += ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (frame ${r.frame}).`;
+    text += ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
   } else {
     text += ' No reply is in the capture.';
   }
@@ -317,11 +317,20 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
 
   const runs = events.filter((e) => e.kind === 'data');
   if (c.established || runs.length) {
-    const payloadFrames = conn?.packets.filter((p) => p.payloadLength > 0).map((p) => p.frame) ?? [];
+    // The sending side's segments (TLS sends both ways: its handshake and alerts).
+    const sender = t.direction === 'upload' ? 'client' : 'server';
+    const payloadFrames = conn?.packets.filter((p) => p.payloadLength > 0 && p.by === sender).map((p) => p.frame) ?? [];
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = `${bytes} bytes flow ${dataDirection(t)}`;
     if (payloadFrames.length) d += ` (${payloadFrames.length === 1 ? `frame ${payloadFrames[0]}` : `${payloadFrames.length} segments, frames ${payloadFrames[0]}-${payloadFrames[payloadFrames.length - 1]}`})`;
     d += ', each segment acknowledged by the other side.';
+    const plain = c.plaintext;
+    if (plain !== undefined) {
+      const span = sender === 'client' ? plain.framesToServer : plain.framesToClient;
+      const file = sender === 'client' ? plain.toServer : plain.toClient;
+      const where = span === null ? '' : span.first === span.last ? ` in frame ${span.first}` : ` in frames ${span.first}-${span.last}`;
+      d += ` They are TLS records (PROT P): decrypted with the key log, those${where} carry the ${file} bytes of data; the rest is TLS's own handshake and alerts.`;
+    }
     if (c.retransmissions > 0) {
       d += ` ${c.retransmissions} segments are sent again (retransmissions).`;
       ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
@@ -354,10 +363,10 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
   }
   subs.push(...connectionSteps(ctx, t));
   if (t.preliminary !== null) {
-    subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (frame ${t.preliminary.frame}): the server says the transfer starts.` });
+    subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.` });
   }
   if (t.reply !== null) {
-    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (frame ${t.reply.frame}): the server's final word on the transfer.` });
+    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (${frameCite(s, t.reply.frame)}): the server's final word on the transfer.` });
   }
   if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
   if (t.lateAbortFrame !== undefined) {

@@ -72,4 +72,21 @@ describe('decrypted commands and replies are marked', () => {
     const clear = (await lines(['explain', TLS13[0]])).join(' ');
     expect(clear).not.toContain('decrypted');
   });
+
+  it('explain: replies in transfer steps cite decrypted frames, and PROT P data names the records that carried the file', async () => {
+    const text = (await lines(['explain', ...PROT_P])).join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain('227 (frame 28, decrypted) answers with the address 198.51.100.20');
+    expect(text).toContain('150 Ok to send data. (frame 33, decrypted): the server says the transfer starts.');
+    expect(text).toContain('226 Transfer complete. (frame 47, decrypted): the server\'s final word on the transfer.');
+    // The sender's segments only (the server's handshake and alert records go the other way).
+    expect(text).toContain(
+      '966 bytes flow client → server (3 segments, frames 34-41), each segment acknowledged by the other side. ' +
+        "They are TLS records (PROT P): decrypted with the key log, those in frame 41 carry the 259 bytes of data; the rest is TLS's own handshake and alerts.",
+    );
+    expect(text).toContain('those in frame 63 carry the 511 bytes of data');
+    const clear = (await lines(['explain', PROT_P[0]])).join(' ').replace(/\s+/g, ' ');
+    // Without keys the transfer is only inferred from timing and ports: no data step to word.
+    expect(clear).toContain('Transfer 1, inferred: TLS hides the command that asked for it');
+    expect(clear).not.toContain('PROT P): decrypted');
+  });
 });
