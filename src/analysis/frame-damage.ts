@@ -1,11 +1,11 @@
 /**
  * Damaged packets, told once each kind: frames whose headers break their own length rules
- * (the decoders' 'malformed: …' problems: IHL < 5, TCP data offset < 5 or beyond the packet, IP
+ * (the decoders' problems of kind 'malformed': IHL < 5, TCP data offset < 5 or beyond the packet, IP
  * total length below its header, …) and frames the snapshot length cut before the end of what they
  * carried (the missing bytes become gaps in their stream). Each gives one warning counting the
  * frames and naming the first with its byte offset; `ftpcap dump --frame N` shows each one's problem.
  */
-import { warning, type Warning } from '../warnings/catalog.js';
+import { problemKind, problemText, warning, type DecodeProblem, type Warning } from '../warnings/catalog.js';
 import type { CaptureRecord } from '../capture/types.js';
 import type { DecodedFrame } from '../decode/types.js';
 
@@ -13,7 +13,7 @@ interface Seen {
   count: number;
   frame: number;
   offset: number;
-  detail: string;
+  problem: DecodeProblem;
 }
 
 export class FrameDamageTally {
@@ -22,9 +22,9 @@ export class FrameDamageTally {
 
   /** Call for frames with problems or `truncated` (the caller checks, to keep the per-frame path short). */
   note(f: DecodedFrame, record: CaptureRecord): void {
-    for (const p of f.problems) {
-      if (!p.startsWith('malformed')) continue;
-      if (this.malformed === null) this.malformed = { count: 0, frame: record.frame, offset: record.offset, detail: p };
+    for (const problem of f.problems) {
+      if (problemKind(problem) !== 'malformed') continue;
+      this.malformed ??= { count: 0, frame: record.frame, offset: record.offset, problem };
       this.malformed.count++;
       break;
     }
@@ -40,7 +40,7 @@ export class FrameDamageTally {
     const out: Warning[] = [];
     const m = this.malformed;
     if (m !== null) {
-      out.push(warning('malformed-packets', { count: m.count, problem: m.detail }, { frame: m.frame, offset: m.offset }));
+      out.push(warning('malformed-packets', { count: m.count, problem: problemText(m.problem) }, { frame: m.frame, offset: m.offset }));
     }
     const t = this.truncated;
     if (t !== null) {

@@ -14,7 +14,7 @@ import { decodeIcmpError } from './icmp.js';
 import { newIpPayloadView, resetIpPayloadView, type IpPayloadView } from './ip-payload.js';
 import type { Ipv4Defragmenter } from './ipv4-defrag.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from './fields.js';
-import { NO_PROBLEMS, addProblem } from './problems.js';
+import { NO_PROBLEMS, addProblem, pushProblem } from './problems.js';
 
 const EMPTY = new Uint8Array(0);
 /** Reused for every frame: decoding is synchronous and the view never escapes. */
@@ -39,7 +39,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): D
   const off = link.headerLength;
   if (b.length < off) {
     // The link header itself was cut (or the frame is shorter than one on the wire).
-    if (record.originalLength < off) addProblem(frame, `malformed: ${link.kind} header needs ${off} bytes, the frame has ${record.originalLength}`);
+    if (record.originalLength < off) addProblem(frame, 'link-header-short', { link: link.kind, needs: off, has: record.originalLength });
     else frame.truncated = true;
     return frame;
   }
@@ -80,16 +80,16 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
   const r = defrag.add(key, view.fragmentOffset, view.moreFragments, view.bytes.subarray(view.start, view.end), frame.time, frame.frame, complete);
   if (r.state === 'held') {
     frame.fragment = 'held';
-    if (r.overlap) addProblem(frame, 'fragment: overlapping fragment, the first copy of the bytes is kept');
+    if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: false });
     return false;
   }
   if (r.state === 'dropped') {
     frame.fragment = 'unreassembled';
-    addProblem(frame, `fragment: datagram dropped: ${r.reason}`);
+    addProblem(frame, 'fragment-dropped', { reason: r.reason });
     return false;
   }
   frame.fragment = 'reassembled';
-  if (r.overlap) addProblem(frame, 'fragment: overlapping fragments, the first copy of the bytes was kept');
+  if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: true });
   view.bytes = r.payload;
   view.start = 0;
   view.end = r.payload.length;
@@ -104,7 +104,7 @@ function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView,
     const limit = view.start + view.wireLength;
     const chain = walkExtensions(view.bytes, view.start, protocol, limit, view.end);
     if (chain.status === 'malformed') {
-      addProblem(frame, `malformed: ${chain.reason}`);
+      pushProblem(frame, chain.problem);
       return;
     }
     if (chain.status === 'truncated') {

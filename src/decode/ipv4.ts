@@ -28,7 +28,7 @@ export function decodeIpv4(
   const captured = b.length - off;
   if (captured < IPV4_MIN_HEADER_LENGTH) {
     if (wireAvail < IPV4_MIN_HEADER_LENGTH) {
-      addProblem(frame, `malformed: IPv4 header needs ${IPV4_MIN_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
+      addProblem(frame, 'ip-header-short', { ip: 4, needs: IPV4_MIN_HEADER_LENGTH, has: wireAvail });
     } else {
       frame.truncated = true;
     }
@@ -36,7 +36,7 @@ export function decodeIpv4(
   }
   const version = read8(b, off, IPV4.version);
   if (version !== 4) {
-    addProblem(frame, `malformed: IPv4 header with version ${version}`);
+    addProblem(frame, 'ip-version', { ip: 4, version });
     return undefined;
   }
   const headerLength = read8(b, off, IPV4.headerLength);
@@ -61,15 +61,15 @@ export function decodeIpv4(
     options: NO_OPTIONS,
   };
   if (headerLength < IPV4_MIN_HEADER_LENGTH) {
-    addProblem(frame, `malformed: IPv4 header length ${headerLength} (IHL ${headerLength / 4}) is below 20`);
+    addProblem(frame, 'ipv4-header-length', { headerLength });
     return ip;
   }
   if (totalLength === 0 && wireAvail >= headerLength) {
     // Captured on the sending host before TCP segmentation offload filled it in (as tshark assumes).
     totalLength = wireAvail;
-    addProblem(frame, `offload: IPv4 total length 0, presumed TSO: using the frame's ${wireAvail} bytes`);
+    addProblem(frame, 'ip-length-zero', { ip: 4, wire: wireAvail });
   } else if (totalLength < headerLength) {
-    addProblem(frame, `malformed: IPv4 total length ${totalLength} is less than its header length ${headerLength}`);
+    addProblem(frame, 'ipv4-total-below-header', { totalLength, headerLength });
     return ip;
   }
   if (captured < headerLength) {
@@ -89,7 +89,7 @@ export function decodeIpv4(
   if (totalLength > wireAvail) {
     // The packet on the wire was shorter than its header says: what was sent is all there is
     // (as tshark does). Not a snapshot cut, so not `truncated`.
-    addProblem(frame, `malformed: IPv4 total length ${totalLength} exceeds the ${wireAvail} bytes on the wire`);
+    addProblem(frame, 'ip-length-beyond-wire', { ip: 4, length: totalLength, wire: wireAvail });
     totalLength = wireAvail;
   }
   const ipEnd = off + totalLength;

@@ -23,7 +23,8 @@ import {
   IPV6_HEADER_LENGTH,
   readField,
 } from './fields.js';
-import { addProblem } from './problems.js';
+import { addProblem, pushProblem } from './problems.js';
+import { decodeProblem, type DecodeProblem } from '../warnings/catalog.js';
 
 export const MAX_EXTENSION_HEADERS = 16;
 
@@ -47,13 +48,11 @@ export function extensionLength(nh: number, b: Uint8Array, p: number): number {
   return nh === IPPROTO_AH ? (n + 2) * 4 : (n + 1) * 8;
 }
 
-/** Result of walking a chain; `status` says why it ended. */
-export interface ChainEnd {
-  status: 'ok' | 'truncated' | 'malformed';
-  reason: string;
-  protocol: number;
-  offset: number;
-}
+/** Result of walking a chain; `status` says why it ended, `problem` what was malformed. */
+export type ChainEnd = { protocol: number; offset: number } & (
+  | { status: 'ok' | 'truncated' }
+  | { status: 'malformed'; problem: DecodeProblem }
+);
 
 /**
  * Walk extension headers from b[p] with next-header `nh`, not past `limit` (the IP payload's end)
@@ -71,15 +70,18 @@ export function walkExtensions(
   let count = 0;
   while (isExtensionHeader(nh)) {
     if (count >= MAX_EXTENSION_HEADERS) {
-      return { status: 'malformed', reason: `more than ${MAX_EXTENSION_HEADERS} IPv6 extension headers`, protocol: nh, offset: p };
+      const problem = decodeProblem('ipv6-extension-count', { max: MAX_EXTENSION_HEADERS });
+      return { status: 'malformed', problem, protocol: nh, offset: p };
     }
     if (p + IPV6_EXT_MIN_LENGTH > limit) {
-      return { status: 'malformed', reason: `IPv6 extension header ${nh} overruns the payload length`, protocol: nh, offset: p };
+      const problem = decodeProblem('ipv6-extension-overrun', { header: nh, length: null });
+      return { status: 'malformed', problem, protocol: nh, offset: p };
     }
-    if (p + IPV6_EXT_MIN_LENGTH > capEnd) return { status: 'truncated', reason: '', protocol: nh, offset: p };
+    if (p + IPV6_EXT_MIN_LENGTH > capEnd) return { status: 'truncated', protocol: nh, offset: p };
     const len = extensionLength(nh, b, p);
     if (p + len > limit) {
-      return { status: 'malformed', reason: `IPv6 extension header ${nh} of ${len} bytes overruns the payload length`, protocol: nh, offset: p };
+      const problem = decodeProblem('ipv6-extension-overrun', { header: nh, length: len });
+      return { status: 'malformed', problem, protocol: nh, offset: p };
     }
     if (onHeader !== undefined) onHeader(nh, p, len);
     const isFragment = nh === IPPROTO_FRAGMENT && readField(b, p, IPV6_FRAGMENT.offset) + readField(b, p, IPV6_FRAGMENT.more) > 0;
@@ -90,7 +92,7 @@ export function walkExtensions(
     // starts with headers, and those are walked after reassembly (see frame.ts).
     if (isFragment) break;
   }
-  return { status: 'ok', reason: '', protocol: nh, offset: p };
+  return { status: 'ok', protocol: nh, offset: p };
 }
 
 /**
@@ -106,7 +108,7 @@ export function decodeIpv6(
 ): Ipv6Header | undefined {
   if (b.length - off < IPV6_HEADER_LENGTH) {
     if (wireAvail < IPV6_HEADER_LENGTH) {
-      addProblem(frame, `malformed: IPv6 header needs ${IPV6_HEADER_LENGTH} bytes, the packet has ${wireAvail}`);
+      addProblem(frame, 'ip-header-short', { ip: 6, needs: IPV6_HEADER_LENGTH, has: wireAvail });
     } else {
       frame.truncated = true;
     }
@@ -114,7 +116,7 @@ export function decodeIpv6(
   }
   const version = readField(b, off, IPV6.version);
   if (version !== 6) {
-    addProblem(frame, `malformed: IPv6 header with version ${version}`);
+    addProblem(frame, 'ip-version', { ip: 6, version });
     return undefined;
   }
   const nextHeader = readField(b, off, IPV6.nextHeader);
@@ -135,10 +137,10 @@ export function decodeIpv6(
   if (payloadLength === 0 && nextHeader !== 59 && wirePayload > 0) {
     // Jumbogram or TSO on the sending host: the frame's length is the best bound there is.
     payloadLength = wirePayload;
-    addProblem(frame, `offload: IPv6 payload length 0, presumed TSO: using the frame's ${wirePayload} bytes`);
+    addProblem(frame, 'ip-length-zero', { ip: 6, wire: wirePayload });
   } else if (payloadLength > wirePayload) {
     // Shorter on the wire than the header says: bound by what was sent (as tshark does).
-    addProblem(frame, `malformed: IPv6 payload length ${payloadLength} exceeds the ${Math.max(wirePayload, 0)} bytes on the wire`);
+    addProblem(frame, 'ip-length-beyond-wire', { ip: 6, length: payloadLength, wire: Math.max(wirePayload, 0) });
     payloadLength = Math.max(wirePayload, 0);
   }
   const start = off + IPV6_HEADER_LENGTH;
@@ -164,7 +166,7 @@ export function decodeIpv6(
       };
     }
     if (end.status === 'malformed') {
-      addProblem(frame, `malformed: ${end.reason}`);
+      pushProblem(frame, end.problem);
       return ip;
     }
     if (end.status === 'truncated') {

@@ -97,7 +97,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
   const segLen = ip.wireLength;
   const captured = ip.end - start;
   if (segLen < TCP_MIN_HEADER_LENGTH) {
-    addProblem(frame, `malformed: TCP segment of ${segLen} bytes is shorter than the ${TCP_MIN_HEADER_LENGTH}-byte header`);
+    addProblem(frame, 'tcp-segment-short', { length: segLen, min: TCP_MIN_HEADER_LENGTH });
     return undefined;
   }
   if (captured < TCP_MIN_HEADER_LENGTH) {
@@ -106,11 +106,11 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
   }
   const headerLength = read8(b, start, TCP.headerLength);
   if (headerLength < TCP_MIN_HEADER_LENGTH) {
-    addProblem(frame, `malformed: TCP data offset ${headerLength / 4} (${headerLength} bytes) is below 5`);
+    addProblem(frame, 'tcp-data-offset', { headerLength });
     return undefined;
   }
   if (headerLength > segLen) {
-    addProblem(frame, `malformed: TCP header length ${headerLength} exceeds the segment's ${segLen} bytes`);
+    addProblem(frame, 'tcp-header-beyond-segment', { headerLength, segment: segLen });
     return undefined;
   }
   const checksum = read16(b, start, TCP.checksum);

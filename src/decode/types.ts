@@ -4,6 +4,8 @@
  * A checksum is a status, never a reason to drop. Truncated (snaplen) is not malformed.
  */
 
+import type { DecodeProblem } from '../warnings/catalog.js';
+
 export type ChecksumStatus = 'ok' | 'bad' | 'unverifiable';
 
 export interface VlanTag {
@@ -140,13 +142,11 @@ export interface DecodedFrame {
   /** True when the frame was cut by the snapshot length before the end of what it carried. */
   truncated: boolean;
   /**
-   * Decoding problems, as short phrases that start with a stable word: 'malformed: …' (a header
-   * that breaks its own length rules; nothing above it is decoded unless said otherwise),
-   * 'fragment: …' (reassembly trouble: overlap, dropped), 'offload: …' (IP length 0 as captured on
-   * a host doing segmentation offload; the frame's length is used). A snapshot-length cut is not a
-   * problem: it only sets `truncated`. Empty when clean.
+   * Decoding problems as values: a code of the catalog's DECODE_PROBLEMS and its facts; the catalog
+   * gives the kind (malformed, fragment, offload) and the sentence (`problemText`). A snapshot-length
+   * cut is not a problem: it only sets `truncated`. Empty when clean.
    */
-  problems: string[];
+  problems: DecodeProblem[];
   /**
    * IP fragmentation on this frame; absent for an unfragmented packet.
    * 'held': stored for reassembly, nothing above IP is decoded on this frame.

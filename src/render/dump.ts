@@ -11,6 +11,7 @@ import { parseEprtArg, parseEpsvReply, parseLprtArg, parseLpsvReply, parsePasvRe
 import type { TupleResult } from '../ftp/types.js';
 import { escapeText } from './escape.js';
 import { endpoint, relative } from './format.js';
+import { problemText } from '../warnings/catalog.js';
 import { icmpLines, ipLines, ipPayloadOffset, linkLines, tcpLines, type DumpLine, type TcpContext } from './dump-fields.js';
 import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
@@ -218,7 +219,7 @@ export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlo
   ];
   if (k.connection !== null) lines.push({ level: 1, label: 'Belongs to', text: connectionText(k), derivedLine: true });
   if (f.truncated) lines.push({ level: 1, label: 'Truncated', text: 'cut by the snapshot length: the rest was not captured' });
-  for (const p of f.problems) lines.push({ level: 1, label: 'Problem', text: escapeText(p) });
+  for (const p of f.problems) lines.push({ level: 1, label: 'Problem', text: escapeText(problemText(p)) });
   if (f.fragment !== undefined) lines.push({ level: 1, label: 'IP fragment', text: f.fragment });
 
   lines.push(...linkLines(f, b));

@@ -259,3 +259,121 @@ export function warning<C extends WarningCode>(code: C, facts: WarningFacts<C>, 
 
 /** The catalog's title of a warning's code. */
 export const warningTitle = (code: WarningCode): string => WARNINGS[code].title;
+
+/**
+ * What a decoder found wrong in one frame, kept on the frame (`DecodedFrame.problems`) as a code
+ * and its facts; the sentence is made where the frame is shown (`dump`, the `malformed-packets`
+ * warning). The kind is the stable first word of the sentence: 'malformed' (a header breaking its
+ * own length rules: nothing above it is decoded unless said otherwise), 'fragment' (reassembly
+ * trouble), 'offload' (an IP length of 0 as captured on a host doing segmentation offload).
+ */
+export type ProblemKind = 'malformed' | 'fragment' | 'offload';
+
+interface ProblemEntry<F> {
+  kind: ProblemKind;
+  severity: Severity;
+  /** The sentence after the kind, from the facts. */
+  text(f: F): string;
+}
+
+const problem = <F>(e: ProblemEntry<F>): ProblemEntry<F> => e;
+
+type IpVersion = { ip: 4 | 6 };
+/** The IP header's own length field: IPv4 counts the header in, IPv6 only the payload. */
+const ipLength = (f: IpVersion): string => (f.ip === 4 ? 'IPv4 total length' : 'IPv6 payload length');
+
+export const DECODE_PROBLEMS = {
+  'link-header-short': problem<{ link: string; needs: number; has: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `${f.link} header needs ${f.needs} bytes, the frame has ${f.has}`,
+  }),
+  'ip-header-short': problem<IpVersion & { needs: number; has: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `IPv${f.ip} header needs ${f.needs} bytes, the packet has ${f.has}`,
+  }),
+  'ip-version': problem<IpVersion & { version: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `IPv${f.ip} header with version ${f.version}`,
+  }),
+  'ipv4-header-length': problem<{ headerLength: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `IPv4 header length ${f.headerLength} (IHL ${f.headerLength / 4}) is below 20`,
+  }),
+  'ipv4-total-below-header': problem<{ totalLength: number; headerLength: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `IPv4 total length ${f.totalLength} is less than its header length ${f.headerLength}`,
+  }),
+  'ip-length-beyond-wire': problem<IpVersion & { length: number; wire: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `${ipLength(f)} ${f.length} exceeds the ${f.wire} bytes on the wire`,
+  }),
+  'ip-length-zero': problem<IpVersion & { wire: number }>({
+    kind: 'offload',
+    severity: 'note',
+    text: (f) => `${ipLength(f)} 0, presumed TSO: using the frame's ${f.wire} bytes`,
+  }),
+  'ipv6-extension-count': problem<{ max: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `more than ${f.max} IPv6 extension headers`,
+  }),
+  /** `length` is null when the header ends before its length byte. */
+  'ipv6-extension-overrun': problem<{ header: number; length: number | null }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `IPv6 extension header ${f.header}${f.length === null ? '' : ` of ${f.length} bytes`} overruns the payload length`,
+  }),
+  'fragment-overlap': problem<{ reassembled: boolean }>({
+    kind: 'fragment',
+    severity: 'warning',
+    text: (f) =>
+      f.reassembled ? 'overlapping fragments, the first copy of the bytes was kept' : 'overlapping fragment, the first copy of the bytes is kept',
+  }),
+  'fragment-dropped': problem<{ reason: string }>({
+    kind: 'fragment',
+    severity: 'error',
+    text: (f) => `datagram dropped: ${f.reason}`,
+  }),
+  'tcp-segment-short': problem<{ length: number; min: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `TCP segment of ${f.length} bytes is shorter than the ${f.min}-byte header`,
+  }),
+  'tcp-data-offset': problem<{ headerLength: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `TCP data offset ${f.headerLength / 4} (${f.headerLength} bytes) is below 5`,
+  }),
+  'tcp-header-beyond-segment': problem<{ headerLength: number; segment: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `TCP header length ${f.headerLength} exceeds the segment's ${f.segment} bytes`,
+  }),
+} as const;
+
+export type DecodeProblemCode = keyof typeof DECODE_PROBLEMS;
+export type DecodeProblemFacts<C extends DecodeProblemCode> = Parameters<(typeof DECODE_PROBLEMS)[C]['text']>[0];
+
+/** One decoder problem: its code and the facts of its code, no words. */
+export type DecodeProblem<C extends DecodeProblemCode = DecodeProblemCode> = {
+  [K in C]: { code: K } & DecodeProblemFacts<K>;
+}[C];
+
+export function decodeProblem<C extends DecodeProblemCode>(code: C, facts: DecodeProblemFacts<C>): DecodeProblem {
+  return { code, ...facts } as DecodeProblem;
+}
+
+/** The catalog's kind of a problem (what `malformed-packets` counts is 'malformed'). */
+export const problemKind = (p: DecodeProblem): ProblemKind => DECODE_PROBLEMS[p.code].kind;
+
+/** A problem's sentence, its kind first: "malformed: TCP data offset 4 (16 bytes) is below 5". */
+export function problemText(p: DecodeProblem): string {
+  const e = DECODE_PROBLEMS[p.code] as ProblemEntry<DecodeProblem>;
+  return `${e.kind}: ${e.text(p)}`;
+}

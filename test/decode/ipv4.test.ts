@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
+import { problemText } from '../../src/warnings/catalog.js';
 import { concat, ether, ipv4, record, tcp } from './packets.js';
 import { MALFORMED, checksums, ethernetSyn, padded, truncatedFrame } from './scenarios.js';
 
@@ -47,7 +48,7 @@ describe('IPv4', () => {
 
   it('IHL < 5 is malformed: header facts kept, nothing above decoded', () => {
     const f = decode(MALFORMED.ihl4);
-    expect(f.problems).toEqual(['malformed: IPv4 header length 16 (IHL 4) is below 20']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: IPv4 header length 16 (IHL 4) is below 20']);
     expect(f.ip).toMatchObject({ headerLength: 16 });
     expect(f.ip?.version === 4 && f.ip.checksumStatus).toBe('unverifiable');
     expect(f.tcp).toBeUndefined();
@@ -55,13 +56,13 @@ describe('IPv4', () => {
 
   it('total length below the header length is malformed', () => {
     const f = decode(MALFORMED.totalBelowHeader);
-    expect(f.problems).toEqual(['malformed: IPv4 total length 16 is less than its header length 20']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: IPv4 total length 16 is less than its header length 20']);
     expect(f.tcp).toBeUndefined();
   });
 
   it('total length beyond the frame on the wire: malformed, bounded by what was sent (as tshark)', () => {
     const f = decode(MALFORMED.totalBeyondFrame);
-    expect(f.problems).toEqual(['malformed: IPv4 total length 60 exceeds the 40 bytes on the wire']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: IPv4 total length 60 exceeds the 40 bytes on the wire']);
     expect(f.ip?.version === 4 && f.ip.totalLength).toBe(60);
     expect(f.truncated).toBe(false);
     expect(f.tcp).toMatchObject({ payloadLength: 0, checksum: 0x236e, checksumStatus: 'ok' });
@@ -69,7 +70,7 @@ describe('IPv4', () => {
 
   it('total length 0 (TSO on the capturing host) uses the frame length, as tshark does', () => {
     const f = decode(MALFORMED.tso);
-    expect(f.problems).toEqual(["offload: IPv4 total length 0, presumed TSO: using the frame's 40 bytes"]);
+    expect(f.problems.map(problemText)).toEqual(["offload: IPv4 total length 0, presumed TSO: using the frame's 40 bytes"]);
     expect(f.ip?.version === 4 && f.ip.totalLength).toBe(0);
     expect(f.tcp).toMatchObject({ payloadLength: 0, checksum: 0x2360, checksumStatus: 'ok' });
   });
@@ -95,7 +96,7 @@ describe('IPv4', () => {
     expect(noOptions.tcp).toBeUndefined();
     // 20 bytes on the wire are not there at all: malformed.
     const tiny = decodeFrame(record(1, ether(0x0800, [0x45, 0, 0, 20])));
-    expect(tiny.problems).toEqual(['malformed: IPv4 header needs 20 bytes, the packet has 4']);
+    expect(tiny.problems.map(problemText)).toEqual(['malformed: IPv4 header needs 20 bytes, the packet has 4']);
   });
 
   it('Ethernet padding is not payload', () => {
@@ -108,6 +109,6 @@ describe('IPv4', () => {
 
   it('EtherType 0x0800 with a version-6 header is malformed', () => {
     const data = ether(0x0800, concat([0x65], new Uint8Array(39)));
-    expect(decodeFrame(record(1, data)).problems).toEqual(['malformed: IPv4 header with version 6']);
+    expect(decodeFrame(record(1, data)).problems.map(problemText)).toEqual(['malformed: IPv4 header with version 6']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
+import { problemText } from '../../src/warnings/catalog.js';
 import { concat, ether, ip6, ipv6, record, tcp, u16, u32 } from './packets.js';
 import { MALFORMED, raw } from './scenarios.js';
 
@@ -57,15 +58,15 @@ describe('IPv6', () => {
 
   it('an extension header overrunning the payload length is malformed', () => {
     const f = decode(MALFORMED.ipv6ExtOverrun);
-    expect(f.problems).toEqual(['malformed: IPv6 extension header 60 of 32 bytes overruns the payload length']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: IPv6 extension header 60 of 32 bytes overruns the payload length']);
     expect(f.tcp).toBeUndefined();
     const tiny = decodeFrame(record(101, ipv6([6, 0, 0, 0], { nextHeader: 0 })));
-    expect(tiny.problems).toEqual(['malformed: IPv6 extension header 0 overruns the payload length']);
+    expect(tiny.problems.map(problemText)).toEqual(['malformed: IPv6 extension header 0 overruns the payload length']);
   });
 
   it('more than 16 extension headers is malformed (bounded walk)', () => {
     const f = decode(MALFORMED.ipv6ExtLoop);
-    expect(f.problems).toEqual(['malformed: more than 16 IPv6 extension headers']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: more than 16 IPv6 extension headers']);
     expect(f.ip?.version === 6 && f.ip.extensions).toHaveLength(16);
   });
 
@@ -79,17 +80,17 @@ describe('IPv6', () => {
   it('payload length beyond the wire is malformed and bounded; 0 with data is presumed TSO', () => {
     const seg = tcp([], {}, V6);
     const long = decodeFrame(record(101, ipv6(seg, { payloadLength: 100 })));
-    expect(long.problems).toEqual(['malformed: IPv6 payload length 100 exceeds the 20 bytes on the wire']);
+    expect(long.problems.map(problemText)).toEqual(['malformed: IPv6 payload length 100 exceeds the 20 bytes on the wire']);
     expect(long.tcp?.checksumStatus).toBe('ok');
     const tso = decodeFrame(record(101, ipv6(seg, { payloadLength: 0 })));
-    expect(tso.problems).toEqual(["offload: IPv6 payload length 0, presumed TSO: using the frame's 20 bytes"]);
+    expect(tso.problems.map(problemText)).toEqual(["offload: IPv6 payload length 0, presumed TSO: using the frame's 20 bytes"]);
     expect(tso.tcp?.checksumStatus).toBe('ok');
   });
 
   it('a fixed header cut short: truncated; too short on the wire: malformed', () => {
     const d = ipv6(tcp([], {}, V6));
     expect(decodeFrame(record(101, d.subarray(0, 30), 1, d.length)).truncated).toBe(true);
-    expect(decodeFrame(record(101, d.subarray(0, 30))).problems).toEqual(['malformed: IPv6 header needs 40 bytes, the packet has 30']);
+    expect(decodeFrame(record(101, d.subarray(0, 30))).problems.map(problemText)).toEqual(['malformed: IPv6 header needs 40 bytes, the packet has 30']);
   });
 
   it('an atomic fragment header (offset 0, no more) is walked through to TCP', () => {

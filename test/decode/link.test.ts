@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
+import { problemText } from '../../src/warnings/catalog.js';
 import { decodeLink, linkTypeName, networkVersion } from '../../src/decode/link.js';
 import { concat, record, u16 } from './packets.js';
 import { ethernetSyn, loop, nullBoth, raw, sll, sll2, synV4, vlans } from './scenarios.js';
@@ -95,7 +96,7 @@ describe('link layer', () => {
   it('a frame shorter than its link header: malformed when short on the wire, else truncated', () => {
     const short = new Uint8Array(10);
     const wire = decodeFrame(record(1, short));
-    expect(wire.problems).toEqual(['malformed: ethernet header needs 14 bytes, the frame has 10']);
+    expect(wire.problems.map(problemText)).toEqual(['malformed: ethernet header needs 14 bytes, the frame has 10']);
     expect(wire.truncated).toBe(false);
     const cut = decodeFrame(record(1, short, 1, 60));
     expect(cut.problems).toEqual([]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
+import { problemText } from '../../src/warnings/catalog.js';
 import { parseTcpOptions } from '../../src/decode/tcp.js';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../src/decode/types.js';
 import { ether, ipv4, record, tcp, u32 } from './packets.js';
@@ -56,19 +57,19 @@ describe('TCP header', () => {
 
   it('data offset < 5 is malformed', () => {
     const f = decode(MALFORMED.tcpOffset4);
-    expect(f.problems).toEqual(['malformed: TCP data offset 4 (16 bytes) is below 5']);
+    expect(f.problems.map(problemText)).toEqual(['malformed: TCP data offset 4 (16 bytes) is below 5']);
     expect(f.tcp).toBeUndefined();
   });
 
   it('data offset beyond the segment is malformed', () => {
     const f = decode(MALFORMED.tcpOffsetBeyond);
-    expect(f.problems).toEqual(["malformed: TCP header length 32 exceeds the segment's 20 bytes"]);
+    expect(f.problems.map(problemText)).toEqual(["malformed: TCP header length 32 exceeds the segment's 20 bytes"]);
     expect(f.tcp).toBeUndefined();
   });
 
   it('a segment shorter than 20 bytes is malformed; cut by snaplen it is truncated', () => {
     const short = decodeFrame(record(1, ether(0x0800, ipv4(new Uint8Array(12)))));
-    expect(short.problems).toEqual(['malformed: TCP segment of 12 bytes is shorter than the 20-byte header']);
+    expect(short.problems.map(problemText)).toEqual(['malformed: TCP segment of 12 bytes is shorter than the 20-byte header']);
     const full = ether(0x0800, ipv4(tcp([])));
     const cut = decodeFrame(record(1, full.subarray(0, 14 + 20 + 10), 1, full.length));
     expect(cut.problems).toEqual([]);

@@ -15,6 +15,7 @@ import type { CaptureRecord } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { Ipv4Defragmenter } from '../../src/decode/ipv4-defrag.js';
 import type { ChecksumStatus, DecodedFrame } from '../../src/decode/types.js';
+import { problemText } from '../../src/warnings/catalog.js';
 
 export interface OracleMismatch {
   frame: number;
@@ -61,7 +62,7 @@ const ICMP_ERRORS_V6 = new Set(['1', '3']);
  */
 export function ourFields(f: DecodedFrame): FieldRow {
   const r: FieldRow = {};
-  r[PROBLEMS] = f.problems.join('\n');
+  r[PROBLEMS] = f.problems.map(problemText).join('\n');
   r['frame.number'] = dec(f.frame);
   r['frame.cap_len'] = dec(f.capturedLength);
   r['frame.len'] = dec(f.originalLength);
@@ -91,7 +92,7 @@ export function ourFields(f: DecodedFrame): FieldRow {
     r['ip.version'] = '4';
     r['ip.hdr_len'] = dec(ip.headerLength);
     r['ip.dsfield'] = hex(ip.dsfield, 2);
-    const tso = ip.totalLength === 0 && f.problems.some((p) => p.includes('presumed TSO'));
+    const tso = ip.totalLength === 0 && f.problems.some((p) => p.code === 'ip-length-zero');
     r['ip.len'] = dec(tso ? f.originalLength - link.headerLength : ip.totalLength);
     r['ip.id'] = hex(ip.id, 4);
     r['ip.flags'] = hex(ip.flags, 2);
