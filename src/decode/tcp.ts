@@ -4,7 +4,7 @@
  * advances or stops, so a hostile option list cannot loop.
  */
 
-import type { DecodedFrame, TcpHeader, TcpOption } from './types.js';
+import type { ChecksumStatus, DecodedFrame, TcpHeader, TcpOption } from './types.js';
 import type { IpPayloadView } from './ip-payload.js';
 import { checksumExpected, sumWords } from './checksum.js';
 import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, read8, read16, read32 } from './fields.js';
@@ -86,6 +86,57 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number, capEn
 }
 
 /**
+ * A decoded TCP header. Its options are parsed on first read, from the frame's bytes: most
+ * segments are bulk data and ACKs whose options (timestamps) no consumer reads, and parsing them
+ * was a third of all allocation on a large capture. Read `options` while the frame's bytes are
+ * valid: during the capture sink's call, or on a frame decoded from a copy (dump, report, trace).
+ */
+class TcpSegmentHeader implements TcpHeader {
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly seq: number;
+  readonly ack: number;
+  readonly flags: number;
+  readonly window: number;
+  readonly checksum: number;
+  checksumStatus: ChecksumStatus = 'unverifiable';
+  checksumExpected: number | undefined = undefined;
+  readonly urgentPointer: number;
+  readonly payloadLength: number;
+  readonly headerLength: number;
+  // Private (#) fields: not enumerable, so the header still reads as its tshark fields alone.
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  /** End of the captured bytes (options cut by the snapshot length end the list). */
+  readonly #capturedEnd: number;
+  #options: TcpOption[] | null = null;
+
+  constructor(bytes: Uint8Array, start: number, headerLength: number, segmentLength: number, capturedEnd: number) {
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#capturedEnd = capturedEnd;
+    this.headerLength = headerLength;
+    this.srcPort = read16(bytes, start, TCP.srcPort);
+    this.dstPort = read16(bytes, start, TCP.dstPort);
+    this.seq = read32(bytes, start, TCP.seq);
+    this.ack = read32(bytes, start, TCP.ack);
+    this.flags = read16(bytes, start, TCP.flags);
+    this.window = read16(bytes, start, TCP.window);
+    this.checksum = read16(bytes, start, TCP.checksum);
+    this.urgentPointer = read16(bytes, start, TCP.urgentPointer);
+    this.payloadLength = segmentLength - headerLength;
+  }
+
+  get options(): TcpOption[] {
+    if (this.#options === null) {
+      const start = this.#start;
+      this.#options = parseTcpOptions(this.#bytes, start + TCP_MIN_HEADER_LENGTH, start + this.headerLength, this.#capturedEnd);
+    }
+    return this.#options;
+  }
+}
+
+/**
  * Decode the TCP header at ip.bytes[ip.start]. The segment's wire length is ip.wireLength; the
  * captured part ends at ip.end. Returns undefined (with a problem or `truncated` set) when the
  * header cannot be read or breaks its length rules. `checksumVerifiable` is false for a fragment
@@ -113,21 +164,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     addProblem(frame, 'tcp-header-beyond-segment', { headerLength, segment: segLen });
     return undefined;
   }
-  const checksum = read16(b, start, TCP.checksum);
-  const tcp: TcpHeader = {
-    srcPort: read16(b, start, TCP.srcPort),
-    dstPort: read16(b, start, TCP.dstPort),
-    seq: read32(b, start, TCP.seq),
-    ack: read32(b, start, TCP.ack),
-    headerLength,
-    flags: read16(b, start, TCP.flags),
-    window: read16(b, start, TCP.window),
-    checksum,
-    checksumStatus: 'unverifiable',
-    urgentPointer: read16(b, start, TCP.urgentPointer),
-    options: parseTcpOptions(b, start + TCP_MIN_HEADER_LENGTH, start + headerLength, ip.end),
-    payloadLength: segLen - headerLength,
-  };
+  const tcp = new TcpSegmentHeader(b, start, headerLength, segLen, ip.end);
   if (captured < headerLength) {
     frame.truncated = true;
     frame.payload = EMPTY;
@@ -141,7 +178,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     // Pseudo-header: addresses, zero + protocol, upper-layer length (32-bit for IPv6; the same
     // two 16-bit words for IPv4, whose length always fits the low word).
     const sum = sumWords(b, start, ip.end, ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff));
-    const expected = checksumExpected(sum, checksum);
+    const expected = checksumExpected(sum, tcp.checksum);
     if (expected === undefined) tcp.checksumStatus = 'ok';
     else {
       tcp.checksumStatus = 'bad';

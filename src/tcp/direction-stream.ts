@@ -321,7 +321,8 @@ export class DirectionStream {
         continue;
       }
       const limit = p !== undefined && p.start < capEnd ? p.start : capEnd;
-      this.emit(bytes.subarray(pos - start, limit - start), pos, frame, time);
+      // The whole segment (the usual case) is handed on as it is: no view of a view per packet.
+      this.emit(pos === start && limit === capEnd ? bytes : bytes.subarray(pos - start, limit - start), pos, frame, time);
       this.advance(limit - pos);
     }
     return overlapped;
