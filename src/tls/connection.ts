@@ -334,9 +334,10 @@ export class TlsConnection {
       this.tap(dir, header, frame, null);
       d.undecrypted++;
       if (type === CT.alert) this.alert(dir, null, frame, true);
-      else if (this.version === 0x0304 && this.side(dir) === 'client' && d.undecrypted === 1) {
-        // TLS 1.3 without keys: the client's first protected record long enough for a Finished
-        // (4-byte header, 32 or 48 bytes, content type, 16-byte tag: 53 or more; an alert is 19) ends the handshake.
+      else if (this.version === 0x0304 && this.side(dir) === 'client' && !this.facts.handshakeDone) {
+        // TLS 1.3 without keys: a protected record from the client long enough for its Finished (4-byte
+        // header, 32 or 48 bytes, content type, 16-byte tag: 53 or more; an alert is 19, an empty
+        // Certificate 25) ends the handshake, as far as can be told.
         if (((header[3] << 8) | header[4]) >= TLS13_MIN_FINISHED_RECORD) this.facts.handshakeDone = true;
       }
       return;
