@@ -5,9 +5,11 @@
  * tls-no-close-notify check, which words it.
  */
 import { tlsClosing, type TlsClosing } from '../tls/close-notify.js';
-import type { Transfer } from './model.js';
+import type { DataConnection, TlsFacts, Transfer } from './model.js';
 
 export interface TlsTruncation {
+  connection: DataConnection;
+  tls: TlsFacts;
   /** The FTP side that sent the data. */
   sender: 'client' | 'server';
   /**
@@ -56,5 +58,5 @@ export function tlsTruncation(t: Transfer): TlsTruncation | null {
   // The sender itself must have closed: a receiver that gave up, or ABOR, is another story.
   const closeFrame = c.handshake.find((h) => h.type === 'fin' && h.by === sender)?.frame ?? (c.rst?.by === sender ? c.rst.frame : null);
   if (closeFrame === null) return null;
-  return { sender, senderFrom, tlsSide, closeFrame, closing };
+  return { connection: c, tls, sender, senderFrom, tlsSide, closeFrame, closing };
 }

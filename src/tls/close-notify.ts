@@ -11,11 +11,10 @@ import type { TlsFacts, TlsRecordsEnd } from './types.js';
 export const SHORT_RECORD = 40;
 
 export type TlsClosing =
-  /**
-   * It sent one: `read` (decrypted), `alert-record` (TLS ≤ 1.2 without keys: an alert record, type
-   * 21 in clear), `short-record` (TLS 1.3 without keys: its last record is short; likely, not read).
-   */
-  | { kind: 'close-notify'; frame: number; seen: 'read' | 'alert-record' | 'short-record' }
+  /** It sent one: `read` (decrypted), `alert-record` (TLS ≤ 1.2 without keys: an alert record, type 21 in clear). */
+  | { kind: 'close-notify'; frame: number; seen: 'read' | 'alert-record' }
+  /** TLS 1.3 without keys: its last record is short (`length` bytes), as a close_notify is — likely, not read. */
+  | { kind: 'close-notify'; frame: number; seen: 'short-record'; length: number }
   /**
    * It did not: its records ended on data (`last`) or in the middle of one (`cut`). `certain`:
    * read, shown in clear, or cut; otherwise likely (TLS 1.3 without keys: a close_notify padded
@@ -41,6 +40,6 @@ export function tlsClosing(tls: TlsFacts, side: 'client' | 'server'): TlsClosing
   if (tls.version === null) return { kind: 'unknown' };
   if (cut !== null && (last === null || last.protected)) return { kind: 'none', last, cut, certain: true };
   if (last === null || !last.protected) return { kind: 'unknown' };
-  if (last.length <= SHORT_RECORD) return { kind: 'close-notify', frame: last.frame, seen: 'short-record' };
+  if (last.length <= SHORT_RECORD) return { kind: 'close-notify', frame: last.frame, seen: 'short-record', length: last.length };
   return { kind: 'none', last, cut: null, certain: false };
 }

@@ -52,8 +52,8 @@ describe('tls-no-close-notify', () => {
     expect(setup({ version: 'TLS 1.3', decrypted: false, serverCloseNotify: null, lastServerRecord: 40 })).toBeNull();
     const d = setup({ version: 'TLS 1.3', decrypted: false, serverCloseNotify: null, lastServerRecord: 16401 });
     expect(d?.cause).toBe('tls-no-close-notify');
-    expect(d?.summary).toMatch(/without a TLS close_notify alert \(likely: see its last record\)/);
-    expect(d?.summary).toMatch(/its last record \(frame 39\) is 16,401 bytes long/);
+    expect(d?.summary).toMatch(/without a TLS close_notify alert \(likely, from the length of its last record\)/);
+    expect(d?.summary).toMatch(/its last record \(frame 39\) is 16,401 bytes long, data rather than a close_notify/);
     expect(d?.evidence).toEqual([20, 39, 40]);
   });
   it('TLS 1.2 without keys: no alert record from the sender before its FIN', () => {

@@ -94,18 +94,21 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert));
 }
 
-/** "its last TLS record (frame 253, 16,401 bytes) was cut after 1,448 bytes" and the like. */
-function endingWords(u: TlsTruncation, tls: TlsFacts): string {
-  const { last, cut, certain } = u.closing;
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** How the sender's records ended: "It stopped in the middle of a TLS record: …" and the like. */
+function endingWords({ closing, tls }: TlsTruncation): string {
+  const { last, cut, certain } = closing;
   if (cut !== null) {
     const size = cut.length === null ? 'its header' : `${n(cut.length)} bytes`;
-    return `It stopped in the middle of a TLS record: the record begun at frame ${cut.frame} (${size}) was cut after ${n(cut.got)} bytes${last && last.frame !== cut.frame ? `; the last whole one ended at frame ${last.frame}` : ''}`;
+    const lastWhole = last !== null && last.frame !== cut.frame ? `; the last whole one ended at frame ${last.frame}` : '';
+    return `It stopped in the middle of a TLS record: the record begun at frame ${cut.frame} (${size}) was cut after ${n(cut.got)} bytes${lastWhole}`;
   }
   if (last === null) return '';
   if (!certain) {
     return (
-      `TLS ${tls.version?.replace('TLS ', '') ?? '1.3'} hides the type of every record, but its last record (frame ${last.frame}) is ${n(last.length)} bytes long: ` +
-      `data, not the ${SHORT_RECORD}-byte-at-most record a close_notify makes (2 bytes of alert, 1 of content type, a 16-byte tag: 19), so close_notify is likely missing`
+      `TLS 1.3 hides every record's type, but not its length: its last record (frame ${last.frame}) is ${n(last.length)} bytes long, data rather than ` +
+      `a close_notify (2 bytes of alert, 1 of content type and a 16-byte tag make 19; ftpcap takes a last record of at most ${SHORT_RECORD} bytes for one)`
     );
   }
   return tls.decryption === 'decrypted'
@@ -113,16 +116,13 @@ function endingWords(u: TlsTruncation, tls: TlsFacts): string {
     : `Its last TLS record (frame ${last.frame}, ${n(last.length)} bytes) is application data (content type ${last.type} in clear), not an alert (type 21)`;
 }
 
-const n = (x: number): string => x.toLocaleString('en-US');
-
 /** The data's sender closed the connection without close_notify: the receiver cannot tell the data was whole. */
 export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   if (t.status === 'complete') return null;
   const u = tlsTruncation(t);
   if (u === null) return null;
-  const c = t.connection!;
-  const tls = c.tls!;
+  const { connection: c, tls } = u;
   const receiverSide = u.tlsSide === 'client' ? 'server' : 'client';
   const expected = expectedBytes(t);
   const who =
@@ -130,8 +130,8 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
       ? `The ${u.sender} (the data's sender, by the bytes: it sent ${n(u.senderFrom.sent)} of the connection's ${n(u.senderFrom.sent + u.senderFrom.received)}, TLS hiding the command)`
       : `The ${u.sender} (the data's sender)`;
   const details = [
-    `${who} closed the TLS data connection (stream ${c.stream}, frame ${u.closeFrame}) without a TLS close_notify alert${u.closing.certain ? '' : ' (likely: see its last record)'}`,
-    endingWords(u, tls),
+    `${who} closed the TLS data connection (stream ${c.stream}, frame ${u.closeFrame}) without a TLS close_notify alert${u.closing.certain ? '' : ' (likely, from the length of its last record)'}`,
+    endingWords(u),
   ];
   if (u.senderFrom.by === 'bytes') {
     details.push(
@@ -148,11 +148,11 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
   // The receiver's answer: a fatal alert (read, or an alert record in clear), or in TLS 1.3 without keys a short record.
   const answer = tls.alerts.find((a) => a.by === receiverSide && (a.level === 'fatal' || (a.encrypted && a.level === null)) && a.frame > u.closeFrame);
   const heard = tlsClosing(tls, receiverSide);
-  let answerFrame: number | undefined = answer?.frame;
+  let answerFrame = answer?.frame;
   if (answer) details.push(`The receiver then sent ${alertWords(answer)}: its TLS stream ended badly`);
   else if (heard.kind === 'close-notify' && heard.seen === 'short-record' && heard.frame > u.closeFrame) {
     answerFrame = heard.frame;
-    details.push(`The receiver then sent a short record (frame ${heard.frame}, ${n(tls.ending[receiverSide]!.last!.length)} bytes): an alert, its type hidden by TLS 1.3`);
+    details.push(`The receiver then sent a short record (frame ${heard.frame}, ${heard.length} bytes): an alert, its type hidden by TLS 1.3`);
   }
   const recordFrame = u.closing.cut?.frame ?? (u.closing.certain ? undefined : u.closing.last?.frame);
   return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [u.closeFrame, answerFrame, recordFrame]));
