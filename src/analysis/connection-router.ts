@@ -77,8 +77,9 @@ export class ConnectionRouter implements ReassemblyListener {
     if (route.kind === 'pending-control') {
       route = this.openControl(conn, this.control.materialize(conn, route));
     } else if (route.kind === 'probe') {
-      // TLS beside an FTPS session (a data connection whose announcement TLS hid): only its record headers are read.
-      if (this.others.take(conn, chunk)) return 'count-only';
+      // TLS beside an FTPS session (a data connection whose announcement TLS hid): its record headers are
+      // read (so its bytes are kept: a segment held out of order would otherwise come as zeros).
+      if (this.others.take(conn, chunk)) return;
       const initiatorIsClient = ftpClientByContent(conn, chunk);
       if (initiatorIsClient !== null) {
         route = this.openControl(conn, this.control.start(conn, initiatorIsClient, false));
@@ -105,7 +106,10 @@ export class ConnectionRouter implements ReassemblyListener {
 
   onEvent(conn: TcpConnection, event: ConnectionEvent): void {
     const route = this.routes.get(conn);
-    if (route === undefined || route.kind === 'probe') return;
+    if (route === undefined || route.kind === 'probe') {
+      this.others.event(conn, event);
+      return;
+    }
     if (route.kind === 'data') this.data.event(route, event);
     else if (route.kind === 'control') this.control.event(route, event);
     else {

@@ -53,8 +53,10 @@ export class DataConnections {
     // PROT P: the TLS layer reads the chunk and hands on the decrypted bytes (tls-routes.ts).
     if (route.tls === undefined) route.tls = DataTls.detect(this.options.tlsSecrets, route.link, route.conn, chunk, this.options.onWarning);
     if (route.tls) {
+      // Even without keys the bytes are kept: the record headers are read, and a segment held out
+      // of order would otherwise come as zeros (ChunkAnswer).
       route.tls.push(chunk, this.options.onTransferData);
-      return route.tls.countsOnly ? 'count-only' : undefined;
+      return undefined;
     }
     const sink = this.options.onTransferData;
     if (!sink) return;

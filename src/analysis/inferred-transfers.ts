@@ -4,9 +4,10 @@
  * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
  * like the others — as what it is: a guess from timing, hosts and ports.
  */
-import type { TcpConnection } from '../tcp/types.js';
+import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
 import type { DataLink } from './data-linker.js';
-import type { Session, Transfer } from './model.js';
+import { recordHandshakeEvent } from './handshake-events.js';
+import type { HandshakeEvent, Session, Transfer } from './model.js';
 import { newTransfer } from './session-builder.js';
 import { describeConnection } from './transfer-outcome.js';
 
@@ -28,12 +29,15 @@ export function plausibleHiddenData(s: Session, c: { start: number; from: { ip: 
   return passive || active;
 }
 
-/** The session's commands are hidden to the end (TLS, GSSAPI): its other connections are probable transfers. */
-export function inferHiddenTransfers(s: Session, conns: TcpConnection[]): void {
+/**
+ * The session's commands are hidden to the end (TLS, GSSAPI): its other connections are probable
+ * transfers, with the SYN, FIN and RST packets `eventsOf` kept for them.
+ */
+export function inferHiddenTransfers(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): void {
   if (hiddenFrom(s) === null) return;
   for (const c of conns) {
     if (!plausibleHiddenData(s, { start: c.start, from: c.client, to: c.server })) continue;
-    add(s, c, c.client.ip === s.client.ip ? 'passive' : 'active', 'tls-hidden');
+    add(s, c, c.client.ip === s.client.ip ? 'passive' : 'active', 'tls-hidden', eventsOf(c));
   }
 }
 
@@ -55,14 +59,16 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
   if (ending) t.reply = ending.reply;
 }
 
-function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream'): Transfer {
+function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream', events: ConnectionEvent[] = []): Transfer {
   const id = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
   const t = newTransfer(s, id, mode, null);
   t.inferred = why;
   // describeConnection takes the TCP initiator to be the FTP client in passive mode, the server in active.
   const initiatorIsFtpClient = c.client.ip === s.client.ip;
   const link: DataLink = { transfer: t, session: s, match: 'exact', swapped: initiatorIsFtpClient !== (mode === 'passive') };
-  t.connection = describeConnection(c, link, [], null, null);
+  const handshake: HandshakeEvent[] = [];
+  for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
+  t.connection = describeConnection(c, link, handshake, null, null);
   s.transfers.push(t);
   return t;
 }

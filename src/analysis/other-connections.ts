@@ -6,7 +6,7 @@
  * At the end of the capture they are given to their sessions.
  */
 import type { Warning } from '../warnings/catalog.js';
-import type { StreamChunk, TcpConnection } from '../tcp/types.js';
+import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
@@ -16,6 +16,8 @@ import { OtherTls } from './tls-routes.js';
 const MAX_OTHER_CONNECTIONS = 64;
 /** Connections already running when the capture began, remembered to find a missed transfer among them. */
 const MAX_MIDSTREAM_OTHERS = 1024;
+const KEPT_EVENTS = new Set(['syn', 'syn-ack', 'established', 'fin', 'rst', 'icmp-error']);
+const MAX_EVENTS = 32;
 
 export class OtherConnections {
   /**
@@ -27,6 +29,8 @@ export class OtherConnections {
   private readonly closedBuilders = new WeakSet<SessionBuilder>();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
+  /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
+  private readonly events = new WeakMap<TcpConnection, ConnectionEvent[]>();
   private readonly tls: OtherTls;
 
   constructor(tlsSecrets: TlsSecrets, onWarning: (w: Warning) => void) {
@@ -67,6 +71,12 @@ export class OtherConnections {
     if (conn.midstream && this.midstream.length < MAX_MIDSTREAM_OTHERS) this.midstream.push(conn);
   }
 
+  /** A connection event (SYN, FIN, RST…): kept for the connections beside a session. */
+  event(conn: TcpConnection, event: ConnectionEvent): void {
+    const list = this.events.get(conn);
+    if (list !== undefined && list.length < MAX_EVENTS && KEPT_EVENTS.has(event.type)) list.push(event);
+  }
+
   /** Reads the chunk when the connection is TLS beside an FTPS session (see OtherTls.take). */
   take(conn: TcpConnection, chunk: StreamChunk): boolean {
     return this.tls.take(conn, chunk);
@@ -76,7 +86,7 @@ export class OtherConnections {
   attach(sessions: Iterable<Session>): void {
     for (const [builder, conns] of this.bySession) {
       builder.session.otherConnections = conns.map(describeOther);
-      inferHiddenTransfers(builder.session, conns);
+      inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);
       this.attachTls(builder.session, conns);
     }
     this.attachMidstream(sessions);
@@ -97,6 +107,7 @@ export class OtherConnections {
     if (!list) this.bySession.set(builder, (list = []));
     if (list.length < MAX_OTHER_CONNECTIONS) {
       list.push(conn);
+      this.events.set(conn, []);
       if (builder.session.tls) this.tls.note(conn);
     }
   }

@@ -46,8 +46,6 @@ type Sink = (transfer: Transfer, chunk: StreamChunk, toServer: boolean) => void;
 /** A data connection protected by TLS (PROT P). */
 export class DataTls {
   readonly connection: TlsConnection;
-  /** Without any key the records are only walked (alerts, close_notify): their bytes need no copy. */
-  readonly countsOnly: boolean;
   /** Decrypted bytes in the FTP client's and server's terms. */
   private readonly plain: NonNullable<DataConnection['plaintext']> = { toServer: 0, toClient: 0, framesToServer: null, framesToClient: null };
   private sink: Sink | undefined;
@@ -58,7 +56,6 @@ export class DataTls {
     conn: TcpConnection,
     onWarning: (w: Warning) => void,
   ) {
-    this.countsOnly = secrets.none;
     this.connection = new TlsConnection({
       secrets,
       stream: conn.id,
@@ -138,7 +135,7 @@ export class OtherTls {
 
   /**
    * Reads the chunk when the connection is (or now turns out to be) TLS beside a session; false
-   * otherwise. Only record headers are read: such a connection's bytes need no copy.
+   * otherwise. Only record headers are read, but they must be the real bytes: not 'count-only'.
    */
   take(conn: TcpConnection, chunk: StreamChunk): boolean {
     let tls = this.byConn.get(conn);

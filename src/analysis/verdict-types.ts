@@ -27,11 +27,13 @@ export type TransferVerdict =
   | { kind: 'aborted'; by: Stopper | null; bytes: number; expected: number | null; cause: CauseCode | null; evidence: number[] }
   /** Announced and never used, and nothing shows that the client tried and failed. */
   | { kind: 'unused'; evidence: number[] }
+  /** The capture cannot tell: it holds one side only, or the transfer began before it. */
+  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; evidence: number[] }
   /**
-   * The capture cannot tell: it holds one side only, the transfer began before it, or TLS hid the
-   * commands (the transfer is inferred from its data connection).
+   * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
+   * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).
    */
-  | { kind: 'unknown'; why: 'one-way' | 'midstream' | 'tls-hidden'; bytes: number; evidence: number[] };
+  | { kind: 'unknown'; why: 'tls-hidden'; bytes: number; cause: CauseCode | null; evidence: number[] };
 
 export type TransferVerdictKind = TransferVerdict['kind'];
 

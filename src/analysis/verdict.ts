@@ -9,6 +9,7 @@
 import { evidenceFrames } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import { tlsTruncation } from './tls-truncation.js';
 import type { Stopper } from './verdict-types.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -79,10 +80,11 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 function outcome(t: Transfer, s: Session): TransferStatus {
   const c = t.connection;
   if (t.inferred !== undefined && c) {
-    // Only the connection is known: closed by FIN after data is its best sign of a whole transfer.
+    // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
+    // unless its TLS shows the data's sender stopping without close_notify.
     if (!c.established && !c.midstream) return 'failed';
     if (isPositive(t.reply?.code)) return 'complete';
-    return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' ? 'complete' : 'incomplete';
+    return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
@@ -208,7 +210,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   const expected = expectedBytes(t);
   if (t.inferred !== undefined) {
     if (t.status === 'failed') return { kind: 'failed', cause: t.inferred === 'tls-hidden' ? 'tls-hidden' : null, evidence };
-    return { kind: 'unknown', why: t.inferred, bytes: t.bytes, evidence };
+    if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+    return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
   }
   switch (t.status) {
     case 'complete':

@@ -553,8 +553,14 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const target = c.initiator === 'client' ? c.server : c.client;
     steps.push({
       title: `Transfer ${t.id}, inferred: ${why}: tcp.stream ${c.stream}, ${endpoint(opener)} → ${endpoint(target)}${c.synFrame !== null ? ` (SYN frame ${c.synFrame})` : ''}.`,
-      subs: [`Verdict: transfer ${t.id} ${verdictSentence(t)}`],
+      subs: [
+        `Verdict: transfer ${t.id} ${verdictSentence(t)}`,
+        ...(t.diagnosis !== null
+          ? [`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`, `What to change: ${escapeText(t.diagnosis.advice)}`]
+          : []),
+      ],
     });
+    if (t.diagnosis !== null) ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   }
 
   const quit = s.commands.find((c) => c.command === 'QUIT');

@@ -36,7 +36,8 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'unused':
       return 'unused';
     case 'unknown':
-      return v.why === 'midstream' ? 'mid-stream' : v.why === 'tls-hidden' ? 'probable (TLS)' : 'unknown (one side)';
+      if (v.why === 'tls-hidden') return v.cause === 'tls-no-close-notify' ? 'probable (TLS), no close_notify' : 'probable (TLS)';
+      return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
   }
 }
 
@@ -97,7 +98,8 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       if (v.why === 'tls-hidden') {
-        return `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol).`;
+        const probable = `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol)`;
+        return v.cause ? `${probable}; it probably did not complete: ${CATALOG[v.cause].title}.` : `${probable}.`;
       }
       return "unknown: the capture holds one side's packets only.";
   }

@@ -15,12 +15,13 @@ import type { TlsKeyLog, Tls13Label } from './keylog.js';
 import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type RecordCipher } from './record-cipher.js';
 import { CIPHER_SUITES, CONTENT_TYPE, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
 import { warning } from '../warnings/catalog.js';
-import type { TlsFacts, TlsProblem, TlsRecordSeen } from './types.js';
+import type { TlsFacts, TlsProblem, TlsRecordSeen, TlsRecordsEnd } from './types.js';
 
 const CT = CONTENT_TYPE;
 const MAX_RECORD = (1 << 14) + 2048 + 256;
 const MAX_ALERTS = 16;
 const MAX_EARLY_QUEUE = 64;
+const TLS13_MIN_FINISHED_RECORD = 4 + 32 + 1 + 16;
 const EMPTY = Buffer.alloc(0);
 
 interface CachedSession {
@@ -100,6 +101,12 @@ interface DirState {
   undecrypted: number;
   /** TLS 1.3 early data seen before ServerHello (replayed once the suite is known). */
   early: Array<{ header: Buffer; body: Buffer; frame: number; time: number }>;
+  /** Frame where the record in progress began (its first header byte). */
+  recordFrame: number;
+  /** This side's end of records (TlsFacts.ending), kept up to date in place. */
+  end: TlsRecordsEnd;
+  /** Reused for `end.cut` while a record is in progress. */
+  cut: NonNullable<TlsRecordsEnd['cut']>;
 }
 
 function newDir(): DirState {
@@ -120,6 +127,9 @@ function newDir(): DirState {
     decryptedRecords: 0,
     undecrypted: 0,
     early: [],
+    recordFrame: 0,
+    end: { last: null, cut: null },
+    cut: { frame: 0, length: null, got: 0 },
   };
 }
 
@@ -141,6 +151,7 @@ export function emptyTlsFacts(): TlsFacts {
     handshakeDone: false,
     decryption: 'none',
     plaintext: null,
+    ending: { client: null, server: null },
   };
 }
 
@@ -195,8 +206,10 @@ export class TlsConnection {
           }
           bytes.subarray(i, i + 5).forEach((b, k) => (d.header[k] = b));
           d.have = 5;
+          d.recordFrame = frame;
           i += 5;
         } else {
+          if (d.have === 0) d.recordFrame = frame;
           d.header[d.have++] = bytes[i++];
           if (d.have < 5) continue;
         }
@@ -235,6 +248,22 @@ export class TlsConnection {
         this.record(dir, d.header, body, frame, time);
       }
     }
+    if (!d.stopped) this.noteCut(dir);
+  }
+
+  /** A record left unfinished at the end of a chunk: the side's end if nothing more comes. */
+  private noteCut(dir: Direction): void {
+    const d = this.dirs[dir];
+    if (d.have === 0) {
+      d.end.cut = null;
+      return;
+    }
+    const length = d.body === null ? null : d.header.readUInt16BE(3);
+    d.cut.frame = d.recordFrame;
+    d.cut.length = length;
+    d.cut.got = length === null ? d.have : d.skip >= 0 ? length - d.skip : d.fill;
+    d.end.cut = d.cut;
+    this.showEnding();
   }
 
   /** End of the connection: what was never decrypted settles the decryption state. */
@@ -276,6 +305,7 @@ export class TlsConnection {
     const d = this.dirs[dir];
     d.seen++;
     const type = header[0];
+    this.noteLast(d, dir, frame, type, (header[3] << 8) | header[4]);
     if (type === CT.ccs) {
       this.tap(dir, header, frame, { type, bytes: body, decrypted: false });
       // TLS 1.3 sends a dummy CCS for middlebox compatibility: nothing changes.
@@ -304,6 +334,12 @@ export class TlsConnection {
       this.tap(dir, header, frame, null);
       d.undecrypted++;
       if (type === CT.alert) this.alert(dir, null, frame, true);
+      else if (this.version === 0x0304 && this.side(dir) === 'client' && !this.facts.handshakeDone) {
+        // TLS 1.3 without keys: a protected record from the client long enough for its Finished (4-byte
+        // header, 32 or 48 bytes, content type, 16-byte tag: 53 or more; an alert is 19, an empty
+        // Certificate 25) ends the handshake, as far as can be told.
+        if (((header[3] << 8) | header[4]) >= TLS13_MIN_FINISHED_RECORD) this.facts.handshakeDone = true;
+      }
       return;
     }
     let out = d.cipher.decrypt(header, body);
@@ -333,6 +369,26 @@ export class TlsConnection {
     } else if (out.type === CT.alert) {
       this.alert(dir, out.plain, frame, true);
     }
+  }
+
+  /** The side's last whole record so far (one object per side, updated in place). */
+  private noteLast(d: DirState, dir: Direction, frame: number, type: number, length: number): void {
+    const last = d.end.last ?? (d.end.last = { frame, type, length, protected: d.protected });
+    last.frame = frame;
+    last.type = type;
+    last.length = length;
+    last.protected = d.protected;
+    d.end.cut = null;
+    this.showEnding();
+  }
+
+  /** TlsFacts.ending by TLS side (the TLS client may be the TCP responder), null for a side that sent no record. */
+  private showEnding(): void {
+    const cd: Direction = this.clientDir ?? 'c2s';
+    const client = this.dirs[cd].end;
+    const server = this.dirs[cd === 'c2s' ? 's2c' : 'c2s'].end;
+    this.facts.ending.client = client.last !== null || client.cut !== null ? client : null;
+    this.facts.ending.server = server.last !== null || server.cut !== null ? server : null;
   }
 
   private fail(dir: Direction, code: 'tls-key-wrong' | 'tls-record-auth', frame: number): void {

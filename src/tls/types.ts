@@ -61,6 +61,22 @@ export interface TlsFacts {
   clearText?: { by: 'client' | 'server'; frame: number; line: string };
   /** Application-data bytes (decrypted plaintext) each TLS side sent; null when not decrypted. */
   plaintext: { client: number; server: number } | null;
+  /**
+   * How each side's records ended, from their headers (readable without keys): what shows, in
+   * TLS 1.3 without keys, whether a side's last record could be its close_notify (close-notify.ts).
+   */
+  ending: { client: TlsRecordsEnd | null; server: TlsRecordsEnd | null };
+}
+
+/** The end of one side's record stream. */
+export interface TlsRecordsEnd {
+  /**
+   * Its last whole record: the frame carrying its end, the header's content type (in TLS 1.3 once
+   * protected, only the outer type 23), its length, and whether it was protected (encrypted).
+   */
+  last: { frame: number; type: number; length: number; protected: boolean } | null;
+  /** A record begun and never finished (the side stopped mid-record): its first frame, length (null: header cut), bytes that came. */
+  cut: { frame: number; length: number | null; got: number } | null;
 }
 
 /** What the TLS layer reports (one per connection at most; see the catalog in src/warnings). */

@@ -2,10 +2,11 @@
  * The FTPS failures, each on the fixture that recorded it for real, diagnosed with the key log and
  * without it (when the capture shows enough without keys; see each case).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { tlsClosing } from '../../src/tls/close-notify.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 
 const FIX = join(__dirname, '../../fixtures');
@@ -143,10 +144,90 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     const col = (row: string, name: string) => row.split('\t')[head.indexOf(name)];
     const flagged = fields.slice(1).filter((r) => col(r, 'tcp.srcport') === '50095' && /^0x0*(11|19|4|14)$/.test(col(r, 'tcp.flags'))).map((r) => `${col(r, 'frame.number')} ${col(r, 'tcp.flags')}`);
     expect(flagged).toEqual(['270 0x0011', '319 0x0004']);
-    // Without keys (TLS 1.3): the close_notify would be an encrypted record like any other, so it is not claimed.
+    // The server's last record, begun at frame 298 (16,401 bytes), was cut after 14,011 bytes
+    // (the server's stream reassembled from tshark's tcp.payload and walked record by record agrees).
+    expect(t.connection?.tls?.ending.server).toEqual({ last: { frame: 298, type: 23, length: 16401, protected: true }, cut: { frame: 298, length: 16401, got: 14011 } });
+    expect(t.diagnosis?.evidence).toEqual([32, 33, 34, 36, 270, 298, 318, 319]);
+    expect(t.diagnosis?.summary).toMatch(/the record begun at frame 298 \(16,401 bytes\) was cut after 14,011 bytes/);
+
+    // Without keys (TLS 1.3: every record is opaque type 23): the transfer is inferred, its sender
+    // is the side that sent most (the server, 227,916 of 229,129 bytes), and its records stop in the
+    // middle of one, with no short record (a close_notify is 19 bytes) before the FIN at 270; the
+    // client's 19-byte record at 318 is its alert, type hidden.
     const plain = await analyze('ftps-server-killed-vsftpd-python', false);
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-hidden');
-    expect(plain.sessions[0].transfers.map((t) => [t.inferred, t.connection?.stream, t.diagnosis?.cause ?? null])).toEqual([['tls-hidden', 1, null]]);
+    const [p] = plain.sessions[0].transfers;
+    expect([p.inferred, p.connection?.stream, p.status, p.connection?.bytesToClient, p.connection?.bytesToServer]).toEqual(['tls-hidden', 1, 'incomplete', 227916, 1213]);
+    expect(p.connection?.tls?.ending).toEqual({
+      client: { last: { frame: 318, type: 23, length: 19, protected: true }, cut: null },
+      server: { last: { frame: 298, type: 23, length: 16401, protected: true }, cut: { frame: 298, length: 16401, got: 14011 } },
+    });
+    expect(p.verdict).toEqual({ kind: 'unknown', why: 'tls-hidden', bytes: 229129, cause: 'tls-no-close-notify', evidence: [33, 34, 319] });
+    expect(p.diagnosis?.cause).toBe('tls-no-close-notify');
+    expect(p.diagnosis?.evidence).toEqual([33, 34, 270, 298, 318, 319]);
+    expect(p.diagnosis?.summary).toMatch(/probably failed: the data connection was closed without TLS close_notify/);
+    expect(p.diagnosis?.summary).toMatch(/The server \(the data's sender, by the bytes: it sent 227,916 of the connection's 229,129, TLS hiding the command\) closed the TLS data connection \(stream 1, frame 270\) without a TLS close_notify alert\./);
+    expect(p.diagnosis?.summary).toMatch(/the record begun at frame 298 \(16,401 bytes\) was cut after 14,011 bytes/);
+    expect(p.diagnosis?.summary).toMatch(/a short record \(frame 318, 19 bytes\): an alert, its type hidden by TLS 1\.3/);
+  });
+
+  it("the same with TLS 1.2: the client's alert record (type 21) is in clear, the server's records stop mid-record", async () => {
+    // ftps-tls12-server-killed-vsftpd-python: ftplib capped at TLS 1.2 (ECDHE-RSA-AES256-GCM-SHA384; the
+    // data connection resumes the control session by ticket). tshark shows the server's FIN at 257, the
+    // client's alert record at 306 (decode_error with the key log) and the server's RST at 307.
+    const keyed = await analyze('ftps-tls12-server-killed-vsftpd-python', true);
+    const [t] = keyed.sessions[0].transfers;
+    expect(`${t.request?.command} ${t.request?.arg}`).toBe('RETR half.bin');
+    expect(t.connection?.tls).toMatchObject({ version: 'TLS 1.2', cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', resumed: 'ticket', closeNotify: { client: null, server: null } });
+    expect(t.connection?.tls?.alerts).toEqual([{ frame: 306, by: 'client', level: 'fatal', description: 'decode_error', encrypted: true }]);
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'server', bytes: 212992, expected: 524288, cause: 'tls-no-close-notify', evidence: [28, 29, 30, 32, 307] });
+    expect(t.diagnosis?.evidence).toEqual([28, 29, 30, 32, 257, 304, 306, 307]);
+    expect(t.diagnosis?.summary).toMatch(/The server \(the data's sender\) closed the TLS data connection \(stream 1, frame 257\) without a TLS close_notify alert/);
+    expect(t.diagnosis?.summary).toMatch(/the record begun at frame 304 \(16,408 bytes\) was cut after 951 bytes/);
+    expect(t.diagnosis?.summary).toMatch(/212992 of the 524288 bytes announced had arrived/);
+    expect(t.diagnosis?.summary).toMatch(/fatal decode_error alert from the TLS client at frame 306/);
+    const fields = readFileSync(join(FIX, 'ftps-tls12-server-killed-vsftpd-python.tshark-fields.tsv'), 'latin1').trim().split('\n');
+    const head = fields[0].split('\t');
+    const col = (row: string, name: string) => row.split('\t')[head.indexOf(name)];
+    const flagged = fields.slice(1).filter((r) => col(r, 'tcp.srcport') === '50087' && /^0x0*(11|19|4|14)$/.test(col(r, 'tcp.flags'))).map((r) => `${col(r, 'frame.number')} ${col(r, 'tcp.flags')}`);
+    expect(flagged).toEqual(['257 0x0011', '307 0x0004']);
+
+    // Without keys: the client's alert is an alert record in clear (its description encrypted); the
+    // server sent no alert record before its FIN, and its last record (data, type 23) was cut.
+    const plain = await analyze('ftps-tls12-server-killed-vsftpd-python', false);
+    const [p] = plain.sessions[0].transfers;
+    expect([p.inferred, p.connection?.stream, p.status, p.connection?.bytesToClient, p.connection?.bytesToServer]).toEqual(['tls-hidden', 1, 'incomplete', 214466, 599]);
+    expect(p.connection?.tls?.alerts).toEqual([{ frame: 306, by: 'client', level: null, description: null, encrypted: true }]);
+    expect(p.connection?.tls?.ending.server).toEqual({ last: { frame: 304, type: 23, length: 16408, protected: true }, cut: { frame: 304, length: 16408, got: 951 } });
+    expect(p.verdict).toEqual({ kind: 'unknown', why: 'tls-hidden', bytes: 215065, cause: 'tls-no-close-notify', evidence: [29, 30, 307] });
+    expect(p.diagnosis?.evidence).toEqual([29, 30, 257, 304, 306, 307]);
+    expect(p.diagnosis?.summary).toMatch(/The server \(the data's sender, by the bytes: it sent 214,466 of the connection's 215,065, TLS hiding the command\) closed the TLS data connection \(stream 1, frame 257\) without a TLS close_notify alert\./);
+    expect(p.diagnosis?.summary).toMatch(/an encrypted alert from the TLS client at frame 306/);
+  });
+
+  it('without keys no healthy FTPS data connection is taken for truncated: each sender ended with a close_notify, seen in clear', async () => {
+    // Every fixture with FTPS data connections, read without its key log: curl, lftp, ftplib against
+    // vsftpd, proftpd and pure-ftpd, TLS 1.2 (alert records, type 21) and 1.3 (a 19-byte last record).
+    const healthy = readdirSync(FIX).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && /tls|ftps|ccc|auth-ssl/.test(f) && !/server-killed/.test(f));
+    let seen = 0;
+    for (const file of healthy) {
+      const a = await analyzeFiles([join(FIX, file)], { fileName: file, thread: false });
+      for (const t of a.sessions.flatMap((s) => s.transfers)) {
+        expect(t.diagnosis?.cause ?? null, `${file} ${t.id}`).not.toBe('tls-no-close-notify');
+        const tls = t.connection?.tls;
+        if (!tls?.handshakeDone || t.inferred !== 'tls-hidden') continue;
+        // The side that closed first (the data's sender, as a rule) ended with a close_notify, as far
+        // as TLS shows without keys. (The receiver need not: vsftpd receiving lftp's upload in
+        // tls-data-vsftpd-lftp sends none before lftp resets the connection.)
+        const c = t.connection!;
+        const first = c.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
+        if (first === undefined) continue;
+        const tlsSide = (tls.tlsClient === 'initiator') === (c.initiator === first.by) ? 'client' : 'server';
+        expect(tlsClosing(tls, tlsSide), `${file} transfer ${t.id} ${first.by}`).toMatchObject({ kind: 'close-notify', seen: tls.version === 'TLS 1.3' ? 'short-record' : 'alert-record' });
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(37);
   });
 
   it('healthy keyed fixtures get no FTPS diagnosis, with or without keys', async () => {

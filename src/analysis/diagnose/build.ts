@@ -14,7 +14,8 @@ export function diagnosis(
   specificAdvice?: string,
 ): Diagnosis {
   const { session: s, transfer: t } = ctx;
-  const verb = t.status === 'complete' ? 'completed, but' : t.status === 'unused' ? 'was not used:' : 'failed:';
+  // An inferred transfer (TLS hid its commands) is itself a guess: so is its failure.
+  const verb = t.status === 'complete' ? 'completed, but' : t.status === 'unused' ? 'was not used:' : t.inferred !== undefined ? 'probably failed:' : 'failed:';
   const head = `Session ${s.id}, transfer ${t.id} (${transferLabel(t)}) ${verb} ${CATALOG[cause].title}.`;
   const body = details.filter((d) => d !== '').map((d) => (/[.!?]$/.test(d) ? d : `${d}.`));
   const where = `Vantage point: ${ctx.vantage.reason}.`;

@@ -10,6 +10,8 @@
 import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { expectedBytes } from '../../verdict.js';
+import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
+import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, replyWords } from '../facts.js';
@@ -92,43 +94,68 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert));
 }
 
-/** Who sends the data: the server for downloads and listings, the client for uploads. */
-function senderOf(direction: string | null): 'server' | 'client' | null {
-  if (direction === 'upload') return 'client';
-  if (direction === 'download' || direction === 'listing') return 'server';
-  return null;
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** How the sender's records ended: "It stopped in the middle of a TLS record: …" and the like. */
+function endingWords({ closing, tls }: TlsTruncation): string {
+  const { last, cut, certain } = closing;
+  if (cut !== null) {
+    const size = cut.length === null ? 'its header' : `${n(cut.length)} bytes`;
+    const lastWhole = last !== null && last.frame !== cut.frame ? `; the last whole one ended at frame ${last.frame}` : '';
+    return `It stopped in the middle of a TLS record: the record begun at frame ${cut.frame} (${size}) was cut after ${n(cut.got)} bytes${lastWhole}`;
+  }
+  if (last === null) return '';
+  if (!certain) {
+    return (
+      `TLS 1.3 hides every record's type, but not its length: its last record (frame ${last.frame}) is ${n(last.length)} bytes long, data rather than ` +
+      `a close_notify (2 bytes of alert, 1 of content type and a 16-byte tag make 19; ftpcap takes a last record of at most ${SHORT_RECORD} bytes for one)`
+    );
+  }
+  return tls.decryption === 'decrypted'
+    ? `Its last TLS record (frame ${last.frame}, ${n(last.length)} bytes) carried data, and no alert followed`
+    : `Its last TLS record (frame ${last.frame}, ${n(last.length)} bytes) is application data (content type ${last.type} in clear), not an alert (type 21)`;
 }
 
 /** The data's sender closed the connection without close_notify: the receiver cannot tell the data was whole. */
 export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
-  const c = t.connection;
-  const tls = c?.tls;
-  if (!c || !tls || !tls.handshakeDone || c.close === null || t.status === 'complete') return null;
-  // Known only when the alerts could be read (decrypted), or seen as alert records (TLS ≤ 1.2).
-  const readable = tls.decryption === 'decrypted' || (tls.version !== null && tls.version !== 'TLS 1.3');
-  const sender = senderOf(t.direction);
-  if (!readable || sender === null) return null;
-  // The TLS client is normally the FTP client (some servers swap roles in active mode): the data sender's TLS side.
-  const ftpClientIsTlsClient = tls.tlsClient === null || (tls.tlsClient === 'initiator') === (c.initiator === 'client');
-  const tlsSide = ftpClientIsTlsClient ? sender : sender === 'client' ? 'server' : 'client';
-  const closeNotify = tls.closeNotify[tlsSide] ?? (tls.decryption !== 'decrypted' ? tls.alerts.find((a) => a.by === tlsSide)?.frame : undefined);
-  if (closeNotify !== undefined && closeNotify !== null) return null;
-  // The sender itself must have closed (its FIN, or its RST when no FIN came first): a receiver that
-  // gave up, or ABOR, is another story. With bytes missing the close_notify may be in the gap.
-  const closeFrame = c.handshake.find((h) => h.type === 'fin' && h.by === sender)?.frame ?? (c.rst?.by === sender ? c.rst.frame : null);
-  if (closeFrame === null || t.abortFrame !== null || c.gapBytes > 0) return null;
-  const receiverSide = tlsSide === 'client' ? 'server' : 'client';
+  if (t.status === 'complete') return null;
+  const u = tlsTruncation(t);
+  if (u === null) return null;
+  const { connection: c, tls } = u;
+  const receiverSide = u.tlsSide === 'client' ? 'server' : 'client';
   const expected = expectedBytes(t);
-  const answer = tls.alerts.find((a) => a.by === receiverSide && a.level === 'fatal' && a.frame > closeFrame);
+  const who =
+    u.senderFrom.by === 'bytes'
+      ? `The ${u.sender} (the data's sender, by the bytes: it sent ${n(u.senderFrom.sent)} of the connection's ${n(u.senderFrom.sent + u.senderFrom.received)}, TLS hiding the command)`
+      : `The ${u.sender} (the data's sender)`;
   const details = [
-    `The ${sender} (the data's sender) closed the TLS data connection (stream ${c.stream}, frame ${closeFrame}) without a TLS close_notify alert`,
-    expected !== null && t.bytes < expected
-      ? `${t.bytes} of the ${expected} bytes announced had arrived: the file was cut short, and TLS did not say so (a truncation only the missing close_notify betrays when no size is announced)`
-      : `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
+    `${who} closed the TLS data connection (stream ${c.stream}, frame ${u.closeFrame}) without a TLS close_notify alert${u.closing.certain ? '' : ' (likely, from the length of its last record)'}`,
+    endingWords(u),
   ];
+  if (u.senderFrom.by === 'bytes') {
+    details.push(
+      `${n(u.senderFrom.sent)} bytes of TLS records had arrived; with the commands encrypted (no key log) the file's name, size and the server's final reply are unknown, ` +
+        'but a sender that stops without close_notify has, as a rule, not sent everything: the transfer was probably cut short (truncation)',
+    );
+  } else {
+    details.push(
+      expected !== null && t.bytes < expected
+        ? `${t.bytes} of the ${expected} bytes announced had arrived: the file was cut short, and TLS did not say so (a truncation only the missing close_notify betrays when no size is announced)`
+        : `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
+    );
+  }
+  // The receiver's answer: a fatal alert (read, or an alert record in clear), or in TLS 1.3 without keys a short record.
+  const answer = tls.alerts.find((a) => a.by === receiverSide && (a.level === 'fatal' || (a.encrypted && a.level === null)) && a.frame > u.closeFrame);
+  const heard = tlsClosing(tls, receiverSide);
+  let answerFrame = answer?.frame;
   if (answer) details.push(`The receiver then sent ${alertWords(answer)}: its TLS stream ended badly`);
-  return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [closeFrame, answer?.frame]));
+  else if (heard.kind === 'close-notify' && heard.seen === 'short-record' && heard.frame > u.closeFrame) {
+    answerFrame = heard.frame;
+    details.push(`The receiver then sent a short record (frame ${heard.frame}, ${heard.length} bytes): an alert, its type hidden by TLS 1.3`);
+  }
+  const recordFrame = u.closing.cut?.frame ?? (u.closing.certain ? undefined : u.closing.last?.frame);
+  return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [u.closeFrame, answerFrame, recordFrame]));
 }
 
 /** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */
