@@ -5,6 +5,7 @@
  * tls-no-close-notify check, which words it.
  */
 import { tlsClosing, type TlsClosing } from '../tls/close-notify.js';
+import { dataSender } from './data-sender.js';
 import type { DataConnection, TlsFacts, Transfer } from './model.js';
 
 export interface TlsTruncation {
@@ -24,13 +25,6 @@ export interface TlsTruncation {
   closing: Extract<TlsClosing, { kind: 'none' }>;
 }
 
-/** Who sends the data: the server for downloads and listings, the client for uploads. */
-function senderOf(direction: Transfer['direction']): 'server' | 'client' | null {
-  if (direction === 'upload') return 'client';
-  if (direction === 'download' || direction === 'listing') return 'server';
-  return null;
-}
-
 /**
  * Without the command, the sender is the side that sent most — by a wide margin, so that a small
  * upload is not taken for a download of the server's TLS handshake and session tickets.
@@ -41,7 +35,7 @@ export function tlsTruncation(t: Transfer): TlsTruncation | null {
   const c = t.connection;
   const tls = c?.tls;
   if (!c || !tls || !tls.handshakeDone || c.close === null || t.abortFrame !== null || c.gapBytes > 0) return null;
-  let sender = senderOf(t.direction);
+  let sender = dataSender(t.direction);
   let senderFrom: TlsTruncation['senderFrom'] = { by: 'command' };
   if (sender === null && t.inferred === 'tls-hidden') {
     const [sent, received, side] =

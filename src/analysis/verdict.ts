@@ -6,6 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
+import { dataSender } from './data-sender.js';
 import { evidenceFrames } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
@@ -29,8 +30,8 @@ export function missingBytes(t: Transfer): number {
   return c.gapBytes + short;
 }
 
-/** Which end sends a transfer's data: the server for downloads and listings, the client for uploads. */
-const senderOf = (t: Transfer): 'client' | 'server' => (t.direction === 'upload' ? 'client' : 'server');
+/** Which end sends a transfer's data (without a command: the server, as for a download). */
+const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
 
 /**
  * The receiver cut the data connection: it reset it before the sender's FIN, short of the size the

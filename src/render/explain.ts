@@ -12,6 +12,7 @@ import type { TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { insideControlTls } from '../analysis/control-tls.js';
+import { dataSender } from '../analysis/data-sender.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
@@ -318,7 +319,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   const runs = events.filter((e) => e.kind === 'data');
   if (c.established || runs.length) {
     // The sending side's segments (TLS sends both ways: its handshake and alerts).
-    const sender = t.direction === 'upload' ? 'client' : 'server';
+    const sender = dataSender(t.direction) ?? 'server';
     const payloadFrames = conn?.packets.filter((p) => p.payloadLength > 0 && p.by === sender).map((p) => p.frame) ?? [];
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = `${bytes} bytes flow ${dataDirection(t)}`;

@@ -2,6 +2,7 @@
  * Failures after (or without) a working data connection: aborted or stalled transfers, segments
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
+import { dataReceiver } from '../../data-sender.js';
 import type { Command } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -33,7 +34,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
-  const receiver = t.direction === 'upload' ? 'server' : 'client';
+  const receiver = dataReceiver(t.direction);
   if (c.zeroWindowFrames.length > 0) {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
@@ -64,7 +65,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
-    const receiver = t.direction === 'upload' ? 'server' : 'client';
+    const receiver = dataReceiver(t.direction);
     details.push(`Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`);
   }
   const advice =
