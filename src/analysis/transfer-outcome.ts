@@ -67,8 +67,11 @@ export function finishTransfer(t: Transfer): void {
   const c = t.connection;
   if (c) {
     // PROT P decrypted: the file's bytes, not the TLS records' (model.ts DataConnection.plaintext).
-    const toServer = c.plaintext?.toServer ?? c.bytesToServer;
-    const toClient = c.plaintext?.toClient ?? c.bytesToClient;
+    // Keys in hand but not one encrypted record: the handshake never finished, so no data was sent
+    // (its bytes are handshake and alerts). Without keys the records' bytes are all there is to count.
+    const noData = c.tls?.decryption === 'none';
+    const toServer = noData ? 0 : (c.plaintext?.toServer ?? c.bytesToServer);
+    const toClient = noData ? 0 : (c.plaintext?.toClient ?? c.bytesToClient);
     t.bytes = t.direction === 'upload' ? toServer : t.direction === null ? toServer + toClient : toClient;
     const duration = c.end - c.start;
     t.duration = duration;

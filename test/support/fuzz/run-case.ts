@@ -48,6 +48,8 @@ const OWN_COLOUR = /\u001b\[(?:0|1|2|31|32|33|36)m/g;
 const RECORD_DAMAGE = new Set(
   Object.keys(CAPTURE_WARNING_CODES).filter((c) => c !== 'read-error' && c !== 'decompress-error'),
 );
+/** Capture damage after which the reader goes on (the rest stop it: at most one of those per capture). */
+const READING_GOES_ON = new Set(['bad-option', 'caplen-exceeds-origlen', 'bad-timestamp']);
 /** Analysis warnings about a frame: they carry its frame number and byte offset too. */
 const FRAME_NAMED = new Set(['time-backwards', 'malformed-packets', 'truncated-packets']);
 /** Reported at most once per capture. */
@@ -182,7 +184,9 @@ function checkWarnings(a: Analysis, length: number, problem: (s: string) => void
     }
   }
   for (const [code, n] of counts) if (ONCE.has(code) && n > 1) problem(`${code} reported ${n} times`);
-  const damage = a.capture.warnings.filter((w) => RECORD_DAMAGE.has(w.code) && w.code !== 'bad-option' && w.code !== 'caplen-exceeds-origlen');
+  // Damage that stops reading; a bad option, a captured length over the original and a timestamp
+  // that is no date are warnings on their frame, and reading goes on.
+  const damage = a.capture.warnings.filter((w) => RECORD_DAMAGE.has(w.code) && !READING_GOES_ON.has(w.code));
   if (damage.length > 1) problem(`reading stopped twice: ${damage.map((w) => w.code).join(', ')}`);
 }
 
