@@ -85,6 +85,8 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     expect(t.diagnosis?.cause).toBe('tls-handshake-failed');
     expect(t.diagnosis?.summary).toMatch(/fatal protocol_version alert from the TLS server/);
     expect(t.diagnosis?.summary).toMatch(/425/);
+    // The handshake never finished: its 7-byte alert record and 162 bytes of ClientHello are no data.
+    expect([t.connection?.bytesToClient, t.connection?.bytesToServer, t.connection?.tls?.decryption, t.bytes]).toEqual([7, 162, 'none', 0]);
     const plain = await analyze('ftps-data-alert-proftpd-python', false);
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-handshake-failed');
     expect(plain.sessions[0].diagnosis?.summary).toMatch(/probable data connection failed in clear/);
