@@ -50,7 +50,12 @@ export function tlsTruncation(t: Transfer): TlsTruncation | null {
   const closing = tlsClosing(tls, tlsSide);
   if (closing.kind !== 'none') return null;
   // The sender itself must have closed: a receiver that gave up, or ABOR, is another story.
-  const closeFrame = c.handshake.find((h) => h.type === 'fin' && h.by === sender)?.frame ?? (c.rst?.by === sender ? c.rst.frame : null);
+  const fin = c.handshake.find((h) => h.type === 'fin' && h.by === sender)?.frame;
+  const closeFrame = fin ?? (c.rst?.by === sender ? c.rst.frame : null);
   if (closeFrame === null) return null;
+  // Without the command (no keys) nothing else tells a cut file from a whole one, and some servers
+  // never send close_notify on a complete transfer (what GnuTLS clients call "non-properly
+  // terminated"). So the guess wants hard evidence: a record left unfinished, or a reset, not a FIN.
+  if (senderFrom.by === 'bytes' && closing.cut === null && fin !== undefined) return null;
   return { connection: c, tls, sender, senderFrom, tlsSide, closeFrame, closing };
 }
