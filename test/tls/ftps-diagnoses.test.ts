@@ -243,4 +243,22 @@ describe('FTPS diagnoses on recorded fixtures', () => {
       }
     }
   });
+
+  it('without keys, a truncation wants hard evidence: a record left unfinished or a reset, not a clean FIN', async () => {
+    // The real no-keys reading of the killed download, then the same facts as a server that never
+    // sends close_notify would leave them: its last record whole, a FIN. No recorded server omits
+    // close_notify, so this one rule is checked on the model's values.
+    const { tlsTruncation } = await import('../../src/analysis/tls-truncation.js');
+    const plain = await analyze('ftps-server-killed-vsftpd-python', false);
+    const t = plain.sessions[0].transfers[0];
+    const c = t.connection!;
+    const tls = c.tls!;
+    expect([t.inferred, tlsTruncation(t)?.closeFrame, tls.ending.server?.cut?.frame]).toEqual(['tls-hidden', 270, 298]);
+    const whole = { ...tls, ending: { ...tls.ending, server: { last: { frame: 297, type: 23, length: 16401, protected: true }, cut: null } } };
+    const finOnly = { ...t, connection: { ...c, tls: whole, rst: null } };
+    expect(tlsTruncation(finOnly)).toBeNull();
+    // The same whole records ended by the server's RST instead of a FIN: an abort, so still a truncation.
+    const reset = { ...t, connection: { ...c, tls: whole, handshake: c.handshake.filter((h) => !(h.type === 'fin' && h.by === 'server')), rst: { frame: 319, by: 'server' as const } } };
+    expect(tlsTruncation(reset)?.closeFrame).toBe(319);
+  });
 });
