@@ -1,5 +1,5 @@
 /**
- * A fuzz worker process (started by supervisor.ts through vite-node, one of a pool): prints
+ * A fuzz worker process (started by supervisor.ts as compiled JavaScript, compiled.ts; one of a pool): prints
  * `{"ready":true}` once loaded, then reads case numbers from standard input, one per line, and
  * for each prints one JSON line before and one after running it, so the supervisor can tell which
  * case hung or crashed the process. At the end of its input it prints `{"end":true}`.

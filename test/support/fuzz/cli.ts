@@ -9,6 +9,7 @@
  * test/robustness/fuzz-regressions.test.ts (a case is its seed and ops: no bytes are committed).
  * Exit code 1 when something was found.
  */
+import { buildOnce } from '../build-once.js';
 import { CATEGORIES, type Category } from './mutations.js';
 import { defaultWorkers, regressionRow, runFuzz, type CaseRecord } from './supervisor.js';
 
@@ -57,6 +58,9 @@ const seed = num('seed') ?? Date.now() % 1_000_000;
 const cases = num('cases');
 const seconds = cases === undefined ? num('seconds', 60) : num('seconds');
 
+// The workers run the compiled program (compiled.ts): bring dist/ up to date first.
+const build = buildOnce();
+if (build.status !== 0) process.stderr.write(`fuzz: the build reported type errors (running what it wrote):\n${build.output}`);
 process.stdout.write(`fuzz: seed ${seed}, ${cases !== undefined ? `${cases} cases` : `${seconds} s`}\n`);
 let lastShown = Date.now();
 const report = await runFuzz({

@@ -8,11 +8,10 @@
  * the suite (test/robustness/fuzz.test.ts) and by `npm run fuzz` (cli.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { compiledChild } from './compiled.js';
 import type { Category, Op } from './mutations.js';
 
 export interface FuzzOptions {
@@ -70,15 +69,9 @@ export interface FuzzReport {
   children: number;
 }
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Starting a worker (vite-node transforms the sources) or planning a case (a fixture is read): a generous limit. */
+/** Starting a worker or planning a case (a fixture is read): a generous limit. */
 const START_LIMIT_MS = 120_000;
-
-function viteNode(): string {
-  const pkg = createRequire(import.meta.url).resolve('vite-node/package.json');
-  return join(dirname(pkg), 'vite-node.mjs');
-}
 
 interface StartLine {
   start: number;
@@ -89,8 +82,8 @@ interface StartLine {
   seed: number;
 }
 
-function workerArgs(opts: FuzzOptions): string[] {
-  const args = [`--max-old-space-size=${opts.maxHeapMb ?? 1024}`, viteNode(), '--root', ROOT, CHILD, '--seed', String(opts.seed)];
+function workerArgs(opts: FuzzOptions, child: string): string[] {
+  const args = [`--max-old-space-size=${opts.maxHeapMb ?? 1024}`, child, '--seed', String(opts.seed)];
   if (opts.spread) args.push('--spread');
   if (opts.fixture) args.push('--fixture', opts.fixture);
   if (opts.category) args.push('--category', opts.category);
@@ -112,7 +105,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const count = opts.only ? opts.only.length : opts.cases !== undefined ? opts.cases : Infinity;
   const deadline = opts.seconds !== undefined ? t0 + opts.seconds * 1000 : Infinity;
   const size = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), count));
-  const args = workerArgs(opts);
+  const args = workerArgs(opts, await compiledChild());
   const cases: CaseRecord[] = [];
   let maxRss = 0;
   let children = 0;
