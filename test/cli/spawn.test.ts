@@ -5,11 +5,13 @@
  * capture whose file name is not valid UTF-8 (issue 12 #9), and a file named like a mistyped
  * subcommand (issue 11 #13).
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spool } from '../../src/cli/inputs.js';
 import { runCli } from './run-cli.js';
@@ -91,20 +93,69 @@ describe('inputs readable only once', () => {
     expect(readdirSync(privateTmp)).toEqual([]);
   };
 
-  it.each(cases)('cat f | ftpcap %s -', (_n, cmd) => {
+  // Every subcommand with each kind of once-readable input, in this process (the input code is
+  // the same program's; a FIFO stands in for a pipe, /dev/fd/N for /dev/stdin and <(…)). Its spool
+  // files go to this process's temporary directory, named by its pid.
+  const mySpools = (): string[] => readdirSync(tmpdir()).filter((f) => f.startsWith(`ftpcap-spool-${process.pid}-`));
+  const sameInProcess = async (cmd: string, input: string, opts: { stdin?: Buffer } = {}): Promise<void> => {
+    const r = await runCli([...cmd.split(' '), input], opts);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(expected.get(cmd)!.split(F).join(input === '-' ? '(stdin)' : input));
+    expect(mySpools()).toEqual([]);
+  };
+  /** A FIFO fed with the capture by this process: written as the CLI reads it. */
+  let fifos = 0;
+  const fedFifo = (): { path: string; fed: Promise<void> } => {
+    const path = join(tmp, `in-process-fifo-${++fifos}`);
+    execFileSync('mkfifo', [path]);
+    return { path, fed: pipeline(createReadStream(F), createWriteStream(path)) };
+  };
+  it.each(cases)('in this process: ftpcap %s - (standard input)', async (_n, cmd) => {
+    await sameInProcess(cmd, '-', { stdin: readFileSync(F) });
+  });
+  it.each(cases)('in this process: ftpcap %s FIFO', async (_n, cmd) => {
+    const fifo = fedFifo();
+    await sameInProcess(cmd, fifo.path);
+    await fifo.fed;
+  });
+  it.each(cases)('in this process: ftpcap %s /dev/fd/N (a FIFO held open)', async (_n, cmd) => {
+    const fifo = fedFifo();
+    const fd = await open(fifo.path, 'r');
+    try {
+      await sameInProcess(cmd, `/dev/fd/${fd.fd}`);
+    } finally {
+      await fd.close();
+    }
+    await fifo.fed;
+  });
+  it.each(cases)('in this process: ftpcap %s /dev/fd/N (a file held open)', async (_n, cmd) => {
+    const fd = await open(F, 'r');
+    try {
+      await sameInProcess(cmd, `/dev/fd/${fd.fd}`);
+    } finally {
+      await fd.close();
+    }
+  });
+
+  // What only a real process shows — its standard input a pipe or a file, a FIFO it opens, bash's
+  // process substitution — with a command that reads once (summary) and one that spools to read
+  // twice (explain).
+  const real = cases.filter(([, cmd]) => cmd === 'summary' || cmd === 'explain');
+  it.each(real)('cat f | ftpcap %s -', (_n, cmd) => {
     same(cmd, bash(`cat "$F" | "$FTPCAP" ${cmd} -`), '(stdin)');
   });
-  it.each(cases)('ftpcap %s /dev/stdin (a pipe)', (_n, cmd) => {
+  it.each(real)('ftpcap %s /dev/stdin (a pipe)', (_n, cmd) => {
     same(cmd, bash(`cat "$F" | "$FTPCAP" ${cmd} /dev/stdin`), '/dev/stdin');
   });
-  it.each(cases)('ftpcap %s /dev/stdin (a file)', (_n, cmd) => {
+  it.each(real)('ftpcap %s /dev/stdin (a file)', (_n, cmd) => {
     same(cmd, bash(`"$FTPCAP" ${cmd} /dev/stdin < "$F"`), '/dev/stdin');
   });
-  it.each(cases)('ftpcap %s FIFO', (_n, cmd) => {
+  it.each(real)('ftpcap %s FIFO', (_n, cmd) => {
     const fifo = join(tmp, `fifo-${cmd.replace(/\W+/g, '-')}`);
     same(cmd, bash(`mkfifo ${q(fifo)}; cat "$F" > ${q(fifo)} & "$FTPCAP" ${cmd} ${q(fifo)}; s=$?; wait; exit $s`), fifo);
   });
-  it.each(cases)('ftpcap %s <(cat f)', (_n, cmd) => {
+  it.each(real)('ftpcap %s <(cat f)', (_n, cmd) => {
     const r = bash(`"$FTPCAP" ${cmd} <(cat "$F")`);
     const shown = /Capture (\/dev\/fd\/\d+|\/proc\/self\/fd\/\d+)/.exec(r.stdout)?.[1] ?? /"file": "(\/dev\/fd\/\d+)"/.exec(r.stdout)?.[1] ?? '/dev/fd/63';
     same(cmd, r, shown);
