@@ -1,7 +1,8 @@
 /**
  * Real processes of bin/ftpcap (dist/ built once per test run by test/support/build-once.ts), for what only a real process shows:
  * write errors on standard output (issue 12 #8), inputs that can be read only once — standard
- * input, a named pipe, /dev/stdin, process substitution — for every subcommand (issue 12 #7), a
+ * input, a named pipe, /dev/stdin, process substitution — for a one-pass and a two-pass
+ * subcommand, and every subcommand with each kind of input in this process (issue 12 #7), a
  * capture whose file name is not valid UTF-8 (issue 12 #9), and a file named like a mistyped
  * subcommand (issue 11 #13).
  */
