@@ -8,7 +8,7 @@
  *  - decoded PORT/227/EPRT/229 endpoints (*.tshark-ftp-datachan.tsv).
  *  - Wireshark's own data-channel links (*.tshark-ftp-data-streams.tsv), both ways round.
  */
-import type { Analysis, Session } from '../../src/analysis/model.js';
+import type { Analysis, Command, Reply, Session } from '../../src/analysis/model.js';
 import type { TsvRow } from './peer-readers.js';
 import { announcedBy, endpointText, locateSession, repliesOf, show, Tally, type Located } from './tally.js';
 
@@ -37,25 +37,24 @@ function locateRow(t: Tally, a: Analysis, row: TsvRow, frame: number): Located |
 
 export function checkTsharkFtp(capture: string, a: Analysis, rows: TsvRow[]): Tally {
   const t = new Tally(capture, 'tshark-ftp');
-  // Rows per session and direction, in file order.
-  const groups = new Map<Session, { requests: LineRow[]; responses: LineRow[] }>();
+  // Rows per session and direction, in file order; the session's commands and replies by the
+  // frames they lie in (a capture of 16,000 commands would otherwise be searched once per row).
+  const groups = new Map<Session, { requests: LineRow[]; responses: LineRow[]; commandsAt: Map<number, Command[]>; repliesAt: Map<number, Reply[]> }>();
   for (const row of rows) {
     const frame = Number(row['frame.number']);
     const located = locateRow(t, a, row, frame);
     if (located === null) continue;
     const { session, fromClient } = located;
     let g = groups.get(session);
-    if (!g) groups.set(session, (g = { requests: [], responses: [] }));
+    if (!g) groups.set(session, (g = { requests: [], responses: [], commandsAt: commandsByFrame(session), repliesAt: repliesByFrame(session) }));
     if (fromClient) {
       const verb = row['ftp.request.command'].toUpperCase();
       const arg = row['ftp.request.arg'];
-      const ok = session.commands.some((c) => c.frame === frame && c.command === verb && c.arg === arg);
+      const ok = (g.commandsAt.get(frame) ?? []).some((c) => c.command === verb && c.arg === arg);
       g.requests.push({ frame, row, ok });
     } else {
       const code = row['ftp.response.code'];
-      const ok = repliesOf(session).some(
-        ({ reply }) => reply.firstFrame <= frame && frame <= reply.frame && (code === '' || reply.code === Number(code)),
-      );
+      const ok = (g.repliesAt.get(frame) ?? []).some((reply) => code === '' || reply.code === Number(code));
       g.responses.push({ frame, row, ok });
     }
   }
@@ -74,6 +73,29 @@ export function checkTsharkFtp(capture: string, a: Analysis, rows: TsvRow[]): Ta
     reverseLines(t, session, g.requests, g.responses);
   }
   return t;
+}
+
+function commandsByFrame(session: Session): Map<number, Command[]> {
+  const at = new Map<number, Command[]>();
+  for (const c of session.commands) {
+    const list = at.get(c.frame);
+    if (list) list.push(c);
+    else at.set(c.frame, [c]);
+  }
+  return at;
+}
+
+/** Each reply under every frame from its first to its last. */
+function repliesByFrame(session: Session): Map<number, Reply[]> {
+  const at = new Map<number, Reply[]>();
+  for (const { reply } of repliesOf(session)) {
+    for (let f = reply.firstFrame; f <= reply.frame; f++) {
+      const list = at.get(f);
+      if (list) list.push(reply);
+      else at.set(f, [reply]);
+    }
+  }
+  return at;
 }
 
 function span(from: number, to: number): string {
