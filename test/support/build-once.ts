@@ -10,7 +10,14 @@
  * meanwhile — another engineer's test run — never sees a half-written file. A lock folder keeps
  * two runs from compiling into the private folder at once.
  *
- * The result (tsc's exit status and output) is given to the tests as `inject('build')`.
+ * One compiler run does both jobs of `npm test`: the type check of the sources and the tests
+ * (tsconfig.test.json) and the build of dist/ from the sources (the same program, emitting; what
+ * it writes for test/ is not published). Under `npm test` a type error anywhere fails the run
+ * here; when one test file is run, the build goes on (tsc writes dist/ all the same), so work in
+ * progress elsewhere does not stop it.
+ *
+ * The result for the sources (tsc's exit status and output, as `npm run build` would give them)
+ * is given to the tests as `inject('build')`.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,7 +42,9 @@ declare module 'vitest' {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // One folder per checkout: worktrees may share node_modules.
 const CACHE = join(ROOT, 'node_modules', '.cache', 'ftpcap-build', createHash('sha256').update(realpathSync(ROOT)).digest('hex').slice(0, 12));
-const OUT = join(CACHE, 'out');
+const OUT = join(CACHE, 'out-all');
+/** What the sources compile to, inside OUT (the program's root is the project: src/ and test/). */
+const OUT_SRC = join(OUT, 'src');
 const LOCK = join(CACHE, 'lock');
 const DIST = join(ROOT, 'dist');
 
@@ -84,11 +93,11 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-/** Move every file of OUT whose bytes dist/ does not have yet into dist/, atomically each. */
+/** Move every file of OUT_SRC whose bytes dist/ does not have yet into dist/, atomically each. */
 function publish(): number {
   let moved = 0;
-  for (const from of files(OUT)) {
-    const rel = relative(OUT, from);
+  for (const from of files(OUT_SRC)) {
+    const rel = relative(OUT_SRC, from);
     const to = join(DIST, rel);
     let bytes = readFileSync(from);
     if (from.endsWith('.map')) {
@@ -107,7 +116,22 @@ function publish(): number {
   return moved;
 }
 
-export function buildOnce(): BuildResult {
+/** tsc's diagnostics (--pretty false), each with its continuation lines. */
+function diagnostics(output: string): Array<{ file: string; text: string }> {
+  const out: Array<{ file: string; text: string }> = [];
+  for (const line of output.split('\n')) {
+    const m = /^(.+?)\(\d+,\d+\): /.exec(line);
+    if (m) out.push({ file: m[1], text: line });
+    else if (line.trim() !== '') {
+      if (out.length > 0 && /^\s/.test(line)) out[out.length - 1].text += `\n${line}`;
+      else out.push({ file: '', text: line });
+    }
+  }
+  return out;
+}
+
+/** Type-check sources and tests, and build dist/: the result for the sources, and for all. */
+export function compileOnce(): { build: BuildResult; typecheck: BuildResult } {
   const t0 = Date.now();
   const release = lock();
   try {
@@ -115,22 +139,42 @@ export function buildOnce(): BuildResult {
     if (process.env.npm_lifecycle_event !== 'test' && existsSync(page)) {
       const p = spawnSync(process.execPath, [page], { cwd: ROOT, encoding: 'utf8' });
       if (p.error) throw p.error;
-      if (p.status !== 0) return { status: p.status, output: `${p.stdout}${p.stderr}`, ms: Date.now() - t0 };
+      if (p.status !== 0) {
+        const failed = { status: p.status, output: `${p.stdout}${p.stderr}`, ms: Date.now() - t0 };
+        return { build: failed, typecheck: failed };
+      }
     }
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    // tsconfig.test.json with emit: its compiler options are tsconfig.json's (extended) but for
+    // the root, so src/ compiles to OUT/src exactly as `npm run build` compiles it to dist/.
     const r = spawnSync(
       process.execPath,
-      [tsc, '-p', join(ROOT, 'tsconfig.json'), '--outDir', OUT, '--incremental', '--tsBuildInfoFile', join(CACHE, 'tsbuildinfo')],
+      [tsc, '-p', join(ROOT, 'tsconfig.test.json'), '--noEmit', 'false', '--outDir', OUT, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', join(CACHE, 'tsbuildinfo-all')],
       { cwd: ROOT, encoding: 'utf8' },
     );
     if (r.error) throw r.error;
     publish();
-    return { status: r.status, output: `${r.stdout}${r.stderr}`, ms: Date.now() - t0 };
+    const output = `${r.stdout}${r.stderr}`;
+    const ms = Date.now() - t0;
+    const ofSources = diagnostics(output).filter((d) => !d.file.startsWith('test/') && d.file !== 'vitest.config.ts');
+    return {
+      build: { status: ofSources.length === 0 ? 0 : r.status, output: ofSources.map((d) => `${d.text}\n`).join(''), ms },
+      typecheck: { status: r.status, output, ms },
+    };
   } finally {
     release();
   }
 }
 
+/** The build of dist/ (`npm run build`'s result), type-checking the tests on the way. */
+export function buildOnce(): BuildResult {
+  return compileOnce().build;
+}
+
 export default function setup(project: TestProject): void {
-  project.provide('build', buildOnce());
+  const { build, typecheck } = compileOnce();
+  if (process.env.npm_lifecycle_event === 'test' && typecheck.status !== 0) {
+    throw new Error(`npm test: the type check failed (tsc -p tsconfig.test.json):\n${typecheck.output}`);
+  }
+  project.provide('build', build);
 }
