@@ -40,7 +40,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     break;
   }
   write({ start: i, fixture: c.fixture, window: c.window, category: c.category, ops: c.ops, seed: c.seed });
-  if (i === hangAt) for (;;);
+  // Hang in a synchronous endless loop, one that sleeps: the watchdog sees the same silence as
+  // from a busy loop, without the machine's CPU going to it until the kill.
+  if (i === hangAt) for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
   if (i === crashAt) process.kill(process.pid, 'SIGKILL');
   const r = await runPlanned(c);
   write({ done: i, ms: Math.round(r.ms * 10) / 10, outcome: r.outcome, warnings: r.warnings, problems: r.problems, compared: r.compared, rss: process.memoryUsage().rss });
