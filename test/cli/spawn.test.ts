@@ -140,10 +140,11 @@ describe('inputs readable only once', () => {
   });
 
   // What only a real process shows — its standard input a pipe or a file, a FIFO it opens, bash's
-  // process substitution — with a command that reads once (summary) and one that spools to read
-  // twice (explain).
-  const real = cases.filter(([, cmd]) => cmd === 'summary' || cmd === 'explain');
-  it.each(real)('cat f | ftpcap %s -', (_n, cmd) => {
+  // process substitution — with a command that spools to read twice (explain); and a command that
+  // reads once (summary) from its standard input, a pipe, which is a socket to Node, not a file
+  // stream as in this process (the other kinds are read by name, here as in this process).
+  const real = cases.filter(([, cmd]) => cmd === 'explain');
+  it.each(cases.filter(([, cmd]) => cmd === 'summary' || cmd === 'explain'))('cat f | ftpcap %s -', (_n, cmd) => {
     same(cmd, bash(`cat "$F" | "$FTPCAP" ${cmd} -`), '(stdin)');
   });
   it.each(real)('ftpcap %s /dev/stdin (a pipe)', (_n, cmd) => {
