@@ -146,12 +146,21 @@ export function compileOnce(): { build: BuildResult; typecheck: BuildResult } {
     }
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     // tsconfig.test.json with emit: its compiler options are tsconfig.json's (extended) but for
-    // the root, so src/ compiles to OUT/src exactly as `npm run build` compiles it to dist/.
-    const r = spawnSync(
-      process.execPath,
-      [tsc, '-p', join(ROOT, 'tsconfig.test.json'), '--noEmit', 'false', '--outDir', OUT, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', join(CACHE, 'tsbuildinfo-all')],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    // the root, so src/ compiles to OUT/src exactly as `npm run build` compiles it to dist/. In
+    // build mode (-b), tsc first compares the inputs' times with its last output's: when nothing
+    // changed it stops there (0.4 s), not parsing the 180,000 lines of sources and type
+    // definitions again (5 s); after a change, or while errors remain, it compiles incrementally.
+    const config = join(CACHE, 'tsconfig.json');
+    const text = `${JSON.stringify(
+      {
+        extends: join(ROOT, 'tsconfig.test.json'),
+        compilerOptions: { noEmit: false, outDir: OUT, incremental: true, tsBuildInfoFile: join(CACHE, 'tsbuildinfo-all'), pretty: false },
+      },
+      null,
+      1,
+    )}\n`;
+    if (!existsSync(config) || readFileSync(config, 'utf8') !== text) writeFileSync(config, text);
+    const r = spawnSync(process.execPath, [tsc, '-b', config], { cwd: ROOT, encoding: 'utf8' });
     if (r.error) throw r.error;
     publish();
     const output = `${r.stdout}${r.stderr}`;
