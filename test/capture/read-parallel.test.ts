@@ -8,7 +8,7 @@
  * under FTPCAP_LONG=all (`npm run test:long`, which .ci/run runs).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,8 @@ async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; pa
       onInterface: (i) => lines.push(`interface ${JSON.stringify(i)}`),
       onWarning: (w) => lines.push(`warning ${JSON.stringify(w)}`),
       onRecord: (r) => {
-        const h = createHash('sha1').update(r.data).digest('hex').slice(0, 12);
+        // One-shot hash: a third of the CPU of a Hash object per record (a million records a run).
+        const h = hash('sha1', r.data).slice(0, 12);
         lines.push(
           `${r.frame} ${r.offset} ${r.tsSec}.${r.tsNsec} ${r.time} ${r.linkType} ${r.interfaceId} ${r.capturedLength} ${r.originalLength} ${r.data.length} ${h}`,
         );
