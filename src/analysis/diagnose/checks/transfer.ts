@@ -3,7 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { dataReceiver } from '../../data-sender.js';
-import type { Command } from '../../model.js';
+import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -126,12 +126,49 @@ const REFUSALS: Record<number, string> = {
 };
 
 /** A command after the announcement that the server refused, when no transfer command used the data connection. */
+/**
+ * Per session, once: the frame of the announcement that follows each transfer's (Infinity: none).
+ * Looking it up, and the commands after an announcement, per transfer was quadratic on a client
+ * that sends thousands of PORTs.
+ */
+const nextAnnouncements = new WeakMap<Session, Map<number, number>>();
+
+function nextAnnouncementFrame(s: Session, t: Transfer): number {
+  let next = nextAnnouncements.get(s);
+  if (next === undefined) {
+    next = new Map();
+    let frame = Infinity;
+    for (let i = s.transfers.length - 1; i >= 0; i--) {
+      next.set(s.transfers[i].id, frame);
+      const a = s.transfers[i].announce;
+      if (a) frame = a.frame;
+    }
+    nextAnnouncements.set(s, next);
+  }
+  return next.get(t.id) ?? Infinity;
+}
+
+/** The first command after an announcement that the server refused, before the next announcement. */
 function refusedBeforeUse(ctx: TransferContext): Command | null {
   const { transfer: t, session: s } = ctx;
   if (t.request || !t.announce) return null;
-  const after = s.commands.filter((c) => c.frame > t.announce!.frame && c.command !== null);
-  const next = s.transfers.find((x) => x.id > t.id && x.announce)?.announce?.frame ?? Infinity;
-  return after.find((c) => c.frame < next && c.reply !== null && c.reply.code >= 400) ?? null;
+  const after = t.announce.frame;
+  const next = nextAnnouncementFrame(s, t);
+  // Commands are in capture order: the first after the announcement by binary search, then only
+  // those up to the next announcement are read.
+  const cmds = s.commands;
+  let lo = 0;
+  let hi = cmds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmds[mid].frame <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < cmds.length && cmds[i].frame < next; i++) {
+    const c = cmds[i];
+    if (c.command !== null && c.reply !== null && c.reply.code >= 400) return c;
+  }
+  return null;
 }
 
 export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
