@@ -7,8 +7,8 @@
  * U+FFFD), naming no file: its bytes are read back from /proc/self/cmdline and the file opened by
  * them, then read through /proc/self/fd/N.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, createReadStream, createWriteStream, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -140,7 +140,7 @@ export async function spool(stream: Readable | NodeJS.ReadableStream): Promise<S
       }
     });
   }
-  const path = join(tmpdir(), `ftpcap-spool-${process.pid}-${randomBytes(8).toString('hex')}`);
+  const path = join(tmpdir(), `ftpcap-spool-${process.pid}-${spoolSuffix()}`);
   const fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), 0o600);
   spools.add(path);
   try {
@@ -150,4 +150,10 @@ export async function spool(stream: Readable | NodeJS.ReadableStream): Promise<S
     throw err;
   }
   return { path, remove: () => removeSpool(path) };
+}
+
+/** 16 random hex digits for a spool file's name; node:crypto is loaded only when one is made (start-up). */
+function spoolSuffix(): string {
+  const { randomBytes } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return randomBytes(8).toString('hex');
 }

@@ -4,7 +4,7 @@
  * (`bin/ftpcap`'s first line gives the default one without that cost). The analysis sizes its
  * budgets from the heap it finds (analysis/memory-budget.ts), so the ceiling holds whatever the input.
  */
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { getHeapStatistics } from 'node:v8';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_CEILING_MIB, MIN_CEILING_MIB } from '../analysis/memory-budget.js';
@@ -57,6 +57,8 @@ export function relaunchForCeiling(args: string[], env: NodeJS.ProcessEnv): numb
   // V8 adds the young generation (a few tens of MiB) to the old space it is given.
   const have = getHeapStatistics().heap_size_limit / 1048576;
   if (have >= mib && have <= mib + 96) return null;
+  // node:child_process is loaded only here: every other run is spared its start-up cost.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${mib}`, process.argv[1], ...args], {
     stdio: 'inherit',
     env: { ...env, [RELAUNCHED]: String(mib) },

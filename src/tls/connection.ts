@@ -7,7 +7,7 @@
  * `facts`. Problems (no key, wrong key, a record that fails authentication) are reported once per
  * connection through `onProblem`; nothing here throws on bad input.
  */
-import { X509Certificate } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import type { Direction } from '../tcp/types.js';
 import { HandshakeAssembler, HS, firstCertificate, parseClientHello, parseServerHello, parseTls12Ticket, parseTls13Ticket, type ClientHello, type ServerHello } from './handshake.js';
 import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './kdf.js';
@@ -442,7 +442,7 @@ export class TlsConnection {
         const der = firstCertificate(body, this.version === 0x0304);
         if (!der) return;
         try {
-          const x = new X509Certificate(der);
+          const x = new (nodeCrypto().X509Certificate)(der);
           f.certificate = { subject: x.subject.replace(/\n/g, ', '), issuer: x.issuer.replace(/\n/g, ', '), frame };
         } catch {
           // not a certificate Node can read: left out

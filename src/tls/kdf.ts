@@ -3,10 +3,11 @@
  * the key block (RFC 5246 §6.3); TLS 1.3 HKDF-Expand-Label (RFC 8446 §7.1) for traffic keys and
  * key updates. Node's built-in crypto only.
  */
-import { createHmac } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 
 function pHash(hash: string, secret: Uint8Array, seed: Uint8Array, length: number): Buffer {
   const out = Buffer.alloc(length);
+  const { createHmac } = nodeCrypto();
   let a: Buffer = createHmac(hash, secret).update(seed).digest();
   let done = 0;
   while (done < length) {
@@ -67,6 +68,7 @@ export function tls12KeyBlock(
 /** HKDF-Expand (RFC 5869) for lengths up to 255 blocks. */
 function hkdfExpand(hash: string, prk: Uint8Array, info: Uint8Array, length: number): Buffer {
   const out = Buffer.alloc(length);
+  const { createHmac } = nodeCrypto();
   let t: Buffer = Buffer.alloc(0);
   let done = 0;
   for (let i = 1; done < length; i++) {

@@ -4,7 +4,8 @@
  * HMAC in MAC-then-encrypt or encrypt-then-MAC (RFC 7366); TLS 1.3 AEAD with the inner content
  * type (RFC 8446 §5.2). A record that fails authentication gives null: the caller decides.
  */
-import { createDecipheriv, createHmac, timingSafeEqual, type DecipherGCM } from 'node:crypto';
+import type { DecipherGCM } from 'node:crypto';
+import { nodeCrypto } from './node-crypto.js';
 import type { CipherSuite } from './suites.js';
 
 export interface Decrypted {
@@ -37,8 +38,8 @@ function aeadOpen(cipher: string, key: Buffer, nonce: Buffer, aad: Uint8Array, c
   try {
     const d = (
       cipher === 'chacha20-poly1305'
-        ? createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG })
-        : createDecipheriv(cipher as 'aes-128-gcm', key, nonce)
+        ? nodeCrypto().createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG })
+        : nodeCrypto().createDecipheriv(cipher as 'aes-128-gcm', key, nonce)
     ) as DecipherGCM;
     d.setAAD(aad);
     d.setAuthTag(tag);
@@ -121,7 +122,7 @@ export class Tls12CbcCipher implements RecordCipher {
   }
 
   private mac(header: Uint8Array, content: Uint8Array): Buffer {
-    return createHmac(this.suite.mac!, this.macKey).update(aad12(this.seq, header, content.length)).update(content).digest();
+    return nodeCrypto().createHmac(this.suite.mac!, this.macKey).update(aad12(this.seq, header, content.length)).update(content).digest();
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): Decrypted | null {
@@ -131,7 +132,7 @@ export class Tls12CbcCipher implements RecordCipher {
       if (body.length < this.macLength + block) return null;
       data = body.subarray(0, body.length - this.macLength);
       const got = body.subarray(body.length - this.macLength);
-      if (!timingSafeEqual(this.mac(header, data), got)) return null;
+      if (!nodeCrypto().timingSafeEqual(this.mac(header, data), got)) return null;
     }
     let iv = this.iv;
     if (this.explicitIv) {
@@ -142,7 +143,7 @@ export class Tls12CbcCipher implements RecordCipher {
     if (data.length === 0 || data.length % block !== 0) return null;
     let plain: Buffer;
     try {
-      const d = createDecipheriv(this.suite.cipher, this.key, iv);
+      const d = nodeCrypto().createDecipheriv(this.suite.cipher, this.key, iv);
       d.setAutoPadding(false);
       plain = Buffer.concat([d.update(data), d.final()]);
     } catch {
@@ -157,7 +158,7 @@ export class Tls12CbcCipher implements RecordCipher {
       if (content.length < this.macLength) return null;
       const got = content.subarray(content.length - this.macLength);
       content = content.subarray(0, content.length - this.macLength);
-      if (!timingSafeEqual(this.mac(header, content), got)) return null;
+      if (!nodeCrypto().timingSafeEqual(this.mac(header, content), got)) return null;
     }
     this.seq++;
     return { type: header[0], plain: content };
