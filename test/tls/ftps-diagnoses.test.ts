@@ -76,6 +76,12 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     // Without keys the PROT P and its 534 are encrypted: the session is tls-hidden (not a guess at a cause).
     const plain = await analyze('ftps-prot-refused-proftpd-curl', false);
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    // What TLS cannot hide: session 2's data connection (stream 2, 511 bytes) carried no TLS record.
+    expect(plain.sessions[1].diagnosis?.cause).toBe('tls-hidden');
+    expect(plain.sessions[1].diagnosis?.summary).toContain(
+      'stream 2 carried clear text, not TLS records: what it moved crossed the network unencrypted (the server refused PROT P, or the client asked for clear data connections: PROT C or none).',
+    );
+    expect(plain.sessions[0].diagnosis?.summary).not.toContain('clear text, not TLS');
   });
 
   it('a TLS alert on the data channel (data connections limited to TLS 1.2, proftpd TLS 1.3 only)', async () => {

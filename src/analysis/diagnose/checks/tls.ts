@@ -44,6 +44,15 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
       })
       .join('; ');
     parts.push(`Probable data connections, linked by timing and ports only (a guess, not read from the protocol): ${list}.`);
+    // Their first bytes were read: no TLS record, so what they moved crossed the network in clear.
+    const clear = guesses.filter((g) => g.tls === undefined && g.bytesFrom + g.bytesTo > 0);
+    if (clear.length) {
+      const which = clear.map((g) => `stream ${g.stream}`).join(', ');
+      parts.push(
+        `${which} carried clear text, not TLS records: what ${clear.length === 1 ? 'it' : 'they'} moved crossed the network unencrypted ` +
+          '(the server refused PROT P, or the client asked for clear data connections: PROT C or none).',
+      );
+    }
     const failed = guesses.filter((g) => !g.established);
     if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked by a firewall that could not see the announced port.`);
   } else {
