@@ -2,6 +2,7 @@
  * Turns what was seen of a transfer (announcement, request, replies, TCP connection) into the
  * numbers a user reads. Facts only: the status and verdict are verdict.ts's, the cause the diagnosis'.
  */
+import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { TcpConnection } from '../tcp/types.js';
 import type { DataConnection, HandshakeEvent, Transfer } from './model.js';
 import type { DataLink } from './data-linker.js';
@@ -67,9 +68,10 @@ export function finishTransfer(t: Transfer): void {
   const c = t.connection;
   if (c) {
     // PROT P decrypted: the file's bytes, not the TLS records' (model.ts DataConnection.plaintext).
-    // Keys in hand but not one encrypted record: the handshake never finished, so no data was sent
-    // (its bytes are handshake and alerts). Without keys the records' bytes are all there is to count.
-    const noData = c.tls?.decryption === 'none';
+    // A TLS handshake that never finished (keys in hand but not one encrypted record; or, with or
+    // without keys, a fatal alert before both sides finished) sent no data: its bytes are handshake
+    // and alerts. Otherwise, without keys, the records' bytes are all there is to count.
+    const noData = c.tls !== undefined && (c.tls.decryption === 'none' || handshakeFailure(c.tls) !== undefined);
     const toServer = noData ? 0 : (c.plaintext?.toServer ?? c.bytesToServer);
     const toClient = noData ? 0 : (c.plaintext?.toClient ?? c.bytesToClient);
     t.bytes = t.direction === 'upload' ? toServer : t.direction === null ? toServer + toClient : toClient;

@@ -10,6 +10,8 @@ import { dataSender } from './data-sender.js';
 import { evidenceFrames } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import { hiddenDataNotResumed } from './hidden-tls.js';
+import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import type { Stopper } from './verdict-types.js';
 
@@ -82,9 +84,12 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   const c = t.connection;
   if (t.inferred !== undefined && c) {
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
-    // unless its TLS shows the data's sender stopping without close_notify.
+    // unless its TLS shows the data's sender stopping without close_notify, or a new TLS session
+    // where the server wants the control connection's resumed (its 522 is encrypted).
     if (!c.established && !c.midstream) return 'failed';
     if (isPositive(t.reply?.code)) return 'complete';
+    if (t.inferred === 'tls-hidden' && c.tls && handshakeFailure(c.tls)) return 'failed';
+    if (t.inferred === 'tls-hidden' && hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return 'incomplete';
     return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
   const code = t.reply?.code;
@@ -210,7 +215,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
   if (t.inferred !== undefined) {
-    if (t.status === 'failed') return { kind: 'failed', cause: t.inferred === 'tls-hidden' ? 'tls-hidden' : null, evidence };
+    if (t.status === 'failed') return { kind: 'failed', cause: t.diagnosis?.cause ?? (t.inferred === 'tls-hidden' ? 'tls-hidden' : null), evidence };
     if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
     return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
   }

@@ -36,10 +36,16 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'unused':
       return 'unused';
     case 'unknown':
-      if (v.why === 'tls-hidden') return v.cause === 'tls-no-close-notify' ? 'probable (TLS), no close_notify' : 'probable (TLS)';
+      if (v.why === 'tls-hidden') return v.cause !== null && v.cause in PROBABLE_FAILURE ? `probable (TLS), ${PROBABLE_FAILURE[v.cause]}` : 'probable (TLS)';
       return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
   }
 }
+
+/** What TLS showed against an inferred transfer, in the status column's few words. */
+const PROBABLE_FAILURE: Partial<Record<string, string>> = {
+  'tls-no-close-notify': 'no close_notify',
+  'tls-session-not-reused': 'TLS session not resumed',
+};
 
 /** Counting words for a list of verdicts: "3 complete, 1 failed". */
 export function verdictCounts(transfers: Transfer[]): string {

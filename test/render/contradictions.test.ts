@@ -90,6 +90,8 @@ describe('every output words the same verdicts (contradiction check over every f
       if (teach && total > 0) expect(explainVerdicts(explain.stdout).size).toBeGreaterThan(0);
       const statuses = summaryStatuses(summary.stdout);
       const explained = explainVerdicts(explain.stdout);
+      // The timeline's notes as one line: box borders of wrapped note lines and runs of spaces undone.
+      const notes = timeline.stdout.replace(/ *\|\n *\| */g, ' ').replace(/\s+/g, ' ');
       const diagnosed = new Map([...diagnose.stdout.matchAll(/^Session (\d+), transfer (\d+): ([a-z-]+)$/gm)].map((m) => [`${m[1]}.${m[2]}`, m[3]]));
       const bad: string[] = [];
       for (const s of a.sessions) {
@@ -107,7 +109,7 @@ describe('every output words the same verdicts (contradiction check over every f
           if (v.kind === 'completed' && t.diagnosis && t.diagnosis.cause !== 'bounce') bad.push(`${key}: completed but diagnosed ${t.diagnosis.cause}`);
           if ((v.kind === 'failed' || v.kind === 'aborted') && !t.diagnosis && !t.inferred) bad.push(`${key}: ${v.kind} without a cause`);
           if (v.kind === 'failed' && v.cause !== (t.diagnosis?.cause ?? null) && !t.inferred) bad.push(`${key}: verdict cause ${v.cause}, diagnosis ${t.diagnosis?.cause}`);
-          if (teach && t.diagnosis && !new RegExp(`Transfer ${t.id} ${escapeRe(verdictLabel(v))}:`).test(timeline.stdout.replace(/\n\s*/g, ' '))) {
+          if (teach && t.diagnosis && !new RegExp(`Transfer ${t.id} ${escapeRe(verdictLabel(v))}:`).test(notes)) {
             if (s.transfers.length < 50) bad.push(`${key}: the timeline does not note ${verdictLabel(v)}`);
           }
         }

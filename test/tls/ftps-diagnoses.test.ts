@@ -33,6 +33,17 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     const plain = await analyze('ftps-reuse-required-vsftpd-python', false);
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-session-not-reused');
     expect(plain.sessions[0].diagnosis?.summary).toMatch(/probably/);
+    // ... and its inferred transfer says the same, not "probably a transfer": stream 1, ClientHello at frame 38.
+    const inferred = plain.sessions[0].transfers[0];
+    expect([inferred.inferred, inferred.status, inferred.verdict.kind, inferred.diagnosis?.cause, inferred.connection?.stream]).toEqual([
+      'tls-hidden',
+      'incomplete',
+      'unknown',
+      'tls-session-not-reused',
+      1,
+    ]);
+    expect(inferred.verdict).toMatchObject({ why: 'tls-hidden', cause: 'tls-session-not-reused' });
+    expect(inferred.diagnosis?.summary).toContain('began a new TLS session (ClientHello at frame 38, a full handshake)');
   });
 
   it('a data connection that resumed the control session is not diagnosed (curl, session id; lftp, PSK)', async () => {
@@ -95,6 +106,10 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     expect([t.connection?.bytesToClient, t.connection?.bytesToServer, t.connection?.tls?.decryption, t.bytes]).toEqual([7, 162, 'none', 0]);
     const plain = await analyze('ftps-data-alert-proftpd-python', false);
     expect(plain.sessions[0].diagnosis?.cause).toBe('tls-handshake-failed');
+    // The inferred transfer says what the session says: failed, for the same cause, no data moved.
+    const inferred = plain.sessions[0].transfers[0];
+    expect([inferred.inferred, inferred.status, inferred.verdict.kind, inferred.diagnosis?.cause, inferred.bytes]).toEqual(['tls-hidden', 'failed', 'failed', 'tls-handshake-failed', 0]);
+    expect(inferred.verdict).toMatchObject({ cause: 'tls-handshake-failed' });
     expect(plain.sessions[0].diagnosis?.summary).toMatch(/probable data connection failed in clear/);
   });
 

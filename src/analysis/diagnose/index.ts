@@ -20,6 +20,7 @@ import {
   checkControlTlsHandshake,
   checkHiddenDataHandshake,
   checkHiddenDataNotResumed,
+  checkHiddenTransferNotResumed,
   checkProtRefused,
   checkTlsDataHandshake,
   checkTlsModeMismatch,
@@ -50,6 +51,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkPassiveUnreached,
   checkTlsDataHandshake,
   checkTlsSessionNotReused,
+  checkHiddenTransferNotResumed,
   // Before checkAborted: a sender that closed without close_notify explains the abort (its RST may only answer the receiver).
   checkTlsNoCloseNotify,
   checkAborted,

@@ -9,6 +9,8 @@
  */
 import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
+import { hiddenDataNotResumed } from '../../hidden-tls.js';
+import { handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../verdict.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
@@ -18,11 +20,6 @@ import { ep, evidenceFrames, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
-/**
- * Servers, named by their clear-text greeting, that accept data connections with a new TLS session
- * (pure-ftpd has no session-reuse requirement: ftps-pureftpd-python's four fresh data sessions all succeed).
- */
-const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
 
 const fatal = (tls: TlsFacts): TlsAlert | undefined => tls.alerts.find((a) => a.level === 'fatal');
 
@@ -77,6 +74,28 @@ export function checkTlsSessionNotReused(ctx: TransferContext): Diagnosis | null
   );
 }
 
+/**
+ * Without keys: an inferred transfer whose connection is one of those the session's not-resumed
+ * reading names (tls-reuse.ts): the session's diagnosis says why, this one names the connection.
+ */
+export function checkHiddenTransferNotResumed(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  const tls = c?.tls;
+  if (t.inferred !== 'tls-hidden' || !c || !tls || !hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return null;
+  return diagnosis(
+    ctx,
+    'tls-session-not-reused',
+    [
+      `The data connection (stream ${c.stream}) began a new TLS session (ClientHello at frame ${tls.clientHelloFrame}, a full handshake) ` +
+        `instead of resuming the control connection's${s.tlsDetails?.version ? ` ${s.tlsDetails.version}` : ''} session, as none of the session's data connections did`,
+      'A server that requires session reuse (vsftpd require_ssl_reuse=YES, its default; proftpd by default) refuses such a data connection with 522, ' +
+        'so the transfer probably failed; the reply that would say so is encrypted (a key log shows it)',
+    ],
+    evidenceFrames(t, [tls.clientHelloFrame, tls.serverHelloFrame]),
+  );
+}
+
 /** A fatal TLS alert (or a handshake cut short) on the data connection. */
 export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
@@ -84,7 +103,7 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   const tls = c?.tls;
   if (!c || !tls) return null;
   // An alert after the handshake completed is about the data (e.g. a record cut short), not the handshake.
-  const alert = tls.handshakeDone ? undefined : fatal(tls);
+  const alert = handshakeFailure(tls);
   const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null;
   if (!alert && !noServerHello) return null;
   const details = alert
@@ -199,9 +218,8 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
  * resuming the control connection's session — what servers requiring session reuse refuse.
  */
 export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): SessionDiagnosis | null {
-  if (hiddenFrom(s) === null || !s.tls || (s.greeting !== null && REUSE_NOT_REQUIRED.test(s.greeting))) return null;
-  const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c) && c.tls?.serverHelloFrame != null);
-  if (guesses.length === 0 || guesses.some((c) => c.tls!.resumed !== null)) return null;
+  const guesses = hiddenDataNotResumed(s);
+  if (guesses.length === 0) return null;
   const list = guesses.map((g) => `stream ${g.stream} (${ep(g.from)} → ${ep(g.to)}, ClientHello at frame ${g.tls!.clientHelloFrame})`).join('; ');
   const parts = [
     `Session ${s.id}'s commands are encrypted (TLS from frame ${s.tlsFrame}, no key log for them), but the handshakes of its probable data connections are not:`,
@@ -264,7 +282,7 @@ export function checkHiddenDataHandshake(s: Session, vantage: Vantage): SessionD
   if (hiddenFrom(s) === null || !s.tls) return null;
   const failed = s.otherConnections
     .filter((c) => plausibleHiddenData(s, c) && c.tls)
-    .map((c) => ({ c, alert: fatal(c.tls!) }))
+    .map((c) => ({ c, alert: handshakeFailure(c.tls!) }))
     .filter((x): x is { c: (typeof s.otherConnections)[number]; alert: TlsAlert } => x.alert !== undefined);
   if (failed.length === 0) return null;
   const list = failed.map(({ c, alert }) => `stream ${c.stream} (${ep(c.from)} → ${ep(c.to)}): ${alertWords(alert)}`).join('; ');

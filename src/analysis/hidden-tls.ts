@@ -1,0 +1,34 @@
+/**
+ * Without keys: a session whose probable data connections all began new TLS sessions, none
+ * resuming the control connection's — what a server that requires session reuse refuses with 522
+ * (vsftpd require_ssl_reuse=YES, its default; proftpd unless TLSOptions NoSessionReuseRequired).
+ * One reading for the session's diagnosis, the inferred transfers' status (verdict.ts) and their
+ * own diagnosis, so that the three cannot disagree.
+ */
+import { hiddenFrom, plausibleHiddenData } from './inferred-transfers.js';
+import type { OtherConnection, Session } from './model.js';
+
+/**
+ * Servers, named by their clear-text greeting, that accept data connections with a new TLS session
+ * (pure-ftpd has no session-reuse requirement: ftps-pureftpd-python's four fresh data sessions all succeed).
+ */
+const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
+
+/** Read once per session: the inferred transfers ask for it one by one. */
+const readings = new WeakMap<Session, OtherConnection[]>();
+
+/** The session's probable data connections that did full handshakes, when none resumed; else []. */
+export function hiddenDataNotResumed(s: Session): OtherConnection[] {
+  let found = readings.get(s);
+  if (found === undefined) {
+    found = read(s);
+    readings.set(s, found);
+  }
+  return found;
+}
+
+function read(s: Session): OtherConnection[] {
+  if (hiddenFrom(s) === null || !s.tls || (s.greeting !== null && REUSE_NOT_REQUIRED.test(s.greeting))) return [];
+  const handshakes = s.otherConnections.filter((c) => plausibleHiddenData(s, c) && c.tls?.serverHelloFrame != null);
+  return handshakes.some((c) => c.tls!.resumed !== null) ? [] : handshakes;
+}
