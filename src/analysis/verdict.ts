@@ -84,8 +84,9 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   const c = t.connection;
   if (t.inferred !== undefined && c) {
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
-    // unless its TLS shows the data's sender stopping without close_notify, or a new TLS session
-    // where the server wants the control connection's resumed (its 522 is encrypted).
+    // unless its TLS shows otherwise: a handshake ended by a fatal alert (no data moved), a new TLS
+    // session where the server wants the control connection's resumed (its 522 is encrypted), or
+    // the data's sender stopping without close_notify.
     if (!c.established && !c.midstream) return 'failed';
     if (isPositive(t.reply?.code)) return 'complete';
     if (t.inferred === 'tls-hidden' && c.tls && handshakeFailure(c.tls)) return 'failed';
