@@ -80,7 +80,10 @@ export interface RunEvent extends EventBase {
   payloadBytes: number;
   retransmissions: number;
   payloadKind: PayloadKind | null;
-  /** On a data connection whose TLS records were decrypted (PROT P, keys given): they carried file data. */
+  /**
+   * On a data connection whose TLS was decrypted (PROT P, keys given), between the first and last
+   * frames whose records carried application data that way: the file's data, read from TLS.
+   */
   decrypted: boolean;
 }
 
