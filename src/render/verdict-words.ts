@@ -4,7 +4,7 @@
  * function maps a verdict value to text.
  */
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import type { ControlVerdict, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { CauseCode, ControlVerdict, Session, Transfer, TransferVerdict } from '../analysis/model.js';
 import type { TransferVerdictKind } from '../analysis/verdict-types.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -36,13 +36,16 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'unused':
       return 'unused';
     case 'unknown':
-      if (v.why === 'tls-hidden') return v.cause !== null && v.cause in PROBABLE_FAILURE ? `probable (TLS), ${PROBABLE_FAILURE[v.cause]}` : 'probable (TLS)';
+      if (v.why === 'tls-hidden') {
+        const against = v.cause === null ? undefined : PROBABLE_FAILURE[v.cause];
+        return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
+      }
       return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
   }
 }
 
 /** What TLS showed against an inferred transfer, in the status column's few words. */
-const PROBABLE_FAILURE: Partial<Record<string, string>> = {
+const PROBABLE_FAILURE: Partial<Record<CauseCode, string>> = {
   'tls-no-close-notify': 'no close_notify',
   'tls-session-not-reused': 'TLS session not resumed',
 };

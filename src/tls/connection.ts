@@ -266,14 +266,6 @@ export class TlsConnection {
     this.showEnding();
   }
 
-  /** End of the connection: what was never decrypted settles the decryption state. */
-  finish(): void {
-    const f = this.facts;
-    if (f.decryption === 'decrypted' && (this.dirs.c2s.stopped || this.dirs.s2c.stopped) && !this.problemReported) {
-      // A gap stopped a direction: the rest was not read (the reassembler reports the gap itself).
-    }
-  }
-
   /** The first bytes of a direction are no TLS record: note them (clear text where TLS was expected). */
   private notTls(dir: Direction, bytes: Uint8Array, frame: number): void {
     const d = this.dirs[dir];
