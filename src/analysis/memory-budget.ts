@@ -8,6 +8,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { CAPTURE_LIMITS } from '../capture/limits.js';
+import type { ReassemblerOptions } from '../tcp/reassembler.js';
 
 /** Every budget, at its largest (the README's Limits table says what each costs at worst). */
 export const DEFAULT_LIMITS = {
@@ -27,6 +28,11 @@ export const DEFAULT_LIMITS = {
   maxSessions: 100_000,
   /** Out-of-order bytes (and piece records) buffered by all connections together. */
   maxBufferedBytesTotal: 256 * 1024 * 1024,
+  /**
+   * Packets the second pass (`timeline`, `explain`, `report`, `dump`: analysis/packet-trace.ts)
+   * keeps before it hands the sessions whose connections have closed on.
+   */
+  maxTracePackets: 100_000,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
   ...CAPTURE_LIMITS,
 } as const;
@@ -51,6 +57,11 @@ const COST = {
   command: { bytes: 300, share: 0.2 },
   /** Buffered out-of-order bytes are themselves the cost. */
   buffered: { bytes: 1, share: 0.1 },
+  /**
+   * A packet the second pass keeps (~200 bytes measured). That pass runs once the analysis's own
+   * engine is gone: its engine takes the connections' share again, its packets the buffers' share.
+   */
+  tracePacket: { bytes: 250, share: 0.1 },
 } as const;
 // The remaining quarter is headroom: garbage between collections, output being written.
 
@@ -65,7 +76,17 @@ export function limitsFor(ceilingBytes: number): Limits {
     maxSessions: fit('session', DEFAULT_LIMITS.maxSessions),
     maxCommandsTotal: fit('command', DEFAULT_LIMITS.maxCommandsTotal),
     maxBufferedBytesTotal: fit('buffered', DEFAULT_LIMITS.maxBufferedBytesTotal),
+    maxTracePackets: fit('tracePacket', DEFAULT_LIMITS.maxTracePackets),
   };
+}
+
+/**
+ * How the TCP engine runs under these budgets. Both passes over a capture (the analysis, and the
+ * packet trace behind dump, timeline, explain and report) run it so: the same evictions give the
+ * same connection ids (tcp.stream), so the trace's packets land on the analysis's connections.
+ */
+export function engineLimits(limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal'>): Pick<ReassemblerOptions, 'maxConnections' | 'maxBufferedBytesTotal'> {
+  return { maxConnections: limits.maxConnections, maxBufferedBytesTotal: limits.maxBufferedBytesTotal };
 }
 
 /** The heap this thread may use (V8's limit: `--max-old-space-size`, a worker's resourceLimits). */

@@ -8,6 +8,7 @@ import type { TlsAlert, TlsFacts } from '../tls/types.js';
 import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
+import type { Limits } from './memory-budget.js';
 import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
 
 export type { CauseCode, ControlVerdict, Listing, ListingEntry, TlsAlert, TlsFacts, TransferVerdict };
@@ -355,4 +356,6 @@ export interface CaptureSummary {
 export interface Analysis {
   capture: CaptureSummary;
   sessions: Session[];
+  /** The budgets the analysis ran under (memory-budget.ts); a second pass over the capture keeps to them too. Not in the JSON. */
+  limits: Limits;
 }

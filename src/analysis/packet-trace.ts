@@ -23,6 +23,7 @@ import { TcpReassembler } from '../tcp/reassembler.js';
 import { relativeSeq } from '../tcp/seq.js';
 import type { ReassemblyListener, SegmentFacts } from '../tcp/types.js';
 import type { Analysis, Endpoint } from './model.js';
+import { engineLimits, type Limits } from './memory-budget.js';
 
 export type TraceRole = 'control' | 'data' | 'other';
 /** 'telnet': starts with IAC (0xff); 'tls': a TLS record header; 'binary': control bytes. */
@@ -97,6 +98,11 @@ export interface PacketTrace {
 
 export interface TraceOptions {
   fileName: string;
+  /**
+   * The analysis's budgets (`Analysis.limits`): its TCP engine runs as the analysis's did, so that
+   * connection ids agree, and `maxTracePackets` bounds the packets kept.
+   */
+  limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal' | 'maxTracePackets'>;
   /** Sessions whose connections to trace (default: all). */
   sessions?: ReadonlySet<number>;
   /** Roles to trace (default: all). */
@@ -115,11 +121,9 @@ export interface TraceOptions {
    * of the capture follow in trace order. Without it, every packet is kept in `connections`.
    */
   onSession?(session: number, connections: TraceConnection[]): void;
-  /** Packets kept before closed sessions are handed to `onSession` (default 100,000). */
+  /** Packets kept before closed sessions are handed to `onSession` (default: limits.maxTracePackets). */
   packetBudget?: number;
 }
-
-const DEFAULT_PACKET_BUDGET = 100_000;
 
 /** The connections of an analysis the trace will follow, before any packet is read. */
 export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions' | 'roles'> = {}): TraceConnection[] {
@@ -272,7 +276,7 @@ export async function tracePackets(
   }
   const kept: KeptFrame[] = [];
   const defrag = new Ipv4Defragmenter();
-  const budget = opts.packetBudget ?? DEFAULT_PACKET_BUDGET;
+  const budget = opts.packetBudget ?? opts.limits.maxTracePackets;
   /** Sessions whose connections have all closed, oldest first, and the packets kept in all. */
   const closedSessions: SessionState[] = [];
   let nextClosed = 0;
@@ -303,6 +307,7 @@ export async function tracePackets(
     },
   };
   const reassembler = new TcpReassembler(listener, {
+    ...engineLimits(opts.limits),
     onSegment: (x) => {
       const st = byStream.get(x.stream);
       if (st === undefined || at.frame === null) return;

@@ -23,7 +23,7 @@ import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
-import { DEFAULT_LIMITS, heapCeiling, limitsFor } from './memory-budget.js';
+import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
 export { DEFAULT_LIMITS };
 import { FrameDamageTally } from './frame-damage.js';
@@ -85,6 +85,22 @@ function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, numb
 }
 const MAX_TTL_HOSTS = 65_536;
 
+/** The budgets this analysis runs under: the memory ceiling's, or the options' where given one by one. */
+function effectiveLimits(o: AnalyzeOptions): Limits {
+  const b = limitsFor(o.memoryCeiling ?? heapCeiling());
+  return {
+    ...b,
+    maxPendingCommands: o.maxPendingCommands ?? b.maxPendingCommands,
+    maxCommands: o.maxCommands ?? b.maxCommands,
+    maxCommandsTotal: o.maxCommandsTotal ?? b.maxCommandsTotal,
+    maxEmptySessions: o.maxEmptySessions ?? b.maxEmptySessions,
+    maxSessions: o.maxSessions ?? b.maxSessions,
+    maxOpenAnnouncements: o.maxOpenAnnouncements ?? b.maxOpenAnnouncements,
+    maxConnections: o.maxConnections ?? b.maxConnections,
+    maxBufferedBytesTotal: o.maxBufferedBytesTotal ?? b.maxBufferedBytesTotal,
+  };
+}
+
 export async function analyzeStream(input: Readable | NodeJS.ReadableStream, options: AnalyzeOptions): Promise<Analysis> {
   return analyzeRecords((sink) => readCapture(input, sink, { fileName: options.fileName }), options);
 }
@@ -131,15 +147,15 @@ export async function analyzeRecords(
 
   const listings = new ListingCollector();
   const tlsKeyLog = options.tlsKeyLog ?? new TlsKeyLog();
-  const budget = limitsFor(options.memoryCeiling ?? heapCeiling());
+  const limits = effectiveLimits(options);
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
-    maxPendingCommands: options.maxPendingCommands ?? budget.maxPendingCommands,
-    maxCommands: options.maxCommands ?? budget.maxCommands,
-    maxCommandsTotal: options.maxCommandsTotal ?? budget.maxCommandsTotal,
-    maxEmptySessions: options.maxEmptySessions ?? budget.maxEmptySessions,
-    maxSessions: options.maxSessions ?? budget.maxSessions,
-    maxOpenAnnouncements: options.maxOpenAnnouncements ?? budget.maxOpenAnnouncements,
+    maxPendingCommands: limits.maxPendingCommands,
+    maxCommands: limits.maxCommands,
+    maxCommandsTotal: limits.maxCommandsTotal,
+    maxEmptySessions: limits.maxEmptySessions,
+    maxSessions: limits.maxSessions,
+    maxOpenAnnouncements: limits.maxOpenAnnouncements,
     linker: new DataLinker(),
     tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord),
     onWarning: (w) => warnings.push(w),
@@ -149,11 +165,7 @@ export async function analyzeRecords(
       options.onTransferData?.(transfer, chunk, toServer);
     },
   });
-  const reassembler = new TcpReassembler(router, {
-    maxConnections: options.maxConnections ?? budget.maxConnections,
-    maxBufferedBytesTotal: options.maxBufferedBytesTotal ?? budget.maxBufferedBytesTotal,
-    onWarning: (w) => warnings.push(w),
-  });
+  const reassembler = new TcpReassembler(router, { ...engineLimits(limits), onWarning: (w) => warnings.push(w) });
 
   const rstTtls = new Map<number, number>();
   // First TTL / hop limit seen from each address: where the capture was taken shows in them.
@@ -243,6 +255,7 @@ export async function analyzeRecords(
       warnings,
     },
     sessions,
+    limits,
   };
   pairNatViews(sessions);
   diagnose(analysis);

@@ -46,6 +46,7 @@ export async function buildReport(
   const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false, tlsRecords: meta.tls.byFrame });
   const trace = await tracePackets(reopen(), traceConnections(a, { sessions: draw }), {
     fileName: a.capture.file,
+    limits: a.limits,
     keep: collector.keep,
     onKept: collector.onKept,
   });

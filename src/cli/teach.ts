@@ -121,7 +121,7 @@ async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOption
   }
 }
 
-async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Partial<TraceOptions> = {}): Promise<PacketTrace> {
+async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Omit<Partial<TraceOptions>, 'fileName' | 'limits'> = {}): Promise<PacketTrace> {
   const a = loaded.analysis;
   const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
   const roles = extra.roles;
@@ -129,6 +129,7 @@ async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: Tea
   try {
     return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
       fileName: a.capture.file,
+      limits: a.limits,
       ...extra,
     });
   } catch (err) {
@@ -241,7 +242,7 @@ export async function runDemo(deps: TeachDeps, name: string): Promise<string> {
   const analysis = await deps.analyze(path, {});
   analysis.capture.file = shown;
   const [{ traceConnections, tracePackets }, { renderExplain }] = await Promise.all([import('../analysis/packet-trace.js'), import('../render/explain.js')]);
-  const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown });
+  const t = await tracePackets(createReadStream(path), traceConnections(analysis), { fileName: shown, limits: analysis.limits });
   const ls = await ladders(analysis, t);
   const rule = '='.repeat(78);
   return [

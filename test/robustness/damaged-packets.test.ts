@@ -38,6 +38,7 @@ async function dumpOf(bytes: Buffer, a: Analysis, frame: number): Promise<string
   const boxes: string[] = [];
   await tracePackets(Readable.from([bytes]), traceConnections(a), {
     fileName: 'derived',
+    limits: a.limits,
     keep: (n) => n === frame,
     onKept: (k) => boxes.push(renderDumpFrame(k, a, { showPasswords: true })),
   });

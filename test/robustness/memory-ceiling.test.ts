@@ -5,7 +5,7 @@
  * run's global setup).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,15 +27,21 @@ describe('budgets from the heap', () => {
     expect(small.maxSessions).toBe(Math.floor((64 * MIB * 0.25) / 2400));
     expect(small.maxCommandsTotal).toBe(Math.floor((64 * MIB * 0.2) / 300));
     expect(small.maxBufferedBytesTotal).toBe(Math.floor(64 * MIB * 0.1));
+    expect(small.maxTracePackets).toBe(Math.floor((64 * MIB * 0.1) / 250));
     expect(small.maxPendingCommands).toBe(DEFAULT_LIMITS.maxPendingCommands);
     expect(small.maxInterfaces).toBe(DEFAULT_LIMITS.maxInterfaces);
   });
 });
 
 describe('--max-memory', () => {
+  const flood = join(dir, 'generated-syn-150k.pcap');
+  const generated = (): string => {
+    if (!existsSync(flood)) gen.synOnly(150_000, flood);
+    return flood;
+  };
+
   it('a generated flood of 150,000 SYN-only connections finishes under a 128 MiB heap, its connection budget named', () => {
-    const file = join(dir, 'generated-syn-150k.pcap');
-    gen.synOnly(150_000, file);
+    const file = generated();
     const r = spawnSync(BIN, ['sessions', '--max-memory', '128', file], { encoding: 'utf8', timeout: 120_000 });
     expect(r.signal).toBeNull();
     expect(r.stderr).not.toContain('heap out of memory');
@@ -48,6 +54,15 @@ describe('--max-memory', () => {
     expect(limit).toBeLessThan(limitsFor(200 * MIB).maxConnections);
     expect(r.stderr).toContain(`${150_000 - limit} connection(s) evicted before their end`);
     expect(r.stdout).toContain('1000 │ 10.0.0.1:2023');
+  });
+
+  it('explain reads the flood a second time under the same budgets (its trace kept 150,000 live connections and aborted Node)', () => {
+    const r = spawnSync(BIN, ['explain', '--max-memory', '128', generated()], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * MIB });
+    expect(r.signal).toBeNull();
+    expect(r.stderr).not.toContain('heap out of memory');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/more than \d+ live TCP connections: evicting the least recently used \[connection-limit\]/);
+    expect(r.stdout).toContain('Session 1000:');
   });
 
   it('a ceiling below the runtime is refused as a usage error, naming the least', () => {

@@ -71,6 +71,7 @@ export function load(file: string, keep: 'connections' | 'all' | 'none' = 'none'
       const analysis = await analyzeStream(createReadStream(path), { fileName: shown });
       const trace = await tracePackets(createReadStream(path), traceConnections(analysis), {
         fileName: shown,
+        limits: analysis.limits,
         keep: keep === 'none' ? undefined : keep === 'all' ? () => true : (_f, c) => c !== null,
       });
       return { file, analysis, trace, ladders: analysis.sessions.map((s) => buildLadder(s, trace)) };

@@ -23,6 +23,7 @@ describe.each(FILES)('%s', (file) => {
     const frames = (cs: TraceConnection[]): number[] => cs.flatMap((c) => c.packets.map((p) => p.frame)).sort((x, y) => x - y);
     const streamed = await tracePackets(createReadStream(resolve(FIXTURES_DIR, file)), traceConnections(analysis), {
       fileName: analysis.capture.file,
+      limits: analysis.limits,
       packetBudget: 1,
       onSession: (id, conns) => {
         expect(handed.has(id), `session ${id} handed twice`).toBe(false);

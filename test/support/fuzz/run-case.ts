@@ -273,6 +273,7 @@ async function traceAndTeach(
   try {
     trace = await tracePackets(Readable.from([bytes]), traceConnections(a), {
       fileName: a.capture.file,
+      limits: a.limits,
       keep: (frame) => frame >= first && frame <= last,
       onKept: (k) => {
         if (dumpError !== null) return;
