@@ -13,6 +13,8 @@
  *                      each answered), the sessions interleaved
  *   idbFlood(n)        pcapng (gzip): a section with n interface description blocks, then a few
  *                      packets of the generated FTP session on the last interface and on interface 0
+ *   longTransfer(n)    one FTP session (login, PASV, RETR) whose data connection carries n
+ *                      full-size segments (1448 bytes, an ACK every second one), then 226 and QUIT
  *   badTimestamp()     pcapng: one short FTP session whose first packet's timestamp has bit 31 of
  *                      its high word flipped (a date millions of years ahead)
  *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
@@ -230,6 +232,53 @@ export function ftpTiny(n, path = null) {
       }
     }
   }
+  return w.close();
+}
+
+const DATA_PORT = 40000;
+const SEGMENT_BYTES = 1448;
+
+export function longTransfer(segments, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const st = { cseq: 7000, sseq: 9000 };
+  let t = 0;
+  const ctrl = (step) => {
+    w.packet(t, stepFrame(0, st, step));
+    t += 1000;
+  };
+  const ack = FLAGS.PSH | FLAGS.ACK;
+  const text = (fromClient, line) => ctrl([fromClient, ack, Buffer.from(line, 'latin1')]);
+  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  const [a, b, c, d] = [SERVER >>> 24, (SERVER >>> 16) & 255, (SERVER >>> 8) & 255, SERVER & 255];
+  text(true, 'PASV\r\n');
+  text(false, `227 Entering Passive Mode (${a},${b},${c},${d},${DATA_PORT >> 8},${DATA_PORT & 255}).\r\n`);
+  text(true, 'RETR big.bin\r\n');
+  // The data connection: the client connects, the server sends, the client ACKs every second segment.
+  const cl = clientOf(0);
+  const cport = cl.port + 1;
+  let cs = 50_000;
+  let ss = 80_000;
+  const toServer = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(cl.addr, cport, SERVER, DATA_PORT, cs, flags & FLAGS.ACK ? ss : 0, flags, p));
+  const toClient = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(SERVER, DATA_PORT, cl.addr, cport, ss, cs, flags, p));
+  toServer(FLAGS.SYN);
+  cs++;
+  toClient(FLAGS.SYN | FLAGS.ACK);
+  ss++;
+  toServer(FLAGS.ACK);
+  text(false, `150 Opening BINARY mode data connection for big.bin (${segments * SEGMENT_BYTES} bytes).\r\n`);
+  const payload = Buffer.alloc(SEGMENT_BYTES, 0x5a);
+  for (let i = 0; i < segments; i++) {
+    toClient(FLAGS.ACK, payload);
+    ss = (ss + SEGMENT_BYTES) >>> 0;
+    if (i % 2 === 1) toServer(FLAGS.ACK);
+  }
+  toClient(FLAGS.FIN | FLAGS.ACK);
+  ss++;
+  toServer(FLAGS.FIN | FLAGS.ACK);
+  cs++;
+  toClient(FLAGS.ACK);
+  text(false, '226 Transfer complete.\r\n');
+  for (const step of TINY_STEPS.slice(8)) ctrl(step);
   return w.close();
 }
 

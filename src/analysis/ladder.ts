@@ -259,6 +259,16 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     r.bytes += p.newBytes;
     r.payloadBytes += p.payloadLength;
     if (p.retransmission) r.retransmissions += 1;
+    const f = p.folded;
+    if (f !== undefined) {
+      // The packets the trace folded into this one (packet-trace.ts): the same run.
+      r.lastFrame = f.lastFrame;
+      r.segments += f.segments;
+      r.acks += f.acks;
+      r.bytes += f.newBytes;
+      r.payloadBytes += f.payloadBytes;
+      r.retransmissions += f.retransmissions;
+    }
   };
 
   for (const { conn, p } of all) {

@@ -17,7 +17,7 @@ import { readCapture } from '../capture/read-capture.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
-import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { looksLikeTlsRecord } from '../ftp/control-parser.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
 import { relativeSeq } from '../tcp/seq.js';
@@ -58,6 +58,31 @@ export interface TracePacket {
   /** Window scale shift this side announced in its SYN, once both sides announced one. */
   windowShift: number | null;
   icmp?: { type: number; code: number; reporter: string; family: 4 | 6 };
+  /**
+   * A data segment standing for the ones after it too (see `Folded`): set only once the trace
+   * holds more packets than its budget.
+   */
+  folded?: Folded;
+}
+
+/**
+ * What a run of plain packets after a data segment added to it, once the trace is over its packet
+ * budget: further segments from the same side and the other side's pure ACKs, with nothing else
+ * of the session between them (no other connection's packet, no SYN, FIN, RST or ICMP error, the
+ * handshake over). The ladder draws such a run as one arrow either way, so it reads the totals;
+ * memory then holds a long transfer's events, not its packets.
+ */
+export interface Folded {
+  segments: number;
+  /** The other side's pure ACKs (a run counts them), and the sending side's own (no arrow shows them). */
+  acks: number;
+  quietAcks: number;
+  newBytes: number;
+  payloadBytes: number;
+  retransmissions: number;
+  /** The last frame folded in, and the last that carried payload (the segment's own when none did). */
+  lastFrame: number;
+  lastSegmentFrame: number;
 }
 
 export interface TraceConnection {
@@ -71,6 +96,8 @@ export interface TraceConnection {
   server: Endpoint;
   start: number;
   packets: TracePacket[];
+  /** Plain packets may be folded (TracePacket.folded): a data connection whose data is not read from decrypted TLS. */
+  foldable: boolean;
 }
 
 export interface KeptFrame {
@@ -125,6 +152,20 @@ export interface TraceOptions {
   packetBudget?: number;
 }
 
+/** The segments with payload one side sent on a traced connection (folded ones counted): how many, first and last frame. */
+export function segmentsSent(packets: TracePacket[], by: Side): { count: number; first: number; last: number } | null {
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  for (const p of packets) {
+    if (p.payloadLength === 0 || p.by !== by) continue;
+    if (count === 0) first = p.frame;
+    count += 1 + (p.folded?.segments ?? 0);
+    last = p.folded?.lastSegmentFrame ?? p.frame;
+  }
+  return count === 0 ? null : { count, first, last };
+}
+
 /** The connections of an analysis the trace will follow, before any packet is read. */
 export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions' | 'roles'> = {}): TraceConnection[] {
   const out: TraceConnection[] = [];
@@ -133,13 +174,15 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
     if (opts.sessions !== undefined && !opts.sessions.has(s.id)) continue;
     const base = { session: s.id, packets: [] as TracePacket[] };
     if (want('control')) {
-      out.push({ ...base, packets: [], role: 'control', transfer: null, stream: s.stream, client: s.client, server: s.server, start: s.start });
+      out.push({ ...base, packets: [], role: 'control', transfer: null, stream: s.stream, client: s.client, server: s.server, start: s.start, foldable: false });
     }
     if (want('data')) {
       for (const t of s.transfers) {
         const c = t.connection;
         if (c === null) continue;
-        out.push({ ...base, packets: [], role: 'data', transfer: t.id, stream: c.stream, client: c.client, server: c.server, start: c.start });
+        // Decrypted runs are marked by frame (RunEvent.decrypted): their packets stay one by one.
+        const foldable = c.plaintext === undefined;
+        out.push({ ...base, packets: [], role: 'data', transfer: t.id, stream: c.stream, client: c.client, server: c.server, start: c.start, foldable });
       }
     }
     if (want('other')) {
@@ -147,7 +190,7 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
       const asData = new Set(s.transfers.map((t) => t.connection?.stream));
       for (const o of s.otherConnections) {
         if (asData.has(o.stream)) continue;
-        out.push({ ...base, packets: [], role: 'other', transfer: null, stream: o.stream, client: o.from, server: o.to, start: o.start });
+        out.push({ ...base, packets: [], role: 'other', transfer: null, stream: o.stream, client: o.from, server: o.to, start: o.start, foldable: false });
       }
     }
   }
@@ -161,6 +204,8 @@ interface SessionState {
   open: number;
   /** Handed to onSession: its packets are gone, later ones are only counted. */
   handed: boolean;
+  /** The connection of the packet kept last: a packet may be folded only into one of the same connection. */
+  lastConn: TraceConnection | null;
 }
 
 /** A traced connection while the capture is read: the engine's sequence bases and the SYNs' window shifts. */
@@ -172,6 +217,52 @@ interface ConnState {
   base: Record<Side, number>;
   /** Window scale shift each side announced in its SYN (null: none seen). */
   wscale: Record<Side, number | null>;
+  /** Who sent the SYN+ACK, and whether the other side's first pure ACK after it (the handshake's, on the ladder) was kept. */
+  synAckFrom: Side | null;
+  handshakeAcked: boolean;
+  /** A FIN or RST was seen: ACKs may now answer a FIN (their own arrows), so nothing more is folded. */
+  ending: boolean;
+}
+
+/**
+ * Fold `p` into the data segment kept last on its connection when the ladder would draw both as
+ * one run (see Folded); false when `p` must be kept on its own.
+ */
+function fold(st: ConnState, p: TracePacket): boolean {
+  const conn = st.conn;
+  const last = conn.packets[conn.packets.length - 1];
+  if (!conn.foldable || st.ending || st.session.lastConn !== conn || last === undefined) return false;
+  if (p.icmp !== undefined || (p.flags & TCP_NOT_PLAIN) !== 0) return false;
+  if (last.payloadLength === 0 || last.icmp !== undefined || (last.flags & TCP_NOT_PLAIN) !== 0) return false;
+  if (p.payloadLength > 0) {
+    if (p.by !== last.by) return false;
+  } else if (st.synAckFrom !== null && !st.handshakeAcked) {
+    return false; // it may be the handshake's ACK, an arrow of its own
+  }
+  const f = (last.folded ??= { segments: 0, acks: 0, quietAcks: 0, newBytes: 0, payloadBytes: 0, retransmissions: 0, lastFrame: last.frame, lastSegmentFrame: last.frame });
+  if (p.payloadLength > 0) {
+    f.segments++;
+    f.newBytes += p.newBytes;
+    f.payloadBytes += p.payloadLength;
+    if (p.retransmission) f.retransmissions++;
+    f.lastFrame = p.frame;
+    f.lastSegmentFrame = p.frame;
+  } else if (p.by !== last.by) {
+    f.acks++;
+    f.lastFrame = p.frame;
+  } else {
+    f.quietAcks++;
+  }
+  return true;
+}
+
+/** What a kept packet tells the folding rule about its connection. */
+function noteKept(st: ConnState, p: TracePacket): void {
+  st.session.lastConn = st.conn;
+  if (p.icmp !== undefined) return;
+  if ((p.flags & (TCP_FIN | TCP_RST)) !== 0) st.ending = true;
+  if ((p.flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) st.synAckFrom = p.by;
+  else if ((p.flags & TCP_SYN) === 0 && p.payloadLength === 0 && st.synAckFrom !== null && p.by !== st.synAckFrom) st.handshakeAcked = true;
 }
 
 /** Which end of a traced connection sent from ip:port. */
@@ -180,6 +271,8 @@ function sideOf(conn: TraceConnection, ip: string, port: number): Side {
 }
 
 const OTHER: Record<Side, Side> = { client: 'server', server: 'client' };
+/** Flags that make a packet an arrow of its own on the ladder. */
+const TCP_NOT_PLAIN = TCP_SYN | TCP_FIN | TCP_RST;
 
 function payloadKind(b: Uint8Array): PayloadKind {
   if (b.length === 0) return 'text';
@@ -269,10 +362,19 @@ export async function tracePackets(
   const sessions = new Map<number, SessionState>();
   for (const conn of connections) {
     let session = sessions.get(conn.session);
-    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false }));
+    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false, lastConn: null }));
     session.conns.push(conn);
     session.open++;
-    byStream.set(conn.stream, { conn, session, closed: false, base: { client: -1, server: -1 }, wscale: { client: null, server: null } });
+    byStream.set(conn.stream, {
+      conn,
+      session,
+      closed: false,
+      base: { client: -1, server: -1 },
+      wscale: { client: null, server: null },
+      synAckFrom: null,
+      handshakeAcked: false,
+      ending: false,
+    });
   }
   const kept: KeptFrame[] = [];
   const defrag = new Ipv4Defragmenter();
@@ -316,8 +418,13 @@ export async function tracePackets(
         return;
       }
       at.conn = st.conn;
-      at.packet = x.kind === 'icmp' ? icmpPacket(st, at.frame) : tcpPacket(st, at.frame, x);
-      st.conn.packets.push(at.packet);
+      const p = x.kind === 'icmp' ? icmpPacket(st, at.frame) : tcpPacket(st, at.frame, x);
+      at.packet = p;
+      // Over the budget with no closed session to hand on (one long transfer, or no onSession):
+      // plain packets of a data run fold into the run's first kept segment.
+      if (packets > budget && fold(st, p)) return;
+      st.conn.packets.push(p);
+      noteKept(st, p);
       packets++;
     },
   });

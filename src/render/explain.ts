@@ -8,7 +8,7 @@
  */
 import type { Analysis, Command, Session, Transfer } from '../analysis/model.js';
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
-import type { TraceConnection } from '../analysis/packet-trace.js';
+import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { insideControlTls } from '../analysis/control-tls.js';
@@ -320,10 +320,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   if (c.established || runs.length) {
     // The sending side's segments (TLS sends both ways: its handshake and alerts).
     const sender = dataSender(t.direction) ?? 'server';
-    const payloadFrames = conn?.packets.filter((p) => p.payloadLength > 0 && p.by === sender).map((p) => p.frame) ?? [];
+    const sent = conn === undefined ? null : segmentsSent(conn.packets, sender);
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = `${bytes} bytes flow ${dataDirection(t)}`;
-    if (payloadFrames.length) d += ` (${payloadFrames.length === 1 ? `frame ${payloadFrames[0]}` : `${payloadFrames.length} segments, frames ${payloadFrames[0]}-${payloadFrames[payloadFrames.length - 1]}`})`;
+    if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
     d += ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {
@@ -338,7 +338,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
     if (bytes === 0) d = 'No data flows on it.';
-    out.push({ frame: payloadFrames[0] ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
+    out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
   const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection');
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });

@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeStream, DEFAULT_LIMITS, type AnalyzeOptions } from '../../src/analysis/pipeline.js';
 import type { Analysis } from '../../src/analysis/model.js';
 import { TcpReassembler } from '../../src/tcp/reassembler.js';
+import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
+import { buildLadder } from '../../src/analysis/ladder.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
 import { runCli } from '../cli/run-cli.js';
@@ -128,5 +130,18 @@ describe('generated adversarial captures (issue 12)', () => {
     r.push(frame(++n, 2000, RST) as never);
     expect(opened).toHaveLength(1001);
     expect(r.stats().afterClose).toBe(1);
+  });
+  it('one long generated transfer: the second pass keeps its events, not its packets, within the trace budget', async () => {
+    const segments = 6000;
+    const bytes = gen.longTransfer(segments);
+    const a = await analyze(bytes);
+    const t = a.sessions[0].transfers[0];
+    expect([t.status, t.bytes]).toEqual(['complete', segments * 1448]);
+    const trace = await tracePackets(Readable.from([bytes]), traceConnections(a), { fileName: 'generated', limits: { ...a.limits, maxTracePackets: 100 } });
+    const data = trace.connections.find((c) => c.role === 'data')!;
+    // Handshake and the run's first segments, then one segment standing for the rest; the FIN exchange.
+    expect(data.packets.length).toBeLessThan(110);
+    const runs = buildLadder(a.sessions[0], trace).events.filter((e) => e.kind === 'data');
+    expect(runs.map((r) => r.kind === 'data' && [r.segments, r.acks, r.bytes, r.by])).toEqual([[segments, segments / 2, segments * 1448, 'server']]);
   });
 });
