@@ -19,6 +19,11 @@ export const MAX_EMBEDDED_DUMPS = 400;
 export const HEX_BYTES = 256;
 /** Dumps held while the capture is read, before the report picks the ones it shows. */
 const MAX_CANDIDATES = 4000;
+/**
+ * And their text, in characters: a frame of pipelined commands dumps one line per command (a NOOP
+ * flood's frames hundreds each), and 4000 such dumps filled a 128 MiB heap.
+ */
+export const MAX_CANDIDATE_CHARS = 4 * 1024 * 1024;
 /** Per connection: first packets kept, SYN/FIN/RST/ICMP frames kept, control text segments kept. */
 const FIRST_PACKETS = 4;
 const SIGNAL_FRAMES = 32;
@@ -57,6 +62,13 @@ interface ConnState {
   last: { k: KeptFrame; data: Uint8Array } | null;
 }
 
+/** The characters a dump holds (its lines, their fields, its hex). */
+export function dumpChars(d: FrameDump): number {
+  let n = d.hex.length;
+  for (const l of d.lines) n += typeof l === 'string' ? l.length : l[0].length + l[1].length;
+  return n;
+}
+
 function toDump(k: KeptFrame, a: Analysis, opts: DumpOptions): FrameDump {
   const block = dumpBlock(k, a, opts);
   const lines = block.lines.map((l): DumpTextLine => {
@@ -69,6 +81,8 @@ function toDump(k: KeptFrame, a: Analysis, opts: DumpOptions): FrameDump {
 
 export class DumpCollector {
   private readonly dumps = new Map<number, FrameDump>();
+  /** Characters held by `dumps` (see MAX_CANDIDATE_CHARS). */
+  private chars = 0;
   private readonly conns = new Map<TraceConnection, ConnState>();
   /** Frames the collector chose while reading; `onKept` renders them. */
   private wanted: 'dump' | 'last' | null = null;
@@ -94,7 +108,7 @@ export class DumpCollector {
     const p = conn.packets[conn.packets.length - 1];
     if (p === undefined || p.frame !== frame) return false;
     const st = this.state(conn);
-    const full = this.dumps.size >= MAX_CANDIDATES;
+    const full = this.dumps.size >= MAX_CANDIDATES || this.chars >= MAX_CANDIDATE_CHARS;
     if (!full && conn.packets.length <= FIRST_PACKETS) this.wanted = 'dump';
     else if (!full && (p.icmp !== undefined || (p.flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0) && st.signal < SIGNAL_FRAMES) {
       st.signal++;
@@ -115,12 +129,17 @@ export class DumpCollector {
 
   /** For tracePackets' `onKept`: render the frame now (its views are valid only during the call). */
   readonly onKept = (k: KeptFrame): void => {
-    if (this.wanted === 'dump') this.dumps.set(k.decoded.frame, toDump(k, this.analysis, this.opts));
+    if (this.wanted === 'dump') this.hold(toDump(k, this.analysis, this.opts));
     else if (this.wanted === 'last' && k.connection !== null) {
       this.state(k.connection).last = { k: { ...k, decoded: k.decoded }, data: k.data.slice() };
     }
     this.wanted = null;
   };
+
+  private hold(d: FrameDump): void {
+    this.dumps.set(d.frame, d);
+    this.chars += dumpChars(d);
+  }
 
   /** Every dump collected, the last data segment of each connection included. */
   finish(): Map<number, FrameDump> {
@@ -140,7 +159,7 @@ export class DumpCollector {
         originalLength: f.originalLength,
         data,
       });
-      this.dumps.set(f.frame, toDump({ ...k, decoded, data }, this.analysis, this.opts));
+      this.hold(toDump({ ...k, decoded, data }, this.analysis, this.opts));
       st.last = null;
     }
     return this.dumps;
