@@ -47,12 +47,28 @@ function askedCeiling(args: string[]): number | null {
   return null;
 }
 
+const HEAP_FLAG = /^--max[-_]old[-_]space[-_]size=(\d+)$/;
+
 /**
- * When --max-memory asks for a heap other than this one's, run ftpcap again under it and return
- * the exit status to end with; null when this process is the one to do the work.
+ * The heap NODE_OPTIONS asks for (MiB), unless the node command line chose another than the
+ * default: bin/ftpcap's first line puts the default on the command line, where it would override
+ * NODE_OPTIONS, so a heap limit set there would silently not apply.
  */
-export function relaunchForCeiling(args: string[], env: NodeJS.ProcessEnv): number | null {
-  const mib = askedCeiling(args);
+function nodeOptionsCeiling(env: NodeJS.ProcessEnv, execArgv: string[]): number | null {
+  const asked = (env.NODE_OPTIONS ?? '').split(/\s+/).map((a) => HEAP_FLAG.exec(a)?.[1]).filter((v) => v !== undefined);
+  if (asked.length === 0) return null;
+  const given = execArgv.map((a) => HEAP_FLAG.exec(a)?.[1]).filter((v) => v !== undefined);
+  if (given.some((v) => Number(v) !== DEFAULT_CEILING_MIB)) return null;
+  return Number(asked[asked.length - 1]);
+}
+
+/**
+ * When --max-memory (or a heap limit in NODE_OPTIONS) asks for a heap other than this one's, run
+ * ftpcap again under it and return the exit status to end with; null when this process is the
+ * one to do the work.
+ */
+export function relaunchForCeiling(args: string[], env: NodeJS.ProcessEnv, execArgv: string[] = process.execArgv): number | null {
+  const mib = askedCeiling(args) ?? nodeOptionsCeiling(env, execArgv);
   if (mib === null || env[RELAUNCHED] !== undefined) return null;
   // V8 adds the young generation (a few tens of MiB) to the old space it is given.
   const have = getHeapStatistics().heap_size_limit / 1048576;

@@ -56,6 +56,18 @@ describe('--max-memory', () => {
     expect(r.stdout).toContain('1000 │ 10.0.0.1:2023');
   });
 
+  it('a heap limit in NODE_OPTIONS applies: bin/ftpcap starts again under it (its first line would override it with the default)', () => {
+    const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=128' };
+    // More connections than a 128 MiB heap's budget, fewer than the default's.
+    const file = join(dir, 'generated-syn-20k.pcap');
+    gen.synOnly(20_000, file);
+    const r = spawnSync(BIN, ['sessions', file], { encoding: 'utf8', timeout: 120_000, env });
+    expect(r.status).toBe(0);
+    const m = /more than (\d+) live TCP connections/.exec(r.stderr);
+    expect(Number(m?.[1])).toBeGreaterThan(limitsFor(128 * MIB).maxConnections - 1);
+    expect(Number(m?.[1])).toBeLessThan(limitsFor(200 * MIB).maxConnections);
+  });
+
   it('explain reads the flood a second time under the same budgets (its trace kept 150,000 live connections and aborted Node)', () => {
     const r = spawnSync(BIN, ['explain', '--max-memory', '128', generated()], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * MIB });
     expect(r.signal).toBeNull();
