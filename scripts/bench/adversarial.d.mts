@@ -6,5 +6,6 @@ export function ftpTiny(n: number, path?: string | null): Buffer;
 export function noops(sessions: number, perSession: number, path?: string | null): Buffer;
 export function idbFlood(n: number, path?: string | null): Buffer;
 export function longTransfer(segments: number, path?: string | null): Buffer;
+export function manyTransfers(n: number, path?: string | null): Buffer;
 export function badTimestamp(path?: string | null): Buffer;
 export function zeroGzip(gib: number, path?: string | null): Buffer;

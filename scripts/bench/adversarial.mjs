@@ -15,6 +15,8 @@
  *                      packets of the generated FTP session on the last interface and on interface 0
  *   longTransfer(n)    one FTP session (login, PASV, RETR) whose data connection carries n
  *                      full-size segments (1448 bytes, an ACK every second one), then 226 and QUIT
+ *   manyTransfers(n)   one FTP session that lists nothing and downloads n small files, each
+ *                      through its own passive data connection (PASV, RETR, 150, 512 bytes, 226)
  *   badTimestamp()     pcapng: one short FTP session whose first packet's timestamp has bit 31 of
  *                      its high word flipped (a date millions of years ahead)
  *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
@@ -278,6 +280,45 @@ export function longTransfer(segments, path = null) {
   cs++;
   toClient(FLAGS.ACK);
   text(false, '226 Transfer complete.\r\n');
+  for (const step of TINY_STEPS.slice(8)) ctrl(step);
+  return w.close();
+}
+
+export function manyTransfers(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const st = { cseq: 7000, sseq: 9000 };
+  let t = 0;
+  const ctrl = (step) => w.packet((t += 100), stepFrame(0, st, step));
+  const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
+  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  const [a, b, c, d] = [SERVER >>> 24, (SERVER >>> 16) & 255, (SERVER >>> 8) & 255, SERVER & 255];
+  const cl = clientOf(0);
+  const file = Buffer.alloc(512, 0x41);
+  for (let i = 0; i < n; i++) {
+    const port = 30000 + (i % 30000);
+    const cport = 1024 + ((i + 1) % 60000);
+    text(true, 'PASV\r\n');
+    text(false, `227 Entering Passive Mode (${a},${b},${c},${d},${port >> 8},${port & 255}).\r\n`);
+    text(true, `RETR file${i}.txt\r\n`);
+    let cs = (1000 + i * 7919) >>> 0;
+    let ss = (5000 + i * 104729) >>> 0;
+    const up = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(cl.addr, cport, SERVER, port, cs, flags & FLAGS.ACK ? ss : 0, flags, p));
+    const down = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(SERVER, port, cl.addr, cport, ss, cs, flags, p));
+    up(FLAGS.SYN);
+    cs++;
+    down(FLAGS.SYN | FLAGS.ACK);
+    ss++;
+    up(FLAGS.ACK);
+    text(false, `150 Opening BINARY mode data connection for file${i}.txt (512 bytes).\r\n`);
+    down(FLAGS.PSH | FLAGS.ACK, file);
+    ss += file.length;
+    down(FLAGS.FIN | FLAGS.ACK);
+    ss++;
+    up(FLAGS.FIN | FLAGS.ACK);
+    cs++;
+    down(FLAGS.ACK);
+    text(false, '226 Transfer complete.\r\n');
+  }
   for (const step of TINY_STEPS.slice(8)) ctrl(step);
   return w.close();
 }

@@ -25,6 +25,7 @@ import type {
 } from './model.js';
 import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
+import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
@@ -311,11 +312,18 @@ export class SessionBuilder {
       tuple,
       reply,
     });
-    s.transfers.push(transfer);
+    this.keepTransfer(transfer);
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') this.commandTransfers.set(cmd, transfer);
     if (endpoint) this.options.onAnnounce(transfer, s);
+  }
+
+  /** A new transfer joins the session, and takes its cost from the capture's budget of kept commands. */
+  private keepTransfer(transfer: Transfer): void {
+    this.session.transfers.push(transfer);
+    const budget = this.options.commandBudget;
+    if (budget !== undefined) budget.left -= TRANSFER_COST_IN_COMMANDS;
   }
 
   /**
@@ -344,7 +352,7 @@ export class SessionBuilder {
       // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
       // to the client's control port), or the client relies on an announcement the capture missed.
       transfer = newTransfer(s, this.nextTransferId++, 'active', null);
-      s.transfers.push(transfer);
+      this.keepTransfer(transfer);
     } else {
       const i = this.unusedAnnouncements.lastIndexOf(transfer);
       if (i >= 0) this.unusedAnnouncements.splice(i, 1);

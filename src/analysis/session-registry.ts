@@ -8,6 +8,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { TcpConnection } from '../tcp/types.js';
 import type { Session } from './model.js';
 import { finishTransfer } from './transfer-outcome.js';
+import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
 export interface SessionLimits {
   /**
@@ -108,7 +109,8 @@ export class SessionRegistry {
   /** End of capture: each bound reached, said once. */
   warnLimits(): void {
     if (this.commandBudgetFrame !== null) {
-      this.onWarning(warning('ftp-commands-total', { max: this.limits.maxCommandsTotal ?? Infinity }, { frame: this.commandBudgetFrame }));
+      const facts = { max: this.limits.maxCommandsTotal ?? Infinity, transferCost: TRANSFER_COST_IN_COMMANDS };
+      this.onWarning(warning('ftp-commands-total', facts, { frame: this.commandBudgetFrame }));
     }
     if (this.firstDroppedSession !== null) {
       const facts = { max: this.limits.maxSessions ?? Infinity, dropped: this.sessionsDropped };

@@ -192,12 +192,12 @@ export const WARNINGS = {
     title: 'Too many commands in a session',
     text: (f) => `more than ${f.max} commands in one session; later ones are counted, not kept`,
   }),
-  'ftp-commands-total': entry<{ max: number }>({
+  'ftp-commands-total': entry<{ max: number; transferCost: number }>({
     severity: 'warning',
     title: 'Too many commands in the capture',
     text: (f) =>
-      `more than ${f.max} commands in the capture's sessions together: later ones are counted, not kept ` +
-      '(their replies are consumed in order so pairing stays right)',
+      `more than ${f.max} commands in the capture's sessions together (each transfer counting as ${f.transferCost}): ` +
+      'later ones are counted, not kept (their replies are consumed in order so pairing stays right)',
   }),
   'ftp-pending-commands': entry<{ max: number }>({
     severity: 'warning',

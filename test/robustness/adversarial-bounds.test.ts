@@ -144,4 +144,15 @@ describe('generated adversarial captures (issue 12)', () => {
     const runs = buildLadder(a.sessions[0], trace).events.filter((e) => e.kind === 'data');
     expect(runs.map((r) => r.kind === 'data' && [r.segments, r.acks, r.bytes, r.by])).toEqual([[segments, segments / 2, segments * 1448, 'server']]);
   });
+  it('transfers take their cost from the budget of kept commands: one generated session of many downloads stays within it', async () => {
+    const a = await analyze(gen.manyTransfers(200), { maxCommandsTotal: 1400 });
+    once(a, 'ftp-commands-total');
+    expect(a.capture.warnings[0].message).toContain('more than 1400 commands in the capture\'s sessions together (each transfer counting as 12)');
+    const s = a.sessions[0];
+    // USER and PASS, then per download PASV, its transfer (12) and RETR: 2 + 99 × 14 + 13 = 1401
+    // spends the 1400 before the 100th RETR. Kept: the greeting's entry, USER, PASS, 100 PASV, 99 RETR.
+    expect([s.commands.length, s.transfers.length]).toEqual([202, 100]);
+    expect(s.transfers.slice(0, 99).every((t) => t.status === 'complete' && t.bytes === 512)).toBe(true);
+  });
+
 });
