@@ -33,6 +33,8 @@ export const DEFAULT_LIMITS = {
    * keeps before it hands the sessions whose connections have closed on.
    */
   maxTracePackets: 100_000,
+  /** TLS handshakes whose key log secrets are kept (`--tls-keylog`, pcapng Decryption Secrets Blocks). */
+  maxKeyLogHandshakes: 100_000,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
   ...CAPTURE_LIMITS,
 } as const;
@@ -69,6 +71,8 @@ const COST = {
    * engine is gone: its engine takes the connections' share again, its packets the buffers' share.
    */
   tracePacket: { bytes: 250, share: 0.1 },
+  /** A handshake's key log secrets: a TLS 1.3 handshake's five ~1.2 KB measured (a TLS 1.2 master secret less). */
+  keyLogHandshake: { bytes: 1200, share: 0.05 },
 } as const;
 // The remaining quarter is headroom: garbage between collections, output being written.
 
@@ -84,6 +88,7 @@ export function limitsFor(ceilingBytes: number): Limits {
     maxCommandsTotal: fit('command', DEFAULT_LIMITS.maxCommandsTotal),
     maxBufferedBytesTotal: fit('buffered', DEFAULT_LIMITS.maxBufferedBytesTotal),
     maxTracePackets: fit('tracePacket', DEFAULT_LIMITS.maxTracePackets),
+    maxKeyLogHandshakes: fit('keyLogHandshake', DEFAULT_LIMITS.maxKeyLogHandshakes),
   };
 }
 

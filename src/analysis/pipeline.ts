@@ -47,6 +47,7 @@ export interface AnalyzeOptions {
   maxOpenAnnouncements?: number;
   maxConnections?: number;
   maxBufferedBytesTotal?: number;
+  maxKeyLogHandshakes?: number;
   /**
    * Heap bytes the budgets above are sized for when not given one by one (memory-budget.ts);
    * default: the heap this thread runs in.
@@ -98,6 +99,7 @@ function effectiveLimits(o: AnalyzeOptions): Limits {
     maxOpenAnnouncements: o.maxOpenAnnouncements ?? b.maxOpenAnnouncements,
     maxConnections: o.maxConnections ?? b.maxConnections,
     maxBufferedBytesTotal: o.maxBufferedBytesTotal ?? b.maxBufferedBytesTotal,
+    maxKeyLogHandshakes: o.maxKeyLogHandshakes ?? b.maxKeyLogHandshakes,
   };
 }
 
@@ -147,7 +149,10 @@ export async function analyzeRecords(
 
   const listings = new ListingCollector();
   const tlsKeyLog = options.tlsKeyLog ?? new TlsKeyLog();
+  let secretsDropped = 0;
   const limits = effectiveLimits(options);
+  // Secrets from the capture's Decryption Secrets Blocks keep to the budget (a key log given on the command line is loaded whole).
+  tlsKeyLog.limit(limits.maxKeyLogHandshakes);
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: limits.maxPendingCommands,
@@ -219,7 +224,7 @@ export async function analyzeRecords(
     onWarning: (w) => warnings.push({ ...w }),
     // pcapng Decryption Secrets Blocks (TLS key log text): usable by every later packet.
     onSecrets: (type, data) => {
-      if (type === TLS_KEY_LOG_SECRETS) tlsKeyLog.addText(Buffer.from(data).toString('latin1'));
+      if (type === TLS_KEY_LOG_SECRETS) secretsDropped += tlsKeyLog.addText(Buffer.from(data).toString('latin1')).dropped;
     },
   });
   reassembler.finish();
@@ -234,6 +239,7 @@ export async function analyzeRecords(
   settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());
+  if (secretsDropped > 0) warnings.push(warning('tls-secrets-limit', { max: limits.maxKeyLogHandshakes, dropped: secretsDropped }));
   for (const c of linkCounts.values()) {
     if (!c.supported) {
       warnings.push(warning('unsupported-link-type', { frames: c.frames, linkType: c.linkType, name: c.name }));

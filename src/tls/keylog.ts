@@ -39,6 +39,8 @@ export interface KeyLogLoad {
   firstBad?: { line: number; text: string };
   /** Known labels this tool cannot use (RSA pre-master secrets). */
   unsupported: number;
+  /** Secrets of new handshakes past the store's bound (`limit`): counted, not kept. */
+  dropped: number;
 }
 
 const HEX = /^[0-9a-fA-F]+$/;
@@ -48,6 +50,13 @@ export class TlsKeyLog {
   private readonly master = new Map<string, Buffer>();
   /** TLS 1.3 secrets by client random, then label. */
   private readonly tls13 = new Map<string, Map<Tls13Label, Buffer>>();
+  /** Handshakes (client randoms) kept at most; secrets for more are dropped. */
+  private maxHandshakes = Infinity;
+
+  /** Keep secrets for at most `n` handshakes from now on (the analysis's memory budget). */
+  limit(n: number): void {
+    this.maxHandshakes = n;
+  }
 
   /** True when no secret at all was loaded (then missing keys are no reason to warn). */
   get empty(): boolean {
@@ -60,7 +69,8 @@ export class TlsKeyLog {
 
   /** Add the secrets of one key log (file contents, or a DSB's payload). */
   addText(text: string): KeyLogLoad {
-    const load: KeyLogLoad = { secrets: 0, bad: 0, unsupported: 0 };
+    const load: KeyLogLoad = { secrets: 0, bad: 0, unsupported: 0, dropped: 0 };
+    const full = (key: string): boolean => !this.master.has(key) && !this.tls13.has(key) && this.size >= this.maxHandshakes;
     const lines = text.split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
@@ -68,11 +78,15 @@ export class TlsKeyLog {
       const parts = line.split(/\s+/);
       const [label, random, secret] = parts;
       const ok = parts.length === 3 && HEX.test(random ?? '') && HEX.test(secret ?? '') && random.length === 64 && secret.length % 2 === 0;
-      if (ok && label === 'CLIENT_RANDOM' && secret.length === 96) {
-        this.master.set(random.toLowerCase(), Buffer.from(secret, 'hex'));
+      const tls12 = ok && label === 'CLIENT_RANDOM' && secret.length === 96;
+      const tls13 = ok && TLS13_LABELS.has(label) && secret.length >= 64;
+      const key = tls12 || tls13 ? random.toLowerCase() : '';
+      if ((tls12 || tls13) && full(key)) {
+        load.dropped++;
+      } else if (tls12) {
+        this.master.set(key, Buffer.from(secret, 'hex'));
         load.secrets++;
-      } else if (ok && TLS13_LABELS.has(label) && secret.length >= 64) {
-        const key = random.toLowerCase();
+      } else if (tls13) {
         let m = this.tls13.get(key);
         if (!m) this.tls13.set(key, (m = new Map()));
         m.set(label as Tls13Label, Buffer.from(secret, 'hex'));

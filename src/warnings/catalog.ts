@@ -150,6 +150,13 @@ export const WARNINGS = {
       'is kept, as most IDSes do: the data may have been tampered with on the way, or the capture mixes two streams',
   }),
   // TLS (FTPS).
+  'tls-secrets-limit': entry<{ max: number; dropped: number }>({
+    severity: 'warning',
+    title: 'Too many TLS secrets in the capture',
+    text: (f) =>
+      `the capture's Decryption Secrets Blocks name more than ${f.max} TLS handshakes: ${f.dropped} secret(s) of later ones ` +
+      'were counted, not kept (their connections stay encrypted)',
+  }),
   'tls-key-missing': entry<{ stream: number; clientRandom: string | null }>({
     severity: 'warning',
     title: 'No TLS key',

@@ -28,6 +28,7 @@ describe('budgets from the heap', () => {
     expect(small.maxCommandsTotal).toBe(Math.floor((64 * MIB * 0.2) / 300));
     expect(small.maxBufferedBytesTotal).toBe(Math.floor(64 * MIB * 0.1));
     expect(small.maxTracePackets).toBe(Math.floor((64 * MIB * 0.1) / 250));
+    expect(small.maxKeyLogHandshakes).toBe(Math.floor((64 * MIB * 0.05) / 1200));
     expect(small.maxPendingCommands).toBe(DEFAULT_LIMITS.maxPendingCommands);
     expect(small.maxInterfaces).toBe(DEFAULT_LIMITS.maxInterfaces);
   });

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
+import { createReadStream } from 'node:fs';
+import { analyzeStream } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
 
 const FIX = join(__dirname, '../../fixtures');
 
@@ -48,4 +51,37 @@ describe('pcapng Decryption Secrets Blocks on the newer FTPS fixtures', () => {
       expect(d1.stdout).toBe(d2.stdout);
     });
   }
+});
+
+describe('the secrets the blocks may keep are bounded (memory budget)', () => {
+  it('past the bound, secrets of later handshakes are counted, not kept, in one warning; their connections stay encrypted', async () => {
+    const file = join(FIX, 'ftps-pureftpd-python-secrets.pcapng');
+    const a = await analyzeStream(createReadStream(file), { fileName: 'ftps-pureftpd-python-secrets.pcapng', maxKeyLogHandshakes: 1 });
+    const w = a.capture.warnings.filter((x) => x.code === 'tls-secrets-limit');
+    expect(w).toHaveLength(1);
+    expect(w[0].message).toMatch(/^the capture's Decryption Secrets Blocks name more than 1 TLS handshakes: \d+ secret\(s\) of later ones were counted, not kept/);
+    // The control connection's handshake came first: it is read; the data connections' are not.
+    const s = a.sessions[0];
+    expect(s.tlsDetails?.decryption).toBe('decrypted');
+    expect(s.transfers.length).toBeGreaterThan(0);
+    for (const t of s.transfers) expect(t.connection?.tls?.decryption).not.toBe('decrypted');
+  });
+
+  it('the key log store keeps at most the handshakes it is allowed, more secrets of a kept one still come in', () => {
+    const random = (n: number): string => n.toString(16).padStart(64, '0');
+    const secret = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
+    const k = new TlsKeyLog();
+    k.limit(2);
+    const load = k.addText(
+      [
+        `CLIENT_RANDOM ${random(1)} ${secret(1, 48)}`,
+        `CLIENT_HANDSHAKE_TRAFFIC_SECRET ${random(2)} ${secret(2, 32)}`,
+        `CLIENT_RANDOM ${random(3)} ${secret(3, 48)}`,
+        `SERVER_HANDSHAKE_TRAFFIC_SECRET ${random(2)} ${secret(4, 32)}`,
+      ].join('\n'),
+    );
+    expect([load.secrets, load.dropped, k.size]).toEqual([3, 1, 2]);
+    expect(k.masterSecret(Buffer.from(random(3), 'hex'))).toBeUndefined();
+    expect(k.tls13Secret(Buffer.from(random(2), 'hex'), 'SERVER_HANDSHAKE_TRAFFIC_SECRET')?.toString('hex')).toBe(secret(4, 32));
+  });
 });
