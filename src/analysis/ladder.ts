@@ -97,6 +97,8 @@ export interface SessionLadder {
   hosts: string[];
   connections: TraceConnection[];
   events: LadderEvent[];
+  /** The trace stopped keeping this session's packets at its memory bound (TraceConnection.cut): from which frame, how many. */
+  cut: { frame: number; packets: number } | null;
 }
 
 /** A command or reply row waiting for the walk to reach its first frame. */
@@ -347,7 +349,9 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   for (const e of events) {
     for (const ip of e.kind === 'icmp' ? [e.to.ip] : [e.from.ip, e.to.ip]) if (!hosts.includes(ip)) hosts.push(ip);
   }
-  return { session, hosts, connections: conns, events };
+  const cuts = conns.flatMap((c) => (c.cut === null ? [] : [c.cut]));
+  const cut = cuts.length === 0 ? null : { frame: Math.min(...cuts.map((c) => c.frame)), packets: cuts.reduce((n, c) => n + c.packets, 0) };
+  return { session, hosts, connections: conns, events, cut };
 }
 
 /** Names of the TCP flags set, textbook style: "SYN", "SYN+ACK", "FIN+ACK", "PSH+ACK". */

@@ -98,6 +98,11 @@ export interface TraceConnection {
   packets: TracePacket[];
   /** Plain packets may be folded (TracePacket.folded): a data connection whose data is not read from decrypted TLS. */
   foldable: boolean;
+  /**
+   * The trace reached `limits.maxTracePackets` with this connection's session still open and
+   * nothing to fold: from this frame on its packets were counted, not kept.
+   */
+  cut: { frame: number; packets: number } | null;
 }
 
 export interface KeptFrame {
@@ -148,7 +153,10 @@ export interface TraceOptions {
    * of the capture follow in trace order. Without it, every packet is kept in `connections`.
    */
   onSession?(session: number, connections: TraceConnection[]): void;
-  /** Packets kept before closed sessions are handed to `onSession` (default: limits.maxTracePackets). */
+  /**
+   * Packets kept before closed sessions are handed to `onSession` and data runs fold (default:
+   * limits.maxTracePackets, which bounds the packets kept in any case: see TraceConnection.cut).
+   */
   packetBudget?: number;
 }
 
@@ -174,7 +182,7 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
     if (opts.sessions !== undefined && !opts.sessions.has(s.id)) continue;
     const base = { session: s.id, packets: [] as TracePacket[] };
     if (want('control')) {
-      out.push({ ...base, packets: [], role: 'control', transfer: null, stream: s.stream, client: s.client, server: s.server, start: s.start, foldable: false });
+      out.push({ ...base, packets: [], role: 'control', transfer: null, stream: s.stream, client: s.client, server: s.server, start: s.start, foldable: false, cut: null });
     }
     if (want('data')) {
       for (const t of s.transfers) {
@@ -182,7 +190,7 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
         if (c === null) continue;
         // Decrypted runs are marked by frame (RunEvent.decrypted): their packets stay one by one.
         const foldable = c.plaintext === undefined;
-        out.push({ ...base, packets: [], role: 'data', transfer: t.id, stream: c.stream, client: c.client, server: c.server, start: c.start, foldable });
+        out.push({ ...base, packets: [], role: 'data', transfer: t.id, stream: c.stream, client: c.client, server: c.server, start: c.start, foldable, cut: null });
       }
     }
     if (want('other')) {
@@ -190,7 +198,7 @@ export function traceConnections(a: Analysis, opts: Pick<TraceOptions, 'sessions
       const asData = new Set(s.transfers.map((t) => t.connection?.stream));
       for (const o of s.otherConnections) {
         if (asData.has(o.stream)) continue;
-        out.push({ ...base, packets: [], role: 'other', transfer: null, stream: o.stream, client: o.from, server: o.to, start: o.start, foldable: false });
+        out.push({ ...base, packets: [], role: 'other', transfer: null, stream: o.stream, client: o.from, server: o.to, start: o.start, foldable: false, cut: null });
       }
     }
   }
@@ -206,6 +214,8 @@ interface SessionState {
   handed: boolean;
   /** The connection of the packet kept last: a packet may be folded only into one of the same connection. */
   lastConn: TraceConnection | null;
+  /** Past the trace's memory bound: its packets are only counted from then on (TraceConnection.cut). */
+  cut: boolean;
 }
 
 /** A traced connection while the capture is read: the engine's sequence bases and the SYNs' window shifts. */
@@ -362,7 +372,7 @@ export async function tracePackets(
   const sessions = new Map<number, SessionState>();
   for (const conn of connections) {
     let session = sessions.get(conn.session);
-    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false, lastConn: null }));
+    if (session === undefined) sessions.set(conn.session, (session = { id: conn.session, conns: [], open: 0, handed: false, lastConn: null, cut: false }));
     session.conns.push(conn);
     session.open++;
     byStream.set(conn.stream, {
@@ -422,7 +432,14 @@ export async function tracePackets(
       at.packet = p;
       // Over the budget with no closed session to hand on (one long transfer, or no onSession):
       // plain packets of a data run fold into the run's first kept segment.
-      if (packets > budget && fold(st, p)) return;
+      if (!st.session.cut && packets > budget && fold(st, p)) return;
+      // At the memory bound with no closed session to hand on: from now on the session's packets are only counted.
+      const handing = opts.onSession !== undefined && nextClosed < closedSessions.length;
+      if (st.session.cut || (packets >= opts.limits.maxTracePackets && !handing)) {
+        st.session.cut = true;
+        (st.conn.cut ??= { frame: p.frame, packets: 0 }).packets++;
+        return;
+      }
       st.conn.packets.push(p);
       noteKept(st, p);
       packets++;

@@ -15,7 +15,7 @@ import { insideControlTls } from '../analysis/control-tls.js';
 import { dataSender } from '../analysis/data-sender.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
-import { icmpName, serviceName, tupleEndpoint } from './teach-text.js';
+import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
 import { controlSentence, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
@@ -449,6 +449,7 @@ function renderSession(a: Analysis, l: SessionLadder): string {
     out.push('Compared with the textbook:');
     for (const d of departures) out.push(para('  - ', `${d}.`));
   }
+  if (l.cut !== null) out.push('', para('', cutSentence(l.cut)));
   return out.join('\n');
 }
 

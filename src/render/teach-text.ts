@@ -134,3 +134,11 @@ export function fit(text: string, max: number, lines: LineSet): string {
   if (max <= lines.ellipsis.length) return text.slice(0, Math.max(0, max));
   return text.slice(0, max - lines.ellipsis.length) + lines.ellipsis;
 }
+
+/** What a ladder cut at the trace's memory bound leaves out (SessionLadder.cut), said once for every output. */
+export function cutSentence(cut: { frame: number; packets: number }): string {
+  return (
+    `From frame ${cut.frame} on, ${cut.packets} more packet(s) of this session are not drawn: the second reading of the capture ` +
+    'keeps a bounded number of packets (the memory ceiling, --max-memory); the commands and replies are all shown.'
+  );
+}

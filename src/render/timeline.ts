@@ -12,7 +12,7 @@ import { escapeText } from './escape.js';
 import { relative } from './format.js';
 import { replyCode, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
-import { ASCII_LINES, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
+import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
 export interface TimelineOptions {
   /** Columns to fit (80 by default; `--wide` asks for 132). */
@@ -360,6 +360,7 @@ export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOption
     if (r.kind === 'arrow') out.push(...drawArrow(r, L));
     else out.push(...drawNote(r.text, L));
   }
+  if (l.cut !== null) out.push(...drawNote(cutSentence(l.cut), L));
   out.push(finish(blankRow(L)));
   return out.join('\n');
 }

@@ -13,6 +13,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { TcpReassembler } from '../../src/tcp/reassembler.js';
 import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
 import { buildLadder } from '../../src/analysis/ladder.js';
+import { renderExplain } from '../../src/render/explain.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
 import { runCli } from '../cli/run-cli.js';
@@ -137,7 +138,7 @@ describe('generated adversarial captures (issue 12)', () => {
     const a = await analyze(bytes);
     const t = a.sessions[0].transfers[0];
     expect([t.status, t.bytes]).toEqual(['complete', segments * 1448]);
-    const trace = await tracePackets(Readable.from([bytes]), traceConnections(a), { fileName: 'generated', limits: { ...a.limits, maxTracePackets: 100 } });
+    const trace = await tracePackets(Readable.from([bytes]), traceConnections(a), { fileName: 'generated', limits: a.limits, packetBudget: 100 });
     const data = trace.connections.find((c) => c.role === 'data')!;
     // Handshake and the run's first segments, then one segment standing for the rest; the FIN exchange.
     expect(data.packets.length).toBeLessThan(110);
@@ -153,6 +154,22 @@ describe('generated adversarial captures (issue 12)', () => {
     // spends the 1400 before the 100th RETR. Kept: the greeting's entry, USER, PASS, 100 PASV, 99 RETR.
     expect([s.commands.length, s.transfers.length]).toEqual([202, 100]);
     expect(s.transfers.slice(0, 99).every((t) => t.status === 'complete' && t.bytes === 512)).toBe(true);
+  });
+
+  it('a session too long to fold stops being traced at the memory bound: its ladder says from which frame, and still shows every command', async () => {
+    const bytes = gen.manyTransfers(40);
+    const a = await analyze(bytes);
+    const s = a.sessions[0];
+    const trace = await tracePackets(Readable.from([bytes]), traceConnections(a), { fileName: 'generated', limits: { ...a.limits, maxTracePackets: 50 } });
+    const kept = trace.connections.reduce((n, c) => n + c.packets.length, 0);
+    const cut = trace.connections.reduce((n, c) => n + (c.cut?.packets ?? 0), 0);
+    expect(kept).toBe(50);
+    // Login 8 packets; each download 12 (PASV, 227, RETR, 150, 226; the data connection's 7); QUIT, 221 and the close 5.
+    expect(kept + cut).toBe(8 + 40 * 12 + 5);
+    const l = buildLadder(s, trace);
+    expect(l.cut).toEqual({ frame: trace.connections.map((c) => c.cut?.frame ?? Infinity).reduce((x, y) => Math.min(x, y)), packets: cut });
+    expect(l.events.filter((e) => e.kind === 'command').length).toBe(s.commands.filter((c) => c.command !== null).length);
+    expect(renderExplain(a, [l])).toContain(`From frame ${l.cut!.frame} on, ${cut} more packet(s) of this session are not drawn`);
   });
 
 });

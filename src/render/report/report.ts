@@ -18,7 +18,7 @@ import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
-import { transferPurpose } from '../teach-text.js';
+import { cutSentence, transferPurpose } from '../teach-text.js';
 import { controlSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
@@ -276,6 +276,7 @@ export function renderReport(input: ReportInput): string {
         ? '<p>Compared with the textbook: everything happened as described.</p>'
         : `<p>Compared with the textbook:</p><ul>${departures.map((d) => `<li>${esc(d)}.</li>`).join('')}</ul>`;
     const notes: string[] = [];
+    if (l.cut !== null) notes.push(cutSentence(l.cut));
     if (svg.elided > 0) notes.push(`${num(svg.elided)} rows of this ladder are not drawn (at most ${MAX_ROWS_PER_LADDER} per ladder, ${MAX_ROWS_TOTAL} per report).`);
     if (svg.unlanedConnections > 0) notes.push(`${num(svg.unlanedConnections)} more connections of this session have no lanes (at most ${MAX_CONNECTION_LANES}); the transfer timeline and table show them.`);
     const vantage = s.vantage === null ? '' : `<p class="vantage"><strong>Vantage point:</strong> ${esc(s.vantage.point)} (${esc(s.vantage.reason)})</p>`;
