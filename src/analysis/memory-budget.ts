@@ -32,7 +32,7 @@ export const DEFAULT_LIMITS = {
    * Packets the second pass (`timeline`, `explain`, `report`, `dump`: analysis/packet-trace.ts)
    * keeps before it hands the sessions whose connections have closed on.
    */
-  maxTracePackets: 100_000,
+  maxTracePackets: 1_000_000,
   /** TLS handshakes whose key log secrets are kept (`--tls-keylog`, pcapng Decryption Secrets Blocks). */
   maxKeyLogHandshakes: 100_000,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
