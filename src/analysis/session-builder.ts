@@ -337,6 +337,9 @@ export class SessionBuilder {
       const i = s.transfers.indexOf(old);
       if (i >= 0) s.transfers.splice(i, 1);
       this.options.onForget(old);
+      // Its memory is free again: so is its share of the command budget.
+      const budget = this.options.commandBudget;
+      if (budget !== undefined) budget.left += TRANSFER_COST_IN_COMMANDS;
     }
     s.forgottenAnnouncements++;
     if (!this.announcementOverflowReported) {
