@@ -9,7 +9,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
-import { renderTable } from './grid.js';
+import { drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { controlFailed, controlSentence, replyCode, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
@@ -160,32 +160,49 @@ function noteText(session: number, t: Transfer): string {
   return `${session}.${t.id} ${t.diagnosis!.cause}: ${CATALOG[t.diagnosis!.cause].title}`;
 }
 
+/** The label and text rows of one transfer's block in `transfers`. */
+export function transferBlockRows(x: Transfer): string[][] {
+  const rows: string[][] = [['announced', announceText(x)]];
+  if (x.announce?.reply && x.mode === 'active') rows.push(['', `reply ${replyText(x.announce.reply)}`]);
+  rows.push([
+    'requested',
+    x.request
+      ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${escapeText(x.type)}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
+      : 'no transfer command used it',
+  ]);
+  rows.push(['connection', connectionLines(x).join('\n')]);
+  if (x.connection) {
+    rows.push(['moved', `${x.bytes} bytes in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
+  }
+  if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
+  rows.push(['reply', replyText(x.reply)]);
+  if (x.abortFrame !== null) rows.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
+  if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
+  rows.push(['verdict', verdictSentence(x)]);
+  return rows;
+}
+
+/** Column widths of a transfer's block. */
+export const TRANSFER_BLOCK_WIDTHS = [13, 64];
+
 /** Detailed: one block per transfer with every fact and frame number. */
 export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: number): string {
+  const shown = a.sessions.filter((s) => sessionId === undefined || s.id === sessionId);
+  // Many blocks are drawn in linear time by drawWrapped (the same text; grid.ts), a few by cli-table3.
+  const many = shown.reduce((n, s) => n + s.transfers.length, 0) * 10 > LARGE_TABLE_ROWS;
   const blocks: string[] = [];
-  for (const s of a.sessions) {
-    if (sessionId !== undefined && s.id !== sessionId) continue;
+  for (const s of shown) {
     for (const x of s.transfers) {
-      const t = new Table({ style: { head: [], border: [], compact: true }, colWidths: [13, 64], wordWrap: true });
       const title = `Transfer ${s.id}.${x.id}: ${x.mode}, ${x.request ? requestText(x, 40) : 'no command'} — ${statusText(x, style)}`;
-      t.push(['announced', announceText(x)]);
-      if (x.announce?.reply && x.mode === 'active') t.push(['', `reply ${replyText(x.announce.reply)}`]);
-      t.push([
-        'requested',
-        x.request
-          ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${escapeText(x.type)}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
-          : 'no transfer command used it',
-      ]);
-      t.push(['connection', connectionLines(x).join('\n')]);
-      if (x.connection) {
-        t.push(['moved', `${x.bytes} bytes in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
+      const rows = transferBlockRows(x);
+      let table: string;
+      if (many && !rows.some((r) => r.some((c) => c.includes('\u001b')))) table = drawWrapped(TRANSFER_BLOCK_WIDTHS, rows);
+      else {
+        const t = new Table({ style: { head: [], border: [], compact: true }, colWidths: TRANSFER_BLOCK_WIDTHS, wordWrap: true });
+        for (const r of rows) t.push(r);
+        table = t.toString();
       }
-      if (x.preliminary) t.push(['opened', replyText(x.preliminary)]);
-      t.push(['reply', replyText(x.reply)]);
-      if (x.abortFrame !== null) t.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
-      if (x.lateAbortFrame !== undefined) t.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
-      t.push(['verdict', verdictSentence(x)]);
-      blocks.push(`${title}\n${t.toString()}`);
+      blocks.push(`${title}\n${table}`);
     }
   }
   return blocks.length ? blocks.join('\n\n') : 'No transfers.';
