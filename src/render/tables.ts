@@ -9,7 +9,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
-import { drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
+import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { controlFailed, controlSentence, replyCode, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
@@ -251,8 +251,10 @@ function commandLines(c: Command, s: Session): Line[] {
 
 export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: number): string {
   const parts: string[] = [];
-  for (const s of a.sessions) {
-    if (sessionId !== undefined && s.id !== sessionId) continue;
+  const shown = a.sessions.filter((s) => sessionId === undefined || s.id === sessionId);
+  // Many small tables add up as one long one does: drawn in linear time (the same text; grid.ts).
+  const many = shown.reduce((n, s) => n + s.commands.length, 0) > LARGE_TABLE_ROWS;
+  for (const s of shown) {
     const lines = s.commands.flatMap((c) => commandLines(c, s)).sort((x, y) => x.frame - y.frame);
     const rows = lines.map((l) => [
       relative(l.time, a.capture.first),
@@ -266,7 +268,8 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
         ? ` (TLS from frame ${s.tlsFrame ?? '?'}, decrypted with the key log: later lines are derived from decrypted records)`
         : ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)`;
     parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? tlsNote : ''}`);
-    parts.push(renderTable(head(style, ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded']), rows));
+    const names = head(style, ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded']);
+    parts.push(many ? drawGrid(names, rows) : renderTable(names, rows));
   }
   return parts.join('\n');
 }
