@@ -129,6 +129,45 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [requestFrame(v, 'SIZE'), replyFrame(v, 550)]) }),
     says: { '1.1': [/SIZE missing\.txt .* 550/, /never used/] },
   },
+  // Failure recordings with other servers and clients (pure-ftpd, pyftpdlib; wget, ncftp, ftplib).
+  {
+    fixture: 'fallback-epsv-pasv-pureftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/229 198\.51\.100\.20:50074/, /reset \(RST\) from the server at frame 20/, /The client gave up and sent PASV/] },
+  },
+  {
+    fixture: 'fail-passive-reject-pureftpd-wget',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/reset \(RST\) from the server at frame 26/, /reset the control connection/] },
+  },
+  {
+    fixture: 'fail-stor-full-pureftpd-ncftp',
+    causes: { '1.1': 'aborted' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/The server reset the data connection at frame 231/, /451 Error during write to file \(frame 232\)/, /disk space/] },
+  },
+  {
+    fixture: 'fail-stor-denied-pyftpdlib-python',
+    causes: { '1.2': 'server-refused' },
+    evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /permissions on the server/] },
+  },
+  {
+    fixture: 'client-killed-pyftpdlib-wget',
+    causes: { '1.1': 'aborted' },
+    // The killed client's kernel answers every later segment with a RST: the first one is the evidence.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 254) }),
+    says: { '1.1': [/The client reset the data connection at frame 254/, /killed/] },
+  },
+  {
+    fixture: 'fail-active-icmp-proftpd-python',
+    causes: { '1.1': 'active-refused' },
+    // The client's ICMP port unreachable to each of proftpd's SYNs.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [21, 24]) }),
+    says: { '1.1': [/ICMP destination unreachable \(type 3 code 3\) from 192\.0\.2\.10 at frame 21/, /replied 425 Unable to build data connection/, /not from port 20/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -153,6 +192,8 @@ const HEALTHY = [
   // Junk 227 replies the client retried past: the announcements are unused, nothing failed.
   'hostile-server-python',
   'large-plain-vsftpd-curl',
+  // pyftpdlib's idle timeout (421, then it closes) after a complete RETR: a session ended, no transfer failed.
+  'idle-timeout-pyftpdlib-python',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
 ];

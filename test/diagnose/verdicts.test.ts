@@ -300,3 +300,22 @@ describe('14. no TYPE sent: the transfer is ASCII, FTP\'s default', () => {
   });
 });
 
+
+/**
+ * Failure recordings with other servers and clients than issue 11's (fixtures/record.sh, the
+ * `sc_*` scenarios after `start_pureftpd_plain`): what ftpcap got wrong on them, asserted on the
+ * recording. Frame numbers are tshark's.
+ */
+describe('17. a passive fallback: the failed attempt is failed, the retry complete, the session not failed', () => {
+  it('fallback-epsv-pasv-pureftpd-curl: EPSV reset by the firewall, then PASV and RETR', async () => {
+    const name = 'fallback-epsv-pasv-pureftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.announce?.command, t.announce?.frame, t.request?.command ?? null, t.status, t.bytes, t.reply?.code ?? null, t.diagnosis?.cause ?? null])).toEqual([
+      ['EPSV', 18, null, 'failed', 0, null, 'passive-refused'],
+      ['PASV', 22, 'RETR', 'complete', 511, 226, null],
+    ]);
+    expect(a.sessions[0].diagnosis).toBeNull();
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ 1 failed, 1 complete │/);
+  });
+});

@@ -148,7 +148,9 @@ for (const facts of listFacts()) {
           expect(o.verdict).toBe('aborted');
           expect(o.status).toBe('aborted');
           expect(o.bytes).toBeGreaterThanOrEqual(f.received!.size);
-          expect(o.bytes).toBeLessThan(f.size!);
+          // An upload the server took whole off the wire may still be cut short on its disk (a full file system).
+          if (f.op === 'STOR') expect(o.bytes).toBeLessThanOrEqual(f.size!);
+          else expect(o.bytes).toBeLessThan(f.size!);
         });
       } else if (f.received === null) {
         it(`${f.op} ${f.path}: nothing complete is claimed for the failed transfer`, () => {
