@@ -13,15 +13,11 @@ import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, Trans
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
+import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
-/** Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST). */
-export function expectedBytes(t: Transfer): number | null {
-  if (t.direction !== 'download' || t.expectedSize === null) return null;
-  return Math.max(0, t.expectedSize - (t.restOffset ?? 0));
-}
 
 /** Bytes the server moved that the capture does not hold: acknowledged gaps, or short of the stated size. */
 export function missingBytes(t: Transfer): number {
@@ -111,6 +107,9 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
     return 'aborted';
   }
+  // The server closed the data connection short of the size it stated and the session ended with no
+  // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
+  if (senderStoppedShort(t, s) !== null) return 'aborted';
   if (success) return 'complete';
   if (code !== undefined && code >= 400) return 'failed';
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
@@ -208,7 +207,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
   }
   if (t.reply?.code === 426) return 'server';
-  return null;
+  return senderStoppedShort(t, s)?.sender ?? null;
 }
 
 function transferVerdict(t: Transfer, s: Session): TransferVerdict {

@@ -162,6 +162,13 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/The client reset the data connection at frame 254/, /killed/] },
   },
   {
+    fixture: 'server-killed-pureftpd-curl',
+    causes: { '1.1': 'aborted' },
+    // The server's FIN on the data connection (278) and on the control connection (280).
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [278, 280]) }),
+    says: { '1.1': [/The server closed the data connection \(FIN, frame 278\) after 217952 of the 524288 bytes announced/, /crashed, was killed or restarted/] },
+  },
+  {
     fixture: 'fail-active-icmp-proftpd-python',
     causes: { '1.1': 'active-refused' },
     // The client's ICMP port unreachable to each of proftpd's SYNs.

@@ -306,6 +306,41 @@ describe('14. no TYPE sent: the transfer is ASCII, FTP\'s default', () => {
  * `sc_*` scenarios after `start_pureftpd_plain`): what ftpcap got wrong on them, asserted on the
  * recording. Frame numbers are tshark's.
  */
+describe('15. a server killed mid-download: aborted by the server, not a capture that missed the end', () => {
+  it('server-killed-pureftpd-curl: FIN after 217,952 of 524,288 announced bytes, the session closed with no reply', async () => {
+    const name = 'server-killed-pureftpd-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    // curl saved exactly what the data connection carried before the server's FIN (its exit 18).
+    expect([t.request?.command, t.expectedSize, t.reply, t.connection?.close, t.connection?.rst]).toEqual(['RETR', 524288, null, 'fin', null]);
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'server', bytes: 217952, expected: 524288, cause: 'aborted', evidence: t.verdict.evidence });
+    expect([a.sessions[0].closedBy?.by, a.sessions[0].closedBy?.frame]).toEqual(['server', 280]);
+    expect(t.diagnosis!.evidence).toEqual([18, 19, 20, 26, 278, 280]);
+    expect(t.diagnosis!.summary).toMatch(/and the server then closed the control connection \(frame 280\) with no final reply/);
+    const [summary, diagnose, explain] = await Promise.all([
+      runCli(['summary', '--no-color', path(name)]),
+      runCli(['diagnose', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+    ]);
+    expect(summary.stdout).toMatch(/│ aborted \(server\) \[1\] │/);
+    // Before: "Not failures, but the capture does not show everything … incomplete" and "No failed data connections".
+    expect(diagnose.stdout).not.toMatch(/No failed data connections|Not failures/);
+    expect(diagnose.stdout).toMatch(/^Session 1, transfer 1: aborted$/m);
+    expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/Verdict: transfer 1 aborted by the server after 217,952 of 524,288 bytes/);
+  });
+
+  it('the killed client (wget, kill -9) stays aborted by the client', async () => {
+    const t = transfers(await analyze('client-killed-pyftpdlib-wget'))[0];
+    expect([t.status, t.verdict.kind, t.verdict.kind === 'aborted' && t.verdict.by, t.connection?.rst, t.diagnosis?.cause]).toEqual([
+      'aborted',
+      'aborted',
+      'client',
+      { frame: 254, by: 'client', ttl: 64 },
+      'aborted',
+    ]);
+  });
+});
+
 describe('17. a passive fallback: the failed attempt is failed, the retry complete, the session not failed', () => {
   it('fallback-epsv-pasv-pureftpd-curl: EPSV reset by the firewall, then PASV and RETR', async () => {
     const name = 'fallback-epsv-pasv-pureftpd-curl';

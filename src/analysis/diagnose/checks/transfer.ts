@@ -3,6 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { dataReceiver } from '../../data-sender.js';
+import { senderStoppedShort } from '../../sender-stopped.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -60,9 +61,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
   if (c?.rst) details.push(`The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`);
+  const short = senderStoppedShort(t, ctx.session);
+  if (short && !c?.rst) {
+    details.push(
+      `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${short.bytes} of the ${short.expected} bytes announced, ` +
+        `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
+    );
+  }
   if (t.reply) details.push(`The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
-  details.push(`${t.bytes} bytes${expected} had been transferred`);
+  if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
@@ -73,8 +81,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
       : c?.rst?.by === 'client'
         ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
-        : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...zero.slice(0, 5)]), advice);
+        : short && !c?.rst
+          ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
+          : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : [];
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
