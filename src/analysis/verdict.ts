@@ -72,7 +72,9 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
   if (next) return true;
   const later = s.commands.filter((c) => c.frame > at && c.reply);
   if (later.some((c) => c.reply!.code === 425 || c.reply!.code === 426)) return true;
-  return s.close !== null;
+  // The end of the session counts only when it came after the announcement: a client that had
+  // closed the control connection before the 227 arrived (ncftp after a 421) never had it to use.
+  return s.closedBy !== null ? s.closedBy.frame > at : s.close !== null;
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */

@@ -137,6 +137,13 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/229 198\.51\.100\.20:50074/, /reset \(RST\) from the server at frame 20/, /The client gave up and sent PASV/] },
   },
   {
+    fixture: 'fail-passive-drop-pyftpdlib-ncftp',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    // pyftpdlib's own word that it stopped listening, sent unasked, is evidence too.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [replyFrame(v, 421)]) }),
+    says: { '1.1': [/it said, unasked, 421 Passive data channel timed out \(frame 41, 5\.0 s after its 227\)/, /never got an answer/] },
+  },
+  {
     fixture: 'fail-passive-reject-pureftpd-wget',
     causes: { '1.1': 'passive-refused' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),

@@ -341,6 +341,23 @@ describe('15. a server killed mid-download: aborted by the server, not a capture
   });
 });
 
+describe('16. a PASV whose 227 arrived after the client had closed the session was never usable', () => {
+  it('fail-passive-drop-pyftpdlib-ncftp: the second 227 (frame 47) came after the client\'s FIN (frame 46): unused, not passive-unreached', async () => {
+    const name = 'fail-passive-drop-pyftpdlib-ncftp';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect([s.closedBy?.by, s.closedBy?.frame]).toEqual(['client', 46]);
+    expect(transfers(a).map((t) => [t.announce?.frame, t.status, t.diagnosis?.cause ?? null, t.connection?.synFrames ?? null])).toEqual([
+      [34, 'failed', 'passive-syn-unanswered', [35, 37, 38, 39, 40, 43, 44]],
+      [47, 'unused', null, null],
+    ]);
+    const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
+    // Before: "failed [2] passive-unreached … closed the session (frame 46, -3 ms later) … The client declined to connect".
+    expect(diagnose.stdout).not.toMatch(/passive-unreached|declined to connect|-\d+ ms later/);
+    expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 unused\)\./);
+  });
+});
+
 describe('17. a passive fallback: the failed attempt is failed, the retry complete, the session not failed', () => {
   it('fallback-epsv-pasv-pureftpd-curl: EPSV reset by the firewall, then PASV and RETR', async () => {
     const name = 'fallback-epsv-pasv-pureftpd-curl';

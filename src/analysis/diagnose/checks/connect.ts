@@ -99,6 +99,13 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         : `Something between them, or on the ${target} host, drops inbound connections to that port`,
     );
   }
+  const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
+  if (unasked) {
+    details.push(
+      `The server gave up waiting for the connection: it said, unasked, ${replyWords(unasked.reply!)} ` +
+        `(frame ${unasked.reply!.frame}, ${secondsText(unasked.reply!.time - t.announce!.time)} after its ${t.announce!.reply?.code ?? t.announce!.command})`,
+    );
+  }
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
@@ -109,7 +116,19 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
-  return diagnosis(ctx, cause, details, evidenceFrames(t, icmpFrames), advice);
+  return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame]), advice);
+}
+
+/**
+ * Passive, no reply to a transfer command: the server's own word that it stopped listening on the
+ * announced port — a 4xx sent unasked (pyftpdlib: "421 Passive data channel timed out.") before
+ * the client announced again.
+ */
+function serverGaveUp(t: Transfer, s: Session): Session['commands'][number] | null {
+  if (t.reply || !t.announce) return null;
+  const at = t.announce.frame;
+  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at)?.announce?.frame ?? Infinity;
+  return s.commands.find((x) => x.command === null && x.reply && x.reply.code >= 400 && x.frame > at && x.frame < next) ?? null;
 }
 
 export const checkActiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'refused');
