@@ -182,6 +182,23 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [21, 24]) }),
     says: { '1.1': [/ICMP destination unreachable \(type 3 code 3\) from 192\.0\.2\.10 at frame 21/, /replied 425 Unable to build data connection/, /not from port 20/] },
   },
+  {
+    fixture: 'fail-pasv-denied-proftpd-wget',
+    causes: { '1.1': 'server-refused' },
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'PASV'), replyFrame(v, 501)] }),
+    says: {
+      '1.1': [
+        /The server answered PASV \(frame 23\) with 501 PASV: Operation not permitted at frame 24: the server will not open a passive data port/,
+        /active mode \(PORT\) on the client, or allow PASV on the server/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-passive-retries-pureftpd-lftp',
+    // lftp reconnects twice: three sessions, each one PASV whose SYNs go unanswered.
+    causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '2.1': expectedEvidence(v, 1), '3.1': expectedEvidence(v, 2) }),
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

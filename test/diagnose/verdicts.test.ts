@@ -371,3 +371,37 @@ describe('17. a passive fallback: the failed attempt is failed, the retry comple
     expect(summary.stdout).toMatch(/│ 1 failed, 1 complete │/);
   });
 });
+
+describe('18. a PASV the server refused is a failed data connection, not "no data transfers"', () => {
+  it('fail-pasv-denied-proftpd-wget: 501 to PASV, wget gives up (exit 8): one failed transfer, server-refused', async () => {
+    const name = 'fail-pasv-denied-proftpd-wget';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect(transfers(a)).toHaveLength(1);
+    expect([t.mode, t.announce?.command, t.announce?.frame, t.announce?.refused, t.announce?.endpoint, t.announce?.reply?.code, t.request, t.connection]).toEqual([
+      'passive',
+      'PASV',
+      24,
+      true,
+      null,
+      501,
+      null,
+      null,
+    ]);
+    expect([t.status, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['failed', 'failed', 'server-refused', [23, 24]]);
+    // The command keeps no tuple: nothing was announced.
+    expect(a.sessions[0].commands.find((c) => c.command === 'PASV')?.tuple).toBeUndefined();
+    const [summary, diagnose, transfersOut, explain] = await Promise.all([
+      runCli(['summary', '--no-color', path(name)]),
+      runCli(['diagnose', '--no-color', path(name)]),
+      runCli(['transfers', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+    ]);
+    // Before: "Transfers (none)" and "No data transfers in 1 FTP session: nothing to diagnose."
+    expect(summary.stdout).toMatch(/│ 1\.1 │ passive │ - +│ - +│ - +│ - +│ failed \[1\] │/);
+    expect(diagnose.stdout).not.toMatch(/nothing to diagnose/);
+    expect(transfersOut.stdout).toMatch(/│ announced +│ PASV refused: 501 PASV: Operation not permitted \(frame 24\)/);
+    expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/PASV \(frame 23\): the client asks the server to listen for a data connection\. The server refuses: 501 PASV: Operation not permitted \(frame 24\); no address or port is announced\./);
+    expect(explain.stdout).not.toMatch(/cannot be decoded/);
+  });
+});

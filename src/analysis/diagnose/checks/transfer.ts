@@ -200,21 +200,29 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     );
   }
   const announceReply = t.announce?.reply;
-  const refusedAnnounce = t.mode === 'active' && announceReply && announceReply.code >= 400 ? announceReply : null;
+  const refusedAnnounce = announceReply && announceReply.code >= 400 ? announceReply : null;
   const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
-  const what = refusedAnnounce ? `${t.announce!.command} (frame ${t.announce!.frame})` : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+  // A passive announcement's frame is its reply's: the command went one or more frames before.
+  const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
+  const what = refusedAnnounce
+    ? `${t.announce!.command} (frame ${announced?.frame ?? t.announce!.frame})`
+    : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
   const meaning = refusedAnnounce
-    ? 'the server will not connect to the address the client announced'
+    ? t.mode === 'active'
+      ? 'the server will not connect to the address the client announced'
+      : 'the server will not open a passive data port'
     : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
-    ? 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+    ? t.mode === 'active'
+      ? 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+      : `The server refuses ${t.announce!.command}: use another passive command (PASV for EPSV) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : REFUSAL_ADVICE[reply.code];
-  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t), advice);
+  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame]), advice);
 }
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
