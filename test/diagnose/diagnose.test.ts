@@ -153,7 +153,7 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-stor-full-pureftpd-ncftp',
     causes: { '1.1': 'aborted' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
-    says: { '1.1': [/The server reset the data connection at frame 231/, /451 Error during write to file \(frame 232\)/, /disk space/] },
+    says: { '1.1': [/The server reset the data connection at frame 231/, /451 Error during write to file \(frame 232\)/, /look in the server's log \(disk, permissions, quota\)/] },
   },
   {
     fixture: 'fail-stor-denied-pyftpdlib-python',
@@ -198,6 +198,25 @@ const SCENARIOS: Scenario[] = [
     // lftp reconnects twice: three sessions, each one PASV whose SYNs go unanswered.
     causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' },
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '2.1': expectedEvidence(v, 1), '3.1': expectedEvidence(v, 2) }),
+  },
+  {
+    fixture: 'data-reset-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    // The client's FIN 20 s after the 426 (frame 87), which the server answered with a RST (88).
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [87]) }),
+    says: {
+      '1.1': [
+        /The server replied 426 Failure writing network stream \(frame 84\)\. The client closed the data connection 20 s after that reply \(FIN, frame 87\), and the server answered with a reset \(frame 88\)/,
+        /something in between cut the data connection/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-stor-full-pyftpdlib-curl',
+    causes: { '1.1': 'aborted' },
+    // pyftpdlib's FIN, its 426, and the first of the RSTs its closed socket sends to curl's later segments.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 143) }),
+    says: { '1.1': [/The server replied 426 None; transfer aborted \(frame 127\)\. The server reset the data connection at frame 143/] },
   },
 ];
 

@@ -405,3 +405,15 @@ describe('18. a PASV the server refused is a failed data connection, not "no dat
     expect(explain.stdout).not.toMatch(/cannot be decoded/);
   });
 });
+
+describe('19. a 426 before any reset: the server ended the transfer, and the words keep that order', () => {
+  it('data-reset-vsftpd-curl: the router reset the server\'s side (unseen here), 426 at 84; curl closed 20 s later and met a RST', async () => {
+    const a = await analyze('data-reset-vsftpd-curl');
+    const t = transfers(a)[0];
+    expect([t.reply?.code, t.reply?.frame, t.connection?.rst, t.bytes, t.expectedSize]).toEqual([426, 84, { frame: 88, by: 'server', ttl: 63 }, 56472, 262144]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 56472, expected: 262144, cause: 'aborted' });
+    const d = t.diagnosis!.summary;
+    expect(d.indexOf('426 Failure writing network stream (frame 84)')).toBeLessThan(d.indexOf('reset (frame 88)'));
+    expect(d).not.toMatch(/The server reset the data connection at frame 88/);
+  });
+});

@@ -60,7 +60,24 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const c = t.connection;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
-  if (c?.rst) details.push(`The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`);
+  // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
+  // the server's reply is said as such.
+  const stops: Array<{ frame: number; words: string }> = [];
+  let lateFin: number | undefined;
+  if (c?.rst) {
+    const other = c.rst.by === 'client' ? 'server' : 'client';
+    const fin = c.handshake.find((e) => e.type === 'fin' && e.by === other && e.frame < c.rst!.frame);
+    const late = t.reply !== null && t.reply.frame < c.rst.frame && fin !== undefined && fin.frame > t.reply.frame;
+    if (late) lateFin = fin.frame;
+    stops.push({
+      frame: c.rst.frame,
+      words: late
+        ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection`
+        : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
+    });
+  }
+  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
+  details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && !c?.rst) {
     details.push(
@@ -68,7 +85,6 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
     );
   }
-  if (t.reply) details.push(`The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
   if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
@@ -83,8 +99,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
         : short && !c?.rst
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
-          : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
-  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : [];
+          : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
+            ? REFUSAL_ADVICE[t.reply.code]
+            : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
