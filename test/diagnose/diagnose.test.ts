@@ -218,6 +218,12 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 143) }),
     says: { '1.1': [/The server replied 426 None; transfer aborted \(frame 127\)\. The server reset the data connection at frame 143/] },
   },
+  {
+    fixture: 'fallback-epsv-denied-proftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPSV'), replyFrame(v, 501)] }),
+    says: { '1.1': [/The server answered EPSV \(frame 17\) with 501 EPSV: Operation not permitted at frame 18/, /PASV for EPSV/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

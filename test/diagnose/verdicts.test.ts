@@ -417,3 +417,18 @@ describe('19. a 426 before any reset: the server ended the transfer, and the wor
     expect(d).not.toMatch(/The server reset the data connection at frame 88/);
   });
 });
+
+describe('20. an EPSV the server refused, then PASV: the refusal is a failed attempt, the session is not failed', () => {
+  it('fallback-epsv-denied-proftpd-curl: 501 to EPSV, curl falls back to PASV, RETR complete', async () => {
+    const name = 'fallback-epsv-denied-proftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.announce?.command, t.announce?.frame, t.announce?.refused ?? false, t.request?.command ?? null, t.status, t.bytes, t.reply?.code ?? null, t.diagnosis?.cause ?? null])).toEqual([
+      ['EPSV', 18, true, null, 'failed', 0, null, 'server-refused'],
+      ['PASV', 20, false, 'RETR', 'complete', 511, 226, null],
+    ]);
+    expect(transfers(a)[0].diagnosis!.evidence).toEqual([17, 18]);
+    expect(a.sessions[0].diagnosis).toBeNull();
+    const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
+    expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 complete\)\./);
+  });
+});
