@@ -212,6 +212,23 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   return senderStoppedShort(t, s)?.sender ?? null;
 }
 
+/** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */
+const GONE_RST_SECONDS = 0.5;
+
+/**
+ * An upload's client was gone when the server's success reply came: no command from it after the
+ * upload, and it closed the control connection before the reply, or reset it as the reply arrived
+ * (data to a socket its process had closed). Returns the frame that shows it.
+ */
+function clientGone(t: Transfer, s: Session): number | null {
+  const c = t.connection;
+  const end = s.closedBy;
+  if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
+  if (s.commands.some((x) => x.command !== null && x.frame > t.request!.frame)) return null;
+  if (end.frame < t.reply.frame) return end.frame;
+  return s.close === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
+}
+
 function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
@@ -222,9 +239,16 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
     return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
   }
   switch (t.status) {
-    case 'complete':
+    case 'complete': {
       if (!c) return { kind: 'not-captured', replies: 'completed', evidence };
+      const gone = clientGone(t, s);
+      if (gone !== null) {
+        const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame;
+        const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
+        return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
+      }
       return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), evidence };
+    }
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
     case 'failed':

@@ -250,6 +250,8 @@ const HEALTHY = [
   'large-plain-vsftpd-curl',
   // pyftpdlib's idle timeout (421, then it closes) after a complete RETR: a session ended, no transfer failed.
   'idle-timeout-pyftpdlib-python',
+  // A client killed mid-upload: its verdict says unknown (client gone); nothing failed that the capture can show.
+  'client-killed-stor-pureftpd-curl',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
 ];

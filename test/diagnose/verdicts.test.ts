@@ -432,3 +432,37 @@ describe('20. an EPSV the server refused, then PASV: the refusal is a failed att
     expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 complete\)\./);
   });
 });
+
+describe('21. an upload the server called complete while its client was gone is not "complete"', () => {
+  it('client-killed-stor-pureftpd-curl: curl killed 1.5 s into a 512 KiB STOR; pure-ftpd kept 196,232 bytes and said 226', async () => {
+    const name = 'client-killed-stor-pureftpd-curl';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    const t = transfers(a)[0];
+    // The client's FIN on the data connection (291), the 226 (294), the client's RST on the control connection as it arrived (296).
+    expect([t.request?.frame, t.reply?.code, t.reply?.frame, t.connection?.close, s.closedBy, s.close]).toEqual([
+      24,
+      226,
+      294,
+      'fin',
+      { by: 'client', frame: 296, time: s.closedBy!.time },
+      'rst',
+    ]);
+    expect(t.verdict).toEqual({ kind: 'unknown', why: 'client-gone', bytes: 196232, reply: 294, gone: 296, evidence: t.verdict.evidence });
+    expect(t.verdict.evidence).toEqual(expect.arrayContaining([24, 291, 294, 296]));
+    expect([t.status, t.diagnosis]).toEqual(['complete', null]);
+    const [summary, diagnose] = await Promise.all([runCli(['summary', '--no-color', path(name)]), runCli(['diagnose', '--no-color', path(name)])]);
+    // Before: "│ complete │" and "1 transfer (1 complete)".
+    expect(summary.stdout).toMatch(/│ unknown \(client gone\) │/);
+    expect(diagnose.stdout.replace(/\s+/g, ' ')).toMatch(/its control connection was reset as that reply arrived \(frame 296\)\. Nothing in the capture says how big the file was/);
+    expect(diagnose.stdout).not.toMatch(/\(1 complete\)/);
+  });
+
+  it('no other recording is taken for it: every upload whose client waited for its reply stays complete', async () => {
+    const others = ['passive-vsftpd-lftp', 'active-vsftpd-ftp', 'fail-stor-denied-pyftpdlib-python', 'nano-epsv-vsftpd-curl'];
+    for (const name of others) {
+      const a = await analyze(name);
+      expect(transfers(a).filter((t) => t.verdict.kind === 'unknown').map((t) => `${name} ${t.id}`)).toEqual([]);
+    }
+  });
+});
