@@ -120,6 +120,11 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   if (c && !c.established && c.synAckFrames.length === 0) {
     if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || sessionEnded || (t.announce && gaveUpOn(t, s))) return 'failed';
   }
+  // Answered with SYN-ACK, never acknowledged: the connecting side kept repeating its SYN (its host
+  // dropped the answers) until it gave up. As failed as a SYN nobody answered.
+  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && c.synFrames.length > 1 && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
+    return 'failed';
+  }
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;

@@ -224,6 +224,24 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': [requestFrame(v, 'EPSV'), replyFrame(v, 501)] }),
     says: { '1.1': [/The server answered EPSV \(frame 17\) with 501 EPSV: Operation not permitted at frame 18/, /PASV for EPSV/] },
   },
+  {
+    fixture: 'fail-passive-synack-dropped-pyftpdlib-curl',
+    causes: { '1.1': 'handshake-incomplete' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: {
+      '1.1': [
+        /The server answered with SYN-ACK at frames 18, 21, 22, 24, 26, 28 and 32, but the client never acknowledged it/,
+        /by a firewall on the client host that lets its SYNs out but not their answers in/,
+        /ESTABLISHED,RELATED/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-list-missing-pureftpd-rclone',
+    causes: { '1.2': 'server-refused' },
+    evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
+    says: { '1.2': [/The server answered MLSD \(frame 44\) with 550 Can't check for file existence at frame 45/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -365,12 +383,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(23);
+    expect(codes).toHaveLength(24);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 19 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 20 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, prot-refused, tls-mode-mismatch, and
-    // the session forms of tls-handshake-failed and tls-session-not-reused) cover the 23 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(19);
+    // the session forms of tls-handshake-failed and tls-session-not-reused) cover the 24 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(20);
   });
 });

@@ -467,3 +467,24 @@ describe('21. an upload the server called complete while its client was gone is 
     }
   });
 });
+
+describe('22. a data connection whose SYN-ACKs were never acknowledged failed; it was not "unused"', () => {
+  it('fail-passive-synack-dropped-pyftpdlib-curl: the client\'s firewall drops pyftpdlib\'s SYN-ACKs; curl gives up after 6 s', async () => {
+    const name = 'fail-passive-synack-dropped-pyftpdlib-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.announce?.frame, t.connection?.synFrames, t.connection?.synAckFrames, t.connection?.established, t.request]).toEqual([
+      16,
+      [17, 20, 23, 25, 27, 31],
+      [18, 21, 22, 24, 26, 28, 32],
+      false,
+      null,
+    ]);
+    // Before: "unused" (announced, never used, nothing shows the client tried) and "nothing to diagnose".
+    expect([t.status, t.verdict.kind, t.diagnosis?.cause]).toEqual(['failed', 'failed', 'handshake-incomplete']);
+    expect(a.sessions[0].diagnosis?.cause).toBe('handshake-incomplete');
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ failed \[1\] │/);
+    expect(summary.stdout).not.toMatch(/unused/);
+  });
+});

@@ -163,3 +163,33 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
     evidenceFrames(t),
   );
 }
+
+/**
+ * The handshake stopped at its second step: the responder answered SYN-ACK (repeatedly) and the side
+ * that connected never acknowledged it, repeating its SYN until it gave up. Its own host (or a
+ * device between it and the capture point) dropped the SYN-ACKs: a firewall that lets its SYNs out
+ * but not their answers in.
+ */
+export function checkHandshakeIncomplete(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s, vantage } = ctx;
+  const c = t.connection;
+  if (!c || c.established || c.midstream || c.rst || c.icmpErrors.length > 0 || c.synFrames.length === 0 || c.synAckFrames.length === 0) return null;
+  const connector = t.mode === 'active' ? 'server' : 'client';
+  const responder = connector === 'client' ? 'server' : 'client';
+  const details = [
+    announceWords(t),
+    synWords(c, connector),
+    `The ${responder} answered with SYN-ACK at ${frameList(c.synAckFrames.slice(0, 8))}, but the ${connector} never acknowledged it: it kept sending its SYN`,
+    canSeeArrivalAt(vantage, connector)
+      ? `The SYN-ACKs are in a capture taken on the ${connector}'s side, so they reached the ${connector}'s network and were dropped there, before its TCP took them — by a firewall on the ${connector} host that lets its SYNs out but not their answers in`
+      : `The SYN-ACKs did not reach the ${connector}'s TCP: dropped on the way back, or by a firewall on the ${connector} host`,
+  ];
+  const waited = waitedWords(t, s);
+  if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
+  details.push(sourcePort20Note(ctx));
+  const advice =
+    `Let the ${connector} receive the answers to its own connections: allow packets of established connections from ` +
+    `${ep(connector === 'client' ? c.server : c.client)} on the ${connector}'s firewall (iptables -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT), ` +
+    `and on any firewall between the capture point and the ${connector}.`;
+  return diagnosis(ctx, 'handshake-incomplete', details, evidenceFrames(t, c.synAckFrames.slice(0, 8)), advice);
+}
