@@ -242,6 +242,18 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
     says: { '1.2': [/The server answered MLSD \(frame 44\) with 550 Can't check for file existence at frame 45/] },
   },
+  {
+    fixture: 'fail-active-synack-dropped-pureftpd-python',
+    causes: { '1.1': 'handshake-incomplete' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: {
+      '1.1': [
+        /The client answered with SYN-ACK at frames 21, 23, 25, 27, 29, 31, 33 and 34, but the server never acknowledged it/,
+        /The client gave up and sent QUIT 60 s after the first SYN \(frame 48\)/,
+        /on the server's firewall/,
+      ],
+    },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
