@@ -113,6 +113,9 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
   if (senderStoppedShort(t, s) !== null) return 'aborted';
   if (success) return 'complete';
+  // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
+  // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
+  if (code !== undefined && code >= 400 && code !== 425 && c?.established === true && t.bytes > 0) return 'aborted';
   if (code !== undefined && code >= 400) return 'failed';
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
   // again (no answer within the first retransmission timeout), or when the client moved on without
@@ -213,7 +216,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
     return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
   }
-  if (t.reply?.code === 426) return 'server';
+  if (t.reply !== null && t.reply.code >= 400) return 'server';
   return senderStoppedShort(t, s)?.sender ?? null;
 }
 

@@ -254,6 +254,12 @@ const SCENARIOS: Scenario[] = [
       ],
     },
   },
+  {
+    fixture: 'stalled-pyftpdlib-python',
+    causes: { '1.1': 'stalled' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/advertised a zero window at frames 27 and 73: it stopped reading/, /The server then replied 421 Data connection timed out \(frame 81\)/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -488,3 +488,17 @@ describe('22. a data connection whose SYN-ACKs were never acknowledged failed; i
     expect(summary.stdout).not.toMatch(/unused/);
   });
 });
+
+describe('23. an error reply after data moved stopped the transfer part way: aborted by the server, and a stall is its cause', () => {
+  it('stalled-pyftpdlib-python: ftplib stops reading for 8 s, pyftpdlib says "421 Data connection timed out." after 244,016 bytes', async () => {
+    const name = 'stalled-pyftpdlib-python';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.reply?.code, t.reply?.frame, t.connection?.zeroWindowFrames.slice(0, 2), t.connection?.rst]).toEqual([421, 81, [27, 73], null]);
+    // Before: "failed" (as if refused, or never opened) with the cause stalled.
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'server', bytes: 244016, expected: null, cause: 'stalled', evidence: t.verdict.evidence });
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ aborted \(server\) \[1\] │/);
+    expect(summary.stdout).toMatch(/1\.1 stalled: the transfer stalled/);
+  });
+});

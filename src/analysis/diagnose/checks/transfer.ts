@@ -57,6 +57,9 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   if (t.status !== 'aborted') return null;
+  // The server gave up on a receiver that had stopped reading, or on a path gone silent: the stall is
+  // the cause (README: a server's 426 after a zero window or a long pause is stalled), the next check's.
+  if (!abortedByClient(ctx) && checkStalled(ctx) !== null) return null;
   const c = t.connection;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
