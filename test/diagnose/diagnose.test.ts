@@ -260,6 +260,13 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
     says: { '1.1': [/advertised a zero window at frames 27 and 73: it stopped reading/, /The server then replied 421 Data connection timed out \(frame 81\)/] },
   },
+  {
+    fixture: 'upload-reset-pyftpdlib-curl',
+    causes: { '1.1': 'aborted' },
+    // The router's first forged RST (91); the later ones answer curl's segments in flight.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 91) }),
+    says: { '1.1': [/A device between the client and the server reset the data connection at frame 91: the reset carries the server's address but TTL 64, where the server's own packets arrive with TTL 63/, /A firewall or router between the client and the server cut the data connection/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -502,3 +502,18 @@ describe('23. an error reply after data moved stopped the transfer part way: abo
     expect(summary.stdout).toMatch(/1\.1 stalled: the transfer stalled/);
   });
 });
+
+describe('24. a reset forged by a middlebox is worded as the table says: by the network, not by the server', () => {
+  it('upload-reset-pyftpdlib-curl: the router resets curl\'s STOR after 60 kB in the server\'s name (TTL 64 vs 63)', async () => {
+    const name = 'upload-reset-pyftpdlib-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.connection?.rst, a.sessions[0].ttl.server, t.reply]).toEqual([{ frame: 91, by: 'server', ttl: 64 }, 63, null]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'network', cause: 'aborted' });
+    // Before: "The server reset the data connection at frame 91" and "The server dropped the transfer: check its log and disk space".
+    expect(t.diagnosis!.summary).not.toMatch(/The server reset the data connection/);
+    expect(t.diagnosis!.advice).not.toMatch(/The server dropped the transfer/);
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ aborted \(network\) \[1\] │/);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { dataReceiver } from '../../data-sender.js';
 import { senderStoppedShort } from '../../sender-stopped.js';
+import { rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -67,7 +68,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
   let lateFin: number | undefined;
-  if (c?.rst) {
+  // A reset in one end's name whose TTL is not that end's was forged by a device between them.
+  const forged = c?.rst ? rstFromMiddlebox(c.rst.ttl, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
+  if (c?.rst && forged) {
+    const host = c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server;
+    stops.push({
+      frame: c.rst.frame,
+      words:
+        `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
+        `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
+    });
+  } else if (c?.rst) {
     const other = c.rst.by === 'client' ? 'server' : 'client';
     const fin = c.handshake.find((e) => e.type === 'fin' && e.by === other && e.frame < c.rst!.frame);
     const late = t.reply !== null && t.reply.frame < c.rst.frame && fin !== undefined && fin.frame > t.reply.frame;
@@ -98,9 +109,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const advice =
     t.abortFrame !== null
       ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
-      : c?.rst?.by === 'client'
-        ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
-        : short && !c?.rst
+      : forged
+        ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
+        : c?.rst?.by === 'client'
+          ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
+          : short && !c?.rst
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
             ? REFUSAL_ADVICE[t.reply.code]
