@@ -295,6 +295,8 @@ const HEALTHY = [
   'idle-timeout-pyftpdlib-python',
   // A client killed mid-upload: its verdict says unknown (client gone); nothing failed that the capture can show.
   'client-killed-stor-pureftpd-curl',
+  // lftp pget's second session refused at the greeting (421, one connection per address): the file came whole over the first.
+  'pget-limited-pyftpdlib-lftp',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
 ];
