@@ -267,6 +267,15 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 91) }),
     says: { '1.1': [/A device between the client and the server reset the data connection at frame 91: the reset carries the server's address but TTL 64, where the server's own packets arrive with TTL 63/, /A firewall or router between the client and the server cut the data connection/] },
   },
+  {
+    fixture: 'fallback-eprt-denied-proftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    // EPRT and its 501 (curl then sends PORT, and RETR completes).
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPRT'), replyFrame(v, 501)] }),
+    says: {
+      '1.1': [/the server refuses EPRT itself: the address it names is the client's own \(192\.0\.2\.10\)/, /PORT for EPRT/],
+    },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -517,3 +517,18 @@ describe('24. a reset forged by a middlebox is worded as the table says: by the 
     expect(summary.stdout).toMatch(/│ aborted \(network\) \[1\] │/);
   });
 });
+
+describe('25. an EPRT refused as a command (its address the client\'s own) is not advised as a third-party address', () => {
+  it('fallback-eprt-denied-proftpd-curl: 501 to EPRT, curl falls back to PORT, RETR complete', async () => {
+    const name = 'fallback-eprt-denied-proftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.mode, t.announce?.command, t.announce?.endpoint?.ip, t.announce?.reply?.code, t.status, t.diagnosis?.cause ?? null])).toEqual([
+      ['active', 'EPRT', '192.0.2.10', 501, 'failed', 'server-refused'],
+      ['active', 'PORT', '192.0.2.10', 200, 'complete', null],
+    ]);
+    const d = transfers(a)[0].diagnosis!;
+    // Before: "the server will not connect to the address the client announced", and port_promiscuous / AllowForeignAddress advice.
+    expect(`${d.summary} ${d.advice}`).not.toMatch(/will not connect to the address|port_promiscuous|AllowForeignAddress/);
+    expect(a.sessions[0].diagnosis).toBeNull();
+  });
+});

@@ -242,9 +242,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const what = refusedAnnounce
     ? `${t.announce!.command} (frame ${announced?.frame ?? t.announce!.frame})`
     : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+  // An active announcement of the client's own address refused: the command itself is refused (a
+  // policy such as proftpd's <Limit EPRT>), not the address.
+  const ownAddress = refusedAnnounce !== null && t.mode === 'active' && t.announce?.endpoint?.ip === ctx.session.client.ip;
   const meaning = refusedAnnounce
     ? t.mode === 'active'
-      ? 'the server will not connect to the address the client announced'
+      ? ownAddress
+        ? `the server refuses ${t.announce!.command} itself: the address it names is the client's own (${ctx.session.client.ip})`
+        : 'the server will not connect to the address the client announced'
       : 'the server will not open a passive data port'
     : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
@@ -253,7 +258,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
     ? t.mode === 'active'
-      ? 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+      ? ownAddress
+        ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
+        : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
       : `The server refuses ${t.announce!.command}: use another passive command (PASV for EPSV) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : REFUSAL_ADVICE[reply.code];
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame]), advice);
