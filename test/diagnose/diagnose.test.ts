@@ -276,6 +276,20 @@ const SCENARIOS: Scenario[] = [
       '1.1': [/the server refuses EPRT itself: the address it names is the client's own \(192\.0\.2\.10\)/, /PORT for EPRT/],
     },
   },
+  {
+    fixture: 'fail-epsv-reject-icmp6-proftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    // The two ICMPv6 port unreachable (20, 23) answering the two SYNs.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [20, 23]) }),
+    says: { '1.1': [/ICMP destination unreachable \(type 1 code 4\) from 2001:db8:2::20 at frame 20/, /the client's packets arrive with TTL 64/] },
+  },
+  {
+    fixture: 'client-killed-ipv6-proftpd-wget',
+    causes: { '1.1': 'aborted' },
+    // The killed client's first RST (246); its later RSTs answer segments in flight.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 246 || f === 310) }),
+    says: { '1.1': [/The client reset the data connection at frame 246/, /look at the client side/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

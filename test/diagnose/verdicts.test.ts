@@ -532,3 +532,16 @@ describe('25. an EPRT refused as a command (its address the client\'s own) is no
     expect(a.sessions[0].diagnosis).toBeNull();
   });
 });
+
+describe('26. a host\'s TTL is its TCP segments\': IPv6 Neighbor Discovery (hop limit 255) does not make its own RST look forged', () => {
+  it('client-killed-ipv6-proftpd-wget: frame 1 is the client\'s Neighbor Solicitation (255); its RST (64) is its own', async () => {
+    const name = 'client-killed-ipv6-proftpd-wget';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([a.sessions[0].ttl, t.connection?.rst]).toEqual([{ client: 64, server: 63 }, { frame: 246, by: 'client', ttl: 64 }]);
+    // Before: client TTL 255, "aborted (network)" and "A device between the client and the server reset the data connection".
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 179928, expected: 524288, cause: 'aborted' });
+    expect(t.diagnosis!.summary).toMatch(/The client reset the data connection at frame 246/);
+    expect(t.diagnosis!.summary).not.toMatch(/TTL 255|A device between/);
+  });
+});
