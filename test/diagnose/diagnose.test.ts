@@ -290,6 +290,13 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 246 || f === 310) }),
     says: { '1.1': [/The client reset the data connection at frame 246/, /look at the client side/] },
   },
+  {
+    fixture: 'fail-passive-refused-pureftpd-ncftp',
+    // Three PASV, each data SYN reset; ncftp then sends RETR anyway (no reply comes).
+    causes: { '1.1': 'passive-refused', '1.2': 'passive-refused', '1.3': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '1.2': expectedEvidence(v, 1), '1.3': expectedEvidence(v, 2) }),
+    says: { '1.3': [/The client sent RETR anyway, 0 ms after the first SYN \(frame 41\), with no data connection open; no reply to it followed/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
