@@ -100,8 +100,10 @@ export interface Announcement {
   /** The announced data endpoint (for EPSV: the control connection's server address). Null when malformed. */
   endpoint: Endpoint | null;
   tuple: AddressTuple;
-  /** The reply to PORT/EPRT (200 or an error), or the 227/229/228 itself. */
+  /** The reply to PORT/EPRT (200 or an error), or the 227/229/228 itself (for a refused passive one, the 4xx/5xx). */
   reply: Reply | null;
+  /** A passive command the server refused (PASV denied, EPSV not implemented): no endpoint, `reply` says why. */
+  refused?: true;
 }
 
 export interface DataConnection {

@@ -295,9 +295,10 @@ export class SessionBuilder {
     }
   }
 
-  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null): void {
+  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false): void {
     const s = this.session;
-    cmd.tuple = tuple;
+    // A refused PASV carried no tuple at all: the command keeps none.
+    if (!refused) cmd.tuple = tuple;
     let endpoint: Endpoint | null = null;
     if (tuple.ok && tuple.port !== null) {
       // EPSV's 229 names only a port: the host is the control connection's server (RFC 2428).
@@ -311,6 +312,7 @@ export class SessionBuilder {
       endpoint,
       tuple,
       reply,
+      ...(refused ? { refused: true as const } : {}),
     });
     this.keepTransfer(transfer);
     this.unusedAnnouncements.push(transfer);
@@ -485,6 +487,12 @@ export class SessionBuilder {
     const info = commandInfo(verb);
     if (announcesPassive(verb) && reply.code === info!.announceReply) {
       this.announce(cmd, 'passive', toTuple(TUPLE_PARSERS[info!.tuple!](reply.text)), reply);
+      return;
+    }
+    // A passive announcement the server refused (PASV denied, EPSV not implemented) is a data
+    // connection asked for and refused, as a PORT the server refuses is: a transfer with no endpoint.
+    if (announcesPassive(verb) && reply.code >= 400) {
+      this.announce(cmd, 'passive', { ok: false, ip: null, port: null, family: null, arithmetic: '', reason: `refused (${reply.code})` }, reply, true);
       return;
     }
 

@@ -30,6 +30,13 @@ export type TransferVerdict =
   /** The capture cannot tell: it holds one side only, or the transfer began before it. */
   | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; evidence: number[] }
   /**
+   * An upload the server called complete (2xx) while its client was already gone: it sent no command
+   * after the upload and its control connection was closed before the reply, or reset by the reply
+   * (the reply met a closed socket). Nothing in the capture says how big the file was: only the
+   * client knew whether it had sent it all (a client killed mid-upload looks exactly like this).
+   */
+  | { kind: 'unknown'; why: 'client-gone'; bytes: number; reply: number; gone: number; evidence: number[] }
+  /**
    * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
    * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).
    */

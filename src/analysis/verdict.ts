@@ -13,15 +13,11 @@ import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, Trans
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
+import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
-/** Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST). */
-export function expectedBytes(t: Transfer): number | null {
-  if (t.direction !== 'download' || t.expectedSize === null) return null;
-  return Math.max(0, t.expectedSize - (t.restOffset ?? 0));
-}
 
 /** Bytes the server moved that the capture does not hold: acknowledged gaps, or short of the stated size. */
 export function missingBytes(t: Transfer): number {
@@ -76,7 +72,9 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
   if (next) return true;
   const later = s.commands.filter((c) => c.frame > at && c.reply);
   if (later.some((c) => c.reply!.code === 425 || c.reply!.code === 426)) return true;
-  return s.close !== null;
+  // The end of the session counts only when it came after the announcement: a client that had
+  // closed the control connection before the 227 arrived (ncftp after a 421) never had it to use.
+  return s.closedBy !== null ? s.closedBy.frame > at : s.close !== null;
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
@@ -111,13 +109,24 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
     return 'aborted';
   }
+  // The server closed the data connection short of the size it stated and the session ended with no
+  // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
+  if (senderStoppedShort(t, s) !== null) return 'aborted';
   if (success) return 'complete';
+  // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
+  // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
+  if (code !== undefined && code >= 400 && code !== 425 && c?.established === true && t.bytes > 0) return 'aborted';
   if (code !== undefined && code >= 400) return 'failed';
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
   // again (no answer within the first retransmission timeout), or when the client moved on without
   // it (the session ended, or it announced again).
   if (c && !c.established && c.synAckFrames.length === 0) {
     if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || sessionEnded || (t.announce && gaveUpOn(t, s))) return 'failed';
+  }
+  // Answered with SYN-ACK, never acknowledged: the connecting side kept repeating its SYN (its host
+  // dropped the answers) until it gave up. As failed as a SYN nobody answered.
+  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && c.synFrames.length > 1 && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
+    return 'failed';
   }
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
@@ -207,8 +216,25 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
     return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
   }
-  if (t.reply?.code === 426) return 'server';
-  return null;
+  if (t.reply !== null && t.reply.code >= 400) return 'server';
+  return senderStoppedShort(t, s)?.sender ?? null;
+}
+
+/** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */
+const GONE_RST_SECONDS = 0.5;
+
+/**
+ * An upload's client was gone when the server's success reply came: no command from it after the
+ * upload, and it closed the control connection before the reply, or reset it as the reply arrived
+ * (data to a socket its process had closed). Returns the frame that shows it.
+ */
+function clientGone(t: Transfer, s: Session): number | null {
+  const c = t.connection;
+  const end = s.closedBy;
+  if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
+  if (s.commands.some((x) => x.command !== null && x.frame > t.request!.frame)) return null;
+  if (end.frame < t.reply.frame) return end.frame;
+  return s.close === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
 function transferVerdict(t: Transfer, s: Session): TransferVerdict {
@@ -221,9 +247,16 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
     return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
   }
   switch (t.status) {
-    case 'complete':
+    case 'complete': {
       if (!c) return { kind: 'not-captured', replies: 'completed', evidence };
+      const gone = clientGone(t, s);
+      if (gone !== null) {
+        const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame;
+        const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
+        return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
+      }
       return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), evidence };
+    }
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
     case 'failed':

@@ -103,6 +103,8 @@ export interface JudgeInput {
   encrypted: boolean;
   /** Retransmissions of this object's bytes that differed from the copy saved (null: none seen). */
   conflicts?: { count: number; frame: number; kept: number } | null;
+  /** An upload the server called complete while its client was already gone (the transfer's verdict says so). */
+  clientGone?: boolean;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -140,7 +142,10 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
     verdict = 'unverified';
     notes.push('the capture ends before the final reply to the transfer');
   } else if (agrees === false || x.encrypted) verdict = 'unverified';
-  else verdict = 'complete';
+  else if (x.clientGone) {
+    verdict = 'unverified';
+    notes.push('the server called it complete, but its client was already gone: only the client knew how big the file was');
+  } else verdict = 'complete';
   return { verdict, notes };
 }
 

@@ -227,6 +227,13 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   const cmd = announcingCommand(s, t);
   const tuple = an.tuple;
   const ep = tupleEndpoint(tuple, s);
+  if (an.refused && an.reply) {
+    out.push(
+      `${cmd ? cmdText(s, cmd) : an.command}: the client asks the server to listen for a data connection. ` +
+        `The server refuses: ${an.reply.code} ${escapeText(an.reply.text)} (frame ${an.reply.frame}); no address or port is announced.`,
+    );
+    return out;
+  }
   if (!tuple.ok || ep === null) {
     out.push(`${cmd ? cmdText(s, cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
     return out;

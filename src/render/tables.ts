@@ -76,6 +76,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
 export function announceText(t: Transfer): string {
   const an = t.announce;
   if (!an) return 'none (default port)';
+  if (an.refused && an.reply) return `${an.command} refused: ${an.reply.code} ${escapeText(an.reply.text)} (frame ${an.frame})`;
   if (!an.tuple.ok) return `${an.command} malformed: ${escapeText(an.tuple.reason ?? '')} (frame ${an.frame})`;
   const ep = an.endpoint ? endpoint(an.endpoint) : '?';
   const arith = arithmeticText(an.tuple.arithmetic);

@@ -40,6 +40,7 @@ export function verdictLabel(v: TransferVerdict): string {
         const against = v.cause === null ? undefined : PROBABLE_FAILURE[v.cause];
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
+      if (v.why === 'client-gone') return 'unknown (client gone)';
       return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
   }
 }
@@ -109,6 +110,13 @@ export function verdictSentence(t: Transfer): string {
       if (v.why === 'tls-hidden') {
         const probable = `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol)`;
         return v.cause ? `${probable}; it probably did not complete: ${CATALOG[v.cause].title}.` : `${probable}.`;
+      }
+      if (v.why === 'client-gone') {
+        return (
+          `unknown: the server said ${t.reply?.code ?? '2xx'} (frame ${v.reply}) to ${n(v.bytes)} bytes, but the client was gone: ` +
+          `it sent no command after the upload, and its control connection was ${v.gone < v.reply ? 'closed before that reply' : 'reset as that reply arrived'} (frame ${v.gone}). ` +
+          'Nothing in the capture says how big the file was: only the client knew whether it had sent it all (a client killed mid-upload looks like this).'
+        );
       }
       return "unknown: the capture holds one side's packets only.";
   }

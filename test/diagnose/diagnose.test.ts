@@ -129,6 +129,174 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [requestFrame(v, 'SIZE'), replyFrame(v, 550)]) }),
     says: { '1.1': [/SIZE missing\.txt .* 550/, /never used/] },
   },
+  // Failure recordings with other servers and clients (pure-ftpd, pyftpdlib; wget, ncftp, ftplib).
+  {
+    fixture: 'fallback-epsv-pasv-pureftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/229 198\.51\.100\.20:50074/, /reset \(RST\) from the server at frame 20/, /The client gave up and sent PASV/] },
+  },
+  {
+    fixture: 'fail-passive-drop-pyftpdlib-ncftp',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    // pyftpdlib's own word that it stopped listening, sent unasked, is evidence too.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [replyFrame(v, 421)]) }),
+    says: { '1.1': [/it said, unasked, 421 Passive data channel timed out \(frame 41, 5\.0 s after its 227\)/, /never got an answer/] },
+  },
+  {
+    fixture: 'fail-passive-reject-pureftpd-wget',
+    causes: { '1.1': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/reset \(RST\) from the server at frame 26/, /reset the control connection/] },
+  },
+  {
+    fixture: 'fail-stor-full-pureftpd-ncftp',
+    causes: { '1.1': 'aborted' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/The server reset the data connection at frame 231/, /451 Error during write to file \(frame 232\)/, /look in the server's log \(disk, permissions, quota\)/] },
+  },
+  {
+    fixture: 'fail-stor-denied-pyftpdlib-python',
+    causes: { '1.2': 'server-refused' },
+    evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /permissions on the server/] },
+  },
+  {
+    fixture: 'client-killed-pyftpdlib-wget',
+    causes: { '1.1': 'aborted' },
+    // The killed client's kernel answers every later segment with a RST: the first one is the evidence.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 254) }),
+    says: { '1.1': [/The client reset the data connection at frame 254/, /killed/] },
+  },
+  {
+    fixture: 'server-killed-pureftpd-curl',
+    causes: { '1.1': 'aborted' },
+    // The server's FIN on the data connection (278) and on the control connection (280).
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [278, 280]) }),
+    says: { '1.1': [/The server closed the data connection \(FIN, frame 278\) after 217952 of the 524288 bytes announced/, /crashed, was killed or restarted/] },
+  },
+  {
+    fixture: 'fail-active-icmp-proftpd-python',
+    causes: { '1.1': 'active-refused' },
+    // The client's ICMP port unreachable to each of proftpd's SYNs.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [21, 24]) }),
+    says: { '1.1': [/ICMP destination unreachable \(type 3 code 3\) from 192\.0\.2\.10 at frame 21/, /replied 425 Unable to build data connection/, /not from port 20/] },
+  },
+  {
+    fixture: 'fail-pasv-denied-proftpd-wget',
+    causes: { '1.1': 'server-refused' },
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'PASV'), replyFrame(v, 501)] }),
+    says: {
+      '1.1': [
+        /The server answered PASV \(frame 23\) with 501 PASV: Operation not permitted at frame 24: the server will not open a passive data port/,
+        /active mode \(PORT\) on the client, or allow PASV on the server/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-passive-retries-pureftpd-lftp',
+    // lftp reconnects twice: three sessions, each one PASV whose SYNs go unanswered.
+    causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '2.1': expectedEvidence(v, 1), '3.1': expectedEvidence(v, 2) }),
+  },
+  {
+    fixture: 'data-reset-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    // The client's FIN 20 s after the 426 (frame 87), which the server answered with a RST (88).
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [87]) }),
+    says: {
+      '1.1': [
+        /The server replied 426 Failure writing network stream \(frame 84\)\. The client closed the data connection 20 s after that reply \(FIN, frame 87\), and the server answered with a reset \(frame 88\)/,
+        /something in between cut the data connection/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-stor-full-pyftpdlib-curl',
+    causes: { '1.1': 'aborted' },
+    // pyftpdlib's FIN, its 426, and the first of the RSTs its closed socket sends to curl's later segments.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 143) }),
+    says: { '1.1': [/The server replied 426 None; transfer aborted \(frame 127\)\. The server reset the data connection at frame 143/] },
+  },
+  {
+    fixture: 'fallback-epsv-denied-proftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPSV'), replyFrame(v, 501)] }),
+    says: { '1.1': [/The server answered EPSV \(frame 17\) with 501 EPSV: Operation not permitted at frame 18/, /PASV for EPSV/] },
+  },
+  {
+    fixture: 'fail-passive-synack-dropped-pyftpdlib-curl',
+    causes: { '1.1': 'handshake-incomplete' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: {
+      '1.1': [
+        /The server answered with SYN-ACK at frames 18, 21, 22, 24, 26, 28 and 32, but the client never acknowledged it/,
+        /by a firewall on the client host that lets its SYNs out but not their answers in/,
+        /ESTABLISHED,RELATED/,
+      ],
+    },
+  },
+  {
+    fixture: 'fail-list-missing-pureftpd-rclone',
+    causes: { '1.2': 'server-refused' },
+    evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
+    says: { '1.2': [/The server answered MLSD \(frame 44\) with 550 Can't check for file existence at frame 45/] },
+  },
+  {
+    fixture: 'fail-active-synack-dropped-pureftpd-python',
+    causes: { '1.1': 'handshake-incomplete' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: {
+      '1.1': [
+        /The client answered with SYN-ACK at frames 21, 23, 25, 27, 29, 31, 33 and 34, but the server never acknowledged it/,
+        /The client gave up and sent QUIT 60 s after the first SYN \(frame 48\)/,
+        /on the server's firewall/,
+      ],
+    },
+  },
+  {
+    fixture: 'stalled-pyftpdlib-python',
+    causes: { '1.1': 'stalled' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/advertised a zero window at frames 27 and 73: it stopped reading/, /The server then replied 421 Data connection timed out \(frame 81\)/] },
+  },
+  {
+    fixture: 'upload-reset-pyftpdlib-curl',
+    causes: { '1.1': 'aborted' },
+    // The router's first forged RST (91); the later ones answer curl's segments in flight.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 91) }),
+    says: { '1.1': [/A device between the client and the server reset the data connection at frame 91: the reset carries the server's address but TTL 64, where the server's own packets arrive with TTL 63/, /A firewall or router between the client and the server cut the data connection/] },
+  },
+  {
+    fixture: 'fallback-eprt-denied-proftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    // EPRT and its 501 (curl then sends PORT, and RETR completes).
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPRT'), replyFrame(v, 501)] }),
+    says: {
+      '1.1': [/the server refuses EPRT itself: the address it names is the client's own \(192\.0\.2\.10\)/, /PORT for EPRT/],
+    },
+  },
+  {
+    fixture: 'fail-epsv-reject-icmp6-proftpd-curl',
+    causes: { '1.1': 'passive-refused' },
+    // The two ICMPv6 port unreachable (20, 23) answering the two SYNs.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [20, 23]) }),
+    says: { '1.1': [/ICMP destination unreachable \(type 1 code 4\) from 2001:db8:2::20 at frame 20/, /the client's packets arrive with TTL 64/] },
+  },
+  {
+    fixture: 'client-killed-ipv6-proftpd-wget',
+    causes: { '1.1': 'aborted' },
+    // The killed client's first RST (246); its later RSTs answer segments in flight.
+    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 246 || f === 310) }),
+    says: { '1.1': [/The client reset the data connection at frame 246/, /look at the client side/] },
+  },
+  {
+    fixture: 'fail-passive-refused-pureftpd-ncftp',
+    // Three PASV, each data SYN reset; ncftp then sends RETR anyway (no reply comes).
+    causes: { '1.1': 'passive-refused', '1.2': 'passive-refused', '1.3': 'passive-refused' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '1.2': expectedEvidence(v, 1), '1.3': expectedEvidence(v, 2) }),
+    says: { '1.3': [/The client sent RETR anyway, 0 ms after the first SYN \(frame 41\), with no data connection open; no reply to it followed/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -153,6 +321,12 @@ const HEALTHY = [
   // Junk 227 replies the client retried past: the announcements are unused, nothing failed.
   'hostile-server-python',
   'large-plain-vsftpd-curl',
+  // pyftpdlib's idle timeout (421, then it closes) after a complete RETR: a session ended, no transfer failed.
+  'idle-timeout-pyftpdlib-python',
+  // A client killed mid-upload: its verdict says unknown (client gone); nothing failed that the capture can show.
+  'client-killed-stor-pureftpd-curl',
+  // lftp pget's second session refused at the greeting (421, one connection per address): the file came whole over the first.
+  'pget-limited-pyftpdlib-lftp',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
 ];
@@ -266,12 +440,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(23);
+    expect(codes).toHaveLength(24);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 19 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 20 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, prot-refused, tls-mode-mismatch, and
-    // the session forms of tls-handshake-failed and tls-session-not-reused) cover the 23 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(19);
+    // the session forms of tls-handshake-failed and tls-session-not-reused) cover the 24 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(20);
   });
 });

@@ -300,3 +300,248 @@ describe('14. no TYPE sent: the transfer is ASCII, FTP\'s default', () => {
   });
 });
 
+
+/**
+ * Failure recordings with other servers and clients than issue 11's (fixtures/record.sh, the
+ * `sc_*` scenarios after `start_pureftpd_plain`): what ftpcap got wrong on them, asserted on the
+ * recording. Frame numbers are tshark's.
+ */
+describe('15. a server killed mid-download: aborted by the server, not a capture that missed the end', () => {
+  it('server-killed-pureftpd-curl: FIN after 217,952 of 524,288 announced bytes, the session closed with no reply', async () => {
+    const name = 'server-killed-pureftpd-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    // curl saved exactly what the data connection carried before the server's FIN (its exit 18).
+    expect([t.request?.command, t.expectedSize, t.reply, t.connection?.close, t.connection?.rst]).toEqual(['RETR', 524288, null, 'fin', null]);
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'server', bytes: 217952, expected: 524288, cause: 'aborted', evidence: t.verdict.evidence });
+    expect([a.sessions[0].closedBy?.by, a.sessions[0].closedBy?.frame]).toEqual(['server', 280]);
+    expect(t.diagnosis!.evidence).toEqual([18, 19, 20, 26, 278, 280]);
+    expect(t.diagnosis!.summary).toMatch(/and the server then closed the control connection \(frame 280\) with no final reply/);
+    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(RETR half\.bin, passive mode\) was cut short: the transfer was aborted\./);
+    const [summary, diagnose, explain] = await Promise.all([
+      runCli(['summary', '--no-color', path(name)]),
+      runCli(['diagnose', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+    ]);
+    expect(summary.stdout).toMatch(/│ aborted \(server\) \[1\] │/);
+    // Before: "Not failures, but the capture does not show everything … incomplete" and "No failed data connections".
+    expect(diagnose.stdout).not.toMatch(/No failed data connections|Not failures/);
+    expect(diagnose.stdout).toMatch(/^Session 1, transfer 1: aborted$/m);
+    expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/Verdict: transfer 1 aborted by the server after 217,952 of 524,288 bytes/);
+  });
+
+  it('the killed client (wget, kill -9) stays aborted by the client', async () => {
+    const t = transfers(await analyze('client-killed-pyftpdlib-wget'))[0];
+    expect([t.status, t.verdict.kind, t.verdict.kind === 'aborted' && t.verdict.by, t.connection?.rst, t.diagnosis?.cause]).toEqual([
+      'aborted',
+      'aborted',
+      'client',
+      { frame: 254, by: 'client', ttl: 64 },
+      'aborted',
+    ]);
+  });
+});
+
+describe('16. a PASV whose 227 arrived after the client had closed the session was never usable', () => {
+  it('fail-passive-drop-pyftpdlib-ncftp: the second 227 (frame 47) came after the client\'s FIN (frame 46): unused, not passive-unreached', async () => {
+    const name = 'fail-passive-drop-pyftpdlib-ncftp';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect([s.closedBy?.by, s.closedBy?.frame]).toEqual(['client', 46]);
+    expect(transfers(a).map((t) => [t.announce?.frame, t.status, t.diagnosis?.cause ?? null, t.connection?.synFrames ?? null])).toEqual([
+      [34, 'failed', 'passive-syn-unanswered', [35, 37, 38, 39, 40, 43, 44]],
+      [47, 'unused', null, null],
+    ]);
+    const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
+    // Before: "failed [2] passive-unreached … closed the session (frame 46, -3 ms later) … The client declined to connect".
+    expect(diagnose.stdout).not.toMatch(/passive-unreached|declined to connect|-\d+ ms later/);
+    expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 unused\)\./);
+  });
+});
+
+describe('17. a passive fallback: the failed attempt is failed, the retry complete, the session not failed', () => {
+  it('fallback-epsv-pasv-pureftpd-curl: EPSV reset by the firewall, then PASV and RETR', async () => {
+    const name = 'fallback-epsv-pasv-pureftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.announce?.command, t.announce?.frame, t.request?.command ?? null, t.status, t.bytes, t.reply?.code ?? null, t.diagnosis?.cause ?? null])).toEqual([
+      ['EPSV', 18, null, 'failed', 0, null, 'passive-refused'],
+      ['PASV', 22, 'RETR', 'complete', 511, 226, null],
+    ]);
+    expect(a.sessions[0].diagnosis).toBeNull();
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ 1 failed, 1 complete │/);
+  });
+});
+
+describe('18. a PASV the server refused is a failed data connection, not "no data transfers"', () => {
+  it('fail-pasv-denied-proftpd-wget: 501 to PASV, wget gives up (exit 8): one failed transfer, server-refused', async () => {
+    const name = 'fail-pasv-denied-proftpd-wget';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect(transfers(a)).toHaveLength(1);
+    expect([t.mode, t.announce?.command, t.announce?.frame, t.announce?.refused, t.announce?.endpoint, t.announce?.reply?.code, t.request, t.connection]).toEqual([
+      'passive',
+      'PASV',
+      24,
+      true,
+      null,
+      501,
+      null,
+      null,
+    ]);
+    expect([t.status, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['failed', 'failed', 'server-refused', [23, 24]]);
+    // The command keeps no tuple: nothing was announced.
+    expect(a.sessions[0].commands.find((c) => c.command === 'PASV')?.tuple).toBeUndefined();
+    const [summary, diagnose, transfersOut, explain] = await Promise.all([
+      runCli(['summary', '--no-color', path(name)]),
+      runCli(['diagnose', '--no-color', path(name)]),
+      runCli(['transfers', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+    ]);
+    // Before: "Transfers (none)" and "No data transfers in 1 FTP session: nothing to diagnose."
+    expect(summary.stdout).toMatch(/│ 1\.1 │ passive │ - +│ - +│ - +│ - +│ failed \[1\] │/);
+    expect(diagnose.stdout).not.toMatch(/nothing to diagnose/);
+    expect(transfersOut.stdout).toMatch(/│ announced +│ PASV refused: 501 PASV: Operation not permitted \(frame 24\)/);
+    expect(explain.stdout.replace(/\s+/g, ' ')).toMatch(/PASV \(frame 23\): the client asks the server to listen for a data connection\. The server refuses: 501 PASV: Operation not permitted \(frame 24\); no address or port is announced\./);
+    expect(explain.stdout).not.toMatch(/cannot be decoded/);
+  });
+});
+
+describe('19. a 426 before any reset: the server ended the transfer, and the words keep that order', () => {
+  it('data-reset-vsftpd-curl: the router reset the server\'s side (unseen here), 426 at 84; curl closed 20 s later and met a RST', async () => {
+    const a = await analyze('data-reset-vsftpd-curl');
+    const t = transfers(a)[0];
+    expect([t.reply?.code, t.reply?.frame, t.connection?.rst, t.bytes, t.expectedSize]).toEqual([426, 84, { frame: 88, by: 'server', ttl: 63 }, 56472, 262144]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 56472, expected: 262144, cause: 'aborted' });
+    const d = t.diagnosis!.summary;
+    expect(d.indexOf('426 Failure writing network stream (frame 84)')).toBeLessThan(d.indexOf('reset (frame 88)'));
+    expect(d).not.toMatch(/The server reset the data connection at frame 88/);
+  });
+});
+
+describe('20. an EPSV the server refused, then PASV: the refusal is a failed attempt, the session is not failed', () => {
+  it('fallback-epsv-denied-proftpd-curl: 501 to EPSV, curl falls back to PASV, RETR complete', async () => {
+    const name = 'fallback-epsv-denied-proftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.announce?.command, t.announce?.frame, t.announce?.refused ?? false, t.request?.command ?? null, t.status, t.bytes, t.reply?.code ?? null, t.diagnosis?.cause ?? null])).toEqual([
+      ['EPSV', 18, true, null, 'failed', 0, null, 'server-refused'],
+      ['PASV', 20, false, 'RETR', 'complete', 511, 226, null],
+    ]);
+    expect(transfers(a)[0].diagnosis!.evidence).toEqual([17, 18]);
+    expect(a.sessions[0].diagnosis).toBeNull();
+    const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
+    expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 complete\)\./);
+  });
+});
+
+describe('21. an upload the server called complete while its client was gone is not "complete"', () => {
+  it('client-killed-stor-pureftpd-curl: curl killed 1.5 s into a 512 KiB STOR; pure-ftpd kept 196,232 bytes and said 226', async () => {
+    const name = 'client-killed-stor-pureftpd-curl';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    const t = transfers(a)[0];
+    // The client's FIN on the data connection (291), the 226 (294), the client's RST on the control connection as it arrived (296).
+    expect([t.request?.frame, t.reply?.code, t.reply?.frame, t.connection?.close, s.closedBy, s.close]).toEqual([
+      24,
+      226,
+      294,
+      'fin',
+      { by: 'client', frame: 296, time: s.closedBy!.time },
+      'rst',
+    ]);
+    expect(t.verdict).toEqual({ kind: 'unknown', why: 'client-gone', bytes: 196232, reply: 294, gone: 296, evidence: t.verdict.evidence });
+    expect(t.verdict.evidence).toEqual(expect.arrayContaining([24, 291, 294, 296]));
+    expect([t.status, t.diagnosis]).toEqual(['complete', null]);
+    const [summary, diagnose] = await Promise.all([runCli(['summary', '--no-color', path(name)]), runCli(['diagnose', '--no-color', path(name)])]);
+    // Before: "│ complete │" and "1 transfer (1 complete)".
+    expect(summary.stdout).toMatch(/│ unknown \(client gone\) │/);
+    expect(diagnose.stdout.replace(/\s+/g, ' ')).toMatch(/its control connection was reset as that reply arrived \(frame 296\)\. Nothing in the capture says how big the file was/);
+    expect(diagnose.stdout).not.toMatch(/\(1 complete\)/);
+  });
+
+  it('no other recording is taken for it: every upload whose client waited for its reply stays complete', async () => {
+    const others = ['passive-vsftpd-lftp', 'active-vsftpd-ftp', 'fail-stor-denied-pyftpdlib-python', 'nano-epsv-vsftpd-curl'];
+    for (const name of others) {
+      const a = await analyze(name);
+      expect(transfers(a).filter((t) => t.verdict.kind === 'unknown').map((t) => `${name} ${t.id}`)).toEqual([]);
+    }
+  });
+});
+
+describe('22. a data connection whose SYN-ACKs were never acknowledged failed; it was not "unused"', () => {
+  it('fail-passive-synack-dropped-pyftpdlib-curl: the client\'s firewall drops pyftpdlib\'s SYN-ACKs; curl gives up after 6 s', async () => {
+    const name = 'fail-passive-synack-dropped-pyftpdlib-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.announce?.frame, t.connection?.synFrames, t.connection?.synAckFrames, t.connection?.established, t.request]).toEqual([
+      16,
+      [17, 20, 23, 25, 27, 31],
+      [18, 21, 22, 24, 26, 28, 32],
+      false,
+      null,
+    ]);
+    // Before: "unused" (announced, never used, nothing shows the client tried) and "nothing to diagnose".
+    expect([t.status, t.verdict.kind, t.diagnosis?.cause]).toEqual(['failed', 'failed', 'handshake-incomplete']);
+    expect(a.sessions[0].diagnosis?.cause).toBe('handshake-incomplete');
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ failed \[1\] │/);
+    expect(summary.stdout).not.toMatch(/unused/);
+  });
+});
+
+describe('23. an error reply after data moved stopped the transfer part way: aborted by the server, and a stall is its cause', () => {
+  it('stalled-pyftpdlib-python: ftplib stops reading for 8 s, pyftpdlib says "421 Data connection timed out." after 244,016 bytes', async () => {
+    const name = 'stalled-pyftpdlib-python';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.reply?.code, t.reply?.frame, t.connection?.zeroWindowFrames.slice(0, 2), t.connection?.rst]).toEqual([421, 81, [27, 73], null]);
+    // Before: "failed" (as if refused, or never opened) with the cause stalled.
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'server', bytes: 244016, expected: null, cause: 'stalled', evidence: t.verdict.evidence });
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ aborted \(server\) \[1\] │/);
+    expect(summary.stdout).toMatch(/1\.1 stalled: the transfer stalled/);
+  });
+});
+
+describe('24. a reset forged by a middlebox is worded as the table says: by the network, not by the server', () => {
+  it('upload-reset-pyftpdlib-curl: the router resets curl\'s STOR after 60 kB in the server\'s name (TTL 64 vs 63)', async () => {
+    const name = 'upload-reset-pyftpdlib-curl';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([t.connection?.rst, a.sessions[0].ttl.server, t.reply]).toEqual([{ frame: 91, by: 'server', ttl: 64 }, 63, null]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'network', cause: 'aborted' });
+    // Before: "The server reset the data connection at frame 91" and "The server dropped the transfer: check its log and disk space".
+    expect(t.diagnosis!.summary).not.toMatch(/The server reset the data connection/);
+    expect(t.diagnosis!.advice).not.toMatch(/The server dropped the transfer/);
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toMatch(/│ aborted \(network\) \[1\] │/);
+  });
+});
+
+describe('25. an EPRT refused as a command (its address the client\'s own) is not advised as a third-party address', () => {
+  it('fallback-eprt-denied-proftpd-curl: 501 to EPRT, curl falls back to PORT, RETR complete', async () => {
+    const name = 'fallback-eprt-denied-proftpd-curl';
+    const a = await analyze(name);
+    expect(transfers(a).map((t) => [t.mode, t.announce?.command, t.announce?.endpoint?.ip, t.announce?.reply?.code, t.status, t.diagnosis?.cause ?? null])).toEqual([
+      ['active', 'EPRT', '192.0.2.10', 501, 'failed', 'server-refused'],
+      ['active', 'PORT', '192.0.2.10', 200, 'complete', null],
+    ]);
+    const d = transfers(a)[0].diagnosis!;
+    // Before: "the server will not connect to the address the client announced", and port_promiscuous / AllowForeignAddress advice.
+    expect(`${d.summary} ${d.advice}`).not.toMatch(/will not connect to the address|port_promiscuous|AllowForeignAddress/);
+    expect(a.sessions[0].diagnosis).toBeNull();
+  });
+});
+
+describe('26. a host\'s TTL is its TCP segments\': IPv6 Neighbor Discovery (hop limit 255) does not make its own RST look forged', () => {
+  it('client-killed-ipv6-proftpd-wget: frame 1 is the client\'s Neighbor Solicitation (255); its RST (64) is its own', async () => {
+    const name = 'client-killed-ipv6-proftpd-wget';
+    const a = await analyze(name);
+    const t = transfers(a)[0];
+    expect([a.sessions[0].ttl, t.connection?.rst]).toEqual([{ client: 64, server: 63 }, { frame: 246, by: 'client', ttl: 64 }]);
+    // Before: client TTL 255, "aborted (network)" and "A device between the client and the server reset the data connection".
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 179928, expected: 524288, cause: 'aborted' });
+    expect(t.diagnosis!.summary).toMatch(/The client reset the data connection at frame 246/);
+    expect(t.diagnosis!.summary).not.toMatch(/TTL 255|A device between/);
+  });
+});

@@ -35,6 +35,8 @@ function transfer(over: Partial<Transfer> & { command?: string | null }): Transf
     type: 'I',
     restOffset: null,
     expectedSize: null,
+    // The model's verdict (the collector reads whether an upload's client was gone).
+    verdict: { kind: 'completed', bytes: 0, expected: null, missingBytes: 0, evidence: [] },
     ...over,
   } as unknown as Transfer;
 }

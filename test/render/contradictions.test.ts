@@ -109,6 +109,10 @@ describe('every output words the same verdicts (contradiction check over every f
           if (v.kind === 'completed' && t.diagnosis && t.diagnosis.cause !== 'bounce') bad.push(`${key}: completed but diagnosed ${t.diagnosis.cause}`);
           if ((v.kind === 'failed' || v.kind === 'aborted') && !t.diagnosis && !t.inferred) bad.push(`${key}: ${v.kind} without a cause`);
           if (v.kind === 'failed' && v.cause !== (t.diagnosis?.cause ?? null) && !t.inferred) bad.push(`${key}: verdict cause ${v.cause}, diagnosis ${t.diagnosis?.cause}`);
+          // The diagnosis' first sentence names the same outcome as the status ("failed" only for a failed one).
+          if (t.diagnosis && !t.inferred && (t.status === 'aborted' || t.status === 'incomplete') && /\) failed: /.test(t.diagnosis.summary)) {
+            bad.push(`${key}: status ${t.status}, but the diagnosis says "failed"`);
+          }
           if (teach && t.diagnosis && !new RegExp(`Transfer ${t.id} ${escapeRe(verdictLabel(v))}:`).test(notes)) {
             if (s.transfers.length < 50) bad.push(`${key}: the timeline does not note ${verdictLabel(v)}`);
           }

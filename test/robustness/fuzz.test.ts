@@ -102,7 +102,13 @@ describe('fuzz (fixed seed)', () => {
     expect(named(of('length'), ['caplen-too-large', 'bad-block-length', 'block-too-large', 'truncated-record', 'caplen-exceeds-origlen'])).toBeGreaterThan(of('length').length / 2);
     // A cut lands on a record boundary only by chance.
     expect(named(of('cut'), ['truncated-record'])).toBeGreaterThan(of('cut').length * 0.6);
-    expect(of('header').filter((c) => c.outcome === 'capture-error').length).toBeGreaterThan(of('header').length / 4);
+    // A header edit can only be refused when it breaks the magic or the major version (a minor version,
+    // snap length or link type leaves the file readable). How many of each the subset draws depends on
+    // the seed and on the number of fixtures (17 more shifted it to 5 refusals of 23, 17 of them harmless
+    // edits), so the edits that can break the file are counted, and most of those must be refused.
+    const breaking = of('header').filter((c) => c.ops.some((o) => o.op === 'header' && (o.field === 'magic' || o.field === 'version-major')));
+    expect(breaking.length).toBeGreaterThan(0);
+    expect(breaking.filter((c) => c.outcome === 'capture-error').length).toBeGreaterThan(breaking.length / 2);
     expect(named(of('time'), ['time-backwards'])).toBeGreaterThan(of('time').length / 3);
     expect(named(of('snap'), ['truncated-packets'])).toBeGreaterThan(of('snap').length / 2);
   });

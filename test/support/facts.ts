@@ -21,7 +21,8 @@ export interface FileFact {
 
 export interface Facts {
   name: string;
-  client: { address: string };
+  /** `killed`: the recorder killed the client (kill -9) during a transfer (`mid-upload`). */
+  client: { address: string; killed?: string };
   server: { address: string; port: number };
   capture: {
     file: string;

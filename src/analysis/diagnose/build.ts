@@ -4,6 +4,7 @@ import type { CauseCode, Diagnosis, TransferContext } from './types.js';
 
 /**
  * Assemble a diagnosis: "Session S, transfer T (RETR x, active mode) failed: <title>. <details>
+ * (or "was cut short:" / "did not complete:" for an aborted / incomplete one)
  * <what the vantage point could see>". Advice is the catalog's unless the check has something more specific.
  */
 export function diagnosis(
@@ -15,7 +16,20 @@ export function diagnosis(
 ): Diagnosis {
   const { session: s, transfer: t } = ctx;
   // An inferred transfer (TLS hid its commands) is itself a guess: so is its failure.
-  const verb = t.status === 'complete' ? 'completed, but' : t.status === 'unused' ? 'was not used:' : t.inferred !== undefined ? 'probably failed:' : 'failed:';
+  // The verb agrees with the transfer's status, as every other output words it: an aborted or
+  // incomplete transfer is not called "failed" here while the tables say "aborted" or "incomplete".
+  const verb =
+    t.status === 'complete'
+      ? 'completed, but'
+      : t.status === 'unused'
+        ? 'was not used:'
+        : t.inferred !== undefined
+          ? 'probably failed:'
+          : t.status === 'aborted'
+            ? 'was cut short:'
+            : t.status === 'incomplete'
+              ? 'did not complete:'
+              : 'failed:';
   const head = `Session ${s.id}, transfer ${t.id} (${transferLabel(t)}) ${verb} ${CATALOG[cause].title}.`;
   const body = details.filter((d) => d !== '').map((d) => (/[.!?]$/.test(d) ? d : `${d}.`));
   const where = `Vantage point: ${ctx.vantage.reason}.`;

@@ -47,6 +47,13 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "Use passive mode on the client, or stop the client's firewall from rejecting inbound connections to its " +
       'data ports; check that the client is still listening on the announced port.',
   },
+  'handshake-incomplete': {
+    title: "the data connection's handshake never completed: its SYN-ACK was never acknowledged",
+    advice:
+      'The side that connected never took the SYN-ACK: a firewall on that host (or between it and the capture point) ' +
+      'drops the answers to its own connections — allow replies of its outgoing connections on the client\'s ' +
+      'firewall (passive mode) or the server\'s (active mode), e.g. iptables -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT.',
+  },
   'passive-syn-unanswered': {
     title: 'the client could not reach the server\'s passive port',
     advice:

@@ -8,6 +8,7 @@ export type CauseCode =
   | 'passive-syn-unanswered'
   | 'passive-refused'
   | 'passive-unreached'
+  | 'handshake-incomplete'
   | 'passive-address-mismatch'
   | 'active-address-mismatch'
   | 'bounce'

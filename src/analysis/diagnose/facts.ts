@@ -104,6 +104,10 @@ export function waitedWords(t: Transfer, s: Session): string {
     return `${secondsText(t.reply.time - first)} after the first SYN the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`;
   }
   const next = s.commands.find((x) => x.time > syns[syns.length - 1].time && x.command !== null);
+  // The transfer's own command after the refused connection is no giving up: the client went on without it.
+  if (next && t.request && next.frame === t.request.frame) {
+    return `the client sent ${next.command} anyway, ${secondsText(next.time - first)} after the first SYN (frame ${next.frame}), with no data connection open; no reply to it followed`;
+  }
   if (next) {
     return `the client gave up and sent ${next.command} ${secondsText(next.time - first)} after the first SYN (frame ${next.frame})`;
   }

@@ -99,6 +99,13 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         : `Something between them, or on the ${target} host, drops inbound connections to that port`,
     );
   }
+  const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
+  if (unasked) {
+    details.push(
+      `The server gave up waiting for the connection: it said, unasked, ${replyWords(unasked.reply!)} ` +
+        `(frame ${unasked.reply!.frame}, ${secondsText(unasked.reply!.time - t.announce!.time)} after its ${t.announce!.reply?.code ?? t.announce!.command})`,
+    );
+  }
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
@@ -109,7 +116,19 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
-  return diagnosis(ctx, cause, details, evidenceFrames(t, icmpFrames), advice);
+  return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame]), advice);
+}
+
+/**
+ * Passive, no reply to a transfer command: the server's own word that it stopped listening on the
+ * announced port — a 4xx sent unasked (pyftpdlib: "421 Passive data channel timed out.") before
+ * the client announced again.
+ */
+function serverGaveUp(t: Transfer, s: Session): Session['commands'][number] | null {
+  if (t.reply || !t.announce) return null;
+  const at = t.announce.frame;
+  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at)?.announce?.frame ?? Infinity;
+  return s.commands.find((x) => x.command === null && x.reply && x.reply.code >= 400 && x.frame > at && x.frame < next) ?? null;
 }
 
 export const checkActiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'refused');
@@ -143,4 +162,34 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
     ],
     evidenceFrames(t),
   );
+}
+
+/**
+ * The handshake stopped at its second step: the responder answered SYN-ACK (repeatedly) and the side
+ * that connected never acknowledged it, repeating its SYN until it gave up. Its own host (or a
+ * device between it and the capture point) dropped the SYN-ACKs: a firewall that lets its SYNs out
+ * but not their answers in.
+ */
+export function checkHandshakeIncomplete(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s, vantage } = ctx;
+  const c = t.connection;
+  if (!c || c.established || c.midstream || c.rst || c.icmpErrors.length > 0 || c.synFrames.length === 0 || c.synAckFrames.length === 0) return null;
+  const connector = t.mode === 'active' ? 'server' : 'client';
+  const responder = connector === 'client' ? 'server' : 'client';
+  const details = [
+    announceWords(t),
+    synWords(c, connector),
+    `The ${responder} answered with SYN-ACK at ${frameList(c.synAckFrames.slice(0, 8))}, but the ${connector} never acknowledged it: it kept sending its SYN`,
+    canSeeArrivalAt(vantage, connector)
+      ? `The SYN-ACKs are in a capture taken on the ${connector}'s side, so they reached the ${connector}'s network and were dropped there, before its TCP took them — by a firewall on the ${connector} host that lets its SYNs out but not their answers in`
+      : `The SYN-ACKs did not reach the ${connector}'s TCP: dropped on the way back, or by a firewall on the ${connector} host`,
+  ];
+  const waited = waitedWords(t, s);
+  if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
+  details.push(sourcePort20Note(ctx));
+  const advice =
+    `Let the ${connector} receive the answers to its own connections: allow packets of established connections from ` +
+    `${ep(connector === 'client' ? c.server : c.client)} on the ${connector}'s firewall (iptables -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT), ` +
+    `and on any firewall between the capture point and the ${connector}.`;
+  return diagnosis(ctx, 'handshake-incomplete', details, evidenceFrames(t, c.synAckFrames.slice(0, 8)), advice);
 }

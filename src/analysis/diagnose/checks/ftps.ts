@@ -11,7 +11,7 @@ import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { hiddenDataNotResumed } from '../../hidden-tls.js';
 import { handshakeFailure } from '../../../tls/handshake-failure.js';
-import { expectedBytes } from '../../verdict.js';
+import { expectedBytes } from '../../sender-stopped.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';

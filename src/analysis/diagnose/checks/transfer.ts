@@ -3,6 +3,8 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { dataReceiver } from '../../data-sender.js';
+import { senderStoppedShort } from '../../sender-stopped.js';
+import { rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -56,13 +58,49 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   if (t.status !== 'aborted') return null;
+  // The server gave up on a receiver that had stopped reading, or on a path gone silent: the stall is
+  // the cause (README: a server's 426 after a zero window or a long pause is stalled), the next check's.
+  if (!abortedByClient(ctx) && checkStalled(ctx) !== null) return null;
   const c = t.connection;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
-  if (c?.rst) details.push(`The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`);
-  if (t.reply) details.push(`The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
+  // the server's reply is said as such.
+  const stops: Array<{ frame: number; words: string }> = [];
+  let lateFin: number | undefined;
+  // A reset in one end's name whose TTL is not that end's was forged by a device between them.
+  const forged = c?.rst ? rstFromMiddlebox(c.rst.ttl, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
+  if (c?.rst && forged) {
+    const host = c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server;
+    stops.push({
+      frame: c.rst.frame,
+      words:
+        `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
+        `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
+    });
+  } else if (c?.rst) {
+    const other = c.rst.by === 'client' ? 'server' : 'client';
+    const fin = c.handshake.find((e) => e.type === 'fin' && e.by === other && e.frame < c.rst!.frame);
+    const late = t.reply !== null && t.reply.frame < c.rst.frame && fin !== undefined && fin.frame > t.reply.frame;
+    if (late) lateFin = fin.frame;
+    stops.push({
+      frame: c.rst.frame,
+      words: late
+        ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection`
+        : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
+    });
+  }
+  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
+  details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
+  const short = senderStoppedShort(t, ctx.session);
+  if (short && !c?.rst) {
+    details.push(
+      `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${short.bytes} of the ${short.expected} bytes announced, ` +
+        `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
+    );
+  }
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
-  details.push(`${t.bytes} bytes${expected} had been transferred`);
+  if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
@@ -71,10 +109,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const advice =
     t.abortFrame !== null
       ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
-      : c?.rst?.by === 'client'
-        ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
-        : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...zero.slice(0, 5)]), advice);
+      : forged
+        ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
+        : c?.rst?.by === 'client'
+          ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
+          : short && !c?.rst
+          ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
+          : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
+            ? REFUSAL_ADVICE[t.reply.code]
+            : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : [];
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
@@ -189,21 +234,36 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     );
   }
   const announceReply = t.announce?.reply;
-  const refusedAnnounce = t.mode === 'active' && announceReply && announceReply.code >= 400 ? announceReply : null;
+  const refusedAnnounce = announceReply && announceReply.code >= 400 ? announceReply : null;
   const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
-  const what = refusedAnnounce ? `${t.announce!.command} (frame ${t.announce!.frame})` : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+  // A passive announcement's frame is its reply's: the command went one or more frames before.
+  const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
+  const what = refusedAnnounce
+    ? `${t.announce!.command} (frame ${announced?.frame ?? t.announce!.frame})`
+    : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+  // An active announcement of the client's own address refused: the command itself is refused (a
+  // policy such as proftpd's <Limit EPRT>), not the address.
+  const ownAddress = refusedAnnounce !== null && t.mode === 'active' && t.announce?.endpoint?.ip === ctx.session.client.ip;
   const meaning = refusedAnnounce
-    ? 'the server will not connect to the address the client announced'
+    ? t.mode === 'active'
+      ? ownAddress
+        ? `the server refuses ${t.announce!.command} itself: the address it names is the client's own (${ctx.session.client.ip})`
+        : 'the server will not connect to the address the client announced'
+      : 'the server will not open a passive data port'
     : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
-    ? 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+    ? t.mode === 'active'
+      ? ownAddress
+        ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
+        : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+      : `The server refuses ${t.announce!.command}: use another passive command (PASV for EPSV) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : REFUSAL_ADVICE[reply.code];
-  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t), advice);
+  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame]), advice);
 }
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
