@@ -270,10 +270,10 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'fallback-eprt-denied-proftpd-curl',
     causes: { '1.1': 'server-refused' },
-    // EPRT and its 501 (curl then sends PORT, and RETR completes).
-    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPRT'), replyFrame(v, 501)] }),
+    // EPRT and its 501, and the PORT naming the same address that the server accepted (RETR then completes).
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPRT'), replyFrame(v, 501), requestFrame(v, 'PORT')] }),
     says: {
-      '1.1': [/the server refuses EPRT itself: the address it names is the client's own \(192\.0\.2\.10\)/, /PORT for EPRT/],
+      '1.1': [/the server refuses EPRT itself: it accepted the same address in PORT \(frame 19\)/, /PORT for EPRT/],
     },
   },
   {

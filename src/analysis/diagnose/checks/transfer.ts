@@ -242,13 +242,29 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const what = refusedAnnounce
     ? `${t.announce!.command} (frame ${announced?.frame ?? t.announce!.frame})`
     : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
-  // An active announcement of the client's own address refused: the command itself is refused (a
-  // policy such as proftpd's <Limit EPRT>), not the address.
-  const ownAddress = refusedAnnounce !== null && t.mode === 'active' && t.announce?.endpoint?.ip === ctx.session.client.ip;
+  // An active announcement refused while the server accepted the same address in another active
+  // command of the session (EPRT refused, then PORT accepted): the command itself is refused (a
+  // policy such as proftpd's <Limit EPRT>), not the address. Without that, the address may be the
+  // reason even when it is the client's own as captured (a NAT that did not rewrite it, seen from
+  // the client's side), so it is not called a refused command.
+  const ip = t.announce?.endpoint?.ip;
+  const acceptedElsewhere =
+    refusedAnnounce === null || t.mode !== 'active' || ip === undefined
+      ? undefined
+      : ctx.session.transfers.find(
+          (o) =>
+            o.mode === 'active' &&
+            o.announce !== null &&
+            o.announce.command !== t.announce!.command &&
+            o.announce.endpoint?.ip === ip &&
+            o.announce.reply !== null &&
+            o.announce.reply.code >= 200 &&
+            o.announce.reply.code < 300,
+        );
   const meaning = refusedAnnounce
     ? t.mode === 'active'
-      ? ownAddress
-        ? `the server refuses ${t.announce!.command} itself: the address it names is the client's own (${ctx.session.client.ip})`
+      ? acceptedElsewhere !== undefined
+        ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
         : 'the server will not connect to the address the client announced'
       : 'the server will not open a passive data port'
     : (REFUSALS[reply.code] ?? 'the server refused it');
@@ -258,12 +274,12 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
     ? t.mode === 'active'
-      ? ownAddress
+      ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
       : `The server refuses ${t.announce!.command}: use another passive command (PASV for EPSV) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : REFUSAL_ADVICE[reply.code];
-  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame]), advice);
+  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
 }
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
