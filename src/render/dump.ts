@@ -17,6 +17,7 @@ import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
 import type { FrameTlsRecord } from '../analysis/tls-records.js';
 import { insideControlTls } from '../analysis/control-tls.js';
+import { sessionById, transferById } from '../analysis/lookup.js';
 
 export interface DumpOptions {
   showPasswords: boolean;
@@ -188,8 +189,8 @@ function connectionText(k: KeptFrame): string {
 function portNotes(k: KeptFrame, a: Analysis): TcpContext['portNote'] {
   const c = k.connection;
   if (c === null) return undefined;
-  const s = a.sessions.find((x) => x.id === c.session);
-  const t = c.transfer === null ? undefined : s?.transfers.find((x) => x.id === c.transfer);
+  const s = sessionById(a, c.session);
+  const t = c.transfer === null || s === undefined ? undefined : transferById(s, c.transfer);
   return (port: number) => {
     if (c.role === 'control' && port === c.client.port) return "the client's temporary port";
     const an = t?.announce;
@@ -251,10 +252,10 @@ export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlo
     );
     if (f.payload.length > 0) {
       const c = k.connection;
-      const s = c === null ? undefined : a.sessions.find((x) => x.id === c.session);
+      const s = c === null ? undefined : sessionById(a, c.session);
       if (c !== null && s !== undefined && c.role === 'control') lines.push(...controlLines(k, s, opts));
       else {
-        const t = c?.transfer === null || c === null ? undefined : s?.transfers.find((x) => x.id === c.transfer);
+        const t = c === null || c.transfer === null || s === undefined ? undefined : transferById(s, c.transfer);
         lines.push(...dataLines(k, t, opts));
       }
     }

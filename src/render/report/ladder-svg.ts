@@ -14,6 +14,7 @@ import type { TraceConnection } from '../../analysis/packet-trace.js';
 import { endpoint, rate, relative } from '../format.js';
 import { eventLabel } from '../timeline.js';
 import { esc, escClip, num } from './html.js';
+import { transferById } from '../../analysis/lookup.js';
 
 /** Data connections with lanes of their own in one ladder; the others are counted, not drawn. */
 export const MAX_CONNECTION_LANES = 12;
@@ -200,7 +201,7 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
     );
   });
 
-  const transferOf = (c: TraceConnection): Transfer | undefined => (c.transfer === null ? undefined : s.transfers.find((t) => t.id === c.transfer));
+  const transferOf = (c: TraceConnection): Transfer | undefined => (c.transfer === null ? undefined : transferById(s, c.transfer));
   const evidence = new Set<number>();
   for (const t of s.transfers) {
     if (t.verdict.kind === 'failed' || t.verdict.kind === 'aborted') for (const f of t.verdict.evidence) evidence.add(f);
