@@ -68,10 +68,13 @@ export function finishTransfer(t: Transfer): void {
   const c = t.connection;
   if (c) {
     // PROT P decrypted: the file's bytes, not the TLS records' (model.ts DataConnection.plaintext).
-    // A TLS handshake that never finished (keys in hand but not one encrypted record; or, with or
-    // without keys, a fatal alert before both sides finished) sent no data: its bytes are handshake
-    // and alerts. Otherwise, without keys, the records' bytes are all there is to count.
-    const noData = c.tls !== undefined && (c.tls.decryption === 'none' || handshakeFailure(c.tls) !== undefined);
+    // A TLS handshake that never finished (keys in hand but not one encrypted record; with or
+    // without keys, a fatal alert before both sides finished, or a handshake begun in the capture
+    // and not finished in it) sent no data: its bytes are handshake and alerts. Otherwise, without
+    // keys, the records' bytes are all there is to count.
+    const tls = c.tls;
+    const unfinished = tls !== undefined && !tls.handshakeDone && tls.clientHelloFrame !== null;
+    const noData = tls !== undefined && (tls.decryption === 'none' || handshakeFailure(tls) !== undefined || unfinished);
     const toServer = noData ? 0 : (c.plaintext?.toServer ?? c.bytesToServer);
     const toClient = noData ? 0 : (c.plaintext?.toClient ?? c.bytesToClient);
     t.bytes = t.direction === 'upload' ? toServer : t.direction === null ? toServer + toClient : toClient;
