@@ -30,10 +30,11 @@ export const DEFAULT_LIMITS = {
   maxBufferedBytesTotal: 256 * 1024 * 1024,
   /**
    * Packets the second pass (`timeline`, `explain`, `report`, `dump`: analysis/packet-trace.ts)
-   * keeps before it hands the sessions whose connections have closed on.
+   * keeps: past it, sessions whose connections have closed are handed on, a long data run's plain
+   * packets fold, and a session that still does not fit is cut.
    */
   maxTracePackets: 1_000_000,
-  /** TLS handshakes whose key log secrets are kept (`--tls-keylog`, pcapng Decryption Secrets Blocks). */
+  /** TLS handshakes whose secrets from pcapng Decryption Secrets Blocks are kept (a `--tls-keylog` file is loaded whole). */
   maxKeyLogHandshakes: 100_000,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
   ...CAPTURE_LIMITS,
@@ -74,7 +75,7 @@ const COST = {
   /** A handshake's key log secrets: a TLS 1.3 handshake's five ~1.2 KB measured (a TLS 1.2 master secret less). */
   keyLogHandshake: { bytes: 1200, share: 0.05 },
 } as const;
-// The remaining quarter is headroom: garbage between collections, output being written.
+// The remaining fifth is headroom: garbage between collections, output being written.
 
 /** The budgets for a heap of `ceilingBytes`: the defaults, or less where they would not fit. */
 export function limitsFor(ceilingBytes: number): Limits {
