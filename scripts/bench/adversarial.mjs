@@ -240,45 +240,63 @@ export function ftpTiny(n, path = null) {
 const DATA_PORT = 40000;
 const SEGMENT_BYTES = 1448;
 
+/**
+ * A passive data connection from the client (connection 0's address) to the server, 10 µs a
+ * packet on a clock shared with the control connection; sequence numbers follow payload, SYN and FIN.
+ */
+class PassiveData {
+  constructor(w, clock, cport, port, cseq, sseq) {
+    Object.assign(this, { w, clock, cport, port, cs: cseq, ss: sseq, addr: clientOf(0).addr });
+  }
+  toServer(flags, p = EMPTY) {
+    this.w.packet((this.clock.t += 10), tcpFrame(this.addr, this.cport, SERVER, this.port, this.cs, flags & FLAGS.ACK ? this.ss : 0, flags, p));
+    this.cs = (this.cs + p.length + (flags & (FLAGS.SYN | FLAGS.FIN) ? 1 : 0)) >>> 0;
+  }
+  toClient(flags, p = EMPTY) {
+    this.w.packet((this.clock.t += 10), tcpFrame(SERVER, this.port, this.addr, this.cport, this.ss, this.cs, flags, p));
+    this.ss = (this.ss + p.length + (flags & (FLAGS.SYN | FLAGS.FIN) ? 1 : 0)) >>> 0;
+  }
+  open() {
+    this.toServer(FLAGS.SYN);
+    this.toClient(FLAGS.SYN | FLAGS.ACK);
+    this.toServer(FLAGS.ACK);
+  }
+  /** The server closes first, the client answers, the server acknowledges. */
+  close() {
+    this.toClient(FLAGS.FIN | FLAGS.ACK);
+    this.toServer(FLAGS.FIN | FLAGS.ACK);
+    this.toClient(FLAGS.ACK);
+  }
+}
+
+/** "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)." for the server and `port`. */
+function pasvReply(port) {
+  return `227 Entering Passive Mode (${SERVER >>> 24},${(SERVER >>> 16) & 255},${(SERVER >>> 8) & 255},${SERVER & 255},${port >> 8},${port & 255}).\r\n`;
+}
+
 export function longTransfer(segments, path = null) {
   const w = new PcapWriter(new Sink(path));
   const st = { cseq: 7000, sseq: 9000 };
-  let t = 0;
+  const clock = { t: 0 };
   const ctrl = (step) => {
-    w.packet(t, stepFrame(0, st, step));
-    t += 1000;
+    w.packet(clock.t, stepFrame(0, st, step));
+    clock.t += 1000;
   };
-  const ack = FLAGS.PSH | FLAGS.ACK;
-  const text = (fromClient, line) => ctrl([fromClient, ack, Buffer.from(line, 'latin1')]);
+  const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
   for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
-  const [a, b, c, d] = [SERVER >>> 24, (SERVER >>> 16) & 255, (SERVER >>> 8) & 255, SERVER & 255];
   text(true, 'PASV\r\n');
-  text(false, `227 Entering Passive Mode (${a},${b},${c},${d},${DATA_PORT >> 8},${DATA_PORT & 255}).\r\n`);
+  text(false, pasvReply(DATA_PORT));
   text(true, 'RETR big.bin\r\n');
   // The data connection: the client connects, the server sends, the client ACKs every second segment.
-  const cl = clientOf(0);
-  const cport = cl.port + 1;
-  let cs = 50_000;
-  let ss = 80_000;
-  const toServer = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(cl.addr, cport, SERVER, DATA_PORT, cs, flags & FLAGS.ACK ? ss : 0, flags, p));
-  const toClient = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(SERVER, DATA_PORT, cl.addr, cport, ss, cs, flags, p));
-  toServer(FLAGS.SYN);
-  cs++;
-  toClient(FLAGS.SYN | FLAGS.ACK);
-  ss++;
-  toServer(FLAGS.ACK);
+  const data = new PassiveData(w, clock, clientOf(0).port + 1, DATA_PORT, 50_000, 80_000);
+  data.open();
   text(false, `150 Opening BINARY mode data connection for big.bin (${segments * SEGMENT_BYTES} bytes).\r\n`);
   const payload = Buffer.alloc(SEGMENT_BYTES, 0x5a);
   for (let i = 0; i < segments; i++) {
-    toClient(FLAGS.ACK, payload);
-    ss = (ss + SEGMENT_BYTES) >>> 0;
-    if (i % 2 === 1) toServer(FLAGS.ACK);
+    data.toClient(FLAGS.ACK, payload);
+    if (i % 2 === 1) data.toServer(FLAGS.ACK);
   }
-  toClient(FLAGS.FIN | FLAGS.ACK);
-  ss++;
-  toServer(FLAGS.FIN | FLAGS.ACK);
-  cs++;
-  toClient(FLAGS.ACK);
+  data.close();
   text(false, '226 Transfer complete.\r\n');
   for (const step of TINY_STEPS.slice(8)) ctrl(step);
   return w.close();
@@ -287,36 +305,21 @@ export function longTransfer(segments, path = null) {
 export function manyTransfers(n, path = null) {
   const w = new PcapWriter(new Sink(path));
   const st = { cseq: 7000, sseq: 9000 };
-  let t = 0;
-  const ctrl = (step) => w.packet((t += 100), stepFrame(0, st, step));
+  const clock = { t: 0 };
+  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
   const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
   for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
-  const [a, b, c, d] = [SERVER >>> 24, (SERVER >>> 16) & 255, (SERVER >>> 8) & 255, SERVER & 255];
-  const cl = clientOf(0);
   const file = Buffer.alloc(512, 0x41);
   for (let i = 0; i < n; i++) {
     const port = 30000 + (i % 30000);
-    const cport = 1024 + ((i + 1) % 60000);
     text(true, 'PASV\r\n');
-    text(false, `227 Entering Passive Mode (${a},${b},${c},${d},${port >> 8},${port & 255}).\r\n`);
+    text(false, pasvReply(port));
     text(true, `RETR file${i}.txt\r\n`);
-    let cs = (1000 + i * 7919) >>> 0;
-    let ss = (5000 + i * 104729) >>> 0;
-    const up = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(cl.addr, cport, SERVER, port, cs, flags & FLAGS.ACK ? ss : 0, flags, p));
-    const down = (flags, p = EMPTY) => w.packet((t += 10), tcpFrame(SERVER, port, cl.addr, cport, ss, cs, flags, p));
-    up(FLAGS.SYN);
-    cs++;
-    down(FLAGS.SYN | FLAGS.ACK);
-    ss++;
-    up(FLAGS.ACK);
+    const data = new PassiveData(w, clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, (5000 + i * 104729) >>> 0);
+    data.open();
     text(false, `150 Opening BINARY mode data connection for file${i}.txt (512 bytes).\r\n`);
-    down(FLAGS.PSH | FLAGS.ACK, file);
-    ss += file.length;
-    down(FLAGS.FIN | FLAGS.ACK);
-    ss++;
-    up(FLAGS.FIN | FLAGS.ACK);
-    cs++;
-    down(FLAGS.ACK);
+    data.toClient(FLAGS.PSH | FLAGS.ACK, file);
+    data.close();
     text(false, '226 Transfer complete.\r\n');
   }
   for (const step of TINY_STEPS.slice(8)) ctrl(step);

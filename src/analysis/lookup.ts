@@ -7,20 +7,20 @@ import type { Analysis, Session, Transfer } from './model.js';
 const sessions = new WeakMap<Analysis, Map<number, Session>>();
 const transfers = new WeakMap<Session, Map<number, Transfer>>();
 
-export function sessionById(a: Analysis, id: number): Session | undefined {
-  let index = sessions.get(a);
-  if (index === undefined || index.size !== a.sessions.length) {
-    index = new Map(a.sessions.map((s) => [s.id, s]));
-    sessions.set(a, index);
+/** `list`'s item with this id, through an index kept for `owner` (made again if the list changed size). */
+function byId<O extends object, T extends { id: number }>(cache: WeakMap<O, Map<number, T>>, owner: O, list: T[], id: number): T | undefined {
+  let index = cache.get(owner);
+  if (index === undefined || index.size !== list.length) {
+    index = new Map(list.map((x) => [x.id, x]));
+    cache.set(owner, index);
   }
   return index.get(id);
 }
 
+export function sessionById(a: Analysis, id: number): Session | undefined {
+  return byId(sessions, a, a.sessions, id);
+}
+
 export function transferById(s: Session, id: number): Transfer | undefined {
-  let index = transfers.get(s);
-  if (index === undefined || index.size !== s.transfers.length) {
-    index = new Map(s.transfers.map((t) => [t.id, t]));
-    transfers.set(s, index);
-  }
-  return index.get(id);
+  return byId(transfers, s, s.transfers, id);
 }

@@ -434,8 +434,8 @@ export async function tracePackets(
       // plain packets of a data run fold into the run's first kept segment.
       if (!st.session.cut && packets > budget && fold(st, p)) return;
       // At the memory bound with no closed session to hand on: from now on the session's packets are only counted.
-      const handing = opts.onSession !== undefined && nextClosed < closedSessions.length;
-      if (st.session.cut || (packets >= opts.limits.maxTracePackets && !handing)) {
+      const cut = st.session.cut || (packets >= opts.limits.maxTracePackets && !(opts.onSession !== undefined && nextClosed < closedSessions.length));
+      if (cut) {
         st.session.cut = true;
         (st.conn.cut ??= { frame: p.frame, packets: 0 }).packets++;
         return;
