@@ -34,6 +34,12 @@ export interface SummaryJob {
   style: RenderStyle;
   /** --tls-keylog files' text (NSS key log lines), parsed again in the worker. */
   tlsKeyLog?: string;
+  /**
+   * The thread's share of the ceiling (bytes), which its budgets are sized from. V8's heap flags
+   * (bin/ftpcap's first line) override a worker's resourceLimits, so the worker's own heap limit
+   * is the process's and cannot be what keeps the threads together under the ceiling.
+   */
+  memoryCeiling?: number;
 }
 
 export type SummaryMessage =
@@ -61,6 +67,7 @@ export function groupName(paths: string[], names: ReadonlyMap<string, string> = 
   return `${name(paths[0])} … ${basename(name(paths[paths.length - 1]))} (${paths.length} ring-buffer files)`;
 }
 
+const MIB = 1024 * 1024;
 const WORKER_URL = new URL('./summary-worker.js', import.meta.url);
 
 function workersAvailable(): boolean {
@@ -95,7 +102,7 @@ export interface ManyOptions {
 function runWorker(job: SummaryJob, heapMib: number, onProgress: (bytes: number) => void): Promise<SummaryMessage> {
   return new Promise((resolve) => {
     // Each analysis thread gets its part of the ceiling; its budgets are sized from it.
-    const worker = new Worker(WORKER_URL, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMib } });
+    const worker = new Worker(WORKER_URL, { workerData: { ...job, memoryCeiling: heapMib * MIB }, resourceLimits: { maxOldGenerationSizeMb: heapMib } });
     let result: SummaryMessage | null = null;
     worker.on('message', (m: SummaryMessage) => {
       if (m.t === 'progress') onProgress(m.bytes);

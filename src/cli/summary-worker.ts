@@ -20,6 +20,7 @@ analyzeFiles(job.paths, {
   fileName: job.fileName,
   showPasswords: job.showPasswords,
   thread: false,
+  memoryCeiling: job.memoryCeiling,
   tlsKeyLog: job.tlsKeyLog !== undefined ? keyLogOf(job.tlsKeyLog) : undefined,
   onProgress: (bytes) => {
     const now = Date.now();

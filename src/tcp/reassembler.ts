@@ -13,6 +13,7 @@
 import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
 import { flowKey } from './flow-key.js';
+import { FlowKeyCache } from './flow-key-cache.js';
 import { srcLooksLikeClient } from './roles.js';
 import type { Direction, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
@@ -84,7 +85,7 @@ export class TcpReassembler {
   private readonly ctx: ConnectionContext;
   private readonly onWarning: (w: Warning) => void;
 
-  private readonly keyCache = { ipA: '', portA: -1, ipB: '', portB: -1, key: '' };
+  private readonly keys = new FlowKeyCache();
   private nextId = 0;
   private evictedCount = 0;
   private evictedByCount = 0;
@@ -128,7 +129,7 @@ export class TcpReassembler {
     if (tcp === undefined || ip === undefined) return;
 
     const src = ip.src;
-    const key = this.keyFor(src, tcp.srcPort, ip.dst, tcp.dstPort);
+    const key = this.keys.key(src, tcp.srcPort, ip.dst, tcp.dstPort);
     const bareSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     let st = this.live.get(key);
     let fromClient = false;
@@ -157,27 +158,6 @@ export class TcpReassembler {
 
     st.handle(f, tcp, fromClient, this.now);
     if (st.closeRequest !== null) this.close(st, st.closeRequest, f.frame, f.time);
-  }
-
-  /**
-   * flowKey() with a one-entry cache: a bulk transfer alternates data and ACK packets of one
-   * connection, so the key string (and its hash, which V8 keeps on the string) is reused instead
-   * of built per packet. Address strings come from the decoders' caches, so compares are cheap.
-   */
-  private keyFor(src: string, srcPort: number, dst: string, dstPort: number): string {
-    const c = this.keyCache;
-    if (
-      (srcPort === c.portA && dstPort === c.portB && src === c.ipA && dst === c.ipB) ||
-      (srcPort === c.portB && dstPort === c.portA && src === c.ipB && dst === c.ipA)
-    ) {
-      return c.key;
-    }
-    c.ipA = src;
-    c.portA = srcPort;
-    c.ipB = dst;
-    c.portB = dstPort;
-    c.key = flowKey(src, srcPort, dst, dstPort);
-    return c.key;
   }
 
   /** End of capture: close everything still open (reason 'end'), in connection order. */
