@@ -87,6 +87,22 @@ export interface Command {
   malformed?: string;
   /** Sent while too many commands were already waiting: its reply was consumed in order but not paired. */
   replyUntracked?: true;
+  /** No reply, and why (analysis/unanswered.ts); absent when it was answered or the capture does not say why. */
+  noReply?: NoReply;
+}
+
+/**
+ * Why a command got no reply. `server-closed`: the server had given up the control connection
+ * before the command was sent: its unasked `notice` (a 421; `idle` when its text names a timeout,
+ * `idleSeconds` since the client's last command was answered) and/or its FIN (`closed`) came
+ * first; `reset`: the server's RST that met the command, if any.
+ */
+export interface NoReply {
+  why: 'server-closed';
+  notice: { code: number; frame: number; idle: boolean; idleSeconds: number | null } | null;
+  closed: number | null;
+  reset: number | null;
+  evidence: number[];
 }
 
 export type TransferMode = 'active' | 'passive';

@@ -15,6 +15,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
+import { settleUnanswered } from './unanswered.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -203,6 +204,7 @@ function expand6(ip: string): string[] {
 
 /** Statuses and control verdicts: before the diagnosis, which reads them. */
 export function settleOutcomes(sessions: Session[]): void {
+  settleUnanswered(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s);
     for (const t of s.transfers) t.status = outcome(t, s);

@@ -5,7 +5,7 @@
 import type { Analysis, Transfer } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
-import { verdictCounts, verdictSentence } from './verdict-words.js';
+import { serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
 const WIDTH = 78;
@@ -44,6 +44,8 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(wrap(`Evidence: frames ${frames(d.evidence)}`, WIDTH, '  '));
       out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '), '');
     }
+    // Not a data connection's failure: the server closed the session before a command of the client's.
+    for (const n of serverClosedNotes(s)) notes.push(wrap(`Session ${s.id}: ${n}`, WIDTH, '  '));
     // Not failures, but not the whole truth either: said with the verdict's own words.
     for (const t of s.transfers) {
       if (t.diagnosis || !NOTEWORTHY(t)) continue;

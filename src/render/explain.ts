@@ -16,7 +16,7 @@ import { dataSender } from '../analysis/data-sender.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -112,7 +112,10 @@ function cmdText(s: Session, c: Command): string {
 
 function replyShort(s: Session, c: Command): string {
   const r = c.reply;
-  if (r === null) return 'no reply in the capture';
+  if (r === null) {
+    const why = noReplyWords(c);
+    return why === null ? 'no reply in the capture' : `no reply: ${why}`;
+  }
   const first = r.text.split('\n')[0];
   return `${r.code} ${quote(first)} (${frameCite(s, r.frame)})`;
 }
@@ -181,19 +184,28 @@ function handshakeText(events: LadderEvent[]): string {
   return parts.join(', ');
 }
 
-/** How a connection ended: FINs and the last ACK, or a reset. */
-function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it'): string {
+/**
+ * How a connection ended: FINs and the last ACK, or a reset. A FIN sent again by the side that
+ * closed first is its retransmission, not the other side's answer. `rstTold`: the reset was already
+ * told (it answered the SYN), so it is not told twice.
+ */
+function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it', rstTold = false): string {
   const firstFin = events.findIndex((e) => e.kind === 'fin');
   const rst = events.find((e) => e.kind === 'rst');
   const parts: string[] = [];
   if (firstFin >= 0) {
     const tail = events.slice(firstFin).filter((e) => e.kind === 'fin' || e.kind === 'ack');
-    tail.forEach((e, i) => {
-      const verb = e.kind === 'fin' ? (i === 0 ? `closes ${noun}` : 'answers') : 'acknowledges';
+    const finned = new Set<string>();
+    for (const e of tail) {
+      let verb = 'acknowledges';
+      if (e.kind === 'fin') {
+        verb = finned.has(e.by) ? 'sends its FIN again' : finned.size === 0 ? `closes ${noun}` : 'answers';
+        finned.add(e.by);
+      }
       parts.push(`${who(e)} ${verb}: ${e.kind === 'fin' ? 'FIN' : 'ACK'} (frame ${e.firstFrame})`);
-    });
+    }
   }
-  if (rst !== undefined) parts.push(`${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`);
+  if (rst !== undefined && !rstTold) parts.push(`${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`);
   return parts.join('; ');
 }
 
@@ -308,12 +320,15 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   const synAcked = events.some((e) => e.kind === 'syn-ack');
   const icmp = events.filter((e) => e.kind === 'icmp');
   const rst = events.find((e) => e.kind === 'rst');
+  // The reset that answered the SYN is told here, as the answer, and not again as the teardown.
+  let rstTold = false;
   if (!synAcked && events.some((e) => e.kind === 'syn')) {
     if (icmp.length) {
       const i = icmp[0].icmp;
       text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
     } else if (rst !== undefined) {
       text += ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
+      rstTold = true;
     } else {
       text += ' No SYN+ACK ever comes back: the data connection never opens.';
     }
@@ -347,7 +362,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     if (bytes === 0) d = 'No data flows on it.';
     out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
-  const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection');
+  const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });
   return out;
 }
@@ -360,7 +375,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
     t.direction === 'listing' ? 'a directory listing' : t.direction === 'download' ? 'a download' : 'an upload';
   const title =
     t.request === null
-      ? `Transfer ${t.id}: a data connection announced in ${t.mode} mode that no transfer command used (${book}).`
+      ? `Transfer ${t.id}: ${noRequestWords(t)} (${book}).`
       : `Transfer ${t.id}: ${quote(`${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}`)} - ${what} in ${t.mode} mode (${book}).`;
   const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
   for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
@@ -516,7 +531,10 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       if (c.reply !== null) {
         const greeting = c.reply.code === 220;
         const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
-        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame}).`, subs: [] });
+        // The notice a later command of the client's met too late (analysis/unanswered.ts).
+        const notice = s.commands.find((x) => x.noReply?.notice?.frame === c.reply!.frame)?.noReply;
+        const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${closing}.`, subs: [] });
       }
       continue;
     }
@@ -578,6 +596,10 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
   if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
+  for (const c of s.commands) {
+    const unanswered = noReplySentence(c);
+    if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
+  }
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });

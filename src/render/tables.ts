@@ -11,7 +11,8 @@ import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
-import { controlFailed, controlSentence, replyCode, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { wrap } from './wrap.js';
+import { controlFailed, controlSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -70,7 +71,13 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       transferCounts(s),
     ]);
   }
-  return renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
+  const table = renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
+  // Commands the server never answered because it had closed the control connection first (Command.noReply).
+  const notes = a.sessions.flatMap((s) => serverClosedNotes(s).map((n) => wrap(`session ${s.id}: ${n}`, 74).split('\n').map((l, i) => `${i === 0 ? '  ' : '    '}${l}`).join('\n')));
+  if (notes.length === 0) return table;
+  const shown = notes.slice(0, MAX_UNUSED_ROWS);
+  if (notes.length > shown.length) shown.push(`  … and ${notes.length - shown.length} more (ftpcap explain tells each)`);
+  return [table, ...shown].join('\n');
 }
 
 export function announceText(t: Transfer): string {
@@ -169,7 +176,7 @@ export function transferBlockRows(x: Transfer): string[][] {
     'requested',
     x.request
       ? `${requestText(x, 40)} (frame ${x.request.frame})${x.type ? `, TYPE ${escapeText(x.type)}` : ''}${x.restOffset !== null ? `, REST ${x.restOffset}` : ''}`
-      : 'no transfer command used it',
+      : noRequestCell(x),
   ]);
   rows.push(['connection', connectionLines(x).join('\n')]);
   if (x.connection) {

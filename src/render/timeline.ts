@@ -10,7 +10,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative } from './format.js';
-import { replyCode, verdictLabel } from './verdict-words.js';
+import { noReplySentence, noticeWords, replyCode, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -195,6 +195,15 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     }
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
       rows.push(failureNote(transfer, transfer.diagnosis));
+    }
+    if (e.kind === 'command') {
+      const unanswered = noReplySentence(e.command);
+      if (unanswered !== null) rows.push({ kind: 'note', text: unanswered });
+    }
+    if (e.kind === 'reply' && e.command.command === null) {
+      // An unasked notice (421) that a later command met too late (analysis/unanswered.ts).
+      const notice = s.commands.find((x) => x.noReply?.notice?.frame === e.reply.frame)?.noReply;
+      if (notice !== undefined) rows.push({ kind: 'note', text: `The server says this unasked: ${noticeWords(notice)}` });
     }
     if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);

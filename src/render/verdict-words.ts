@@ -4,7 +4,9 @@
  * function maps a verdict value to text.
  */
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import type { CauseCode, ControlVerdict, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { CauseCode, Command, ControlVerdict, NoReply, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import { escapeText } from './escape.js';
+import { seconds } from './format.js';
 import type { TransferVerdictKind } from '../analysis/verdict-types.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -150,4 +152,86 @@ export function controlFailed(s: Session): boolean {
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */
 export function replyCode(code: number): string {
   return code === 0 ? 'non-FTP line:' : String(code);
+}
+
+/** "421, frame 29" or "its FIN, frame 30": how the server gave up the control connection, as a clause. */
+function serverClosedClause(n: NoReply): string {
+  const parts: string[] = [];
+  if (n.notice !== null) parts.push(`${n.notice.code}, frame ${n.notice.frame}`);
+  if (n.closed !== null) parts.push(`FIN, frame ${n.closed}`);
+  const why = n.notice?.idle ? ' for idleness' : '';
+  return `the server had already closed the control connection${why} (${parts.join('; ')})`;
+}
+
+/** How the server ended the session on its own, from its notice: "for idleness, 3.002 s after the last exchange". */
+export function serverClosedWords(n: NoReply): string {
+  if (n.notice === null) return 'the server closed the control connection';
+  const after = n.notice.idleSeconds !== null ? `, ${seconds(n.notice.idleSeconds)} after the last exchange` : '';
+  return n.notice.idle
+    ? `the server closed the control connection for idleness (${n.notice.code}, frame ${n.notice.frame}${after})`
+    : `the server closed the control connection on its own (${n.notice.code}, frame ${n.notice.frame}${after})`;
+}
+
+/** Why a command got no reply, as the rest of a sentence after "no reply: ". Null when the model does not say. */
+export function noReplyWords(c: Command): string | null {
+  const n = c.noReply;
+  if (n === undefined) return null;
+  const reset = n.reset !== null ? `; it answered the command with a reset (RST, frame ${n.reset})` : '';
+  return `${serverClosedClause(n)} before the client sent it${reset}`;
+}
+
+/** A whole sentence: "TYPE I (frame 33) was never answered: the server had already closed …". */
+export function noReplySentence(c: Command): string | null {
+  const why = noReplyWords(c);
+  if (why === null) return null;
+  const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  return `${line} (frame ${c.frame}) was never answered: ${why}.`;
+}
+
+/** One line per session whose server closed the control connection before a command of the client's: that command was never answered. */
+export function serverClosedNotes(s: Session): string[] {
+  const unanswered = s.commands.filter((c) => c.noReply !== undefined);
+  if (unanswered.length === 0) return [];
+  const first = unanswered[0];
+  const lines = unanswered.slice(0, 4).map((c) => `${escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (frame ${c.frame})`);
+  const more = unanswered.length > 4 ? ` and ${unanswered.length - 4} more` : '';
+  const reset = first.noReply!.reset !== null ? ` (the server reset the connection, frame ${first.noReply!.reset})` : '';
+  return [`${capital(serverClosedWords(first.noReply!))}; ${lines.join(', ')}${more}, sent after that, ${unanswered.length === 1 ? 'was' : 'were'} never answered${reset}.`];
+}
+
+const capital = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
+
+/** What the server's notice did, after the notice itself: "it closes the control connection for idleness, 3.002 s after the last exchange". */
+export function noticeWords(n: NoReply): string {
+  if (n.notice === null) return 'it closes the control connection';
+  const after = n.notice.idleSeconds !== null ? `, ${seconds(n.notice.idleSeconds)} after the last exchange` : '';
+  return `it closes the control connection${n.notice.idle ? ' for idleness' : ''}${after}`;
+}
+
+/** The server refused the announcement itself (a passive command answered 4xx/5xx, or an active address refused): "EPSV (501, frame 18)". */
+function refusedAnnouncement(t: Transfer): string | null {
+  const an = t.announce;
+  if (an === null || an.reply === null) return null;
+  if (an.refused || (t.mode === 'active' && an.reply.code >= 400)) return `${an.command} (${an.reply.code}, frame ${an.reply.frame})`;
+  return null;
+}
+
+/** What a transfer with no transfer command was, for a story's title (explain, report). */
+export function noRequestWords(t: Transfer): string {
+  const refused = refusedAnnouncement(t);
+  if (refused !== null) {
+    return t.announce?.refused
+      ? `a ${t.mode} data connection the client asked for; the server refused ${refused}: no address or port was announced, so no transfer command could use one`
+      : `an address the client announced for an ${t.mode} data connection; the server refused ${refused}, so no transfer command used it`;
+  }
+  const c = t.connection;
+  if (c !== null && !c.established && !c.midstream) return `a data connection announced in ${t.mode} mode that never opened, so no transfer command used it`;
+  return `a data connection announced in ${t.mode} mode that no transfer command used`;
+}
+
+/** The "requested" cell of a transfer with no transfer command (transfers). */
+export function noRequestCell(t: Transfer): string {
+  const refused = refusedAnnouncement(t);
+  if (refused === null) return 'no transfer command used it';
+  return t.announce?.refused ? `none: the server refused ${refused}; nothing was announced to use` : `none: the server refused ${refused}`;
 }

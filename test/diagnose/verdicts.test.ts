@@ -545,3 +545,105 @@ describe('26. a host\'s TTL is its TCP segments\': IPv6 Neighbor Discovery (hop 
     expect(t.diagnosis!.summary).not.toMatch(/TTL 255|A device between/);
   });
 });
+
+describe('27. a command sent after the server closed the session for idleness was never answered, and every output says so', () => {
+  it('idle-timeout-pyftpdlib-python: 421 at 29, FIN at 30, TYPE I at 33 met by a RST at 34', async () => {
+    const name = 'idle-timeout-pyftpdlib-python';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    // tshark's view: the unasked 421 comes before the TYPE I, and nothing answers the TYPE I.
+    const ftp = view.ftp.map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+    expect(ftp.slice(-2)).toEqual([
+      [29, '421'],
+      [33, 'TYPE'],
+    ]);
+    const flags = (f: number): number => parseInt(view.fields.find((r) => Number(r['frame.number']) === f)!['tcp.flags'], 16);
+    expect([flags(30) & 0x001, flags(34) & 0x004]).toEqual([0x001, 0x004]);
+    const s = a.sessions[0];
+    const type = s.commands.find((c) => c.command === 'TYPE' && c.frame === 33)!;
+    expect(type.reply).toBeNull();
+    expect(type.noReply).toEqual({
+      why: 'server-closed',
+      notice: { code: 421, frame: 29, idle: true, idleSeconds: 3.002 },
+      closed: 30,
+      reset: 34,
+      evidence: [29, 30, 33, 34],
+    });
+    // The first TYPE I, answered, has no such reason; the transfer stays complete, nothing is diagnosed.
+    expect(s.commands.filter((c) => c.noReply !== undefined).map((c) => c.frame)).toEqual([33]);
+    expect(transfers(a).map((t) => t.verdict.kind)).toEqual(['completed']);
+    const [sessions, diagnose, explain, timeline, json] = await Promise.all([
+      runCli(['sessions', '--no-color', path(name)]),
+      runCli(['diagnose', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+      runCli(['timeline', path(name)]),
+      runCli(['summary', '--json', path(name)]),
+    ]);
+    const flat = (x: string): string => x.replace(/[|\s]+/g, ' ');
+    const said = /closed the control connection for idleness \(421, frame 29.*TYPE I \(frame 33\), sent after that, was never answered \(the server reset the connection, frame 34\)/;
+    expect(flat(sessions.stdout)).toMatch(said);
+    expect(flat(diagnose.stdout)).toMatch(said);
+    expect(diagnose.stdout).toMatch(/No failed data connections in 1 session: 1 transfer \(1 complete\)\./);
+    const story = flat(explain.stdout);
+    expect(story).toMatch(/421 Control connection timed out\. \(frame 29\): it closes the control connection for idleness, 3\.002 s after the last exchange\./);
+    expect(story).toMatch(/TYPE I \(frame 33\) → no reply: the server had already closed the control connection for idleness \(421, frame 29; FIN, frame 30\) before the client sent it; it answered the command with a reset \(RST, frame 34\)/);
+    expect(story).not.toMatch(/TYPE I \(frame 33\) → no reply in the capture/);
+    expect(story).not.toMatch(/everything happened as described/);
+    // Frame 31 is the server's FIN sent again (tshark: retransmission), not the client's answer.
+    expect(story).toMatch(/the server sends its FIN again: FIN \(frame 31\)/);
+    expect(story).not.toMatch(/answers: FIN \(frame 31\)/);
+    expect(flat(timeline.stdout)).toMatch(/TYPE I \(frame 33\) was never answered: the server had already closed the control connection for idleness/);
+    const c33 = (JSON.parse(json.stdout) as Analysis).sessions[0].commands.find((c) => c.frame === 33)!;
+    expect(c33.noReply).toEqual(type.noReply);
+  });
+});
+
+describe('28. one event, one sentence: the reset that refused a data connection is told once', () => {
+  for (const [name, rst] of [
+    ['fallback-epsv-pasv-pureftpd-curl', 20],
+    ['fail-passive-refused-pureftpd-ncftp', 32],
+  ] as const) {
+    it(`${name}: RST (frame ${rst}) is the answer to the SYN, not told again as a teardown`, async () => {
+      const a = await analyze(name);
+      expect(transfers(a)[0].connection?.rst?.frame).toBe(rst);
+      let story = (await runCli(['explain', path(name)])).stdout.replace(/\s+/g, ' ');
+      // The diagnosis quoted in it is the diagnosis' own words (checked by diagnose.test.ts).
+      for (const t of transfers(a)) if (t.diagnosis) story = story.split(t.diagnosis.summary.replace(/\s+/g, ' ')).join('');
+      expect(story.split(`RST (frame ${rst})`)).toHaveLength(2);
+      expect(story).toMatch(new RegExp(`Instead of SYN\\+ACK, the server answers RST \\(frame ${rst}\\)`));
+      expect(story).not.toMatch(/resets the data connection/);
+    });
+  }
+});
+
+describe('29. a refused PASV or EPSV announced nothing: the words say the request was refused', () => {
+  for (const [name, command, request, reply, other] of [
+    ['fail-pasv-denied-proftpd-wget', 'PASV', 23, 24, 'EPSV'],
+    ['fallback-epsv-denied-proftpd-curl', 'EPSV', 17, 18, 'PASV'],
+  ] as const) {
+    it(`${name}: ${command} (frame ${request}) refused with 501 (frame ${reply})`, async () => {
+      const a = await analyze(name);
+      const t = transfers(a)[0];
+      expect([t.announce?.command, t.announce?.refused, t.announce?.endpoint, t.announce?.reply?.code, t.announce?.reply?.frame, t.request]).toEqual([command, true, null, 501, reply, null]);
+      expect(t.verdict).toMatchObject({ kind: 'failed', cause: 'server-refused' });
+      const [explain, timeline, transfersOut, diagnose, report] = await Promise.all([
+        runCli(['explain', path(name)]),
+        runCli(['timeline', path(name)]),
+        runCli(['transfers', '--no-color', path(name)]),
+        runCli(['diagnose', '--no-color', path(name)]),
+        runCli(['report', path(name)]),
+      ]);
+      const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
+      const title = `Transfer 1: a passive data connection the client asked for; the server refused ${command} (501, frame ${reply}): no address or port was announced, so no transfer command could use one`;
+      expect(flat(explain.stdout)).toContain(title);
+      expect(flat(report.stdout)).toContain(title);
+      for (const out of [explain.stdout, timeline.stdout, transfersOut.stdout, report.stdout]) {
+        expect(flat(out)).not.toMatch(/announced in passive mode that no transfer command used|no transfer command used it/);
+      }
+      expect(flat(transfersOut.stdout)).toContain(`requested none: the server refused ${command} (501, frame ${reply}); nothing was announced to use`);
+      expect(flat(timeline.stdout)).toMatch(/Transfer 1 failed: the server refused the command \(no data connection\)/);
+      // The advice names the other passive command, not the one refused.
+      expect(flat(diagnose.stdout)).toContain(`use another passive command (${other} for ${command})`);
+    });
+  }
+});

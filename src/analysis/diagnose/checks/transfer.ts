@@ -277,10 +277,13 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
-      : `The server refuses ${t.announce!.command}: use another passive command (PASV for EPSV) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
+      : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : REFUSAL_ADVICE[reply.code];
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
 }
+
+/** The passive command to try instead of a refused one (a refused PASV is not answered by trying PASV). */
+const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV: 'PASV' };
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
