@@ -10,36 +10,16 @@ import type { Command, NoReply, Session } from './model.js';
 /** A 421 whose text names a timeout or idleness: the server closed an idle session. */
 const TIMEOUT_TEXT = /time[ds]?[ -]?out|idle/i;
 
-/** The server's last unasked 421 before `frame` (after the greeting), if any. */
-function noticeBefore(s: Session, frame: number): Command | undefined {
-  let notice: Command | undefined;
-  for (const c of s.commands) {
-    if (c.frame >= frame) break;
-    if (c.command === null && c.reply !== null && c.reply.code === 421 && c !== s.commands[0]) notice = c;
-  }
-  return notice;
-}
-
-/** The client's last command before `frame`, for how long the session had been idle. */
-function lastCommandBefore(s: Session, frame: number): Command | undefined {
-  let last: Command | undefined;
-  for (const c of s.commands) {
-    if (c.frame >= frame) break;
-    if (c.command !== null) last = c;
-  }
-  return last;
-}
-
-function noReplyOf(s: Session, c: Command): NoReply | null {
+/** Why `c` got no reply, given the server's last unasked 421, the client's last command before it and the server's first FIN. */
+function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBeforeNotice: Command | undefined, serverFin: number | null): NoReply | null {
   if (c.command === null || c.reply !== null || c.replyUntracked) return null;
   const cc = s.controlConnection;
-  const fin = cc.handshake.find((e) => e.type === 'fin' && e.by === 'server' && e.frame < c.frame);
-  const notice = noticeBefore(s, c.frame);
+  const fin = serverFin !== null && serverFin < c.frame ? { frame: serverFin } : undefined;
   // The server must have given up before the command: its FIN, or its 421, came first.
   if (fin === undefined && notice === undefined) return null;
   const reset = cc.rst !== null && cc.rst.by === 'server' && cc.rst.frame > c.frame ? cc.rst.frame : null;
   const reply = notice?.reply ?? null;
-  const last = notice !== undefined ? lastCommandBefore(s, notice.frame) : undefined;
+  const last = lastBeforeNotice;
   const idleSeconds = reply !== null && last !== undefined ? Math.round((reply.time - (last.reply?.time ?? last.time)) * 1000) / 1000 : null;
   const frames = [reply?.frame, fin?.frame, c.frame, reset ?? undefined].filter((f): f is number => f !== undefined);
   return {
@@ -51,17 +31,39 @@ function noReplyOf(s: Session, c: Command): NoReply | null {
   };
 }
 
-/** Marks every command of the sessions that went unanswered because the server had closed first. */
+/**
+ * Marks every command of the sessions that went unanswered because the server had closed first.
+ * One pass over each session's commands (in frame order), carrying the latest unasked 421 and
+ * the client's last command before it: linear however many commands a session holds.
+ */
 export function settleUnanswered(sessions: Session[]): void {
   for (const s of sessions) {
+    let notice: Command | undefined;
+    let lastCommand: Command | undefined;
+    let lastBeforeNotice: Command | undefined;
+    const serverFin = s.controlConnection.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame ?? null;
     for (const c of s.commands) {
-      const why = noReplyOf(s, c);
+      if (c.command === null) {
+        // The greeting (the first line) is not a notice.
+        if (c.reply !== null && c.reply.code === 421 && c !== s.commands[0]) {
+          notice = c;
+          lastBeforeNotice = lastCommand;
+        }
+        continue;
+      }
+      const why = noReplyOf(s, c, notice, lastBeforeNotice, serverFin);
       if (why !== null) c.noReply = why;
+      lastCommand = c;
     }
   }
 }
 
-/** The commands of a session the server never answered because it had closed the control connection first. */
-export function unansweredAfterClose(s: Session): Command[] {
-  return s.commands.filter((c) => c.noReply !== undefined);
+/** The unasked notices (421) that later commands met too late, by the notice's frame: for renderers placing it. */
+export function noticesByFrame(s: Session): Map<number, NoReply> {
+  const at = new Map<number, NoReply>();
+  for (const c of s.commands) {
+    const frame = c.noReply?.notice?.frame;
+    if (frame !== undefined && !at.has(frame)) at.set(frame, c.noReply!);
+  }
+  return at;
 }

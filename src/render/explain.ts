@@ -13,6 +13,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { insideControlTls } from '../analysis/control-tls.js';
 import { dataSender } from '../analysis/data-sender.js';
+import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
@@ -524,6 +525,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     plain.length = 0;
   };
   const cmds = s.commands;
+  // The notices a later command of the client's met too late (analysis/unanswered.ts).
+  const noticeAt = noticesByFrame(s);
   for (let i = 0; i < cmds.length; i++) {
     const c = cmds[i];
     if (c.command === null) {
@@ -531,8 +534,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       if (c.reply !== null) {
         const greeting = c.reply.code === 220;
         const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
-        // The notice a later command of the client's met too late (analysis/unanswered.ts).
-        const notice = s.commands.find((x) => x.noReply?.notice?.frame === c.reply!.frame)?.noReply;
+        const notice = noticeAt.get(c.reply.frame);
         const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
         steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${closing}.`, subs: [] });
       }

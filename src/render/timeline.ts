@@ -5,6 +5,7 @@
  * data connection is for) as notes between the lines. Model in, string out.
  */
 import type { Analysis, Diagnosis, Session, Transfer } from '../analysis/model.js';
+import { noticesByFrame } from '../analysis/unanswered.js';
 import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
@@ -143,6 +144,8 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   const lateAborts = new Map(s.transfers.flatMap((t) => (t.lateAbortFrame === undefined ? [] : [[t.lateAbortFrame, t] as const])));
   const lastOf = new Map<object, LadderEvent>();
   for (const e of l.events) lastOf.set(e.conn, e);
+  // An unasked notice (421) that a later command met too late, by its frame.
+  const noticeAt = noticesByFrame(s);
   // A failed transfer with no data connection is noted under the reply that ended it.
   const failedAt = new Map<number, Array<{ t: Transfer; d: Diagnosis }>>();
   for (const t of s.transfers) {
@@ -201,8 +204,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       if (unanswered !== null) rows.push({ kind: 'note', text: unanswered });
     }
     if (e.kind === 'reply' && e.command.command === null) {
-      // An unasked notice (421) that a later command met too late (analysis/unanswered.ts).
-      const notice = s.commands.find((x) => x.noReply?.notice?.frame === e.reply.frame)?.noReply;
+      const notice = noticeAt.get(e.reply.frame);
       if (notice !== undefined) rows.push({ kind: 'note', text: `The server says this unasked: ${noticeWords(notice)}` });
     }
     if (e.kind === 'command') {
