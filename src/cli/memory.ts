@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { getHeapStatistics } from 'node:v8';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_CEILING_MIB, MIN_CEILING_MIB } from '../analysis/memory-budget.js';
+import { DEFAULT_CEILING_MIB, MIN_CEILING_MIB, heapCeiling, semiSpaceFor } from '../analysis/memory-budget.js';
 
 const OPTION = '--max-memory';
 /** Set in the environment of the process started again, so that it never starts another. */
@@ -70,12 +70,14 @@ function nodeOptionsCeiling(env: NodeJS.ProcessEnv, execArgv: string[]): number 
 export function relaunchForCeiling(args: string[], env: NodeJS.ProcessEnv, execArgv: string[] = process.execArgv): number | null {
   const mib = askedCeiling(args) ?? nodeOptionsCeiling(env, execArgv);
   if (mib === null || env[RELAUNCHED] !== undefined) return null;
-  // V8 adds the young generation (a few tens of MiB) to the old space it is given.
+  // V8 adds the young generation (three semi-spaces) to the old space it is given.
+  const semi = semiSpaceFor(mib);
   const have = getHeapStatistics().heap_size_limit / 1048576;
-  if (have >= mib && have <= mib + 96) return null;
+  if (have >= mib && have <= mib + 3 * semi + 48) return null;
   // node:child_process is loaded only here: every other run is spared its start-up cost.
   const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${mib}`, process.argv[1], ...args], {
+  const heapFlags = [`--max-old-space-size=${mib}`, `--max-semi-space-size=${semi}`];
+  const r = spawnSync(process.execPath, [...process.execArgv, ...heapFlags, process.argv[1], ...args], {
     stdio: 'inherit',
     env: { ...env, [RELAUNCHED]: String(mib) },
   });
@@ -86,6 +88,6 @@ export function relaunchForCeiling(args: string[], env: NodeJS.ProcessEnv, execA
 
 /** Heap for each of `threads` analysis threads sharing this process's ceiling (MiB). */
 export function heapPerThread(threads: number): number {
-  const mib = getHeapStatistics().heap_size_limit / 1048576;
+  const mib = heapCeiling() / 1048576;
   return Math.max(MIN_CEILING_MIB, Math.floor(mib / Math.max(1, threads)));
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, limitsFor } from '../../src/analysis/memory-budget.js';
+import { DEFAULT_LIMITS, limitsFor, semiSpaceFor } from '../../src/analysis/memory-budget.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
 
 const ROOT = resolve(__dirname, '../..');
@@ -31,6 +31,23 @@ describe('budgets from the heap', () => {
     expect(small.maxKeyLogHandshakes).toBe(Math.floor((64 * MIB * 0.05) / 1200));
     expect(small.maxPendingCommands).toBe(DEFAULT_LIMITS.maxPendingCommands);
     expect(small.maxInterfaces).toBe(DEFAULT_LIMITS.maxInterfaces);
+  });
+});
+
+describe('the young generation', () => {
+  it('the semi-space grows with the ceiling, from V8\'s 16 MiB to 64 MiB at the default', () => {
+    expect([128, 256, 512, 1024, 4096].map(semiSpaceFor)).toEqual([16, 16, 32, 64, 64]);
+  });
+
+  it('a larger semi-space leaves the budgets those of the ceiling (V8 adds it to the heap limit they read)', () => {
+    const ceilingUnder = (flags: string[]): number => {
+      const code = `import('${join(ROOT, 'dist/analysis/memory-budget.js')}').then((m) => console.log(m.heapCeiling()))`;
+      const r = spawnSync(process.execPath, ['--max-old-space-size=1024', ...flags, '-e', code], { encoding: 'utf8' });
+      return Number(r.stdout);
+    };
+    const plain = ceilingUnder([]);
+    expect(plain).toBeGreaterThan(1024 * MIB);
+    expect(ceilingUnder(['--max-semi-space-size=64'])).toBe(plain);
   });
 });
 
