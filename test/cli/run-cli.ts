@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { main, type CliIo } from '../../src/cli/main.js';
+import { allFixtures, sharedAnalyzeFiles } from '../support/shared-analysis.js';
 
 export interface CliRun {
   code: number;
@@ -13,7 +14,10 @@ export interface CliRun {
 
 type AnalyzeFiles = NonNullable<CliIo['analyzeFiles']>;
 
-/** Runs the CLI in-process, as a user would type `ftpcap ARGS`, capturing both streams. */
+/**
+ * Runs the CLI in-process, as a user would type `ftpcap ARGS`, capturing both streams. A committed
+ * fixture's plain analysis is shared with the worker's other test files (test/support/shared-analysis.ts).
+ */
 export async function runCli(
   args: string[],
   opts: { stdin?: Buffer; tty?: boolean; env?: Record<string, string>; analyses?: AnalyzeFiles } = {},
@@ -25,7 +29,7 @@ export async function runCli(
     stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
     stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
     env: opts.env ?? {},
-    analyzeFiles: opts.analyses,
+    analyzeFiles: opts.analyses ?? sharedAnalyzeFiles,
   });
   return { code, stdout, stderr };
 }
@@ -42,6 +46,7 @@ export function analysisMemo(): AnalyzeFiles & { clear(): void } {
   const analyze: AnalyzeFiles = (paths, options) => {
     const fed = Object.entries(options).some(([k, v]) => typeof v === 'function' && k !== 'onProgress');
     if (fed || options.tlsKeyLog !== undefined) return analyzeFiles(paths, options);
+    if (allFixtures(paths)) return sharedAnalyzeFiles(paths, options);
     const content = createHash('sha256');
     for (const p of paths) content.update(readFileSync(p));
     const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false]);

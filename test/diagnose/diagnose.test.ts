@@ -3,10 +3,11 @@
  * the frames tshark's own view says show the evidence; each healthy fixture gets no diagnosis.
  */
 import { createReadStream, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeStream } from '../../src/analysis/pipeline.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { sharedFixtureStream } from '../support/shared-analysis.js';
 import {
   announcementsBefore,
   expectedEvidence,
@@ -26,7 +27,7 @@ const captureOf = (name: string): string => {
 };
 
 async function analyze(name: string): Promise<Analysis> {
-  return analyzeStream(createReadStream(captureOf(name)), { fileName: name });
+  return sharedFixtureStream(basename(captureOf(name)), { fileName: name });
 }
 
 interface Scenario {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeStream } from '../../src/analysis/pipeline.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { sharedFixtureStream } from '../support/shared-analysis.js';
 import { eveLog } from '../../src/render/logs/eve.js';
 import { escapeZeek } from '../../src/render/logs/zeek-ascii.js';
 import { DATA_COLUMNS, FTP_COLUMNS, zeekDataLog, zeekFtpLog } from '../../src/render/logs/zeek.js';
@@ -19,7 +20,7 @@ const FIXTURES = join(__dirname, '../../fixtures');
 const fixture = (name: string) => join(FIXTURES, name);
 
 async function analyze(name: string, showPasswords = false): Promise<Analysis> {
-  return analyzeStream(createReadStream(fixture(name)), { fileName: name, showPasswords });
+  return sharedFixtureStream(name, { fileName: name, showPasswords });
 }
 
 const records = (out: string, path: string): string[] => readZeekLogs(out).find((l) => l.path === path)!.lines;
