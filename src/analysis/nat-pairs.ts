@@ -69,48 +69,52 @@ export function pairNatViews(sessions: Session[]): void {
     // The two views differ in client address: a server seen from one client address has no pair
     // (and its sessions, however many start together, need no window scan).
     if (clients === 1) continue;
-    // Two views send the same commands: only sessions with one signature are compared, so a flood
-    // of sessions starting together (each its own user or file) costs no scan of each other.
-    const bySignature = new Map<string, Compared[]>();
-    for (const session of group) {
-      const traits = traitsOf(session.commands);
-      const same = bySignature.get(traits.signature);
-      if (same === undefined) bySignature.set(traits.signature, [{ session, traits }]);
-      else same.push({ session, traits });
-    }
-    for (const same of bySignature.values()) if (same.length > 1) pairWithin(same);
+    pairWithin(group);
   }
 }
 
-interface Compared {
-  session: Session;
-  traits: Traits;
-}
-
-/** Pairs the two views among sessions to one server with one signature, in capture order. */
-function pairWithin(group: Compared[]): void {
+/** Pairs the two views among the sessions to one server, in capture order. */
+function pairWithin(group: Session[]): void {
+  // What a session is compared on, computed for the sessions that have a candidate only.
+  const traits = new Map<Session, Traits>();
+  const traitsFor = (s: Session): Traits => {
+    let t = traits.get(s);
+    if (t === undefined) traits.set(s, (t = traitsOf(s.commands)));
+    return t;
+  };
   // Candidates for group[i] are the later sessions (group order) starting within SAME_START:
   // found through a list sorted by start, then tried in group order, as a plain double loop
   // over the group would, without its quadratic cost on a server with thousands of sessions.
-  const byStart = group.map((c, index) => ({ start: c.session.start, index })).sort((x, y) => x.start - y.start || x.index - y.index);
+  const byStart = group.map((c, index) => ({ start: c.start, index })).sort((x, y) => x.start - y.start || x.index - y.index);
   const starts = byStart.map((x) => x.start);
+  const ips = byStart.map((x) => group[x.index].client.ip);
+  // The two views of a NAT differ in client address, so same-address sessions are never pairs:
+  // a run of them in start order (one client's flood of sessions) is skipped in one step.
+  const nextOtherIp = new Int32Array(byStart.length);
+  for (let k = byStart.length - 1; k >= 0; k--) {
+    nextOtherIp[k] = k + 1 >= byStart.length || ips[k + 1] !== ips[k] ? k + 1 : nextOtherIp[k + 1];
+  }
   for (let i = 0; i < group.length; i++) {
-    const a = group[i].session;
+    const a = group[i];
     if (a.natPeer) continue;
     const candidates: number[] = [];
     // A slightly wider window (rounding); the exact test is below.
     const from = a.start - SAME_START - WINDOW_SLACK;
     const to = a.start + SAME_START + WINDOW_SLACK;
-    for (let k = lowerBound(starts, from); k < byStart.length && byStart[k].start <= to; k++) {
-      // The two views of a NAT differ in client address: same-address sessions are never pairs.
+    for (let k = lowerBound(starts, from); k < byStart.length && starts[k] <= to; ) {
+      if (ips[k] === a.client.ip) {
+        k = nextOtherIp[k];
+        continue;
+      }
       const j = byStart[k].index;
-      if (j > i && group[j].session.client.ip !== a.client.ip) candidates.push(j);
+      if (j > i) candidates.push(j);
+      k++;
     }
     candidates.sort((x, y) => x - y);
     for (const j of candidates) {
-      const b = group[j].session;
+      const b = group[j];
       if (b.natPeer || Math.abs(a.start - b.start) > SAME_START) continue;
-      if (!sameInstants(group[i].traits, group[j].traits)) continue;
+      if (!sameTraits(traitsFor(a), traitsFor(b))) continue;
       // The inside view is nearer the client: its client packets have the higher TTL.
       const aInside = (a.ttl.client ?? 0) >= (b.ttl.client ?? 0);
       const inside = aInside ? a : b;
@@ -124,10 +128,11 @@ function pairWithin(group: Compared[]): void {
 }
 
 /**
- * Every compared command (and reply) of the two views was captured at the same instant. Both
- * have one signature, so as many compared commands; a missing reply matches any.
+ * The two views' compared commands are the same (arguments aside where a NAT rewrites them), and
+ * each of them (and its reply) was captured at the same instant; a missing reply matches any.
  */
-function sameInstants(a: Traits, b: Traits): boolean {
+function sameTraits(a: Traits, b: Traits): boolean {
+  if (a.signature !== b.signature) return false;
   const x = a.instants;
   const y = b.instants;
   for (let i = 0; i < x.length; i += 2) {
