@@ -6,35 +6,12 @@
  * used instead for standard input, when threads are not wanted, or when the compiled worker is not
  * there (running from the TypeScript sources).
  */
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { readCaptureFiles } from './read-files.js';
-import { BATCH_RECORDS, FIELD, FIELDS, allocateRing, type ReaderData, type ReaderEvent, type ReaderMessage } from './record-ring.js';
+import { BATCH_RECORDS, FIELD, FIELDS, type ReaderCommand, type ReaderEvent, type ReaderMessage } from './record-ring.js';
+import { THREAD_MIN_BYTES, parallelReadAvailable, takeReader, totalSize } from './reader-thread.js';
 import { CaptureError, type CaptureReadResult, type CaptureRecord, type CaptureSink } from './types.js';
 
-const WORKER_URL = new URL('./read-worker.js', import.meta.url);
-
-/** Below this many bytes of capture files, no reading thread (see ReadFilesOptions.minBytes). */
-export const THREAD_MIN_BYTES = 16 * 1024 * 1024;
-
-/** Bytes on disk of capture files (a missing one counts 0: the reader reports it). */
-export function totalSize(paths: string[]): number {
-  let n = 0;
-  for (const p of paths) {
-    try {
-      n += statSync(p).size;
-    } catch {
-      // the reader reports it
-    }
-  }
-  return n;
-}
-
-/** True when records can be read on a worker thread here (the compiled worker exists). */
-export function parallelReadAvailable(): boolean {
-  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL));
-}
+export { THREAD_MIN_BYTES, parallelReadAvailable, totalSize } from './reader-thread.js';
 
 export interface ReadFilesOptions {
   /** Read on a worker thread (default true; ignored for standard input). */
@@ -65,13 +42,13 @@ export function readCaptureFilesThreaded(
   ) {
     return readCaptureFiles(paths, sink);
   }
-  const ring = allocateRing();
+  const { worker, ring } = takeReader();
   const fields = new Float64Array(ring.fields);
   const holders = new Int32Array(ring.slots);
   const batchState = new Int32Array(ring.batches);
-  const data: ReaderData = { paths, ring };
   if (ring.memory !== null) opts.onMemory?.(ring.memory);
-  const worker = new Worker(WORKER_URL, { workerData: data });
+  const command: ReaderCommand = { t: 'read', paths };
+  worker.postMessage(command);
 
   return new Promise<CaptureReadResult>((resolve, reject) => {
     let settled = false;

@@ -18,6 +18,7 @@ import {
   FIELDS,
   READ_BYTES,
   SLOT_BYTES,
+  type ReaderCommand,
   type ReaderData,
   type ReaderEvent,
   type ReaderMessage,
@@ -25,7 +26,7 @@ import {
 import { CaptureError, type CaptureRecord, type CaptureSink } from './types.js';
 
 const port = parentPort!;
-const { paths, ring } = workerData as ReaderData;
+const { ring } = workerData as ReaderData;
 const ringBytes = new Uint8Array(ring.data);
 const fields = new Float64Array(ring.fields);
 const holders = new Int32Array(ring.slots);
@@ -194,17 +195,22 @@ function open(path: string): AsyncIterable<Uint8Array> | ReturnType<typeof openC
   return readsDirectly(path) ? readIntoRing(path) : openCaptureFile(path);
 }
 
-readCaptureFiles(paths, sink, open).then(
-  (result) => {
-    releaseSlot();
-    post({ t: 'end', result });
-  },
-  (err: unknown) => {
-    releaseSlot();
-    if (err instanceof CaptureError) {
-      post({ t: 'error', message: err.message, offset: err.offset, frame: err.frame, capture: true });
-    } else {
-      post({ t: 'error', message: err instanceof Error ? err.message : String(err), capture: false });
-    }
-  },
-);
+// Started, perhaps ahead of need (reader-thread.ts): read once told what.
+port.once('message', (command: ReaderCommand) => void read(command.paths));
+
+function read(paths: string[]): Promise<void> {
+  return readCaptureFiles(paths, sink, open).then(
+    (result) => {
+      releaseSlot();
+      post({ t: 'end', result });
+    },
+    (err: unknown) => {
+      releaseSlot();
+      if (err instanceof CaptureError) {
+        post({ t: 'error', message: err.message, offset: err.offset, frame: err.frame, capture: true });
+      } else {
+        post({ t: 'error', message: err instanceof Error ? err.message : String(err), capture: false });
+      }
+    },
+  );
+}

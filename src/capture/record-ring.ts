@@ -89,8 +89,17 @@ export type ReaderMessage =
   | { t: 'error'; message: string; offset?: number; frame?: number; capture: boolean };
 
 /** What the analysing thread starts the reader with. */
+/** What the reading thread starts with: the ring only; what to read comes later (ReaderCommand). */
 export interface ReaderData {
+  ring: RingBuffers;
+}
+
+/**
+ * What to read, sent once the thread is wanted: it may have been started before the command
+ * line was parsed (reader-thread.ts), its start-up then overlapping the analysis's own.
+ */
+export interface ReaderCommand {
+  t: 'read';
   /** Files read one after another as one capture (one path: an ordinary capture file). */
   paths: string[];
-  ring: RingBuffers;
 }

@@ -1,10 +1,9 @@
-/** Process entry point: the bin shim calls this. */
-import { rawArguments } from './inputs.js';
-import { EXIT_USAGE, main } from './main.js';
+/**
+ * Process entry point: the bin shim calls this. The rest of the CLI is loaded only after the
+ * reading thread has been started (when an argument is a large file): the two start side by side.
+ */
+import { prestartReader } from '../capture/reader-thread.js';
 import { relaunchForCeiling } from './memory.js';
-
-/** Exit code when standard output cannot be written (disk full, I/O error): the usage/output code. */
-export const EXIT_OUTPUT = EXIT_USAGE;
 
 export async function run(): Promise<void> {
   const relaunched = relaunchForCeiling(process.argv.slice(2), process.env);
@@ -12,6 +11,11 @@ export async function run(): Promise<void> {
     process.exitCode = relaunched;
     return;
   }
+  const args = process.argv.slice(2);
+  prestartReader(args);
+  const [{ EXIT_USAGE, main }, { rawArguments }] = await Promise.all([import('./main.js'), import('./inputs.js')]);
+  /** Exit code when standard output cannot be written (disk full, I/O error): the usage/output code. */
+  const EXIT_OUTPUT = EXIT_USAGE;
   let failed: NodeJS.ErrnoException | null = null;
   const fail = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE') {
@@ -34,7 +38,6 @@ export async function run(): Promise<void> {
       return process.stdout.columns;
     },
   };
-  const args = process.argv.slice(2);
   const code = await main(args, {
     stdout,
     stderr: process.stderr,

@@ -31,6 +31,12 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): D
     capturedLength: record.capturedLength,
     originalLength: record.originalLength,
     link,
+    // Every field present from the start: one shape for every frame (no property added later
+    // grows the object out of line, and the code reading frames sees a single hidden class).
+    ip: undefined,
+    tcp: undefined,
+    icmp: undefined,
+    fragment: undefined,
     payload: EMPTY,
     truncated: false,
     problems: NO_PROBLEMS,

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureSink } from '../../src/capture/types.js';
 import { splitPcap } from '../support/pcap-edit.js';
+import { runCli } from '../cli/run-cli.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'fixtures');
@@ -137,6 +138,47 @@ describe('ftpcap summary with several captures (compiled CLI, one worker per cap
   const a = join(FIXTURES, 'passive-vsftpd-lftp.pcap');
   const b = join(FIXTURES, 'active-vsftpd-ftp.pcap');
   const packets = (name: string): number => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8')).capture.packets;
+
+  // Two copies of the lossy capture's records (22 MB): past the size read on a thread.
+  const large = (): string => {
+    const p = join(dir, 'large-twice.pcap');
+    const { header, records } = splitPcap(readFileSync(join(FIXTURES, 'large-lossy-vsftpd-lftp.pcap.gz')));
+    const body = Buffer.concat(records.map((r) => r.bytes));
+    writeFileSync(p, Buffer.concat([header, body, body]));
+    return p;
+  };
+
+  it('the entry point starts the reading thread ahead for a large file only, and the reading takes that thread', async () => {
+    const rt = (await import(join(OUT, 'capture/reader-thread.js'))) as typeof import('../../src/capture/reader-thread.js');
+    expect(rt.prestartReader(['summary', a])).toBeNull();
+    const ahead = rt.prestartReader(['summary', '--json', large()]);
+    expect(ahead).not.toBeNull();
+    expect(rt.takeReader()).toBe(ahead);
+    const fresh = rt.takeReader();
+    expect(fresh).not.toBe(ahead);
+    await Promise.all([ahead!.worker.terminate(), fresh.worker.terminate()]);
+  });
+
+  it('a large capture is read on the thread the entry point started before loading the CLI: the summary of reading in-thread', async () => {
+    const p = large();
+    const r = run(['summary', p]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // In this process (from the sources) there is no compiled reader: the capture is read in-thread.
+    expect(r.stdout).toBe((await runCli(['summary', p])).stdout);
+    expect(r.stdout).toContain(`Capture ${p}: pcap, `);
+  });
+
+  it('a thread started ahead and not used (several captures are read by their own analysis threads) does not hold the process', () => {
+    const p = large();
+    const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(OUT, 'cli/run.js'))}).then((m) => m.run())`, 'summary', p, a], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Capture ${a}:`);
+  });
 
   it('prints one summary per capture, in the order given', () => {
     const r = run(['summary', b, a]);
