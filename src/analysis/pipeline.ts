@@ -10,7 +10,7 @@ import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
 import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink } from '../capture/types.js';
 import { ChecksumTally } from '../decode/checksum-tally.js';
 import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
-import { decodeFrame } from '../decode/frame.js';
+import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { linkTypeName } from '../decode/link.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
@@ -183,6 +183,8 @@ export async function analyzeRecords(
   };
 
   let lastCount: LinkTypeCount | undefined;
+  // One set of frame and header objects for every packet: nothing below keeps a frame (FrameScratch).
+  const decoded = newFrameScratch();
   const onRecord = (record: CaptureRecord): void => {
     if (first === null) first = record.time;
     last = record.time;
@@ -193,7 +195,7 @@ export async function analyzeRecords(
     lastTime = record.time;
     if (options.onProgress && record.frame % PROGRESS_EVERY === 0) options.onProgress(record.offset);
 
-    const frame = decodeFrame(record, defrag);
+    const frame = decodeFrame(record, defrag, decoded);
     if (frame.problems.length !== 0 || frame.truncated) damage.note(frame, record);
     let count = record.linkType === lastCount?.linkType ? lastCount : linkCounts.get(record.linkType);
     if (!count) {

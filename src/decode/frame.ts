@@ -5,11 +5,11 @@
  */
 
 import type { CaptureRecord } from '../capture/types.js';
-import type { DecodedFrame, IpHeader } from './types.js';
-import { decodeLink, networkVersion } from './link.js';
-import { decodeIpv4 } from './ipv4.js';
+import type { DecodedFrame, IpHeader, Ipv4Header, LinkHeader } from './types.js';
+import { decodeLink, networkVersion, newEthernetHeader } from './link.js';
+import { decodeIpv4, newIpv4Header } from './ipv4.js';
 import { decodeIpv6, isExtensionHeader, walkExtensions } from './ipv6.js';
-import { decodeTcp } from './tcp.js';
+import { decodeTcp, TcpSegmentHeader } from './tcp.js';
 import { decodeIcmpError } from './icmp.js';
 import { newIpPayloadView, resetIpPayloadView, type IpPayloadView } from './ip-payload.js';
 import type { Ipv4Defragmenter } from './ipv4-defrag.js';
@@ -20,19 +20,35 @@ const EMPTY = new Uint8Array(0);
 /** Reused for every frame: decoding is synchronous and the view never escapes. */
 const scratch: IpPayloadView = newIpPayloadView();
 
-export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): DecodedFrame {
-  const b = record.data;
-  const link = decodeLink(record.linkType, b);
-  const frame: DecodedFrame = {
-    frame: record.frame,
-    time: record.time,
-    tsSec: record.tsSec,
-    tsNsec: record.tsNsec,
-    capturedLength: record.capturedLength,
-    originalLength: record.originalLength,
+/**
+ * The objects of one decoded frame — the frame, its Ethernet, IPv4 and TCP headers — filled
+ * again for each frame by a caller that keeps none of them past its own call: the analysis pass,
+ * which reads every packet once and holds only what it derives (its records' bytes are views of
+ * the reading ring, valid for that call only anyway). A bulk transfer then costs no header objects
+ * per packet. Other link types, IPv6 and ICMP are decoded into new objects as usual.
+ */
+export interface FrameScratch {
+  frame: DecodedFrame;
+  ethernet: LinkHeader;
+  ipv4: Ipv4Header;
+  tcp: TcpSegmentHeader;
+}
+
+export function newFrameScratch(): FrameScratch {
+  const ethernet = newEthernetHeader();
+  return { frame: newFrame(ethernet), ethernet, ipv4: newIpv4Header(), tcp: new TcpSegmentHeader() };
+}
+
+/** A frame with every field present from the start: one shape for every frame (one hidden class). */
+function newFrame(link: LinkHeader): DecodedFrame {
+  return {
+    frame: 0,
+    time: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    capturedLength: 0,
+    originalLength: 0,
     link,
-    // Every field present from the start: one shape for every frame (no property added later
-    // grows the object out of line, and the code reading frames sees a single hidden class).
     ip: undefined,
     tcp: undefined,
     icmp: undefined,
@@ -41,6 +57,24 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): D
     truncated: false,
     problems: NO_PROBLEMS,
   };
+}
+
+/** Decode one record; with `reuse`, into its objects (see FrameScratch). */
+export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, reuse?: FrameScratch): DecodedFrame {
+  const b = record.data;
+  const link = decodeLink(record.linkType, b, reuse?.ethernet);
+  const frame = reuse?.frame ?? newFrame(link);
+  frame.frame = record.frame;
+  frame.time = record.time;
+  frame.tsSec = record.tsSec;
+  frame.tsNsec = record.tsNsec;
+  frame.capturedLength = record.capturedLength;
+  frame.originalLength = record.originalLength;
+  frame.link = link;
+  frame.ip = frame.tcp = frame.icmp = frame.fragment = undefined;
+  frame.payload = EMPTY;
+  frame.truncated = false;
+  frame.problems = NO_PROBLEMS;
   if (link.kind === 'unsupported') return frame;
   const off = link.headerLength;
   if (b.length < off) {
@@ -56,7 +90,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): D
   resetIpPayloadView(view, b);
   const wireAvail = Math.max(record.originalLength, b.length) - off;
   const ip: IpHeader | undefined =
-    version === 4 ? decodeIpv4(b, off, wireAvail, frame, view) : decodeIpv6(b, off, wireAvail, frame, view);
+    version === 4 ? decodeIpv4(b, off, wireAvail, frame, view, reuse?.ipv4) : decodeIpv6(b, off, wireAvail, frame, view);
   frame.ip = ip;
   if (ip === undefined || view.protocol < 0) return frame;
 
@@ -65,7 +99,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter): D
     if (!handleFragment(frame, ip, view, defrag)) return frame;
     checksumVerifiable = frame.fragment === 'reassembled';
   }
-  decodeTransport(frame, ip, view, checksumVerifiable);
+  decodeTransport(frame, ip, view, checksumVerifiable, reuse?.tcp);
   return frame;
 }
 
@@ -103,7 +137,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
   return true;
 }
 
-function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, checksumVerifiable: boolean): void {
+function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, checksumVerifiable: boolean, tcp?: TcpSegmentHeader): void {
   let protocol = view.protocol;
   if (ip.version === 6 && view.fragment !== 'none' && isExtensionHeader(protocol)) {
     // Headers inside the fragmentable part (e.g. destination options after a fragment header).
@@ -122,7 +156,7 @@ function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView,
     view.start = chain.offset;
   }
   if (protocol === IPPROTO_TCP) {
-    frame.tcp = decodeTcp(view, frame, checksumVerifiable);
+    frame.tcp = decodeTcp(view, frame, checksumVerifiable, tcp);
   } else if (protocol === IPPROTO_ICMP && ip.version === 4) {
     frame.icmp = decodeIcmpError(4, view, ip.src);
   } else if (protocol === IPPROTO_ICMPV6 && ip.version === 6) {

@@ -13,10 +13,32 @@ import { addProblem } from './problems.js';
 
 const NO_OPTIONS = new Uint8Array(0);
 
+/** An IPv4 header with every field present (one shape), to be filled by decodeIpv4. */
+export function newIpv4Header(): Ipv4Header {
+  return {
+    version: 4,
+    headerLength: 0,
+    dsfield: 0,
+    totalLength: 0,
+    id: 0,
+    flags: 0,
+    fragOffset: 0,
+    ttl: 0,
+    protocol: 0,
+    checksum: 0,
+    checksumStatus: 'unverifiable',
+    checksumExpected: undefined,
+    src: '',
+    dst: '',
+    options: NO_OPTIONS,
+  };
+}
+
 /**
  * Decode the IPv4 header at b[off]. `wireAvail` is how many bytes the frame had on the wire from
  * `off` on (captured or not). Returns undefined only when the fixed header is not there to read.
- * Fills `out` when a payload can be decoded (out.protocol >= 0).
+ * Fills `out` when a payload can be decoded (out.protocol >= 0). `reuse`: a header to fill
+ * instead of a new one (every field is replaced).
  */
 export function decodeIpv4(
   b: Uint8Array,
@@ -24,6 +46,7 @@ export function decodeIpv4(
   wireAvail: number,
   frame: DecodedFrame,
   out: IpPayloadView,
+  reuse?: Ipv4Header,
 ): Ipv4Header | undefined {
   const captured = b.length - off;
   if (captured < IPV4_MIN_HEADER_LENGTH) {
@@ -44,22 +67,21 @@ export function decodeIpv4(
   const flags = read16(b, off, IPV4.flags);
   const fragOffset = read16(b, off, IPV4.fragOffset);
   const checksum = read16(b, off, IPV4.checksum);
-  const ip: Ipv4Header = {
-    version: 4,
-    headerLength,
-    dsfield: read8(b, off, IPV4.dsfield),
-    totalLength,
-    id: read16(b, off, IPV4.id),
-    flags,
-    fragOffset,
-    ttl: read8(b, off, IPV4.ttl),
-    protocol: read8(b, off, IPV4.protocol),
-    checksum,
-    checksumStatus: 'unverifiable',
-    src: ipv4ToString(b, off + IPV4.src.offset),
-    dst: ipv4ToString(b, off + IPV4.dst.offset),
-    options: NO_OPTIONS,
-  };
+  const ip = reuse ?? newIpv4Header();
+  ip.headerLength = headerLength;
+  ip.dsfield = read8(b, off, IPV4.dsfield);
+  ip.totalLength = totalLength;
+  ip.id = read16(b, off, IPV4.id);
+  ip.flags = flags;
+  ip.fragOffset = fragOffset;
+  ip.ttl = read8(b, off, IPV4.ttl);
+  ip.protocol = read8(b, off, IPV4.protocol);
+  ip.checksum = checksum;
+  ip.checksumStatus = 'unverifiable';
+  ip.checksumExpected = undefined;
+  ip.src = ipv4ToString(b, off + IPV4.src.offset);
+  ip.dst = ipv4ToString(b, off + IPV4.dst.offset);
+  ip.options = NO_OPTIONS;
   if (headerLength < IPV4_MIN_HEADER_LENGTH) {
     addProblem(frame, 'ipv4-header-length', { headerLength });
     return ip;

@@ -73,11 +73,21 @@ function walkTags(link: LinkHeader, b: Uint8Array, off: number, type: number): v
   link.headerLength = off;
 }
 
-/** The link header of one frame. `headerLength` may exceed `b.length` when the frame is cut. */
-export function decodeLink(linkType: number, b: Uint8Array): LinkHeader {
+/** An Ethernet header with every field it can have present (one shape), to be filled by decodeLink. */
+export function newEthernetHeader(): LinkHeader {
+  return { kind: 'ethernet', linkType: LINKTYPE_ETHERNET, headerLength: ETHERNET_HEADER_LENGTH, src: undefined, dst: undefined, etherType: undefined, vlans: undefined };
+}
+
+/**
+ * The link header of one frame. `headerLength` may exceed `b.length` when the frame is cut.
+ * `ethernet`: an Ethernet header to fill instead of a new one, for an Ethernet frame.
+ */
+export function decodeLink(linkType: number, b: Uint8Array, ethernet?: LinkHeader): LinkHeader {
   switch (linkType) {
     case LINKTYPE_ETHERNET: {
-      const link: LinkHeader = { kind: 'ethernet', linkType, headerLength: ETHERNET_HEADER_LENGTH };
+      const link = ethernet ?? newEthernetHeader();
+      link.headerLength = ETHERNET_HEADER_LENGTH;
+      link.src = link.dst = link.etherType = link.vlans = undefined;
       if (b.length < ETHERNET_HEADER_LENGTH) return link;
       link.dst = macToString(b, ETHERNET.dst.offset);
       link.src = macToString(b, ETHERNET.src.offset);

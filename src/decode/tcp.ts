@@ -90,31 +90,34 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number, capEn
  * segments are bulk data and ACKs whose options (timestamps) no consumer reads, and parsing them
  * was a third of all allocation on a large capture. Read `options` while the frame's bytes are
  * valid: during the capture sink's call, or on a frame decoded from a copy (dump, report, trace).
+ * One header can be filled again for the next segment (`fill`: the analysis pass, which keeps none).
  */
-class TcpSegmentHeader implements TcpHeader {
-  readonly srcPort: number;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly flags: number;
-  readonly window: number;
-  readonly checksum: number;
+export class TcpSegmentHeader implements TcpHeader {
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  window = 0;
+  checksum = 0;
   checksumStatus: ChecksumStatus = 'unverifiable';
   checksumExpected: number | undefined = undefined;
-  readonly urgentPointer: number;
-  readonly payloadLength: number;
-  readonly headerLength: number;
+  urgentPointer = 0;
+  payloadLength = 0;
+  headerLength = 0;
   // Private (#) fields: not enumerable, so the header still reads as its tshark fields alone.
-  readonly #bytes: Uint8Array;
-  readonly #start: number;
+  #bytes: Uint8Array = EMPTY;
+  #start = 0;
   /** End of the captured bytes (options cut by the snapshot length end the list). */
-  readonly #capturedEnd: number;
+  #capturedEnd = 0;
   #options: TcpOption[] | null = null;
 
-  constructor(bytes: Uint8Array, start: number, headerLength: number, segmentLength: number, capturedEnd: number) {
+  /** The header of the segment at bytes[start], every field replaced. */
+  fill(bytes: Uint8Array, start: number, headerLength: number, segmentLength: number, capturedEnd: number): this {
     this.#bytes = bytes;
     this.#start = start;
     this.#capturedEnd = capturedEnd;
+    this.#options = null;
     this.headerLength = headerLength;
     this.srcPort = read16(bytes, start, TCP.srcPort);
     this.dstPort = read16(bytes, start, TCP.dstPort);
@@ -123,8 +126,11 @@ class TcpSegmentHeader implements TcpHeader {
     this.flags = read16(bytes, start, TCP.flags);
     this.window = read16(bytes, start, TCP.window);
     this.checksum = read16(bytes, start, TCP.checksum);
+    this.checksumStatus = 'unverifiable';
+    this.checksumExpected = undefined;
     this.urgentPointer = read16(bytes, start, TCP.urgentPointer);
     this.payloadLength = segmentLength - headerLength;
+    return this;
   }
 
   get options(): TcpOption[] {
@@ -140,9 +146,10 @@ class TcpSegmentHeader implements TcpHeader {
  * Decode the TCP header at ip.bytes[ip.start]. The segment's wire length is ip.wireLength; the
  * captured part ends at ip.end. Returns undefined (with a problem or `truncated` set) when the
  * header cannot be read or breaks its length rules. `checksumVerifiable` is false for a fragment
- * that was not reassembled: its checksum covers bytes we do not have.
+ * that was not reassembled: its checksum covers bytes we do not have. `reuse`: a header to fill
+ * instead of a new one.
  */
-export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifiable: boolean): TcpHeader | undefined {
+export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifiable: boolean, reuse?: TcpSegmentHeader): TcpHeader | undefined {
   const b = ip.bytes;
   const start = ip.start;
   const segLen = ip.wireLength;
@@ -164,7 +171,7 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     addProblem(frame, 'tcp-header-beyond-segment', { headerLength, segment: segLen });
     return undefined;
   }
-  const tcp = new TcpSegmentHeader(b, start, headerLength, segLen, ip.end);
+  const tcp = (reuse ?? new TcpSegmentHeader()).fill(b, start, headerLength, segLen, ip.end);
   if (captured < headerLength) {
     frame.truncated = true;
     frame.payload = EMPTY;
