@@ -11,7 +11,6 @@ import { BATCH_RECORDS, FIELD, FIELDS, type ReaderCommand, type ReaderEvent, typ
 import { THREAD_MIN_BYTES, parallelReadAvailable, takeReader, totalSize } from './reader-thread.js';
 import { CaptureError, type CaptureReadResult, type CaptureRecord, type CaptureSink } from './types.js';
 
-export { THREAD_MIN_BYTES, parallelReadAvailable, totalSize } from './reader-thread.js';
 
 export interface ReadFilesOptions {
   /** Read on a worker thread (default true; ignored for standard input). */

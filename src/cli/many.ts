@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { heapPerThread } from './memory.js';
-import { totalSize } from '../capture/read-parallel.js';
+import { totalSize } from '../capture/reader-thread.js';
 import { CaptureError } from '../capture/types.js';
 import { planCaptureInputs, type CaptureInputGroup } from '../capture/ring-files.js';
 import { escapeText } from '../render/escape.js';

@@ -63,10 +63,11 @@ async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; pa
 beforeAll(async () => {
   const parallel = await import(join(OUT, 'capture/read-parallel.js'));
   const files = await import(join(OUT, 'capture/read-files.js'));
+  const thread = await import(join(OUT, 'capture/reader-thread.js'));
   // minBytes 0: the thread even for the small fixtures.
   threaded = (paths, sink) => parallel.readCaptureFilesThreaded(paths, sink, { minBytes: 0 });
   inThread = (paths, sink) => files.readCaptureFiles(paths, sink);
-  available = parallel.parallelReadAvailable;
+  available = thread.parallelReadAvailable;
   dir = mkdtempSync(join(tmpdir(), 'ftpcap-par-'));
 }, 180_000);
 
