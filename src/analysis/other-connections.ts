@@ -19,14 +19,21 @@ const MAX_MIDSTREAM_OTHERS = 1024;
 const KEPT_EVENTS = new Set(['syn', 'syn-ack', 'established', 'fin', 'rst', 'icmp-error']);
 const MAX_EVENTS = 32;
 
+/** The open control sessions between two hosts, and those of them closed since the list was last pruned. */
+interface HostSessions {
+  builders: SessionBuilder[];
+  closed: Set<SessionBuilder>;
+}
+
 export class OtherConnections {
   /**
    * Open control sessions by their two hosts, to notice other connections between the same hosts.
    * Closed ones leave lazily (skipped, then dropped once they are half of a list): a flood of
-   * connections between two hosts must not cost a pass over the list per close.
+   * connections between two hosts must not cost a pass over the list per close. (The closed ones
+   * are a Set per list, emptied when the list is pruned: a WeakSet of every closed session had
+   * cost a tenth of a second per 100,000 sessions, and weak tables cost every collection.)
    */
-  private readonly sessionsByHosts = new Map<string, { builders: SessionBuilder[]; closed: number }>();
-  private readonly closedBuilders = new WeakSet<SessionBuilder>();
+  private readonly sessionsByHosts = new Map<string, HostSessions>();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
@@ -43,7 +50,7 @@ export class OtherConnections {
     const pair = hostPair(s.client.ip, s.server.ip);
     const entry = this.sessionsByHosts.get(pair);
     if (entry) entry.builders.push(builder);
-    else this.sessionsByHosts.set(pair, { builders: [builder], closed: 0 });
+    else this.sessionsByHosts.set(pair, { builders: [builder], closed: new Set() });
   }
 
   /** A control session closed: later connections between its hosts are no longer its. */
@@ -51,11 +58,11 @@ export class OtherConnections {
     const s = builder.session;
     const pair = hostPair(s.client.ip, s.server.ip);
     const entry = this.sessionsByHosts.get(pair);
-    if (!entry || this.closedBuilders.has(builder)) return;
-    this.closedBuilders.add(builder);
-    if (++entry.closed * 2 >= entry.builders.length) {
-      entry.builders = entry.builders.filter((b) => !this.closedBuilders.has(b));
-      entry.closed = 0;
+    if (!entry || entry.closed.has(builder)) return;
+    entry.closed.add(builder);
+    if (entry.closed.size * 2 >= entry.builders.length) {
+      entry.builders = entry.builders.filter((b) => !entry.closed.has(b));
+      entry.closed.clear();
       if (entry.builders.length === 0) this.sessionsByHosts.delete(pair);
     }
   }
@@ -97,10 +104,10 @@ export class OtherConnections {
    * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
    */
   private noteBesideSession(conn: TcpConnection): void {
-    const builders = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip))?.builders;
+    const entry = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip));
     let builder: SessionBuilder | undefined;
-    for (let i = (builders?.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
-      if (!this.closedBuilders.has(builders![i])) builder = builders![i];
+    for (let i = (entry?.builders.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
+      if (!entry!.closed.has(entry!.builders[i])) builder = entry!.builders[i];
     }
     if (!builder) return;
     let list = this.bySession.get(builder);
