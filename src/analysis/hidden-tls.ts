@@ -19,6 +19,8 @@ const readings = new WeakMap<Session, OtherConnection[]>();
 
 /** The session's probable data connections that did full handshakes, when none resumed; else []. */
 export function hiddenDataNotResumed(s: Session): OtherConnection[] {
+  // Most sessions have no TLS or no other connection: nothing to read, nor to remember.
+  if (!s.tls || s.otherConnections.length === 0) return [];
   let found = readings.get(s);
   if (found === undefined) {
     found = read(s);

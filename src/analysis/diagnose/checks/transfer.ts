@@ -170,7 +170,6 @@ const REFUSALS: Record<number, string> = {
   553: 'the file name is not allowed',
 };
 
-/** A command after the announcement that the server refused, when no transfer command used the data connection. */
 /**
  * Per session, once: the frame of the announcement that follows each transfer's (Infinity: none).
  * Looking it up, and the commands after an announcement, per transfer was quadratic on a client
