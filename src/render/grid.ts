@@ -35,18 +35,23 @@ function isWide(c: number): boolean {
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
+/** Printable ASCII only: as many columns as characters (most cells: numbers, addresses, verbs). */
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/** Columns a cell takes on the terminal, colour codes aside. */
+function cellWidth(s: string): number {
+  return PLAIN.test(s) ? s.length : displayWidth(s.replace(ANSI, ''));
+}
 
 function pad(s: string, width: number): string {
-  return s + ' '.repeat(Math.max(0, width - displayWidth(s.replace(ANSI, ''))));
+  return s + ' '.repeat(Math.max(0, width - cellWidth(s)));
 }
 
 /** The table cli-table3 draws with `style: { head: [], border: [], compact: true }`, in linear time. */
 export function drawGrid(head: string[], rows: string[][]): string {
-  const widths = head.map((h) => displayWidth(h.replace(ANSI, '')));
+  const widths = head.map(cellWidth);
   for (const r of rows) {
-    r.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell.replace(ANSI, '')));
-    });
+    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, cellWidth(r[i]));
   }
   const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
   const line = (cells: string[]): string => `│${widths.map((w, i) => ` ${pad(cells[i] ?? '', w)} `).join('│')}│`;

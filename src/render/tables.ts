@@ -55,6 +55,13 @@ function transferCounts(s: Session): string {
   return verdictCounts(s.transfers) || '0';
 }
 
+/** Commands the client sent (the session's lines without the server's unasked ones). */
+function clientCommands(s: Session): number {
+  let n = 0;
+  for (const c of s.commands) if (c.command !== null) n++;
+  return n;
+}
+
 export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
@@ -67,7 +74,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       user,
       s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
       relative(s.start, a.capture.first).replace(/(\.\d{3})\d+$/, '$1'),
-      String(s.commands.filter((c) => c.command !== null).length),
+      String(clientCommands(s)),
       transferCounts(s),
     ]);
   }

@@ -55,6 +55,7 @@ const PROBABLE_FAILURE: Partial<Record<CauseCode, string>> = {
 
 /** Counting words for a list of verdicts: "3 complete, 1 failed". */
 export function verdictCounts(transfers: Transfer[]): string {
+  if (transfers.length === 0) return '';
   const by = new Map<string, number>();
   for (const t of transfers) {
     const key = COUNT_WORD[t.verdict.kind];
