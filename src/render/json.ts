@@ -2,6 +2,7 @@
  * JSON output: the model is already plain data; each subcommand prints its part of it. The
  * document shape is documented in the README.
  */
+import { clientCommandCount } from '../analysis/session-facts.js';
 import type { Analysis } from '../analysis/model.js';
 
 export type JsonPart = 'summary' | 'sessions' | 'commands' | 'transfers' | 'diagnose';
@@ -16,7 +17,7 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
         capture: a.capture,
         sessions: sessions.map(({ commands: _c, transfers, ...rest }) => ({
           ...rest,
-          commandCount: _c.filter((c) => c.command !== null).length,
+          commandCount: clientCommandCount(_c),
           transferCount: transfers.length,
         })),
       };
@@ -74,7 +75,7 @@ export function writeJsonLines(a: Analysis, write: (s: string) => void, sessionI
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
     const { commands, transfers, ...rest } = s;
-    write(`${terminalSafeLine({ record: 'session', ...rest, commandCount: commands.filter((c) => c.command !== null).length, transferCount: transfers.length })}\n`);
+    write(`${terminalSafeLine({ record: 'session', ...rest, commandCount: clientCommandCount(commands), transferCount: transfers.length })}\n`);
     for (const t of transfers) write(`${terminalSafeLine({ record: 'transfer', ...t })}\n`);
   }
 }

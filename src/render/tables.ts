@@ -2,6 +2,7 @@
  * Human-readable tables: the analysis model in, a string out. Every string that came from a packet
  * passes through escapeText/clip before it is placed in a cell.
  */
+import { clientCommandCount } from '../analysis/session-facts.js';
 import type { Warning } from '../warnings/catalog.js';
 import Table from 'cli-table3';
 import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/model.js';
@@ -55,13 +56,6 @@ function transferCounts(s: Session): string {
   return verdictCounts(s.transfers) || '0';
 }
 
-/** Commands the client sent (the session's lines without the server's unasked ones). */
-function clientCommands(s: Session): number {
-  let n = 0;
-  for (const c of s.commands) if (c.command !== null) n++;
-  return n;
-}
-
 export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
@@ -74,7 +68,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       user,
       s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
       relative(s.start, a.capture.first).replace(/(\.\d{3})\d+$/, '$1'),
-      String(clientCommands(s)),
+      String(clientCommandCount(s.commands)),
       transferCounts(s),
     ]);
   }
