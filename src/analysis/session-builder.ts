@@ -177,8 +177,9 @@ export class SessionBuilder {
   private type: string | null = null;
   private restOffset: number | null = null;
   private renameFrom: string | null = null;
-  private readonly sizes = new Map<string, number>();
-  private readonly commandTransfers = new Map<Command, Transfer>();
+  // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
+  private sizes: Map<string, number> | null = null;
+  private commandTransfers: Map<Command, Transfer> | null = null;
   /** The security mechanism an AUTH was accepted with (334/234), e.g. GSSAPI. */
   private securityMechanism: string | null = null;
   /** Whether the server's first reply (its greeting) has been seen. */
@@ -317,7 +318,7 @@ export class SessionBuilder {
     this.keepTransfer(transfer);
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
-    if (mode === 'active') this.commandTransfers.set(cmd, transfer);
+    if (mode === 'active') (this.commandTransfers ??= new Map()).set(cmd, transfer);
     if (endpoint) this.options.onAnnounce(transfer, s);
   }
 
@@ -370,8 +371,9 @@ export class SessionBuilder {
     transfer.type = this.type ?? (s.midstream ? null : 'A');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
-    if (path !== null && this.sizes.has(path)) transfer.expectedSize = this.sizes.get(path)!;
-    this.commandTransfers.set(cmd, transfer);
+    const size = path !== null ? this.sizes?.get(path) : undefined;
+    if (size !== undefined) transfer.expectedSize = size;
+    (this.commandTransfers ??= new Map()).set(cmd, transfer);
     this.running.push(transfer);
   }
 
@@ -399,7 +401,7 @@ export class SessionBuilder {
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
       head.preliminary.push(reply);
-      const t = this.commandTransfers.get(head);
+      const t = this.commandTransfers?.get(head);
       if (t && t.request && t.preliminary === null) {
         t.preliminary = reply;
         const size = sizeFrom150(reply.text);
@@ -479,7 +481,7 @@ export class SessionBuilder {
       case 'SIZE': {
         const n = Number(reply.text.trim());
         const path = resolveFtpPath(s.cwd, cmd.arg);
-        if (reply.code === 213 && Number.isSafeInteger(n) && path !== null && this.sizes.size < 10_000) this.sizes.set(path, n);
+        if (reply.code === 213 && Number.isSafeInteger(n) && path !== null && (this.sizes?.size ?? 0) < 10_000) (this.sizes ??= new Map()).set(path, n);
         break;
       }
     }
@@ -496,9 +498,9 @@ export class SessionBuilder {
       return;
     }
 
-    const transfer = this.commandTransfers.get(cmd);
+    const transfer = this.commandTransfers?.get(cmd);
     if (!transfer) return;
-    this.commandTransfers.delete(cmd);
+    this.commandTransfers?.delete(cmd);
     if (transfer.request && transfer.request.frame === cmd.frame) {
       transfer.reply = reply;
       this.lastEnded = transfer;

@@ -73,8 +73,11 @@ export class FtpControlParser {
     client: { frame: 0, time: 0 },
     server: { frame: 0, time: 0 },
   };
-  /** Where each direction's TLS records begin and end, to notice clear text after them (CCC). */
-  private readonly records: Record<Side, TlsRecordWalker> = { client: new TlsRecordWalker(), server: new TlsRecordWalker() };
+  /**
+   * Where each direction's TLS records begin and end, to notice clear text after them (CCC).
+   * Made when TLS starts (most control connections never see it): see `walker`.
+   */
+  private records: Record<Side, TlsRecordWalker> | null = null;
   /** The latest AUTH asked for TLS: a 234 now means the connection switches. */
   private authTlsSent = false;
   private tlsStarted = false;
@@ -149,7 +152,7 @@ export class FtpControlParser {
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
 
     if (this.mode[side] === 'tls' && n > 0) {
-      const clear = this.records[side].walk(bytes, chunk.gapBefore > 0);
+      const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
       if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
         // The records ended and FTP text follows: CCC took this direction back to clear text.
         if (clear > 0) this.tlsBytes(side, bytes.subarray(0, clear), chunk);
@@ -182,7 +185,7 @@ export class FtpControlParser {
       if (looksLikeTlsRecord(bytes)) {
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
-        this.records[side].walk(bytes, false);
+        this.walker(side).walk(bytes, false);
         this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
         this.remember(side, chunk);
         return;
@@ -199,7 +202,7 @@ export class FtpControlParser {
     const read = framer.push(chunk);
     // The stream turned to TLS inside this chunk (234 was followed by more bytes): count the rest.
     if (read < n) {
-      this.records[side].walk(bytes.subarray(read), false);
+      this.walker(side).walk(bytes.subarray(read), false);
       this.tlsBytes(side, bytes.subarray(read), { ...chunk, gapBefore: 0 });
     }
     this.remember(side, chunk);
@@ -268,11 +271,16 @@ export class FtpControlParser {
     this.emit({ type: 'opaque', dir, frame, time, bytes, reason: 'gap' });
   }
 
+  /** A direction's TLS record walker, made on first use. */
+  private walker(side: Side): TlsRecordWalker {
+    this.records ??= { client: new TlsRecordWalker(), server: new TlsRecordWalker() };
+    return this.records[side];
+  }
+
   private startTls(frame: number, time: number, implicit: boolean): void {
     if (this.tlsStarted) return;
     this.tlsStarted = true;
-    this.records.client.reset();
-    this.records.server.reset();
+    this.records = null; // fresh walkers from here on
     this.emit({ type: 'tls-start', frame, time, implicit });
     if (this.makeDecryptor) this.decryptor = this.makeDecryptor((side, bytes, f, t) => this.onPlain(side, bytes, f, t));
     for (const side of ['client', 'server'] as const) {
@@ -323,13 +331,6 @@ class TlsRecordWalker {
   private lost = false;
   /** Content type of the last record begun; 0 before the first. */
   private lastType = 0;
-
-  reset(): void {
-    this.have = 0;
-    this.remaining = 0;
-    this.lost = false;
-    this.lastType = 0;
-  }
 
   walk(bytes: Uint8Array, gapBefore: boolean): number {
     if (gapBefore) this.lost = true;

@@ -36,6 +36,16 @@ export const DEFAULT_MAX_LINE_LENGTH = 8192;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * Bytes [start, end) as latin1 text (one char per byte). Buffer's own decoder, applied to the
+ * chunk's Uint8Array as it is: wrapping each chunk in a Buffer view first cost an object per chunk
+ * (TextDecoder('latin1') is really windows-1252, so it would not do).
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(bytes, start, end);
+}
+
 export class LineFramer {
   private readonly max: number;
   /** Partial line carried over from earlier chunks (latin1), at most max+1 chars. */
@@ -80,18 +90,16 @@ export class LineFramer {
     }
     if (n === 0) return 0;
 
-    // A Buffer view (no copy) for latin1 decoding; TextDecoder('latin1') is really windows-1252.
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
     let pos = 0;
     while (pos < n) {
       const lf = bytes.indexOf(LF, pos);
-      if (lf < 0) return this.partial(buf, pos, chunk);
+      if (lf < 0) return this.partial(bytes, pos, chunk);
       if (this.discarding) {
         this.discarding = false;
         pos = lf + 1;
         continue;
       }
-      const line = this.complete(buf, pos, lf, chunk);
+      const line = this.complete(bytes, pos, lf, chunk);
       pos = lf + 1;
       if (!this.sink.line(line)) return pos;
     }
@@ -124,7 +132,7 @@ export class LineFramer {
   }
 
   /** Bytes [pos, lf) plus any pending prefix form one line. */
-  private complete(buf: Buffer, pos: number, lf: number, chunk: StreamChunk): FramedLine {
+  private complete(buf: Uint8Array, pos: number, lf: number, chunk: StreamChunk): FramedLine {
     const pendingLen = this.pending.length;
     const crAtEnd = lf > pos ? buf[lf - 1] === CR : pendingLen > 0 && this.pending.charCodeAt(pendingLen - 1) === CR;
     const contentLen = pendingLen + (lf - pos) - (crAtEnd ? 1 : 0);
@@ -135,12 +143,12 @@ export class LineFramer {
       text =
         pendingLen >= this.max
           ? this.pending.slice(0, this.max)
-          : this.pending + buf.toString('latin1', pos, pos + (this.max - pendingLen));
+          : this.pending + latin1(buf, pos, pos + (this.max - pendingLen));
       this.reportLimit(chunk);
     } else if (pendingLen === 0) {
-      text = buf.toString('latin1', pos, pos + contentLen);
+      text = latin1(buf, pos, pos + contentLen);
     } else {
-      text = (this.pending + buf.toString('latin1', pos, lf)).slice(0, contentLen);
+      text = (this.pending + latin1(buf, pos, lf)).slice(0, contentLen);
     }
     const line: FramedLine = {
       text,
@@ -155,7 +163,7 @@ export class LineFramer {
   }
 
   /** Bytes [pos, end) hold no LF: keep them (up to the bound) for the next chunk. */
-  private partial(buf: Buffer, pos: number, chunk: StreamChunk): number {
+  private partial(buf: Uint8Array, pos: number, chunk: StreamChunk): number {
     const n = buf.length;
     if (this.discarding) return n;
     if (this.pending === '') {
@@ -164,7 +172,7 @@ export class LineFramer {
     }
     // Room for max content bytes plus the CR of a CRLF split across chunks.
     const take = Math.min(n - pos, this.max + 1 - this.pending.length);
-    this.pending += buf.toString('latin1', pos, pos + take);
+    this.pending += latin1(buf, pos, pos + take);
     const more = n - pos > take;
     const over = this.pending.length > this.max && this.pending.charCodeAt(this.max) !== CR;
     if (!more && !over) return n;
