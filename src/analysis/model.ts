@@ -138,8 +138,19 @@ export interface DataConnection {
   establishedFrame: number | null;
   bytesToServer: number;
   bytesToClient: number;
-  /** Bytes missing from the capture (lost before the capture point). */
+  /** Bytes missing from the capture although the receiver acknowledged them (the capture lost them). */
   gapBytes: number;
+  /**
+   * Bytes missing from the capture that the receiver never acknowledged while it acknowledged other
+   * data: they did not reach the receiver either (lost on the path before the capture point).
+   */
+  undeliveredBytes: number;
+  /**
+   * The sender's bytes (as far as the capture shows them, gaps included) past the receiver's last
+   * acknowledgement: sent and never confirmed received. 0 when the receiver acknowledged nothing in
+   * the capture (its packets may simply not be in it).
+   */
+  unacknowledgedBytes: number;
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;

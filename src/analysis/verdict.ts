@@ -269,7 +269,13 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
-      return { kind: 'incomplete', bytes: t.bytes, expected, why: s.close !== null ? 'session-ended' : 'capture-ended', evidence };
+      // A control connection one side closed (FIN or RST) ended the session even if the other side's
+      // FIN is not in the capture: the transfer was not still running when the capture ended.
+      if (s.close !== null || s.closedBy !== null) {
+        const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', evidence: frames };
+      }
+      return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', evidence };
   }
 }
 

@@ -347,7 +347,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
-    d += ', each segment acknowledged by the other side.';
+    const receiverWord = sender === 'client' ? 'the server' : 'the client';
+    d += c.unacknowledgedBytes > 0
+      ? `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
+      : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {
       const span = sender === 'client' ? plain.framesToServer : plain.framesToClient;
@@ -360,6 +363,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
+    if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;
     if (bytes === 0) d = 'No data flows on it.';
     out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }

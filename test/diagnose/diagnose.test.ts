@@ -298,6 +298,37 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '1.2': expectedEvidence(v, 1), '1.3': expectedEvidence(v, 2) }),
     says: { '1.3': [/The client sent RETR anyway, 0 ms after the first SYN \(frame 41\), with no data connection open; no reply to it followed/] },
   },
+  // Second verdict audit (verdicts.test.ts 30–32): ABOR with other servers, a server's data timeout, an MTU black hole.
+  {
+    fixture: 'abort-proftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [60, 61, 62, 64, 113, 131, 145, 159, 167, 168] }),
+    says: { '1.1': [/The client reset the data connection at frame 167/, /426 Transfer aborted/] },
+  },
+  {
+    fixture: 'abort-pureftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [34, 35, 36, 38, 81, 98, 122, 131] }),
+    says: { '1.1': [/The client reset the data connection at frame 131/] },
+  },
+  {
+    fixture: 'data-timeout-vsftpd-python',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 29, 67, 76] }),
+    says: { '1.1': [/zero window at frames 29 and 67/, /421 Data timeout/] },
+  },
+  {
+    fixture: 'pmtu-blackhole-client-side-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 28] }),
+    says: { '1.1': [/2896 bytes of the server's data never reached the client/, /path-MTU black hole/] },
+  },
+  {
+    fixture: 'pmtu-blackhole-server-side-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),
+    says: { '1.1': [/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\)/, /path-MTU black hole/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -330,6 +361,9 @@ const HEALTHY = [
   'pget-limited-pyftpdlib-lftp',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
+  // A resumed download (REST 1000: 2000 of a 3000-byte file) and an APPE; MLSD, NLST and STOU.
+  'resume-appe-vsftpd-curl',
+  'mlsd-nlst-stou-pureftpd-python',
 ];
 
 describe('diagnose: every fixture is classified', () => {

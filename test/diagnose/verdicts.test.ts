@@ -647,3 +647,129 @@ describe('29. a refused PASV or EPSV announced nothing: the words say the reques
     });
   }
 });
+
+describe('30. a path-MTU black hole: data lost on the path is not "missing from the capture", and a closed session is not a capture that ended', () => {
+  it('pmtu-blackhole-client-side-vsftpd-curl: 2896 bytes never reached the client, which SACKed the last 104 and closed 12 s later', async () => {
+    const name = 'pmtu-blackhole-client-side-vsftpd-curl';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    const data = view.fields.filter((r) => r['tcp.srcport'] === '50041' && Number(r['tcp.len']) > 0);
+    // tshark: the only data segment that arrived is frame 28 (104 bytes); every later ACK of the
+    // client's (29, 31, 33) acknowledges the server's ISN + 1 (relative ack 1: nothing received in order).
+    expect(data.map((r) => [Number(r['frame.number']), Number(r['tcp.len'])])).toEqual([[28, 104]]);
+    const isn = Number(view.fields.find((r) => Number(r['frame.number']) === 20)!['tcp.seq_raw']);
+    const acks = view.fields.filter((r) => r['tcp.dstport'] === '50041' && Number(r['frame.number']) > 28).map((r) => Number(r['tcp.ack_raw']) - isn);
+    expect(acks).toEqual([1, 1, 1]);
+    const t = transfers(a)[0];
+    const c = t.connection!;
+    expect([t.bytes, t.expectedSize, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions]).toEqual([104, 3000, 0, 2896, 3000, 0]);
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', evidence: [18, 19, 20, 26, 35] });
+    expect(t.diagnosis?.cause).toBe('stalled');
+    expect(t.diagnosis?.summary).toMatch(/2896 bytes of the server's data never reached the client: it received data sent after them, but its acknowledgements never went past them, so the path lost them \(not the capture\)/);
+    expect(t.diagnosis?.advice).toMatch(/path-MTU black hole/);
+    expect(t.diagnosis?.advice).not.toMatch(/zero window/);
+    const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
+    const [transfersOut, explain, summary] = await Promise.all([
+      runCli(['transfers', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+      runCli(['summary', '--no-color', path(name)]),
+    ]);
+    // Before: "2896 bytes missing from the capture", "each segment acknowledged by the other side",
+    // "had moved when the capture ended" (the client had closed both connections at 33 and 35).
+    for (const out of [transfersOut.stdout, explain.stdout, summary.stdout]) {
+      expect(flat(out)).not.toMatch(/missing from the capture|each segment acknowledged|when the capture ended/);
+    }
+    expect(flat(transfersOut.stdout)).toContain('2896 bytes lost on the path (never acknowledged by the receiver)');
+    expect(flat(explain.stdout)).toContain('104 bytes flow server → client (frame 28); the client never acknowledged 3000 of the bytes sent. 2896 bytes sent before them never reached the client');
+    expect(flat(explain.stdout)).toContain('had moved when the control connection closed, with no final reply');
+  });
+
+  it('pmtu-blackhole-server-side-vsftpd-curl: the server sent 3000 bytes, retransmitted 6 times, the client acknowledged none', async () => {
+    const name = 'pmtu-blackhole-server-side-vsftpd-curl';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    // tshark: 1448 + 1448 + 104 bytes (28-30), then the first segment sent again six times (34, 36-40).
+    const data = view.fields.filter((r) => r['tcp.srcport'] === '50041' && Number(r['tcp.len']) > 0);
+    expect(data.map((r) => [Number(r['frame.number']), Number(r['tcp.len'])])).toEqual([
+      [28, 1448], [29, 1448], [30, 104], [34, 1448], [36, 1448], [37, 1448], [38, 1448], [39, 1448], [40, 1448],
+    ]);
+    const t = transfers(a)[0];
+    const c = t.connection!;
+    expect([t.bytes, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions, c.zeroWindowFrames]).toEqual([3000, 0, 0, 3000, 6, []]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'session-ended' });
+    expect(t.diagnosis?.summary).toMatch(/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\) and the client kept its window open: they were lost on the path/);
+    expect(t.diagnosis?.summary).not.toMatch(/3000 bytes had moved/);
+  });
+
+  it('no healthy recording has bytes lost on the path', async () => {
+    for (const name of ['passive-vsftpd-lftp', 'capture-loss-vsftpd-lftp', 'resume-appe-vsftpd-curl', 'abort-vsftpd-lftp']) {
+      const a = await analyze(name);
+      expect(transfers(a).map((t) => t.connection?.undeliveredBytes ?? 0).filter((n) => n > 0), name).toEqual([]);
+    }
+  });
+});
+
+describe('31. FTPS through DNAT with the FTP helper: the helper cannot rewrite the encrypted 227', () => {
+  const name = 'ftps-dnat-helper-client-side-vsftpd-lftp';
+  it('without keys: the data SYNs to another address than the server\'s are named, not "no other connection"', async () => {
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    // tshark: five SYNs from the client to 198.51.100.20:50039 (the inside address), none answered.
+    const syns = view.fields.filter((r) => r['ip.dst'] === '198.51.100.20').map((r) => Number(r['frame.number']));
+    expect(syns).toEqual([57, 59, 60, 61, 62]);
+    const s = a.sessions[0];
+    expect([s.server.ip, s.tlsFrame, s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['203.0.113.21', 24, 'tls-hidden', [24, 57]]);
+    expect(s.diagnosis!.summary).toMatch(/the client opened a connection to a high port of another address than the server's 203\.0\.113\.21: stream 1: 192\.0\.2\.10:47026 → 198\.51\.100\.20:50039 \(never established\)/);
+    expect(s.diagnosis!.summary).toMatch(/cannot read it inside TLS/);
+    expect(s.diagnosis!.summary).not.toMatch(/No other connection/);
+  });
+
+  it('with keys: the 227 names the inside address, and the diagnosis says the helper could not rewrite it', async () => {
+    const out = await runCli(['diagnose', '--no-color', '--tls-keylog', join(FIXTURES, `${name}.keys`), path(name)]);
+    const flat = out.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/Session 1, transfer 1: passive-address-mismatch/);
+    expect(flat).toMatch(/At frame 56 the server answered PASV with 227 198\.51\.100\.20:50039/);
+    expect(flat).toMatch(/That reply travelled inside TLS \(the control connection switched at frame 24\): a NAT's or firewall's FTP helper could not read or rewrite its address/);
+  });
+});
+
+describe('32. resumed, appended and listed transfers are complete with their own byte counts; ABOR and a data timeout with other servers', () => {
+  it('resume-appe-vsftpd-curl: REST 1000 + RETR moves 2000 of a 3000-byte file (complete); APPE of 259 bytes', async () => {
+    const a = await analyze('resume-appe-vsftpd-curl');
+    expect(transfers(a).map((t) => [t.request?.command, t.bytes, t.status, t.verdict.kind, t.reply?.code, t.reply?.frame])).toEqual([
+      ['RETR', 2000, 'complete', 'completed', 226, 37],
+      ['APPE', 259, 'complete', 'completed', 226, 72],
+    ]);
+    expect(transfers(a)[0].verdict).toMatchObject({ expected: 2000, missingBytes: 0 });
+    expect(causes(a).filter(Boolean)).toEqual([]);
+  });
+
+  it('mlsd-nlst-stou-pureftpd-python: MLSD 674, NLST 43, STOU 259 bytes, all complete', async () => {
+    const a = await analyze('mlsd-nlst-stou-pureftpd-python');
+    expect(transfers(a).map((t) => [t.request?.command, t.bytes, t.verdict.kind, t.reply?.frame])).toEqual([
+      ['MLSD', 674, 'completed', 27],
+      ['NLST', 43, 'completed', 43],
+      ['STOU', 259, 'completed', 61],
+    ]);
+    expect(causes(a).filter(Boolean)).toEqual([]);
+  });
+
+  for (const [name, bytes, rst, reply] of [
+    ['abort-proftpd-lftp', 69564, 167, 168],
+    ['abort-pureftpd-lftp', 78252, 131, null],
+  ] as const) {
+    it(`${name}: lftp interrupts the download (Telnet IP/Synch, then resets the data connection at ${rst}): aborted by the client`, async () => {
+      const a = await analyze(name);
+      const t = transfers(a)[0];
+      expect([t.bytes, t.connection?.rst?.frame, t.connection?.rst?.by, t.reply?.frame ?? null]).toEqual([bytes, rst, 'client', reply]);
+      expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes, expected: 4194304, cause: 'aborted' });
+    });
+  }
+
+  it('data-timeout-vsftpd-python: the client stops reading (zero window 29, 67), vsftpd says 421 Data timeout (76): aborted by the server, stalled', async () => {
+    const a = await analyze('data-timeout-vsftpd-python');
+    const t = transfers(a)[0];
+    expect([t.bytes, t.reply?.code, t.reply?.frame, t.connection?.zeroWindowFrames]).toEqual([234576, 421, 76, [29, 67]]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 234576, expected: 524288, cause: 'stalled' });
+  });
+});

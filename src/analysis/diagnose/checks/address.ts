@@ -145,5 +145,12 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   } else {
     details.push(`The client ignored the advertised address and connected to ${ep(c.server)} (frame ${c.synFrame})`);
   }
+  // Read here with the key log; on the wire the reply was inside TLS, where a NAT's FTP helper cannot
+  // rewrite it: the classic FTPS-through-NAT failure.
+  if (ctx.session.tls && ctx.session.tlsFrame !== null && ctx.session.tlsFrame < (t.announce?.reply?.frame ?? 0)) {
+    details.push(
+      `That reply travelled inside TLS (the control connection switched at frame ${ctx.session.tlsFrame}): a NAT's or firewall's FTP helper could not read or rewrite its address, as it would in clear FTP`,
+    );
+  }
   return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t));
 }

@@ -41,6 +41,16 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
+  // Data the receiver never got while the connection stayed up: lost on the path (at the receiver's
+  // side the capture lacks it too, at the sender's side the sender repeats it), not a slow reader.
+  const sender = receiver === 'client' ? 'server' : 'client';
+  const lost =
+    c.undeliveredBytes > 0
+      ? `${c.undeliveredBytes} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
+      : c.unacknowledgedBytes > 0 && c.retransmissions > 0 && c.zeroWindowFrames.length === 0
+        ? `The ${receiver} never acknowledged ${c.unacknowledgedBytes} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`
+        : null;
+  if (lost !== null) details.push(lost);
   const pause = longestPause(ctx);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
@@ -50,9 +60,17 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     evidence.push(pause.from, pause.to);
   }
   if (details.length === 0) return null;
-  details.push(`${t.bytes} bytes had moved`);
+  details.push(
+    lost !== null
+      ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes)}`
+      : `${t.bytes} bytes had moved`,
+  );
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
-  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence));
+  const advice =
+    lost !== null
+      ? 'Packets were lost between the client and the server while both ends and the connection stayed up: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.'
+      : undefined;
+  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence), advice);
 }
 
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
