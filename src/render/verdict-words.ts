@@ -3,6 +3,7 @@
  * `transfers`, `diagnose`, `explain` and `timeline` say the same thing. Nothing here decides: each
  * function maps a verdict value to text.
  */
+import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import type { CauseCode, Command, ControlVerdict, NoReply, Session, Transfer, TransferVerdict } from '../analysis/model.js';
 import { escapeText } from './escape.js';
@@ -30,6 +31,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
+      if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'failed':
       return 'failed';
@@ -89,6 +91,14 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.lost) {
+        const receiver = dataReceiver(t.direction);
+        return (
+          `incomplete: the ${receiver} acknowledged ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent` +
+          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, the rest lost on the path, when ` +
+          `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
+        );
+      }
       return (
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`

@@ -663,7 +663,7 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     const t = transfers(a)[0];
     const c = t.connection!;
     expect([t.bytes, t.expectedSize, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions]).toEqual([104, 3000, 0, 2896, 3000, 0]);
-    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', evidence: [18, 19, 20, 26, 35] });
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', lost: { sent: 3000, acknowledged: 0 }, evidence: [18, 19, 20, 26, 35] });
     expect(t.diagnosis?.cause).toBe('stalled');
     expect(t.diagnosis?.summary).toMatch(/2896 bytes of the server's data never reached the client: it received data sent after them, but its acknowledgements never went past them, so the path lost them \(not the capture\)/);
     expect(t.diagnosis?.advice).toMatch(/path-MTU black hole/);
@@ -681,7 +681,8 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     }
     expect(flat(transfersOut.stdout)).toContain('2896 bytes lost on the path (never acknowledged by the receiver)');
     expect(flat(explain.stdout)).toContain('104 bytes flow server → client (frame 28); the client never acknowledged 3000 of the bytes sent. 2896 bytes sent before them never reached the client');
-    expect(flat(explain.stdout)).toContain('had moved when the control connection closed, with no final reply');
+    expect(flat(explain.stdout)).toContain('incomplete: the client acknowledged 0 of the 3,000 bytes sent (3,000 announced), the rest lost on the path, when the control connection closed, with no final reply');
+    expect(flat(summary.stdout)).toContain('incomplete, 0/3,000 received');
   });
 
   it('pmtu-blackhole-server-side-vsftpd-curl: the server sent 3000 bytes, retransmitted 6 times, the client acknowledged none', async () => {
@@ -696,7 +697,11 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     const t = transfers(a)[0];
     const c = t.connection!;
     expect([t.bytes, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions, c.zeroWindowFrames]).toEqual([3000, 0, 0, 3000, 6, []]);
-    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'session-ended' });
+    // Before: "incomplete 3,000/3,000" and "3,000 of 3,000 announced bytes had moved": sent is not received.
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', bytes: 3000, why: 'session-ended', lost: { sent: 3000, acknowledged: 0 } });
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toContain('incomplete, 0/3,000 received');
+    expect(summary.stdout).not.toMatch(/incomplete 3,000\/3,000/);
     expect(t.diagnosis?.summary).toMatch(/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\) and the client kept its window open: they were lost on the path/);
     expect(t.diagnosis?.summary).not.toMatch(/3000 bytes had moved/);
   });

@@ -3,6 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { dataReceiver } from '../../data-sender.js';
+import { pathLoss } from '../../path-loss.js';
 import { senderStoppedShort } from '../../sender-stopped.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
@@ -44,12 +45,13 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   // Data the receiver never got while the connection stayed up: lost on the path (at the receiver's
   // side the capture lacks it too, at the sender's side the sender repeats it), not a slow reader.
   const sender = receiver === 'client' ? 'server' : 'client';
+  const loss = pathLoss(c);
   const lost =
-    c.undeliveredBytes > 0
-      ? `${c.undeliveredBytes} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
-      : c.unacknowledgedBytes > 0 && c.retransmissions > 0 && c.zeroWindowFrames.length === 0
-        ? `The ${receiver} never acknowledged ${c.unacknowledgedBytes} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`
-        : null;
+    loss === null
+      ? null
+      : loss.undelivered > 0
+        ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
+        : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
   const pause = longestPause(ctx);
   if (pause && pause.seconds >= STALL_SECONDS) {
@@ -62,7 +64,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (details.length === 0) return null;
   details.push(
     lost !== null
-      ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes)}`
+      ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
       : `${t.bytes} bytes had moved`,
   );
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
