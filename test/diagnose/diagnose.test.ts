@@ -329,6 +329,13 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),
     says: { '1.1': [/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\)/, /path-MTU black hole/] },
   },
+  {
+    // proftpd's PassivePorts (two ports) both taken by another listener: it announces port 41679, outside the range.
+    fixture: 'pasv-range-exhausted-proftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/227 198\.51\.100\.20:41679/, /never got an answer/, /PassivePorts/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -738,6 +738,38 @@ describe('31. FTPS through DNAT with the FTP helper: the helper cannot rewrite t
   });
 });
 
+describe('31b. active FTPS from behind MASQUERADE with the FTP helper: the encrypted PORT keeps the inside address', () => {
+  const name = 'ftps-snat-active-client-side-vsftpd-python';
+  it('with keys: PORT 192.0.2.10 (frame 30) refused with 500 (31); the cause is TLS hiding it from the helper, not a missing helper', async () => {
+    const keys = join(FIXTURES, `${name}.keys`);
+    const [diagnose, explain] = await Promise.all([
+      runCli(['diagnose', '--no-color', '--tls-keylog', keys, path(name)]),
+      runCli(['explain', '--tls-keylog', keys, path(name)]),
+    ]);
+    const flat = (x: string): string => x.replace(/\s+/g, ' ');
+    expect(flat(diagnose.stdout)).toMatch(/Session 1, transfer 1: active-address-mismatch/);
+    expect(flat(diagnose.stdout)).toMatch(/At frame 30 the client announced PORT 192\.0\.2\.10:38427/);
+    expect(flat(diagnose.stdout)).toMatch(/500 Illegal PORT command \(frame 31\)/);
+    expect(flat(diagnose.stdout)).toMatch(/The PORT travelled inside TLS \(the control connection switched at frame 10\): a NAT's FTP helper cannot read or rewrite it/);
+    expect(flat(diagnose.stdout)).toMatch(/What to change: The PORT is encrypted \(FTPS\), so no NAT FTP helper can rewrite it: use passive mode/);
+    // Before: "(no FTP helper)" and "enable the NAT's FTP helper (nf_conntrack_ftp)": the helper was running.
+    for (const out of [diagnose.stdout, explain.stdout]) expect(flat(out)).not.toMatch(/no FTP helper|enable the NAT's FTP helper/);
+  });
+
+  it('without keys: TLS hid everything and no data connection was attempted', async () => {
+    const a = await analyze(name);
+    expect([a.sessions[0].diagnosis?.cause, a.sessions[0].diagnosis?.evidence, transfers(a).length]).toEqual(['tls-hidden', [10], 0]);
+  });
+
+  it('clear-text active NAT mismatches keep their helper advice', async () => {
+    const a = await analyze('nat-active-nohelper-vsftpd-ftp');
+    expect(transfers(a).map((t) => [t.diagnosis?.cause, /enable the NAT's FTP helper/.test(t.diagnosis?.advice ?? '')])).toEqual([
+      ['active-address-mismatch', true],
+      ['active-address-mismatch', true],
+    ]);
+  });
+});
+
 describe('32. resumed, appended and listed transfers are complete with their own byte counts; ABOR and a data timeout with other servers', () => {
   it('resume-appe-vsftpd-curl: REST 1000 + RETR moves 2000 of a 3000-byte file (complete); APPE of 259 bytes', async () => {
     const a = await analyze('resume-appe-vsftpd-curl');
