@@ -97,13 +97,26 @@ export interface Command {
  * `idleSeconds` since the client's last command was answered) and/or its FIN (`closed`) came
  * first; `reset`: the server's RST that met the command, if any.
  */
-export interface NoReply {
+export interface ServerClosed {
   why: 'server-closed';
   notice: { code: number; frame: number; idle: boolean; idleSeconds: number | null } | null;
   closed: number | null;
   reset: number | null;
   evidence: number[];
 }
+
+/**
+ * `answered-later`: the server answered a command sent after this one (`later`: that command's frame
+ * and verb, its reply's code and frame) and never this one — replies come in order, so it was
+ * skipped (pure-ftpd's QUIT answered 221 after an ABOR it never answered).
+ */
+export interface AnsweredLater {
+  why: 'answered-later';
+  later: { command: string; frame: number; code: number; replyFrame: number };
+  evidence: number[];
+}
+
+export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
 export type TransferStatus = 'complete' | 'failed' | 'aborted' | 'incomplete' | 'unused';

@@ -329,6 +329,44 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),
     says: { '1.1': [/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\)/, /path-MTU black hole/] },
   },
+  // A real ABOR mid-download (Telnet IP, Synch, ABOR) against three servers: 426 for the transfer, 226 for the ABOR.
+  {
+    fixture: 'abor-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 100, 101, 175] }),
+    says: { '1.1': [/The client sent ABOR at frame 100\. The server replied 426 Failure writing network stream \(frame 101\)\. The client reset the data connection at frame 175/] },
+  },
+  {
+    fixture: 'abor-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 94, 159, 160] }),
+    says: { '1.1': [/The client sent ABOR at frame 94/, /426 Transfer aborted/] },
+  },
+  {
+    fixture: 'abor-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 99, 121, 171] }),
+    says: { '1.1': [/The client sent ABOR at frame 99\. The server replied 426 ABORT \(frame 121\)/] },
+  },
+  // ftplib's abort() while the client has stopped reading: pure-ftpd answers late, or only the QUIT (verdicts.test.ts 33).
+  {
+    fixture: 'abor-stalled-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 104, 116] }),
+    says: { '1.1': [/The client sent ABOR at frame 97\. The client reset the data connection at frame 116/] },
+  },
+  {
+    fixture: 'abor-stalled-quit-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 98, 110, 122] }),
+    says: { '1.1': [/The client sent ABOR at frame 98\. The client reset the data connection at frame 122/] },
+  },
+  {
+    fixture: 'upload-reset-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 93] }),
+    says: { '1.1': [/A device between the client and the server reset the data connection at frame 93: the reset carries the server's address but TTL 64/, /65536 bytes had been sent; the server had acknowledged 30408 of them when the reset came/] },
+  },
   {
     // proftpd's PassivePorts (two ports) both taken by another listener: it announces port 41679, outside the range.
     fixture: 'pasv-range-exhausted-proftpd-curl',

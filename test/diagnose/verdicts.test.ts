@@ -810,3 +810,64 @@ describe('32. resumed, appended and listed transfers are complete with their own
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 234576, expected: 524288, cause: 'stalled' });
   });
 });
+
+describe('33. replies after an ABOR go to the commands they answer: a 221 is QUIT\'s, a 226 naming the abort is the ABOR\'s', () => {
+  const cmds = (a: Analysis) =>
+    a.sessions[0].commands.filter((c) => c.command === 'RETR' || c.command === 'ABOR' || c.command === 'QUIT').map((c) => [c.command, c.frame, c.reply?.code ?? null, c.reply?.frame ?? null, c.preliminary.map((r) => r.frame), c.noReply?.why ?? null]);
+
+  it('abor-stalled-quit-pureftpd-python: ABOR 98, QUIT 123, a stray 150 (125) and 221 (126): the ABOR was never answered, the transfer has no final reply', async () => {
+    const name = 'abor-stalled-quit-pureftpd-python';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    const ftp = view.ftp.map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+    expect(ftp.slice(-5)).toEqual([[23, '150'], [98, 'ABOR'], [123, 'QUIT'], [125, '150'], [126, '221']]);
+    expect(cmds(a)).toEqual([
+      ['RETR', 22, null, null, [23, 125], null],
+      ['ABOR', 98, null, null, [], 'answered-later'],
+      ['QUIT', 123, 221, 126, [], null],
+    ]);
+    const abor = a.sessions[0].commands.find((c) => c.command === 'ABOR')!;
+    expect(abor.noReply).toEqual({ why: 'answered-later', later: { command: 'QUIT', frame: 123, code: 221, replyFrame: 126 }, evidence: [98, 123, 126] });
+    const t = transfers(a)[0];
+    // Before: the 221 was the transfer's reply ("aborted by the client after … bytes (221, frame 126)") and the ABOR's none.
+    expect([t.reply, t.abortFrame, t.connection?.rst?.frame]).toEqual([null, 98, 122]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client' });
+    const [transfersOut, sessions, explain] = await Promise.all([
+      runCli(['transfers', '--no-color', path(name)]),
+      runCli(['sessions', '--no-color', path(name)]),
+      runCli(['explain', path(name)]),
+    ]);
+    const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
+    expect(flat(transfersOut.stdout)).not.toMatch(/221/);
+    expect(flat(sessions.stdout)).toContain('ABOR (frame 98) was never answered: the server answered the later QUIT (frame 123) with 221 (frame 126) and never this command');
+    expect(flat(explain.stdout)).toContain('ABOR (frame 98) → no reply: the server answered the later QUIT (frame 123) with 221 (frame 126) and never this command');
+  });
+
+  it('abor-stalled-pureftpd-python: no 426; "226 Since you see this ABOR must\'ve succeeded" (120) answers the ABOR, not the RETR', async () => {
+    const a = await analyze('abor-stalled-pureftpd-python');
+    expect(cmds(a)).toEqual([
+      ['RETR', 22, null, null, [23, 119], null],
+      ['ABOR', 97, 226, 120, [], null],
+      ['QUIT', 117, 221, 121, [], null],
+    ]);
+    const t = transfers(a)[0];
+    // Before: the transfer's reply was that 226, as if the server had completed it.
+    expect([t.reply, t.verdict.kind]).toEqual([null, 'aborted']);
+  });
+
+  it('servers that say 426 then 226 keep the RFC 959 pairing: RETR 426, ABOR 226', async () => {
+    for (const [name, retr, abor] of [
+      ['abor-vsftpd-python', 101, 102],
+      ['abor-proftpd-python', 160, 161],
+      ['abor-pureftpd-python', 121, 122],
+    ] as const) {
+      const a = await analyze(name);
+      const got = cmds(a).slice(0, 2).map((c) => [c[0], c[2], c[3], c[5]]);
+      expect(got, name).toEqual([
+        ['RETR', 426, retr, null],
+        ['ABOR', 226, abor, null],
+      ]);
+      expect(transfers(a)[0].verdict, name).toMatchObject({ kind: 'aborted', by: 'client' });
+    }
+  });
+});

@@ -120,7 +120,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
-  if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
+  // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
+  // capture shows what was sent, the acknowledgements what arrived.
+  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
+  if (trailing > 0) {
+    const receiver = dataReceiver(t.direction);
+    details.push(
+      `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
+    );
+  } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
