@@ -265,6 +265,10 @@ export class ConnectionState {
       if (peer !== null) {
         peer.ack(tcp.ack);
         c.ackedTo[fromClient ? 's2c' : 'c2s'] = peer.ackedTo;
+      } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
+        // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
+        const d = fromClient ? 's2c' : 'c2s';
+        if (c.ackedTo[d] < 0) c.ackedTo[d] = 0;
       }
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {

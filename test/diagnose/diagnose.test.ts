@@ -324,6 +324,12 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/2896 bytes of the server's data never reached the client/, /path-MTU black hole/] },
   },
   {
+    fixture: 'pmtu-blackhole-upload-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 36] }),
+    says: { '1.1': [/The server never acknowledged 15928 of the bytes the client sent, although they were sent again \(5 retransmitted segments\)/, /path-MTU black hole/] },
+  },
+  {
     fixture: 'pmtu-blackhole-server-side-vsftpd-curl',
     causes: { '1.1': 'stalled' },
     evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),

@@ -706,6 +706,21 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     expect(t.diagnosis?.summary).not.toMatch(/3000 bytes had moved/);
   });
 
+  it('pmtu-blackhole-upload-vsftpd-curl: the client (the sender, captured) sent 15,928 bytes and repeated its first segment 5 times; the server acknowledged none', async () => {
+    const name = 'pmtu-blackhole-upload-vsftpd-curl';
+    const a = await analyze(name);
+    const view = readView(FIXTURES, name);
+    // tshark: the server's only packet on the data connection is its SYN-ACK (20); nothing of the client's data is acknowledged.
+    expect(view.fields.filter((r) => r['tcp.srcport'] === '50032').map((r) => Number(r['frame.number']))).toEqual([20]);
+    const t = transfers(a)[0];
+    const c = t.connection!;
+    expect([t.direction, t.bytes, c.unacknowledgedBytes, c.retransmissions, c.close]).toEqual(['upload', 15928, 15928, 5, null]);
+    // Before: "incomplete: 15,928 bytes had moved" and the zero-window advice (the server's SYN-ACK was not taken as its acknowledgement).
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'session-ended', lost: { sent: 15928, acknowledged: 0 } });
+    const summary = await runCli(['summary', '--no-color', path(name)]);
+    expect(summary.stdout).toContain('incomplete, 0/15,928 received');
+  });
+
   it('no healthy recording has bytes lost on the path', async () => {
     for (const name of ['passive-vsftpd-lftp', 'capture-loss-vsftpd-lftp', 'resume-appe-vsftpd-curl', 'abort-vsftpd-lftp']) {
       const a = await analyze(name);
