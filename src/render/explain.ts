@@ -600,7 +600,10 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
-  if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
+  // The server may have closed before the client's QUIT (an idle or data timeout): say so in order.
+  const firstDown = cev.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame;
+  const before = quit !== undefined && firstDown !== undefined && firstDown < quit.frame;
+  if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
   for (const c of s.commands) {
     const unanswered = noReplySentence(c);

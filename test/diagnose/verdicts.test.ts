@@ -823,6 +823,11 @@ describe('32. resumed, appended and listed transfers are complete with their own
     const t = transfers(a)[0];
     expect([t.bytes, t.reply?.code, t.reply?.frame, t.connection?.zeroWindowFrames]).toEqual([234576, 421, 76, [29, 67]]);
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 234576, expected: 524288, cause: 'stalled' });
+    // vsftpd closed the control connection (FIN 78) right after its 421; the client's QUIT came at 287.
+    // Before: "QUIT (frame 287) → … Then the server closes the control connection: FIN (frame 78)".
+    const explain = (await runCli(['explain', path('data-timeout-vsftpd-python')])).stdout.replace(/\s+/g, ' ');
+    expect(explain).toContain('The teardown had begun before the QUIT: the server closes the control connection: FIN (frame 78)');
+    expect(explain).not.toMatch(/Then the server closes the control connection: FIN \(frame 78\)/);
   });
 });
 
