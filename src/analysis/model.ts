@@ -39,6 +39,11 @@ export interface Vantage {
 export interface SessionDiagnosis extends Diagnosis {
   /** tls-hidden: connections that are probably its data connections (a guess from timing and ports). */
   guesses?: OtherConnection[];
+  /**
+   * tls-hidden: connections the client opened, while the session ran, to a high port of another
+   * address than the server's — where an encrypted 227 naming an address no NAT rewrote sends it.
+   */
+  elsewhere?: OtherConnection[];
 }
 
 

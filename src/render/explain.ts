@@ -560,8 +560,18 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
       flush();
       const { title, departure } = authStep(s, c);
-      steps.push({ title, subs: [] });
+      // Connections to another address than the server's while TLS hid the announcements (the diagnosis' `elsewhere`).
+      const subs = (s.diagnosis?.elsewhere ?? []).map(
+        (g) =>
+          `The client ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
+          `${g.established ? '' : ', which never opens'} — not the server's address ${s.server.ip}: probably the data connection an encrypted 227 pointed to, ` +
+          'naming an address no NAT rewrote (its FTP helper cannot read TLS).',
+      );
+      steps.push({ title, subs });
       ctx.departures.push(departure);
+      for (const g of s.diagnosis?.elsewhere ?? []) {
+        ctx.departures.push(`a connection to ${endpoint(g.to)}, not the server's address, ${g.established ? 'opened' : 'never opened'}: an encrypted 227 probably named it`);
+      }
       continue;
     }
     if (c.command === 'QUIT') {

@@ -742,6 +742,13 @@ describe('31. FTPS through DNAT with the FTP helper: the helper cannot rewrite t
     expect(s.diagnosis!.summary).toMatch(/the client opened a connection to a high port of another address than the server's 203\.0\.113\.21: stream 1: 192\.0\.2\.10:47026 → 198\.51\.100\.20:50039 \(never established\)/);
     expect(s.diagnosis!.summary).toMatch(/cannot read it inside TLS/);
     expect(s.diagnosis!.summary).not.toMatch(/No other connection/);
+    expect(s.diagnosis!.elsewhere!.map((g) => [g.stream, g.synFrame, g.to.ip, g.to.port, g.established])).toEqual([[1, 57, '198.51.100.20', 50039, false]]);
+    const [timeline, explain] = await Promise.all([runCli(['timeline', path(name)]), runCli(['explain', path(name)])]);
+    const flat = (x: string): string => x.replace(/[|\s]+/g, ' ');
+    // Before: the timeline called it a "Connection between the same hosts", and explain did not mention it.
+    expect(flat(timeline.stdout)).not.toMatch(/between the same hosts/);
+    expect(flat(timeline.stdout)).toContain("Probably a data connection to where an encrypted reply pointed, 198.51.100.20 (not the server's 203.0.113.21): the client opens it, port 47026 → 50039");
+    expect(flat(explain.stdout)).toContain("The client tries to open a connection to 198.51.100.20:50039 (tcp.stream 1, SYN frame 57), which never opens — not the server's address 203.0.113.21");
   });
 
   it('with keys: the 227 names the inside address, and the diagnosis says the helper could not rewrite it', async () => {

@@ -81,5 +81,6 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
     advice: CATALOG['tls-hidden'].advice,
     guesses,
+    ...(elsewhere.length ? { elsewhere } : {}),
   };
 }
