@@ -16,10 +16,19 @@ export interface PathLoss {
   undelivered: number;
 }
 
+/**
+ * At the sender's side the evidence must be more than a connection's last bytes caught unacknowledged
+ * by its close (a TLS close_notify and a retransmitted FIN do that: ftps-tls12-active-proftpd-lftp):
+ * at least a minimum segment's worth (536 bytes) sent again more than once to an open window.
+ */
+const MIN_LOST_BYTES = 536;
+const MIN_RETRANSMISSIONS = 2;
+
 export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!c) return null;
   const atReceiver = c.undeliveredBytes > 0;
-  const atSender = c.unacknowledgedBytes > 0 && c.retransmissions > 0 && c.zeroWindowFrames.length === 0;
+  const atSender =
+    c.unacknowledgedBytes >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
   if (!atReceiver && !atSender) return null;
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
   return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };

@@ -721,10 +721,21 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     expect(summary.stdout).toContain('incomplete, 0/15,928 received');
   });
 
-  it('no healthy recording has bytes lost on the path', async () => {
-    for (const name of ['passive-vsftpd-lftp', 'capture-loss-vsftpd-lftp', 'resume-appe-vsftpd-curl', 'abort-vsftpd-lftp']) {
-      const a = await analyze(name);
-      expect(transfers(a).map((t) => t.connection?.undeliveredBytes ?? 0).filter((n) => n > 0), name).toEqual([]);
+  it('no other recording has bytes lost on the path: a few unacknowledged bytes at a close are not a black hole', async () => {
+    // Each of these ends a data connection with some bytes unacknowledged (a TLS close_notify and a
+    // FIN sent again, a client killed, a reset, a full disk); ftps-tls12-active-proftpd-lftp's third
+    // connection (31 bytes, one retransmission) was once called 'lost on the path'.
+    for (const name of [
+      'passive-vsftpd-lftp', 'capture-loss-vsftpd-lftp', 'resume-appe-vsftpd-curl', 'abort-vsftpd-lftp', 'ftps-tls12-active-proftpd-lftp',
+      'ftps-tls13-proftpd-lftp', 'tls-data-vsftpd-lftp', 'client-killed-pyftpdlib-wget', 'fail-stor-full-pyftpdlib-curl', 'upload-reset-vsftpd-curl',
+      'abor-pureftpd-python', 'large-lossy-vsftpd-lftp',
+    ]) {
+      const file = ['large-lossy-vsftpd-lftp'].includes(name) ? join(FIXTURES, `${name}.pcap.gz`) : path(name);
+      const a = await analyzeFiles([file], { fileName: name, thread: false });
+      for (const t of transfers(a)) {
+        expect([name, t.id, t.connection?.undeliveredBytes ?? 0, t.verdict.kind === 'incomplete' ? (t.verdict.lost ?? null) : null]).toEqual([name, t.id, 0, null]);
+        expect(`${t.diagnosis?.summary ?? ''}`, `${name} ${t.id}`).not.toMatch(/lost on the path/);
+      }
     }
   });
 });
