@@ -264,7 +264,8 @@ export class ConnectionState {
       }
       if (peer !== null) {
         peer.ack(tcp.ack);
-        c.ackedTo[fromClient ? 's2c' : 'c2s'] = peer.ackedTo;
+        const d = fromClient ? 's2c' : 'c2s';
+        if (peer.ackedTo > c.ackedTo[d]) c.ackedTo[d] = peer.ackedTo;
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
         const d = fromClient ? 's2c' : 'c2s';
