@@ -39,6 +39,11 @@ export interface Vantage {
 export interface SessionDiagnosis extends Diagnosis {
   /** tls-hidden: connections that are probably its data connections (a guess from timing and ports). */
   guesses?: OtherConnection[];
+  /**
+   * tls-hidden: connections the client opened, while the session ran, to a high port of another
+   * address than the server's — where an encrypted 227 naming an address no NAT rewrote sends it.
+   */
+  elsewhere?: OtherConnection[];
 }
 
 
@@ -97,13 +102,26 @@ export interface Command {
  * `idleSeconds` since the client's last command was answered) and/or its FIN (`closed`) came
  * first; `reset`: the server's RST that met the command, if any.
  */
-export interface NoReply {
+export interface ServerClosed {
   why: 'server-closed';
   notice: { code: number; frame: number; idle: boolean; idleSeconds: number | null } | null;
   closed: number | null;
   reset: number | null;
   evidence: number[];
 }
+
+/**
+ * `answered-later`: the server answered a command sent after this one (`later`: that command's frame
+ * and verb, its reply's code and frame) and never this one — replies come in order, so it was
+ * skipped (pure-ftpd's QUIT answered 221 after an ABOR it never answered).
+ */
+export interface AnsweredLater {
+  why: 'answered-later';
+  later: { command: string; frame: number; code: number; replyFrame: number };
+  evidence: number[];
+}
+
+export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
 export type TransferStatus = 'complete' | 'failed' | 'aborted' | 'incomplete' | 'unused';
@@ -138,8 +156,19 @@ export interface DataConnection {
   establishedFrame: number | null;
   bytesToServer: number;
   bytesToClient: number;
-  /** Bytes missing from the capture (lost before the capture point). */
+  /** Bytes missing from the capture although the receiver acknowledged them (the capture lost them). */
   gapBytes: number;
+  /**
+   * Bytes missing from the capture that the receiver never acknowledged while it acknowledged other
+   * data: they did not reach the receiver either (lost on the path before the capture point).
+   */
+  undeliveredBytes: number;
+  /**
+   * The sender's bytes (as far as the capture shows them, gaps included) past the receiver's last
+   * acknowledgement: sent and never confirmed received. 0 when the receiver acknowledged nothing in
+   * the capture (its packets may simply not be in it).
+   */
+  unacknowledgedBytes: number;
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;

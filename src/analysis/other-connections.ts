@@ -109,6 +109,9 @@ export class OtherConnections {
     for (let i = (entry?.builders.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
       if (!entry!.closed.has(entry!.builders[i])) builder = entry!.builders[i];
     }
+    // Not between a session's two hosts: from an FTPS client to another address, as its data
+    // connection goes when the encrypted 227 named an address no NAT rewrote (the server's inside one).
+    if (!builder) builder = this.tlsSessionOfClient(conn);
     if (!builder) return;
     let list = this.bySession.get(builder);
     if (!list) this.bySession.set(builder, (list = []));
@@ -117,6 +120,19 @@ export class OtherConnections {
       this.events.set(conn, []);
       if (builder.session.tls) this.tls.note(conn);
     }
+  }
+
+  /** The open TLS session (commands encrypted) of the client that opened `conn` toward a high port elsewhere. */
+  private tlsSessionOfClient(conn: TcpConnection): SessionBuilder | undefined {
+    if (conn.midstream || conn.server.port < 1024) return undefined;
+    for (const [, entry] of this.sessionsByHosts) {
+      for (let i = entry.builders.length - 1; i >= 0; i--) {
+        const b = entry.builders[i];
+        const s = b.session;
+        if (!this.closedBuilders.has(b) && s.tls && s.client.ip === conn.client.ip && s.server.ip !== conn.server.ip) return b;
+      }
+    }
+    return undefined;
   }
 
   /** What the TLS of the session's other connections showed, on them and on the transfers inferred from them. */

@@ -30,7 +30,7 @@ export function senderStoppedShort(t: Transfer, s: Session): SenderStopped | nul
   const sender = dataSender(t.direction);
   // Only what the capture holds whole can be short: no gap, no final reply, and the session over.
   if (!c || !c.established || c.midstream || expected === null || sender === null || t.reply !== null || s.closedBy === null) return null;
-  if (c.gapBytes > 0 || t.abortFrame !== null || t.bytes >= expected) return null;
+  if (c.gapBytes > 0 || c.undeliveredBytes > 0 || t.abortFrame !== null || t.bytes >= expected) return null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
   if (fin === undefined || (c.rst !== null && c.rst.frame < fin.frame)) return null;
   return { sender, finFrame: fin.frame, bytes: t.bytes, expected, sessionEnd: { by: s.closedBy.by, frame: s.closedBy.frame } };

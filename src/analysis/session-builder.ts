@@ -421,6 +421,30 @@ export class SessionBuilder {
       }
       return;
     }
+    // 221 closes the session (RFC 959: QUIT's reply): with a QUIT waiting behind other commands, the
+    // server answered the QUIT and never the commands before it (pure-ftpd after an ABOR it did not
+    // answer: abor-pureftpd-python), so they stay unanswered instead of taking QUIT's reply.
+    if (reply.code === 221 && head.command !== 'QUIT') {
+      const quit = this.pending.findIndex((c) => c.command === 'QUIT');
+      if (quit > 0) {
+        const q = this.pending[quit];
+        this.pending.splice(0, quit + 1);
+        q.reply = reply;
+        this.applyReply(q, reply);
+        return;
+      }
+    }
+    // A positive reply that names the abort, while an ABOR waits behind a transfer command that has
+    // no final reply: the ABOR's (RFC 959: 426 for the transfer, then 226 for the ABOR; a server that
+    // skips the 426 — pure-ftpd's "226 Since you see this ABOR must've succeeded" — leaves the transfer
+    // without one), not the transfer reporting success.
+    const next = this.pending[1];
+    if (reply.code >= 200 && reply.code < 300 && next?.command === 'ABOR' && this.commandTransfers.has(head) && /\bABORT?\b/i.test(reply.text)) {
+      this.pending.splice(0, 2);
+      next.reply = reply;
+      this.applyReply(next, reply);
+      return;
+    }
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);

@@ -34,7 +34,7 @@ const SENDER_MARGIN = 2;
 export function tlsTruncation(t: Transfer): TlsTruncation | null {
   const c = t.connection;
   const tls = c?.tls;
-  if (!c || !tls || !tls.handshakeDone || c.close === null || t.abortFrame !== null || c.gapBytes > 0) return null;
+  if (!c || !tls || !tls.handshakeDone || c.close === null || t.abortFrame !== null || c.gapBytes > 0 || c.undeliveredBytes > 0) return null;
   let sender = dataSender(t.direction);
   let senderFrom: TlsTruncation['senderFrom'] = { by: 'command' };
   if (sender === null && t.inferred === 'tls-hidden') {

@@ -37,7 +37,9 @@ export function describeConnection(
     establishedFrame: conn.establishedFrame ?? null,
     bytesToServer: initiatorIsClient ? toResponder : toInitiator,
     bytesToClient: initiatorIsClient ? toInitiator : toResponder,
-    gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c,
+    gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c,
+    undeliveredBytes: conn.unackedGapBytes.c2s + conn.unackedGapBytes.s2c,
+    unacknowledgedBytes: unacknowledged(conn, 'c2s') + unacknowledged(conn, 's2c'),
     start: conn.start,
     end: conn.end,
     close: conn.closed,
@@ -82,4 +84,11 @@ export function finishTransfer(t: Transfer): void {
     t.duration = duration;
     t.throughput = duration > 0 ? t.bytes / duration : null;
   }
+}
+
+/** A direction's bytes (gaps included) past the peer's last acknowledgement; 0 when the peer acknowledged nothing. */
+function unacknowledged(conn: TcpConnection, dir: 'c2s' | 's2c'): number {
+  const acked = conn.ackedTo[dir];
+  if (acked < 0) return 0;
+  return Math.max(0, conn.bytes[dir] + conn.gapBytes[dir] - acked);
 }

@@ -5,13 +5,13 @@
  * the client reads the stale 421 as the command's answer, but nothing answered the command itself.
  * Every output words `Command.noReply` and none decides it again.
  */
-import type { Command, NoReply, Session } from './model.js';
+import type { Command, NoReply, ServerClosed, Session } from './model.js';
 
 /** A 421 whose text names a timeout or idleness: the server closed an idle session. */
 const TIMEOUT_TEXT = /time[ds]?[ -]?out|idle/i;
 
 /** Why `c` got no reply, given the server's last unasked 421, the client's last command before it and the server's first FIN. */
-function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBeforeNotice: Command | undefined, serverFin: number | null): NoReply | null {
+function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBeforeNotice: Command | undefined, serverFin: number | null): ServerClosed | null {
   if (c.command === null || c.reply !== null || c.replyUntracked) return null;
   const cc = s.controlConnection;
   const fin = serverFin !== null && serverFin < c.frame ? { frame: serverFin } : undefined;
@@ -38,6 +38,17 @@ function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBefo
  */
 export function settleUnanswered(sessions: Session[]): void {
   for (const s of sessions) {
+    // From the end: the first later command the server answered (replies come in order).
+    let later: Command | undefined;
+    const answeredLater = new Map<Command, Command>();
+    for (let i = s.commands.length - 1; i >= 0; i--) {
+      const c = s.commands[i];
+      if (c.command === null) continue;
+      if (c.reply !== null) later = c;
+      // A command answered with a 1xx only (a transfer the server started) was answered; its missing
+      // final reply is its transfer's verdict to tell.
+      else if (later !== undefined && !c.replyUntracked && c.preliminary.length === 0) answeredLater.set(c, later);
+    }
     let notice: Command | undefined;
     let lastCommand: Command | undefined;
     let lastBeforeNotice: Command | undefined;
@@ -51,7 +62,7 @@ export function settleUnanswered(sessions: Session[]): void {
         }
         continue;
       }
-      const why = noReplyOf(s, c, notice, lastBeforeNotice, serverFin);
+      const why: NoReply | null = noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater.get(c));
       if (why !== null) c.noReply = why;
       lastCommand = c;
     }
@@ -59,11 +70,23 @@ export function settleUnanswered(sessions: Session[]): void {
 }
 
 /** The unasked notices (421) that later commands met too late, by the notice's frame: for renderers placing it. */
-export function noticesByFrame(s: Session): Map<number, NoReply> {
-  const at = new Map<number, NoReply>();
+export function noticesByFrame(s: Session): Map<number, ServerClosed> {
+  const at = new Map<number, ServerClosed>();
   for (const c of s.commands) {
-    const frame = c.noReply?.notice?.frame;
-    if (frame !== undefined && !at.has(frame)) at.set(frame, c.noReply!);
+    const n = c.noReply;
+    if (n?.why !== 'server-closed') continue;
+    const frame = n.notice?.frame;
+    if (frame !== undefined && !at.has(frame)) at.set(frame, n);
   }
   return at;
+}
+
+/** `c` unanswered while `later`, sent after it, was answered: the server skipped it. */
+function skipped(c: Command, later: Command | undefined): NoReply | null {
+  if (later === undefined || later.reply === null || later.command === null) return null;
+  return {
+    why: 'answered-later',
+    later: { command: later.command, frame: later.frame, code: later.reply.code, replyFrame: later.reply.frame },
+    evidence: [c.frame, later.frame, later.reply.frame],
+  };
 }

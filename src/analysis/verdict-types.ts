@@ -20,7 +20,15 @@ export type TransferVerdict =
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
    * `session-ended` (the control connection closed first).
    */
-  | { kind: 'incomplete'; bytes: number; expected: number | null; why: 'capture-ended' | 'session-ended'; evidence: number[] }
+  | {
+      kind: 'incomplete';
+      bytes: number;
+      expected: number | null;
+      why: 'capture-ended' | 'session-ended';
+      /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
+      lost?: { sent: number; acknowledged: number };
+      evidence: number[];
+    }
   /** It did not happen: refused, or its data connection never opened. `cause` from the diagnosis. */
   | { kind: 'failed'; cause: CauseCode | null; evidence: number[] }
   /** Stopped part way: ABOR, 426, or a reset after data moved. */

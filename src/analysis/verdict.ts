@@ -6,6 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
+import { pathLoss } from './path-loss.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
@@ -269,7 +270,15 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
-      return { kind: 'incomplete', bytes: t.bytes, expected, why: s.close !== null ? 'session-ended' : 'capture-ended', evidence };
+      // A control connection one side closed (FIN or RST) ended the session even if the other side's
+      // FIN is not in the capture: the transfer was not still running when the capture ended.
+      const loss = pathLoss(c);
+      const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      if (s.close !== null || s.closedBy !== null) {
+        const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', ...lost, evidence: frames };
+      }
+      return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', ...lost, evidence };
   }
 }
 

@@ -347,7 +347,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
-    d += ', each segment acknowledged by the other side.';
+    const receiverWord = sender === 'client' ? 'the server' : 'the client';
+    d += c.unacknowledgedBytes > 0
+      ? `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
+      : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {
       const span = sender === 'client' ? plain.framesToServer : plain.framesToClient;
@@ -360,6 +363,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
+    if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;
     if (bytes === 0) d = 'No data flows on it.';
     out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
@@ -556,8 +560,18 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
       flush();
       const { title, departure } = authStep(s, c);
-      steps.push({ title, subs: [] });
+      // Connections to another address than the server's while TLS hid the announcements (the diagnosis' `elsewhere`).
+      const subs = (s.diagnosis?.elsewhere ?? []).map(
+        (g) =>
+          `The client ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
+          `${g.established ? '' : ', which never opens'} — not the server's address ${s.server.ip}: probably the data connection an encrypted 227 pointed to, ` +
+          'naming an address no NAT rewrote (its FTP helper cannot read TLS).',
+      );
+      steps.push({ title, subs });
       ctx.departures.push(departure);
+      for (const g of s.diagnosis?.elsewhere ?? []) {
+        ctx.departures.push(`a connection to ${endpoint(g.to)}, not the server's address, ${g.established ? 'opened' : 'never opened'}: an encrypted 227 probably named it`);
+      }
       continue;
     }
     if (c.command === 'QUIT') {
@@ -596,7 +610,10 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
-  if (down) end.push(quit !== undefined ? `Then ${down}.` : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
+  // The server may have closed before the client's QUIT (an idle or data timeout): say so in order.
+  const firstDown = cev.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame;
+  const before = quit !== undefined && firstDown !== undefined && firstDown < quit.frame;
+  if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
   for (const c of s.commands) {
     const unanswered = noReplySentence(c);

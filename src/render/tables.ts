@@ -112,6 +112,8 @@ function connectionLines(t: Transfer): string[] {
   if (c.rst) lines.push(`RST from the ${c.rst.by} at frame ${c.rst.frame}`);
   for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
   if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
+  if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
+  else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and never acknowledged`);
   if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
   if (c.addressMismatch) {
     lines.push(`linked by port: address ${c.addressMismatch.actual} differs from announced ${c.addressMismatch.announced}`);

@@ -124,10 +124,14 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
     const tls = plain === undefined ? '' : `; its TLS decrypted: ${plural(plain.toServer + plain.toClient, 'byte')} of data`;
     return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;
   }
-  const guessed = l.session.diagnosis?.guesses?.some((g) => g.stream === c.stream) ?? false;
-  return guessed
-    ? `Probably a data connection (TLS hides the announcement): ${opener} opens it, port ${ports}`
-    : `Connection between the same hosts, not announced on the control channel: port ${ports}`;
+  const d = l.session.diagnosis;
+  const guessed = d?.guesses?.some((g) => g.stream === c.stream) ?? false;
+  if (guessed) return `Probably a data connection (TLS hides the announcement): ${opener} opens it, port ${ports}`;
+  const elsewhere = d?.elsewhere?.find((g) => g.stream === c.stream);
+  if (elsewhere !== undefined) {
+    return `Probably a data connection to where an encrypted reply pointed, ${elsewhere.to.ip} (not the server's ${l.session.server.ip}): ${opener} opens it, port ${ports}`;
+  }
+  return `Connection between the same hosts, not announced on the control channel: port ${ports}`;
 }
 
 /** Rows of one session's ladder, before layout. */

@@ -3,8 +3,9 @@
  * `transfers`, `diagnose`, `explain` and `timeline` say the same thing. Nothing here decides: each
  * function maps a verdict value to text.
  */
+import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import type { CauseCode, Command, ControlVerdict, NoReply, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { CauseCode, Command, ControlVerdict, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
 import type { TransferVerdictKind } from '../analysis/verdict-types.js';
@@ -30,6 +31,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
+      if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'failed':
       return 'failed';
@@ -90,6 +92,14 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.lost) {
+        const receiver = dataReceiver(t.direction);
+        return (
+          `incomplete: the ${receiver} acknowledged ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent` +
+          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, the rest lost on the path, when ` +
+          `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
+        );
+      }
       return (
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
@@ -156,7 +166,7 @@ export function replyCode(code: number): string {
 }
 
 /** "421, frame 29" or "its FIN, frame 30": how the server gave up the control connection, as a clause. */
-function serverClosedClause(n: NoReply): string {
+function serverClosedClause(n: ServerClosed): string {
   const parts: string[] = [];
   if (n.notice !== null) parts.push(`${n.notice.code}, frame ${n.notice.frame}`);
   if (n.closed !== null) parts.push(`FIN, frame ${n.closed}`);
@@ -165,7 +175,7 @@ function serverClosedClause(n: NoReply): string {
 }
 
 /** How the server ended the session on its own, from its notice: "for idleness, 3.002 s after the last exchange". */
-export function serverClosedWords(n: NoReply): string {
+export function serverClosedWords(n: ServerClosed): string {
   if (n.notice === null) return 'the server closed the control connection';
   const after = n.notice.idleSeconds !== null ? `, ${seconds(n.notice.idleSeconds)} after the last exchange` : '';
   return n.notice.idle
@@ -177,6 +187,9 @@ export function serverClosedWords(n: NoReply): string {
 export function noReplyWords(c: Command): string | null {
   const n = c.noReply;
   if (n === undefined) return null;
+  if (n.why === 'answered-later') {
+    return `the server answered the later ${n.later.command} (frame ${n.later.frame}) with ${n.later.code} (frame ${n.later.replyFrame}) and never this command`;
+  }
   const reset = n.reset !== null ? `; it answered the command with a reset (RST, frame ${n.reset})` : '';
   return `${serverClosedClause(n)} before the client sent it${reset}`;
 }
@@ -191,19 +204,20 @@ export function noReplySentence(c: Command): string | null {
 
 /** One line per session whose server closed the control connection before a command of the client's: that command was never answered. */
 export function serverClosedNotes(s: Session): string[] {
-  const unanswered = s.commands.filter((c) => c.noReply !== undefined);
-  if (unanswered.length === 0) return [];
-  const first = unanswered[0];
+  const skipped = s.commands.filter((c) => c.noReply?.why === 'answered-later').slice(0, 4).map((c) => capital(noReplySentence(c)!));
+  const unanswered = s.commands.filter((c) => c.noReply?.why === 'server-closed');
+  if (unanswered.length === 0) return skipped;
+  const first = unanswered[0].noReply as ServerClosed;
   const lines = unanswered.slice(0, 4).map((c) => `${escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (frame ${c.frame})`);
   const more = unanswered.length > 4 ? ` and ${unanswered.length - 4} more` : '';
-  const reset = first.noReply!.reset !== null ? ` (the server reset the connection, frame ${first.noReply!.reset})` : '';
-  return [`${capital(serverClosedWords(first.noReply!))}; ${lines.join(', ')}${more}, sent after that, ${unanswered.length === 1 ? 'was' : 'were'} never answered${reset}.`];
+  const reset = first.reset !== null ? ` (the server reset the connection, frame ${first.reset})` : '';
+  return [...skipped, `${capital(serverClosedWords(first))}; ${lines.join(', ')}${more}, sent after that, ${unanswered.length === 1 ? 'was' : 'were'} never answered${reset}.`];
 }
 
 const capital = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
 
 /** What the server's notice did, after the notice itself: "it closes the control connection for idleness, 3.002 s after the last exchange". */
-export function noticeWords(n: NoReply): string {
+export function noticeWords(n: ServerClosed): string {
   if (n.notice === null) return 'it closes the control connection';
   const after = n.notice.idleSeconds !== null ? `, ${seconds(n.notice.idleSeconds)} after the last exchange` : '';
   return `it closes the control connection${n.notice.idle ? ' for idleness' : ''}${after}`;

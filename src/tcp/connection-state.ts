@@ -113,6 +113,8 @@ export class ConnectionState {
       established: false,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
+      unackedGapBytes: { c2s: 0, s2c: 0 },
+      ackedTo: { c2s: -1, s2c: -1 },
       packets: { c2s: 0, s2c: 0 },
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
@@ -260,7 +262,15 @@ export class ConnectionState {
       if (peer === null && peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) > 0) {
         peer = fromClient ? this.s2cStream() : this.c2sStream();
       }
-      if (peer !== null) peer.ack(tcp.ack);
+      if (peer !== null) {
+        peer.ack(tcp.ack);
+        const d = fromClient ? 's2c' : 'c2s';
+        if (peer.ackedTo > c.ackedTo[d]) c.ackedTo[d] = peer.ackedTo;
+      } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
+        // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
+        const d = fromClient ? 's2c' : 'c2s';
+        if (c.ackedTo[d] < 0) c.ackedTo[d] = 0;
+      }
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
           this.finAckedS2c = true;
@@ -403,6 +413,9 @@ export class ConnectionState {
         const c = this.conn;
         if (gapBefore > 0) {
           c.gapBytes[dir] += gapBefore;
+          // The part of the gap the peer never acknowledged did not reach it: lost on the path.
+          const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
+          if (acked >= 0) c.unackedGapBytes[dir] += Math.max(0, offset - Math.max(offset - gapBefore, acked));
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;

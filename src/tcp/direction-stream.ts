@@ -216,6 +216,11 @@ export class DirectionStream {
     return true;
   }
 
+  /** The stream offset the peer's acknowledgements reached (-1: none seen). */
+  get ackedTo(): number {
+    return this.ackedOffset;
+  }
+
   /** The peer acknowledged up to raw `ack`: holes before that are lost from the capture. */
   ack(ack: number): void {
     if (!this.started) return;

@@ -70,6 +70,14 @@ export interface TcpConnection {
   bytes: { c2s: number; s2c: number };
   /** Bytes missing from the capture (gaps), per direction. */
   gapBytes: { c2s: number; s2c: number };
+  /**
+   * Of `gapBytes`, those at or past the peer's last acknowledgement when they were given up as a
+   * gap (at the close): the receiver never acknowledged them, so they did not reach it either —
+   * lost on the path, not by the capture (only counted once the peer had acknowledged something).
+   */
+  unackedGapBytes: { c2s: number; s2c: number };
+  /** How far the peer's acknowledgements reached, as a stream offset per direction (-1: none seen). */
+  ackedTo: { c2s: number; s2c: number };
   packets: { c2s: number; s2c: number };
   finFrames: { c2s?: number; s2c?: number };
   rst?: { frame: number; dir: Direction; time: number };

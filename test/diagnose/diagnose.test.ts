@@ -298,6 +298,88 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '1.2': expectedEvidence(v, 1), '1.3': expectedEvidence(v, 2) }),
     says: { '1.3': [/The client sent RETR anyway, 0 ms after the first SYN \(frame 41\), with no data connection open; no reply to it followed/] },
   },
+  // Second verdict audit (verdicts.test.ts 30–32): ABOR with other servers, a server's data timeout, an MTU black hole.
+  {
+    fixture: 'abort-proftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [60, 61, 62, 64, 113, 131, 145, 159, 167, 168] }),
+    says: { '1.1': [/The client reset the data connection at frame 167/, /426 Transfer aborted/] },
+  },
+  {
+    fixture: 'abort-pureftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [34, 35, 36, 38, 81, 98, 122, 131] }),
+    says: { '1.1': [/The client reset the data connection at frame 131/] },
+  },
+  {
+    fixture: 'data-timeout-vsftpd-python',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 29, 67, 76] }),
+    says: { '1.1': [/zero window at frames 29 and 67/, /421 Data timeout/] },
+  },
+  {
+    fixture: 'pmtu-blackhole-client-side-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 28] }),
+    says: { '1.1': [/2896 bytes of the server's data never reached the client/, /path-MTU black hole/] },
+  },
+  {
+    fixture: 'pmtu-blackhole-upload-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 36] }),
+    says: { '1.1': [/The server never acknowledged 15928 of the bytes the client sent, although they were sent again \(5 retransmitted segments\)/, /path-MTU black hole/] },
+  },
+  {
+    fixture: 'pmtu-blackhole-server-side-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),
+    says: { '1.1': [/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\)/, /path-MTU black hole/] },
+  },
+  // A real ABOR mid-download (Telnet IP, Synch, ABOR) against three servers: 426 for the transfer, 226 for the ABOR.
+  {
+    fixture: 'abor-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 100, 101, 175] }),
+    says: { '1.1': [/The client sent ABOR at frame 100\. The server replied 426 Failure writing network stream \(frame 101\)\. The client reset the data connection at frame 175/] },
+  },
+  {
+    fixture: 'abor-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 94, 159, 160] }),
+    says: { '1.1': [/The client sent ABOR at frame 94/, /426 Transfer aborted/] },
+  },
+  {
+    fixture: 'abor-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 99, 121, 171] }),
+    says: { '1.1': [/The client sent ABOR at frame 99\. The server replied 426 ABORT \(frame 121\)/] },
+  },
+  // ftplib's abort() while the client has stopped reading: pure-ftpd answers late, or only the QUIT (verdicts.test.ts 33).
+  {
+    fixture: 'abor-stalled-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 104, 116] }),
+    says: { '1.1': [/The client sent ABOR at frame 97\. The client reset the data connection at frame 116/] },
+  },
+  {
+    fixture: 'abor-stalled-quit-pureftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 98, 110, 122] }),
+    says: { '1.1': [/The client sent ABOR at frame 98\. The client reset the data connection at frame 122/] },
+  },
+  {
+    fixture: 'upload-reset-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 93] }),
+    says: { '1.1': [/A device between the client and the server reset the data connection at frame 93: the reset carries the server's address but TTL 64/, /65536 bytes had been sent; the server had acknowledged 30408 of them when the reset came/] },
+  },
+  {
+    // proftpd's PassivePorts (two ports) both taken by another listener: it announces port 41679, outside the range.
+    fixture: 'pasv-range-exhausted-proftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/227 198\.51\.100\.20:41679/, /never got an answer/, /PassivePorts/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -330,6 +412,9 @@ const HEALTHY = [
   'pget-limited-pyftpdlib-lftp',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
+  // A resumed download (REST 1000: 2000 of a 3000-byte file) and an APPE; MLSD, NLST and STOU.
+  'resume-appe-vsftpd-curl',
+  'mlsd-nlst-stou-pureftpd-python',
 ];
 
 describe('diagnose: every fixture is classified', () => {

@@ -17,6 +17,8 @@ export interface FileFact {
   received?: { size: number; sha256: string } | null;
   /** False when the client saved only part of the file (an aborted transfer). */
   received_matches?: boolean;
+  /** The script's note (e.g. a resumed download: "REST 1000", the sizes are of the part that moved). */
+  note?: string;
 }
 
 export interface Facts {

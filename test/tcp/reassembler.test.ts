@@ -544,3 +544,47 @@ describe('TcpReassembler: bounds', () => {
     expect(rec.conns[2]).toMatchObject({ id: 2, midstream: true });
   });
 });
+
+describe('TcpReassembler: gaps the receiver never acknowledged (lost on the path) and gaps it did (lost by the capture)', () => {
+  // Rows: segments in → gapBytes, of them unackedGapBytes, and how far the peer's acks reached.
+  const cases: Array<[string, SegSpec[], { gap: number; unacked: number; ackedTo: number }]> = [
+    [
+      // pmtu-blackhole-client-side's shape: the first 6 bytes never arrive, the last 3 do (SACKed), the client's ack stays at 901.
+      'a hole the receiver keeps asking for',
+      [
+        { from: 's', flags: 'PA', seq: 907, ack: 101, data: 'ghi' },
+        { from: 'c', flags: 'A', seq: 101, ack: 901 },
+        { from: 's', flags: 'FA', seq: 910, ack: 101 },
+        { from: 'c', flags: 'FA', seq: 101, ack: 901 },
+      ],
+      { gap: 6, unacked: 6, ackedTo: 0 },
+    ],
+    [
+      // capture-loss's shape: the receiver acknowledged past the hole, so it got those bytes and the capture missed them.
+      'a hole the receiver acknowledged',
+      [
+        { from: 's', flags: 'PA', seq: 907, ack: 101, data: 'ghi' },
+        { from: 'c', flags: 'A', seq: 101, ack: 910 },
+        { from: 's', flags: 'FA', seq: 910, ack: 101 },
+        { from: 'c', flags: 'FA', seq: 101, ack: 911 },
+      ],
+      { gap: 6, unacked: 0, ackedTo: 10 },
+    ],
+    [
+      // No acknowledgement from the receiver after the handshake: the handshake's ack (ISN+1) says nothing was received.
+      'data never acknowledged, no hole',
+      [
+        { from: 's', flags: 'PA', seq: 901, ack: 101, data: 'abcdef' },
+        { from: 's', flags: 'PA', seq: 901, ack: 101, data: 'abcdef' },
+      ],
+      { gap: 0, unacked: 0, ackedTo: 0 },
+    ],
+  ];
+  for (const [name, segs, want] of cases) {
+    it(name, () => {
+      const { rec } = run([...HANDSHAKE, ...segs]);
+      const c = rec.conns[0];
+      expect({ gap: c.gapBytes.s2c, unacked: c.unackedGapBytes.s2c, ackedTo: c.ackedTo.s2c }).toEqual(want);
+    });
+  }
+});

@@ -207,7 +207,7 @@ function connectionColumns(c: DataConnection): ZeekValue[] {
     timed ? origBytes : null,
     timed ? respBytes : null,
     connState(c),
-    c.gapBytes,
+    c.gapBytes + c.undeliveredBytes,
   ];
 }
 

@@ -255,6 +255,7 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
       const marks: string[] = [];
       if (retx > 0) marks.push(`${num(retx)} retransmitted`);
       if (dc !== null && dc.gapBytes > 0) marks.push(`${num(dc.gapBytes)} bytes not captured (gap)`);
+      if (dc !== null && dc.undeliveredBytes > 0) marks.push(`${num(dc.undeliveredBytes)} bytes lost on the path`);
       if (dc !== null && dc.zeroWindowFrames.length > 0) marks.push(`zero window ×${dc.zeroWindowFrames.length} (frame ${dc.zeroWindowFrames[0]}…)`);
       const label = `${r.conn.role === 'data' ? 'Data' : 'Payload'}: ${dir} in ${num(segments)} segments${thr !== null ? `, ${rate(thr)}` : ''}`;
       const fr = frameSpan(first.firstFrame, last.lastFrame);

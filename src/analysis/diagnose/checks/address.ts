@@ -119,6 +119,24 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   if (!nat && announced.port >= 32768 && cls === 'public') {
     details.push(`Port ${announced.port} is in a client's ephemeral range, which is why this reads as NAT rather than a bounce`);
   }
+  // Read here with the key log; on the wire the PORT was inside TLS: no FTP helper could read or
+  // rewrite it, so "no FTP helper" is not the finding and enabling one is not the fix.
+  const tls = insideTls(ctx);
+  if (tls !== null) {
+    const words = details.map((d) => d.replace(/ \(no FTP helper\)/, '').replace(/ — it has no FTP helper for this connection/, ''));
+    words.push(
+      `The PORT travelled inside TLS (the control connection switched at frame ${tls}): a NAT's FTP helper cannot read or rewrite it, ` +
+        'whether or not one runs',
+    );
+    return diagnosis(
+      ctx,
+      'active-address-mismatch',
+      words,
+      evidenceFrames(t),
+      'The PORT is encrypted (FTPS), so no NAT FTP helper can rewrite it: use passive mode on the client (with the server\'s passive port range open on its firewalls), ' +
+        'or have the client announce its outside address, or CCC after login if both sides support it.',
+    );
+  }
   return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t));
 }
 
@@ -145,5 +163,23 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   } else {
     details.push(`The client ignored the advertised address and connected to ${ep(c.server)} (frame ${c.synFrame})`);
   }
+  // Read here with the key log; on the wire the reply was inside TLS, where a NAT's FTP helper cannot
+  // rewrite it: the classic FTPS-through-NAT failure.
+  const tls = insideTls(ctx);
+  if (tls !== null) {
+    details.push(
+      `That reply travelled inside TLS (the control connection switched at frame ${tls}): a NAT's or firewall's FTP helper could not read or rewrite its address, as it would in clear FTP`,
+    );
+  }
   return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t));
+}
+
+/** The frame where the control connection switched to TLS, when the announcement came after it (null otherwise). */
+function insideTls(ctx: TransferContext): number | null {
+  const s = ctx.session;
+  const frame = ctx.transfer.announce?.frame ?? null;
+  if (!s.tls || s.tlsFrame === null || frame === null || s.tlsFrame >= frame) return null;
+  // After CCC the announcement went in clear again: a helper could read it.
+  if (s.commands.some((c) => c.command === 'CCC' && c.reply !== null && c.reply.code < 300 && c.frame < frame)) return null;
+  return s.tlsFrame;
 }

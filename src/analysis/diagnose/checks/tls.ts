@@ -55,16 +55,32 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     }
     const failed = guesses.filter((g) => !g.established);
     if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked by a firewall that could not see the announced port.`);
-  } else {
+  }
+  // Connections from the client to another address than the server's while the session ran: a
+  // passive data connection following a 227 that named an address the NAT did not rewrite.
+  const elsewhere = s.otherConnections.filter(
+    (c) => c.from.ip === s.client.ip && c.to.ip !== s.server.ip && c.start >= s.start && c.start <= s.end + 1 && (c.synFrame ?? 0) > from,
+  );
+  if (elsewhere.length) {
+    const list = elsewhere.map((g) => `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`).join('; ');
+    const failed = elsewhere.filter((g) => !g.established).length;
+    parts.push(
+      `While the session ran the client opened ${elsewhere.length === 1 ? 'a connection' : 'connections'} to a high port of another address than the server's ${s.server.ip}: ${list}. ` +
+        `A passive data connection goes where the encrypted 227/229 pointed: ${failed ? 'one that never opened, to another address, ' : 'this '}is what a reply naming the server's address behind a NAT (its inside address) causes — ` +
+        'the NAT\'s FTP helper would rewrite that address in clear FTP, but cannot read it inside TLS.',
+    );
+  }
+  if (!guesses.length && !elsewhere.length) {
     parts.push('No other connection between the two hosts appears while the session runs: if transfers were attempted, their data connections never reached the capture point.');
   }
   parts.push(`Vantage point: ${vantage.reason}.`);
-  const evidence = [from, ...guesses.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
+  const evidence = [from, ...guesses.map((g) => g.synFrame), ...elsewhere.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
   return {
     cause: 'tls-hidden',
     summary: parts.join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
     advice: CATALOG['tls-hidden'].advice,
     guesses,
+    ...(elsewhere.length ? { elsewhere } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { dataReceiver } from '../../data-sender.js';
+import { pathLoss } from '../../path-loss.js';
 import { senderStoppedShort } from '../../sender-stopped.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
@@ -41,6 +42,17 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
+  // Data the receiver never got while the connection stayed up: lost on the path (at the receiver's
+  // side the capture lacks it too, at the sender's side the sender repeats it), not a slow reader.
+  const sender = receiver === 'client' ? 'server' : 'client';
+  const loss = pathLoss(c);
+  const lost =
+    loss === null
+      ? null
+      : loss.undelivered > 0
+        ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
+        : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
+  if (lost !== null) details.push(lost);
   const pause = longestPause(ctx);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
@@ -50,9 +62,17 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     evidence.push(pause.from, pause.to);
   }
   if (details.length === 0) return null;
-  details.push(`${t.bytes} bytes had moved`);
+  details.push(
+    lost !== null
+      ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
+      : `${t.bytes} bytes had moved`,
+  );
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
-  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence));
+  const advice =
+    lost !== null
+      ? 'Packets were lost between the client and the server while both ends and the connection stayed up: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.'
+      : undefined;
+  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence), advice);
 }
 
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
@@ -100,7 +120,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
-  if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
+  // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
+  // capture shows what was sent, the acknowledgements what arrived.
+  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
+  if (trailing > 0) {
+    const receiver = dataReceiver(t.direction);
+    details.push(
+      `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
+    );
+  } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);

@@ -1,0 +1,35 @@
+/**
+ * Data the receiver never got while its data connection stayed up, decided once for the verdict and
+ * the stalled check: bytes the capture lacks that the receiver never acknowledged while it received
+ * later ones (a capture at the receiver's side), or bytes the sender sent again and the receiver,
+ * its window open, never acknowledged (a capture at the sender's side). Lost on the path, not by the
+ * capture and not by a slow reader.
+ */
+import type { DataConnection } from './model.js';
+
+export interface PathLoss {
+  /** The sender's bytes as far as the capture shows them (captured, plus gaps). */
+  sent: number;
+  /** Of those, the bytes the receiver acknowledged. */
+  acknowledged: number;
+  /** Gap bytes the receiver never acknowledged (0 at the sender's side). */
+  undelivered: number;
+}
+
+/**
+ * At the sender's side the evidence must be more than a connection's last bytes caught unacknowledged
+ * by its close (a TLS close_notify and a retransmitted FIN do that: ftps-tls12-active-proftpd-lftp):
+ * at least a minimum segment's worth (536 bytes) sent again more than once to an open window.
+ */
+const MIN_LOST_BYTES = 536;
+const MIN_RETRANSMISSIONS = 2;
+
+export function pathLoss(c: DataConnection | null): PathLoss | null {
+  if (!c) return null;
+  const atReceiver = c.undeliveredBytes > 0;
+  const atSender =
+    c.unacknowledgedBytes >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
+  if (!atReceiver && !atSender) return null;
+  const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
+  return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
+}
