@@ -19,21 +19,54 @@ const MAX_MIDSTREAM_OTHERS = 1024;
 const KEPT_EVENTS = new Set(['syn', 'syn-ack', 'established', 'fin', 'rst', 'icmp-error']);
 const MAX_EVENTS = 32;
 
-/** The open control sessions between two hosts, and those of them closed since the list was last pruned. */
-interface HostSessions {
-  builders: SessionBuilder[];
-  closed: Set<SessionBuilder>;
+/**
+ * Open control sessions under a key (their two hosts, or their client), most recent last. Closed
+ * ones leave lazily (skipped, then dropped once they are half of a list): a flood of connections
+ * must not cost a pass over a list per close. (The closed ones are a Set per list, emptied when
+ * the list is pruned: a WeakSet of every closed session had cost a tenth of a second per 100,000
+ * sessions, and weak tables cost every collection.)
+ */
+class OpenSessions {
+  private readonly lists = new Map<string, { builders: SessionBuilder[]; closed: Set<SessionBuilder> }>();
+
+  add(key: string, builder: SessionBuilder): void {
+    const entry = this.lists.get(key);
+    if (entry) entry.builders.push(builder);
+    else this.lists.set(key, { builders: [builder], closed: new Set() });
+  }
+
+  close(key: string, builder: SessionBuilder): void {
+    const entry = this.lists.get(key);
+    if (!entry || entry.closed.has(builder)) return;
+    entry.closed.add(builder);
+    if (entry.closed.size * 2 >= entry.builders.length) {
+      entry.builders = entry.builders.filter((b) => !entry.closed.has(b));
+      entry.closed.clear();
+      if (entry.builders.length === 0) this.lists.delete(key);
+    }
+  }
+
+  /** The most recent open session under `key` that `accept`s, looking at `limit` sessions at most. */
+  latest(key: string, accept: (b: SessionBuilder) => boolean = () => true, limit = Infinity): SessionBuilder | undefined {
+    const entry = this.lists.get(key);
+    if (!entry) return undefined;
+    const { builders, closed } = entry;
+    for (let i = builders.length - 1, seen = 0; i >= 0 && seen < limit; i--, seen++) {
+      const b = builders[i];
+      if (!closed.has(b) && accept(b)) return b;
+    }
+    return undefined;
+  }
 }
 
+/** Sessions of one client looked at for a connection of its that goes elsewhere (see tlsSessionOfClient). */
+const MAX_CLIENT_SESSIONS_SEEN = 64;
+
 export class OtherConnections {
-  /**
-   * Open control sessions by their two hosts, to notice other connections between the same hosts.
-   * Closed ones leave lazily (skipped, then dropped once they are half of a list): a flood of
-   * connections between two hosts must not cost a pass over the list per close. (The closed ones
-   * are a Set per list, emptied when the list is pruned: a WeakSet of every closed session had
-   * cost a tenth of a second per 100,000 sessions, and weak tables cost every collection.)
-   */
-  private readonly sessionsByHosts = new Map<string, HostSessions>();
+  /** Open control sessions by their two hosts, to notice other connections between the same hosts. */
+  private readonly sessionsByHosts = new OpenSessions();
+  /** The same by their client, for a connection of an FTPS client's that goes to another address. */
+  private readonly sessionsByClient = new OpenSessions();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
@@ -47,24 +80,15 @@ export class OtherConnections {
   /** A control session opened between its two hosts. */
   sessionOpened(builder: SessionBuilder): void {
     const s = builder.session;
-    const pair = hostPair(s.client.ip, s.server.ip);
-    const entry = this.sessionsByHosts.get(pair);
-    if (entry) entry.builders.push(builder);
-    else this.sessionsByHosts.set(pair, { builders: [builder], closed: new Set() });
+    this.sessionsByHosts.add(hostPair(s.client.ip, s.server.ip), builder);
+    this.sessionsByClient.add(s.client.ip, builder);
   }
 
   /** A control session closed: later connections between its hosts are no longer its. */
   sessionClosed(builder: SessionBuilder): void {
     const s = builder.session;
-    const pair = hostPair(s.client.ip, s.server.ip);
-    const entry = this.sessionsByHosts.get(pair);
-    if (!entry || entry.closed.has(builder)) return;
-    entry.closed.add(builder);
-    if (entry.closed.size * 2 >= entry.builders.length) {
-      entry.builders = entry.builders.filter((b) => !entry.closed.has(b));
-      entry.closed.clear();
-      if (entry.builders.length === 0) this.sessionsByHosts.delete(pair);
-    }
+    this.sessionsByHosts.close(hostPair(s.client.ip, s.server.ip), builder);
+    this.sessionsByClient.close(s.client.ip, builder);
   }
 
   /** A session let go (only counted): its connections are not described. */
@@ -104,11 +128,7 @@ export class OtherConnections {
    * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
    */
   private noteBesideSession(conn: TcpConnection): void {
-    const entry = this.sessionsByHosts.get(hostPair(conn.client.ip, conn.server.ip));
-    let builder: SessionBuilder | undefined;
-    for (let i = (entry?.builders.length ?? 0) - 1; i >= 0 && builder === undefined; i--) {
-      if (!entry!.closed.has(entry!.builders[i])) builder = entry!.builders[i];
-    }
+    let builder = this.sessionsByHosts.latest(hostPair(conn.client.ip, conn.server.ip));
     // Not between a session's two hosts: from an FTPS client to another address, as its data
     // connection goes when the encrypted 227 named an address no NAT rewrote (the server's inside one).
     if (!builder) builder = this.tlsSessionOfClient(conn);
@@ -122,17 +142,13 @@ export class OtherConnections {
     }
   }
 
-  /** The open TLS session (commands encrypted) of the client that opened `conn` toward a high port elsewhere. */
+  /**
+   * The client's most recent open TLS session (commands encrypted) to another server, for its
+   * connection `conn` toward a high port elsewhere: among its latest sessions only, however many it has.
+   */
   private tlsSessionOfClient(conn: TcpConnection): SessionBuilder | undefined {
     if (conn.midstream || conn.server.port < 1024) return undefined;
-    for (const [, entry] of this.sessionsByHosts) {
-      for (let i = entry.builders.length - 1; i >= 0; i--) {
-        const b = entry.builders[i];
-        const s = b.session;
-        if (!this.closedBuilders.has(b) && s.tls && s.client.ip === conn.client.ip && s.server.ip !== conn.server.ip) return b;
-      }
-    }
-    return undefined;
+    return this.sessionsByClient.latest(conn.client.ip, (b) => b.session.tls && b.session.server.ip !== conn.server.ip, MAX_CLIENT_SESSIONS_SEEN);
   }
 
   /** What the TLS of the session's other connections showed, on them and on the transfers inferred from them. */

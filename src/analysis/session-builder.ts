@@ -439,7 +439,7 @@ export class SessionBuilder {
     // skips the 426 — pure-ftpd's "226 Since you see this ABOR must've succeeded" — leaves the transfer
     // without one), not the transfer reporting success.
     const next = this.pending[1];
-    if (reply.code >= 200 && reply.code < 300 && next?.command === 'ABOR' && this.commandTransfers.has(head) && /\bABORT?\b/i.test(reply.text)) {
+    if (reply.code >= 200 && reply.code < 300 && next?.command === 'ABOR' && this.commandTransfers?.has(head) === true && /\bABORT?\b/i.test(reply.text)) {
       this.pending.splice(0, 2);
       next.reply = reply;
       this.applyReply(next, reply);

@@ -40,14 +40,14 @@ export function settleUnanswered(sessions: Session[]): void {
   for (const s of sessions) {
     // From the end: the first later command the server answered (replies come in order).
     let later: Command | undefined;
-    const answeredLater = new Map<Command, Command>();
+    let answeredLater: Map<Command, Command> | null = null; // made for a session with such a command only
     for (let i = s.commands.length - 1; i >= 0; i--) {
       const c = s.commands[i];
       if (c.command === null) continue;
       if (c.reply !== null) later = c;
       // A command answered with a 1xx only (a transfer the server started) was answered; its missing
       // final reply is its transfer's verdict to tell.
-      else if (later !== undefined && !c.replyUntracked && c.preliminary.length === 0) answeredLater.set(c, later);
+      else if (later !== undefined && !c.replyUntracked && c.preliminary.length === 0) (answeredLater ??= new Map()).set(c, later);
     }
     let notice: Command | undefined;
     let lastCommand: Command | undefined;
@@ -62,7 +62,7 @@ export function settleUnanswered(sessions: Session[]): void {
         }
         continue;
       }
-      const why: NoReply | null = noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater.get(c));
+      const why: NoReply | null = noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater?.get(c));
       if (why !== null) c.noReply = why;
       lastCommand = c;
     }

@@ -7,6 +7,7 @@
 import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../facts.js';
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
+import type { Session } from '../../model.js';
 
 /** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
 const EPHEMERAL_MIN = 32768;
@@ -180,6 +181,18 @@ function insideTls(ctx: TransferContext): number | null {
   const frame = ctx.transfer.announce?.frame ?? null;
   if (!s.tls || s.tlsFrame === null || frame === null || s.tlsFrame >= frame) return null;
   // After CCC the announcement went in clear again: a helper could read it.
-  if (s.commands.some((c) => c.command === 'CCC' && c.reply !== null && c.reply.code < 300 && c.frame < frame)) return null;
+  if (acceptedCccFrame(s) < frame) return null;
   return s.tlsFrame;
+}
+
+/** Per session, once: the frame of its first CCC the server accepted (Infinity: none); asked per failed transfer. */
+const cccFrames = new WeakMap<Session, number>();
+
+function acceptedCccFrame(s: Session): number {
+  let frame = cccFrames.get(s);
+  if (frame === undefined) {
+    frame = s.commands.find((c) => c.command === 'CCC' && c.reply !== null && c.reply.code < 300)?.frame ?? Infinity;
+    cccFrames.set(s, frame);
+  }
+  return frame;
 }
