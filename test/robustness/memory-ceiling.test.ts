@@ -2,7 +2,7 @@
  * The memory ceiling (issue 12): budgets sized from the heap, `--max-memory` starting ftpcap again
  * under the heap it names, and a generated SYN flood that aborted Node under a 128 MiB heap
  * finishing under it, its budget reported. Real processes of bin/ftpcap (dist/ built by the
- * run's global setup). `npm test` floods 25,000 connections, past a 128 MiB heap's budget of
+ * run's global setup). `npm test` floods 15,000 connections, past a 128 MiB heap's budget of
  * 8,388; the 150,000 that aborted Node are flooded under FTPCAP_LONG=all (`npm run test:long`,
  * which .ci/run runs).
  */
@@ -17,7 +17,7 @@ import * as gen from '../../scripts/bench/adversarial.mjs';
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftpcap');
 const MIB = 1024 * 1024;
-const FLOOD = process.env.FTPCAP_LONG === 'all' ? 150_000 : 25_000;
+const FLOOD = process.env.FTPCAP_LONG === 'all' ? 150_000 : 15_000;
 const dir = mkdtempSync(join(tmpdir(), 'ftpcap-ceiling-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -80,8 +80,8 @@ describe('--max-memory', () => {
   it('a heap limit in NODE_OPTIONS applies: bin/ftpcap starts again under it (its first line would override it with the default)', () => {
     const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=128' };
     // More connections than a 128 MiB heap's budget, fewer than the default's.
-    const file = join(dir, 'generated-syn-20k.pcap');
-    gen.synOnly(20_000, file);
+    const file = join(dir, 'generated-syn-14k.pcap');
+    gen.synOnly(14_000, file);
     const r = spawnSync(BIN, ['sessions', file], { encoding: 'utf8', timeout: 120_000, env });
     expect(r.status).toBe(0);
     const m = /more than (\d+) live TCP connections/.exec(r.stderr);
