@@ -361,6 +361,27 @@ export function noops(sessions, perSession, path = null) {
   return w.close();
 }
 
+/**
+ * One session whose server answers a NOOP with `n` preliminary "150" lines (a hostile server: each
+ * would have been kept with the command), then 200; logged in like ftpTiny's sessions.
+ */
+export function preliminaryFlood(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  let t = 0;
+  const state = { cseq: 1000, sseq: 5000 };
+  for (const step of TINY_STEPS.slice(0, 8)) w.packet((t += 7), stepFrame(0, state, step));
+  w.packet((t += 7), stepFrame(0, state, [true, FLAGS.PSH | FLAGS.ACK, Buffer.from('NOOP\r\n', 'latin1')]));
+  const per = 1000;
+  const lines = Buffer.from('150 still working.\r\n'.repeat(per), 'latin1');
+  for (let left = n; left > 0; left -= per) {
+    const payload = left >= per ? lines : Buffer.from('150 still working.\r\n'.repeat(left), 'latin1');
+    w.packet((t += 7), stepFrame(0, state, [false, FLAGS.PSH | FLAGS.ACK, payload]));
+  }
+  w.packet((t += 7), stepFrame(0, state, [false, FLAGS.PSH | FLAGS.ACK, Buffer.from('200 NOOP ok.\r\n', 'latin1')]));
+  for (const step of TINY_STEPS.slice(8)) w.packet((t += 7), stepFrame(0, state, step));
+  return w.close();
+}
+
 // pcapng
 
 function pcapngBlock(type, body) {

@@ -29,6 +29,13 @@ import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
+/**
+ * The preliminary replies of a command that has none (most): one shared, frozen empty list, replaced
+ * by a list of its own at the first 1xx. Every kept command had carried an empty array of its own.
+ */
+const NO_PRELIMINARY: Reply[] = Object.freeze([]) as unknown as Reply[];
+/** Preliminary (1xx) replies kept per command: a server that sends them without end must not grow memory. */
+export const MAX_PRELIMINARY_REPLIES = 100;
 const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 /** The tuple parser for each kind of announcement the command catalog names. */
@@ -163,6 +170,7 @@ export class SessionBuilder {
   /** Commands counted but not kept (past maxCommands or the capture-wide budget). */
   droppedCommands = 0;
   private pendingOverflowReported = false;
+  private preliminaryOverflowReported = false;
   private commandLimitReported = false;
   private announcementOverflowReported = false;
   /** The latest announced transfer that no data command has used yet. */
@@ -237,7 +245,7 @@ export class SessionBuilder {
     const verb = e.command;
     let arg = lineText(e.arg);
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
-    const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: [] };
+    const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: NO_PRELIMINARY };
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
@@ -391,7 +399,7 @@ export class SessionBuilder {
     if (first && !s.midstream && GREETING_CODES.has(reply.code)) {
       if (reply.code === 220) s.greeting = reply.text;
       if (reply.code === 120) this.greeted = false;
-      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
       return;
     }
 
@@ -400,7 +408,12 @@ export class SessionBuilder {
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
-      head.preliminary.push(reply);
+      if (head.preliminary === NO_PRELIMINARY) head.preliminary = [reply];
+      else if (head.preliminary.length < MAX_PRELIMINARY_REPLIES) head.preliminary.push(reply);
+      else if (!this.preliminaryOverflowReported) {
+        this.preliminaryOverflowReported = true;
+        this.warn(warning('ftp-preliminary-replies', { max: MAX_PRELIMINARY_REPLIES }, { frame: reply.frame }));
+      }
       const t = this.commandTransfers?.get(head);
       if (t && t.request && t.preliminary === null) {
         t.preliminary = reply;
@@ -417,7 +430,7 @@ export class SessionBuilder {
     if (!head) {
       // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout.
       if (s.commands.length < this.options.maxCommands) {
-        s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: [] });
+        s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
       }
       return;
     }

@@ -212,6 +212,11 @@ export const WARNINGS = {
     text: (f) =>
       `more than ${f.max} commands waiting for replies; the replies of the commands beyond are consumed in order but not paired`,
   }),
+  'ftp-preliminary-replies': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many preliminary replies to one command',
+    text: (f) => `more than ${f.max} preliminary (1xx) replies to one command; the ones beyond are not kept`,
+  }),
   'ftp-expected-data-channels': entry<{ max: number }>({
     severity: 'warning',
     title: 'Too many unused announcements',

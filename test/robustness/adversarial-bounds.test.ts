@@ -15,6 +15,7 @@ import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.
 import { buildLadder } from '../../src/analysis/ladder.js';
 import { renderExplain } from '../../src/render/explain.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
+import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
 import { runCli } from '../cli/run-cli.js';
 
@@ -51,6 +52,18 @@ describe('generated adversarial captures (issue 12)', () => {
       expect(c.reply?.code).toBe(expected);
     }
     expect(a.sessions).toHaveLength(4);
+  });
+
+  it('a server that answers one command with 5,000 preliminary replies: the first 100 kept, the bound reported once, the final reply paired', async () => {
+    const a = await analyze(gen.preliminaryFlood(5000));
+    expect(a.sessions).toHaveLength(1);
+    const s = a.sessions[0];
+    expect(s.warnings.map((w) => w.code).filter((c) => c === 'ftp-preliminary-replies')).toHaveLength(1);
+    const noop = s.commands.find((c) => c.command === 'NOOP')!;
+    expect(noop.preliminary).toHaveLength(MAX_PRELIMINARY_REPLIES);
+    expect(noop.preliminary.every((r) => r.code === 150)).toBe(true);
+    expect([noop.reply?.code, noop.reply?.text]).toEqual([200, 'NOOP ok.']);
+    expect(s.commands.find((c) => c.command === 'QUIT')?.reply?.code).toBe(221);
   });
 
   it('SYN-only connections to port 21: live ones bounded, sessions without a byte listed up to the bound', async () => {
