@@ -5,6 +5,7 @@ export function rstClosed(n: number, path?: string | null): Buffer;
 export function ftpTiny(n: number, path?: string | null): Buffer;
 export function noops(sessions: number, perSession: number, path?: string | null): Buffer;
 export function preliminaryFlood(n: number, path?: string | null): Buffer;
+export function unaskedReplies(sessions: number, perSession: number, path?: string | null): Buffer;
 export function idbFlood(n: number, path?: string | null): Buffer;
 export function longTransfer(segments: number, path?: string | null): Buffer;
 export function manyTransfers(n: number, path?: string | null): Buffer;

@@ -362,6 +362,30 @@ export function noops(sessions, perSession, path = null) {
 }
 
 /**
+ * `sessions` sessions whose server, after the login, sends `perSession` replies nobody asked for
+ * ("421 ..." lines, a hostile server's flood), then the usual QUIT exchange.
+ */
+export function unaskedReplies(sessions, perSession, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  let t = 0;
+  const states = [];
+  for (let i = 0; i < sessions; i++) states.push({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 });
+  for (const step of TINY_STEPS.slice(0, 8)) {
+    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], step));
+  }
+  const per = 1000;
+  const line = '421 unasked.\r\n';
+  for (let left = perSession; left > 0; left -= per) {
+    const payload = Buffer.from(line.repeat(Math.min(per, left)), 'latin1');
+    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], [false, FLAGS.PSH | FLAGS.ACK, payload]));
+  }
+  for (const step of TINY_STEPS.slice(8)) {
+    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], step));
+  }
+  return w.close();
+}
+
+/**
  * One session whose server answers a NOOP with `n` preliminary "150" lines (a hostile server: each
  * would have been kept with the command), then 200; logged in like ftpTiny's sessions.
  */

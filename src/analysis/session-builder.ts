@@ -428,10 +428,16 @@ export class SessionBuilder {
       return;
     }
     if (!head) {
-      // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout.
-      if (s.commands.length < this.options.maxCommands) {
-        s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+      // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout. Kept like a
+      // command, from the same budgets: a server sending them without end fills neither.
+      const budget = this.options.commandBudget;
+      if (s.commands.length >= this.options.maxCommands) return;
+      if (budget !== undefined && budget.left <= 0) {
+        budget.onExhausted(reply.frame);
+        return;
       }
+      if (budget !== undefined) budget.left--;
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
       return;
     }
     // 221 closes the session (RFC 959: QUIT's reply): with a QUIT waiting behind other commands, the

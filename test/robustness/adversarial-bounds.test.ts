@@ -54,6 +54,18 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(a.sessions).toHaveLength(4);
   });
 
+  it('replies nobody asked for take from the capture-wide budget of kept commands too', async () => {
+    // 4 generated sessions, each server sending 1,000 unasked 421s after the login.
+    const a = await analyze(gen.unaskedReplies(4, 1000), { maxCommandsTotal: 1500 });
+    once(a, 'ftp-commands-total');
+    // The budget counts the 8 logins' USER and PASS and 1,492 unasked 421s (the 4 greetings are not charged).
+    const kept = a.sessions.flatMap((s) => s.commands.slice(1));
+    expect(kept).toHaveLength(1500);
+    expect(kept.filter((c) => c.command === null && c.reply?.code === 421)).toHaveLength(1492);
+    expect(a.sessions.map((s) => s.commands[0].reply?.code)).toEqual([220, 220, 220, 220]);
+    expect(a.sessions).toHaveLength(4);
+  });
+
   it('a server that answers one command with 5,000 preliminary replies: the first 100 kept, the bound reported once, the final reply paired', async () => {
     const a = await analyze(gen.preliminaryFlood(5000));
     expect(a.sessions).toHaveLength(1);
