@@ -328,17 +328,35 @@ export function manyTransfers(n, path = null) {
 
 const NOOPS_PER_SEGMENT = 200;
 
-export function noops(sessions, perSession, path = null) {
-  const w = new PcapWriter(new Sink(path));
-  let t = 0;
-  const states = [];
-  for (let i = 0; i < sessions; i++) states.push({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 });
-  for (const step of TINY_STEPS.slice(0, 8)) {
-    for (let i = 0; i < sessions; i++) {
-      w.packet(t, stepFrame(i, states[i], step));
-      t += 7;
+/**
+ * `sessions` control sessions stepped together, 7 µs a packet: each step for every session, then
+ * the next (sequence numbers per session, as ftpTiny's). `login` runs TINY_STEPS up to the 230,
+ * `close` the QUIT exchange and the FINs.
+ */
+class Lockstep {
+  constructor(w, sessions) {
+    this.w = w;
+    this.t = 0;
+    this.states = Array.from({ length: sessions }, (_, i) => ({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 }));
+  }
+  step(step) {
+    for (let i = 0; i < this.states.length; i++) {
+      this.w.packet(this.t, stepFrame(i, this.states[i], step));
+      this.t += 7;
     }
   }
+  login() {
+    for (const step of TINY_STEPS.slice(0, 8)) this.step(step);
+  }
+  close() {
+    for (const step of TINY_STEPS.slice(8)) this.step(step);
+  }
+}
+
+export function noops(sessions, perSession, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const ls = new Lockstep(w, sessions);
+  ls.login();
   const req = Buffer.from('NOOP\r\n'.repeat(NOOPS_PER_SEGMENT), 'latin1');
   const rep = Buffer.from('200 NOOP ok.\r\n'.repeat(NOOPS_PER_SEGMENT), 'latin1');
   const last = Buffer.from('NOOP\r\n'.repeat(perSession % NOOPS_PER_SEGMENT), 'latin1');
@@ -347,17 +365,12 @@ export function noops(sessions, perSession, path = null) {
   for (let r = 0; r < rounds; r++) {
     const full = r < rounds - 1 || perSession % NOOPS_PER_SEGMENT === 0;
     for (let i = 0; i < sessions; i++) {
-      w.packet(t, stepFrame(i, states[i], [true, FLAGS.PSH | FLAGS.ACK, full ? req : last]));
-      w.packet(t + 3, stepFrame(i, states[i], [false, FLAGS.PSH | FLAGS.ACK, full ? rep : lastRep]));
-      t += 7;
+      w.packet(ls.t, stepFrame(i, ls.states[i], [true, FLAGS.PSH | FLAGS.ACK, full ? req : last]));
+      w.packet(ls.t + 3, stepFrame(i, ls.states[i], [false, FLAGS.PSH | FLAGS.ACK, full ? rep : lastRep]));
+      ls.t += 7;
     }
   }
-  for (const step of TINY_STEPS.slice(8)) {
-    for (let i = 0; i < sessions; i++) {
-      w.packet(t, stepFrame(i, states[i], step));
-      t += 7;
-    }
-  }
+  ls.close();
   return w.close();
 }
 
@@ -367,21 +380,13 @@ export function noops(sessions, perSession, path = null) {
  */
 export function unaskedReplies(sessions, perSession, path = null) {
   const w = new PcapWriter(new Sink(path));
-  let t = 0;
-  const states = [];
-  for (let i = 0; i < sessions; i++) states.push({ cseq: (i * 2654435761) >>> 0, sseq: (i * 40503 + 77) >>> 0 });
-  for (const step of TINY_STEPS.slice(0, 8)) {
-    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], step));
-  }
+  const ls = new Lockstep(w, sessions);
+  ls.login();
   const per = 1000;
-  const line = '421 unasked.\r\n';
   for (let left = perSession; left > 0; left -= per) {
-    const payload = Buffer.from(line.repeat(Math.min(per, left)), 'latin1');
-    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], [false, FLAGS.PSH | FLAGS.ACK, payload]));
+    ls.step([false, FLAGS.PSH | FLAGS.ACK, Buffer.from('421 unasked.\r\n'.repeat(Math.min(per, left)), 'latin1')]);
   }
-  for (const step of TINY_STEPS.slice(8)) {
-    for (let i = 0; i < sessions; i++) w.packet((t += 7), stepFrame(i, states[i], step));
-  }
+  ls.close();
   return w.close();
 }
 
@@ -391,18 +396,15 @@ export function unaskedReplies(sessions, perSession, path = null) {
  */
 export function preliminaryFlood(n, path = null) {
   const w = new PcapWriter(new Sink(path));
-  let t = 0;
-  const state = { cseq: 1000, sseq: 5000 };
-  for (const step of TINY_STEPS.slice(0, 8)) w.packet((t += 7), stepFrame(0, state, step));
-  w.packet((t += 7), stepFrame(0, state, [true, FLAGS.PSH | FLAGS.ACK, Buffer.from('NOOP\r\n', 'latin1')]));
+  const ls = new Lockstep(w, 1);
+  ls.login();
+  ls.step([true, FLAGS.PSH | FLAGS.ACK, Buffer.from('NOOP\r\n', 'latin1')]);
   const per = 1000;
-  const lines = Buffer.from('150 still working.\r\n'.repeat(per), 'latin1');
   for (let left = n; left > 0; left -= per) {
-    const payload = left >= per ? lines : Buffer.from('150 still working.\r\n'.repeat(left), 'latin1');
-    w.packet((t += 7), stepFrame(0, state, [false, FLAGS.PSH | FLAGS.ACK, payload]));
+    ls.step([false, FLAGS.PSH | FLAGS.ACK, Buffer.from('150 still working.\r\n'.repeat(Math.min(per, left)), 'latin1')]);
   }
-  w.packet((t += 7), stepFrame(0, state, [false, FLAGS.PSH | FLAGS.ACK, Buffer.from('200 NOOP ok.\r\n', 'latin1')]));
-  for (const step of TINY_STEPS.slice(8)) w.packet((t += 7), stepFrame(0, state, step));
+  ls.step([false, FLAGS.PSH | FLAGS.ACK, Buffer.from('200 NOOP ok.\r\n', 'latin1')]);
+  ls.close();
   return w.close();
 }
 
