@@ -14,18 +14,18 @@ const TIMEOUT_TEXT = /time[ds]?[ -]?out|idle/i;
 function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBeforeNotice: Command | undefined, serverFin: number | null): ServerClosed | null {
   if (c.command === null || c.reply !== null || c.replyUntracked) return null;
   const cc = s.controlConnection;
-  const fin = serverFin !== null && serverFin < c.frame ? { frame: serverFin } : undefined;
+  const fin = serverFin !== null && serverFin < c.frame ? serverFin : null;
   // The server must have given up before the command: its FIN, or its 421, came first.
-  if (fin === undefined && notice === undefined) return null;
+  if (fin === null && notice === undefined) return null;
   const reset = cc.rst !== null && cc.rst.by === 'server' && cc.rst.frame > c.frame ? cc.rst.frame : null;
   const reply = notice?.reply ?? null;
   const last = lastBeforeNotice;
   const idleSeconds = reply !== null && last !== undefined ? Math.round((reply.time - (last.reply?.time ?? last.time)) * 1000) / 1000 : null;
-  const frames = [reply?.frame, fin?.frame, c.frame, reset ?? undefined].filter((f): f is number => f !== undefined);
+  const frames = [reply?.frame ?? null, fin, c.frame, reset].filter((f): f is number => f !== null);
   return {
     why: 'server-closed',
     notice: reply === null ? null : { code: reply.code, frame: reply.frame, idle: TIMEOUT_TEXT.test(reply.text), idleSeconds },
-    closed: fin?.frame ?? null,
+    closed: fin,
     reset,
     evidence: [...new Set(frames)].sort((x, y) => x - y),
   };
