@@ -39,6 +39,8 @@ const SHAPES = {
   'ftp-1m': { base: 250_000, unit: 'short FTP sessions', ext: 'pcap', build: (n, p) => gen.ftpTiny(n, p) },
   'zero-gzip': { base: 5, unit: 'GiB of zeros (gzip)', ext: 'pcap.gz', build: (n, p) => gen.zeroGzip(n, p) },
   'many-transfers': { base: 25_000, unit: 'downloads in one session, each on its own data connection', ext: 'pcap', build: (n, p) => gen.manyTransfers(n, p) },
+  'failed-transfers': { base: 16_000, unit: 'passive LISTs in one session, none connected (425)', ext: 'pcap', build: (n, p) => gen.failedTransfers(n, { syn: false }, p) },
+  'failed-syn-transfers': { base: 16_000, unit: 'passive LISTs in one session, each SYN unanswered (425)', ext: 'pcap', build: (n, p) => gen.failedTransfers(n, { syn: true }, p) },
   'long-transfer': { base: 150_000, unit: 'segments of one transfer (1448 bytes each)', ext: 'pcap', build: (n, p) => gen.longTransfer(n, p) },
   'bad-timestamp': { base: 1, unit: 'session, one timestamp bit flipped', ext: 'pcapng', build: (_n, p) => gen.badTimestamp(p), fixed: true },
 };

@@ -17,6 +17,8 @@
  *                      full-size segments (1448 bytes, an ACK every second one), then 226 and QUIT
  *   manyTransfers(n)   one FTP session that lists nothing and downloads n small files, each
  *                      through its own passive data connection (PASV, RETR, 150, 512 bytes, 226)
+ *   failedTransfers(n) one FTP session of n passive LISTs that fail: PASV, 227, LIST, the
+ *                      client's unanswered SYN (or none, with { syn: false }), 425
  *   badTimestamp()     pcapng: one short FTP session whose first packet's timestamp has bit 31 of
  *                      its high word flipped (a date millions of years ahead)
  *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
@@ -321,6 +323,29 @@ export function manyTransfers(n, path = null) {
     data.toClient(FLAGS.PSH | FLAGS.ACK, file);
     data.close();
     text(false, '226 Transfer complete.\r\n');
+  }
+  for (const step of TINY_STEPS.slice(8)) ctrl(step);
+  return w.close();
+}
+
+/**
+ * One FTP session of n passive transfers that all fail: PASV, 227, LIST, then (with `syn`) the
+ * client's one SYN to the announced port, which nothing answers, and the server's 425.
+ */
+export function failedTransfers(n, { syn = true } = {}, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const st = { cseq: 7000, sseq: 9000 };
+  const clock = { t: 0 };
+  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
+  const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
+  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  for (let i = 0; i < n; i++) {
+    const port = 30000 + (i % 30000);
+    text(true, 'PASV\r\n');
+    text(false, pasvReply(port));
+    text(true, 'LIST\r\n');
+    if (syn) new PassiveData(w, clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, 0).toServer(FLAGS.SYN);
+    text(false, "425 Can't open data connection.\r\n");
   }
   for (const step of TINY_STEPS.slice(8)) ctrl(step);
   return w.close();

@@ -17,6 +17,7 @@ import { tlsTruncation } from './tls-truncation.js';
 import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
+import { sessionOrder } from './session-order.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -70,17 +71,16 @@ function holdsDataConnections(s: Session): boolean {
  */
 function gaveUpOn(t: Transfer, s: Session): boolean {
   const at = t.announce!.frame;
-  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at);
-  if (next) return true;
-  const later = s.commands.filter((c) => c.frame > at && c.reply);
-  if (later.some((c) => c.reply!.code === 425 || c.reply!.code === 426)) return true;
+  const order = sessionOrder(s);
+  if (order.nextAnnounced(t)) return true;
+  for (const c of order.commandsBetween(at)) if (c.reply && (c.reply.code === 425 || c.reply.code === 426)) return true;
   // The end of the session counts only when it came after the announcement: a client that had
   // closed the control connection before the 227 arrived (ncftp after a 421) never had it to use.
   return s.closedBy !== null ? s.closedBy.frame > at : s.close !== null;
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
-function outcome(t: Transfer, s: Session): TransferStatus {
+function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferStatus {
   const c = t.connection;
   if (t.inferred !== undefined && c) {
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
@@ -136,7 +136,7 @@ function outcome(t: Transfer, s: Session): TransferStatus {
     if (announceCode !== undefined && announceCode >= 400) return 'failed';
     // A 227 with an address nobody connected to before the client moved on (a malformed one the
     // client skipped is left unused: there was nothing to connect to).
-    if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsDataConnections(s)) return 'failed';
+    if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
   return 'incomplete';
@@ -208,7 +208,10 @@ export function settleOutcomes(sessions: Session[]): void {
   settleUnanswered(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s);
-    for (const t of s.transfers) t.status = outcome(t, s);
+    // A fact of the session, not of the transfer: found once, when a transfer first asks.
+    let holds: boolean | undefined;
+    const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
+    for (const t of s.transfers) t.status = outcome(t, s, holdsData);
   }
 }
 
@@ -235,7 +238,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   const c = t.connection;
   const end = s.closedBy;
   if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
-  if (s.commands.some((x) => x.command !== null && x.frame > t.request!.frame)) return null;
+  if (sessionOrder(s).commandAfter(t.request.frame)) return null;
   if (end.frame < t.reply.frame) return end.frame;
   return s.close === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }

@@ -181,6 +181,25 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(s.transfers.slice(0, 99).every((t) => t.status === 'complete' && t.bytes === 512)).toBe(true);
   });
 
+  it('a session of failed passive transfers: each is told its own 425 and the client\'s next step (the session ordered once, not scanned per transfer)', async () => {
+    for (const syn of [false, true]) {
+      const a = await analyze(gen.failedTransfers(30, { syn }));
+      const s = a.sessions[0];
+      expect(s.transfers).toHaveLength(30);
+      // Login 8 packets; per transfer PASV, 227, LIST, (the SYN,) 425.
+      const per = syn ? 5 : 4;
+      s.transfers.forEach((t, i) => {
+        const pasv = 9 + i * per;
+        // The announcement is the 227; the 425 is the transfer's last packet.
+        expect([t.announce?.frame, t.request?.frame, t.reply?.frame, t.reply?.code]).toEqual([pasv + 1, pasv + 2, pasv + per - 1, 425]);
+        expect(t.status).toBe('failed');
+        expect(t.diagnosis?.cause).toBe(syn ? 'passive-syn-unanswered' : 'passive-unreached');
+      });
+      // Each is told the 425 between its announcement and the next, never a later transfer's.
+      s.transfers.forEach((t, i) => expect(t.diagnosis!.summary).toContain(`replied 425 Can't open data connection (frame ${9 + i * per + per - 1})`));
+    }
+  });
+
   it('a session too long to fold stops being traced at the memory bound: its ladder says from which frame, and still shows every command', async () => {
     const bytes = gen.manyTransfers(40);
     const a = await analyze(bytes);

@@ -2,7 +2,8 @@
  * Small facts the checks share: addresses in words, the SYN retransmission schedule, the frames
  * that make up the evidence. Pure functions over the model.
  */
-import type { DataConnection, Endpoint, HandshakeEvent, Reply, Session, Transfer } from '../model.js';
+import type { Command, DataConnection, Endpoint, HandshakeEvent, Reply, Session, Transfer } from '../model.js';
+import { sessionOrder } from '../session-order.js';
 
 export function ep(e: Endpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
@@ -103,7 +104,13 @@ export function waitedWords(t: Transfer, s: Session): string {
   if (t.reply) {
     return `${secondsText(t.reply.time - first)} after the first SYN the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`;
   }
-  const next = s.commands.find((x) => x.time > syns[syns.length - 1].time && x.command !== null);
+  let next: Command | undefined;
+  for (const x of sessionOrder(s).commandsBetween(syns[syns.length - 1].frame)) {
+    if (x.command !== null) {
+      next = x;
+      break;
+    }
+  }
   // The transfer's own command after the refused connection is no giving up: the client went on without it.
   if (next && t.request && next.frame === t.request.frame) {
     return `the client sent ${next.command} anyway, ${secondsText(next.time - first)} after the first SYN (frame ${next.frame}), with no data connection open; no reply to it followed`;

@@ -3,7 +3,8 @@
  * answered with RST / ICMP unreachable (nothing listening, or a firewall that rejects). The side
  * that connects is the server in active mode and the client in passive mode.
  */
-import type { DataConnection, Session, Transfer } from '../../model.js';
+import type { Command, DataConnection, Session, Transfer } from '../../model.js';
+import { sessionOrder } from '../../session-order.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
@@ -38,9 +39,15 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
 
 /** What the client did once nobody had connected to the announced endpoint. */
 function movedOnWords(t: Transfer, s: Session): string {
-  const at = t.announce!.frame;
-  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at);
-  const refusal = s.commands.find((c) => c.frame > at && c.reply && (c.reply.code === 425 || c.reply.code === 426) && (!next || c.frame < next.announce!.frame));
+  const order = sessionOrder(s);
+  const next = order.nextAnnounced(t);
+  let refusal: Command | undefined;
+  for (const c of order.commandsBetween(t.announce!.frame, next?.announce!.frame)) {
+    if (c.reply && (c.reply.code === 425 || c.reply.code === 426)) {
+      refusal = c;
+      break;
+    }
+  }
   if (refusal) return `The server then replied ${replyWords(refusal.reply!)} (frame ${refusal.reply!.frame})`;
   if (next) return `The client gave up on it and asked again with ${next.announce!.command} (frame ${next.announce!.frame}, ${secondsText(next.announce!.time - t.announce!.time)} later)`;
   if (s.closedBy) return `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(s.closedBy.time - t.announce!.time)} later)`;
@@ -124,11 +131,13 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
  * announced port — a 4xx sent unasked (pyftpdlib: "421 Passive data channel timed out.") before
  * the client announced again.
  */
-function serverGaveUp(t: Transfer, s: Session): Session['commands'][number] | null {
+function serverGaveUp(t: Transfer, s: Session): Command | null {
   if (t.reply || !t.announce) return null;
-  const at = t.announce.frame;
-  const next = s.transfers.find((x) => x !== t && x.announce && x.announce.frame > at)?.announce?.frame ?? Infinity;
-  return s.commands.find((x) => x.command === null && x.reply && x.reply.code >= 400 && x.frame > at && x.frame < next) ?? null;
+  const order = sessionOrder(s);
+  for (const x of order.commandsBetween(t.announce.frame, order.nextAnnounced(t)?.announce!.frame)) {
+    if (x.command === null && x.reply && x.reply.code >= 400) return x;
+  }
+  return null;
 }
 
 export const checkActiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'refused');
