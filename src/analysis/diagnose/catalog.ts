@@ -73,6 +73,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'MasqueradeAddress, pure-ftpd -P), or let the client use the control connection\'s address instead ' +
       '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
   },
+  'passive-peer-mismatch': {
+    title: "the server refused a data connection from another address than the control connection's",
+    advice:
+      'A NAT in front of the client gave the data connection another outside address than the control connection (an ' +
+      "address pool that is not paired): make it keep one outside address per inside host (RFC 4787 paired pooling; Linux " +
+      "SNAT to one address, or --persistent), or, if the risk is acceptable, let the server accept data connections " +
+      'from another address (vsftpd pasv_promiscuous=YES, proftpd AllowForeignAddress on).',
+  },
   'active-address-mismatch': {
     title: "PORT/EPRT announces an address other than the client's",
     advice:

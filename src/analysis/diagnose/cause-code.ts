@@ -10,6 +10,7 @@ export type CauseCode =
   | 'passive-unreached'
   | 'handshake-incomplete'
   | 'passive-address-mismatch'
+  | 'passive-peer-mismatch'
   | 'active-address-mismatch'
   | 'bounce'
   | 'tls-hidden'

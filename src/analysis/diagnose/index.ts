@@ -5,7 +5,7 @@
  */
 import type { Analysis, Session, Transfer } from '../model.js';
 import { CATALOG } from './catalog.js';
-import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch } from './checks/address.js';
+import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
   checkActiveSynUnanswered,
@@ -44,6 +44,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkBounce,
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
+  checkPassivePeerMismatch,
   checkActiveRefused,
   checkActiveSynUnanswered,
   checkActiveUnseen,

@@ -196,3 +196,34 @@ function acceptedCccFrame(s: Session): number {
   }
   return frame;
 }
+
+/** Reply words of a server that refuses a data connection for the address it came from (vsftpd: "425 Security: Bad IP connecting."). */
+const FOREIGN_PEER_REPLY = /bad ip|foreign|ip connecting|address/i;
+
+/**
+ * A passive data connection the server accepted, closed without data and refused with an error:
+ * it came from another address than the control connection — seen where the addresses differ (at
+ * the server, beyond a NAT), or, where both look the same (at the client, inside the NAT), from the
+ * server's own words.
+ */
+export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  const r = t.reply;
+  if (t.mode !== 'passive' || !c || !c.established || t.bytes > 0 || !r || r.code < 400) return null;
+  const otherAddress = c.client.ip !== s.client.ip && s.natPeer === null;
+  if (!otherAddress && !(r.code === 425 && FOREIGN_PEER_REPLY.test(r.text))) return null;
+  const close = c.handshake.find((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'server');
+  const closed = close ? `closed it without sending anything (${close.type === 'rst' ? 'RST' : 'FIN'}, frame ${close.frame})` : 'sent nothing on it';
+  const details = [
+    announceWords(t),
+    otherAddress
+      ? `The data connection to ${ep(c.server)} came from ${ep(c.client)} (SYN frame ${c.synFrame}), while the control connection comes from ${s.client.ip}: another address than the control connection's`
+      : `The client connected to ${ep(c.server)} from ${ep(c.client)} (SYN frame ${c.synFrame}), the control connection's own address as this capture sees it`,
+    `The server accepted the TCP connection, ${closed} and replied ${replyWords(r)} (frame ${r.frame}): it refuses a data connection from another address than the control connection's (a guard against a stolen data connection; vsftpd's default, pasv_promiscuous=NO)`,
+    otherAddress
+      ? 'Unless another host took the data connection (what the check guards against), both are the same client behind a NAT that gave each new connection another outside address (an address pool that is not paired)'
+      : 'The server saw the data connection come from another address than the control connection: a NAT between this capture point and the server gave the two connections different outside addresses (an address pool that is not paired)',
+  ];
+  return diagnosis(ctx, 'passive-peer-mismatch', details, evidenceFrames(t, [close?.frame]));
+}

@@ -262,7 +262,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   }
   const announceReply = t.announce?.reply;
   const refusedAnnounce = announceReply && announceReply.code >= 400 ? announceReply : null;
-  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
+  // 425 is about the data connection: a refusal of the command only once that connection had opened.
+  const opened = t.connection?.established === true;
+  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && (t.reply.code !== 425 || opened) && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
   // A passive announcement's frame is its reply's: the command went one or more frames before.
   const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
@@ -294,7 +296,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
         : 'the server will not connect to the address the client announced'
       : 'the server will not open a passive data port'
-    : (REFUSALS[reply.code] ?? 'the server refused it');
+    : reply.code === 425
+      ? 'the server would not use the data connection that had opened'
+      : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
@@ -305,7 +309,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
-    : REFUSAL_ADVICE[reply.code];
+    : reply.code === 425
+      ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
+      : REFUSAL_ADVICE[reply.code];
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
 }
 
