@@ -58,6 +58,11 @@ export type ControlVerdict =
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
+  /**
+   * Opened, and the server answered it with an error instead of a greeting (421) and closed it: it
+   * turned the session away. `limit`: its words name a connection limit (too many connections or users).
+   */
+  | { kind: 'turned-away'; code: number; reply: number; limit: boolean; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

@@ -142,7 +142,10 @@ function outcome(t: Transfer, s: Session): TransferStatus {
   return 'incomplete';
 }
 
-/** How the control connection fared: never answered, refused, or opened (and who closed it). */
+/** A refusal that names a connection limit (vsftpd, pure-ftpd, proftpd, pyftpdlib words). */
+const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
+
+/** How the control connection fared: never answered, refused, turned away, or opened (and who closed it). */
 function controlVerdict(s: Session): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
@@ -169,6 +172,12 @@ function controlVerdict(s: Session): ControlVerdict {
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
   const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
+  // The server's first word was a refusal (421 in place of 220) and nobody logged in.
+  const greeting = s.commands[0];
+  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
+    const r = greeting.reply;
+    return { kind: 'turned-away', code: r.code, reply: r.frame, limit: CONNECTION_LIMIT.test(r.text), evidence: [...evidence, r.frame].sort((x, y) => x - y) };
+  }
   return { kind: 'opened', closedBy, how, evidence };
 }
 

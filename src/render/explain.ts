@@ -489,7 +489,9 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const steps: ExplainStep[] = [];
   const hs = handshakeText(cev);
   const controlWords = controlSentence(s);
-  const refusedControl = controlWords === null ? null : escapeText(controlWords);
+  // A session turned away did open its connection: its story goes on to the refusal (the greeting step).
+  const turnedAway = s.control.kind === 'turned-away' ? s.control : null;
+  const refusedControl = controlWords === null || turnedAway !== null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
@@ -540,6 +542,14 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
         const notice = noticeAt.get(c.reply.frame);
         const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
+        if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
+          steps.push({
+            title: `${escapeText(controlWords ?? '')}`,
+            subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+          });
+          ctx.departures.push(`the server turned the session away (${turnedAway.code}, frame ${turnedAway.reply})${turnedAway.limit ? ' for its connection limit' : ''}: no login or transfer could follow`);
+          continue;
+        }
         steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${closing}.`, subs: [] });
       }
       continue;
@@ -620,7 +630,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
   }
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

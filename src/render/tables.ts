@@ -52,7 +52,10 @@ export function warningLines(warnings: Warning[], file: string): string {
 }
 
 function transferCounts(s: Session): string {
-  if (s.transfers.length === 0 && controlFailed(s)) return s.diagnosis?.cause === 'not-ftp' ? 'none: not FTP' : `none: control ${s.control.kind}`;
+  if (s.transfers.length === 0 && controlFailed(s)) {
+    if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
+    return s.control.kind === 'turned-away' ? `none: turned away (${s.control.code})` : `none: control ${s.control.kind}`;
+  }
   return verdictCounts(s.transfers) || '0';
 }
 
@@ -295,7 +298,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
     out.push('Transfers', any ? renderTransferRows(a, style) : '(none)');
     const failedControl = a.sessions.filter(controlFailed);
     if (failedControl.length) {
-      out.push('', 'Control connections that never opened or never spoke FTP');
+      out.push('', 'Control connections that never opened, were turned away or never spoke FTP');
       for (const s of failedControl.slice(0, MAX_UNUSED_ROWS)) {
         const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
         out.push(`  session ${s.id}: ${escapeText(controlSentence(s) ?? '')}${cause}`);

@@ -150,14 +150,21 @@ export function controlSentence(s: Session): string | null {
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
         `answered the client's SYN with ${v.how === 'rst' ? 'a reset (RST)' : 'ICMP destination unreachable'}; it never opened.`
       );
+    case 'turned-away': {
+      const text = s.commands[0]?.reply?.text.split('\n')[0].trim() ?? '';
+      return (
+        `The server turned the session away: it answered the connection with ${v.code} ${text} (frame ${v.reply}) instead of a greeting` +
+        `${v.limit ? ', for its connection limit' : ''}; no login or transfer could follow.`
+      );
+    }
     default:
       return null;
   }
 }
 
-/** True when the control connection never opened or never spoke FTP: no session to follow. */
+/** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

@@ -26,6 +26,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'The client reached a service that is not an FTP server: check the host and port the client uses. An SSH server ' +
       'there means SFTP (an SSH subsystem, not FTP): use an SFTP client (sftp, lftp sftp://, curl sftp://) or the real FTP port.',
   },
+  'session-refused': {
+    title: 'the server turned the session away before login',
+    advice:
+      'The server answered the connection with an error instead of its greeting: its reply says why. For a connection ' +
+      'limit, close the client\'s other sessions or make it open fewer at once (lftp pget -n, mirror --parallel; ' +
+      "FileZilla's simultaneous transfers), or raise the server's limit (vsftpd max_clients / max_per_ip, proftpd " +
+      'MaxClients / MaxClientsPerHost, pure-ftpd -c / -C, pyftpdlib max_cons / max_cons_per_ip).',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:

@@ -3,6 +3,7 @@ export type CauseCode =
   | 'control-unanswered'
   | 'control-refused'
   | 'not-ftp'
+  | 'session-refused'
   | 'active-syn-unanswered'
   | 'active-refused'
   | 'passive-syn-unanswered'
