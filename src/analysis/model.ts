@@ -292,6 +292,12 @@ export interface Transfer {
    * running when the capture began), `tls-hidden` (the commands were encrypted).
    */
   inferred?: 'midstream' | 'tls-hidden';
+  /**
+   * FXP (server to server): its data connection is also the data connection of this transfer of
+   * another session — the other server's, whose passive endpoint this session's PORT named (or the
+   * other way round). Such a PORT names a third party on purpose: no bounce.
+   */
+  fxp?: { session: number; transfer: number };
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
 }

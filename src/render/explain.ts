@@ -215,6 +215,8 @@ function sideName(s: Session, e: LadderEvent): string {
 }
 
 function dataDirection(t: Transfer): string {
+  // FXP: the other end is the other server, not this session's client.
+  if (t.fxp !== undefined) return t.direction === 'upload' ? 'from the other server to this one' : 'from this server to the other one';
   if (t.direction === 'upload') return 'client → server';
   return 'server → client';
 }
@@ -260,7 +262,9 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     if (an.command === 'EPRT') {
       text += ` EPRT names the address family (${tuple.family === 6 ? '2 = IPv6' : '1 = IPv4'}) and writes the port in decimal: no p1×256+p2 arithmetic.`;
     }
-    if (!own) {
+    if (!own && t.fxp !== undefined) {
+      text += ` That is not the client's address but the other server's passive endpoint (transfer ${t.fxp.session}.${t.fxp.transfer}): a server-to-server transfer (FXP), by design.`;
+    } else if (!own) {
       const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the client's address ${s.client.ip} as seen on the control connection`;
       text += ` Departure from the textbook: ${d}.`;
       ctx.departures.push(d);
@@ -302,7 +306,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   }
   const conn = indexOf(l).data.get(t.id);
   const events = eventsOf(l, conn);
-  const opener = c.initiator === 'server' ? 'The server' : 'The client';
+  const opener = c.initiator === 'server' ? 'The server' : t.fxp !== undefined ? `The other server, ${c.client.ip} (FXP: transfer ${t.fxp.session}.${t.fxp.transfer}),` : 'The client';
   const from = c.initiator === 'server' ? c.server : c.client;
   const to = c.initiator === 'server' ? c.client : c.server;
   let text = `${opener} opens the data connection (tcp.stream ${c.stream}) from ${c.initiator === 'server' ? 'its' : 'its temporary'} port ${portName(from.port)} to ${endpoint(to)}`;

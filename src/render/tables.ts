@@ -104,7 +104,10 @@ function connectionLines(t: Transfer): string[] {
   if (!c) return ['not seen in the capture'];
   const arrow =
     c.initiator === 'client' ? `${endpoint(c.client)} → ${endpoint(c.server)}` : `${endpoint(c.server)} → ${endpoint(c.client)}`;
-  const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by the ${c.initiator})`];
+  // FXP: the ends are the two servers; the one in this session's "client" role is the other server.
+  const opener = t.fxp === undefined ? `the ${c.initiator}` : c.initiator === 'client' ? `the other server, ${c.client.ip}` : `the server`;
+  const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by ${opener})`];
+  if (t.fxp !== undefined) lines.push(`FXP, server to server: also the data connection of transfer ${t.fxp.session}.${t.fxp.transfer}`);
   const syn = [`SYN frame ${c.synFrame ?? '? (started before the capture)'}`];
   if (c.synFrames.length > 1) syn.push(`retransmitted at frames ${c.synFrames.slice(1).join(', ')}`);
   if (c.synAckFrames.length) syn.push(`SYN-ACK frame ${c.synAckFrames[0]}`);

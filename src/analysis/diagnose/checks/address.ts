@@ -17,7 +17,8 @@ type ActiveMismatch = 'bounce' | 'nat' | null;
 export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   const { transfer: t, session: s } = ctx;
   const announced = t.announce?.endpoint;
-  if (t.mode !== 'active' || !announced) return null;
+  // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
+  if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
   // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
@@ -70,7 +71,9 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
   else if (c?.established) {
     details.push(
       `The server accepted it and connected from ${ep(c.server)} to ${ep(c.client)} (SYN frame ${c.synFrame}), ` +
-        `sending ${c.bytesToClient} bytes there instead of to the client`,
+        (t.direction === 'upload'
+          ? `taking ${c.bytesToServer} bytes from there instead of from the client`
+          : `sending ${c.bytesToClient} bytes there instead of to the client`),
     );
   } else if (c) {
     details.push(`The server accepted it and tried to connect to ${ep(announced)} (SYN frame ${c.synFrame}), without success`);
