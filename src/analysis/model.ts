@@ -229,6 +229,12 @@ export interface ControlConnection {
   handshake: HandshakeEvent[];
   rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
+  /**
+   * A side's last bytes (`bytes`) or FIN (`fin`), first sent at `frame`, were sent again (`repeats`,
+   * the latest few) and never acknowledged to the end of the capture, while the other side had
+   * acknowledged what came before: from there on nothing that side sent got through.
+   */
+  unacknowledged: { by: 'client' | 'server'; frame: number; repeats: number[]; bytes: number; fin: boolean } | null;
 }
 
 export interface OtherConnection {

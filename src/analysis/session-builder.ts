@@ -106,7 +106,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     dataProtection: null,
     greeting: null,
     midstream,
-    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [] },
+    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [], unacknowledged: null },
     control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
     close: null,
     closedBy: null,

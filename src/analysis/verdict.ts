@@ -57,6 +57,18 @@ function dataWhole(t: Transfer): boolean {
   return c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
 }
 
+/**
+ * The data arrived whole, and the control connection stopped getting through after the transfer
+ * began: the server's final reply was sent again and never acknowledged, or none came and the
+ * client's own last segments were. The control connection's fact, or null.
+ */
+export function finalReplyLost(t: Transfer, s: Session): Session['controlConnection']['unacknowledged'] {
+  const u = s.controlConnection.unacknowledged;
+  if (u === null || t.inferred !== undefined || !t.request || u.frame < t.request.frame || !dataWhole(t)) return null;
+  if (t.reply === null) return u;
+  return u.by === 'server' && t.reply.firstFrame >= u.frame ? u : null;
+}
+
 /** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
 function holdsDataConnections(s: Session): boolean {
   if (s.transfers.some((x) => x.connection !== null)) return true;
@@ -93,6 +105,8 @@ function outcome(t: Transfer, s: Session): TransferStatus {
     if (t.inferred === 'tls-hidden' && hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return 'incomplete';
     return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
+  // Whole data and a final reply that never got through: not complete for the client.
+  if (finalReplyLost(t, s) !== null) return 'incomplete';
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
@@ -275,7 +289,23 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'unused':
       return { kind: 'unused', evidence };
-    case 'incomplete':
+    case 'incomplete': {
+      const cut = finalReplyLost(t, s);
+      if (cut !== null) {
+        const fin = c!.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t))?.frame;
+        const frames = [...evidence, cut.frame, ...cut.repeats.slice(0, 1), ...(fin !== undefined ? [fin] : [])];
+        return {
+          kind: 'reply-lost',
+          bytes: t.bytes,
+          expected,
+          reply: t.reply?.frame ?? null,
+          by: cut.by,
+          from: cut.frame,
+          finOnly: cut.bytes === 0,
+          repeats: cut.repeats,
+          evidence: [...new Set(frames)].sort((x, y) => x - y),
+        };
+      }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
@@ -288,6 +318,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', ...lost, evidence: frames };
       }
       return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', ...lost, evidence };
+    }
   }
 }
 

@@ -144,6 +144,15 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
     title: 'the server refused the command',
     advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',
   },
+  'control-cut': {
+    title: 'the control connection was cut while the data connection ran: the final reply never reached the client',
+    advice:
+      'A stateful firewall or NAT between the client and the server forgets a connection idle longer than its timeout, ' +
+      'and the control connection sits idle while a long transfer runs: make the client keep it alive during transfers ' +
+      '(TCP keepalives more often than the timeout, e.g. curl --keepalive-time; a client that sends NOOP during transfers), ' +
+      "or raise the device's idle timeout for FTP (Linux: net.netfilter.nf_conntrack_tcp_timeout_established; a cloud " +
+      "NAT's TCP idle timeout).",
+  },
   aborted: {
     title: 'the transfer was aborted',
     advice:

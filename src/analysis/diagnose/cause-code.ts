@@ -16,6 +16,7 @@ export type CauseCode =
   | 'bounce'
   | 'tls-hidden'
   | 'server-refused'
+  | 'control-cut'
   | 'aborted'
   | 'stalled'
   | 'capture-gap'

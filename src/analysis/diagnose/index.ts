@@ -31,6 +31,7 @@ import {
 import {
   checkAborted,
   checkCaptureGap,
+  checkControlCut,
   checkNoAttempt,
   checkNotInCapture,
   checkServerRefused,
@@ -55,6 +56,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkTlsDataHandshake,
   checkTlsSessionNotReused,
   checkHiddenTransferNotResumed,
+  // Before the stall and abort checks: whole data and a lost final reply is neither.
+  checkControlCut,
   // Before checkAborted: a sender that closed without close_notify explains the abort (its RST may only answer the receiver).
   checkTlsNoCloseNotify,
   checkAborted,

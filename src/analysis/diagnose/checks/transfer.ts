@@ -2,10 +2,10 @@
  * Failures after (or without) a working data connection: aborted or stalled transfers, segments
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
-import { dataReceiver } from '../../data-sender.js';
+import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { senderStoppedShort } from '../../sender-stopped.js';
-import { rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -366,4 +366,59 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
         : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
   }
   return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
+}
+
+/** The latest command or reply on the control connection before `frame`: where its idle time began. */
+function lastExchangeBefore(s: Session, frame: number): { frame: number; time: number } | null {
+  let best: { frame: number; time: number } | null = null;
+  // Backwards: only the commands around the cut are read.
+  for (let i = s.commands.length - 1; i >= 0; i--) {
+    const c = s.commands[i];
+    const said = [{ frame: c.frame, time: c.time }, ...(c.reply ? [c.reply] : []), ...c.preliminary];
+    for (const x of said) if (x.frame < frame && (best === null || x.frame > best.frame)) best = { frame: x.frame, time: x.time };
+    if (best !== null && c.frame < best.frame) break;
+  }
+  return best;
+}
+
+/**
+ * The data arrived whole while the control connection stopped getting through (finalReplyLost): a
+ * stateful device between the hosts dropped the idle control connection during the transfer.
+ */
+export function checkControlCut(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const cut = finalReplyLost(t, s);
+  if (cut === null) return null;
+  const c = t.connection!;
+  const sender = dataSender(t.direction) ?? 'server';
+  const receiver = sender === 'client' ? 'server' : 'client';
+  const fins = c.handshake.filter((e) => e.type === 'fin' && !e.repeat);
+  const senderFin = fins.find((e) => e.by === sender);
+  const details = [
+    `The data arrived whole: ${t.bytes} bytes${t.expectedSize !== null ? ` of ${t.expectedSize} announced` : ''}` +
+      `${c.unacknowledgedBytes === 0 ? `, all acknowledged by the ${receiver},` : ''} and the ${sender} closed the data connection (FIN, frame ${senderFin?.frame})`,
+  ];
+  const again = `sent again ${cut.repeats.length} time${cut.repeats.length === 1 ? '' : 's'} (${frameList(cut.repeats)}) and never acknowledged`;
+  const reply = t.reply;
+  if (reply !== null) {
+    details.push(`The server's final reply, ${replyWords(reply)} (frame ${reply.frame}), never reached the client: it was ${again}`);
+  } else {
+    const what = cut.bytes === 0 ? `its FIN (frame ${cut.frame})` : `its last command (frame ${cut.frame})`;
+    details.push(
+      cut.by === 'client'
+        ? `No final reply came; the client gave up and closed the control connection: ${what} was ${again}, while the server's end of the data connection had answered until its close — the control connection no longer got through, and the server's reply was most likely lost the same way`
+        : `No final reply came; the server's last segment on the control connection (frame ${cut.frame}) was ${again}`,
+    );
+  }
+  const idle = lastExchangeBefore(s, cut.frame);
+  // When the first unacknowledged segment left: the reply, a command, or a FIN (a handshake event).
+  const cutAt = reply?.time ?? s.commands.find((x) => x.frame === cut.frame)?.time ?? s.controlConnection.handshake.find((e) => e.frame === cut.frame)?.time ?? null;
+  if (idle !== null && cutAt !== null) {
+    details.push(
+      `The control connection had been idle for ${secondsText(cutAt - idle.time)} before that (since frame ${idle.frame}) while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since`,
+    );
+  } else {
+    details.push('The control connection had been idle while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since');
+  }
+  return diagnosis(ctx, 'control-cut', details, evidenceFrames(t, [senderFin?.frame, cut.frame, cut.repeats[0], idle?.frame]));
 }
