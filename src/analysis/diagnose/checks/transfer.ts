@@ -132,11 +132,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
-    details.push(`Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`);
+    // A client that stopped the transfer itself had stopped reading on purpose: no slow reader.
+    details.push(
+      abortedByClient(ctx)
+        ? `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it had stopped reading`
+        : `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`,
+    );
   }
   const advice =
     t.abortFrame !== null
-      ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
+      ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
       : forged
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
         : c?.rst?.by === 'client'
