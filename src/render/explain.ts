@@ -368,8 +368,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
     if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;
-    if (bytes === 0) d = 'No data flows on it.';
-    out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
+    // A completed transfer of nothing is an empty file or listing, told where the sender closed.
+    const empty = bytes === 0 && t.verdict.kind === 'completed';
+    if (empty) d = `0 bytes flow ${dataDirection(t)}: the ${t.direction === 'listing' ? 'listing' : 'file'} is empty.`;
+    else if (bytes === 0) d = 'No data flows on it.';
+    const senderFin = empty ? c.handshake.find((e) => e.type === 'fin' && e.by === sender)?.frame : undefined;
+    out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
   const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });
