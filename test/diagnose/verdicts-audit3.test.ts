@@ -16,7 +16,7 @@ const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
 const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
 const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
 const causes = (a: Analysis): string[] =>
-  a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c): c is string => Boolean(c));
+  a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);
 const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
 const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
   (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
