@@ -147,6 +147,8 @@ export class ConnectionRouter implements ReassemblyListener {
     this.others.attach(this.registry.sessions);
     for (const s of this.implicitGuesses.unconfirmed()) this.registry.sessions.delete(s);
     this.registry.warnLimits();
-    return this.registry.sessionsInOrder();
+    const sessions = this.registry.sessionsInOrder();
+    this.data.noteFxpPairs();
+    return sessions;
   }
 }

@@ -34,7 +34,23 @@ export interface ControlRoute {
   handshake: HandshakeEvent[];
   /** The control connection's TLS, once it started. */
   tls: ControlTls;
+  /** Per direction, the latest segments and repeats: what was still unacknowledged at the end (describeControl). */
+  tail: { c2s: SentTail; s2c: SentTail };
 }
+
+/** A direction's last few segments (frame, stream offset after them) and last few repeated segments. */
+interface SentTail {
+  segments: Array<{ frame: number; end: number }>;
+  repeats: number[];
+}
+
+/** Segments and repeats kept per direction: enough to show a reply or FIN sent again and again. */
+const TAIL_KEPT = 8;
+
+const keepLast = <T>(list: T[], x: T): void => {
+  list.push(x);
+  if (list.length > TAIL_KEPT) list.shift();
+};
 
 /**
  * On an FTP port, nothing carried yet: the session (builder, parser, model) is made on the first
@@ -83,7 +99,7 @@ export class ControlChannels {
     });
     const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make });
-    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls };
+    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: { segments: [], repeats: [] }, s2c: { segments: [], repeats: [] } } };
   }
 
   /** The session of a pending control connection, made when it first carries bytes (or is listed empty). */
@@ -101,6 +117,7 @@ export class ControlChannels {
   }
 
   push(route: ControlRoute, chunk: StreamChunk): void {
+    keepLast(route.tail[chunk.dir].segments, { frame: chunk.frame, end: chunk.streamOffset + chunk.bytes.length });
     const fromClient = (chunk.dir === 'c2s') === route.initiatorIsClient;
     if (fromClient) route.parser.pushClient(chunk);
     else route.parser.pushServer(chunk);
@@ -110,6 +127,7 @@ export class ControlChannels {
     const s = route.builder.session;
     const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
     recordHandshakeEvent(route.handshake, event, byClient);
+    if (event.type === 'retransmission') keepLast(route.tail[event.dir].repeats, event.frame);
     if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
     if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
       s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time };
@@ -163,5 +181,26 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     handshake: route.handshake,
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
+    unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
   };
+}
+
+/** Repeats it takes, after the last acknowledgement, to call a side's last segments unacknowledged rather than late. */
+const MIN_REPEATS = 2;
+
+/**
+ * A side's last bytes or FIN, sent again and again and never acknowledged to the capture's end
+ * while the peer had acknowledged what came before: nothing that side sent got through any more.
+ */
+function unacknowledgedTail(conn: TcpConnection, route: ControlRoute, dir: 'c2s' | 's2c'): ControlConnection['unacknowledged'] {
+  const acked = conn.ackedTo[dir];
+  if (acked < 0) return null;
+  const bytes = Math.max(0, conn.bytes[dir] + conn.gapBytes[dir] - acked);
+  const finFrame = conn.finFrames[dir];
+  const fin = finFrame !== undefined && !conn.finAcked[dir];
+  const repeats = route.tail[dir].repeats.filter((f) => f > conn.ackedFrame[dir]);
+  if ((bytes === 0 && !fin) || repeats.length < MIN_REPEATS) return null;
+  const first = bytes > 0 ? route.tail[dir].segments.find((x) => x.end > acked)?.frame : finFrame;
+  if (first === undefined) return null;
+  return { by: (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server', frame: first, repeats, bytes, fin };
 }

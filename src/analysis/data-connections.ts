@@ -60,14 +60,16 @@ export class DataConnections {
     }
     const sink = this.options.onTransferData;
     if (!sink) return;
-    const { transfer, swapped } = route.link;
+    const { transfer, swapped, peer } = route.link;
     // A file transfer's bytes nobody reads (no extraction) are only counted; a listing's are read.
-    const answer: ChunkAnswer =
-      !this.options.readsAllTransferData && transfer.request !== null && transfer.direction !== 'listing' ? 'count-only' : undefined;
+    const onlyCounted = (t: Transfer): boolean => !this.options.readsAllTransferData && t.request !== null && t.direction !== 'listing';
+    const answer: ChunkAnswer = onlyCounted(transfer) && (peer === undefined || onlyCounted(peer.transfer)) ? 'count-only' : undefined;
     // The responder is the announced side: the client in active mode, the server in passive.
     const fromInitiator = (chunk.dir === 'c2s') !== swapped;
-    const toServer = transfer.mode === 'passive' ? fromInitiator : !fromInitiator;
-    sink(transfer, chunk, toServer);
+    const toServer = (t: Transfer): boolean => (t.mode === 'passive' ? fromInitiator : !fromInitiator);
+    sink(transfer, chunk, toServer(transfer));
+    // FXP: the other session's transfer reads the same bytes, in its own terms.
+    if (peer !== undefined) sink(peer.transfer, chunk, toServer(peer.transfer));
     return answer;
   }
 
@@ -84,6 +86,23 @@ export class DataConnections {
     for (const d of this.routes) {
       d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
       if (d.tls) d.tls.describe(d.link.transfer.connection);
+      const peer = d.link.peer;
+      if (peer === undefined) continue;
+      // The peer's mode is the other one: who is its "client" and "server" is the other way round.
+      const flipped = d.handshake.map((e): HandshakeEvent => ({ ...e, by: e.by === 'client' ? 'server' : 'client' }));
+      const link = { transfer: peer.transfer, session: peer.session, match: 'exact' as const, swapped: d.link.swapped };
+      peer.transfer.connection = describeConnection(d.conn, link, flipped, d.lastData, d.longestSilence);
+    }
+  }
+
+  /** After the sessions are numbered: each FXP pair names the other. */
+  noteFxpPairs(): void {
+    for (const d of this.routes) {
+      const peer = d.link.peer;
+      if (peer === undefined) continue;
+      const t = d.link.transfer;
+      t.fxp = { session: peer.transfer.session, transfer: peer.transfer.id };
+      peer.transfer.fxp = { session: t.session, transfer: t.id };
     }
   }
 }

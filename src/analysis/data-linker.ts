@@ -27,6 +27,11 @@ export interface DataLink {
   /** True when the connection's initiator/responder had to be swapped (mid-stream guess). */
   swapped: boolean;
   addressMismatch?: { announced: string; actual: string };
+  /**
+   * FXP (server to server): the same connection is the data connection of another session's
+   * transfer too — one server's passive endpoint, which the other server, told by PORT, connected to.
+   */
+  peer?: { transfer: Transfer; session: Session };
 }
 
 const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
@@ -55,7 +60,9 @@ export class DataLinker {
     const exact = latest(this.byEndpoint.get(key(responder)), () => true);
     if (exact) {
       this.consume(exact);
-      return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped };
+      const peer = latest(this.byEndpoint.get(key(responder)), (x) => fxpPair(exact, x, initiator, responder));
+      if (peer) this.consume(peer);
+      return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped, ...(peer ? { peer: { transfer: peer.transfer, session: peer.session } } : {}) };
     }
     const byPort = latest(this.byPort.get(responder.port), (x) => natPlausible(x, initiator, responder));
     if (byPort) {
@@ -92,6 +99,16 @@ export class DataLinker {
     remove(this.byEndpoint, key(x.endpoint), x.transfer);
     remove(this.byPort, x.endpoint.port, x.transfer);
   }
+}
+
+/**
+ * Two sessions' announcements of one endpoint, a PASV and a PORT: FXP when the PORT's server opened
+ * the connection from its own address to the other session's server, which announced it in its 227.
+ */
+function fxpPair(x: Expectation, y: Expectation, initiator: Endpoint, responder: Endpoint): boolean {
+  if (x.session === y.session || x.transfer.mode === y.transfer.mode) return false;
+  const [active, passive] = x.transfer.mode === 'active' ? [x, y] : [y, x];
+  return initiator.ip === active.session.server.ip && responder.ip === passive.session.server.ip;
 }
 
 /** Same port, different address: accept only when the other end is the session's own peer. */

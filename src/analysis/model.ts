@@ -229,6 +229,12 @@ export interface ControlConnection {
   handshake: HandshakeEvent[];
   rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
+  /**
+   * A side's last bytes (`bytes`) or FIN (`fin`), first sent at `frame`, were sent again (`repeats`,
+   * the latest few) and never acknowledged to the end of the capture, while the other side had
+   * acknowledged what came before: from there on nothing that side sent got through.
+   */
+  unacknowledged: { by: 'client' | 'server'; frame: number; repeats: number[]; bytes: number; fin: boolean } | null;
 }
 
 export interface OtherConnection {
@@ -292,6 +298,12 @@ export interface Transfer {
    * running when the capture began), `tls-hidden` (the commands were encrypted).
    */
   inferred?: 'midstream' | 'tls-hidden';
+  /**
+   * FXP (server to server): its data connection is also the data connection of this transfer of
+   * another session — the other server's, whose passive endpoint this session's PORT named (or the
+   * other way round). Such a PORT names a third party on purpose: no bounce.
+   */
+  fxp?: { session: number; transfer: number };
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
 }

@@ -106,7 +106,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     dataProtection: null,
     greeting: null,
     midstream,
-    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [] },
+    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [], unacknowledged: null },
     control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
     close: null,
     closedBy: null,
@@ -464,9 +464,22 @@ export class SessionBuilder {
       this.applyReply(next, reply);
       return;
     }
+    // A running transfer ends with 226/250 or an error: a 200 or 211 while it runs answers the
+    // command sent after it (pyftpdlib answers NOOP and STAT at once, before the transfer's 226).
+    if (next !== undefined && this.runningTransfer(head) && reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) {
+      this.pending.splice(1, 1);
+      next.reply = reply;
+      this.applyReply(next, reply);
+      return;
+    }
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);
+  }
+
+  /** A transfer command whose 1xx came and whose final reply has not. */
+  private runningTransfer(cmd: Command): boolean {
+    return cmd.preliminary !== NO_PRELIMINARY && this.commandTransfers?.get(cmd)?.request?.frame === cmd.frame;
   }
 
   private applyReply(cmd: Command, reply: Reply): void {

@@ -29,6 +29,23 @@ export type TransferVerdict =
       lost?: { sent: number; acknowledged: number };
       evidence: number[];
     }
+  /**
+   * The data arrived whole, but the server's final reply never reached the client: on the control
+   * connection `by`'s segments from frame `from` on (the reply at `reply`, when the capture holds it;
+   * else the client's FIN or command) were sent again (`repeats`) and never acknowledged.
+   */
+  | {
+      kind: 'reply-lost';
+      bytes: number;
+      expected: number | null;
+      reply: number | null;
+      by: 'client' | 'server';
+      from: number;
+      /** What went unacknowledged from `from` on was only a FIN (no bytes). */
+      finOnly: boolean;
+      repeats: number[];
+      evidence: number[];
+    }
   /** It did not happen: refused, or its data connection never opened. `cause` from the diagnosis. */
   | { kind: 'failed'; cause: CauseCode | null; evidence: number[] }
   /** Stopped part way: ABOR, 426, or a reset after data moved. */
@@ -58,6 +75,11 @@ export type ControlVerdict =
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
+  /**
+   * Opened, and the server answered it with an error instead of a greeting (421) and closed it: it
+   * turned the session away. `limit`: its words name a connection limit (too many connections or users).
+   */
+  | { kind: 'turned-away'; code: number; reply: number; limit: boolean; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

@@ -58,6 +58,18 @@ function dataWhole(t: Transfer): boolean {
   return c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
 }
 
+/**
+ * The data arrived whole, and the control connection stopped getting through after the transfer
+ * began: the server's final reply was sent again and never acknowledged, or none came and the
+ * client's own last segments were. The control connection's fact, or null.
+ */
+export function finalReplyLost(t: Transfer, s: Session): Session['controlConnection']['unacknowledged'] {
+  const u = s.controlConnection.unacknowledged;
+  if (u === null || t.inferred !== undefined || !t.request || u.frame < t.request.frame || !dataWhole(t)) return null;
+  if (t.reply === null) return u;
+  return u.by === 'server' && t.reply.firstFrame >= u.frame ? u : null;
+}
+
 /** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
 function holdsDataConnections(s: Session): boolean {
   if (s.transfers.some((x) => x.connection !== null)) return true;
@@ -93,6 +105,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
     if (t.inferred === 'tls-hidden' && hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return 'incomplete';
     return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
+  // Whole data and a final reply that never got through: not complete for the client.
+  if (finalReplyLost(t, s) !== null) return 'incomplete';
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
@@ -142,7 +156,10 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   return 'incomplete';
 }
 
-/** How the control connection fared: never answered, refused, or opened (and who closed it). */
+/** A refusal that names a connection limit (vsftpd, pure-ftpd, proftpd, pyftpdlib words). */
+const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
+
+/** How the control connection fared: never answered, refused, turned away, or opened (and who closed it). */
 function controlVerdict(s: Session): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
@@ -169,6 +186,12 @@ function controlVerdict(s: Session): ControlVerdict {
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
   const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
+  // The server's first word was a refusal (421 in place of 220) and nobody logged in.
+  const greeting = s.commands[0];
+  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
+    const r = greeting.reply;
+    return { kind: 'turned-away', code: r.code, reply: r.frame, limit: CONNECTION_LIMIT.test(r.text), evidence: [...evidence, r.frame].sort((x, y) => x - y) };
+  }
   return { kind: 'opened', closedBy, how, evidence };
 }
 
@@ -269,7 +292,23 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'unused':
       return { kind: 'unused', evidence };
-    case 'incomplete':
+    case 'incomplete': {
+      const cut = finalReplyLost(t, s);
+      if (cut !== null) {
+        const fin = c!.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t))?.frame;
+        const frames = [...evidence, cut.frame, ...cut.repeats.slice(0, 1), ...(fin !== undefined ? [fin] : [])];
+        return {
+          kind: 'reply-lost',
+          bytes: t.bytes,
+          expected,
+          reply: t.reply?.frame ?? null,
+          by: cut.by,
+          from: cut.frame,
+          finOnly: cut.bytes === 0,
+          repeats: cut.repeats,
+          evidence: [...new Set(frames)].sort((x, y) => x - y),
+        };
+      }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
@@ -282,6 +321,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', ...lost, evidence: frames };
       }
       return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', ...lost, evidence };
+    }
   }
 }
 

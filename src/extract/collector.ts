@@ -226,6 +226,7 @@ export class ExtractionCollector {
       encrypted: s.dataProtection === 'P',
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
+      replyLost: t.verdict.kind === 'reply-lost',
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
     if (f.unfilled > 0) {

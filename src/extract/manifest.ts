@@ -105,6 +105,8 @@ export interface JudgeInput {
   conflicts?: { count: number; frame: number; kept: number } | null;
   /** An upload the server called complete while its client was already gone (the transfer's verdict says so). */
   clientGone?: boolean;
+  /** The data arrived whole but the final reply never reached the client (the transfer's verdict says so). */
+  replyLost?: boolean;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -138,7 +140,11 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   else if (x.status === 'aborted') verdict = 'aborted';
   else if (x.missingBytes > 0 || x.midstream || (short && x.status === 'complete')) verdict = 'truncated';
   else if (x.status === 'failed') verdict = 'failed';
-  else if (x.status !== 'complete') {
+  else if (x.status !== 'complete' && x.replyLost) {
+    // Whole data is whole: only the reply that would have confirmed it was lost on the way.
+    verdict = agrees === false || x.encrypted ? 'unverified' : 'complete';
+    notes.push("the data arrived whole, but the server's final reply never reached the client (its control connection was cut)");
+  } else if (x.status !== 'complete') {
     verdict = 'unverified';
     notes.push('the capture ends before the final reply to the transfer');
   } else if (agrees === false || x.encrypted) verdict = 'unverified';

@@ -58,11 +58,15 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
   const sessions = sessionId === undefined ? a.sessions.length : 1;
   const counts = verdictCounts(all);
   const plural = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
+  // A failed or aborted verdict no check explained is still not "no failure".
+  const unexplained = all.filter((t) => t.diagnosis === null && (t.verdict.kind === 'failed' || t.verdict.kind === 'aborted')).length;
   if (diagnosed === 0 && sessionsDiagnosed === 0) {
     out.push(
       all.length === 0
         ? `No data transfers in ${plural(sessions, 'FTP session')}: nothing to diagnose.`
-        : `No failed data connections in ${plural(sessions, 'session')}: ${plural(all.length, 'transfer')} (${counts}).`,
+        : unexplained > 0
+          ? `${unexplained} of ${plural(all.length, 'transfer')} did not succeed and ftpcap cannot name why (${counts}): ftpcap transfers shows what the capture holds.`
+          : `No failed data connections in ${plural(sessions, 'session')}: ${plural(all.length, 'transfer')} (${counts}).`,
     );
   } else if (all.length > 0) {
     out.push(`${diagnosed} of ${plural(all.length, 'transfer')} diagnosed (${counts}).`);

@@ -215,6 +215,8 @@ function sideName(s: Session, e: LadderEvent): string {
 }
 
 function dataDirection(t: Transfer): string {
+  // FXP: the other end is the other server, not this session's client.
+  if (t.fxp !== undefined) return t.direction === 'upload' ? 'from the other server to this one' : 'from this server to the other one';
   if (t.direction === 'upload') return 'client → server';
   return 'server → client';
 }
@@ -260,7 +262,9 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     if (an.command === 'EPRT') {
       text += ` EPRT names the address family (${tuple.family === 6 ? '2 = IPv6' : '1 = IPv4'}) and writes the port in decimal: no p1×256+p2 arithmetic.`;
     }
-    if (!own) {
+    if (!own && t.fxp !== undefined) {
+      text += ` That is not the client's address but the other server's passive endpoint (transfer ${t.fxp.session}.${t.fxp.transfer}): a server-to-server transfer (FXP), by design.`;
+    } else if (!own) {
       const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the client's address ${s.client.ip} as seen on the control connection`;
       text += ` Departure from the textbook: ${d}.`;
       ctx.departures.push(d);
@@ -302,7 +306,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   }
   const conn = indexOf(l).data.get(t.id);
   const events = eventsOf(l, conn);
-  const opener = c.initiator === 'server' ? 'The server' : 'The client';
+  const opener = c.initiator === 'server' ? 'The server' : t.fxp !== undefined ? `The other server, ${c.client.ip} (FXP: transfer ${t.fxp.session}.${t.fxp.transfer}),` : 'The client';
   const from = c.initiator === 'server' ? c.server : c.client;
   const to = c.initiator === 'server' ? c.client : c.server;
   let text = `${opener} opens the data connection (tcp.stream ${c.stream}) from ${c.initiator === 'server' ? 'its' : 'its temporary'} port ${portName(from.port)} to ${endpoint(to)}`;
@@ -364,8 +368,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
     if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;
-    if (bytes === 0) d = 'No data flows on it.';
-    out.push({ frame: sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
+    // A completed transfer of nothing is an empty file or listing, told where the sender closed.
+    const empty = bytes === 0 && t.verdict.kind === 'completed';
+    if (empty) d = `0 bytes flow ${dataDirection(t)}: the ${t.direction === 'listing' ? 'listing' : 'file'} is empty.`;
+    else if (bytes === 0) d = 'No data flows on it.';
+    const senderFin = empty ? c.handshake.find((e) => e.type === 'fin' && e.by === sender)?.frame : undefined;
+    out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
   const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });
@@ -489,7 +497,9 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const steps: ExplainStep[] = [];
   const hs = handshakeText(cev);
   const controlWords = controlSentence(s);
-  const refusedControl = controlWords === null ? null : escapeText(controlWords);
+  // A session turned away did open its connection: its story goes on to the refusal (the greeting step).
+  const turnedAway = s.control.kind === 'turned-away' ? s.control : null;
+  const refusedControl = controlWords === null || turnedAway !== null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
@@ -540,6 +550,14 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
         const notice = noticeAt.get(c.reply.frame);
         const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
+        if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
+          steps.push({
+            title: `${escapeText(controlWords ?? '')}`,
+            subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+          });
+          ctx.departures.push(`the server turned the session away (${turnedAway.code}, frame ${turnedAway.reply})${turnedAway.limit ? ' for its connection limit' : ''}: no login or transfer could follow`);
+          continue;
+        }
         steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${closing}.`, subs: [] });
       }
       continue;
@@ -620,7 +638,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
   }
   if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

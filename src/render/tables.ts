@@ -52,7 +52,10 @@ export function warningLines(warnings: Warning[], file: string): string {
 }
 
 function transferCounts(s: Session): string {
-  if (s.transfers.length === 0 && controlFailed(s)) return s.diagnosis?.cause === 'not-ftp' ? 'none: not FTP' : `none: control ${s.control.kind}`;
+  if (s.transfers.length === 0 && controlFailed(s)) {
+    if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
+    return s.control.kind === 'turned-away' ? `none: turned away (${s.control.code})` : `none: control ${s.control.kind}`;
+  }
   return verdictCounts(s.transfers) || '0';
 }
 
@@ -101,7 +104,10 @@ function connectionLines(t: Transfer): string[] {
   if (!c) return ['not seen in the capture'];
   const arrow =
     c.initiator === 'client' ? `${endpoint(c.client)} → ${endpoint(c.server)}` : `${endpoint(c.server)} → ${endpoint(c.client)}`;
-  const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by the ${c.initiator})`];
+  // FXP: the ends are the two servers; the one in this session's "client" role is the other server.
+  const opener = t.fxp === undefined ? `the ${c.initiator}` : c.initiator === 'client' ? `the other server, ${c.client.ip}` : `the server`;
+  const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by ${opener})`];
+  if (t.fxp !== undefined) lines.push(`FXP, server to server: also the data connection of transfer ${t.fxp.session}.${t.fxp.transfer}`);
   const syn = [`SYN frame ${c.synFrame ?? '? (started before the capture)'}`];
   if (c.synFrames.length > 1) syn.push(`retransmitted at frames ${c.synFrames.slice(1).join(', ')}`);
   if (c.synAckFrames.length) syn.push(`SYN-ACK frame ${c.synAckFrames[0]}`);
@@ -295,7 +301,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
     out.push('Transfers', any ? renderTransferRows(a, style) : '(none)');
     const failedControl = a.sessions.filter(controlFailed);
     if (failedControl.length) {
-      out.push('', 'Control connections that never opened or never spoke FTP');
+      out.push('', 'Control connections that never opened, were turned away or never spoke FTP');
       for (const s of failedControl.slice(0, MAX_UNUSED_ROWS)) {
         const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
         out.push(`  session ${s.id}: ${escapeText(controlSentence(s) ?? '')}${cause}`);

@@ -208,6 +208,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       if (unanswered !== null) rows.push({ kind: 'note', text: unanswered });
     }
     if (e.kind === 'reply' && e.command.command === null) {
+      if (s.control.kind === 'turned-away' && s.control.reply === e.reply.frame) {
+        rows.push({ kind: 'note', text: `The server turns the session away${s.control.limit ? ' (its connection limit)' : ''}: no login or transfer can follow` });
+      }
       const notice = noticeAt.get(e.reply.frame);
       if (notice !== undefined) rows.push({ kind: 'note', text: `The server says this unasked: ${noticeWords(notice)}` });
     }

@@ -17,6 +17,7 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
   completed: 'green',
   'not-captured': 'green',
   incomplete: 'yellow',
+  'reply-lost': 'yellow',
   failed: 'red',
   aborted: 'red',
   unused: 'dim',
@@ -33,6 +34,8 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'incomplete':
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
+    case 'reply-lost':
+      return 'data whole, reply lost';
     case 'failed':
       return 'failed';
     case 'aborted':
@@ -70,6 +73,7 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
   completed: 'complete',
   'not-captured': 'complete per replies',
   incomplete: 'incomplete',
+  'reply-lost': 'data whole with the final reply lost',
   failed: 'failed',
   aborted: 'aborted',
   unused: 'unused',
@@ -104,6 +108,13 @@ export function verdictSentence(t: Transfer): string {
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
       );
+    case 'reply-lost': {
+      const data = `delivered its data whole (${n(v.bytes)} bytes${v.expected !== null ? ` of ${n(v.expected)} announced` : ''})`;
+      const again = `sent again ${v.repeats.length} time${v.repeats.length === 1 ? '' : 's'} and never acknowledged`;
+      if (v.reply !== null) return `${data}, but the server's final reply${reply} never reached the client: it was ${again}.`;
+      const what = `the ${v.by}'s ${v.finOnly ? 'FIN' : v.by === 'client' ? 'last command' : 'last reply'}`;
+      return `${data}, but no final reply reached the client: the control connection stopped getting through (${what}, frame ${v.from}, was ${again}).`;
+    }
     case 'failed':
       return `failed${v.cause ? `: ${CATALOG[v.cause].title}` : ''}${reply}.`;
     case 'aborted':
@@ -150,14 +161,21 @@ export function controlSentence(s: Session): string | null {
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
         `answered the client's SYN with ${v.how === 'rst' ? 'a reset (RST)' : 'ICMP destination unreachable'}; it never opened.`
       );
+    case 'turned-away': {
+      const text = s.commands[0]?.reply?.text.split('\n')[0].trim() ?? '';
+      return (
+        `The server turned the session away: it answered the connection with ${v.code} ${text} (frame ${v.reply}) instead of a greeting` +
+        `${v.limit ? ', for its connection limit' : ''}; no login or transfer could follow.`
+      );
+    }
     default:
       return null;
   }
 }
 
-/** True when the control connection never opened or never spoke FTP: no session to follow. */
+/** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

@@ -115,6 +115,8 @@ export class ConnectionState {
       gapBytes: { c2s: 0, s2c: 0 },
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
+      ackedFrame: { c2s: -1, s2c: -1 },
+      finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
@@ -265,7 +267,10 @@ export class ConnectionState {
       if (peer !== null) {
         peer.ack(tcp.ack);
         const d = fromClient ? 's2c' : 'c2s';
-        if (peer.ackedTo > c.ackedTo[d]) c.ackedTo[d] = peer.ackedTo;
+        if (peer.ackedTo > c.ackedTo[d]) {
+          c.ackedTo[d] = peer.ackedTo;
+          c.ackedFrame[d] = frame;
+        }
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
         const d = fromClient ? 's2c' : 'c2s';
@@ -274,9 +279,13 @@ export class ConnectionState {
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
           this.finAckedS2c = true;
+          c.finAcked.s2c = true;
+          c.ackedFrame.s2c = frame;
         }
       } else if (c.finFrames.c2s !== undefined && !this.finAckedC2s && seqDiff(tcp.ack, this.finAckTargetC2s) >= 0) {
         this.finAckedC2s = true;
+        c.finAcked.c2s = true;
+        c.ackedFrame.c2s = frame;
       }
     }
 

@@ -78,6 +78,10 @@ export interface TcpConnection {
   unackedGapBytes: { c2s: number; s2c: number };
   /** How far the peer's acknowledgements reached, as a stream offset per direction (-1: none seen). */
   ackedTo: { c2s: number; s2c: number };
+  /** The frame whose acknowledgement last moved `ackedTo` (or acknowledged the FIN) per direction (-1: none). */
+  ackedFrame: { c2s: number; s2c: number };
+  /** Whether the peer acknowledged each direction's FIN. */
+  finAcked: { c2s: boolean; s2c: boolean };
   packets: { c2s: number; s2c: number };
   finFrames: { c2s?: number; s2c?: number };
   rst?: { frame: number; dir: Direction; time: number };

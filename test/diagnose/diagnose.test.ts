@@ -380,6 +380,38 @@ const SCENARIOS: Scenario[] = [
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
     says: { '1.1': [/227 198\.51\.100\.20:41679/, /never got an answer/, /PassivePorts/] },
   },
+  // Third verdict audit (verdicts-audit3.test.ts): a NAT pool that is not paired, a firewall's idle timeout, curl -r.
+  {
+    fixture: 'snat-pool-server-side-vsftpd-curl',
+    causes: { '1.1': 'passive-peer-mismatch' },
+    // 227, the data SYN from the other pool address and vsftpd's SYN-ACK, RETR, its FIN without data, the 425.
+    evidence: () => ({ '1.1': [18, 19, 22, 28, 29, 30] }),
+    says: { '1.1': [/came from 198\.51\.100\.3:48686 \(SYN frame 19\), while the control connection comes from 198\.51\.100\.2/, /425 Security: Bad IP connecting \(frame 30\)/, /pool that is not paired/] },
+  },
+  {
+    fixture: 'snat-pool-client-side-vsftpd-curl',
+    causes: { '1.1': 'passive-peer-mismatch' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 27, 28] }),
+    says: { '1.1': [/the control connection's own address as this capture sees it/, /closed it without sending anything \(FIN, frame 27\) and replied 425 Security: Bad IP connecting \(frame 28\)/] },
+  },
+  {
+    fixture: 'range-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 33, 34, 35, 36] }),
+    says: { '1.1': [/The client sent ABOR at frame 34\. The client reset the data connection at frame 35/, /zero window at frame 33: it had stopped reading/, /byte range such as curl -r/] },
+  },
+  {
+    fixture: 'ctrl-idle-cut-server-side-vsftpd-curl',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 27, 116, 119, 120] }),
+    says: { '1.1': [/226 Transfer complete \(frame 119\), never reached the client: it was sent again 7 times/, /idle for 8\.4 s before that \(since frame 27\)/, /nf_conntrack_tcp_timeout_established/] },
+  },
+  {
+    fixture: 'ctrl-idle-cut-client-side-vsftpd-curl',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 27, 116, 121, 122] }),
+    says: { '1.1': [/its FIN \(frame 121\) was sent again 3 times \(frames 122, 123 and 124\) and never acknowledged/, /keepalive/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
@@ -408,18 +440,26 @@ const HEALTHY = [
   'idle-timeout-pyftpdlib-python',
   // A client killed mid-upload: its verdict says unknown (client gone); nothing failed that the capture can show.
   'client-killed-stor-pureftpd-curl',
-  // lftp pget's second session refused at the greeting (421, one connection per address): the file came whole over the first.
-  'pget-limited-pyftpdlib-lftp',
   // HTTPS, not FTP (implicit FTPS by content must not fire): no session, nothing to diagnose.
   'https-not-ftp-openssl-curl',
   // A resumed download (REST 1000: 2000 of a 3000-byte file) and an APPE; MLSD, NLST and STOU.
   'resume-appe-vsftpd-curl',
   'mlsd-nlst-stou-pureftpd-python',
+  // A 0-byte file, an empty LIST and NLST; a NOOP answered during a RETR; FXP between two servers.
+  'empty-vsftpd-python',
+  'noop-during-transfer-pyftpdlib-python',
+  'fxp-vsftpd-pyftpdlib-lftp',
 ];
+
+/** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
+const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
+  'pget-limited-pyftpdlib-lftp': { session: 2, reply: 36, evidence: [30, 31, 36, 40] },
+  'too-many-vsftpd-python': { session: 2, reply: 17, evidence: [14, 15, 17, 19] },
+};
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
@@ -508,6 +548,20 @@ describe('diagnose: healthy captures raise nothing', () => {
   }
 });
 
+describe('diagnose: a session turned away at its greeting', () => {
+  for (const [name, x] of Object.entries(TURNED_AWAY)) {
+    it(`${name}: session ${x.session} refused for the connection limit (421, frame ${x.reply}); nothing else raised`, async () => {
+      const a = await analyze(name);
+      const s = a.sessions.find((y) => y.id === x.session)!;
+      expect(s.control).toMatchObject({ kind: 'turned-away', code: 421, reply: x.reply, limit: true });
+      expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['session-refused', x.evidence]);
+      expect(s.diagnosis!.summary).toMatch(/it refused the session because of its connection limit/);
+      const raised = a.sessions.filter((y) => y !== s).flatMap((y) => [y.diagnosis?.cause, ...y.transfers.map((t) => t.diagnosis?.cause)]).filter(Boolean);
+      expect(raised).toEqual([]);
+    });
+  }
+});
+
 describe('diagnose implicit-tls-vsftpd-curl', () => {
   it('names implicit FTPS on port 990 and guesses the data connection', async () => {
     const a = await analyze('implicit-tls-vsftpd-curl');
@@ -526,12 +580,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(24);
+    expect(codes).toHaveLength(27);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 20 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 22 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
-    // (tls-hidden, control-unanswered, control-refused, not-ftp, prot-refused, tls-mode-mismatch, and
-    // the session forms of tls-handshake-failed and tls-session-not-reused) cover the 24 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(20);
+    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, prot-refused,
+    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 27 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(22);
   });
 });

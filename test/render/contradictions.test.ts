@@ -23,6 +23,7 @@ const EXPLAIN_OPENING: Record<Transfer['verdict']['kind'], RegExp> = {
   completed: /^(completed: |completed according to the server)/,
   'not-captured': /^(succeeded according to the replies|began according to the replies)/,
   incomplete: /^incomplete: /,
+  'reply-lost': /^delivered its data whole /,
   failed: /^failed/,
   aborted: /^aborted/,
   unused: /^announced, and no transfer command used it/,
@@ -34,6 +35,7 @@ const STATUS_OF: Record<Transfer['verdict']['kind'], string[]> = {
   completed: ['complete'],
   'not-captured': ['complete', 'incomplete'],
   incomplete: ['incomplete'],
+  'reply-lost': ['incomplete'],
   failed: ['failed'],
   aborted: ['aborted'],
   unused: ['unused'],
@@ -116,6 +118,12 @@ describe('every output words the same verdicts (contradiction check over every f
           if (teach && t.diagnosis && !new RegExp(`Transfer ${t.id} ${escapeRe(verdictLabel(v))}:`).test(notes)) {
             if (s.transfers.length < 50) bad.push(`${key}: the timeline does not note ${verdictLabel(v)}`);
           }
+        }
+        // A session turned away at its greeting is said once, with its cause, in every output.
+        if (s.control.kind === 'turned-away') {
+          if (s.diagnosis?.cause !== 'session-refused') bad.push(`session ${s.id}: turned away without session-refused`);
+          if (!new RegExp(`Session ${s.id} \\(session-refused\\)`).test(diagnose.stdout)) bad.push(`session ${s.id}: diagnose is silent about the refusal`);
+          if (!new RegExp(`session ${s.id}: The server turned the session away`).test(summary.stdout)) bad.push(`session ${s.id}: summary is silent about the refusal`);
         }
         const controlFailed = s.control.kind === 'unanswered' || s.control.kind === 'refused';
         if (controlFailed) {

@@ -26,6 +26,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'The client reached a service that is not an FTP server: check the host and port the client uses. An SSH server ' +
       'there means SFTP (an SSH subsystem, not FTP): use an SFTP client (sftp, lftp sftp://, curl sftp://) or the real FTP port.',
   },
+  'session-refused': {
+    title: 'the server turned the session away before login',
+    advice:
+      'The server answered the connection with an error instead of its greeting: its reply says why. For a connection ' +
+      'limit, close the client\'s other sessions or make it open fewer at once (lftp pget -n, mirror --parallel; ' +
+      "FileZilla's simultaneous transfers), or raise the server's limit (vsftpd max_clients / max_per_ip, proftpd " +
+      'MaxClients / MaxClientsPerHost, pure-ftpd -c / -C, pyftpdlib max_cons / max_cons_per_ip).',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:
@@ -72,6 +80,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "Set the server's externally reachable address for passive replies (vsftpd pasv_address, proftpd " +
       'MasqueradeAddress, pure-ftpd -P), or let the client use the control connection\'s address instead ' +
       '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
+  },
+  'passive-peer-mismatch': {
+    title: "the server refused a data connection from another address than the control connection's",
+    advice:
+      'A NAT in front of the client gave the data connection another outside address than the control connection (an ' +
+      "address pool that is not paired): make it keep one outside address per inside host (RFC 4787 paired pooling; Linux " +
+      "SNAT to one address, or --persistent), or, if the risk is acceptable, let the server accept data connections " +
+      'from another address (vsftpd pasv_promiscuous=YES, proftpd AllowForeignAddress on).',
   },
   'active-address-mismatch': {
     title: "PORT/EPRT announces an address other than the client's",
@@ -127,6 +143,15 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   'server-refused': {
     title: 'the server refused the command',
     advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',
+  },
+  'control-cut': {
+    title: 'the control connection was cut while the data connection ran: the final reply never reached the client',
+    advice:
+      'A stateful firewall or NAT between the client and the server forgets a connection idle longer than its timeout, ' +
+      'and the control connection sits idle while a long transfer runs: make the client keep it alive during transfers ' +
+      '(TCP keepalives more often than the timeout, e.g. curl --keepalive-time; a client that sends NOOP during transfers), ' +
+      "or raise the device's idle timeout for FTP (Linux: net.netfilter.nf_conntrack_tcp_timeout_established; a cloud " +
+      "NAT's TCP idle timeout).",
   },
   aborted: {
     title: 'the transfer was aborted',

@@ -5,7 +5,7 @@
  */
 import type { Analysis, Session, Transfer } from '../model.js';
 import { CATALOG } from './catalog.js';
-import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch } from './checks/address.js';
+import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
   checkActiveSynUnanswered,
@@ -31,6 +31,7 @@ import {
 import {
   checkAborted,
   checkCaptureGap,
+  checkControlCut,
   checkNoAttempt,
   checkNotInCapture,
   checkServerRefused,
@@ -44,6 +45,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkBounce,
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
+  checkPassivePeerMismatch,
   checkActiveRefused,
   checkActiveSynUnanswered,
   checkActiveUnseen,
@@ -54,6 +56,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkTlsDataHandshake,
   checkTlsSessionNotReused,
   checkHiddenTransferNotResumed,
+  // Before the stall and abort checks: whole data and a lost final reply is neither.
+  checkControlCut,
   // Before checkAborted: a sender that closed without close_notify explains the abort (its RST may only answer the receiver).
   checkTlsNoCloseNotify,
   checkAborted,

@@ -64,6 +64,7 @@ export function sessionsToDraw(a: Analysis): Set<number> {
     s.diagnosis !== null ||
     s.control.kind === 'unanswered' ||
     s.control.kind === 'refused' ||
+    s.control.kind === 'turned-away' ||
     s.transfers.some((t) => t.diagnosis !== null || ['failed', 'aborted', 'incomplete'].includes(t.verdict.kind));
   const first = a.sessions.filter(troubled);
   const rest = a.sessions.filter((s) => !troubled(s));
@@ -86,6 +87,9 @@ function controlBadge(s: Session): string {
       break;
     case 'refused':
       [word, colour] = ['refused', 'red'];
+      break;
+    case 'turned-away':
+      [word, colour] = [`turned away (${v.code})`, 'red'];
       break;
     case 'opened':
       [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : ''}`, 'green'];

@@ -17,7 +17,8 @@ type ActiveMismatch = 'bounce' | 'nat' | null;
 export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   const { transfer: t, session: s } = ctx;
   const announced = t.announce?.endpoint;
-  if (t.mode !== 'active' || !announced) return null;
+  // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
+  if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
   // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
@@ -70,7 +71,9 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
   else if (c?.established) {
     details.push(
       `The server accepted it and connected from ${ep(c.server)} to ${ep(c.client)} (SYN frame ${c.synFrame}), ` +
-        `sending ${c.bytesToClient} bytes there instead of to the client`,
+        (t.direction === 'upload'
+          ? `taking ${c.bytesToServer} bytes from there instead of from the client`
+          : `sending ${c.bytesToClient} bytes there instead of to the client`),
     );
   } else if (c) {
     details.push(`The server accepted it and tried to connect to ${ep(announced)} (SYN frame ${c.synFrame}), without success`);
@@ -195,4 +198,35 @@ function acceptedCccFrame(s: Session): number {
     cccFrames.set(s, frame);
   }
   return frame;
+}
+
+/** Reply words of a server that refuses a data connection for the address it came from (vsftpd: "425 Security: Bad IP connecting."). */
+const FOREIGN_PEER_REPLY = /bad ip|foreign|ip connecting|address/i;
+
+/**
+ * A passive data connection the server accepted, closed without data and refused with an error:
+ * it came from another address than the control connection — seen where the addresses differ (at
+ * the server, beyond a NAT), or, where both look the same (at the client, inside the NAT), from the
+ * server's own words.
+ */
+export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  const r = t.reply;
+  if (t.mode !== 'passive' || !c || !c.established || t.bytes > 0 || !r || r.code < 400) return null;
+  const otherAddress = c.client.ip !== s.client.ip && s.natPeer === null;
+  if (!otherAddress && !(r.code === 425 && FOREIGN_PEER_REPLY.test(r.text))) return null;
+  const close = c.handshake.find((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'server');
+  const closed = close ? `closed it without sending anything (${close.type === 'rst' ? 'RST' : 'FIN'}, frame ${close.frame})` : 'sent nothing on it';
+  const details = [
+    announceWords(t),
+    otherAddress
+      ? `The data connection to ${ep(c.server)} came from ${ep(c.client)} (SYN frame ${c.synFrame}), while the control connection comes from ${s.client.ip}: another address than the control connection's`
+      : `The client connected to ${ep(c.server)} from ${ep(c.client)} (SYN frame ${c.synFrame}), the control connection's own address as this capture sees it`,
+    `The server accepted the TCP connection, ${closed} and replied ${replyWords(r)} (frame ${r.frame}): it refuses a data connection from another address than the control connection's (a guard against a stolen data connection; vsftpd's default, pasv_promiscuous=NO)`,
+    otherAddress
+      ? 'Unless another host took the data connection (what the check guards against), both are the same client behind a NAT that gave each new connection another outside address (an address pool that is not paired)'
+      : 'The server saw the data connection come from another address than the control connection: a NAT between this capture point and the server gave the two connections different outside addresses (an address pool that is not paired)',
+  ];
+  return diagnosis(ctx, 'passive-peer-mismatch', details, evidenceFrames(t, [close?.frame]));
 }

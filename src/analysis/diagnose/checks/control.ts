@@ -5,7 +5,7 @@
  */
 import type { Session } from '../../model.js';
 import { CATALOG } from '../catalog.js';
-import { ep, frameList, secondsText } from '../facts.js';
+import { ep, frameList, replyWords, secondsText } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
 
 /** "retransmitted after 1.0 s, 3.0 s and 7.0 s" from the control connection's SYN times. */
@@ -37,9 +37,31 @@ function checkNotFtp(s: Session, vantage: Vantage): SessionDiagnosis | null {
   };
 }
 
+/** The connection opened and the server's first word refused the session (421 in place of 220). */
+function checkTurnedAway(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const v = s.control;
+  if (v.kind !== 'turned-away') return null;
+  const reply = s.commands[0].reply!;
+  const closed = s.closedBy === null ? '' : `; the ${s.closedBy.by} then closed the connection (frame ${s.closedBy.frame})`;
+  const why = v.limit
+    ? 'it refused the session because of its connection limit (too many sessions, from this address or in all)'
+    : 'it refused the session (service not available)';
+  return {
+    cause: 'session-refused',
+    summary:
+      `Session ${s.id}: the server ${ep(s.server)} accepted the TCP connection from ${ep(s.client)} and answered it with ` +
+      `${replyWords(reply)} (frame ${reply.frame}) instead of a greeting${closed}: ${why}. No login or transfer could follow. ` +
+      `Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice: CATALOG['session-refused'].advice,
+  };
+}
+
 export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const foreign = checkNotFtp(s, vantage);
   if (foreign) return foreign;
+  const turnedAway = checkTurnedAway(s, vantage);
+  if (turnedAway) return turnedAway;
   const v = s.control;
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
   const syns = s.controlConnection.synFrames;

@@ -2,10 +2,10 @@
  * Failures after (or without) a working data connection: aborted or stalled transfers, segments
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
-import { dataReceiver } from '../../data-sender.js';
+import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { senderStoppedShort } from '../../sender-stopped.js';
-import { rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -132,11 +132,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
-    details.push(`Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`);
+    // A client that stopped the transfer itself had stopped reading on purpose: no slow reader.
+    details.push(
+      abortedByClient(ctx)
+        ? `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it had stopped reading`
+        : `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`,
+    );
   }
   const advice =
     t.abortFrame !== null
-      ? 'The client asked to stop (ABOR): a user interrupt or a client-side timeout, not a network refusal.'
+      ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
       : forged
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
         : c?.rst?.by === 'client'
@@ -262,7 +267,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   }
   const announceReply = t.announce?.reply;
   const refusedAnnounce = announceReply && announceReply.code >= 400 ? announceReply : null;
-  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && t.reply.code !== 425 && t.reply.code !== 426 ? t.reply : null);
+  // 425 is about the data connection: a refusal of the command only once that connection had opened.
+  const opened = t.connection?.established === true;
+  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && (t.reply.code !== 425 || opened) && t.reply.code !== 426 ? t.reply : null);
   if (!reply) return null;
   // A passive announcement's frame is its reply's: the command went one or more frames before.
   const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
@@ -294,7 +301,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
         : 'the server will not connect to the address the client announced'
       : 'the server will not open a passive data port'
-    : (REFUSALS[reply.code] ?? 'the server refused it');
+    : reply.code === 425
+      ? 'the server would not use the data connection that had opened'
+      : (REFUSALS[reply.code] ?? 'the server refused it');
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
@@ -305,7 +314,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
-    : REFUSAL_ADVICE[reply.code];
+    : reply.code === 425
+      ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
+      : REFUSAL_ADVICE[reply.code];
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
 }
 
@@ -360,4 +371,59 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
         : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
   }
   return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
+}
+
+/** The latest command or reply on the control connection before `frame`: where its idle time began. */
+function lastExchangeBefore(s: Session, frame: number): { frame: number; time: number } | null {
+  let best: { frame: number; time: number } | null = null;
+  // Backwards: only the commands around the cut are read.
+  for (let i = s.commands.length - 1; i >= 0; i--) {
+    const c = s.commands[i];
+    const said = [{ frame: c.frame, time: c.time }, ...(c.reply ? [c.reply] : []), ...c.preliminary];
+    for (const x of said) if (x.frame < frame && (best === null || x.frame > best.frame)) best = { frame: x.frame, time: x.time };
+    if (best !== null && c.frame < best.frame) break;
+  }
+  return best;
+}
+
+/**
+ * The data arrived whole while the control connection stopped getting through (finalReplyLost): a
+ * stateful device between the hosts dropped the idle control connection during the transfer.
+ */
+export function checkControlCut(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const cut = finalReplyLost(t, s);
+  if (cut === null) return null;
+  const c = t.connection!;
+  const sender = dataSender(t.direction) ?? 'server';
+  const receiver = sender === 'client' ? 'server' : 'client';
+  const fins = c.handshake.filter((e) => e.type === 'fin' && !e.repeat);
+  const senderFin = fins.find((e) => e.by === sender);
+  const details = [
+    `The data arrived whole: ${t.bytes} bytes${t.expectedSize !== null ? ` of ${t.expectedSize} announced` : ''}` +
+      `${c.unacknowledgedBytes === 0 ? `, all acknowledged by the ${receiver},` : ''} and the ${sender} closed the data connection (FIN, frame ${senderFin?.frame})`,
+  ];
+  const again = `sent again ${cut.repeats.length} time${cut.repeats.length === 1 ? '' : 's'} (${frameList(cut.repeats)}) and never acknowledged`;
+  const reply = t.reply;
+  if (reply !== null) {
+    details.push(`The server's final reply, ${replyWords(reply)} (frame ${reply.frame}), never reached the client: it was ${again}`);
+  } else {
+    const what = cut.bytes === 0 ? `its FIN (frame ${cut.frame})` : `its last command (frame ${cut.frame})`;
+    details.push(
+      cut.by === 'client'
+        ? `No final reply came; the client gave up and closed the control connection: ${what} was ${again}, while the server's end of the data connection had answered until its close — the control connection no longer got through, and the server's reply was most likely lost the same way`
+        : `No final reply came; the server's last segment on the control connection (frame ${cut.frame}) was ${again}`,
+    );
+  }
+  const idle = lastExchangeBefore(s, cut.frame);
+  // When the first unacknowledged segment left: the reply, a command, or a FIN (a handshake event).
+  const cutAt = reply?.time ?? s.commands.find((x) => x.frame === cut.frame)?.time ?? s.controlConnection.handshake.find((e) => e.frame === cut.frame)?.time ?? null;
+  if (idle !== null && cutAt !== null) {
+    details.push(
+      `The control connection had been idle for ${secondsText(cutAt - idle.time)} before that (since frame ${idle.frame}) while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since`,
+    );
+  } else {
+    details.push('The control connection had been idle while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since');
+  }
+  return diagnosis(ctx, 'control-cut', details, evidenceFrames(t, [senderFin?.frame, cut.frame, cut.repeats[0], idle?.frame]));
 }
