@@ -80,8 +80,6 @@ export class ConnectionState {
   /** Raw ack value that acknowledges each direction's FIN (valid once that FIN is seen). */
   private finAckTargetC2s = 0;
   private finAckTargetS2c = 0;
-  private finAckedC2s = false;
-  private finAckedS2c = false;
   private zeroWindowC2s = false;
   private zeroWindowS2c = false;
   private retransmissionEvents = 0;
@@ -277,13 +275,11 @@ export class ConnectionState {
         if (c.ackedTo[d] < 0) c.ackedTo[d] = 0;
       }
       if (fromClient) {
-        if (c.finFrames.s2c !== undefined && !this.finAckedS2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
-          this.finAckedS2c = true;
+        if (c.finFrames.s2c !== undefined && !c.finAcked.s2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
           c.finAcked.s2c = true;
           c.ackedFrame.s2c = frame;
         }
-      } else if (c.finFrames.c2s !== undefined && !this.finAckedC2s && seqDiff(tcp.ack, this.finAckTargetC2s) >= 0) {
-        this.finAckedC2s = true;
+      } else if (c.finFrames.c2s !== undefined && !c.finAcked.c2s && seqDiff(tcp.ack, this.finAckTargetC2s) >= 0) {
         c.finAcked.c2s = true;
         c.ackedFrame.c2s = frame;
       }
@@ -345,7 +341,7 @@ export class ConnectionState {
       }
     }
 
-    if (this.finAckedC2s && this.finAckedS2c) {
+    if (c.finAcked.c2s && c.finAcked.s2c) {
       c.closed = 'fin';
       this.closeRequest = 'fin';
     }
