@@ -9,6 +9,7 @@ export function unaskedReplies(sessions: number, perSession: number, path?: stri
 export function idbFlood(n: number, path?: string | null): Buffer;
 export function longTransfer(segments: number, path?: string | null): Buffer;
 export function manyTransfers(n: number, path?: string | null): Buffer;
+export function besideSession(n: number, path?: string | null): Buffer;
 export function failedTransfers(n: number, opts?: { syn?: boolean }, path?: string | null): Buffer;
 export function badTimestamp(path?: string | null): Buffer;
 export function zeroGzip(gib: number, path?: string | null): Buffer;

@@ -19,6 +19,8 @@
  *                      through its own passive data connection (PASV, RETR, 150, 512 bytes, 226)
  *   failedTransfers(n) one FTP session of n passive LISTs that fail: PASV, 227, LIST, the
  *                      client's unanswered SYN (or none, with { syn: false }), 425
+ *   besideSession(n)   one FTP session with n connections between its hosts that no announcement
+ *                      explains (opened and closed, no data)
  *   badTimestamp()     pcapng: one short FTP session whose first packet's timestamp has bit 31 of
  *                      its high word flipped (a date millions of years ahead)
  *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
@@ -346,6 +348,26 @@ export function failedTransfers(n, { syn = true } = {}, path = null) {
     text(true, 'LIST\r\n');
     if (syn) new PassiveData(w, clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, 0).toServer(FLAGS.SYN);
     text(false, "425 Can't open data connection.\r\n");
+  }
+  for (const step of TINY_STEPS.slice(8)) ctrl(step);
+  return w.close();
+}
+
+/**
+ * One FTP session (login, then QUIT at the end) with n connections between its two hosts beside
+ * it, to high ports of the server, that no announcement explains (each SYN, SYN-ACK, ACK, then
+ * closed by FIN both ways).
+ */
+export function besideSession(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const st = { cseq: 7000, sseq: 9000 };
+  const clock = { t: 0 };
+  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
+  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  for (let i = 0; i < n; i++) {
+    const c = new PassiveData(w, clock, 20000 + i, 50000 + i, (3000 + i * 7919) >>> 0, (9000 + i * 104729) >>> 0);
+    c.open();
+    c.close();
   }
   for (const step of TINY_STEPS.slice(8)) ctrl(step);
   return w.close();

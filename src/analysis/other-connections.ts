@@ -5,7 +5,7 @@
  * running when the capture began (perhaps the transfer of a session whose command it missed).
  * At the end of the capture they are given to their sessions.
  */
-import type { Warning } from '../warnings/catalog.js';
+import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
@@ -72,8 +72,13 @@ export class OtherConnections {
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
   private readonly events = new WeakMap<TcpConnection, ConnectionEvent[]>();
   private readonly tls: OtherTls;
+  /** Sessions whose list is full, told once each (later connections beside them are not described). */
+  private readonly full = new Set<SessionBuilder>();
 
-  constructor(tlsSecrets: TlsSecrets, onWarning: (w: Warning) => void) {
+  constructor(
+    tlsSecrets: TlsSecrets,
+    private readonly onWarning: (w: Warning) => void,
+  ) {
     this.tls = new OtherTls(tlsSecrets, onWarning);
   }
 
@@ -94,6 +99,7 @@ export class OtherConnections {
   /** A session let go (only counted): its connections are not described. */
   forget(builder: SessionBuilder): void {
     this.bySession.delete(builder);
+    this.full.delete(builder);
   }
 
   /** A new connection that is neither control nor announced data. */
@@ -139,6 +145,11 @@ export class OtherConnections {
       list.push(conn);
       this.events.set(conn, []);
       if (builder.session.tls) this.tls.note(conn);
+    } else if (!this.full.has(builder)) {
+      // Not silently: a session whose commands TLS hid would otherwise show fewer transfers than it made.
+      this.full.add(builder);
+      const s = builder.session;
+      this.onWarning(warning('other-connections-per-session', { max: MAX_OTHER_CONNECTIONS, client: s.client.ip, server: s.server.ip }, { frame: conn.firstFrame }));
     }
   }
 

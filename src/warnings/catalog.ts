@@ -224,6 +224,13 @@ export const WARNINGS = {
       `more than ${f.max} data connections announced and not used; the oldest unused announcements are forgotten ` +
       '(counted in forgottenAnnouncements)',
   }),
+  'other-connections-per-session': entry<{ max: number; client: string; server: string }>({
+    severity: 'warning',
+    title: 'Too many unexplained connections beside a session',
+    text: (f) =>
+      `more than ${f.max} connections between ${f.client} and ${f.server} beside their FTP session that no ` +
+      'announcement explains: the later ones are not described, nor any transfer inferred from them (a session whose commands TLS hid shows fewer transfers than it made)',
+  }),
   'ftp-sessions-limit': entry<{ max: number; dropped: number }>({
     severity: 'warning',
     title: 'Too many FTP sessions',

@@ -173,7 +173,9 @@ describe('generated adversarial captures (issue 12)', () => {
   it('transfers take their cost from the budget of kept commands: one generated session of many downloads stays within it', async () => {
     const a = await analyze(gen.manyTransfers(200), { maxCommandsTotal: 1400 });
     once(a, 'ftp-commands-total');
-    expect(a.capture.warnings[0].message).toContain('more than 1400 commands in the capture\'s sessions together (each transfer counting as 12)');
+    expect(a.capture.warnings.find((w) => w.code === 'ftp-commands-total')!.message).toContain('more than 1400 commands in the capture\'s sessions together (each transfer counting as 12)');
+    // The data connections of the transfers past the budget are not explained by any kept announcement.
+    once(a, 'other-connections-per-session');
     const s = a.sessions[0];
     // USER and PASS, then per download PASV, its transfer (12) and RETR: 2 + 99 × 14 + 13 = 1401
     // spends the 1400 before the 100th RETR. Kept: the greeting's entry, USER, PASS, 100 PASV, 99 RETR.
@@ -198,6 +200,18 @@ describe('generated adversarial captures (issue 12)', () => {
       // Each is told the 425 between its announcement and the next, never a later transfer's.
       s.transfers.forEach((t, i) => expect(t.diagnosis!.summary).toContain(`replied 425 Can't open data connection (frame ${9 + i * per + per - 1})`));
     }
+  });
+
+  it('connections beside a session past the bound: the first 64 are described, the rest told once, not silently left out', async () => {
+    const a = await analyze(gen.besideSession(70));
+    once(a, 'other-connections-per-session');
+    const w = a.capture.warnings.find((x) => x.code === 'other-connections-per-session')!;
+    expect(w.message).toBe(
+      'more than 64 connections between 10.0.0.1 and 192.0.2.21 beside their FTP session that no announcement explains: the later ones are not described, nor any transfer inferred from them (a session whose commands TLS hid shows fewer transfers than it made)',
+    );
+    // Login 8 packets, then 6 per connection: the 65th connection's SYN.
+    expect(w.frame).toBe(8 + 64 * 6 + 1);
+    expect(a.sessions[0].otherConnections.map((c) => c.to.port)).toEqual(Array.from({ length: 64 }, (_, i) => 50000 + i));
   });
 
   it('a session too long to fold stops being traced at the memory bound: its ladder says from which frame, and still shows every command', async () => {
