@@ -345,7 +345,8 @@ export class SessionBuilder {
     const s = this.session;
     const old = this.unusedAnnouncements.shift()!;
     if (!old.connection) {
-      const i = s.transfers.indexOf(old);
+      // From the end: the oldest unused announcement is among the latest transfers, behind any number of used ones.
+      const i = s.transfers.lastIndexOf(old);
       if (i >= 0) s.transfers.splice(i, 1);
       this.options.onForget(old);
       // Its memory is free again: so is its share of the command budget.
