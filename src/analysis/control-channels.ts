@@ -38,18 +38,26 @@ export interface ControlRoute {
   tail: { c2s: SentTail; s2c: SentTail };
 }
 
-/** A direction's last few segments (frame, stream offset after them) and last few repeated segments. */
+/**
+ * A direction's last few segments, as pairs of numbers (frame, stream offset after it: no object
+ * per segment on a path every control line takes), and the frames of its last few repeats.
+ */
 interface SentTail {
-  segments: Array<{ frame: number; end: number }>;
+  segments: number[];
   repeats: number[];
 }
 
 /** Segments and repeats kept per direction: enough to show a reply or FIN sent again and again. */
 const TAIL_KEPT = 8;
 
-const keepLast = <T>(list: T[], x: T): void => {
+const keepLast = (list: number[], x: number): void => {
   list.push(x);
   if (list.length > TAIL_KEPT) list.shift();
+};
+
+const keepLastPair = (list: number[], x: number, y: number): void => {
+  list.push(x, y);
+  if (list.length > 2 * TAIL_KEPT) list.splice(0, 2);
 };
 
 /**
@@ -117,7 +125,7 @@ export class ControlChannels {
   }
 
   push(route: ControlRoute, chunk: StreamChunk): void {
-    keepLast(route.tail[chunk.dir].segments, { frame: chunk.frame, end: chunk.streamOffset + chunk.bytes.length });
+    keepLastPair(route.tail[chunk.dir].segments, chunk.frame, chunk.streamOffset + chunk.bytes.length);
     const fromClient = (chunk.dir === 'c2s') === route.initiatorIsClient;
     if (fromClient) route.parser.pushClient(chunk);
     else route.parser.pushServer(chunk);
@@ -200,7 +208,13 @@ function unacknowledgedTail(conn: TcpConnection, route: ControlRoute, dir: 'c2s'
   const fin = finFrame !== undefined && !conn.finAcked[dir];
   const repeats = route.tail[dir].repeats.filter((f) => f > conn.ackedFrame[dir]);
   if ((bytes === 0 && !fin) || repeats.length < MIN_REPEATS) return null;
-  const first = bytes > 0 ? route.tail[dir].segments.find((x) => x.end > acked)?.frame : finFrame;
+  const first = bytes > 0 ? firstUnacknowledged(route.tail[dir].segments, acked) : finFrame;
   if (first === undefined) return null;
   return { by: (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server', frame: first, repeats, bytes, fin };
+}
+
+/** The frame of the first kept segment that ends past `acked`. */
+function firstUnacknowledged(segments: number[], acked: number): number | undefined {
+  for (let i = 0; i < segments.length; i += 2) if (segments[i + 1] > acked) return segments[i];
+  return undefined;
 }
