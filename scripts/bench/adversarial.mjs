@@ -306,28 +306,49 @@ export function longTransfer(segments, path = null) {
   return w.close();
 }
 
+/**
+ * One control session of client 0, 100 µs a packet on a clock its data connections share: `login`
+ * runs TINY_STEPS up to the 230, `text` sends a line, `quit` the QUIT exchange and the FINs.
+ */
+class OneSession {
+  constructor(path) {
+    this.w = new PcapWriter(new Sink(path));
+    this.st = { cseq: 7000, sseq: 9000 };
+    this.clock = { t: 0 };
+  }
+  ctrl(step) {
+    this.w.packet((this.clock.t += 100), stepFrame(0, this.st, step));
+  }
+  text(fromClient, line) {
+    this.ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
+  }
+  login() {
+    for (const step of TINY_STEPS.slice(0, 8)) this.ctrl(step);
+  }
+  /** QUIT, 221 and the close; the capture's bytes (or null once written to the path). */
+  quit() {
+    for (const step of TINY_STEPS.slice(8)) this.ctrl(step);
+    return this.w.close();
+  }
+}
+
 export function manyTransfers(n, path = null) {
-  const w = new PcapWriter(new Sink(path));
-  const st = { cseq: 7000, sseq: 9000 };
-  const clock = { t: 0 };
-  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
-  const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
-  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  const s = new OneSession(path);
+  s.login();
   const file = Buffer.alloc(512, 0x41);
   for (let i = 0; i < n; i++) {
     const port = 30000 + (i % 30000);
-    text(true, 'PASV\r\n');
-    text(false, pasvReply(port));
-    text(true, `RETR file${i}.txt\r\n`);
-    const data = new PassiveData(w, clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, (5000 + i * 104729) >>> 0);
+    s.text(true, 'PASV\r\n');
+    s.text(false, pasvReply(port));
+    s.text(true, `RETR file${i}.txt\r\n`);
+    const data = new PassiveData(s.w, s.clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, (5000 + i * 104729) >>> 0);
     data.open();
-    text(false, `150 Opening BINARY mode data connection for file${i}.txt (512 bytes).\r\n`);
+    s.text(false, `150 Opening BINARY mode data connection for file${i}.txt (512 bytes).\r\n`);
     data.toClient(FLAGS.PSH | FLAGS.ACK, file);
     data.close();
-    text(false, '226 Transfer complete.\r\n');
+    s.text(false, '226 Transfer complete.\r\n');
   }
-  for (const step of TINY_STEPS.slice(8)) ctrl(step);
-  return w.close();
+  return s.quit();
 }
 
 /**
@@ -335,22 +356,17 @@ export function manyTransfers(n, path = null) {
  * client's one SYN to the announced port, which nothing answers, and the server's 425.
  */
 export function failedTransfers(n, { syn = true } = {}, path = null) {
-  const w = new PcapWriter(new Sink(path));
-  const st = { cseq: 7000, sseq: 9000 };
-  const clock = { t: 0 };
-  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
-  const text = (fromClient, line) => ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, Buffer.from(line, 'latin1')]);
-  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  const s = new OneSession(path);
+  s.login();
   for (let i = 0; i < n; i++) {
     const port = 30000 + (i % 30000);
-    text(true, 'PASV\r\n');
-    text(false, pasvReply(port));
-    text(true, 'LIST\r\n');
-    if (syn) new PassiveData(w, clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, 0).toServer(FLAGS.SYN);
-    text(false, "425 Can't open data connection.\r\n");
+    s.text(true, 'PASV\r\n');
+    s.text(false, pasvReply(port));
+    s.text(true, 'LIST\r\n');
+    if (syn) new PassiveData(s.w, s.clock, 1024 + ((i + 1) % 60000), port, (1000 + i * 7919) >>> 0, 0).toServer(FLAGS.SYN);
+    s.text(false, "425 Can't open data connection.\r\n");
   }
-  for (const step of TINY_STEPS.slice(8)) ctrl(step);
-  return w.close();
+  return s.quit();
 }
 
 /**
@@ -359,18 +375,14 @@ export function failedTransfers(n, { syn = true } = {}, path = null) {
  * closed by FIN both ways).
  */
 export function besideSession(n, path = null) {
-  const w = new PcapWriter(new Sink(path));
-  const st = { cseq: 7000, sseq: 9000 };
-  const clock = { t: 0 };
-  const ctrl = (step) => w.packet((clock.t += 100), stepFrame(0, st, step));
-  for (const step of TINY_STEPS.slice(0, 8)) ctrl(step);
+  const s = new OneSession(path);
+  s.login();
   for (let i = 0; i < n; i++) {
-    const c = new PassiveData(w, clock, 20000 + i, 50000 + i, (3000 + i * 7919) >>> 0, (9000 + i * 104729) >>> 0);
+    const c = new PassiveData(s.w, s.clock, 20000 + i, 50000 + i, (3000 + i * 7919) >>> 0, (9000 + i * 104729) >>> 0);
     c.open();
     c.close();
   }
-  for (const step of TINY_STEPS.slice(8)) ctrl(step);
-  return w.close();
+  return s.quit();
 }
 
 const NOOPS_PER_SEGMENT = 200;
