@@ -227,8 +227,12 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   for (const c of conns) {
     walks.set(c, { initiator: null, synAckFrom: null, handshakeAckShown: false, pendingFin: new Map(), run: null, syns: [], answered: false });
   }
+  // The walks whose run is open: a row ends them all, and a session may have thousands of data
+  // connections (closing every walk's run at every row was quadratic in them).
+  const open: ConnWalk[] = [];
   const closeRuns = (): void => {
-    for (const w of walks.values()) w.run = null;
+    for (const w of open) w.run = null;
+    open.length = 0;
   };
   const show = (e: LadderEvent): void => {
     closeRuns();
@@ -241,6 +245,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque'): void => {
     const decrypted = kind === 'data' && carriesPlaintext(conn, p);
     if (w.run === null || w.run.by !== p.by || w.run.kind !== kind || w.run.decrypted !== decrypted) {
+      if (w.run === null) open.push(w);
       w.run = {
         ...base(conn, p),
         kind,
