@@ -22,6 +22,11 @@ import { controlSentence, noReplySentence, noReplyWords, noRequestWords, noticeW
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
 const MAX_LISTED = 16;
+/**
+ * Transfers told, each as a step, per session: past it the rest are counted by verdict in one
+ * step. A story of 64,000 transfers is no lesson, and its text alone had filled the heap.
+ */
+export const MAX_TOLD_TRANSFERS = 1000;
 
 export const TEXTBOOK = {
   active:
@@ -539,6 +544,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     plain.length = 0;
   };
   const cmds = s.commands;
+  const told = { count: 0 };
+  const untold: Transfer[] = [];
   // The notices a later command of the client's met too late (analysis/unanswered.ts).
   const noticeAt = noticesByFrame(s);
   for (let i = 0; i < cmds.length; i++) {
@@ -571,7 +578,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         while (i + 1 < cmds.length && cmds[i + 1].frame < t.request.frame && !used.has(cmds[i + 1].frame)) between.push(cmds[++i]);
         if (i + 1 < cmds.length && cmds[i + 1].frame === t.request.frame) i++;
       }
-      steps.push(transferStep(ctx, t, between));
+      if (told.count++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between));
+      else untold.push(t);
       continue;
     }
     if (requestFrames.has(c.frame)) continue;
@@ -606,6 +614,10 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   for (const t of s.transfers) {
     const c = t.connection;
     if (t.inferred === undefined || c === null) continue;
+    if (told.count++ >= MAX_TOLD_TRANSFERS) {
+      untold.push(t);
+      continue;
+    }
     const why =
       t.inferred === 'tls-hidden'
         ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
@@ -622,6 +634,18 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       ],
     });
     if (t.diagnosis !== null) ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
+  }
+
+  if (untold.length > 0) {
+    const byVerdict = new Map<string, number>();
+    for (const t of untold) byVerdict.set(verdictLabel(t.verdict), (byVerdict.get(verdictLabel(t.verdict)) ?? 0) + 1);
+    const counts = [...byVerdict].map(([v, n]) => `${n} ${v}`).join(', ');
+    steps.push({
+      title: `${untold.length} more transfers, from transfer ${untold[0].id} on, are not told one by one (${counts}): ftpcap transfers lists them all, ftpcap diagnose explains each that failed.`,
+      subs: [],
+    });
+    const diagnosed = untold.filter((t) => t.diagnosis !== null).length;
+    if (diagnosed > 0) ctx.departures.push(`${diagnosed} of the transfers not told one by one were diagnosed (${counts})`);
   }
 
   const quit = s.commands.find((c) => c.command === 'QUIT');

@@ -13,7 +13,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { TcpReassembler } from '../../src/tcp/reassembler.js';
 import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
 import { buildLadder } from '../../src/analysis/ladder.js';
-import { renderExplain } from '../../src/render/explain.js';
+import { MAX_TOLD_TRANSFERS, renderExplain } from '../../src/render/explain.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
@@ -212,6 +212,17 @@ describe('generated adversarial captures (issue 12)', () => {
     // Login 8 packets, then 6 per connection: the 65th connection's SYN.
     expect(w.frame).toBe(8 + 64 * 6 + 1);
     expect(a.sessions[0].otherConnections.map((c) => c.to.port)).toEqual(Array.from({ length: 64 }, (_, i) => 50000 + i));
+  });
+
+  it(`explain tells ${MAX_TOLD_TRANSFERS} transfers of a session one by one and counts the rest by verdict (a story of 64,000 had filled the heap)`, async () => {
+    const path = join(dir, 'generated-failed-transfers.pcap');
+    writeFileSync(path, gen.failedTransfers(MAX_TOLD_TRANSFERS + 5));
+    const r = await runCli(['explain', path]);
+    expect(r.code).toBe(0);
+    const flat = r.stdout.replace(/\n\s+/g, ' ');
+    expect(flat.match(/Verdict: transfer \d+ /g)).toHaveLength(MAX_TOLD_TRANSFERS);
+    expect(flat).toContain(`5 more transfers, from transfer ${MAX_TOLD_TRANSFERS + 1} on, are not told one by one (5 failed): ftpcap transfers lists them all, ftpcap diagnose explains each that failed.`);
+    expect(flat).toContain('5 of the transfers not told one by one were diagnosed (5 failed).');
   });
 
   it('a session too long to fold stops being traced at the memory bound: its ladder says from which frame, and still shows every command', async () => {
