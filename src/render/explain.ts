@@ -385,7 +385,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   return out;
 }
 
-function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: string; subs: string[] } {
+function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command[]): { title: string; subs: string[] } {
   const subs: Sub[] = [];
   const { s } = ctx;
   const book = `textbook ${t.mode} steps 4-9`;
@@ -403,6 +403,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[]): { title: strin
     subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
   }
   subs.push(...connectionSteps(ctx, t));
+  for (const c of during) subs.push({ frame: c.frame, text: `While the transfer runs, the client sends ${exchange(s, c)}.` });
   if (t.preliminary !== null) {
     subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.` });
   }
@@ -453,6 +454,11 @@ function authStep(s: Session, c: Command): { title: string; departure: string } 
       "can be read — by ftpcap and by a firewall's FTP helper.",
     departure: 'TLS hid the login; CCC brought the control connection back to clear text',
   };
+}
+
+/** A command of the client's sent before the running transfer's final reply (`end`), other than one that ends it or the session. */
+function duringTransfer(c: Command, end: number): boolean {
+  return c.command !== null && c.frame < end && c.command !== 'ABOR' && c.command !== 'QUIT';
 }
 
 /** One numbered step of the story, with its lettered sub-steps. */
@@ -578,7 +584,11 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         while (i + 1 < cmds.length && cmds[i + 1].frame < t.request.frame && !used.has(cmds[i + 1].frame)) between.push(cmds[++i]);
         if (i + 1 < cmds.length && cmds[i + 1].frame === t.request.frame) i++;
       }
-      if (told.count++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between));
+      // Commands the client sent while the transfer ran (a NOOP, a STAT): told in its step, in their place.
+      const during: Command[] = [];
+      const end = t.request !== null && t.reply !== null ? t.reply.frame : -Infinity;
+      while (i + 1 < cmds.length && duringTransfer(cmds[i + 1], end) && !used.has(cmds[i + 1].frame) && !requestFrames.has(cmds[i + 1].frame)) during.push(cmds[++i]);
+      if (told.count++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between, during));
       else untold.push(t);
       continue;
     }
