@@ -47,6 +47,12 @@ export interface SessionDiagnosis extends Diagnosis {
 }
 
 
+/** What a passive reply's other address was (analysis/passive-address.ts). */
+export interface PassiveAddress {
+  announced: string;
+  reading: 'public' | 'departure';
+}
+
 export interface Endpoint {
   ip: string;
   port: number;
@@ -304,6 +310,13 @@ export interface Transfer {
    * other way round). Such a PORT names a third party on purpose: no bounce.
    */
   fxp?: { session: number; transfer: number };
+  /**
+   * Passive mode, the reply named another address than the server's own in this capture: whether
+   * that is the server's public address (captured at the server, the data connection arrived there on
+   * the announced port: pasv_address behind DNAT) or a departure (analysis/passive-address.ts).
+   * Absent when it named the server's address, or no address (EPSV), or before diagnose ran.
+   */
+  passiveAddress?: PassiveAddress;
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
 }

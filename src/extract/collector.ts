@@ -167,17 +167,21 @@ export class ExtractionCollector {
     const pair = this.flows.get(t) ?? [null, null];
     if (t.inferred !== undefined && pair.every((f) => f === null)) {
       // Known only once the capture was read (TLS hid its command, or it began before the capture):
-      // its bytes went by unkept, and with TLS they are encrypted anyway.
+      // its bytes went by unkept. With TLS hiding the commands they are encrypted only when the
+      // connection carried TLS records (PROT P); PROT C (or none) leaves them in clear.
       result.skipped.push({
         session: s.id,
         transfer: t.id,
         command: null,
         originalName: null,
         status: t.status,
+        verdict: t.verdict,
         reason:
           t.inferred === 'midstream'
             ? 'already running when the capture began: found from its connection after the capture was read, its bytes were not kept'
-            : 'TLS hid its command: a probable data connection, encrypted',
+            : t.connection?.tls !== undefined
+              ? 'TLS hid its command: a probable data connection, encrypted'
+              : 'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read, its bytes were not kept',
       });
       return;
     }
@@ -190,6 +194,7 @@ export class ExtractionCollector {
           command: t.request.command,
           originalName: t.request.arg,
           status: t.status,
+          verdict: t.verdict,
           reason: t.connection ? 'the data connection never opened' : 'no data connection in the capture',
         });
       }

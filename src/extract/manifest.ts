@@ -2,7 +2,7 @@
  * What `ftpcap extract` says about each recovered object (DIR/manifest.json and the table), and the
  * verdict on whether it is whole. Pure: facts about the transfer and its bytes in, a verdict out.
  */
-import type { Transfer, TransferStatus } from '../analysis/model.js';
+import type { Transfer, TransferStatus, TransferVerdict } from '../analysis/model.js';
 
 /**
  * complete   — a success reply (226/250), no byte missing from the capture, and the size the
@@ -74,6 +74,8 @@ export interface SkippedTransfer {
   command: string | null;
   originalName: string | null;
   status: TransferStatus;
+  /** The transfer's verdict (analysis/verdict.ts), as every other output words it. */
+  verdict: TransferVerdict;
   reason: string;
 }
 

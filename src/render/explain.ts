@@ -285,7 +285,12 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     text += ` ${r.code} (${frameCite(s, r.frame)}) answers with `;
     if (tuple.ip === null) text += `only a port, ${ep.port}: the address is the one the control connection already uses, ${s.server.ip} (RFC 2428).`;
     else text += `the address ${tuple.ip} and a temporary port: ${arith}.`;
-    if (tuple.ip !== null && tuple.ip !== s.server.ip) {
+    if (t.passiveAddress?.reading === 'public') {
+      text +=
+        ` That is not the server's own address here (${s.server.ip}), and it need not be: captured at the server, the data connection ` +
+        `arrived on that port, so ${tuple.ip} leads to this server — the address clients reach it by, as pasv_address (vsftpd) or ` +
+        'MasqueradeAddress (proftpd) names it behind DNAT or port forwarding.';
+    } else if (tuple.ip !== null && tuple.ip !== s.server.ip) {
       const d = `the ${r.code} in frame ${r.frame} names ${tuple.ip}, not the address ${s.server.ip} the client is talking to`;
       text += ` Departure from the textbook: ${d}.`;
       ctx.departures.push(d);
@@ -323,7 +328,9 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     text += ` Departure from the textbook: ${d}.`;
     ctx.departures.push(d);
   }
-  if (c.addressMismatch !== undefined) {
+  if (c.addressMismatch !== undefined && t.passiveAddress?.reading === 'public') {
+    text += ` It arrives at ${c.addressMismatch.actual}, the server's own address, on the announced port.`;
+  } else if (c.addressMismatch !== undefined) {
     text += ` It goes to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}.`;
     ctx.departures.push(`data connection ${t.id} went to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}`);
   }

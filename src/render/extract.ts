@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import type { Manifest, ObjectDirection, Verdict } from '../extract/manifest.js';
 import { clip, escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
+import { verdictLabel } from './verdict-words.js';
 
 const VERDICT_COLOUR: Record<Verdict, 'green' | 'red' | 'yellow'> = {
   complete: 'green',
@@ -75,7 +76,7 @@ export function renderExtract(m: Manifest, dir: string, manifestName: string, st
   }
   for (const s of m.skipped) {
     lines.push(
-      `${s.session}.${s.transfer}: ${escapeText(s.command ?? '')} ${clip(s.originalName ?? '', 40)} not saved: ${s.reason} (${s.status})`,
+      `${s.session}.${s.transfer}: ${escapeText(s.command ?? '')} ${clip(s.originalName ?? '', 40)} not saved: ${s.reason} (${verdictLabel(s.verdict)})`,
     );
   }
   const count = m.objects.length;

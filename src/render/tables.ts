@@ -121,7 +121,9 @@ function connectionLines(t: Transfer): string[] {
   if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
   else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and never acknowledged`);
   if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
-  if (c.addressMismatch) {
+  if (c.addressMismatch && t.passiveAddress?.reading === 'public') {
+    lines.push(`linked by port: arrived at ${c.addressMismatch.actual}, the server's own address; the reply named ${c.addressMismatch.announced}, its public address`);
+  } else if (c.addressMismatch) {
     lines.push(`linked by port: address ${c.addressMismatch.actual} differs from announced ${c.addressMismatch.announced}`);
   }
   return lines;

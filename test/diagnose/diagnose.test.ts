@@ -449,6 +449,12 @@ const HEALTHY = [
   'empty-vsftpd-python',
   'noop-during-transfer-pyftpdlib-python',
   'fxp-vsftpd-pyftpdlib-lftp',
+  // Fourth verdict audit (verdicts-audit4.test.ts): TYPE A with CRLF on the wire, a receiver's zero-window
+  // pauses, a 227 naming the server's public address behind DNAT (pasv_address), seen at both ends.
+  'ascii-vsftpd-python',
+  'zero-window-vsftpd-python',
+  'dnat-pasv-address-server-side-vsftpd-curl',
+  'dnat-pasv-address-client-side-vsftpd-curl',
 ];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */

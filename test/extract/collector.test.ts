@@ -157,7 +157,7 @@ describe('ExtractionCollector', () => {
     const r = c.finish(analysis([empty, none]));
     expect(r.objects.map((o) => [o.entry.transfer, o.entry.bytes, o.entry.sha256.slice(0, 8), o.entry.verdict])).toEqual([[1, 0, 'e3b0c442', 'complete']]);
     expect(r.skipped).toEqual([
-      { session: 1, transfer: 2, command: 'RETR', originalName: 'a.txt', status: 'failed', reason: 'no data connection in the capture' },
+      { session: 1, transfer: 2, command: 'RETR', originalName: 'a.txt', status: 'failed', verdict: none.verdict, reason: 'no data connection in the capture' },
     ]);
   });
 

@@ -39,6 +39,7 @@ import {
 } from './checks/transfer.js';
 import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
 import { inferVantage } from './vantage.js';
+import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
@@ -81,6 +82,10 @@ export function diagnose(a: Analysis): void {
     const vantage = inferVantage(s);
     s.vantage = vantage;
     for (const t of s.transfers) {
+      // Read before the checks: a reply naming the server's public address is no address mismatch.
+      const address = readPassiveAddress(s, t, vantage);
+      if (address) t.passiveAddress = address;
+      else delete t.passiveAddress;
       const checks = t.status === 'complete' ? CHECKS_WHEN_COMPLETE : t.status === 'unused' ? CHECKS_WHEN_UNUSED : TRANSFER_CHECKS;
       t.diagnosis = null;
       for (const check of checks) {

@@ -148,6 +148,8 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   const { transfer: t, session: s } = ctx;
   const announced = t.announce?.endpoint;
   if (t.mode !== 'passive' || !announced || announced.ip === s.server.ip || t.status === 'complete') return null;
+  // Captured at the server, the data connection arrived on the announced port: the address leads here.
+  if (t.passiveAddress?.reading === 'public') return null;
   const cls = addressClass(announced.ip);
   const details = [
     `${announceWords(t)}, but the client is talking to the server at ${s.server.ip}` +

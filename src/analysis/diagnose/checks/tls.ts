@@ -32,8 +32,10 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     `${start}: every ${s.tlsMode === 'implicit' ? '' : 'later '}command and reply, including PORT/PASV and their addresses, is encrypted.`,
     'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why protected FTP (FTPS, GSSAPI) so often fails through NAT and stateful firewalls.',
   ];
+  // Every probable data connection was read in clear: that is said below, not called hidden here.
+  const allClear = guesses.length > 0 && guesses.every((g) => g.tls === undefined && g.bytesFrom + g.bytesTo > 0);
   if (s.dataProtection === 'P') parts.push('PROT P was requested, so the data connections are encrypted too.');
-  else if (s.tlsMode === 'explicit') {
+  else if (s.tlsMode === 'explicit' && !allClear) {
     parts.push('Whether PROT P then encrypted the data connections too is hidden as well (PBSZ/PROT come after AUTH).');
   }
   if (guesses.length) {
