@@ -5,21 +5,11 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Analysis, Transfer } from '../../src/analysis/model.js';
-import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
+import { analyze, causes, flat, outputs, path, transfers } from './audit-fixtures.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { readView } from './tshark-evidence.js';
 
-const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
-const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
-const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
-const causes = (a: Analysis): string[] =>
-  a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);
-const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
-const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
-  (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
 
 describe('1. an empty file and an empty listing are complete with 0 bytes', () => {
   it('empty-vsftpd-python: RETR empty.bin, LIST and NLST emptydir: completed, 0 bytes each, no diagnosis', async () => {

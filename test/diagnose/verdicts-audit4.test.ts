@@ -7,21 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import type { Manifest } from '../../src/extract/manifest.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
+import { analyze, causes, flat, outputs, path, transfers } from './audit-fixtures.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 
-const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
-const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
-const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
-const causes = (a: Analysis): string[] =>
-  a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);
-const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
-const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
-  (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
 const facts = (name: string): Record<string, any> => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8'));
 const streams = (name: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-streams.tsv`));
 /** Words that would be a false alarm on a healthy transfer. */

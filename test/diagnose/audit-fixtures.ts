@@ -1,0 +1,21 @@
+/**
+ * What the verdict audits (verdicts-audit3/4.test.ts) ask of a recorded fixture: its shared
+ * analysis, its transfers and causes, and the text of several outputs flattened to one line.
+ */
+import { join } from 'node:path';
+import type { Analysis, Transfer } from '../../src/analysis/model.js';
+import { runCli } from '../cli/run-cli.js';
+import { FIXTURES } from '../support/facts.js';
+import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
+
+export const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
+export const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
+export const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
+/** Every cause the analysis names, the sessions' and the transfers'. */
+export const causes = (a: Analysis): string[] =>
+  a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);
+/** Table borders and line breaks undone: a sentence wrapped in a cell or paragraph reads whole. */
+export const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
+/** Each command's output for the fixture, without colour, flattened. */
+export const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
+  (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
