@@ -50,6 +50,22 @@ const REGRESSIONS: Regression[] = [
     ops: [{ op: 'flip', at: 1250, mask: 71 }],
     also: (a) => expect(a.sessions[0].transfers.some((t) => t.type === 'I\u000e' || /[\u0000-\u001f]/.test(t.type ?? ''))).toBe(true),
   },
+  {
+    found: 'npm run test:fuzz (FTPCAP_FUZZ=full, seed 20261121, spread): case 10081',
+    bug: "the fuzz's own check took the packet count for the last frame number: a pcapng block of an unknown type is a frame to Wireshark (tshark numbers 85 frames here) but no packet (84), so the data connection's FIN at frame 85 was called out of range",
+    fixture: 'ftps-implicit-2990-vsftpd-curl-secrets.pcapng',
+    window: null,
+    seed: 1359941602,
+    ops: [
+      { op: 'insert', at: 20639, length: 16, seed: 2012776382 },
+      { op: 'field', record: 88, field: 'block-length', value: 65536 },
+      { op: 'field', record: 81, field: 'type', value: 2989 },
+    ],
+    also: (a) => {
+      expect(a.capture.packets).toBe(84);
+      expect(a.sessions[0].transfers[1].connection?.handshake.at(-1)).toMatchObject({ type: 'fin', frame: 85 });
+    },
+  },
 ];
 
 describe('fuzz findings, replayed', () => {

@@ -22,6 +22,7 @@ import type { Analysis, Command, Session, Transfer } from '../../../src/analysis
 import { buildLadder } from '../../../src/analysis/ladder.js';
 import { traceConnections, tracePackets } from '../../../src/analysis/packet-trace.js';
 import { CAPTURE_WARNING_CODES } from '../../../src/capture/warnings.js';
+import { readCapture } from '../../../src/capture/read-capture.js';
 import { CaptureError } from '../../../src/capture/types.js';
 import { ExtractionCollector, type ObjectSink } from '../../../src/extract/collector.js';
 import type { Manifest } from '../../../src/extract/manifest.js';
@@ -154,7 +155,7 @@ export async function runCase(c: CaseInput): Promise<CaseResult> {
   if (collector.error !== null) problem(`extraction sink error: ${firstLines(collector.error)}`);
 
   checkWarnings(a, bytes.length, problem);
-  checkFrames(a, problem);
+  await checkFrames(a, bytes, problem);
   const outputs = renderAll(a, r, c.tablesShare ?? 0.1, problem);
   await traceAndTeach(a, bytes, r, c.maxDumpFrames ?? 40, outputs, problem);
   extract(a, collector, outputs, problem);
@@ -190,24 +191,38 @@ function checkWarnings(a: Analysis, length: number, problem: (s: string) => void
   if (damage.length > 1) problem(`reading stopped twice: ${damage.map((w) => w.code).join(', ')}`);
 }
 
-/** Every frame number in the results is a frame of the capture. */
-function checkFrames(a: Analysis, problem: (s: string) => void): void {
-  const max = a.capture.packets;
-  const bad = (f: number | null | undefined): boolean => f !== null && f !== undefined && (!Number.isSafeInteger(f) || f < 1 || f > max);
+/** The frame number of the last record the reader delivers (a pcapng block Wireshark counts as a frame but that is no packet takes a number too). */
+async function lastRecordFrame(bytes: Buffer): Promise<number> {
+  let last = 0;
+  await readCapture(Readable.from([bytes]), { onRecord: (rec) => (last = rec.frame), onWarning: () => {} }, { fileName: 'case' }).catch(() => {});
+  return last;
+}
+
+/** The frame numbers each command and transfer cites, with where. */
+function* citedFrames(a: Analysis): Generator<{ where: string; frames: Array<number | null | undefined> }> {
   for (const s of a.sessions) {
-    for (const cmd of s.commands) {
-      if (bad(cmd.frame) || bad(cmd.firstFrame) || bad(cmd.reply?.frame) || bad(cmd.reply?.firstFrame)) {
-        problem(`session ${s.id}: command frame out of range: ${JSON.stringify({ frame: cmd.frame, reply: cmd.reply?.frame })}`);
-        return;
-      }
-    }
+    for (const cmd of s.commands) yield { where: `session ${s.id}: command`, frames: [cmd.frame, cmd.firstFrame, cmd.reply?.frame, cmd.reply?.firstFrame] };
     for (const t of s.transfers) {
       const conn = t.connection;
-      const frames = [t.announce?.frame, t.request?.frame, t.reply?.frame, conn?.synFrame, conn?.establishedFrame, ...(conn?.handshake.map((h) => h.frame) ?? [])];
-      if (frames.some(bad)) {
-        problem(`session ${s.id} transfer ${t.id}: frame out of range: ${JSON.stringify(frames)}`);
-        return;
-      }
+      yield {
+        where: `session ${s.id} transfer ${t.id}:`,
+        frames: [t.announce?.frame, t.request?.frame, t.reply?.frame, conn?.synFrame, conn?.establishedFrame, ...(conn?.handshake.map((h) => h.frame) ?? [])],
+      };
+    }
+  }
+}
+
+/** Every frame number in the results is a frame of the capture. */
+async function checkFrames(a: Analysis, bytes: Buffer, problem: (s: string) => void): Promise<void> {
+  // Frames number every record as Wireshark does: past the packets only when some were no packets.
+  const beyond = (n: number) => (f: number | null | undefined): boolean => typeof f === 'number' && f > n;
+  const pastPackets = [...citedFrames(a)].some((c) => c.frames.some(beyond(a.capture.packets)));
+  const max = pastPackets ? Math.max(a.capture.packets, await lastRecordFrame(bytes)) : a.capture.packets;
+  const bad = (f: number | null | undefined): boolean => f !== null && f !== undefined && (!Number.isSafeInteger(f) || f < 1 || f > max);
+  for (const { where, frames } of citedFrames(a)) {
+    if (frames.some(bad)) {
+      problem(`${where} frame out of range: ${JSON.stringify(frames)}`);
+      return;
     }
   }
 }
