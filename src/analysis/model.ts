@@ -181,6 +181,10 @@ export interface DataConnection {
   /** `ttl`: the RST's TTL / hop limit as captured (a middlebox's RST arrives with another than the host's). */
   rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
+  /**
+   * Segments with payload or a FIN sent again. A SYN or SYN-ACK sent again is not counted: it is in
+   * `synFrames` / `synAckFrames` (a retransmitted SYN that got through moved no data twice).
+   */
   retransmissions: number;
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */

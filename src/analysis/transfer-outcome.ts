@@ -47,7 +47,7 @@ export function describeConnection(
       ? { frame: conn.rst.frame, by: rstByInitiator === initiatorIsClient ? 'client' : 'server' }
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
-    retransmissions: conn.retransmissions,
+    retransmissions: conn.retransmissions - conn.synRepeats,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
     handshake,

@@ -76,10 +76,14 @@ export type ControlVerdict =
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
   /**
-   * Opened, and the server answered it with an error instead of a greeting (421) and closed it: it
-   * turned the session away. `limit`: its words name a connection limit (too many connections or users).
+   * Opened, and the server turned the session away: `at: 'greeting'`, it answered the connection
+   * with an error instead of a greeting (421); `at: 'login'`, it answered a login command (`command`,
+   * the frame of USER, PASS or ACCT) with an error of its own — 421, or a 5xx that is not a login
+   * refusal (530) nor the client's syntax or sequence (501-504): vsftpd's "500 OOPS" for its own
+   * configuration — and no login followed. `limit`: its words name a connection limit (too many
+   * connections or users).
    */
-  | { kind: 'turned-away'; code: number; reply: number; limit: boolean; evidence: number[] }
+  | { kind: 'turned-away'; at: 'greeting' | 'login'; command: number | null; code: number; reply: number; limit: boolean; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

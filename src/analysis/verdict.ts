@@ -10,7 +10,8 @@ import { pathLoss } from './path-loss.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
-import type { Analysis, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Analysis, Command, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
@@ -190,9 +191,38 @@ function controlVerdict(s: Session): ControlVerdict {
   const greeting = s.commands[0];
   if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
     const r = greeting.reply;
-    return { kind: 'turned-away', code: r.code, reply: r.frame, limit: CONNECTION_LIMIT.test(r.text), evidence: [...evidence, r.frame].sort((x, y) => x - y) };
+    return { kind: 'turned-away', at: 'greeting', command: null, code: r.code, reply: r.frame, limit: CONNECTION_LIMIT.test(r.text), evidence: [...evidence, r.frame].sort((x, y) => x - y) };
+  }
+  const refused = s.loggedIn ? null : loginRefusedByServer(s);
+  if (refused !== null && refused.reply !== null) {
+    const r = refused.reply;
+    return {
+      kind: 'turned-away',
+      at: 'login',
+      command: refused.frame,
+      code: r.code,
+      reply: r.frame,
+      limit: CONNECTION_LIMIT.test(r.text),
+      evidence: [...evidence, refused.frame, r.frame].sort((x, y) => x - y),
+    };
   }
   return { kind: 'opened', closedBy, how, evidence };
+}
+
+/** Replies to a login command that are the client's doing: a login refused (530, 532), its syntax or sequence (501-504). */
+const CLIENT_LOGIN_ERRORS = new Set([501, 502, 503, 504, 530, 532]);
+
+/**
+ * The session's last login command (USER, PASS, ACCT), when the server answered it with an error
+ * of its own: 421, or a 5xx that refuses neither the credentials nor the client's syntax (vsftpd's
+ * "500 OOPS: … refusing to run with writable root inside chroot()" after a right password).
+ */
+function loginRefusedByServer(s: Session): Command | null {
+  let last: Command | null = null;
+  for (const c of s.commands) if (isLogin(c.command)) last = c;
+  const code = last?.reply?.code;
+  if (code === undefined) return null;
+  return code === 421 || (code >= 500 && code < 600 && !CLIENT_LOGIN_ERRORS.has(code)) ? last : null;
 }
 
 /**

@@ -323,10 +323,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   const hs = handshakeText(events);
   text += hs ? `: ${hs}.` : '.';
   if (c.midstream) text += ' (The capture began after its handshake.)';
+  // A note, not a departure: RFC 959 makes port 20 the server's default, not a rule (vsftpd
+  // connect_from_port_20=NO, proftpd by default). A failed one's diagnosis names the port itself.
   if (t.mode === 'active' && c.initiator === 'server' && c.server.port !== 20) {
-    const d = `the server opened data connection ${t.id} from port ${c.server.port}, not port 20 (a firewall that admits only port 20 would drop it)`;
-    text += ` Departure from the textbook: ${d}.`;
-    ctx.departures.push(d);
+    text +=
+      ` It comes from port ${c.server.port}, not port 20: RFC 959 makes port 20 the server's default data port, ` +
+      'and a server may connect from another (vsftpd with connect_from_port_20=NO, proftpd by default).';
   }
   if (c.addressMismatch !== undefined && t.passiveAddress?.reading === 'public') {
     text += ` It arrives at ${c.addressMismatch.actual}, the server's own address, on the announced port.`;
@@ -553,7 +555,13 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const login = loginCommand(plain[0]);
     const shown = plain.slice(0, MAX_LISTED).map((c) => exchange(s, c));
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
-    steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs: [] });
+    // The server's answer to the login turned the session away: the step says why, as diagnose does.
+    const refusedHere = turnedAway?.at === 'login' && plain.some((c) => c.frame === turnedAway.command);
+    const subs =
+      refusedHere && s.diagnosis
+        ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`]
+        : [];
+    steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs });
     plain.length = 0;
   };
   const cmds = s.commands;
@@ -678,7 +686,12 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const unanswered = noReplySentence(c);
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
   }
-  if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
+  if (turnedAway?.at === 'login') {
+    ctx.departures.push(
+      `the server turned the session away after the login (${turnedAway.code}, frame ${turnedAway.reply})` +
+        `${turnedAway.limit ? ' for its connection limit' : ', an error of its own, not a wrong password'}: no listing or transfer could follow`,
+    );
+  } else if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };

@@ -54,7 +54,8 @@ export function warningLines(warnings: Warning[], file: string): string {
 function transferCounts(s: Session): string {
   if (s.transfers.length === 0 && controlFailed(s)) {
     if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
-    return s.control.kind === 'turned-away' ? `none: turned away (${s.control.code})` : `none: control ${s.control.kind}`;
+    if (s.control.kind === 'turned-away') return `none: turned away${s.control.at === 'login' ? ' at login' : ''} (${s.control.code})`;
+    return `none: control ${s.control.kind}`;
   }
   return verdictCounts(s.transfers) || '0';
 }
@@ -63,7 +64,9 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
     // Without the server's side in the capture, a login's outcome is unknown, not failed.
-    const user = s.user === null ? '-' : `${clip(s.user, 14)}${s.loggedIn ? '' : s.oneWay === 'client' ? ' ?' : ' ✗'}`;
+    // Turned away at the login: the server refused the session, not the password (no ✗).
+    const mark = s.loggedIn || (s.control.kind === 'turned-away' && s.control.at === 'login') ? '' : s.oneWay === 'client' ? ' ?' : ' ✗';
+    const user = s.user === null ? '-' : `${clip(s.user, 14)}${mark}`;
     rows.push([
       String(s.id),
       endpoint(s.client),
@@ -109,7 +112,7 @@ function connectionLines(t: Transfer): string[] {
   const lines = [`tcp.stream ${c.stream}: ${arrow} (opened by ${opener})`];
   if (t.fxp !== undefined) lines.push(`FXP, server to server: also the data connection of transfer ${t.fxp.session}.${t.fxp.transfer}`);
   const syn = [`SYN frame ${c.synFrame ?? '? (started before the capture)'}`];
-  if (c.synFrames.length > 1) syn.push(`retransmitted at frames ${c.synFrames.slice(1).join(', ')}`);
+  if (c.synFrames.length > 1) syn.push(`retransmitted at frame${c.synFrames.length > 2 ? 's' : ''} ${c.synFrames.slice(1).join(', ')}`);
   if (c.synAckFrames.length) syn.push(`SYN-ACK frame ${c.synAckFrames[0]}`);
   else if (c.synFrame !== null) syn.push('no SYN-ACK');
   if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);

@@ -207,6 +207,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       const unanswered = noReplySentence(e.command);
       if (unanswered !== null) rows.push({ kind: 'note', text: unanswered });
     }
+    if (e.kind === 'reply' && s.control.kind === 'turned-away' && s.control.at === 'login' && s.control.reply === e.reply.frame) {
+      rows.push({ kind: 'note', text: `The server turns the session away after the login${s.control.limit ? ' (its connection limit)' : ' (an error of its own, not a wrong password)'}: no listing or transfer can follow` });
+    }
     if (e.kind === 'reply' && e.command.command === null) {
       if (s.control.kind === 'turned-away' && s.control.reply === e.reply.frame) {
         rows.push({ kind: 'note', text: `The server turns the session away${s.control.limit ? ' (its connection limit)' : ''}: no login or transfer can follow` });

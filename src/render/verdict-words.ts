@@ -162,6 +162,14 @@ export function controlSentence(s: Session): string | null {
         `answered the client's SYN with ${v.how === 'rst' ? 'a reset (RST)' : 'ICMP destination unreachable'}; it never opened.`
       );
     case 'turned-away': {
+      if (v.at === 'login') {
+        const command = s.commands.find((c) => c.frame === v.command);
+        const words = command?.reply?.text.split('\n')[0].trim() ?? '';
+        return (
+          `The server turned the session away after the login: it answered ${command?.command ?? 'the login'} (frame ${v.command}) with ${v.code} ${words} (frame ${v.reply})` +
+          `${v.limit ? ', for its connection limit' : ', an error of its own and not a wrong password (530)'}; no listing or transfer could follow.`
+        );
+      }
       const text = s.commands[0]?.reply?.text.split('\n')[0].trim() ?? '';
       return (
         `The server turned the session away: it answered the connection with ${v.code} ${text} (frame ${v.reply}) instead of a greeting` +

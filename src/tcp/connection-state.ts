@@ -119,6 +119,7 @@ export class ConnectionState {
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
+      synRepeats: 0,
       zeroWindowFrames: NONE,
       closed: null,
     };
@@ -320,6 +321,7 @@ export class ConnectionState {
 
     if (retransmitted) {
       c.retransmissions++;
+      if (flags & TCP_SYN) c.synRepeats++;
       if (!(flags & TCP_SYN) && this.retransmissionEvents < MAX_RETRANSMISSION_EVENTS) {
         this.retransmissionEvents++;
         this.emit({ type: 'retransmission', dir, frame, time, repeat: true, bytes: wireLength });

@@ -87,6 +87,8 @@ export interface TcpConnection {
   rst?: { frame: number; dir: Direction; time: number };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
+  /** Of `retransmissions`, the repeated SYNs and SYN-ACKs (the handshake sent again, not data). */
+  synRepeats: number;
   zeroWindowFrames: number[];
   /**
    * Repeated bytes that differed from the first copy (which was kept): how many segments, and the

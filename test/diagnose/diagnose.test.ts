@@ -342,6 +342,13 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 22, 100, 101, 175] }),
     says: { '1.1': [/The client sent ABOR at frame 100\. The server replied 426 Failure writing network stream \(frame 101\)\. The client reset the data connection at frame 175/] },
   },
+  // Fifth verdict audit (verdicts-audit5.test.ts): ABOR during an upload, after 65,536 bytes sent; upload advice.
+  {
+    fixture: 'abor-stor-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 108, 110] }),
+    says: { '1.1': [/The client sent ABOR at frame 108\. The server replied 426 Failure reading network stream \(frame 110\)\. 65536 bytes had been transferred/, /part way through its upload/] },
+  },
   {
     fixture: 'abor-proftpd-python',
     causes: { '1.1': 'aborted' },
@@ -455,6 +462,11 @@ const HEALTHY = [
   'zero-window-vsftpd-python',
   'dnat-pasv-address-server-side-vsftpd-curl',
   'dnat-pasv-address-client-side-vsftpd-curl',
+  // Fifth verdict audit (verdicts-audit5.test.ts): three parallel sessions from one client, a first data
+  // SYN dropped and sent again, active data connections from a port other than 20.
+  'parallel-vsftpd-lftp',
+  'syn-retry-vsftpd-curl',
+  'active-highport-vsftpd-ftp',
 ];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
@@ -463,9 +475,12 @@ const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: nu
   'too-many-vsftpd-python': { session: 2, reply: 17, evidence: [14, 15, 17, 19] },
 };
 
+/** A session turned away by the server's answer to its login (an error of its own, not 530): verdicts-audit5.test.ts. */
+const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl'];
+
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

@@ -109,7 +109,7 @@ describe('TcpReassembler: lifecycle', () => {
       'syn-ack 0 s2c f3',
       'syn-ack 0 s2c f4 repeat',
     ]);
-    expect(rec.conns[0]).toMatchObject({ synFrames: [1, 2], synAckFrames: [3, 4], retransmissions: 2, established: false });
+    expect(rec.conns[0]).toMatchObject({ synFrames: [1, 2], synAckFrames: [3, 4], retransmissions: 2, synRepeats: 2, established: false });
   });
 
   it('SYN answered by RST: closed rst; a repeated SYN after it is absorbed; a new ISN is a new connection', () => {

@@ -27,7 +27,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'there means SFTP (an SSH subsystem, not FTP): use an SFTP client (sftp, lftp sftp://, curl sftp://) or the real FTP port.',
   },
   'session-refused': {
-    title: 'the server turned the session away before login',
+    title: 'the server turned the session away (at its greeting, or answering the login)',
     advice:
       'The server answered the connection with an error instead of its greeting: its reply says why. For a connection ' +
       'limit, close the client\'s other sessions or make it open fewer at once (lftp pget -n, mirror --parallel; ' +

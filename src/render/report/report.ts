@@ -89,7 +89,7 @@ function controlBadge(s: Session): string {
       [word, colour] = ['refused', 'red'];
       break;
     case 'turned-away':
-      [word, colour] = [`turned away (${v.code})`, 'red'];
+      [word, colour] = [`turned away${v.at === 'login' ? ' at login' : ''} (${v.code})`, 'red'];
       break;
     case 'opened':
       [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : ''}`, 'green'];
@@ -156,7 +156,7 @@ function sessionsTable(a: Analysis, drawn: Set<number>): string {
     const link = drawn.has(s.id) ? `<a href="#session-${s.id}">${s.id}</a>` : String(s.id);
     return (
       `<tr data-filter-item=""><td>${link}</td><td>${esc(endpoint(s.client))}</td><td>${esc(endpoint(s.server))}</td>` +
-      `<td>${esc(s.user ?? '-')}${s.loginAttempts > 0 ? (s.loggedIn ? ' (logged in)' : ' (login failed)') : ''}</td><td>${controlBadge(s)}</td>` +
+      `<td>${esc(s.user ?? '-')}${s.loginAttempts > 0 ? (s.loggedIn ? ' (logged in)' : s.control.kind === 'turned-away' && s.control.at === 'login' ? ' (refused by the server)' : ' (login failed)') : ''}</td><td>${controlBadge(s)}</td>` +
       `<td>${esc(verdictCounts(s.transfers) || 'none')}</td><td>${esc(s.vantage?.point ?? '-')}</td>` +
       `<td class="n">${relative(s.start, a.capture.first)}</td><td class="n">${esc(seconds(s.end - s.start))}</td></tr>`
     );

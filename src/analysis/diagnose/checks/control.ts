@@ -37,10 +37,43 @@ function checkNotFtp(s: Session, vantage: Vantage): SessionDiagnosis | null {
   };
 }
 
-/** The connection opened and the server's first word refused the session (421 in place of 220). */
+/** vsftpd's own words when chroot_local_user=YES meets a home the user can write to. */
+const WRITABLE_CHROOT = /writable root inside chroot/i;
+
+/**
+ * The server answered a login command with an error of its own (verdict.ts: 421, or a 5xx that is
+ * neither a login refusal nor the client's syntax): it refused the session for its own reasons.
+ */
+function turnedAwayAtLogin(s: Session, v: Extract<Session['control'], { kind: 'turned-away' }>, vantage: Vantage): SessionDiagnosis {
+  const command = s.commands.find((c) => c.frame === v.command)!;
+  const reply = command.reply!;
+  const closed = s.closedBy === null ? '' : `; the ${s.closedBy.by} then closed the connection (frame ${s.closedBy.frame})`;
+  const why = v.limit
+    ? 'it refused the session because of its connection limit'
+    : `it refused to run the session for a reason of its own, not because of the user name or password (a wrong password gets 530)`;
+  const chroot = WRITABLE_CHROOT.test(reply.text);
+  const advice = v.limit
+    ? CATALOG['session-refused'].advice.replace('The server answered the connection with an error instead of its greeting', 'The server refused the session at the login')
+    : chroot
+      ? "The server's configuration refused the session, not the password: vsftpd with chroot_local_user=YES will not run in a home " +
+        "(the chroot's root) the user can write to. On the server, take the write permission off that directory (chmod a-w) and give " +
+        'uploads a subdirectory, or set allow_writeable_chroot=YES.'
+      : "The server's configuration or state refused the session, not the password: its reply says why; fix that on the server and look in its log.";
+  return {
+    cause: 'session-refused',
+    summary:
+      `Session ${s.id}: the server ${ep(s.server)} answered ${command.command} (frame ${command.frame}) from ${ep(s.client)} with ` +
+      `${replyWords(reply)} (frame ${reply.frame})${closed}: ${why}. No listing or transfer could follow. Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice,
+  };
+}
+
+/** The connection opened and the server's first word refused the session (421 in place of 220), or its answer to the login did. */
 function checkTurnedAway(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const v = s.control;
   if (v.kind !== 'turned-away') return null;
+  if (v.at === 'login') return turnedAwayAtLogin(s, v, vantage);
   const reply = s.commands[0].reply!;
   const closed = s.closedBy === null ? '' : `; the ${s.closedBy.by} then closed the connection (frame ${s.closedBy.frame})`;
   const why = v.limit

@@ -140,7 +140,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const advice =
-    t.abortFrame !== null
+    t.abortFrame !== null && t.direction === 'upload'
+      ? 'The client asked to stop (ABOR) part way through its upload: a user interrupt or a client-side timeout — not a network refusal. The server may keep the part that arrived: resume it (REST, or APPE) or send the file again.'
+      : t.abortFrame !== null
       ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
       : forged
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
