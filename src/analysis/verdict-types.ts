@@ -81,9 +81,11 @@ export type ControlVerdict =
    * the frame of USER, PASS or ACCT) with an error of its own — 421, or a 5xx that is not a login
    * refusal (530) nor the client's syntax or sequence (501-504): vsftpd's "500 OOPS" for its own
    * configuration — and no login followed. `limit`: its words name a connection limit (too many
-   * connections or users).
+   * connections or users). `tlsRequired`: its words say the session must use TLS first (proftpd's
+   * "550 SSL/TLS required on the control channel", vsftpd's "530 Non-anonymous sessions must use
+   * encryption"): a refusal of the clear-text login, whatever its code, not of the password.
    */
-  | { kind: 'turned-away'; at: 'greeting' | 'login'; command: number | null; code: number; reply: number; limit: boolean; evidence: number[] }
+  | { kind: 'turned-away'; at: 'greeting' | 'login'; command: number | null; code: number; reply: number; limit: boolean; tlsRequired: boolean; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

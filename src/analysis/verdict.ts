@@ -191,7 +191,16 @@ function controlVerdict(s: Session): ControlVerdict {
   const greeting = s.commands[0];
   if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
     const r = greeting.reply;
-    return { kind: 'turned-away', at: 'greeting', command: null, code: r.code, reply: r.frame, limit: CONNECTION_LIMIT.test(r.text), evidence: [...evidence, r.frame].sort((x, y) => x - y) };
+    return {
+      kind: 'turned-away',
+      at: 'greeting',
+      command: null,
+      code: r.code,
+      reply: r.frame,
+      limit: CONNECTION_LIMIT.test(r.text),
+      tlsRequired: TLS_REQUIRED.test(r.text),
+      evidence: [...evidence, r.frame].sort((x, y) => x - y),
+    };
   }
   const refused = s.loggedIn ? null : loginRefusedByServer(s);
   if (refused !== null && refused.reply !== null) {
@@ -203,11 +212,19 @@ function controlVerdict(s: Session): ControlVerdict {
       code: r.code,
       reply: r.frame,
       limit: CONNECTION_LIMIT.test(r.text),
+      tlsRequired: TLS_REQUIRED.test(r.text),
       evidence: [...evidence, refused.frame, r.frame].sort((x, y) => x - y),
     };
   }
   return { kind: 'opened', closedBy, how, evidence };
 }
+
+/**
+ * A refusal whose words say the session must be encrypted first (proftpd "SSL/TLS required on the
+ * control channel", vsftpd "Non-anonymous sessions must use encryption", pure-ftpd "Please reconnect
+ * using TLS security mechanisms"): the clear-text login is refused, not the password.
+ */
+const TLS_REQUIRED = /\b(ssl|tls)\b[^.]*\brequired\b|\brequired\b[^.]*\b(ssl|tls|encryption)\b|must use encryption|reconnect using tls/i;
 
 /** Replies to a login command that are the client's doing: a login refused (530, 532), its syntax or sequence (501-504). */
 const CLIENT_LOGIN_ERRORS = new Set([501, 502, 503, 504, 530, 532]);
@@ -222,6 +239,8 @@ function loginRefusedByServer(s: Session): Command | null {
   for (const c of s.commands) if (isLogin(c.command)) last = c;
   const code = last?.reply?.code;
   if (code === undefined) return null;
+  // Encryption required first refuses the clear-text login itself, whatever the code (vsftpd says 530).
+  if (code >= 400 && TLS_REQUIRED.test(last!.reply!.text)) return last;
   return code === 421 || (code >= 500 && code < 600 && !CLIENT_LOGIN_ERRORS.has(code)) ? last : null;
 }
 

@@ -476,7 +476,7 @@ const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: nu
 };
 
 /** A session turned away by the server's answer to its login (an error of its own, not 530): verdicts-audit5.test.ts. */
-const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl'];
+const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl', 'tls-required-proftpd-curl'];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {

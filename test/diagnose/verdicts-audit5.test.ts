@@ -120,7 +120,7 @@ describe('4. vsftpd "500 OOPS" answering the login (writable chroot root)', () =
     const a = await analyze(name);
     const s = a.sessions[0];
     expect([s.loggedIn, s.transfers.length]).toEqual([false, 0]);
-    expect(s.control).toEqual({ kind: 'turned-away', at: 'login', command: 11, code: 500, reply: 16, limit: false, evidence: [3, 4, 11, 16, 17] });
+    expect(s.control).toEqual({ kind: 'turned-away', at: 'login', command: 11, code: 500, reply: 16, limit: false, tlsRequired: false, evidence: [3, 4, 11, 16, 17] });
     expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['session-refused', [3, 4, 11, 16, 17]]);
     expect(s.diagnosis!.summary).toContain('answered PASS (frame 11) from 192.0.2.10:59576 with 500 OOPS: vsftpd: refusing to run with writable root inside chroot() (frame 16)');
     expect(s.diagnosis!.summary).toContain('not because of the user name or password');
@@ -144,6 +144,21 @@ describe('4. vsftpd "500 OOPS" answering the login (writable chroot root)', () =
     expect(page).toContain('turned away at login (500)');
     expect(page).toContain('(refused by the server)');
     expect(page).not.toContain('(login failed)');
+  });
+
+  it('tls-required-proftpd-curl: USER 8 in clear → 550 SSL/TLS required (10): the clear-text login refused, with FTPS advice, not the server\'s configuration to fix', async () => {
+    const name = 'tls-required-proftpd-curl';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect([s.loggedIn, s.transfers.length]).toEqual([false, 0]);
+    expect(s.control).toEqual({ kind: 'turned-away', at: 'login', command: 8, code: 550, reply: 10, limit: false, tlsRequired: true, evidence: [3, 4, 8, 10, 11] });
+    expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['session-refused', [3, 4, 8, 10, 11]]);
+    expect(s.diagnosis!.summary).toContain(`answered USER (frame 8) from 192.0.2.10:${s.client.port} with 550 SSL/TLS required on the control channel (frame 10)`);
+    expect(s.diagnosis!.summary).toContain('it requires the session to be encrypted (TLS) before the login');
+    expect(s.diagnosis!.advice).toMatch(/^Connect with explicit FTPS \(AUTH TLS before USER\).*curl --ssl-reqd.*proftpd TLSRequired off/);
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(summary).toContain('none: turned away at login (550)');
+    expect(diagnose).toContain('Connect with explicit FTPS');
   });
 
   it('a wrong password is still a failed login, not a refusal (fail-login-vsftpd-curl: 530)', async () => {

@@ -48,11 +48,17 @@ function turnedAwayAtLogin(s: Session, v: Extract<Session['control'], { kind: 't
   const command = s.commands.find((c) => c.frame === v.command)!;
   const reply = command.reply!;
   const closed = s.closedBy === null ? '' : `; the ${s.closedBy.by} then closed the connection (frame ${s.closedBy.frame})`;
-  const why = v.limit
-    ? 'it refused the session because of its connection limit'
-    : `it refused to run the session for a reason of its own, not because of the user name or password (a wrong password gets 530)`;
+  const why = v.tlsRequired
+    ? 'it requires the session to be encrypted (TLS) before the login, and the client logged in in clear text: the login was refused, not the password'
+    : v.limit
+      ? 'it refused the session because of its connection limit'
+      : `it refused to run the session for a reason of its own, not because of the user name or password (a wrong password gets 530)`;
   const chroot = WRITABLE_CHROOT.test(reply.text);
-  const advice = v.limit
+  const advice = v.tlsRequired
+    ? 'Connect with explicit FTPS (AUTH TLS before USER): lftp set ftp:ssl-force true, curl --ssl-reqd, Python ftplib.FTP_TLS, ' +
+      "FileZilla's 'Require explicit FTP over TLS'. Only where clear text is acceptable, relax the server's policy instead " +
+      '(proftpd TLSRequired off, vsftpd force_local_logins_ssl=NO, pure-ftpd -Y 1).'
+    : v.limit
     ? CATALOG['session-refused'].advice.replace('The server answered the connection with an error instead of its greeting', 'The server refused the session at the login')
     : chroot
       ? "The server's configuration refused the session, not the password: vsftpd with chroot_local_user=YES will not run in a home " +
