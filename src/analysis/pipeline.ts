@@ -23,6 +23,7 @@ import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
+import { pairFxpAnnouncements } from './fxp.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
 export { DEFAULT_LIMITS };
@@ -235,6 +236,7 @@ export async function analyzeRecords(
   reassembler.finish();
   const sessions = router.finish();
   listings.finish(sessions);
+  pairFxpAnnouncements(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);

@@ -98,6 +98,18 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/PORT names a third host, port 2121/, /The server refused it: 500/] },
   },
   {
+    // lftp's FXP with both servers at their defaults: every PORT naming the other server is refused,
+    // lftp tries again the other way round, then copies through itself (2.7 and 8.1 complete).
+    fixture: 'fxp-refused-vsftpd-pyftpdlib-lftp',
+    causes: Object.fromEntries(['1.1', '2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '3.1', '4.1', '5.1', '6.1', '7.1'].map((k) => [k, 'fxp-refused'])),
+    evidence: () => ({ '1.1': [61, 62, 66, 67], '2.1': [66, 67], '3.1': [104, 105] }),
+    says: {
+      '1.1': [/the client named it in a PORT to 203\.0\.113\.30 in session 2 \(frame 66, transfer 2\.1\), an FXP copy/, /501 Rejected data connection to foreign address/],
+      '2.1': [/the passive endpoint that 198\.51\.100\.20 announced in session 1 \(transfer 1\.1\)/, /The server refused it: 501/],
+      '3.1': [/The server refused it: 500 Illegal PORT command \(frame 105\)/],
+    },
+  },
+  {
     fixture: 'bounce-allowed-vsftpd-python',
     causes: { '1.1': 'bounce' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
@@ -601,12 +613,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(27);
+    expect(codes).toHaveLength(28);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 22 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, prot-refused,
-    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 27 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(22);
+    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 28 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(23);
   });
 });

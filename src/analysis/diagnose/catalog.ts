@@ -102,6 +102,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'default; proftpd AllowForeignAddress off). Investigate the client: bounces are used to scan or attack ' +
       'hosts from the server.',
   },
+  'fxp-refused': {
+    title: 'a server-to-server copy (FXP) refused: the server will not connect to, or accept, another server',
+    advice:
+      'Servers refuse a PORT naming another host than the client by default, against FTP bounce attacks. Between ' +
+      'servers you trust, allow it on the server that gets the PORT (vsftpd port_promiscuous=YES, proftpd ' +
+      'AllowForeignAddress on, pyftpdlib permit_foreign_addresses=True) and let the other accept the connection ' +
+      '(vsftpd pasv_promiscuous=YES); otherwise let the client copy through itself (lftp set ftp:use-fxp no).',
+  },
   'tls-hidden': {
     title: 'the control channel is encrypted (FTPS, or RFC 2228 protection)',
     advice:

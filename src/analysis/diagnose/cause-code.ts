@@ -14,6 +14,7 @@ export type CauseCode =
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'
   | 'bounce'
+  | 'fxp-refused'
   | 'tls-hidden'
   | 'server-refused'
   | 'control-cut'

@@ -5,7 +5,7 @@
  */
 import type { Analysis, Session, Transfer } from '../model.js';
 import { CATALOG } from './catalog.js';
-import { checkActiveAddressMismatch, checkBounce, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
+import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
   checkActiveSynUnanswered,
@@ -43,6 +43,7 @@ import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
+  checkFxpRefused,
   checkBounce,
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
@@ -75,7 +76,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
  */
 const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
-const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
 
 export function diagnose(a: Analysis): void {
   for (const s of a.sessions) {

@@ -8,6 +8,7 @@ import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 import type { Session } from '../../model.js';
+import { sessionById, transferById } from '../../lookup.js';
 
 /** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
 const EPHEMERAL_MIN = 32768;
@@ -56,6 +57,35 @@ function refusedWords(ctx: TransferContext): string {
   const r = ctx.transfer.announce?.reply;
   if (r && r.code >= 400) return `The server refused it: ${replyWords(r)} (frame ${r.frame})`;
   return '';
+}
+
+/**
+ * One half of an FXP copy (analysis/fxp.ts) that never got its data connection because a server
+ * refused the PORT naming the other server: on the PORT's side, the refusal; on the PASV's side, the
+ * endpoint nobody was told to connect to.
+ */
+export function checkFxpRefused(ctx: TransferContext): Diagnosis | null {
+  const { analysis: a, transfer: t, session: s } = ctx;
+  if (t.fxp === undefined || t.connection) return null;
+  const otherSession = sessionById(a, t.fxp.session);
+  const other = otherSession && transferById(otherSession, t.fxp.transfer);
+  if (!otherSession || !other) return null;
+  const [portSide, portSession] = t.mode === 'active' ? [t, s] : [other, otherSession];
+  const refusal = portSide.announce?.reply;
+  if (!refusal || refusal.code < 400) return null;
+  const port = portSide.announce!;
+  const named = ep(port.endpoint!);
+  const details =
+    t === portSide
+      ? [
+          `${announceWords(t)}: the passive endpoint that ${otherSession.server.ip} announced in session ${otherSession.id} (transfer ${otherSession.id}.${other.id}), so that this server would connect to the other one (FXP, server to server)`,
+          `The server refused it: ${replyWords(refusal)} (frame ${refusal.frame}), so no data connection was made`,
+        ]
+      : [
+          `${announceWords(t)}, for the other server to connect to: the client named it in a ${port.command} to ${portSession.server.ip} in session ${portSession.id} (frame ${port.frame}, transfer ${portSession.id}.${portSide.id}), an FXP copy`,
+          `That server refused the ${port.command}: ${replyWords(refusal)} (frame ${refusal.frame}), so nobody connected to ${named}`,
+        ];
+  return diagnosis(ctx, 'fxp-refused', details, evidenceFrames(t, [port.frame, refusal.frame]));
 }
 
 export function checkBounce(ctx: TransferContext): Diagnosis | null {
