@@ -236,6 +236,8 @@ function notGreeted(s: Session): ControlVerdict | null {
   // Another protocol's words (an SSH banner) or bytes that are not text are no silence; on an implicit-FTPS port the greeting
   // comes only inside TLS, which the client must begin: its silence is the mismatch (checks/ftps.ts).
   if (s.notFtp !== undefined || s.opaqueBytes.server > 0 || s.tlsMode === 'implicit' || s.server.port === 990) return null;
+  // Bytes of the control connection the capture lost may have been the greeting: no silence to tell.
+  if (s.controlGapBytes > 0) return null;
   const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
   if (synAck === undefined || close.time - synAck.time < MIN_PATIENCE) return null;
   // Commands come in frame order: the first one tells whether anything was said before the close.
