@@ -86,6 +86,13 @@ export type ControlVerdict =
    * encryption"): a refusal of the clear-text login, whatever its code, not of the password.
    */
   | { kind: 'turned-away'; at: 'greeting' | 'login'; command: number | null; code: number; reply: number; limit: boolean; tlsRequired: boolean; evidence: number[] }
+  /**
+   * Opened, and the server sent no greeting before the client gave up: the client closed the
+   * connection (`closed`, its FIN or RST) `waited` seconds after the server's SYN-ACK (at least
+   * MIN_PATIENCE: a probe that closes at once did not wait for anything) with no command sent and
+   * no reply received. `lateGreeting`: the frame of a greeting that came after that close, else null.
+   */
+  | { kind: 'ungreeted'; closed: number; waited: number; lateGreeting: number | null; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

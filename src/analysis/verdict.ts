@@ -187,6 +187,8 @@ function controlVerdict(s: Session): ControlVerdict {
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
   const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
+  const ungreeted = notGreeted(s);
+  if (ungreeted !== null) return ungreeted;
   // The server's first word was a refusal (421 in place of 220) and nobody logged in.
   const greeting = s.commands[0];
   if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
@@ -217,6 +219,39 @@ function controlVerdict(s: Session): ControlVerdict {
     };
   }
   return { kind: 'opened', closedBy, how, evidence };
+}
+
+/** Seconds a client must have waited after the handshake for its close to be giving up on the greeting. */
+const MIN_PATIENCE = 1;
+
+/**
+ * The client closed the control connection before the server said anything and before it sent a
+ * command, at least MIN_PATIENCE after the SYN-ACK: it gave up waiting for the greeting (a server
+ * stuck on a reverse-DNS or ident lookup, or too busy). A greeting after that close came too late.
+ */
+function notGreeted(s: Session): ControlVerdict | null {
+  const cc = s.controlConnection;
+  const close = s.closedBy;
+  if (close === null || close.by !== 'client' || !cc.established) return null;
+  // Another protocol's words (an SSH banner) or bytes that are not text are no silence; on an implicit-FTPS port the greeting
+  // comes only inside TLS, which the client must begin: its silence is the mismatch (checks/ftps.ts).
+  if (s.notFtp !== undefined || s.opaqueBytes.server > 0 || s.tlsMode === 'implicit' || s.server.port === 990) return null;
+  // Bytes of the control connection the capture lost may have been the greeting: no silence to tell.
+  if (s.controlGapBytes > 0) return null;
+  const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
+  if (synAck === undefined || close.time - synAck.time < MIN_PATIENCE) return null;
+  // Commands come in frame order: the first one tells whether anything was said before the close.
+  const first = s.commands[0];
+  if (first !== undefined && (first.frame < close.frame || (first.reply !== null && first.reply.firstFrame < close.frame))) return null;
+  const late = first?.command === null && first.reply !== null ? first.reply.firstFrame : null;
+  const reset = cc.rst !== null && cc.rst.by === 'client' && late !== null && cc.rst.frame > late ? [cc.rst.frame] : [];
+  return {
+    kind: 'ungreeted',
+    closed: close.frame,
+    waited: close.time - synAck.time,
+    lateGreeting: late,
+    evidence: [...cc.synFrames.slice(0, 1), synAck.frame, close.frame, ...(late === null ? [] : [late]), ...reset].sort((x, y) => x - y),
+  };
 }
 
 /**

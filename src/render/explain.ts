@@ -15,9 +15,9 @@ import { insideControlTls } from '../analysis/control-tls.js';
 import { dataSender } from '../analysis/data-sender.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
-import { endpoint } from './format.js';
+import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -519,7 +519,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const controlWords = controlSentence(s);
   // A session turned away did open its connection: its story goes on to the refusal (the greeting step).
   const turnedAway = s.control.kind === 'turned-away' ? s.control : null;
-  const refusedControl = controlWords === null || turnedAway !== null ? null : escapeText(controlWords);
+  const ungreeted = s.control.kind === 'ungreeted' ? s.control : null;
+  const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
@@ -537,6 +538,14 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       subs: [],
     });
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
+  }
+  // Opened, and no greeting before the client gave up: the wait is the story (a late greeting is told in it).
+  if (ungreeted !== null) {
+    steps.push({
+      title: escapeText(controlWords ?? ''),
+      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+    });
+    ctx.departures.push(`the server never greeted within the ${seconds(ungreeted.waited)} the client waited: no login or transfer could follow`);
   }
 
   // Walk the commands; those a transfer uses are told in its step.
@@ -573,7 +582,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const c = cmds[i];
     if (c.command === null) {
       flush();
-      if (c.reply !== null) {
+      if (c.reply !== null && c.reply.frame !== ungreeted?.lateGreeting) {
         const greeting = c.reply.code === 220;
         const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
         const notice = noticeAt.get(c.reply.frame);
@@ -688,11 +697,11 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   }
   if (turnedAway?.at === 'login') {
     ctx.departures.push(
-      `the server turned the session away after the login (${turnedAway.code}, frame ${turnedAway.reply})` +
-        `${turnedAway.limit ? ' for its connection limit' : ', an error of its own, not a wrong password'}: no listing or transfer could follow`,
+      `the server turned the session away ${turnedAwayWhen(turnedAway)} (${turnedAway.code}, frame ${turnedAway.reply})` +
+        `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

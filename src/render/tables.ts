@@ -55,6 +55,7 @@ function transferCounts(s: Session): string {
   if (s.transfers.length === 0 && controlFailed(s)) {
     if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
     if (s.control.kind === 'turned-away') return `none: turned away${s.control.at === 'login' ? ' at login' : ''} (${s.control.code})`;
+    if (s.control.kind === 'ungreeted') return `none: no greeting (client gave up after ${seconds(s.control.waited)})`;
     return `none: control ${s.control.kind}`;
   }
   return verdictCounts(s.transfers) || '0';

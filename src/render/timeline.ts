@@ -10,8 +10,8 @@ import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type Sessi
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
-import { relative } from './format.js';
-import { noReplySentence, noticeWords, replyCode, verdictLabel } from './verdict-words.js';
+import { relative, seconds } from './format.js';
+import { noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -208,7 +208,13 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       if (unanswered !== null) rows.push({ kind: 'note', text: unanswered });
     }
     if (e.kind === 'reply' && s.control.kind === 'turned-away' && s.control.at === 'login' && s.control.reply === e.reply.frame) {
-      rows.push({ kind: 'note', text: `The server turns the session away after the login${s.control.limit ? ' (its connection limit)' : ' (an error of its own, not a wrong password)'}: no listing or transfer can follow` });
+      rows.push({ kind: 'note', text: `The server turns the session away ${turnedAwayWhen(s.control)} (${turnedAwayReason(s.control)}): no listing or transfer can follow` });
+    }
+    if (s.control.kind === 'ungreeted' && conn.role === 'control') {
+      if (e.firstFrame === s.control.closed) {
+        rows.push({ kind: 'note', text: `No greeting came: the client gives up after ${seconds(s.control.waited)} and closes; no login or transfer can follow` });
+      }
+      if (e.kind === 'reply' && e.reply.frame === s.control.lateGreeting) rows.push({ kind: 'note', text: 'The greeting comes too late: the client has already closed' });
     }
     if (e.kind === 'reply' && e.command.command === null) {
       if (s.control.kind === 'turned-away' && s.control.reply === e.reply.frame) {

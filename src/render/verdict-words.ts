@@ -166,8 +166,8 @@ export function controlSentence(s: Session): string | null {
         const command = s.commands.find((c) => c.frame === v.command);
         const words = command?.reply?.text.split('\n')[0].trim() ?? '';
         return (
-          `The server turned the session away after the login: it answered ${command?.command ?? 'the login'} (frame ${v.command}) with ${v.code} ${words} (frame ${v.reply})` +
-          `${v.limit ? ', for its connection limit' : ', an error of its own and not a wrong password (530)'}; no listing or transfer could follow.`
+          `The server turned the session away ${turnedAwayWhen(v)}: it answered ${command?.command ?? 'the login'} (frame ${v.command}) with ${v.code} ${words} (frame ${v.reply})` +
+          `, ${turnedAwayReason(v)}; no listing or transfer could follow.`
         );
       }
       const text = s.commands[0]?.reply?.text.split('\n')[0].trim() ?? '';
@@ -176,14 +176,34 @@ export function controlSentence(s: Session): string | null {
         `${v.limit ? ', for its connection limit' : ''}; no login or transfer could follow.`
       );
     }
+    case 'ungreeted':
+      return (
+        `The server never greeted: the client waited ${seconds(v.waited)} after the handshake for its 220, then closed the connection (frame ${v.closed})` +
+        `${v.lateGreeting !== null ? `; the greeting came only at frame ${v.lateGreeting}, after the client had gone` : ''}; no login or transfer could follow.`
+      );
     default:
       return null;
   }
 }
 
+/** When, in the login, the server turned the session away: a clear-text USER refused for want of TLS is at it, the rest after it. */
+export function turnedAwayWhen(v: Extract<ControlVerdict, { kind: 'turned-away' }>): string {
+  return v.tlsRequired ? 'at the login' : 'after the login';
+}
+
+/**
+ * Why the server turned a session away at the login, as a clause: its connection limit, TLS required
+ * first (the clear-text login refused, whatever the code), or an error of its own.
+ */
+export function turnedAwayReason(v: Extract<ControlVerdict, { kind: 'turned-away' }>): string {
+  if (v.limit) return 'for its connection limit';
+  if (v.tlsRequired) return 'because it requires TLS before the login: the clear-text login was refused, not the password';
+  return 'an error of its own, not a wrong password';
+}
+
 /** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

@@ -479,6 +479,9 @@ const HEALTHY = [
   'parallel-vsftpd-lftp',
   'syn-retry-vsftpd-curl',
   'active-highport-vsftpd-ftp',
+  // Sixth verdict audit (verdicts-audit6.test.ts): anonymous refused (530 Login incorrect) is a failed
+  // login, as a wrong password is: no diagnosis, no "turned away".
+  'anon-refused-vsftpd-curl',
 ];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
@@ -488,11 +491,14 @@ const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: nu
 };
 
 /** A session turned away by the server's answer to its login (an error of its own, not 530): verdicts-audit5.test.ts. */
-const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl', 'tls-required-proftpd-curl'];
+const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl', 'tls-required-proftpd-curl', 'tls-required-vsftpd-curl', 'tls-required-pureftpd-curl'];
+
+/** A session the server never greeted before the client gave up (no-greeting): verdicts-audit6.test.ts. */
+const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
@@ -613,12 +619,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(28);
+    expect(codes).toHaveLength(29);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
-    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, prot-refused,
-    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 28 codes.
+    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, prot-refused,
+    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 29 codes.
     expect(TRANSFER_CHECKS).toHaveLength(23);
   });
 });

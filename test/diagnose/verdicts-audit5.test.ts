@@ -128,7 +128,7 @@ describe('4. vsftpd "500 OOPS" answering the login (writable chroot root)', () =
     const [summary, sessions, diagnose, explain, timeline] = await outputs(name, 'summary', 'sessions', 'diagnose', 'explain', 'timeline');
     // Before: diagnose "nothing to diagnose", the user marked ✗, explain "the login failed".
     expect(summary).toContain('session 1: The server turned the session away after the login: it answered PASS (frame 11) with 500 OOPS');
-    expect(summary).toContain('an error of its own and not a wrong password (530)');
+    expect(summary).toContain('an error of its own, not a wrong password; no listing or transfer could follow.');
     for (const o of [summary, sessions]) {
       expect(o).toContain('none: turned away at login (500)');
       expect(o).not.toContain('✗');

@@ -125,6 +125,14 @@ describe('every output words the same verdicts (contradiction check over every f
           if (!new RegExp(`Session ${s.id} \\(session-refused\\)`).test(diagnose.stdout)) bad.push(`session ${s.id}: diagnose is silent about the refusal`);
           if (!new RegExp(`session ${s.id}: The server turned the session away`).test(summary.stdout)) bad.push(`session ${s.id}: summary is silent about the refusal`);
         }
+        // A session the server never greeted before the client gave up: no-greeting everywhere, no "greets" in explain.
+        if (s.control.kind === 'ungreeted') {
+          if (s.diagnosis?.cause !== 'no-greeting') bad.push(`session ${s.id}: never greeted without no-greeting`);
+          if (!new RegExp(`Session ${s.id} \\(no-greeting\\)`).test(diagnose.stdout)) bad.push(`session ${s.id}: diagnose is silent about the missing greeting`);
+          if (!new RegExp(`session ${s.id}: The server never greeted`).test(summary.stdout)) bad.push(`session ${s.id}: summary is silent about the missing greeting`);
+          const story = explain.stdout.split(/^(?=Session \d+: FTP client)/m).find((p) => p.startsWith(`Session ${s.id}:`)) ?? '';
+          if (teach && /The server greets/.test(story)) bad.push(`session ${s.id}: explain says the server greeted`);
+        }
         const controlFailed = s.control.kind === 'unanswered' || s.control.kind === 'refused';
         if (controlFailed) {
           if (!s.diagnosis || !s.diagnosis.cause.startsWith('control-')) bad.push(`session ${s.id}: control ${s.control.kind} without a control diagnosis`);

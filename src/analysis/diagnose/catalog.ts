@@ -34,6 +34,15 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "FileZilla's simultaneous transfers), or raise the server's limit (vsftpd max_clients / max_per_ip, proftpd " +
       'MaxClients / MaxClientsPerHost, pure-ftpd -c / -C, pyftpdlib max_cons / max_cons_per_ip).',
   },
+  'no-greeting': {
+    title: 'the server never greeted: the client gave up waiting for its 220',
+    advice:
+      'The server accepts the connection but is slow to greet. Most often it is waiting on a reverse-DNS (or ident) ' +
+      "lookup of the client's address that times out: turn them off (vsftpd reverse_lookup_enable=NO, proftpd " +
+      'UseReverseDNS off and IdentLookups off, pure-ftpd -H) or make the DNS answer for the client\'s address; or the ' +
+      'server host is overloaded. Meanwhile a client that waits longer gets through (curl --connect-timeout, lftp ' +
+      'net:timeout, Python ftplib timeout=).',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:

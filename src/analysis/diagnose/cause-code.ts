@@ -4,6 +4,7 @@ export type CauseCode =
   | 'control-refused'
   | 'not-ftp'
   | 'session-refused'
+  | 'no-greeting'
   | 'active-syn-unanswered'
   | 'active-refused'
   | 'passive-syn-unanswered'

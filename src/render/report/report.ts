@@ -65,6 +65,7 @@ export function sessionsToDraw(a: Analysis): Set<number> {
     s.control.kind === 'unanswered' ||
     s.control.kind === 'refused' ||
     s.control.kind === 'turned-away' ||
+    s.control.kind === 'ungreeted' ||
     s.transfers.some((t) => t.diagnosis !== null || ['failed', 'aborted', 'incomplete'].includes(t.verdict.kind));
   const first = a.sessions.filter(troubled);
   const rest = a.sessions.filter((s) => !troubled(s));
@@ -90,6 +91,9 @@ function controlBadge(s: Session): string {
       break;
     case 'turned-away':
       [word, colour] = [`turned away${v.at === 'login' ? ' at login' : ''} (${v.code})`, 'red'];
+      break;
+    case 'ungreeted':
+      [word, colour] = ['never greeted', 'red'];
       break;
     case 'opened':
       [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : ''}`, 'green'];

@@ -96,11 +96,38 @@ function checkTurnedAway(s: Session, vantage: Vantage): SessionDiagnosis | null 
   };
 }
 
+/** The connection opened and the client closed it before any greeting came (verdict.ts: `ungreeted`). */
+function checkNoGreeting(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const v = s.control;
+  if (v.kind !== 'ungreeted') return null;
+  const cc = s.controlConnection;
+  const synAck = cc.synAckFrames[0];
+  const greeting = s.commands[0]?.reply ?? null;
+  const start = cc.handshake.find((e) => e.type === 'syn-ack')!.time;
+  const late =
+    v.lateGreeting !== null && greeting !== null
+      ? ` The greeting came only at frame ${v.lateGreeting} (${replyWords(greeting)}), ${secondsText(greeting.time - start)} after the handshake, ` +
+        `when the client had already gone${cc.rst !== null && cc.rst.by === 'client' && cc.rst.frame > v.lateGreeting ? ` (it answered with a reset, frame ${cc.rst.frame})` : ''}.`
+      : ' No greeting came before the capture ends.';
+  return {
+    cause: 'no-greeting',
+    summary:
+      `Session ${s.id}: the client ${ep(s.client)} opened the control connection to ${ep(s.server)} (SYN frame ${cc.synFrames[0]}, ` +
+      `SYN-ACK frame ${synAck}), but the server sent no greeting (220): the client gave up and closed the connection ` +
+      `(frame ${v.closed}) ${secondsText(v.waited)} after the handshake, without a command.${late} ` +
+      `No login or transfer could follow. Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice: CATALOG['no-greeting'].advice,
+  };
+}
+
 export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const foreign = checkNotFtp(s, vantage);
   if (foreign) return foreign;
   const turnedAway = checkTurnedAway(s, vantage);
   if (turnedAway) return turnedAway;
+  const ungreeted = checkNoGreeting(s, vantage);
+  if (ungreeted) return ungreeted;
   const v = s.control;
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
   const syns = s.controlConnection.synFrames;
