@@ -337,6 +337,12 @@ export interface Session {
   user: string | null;
   loggedIn: boolean;
   loginAttempts: number;
+  /**
+   * How the login went, decided once (verdict.ts) for every output: `logged-in`; `failed` (the
+   * credentials refused); `refused` (the server turned the session away at the login: `control`
+   * says why); `unknown` (only the client's side is in the capture); `none` (no login sent).
+   */
+  login: 'logged-in' | 'failed' | 'refused' | 'unknown' | 'none';
   tls: boolean;
   /** 'explicit' after AUTH TLS/SSL + 234, 'implicit' for TLS from the first byte (port 990). */
   tlsMode: 'explicit' | 'implicit' | null;

@@ -100,6 +100,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     user: null,
     loggedIn: false,
     loginAttempts: 0,
+    login: 'none', // decided in verdict.ts
     tls: false,
     tlsMode: null,
     tlsFrame: null,

@@ -157,6 +157,15 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   return 'incomplete';
 }
 
+/** How the session's login went, after its control verdict (a refusal at the login is the server's, not the password's). */
+function loginOutcome(s: Session): Session['login'] {
+  if (s.loggedIn) return 'logged-in';
+  if (s.control.kind === 'turned-away' && s.control.at === 'login') return 'refused';
+  if (s.loginAttempts === 0) return 'none';
+  // Without the server's side in the capture, its answer is unknown, not a refusal.
+  return s.oneWay === 'client' ? 'unknown' : 'failed';
+}
+
 /** A refusal that names a connection limit (vsftpd, pure-ftpd, proftpd, pyftpdlib words). */
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
 
@@ -315,6 +324,7 @@ export function settleOutcomes(sessions: Session[]): void {
   settleUnanswered(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s);
+    s.login = loginOutcome(s);
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));

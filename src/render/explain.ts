@@ -700,7 +700,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       `the server turned the session away ${turnedAwayWhen(turnedAway)} (${turnedAway.code}, frame ${turnedAway.reply})` +
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
-  } else if (s.loginAttempts > 0 && !s.loggedIn) ctx.departures.push('the login failed, so no listing or transfer could follow');
+  } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };

@@ -64,9 +64,8 @@ function transferCounts(s: Session): string {
 export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
-    // Without the server's side in the capture, a login's outcome is unknown, not failed.
-    // Turned away at the login: the server refused the session, not the password (no ✗).
-    const mark = s.loggedIn || (s.control.kind === 'turned-away' && s.control.at === 'login') ? '' : s.oneWay === 'client' ? ' ?' : ' ✗';
+    // The model's login outcome: unknown (one-way capture) is not failed, nor is a refusal by the server.
+    const mark = s.login === 'failed' ? ' ✗' : s.login === 'unknown' ? ' ?' : '';
     const user = s.user === null ? '-' : `${clip(s.user, 14)}${mark}`;
     rows.push([
       String(s.id),

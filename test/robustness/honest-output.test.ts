@@ -51,6 +51,15 @@ describe('results say what the capture missed', () => {
     expect(text).toMatch(/│ ftpuser \? │/);
     expect(text).not.toContain('ftpuser ✗');
     expect(text).toContain('[one-way-sessions]');
+    // Decided once in the model, so explain and the report agree (they had said "the login failed").
+    expect((s as Doc['sessions'][number] & { login: string }).login).toBe('unknown');
+    const bytes = filterPcap(f.bytes, (r) => src(r.data) === CLIENT);
+    const explain = await runCli(['explain', '-'], { stdin: bytes });
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).not.toContain('the login failed');
+    const report = await runCli(['report', '-', '-o', '-'], { stdin: bytes });
+    expect(report.stdout).toContain('ftpuser (login: the server side is not in the capture)');
+    expect(report.stdout).not.toContain('(login failed)');
   });
 
   it("only the server's packets: marked one-way the other way round", async () => {

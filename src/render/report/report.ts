@@ -154,13 +154,22 @@ function warningsSection(a: Analysis): string {
   return `<ul class="warnings">${items.join('')}</ul>${more}`;
 }
 
+/** The model's login outcome, beside the user name. */
+const LOGIN_WORDS: Record<Session['login'], string> = {
+  'logged-in': ' (logged in)',
+  failed: ' (login failed)',
+  refused: ' (refused by the server)',
+  unknown: ' (login: the server side is not in the capture)',
+  none: '',
+};
+
 function sessionsTable(a: Analysis, drawn: Set<number>): string {
   const shown = a.sessions.slice(0, MAX_TABLE_ROWS);
   const rows = shown.map((s) => {
     const link = drawn.has(s.id) ? `<a href="#session-${s.id}">${s.id}</a>` : String(s.id);
     return (
       `<tr data-filter-item=""><td>${link}</td><td>${esc(endpoint(s.client))}</td><td>${esc(endpoint(s.server))}</td>` +
-      `<td>${esc(s.user ?? '-')}${s.loginAttempts > 0 ? (s.loggedIn ? ' (logged in)' : s.control.kind === 'turned-away' && s.control.at === 'login' ? ' (refused by the server)' : ' (login failed)') : ''}</td><td>${controlBadge(s)}</td>` +
+      `<td>${esc(s.user ?? '-')}${LOGIN_WORDS[s.login]}</td><td>${controlBadge(s)}</td>` +
       `<td>${esc(verdictCounts(s.transfers) || 'none')}</td><td>${esc(s.vantage?.point ?? '-')}</td>` +
       `<td class="n">${relative(s.start, a.capture.first)}</td><td class="n">${esc(seconds(s.end - s.start))}</td></tr>`
     );
