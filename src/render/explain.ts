@@ -574,7 +574,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     plain.length = 0;
   };
   const cmds = s.commands;
-  const told = { count: 0 };
+  let told = 0;
   const untold: Transfer[] = [];
   // The notices a later command of the client's met too late (analysis/unanswered.ts).
   const noticeAt = noticesByFrame(s);
@@ -612,7 +612,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       const during: Command[] = [];
       const end = t.request !== null && t.reply !== null ? t.reply.frame : -Infinity;
       while (i + 1 < cmds.length && duringTransfer(cmds[i + 1], end) && !used.has(cmds[i + 1].frame) && !requestFrames.has(cmds[i + 1].frame)) during.push(cmds[++i]);
-      if (told.count++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between, during));
+      if (told++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between, during));
       else untold.push(t);
       continue;
     }
@@ -648,7 +648,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   for (const t of s.transfers) {
     const c = t.connection;
     if (t.inferred === undefined || c === null) continue;
-    if (told.count++ >= MAX_TOLD_TRANSFERS) {
+    if (told++ >= MAX_TOLD_TRANSFERS) {
       untold.push(t);
       continue;
     }
