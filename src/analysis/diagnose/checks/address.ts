@@ -233,7 +233,7 @@ function acceptedCccFrame(s: Session): number {
 }
 
 /** Reply words of a server that refuses a data connection for the address it came from (vsftpd: "425 Security: Bad IP connecting."). */
-const FOREIGN_PEER_REPLY = /bad ip|foreign|ip connecting|address/i;
+const FOREIGN_PEER_REPLY = /bad ip|foreign|ip connecting|address (mismatch|does not match)|different address/i;
 
 /**
  * A passive data connection the server accepted, closed without data and refused with an error:
