@@ -466,8 +466,9 @@ export class SessionBuilder {
       this.applyReply(next, reply);
       return;
     }
-    // A running transfer ends with 226/250 or an error: a 200 or 211 while it runs answers the
-    // command sent after it (pyftpdlib answers NOOP and STAT at once, before the transfer's 226).
+    // A running transfer ends with 226/250 or an error: any other 2xx or 3xx while it runs (200 to
+    // NOOP, 211 to STAT) answers the command sent after it (pyftpdlib answers those at once, before
+    // the transfer's 226).
     if (next !== undefined && this.runningTransfer(head) && reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) {
       this.pending.splice(1, 1);
       next.reply = reply;
