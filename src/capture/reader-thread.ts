@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { allocateRing, type ReaderData, type RingBuffers } from './record-ring.js';
 
-const WORKER_URL = new URL('./read-worker.js', import.meta.url);
+// Named from the capture folder: the same file from here and from the CLI's bundle in dist/cli/.
+const WORKER_URL = new URL('../capture/read-worker.js', import.meta.url);
 
 /** Below this many bytes of capture files, no reading thread (see ReadFilesOptions.minBytes). */
 export const THREAD_MIN_BYTES = 16 * 1024 * 1024;

@@ -7,7 +7,8 @@
  * pretest script has just run it), then tsc -p tsconfig.json, run incrementally into a private
  * folder (node_modules/.cache/ftpcap-build/<checkout>: only changed sources are compiled again); the files
  * that differ are then moved into dist/ one by one with rename(2), so a process reading dist/
- * meanwhile — another engineer's test run — never sees a half-written file. A lock folder keeps
+ * meanwhile — another engineer's test run — never sees a half-written file; when one did differ, the
+ * CLI is bundled again (scripts/bundle-cli.mjs, written whole and renamed too). A lock folder keeps
  * two runs from compiling into the private folder at once.
  *
  * One compiler run does both jobs of `npm test`: the type check of the sources and the tests
@@ -25,6 +26,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { bundleCli } from '../../scripts/bundle-cli.mjs';
 
 export interface BuildResult {
   /** tsc's exit status: 0, or 1/2 with type errors (the files are written all the same). */
@@ -162,7 +164,7 @@ export function compileOnce(): { build: BuildResult; typecheck: BuildResult } {
     if (!existsSync(config) || readFileSync(config, 'utf8') !== text) writeFileSync(config, text);
     const r = spawnSync(process.execPath, [tsc, '-b', config], { cwd: ROOT, encoding: 'utf8' });
     if (r.error) throw r.error;
-    publish();
+    if (publish() > 0 || !existsSync(join(DIST, 'cli', 'ftpcap.mjs'))) bundleCli(ROOT);
     const output = `${r.stdout}${r.stderr}`;
     const ms = Date.now() - t0;
     const ofSources = diagnostics(output).filter((d) => !d.file.startsWith('test/') && d.file !== 'vitest.config.ts');
