@@ -343,6 +343,11 @@ export interface Session {
    * says why); `unknown` (only the client's side is in the capture); `none` (no login sent).
    */
   login: 'logged-in' | 'failed' | 'refused' | 'unknown' | 'none';
+  /**
+   * A failed login the server refused (verdict.ts): its last login command (USER, PASS, ACCT) and
+   * the error answering it (530, 532, 501-504). Null otherwise, and when the client gave up unanswered.
+   */
+  loginRefusal: { command: number; verb: string; code: number; reply: number } | null;
   tls: boolean;
   /** 'explicit' after AUTH TLS/SSL + 234, 'implicit' for TLS from the first byte (port 990). */
   tlsMode: 'explicit' | 'implicit' | null;

@@ -101,6 +101,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     loggedIn: false,
     loginAttempts: 0,
     login: 'none', // decided in verdict.ts
+    loginRefusal: null, // decided in verdict.ts
     tls: false,
     tlsMode: null,
     tlsFrame: null,

@@ -166,6 +166,21 @@ function loginOutcome(s: Session): Session['login'] {
   return s.oneWay === 'client' ? 'unknown' : 'failed';
 }
 
+/** The refusal of a failed login: the last login command, answered with an error (a client that gave up unanswered was not refused). */
+function loginRefusal(s: Session): Session['loginRefusal'] {
+  if (s.login !== 'failed') return null;
+  const last = lastLogin(s);
+  const r = last?.reply;
+  return last === null || r === null || r === undefined || r.code < 400 ? null : { command: last.frame, verb: last.command!, code: r.code, reply: r.frame };
+}
+
+/** The session's last login command (USER, PASS, ACCT). */
+function lastLogin(s: Session): Command | null {
+  let last: Command | null = null;
+  for (const c of s.commands) if (isLogin(c.command)) last = c;
+  return last;
+}
+
 /** A refusal that names a connection limit (vsftpd, pure-ftpd, proftpd, pyftpdlib words). */
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
 
@@ -279,8 +294,7 @@ const CLIENT_LOGIN_ERRORS = new Set([501, 502, 503, 504, 530, 532]);
  * "500 OOPS: … refusing to run with writable root inside chroot()" after a right password).
  */
 function loginRefusedByServer(s: Session): Command | null {
-  let last: Command | null = null;
-  for (const c of s.commands) if (isLogin(c.command)) last = c;
+  const last = lastLogin(s);
   const code = last?.reply?.code;
   if (code === undefined) return null;
   // Encryption required first refuses the clear-text login itself, whatever the code (vsftpd says 530).
@@ -325,6 +339,7 @@ export function settleOutcomes(sessions: Session[]): void {
   for (const s of sessions) {
     s.control = controlVerdict(s);
     s.login = loginOutcome(s);
+    s.loginRefusal = loginRefusal(s);
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));

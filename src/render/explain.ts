@@ -564,8 +564,9 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const login = loginCommand(plain[0]);
     const shown = plain.slice(0, MAX_LISTED).map((c) => exchange(s, c));
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
-    // The server's answer to the login turned the session away: the step says why, as diagnose does.
-    const refusedHere = turnedAway?.at === 'login' && plain.some((c) => c.frame === turnedAway.command);
+    // The server's answer to the login turned the session away or refused the login: the step says why, as diagnose does.
+    const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : s.loginRefusal?.command;
+    const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
     const subs =
       refusedHere && s.diagnosis
         ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`]

@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, loginRefusedSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -312,6 +312,16 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
         out.push(`  session ${s.id}: ${escapeText(controlSentence(s) ?? '')}${cause}`);
       }
       if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
+      out.push('(ftpcap diagnose explains each, with its evidence)');
+    }
+    const refusedLogins = a.sessions.filter((s) => s.loginRefusal !== null);
+    if (refusedLogins.length) {
+      out.push('', 'Logins the server refused');
+      for (const s of refusedLogins.slice(0, MAX_UNUSED_ROWS)) {
+        const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
+        out.push(`  session ${s.id}: ${escapeText(loginRefusedSentence(s) ?? '')}${cause}`);
+      }
+      if (refusedLogins.length > MAX_UNUSED_ROWS) out.push(`  … and ${refusedLogins.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
     }
   }

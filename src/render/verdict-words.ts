@@ -186,6 +186,25 @@ export function controlSentence(s: Session): string | null {
   }
 }
 
+/**
+ * A login the server refused (session.loginRefusal), as a sentence; null otherwise. The user name
+ * is the capture's: escape it where it is shown.
+ */
+export function loginRefusedSentence(s: Session): string | null {
+  const r = s.loginRefusal;
+  if (r === null) return null;
+  const words = s.commands.find((c) => c.frame === r.command)?.reply?.text.split('\n')[0].trim() ?? '';
+  return (
+    `The server refused the login${s.user === null ? '' : ` of ${s.user}`}: it answered ${r.verb} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ` +
+    'no listing or transfer could follow.'
+  );
+}
+
+/** The same, as the timeline's note under the refusal. */
+export function loginRefusedNote(s: Session): string {
+  return `The server refuses the login (${s.loginRefusal?.code ?? '5xx'}): no listing or transfer can follow`;
+}
+
 /** When, in the login, the server turned the session away: a clear-text USER refused for want of TLS is at it, the rest after it. */
 export function turnedAwayWhen(v: Extract<ControlVerdict, { kind: 'turned-away' }>): string {
   return v.tlsRequired ? 'at the login' : 'after the login';

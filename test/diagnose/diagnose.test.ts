@@ -450,7 +450,6 @@ const HEALTHY = [
   'server-side-passive-proftpd-lftp',
   'nat-active-helper-vsftpd-ftp',
   'pasv-address-ignored-vsftpd-curl',
-  'fail-login-vsftpd-curl',
   'nonstd-port-vsftpd-lftp',
   // Junk 227 replies the client retried past: the announcements are unused, nothing failed.
   'hostile-server-python',
@@ -479,10 +478,13 @@ const HEALTHY = [
   'parallel-vsftpd-lftp',
   'syn-retry-vsftpd-curl',
   'active-highport-vsftpd-ftp',
-  // Sixth verdict audit (verdicts-audit6.test.ts): anonymous refused (530 Login incorrect) is a failed
-  // login, as a wrong password is: no diagnosis, no "turned away".
-  'anon-refused-vsftpd-curl',
 ];
+
+/** A login the server refused (530 to PASS): login-failed, not "turned away" (verdicts-audit6.test.ts for the anonymous one). */
+const LOGIN_FAILED: Record<string, { user: string; evidence: number[]; advice: RegExp }> = {
+  'fail-login-vsftpd-curl': { user: 'ftpuser', evidence: [8, 11, 13, 14], advice: /^Check the user name and password: a 530 after PASS/ },
+  'anon-refused-vsftpd-curl': { user: 'anonymous', evidence: [8, 11, 13, 14], advice: /^The server does not take anonymous logins/ },
+};
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
 const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
@@ -498,7 +500,7 @@ const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(LOGIN_FAILED), ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
@@ -599,6 +601,17 @@ describe('diagnose: a session turned away at its greeting', () => {
       expect(raised).toEqual([]);
     });
   }
+
+  for (const [name, x] of Object.entries(LOGIN_FAILED)) {
+    it(`${name}: PASS 11 → 530 (13): the session's login-failed, evidence ${x.evidence.join(', ')}; opened and closed by the client, not turned away`, async () => {
+      const a = await analyze(name);
+      const s = a.sessions[0];
+      expect([s.user, s.login, s.loginRefusal, s.control.kind]).toEqual([x.user, 'failed', { command: 11, verb: 'PASS', code: 530, reply: 13 }, 'opened']);
+      expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['login-failed', x.evidence]);
+      expect(s.diagnosis!.advice).toMatch(x.advice);
+      expect(s.transfers).toEqual([]);
+    });
+  }
 });
 
 describe('diagnose implicit-tls-vsftpd-curl', () => {
@@ -619,12 +632,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(29);
+    expect(codes).toHaveLength(30);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
-    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, prot-refused,
-    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 29 codes.
+    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, prot-refused,
+    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 30 codes.
     expect(TRANSFER_CHECKS).toHaveLength(23);
   });
 });

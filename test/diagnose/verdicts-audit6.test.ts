@@ -84,7 +84,7 @@ describe('1-2. a clear-text login refused because the server requires TLS', () =
 });
 
 describe('3. an anonymous login refused (vsftpd anonymous_enable=NO)', () => {
-  it('anon-refused-vsftpd-curl: USER anonymous 8 → 331 (10), PASS 11 → 530 Login incorrect (13): a failed login, not turned away, in every output', async () => {
+  it('anon-refused-vsftpd-curl: USER anonymous 8 → 331 (10), PASS 11 → 530 Login incorrect (13): a failed login (login-failed, anonymous advice), not turned away, in every output', async () => {
     const name = 'anon-refused-vsftpd-curl';
     const f = facts(name);
     expect([f.capture.packets, f.client.exit_status, f.files[0].received]).toEqual([16, 67, null]);
@@ -101,16 +101,27 @@ describe('3. an anonymous login refused (vsftpd anonymous_enable=NO)', () => {
     expect([s.user, s.loggedIn, s.loginAttempts, s.transfers.length]).toEqual(['anonymous', false, 1, 0]);
     // The credentials were refused: the connection opened and the client closed it (FIN 14).
     expect(s.control).toEqual({ kind: 'opened', closedBy: 'client', how: 'fin', evidence: [3, 4, 14] });
-    expect(causes(a)).toEqual([]);
+    // A refused login is the session's failure (login-failed), with the anonymous advice: before, diagnose said "nothing to diagnose".
+    expect(s.loginRefusal).toEqual({ command: 11, verb: 'PASS', code: 530, reply: 13 });
+    expect(causes(a)).toEqual(['login-failed']);
+    expect(s.diagnosis!.evidence).toEqual([8, 11, 13, 14]);
+    expect(s.diagnosis!.summary).toContain('refused the login of user anonymous from 192.0.2.10:46716: it answered PASS (frame 11) with 530 Login incorrect (frame 13); the client then closed the connection (frame 14)');
+    expect(s.diagnosis!.advice).toMatch(/^The server does not take anonymous logins \(vsftpd anonymous_enable=NO/);
     const [summary, sessions, diagnose, explain, timeline] = await outputs(name, 'summary', 'sessions', 'diagnose', 'explain', 'timeline');
     for (const o of [summary, sessions]) expect(o).toContain('anonymous ✗');
+    expect(summary).toContain('Logins the server refused session 1: The server refused the login of anonymous: it answered PASS (frame 11) with 530 Login incorrect. (frame 13); no listing or transfer could follow. [login-failed]');
     expect(explain).toContain('PASS **** (frame 11) → 530 Login incorrect. (frame 13)');
+    expect(explain).toContain('What went wrong (login-failed): Session 1: the server 198.51.100.20:21 refused the login of user anonymous');
     expect(explain).toContain('the login failed, so no listing or transfer could follow');
     expect(timeline).toContain('530 Login incorrect.');
-    expect(diagnose).toContain('nothing to diagnose');
+    expect(timeline).toContain('The server refuses the login (530): no listing or transfer can follow');
+    expect(diagnose).toContain('Session 1 (login-failed)');
+    expect(diagnose).toContain('Evidence: frames 8, 11, 13, 14');
+    expect(diagnose).not.toContain('nothing to diagnose');
     for (const o of [summary, sessions, diagnose, explain, timeline]) expect(o).not.toMatch(/turned (the session )?away|session-refused|requires TLS/);
     const page = await report(name);
     expect(page).toContain('(login failed)');
+    expect(page).toContain('<span class="code">login-failed</span>');
     expect(page).not.toContain('turned away');
   });
 });

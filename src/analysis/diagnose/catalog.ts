@@ -43,6 +43,15 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'server host is overloaded. Meanwhile a client that waits longer gets through (curl --connect-timeout, lftp ' +
       'net:timeout, Python ftplib timeout=).',
   },
+  'login-failed': {
+    title: 'the server refused the login (user name or password, or an account not allowed to use FTP)',
+    advice:
+      'Check the user name and password: a 530 after PASS is most often a wrong one (servers answer an unknown user the ' +
+      'same way, so as not to tell which). If they are right, the account may not be allowed to use FTP: listed in ' +
+      "/etc/ftpusers or the server's user list (vsftpd userlist_enable), a shell not in /etc/shells (proftpd " +
+      "RequireValidShell, PAM's pam_shells), locked or expired. The server's log (vsftpd.log, proftpd's, the system's " +
+      'auth log) says which.',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:

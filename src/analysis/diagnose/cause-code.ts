@@ -5,6 +5,7 @@ export type CauseCode =
   | 'not-ftp'
   | 'session-refused'
   | 'no-greeting'
+  | 'login-failed'
   | 'active-syn-unanswered'
   | 'active-refused'
   | 'passive-syn-unanswered'

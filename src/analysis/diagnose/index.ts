@@ -16,6 +16,7 @@ import {
   checkPassiveUnreached,
 } from './checks/connect.js';
 import { checkControl } from './checks/control.js';
+import { checkLoginFailed } from './checks/login.js';
 import { checkTlsHidden } from './checks/tls.js';
 import {
   checkControlTlsHandshake,
@@ -99,6 +100,7 @@ export function diagnose(a: Analysis): void {
     }
     s.diagnosis =
       checkControl(s, vantage) ??
+      checkLoginFailed(s, vantage) ??
       checkTlsModeMismatch(s, vantage) ??
       checkControlTlsHandshake(s, vantage) ??
       checkProtRefused(s, vantage) ??
