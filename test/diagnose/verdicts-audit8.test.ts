@@ -13,9 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, outputs, path, transfers } from './audit-fixtures.js';
+import { analyze, causes, facts, outputs, path, reportPage, transfers } from './audit-fixtures.js';
 
-const facts = (name: string): Record<string, any> => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8'));
 const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
 /** tshark's rows of the commands and replies that set up and end data connections: [frame, command or code, argument]. */
 const dataRows = (name: string): string[][] =>
@@ -28,11 +27,6 @@ const streams = (name: string): string[][] =>
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit8-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-async function report(name: string): Promise<string> {
-  const html = join(tmp, `${name}.html`);
-  expect((await runCli(['report', path(name), '-o', html])).code).toBe(0);
-  return readFileSync(html, 'utf8');
-}
 
 describe('1. a server on port 2121 behind DNAT, the NAT\'s FTP helper on port 21 only', () => {
   it('dnat-port2121-helper21-vsftpd-lftp: 227 (35) keeps the inside address, SYNs 36-41 unanswered: passive-address-mismatch that names port 2121 and the helper, in every output', async () => {
@@ -217,7 +211,7 @@ describe('4. a firewall that admits only part of the server\'s passive range', (
     expect(explain).toContain('Verdict: transfer 1 completed: 256 bytes, all in the capture (226, frame 29).');
     expect(explain).toContain('Verdict: transfer 1 completed: 3,000 bytes, all in the capture (226, frame 77).');
     expect(explain).toContain("Verdict: transfer 2 failed: the client could not reach the server's passive port.");
-    const page = await report(name);
+    const page = await reportPage(name, tmp);
     expect(page).toContain('passive-syn-unanswered');
   });
 });
