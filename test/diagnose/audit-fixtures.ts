@@ -2,7 +2,9 @@
  * What the verdict audits (verdicts-audit3/4.test.ts) ask of a recorded fixture: its shared
  * analysis, its transfers and causes, and the text of several outputs flattened to one line.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
@@ -19,3 +21,11 @@ export const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
 /** Each command's output for the fixture, without colour, flattened. */
 export const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
   (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
+/** The recorder's ground truth for the fixture (NAME.facts.json). */
+export const facts = (name: string): Record<string, any> => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8'));
+/** The fixture's HTML report, written into dir. */
+export async function reportPage(name: string, dir: string): Promise<string> {
+  const html = join(dir, `${name}.html`);
+  expect((await runCli(['report', path(name), '-o', html])).code).toBe(0);
+  return readFileSync(html, 'utf8');
+}

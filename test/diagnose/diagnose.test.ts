@@ -146,8 +146,46 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'fallback-epsv-pasv-pureftpd-curl',
     causes: { '1.1': 'passive-refused' },
+    // And the SYN (23) of the PASV's data connection, to another port of the same server, that opened.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [23]) }),
+    says: {
+      '1.1': [
+        /229 198\.51\.100\.20:50074/,
+        /reset \(RST\) from the server at frame 20/,
+        /The client gave up and sent PASV/,
+        /other ports of 198\.51\.100\.20 opened in this capture \(port 50014 for transfer 1\.2 \(SYN frame 23\)\): the server was reachable, only not on 50074/,
+      ],
+    },
+  },
+  // Eighth audit (verdicts-audit8.test.ts): firewall, NAT and IPv6 failures of the data connection.
+  {
+    fixture: 'dnat-port2121-helper21-vsftpd-lftp',
+    causes: { '1.1': 'passive-address-mismatch' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
-    says: { '1.1': [/229 198\.51\.100\.20:50074/, /reset \(RST\) from the server at frame 20/, /The client gave up and sent PASV/] },
+    says: { '1.1': [/The control connection runs on port 2121, not 21/, /nf_conntrack_ftp ports=21,2121/] },
+  },
+  {
+    fixture: 'fail-eprt-drop-ipv6-vsftpd-curl',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/reached the client's network and were dropped there/, /5\.0 s after the first SYN the server replied 425/] },
+  },
+  {
+    fixture: 'fail-eprt-reject-icmp6-vsftpd-curl',
+    causes: { '1.1': 'active-refused' },
+    // The two ICMPv6 administratively prohibited (25, 28) answering the two SYNs.
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [25, 28]) }),
+  },
+  {
+    fixture: 'fail-active-stor-drop-vsftpd-ftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+  },
+  {
+    fixture: 'pasv-narrow-firewall-pyftpdlib-curl',
+    causes: { '1.2': 'passive-syn-unanswered' },
+    // With the SYNs of the two passive connections to other ports that opened (17, 59).
+    evidence: (v) => ({ '1.2': expectedEvidence(v, 1, [17, 59]) }),
   },
   {
     fixture: 'fail-passive-drop-pyftpdlib-ncftp',
@@ -451,6 +489,8 @@ const HEALTHY = [
   'nat-active-helper-vsftpd-ftp',
   'pasv-address-ignored-vsftpd-curl',
   'nonstd-port-vsftpd-lftp',
+  // Behind DNAT on port 2121 with the FTP helper attached to that port: the 227 rewritten.
+  'dnat-port2121-helper2121-vsftpd-lftp',
   // Junk 227 replies the client retried past: the announcements are unused, nothing failed.
   'hostile-server-python',
   'large-plain-vsftpd-curl',

@@ -6,6 +6,7 @@
  */
 import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../facts.js';
 import { diagnosis } from '../build.js';
+import { CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
@@ -171,7 +172,35 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
         'or have the client announce its outside address, or CCC after login if both sides support it.',
     );
   }
-  return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t));
+  const helper = helperPort(ctx);
+  if (helper) details.push(helper.detail);
+  return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t), helper?.advice);
+}
+
+/** The control port a NAT's FTP helper watches unless told otherwise (Linux nf_conntrack_ftp ports=21). */
+const FTP_HELPER_PORT = 21;
+
+/**
+ * A control connection on another port is invisible to an FTP helper set up the default way: it
+ * never reads the PORT/227, so it neither rewrites the address nor opens the way for the data
+ * connection, even where a helper runs for port 21. Only for announcements in clear (inside TLS no
+ * helper reads anything, whatever its port).
+ */
+function helperPort(ctx: TransferContext): { detail: string; advice: string } | null {
+  const { transfer: t, session: s } = ctx;
+  const port = s.server.port;
+  if (port === FTP_HELPER_PORT || insideTls(ctx) !== null) return null;
+  const what = t.mode === 'passive' ? `the ${t.announce?.reply?.code ?? 227}` : `the ${t.announce!.command}`;
+  const cause = t.mode === 'passive' ? 'passive-address-mismatch' : 'active-address-mismatch';
+  return {
+    detail:
+      `The control connection runs on port ${port}, not 21: a NAT's FTP helper watches port 21 unless told otherwise ` +
+      `(Linux nf_conntrack_ftp ports=21), so a NAT between them, even with its helper loaded, never read ${what} — it ` +
+      'could neither rewrite the address nor let the data connection through',
+    advice:
+      `Make the NAT's FTP helper watch port ${port} too (Linux: nf_conntrack_ftp ports=21,${port}, or iptables -t raw ` +
+      `-A PREROUTING -p tcp --dport ${port} -j CT --helper ftp). Or: ${CATALOG[cause].advice}`,
+  };
 }
 
 export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | null {
@@ -207,7 +236,9 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
       `That reply travelled inside TLS (the control connection switched at frame ${tls}): a NAT's or firewall's FTP helper could not read or rewrite its address, as it would in clear FTP`,
     );
   }
-  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t));
+  const helper = helperPort(ctx);
+  if (helper) details.push(helper.detail);
+  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), helper?.advice);
 }
 
 /** The frame where the control connection switched to TLS, when the announcement came after it (null otherwise). */

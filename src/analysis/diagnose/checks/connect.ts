@@ -3,11 +3,12 @@
  * answered with RST / ICMP unreachable (nothing listening, or a firewall that rejects). The side
  * that connects is the server in active mode and the client in passive mode.
  */
-import type { Command, DataConnection, Session, Transfer } from '../../model.js';
+import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
 import { sessionOrder } from '../../session-order.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
+import { CATALOG } from '../catalog.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
@@ -116,14 +117,72 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
+  const partial = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : [];
+  if (partial.length) details.push(partialRangeWords(c, partial));
   const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
-  const advice =
+  const general =
     refused && refusedByMiddlebox(c, s, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
-  return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame]), advice);
+  const advice = partial.length
+    ? `${general ?? CATALOG[cause].advice} Port${partial.length === 1 ? '' : 's'} ${andList(partial.map((o) => String(o.port)))} got ` +
+      `through and ${c.server.port} did not: the range the server picks its passive ports from must be the range its firewalls open.`
+    : general;
+  const opened = partial.map((o) => o.synFrame);
+  return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
+}
+
+interface OpenedPassive {
+  port: number;
+  /** "1.2": session and transfer. */
+  transfer: string;
+  /** Null when the connection was already open as the capture began. */
+  synFrame: number | null;
+}
+
+/** Per analysis, once: the passive data connections that opened, by the server address they reached. */
+const openedPassiveByServer = new WeakMap<Analysis, Map<string, OpenedPassive[]>>();
+
+/**
+ * Passive data connections that opened to other ports of the same server address in this capture,
+ * when none opened to this port: the server and the way to it let data connections through, only
+ * not to this port — what a firewall opening part of the server's passive range does.
+ */
+function otherPassivePortsOpened(a: Analysis, c: DataConnection): OpenedPassive[] {
+  let byServer = openedPassiveByServer.get(a);
+  if (!byServer) {
+    byServer = new Map();
+    for (const s of a.sessions) {
+      for (const t of s.transfers) {
+        const x = t.connection;
+        if (t.mode !== 'passive' || !x?.established) continue;
+        const list = byServer.get(x.server.ip) ?? [];
+        list.push({ port: x.server.port, transfer: `${s.id}.${t.id}`, synFrame: x.synFrame });
+        byServer.set(x.server.ip, list);
+      }
+    }
+    openedPassiveByServer.set(a, byServer);
+  }
+  const opened = byServer.get(c.server.ip) ?? [];
+  return opened.some((o) => o.port === c.server.port) ? [] : opened;
+}
+
+const PARTIAL_LISTED = 3;
+
+const andList = (items: string[]): string => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+
+function partialRangeWords(c: DataConnection, opened: OpenedPassive[]): string {
+  const listed = opened
+    .slice(0, PARTIAL_LISTED)
+    .map((o) => `port ${o.port} for transfer ${o.transfer}${o.synFrame === null ? '' : ` (SYN frame ${o.synFrame})`}`);
+  if (opened.length > PARTIAL_LISTED) listed.push(`${opened.length - PARTIAL_LISTED} more`);
+  return (
+    `Passive data connections to other ports of ${c.server.ip} opened in this capture (${andList(listed)}): ` +
+    `the server was reachable, only not on ${c.server.port} — as when a firewall opens only part of the range the server ` +
+    'picks its passive ports from'
+  );
 }
 
 /**
