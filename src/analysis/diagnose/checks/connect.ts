@@ -117,8 +117,8 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
-  const partial = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : [];
-  if (partial.length) details.push(partialRangeWords(c, partial));
+  const partial = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
+  if (partial) details.push(partialRangeWords(c, partial));
   const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const general =
@@ -126,11 +126,12 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
-  const advice = partial.length
-    ? `${general ?? CATALOG[cause].advice} Port${partial.length === 1 ? '' : 's'} ${andList(partial.map((o) => String(o.port)))} got ` +
+  const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
+  const advice = partial
+    ? `${general ?? CATALOG[cause].advice} Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
       `through and ${c.server.port} did not: the range the server picks its passive ports from must be the range its firewalls open.`
     : general;
-  const opened = partial.map((o) => o.synFrame);
+  const opened = partial?.first.map((o) => o.synFrame) ?? [];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
 
@@ -142,15 +143,28 @@ interface OpenedPassive {
   synFrame: number | null;
 }
 
+/**
+ * The passive data connections that opened to one server address: the ports reached, and the first
+ * few (what the words and evidence name: a capture of thousands of transfers must not make each
+ * diagnosis list them all, nor each check scan them all).
+ */
+interface OpenedToServer {
+  ports: Set<number>;
+  first: OpenedPassive[];
+  total: number;
+}
+
+const PARTIAL_LISTED = 3;
+
 /** Per analysis, once: the passive data connections that opened, by the server address they reached. */
-const openedPassiveByServer = new WeakMap<Analysis, Map<string, OpenedPassive[]>>();
+const openedPassiveByServer = new WeakMap<Analysis, Map<string, OpenedToServer>>();
 
 /**
  * Passive data connections that opened to other ports of the same server address in this capture,
  * when none opened to this port: the server and the way to it let data connections through, only
  * not to this port — what a firewall opening part of the server's passive range does.
  */
-function otherPassivePortsOpened(a: Analysis, c: DataConnection): OpenedPassive[] {
+function otherPassivePortsOpened(a: Analysis, c: DataConnection): OpenedToServer | null {
   let byServer = openedPassiveByServer.get(a);
   if (!byServer) {
     byServer = new Map();
@@ -158,26 +172,24 @@ function otherPassivePortsOpened(a: Analysis, c: DataConnection): OpenedPassive[
       for (const t of s.transfers) {
         const x = t.connection;
         if (t.mode !== 'passive' || !x?.established) continue;
-        const list = byServer.get(x.server.ip) ?? [];
-        list.push({ port: x.server.port, transfer: `${s.id}.${t.id}`, synFrame: x.synFrame });
-        byServer.set(x.server.ip, list);
+        let to = byServer.get(x.server.ip);
+        if (to === undefined) byServer.set(x.server.ip, (to = { ports: new Set(), first: [], total: 0 }));
+        to.ports.add(x.server.port);
+        to.total++;
+        if (to.first.length < PARTIAL_LISTED) to.first.push({ port: x.server.port, transfer: `${s.id}.${t.id}`, synFrame: x.synFrame });
       }
     }
     openedPassiveByServer.set(a, byServer);
   }
-  const opened = byServer.get(c.server.ip) ?? [];
-  return opened.some((o) => o.port === c.server.port) ? [] : opened;
+  const opened = byServer.get(c.server.ip);
+  return opened === undefined || opened.ports.has(c.server.port) ? null : opened;
 }
-
-const PARTIAL_LISTED = 3;
 
 const andList = (items: string[]): string => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 
-function partialRangeWords(c: DataConnection, opened: OpenedPassive[]): string {
-  const listed = opened
-    .slice(0, PARTIAL_LISTED)
-    .map((o) => `port ${o.port} for transfer ${o.transfer}${o.synFrame === null ? '' : ` (SYN frame ${o.synFrame})`}`);
-  if (opened.length > PARTIAL_LISTED) listed.push(`${opened.length - PARTIAL_LISTED} more`);
+function partialRangeWords(c: DataConnection, opened: OpenedToServer): string {
+  const listed = opened.first.map((o) => `port ${o.port} for transfer ${o.transfer}${o.synFrame === null ? '' : ` (SYN frame ${o.synFrame})`}`);
+  if (opened.total > opened.first.length) listed.push(`${opened.total - opened.first.length} more`);
   return (
     `Passive data connections to other ports of ${c.server.ip} opened in this capture (${andList(listed)}): ` +
     `the server was reachable, only not on ${c.server.port} — as when a firewall opens only part of the range the server ` +
