@@ -440,9 +440,36 @@ export interface CaptureSummary {
   warnings: Warning[];
 }
 
+/**
+ * One client address whose logins were refused often in a short while (login-guessing.ts, Zeek's
+ * FTP::Bruteforcing rule: 20 failed logins, a 5xx answering USER or PASS, within 15 minutes).
+ */
+export interface LoginGuessing {
+  client: string;
+  /** The failed logins (5xx to USER or PASS) of this address in the whole capture, and on how many servers. */
+  failures: number;
+  servers: number;
+  /** The first and the last failed login. */
+  first: { frame: number; time: number };
+  last: { frame: number; time: number };
+  /**
+   * The failed login that reached the threshold within the window (Zeek's notice is for it): its
+   * frame and time, when the window's first one was, and the servers of the window's failures.
+   */
+  crossed: { frame: number; time: number; since: number; servers: number };
+  /** Distinct user names tried: the first few, and how many in all. */
+  users: string[];
+  userCount: number;
+  /** The sessions with a failed login: the first few, and how many in all. */
+  sessions: number[];
+  sessionCount: number;
+}
+
 export interface Analysis {
   capture: CaptureSummary;
   sessions: Session[];
+  /** Client addresses whose logins were refused often in a short while (login-guessing.ts: Zeek's FTP::Bruteforcing rule). */
+  loginGuessing: LoginGuessing[];
   /** The budgets the analysis ran under (memory-budget.ts); a second pass over the capture keeps to them too. Not in the JSON. */
   limits: Limits;
 }

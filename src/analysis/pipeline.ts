@@ -23,6 +23,7 @@ import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
 import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
+import { findLoginGuessing } from './login-guessing.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
@@ -268,6 +269,7 @@ export async function analyzeRecords(
       warnings,
     },
     sessions,
+    loginGuessing: findLoginGuessing(sessions),
     limits,
   };
   pairNatViews(sessions);

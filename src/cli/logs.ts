@@ -1,6 +1,7 @@
 /**
  * `ftpcap logs capture [--format zeek|eve] [-o DIR]`: the analysis in the peers' interchange
- * formats. To standard output by default (zeek: ftp.log, then ftpcap_data.log, each a complete
+ * formats. To standard output by default (zeek: ftp.log, then ftpcap_data.log, and notice.log when a
+ * client guessed at logins (Zeek's FTP::Bruteforcing), each a complete
  * log with its own header and #close; eve: JSON lines); with -o, as files in DIR named as Zeek and
  * Suricata name theirs (ftp.log and ftpcap_data.log, or eve.json). Records are written as the
  * renderers produce them, never gathered into one string.
@@ -38,10 +39,12 @@ async function logsOf(a: Analysis, opts: LogsCliOptions): Promise<Array<{ file: 
     const { eveLog } = await import('../render/logs/eve.js');
     return [{ file: 'eve.json', lines: eveLog(a, { showPasswords }) }];
   }
-  const { zeekDataLog, zeekFtpLog } = await import('../render/logs/zeek.js');
+  const { zeekDataLog, zeekFtpLog, zeekNoticeLog } = await import('../render/logs/zeek.js');
   return [
     { file: 'ftp.log', lines: zeekFtpLog(a, { showPasswords, allCommands: opts.allCommands ?? false }) },
     { file: 'ftpcap_data.log', lines: zeekDataLog(a) },
+    // As Zeek: a notice.log only when there is a notice (repeated failed logins, FTP::Bruteforcing).
+    ...(a.loginGuessing.length > 0 ? [{ file: 'notice.log', lines: zeekNoticeLog(a) }] : []),
   ];
 }
 

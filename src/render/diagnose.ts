@@ -5,7 +5,7 @@
 import type { Analysis, Transfer } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
-import { serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
+import { loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
 const WIDTH = 78;
@@ -20,6 +20,13 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
   const all: Transfer[] = [];
   let diagnosed = 0;
   let sessionsDiagnosed = 0;
+  // A pattern across sessions first: the sessions' own paragraphs follow.
+  if (sessionId === undefined) {
+    for (const g of a.loginGuessing) {
+      out.push(paint(style, 'bold', `Repeated failed logins from ${escapeText(g.client)}`));
+      out.push(wrap(escapeText(loginGuessingSentence(g)), WIDTH, '  '), '');
+    }
+  }
   for (const s of a.sessions) {
     if (sessionId !== undefined && s.id !== sessionId) continue;
     all.push(...s.transfers);

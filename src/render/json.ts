@@ -11,7 +11,7 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
   const sessions = sessionId === undefined ? a.sessions : a.sessions.filter((s) => s.id === sessionId);
   switch (part) {
     case 'summary':
-      return { capture: a.capture, sessions };
+      return { capture: a.capture, sessions, loginGuessing: a.loginGuessing };
     case 'sessions':
       return {
         capture: a.capture,
@@ -32,6 +32,7 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
         transfers: sessions.flatMap((s) =>
           s.transfers.filter((t) => t.diagnosis).map((t) => ({ session: s.id, id: t.id, status: t.status, diagnosis: t.diagnosis })),
         ),
+        loginGuessing: a.loginGuessing,
       };
   }
 }

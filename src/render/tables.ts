@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, loginRefusedSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -322,6 +322,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
         out.push(`  session ${s.id}: ${escapeText(loginRefusedSentence(s) ?? '')}${cause}`);
       }
       if (refusedLogins.length > MAX_UNUSED_ROWS) out.push(`  … and ${refusedLogins.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
+      for (const g of a.loginGuessing) out.push(`  From one address: ${escapeText(loginGuessingSentence(g))}`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
     }
   }

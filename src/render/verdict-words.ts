@@ -5,7 +5,8 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import type { CauseCode, Command, ControlVerdict, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
 import type { TransferVerdictKind } from '../analysis/verdict-types.js';
@@ -197,6 +198,20 @@ export function loginRefusedSentence(s: Session): string | null {
   return (
     `The server refused the login${s.user === null ? '' : ` of ${s.user}`}: it answered ${r.verb} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ` +
     'no listing or transfer could follow.'
+  );
+}
+
+/** Many failed logins from one address (analysis.loginGuessing), as a sentence. */
+export function loginGuessingSentence(g: LoginGuessing): string {
+  const more = (n: number, shown: number): string => (n > shown ? ` and ${n - shown} more` : '');
+  const sessions = `${g.sessions.join(', ')}${more(g.sessionCount, g.sessions.length)}`;
+  const users = g.users.length === 0 ? '' : `; user names tried: ${g.users.join(', ')}${more(g.userCount, g.users.length)}`;
+  return (
+    `${g.client} had ${g.failures} failed logins (a 5xx answering USER or PASS) on ${g.servers} FTP server${g.servers === 1 ? '' : 's'} ` +
+    `in ${seconds(g.last.time - g.first.time)} (frames ${g.first.frame}–${g.last.frame})` +
+    `, in session${g.sessionCount === 1 ? '' : 's'} ${sessions}${users}. ` +
+    `${GUESSING_THRESHOLD} of them within ${GUESSING_WINDOW_SECONDS / 60} minutes (by frame ${g.crossed.frame}) is what Zeek reports as FTP::Bruteforcing: ` +
+    'someone guessing a password, or a client retrying with wrong saved credentials.'
   );
 }
 

@@ -3,15 +3,15 @@
  * records, `-` for an unset field, `(empty)` for an empty string, and every byte that is not
  * printable ASCII written as `\xNN`. A log is produced line by line, for the CLI to write as it goes.
  */
-export type ZeekType = 'time' | 'interval' | 'string' | 'enum' | 'addr' | 'port' | 'count' | 'bool';
+export type ZeekType = 'time' | 'interval' | 'string' | 'enum' | 'addr' | 'port' | 'count' | 'bool' | 'double' | 'set[enum]' | 'set[string]';
 
 export interface ZeekColumn {
   name: string;
   type: ZeekType;
 }
 
-/** null is Zeek's unset field. */
-export type ZeekValue = string | number | boolean | null;
+/** null is Zeek's unset field; a set is a list. */
+export type ZeekValue = string | number | boolean | null | readonly string[];
 
 export const SEPARATOR = '\t';
 export const SET_SEPARATOR = ',';
@@ -56,6 +56,7 @@ export function fixed6(seconds: number): string {
 
 export function formatValue(v: ZeekValue, type: ZeekType): string {
   if (v === null) return UNSET_FIELD;
+  if (Array.isArray(v)) return v.length === 0 ? EMPTY_FIELD : v.map(escapeZeek).join(SET_SEPARATOR);
   switch (type) {
     case 'time':
     case 'interval':

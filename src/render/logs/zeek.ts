@@ -7,6 +7,7 @@
 import type { Analysis, DataConnection, Session, Transfer } from '../../analysis/model.js';
 import { byTime, controlUid, dataUid, sessionCommands, type CommandContext } from './context.js';
 import { zeekLog, type ZeekColumn, type ZeekValue } from './zeek-ascii.js';
+import { GUESSING_THRESHOLD } from '../../analysis/login-guessing.js';
 
 /** Zeek's FTP::logged_commands default (base/protocols/ftp/main.zeek). */
 export const ZEEK_LOGGED_COMMANDS: ReadonlySet<string> = new Set(['APPE', 'DELE', 'RETR', 'STOR', 'STOU', 'ACCT', 'PORT', 'PASV', 'EPRT', 'EPSV']);
@@ -147,6 +148,51 @@ function dataChannel(c: CommandContext): { passive: boolean; orig: string; respI
   if (t === null || e === null) return null;
   const passive = t.mode === 'passive';
   return { passive, orig: passive ? c.session.client.ip : c.session.server.ip, respIp: e.ip, respPort: e.port };
+}
+
+/** notice.log's columns, as Zeek writes them (its Notice::Info record). */
+export const NOTICE_COLUMNS: readonly ZeekColumn[] = [
+  ...CONN_ID_COLUMNS,
+  { name: 'fuid', type: 'string' },
+  { name: 'file_mime_type', type: 'string' },
+  { name: 'file_desc', type: 'string' },
+  { name: 'proto', type: 'enum' },
+  { name: 'note', type: 'enum' },
+  { name: 'msg', type: 'string' },
+  { name: 'sub', type: 'string' },
+  { name: 'src', type: 'addr' },
+  { name: 'dst', type: 'addr' },
+  { name: 'p', type: 'port' },
+  { name: 'n', type: 'count' },
+  { name: 'peer_descr', type: 'string' },
+  { name: 'actions', type: 'set[enum]' },
+  { name: 'email_dest', type: 'set[string]' },
+  { name: 'suppress_for', type: 'interval' },
+  { name: 'remote_location.country_code', type: 'string' },
+  { name: 'remote_location.region', type: 'string' },
+  { name: 'remote_location.city', type: 'string' },
+  { name: 'remote_location.latitude', type: 'double' },
+  { name: 'remote_location.longitude', type: 'double' },
+];
+
+export const NOTICE_LOG_PATH = 'notice';
+/** Zeek's default Notice::default_suppression_interval. */
+const SUPPRESS_FOR = 3600;
+
+/** notice.log, line by line: Zeek's FTP::Bruteforcing notice for each address that guessed at logins (analysis.loginGuessing). */
+export function zeekNoticeLog(a: Analysis): Generator<string> {
+  return zeekLog(
+    { path: NOTICE_LOG_PATH, columns: NOTICE_COLUMNS, open: a.capture.first, close: a.capture.last },
+    (function* () {
+      for (const g of a.loginGuessing) {
+        const c = g.crossed;
+        // Zeek's words (detect-bruteforcing.zeek) and its duration_to_mins_secs: whole seconds, truncated.
+        const span = Math.floor(c.time - c.since);
+        const msg = `${g.client} had ${GUESSING_THRESHOLD} failed logins on ${c.servers} FTP server${c.servers === 1 ? '' : 's'} in ${Math.floor(span / 60)}m${span % 60}s`;
+        yield [c.time, null, null, null, null, null, null, null, null, null, 'FTP::Bruteforcing', msg, null, g.client, null, null, null, null, ['Notice::ACTION_LOG'], [], SUPPRESS_FOR, null, null, null, null, null];
+      }
+    })(),
+  );
 }
 
 /** ftpcap_data.log, line by line: one record per transfer. */
