@@ -125,28 +125,60 @@ function base(conn: TraceConnection, p: TracePacket): EventBase {
   };
 }
 
+/**
+ * A packet's arrow that is its flags (and a SYN's), written out whole: one per SYN, FIN or ACK
+ * shown, and a session of many failed transfers has many (a spread of `base` costs far more).
+ */
+function flagsEvent(conn: TraceConnection, p: TracePacket, kind: FlagsEvent['kind']): FlagsEvent {
+  return { conn, firstFrame: p.frame, lastFrame: p.frame, time: p.time, by: p.by, from: p.src, to: p.dst, flags: p.flags, retransmission: p.retransmission, kind };
+}
+
+function synEvent(conn: TraceConnection, p: TracePacket): SynEvent {
+  return { conn, firstFrame: p.frame, lastFrame: p.frame, time: p.time, by: p.by, from: p.src, to: p.dst, flags: p.flags, retransmission: p.retransmission, kind: 'syn', unanswered: false };
+}
+
 /** Commands and replies of the control connection as events, keyed by the frame they start in. */
 function textRows(control: TraceConnection, session: Session, timeOf: Map<number, number>): TextRow[] {
   const rows: TextRow[] = [];
-  const ev = (first: number, last: number, time: number, by: Side): EventBase => ({
-    conn: control,
-    firstFrame: first,
-    lastFrame: last,
-    time: timeOf.get(first) ?? time,
-    by,
-    from: by === 'client' ? session.client : session.server,
-    to: by === 'client' ? session.server : session.client,
-    flags: 0,
-    retransmission: false,
-  });
+  // Each event written out whole (no spread of a shared base): a session may hold a million of them.
   const reply = (r: Reply, preliminary: boolean, c: Command): void => {
-    const decrypted = insideControlTls(session, r.firstFrame);
-    rows.push({ frame: r.firstFrame, event: { ...ev(r.firstFrame, r.frame, r.time, 'server'), kind: 'reply', reply: r, command: c, preliminary, decrypted } });
+    const first = r.firstFrame;
+    const event: ReplyEvent = {
+      conn: control,
+      firstFrame: first,
+      lastFrame: r.frame,
+      time: timeOf.get(first) ?? r.time,
+      by: 'server',
+      from: session.server,
+      to: session.client,
+      flags: 0,
+      retransmission: false,
+      kind: 'reply',
+      reply: r,
+      command: c,
+      preliminary,
+      decrypted: insideControlTls(session, first),
+    };
+    rows.push({ frame: first, event });
   };
   for (const c of session.commands) {
     if (c.command !== null) {
       const first = c.firstFrame ?? c.frame;
-      rows.push({ frame: first, event: { ...ev(first, c.frame, c.time, 'client'), kind: 'command', command: c, decrypted: insideControlTls(session, first) } });
+      const event: CommandEvent = {
+        conn: control,
+        firstFrame: first,
+        lastFrame: c.frame,
+        time: timeOf.get(first) ?? c.time,
+        by: 'client',
+        from: session.client,
+        to: session.server,
+        flags: 0,
+        retransmission: false,
+        kind: 'command',
+        command: c,
+        decrypted: insideControlTls(session, first),
+      };
+      rows.push({ frame: first, event });
     }
     for (const p of c.preliminary) reply(p, true, c);
     if (c.reply !== null) reply(c.reply, false, c);
@@ -303,19 +335,19 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     }
     if ((f & TCP_RST) !== 0) {
       w.answered = true;
-      show({ ...base(conn, p), kind: 'rst' });
+      show(flagsEvent(conn, p, 'rst'));
       continue;
     }
     if ((f & TCP_SYN) !== 0) {
       if ((f & TCP_ACK) === 0) {
         w.initiator ??= p.by;
-        const e: SynEvent = { ...base(conn, p), kind: 'syn', unanswered: false };
+        const e = synEvent(conn, p);
         w.syns.push(e);
         show(e);
       } else {
         w.synAckFrom = p.by;
         w.answered = true;
-        show({ ...base(conn, p), kind: 'syn-ack' });
+        show(flagsEvent(conn, p, 'syn-ack'));
       }
       continue;
     }
@@ -330,16 +362,16 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     if (p.payloadLength > 0) {
       if (conn !== control) addToRun(w, conn, p, 'data');
       else if (covered.has(p.frame)) continue; // its command or reply has a row of its own
-      else if (p.retransmission) show({ ...base(conn, p), kind: 'retransmission' });
+      else if (p.retransmission) show(flagsEvent(conn, p, 'retransmission'));
       else addToRun(w, conn, p, 'opaque');
       continue;
     }
     // A pure ACK: the handshake's third packet, the answer to a FIN, or part of a data run.
     if (!w.handshakeAckShown && w.synAckFrom !== null && p.by !== w.synAckFrom) {
       w.handshakeAckShown = true;
-      show({ ...base(conn, p), kind: 'ack' });
+      show(flagsEvent(conn, p, 'ack'));
     } else if (acksFin) {
-      show({ ...base(conn, p), kind: 'ack' });
+      show(flagsEvent(conn, p, 'ack'));
     } else if (w.run !== null && w.run.by !== p.by) {
       w.run.acks += 1;
       w.run.lastFrame = p.frame;

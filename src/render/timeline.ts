@@ -242,6 +242,8 @@ interface Layout {
   frameWidth: number;
   xs: number[];
   lines: LineSet;
+  /** The empty row (spaces and the hosts' vertical lines), copied for each row drawn. */
+  blank: string[];
 }
 
 function layout(rows: LadderRow[], hosts: number, opts: TimelineOptions): Layout {
@@ -258,13 +260,14 @@ function layout(rows: LadderRow[], hosts: number, opts: TimelineOptions): Layout
   const n = Math.max(2, hosts);
   const xs: number[] = [];
   for (let i = 0; i < n; i++) xs.push(first + Math.round((i * (last - first)) / (n - 1)));
-  return { width: opts.width, timeWidth, frameWidth, xs, lines: opts.unicode ? UNICODE_LINES : ASCII_LINES };
+  const lines = opts.unicode ? UNICODE_LINES : ASCII_LINES;
+  const blank = new Array<string>(opts.width).fill(' ');
+  for (const x of xs) blank[x] = lines.vertical;
+  return { width: opts.width, timeWidth, frameWidth, xs, lines, blank };
 }
 
 function blankRow(L: Layout): string[] {
-  const row = Array.from({ length: L.width }, () => ' ');
-  for (const x of L.xs) row[x] = L.lines.vertical;
-  return row;
+  return L.blank.slice();
 }
 
 function put(row: string[], x: number, text: string): void {
@@ -272,7 +275,7 @@ function put(row: string[], x: number, text: string): void {
 }
 
 function finish(row: string[]): string {
-  return row.join('').replace(/\s+$/, '');
+  return row.join('').trimEnd();
 }
 
 /** Room inside an arrow narrower than this puts a label that does not fit on a row of its own above. */
