@@ -56,6 +56,21 @@ function pushBounded<T>(list: T[], item: T): T[] {
   return list;
 }
 
+/** What a segment is compared on to tell the same packet captured twice. */
+interface SegmentPrint {
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  length: number;
+  /** IPv4 identification; -1 for IPv6 (no such field). */
+  ipId: number;
+  time: number;
+}
+
+/** Seconds within which a second capture of one packet is seen (microseconds, on one host's interfaces). */
+const COPY_WITHIN = 0.01;
+
 export class ConnectionState {
   readonly conn: TcpConnection;
   /** Links of the reassembler's least-recently-used list. */
@@ -86,6 +101,9 @@ export class ConnectionState {
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
   private countOnly = false;
+  /** The last segment each side sent, as the capture saw it: a copy of it is the same packet again. */
+  private lastC2s: SegmentPrint | null = null;
+  private lastS2c: SegmentPrint | null = null;
 
   constructor(
     id: number,
@@ -119,6 +137,7 @@ export class ConnectionState {
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
+      captureCopies: 0,
       synRepeats: 0,
       zeroWindowFrames: NONE,
       closed: null,
@@ -212,6 +231,11 @@ export class ConnectionState {
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
     this.lastSeen = now;
+    if (this.isCopy(f, tcp, fromClient)) {
+      c.captureCopies++;
+      if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false, true);
+      return;
+    }
 
     if (flags & TCP_RST) {
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
@@ -350,9 +374,37 @@ export class ConnectionState {
     if (this.ctx.onSegment !== null) this.report(frame, fromClient, result, retransmitted);
   }
 
+  /**
+   * The segment is the one this side sent last, captured a second time: the same sequence and
+   * acknowledgement numbers, flags, window, length and (IPv4) IP ID, within COPY_WITHIN seconds.
+   * tcpdump -i any on a router sees each forwarded packet arrive and leave (its TTL one less), a
+   * bridge or a mirror of two ports sees it twice unchanged. A retransmission is a new packet: a
+   * new IP ID, and it comes a retransmission timeout or a round trip later.
+   */
+  private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): boolean {
+    const ipId = f.ip !== undefined && f.ip.version === 4 ? f.ip.id : -1;
+    const last = fromClient ? this.lastC2s : this.lastS2c;
+    const copy =
+      last !== null &&
+      last.seq === tcp.seq &&
+      last.ack === tcp.ack &&
+      last.flags === tcp.flags &&
+      last.window === tcp.window &&
+      last.length === tcp.payloadLength &&
+      last.ipId === ipId &&
+      f.time - last.time <= COPY_WITHIN;
+    if (!copy) {
+      const print = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window, length: tcp.payloadLength, ipId, time: f.time };
+      if (fromClient) this.lastC2s = print;
+      else this.lastS2c = print;
+    }
+    return copy;
+  }
+
   /** Tell the per-segment hook what was decided about this segment. */
-  private report(frame: number, fromClient: boolean, result: SegmentResult | null, retransmitted: boolean): void {
+  private report(frame: number, fromClient: boolean, result: SegmentResult | null, retransmitted: boolean, copy = false): void {
     const x = this.ctx.facts;
+    x.copy = copy;
     const ds = fromClient ? this.c2s : this.s2c;
     x.kind = 'segment';
     x.stream = this.conn.id;
@@ -416,13 +468,16 @@ export class ConnectionState {
 
   private sinkFor(dir: Direction): StreamSink {
     return {
-      deliver: (bytes, gapBefore, offset, frame, time) => {
+      deliver: (bytes, gapBefore, offset, frame, time, cutBefore) => {
         const c = this.conn;
         if (gapBefore > 0) {
           c.gapBytes[dir] += gapBefore;
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
+          // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
+          // could come: they are no such loss.
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
-          if (acked >= 0) c.unackedGapBytes[dir] += Math.max(0, offset - Math.max(offset - gapBefore, acked));
+          const hole = gapBefore - cutBefore;
+          if (acked >= 0 && hole > 0) c.unackedGapBytes[dir] += Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked)));
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;

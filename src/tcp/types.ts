@@ -87,6 +87,8 @@ export interface TcpConnection {
   rst?: { frame: number; dir: Direction; time: number };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
+  /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */
+  captureCopies: number;
   /** Of `retransmissions`, the repeated SYNs and SYN-ACKs (the handshake sent again, not data). */
   synRepeats: number;
   zeroWindowFrames: number[];
@@ -138,6 +140,8 @@ export interface SegmentFacts {
   newBytes: number;
   /** It repeats a SYN, a FIN or payload of this side: what conn.retransmissions counts. */
   retransmission: boolean;
+  /** The same packet as the one this side sent last, captured again (conn.captureCopies): nothing decided. */
+  copy: boolean;
   /** All of its payload was new but lay below bytes already seen: it filled a hole. */
   outOfOrder: boolean;
   /**
