@@ -29,7 +29,7 @@ export interface LineSink {
   line(line: FramedLine): boolean;
   /** The first line over the bound in this direction (reported once). */
   limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
-  /** Bytes lost to a capture gap (the partial line before it was emitted, cut). */
+  /** Bytes lost to a capture gap, plus a partial line that spanned it (dropped; one the snaplen cut is emitted, cut short). */
   gap(bytes: number, frame: number, time: number): void;
 }
 
@@ -87,13 +87,17 @@ export class LineFramer {
 
     if (chunk.gapBefore > 0) {
       // Control segments usually carry whole lines, so the loss most likely ended on one: the bytes
-      // after the gap are taken to start a line, and a partial line before it is the start of a
-      // line whose end the capture lacks (a snaplen keeps only each segment's first bytes). Its
-      // start is read as it is, marked cut: a reply's code still pairs it with its command.
-      const cut = this.cutLine();
+      // after the gap are taken to start a line. A partial line the snaplen cut (its segment ended
+      // where the capture stopped keeping bytes, and the engine says so at once) is the start of a
+      // line whose end the capture lacks: read as far as it goes, marked cut, a reply's code still
+      // pairs it with its command. Before a hole it cannot be read: what else the hole held, and
+      // when, is unknown (the other side may have answered it already).
+      const cut = (chunk.cutBefore ?? 0) > 0 ? this.cutLine() : null;
+      const dropped = this.discarding ? 0 : this.pending.length;
+      this.pending = '';
       this.discarding = false;
       const more = cut === null || this.sink.line(cut);
-      this.sink.gap(chunk.gapBefore, chunk.frame, chunk.time);
+      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time);
       if (!more) return 0;
     }
     if (n === 0) return 0;

@@ -7,7 +7,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
-import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
+import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
 
 export type CloseReason = 'fin' | 'rst' | 'evicted' | 'end' | 'reused';
 
@@ -65,6 +65,8 @@ interface SegmentPrint {
   length: number;
   /** IPv4 identification; -1 for IPv6 (no such field). */
   ipId: number;
+  /** TTL or hop limit as captured. */
+  ttl: number;
   time: number;
 }
 
@@ -376,13 +378,17 @@ export class ConnectionState {
 
   /**
    * The segment is the one this side sent last, captured a second time: the same sequence and
-   * acknowledgement numbers, flags, window, length and (IPv4) IP ID, within COPY_WITHIN seconds.
-   * tcpdump -i any on a router sees each forwarded packet arrive and leave (its TTL one less), a
-   * bridge or a mirror of two ports sees it twice unchanged. A retransmission is a new packet: a
-   * new IP ID, and it comes a retransmission timeout or a round trip later.
+   * acknowledgement numbers, flags, window, length and (IPv4) IP ID, within COPY_WITHIN seconds,
+   * and a sign that it is the same packet: its TTL changed (tcpdump -i any on a router sees each
+   * forwarded packet arrive, then leave one hop older), or it carries the same non-zero IP ID (a
+   * bridge, or a mirror of two ports, sees it twice unchanged). A host repeats a packet with its
+   * own TTL and a new ID; an ID of 0 (Linux's SYN-ACKs) tells nothing: two SYN-ACKs microseconds
+   * apart are its timer's and its answer to a repeated SYN (fail-passive-synack-dropped-*).
    */
   private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): boolean {
-    const ipId = f.ip !== undefined && f.ip.version === 4 ? f.ip.id : -1;
+    const ip = f.ip;
+    const ipId = ip !== undefined && ip.version === 4 ? ip.id : -1;
+    const ttl = ip === undefined ? -1 : ip.version === 4 ? ip.ttl : ip.hopLimit;
     const last = fromClient ? this.lastC2s : this.lastS2c;
     const copy =
       last !== null &&
@@ -392,9 +398,10 @@ export class ConnectionState {
       last.window === tcp.window &&
       last.length === tcp.payloadLength &&
       last.ipId === ipId &&
-      f.time - last.time <= COPY_WITHIN;
+      f.time - last.time <= COPY_WITHIN &&
+      (last.ttl !== ttl || ipId > 0);
     if (!copy) {
-      const print = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window, length: tcp.payloadLength, ipId, time: f.time };
+      const print = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window, length: tcp.payloadLength, ipId, ttl, time: f.time };
       if (fromClient) this.lastC2s = print;
       else this.lastS2c = print;
     }
@@ -482,7 +489,8 @@ export class ConnectionState {
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
-        if (this.ctx.listener.onData(c, { dir, bytes, gapBefore, streamOffset: offset, frame, time }) === 'count-only') this.countOnly = true;
+        const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
+        if (this.ctx.listener.onData(c, chunk) === 'count-only') this.countOnly = true;
       },
     };
   }

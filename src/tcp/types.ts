@@ -19,6 +19,11 @@ export interface StreamChunk {
   bytes: Uint8Array;
   /** Bytes missing from the capture immediately before this chunk (0 = contiguous). */
   gapBefore: number;
+  /**
+   * Of `gapBefore`, bytes the snaplen cut off the end of the segment just before (on the wire, not
+   * captured): that segment ended here. Absent or 0: none.
+   */
+  cutBefore?: number;
   /** Stream offset (bytes since the ISN+1, 64-bit safe as a JS number) of bytes[0]. */
   streamOffset: number;
   /** Frame that carried (the start of) these bytes, and its time. */

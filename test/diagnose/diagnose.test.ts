@@ -482,7 +482,18 @@ const HEALTHY = [
   // Sixth verdict audit (verdicts-audit6.test.ts): anonymous refused (530 Login incorrect) is a failed
   // login, as a wrong password is: no diagnosis, no "turned away".
   'anon-refused-vsftpd-curl',
+  // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
+  // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
+  // of a DNAT merged.
+  'capture-stopped-vsftpd-lftp',
+  'capture-stopped-stor-pureftpd-curl',
+  'snaplen-vsftpd-lftp',
+  'dup-any-router-vsftpd-lftp',
+  'merged-dnat-helper-vsftpd-lftp',
 ];
+
+/** Failures seen in merged captures, each told in verdicts-audit7.test.ts. */
+const MERGED_FAILED = ['merged-dnat-nohelper-vsftpd-lftp'];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
 const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
@@ -498,7 +509,7 @@ const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...MERGED_FAILED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
