@@ -188,6 +188,8 @@ export interface DataConnection {
    * `synFrames` / `synAckFrames` (a retransmitted SYN that got through moved no data twice).
    */
   retransmissions: number;
+  /** Packets captured twice (the same packet on two interfaces: tcpdump -i any on a router, a bridge): counted once. */
+  captureCopies: number;
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
