@@ -3,7 +3,9 @@
  * side that received the SYN) is the announced endpoint in both modes: the client's PORT address in
  * active mode, the server's 227/229 address in passive mode. When a NAT rewrote (or failed to
  * rewrite) the address, the port still matches and the other end is the session's peer: such links
- * are made by port and record the address that differed.
+ * are made by port and record the address that differed. When the capture cut the announcement
+ * short (a snaplen keeps a 227's start, not its tuple), the next connection its two hosts open in
+ * the announced direction is taken: the hosts are all it still tells.
  */
 import type { Endpoint, Session, Transfer } from './model.js';
 
@@ -11,6 +13,12 @@ interface Expectation {
   transfer: Transfer;
   session: Session;
   endpoint: Endpoint;
+}
+
+/** An announcement whose endpoint the capture cut: who will connect to which host. */
+interface CutExpectation {
+  transfer: Transfer;
+  session: Session;
 }
 
 export interface LinkCandidate {
@@ -23,7 +31,7 @@ export interface LinkCandidate {
 export interface DataLink {
   transfer: Transfer;
   session: Session;
-  match: 'exact' | 'port';
+  match: 'exact' | 'port' | 'hosts';
   /** True when the connection's initiator/responder had to be swapped (mid-stream guess). */
   swapped: boolean;
   addressMismatch?: { announced: string; actual: string };
@@ -35,14 +43,21 @@ export interface DataLink {
 }
 
 const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
+/** The initiator's and the responder's address of a data connection an announcement asks for. */
+const hostsKey = (initiator: string, responder: string): string => `${initiator}>${responder}`;
 
 export class DataLinker {
   private readonly byEndpoint = new Map<string, Expectation[]>();
   private readonly byPort = new Map<number, Expectation[]>();
+  private readonly byHosts = new Map<string, CutExpectation>();
 
   expect(transfer: Transfer, session: Session): void {
     const endpoint = transfer.announce?.endpoint;
-    if (!endpoint) return;
+    if (!endpoint) {
+      // Only the latest cut announcement between two hosts waits: an earlier one was not used.
+      if (transfer.announce?.cut === true) this.byHosts.set(cutKey(transfer, session), { transfer, session });
+      return;
+    }
     const x: Expectation = { transfer, session, endpoint };
     push(this.byEndpoint, key(endpoint), x);
     push(this.byPort, endpoint.port, x);
@@ -75,13 +90,23 @@ export class DataLinker {
         addressMismatch: { announced: byPort.endpoint.ip, actual: responder.ip },
       };
     }
+    const k = hostsKey(initiator.ip, responder.ip);
+    const cut = this.byHosts.get(k);
+    // Not the session's own control connection port: a second control session is no data connection.
+    if (cut && responder.port !== cut.session.server.port && responder.port !== cut.session.client.port) {
+      this.byHosts.delete(k);
+      return { transfer: cut.transfer, session: cut.session, match: 'hosts', swapped };
+    }
     return null;
   }
 
   /** An announcement the session forgot (too many unused): stop expecting it. */
   forget(t: Transfer): void {
     const endpoint = t.announce?.endpoint;
-    if (!endpoint) return;
+    if (!endpoint) {
+      for (const [k, x] of this.byHosts) if (x.transfer === t) this.byHosts.delete(k);
+      return;
+    }
     remove(this.byEndpoint, key(endpoint), t);
     remove(this.byPort, endpoint.port, t);
   }
@@ -99,6 +124,11 @@ export class DataLinker {
     remove(this.byEndpoint, key(x.endpoint), x.transfer);
     remove(this.byPort, x.endpoint.port, x.transfer);
   }
+}
+
+/** Hosts of the data connection a cut announcement asks for: the client connects to the server (passive), or the reverse. */
+function cutKey(t: Transfer, s: Session): string {
+  return t.mode === 'passive' ? hostsKey(s.client.ip, s.server.ip) : hostsKey(s.server.ip, s.client.ip);
 }
 
 /**

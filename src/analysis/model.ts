@@ -144,6 +144,8 @@ export interface Announcement {
   reply: Reply | null;
   /** A passive command the server refused (PASV denied, EPSV not implemented): no endpoint, `reply` says why. */
   refused?: true;
+  /** The capture cut the line that carried the tuple (a short snaplen): no endpoint, but one was announced. */
+  cut?: true;
 }
 
 export interface DataConnection {
@@ -186,6 +188,8 @@ export interface DataConnection {
    * `synFrames` / `synAckFrames` (a retransmitted SYN that got through moved no data twice).
    */
   retransmissions: number;
+  /** Packets captured twice (the same packet on two interfaces: tcpdump -i any on a router, a bridge): counted once. */
+  captureCopies: number;
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
@@ -200,8 +204,11 @@ export interface DataConnection {
   /** The last payload seen, and the longest pause between two payload-carrying segments. */
   lastData: { frame: number; time: number } | null;
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
-  /** How it was linked: exact endpoint match, or by port alone because an address differed (NAT). */
-  match: 'exact' | 'port';
+  /**
+   * How it was linked: exact endpoint match, by port alone because an address differed (NAT), or
+   * by its two hosts alone because the capture cut the announcement's tuple (a short snaplen).
+   */
+  match: 'exact' | 'port' | 'hosts';
   /** PROT P: what its TLS showed (handshake, resumption, alerts, decryption). Absent for clear data. */
   tls?: TlsFacts;
   /**

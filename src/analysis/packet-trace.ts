@@ -423,6 +423,8 @@ export async function tracePackets(
     onSegment: (x) => {
       const st = byStream.get(x.stream);
       if (st === undefined || at.frame === null) return;
+      // A second capture of the packet before it (tcpdump -i any on a router): the ladder has it already.
+      if (x.copy) return;
       if (st.session.handed) {
         unshown++;
         return;

@@ -25,6 +25,7 @@ import type {
 } from './model.js';
 import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
+import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
 
@@ -68,6 +69,9 @@ export interface SessionBuilderOptions {
   onForget(transfer: Transfer): void;
   onWarning(warning: Warning): void;
 }
+
+/** A command's or reply's problems name a line the capture cut short. */
+const cutShort = (malformed: string | undefined): boolean => malformed?.includes(CUT_SHORT) === true;
 
 function toTuple(result: TupleResult): AddressTuple {
   if (result.ok) {
@@ -308,6 +312,9 @@ export class SessionBuilder {
 
   private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false): void {
     const s = this.session;
+    // A tuple the capture cut off is no malformed one: it was announced, the capture lacks it.
+    const cut = !tuple.ok && !refused && cutShort(mode === 'active' ? cmd.malformed : reply?.malformed);
+    if (cut) tuple = { ...tuple, reason: 'the capture cut the line short before its tuple' };
     // A refused PASV carried no tuple at all: the command keeps none.
     if (!refused) cmd.tuple = tuple;
     let endpoint: Endpoint | null = null;
@@ -324,12 +331,13 @@ export class SessionBuilder {
       tuple,
       reply,
       ...(refused ? { refused: true as const } : {}),
+      ...(cut ? { cut: true as const } : {}),
     });
     this.keepTransfer(transfer);
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') (this.commandTransfers ??= new Map()).set(cmd, transfer);
-    if (endpoint) this.options.onAnnounce(transfer, s);
+    if (endpoint || transfer.announce!.cut) this.options.onAnnounce(transfer, s);
   }
 
   /** A new transfer joins the session, and takes its cost from the capture's budget of kept commands. */

@@ -48,6 +48,7 @@ export function describeConnection(
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,
+    captureCopies: conn.captureCopies,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
     handshake,

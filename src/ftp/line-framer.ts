@@ -8,7 +8,9 @@
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
 
-export type LineProblem = 'bare LF' | 'line too long' | 'no line terminator';
+export type LineProblem = 'bare LF' | 'line too long' | 'no line terminator' | typeof CUT_SHORT;
+/** A line whose end the capture lacks (a gap followed its start): read as far as it goes. */
+export const CUT_SHORT = 'cut short by a capture gap';
 
 export interface FramedLine {
   /** The line without its terminator (latin1), cut to the bound when too long. */
@@ -27,7 +29,7 @@ export interface LineSink {
   line(line: FramedLine): boolean;
   /** The first line over the bound in this direction (reported once). */
   limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
-  /** Bytes lost to a capture gap, plus the partial line that spanned it (dropped). */
+  /** Bytes lost to a capture gap, plus a partial line that spanned it (dropped; one the snaplen cut is emitted, cut short). */
   gap(bytes: number, frame: number, time: number): void;
 }
 
@@ -52,6 +54,9 @@ export class LineFramer {
   private pending = '';
   private pendingFrame = 0;
   private pendingTime = 0;
+  /** Frame (and time) of the chunk that carried the partial line's last byte so far. */
+  private pendingLastFrame = 0;
+  private pendingLastTime = 0;
   /** After a too-long line was emitted: skip bytes up to the next LF. */
   private discarding = false;
   private limitReported = false;
@@ -81,12 +86,19 @@ export class LineFramer {
     this.lastTime = chunk.time;
 
     if (chunk.gapBefore > 0) {
-      // The line spanning the gap cannot be read. The bytes after the gap are taken to start a
-      // line: control segments usually carry whole lines, so the loss most likely ended on one.
+      // Control segments usually carry whole lines, so the loss most likely ended on one: the bytes
+      // after the gap are taken to start a line. A partial line the snaplen cut (its segment ended
+      // where the capture stopped keeping bytes, and the engine says so at once) is the start of a
+      // line whose end the capture lacks: read as far as it goes, marked cut, a reply's code still
+      // pairs it with its command. Before a hole it cannot be read: what else the hole held, and
+      // when, is unknown (the other side may have answered it already).
+      const cut = (chunk.cutBefore ?? 0) > 0 ? this.cutLine() : null;
       const dropped = this.discarding ? 0 : this.pending.length;
       this.pending = '';
       this.discarding = false;
+      const more = cut === null || this.sink.line(cut);
       this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time);
+      if (!more) return 0;
     }
     if (n === 0) return 0;
 
@@ -121,6 +133,22 @@ export class LineFramer {
       time: this.lastTime,
       malformed: 'no line terminator',
     });
+  }
+
+  /** The partial line held before a gap, as a line cut short; null when none is held. */
+  private cutLine(): FramedLine | null {
+    if (this.pending === '' || this.discarding) return null;
+    let text = this.pending;
+    if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
+    this.pending = '';
+    return {
+      text: text.slice(0, this.max),
+      firstFrame: this.pendingFrame,
+      firstTime: this.pendingTime,
+      frame: this.pendingLastFrame,
+      time: this.pendingLastTime,
+      malformed: CUT_SHORT,
+    };
   }
 
   /** Forget any partial line (the stream stopped being text). Returns its length in bytes. */
@@ -170,6 +198,8 @@ export class LineFramer {
       this.pendingFrame = chunk.frame;
       this.pendingTime = chunk.time;
     }
+    this.pendingLastFrame = chunk.frame;
+    this.pendingLastTime = chunk.time;
     // Room for max content bytes plus the CR of a CRLF split across chunks.
     const take = Math.min(n - pos, this.max + 1 - this.pending.length);
     this.pending += latin1(buf, pos, pos + take);

@@ -124,6 +124,7 @@ function connectionLines(t: Transfer): string[] {
   if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
   else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and never acknowledged`);
   if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
+  if (c.captureCopies) lines.push(`${c.captureCopies} packets captured twice (the same packet seen again), counted once`);
   if (c.addressMismatch && t.passiveAddress?.reading === 'public') {
     lines.push(`linked by port: arrived at ${c.addressMismatch.actual}, the server's own address; the reply named ${c.addressMismatch.announced}, its public address`);
   } else if (c.addressMismatch) {

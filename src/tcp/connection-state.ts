@@ -7,7 +7,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
-import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
+import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
 
 export type CloseReason = 'fin' | 'rst' | 'evicted' | 'end' | 'reused';
 
@@ -56,6 +56,23 @@ function pushBounded<T>(list: T[], item: T): T[] {
   return list;
 }
 
+/** What a segment is compared on to tell the same packet captured twice. */
+interface SegmentPrint {
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  length: number;
+  /** IPv4 identification; -1 for IPv6 (no such field). */
+  ipId: number;
+  /** TTL or hop limit as captured. */
+  ttl: number;
+  time: number;
+}
+
+/** Seconds within which a second capture of one packet is seen (microseconds, on one host's interfaces). */
+const COPY_WITHIN = 0.01;
+
 export class ConnectionState {
   readonly conn: TcpConnection;
   /** Links of the reassembler's least-recently-used list. */
@@ -86,6 +103,9 @@ export class ConnectionState {
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
   private countOnly = false;
+  /** The last segment each side sent, as the capture saw it: a copy of it is the same packet again. */
+  private lastC2s: SegmentPrint | null = null;
+  private lastS2c: SegmentPrint | null = null;
 
   constructor(
     id: number,
@@ -119,6 +139,7 @@ export class ConnectionState {
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
+      captureCopies: 0,
       synRepeats: 0,
       zeroWindowFrames: NONE,
       closed: null,
@@ -212,6 +233,11 @@ export class ConnectionState {
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
     this.lastSeen = now;
+    if (this.isCopy(f, tcp, fromClient)) {
+      c.captureCopies++;
+      if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false, true);
+      return;
+    }
 
     if (flags & TCP_RST) {
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
@@ -350,9 +376,42 @@ export class ConnectionState {
     if (this.ctx.onSegment !== null) this.report(frame, fromClient, result, retransmitted);
   }
 
+  /**
+   * The segment is the one this side sent last, captured a second time: the same sequence and
+   * acknowledgement numbers, flags, window, length and (IPv4) IP ID, within COPY_WITHIN seconds,
+   * and a sign that it is the same packet: its TTL changed (tcpdump -i any on a router sees each
+   * forwarded packet arrive, then leave one hop older), or it carries the same non-zero IP ID (a
+   * bridge, or a mirror of two ports, sees it twice unchanged). A host repeats a packet with its
+   * own TTL and a new ID; an ID of 0 (Linux's SYN-ACKs) tells nothing: two SYN-ACKs microseconds
+   * apart are its timer's and its answer to a repeated SYN (fail-passive-synack-dropped-*).
+   */
+  private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): boolean {
+    const ip = f.ip;
+    const ipId = ip !== undefined && ip.version === 4 ? ip.id : -1;
+    const ttl = ip === undefined ? -1 : ip.version === 4 ? ip.ttl : ip.hopLimit;
+    const last = fromClient ? this.lastC2s : this.lastS2c;
+    const copy =
+      last !== null &&
+      last.seq === tcp.seq &&
+      last.ack === tcp.ack &&
+      last.flags === tcp.flags &&
+      last.window === tcp.window &&
+      last.length === tcp.payloadLength &&
+      last.ipId === ipId &&
+      f.time - last.time <= COPY_WITHIN &&
+      (last.ttl !== ttl || ipId > 0);
+    if (!copy) {
+      const print = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window, length: tcp.payloadLength, ipId, ttl, time: f.time };
+      if (fromClient) this.lastC2s = print;
+      else this.lastS2c = print;
+    }
+    return copy;
+  }
+
   /** Tell the per-segment hook what was decided about this segment. */
-  private report(frame: number, fromClient: boolean, result: SegmentResult | null, retransmitted: boolean): void {
+  private report(frame: number, fromClient: boolean, result: SegmentResult | null, retransmitted: boolean, copy = false): void {
     const x = this.ctx.facts;
+    x.copy = copy;
     const ds = fromClient ? this.c2s : this.s2c;
     x.kind = 'segment';
     x.stream = this.conn.id;
@@ -416,18 +475,22 @@ export class ConnectionState {
 
   private sinkFor(dir: Direction): StreamSink {
     return {
-      deliver: (bytes, gapBefore, offset, frame, time) => {
+      deliver: (bytes, gapBefore, offset, frame, time, cutBefore) => {
         const c = this.conn;
         if (gapBefore > 0) {
           c.gapBytes[dir] += gapBefore;
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
+          // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
+          // could come: they are no such loss.
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
-          if (acked >= 0) c.unackedGapBytes[dir] += Math.max(0, offset - Math.max(offset - gapBefore, acked));
+          const hole = gapBefore - cutBefore;
+          if (acked >= 0 && hole > 0) c.unackedGapBytes[dir] += Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked)));
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
-        if (this.ctx.listener.onData(c, { dir, bytes, gapBefore, streamOffset: offset, frame, time }) === 'count-only') this.countOnly = true;
+        const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
+        if (this.ctx.listener.onData(c, chunk) === 'count-only') this.countOnly = true;
       },
     };
   }

@@ -16,7 +16,8 @@ import { seqAdd, seqDiff } from './seq.js';
 
 /** Where ordered bytes go. `bytes` is valid only during the call. */
 export interface StreamSink {
-  deliver(bytes: Uint8Array, gapBefore: number, offset: number, frame: number, time: number): void;
+  /** `cutBefore`: of `gapBefore`, bytes of captured segments that the snaplen cut (on the wire for sure). */
+  deliver(bytes: Uint8Array, gapBefore: number, offset: number, frame: number, time: number, cutBefore: number): void;
 }
 
 /**
@@ -100,6 +101,8 @@ export class DirectionStream {
   finOffset = -1;
   /** Missing bytes not yet reported: carried by the next chunk. */
   private pendingGap = 0;
+  /** Of pendingGap, the bytes segments carried past their snaplen: seen on the wire, not lost. */
+  private pendingCut = 0;
   /**
    * Set by segment() for the segment-hook: how many of its wire bytes were new, and whether they
    * lay below bytes already seen (it filled a hole). Two numbers written, nothing allocated.
@@ -190,9 +193,13 @@ export class DirectionStream {
       this.newBytes = holeAfter ? wireEnd - next - this.bufferedWithin(next, wireEnd) : wireEnd - next;
       if (capEnd > next && this.deliverInOrder(bytes, start, frame, time)) result = 'partial';
       this.filledHole = result === 'new' && holeAfter;
-      // Bytes on the wire but cut by the snaplen are lost for good: skip them now.
-      if (wireEnd > this.nextOffset) this.advanceOver(wireEnd);
+      // Bytes on the wire but cut by the snaplen are lost for good: skip them now, and say so now
+      // rather than with the next bytes (a control connection's cut line ends here, before the
+      // other side's answer to it).
+      const cut = wireEnd > this.nextOffset;
+      if (cut) this.advanceOver(wireEnd, true);
       this.drain();
+      if (cut && this.pendingGap > 0) this.emit(EMPTY, this.nextOffset, frame, time);
       if (this.charged !== 0) this.settle();
     } else {
       const seenEnd = this.pieces[this.pieces.length - 1]?.wireEnd ?? next;
@@ -259,9 +266,11 @@ export class DirectionStream {
 
   private emit(bytes: Uint8Array, offset: number, frame: number, time: number): void {
     const gap = this.pendingGap;
+    const cut = this.pendingCut;
     this.pendingGap = 0;
+    this.pendingCut = 0;
     if (this.keepBytes && bytes.length > 0) this.rememberDelivered(offset, bytes, frame);
-    this.sink.deliver(bytes, gap, offset, frame, time);
+    this.sink.deliver(bytes, gap, offset, frame, time, cut);
   }
 
   private noteConflict(frame: number, offset: number, kept: number): void {
@@ -369,26 +378,23 @@ export class DirectionStream {
       this.emit(bytes, this.nextOffset, p.frame, p.time);
       this.advance(p.end - this.nextOffset);
     }
-    if (p.wireEnd > this.nextOffset) this.advanceOver(p.wireEnd);
+    if (p.wireEnd > this.nextOffset) this.advanceOver(p.wireEnd, true);
   }
 
   /**
    * Move the delivered point to `target` across bytes that will never come: they become pending
    * gap, except where buffered pieces cover them (those are delivered in order).
    */
-  private advanceOver(target: number): void {
+  private advanceOver(target: number, onWire = false): void {
     while (this.nextOffset < target) {
       const p = this.head < this.pieces.length ? this.pieces[this.head] : undefined;
-      if (p !== undefined && p.start < target) {
-        if (p.start > this.nextOffset) {
-          this.pendingGap += p.start - this.nextOffset;
-          this.advance(p.start - this.nextOffset);
-        }
-        this.popAndDeliver(p);
-      } else {
-        this.pendingGap += target - this.nextOffset;
-        this.advance(target - this.nextOffset);
+      const skip = p !== undefined && p.start < target ? p.start - this.nextOffset : target - this.nextOffset;
+      if (skip > 0) {
+        this.pendingGap += skip;
+        if (onWire) this.pendingCut += skip;
+        this.advance(skip);
       }
+      if (p !== undefined && p.start < target) this.popAndDeliver(p);
     }
   }
 

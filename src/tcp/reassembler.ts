@@ -112,7 +112,7 @@ export class TcpReassembler {
       },
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
       onSegment: opts.onSegment ?? null,
-      facts: { kind: 'segment', stream: 0, dir: 'c2s', frame: 0, data: 'none', newBytes: 0, retransmission: false, outOfOrder: false, seqBase: -1, ackBase: -1 },
+      facts: { kind: 'segment', stream: 0, dir: 'c2s', frame: 0, data: 'none', newBytes: 0, retransmission: false, copy: false, outOfOrder: false, seqBase: -1, ackBase: -1 },
     };
   }
 
@@ -267,6 +267,7 @@ export class TcpReassembler {
     x.data = 'none';
     x.newBytes = 0;
     x.retransmission = false;
+    x.copy = false;
     x.outOfOrder = false;
     x.seqBase = -1;
     x.ackBase = -1;

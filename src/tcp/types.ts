@@ -19,6 +19,11 @@ export interface StreamChunk {
   bytes: Uint8Array;
   /** Bytes missing from the capture immediately before this chunk (0 = contiguous). */
   gapBefore: number;
+  /**
+   * Of `gapBefore`, bytes the snaplen cut off the end of the segment just before (on the wire, not
+   * captured): that segment ended here. Absent or 0: none.
+   */
+  cutBefore?: number;
   /** Stream offset (bytes since the ISN+1, 64-bit safe as a JS number) of bytes[0]. */
   streamOffset: number;
   /** Frame that carried (the start of) these bytes, and its time. */
@@ -87,6 +92,8 @@ export interface TcpConnection {
   rst?: { frame: number; dir: Direction; time: number };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
+  /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */
+  captureCopies: number;
   /** Of `retransmissions`, the repeated SYNs and SYN-ACKs (the handshake sent again, not data). */
   synRepeats: number;
   zeroWindowFrames: number[];
@@ -138,6 +145,8 @@ export interface SegmentFacts {
   newBytes: number;
   /** It repeats a SYN, a FIN or payload of this side: what conn.retransmissions counts. */
   retransmission: boolean;
+  /** The same packet as the one this side sent last, captured again (conn.captureCopies): nothing decided. */
+  copy: boolean;
   /** All of its payload was new but lay below bytes already seen: it filled a hole. */
   outOfOrder: boolean;
   /**

@@ -518,6 +518,14 @@ const HEALTHY = [
   'parallel-vsftpd-lftp',
   'syn-retry-vsftpd-curl',
   'active-highport-vsftpd-ftp',
+  // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
+  // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
+  // of a DNAT merged.
+  'capture-stopped-vsftpd-lftp',
+  'capture-stopped-stor-pureftpd-curl',
+  'snaplen-vsftpd-lftp',
+  'dup-any-router-vsftpd-lftp',
+  'merged-dnat-helper-vsftpd-lftp',
 ];
 
 /** A login the server refused (530 to PASS): login-failed, not "turned away" (verdicts-audit6.test.ts for the anonymous one). */
@@ -525,6 +533,9 @@ const LOGIN_FAILED: Record<string, { user: string; evidence: number[]; advice: R
   'fail-login-vsftpd-curl': { user: 'ftpuser', evidence: [8, 11, 13, 14], advice: /^Check the user name and password: a 530 after PASS/ },
   'anon-refused-vsftpd-curl': { user: 'anonymous', evidence: [8, 11, 13, 14], advice: /^The server does not take anonymous logins/ },
 };
+
+/** Failures seen in merged captures, each told in verdicts-audit7.test.ts. */
+const MERGED_FAILED = ['merged-dnat-nohelper-vsftpd-lftp'];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
 const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
@@ -540,7 +551,7 @@ const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(LOGIN_FAILED), ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

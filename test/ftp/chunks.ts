@@ -7,13 +7,14 @@ export function chunk(
   dir: Direction,
   data: string | Uint8Array,
   frame: number,
-  opts: { gapBefore?: number; streamOffset?: number } = {},
+  opts: { gapBefore?: number; cutBefore?: number; streamOffset?: number } = {},
 ): StreamChunk {
   const bytes = typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'latin1')) : data;
   return {
     dir,
     bytes,
     gapBefore: opts.gapBefore ?? 0,
+    ...(opts.cutBefore !== undefined ? { cutBefore: opts.cutBefore } : {}),
     streamOffset: opts.streamOffset ?? 0,
     frame,
     time: frame / 10,

@@ -81,6 +81,23 @@ describe('LineFramer', () => {
     expect(rec.gaps).toEqual([{ bytes: 28, frame: 3 }]); // 20 lost + 8 of the partial line
   });
 
+  it('reads a line the snaplen cut as far as it goes, marked cut, when the engine says so', () => {
+    const { f, rec } = framer();
+    f.push(chunk('s2c', '220 ready\r\n227 Entering Passive Mode (198', 1));
+    f.push(chunk('s2c', '', 1, { gapBefore: 24, cutBefore: 24 }));
+    f.push(chunk('s2c', '150 Opening BINARY mode data c', 3));
+    f.push(chunk('s2c', '', 3, { gapBefore: 30, cutBefore: 30 }));
+    expect(rec.lines.map((l) => [l.text, l.frame, l.malformed])).toEqual([
+      ['220 ready', 1, undefined],
+      ['227 Entering Passive Mode (198', 1, 'cut short by a capture gap'],
+      ['150 Opening BINARY mode data c', 3, 'cut short by a capture gap'],
+    ]);
+    expect(rec.gaps).toEqual([
+      { bytes: 24, frame: 1 },
+      { bytes: 30, frame: 3 },
+    ]);
+  });
+
   it('stops reading a chunk when the sink says so', () => {
     const { f, rec } = framer(undefined, (l) => l.text.startsWith('234'));
     const read = f.push(chunk('s2c', '234 AUTH TLS ok\r\n\x16\x03\x01\x00\x05', 4));

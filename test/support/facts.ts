@@ -40,6 +40,10 @@ export interface Facts {
     starts_midstream?: boolean;
     /** The capture was stopped while a transfer was still running. */
     stopped_early?: boolean;
+    /** tcpdump -s: each packet's bytes past it are not in the capture. */
+    snaplen?: number;
+    /** tcpdump -i any on a router: every packet is in the capture twice (tshark counts both). */
+    every_packet_twice?: boolean;
   };
 
   files?: FileFact[];

@@ -168,10 +168,11 @@ const cases: Case[] = [
     results: ['new', 'old', 'new'],
   },
   {
-    name: 'snaplen-cut segment: the uncaptured tail is a gap before the next chunk',
+    // Said at once, as an empty chunk: a control connection's cut line ends there, before the answer.
+    name: 'snaplen-cut segment: the uncaptured tail is a gap right after it',
     isn: 0,
     steps: [{ seq: 1, data: 'ab', wire: 5 }, { seq: 6, data: 'fg' }],
-    chunks: [[0, 0, 'ab'], [5, 3, 'fg']],
+    chunks: [[0, 0, 'ab'], [5, 3, ''], [5, 0, 'fg']],
   },
   {
     name: 'snaplen-cut out-of-order segment: its lost tail is skipped when it is delivered',
