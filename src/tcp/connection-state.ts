@@ -103,7 +103,10 @@ export class ConnectionState {
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
   private countOnly = false;
-  /** The last segment each side sent, as the capture saw it: a copy of it is the same packet again. */
+  /**
+   * The last segment each side sent, as the capture saw it: a copy of it is the same packet again.
+   * Made on a side's first segment and overwritten after (nothing allocated per packet).
+   */
   private lastC2s: SegmentPrint | null = null;
   private lastS2c: SegmentPrint | null = null;
 
@@ -401,9 +404,20 @@ export class ConnectionState {
       f.time - last.time <= COPY_WITHIN &&
       (last.ttl !== ttl || ipId > 0);
     if (!copy) {
-      const print = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window, length: tcp.payloadLength, ipId, ttl, time: f.time };
-      if (fromClient) this.lastC2s = print;
-      else this.lastS2c = print;
+      let print = last;
+      if (print === null) {
+        print = { seq: 0, ack: 0, flags: 0, window: 0, length: 0, ipId: 0, ttl: 0, time: 0 };
+        if (fromClient) this.lastC2s = print;
+        else this.lastS2c = print;
+      }
+      print.seq = tcp.seq;
+      print.ack = tcp.ack;
+      print.flags = tcp.flags;
+      print.window = tcp.window;
+      print.length = tcp.payloadLength;
+      print.ipId = ipId;
+      print.ttl = ttl;
+      print.time = f.time;
     }
     return copy;
   }
