@@ -24,6 +24,7 @@ import { ConnectionRouter } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
+import { TtlTable } from './ttl-table.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
@@ -175,14 +176,8 @@ export async function analyzeRecords(
   const reassembler = new TcpReassembler(router, { ...engineLimits(limits), onWarning: (w) => warnings.push(w) });
 
   const rstTtls = new Map<number, number>();
-  // First TTL / hop limit seen from each address: where the capture was taken shows in them.
-  const ttlBySource = new Map<string, number>();
-  let lastTtlSource = '';
-  const noteTtl = (ip: string, ttl: number): void => {
-    if (ip === lastTtlSource) return; // seen just before: already noted (or the table is full)
-    lastTtlSource = ip;
-    if (ttlBySource.size < MAX_TTL_HOSTS && !ttlBySource.has(ip)) ttlBySource.set(ip, ttl);
-  };
+  // First TTL / hop limit seen from each address toward each other: where the capture was taken shows in them.
+  const ttls = new TtlTable(MAX_TTL_HOSTS);
 
   let lastCount: LinkTypeCount | undefined;
   // One set of frame and header objects for every packet: nothing below keeps a frame (FrameScratch).
@@ -217,7 +212,7 @@ export async function analyzeRecords(
     // A host's TTL is read from its TCP segments only: Neighbor Discovery goes out with hop limit 255
     // by rule (RFC 4861), so an IPv6 capture that begins with the client's Neighbor Solicitation would
     // give the client 255, and every real RST of its (hop limit 64) would look forged by a middlebox.
-    if (frame.tcp) noteTtl(frame.ip.src, ttl);
+    if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl);
     // A RST's own TTL tells whether the host it names sent it or a middlebox did (verdict.ts).
     if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) rstTtls.set(record.frame, ttl);
     if (frame.tcp || frame.icmp) reassembler.push(frame);
@@ -239,7 +234,7 @@ export async function analyzeRecords(
   listings.finish(sessions);
   pairFxpAnnouncements(sessions);
   for (const s of sessions) {
-    s.ttl = { client: ttlBySource.get(s.client.ip) ?? null, server: ttlBySource.get(s.server.ip) ?? null };
+    s.ttl = { client: ttls.of(s.client.ip, s.server.ip), server: ttls.of(s.server.ip, s.client.ip) };
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
     for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
   }

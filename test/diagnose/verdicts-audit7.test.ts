@@ -186,7 +186,7 @@ describe('4. client-side and server-side captures of one DNAT merged into one fi
     expect(causes(a)).toEqual([]);
   });
 
-  it('merged-dnat-nohelper-vsftpd-lftp: the client-side views (1, 3) show the 227 naming the inside address and the SYNs there unanswered', async () => {
+  it('merged-dnat-nohelper-vsftpd-lftp: the client-side views (1, 3) show the 227 naming the inside address and the SYNs there unanswered; the server-side views (2, 4) are placed there and cite those SYNs', async () => {
     const name = 'merged-dnat-nohelper-vsftpd-lftp';
     expect(facts(name).client.exit_status).toBe(1);
     const a = await analyze(name);
@@ -199,5 +199,23 @@ describe('4. client-side and server-side captures of one DNAT merged into one fi
     ]);
     expect([ts[0].diagnosis?.cause, ts[2].diagnosis?.cause]).toEqual(['passive-address-mismatch', 'passive-address-mismatch']);
     expect(ts[0].connection?.synFrames.length).toBe(5);
+    // The server-side views (2, 4): each view reads its own TTLs (per pair of addresses: the client's
+    // packets are seen with 64 at its side, 63 at the server's), so these are the server's side; and the
+    // client's SYNs to the announced endpoint, in the client-side view's session, are cited, not denied.
+    // Before: "taken on the client's side and holds no SYN to 198.51.100.20:50062: the client never tried".
+    expect(a.sessions.map((s) => [s.id, s.ttl.client, s.ttl.server, s.vantage?.point])).toEqual([
+      [1, 64, 63, 'client-side'],
+      [2, 63, 64, 'server-side'],
+      [3, 64, 63, 'client-side'],
+      [4, 63, 64, 'server-side'],
+    ]);
+    for (const [i, other] of [[1, 0], [3, 2]] as const) {
+      const d = ts[i].diagnosis!;
+      const syn = ts[other].connection!.synFrame!;
+      expect([d.cause, d.evidence.includes(syn)]).toEqual(['passive-unreached', true]);
+      expect(d.summary).toContain(`The capture holds the client's SYN to 198.51.100.20:${ts[i].announce!.endpoint!.port} (frame ${syn}, session ${ts[other].session}, transfer 1: the same exchange seen at another capture point)`);
+      expect(d.summary).toContain('The client did try');
+      expect(d.summary).not.toMatch(/never tried|client's side/);
+    }
   });
 });

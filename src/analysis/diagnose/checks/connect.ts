@@ -61,21 +61,71 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (t.mode !== 'passive' || t.connection || t.status !== 'failed' || !t.announce?.endpoint) return null;
   if (t.reply && t.reply.code !== 425 && t.reply.code !== 426) return null;
   const endpoint = ep(t.announce.endpoint);
-  const details = [announceWords(t), `No connection to ${endpoint} is in the capture`, movedOnWords(t, s)];
+  // A capture that merges two capture points holds the client's attempt in the other view's session.
+  const elsewhere = attemptElsewhere(ctx.analysis, s, t);
+  const seen = elsewhere
+    ? `The capture holds the client's SYN to ${endpoint} (frame ${elsewhere.synFrame}, session ${elsewhere.session}, transfer ${elsewhere.transfer}: ` +
+      'the same exchange seen at another capture point), but no connection to it here'
+    : `No connection to ${endpoint} is in the capture`;
+  const details = [announceWords(t), seen, movedOnWords(t, s)];
   let advice: string | undefined;
-  if (vantage.point === 'server-side') {
+  if (elsewhere && vantage.point === 'server-side') {
+    details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
+  } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
         `were dropped or sent elsewhere before reaching the server — typically a NAT in front of the server whose clients ` +
         `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`,
     );
-  } else if (vantage.point === 'client-side' || vantage.point === 'same-segment') {
+  } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
     details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
     advice =
       `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
       'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
   }
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame]), advice);
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined]), advice);
+}
+
+interface Attempt {
+  session: number;
+  transfer: number;
+  synFrame: number;
+  time: number;
+}
+
+/** Attempts kept per client and endpoint: a merged capture has two views, not dozens. */
+const ATTEMPTS_KEPT = 4;
+/** How soon after the announcement another view's SYN must come to be this announcement's attempt. */
+const ATTEMPT_WITHIN = 60;
+
+/** Per analysis, once: the first data connections each client opened (or tried) to each server endpoint. */
+const attemptsByEndpoint = new WeakMap<Analysis, Map<string, Attempt[]>>();
+
+/**
+ * Another session's data connection from the client to exactly the announced endpoint, begun soon
+ * after the announcement: in a capture that merges two capture points, the client's attempt seen
+ * at its own side, where this view (the server's side) saw none arrive.
+ */
+function attemptElsewhere(a: Analysis, s: Session, t: Transfer): Attempt | null {
+  let index = attemptsByEndpoint.get(a);
+  if (index === undefined) {
+    index = new Map();
+    for (const x of a.sessions) {
+      for (const y of x.transfers) {
+        const c = y.connection;
+        if (c === null || c.synFrame === null) continue;
+        const key = `${c.client.ip}|${c.server.ip}|${c.server.port}`;
+        let list = index.get(key);
+        if (list === undefined) index.set(key, (list = []));
+        if (list.length < ATTEMPTS_KEPT) list.push({ session: x.id, transfer: y.id, synFrame: c.synFrame, time: c.start });
+      }
+    }
+    attemptsByEndpoint.set(a, index);
+  }
+  const e = t.announce!.endpoint!;
+  const at = t.announce!.time;
+  const list = index.get(`${s.client.ip}|${e.ip}|${e.port}`) ?? [];
+  return list.find((x) => x.session !== s.id && x.time >= at - 1 && x.time <= at + ATTEMPT_WITHIN) ?? null;
 }
 
 function synWords(c: DataConnection, connector: 'client' | 'server'): string {
