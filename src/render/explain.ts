@@ -520,7 +520,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   // A session turned away did open its connection: its story goes on to the refusal (the greeting step).
   const turnedAway = s.control.kind === 'turned-away' ? s.control : null;
   const ungreeted = s.control.kind === 'ungreeted' ? s.control : null;
-  const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null ? null : escapeText(controlWords);
+  const hungUp = s.control.kind === 'hung-up' ? s.control : null;
+  const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null || hungUp !== null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
@@ -546,6 +547,14 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
     });
     ctx.departures.push(`the server never greeted within the ${seconds(ungreeted.waited)} the client waited: no login or transfer could follow`);
+  }
+  // Opened, and the server hung up before greeting: its close is the story.
+  if (hungUp !== null) {
+    steps.push({
+      title: escapeText(controlWords ?? ''),
+      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+    });
+    ctx.departures.push(`the server ${hungUp.how === 'rst' ? 'reset' : 'closed'} the connection before greeting: no login or transfer could follow`);
   }
 
   // Walk the commands; those a transfer uses are told in its step.
@@ -702,7 +711,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

@@ -56,6 +56,7 @@ function transferCounts(s: Session): string {
     if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
     if (s.control.kind === 'turned-away') return `none: turned away${s.control.at === 'login' ? ' at login' : ''} (${s.control.code})`;
     if (s.control.kind === 'ungreeted') return `none: no greeting (client gave up after ${seconds(s.control.waited)})`;
+    if (s.control.kind === 'hung-up') return `none: closed by the server before greeting`;
     return `none: control ${s.control.kind}`;
   }
   return verdictCounts(s.transfers) || '0';

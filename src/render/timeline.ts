@@ -211,6 +211,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       rows.push({ kind: 'note', text: `The server turns the session away ${turnedAwayWhen(s.control)} (${turnedAwayReason(s.control)}): no listing or transfer can follow` });
     }
     if (e.kind === 'reply' && s.loginRefusal?.reply === e.reply.frame) rows.push({ kind: 'note', text: loginRefusedNote(s) });
+    if (s.control.kind === 'hung-up' && conn.role === 'control' && e.firstFrame === s.control.closed) {
+      rows.push({ kind: 'note', text: `The server ${s.control.how === 'rst' ? 'resets' : 'closes'} the connection before greeting: no login or transfer can follow` });
+    }
     if (s.control.kind === 'ungreeted' && conn.role === 'control') {
       if (e.firstFrame === s.control.closed) {
         rows.push({ kind: 'note', text: `No greeting came: the client gives up after ${seconds(s.control.waited)} and closes; no login or transfer can follow` });

@@ -181,6 +181,11 @@ export function controlSentence(s: Session): string | null {
         `The server never greeted: the client waited ${seconds(v.waited)} after the handshake for its 220, then closed the connection (frame ${v.closed})` +
         `${v.lateGreeting !== null ? `; the greeting came only at frame ${v.lateGreeting}, after the client had gone` : ''}; no login or transfer could follow.`
       );
+    case 'hung-up':
+      return (
+        `The server ${v.how === 'rst' ? 'reset' : 'closed'} the connection it had accepted (frame ${v.closed}) before any greeting ` +
+        'and before the client said anything: it turned the session away without a word; no login or transfer could follow.'
+      );
     default:
       return null;
   }
@@ -222,7 +227,7 @@ export function turnedAwayReason(v: Extract<ControlVerdict, { kind: 'turned-away
 
 /** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */
