@@ -174,6 +174,21 @@ function loginRefusal(s: Session): Session['loginRefusal'] {
   return last === null || r === null || r === undefined || r.code < 400 ? null : { command: last.frame, verb: last.command!, code: r.code, reply: r.frame };
 }
 
+/** TLS mechanisms of AUTH (RFC 4217 names TLS and SSL; TLS-C and TLS-P are older drafts'). */
+const AUTH_TLS = /^(TLS|SSL|TLS-C|TLS-P)$/i;
+
+/** The server refused the session's last AUTH TLS/SSL and accepted none; did the client then give up? */
+function tlsRefusal(s: Session): Session['tlsRefusal'] {
+  if (s.tls) return null;
+  let auth: Command | null = null;
+  for (const c of s.commands) if (c.command === 'AUTH' && AUTH_TLS.test(c.arg.trim())) auth = c;
+  const r = auth?.reply;
+  if (auth === null || r === null || r === undefined || r.code < 400) return null;
+  // No login after the refusal, and the client closed: it would not go on in clear text.
+  const gaveUp = !s.commands.some((c) => c.frame > auth!.frame && isLogin(c.command)) && s.closedBy?.by === 'client';
+  return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
+}
+
 /** The session's last login command (USER, PASS, ACCT). */
 function lastLogin(s: Session): Command | null {
   let last: Command | null = null;
@@ -364,6 +379,7 @@ export function settleOutcomes(sessions: Session[]): void {
     s.control = controlVerdict(s);
     s.login = loginOutcome(s);
     s.loginRefusal = loginRefusal(s);
+    s.tlsRefusal = tlsRefusal(s);
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));

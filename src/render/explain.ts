@@ -534,8 +534,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     steps.push({
       title:
         `Control connection (textbook steps 1-3): the client opens a TCP connection from its temporary port ${s.client.port} ` +
-        `to the server's port ${portName(s.server.port)}: ${hs}. It stays open for the whole session: ` +
-        'commands go from the client to the server on it, replies come back.',
+        `to the server's port ${portName(s.server.port)}: ${hs}.` +
+        (hungUp === null ? ' It stays open for the whole session: commands go from the client to the server on it, replies come back.' : ''),
       subs: [],
     });
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
@@ -556,6 +556,13 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     });
     ctx.departures.push(`the server ${hungUp.how === 'rst' ? 'reset' : 'closed'} the connection before greeting: no login or transfer could follow`);
   }
+  const tlsRefusal = s.tlsRefusal;
+  if (tlsRefusal !== null) {
+    ctx.departures.push(
+      `the client asked for TLS and the server refused it (${tlsRefusal.code}, frame ${tlsRefusal.reply}): ` +
+        (tlsRefusal.gaveUp ? 'the client, which requires it, ended the session without logging in' : 'the session went on in clear text'),
+    );
+  }
 
   // Walk the commands; those a transfer uses are told in its step.
   const used = new Map<number, Transfer>();
@@ -574,7 +581,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const shown = plain.slice(0, MAX_LISTED).map((c) => exchange(s, c));
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
     // The server's answer to the login turned the session away or refused the login: the step says why, as diagnose does.
-    const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : s.loginRefusal?.command;
+    const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : (s.loginRefusal?.command ?? (s.tlsRefusal?.gaveUp ? s.tlsRefusal.command : undefined));
     const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
     const subs =
       refusedHere && s.diagnosis

@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, loginRefusedSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -297,6 +297,18 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
   return parts.join('\n');
 }
 
+/** A summary section: one sentence per session (the first MAX_UNUSED_ROWS), with its cause when diagnosed. */
+function sessionNotes(out: string[], sessions: Session[], heading: string, sentence: (s: Session) => string | null): void {
+  if (sessions.length === 0) return;
+  out.push('', heading);
+  for (const s of sessions.slice(0, MAX_UNUSED_ROWS)) {
+    const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
+    out.push(`  session ${s.id}: ${escapeText(sentence(s) ?? '')}${cause}`);
+  }
+  if (sessions.length > MAX_UNUSED_ROWS) out.push(`  … and ${sessions.length - MAX_UNUSED_ROWS} more`);
+  if (sessions.some((s) => s.diagnosis !== null)) out.push('(ftpcap diagnose explains each, with its evidence)');
+}
+
 export function renderSummary(a: Analysis, style: RenderStyle): string {
   const out = [captureHeading(a), ''];
   if (a.sessions.length === 0) {
@@ -315,16 +327,8 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
       if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
     }
-    const refusedLogins = a.sessions.filter((s) => s.loginRefusal !== null);
-    if (refusedLogins.length) {
-      out.push('', 'Logins the server refused');
-      for (const s of refusedLogins.slice(0, MAX_UNUSED_ROWS)) {
-        const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
-        out.push(`  session ${s.id}: ${escapeText(loginRefusedSentence(s) ?? '')}${cause}`);
-      }
-      if (refusedLogins.length > MAX_UNUSED_ROWS) out.push(`  … and ${refusedLogins.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
-      out.push('(ftpcap diagnose explains each, with its evidence)');
-    }
+    sessionNotes(out, a.sessions.filter((s) => s.loginRefusal !== null), 'Logins the server refused', loginRefusedSentence);
+    sessionNotes(out, a.sessions.filter((s) => s.tlsRefusal !== null), 'TLS the server refused (AUTH)', tlsRefusedSentence);
   }
   if (a.capture.warnings.length) out.push('', warningLines(a.capture.warnings, a.capture.file));
   return out.join('\n');

@@ -205,7 +205,27 @@ export function loginRefusedSentence(s: Session): string | null {
   );
 }
 
+/**
+ * The server's refusal of TLS (session.tlsRefusal), as a sentence: the client gave up, or went on in
+ * clear text. Null when TLS was not refused.
+ */
+export function tlsRefusedSentence(s: Session): string | null {
+  const r = s.tlsRefusal;
+  if (r === null) return null;
+  const words = s.commands.find((c) => c.frame === r.command)?.reply?.text.split('\n')[0].trim() ?? '';
+  const then = r.gaveUp
+    ? 'the client, which requires TLS, closed the connection without logging in; no login or transfer could follow.'
+    : 'the client went on in clear text (no failure: its commands, password and files crossed unencrypted).';
+  return `The server refused TLS: it answered AUTH ${r.mechanism} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ${then}`;
+}
+
 /** The same, as the timeline's note under the refusal. */
+export function tlsRefusedNote(s: Session): string {
+  const r = s.tlsRefusal;
+  return `The server refuses TLS (${r?.code ?? '5xx'}): ${r?.gaveUp ? 'the client, requiring it, will end the session' : 'the client goes on in clear text'}`;
+}
+
+/** The same (a refused login), as the timeline's note under the refusal. */
 export function loginRefusedNote(s: Session): string {
   return `The server refuses the login (${s.loginRefusal?.code ?? '5xx'}): no listing or transfer can follow`;
 }
