@@ -305,8 +305,9 @@ function sessionNotes(out: string[], sessions: Session[], heading: string, sente
     const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
     out.push(`  session ${s.id}: ${escapeText(sentence(s) ?? '')}${cause}`);
   }
-  if (sessions.length > MAX_UNUSED_ROWS) out.push(`  … and ${sessions.length - MAX_UNUSED_ROWS} more`);
-  if (sessions.some((s) => s.diagnosis !== null)) out.push('(ftpcap diagnose explains each, with its evidence)');
+  const diagnosed = sessions.some((s) => s.diagnosis !== null);
+  if (sessions.length > MAX_UNUSED_ROWS) out.push(`  … and ${sessions.length - MAX_UNUSED_ROWS} more${diagnosed ? ' (ftpcap diagnose lists them all)' : ''}`);
+  if (diagnosed) out.push('(ftpcap diagnose explains each, with its evidence)');
 }
 
 export function renderSummary(a: Analysis, style: RenderStyle): string {
