@@ -355,6 +355,14 @@ export interface Session {
    * the error answering it (530, 532, 501-504). Null otherwise, and when the client gave up unanswered.
    */
   loginRefusal: { command: number; verb: string; code: number; reply: number } | null;
+  /**
+   * The server refused TLS (verdict.ts): the session's last AUTH TLS/SSL (`command`, `mechanism`
+   * as sent) was answered with an error (`code` at `reply`: a server without FTPS, 500/502/504/534,
+   * or vsftpd's 530 before the login) and none was accepted. `gaveUp`: the client then sent no
+   * login and closed the connection: a client that requires TLS (curl --ssl-reqd, lftp
+   * ftp:ssl-force) ends here; otherwise it went on in clear text, which is no failure.
+   */
+  tlsRefusal: { command: number; mechanism: string; code: number; reply: number; gaveUp: boolean } | null;
   tls: boolean;
   /** 'explicit' after AUTH TLS/SSL + 234, 'implicit' for TLS from the first byte (port 990). */
   tlsMode: 'explicit' | 'implicit' | null;

@@ -93,6 +93,13 @@ export type ControlVerdict =
    * no reply received. `lateGreeting`: the frame of a greeting that came after that close, else null.
    */
   | { kind: 'ungreeted'; closed: number; waited: number; lateGreeting: number | null; evidence: number[] }
+  /**
+   * Opened, and the server closed (`how`: FIN) or reset it `after` seconds from its SYN-ACK, before
+   * any greeting and before the client said anything (`closed`: that frame): it turned the session
+   * away without a word (proftpd at MaxInstances, a TCP-wrappers or per-address rule, a server that
+   * dies on accepting).
+   */
+  | { kind: 'hung-up'; how: 'fin' | 'rst'; closed: number; after: number; evidence: number[] }
   /** Opened; `closedBy` null while still open at the capture's end. */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */

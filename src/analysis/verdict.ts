@@ -174,6 +174,21 @@ function loginRefusal(s: Session): Session['loginRefusal'] {
   return last === null || r === null || r === undefined || r.code < 400 ? null : { command: last.frame, verb: last.command!, code: r.code, reply: r.frame };
 }
 
+/** TLS mechanisms of AUTH (RFC 4217 names TLS and SSL; TLS-C and TLS-P are older drafts'). */
+const AUTH_TLS = /^(TLS|SSL|TLS-C|TLS-P)$/i;
+
+/** The server refused the session's last AUTH TLS/SSL and accepted none; did the client then give up? */
+function tlsRefusal(s: Session): Session['tlsRefusal'] {
+  if (s.tls) return null;
+  let auth: Command | null = null;
+  for (const c of s.commands) if (c.command === 'AUTH' && AUTH_TLS.test(c.arg.trim())) auth = c;
+  const r = auth?.reply;
+  if (auth === null || r === null || r === undefined || r.code < 400) return null;
+  // No login after the refusal, and the client closed: it would not go on in clear text.
+  const gaveUp = !s.commands.some((c) => c.frame > auth!.frame && isLogin(c.command)) && s.closedBy?.by === 'client';
+  return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
+}
+
 /** The session's last login command (USER, PASS, ACCT). */
 function lastLogin(s: Session): Command | null {
   let last: Command | null = null;
@@ -211,7 +226,7 @@ function controlVerdict(s: Session): ControlVerdict {
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
   const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
-  const ungreeted = notGreeted(s);
+  const ungreeted = notGreeted(s) ?? hungUp(s);
   if (ungreeted !== null) return ungreeted;
   // The server's first word was a refusal (421 in place of 220) and nobody logged in.
   const greeting = s.commands[0];
@@ -257,16 +272,11 @@ function notGreeted(s: Session): ControlVerdict | null {
   const cc = s.controlConnection;
   const close = s.closedBy;
   if (close === null || close.by !== 'client' || !cc.established) return null;
-  // Another protocol's words (an SSH banner) or bytes that are not text are no silence; on an implicit-FTPS port the greeting
-  // comes only inside TLS, which the client must begin: its silence is the mismatch (checks/ftps.ts).
-  if (s.notFtp !== undefined || s.opaqueBytes.server > 0 || s.tlsMode === 'implicit' || s.server.port === 990) return null;
-  // Bytes of the control connection the capture lost may have been the greeting: no silence to tell.
-  if (s.controlGapBytes > 0) return null;
+  // On an implicit-FTPS port the greeting comes only inside TLS, which the client must begin: its silence is the mismatch (checks/ftps.ts).
+  if (s.tlsMode === 'implicit' || s.server.port === 990 || !silentUntil(s, close)) return null;
   const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
   if (synAck === undefined || close.time - synAck.time < MIN_PATIENCE) return null;
-  // Commands come in frame order: the first one tells whether anything was said before the close.
   const first = s.commands[0];
-  if (first !== undefined && (first.frame < close.frame || (first.reply !== null && first.reply.firstFrame < close.frame))) return null;
   const late = first?.command === null && first.reply !== null ? first.reply.firstFrame : null;
   const reset = cc.rst !== null && cc.rst.by === 'client' && late !== null && cc.rst.frame > late ? [cc.rst.frame] : [];
   return {
@@ -275,6 +285,35 @@ function notGreeted(s: Session): ControlVerdict | null {
     waited: close.time - synAck.time,
     lateGreeting: late,
     evidence: [...cc.synFrames.slice(0, 1), synAck.frame, close.frame, ...(late === null ? [] : [late]), ...reset].sort((x, y) => x - y),
+  };
+}
+
+/** Nothing was said on the control connection before `close`: no command, no reply, no bytes that are not FTP. */
+function silentUntil(s: Session, close: { frame: number }): boolean {
+  // Another protocol's words (an SSH banner) or bytes that are not text are no silence; nor bytes the capture lost.
+  if (s.notFtp !== undefined || s.opaqueBytes.server > 0 || s.opaqueBytes.client > 0 || s.controlGapBytes > 0) return false;
+  // Commands come in frame order: the first one tells whether anything was said before the close.
+  const first = s.commands[0];
+  return first === undefined || (first.frame >= close.frame && (first.reply === null || first.reply.firstFrame >= close.frame));
+}
+
+/**
+ * The server closed or reset the connection it had accepted before greeting, and before the client
+ * said anything: it turned the session away without a word. However soon: a server's refusal
+ * needs no patience from the client, unlike `ungreeted`.
+ */
+function hungUp(s: Session): ControlVerdict | null {
+  const cc = s.controlConnection;
+  const close = s.closedBy;
+  if (close === null || close.by !== 'server' || !cc.established || !silentUntil(s, close)) return null;
+  const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
+  if (synAck === undefined) return null;
+  return {
+    kind: 'hung-up',
+    how: s.close === 'rst' ? 'rst' : 'fin',
+    closed: close.frame,
+    after: close.time - synAck.time,
+    evidence: [...cc.synFrames.slice(0, 1), synAck.frame, close.frame].sort((x, y) => x - y),
   };
 }
 
@@ -340,6 +379,7 @@ export function settleOutcomes(sessions: Session[]): void {
     s.control = controlVerdict(s);
     s.login = loginOutcome(s);
     s.loginRefusal = loginRefusal(s);
+    s.tlsRefusal = tlsRefusal(s);
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));

@@ -520,7 +520,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   // A session turned away did open its connection: its story goes on to the refusal (the greeting step).
   const turnedAway = s.control.kind === 'turned-away' ? s.control : null;
   const ungreeted = s.control.kind === 'ungreeted' ? s.control : null;
-  const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null ? null : escapeText(controlWords);
+  const hungUp = s.control.kind === 'hung-up' ? s.control : null;
+  const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null || hungUp !== null ? null : escapeText(controlWords);
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
@@ -533,8 +534,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     steps.push({
       title:
         `Control connection (textbook steps 1-3): the client opens a TCP connection from its temporary port ${s.client.port} ` +
-        `to the server's port ${portName(s.server.port)}: ${hs}. It stays open for the whole session: ` +
-        'commands go from the client to the server on it, replies come back.',
+        `to the server's port ${portName(s.server.port)}: ${hs}.` +
+        (hungUp === null ? ' It stays open for the whole session: commands go from the client to the server on it, replies come back.' : ''),
       subs: [],
     });
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
@@ -546,6 +547,21 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
       subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
     });
     ctx.departures.push(`the server never greeted within the ${seconds(ungreeted.waited)} the client waited: no login or transfer could follow`);
+  }
+  // Opened, and the server hung up before greeting: its close is the story.
+  if (hungUp !== null) {
+    steps.push({
+      title: escapeText(controlWords ?? ''),
+      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+    });
+    ctx.departures.push(`the server ${hungUp.how === 'rst' ? 'reset' : 'closed'} the connection before greeting: no login or transfer could follow`);
+  }
+  const tlsRefusal = s.tlsRefusal;
+  if (tlsRefusal !== null) {
+    ctx.departures.push(
+      `the client asked for TLS and the server refused it (${tlsRefusal.code}, frame ${tlsRefusal.reply}): ` +
+        (tlsRefusal.gaveUp ? 'the client, which requires it, ended the session without logging in' : 'the session went on in clear text'),
+    );
   }
 
   // Walk the commands; those a transfer uses are told in its step.
@@ -565,7 +581,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const shown = plain.slice(0, MAX_LISTED).map((c) => exchange(s, c));
     if (plain.length > MAX_LISTED) shown.push(`and ${plain.length - MAX_LISTED} more (ftpcap commands lists them all)`);
     // The server's answer to the login turned the session away or refused the login: the step says why, as diagnose does.
-    const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : s.loginRefusal?.command;
+    const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : (s.loginRefusal?.command ?? (s.tlsRefusal?.gaveUp ? s.tlsRefusal.command : undefined));
     const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
     const subs =
       refusedHere && s.diagnosis
@@ -702,7 +718,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -56,6 +56,7 @@ function transferCounts(s: Session): string {
     if (s.diagnosis?.cause === 'not-ftp') return 'none: not FTP';
     if (s.control.kind === 'turned-away') return `none: turned away${s.control.at === 'login' ? ' at login' : ''} (${s.control.code})`;
     if (s.control.kind === 'ungreeted') return `none: no greeting (client gave up after ${seconds(s.control.waited)})`;
+    if (s.control.kind === 'hung-up') return `none: closed by the server before greeting`;
     return `none: control ${s.control.kind}`;
   }
   return verdictCounts(s.transfers) || '0';
@@ -297,6 +298,21 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
   return parts.join('\n');
 }
 
+/** A summary section: one sentence per session (the first MAX_UNUSED_ROWS), with its cause when diagnosed. */
+/** A heading, a line per session (the first MAX_UNUSED_ROWS), then `after` (lines about them all). */
+function sessionNotes(out: string[], sessions: Session[], heading: string, sentence: (s: Session) => string | null, after: string[] = []): void {
+  if (sessions.length === 0) return;
+  out.push('', heading);
+  for (const s of sessions.slice(0, MAX_UNUSED_ROWS)) {
+    const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
+    out.push(`  session ${s.id}: ${escapeText(sentence(s) ?? '')}${cause}`);
+  }
+  const diagnosed = sessions.some((s) => s.diagnosis !== null);
+  if (sessions.length > MAX_UNUSED_ROWS) out.push(`  … and ${sessions.length - MAX_UNUSED_ROWS} more${diagnosed ? ' (ftpcap diagnose lists them all)' : ''}`);
+  out.push(...after);
+  if (diagnosed) out.push('(ftpcap diagnose explains each, with its evidence)');
+}
+
 export function renderSummary(a: Analysis, style: RenderStyle): string {
   const out = [captureHeading(a), ''];
   if (a.sessions.length === 0) {
@@ -315,17 +331,9 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
       if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
     }
-    const refusedLogins = a.sessions.filter((s) => s.loginRefusal !== null);
-    if (refusedLogins.length) {
-      out.push('', 'Logins the server refused');
-      for (const s of refusedLogins.slice(0, MAX_UNUSED_ROWS)) {
-        const cause = s.diagnosis ? ` [${s.diagnosis.cause}]` : '';
-        out.push(`  session ${s.id}: ${escapeText(loginRefusedSentence(s) ?? '')}${cause}`);
-      }
-      if (refusedLogins.length > MAX_UNUSED_ROWS) out.push(`  … and ${refusedLogins.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
-      for (const g of a.loginGuessing) out.push(`  From one address: ${escapeText(loginGuessingSentence(g))}`);
-      out.push('(ftpcap diagnose explains each, with its evidence)');
-    }
+    const guessing = a.loginGuessing.map((g) => `  From one address: ${escapeText(loginGuessingSentence(g))}`);
+    sessionNotes(out, a.sessions.filter((s) => s.loginRefusal !== null), 'Logins the server refused', loginRefusedSentence, guessing);
+    sessionNotes(out, a.sessions.filter((s) => s.tlsRefusal !== null), 'TLS the server refused (AUTH)', tlsRefusedSentence);
   }
   if (a.capture.warnings.length) out.push('', warningLines(a.capture.warnings, a.capture.file));
   return out.join('\n');

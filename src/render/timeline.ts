@@ -11,7 +11,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative, seconds } from './format.js';
-import { loginRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
+import { loginRefusedNote, tlsRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -211,6 +211,10 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
       rows.push({ kind: 'note', text: `The server turns the session away ${turnedAwayWhen(s.control)} (${turnedAwayReason(s.control)}): no listing or transfer can follow` });
     }
     if (e.kind === 'reply' && s.loginRefusal?.reply === e.reply.frame) rows.push({ kind: 'note', text: loginRefusedNote(s) });
+    if (e.kind === 'reply' && s.tlsRefusal?.reply === e.reply.frame) rows.push({ kind: 'note', text: tlsRefusedNote(s) });
+    if (s.control.kind === 'hung-up' && conn.role === 'control' && e.firstFrame === s.control.closed) {
+      rows.push({ kind: 'note', text: `The server ${s.control.how === 'rst' ? 'resets' : 'closes'} the connection before greeting: no login or transfer can follow` });
+    }
     if (s.control.kind === 'ungreeted' && conn.role === 'control') {
       if (e.firstFrame === s.control.closed) {
         rows.push({ kind: 'note', text: `No greeting came: the client gives up after ${seconds(s.control.waited)} and closes; no login or transfer can follow` });

@@ -182,6 +182,11 @@ export function controlSentence(s: Session): string | null {
         `The server never greeted: the client waited ${seconds(v.waited)} after the handshake for its 220, then closed the connection (frame ${v.closed})` +
         `${v.lateGreeting !== null ? `; the greeting came only at frame ${v.lateGreeting}, after the client had gone` : ''}; no login or transfer could follow.`
       );
+    case 'hung-up':
+      return (
+        `The server ${v.how === 'rst' ? 'reset' : 'closed'} the connection it had accepted (frame ${v.closed}) before any greeting ` +
+        'and before the client said anything: it turned the session away without a word; no login or transfer could follow.'
+      );
     default:
       return null;
   }
@@ -215,7 +220,27 @@ export function loginGuessingSentence(g: LoginGuessing): string {
   );
 }
 
+/**
+ * The server's refusal of TLS (session.tlsRefusal), as a sentence: the client gave up, or went on in
+ * clear text. Null when TLS was not refused.
+ */
+export function tlsRefusedSentence(s: Session): string | null {
+  const r = s.tlsRefusal;
+  if (r === null) return null;
+  const words = s.commands.find((c) => c.frame === r.command)?.reply?.text.split('\n')[0].trim() ?? '';
+  const then = r.gaveUp
+    ? 'the client, which requires TLS, closed the connection without logging in; no login or transfer could follow.'
+    : 'the client went on in clear text (no failure: its commands, password and files crossed unencrypted).';
+  return `The server refused TLS: it answered AUTH ${r.mechanism} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ${then}`;
+}
+
 /** The same, as the timeline's note under the refusal. */
+export function tlsRefusedNote(s: Session): string {
+  const r = s.tlsRefusal;
+  return `The server refuses TLS (${r?.code ?? '5xx'}): ${r?.gaveUp ? 'the client, requiring it, will end the session' : 'the client goes on in clear text'}`;
+}
+
+/** The same (a refused login), as the timeline's note under the refusal. */
 export function loginRefusedNote(s: Session): string {
   return `The server refuses the login (${s.loginRefusal?.code ?? '5xx'}): no listing or transfer can follow`;
 }
@@ -237,7 +262,7 @@ export function turnedAwayReason(v: Extract<ControlVerdict, { kind: 'turned-away
 
 /** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

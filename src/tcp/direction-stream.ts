@@ -69,6 +69,23 @@ interface Piece {
   bytes: Uint8Array | null;
   frame: number;
   time: number;
+  /**
+   * Where, inside a merged piece, bytes of another frame begin: [offset, frame, time] triples in
+   * order (null: one frame). A line that ends in a later segment is stamped with that segment's
+   * frame, not the first one's (an FTP reply whose segments came out of order names its own frame).
+   */
+  marks: number[] | null;
+}
+
+/**
+ * Marks one merged piece keeps. Past them (a flood of tiny out-of-order segments) the rest of
+ * the piece reads as carried by the last marked frame: the merging, which bounds the pieces, goes on.
+ */
+const MAX_MARKS = 15;
+
+function joinMarks(a: number[] | null, mid: number[], b: number[] | null): number[] {
+  const all = [...(a ?? []), ...mid, ...(b ?? [])];
+  return all.length > MAX_MARKS * 3 ? all.slice(0, MAX_MARKS * 3) : all;
 }
 
 export interface DirectionLimits {
@@ -372,13 +389,23 @@ export class DirectionStream {
       this.pieces.splice(0, this.head);
       this.head = 0;
     }
-    const skip = this.nextOffset - p.start;
-    if (p.end > this.nextOffset) {
-      const bytes = p.bytes === null ? zeros(p.end - this.nextOffset) : skip > 0 ? p.bytes.subarray(skip) : p.bytes;
-      this.emit(bytes, this.nextOffset, p.frame, p.time);
-      this.advance(p.end - this.nextOffset);
+    const marks = p.marks;
+    if (marks === null) this.deliverPart(p, p.end, p.frame, p.time);
+    else {
+      this.deliverPart(p, marks[0], p.frame, p.time);
+      for (let m = 0; m < marks.length; m += 3) this.deliverPart(p, m + 3 < marks.length ? marks[m + 3] : p.end, marks[m + 1], marks[m + 2]);
     }
     if (p.wireEnd > this.nextOffset) this.advanceOver(p.wireEnd, true);
+  }
+
+  /** Deliver a piece's bytes from the delivered point up to `to`, as carried by `frame`. */
+  private deliverPart(p: Piece, to: number, frame: number, time: number): void {
+    if (to <= this.nextOffset) return;
+    const from = this.nextOffset - p.start;
+    const n = to - this.nextOffset;
+    const bytes = p.bytes === null ? zeros(n) : from === 0 && to === p.end ? p.bytes : p.bytes.subarray(from, from + n);
+    this.emit(bytes, this.nextOffset, frame, time);
+    this.advance(n);
   }
 
   /**
@@ -502,6 +529,7 @@ export class DirectionStream {
       (joinPrev ? prev.end - prev.start : 0) + n + next.end - next.start <= COALESCE_LIMIT;
     if (joinPrev && joinNext) {
       prev.bytes = keep ? concat3(bytesOf(prev), view, bytesOf(next)) : null;
+      prev.marks = joinMarks(prev.marks, [start, frame, time, next.start, next.frame, next.time], next.marks);
       prev.end = next.end;
       prev.wireEnd = next.wireEnd;
       this.pieces.splice(i, 1);
@@ -509,18 +537,20 @@ export class DirectionStream {
     }
     if (joinPrev) {
       prev.bytes = keep ? concat3(bytesOf(prev), view, EMPTY) : null;
+      prev.marks = joinMarks(prev.marks, [start, frame, time], null);
       prev.end = end;
       prev.wireEnd = wireEnd;
       return i - 1;
     }
     if (joinNext) {
       next.bytes = keep ? concat3(EMPTY, view, bytesOf(next)) : null;
+      next.marks = joinMarks(null, [next.start, next.frame, next.time], next.marks);
       next.start = start;
       next.frame = frame;
       next.time = time;
       return i;
     }
-    this.pieces.splice(i, 0, { start, end, wireEnd, bytes: keep ? view.slice() : null, frame, time });
+    this.pieces.splice(i, 0, { start, end, wireEnd, bytes: keep ? view.slice() : null, frame, time, marks: null });
     return i;
   }
 }

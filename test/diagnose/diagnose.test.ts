@@ -187,6 +187,18 @@ const SCENARIOS: Scenario[] = [
     // With the SYNs of the two passive connections to other ports that opened (17, 59).
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1, [17, 59]) }),
   },
+  // Ninth audit (verdicts-audit9.test.ts): an IPv6 EPSV data connection dropped by the server's ip6tables, at both ends.
+  {
+    fixture: 'fail-epsv-drop-ipv6-server-side-vsftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/reached the server's network and were dropped there/] },
+  },
+  {
+    fixture: 'fail-epsv-drop-ipv6-client-side-vsftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+  },
   {
     fixture: 'fail-passive-drop-pyftpdlib-ncftp',
     causes: { '1.1': 'passive-syn-unanswered' },
@@ -526,6 +538,11 @@ const HEALTHY = [
   'snaplen-vsftpd-lftp',
   'dup-any-router-vsftpd-lftp',
   'merged-dnat-helper-vsftpd-lftp',
+  // Ninth verdict audit (verdicts-audit9.test.ts): every third control segment dropped each way (TCP
+  // retransmits), seen at both ends; AUTH refused by a server without TLS, the client going on in clear.
+  'ctrl-lossy-client-side-vsftpd-lftp',
+  'ctrl-lossy-server-side-vsftpd-lftp',
+  'auth-refused-ssl-vsftpd-curl',
 ];
 
 /** A login the server refused (530 to PASS): login-failed, not "turned away" (verdicts-audit6.test.ts for the anonymous one). */
@@ -549,9 +566,19 @@ const TURNED_AWAY_AT_LOGIN = ['oops-chroot-vsftpd-curl', 'tls-required-proftpd-c
 /** A session the server never greeted before the client gave up (no-greeting): verdicts-audit6.test.ts. */
 const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 
+/**
+ * A session diagnosis and nothing else (verdicts-audit9.test.ts): AUTH refused by a server without TLS
+ * and a client that requires it; a session the server closed before its greeting.
+ */
+const SESSION_ONLY: Record<string, { session: number; control: string; cause: string }> = {
+  'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
+  'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
+  'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
+};
+
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
@@ -640,6 +667,19 @@ describe('diagnose: healthy captures raise nothing', () => {
   }
 });
 
+describe('diagnose: one session diagnosed, nothing else raised', () => {
+  for (const [name, x] of Object.entries(SESSION_ONLY)) {
+    it(`${name}: session ${x.session} ${x.control}, ${x.cause}`, async () => {
+      const a = await analyze(name);
+      const s = a.sessions.find((y) => y.id === x.session)!;
+      expect([s.control.kind, s.diagnosis?.cause]).toEqual([x.control, x.cause]);
+      expect(s.diagnosis!.advice).toMatch(/\b(client|server)('s)?\b/);
+      const raised = a.sessions.flatMap((y) => [y === s ? undefined : y.diagnosis?.cause, ...y.transfers.map((t) => t.diagnosis?.cause)]).filter(Boolean);
+      expect(raised).toEqual([]);
+    });
+  }
+});
+
 describe('diagnose: a session turned away at its greeting', () => {
   for (const [name, x] of Object.entries(TURNED_AWAY)) {
     it(`${name}: session ${x.session} refused for the connection limit (421, frame ${x.reply}); nothing else raised`, async () => {
@@ -683,12 +723,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(30);
+    expect(codes).toHaveLength(31);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
-    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, prot-refused,
-    // tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 30 codes.
+    // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 31 codes.
     expect(TRANSFER_CHECKS).toHaveLength(23);
   });
 });

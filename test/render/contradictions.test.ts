@@ -133,6 +133,14 @@ describe('every output words the same verdicts (contradiction check over every f
           const story = explain.stdout.split(/^(?=Session \d+: FTP client)/m).find((p) => p.startsWith(`Session ${s.id}:`)) ?? '';
           if (teach && /The server greets/.test(story)) bad.push(`session ${s.id}: explain says the server greeted`);
         }
+        // A session the server hung up on before greeting: session-refused everywhere, and no session that "stays open".
+        if (s.control.kind === 'hung-up') {
+          if (s.diagnosis?.cause !== 'session-refused') bad.push(`session ${s.id}: hung up without session-refused`);
+          if (!new RegExp(`Session ${s.id} \\(session-refused\\)`).test(diagnose.stdout)) bad.push(`session ${s.id}: diagnose is silent about the hang-up`);
+          if (!new RegExp(`session ${s.id}: The server (closed|reset) the connection it had accepted`).test(summary.stdout)) bad.push(`session ${s.id}: summary is silent about the hang-up`);
+          const story = explain.stdout.split(/^(?=Session \d+: FTP client)/m).find((p) => p.startsWith(`Session ${s.id}:`)) ?? '';
+          if (teach && /It stays open for the whole session|The server greets/.test(story)) bad.push(`session ${s.id}: explain tells a session that went on`);
+        }
         const controlFailed = s.control.kind === 'unanswered' || s.control.kind === 'refused';
         if (controlFailed) {
           if (!s.diagnosis || !s.diagnosis.cause.startsWith('control-')) bad.push(`session ${s.id}: control ${s.control.kind} without a control diagnosis`);

@@ -102,7 +102,8 @@ const cases: Case[] = [
     name: 'out-of-order segment spanning two buffered pieces fills only the holes',
     isn: 0,
     steps: [{ seq: 3, data: 'cd' }, { seq: 7, data: 'gh' }, { seq: 2, data: 'BCDEFGHI' }, { seq: 1, data: 'a' }],
-    chunks: [[0, 0, 'a'], [1, 0, 'BcdEFghI']],
+    // One chunk per carrying frame: 'cd' and 'gh' keep their own frames inside the merged piece.
+    chunks: [[0, 0, 'a'], [1, 0, 'B'], [2, 0, 'cd'], [4, 0, 'EF'], [6, 0, 'gh'], [8, 0, 'I']],
     results: ['new', 'new', 'partial', 'new'],
   },
   {
@@ -157,8 +158,8 @@ const cases: Case[] = [
     name: '32-bit wrap: reordered and retransmitted across 2^32',
     isn: W,
     steps: [{ seq: 1, data: 'def' }, { seq: 0xffffffff, data: 'bc' }, { seq: 0xfffffffe, data: 'a' }, { seq: 0xffffffff, data: 'bcd' }],
-    // 'bc' and 'def' were adjacent in the buffer, so they come out as one chunk.
-    chunks: [[0, 0, 'a'], [1, 0, 'bcdef']],
+    // 'bc' and 'def' were merged in the buffer, but came in different frames: a chunk each.
+    chunks: [[0, 0, 'a'], [1, 0, 'bc'], [3, 0, 'def']],
     results: ['new', 'new', 'new', 'old'],
   },
   {
@@ -227,6 +228,38 @@ describe('DirectionStream: segments in → chunks out', () => {
       chunks: [],
     });
     expect(r.frames).toEqual([11, 10]);
+  });
+
+  it('keeps each frame of segments merged in the buffer (a lossy control connection: a reply line ends in a later segment)', () => {
+    // As ctrl-lossy-client-side-vsftpd-lftp's 211: bytes 78-85 (frame 18), 85-92 (22) and "211 End" 92-101 (24)
+    // wait for the hole at 64 (frame 26); the line ending in frame 24's bytes is frame 24's, not frame 18's.
+    const r = run({
+      name: '',
+      isn: 0,
+      steps: [
+        { seq: 1, data: 'a', frame: 1 },
+        { seq: 4, data: 'de', frame: 18 },
+        { seq: 6, data: 'fg', frame: 22 },
+        { seq: 8, data: 'hi', frame: 24 },
+        { seq: 2, data: 'bc', frame: 26 },
+      ],
+      chunks: [],
+    });
+    expect(r.ds.buffered()).toEqual({ bytes: 0, segments: 0 });
+    expect(r.chunks).toEqual([[0, 0, 'a'], [1, 0, 'bc'], [3, 0, 'de'], [5, 0, 'fg'], [7, 0, 'hi']]);
+    expect(r.frames).toEqual([1, 26, 18, 22, 24]);
+  });
+
+  it('merges a flood of tiny segments past its marks, the rest read as the last marked frame', () => {
+    const r = run({
+      name: '',
+      isn: 0,
+      steps: [...Array.from({ length: 40 }, (_, i) => ({ seq: 2 + i, data: 'x', frame: 100 + i })), { seq: 1, data: 'a', frame: 1 }],
+      chunks: [],
+    });
+    // One piece of 40 bytes with 15 marks: 16 frames, the last holding the 25 bytes past the marks.
+    expect(r.frames).toEqual([1, ...Array.from({ length: 16 }, (_, i) => 100 + i)]);
+    expect(r.chunks.at(-1)).toEqual([16, 0, 'x'.repeat(25)]);
   });
 
   it('counts a forced gap as an overflow and empties the buffer at close', () => {

@@ -147,6 +147,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'The alert names the reason: a certificate the client does not trust, no TLS version or cipher suite in common. ' +
       'Compare the server\'s TLS settings (vsftpd ssl_*, proftpd TLSProtocol/TLSCipherSuite) with what the client offers.',
   },
+  'auth-refused': {
+    title: 'the server refused TLS (AUTH), and the client would not go on without it',
+    advice:
+      'The server does not offer FTPS. Enable it there (vsftpd ssl_enable=YES with rsa_cert_file and rsa_private_key_file; ' +
+      'proftpd mod_tls TLSEngine on with TLSRSACertificateFile; pure-ftpd -Y 1 with a certificate in ' +
+      '/etc/ssl/private/pure-ftpd.pem), or, only where clear text is acceptable, let the client go on without it ' +
+      '(curl --ssl instead of --ssl-reqd, lftp set ftp:ssl-force false, FileZilla \'Use explicit FTP over TLS if available\').',
+  },
   'prot-refused': {
     title: 'the server refused PROT P (encrypted data connections)',
     advice:

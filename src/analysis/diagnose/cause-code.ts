@@ -28,5 +28,6 @@ export type CauseCode =
   | 'tls-session-not-reused'
   | 'tls-handshake-failed'
   | 'prot-refused'
+  | 'auth-refused'
   | 'tls-no-close-notify'
   | 'tls-mode-mismatch';

@@ -24,6 +24,7 @@ import {
   checkHiddenDataNotResumed,
   checkHiddenTransferNotResumed,
   checkProtRefused,
+  checkAuthRefused,
   checkTlsDataHandshake,
   checkTlsModeMismatch,
   checkTlsNoCloseNotify,
@@ -102,6 +103,7 @@ export function diagnose(a: Analysis): void {
       checkControl(s, vantage) ??
       checkLoginFailed(s, vantage) ??
       checkTlsModeMismatch(s, vantage) ??
+      checkAuthRefused(s, vantage) ??
       checkControlTlsHandshake(s, vantage) ??
       checkProtRefused(s, vantage) ??
       checkHiddenDataHandshake(s, vantage) ??

@@ -66,6 +66,7 @@ export function sessionsToDraw(a: Analysis): Set<number> {
     s.control.kind === 'refused' ||
     s.control.kind === 'turned-away' ||
     s.control.kind === 'ungreeted' ||
+    s.control.kind === 'hung-up' ||
     s.transfers.some((t) => t.diagnosis !== null || ['failed', 'aborted', 'incomplete'].includes(t.verdict.kind));
   const first = a.sessions.filter(troubled);
   const rest = a.sessions.filter((s) => !troubled(s));
@@ -94,6 +95,9 @@ function controlBadge(s: Session): string {
       break;
     case 'ungreeted':
       [word, colour] = ['never greeted', 'red'];
+      break;
+    case 'hung-up':
+      [word, colour] = [`closed by the server before greeting${v.how === 'rst' ? ' (reset)' : ''}`, 'red'];
       break;
     case 'opened':
       [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : ''}`, 'green'];

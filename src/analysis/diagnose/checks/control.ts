@@ -121,12 +121,37 @@ function checkNoGreeting(s: Session, vantage: Vantage): SessionDiagnosis | null 
   };
 }
 
+/**
+ * The server closed or reset the connection before greeting (verdict.ts: `hung-up`): it turned the
+ * session away without the 421 that would say why.
+ */
+function checkHungUp(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const v = s.control;
+  if (v.kind !== 'hung-up') return null;
+  const cc = s.controlConnection;
+  return {
+    cause: 'session-refused',
+    summary:
+      `Session ${s.id}: the server ${ep(s.server)} accepted the TCP connection from ${ep(s.client)} (SYN frame ${cc.synFrames[0]}, ` +
+      `SYN-ACK frame ${cc.synAckFrames[0]}) and ${v.how === 'rst' ? 'reset' : 'closed'} it (frame ${v.closed}) ${secondsText(v.after)} later, ` +
+      'before any greeting and before the client said anything: it turned the session away without a word. No login or transfer could follow. ' +
+      `Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice:
+      "The server refused the session without saying why: its log does. Servers do this at a connection limit they enforce " +
+      'before greeting (proftpd MaxInstances; inetd/xinetd per-source limits), for an access rule on the client\'s address ' +
+      '(TCP wrappers /etc/hosts.deny with vsftpd tcp_wrappers=YES, a proftpd <Limit LOGIN> or mod_wrap rule, fail2ban), or ' +
+      'when the process serving the connection fails at once (a configuration error). Close the client\'s other sessions, ' +
+      "raise the limit, or allow the client's address; fix what the log names.",
+  };
+}
+
 export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const foreign = checkNotFtp(s, vantage);
   if (foreign) return foreign;
   const turnedAway = checkTurnedAway(s, vantage);
   if (turnedAway) return turnedAway;
-  const ungreeted = checkNoGreeting(s, vantage);
+  const ungreeted = checkNoGreeting(s, vantage) ?? checkHungUp(s, vantage);
   if (ungreeted) return ungreeted;
   const v = s.control;
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;

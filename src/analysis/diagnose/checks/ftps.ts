@@ -200,6 +200,24 @@ export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionD
   };
 }
 
+/** The server refused AUTH TLS/SSL and the client closed without logging in (verdict.ts: `session.tlsRefusal`). */
+export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
+  const r = s.tlsRefusal;
+  if (r === null || !r.gaveUp) return null;
+  const reply = s.commands.find((c) => c.frame === r.command)!.reply!;
+  const auths = s.commands.filter((c) => c.command === 'AUTH' && c.reply !== null && c.reply.code >= 400).slice(-4);
+  const asked = auths.map((c) => `AUTH ${c.arg.trim()} (frame ${c.frame}) with ${replyWords(c.reply!)} (frame ${c.reply!.frame})`).join(', ');
+  return {
+    cause: 'auth-refused',
+    summary:
+      `Session ${s.id}: the client ${ep(s.client)} asked the server ${ep(s.server)} for TLS on the control connection and the server refused: ` +
+      `it answered ${asked}. The client then closed the connection (frame ${s.closedBy!.frame}) without logging in: it requires TLS ` +
+      `(as curl --ssl-reqd does) and the server does not offer it (${reply.code}). No login or transfer happened. Vantage point: ${vantage.reason}.`,
+    evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy!.frame])].sort((x, y) => x - y),
+    advice: CATALOG['auth-refused'].advice,
+  };
+}
+
 /** PROT P answered with a refusal. */
 export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const prot = s.commands.find((c: Command) => c.command === 'PROT' && c.arg.trim().toUpperCase() === 'P' && c.reply !== null && c.reply.code >= 400);
