@@ -69,7 +69,7 @@ describe.skipIf(!have)('FTP::Bruteforcing, as Zeek raises it', () => {
     expect(header(join(out, 'notice.log'))).toEqual(header(join(ZEEK, 'bruteforce.zeek.scripts.policy.protocols.ftp.bruteforce.notice.log')));
   });
 
-  it('diagnose and summary say it once, before the sessions, with the same facts', async () => {
+  it('diagnose, summary and the report say it once, before the sessions, with the same facts', async () => {
     const [diagnose, summary] = await Promise.all([runCli(['diagnose', '--no-color', BRUTEFORCE]), runCli(['summary', '--no-color', BRUTEFORCE])]);
     const sentence =
       '192.168.56.1 had 30 failed logins (a 5xx answering USER or PASS) on 1 FTP server in 56.746 s (frames 12–598), in sessions 1, 2, 3, 4, 5 and 25 more; ' +
@@ -77,6 +77,10 @@ describe.skipIf(!have)('FTP::Bruteforcing, as Zeek raises it', () => {
     expect(diagnose.stdout.startsWith('Repeated failed logins from 192.168.56.1\n')).toBe(true);
     expect(flat(diagnose.stdout)).toContain(sentence);
     expect(flat(summary.stdout)).toContain(`From one address: ${sentence}`);
+    const html = join(tmp, 'bruteforce.html');
+    expect((await runCli(['report', BRUTEFORCE, '-o', html])).code).toBe(0);
+    const page = flat(readFileSync(html, 'utf8'));
+    expect(page).toContain(`<p class="pattern"><strong>Repeated failed logins from 192.168.56.1</strong>: ${sentence}`);
   });
 
   it('no other shared capture raises it (a single failed login is no pattern), and its logs have no notice.log', async () => {

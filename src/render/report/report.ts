@@ -19,7 +19,7 @@ import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
-import { controlSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
+import { controlSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
 import { ladderSvg, MAX_CONNECTION_LANES, MAX_ROWS_PER_LADDER } from './ladder-svg.js';
@@ -261,7 +261,11 @@ function diagnosisCards(a: Analysis): { html: string; count: number } {
   }
   if (total === 0) return { html: '<p class="muted">No diagnosis: no transfer failed and no session went wrong.</p>', count: 0 };
   const more = total > cards.length ? `<p class="muted">${num(total - cards.length)} more not shown (ftpcap diagnose lists them all).</p>` : '';
-  return { html: `<div class="cards">${cards.join('')}</div>${more}`, count: total };
+  // A pattern across sessions, said first, as diagnose says it.
+  const guessing = a.loginGuessing
+    .map((g) => `<p class="pattern"><strong>Repeated failed logins from ${esc(g.client)}</strong>: ${esc(loginGuessingSentence(g))}</p>`)
+    .join('');
+  return { html: `${guessing}<div class="cards">${cards.join('')}</div>${more}`, count: total };
 }
 
 export function renderReport(input: ReportInput): string {
