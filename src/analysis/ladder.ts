@@ -190,9 +190,11 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
 /**
  * Frames of the control connection that carried command or reply text, per sending side. One sweep
  * in frame order (rows are sorted by their first frame, packets are in capture order): a frame is
- * covered when some line of its side began at or before it and ended at or after it.
+ * covered when some line of its side began at or before it and ended at or after it. A late
+ * segment that filled a hole in clear text (the server's copy of a segment the path lost, arriving
+ * after the lines around it) carried part of a line already told, whatever its frame: covered too.
  */
-function textFrames(control: TraceConnection, rows: TextRow[]): Set<number> {
+function textFrames(control: TraceConnection, session: Session, rows: TextRow[]): Set<number> {
   const covered = new Set<number>();
   const reach: Record<Side, number> = { client: -1, server: -1 };
   let next = 0;
@@ -202,7 +204,7 @@ function textFrames(control: TraceConnection, rows: TextRow[]): Set<number> {
       const e = rows[next++].event;
       if (e.lastFrame > reach[e.by]) reach[e.by] = e.lastFrame;
     }
-    if (p.frame <= reach[p.by]) covered.add(p.frame);
+    if (p.frame <= reach[p.by] || (p.outOfOrder && reach[p.by] >= 0 && !insideControlTls(session, p.frame))) covered.add(p.frame);
   }
   return covered;
 }
@@ -241,7 +243,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const timeOf = new Map<number, number>();
   for (const c of conns) for (const p of c.packets) if (!timeOf.has(p.frame)) timeOf.set(p.frame, p.time);
   const rows = control !== undefined ? textRows(control, session, timeOf) : [];
-  const covered = control !== undefined ? textFrames(control, rows) : new Set<number>();
+  const covered = control !== undefined ? textFrames(control, session, rows) : new Set<number>();
 
   const all: Array<{ conn: TraceConnection; p: TracePacket }> = [];
   for (const conn of conns) for (const p of conn.packets) all.push({ conn, p });
