@@ -262,12 +262,9 @@ export class FtpControlParser {
   }
 
   private onGap(dir: Side, bytes: number, frame: number, time: number): void {
-    if (dir === 'server') {
-      // The rest of an open multi-line reply may be in the gap: close it rather than swallow
-      // the following replies as its inner lines.
-      const last = this.last.server;
-      this.replies.flush(last.frame, last.time, 'capture gap inside multi-line reply');
-    }
+    // The rest of an open multi-line reply may be in the gap: its text lines after it still belong
+    // to it, a line that opens a reply of its own ends it (ReplyAssembler.gapInside).
+    if (dir === 'server') this.replies.gapInside('capture gap inside multi-line reply');
     this.emit({ type: 'opaque', dir, frame, time, bytes, reason: 'gap' });
   }
 

@@ -30,6 +30,11 @@ interface OpenReply {
   /** Lines skipped after the bound. */
   skipped: number;
   problems: string[];
+  /** The frame and time of its latest line (where it ends if cut). */
+  lastFrame: number;
+  lastTime: number;
+  /** A capture gap fell inside it: a later line that opens a reply of its own ends it. */
+  afterGap: boolean;
 }
 
 export class ReplyAssembler {
@@ -73,6 +78,9 @@ export class ReplyAssembler {
         bytes: line.text.length,
         skipped: 0,
         problems,
+        lastFrame: line.frame,
+        lastTime: line.time,
+        afterGap: false,
       };
       return;
     }
@@ -90,10 +98,34 @@ export class ReplyAssembler {
     this.emitOpen(open, frame, time);
   }
 
+  /**
+   * A capture gap inside an open multi-line reply: its closing line may have been in the gap. The
+   * reply stays open for the text lines after the gap (the rest of a listing of features, say), but
+   * the next line that reads as a reply of its own ends it, cut, and is read as that reply: the
+   * following replies are not swallowed as its inner lines.
+   */
+  gapInside(why: string): void {
+    const open = this.open;
+    if (open === null) return;
+    open.afterGap = true;
+    if (!open.problems.includes(why)) open.problems.push(why);
+  }
+
   private continueReply(open: OpenReply, line: FramedLine): void {
     const text = line.text;
     const closes =
       text.startsWith(open.codeText) && (text.length === 3 || text.charCodeAt(3) === 0x20 /* space */);
+    if (open.afterGap && !closes) {
+      const parsed = parseReplyLine(text);
+      if (parsed.code !== 0 && parsed.problem === undefined) {
+        this.open = null;
+        this.emitOpen(open, open.lastFrame, open.lastTime);
+        this.pushLine(line);
+        return;
+      }
+    }
+    open.lastFrame = line.frame;
+    open.lastTime = line.time;
     if (line.malformed !== undefined && !open.problems.includes(line.malformed)) open.problems.push(line.malformed);
 
     const full = open.skipped > 0 || open.lines.length >= this.maxLines || open.bytes + text.length > this.maxBytes;

@@ -17,7 +17,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, laterCopyOfPreliminary, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -414,7 +414,12 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   subs.push(...connectionSteps(ctx, t));
   for (const c of during) subs.push({ frame: c.frame, text: `While the transfer runs, the client sends ${exchange(s, c)}.` });
   if (t.preliminary !== null) {
-    subs.push({ frame: t.preliminary.frame, text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.` });
+    // Told where the stream has it, before the final reply, even when the capture holds it after.
+    const late = laterCopyOfPreliminary(t.preliminary, t.reply);
+    subs.push({
+      frame: late === null ? t.preliminary.frame : t.reply!.frame - 0.5,
+      text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.${late === null ? '' : ` ${late}.`}`,
+    });
   }
   if (t.reply !== null) {
     subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (${frameCite(s, t.reply.frame)}): the server's final word on the transfer.` });

@@ -11,7 +11,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative, seconds } from './format.js';
-import { loginRefusedNote, tlsRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
+import { laterCopyOfPreliminary, loginRefusedNote, tlsRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -152,6 +152,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   const noticeAt = noticesByFrame(s);
   // A failed transfer with no data connection is noted under the reply that ended it.
   const failedAt = new Map<number, Array<{ t: Transfer; d: Diagnosis }>>();
+  // Each transfer by the frame of its preliminary reply (150): the note on one the capture holds late.
+  const transferOfReply = new Map<number, Transfer>();
+  for (const t of s.transfers) if (t.preliminary !== null) transferOfReply.set(t.preliminary.frame, t);
   for (const t of s.transfers) {
     if (t.connection !== null || t.diagnosis === null) continue;
     const frame = t.reply?.frame ?? t.announce?.reply?.frame;
@@ -209,6 +212,11 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     }
     if (e.kind === 'reply' && s.control.kind === 'turned-away' && s.control.at === 'login' && s.control.reply === e.reply.frame) {
       rows.push({ kind: 'note', text: `The server turns the session away ${turnedAwayWhen(s.control)} (${turnedAwayReason(s.control)}): no listing or transfer can follow` });
+    }
+    if (e.kind === 'reply' && e.preliminary && transferOfReply.has(e.reply.frame)) {
+      const t = transferOfReply.get(e.reply.frame)!;
+      const late = laterCopyOfPreliminary(e.reply, t.reply);
+      if (late !== null) rows.push({ kind: 'note', text: late });
     }
     if (e.kind === 'reply' && s.loginRefusal?.reply === e.reply.frame) rows.push({ kind: 'note', text: loginRefusedNote(s) });
     if (e.kind === 'reply' && s.tlsRefusal?.reply === e.reply.frame) rows.push({ kind: 'note', text: tlsRefusedNote(s) });

@@ -166,7 +166,7 @@ describe('FtpControlParser', () => {
     expect(brief(events)).toEqual(['#1-1 < 220 (multi)']);
   });
 
-  it('reports gaps: the split line is dropped, an open multi-line reply is closed', () => {
+  it('reports gaps: the split line is dropped, an open multi-line reply is closed by the next reply', () => {
     const { events, emit } = collector();
     const p = new FtpControlParser(emit);
     p.pushServer(chunk('s2c', '220-Welcome\r\n', 1));
@@ -175,8 +175,8 @@ describe('FtpControlParser', () => {
     p.pushClient(chunk('c2s', 'QUIT\r\n', 5, { gapBefore: 10 }));
     p.finish();
     expect(brief(events)).toEqual([
-      '#1-1 < 220 (multi) [capture gap inside multi-line reply]',
       '#3 opaque server gap 100',
+      '#1-1 < 220 (multi) [capture gap inside multi-line reply]',
       '#3-3 < 331',
       '#2 > USER a',
       '#5 opaque client gap 12',

@@ -89,6 +89,26 @@ describe('ReplyAssembler', () => {
     expect(limits).toEqual([{ frame: 4, message: 'multi-line 213 reply longer than 3 lines or 262144 bytes: truncated' }]);
   });
 
+  it('a gap inside a multi-line reply: text lines after it stay in the reply, a line that opens a reply of its own ends it', () => {
+    // A FEAT answer whose middle the capture lost (a lossy control connection cut short): the
+    // feature lines after the hole are the same reply's, not replies without a code.
+    const { a, replies, feed } = assembler();
+    feed('211-Features:', ' EPRT');
+    a.gapInside('capture gap inside multi-line reply');
+    feed(' MDTM', ' PASV', '230 Login successful.');
+    expect(replies).toMatchObject([
+      { code: 211, firstFrame: 1, frame: 4, lines: ['211-Features:', ' EPRT', ' MDTM', ' PASV'], malformed: 'capture gap inside multi-line reply' },
+      { code: 230, frame: 5, multiline: false },
+    ]);
+    expect(replies[1].malformed).toBeUndefined();
+    // Its own closing line after the gap still closes it.
+    const b = assembler();
+    b.feed('211-Features:', ' EPRT');
+    b.a.gapInside('capture gap inside multi-line reply');
+    b.feed(' SIZE', '211 End');
+    expect(b.replies).toMatchObject([{ code: 211, frame: 4, lines: ['211-Features:', ' EPRT', ' SIZE', '211 End'], malformed: 'capture gap inside multi-line reply' }]);
+  });
+
   it('flush() closes an open reply as malformed', () => {
     const { a, replies, feed } = assembler();
     feed('220-hello', 'more');

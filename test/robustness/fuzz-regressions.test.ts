@@ -66,6 +66,25 @@ const REGRESSIONS: Regression[] = [
       expect(a.sessions[0].transfers[1].connection?.handshake.at(-1)).toMatchObject({ type: 'fin', frame: 85 });
     },
   },
+  {
+    found: 'npm run test:fuzz (FTPCAP_FUZZ=full, seed 20261121, spread): case 31',
+    bug:
+      'a capture cut short inside a multi-line reply whose middle was lost (a lossy control connection): the reply was closed at the gap and each ' +
+      "feature line after it became a reply of its own (' MDTM' as a non-FTP line), 3 entries the whole capture does not have; now the text lines " +
+      'after a gap stay in the open reply, and only a line that opens a reply of its own ends it',
+    fixture: 'ctrl-lossy-client-side-vsftpd-lftp.pcap',
+    window: null,
+    seed: 2712193204,
+    ops: [
+      { op: 'flip', at: 8183, mask: 14 },
+      { op: 'flip', at: 10085, mask: 7 },
+      { op: 'flip', at: 1586, mask: 52 },
+    ],
+    also: (a) => {
+      const feat = a.sessions[0].commands.find((c) => c.command === 'FEAT')!;
+      expect([feat.reply?.code, feat.reply?.frame, a.sessions[0].commands.filter((c) => c.command === null).length]).toEqual([211, 18, 1]);
+    },
+  },
 ];
 
 describe('fuzz findings, replayed', () => {
