@@ -91,6 +91,12 @@ describe('1. a lossy control connection: every third control segment dropped eac
     // Frame 26, the server's copy of a lost segment in the middle of the 211 (it filled the hole below
     // frames 14-24), carried reply text already told on the 211's row: no arrow of its own, not "Non-text".
     expect(lines).not.toMatch(/Non-text|^\s*[\d.]+\s+26(-\d+)? /m);
+    // LIST's 150 was lost and sent again: the capture holds its copy (frame 50) after the 226 (frame 48).
+    // explain tells it first, as the stream has it, and says why; the timeline keeps capture order and notes it.
+    const late = 'The server sent its 150 before its 226 (frame 48), but the copy of the 150 this capture holds came later';
+    expect(explain).toContain(`150 Here comes the directory listing. (frame 50): the server says the transfer starts. ${late}`);
+    expect(explain.indexOf('150 Here comes the directory listing.')).toBeLessThan(explain.indexOf('226 Directory send OK.'));
+    expect(timeline).toContain(late.replace(/\s+/g, ' '));
   });
 
   it('ctrl-lossy-server-side-vsftpd-lftp: the same session at the server: the server\'s retransmissions 5, 6, 27, 28, 38, … told as such, the replies at the frames that first carried them', async () => {
