@@ -242,6 +242,8 @@ export async function analyzeRecords(
   settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());
+  const engine = reassembler.stats();
+  if (engine.copies > 0) warnings.push(warning('captured-twice', { count: engine.copies }, { frame: engine.firstCopy }));
   if (secretsDropped > 0) warnings.push(warning('tls-secrets-limit', { max: limits.maxKeyLogHandshakes, dropped: secretsDropped }));
   for (const c of linkCounts.values()) {
     if (!c.supported) {

@@ -26,6 +26,8 @@ export interface ConnectionContext {
   onSegment: ((facts: SegmentFacts) => void) | null;
   /** The one object every hook call fills. */
   facts: SegmentFacts;
+  /** Packets captured twice over all connections (a capture-wide warning), and the first copy's frame. */
+  copies: { count: number; first: number };
 }
 
 /** What stays of a closed connection, so late packets (last ACK, repeated FIN) are not a new one. */
@@ -238,6 +240,7 @@ export class ConnectionState {
     this.lastSeen = now;
     if (this.isCopy(f, tcp, fromClient)) {
       c.captureCopies++;
+      if (this.ctx.copies.count++ === 0) this.ctx.copies.first = frame;
       if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false, true);
       return;
     }

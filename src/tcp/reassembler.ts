@@ -50,6 +50,9 @@ export interface ReassemblerStats {
   evicted: number;
   /** Packets of already closed connections (final ACKs, repeated FINs/SYNs), not attributed. */
   afterClose: number;
+  /** Packets captured twice (ConnectionState's copies), and the frame of the first copy (0: none). */
+  copies: number;
+  firstCopy: number;
 }
 
 const DEFAULT_MAX_CONNECTIONS = 200_000;
@@ -113,6 +116,7 @@ export class TcpReassembler {
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
       onSegment: opts.onSegment ?? null,
       facts: { kind: 'segment', stream: 0, dir: 'c2s', frame: 0, data: 'none', newBytes: 0, retransmission: false, copy: false, outOfOrder: false, seqBase: -1, ackBase: -1 },
+      copies: { count: 0, first: 0 },
     };
   }
 
@@ -176,7 +180,7 @@ export class TcpReassembler {
   }
 
   stats(): ReassemblerStats {
-    return { live: this.live.size, total: this.nextId, evicted: this.evictedCount, afterClose: this.afterClose };
+    return { live: this.live.size, total: this.nextId, evicted: this.evictedCount, afterClose: this.afterClose, copies: this.ctx.copies.count, firstCopy: this.ctx.copies.first };
   }
 
   private open(key: string, f: DecodedFrame): ConnectionState {

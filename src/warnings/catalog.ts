@@ -114,6 +114,13 @@ export const WARNINGS = {
       `${f.count} frame(s) cut short by the snapshot length, their missing bytes counted as gaps; the first is frame ${at.frame} ` +
       `at byte offset ${at.offset} (${f.captured} of ${f.original} bytes captured)`,
   }),
+  'captured-twice': entry<{ count: number }>({
+    severity: 'note',
+    title: 'Packets captured twice',
+    text: (f, at) =>
+      `${f.count} packet(s) captured twice (the same packet seen again within 10 ms, as tcpdump -i any on a router or a mirror of two ` +
+      `ports records them): each counted once, not as a retransmission; the first copy is frame ${at.frame}`,
+  }),
   'unsupported-link-type': entry<{ frames: number; linkType: number; name: string }>({
     severity: 'warning',
     title: 'Link type not decoded',

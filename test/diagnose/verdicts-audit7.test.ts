@@ -161,6 +161,14 @@ describe('3. tcpdump -i any on the router: every packet twice (arriving, then le
     // Before: "data connection 1 lost segments on the way: 3 were sent again", "SYN (retransmitted)".
     for (const o of [transfersOut, explain, timeline]) expect(o).not.toMatch(/retransmi|sent again|lost segments/);
     expect(transfersOut).toContain('7 packets captured twice (the same packet seen again), counted once');
+    // Said once for the whole capture too (the control connection's copies included; the first copy is
+    // the handshake ACK's, frame 6: a repeated SYN or SYN+ACK is told apart by the handshake's own rule).
+    const twice = a.capture.warnings.filter((w) => w.code === 'captured-twice');
+    const dataCopies = ts.reduce((n, t) => n + t.connection!.captureCopies, 0);
+    expect(twice.map((w) => [w.frame, (w as { count?: number }).count])).toEqual([[6, 82]]);
+    expect(dataCopies).toBeLessThan(82);
+    const [summary] = await outputs(name, 'summary');
+    expect(summary).toContain('frame 6: 82 packet(s) captured twice (the same packet seen again within 10 ms, as tcpdump -i any on a router or a mirror of two ports records them)');
   });
 });
 

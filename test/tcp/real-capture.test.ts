@@ -60,7 +60,7 @@ describe.skipIf(!present)('real captures: connections and bytes equal tshark', (
     expect(rec.closes.map((c) => c.reason)).toEqual(['fin', 'fin', 'fin', 'fin', 'fin']);
     expect(rec.stream(0, 's2c').startsWith('220 ftp.NetBSD.org FTP server (NetBSD-ftpd 20100320) ready.\r\n')).toBe(true);
     expect(rec.stream(0, 'c2s').startsWith('USER anonymous\r\n')).toBe(true);
-    expect(r.stats()).toEqual({ live: 0, total: 5, evicted: 0, afterClose: 0 });
+    expect(r.stats()).toEqual({ live: 0, total: 5, evicted: 0, afterClose: 0, copies: 0, firstCopy: 0 });
   });
 
   it('zeek/retr.pcap: a retransmitted reply (frame 24, 48 bytes) is counted once', async () => {

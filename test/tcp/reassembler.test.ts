@@ -69,7 +69,7 @@ describe('TcpReassembler: lifecycle', () => {
       retransmissions: 0,
       closed: 'fin',
     });
-    expect(r.stats()).toEqual({ live: 0, total: 1, evicted: 0, afterClose: 0 });
+    expect(r.stats()).toEqual({ live: 0, total: 1, evicted: 0, afterClose: 0, copies: 0, firstCopy: 0 });
   });
 
   it('a late ACK or repeated FIN after close is absorbed, not a new connection', () => {
@@ -82,7 +82,7 @@ describe('TcpReassembler: lifecycle', () => {
       { from: 's', flags: 'FA', seq: 901, ack: 102 }, // repeated FIN
     ]);
     expect(rec.closes).toEqual([{ id: 0, reason: 'fin' }]);
-    expect(r.stats()).toEqual({ live: 0, total: 1, evicted: 0, afterClose: 2 });
+    expect(r.stats()).toEqual({ live: 0, total: 1, evicted: 0, afterClose: 2, copies: 0, firstCopy: 0 });
   });
 
   it('both FINs without the final ACK close at finish(): reason end, closed fin', () => {
@@ -129,7 +129,7 @@ describe('TcpReassembler: lifecycle', () => {
       'close 1 end',
     ]);
     expect(rec.conns[0]).toMatchObject({ closed: 'rst', rst: { frame: 2, dir: 's2c', time: 2 } });
-    expect(r.stats()).toEqual({ live: 0, total: 2, evicted: 0, afterClose: 1 });
+    expect(r.stats()).toEqual({ live: 0, total: 2, evicted: 0, afterClose: 1, copies: 0, firstCopy: 0 });
   });
 
   it('port reuse after a FIN close: SYN with a new ISN gets a new id', () => {
@@ -524,7 +524,7 @@ describe('TcpReassembler: bounds', () => {
     r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, client: ep(1003) })); // conn 2 → evicts conn 1
     r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, client: ep(1004) })); // conn 3 → evicts conn 0
     expect(rec.only('close')).toEqual(['close 1 evicted', 'close 0 evicted']);
-    expect(r.stats()).toEqual({ live: 2, total: 4, evicted: 2, afterClose: 0 });
+    expect(r.stats()).toEqual({ live: 2, total: 4, evicted: 2, afterClose: 0, copies: 0, firstCopy: 0 });
     r.finish();
     expect(r.stats().live).toBe(0);
     expect(warnings.map((w) => w.code)).toEqual(['connection-limit', 'connections-evicted']);
@@ -540,7 +540,7 @@ describe('TcpReassembler: bounds', () => {
     r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 5, client: { ip: '10.0.0.1', port: 2 } })); // conn 1
     r.push(fm.seg({ from: 'c', flags: 'PA', seq: 2, ack: 0, time: 12, client: { ip: '10.0.0.1', port: 2 }, data: 'x' }));
     expect(rec.only('open', 'close')).toEqual(['open 0 f1', 'open 1 f2', 'close 0 evicted']);
-    expect(r.stats()).toEqual({ live: 1, total: 2, evicted: 1, afterClose: 0 });
+    expect(r.stats()).toEqual({ live: 1, total: 2, evicted: 1, afterClose: 0, copies: 0, firstCopy: 0 });
     // A packet of the evicted connection later starts a new (mid-stream) one.
     r.push(fm.seg({ from: 'c', flags: 'A', seq: 2, ack: 5, time: 13 }));
     expect(rec.conns[2]).toMatchObject({ id: 2, midstream: true });
