@@ -234,19 +234,6 @@ export function tlsRefusedSentence(s: Session): string | null {
   return `The server refused TLS: it answered AUTH ${r.mechanism} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ${then}`;
 }
 
-/**
- * A preliminary reply (150) the capture holds only after the final one (226) that follows it in
- * the stream: its first copy did not reach the capture point and this one came later; TCP hands
- * the 150 over first all the same. Null when it came first, as usual.
- */
-export function laterCopyOfPreliminary(preliminary: { code: number; frame: number }, final: { code: number; frame: number } | null): string | null {
-  if (final === null || preliminary.frame < final.frame) return null;
-  return (
-    `The server sent its ${preliminary.code} before its ${final.code} (frame ${final.frame}), but the copy of the ${preliminary.code} this capture holds ` +
-    `came later: the first did not reach the capture point, and TCP hands the ${preliminary.code} over first all the same`
-  );
-}
-
 /** The same, as the timeline's note under the refusal. */
 export function tlsRefusedNote(s: Session): string {
   const r = s.tlsRefusal;
@@ -256,6 +243,20 @@ export function tlsRefusedNote(s: Session): string {
 /** The same (a refused login), as the timeline's note under the refusal. */
 export function loginRefusedNote(s: Session): string {
   return `The server refuses the login (${s.loginRefusal?.code ?? '5xx'}): no listing or transfer can follow`;
+}
+
+/**
+ * A preliminary reply (150) the capture holds only after the final one (226) that follows it in
+ * the stream: its first copy did not reach the capture point and this one came later; TCP hands
+ * the 150 over first all the same. Null when it came first, as usual.
+ */
+export function laterCopyOfPreliminary(preliminary: { code: number; frame: number }, final: { code: number; frame: number } | null): string | null {
+  // In the same segment, or before it, as usual: nothing to say.
+  if (final === null || preliminary.frame <= final.frame) return null;
+  return (
+    `The server sent its ${preliminary.code} before its ${final.code} (frame ${final.frame}), but the copy of the ${preliminary.code} this capture holds ` +
+    `came later: the first did not reach the capture point, and TCP hands the ${preliminary.code} over first all the same`
+  );
 }
 
 /** When, in the login, the server turned the session away: a clear-text USER refused for want of TLS is at it, the rest after it. */

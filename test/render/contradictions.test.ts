@@ -96,6 +96,10 @@ describe('every output words the same verdicts (contradiction check over every f
       const notes = timeline.stdout.replace(/ *\|\n *\| */g, ' ').replace(/\s+/g, ' ');
       const diagnosed = new Map([...diagnose.stdout.matchAll(/^Session (\d+), transfer (\d+): ([a-z-]+)$/gm)].map((m) => [`${m[1]}.${m[2]}`, m[3]]));
       const bad: string[] = [];
+      // A 150 the capture holds after its 226 is said to have come late; one before it, or in the same segment, never.
+      const lateNotes = (explain.stdout.replace(/\s+/g, ' ').match(/but the copy of the \d+ this capture holds came later/g) ?? []).length;
+      const late = a.sessions.flatMap((s) => s.transfers).filter((t) => t.preliminary !== null && t.reply !== null && t.preliminary.frame > t.reply.frame).length;
+      if (teach && lateNotes !== late) bad.push(`explain says ${lateNotes} preliminary replies came late, the model has ${late}`);
       for (const s of a.sessions) {
         for (const t of s.transfers) {
           const key = `${s.id}.${t.id}`;
