@@ -88,6 +88,8 @@ function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, numb
   if (ttl !== undefined) rst.ttl = ttl;
 }
 const MAX_TTL_HOSTS = 65_536;
+/** Pairs of addresses whose first TTL is kept: both directions of as many conversations as hosts were kept before. */
+const MAX_TTL_PAIRS = 2 * MAX_TTL_HOSTS;
 
 /** The budgets this analysis runs under: the memory ceiling's, or the options' where given one by one. */
 function effectiveLimits(o: AnalyzeOptions): Limits {
@@ -177,7 +179,7 @@ export async function analyzeRecords(
 
   const rstTtls = new Map<number, number>();
   // First TTL / hop limit seen from each address toward each other: where the capture was taken shows in them.
-  const ttls = new TtlTable(MAX_TTL_HOSTS);
+  const ttls = new TtlTable(MAX_TTL_PAIRS);
 
   let lastCount: LinkTypeCount | undefined;
   // One set of frame and header objects for every packet: nothing below keeps a frame (FrameScratch).
