@@ -180,21 +180,23 @@ const AUTH_TLS = /^(TLS|SSL|TLS-C|TLS-P)$/i;
 /** The server refused the session's last AUTH TLS/SSL and accepted none; did the client then give up? */
 function tlsRefusal(s: Session): Session['tlsRefusal'] {
   if (s.tls) return null;
-  let auth: Command | null = null;
-  for (const c of s.commands) if (c.command === 'AUTH' && AUTH_TLS.test(c.arg.trim())) auth = c;
+  const auth = lastCommand(s, (c) => c.command === 'AUTH' && AUTH_TLS.test(c.arg.trim()));
   const r = auth?.reply;
   if (auth === null || r === null || r === undefined || r.code < 400) return null;
   // No login after the refusal, and the client closed: it would not go on in clear text.
-  const gaveUp = !s.commands.some((c) => c.frame > auth!.frame && isLogin(c.command)) && s.closedBy?.by === 'client';
+  const gaveUp = (lastLogin(s)?.frame ?? -1) < auth.frame && s.closedBy?.by === 'client';
   return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
 }
 
-/** The session's last login command (USER, PASS, ACCT). */
-function lastLogin(s: Session): Command | null {
+/** The session's last command that `is` one sought. */
+function lastCommand(s: Session, is: (c: Command) => boolean): Command | null {
   let last: Command | null = null;
-  for (const c of s.commands) if (isLogin(c.command)) last = c;
+  for (const c of s.commands) if (is(c)) last = c;
   return last;
 }
+
+/** The session's last login command (USER, PASS, ACCT). */
+const lastLogin = (s: Session): Command | null => lastCommand(s, (c) => isLogin(c.command));
 
 /** A refusal that names a connection limit (vsftpd, pure-ftpd, proftpd, pyftpdlib words). */
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;

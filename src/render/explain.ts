@@ -470,6 +470,12 @@ function authStep(s: Session, c: Command): { title: string; departure: string } 
   };
 }
 
+/** The session's diagnosis as a step's sub-steps (what went wrong, what to change); none without one. */
+function sessionDiagnosisSubs(s: Session): string[] {
+  const d = s.diagnosis;
+  return d ? [`What went wrong (${d.cause}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`] : [];
+}
+
 /** A command of the client's sent before the running transfer's final reply (`end`), other than one that ends it or the session. */
 function duringTransfer(c: Command, end: number): boolean {
   return c.command !== null && c.frame < end && c.command !== 'ABOR' && c.command !== 'QUIT';
@@ -530,7 +536,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
-      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+      subs: sessionDiagnosisSubs(s),
     });
     ctx.departures.push('the control connection never opened, so nothing of the session could happen');
   } else if (s.midstream || hs === '') {
@@ -549,7 +555,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (ungreeted !== null) {
     steps.push({
       title: escapeText(controlWords ?? ''),
-      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+      subs: sessionDiagnosisSubs(s),
     });
     ctx.departures.push(`the server never greeted within the ${seconds(ungreeted.waited)} the client waited: no login or transfer could follow`);
   }
@@ -557,7 +563,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (hungUp !== null) {
     steps.push({
       title: escapeText(controlWords ?? ''),
-      subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+      subs: sessionDiagnosisSubs(s),
     });
     ctx.departures.push(`the server ${hungUp.how === 'rst' ? 'reset' : 'closed'} the connection before greeting: no login or transfer could follow`);
   }
@@ -589,9 +595,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : (s.loginRefusal?.command ?? (s.tlsRefusal?.gaveUp ? s.tlsRefusal.command : undefined));
     const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
     const subs =
-      refusedHere && s.diagnosis
-        ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`]
-        : [];
+refusedHere ? sessionDiagnosisSubs(s) : [];
     steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs });
     plain.length = 0;
   };
@@ -612,7 +616,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
         if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
           steps.push({
             title: `${escapeText(controlWords ?? '')}`,
-            subs: s.diagnosis ? [`What went wrong (${s.diagnosis.cause}): ${escapeText(s.diagnosis.summary)}`, `What to change: ${escapeText(s.diagnosis.advice)}`] : [],
+            subs: sessionDiagnosisSubs(s),
           });
           ctx.departures.push(`the server turned the session away (${turnedAway.code}, frame ${turnedAway.reply})${turnedAway.limit ? ' for its connection limit' : ''}: no login or transfer could follow`);
           continue;

@@ -298,8 +298,7 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
   return parts.join('\n');
 }
 
-/** A summary section: one sentence per session (the first MAX_UNUSED_ROWS), with its cause when diagnosed. */
-/** A heading, a line per session (the first MAX_UNUSED_ROWS), then `after` (lines about them all). */
+/** A summary section: a heading, one sentence per session (the first MAX_UNUSED_ROWS) with its cause when diagnosed, then `after` (lines about them all). */
 function sessionNotes(out: string[], sessions: Session[], heading: string, sentence: (s: Session) => string | null, after: string[] = []): void {
   if (sessions.length === 0) return;
   out.push('', heading);

@@ -147,6 +147,11 @@ export function verdictSentence(t: Transfer): string {
   }
 }
 
+/** A reply's first line, trimmed ('' without a reply). */
+function firstLineOf(reply: { text: string } | null | undefined): string {
+  return reply?.text.split('\n')[0].trim() ?? '';
+}
+
 /** What became of the control connection, as a sentence; null when it opened and spoke FTP. */
 export function controlSentence(s: Session): string | null {
   const v: ControlVerdict = s.control;
@@ -165,13 +170,13 @@ export function controlSentence(s: Session): string | null {
     case 'turned-away': {
       if (v.at === 'login') {
         const command = s.commands.find((c) => c.frame === v.command);
-        const words = command?.reply?.text.split('\n')[0].trim() ?? '';
+        const words = firstLineOf(command?.reply);
         return (
           `The server turned the session away ${turnedAwayWhen(v)}: it answered ${command?.command ?? 'the login'} (frame ${v.command}) with ${v.code} ${words} (frame ${v.reply})` +
           `, ${turnedAwayReason(v)}; no listing or transfer could follow.`
         );
       }
-      const text = s.commands[0]?.reply?.text.split('\n')[0].trim() ?? '';
+      const text = firstLineOf(s.commands[0]?.reply);
       return (
         `The server turned the session away: it answered the connection with ${v.code} ${text} (frame ${v.reply}) instead of a greeting` +
         `${v.limit ? ', for its connection limit' : ''}; no login or transfer could follow.`
@@ -199,7 +204,7 @@ export function controlSentence(s: Session): string | null {
 export function loginRefusedSentence(s: Session): string | null {
   const r = s.loginRefusal;
   if (r === null) return null;
-  const words = s.commands.find((c) => c.frame === r.command)?.reply?.text.split('\n')[0].trim() ?? '';
+  const words = firstLineOf(s.commands.find((c) => c.frame === r.command)?.reply);
   return (
     `The server refused the login${s.user === null ? '' : ` of ${s.user}`}: it answered ${r.verb} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ` +
     'no listing or transfer could follow.'
@@ -227,7 +232,7 @@ export function loginGuessingSentence(g: LoginGuessing): string {
 export function tlsRefusedSentence(s: Session): string | null {
   const r = s.tlsRefusal;
   if (r === null) return null;
-  const words = s.commands.find((c) => c.frame === r.command)?.reply?.text.split('\n')[0].trim() ?? '';
+  const words = firstLineOf(s.commands.find((c) => c.frame === r.command)?.reply);
   const then = r.gaveUp
     ? 'the client, which requires TLS, closed the connection without logging in; no login or transfer could follow.'
     : 'the client went on in clear text (no failure: its commands, password and files crossed unencrypted).';
