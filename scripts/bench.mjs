@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { cpus, loadavg, totalmem, tmpdir, release, platform } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeOptions, shebangUnsetVariables } from './bundle-cli.mjs';
 import {
   bigPlan,
   buildCapture,
@@ -125,16 +126,20 @@ function runOnce(cmd, args, { node = false, gnuTime = null } = {}) {
   return new Promise((resolveRun, reject) => {
     let file = cmd;
     let argv = args;
+    let env = process.env;
     if (node) {
-      // bin/ftpcap's first line gives node its memory ceiling: the same here.
+      // As bin/ftpcap's first line starts node (its flags, its environment), with the RSS probe
+      // preloaded: the code cache the build made is taken only under the same V8 flags.
       file = process.execPath;
-      argv = ['--max-old-space-size=1024', '--import', RSS, cmd, ...args];
+      argv = [...shebangNodeOptions(ROOT), '--import', RSS, cmd, ...args];
+      env = { ...process.env };
+      for (const name of shebangUnsetVariables(ROOT)) delete env[name];
     } else if (gnuTime) {
       file = gnuTime;
       argv = ['-f', 'BENCH-MAXRSS-KB %M', cmd, ...args];
     }
     const t0 = performance.now();
-    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let outBytes = 0;

@@ -8,8 +8,9 @@
  * Kept small (no capture readers imported here): the entry point loads it first.
  */
 import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { allocateRing, type ReaderData, type RingBuffers } from './record-ring.js';
 
 // Named from the capture folder: the same file from here and from the CLI's bundle in dist/cli/.
@@ -46,7 +47,9 @@ export function totalSize(paths: string[]): number {
 function start(): ReaderThread {
   const ring = allocateRing();
   const data: ReaderData = { ring };
-  return { worker: new Worker(WORKER_URL, { workerData: data }), ring };
+  // Loaded when a thread starts: Node's worker_threads module costs ~10 ms of every start-up.
+  const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  return { worker: new WorkerThread(WORKER_URL, { workerData: data }), ring };
 }
 
 /**

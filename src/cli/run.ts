@@ -41,7 +41,10 @@ export async function run(): Promise<void> {
   const code = await main(args, {
     stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Read only when a capture comes from standard input: creating process.stdin costs start-up time.
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     rawArgs: rawArguments(args),
   });

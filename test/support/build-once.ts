@@ -164,7 +164,7 @@ export function compileOnce(): { build: BuildResult; typecheck: BuildResult } {
     if (!existsSync(config) || readFileSync(config, 'utf8') !== text) writeFileSync(config, text);
     const r = spawnSync(process.execPath, [tsc, '-b', config], { cwd: ROOT, encoding: 'utf8' });
     if (r.error) throw r.error;
-    if (publish() > 0 || !existsSync(join(DIST, 'cli', 'ftpcap.mjs'))) bundleCli(ROOT);
+    if (publish() > 0 || !existsSync(join(DIST, 'cli', 'ftpcap.cjs'))) bundleCli(ROOT);
     const output = `${r.stdout}${r.stderr}`;
     const ms = Date.now() - t0;
     const ofSources = diagnostics(output).filter((d) => !d.file.startsWith('test/') && d.file !== 'vitest.config.ts');
