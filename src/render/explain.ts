@@ -6,7 +6,7 @@
  * cites its frames; where the capture departs from the textbook it says so, and failures are
  * told with the diagnosis the analysis already made. Model in, string out.
  */
-import type { Analysis, Command, Session, Transfer } from '../analysis/model.js';
+import type { Analysis, Command, Diagnosis, Session, Transfer } from '../analysis/model.js';
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
@@ -431,11 +431,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   // Capture order; a stable sort keeps sub-steps of one frame in the order written.
   const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
   ordered.push(`Verdict: transfer ${t.id} ${verdictSentence(t)}`);
-  if (t.diagnosis !== null) {
-    ordered.push(`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`);
-    ordered.push(`What to change: ${escapeText(t.diagnosis.advice)}`);
-    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
-  }
+  ordered.push(...transferDiagnosisSubs(ctx, t));
   return { title, subs: ordered };
 }
 
@@ -470,10 +466,21 @@ function authStep(s: Session, c: Command): { title: string; departure: string } 
   };
 }
 
-/** The session's diagnosis as a step's sub-steps (what went wrong, what to change); none without one. */
+/** A diagnosis as a step's sub-steps: what went wrong (its cause and the catalog's title), what to change. */
+function diagnosisSubs(d: Diagnosis): string[] {
+  return [`What went wrong (${d.cause}: ${CATALOG[d.cause].title}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`];
+}
+
+/** The session's diagnosis as a step's sub-steps; none without one. */
 function sessionDiagnosisSubs(s: Session): string[] {
-  const d = s.diagnosis;
-  return d ? [`What went wrong (${d.cause}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`] : [];
+  return s.diagnosis ? diagnosisSubs(s.diagnosis) : [];
+}
+
+/** The transfer's diagnosis as a step's sub-steps, listed among the departures from the textbook; none without one. */
+function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
+  if (t.diagnosis === null) return [];
+  ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
+  return diagnosisSubs(t.diagnosis);
 }
 
 /** A command of the client's sent before the running transfer's final reply (`end`), other than one that ends it or the session. */
@@ -686,14 +693,8 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
     const target = c.initiator === 'client' ? c.server : c.client;
     steps.push({
       title: `Transfer ${t.id}, inferred: ${why}: tcp.stream ${c.stream}, ${endpoint(opener)} → ${endpoint(target)}${c.synFrame !== null ? ` (SYN frame ${c.synFrame})` : ''}.`,
-      subs: [
-        `Verdict: transfer ${t.id} ${verdictSentence(t)}`,
-        ...(t.diagnosis !== null
-          ? [`What went wrong (${t.diagnosis.cause}: ${CATALOG[t.diagnosis.cause].title}): ${escapeText(t.diagnosis.summary)}`, `What to change: ${escapeText(t.diagnosis.advice)}`]
-          : []),
-      ],
+      subs: [`Verdict: transfer ${t.id} ${verdictSentence(t)}`, ...transferDiagnosisSubs(ctx, t)],
     });
-    if (t.diagnosis !== null) ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   }
 
   if (untold.length > 0) {

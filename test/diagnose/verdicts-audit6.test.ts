@@ -111,7 +111,7 @@ describe('3. an anonymous login refused (vsftpd anonymous_enable=NO)', () => {
     for (const o of [summary, sessions]) expect(o).toContain('anonymous ✗');
     expect(summary).toContain('Logins the server refused session 1: The server refused the login of anonymous: it answered PASS (frame 11) with 530 Login incorrect. (frame 13); no listing or transfer could follow. [login-failed]');
     expect(explain).toContain('PASS **** (frame 11) → 530 Login incorrect. (frame 13)');
-    expect(explain).toContain('What went wrong (login-failed): Session 1: the server 198.51.100.20:21 refused the login of user anonymous');
+    expect(explain).toContain('What went wrong (login-failed: the server refused the login (user name or password, or an account not allowed to use FTP)): Session 1: the server 198.51.100.20:21 refused the login of user anonymous');
     expect(explain).toContain('the login failed, so no listing or transfer could follow');
     expect(timeline).toContain('530 Login incorrect.');
     expect(timeline).toContain('The server refuses the login (530): no listing or transfer can follow');
@@ -153,7 +153,7 @@ describe('4. a greeting slower than the client\'s patience', () => {
     expect(summary).toContain('session 1: The server never greeted: the client waited 4.001 s after the handshake for its 220, then closed the connection (frame 6); the greeting came only at frame 8, after the client had gone');
     expect(diagnose).toContain('Session 1 (no-greeting)');
     expect(diagnose).toContain('Evidence: frames 3, 4, 6, 8, 9');
-    expect(explain).toContain('What went wrong (no-greeting)');
+    expect(explain).toContain('What went wrong (no-greeting: ');
     expect(explain).toContain('the server never greeted within the 4.001 s the client waited');
     expect(explain).not.toContain('The server greets');
     expect(explain).not.toContain('no listing or transfer was asked for');

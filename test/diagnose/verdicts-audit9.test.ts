@@ -174,7 +174,7 @@ describe('2. AUTH TLS refused by a server without TLS', () => {
     expect(summary).toContain('the client, which requires TLS, closed the connection without logging in; no login or transfer could follow. [auth-refused]');
     expect(diagnose).toContain('Session 1 (auth-refused)');
     expect(diagnose).not.toContain('nothing to diagnose');
-    expect(explain).toContain('What went wrong (auth-refused)');
+    expect(explain).toContain('What went wrong (auth-refused: ');
     expect(explain).toContain('the client asked for TLS and the server refused it (530, frame 12): the client, which requires it, ended the session without logging in');
     expect(timeline).toContain('The server refuses TLS (530): the client, requiring it, will end the session');
     expect(await reportPage(name, tmp)).toContain('auth-refused');
