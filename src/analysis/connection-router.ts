@@ -18,6 +18,12 @@ import { looksLikeImplicitFtpsStart } from '../ftp/detect.js';
 import { ImplicitFtpsGuesses } from './implicit-ftps.js';
 import { SessionRegistry, type SessionLimits } from './session-registry.js';
 
+/** Connections whose payload a reader asked for by number (AnalyzeOptions.connectionData). */
+export interface ConnectionData {
+  streams: ReadonlySet<number>;
+  onData(stream: number, chunk: StreamChunk): void;
+}
+
 export interface RouterOptions extends SessionLimits, Omit<DataConnectionsOptions, 'tlsSecrets'> {
   showPasswords: boolean;
   maxPendingCommands: number;
@@ -27,16 +33,22 @@ export interface RouterOptions extends SessionLimits, Omit<DataConnectionsOption
   onWarning(w: Warning): void;
   /** TLS secrets (key logs, pcapng secrets blocks): FTPS is decrypted with them (src/tls). */
   tlsSecrets?: TlsSecrets;
+  connectionData?: ConnectionData;
 }
 
 /** Not on an FTP port: waiting for the first bytes to tell whether it speaks FTP. */
 interface ProbeRoute {
   kind: 'probe';
 }
-type Route = ControlRoute | DataRoute | ProbeRoute | PendingControlRoute;
+/** A connection asked for by number: its payload goes to the reader, nothing else reads it. */
+interface AskedRoute {
+  kind: 'asked';
+}
+type Route = ControlRoute | DataRoute | ProbeRoute | PendingControlRoute | AskedRoute;
 
 /** One shared object: a probed connection holds nothing of its own. */
 const PROBE: ProbeRoute = Object.freeze({ kind: 'probe' });
+const ASKED: AskedRoute = Object.freeze({ kind: 'asked' });
 
 export class ConnectionRouter implements ReassemblyListener {
   private readonly routes = new Map<TcpConnection, Route>();
@@ -47,6 +59,7 @@ export class ConnectionRouter implements ReassemblyListener {
   private readonly linker: DataLinker;
   /** Sessions started on a ClientHello off port 990 (implicit FTPS by content), kept only when confirmed. */
   private readonly implicitGuesses = new ImplicitFtpsGuesses();
+  private readonly connectionData: ConnectionData | undefined;
 
   constructor(options: RouterOptions) {
     const tlsSecrets = options.tlsSecrets ?? new TlsSecrets(new TlsKeyLog());
@@ -55,9 +68,14 @@ export class ConnectionRouter implements ReassemblyListener {
     this.data = new DataConnections({ ...options, tlsSecrets });
     this.others = new OtherConnections(tlsSecrets, options.onWarning);
     this.linker = options.linker;
+    this.connectionData = options.connectionData;
   }
 
   onOpen(conn: TcpConnection): void {
+    if (this.connectionData?.streams.has(conn.id)) {
+      this.routes.set(conn, ASKED);
+      return;
+    }
     const kind = classifyNew(conn, this.linker);
     if (kind === null) {
       // A further connection to an endpoint taken for implicit FTPS is a control connection too.
@@ -74,6 +92,10 @@ export class ConnectionRouter implements ReassemblyListener {
     let route = this.routes.get(conn);
     if (!route) return;
     if (route.kind === 'data') return this.data.push(route, chunk);
+    if (route.kind === 'asked') {
+      this.connectionData!.onData(conn.id, chunk);
+      return;
+    }
     if (route.kind === 'pending-control') {
       route = this.openControl(conn, this.control.materialize(conn, route));
     } else if (route.kind === 'probe') {
@@ -106,6 +128,7 @@ export class ConnectionRouter implements ReassemblyListener {
 
   onEvent(conn: TcpConnection, event: ConnectionEvent): void {
     const route = this.routes.get(conn);
+    if (route?.kind === 'asked') return;
     if (route === undefined || route.kind === 'probe') {
       this.others.event(conn, event);
       return;

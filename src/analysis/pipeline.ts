@@ -20,7 +20,7 @@ import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
 import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
-import { ConnectionRouter } from './connection-router.js';
+import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
@@ -63,6 +63,11 @@ export interface AnalyzeOptions {
   tlsKeyLog?: TlsKeyLog;
   /** Sees every TLS record the analysis reads (header, frame, content when clear or decrypted): the dump's TLS lines. */
   onTlsRecord?(record: TlsRecordSeen): void;
+  /**
+   * The payload of these connections (tcp.stream numbers), whatever they are taken for: a second
+   * reading by `extract` of the data connections a first one knew only once the capture was read.
+   */
+  connectionData?: ConnectionData;
 }
 
 
@@ -170,6 +175,7 @@ export async function analyzeRecords(
     tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord),
     onWarning: (w) => warnings.push(w),
     readsAllTransferData: options.onTransferData !== undefined,
+    connectionData: options.connectionData,
     onTransferData: (transfer, chunk, toServer) => {
       listings.push(transfer, chunk, toServer);
       options.onTransferData?.(transfer, chunk, toServer);

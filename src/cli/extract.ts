@@ -9,8 +9,8 @@ import { closeSync, constants, fstatSync, ftruncateSync, linkSync, lstatSync, mk
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Transfer } from '../analysis/model.js';
-import type { StreamChunk } from '../tcp/types.js';
-import type { ObjectSink } from '../extract/collector.js';
+import type { AnalyzeOptions } from '../analysis/pipeline.js';
+import type { ExtractionCollector, ObjectSink } from '../extract/collector.js';
 import type { Manifest } from '../extract/manifest.js';
 import { isPlainNameInside, uniqueName } from '../extract/names.js';
 import { terminalSafeJson } from '../render/json.js';
@@ -36,12 +36,13 @@ export interface ExtractCliOptions {
 
 export interface ExtractDeps {
   io: CliIo;
-  /** Reads the capture (progress, capture errors → exit 2) feeding data to the callback. */
-  analyze(
-    capture: string,
-    opts: ExtractCliOptions,
-    onTransferData: (transfer: Transfer, chunk: StreamChunk, toServer: boolean) => void,
-  ): Promise<Analysis>;
+  /**
+   * Reads the capture (progress, capture errors → exit 2) feeding the data of linked transfers,
+   * or of the connections asked for by number, to the callbacks.
+   */
+  analyze(capture: string, opts: ExtractCliOptions, reading: Pick<AnalyzeOptions, 'onTransferData' | 'connectionData'>): Promise<Analysis>;
+  /** Whether the capture can be read a second time (a file; not standard input or a pipe). */
+  readableAgain(capture: string): boolean;
   /** An error that stops the CLI with one line and the exit code. */
   fail(message: string, code: number): Error;
 }
@@ -293,10 +294,41 @@ function removeCreated(created: string[]): void {
   }
 }
 
+/**
+ * The second reading: transfers known only once the capture was read (TLS hid their commands, or
+ * they were running when it began) whose data connections were in clear get their bytes from the
+ * same file read again, asked for by connection number. A capture from a pipe is read once only.
+ */
+async function readInferredData(
+  capture: string,
+  opts: ExtractCliOptions,
+  analysis: Analysis,
+  collector: ExtractionCollector,
+  wanted: (t: Transfer) => boolean,
+  deps: ExtractDeps,
+): Promise<void> {
+  const byStream = new Map<number, Transfer>();
+  for (const s of analysis.sessions) {
+    if (opts.session !== undefined && s.id !== opts.session) continue;
+    for (const t of s.transfers) if (wanted(t) && (opts.transfer === undefined || t.id === opts.transfer)) byStream.set(t.connection!.stream, t);
+  }
+  if (byStream.size === 0 || !deps.readableAgain(capture)) return;
+  await deps.analyze(capture, opts, {
+    connectionData: {
+      streams: new Set(byStream.keys()),
+      onData: (stream, chunk) => {
+        const t = byStream.get(stream)!;
+        // The connection's first sender is the FTP client when the client opened it (passive mode).
+        collector.onTransferData(t, chunk, (chunk.dir === 'c2s') === (t.connection!.initiator === 'client'));
+      },
+    },
+  });
+}
+
 export async function runExtract(capture: string, opts: ExtractCliOptions, deps: ExtractDeps): Promise<void> {
   const { io } = deps;
   // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
-  const [{ ExtractionCollector }, { renderExtract }] = await Promise.all([import('../extract/collector.js'), import('../render/extract.js')]);
+  const [{ ExtractionCollector, inferredWanted }, { renderExtract }] = await Promise.all([import('../extract/collector.js'), import('../render/extract.js')]);
   const out = prepareOutput(opts.output, opts.force ?? false, deps);
   const store = new TempStore(out.dir);
   const sinks = new Map<ObjectSink, FileSink>();
@@ -305,6 +337,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
     asciiToLf: opts.asciiToLf ?? false,
     session: opts.session,
     transfer: opts.transfer,
+    readAgain: deps.readableAgain(capture),
     openSink: () => {
       const sink = store.create();
       sinks.set(sink, sink);
@@ -317,7 +350,8 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
   const saved: string[] = [];
   let analysis: Analysis;
   try {
-    analysis = await deps.analyze(capture, opts, (t, chunk, toServer) => collector.onTransferData(t, chunk, toServer));
+    analysis = await deps.analyze(capture, opts, { onTransferData: (t, chunk, toServer) => collector.onTransferData(t, chunk, toServer) });
+    if (collector.error === null) await readInferredData(capture, opts, analysis, collector, inferredWanted, deps);
     if (collector.error !== null) throw deps.fail(`${opts.output}: cannot write (${errnoCode(collector.error)})`, EXIT_USAGE);
     if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
       throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);

@@ -82,7 +82,7 @@ async function analyze(
   path: string,
   opts: CommonOptions,
   io: CliIo,
-  onTransferData?: AnalyzeOptions['onTransferData'],
+  reading: Pick<AnalyzeOptions, 'onTransferData' | 'connectionData'> = {},
   shown?: string,
 ): Promise<Analysis> {
   const { input, stream, size } = openInput(path, io);
@@ -93,7 +93,8 @@ async function analyze(
       fileName: label === '-' ? '(stdin)' : label,
       showPasswords: opts.showPasswords ?? false,
       onProgress: (n: number) => progress.update(n),
-      onTransferData,
+      onTransferData: reading.onTransferData,
+      connectionData: reading.connectionData,
       tlsKeyLog: keyLogsOf(io)?.keyLog,
       onTlsRecord: opts.onTlsRecord,
     };
@@ -280,7 +281,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   addCommand('diagnose', 'why each failed data connection failed, with evidence frames and advice', true);
   addExtractCommand(program, {
     io,
-    analyze: (capture, opts, onTransferData) => analyze(capture, opts, io, onTransferData),
+    analyze: (capture, opts, reading) => analyze(capture, opts, io, reading),
+    readableAgain: (capture) => resolveInput(capture, io.rawArgs).kind === 'file',
     fail: (message, code) => new ExitError(message, code),
   });
   addLogsCommand(program, {
@@ -290,7 +292,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   });
   const teachDeps: TeachDeps = {
     io,
-    analyze: (capture, opts, shown) => analyze(capture, opts, io, undefined, shown),
+    analyze: (capture, opts, shown) => analyze(capture, opts, io, {}, shown),
     resolve: (capture) => {
       const bad = undecodableName(capture, io.rawArgs ?? new Map());
       if (bad !== null) throw new ExitError(bad, EXIT_UNREADABLE);

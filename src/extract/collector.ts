@@ -29,6 +29,11 @@ export interface ExtractSettings {
   transfer?: number;
   /** Zeros written per object for --fill-gaps at most (default MAX_FILL_BYTES). */
   maxFillBytes?: number;
+  /**
+   * Whether the capture could be read a second time for the clear data connections that were
+   * known only once it was read (a file can, a pipe cannot): `inferredWanted` names them.
+   */
+  readAgain?: boolean;
   /** Opens the sink of a new object (called on its first bytes, or at the end for an empty one). */
   openSink(): ObjectSink;
 }
@@ -79,6 +84,14 @@ class Flow {
 }
 
 const isText = isTextTransfer;
+
+/**
+ * A transfer known only once the capture was read (TLS hid its command, or it began before the
+ * capture) whose data connection was in clear: its bytes are read in a second reading.
+ */
+export function inferredWanted(t: Transfer): boolean {
+  return t.inferred !== undefined && t.connection !== null && t.connection.tls === undefined;
+}
 
 export class ExtractionCollector {
   private readonly flows = new Map<Transfer, [Flow | null, Flow | null]>();
@@ -167,22 +180,19 @@ export class ExtractionCollector {
     const pair = this.flows.get(t) ?? [null, null];
     if (t.inferred !== undefined && pair.every((f) => f === null)) {
       // Known only once the capture was read (TLS hid its command, or it began before the capture):
-      // its bytes went by unkept. With TLS hiding the commands they are encrypted only when the
-      // connection carried TLS records (PROT P); PROT C (or none) leaves them in clear.
-      result.skipped.push({
-        session: s.id,
-        transfer: t.id,
-        command: null,
-        originalName: null,
-        status: t.status,
-        verdict: t.verdict,
-        reason:
-          t.inferred === 'midstream'
-            ? 'already running when the capture began: found from its connection after the capture was read, its bytes were not kept'
-            : t.connection?.tls !== undefined
-              ? 'TLS hid its command: a probable data connection, encrypted'
-              : 'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read, its bytes were not kept',
-      });
+      // in clear, its bytes come from a second reading of the file (inferredWanted). With TLS
+      // hiding the commands they are encrypted only when the connection carried TLS records (PROT
+      // P); PROT C (or none) leaves them in clear.
+      const found =
+        t.inferred === 'midstream'
+          ? 'already running when the capture began: found from its connection after the capture was read'
+          : 'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read';
+      const why = !inferredWanted(t)
+        ? 'TLS hid its command: a probable data connection, encrypted'
+        : this.settings.readAgain
+          ? `${found}; no data flowed on it`
+          : `${found}; a capture read from a pipe cannot be read again for its bytes`;
+      result.skipped.push({ session: s.id, transfer: t.id, command: null, originalName: null, status: t.status, verdict: t.verdict, reason: why });
       return;
     }
     const opened = t.connection?.established === true || pair.some((f) => f !== null);
@@ -232,6 +242,7 @@ export class ExtractionCollector {
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
+      replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
     if (f.unfilled > 0) {

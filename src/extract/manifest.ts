@@ -109,6 +109,8 @@ export interface JudgeInput {
   clientGone?: boolean;
   /** The data arrived whole but the final reply never reached the client (the transfer's verdict says so). */
   replyLost?: boolean;
+  /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
+  replyHidden?: boolean;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -150,7 +152,10 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
     verdict = 'unverified';
     notes.push('the capture ends before the final reply to the transfer');
   } else if (agrees === false || x.encrypted) verdict = 'unverified';
-  else if (x.clientGone) {
+  else if (x.replyHidden) {
+    verdict = 'unverified';
+    notes.push("TLS hid the server's final reply: the data connection ended normally, but whether the server counted the transfer complete is not in the capture");
+  } else if (x.clientGone) {
     verdict = 'unverified';
     notes.push('the server called it complete, but its client was already gone: only the client knew how big the file was');
   } else verdict = 'complete';

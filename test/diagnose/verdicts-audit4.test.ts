@@ -75,16 +75,32 @@ describe('2. explicit FTPS with PROT C: encrypted control, clear data, no key lo
     const [summary, transfersOut, diagnose] = await outputs(name, 'summary', 'transfers', 'diagnose');
     expect(summary.match(/probable \(TLS\)/g)).toHaveLength(2);
     for (const o of [summary, transfersOut, diagnose]) expect(o).not.toMatch(/handshake failed|not resumed|close_notify|failed:/i);
-    // extract: before, "a probable data connection, encrypted (complete)" beside summary's "probable (TLS)".
+    // extract: before, "a probable data connection, encrypted (complete)" beside summary's "probable (TLS)";
+    // then "its bytes were not kept". The clear data connections are read again from the file: the
+    // RETR's 511 bytes are the original hello.txt, the listing's 260 bytes are tshark's count.
     const m = await extract(name);
-    expect(m.skipped.map((k) => [k.transfer, k.verdict.kind, k.reason])).toEqual([1, 2].map((id) => [
-      id,
-      'unknown',
-      'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read, its bytes were not kept',
-    ]));
+    const retr = facts(name).files.find((x: any) => x.op === 'RETR');
+    expect(m.skipped).toEqual([]);
+    expect(m.objects.map((o) => [o.transfer, o.stream, o.command, o.direction, o.bytes, o.status, o.verdict])).toEqual([
+      [1, 1, null, 'to-client', 511, 'complete', 'unverified'],
+      [2, 2, null, 'to-client', 260, 'complete', 'unverified'],
+    ]);
+    // The model's verdict (unknown: TLS hid the 226), worded for the file.
+    expect(m.objects[0].notes).toEqual([
+      "TLS hid the server's final reply: the data connection ended normally, but whether the server counted the transfer complete is not in the capture",
+    ]);
+    expect(m.objects[0].sha256).toBe(retr.sha256);
     const text = flat((await runCli(['extract', '--no-color', path(name), '-o', join(tmp, 'prot-c-text')])).stdout);
-    expect(text).toContain('its bytes were not kept (probable (TLS))');
-    expect(text).not.toMatch(/encrypted|\(complete\)/);
+    expect(text).toContain('2 objects saved');
+    expect(text).not.toMatch(/encrypted|not kept/);
+    // Read from a pipe, the capture cannot be read a second time: the manifest says so.
+    const piped = await runCli(['extract', '-', '-o', join(tmp, 'prot-c-pipe')], { stdin: readFileSync(path(name)) });
+    expect(piped.code).toBe(0);
+    const fromPipe = JSON.parse(readFileSync(join(tmp, 'prot-c-pipe', 'manifest.json'), 'utf8')) as Manifest;
+    expect(fromPipe.skipped.map((k) => [k.transfer, k.reason])).toEqual([1, 2].map((id) => [
+      id,
+      'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read; a capture read from a pipe cannot be read again for its bytes',
+    ]));
   });
 });
 
