@@ -461,6 +461,9 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         };
       }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
+      // The passive half of an FXP copy whose PORT the other server refused: nobody was told to
+      // connect, so this half could never run (the client gave up on it); it failed with the copy.
+      if (!c && t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's

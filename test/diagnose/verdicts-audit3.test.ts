@@ -139,6 +139,35 @@ describe('5. FXP: a PORT naming the other server\'s passive endpoint is a server
   });
 });
 
+describe('5b. FXP refused: the passive half fails with the copy', () => {
+  it('fxp-refused-vsftpd-pyftpdlib-lftp: RETR 62 on the PASV side (227 at 61) is never answered; the PORT (66) naming its endpoint is refused (501, 67): failed, fxp-refused, in every output', async () => {
+    const name = 'fxp-refused-vsftpd-pyftpdlib-lftp';
+    const a = await analyze(name);
+    const [retr] = a.sessions[0].transfers;
+    const [port] = a.sessions[1].transfers;
+    expect([retr.mode, retr.request?.command, retr.request?.frame, retr.announce?.reply?.frame, retr.reply, retr.connection, retr.fxp]).toEqual([
+      'passive', 'RETR', 62, 61, null, null, { session: 2, transfer: 1 },
+    ]);
+    expect([port.mode, port.announce?.frame, port.announce?.reply?.code, port.announce?.reply?.frame]).toEqual(['active', 66, 501, 67]);
+    // Before: "incomplete 0/511" (the session ended first) beside the fxp-refused diagnosis: this half could never run.
+    expect([retr.verdict.kind, retr.verdict.kind === 'failed' && retr.verdict.cause, retr.verdict.evidence]).toEqual(['failed', 'fxp-refused', [61, 62, 66, 67]]);
+    expect([port.verdict.kind, port.diagnosis?.cause]).toEqual(['failed', 'fxp-refused']);
+    // The two other attempts lftp made the same way, and its last try through itself (8.1: complete).
+    expect(a.sessions.slice(2).map((s) => s.transfers.map((t) => [t.mode, t.verdict.kind]))).toEqual([
+      [['active', 'failed']],
+      [['passive', 'failed']],
+      [['active', 'failed']],
+      [['passive', 'failed']],
+      [['active', 'failed']],
+      [['passive', 'completed']],
+    ]);
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(summary).not.toContain('incomplete');
+    expect(summary).toContain('1.1 passive RETR');
+    expect(diagnose).toContain('Session 1, transfer 1: fxp-refused');
+  });
+});
+
 describe('6. a NOOP answered during a transfer pairs with the NOOP, the 226 with the RETR', () => {
   it('noop-during-transfer-pyftpdlib-python: RETR 20 → 125 (21), 226 (101); NOOP 49 → 200 (51)', async () => {
     const name = 'noop-during-transfer-pyftpdlib-python';
