@@ -62,6 +62,8 @@ export function bundleCli(root) {
     format: 'cjs',
     external: ['pcap-parser'],
     define: { 'import.meta.url': BUNDLE_URL_NAME },
+    // Commander requires node:child_process as it loads: a stand-in loads it on first use.
+    alias: Object.fromEntries(['node:child_process', 'child_process'].map((m) => [m, join(root, 'scripts', 'bundle', 'lazy-child-process.cjs')])),
     logLevel: 'warning',
   });
   // A cache belongs to one text of the bundle: its hash names the cache (bin/load-cli.cjs).
