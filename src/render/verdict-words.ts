@@ -5,13 +5,14 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { count } from '../analysis/diagnose/facts.js';
 import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
 import type { TransferVerdictKind } from '../analysis/verdict-types.js';
 
-const n = (x: number): string => x.toLocaleString('en-US');
+const n = count;
 
 /** The colour a verdict is painted in tables. */
 export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yellow' | 'dim'> = {

@@ -3,6 +3,7 @@
  * replies, user names) is untrusted: it goes through `esc` (text and attribute values alike) or
  * through `jsonForScript` (the data block the page's script reads), and nowhere else.
  */
+import { count } from '../../analysis/diagnose/facts.js';
 import { escapeText } from '../escape.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -36,6 +37,4 @@ export function jsonForScript(value: unknown): string {
 }
 
 /** Number with thousands separators. */
-export function num(n: number): string {
-  return n.toLocaleString('en-US');
-}
+export const num = count;

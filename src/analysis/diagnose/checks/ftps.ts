@@ -16,7 +16,7 @@ import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
-import { ep, evidenceFrames, replyWords } from '../facts.js';
+import { count, ep, evidenceFrames, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
@@ -113,7 +113,7 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert));
 }
 
-const n = (x: number): string => x.toLocaleString('en-US');
+const n = count;
 
 /** How the sender's records ended: "It stopped in the middle of a TLS record: …" and the like. */
 function endingWords({ closing, tls }: TlsTruncation): string {
