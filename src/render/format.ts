@@ -1,8 +1,5 @@
-import type { Endpoint } from '../analysis/model.js';
-
-export function endpoint(e: Endpoint): string {
-  return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
-}
+/** An address and port as tshark and URLs write them ([v6]:port): the analysis words them the same way. */
+export { ep as endpoint } from '../analysis/diagnose/facts.js';
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
