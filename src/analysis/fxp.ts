@@ -32,3 +32,21 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
     }
   }
 }
+
+/**
+ * The passive halves of FXP copies whose PORT the other server refused: their announced endpoint
+ * was never given to anyone who would connect (checks/address.ts words why).
+ */
+export function refusedFxpHalves(sessions: Session[]): Transfer[] {
+  const byId = new Map(sessions.map((s) => [s.id, s]));
+  const out: Transfer[] = [];
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      if (t.mode !== 'passive' || t.fxp === undefined || t.connection) continue;
+      const pair = t.fxp;
+      const refusal = byId.get(pair.session)?.transfers.find((x) => x.id === pair.transfer)?.announce?.reply;
+      if (refusal && refusal.code >= 400) out.push(t);
+    }
+  }
+  return out;
+}

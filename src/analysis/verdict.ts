@@ -18,6 +18,7 @@ import { tlsTruncation } from './tls-truncation.js';
 import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
+import { refusedFxpHalves } from './fxp.js';
 import { sessionOrder } from './session-order.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -387,6 +388,8 @@ export function settleOutcomes(sessions: Session[]): void {
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
     for (const t of s.transfers) t.status = outcome(t, s, holdsData);
   }
+  // Nobody was told to connect to it: it could never run, and failed with the copy.
+  for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
 }
 
 function stopper(t: Transfer, s: Session): Stopper | null {
@@ -461,9 +464,6 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         };
       }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
-      // The passive half of an FXP copy whose PORT the other server refused: nobody was told to
-      // connect, so this half could never run (the client gave up on it); it failed with the copy.
-      if (!c && t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's

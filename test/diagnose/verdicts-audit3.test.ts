@@ -150,7 +150,7 @@ describe('5b. FXP refused: the passive half fails with the copy', () => {
     ]);
     expect([port.mode, port.announce?.frame, port.announce?.reply?.code, port.announce?.reply?.frame]).toEqual(['active', 66, 501, 67]);
     // Before: "incomplete 0/511" (the session ended first) beside the fxp-refused diagnosis: this half could never run.
-    expect([retr.verdict.kind, retr.verdict.kind === 'failed' && retr.verdict.cause, retr.verdict.evidence]).toEqual(['failed', 'fxp-refused', [61, 62, 66, 67]]);
+    expect([retr.status, retr.verdict.kind, retr.verdict.kind === 'failed' && retr.verdict.cause, retr.diagnosis?.evidence]).toEqual(['failed', 'failed', 'fxp-refused', [61, 62, 66, 67]]);
     expect([port.verdict.kind, port.diagnosis?.cause]).toEqual(['failed', 'fxp-refused']);
     // The two other attempts lftp made the same way, and its last try through itself (8.1: complete).
     expect(a.sessions.slice(2).map((s) => s.transfers.map((t) => [t.mode, t.verdict.kind]))).toEqual([
