@@ -409,6 +409,11 @@ export interface Session {
   otherConnections: OtherConnection[];
   /** TTL / hop limit of the first packet each side sent, as captured (tells where the capture was taken). */
   ttl: { client: number | null; server: number | null };
+  /**
+   * Other addresses of the client's own host that its data connections used (a PORT naming the
+   * client's second address): shown to be the same host by the capture (own-addresses.ts).
+   */
+  clientAliases: string[];
   /** Unused announcements dropped from `transfers` once more than the bound were waiting. */
   forgottenAnnouncements: number;
   /** Bytes of the control channel that could not be read as text (TLS, gaps). */

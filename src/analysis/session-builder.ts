@@ -126,6 +126,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     forgottenAnnouncements: 0,
     otherConnections: [],
     ttl: { client: null, server: null },
+    clientAliases: [],
     warnings: [],
     natPeer: null,
     vantage: null,

@@ -260,14 +260,21 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
   if (announcesActive(an.command)) {
-    const own = ep.ip === s.client.ip;
+    const alias = s.clientAliases.includes(ep.ip);
+    const own = ep.ip === s.client.ip || alias;
     let text = `${cmd ? cmdText(s, cmd) : an.command}: the client announces the address ${ep.ip}`;
-    text += own ? ' (its own)' : '';
+    text += own && !alias ? ' (its own)' : '';
     text += ` and a temporary port: ${arith}.`;
     if (an.command === 'EPRT') {
       text += ` EPRT names the address family (${tuple.family === 6 ? '2 = IPv6' : '1 = IPv4'}) and writes the port in decimal: no p1×256+p2 arithmetic.`;
     }
-    if (!own && t.fxp !== undefined) {
+    if (alias) {
+      const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the address ${s.client.ip} the client's control connection comes from, but another address of the client's own host`;
+      text +=
+        ` Departure from the textbook: ${d} — its packets from ${ep.ip} reach this capture point from the same network card ` +
+        `as those from ${s.client.ip}, with no router between: one host with two addresses, no third host.`;
+      ctx.departures.push(d);
+    } else if (!own && t.fxp !== undefined) {
       text += ` That is not the client's address but the other server's passive endpoint (transfer ${t.fxp.session}.${t.fxp.transfer}): a server-to-server transfer (FXP), by design.`;
     } else if (!own) {
       const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the client's address ${s.client.ip} as seen on the control connection`;

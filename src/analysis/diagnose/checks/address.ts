@@ -25,6 +25,8 @@ export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
   if (announced.ip === s.client.ip) return behindNatUnrewritten(ctx) || refusedAsForeign(ctx) ? 'nat' : null;
+  // Another address of the client's own host (own-addresses.ts): the data went to the client.
+  if (s.clientAliases.includes(announced.ip)) return null;
   const cls = addressClass(announced.ip);
   if (cls !== 'public') return 'nat';
   const c = t.connection;
