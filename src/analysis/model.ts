@@ -356,6 +356,13 @@ export interface Session {
    */
   loginRefusal: { command: number; verb: string; code: number; reply: number } | null;
   /**
+   * A session that logged in after the server had refused a login (verdict.ts): a wrong password
+   * retyped, a second user name tried. `refused` logins answered with an error before the first
+   * success (`first` the earliest: its command, code and reply frame), then the 230 at `loggedIn`.
+   * Not a failure: the login succeeded. Null when the first login succeeded, or none did.
+   */
+  loginRetried: { refused: number; first: { command: number; code: number; reply: number }; loggedIn: number } | null;
+  /**
    * The server refused TLS (verdict.ts): the session's last AUTH TLS/SSL (`command`, `mechanism`
    * as sent) was answered with an error (`code` at `reply`: a server without FTPS, 500/502/504/534,
    * or vsftpd's 530 before the login) and none was accepted. `gaveUp`: the client then sent no

@@ -17,7 +17,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, laterCopyOfPreliminary, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -734,6 +734,8 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
+  const retried = loginRetriedClause(s);
+  if (retried !== null) ctx.departures.push(retried);
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
