@@ -734,9 +734,9 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   const retried = loginRetriedClause(s);
   if (retried !== null) ctx.departures.push(retried);
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }
