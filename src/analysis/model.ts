@@ -421,6 +421,12 @@ export interface Session {
    * client's second address): shown to be the same host by the capture (own-addresses.ts).
    */
   clientAliases: string[];
+  /**
+   * Other addresses at the client's end of its data connections that this capture point cannot
+   * place (own-addresses.ts): their packets arrive through a router (or carry no link address), so a
+   * third host and another address of the client's own host look alike here.
+   */
+  clientEndsUnplaced: string[];
   /** Unused announcements dropped from `transfers` once more than the bound were waiting. */
   forgottenAnnouncements: number;
   /** Bytes of the control channel that could not be read as text (TLS, gaps). */

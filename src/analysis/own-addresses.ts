@@ -12,17 +12,24 @@ import type { Session } from './model.js';
 import type { TtlTable } from './ttl-table.js';
 import { hopsAway } from './diagnose/vantage.js';
 
-/** The addresses of the session's data connections that the capture shows to be the client's own host. */
-export function clientAliases(s: Session, table: TtlTable): string[] {
-  const ownTtl = table.of(s.client.ip, s.server.ip);
+/**
+ * The other addresses at the client's end of the session's data connections, placed by the capture:
+ * `aliases` the client's own host (its network card, zero hops); `unplaced` behind a router from this
+ * capture point (or with no link address), where a third host and another address of the client look alike.
+ */
+export function placeClientEnds(s: Session, table: TtlTable): { aliases: string[]; unplaced: string[] } {
   const ownLink = table.linkOf(s.client.ip, s.server.ip);
-  if (ownLink === null || hopsAway(ownTtl) !== 0) return [];
-  const out: string[] = [];
+  const ownHere = ownLink !== null && hopsAway(table.of(s.client.ip, s.server.ip)) === 0;
+  const aliases: string[] = [];
+  const unplaced: string[] = [];
   for (const t of s.transfers) {
     const c = t.connection;
-    if (c === null || t.fxp !== undefined || c.client.ip === s.client.ip || out.includes(c.client.ip)) continue;
-    const ttl = table.of(c.client.ip, c.server.ip);
-    if (hopsAway(ttl) === 0 && table.linkOf(c.client.ip, c.server.ip) === ownLink) out.push(c.client.ip);
+    const ip = c?.client.ip;
+    if (c === null || ip === undefined || t.fxp !== undefined || ip === s.client.ip || aliases.includes(ip) || unplaced.includes(ip)) continue;
+    const link = table.linkOf(ip, c.server.ip);
+    const here = link !== null && hopsAway(table.of(ip, c.server.ip)) === 0;
+    if (here && ownHere && link === ownLink) aliases.push(ip);
+    else if (!here) unplaced.push(ip);
   }
-  return out;
+  return { aliases, unplaced };
 }

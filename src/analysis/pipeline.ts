@@ -25,7 +25,7 @@ import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
-import { clientAliases } from './own-addresses.js';
+import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
@@ -238,7 +238,9 @@ export async function analyzeRecords(
   pairFxpAnnouncements(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttls.of(s.client.ip, s.server.ip), server: ttls.of(s.server.ip, s.client.ip) };
-    s.clientAliases = clientAliases(s, ttls);
+    const ends = placeClientEnds(s, ttls);
+    s.clientAliases = ends.aliases;
+    s.clientEndsUnplaced = ends.unplaced;
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
     for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
   }

@@ -128,6 +128,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     otherConnections: [],
     ttl: { client: null, server: null },
     clientAliases: [],
+    clientEndsUnplaced: [],
     warnings: [],
     natPeer: null,
     vantage: null,
