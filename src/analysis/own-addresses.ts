@@ -8,7 +8,7 @@
  * and one hop or more, so nothing is concluded there: such a PORT names a third host as far as the
  * capture shows (bounce-allowed-*).
  */
-import type { Session } from './model.js';
+import type { Endpoint, Session } from './model.js';
 import type { TtlTable } from './ttl-table.js';
 import { hopsAway } from './diagnose/vantage.js';
 
@@ -32,4 +32,16 @@ export function placeClientEnds(s: Session, table: TtlTable): { aliases: string[
     else if (!here) unplaced.push(ip);
   }
   return { aliases, unplaced };
+}
+
+/** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
+export const EPHEMERAL_MIN = 32768;
+
+/**
+ * A data endpoint named by PORT/EPRT that may be the client's own other address as well as a third
+ * host: a temporary port (where a client listens; a bounce aims at a service port) at an address
+ * this capture point cannot place.
+ */
+export function clientEndUndecided(s: Session, named: Endpoint): boolean {
+  return named.port >= EPHEMERAL_MIN && s.clientEndsUnplaced.includes(named.ip);
 }

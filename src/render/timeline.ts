@@ -360,6 +360,7 @@ const ROLE_NAMES: Record<HostRole, string> = {
   server: 'FTP server',
   'client-alias': 'FTP client, 2nd address',
   'server-named': 'server-named address',
+  'client-named': 'client-named address',
   third: 'third host',
 };
 

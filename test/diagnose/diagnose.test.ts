@@ -113,7 +113,15 @@ const SCENARIOS: Scenario[] = [
     fixture: 'bounce-allowed-vsftpd-python',
     causes: { '1.1': 'bounce' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
-    says: { '1.1': [/completed, but PORT names a third host/, /connected from 198\.51\.100\.20:\d+ to 203\.0\.113\.30:2121/, /sending 511 bytes there/] },
+    says: { '1.1': [/completed, but PORT names another address than the client's \(FTP bounce\)/, /connected from 198\.51\.100\.20:\d+ to 203\.0\.113\.30:2121/, /sending 511 bytes there/] },
+  },
+  {
+    // Tenth verdict audit: the client's own second address seen at the server, behind the router: a
+    // bounce as far as this capture shows, told as one it cannot tell from the client's own address.
+    fixture: 'multihomed-port-server-side-vsftpd-python',
+    causes: { '1.1': 'bounce', '1.2': 'bounce', '1.3': 'bounce' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v, 0), '1.2': expectedEvidence(v, 1), '1.3': expectedEvidence(v, 2) }),
+    says: { '1.1': [/the PORT names another address, and a temporary port, \d+/, /this capture point cannot tell/] },
   },
   {
     fixture: 'nat-active-nohelper-vsftpd-ftp',

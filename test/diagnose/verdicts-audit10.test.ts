@@ -147,6 +147,37 @@ describe('2. a multi-homed client: PORT names its own second address (vsftpd por
     expect(json.sessions[0].transfers.map((t) => t.diagnosis)).toEqual([null, null, null]);
   });
 
+  it('multihomed-port-server-side-vsftpd-python: the same setup seen at the server: 192.0.2.11 arrives through the router as a third host would; still a bounce (the server took a foreign address), but the diagnosis says the capture cannot tell a third host from the client\'s own second address, and no output calls it a third host', async () => {
+    const name = 'multihomed-port-server-side-vsftpd-python';
+    const f = facts(name);
+    expect([f.capture.packets, f.capture.namespace, f.files.every((x: any) => x.received_matches)]).toEqual([67, 'server', true]);
+    expect(ftpRows(name)).toEqual([
+      '6:220', '8:USER', '10:331', '11:PASS', '13:230', '14:TYPE', '16:200', '17:PORT', '18:200', '19:RETR', '23:150', '29:226',
+      '31:PORT', '32:200', '33:RETR', '37:150', '47:226', '49:PORT', '50:200', '51:STOR', '55:150', '61:226', '63:QUIT', '64:221',
+    ]);
+    const fields = new Map(tsv(name, 'fields').map((r) => [r['frame.number'], r]));
+    // The client's SYN (3) and 192.0.2.11's SYN-ACK (21): both through the router, TTL 63, the router's card.
+    expect(['3', '21'].map((n) => [fields.get(n)!['ip.src'], fields.get(n)!['ip.ttl']])).toEqual([['192.0.2.10', '63'], ['192.0.2.11', '63']]);
+    expect(fields.get('3')!['eth.src']).toBe(fields.get('21')!['eth.src']);
+    const a = await analyze(name);
+    expect([a.sessions[0].clientAliases, a.sessions[0].clientEndsUnplaced]).toEqual([[], ['192.0.2.11']]);
+    expect(transfers(a).map((t) => [t.verdict.kind, t.bytes, t.diagnosis?.cause])).toEqual([
+      ['completed', 511, 'bounce'],
+      ['completed', 3000, 'bounce'],
+      ['completed', 259, 'bounce'],
+    ]);
+    expect(a.sessions[0].diagnosis).toBeNull();
+    const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
+    // Before: "the PORT names a third host, port 40311 … sending 511 bytes there instead of to the client".
+    expect(diagnose).toContain(
+      'the client is 192.0.2.10: the PORT names another address, and a temporary port, 40311. The server accepted it and connected from ' +
+        '198.51.100.20:39833 to 192.0.2.11:40311 (SYN frame 20), sending 511 bytes there. Whether 192.0.2.11 is a third host (an FTP bounce) ' +
+        "or another address of the client's own host (a host with two addresses may name either in PORT) this capture point cannot tell",
+    );
+    for (const o of [summary, diagnose, explain]) expect(o).not.toMatch(/third host(?! \(an FTP bounce\) or another address)|No transfer|instead of to the client/);
+    expect((await timelineOf(name)).split('\n')[2]).toMatch(/FTP client +FTP server +client-named address$/);
+  });
+
   it('bounce-allowed-vsftpd-python, for contrast: the PORT names 203.0.113.30 behind the router (TTL 63, the router\'s card): still a bounce, but no longer "No transfer of session 1 succeeded" — the data went there', async () => {
     const name = 'bounce-allowed-vsftpd-python';
     const a = await analyze(name);
@@ -155,7 +186,7 @@ describe('2. a multi-homed client: PORT names its own second address (vsftpd por
     // Before: session 1's diagnosis said "No transfer of session 1 succeeded (1 attempted: 1× bounce)".
     expect(a.sessions[0].diagnosis).toBeNull();
     const [diagnose] = await outputs(name, 'diagnose');
-    expect(diagnose).toContain('Session 1, transfer 1 (RETR hello.txt, active mode) completed, but PORT names a third host (FTP bounce).');
+    expect(diagnose).toContain('Session 1, transfer 1 (RETR hello.txt, active mode) completed, but PORT names another address than the client\'s (FTP bounce).');
     expect(diagnose).not.toContain('No transfer');
     expect((await timelineOf(name)).split('\n')[2]).toMatch(/FTP client +FTP server +third host$/);
   });

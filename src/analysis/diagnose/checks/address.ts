@@ -11,8 +11,7 @@ import type { Diagnosis, TransferContext } from '../types.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
 
-/** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
-const EPHEMERAL_MIN = 32768;
+import { clientEndUndecided, EPHEMERAL_MIN } from '../../own-addresses.js';
 
 type ActiveMismatch = 'bounce' | 'nat' | null;
 
@@ -97,7 +96,7 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
   const announced = t.announce!.endpoint!;
   const c = t.connection;
   // A temporary port at an address this capture point cannot place: maybe the client's own other address.
-  const undecided = announced.port >= EPHEMERAL_MIN && s.clientEndsUnplaced.includes(announced.ip);
+  const undecided = clientEndUndecided(s, announced);
   const details = [
     undecided
       ? `${announceWords(t)}, but the client is ${s.client.ip}: the PORT names another address, and a temporary port, ${announced.port}`
