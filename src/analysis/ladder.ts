@@ -7,7 +7,8 @@
  * runs: consecutive segments one way with the ACKs coming back, broken wherever another event
  * falls between them so that events stay in frame order.
  */
-import type { Command, Endpoint, Reply, Session } from './model.js';
+import type { Command, Endpoint, Reply, Session, Transfer } from './model.js';
+import { clientEndUndecided } from './own-addresses.js';
 import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } from './packet-trace.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { insideControlTls } from './control-tls.js';
@@ -95,10 +96,32 @@ export interface SessionLadder {
   session: Session;
   /** Host addresses, one column each: the client, the server, then others in order of appearance. */
   hosts: string[];
+  /** What each host is to the session, one per host (same order). */
+  roles: HostRole[];
   connections: TraceConnection[];
   events: LadderEvent[];
   /** The trace stopped keeping this session's packets at its memory bound (TraceConnection.cut): from which frame, how many. */
   cut: { frame: number; packets: number } | null;
+}
+
+/**
+ * What a ladder's host is: the session's client or server; another address of the client's own host
+ * (Session.clientAliases); an address the server itself named in a passive reply for its data
+ * (a second address of its own, or the public one in front of it); an address the client named in
+ * PORT that this capture point cannot tell from the client's own; or a third host.
+ */
+export type HostRole = 'client' | 'server' | 'client-alias' | 'server-named' | 'client-named' | 'third';
+
+function hostRole(s: Session, ip: string): HostRole {
+  if (ip === s.client.ip) return 'client';
+  if (ip === s.server.ip) return 'server';
+  if (s.clientAliases.includes(ip)) return 'client-alias';
+  const named = (mode: Transfer['mode'], undecided: (e: Endpoint) => boolean): boolean =>
+    s.transfers.some((t) => t.mode === mode && t.fxp === undefined && t.announce?.endpoint?.ip === ip && undecided(t.announce.endpoint));
+  if (named('passive', () => true)) return 'server-named';
+  // A PORT's address that may be the client's own as well as a third host's (own-addresses.ts).
+  if (named('active', (e) => clientEndUndecided(s, e))) return 'client-named';
+  return 'third';
 }
 
 /** A command or reply row waiting for the walk to reach its first frame. */
@@ -390,7 +413,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   }
   const cuts = conns.flatMap((c) => (c.cut === null ? [] : [c.cut]));
   const cut = cuts.length === 0 ? null : { frame: Math.min(...cuts.map((c) => c.frame)), packets: cuts.reduce((n, c) => n + c.packets, 0) };
-  return { session, hosts, connections: conns, events, cut };
+  return { session, hosts, roles: hosts.map((ip) => hostRole(session, ip)), connections: conns, events, cut };
 }
 
 /** Names of the TCP flags set, textbook style: "SYN", "SYN+ACK", "FIN+ACK", "PSH+ACK". */

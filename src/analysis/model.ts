@@ -356,6 +356,13 @@ export interface Session {
    */
   loginRefusal: { command: number; verb: string; code: number; reply: number } | null;
   /**
+   * A session that logged in after the server had refused a login (verdict.ts): a wrong password
+   * retyped, a second user name tried. `refused` logins answered with an error before the first
+   * success (`first` the earliest: its command, code and reply frame), then the 230 at `loggedIn`.
+   * Not a failure: the login succeeded. Null when the first login succeeded, or none did.
+   */
+  loginRetried: { refused: number; first: { command: number; code: number; reply: number }; loggedIn: number } | null;
+  /**
    * The server refused TLS (verdict.ts): the session's last AUTH TLS/SSL (`command`, `mechanism`
    * as sent) was answered with an error (`code` at `reply`: a server without FTPS, 500/502/504/534,
    * or vsftpd's 530 before the login) and none was accepted. `gaveUp`: the client then sent no
@@ -409,6 +416,17 @@ export interface Session {
   otherConnections: OtherConnection[];
   /** TTL / hop limit of the first packet each side sent, as captured (tells where the capture was taken). */
   ttl: { client: number | null; server: number | null };
+  /**
+   * Other addresses of the client's own host that its data connections used (a PORT naming the
+   * client's second address): shown to be the same host by the capture (own-addresses.ts).
+   */
+  clientAliases: string[];
+  /**
+   * Other addresses at the client's end of its data connections that this capture point cannot
+   * place (own-addresses.ts): their packets arrive through a router (or carry no link address), so a
+   * third host and another address of the client's own host look alike here.
+   */
+  clientEndsUnplaced: string[];
   /** Unused announcements dropped from `transfers` once more than the bound were waiting. */
   forgottenAnnouncements: number;
   /** Bytes of the control channel that could not be read as text (TLS, gaps). */

@@ -25,6 +25,7 @@ import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
+import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
@@ -220,7 +221,7 @@ export async function analyzeRecords(
     // A host's TTL is read from its TCP segments only: Neighbor Discovery goes out with hop limit 255
     // by rule (RFC 4861), so an IPv6 capture that begins with the client's Neighbor Solicitation would
     // give the client 255, and every real RST of its (hop limit 64) would look forged by a middlebox.
-    if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl);
+    if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl, frame.link.src);
     // A RST's own TTL tells whether the host it names sent it or a middlebox did (verdict.ts).
     if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) rstTtls.set(record.frame, ttl);
     if (frame.tcp || frame.icmp) reassembler.push(frame);
@@ -243,6 +244,9 @@ export async function analyzeRecords(
   pairFxpAnnouncements(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttls.of(s.client.ip, s.server.ip), server: ttls.of(s.server.ip, s.client.ip) };
+    const ends = placeClientEnds(s, ttls);
+    s.clientAliases = ends.aliases;
+    s.clientEndsUnplaced = ends.unplaced;
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
     for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
   }

@@ -106,6 +106,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     loginAttempts: 0,
     login: 'none', // decided in verdict.ts
     loginRefusal: null, // decided in verdict.ts
+    loginRetried: null, // decided in verdict.ts
     tlsRefusal: null, // decided in verdict.ts
     tls: false,
     tlsMode: null,
@@ -126,6 +127,8 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     forgottenAnnouncements: 0,
     otherConnections: [],
     ttl: { client: null, server: null },
+    clientAliases: [],
+    clientEndsUnplaced: [],
     warnings: [],
     natPeer: null,
     vantage: null,

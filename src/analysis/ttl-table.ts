@@ -3,18 +3,26 @@
  * taken shows in it (diagnose/vantage.ts). Kept per pair of addresses, not per sender: a capture
  * that merges two capture points (the client's side and the server's, beyond a NAT) holds the
  * client's packets twice, with TTL 64 toward the public address at one point and 63 toward the
- * inside address at the other; each view of the session reads its own.
+ * inside address at the other; each view of the session reads its own. The same packet's link-layer
+ * source address is kept beside it (Ethernet, Linux cooked): two addresses sending from one network
+ * card on the capture's own segment are one host (own-addresses.ts).
  */
+interface FirstSeen {
+  ttl: number;
+  /** The link-layer source address ("aa:bb:cc:dd:ee:ff"), when the link type carries one. */
+  link: string | undefined;
+}
+
 export class TtlTable {
-  private readonly bySource = new Map<string, Map<string, number>>();
+  private readonly bySource = new Map<string, Map<string, FirstSeen>>();
   private pairs = 0;
   private lastSrc = '';
   private lastDst = '';
 
   constructor(private readonly maxPairs: number) {}
 
-  /** Note a TCP segment's TTL; the first one of each pair is kept, up to maxPairs pairs. */
-  note(src: string, dst: string, ttl: number): void {
+  /** Note a TCP segment's TTL (and link-layer source); the first one of each pair is kept, up to maxPairs pairs. */
+  note(src: string, dst: string, ttl: number, link?: string): void {
     if (src === this.lastSrc && dst === this.lastDst) return; // seen just before: already noted (or the table is full)
     this.lastSrc = src;
     this.lastDst = dst;
@@ -22,12 +30,17 @@ export class TtlTable {
     let toward = this.bySource.get(src);
     if (toward === undefined) this.bySource.set(src, (toward = new Map()));
     if (toward.has(dst)) return;
-    toward.set(dst, ttl);
+    toward.set(dst, { ttl, link });
     this.pairs++;
   }
 
   /** The first TTL of packets from `src` to `dst`; null when none was seen (or kept). */
   of(src: string, dst: string): number | null {
-    return this.bySource.get(src)?.get(dst) ?? null;
+    return this.bySource.get(src)?.get(dst)?.ttl ?? null;
+  }
+
+  /** The link-layer source address of that first packet; null when unknown. */
+  linkOf(src: string, dst: string): string | null {
+    return this.bySource.get(src)?.get(dst)?.link ?? null;
   }
 }

@@ -175,6 +175,23 @@ function loginRefusal(s: Session): Session['loginRefusal'] {
   return last === null || r === null || r === undefined || r.code < 400 ? null : { command: last.frame, verb: last.command!, code: r.code, reply: r.frame };
 }
 
+/** The refused logins before a session's first successful one (230 to a login command). */
+function loginRetried(s: Session): Session['loginRetried'] {
+  if (s.login !== 'logged-in') return null;
+  let refused = 0;
+  let first: { command: number; code: number; reply: number } | null = null;
+  for (const c of s.commands) {
+    const r = c.reply;
+    if (c.command === null || !isLogin(c.command) || r === null) continue;
+    if (r.code === 230) return first === null ? null : { refused, first, loggedIn: r.frame };
+    if (r.code >= 400) {
+      refused++;
+      first ??= { command: c.frame, code: r.code, reply: r.frame };
+    }
+  }
+  return null;
+}
+
 /** TLS mechanisms of AUTH (RFC 4217 names TLS and SSL; TLS-C and TLS-P are older drafts'). */
 const AUTH_TLS = /^(TLS|SSL|TLS-C|TLS-P)$/i;
 
@@ -382,6 +399,7 @@ export function settleOutcomes(sessions: Session[]): void {
     s.control = controlVerdict(s);
     s.login = loginOutcome(s);
     s.loginRefusal = loginRefusal(s);
+    s.loginRetried = loginRetried(s);
     s.tlsRefusal = tlsRefusal(s);
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;

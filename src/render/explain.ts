@@ -17,7 +17,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, laterCopyOfPreliminary, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -260,14 +260,21 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
   if (announcesActive(an.command)) {
-    const own = ep.ip === s.client.ip;
+    const alias = s.clientAliases.includes(ep.ip);
+    const own = ep.ip === s.client.ip || alias;
     let text = `${cmd ? cmdText(s, cmd) : an.command}: the client announces the address ${ep.ip}`;
-    text += own ? ' (its own)' : '';
+    text += own && !alias ? ' (its own)' : '';
     text += ` and a temporary port: ${arith}.`;
     if (an.command === 'EPRT') {
       text += ` EPRT names the address family (${tuple.family === 6 ? '2 = IPv6' : '1 = IPv4'}) and writes the port in decimal: no p1×256+p2 arithmetic.`;
     }
-    if (!own && t.fxp !== undefined) {
+    if (alias) {
+      const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the address ${s.client.ip} the client's control connection comes from, but another address of the client's own host`;
+      text +=
+        ` Departure from the textbook: ${d} — its packets from ${ep.ip} reach this capture point from the same network card ` +
+        `as those from ${s.client.ip}, with no router between: one host with two addresses, no third host.`;
+      ctx.departures.push(d);
+    } else if (!own && t.fxp !== undefined) {
       text += ` That is not the client's address but the other server's passive endpoint (transfer ${t.fxp.session}.${t.fxp.transfer}): a server-to-server transfer (FXP), by design.`;
     } else if (!own) {
       const d = `${an.command} in frame ${an.frame} names ${ep.ip}, not the client's address ${s.client.ip} as seen on the control connection`;
@@ -729,6 +736,8 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  const retried = loginRetriedClause(s);
+  if (retried !== null) ctx.departures.push(retried);
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

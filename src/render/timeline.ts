@@ -6,7 +6,7 @@
  */
 import type { Analysis, Diagnosis, Session, Transfer } from '../analysis/model.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
-import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder } from '../analysis/ladder.js';
+import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder, type HostRole } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
@@ -354,8 +354,18 @@ function drawNote(text: string, L: Layout): string[] {
   return out;
 }
 
+/** A host's column title, by its role in the session. */
+const ROLE_NAMES: Record<HostRole, string> = {
+  client: 'FTP client',
+  server: 'FTP server',
+  'client-alias': 'FTP client, 2nd address',
+  'server-named': 'server-named address',
+  'client-named': 'client-named address',
+  third: 'third host',
+};
+
 function header(l: SessionLadder, L: Layout): string[] {
-  const names = l.hosts.map((_, i) => (i === 0 ? 'FTP client' : i === 1 ? 'FTP server' : 'third host'));
+  const names = l.roles.map((r) => ROLE_NAMES[r]);
   const rowsOf = (texts: string[]): string => {
     const row = Array.from({ length: L.width }, () => ' ');
     texts.forEach((t, i) => {

@@ -212,6 +212,17 @@ export function loginRefusedSentence(s: Session): string | null {
   );
 }
 
+/**
+ * A login that succeeded after the server had refused one (session.loginRetried), as a clause
+ * without a capital or full stop; null otherwise. Not a failure: the session logged in.
+ */
+export function loginRetriedClause(s: Session): string | null {
+  const r = s.loginRetried;
+  if (r === null) return null;
+  const first = r.refused === 1 ? 'a login' : `${r.refused} logins`;
+  return `the server refused ${first} first (${r.first.code}, frame ${r.first.reply}); the client tried again and logged in (230, frame ${r.loggedIn}): no failure`;
+}
+
 /** Many failed logins from one address (analysis.loginGuessing), as a sentence. */
 export function loginGuessingSentence(g: LoginGuessing): string {
   const more = (n: number, shown: number): string => (n > shown ? ` and ${n - shown} more` : '');

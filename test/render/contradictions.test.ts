@@ -155,8 +155,9 @@ describe('every output words the same verdicts (contradiction check over every f
           }
         }
       }
+      // A diagnosed transfer counts even when complete: a bounce moved its data, to a third host.
       const anyFailure = a.sessions.some(
-        (s) => s.diagnosis !== null || s.transfers.some((t) => t.verdict.kind === 'failed' || t.verdict.kind === 'aborted'),
+        (s) => s.diagnosis !== null || s.transfers.some((t) => t.verdict.kind === 'failed' || t.verdict.kind === 'aborted' || t.diagnosis !== null),
       );
       if (anyFailure && /No failed data connections/.test(diagnose.stdout)) bad.push('diagnose says nothing failed');
       if (!anyFailure && /diagnosed \(/.test(diagnose.stdout)) bad.push('diagnose diagnoses a capture where nothing failed');

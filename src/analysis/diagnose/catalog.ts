@@ -114,7 +114,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'or use passive mode on the client.',
   },
   bounce: {
-    title: 'PORT names a third host (FTP bounce)',
+    title: "PORT names another address than the client's (FTP bounce)",
     advice:
       'A server should refuse PORT/EPRT to any address but the client\'s (vsftpd port_promiscuous=NO, the ' +
       'default; proftpd AllowForeignAddress off). Investigate the client: bounces are used to scan or attack ' +

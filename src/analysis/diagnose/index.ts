@@ -116,10 +116,13 @@ export function diagnose(a: Analysis): void {
 /** The client stopped it itself (ABOR, or its reset of the data connection): a choice, not a failure of the session. */
 const stoppedByClient = (t: Transfer): boolean => t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
 
-/** Every transfer of the session failed: say so once, with the commonest cause. */
+/**
+ * Every transfer of the session failed: say so once, with the commonest cause. A complete transfer
+ * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
+ */
 function allFailed(s: Session): SessionDiagnosis | null {
   const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && !stoppedByClient(t));
-  if (used.length === 0 || used.some((t) => t.status === 'complete' && !t.diagnosis)) return null;
+  if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
   const counts = new Map<CauseCode, number>();

@@ -11,8 +11,7 @@ import type { Diagnosis, TransferContext } from '../types.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
 
-/** Lowest port of the ephemeral ranges clients listen on (Linux 32768–60999, Windows 49152–65535). */
-const EPHEMERAL_MIN = 32768;
+import { clientEndUndecided, EPHEMERAL_MIN } from '../../own-addresses.js';
 
 type ActiveMismatch = 'bounce' | 'nat' | null;
 
@@ -25,6 +24,8 @@ export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
   if (announced.ip === s.client.ip) return behindNatUnrewritten(ctx) || refusedAsForeign(ctx) ? 'nat' : null;
+  // Another address of the client's own host (own-addresses.ts): the data went to the client.
+  if (s.clientAliases.includes(announced.ip)) return null;
   const cls = addressClass(announced.ip);
   if (cls !== 'public') return 'nat';
   const c = t.connection;
@@ -94,8 +95,12 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
   const announced = t.announce!.endpoint!;
   const c = t.connection;
+  // A temporary port at an address this capture point cannot place: maybe the client's own other address.
+  const undecided = clientEndUndecided(s, announced);
   const details = [
-    `${announceWords(t)}, but the client is ${s.client.ip}: the PORT names a third host, port ${announced.port}`,
+    undecided
+      ? `${announceWords(t)}, but the client is ${s.client.ip}: the PORT names another address, and a temporary port, ${announced.port}`
+      : `${announceWords(t)}, but the client is ${s.client.ip}: the PORT names a third host, port ${announced.port}`,
   ];
   const refused = refusedWords(ctx);
   if (refused) details.push(refused);
@@ -103,13 +108,20 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
     details.push(
       `The server accepted it and connected from ${ep(c.server)} to ${ep(c.client)} (SYN frame ${c.synFrame}), ` +
         (t.direction === 'upload'
-          ? `taking ${c.bytesToServer} bytes from there instead of from the client`
-          : `sending ${c.bytesToClient} bytes there instead of to the client`),
+          ? `taking ${c.bytesToServer} bytes from there${undecided ? '' : ' instead of from the client'}`
+          : `sending ${c.bytesToClient} bytes there${undecided ? '' : ' instead of to the client'}`),
     );
   } else if (c) {
     details.push(`The server accepted it and tried to connect to ${ep(announced)} (SYN frame ${c.synFrame}), without success`);
   } else if (t.announce?.reply && t.announce.reply.code < 400) {
     details.push(`The server accepted it (${replyWords(t.announce.reply)}); no connection to ${ep(announced)} is in the capture`);
+  }
+  if (undecided) {
+    details.push(
+      `Whether ${announced.ip} is a third host (an FTP bounce) or another address of the client's own host (a host with two ` +
+        `addresses may name either in PORT) this capture point cannot tell: the packets from ${announced.ip} reach it through a ` +
+        'router, as the client\'s do. Captured on the client\'s own segment, the same network card would show',
+    );
   }
   return diagnosis(ctx, 'bounce', details, evidenceFrames(t));
 }
