@@ -232,6 +232,7 @@ export class ExtractionCollector {
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
+      sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
     if (f.unfilled > 0) {
