@@ -128,7 +128,8 @@ export function verdictSentence(t: Transfer): string {
     case 'aborted':
       return (
         `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
-        `${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)}` : ''} bytes${reply}.`
+        `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
+        `${v.expected === null ? ' bytes' : ''}${reply}.`
       );
     case 'unused':
       return 'announced, and no transfer command used it.';

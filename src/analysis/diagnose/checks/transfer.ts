@@ -4,7 +4,7 @@
  */
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
-import { senderStoppedShort } from '../../sender-stopped.js';
+import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
 import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
@@ -119,7 +119,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
     );
   }
-  const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
+  const expected =
+    t.expectedSize === null ? '' : t.bytes > t.expectedSize ? ` (${t.expectedSize} announced)` : ` of ${t.expectedSize} announced`;
+  // A download's client that reset the data connection once more than the announced size had come:
+  // a client that trusts the size (SIZE, the 150) takes more as an error; the file grew while it was sent.
+  const beyond = overran(t);
+  if (beyond) {
+    details.push(
+      `That reset came after ${t.bytes} bytes, more than the ${beyond} announced, while the server was still sending: the file grew on the server while it was sent (or its size was announced wrong), and a client that trusts the announced size stops there`,
+    );
+  }
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
@@ -146,6 +155,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
       : forged
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
+        : beyond
+          ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : short && !c?.rst
@@ -167,6 +178,18 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
   ];
   if (t.reply) details.push(`The server's reply was ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
+}
+
+/**
+ * A download the client reset (no ABOR) after more bytes than the session announced for it, while
+ * the server had not closed the data connection: the announced size, or null.
+ */
+function overran(t: Transfer): number | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  // In ASCII mode the bytes on the wire may outnumber the file's (LF sent as CRLF): binary only.
+  if (!c?.rst || c.rst.by !== 'client' || t.abortFrame !== null || expected === null || t.bytes <= expected || t.type?.toUpperCase().startsWith('I') !== true) return null;
+  return c.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame < c.rst!.frame) ? null : expected;
 }
 
 /** What to change, by the refusing reply's code: which side, which setting. */
