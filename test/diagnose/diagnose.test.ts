@@ -506,6 +506,18 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 22, 24, 25, 26] }),
     says: { '1.1': [/came from 192\.0\.2\.11:\d+ \(SYN frame 19\), while the control connection comes from 192\.0\.2\.10/, /the client itself opened it from another of its own addresses/] },
   },
+  {
+    fixture: 'active-denied-vsftpd-lftp',
+    causes: { '1.1': 'server-refused' },
+    evidence: () => ({ '1.1': [34, 35, 36, 37] }),
+    says: { '1.1': [/550 Failed to open file at frame 37/, /No data connection was attempted/] },
+  },
+  {
+    fixture: 'noconnect-proftpd-python',
+    causes: { '1.1': 'no-attempt' },
+    evidence: () => ({ '1.1': [18, 19, 21] }),
+    says: { '1.1': [/the server closed the control connection 6\.8 s later \(frame 21\) without a word/, /the client never tried to connect/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -4,8 +4,9 @@
  * upload cut by proftpd's MaxStoreFileSize after data flowed (552), a file truncated and one grown
  * on the server during proftpd's slow RETR, proftpd refusing RETR of a mode-000 file and of a
  * directory and STOR into a read-only directory after lftp opened the data connection, and vsftpd's
- * "425 Security: Bad IP connecting." for a data connection from the client's own second address.
- * Frame numbers are tshark's.
+ * "425 Security: Bad IP connecting." for a data connection from the client's own second address,
+ * vsftpd refusing an active-mode RETR before it connects, and proftpd closing a session whose client
+ * sent RETR after PASV without ever connecting. Frame numbers are tshark's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -186,5 +187,52 @@ describe("4. a server's own 425 for a data connection from another address", () 
     expect(server).toContain('What to change: A NAT in front of the client');
     const [client] = await outputs('snat-pool-client-side-vsftpd-curl', 'diagnose');
     expect(client).toContain('a NAT between this capture point and the server gave the two connections different outside addresses');
+  });
+});
+
+describe('5. the server refuses or gives up before any data connection', () => {
+  it('active-denied-vsftpd-lftp: PORT accepted, RETR of a mode-000 file refused with 550 before vsftpd connects; the unused active port is no network problem; the next RETR completes', async () => {
+    const name = 'active-denied-vsftpd-lftp';
+    expect(facts(name).files.map((x: any) => [x.path, x.received?.size ?? null])).toEqual([
+      ['secret.bin', null],
+      ['hello.txt', 511],
+    ]);
+    const a = await analyze(name);
+    expect(exchanges(a)).toEqual(tsharkExchanges(name));
+    expect(transfers(a).map((t) => [t.mode, t.announce?.command, t.announce?.frame, t.request?.frame, t.reply?.code, t.reply?.frame, t.connection === null, t.verdict.kind])).toEqual([
+      ['active', 'PORT', 34, 36, 550, 37, true, 'failed'],
+      ['active', 'PORT', 42, 44, 226, 54, false, 'completed'],
+    ]);
+    expect(causes(a)).toEqual(['server-refused']);
+    const [summary, diagnose, explain, timeline] = await outputs(name, 'summary', 'diagnose', 'explain', 'timeline');
+    expect(diagnose).toContain('The server answered RETR (frame 36) with 550 Failed to open file at frame 37: the file is unavailable: not found, or no permission. No data connection was attempted.');
+    for (const o of [summary, diagnose, explain, timeline]) expect(o).not.toMatch(NETWORK_BLAME);
+  });
+
+  it('noconnect-proftpd-python: PASV, RETR, no SYN from the client in a client-side capture, and proftpd closes the session 6.8 s later: the client never connected (no-attempt), not a capture that ended or lacks the data connection', async () => {
+    const name = 'noconnect-proftpd-python';
+    const f = facts(name);
+    expect([f.capture.packets, f.files[0].received]).toEqual([23, undefined]);
+    expect(ftpRows(name)).toEqual(['6:220', '8:USER', '10:331', '11:PASS', '13:230', '14:TYPE', '16:200', '17:PASV', '18:227', '19:RETR', '22:QUIT']);
+    const a = await analyze(name);
+    expect(exchanges(a)).toEqual(tsharkExchanges(name));
+    const s = a.sessions[0];
+    expect([s.closedBy?.by, s.closedBy?.frame]).toEqual(['server', 21]);
+    const [t] = transfers(a);
+    expect([t.announce?.frame, t.request?.frame, t.reply, t.connection]).toEqual([18, 19, null, null]);
+    expect(t.verdict).toEqual(expect.objectContaining({ kind: 'incomplete', why: 'session-ended' }));
+    // Before: not-in-capture, "The capture ends 6.8 s after the request before any reply or data connection",
+    // advice "Take the capture where both connections pass" — for a capture taken at the client, which went on.
+    expect(causes(a)).toEqual(['no-attempt', 'no-attempt']); // the session's (its one failed transfer's) and the transfer's
+    expect(t.diagnosis?.evidence).toEqual([18, 19, 21]);
+    const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
+    expect(summary).toContain('no-attempt: no data connection was attempted');
+    expect(diagnose).toContain('No reply to RETR (frame 19) came: the server closed the control connection 6.8 s later (frame 21) without a word, and no connection attempt to 198.51.100.20:50015 by either side is in the capture.');
+    expect(diagnose).toContain('so it would hold the client\'s SYN had it sent one: the client never tried to connect');
+    expect(diagnose).toContain('What to change: The client sent RETR without connecting to the passive port the server offered');
+    for (const o of [summary, diagnose, explain]) {
+      expect(o).not.toContain('The capture ends');
+      expect(o).not.toContain('not in the capture');
+    }
   });
 });

@@ -9,6 +9,7 @@ import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
+import { canSeeArrivalAt } from '../vantage.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
 /** Seconds without payload that make a transfer stalled rather than slow. */
@@ -366,7 +367,9 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
       evidenceFrames(t),
     );
   }
-  if (t.reply === null) {
+  // No reply, no data connection, and the server ended the session after the request: it waited
+  // for a data connection that never came (checkNoAttempt's), not a capture that ended too soon.
+  if (t.reply === null && gaveUpWaiting(ctx) === null) {
     const last = ctx.analysis.capture.last;
     return diagnosis(
       ctx,
@@ -378,8 +381,36 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   return null;
 }
 
+/**
+ * A transfer command with a data address announced, no data connection and no reply, after which
+ * the server closed the control connection: it gave up waiting. The server's close, or null.
+ */
+function gaveUpWaiting(ctx: TransferContext): { frame: number; time: number } | null {
+  const { transfer: t, session: s } = ctx;
+  const end = s.closedBy;
+  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  return end;
+}
+
 export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
+  const waited = gaveUpWaiting(ctx);
+  if (waited !== null) {
+    const target = ep(t.announce!.endpoint!);
+    const connecting = t.mode === 'active' ? 'server' : 'client';
+    const details = [
+      `No reply to ${t.request!.command} (frame ${t.request!.frame}) came: the server closed the control connection ${secondsText(waited.time - t.request!.time)} later (frame ${waited.frame}) without a word, ` +
+        `and no connection attempt to ${target} by either side is in the capture`,
+      canSeeArrivalAt(ctx.vantage, connecting)
+        ? `This capture point sees the ${connecting}'s packets as it sends them, so it would hold the ${connecting}'s SYN had it sent one: the ${connecting} never tried to connect, and the server gave up waiting (a timeout for a data connection that never comes, such as proftpd TimeoutNoTransfer)`
+        : 'A SYN dropped before reaching the capture point would look the same',
+    ];
+    const advice =
+      connecting === 'client'
+        ? `The client sent ${t.request!.command} without connecting to the passive port the server offered: a client bug, or a client blocked from connecting (a firewall on its side); the server waited and closed the session. Check the client; nothing on the network refused a connection.`
+        : "The server did not (visibly) try to connect to the client's address and closed the session: check the server's log and capture nearer the server.";
+    return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, [waited.frame]), advice);
+  }
   if (t.connection || !t.request || !t.reply || t.reply.code !== 425) return null;
   const details = [
     `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt by either side is in the capture`,
