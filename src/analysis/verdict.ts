@@ -38,7 +38,7 @@ export function missingBytes(t: Transfer): number {
 }
 
 /** The capture holds the data connection whole: from its SYN to the sender's FIN, with no gap and no reset before that FIN. */
-function heldWhole(t: Transfer): boolean {
+export function heldWhole(t: Transfer): boolean {
   const c = t.connection;
   if (!c || !c.established || c.midstream || c.gapBytes > 0 || c.undeliveredBytes > 0) return false;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t));

@@ -518,6 +518,12 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 21] }),
     says: { '1.1': [/the server closed the control connection 6\.8 s later \(frame 21\) without a word/, /the client never tried to connect/] },
   },
+  {
+    fixture: 'file-truncated-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 29, 36, 42, 48, 54, 285, 287] }),
+    says: { '1.1': [/The server closed the data connection itself \(FIN, frame 285\) after 196608 of the 200000 bytes it announced/, /a file that shrank or changed while it was sent/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -2,7 +2,7 @@
  * The eleventh verdict audit, each on a real recording (fixtures/record.sh, "Eleventh verdict
  * audit"): the server stops or refuses a transfer part-way, or the file changes under it. An
  * upload cut by proftpd's MaxStoreFileSize after data flowed (552), a file truncated and one grown
- * on the server during proftpd's slow RETR, proftpd refusing RETR of a mode-000 file and of a
+ * on the server during proftpd's slow RETR, one truncated under vsftpd's RETR to a slow reader, proftpd refusing RETR of a mode-000 file and of a
  * directory and STOR into a read-only directory after lftp opened the data connection, and vsftpd's
  * "425 Security: Bad IP connecting." for a data connection from the client's own second address,
  * vsftpd refusing an active-mode RETR before it connects, and proftpd closing a session whose client
@@ -127,6 +127,38 @@ describe('2. a file that changes on the server while it is sent', () => {
   });
 });
 
+describe('2b. a file truncated under vsftpd while a slow reader fetches it', () => {
+  it('file-truncated-vsftpd-python: vsftpd closes the data connection itself after 196608 of 200000 bytes and says 426 Failure writing network stream: aborted by the server, which stopped on its own; the slow reader is no stall', async () => {
+    const name = 'file-truncated-vsftpd-python';
+    const f = facts(name);
+    // The file was 200000 bytes when RETR began; the client got 196608, of which only the first 60000 (the file's new length) are the file's.
+    expect([f.files[0].size, f.files[0].received.size, f.files[0].received_matches, f.client.received_matching_prefix]).toEqual([200000, 196608, false, 60000]);
+    expect(ftpRows(name)).toEqual(['6:220', '8:USER', '10:331', '11:PASS', '13:230', '14:TYPE', '16:200', '17:PASV', '18:227', '22:RETR', '23:150', '287:426', '291:QUIT', '292:221']);
+    const a = await analyze(name);
+    expect(exchanges(a)).toEqual(tsharkExchanges(name));
+    const [t] = transfers(a);
+    const c = t.connection!;
+    expect([t.expectedSize, t.bytes, c.gapBytes, c.rst, c.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame, c.zeroWindowFrames.slice(0, 5)]).toEqual([
+      200000, 196608, 0, null, 285, [29, 36, 42, 48, 54],
+    ]);
+    expect(t.verdict).toEqual(expect.objectContaining({ kind: 'aborted', by: 'server', bytes: 196608, expected: 200000 }));
+    // Before: stalled, "The receiving side (client) advertised a zero window at frames 29, 36, 42, 48 and 54: it stopped reading"
+    // (the client read 4 KiB every 50 ms: no pause longer than 0.5 s), advice "check the receiving side's disk and process".
+    expect(causes(a)).toEqual(['aborted', 'aborted']);
+    expect(t.diagnosis?.evidence).toContain(285);
+    const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
+    expect(summary).toContain('aborted (server)');
+    expect(diagnose).toContain('The server closed the data connection itself (FIN, frame 285) after 196608 of the 200000 bytes it announced, with no reset and nothing missing from the capture: it stopped sending on its own. The server replied 426 Failure writing network stream (frame 287).');
+    expect(diagnose).toContain('What to change: The server stopped sending on its own and then reported a failure');
+    expect(explain).toContain('Verdict: transfer 1 aborted by the server after 196,608 of 200,000 bytes (426, frame 287).');
+    for (const o of [summary, diagnose, explain]) {
+      expect(o).not.toContain('stalled');
+      expect(o).not.toContain('it stopped reading');
+      expect(o).not.toContain('something in between cut');
+    }
+  });
+});
+
 describe('3. the server refuses after the client opened the passive data connection', () => {
   it('denied-proftpd-lftp: RETR of a mode-000 file, RETR of a directory, STOR into a read-only directory: 550 each, server-refused; the empty data connections are no network problem', async () => {
     const name = 'denied-proftpd-lftp';
@@ -212,7 +244,7 @@ describe('5. the server refuses or gives up before any data connection', () => {
   it('noconnect-proftpd-python: PASV, RETR, no SYN from the client in a client-side capture, and proftpd closes the session 6.8 s later: the client never connected (no-attempt), not a capture that ended or lacks the data connection', async () => {
     const name = 'noconnect-proftpd-python';
     const f = facts(name);
-    expect([f.capture.packets, f.files[0].received]).toEqual([23, undefined]);
+    expect([f.capture.packets, f.files[0].received]).toEqual([23, null]);
     expect(ftpRows(name)).toEqual(['6:220', '8:USER', '10:331', '11:PASS', '13:230', '14:TYPE', '16:200', '17:PASV', '18:227', '19:RETR', '22:QUIT']);
     const a = await analyze(name);
     expect(exchanges(a)).toEqual(tsharkExchanges(name));

@@ -5,7 +5,7 @@
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, heldWhole, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -14,6 +14,12 @@ import type { Diagnosis, TransferContext } from '../types.js';
 
 /** Seconds without payload that make a transfer stalled rather than slow. */
 const STALL_SECONDS = 10;
+/**
+ * Seconds without payload that make a receiver's zero window the stall of a transfer the server
+ * replied to: a slow reader whose window opens again within this keeps the data flowing
+ * (throttling), and whatever ended the transfer was something else.
+ */
+const ZERO_WINDOW_STALL_SECONDS = 1;
 
 /** The longest pause with no payload, including from the last payload to the end (reply, close, capture end). */
 function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
@@ -39,7 +45,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
-  if (c.zeroWindowFrames.length > 0) {
+  const pause = longestPause(ctx);
+  // A zero window is the stall when the transfer ended without a reply, or when it held the data
+  // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
+  if (c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS))) {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
@@ -54,7 +63,6 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
-  const pause = longestPause(ctx);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
@@ -111,6 +119,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
   }
+  // The server, sending, closed a data connection the capture holds whole before the announced size,
+  // and then said it failed: it stopped on its own (a file that ended early, a read error), nothing cut it.
+  const stoppedItself = serverStoppedItself(t);
+  if (stoppedItself !== null) {
+    stops.push({
+      frame: stoppedItself.fin,
+      words:
+        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${t.bytes} of the ${stoppedItself.expected} bytes it announced, ` +
+        'with no reset and nothing missing from the capture: it stopped sending on its own',
+    });
+  }
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
@@ -162,10 +181,13 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : short && !c?.rst
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
+          : stoppedItself !== null
+          ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
           : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
             ? REFUSAL_ADVICE[t.reply.code]
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
-  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : [];
+  const stopFrames =
+    short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
@@ -179,6 +201,18 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
   ];
   if (t.reply) details.push(`The server's reply was ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
+}
+
+/**
+ * A download whose server closed the data connection (its FIN, no reset) before the size announced,
+ * over a connection the capture holds whole, and then answered with an error: the FIN and the size.
+ */
+function serverStoppedItself(t: Transfer): { fin: number; expected: number } | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (!c || t.abortFrame !== null || expected === null || t.bytes >= expected || !t.reply || t.reply.code < 400 || !heldWhole(t)) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
+  return fin !== undefined && fin.frame < t.reply.frame ? { fin: fin.frame, expected } : null;
 }
 
 /**
