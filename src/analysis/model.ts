@@ -220,6 +220,12 @@ export interface DataConnection {
   plaintext?: { toServer: number; toClient: number; framesToServer: FrameSpan | null; framesToClient: FrameSpan | null };
   /** When matched by port: the address actually used vs the one announced. */
   addressMismatch?: { announced: string; actual: string };
+  /**
+   * Present only when the data connection's client end is another address than the control
+   * connection's client: the TTL / hop limit of its first packet from that address toward the
+   * server, as captured (unchanged: that address sent from the capture's own segment).
+   */
+  otherClientTtl?: number;
 }
 
 /** First and last frame of something spread over several frames. */

@@ -248,7 +248,14 @@ export async function analyzeRecords(
     s.clientAliases = ends.aliases;
     s.clientEndsUnplaced = ends.unplaced;
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
-    for (const t of s.transfers) if (t.connection?.rst) noteRstTtl(t.connection.rst, rstTtls);
+    for (const t of s.transfers) {
+      const c = t.connection;
+      if (c?.rst) noteRstTtl(c.rst, rstTtls);
+      if (c && c.client.ip !== s.client.ip) {
+        const ttl = ttls.of(c.client.ip, c.server.ip);
+        if (ttl !== null) c.otherClientTtl = ttl;
+      }
+    }
   }
   noteConflicts(sessions, warnings);
   settleOutcomes(sessions);

@@ -13,7 +13,19 @@ export type TransferVerdict =
    * The server's 2xx closed it. `missingBytes`: bytes the server moved that the capture lacks (its
    * own losses, or a data connection partly captured), so "completed" is the server's word for it.
    */
-  | { kind: 'completed'; bytes: number; expected: number | null; missingBytes: number; evidence: number[] }
+  | {
+      kind: 'completed';
+      bytes: number;
+      expected: number | null;
+      missingBytes: number;
+      /**
+       * The capture holds the data connection whole and its sender closed it before `expected`: it
+       * sent fewer bytes than the session stated (the file changed while it was sent, or the size
+       * was stated wrong), none lost by the network or the capture.
+       */
+      sentShort: boolean;
+      evidence: number[];
+    }
   /** The replies say the data moved (2xx, or a 1xx and no final reply), but its data connection is not in the capture. */
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**

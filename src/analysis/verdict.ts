@@ -24,13 +24,36 @@ import { sessionOrder } from './session-order.js';
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
 
-/** Bytes the server moved that the capture does not hold: acknowledged gaps, or short of the stated size. */
+/**
+ * Bytes the server moved that the capture does not hold: acknowledged gaps, or short of the stated
+ * size when the capture may not hold the whole data connection. A connection held whole (its SYN,
+ * no gap, the sender's own FIN before any reset) has every byte the sender sent: whatever it lacks
+ * of the stated size was never sent (`sentShort`), not lost by the capture.
+ */
 export function missingBytes(t: Transfer): number {
   const c = t.connection;
   if (!c) return 0;
   const expected = expectedBytes(t);
-  const short = expected !== null ? Math.max(0, expected - t.bytes - c.gapBytes) : 0;
+  const short = expected !== null && !heldWhole(t) ? Math.max(0, expected - t.bytes - c.gapBytes) : 0;
   return c.gapBytes + short;
+}
+
+/** The capture holds the data connection whole: from its SYN to the sender's FIN, with no gap and no reset before that FIN. */
+export function heldWhole(t: Transfer): boolean {
+  const c = t.connection;
+  if (!c || !c.established || c.midstream || c.gapBytes > 0 || c.undeliveredBytes > 0) return false;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t));
+  return fin !== undefined && (c.rst === null || c.rst.frame > fin.frame);
+}
+
+/**
+ * The sender closed a data connection the capture holds whole before the size the session stated
+ * (SIZE's 213, the 150's "(N bytes)"): it sent fewer bytes than announced. The file changed on the
+ * server while it was sent, or the size was stated wrong; neither the network nor the capture lost them.
+ */
+function sentShort(t: Transfer): boolean {
+  const expected = expectedBytes(t);
+  return expected !== null && t.bytes < expected && heldWhole(t);
 }
 
 /** Which end sends a transfer's data (without a command: the server, as for a download). */
@@ -456,7 +479,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
       }
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), evidence };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), evidence };
     }
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };

@@ -111,6 +111,8 @@ export interface JudgeInput {
   replyLost?: boolean;
   /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
   replyHidden?: boolean;
+  /** The server sent fewer bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
+  sentShort?: boolean;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -131,8 +133,10 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
     notes.push(`${x.wireLength} bytes on the wire, but the server announced ${x.expectedSize}`);
   }
   // The server moved more than the capture holds (its 2xx and its stated size say so): the capture lost the rest.
-  const short = agrees === false && x.expectedSize !== null && x.wireLength + (x.restOffset ?? 0) < x.expectedSize;
+  // Unless the capture holds the whole data connection: then the server sent no more (the verdict's sentShort).
+  const short = agrees === false && !x.sentShort && x.expectedSize !== null && x.wireLength + (x.restOffset ?? 0) < x.expectedSize;
   if (short && x.status === 'complete') notes.push(`the capture lacks ${x.expectedSize! - (x.restOffset ?? 0) - x.wireLength} bytes the server sent`);
+  if (x.sentShort) notes.push('the capture holds every byte the server sent: it sent fewer than it announced (the file changed on the server while it was sent, or its size was announced wrong)');
   if (x.conflicts) {
     notes.push(
       `${x.conflicts.count} retransmitted segment(s) carried other bytes than the first copy (first: frame ${x.conflicts.frame}, ` +

@@ -59,7 +59,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       notes.push(wrap(`Session ${s.id}, transfer ${t.id} (${escapeText(label(t))}): ${verdictSentence(t)}`, WIDTH, '  '));
     }
   }
-  if (notes.length) out.push('Not failures, but the capture does not show everything:', ...notes.slice(0, MAX_NOTES));
+  if (notes.length) out.push('Not failures, but not the whole story either:', ...notes.slice(0, MAX_NOTES));
   if (notes.length > MAX_NOTES) out.push(`  … and ${notes.length - MAX_NOTES} more like these (ftpcap transfers lists them all)`);
   if (notes.length) out.push('');
   const sessions = sessionId === undefined ? a.sessions.length : 1;
@@ -86,7 +86,7 @@ const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refus
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>
-  (t.verdict.kind === 'completed' && t.verdict.missingBytes > 0) ||
+  (t.verdict.kind === 'completed' && (t.verdict.missingBytes > 0 || t.verdict.sentShort)) ||
   t.verdict.kind === 'not-captured' ||
   t.verdict.kind === 'incomplete' ||
   t.verdict.kind === 'unknown';

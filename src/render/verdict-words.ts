@@ -30,7 +30,8 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
 export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
-      return v.missingBytes > 0 ? `complete, ${n(v.missingBytes)} B not captured` : 'complete';
+      if (v.missingBytes > 0) return `complete, ${n(v.missingBytes)} B not captured`;
+      return v.sentShort && v.expected !== null ? `complete, ${n(v.bytes)} of ${n(v.expected)} B announced` : 'complete';
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
@@ -88,6 +89,12 @@ export function verdictSentence(t: Transfer): string {
   const reply = t.reply ? ` (${t.reply.code}, frame ${t.reply.frame})` : '';
   switch (v.kind) {
     case 'completed':
+      if (v.missingBytes === 0 && v.sentShort && v.expected !== null) {
+        return (
+          `completed according to the server${reply}: it sent ${n(v.bytes)} of the ${n(v.expected)} bytes announced and closed the data connection itself; ` +
+          'the capture holds every byte it sent, so the file changed on the server while it was sent (or its size was announced wrong): neither the network nor the capture lost any.'
+        );
+      }
       if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
       return (
         `completed according to the server${reply}, but ${n(v.missingBytes)} of its bytes are missing from the capture ` +
@@ -122,7 +129,8 @@ export function verdictSentence(t: Transfer): string {
     case 'aborted':
       return (
         `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
-        `${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)}` : ''} bytes${reply}.`
+        `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
+        `${v.expected === null ? ' bytes' : ''}${reply}.`
       );
     case 'unused':
       return 'announced, and no transfer command used it.';

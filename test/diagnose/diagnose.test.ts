@@ -489,6 +489,49 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 26, 27, 116, 121, 122] }),
     says: { '1.1': [/its FIN \(frame 121\) was sent again 3 times \(frames 122, 123 and 124\) and never acknowledged/, /keepalive/] },
   },
+  // Eleventh verdict audit (verdicts-audit11.test.ts): the server stops or refuses a transfer part-way, or the file changes under it.
+  {
+    fixture: 'stor-limit-proftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 107] }),
+    says: { '1.1': [/The server replied 552 Transfer aborted\. File too large \(frame 107\)/, /raise the quota/] },
+  },
+  {
+    fixture: 'file-changed-proftpd-curl',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [120, 121, 122, 128, 226, 227] }),
+    says: { '2.1': [/more than the 60000 announced, while the server was still sending: the file grew on the server/] },
+  },
+  {
+    fixture: 'denied-proftpd-lftp',
+    causes: { '1.1': 'server-refused', '1.2': 'server-refused', '1.3': 'server-refused' },
+    evidence: () => ({ '1.1': [60, 61, 62, 64, 65, 66], '1.2': [72, 73, 74, 76, 77, 78], '1.3': [80, 81, 82, 84, 85, 86] }),
+    says: { '1.1': [/550 secret\.bin: Permission denied at frame 66/], '1.2': [/550 pub: Not a regular file at frame 78/], '1.3': [/550 ro\/upload\.txt: Permission denied at frame 86/] },
+  },
+  {
+    fixture: 'bad-ip-vsftpd-python',
+    causes: { '1.1': 'passive-peer-mismatch' },
+    evidence: () => ({ '1.1': [18, 19, 22, 24, 25, 26] }),
+    says: { '1.1': [/came from 192\.0\.2\.11:\d+ \(SYN frame 19\), while the control connection comes from 192\.0\.2\.10/, /the client itself opened it from another of its own addresses/] },
+  },
+  {
+    fixture: 'active-denied-vsftpd-lftp',
+    causes: { '1.1': 'server-refused' },
+    evidence: () => ({ '1.1': [34, 35, 36, 37] }),
+    says: { '1.1': [/550 Failed to open file at frame 37/, /No data connection was attempted/] },
+  },
+  {
+    fixture: 'noconnect-proftpd-python',
+    causes: { '1.1': 'no-attempt' },
+    evidence: () => ({ '1.1': [18, 19, 21] }),
+    says: { '1.1': [/the server closed the control connection 6\.8 s later \(frame 21\) without a word/, /the client never tried to connect/] },
+  },
+  {
+    fixture: 'file-truncated-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 29, 36, 42, 48, 54, 285, 287] }),
+    says: { '1.1': [/The server closed the data connection itself \(FIN, frame 285\) after 196608 of the 200000 bytes it announced/, /a file that shrank or changed while it was sent/] },
+  },
 ];
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */

@@ -30,7 +30,7 @@ describe('1. the capture stopped (tcpdump -c) while a transfer was still running
     expect([row(name, 51)['ftp.response.code'], row(name, 55)['ftp.request.arg'], row(name, 56)['ftp.response.code']]).toEqual(['227', 'mib.bin', '150']);
     const a = await analyze(name);
     const [list, retr] = transfers(a);
-    expect(list.verdict).toEqual({ kind: 'completed', bytes: 325, expected: null, missingBytes: 0, evidence: [31, 32, 33, 35, 42] });
+    expect(list.verdict).toEqual({ kind: 'completed', bytes: 325, expected: null, missingBytes: 0, sentShort: false, evidence: [31, 32, 33, 35, 42] });
     expect(retr.verdict).toEqual({ kind: 'incomplete', bytes: 174512, expected: 1048576, why: 'capture-ended', evidence: [51, 52, 53, 55] });
     expect(retr.bytes).toBe(f.capture.data_bytes_in_capture - list.bytes);
     expect(causes(a)).toEqual([]);
@@ -39,7 +39,7 @@ describe('1. the capture stopped (tcpdump -c) while a transfer was still running
     expect(summary).toContain('incomplete 174,512/1,048,576');
     const words = 'incomplete: 174,512 of 1,048,576 announced bytes had moved when the capture ended, with no final reply.';
     for (const o of [transfersOut, diagnose, explain]) expect(o).toContain(words);
-    expect(diagnose).toContain('Not failures, but the capture does not show everything');
+    expect(diagnose).toContain('Not failures, but not the whole story either');
     expect(explain).toContain('The capture ends before the control connection is closed');
     for (const o of [summary, transfersOut, diagnose, explain, timeline]) noFailure(o);
   });
@@ -104,8 +104,8 @@ describe('2. a 96-byte snaplen: 30 payload bytes per packet, every line longer t
       expect(t.announce!.tuple.reason).toBe('the capture cut the line short before its tuple');
     }
     // Every byte crossed (226, the receiver acknowledged it); what the snaplen cut is counted as not captured, not lost.
-    expect(retr.verdict).toEqual({ kind: 'completed', bytes: 90, expected: 3000, missingBytes: 2910, evidence: [35, 36, 37, 39, 50] });
-    expect(stor.verdict).toEqual({ kind: 'completed', bytes: 150, expected: null, missingBytes: 5850, evidence: [53, 54, 55, 57, 72] });
+    expect(retr.verdict).toEqual({ kind: 'completed', bytes: 90, expected: 3000, missingBytes: 2910, sentShort: false, evidence: [35, 36, 37, 39, 50] });
+    expect(stor.verdict).toEqual({ kind: 'completed', bytes: 150, expected: null, missingBytes: 5850, sentShort: false, evidence: [53, 54, 55, 57, 72] });
     expect([retr.bytes + 2910, stor.bytes + 5850]).toEqual(f.files.map((x: any) => x.size));
     expect(retr.connection!.undeliveredBytes + stor.connection!.undeliveredBytes).toBe(0);
     expect(causes(a)).toEqual([]);

@@ -36,7 +36,7 @@ function transfer(over: Partial<Transfer> & { command?: string | null }): Transf
     restOffset: null,
     expectedSize: null,
     // The model's verdict (the collector reads whether an upload's client was gone).
-    verdict: { kind: 'completed', bytes: 0, expected: null, missingBytes: 0, evidence: [] },
+    verdict: { kind: 'completed', bytes: 0, expected: null, missingBytes: 0, sentShort: false, evidence: [] },
     ...over,
   } as unknown as Transfer;
 }

@@ -8,6 +8,7 @@ import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
+import { hopsAway } from '../vantage.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
 
@@ -290,6 +291,10 @@ export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null
   const r = t.reply;
   if (t.mode !== 'passive' || !c || !c.established || t.bytes > 0 || !r || r.code < 400) return null;
   const otherAddress = c.client.ip !== s.client.ip && s.natPeer === null;
+  // Both client addresses arrive unrouted at a capture on the client's side: they left a host on
+  // this segment as they are, so no NAT made the difference.
+  const ownAddress =
+    otherAddress && hopsAway(s.ttl.client) === 0 && c.otherClientTtl !== undefined && hopsAway(c.otherClientTtl) === 0;
   if (!otherAddress && !(r.code === 425 && FOREIGN_PEER_REPLY.test(r.text))) return null;
   const close = c.handshake.find((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'server');
   const closed = close ? `closed it without sending anything (${close.type === 'rst' ? 'RST' : 'FIN'}, frame ${close.frame})` : 'sent nothing on it';
@@ -299,9 +304,17 @@ export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null
       ? `The data connection to ${ep(c.server)} came from ${ep(c.client)} (SYN frame ${c.synFrame}), while the control connection comes from ${s.client.ip}: another address than the control connection's`
       : `The client connected to ${ep(c.server)} from ${ep(c.client)} (SYN frame ${c.synFrame}), the control connection's own address as this capture sees it`,
     `The server accepted the TCP connection, ${closed} and replied ${replyWords(r)} (frame ${r.frame}): it refuses a data connection from another address than the control connection's (a guard against a stolen data connection; vsftpd's default, pasv_promiscuous=NO)`,
-    otherAddress
-      ? 'Unless another host took the data connection (what the check guards against), both are the same client behind a NAT that gave each new connection another outside address (an address pool that is not paired)'
-      : 'The server saw the data connection come from another address than the control connection: a NAT between this capture point and the server gave the two connections different outside addresses (an address pool that is not paired)',
+    !otherAddress
+      ? 'The server saw the data connection come from another address than the control connection: a NAT between this capture point and the server gave the two connections different outside addresses (an address pool that is not paired)'
+      : ownAddress
+        ? `Both addresses send from this capture's own segment (TTL ${s.ttl.client} and ${c.otherClientTtl}, unchanged by any router), so no NAT changed them on the way here: unless another host on that segment took the data connection (what the check guards against), the client itself opened it from another of its own addresses (a second address on its interface, a bind or source-address setting, a route with another preferred source)`
+        : 'Unless another host took the data connection (what the check guards against), both are the same client behind a NAT that gave each new connection another outside address (an address pool that is not paired)',
   ];
-  return diagnosis(ctx, 'passive-peer-mismatch', details, evidenceFrames(t, [close?.frame]));
+  return diagnosis(ctx, 'passive-peer-mismatch', details, evidenceFrames(t, [close?.frame]), ownAddress ? OWN_ADDRESS_ADVICE : undefined);
 }
+
+/** A client that opened its data connection from another of its own addresses (no NAT between it and the capture). */
+const OWN_ADDRESS_ADVICE =
+  "Make the client open its data connections from the control connection's address: its bind or local-address setting " +
+  '(curl --interface, lftp net:socket-bind-ipv4, a socket bound before connect), or the route\'s preferred source (ip route ... src); ' +
+  'or, if the risk is acceptable, let the server accept data connections from another address (vsftpd pasv_promiscuous=YES, proftpd AllowForeignAddress on).';

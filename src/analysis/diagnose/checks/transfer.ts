@@ -4,15 +4,22 @@
  */
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
-import { senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, rstFromMiddlebox } from '../../verdict.js';
+import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
+import { finalReplyLost, heldWhole, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
+import { canSeeArrivalAt } from '../vantage.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
 /** Seconds without payload that make a transfer stalled rather than slow. */
 const STALL_SECONDS = 10;
+/**
+ * Seconds without payload that make a receiver's zero window the stall of a transfer the server
+ * replied to: a slow reader whose window opens again within this keeps the data flowing
+ * (throttling), and whatever ended the transfer was something else.
+ */
+const ZERO_WINDOW_STALL_SECONDS = 1;
 
 /** The longest pause with no payload, including from the last payload to the end (reply, close, capture end). */
 function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
@@ -38,7 +45,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
-  if (c.zeroWindowFrames.length > 0) {
+  const pause = longestPause(ctx);
+  // A zero window is the stall when the transfer ended without a reply, or when it held the data
+  // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
+  if (c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS))) {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
@@ -53,7 +63,6 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
-  const pause = longestPause(ctx);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
@@ -110,6 +119,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
   }
+  // The server, sending, closed a data connection the capture holds whole before the announced size,
+  // and then said it failed: it stopped on its own (a file that ended early, a read error), nothing cut it.
+  const stoppedItself = serverStoppedItself(t);
+  if (stoppedItself !== null) {
+    stops.push({
+      frame: stoppedItself.fin,
+      words:
+        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${t.bytes} of the ${stoppedItself.expected} bytes it announced, ` +
+        'with no reset and nothing missing from the capture: it stopped sending on its own',
+    });
+  }
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
@@ -119,7 +139,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
     );
   }
-  const expected = t.expectedSize !== null ? ` of ${t.expectedSize} announced` : '';
+  const expected =
+    t.expectedSize === null ? '' : t.bytes > t.expectedSize ? ` (${t.expectedSize} announced)` : ` of ${t.expectedSize} announced`;
+  // A download's client that reset the data connection once more than the announced size had come:
+  // a client that trusts the size (SIZE, the 150) takes more as an error; the file grew while it was sent.
+  const beyond = overran(t);
+  if (beyond) {
+    details.push(
+      `That reset came after ${t.bytes} bytes, more than the ${beyond} announced, while the server was still sending: the file grew on the server while it was sent (or its size was announced wrong), and a client that trusts the announced size stops there`,
+    );
+  }
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
@@ -146,14 +175,19 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
       : forged
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
+        : beyond
+          ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : short && !c?.rst
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
+          : stoppedItself !== null
+          ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
           : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
             ? REFUSAL_ADVICE[t.reply.code]
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
-  const stopFrames = short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : [];
+  const stopFrames =
+    short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
@@ -167,6 +201,30 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
   ];
   if (t.reply) details.push(`The server's reply was ${replyWords(t.reply)} (frame ${t.reply.frame})`);
   return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
+}
+
+/**
+ * A download whose server closed the data connection (its FIN, no reset) before the size announced,
+ * over a connection the capture holds whole, and then answered with an error: the FIN and the size.
+ */
+function serverStoppedItself(t: Transfer): { fin: number; expected: number } | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (!c || t.abortFrame !== null || expected === null || t.bytes >= expected || !t.reply || t.reply.code < 400 || !heldWhole(t)) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
+  return fin !== undefined && fin.frame < t.reply.frame ? { fin: fin.frame, expected } : null;
+}
+
+/**
+ * A download the client reset (no ABOR) after more bytes than the session announced for it, while
+ * the server had not closed the data connection: the announced size, or null.
+ */
+function overran(t: Transfer): number | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  // In ASCII mode the bytes on the wire may outnumber the file's (LF sent as CRLF): binary only.
+  if (!c?.rst || c.rst.by !== 'client' || t.abortFrame !== null || expected === null || t.bytes <= expected || t.type?.toUpperCase().startsWith('I') !== true) return null;
+  return c.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame < c.rst!.frame) ? null : expected;
 }
 
 /** What to change, by the refusing reply's code: which side, which setting. */
@@ -343,7 +401,9 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
       evidenceFrames(t),
     );
   }
-  if (t.reply === null) {
+  // No reply, no data connection, and the server ended the session after the request: it waited
+  // for a data connection that never came (checkNoAttempt's), not a capture that ended too soon.
+  if (t.reply === null && gaveUpWaiting(ctx) === null) {
     const last = ctx.analysis.capture.last;
     return diagnosis(
       ctx,
@@ -355,8 +415,36 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   return null;
 }
 
+/**
+ * A transfer command with a data address announced, no data connection and no reply, after which
+ * the server closed the control connection: it gave up waiting. The server's close, or null.
+ */
+function gaveUpWaiting(ctx: TransferContext): { frame: number; time: number } | null {
+  const { transfer: t, session: s } = ctx;
+  const end = s.closedBy;
+  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  return end;
+}
+
 export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
+  const waited = gaveUpWaiting(ctx);
+  if (waited !== null) {
+    const target = ep(t.announce!.endpoint!);
+    const connecting = t.mode === 'active' ? 'server' : 'client';
+    const details = [
+      `No reply to ${t.request!.command} (frame ${t.request!.frame}) came: the server closed the control connection ${secondsText(waited.time - t.request!.time)} later (frame ${waited.frame}) without a word, ` +
+        `and no connection attempt to ${target} by either side is in the capture`,
+      canSeeArrivalAt(ctx.vantage, connecting)
+        ? `This capture point sees the ${connecting}'s packets as it sends them, so it would hold the ${connecting}'s SYN had it sent one: the ${connecting} never tried to connect, and the server gave up waiting (a timeout for a data connection that never comes, such as proftpd TimeoutNoTransfer)`
+        : 'A SYN dropped before reaching the capture point would look the same',
+    ];
+    const advice =
+      connecting === 'client'
+        ? `The client sent ${t.request!.command} without connecting to the passive port the server offered: a client bug, or a client blocked from connecting (a firewall on its side); the server waited and closed the session. Check the client; nothing on the network refused a connection.`
+        : "The server did not (visibly) try to connect to the client's address and closed the session: check the server's log and capture nearer the server.";
+    return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, [waited.frame]), advice);
+  }
   if (t.connection || !t.request || !t.reply || t.reply.code !== 425) return null;
   const details = [
     `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt by either side is in the capture`,
