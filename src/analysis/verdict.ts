@@ -178,6 +178,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
     if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
+  // Asked for, never answered, no data connection, and the server closed the session: it gave up
+  // waiting for a connection that never came (proftpd's no-transfer timeout). The transfer failed.
+  if (!c && t.reply === null && t.preliminary === null && s.closedBy?.by === 'server') return 'failed';
   return 'incomplete';
 }
 

@@ -133,3 +133,13 @@ export function waitedWords(t: Transfer, s: Session): string {
   }
   return `the capture ends ${secondsText(s.end - first)} after the first SYN with no reply`;
 }
+
+/**
+ * A transfer command with a data address announced, no data connection and no reply, after which
+ * the server closed the control connection: it gave up waiting. The server's close, or null.
+ */
+export function serverGaveUpWaiting(t: Transfer, s: Session): { frame: number; time: number } | null {
+  const end = s.closedBy;
+  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  return end;
+}

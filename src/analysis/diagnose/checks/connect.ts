@@ -6,7 +6,7 @@
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
 import { sessionOrder } from '../../session-order.js';
 import { rstFromMiddlebox } from '../../verdict.js';
-import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, synEvents, waitedWords } from '../facts.js';
+import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { CATALOG } from '../catalog.js';
 import { canSeeArrivalAt } from '../vantage.js';
@@ -60,6 +60,9 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s, vantage } = ctx;
   if (t.mode !== 'passive' || t.connection || t.status !== 'failed' || !t.announce?.endpoint) return null;
   if (t.reply && t.reply.code !== 425 && t.reply.code !== 426) return null;
+  // Unanswered until the server closed the session, seen where the client's SYN would show: the
+  // client never tried, and the server gave up waiting (checkNoAttempt words it).
+  if (serverGaveUpWaiting(t, s) !== null && canSeeArrivalAt(vantage, 'client')) return null;
   const endpoint = ep(t.announce.endpoint);
   // A capture that merges two capture points holds the client's attempt in the other view's session.
   const elsewhere = attemptElsewhere(ctx.analysis, s, t);

@@ -7,7 +7,7 @@ import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
 import { finalReplyLost, heldWhole, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Session, Transfer } from '../../model.js';
-import { ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
+import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -403,7 +403,7 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   }
   // No reply, no data connection, and the server ended the session after the request: it waited
   // for a data connection that never came (checkNoAttempt's), not a capture that ended too soon.
-  if (t.reply === null && gaveUpWaiting(ctx) === null) {
+  if (t.reply === null && serverGaveUpWaiting(ctx.transfer, ctx.session) === null) {
     const last = ctx.analysis.capture.last;
     return diagnosis(
       ctx,
@@ -415,20 +415,9 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   return null;
 }
 
-/**
- * A transfer command with a data address announced, no data connection and no reply, after which
- * the server closed the control connection: it gave up waiting. The server's close, or null.
- */
-function gaveUpWaiting(ctx: TransferContext): { frame: number; time: number } | null {
-  const { transfer: t, session: s } = ctx;
-  const end = s.closedBy;
-  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
-  return end;
-}
-
 export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
-  const waited = gaveUpWaiting(ctx);
+  const waited = serverGaveUpWaiting(ctx.transfer, ctx.session);
   if (waited !== null) {
     const target = ep(t.announce!.endpoint!);
     const connecting = t.mode === 'active' ? 'server' : 'client';
