@@ -186,6 +186,12 @@ describe('3. the server refuses after the client opened the passive data connect
     expect(diagnose).toContain('The server answered RETR (frame 76) with 550 pub: Not a regular file at frame 78');
     expect(diagnose).toContain('The server answered STOR (frame 84) with 550 ro/upload.txt: Permission denied at frame 86');
     expect(diagnose).toContain('The data connection had opened, but nothing moved on it');
+    // What each 550's own text says, and the advice for it (before: "not found, or no permission", "Check the path" for all three).
+    expect(diagnose).toContain('Permission denied at frame 66: the server denies the user access to the file');
+    expect(diagnose).toContain('Not a regular file at frame 78: the name is a directory, not a file');
+    expect(diagnose).toContain('What to change: RETR and STOR take a file, and the name is a directory on the server: list it (LIST) or change into it (CWD) on the client.');
+    expect(diagnose.match(/What to change: The user may not read or write that file on the server/g)).toHaveLength(2);
+    expect(diagnose).not.toContain('not found, or no permission');
     for (const o of [summary, diagnose, explain, timeline]) expect(o).not.toMatch(NETWORK_BLAME);
     const html = await reportPage(name, tmp);
     expect(html).toContain('server-refused');

@@ -188,7 +188,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "NAT's TCP idle timeout).",
   },
   aborted: {
-    title: 'the transfer was aborted',
+    title: 'one side stopped it part-way (ABOR, a reset, or an error reply after data moved)',
     advice:
       'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
       'or the server (disk, data_connection_timeout), and the network path between them.',

@@ -6,7 +6,7 @@ import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
 import { finalReplyLost, heldWhole, rstFromMiddlebox } from '../../verdict.js';
-import type { Command, Session, Transfer } from '../../model.js';
+import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
@@ -183,8 +183,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
-          : t.reply && t.reply.code !== 426 && REFUSAL_ADVICE[t.reply.code] !== undefined
-            ? REFUSAL_ADVICE[t.reply.code]
+          : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply) !== undefined
+            ? refusalAdvice(t.reply)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
@@ -264,6 +264,34 @@ const REFUSALS: Record<number, string> = {
 };
 
 /**
+ * What a 550's own text says was wrong with the name: servers say it (proftpd "Not a regular file",
+ * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
+ */
+const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
+  {
+    text: /not a (regular|plain) file|is a directory/i,
+    meaning: 'the name is a directory, not a file',
+    advice: 'RETR and STOR take a file, and the name is a directory on the server: list it (LIST) or change into it (CWD) on the client.',
+  },
+  {
+    text: /permission denied|access denied|not permitted|privileges/i,
+    meaning: 'the server denies the user access to the file',
+    advice: "The user may not read or write that file on the server: check the file's and its folder's permissions there (and the chroot), or use another account.",
+  },
+  {
+    text: /no such file|not found|does not exist/i,
+    meaning: 'the file does not exist on the server',
+    advice: 'The name does not exist on the server: check the path on the client (and the directory it is taken from: PWD, CWD).',
+  },
+];
+
+const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
+/** What a refusing reply means, its own text first (a 550's reason). */
+const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
+/** What to change about a refusing reply, its own text first. */
+const refusalAdvice = (r: Reply): string | undefined => file550(r)?.advice ?? REFUSAL_ADVICE[r.code];
+
+/**
  * Per session, once: the frame of the announcement that follows each transfer's (Infinity: none).
  * Looking it up, and the commands after an announcement, per transfer was quadratic on a client
  * that sends thousands of PORTs.
@@ -313,7 +341,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const before = refusedBeforeUse(ctx);
   if (before && !(t.mode === 'active' && t.announce?.reply && t.announce.reply.code >= 400)) {
     const r = before.reply!;
-    const meaning = REFUSALS[r.code] ?? 'the server refused it';
+    const meaning = refusalMeaning(r);
     return diagnosis(
       ctx,
       'server-refused',
@@ -322,7 +350,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         'The client then gave up without sending a transfer command, so the data connection it had prepared was never used',
       ],
       evidenceFrames(t, [before.frame, r.frame]),
-      REFUSAL_ADVICE[r.code],
+      refusalAdvice(r),
     );
   }
   const announceReply = t.announce?.reply;
@@ -363,7 +391,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : 'the server will not open a passive data port'
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
-      : (REFUSALS[reply.code] ?? 'the server refused it');
+      : refusalMeaning(reply);
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
@@ -376,7 +404,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : REFUSAL_ADVICE[reply.code];
+      : refusalAdvice(reply);
   return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
 }
 
