@@ -230,7 +230,7 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-stor-denied-pyftpdlib-python',
     causes: { '1.2': 'server-refused' },
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
-    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /permissions on the server/] },
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /check the file's and its folder's permissions there/] },
   },
   {
     fixture: 'client-killed-pyftpdlib-wget',
