@@ -32,3 +32,15 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
     }
   }
 }
+
+/**
+ * The passive half of an FXP copy whose PORT/EPRT the other server refused: nobody was told to
+ * connect to its endpoint, so it could never run. Decided once for the status (verdict.ts) and read by
+ * the fxp-refused check.
+ */
+export function fxpPortRefused(t: Transfer, sessions: readonly Session[]): boolean {
+  if (t.fxp === undefined || t.mode !== 'passive' || t.connection) return false;
+  const other = sessions.find((o) => o.id === t.fxp!.session)?.transfers.find((o) => o.id === t.fxp!.transfer);
+  const code = other?.announce?.reply?.code;
+  return other !== undefined && other.mode === 'active' && code !== undefined && code >= 400;
+}

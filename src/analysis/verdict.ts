@@ -19,6 +19,7 @@ import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { sessionOrder } from './session-order.js';
+import { fxpPortRefused } from './fxp.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -385,7 +386,7 @@ export function settleOutcomes(sessions: Session[]): void {
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
-    for (const t of s.transfers) t.status = outcome(t, s, holdsData);
+    for (const t of s.transfers) t.status = fxpPortRefused(t, sessions) ? 'failed' : outcome(t, s, holdsData);
   }
 }
 
@@ -440,6 +441,9 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
     case 'failed':
+      // The passive half of an FXP copy whose PORT the other server refused (fxpPortRefused) failed
+      // with the copy: the refusal's frames are its evidence too.
+      if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'unused':
       return { kind: 'unused', evidence };
@@ -461,9 +465,6 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         };
       }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
-      // The passive half of an FXP copy whose PORT the other server refused: nobody was told to
-      // connect, so this half could never run (the client gave up on it); it failed with the copy.
-      if (!c && t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
