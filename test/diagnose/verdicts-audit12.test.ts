@@ -3,7 +3,8 @@
  * many things at once. Three sessions whose 227s come in a row and whose data connections open in
  * reverse order before their RETRs; lftp pget -n 4 (REST ranges over parallel sessions); two active
  * sessions the server connects to from port 20 at once; one passive port whose four-tuple is reused
- * three times; one passive port held by session 1's data connection while session 2 asks for one.
+ * three times; one passive port held by session 1's data connection while session 2 asks for one;
+ * three curl processes at once from three client addresses with EPSV.
  * Which data connection belongs to which command is tshark's ftp-data view (NAME.tshark-data-streams.tsv);
  * sizes and sha256 are the recorder's facts. Frame numbers are tshark's.
  */
@@ -195,5 +196,37 @@ describe("5. one passive port held by session 1's data connection: session 2's P
     expect(explain).toContain('data connection 1: 3 segments were sent again although their first copies had reached the client\'s side');
     const html = await reportPage(name, tmp);
     expect(html).toContain('could not open a passive data port');
+  });
+});
+
+describe('6. three curl processes at once from three client addresses, EPSV (229: a port, no address)', () => {
+  const name = 'three-curls-epsv-vsftpd';
+  it("each RETR gets the data connection its own 229 named (tshark's streams; tshark names curl's TYPE I, sent after the 229, as the command), exact sizes and sha256; no diagnosis", async () => {
+    const f = facts(name);
+    expect([f.capture.packets, f.files.map((x: any) => [x.path, x.size, x.received_matches])]).toEqual([
+      215,
+      [
+        ['red.bin', 16000, true],
+        ['green.bin', 24000, true],
+        ['blue.bin', 32000, true],
+      ],
+    ]);
+    const a = await analyze(name);
+    expect(a.sessions.map((s) => s.client.ip)).toEqual(['192.0.2.11', '192.0.2.10', '192.0.2.12']);
+    expect(rows(a)).toEqual([
+      [1, 'green.bin', 4, 98, 106, 24000, 198, 'completed'],
+      [2, 'red.bin', 5, 152, 160, 16000, 189, 'completed'],
+      [3, 'blue.bin', 3, 42, 50, 32000, 145, 'completed'],
+    ]);
+    expect(dataStreams(name)).toEqual({ '3': [42, 46], '4': [98, 102], '5': [152, 156] });
+    expect(Object.entries(linked(a)).map(([stream, [announce]]) => [stream, announce])).toEqual(Object.entries(dataStreams(name)).map(([stream, [setup]]) => [stream, setup]));
+    expect(causes(a)).toEqual([]);
+    expect(await extracted(name)).toEqual({
+      's1-t1-green.bin': sha(name, 'green.bin'),
+      's2-t1-red.bin': sha(name, 'red.bin'),
+      's3-t1-blue.bin': sha(name, 'blue.bin'),
+    });
+    const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
+    for (const o of [summary, diagnose, explain]) expect(o).not.toMatch(ALARM);
   });
 });
