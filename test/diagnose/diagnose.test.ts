@@ -550,6 +550,7 @@ const HEALTHY = [
   'active-two-sessions-vsftpd-python',
   'pasv-one-port-vsftpd-python',
   'three-curls-epsv-vsftpd',
+  'pasv-twice-vsftpd-python',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
   // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
   // of a DNAT merged.

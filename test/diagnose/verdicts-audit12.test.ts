@@ -4,7 +4,8 @@
  * reverse order before their RETRs; lftp pget -n 4 (REST ranges over parallel sessions); two active
  * sessions the server connects to from port 20 at once; one passive port whose four-tuple is reused
  * three times; one passive port held by session 1's data connection while session 2 asks for one;
- * three curl processes at once from three client addresses with EPSV.
+ * three curl processes at once from three client addresses with EPSV; a session that sends PASV
+ * twice (another session's PASV between) and connects to both.
  * Which data connection belongs to which command is tshark's ftp-data view (NAME.tshark-data-streams.tsv);
  * sizes and sha256 are the recorder's facts. Frame numbers are tshark's.
  */
@@ -228,5 +229,24 @@ describe('6. three curl processes at once from three client addresses, EPSV (229
     });
     const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
     for (const o of [summary, diagnose, explain]) expect(o).not.toMatch(ALARM);
+  });
+});
+
+describe("7. PASV twice in session 1, session 2's PASV between: the first announcement's connection unused", () => {
+  const name = 'pasv-twice-vsftpd-python';
+  it('the RETR runs on the data connection of its session\'s latest PASV (tshark), the superseded one (reset by vsftpd) is unused, not a failure', async () => {
+    const a = await analyze(name);
+    expect(rows(a)).toEqual([
+      [1, null, 2, 33, null, 0, null, 'unused'],
+      [1, 'mine.bin', 4, 45, 51, 6000, 67, 'completed'],
+      [2, 'theirs.bin', 3, 39, 69, 9000, 89, 'completed'],
+    ]);
+    expect(a.sessions[0].transfers[0].connection?.rst).toEqual({ frame: 44, by: 'server' });
+    expect(linked(a)).toEqual(dataStreams(name));
+    expect(causes(a)).toEqual([]);
+    expect(await extracted(name)).toEqual({ 's1-t2-mine.bin': sha(name, 'mine.bin'), 's2-t1-theirs.bin': sha(name, 'theirs.bin') });
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(diagnose).toContain('No failed data connections in 2 sessions: 3 transfers (1 unused, 2 complete).');
+    for (const o of [summary, diagnose]) expect(o).not.toMatch(ALARM);
   });
 });
