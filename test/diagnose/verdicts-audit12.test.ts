@@ -241,7 +241,7 @@ describe("7. PASV twice in session 1, session 2's PASV between: the first announ
       [1, 'mine.bin', 4, 45, 51, 6000, 67, 'completed'],
       [2, 'theirs.bin', 3, 39, 69, 9000, 89, 'completed'],
     ]);
-    expect(a.sessions[0].transfers[0].connection?.rst).toEqual({ frame: 44, by: 'server' });
+    expect(a.sessions[0].transfers[0].connection?.rst).toEqual({ frame: 44, by: 'server', ttl: 63 });
     expect(linked(a)).toEqual(dataStreams(name));
     expect(causes(a)).toEqual([]);
     expect(await extracted(name)).toEqual({ 's1-t2-mine.bin': sha(name, 'mine.bin'), 's2-t1-theirs.bin': sha(name, 'theirs.bin') });
