@@ -551,6 +551,7 @@ const HEALTHY = [
   'pasv-one-port-vsftpd-python',
   'three-curls-epsv-vsftpd',
   'pasv-twice-vsftpd-python',
+  'pget3-ipv6-epsv-vsftpd-lftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
   // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
   // of a DNAT merged.

@@ -5,7 +5,7 @@
  * sessions the server connects to from port 20 at once; one passive port whose four-tuple is reused
  * three times; one passive port held by session 1's data connection while session 2 asks for one;
  * three curl processes at once from three client addresses with EPSV; a session that sends PASV
- * twice (another session's PASV between) and connects to both.
+ * twice (another session's PASV between) and connects to both; lftp pget -n 3 over IPv6 with EPSV.
  * Which data connection belongs to which command is tshark's ftp-data view (NAME.tshark-data-streams.tsv);
  * sizes and sha256 are the recorder's facts. Frame numbers are tshark's.
  */
@@ -247,6 +247,32 @@ describe("7. PASV twice in session 1, session 2's PASV between: the first announ
     expect(await extracted(name)).toEqual({ 's1-t2-mine.bin': sha(name, 'mine.bin'), 's2-t1-theirs.bin': sha(name, 'theirs.bin') });
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(diagnose).toContain('No failed data connections in 2 sessions: 3 transfers (1 unused, 2 complete).');
+    for (const o of [summary, diagnose]) expect(o).not.toMatch(ALARM);
+  });
+});
+
+describe('8. lftp pget -n 3 over IPv6 with EPSV: data connections linked by port alone', () => {
+  const name = 'pget3-ipv6-epsv-vsftpd-lftp';
+  it('two ranges on their own sessions and data connections (tshark), exact bytes; the second is the whole file\'s tail; the third session, closed before its greeting arrived, is no failure', async () => {
+    const f = facts(name);
+    expect([f.capture.packets, f.files[0].size, f.files[0].received_matches]).toEqual([226, 90000, true]);
+    const a = await analyze(name);
+    expect(rows(a)).toEqual([
+      [1, 'six.bin', 3, 41, 45, 90000, 129, 'completed'],
+      [2, 'six.bin', 4, 159, 165, 30000, 212, 'completed'],
+    ]);
+    expect(a.sessions.flatMap((s) => s.transfers.map((t) => t.restOffset))).toEqual([null, 60000]);
+    // tshark names the REST (163) as the later range's command.
+    expect(dataStreams(name)).toEqual({ '3': [41, 45], '4': [159, 163] });
+    expect(linked(a)).toEqual({ '3': [41, 45], '4': [159, 165] });
+    expect(causes(a)).toEqual([]);
+    expect(a.sessions[2].transfers).toEqual([]);
+    const saved = await extracted(name);
+    expect(saved['s1-t1-six.bin']).toBe(sha(name, 'six.bin'));
+    const whole = readFileSync(join(tmp, name, 's1-t1-six.bin'));
+    expect(saved['s2-t1-six.bin']).toBe(createHash('sha256').update(whole.subarray(60000)).digest('hex'));
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(diagnose).toContain('No failed data connections in 3 sessions: 2 transfers (2 complete).');
     for (const o of [summary, diagnose]) expect(o).not.toMatch(ALARM);
   });
 });
