@@ -38,15 +38,15 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
  * was never given to anyone who would connect (checks/address.ts words why).
  */
 export function refusedFxpHalves(sessions: Session[]): Transfer[] {
-  const byId = new Map(sessions.map((s) => [s.id, s]));
+  // Both halves of a pair are marked: the marked ones, by session and id, are all there is to look up.
+  const paired = new Map<string, Transfer>();
+  for (const s of sessions) for (const t of s.transfers) if (t.fxp !== undefined) paired.set(`${s.id}.${t.id}`, t);
   const out: Transfer[] = [];
-  for (const s of sessions) {
-    for (const t of s.transfers) {
-      if (t.mode !== 'passive' || t.fxp === undefined || t.connection) continue;
-      const pair = t.fxp;
-      const refusal = byId.get(pair.session)?.transfers.find((x) => x.id === pair.transfer)?.announce?.reply;
-      if (refusal && refusal.code >= 400) out.push(t);
-    }
+  for (const t of paired.values()) {
+    if (t.mode !== 'passive' || t.connection) continue;
+    const port = paired.get(`${t.fxp!.session}.${t.fxp!.transfer}`);
+    const refusal = port?.mode === 'active' ? port.announce?.reply : undefined;
+    if (refusal && refusal.code >= 400) out.push(t);
   }
   return out;
 }

@@ -5,7 +5,8 @@
  * its window open, never acknowledged (a capture at the sender's side). Lost on the path, not by the
  * capture and not by a slow reader.
  */
-import type { DataConnection } from './model.js';
+import type { DataConnection, Vantage } from './model.js';
+import { canSeeArrivalAt } from './diagnose/vantage.js';
 
 export interface PathLoss {
   /** The sender's bytes as far as the capture shows them (captured, plus gaps). */
@@ -32,4 +33,16 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!atReceiver && !atSender) return null;
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
   return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
+}
+
+/**
+ * Whether a data connection's segments sent again had already reached the receiver's side: a segment
+ * counts as sent again only when its bytes were captured before, so in a capture taken on the
+ * receiver's side (or on its own segment) the first copy had arrived there and the repeat was no loss
+ * on the way (a receiver whose full buffer dropped it, a sender that did not wait for a late
+ * acknowledgement). Elsewhere the first copy may have been lost beyond the capture point: unknown.
+ * Says nothing of segments lost before the capture point: their late copies fill a hole, not counted here.
+ */
+export function resentAfterArrival(c: DataConnection, vantage: Vantage | null, receiver: 'client' | 'server'): boolean {
+  return c.retransmissions > 0 && vantage !== null && canSeeArrivalAt(vantage, receiver);
 }

@@ -487,6 +487,9 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
     case 'failed':
+      // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed
+      // with the copy: the refusal's frames are its evidence too.
+      if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'unused':
       return { kind: 'unused', evidence };

@@ -13,6 +13,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { insideControlTls } from '../analysis/control-tls.js';
 import { dataSender } from '../analysis/data-sender.js';
+import { resentAfterArrival } from '../analysis/path-loss.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
@@ -383,8 +384,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       const where = span === null ? '' : span.first === span.last ? ` in frame ${span.first}` : ` in frames ${span.first}-${span.last}`;
       d += ` They are TLS records (PROT P): decrypted with the key log, those${where} carry the ${file} bytes of data; the rest is TLS's own handshake and alerts.`;
     }
-    if (c.retransmissions > 0) {
-      d += ` ${c.retransmissions} segments are sent again (retransmissions).`;
+    if (c.retransmissions > 0 && resentAfterArrival(c, ctx.s.vantage, sender === 'client' ? 'server' : 'client')) {
+      const one = c.retransmissions === 1;
+      d += ` ${c.retransmissions} segment${one ? ' is' : 's are'} sent again (retransmission${one ? '' : 's'}) whose first cop${one ? 'y is' : 'ies are'} in this capture, taken on ${receiverWord}'s side: ${one ? 'it' : 'those'} had arrived, the repeat${one ? ' was' : 's were'} no loss on the way.`;
+      ctx.departures.push(`data connection ${t.id}: ${c.retransmissions} segment${one ? ' was' : 's were'} sent again although ${one ? 'its first copy' : 'their first copies'} had reached ${receiverWord}'s side`);
+    } else if (c.retransmissions > 0) {
+      d += ` ${c.retransmissions} segment${c.retransmissions === 1 ? ' is' : 's are'} sent again (retransmissions).`;
       ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;

@@ -265,6 +265,19 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Twelfth verdict audit: session 1's data connection holds vsftpd's one passive port; session 2's PASV
+    // gets 500 OOPS: vsf_sysutil_bind. PASV is allowed (session 1's 227): the advice is the port range.
+    fixture: 'pasv-port-busy-vsftpd-python',
+    causes: { '2.1': 'server-refused' },
+    evidence: () => ({ '2.1': [33, 47, 50] }),
+    says: {
+      '2.1': [
+        /The server answered PASV \(frame 47\) with 500 OOPS: vsf_sysutil_bind at frame 50: the server could not open a passive data port for it, though it accepts PASV: it answered PASV in session 1 with 227 at frame 33/,
+        /its passive port range may be too narrow/,
+      ],
+    },
+  },
+  {
     fixture: 'fail-passive-retries-pureftpd-lftp',
     // lftp reconnects twice: three sessions, each one PASV whose SYNs go unanswered.
     causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' },
@@ -581,6 +594,15 @@ const HEALTHY = [
   'parallel-vsftpd-lftp',
   'syn-retry-vsftpd-curl',
   'active-highport-vsftpd-ftp',
+  // Twelfth verdict audit (verdicts-audit12.test.ts): three sessions whose 227s come in a row and whose
+  // data connections open in reverse order; pget -n 4; two active sessions at once; one four-tuple reused.
+  'three-sessions-vsftpd-python',
+  'pget4-vsftpd-lftp',
+  'active-two-sessions-vsftpd-python',
+  'pasv-one-port-vsftpd-python',
+  'three-curls-epsv-vsftpd',
+  'pasv-twice-vsftpd-python',
+  'pget3-ipv6-epsv-vsftpd-lftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
   // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
   // of a DNAT merged.

@@ -383,8 +383,15 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
             o.announce.reply.code >= 200 &&
             o.announce.reply.code < 300,
         );
+  // A passive announcement refused while the same server answered the same command with an
+  // address in this or another session of the capture (three sessions at once against a narrow
+  // passive range; vsftpd's "500 OOPS: vsf_sysutil_bind"): the command is allowed, the server could
+  // not open a port for this one. Not a policy on the command, so trying another one is no advice.
+  const passiveElsewhere = refusedAnnounce === null || t.mode !== 'passive' ? null : passiveAccepted(ctx, t.announce!.command);
   const meaning = refusedAnnounce
-    ? t.mode === 'active'
+    ? passiveElsewhere !== null
+      ? `the server could not open a passive data port for it, though it accepts ${t.announce!.command}: it answered ${passiveElsewhere.words} at frame ${passiveElsewhere.frame}`
+      : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
         : 'the server will not connect to the address the client announced'
@@ -397,7 +404,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
-    ? t.mode === 'active'
+    ? passiveElsewhere !== null
+      ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range may be too narrow for the data connections open at once (widen it: vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p), or run fewer transfers at once; the server's log names the reason.`
+      : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
@@ -405,7 +414,35 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
       : refusalAdvice(reply);
-  return diagnosis(ctx, 'server-refused', details, evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame]), advice);
+  return diagnosis(
+    ctx,
+    'server-refused',
+    details,
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame]),
+    advice,
+  );
+}
+
+/**
+ * The first announcement of the capture in which the session's server (its control endpoint) answered
+ * the passive `command` with an address, in this session or another: its reply's frame and words.
+ */
+function passiveAccepted(ctx: TransferContext, command: string): { frame: number; words: string } | null {
+  const server = ctx.session.server;
+  let best: { frame: number; words: string } | null = null;
+  for (const s of ctx.analysis.sessions) {
+    if (s.server.ip !== server.ip || s.server.port !== server.port) continue;
+    for (const o of s.transfers) {
+      const a = o.announce;
+      if (a === null || a.command !== command || a.refused || a.endpoint === null || a.reply === null) continue;
+      if (a.reply.code < 200 || a.reply.code >= 300) continue;
+      if (best === null || a.reply.frame < best.frame) {
+        const where = s.id === ctx.session.id ? '' : ` in session ${s.id}`;
+        best = { frame: a.reply.frame, words: `${command}${where} with ${a.reply.code}` };
+      }
+    }
+  }
+  return best;
 }
 
 /** The passive command to try instead of a refused one (a refused PASV is not answered by trying PASV). */
