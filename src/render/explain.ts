@@ -640,7 +640,12 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
           ctx.departures.push(`the server turned the session away (${turnedAway.code}, frame ${turnedAway.reply})${turnedAway.limit ? ' for its connection limit' : ''}: no login or transfer could follow`);
           continue;
         }
-        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${closing}.`, subs: [] });
+        // A line that came after one side had begun closing the control connection (a client that
+        // gave up before the greeting) is told as such: the end-of-session step comes after it.
+        const down = cev.find((e) => (e.kind === 'fin' || e.kind === 'rst') && e.firstFrame < c.reply!.frame);
+        const late = down === undefined ? '' : `, after ${sideName(s, down)} had already ${down.kind === 'fin' ? 'closed its side of the control connection (FIN' : 'reset the control connection (RST'}, frame ${down.firstFrame})`;
+        if (down !== undefined) ctx.departures.push(`${sideName(s, down)} closed the control connection (frame ${down.firstFrame}) before the server's ${greeting ? 'greeting' : 'line'} (frame ${c.reply.frame}) came`);
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
       }
       continue;
     }

@@ -18,7 +18,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, facts, outputs, path, reportPage } from './audit-fixtures.js';
+import { analyze, causes, facts, flat, outputs, path, reportPage } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit12-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -274,5 +274,10 @@ describe('8. lftp pget -n 3 over IPv6 with EPSV: data connections linked by port
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(diagnose).toContain('No failed data connections in 3 sessions: 2 transfers (2 complete).');
     for (const o of [summary, diagnose]) expect(o).not.toMatch(ALARM);
+    // Session 3: the client's FIN (131) came before the greeting (149). Before, explain told the
+    // greeting and then the close, with nothing said of the order.
+    const explain3 = flat((await runCli(['explain', '--no-color', '-s', '3', path(name)])).stdout);
+    expect(explain3).toContain('The server greets: 220 (vsFTPd 3.0.3) (frame 149), after the client had already closed its side of the control connection (FIN, frame 131).');
+    expect(explain3).toContain('the client closed the control connection (frame 131) before the server\'s greeting (frame 149) came');
   });
 });
