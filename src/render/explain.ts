@@ -478,6 +478,18 @@ function authStep(s: Session, c: Command): { title: string; departure: string } 
   };
 }
 
+/** Data connections that opened for an announcement no transfer command used (a client that announced again), in one departure. */
+function idleDataConnections(s: Session): string | null {
+  const idle = s.transfers.filter((t) => t.status === 'unused' && t.connection?.established === true);
+  if (idle.length === 0) return null;
+  if (idle.length === 1) {
+    const [t] = idle;
+    return `the data connection of transfer ${t.id} opened (SYN frame ${t.connection!.synFrame}) and carried nothing: no transfer command used it`;
+  }
+  const ids = idle.slice(0, 5).map((t) => t.id).join(', ');
+  return `${idle.length} data connections opened and carried nothing (transfers ${ids}${idle.length > 5 ? ', …' : ''}): no transfer command used them`;
+}
+
 /** A diagnosis as a step's sub-steps: what went wrong (its cause and the catalog's title), what to change. */
 function diagnosisSubs(d: Diagnosis): string[] {
   return [`What went wrong (${d.cause}: ${CATALOG[d.cause].title}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`];
@@ -748,6 +760,8 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
   const retried = loginRetriedClause(s);
   if (retried !== null) ctx.departures.push(retried);
+  const idle = idleDataConnections(s);
+  if (idle !== null) ctx.departures.push(idle);
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
   return { steps, departures: ctx.departures };
 }

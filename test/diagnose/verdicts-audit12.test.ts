@@ -248,6 +248,10 @@ describe("7. PASV twice in session 1, session 2's PASV between: the first announ
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(diagnose).toContain('No failed data connections in 2 sessions: 3 transfers (1 unused, 2 complete).');
     for (const o of [summary, diagnose]) expect(o).not.toMatch(ALARM);
+    // Before: "everything happened as described", after a data connection that opened, carried nothing and was reset.
+    const explain1 = flat((await runCli(['explain', '--no-color', '-s', '1', path(name)])).stdout);
+    expect(explain1).toContain('Compared with the textbook: - the data connection of transfer 1 opened (SYN frame 35) and carried nothing: no transfer command used it.');
+    expect(explain1).not.toContain('everything happened as described');
   });
 });
 
