@@ -85,6 +85,22 @@ const REGRESSIONS: Regression[] = [
       expect([feat.reply?.code, feat.reply?.frame, a.sessions[0].commands.filter((c) => c.command === null).length]).toEqual([211, 18, 1]);
     },
   },
+  {
+    found: 'npm run test:fuzz (FTPCAP_FUZZ=full, seed 20261121, spread, 199 fixtures): case 230',
+    bug:
+      "not ftpcap's: the fuzz check's. Bytes inserted at frame 25 stop reading after frame 24, where the FEAT reply's last line came; " +
+      'its middle line (REST STREAM, 14 bytes) was lost and came again only in frame 26. The cut capture rightly holds the 211 with a ' +
+      'capture gap inside (malformed), one line short; the check now compares such a reply by code and frame, not text',
+    fixture: 'ctrl-lossy-client-side-vsftpd-lftp.pcap',
+    window: null,
+    seed: 2090127563,
+    ops: [{ op: 'insert', at: 2142, length: 300, seed: 186825334 }],
+    also: (a) => {
+      const feat = a.sessions[0].commands.find((c) => c.command === 'FEAT')!;
+      expect([feat.reply?.code, feat.reply?.frame, feat.reply?.malformed, a.sessions[0].controlGapBytes]).toEqual([211, 24, 'capture gap inside multi-line reply', 14]);
+      expect(feat.reply?.text).not.toContain('REST STREAM');
+    },
+  },
 ];
 
 describe('fuzz findings, replayed', () => {
