@@ -356,7 +356,7 @@ function hungUp(s: Session): ControlVerdict | null {
   if (synAck === undefined) return null;
   return {
     kind: 'hung-up',
-    how: s.close === 'rst' ? 'rst' : 'fin',
+    how: close.how,
     closed: close.frame,
     after: close.time - synAck.time,
     evidence: [...cc.synFrames.slice(0, 1), synAck.frame, close.frame].sort((x, y) => x - y),

@@ -128,7 +128,7 @@ export function waitedWords(t: Transfer, s: Session): string {
     return `the client gave up and sent ${next.command} ${secondsText(next.time - first)} after the first SYN (frame ${next.frame})`;
   }
   if (s.closedBy && s.closedBy.time >= first) {
-    const how = s.close === 'rst' ? 'reset' : 'closed';
+    const how = s.closedBy.how === 'rst' ? 'reset' : 'closed';
     return `the ${s.closedBy.by} gave up and ${how} the control connection ${secondsText(s.closedBy.time - first)} after the first SYN (frame ${s.closedBy.frame})`;
   }
   return `the capture ends ${secondsText(s.end - first)} after the first SYN with no reply`;
