@@ -113,6 +113,11 @@ export function waitedWords(t: Transfer, s: Session): string {
   if (t.reply) {
     return `${secondsText(t.reply.time - first)} after the first SYN the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`;
   }
+  // A server that connects as soon as it gets PORT (Twisted) answers PORT itself once it gives up: its word, not the client's.
+  const announced = t.announce?.reply;
+  if (t.mode === 'active' && announced && announced.time >= first && announced.code >= 400) {
+    return `${secondsText(announced.time - first)} after the first SYN the server answered ${t.announce!.command} with ${replyWords(announced)} (frame ${announced.frame})`;
+  }
   let next: Command | undefined;
   for (const x of sessionOrder(s).commandsBetween(syns[syns.length - 1].frame)) {
     if (x.command !== null) {

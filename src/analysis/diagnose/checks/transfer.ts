@@ -394,12 +394,15 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const refusedCmd = t.announce?.command ?? '';
   const otherPassive =
     refusedAnnounce === null || t.mode !== 'passive' || passiveElsewhere !== null ? null : passiveAcceptedOther(ctx, refusedCmd);
+  // 500/502 to an announcement (Twisted's "502 Command 'LPRT' not implemented"): the command is unknown
+  // or not implemented, whatever address it named: no policy on addresses, no setting to allow it.
   const unimplemented = refusedAnnounce !== null && (reply.code === 500 || reply.code === 502);
-  const passiveRefusal = unimplemented
-    ? `the server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}`
-    : `the server refuses ${refusedCmd}`;
+  const lacks = `${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}`;
+  const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
-    ? passiveElsewhere !== null
+    ? unimplemented && t.mode === 'active'
+      ? `the server ${lacks}`
+      : passiveElsewhere !== null
       ? `the server could not open a passive data port for it, though it accepts ${t.announce!.command}: it answered ${passiveElsewhere.words} at frame ${passiveElsewhere.frame}`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
@@ -418,7 +421,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
-    ? passiveElsewhere !== null
+    ? unimplemented && t.mode === 'active'
+      ? `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd}) or passive mode on the client.`
+      : passiveElsewhere !== null
       ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range may be too narrow for the data connections open at once (widen it: vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p), or run fewer transfers at once; the server's log names the reason.`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
@@ -474,6 +479,9 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
   }
   return null;
 }
+
+/** The active command to try instead of one the server does not implement. */
+const OTHER_ACTIVE: Record<string, string> = { EPRT: 'PORT', LPRT: 'PORT', PORT: 'EPRT' };
 
 /** The passive command to try instead of a refused one (a refused PASV is not answered by trying PASV). */
 const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV: 'PASV' };
