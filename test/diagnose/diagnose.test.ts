@@ -55,6 +55,12 @@ const SCENARIOS: Scenario[] = [
     says: { '2.1': [/550 missing\.txt: No such file or directory at frame 65: the file does not exist/] },
   },
   {
+    fixture: 'fail-active-drop-twisted-ftp',
+    causes: { '1.1': 'active-syn-unanswered', '1.2': 'server-refused' },
+    evidence: () => ({ '1.1': [17, 18, 20, 21, 22, 23, 24, 25], '1.2': [26, 28] }),
+    says: { '1.1': [/the server answered PORT with 425/], '1.2': [/the server does not implement LPRT/] },
+  },
+  {
     fixture: 'missing-twisted-busybox',
     causes: { '1.1': 'server-refused', '1.2': 'server-refused', '2.1': 'server-refused' },
     evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 19, 20, 24, 25], '2.1': [44, 45, 47] }),

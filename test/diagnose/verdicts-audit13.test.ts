@@ -205,3 +205,30 @@ describe('5. busybox ftpget to Twisted: "502 Command \'EPSV\' not implemented", 
     expect(diagnose).not.toMatch(/will not open a passive data port|allow EPSV on the server/);
   });
 });
+
+describe('6. inetutils-ftp (active) to Twisted, the client\'s firewall dropping the server\'s SYNs: Twisted connects on PORT', () => {
+  const name = 'fail-active-drop-twisted-ftp';
+  it(`${name}: the 425 answers PORT after the server's SYNs (the server's word, not the client giving up); LPRT's 502 is a command Twisted lacks`, async () => {
+    const a = await analyze(name);
+    expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
+    expect(rows(a)).toEqual([
+      ['1.1', 'PORT', 17, null, null, 1, 0, null, null, 'failed'],
+      ['1.2', 'LPRT', 26, null, null, null, 0, null, null, 'failed'],
+    ]);
+    const [t1, t2] = a.sessions[0].transfers;
+    expect([t1.announce?.reply?.code, t1.announce?.reply?.frame, t1.connection?.synFrames]).toEqual([425, 25, [18, 20, 21, 22, 23, 24]]);
+    expect([t1.diagnosis?.cause, t2.diagnosis?.cause]).toEqual(['active-syn-unanswered', 'server-refused']);
+    expect(t1.diagnosis!.evidence).toEqual([17, 18, 20, 21, 22, 23, 24, 25]);
+    // Before: "The client gave up and sent LPRT 7.1 s after the first SYN (frame 26)".
+    expect(t1.diagnosis!.summary).toMatch(/7\.1 s after the first SYN the server answered PORT with 425 Can't open data connection \(frame 25\)/);
+    expect(t1.diagnosis!.summary).not.toMatch(/client gave up/);
+    // Before: "…at frame 28: the server will not connect to the address the client announced" and port_promiscuous advice.
+    expect(t2.diagnosis!.summary).toMatch(/502 Command 'LPRT' not implemented at frame 28: the server does not implement LPRT\./);
+    expect(t2.diagnosis!.advice).toBe('The server does not implement LPRT: use another active command (PORT for LPRT) or passive mode on the client.');
+    // Before: "the server refused PORT (425, frame 25)" in explain's title and transfers' "requested" cell.
+    const [explain, transfersOut] = await outputs(name, 'explain', 'transfers');
+    expect(explain).toContain('the server could not connect to it and answered PORT (425, frame 25), so no transfer command used it');
+    expect(transfersOut).toContain('none: the server could not connect and answered PORT (425, frame 25)');
+    for (const o of [explain, transfersOut]) expect(o).not.toMatch(/refused PORT|port_promiscuous/);
+  });
+});
