@@ -61,6 +61,12 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/the server answered PORT with 425/], '1.2': [/the server does not implement LPRT/] },
   },
   {
+    fixture: 'fail-active-drop-inetutils-ftpd-ftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/7\.1 s after the first SYN the server replied 425/] },
+  },
+  {
     fixture: 'missing-twisted-busybox',
     causes: { '1.1': 'server-refused', '1.2': 'server-refused', '2.1': 'server-refused' },
     evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 19, 20, 24, 25], '2.1': [44, 45, 47] }),

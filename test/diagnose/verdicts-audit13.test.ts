@@ -232,3 +232,17 @@ describe('6. inetutils-ftp (active) to Twisted, the client\'s firewall dropping 
     for (const o of [explain, transfersOut]) expect(o).not.toMatch(/refused PORT|port_promiscuous/);
   });
 });
+
+describe('7. inetutils-ftp (active) to inetutils ftpd, the client\'s firewall dropping the server\'s SYNs: ftpd connects on RETR', () => {
+  const name = 'fail-active-drop-inetutils-ftpd-ftp';
+  it(`${name}: PORT 200, RETR, six SYNs from an ephemeral port, 425 to RETR; active-syn-unanswered`, async () => {
+    const a = await analyze(name);
+    expect(ourRows(a, 1, { 17: [15, 17] })).toEqual(ftpRows(name, '0'));
+    expect(rows(a)).toEqual([['1.1', 'PORT', 22, 'RETR hello.txt', 24, 1, 0, 425, 32, 'failed']]);
+    const t = a.sessions[0].transfers[0];
+    expect(t.connection?.synFrames).toEqual([25, 27, 28, 29, 30, 31]);
+    expect(causes(a)).toEqual(['active-syn-unanswered', 'active-syn-unanswered']);
+    expect(t.diagnosis!.evidence).toEqual([22, 23, 24, 25, 27, 28, 29, 30, 31, 32]);
+    expect(t.diagnosis!.summary).toMatch(/7\.1 s after the first SYN the server replied 425 Can't build data connection: Connection timed out \(frame 32\)/);
+  });
+});
