@@ -461,7 +461,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
   if (sessionOrder(s).commandAfter(t.request.frame)) return null;
   if (end.frame < t.reply.frame) return end.frame;
-  return s.close === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
+  return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
 function transferVerdict(t: Transfer, s: Session): TransferVerdict {
