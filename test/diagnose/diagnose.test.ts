@@ -643,6 +643,7 @@ const HEALTHY = [
   // with inetutils-ftp: LIST, RETR, STOR passive, RETR active.
   'healthy-inetutils-ftpd-ftp',
   'healthy-twisted-ftp',
+  'ipv6-inetutils-ftpd-ftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
   // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
   // of a DNAT merged.

@@ -246,3 +246,27 @@ describe('7. inetutils-ftp (active) to inetutils ftpd, the client\'s firewall dr
     expect(t.diagnosis!.summary).toMatch(/7\.1 s after the first SYN the server replied 425 Can't build data connection: Connection timed out \(frame 32\)/);
   });
 });
+
+describe('8. inetutils-ftp -6 to inetutils ftpd over IPv6: EPSV LIST and RETR, then EPRT RETR', () => {
+  const name = 'ipv6-inetutils-ftpd-ftp';
+  it(`${name}: three transfers complete with their bytes and sha256; no diagnosis`, async () => {
+    expect(facts(name).family).toBe('ipv6');
+    const a = await analyze(name);
+    expect(ourRows(a, 1, { 17: [15, 17] })).toEqual(ftpRows(name, '0'));
+    expect(rows(a)).toEqual([
+      ['1.1', 'EPSV', 25, 'LIST', 29, 1, 276, 226, 37, 'completed'],
+      ['1.2', 'EPSV', 42, 'RETR hello.txt', 46, 2, 511, 226, 54, 'completed'],
+      ['1.3', 'EPRT', 56, 'RETR small.bin', 58, 3, 3000, 226, 73, 'completed'],
+    ]);
+    expect(dataStreams(name)).toEqual({ '1': [25, 29], '2': [42, 46] });
+    expect(causes(a)).toEqual([]);
+    expect(await extracted(name)).toEqual({
+      's1-t1-list.txt': expect.any(String),
+      's1-t2-hello.txt': sha(name, 'hello.txt'),
+      's1-t3-small.bin': sha(name, 'small.bin'),
+    });
+    const [diagnose, transfersOut, explain] = await outputs(name, 'diagnose', 'transfers', 'explain');
+    expect(diagnose).toMatch(/No failed data connections in 1 session: 3 transfers \(3 complete\)\./);
+    for (const o of [transfersOut, explain]) expect(o).not.toMatch(ALARM);
+  });
+});
