@@ -138,7 +138,7 @@ export class ControlChannels {
     if (event.type === 'retransmission') keepLast(route.tail[event.dir].repeats, event.frame);
     if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
     if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
-      s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time };
+      s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time, how: event.type };
     }
   }
 
@@ -150,7 +150,7 @@ export class ControlChannels {
     const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
     let current = route;
     if ((event.type === 'fin' || event.type === 'rst') && route.closedBy === null) {
-      current = { ...route, closedBy: { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time } };
+      current = { ...route, closedBy: { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time, how: event.type } };
     }
     // A connection that never opens is told by its SYN retransmissions and the answer to them.
     if ((event.type === 'syn' && event.repeat) || event.type === 'syn-ack' || event.type === 'rst' || event.type === 'icmp-error') {

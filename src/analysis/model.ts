@@ -411,8 +411,8 @@ export interface Session {
   control: ControlVerdict;
   /** How the control connection ended. */
   close: 'fin' | 'rst' | null;
-  /** Who ended it first, and where (the first FIN or the RST). */
-  closedBy: { by: 'client' | 'server'; frame: number; time: number } | null;
+  /** Who ended it first, where, and how (the first FIN or RST: a FIN may be followed by a RST, `close` then says 'rst'). */
+  closedBy: { by: 'client' | 'server'; frame: number; time: number; how: 'fin' | 'rst' } | null;
   /** Current directory at the end of the capture, as tracked. */
   cwd: string | null;
   renames: Array<{ from: string; to: string; frame: number; ok: boolean }>;

@@ -356,7 +356,7 @@ function hungUp(s: Session): ControlVerdict | null {
   if (synAck === undefined) return null;
   return {
     kind: 'hung-up',
-    how: s.close === 'rst' ? 'rst' : 'fin',
+    how: close.how,
     closed: close.frame,
     after: close.time - synAck.time,
     evidence: [...cc.synFrames.slice(0, 1), synAck.frame, close.frame].sort((x, y) => x - y),
@@ -461,7 +461,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
   if (sessionOrder(s).commandAfter(t.request.frame)) return null;
   if (end.frame < t.reply.frame) return end.frame;
-  return s.close === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
+  return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
 function transferVerdict(t: Transfer, s: Session): TransferVerdict {

@@ -18,7 +18,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -283,7 +283,8 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
       ctx.departures.push(d);
     }
     const r = an.reply;
-    if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (${frameCite(s, r.frame)}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
+    if (r !== null && announceConnectFailed(t)) text += ` The server tries to connect (below) and, failing, answers: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
+    else if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (${frameCite(s, r.frame)}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
     out.push(text);
     return out;
   }

@@ -375,9 +375,22 @@ function refusedAnnouncement(t: Transfer): string | null {
   return null;
 }
 
+/**
+ * An active announcement the server accepted and tried: its SYNs to the announced port are in the
+ * capture, the connection never opened, and its answer to PORT/EPRT is 425 (Twisted connects on PORT
+ * and answers it only then). No refusal: the server could not connect.
+ */
+export function announceConnectFailed(t: Transfer): boolean {
+  const c = t.connection;
+  return t.mode === 'active' && t.announce?.reply?.code === 425 && c !== null && c.initiator === 'server' && !c.established;
+}
+
 /** What a transfer with no transfer command was, for a story's title (explain, report). */
 export function noRequestWords(t: Transfer): string {
   const refused = refusedAnnouncement(t);
+  if (refused !== null && announceConnectFailed(t)) {
+    return `an address the client announced for an active data connection; the server could not connect to it and answered ${refused}, so no transfer command used it`;
+  }
   if (refused !== null) {
     return t.announce?.refused
       ? `a ${t.mode} data connection the client asked for; the server refused ${refused}: no address or port was announced, so no transfer command could use one`
@@ -392,5 +405,6 @@ export function noRequestWords(t: Transfer): string {
 export function noRequestCell(t: Transfer): string {
   const refused = refusedAnnouncement(t);
   if (refused === null) return 'no transfer command used it';
+  if (announceConnectFailed(t)) return `none: the server could not connect and answered ${refused}`;
   return t.announce?.refused ? `none: the server refused ${refused}; nothing was announced to use` : `none: the server refused ${refused}`;
 }

@@ -41,6 +41,40 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Thirteenth verdict audit (verdicts-audit13.test.ts): software not recorded before.
+  {
+    fixture: 'fail-passive-drop-inetutils-ftpd-busybox',
+    causes: { '1.1': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.1': [21, 22, 24, 25, 26, 27, 28] }),
+    says: { '1.1': [/The client gave up and closed the control connection 7\.1 s after the first SYN \(frame 29\)/] },
+  },
+  {
+    fixture: 'put-missing-inetutils-ftpd-busybox',
+    causes: { '2.1': 'server-refused' },
+    evidence: () => ({ '2.1': [58, 59, 60, 64, 65, 70] }),
+    says: { '2.1': [/550 missing\.txt: No such file or directory at frame 65: the file does not exist/] },
+  },
+  {
+    fixture: 'fail-active-drop-twisted-ftp',
+    causes: { '1.1': 'active-syn-unanswered', '1.2': 'server-refused' },
+    evidence: () => ({ '1.1': [17, 18, 20, 21, 22, 23, 24, 25], '1.2': [26, 28] }),
+    says: { '1.1': [/the server answered PORT with 425/], '1.2': [/the server does not implement LPRT/] },
+  },
+  {
+    fixture: 'fail-active-drop-inetutils-ftpd-ftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: (v) => ({ '1.1': expectedEvidence(v) }),
+    says: { '1.1': [/7\.1 s after the first SYN the server replied 425/] },
+  },
+  {
+    fixture: 'missing-twisted-busybox',
+    causes: { '1.1': 'server-refused', '1.2': 'server-refused', '2.1': 'server-refused' },
+    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 19, 20, 24, 25], '2.1': [44, 45, 47] }),
+    says: {
+      '1.1': [/502 Command 'EPSV' not implemented at frame 16: the server does not implement EPSV, though it opens passive data ports: it answered PASV with 227 at frame 18/],
+      '2.1': [/as this client did \(PASV, frame 47\)/],
+    },
+  },
   {
     fixture: 'fail-active-drop-vsftpd-ftp',
     causes: { '1.1': 'active-syn-unanswered' },
@@ -218,7 +252,8 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-passive-reject-pureftpd-wget',
     causes: { '1.1': 'passive-refused' },
     evidence: (v) => ({ '1.1': expectedEvidence(v) }),
-    says: { '1.1': [/reset \(RST\) from the server at frame 26/, /reset the control connection/] },
+    // Frame 27 is wget's FIN; its RST (29) came after pure-ftpd's reply to the closed socket: closed, not reset.
+    says: { '1.1': [/reset \(RST\) from the server at frame 26/, /The client gave up and closed the control connection 0 ms after the first SYN \(frame 27\)/] },
   },
   {
     fixture: 'fail-stor-full-pureftpd-ncftp',
@@ -305,7 +340,8 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'fallback-epsv-denied-proftpd-curl',
     causes: { '1.1': 'server-refused' },
-    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPSV'), replyFrame(v, 501)] }),
+    // The 227 to the PASV after it shows the server opens passive ports: it refuses EPSV itself.
+    evidence: (v) => ({ '1.1': [requestFrame(v, 'EPSV'), replyFrame(v, 501), replyFrame(v, 227)] }),
     says: { '1.1': [/The server answered EPSV \(frame 17\) with 501 EPSV: Operation not permitted at frame 18/, /PASV for EPSV/] },
   },
   {
@@ -603,6 +639,11 @@ const HEALTHY = [
   'three-curls-epsv-vsftpd',
   'pasv-twice-vsftpd-python',
   'pget3-ipv6-epsv-vsftpd-lftp',
+  // Thirteenth verdict audit (verdicts-audit13.test.ts): GNU inetutils ftpd and Twisted's FTP server
+  // with inetutils-ftp: LIST, RETR, STOR passive, RETR active.
+  'healthy-inetutils-ftpd-ftp',
+  'healthy-twisted-ftp',
+  'ipv6-inetutils-ftpd-ftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c
   // during a RETR and a STOR, a 96-byte snaplen, every packet twice (-i any on a router), both sides
   // of a DNAT merged.

@@ -427,7 +427,8 @@ describe('20. an EPSV the server refused, then PASV: the refusal is a failed att
       ['EPSV', 18, true, null, 'failed', 0, null, 'server-refused'],
       ['PASV', 20, false, 'RETR', 'complete', 511, 226, null],
     ]);
-    expect(transfers(a)[0].diagnosis!.evidence).toEqual([17, 18]);
+    // 20: the 227 to PASV, which shows the server opens passive ports and refuses EPSV itself.
+    expect(transfers(a)[0].diagnosis!.evidence).toEqual([17, 18, 20]);
     expect(a.sessions[0].diagnosis).toBeNull();
     const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
     expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 complete\)\./);
@@ -446,7 +447,7 @@ describe('21. an upload the server called complete while its client was gone is 
       226,
       294,
       'fin',
-      { by: 'client', frame: 296, time: s.closedBy!.time },
+      { by: 'client', frame: 296, time: s.closedBy!.time, how: 'rst' },
       'rst',
     ]);
     expect(t.verdict).toEqual({ kind: 'unknown', why: 'client-gone', bytes: 196232, reply: 294, gone: 296, evidence: t.verdict.evidence });

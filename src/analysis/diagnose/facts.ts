@@ -113,6 +113,11 @@ export function waitedWords(t: Transfer, s: Session): string {
   if (t.reply) {
     return `${secondsText(t.reply.time - first)} after the first SYN the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})`;
   }
+  // A server that connects as soon as it gets PORT (Twisted) answers PORT itself once it gives up: its word, not the client's.
+  const announced = t.announce?.reply;
+  if (t.mode === 'active' && announced && announced.time >= first && announced.code >= 400) {
+    return `${secondsText(announced.time - first)} after the first SYN the server answered ${t.announce!.command} with ${replyWords(announced)} (frame ${announced.frame})`;
+  }
   let next: Command | undefined;
   for (const x of sessionOrder(s).commandsBetween(syns[syns.length - 1].frame)) {
     if (x.command !== null) {
@@ -128,7 +133,7 @@ export function waitedWords(t: Transfer, s: Session): string {
     return `the client gave up and sent ${next.command} ${secondsText(next.time - first)} after the first SYN (frame ${next.frame})`;
   }
   if (s.closedBy && s.closedBy.time >= first) {
-    const how = s.close === 'rst' ? 'reset' : 'closed';
+    const how = s.closedBy.how === 'rst' ? 'reset' : 'closed';
     return `the ${s.closedBy.by} gave up and ${how} the control connection ${secondsText(s.closedBy.time - first)} after the first SYN (frame ${s.closedBy.frame})`;
   }
   return `the capture ends ${secondsText(s.end - first)} after the first SYN with no reply`;

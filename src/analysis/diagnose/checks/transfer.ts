@@ -388,13 +388,30 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   // passive range; vsftpd's "500 OOPS: vsf_sysutil_bind"): the command is allowed, the server could
   // not open a port for this one. Not a policy on the command, so trying another one is no advice.
   const passiveElsewhere = refusedAnnounce === null || t.mode !== 'passive' ? null : passiveAccepted(ctx, t.announce!.command);
+  // A passive command refused while the same server opened a passive port for another one (Twisted's
+  // "502 Command 'EPSV' not implemented", then 227 to PASV): the server refuses or lacks that command,
+  // it does open passive ports. 500/502 say the command is unknown or not implemented: not a setting.
+  const refusedCmd = t.announce?.command ?? '';
+  const otherPassive =
+    refusedAnnounce === null || t.mode !== 'passive' || passiveElsewhere !== null ? null : passiveAcceptedOther(ctx, refusedCmd);
+  // 500/502 to an announcement (Twisted's "502 Command 'LPRT' not implemented"): the command is unknown
+  // or not implemented, whatever address it named: no policy on addresses, no setting to allow it.
+  const unimplemented = refusedAnnounce !== null && (reply.code === 500 || reply.code === 502);
+  const lacks = `${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}`;
+  const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
-    ? passiveElsewhere !== null
+    ? unimplemented && t.mode === 'active'
+      ? `the server ${lacks}`
+      : passiveElsewhere !== null
       ? `the server could not open a passive data port for it, though it accepts ${t.announce!.command}: it answered ${passiveElsewhere.words} at frame ${passiveElsewhere.frame}`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
         : 'the server will not connect to the address the client announced'
+      : otherPassive !== null
+      ? `${passiveRefusal}, though it opens passive data ports: it answered ${otherPassive.words} at frame ${otherPassive.frame}`
+      : unimplemented
+      ? `${passiveRefusal}: no passive data port was opened for it`
       : 'the server will not open a passive data port'
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
@@ -404,12 +421,16 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
-    ? passiveElsewhere !== null
+    ? unimplemented && t.mode === 'active'
+      ? `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd}) or passive mode on the client.`
+      : passiveElsewhere !== null
       ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range may be too narrow for the data connections open at once (widen it: vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p), or run fewer transfers at once; the server's log names the reason.`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+      : unimplemented
+      ? `The server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}: use another passive command (${OTHER_PASSIVE[refusedCmd] ?? 'PASV'} for ${refusedCmd}) or active mode (PORT) on the client${otherPassive !== null ? `, as this client did (${otherPassive.command}, frame ${otherPassive.frame})` : ''}.`
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
@@ -418,7 +439,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame]),
     advice,
   );
 }
@@ -444,6 +465,23 @@ function passiveAccepted(ctx: TransferContext, command: string): { frame: number
   }
   return best;
 }
+
+/**
+ * The first passive announcement of the session, by another command than `command`, that the server
+ * answered with an address (the client's fallback: PASV after a refused EPSV): its command, reply frame and words.
+ */
+function passiveAcceptedOther(ctx: TransferContext, command: string): { command: string; frame: number; words: string } | null {
+  for (const o of ctx.session.transfers) {
+    const a = o.announce;
+    if (o.mode !== 'passive' || a === null || a.command === command || a.refused || a.endpoint === null || a.reply === null) continue;
+    if (a.reply.code < 200 || a.reply.code >= 300) continue;
+    return { command: a.command, frame: a.reply.frame, words: `${a.command} with ${a.reply.code}` };
+  }
+  return null;
+}
+
+/** The active command to try instead of one the server does not implement. */
+const OTHER_ACTIVE: Record<string, string> = { EPRT: 'PORT', LPRT: 'PORT', PORT: 'EPRT' };
 
 /** The passive command to try instead of a refused one (a refused PASV is not answered by trying PASV). */
 const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV: 'PASV' };
