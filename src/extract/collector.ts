@@ -218,6 +218,21 @@ export class ExtractionCollector {
       const toServer = t.direction === 'upload';
       flows = [pair[toServer ? 1 : 0] ?? this.flow(t, toServer)];
     }
+    // Refused once its data connection had opened (lftp and busybox connect before the command), with
+    // nothing moved: there is no file, and an empty one under the requested name would say there was.
+    if (t.status === 'failed' && flows.every((f) => f.captured === 0 && f.missingBytes === 0)) {
+      const r = t.reply;
+      result.skipped.push({
+        session: s.id,
+        transfer: t.id,
+        command: t.request?.command ?? null,
+        originalName: t.request?.arg ?? null,
+        status: t.status,
+        verdict: t.verdict,
+        reason: `${r !== null ? `the server refused it (${r.code}, frame ${r.frame})` : 'it failed'}: its data connection opened, but no data moved`,
+      });
+      return;
+    }
     const other = t.direction === null ? null : pair[t.direction === 'upload' ? 0 : 1];
     for (const f of flows) {
       if (f.converter) this.emit(f, f.converter.flush());
