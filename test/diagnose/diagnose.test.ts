@@ -300,6 +300,21 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // One passive port, two sessions of one client: session 2's client never connects (425 after the
+    // accept timeout); session 1 then connects to the same endpoint. Its SYN (42) is session 1's own,
+    // not another capture point's view of session 2's attempt (before: "the same exchange seen at
+    // another capture point", with NAT advice).
+    fixture: 'pasv-port-reused-vsftpd-python',
+    causes: { '2.1': 'passive-unreached' },
+    evidence: () => ({ '2.1': [33, 34, 36, 57] }),
+    says: {
+      '2.1': [
+        /No connection to 198\.51\.100\.20:50000 is in the capture/,
+        /This capture was taken on the client's side and holds no SYN to 198\.51\.100\.20:50000: the client never tried to connect there/,
+      ],
+    },
+  },
+  {
     // Twelfth verdict audit: session 1's data connection holds vsftpd's one passive port; session 2's PASV
     // gets 500 OOPS: vsf_sysutil_bind. PASV is allowed (session 1's 227): the advice is the port range.
     fixture: 'pasv-port-busy-vsftpd-python',

@@ -94,6 +94,8 @@ interface Attempt {
   transfer: number;
   synFrame: number;
   time: number;
+  /** The session's control connection, from the client's end: the same socket in another view. */
+  control: string;
 }
 
 /** Attempts kept per client and endpoint: a merged capture has two views, not dozens. */
@@ -105,9 +107,10 @@ const ATTEMPT_WITHIN = 60;
 const attemptsByEndpoint = new WeakMap<Analysis, Map<string, Attempt[]>>();
 
 /**
- * Another session's data connection from the client to exactly the announced endpoint, begun soon
+ * Another view's data connection from the client to exactly the announced endpoint, begun soon
  * after the announcement: in a capture that merges two capture points, the client's attempt seen
- * at its own side, where this view (the server's side) saw none arrive.
+ * at its own side, where this view (the server's side) saw none arrive. The other view is the
+ * session with the same control connection at the client's end.
  */
 function attemptElsewhere(a: Analysis, s: Session, t: Transfer): Attempt | null {
   let index = attemptsByEndpoint.get(a);
@@ -120,7 +123,7 @@ function attemptElsewhere(a: Analysis, s: Session, t: Transfer): Attempt | null 
         const key = `${c.client.ip}|${c.server.ip}|${c.server.port}`;
         let list = index.get(key);
         if (list === undefined) index.set(key, (list = []));
-        if (list.length < ATTEMPTS_KEPT) list.push({ session: x.id, transfer: y.id, synFrame: c.synFrame, time: c.start });
+        if (list.length < ATTEMPTS_KEPT) list.push({ session: x.id, transfer: y.id, synFrame: c.synFrame, time: c.start, control: ep(x.client) });
       }
     }
     attemptsByEndpoint.set(a, index);
@@ -128,7 +131,11 @@ function attemptElsewhere(a: Analysis, s: Session, t: Transfer): Attempt | null 
   const e = t.announce!.endpoint!;
   const at = t.announce!.time;
   const list = index.get(`${s.client.ip}|${e.ip}|${e.port}`) ?? [];
-  return list.find((x) => x.session !== s.id && x.time >= at - 1 && x.time <= at + ATTEMPT_WITHIN) ?? null;
+  // Another view of this session has the same control connection at the client's end (its address
+  // and port: a NAT in front of the server changes only the server's); another session of the same
+  // client given the same endpoint later (a narrow passive range) is no view of this one.
+  const control = ep(s.client);
+  return list.find((x) => x.session !== s.id && x.control === control && x.time >= at - 1 && x.time <= at + ATTEMPT_WITHIN) ?? null;
 }
 
 function synWords(c: DataConnection, connector: 'client' | 'server'): string {
