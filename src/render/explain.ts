@@ -18,7 +18,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -123,8 +123,7 @@ function replyShort(s: Session, c: Command): string {
     const why = noReplyWords(c);
     return why === null ? 'no reply in the capture' : `no reply: ${why}`;
   }
-  const first = r.text.split('\n')[0];
-  return `${r.code} ${quote(first)} (${frameCite(s, r.frame)})`;
+  return `${r.code} ${quote(replyHeadline(r))} (${frameCite(s, r.frame)})`;
 }
 
 /** "USER ftpuser (frame 8) → 331 Please specify the password. (frame 10)". */
@@ -283,8 +282,8 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
       ctx.departures.push(d);
     }
     const r = an.reply;
-    if (r !== null && announceConnectFailed(t)) text += ` The server tries to connect (below) and, failing, answers: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
-    else if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (${frameCite(s, r.frame)}).` : ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
+    if (r !== null && announceConnectFailed(t)) text += ` The server tries to connect (below) and, failing, answers: ${r.code} ${quote(replyHeadline(r))} (${frameCite(s, r.frame)}).`;
+    else if (r !== null) text += r.code < 300 ? ` The server accepts: ${r.code} (${frameCite(s, r.frame)}).` : ` The server refuses: ${r.code} ${quote(replyHeadline(r))} (${frameCite(s, r.frame)}).`;
     out.push(text);
     return out;
   }
@@ -305,7 +304,7 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
       ctx.departures.push(d);
     }
   } else if (r !== null) {
-    text += ` The server refuses: ${r.code} ${quote(r.text.split('\n')[0])} (${frameCite(s, r.frame)}).`;
+    text += ` The server refuses: ${r.code} ${quote(replyHeadline(r))} (${frameCite(s, r.frame)}).`;
   } else {
     text += ' No reply is in the capture.';
   }
@@ -431,11 +430,11 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
     const late = laterCopyOfPreliminary(t.preliminary, t.reply);
     subs.push({
       frame: late === null ? t.preliminary.frame : t.reply!.frame - 0.5,
-      text: `${t.preliminary.code} ${quote(t.preliminary.text.split('\n')[0])} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.${late === null ? '' : ` ${late}.`}`,
+      text: `${t.preliminary.code} ${quote(replyHeadline(t.preliminary))} (${frameCite(s, t.preliminary.frame)}): the server says the transfer starts.${late === null ? '' : ` ${late}.`}`,
     });
   }
   if (t.reply !== null) {
-    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(t.reply.text.split('\n')[0])} (${frameCite(s, t.reply.frame)}): the server's final word on the transfer.` });
+    subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(replyHeadline(t.reply))} (${frameCite(s, t.reply.frame)}): the server's final word on the transfer.` });
   }
   if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
   if (t.lateAbortFrame !== undefined) {
@@ -658,7 +657,7 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         const down = cev.find((e) => (e.kind === 'fin' || e.kind === 'rst') && e.firstFrame < c.reply!.frame);
         const late = down === undefined ? '' : `, after ${sideName(s, down)} had already ${down.kind === 'fin' ? 'closed its side of the control connection (FIN' : 'reset the control connection (RST'}, frame ${down.firstFrame})`;
         if (down !== undefined) ctx.departures.push(`${sideName(s, down)} closed the control connection (frame ${down.firstFrame}) before the server's ${greeting ? 'greeting' : 'line'} (frame ${c.reply.frame}) came`);
-        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(c.reply.text.split('\n')[0])} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
       }
       continue;
     }

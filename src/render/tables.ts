@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -135,7 +135,7 @@ function connectionLines(t: Transfer): string[] {
 }
 
 export function replyText(r: Reply | null): string {
-  return r ? `${replyCode(r.code)} ${clip(r.text.split('\n')[0], 50)} (frame ${r.frame})` : 'none in the capture';
+  return r ? `${replyCode(r.code)} ${clip(replyHeadline(r), 50)} (frame ${r.frame})` : 'none in the capture';
 }
 
 /** Compact: one row per transfer, sized for an 80-column terminal; diagnoses as numbered notes below. */

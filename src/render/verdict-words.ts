@@ -156,9 +156,19 @@ export function verdictSentence(t: Transfer): string {
   }
 }
 
-/** A reply's first line, trimmed ('' without a reply). */
-function firstLineOf(reply: { text: string } | null | undefined): string {
-  return reply?.text.split('\n')[0].trim() ?? '';
+/**
+ * A reply's headline: its first line with words, trimmed ('' without a reply or words). A
+ * multi-line reply may open with an empty line (GNU inetutils ftpd's "230-" before its motd), and
+ * its inner lines keep their "230-" as sent: that prefix is left out here.
+ */
+export function replyHeadline(reply: { code: number; text: string } | null | undefined): string {
+  if (!reply) return '';
+  const prefix = new RegExp(`^${reply.code}[- ]`);
+  for (const line of reply.text.split('\n')) {
+    const words = line.replace(prefix, '').trim();
+    if (words !== '') return words;
+  }
+  return '';
 }
 
 /** What became of the control connection, as a sentence; null when it opened and spoke FTP. */
@@ -179,13 +189,13 @@ export function controlSentence(s: Session): string | null {
     case 'turned-away': {
       if (v.at === 'login') {
         const command = s.commands.find((c) => c.frame === v.command);
-        const words = firstLineOf(command?.reply);
+        const words = replyHeadline(command?.reply);
         return (
           `The server turned the session away ${turnedAwayWhen(v)}: it answered ${command?.command ?? 'the login'} (frame ${v.command}) with ${v.code} ${words} (frame ${v.reply})` +
           `, ${turnedAwayReason(v)}; no listing or transfer could follow.`
         );
       }
-      const text = firstLineOf(s.commands[0]?.reply);
+      const text = replyHeadline(s.commands[0]?.reply);
       return (
         `The server turned the session away: it answered the connection with ${v.code} ${text} (frame ${v.reply}) instead of a greeting` +
         `${v.limit ? ', for its connection limit' : ''}; no login or transfer could follow.`
@@ -213,7 +223,7 @@ export function controlSentence(s: Session): string | null {
 export function loginRefusedSentence(s: Session): string | null {
   const r = s.loginRefusal;
   if (r === null) return null;
-  const words = firstLineOf(s.commands.find((c) => c.frame === r.command)?.reply);
+  const words = replyHeadline(s.commands.find((c) => c.frame === r.command)?.reply);
   return (
     `The server refused the login${s.user === null ? '' : ` of ${s.user}`}: it answered ${r.verb} (frame ${r.command}) with ${r.code} ${words} (frame ${r.reply}); ` +
     'no listing or transfer could follow.'
@@ -252,7 +262,7 @@ export function loginGuessingSentence(g: LoginGuessing): string {
 export function tlsRefusedSentence(s: Session): string | null {
   const r = s.tlsRefusal;
   if (r === null) return null;
-  const words = firstLineOf(s.commands.find((c) => c.frame === r.command)?.reply);
+  const words = replyHeadline(s.commands.find((c) => c.frame === r.command)?.reply);
   const then = r.gaveUp
     ? 'the client, which requires TLS, closed the connection without logging in; no login or transfer could follow.'
     : 'the client went on in clear text (no failure: its commands, password and files crossed unencrypted).';

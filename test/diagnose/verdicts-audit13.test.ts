@@ -106,6 +106,9 @@ describe('1. GNU inetutils ftpd with inetutils-ftp: passive LIST, RETR, STOR, th
     expect(diagnose).toMatch(/No failed data connections in 1 session: 4 transfers \(4 complete\)\./);
     for (const o of [transfersOut, explain]) expect(o).not.toMatch(ALARM);
     expect(explain).toMatch(/It comes from port \d+, not port 20/);
+    // The 230 opens with an empty line ("230-"); its inner lines keep their "230-". Before: "PASS **** (frame 13) → 230 (frame 17)".
+    expect(pass.reply!.text.split('\n')[0].trim()).toBe('');
+    expect(explain).toContain('PASS **** (frame 13) → 230 The programs included with the Debian GNU/Linux system are free softw... (frame 17)');
   });
 });
 
