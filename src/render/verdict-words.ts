@@ -5,7 +5,9 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { count } from '../analysis/diagnose/facts.js';
+import { count, replyHeadline } from '../analysis/diagnose/facts.js';
+
+export { replyHeadline };
 import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
@@ -156,20 +158,6 @@ export function verdictSentence(t: Transfer): string {
   }
 }
 
-/**
- * A reply's headline: its first line with words, trimmed ('' without a reply or words). A
- * multi-line reply may open with an empty line (GNU inetutils ftpd's "230-" before its motd), and
- * its inner lines keep their "230-" as sent: that prefix is left out here.
- */
-export function replyHeadline(reply: { code: number; text: string } | null | undefined): string {
-  if (!reply) return '';
-  const prefix = new RegExp(`^${reply.code}[- ]`);
-  for (const line of reply.text.split('\n')) {
-    const words = line.replace(prefix, '').trim();
-    if (words !== '') return words;
-  }
-  return '';
-}
 
 /** What became of the control connection, as a sentence; null when it opened and spoke FTP. */
 export function controlSentence(s: Session): string | null {

@@ -18,6 +18,21 @@ export function count(x: number): string {
   return String(x).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
+/**
+ * A reply's headline: its first line with words, trimmed ('' without a reply or words). A
+ * multi-line reply may open with an empty line (GNU inetutils ftpd's "230-" before its motd), and
+ * its inner lines keep their "230-" as sent: that prefix is left out here.
+ */
+export function replyHeadline(reply: { code: number; text: string } | null | undefined): string {
+  if (!reply) return '';
+  const prefix = new RegExp(`^${reply.code}[- ]`);
+  for (const line of reply.text.split('\n')) {
+    const words = line.replace(prefix, '').trim();
+    if (words !== '') return words;
+  }
+  return '';
+}
+
 export function secondsText(s: number): string {
   if (s < 1) return `${Math.round(s * 1000)} ms`;
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
@@ -31,7 +46,7 @@ export function transferLabel(t: Transfer): string {
 
 /** "425 Failed to establish connection" (first line, without its closing full stop). */
 export function replyWords(r: Reply): string {
-  return `${r.code} ${r.text.split('\n')[0].trim().replace(/\.$/, '')}`;
+  return `${r.code} ${replyHeadline(r).replace(/\.$/, '')}`;
 }
 
 /** Address classes that cannot be reached from the Internet as they are. */

@@ -16,7 +16,7 @@ import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
-import { count, ep, evidenceFrames, replyWords } from '../facts.js';
+import { count, ep, evidenceFrames, replyHeadline, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
@@ -264,7 +264,7 @@ export function checkTlsModeMismatch(s: Session, vantage: Vantage): SessionDiagn
   const greeting = s.commands.find((c) => c.command === null && c.reply !== null && c.reply.code === 220 && (s.tlsFrame === null || c.reply.frame < s.tlsFrame));
   const clearReply = tls?.clearText?.by === 'server' && /^\d{3}/.test(tls.clearText.line) ? tls.clearText : null;
   if (s.tlsMode === 'implicit' && tls && tls.serverHelloFrame === null && tls.clientHelloFrame !== null && (greeting || clearReply)) {
-    const g = greeting ? { frame: greeting.reply!.frame, line: `${greeting.reply!.code} ${greeting.reply!.text.split('\n')[0]}` } : clearReply!;
+    const g = greeting ? { frame: greeting.reply!.frame, line: `${greeting.reply!.code} ${replyHeadline(greeting.reply)}` } : clearReply!;
     return {
       cause: 'tls-mode-mismatch',
       summary:
