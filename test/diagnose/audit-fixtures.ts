@@ -2,7 +2,8 @@
  * What the verdict audits (verdicts-audit3/4.test.ts) ask of a recorded fixture: its shared
  * analysis, its transfers and causes, and the text of several outputs flattened to one line.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
@@ -29,3 +30,17 @@ export async function reportPage(name: string, dir: string): Promise<string> {
   expect((await runCli(['report', path(name), '-o', html])).code).toBe(0);
   return readFileSync(html, 'utf8');
 }
+
+/** extract's saved files for the fixture, written into `dir`/NAME: file name → sha256. */
+export async function extractedFiles(name: string, dir: string): Promise<Record<string, string>> {
+  const out = join(dir, name);
+  expect((await runCli(['extract', '-o', out, path(name)])).code).toBe(0);
+  return Object.fromEntries(
+    readdirSync(out)
+      .filter((f) => !f.endsWith('.json'))
+      .map((f) => [f, createHash('sha256').update(readFileSync(join(out, f))).digest('hex')]),
+  );
+}
+
+/** The recorder's sha256 of a file the fixture moved (NAME.facts.json). */
+export const factSha = (name: string, file: string): string => facts(name).files.find((x: { path: string }) => x.path === file).sha256;

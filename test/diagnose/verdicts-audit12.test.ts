@@ -10,7 +10,7 @@
  * sizes and sha256 are the recorder's facts. Frame numbers are tshark's.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, facts, flat, outputs, path, reportPage } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, flat, outputs, path, reportPage } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit12-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,16 +46,8 @@ const linked = (a: Analysis): Record<string, [number, number]> =>
     ),
   );
 /** extract's saved files: name → sha256. */
-async function extracted(name: string): Promise<Record<string, string>> {
-  const dir = join(tmp, name);
-  expect((await runCli(['extract', '-o', dir, path(name)])).code).toBe(0);
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => !f.endsWith('.json'))
-      .map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]),
-  );
-}
-const sha = (name: string, file: string): string => facts(name).files.find((x: any) => x.path === file).sha256;
+const extracted = (name: string): Promise<Record<string, string>> => extractedFiles(name, tmp);
+const sha = factSha;
 const ALARM = /stall|incomplete|failed:|aborted|lost segments|refused|mismatch|What to change/i;
 
 describe('1. three sessions at once: 227s in a row, data connections opened in reverse order before the RETRs', () => {

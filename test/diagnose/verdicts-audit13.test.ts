@@ -7,8 +7,7 @@
  * busybox ftpget/ftpput as clients. Frame numbers are tshark's (NAME.tshark-ftp.tsv,
  * NAME.tshark-data-streams.tsv); sizes and sha256 are the recorder's facts.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, facts, outputs, path } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, outputs, path } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit13-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -59,16 +58,8 @@ const rows = (a: Analysis) =>
     ]),
   );
 /** extract's saved files: name → sha256. */
-async function extracted(name: string): Promise<Record<string, string>> {
-  const dir = join(tmp, name);
-  expect((await runCli(['extract', '-o', dir, path(name)])).code).toBe(0);
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((f) => !f.endsWith('.json'))
-      .map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]),
-  );
-}
-const sha = (name: string, file: string): string => facts(name).files.find((x: any) => x.path === file).sha256;
+const extracted = (name: string): Promise<Record<string, string>> => extractedFiles(name, tmp);
+const sha = factSha;
 const ALARM = /stall|incomplete|failed:|aborted|lost segments|refused|mismatch|What to change/i;
 
 describe('1. GNU inetutils ftpd with inetutils-ftp: passive LIST, RETR, STOR, then active RETR', () => {
