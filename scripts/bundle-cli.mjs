@@ -35,18 +35,19 @@ import { fileURLToPath } from 'node:url';
 /** The name the bundle's code reads for import.meta.url; bin/load-cli.cjs passes it in. */
 export const BUNDLE_URL_NAME = 'ftpcapBundleUrl';
 
-/** The Node options of bin/ftpcap's first line (`#!/usr/bin/env -S [-u NAME]… node OPTIONS…`). */
+/** bin/ftpcap's first line: `#!/usr/bin/env -S [-u NAME]… node OPTIONS…`. */
+const shebang = (root) => readFileSync(join(root, 'bin', 'ftpcap'), 'utf8').split('\n', 1)[0];
+
+/** The Node options of bin/ftpcap's first line. */
 export function shebangNodeOptions(root) {
-  const first = readFileSync(join(root, 'bin', 'ftpcap'), 'utf8').split('\n', 1)[0];
-  const words = first.replace(/^#!\S*env -S\s+/, '').split(/\s+/);
+  const words = shebang(root).replace(/^#!\S*env -S\s+/, '').split(/\s+/);
   const node = words.indexOf('node');
   return node < 0 ? [] : words.slice(node + 1);
 }
 
 /** The variables bin/ftpcap's first line removes from the environment (`env -u NAME`). */
 export function shebangUnsetVariables(root) {
-  const first = readFileSync(join(root, 'bin', 'ftpcap'), 'utf8').split('\n', 1)[0];
-  return [...first.matchAll(/\s-u\s+(\S+)/g)].map((m) => m[1]);
+  return [...shebang(root).matchAll(/\s-u\s+(\S+)/g)].map((m) => m[1]);
 }
 
 /** Bundle dist/cli/run.js of the project at `root` into dist/cli/ftpcap.cjs, then make its code cache. */

@@ -8,7 +8,7 @@
  */
 import { pathLoss } from './path-loss.js';
 import { dataSender } from './data-sender.js';
-import { evidenceFrames } from './diagnose/facts.js';
+import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, Command, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import { isLogin } from '../ftp/commands.js';
@@ -180,7 +180,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up
   // waiting for a connection that never came (proftpd's no-transfer timeout). The transfer failed.
-  if (!c && t.reply === null && t.preliminary === null && s.closedBy?.by === 'server') return 'failed';
+  if (t.preliminary === null && serverGaveUpWaiting(t, s) !== null) return 'failed';
   return 'incomplete';
 }
 

@@ -305,6 +305,7 @@ async function readInferredData(
   analysis: Analysis,
   collector: ExtractionCollector,
   wanted: (t: Transfer) => boolean,
+  readAgain: boolean,
   deps: ExtractDeps,
 ): Promise<void> {
   const byStream = new Map<number, Transfer>();
@@ -312,7 +313,7 @@ async function readInferredData(
     if (opts.session !== undefined && s.id !== opts.session) continue;
     for (const t of s.transfers) if (wanted(t) && (opts.transfer === undefined || t.id === opts.transfer)) byStream.set(t.connection!.stream, t);
   }
-  if (byStream.size === 0 || !deps.readableAgain(capture)) return;
+  if (byStream.size === 0 || !readAgain) return;
   await deps.analyze(capture, opts, {
     connectionData: {
       streams: new Set(byStream.keys()),
@@ -330,6 +331,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
   // Imported here, not when ftpcap starts: most runs are a summary (issue 15: start-up).
   const [{ ExtractionCollector, inferredWanted }, { renderExtract }] = await Promise.all([import('../extract/collector.js'), import('../render/extract.js')]);
   const out = prepareOutput(opts.output, opts.force ?? false, deps);
+  const readAgain = deps.readableAgain(capture);
   const store = new TempStore(out.dir);
   const sinks = new Map<ObjectSink, FileSink>();
   const collector = new ExtractionCollector({
@@ -337,7 +339,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
     asciiToLf: opts.asciiToLf ?? false,
     session: opts.session,
     transfer: opts.transfer,
-    readAgain: deps.readableAgain(capture),
+    readAgain,
     openSink: () => {
       const sink = store.create();
       sinks.set(sink, sink);
@@ -351,7 +353,7 @@ export async function runExtract(capture: string, opts: ExtractCliOptions, deps:
   let analysis: Analysis;
   try {
     analysis = await deps.analyze(capture, opts, { onTransferData: (t, chunk, toServer) => collector.onTransferData(t, chunk, toServer) });
-    if (collector.error === null) await readInferredData(capture, opts, analysis, collector, inferredWanted, deps);
+    if (collector.error === null) await readInferredData(capture, opts, analysis, collector, inferredWanted, readAgain, deps);
     if (collector.error !== null) throw deps.fail(`${opts.output}: cannot write (${errnoCode(collector.error)})`, EXIT_USAGE);
     if (opts.session !== undefined && !analysis.sessions.some((s) => s.id === opts.session)) {
       throw deps.fail(`no session ${opts.session} in ${capture} (it has ${analysis.sessions.length})`, EXIT_USAGE);

@@ -85,6 +85,11 @@ class Flow {
 
 const isText = isTextTransfer;
 
+/** A transfer extract leaves out, with the verdict every other output gives it and why. */
+function skippedEntry(s: Session, t: Transfer, reason: string): SkippedTransfer {
+  return { session: s.id, transfer: t.id, command: t.request?.command ?? null, originalName: t.request?.arg ?? null, status: t.status, verdict: t.verdict, reason };
+}
+
 /**
  * A transfer known only once the capture was read (TLS hid its command, or it began before the
  * capture) whose data connection was in clear: its bytes are read in a second reading.
@@ -192,22 +197,12 @@ export class ExtractionCollector {
         : this.settings.readAgain
           ? `${found}; no data flowed on it`
           : `${found}; a capture read from a pipe cannot be read again for its bytes`;
-      result.skipped.push({ session: s.id, transfer: t.id, command: null, originalName: null, status: t.status, verdict: t.verdict, reason: why });
+      result.skipped.push(skippedEntry(s, t, why));
       return;
     }
     const opened = t.connection?.established === true || pair.some((f) => f !== null);
     if (!opened) {
-      if (t.request) {
-        result.skipped.push({
-          session: s.id,
-          transfer: t.id,
-          command: t.request.command,
-          originalName: t.request.arg,
-          status: t.status,
-          verdict: t.verdict,
-          reason: t.connection ? 'the data connection never opened' : 'no data connection in the capture',
-        });
-      }
+      if (t.request) result.skipped.push(skippedEntry(s, t, t.connection ? 'the data connection never opened' : 'no data connection in the capture'));
       return;
     }
     let flows: Flow[];
@@ -222,15 +217,8 @@ export class ExtractionCollector {
     // nothing moved: there is no file, and an empty one under the requested name would say there was.
     if (t.status === 'failed' && flows.every((f) => f.captured === 0 && f.missingBytes === 0)) {
       const r = t.reply;
-      result.skipped.push({
-        session: s.id,
-        transfer: t.id,
-        command: t.request?.command ?? null,
-        originalName: t.request?.arg ?? null,
-        status: t.status,
-        verdict: t.verdict,
-        reason: `${r !== null ? `the server refused it (${r.code}, frame ${r.frame})` : 'it failed'}: its data connection opened, but no data moved`,
-      });
+      const refused = r !== null ? `the server refused it (${r.code}, frame ${r.frame})` : 'it failed';
+      result.skipped.push(skippedEntry(s, t, `${refused}: its data connection opened, but no data moved`));
       return;
     }
     const other = t.direction === null ? null : pair[t.direction === 'upload' ? 0 : 1];

@@ -556,6 +556,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   const ctx: Ctx = { a, s, l, departures: [] };
   const control = l.connections.find((c) => c.role === 'control');
   const cev = eventsOf(l, control);
+  // The control connection's first FIN or RST, once: where its teardown began.
+  const teardown = cev.find((e) => e.kind === 'fin' || e.kind === 'rst');
   const steps: ExplainStep[] = [];
   const hs = handshakeText(cev);
   const controlWords = controlSentence(s);
@@ -654,7 +656,7 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         }
         // A line that came after one side had begun closing the control connection (a client that
         // gave up before the greeting) is told as such: the end-of-session step comes after it.
-        const down = cev.find((e) => (e.kind === 'fin' || e.kind === 'rst') && e.firstFrame < c.reply!.frame);
+        const down = teardown !== undefined && teardown.firstFrame < c.reply.frame ? teardown : undefined;
         const late = down === undefined ? '' : `, after ${sideName(s, down)} had already ${down.kind === 'fin' ? 'closed its side of the control connection (FIN' : 'reset the control connection (RST'}, frame ${down.firstFrame})`;
         if (down !== undefined) ctx.departures.push(`${sideName(s, down)} closed the control connection (frame ${down.firstFrame}) before the server's ${greeting ? 'greeting' : 'line'} (frame ${c.reply.frame}) came`);
         steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
@@ -743,7 +745,7 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
   // The server may have closed before the client's QUIT (an idle or data timeout): say so in order.
-  const firstDown = cev.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame;
+  const firstDown = teardown?.firstFrame;
   const before = quit !== undefined && firstDown !== undefined && firstDown < quit.frame;
   if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
