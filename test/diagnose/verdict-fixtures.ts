@@ -26,11 +26,4 @@ export const VERDICT_FIXTURES = [
   'dnat-helper-server-side-vsftpd-lftp',
   'dnat-helper-client-side-vsftpd-lftp',
   'snat-helper-client-side-vsftpd-ftp',
-  // the fourteenth audit (test/diagnose/verdicts-audit14.test.ts)
-  'midsession-pasv-drop-vsftpd-python',
-  'midsession-port-drop-vsftpd-python',
-  'stalled-proftpd-python',
-  'idle-timeout-proftpd-python',
-  'forced-pasv-address-pureftpd-lftp',
-  'data-loss-abort-vsftpd-curl',
 ];
