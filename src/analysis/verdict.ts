@@ -86,6 +86,9 @@ function receiverClosedShort(t: Transfer): number | null {
   if (fin === undefined) return null;
   const senderFin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
   if (senderFin !== undefined && senderFin.frame < fin.frame) return null;
+  // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
+  // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
+  if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
   const expected = expectedBytes(t);
   return expected !== null && t.bytes < expected ? fin.frame : null;
 }

@@ -132,7 +132,13 @@ describe('3. ftplib stops reading mid-RETR; proftpd TimeoutStalled 3 ends the se
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(rows(a)).toEqual([['1.1', 'PASV', 18, 'RETR half.bin', 22, 1, 227336, null, null, 'aborted', 'server']]);
     expect(causes(a)).toEqual(['stalled', 'stalled']);
-    expect(a.sessions[0].transfers[0].diagnosis!.summary).toMatch(/advertised a zero window at frame 67: it stopped reading/);
+    const d = a.sessions[0].transfers[0].diagnosis!;
+    expect(d.summary).toMatch(/advertised a zero window at frame 67: it stopped reading/);
+    // proftpd's TimeoutStalled ended the session (its FIN on the control connection, frame 75), not a firewall.
+    expect(d.summary).toMatch(/After the client's zero window the server closed the control connection \(FIN, frame 75\) with no reply to RETR/);
+    expect(d.evidence).toEqual(expect.arrayContaining([67, 75]));
+    expect(d.advice).toMatch(/lengthen the server's stall timeout \(proftpd TimeoutStalled/);
+    expect(d.advice).not.toMatch(/firewall/);
   });
 });
 
