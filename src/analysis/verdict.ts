@@ -78,7 +78,7 @@ function cutByReceiver(t: Transfer): boolean {
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
  * mid-transfer (a client's speed limit or timeout, a server's on an upload). Its FIN's frame, or null.
  */
-function receiverClosedShort(t: Transfer): number | null {
+export function receiverClosedShort(t: Transfer): number | null {
   const c = t.connection;
   if (!c?.established || c.rst || c.midstream || t.reply !== null) return null;
   const sender = senderOf(t);

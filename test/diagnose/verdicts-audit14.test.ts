@@ -182,7 +182,13 @@ describe('6. 60 % loss on the data connection only; curl gives up below its spee
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(rows(a)).toEqual([['1.1', 'PASV', 18, 'RETR big.bin', 30, 1, 14480, null, null, 'aborted', 'client']]);
     expect(causes(a)).toEqual(['stalled', 'stalled']);
-    expect(a.sessions[0].transfers[0].diagnosis!.summary).toMatch(/so the path lost them \(not the capture\)/);
+    const d = a.sessions[0].transfers[0].diagnosis!;
+    expect(d.summary).toMatch(/so the path lost them \(not the capture\)/);
+    // tshark's data stream: the client's FIN at frame 56, after the last data (frame 54), no reset.
+    expect(d.summary).toMatch(/The client then closed the data connection \(FIN, frame 56\) with no final reply/);
+    expect(d.evidence).toContain(56);
+    // The client acknowledged 4 full segments (4 × 1448) first: no path-MTU black hole.
+    expect(d.advice).toMatch(/The client had acknowledged 5792 bytes first, so full-sized segments got through: this is no path-MTU black hole/);
     const [summary] = await outputs(name, 'summary');
     expect(summary).toMatch(/aborted \(client\)/);
   });

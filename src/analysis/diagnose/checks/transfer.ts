@@ -5,12 +5,31 @@
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { Diagnosis, TransferContext } from '../types.js';
+
+/**
+ * Bytes a receiver acknowledged that prove full-sized segments crossed the path: two of Ethernet's
+ * (1448 bytes each with timestamps). A path-MTU black hole lets only smaller ones through.
+ */
+const FULL_SEGMENTS_BYTES = 2 * 1448;
+const STALL_TIMEOUT_ADVICE =
+  "The client stopped reading for longer than the server waits on a stalled transfer: find why the client stopped (a full disk, a paused or busy process), or lengthen the server's stall timeout (proftpd TimeoutStalled, vsftpd data_connection_timeout, pure-ftpd -I).";
+
+/** Data lost on the path: a path-MTU black hole unless full-sized segments had got through. */
+function pathLossAdvice(receiver: 'client' | 'server', acknowledged: number): string {
+  const lost = 'Packets were lost between the client and the server while both ends and the connection stayed up';
+  return acknowledged >= FULL_SEGMENTS_BYTES
+    ? `Packets were lost between the client and the server while both ends were up. The ${receiver} had acknowledged ${acknowledged} bytes first, so full-sized segments got through: this is no path-MTU black hole. ` +
+        'Look for a link or device on the path that drops packets (congestion, a failing link, a rate limiter, an intrusion-prevention system).'
+    : `${lost}: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, ` +
+        'suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): ' +
+        'let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.';
+}
 
 /** Seconds without payload that make a transfer stalled rather than slow. */
 const STALL_SECONDS = 10;
@@ -77,6 +96,11 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       : `${t.bytes} bytes had moved`,
   );
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  const receiverFin = receiverClosedShort(t);
+  if (receiverFin !== null) {
+    details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
+    evidence.push(receiverFin);
+  }
   const gaveUp = serverGaveUpOnReader(t, ctx.session);
   if (gaveUp !== null) {
     details.push(
@@ -85,12 +109,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     );
     evidence.push(gaveUp.frame);
   }
-  const advice =
-    gaveUp !== null
-      ? 'The client stopped reading for longer than the server waits on a stalled transfer: find why the client stopped (a full disk, a paused or busy process), or lengthen the server\'s stall timeout (proftpd TimeoutStalled, vsftpd data_connection_timeout, pure-ftpd -I).'
-      : lost !== null
-      ? 'Packets were lost between the client and the server while both ends and the connection stayed up: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.'
-      : undefined;
+  const advice = gaveUp !== null ? STALL_TIMEOUT_ADVICE : lost !== null ? pathLossAdvice(receiver, loss!.acknowledged) : undefined;
   return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence), advice);
 }
 
