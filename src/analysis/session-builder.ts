@@ -481,8 +481,11 @@ export class SessionBuilder {
     }
     // A running transfer ends with 226/250 or an error: any other 2xx or 3xx while it runs (200 to
     // NOOP, 211 to STAT) answers the command sent after it (pyftpdlib answers those at once, before
-    // the transfer's 226).
-    if (next !== undefined && this.runningTransfer(head) && reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) {
+    // the transfer's 226). So does a 500/501/502: the server accepted the transfer command with its
+    // 1xx, so "not recognised" is about the line sent after it (vsftpd's "500 Unknown command." to
+    // an ABOR line cut by urgent mode, then 426 for the LIST: abor-list-vsftpd-python).
+    const laterCommand = (reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) || (reply.code >= 500 && reply.code <= 502);
+    if (next !== undefined && this.runningTransfer(head) && laterCommand) {
       this.pending.splice(1, 1);
       next.reply = reply;
       this.applyReply(next, reply);

@@ -93,6 +93,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const c = t.connection;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
+  // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
+  // the transfer was then ended by what followed (a reset, the server's own error), not by the ABOR.
+  const abor = t.abortFrame === null ? undefined : ctx.session.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  const aborRefused = abor?.reply && abor.reply.code >= 500 && abor.reply.code <= 502 ? abor.reply : null;
+  if (aborRefused) details.push(`The server did not take it as ABOR: it answered ${replyWords(aborRefused)} (frame ${aborRefused.frame})`);
   // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
@@ -188,7 +193,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
@@ -227,6 +232,10 @@ function overran(t: Transfer): number | null {
   return c.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame < c.rst!.frame) ? null : expected;
 }
 
+/** A name the server will not take (553, or a 550 that says so): a name rule or no write access. */
+const NAME_REFUSED_ADVICE =
+  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter such as proftpd PathDenyFilter, pure-ftpd's dot-file rule -x) or grant write access to the folder (its permissions, vsftpd write_enable).";
+
 /** What to change, by the refusing reply's code: which side, which setting. */
 const REFUSAL_ADVICE: Record<number, string> = {
   421: "The server is refusing service (too many sessions, or shutting down): retry later, or raise its session limit (vsftpd max_clients / max_per_ip, proftpd MaxClients).",
@@ -241,7 +250,8 @@ const REFUSAL_ADVICE: Record<number, string> = {
   532: 'The server wants an account (ACCT) to store files: configure it on the client.',
   550: "Check the path on the client, and the user's permissions on the server.",
   552: 'The file exceeds a storage allocation on the server: raise the quota or store less.',
-  553: "The server does not allow that file name: use another name (client), or allow it and grant write access on the server (vsftpd write_enable, chroot settings).",
+  553: NAME_REFUSED_ADVICE,
+  554: 'The server will not start the transfer at the restart offset the client sent (REST), often one beyond the end of its file: transfer the file from its start on the client (remove the partial local copy, or do not resume).',
 };
 
 /** Codes that refuse a command outright (as opposed to 425/426, which are about the connection). */
@@ -261,6 +271,7 @@ const REFUSALS: Record<number, string> = {
   551: 'the page type is unknown',
   552: 'the storage allocation is exceeded',
   553: 'the file name is not allowed',
+  554: 'the server rejects the restart offset (REST) for this file',
 };
 
 /**
@@ -268,6 +279,12 @@ const REFUSALS: Record<number, string> = {
  * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
  */
 const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
+  {
+    // proftpd PathDenyFilter "Forbidden filename", pure-ftpd "Prohibited file name".
+    text: /(forbidden|prohibited|invalid|illegal|bad) file ?name|file ?name (is )?not allowed/i,
+    meaning: 'the file name is not allowed',
+    advice: NAME_REFUSED_ADVICE,
+  },
   {
     text: /not a (regular|plain) file|is a directory/i,
     meaning: 'the name is a directory, not a file',
@@ -417,6 +434,13 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       ? 'the server would not use the data connection that had opened'
       : refusalMeaning(reply);
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
+  const rest = refusedAnnounce ? null : restCommand(ctx);
+  if (rest) {
+    const size = t.expectedSize ?? sizeReplied(ctx.session, t);
+    details.push(
+      `The client had asked to start at byte ${rest.offset} (REST ${rest.offset}, frame ${rest.frame})${size !== null ? `; the server gave the file's size as ${size} bytes${rest.offset > size ? ', so the offset is beyond its end' : ''}` : ''}`,
+    );
+  }
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
@@ -439,9 +463,35 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, rest?.frame]),
     advice,
   );
+}
+
+/** The REST the server accepted (350) for this transfer's command: its offset and frame. */
+function restCommand(ctx: TransferContext): { offset: number; frame: number } | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.restOffset === null || t.restOffset === 0 || !t.request) return null;
+  let found: Command | undefined;
+  for (const c of s.commands) {
+    if (c.frame >= t.request.frame) break;
+    if (c.command === 'REST' && c.reply?.code === 350) found = c;
+  }
+  return found ? { offset: t.restOffset, frame: found.frame } : null;
+}
+
+/** The size a SIZE reply (213) gave for the transfer's path earlier in the session, if any. */
+function sizeReplied(s: Session, t: Transfer): number | null {
+  if (!t.request) return null;
+  let size: number | null = null;
+  for (const c of s.commands) {
+    if (c.frame >= t.request.frame) break;
+    if (c.command === 'SIZE' && c.arg === t.request.arg && c.reply?.code === 213) {
+      const n = Number(c.reply.text.trim());
+      if (Number.isSafeInteger(n)) size = n;
+    }
+  }
+  return size;
 }
 
 /**
