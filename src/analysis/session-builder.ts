@@ -187,6 +187,12 @@ export class SessionBuilder {
   private awaitingRequest: Transfer | null = null;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
+  /**
+   * A transfer command whose ABOR was answered (226 naming the abort) before the transfer itself:
+   * a 426 that comes next is its (proftpd after an in-band ABOR: 226, then 426). Any other reply
+   * ends the wait (pure-ftpd sends no 426 at all).
+   */
+  private abortedBeforeFinal: Command | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
   /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
@@ -437,6 +443,13 @@ export class SessionBuilder {
       }
       return;
     }
+    const aborted = this.abortedBeforeFinal;
+    this.abortedBeforeFinal = null;
+    if (aborted !== null && reply.code === 426) {
+      aborted.reply = reply;
+      this.applyReply(aborted, reply);
+      return;
+    }
     if (!head && this.untracked > 0) {
       // The reply of a command sent past the pending bound: consume it to keep the pairing in order.
       this.untracked--;
@@ -477,6 +490,7 @@ export class SessionBuilder {
       this.pending.splice(0, 2);
       next.reply = reply;
       this.applyReply(next, reply);
+      this.abortedBeforeFinal = head;
       return;
     }
     // A running transfer ends with 226/250 or an error: any other 2xx or 3xx while it runs (200 to
@@ -589,6 +603,7 @@ export class SessionBuilder {
   /** The capture ended or the control connection closed: commands still waiting keep reply null. */
   finish(): void {
     this.pending.length = 0;
+    this.abortedBeforeFinal = null;
     this.untracked = 0;
     this.running.length = 0;
   }

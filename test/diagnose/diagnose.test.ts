@@ -68,6 +68,18 @@ const SCENARIOS: Scenario[] = [
     says: { '1.1': [/The server did not take it as ABOR: it answered 500 Unknown command/] },
   },
   {
+    fixture: 'quota-size-pureftpd-curl',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [53, 54, 55, 59, 132] }),
+    says: { '2.1': [/552 Transfer aborted \(quota\) \(frame 132\): the storage allocation is exceeded/] },
+  },
+  {
+    fixture: 'abor-list-drain-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 56, 68] }),
+    says: { '1.1': [/The client sent ABOR at frame 56\. The server replied 426 Transfer aborted\. Data connection closed \(frame 68\)/] },
+  },
+  {
     fixture: 'abor-nlst-proftpd-python',
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [18, 19, 20, 22, 52, 59, 71] }),

@@ -271,3 +271,61 @@ describe('6. ABOR during a listing', () => {
     expect(explain).not.toMatch(/firewall/i);
   });
 });
+
+describe('7. pure-ftpd size quota, nearly used: the 64 KiB STOR goes over it after its data moved', () => {
+  const name = 'quota-size-pureftpd-curl';
+  it(`${name}: 552 after all 65536 bytes moved: aborted by the server, its reason said; the first STOR healthy`, async () => {
+    const f = facts(name);
+    const a = await analyze(name);
+    expect(a.sessions).toHaveLength(2);
+    for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(name, String(s.stream)));
+    expect(rows(a)).toEqual([
+      ['1.1', 'PASV', 18, 'STOR small-up.txt', 24, 1, 259, 226, 31, 'completed', null],
+      ['2.1', 'PASV', 53, 'STOR upload64k.bin', 59, 3, 65536, 552, 132, 'aborted', 'aborted'],
+    ]);
+    // tshark ties each data stream to the first command after the 227: curl's TYPE I (frames 22, 57).
+    expect(dataStreams(name)).toEqual({ '1': [18, 22], '3': [53, 57] });
+    // Every data byte on the wire is one of the two uploads'; the second's whole file moved, the server kept nothing.
+    expect(f.capture.data_bytes_in_capture).toBe(259 + 65536);
+    expect([f.files[1].size, f.files[1].received]).toEqual([65536, null]);
+    const t = a.sessions[1].transfers[0];
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 65536 });
+    // Before: "The server replied 552 Transfer aborted (quota) (frame 132)." with no word of what 552 means.
+    expect(t.diagnosis!.summary).toMatch(/The server replied 552 Transfer aborted \(quota\) \(frame 132\): the storage allocation is exceeded\. 65536 bytes had been transferred/);
+    expect(t.diagnosis!.advice).toBe('The file exceeds a storage allocation on the server: raise the quota or store less.');
+    const [diagnose, summary] = await outputs(name, 'diagnose', 'summary');
+    for (const o of [diagnose, summary]) expect(o).not.toMatch(/firewall|NAT\b|path-MTU/i);
+    expect(await extractedFiles(name, tmp)).toMatchObject({ 's1-t1-small-up.txt': factSha(name, 'small-up.txt') });
+  });
+});
+
+describe('8. ABOR during a LIST, RFC 959-style (IP, Synch, ABOR in band), the client draining', () => {
+  const name = 'abor-list-drain-proftpd-python';
+  it(`${name}: proftpd answers the ABOR (226, frame 66) before the LIST (426, frames 67-68): each reply its own command's; an idle ABOR later`, async () => {
+    const a = await analyze(name);
+    // tshark reads the Telnet IP (frame 54: IAC IP IAC) and the urgent DM (frame 55) as commands;
+    // ftpcap strips Telnet controls, its ABOR is frame 56.
+    const tshark = ftpRows(name, '0');
+    expect(tshark.filter(([f]) => f === 54 || f === 55).map(([, c]) => /^[A-Z]+$/.test(c))).toEqual([false, false]);
+    expect(ourRows(a, 1)).toEqual(tshark.filter(([f]) => f !== 54 && f !== 55));
+    // Before: the 226 took the LIST out of the queue with the ABOR; the 426 was left unsolicited and the LIST had no reply.
+    expect(cmd(a, 1, 'LIST', 'many').slice(0, 3)).toEqual([22, 426, 68]);
+    expect(a.sessions[0].commands.filter((c) => c.command === 'ABOR').map((c) => [c.frame, c.reply?.code, c.reply?.frame])).toEqual([
+      [56, 226, 66],
+      [86, 226, 87],
+    ]);
+    expect(a.sessions[0].commands.some((c) => c.command === null && c.reply?.code === 426)).toBe(false);
+    expect(rows(a)).toEqual([
+      ['1.1', 'PASV', 18, 'LIST many', 22, 1, 32732, 426, 68, 'aborted', 'aborted'],
+      ['1.2', 'PASV', 73, 'RETR hello.txt', 77, 2, 511, 226, 84, 'completed', null],
+    ]);
+    sameDataStreams(name, a);
+    const [t1, t2] = a.sessions[0].transfers;
+    expect(t1.verdict).toMatchObject({ kind: 'aborted', by: 'client' });
+    // The ABOR after the RETR's 226 aborted nothing.
+    expect([t2.verdict.kind, t2.abortFrame, t2.lateAbortFrame]).toEqual(['completed', null, 86]);
+    expect(await extractedFiles(name, tmp)).toMatchObject({ 's1-t2-hello.txt': factSha(name, 'hello.txt') });
+    const [summary] = await outputs(name, 'summary');
+    expect(summary).toMatch(/1\.1 passive LIST many \S+ 32732 426 aborted \(client\)/);
+  });
+});

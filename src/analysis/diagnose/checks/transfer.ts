@@ -135,7 +135,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         'with no reset and nothing missing from the capture: it stopped sending on its own',
     });
   }
-  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
+  // An error reply that names its reason by code (552: the storage allocation, 451: a local error)
+  // says it; 426 is the abort itself.
+  const reason = t.reply && t.reply.code >= 400 && t.reply.code !== 426 ? REFUSALS[t.reply.code] : undefined;
+  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && !c?.rst) {
