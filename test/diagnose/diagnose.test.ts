@@ -309,7 +309,8 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-stor-denied-pyftpdlib-python',
     causes: { '1.2': 'server-refused' },
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
-    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /check the file's and its folder's permissions there/] },
+    // The user has no write permission (pyftpdlib perm "elr"): an upload's advice names the server's user rights.
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /The user may not write there: .*pure-ftpd\/pyftpdlib user rights/] },
   },
   {
     fixture: 'client-killed-pyftpdlib-wget',

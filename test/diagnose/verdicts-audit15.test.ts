@@ -138,6 +138,9 @@ describe('2. vsftpd write_enable=NO and deny_file', () => {
     expect(d.summary).toMatch(/550 Permission denied at frame 23: the server denies the user access to the file/);
     expect(d.summary).toMatch(/The data connection had opened, but nothing moved on it/);
     expect(`${d.summary} ${d.advice}`).not.toMatch(/firewall|NAT|network/i);
+    // Before: "The user may not read or write that file on the server: check the file's and its folder's permissions…".
+    expect(d.advice).toMatch(/^The user may not write there: .*vsftpd write_enable/);
+    expect(a.sessions[0].transfers[1].diagnosis!.advice).toMatch(/^The user may not read or write that file on the server/);
     expect(await extractedFiles(name, tmp)).toEqual({ 's1-t3-hello.txt': factSha(name, 'hello.txt') });
     const [diagnose] = await outputs(name, 'diagnose');
     expect(diagnose).toMatch(/2 of 3 transfers diagnosed \(2 failed, 1 complete\)\./);
@@ -184,6 +187,7 @@ describe('4. proftpd <Limit STOR>, PathDenyFilter; lftp get -c; REST beyond the 
     expect([t3.restOffset, t3.expectedSize, t3.bytes]).toEqual([1200, 1800, facts(name).files[2].size]);
     expect(cmd(a, 1, 'REST', '1200').slice(0, 3)).toEqual([80, 350, 81]);
     expect(t1.diagnosis!.summary).toMatch(/550 pub\/upload\.txt: Operation not permitted at frame 62: the server denies the user access to the file/);
+    expect(t1.diagnosis!.advice).toMatch(/proftpd <Limit STOR>/);
     // Before: "550 tool.exe: Forbidden filename at frame 70: the file is unavailable: not found, or no permission" and "Check the path on the client…".
     expect(t2.diagnosis!.summary).toMatch(/550 tool\.exe: Forbidden filename at frame 70: the file name is not allowed/);
     expect(t2.diagnosis!.advice).toMatch(/PathDenyFilter/);

@@ -191,8 +191,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
-          : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply) !== undefined
-            ? refusalAdvice(t.reply)
+          : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
+            ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
@@ -281,7 +281,7 @@ const REFUSALS: Record<number, string> = {
  * What a 550's own text says was wrong with the name: servers say it (proftpd "Not a regular file",
  * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
  */
-const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
+const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string }> = [
   {
     // proftpd PathDenyFilter "Forbidden filename", pure-ftpd "Prohibited file name".
     text: /(forbidden|prohibited|invalid|illegal|bad) file ?name|file ?name (is )?not allowed/i,
@@ -297,6 +297,9 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
     text: /permission denied|access denied|not permitted|privileges/i,
     meaning: 'the server denies the user access to the file',
     advice: "The user may not read or write that file on the server: check the file's and its folder's permissions there (and the chroot), or use another account.",
+    // An upload refused so: the folder, or a server that takes no uploads at all from this user.
+    uploadAdvice:
+      "The user may not write there: check the folder's permissions on the server (and the chroot), and that the server accepts uploads from this user at all (vsftpd write_enable, proftpd <Limit STOR>, pure-ftpd/pyftpdlib user rights), or use another account.",
   },
   {
     text: /no such file|not found|does not exist/i,
@@ -308,8 +311,11 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
 const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
 /** What a refusing reply means, its own text first (a 550's reason). */
 const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
-/** What to change about a refusing reply, its own text first. */
-const refusalAdvice = (r: Reply): string | undefined => file550(r)?.advice ?? REFUSAL_ADVICE[r.code];
+/** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
+const refusalAdvice = (r: Reply, t?: Transfer): string | undefined => {
+  const f = file550(r);
+  return (t?.direction === 'upload' ? f?.uploadAdvice : undefined) ?? f?.advice ?? REFUSAL_ADVICE[r.code];
+};
 
 /**
  * Per session, once: the frame of the announcement that follows each transfer's (Infinity: none).
@@ -461,7 +467,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : refusalAdvice(reply);
+      : refusalAdvice(reply, t);
   return diagnosis(
     ctx,
     'server-refused',
