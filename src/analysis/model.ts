@@ -93,6 +93,11 @@ export interface Command {
   reply: Reply | null;
   /** 1xx replies that came before the final one. */
   preliminary: Reply[];
+  /**
+   * A command that names a path (the catalog's namesPath: DELE, MKD, RNFR…): that path resolved
+   * against the working directory tracked when it was sent; absent when that directory is unknown.
+   */
+  path?: string;
   /** PORT/EPRT/LPRT (request) or PASV/EPSV/LPSV (reply) address decoded. */
   tuple?: AddressTuple;
   malformed?: string;

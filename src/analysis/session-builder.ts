@@ -278,6 +278,10 @@ export class SessionBuilder {
       return;
     }
     if (budget !== undefined) budget.left--;
+    if (commandInfo(verb)?.namesPath === true && arg !== '') {
+      const path = resolveFtpPath(s.cwd, arg);
+      if (path !== null && path.startsWith('/')) cmd.path = path;
+    }
     s.commands.push(cmd);
     this.enqueue(cmd);
     // RFC 2228: a wrapped (ENC/MIC/CONF) command hides the real one, as TLS would.

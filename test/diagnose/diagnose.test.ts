@@ -707,6 +707,7 @@ const HEALTHY = [
   'cmds-vsftpd-python',
   'cmds-proftpd-python',
   'rclone-wget-vsftpd',
+  'curl-cmds-proftpd',
   'healthy-twisted-ftp',
   'ipv6-inetutils-ftpd-ftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c

@@ -14,7 +14,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, extractedFiles, facts, factSha, outputs } from './audit-fixtures.js';
+import { runCli } from '../cli/run-cli.js';
+import { analyze, causes, extractedFiles, facts, factSha, flat, outputs, path } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit15-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -331,5 +332,44 @@ describe('8. ABOR during a LIST, RFC 959-style (IP, Synch, ABOR in band), the cl
     expect(await extractedFiles(name, tmp)).toMatchObject({ 's1-t2-hello.txt': factSha(name, 'hello.txt') });
     const [summary] = await outputs(name, 'summary');
     expect(summary).toMatch(/1\.1 passive LIST many \S+ 32732 426 aborted \(client\)/);
+  });
+});
+
+describe('9. curl and the commands around its transfers (proftpd)', () => {
+  const name = 'curl-cmds-proftpd';
+  it(`${name}: CWD and RNFR refused with no transfer after them, MKD via --ftp-create-dirs, a post-quote DELE refused; two transfers complete; each path resolved where it was sent`, async () => {
+    const f = facts(name);
+    expect(f.session1).toMatch(/CWD missing refused \(550\); curl quits \(exit 9\) with no PASV or RETR/);
+    expect(f.session3).toMatch(/pre-quote RNFR refused \(550\); curl quits \(exit 21\)/);
+    const a = await analyze(name);
+    expect(a.sessions).toHaveLength(4);
+    for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(name, String(s.stream)));
+    expect(cmd(a, 1, 'CWD', 'missing')).toEqual([17, 550, 18, 'missing: No such file or directory']);
+    expect(cmd(a, 3, 'RNFR', 'missing.txt')).toEqual([85, 550, 86, 'missing.txt: No such file or directory']);
+    expect(cmd(a, 4, 'DELE', 'new/sub/upload.txt')).toEqual([126, 550, 127, 'new/sub/upload.txt: No such file or directory']);
+    expect(a.sessions.map((s) => s.transfers.length)).toEqual([0, 1, 0, 1]);
+    expect(rows(a)).toEqual([
+      ['2.1', 'PASV', 51, 'STOR upload.txt', 57, 2, 259, 226, 64, 'completed', null],
+      ['4.1', 'PASV', 109, 'RETR upload.txt', 117, 5, 259, 226, 124, 'completed', null],
+    ]);
+    expect(dataStreams(name)).toEqual({ '2': [51, 55], '5': [109, 113] });
+    expect(a.sessions.flatMap((s) => s.transfers).map((t) => t.request?.path)).toEqual(['/new/sub/upload.txt', '/new/sub/upload.txt']);
+    // A command's path, resolved against the directory when it was sent: the DELE's is below new/sub (proftpd: no such file).
+    const del = a.sessions[3].commands.find((c) => c.command === 'DELE')!;
+    expect(del.path).toBe('/new/sub/new/sub/upload.txt');
+    expect(a.sessions[1].commands.filter((c) => c.command === 'MKD').map((c) => [c.path, c.reply?.code])).toEqual([
+      ['/new', 257],
+      ['/new/sub', 257],
+    ]);
+    expect(causes(a)).toEqual([]);
+    const saved = await extractedFiles(name, tmp);
+    expect(saved).toEqual({ 's2-t1-upload.txt': factSha(name, 'new/sub/upload.txt'), 's4-t1-upload.txt': factSha(name, 'new/sub/upload.txt') });
+    const [diagnose, transfersOut] = await outputs(name, 'diagnose', 'transfers');
+    const logs = flat((await runCli(['logs', path(name)])).stdout);
+    expect(diagnose).toMatch(/No failed data connections in 4 sessions: 2 transfers \(2 complete\)\./);
+    expect(transfersOut).not.toMatch(ALARM);
+    // Before: the DELE's URL was ftp://198.51.100.20/./new/sub/upload.txt (the directory it was sent in dropped), beside the RETR's /new/sub/upload.txt.
+    expect(logs).toContain('DELE ftp://198.51.100.20/new/sub/new/sub/upload.txt - - 550 new/sub/upload.txt: No such file or directory');
+    expect(logs).toContain('RETR ftp://198.51.100.20/new/sub/upload.txt - 259 226 Transfer complete');
   });
 });

@@ -129,12 +129,12 @@ function ftpRow(c: CommandContext, opts: ZeekOptions): ZeekValue[] {
 
 /**
  * Zeek's URL for a file command: ftp://server/path. The path is the one the analysis resolved
- * against the tracked working directory when absolute; otherwise the argument below `/./`, Zeek's
+ * against the tracked working directory (a transfer's request, or the command's own) when absolute; otherwise the argument below `/./`, Zeek's
  * form for a directory it does not know.
  */
 function ftpUrl(s: Session, c: CommandContext): string {
   const host = s.server.ip.includes(':') ? `[${s.server.ip}]` : s.server.ip;
-  const resolved = c.requested?.request?.path ?? null;
+  const resolved = c.requested?.request?.path ?? c.command.path ?? null;
   if (resolved !== null && resolved.startsWith('/')) return `ftp://${host}${resolved}`;
   const arg = c.command.arg;
   if (arg.startsWith('/')) return `ftp://${host}${arg}`;
