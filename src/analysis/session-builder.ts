@@ -531,11 +531,13 @@ export class SessionBuilder {
         break;
       case 'CWD':
       case 'XCWD':
-        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', cmd.arg) ?? s.cwd;
+        // From a directory never named (no PWD, no absolute CWD) the path stays relative to the login
+        // directory, which is not necessarily "/" (vsftpd without chroot: the home directory).
+        if (ok) s.cwd = resolveFtpPath(s.cwd, cmd.arg) ?? s.cwd;
         break;
       case 'CDUP':
       case 'XCUP':
-        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', '..');
+        if (ok) s.cwd = resolveFtpPath(s.cwd, '..');
         break;
       case 'PWD':
       case 'XPWD':

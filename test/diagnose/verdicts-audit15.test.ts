@@ -118,6 +118,12 @@ describe('1. ftplib file management: command failures are the commands\', the tr
       expect(explain).not.toMatch(/What to change|data connection failed|firewall/i);
       // The refused commands are told as the commands' replies, in the server's words.
       expect(explain).toContain(`RMD work (frame 47) → 550 ${failures[0][5]} (frame 48)`);
+      // ftplib sends no PWD: the directory is known only relative to the login directory (vsftpd's is
+      // the home directory, not "/"). Before: ftp://198.51.100.20/work/notes.txt, as if below "/".
+      const logs = flat((await runCli(['logs', path(name)])).stdout);
+      expect(logs).toContain('STOR ftp://198.51.100.20/./work/notes.txt');
+      expect(logs).toContain('RETR ftp://198.51.100.20/./work/renamed.txt');
+      expect(a.sessions[0].cwd).toBe('.');
     });
   }
 });
