@@ -74,6 +74,26 @@ function cutByReceiver(t: Transfer): boolean {
 }
 
 /**
+ * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
+ * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
+ * mid-transfer (a client's speed limit or timeout, a server's on an upload). Its FIN's frame, or null.
+ */
+function receiverClosedShort(t: Transfer): number | null {
+  const c = t.connection;
+  if (!c?.established || c.rst || c.midstream || t.reply !== null) return null;
+  const sender = senderOf(t);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
+  if (fin === undefined) return null;
+  const senderFin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  if (senderFin !== undefined && senderFin.frame < fin.frame) return null;
+  // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
+  // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
+  if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
+  const expected = expectedBytes(t);
+  return expected !== null && t.bytes < expected ? fin.frame : null;
+}
+
+/**
  * The data arrived whole: the sender closed the data connection with its FIN, no reset cut it, and
  * nothing is missing of the size the session stated.
  */
@@ -153,6 +173,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   // The server closed the data connection short of the size it stated and the session ended with no
   // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
   if (senderStoppedShort(t, s) !== null) return 'aborted';
+  if (receiverClosedShort(t) !== null) return 'aborted';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
@@ -444,7 +465,9 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
   }
   if (t.reply !== null && t.reply.code >= 400) return 'server';
-  return senderStoppedShort(t, s)?.sender ?? null;
+  const short = senderStoppedShort(t, s);
+  if (short) return short.sender;
+  return receiverClosedShort(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
 }
 
 /** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */

@@ -743,6 +743,15 @@ const LOGIN_FAILED: Record<string, { user: string; evidence: number[]; advice: R
 
 /** Failures seen in merged captures, each told in verdicts-audit7.test.ts. */
 const MERGED_FAILED = ['merged-dnat-nohelper-vsftpd-lftp'];
+/** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
+const AUDIT14 = [
+  'midsession-pasv-drop-vsftpd-python',
+  'midsession-port-drop-vsftpd-python',
+  'stalled-proftpd-python',
+  'idle-timeout-proftpd-python',
+  'forced-pasv-address-pureftpd-lftp',
+  'data-loss-abort-vsftpd-curl',
+];
 
 /** A session turned away at its greeting (421, a connection limit): a session diagnosis, its other sessions healthy. */
 const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
@@ -768,7 +777,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

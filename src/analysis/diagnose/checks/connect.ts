@@ -177,8 +177,12 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
-  const partial = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
+  const stopped = stoppedMidCapture(ctx.analysis, c, mode);
+  // A passive port among ports that opened is no part of a range left closed; one outside them may be.
+  const partialFound = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
+  const partial = partialFound && !(stopped && stopped.inside) ? partialFound : null;
   if (partial) details.push(partialRangeWords(c, partial));
+  if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const general =
@@ -187,12 +191,82 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
-  const advice = partial
-    ? `${general ?? CATALOG[cause].advice} Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
+  const rangeAdvice = partial
+    ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
       `through and ${c.server.port} did not: the range the server picks its passive ports from must be the range its firewalls open.`
-    : general;
-  const opened = partial?.first.map((o) => o.synFrame) ?? [];
+    : '';
+  const stoppedAdvice = stopped
+    ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
+      `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
+      'changed) rather than at a setting that was wrong from the start.'
+    : '';
+  const advice = partial || stopped ? `${general ?? CATALOG[cause].advice}${rangeAdvice}${stoppedAdvice}` : general;
+  const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), stopped?.last.synFrame ?? null];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
+}
+
+/** Established data connections of one mode between one client and server address, by start time. */
+interface OpenedConnection {
+  start: number;
+  synFrame: number;
+  port: number;
+  transfer: string;
+}
+
+/** Per analysis, once: the established data connections (with their SYN) by mode, client and server address. */
+const openedByHosts = new WeakMap<Analysis, Map<string, OpenedConnection[]>>();
+
+interface StoppedMidCapture {
+  /** How many opened before this attempt, and the last of them. */
+  count: number;
+  last: OpenedConnection;
+  /** Passive: this port lies between the lowest and highest port that opened. */
+  inside: boolean;
+}
+
+/**
+ * Data connections of the same mode between the same two hosts opened before this attempt and none
+ * after it: what let them through stopped doing so mid-capture (a rule added, a table or limit
+ * filled, a route changed) — a failure that began at a point in time, not a setting always wrong.
+ */
+function stoppedMidCapture(a: Analysis, c: DataConnection, mode: 'active' | 'passive'): StoppedMidCapture | null {
+  let index = openedByHosts.get(a);
+  if (index === undefined) {
+    index = new Map();
+    for (const s of a.sessions) {
+      for (const t of s.transfers) {
+        const x = t.connection;
+        if (x === null || !x.established || x.synFrame === null || (t.mode !== 'active' && t.mode !== 'passive')) continue;
+        const key = `${t.mode}|${x.client.ip}|${x.server.ip}`;
+        let list = index.get(key);
+        if (list === undefined) index.set(key, (list = []));
+        list.push({ start: x.start, synFrame: x.synFrame, port: x.server.port, transfer: `${s.id}.${t.id}` });
+      }
+    }
+    for (const list of index.values()) list.sort((p, q) => p.start - q.start);
+    openedByHosts.set(a, index);
+  }
+  const list = index.get(`${mode}|${c.client.ip}|${c.server.ip}`);
+  if (!list || list.length === 0 || list[list.length - 1].start >= c.start) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const o of list) {
+    lo = Math.min(lo, o.port);
+    hi = Math.max(hi, o.port);
+  }
+  return { count: list.length, last: list[list.length - 1], inside: mode === 'passive' && c.server.port > lo && c.server.port < hi };
+}
+
+function stoppedWords(c: DataConnection, mode: 'active' | 'passive', st: StoppedMidCapture, alsoRange: boolean): string {
+  const between = mode === 'active' ? `from ${c.server.ip} to ${c.client.ip}` : `from ${c.client.ip} to ${c.server.ip}`;
+  const first = c.synFrame ?? c.synFrames[0];
+  return (
+    `${st.count === 1 ? 'One' : st.count} ${mode} data connection${st.count === 1 ? '' : 's'} ${between} opened earlier in this capture, the last ` +
+    `for transfer ${st.last.transfer} (SYN frame ${st.last.synFrame}), and none after: ${alsoRange ? `either port ${c.server.port} was never open, or ` : ''}` +
+    `the failure began mid-capture, between frame ${st.last.synFrame} and frame ${first}, when something changed (a firewall rule added, a ` +
+    'connection-tracking table or rate limit filled, a route changed)' +
+    (st.inside ? `; port ${c.server.port} lies among ports that had opened, so it is no part of a range left closed` : '')
+  );
 }
 
 interface OpenedPassive {

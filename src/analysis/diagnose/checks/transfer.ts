@@ -77,11 +77,33 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       : `${t.bytes} bytes had moved`,
   );
   if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  const gaveUp = serverGaveUpOnReader(t, ctx.session);
+  if (gaveUp !== null) {
+    details.push(
+      `After the client's zero window the server closed the control connection (${gaveUp.how === 'rst' ? 'RST' : 'FIN'}, frame ${gaveUp.frame}) ` +
+        `with no reply to ${t.request?.command ?? 'the transfer'}: it gave up on the stalled transfer, as a server's stall timeout does`,
+    );
+    evidence.push(gaveUp.frame);
+  }
   const advice =
-    lost !== null
+    gaveUp !== null
+      ? 'The client stopped reading for longer than the server waits on a stalled transfer: find why the client stopped (a full disk, a paused or busy process), or lengthen the server\'s stall timeout (proftpd TimeoutStalled, vsftpd data_connection_timeout, pure-ftpd -I).'
+      : lost !== null
       ? 'Packets were lost between the client and the server while both ends and the connection stayed up: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.'
       : undefined;
   return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence), advice);
+}
+
+/**
+ * A download whose client had stopped reading (zero window) and got no final reply, after which the
+ * server closed the control connection: the server gave up on it. The server's close, or null.
+ */
+function serverGaveUpOnReader(t: Transfer, s: Session): Session['closedBy'] {
+  const c = t.connection;
+  const end = s.closedBy;
+  if (!c || t.reply !== null || dataReceiver(t.direction) !== 'client' || c.zeroWindowFrames.length === 0) return null;
+  if (end === null || end.by !== 'server' || end.frame < c.zeroWindowFrames[0]) return null;
+  return end;
 }
 
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
