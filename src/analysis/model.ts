@@ -93,6 +93,11 @@ export interface Command {
   reply: Reply | null;
   /** 1xx replies that came before the final one. */
   preliminary: Reply[];
+  /**
+   * A command that names a path (the catalog's namesPath: DELE, MKD, RNFR…): that path resolved
+   * against the working directory tracked when it was sent; absent when that directory is unknown.
+   */
+  path?: string;
   /** PORT/EPRT/LPRT (request) or PASV/EPSV/LPSV (reply) address decoded. */
   tuple?: AddressTuple;
   malformed?: string;
@@ -413,7 +418,7 @@ export interface Session {
   close: 'fin' | 'rst' | null;
   /** Who ended it first, where, and how (the first FIN or RST: a FIN may be followed by a RST, `close` then says 'rst'). */
   closedBy: { by: 'client' | 'server'; frame: number; time: number; how: 'fin' | 'rst' } | null;
-  /** Current directory at the end of the capture, as tracked. */
+  /** Current directory at the end of the capture, as tracked: relative to the login directory while no PWD or absolute CWD named it. */
   cwd: string | null;
   renames: Array<{ from: string; to: string; frame: number; ok: boolean }>;
   commands: Command[];

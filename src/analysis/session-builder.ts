@@ -187,6 +187,12 @@ export class SessionBuilder {
   private awaitingRequest: Transfer | null = null;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
+  /**
+   * A transfer command whose ABOR was answered (226 naming the abort) before the transfer itself:
+   * a 426 that comes next is its (proftpd after an in-band ABOR: 226, then 426). Any other reply
+   * ends the wait (pure-ftpd sends no 426 at all).
+   */
+  private abortedBeforeFinal: Command | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
   /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
@@ -272,6 +278,10 @@ export class SessionBuilder {
       return;
     }
     if (budget !== undefined) budget.left--;
+    if (commandInfo(verb)?.namesPath === true && arg !== '') {
+      const path = resolveFtpPath(s.cwd, arg);
+      if (path !== null && path.startsWith('/')) cmd.path = path;
+    }
     s.commands.push(cmd);
     this.enqueue(cmd);
     // RFC 2228: a wrapped (ENC/MIC/CONF) command hides the real one, as TLS would.
@@ -437,6 +447,13 @@ export class SessionBuilder {
       }
       return;
     }
+    const aborted = this.abortedBeforeFinal;
+    this.abortedBeforeFinal = null;
+    if (aborted !== null && reply.code === 426) {
+      aborted.reply = reply;
+      this.applyReply(aborted, reply);
+      return;
+    }
     if (!head && this.untracked > 0) {
       // The reply of a command sent past the pending bound: consume it to keep the pairing in order.
       this.untracked--;
@@ -477,12 +494,16 @@ export class SessionBuilder {
       this.pending.splice(0, 2);
       next.reply = reply;
       this.applyReply(next, reply);
+      this.abortedBeforeFinal = head;
       return;
     }
     // A running transfer ends with 226/250 or an error: any other 2xx or 3xx while it runs (200 to
     // NOOP, 211 to STAT) answers the command sent after it (pyftpdlib answers those at once, before
-    // the transfer's 226).
-    if (next !== undefined && this.runningTransfer(head) && reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) {
+    // the transfer's 226). So does a 500/501/502: the server accepted the transfer command with its
+    // 1xx, so "not recognised" is about the line sent after it (vsftpd's "500 Unknown command." to
+    // an ABOR line cut by urgent mode, then 426 for the LIST: abor-list-vsftpd-python).
+    const laterCommand = (reply.code >= 200 && reply.code < 400 && reply.code !== 226 && reply.code !== 250) || (reply.code >= 500 && reply.code <= 502);
+    if (next !== undefined && this.runningTransfer(head) && laterCommand) {
       this.pending.splice(1, 1);
       next.reply = reply;
       this.applyReply(next, reply);
@@ -510,11 +531,13 @@ export class SessionBuilder {
         break;
       case 'CWD':
       case 'XCWD':
-        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', cmd.arg) ?? s.cwd;
+        // From a directory never named (no PWD, no absolute CWD) the path stays relative to the login
+        // directory, which is not necessarily "/" (vsftpd without chroot: the home directory).
+        if (ok) s.cwd = resolveFtpPath(s.cwd, cmd.arg) ?? s.cwd;
         break;
       case 'CDUP':
       case 'XCUP':
-        if (ok) s.cwd = resolveFtpPath(s.cwd ?? '/', '..');
+        if (ok) s.cwd = resolveFtpPath(s.cwd, '..');
         break;
       case 'PWD':
       case 'XPWD':
@@ -586,6 +609,7 @@ export class SessionBuilder {
   /** The capture ended or the control connection closed: commands still waiting keep reply null. */
   finish(): void {
     this.pending.length = 0;
+    this.abortedBeforeFinal = null;
     this.untracked = 0;
     this.running.length = 0;
   }

@@ -25,6 +25,8 @@ export interface FtpCommandInfo {
    * protected form of another command). Transfers are `opensData`; announcements have a `tuple`.
    */
   role?: 'login' | 'listing' | 'wrapped';
+  /** Its argument is a path on the server (DELE, MKD, RNFR…; transfers name theirs as requests). */
+  namesPath?: true;
 }
 
 type Row = [verb: string, source: string, description: string, extra?: Partial<FtpCommandInfo>];
@@ -34,13 +36,14 @@ const TO_SERVER: Partial<FtpCommandInfo> = { opensData: true, dataDirection: 'to
 const LISTING: Partial<FtpCommandInfo> = { ...TO_CLIENT, role: 'listing' };
 const LOGIN: Partial<FtpCommandInfo> = { role: 'login' };
 const WRAPPED: Partial<FtpCommandInfo> = { role: 'wrapped' };
+const PATH: Partial<FtpCommandInfo> = { namesPath: true };
 
 const ROWS: Row[] = [
   // RFC 959: access control
   ['USER', 'RFC 959', 'User name to log in as', LOGIN],
   ['PASS', 'RFC 959', 'Password for the user', LOGIN],
   ['ACCT', 'RFC 959', 'Account information', LOGIN],
-  ['CWD', 'RFC 959', 'Change working directory'],
+  ['CWD', 'RFC 959', 'Change working directory', PATH],
   ['CDUP', 'RFC 959', 'Change to the parent directory'],
   ['SMNT', 'RFC 959', 'Mount a different file system structure'],
   ['REIN', 'RFC 959', 'Reinitialise the session (log out, keep the connection)'],
@@ -58,12 +61,12 @@ const ROWS: Row[] = [
   ['APPE', 'RFC 959', 'Upload and append to a file', TO_SERVER],
   ['ALLO', 'RFC 959', 'Reserve storage before an upload'],
   ['REST', 'RFC 959', 'Restart marker: resume the next transfer at this offset'],
-  ['RNFR', 'RFC 959', 'Rename from (first half of a rename)'],
-  ['RNTO', 'RFC 959', 'Rename to (second half of a rename)'],
+  ['RNFR', 'RFC 959', 'Rename from (first half of a rename)', PATH],
+  ['RNTO', 'RFC 959', 'Rename to (second half of a rename)', PATH],
   ['ABOR', 'RFC 959', 'Abort the transfer in progress'],
-  ['DELE', 'RFC 959', 'Delete a file'],
-  ['RMD', 'RFC 959', 'Remove a directory'],
-  ['MKD', 'RFC 959', 'Make a directory'],
+  ['DELE', 'RFC 959', 'Delete a file', PATH],
+  ['RMD', 'RFC 959', 'Remove a directory', PATH],
+  ['MKD', 'RFC 959', 'Make a directory', PATH],
   ['PWD', 'RFC 959', 'Print the working directory'],
   ['LIST', 'RFC 959', 'Directory listing in a human-readable format', LISTING],
   ['NLST', 'RFC 959', 'Directory listing of names only', LISTING],
@@ -73,10 +76,10 @@ const ROWS: Row[] = [
   ['HELP', 'RFC 959', 'Ask for help text'],
   ['NOOP', 'RFC 959', 'Do nothing (keeps the connection alive)'],
   // RFC 775 X-forms, still sent by some clients
-  ['XCWD', 'RFC 775', 'Old form of CWD'],
+  ['XCWD', 'RFC 775', 'Old form of CWD', PATH],
   ['XCUP', 'RFC 775', 'Old form of CDUP'],
-  ['XMKD', 'RFC 775', 'Old form of MKD'],
-  ['XRMD', 'RFC 775', 'Old form of RMD'],
+  ['XMKD', 'RFC 775', 'Old form of MKD', PATH],
+  ['XRMD', 'RFC 775', 'Old form of RMD', PATH],
   ['XPWD', 'RFC 775', 'Old form of PWD'],
   // RFC 2228: security extensions
   ['AUTH', 'RFC 2228', 'Start a security mechanism: AUTH TLS then 234 switches the control connection to TLS'],
@@ -96,9 +99,9 @@ const ROWS: Row[] = [
   // RFC 2640
   ['LANG', 'RFC 2640', 'Choose the language of reply texts'],
   // RFC 3659
-  ['SIZE', 'RFC 3659', 'Size of a file'],
-  ['MDTM', 'RFC 3659', 'Modification time of a file'],
-  ['MLST', 'RFC 3659', 'Machine-readable facts about one file (over the control connection)'],
+  ['SIZE', 'RFC 3659', 'Size of a file', PATH],
+  ['MDTM', 'RFC 3659', 'Modification time of a file', PATH],
+  ['MLST', 'RFC 3659', 'Machine-readable facts about one file (over the control connection)', PATH],
   ['MLSD', 'RFC 3659', 'Machine-readable directory listing', LISTING],
   ['TVFS', 'RFC 3659', 'Trivial virtual file store'],
   // RFC 1639: long addresses

@@ -41,6 +41,50 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Fifteenth verdict audit (verdicts-audit15.test.ts): uploads refused in different ways, REST beyond
+  // the end, ABOR during a listing.
+  {
+    fixture: 'write-disabled-vsftpd-python',
+    causes: { '1.1': 'server-refused', '1.2': 'server-refused' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 23, 32], '1.2': [33, 34, 35, 37, 38, 44] }),
+    says: { '1.1': [/550 Permission denied at frame 23: the server denies the user access to the file/] },
+  },
+  {
+    fixture: 'quota-pureftpd-python',
+    causes: { '1.2': 'server-refused', '1.3': 'server-refused' },
+    evidence: () => ({ '1.2': [34, 35, 36, 38, 39, 44], '1.3': [45, 46, 47, 49, 50, 55] }),
+    says: { '1.2': [/552 Quota exceeded: \[second\.bin\] won't be saved at frame 39: the storage allocation is exceeded/], '1.3': [/the file name is not allowed/, /pure-ftpd's dot-file rule -x/] },
+  },
+  {
+    fixture: 'limits-resume-proftpd-lftp',
+    causes: { '1.1': 'server-refused', '1.2': 'server-refused', '2.1': 'server-refused' },
+    evidence: () => ({ '1.1': [56, 57, 58, 60, 61, 62], '1.2': [64, 65, 66, 68, 69, 70], '2.1': [115, 116, 117, 119, 121, 122, 123] }),
+    says: { '1.2': [/Forbidden filename at frame 70: the file name is not allowed/], '2.1': [/REST 100000, frame 119/] },
+  },
+  {
+    fixture: 'abor-list-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 55, 56, 57, 58] }),
+    says: { '1.1': [/The server did not take it as ABOR: it answered 500 Unknown command/] },
+  },
+  {
+    fixture: 'quota-size-pureftpd-curl',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [53, 54, 55, 59, 132] }),
+    says: { '2.1': [/552 Transfer aborted \(quota\) \(frame 132\): the storage allocation is exceeded/] },
+  },
+  {
+    fixture: 'abor-list-drain-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 56, 68] }),
+    says: { '1.1': [/The client sent ABOR at frame 56\. The server replied 426 Transfer aborted\. Data connection closed \(frame 68\)/] },
+  },
+  {
+    fixture: 'abor-nlst-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 52, 59, 71] }),
+    says: { '1.1': [/The client sent ABOR at frame 52\. The client reset the data connection at frame 71/] },
+  },
   // Thirteenth verdict audit (verdicts-audit13.test.ts): software not recorded before.
   {
     fixture: 'fail-passive-drop-inetutils-ftpd-busybox',
@@ -265,7 +309,8 @@ const SCENARIOS: Scenario[] = [
     fixture: 'fail-stor-denied-pyftpdlib-python',
     causes: { '1.2': 'server-refused' },
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
-    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /check the file's and its folder's permissions there/] },
+    // The user has no write permission (pyftpdlib perm "elr"): an upload's advice names the server's user rights.
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /The user may not write there: .*pure-ftpd\/pyftpdlib user rights/] },
   },
   {
     fixture: 'client-killed-pyftpdlib-wget',
@@ -657,6 +702,12 @@ const HEALTHY = [
   // Thirteenth verdict audit (verdicts-audit13.test.ts): GNU inetutils ftpd and Twisted's FTP server
   // with inetutils-ftp: LIST, RETR, STOR passive, RETR active.
   'healthy-inetutils-ftpd-ftp',
+  // Fifteenth verdict audit (verdicts-audit15.test.ts): refused commands (RMD, RNFR, DELE) beside healthy
+  // transfers; rclone and wget -r.
+  'cmds-vsftpd-python',
+  'cmds-proftpd-python',
+  'rclone-wget-vsftpd',
+  'curl-cmds-proftpd',
   'healthy-twisted-ftp',
   'ipv6-inetutils-ftpd-ftp',
   // Seventh verdict audit (verdicts-audit7.test.ts), artefacts of the capture: stopped by tcpdump -c

@@ -129,13 +129,16 @@ function ftpRow(c: CommandContext, opts: ZeekOptions): ZeekValue[] {
 
 /**
  * Zeek's URL for a file command: ftp://server/path. The path is the one the analysis resolved
- * against the tracked working directory when absolute; otherwise the argument below `/./`, Zeek's
- * form for a directory it does not know.
+ * against the tracked working directory (a transfer's request, or the command's own); below `/./`,
+ * Zeek's form for a directory it does not know, when that resolved path is relative to the login
+ * directory or there is none.
  */
 function ftpUrl(s: Session, c: CommandContext): string {
   const host = s.server.ip.includes(':') ? `[${s.server.ip}]` : s.server.ip;
-  const resolved = c.requested?.request?.path ?? null;
+  const resolved = c.requested?.request?.path ?? c.command.path ?? null;
   if (resolved !== null && resolved.startsWith('/')) return `ftp://${host}${resolved}`;
+  // Relative to a login directory never named (CWD work without a PWD): Zeek's ./ form, the directory kept.
+  if (resolved !== null && resolved !== '.' && !resolved.startsWith('../')) return `ftp://${host}/./${resolved}`;
   const arg = c.command.arg;
   if (arg.startsWith('/')) return `ftp://${host}${arg}`;
   return `ftp://${host}/.${arg === '' ? '' : `/${arg}`}`;

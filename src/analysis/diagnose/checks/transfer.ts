@@ -134,6 +134,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const c = t.connection;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
+  // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
+  // the transfer was then ended by what followed (a reset, the server's own error), not by the ABOR.
+  const abor = t.abortFrame === null ? undefined : ctx.session.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  const aborRefused = abor?.reply && abor.reply.code >= 500 && abor.reply.code <= 502 ? abor.reply : null;
+  if (aborRefused) details.push(`The server did not take it as ABOR: it answered ${replyWords(aborRefused)} (frame ${aborRefused.frame})`);
   // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
@@ -171,7 +176,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         'with no reset and nothing missing from the capture: it stopped sending on its own',
     });
   }
-  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` });
+  // An error reply that names its reason by code (552: the storage allocation, 451: a local error)
+  // says it; 426 is the abort itself.
+  const reason = t.reply && t.reply.code >= 400 && t.reply.code !== 426 ? REFUSALS[t.reply.code] : undefined;
+  if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && !c?.rst) {
@@ -224,12 +232,12 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
-          : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply) !== undefined
-            ? refusalAdvice(t.reply)
+          : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
+            ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
@@ -268,6 +276,10 @@ function overran(t: Transfer): number | null {
   return c.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame < c.rst!.frame) ? null : expected;
 }
 
+/** A name the server will not take (553, or a 550 that says so): a name rule or no write access. */
+const NAME_REFUSED_ADVICE =
+  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter such as proftpd PathDenyFilter, pure-ftpd's dot-file rule -x) or grant write access to the folder (its permissions, vsftpd write_enable).";
+
 /** What to change, by the refusing reply's code: which side, which setting. */
 const REFUSAL_ADVICE: Record<number, string> = {
   421: "The server is refusing service (too many sessions, or shutting down): retry later, or raise its session limit (vsftpd max_clients / max_per_ip, proftpd MaxClients).",
@@ -282,7 +294,8 @@ const REFUSAL_ADVICE: Record<number, string> = {
   532: 'The server wants an account (ACCT) to store files: configure it on the client.',
   550: "Check the path on the client, and the user's permissions on the server.",
   552: 'The file exceeds a storage allocation on the server: raise the quota or store less.',
-  553: "The server does not allow that file name: use another name (client), or allow it and grant write access on the server (vsftpd write_enable, chroot settings).",
+  553: NAME_REFUSED_ADVICE,
+  554: 'The server will not start the transfer at the restart offset the client sent (REST), often one beyond the end of its file: transfer the file from its start on the client (remove the partial local copy, or do not resume).',
 };
 
 /** Codes that refuse a command outright (as opposed to 425/426, which are about the connection). */
@@ -302,13 +315,20 @@ const REFUSALS: Record<number, string> = {
   551: 'the page type is unknown',
   552: 'the storage allocation is exceeded',
   553: 'the file name is not allowed',
+  554: 'the server rejects the restart offset (REST) for this file',
 };
 
 /**
  * What a 550's own text says was wrong with the name: servers say it (proftpd "Not a regular file",
  * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
  */
-const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
+const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string }> = [
+  {
+    // proftpd PathDenyFilter "Forbidden filename", pure-ftpd "Prohibited file name".
+    text: /(forbidden|prohibited|invalid|illegal|bad) file ?name|file ?name (is )?not allowed/i,
+    meaning: 'the file name is not allowed',
+    advice: NAME_REFUSED_ADVICE,
+  },
   {
     text: /not a (regular|plain) file|is a directory/i,
     meaning: 'the name is a directory, not a file',
@@ -318,6 +338,9 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
     text: /permission denied|access denied|not permitted|privileges/i,
     meaning: 'the server denies the user access to the file',
     advice: "The user may not read or write that file on the server: check the file's and its folder's permissions there (and the chroot), or use another account.",
+    // An upload refused so: the folder, or a server that takes no uploads at all from this user.
+    uploadAdvice:
+      "The user may not write there: check the folder's permissions on the server (and the chroot), and that the server accepts uploads from this user at all (vsftpd write_enable, proftpd <Limit STOR>, pure-ftpd/pyftpdlib user rights), or use another account.",
   },
   {
     text: /no such file|not found|does not exist/i,
@@ -329,8 +352,11 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string }> = [
 const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
 /** What a refusing reply means, its own text first (a 550's reason). */
 const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
-/** What to change about a refusing reply, its own text first. */
-const refusalAdvice = (r: Reply): string | undefined => file550(r)?.advice ?? REFUSAL_ADVICE[r.code];
+/** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
+const refusalAdvice = (r: Reply, t?: Transfer): string | undefined => {
+  const f = file550(r);
+  return (t?.direction === 'upload' ? f?.uploadAdvice : undefined) ?? f?.advice ?? REFUSAL_ADVICE[r.code];
+};
 
 /**
  * Per session, once: the frame of the announcement that follows each transfer's (Infinity: none).
@@ -458,6 +484,13 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       ? 'the server would not use the data connection that had opened'
       : refusalMeaning(reply);
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
+  const rest = refusedAnnounce ? null : restCommand(ctx);
+  if (rest) {
+    const size = t.expectedSize ?? sizeReplied(ctx.session, t);
+    details.push(
+      `The client had asked to start at byte ${rest.offset} (REST ${rest.offset}, frame ${rest.frame})${size !== null ? `; the server gave the file's size as ${size} bytes${rest.offset > size ? ', so the offset is beyond its end' : ''}` : ''}`,
+    );
+  }
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
@@ -475,14 +508,40 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : refusalAdvice(reply);
+      : refusalAdvice(reply, t);
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, rest?.frame]),
     advice,
   );
+}
+
+/** The REST the server accepted (350) for this transfer's command: its offset and frame. */
+function restCommand(ctx: TransferContext): { offset: number; frame: number } | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.restOffset === null || t.restOffset === 0 || !t.request) return null;
+  let found: Command | undefined;
+  for (const c of s.commands) {
+    if (c.frame >= t.request.frame) break;
+    if (c.command === 'REST' && c.reply?.code === 350) found = c;
+  }
+  return found ? { offset: t.restOffset, frame: found.frame } : null;
+}
+
+/** The size a SIZE reply (213) gave for the transfer's path earlier in the session, if any. */
+function sizeReplied(s: Session, t: Transfer): number | null {
+  if (!t.request) return null;
+  let size: number | null = null;
+  for (const c of s.commands) {
+    if (c.frame >= t.request.frame) break;
+    if (c.command === 'SIZE' && c.arg === t.request.arg && c.reply?.code === 213) {
+      const n = Number(c.reply.text.trim());
+      if (Number.isSafeInteger(n)) size = n;
+    }
+  }
+  return size;
 }
 
 /**
