@@ -18,7 +18,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -759,7 +759,13 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         `${turnedAway.limit ? ' ' : ', '}${turnedAwayReason(turnedAway)}: no listing or transfer could follow`,
     );
   } else if (s.login === 'failed') ctx.departures.push('the login failed, so no listing or transfer could follow');
-  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) ctx.departures.push('no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)');
+  else if (s.transfers.length === 0 && !s.tls && refusedControl === null && turnedAway === null && ungreeted === null && hungUp === null) {
+    const left = leftAfterRefusalWords(s);
+    ctx.departures.push(`${left !== null ? `${left}, so ` : ''}no listing or transfer was asked for: no data connection (textbook steps 4-9 do not happen)`);
+  } else {
+    const left = leftAfterRefusalWords(s);
+    if (left !== null) ctx.departures.push(left);
+  }
   const retried = loginRetriedClause(s);
   if (retried !== null) ctx.departures.push(retried);
   const idle = idleDataConnections(s);

@@ -5,7 +5,8 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { count, replyHeadline } from '../analysis/diagnose/facts.js';
+import { count, replyHeadline, replyWords } from '../analysis/diagnose/facts.js';
+import { leftAfterRefusal } from '../analysis/session-facts.js';
 
 export { replyHeadline };
 import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
@@ -357,6 +358,18 @@ export function serverClosedNotes(s: Session): string[] {
 }
 
 const capital = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
+
+/**
+ * The refusal the client left after (analysis/session-facts.ts), or null: "the server refused CWD
+ * missing (550 missing: No such file or directory, frame 18) and the client logged out right after".
+ */
+export function leftAfterRefusalWords(s: Session): string | null {
+  const c = leftAfterRefusal(s);
+  if (c === null) return null;
+  const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  const left = s.commands.some((x) => x.command === 'QUIT') ? 'logged out' : 'closed the control connection';
+  return `the server refused ${line} (${escapeText(replyWords(c.reply!))}, frame ${c.reply!.frame}) and the client ${left} right after it`;
+}
 
 /** What the server's notice did, after the notice itself: "it closes the control connection for idleness, 3.002 s after the last exchange". */
 export function noticeWords(n: ServerClosed): string {

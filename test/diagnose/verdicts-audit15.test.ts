@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
+import { leftAfterRefusal } from '../../src/analysis/session-facts.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
@@ -370,12 +371,37 @@ describe('9. curl and the commands around its transfers (proftpd)', () => {
     expect(causes(a)).toEqual([]);
     const saved = await extractedFiles(name, tmp);
     expect(saved).toEqual({ 's2-t1-upload.txt': factSha(name, 'new/sub/upload.txt'), 's4-t1-upload.txt': factSha(name, 'new/sub/upload.txt') });
-    const [diagnose, transfersOut] = await outputs(name, 'diagnose', 'transfers');
+    const [diagnose, transfersOut, explain] = await outputs(name, 'diagnose', 'transfers', 'explain');
     const logs = flat((await runCli(['logs', path(name)])).stdout);
     expect(diagnose).toMatch(/No failed data connections in 4 sessions: 2 transfers \(2 complete\)\./);
+    // The refusal each client left after (curl quits on a CWD or pre-quote it cannot make): told, not diagnosed.
+    expect(a.sessions.map((s) => leftAfterRefusal(s)?.frame ?? null)).toEqual([17, null, 85, 126]);
+    expect(diagnose).toContain(
+      'Session 1: The server refused CWD missing (550 missing: No such file or directory, frame 18) and the client logged out right after it: the session asked for no transfer.',
+    );
+    expect(diagnose).toContain(
+      'Session 3: The server refused RNFR missing.txt (550 missing.txt: No such file or directory, frame 86) and the client closed the control connection right after it: the session asked for no transfer.',
+    );
+    expect(diagnose).toContain('Session 4: The server refused DELE new/sub/upload.txt (550 new/sub/upload.txt: No such file or directory, frame 127) and the client logged out right after it.');
+    expect(explain).toContain(
+      '- the server refused CWD missing (550 missing: No such file or directory, frame 18) and the client logged out right after it, so no listing or transfer was asked for',
+    );
     expect(transfersOut).not.toMatch(ALARM);
     // Before: the DELE's URL was ftp://198.51.100.20/./new/sub/upload.txt (the directory it was sent in dropped), beside the RETR's /new/sub/upload.txt.
     expect(logs).toContain('DELE ftp://198.51.100.20/new/sub/new/sub/upload.txt - - 550 new/sub/upload.txt: No such file or directory');
     expect(logs).toContain('RETR ftp://198.51.100.20/new/sub/upload.txt - 259 226 Transfer complete');
+  });
+});
+
+describe('a refusal the client left after, already cited by a transfer diagnosis', () => {
+  it("fail-retr-missing-vsftpd-curl: curl's SIZE missing.txt refused (550, frame 23), then QUIT: told once, in the unused transfer's diagnosis", async () => {
+    const name = 'fail-retr-missing-vsftpd-curl';
+    const a = await analyze(name);
+    const size = a.sessions[0].commands.find((c) => c.command === 'SIZE')!;
+    expect([size.frame, size.reply?.code, size.reply?.frame]).toEqual([22, 550, 23]);
+    expect(a.sessions[0].transfers[0].diagnosis!.evidence).toContain(23);
+    expect(leftAfterRefusal(a.sessions[0])).toBeNull();
+    const [diagnose] = await outputs(name, 'diagnose');
+    expect(diagnose).not.toMatch(/right after it/);
   });
 });
