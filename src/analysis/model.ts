@@ -38,6 +38,8 @@ export interface RstSeen {
   by: 'client' | 'server';
   ttl?: number;
   madeHere?: true;
+  /** Made by a device between the hosts, not by the host it names (verdict.ts rstFromMiddlebox): decided once, for every output. */
+  forged?: true;
 }
 
 export interface Vantage {

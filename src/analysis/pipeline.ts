@@ -22,7 +22,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
-import { decideVerdicts, settleOutcomes } from './verdict.js';
+import { decideVerdicts, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
@@ -261,7 +261,10 @@ export async function analyzeRecords(
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls, rstOutgoing, forwarder);
     for (const t of s.transfers) {
       const c = t.connection;
-      if (c?.rst) noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
+      if (c?.rst) {
+        noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
+        if (rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server)) c.rst.forged = true;
+      }
       if (c && c.client.ip !== s.client.ip) {
         const ttl = ttls.of(c.client.ip, c.server.ip);
         if (ttl !== null) c.otherClientTtl = ttl;
