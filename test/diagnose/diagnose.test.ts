@@ -656,6 +656,11 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Seventeenth verdict audit (verdicts-audit17.test.ts): control replies lost once each beyond the router,
+  // captured at the client, the server and the router.
+  'tri-ctrl-reply-lost-client-side-vsftpd-curl',
+  'tri-ctrl-reply-lost-server-side-vsftpd-curl',
+  'tri-ctrl-reply-lost-router-vsftpd-curl',
   'active-vsftpd-ftp',
   'passive-vsftpd-lftp',
   'passive-proftpd-curl',

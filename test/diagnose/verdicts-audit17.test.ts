@@ -240,3 +240,31 @@ describe('3. STOR cut by the server: its session processes killed mid-upload', (
     }
   });
 });
+
+describe('4. the server\'s 227 and 226 lost once each beyond the router and sent again: healthy at every point', () => {
+  const base = 'tri-ctrl-reply-lost';
+  it('the three captures: one complete RETR (511 bytes, sha256 as saved), no diagnosis in any output', async () => {
+    const a = await all(base);
+    vantages(a, 1);
+    for (const p of POINTS) {
+      const name = fixture(base, p);
+      expect(ourRows(a[p])).toEqual(ftpRows(name).map(([f, , w]) => [f, w]));
+      const t = transfer(a[p], 1, 1);
+      expect([t.announce?.reply?.frame, t.request?.command, t.bytes, t.reply?.code, t.reply?.frame, t.status, t.diagnosis]).toEqual([
+        frameOf(name, '227'), 'RETR', 511, 226, frameOf(name, '226'), 'complete', null,
+      ]);
+      expect(causes(a[p])).toEqual([]);
+      expect(await extractedFiles(name, tmp)).toEqual({ 's1-t1-hello.txt': factSha(name, 'hello.txt') });
+      const [diagnose, summary, explain] = await outputs(name, 'diagnose', 'summary', 'explain');
+      expect(diagnose).toMatch(/No failed data connections in 1 session: 1 transfer \(1 complete\)\./);
+      expect(summary).not.toMatch(/failed|aborted|incomplete|\[1\]/);
+      expect(explain).toContain('Compared with the textbook: everything happened as described.');
+    }
+    // The server's side holds each reply twice (its TCP sent it again), the client's once: the
+    // first copy of the 227 at the server comes ~0.2 s before the only one at the client.
+    const server = tsv(fixture(base, 'server-side'), 'streams').find((r) => r.dstport === '21')!;
+    const client = tsv(fixture(base, 'client-side'), 'streams').find((r) => r.dstport === '21')!;
+    expect(Number(server.frames)).toBe(Number(client.frames) + 2);
+    expect(server.bytes_dst_to_src).toBe(String(Number(client.bytes_dst_to_src) + '227 Entering Passive Mode (198,51,100,20,195,94).\r\n'.length + '226 Transfer complete.\r\n'.length));
+  });
+});
