@@ -190,6 +190,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
+    forwardedCopies: conn.forwardedCopies,
   };
 }
 

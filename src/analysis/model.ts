@@ -27,12 +27,33 @@ export interface Diagnosis {
 export type VantagePoint = 'client-side' | 'server-side' | 'in-between' | 'same-segment' | 'unknown';
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */
+/**
+ * A TCP reset as captured. `ttl`: its TTL / hop limit (a middlebox's RST arrives with another than
+ * the host's). `madeHere`: captured leaving a device that forwards the session's packets (a router's
+ * tcpdump -i any, Linux cooked "outgoing") without having been seen arriving there: that device made
+ * it, whatever address it carries.
+ */
+export interface RstSeen {
+  frame: number;
+  by: 'client' | 'server';
+  ttl?: number;
+  madeHere?: true;
+  /** Made by a device between the hosts, not by the host it names (verdict.ts rstFromMiddlebox): decided once, for every output. */
+  forged?: true;
+}
+
 export interface Vantage {
   point: VantagePoint;
   /** Why we think so, in words. */
   reason: string;
   /** What a capture taken there cannot see, in words (every output says it the same way). */
   blind: string;
+  /**
+   * Taken on a device that forwards the session's packets (a router's tcpdump -i any): each one it
+   * passes on shows twice, arriving and leaving with a TTL one lower, so a packet seen once there was
+   * not passed on (dropped at the device) or was made by it.
+   */
+  forwarder?: true;
 }
 
 /** A diagnosis of a whole session (the control connection failed, TLS hid its transfers, or all failed). */
@@ -186,7 +207,7 @@ export interface DataConnection {
   end: number;
   close: 'fin' | 'rst' | null;
   /** `ttl`: the RST's TTL / hop limit as captured (a middlebox's RST arrives with another than the host's). */
-  rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
+  rst: RstSeen | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
   /**
    * Segments with payload or a FIN sent again. A SYN or SYN-ACK sent again is not counted: it is in
@@ -255,7 +276,7 @@ export interface ControlConnection {
   synFrames: number[];
   synAckFrames: number[];
   handshake: HandshakeEvent[];
-  rst: { frame: number; by: 'client' | 'server'; ttl?: number } | null;
+  rst: RstSeen | null;
   icmpErrors: Array<{ frame: number; type: number; code: number; reporter: string }>;
   /**
    * A side's last bytes (`bytes`) or FIN (`fin`), first sent at `frame`, were sent again (`repeats`,
@@ -263,6 +284,12 @@ export interface ControlConnection {
    * acknowledged what came before: from there on nothing that side sent got through.
    */
   unacknowledged: { by: 'client' | 'server'; frame: number; repeats: number[]; bytes: number; fin: boolean } | null;
+  /**
+   * Packets of the control connection captured twice, the second copy with a TTL one lower: the
+   * capture was taken on a device that forwards the session's packets (a router's tcpdump -i any),
+   * where each one shows arriving and leaving (diagnose/vantage.ts).
+   */
+  forwardedCopies: number;
 }
 
 export interface OtherConnection {

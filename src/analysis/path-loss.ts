@@ -27,12 +27,25 @@ const MIN_RETRANSMISSIONS = 2;
 
 export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!c) return null;
+  if (receiverClosedAndReset(c)) return null;
   const atReceiver = c.undeliveredBytes > 0;
   const atSender =
     c.unacknowledgedBytes >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
   if (!atReceiver && !atSender) return null;
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
   return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
+}
+
+/**
+ * The receiving end closed its end (FIN) and then answered the data still coming with a reset: it
+ * stopped taking the data itself (a server that failed or was killed), so what it never acknowledged
+ * was refused by it, not lost on the way. The receiver is the end that sent the fewer bytes.
+ */
+function receiverClosedAndReset(c: DataConnection): boolean {
+  const receiver = c.bytesToServer > c.bytesToClient ? 'server' : 'client';
+  if (c.rst === null || c.rst.by !== receiver || c.rst.madeHere) return false;
+  const rstFrame = c.rst.frame;
+  return c.handshake.some((e) => e.type === 'fin' && e.by === receiver && e.frame < rstFrame);
 }
 
 /**

@@ -19,10 +19,10 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
 import { pairNatViews } from './nat-pairs.js';
-import type { Analysis, LinkTypeCount, Session, Transfer } from './model.js';
+import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
-import { decideVerdicts, settleOutcomes } from './verdict.js';
+import { decideVerdicts, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
@@ -89,10 +89,15 @@ function noteConflicts(sessions: Session[], warnings: Warning[]): void {
   warnings.push(warning('conflicting-retransmissions', facts, { frame: k.frame }));
 }
 
-function noteRstTtl(rst: { frame: number; ttl?: number }, ttls: Map<number, number>): void {
+function noteRstTtl(rst: RstSeen, ttls: Map<number, number>, outgoing: Set<number>, forwarder: boolean): void {
   const ttl = ttls.get(rst.frame);
   if (ttl !== undefined) rst.ttl = ttl;
+  // On a device that forwards the session's packets, each one it passes on is captured arriving
+  // first: a reset whose first capture is leaving it was made there.
+  if (forwarder && outgoing.has(rst.frame)) rst.madeHere = true;
 }
+/** Linux cooked capture's packet type for a packet the capturing host sent. */
+const PACKET_OUTGOING = 4;
 const MAX_TTL_HOSTS = 65_536;
 /** Pairs of addresses whose first TTL is kept: both directions of as many conversations as hosts were kept before. */
 const MAX_TTL_PAIRS = 2 * MAX_TTL_HOSTS;
@@ -185,6 +190,8 @@ export async function analyzeRecords(
   const reassembler = new TcpReassembler(router, { ...engineLimits(limits), onWarning: (w) => warnings.push(w) });
 
   const rstTtls = new Map<number, number>();
+  // Resets the capturing host itself sent (Linux cooked captures say so): a router's own REJECT.
+  const rstOutgoing = new Set<number>();
   // First TTL / hop limit seen from each address toward each other: where the capture was taken shows in them.
   const ttls = new TtlTable(MAX_TTL_PAIRS);
 
@@ -223,7 +230,10 @@ export async function analyzeRecords(
     // give the client 255, and every real RST of its (hop limit 64) would look forged by a middlebox.
     if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl, frame.link.src);
     // A RST's own TTL tells whether the host it names sent it or a middlebox did (verdict.ts).
-    if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) rstTtls.set(record.frame, ttl);
+    if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) {
+      rstTtls.set(record.frame, ttl);
+      if (frame.link.packetType === PACKET_OUTGOING) rstOutgoing.add(record.frame);
+    }
     if (frame.tcp || frame.icmp) reassembler.push(frame);
   };
 
@@ -247,10 +257,14 @@ export async function analyzeRecords(
     const ends = placeClientEnds(s, ttls);
     s.clientAliases = ends.aliases;
     s.clientEndsUnplaced = ends.unplaced;
-    if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls);
+    const forwarder = s.natPeer === null && s.controlConnection.forwardedCopies > 0;
+    if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls, rstOutgoing, forwarder);
     for (const t of s.transfers) {
       const c = t.connection;
-      if (c?.rst) noteRstTtl(c.rst, rstTtls);
+      if (c?.rst) {
+        noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
+        if (rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server)) c.rst.forged = true;
+      }
       if (c && c.client.ip !== s.client.ip) {
         const ttl = ttls.of(c.client.ip, c.server.ip);
         if (ttl !== null) c.otherClientTtl = ttl;

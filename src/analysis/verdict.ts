@@ -10,7 +10,7 @@ import { pathLoss } from './path-loss.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
-import type { Analysis, Command, ControlVerdict, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Analysis, Command, ControlVerdict, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
@@ -277,7 +277,7 @@ function controlVerdict(s: Session): ControlVerdict {
   if (!opened && cc.synFrames.length > 0) {
     const syns = cc.synFrames.slice(0, 8);
     if (cc.rst && cc.rst.by === 'server') {
-      const forged = rstFromMiddlebox(cc.rst.ttl, s.ttl.server) || forgedNearby(cc.rst.ttl, s.client.ip, s.server.ip);
+      const forged = rstFromMiddlebox(cc.rst, s.ttl.server) || forgedNearby(cc.rst.ttl, s.client.ip, s.server.ip);
       return { kind: 'refused', how: 'rst', by: forged ? 'network' : 'server', reporter: null, evidence: [...syns, cc.rst.frame] };
     }
     const icmp = cc.icmpErrors[0];
@@ -412,8 +412,8 @@ function loginRefusedByServer(s: Session): Command | null {
  * A RST whose TTL differs from the other packets of the host it claims to come from was made by a
  * device nearer the capture point (a firewall's REJECT, a router). Unknown TTLs say nothing.
  */
-export function rstFromMiddlebox(rstTtl: number | undefined, hostTtl: number | null): boolean {
-  return rstTtl !== undefined && hostTtl !== null && rstTtl !== hostTtl;
+export function rstFromMiddlebox(rst: RstSeen, hostTtl: number | null): boolean {
+  return rst.madeHere === true || (rst.ttl !== undefined && hostTtl !== null && rst.ttl !== hostTtl);
 }
 
 /**
@@ -462,7 +462,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.abortFrame !== null) return 'client';
   if (c?.rst) {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
-    return rstFromMiddlebox(c.rst.ttl, hostTtl) ? 'network' : c.rst.by;
+    return rstFromMiddlebox(c.rst, hostTtl) ? 'network' : c.rst.by;
   }
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);

@@ -354,7 +354,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       const i = icmp[0].icmp;
       text += ` Instead of SYN+ACK, ICMP ${icmpName(i.family, i.type, i.code)} comes back from ${i.reporter} (${frames(icmp.map((e) => e.firstFrame))}).`;
     } else if (rst !== undefined) {
-      text += ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
+      text +=
+        c.rst?.forged && c.rst.frame === rst.firstFrame
+          ? ` Instead of SYN+ACK, a reset comes back in ${sideName(s, rst)}'s name (frame ${rst.firstFrame}), made by a firewall or router between them, not by ${sideName(s, rst)}.`
+          : ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
       rstTold = true;
     } else {
       text += ' No SYN+ACK ever comes back: the data connection never opens.';

@@ -203,6 +203,10 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
         rows.push({ kind: 'note', text: `= ${tupleText(c.tuple, s)}` });
       }
     }
+    const dataRst = transfer?.connection?.rst;
+    if (conn.role === 'data' && e.kind === 'rst' && dataRst?.forged && dataRst.frame === e.firstFrame) {
+      rows.push({ kind: 'note', text: `A reset in the ${dataRst.by}'s name, made by a firewall or router between them: not the ${dataRst.by}'s` });
+    }
     if (conn.role === 'data' && transfer !== undefined && lastOf.get(conn) === e && transfer.diagnosis !== null) {
       rows.push(failureNote(transfer, transfer.diagnosis));
     }

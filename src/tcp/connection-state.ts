@@ -145,6 +145,7 @@ export class ConnectionState {
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
       captureCopies: 0,
+      forwardedCopies: 0,
       synRepeats: 0,
       zeroWindowFrames: NONE,
       closed: null,
@@ -238,8 +239,10 @@ export class ConnectionState {
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
     this.lastSeen = now;
-    if (this.isCopy(f, tcp, fromClient)) {
+    const copy = this.isCopy(f, tcp, fromClient);
+    if (copy !== 'no') {
       c.captureCopies++;
+      if (copy === 'forwarded') c.forwardedCopies++;
       if (this.ctx.copies.count++ === 0) this.ctx.copies.first = frame;
       if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false, true);
       return;
@@ -391,7 +394,7 @@ export class ConnectionState {
    * own TTL and a new ID; an ID of 0 (Linux's SYN-ACKs) tells nothing: two SYN-ACKs microseconds
    * apart are its timer's and its answer to a repeated SYN (fail-passive-synack-dropped-*).
    */
-  private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): boolean {
+  private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): 'no' | 'copy' | 'forwarded' {
     const ip = f.ip;
     const ipId = ip !== undefined && ip.version === 4 ? ip.id : -1;
     const ttl = ip === undefined ? -1 : ip.version === 4 ? ip.ttl : ip.hopLimit;
@@ -422,7 +425,8 @@ export class ConnectionState {
       print.ttl = ttl;
       print.time = f.time;
     }
-    return copy;
+    if (!copy) return 'no';
+    return ttl === last.ttl - 1 ? 'forwarded' : 'copy';
   }
 
   /** Tell the per-segment hook what was decided about this segment. */

@@ -94,6 +94,11 @@ export interface TcpConnection {
   retransmissions: number;
   /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */
   captureCopies: number;
+  /**
+   * Of `captureCopies`, those captured again with a TTL (hop limit) one lower: the same packet seen
+   * arriving at and leaving a device that forwards it (tcpdump -i any on a router).
+   */
+  forwardedCopies: number;
   /** Of `retransmissions`, the repeated SYNs and SYN-ACKs (the handshake sent again, not data). */
   synRepeats: number;
   zeroWindowFrames: number[];

@@ -41,6 +41,17 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Seventeenth verdict audit (verdicts-audit17.test.ts): one failure captured at three points at once,
+  // the client, the server and the router (tcpdump -i any). Frames are checked there against tshark.
+  { fixture: 'tri-pasv-drop-client-side-vsftpd-curl', causes: { '2.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'tri-pasv-drop-server-side-vsftpd-curl', causes: { '2.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'tri-pasv-drop-router-vsftpd-curl', causes: { '2.1': 'passive-syn-unanswered' }, evidence: () => ({}), says: { '2.1': [/dropped here/] } },
+  { fixture: 'tri-port-router-rst-client-side-vsftpd-curl', causes: { '2.1': 'active-unreached' }, evidence: () => ({}) },
+  { fixture: 'tri-port-router-rst-server-side-vsftpd-curl', causes: { '2.1': 'active-refused' }, evidence: () => ({}), says: { '2.1': [/not the client/] } },
+  { fixture: 'tri-port-router-rst-router-vsftpd-curl', causes: { '2.1': 'active-refused' }, evidence: () => ({}), says: { '2.1': [/not the client/] } },
+  { fixture: 'tri-stor-server-killed-client-side-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'tri-stor-server-killed-server-side-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'tri-stor-server-killed-router-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   // Fifteenth verdict audit (verdicts-audit15.test.ts): uploads refused in different ways, REST beyond
   // the end, ABOR during a listing.
   {
@@ -645,6 +656,11 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Seventeenth verdict audit (verdicts-audit17.test.ts): control replies lost once each beyond the router,
+  // captured at the client, the server and the router.
+  'tri-ctrl-reply-lost-client-side-vsftpd-curl',
+  'tri-ctrl-reply-lost-server-side-vsftpd-curl',
+  'tri-ctrl-reply-lost-router-vsftpd-curl',
   'active-vsftpd-ftp',
   'passive-vsftpd-lftp',
   'passive-proftpd-curl',
@@ -923,12 +939,12 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(31);
+    expect(codes).toHaveLength(32);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 24 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 31 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(23);
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 32 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(24);
   });
 });

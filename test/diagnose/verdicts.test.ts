@@ -231,7 +231,7 @@ describe('8. a RST from a router is not the server refusing', () => {
   it('fail-passive-router-rst: the TTL says a middlebox sent it, and the advice names that device', async () => {
     const a = await analyze('fail-passive-router-rst-vsftpd-curl');
     const t = transfers(a)[0];
-    expect([t.diagnosis?.cause, t.connection?.rst]).toEqual(['passive-refused', { frame: 20, by: 'server', ttl: 64 }]);
+    expect([t.diagnosis?.cause, t.connection?.rst]).toEqual(['passive-refused', { frame: 20, by: 'server', ttl: 64, forged: true }]);
     expect(a.sessions[0].ttl.server).toBe(63);
     expect(t.diagnosis!.summary).toMatch(/TTL 64, where the server's own packets arrive with TTL 63: a firewall or router between them sent it, not the server/);
     expect(t.diagnosis!.advice).toMatch(/A firewall or router between the client and the server rejects connections to 198\.51\.100\.20:50012/);
@@ -509,7 +509,7 @@ describe('24. a reset forged by a middlebox is worded as the table says: by the 
     const name = 'upload-reset-pyftpdlib-curl';
     const a = await analyze(name);
     const t = transfers(a)[0];
-    expect([t.connection?.rst, a.sessions[0].ttl.server, t.reply]).toEqual([{ frame: 91, by: 'server', ttl: 64 }, 63, null]);
+    expect([t.connection?.rst, a.sessions[0].ttl.server, t.reply]).toEqual([{ frame: 91, by: 'server', ttl: 64, forged: true }, 63, null]);
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'network', cause: 'aborted' });
     // Before: "The server reset the data connection at frame 91" and "The server dropped the transfer: check its log and disk space".
     expect(t.diagnosis!.summary).not.toMatch(/The server reset the data connection/);

@@ -52,6 +52,14 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "RequireValidShell, PAM's pam_shells), locked or expired. The server's log (vsftpd.log, proftpd's, the system's " +
       'auth log) says which.',
   },
+  'active-unreached': {
+    title: "the server's data connection never reached the client",
+    advice:
+      "The server's connection to the client's announced port failed at once and nothing of it reached the client's " +
+      'side: a firewall or router between them (or in front of the client) that refuses or drops inbound connections, ' +
+      "or a server that could not open the connection at all (its log says). A capture at the server shows which; " +
+      'passive mode avoids inbound connections to the client.',
+  },
   'passive-unreached': {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:

@@ -11,6 +11,7 @@ export type CauseCode =
   | 'passive-syn-unanswered'
   | 'passive-refused'
   | 'passive-unreached'
+  | 'active-unreached'
   | 'handshake-incomplete'
   | 'passive-address-mismatch'
   | 'passive-peer-mismatch'

@@ -29,7 +29,21 @@ export const BLIND: Record<Vantage['point'], string> = {
   unknown: 'Where the capture was taken cannot be told from it: which packets a device between the hosts dropped or changed cannot be told either.',
 };
 
+/** What a capture on a device that forwards the session's packets cannot see. */
+export const FORWARDER_BLIND =
+  "Taken on a device between the hosts that forwards their packets: what it passed on shows twice (arriving, then leaving with a TTL one lower), what it did not pass on shows once, arriving; what happened beyond it on either side is seen only through what came back, and neither host's own view is in this capture.";
+
 export function inferVantage(s: Session): Vantage {
+  if (!s.natPeer && s.controlConnection.forwardedCopies > 0) {
+    return {
+      point: 'in-between',
+      reason:
+        `it was taken on a device that forwards the session's packets: each appears twice, arriving (the client's with TTL ` +
+        `${s.ttl.client ?? '?'}, the server's with ${s.ttl.server ?? '?'}) and leaving with a TTL one lower`,
+      blind: FORWARDER_BLIND,
+      forwarder: true,
+    };
+  }
   const v = placeVantage(s);
   return { ...v, blind: BLIND[v.point] };
 }

@@ -16,7 +16,7 @@ import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 'server'): boolean {
   const icmp = c.icmpErrors[0];
   if (icmp) return icmp.reporter !== (target === 'client' ? c.client.ip : c.server.ip);
-  return c.rst !== null && rstFromMiddlebox(c.rst.ttl, c.rst.by === 'client' ? s.ttl.client : s.ttl.server);
+  return c.rst !== null && rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server);
 }
 
 function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): string | null {
@@ -26,6 +26,12 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
     return `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who} at frame ${icmp.frame}`;
   }
   if (c.rst && !c.established) {
+    if (c.rst.madeHere) {
+      return (
+        `answered by a reset (RST) at frame ${c.rst.frame} that carries the ${c.rst.by}'s address but was captured leaving ` +
+        `the device this capture was taken on, never arriving from the ${c.rst.by}: that device (a firewall or router between them) sent it, not the ${c.rst.by}`
+      );
+    }
     if (refusedByMiddlebox(c, s, target)) {
       const host = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
       return (
@@ -164,7 +170,10 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     details.push(
       canSeeArrivalAt(ctx.vantage, target)
         ? `The SYNs are in a capture taken on the ${target}'s side, so they reached the ${target}'s network and were dropped there — by a firewall on the ${target} host or its segment`
-        : `Something between them, or on the ${target} host, drops inbound connections to that port`,
+        : ctx.vantage.forwarder && c.captureCopies === 0
+          ? `This capture was taken on a device that forwards the session's packets, where each one it passes on shows twice: ` +
+            `the SYNs show once each, arriving, so they reached this device and it did not pass them on — dropped here`
+          : `Something between them, or on the ${target} host, drops inbound connections to that port`,
     );
   }
   const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
@@ -185,8 +194,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
-  const general =
-    refused && refusedByMiddlebox(c, s, target)
+  const droppedHere = !refused && ctx.vantage.forwarder === true && c.captureCopies === 0;
+  const general = droppedHere
+    ? `The device this capture was taken on drops the SYNs to ${ep(mode === 'active' ? c.client : c.server)}: allow the ` +
+      `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
+    : refused && refusedByMiddlebox(c, s, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;
@@ -373,6 +385,32 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
       `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
         `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
         `then unreachable from the server), or a firewall between them that drops inbound connections`,
+    ],
+    evidenceFrames(t),
+  );
+}
+
+/**
+ * Active: the server replied 425 at once (before a SYN could have been repeated) and no SYN from it
+ * is in a capture that cannot see what the server sends (the client's side, or a point between
+ * them that is not the forwarding device itself). The server's attempt was refused or dropped on
+ * the way, or never made: from here the two look alike, so neither is claimed.
+ */
+export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, vantage } = ctx;
+  if (t.mode !== 'active' || t.connection || !t.request || !t.announce?.endpoint) return null;
+  if (t.reply?.code !== 425 || t.reply.time - t.request.time >= TRIED_SECONDS) return null;
+  if (vantage.point !== 'client-side' && !(vantage.point === 'in-between' && !vantage.forwarder)) return null;
+  const where = vantage.point === 'client-side' ? "the client's side, where this capture was taken" : 'this capture point';
+  return diagnosis(
+    ctx,
+    'active-unreached',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${secondsText(t.reply.time - t.request.time)} after ${t.request.command} (frame ${t.request.frame})`,
+      `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
+        '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
+        'this point cannot see which',
     ],
     evidenceFrames(t),
   );

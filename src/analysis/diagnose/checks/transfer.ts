@@ -144,14 +144,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const stops: Array<{ frame: number; words: string }> = [];
   let lateFin: number | undefined;
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
-  const forged = c?.rst ? rstFromMiddlebox(c.rst.ttl, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
+  const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
   if (c?.rst && forged) {
     const host = c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server;
     stops.push({
       frame: c.rst.frame,
-      words:
-        `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
-        `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
+      words: c.rst.madeHere
+        ? `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
+          `address but was captured leaving the device this capture was taken on, never arriving from the ${c.rst.by}`
+        : `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
+          `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
     });
   } else if (c?.rst) {
     const other = c.rst.by === 'client' ? 'server' : 'client';
@@ -178,7 +180,14 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   }
   // An error reply that names its reason by code (552: the storage allocation, 451: a local error)
   // says it; 426 is the abort itself.
-  const reason = t.reply && t.reply.code >= 400 && t.reply.code !== 426 ? REFUSALS[t.reply.code] : undefined;
+  // A syntax-error code (500-504) after the server had accepted the command (its 150) cannot mean the
+  // command was not understood: the server failed while the transfer ran (vsftpd's "500 OOPS: ...").
+  const failedInside = failedAfterAccepting(t);
+  const reason = failedInside
+    ? `a syntax-error code after the server had accepted ${t.request?.command ?? 'the command'} (${t.preliminary!.code}, frame ${t.preliminary!.frame}): the server failed while the transfer ran`
+    : t.reply && t.reply.code >= 400 && t.reply.code !== 426
+      ? REFUSALS[t.reply.code]
+      : undefined;
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
@@ -232,6 +241,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
+          : failedInside
+          ? "The server failed while the transfer ran and said so with an internal error, not a refusal of the command: its log says why (vsftpd answers \"500 OOPS: ...\" when one of its processes dies or hits a fatal error). Nothing in the command, and nothing between the hosts, stopped it."
           : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
             ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
@@ -297,6 +308,11 @@ const REFUSAL_ADVICE: Record<number, string> = {
   553: NAME_REFUSED_ADVICE,
   554: 'The server will not start the transfer at the restart offset the client sent (REST), often one beyond the end of its file: transfer the file from its start on the client (remove the partial local copy, or do not resume).',
 };
+
+/** A 500-504 final reply after the server's 1xx for the same command: not a refusal, a failure inside the server. */
+function failedAfterAccepting(t: Transfer): boolean {
+  return t.reply !== null && t.preliminary !== null && t.reply.code >= 500 && t.reply.code <= 504 && t.preliminary.frame < t.reply.frame;
+}
 
 /** Codes that refuse a command outright (as opposed to 425/426, which are about the connection). */
 const REFUSALS: Record<number, string> = {
