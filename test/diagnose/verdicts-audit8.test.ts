@@ -135,7 +135,7 @@ describe('2. IPv6 active mode (EPRT |2|) stopped by the client\'s ip6tables', ()
     expect(t.diagnosis!.summary).not.toContain('a device on the way');
     expect(t.diagnosis!.advice).toMatch(/^Use passive mode on the client, or stop the client's firewall from rejecting/);
     const [transfersOut] = await outputs(name, 'transfers');
-    expect(transfersOut).toContain("failed: the client's side refused the server's data connection (active mode) (425, frame 29).");
+    expect(transfersOut).toContain("failed: the server's data connection was refused (active mode) (425, frame 29).");
   });
 });
 

@@ -76,7 +76,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'forwards the announced port.',
   },
   'active-refused': {
-    title: "the client's side refused the server's data connection (active mode)",
+    title: "the server's data connection was refused (active mode)",
     advice:
       "Use passive mode on the client, or stop the client's firewall from rejecting inbound connections to its " +
       'data ports; check that the client is still listening on the announced port.',
@@ -95,7 +95,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'proftpd PassivePorts, pure-ftpd -p) and on any firewall in between, or use active mode.',
   },
   'passive-refused': {
-    title: "the server's side refused the client's data connection (passive mode)",
+    title: "the client's data connection was refused (passive mode)",
     advice:
       "Allow the passive port range on the server's firewall instead of rejecting it, and check that the server " +
       'listens on the port it announced (a server behind a load balancer may announce a port of another node).',
