@@ -685,16 +685,22 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
       flush();
       const { title, departure } = authStep(s, c);
       // Connections to another address than the server's while TLS hid the announcements (the diagnosis' `elsewhere`).
-      const subs = (s.diagnosis?.elsewhere ?? []).map(
-        (g) =>
-          `The client ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
-          `${g.established ? '' : ', which never opens'} — not the server's address ${s.server.ip}: probably the data connection an encrypted 227 pointed to, ` +
-          'naming an address no NAT rewrote (its FTP helper cannot read TLS).',
-      );
+      // Opened by the server (active mode): where an encrypted PORT pointed, not the client's address.
+      const subs = (s.diagnosis?.elsewhere ?? []).map((g) => {
+        const byServer = g.from.ip === s.server.ip;
+        return (
+          `The ${byServer ? 'server' : 'client'} ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
+          `${g.established ? '' : ', which never opens'} — not the ${byServer ? "client's" : "server's"} address ${byServer ? s.client.ip : s.server.ip}: ` +
+          `probably the data connection an encrypted ${byServer ? 'PORT' : '227'} pointed to, naming an address no NAT rewrote (its FTP helper cannot read TLS).`
+        );
+      });
       steps.push({ title, subs });
       ctx.departures.push(departure);
       for (const g of s.diagnosis?.elsewhere ?? []) {
-        ctx.departures.push(`a connection to ${endpoint(g.to)}, not the server's address, ${g.established ? 'opened' : 'never opened'}: an encrypted 227 probably named it`);
+        const byServer = g.from.ip === s.server.ip;
+        ctx.departures.push(
+          `a connection to ${endpoint(g.to)}, not the ${byServer ? "client's" : "server's"} address, ${g.established ? 'opened' : 'never opened'}: an encrypted ${byServer ? 'PORT' : '227'} probably named it`,
+        );
       }
       continue;
     }

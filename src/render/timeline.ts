@@ -129,6 +129,10 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
   if (guessed) return `Probably a data connection (TLS hides the announcement): ${opener} opens it, port ${ports}`;
   const elsewhere = d?.elsewhere?.find((g) => g.stream === c.stream);
   if (elsewhere !== undefined) {
+    // Opened by the server: an active data connection to where an encrypted PORT pointed (not the client's address).
+    if (elsewhere.from.ip === l.session.server.ip) {
+      return `Probably a data connection to where an encrypted PORT pointed, ${elsewhere.to.ip} (not the client's ${l.session.client.ip}): ${opener} opens it, port ${ports}`;
+    }
     return `Probably a data connection to where an encrypted reply pointed, ${elsewhere.to.ip} (not the server's ${l.session.server.ip}): ${opener} opens it, port ${ports}`;
   }
   return `Connection between the same hosts, not announced on the control channel: port ${ports}`;
