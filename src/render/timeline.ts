@@ -119,7 +119,14 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
   const opener = e.by === 'client' ? 'the client' : 'the server';
   const ports = `${e.from.port} → ${e.to.port}`;
   if (c.role === 'data' && t !== undefined) {
-    const purpose = t.request === null ? 'no transfer command used it' : `for ${transferPurpose(t)}`;
+    const purpose =
+      t.request !== null
+        ? `for ${transferPurpose(t)}`
+        : t.inferred === 'tls-hidden'
+          ? 'its transfer command, if any, is encrypted'
+          : t.inferred === 'midstream'
+            ? 'its transfer command came before the capture'
+            : 'no transfer command used it';
     const plain = t.connection?.plaintext;
     const tls = plain === undefined ? '' : `; its TLS decrypted: ${plural(plain.toServer + plain.toClient, 'byte')} of data`;
     return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;

@@ -41,12 +41,22 @@ describe('1. curl --ssl-reqd through DNAT with the FTP helper: the helper cannot
     expect(t.diagnosis!.summary).not.toMatch(CLAIMS_READ);
     expect(t.diagnosis!.summary).toMatch(/The PASV\/EPSV reply that announced it, if any, was encrypted: its address and port are not readable/);
     expect(t.diagnosis!.summary).toMatch(/The 227 was inside TLS, so a firewall or NAT FTP helper on the way could not read it either/);
-    expect(t.diagnosis!.summary).toMatch(/ICMP destination unreachable \(type 3 code 1\) from 192\.0\.2\.1, a device on the way, not the server at frame 38/);
+    expect(t.diagnosis!.summary).toMatch(/ICMP destination unreachable \(type 3 code 1\) from 192\.0\.2\.1, a device on the way, not the server, at frame 38/);
     expect(t.diagnosis!.advice).toMatch(/cannot read PORT\/227 inside TLS/);
+    // The router's ICMP came 3.1 s after the first SYN (its ARP went unanswered: nobody owns the public
+    // address's unmapped port), not a firewall's reject. Before: "a firewall or router ... rejects connections".
+    expect(t.diagnosis!.summary).toMatch(/3\.1 s after the first SYN: "host unreachable" that late is a router that found no host at 203\.0\.113\.21/);
+    expect(t.diagnosis!.advice).toMatch(/^The router at 192\.0\.2\.1 has no host at 203\.0\.113\.21 to deliver 203\.0\.113\.21:50086 to: if that address is a NAT's public one, forward the server's passive port range/);
+    expect(t.diagnosis!.advice).not.toMatch(/rejects connections/);
+    // Before: "(no transfer command, passive mode)" and, in the ladder, "no transfer command used it".
+    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(its command encrypted, passive mode\) probably failed/);
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(summary).toMatch(/1\.1 passive - 203\.0\.113\.21:50086 0 - failed \[1\]/);
     for (const o of await outputs(name, ...ALL)) expect(o).not.toMatch(CLAIMS_READ);
     expect(diagnose).toMatch(/probably failed/);
+    const [timeline] = await outputs(name, 'timeline');
+    expect(timeline).toMatch(/Data connection 1 \(passive\) its transfer command, if any, is encrypted: the client opens it, port 39600 → 50086/);
+    expect(timeline).not.toMatch(/no transfer command used it/);
     expect(diagnose).not.toMatch(/198\.51\.100\.20/); // the inside address is only in the encrypted 227
   });
   it('the same session at the server: the 227 went out encrypted, no data SYN arrived; nothing claims a transfer', async () => {

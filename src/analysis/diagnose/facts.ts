@@ -40,7 +40,9 @@ export function secondsText(s: number): string {
 
 /** "RETR report.pdf, active mode" */
 export function transferLabel(t: Transfer): string {
-  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : 'no transfer command';
+  // An inferred transfer's command is not missing: TLS hid it (or it came before the capture).
+  const none = t.inferred === 'tls-hidden' ? 'its command encrypted' : t.inferred === 'midstream' ? 'its command before the capture' : 'no transfer command';
+  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : none;
   return `${what}, ${t.mode} mode`;
 }
 
