@@ -383,6 +383,8 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       const file = sender === 'client' ? plain.toServer : plain.toClient;
       const where = span === null ? '' : span.first === span.last ? ` in frame ${span.first}` : ` in frames ${span.first}-${span.last}`;
       d += ` They are TLS records (PROT P): decrypted with the key log, those${where} carry the ${file} bytes of data; the rest is TLS's own handshake and alerts.`;
+    } else if (c.tls !== undefined) {
+      d += " They are TLS records (PROT P), not the file's bytes: TLS's handshake and the encrypted data, which only a key log would show.";
     }
     if (c.retransmissions > 0 && resentAfterArrival(c, ctx.s.vantage, sender === 'client' ? 'server' : 'client')) {
       const one = c.retransmissions === 1;

@@ -5,11 +5,16 @@
  * the captures without them, so it must say what the packets show (SYNs unanswered, ICMP, a
  * connection to another address) without claiming an address it could not read.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { analyze, causes, facts, outputs } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, outputs, path } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit16-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The decrypted control lines tshark read with the key log: frame → line. */
 const tlsLines = (name: string): Map<number, string> =>
@@ -123,8 +128,23 @@ describe('4. CCC through the DNAT helper', () => {
     expect(facts(name).files[0].size).toBe(511);
     expect(t.bytes).toBe(2482);
     expect(causes(a)).toEqual([]);
-    const [diagnose] = await outputs(name, 'diagnose');
+    const [diagnose, explain, summary, timeline, logs] = await outputs(name, 'diagnose', 'explain', 'summary', 'timeline', 'logs');
     expect(diagnose).toMatch(/No failed data connections in 1 session: 1 transfer \(1 complete\)\./);
+    for (const o of [explain, summary, timeline, logs]) expect(o).not.toMatch(/failed|refused|incomplete|truncated|What to change/i);
+    // Before: "2,482 bytes, all in the capture", as if they were the file's.
+    expect(explain).toMatch(/They are TLS records \(PROT P\), not the file's bytes/);
+    expect(explain).toMatch(/completed: 2,482 bytes of TLS records \(PROT P; the file inside is not readable without a key log, 511 bytes announced\), all in the capture \(226, frame 63\)/);
+    // Before: an EMPTY s1-t1-hello.txt saved with the verdict "truncated" (0 bytes against the 511 announced).
+    expect(await extractedFiles(name, tmp)).toEqual({});
+    const manifest = JSON.parse(readFileSync(join(tmp, name, 'manifest.json'), 'utf8'));
+    expect(manifest.skipped.map((k: any) => [k.transfer, k.originalName, k.reason])).toEqual([
+      [1, 'hello.txt', 'its data connection is TLS (PROT P) and was not decrypted: its 3103 bytes are TLS records, not the file (a key log would give the file)'],
+    ]);
+    // With the key log (ground truth) the file comes out whole, its verdict complete (before: "unverified").
+    const keyed = join(tmp, 'keyed');
+    expect((await runCli(['extract', '--tls-keylog', join(FIXTURES, `${name}.keys`), '-o', keyed, path(name)])).code).toBe(0);
+    const m2 = JSON.parse(readFileSync(join(keyed, 'manifest.json'), 'utf8'));
+    expect(m2.objects.map((o: any) => [o.originalName, o.bytes, o.sha256, o.verdict])).toEqual([['hello.txt', 511, factSha(name, 'hello.txt'), 'complete']]);
   });
   it('CCC refused (534): the session stays encrypted and fails like case 1', async () => {
     const n2 = 'ftps-ccc-refused-dnat-helper-proftpd-curl';
