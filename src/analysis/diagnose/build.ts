@@ -64,6 +64,6 @@ function hiddenAnnouncementNote(ctx: TransferContext): string {
   const what = t.mode === 'active' ? 'PORT' : '227';
   return (
     `The ${what} was inside TLS, so a firewall or NAT FTP helper on the way could not read it either: one that opens ` +
-    `(or maps) the data port from the clear ${what} did not open this one, the likely reason it was not let through`
+    `(or maps) the data port from the clear ${what} could not open this one: a likely reason, unless that port is closed to every connection anyway`
   );
 }
