@@ -56,7 +56,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
       );
     }
     const failed = guesses.filter((g) => !g.established);
-    if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked by a firewall that could not see the announced port.`);
+    if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked, or not forwarded, by a firewall or NAT that could not see the announced port.`);
   }
   // Connections from the client to another address than the server's while the session ran: a
   // passive data connection following a 227 that named an address the NAT did not rewrite.
