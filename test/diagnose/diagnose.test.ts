@@ -923,12 +923,13 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(31);
+    expect(codes).toHaveLength(33);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 23 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // the refused checks also giving active/passive-host-unreachable for a router's late host-unreachable,
     // and an inferred transfer's new TLS session without keys) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 31 codes.
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 33 codes.
     expect(TRANSFER_CHECKS).toHaveLength(23);
   });
 });

@@ -41,7 +41,7 @@ describe('1. curl --ssl-reqd through DNAT with the FTP helper: the helper cannot
     expect([s.tlsMode, s.tlsFrame, s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['explicit', 10, 'tls-hidden', [10, 33]]);
     const t = s.transfers[0];
     expect([s.transfers.length, t.inferred, t.mode, t.connection?.stream, t.bytes, t.verdict.kind]).toEqual([1, 'tls-hidden', 'passive', 1, 0, 'failed']);
-    expect([t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['passive-refused', [33, 35, 36, 37, 38, 39, 40]]);
+    expect([t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['passive-host-unreachable', [33, 35, 36, 37, 38, 39, 40]]);
     // Before: "no PORT or PASV preceded it (RFC 959 default data port)", and nothing about the helper.
     expect(t.diagnosis!.summary).not.toMatch(CLAIMS_READ);
     expect(t.diagnosis!.summary).toMatch(/The PASV\/EPSV reply that announced it, if any, was encrypted: its address and port are not readable/);
@@ -57,6 +57,8 @@ describe('1. curl --ssl-reqd through DNAT with the FTP helper: the helper cannot
     expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(its command encrypted, passive mode\) probably failed/);
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(summary).toMatch(/1\.1 passive - 203\.0\.113\.21:50086 0 - failed \[1\]/);
+    // Before: "passive-refused: the server's side refused the client's data connection" (the ICMP came from the client's router).
+    expect(summary).toMatch(/\[1\] 1\.1 passive-host-unreachable: a router found no host at the passive data connection's address/);
     for (const o of await outputs(name, ...ALL)) expect(o).not.toMatch(CLAIMS_READ);
     expect(diagnose).toMatch(/probably failed/);
     const [timeline] = await outputs(name, 'timeline');
@@ -153,7 +155,7 @@ describe('4. CCC through the DNAT helper', () => {
     expect(tlsLines(n2).get(28)).toBe('534 Unwilling to accept security parameters');
     const a = await analyze(n2);
     const s = a.sessions[0];
-    expect([s.tlsEndFrame, s.diagnosis?.cause, s.transfers[0].verdict.kind, s.transfers[0].diagnosis?.cause]).toEqual([undefined, 'tls-hidden', 'failed', 'passive-refused']);
+    expect([s.tlsEndFrame, s.diagnosis?.cause, s.transfers[0].verdict.kind, s.transfers[0].diagnosis?.cause]).toEqual([undefined, 'tls-hidden', 'failed', 'passive-host-unreachable']);
     expect(s.transfers[0].diagnosis!.summary).toMatch(/NAT FTP helper on the way could not read it either/);
   });
 });

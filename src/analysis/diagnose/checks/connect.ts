@@ -207,11 +207,13 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const partial = partialFound && !(stopped && stopped.inside) ? partialFound : null;
   if (partial) details.push(partialRangeWords(c, partial));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
-  const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
+  // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
+  const noHost = refused !== null && neighbourUnresolved(c, s, target) !== null;
+  const cause = `${mode}-${noHost ? 'host-unreachable' : kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const dst = ep(mode === 'active' ? c.client : c.server);
   const general =
-    refused && neighbourUnresolved(c, s, target) !== null
+    noHost
       ? `The router at ${c.icmpErrors[0].reporter} has no host at ${dst.replace(/:\d+$/, '')} to deliver ${dst} to: if that address is a NAT's public one, ` +
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
         `otherwise the ${mode === 'active' ? 'PORT' : '227'} names an address nobody answers for (set the ${target}'s announced address).`
