@@ -11,10 +11,17 @@ if [ $# -lt 2 ] || [ $# -gt 3 ]; then
 fi
 command -v tshark >/dev/null || { echo "$0: tshark not found" >&2; exit 3; }
 run() {
-  tshark -n -r "$1" -o "tls.keylog_file:$2" -Y tls.record -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, -E quote=n \
+  tshark -n -r "$1" -o "tls.keylog_file:$2" "${DECODE[@]}" -Y tls.record -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator=, -E quote=n \
     -e frame.number -e tcp.stream -e tls.record.content_type -e tls.record.opaque_type -e tls.record.version \
     -e tls.record.length -e tls.handshake.type
 }
+# tshark 4.0 follows "AUTH TLS" but not "AUTH SSL" (curl's first choice): when the capture has an
+# AUTH SSL and no record was decoded, its control port is decoded as TLS (its clear lines are not records).
+DECODE=()
+if [ "$(run "$1" "$2" | wc -l)" -le 1 ]; then
+  port=$(tshark -n -r "$1" -Y 'ftp.request.command == "AUTH" && ftp.request.arg == "SSL"' -T fields -e tcp.dstport 2>/dev/null | head -1)
+  [ -n "$port" ] && DECODE=(-d "tcp.port==$port,tls")
+fi
 if [ $# -eq 3 ]; then
   run "$1" "$2" >"$3.tmp" && mv "$3.tmp" "$3"
 else

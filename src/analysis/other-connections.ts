@@ -67,6 +67,8 @@ export class OtherConnections {
   private readonly sessionsByHosts = new OpenSessions();
   /** The same by their client, for a connection of an FTPS client's that goes to another address. */
   private readonly sessionsByClient = new OpenSessions();
+  /** The same by their server, for a connection of an FTPS server's that goes to another address (active mode). */
+  private readonly sessionsByServer = new OpenSessions();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
@@ -87,6 +89,7 @@ export class OtherConnections {
     const s = builder.session;
     this.sessionsByHosts.add(hostPair(s.client.ip, s.server.ip), builder);
     this.sessionsByClient.add(s.client.ip, builder);
+    this.sessionsByServer.add(s.server.ip, builder);
   }
 
   /** A control session closed: later connections between its hosts are no longer its. */
@@ -94,6 +97,7 @@ export class OtherConnections {
     const s = builder.session;
     this.sessionsByHosts.close(hostPair(s.client.ip, s.server.ip), builder);
     this.sessionsByClient.close(s.client.ip, builder);
+    this.sessionsByServer.close(s.server.ip, builder);
   }
 
   /** A session let go (only counted): its connections are not described. */
@@ -138,6 +142,9 @@ export class OtherConnections {
     // Not between a session's two hosts: from an FTPS client to another address, as its data
     // connection goes when the encrypted 227 named an address no NAT rewrote (the server's inside one).
     if (!builder) builder = this.tlsSessionOfClient(conn);
+    // From an FTPS server to another address: its active data connection, when the encrypted PORT
+    // named an address no NAT rewrote (the client's inside one).
+    if (!builder) builder = this.tlsSessionOfServer(conn);
     if (!builder) return;
     let list = this.bySession.get(builder);
     if (!list) this.bySession.set(builder, (list = []));
@@ -160,6 +167,12 @@ export class OtherConnections {
   private tlsSessionOfClient(conn: TcpConnection): SessionBuilder | undefined {
     if (conn.midstream || conn.server.port < 1024) return undefined;
     return this.sessionsByClient.latest(conn.client.ip, (b) => b.session.tls && b.session.server.ip !== conn.server.ip, MAX_CLIENT_SESSIONS_SEEN);
+  }
+
+  /** As tlsSessionOfClient, for a connection the server of an open FTPS session opened to a high port elsewhere. */
+  private tlsSessionOfServer(conn: TcpConnection): SessionBuilder | undefined {
+    if (conn.midstream || conn.server.port < 1024) return undefined;
+    return this.sessionsByServer.latest(conn.client.ip, (b) => b.session.tls && b.session.client.ip !== conn.server.ip, MAX_CLIENT_SESSIONS_SEEN);
   }
 
   /** What the TLS of the session's other connections showed, on them and on the transfers inferred from them. */

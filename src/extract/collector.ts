@@ -200,6 +200,14 @@ export class ExtractionCollector {
       result.skipped.push(skippedEntry(s, t, why));
       return;
     }
+    // TLS data (PROT P) not decrypted: its bytes are TLS records, not the file. An empty file under the
+    // requested name (with "truncated": 0 bytes against the size announced) would say the transfer lost it.
+    const tls = t.connection?.tls;
+    if (tls !== undefined && tls.decryption !== 'decrypted' && pair.every((f) => f === null || f.captured === 0)) {
+      const moved = (t.connection?.bytesToClient ?? 0) + (t.connection?.bytesToServer ?? 0);
+      result.skipped.push(skippedEntry(s, t, `its data connection is TLS (PROT P) and was not decrypted: its ${moved} bytes are TLS records, not the file (a key log would give the file)`));
+      return;
+    }
     const opened = t.connection?.established === true || pair.some((f) => f !== null);
     if (!opened) {
       if (t.request) result.skipped.push(skippedEntry(s, t, t.connection ? 'the data connection never opened' : 'no data connection in the capture'));
@@ -241,7 +249,8 @@ export class ExtractionCollector {
       crlfPairs: f.converter ? f.converter.converted : f.counter ? f.counter.pairs : null,
       expectedSize: t.expectedSize,
       restOffset: t.restOffset,
-      encrypted: s.dataProtection === 'P',
+      // Decrypted TLS data is the file's own bytes: only undecrypted records are "encrypted" here.
+      encrypted: s.dataProtection === 'P' && t.connection?.tls?.decryption !== 'decrypted',
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',

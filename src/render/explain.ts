@@ -386,6 +386,8 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       const file = sender === 'client' ? plain.toServer : plain.toClient;
       const where = span === null ? '' : span.first === span.last ? ` in frame ${span.first}` : ` in frames ${span.first}-${span.last}`;
       d += ` They are TLS records (PROT P): decrypted with the key log, those${where} carry the ${file} bytes of data; the rest is TLS's own handshake and alerts.`;
+    } else if (c.tls !== undefined) {
+      d += " They are TLS records (PROT P), not the file's bytes: TLS's handshake and the encrypted data, which only a key log would show.";
     }
     if (c.retransmissions > 0 && resentAfterArrival(c, ctx.s.vantage, sender === 'client' ? 'server' : 'client')) {
       const one = c.retransmissions === 1;
@@ -688,16 +690,22 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
       flush();
       const { title, departure } = authStep(s, c);
       // Connections to another address than the server's while TLS hid the announcements (the diagnosis' `elsewhere`).
-      const subs = (s.diagnosis?.elsewhere ?? []).map(
-        (g) =>
-          `The client ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
-          `${g.established ? '' : ', which never opens'} — not the server's address ${s.server.ip}: probably the data connection an encrypted 227 pointed to, ` +
-          'naming an address no NAT rewrote (its FTP helper cannot read TLS).',
-      );
+      // Opened by the server (active mode): where an encrypted PORT pointed, not the client's address.
+      const subs = (s.diagnosis?.elsewhere ?? []).map((g) => {
+        const byServer = g.from.ip === s.server.ip;
+        return (
+          `The ${byServer ? 'server' : 'client'} ${g.established ? 'opens' : 'tries to open'} a connection to ${endpoint(g.to)} (tcp.stream ${g.stream}${g.synFrame !== null ? `, SYN frame ${g.synFrame}` : ''})` +
+          `${g.established ? '' : ', which never opens'} — not the ${byServer ? "client's" : "server's"} address ${byServer ? s.client.ip : s.server.ip}: ` +
+          `probably the data connection an encrypted ${byServer ? 'PORT' : '227'} pointed to, naming an address no NAT rewrote (its FTP helper cannot read TLS).`
+        );
+      });
       steps.push({ title, subs });
       ctx.departures.push(departure);
       for (const g of s.diagnosis?.elsewhere ?? []) {
-        ctx.departures.push(`a connection to ${endpoint(g.to)}, not the server's address, ${g.established ? 'opened' : 'never opened'}: an encrypted 227 probably named it`);
+        const byServer = g.from.ip === s.server.ip;
+        ctx.departures.push(
+          `a connection to ${endpoint(g.to)}, not the ${byServer ? "client's" : "server's"} address, ${g.established ? 'opened' : 'never opened'}: an encrypted ${byServer ? 'PORT' : '227'} probably named it`,
+        );
       }
       continue;
     }

@@ -119,7 +119,14 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
   const opener = e.by === 'client' ? 'the client' : 'the server';
   const ports = `${e.from.port} → ${e.to.port}`;
   if (c.role === 'data' && t !== undefined) {
-    const purpose = t.request === null ? 'no transfer command used it' : `for ${transferPurpose(t)}`;
+    const purpose =
+      t.request !== null
+        ? `for ${transferPurpose(t)}`
+        : t.inferred === 'tls-hidden'
+          ? 'its transfer command, if any, is encrypted'
+          : t.inferred === 'midstream'
+            ? 'its transfer command came before the capture'
+            : 'no transfer command used it';
     const plain = t.connection?.plaintext;
     const tls = plain === undefined ? '' : `; its TLS decrypted: ${plural(plain.toServer + plain.toClient, 'byte')} of data`;
     return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;
@@ -129,6 +136,10 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
   if (guessed) return `Probably a data connection (TLS hides the announcement): ${opener} opens it, port ${ports}`;
   const elsewhere = d?.elsewhere?.find((g) => g.stream === c.stream);
   if (elsewhere !== undefined) {
+    // Opened by the server: an active data connection to where an encrypted PORT pointed (not the client's address).
+    if (elsewhere.from.ip === l.session.server.ip) {
+      return `Probably a data connection to where an encrypted PORT pointed, ${elsewhere.to.ip} (not the client's ${l.session.client.ip}): ${opener} opens it, port ${ports}`;
+    }
     return `Probably a data connection to where an encrypted reply pointed, ${elsewhere.to.ip} (not the server's ${l.session.server.ip}): ${opener} opens it, port ${ports}`;
   }
   return `Connection between the same hosts, not announced on the control channel: port ${ports}`;

@@ -98,6 +98,10 @@ export function verdictSentence(t: Transfer): string {
           'the capture holds every byte it sent, so the file changed on the server while it was sent (or its size was announced wrong): neither the network nor the capture lost any.'
         );
       }
+      // TLS data not decrypted: the bytes counted are TLS records, not the file's.
+      if (v.missingBytes === 0 && t.connection?.tls !== undefined && t.connection.plaintext === undefined) {
+        return `completed: ${n(v.bytes)} bytes of TLS records (PROT P; the file inside is not readable without a key log${v.expected !== null ? `, ${n(v.expected)} bytes announced` : ''}), all in the capture${reply}.`;
+      }
       if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
       return (
         `completed according to the server${reply}, but ${n(v.missingBytes)} of its bytes are missing from the capture ` +

@@ -939,12 +939,13 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(32);
+    expect(codes).toHaveLength(34);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 24 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
-    // and an inferred transfer's new TLS session without keys) plus the session-level checks
+    // and an inferred transfer's new TLS session without keys; the refused checks also give
+    // active/passive-host-unreachable for a router's late host-unreachable) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 32 codes.
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 34 codes.
     expect(TRANSFER_CHECKS).toHaveLength(24);
   });
 });

@@ -61,6 +61,21 @@ function tsharkLines(name: string): TsharkLines {
       replies.push(`${frame} ${line.slice(0, 3)}`);
     }
   }
+  // After CCC the control port carries clear text again, which tshark, told to decode that port as
+  // TLS, may drop (the first line after close_notify: PWD at frame 31 in ftps-ccc-dnat-helper-proftpd-curl);
+  // its plain FTP view has it. A clear command there that the lines lack is added.
+  const ftpView = join(FIX, `${name}.tshark-ftp.tsv`);
+  if (existsSync(ftpView)) {
+    const [head, ...rest] = readFileSync(ftpView, 'latin1').trim().split('\n');
+    const col = head.split('\t');
+    const [fi, ci, ai] = ['frame.number', 'ftp.request.command', 'ftp.request.arg'].map((n) => col.indexOf(n));
+    const have = new Set(requests.map((r) => parseInt(r, 10)));
+    for (const row of rest) {
+      const f = row.split('\t');
+      if (/^[A-Z]{3,4}$/.test(f[ci] ?? '') && !have.has(Number(f[fi]))) requests.push(`${f[fi]} ${f[ci]} ${f[ai] ?? ''}`.trimEnd());
+    }
+    requests.sort((x, y) => parseInt(x, 10) - parseInt(y, 10));
+  }
   return { requests, replies };
 }
 

@@ -32,13 +32,16 @@ export function diagnosis(
               : 'failed:';
   const head = `Session ${s.id}, transfer ${t.id} (${transferLabel(t)}) ${verb} ${CATALOG[cause].title}.`;
   const body = details.filter((d) => d !== '').map((d) => (/[.!?]$/.test(d) ? d : `${d}.`));
+  const hidden = hiddenAnnouncementNote(ctx);
+  if (hidden) body.push(`${hidden}.`);
   const where = `Vantage point: ${ctx.vantage.reason}.`;
+  // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
+  const advice = specificAdvice ?? CATALOG[cause].advice;
   return {
     cause,
     summary: [head, ...body, where].join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
-    // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
-    advice: specificAdvice ?? CATALOG[cause].advice,
+    advice: hidden ? `${advice} ${CATALOG['tls-hidden'].advice}` : advice,
   };
 }
 
@@ -47,4 +50,20 @@ export function sourcePort20Note(ctx: TransferContext): string {
   const c = ctx.transfer.connection;
   if (ctx.transfer.mode !== 'active' || !c || c.server.port === 20) return '';
   return `The server connected from port ${c.server.port}, not from port 20: a client-side firewall that admits active-mode data only from source port 20 drops such connections`;
+}
+
+/**
+ * A data connection that never opened, inferred beside a control channel TLS hid: the PORT/227
+ * that announced it was unreadable to any firewall or NAT FTP helper on the way as well, the
+ * likely reason nothing let it through. Said as the likely reason, not as something read.
+ */
+function hiddenAnnouncementNote(ctx: TransferContext): string {
+  const t = ctx.transfer;
+  const c = t.connection;
+  if (t.inferred !== 'tls-hidden' || !c || c.established) return '';
+  const what = t.mode === 'active' ? 'PORT' : '227';
+  return (
+    `The ${what} was inside TLS, so a firewall or NAT FTP helper on the way could not read it either: one that opens ` +
+    `(or maps) the data port from the clear ${what} could not open this one: a likely reason, unless that port is closed to every connection anyway`
+  );
 }

@@ -88,6 +88,12 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'drops the answers to its own connections — allow replies of its outgoing connections on the client\'s ' +
       'firewall (passive mode) or the server\'s (active mode), e.g. iptables -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT.',
   },
+  'active-host-unreachable': {
+    title: "a router found no host at the active data connection's address",
+    advice:
+      "Nothing answers for the address the PORT named (often a client's inside address behind a NAT): use passive mode, " +
+      "or forward the client's data ports through the NAT.",
+  },
   'passive-syn-unanswered': {
     title: 'the client could not reach the server\'s passive port',
     advice:
@@ -99,6 +105,12 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
     advice:
       "Allow the passive port range on the server's firewall instead of rejecting it, and check that the server " +
       'listens on the port it announced (a server behind a load balancer may announce a port of another node).',
+  },
+  'passive-host-unreachable': {
+    title: "a router found no host at the passive data connection's address",
+    advice:
+      "Nothing answers for the address the client connected to: if it is a NAT's public address, forward the server's " +
+      "passive port range through it to the server; otherwise make the server announce an address the client can reach.",
   },
   'passive-address-mismatch': {
     title: 'the 227 reply advertises an address other than the server\'s',

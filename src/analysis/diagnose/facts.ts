@@ -40,7 +40,9 @@ export function secondsText(s: number): string {
 
 /** "RETR report.pdf, active mode" */
 export function transferLabel(t: Transfer): string {
-  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : 'no transfer command';
+  // An inferred transfer's command is not missing: TLS hid it (or it came before the capture).
+  const none = t.inferred === 'tls-hidden' ? 'its command encrypted' : t.inferred === 'midstream' ? 'its command before the capture' : 'no transfer command';
+  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : none;
   return `${what}, ${t.mode} mode`;
 }
 
@@ -112,6 +114,11 @@ export function evidenceFrames(t: Transfer, extra: Array<number | null | undefin
 /** The data connection announced in this session, announcement-side wording. */
 export function announceWords(t: Transfer): string {
   const an = t.announce;
+  // An inferred transfer's announcement is not missing: TLS hid it, or it came before the capture.
+  if (!an && t.inferred === 'tls-hidden') {
+    return `The ${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV reply'} that announced it, if any, was encrypted: its address and port are not readable in this capture`;
+  }
+  if (!an && t.inferred === 'midstream') return 'Its announcement came before the capture began';
   if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
   const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';
   const arith = an.tuple.arithmetic.includes('×') ? ` (port ${an.tuple.arithmetic})` : '';

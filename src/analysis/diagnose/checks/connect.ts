@@ -19,11 +19,35 @@ function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 's
   return c.rst !== null && rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server);
 }
 
+/**
+ * A router's "host unreachable" that came only after the connector had sent several SYNs for
+ * seconds: the router's neighbour resolution (ARP, or IPv6 neighbour discovery) for the destination
+ * timed out — no host at that address behind it. A firewall's reject answers the first SYN at once.
+ * The seconds between the first SYN and the ICMP error, or null when it is not that.
+ */
+export function neighbourUnresolved(c: DataConnection, s: Session, target: 'client' | 'server'): number | null {
+  const icmp = c.icmpErrors[0];
+  if (!icmp || !refusedByMiddlebox(c, s, target)) return null;
+  const hostUnreachable = icmp.type === 3 ? icmp.code === 1 : icmp.type === 1 && icmp.code === 3;
+  const syns = synEvents(c);
+  const at = c.handshake.find((e) => e.type === 'icmp-error' && e.frame === icmp.frame);
+  if (!hostUnreachable || !at || syns.length < 2) return null;
+  const waited = at.time - syns[0].time;
+  return waited >= 2 && syns.filter((e) => e.frame < icmp.frame).length >= 2 ? waited : null;
+}
+
 function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): string | null {
   const icmp = c.icmpErrors[0];
   if (icmp) {
     const who = refusedByMiddlebox(c, s, target) ? `, a device on the way, not the ${target}` : '';
-    return `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who} at frame ${icmp.frame}`;
+    const base = `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who}${who ? ',' : ''} at frame ${icmp.frame}`;
+    const waited = neighbourUnresolved(c, s, target);
+    if (waited === null) return base;
+    const dst = target === 'client' ? c.client.ip : c.server.ip;
+    return (
+      `${base}, ${secondsText(waited)} after the first SYN: "host unreachable" that late is a router that found no host at ${dst} ` +
+      "(its ARP or neighbour discovery went unanswered), not a firewall's reject, which answers the first SYN at once"
+    );
   }
   if (c.rst && !c.established) {
     if (c.rst.madeHere) {
@@ -192,13 +216,20 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const partial = partialFound && !(stopped && stopped.inside) ? partialFound : null;
   if (partial) details.push(partialRangeWords(c, partial));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
-  const cause = `${mode}-${kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
+  // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
+  const noHost = refused !== null && neighbourUnresolved(c, s, target) !== null;
+  const cause = `${mode}-${noHost ? 'host-unreachable' : kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const droppedHere = !refused && ctx.vantage.forwarder === true && c.captureCopies === 0;
+  const dst = ep(mode === 'active' ? c.client : c.server);
   const general = droppedHere
-    ? `The device this capture was taken on drops the SYNs to ${ep(mode === 'active' ? c.client : c.server)}: allow the ` +
+    ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
-    : refused && refusedByMiddlebox(c, s, target)
+    : noHost
+      ? `The router at ${c.icmpErrors[0].reporter} has no host at ${dst.replace(/:\d+$/, '')} to deliver ${dst} to: if that address is a NAT's public one, ` +
+        `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
+        `otherwise the ${mode === 'active' ? 'PORT' : '227'} names an address nobody answers for (set the ${target}'s announced address).`
+      : refused && refusedByMiddlebox(c, s, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;

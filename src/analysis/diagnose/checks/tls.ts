@@ -56,7 +56,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
       );
     }
     const failed = guesses.filter((g) => !g.established);
-    if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked by a firewall that could not see the announced port.`);
+    if (failed.length) parts.push(`${failed.length} of them never opened: likely blocked, or not forwarded, by a firewall or NAT that could not see the announced port.`);
   }
   // Connections from the client to another address than the server's while the session ran: a
   // passive data connection following a 227 that named an address the NAT did not rewrite.
@@ -72,17 +72,31 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
         'the NAT\'s FTP helper would rewrite that address in clear FTP, but cannot read it inside TLS.',
     );
   }
-  if (!guesses.length && !elsewhere.length) {
+  // Connections from the server to another address than the client's: an active data connection
+  // following a PORT that named the client's inside address, which no NAT rewrote.
+  const serverElsewhere = s.otherConnections.filter(
+    (c) => c.from.ip === s.server.ip && c.to.ip !== s.client.ip && c.start >= s.start && c.start <= s.end + 1 && (c.synFrame ?? 0) > from,
+  );
+  if (serverElsewhere.length) {
+    const list = serverElsewhere.map((g) => `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`).join('; ');
+    const failed = serverElsewhere.filter((g) => !g.established).length;
+    parts.push(
+      `While the session ran the server opened ${serverElsewhere.length === 1 ? 'a connection' : 'connections'} to a high port of another address than the client's ${s.client.ip}: ${list}. ` +
+        `An active data connection goes where the encrypted PORT/EPRT pointed: ${failed ? 'one that never opened, to another address, ' : 'this '}is what a PORT naming the client's address behind a NAT (its inside address) causes — ` +
+        "the NAT's FTP helper would rewrite that address in clear FTP, but cannot read it inside TLS (passive mode avoids it).",
+    );
+  }
+  if (!guesses.length && !elsewhere.length && !serverElsewhere.length) {
     parts.push('No other connection between the two hosts appears while the session runs: if transfers were attempted, their data connections never reached the capture point.');
   }
   parts.push(`Vantage point: ${vantage.reason}.`);
-  const evidence = [from, ...guesses.map((g) => g.synFrame), ...elsewhere.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
+  const evidence = [from, ...guesses.map((g) => g.synFrame), ...elsewhere.map((g) => g.synFrame), ...serverElsewhere.map((g) => g.synFrame)].filter((f): f is number => typeof f === 'number');
   return {
     cause: 'tls-hidden',
     summary: parts.join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
     advice: CATALOG['tls-hidden'].advice,
     guesses,
-    ...(elsewhere.length ? { elsewhere } : {}),
+    ...(elsewhere.length || serverElsewhere.length ? { elsewhere: [...elsewhere, ...serverElsewhere] } : {}),
   };
 }
