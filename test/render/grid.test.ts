@@ -1,10 +1,12 @@
 import Table from 'cli-table3';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeStream } from '../../src/analysis/pipeline.js';
 import { transferBlockRows, TRANSFER_BLOCK_WIDTHS } from '../../src/render/tables.js';
 import { describe, expect, it } from 'vitest';
 import { displayWidth, drawGrid, drawWrapped } from '../../src/render/grid.js';
+
+const ALL = process.env.FTPCAP_LONG === 'all';
 
 function viaCliTable3(head: string[], rows: string[][]): string {
   const t = new Table({ head, style: { head: [], border: [], compact: true } });
@@ -61,8 +63,11 @@ describe('drawWrapped', () => {
 });
 
 describe('transfer blocks drawn by drawWrapped', () => {
-  it('are cli-table3 blocks, on recorded captures of every kind of transfer', async () => {
-    const files = ['active-vsftpd-ftp.pcap', 'abort-vsftpd-lftp.pcap', 'fail-passive-drop-vsftpd-curl.pcap', 'bounce-refused-vsftpd-python.pcap', 'ipv6-epsv-proftpd-lftp.pcapng', 'tls-data-vsftpd-lftp.pcap', 'capture-loss-vsftpd-lftp.pcap', 'hostile-client-vsftpd-python.pcap.gz'];
+  // `transfers` draws every block this way: npm test compares eight captures, `npm run test:long` all.
+  it(`are cli-table3 blocks, on ${ALL ? 'every fixture' : 'recorded captures of every kind of transfer'}`, async () => {
+    const files = ALL
+      ? readdirSync(join(__dirname, '../../fixtures')).filter((f) => /\.(pcap|pcapng|pcap\.gz)$/.test(f))
+      : ['active-vsftpd-ftp.pcap', 'abort-vsftpd-lftp.pcap', 'fail-passive-drop-vsftpd-curl.pcap', 'bounce-refused-vsftpd-python.pcap', 'ipv6-epsv-proftpd-lftp.pcapng', 'tls-data-vsftpd-lftp.pcap', 'capture-loss-vsftpd-lftp.pcap', 'hostile-client-vsftpd-python.pcap.gz'];
     let blocks = 0;
     for (const f of files) {
       const path = join(__dirname, '../../fixtures', f);
