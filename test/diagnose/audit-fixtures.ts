@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
+import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
 
 export const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
@@ -44,3 +45,11 @@ export async function extractedFiles(name: string, dir: string): Promise<Record<
 
 /** The recorder's sha256 of a file the fixture moved (NAME.facts.json). */
 export const factSha = (name: string, file: string): string => facts(name).files.find((x: { path: string }) => x.path === file).sha256;
+
+/** One of tshark's views of the fixture, written by the recorder (NAME.tshark-VIEW.tsv). */
+export const tsv = (name: string, view: string): Array<Record<string, string>> => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
+/** tshark's FTP rows of one control connection with a command or a reply code: [frame, command or code]. */
+export const ftpRows = (name: string, stream: string): Array<[number, string]> =>
+  tsv(name, 'ftp')
+    .filter((r) => r['tcp.stream'] === stream && (r['ftp.request.command'] || r['ftp.response.code']))
+    .map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);

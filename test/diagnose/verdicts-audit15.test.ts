@@ -13,20 +13,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { leftAfterRefusal } from '../../src/analysis/session-facts.js';
-import { FIXTURES } from '../support/facts.js';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, causes, extractedFiles, facts, factSha, flat, outputs, path } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, flat, ftpRows, outputs, path, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit15-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
-/** tshark's FTP rows of one control connection with a command or a reply code: [frame, command or code]. */
-const ftpRows = (name: string, stream: string): Array<[number, string]> =>
-  tsv(name, 'ftp')
-    .filter((r) => r['tcp.stream'] === stream && (r['ftp.request.command'] || r['ftp.response.code']))
-    .map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
 /** ftpcap's commands and replies of one session in the same shape. */
 const ourRows = (a: Analysis, id: number): Array<[number, string]> =>
   a.sessions

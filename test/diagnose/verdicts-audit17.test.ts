@@ -13,9 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis, Session, Transfer } from '../../src/analysis/model.js';
-import { FIXTURES } from '../support/facts.js';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, extractedFiles, facts, factSha, outputs } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, outputs, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit17-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -24,7 +22,6 @@ type Point = 'client-side' | 'server-side' | 'router';
 const POINTS: Point[] = ['client-side', 'server-side', 'router'];
 const fixture = (base: string, p: Point): string => `${base}-${p}-vsftpd-curl`;
 
-const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
 /**
  * tshark's FTP rows with a command or a reply code: [frame, stream, command or code]. On the router
  * each packet is there twice, arriving and leaving, one after the other: ftpcap counts the first.

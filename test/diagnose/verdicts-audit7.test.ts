@@ -9,13 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { FIXTURES } from '../support/facts.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, causes, flat, outputs, path, transfers } from './audit-fixtures.js';
+import { analyze, causes, flat, outputs, path, transfers, tsv } from './audit-fixtures.js';
 
 const facts = (name: string): Record<string, any> => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8'));
-const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
 const row = (name: string, frame: number) => tsv(name, 'ftp').find((r) => Number(r['frame.number']) === frame)!;
 /** Words no output may use of a transfer that did not fail (diagnose's "No failed data connections" aside). */
 const FAILURE_WORDS = /\b(failed|aborted|reset|stalled|lost on the path|lost segments|sent again|What to change)\b/;

@@ -11,11 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { FIXTURES } from '../support/facts.js';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, facts, outputs, path, reportPage, transfers } from './audit-fixtures.js';
+import { analyze, causes, facts, outputs, path, reportPage, transfers, tsv } from './audit-fixtures.js';
 
-const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
 /** tshark's rows of the commands and replies that set up and end data connections: [frame, command or code, argument]. */
 const dataRows = (name: string): string[][] =>
   tsv(name, 'ftp')

@@ -12,10 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
-import { analyze, causes, facts, outputs, reportPage, transfers } from './audit-fixtures.js';
+import { analyze, causes, facts, outputs, reportPage, transfers, tsv } from './audit-fixtures.js';
 
-const tsv = (name: string, view: string) => readTsharkTsv(join(FIXTURES, `${name}.tshark-${view}.tsv`));
 /** tshark's FTP rows with a command or a reply code: [frame, command or code]. */
 const ftpRows = (name: string): string[][] =>
   tsv(name, 'ftp')
