@@ -13,10 +13,10 @@ export function clientCommandCount(commands: Command[]): number {
  * The client left right after the server refused a command that names a path on the server (a CWD
  * to a missing folder, a refused RNFR, DELE or MKD): its last command before QUIT, or before it
  * closed the control connection. No transfer came after it, so the refusal is why the session
- * ended without one (curl stops at a CWD it cannot make). That command, or null: also when a
- * transfer's diagnosis already cites its reply.
+ * ended without one (curl stops at a CWD it cannot make). That command and how the client left, or
+ * null: also when a transfer's diagnosis already cites its reply.
  */
-export function leftAfterRefusal(s: Session): Command | null {
+export function leftAfterRefusal(s: Session): { command: Command; by: 'quit' | 'close' } | null {
   let last: Command | null = null;
   let quit = false;
   for (const c of s.commands) {
@@ -32,5 +32,6 @@ export function leftAfterRefusal(s: Session): Command | null {
   // A refusal a transfer's diagnosis cites (curl's SIZE before a RETR it never sent) is told there.
   const replyFrame = last.reply.frame;
   if (s.transfers.some((t) => t.diagnosis?.evidence.includes(replyFrame))) return null;
-  return quit || s.closedBy?.by === 'client' ? last : null;
+  if (quit) return { command: last, by: 'quit' };
+  return s.closedBy?.by === 'client' ? { command: last, by: 'close' } : null;
 }

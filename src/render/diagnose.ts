@@ -5,7 +5,7 @@
 import type { Analysis, Transfer } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
-import { leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
+import { capital, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
 const WIDTH = 78;
@@ -55,7 +55,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     for (const n of serverClosedNotes(s)) notes.push(wrap(`Session ${s.id}: ${n}`, WIDTH, '  '));
     // Nor is a refused command the client left after, but it is why no transfer followed.
     const left = leftAfterRefusalWords(s);
-    if (left !== null) notes.push(wrap(`Session ${s.id}: ${capitalized(left)}${s.transfers.length === 0 ? ': the session asked for no transfer' : ''}.`, WIDTH, '  '));
+    if (left !== null) notes.push(wrap(`Session ${s.id}: ${capital(left)}${s.transfers.length === 0 ? ': the session asked for no transfer' : ''}.`, WIDTH, '  '));
     // Not failures, but not the whole truth either: said with the verdict's own words.
     for (const t of s.transfers) {
       if (t.diagnosis || !NOTEWORTHY(t)) continue;
@@ -93,8 +93,6 @@ const NOTEWORTHY = (t: Transfer): boolean =>
   t.verdict.kind === 'not-captured' ||
   t.verdict.kind === 'incomplete' ||
   t.verdict.kind === 'unknown';
-
-const capitalized = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
 
 function label(t: Transfer): string {
   return t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : `${t.mode}, no transfer command`;

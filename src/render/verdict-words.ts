@@ -361,18 +361,18 @@ export function serverClosedNotes(s: Session): string[] {
   return [...skipped, `${capital(serverClosedWords(first))}; ${lines.join(', ')}${more}, sent after that, ${unanswered.length === 1 ? 'was' : 'were'} never answered${reset}.`];
 }
 
-const capital = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
+export const capital = (x: string): string => `${x.charAt(0).toUpperCase()}${x.slice(1)}`;
 
 /**
  * The refusal the client left after (analysis/session-facts.ts), or null: "the server refused CWD
  * missing (550 missing: No such file or directory, frame 18) and the client logged out right after".
  */
 export function leftAfterRefusalWords(s: Session): string | null {
-  const c = leftAfterRefusal(s);
-  if (c === null) return null;
+  const left = leftAfterRefusal(s);
+  if (left === null) return null;
+  const c = left.command;
   const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
-  const left = s.commands.some((x) => x.command === 'QUIT') ? 'logged out' : 'closed the control connection';
-  return `the server refused ${line} (${escapeText(replyWords(c.reply!))}, frame ${c.reply!.frame}) and the client ${left} right after it`;
+  return `the server refused ${line} (${escapeText(replyWords(c.reply!))}, frame ${c.reply!.frame}) and the client ${left.by === 'quit' ? 'logged out' : 'closed the control connection'} right after it`;
 }
 
 /** What the server's notice did, after the notice itself: "it closes the control connection for idleness, 3.002 s after the last exchange". */

@@ -367,7 +367,8 @@ describe('9. curl and the commands around its transfers (proftpd)', () => {
     const logs = flat((await runCli(['logs', path(name)])).stdout);
     expect(diagnose).toMatch(/No failed data connections in 4 sessions: 2 transfers \(2 complete\)\./);
     // The refusal each client left after (curl quits on a CWD or pre-quote it cannot make): told, not diagnosed.
-    expect(a.sessions.map((s) => leftAfterRefusal(s)?.frame ?? null)).toEqual([17, null, 85, 126]);
+    const left = a.sessions.map((s) => leftAfterRefusal(s));
+    expect(left.map((l) => l && [l.command.frame, l.by])).toEqual([[17, 'quit'], null, [85, 'close'], [126, 'quit']]);
     expect(diagnose).toContain(
       'Session 1: The server refused CWD missing (550 missing: No such file or directory, frame 18) and the client logged out right after it: the session asked for no transfer.',
     );
