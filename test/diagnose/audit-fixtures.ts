@@ -53,3 +53,40 @@ export const ftpRows = (name: string, stream: string): Array<[number, string]> =
   tsv(name, 'ftp')
     .filter((r) => r['tcp.stream'] === stream && (r['ftp.request.command'] || r['ftp.response.code']))
     .map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+/** tshark's ftp-data view: data stream → [setup frame (227/229), command frame]. */
+export const dataStreams = (name: string): Record<string, [number, number]> =>
+  Object.fromEntries(tsv(name, 'data-streams').map((r) => [r['tcp.stream'], [Number(r['ftp-data.setup-frame']), Number(r['ftp-data.command-frame'])]]));
+/**
+ * Every transfer: [session.transfer, announcing command, its frame, request, its frame, data stream,
+ * bytes, final reply code, its frame, verdict], then what `more` adds (an audit's own columns).
+ */
+export const transferRows = (a: Analysis, more: (t: Transfer) => unknown[] = () => []): unknown[][] =>
+  a.sessions.flatMap((s) =>
+    s.transfers.map((t) => [
+      `${s.id}.${t.id}`,
+      t.announce?.command ?? null,
+      t.announce?.frame ?? null,
+      t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
+      t.request?.frame ?? null,
+      t.connection?.stream ?? null,
+      t.bytes,
+      t.reply?.code ?? null,
+      t.reply?.frame ?? null,
+      t.verdict.kind,
+      ...more(t),
+    ]),
+  );
+/** ftpcap's commands and replies of one session in ftpRows' shape. */
+export const ourRows = (a: Analysis, id: number): Array<[number, string]> =>
+  a.sessions
+    .find((s) => s.id === id)!
+    .commands.flatMap((c) => {
+      const out: Array<[number, string]> = [];
+      if (c.command !== null) out.push([c.frame, c.command]);
+      for (const p of c.preliminary) out.push([p.frame, String(p.code)]);
+      // A multi-line reply: tshark shows its first line and its last, each with the code.
+      if (c.reply && c.reply.firstFrame !== c.reply.frame) out.push([c.reply.firstFrame, String(c.reply.code)]);
+      if (c.reply) out.push([c.reply.frame, String(c.reply.code)]);
+      return out;
+    })
+    .sort((x, y) => x[0] - y[0]);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, causes, extractedFiles, facts, factSha, ftpRows, outputs, path, tsv } from './audit-fixtures.js';
+import { analyze, causes, dataStreams, extractedFiles, facts, factSha, ftpRows, outputs, path, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit13-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -30,25 +30,7 @@ const ourRows = (a: Analysis, id: number, multi: Record<number, number[]> = {}):
       return out;
     })
     .sort((x, y) => x[0] - y[0]);
-/** tshark's ftp-data view: data stream → [setup frame (227/229), command frame]. */
-const dataStreams = (name: string): Record<string, [number, number]> =>
-  Object.fromEntries(tsv(name, 'data-streams').map((r) => [r['tcp.stream'], [Number(r['ftp-data.setup-frame']), Number(r['ftp-data.command-frame'])]]));
-/** Every transfer: [session.transfer, announcing command, its frame, request, its frame, data stream, bytes, final reply code, its frame, verdict]. */
-const rows = (a: Analysis) =>
-  a.sessions.flatMap((s) =>
-    s.transfers.map((t) => [
-      `${s.id}.${t.id}`,
-      t.announce?.command ?? null,
-      t.announce?.frame ?? null,
-      t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
-      t.request?.frame ?? null,
-      t.connection?.stream ?? null,
-      t.bytes,
-      t.reply?.code ?? null,
-      t.reply?.frame ?? null,
-      t.verdict.kind,
-    ]),
-  );
+const rows = transferRows;
 /** extract's saved files: name → sha256. */
 const extracted = (name: string): Promise<Record<string, string>> => extractedFiles(name, tmp);
 const sha = factSha;

@@ -11,40 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyze, causes, extractedFiles, facts, factSha, ftpRows, outputs, tsv } from './audit-fixtures.js';
+import { analyze, causes, extractedFiles, facts, factSha, ftpRows, ourRows, outputs, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit14-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** ftpcap's commands and replies of one session in the same shape. */
-const ourRows = (a: Analysis, id: number): Array<[number, string]> =>
-  a.sessions
-    .find((s) => s.id === id)!
-    .commands.flatMap((c) => {
-      const out: Array<[number, string]> = [];
-      if (c.command !== null) out.push([c.frame, c.command]);
-      for (const p of c.preliminary) out.push([p.frame, String(p.code)]);
-      if (c.reply) out.push([c.reply.frame, String(c.reply.code)]);
-      return out;
-    })
-    .sort((x, y) => x[0] - y[0]);
-/** Every transfer: [session.transfer, announcing command, its frame, request, its frame, data stream, bytes, final reply code, its frame, verdict, stopped by]. */
-const rows = (a: Analysis) =>
-  a.sessions.flatMap((s) =>
-    s.transfers.map((t) => [
-      `${s.id}.${t.id}`,
-      t.announce?.command ?? null,
-      t.announce?.frame ?? null,
-      t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
-      t.request?.frame ?? null,
-      t.connection?.stream ?? null,
-      t.bytes,
-      t.reply?.code ?? null,
-      t.reply?.frame ?? null,
-      t.verdict.kind,
-      t.verdict.kind === 'aborted' ? t.verdict.by : null,
-    ]),
-  );
+/** transferRows, then the stopped by (aborted). */
+const rows = (a: Analysis) => transferRows(a, (t) => [t.verdict.kind === 'aborted' ? t.verdict.by : null]);
 const size = (name: string, file: string): number => facts(name).files.find((x: { path: string }) => x.path === file).size;
 
 describe('1. five passive RETRs in one ftplib session to vsftpd; the server firewall drops passive SYNs after the third', () => {

@@ -14,45 +14,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { leftAfterRefusal } from '../../src/analysis/session-facts.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, causes, extractedFiles, facts, factSha, flat, ftpRows, outputs, path, tsv } from './audit-fixtures.js';
+import { analyze, causes, dataStreams, extractedFiles, facts, factSha, flat, ftpRows, ourRows, outputs, path, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit15-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** ftpcap's commands and replies of one session in the same shape. */
-const ourRows = (a: Analysis, id: number): Array<[number, string]> =>
-  a.sessions
-    .find((s) => s.id === id)!
-    .commands.flatMap((c) => {
-      const out: Array<[number, string]> = [];
-      if (c.command !== null) out.push([c.frame, c.command]);
-      for (const p of c.preliminary) out.push([p.frame, String(p.code)]);
-      // A multi-line reply: tshark shows its first line and its last, each with the code.
-      if (c.reply && c.reply.firstFrame !== c.reply.frame) out.push([c.reply.firstFrame, String(c.reply.code)]);
-      if (c.reply) out.push([c.reply.frame, String(c.reply.code)]);
-      return out;
-    })
-    .sort((x, y) => x[0] - y[0]);
-/** tshark's ftp-data view: data stream → [setup frame (227/229), command frame]. */
-const dataStreams = (name: string): Record<string, [number, number]> =>
-  Object.fromEntries(tsv(name, 'data-streams').map((r) => [r['tcp.stream'], [Number(r['ftp-data.setup-frame']), Number(r['ftp-data.command-frame'])]]));
-/** Every transfer: [session.transfer, announcing command, its frame, request, its frame, data stream, bytes, final reply code, its frame, verdict, cause]. */
-const rows = (a: Analysis) =>
-  a.sessions.flatMap((s) =>
-    s.transfers.map((t) => [
-      `${s.id}.${t.id}`,
-      t.announce?.command ?? null,
-      t.announce?.frame ?? null,
-      t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
-      t.request?.frame ?? null,
-      t.connection?.stream ?? null,
-      t.bytes,
-      t.reply?.code ?? null,
-      t.reply?.frame ?? null,
-      t.verdict.kind,
-      t.diagnosis?.cause ?? null,
-    ]),
-  );
+/** transferRows, then the cause. */
+const rows = (a: Analysis) => transferRows(a, (t) => [t.diagnosis?.cause ?? null]);
 /** Each data connection tshark ties to a command is the transfer ftpcap ties to it (setup and command frames). */
 const sameDataStreams = (name: string, a: Analysis) => {
   for (const [stream, [setup, cmd]] of Object.entries(dataStreams(name))) {
