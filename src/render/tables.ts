@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -90,7 +90,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
 
 export function announceText(t: Transfer): string {
   const an = t.announce;
-  if (!an) return 'none (default port)';
+  if (!an) return t.inferred === undefined ? 'none (default port)' : hiddenCommandCell(t.inferred, 'its PORT/PASV exchange');
   if (an.refused && an.reply) return `${an.command} refused: ${an.reply.code} ${escapeText(an.reply.text)} (frame ${an.frame})`;
   if (!an.tuple.ok) return `${an.command} malformed: ${escapeText(an.tuple.reason ?? '')} (frame ${an.frame})`;
   const ep = an.endpoint ? endpoint(an.endpoint) : '?';
@@ -217,7 +217,7 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
   const blocks: string[] = [];
   for (const s of shown) {
     for (const x of s.transfers) {
-      const title = `Transfer ${s.id}.${x.id}: ${x.mode}, ${x.request ? requestText(x, 40) : 'no command'} — ${statusText(x, style)}`;
+      const title = `Transfer ${s.id}.${x.id}: ${x.mode}, ${x.request ? requestText(x, 40) : x.inferred === undefined ? 'no command' : 'command not seen'} — ${statusText(x, style)}`;
       const rows = transferBlockRows(x);
       let table: string;
       if (!rows.some((r) => r.some((c) => c.includes('\u001b')))) table = drawWrapped(TRANSFER_BLOCK_WIDTHS, rows);

@@ -416,8 +416,17 @@ export function noRequestWords(t: Transfer): string {
   return `a data connection announced in ${t.mode} mode that no transfer command used`;
 }
 
+/**
+ * The cell of a command an inferred transfer's connection implies but the capture cannot show
+ * (transfers): encrypted by TLS, or sent before the capture began.
+ */
+export function hiddenCommandCell(why: NonNullable<Transfer['inferred']>, what: string): string {
+  return why === 'tls-hidden' ? `not readable: TLS encrypted ${what}` : `not in the capture: ${what} came before it began`;
+}
+
 /** The "requested" cell of a transfer with no transfer command (transfers). */
 export function noRequestCell(t: Transfer): string {
+  if (t.inferred !== undefined) return hiddenCommandCell(t.inferred, 'its transfer command, if any');
   const refused = refusedAnnouncement(t);
   if (refused === null) return 'no transfer command used it';
   if (announceConnectFailed(t)) return `none: the server could not connect and answered ${refused}`;

@@ -54,13 +54,14 @@ describe('1. curl --ssl-reqd through DNAT with the FTP helper: the helper cannot
     expect(t.diagnosis!.advice).toMatch(/^The router at 192\.0\.2\.1 has no host at 203\.0\.113\.21 to deliver 203\.0\.113\.21:50086 to: if that address is a NAT's public one, forward the server's passive port range/);
     expect(t.diagnosis!.advice).not.toMatch(/rejects connections/);
     // Before: "(no transfer command, passive mode)" and, in the ladder, "no transfer command used it".
-    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(its command encrypted, passive mode\) probably failed/);
+    // The connection never opened: failed for certain, as the tables say (before: "probably failed" beside "failed").
+    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(its command encrypted, passive mode\) failed: a router found no host/);
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(summary).toMatch(/1\.1 passive - 203\.0\.113\.21:50086 0 - failed \[1\]/);
     // Before: "passive-refused: the server's side refused the client's data connection" (the ICMP came from the client's router).
     expect(summary).toMatch(/\[1\] 1\.1 passive-host-unreachable: a router found no host at the passive data connection's address/);
     for (const o of await outputs(name, ...ALL)) expect(o).not.toMatch(CLAIMS_READ);
-    expect(diagnose).toMatch(/probably failed/);
+    expect(diagnose).not.toMatch(/probably failed/);
     const [timeline] = await outputs(name, 'timeline');
     expect(timeline).toMatch(/Data connection 1 \(passive\) its transfer command, if any, is encrypted: the client opens it, port 39600 → 50086/);
     expect(timeline).not.toMatch(/no transfer command used it/);
@@ -108,7 +109,11 @@ describe("3. FTPS, no NAT: the server's firewall drops its passive range", () =>
     const a = await analyze(name);
     const t = a.sessions[0].transfers[0];
     expect([t.inferred, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['tls-hidden', 'failed', 'passive-syn-unanswered', [33, 35, 36, 37, 38, 41]]);
-    expect(t.diagnosis!.summary).toMatch(/probably failed: the client could not reach the server's passive port/);
+    expect(t.diagnosis!.summary).toMatch(/\(its command encrypted, passive mode\) failed: the client could not reach the server's passive port/);
+    // Before: "announced: none (default port)", "requested: no transfer command used it", "passive, no command".
+    const [transfersBlock] = await outputs(name, 'transfers');
+    expect(transfersBlock).toMatch(/Transfer 1\.1: passive, command not seen — failed /);
+    expect(transfersBlock).toMatch(/ announced not readable: TLS encrypted its PORT\/PASV exchange requested not readable: TLS encrypted its transfer command, if any /);
     expect(t.diagnosis!.summary).toMatch(/its address and port are not readable in this capture/);
     // The helper is named as a likely reason, hedged: here the server's own firewall closed the range.
     expect(t.diagnosis!.summary).toMatch(/could not open this one: a likely reason, unless that port is closed to every connection anyway/);

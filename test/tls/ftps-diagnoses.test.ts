@@ -188,7 +188,7 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     expect(p.verdict).toEqual({ kind: 'unknown', why: 'tls-hidden', bytes: 229129, cause: 'tls-no-close-notify', evidence: [33, 34, 319] });
     expect(p.diagnosis?.cause).toBe('tls-no-close-notify');
     expect(p.diagnosis?.evidence).toEqual([33, 34, 270, 298, 318, 319]);
-    expect(p.diagnosis?.summary).toMatch(/probably failed: the data connection was closed without TLS close_notify/);
+    expect(p.diagnosis?.summary).toMatch(/probably did not complete: the data connection was closed without TLS close_notify/);
     expect(p.diagnosis?.summary).toMatch(/The server \(the data's sender, by the bytes: it sent 227,916 of the connection's 229,129, TLS hiding the command\) closed the TLS data connection \(stream 1, frame 270\) without a TLS close_notify alert\./);
     expect(p.diagnosis?.summary).toMatch(/the record begun at frame 298 \(16,401 bytes\) was cut after 14,011 bytes/);
     expect(p.diagnosis?.summary).toMatch(/a short record \(frame 318, 19 bytes\): an alert, its type hidden by TLS 1\.3/);

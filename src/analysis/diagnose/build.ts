@@ -15,16 +15,17 @@ export function diagnosis(
   specificAdvice?: string,
 ): Diagnosis {
   const { session: s, transfer: t } = ctx;
-  // An inferred transfer (TLS hid its commands) is itself a guess: so is its failure.
   // The verb agrees with the transfer's status, as every other output words it: an aborted or
   // incomplete transfer is not called "failed" here while the tables say "aborted" or "incomplete".
+  // Only a status that is itself a guess (TLS hid the replies that would decide it: "probable" in
+  // the tables) is "probably did not complete", as its verdict sentence says; an inferred connection that never opened failed for certain.
   const verb =
     t.status === 'complete'
       ? 'completed, but'
       : t.status === 'unused'
         ? 'was not used:'
-        : t.inferred !== undefined
-          ? 'probably failed:'
+        : t.inferred !== undefined && t.status !== 'failed'
+          ? 'probably did not complete:'
           : t.status === 'aborted'
             ? 'was cut short:'
             : t.status === 'incomplete'
