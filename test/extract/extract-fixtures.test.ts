@@ -13,6 +13,7 @@ import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES, listFacts, type FileFact } from '../support/facts.js';
+import { sampleFixtures } from '../support/fixture-sample.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
 
@@ -36,7 +37,8 @@ function recordedFile(name: string, size: number): Buffer {
   return createCipheriv('aes-128-ctr', Buffer.from(key!, 'hex'), Buffer.alloc(16)).update(Buffer.alloc(size));
 }
 
-for (const facts of listFacts()) {
+// npm test checks a fixed sample; test:long (and CI) every fixture.
+for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
   const capture = join(FIXTURES, facts.capture.file);
 
   describe(`extract ${facts.name}`, () => {

@@ -11,10 +11,10 @@ import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictLabel } from '../../src/render/verdict-words.js';
 import { analysisMemo, runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
+import { sampleFixtures } from '../support/fixture-sample.js';
 
-const captures = readdirSync(FIXTURES)
-  .filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f))
-  .sort();
+// npm test checks a fixed sample; test:long (and CI) every fixture.
+const captures = sampleFixtures(readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort());
 
 const MAX_TEACH_TRANSFERS = 500;
 
