@@ -505,15 +505,19 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
       : refusalMeaning(reply);
-  // A transfer command the server does not know (500/502: yafc's MLSD to vsftpd), then the client's
-  // other command for the same kind of transfer, which completed (LIST): the client probed and fell
-  // back; nothing on either side needs changing for what was asked.
-  const fellBack = refusedAnnounce === null && (reply.code === 500 || reply.code === 502) ? fallbackCompleted(ctx) : null;
+  // The client probed and fell back, and what was asked for completed: a transfer command the server
+  // does not know (500/502: yafc's MLSD to vsftpd), then its other command for the same kind of
+  // transfer (LIST); or a RETR of a directory (550: urllib's RETR pub), which the client then changed
+  // into and listed (LIST pub). Nothing on either side needs changing for what was asked.
+  const fellBack = refusedAnnounce === null ? fallbackCompleted(ctx, reply) : null;
   const details = [
-    `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}${
-      fellBack !== null ? `; the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})` : ''
-    }`,
+    fellBack === null
+      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`
+      : fellBack.directory !== null
+      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: the name is a directory, not a file: the client changed into it (CWD ${fellBack.directory.arg}, ${fellBack.directory.code}, frame ${fellBack.directory.replyFrame}) and listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`
+      : `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}; the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`,
   ];
+
   const rest = refusedAnnounce ? null : restCommand(ctx);
   if (rest) {
     const size = t.expectedSize ?? sizeReplied(ctx.session, t);
@@ -541,13 +545,15 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
       : fellBack !== null
-      ? `Nothing to change for the ${t.direction ?? 'transfer'}: the server does not know ${t.request?.command}, and the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed.`
+      ? fellBack.directory !== null
+        ? `Nothing to change: ${fellBack.directory.arg} is a directory on the server, and the client listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed.`
+        : `Nothing to change for the ${t.direction ?? 'transfer'}: the server does not know ${t.request?.command}, and the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed.`
       : refusalAdvice(reply, t);
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame, fellBack?.frame, fellBack?.replyFrame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame, fellBack?.directory?.replyFrame, fellBack?.frame, fellBack?.replyFrame]),
     advice,
   );
 }
@@ -614,20 +620,44 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
   return null;
 }
 
+interface Fallback {
+  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
+  command: string;
+  frame: number;
+  code: number;
+  replyFrame: number;
+  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
+  directory: { arg: string; code: number; replyFrame: number } | null;
+}
+
 /**
- * The session's next transfer of the same kind (listing, download, upload) by another command than
- * the refused one's, before any other transfer of that kind, that completed: its command, frames, code.
+ * The client's fallback after the transfer's refused command, when it completed: after a 500/502,
+ * the session's next transfer of the same kind (listing, download, upload) by another command, before
+ * any other transfer of that kind; after a RETR's 550, a listing of the same name, once the server
+ * accepted a CWD into it (the name is a directory).
  */
-function fallbackCompleted(ctx: TransferContext): { command: string; frame: number; code: number; replyFrame: number } | null {
+function fallbackCompleted(ctx: TransferContext, reply: Reply): Fallback | null {
   const { transfer: t, session: s } = ctx;
   if (t.request === null || t.direction === null) return null;
-  for (const o of s.transfers) {
-    if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
-    if (o.request.command === t.request.command) return null;
-    if (o.status !== 'complete' || o.reply === null || o.reply.code >= 300) return null;
-    return { command: o.request.command, frame: o.request.frame, code: o.reply.code, replyFrame: o.reply.frame };
+  const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
+  if (reply.code === 500 || reply.code === 502) {
+    for (const o of s.transfers) {
+      if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
+      if (o.request.command === t.request.command || !done(o)) return null;
+      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, directory: null };
+    }
+    return null;
   }
-  return null;
+  const name = t.request.arg.trim();
+  if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
+  const next = s.transfers.find((o) => o.request !== null && o.request.frame > t.request!.frame);
+  if (next === undefined || next.direction !== 'listing' || next.request!.arg.trim() !== name || !done(next)) return null;
+  const cwd = s.commands.find(
+    (c) => c.command === 'CWD' && c.arg.trim() === name && c.frame > t.request!.frame && c.frame < next.request!.frame && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300,
+  );
+  if (cwd === undefined) return null;
+  const command = `${next.request!.command} ${name}`;
+  return { command, frame: next.request!.frame, code: next.reply!.code, replyFrame: next.reply!.frame, directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame } };
 }
 
 /**
