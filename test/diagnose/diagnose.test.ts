@@ -768,6 +768,7 @@ const AUDIT18 = [
   'a18-vsftpd-netkit-ftp',
   'a18-vsftpd-gftp',
   'a18-vsftpd-urllib',
+  'a18-quirky-replies-pyftpdlib-python',
 ];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [

@@ -323,3 +323,34 @@ describe('healthy transfers of the eighteenth audit get no words of failure in t
     });
   }
 });
+
+describe('8. ftplib to pyftpdlib with reply shapes of other servers: 227 without parentheses, 150 without size, 250 instead of 226', () => {
+  const name = 'a18-quirky-replies-pyftpdlib-python';
+  it(`${name}: four transfers complete on 250; the 227s are read without parentheses; the dropped passive SYNs are passive-syn-unanswered`, async () => {
+    const f = facts(name);
+    expect([f.server.software, f.client.software, f.capture.packets]).toEqual(['pyftpdlib', 'python3-ftplib', 111]);
+    const a = await analyze(name);
+    sameAsTshark(a, name, ['0', '5']);
+    expect(a.sessions[0].transfers[0].announce!.reply!.text).toBe('Entering Passive Mode 198,51,100,20,195,133');
+    expect(rows(a, (t) => [t.announce?.endpoint ? `${t.announce.endpoint.ip}:${t.announce.endpoint.port}` : null])).toEqual([
+      ['1.1', 'PASV', 16, 'LIST', 20, 1, 264, 250, 25, 'completed', '198.51.100.20:50053'],
+      ['1.2', 'PASV', 32, 'RETR hello.txt', 36, 2, 511, 250, 41, 'completed', '198.51.100.20:50045'],
+      ['1.3', 'PASV', 48, 'STOR upload.txt', 52, 3, 259, 250, 59, 'completed', '198.51.100.20:50093'],
+      ['1.4', 'PORT', 63, 'RETR small.bin', 68, 4, 3000, 250, 77, 'completed', '192.0.2.10:45609'],
+      ['2.1', 'PASV', 99, null, null, 6, 0, null, null, 'failed', '198.51.100.20:50060'],
+    ]);
+    // The 150 carries no size: nothing is expected of the byte count but what the data connection carried.
+    expect(a.sessions[0].transfers.map((t) => t.expectedSize)).toEqual([null, null, null, null]);
+    sameDataStreams(a, name);
+    expect(transferCauses(a)).toEqual(['passive-syn-unanswered']);
+    expect(await extracted(name)).toEqual({
+      's1-t1-list.txt': expect.any(String),
+      's1-t2-hello.txt': sha(name, 'hello.txt'),
+      's1-t3-upload.txt': sha(name, 'upload.txt'),
+      's1-t4-small.bin': sha(name, 'small.bin'),
+    });
+    const [diagnose, explain] = await healthyElsewhere(name, 'Session 2, transfer 1: passive-syn-unanswered');
+    expect(explain).toMatch(/Verdict: transfer 1 completed: 264 bytes, all in the capture \(250, frame 25\)/);
+    expect(diagnose).toMatch(/The client gave up and sent QUIT 5\.0 s after the first SYN \(frame 106\)/);
+  });
+});
