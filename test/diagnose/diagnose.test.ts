@@ -769,6 +769,8 @@ const AUDIT18 = [
   'a18-vsftpd-gftp',
   'a18-vsftpd-urllib',
   'a18-quirky-replies-pyftpdlib-python',
+  'a18-active-drop-netkit-ftpd-tnftp',
+  'a18-active-drop-gridftp-tnftp',
 ];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [

@@ -354,3 +354,30 @@ describe('8. ftplib to pyftpdlib with reply shapes of other servers: 227 without
     expect(diagnose).toMatch(/The client gave up and sent QUIT 5\.0 s after the first SYN \(frame 106\)/);
   });
 });
+
+describe('9-10. tnftp in active mode to netkit ftpd and to GridFTP, the client firewall dropping the server data SYNs', () => {
+  const cases = [
+    // netkit ftpd connects from port 20 and answers 425; GridFTP from an ephemeral port, and answers a multi-line 500.
+    { name: 'a18-active-drop-netkit-ftpd-tnftp', software: 'netkit-ftpd', packets: 42, row: ['1.1', 'EPRT', 26, 'RETR hello.txt', 28, 1, 0, 425, 36, 'failed'], from: 20, syns: '29, 31, 32, 33, 34 and 35', reply: /7\.2 s after the first SYN the server replied 425 Can't build data connection: Connection timed out \(frame 36\)/ },
+    { name: 'a18-active-drop-gridftp-tnftp', software: 'globus-gridftp-server', packets: 37, row: ['1.1', 'EPRT', 21, 'RETR hello.txt', 23, 1, 0, 500, 31, 'failed'], from: 57502, syns: '24, 26, 27, 28, 29 and 30', reply: /7\.1 s after the first SYN the server replied 500 Command failed\. : callback failed \(frame 31\)/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: active-syn-unanswered, dropped on the client's side; the server's failure reply is its answer to RETR`, async () => {
+      const f = facts(c.name);
+      expect([f.server.software, f.client.software, f.capture.packets]).toEqual([c.software, 'tnftp', c.packets]);
+      const a = await analyze(c.name);
+      sameAsTshark(a, c.name, ['0']);
+      expect(rows(a)).toEqual([c.row]);
+      const t = a.sessions[0].transfers[0];
+      expect([t.connection?.server.port, t.connection?.established, t.diagnosis?.cause]).toEqual([c.from, false, 'active-syn-unanswered']);
+      const [diagnose, explain] = await healthyElsewhere(c.name, 'Session 1, transfer 1: active-syn-unanswered');
+      for (const o of [diagnose, explain]) {
+        expect(o).toContain(`at frames ${c.syns}`);
+        expect(o).toMatch(c.reply);
+        expect(o).toMatch(/dropped there — by a firewall on the client host or its segment/);
+        // A 500 after the server's own connection attempt is no "command not understood".
+        expect(o).not.toMatch(/did not understand/);
+      }
+    });
+  }
+});
