@@ -771,6 +771,7 @@ const AUDIT18 = [
   'a18-quirky-replies-pyftpdlib-python',
   'a18-active-drop-netkit-ftpd-tnftp',
   'a18-active-drop-gridftp-tnftp',
+  'a18-vsftpd-aioftp',
 ];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [

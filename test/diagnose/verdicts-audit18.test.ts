@@ -381,3 +381,39 @@ describe('9-10. tnftp in active mode to netkit ftpd and to GridFTP, the client f
     });
   }
 });
+
+describe('11. aioftp client to vsftpd: MLSD refused twice (each time LIST after), MLST refused, RETR and STOR; then the passive SYNs dropped', () => {
+  const name = 'a18-vsftpd-aioftp';
+  it(`${name}: both MLSD probes say nothing to change, each naming its own LIST; passive port 50034 used twice; passive-syn-unanswered`, async () => {
+    const f = facts(name);
+    expect([f.server.software, f.client.software, f.capture.packets]).toEqual(['vsftpd', 'aioftp-client', 140]);
+    const a = await analyze(name);
+    sameAsTshark(a, name, ['0', '7']);
+    expect(rows(a, (t) => [t.diagnosis?.cause ?? null])).toEqual([
+      ['1.1', 'EPSV', 18, 'MLSD', 22, 1, 0, 500, 23, 'failed', 'server-refused'],
+      ['1.2', 'EPSV', 28, 'LIST', 32, 2, 260, 226, 39, 'completed', null],
+      ['1.3', 'EPSV', 49, 'MLSD .', 54, 3, 0, 500, 55, 'failed', 'server-refused'],
+      ['1.4', 'EPSV', 60, 'LIST .', 64, 4, 260, 226, 71, 'completed', null],
+      ['1.5', 'EPSV', 76, 'RETR hello.txt', 80, 5, 511, 226, 87, 'completed', null],
+      ['1.6', 'EPSV', 92, 'STOR upload.txt', 96, 6, 259, 226, 103, 'completed', null],
+      ['2.1', 'EPSV', 127, null, null, 8, 0, null, null, 'failed', 'passive-syn-unanswered'],
+    ]);
+    sameDataStreams(a, name);
+    // MLST is no transfer: refused, it is a command's answer, not a transfer's.
+    expect(a.sessions[0].commands.find((c) => c.command === 'MLST')?.reply?.code).toBe(500);
+    expect(await extracted(name)).toEqual({
+      's1-t2-list.txt': expect.any(String),
+      's1-t4-list.txt': expect.any(String),
+      's1-t5-hello.txt': sha(name, 'hello.txt'),
+      's1-t6-upload.txt': sha(name, 'upload.txt'),
+    });
+    const [diagnose] = await healthyElsewhere(
+      name,
+      'Session 1, transfer 1: server-refused',
+      'Session 1, transfer 3: server-refused',
+      'Session 2, transfer 1: passive-syn-unanswered',
+    );
+    expect(diagnose).toMatch(/Nothing to change for the listing: the server does not know MLSD, and the client fell back to LIST \(frame 32\), which completed\./);
+    expect(diagnose).toMatch(/Nothing to change for the listing: the server does not know MLSD, and the client fell back to LIST \(frame 64\), which completed\./);
+  });
+});
