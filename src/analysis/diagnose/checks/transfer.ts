@@ -479,7 +479,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     refusedAnnounce === null || t.mode !== 'passive' || passiveElsewhere !== null ? null : passiveAcceptedOther(ctx, refusedCmd);
   // 500/502 to an announcement (Twisted's "502 Command 'LPRT' not implemented"): the command is unknown
   // or not implemented, whatever address it named: no policy on addresses, no setting to allow it.
-  const unimplemented = refusedAnnounce !== null && (reply.code === 500 || reply.code === 502);
+  const unimplemented = refusedAnnounce !== null && saysLacking(reply);
   const lacks = `${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}`;
   // An active command the server lacks, and the client's other active command in the same session
   // (tnftp's EPRT, then PORT): lacked too (aioftp's "502 'port' not implemented"), the server has no
@@ -620,6 +620,14 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
   return null;
 }
 
+/**
+ * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
+ * command", "'FEAT': command not understood"). vsftpd's "500 Illegal PORT command" refuses an
+ * argument, not the command.
+ */
+const saysLacking = (r: Reply): boolean =>
+  r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));
+
 interface Fallback {
   /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
   command: string;
@@ -640,7 +648,7 @@ function fallbackCompleted(ctx: TransferContext, reply: Reply): Fallback | null 
   const { transfer: t, session: s } = ctx;
   if (t.request === null || t.direction === null) return null;
   const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
-  if (reply.code === 500 || reply.code === 502) {
+  if (saysLacking(reply)) {
     for (const o of s.transfers) {
       if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
       if (o.request.command === t.request.command || !done(o)) return null;
@@ -673,7 +681,7 @@ function activeOther(ctx: TransferContext, command: string): { command: string; 
     const a = o.announce;
     if (o === t || o.mode !== 'active' || a === null || a.command === command || a.reply === null) continue;
     const ok = a.reply.code >= 200 && a.reply.code < 300;
-    const lacked = a.reply.code === 500 || a.reply.code === 502;
+    const lacked = saysLacking(a.reply);
     if (!ok && !lacked) continue;
     const distance = Math.abs(a.frame - (t.announce?.frame ?? 0));
     if (distance < bestDistance) {
