@@ -772,6 +772,7 @@ const AUDIT18 = [
   'a18-active-drop-netkit-ftpd-tnftp',
   'a18-active-drop-gridftp-tnftp',
   'a18-vsftpd-aioftp',
+  'a18-vsftpd-perl',
 ];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [

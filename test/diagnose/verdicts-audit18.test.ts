@@ -417,3 +417,31 @@ describe('11. aioftp client to vsftpd: MLSD refused twice (each time LIST after)
     expect(diagnose).toMatch(/Nothing to change for the listing: the server does not know MLSD, and the client fell back to LIST \(frame 64\), which completed\./);
   });
 });
+
+describe('12. Perl Net::FTP to vsftpd, active: FEAT, HELP ALLO and ALLO between PORT and STOR; then the server data SYNs dropped', () => {
+  const name = 'a18-vsftpd-perl';
+  it(`${name}: NLST, RETR, STOR complete (STOR linked to its PORT across three other commands); RETR small.bin active-syn-unanswered`, async () => {
+    const f = facts(name);
+    expect([f.server.software, f.client.software, f.capture.packets]).toEqual(['vsftpd', 'perl-net-ftp', 114]);
+    const a = await analyze(name);
+    sameAsTshark(a, name, ['0', '4']);
+    expect(rows(a, (t) => [t.connection?.server.port ?? null])).toEqual([
+      ['1.1', 'PORT', 17, 'NLST', 19, 1, 36, 226, 29, 'completed', 20],
+      ['1.2', 'PORT', 31, 'RETR hello.txt', 33, 2, 511, 226, 43, 'completed', 20],
+      ['1.3', 'PORT', 45, 'STOR upload.txt', 68, 3, 259, 226, 78, 'completed', 20],
+      ['2.1', 'PORT', 99, 'RETR small.bin', 101, 5, 0, 425, 108, 'failed', 20],
+    ]);
+    // tshark names the first command after the PORT (FEAT, frame 47); the transfer's command is STOR (frame 68).
+    expect(dataStreams(name)['3']).toEqual([45, 47]);
+    sameDataStreams(a, name, { '3': 68 });
+    expect(transferCauses(a)).toEqual(['active-syn-unanswered']);
+    expect(await extracted(name)).toEqual({
+      's1-t1-list.txt': expect.any(String),
+      's1-t2-hello.txt': sha(name, 'hello.txt'),
+      's1-t3-upload.txt': sha(name, 'upload.txt'),
+    });
+    const [diagnose, explain] = await healthyElsewhere(name, 'Session 2, transfer 1: active-syn-unanswered');
+    expect(explain).toMatch(/Meanwhile: FEAT \(frame 47\) → 211 Features: \(frame 56\); HELP ALLO \(frame 58\) → 214 The following commands are recognized\. \(frame 64\); ALLO 259 \(frame 66\) → 202 ALLO command ignored\. \(frame 67\)/);
+    expect(diagnose).toMatch(/the server replied 425 Failed to establish connection \(frame 108\)/);
+  });
+});
