@@ -436,7 +436,7 @@ describe('12. Perl Net::FTP to vsftpd, active: FEAT, HELP ALLO and ALLO between 
     sameDataStreams(a, name, { '3': 68 });
     expect(transferCauses(a)).toEqual(['active-syn-unanswered']);
     expect(await extracted(name)).toEqual({
-      's1-t1-list.txt': expect.any(String),
+      's1-t1-nlst.txt': expect.any(String),
       's1-t2-hello.txt': sha(name, 'hello.txt'),
       's1-t3-upload.txt': sha(name, 'upload.txt'),
     });
