@@ -759,6 +759,21 @@ const LOGIN_FAILED: Record<string, { user: string; evidence: number[]; advice: R
 
 /** Failures seen in merged captures, each told in verdicts-audit7.test.ts. */
 const MERGED_FAILED = ['merged-dnat-nohelper-vsftpd-lftp'];
+/** Eighteenth verdict audit (software never recorded before): each transfer's status, cause and words are asserted in verdicts-audit18.test.ts. */
+const AUDIT18 = [
+  'a18-netkit-ftpd-tnftp',
+  'a18-aioftp-tnftp',
+  'a18-gridftp-tnftp',
+  'a18-vsftpd-yafc',
+  'a18-vsftpd-netkit-ftp',
+  'a18-vsftpd-gftp',
+  'a18-vsftpd-urllib',
+  'a18-quirky-replies-pyftpdlib-python',
+  'a18-active-drop-netkit-ftpd-tnftp',
+  'a18-active-drop-gridftp-tnftp',
+  'a18-vsftpd-aioftp',
+  'a18-vsftpd-perl',
+];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [
   'midsession-pasv-drop-vsftpd-python',
@@ -793,7 +808,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

@@ -479,12 +479,18 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     refusedAnnounce === null || t.mode !== 'passive' || passiveElsewhere !== null ? null : passiveAcceptedOther(ctx, refusedCmd);
   // 500/502 to an announcement (Twisted's "502 Command 'LPRT' not implemented"): the command is unknown
   // or not implemented, whatever address it named: no policy on addresses, no setting to allow it.
-  const unimplemented = refusedAnnounce !== null && (reply.code === 500 || reply.code === 502);
+  const unimplemented = refusedAnnounce !== null && saysLacking(reply);
   const lacks = `${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}`;
+  // An active command the server lacks, and the client's other active command in the same session
+  // (tnftp's EPRT, then PORT): lacked too (aioftp's "502 'port' not implemented"), the server has no
+  // active mode at all and "try the other command" is no advice; accepted, the client already did.
+  const otherActive = unimplemented && t.mode === 'active' ? activeOther(ctx, refusedCmd) : null;
   const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
     ? unimplemented && t.mode === 'active'
-      ? `the server ${lacks}`
+      ? otherActive?.lacked === true
+        ? `the server ${lacks}, nor ${otherActive.command} (${otherActive.code}, frame ${otherActive.frame}): it has no active mode`
+        : `the server ${lacks}`
       : passiveElsewhere !== null
       ? `the server could not open a passive data port for it, though it accepts ${t.announce!.command}: it answered ${passiveElsewhere.words} at frame ${passiveElsewhere.frame}`
       : t.mode === 'active'
@@ -499,7 +505,19 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
       : refusalMeaning(reply);
-  const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
+  // The client probed and fell back, and what was asked for completed: a transfer command the server
+  // does not know (500/502: yafc's MLSD to vsftpd), then its other command for the same kind of
+  // transfer (LIST); or a RETR of a directory (550: urllib's RETR pub), which the client then changed
+  // into and listed (LIST pub). Nothing on either side needs changing for what was asked.
+  const fellBack = refusedAnnounce === null ? fallbackCompleted(ctx, reply) : null;
+  const details = [
+    fellBack === null
+      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`
+      : fellBack.directory !== null
+      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: the name is a directory, not a file: the client changed into it (CWD ${fellBack.directory.arg}, ${fellBack.directory.code}, frame ${fellBack.directory.replyFrame}) and listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`
+      : `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}; the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`,
+  ];
+
   const rest = refusedAnnounce ? null : restCommand(ctx);
   if (rest) {
     const size = t.expectedSize ?? sizeReplied(ctx.session, t);
@@ -512,7 +530,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   else details.push('The data connection had opened, but nothing moved on it');
   const advice = refusedAnnounce
     ? unimplemented && t.mode === 'active'
-      ? `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd}) or passive mode on the client.`
+      ? otherActive?.lacked === true
+        ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
+        : `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or passive mode on the client.`
       : passiveElsewhere !== null
       ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range may be too narrow for the data connections open at once (widen it: vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p), or run fewer transfers at once; the server's log names the reason.`
       : t.mode === 'active'
@@ -524,12 +544,16 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
+      : fellBack !== null
+      ? fellBack.directory !== null
+        ? `Nothing to change: ${fellBack.directory.arg} is a directory on the server, and the client listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed.`
+        : `Nothing to change for the ${t.direction ?? 'transfer'}: the server does not know ${t.request?.command}, and the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed.`
       : refusalAdvice(reply, t);
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, rest?.frame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame, fellBack?.directory?.replyFrame, fellBack?.frame, fellBack?.replyFrame]),
     advice,
   );
 }
@@ -594,6 +618,78 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
     return { command: a.command, frame: a.reply.frame, words: `${a.command} with ${a.reply.code}` };
   }
   return null;
+}
+
+/**
+ * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
+ * command", "'FEAT': command not understood"). vsftpd's "500 Illegal PORT command" refuses an
+ * argument, not the command.
+ */
+const saysLacking = (r: Reply): boolean =>
+  r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));
+
+interface Fallback {
+  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
+  command: string;
+  frame: number;
+  code: number;
+  replyFrame: number;
+  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
+  directory: { arg: string; code: number; replyFrame: number } | null;
+}
+
+/**
+ * The client's fallback after the transfer's refused command, when it completed: after a 500/502,
+ * the session's next transfer of the same kind (listing, download, upload) by another command, before
+ * any other transfer of that kind; after a RETR's 550, a listing of the same name, once the server
+ * accepted a CWD into it (the name is a directory).
+ */
+function fallbackCompleted(ctx: TransferContext, reply: Reply): Fallback | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.request === null || t.direction === null) return null;
+  const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
+  if (saysLacking(reply)) {
+    for (const o of s.transfers) {
+      if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
+      if (o.request.command === t.request.command || !done(o)) return null;
+      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, directory: null };
+    }
+    return null;
+  }
+  const name = t.request.arg.trim();
+  if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
+  const next = s.transfers.find((o) => o.request !== null && o.request.frame > t.request!.frame);
+  if (next === undefined || next.direction !== 'listing' || next.request!.arg.trim() !== name || !done(next)) return null;
+  const cwd = s.commands.find(
+    (c) => c.command === 'CWD' && c.arg.trim() === name && c.frame > t.request!.frame && c.frame < next.request!.frame && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300,
+  );
+  if (cwd === undefined) return null;
+  const command = `${next.request!.command} ${name}`;
+  return { command, frame: next.request!.frame, code: next.reply!.code, replyFrame: next.reply!.frame, directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame } };
+}
+
+/**
+ * The session's active announcement by another command than `command` (the client's fallback, EPRT
+ * then PORT, or the other way), nearest the refused one: its command, the frame and code of the
+ * server's answer, and whether that answer says the server lacks it too (500/502).
+ */
+function activeOther(ctx: TransferContext, command: string): { command: string; frame: number; code: number; lacked: boolean } | null {
+  const t = ctx.transfer;
+  let best: { command: string; frame: number; code: number; lacked: boolean } | null = null;
+  let bestDistance = Infinity;
+  for (const o of ctx.session.transfers) {
+    const a = o.announce;
+    if (o === t || o.mode !== 'active' || a === null || a.command === command || a.reply === null) continue;
+    const ok = a.reply.code >= 200 && a.reply.code < 300;
+    const lacked = saysLacking(a.reply);
+    if (!ok && !lacked) continue;
+    const distance = Math.abs(a.frame - (t.announce?.frame ?? 0));
+    if (distance < bestDistance) {
+      bestDistance = distance;
+      best = { command: a.command, frame: a.reply.frame, code: a.reply.code, lacked };
+    }
+  }
+  return best;
 }
 
 /** The active command to try instead of one the server does not implement. */
