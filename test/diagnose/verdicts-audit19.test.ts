@@ -91,6 +91,11 @@ describe('2. curl --retry -> vsftpd: the data connection reset at the server twi
     ]);
     // The segment the router dropped (its 40th packet from the server) is missing at the client each time.
     for (const t of [transfer(a, 1, 1), transfer(a, 2, 1)]) expect(t.diagnosis!.summary).toContain('1448 bytes of the server\'s data never reached the client');
+    // tshark: the server's RSTs (its end already reset, answering the client's duplicate ACKs) at 88-90,
+    // then the 426 at 92. Before: the reset was in the evidence but not in the words.
+    expect(transfer(a, 1, 1).connection!.rst).toMatchObject({ by: 'server', frame: 88 });
+    expect(transfer(a, 1, 1).diagnosis!.summary).toContain('The server reset the data connection (frame 88). The server then replied 426 Failure writing network stream (frame 92).');
+    expect(transfer(a, 1, 1).diagnosis!.evidence).toEqual([18, 19, 20, 26, 88, 92]);
     expect(facts(name).files[0]).toMatchObject({ size: 131072, received_matches: true });
     const saved = await extractedFiles(name, tmp);
     expect(saved['s3-t1-r128k.bin']).toBe(factSha(name, 'r128k.bin'));
@@ -122,6 +127,12 @@ describe('3. wget -> pure-ftpd, then wget -c: the resume in a second session car
     const first = transfer(a, 1, 1);
     expect(first.verdict).toMatchObject({ kind: 'aborted', bytes: 70952, expected: 131072 });
     expect(first.diagnosis!.summary).toContain('the client acknowledged 55024');
+    // pure-ftpd sent no final reply; wget's --read-timeout (3 s) closed the data connection, and the
+    // server's end, reset by the router, answered with a RST (tshark: FIN 105, RST 106). Before: neither in the words.
+    expect(first.diagnosis!.summary).toContain(
+      'The client closed the data connection (FIN, frame 105) 3.0 s after the last data, and the server answered with a reset (frame 106): its end of the connection was already gone.',
+    );
+    expect(first.diagnosis!.evidence).toEqual([24, 25, 26, 28, 105, 106]);
     const saved = await extractedFiles(name, tmp);
     expect(saved['s2-t1-r128k.bin']).toBe(f.files[1].sha256);
     expect(laterAttemptSentence(first)).toBe(
