@@ -51,6 +51,11 @@ async function told(name: string, a: Analysis): Promise<{ diagnose: string; expl
       expect(html).toContain(flat(later.replace(/'/g, '&#39;')));
     }
   }
+  // explain tells what went wrong once per diagnosed attempt and never for a retry that completed;
+  // the report has a card for each (and for a session with no success).
+  const diagnosed = a.sessions.flatMap((s) => s.transfers).filter((t) => t.diagnosis !== null).length;
+  expect(explain.split('What went wrong').length - 1).toBe(diagnosed);
+  expect(html.split('<article class="card"').length - 1).toBe(diagnosed + a.sessions.filter((s) => s.diagnosis !== null).length);
   return { diagnose, explain, html };
 }
 
