@@ -9,7 +9,7 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { ControlVerdict, TransferVerdict } from './verdict-types.js';
+import type { ControlVerdict, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
 export type { CauseCode, ControlVerdict, Listing, ListingEntry, TlsAlert, TlsFacts, TransferVerdict };
 
@@ -368,6 +368,27 @@ export interface Transfer {
   passiveAddress?: PassiveAddress;
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
+  /**
+   * A transfer that did not finish (failed, aborted, incomplete) and the client's later attempt at
+   * it in the capture (analysis/later-attempt.ts): the first later transfer from the same client to
+   * the same server, in this session or one opened after this attempt began, of the same path and direction that starts no
+   * further into the file than this one got (`samePath`); or, when this one never sent its command,
+   * the client's next transfer with that server, or its next attempt that failed before its command
+   * too (`samePath: false`). `outcome` is that transfer's
+   * own verdict. A fact beside this transfer's verdict, never its cause. Absent when none followed.
+   */
+  laterAttempt?: {
+    session: number;
+    transfer: number;
+    /** The later transfer's command frame (its PASV/PORT when it sent none), and the command as sent ("RETR file.bin") or null. */
+    frame: number;
+    request: string | null;
+    /** Its REST offset (a resume), or null. */
+    rest: number | null;
+    samePath: boolean;
+    sameSession: boolean;
+    outcome: TransferVerdictKind;
+  };
 }
 
 export interface Session {

@@ -5,7 +5,7 @@
 import type { Analysis, Transfer } from '../analysis/model.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
-import { capital, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
+import { capital, laterAttemptSentence, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
 const WIDTH = 78;
@@ -49,7 +49,10 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(paint(style, t.verdict.kind === 'completed' ? 'yellow' : 'red', `Session ${s.id}, transfer ${t.id}: ${d.cause}`));
       out.push(wrap(escapeText(d.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(d.evidence)}`, WIDTH, '  '));
-      out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '), '');
+      out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '));
+      const later = laterAttemptSentence(t);
+      if (later !== null) out.push(wrap(`Later: ${escapeText(later)}`, WIDTH, '  '));
+      out.push('');
     }
     // Not a data connection's failure: the server closed the session before a command of the client's.
     for (const n of serverClosedNotes(s)) notes.push(wrap(`Session ${s.id}: ${n}`, WIDTH, '  '));

@@ -18,7 +18,7 @@ import { noticesByFrame } from '../analysis/unanswered.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterAttemptSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -449,6 +449,8 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
   ordered.push(`Verdict: transfer ${t.id} ${verdictSentence(t)}`);
   ordered.push(...transferDiagnosisSubs(ctx, t));
+  const later = laterAttemptSentence(t);
+  if (later !== null) ordered.push(later);
   return { title, subs: ordered };
 }
 

@@ -432,3 +432,34 @@ export function noRequestCell(t: Transfer): string {
   if (announceConnectFailed(t)) return `none: the server could not connect and answered ${refused}`;
   return t.announce?.refused ? `none: the server refused ${refused}; nothing was announced to use` : `none: the server refused ${refused}`;
 }
+
+/** How a later attempt ended, after "which": its own verdict in a few words. */
+const LATER_OUTCOME: Record<TransferVerdictKind, string> = {
+  completed: 'completed',
+  'not-captured': 'completed according to the replies (its data connection is not in the capture)',
+  incomplete: 'did not finish either',
+  'reply-lost': 'moved the data whole, its final reply lost',
+  failed: 'failed too',
+  aborted: 'was cut short too',
+  unused: 'was never used',
+  unknown: 'the capture cannot judge',
+};
+
+/**
+ * The client's later attempt at an unfinished transfer (transfer.laterAttempt), as a sentence:
+ * "Tried again in session 2 (a new connection from the same client): RETR f.bin from offset 55,024
+ * (REST), frame 139 (transfer 2.1), which completed." Null when none followed in the capture.
+ */
+export function laterAttemptSentence(t: Transfer): string | null {
+  const l = t.laterAttempt;
+  if (l === undefined) return null;
+  const where = l.sameSession ? 'in the same session' : `in session ${l.session} (a new connection from the same client to the same server)`;
+  const what =
+    l.request === null
+      ? `its data connection announced at frame ${l.frame} (transfer ${l.session}.${l.transfer}), sending no command either`
+      : `${l.request}${l.rest !== null && l.rest > 0 ? ` from offset ${n(l.rest)} (REST: a resume)` : ''}, frame ${l.frame} (transfer ${l.session}.${l.transfer})`;
+  const head = l.samePath
+    ? `Tried again ${where}: ${what}`
+    : `This attempt never sent its command; the client's next attempt with this server came ${where}: ${what}`;
+  return `${head}, which ${LATER_OUTCOME[l.outcome]}.`;
+}

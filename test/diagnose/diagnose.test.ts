@@ -41,6 +41,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
+  // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
+  { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'fallback-port-pasv-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Seventeenth verdict audit (verdicts-audit17.test.ts): one failure captured at three points at once,
   // the client, the server and the router (tcpdump -i any). Frames are checked there against tshark.
   { fixture: 'tri-pasv-drop-client-side-vsftpd-curl', causes: { '2.1': 'passive-syn-unanswered' }, evidence: () => ({}) },

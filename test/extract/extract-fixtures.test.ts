@@ -76,7 +76,10 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       const named = m.objects.filter(
         (o) => o.command === f.op && (LISTINGS.has(f.op) || (o.originalName ?? '').endsWith(f.path.replace(/^.*\//, ''))),
       );
-      return named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
+      // A file the client got whole after attempts cut short (curl --retry, wget -c, lftp's retries)
+      // came with the attempt that completed with its size.
+      const carried = f.received_matches === true ? named.find((o) => o.verdict === 'complete' && o.bytes === f.size) : undefined;
+      return carried ?? named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
     };
 
     // Captured with a filter keeping port 21 only: no data connection is in the file.

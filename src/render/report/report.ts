@@ -19,7 +19,7 @@ import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
-import { controlSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
+import { controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
 import { ladderSvg, MAX_CONNECTION_LANES, MAX_ROWS_PER_LADDER } from './ladder-svg.js';
@@ -208,7 +208,7 @@ function transfersTable(a: Analysis): string {
   );
 }
 
-function card(s: Session, heading: string, verdict: string, cause: string | null, summary: string, evidence: number[], advice: string | null): string {
+function card(s: Session, heading: string, verdict: string, cause: string | null, summary: string, evidence: number[], advice: string | null, later: string | null = null): string {
   const v = s.vantage;
   const ev = evidence.length ? evidence.slice(0, 40).map((f) => frameRef(s.id, f)).join(' ') + (evidence.length > 40 ? ` and ${evidence.length - 40} more` : '') : 'none';
   return (
@@ -221,6 +221,7 @@ function card(s: Session, heading: string, verdict: string, cause: string | null
     `<dt>Vantage point</dt><dd>${v === null ? 'unknown' : `${esc(v.point)}: ${esc(v.reason)}`}</dd>` +
     `<dt>What this point could not see</dt><dd>${esc(v?.blind ?? BLIND.unknown)}</dd>` +
     (advice !== null ? `<dt>Advice</dt><dd>${esc(advice)}</dd>` : '') +
+    (later !== null ? `<dt>Later attempt</dt><dd class="later">${esc(later)}</dd>` : '') +
     '</dl></article>'
   );
 }
@@ -255,6 +256,7 @@ function diagnosisCards(a: Analysis): { html: string; count: number } {
           d?.summary ?? verdictSentence(t),
           d?.evidence ?? v.evidence,
           d?.advice ?? (code !== null ? CATALOG[code].advice : null),
+          laterAttemptSentence(t),
         ),
       );
     }

@@ -95,7 +95,24 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
       : `${t.bytes} bytes had moved`,
   );
-  if (t.reply) details.push(`The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})`);
+  // A reset that ended the data connection, in its order beside the final reply: the sender's own
+  // (its end already gone: it answered the receiver's packets with it), or the answer to the
+  // receiver's FIN after it had waited. A reset forged by a device between them is the aborted check's.
+  const reset = c.rst && !rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) ? c.rst : null;
+  const finBefore = reset ? c.handshake.find((e) => e.type === 'fin' && e.by !== reset.by && e.frame < reset.frame) : undefined;
+  const resetWords =
+    reset === null
+      ? null
+      : finBefore !== undefined
+        ? `The ${finBefore.by} closed the data connection (FIN, frame ${finBefore.frame})` +
+          (c.lastData ? ` ${secondsText(finBefore.time - c.lastData.time)} after the last data` : '') +
+          `, and the ${reset.by} answered with a reset (frame ${reset.frame}): its end of the connection was already gone`
+        : `The ${reset.by} reset the data connection (frame ${reset.frame})`;
+  if (reset !== null) evidence.push(finBefore?.frame ?? null, reset.frame);
+  const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
+  if (resetWords !== null && (t.reply === null || reset!.frame < t.reply.frame)) details.push(resetWords);
+  if (replyLine !== null) details.push(replyLine);
+  if (resetWords !== null && t.reply !== null && reset!.frame > t.reply.frame) details.push(resetWords);
   const receiverFin = receiverClosedShort(t);
   if (receiverFin !== null) {
     details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
