@@ -18,38 +18,97 @@ function endFrame(t: Transfer): number {
 
 /** Where an attempt begins: its command, or (when it never sent one) its PASV/PORT. */
 const startFrame = (t: Transfer): number | null => t.request?.frame ?? t.announce?.frame ?? null;
-const samePeers = (a: Session, b: Session): boolean => a.client.ip === b.client.ip && a.server.ip === b.server.ip && a.server.port === b.server.port;
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
+/** A transfer that may be a later attempt, with its session and where it begins. */
+interface Candidate {
+  u: Transfer;
+  s: Session;
+  start: number;
+}
+
 /**
- * The later attempt of an unfinished transfer `t` of session `s`, among the transfers of `s` and of
- * the sessions the same client address opened to the same server endpoint after `t` began, whose
- * command came after `t` ended:
+ * How many candidates past an attempt's end are looked at before giving up: the later attempt is
+ * nearly always the next one or two; a capture built to defeat this (thousands of same-path
+ * transfers in sessions already running) costs this many steps per attempt, not the whole capture.
+ */
+const MAX_SCAN = 256;
+
+const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
+
+/** The index of the first candidate that begins after `frame` (they are sorted by start). */
+function firstAfter(list: Candidate[], frame: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].start <= frame) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Sets `laterAttempt` on every unfinished transfer that has one: the later attempt of a transfer
+ * `t` of session `s` is, among the transfers of `s` and of the sessions the same client address
+ * opened to the same server endpoint after `t` began, whose command came after `t` ended:
  * when `t` named a path, the first one naming the same path in the same direction and starting at
  * or before where `t` stopped (its REST offset, if any, no further than `t`'s offset plus the bytes
  * `t` moved: a resume, not another segment of the file); when `t` never sent its command (the data
  * connection failed first), the client's next transfer with that server, whatever it named, or its
  * next attempt that named nothing either and did not get through (the same failure again).
+ * Candidates are indexed by client and server (and path), sorted by where they begin: linear in
+ * the transfers, with a bounded scan per attempt.
  */
-export function laterAttempt(t: Transfer, s: Session, sessions: Session[]): Transfer['laterAttempt'] {
+export function assignLaterAttempts(sessions: Session[]): void {
+  const byPeers = new Map<string, Candidate[]>();
+  const byPath = new Map<string, Candidate[]>();
+  for (const s of sessions) {
+    const peers = peersKey(s);
+    for (const u of s.transfers) {
+      const start = startFrame(u);
+      if (start === null || u.fxp !== undefined || u.inferred !== undefined) continue;
+      const c = { u, s, start };
+      let all = byPeers.get(peers);
+      if (all === undefined) byPeers.set(peers, (all = []));
+      all.push(c);
+      const path = pathOf(u);
+      if (path === null) continue;
+      const key = `${peers}|${u.direction}|${path}`;
+      let same = byPath.get(key);
+      if (same === undefined) byPath.set(key, (same = []));
+      same.push(c);
+    }
+  }
+  // Stable: candidates that begin at the same frame keep session and transfer order.
+  for (const list of [...byPeers.values(), ...byPath.values()]) list.sort((a, b) => a.start - b.start);
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const later = laterAttempt(t, s, byPeers, byPath);
+      if (later !== undefined) t.laterAttempt = later;
+    }
+  }
+}
+
+function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>, byPath: Map<string, Candidate[]>): Transfer['laterAttempt'] {
   if (!UNFINISHED.has(t.verdict.kind) || t.inferred !== undefined || t.fxp !== undefined) return undefined;
   const after = endFrame(t);
   const path = pathOf(t);
   const reach = (t.restOffset ?? 0) + t.bytes;
-  let best: { u: Transfer; s: Session; start: number } | null = null;
   // Another session is a new attempt only when the client opened it after this attempt began: a
   // session already running beside it (two sessions of one script) fetching the same file is not a retry.
   const began = t.request?.time ?? t.announce?.time ?? null;
-  for (const s2 of sessions) {
-    if (!samePeers(s, s2) || (s2 !== s && (began === null || s2.start <= began))) continue;
-    for (const u of s2.transfers) {
-      const start = startFrame(u);
-      if (u === t || start === null || start <= after || u.fxp !== undefined || u.inferred !== undefined) continue;
-      if (path !== null && (pathOf(u) !== path || u.direction !== t.direction || (u.restOffset ?? 0) > reach)) continue;
-      // Without a path, an attempt that named nothing either counts only when it too did not get through.
-      if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind)) continue;
-      if (best === null || start < best.start) best = { u, s: s2, start };
-    }
+  const list = (path === null ? byPeers.get(peersKey(s)) : byPath.get(`${peersKey(s)}|${t.direction}|${path}`)) ?? [];
+  let best: Candidate | null = null;
+  for (let i = firstAfter(list, after), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
+    const c = list[i];
+    const u = c.u;
+    if (u === t || (c.s !== s && (began === null || c.s.start <= began))) continue;
+    if (path !== null && (u.restOffset ?? 0) > reach) continue;
+    // Without a path, an attempt that named nothing either counts only when it too did not get through.
+    if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind)) continue;
+    best = c;
+    break;
   }
   if (best === null) return undefined;
   const { u, s: us } = best;

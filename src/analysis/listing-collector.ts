@@ -84,6 +84,9 @@ export class ListingCollector {
   }
 }
 
+/** `total 4108`: the block count ls -l prints before the entries. */
+const TOTAL_LINE = /^total \d+\s*$/;
+
 /** Split kept bytes into lines; lines touching a gap or the cut end are broken and not parsed. */
 export function parseKept(command: ListingCommand, k: KeptListing | undefined): Listing {
   const listing: Listing = { format: null, entries: [], unparsed: 0, bytes: k?.bytes ?? 0, gapBytes: k?.gapBytes ?? 0, cut: k?.cut ?? null };
@@ -106,8 +109,10 @@ export function parseKept(command: ListingCommand, k: KeptListing | undefined): 
       const isLast = j === lines.length - 1;
       if (isLast && endsClean) return; // the empty string after the final newline
       const broken = (j === 0 && run.afterGap) || (isLast && (beforeGap || listing.cut !== null));
-      const line = lineText(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
-      if (line.trim() === '') return;
+      // Every CR before the LF: GridFTP ends its LIST lines with CR CR LF.
+      const line = lineText(raw.replace(/\r+$/, ''));
+      // ls -l's first line, "total 4108" (netkit ftpd, GridFTP), is a header: no entry, nothing unread.
+      if (line.trim() === '' || (command === 'LIST' && TOTAL_LINE.test(line))) return;
       const parsed = broken ? null : parseListingLine(command, line, reference);
       if (!parsed) {
         listing.unparsed++;

@@ -1,7 +1,7 @@
 /**
  * Directory listings as servers send them on a data connection: Unix `ls -l` lines (LIST on most
  * servers), MS-DOS/IIS lines, RFC 3659 MLSD fact lines, and bare names (NLST). Pure functions:
- * one line of text in, one entry (or null for a line that is no entry, such as `total 16`) out.
+ * one line of text in, one entry (or null for a line that is no entry) out.
  * Facts only; nothing here trusts a name to be a safe path.
  */
 
@@ -31,7 +31,7 @@ export interface Listing {
   /** The format of the parsed lines; 'mixed' when lines of several formats; null when none parsed. */
   format: ListingFormat | 'mixed' | null;
   entries: ListingEntry[];
-  /** Non-empty lines that matched no format (such as `total 16`), or broken by a capture gap. */
+  /** Non-empty lines that matched no format, or broken by a capture gap (ls -l's `total 16` header is neither). */
   unparsed: number;
   /** Bytes of the listing kept and parsed (the first MAX_LISTING_BYTES at most). */
   bytes: number;

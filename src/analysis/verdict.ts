@@ -20,7 +20,7 @@ import type { Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
 import { sessionOrder } from './session-order.js';
-import { laterAttempt } from './later-attempt.js';
+import { assignLaterAttempts } from './later-attempt.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -554,10 +554,5 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
 export function decideVerdicts(a: Analysis): void {
   for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s);
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
-  for (const s of a.sessions) {
-    for (const t of s.transfers) {
-      const later = laterAttempt(t, s, a.sessions);
-      if (later !== undefined) t.laterAttempt = later;
-    }
-  }
+  assignLaterAttempts(a.sessions);
 }

@@ -51,9 +51,22 @@ describe('listings in transfers --json', () => {
         return;
       }
       expect(listing.format).toBe('unix');
-      // A file the scenario added for its own transfer is listed too, with its size.
-      const added = (facts.files ?? []).filter((f) => f.op === 'RETR' && !STANDARD.has(f.path) && f.size !== undefined);
-      expect(byName).toEqual(
+      // A listing of another directory (urllib's LIST pub): the files some recording moved from it, with their sizes.
+      const dir = t.request!.arg.trim().replace(/^\.?\/?$/, '');
+      if (dir !== '') {
+        const inDir = new Set(all.flatMap((f) => f.files ?? []).filter((f) => f.op === 'RETR' && f.path.startsWith(`${dir}/`) && f.size !== undefined).map((f) => f.path));
+        expect(inDir.size).toBeGreaterThan(0);
+        for (const path of inDir) expect(byName).toContainEqual({ name: path.slice(dir.length + 1), type: 'file', size: sizeOf(path), modified: '2024-01-02' });
+        return;
+      }
+      // A file the scenario added for its own transfer is listed too, with its size (not one in a subdirectory).
+      const added = (facts.files ?? []).filter((f) => f.op === 'RETR' && !STANDARD.has(f.path) && !f.path.includes('/') && f.size !== undefined);
+      // GridFTP lists . and .., and gives files of 2024 a time instead of a year (so the year read is the
+      // capture's): the entries are compared without them, and such a date by month and day.
+      const shown = byName
+        .filter((e) => e.name !== '.' && e.name !== '..')
+        .map((e) => (e.modified !== null && /^\d{4}-01-02T/.test(e.modified) ? { ...e, modified: '2024-01-02' } : e));
+      expect(shown).toEqual(
         [
           ...added.map((f) => ({ name: f.path, type: 'file', size: f.size, modified: '2024-01-02' })),
           { name: 'big.bin', type: 'file', size: sizeOf('big.bin'), modified: '2024-01-02' },

@@ -123,10 +123,16 @@ describe('parseKept: lines, gaps and cuts', () => {
     expect(l.entries.map((e) => e.name)).toEqual(['caf\u00e9', lineText('caf\u00e9')]);
   });
 
-  it('says mixed when lines of several formats appear, and counts summary lines as unparsed', () => {
-    const l = parseKept('LIST', kept([piece('total 8\r\n-rw-r--r-- 1 0 0 1 Jan 02  2024 a\r\n01-02-24  03:04AM  <DIR> b\r\n')]));
+  it("says mixed when lines of several formats appear; ls -l's total line is a header, not an unread line", () => {
+    const l = parseKept('LIST', kept([piece('total 8\r\n-rw-r--r-- 1 0 0 1 Jan 02  2024 a\r\n01-02-24  03:04AM  <DIR> b\r\nnot a listing line\r\n')]));
     expect(l).toMatchObject({ format: 'mixed', unparsed: 1 });
     expect(l.entries.map((e) => e.name)).toEqual(['a', 'b']);
+  });
+
+  it('strips every CR before the LF (GridFTP ends LIST lines with CR CR LF)', () => {
+    const l = parseKept('LIST', kept([piece('-rw-r--r--   1 u u   511 Jan  2 03:04 hello.txt\r\r\ndrwxr-xr-x   2 u u  4096 Jan  2 03:04 pub\r\r\n')]));
+    expect(l).toMatchObject({ format: 'unix', unparsed: 0 });
+    expect(l.entries.map((e) => [e.name, e.type, e.size])).toEqual([['hello.txt', 'file', 511], ['pub', 'dir', 4096]]);
   });
 
   it('is empty for a listing that sent nothing', () => {
