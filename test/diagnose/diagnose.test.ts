@@ -44,9 +44,9 @@ const SCENARIOS: Scenario[] = [
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
-  { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({}) },
-  { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
-  { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'path-loss', '2.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
   { fixture: 'fallback-port-pasv-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Seventeenth verdict audit (verdicts-audit17.test.ts): one failure captured at three points at once,
   // the client, the server and the router (tcpdump -i any). Frames are checked there against tshark.
@@ -516,19 +516,19 @@ const SCENARIOS: Scenario[] = [
   },
   {
     fixture: 'pmtu-blackhole-client-side-vsftpd-curl',
-    causes: { '1.1': 'stalled' },
+    causes: { '1.1': 'path-loss' },
     evidence: () => ({ '1.1': [18, 19, 20, 26, 28] }),
     says: { '1.1': [/2896 bytes of the server's data never reached the client/, /path-MTU black hole/] },
   },
   {
     fixture: 'pmtu-blackhole-upload-vsftpd-curl',
-    causes: { '1.1': 'stalled' },
+    causes: { '1.1': 'path-loss' },
     evidence: () => ({ '1.1': [18, 19, 20, 24, 36] }),
     says: { '1.1': [/The server never acknowledged 15928 of the bytes the client sent, although they were sent again \(5 retransmitted segments\)/, /path-MTU black hole/] },
   },
   {
     fixture: 'pmtu-blackhole-server-side-vsftpd-curl',
-    causes: { '1.1': 'stalled' },
+    causes: { '1.1': 'path-loss' },
     evidence: () => ({ '1.1': [18, 19, 20, 26, 30] }),
     says: { '1.1': [/The client never acknowledged 3000 of the bytes the server sent, although they were sent again \(6 retransmitted segments\)/, /path-MTU black hole/] },
   },
@@ -961,13 +961,14 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(34);
+    expect(codes).toHaveLength(35);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 24 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
-    // active/passive-host-unreachable for a router's late host-unreachable) plus the session-level checks
+    // active/passive-host-unreachable for a router's late host-unreachable; the stalled check gives
+    // path-loss when data was lost on the way to a receiver that kept reading) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 34 codes.
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 35 codes.
     expect(TRANSFER_CHECKS).toHaveLength(24);
   });
 });

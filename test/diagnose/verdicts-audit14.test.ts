@@ -146,7 +146,7 @@ describe('6. 60 % loss on the data connection only; curl gives up below its spee
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(rows(a)).toEqual([['1.1', 'PASV', 18, 'RETR big.bin', 30, 1, 14480, null, null, 'aborted', 'client']]);
-    expect(causes(a)).toEqual(['stalled', 'stalled']);
+    expect(causes(a)).toEqual(['path-loss', 'path-loss']);
     const d = a.sessions[0].transfers[0].diagnosis!;
     expect(d.summary).toMatch(/so the path lost them \(not the capture\)/);
     // tshark's data stream: the client's FIN at frame 56, after the last data (frame 54), no reset.

@@ -90,8 +90,8 @@ describe('2. curl --retry -> vsftpd: the data connection reset at the server twi
     const a = await analyze(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', null, 'stalled', [2, 1, 117, 'aborted']],
-      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', null, 'stalled', [3, 1, 217, 'completed']],
+      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', null, 'path-loss', [2, 1, 117, 'aborted']],
+      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', null, 'path-loss', [3, 1, 217, 'completed']],
       ['3.1', 'PASV', 209, 'RETR r128k.bin', 217, 5, 131072, 226, 335, 'completed', null, null, null],
     ]);
     // The segment the router dropped (its 40th packet from the server) is missing at the client each time.
@@ -121,7 +121,7 @@ describe('3. wget -> pure-ftpd, then wget -c: the resume in a second session car
     const f = facts(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 24, 'RETR r128k.bin', 28, 1, 70952, null, null, 'aborted', null, 'stalled', [2, 1, 139, 'completed']],
+      ['1.1', 'PASV', 24, 'RETR r128k.bin', 28, 1, 70952, null, null, 'aborted', null, 'path-loss', [2, 1, 139, 'completed']],
       ['2.1', 'PASV', 133, 'RETR r128k.bin', 139, 3, 76048, 226, 221, 'completed', 55024, null, null],
     ]);
     // The recorder: the first wget kept 55024 bytes; the second asked for the rest; the whole file matches.
@@ -153,14 +153,14 @@ describe('4. lftp pget -n 3 -> vsftpd: one segment reset at the server, retried 
     const a = await analyze(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', null, 'stalled', [1, 2, 429, 'completed']],
+      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', null, 'path-loss', [1, 2, 429, 'completed']],
       ['1.2', 'PASV', 425, 'RETR r256k.bin', 429, 6, 262144, 226, 664, 'completed', null, null, null],
       ['2.1', 'PASV', 333, 'RETR r256k.bin', 339, 5, 87381, 226, 420, 'completed', 174763, null, null],
       ['3.1', 'PASV', 157, 'RETR r256k.bin', 163, 4, 174762, 226, 325, 'completed', 87382, null, null],
     ]);
     // Session 2's RETR (frame 339) came after the 426 (frame 128) too, but from offset 174763: beyond
     // the 59368 bytes the failed segment got, another part of the file, not its retry.
-    expect(causes(a)).toEqual(['stalled']);
+    expect(causes(a)).toEqual(['path-loss']);
     expect(facts(name).files[0]).toMatchObject({ size: 262144, received_matches: true });
     expect((await extractedFiles(name, tmp))['s1-t2-r256k.bin']).toBe(factSha(name, 'r256k.bin'));
     expect(laterAttemptSentence(transfer(a, 1, 1))).toBe('Tried again in the same session: RETR r256k.bin, frame 429 (transfer 1.2), which completed.');

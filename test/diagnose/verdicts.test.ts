@@ -665,7 +665,7 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     const c = t.connection!;
     expect([t.bytes, t.expectedSize, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions]).toEqual([104, 3000, 0, 2896, 3000, 0]);
     expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', lost: { sent: 3000, acknowledged: 0 }, evidence: [18, 19, 20, 26, 35] });
-    expect(t.diagnosis?.cause).toBe('stalled');
+    expect(t.diagnosis?.cause).toBe('path-loss');
     expect(t.diagnosis?.summary).toMatch(/2896 bytes of the server's data never reached the client: it received data sent after them, but its acknowledgements never went past them, so the path lost them \(not the capture\)/);
     expect(t.diagnosis?.advice).toMatch(/path-MTU black hole/);
     expect(t.diagnosis?.advice).not.toMatch(/zero window/);

@@ -219,6 +219,12 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       "The receiver stopped reading (zero window) or the path went silent: check the receiving side's disk and " +
       'process (the client for a download, the server for an upload), and any firewall that drops idle connections.',
   },
+  'path-loss': {
+    title: 'data was lost on the path',
+    advice:
+      'Packets of the data connection were lost between the client and the server: look for a link or device on the path that drops them ' +
+      '(a path-MTU black hole when full-sized segments never arrive, congestion, a failing link, a rate limiter, an intrusion-prevention system).',
+  },
   'capture-gap': {
     title: 'the capture lost segments of this transfer',
     advice:

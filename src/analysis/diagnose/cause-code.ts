@@ -25,6 +25,7 @@ export type CauseCode =
   | 'control-cut'
   | 'aborted'
   | 'stalled'
+  | 'path-loss'
   | 'capture-gap'
   | 'no-attempt'
   | 'not-in-capture'

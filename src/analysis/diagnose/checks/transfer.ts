@@ -24,7 +24,7 @@ const STALL_TIMEOUT_ADVICE =
 function pathLossAdvice(receiver: 'client' | 'server', acknowledged: number): string {
   const lost = 'Packets were lost between the client and the server while both ends and the connection stayed up';
   return acknowledged >= FULL_SEGMENTS_BYTES
-    ? `Packets were lost between the client and the server while both ends were up. The ${receiver} had acknowledged ${acknowledged} bytes first, so full-sized segments got through: this is no path-MTU black hole. ` +
+    ? `Packets were lost between the client and the server. The ${receiver} had acknowledged ${acknowledged} bytes first, so full-sized segments got through: this is no path-MTU black hole. ` +
         'Look for a link or device on the path that drops packets (congestion, a failing link, a rate limiter, an intrusion-prevention system).'
     : `${lost}: when the control connection (short packets) works and the data connection opens but its full-sized segments never arrive, ` +
         'suspect a path-MTU black hole (a link with a smaller MTU whose ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops): ' +
@@ -67,7 +67,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const pause = longestPause(ctx);
   // A zero window is the stall when the transfer ended without a reply, or when it held the data
   // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
-  if (c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS))) {
+  const stoppedReading = c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
+  if (stoppedReading) {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
@@ -127,7 +128,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     evidence.push(gaveUp.frame);
   }
   const advice = gaveUp !== null ? STALL_TIMEOUT_ADVICE : lost !== null ? pathLossAdvice(receiver, loss!.acknowledged) : undefined;
-  return diagnosis(ctx, 'stalled', details, evidenceFrames(t, evidence), advice);
+  // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
+  // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
+  const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : 'stalled';
+  return diagnosis(ctx, cause, details, evidenceFrames(t, evidence), advice);
 }
 
 /**
