@@ -41,6 +41,15 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
+  // ICMP / ICMPv6. Frames are checked there against tshark.
+  { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
+  { fixture: 'a20-active-nat-host-unreach-proftpd-lftp-client', causes: { '1.1': 'active-address-mismatch' }, evidence: () => ({}) },
+  { fixture: 'a20-epsv-adm-prohibited-vsftpd-lftp', causes: { '1.1': 'passive-refused' }, evidence: () => ({}) },
+  { fixture: 'a20-eprt-client-port-unreach-proftpd-lftp', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a20-eprt-client-reset-proftpd-python', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a20-eprt-nat6-addr-unreach-vsftpd-python', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
+  { fixture: 'a20-eprt-nat6-addr-unreach-vsftpd-python-client', causes: { '1.1': 'active-address-mismatch' }, evidence: () => ({}) },
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
@@ -663,6 +672,7 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  'a20-epsv-icmp6-ignored-vsftpd-curl',
   // Seventeenth verdict audit (verdicts-audit17.test.ts): control replies lost once each beyond the router,
   // captured at the client, the server and the router.
   'tri-ctrl-reply-lost-client-side-vsftpd-curl',

@@ -4,7 +4,7 @@
  * ephemeral range; a bounce names somebody else's service port, and a permissive server connects
  * there.
  */
-import { addressClass, announceWords, ep, evidenceFrames, replyWords } from '../facts.js';
+import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -134,6 +134,9 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const cls = addressClass(announced.ip);
   const kind = cls === 'public' ? 'a routable address' : `a ${cls} address`;
   const nat = s.natPeer;
+  // Seen at the client's own side, a PORT naming another address is as the client wrote it: no NAT
+  // has touched it yet, so "a NAT did not rewrite it" is not what happened.
+  const ownAnnouncement = !nat && announced.ip !== s.client.ip && (ctx.vantage.point === 'client-side' || ctx.vantage.point === 'same-segment');
   const details = nat
     ? [
         `${announceWords(t)}. This capture holds the session on both sides of the NAT (session ${nat.session} is the ` +
@@ -152,7 +155,14 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
             'them, and it did not rewrite the address inside PORT (no FTP helper): the server was told an address it cannot reach',
           `No connection from the server reached the client${t.reply ? `; the server replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : ''}`,
         ]
-      : [
+      : ownAnnouncement
+        ? [
+            `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}. This capture was taken on the client's ` +
+              `side, before any NAT: the client itself put ${announced.ip} in the ${t.announce!.command}, not a NAT that left it unrewritten — ` +
+              `a client told to announce an outside address (its NAT's public one: lftp ftp:port-ipv4/ftp:port-ipv6, curl -P ADDRESS, ` +
+              `an FTP client's "external IP" setting), which works only if the device that owns ${announced.ip} forwards the port to the client`,
+          ]
+        : [
           `${announceWords(t)} — ${kind} — while its packets come from ${s.client.ip}: a NAT between them rewrote the ` +
             'packets but not the address inside PORT (no FTP helper)',
         ];
@@ -163,6 +173,11 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
     details.push(`The server connected to ${ep(c.client)} instead (SYN frame ${c.synFrame})`);
   } else if (c && !c.established) {
     details.push(`The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was never answered: that address is not reachable from the server`);
+  } else if (!c && ownAnnouncement && t.reply && t.reply.code >= 400 && t.request) {
+    details.push(
+      `No connection from the server reached the client; the server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ` +
+        `${secondsText(t.reply.time - t.request.time)} after ${t.request.command} (frame ${t.request.frame}): its connection to ${ep(announced)} failed on the way`,
+    );
   }
   if (!nat && announced.port >= 32768 && cls === 'public') {
     details.push(`Port ${announced.port} is in a client's ephemeral range, which is why this reads as NAT rather than a bounce`);
@@ -187,7 +202,11 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   }
   const helper = helperPort(ctx);
   if (helper) details.push(helper.detail);
-  return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t), helper?.advice);
+  const ownAdvice = ownAnnouncement
+    ? `The client announced ${announced.ip}, not its own address: the device that owns ${announced.ip} (the client's NAT) must forward ` +
+      `the announced data ports to the client — or let the client announce its own address and the NAT's FTP helper rewrite it, or use passive mode.`
+    : undefined;
+  return diagnosis(ctx, 'active-address-mismatch', details, evidenceFrames(t), helper?.advice ?? ownAdvice);
 }
 
 /** The control port a NAT's FTP helper watches unless told otherwise (Linux nf_conntrack_ftp ports=21). */

@@ -28,7 +28,7 @@ function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 's
 export function neighbourUnresolved(c: DataConnection, s: Session, target: 'client' | 'server'): number | null {
   const icmp = c.icmpErrors[0];
   if (!icmp || !refusedByMiddlebox(c, s, target)) return null;
-  const hostUnreachable = icmp.type === 3 ? icmp.code === 1 : icmp.type === 1 && icmp.code === 3;
+  const hostUnreachable = icmpMeaning(icmp) === 'host unreachable' || icmpMeaning(icmp) === 'address unreachable';
   const syns = synEvents(c);
   const at = c.handshake.find((e) => e.type === 'icmp-error' && e.frame === icmp.frame);
   if (!hostUnreachable || !at || syns.length < 2) return null;
@@ -36,17 +36,53 @@ export function neighbourUnresolved(c: DataConnection, s: Session, target: 'clie
   return waited >= 2 && syns.filter((e) => e.frame < icmp.frame).length >= 2 ? waited : null;
 }
 
+/**
+ * What an ICMP / ICMPv6 destination-unreachable code means (RFC 792, 1812; RFC 4443 for ICMPv6),
+ * or null for another message. ICMPv4 type 3 and ICMPv6 type 1 are destination unreachable; the
+ * family is the reporter's (ICMPv6 type 3 is time exceeded).
+ */
+export function icmpMeaning(icmp: { type: number; code: number; reporter: string }): string | null {
+  if (icmp.reporter.includes(':')) {
+    if (icmp.type !== 1) return null;
+    return ['no route to destination', 'administratively prohibited', 'beyond scope of source address', 'address unreachable', 'port unreachable', 'source address failed ingress/egress policy', 'reject route to destination'][icmp.code] ?? null;
+  }
+  if (icmp.type !== 3) return null;
+  return ({ 0: 'network unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 9: 'network administratively prohibited', 10: 'host administratively prohibited', 13: 'communication administratively prohibited' } as Record<number, string>)[icmp.code] ?? null;
+}
+
+/** Who sent an ICMP refusal, and what that kind of refusal says about why. */
+function icmpRefusalWords(icmp: { type: number; code: number; reporter: string }, middlebox: boolean, target: 'client' | 'server'): string {
+  const meaning = icmpMeaning(icmp);
+  if (meaning === null) return '';
+  const prohibited = meaning.includes('prohibited') || meaning.includes('policy') || meaning.includes('reject route');
+  if (middlebox) {
+    return prohibited
+      ? `: "${meaning}", a firewall on that device rejecting the connection`
+      : meaning === 'port unreachable'
+        ? `: "${meaning}" from a device that is not the ${target}, a firewall's reject (Linux REJECT's default answer), not a closed port on the ${target}`
+        : `: "${meaning}"`;
+  }
+  return prohibited
+    ? `: "${meaning}", sent by the ${target} itself — a firewall on the ${target} rejects the connection`
+    : meaning === 'port unreachable'
+      ? `: "${meaning}", sent by the ${target} itself — its firewall rejects the connection (Linux REJECT's default answer; a closed TCP port answers with a reset, not with this)`
+      : `: "${meaning}", sent by the ${target} itself`;
+}
+
 function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): string | null {
   const icmp = c.icmpErrors[0];
   if (icmp) {
-    const who = refusedByMiddlebox(c, s, target) ? `, a device on the way, not the ${target}` : '';
-    const base = `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who}${who ? ',' : ''} at frame ${icmp.frame}`;
+    const middlebox = refusedByMiddlebox(c, s, target);
+    const who = middlebox ? `, a device on the way, not the ${target}` : '';
     const waited = neighbourUnresolved(c, s, target);
+    const base =
+      `answered by ICMP destination unreachable (type ${icmp.type} code ${icmp.code}) from ${icmp.reporter}${who}${who ? ',' : ''} at frame ${icmp.frame}` +
+      (waited === null ? icmpRefusalWords(icmp, middlebox, target) : '');
     if (waited === null) return base;
     const dst = target === 'client' ? c.client.ip : c.server.ip;
     return (
-      `${base}, ${secondsText(waited)} after the first SYN: "host unreachable" that late is a router that found no host at ${dst} ` +
-      "(its ARP or neighbour discovery went unanswered), not a firewall's reject, which answers the first SYN at once"
+      `${base}, ${secondsText(waited)} after the first SYN: "${icmpMeaning(icmp)}" that late is a router that found no host at ${dst} ` +
+      `(its ${dst.includes(':') ? 'neighbour discovery' : 'ARP'} went unanswered), not a firewall's reject, which answers the first SYN at once`
     );
   }
   if (c.rst && !c.established) {
@@ -209,7 +245,8 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   }
   const waited = waitedWords(t, s);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
-  details.push(sourcePort20Note(ctx));
+  // A router that found no host answered: no firewall's source-port rule is in question.
+  if (neighbourUnresolved(c, s, target) === null) details.push(sourcePort20Note(ctx));
   const stopped = stoppedMidCapture(ctx.analysis, c, mode);
   // A passive port among ports that opened is no part of a range left closed; one outside them may be.
   const partialFound = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
@@ -226,9 +263,9 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
     : noHost
-      ? `The router at ${c.icmpErrors[0].reporter} has no host at ${dst.replace(/:\d+$/, '')} to deliver ${dst} to: if that address is a NAT's public one, ` +
+      ? `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to: if that address is a NAT's public one, ` +
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
-        `otherwise the ${mode === 'active' ? 'PORT' : '227'} names an address nobody answers for (set the ${target}'s announced address).`
+        `otherwise the ${t.announce?.reply && mode === 'passive' ? t.announce.reply.code : (t.announce?.command ?? (mode === 'active' ? 'PORT' : '227'))} names an address nobody answers for (set the ${target}'s announced address).`
       : refused && refusedByMiddlebox(c, s, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
