@@ -208,10 +208,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
-  if (short && !c?.rst) {
+  if (short && short.how === 'fin' && !c?.rst) {
     details.push(
       `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${short.bytes} of the ${short.expected} bytes announced, ` +
         `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
+    );
+  } else if (short && short.how === 'rst') {
+    details.push(
+      `After that reset, short of the ${short.expected} bytes announced, the ${short.sender} closed the control connection too (frame ${short.sessionEnd.frame}) without a final reply: ` +
+        `its end of both connections went away at once`,
     );
   }
   const expected =
@@ -254,7 +259,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
-          : short && !c?.rst
+          : short && (!c?.rst || short.how === 'rst')
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
@@ -264,7 +269,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
-    short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
+    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
