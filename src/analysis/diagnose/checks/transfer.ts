@@ -5,7 +5,7 @@
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -238,6 +238,14 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
+  // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
+  const inFlight = senderResetInFlight(t) && t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+  if (inFlight) {
+    details.push(
+      `The ${c!.rst!.by} ended the data connection with that reset, no FIN, before its data was acknowledged: an abortive close discards whatever the sender still had queued, ` +
+        `so the ${t.reply!.code} counts only the bytes that reached the ${dataReceiver(t.direction)}, not the whole file`,
+    );
+  }
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
@@ -257,6 +265,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
         : beyond
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
+        : inFlight
+          ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) before the ${dataReceiver(t.direction)} had acknowledged what it sent: what it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : short && (!c?.rst || short.how === 'rst')
