@@ -48,6 +48,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a21-client-gives-up-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/client reset the data connection/] } },
   // The client's abortive close of a STOR before its data was acknowledged: the server's 226 counts what arrived.
   { fixture: 'a21-stor-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the server/] } },
+  { fixture: 'a21-retr-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the client/] } },
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },

@@ -311,3 +311,28 @@ describe('7. ftplib closes its STOR socket with SO_LINGER 0 before its data is a
     expect(logs.map((l) => l.split('\t').slice(-3))).toEqual([['aborted', 'by-client', 'aborted']]);
   });
 });
+
+describe('8. pyftpdlib closes its RETR socket with SO_LINGER 0 before its data drained: 226 for a truncated download', () => {
+  const name = 'a21-retr-rst-early-pyftpdlib-python';
+  it('aborted by the server, not "complete, bytes not captured": the capture lost nothing', async () => {
+    const a = await analyze(name);
+    sameAsTshark(a, name);
+    expect(rows(a)).toEqual([['1.1', 'PASV', 18, 'RETR w256k.bin', 22, 1, 72272, 226, 103, 'aborted', 'server', 'aborted', ['server', 102], 150]]);
+    const data = tsv(name, 'streams').find((r) => r.stream === '1')!;
+    expect([data.bytes_src_to_dst, data.bytes_dst_to_src]).toEqual(['0', '72272']);
+    expect(rsts(name)).toEqual([[102, Number(data.dstport)]]);
+    expect(ftpRows(name, '0').slice(-4)).toEqual([[23, '150'], [103, '226'], [105, 'QUIT'], [106, '221']]);
+    const c = a.sessions[0]!.transfers[0]!.connection!;
+    expect([c.gapBytes, c.unacknowledgedBytes]).toEqual([0, 3840]);
+    // Ground truth: the client kept the 72272 bytes that came of 262144.
+    expect(facts(name).files[0]).toMatchObject({ size: 262144, received: { size: 72272 }, received_matches: false });
+    expect(await extractedFiles(name, tmp)).toEqual({ 's1-t1-w256k.bin': facts(name).files[0].received.sha256 });
+    const [diagnose, explain, summary] = await outputs(name, 'diagnose', 'explain', 'summary');
+    for (const text of [diagnose, explain]) {
+      expect(text).toContain(flat('so the 226 counts only the bytes that reached the client, not the whole file.'));
+      expect(text).toContain('72272 bytes of 262144 announced had been sent; the client had acknowledged 68432 of them when the reset came.');
+    }
+    expect(summary).toContain('aborted (server)');
+    for (const text of [summary, diagnose, explain]) expect(text).not.toMatch(/not captured|changed on the server/);
+  });
+});
