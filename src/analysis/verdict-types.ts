@@ -24,6 +24,12 @@ export type TransferVerdict =
        * was stated wrong), none lost by the network or the capture.
        */
       sentShort: boolean;
+      /**
+       * The receiver's reset (its frame) that came once every stated byte had arrived and been
+       * acknowledged, which the server answered with 426 (verdict.ts resetAfterWhole): the 426
+       * reports that reset, not a loss. Absent otherwise.
+       */
+      resetAfterWhole?: number;
       evidence: number[];
     }
   /** The replies say the data moved (2xx, or a 1xx and no final reply), but its data connection is not in the capture. */

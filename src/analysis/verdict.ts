@@ -75,6 +75,39 @@ function cutByReceiver(t: Transfer): boolean {
 }
 
 /**
+ * The sender ended the data connection with its own reset (an abortive close: SO_LINGER 0) while
+ * bytes it had sent were still unacknowledged, with no FIN before it. Closing abortively discards
+ * whatever the sender still had queued, so the receiver's success reply counts only what reached it:
+ * the data is not known whole. (A sender that waited for every byte to be acknowledged before its
+ * reset, as Windows and IIS software does, leaves nothing unacknowledged and is not this.)
+ */
+export function senderResetInFlight(t: Transfer): boolean {
+  const c = t.connection;
+  const sender = senderOf(t);
+  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by !== sender || c.unacknowledgedBytes === 0 || t.bytes === 0) return false;
+  // Every byte the session stated (SIZE, the 150's "(N bytes)") is in the capture: nothing was left
+  // queued, whatever the receiver had not acknowledged yet when the reset came (a delayed ACK).
+  const expected = expectedBytes(t);
+  if (expected !== null && t.bytes >= expected && c.gapBytes === 0) return false;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  return fin === undefined || fin.frame > c.rst.frame;
+}
+
+/**
+ * A download whose client reset the data connection the moment it had every byte the session stated
+ * (SIZE's 213, the 150's "(N bytes)"), each one acknowledged, and the server, meeting the reset before
+ * its own close, answered 426: a client that closes abortively (SO_LINGER 0, as Windows software
+ * often does) races the server's close. The 426 reports that reset, not a loss: the data is whole.
+ */
+export function resetAfterWhole(t: Transfer): boolean {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || t.bytes !== expected || expected === 0) return false;
+  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === senderOf(t)) return false;
+  return c.gapBytes === 0 && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
+}
+
+/**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
  * mid-transfer (a client's speed limit or timeout, a server's on an upload). Its FIN's frame, or null.
@@ -156,7 +189,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
-  if (code === 426) return 'aborted';
+  if (code === 426) return resetAfterWhole(t) ? 'complete' : 'aborted';
   if (t.abortFrame !== null) {
     // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
     // (the sender's FIN, nothing cut or missing) and the server said 226, nothing was aborted. The
@@ -175,6 +208,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
   if (senderStoppedShort(t, s) !== null) return 'aborted';
   if (receiverClosedShort(t) !== null) return 'aborted';
+  // The sender reset the data connection with its data still in flight: the success reply counts
+  // what reached the receiver, not what the sender had to send.
+  if (success && senderResetInFlight(t)) return 'aborted';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
@@ -506,7 +542,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
       }
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), evidence };
+      const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, evidence };
     }
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };

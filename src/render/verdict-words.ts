@@ -102,6 +102,12 @@ export function verdictSentence(t: Transfer): string {
       if (v.missingBytes === 0 && t.connection?.tls !== undefined && t.connection.plaintext === undefined) {
         return `completed: ${n(v.bytes)} bytes of TLS records (PROT P; the file inside is not readable without a key log${v.expected !== null ? `, ${n(v.expected)} bytes announced` : ''}), all in the capture${reply}.`;
       }
+      if (v.missingBytes === 0 && v.resetAfterWhole !== undefined && t.connection?.rst) {
+        return (
+          `completed: ${n(v.bytes)} bytes, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
+          `the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
+        );
+      }
       if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
       return (
         `completed according to the server${reply}, but ${n(v.missingBytes)} of its bytes are missing from the capture ` +

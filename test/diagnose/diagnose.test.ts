@@ -50,6 +50,14 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a20-eprt-client-reset-proftpd-python', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
   { fixture: 'a20-eprt-nat6-addr-unreach-vsftpd-python', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
   { fixture: 'a20-eprt-nat6-addr-unreach-vsftpd-python-client', causes: { '1.1': 'active-address-mismatch' }, evidence: () => ({}) },
+  // Twenty-first verdict audit (verdicts-audit21.test.ts): resets before all the data. The server
+  // process killed mid-RETR (SO_LINGER 0: its RST, then its FIN on the control connection, no reply);
+  // the client giving up mid-RETR (its RST, 426). Frames are checked there against tshark.
+  { fixture: 'a21-server-killed-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/went away/, /crashed, was killed or restarted/] } },
+  { fixture: 'a21-client-gives-up-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/client reset the data connection/] } },
+  // The client's abortive close of a STOR before its data was acknowledged: the server's 226 counts what arrived.
+  { fixture: 'a21-stor-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the server/] } },
+  { fixture: 'a21-retr-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the client/] } },
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
@@ -673,6 +681,13 @@ const SCENARIOS: Scenario[] = [
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
   'a20-epsv-icmp6-ignored-vsftpd-curl',
+  // Twenty-first verdict audit (verdicts-audit21.test.ts): connections ended as Windows and IIS end them
+  // (SO_LINGER 0 resets after the last byte, 125, 226 before the data FIN, no QUIT), and a FIN baseline.
+  'a21-server-rst-pyftpdlib-python',
+  'a21-client-rst-pyftpdlib-python',
+  'a21-baseline-vsftpd-curl',
+  // The client's reset the moment it had every stated byte, answered 426 by the server: the data is whole.
+  'a21-client-rst-now-pyftpdlib-python',
   // Seventeenth verdict audit (verdicts-audit17.test.ts): control replies lost once each beyond the router,
   // captured at the client, the server and the router.
   'tri-ctrl-reply-lost-client-side-vsftpd-curl',

@@ -5,7 +5,7 @@
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -212,10 +212,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
-  if (short && !c?.rst) {
+  if (short && short.how === 'fin' && !c?.rst) {
     details.push(
       `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${short.bytes} of the ${short.expected} bytes announced, ` +
         `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
+    );
+  } else if (short && short.how === 'rst') {
+    details.push(
+      `After that reset, short of the ${short.expected} bytes announced, the ${short.sender} closed the control connection too (frame ${short.sessionEnd.frame}) without a final reply: ` +
+        `its end of both connections went away at once`,
     );
   }
   const expected =
@@ -237,6 +242,14 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
+  // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
+  const inFlight = senderResetInFlight(t) && t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+  if (inFlight) {
+    details.push(
+      `The ${c!.rst!.by} ended the data connection with that reset, no FIN, before its data was acknowledged: an abortive close discards whatever the sender still had queued, ` +
+        `so the ${t.reply!.code} counts only the bytes that reached the ${dataReceiver(t.direction)}, not the whole file`,
+    );
+  }
   const zero = c?.zeroWindowFrames ?? [];
   if (zero.length) {
     const receiver = dataReceiver(t.direction);
@@ -256,9 +269,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         ? 'A firewall or router between the client and the server cut the data connection (the reset came from neither end): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.'
         : beyond
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
+        : inFlight
+          ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) before the ${dataReceiver(t.direction)} had acknowledged what it sent: what it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
-          : short && !c?.rst
+          : short && (!c?.rst || short.how === 'rst')
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
@@ -268,7 +283,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
-    short && !c?.rst ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
+    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
 }
 
