@@ -681,6 +681,14 @@ const SCENARIOS: Scenario[] = [
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
   'a20-epsv-icmp6-ignored-vsftpd-curl',
+  // Twenty-second verdict audit (verdicts-audit22.test.ts): captures of one direction only (tcpdump -Q),
+  // where the other side's answers are not in the capture (no diagnosis may come of their absence), and
+  // a capture begun during a RETR. The passive-drop one failed for real, but nothing in it shows it.
+  'a22-oneway-client-in-vsftpd-curl',
+  'a22-oneway-server-out-vsftpd-curl',
+  'a22-oneway-server-in-vsftpd-curl',
+  'a22-oneway-passive-drop-vsftpd-curl',
+  'a22-late-start-vsftpd-lftp',
   // Twenty-first verdict audit (verdicts-audit21.test.ts): connections ended as Windows and IIS end them
   // (SO_LINGER 0 resets after the last byte, 125, 226 before the data FIN, no QUIT), and a FIN baseline.
   'a21-server-rst-pyftpdlib-python',
