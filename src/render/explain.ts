@@ -238,6 +238,11 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   const { s } = ctx;
   const an = t.announce;
   const out: string[] = [];
+  if (an === null && t.unansweredAnnounce) {
+    const asked = t.unansweredAnnounce;
+    out.push(`${asked.command} (frame ${asked.frame}): the client asks for passive mode; the server's reply, with the address and port, is not in the capture.`);
+    return out;
+  }
   if (an === null) {
     out.push(
       'No PORT or PASV came before it: the server uses the default data port (the client\'s control port, RFC 959).',

@@ -91,7 +91,10 @@ export function diagnose(a: Analysis): void {
       const address = readPassiveAddress(s, t, vantage);
       if (address) t.passiveAddress = address;
       else delete t.passiveAddress;
-      const checks = t.status === 'complete' ? CHECKS_WHEN_COMPLETE : t.status === 'unused' ? CHECKS_WHEN_UNUSED : TRANSFER_CHECKS;
+      // A capture of one direction only cannot show the other side's replies, SYN-ACKs or data:
+      // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
+      const checks =
+        t.status === 'complete' ? CHECKS_WHEN_COMPLETE : t.status === 'unused' ? CHECKS_WHEN_UNUSED : s.oneWay !== undefined && t.status === 'incomplete' ? [] : TRANSFER_CHECKS;
       t.diagnosis = null;
       for (const check of checks) {
         const d = check({ analysis: a, session: s, transfer: t, vantage });
