@@ -15,7 +15,7 @@ import { analyze, extractedFiles, facts, flat, ftpRows, ourRows, outputs, report
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit22-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const FAILURE_WORDS = /\b(failed|aborted|did not complete|never (answered|opened|came)|no answer|refused|timed out)\b/i;
+const FAILURE_WORDS = /\b(failed|aborted|did not complete|never (answered|opened|opens|came)|no answer|refused|timed out)\b/i;
 
 /** No output calls anything failed or aborted; no transfer or session is diagnosed. */
 async function nothingFailed(name: string): Promise<void> {
@@ -44,12 +44,17 @@ describe('a one-way capture at the server, only what it received: commands, no r
   });
   it('each transfer is passive (its PASV was sent, its 227 not captured) and unknown (one-way), undiagnosed', async () => {
     const a = await analyze(name);
-    // Before: mode active ("No PORT or PASV came before it") and diagnosed not-in-capture ("did not complete").
-    expect(transferRows(a, (t) => [t.mode, t.unansweredAnnounce ?? null, t.diagnosis])).toEqual([
-      ['1.1', null, null, 'LIST', 12, null, 0, null, null, 'unknown', 'passive', { command: 'PASV', frame: 8 }, null],
-      ['1.2', null, null, 'RETR w64k.bin', 21, null, 0, null, null, 'unknown', 'passive', { command: 'PASV', frame: 16 }, null],
-      ['1.3', null, null, 'STOR up64k.bin', 45, null, 0, null, null, 'unknown', 'passive', { command: 'PASV', frame: 42 }, null],
+    // Before: mode active ("No PORT or PASV came before it"), no data connection (each left among the
+    // "other connections") and diagnosed not-in-capture ("did not complete").
+    // Bytes: what the capture holds of each (tshark's streams: the client's only; STOR's upload whole).
+    const streams = Object.fromEntries(tsv(name, 'streams').map((r) => [r.stream, Number(r.bytes_src_to_dst) + Number(r.bytes_dst_to_src)]));
+    expect(streams['3']).toBe(facts(name).files.find((x: { path: string }) => x.path === 'up64k.bin').size);
+    expect(transferRows(a, (t) => [t.mode, t.unansweredAnnounce ?? null, t.connection?.match ?? null, t.diagnosis])).toEqual([
+      ['1.1', null, null, 'LIST', 12, 1, streams['1'], null, null, 'unknown', 'passive', { command: 'PASV', frame: 8 }, 'hosts', null],
+      ['1.2', null, null, 'RETR w64k.bin', 21, 2, streams['2'], null, null, 'unknown', 'passive', { command: 'PASV', frame: 16 }, 'hosts', null],
+      ['1.3', null, null, 'STOR up64k.bin', 45, 3, streams['3'], null, null, 'unknown', 'passive', { command: 'PASV', frame: 42 }, 'hosts', null],
     ]);
+    expect(a.sessions[0]!.otherConnections).toEqual([]);
     for (const t of a.sessions[0]!.transfers) expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'one-way' });
     const [explain] = await outputs(name, 'explain');
     expect(flat(explain)).toContain("PASV (frame 8): the client asks for passive mode; the server's reply, with the address and port, is not in the capture.");
@@ -74,7 +79,7 @@ describe('one-way captures of what the server sent (at the client -Q in, at the 
 
 describe('a one-way capture at the client of what it sent, the passive port dropped by the server', () => {
   const name = 'a22-oneway-passive-drop-vsftpd-curl';
-  it("holds the client's commands and its retransmitted SYNs; nothing claims the server never answered", async () => {
+  it("holds the client's commands and its retransmitted SYNs: a hedged passive-syn-unanswered, the verdict unknown (one-way)", async () => {
     const a = await analyze(name);
     const f = facts(name);
     expect(f.network.filter).toMatch(/DROP/);
@@ -84,8 +89,19 @@ describe('a one-way capture at the client of what it sent, the passive port drop
     // The SYNs to the passive port (stream 1), as tshark lists them.
     const syns = tsv(name, 'fields').filter((r) => r['tcp.dstport'] !== '21' && (Number(r['tcp.flags']) & 0x12) === 0x02).map((r) => Number(r['frame.number']));
     expect(syns.length).toBeGreaterThan(1);
-    expect(a.sessions[0]!.otherConnections.map((c) => [c.stream, c.synFrame, c.established])).toEqual([[1, syns[0], false]]);
-    await nothingFailed(name);
+    // Before: no transfer at all (curl connects before RETR: PASV, then SYNs, no request), nothing diagnosed.
+    expect(transferRows(a, (t) => [t.unansweredAnnounce ?? null, t.connection?.synFrames ?? null, t.diagnosis?.cause ?? null, t.diagnosis?.evidence ?? null])).toEqual([
+      ['1.1', null, null, null, null, 1, 0, null, null, 'unknown', { command: 'PASV', frame: 8 }, syns, 'passive-syn-unanswered', [8, ...syns]],
+    ]);
+    // Its only transfer diagnosed: the session's summary says so, with the same cause.
+    expect(a.sessions[0]!.diagnosis?.cause).toBe('passive-syn-unanswered');
+    const [summary, diagnose, explain, timeline] = await outputs(name, 'summary', 'diagnose', 'explain', 'timeline');
+    // Hedged: what the client's retransmissions show, and what one direction cannot.
+    expect(flat(diagnose)).toContain('probably did not complete: the client could not reach the server\'s passive port');
+    expect(flat(diagnose)).toContain(`${syns.length} times (frames ${syns.join(', ')})`);
+    expect(flat(diagnose)).toContain('whether the server\'s side dropped the SYNs or its answers were lost on the way back cannot be told from it');
+    expect(flat(summary)).toMatch(/1\.1 passive - - 0 - unknown \(one side\)/);
+    for (const text of [summary, diagnose, explain, timeline]) expect(flat(text)).not.toMatch(/\b(failed|aborted|never answered|no answer)\b/i);
   });
 });
 
