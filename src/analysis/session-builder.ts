@@ -201,6 +201,8 @@ export class SessionBuilder {
   private readonly unusedAnnouncements: Transfer[] = [];
   private nextTransferId = 1;
   private type: string | null = null;
+  /** The last TYPE command sent: while its reply is not in the capture, the type in force is unknown. */
+  private typeAsked: Command | null = null;
   private restOffset: number | null = null;
   private renameFrom: string | null = null;
   // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
@@ -295,6 +297,7 @@ export class SessionBuilder {
     }
     if (announcesActive(verb)) this.announce(cmd, 'active', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](e.arg)));
     this.passiveAsked = announcesPassive(verb) ? cmd : announcesActive(verb) ? null : this.passiveAsked;
+    if (verb === 'TYPE') this.typeAsked = cmd;
 
     const direction = transferKind(verb);
     if (direction) this.request(cmd, direction);
@@ -409,7 +412,8 @@ export class SessionBuilder {
     transfer.request = { frame: cmd.frame, time: cmd.time, command: cmd.command ?? '', arg: cmd.arg, path };
     transfer.direction = direction;
     // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture.
-    transfer.type = this.type ?? (s.midstream ? null : 'A');
+    // A TYPE whose reply is not in the capture (one direction only) leaves the type unknown, not A.
+    transfer.type = this.typeAsked !== null && this.typeAsked.reply === null ? null : (this.type ?? (s.midstream ? null : 'A'));
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
     const size = path !== null ? this.sizes?.get(path) : undefined;

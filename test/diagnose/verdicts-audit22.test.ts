@@ -55,6 +55,9 @@ describe('a one-way capture at the server, only what it received: commands, no r
       ['1.3', null, null, 'STOR up64k.bin', 45, 3, streams['3'], null, null, 'unknown', 'passive', { command: 'PASV', frame: 42 }, 'hosts', null],
     ]);
     expect(a.sessions[0]!.otherConnections).toEqual([]);
+    // TYPE A and TYPE I were sent, their replies not captured: the type in force is unknown (before: 'A' for all).
+    expect(a.sessions[0]!.commands.filter((c) => c.command === 'TYPE').map((c) => c.arg)).toEqual(['A', 'I']);
+    expect(a.sessions[0]!.transfers.map((t) => t.type)).toEqual([null, null, null]);
     for (const t of a.sessions[0]!.transfers) expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'one-way' });
     const [explain] = await outputs(name, 'explain');
     expect(flat(explain)).toContain("PASV (frame 8): the client asks for passive mode; the server's reply, with the address and port, is not in the capture.");
