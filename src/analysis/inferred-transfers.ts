@@ -4,6 +4,7 @@
  * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
  * like the others — as what it is: a guess from timing, hosts and ports.
  */
+import { announcesPassive } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
@@ -71,4 +72,38 @@ function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls
   t.connection = describeConnection(c, link, handshake, null, null);
   s.transfers.push(t);
   return t;
+}
+
+/**
+ * A capture of the client's direction only holds no 227/229: the passive endpoints are unknown. The
+ * client's connection to the server's high port after each unanswered PASV/EPSV/LPSV (before the
+ * next) is that announcement's data connection, as far as hosts and timing tell (match: hosts). A
+ * PASV the client sent and connected for but never followed with a request (curl connects first,
+ * and gives up when the connection does not open) becomes a transfer with no request. Returns the
+ * connections so linked.
+ */
+export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): Set<TcpConnection> {
+  const used = new Set<TcpConnection>();
+  if (s.oneWay !== 'client') return used;
+  const asked = s.commands.filter((c) => c.command !== null && announcesPassive(c.command) && c.reply === null);
+  const candidates = conns
+    .filter((c) => !c.midstream && c.client.ip === s.client.ip && c.server.ip === s.server.ip && c.server.port >= 1024 && c.server.port !== s.server.port)
+    .sort((x, y) => x.start - y.start);
+  asked.forEach((cmd, i) => {
+    const until = asked[i + 1]?.time ?? Infinity;
+    const c = candidates.find((x) => !used.has(x) && x.start >= cmd.time && x.start < until);
+    if (c === undefined) return;
+    let t = s.transfers.find((x) => x.unansweredAnnounce?.frame === cmd.frame && x.connection === null);
+    if (t === undefined) {
+      // Only a connection the client opened says the announcement was used.
+      t = newTransfer(s, s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1, 'passive', null);
+      t.unansweredAnnounce = { command: cmd.command ?? '', frame: cmd.frame };
+      s.transfers.push(t);
+    }
+    const handshake: HandshakeEvent[] = [];
+    for (const e of eventsOf(c)) recordHandshakeEvent(handshake, e, e.dir === 'c2s');
+    t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: false }, handshake, null, null);
+    used.add(c);
+  });
+  return used;
 }

@@ -344,6 +344,11 @@ export interface Transfer {
   abortFrame: number | null;
   /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */
   lateAbortFrame?: number;
+  /**
+   * A PASV/EPSV/LPSV the client sent before the request whose reply is not in the capture (a capture
+   * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.
+   */
+  unansweredAnnounce?: { command: string; frame: number };
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
   /** What happened, decided once (analysis/verdict.ts): every output words this and nothing else. */

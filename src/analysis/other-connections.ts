@@ -8,7 +8,7 @@
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
-import { inferHiddenTransfers, inferMidstreamTransfer } from './inferred-transfers.js';
+import { inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -125,7 +125,10 @@ export class OtherConnections {
 
   /** End of capture: each session's other connections, the transfers inferred from them, and their TLS. */
   attach(sessions: Iterable<Session>): void {
-    for (const [builder, conns] of this.bySession) {
+    for (const [builder, others] of this.bySession) {
+      // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
+      const linked = linkOneWayData(builder.session, others, (c) => this.events.get(c) ?? []);
+      const conns = linked.size === 0 ? others : others.filter((c) => !linked.has(c));
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);
       this.attachTls(builder.session, conns);

@@ -185,6 +185,8 @@ export class SessionBuilder {
   private announcementOverflowReported = false;
   /** The latest announced transfer that no data command has used yet. */
   private awaitingRequest: Transfer | null = null;
+  /** The last passive announcement the client sent since the last request or PORT, answered or not. */
+  private passiveAsked: Command | null = null;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -199,6 +201,8 @@ export class SessionBuilder {
   private readonly unusedAnnouncements: Transfer[] = [];
   private nextTransferId = 1;
   private type: string | null = null;
+  /** The last TYPE command sent: while its reply is not in the capture, the type in force is unknown. */
+  private typeAsked: Command | null = null;
   private restOffset: number | null = null;
   private renameFrom: string | null = null;
   // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
@@ -292,6 +296,8 @@ export class SessionBuilder {
       s.loginAttempts++;
     }
     if (announcesActive(verb)) this.announce(cmd, 'active', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](e.arg)));
+    this.passiveAsked = announcesPassive(verb) ? cmd : announcesActive(verb) ? null : this.passiveAsked;
+    if (verb === 'TYPE') this.typeAsked = cmd;
 
     const direction = transferKind(verb);
     if (direction) this.request(cmd, direction);
@@ -390,18 +396,24 @@ export class SessionBuilder {
     if (!transfer) {
       // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
       // to the client's control port), or the client relies on an announcement the capture missed.
-      transfer = newTransfer(s, this.nextTransferId++, 'active', null);
+      // A passive announcement the client sent whose reply the capture lacks (a capture of the client's
+      // direction only): the transfer was passive, with an endpoint the capture does not hold.
+      const asked = this.passiveAsked !== null && this.passiveAsked.reply === null ? this.passiveAsked : null;
+      transfer = newTransfer(s, this.nextTransferId++, asked ? 'passive' : 'active', null);
+      if (asked) transfer.unansweredAnnounce = { command: asked.command ?? '', frame: asked.frame };
       this.keepTransfer(transfer);
     } else {
       const i = this.unusedAnnouncements.lastIndexOf(transfer);
       if (i >= 0) this.unusedAnnouncements.splice(i, 1);
     }
     this.awaitingRequest = null;
+    this.passiveAsked = null;
     const path = direction === 'listing' && cmd.arg.startsWith('-') ? null : resolveFtpPath(s.cwd, cmd.arg);
     transfer.request = { frame: cmd.frame, time: cmd.time, command: cmd.command ?? '', arg: cmd.arg, path };
     transfer.direction = direction;
     // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture.
-    transfer.type = this.type ?? (s.midstream ? null : 'A');
+    // A TYPE whose reply is not in the capture (one direction only) leaves the type unknown, not A.
+    transfer.type = this.typeAsked !== null && this.typeAsked.reply === null ? null : (this.type ?? (s.midstream ? null : 'A'));
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
     const size = path !== null ? this.sizes?.get(path) : undefined;

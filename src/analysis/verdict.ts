@@ -184,6 +184,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
     if (t.inferred === 'tls-hidden' && hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return 'incomplete';
     return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
+  // A capture of the client's side only: no reply, SYN-ACK or server data is in it, so nothing
+  // shows an end; the verdict says unknown (one-way).
+  if (s.oneWay === 'client' && t.unansweredAnnounce !== undefined) return 'incomplete';
   // Whole data and a final reply that never got through: not complete for the client.
   if (finalReplyLost(t, s) !== null) return 'incomplete';
   const code = t.reply?.code;

@@ -238,6 +238,11 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   const { s } = ctx;
   const an = t.announce;
   const out: string[] = [];
+  if (an === null && t.unansweredAnnounce) {
+    const asked = t.unansweredAnnounce;
+    out.push(`${asked.command} (frame ${asked.frame}): the client asks for passive mode; the server's reply, with the address and port, is not in the capture.`);
+    return out;
+  }
   if (an === null) {
     out.push(
       'No PORT or PASV came before it: the server uses the default data port (the client\'s control port, RFC 959).',
@@ -359,10 +364,13 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
           ? ` Instead of SYN+ACK, a reset comes back in ${sideName(s, rst)}'s name (frame ${rst.firstFrame}), made by a firewall or router between them, not by ${sideName(s, rst)}.`
           : ` Instead of SYN+ACK, ${sideName(s, rst)} answers RST (frame ${rst.firstFrame}): nothing listens there, or a firewall rejects it.`;
       rstTold = true;
+    } else if (s.oneWay === 'client') {
+      // The server's direction is not in the capture: its SYN+ACK would not be either.
+      text += " The server's SYN+ACK, if it came, is not in this capture: it holds the client's direction only.";
     } else {
       text += ' No SYN+ACK ever comes back: the data connection never opens.';
     }
-    if (c.initiator === 'server' || c.initiator === 'client') {
+    if ((c.initiator === 'server' || c.initiator === 'client') && (s.oneWay !== 'client' || rstTold || icmp.length > 0)) {
       ctx.departures.push(`data connection ${t.id} never opened`);
     }
   }
@@ -377,7 +385,9 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     let d = `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
     const receiverWord = sender === 'client' ? 'the server' : 'the client';
-    d += c.unacknowledgedBytes > 0
+    d += s.oneWay !== undefined
+      ? `; whether ${receiverWord} acknowledged them is not in this capture (one direction only).`
+      : c.unacknowledgedBytes > 0
       ? `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
       : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
@@ -622,6 +632,8 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const cmd = an === null ? undefined : announcingCommand(s, t);
     if (cmd !== undefined) used.set(cmd.frame, t);
     else if (an === null && t.request !== null) used.set(t.request.frame, t);
+    // A PASV whose reply is not in the capture, followed by a connection and no request: told at the PASV.
+    else if (an === null && t.unansweredAnnounce !== undefined) used.set(t.unansweredAnnounce.frame, t);
   }
   const requestFrames = new Set(s.transfers.map((t) => t.request?.frame).filter((f): f is number => f !== undefined));
   const plain: Command[] = [];

@@ -418,6 +418,8 @@ export function noRequestWords(t: Transfer): string {
       : `an address the client announced for an ${t.mode} data connection; the server refused ${refused}, so no transfer command used it`;
   }
   const c = t.connection;
+  // A PASV whose reply a one-way capture lacks: the client's connection attempt is all it shows.
+  if (t.unansweredAnnounce !== undefined && c !== null) return `a passive data connection the client tried after ${t.unansweredAnnounce.command} (frame ${t.unansweredAnnounce.frame}), with no transfer command in the capture`;
   if (c !== null && !c.established && !c.midstream) return `a data connection announced in ${t.mode} mode that never opened, so no transfer command used it`;
   return `a data connection announced in ${t.mode} mode that no transfer command used`;
 }

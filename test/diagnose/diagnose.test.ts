@@ -53,6 +53,8 @@ const SCENARIOS: Scenario[] = [
   // Twenty-first verdict audit (verdicts-audit21.test.ts): resets before all the data. The server
   // process killed mid-RETR (SO_LINGER 0: its RST, then its FIN on the control connection, no reply);
   // the client giving up mid-RETR (its RST, 426). Frames are checked there against tshark.
+  // A one-way capture of what the client sent (verdicts-audit22): its repeated SYNs to the passive port, hedged.
+  { fixture: 'a22-oneway-passive-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}), says: { '1.1': [/only what the client sent/, /cannot be told/] } },
   { fixture: 'a21-server-killed-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/went away/, /crashed, was killed or restarted/] } },
   { fixture: 'a21-client-gives-up-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/client reset the data connection/] } },
   // The client's abortive close of a STOR before its data was acknowledged: the server's 226 counts what arrived.
@@ -681,6 +683,13 @@ const SCENARIOS: Scenario[] = [
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
   'a20-epsv-icmp6-ignored-vsftpd-curl',
+  // Twenty-second verdict audit (verdicts-audit22.test.ts): captures of one direction only (tcpdump -Q),
+  // where the other side's answers are not in the capture (no diagnosis may come of their absence), and
+  // a capture begun during a RETR.
+  'a22-oneway-client-in-vsftpd-curl',
+  'a22-oneway-server-out-vsftpd-curl',
+  'a22-oneway-server-in-vsftpd-curl',
+  'a22-late-start-vsftpd-lftp',
   // Twenty-first verdict audit (verdicts-audit21.test.ts): connections ended as Windows and IIS end them
   // (SO_LINGER 0 resets after the last byte, 125, 226 before the data FIN, no QUIT), and a FIN baseline.
   'a21-server-rst-pyftpdlib-python',

@@ -95,7 +95,25 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
         }
       });
     }
-    for (const f of facts.tls || controlOnly ? [] : (facts.files ?? [])) {
+    // One direction only (tcpdump -Q): no data is saved as complete that the capture cannot show whole.
+    if (facts.capture.one_way) {
+      it('saves nothing as complete from a capture of one direction only', () => {
+        expect(manifest.objects.filter((o) => o.verdict === 'complete')).toEqual([]);
+      });
+    }
+    for (const f of facts.tls || controlOnly || facts.capture.one_way ? [] : (facts.files ?? [])) {
+      if (facts.capture.midstream_file === f.path) {
+        // The transfer running when the capture began (later ones in the same session are whole).
+        it(`${f.op} ${f.path}: its tail saved, byte for byte the end of the original (truncated)`, () => {
+          const o = manifest.objects.find((x) => x.command === null)!;
+          expect([o.direction, o.status, o.verdict]).toEqual(['download', 'complete', 'truncated']);
+          const original = recordedFile(f.path, f.size!);
+          expect(sha256(original)).toBe(f.sha256);
+          expect(o.bytes).toBeLessThan(f.size!);
+          expect(readFileSync(join(dir, o.savedName)).equals(original.subarray(f.size! - o.bytes))).toBe(true);
+        });
+        continue;
+      }
       if (LISTINGS.has(f.op) && f.received) {
         it(`${f.op} ${f.path}: wire bytes as tshark counts them; CRLF → LF (or the wire's bytes, for a client that saves them unchanged) gives what the client saved`, () => {
           const o = find(manifest, f)!;

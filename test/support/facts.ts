@@ -38,6 +38,10 @@ export interface Facts {
     data_bytes_missing?: number;
     /** The capture began during a transfer. */
     starts_midstream?: boolean;
+    /** The file whose transfer was running when the capture began (the others came after it). */
+    midstream_file?: string;
+    /** The capture holds one direction only: the packets this side sent (tcpdump -Q). */
+    one_way?: 'client' | 'server';
     /** The capture was stopped while a transfer was still running. */
     stopped_early?: boolean;
     /** tcpdump -s: each packet's bytes past it are not in the capture. */

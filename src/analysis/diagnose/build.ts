@@ -25,7 +25,7 @@ export function diagnosis(
       ? 'completed, but'
       : t.status === 'unused'
         ? 'was not used:'
-        : t.inferred !== undefined && t.status !== 'failed'
+        : (t.inferred !== undefined && t.status !== 'failed') || (s.oneWay !== undefined && t.status === 'incomplete')
           ? 'probably did not complete:'
           : t.status === 'aborted'
             ? 'was cut short:'

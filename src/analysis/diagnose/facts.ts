@@ -119,6 +119,7 @@ export function announceWords(t: Transfer): string {
     return `The ${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV reply'} that announced it, if any, was encrypted: its address and port are not readable in this capture`;
   }
   if (!an && t.inferred === 'midstream') return 'Its announcement came before the capture began';
+  if (!an && t.unansweredAnnounce) return `At frame ${t.unansweredAnnounce.frame} the client sent ${t.unansweredAnnounce.command}; its reply is not in the capture`;
   if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
   const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';
   const arith = an.tuple.arithmetic.includes('×') ? ` (port ${an.tuple.arithmetic})` : '';

@@ -42,6 +42,9 @@ import {
 } from './checks/transfer.js';
 import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
 import { inferVantage } from './vantage.js';
+import { diagnosis } from './build.js';
+import { ep } from './facts.js';
+import type { Diagnosis, TransferContext } from './types.js';
 import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
@@ -82,6 +85,30 @@ const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
 const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
 
+/**
+ * What a capture of the client's direction only can show failing: the client repeating its SYN to
+ * the server's passive port (a TCP stack repeats a SYN only when no SYN-ACK reached it) and never
+ * sending anything more on that connection. Whether the server dropped the SYNs or its answers were
+ * lost on the way back is not in the capture: the diagnosis says so.
+ */
+function checkOneWaySynRepeated(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  if (s.oneWay !== 'client' || t.mode !== 'passive' || !c || c.established || c.synFrames.length < 2 || c.bytesToServer > 0) return null;
+  if (c.rst || c.handshake.some((e) => e.type === 'fin' || e.type === 'established')) return null;
+  const asked = t.unansweredAnnounce;
+  return diagnosis(
+    ctx,
+    'passive-syn-unanswered',
+    [
+      `The client sent its SYN to ${ep(c.server)} ${c.synFrames.length} times (frames ${c.synFrames.join(', ')}) and nothing more on that connection: a client repeats its SYN only when no SYN-ACK reached it`,
+      `This capture holds only what the client sent (no reply, no SYN-ACK from the server in either case), so whether the server's side dropped the SYNs or its answers were lost on the way back cannot be told from it`,
+    ],
+    [...(asked ? [asked.frame] : []), ...(t.request ? [t.request.frame] : []), ...c.synFrames].sort((x, y) => x - y),
+  );
+}
+const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];
+
 export function diagnose(a: Analysis): void {
   for (const s of a.sessions) {
     const vantage = inferVantage(s);
@@ -91,7 +118,16 @@ export function diagnose(a: Analysis): void {
       const address = readPassiveAddress(s, t, vantage);
       if (address) t.passiveAddress = address;
       else delete t.passiveAddress;
-      const checks = t.status === 'complete' ? CHECKS_WHEN_COMPLETE : t.status === 'unused' ? CHECKS_WHEN_UNUSED : TRANSFER_CHECKS;
+      // A capture of one direction only cannot show the other side's replies, SYN-ACKs or data:
+      // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
+      const checks =
+        t.status === 'complete'
+          ? CHECKS_WHEN_COMPLETE
+          : t.status === 'unused'
+            ? CHECKS_WHEN_UNUSED
+            : s.oneWay !== undefined && t.status === 'incomplete'
+              ? CHECKS_WHEN_ONE_WAY
+              : TRANSFER_CHECKS;
       t.diagnosis = null;
       for (const check of checks) {
         const d = check({ analysis: a, session: s, transfer: t, vantage });
@@ -127,6 +163,8 @@ function allFailed(s: Session): SessionDiagnosis | null {
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
+  // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known.
+  if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
   const counts = new Map<CauseCode, number>();
   for (const t of diagnosed) counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
   const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
