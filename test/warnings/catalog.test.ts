@@ -40,7 +40,7 @@ describe('warnings of the recorded fixtures', () => {
       'ftp-line-length': 'hostile-client-vsftpd-python.pcap.gz frame 16485',
       'ftp-reply-lines': 'hostile-server-python.pcap frame 32',
       'time-backwards': 'ipv6-epsv-proftpd-lftp.pcapng frame 14',
-      'midstream-sessions': 'midstream-transfer-vsftpd-curl.pcap frame 261',
+      'midstream-sessions': 'a22-late-start-vsftpd-lftp.pcap frame 132',
     });
   }, 120_000);
 
