@@ -89,14 +89,21 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
   const candidates = conns
     .filter((c) => !c.midstream && c.client.ip === s.client.ip && c.server.ip === s.server.ip && c.server.port >= 1024 && c.server.port !== s.server.port)
     .sort((x, y) => x.start - y.start);
+  // One pass over both, in time order (the announcements' windows do not overlap): linear in a
+  // session of many announcements and connections.
+  const byFrame = new Map<number, Transfer>();
+  for (const x of s.transfers) if (x.unansweredAnnounce !== undefined && x.connection === null) byFrame.set(x.unansweredAnnounce.frame, x);
+  let nextId = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
+  let k = 0;
   asked.forEach((cmd, i) => {
     const until = asked[i + 1]?.time ?? Infinity;
-    const c = candidates.find((x) => !used.has(x) && x.start >= cmd.time && x.start < until);
-    if (c === undefined) return;
-    let t = s.transfers.find((x) => x.unansweredAnnounce?.frame === cmd.frame && x.connection === null);
+    while (k < candidates.length && candidates[k].start < cmd.time) k++;
+    if (k >= candidates.length || candidates[k].start >= until) return;
+    const c = candidates[k++];
+    let t = byFrame.get(cmd.frame);
     if (t === undefined) {
       // Only a connection the client opened says the announcement was used.
-      t = newTransfer(s, s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1, 'passive', null);
+      t = newTransfer(s, nextId++, 'passive', null);
       t.unansweredAnnounce = { command: cmd.command ?? '', frame: cmd.frame };
       s.transfers.push(t);
     }

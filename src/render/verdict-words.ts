@@ -465,7 +465,7 @@ export function laterAttemptSentence(t: Transfer): string | null {
   const what =
     l.request === null
       ? `its data connection announced at frame ${l.frame} (transfer ${l.session}.${l.transfer}), sending no command either`
-      : `${l.request}${l.rest !== null && l.rest > 0 ? ` from offset ${n(l.rest)} (REST: a resume)` : ''}, frame ${l.frame} (transfer ${l.session}.${l.transfer})`;
+      : `${escapeText(l.request)}${l.rest !== null && l.rest > 0 ? ` from offset ${n(l.rest)} (REST: a resume)` : ''}, frame ${l.frame} (transfer ${l.session}.${l.transfer})`;
   const head = l.samePath
     ? `Tried again ${where}: ${what}`
     : `This attempt never sent its command; the client's next attempt with this server came ${where}: ${what}`;
