@@ -18,8 +18,9 @@ export function diagnosis(
   // The verb agrees with the transfer's status, as every other output words it: an aborted or
   // incomplete transfer is not called "failed" here while the tables say "aborted" or "incomplete".
   // Only a status that is itself a guess (TLS hid the replies that would decide it: "probable" in
-  // the tables) is "probably did not complete", as its verdict sentence says; an inferred
-  // connection that never opened failed for certain.
+  // the tables, or a capture of one direction that holds no end: "unknown (one-way)") is "probably
+  // did not complete", as its verdict sentence says; an inferred connection that never opened
+  // failed for certain.
   const verb =
     t.status === 'complete'
       ? 'completed, but'

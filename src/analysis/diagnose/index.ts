@@ -12,6 +12,7 @@ import {
   checkActiveUnseen,
   checkActiveUnreached,
   checkHandshakeIncomplete,
+  checkOneWaySynRepeated,
   checkPassiveRefused,
   checkPassiveSynUnanswered,
   checkPassiveUnreached,
@@ -42,9 +43,6 @@ import {
 } from './checks/transfer.js';
 import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
 import { inferVantage } from './vantage.js';
-import { diagnosis } from './build.js';
-import { ep } from './facts.js';
-import type { Diagnosis, TransferContext } from './types.js';
 import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
@@ -85,28 +83,7 @@ const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
 const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
 
-/**
- * What a capture of the client's direction only can show failing: the client repeating its SYN to
- * the server's passive port (a TCP stack repeats a SYN only when no SYN-ACK reached it) and never
- * sending anything more on that connection. Whether the server dropped the SYNs or its answers were
- * lost on the way back is not in the capture: the diagnosis says so.
- */
-function checkOneWaySynRepeated(ctx: TransferContext): Diagnosis | null {
-  const { transfer: t, session: s } = ctx;
-  const c = t.connection;
-  if (s.oneWay !== 'client' || t.mode !== 'passive' || !c || c.established || c.synFrames.length < 2 || c.bytesToServer > 0) return null;
-  if (c.rst || c.handshake.some((e) => e.type === 'fin' || e.type === 'established')) return null;
-  const asked = t.unansweredAnnounce;
-  return diagnosis(
-    ctx,
-    'passive-syn-unanswered',
-    [
-      `The client sent its SYN to ${ep(c.server)} ${c.synFrames.length} times (frames ${c.synFrames.join(', ')}) and nothing more on that connection: a client repeats its SYN only when no SYN-ACK reached it`,
-      `This capture holds only what the client sent (no reply, no SYN-ACK from the server in either case), so whether the server's side dropped the SYNs or its answers were lost on the way back cannot be told from it`,
-    ],
-    [...(asked ? [asked.frame] : []), ...(t.request ? [t.request.frame] : []), ...c.synFrames].sort((x, y) => x - y),
-  );
-}
+/** A transfer left unfinished in a capture of one direction: only what that direction can show. */
 const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];
 
 export function diagnose(a: Analysis): void {

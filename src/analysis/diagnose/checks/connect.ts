@@ -513,3 +513,26 @@ export function checkHandshakeIncomplete(ctx: TransferContext): Diagnosis | null
     `and on any firewall between the capture point and the ${connector}.`;
   return diagnosis(ctx, 'handshake-incomplete', details, evidenceFrames(t, c.synAckFrames.slice(0, 8)), advice);
 }
+
+/**
+ * What a capture of the client's direction only can show failing: the client repeating its SYN to
+ * the server's passive port (a TCP stack repeats a SYN only when no SYN-ACK reached it) and never
+ * sending anything more on that connection. Whether the server dropped the SYNs or its answers were
+ * lost on the way back is not in the capture: the diagnosis says so.
+ */
+export function checkOneWaySynRepeated(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  if (s.oneWay !== 'client' || t.mode !== 'passive' || !c || c.established || c.synFrames.length < 2 || c.bytesToServer > 0) return null;
+  if (c.rst || c.handshake.some((e) => e.type === 'fin' || e.type === 'established')) return null;
+  const asked = t.unansweredAnnounce;
+  return diagnosis(
+    ctx,
+    'passive-syn-unanswered',
+    [
+      `The client sent its SYN to ${ep(c.server)} ${c.synFrames.length} times (frames ${c.synFrames.join(', ')}) and nothing more on that connection: a client repeats its SYN only when no SYN-ACK reached it`,
+      `This capture holds only what the client sent (no reply, no SYN-ACK from the server in either case), so whether the server's side dropped the SYNs or its answers were lost on the way back cannot be told from it`,
+    ],
+    [...(asked ? [asked.frame] : []), ...(t.request ? [t.request.frame] : []), ...c.synFrames].sort((x, y) => x - y),
+  );
+}

@@ -15,6 +15,22 @@ function authWords(s: Session): string {
   return auth ? `AUTH ${auth.arg.trim()}` : 'AUTH';
 }
 
+/**
+ * Connections one end of the session opened while it ran (after TLS began, at `from`) to another
+ * address than the other end's: a data connection sent where an encrypted 227/PORT pointed.
+ */
+function openedElsewhere(s: Session, opener: string, peer: string, from: number): OtherConnection[] {
+  return s.otherConnections.filter((c) => c.from.ip === opener && c.to.ip !== peer && c.start >= s.start && c.start <= s.end + 1 && (c.synFrame ?? 0) > from);
+}
+
+/** Those connections listed ("stream 3: a:p → b:q (1200 bytes)"), and how many never opened. */
+function elsewhereWords(conns: OtherConnection[]): { list: string; failed: number } {
+  return {
+    list: conns.map((g) => `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`).join('; '),
+    failed: conns.filter((g) => !g.established).length,
+  };
+}
+
 export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
   // After CCC the commands that matter (PORT/PASV, transfers) are in clear text and analysed as usual.
   const from = hiddenFrom(s);
@@ -60,12 +76,9 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
   }
   // Connections from the client to another address than the server's while the session ran: a
   // passive data connection following a 227 that named an address the NAT did not rewrite.
-  const elsewhere = s.otherConnections.filter(
-    (c) => c.from.ip === s.client.ip && c.to.ip !== s.server.ip && c.start >= s.start && c.start <= s.end + 1 && (c.synFrame ?? 0) > from,
-  );
+  const elsewhere = openedElsewhere(s, s.client.ip, s.server.ip, from);
   if (elsewhere.length) {
-    const list = elsewhere.map((g) => `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`).join('; ');
-    const failed = elsewhere.filter((g) => !g.established).length;
+    const { list, failed } = elsewhereWords(elsewhere);
     parts.push(
       `While the session ran the client opened ${elsewhere.length === 1 ? 'a connection' : 'connections'} to a high port of another address than the server's ${s.server.ip}: ${list}. ` +
         `A passive data connection goes where the encrypted 227/229 pointed: ${failed ? 'one that never opened, to another address, ' : 'this '}is what a reply naming the server's address behind a NAT (its inside address) causes — ` +
@@ -74,12 +87,9 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
   }
   // Connections from the server to another address than the client's: an active data connection
   // following a PORT that named the client's inside address, which no NAT rewrote.
-  const serverElsewhere = s.otherConnections.filter(
-    (c) => c.from.ip === s.server.ip && c.to.ip !== s.client.ip && c.start >= s.start && c.start <= s.end + 1 && (c.synFrame ?? 0) > from,
-  );
+  const serverElsewhere = openedElsewhere(s, s.server.ip, s.client.ip, from);
   if (serverElsewhere.length) {
-    const list = serverElsewhere.map((g) => `stream ${g.stream}: ${ep(g.from)} → ${ep(g.to)} (${g.established ? `${g.bytesFrom + g.bytesTo} bytes` : 'never established'})`).join('; ');
-    const failed = serverElsewhere.filter((g) => !g.established).length;
+    const { list, failed } = elsewhereWords(serverElsewhere);
     parts.push(
       `While the session ran the server opened ${serverElsewhere.length === 1 ? 'a connection' : 'connections'} to a high port of another address than the client's ${s.client.ip}: ${list}. ` +
         `An active data connection goes where the encrypted PORT/EPRT pointed: ${failed ? 'one that never opened, to another address, ' : 'this '}is what a PORT naming the client's address behind a NAT (its inside address) causes — ` +
