@@ -66,6 +66,10 @@ export function bundleCli(root) {
     // Commander requires node:child_process as it loads: a stand-in loads it on first use.
     alias: Object.fromEntries(['node:child_process', 'child_process'].map((m) => [m, join(root, 'scripts', 'bundle', 'lazy-child-process.cjs')])),
     logLevel: 'warning',
+    // Comments and indentation out (1.06 → 0.77 MB): reading and decoding the text is ~5 ms less of
+    // every start. Names stay, so that a profile of the bundle still reads.
+    minifyWhitespace: true,
+    legalComments: 'none',
   });
   // A cache belongs to one text of the bundle: its hash names the cache (bin/load-cli.cjs).
   const hash = createHash('sha256').update(readFileSync(tmp)).digest('hex').slice(0, 16);
