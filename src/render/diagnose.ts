@@ -20,6 +20,17 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
   const all: Transfer[] = [];
   let diagnosed = 0;
   let sessionsDiagnosed = 0;
+  // Many sessions or transfers failing alike (a password guessed again and again, every transfer
+  // through one firewall) would repeat the same advice and the same note on the capture point:
+  // each is given in full once, then named.
+  const adviceGiven = new Map<string, string>();
+  const advice = (text: string, where: string): string => {
+    const first = adviceGiven.get(text);
+    if (first !== undefined) return `What to change: as for ${first} above.`;
+    adviceGiven.set(text, where);
+    return `What to change: ${escapeText(text)}`;
+  };
+  const blindSessions = sessionsByBlindNote(a, sessionId);
   // A pattern across sessions first: the sessions' own paragraphs follow.
   if (sessionId === undefined) {
     for (const g of a.loginGuessing) {
@@ -38,10 +49,11 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(paint(style, 'bold', `Session ${s.id} (${s.diagnosis.cause})`));
       out.push(wrap(escapeText(s.diagnosis.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(s.diagnosis.evidence)}`, WIDTH, '  '));
-      out.push(wrap(`What to change: ${escapeText(s.diagnosis.advice)}`, WIDTH, '  '), '');
+      out.push(wrap(advice(s.diagnosis.advice, `session ${s.id}`), WIDTH, '  '), '');
     }
-    if (s.vantage && (items.length > 0 || sessionOnly)) {
-      out.push(wrap(`What this capture point cannot see (session ${s.id}): ${s.vantage.blind}`, WIDTH, '  '), '');
+    const blind = s.vantage?.blind;
+    if (blind !== undefined && blindSessions.get(blind)?.[0] === s.id) {
+      out.push(wrap(`What this capture point cannot see (${sessionList(blindSessions.get(blind)!)}): ${blind}`, WIDTH, '  '), '');
     }
     for (const t of items) {
       const d = t.diagnosis!;
@@ -49,7 +61,7 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
       out.push(paint(style, t.verdict.kind === 'completed' ? 'yellow' : 'red', `Session ${s.id}, transfer ${t.id}: ${d.cause}`));
       out.push(wrap(escapeText(d.summary), WIDTH, '  '));
       out.push(wrap(`Evidence: frames ${frames(d.evidence)}`, WIDTH, '  '));
-      out.push(wrap(`What to change: ${escapeText(d.advice)}`, WIDTH, '  '));
+      out.push(wrap(advice(d.advice, `session ${s.id}, transfer ${t.id}`), WIDTH, '  '));
       const later = laterAttemptSentence(t);
       if (later !== null) out.push(wrap(`Later: ${escapeText(later)}`, WIDTH, '  '));
       out.push('');
@@ -85,6 +97,36 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     out.push(`${diagnosed} of ${plural(all.length, 'transfer')} diagnosed (${counts}).`);
   }
   return out.join('\n');
+}
+
+/** Whether a session gets a paragraph of its own or one for a transfer: then its capture point's note is due. */
+function sessionDiagnosed(s: Analysis['sessions'][number]): boolean {
+  return s.diagnosis !== null || s.transfers.some((t) => t.diagnosis);
+}
+
+/** Each note on what the capture point cannot see, with the diagnosed sessions it is due for (in order). */
+function sessionsByBlindNote(a: Analysis, sessionId: number | undefined): Map<string, number[]> {
+  const by = new Map<string, number[]>();
+  for (const s of a.sessions) {
+    if ((sessionId !== undefined && s.id !== sessionId) || !s.vantage || !sessionDiagnosed(s)) continue;
+    const list = by.get(s.vantage.blind);
+    if (list) list.push(s.id);
+    else by.set(s.vantage.blind, [s.id]);
+  }
+  return by;
+}
+
+/** "session 4", "sessions 1–30", "sessions 1, 3 and 5–9". */
+function sessionList(ids: number[]): string {
+  if (ids.length === 1) return `session ${ids[0]}`;
+  const runs: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    runs.push(j > i ? `${ids[i]}–${ids[j]}` : `${ids[i]}`);
+    i = j + 1;
+  }
+  return `sessions ${runs.length === 1 ? runs[0] : `${runs.slice(0, -1).join(', ')} and ${runs[runs.length - 1]}`}`;
 }
 
 /** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
