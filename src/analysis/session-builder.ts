@@ -187,6 +187,12 @@ export class SessionBuilder {
   private awaitingRequest: Transfer | null = null;
   /** The last passive announcement the client sent since the last request or PORT, answered or not. */
   private passiveAsked: Command | null = null;
+  /**
+   * A transfer command the client sent before the reply to its PASV/EPSV came (a client that sends
+   * its commands without waiting, or one whose reply is lost): when that reply comes, it is this
+   * transfer's announcement.
+   */
+  private askedAhead: { asked: Command; transfer: Transfer } | null = null;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -342,8 +348,7 @@ export class SessionBuilder {
       // EPSV's 229 names only a port: the host is the control connection's server (RFC 2428).
       endpoint = { ip: tuple.ip ?? s.server.ip, port: tuple.port };
     }
-    if (this.unusedAnnouncements.length >= this.options.maxOpenAnnouncements) this.forgetOldestAnnouncement(cmd.frame);
-    const transfer = newTransfer(s, this.nextTransferId++, mode, {
+    const announce: NonNullable<Transfer['announce']> = {
       frame: mode === 'active' ? cmd.frame : (reply?.frame ?? cmd.frame),
       time: mode === 'active' ? cmd.time : (reply?.time ?? cmd.time),
       command: cmd.command ?? '',
@@ -352,12 +357,24 @@ export class SessionBuilder {
       reply,
       ...(refused ? { refused: true as const } : {}),
       ...(cut ? { cut: true as const } : {}),
-    });
+    };
+    // The reply to a PASV the client did not wait for: the transfer command sent meanwhile uses it.
+    const ahead = this.askedAhead;
+    if (ahead !== null && ahead.asked === cmd) {
+      this.askedAhead = null;
+      const transfer = ahead.transfer;
+      transfer.announce = announce;
+      delete transfer.unansweredAnnounce;
+      if (endpoint || cut) this.options.onAnnounce(transfer, s);
+      return;
+    }
+    if (this.unusedAnnouncements.length >= this.options.maxOpenAnnouncements) this.forgetOldestAnnouncement(cmd.frame);
+    const transfer = newTransfer(s, this.nextTransferId++, mode, announce);
     this.keepTransfer(transfer);
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') (this.commandTransfers ??= new Map()).set(cmd, transfer);
-    if (endpoint || transfer.announce!.cut) this.options.onAnnounce(transfer, s);
+    if (endpoint || cut) this.options.onAnnounce(transfer, s);
   }
 
   /** A new transfer joins the session, and takes its cost from the capture's budget of kept commands. */
@@ -400,7 +417,10 @@ export class SessionBuilder {
       // direction only): the transfer was passive, with an endpoint the capture does not hold.
       const asked = this.passiveAsked !== null && this.passiveAsked.reply === null ? this.passiveAsked : null;
       transfer = newTransfer(s, this.nextTransferId++, asked ? 'passive' : 'active', null);
-      if (asked) transfer.unansweredAnnounce = { command: asked.command ?? '', frame: asked.frame };
+      if (asked) {
+        transfer.unansweredAnnounce = { command: asked.command ?? '', frame: asked.frame };
+        this.askedAhead = { asked, transfer };
+      }
       this.keepTransfer(transfer);
     } else {
       const i = this.unusedAnnouncements.lastIndexOf(transfer);

@@ -123,12 +123,12 @@ export function verdictSentence(t: Transfer): string {
         return (
           `incomplete: the ${receiver} acknowledged ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent` +
           `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, the rest lost on the path, when ` +
-          `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
+          `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );
       }
       return (
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
-        `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}, with no final reply.`
+        `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
       );
     case 'reply-lost': {
       const data = `delivered its data whole (${n(v.bytes)} bytes${v.expected !== null ? ` of ${n(v.expected)} announced` : ''})`;
@@ -470,4 +470,12 @@ export function laterAttemptSentence(t: Transfer): string | null {
     ? `Tried again ${where}: ${what}`
     : `This attempt never sent its command; the client's next attempt with this server came ${where}: ${what}`;
   return `${head}, which ${LATER_OUTCOME[l.outcome]}.`;
+}
+
+/**
+ * An incomplete transfer's missing end: no final reply, or one that reports no transfer (a 2xx
+ * other than 226/250, such as 200 or 225, with no data connection behind it).
+ */
+function noTransferReply(t: Transfer): string {
+  return t.reply === null ? ', with no final reply' : `, with no reply reporting a transfer (the server's ${t.reply.code} at frame ${t.reply.frame} does not)`;
 }

@@ -690,6 +690,7 @@ const HEALTHY = [
   'a22-oneway-server-out-vsftpd-curl',
   'a22-oneway-server-in-vsftpd-curl',
   'a22-late-start-vsftpd-lftp',
+  'pipelined-pasv-vsftpd-python',
   // Twenty-first verdict audit (verdicts-audit21.test.ts): connections ended as Windows and IIS end them
   // (SO_LINGER 0 resets after the last byte, 125, 226 before the data FIN, no QUIT), and a FIN baseline.
   'a21-server-rst-pyftpdlib-python',

@@ -737,7 +737,9 @@ const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
   if (t.connection || !t.request) return null;
-  const positive = t.reply && t.reply.code >= 200 && t.reply.code < 300;
+  // 226 and 250 report a transfer done (RFC 959); another 2xx (a 200, or a 225 from a server that
+  // answers anything) proves no data connection.
+  const positive = t.reply !== null && (t.reply.code === 226 || t.reply.code === 250);
   const preliminary = t.preliminary !== null;
   if (positive || (preliminary && t.reply === null)) {
     const said = t.reply ? `replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : `opened it (${replyWords(t.preliminary!)}, frame ${t.preliminary!.frame})`;
