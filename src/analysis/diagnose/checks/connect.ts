@@ -8,7 +8,7 @@ import { sessionOrder } from '../../session-order.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
@@ -280,7 +280,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
-  const advice = partial || stopped ? `${general ?? CATALOG[cause].advice}${rangeAdvice}${stoppedAdvice}` : general;
+  const advice = partial || stopped ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}` : general;
   const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), stopped?.last.synFrame ?? null];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
