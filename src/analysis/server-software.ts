@@ -75,6 +75,30 @@ export function passivePortsWhere(s: Session): string {
   return ` (${set.name}: ${set.passivePorts})`;
 }
 
+/**
+ * What to open for passive data connections, as the start of a sentence: the identified product's
+ * range setting; for a product without one, each announced port (it takes any free port, so only a
+ * firewall's FTP helper can follow it); the server's range in general when the product is unknown.
+ */
+export function openPassivePorts(s: Session): string {
+  const set = serverSettings(s);
+  if (set !== null && set.passivePorts === null) {
+    return (
+      `${set.name} has no passive port range: it takes any free port the kernel gives, so the server's firewall and any firewall in ` +
+      "between must open each announced port through their FTP helper (nf_conntrack_ftp) or allow the kernel's whole ephemeral range"
+    );
+  }
+  return `Open the server's passive port range${passivePortsWhere(s)} on the server's firewall and on any firewall in between`;
+}
+
+/** Where the server takes its passive ports from, after "as when a firewall opens only": "part of the range …". */
+export function passivePortsOrigin(s: Session): string {
+  const set = serverSettings(s);
+  return set !== null && set.passivePorts === null
+    ? `some ports, while ${set.name} takes any free port the kernel gives`
+    : 'part of the range the server picks its passive ports from';
+}
+
 /** Where the address a passive reply announces is set, the same way: " (vsftpd: pasv_address)", or nothing. */
 export function passiveAddressWhere(s: Session): string {
   const set = serverSettings(s);

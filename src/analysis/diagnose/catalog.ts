@@ -1,6 +1,6 @@
 /** Title and general advice for every cause code: the checks add the specifics. */
 import type { Session } from '../model.js';
-import { passiveAddressWhere, passivePortsWhere } from '../server-software.js';
+import { openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
 import type { CauseCode } from './types.js';
 
 export interface CatalogEntry {
@@ -9,7 +9,7 @@ export interface CatalogEntry {
 }
 
 /**
- * The advice as written: `{passive-ports}` and `{passive-address}` mark where a server's own setting
+ * The advice as written: `{passive-ports}`, `{passive-address}` and `{open-passive-ports}` mark where a server's own setting
  * is named, from server-software.ts's one table, for the software the session identified
  * (adviceFor); CATALOG's advice leaves them out: no product's setting for a server nobody named.
  */
@@ -104,8 +104,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'passive-syn-unanswered': {
     title: 'the client could not reach the server\'s passive port',
     advice:
-      "Open the server's passive port range{passive-ports} on the server's firewall and on any firewall in between, " +
-      'or use active mode.',
+      '{open-passive-ports}, or use active mode.',
   },
   'passive-refused': {
     title: "the client's data connection was refused (passive mode)",
@@ -250,13 +249,15 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   },
 };
 
-const fill = (advice: string, ports: string, address: string): string => advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address);
+const GENERIC_OPEN = "Open the server's passive port range on the server's firewall and on any firewall in between";
+const fill = (advice: string, ports: string, address: string, open: string): string =>
+  advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open);
 
 export const CATALOG: Record<CauseCode, CatalogEntry> = Object.fromEntries(
-  Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '') }]),
+  Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '', GENERIC_OPEN) }]),
 ) as Record<CauseCode, CatalogEntry>;
 
 /** The cause's general advice for this session: its server's settings named where the session says which software it is. */
 export function adviceFor(cause: CauseCode, s: Session): string {
-  return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s));
+  return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s), openPassivePorts(s));
 }
