@@ -156,7 +156,8 @@ export interface AnsweredLater {
 export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
-export type TransferStatus = 'complete' | 'failed' | 'aborted' | 'incomplete' | 'unused';
+/** `fell-back`: the server refused the transfer command and the client did what it meant another way, which completed (fallback.ts). */
+export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {
   frame: number;

@@ -35,3 +35,33 @@ export function leftAfterRefusal(s: Session): { command: Command; by: 'quit' | '
   if (quit) return { command: last, by: 'quit' };
   return s.closedBy?.by === 'client' ? { command: last, by: 'close' } : null;
 }
+
+/**
+ * The control connection did not end as FTP's step 10 has it (QUIT, 221, then FIN both ways): it
+ * was reset (`rst`, by either side, even after a 221), or closed without a QUIT the server answered
+ * with 221 (`no-quit`). Null when it ended that way, when the capture ended with it still open, when
+ * it never carried a session (its control verdict says why), or when an unanswered command's
+ * reason (the server closed first: Command.noReply) already tells the same end. TLS that hid the
+ * commands to the end hides the QUIT too (`quit: 'hidden'`): only a reset is known then.
+ */
+export type AbruptEnd =
+  | { how: 'rst'; by: 'client' | 'server'; frame: number; quit: 'answered' | 'none' | 'hidden' }
+  | { how: 'no-quit'; by: 'client' | 'server'; frame: number };
+
+export function abruptEnd(s: Session): AbruptEnd | null {
+  if (s.control.kind !== 'opened' && s.control.kind !== 'midstream') return null;
+  const quit = s.commands.find((c) => c.command === 'QUIT');
+  const afterQuit = quit !== undefined && quit.reply !== null && quit.reply.code === 221;
+  const tlsFrame = s.tlsFrame;
+  const hidden = s.tls && tlsFrame !== null && s.tlsEndFrame === undefined && !s.commands.some((c) => c.command !== null && c.frame > tlsFrame);
+  const told = new Set<number>();
+  for (const c of s.commands) {
+    if (c.noReply?.why !== 'server-closed') continue;
+    if (c.noReply.reset !== null) told.add(c.noReply.reset);
+    if (c.noReply.closed !== null) told.add(c.noReply.closed);
+  }
+  const rst = s.controlConnection.rst;
+  if (rst !== null && !told.has(rst.frame)) return { how: 'rst', by: rst.by, frame: rst.frame, quit: afterQuit ? 'answered' : hidden ? 'hidden' : 'none' };
+  if (afterQuit || hidden || s.closedBy === null || told.has(s.closedBy.frame) || rst !== null) return null;
+  return { how: 'no-quit', by: s.closedBy.by, frame: s.closedBy.frame };
+}

@@ -4,6 +4,7 @@
  * none decides one. Each carries the frames that prove it.
  */
 import type { CauseCode } from './diagnose/cause-code.js';
+import type { Fallback } from './fallback.js';
 
 /** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
 export type Stopper = 'client' | 'server' | 'network';
@@ -66,6 +67,12 @@ export type TransferVerdict =
     }
   /** It did not happen: refused, or its data connection never opened. `cause` from the diagnosis. */
   | { kind: 'failed'; cause: CauseCode | null; evidence: number[] }
+  /**
+   * Refused, and no failure: the server answered the transfer command with `code` (frame `reply`),
+   * a command it lacks (500/502) or a directory asked for as a file (550), and the client did what it
+   * meant another way (`fallback`), which completed. Counted apart from the failures in every output.
+   */
+  | { kind: 'fell-back'; code: number; reply: number; fallback: Fallback; evidence: number[] }
   /** Stopped part way: ABOR, 426, or a reset after data moved. */
   | { kind: 'aborted'; by: Stopper | null; bytes: number; expected: number | null; cause: CauseCode | null; evidence: number[] }
   /** Announced and never used, and nothing shows that the client tried and failed. */

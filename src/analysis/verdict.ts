@@ -21,6 +21,7 @@ import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
+import { fallbackOf } from './fallback.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -495,6 +496,9 @@ export function settleOutcomes(sessions: Session[]): void {
   }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
+  // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
+  // since the fallback's own status decides it.
+  for (const s of sessions) for (const t of s.transfers) if (t.status === 'failed' && fallbackOf(t, s) !== null) t.status = 'fell-back';
 }
 
 function stopper(t: Transfer, s: Session): Stopper | null {
@@ -555,6 +559,12 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       // with the copy: the refusal's frames are its evidence too.
       if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
+    case 'fell-back': {
+      const fb = fallbackOf(t, s);
+      if (fb === null || t.reply === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
+      const frames = evidenceFrames(t, [fb.directory?.replyFrame, fb.frame, fb.replyFrame]);
+      return { kind: 'fell-back', code: t.reply.code, reply: t.reply.frame, fallback: fb, evidence: frames };
+    }
     case 'unused':
       return { kind: 'unused', evidence };
     case 'incomplete': {

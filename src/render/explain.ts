@@ -15,6 +15,7 @@ import { insideControlTls } from '../analysis/control-tls.js';
 import { dataSender } from '../analysis/data-sender.js';
 import { resentAfterArrival } from '../analysis/path-loss.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
+import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
@@ -507,6 +508,15 @@ function idleDataConnections(s: Session): string | null {
   return `${idle.length} data connections opened and carried nothing (transfers ${ids}${idle.length > 5 ? ', …' : ''}): no transfer command used them`;
 }
 
+/** How the control connection's end departed from step 10 (analysis/session-facts.ts abruptEnd), as a departure. */
+function abruptEndWords(e: AbruptEnd): string {
+  if (e.how === 'rst') {
+    const quit = e.quit === 'answered' ? ' after the QUIT and its 221' : e.quit === 'none' ? ' without a QUIT answered by 221 first' : '';
+    return `the ${e.by} reset the control connection (RST, frame ${e.frame})${quit}, instead of closing it with a FIN each way (step 10)`;
+  }
+  return `the ${e.by} closed the control connection (FIN, frame ${e.frame}) without a QUIT answered by 221 first`;
+}
+
 /** A diagnosis as a step's sub-steps: what went wrong (its cause and the catalog's title), what to change. */
 function diagnosisSubs(d: Diagnosis): string[] {
   return [`What went wrong (${d.cause}: ${CATALOG[d.cause].title}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`];
@@ -519,6 +529,8 @@ function sessionDiagnosisSubs(s: Session): string[] {
 
 /** The transfer's diagnosis as a step's sub-steps, listed among the departures from the textbook; none without one. */
 function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
+  // A refused probe the client recovered from: no failure, but not the textbook's one command either.
+  if (t.verdict.kind === 'fell-back') ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, which completed: no failure`);
   if (t.diagnosis === null) return [];
   ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   return diagnosisSubs(t.diagnosis);
@@ -793,6 +805,8 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   }
   const retried = loginRetriedClause(s);
   if (retried !== null) ctx.departures.push(retried);
+  const abrupt = abruptEnd(s);
+  if (abrupt !== null) ctx.departures.push(abruptEndWords(abrupt));
   const idle = idleDataConnections(s);
   if (idle !== null) ctx.departures.push(idle);
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });

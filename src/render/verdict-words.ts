@@ -24,6 +24,8 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
   incomplete: 'yellow',
   'reply-lost': 'yellow',
   failed: 'red',
+  // Refused, and the client did it another way: nothing to look at.
+  'fell-back': 'dim',
   aborted: 'red',
   unused: 'dim',
   unknown: 'yellow',
@@ -44,6 +46,8 @@ export function verdictLabel(v: TransferVerdict): string {
       return 'data whole, reply lost';
     case 'failed':
       return 'failed';
+    case 'fell-back':
+      return `refused, fell back to ${escapeText(v.fallback.command.split(' ')[0])}`;
     case 'aborted':
       return v.by ? `aborted (${v.by})` : 'aborted';
     case 'unused':
@@ -81,6 +85,7 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
   incomplete: 'incomplete',
   'reply-lost': 'data whole with the final reply lost',
   failed: 'failed',
+  'fell-back': 'refused (the client fell back)',
   aborted: 'aborted',
   unused: 'unused',
   unknown: 'unknown',
@@ -139,6 +144,19 @@ export function verdictSentence(t: Transfer): string {
     }
     case 'failed':
       return `failed${v.cause ? `: ${CATALOG[v.cause].title}` : ''}${reply}.`;
+    case 'fell-back': {
+      const fb = v.fallback;
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), which completed (${fb.code}, frame ${fb.replyFrame})`;
+      if (fb.directory !== null) {
+        const name = escapeText(fb.directory.arg);
+        return (
+          `refused, and no failure: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it ` +
+          `(CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame}) and listed it instead with ${then}. Nothing to change.`
+        );
+      }
+      const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';
+      return `refused, and no failure: the server ${lacks} ${escapeText(t.request?.command ?? 'the command')} (${v.code}, frame ${v.reply}); the client fell back to ${then}. Nothing to change.`;
+    }
     case 'aborted':
       return (
         `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
@@ -448,6 +466,7 @@ const LATER_OUTCOME: Record<TransferVerdictKind, string> = {
   incomplete: 'did not finish either',
   'reply-lost': 'moved the data whole, its final reply lost',
   failed: 'failed too',
+  'fell-back': 'was refused, and the client fell back in turn',
   aborted: 'was cut short too',
   unused: 'was never used',
   unknown: 'the capture cannot judge',

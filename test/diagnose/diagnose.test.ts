@@ -405,7 +405,7 @@ const SCENARIOS: Scenario[] = [
     says: {
       '2.1': [
         /The server answered PASV \(frame 47\) with 500 OOPS: vsf_sysutil_bind at frame 50: the server could not open a passive data port for it, though it accepts PASV: it answered PASV in session 1 with 227 at frame 33/,
-        /its passive port range may be too narrow/,
+        /its passive port range \(vsftpd: pasv_min_port\/pasv_max_port\) may be too narrow/,
       ],
     },
   },
@@ -816,6 +816,12 @@ const AUDIT18 = [
   'a18-vsftpd-aioftp',
   'a18-vsftpd-perl',
 ];
+/**
+ * Twenty-third verdict audit: each transfer's status, cause and words are asserted in
+ * verdicts-audit23.test.ts (a refused MLSD probe the client recovered from: fell-back, no diagnosis;
+ * a missing file's 550 and passive drops against netkit ftpd and pyftpdlib: failed).
+ */
+const AUDIT23 = ['a23-netkit-ftpd-yafc', 'a23-pasv-drop-pyftpdlib-yafc'];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [
   'midsession-pasv-drop-vsftpd-python',
@@ -850,7 +856,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

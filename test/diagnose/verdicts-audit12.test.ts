@@ -178,7 +178,7 @@ describe("5. one passive port held by session 1's data connection: session 2's P
     // Before: "…at frame 50: the server will not open a passive data port" and "The server refuses PASV: use another
     // passive command (EPSV for PASV) or active mode (PORT) on the client, or allow PASV on the server".
     expect(d.summary).toContain('the server could not open a passive data port for it, though it accepts PASV: it answered PASV in session 1 with 227 at frame 33');
-    expect(d.advice).toContain('its passive port range may be too narrow');
+    expect(d.advice).toContain('its passive port range (vsftpd: pasv_min_port/pasv_max_port) may be too narrow');
     expect(d.advice).not.toMatch(/allow PASV|EPSV for PASV/);
     expect(await extracted(name)).toEqual({ 's1-t1-slow.bin': sha(name, 'slow.bin') });
     const [diagnose, explain] = await outputs(name, 'diagnose', 'explain');

@@ -134,7 +134,9 @@ describe('5. pure-ftpd -P 203.0.113.99: the 227 names an address nobody owns', (
     const d = a.sessions[0].transfers[0].diagnosis!;
     expect(d.summary).toMatch(/227 203\.0\.113\.99:50047/);
     expect(d.summary).toMatch(/ICMP type 3 code 1 from 192\.0\.2\.1, frame 40/);
-    expect(d.advice).toMatch(/pure-ftpd -P/);
+    expect(d.advice).toMatch(/\(pure-ftpd: -P \(ForcePassiveIP\)\)/);
+    // Audit 23: only the identified server's setting: no vsftpd or proftpd words for pure-ftpd.
+    expect(d.advice).not.toMatch(/vsftpd|proftpd/);
   });
 });
 

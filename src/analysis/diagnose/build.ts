@@ -1,4 +1,4 @@
-import { CATALOG } from './catalog.js';
+import { adviceFor, CATALOG } from './catalog.js';
 import { transferLabel } from './facts.js';
 import type { CauseCode, Diagnosis, TransferContext } from './types.js';
 
@@ -39,7 +39,7 @@ export function diagnosis(
   if (hidden) body.push(`${hidden}.`);
   const where = `Vantage point: ${ctx.vantage.reason}.`;
   // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
-  const advice = specificAdvice ?? CATALOG[cause].advice;
+  const advice = specificAdvice ?? adviceFor(cause, s);
   return {
     cause,
     summary: [head, ...body, where].join(' '),

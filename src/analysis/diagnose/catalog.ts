@@ -1,4 +1,6 @@
 /** Title and general advice for every cause code: the checks add the specifics. */
+import type { Session } from '../model.js';
+import { openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
 import type { CauseCode } from './types.js';
 
 export interface CatalogEntry {
@@ -6,7 +8,12 @@ export interface CatalogEntry {
   advice: string;
 }
 
-export const CATALOG: Record<CauseCode, CatalogEntry> = {
+/**
+ * The advice as written: `{passive-ports}`, `{passive-address}` and `{open-passive-ports}` mark where a server's own setting
+ * is named, from server-software.ts's one table, for the software the session identified
+ * (adviceFor); CATALOG's advice leaves them out: no product's setting for a server nobody named.
+ */
+const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'control-unanswered': {
     title: 'the connection to the FTP server was never answered',
     advice:
@@ -64,8 +71,8 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
     title: 'nobody connected to the passive endpoint the server announced',
     advice:
       'If clients reach the server through a NAT or another address (port forwarding, DNAT), the 227 must name that ' +
-      'public address (vsftpd pasv_address, proftpd MasqueradeAddress, pure-ftpd -P) or the NAT needs its FTP helper ' +
-      '(nf_conntrack_ftp); otherwise open the passive port range on every firewall in front of the server. A capture ' +
+      'public address{passive-address} or the NAT needs its FTP helper ' +
+      '(nf_conntrack_ftp); otherwise open the passive port range{passive-ports} on every firewall in front of the server. A capture ' +
       "at the client shows where its SYNs went.",
   },
   'active-syn-unanswered': {
@@ -97,8 +104,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   'passive-syn-unanswered': {
     title: 'the client could not reach the server\'s passive port',
     advice:
-      "Open the server's passive port range on the server's firewall (vsftpd pasv_min_port/pasv_max_port, " +
-      'proftpd PassivePorts, pure-ftpd -p) and on any firewall in between, or use active mode.',
+      '{open-passive-ports}, or use active mode.',
   },
   'passive-refused': {
     title: "the client's data connection was refused (passive mode)",
@@ -115,8 +121,8 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
   'passive-address-mismatch': {
     title: 'the 227 reply advertises an address other than the server\'s',
     advice:
-      "Set the server's externally reachable address for passive replies (vsftpd pasv_address, proftpd " +
-      'MasqueradeAddress, pure-ftpd -P), or let the client use the control connection\'s address instead ' +
+      "Set the server's externally reachable address for passive replies{passive-address}, or let the client use the " +
+      'control connection\'s address instead ' +
       '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
   },
   'passive-peer-mismatch': {
@@ -242,3 +248,16 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = {
       'filter that keeps only port 21 (tcpdump "host A and host B", not "port 21").',
   },
 };
+
+const GENERIC_OPEN = "Open the server's passive port range on the server's firewall and on any firewall in between";
+const fill = (advice: string, ports: string, address: string, open: string): string =>
+  advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open);
+
+export const CATALOG: Record<CauseCode, CatalogEntry> = Object.fromEntries(
+  Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '', GENERIC_OPEN) }]),
+) as Record<CauseCode, CatalogEntry>;
+
+/** The cause's general advice for this session: its server's settings named where the session says which software it is. */
+export function adviceFor(cause: CauseCode, s: Session): string {
+  return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s), openPassivePorts(s));
+}

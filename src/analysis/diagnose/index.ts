@@ -4,7 +4,7 @@
  * control channel is encrypted, or whose transfers all failed, get a session diagnosis.
  */
 import type { Analysis, Session, Transfer } from '../model.js';
-import { CATALOG } from './catalog.js';
+import { adviceFor, CATALOG } from './catalog.js';
 import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
@@ -97,8 +97,11 @@ export function diagnose(a: Analysis): void {
       else delete t.passiveAddress;
       // A capture of one direction only cannot show the other side's replies, SYN-ACKs or data:
       // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
+      // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose.
       const checks =
-        t.status === 'complete'
+        t.status === 'fell-back'
+          ? []
+          : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
           : t.status === 'unused'
             ? CHECKS_WHEN_UNUSED
@@ -150,6 +153,6 @@ function allFailed(s: Session): SessionDiagnosis | null {
     cause,
     summary: `No transfer of session ${s.id} succeeded (${used.length} attempted: ${causes}): ${CATALOG[cause].title}.`,
     evidence: [...new Set(diagnosed.flatMap((t) => t.diagnosis!.evidence))].sort((x, y) => x - y),
-    advice: CATALOG[cause].advice,
+    advice: adviceFor(cause, s),
   };
 }

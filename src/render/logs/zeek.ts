@@ -221,6 +221,8 @@ function dataRow(s: Session, t: Transfer): ZeekValue[] {
   if (v.kind === 'incomplete' || v.kind === 'unknown') detail = v.why;
   else if (v.kind === 'aborted') detail = v.by === null ? null : `by-${v.by}`;
   else if (v.kind === 'not-captured') detail = `replies-${v.replies}`;
+  // Refused, and the client did it another way: the transfer that did ("to-1.2").
+  else if (v.kind === 'fell-back') detail = `to-${v.fallback.transfer}`;
   const cause = t.diagnosis?.cause ?? ('cause' in v ? v.cause : null);
   return [
     ...conn,

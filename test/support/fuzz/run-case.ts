@@ -454,7 +454,9 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, at: string, p
       ft.reply !== null &&
       ft.reply.frame <= lastFrame &&
       (ft.request?.frame ?? 0) <= lastFrame &&
-      (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null));
+      (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null)) &&
+      // A refused probe is fell-back only once its fallback completed: before that, it failed.
+      (ft.verdict.kind !== 'fell-back' || ft.verdict.fallback.replyFrame <= lastFrame);
     if (settled && (t.status !== ft.status || t.bytes !== ft.bytes)) {
       problem(`${at}: session ${s.id} transfer ${transferKey(t)} finished before the cut: ${t.status}/${t.bytes} ≠ full ${ft.status}/${ft.bytes}`);
     }

@@ -8,7 +8,8 @@ import { sessionOrder } from '../../session-order.js';
 import { rstFromMiddlebox } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
+import { passivePortsOrigin, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
@@ -251,7 +252,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // A passive port among ports that opened is no part of a range left closed; one outside them may be.
   const partialFound = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
   const partial = partialFound && !(stopped && stopped.inside) ? partialFound : null;
-  if (partial) details.push(partialRangeWords(c, partial));
+  if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
   const noHost = refused !== null && neighbourUnresolved(c, s, target) !== null;
@@ -273,14 +274,14 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
   const rangeAdvice = partial
     ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
-      `through and ${c.server.port} did not: the range the server picks its passive ports from must be the range its firewalls open.`
+      `through and ${c.server.port} did not: ${serverSettings(s)?.passivePorts === null ? 'a firewall that opens a fixed range lets such a server through only by chance.' : 'the range the server picks its passive ports from must be the range its firewalls open.'}`
     : '';
   const stoppedAdvice = stopped
     ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
       `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
-  const advice = partial || stopped ? `${general ?? CATALOG[cause].advice}${rangeAdvice}${stoppedAdvice}` : general;
+  const advice = partial || stopped ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}` : general;
   const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), stopped?.last.synFrame ?? null];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
@@ -401,13 +402,12 @@ function otherPassivePortsOpened(a: Analysis, c: DataConnection): OpenedToServer
 
 const andList = (items: string[]): string => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 
-function partialRangeWords(c: DataConnection, opened: OpenedToServer): string {
+function partialRangeWords(c: DataConnection, opened: OpenedToServer, s: Session): string {
   const listed = opened.first.map((o) => `port ${o.port} for transfer ${o.transfer}${o.synFrame === null ? '' : ` (SYN frame ${o.synFrame})`}`);
   if (opened.total > opened.first.length) listed.push(`${opened.total - opened.first.length} more`);
   return (
     `Passive data connections to other ports of ${c.server.ip} opened in this capture (${andList(listed)}): ` +
-    `the server was reachable, only not on ${c.server.port} — as when a firewall opens only part of the range the server ` +
-    'picks its passive ports from'
+    `the server was reachable, only not on ${c.server.port} — as when a firewall opens only ${passivePortsOrigin(s)}`
   );
 }
 

@@ -10,6 +10,8 @@ import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
+import { saysLacking } from '../../fallback.js';
+import { passivePortsWhere } from '../../server-software.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
 /**
@@ -541,18 +543,8 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
       : refusalMeaning(reply);
-  // The client probed and fell back, and what was asked for completed: a transfer command the server
-  // does not know (500/502: yafc's MLSD to vsftpd), then its other command for the same kind of
-  // transfer (LIST); or a RETR of a directory (550: urllib's RETR pub), which the client then changed
-  // into and listed (LIST pub). Nothing on either side needs changing for what was asked.
-  const fellBack = refusedAnnounce === null ? fallbackCompleted(ctx, reply) : null;
-  const details = [
-    fellBack === null
-      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`
-      : fellBack.directory !== null
-      ? `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: the name is a directory, not a file: the client changed into it (CWD ${fellBack.directory.arg}, ${fellBack.directory.code}, frame ${fellBack.directory.replyFrame}) and listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`
-      : `The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}; the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed (${fellBack.code}, frame ${fellBack.replyFrame})`,
-  ];
+  // A refused probe the client recovered from is no failure (fallback.ts): its verdict says so, and it gets no diagnosis.
+  const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
 
   const rest = refusedAnnounce ? null : restCommand(ctx);
   if (rest) {
@@ -570,7 +562,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
         : `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or passive mode on the client.`
       : passiveElsewhere !== null
-      ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range may be too narrow for the data connections open at once (widen it: vsftpd pasv_min_port/pasv_max_port, proftpd PassivePorts, pure-ftpd -p), or run fewer transfers at once; the server's log names the reason.`
+      ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range${passivePortsWhere(ctx.session)} may be too narrow for the data connections open at once: widen it, or run fewer transfers at once; the server's log names the reason.`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
@@ -580,16 +572,12 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : fellBack !== null
-      ? fellBack.directory !== null
-        ? `Nothing to change: ${fellBack.directory.arg} is a directory on the server, and the client listed it instead (${fellBack.command}, frame ${fellBack.frame}), which completed.`
-        : `Nothing to change for the ${t.direction ?? 'transfer'}: the server does not know ${t.request?.command}, and the client fell back to ${fellBack.command} (frame ${fellBack.frame}), which completed.`
       : refusalAdvice(reply, t);
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame, fellBack?.directory?.replyFrame, fellBack?.frame, fellBack?.replyFrame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame]),
     advice,
   );
 }
@@ -654,54 +642,6 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
     return { command: a.command, frame: a.reply.frame, words: `${a.command} with ${a.reply.code}` };
   }
   return null;
-}
-
-/**
- * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
- * command", "'FEAT': command not understood"). vsftpd's "500 Illegal PORT command" refuses an
- * argument, not the command.
- */
-const saysLacking = (r: Reply): boolean =>
-  r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));
-
-interface Fallback {
-  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
-  command: string;
-  frame: number;
-  code: number;
-  replyFrame: number;
-  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
-  directory: { arg: string; code: number; replyFrame: number } | null;
-}
-
-/**
- * The client's fallback after the transfer's refused command, when it completed: after a 500/502,
- * the session's next transfer of the same kind (listing, download, upload) by another command, before
- * any other transfer of that kind; after a RETR's 550, a listing of the same name, once the server
- * accepted a CWD into it (the name is a directory).
- */
-function fallbackCompleted(ctx: TransferContext, reply: Reply): Fallback | null {
-  const { transfer: t, session: s } = ctx;
-  if (t.request === null || t.direction === null) return null;
-  const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
-  if (saysLacking(reply)) {
-    for (const o of s.transfers) {
-      if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
-      if (o.request.command === t.request.command || !done(o)) return null;
-      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, directory: null };
-    }
-    return null;
-  }
-  const name = t.request.arg.trim();
-  if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
-  const next = s.transfers.find((o) => o.request !== null && o.request.frame > t.request!.frame);
-  if (next === undefined || next.direction !== 'listing' || next.request!.arg.trim() !== name || !done(next)) return null;
-  const cwd = s.commands.find(
-    (c) => c.command === 'CWD' && c.arg.trim() === name && c.frame > t.request!.frame && c.frame < next.request!.frame && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300,
-  );
-  if (cwd === undefined) return null;
-  const command = `${next.request!.command} ${name}`;
-  return { command, frame: next.request!.frame, code: next.reply!.code, replyFrame: next.reply!.frame, directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame } };
 }
 
 /**
