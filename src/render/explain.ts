@@ -662,7 +662,9 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
       flush();
       if (c.reply !== null && c.reply.frame !== ungreeted?.lateGreeting) {
         const greeting = c.reply.code === 220;
-        const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
+        // A capture of the server's direction only holds the reply, not the command it answers.
+        const unasked = s.oneWay === 'server' ? "The server replies (the command it answers is not in the capture)" : 'The server says, unasked';
+        const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : unasked;
         const notice = noticeAt.get(c.reply.frame);
         const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
         if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
@@ -744,7 +746,9 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
     const why =
       t.inferred === 'tls-hidden'
         ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
-        : 'it was already running when the capture began, so its command and start are not in the capture';
+        : t.inferred === 'one-way'
+          ? `the capture holds only what the server sent, so the command that asked for it is not in it; the server's replies tell it (${serverReplies(t)}) with this data connection`
+          : 'it was already running when the capture began, so its command and start are not in the capture';
     const opener = c.initiator === 'client' ? c.client : c.server;
     const target = c.initiator === 'client' ? c.server : c.client;
     steps.push({
@@ -802,4 +806,10 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
 export function renderExplain(a: Analysis, ladders: SessionLadder[]): string {
   if (ladders.length === 0) return 'No FTP control sessions found: nothing to explain.';
   return ladders.map((l) => renderSession(a, l)).join('\n\n');
+}
+
+/** The replies a transfer built from the server's direction alone was told by: "227 frame 20, 150 frame 22, 226 frame 26". */
+function serverReplies(t: Transfer): string {
+  const replies = [t.announce?.reply, t.preliminary, t.reply].filter((r): r is NonNullable<typeof r> => r !== null && r !== undefined);
+  return replies.map((r) => `${r.code} frame ${r.frame}`).join(', ');
 }
