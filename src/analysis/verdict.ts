@@ -248,13 +248,16 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
 
 /**
  * A transfer built from the server's replies alone (a capture of its direction only): its 2xx is its
- * word that the transfer completed; an error when nothing moved either way (the server sent no data,
- * acknowledged none: a 425) that it failed. Anything else the capture cannot settle.
+ * word that the transfer completed; an error when its data connection never carried anything (no
+ * data, no acknowledged upload, not closed: a 425 after SYNs) that it failed. Anything else the
+ * capture cannot settle (an error after an upload whose acknowledgements it cannot place is no failure).
  */
 function serverRepliesOutcome(t: Transfer): TransferStatus {
   const code = t.reply?.code;
   if (isPositive(code)) return 'complete';
-  return code !== undefined && code >= 400 && t.direction === null ? 'failed' : 'incomplete';
+  const c = t.connection;
+  const unused = c === null || (c.rst === null && !c.handshake.some((e) => e.type === 'fin'));
+  return code !== undefined && code >= 400 && t.direction === null && unused ? 'failed' : 'incomplete';
 }
 
 /** How the session's login went, after its control verdict (a refusal at the login is the server's, not the password's). */

@@ -277,8 +277,9 @@ export function connState(c: DataConnection): string {
   if (!c.established) {
     // A capture of one direction: the answer without the SYN (SHR when a FIN followed), or the SYN
     // and a FIN without the answer (SH) — not an attempt nobody answered.
-    if (c.rst === null && c.synFrames.length === 0 && c.synAckFrames.length > 0) return c.close === 'fin' ? 'SHR' : 'OTH';
-    if (c.rst === null && c.synAckFrames.length === 0 && c.close === 'fin') return 'SH';
+    const fin = c.close === 'fin' || c.handshake.some((e) => e.type === 'fin');
+    if (c.rst === null && c.synFrames.length === 0 && c.synAckFrames.length > 0) return fin ? 'SHR' : 'OTH';
+    if (c.rst === null && c.synAckFrames.length === 0 && fin) return 'SH';
     if (c.rst === null) return 'S0';
     return c.rst.by === c.initiator ? 'RSTOS0' : 'REJ';
   }
