@@ -122,10 +122,11 @@ describe('a capture started after the login, during a RETR; LIST and STOR follow
     const size = (p: string): number => f.files.find((x: { path: string }) => x.path === p).size;
     expect(a.sessions.map((s) => [s.midstream, s.login])).toEqual([[true, 'none']]);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '1'));
+    // The running RETR is numbered first, in capture order (audit 24; it was 1.3, after the LIST and STOR that followed it).
     expect(transferRows(a, (t) => [t.inferred ?? null, t.diagnosis])).toEqual([
-      ['1.1', 'PASV', 137, 'LIST', 141, 2, streams['2'], 226, 148, 'completed', null, null],
-      ['1.2', 'PASV', 153, 'STOR up64k.bin', 157, 3, size('up64k.bin'), 226, 231, 'completed', null, null],
-      ['1.3', null, null, null, null, 0, streams['0'], 226, 132, 'unknown', 'midstream', null],
+      ['1.1', null, null, null, null, 0, streams['0'], 226, 132, 'unknown', 'midstream', null],
+      ['1.2', 'PASV', 137, 'LIST', 141, 2, streams['2'], 226, 148, 'completed', null, null],
+      ['1.3', 'PASV', 153, 'STOR up64k.bin', 157, 3, size('up64k.bin'), 226, 231, 'completed', null, null],
     ]);
     expect(streams['0']).toBeLessThan(size('w384k.bin'));
     const files = await extractedFiles(name, join(tmp, 'late'));
