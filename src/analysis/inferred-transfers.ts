@@ -4,12 +4,13 @@
  * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
  * like the others — as what it is: a guess from timing, hosts and ports.
  */
-import { announcesPassive } from '../ftp/commands.js';
+import { announcesPassive, passiveCommandOfReply } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
-import type { HandshakeEvent, Session, Transfer } from './model.js';
-import { newTransfer } from './session-builder.js';
+import type { Announcement, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
+import { sizeFrom150 } from './paths.js';
+import { newTransfer, passiveReplyTuple } from './session-builder.js';
 import { describeConnection } from './transfer-outcome.js';
 
 /**
@@ -113,4 +114,93 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
     used.add(c);
   });
   return used;
+}
+
+/**
+ * A capture of the server's direction only holds no command: the transfers are told by its replies.
+ * A 1xx opens one, its next final reply (226/250, or an error other than 500-502, which answer a
+ * later line) ends it; a 425 with no 1xx is one whose data connection could not be opened. The
+ * 227/228/229 before it names its passive endpoint (the connection to that port is its data
+ * connection); with none it was active, and its data connection is the one the server opened to
+ * the client since the previous transfer ended. The command stays unknown (inferred: one-way).
+ * Returns the connections so linked.
+ */
+export function buildServerOnlyTransfers(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): Set<TcpConnection> {
+  const used = new Set<TcpConnection>();
+  if (s.oneWay !== 'server' || s.transfers.length > 0) return used;
+  const candidates = conns.filter((c) => ftpServerEnd(s, c) !== null).sort((x, y) => x.start - y.start);
+  let nextId = 1;
+  let passive: Announcement | null = null;
+  let open: Transfer | null = null;
+  // A transfer's data connection opens after the previous transfer ended (its final reply).
+  let since = -Infinity;
+  const start = (mode: 'active' | 'passive'): Transfer => {
+    const t = newTransfer(s, nextId++, passive ? 'passive' : mode, passive);
+    t.inferred = 'one-way';
+    t.status = 'incomplete';
+    passive = null;
+    s.transfers.push(t);
+    return t;
+  };
+  const end = (t: Transfer, reply: Reply | null): void => {
+    t.reply = reply;
+    const until = reply?.time ?? Infinity;
+    const an = t.announce?.endpoint ?? null;
+    const c = candidates.find((x) => {
+      if (used.has(x) || x.start < since || x.start > until) return false;
+      const server = ftpServerEnd(s, x)!;
+      // Passive: the connection to the announced port. Active: one the server opened (its SYN).
+      return an !== null ? server.port === an.port && server.ip === an.ip : t.announce === null && x.client === server && !x.midstream;
+    });
+    since = reply?.time ?? since;
+    if (c === undefined) return;
+    used.add(c);
+    link(s, t, c, eventsOf(c));
+  };
+  for (const x of s.commands) {
+    const r = x.reply;
+    if (x.command !== null || r === null) continue;
+    const verb = passiveCommandOfReply(r.code);
+    if (verb !== null) {
+      const tuple = passiveReplyTuple(verb, r.text);
+      // EPSV's 229 names only a port: the host is the control connection's server (RFC 2428).
+      const endpoint: Endpoint | null = tuple.ok && tuple.port !== null ? { ip: tuple.ip ?? s.server.ip, port: tuple.port } : null;
+      passive = { frame: r.frame, time: r.time, command: verb, endpoint, tuple, reply: r };
+    } else if (r.code >= 100 && r.code < 200) {
+      if (open !== null) continue;
+      open = start('active');
+      open.preliminary = r;
+      open.expectedSize = sizeFrom150(r.text);
+    } else if (open !== null && (r.code === 226 || r.code === 250 || (r.code >= 400 && (r.code < 500 || r.code > 502)))) {
+      end(open, r);
+      open = null;
+    } else if (open === null && r.code === 425) {
+      end(start('active'), r);
+    }
+  }
+  if (open !== null) end(open, null);
+  return used;
+}
+
+/** The FTP server's end of a connection between the session's two hosts (not the control connection), or null. */
+function ftpServerEnd(s: Session, c: TcpConnection): Endpoint | null {
+  const ends = [c.client, c.server];
+  const server = ends.find((e) => e.ip === s.server.ip);
+  const client = ends.find((e) => e.ip === s.client.ip);
+  if (server === undefined || client === undefined || server === client) return null;
+  if (server.port === s.server.port && client.port === s.client.port) return null;
+  return server;
+}
+
+/** The transfer's data connection, in the FTP client's and server's terms; its direction is who sent data. */
+function link(s: Session, t: Transfer, c: TcpConnection, events: ConnectionEvent[]): void {
+  const initiatorIsFtpClient = c.client.ip === s.client.ip;
+  const handshake: HandshakeEvent[] = [];
+  for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
+  const swapped = initiatorIsFtpClient !== (t.mode === 'passive');
+  t.connection = describeConnection(c, { transfer: t, session: s, match: t.announce ? 'exact' : 'hosts', swapped }, handshake, null, null);
+  // The server's data is in the capture; the client's is not, only the server's acknowledgements of it.
+  const fromServer = initiatorIsFtpClient ? c.bytes.s2c : c.bytes.c2s;
+  const ackedFromClient = initiatorIsFtpClient ? c.ackedTo.c2s : c.ackedTo.s2c;
+  t.direction = fromServer > 0 ? 'download' : ackedFromClient > 0 ? 'upload' : null;
 }

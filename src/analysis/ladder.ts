@@ -404,8 +404,8 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   }
   emitRowsUpTo(Number.MAX_SAFE_INTEGER);
   for (const w of walks.values()) {
-    // A capture of the client's direction only holds no answer to any SYN: their absence says nothing.
-    if (!w.answered && session.oneWay !== 'client') for (const s of w.syns) s.unanswered = true;
+    // A capture of one direction only (either one) holds no answer to any SYN: their absence says nothing.
+    if (!w.answered && session.oneWay === undefined) for (const s of w.syns) s.unanswered = true;
   }
 
   const hosts = [session.client.ip, session.server.ip];

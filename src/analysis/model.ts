@@ -356,9 +356,11 @@ export interface Transfer {
   verdict: TransferVerdict;
   /**
    * Not announced by a command in the capture, inferred from a connection: `midstream` (it was
-   * running when the capture began), `tls-hidden` (the commands were encrypted).
+   * running when the capture began), `tls-hidden` (the commands were encrypted), `one-way` (a
+   * capture of the server's direction only: built from its replies — 227/228/229, 1xx, the final
+   * reply — and the data connection they point to; the command is not in the capture).
    */
-  inferred?: 'midstream' | 'tls-hidden';
+  inferred?: 'midstream' | 'tls-hidden' | 'one-way';
   /**
    * FXP (server to server): its data connection is also the data connection of this transfer of
    * another session — the other server's, whose passive endpoint this session's PORT named (or the

@@ -8,7 +8,7 @@
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
-import { inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData } from './inferred-transfers.js';
+import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -127,7 +127,8 @@ export class OtherConnections {
   attach(sessions: Iterable<Session>): void {
     for (const [builder, others] of this.bySession) {
       // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
-      const linked = linkOneWayData(builder.session, others, (c) => this.events.get(c) ?? []);
+      const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
+      const linked = new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]);
       const conns = linked.size === 0 ? others : others.filter((c) => !linked.has(c));
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);

@@ -73,6 +73,11 @@ export interface SessionBuilderOptions {
 /** A command's or reply's problems name a line the capture cut short. */
 const cutShort = (malformed: string | undefined): boolean => malformed?.includes(CUT_SHORT) === true;
 
+/** The address tuple a passive command's reply (227, 228, 229) announces. */
+export function passiveReplyTuple(verb: string, text: string): AddressTuple {
+  return toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](text));
+}
+
 function toTuple(result: TupleResult): AddressTuple {
   if (result.ok) {
     return { ok: true, ip: result.ip, port: result.port, family: result.family, arithmetic: result.arithmetic };

@@ -6,7 +6,7 @@
  */
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { TcpConnection } from '../tcp/types.js';
-import type { Session } from './model.js';
+import type { Session, Transfer } from './model.js';
 import { finishTransfer } from './transfer-outcome.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
@@ -128,6 +128,7 @@ export class SessionRegistry {
     sessions.sort((a, b) => a.stream - b.stream);
     sessions.forEach((s, i) => {
       s.id = i + 1;
+      numberInCaptureOrder(s);
       for (const t of s.transfers) {
         t.session = s.id;
         finishTransfer(t);
@@ -152,4 +153,17 @@ export class SessionRegistry {
       this.onWarning(warning('one-way-sessions', facts, { frame: this.partial.get(oneWay[0]) }));
     }
   }
+}
+
+/**
+ * A transfer already running when the capture began (inferred: midstream) is found only at the end,
+ * after the transfers announced later in the capture: it takes its place by when it was seen, and the
+ * session's transfers are numbered in that order. Sessions without one keep their numbering.
+ */
+function numberInCaptureOrder(s: Session): void {
+  if (!s.transfers.some((t) => t.inferred === 'midstream')) return;
+  const seen = (t: Transfer): number => (t.inferred === 'midstream' ? t.connection?.start : undefined) ?? t.announce?.time ?? t.request?.time ?? t.connection?.start ?? Infinity;
+  // A stable sort: transfers seen at the same time keep their order.
+  s.transfers.sort((x, y) => seen(x) - seen(y) || 0);
+  s.transfers.forEach((t, i) => (t.id = i + 1));
 }

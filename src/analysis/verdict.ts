@@ -174,6 +174,7 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
 function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferStatus {
   const c = t.connection;
+  if (t.inferred === 'one-way') return serverRepliesOutcome(t);
   if (t.inferred !== undefined && c) {
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
     // unless its TLS shows otherwise: a handshake ended by a fatal alert (no data moved), a new TLS
@@ -244,6 +245,20 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   // waiting for a connection that never came (proftpd's no-transfer timeout). The transfer failed.
   if (t.preliminary === null && serverGaveUpWaiting(t, s) !== null) return 'failed';
   return 'incomplete';
+}
+
+/**
+ * A transfer built from the server's replies alone (a capture of its direction only): its 2xx is its
+ * word that the transfer completed; an error when its data connection never carried anything (no
+ * data, no acknowledged upload, not closed: a 425 after SYNs) that it failed. Anything else the
+ * capture cannot settle (an error after an upload whose acknowledgements it cannot place is no failure).
+ */
+function serverRepliesOutcome(t: Transfer): TransferStatus {
+  const code = t.reply?.code;
+  if (isPositive(code)) return 'complete';
+  const c = t.connection;
+  const unused = c === null || (c.rst === null && !c.handshake.some((e) => e.type === 'fin'));
+  return code !== undefined && code >= 400 && t.direction === null && unused ? 'failed' : 'incomplete';
 }
 
 /** How the session's login went, after its control verdict (a refusal at the login is the server's, not the password's). */
@@ -538,6 +553,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   if (t.inferred !== undefined) {
     if (t.status === 'failed') return { kind: 'failed', cause: t.diagnosis?.cause ?? (t.inferred === 'tls-hidden' ? 'tls-hidden' : null), evidence };
     if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+    // The server's replies say how it went for the server; the client's side is not in the capture.
+    if (t.inferred === 'one-way') return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
     return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
   }
   switch (t.status) {

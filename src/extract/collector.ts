@@ -256,6 +256,7 @@ export class ExtractionCollector {
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
       replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
+      oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
       sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);

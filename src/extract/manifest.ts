@@ -111,6 +111,8 @@ export interface JudgeInput {
   replyLost?: boolean;
   /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
   replyHidden?: boolean;
+  /** The capture holds one direction only (the transfer's verdict: unknown, one-way). */
+  oneWay?: boolean;
   /** The server sent fewer bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
   sentShort?: boolean;
 }
@@ -159,6 +161,9 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   else if (x.replyHidden) {
     verdict = 'unverified';
     notes.push("TLS hid the server's final reply: the data connection ended normally, but whether the server counted the transfer complete is not in the capture");
+  } else if (x.oneWay) {
+    verdict = 'unverified';
+    notes.push("the capture holds one direction only: these are the bytes the server sent and called complete, but whether the client received them is not in the capture");
   } else if (x.clientGone) {
     verdict = 'unverified';
     notes.push('the server called it complete, but its client was already gone: only the client knew how big the file was');

@@ -146,6 +146,12 @@ export function announcesPassive(verb: string | null): boolean {
   return t === 'pasv' || t === 'epsv' || t === 'lpsv';
 }
 
+/** The passive command a reply code answers and nothing else (227: PASV, 228: LPSV, 229: EPSV); null for any other code. */
+export function passiveCommandOfReply(code: number): string | null {
+  for (const info of FTP_COMMANDS.values()) if (info.announceReply === code && announcesPassive(info.verb)) return info.verb;
+  return null;
+}
+
 /** What a transfer command moves: a file down or up, or a listing; null for any other verb. */
 export function transferKind(verb: string | null): 'download' | 'upload' | 'listing' | null {
   const info = verb === null ? undefined : FTP_COMMANDS.get(verb);

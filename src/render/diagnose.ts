@@ -3,6 +3,7 @@
  * to change, with the frames that prove it. Healthy transfers get no paragraph.
  */
 import type { Analysis, Transfer } from '../analysis/model.js';
+import { noCommandWords } from '../analysis/diagnose/facts.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
 import { capital, laterAttemptSentence, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
@@ -141,5 +142,5 @@ const NOTEWORTHY = (t: Transfer): boolean =>
   t.verdict.kind === 'unknown';
 
 function label(t: Transfer): string {
-  return t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : `${t.mode}, no transfer command`;
+  return t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : `${t.mode}, ${noCommandWords(t)}`;
 }

@@ -666,15 +666,37 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   const cmds = s.commands;
   let told = 0;
   const untold: Transfer[] = [];
+  // An inferred transfer with replies in the capture (its 226, or the 227/150/226 a capture of the
+  // server's direction holds) is told at the first of them, in capture order; the others are its.
+  const inferredAt = new Map<number, Transfer>();
+  const inferredReplies = new Set<number>();
+  for (const t of s.transfers) {
+    if (t.inferred === undefined || t.connection === null) continue;
+    const frames = [t.announce?.reply?.frame, t.preliminary?.frame, t.reply?.frame].filter((f): f is number => f !== undefined);
+    if (frames.length === 0) continue;
+    inferredAt.set(Math.min(...frames), t);
+    for (const f of frames) inferredReplies.add(f);
+  }
+  const toldInPlace = new Set<Transfer>();
   // The notices a later command of the client's met too late (analysis/unanswered.ts).
   const noticeAt = noticesByFrame(s);
   for (let i = 0; i < cmds.length; i++) {
     const c = cmds[i];
     if (c.command === null) {
       flush();
+      const inferred = c.reply === null ? undefined : inferredAt.get(c.reply.frame);
+      if (inferred !== undefined && told < MAX_TOLD_TRANSFERS) {
+        told++;
+        toldInPlace.add(inferred);
+        steps.push(inferredStep(ctx, inferred));
+        continue;
+      }
+      if (c.reply !== null && inferredReplies.has(c.reply.frame) && !inferredAt.has(c.reply.frame)) continue;
       if (c.reply !== null && c.reply.frame !== ungreeted?.lateGreeting) {
         const greeting = c.reply.code === 220;
-        const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : 'The server says, unasked';
+        // A capture of the server's direction only holds the reply, not the command it answers.
+        const unasked = s.oneWay === 'server' ? "The server replies (the command it answers is not in the capture)" : 'The server says, unasked';
+        const said = c.reply.code === 0 ? 'The server sends a line that is no FTP reply (no reply code)' : greeting ? 'The server greets' : unasked;
         const notice = noticeAt.get(c.reply.frame);
         const closing = notice === undefined ? '' : `: ${noticeWords(notice)}`;
         if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
@@ -747,22 +769,12 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   // Transfers no command in the capture names: inferred from their connections (TLS hid the
   // commands, or the transfer began before the capture).
   for (const t of s.transfers) {
-    const c = t.connection;
-    if (t.inferred === undefined || c === null) continue;
+    if (t.inferred === undefined || t.connection === null || toldInPlace.has(t)) continue;
     if (told++ >= MAX_TOLD_TRANSFERS) {
       untold.push(t);
       continue;
     }
-    const why =
-      t.inferred === 'tls-hidden'
-        ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
-        : 'it was already running when the capture began, so its command and start are not in the capture';
-    const opener = c.initiator === 'client' ? c.client : c.server;
-    const target = c.initiator === 'client' ? c.server : c.client;
-    steps.push({
-      title: `Transfer ${t.id}, inferred: ${why}: tcp.stream ${c.stream}, ${endpoint(opener)} → ${endpoint(target)}${c.synFrame !== null ? ` (SYN frame ${c.synFrame})` : ''}.`,
-      subs: [`Verdict: transfer ${t.id} ${verdictSentence(t)}`, ...transferDiagnosisSubs(ctx, t)],
-    });
+    steps.push(inferredStep(ctx, t));
   }
 
   if (untold.length > 0) {
@@ -816,4 +828,27 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
 export function renderExplain(a: Analysis, ladders: SessionLadder[]): string {
   if (ladders.length === 0) return 'No FTP control sessions found: nothing to explain.';
   return ladders.map((l) => renderSession(a, l)).join('\n\n');
+}
+
+/** The replies a transfer built from the server's direction alone was told by: "227 frame 20, 150 frame 22, 226 frame 26". */
+function serverReplies(t: Transfer): string {
+  const replies = [t.announce?.reply, t.preliminary, t.reply].filter((r): r is NonNullable<typeof r> => r !== null && r !== undefined);
+  return replies.map((r) => `${r.code} frame ${r.frame}`).join(', ');
+}
+
+/** The step of a transfer no command in the capture names, inferred from its connection (and the replies it has). */
+function inferredStep(ctx: Ctx, t: Transfer): { title: string; subs: string[] } {
+  const c = t.connection!;
+  const why =
+    t.inferred === 'tls-hidden'
+      ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
+      : t.inferred === 'one-way'
+        ? `the capture holds only what the server sent, so the command that asked for it is not in it; the server's replies tell it (${serverReplies(t)}) with this data connection`
+        : `it was already running when the capture began, so its command and start are not in the capture${t.reply ? ` (its final reply: ${t.reply.code}, frame ${t.reply.frame})` : ''}`;
+  const opener = c.initiator === 'client' ? c.client : c.server;
+  const target = c.initiator === 'client' ? c.server : c.client;
+  return {
+    title: `Transfer ${t.id}, inferred: ${why}: tcp.stream ${c.stream}, ${endpoint(opener)} → ${endpoint(target)}${c.synFrame !== null ? ` (SYN frame ${c.synFrame})` : ''}.`,
+    subs: [`Verdict: transfer ${t.id} ${verdictSentence(t)}`, ...transferDiagnosisSubs(ctx, t)],
+  };
 }

@@ -4,6 +4,7 @@
  */
 import type { AddressTuple, Command, Endpoint, Session, Transfer } from '../analysis/model.js';
 import { endpoint } from './format.js';
+import { noCommandWords } from '../analysis/diagnose/facts.js';
 import { escapeText } from './escape.js';
 
 /** IANA service names of the ports a reader of FTP captures meets. */
@@ -84,7 +85,7 @@ export function commandText(c: Command): string {
 
 /** What a transfer was for: "RETR hello.txt", or a phrase when no command used it. */
 export function transferPurpose(t: Transfer): string {
-  if (t.request === null) return 'no transfer command';
+  if (t.request === null) return noCommandWords(t);
   return escapeText(t.request.arg ? `${t.request.command} ${t.request.arg}` : t.request.command);
 }
 

@@ -126,9 +126,17 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
           ? 'its transfer command, if any, is encrypted'
           : t.inferred === 'midstream'
             ? 'its transfer command came before the capture'
-            : 'no transfer command used it';
-    const plain = t.connection?.plaintext;
+            : t.inferred === 'one-way'
+              ? "its transfer command is not in the capture (only the server's direction is)"
+              : 'no transfer command used it';
+    const dc = t.connection;
+    const plain = dc?.plaintext;
     const tls = plain === undefined ? '' : `; its TLS decrypted: ${plural(plain.toServer + plain.toClient, 'byte')} of data`;
+    // Who opened it is the model's (its first packet in the capture may be the answer, the SYN-ACK, when only one direction was captured).
+    if (dc) {
+      const [from, to] = dc.initiator === 'client' ? [dc.client, dc.server] : [dc.server, dc.client];
+      return `Data connection ${t.id} (${t.mode}) ${purpose}: the ${dc.initiator} opens it, port ${from.port} → ${to.port}${tls}`;
+    }
     return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;
   }
   const d = l.session.diagnosis;

@@ -447,6 +447,7 @@ export function noRequestWords(t: Transfer): string {
  * (transfers): encrypted by TLS, or sent before the capture began.
  */
 export function hiddenCommandCell(why: NonNullable<Transfer['inferred']>, what: string): string {
+  if (why === 'one-way') return `not in the capture: it holds only what the server sent, not ${what}`;
   return why === 'tls-hidden' ? `not readable: TLS encrypted ${what}` : `not in the capture: ${what} came before it began`;
 }
 

@@ -54,6 +54,7 @@ const SCENARIOS: Scenario[] = [
   // process killed mid-RETR (SO_LINGER 0: its RST, then its FIN on the control connection, no reply);
   // the client giving up mid-RETR (its RST, 426). Frames are checked there against tshark.
   // A one-way capture of what the client sent (verdicts-audit22): its repeated SYNs to the passive port, hedged.
+  { fixture: 'a24-oneway-server-active-drop-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}), says: { '1.1': [/repeated its SYN/, /only what the server sent/] } },
   { fixture: 'a22-oneway-passive-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}), says: { '1.1': [/only what the client sent/, /cannot be told/] } },
   { fixture: 'a21-server-killed-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/went away/, /crashed, was killed or restarted/] } },
   { fixture: 'a21-client-gives-up-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/client reset the data connection/] } },
@@ -691,6 +692,8 @@ const HEALTHY = [
   'a22-oneway-server-in-vsftpd-curl',
   'a22-late-start-vsftpd-lftp',
   'pipelined-pasv-vsftpd-python',
+  'a24-oneway-server-passive-vsftpd-lftp',
+  'a24-oneway-server-active-vsftpd-lftp',
   // Twenty-first verdict audit (verdicts-audit21.test.ts): connections ended as Windows and IIS end them
   // (SO_LINGER 0 resets after the last byte, 125, 226 before the data FIN, no QUIT), and a FIN baseline.
   'a21-server-rst-pyftpdlib-python',

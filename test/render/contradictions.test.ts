@@ -63,8 +63,9 @@ function explainVerdicts(text: string): Map<string, string> {
   for (const part of parts) {
     const sid = /^Session (\d+):/.exec(part)?.[1];
     if (sid === undefined) continue;
+    // Steps from 10 on start at the line's beginning (no indent): the lookahead below takes any space before a step number.
     const flat = part.replace(/\n\s+/g, ' ');
-    for (const m of flat.matchAll(/Verdict: transfer (\d+) (.*?)(?= [a-z]\. | \d+\. |$)/g)) out.set(`${sid}.${m[1]}`, m[2]);
+    for (const m of flat.matchAll(/Verdict: transfer (\d+) (.*?)(?= [a-z]\. |\s\d+\. |$)/g)) out.set(`${sid}.${m[1]}`, m[2]);
   }
   return out;
 }

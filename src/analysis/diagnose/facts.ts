@@ -38,11 +38,20 @@ export function secondsText(s: number): string {
   return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`;
 }
 
+/**
+ * A transfer without a transfer command in the capture, in words: an inferred transfer's command is
+ * not missing — TLS hid it, it came before the capture, or the capture holds only the server's direction.
+ */
+export function noCommandWords(t: Transfer): string {
+  if (t.inferred === 'tls-hidden') return 'its command encrypted';
+  if (t.inferred === 'midstream') return 'its command before the capture';
+  if (t.inferred === 'one-way') return 'its command not in the capture';
+  return 'no transfer command';
+}
+
 /** "RETR report.pdf, active mode" */
 export function transferLabel(t: Transfer): string {
-  // An inferred transfer's command is not missing: TLS hid it (or it came before the capture).
-  const none = t.inferred === 'tls-hidden' ? 'its command encrypted' : t.inferred === 'midstream' ? 'its command before the capture' : 'no transfer command';
-  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : none;
+  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : noCommandWords(t);
   return `${what}, ${t.mode} mode`;
 }
 
@@ -119,6 +128,10 @@ export function announceWords(t: Transfer): string {
     return `The ${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV reply'} that announced it, if any, was encrypted: its address and port are not readable in this capture`;
   }
   if (!an && t.inferred === 'midstream') return 'Its announcement came before the capture began';
+  if (!an && t.inferred === 'one-way') {
+    const to = t.connection ? `: the server connected to ${ep(t.connection.client)}` : '';
+    return `The client's PORT/EPRT, if it sent one, is not in this capture (it holds only what the server sent)${to}`;
+  }
   if (!an && t.unansweredAnnounce) return `At frame ${t.unansweredAnnounce.frame} the client sent ${t.unansweredAnnounce.command}; its reply is not in the capture`;
   if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
   const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';

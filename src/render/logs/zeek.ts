@@ -277,6 +277,11 @@ function expectedConnection(s: Session, t: Transfer): ZeekValue[] {
 export function connState(c: DataConnection): string {
   if (c.midstream) return 'OTH';
   if (!c.established) {
+    // A capture of one direction: the answer without the SYN (SHR when a FIN followed), or the SYN
+    // and a FIN without the answer (SH) — not an attempt nobody answered.
+    const fin = c.close === 'fin' || c.handshake.some((e) => e.type === 'fin');
+    if (c.rst === null && c.synFrames.length === 0 && c.synAckFrames.length > 0) return fin ? 'SHR' : 'OTH';
+    if (c.rst === null && c.synAckFrames.length === 0 && fin) return 'SH';
     if (c.rst === null) return 'S0';
     return c.rst.by === c.initiator ? 'RSTOS0' : 'REJ';
   }

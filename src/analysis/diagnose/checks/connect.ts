@@ -223,11 +223,19 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const refused = refusal(c, s, target);
   if ((kind === 'refused') !== (refused !== null)) return null;
   if (kind === 'unanswered' && c.synAckFrames.length > 0) return null;
+  // A capture of the connector's direction only holds no answer either way: only its repeated SYN
+  // (a TCP stack repeats it only when no SYN-ACK reached it) says none came.
+  const oneWay = s.oneWay === connector;
+  if (kind === 'unanswered' && oneWay && c.synFrames.length < 2) return null;
 
   const details = [announceWords(t), synWords(c, connector)];
   if (refused) details.push(`It was ${refused}`);
   else {
-    details.push('It never got an answer');
+    details.push(
+      oneWay
+        ? `It never got an answer: it repeated its SYN, as a TCP stack does only when no SYN-ACK reached it (this capture holds only what the ${connector} sent)`
+        : 'It never got an answer',
+    );
     details.push(
       canSeeArrivalAt(ctx.vantage, target)
         ? `The SYNs are in a capture taken on the ${target}'s side, so they reached the ${target}'s network and were dropped there — by a firewall on the ${target} host or its segment`
