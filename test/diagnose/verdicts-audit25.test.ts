@@ -98,6 +98,8 @@ describe('(a) RETR, no size: the server resets 0.2 s after its last send, every 
     const f = Object.fromEntries(tsv(name, 'fields').map((r) => [r['frame.number'], r]));
     expect(Number(f['114']!['tcp.window_size_value'])).toBeGreaterThan(0);
     expect(facts(name).client.received_bytes).toBe(98304);
+    const [explain] = await outputs(name, 'explain');
+    expect(flat(explain)).toContain('The server resets the data connection: RST (frame 116), after the client had acknowledged every byte with room for more (frame 114): nothing was left to discard.');
     await healthy(name, a, 'w96k.bin', 'RETR');
   });
 });
@@ -123,6 +125,8 @@ describe('(c) STOR: the client resets 0.2 s after its last send, every byte ackn
     expect(dataRsts(name)).toEqual([114]);
     expect(a.sessions[0]!.transfers[0]!.verdict).toMatchObject({ kind: 'completed', resetDrained: { lastData: 111, ack: 112, reset: 114 } });
     expect(facts(name).server.received_bytes).toBe(98304);
+    const [explain] = await outputs(name, 'explain');
+    expect(flat(explain)).toContain('The client resets the data connection: RST (frame 114), after the server had acknowledged every byte with room for more (frame 112): nothing was left to discard.');
     await healthy(name, a, 'up96k.bin', 'STOR');
   });
 });
