@@ -228,6 +228,11 @@ export interface DataConnection {
   conflicts?: { count: number; frame: number; offset: number; kept: number; toServer: boolean };
   /** Handshake and teardown packets with their times, in capture order (at most 32). */
   handshake: HandshakeEvent[];
+  /**
+   * Each way: the receiver's packet since which every byte sent that way was acknowledged with an
+   * open receive window, and nothing new sent since (null: not so at the end of the connection).
+   */
+  drained: { toServer: { frame: number; time: number } | null; toClient: { frame: number; time: number } | null };
   /** The last payload seen, and the longest pause between two payload-carrying segments. */
   lastData: { frame: number; time: number } | null;
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;

@@ -40,6 +40,10 @@ export function describeConnection(
     gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c,
     undeliveredBytes: conn.unackedGapBytes.c2s + conn.unackedGapBytes.s2c,
     unacknowledgedBytes: unacknowledged(conn, 'c2s') + unacknowledged(conn, 's2c'),
+    drained: {
+      toServer: conn.drainedSince[(initiatorIsClient !== link.swapped) ? 'c2s' : 's2c'],
+      toClient: conn.drainedSince[(initiatorIsClient !== link.swapped) ? 's2c' : 'c2s'],
+    },
     start: conn.start,
     end: conn.end,
     close: conn.closed,

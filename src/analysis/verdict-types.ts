@@ -31,6 +31,12 @@ export type TransferVerdict =
        * reports that reset, not a loss. Absent otherwise.
        */
       resetAfterWhole?: number;
+      /**
+       * The data's sender ended the data connection with its own reset (no FIN) after its queue had
+       * drained (verdict.ts senderReset): its last data segment, the receiver's acknowledgement of
+       * every byte with an open window, and the reset a round trip or more later. Nothing was discarded.
+       */
+      resetDrained?: { lastData: number | null; ack: number; reset: number };
       evidence: number[];
     }
   /** The replies say the data moved (2xx, or a 1xx and no final reply), but its data connection is not in the capture. */

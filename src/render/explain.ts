@@ -12,7 +12,7 @@ import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js'
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
 import { insideControlTls } from '../analysis/control-tls.js';
-import { dataSender } from '../analysis/data-sender.js';
+import { dataReceiver, dataSender } from '../analysis/data-sender.js';
 import { resentAfterArrival } from '../analysis/path-loss.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
 import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
@@ -418,7 +418,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
   }
   const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
-  if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}.` });
+  // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.
+  const drained = t.verdict.kind === 'completed' ? t.verdict.resetDrained : undefined;
+  const after = drained
+    ? `, after ${dataReceiver(t.direction) === 'client' ? 'the client' : 'the server'} had acknowledged every byte with room for more (frame ${drained.ack}): nothing was left to discard`
+    : '';
+  if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}${after}.` });
   return out;
 }
 

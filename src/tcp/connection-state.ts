@@ -100,6 +100,9 @@ export class ConnectionState {
   private finAckTargetC2s = 0;
   private finAckTargetS2c = 0;
   private zeroWindowC2s = false;
+  /** Per direction, the stream offset just past the highest byte sent (for `drainedSince`). */
+  private sentEndC2s = 0;
+  private sentEndS2c = 0;
   private zeroWindowS2c = false;
   private retransmissionEvents = 0;
   private flushed = false;
@@ -139,6 +142,7 @@ export class ConnectionState {
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
       ackedFrame: { c2s: -1, s2c: -1 },
+      drainedSince: { c2s: null, s2c: null },
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
       finFrames: {},
@@ -305,6 +309,14 @@ export class ConnectionState {
           c.ackedTo[d] = peer.ackedTo;
           c.ackedFrame[d] = frame;
         }
+        // Everything that side sent is acknowledged and the window is open: from here on, a sender
+        // with more queued would be sending it.
+        const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
+        if (sentEnd > 0 && peer.ackedTo >= sentEnd && tcp.window > 0 && !(flags & TCP_SYN)) {
+          if (c.drainedSince[d] === null) c.drainedSince[d] = { frame, time };
+        } else if (c.drainedSince[d] !== null) {
+          c.drainedSince[d] = null;
+        }
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
         const d = fromClient ? 's2c' : 'c2s';
@@ -328,6 +340,12 @@ export class ConnectionState {
       ds.keepBytes = !this.countOnly;
       const overflowsBefore = ds.overflows;
       const conflictsBefore = ds.conflicts;
+      const end = ds.offsetOf(dataSeq) + wireLength;
+      if (end > (fromClient ? this.sentEndC2s : this.sentEndS2c)) {
+        if (fromClient) this.sentEndC2s = end;
+        else this.sentEndS2c = end;
+        c.drainedSince[dir] = null;
+      }
       result = ds.segment(dataSeq, wireLength, f.payload, frame, time);
       // A 1-byte repeat at next-1 counts too: tshark calls it a keep-alive, but in the recordings
       // it is the urgent byte sent again, and the receiver's D-SACK says so (abort-vsftpd-lftp 136).

@@ -85,6 +85,12 @@ export interface TcpConnection {
   ackedTo: { c2s: number; s2c: number };
   /** The frame whose acknowledgement last moved `ackedTo` (or acknowledged the FIN) per direction (-1: none). */
   ackedFrame: { c2s: number; s2c: number };
+  /**
+   * Per direction: the peer's packet since which everything that side had sent was acknowledged
+   * with an open (non-zero) receive window, unbroken by new data or a zero window since (null:
+   * not so now, or nothing sent). A sender with bytes still queued does not stay quiet after that.
+   */
+  drainedSince: { c2s: { frame: number; time: number } | null; s2c: { frame: number; time: number } | null };
   /** Whether the peer acknowledged each direction's FIN. */
   finAcked: { c2s: boolean; s2c: boolean };
   packets: { c2s: number; s2c: number };

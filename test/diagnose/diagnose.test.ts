@@ -61,6 +61,10 @@ const SCENARIOS: Scenario[] = [
   // The client's abortive close of a STOR before its data was acknowledged: the server's 226 counts what arrived.
   { fixture: 'a21-stor-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the server/] } },
   { fixture: 'a21-retr-rst-early-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the client/] } },
+  // Twenty-fifth audit (verdicts-audit25.test.ts): a sender's own reset with no size stated.
+  { fixture: 'a25-retr-queued-rst-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/before its data was acknowledged/] } },
+  { fixture: 'a25-stor-queued-rst-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/counts only the bytes that reached the server/] } },
+  { fixture: 'a25-retr-zero-window-rst-pyftpdlib-python', causes: { '1.1': 'aborted' }, evidence: () => ({}), says: { '1.1': [/receive window was shut/] } },
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
@@ -701,6 +705,9 @@ const HEALTHY = [
   'a21-baseline-vsftpd-curl',
   // The client's reset the moment it had every stated byte, answered 426 by the server: the data is whole.
   'a21-client-rst-now-pyftpdlib-python',
+  // Twenty-fifth verdict audit: a sender's reset after its queue drained (no size stated).
+  'a25-retr-drained-rst-pyftpdlib-python',
+  'a25-stor-drained-rst-pyftpdlib-python',
   // Seventeenth verdict audit (verdicts-audit17.test.ts): control replies lost once each beyond the router,
   // captured at the client, the server and the router.
   'tri-ctrl-reply-lost-client-side-vsftpd-curl',

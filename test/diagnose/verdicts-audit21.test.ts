@@ -115,7 +115,8 @@ describe('1. ftplib -> pyftpdlib, IIS-like server ends: every data connection re
     const a = await analyze(name);
     await healthyEverywhere(name, a, 'the server reset the control connection (RST, frame 204) after the QUIT and its 221, instead of closing it with a FIN each way (step 10)');
     const [explain] = await outputs(name, 'explain');
-    expect(explain).toContain('The server resets the data connection: RST (frame 105).');
+    // Its ACK of every byte (frame 103) came first (audit 25's resetDrained).
+    expect(flat(explain)).toContain('The server resets the data connection: RST (frame 105), after the client had acknowledged every byte with room for more (frame 103): nothing was left to discard.');
     expect(explain).toContain('the server resets the control connection: RST (frame 204)');
     await filesAsRecorded(name, {
       's1-t1-list.txt': 'LIST .',
@@ -300,10 +301,11 @@ describe('7. ftplib closes its STOR socket with SO_LINGER 0 before its data is a
     expect(facts(name).server.received_bytes).toBe(28328);
     expect(await extractedFiles(name, tmp)).toEqual({ 's1-t1-up128k.bin': facts(name).files[0].received.sha256 });
     const d = a.sessions[0]!.transfers[0]!.diagnosis!;
-    expect(d.evidence).toEqual([16, 17, 18, 20, 51, 52]);
+    // The last data segment (tshark: frame 50, 944 bytes from the client), the RST, the 226 (audit 25).
+    expect(d.evidence).toEqual([16, 17, 18, 20, 50, 51, 52]);
     const [diagnose, explain, summary] = await outputs(name, 'diagnose', 'explain', 'summary');
     const said = flat(
-      'The client ended the data connection with that reset, no FIN, before its data was acknowledged: an abortive close discards whatever the sender still had queued, so the 226 counts only the bytes that reached the server, not the whole file.',
+      'The client ended the data connection with that reset, no FIN, before its data was acknowledged (its last data at frame 50). An abortive close discards whatever the sender still had queued, so the 226 counts only the bytes that reached the server, not the whole file.',
     );
     for (const text of [diagnose, explain]) {
       expect(text).toContain(said);

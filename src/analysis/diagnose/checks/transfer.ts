@@ -5,7 +5,7 @@
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -245,10 +245,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
-  const inFlight = senderResetInFlight(t) && t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+  const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
   if (inFlight) {
     details.push(
-      `The ${c!.rst!.by} ended the data connection with that reset, no FIN, before its data was acknowledged: an abortive close discards whatever the sender still had queued, ` +
+      `The ${c!.rst!.by} ended the data connection with that reset, no FIN, ${queuedWords(inFlight, dataReceiver(t.direction))}. An abortive close discards whatever the sender still had queued, ` +
         `so the ${t.reply!.code} counts only the bytes that reached the ${dataReceiver(t.direction)}, not the whole file`,
     );
   }
@@ -272,7 +272,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         : beyond
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
-          ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) before the ${dataReceiver(t.direction)} had acknowledged what it sent: what it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+          ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : short && (!c?.rst || short.how === 'rst')
@@ -286,7 +286,21 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...zero.slice(0, 5)]), advice);
+  const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...zero.slice(0, 5)]), advice);
+}
+
+/** Why a sender's reset may have discarded queued data (verdict.ts senderReset), as the diagnosis says it. */
+function queuedWords(r: QueuedReset, receiver: string): string {
+  const last = r.lastData !== null ? ` (its last data at frame ${r.lastData})` : '';
+  switch (r.state) {
+    case 'unacknowledged':
+      return `before its data was acknowledged${last}`;
+    case 'zero-window':
+      return `while the ${receiver}'s receive window was shut (zero window, frame ${r.ack}): every byte sent had been acknowledged, but the sender had no room to send what it still held${last}`;
+    case 'too-soon':
+      return `less than a round trip after the ${receiver} acknowledged its last byte (frame ${r.ack}): the sender may still have held data it had not had time to send${last}`;
+  }
 }
 
 export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
