@@ -6,18 +6,7 @@
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import type { Reply, Session, Transfer } from './model.js';
-
-export interface Fallback {
-  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
-  command: string;
-  frame: number;
-  code: number;
-  replyFrame: number;
-  /** The transfer that carried the fallback ("1.2"). */
-  transfer: string;
-  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
-  directory: { arg: string; code: number; replyFrame: number } | null;
-}
+import type { Fallback } from './verdict-types.js';
 
 /**
  * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown

@@ -4,7 +4,6 @@
  * none decides one. Each carries the frames that prove it.
  */
 import type { CauseCode } from './diagnose/cause-code.js';
-import type { Fallback } from './fallback.js';
 
 /** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
 export type Stopper = 'client' | 'server' | 'network';
@@ -135,3 +134,16 @@ export type ControlVerdict =
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
   /** The capture began after the handshake. */
   | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] };
+
+/** What the client did instead of a refused transfer command, and how that went (fallback.ts decides it). */
+export interface Fallback {
+  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
+  command: string;
+  frame: number;
+  code: number;
+  replyFrame: number;
+  /** The transfer that carried the fallback ("1.2"). */
+  transfer: string;
+  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
+  directory: { arg: string; code: number; replyFrame: number } | null;
+}
