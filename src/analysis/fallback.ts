@@ -25,12 +25,13 @@ export const saysLacking = (r: Reply): boolean =>
  * Reads the other transfers' statuses: call once they are settled.
  */
 export function fallbackOf(t: Transfer, s: Session): Fallback | null {
-  const reply = t.reply;
-  if (t.request === null || t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
-  // A refused announcement is not the transfer command's refusal.
-  if (t.announce?.reply && t.announce.reply.code >= 400) return null;
   const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
+  if (t.request === null) return announceFallback(t, s, done, id);
+  const reply = t.reply;
+  if (t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
+  // A refused announcement is not the transfer command's refusal.
+  if (t.announce?.reply && t.announce.reply.code >= 400) return null;
   if (saysLacking(reply)) {
     for (const o of s.transfers) {
       if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
@@ -54,5 +55,28 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
     replyFrame: next.reply!.frame,
     transfer: id(next),
     directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame },
+  };
+}
+
+/**
+ * A refused PASV/EPSV/PORT/EPRT that no transfer command used (curl's EPSV answered 500 by a server
+ * without it, then PASV): the client's next announcement, when the transfer command that used it
+ * completed. The refusal alone decided nothing: the client asked again another way, and got its file.
+ */
+function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolean, id: (o: Transfer) => string): Fallback | null {
+  const refused = t.announce?.reply;
+  if (!refused || refused.code < 400 || t.connection !== null) return null;
+  const i = s.transfers.indexOf(t);
+  const next = s.transfers.slice(i + 1).find((o) => o.announce !== null && o.announce.frame > t.announce!.frame);
+  if (next === undefined || next.request === null || !done(next)) return null;
+  const asked = s.commands.find((c) => c.reply === next.announce!.reply && c.command === next.announce!.command);
+  return {
+    command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
+    frame: next.request.frame,
+    code: next.reply!.code,
+    replyFrame: next.reply!.frame,
+    transfer: id(next),
+    directory: null,
+    announce: { command: next.announce!.command, frame: asked?.frame ?? next.announce!.frame, lacking: saysLacking(refused) },
   };
 }

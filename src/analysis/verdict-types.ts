@@ -146,4 +146,10 @@ export interface Fallback {
   transfer: string;
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
+  /**
+   * A refused PASV/EPSV/PORT/EPRT (no transfer command used it): the announcement the client sent
+   * next instead, and its frame; the transfer command above then used that one. `lacking`: the
+   * refusal said the server lacks the command (saysLacking), rather than refusing it.
+   */
+  announce?: { command: string; frame: number; lacking: boolean };
 }

@@ -635,9 +635,11 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'fell-back': {
       const fb = fallbackOf(t, s);
-      if (fb === null || t.reply === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
-      const frames = evidenceFrames(t, [fb.directory?.replyFrame, fb.frame, fb.replyFrame]);
-      return { kind: 'fell-back', code: t.reply.code, reply: t.reply.frame, fallback: fb, evidence: frames };
+      // The refusal: of the transfer command, or (no command used it) of its announcement.
+      const refusal = t.reply ?? t.announce?.reply ?? null;
+      if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
+      const frames = evidenceFrames(t, [fb.directory?.replyFrame, fb.announce?.frame, fb.frame, fb.replyFrame]);
+      return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }
     case 'unused':
       return { kind: 'unused', evidence };

@@ -47,7 +47,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'failed':
       return 'failed';
     case 'fell-back':
-      return `refused, fell back to ${escapeText(v.fallback.command.split(' ')[0])}`;
+      return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? v.fallback.command.split(' ')[0])}`;
     case 'aborted':
       return v.by ? `aborted (${v.by})` : 'aborted';
     case 'unused':
@@ -152,6 +152,14 @@ export function verdictSentence(t: Transfer): string {
         return (
           `refused, and no failure: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it ` +
           `(CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame}) and listed it instead with ${then}. Nothing to change.`
+        );
+      }
+      if (fb.announce !== undefined) {
+        const asked = escapeText(t.announce?.command ?? 'the announcement');
+        const refusal = fb.announce.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
+        return (
+          `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${escapeText(fb.announce.command)} instead ` +
+          `(frame ${fb.announce.frame}), and ${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
         );
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';

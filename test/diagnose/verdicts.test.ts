@@ -419,19 +419,22 @@ describe('19. a 426 before any reset: the server ended the transfer, and the wor
   });
 });
 
-describe('20. an EPSV the server refused, then PASV: the refusal is a failed attempt, the session is not failed', () => {
+describe('20. an EPSV the server refused, then PASV that carried the RETR: the refusal is no failure (the client fell back)', () => {
   it('fallback-epsv-denied-proftpd-curl: 501 to EPSV, curl falls back to PASV, RETR complete', async () => {
     const name = 'fallback-epsv-denied-proftpd-curl';
     const a = await analyze(name);
     expect(transfers(a).map((t) => [t.announce?.command, t.announce?.frame, t.announce?.refused ?? false, t.request?.command ?? null, t.status, t.bytes, t.reply?.code ?? null, t.diagnosis?.cause ?? null])).toEqual([
-      ['EPSV', 18, true, null, 'failed', 0, null, 'server-refused'],
+      ['EPSV', 18, true, null, 'fell-back', 0, null, null],
       ['PASV', 20, false, 'RETR', 'complete', 511, 226, null],
     ]);
-    // 20: the 227 to PASV, which shows the server opens passive ports and refuses EPSV itself.
-    expect(transfers(a)[0].diagnosis!.evidence).toEqual([17, 18, 20]);
+    // The refusal (18), the PASV that replaced it (19), the RETR over it (28) and its 226 (35).
+    expect(transfers(a)[0].verdict).toMatchObject({ kind: 'fell-back', code: 501, reply: 18, evidence: [18, 19, 28, 35] });
     expect(a.sessions[0].diagnosis).toBeNull();
     const diagnose = await runCli(['diagnose', '--no-color', path(name)]);
-    expect(diagnose.stdout).toMatch(/1 of 2 transfers diagnosed \(1 failed, 1 complete\)\./);
+    expect(diagnose.stdout).toMatch(/No failed data connections in 1 session: 2 transfers \(1 refused \(the client fell back\), 1 complete\)\./);
+    expect(diagnose.stdout.replace(/\n {2}/g, ' ')).toContain(
+      'refused, and no failure: the server refuses EPSV (501, frame 18); the client asked with PASV instead (frame 19), and RETR hello.txt (frame 28, transfer 1.2) over it completed (226, frame 35). Nothing to change.',
+    );
   });
 });
 
@@ -523,13 +526,15 @@ describe('25. an EPRT refused as a command (its address the client\'s own) is no
   it('fallback-eprt-denied-proftpd-curl: 501 to EPRT, curl falls back to PORT, RETR complete', async () => {
     const name = 'fallback-eprt-denied-proftpd-curl';
     const a = await analyze(name);
+    // The client asked again with PORT and got its file: the refusal is no failure (test 20).
     expect(transfers(a).map((t) => [t.mode, t.announce?.command, t.announce?.endpoint?.ip, t.announce?.reply?.code, t.status, t.diagnosis?.cause ?? null])).toEqual([
-      ['active', 'EPRT', '192.0.2.10', 501, 'failed', 'server-refused'],
+      ['active', 'EPRT', '192.0.2.10', 501, 'fell-back', null],
       ['active', 'PORT', '192.0.2.10', 200, 'complete', null],
     ]);
-    const d = transfers(a)[0].diagnosis!;
     // Before: "the server will not connect to the address the client announced", and port_promiscuous / AllowForeignAddress advice.
-    expect(`${d.summary} ${d.advice}`).not.toMatch(/will not connect to the address|port_promiscuous|AllowForeignAddress/);
+    const words = (await runCli(['diagnose', '--no-color', path(name)])).stdout.replace(/\n {2}/g, ' ');
+    expect(words).toContain('the server refuses EPRT (501, frame 18); the client asked with PORT instead (frame 19)');
+    expect(words).not.toMatch(/will not connect to the address|port_promiscuous|AllowForeignAddress/);
     expect(a.sessions[0].diagnosis).toBeNull();
   });
 });
@@ -618,15 +623,16 @@ describe('28. one event, one sentence: the reset that refused a data connection 
 });
 
 describe('29. a refused PASV or EPSV announced nothing: the words say the request was refused', () => {
-  for (const [name, command, request, reply, other] of [
-    ['fail-pasv-denied-proftpd-wget', 'PASV', 23, 24, 'EPSV'],
-    ['fallback-epsv-denied-proftpd-curl', 'EPSV', 17, 18, 'PASV'],
+  // wget gives up after the refused PASV (a failure); curl asks again with PASV and gets its file (no failure, test 20).
+  for (const [name, command, request, reply, other, fellBack] of [
+    ['fail-pasv-denied-proftpd-wget', 'PASV', 23, 24, 'EPSV', false],
+    ['fallback-epsv-denied-proftpd-curl', 'EPSV', 17, 18, 'PASV', true],
   ] as const) {
     it(`${name}: ${command} (frame ${request}) refused with 501 (frame ${reply})`, async () => {
       const a = await analyze(name);
       const t = transfers(a)[0];
       expect([t.announce?.command, t.announce?.refused, t.announce?.endpoint, t.announce?.reply?.code, t.announce?.reply?.frame, t.request]).toEqual([command, true, null, 501, reply, null]);
-      expect(t.verdict).toMatchObject({ kind: 'failed', cause: 'server-refused' });
+      expect(t.verdict).toMatchObject(fellBack ? { kind: 'fell-back', code: 501, reply } : { kind: 'failed', cause: 'server-refused' });
       const [explain, timeline, transfersOut, diagnose, report] = await Promise.all([
         runCli(['explain', path(name)]),
         runCli(['timeline', path(name)]),
@@ -642,6 +648,11 @@ describe('29. a refused PASV or EPSV announced nothing: the words say the reques
         expect(flat(out)).not.toMatch(/announced in passive mode that no transfer command used|no transfer command used it/);
       }
       expect(flat(transfersOut.stdout)).toContain(`requested none: the server refused ${command} (501, frame ${reply}); nothing was announced to use`);
+      if (fellBack) {
+        expect(flat(timeline.stdout)).not.toMatch(/Transfer 1 failed/);
+        expect(flat(diagnose.stdout)).toContain(`the client asked with ${other} instead`);
+        return;
+      }
       expect(flat(timeline.stdout)).toMatch(/Transfer 1 failed: the server refused the command \(no data connection\)/);
       // The advice names the other passive command, not the one refused.
       expect(flat(diagnose.stdout)).toContain(`use another passive command (${other} for ${command})`);
