@@ -41,6 +41,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
+  // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
+  { fixture: 'a26-pasv-five-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-pasv-garbage-pyftpdlib-wget', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-epsv-malformed-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-epsv-malformed-pyftpdlib-lftp', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-port-malformed-vsftpd-python', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
@@ -682,6 +689,9 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
+  'a26-pasv-garbage-fallback-pyftpdlib-python',
+  'a26-pasv-over255-pyftpdlib-lftp',
   'a20-epsv-icmp6-ignored-vsftpd-curl',
   // Twenty-second verdict audit (verdicts-audit22.test.ts): captures of one direction only (tcpdump -Q),
   // where the other side's answers are not in the capture (no diagnosis may come of their absence), and
