@@ -13,6 +13,17 @@ export function malformedAnnouncement(t: Transfer): boolean {
 }
 
 /**
+ * A passive announcement the server accepted (2xx) whose address cannot be read as the RFCs say: a
+ * client may still read it its own way (lftp takes each of a 227's numbers as a byte, so a p1 of 451
+ * is 195) and connect. The data connection between the two hosts that follows is then its: the
+ * linker waits for it as for an announcement the capture cut.
+ */
+export function readableByHosts(t: Transfer): boolean {
+  const a = t.announce;
+  return t.mode === 'passive' && malformedAnnouncement(t) && a!.reply!.code >= 200 && a!.reply!.code < 300;
+}
+
+/**
  * The session's next transfer command after the malformed announcement: when it completed, the client
  * recovered (another passive command, active mode, a retry) and nothing failed.
  */

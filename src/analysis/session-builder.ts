@@ -27,6 +27,7 @@ import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
+import { readableByHosts } from './announce-malformed.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
@@ -357,7 +358,7 @@ export class SessionBuilder {
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') (this.commandTransfers ??= new Map()).set(cmd, transfer);
-    if (endpoint || transfer.announce!.cut) this.options.onAnnounce(transfer, s);
+    if (endpoint || transfer.announce!.cut || readableByHosts(transfer)) this.options.onAnnounce(transfer, s);
   }
 
   /** A new transfer joins the session, and takes its cost from the capture's budget of kept commands. */

@@ -1005,14 +1005,14 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(35);
+    expect(codes).toHaveLength(36);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 24 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 25 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
     // active/passive-host-unreachable for a router's late host-unreachable; the stalled check gives
     // path-loss when data was lost on the way to a receiver that kept reading) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 35 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(24);
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 36 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(25);
   });
 });

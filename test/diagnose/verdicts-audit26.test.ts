@@ -7,7 +7,7 @@
  * instead) has nothing failed. Frames are tshark's (NAME.tshark-ftp.tsv); sizes and sha256 the recorder's.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, causes, facts, factSha, ftpRows, ourRows, outputs, transferRows, tsv } from './audit-fixtures.js';
+import { analyze, causes, dataStreams, facts, factSha, ftpRows, ourRows, outputs, transferRows, tsv } from './audit-fixtures.js';
 
 const ALL = ['summary', 'sessions', 'diagnose', 'explain', 'timeline', 'report', 'logs'];
 const ALARM = /stall|incomplete|failed:|aborted|refused|mismatch|What to change/i;
@@ -86,15 +86,21 @@ describe('recovered or read leniently: nothing failed', () => {
     expect(causes(a)).toEqual([]);
     for (const out of await outputs(name, ...ALL)) expect(out).not.toMatch(/announce-malformed|What to change/);
   });
-  it('a26-pasv-over255-pyftpdlib-lftp: a 227 with 451 for p1; lftp reads it as bytes (port 50061) and RETR completes; no diagnosis', async () => {
+  it('a26-pasv-over255-pyftpdlib-lftp: a 227 with 451 for p1; lftp reads it as bytes (port 50061) and RETR completes over a data connection the capture holds; no diagnosis', async () => {
     const name = 'a26-pasv-over255-pyftpdlib-lftp';
     expect(facts(name).client.got_file).toBe('yes');
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
-    const t = a.sessions[0].transfers[0];
-    expect([t.status, t.reply?.code, t.reply?.frame]).toEqual(['complete', 226, 44]);
+    // The data connection the client opened to the port it read (tshark's stream 1, to 50061) is the
+    // transfer's: not "its data connection is not in the capture".
+    expect(transferRows(a)).toEqual([['1.1', 'PASV', 33, 'RETR hello.txt', 37, 1, 511, 226, 44, 'completed']]);
+    // tshark ties stream 1 to the same PASV (frame 33) and RETR (frame 37).
+    expect(dataStreams(name)).toEqual({ 1: [33, 37] });
     expect(causes(a)).toEqual([]);
-    const [diagnose] = await outputs(name, 'diagnose');
+    const [diagnose, transfers] = await outputs(name, 'diagnose', 'transfers');
     expect(diagnose).not.toMatch(ALARM);
+    expect(diagnose).not.toMatch(/not in the capture/);
+    expect(transfers).toMatch(/PASV malformed: p1 = 451 is over 255 \(frame 33\)/);
+    expect(transfers).toMatch(/192\.0\.2\.10:53380 → 198\.51\.100\.20:50061/);
   });
 });
