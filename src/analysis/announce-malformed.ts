@@ -50,5 +50,9 @@ export function unusableAnnouncementFailed(t: Transfer, s: Session): boolean {
   if (t.mode !== 'passive' || t.request !== null || t.connection !== null || !malformedAnnouncement(t)) return false;
   const reply = t.announce!.reply!;
   if (reply.code < 200 || reply.code >= 300) return false;
+  // Commands sent ahead of the reply (pipelined): a transfer command between the PASV and its 227 is
+  // the transfer the client meant it for, with its own verdict; the 227 alone is not a second failure.
+  const asked = s.commands.find((c) => c.reply === reply)?.frame ?? reply.frame;
+  if (s.transfers.some((o) => o.request !== null && o.request.frame > asked && o.request.frame < reply.frame)) return false;
   return nextAfter(s, reply.frame) !== null && recoveredBy(s, t) === null;
 }
