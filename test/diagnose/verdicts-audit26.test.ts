@@ -7,6 +7,8 @@
  * instead) has nothing failed. Frames are tshark's (NAME.tshark-ftp.tsv); sizes and sha256 the recorder's.
  */
 import { describe, expect, it } from 'vitest';
+import { unusableAnnouncementFailed } from '../../src/analysis/announce-malformed.js';
+import type { Session, Transfer } from '../../src/analysis/model.js';
 import { analyze, causes, dataStreams, facts, factSha, ftpRows, ourRows, outputs, transferRows, tsv } from './audit-fixtures.js';
 
 const ALL = ['summary', 'sessions', 'diagnose', 'explain', 'timeline', 'report', 'logs'];
@@ -102,5 +104,21 @@ describe('recovered or read leniently: nothing failed', () => {
     expect(diagnose).not.toMatch(/not in the capture/);
     expect(transfers).toMatch(/PASV malformed: p1 = 451 is over 255 \(frame 33\)/);
     expect(transfers).toMatch(/192\.0\.2\.10:53380 → 198\.51\.100\.20:50061/);
+  });
+});
+
+describe('the rule alone (announce-malformed.ts), on the shape of a pipelining client', () => {
+  // PASV (frame 12) and RETR (frame 14) sent before the server's replies: "227 Fake response PASV"
+  // (frame 30) comes after the RETR, whose own transfer carries the verdict; the 227 is no second failure.
+  const reply = { code: 227, text: 'Fake response PASV', frame: 30, time: 1 };
+  const pasv = { frame: 12, command: 'PASV', arg: '', reply };
+  const announce = { frame: 30, time: 1, command: 'PASV', endpoint: null, tuple: { ok: false, reason: 'no h1,h2,h3,h4,p1,p2 tuple in the 227 reply' }, reply };
+  const unused = { id: 2, mode: 'passive', announce, request: null, connection: null, status: 'unused' };
+  const retr = { id: 1, mode: 'passive', announce: null, request: { frame: 14, command: 'RETR' }, connection: null, status: 'incomplete' };
+  const session = (transfers: unknown[]) =>
+    ({ transfers, commands: [pasv, { frame: 14, command: 'RETR', arg: 'x', reply: null }], closedBy: { by: 'client', frame: 38, time: 2, how: 'fin' } }) as unknown as Session;
+  it('a RETR sent between the PASV and its malformed 227: not failed; without it (the client gave up): failed', () => {
+    expect(unusableAnnouncementFailed(unused as unknown as Transfer, session([retr, unused]))).toBe(false);
+    expect(unusableAnnouncementFailed(unused as unknown as Transfer, session([unused]))).toBe(true);
   });
 });
