@@ -8,6 +8,7 @@
  * the announced direction is taken: the hosts are all it still tells.
  */
 import type { Endpoint, Session, Transfer } from './model.js';
+import { readableByHosts } from './announce-malformed.js';
 
 interface Expectation {
   transfer: Transfer;
@@ -54,8 +55,8 @@ export class DataLinker {
   expect(transfer: Transfer, session: Session): void {
     const endpoint = transfer.announce?.endpoint;
     if (!endpoint) {
-      // Only the latest cut announcement between two hosts waits: an earlier one was not used.
-      if (transfer.announce?.cut === true) this.byHosts.set(cutKey(transfer, session), { transfer, session });
+      // Only the latest cut (or malformed but accepted) announcement between two hosts waits: an earlier one was not used.
+      if (transfer.announce?.cut === true || readableByHosts(transfer)) this.byHosts.set(cutKey(transfer, session), { transfer, session });
       return;
     }
     const x: Expectation = { transfer, session, endpoint };

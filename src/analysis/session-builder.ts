@@ -27,6 +27,7 @@ import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
+import { readableByHosts } from './announce-malformed.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
@@ -370,7 +371,7 @@ export class SessionBuilder {
       const transfer = ahead.transfer;
       transfer.announce = announce;
       delete transfer.unansweredAnnounce;
-      if (endpoint || cut) this.options.onAnnounce(transfer, s);
+      if (endpoint || cut || readableByHosts(transfer)) this.options.onAnnounce(transfer, s);
       return;
     }
     if (this.unusedAnnouncements.length >= this.options.maxOpenAnnouncements) this.forgetOldestAnnouncement(cmd.frame);
@@ -379,7 +380,7 @@ export class SessionBuilder {
     this.unusedAnnouncements.push(transfer);
     this.awaitingRequest = transfer;
     if (mode === 'active') (this.commandTransfers ??= new Map()).set(cmd, transfer);
-    if (endpoint || cut) this.options.onAnnounce(transfer, s);
+    if (endpoint || cut || readableByHosts(transfer)) this.options.onAnnounce(transfer, s);
   }
 
   /** A new transfer joins the session, and takes its cost from the capture's budget of kept commands. */

@@ -19,6 +19,7 @@ import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
 import type { Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
+import { unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
@@ -291,8 +292,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;
     if (announceCode !== undefined && announceCode >= 400) return 'failed';
-    // A 227 with an address nobody connected to before the client moved on (a malformed one the
-    // client skipped is left unused: there was nothing to connect to).
+    // A 227 with an address nobody connected to before the client moved on (a malformed one is
+    // settled after the session's other transfers: failed unless the client recovered).
     if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
@@ -563,6 +564,8 @@ export function settleOutcomes(sessions: Session[]): void {
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
     for (const t of s.transfers) t.status = outcome(t, s, holdsData);
+    // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
+    for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s)) t.status = 'failed';
   }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';

@@ -41,6 +41,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
+  // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
+  { fixture: 'a26-pasv-five-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-pasv-garbage-pyftpdlib-wget', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-epsv-malformed-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-epsv-malformed-pyftpdlib-lftp', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  { fixture: 'a26-port-malformed-vsftpd-python', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
@@ -671,6 +678,9 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
+  'a26-pasv-garbage-fallback-pyftpdlib-python',
+  'a26-pasv-over255-pyftpdlib-lftp',
   'a20-epsv-icmp6-ignored-vsftpd-curl',
   // Twenty-second verdict audit (verdicts-audit22.test.ts): captures of one direction only (tcpdump -Q),
   // where the other side's answers are not in the capture (no diagnosis may come of their absence), and
@@ -1000,14 +1010,14 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(35);
+    expect(codes).toHaveLength(36);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
-    // 24 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
+    // 25 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
     // active/passive-host-unreachable for a router's late host-unreachable; the stalled check gives
     // path-loss when data was lost on the way to a receiver that kept reading) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 35 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(24);
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 36 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(25);
   });
 });

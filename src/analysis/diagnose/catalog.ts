@@ -118,6 +118,15 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "Nothing answers for the address the client connected to: if it is a NAT's public address, forward the server's " +
       "passive port range through it to the server; otherwise make the server announce an address the client can reach.",
   },
+  'announce-malformed': {
+    title: "the announcement of the data connection's address was malformed: it names no usable address",
+    advice:
+      'The 227/229 reply (passive) or the PORT/EPRT (active) was not in a form the other side can read, so no data ' +
+      'connection could be made. A NAT or firewall FTP helper (ALG) that rewrites these lines on their way mangles them ' +
+      'so: disable or fix it (Linux nf_conntrack_ftp; a router\'s "FTP ALG"/"fixup" setting); otherwise the server ' +
+      '(passive) or the client (active) writes them wrong. A client can often avoid it with the other mode or the other ' +
+      'command (PASV for EPSV).',
+  },
   'passive-address-mismatch': {
     title: 'the 227 reply advertises an address other than the server\'s',
     advice:

@@ -15,6 +15,7 @@ export type CauseCode =
   | 'passive-unreached'
   | 'active-unreached'
   | 'handshake-incomplete'
+  | 'announce-malformed'
   | 'passive-address-mismatch'
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'

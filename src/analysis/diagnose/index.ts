@@ -17,6 +17,7 @@ import {
   checkPassiveSynUnanswered,
   checkPassiveUnreached,
 } from './checks/connect.js';
+import { checkAnnounceMalformed } from './checks/announce.js';
 import { checkControl } from './checks/control.js';
 import { checkLoginFailed } from './checks/login.js';
 import { checkTlsHidden } from './checks/tls.js';
@@ -52,6 +53,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
   checkPassivePeerMismatch,
+  // No data connection because the announcement named no usable address.
+  checkAnnounceMalformed,
   checkActiveRefused,
   checkActiveSynUnanswered,
   checkActiveUnseen,
@@ -81,7 +84,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
  */
 const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
-const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkServerRefused];
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkAnnounceMalformed, checkServerRefused];
 
 /** A transfer left unfinished in a capture of one direction: only what that direction can show. */
 const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];
