@@ -90,3 +90,21 @@ export const ourRows = (a: Analysis, id: number): Array<[number, string]> =>
       return out;
     })
     .sort((x, y) => x[0] - y[0]);
+
+/** Words that call something failed: none may appear where a capture cannot show a failure (a one-way capture). */
+export const FAILURE_WORDS = /\b(failed|aborted|did not complete|never (answered|opened|opens|came)|no answer|refused|timed out)\b/i;
+
+/** No output calls anything failed or aborted; no transfer or session is diagnosed. `dir`: where the report page goes. */
+export async function nothingFailed(name: string, dir: string): Promise<void> {
+  const a = await analyze(name);
+  expect(a.sessions.map((s) => s.diagnosis)).toEqual(a.sessions.map(() => null));
+  for (const t of a.sessions.flatMap((s) => s.transfers)) {
+    expect(t.diagnosis).toBeNull();
+    expect(['failed', 'aborted']).not.toContain(t.verdict.kind);
+  }
+  const texts = await outputs(name, 'summary', 'diagnose', 'explain', 'sessions', 'timeline', 'logs');
+  // "Not failures", "No failed data connections": diagnose's headings for what is not a failure.
+  for (const text of texts) expect(flat(text).replace(/\bNot failures\b|\bNo failed data connections\b/g, '')).not.toMatch(FAILURE_WORDS);
+  // The report's ladder marks no SYN "no answer": the answers are in the direction not captured.
+  expect(await reportPage(name, dir)).not.toMatch(/SYN \((retransmitted, )?no answer\)/);
+}
