@@ -66,8 +66,11 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
 function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolean, id: (o: Transfer) => string): Fallback | null {
   const refused = t.announce?.reply;
   if (!refused || refused.code < 400 || t.connection !== null) return null;
-  const i = s.transfers.indexOf(t);
-  const next = s.transfers.slice(i + 1).find((o) => o.announce !== null && o.announce.frame > t.announce!.frame);
+  let next: Transfer | undefined;
+  for (let i = s.transfers.indexOf(t) + 1; i < s.transfers.length && next === undefined; i++) {
+    const o = s.transfers[i];
+    if (o.announce !== null && o.announce.frame > t.announce!.frame) next = o;
+  }
   if (next === undefined || next.request === null || !done(next)) return null;
   const asked = s.commands.find((c) => c.reply === next.announce!.reply && c.command === next.announce!.command);
   return {
