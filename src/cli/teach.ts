@@ -182,7 +182,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
  * Print one text per session, in session order, each as soon as the trace hands its packets over
  * (tracePackets' onSession): memory holds the sessions still open, not the whole capture.
  */
-async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, render: (ls: SessionLadder[]) => string): Promise<void> {
+async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, render: (ls: SessionLadder[], shown: Session[]) => string): Promise<void> {
   const a = loaded.analysis;
   const shown = a.sessions.filter((s) => opts.session === undefined || s.id === opts.session);
   const texts = new Map<number, string>();
@@ -201,14 +201,14 @@ async function printSessions(deps: TeachDeps, capture: string, loaded: Loaded, o
     onSession: (id, connections) => {
       const s = byId.get(id);
       if (s === undefined) return;
-      texts.set(id, render([ladderOf(s, connections)]));
+      texts.set(id, render([ladderOf(s, connections)], shown));
       write();
     },
   });
   // Every session's control connection is traced, so each was handed over; this is only a guard.
-  for (let i = next; i < shown.length; i++) if (!texts.has(shown[i].id)) texts.set(shown[i].id, render([ladderOf(shown[i], [])]));
+  for (let i = next; i < shown.length; i++) if (!texts.has(shown[i].id)) texts.set(shown[i].id, render([ladderOf(shown[i], [])], shown));
   write();
-  deps.io.stdout.write(`${shown.length === 0 ? render([]) : ''}\n`);
+  deps.io.stdout.write(`${shown.length === 0 ? render([], shown) : ''}\n`);
   await writeWarnings(deps.io, a);
   if (t.unshown > 0) {
     deps.io.stderr.write(`${t.unshown} packet(s) came after their session's connections had closed and been printed (late ACKs, repeated FINs): not shown\n`);
@@ -223,8 +223,12 @@ export async function runTimeline(deps: TeachDeps, capture: string, opts: TeachO
 }
 
 export async function runExplain(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
-  const { renderExplain } = await import('../render/explain.js');
-  return withLoaded(deps, capture, opts, (loaded) => printSessions(deps, capture, loaded, opts, (ls) => renderExplain(loaded.analysis, ls)));
+  const { adviceFirstSeen, renderExplain } = await import('../render/explain.js');
+  return withLoaded(deps, capture, opts, (loaded) => {
+    // Which session gives each advice in full: decided once for all the sessions shown.
+    let adviceFirst: Map<string, number> | undefined;
+    return printSessions(deps, capture, loaded, opts, (ls, shown) => renderExplain(loaded.analysis, ls, (adviceFirst ??= adviceFirstSeen(shown))));
+  });
 }
 
 /** A bundled teaching capture: where it is, the name it is shown under, its introduction. */

@@ -137,6 +137,8 @@ interface Ctx {
   s: Session;
   l: SessionLadder;
   departures: string[];
+  /** Each advice text's first session among those told (adviceFirstSeen). */
+  adviceFirst: Map<string, number>;
 }
 
 /** Each connection's events, and each data connection by transfer: indexed once per ladder (a search per transfer was quadratic). */
@@ -522,14 +524,33 @@ function abruptEndWords(e: AbruptEnd): string {
   return `the ${e.by} closed the control connection (FIN, frame ${e.frame}) without a QUIT answered by 221 first`;
 }
 
-/** A diagnosis as a step's sub-steps: what went wrong (its cause and the catalog's title), what to change. */
-function diagnosisSubs(d: Diagnosis): string[] {
-  return [`What went wrong (${d.cause}: ${CATALOG[d.cause].title}): ${escapeText(d.summary)}`, `What to change: ${escapeText(d.advice)}`];
+/**
+ * The first session, of those told in this order, whose diagnoses give each advice text. Sessions
+ * failing alike (a password guessed again and again, every transfer through one firewall) then get
+ * the advice in full once, as in diagnose. Decided from the analysis, not while telling: explain
+ * tells each session as its packets end, and prints them in order.
+ */
+export function adviceFirstSeen(sessions: readonly Session[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const s of sessions) {
+    for (const d of [s.diagnosis, ...s.transfers.map((t) => t.diagnosis)]) if (d && !first.has(d.advice)) first.set(d.advice, s.id);
+  }
+  return first;
+}
+
+/**
+ * A diagnosis as a step's sub-steps: what went wrong (its cause and the catalog's title), what to
+ * change. Advice an earlier session gave in full is named; what went wrong is each session's own.
+ */
+function diagnosisSubs(ctx: Ctx, d: Diagnosis): string[] {
+  const first = ctx.adviceFirst.get(d.advice);
+  const change = first !== undefined && first < ctx.s.id ? `as for session ${first} above.` : escapeText(d.advice);
+  return [`What went wrong (${d.cause}: ${CATALOG[d.cause].title}): ${escapeText(d.summary)}`, `What to change: ${change}`];
 }
 
 /** The session's diagnosis as a step's sub-steps; none without one. */
-function sessionDiagnosisSubs(s: Session): string[] {
-  return s.diagnosis ? diagnosisSubs(s.diagnosis) : [];
+function sessionDiagnosisSubs(ctx: Ctx): string[] {
+  return ctx.s.diagnosis ? diagnosisSubs(ctx, ctx.s.diagnosis) : [];
 }
 
 /** The transfer's diagnosis as a step's sub-steps, listed among the departures from the textbook; none without one. */
@@ -538,7 +559,7 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
   if (t.verdict.kind === 'fell-back') ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, which completed: no failure`);
   if (t.diagnosis === null) return [];
   ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
-  return diagnosisSubs(t.diagnosis);
+  return diagnosisSubs(ctx, t.diagnosis);
 }
 
 /** A command of the client's sent before the running transfer's final reply (`end`), other than one that ends it or the session. */
@@ -552,7 +573,7 @@ export interface ExplainStep {
   subs: string[];
 }
 
-function renderSession(a: Analysis, l: SessionLadder): string {
+function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, number>): string {
   const s = l.session;
   const out: string[] = [];
   out.push(`Session ${s.id}: FTP client ${escapeText(s.client.ip)}, FTP server ${escapeText(s.server.ip)}`);
@@ -568,7 +589,7 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   const modes = new Set(s.transfers.map((t) => t.mode));
   for (const m of ['active', 'passive'] as const) if (modes.has(m)) out.push('', para('', TEXTBOOK[m]));
   out.push('');
-  const { steps, departures } = explainSteps(a, l);
+  const { steps, departures } = explainSteps(a, l, adviceFirst);
   steps.forEach((st, i) => {
     const n = `${String(i + 1).padStart(2)}. `;
     out.push(para(n, st.title));
@@ -584,10 +605,14 @@ function renderSession(a: Analysis, l: SessionLadder): string {
   return out.join('\n');
 }
 
-/** The session's story as steps (unwrapped), and where it departs from the textbook. */
-export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainStep[]; departures: string[] } {
+/**
+ * The session's story as steps (unwrapped), and where it departs from the textbook. With
+ * `adviceFirst` (adviceFirstSeen of the sessions told before and with it), advice an earlier
+ * session gave in full is named; without, every advice is given in full.
+ */
+export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Map<string, number>()): { steps: ExplainStep[]; departures: string[] } {
   const s = l.session;
-  const ctx: Ctx = { a, s, l, departures: [] };
+  const ctx: Ctx = { a, s, l, departures: [], adviceFirst };
   const control = l.connections.find((c) => c.role === 'control');
   const cev = eventsOf(l, control);
   // The control connection's first FIN or RST, once: where its teardown began.
@@ -603,7 +628,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
-      subs: sessionDiagnosisSubs(s),
+      subs: sessionDiagnosisSubs(ctx),
     });
     ctx.departures.push('the control connection never opened, so nothing of the session could happen');
   } else if (s.midstream || hs === '') {
@@ -622,7 +647,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (ungreeted !== null) {
     steps.push({
       title: escapeText(controlWords ?? ''),
-      subs: sessionDiagnosisSubs(s),
+      subs: sessionDiagnosisSubs(ctx),
     });
     ctx.departures.push(`the server never greeted within the ${seconds(ungreeted.waited)} the client waited: no login or transfer could follow`);
   }
@@ -630,7 +655,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
   if (hungUp !== null) {
     steps.push({
       title: escapeText(controlWords ?? ''),
-      subs: sessionDiagnosisSubs(s),
+      subs: sessionDiagnosisSubs(ctx),
     });
     ctx.departures.push(`the server ${hungUp.how === 'rst' ? 'reset' : 'closed'} the connection before greeting: no login or transfer could follow`);
   }
@@ -664,7 +689,7 @@ export function explainSteps(a: Analysis, l: SessionLadder): { steps: ExplainSte
     const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : (s.loginRefusal?.command ?? (s.tlsRefusal?.gaveUp ? s.tlsRefusal.command : undefined));
     const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
     const subs =
-refusedHere ? sessionDiagnosisSubs(s) : [];
+refusedHere ? sessionDiagnosisSubs(ctx) : [];
     steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs });
     plain.length = 0;
   };
@@ -707,7 +732,7 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
         if (turnedAway !== null && c.reply.frame === turnedAway.reply) {
           steps.push({
             title: `${escapeText(controlWords ?? '')}`,
-            subs: sessionDiagnosisSubs(s),
+            subs: sessionDiagnosisSubs(ctx),
           });
           ctx.departures.push(`the server turned the session away (${turnedAway.code}, frame ${turnedAway.reply})${turnedAway.limit ? ' for its connection limit' : ''}: no login or transfer could follow`);
           continue;
@@ -830,9 +855,10 @@ refusedHere ? sessionDiagnosisSubs(s) : [];
   return { steps, departures: ctx.departures };
 }
 
-export function renderExplain(a: Analysis, ladders: SessionLadder[]): string {
+/** The sessions' stories; `adviceFirst` as for explainSteps (by default, of these ladders' sessions). */
+export function renderExplain(a: Analysis, ladders: SessionLadder[], adviceFirst = adviceFirstSeen(ladders.map((l) => l.session))): string {
   if (ladders.length === 0) return 'No FTP control sessions found: nothing to explain.';
-  return ladders.map((l) => renderSession(a, l)).join('\n\n');
+  return ladders.map((l) => renderSession(a, l, adviceFirst)).join('\n\n');
 }
 
 /** The replies a transfer built from the server's direction alone was told by: "227 frame 20, 150 frame 22, 226 frame 26". */

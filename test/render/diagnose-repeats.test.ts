@@ -1,7 +1,7 @@
 /**
- * `diagnose` when many sessions or transfers fail alike: each transfer keeps its own heading, account
- * and evidence, but the same advice is given in full once and then named, and the note on what the
- * capture point cannot see once, for every session it concerns.
+ * `diagnose` and `explain` when many sessions or transfers fail alike: each transfer keeps its own
+ * heading, account and evidence, but the same advice is given in full once and then named, and
+ * (diagnose) the note on what the capture point cannot see once, for every session it concerns.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +47,33 @@ describe('diagnose of failures that repeat', () => {
     expect(flat).toContain('What this capture point cannot see (session 2): ');
     expect(flat).not.toContain('as for session');
     expect(flat).toMatch(/What to change: Open the server's passive port range/);
+  });
+});
+
+describe('explain of failures that repeat', () => {
+  // explain tells each session as its packets end and prints them in order: the advice is given in
+  // full by the first session printed, whichever ended first.
+  it('gives the shared advice in full in the first session told, and names it in the later ones', async () => {
+    const a = await sharedAnalyzeFiles([RETRIES], { fileName: RETRIES });
+    const advice = a.sessions[0].transfers.find((t) => t.diagnosis)!.diagnosis!.advice;
+    const { code, stdout } = await runCli(['explain', '--no-color', RETRIES]);
+    expect(code).toBe(0);
+    const bySession = stdout.split(/^Session \d+: /m).slice(1).map((t) => t.replace(/\n\s+/g, ' '));
+    expect(bySession).toHaveLength(3);
+    expect(bySession[0]).toContain(`What to change: ${advice}`);
+    for (const later of bySession.slice(1)) {
+      expect(later).toContain('What to change: as for session 1 above.');
+      expect(later).not.toContain(advice);
+      // What went wrong stays each session's own.
+      expect(later).toContain('What went wrong (passive-syn-unanswered');
+    }
+  });
+
+  it('with one session asked for, gives its advice in full', async () => {
+    const a = await sharedAnalyzeFiles([RETRIES], { fileName: RETRIES });
+    const advice = a.sessions[1].transfers.find((t) => t.diagnosis)!.diagnosis!.advice;
+    const { stdout } = await runCli(['explain', '--no-color', '-s', '3', RETRIES]);
+    expect(stdout.replace(/\n\s+/g, ' ')).toContain(`What to change: ${advice}`);
+    expect(stdout).not.toContain('as for session');
   });
 });
