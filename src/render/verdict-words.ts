@@ -74,8 +74,8 @@ function segmentSentence(t: Transfer, seg: SplitSegment, missing: number): strin
   const late = t.reply !== null && t.reply.code >= 400 ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) answers that close, not a loss` : '';
   const captured = missing > 0 ? ` (${n(missing)} of its bytes are missing from the capture, not from the transfer)` : '';
   return (
-    `completed as one segment of a download split over several connections: it was there for bytes ${n(seg.start)}–${n(seg.end)} ` +
-    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}) and carried ${n(t.bytes)} bytes from there${captured}; the client closed it ` +
+    `completed: one segment of a download split over several connections, there for bytes ${n(seg.start)}–${n(seg.end)} ` +
+    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed it ` +
     `(frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
     `(REST ${n(seg.end)}, frame ${seg.next.frame})${late}.` +
     (seg.whole ? ' Together the segments in the capture hold every byte of the file.' : '')
