@@ -157,6 +157,21 @@ export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
 /** `fell-back`: the server refused the transfer command and the client did what it meant another way, which completed (fallback.ts). */
+/** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
+export interface SplitSegment {
+  /** The file's bytes this download was there for: from its REST offset to where the next segment began. */
+  start: number;
+  end: number;
+  /** The file's size as the session stated it (SIZE's 213, the 150's "(N bytes)"). */
+  size: number;
+  /** The download that fetched the file from `end` on: its session, transfer and command frame. */
+  next: { session: number; transfer: number; frame: number };
+  /** The client's close of this data connection: its ABOR, reset or FIN. */
+  closed: number;
+  /** The segments of this file in the capture together hold every byte of it. */
+  whole: boolean;
+}
+
 export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {
@@ -350,6 +365,11 @@ export interface Transfer {
   abortFrame: number | null;
   /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */
   lateAbortFrame?: number;
+  /**
+   * One finished segment of a download split over several connections (analysis/split-download.ts):
+   * the client closed it once its bytes reached where the next segment, already asked for, began.
+   */
+  segment?: SplitSegment;
   /**
    * A PASV/EPSV/LPSV the client sent before the request whose reply is not in the capture (a capture
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.

@@ -481,7 +481,11 @@ export class SessionBuilder {
       if (t && t.request && t.preliminary === null) {
         t.preliminary = reply;
         const size = sizeFrom150(reply.text);
-        if (size !== null) t.expectedSize = size;
+        // After REST r, proftpd's 150 counts the bytes left to send (SIZE's number minus r), vsftpd's
+        // the whole file: a number that is exactly SIZE's minus r is the rest of the same file.
+        const rest = t.restOffset ?? 0;
+        const remaining = rest > 0 && t.expectedSize !== null && size === t.expectedSize - rest;
+        if (size !== null && !remaining) t.expectedSize = size;
       }
       return;
     }

@@ -4,6 +4,7 @@
  * none decides one. Each carries the frames that prove it.
  */
 import type { CauseCode } from './diagnose/cause-code.js';
+import type { SplitSegment } from './model.js';
 
 /** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
 export type Stopper = 'client' | 'server' | 'network';
@@ -36,6 +37,12 @@ export type TransferVerdict =
        * every byte with an open window, and the reset a round trip or more later. Nothing was discarded.
        */
       resetDrained?: { lastData: number | null; ack: number; reset: number };
+      /**
+       * One finished segment of a split download (model.ts Transfer.segment): `bytes` past `segment.end`
+       * were more than it needed, `expected` counts to the file's end; the client's close (and a 426
+       * answering it) ended a piece that was done.
+       */
+      segment?: SplitSegment;
       evidence: number[];
     }
   /** The replies say the data moved (2xx, or a 1xx and no final reply), but its data connection is not in the capture. */

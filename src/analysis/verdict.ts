@@ -23,6 +23,7 @@ import { unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
+import { findSplitSegments } from './split-download.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -567,6 +568,8 @@ export function settleOutcomes(sessions: Session[]): void {
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s)) t.status = 'failed';
   }
+  // A download the client closed once its bytes reached the next segment of the same file: its piece was done.
+  for (const t of findSplitSegments(sessions, (t, s) => stopper(t, s) === 'client')) t.status = 'complete';
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
@@ -623,6 +626,11 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame;
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
+      }
+      if (t.segment !== undefined) {
+        const seg = t.segment;
+        const frames = [...new Set([...evidence, seg.next.frame, seg.closed])].sort((x, y) => x - y);
+        return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, segment: seg, evidence: frames };
       }
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
       const reset = senderReset(t);

@@ -258,6 +258,7 @@ export class ExtractionCollector {
       replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
       oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
       sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,
+      segment: t.verdict.kind === 'completed' ? (t.verdict.segment ?? null) : null,
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);
     if (f.unfilled > 0) {
@@ -317,6 +318,7 @@ export class ExtractionCollector {
       missingRangesOmitted: f.missingRanges,
       gapsFilled: f.filled > 0 && f.unfilled === 0,
       notes,
+      ...(t.verdict.kind === 'completed' && t.verdict.segment ? { segment: { start: t.verdict.segment.start, end: t.verdict.segment.end, size: t.verdict.segment.size } } : {}),
     };
   }
 }

@@ -66,6 +66,8 @@ export interface ManifestObject {
   /** The missing ranges were written as zeros (--fill-gaps); otherwise the file is shorter. */
   gapsFilled: boolean;
   notes: string[];
+  /** One finished segment of a split download: the file's bytes [start, end) it was there for, of `size`. */
+  segment?: { start: number; end: number; size: number };
 }
 
 export interface SkippedTransfer {
@@ -115,6 +117,8 @@ export interface JudgeInput {
   oneWay?: boolean;
   /** The server sent fewer bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
   sentShort?: boolean;
+  /** One finished segment of a split download (the transfer's verdict says so): the file's bytes it was there for. */
+  segment?: { start: number; end: number; size: number } | null;
 }
 
 /** Whether the data length agrees with the size the server announced (as sent, after REST, or LF-converted). */
@@ -130,8 +134,15 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   const notes: string[] = [];
   if (x.midstream) notes.push('the capture began during the data connection: its first bytes are missing');
   if (x.encrypted) notes.push('the data connection is encrypted (PROT P): the saved bytes are TLS records, not the file');
-  const agrees = sizeAgrees(x);
-  if (agrees === false) {
+  // A segment of a split download is a piece of the file: it agrees when it reaches its segment's end.
+  const seg = x.segment ?? null;
+  const agrees = seg !== null ? x.wireLength + seg.start >= seg.end : sizeAgrees(x);
+  if (seg !== null) {
+    notes.push(
+      `one segment of a download split over several connections: it was there for bytes ${seg.start}-${seg.end} of the ${seg.size}-byte file; ` +
+        `this piece holds bytes ${seg.start}-${seg.start + x.wireLength} (the client closed it once the next segment had the rest), not a truncated file`,
+    );
+  } else if (agrees === false) {
     notes.push(`${x.wireLength} bytes on the wire, but the server announced ${x.expectedSize}`);
   }
   // The server moved more than the capture holds (its 2xx and its stated size say so): the capture lost the rest.

@@ -9,7 +9,7 @@ import { count, replyHeadline, replyWords } from '../analysis/diagnose/facts.js'
 import { leftAfterRefusal } from '../analysis/session-facts.js';
 
 export { replyHeadline };
-import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
@@ -35,6 +35,7 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
 export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
+      if (v.segment !== undefined) return v.missingBytes > 0 ? `complete (segment), ${n(v.missingBytes)} B not captured` : 'complete (segment)';
       if (v.missingBytes > 0) return `complete, ${n(v.missingBytes)} B not captured`;
       return v.sentShort && v.expected !== null ? `complete, ${n(v.bytes)} of ${n(v.expected)} B announced` : 'complete';
     case 'not-captured':
@@ -68,6 +69,19 @@ const PROBABLE_FAILURE: Partial<Record<CauseCode, string>> = {
   'tls-session-not-reused': 'TLS session not resumed',
 };
 
+/** A finished segment of a split download, in full: what it was there for, who closed it and why that is no failure. */
+function segmentSentence(t: Transfer, seg: SplitSegment, missing: number): string {
+  const late = t.reply !== null && t.reply.code >= 400 ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) answers that close, not a loss` : '';
+  const captured = missing > 0 ? ` (${n(missing)} of its bytes are missing from the capture, not from the transfer)` : '';
+  return (
+    `completed: one segment of a download split over several connections, there for bytes ${n(seg.start)}–${n(seg.end)} ` +
+    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed it ` +
+    `(frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
+    `(REST ${n(seg.end)}, frame ${seg.next.frame})${late}.` +
+    (seg.whole ? ' Together the segments in the capture hold every byte of the file.' : '')
+  );
+}
+
 /** Counting words for a list of verdicts: "3 complete, 1 failed". */
 export function verdictCounts(transfers: Transfer[]): string {
   if (transfers.length === 0) return '';
@@ -97,6 +111,7 @@ export function verdictSentence(t: Transfer): string {
   const reply = t.reply ? ` (${t.reply.code}, frame ${t.reply.frame})` : '';
   switch (v.kind) {
     case 'completed':
+      if (v.segment !== undefined) return segmentSentence(t, v.segment, v.missingBytes);
       if (v.missingBytes === 0 && v.sentShort && v.expected !== null) {
         return (
           `completed according to the server${reply}: it sent ${n(v.bytes)} of the ${n(v.expected)} bytes announced and closed the data connection itself; ` +

@@ -41,6 +41,10 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Twenty-ninth verdict audit (verdicts-audit29.test.ts): clients not recorded before; frames checked there.
+  { fixture: 'a29-aria2c-segment-reset-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'a29-php-pureftpd', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a29-ruby-pasv-blocked-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
   // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
   { fixture: 'a26-pasv-five-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
@@ -678,6 +682,17 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Split downloads (aria2c, axel): segments the client closed at their end are complete (twenty-ninth audit).
+  'a29-aria2c-split-vsftpd',
+  'a29-aria2c-split-proftpd',
+  'a29-axel-split-vsftpd',
+  'a29-axel-split-pureftpd',
+  'a29-ruby-vsftpd',
+  'a29-ruby-proftpd',
+  'a29-php-vsftpd',
+  'a29-mirror-parallel-proftpd-lftp',
+  // No transfer: axel's SIZE refused (550), nothing to diagnose.
+  'a29-axel-nofile-vsftpd',
   // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
   'a26-pasv-garbage-fallback-pyftpdlib-python',
   'a26-pasv-over255-pyftpdlib-lftp',

@@ -1,0 +1,121 @@
+/**
+ * Downloads split over several connections on purpose (aria2c -s N, axel -n N, lftp pget): the
+ * client fetches one file as segments, each over its own data connection with REST <segment start>
+ * and RETR. The server sends from that offset to the file's end, so the client closes or aborts each
+ * connection once it holds its segment (a reset, a FIN, ABOR; the server may answer 426 or still
+ * 226): a connection carrying fewer bytes than the file's size is the design, not a cut transfer.
+ *
+ * A client-stopped download is such a segment when the capture shows its piece done: downloads of
+ * the same file from the same server, by the same client, ran at once (a split, not a resume after
+ * a stop), one of them began at the nearest later offset, and this one's bytes reached it. A download
+ * stopped the same way that ran alone (a user's Ctrl-C, then a resume) stays aborted, and a segment
+ * cut by the server or the network keeps its own verdict.
+ */
+import type { Session, SplitSegment, Transfer } from './model.js';
+
+const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
+
+/** The client's close of a download's data connection: its ABOR, else its first FIN or reset before the server's FIN; null otherwise. */
+function clientClose(t: Transfer): number | null {
+  if (t.abortFrame !== null) return t.abortFrame;
+  const end = t.connection!.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
+  return end?.by === 'client' ? end.frame : null;
+}
+
+/** Where a download's data ends in the file: its REST offset plus the bytes it carried (gaps the client acknowledged included). */
+const reachOf = (t: Transfer): number => (t.restOffset ?? 0) + t.bytes + (t.connection?.gapBytes ?? 0);
+
+interface Member {
+  t: Transfer;
+  s: Session;
+  rest: number;
+}
+
+/**
+ * Marks every aborted download that was one finished segment of a split download (sets `segment`;
+ * the caller makes it complete). `stoppedByClient` is the verdict's reading of who stopped it.
+ */
+export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Transfer, s: Session) => boolean): Transfer[] {
+  const groups = new Map<string, Member[]>();
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const c = t.connection;
+      const path = pathOf(t);
+      if (t.direction !== 'download' || path === null || !c?.established || c.midstream) continue;
+      if (t.inferred !== undefined || t.fxp !== undefined) continue;
+      // Not keyed by the stated size: axel asks SIZE on its first connection only.
+      const key = `${s.client.ip}|${s.server.ip}|${s.server.port}|${path}`;
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = []));
+      g.push({ t, s, rest: t.restOffset ?? 0 });
+    }
+  }
+  const found: Transfer[] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2 || new Set(g.map((m) => m.rest)).size < 2 || !concurrent(g)) continue;
+    const size = fileSize(g);
+    if (size === null) continue;
+    const whole = covers(g, size);
+    for (const m of g) {
+      const { t, s } = m;
+      if (t.status !== 'aborted' || !stoppedByClient(t, s)) continue;
+      const closed = clientClose(t);
+      if (closed === null) continue;
+      // The next segment: the nearest later offset of the same file. A client that re-splits (axel)
+      // may ask for it only after this one was closed, so any time in the split download counts.
+      let next: Member | null = null;
+      for (const u of g) if (u.rest > m.rest && (next === null || u.rest < next.rest)) next = u;
+      if (next === null || reachOf(t) < next.rest) continue;
+      t.segment = {
+        start: m.rest,
+        end: next.rest,
+        size,
+        next: { session: next.s.id, transfer: next.t.id, frame: next.t.request!.frame },
+        closed,
+        whole,
+      };
+      found.push(t);
+    }
+  }
+  return found;
+}
+
+/**
+ * Two of the downloads ran at once: the client split the file on purpose. Downloads one after
+ * another (a transfer stopped, then resumed with REST) are attempts, not segments.
+ */
+function concurrent(g: Member[]): boolean {
+  const spans = g.map((m) => [m.t.connection!.start, m.t.connection!.end] as const).sort((a, b) => a[0] - b[0]);
+  let end = -Infinity;
+  for (const [a, b] of spans) {
+    if (a < end) return true;
+    end = Math.max(end, b);
+  }
+  return false;
+}
+
+/**
+ * The file's size from what the sessions stated: every stated size is the file's (S), or, after
+ * REST r, what was left of it (S - r: proftpd's 150). Null when none was stated or they disagree.
+ */
+function fileSize(g: Member[]): number | null {
+  let size: number | null = null;
+  for (const m of g) if (m.t.expectedSize !== null && (size === null || m.t.expectedSize > size)) size = m.t.expectedSize;
+  if (size === null) return null;
+  for (const m of g) {
+    const e = m.t.expectedSize;
+    if (e !== null && e !== size && e !== size - m.rest) return null;
+  }
+  return size;
+}
+
+/** The downloads' pieces together hold every byte of the file. */
+function covers(g: Member[], size: number): boolean {
+  const pieces = g.map((m) => [m.rest, reachOf(m.t)] as const).sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [a, b] of pieces) {
+    if (a > end) return false;
+    end = Math.max(end, b);
+  }
+  return end >= size;
+}
