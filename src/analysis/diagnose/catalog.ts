@@ -231,7 +231,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'relay-failed': {
     title: "the proxy's transfer on its other leg failed",
     advice:
-      'A proxy or gateway relayed this transfer, and its own transfer on its other leg failed: this leg had nothing to carry. ' +
+      'A proxy or gateway between the client and the server relayed this transfer, and its own transfer on its other leg failed: this leg had nothing to carry. ' +
       'Fix the other leg (the diagnosis of its transfer says how), not this one.',
   },
   stalled: {
