@@ -393,6 +393,11 @@ export interface Transfer {
    */
   fxp?: { session: number; transfer: number };
   /**
+   * A proxy or gateway in the capture relayed this transfer: the same command (or, with none, the
+   * same announcement) crossed its other leg as this transfer of another session (relay-pairs.ts).
+   */
+  relay?: { session: number; transfer: number };
+  /**
    * Passive mode, the reply named another address than the server's own in this capture: whether
    * that is the server's public address (captured at the server, the data connection arrived there on
    * the announced port: pasv_address behind DNAT) or a departure (analysis/passive-address.ts).
@@ -531,6 +536,12 @@ export interface Session {
    * this is, and the client's address inside and outside the NAT.
    */
   natPeer: { session: number; side: 'inside' | 'outside'; inside: Endpoint; outside: Endpoint } | null;
+  /**
+   * A relay (an FTP proxy or gateway) joins this session to another one in the capture: `front`, this
+   * session's server is the relay and `session` is its own session to the real server; `back`, this
+   * session's client is the relay, serving `session` (relay-pairs.ts). Absent otherwise.
+   */
+  relay?: { session: number; role: 'front' | 'back' };
   /** Where the capture was taken relative to this session's hosts. */
   vantage: Vantage | null;
   /** TLS hid the session's transfers, or all of them failed. */

@@ -27,6 +27,7 @@ import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
+import { pairRelays } from './relay-pairs.js';
 import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
 
 export { DEFAULT_LIMITS };
@@ -303,6 +304,7 @@ export async function analyzeRecords(
     limits,
   };
   pairNatViews(sessions);
+  pairRelays(sessions);
   diagnose(analysis);
   decideVerdicts(analysis);
   return analysis;

@@ -24,6 +24,8 @@ const SIGNATURES: Array<{ re: RegExp; software: ServerSoftware }> = [
 
 /** The server software the session's greeting or SYST reply names, or null. */
 export function serverSoftware(s: Session): ServerSoftware | null {
+  // A relay passes the real server's greeting on: it names the server behind it, not the relay.
+  if (s.relay?.role === 'front') return null;
   for (const c of s.commands) {
     const r = c.reply;
     const asked = c.command === null ? r !== null && r.code === 220 : c.command === 'SYST' && r !== null && r.code === 215;

@@ -223,10 +223,12 @@ export class ExtractionCollector {
     }
     // Refused once its data connection had opened (lftp and busybox connect before the command), with
     // nothing moved: there is no file, and an empty one under the requested name would say there was.
-    // The same for a refused probe the client recovered from (fell-back: MLSD refused, then LIST).
-    if ((t.status === 'failed' || t.status === 'fell-back') && flows.every((f) => f.captured === 0 && f.missingBytes === 0)) {
+    // The same for a refused probe the client recovered from (fell-back: MLSD refused, then LIST), and
+    // for one cut short before any byte came (a client that gave up waiting on a proxy's other leg).
+    if ((t.status === 'failed' || t.status === 'fell-back' || t.status === 'aborted') && flows.every((f) => f.captured === 0 && f.missingBytes === 0)) {
       const r = t.reply;
-      const refused = r !== null ? `the server refused it (${r.code}, frame ${r.frame})` : 'it failed';
+      const refused =
+        t.status === 'aborted' ? 'it was cut short before any data came (aborted)' : r !== null ? `the server refused it (${r.code}, frame ${r.frame})` : 'it failed';
       result.skipped.push(skippedEntry(s, t, `${refused}: its data connection opened, but no data moved`));
       return;
     }

@@ -45,6 +45,15 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a29-aria2c-segment-reset-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
   { fixture: 'a29-php-pureftpd', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a29-ruby-pasv-blocked-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  // Thirtieth verdict audit (verdicts-audit30.test.ts): a reverse FTP proxy (proftpd mod_proxy) in
+  // front of vsftpd, captured at the client, on the proxy (both legs) and at the server. On the
+  // proxy, the leg that did not fail itself is blamed on the other (relay-failed).
+  { fixture: 'a30-proxy-server-pasv-drop-vsftpd-curl-proxy', causes: { '1.1': 'relay-failed', '2.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a30-proxy-server-pasv-drop-vsftpd-curl-client', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'a30-proxy-server-pasv-drop-vsftpd-curl-server', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-proxy', causes: { '1.1': 'passive-syn-unanswered', '2.1': 'relay-failed' }, evidence: () => ({}) },
+  { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-client', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-server', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
   // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
   { fixture: 'a26-pasv-five-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
@@ -693,6 +702,10 @@ const HEALTHY = [
   'a29-mirror-parallel-proftpd-lftp',
   // No transfer: axel's SIZE refused (550), nothing to diagnose.
   'a29-axel-nofile-vsftpd',
+  // Through a reverse FTP proxy: its 227 names its own address on purpose (no NAT, no mismatch).
+  'a30-proxy-healthy-vsftpd-lftp-client',
+  'a30-proxy-healthy-vsftpd-lftp-proxy',
+  'a30-proxy-healthy-vsftpd-lftp-server',
   // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
   'a26-pasv-garbage-fallback-pyftpdlib-python',
   'a26-pasv-over255-pyftpdlib-lftp',
@@ -1025,14 +1038,15 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(36);
+    expect(codes).toHaveLength(37);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 25 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
     // active/passive-host-unreachable for a router's late host-unreachable; the stalled check gives
     // path-loss when data was lost on the way to a receiver that kept reading) plus the session-level checks
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
-    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) cover the 36 codes.
+    // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) and
+    // relay-failed (read after every transfer's own diagnosis, checks/relay.ts) cover the 37 codes.
     expect(TRANSFER_CHECKS).toHaveLength(25);
   });
 });

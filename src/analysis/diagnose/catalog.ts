@@ -228,6 +228,12 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
       'or the server (disk, data_connection_timeout), and the network path between them.',
   },
+  'relay-failed': {
+    title: "the proxy's transfer on its other leg failed",
+    advice:
+      'A proxy or gateway between the client and the server relayed this transfer, and its own transfer on its other leg failed: this leg had nothing to carry. ' +
+      'Fix the other leg (the diagnosis of its transfer says how), not this one.',
+  },
   stalled: {
     title: 'the transfer stalled',
     advice:

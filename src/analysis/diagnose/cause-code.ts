@@ -35,4 +35,5 @@ export type CauseCode =
   | 'prot-refused'
   | 'auth-refused'
   | 'tls-no-close-notify'
-  | 'tls-mode-mismatch';
+  | 'tls-mode-mismatch'
+  | 'relay-failed';

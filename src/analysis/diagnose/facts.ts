@@ -141,7 +141,7 @@ export function announceWords(t: Transfer): string {
 }
 
 /** How long the waiting side held on: from the first SYN to the reply (active) or to the session's next step. */
-export function waitedWords(t: Transfer, s: Session): string {
+export function waitedWords(t: Transfer, s: Session, captureEnd: number | null): string {
   const c = t.connection;
   const syns = c ? synEvents(c) : [];
   if (syns.length === 0) return '';
@@ -172,7 +172,9 @@ export function waitedWords(t: Transfer, s: Session): string {
     const how = s.closedBy.how === 'rst' ? 'reset' : 'closed';
     return `the ${s.closedBy.by} gave up and ${how} the control connection ${secondsText(s.closedBy.time - first)} after the first SYN (frame ${s.closedBy.frame})`;
   }
-  return `the capture ends ${secondsText(s.end - first)} after the first SYN with no reply`;
+  // The capture's end, not the control connection's last packet: the SYNs may go on long after it.
+  const end = Math.max(captureEnd ?? s.end, s.end, c!.end);
+  return `the capture ends ${secondsText(end - first)} after the first SYN with no reply`;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 import { checkAnnounceMalformed } from './checks/announce.js';
 import { checkControl } from './checks/control.js';
 import { checkLoginFailed } from './checks/login.js';
+import { diagnoseRelayLegs } from './checks/relay.js';
 import { checkTlsHidden } from './checks/tls.js';
 import {
   checkControlTlsHandshake,
@@ -120,6 +121,11 @@ export function diagnose(a: Analysis): void {
         }
       }
     }
+  }
+  // A proxy's two legs: one leg's failure read from the other's diagnosis, before the sessions' own.
+  diagnoseRelayLegs(a);
+  for (const s of a.sessions) {
+    const vantage = s.vantage!;
     s.diagnosis =
       checkControl(s, vantage) ??
       checkLoginFailed(s, vantage) ??

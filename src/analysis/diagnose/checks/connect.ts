@@ -252,7 +252,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         `(frame ${unasked.reply!.frame}, ${secondsText(unasked.reply!.time - t.announce!.time)} after its ${t.announce!.reply?.code ?? t.announce!.command})`,
     );
   }
-  const waited = waitedWords(t, s);
+  const waited = waitedWords(t, s, ctx.analysis.capture.last);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   // A router that found no host answered: no firewall's source-port rule is in question.
   if (neighbourUnresolved(c, s, target) === null) details.push(sourcePort20Note(ctx));
@@ -512,7 +512,7 @@ export function checkHandshakeIncomplete(ctx: TransferContext): Diagnosis | null
       ? `The SYN-ACKs are in a capture taken on the ${connector}'s side, so they reached the ${connector}'s network and were dropped there, before its TCP took them — by a firewall on the ${connector} host that lets its SYNs out but not their answers in`
       : `The SYN-ACKs did not reach the ${connector}'s TCP: dropped on the way back, or by a firewall on the ${connector} host`,
   ];
-  const waited = waitedWords(t, s);
+  const waited = waitedWords(t, s, ctx.analysis.capture.last);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   details.push(sourcePort20Note(ctx));
   const advice =

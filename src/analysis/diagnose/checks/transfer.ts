@@ -33,6 +33,14 @@ function pathLossAdvice(receiver: 'client' | 'server', acknowledged: number): st
         'let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.';
 }
 
+/** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
+function neverStartedAdvice(sender: 'client' | 'server'): string {
+  return sender === 'server'
+    ? 'The server took the command and the data connection but never started sending, nor replied: look at the server (its log; a file it could not open or read). ' +
+        'When the server is a proxy or gateway, look at its own connection to the server behind it: it had nothing to pass on.'
+    : 'The client opened the data connection but never started sending its upload: look at the client (a file it could not read, a process that hung).';
+}
+
 /** Seconds without payload that make a transfer stalled rather than slow. */
 const STALL_SECONDS = 10;
 /**
@@ -46,8 +54,17 @@ const ZERO_WINDOW_STALL_SECONDS = 1;
 function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
   const { transfer: t, analysis: a } = ctx;
   const c = t.connection;
-  if (!c?.lastData) return null;
+  if (!c?.established) return null;
   const endTime = t.reply?.time ?? (c.close ? c.end : (a.capture.last ?? c.end));
+  if (!c.lastData) {
+    // Not a byte moved: the wait runs from the transfer command (or from the data connection, if it
+    // opened later) to the reply, or to the first FIN of a side that gave up, or to the capture's end.
+    if (t.request === null) return null;
+    const late = c.start > t.request.time;
+    const fin = t.reply === null ? c.handshake.find((e) => e.type === 'fin') : undefined;
+    const until = fin?.time ?? endTime;
+    return { seconds: until - (late ? c.start : t.request.time), from: late ? (c.establishedFrame ?? t.request.frame) : t.request.frame, to: t.reply?.frame ?? fin?.frame ?? null };
+  }
   const tail = { seconds: endTime - c.lastData.time, from: c.lastData.frame, to: t.reply?.frame ?? null };
   const inner = c.longestSilence;
   return inner && inner.seconds > tail.seconds ? { seconds: inner.seconds, from: inner.fromFrame, to: inner.toFrame } : tail;
@@ -129,7 +146,14 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     );
     evidence.push(gaveUp.frame);
   }
-  const advice = gaveUp !== null ? STALL_TIMEOUT_ADVICE : lost !== null ? pathLossAdvice(receiver, loss!.acknowledged) : undefined;
+  const advice =
+    gaveUp !== null
+      ? STALL_TIMEOUT_ADVICE
+      : lost !== null
+        ? pathLossAdvice(receiver, loss!.acknowledged)
+        : t.bytes === 0 && !stoppedReading && t.reply === null
+          ? neverStartedAdvice(sender)
+          : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
   const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : 'stalled';
