@@ -243,7 +243,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     idleTimeout: 'FTPHandler.timeout',
     dataTimeout: 'DTPHandler.timeout',
     activePort: { none: 'pyftpdlib connects from any free port' },
-    write: "the user's perm string (w for STOR, a for APPE)",
+    write: "the user's perm string, w for STOR and a for APPE",
     foreignPort: 'FTPHandler.permit_foreign_addresses = True',
     foreignPasv: 'FTPHandler.permit_foreign_addresses = True',
   },

@@ -341,7 +341,7 @@ function overran(t: Transfer): number | null {
 
 /** A name the server will not take (553, or a 550 that says so): a name rule or no write access. */
 const NAME_REFUSED_ADVICE =
-  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter{setting:nameFilter}) or grant write access to the folder (its permissions{setting:write}).";
+  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter{setting:nameFilter}), or grant write access to the folder: its permissions, and the server's write access{setting:write}.";
 
 /** What to change, by the refusing reply's code: which side, which setting. */
 const REFUSAL_ADVICE: Record<number, string> = {
@@ -417,7 +417,8 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
   },
 ];
 
-const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
+// 553 too: its own words may name the reason ("Permission denied", inetutils ftpd), not the name.
+const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 || r.code === 553 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
 /** What a refusing reply means, its own text first (a 550's reason). */
 const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
 /** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
