@@ -163,8 +163,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'tls-hidden': {
     title: 'the control channel is encrypted (FTPS, or RFC 2228 protection)',
     advice:
-      "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
-      'opened on every firewall in between{passive-ports} (and the address it announces when behind NAT{passive-address}), or use CCC if both sides support it.',
+      "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range{passive-ports}, " +
+      'opened on every firewall in between, and behind a NAT the public address to announce{passive-address}; or use CCC if both sides support it.',
   },
   'tls-session-not-reused': {
     title: "the data connection did not resume the control connection's TLS session",
@@ -221,7 +221,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     title: 'one side stopped it part-way (ABOR, a reset, or an error reply after data moved)',
     advice:
       'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
-      'or the server (its disk, its data connection timeout{setting:dataTimeout}), and the network path between them.',
+      'or the server (its disk, its data connection timeout), and the network path between them. The server\'s data ' +
+      'connection timeout{setting:dataTimeout} ends a transfer that stalls for longer.',
   },
   stalled: {
     title: 'the transfer stalled',

@@ -139,8 +139,8 @@ function checkHungUp(s: Session, vantage: Vantage): SessionDiagnosis | null {
     evidence: v.evidence,
     advice:
       "The server refused the session without saying why: its log does. Servers do this at a connection limit they enforce " +
-      'before greeting{setting:limitBeforeGreeting} (or inetd/xinetd per-source limits), for an access rule on the client\'s address ' +
-      '(TCP wrappers /etc/hosts.deny, fail2ban, a firewall{setting:accessRule}), or ' +
+      'before greeting{setting:limitBeforeGreeting} or through inetd/xinetd per-source limits, for an access rule on the client\'s address ' +
+      '(TCP wrappers\' /etc/hosts.deny, fail2ban, a firewall, or the server\'s own rules{setting:accessRule}); or ' +
       'when the process serving the connection fails at once (a configuration error). Close the client\'s other sessions, ' +
       "raise the limit, or allow the client's address; fix what the log names.",
   };

@@ -42,7 +42,7 @@ function handshakeAdvice(a: TlsAlert | undefined, s: Session): string {
         '(curl -k, lftp ssl:verify-certificate no) removes the protection TLS gives.'
       );
     case 'protocol_version':
-      return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on both (on the server{setting:tlsVersions}; curl --tls-max / --tlsv1.2).';
+      return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on the server{setting:tlsVersions} and on the client (curl --tls-max / --tlsv1.2).';
     case 'handshake_failure':
     case 'insufficient_security':
       return (
