@@ -203,4 +203,11 @@ function link(s: Session, t: Transfer, c: TcpConnection, events: ConnectionEvent
   const fromServer = initiatorIsFtpClient ? c.bytes.s2c : c.bytes.c2s;
   const ackedFromClient = initiatorIsFtpClient ? c.ackedTo.c2s : c.ackedTo.s2c;
   t.direction = fromServer > 0 ? 'download' : ackedFromClient > 0 ? 'upload' : null;
+  if (t.direction === 'upload') {
+    // ackedTo counts from the client's ISN + 1 and takes in its FIN once acknowledged: a 2xx says the
+    // server read to the end of the data, which the FIN marks, so the FIN is in the count.
+    const read = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+    const frame = initiatorIsFtpClient ? c.ackedFrame.c2s : c.ackedFrame.s2c;
+    t.acknowledged = { bytes: read ? Math.max(0, ackedFromClient - 1) : ackedFromClient, frame, upTo: !read };
+  }
 }

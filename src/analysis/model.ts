@@ -9,6 +9,7 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
+import type { ServerSoftware } from './server-software.js';
 import type { ControlVerdict, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
 export type { CauseCode, ControlVerdict, Listing, ListingEntry, TlsAlert, TlsFacts, TransferVerdict };
@@ -387,6 +388,15 @@ export interface Transfer {
    */
   inferred?: 'midstream' | 'tls-hidden' | 'one-way';
   /**
+   * An upload in a capture of the server's direction only: the client's data is not in it, but the
+   * server's acknowledgements say how much of it arrived — the highest acknowledgement number less
+   * the client's ISN + 1 (the SYN-ACK, or the server's first ACK, gives the ISN), less one more for
+   * the client's FIN when the server's 2xx says it read the file to its end (`frame`: the ACK that
+   * reached that far). `upTo`: no such reply, so the count may include the FIN (one more than the data).
+   * `bytes` stays what the capture holds (0): these are acknowledged, not seen.
+   */
+  acknowledged?: { bytes: number; frame: number; upTo: boolean };
+  /**
    * FXP (server to server): its data connection is also the data connection of this transfer of
    * another session — the other server's, whose passive endpoint this session's PORT named (or the
    * other way round). Such a PORT names a third party on purpose: no bounce.
@@ -484,6 +494,11 @@ export interface Session {
   /** PROT P seen (data connections encrypted too). */
   dataProtection: 'C' | 'P' | null;
   greeting: string | null;
+  /**
+   * The server software its greeting or SYST reply names, or the other sessions to the same server
+   * do (server-software.ts identifyServerSoftware); null: none does. Set before the diagnosis.
+   */
+  serverSoftware?: ServerSoftware | null;
   /**
    * The control connection carried another protocol: a side's first line was no FTP (e.g. an SSH
    * banner on port 21). `protocol` is recognised from that line, null when unknown.

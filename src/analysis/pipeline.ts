@@ -18,6 +18,7 @@ import type { StreamChunk, TcpConnection } from '../tcp/types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
 import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
+import { identifyServerSoftware } from './server-software.js';
 import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
@@ -305,6 +306,8 @@ export async function analyzeRecords(
   };
   pairNatViews(sessions);
   pairRelays(sessions);
+  // After the relays: a proxy's front session names no product of its own.
+  identifyServerSoftware(sessions);
   diagnose(analysis);
   decideVerdicts(analysis);
   return analysis;

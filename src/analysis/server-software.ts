@@ -22,8 +22,13 @@ const SIGNATURES: Array<{ re: RegExp; software: ServerSoftware }> = [
   { re: /\bGridFTP Server\b/i, software: 'gridftp' },
 ];
 
-/** The server software the session's greeting or SYST reply names, or null. */
+/** The server software the session's greeting or SYST reply names, or null (see identifyServerSoftware). */
 export function serverSoftware(s: Session): ServerSoftware | null {
+  return s.serverSoftware !== undefined ? s.serverSoftware : ownSoftware(s);
+}
+
+/** What the session's own greeting or SYST reply names. */
+function ownSoftware(s: Session): ServerSoftware | null {
   // A relay passes the real server's greeting on: it names the server behind it, not the relay.
   if (s.relay?.role === 'front') return null;
   for (const c of s.commands) {
@@ -33,6 +38,32 @@ export function serverSoftware(s: Session): ServerSoftware | null {
     for (const sig of SIGNATURES) if (sig.re.test(r.text)) return sig.software;
   }
   return null;
+}
+
+/**
+ * Names each session's server software once, before the diagnosis: from its own greeting or SYST
+ * reply, else from the other sessions to the same server address and port in the capture when they
+ * all name the same software. A session refused before any greeting (421 at a connection limit, a
+ * refused or silent connection) has no banner of its own, while the sessions the server did serve
+ * name it; sessions naming different software name none.
+ */
+export function identifyServerSoftware(sessions: Session[]): void {
+  const byServer = new Map<string, Set<ServerSoftware>>();
+  const key = (s: Session): string => `${s.server.ip}|${s.server.port}`;
+  const own = sessions.map(ownSoftware);
+  sessions.forEach((s, i) => {
+    const sw = own[i];
+    if (sw === null) return;
+    const set = byServer.get(key(s)) ?? new Set<ServerSoftware>();
+    set.add(sw);
+    byServer.set(key(s), set);
+  });
+  sessions.forEach((s, i) => {
+    const named = byServer.get(key(s));
+    // A relay's front names no product (ownSoftware), whatever the other sessions to it say.
+    const front = s.relay?.role === 'front';
+    s.serverSoftware = own[i] ?? (!front && named !== undefined && named.size === 1 ? [...named][0] : null);
+  });
 }
 
 /**
@@ -107,4 +138,157 @@ export function passiveAddressWhere(s: Session): string {
   if (set === null) return '';
   if (set.passiveAddress === null) return ` (${set.name} has no setting for it: a NAT in front of it needs its FTP helper, nf_conntrack_ftp, to rewrite the reply)`;
   return ` (${set.name}: ${set.passiveAddress})`;
+}
+
+/**
+ * Where each product sets what the advice asks to change. A string names the setting; `none` says
+ * the product has no such setting, and what stands in for it; a key absent from a product's row:
+ * ftpcap does not know its setting, and the advice speaks of the server's settings in general.
+ * Checked against vsftpd.conf(5) of vsftpd 3.0.3, proftpd 1.3.8's directives, pure-ftpd --help,
+ * pyftpdlib 1.5.7's and Twisted's sources, in.ftpd(8) (netkit/ftpd-ssl) and inetutils ftpd --help.
+ */
+export type SettingKey =
+  | 'listen'
+  | 'limits'
+  | 'limitBeforeGreeting'
+  | 'accessRule'
+  | 'reverseLookup'
+  | 'anonymous'
+  | 'userList'
+  | 'tlsEnable'
+  | 'tlsRequired'
+  | 'protData'
+  | 'sessionReuse'
+  | 'tlsVersions'
+  | 'tlsCiphers'
+  | 'certificate'
+  | 'closeNotify'
+  | 'idleTimeout'
+  | 'dataTimeout'
+  | 'activePort'
+  | 'write'
+  | 'nameFilter'
+  | 'foreignPort'
+  | 'foreignPasv';
+
+type Setting = string | { none: string };
+
+export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<SettingKey, Setting>>> = {
+  vsftpd: {
+    listen: 'listen_address / listen_port',
+    limits: 'max_clients / max_per_ip',
+    accessRule: 'tcp_wrappers=YES with /etc/hosts.deny',
+    reverseLookup: { none: 'vsftpd looks nothing up itself; with tcp_wrappers=YES, host-name rules in /etc/hosts.allow make TCP wrappers do' },
+    anonymous: 'anonymous_enable',
+    userList: 'userlist_enable with vsftpd.user_list; /etc/ftpusers through PAM',
+    tlsEnable: 'ssl_enable=YES with rsa_cert_file and rsa_private_key_file',
+    tlsRequired: 'force_local_logins_ssl=NO',
+    sessionReuse: 'require_ssl_reuse=NO',
+    tlsVersions: 'ssl_tlsv1',
+    tlsCiphers: 'ssl_ciphers, e.g. HIGH',
+    certificate: 'rsa_cert_file',
+    closeNotify: 'strict_ssl_write_shutdown=YES',
+    idleTimeout: 'idle_session_timeout',
+    dataTimeout: 'data_connection_timeout',
+    activePort: 'connect_from_port_20, which needs the privilege to bind port 20',
+    write: 'write_enable; anon_upload_enable for anonymous users',
+    nameFilter: 'deny_file',
+    foreignPort: 'port_promiscuous',
+    foreignPasv: 'pasv_promiscuous=YES',
+  },
+  proftpd: {
+    listen: 'Port / DefaultAddress',
+    limits: 'MaxClients / MaxClientsPerHost',
+    limitBeforeGreeting: 'MaxInstances',
+    accessRule: '<Limit LOGIN>, mod_wrap',
+    reverseLookup: 'UseReverseDNS off and IdentLookups off',
+    anonymous: 'an <Anonymous> section',
+    userList: 'UseFtpUsers (/etc/ftpusers), RequireValidShell, <Limit LOGIN>',
+    tlsEnable: 'mod_tls: TLSEngine on with TLSRSACertificateFile',
+    tlsRequired: 'TLSRequired off',
+    protData: 'TLSRequired without !data',
+    sessionReuse: 'TLSOptions NoSessionReuseRequired',
+    tlsVersions: 'TLSProtocol',
+    tlsCiphers: 'TLSCipherSuite',
+    certificate: 'TLSRSACertificateFile',
+    idleTimeout: 'TimeoutIdle',
+    dataTimeout: 'TimeoutStalled / TimeoutNoTransfer',
+    write: '<Limit WRITE> or <Limit STOR>; AllowOverwrite',
+    nameFilter: 'PathDenyFilter',
+    foreignPort: 'AllowForeignAddress on',
+    foreignPasv: 'AllowForeignAddress on',
+  },
+  'pure-ftpd': {
+    listen: '-S (Bind)',
+    limits: '-c (MaxClientsNumber) / -C (MaxClientsPerIP)',
+    reverseLookup: '-H (DontResolve)',
+    anonymous: '-E (NoAnonymous)',
+    tlsEnable: '-Y 1 with a certificate in /etc/ssl/private/pure-ftpd.pem or -2 (CertFile)',
+    tlsRequired: '-Y 1 rather than 2 or 3',
+    protData: '-Y (TLS level), not 0',
+    tlsCiphers: '-J (TLSCipherSuite)',
+    certificate: '-2 (CertFile)',
+    idleTimeout: '-I (MaxIdleTime, in minutes)',
+    dataTimeout: '-I (MaxIdleTime, in minutes)',
+    write: "the account's rights; -i (AnonymousCantUpload) for anonymous users",
+    nameFilter: '-x / -X (ProhibitDotFilesWrite / ProhibitDotFilesRead)',
+  },
+  pyftpdlib: {
+    listen: "the address given to FTPServer",
+    limits: 'FTPServer.max_cons / FTPServer.max_cons_per_ip',
+    reverseLookup: { none: 'pyftpdlib looks nothing up before greeting' },
+    anonymous: 'DummyAuthorizer.add_anonymous',
+    tlsEnable: 'TLS_FTPHandler with its certfile',
+    tlsRequired: 'TLS_FTPHandler.tls_control_required = False',
+    protData: 'TLS_FTPHandler',
+    tlsVersions: 'TLS_FTPHandler.ssl_protocol',
+    tlsCiphers: 'TLS_FTPHandler.ssl_context',
+    certificate: 'TLS_FTPHandler.certfile',
+    idleTimeout: 'FTPHandler.timeout',
+    dataTimeout: 'DTPHandler.timeout',
+    activePort: { none: 'pyftpdlib connects from any free port' },
+    write: "the user's perm string, w for STOR and a for APPE",
+    foreignPort: 'FTPHandler.permit_foreign_addresses = True',
+    foreignPasv: 'FTPHandler.permit_foreign_addresses = True',
+  },
+  twisted: {
+    limits: 'FTPFactory.connectionLimit',
+    tlsEnable: { none: "Twisted's FTP server has no FTPS" },
+    idleTimeout: 'FTPFactory.timeOut',
+  },
+  filezilla: {},
+  iis: {},
+  netkit: {
+    listen: '-D (standalone), or the ftp line of inetd.conf',
+    limits: { none: 'netkit ftpd has no limit of its own; xinetd in front of it has instances / per_source' },
+    idleTimeout: '-t / -T',
+    activePort: { none: 'netkit ftpd connects from port 20 with root privilege' },
+    write: { none: "only the file system's permissions decide" },
+  },
+  inetutils: {
+    listen: '-D (standalone), or the ftp line of inetd.conf',
+    limits: { none: 'inetutils ftpd has no limit of its own; xinetd in front of it has instances / per_source' },
+    tlsEnable: { none: 'GNU inetutils ftpd has no FTPS: another server is needed for it' },
+    idleTimeout: '-t (--timeout) / -T (--max-timeout)',
+    write: { none: "only the file system's permissions decide" },
+  },
+  gridftp: {},
+};
+
+/**
+ * Where the identified server sets what the advice asks to change, as a parenthesis to follow the
+ * words that name it: " (vsftpd: max_clients / max_per_ip)", " (netkit ftpd has no such setting: …)",
+ * or nothing when the software or its setting is unknown.
+ */
+export function settingWhere(s: Session, key: SettingKey): string {
+  const sw = serverSoftware(s);
+  if (sw === null) return '';
+  const set = SERVER_SETTING_NAMES[sw][key];
+  if (set === undefined) return '';
+  return typeof set === 'string' ? ` (${SERVER_SETTINGS[sw].name}: ${set})` : ` (${SERVER_SETTINGS[sw].name} has no such setting: ${set.none})`;
+}
+
+/** Fills each {setting:KEY} of an advice with settingWhere (s null: nothing, no product named). */
+export function fillSettings(advice: string, s: Session | null): string {
+  return advice.replace(/\{setting:(\w+)\}/g, (_, k: string) => (s === null ? '' : settingWhere(s, k as SettingKey)));
 }

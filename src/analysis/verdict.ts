@@ -504,6 +504,9 @@ function hungUp(s: Session): ControlVerdict | null {
  */
 const TLS_REQUIRED = /\b(ssl|tls)\b[^.]*\brequired\b|\brequired\b[^.]*\b(ssl|tls|encryption)\b|must use encryption|reconnect using tls/i;
 
+/** Words of a refusal about the login itself (failures, attempts), not about a connection limit. */
+const LOGIN_WORDS = /\b(log ?ins?|attempts?|passwords?|authentication|failures?)\b/i;
+
 /** Replies to a login command that are the client's doing: a login refused (530, 532), its syntax or sequence (501-504). */
 const CLIENT_LOGIN_ERRORS = new Set([501, 502, 503, 504, 530, 532]);
 
@@ -518,6 +521,10 @@ function loginRefusedByServer(s: Session): Command | null {
   if (code === undefined) return null;
   // Encryption required first refuses the clear-text login itself, whatever the code (vsftpd says 530).
   if (code >= 400 && TLS_REQUIRED.test(last!.reply!.text)) return last;
+  // So does a connection limit counted at the login (proftpd MaxClientsPerHost: "530 Sorry, the
+  // maximum number of clients (1) from your host are already connected."), unless the words are
+  // about failed logins ("too many login failures").
+  if (code >= 400 && CONNECTION_LIMIT.test(last!.reply!.text) && !LOGIN_WORDS.test(last!.reply!.text)) return last;
   return code === 421 || (code >= 500 && code < 600 && !CLIENT_LOGIN_ERRORS.has(code)) ? last : null;
 }
 

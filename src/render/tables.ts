@@ -13,7 +13,7 @@ import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -157,7 +157,7 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
         x.mode,
         requestText(x, 18),
         dataEndpoint(x),
-        x.connection ? String(x.bytes) : '-',
+        x.connection ? bytesCell(x) : '-',
         x.reply ? String(x.reply.code) : '-',
         x.diagnosis ? `${statusText(x, style)} [${notes.push(noteText(s.id, x))}]` : statusText(x, style),
       ]);
@@ -197,6 +197,7 @@ export function transferBlockRows(x: Transfer): string[][] {
   rows.push(['connection', connectionLines(x).join('\n')]);
   if (x.connection) {
     rows.push(['moved', `${x.bytes} bytes in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
+    if (x.acknowledged) rows.push(['acknowledged', acknowledgedWords(x.acknowledged)]);
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
   rows.push(['reply', replyText(x.reply)]);

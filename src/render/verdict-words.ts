@@ -206,8 +206,24 @@ export function verdictSentence(t: Transfer): string {
           'Nothing in the capture says how big the file was: only the client knew whether it had sent it all (a client killed mid-upload looks like this).'
         );
       }
-      return "unknown: the capture holds one side's packets only.";
+      return `unknown: the capture holds one side's packets only${t.acknowledged ? `; ${acknowledgedWords(t.acknowledged)}` : ''}.`;
   }
+}
+
+/**
+ * An upload's bytes a one-way capture of the server's side does not hold, as its ACKs count them:
+ * "the server acknowledged 65536 bytes of the upload (frame 109); the data itself is not in the capture".
+ */
+export function acknowledgedWords(a: NonNullable<Transfer['acknowledged']>): string {
+  return (
+    `the server acknowledged ${a.upTo ? 'up to ' : ''}${n(a.bytes)} bytes of the upload (frame ${a.frame})` +
+    `${a.upTo ? ", the client's FIN perhaps among them" : ''}; the data itself is not in the capture`
+  );
+}
+
+/** A transfer's byte count for a table cell: what the capture holds, or what the server acknowledged ("65536 acked"). */
+export function bytesCell(t: Transfer): string {
+  return t.acknowledged && t.bytes === 0 ? `${t.acknowledged.upTo ? '≤' : ''}${t.acknowledged.bytes} acked` : String(t.bytes);
 }
 
 

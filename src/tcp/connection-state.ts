@@ -267,6 +267,12 @@ export class ConnectionState {
     let retransmitted = false;
     let result: SegmentResult | null = null;
 
+    // The initiator's first ACK after its SYN, no SYN-ACK in the capture (one captured direction,
+    // or a lost SYN-ACK): it acknowledges the responder's ISN + 1, so the responder's side starts
+    // there, and its bytes the initiator later acknowledges are counted from it.
+    if (fromClient && !(flags & TCP_SYN) && flags & TCP_ACK && !this.synAckSeen && c.synFrames.length > 0 && !this.sideStarted(false)) {
+      this.startSide(false, seqAdd(tcp.ack, -1));
+    }
     if (flags & TCP_SYN) {
       const fresh = !this.sideStarted(fromClient);
       if (fresh) this.startSide(fromClient, tcp.seq);

@@ -56,6 +56,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-server', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
   // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
+  // Uploads refused by the server's permissions (verdicts-audit28.test.ts: the advice names that server's setting).
+  { fixture: 'a28-stor-denied-pyftpdlib-curl', causes: { '1.1': 'server-refused' }, evidence: () => ({}), says: { '1.1': [/550 Not enough privileges/, /\(pyftpdlib: the user's perm string/] } },
+  { fixture: 'a28-stor-denied-inetutils-curl', causes: { '1.1': 'server-refused' }, evidence: () => ({}), says: { '1.1': [/553 denied\.txt: Permission denied/, /the server denies the user access to the file/] } },
   { fixture: 'a26-pasv-five-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   { fixture: 'a26-pasv-garbage-pyftpdlib-wget', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   { fixture: 'a26-epsv-malformed-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
@@ -115,7 +118,7 @@ const SCENARIOS: Scenario[] = [
     fixture: 'quota-pureftpd-python',
     causes: { '1.2': 'server-refused', '1.3': 'server-refused' },
     evidence: () => ({ '1.2': [34, 35, 36, 38, 39, 44], '1.3': [45, 46, 47, 49, 50, 55] }),
-    says: { '1.2': [/552 Quota exceeded: \[second\.bin\] won't be saved at frame 39: the storage allocation is exceeded/], '1.3': [/the file name is not allowed/, /pure-ftpd's dot-file rule -x/] },
+    says: { '1.2': [/552 Quota exceeded: \[second\.bin\] won't be saved at frame 39: the storage allocation is exceeded/], '1.3': [/the file name is not allowed/, /a name filter \(pure-ftpd: -x \/ -X/] },
   },
   {
     fixture: 'limits-resume-proftpd-lftp',
@@ -372,7 +375,7 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.2': 'server-refused' },
     evidence: (v) => ({ '1.2': expectedEvidence(v, 1) }),
     // The user has no write permission (pyftpdlib perm "elr"): an upload's advice names the server's user rights.
-    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /The user may not write there: .*pure-ftpd\/pyftpdlib user rights/] },
+    says: { '1.2': [/STOR \(frame 36\) with 550 Not enough privileges/, /the server denies the user access to the file/, /The user may not write there: .*\(pyftpdlib: the user's perm string, w for STOR and a for APPE\)/] },
   },
   {
     fixture: 'client-killed-pyftpdlib-wget',
@@ -706,6 +709,9 @@ const HEALTHY = [
   'a30-proxy-healthy-vsftpd-lftp-client',
   'a30-proxy-healthy-vsftpd-lftp-proxy',
   'a30-proxy-healthy-vsftpd-lftp-server',
+  // Uploads captured at the server only (-Q out): unknown (one-way), their bytes acknowledged (verdicts-audit28.test.ts).
+  'a28-oneway-stor-passive-pureftpd-curl',
+  'a28-oneway-stor-active-pureftpd-curl',
   // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
   'a26-pasv-garbage-fallback-pyftpdlib-python',
   'a26-pasv-over255-pyftpdlib-lftp',
@@ -858,6 +864,8 @@ const AUDIT18 = [
  * a missing file's 550 and passive drops against netkit ftpd and pyftpdlib: failed).
  */
 const AUDIT23 = ['a23-netkit-ftpd-yafc', 'a23-pasv-drop-pyftpdlib-yafc'];
+/** Twenty-eighth verdict audit: proftpd's connection limit counted at the login (530), asserted in verdicts-audit28.test.ts. */
+const AUDIT28 = ['a28-limit-proftpd-python', 'a28-limit-hidden-proftpd-python'];
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [
   'midsession-pasv-drop-vsftpd-python',
@@ -872,6 +880,7 @@ const AUDIT14 = [
 const TURNED_AWAY: Record<string, { session: number; reply: number; evidence: number[] }> = {
   'pget-limited-pyftpdlib-lftp': { session: 2, reply: 36, evidence: [30, 31, 36, 40] },
   'too-many-vsftpd-python': { session: 2, reply: 17, evidence: [14, 15, 17, 19] },
+  'a28-limit-pureftpd-python': { session: 2, reply: 17, evidence: [14, 15, 17, 19] },
 };
 
 /** A session turned away by the server's answer to its login (an error of its own, not 530): verdicts-audit5.test.ts. */
@@ -892,7 +901,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

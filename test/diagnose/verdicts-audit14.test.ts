@@ -102,7 +102,7 @@ describe('3. ftplib stops reading mid-RETR; proftpd TimeoutStalled 3 ends the se
     // proftpd's TimeoutStalled ended the session (its FIN on the control connection, frame 75), not a firewall.
     expect(d.summary).toMatch(/After the client's zero window the server closed the control connection \(FIN, frame 75\) with no reply to RETR/);
     expect(d.evidence).toEqual(expect.arrayContaining([67, 75]));
-    expect(d.advice).toMatch(/lengthen the server's stall timeout \(proftpd TimeoutStalled/);
+    expect(d.advice).toMatch(/lengthen the server's stall timeout \(proftpd: TimeoutStalled \/ TimeoutNoTransfer\)\./);
     expect(d.advice).not.toMatch(/firewall/);
   });
 });

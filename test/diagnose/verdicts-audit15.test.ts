@@ -107,7 +107,7 @@ describe('2. vsftpd write_enable=NO and deny_file', () => {
     expect(d.summary).toMatch(/The data connection had opened, but nothing moved on it/);
     expect(`${d.summary} ${d.advice}`).not.toMatch(/firewall|NAT|network/i);
     // Before: "The user may not read or write that file on the server: check the file's and its folder's permissions…".
-    expect(d.advice).toMatch(/^The user may not write there: .*vsftpd write_enable/);
+    expect(d.advice).toMatch(/^The user may not write there: .*\(vsftpd: write_enable; anon_upload_enable for anonymous users\)/);
     expect(a.sessions[0].transfers[1].diagnosis!.advice).toMatch(/^The user may not read or write that file on the server/);
     expect(await extractedFiles(name, tmp)).toEqual({ 's1-t3-hello.txt': factSha(name, 'hello.txt') });
     const [diagnose] = await outputs(name, 'diagnose');
@@ -130,7 +130,9 @@ describe('3. pure-ftpd quota (1 file) and -x', () => {
     expect(quota.summary).toMatch(/552 Quota exceeded: \[second\.bin\] won't be saved at frame 39: the storage allocation is exceeded/);
     expect(name553.summary).toMatch(/553 Prohibited file name: \.hidden at frame 50: the file name is not allowed/);
     // Before: "…or allow it and grant write access on the server (vsftpd write_enable, chroot settings)."
-    expect(name553.advice).toMatch(/pure-ftpd's dot-file rule -x/);
+    // Audit 28: the identified server's setting only (pure-ftpd's -x), no other product's.
+    expect(name553.advice).toMatch(/a name filter \(pure-ftpd: -x \/ -X \(ProhibitDotFilesWrite/);
+    expect(name553.advice).not.toMatch(/vsftpd|proftpd/);
     // pure-ftpd left an empty second.bin behind its 552: nothing was received (facts), nothing moved.
     expect(facts(name).files[1].received).toBeNull();
     expect(await extractedFiles(name, tmp)).toEqual({ 's1-t1-first.txt': factSha(name, 'first.txt'), 's1-t4-hello.txt': factSha(name, 'hello.txt') });
@@ -157,7 +159,7 @@ describe('4. proftpd <Limit STOR>, PathDenyFilter; lftp get -c; REST beyond the 
     expect([t3.restOffset, t3.expectedSize, t3.bytes]).toEqual([1200, 3000, facts(name).files[2].size]);
     expect(cmd(a, 1, 'REST', '1200').slice(0, 3)).toEqual([80, 350, 81]);
     expect(t1.diagnosis!.summary).toMatch(/550 pub\/upload\.txt: Operation not permitted at frame 62: the server denies the user access to the file/);
-    expect(t1.diagnosis!.advice).toMatch(/proftpd <Limit STOR>/);
+    expect(t1.diagnosis!.advice).toMatch(/\(proftpd: <Limit WRITE> or <Limit STOR>; AllowOverwrite\)/);
     // Before: "550 tool.exe: Forbidden filename at frame 70: the file is unavailable: not found, or no permission" and "Check the path on the client…".
     expect(t2.diagnosis!.summary).toMatch(/550 tool\.exe: Forbidden filename at frame 70: the file name is not allowed/);
     expect(t2.diagnosis!.advice).toMatch(/PathDenyFilter/);

@@ -66,9 +66,9 @@ async function healthyLftp(name: string, mode: 'passive' | 'active'): Promise<vo
     ['1.1', mode === 'passive' ? 'PASV' : null, ann[0] ?? null, null, null, 1, st['1'].fromServer, 226, done[0], 'unknown', 'one-way', mode, 'download', p1, null],
     ['1.2', mode === 'passive' ? 'PASV' : null, ann[1] ?? null, null, null, 2, st['2'].fromServer, 226, done[1], 'unknown', 'one-way', mode, 'download', p2, null],
     // The upload: the server only acknowledged it; its bytes are not in the capture (tshark: 0 either
-    // way). Passive, the server's SYN-ACK places its acknowledgements: an upload. Active, no SYN-ACK
-    // of the client's is in the capture to place them: who sent is left unknown.
-    ['1.3', mode === 'passive' ? 'PASV' : null, ann[2] ?? null, null, null, 3, st['3'].fromServer, 226, done[2], 'unknown', 'one-way', mode, mode === 'passive' ? 'upload' : null, p3, null],
+    // way). Passive, the server's SYN-ACK places its acknowledgements; active, its first ACK after its
+    // SYN does (audit 28: it acknowledges the client's ISN + 1): an upload either way.
+    ['1.3', mode === 'passive' ? 'PASV' : null, ann[2] ?? null, null, null, 3, st['3'].fromServer, 226, done[2], 'unknown', 'one-way', mode, 'upload', p3, null],
   ]);
   expect(st['3'].fromServer).toBe(0);
   // The RETR's bytes are the file's (facts), the listing's what tshark counts.

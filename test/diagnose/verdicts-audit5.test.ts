@@ -155,7 +155,7 @@ describe('4. vsftpd "500 OOPS" answering the login (writable chroot root)', () =
     expect([s.diagnosis?.cause, s.diagnosis?.evidence]).toEqual(['session-refused', [3, 4, 8, 10, 11]]);
     expect(s.diagnosis!.summary).toContain(`answered USER (frame 8) from 192.0.2.10:${s.client.port} with 550 SSL/TLS required on the control channel (frame 10)`);
     expect(s.diagnosis!.summary).toContain('it requires the session to be encrypted (TLS) before the login');
-    expect(s.diagnosis!.advice).toMatch(/^Connect with explicit FTPS \(AUTH TLS before USER\).*curl --ssl-reqd.*proftpd TLSRequired off/);
+    expect(s.diagnosis!.advice).toMatch(/^Connect with explicit FTPS \(AUTH TLS before USER\).*curl --ssl-reqd.*\(proftpd: TLSRequired off\)\.$/);
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(summary).toContain('none: turned away at login (550)');
     expect(diagnose).toContain('Connect with explicit FTPS');

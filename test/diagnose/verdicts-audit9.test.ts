@@ -166,7 +166,7 @@ describe('2. AUTH TLS refused by a server without TLS', () => {
       'it answered AUTH SSL (frame 8) with 530 Please login with USER and PASS (frame 10), AUTH TLS (frame 11) with 530 Please login with USER and PASS (frame 12). ' +
         'The client then closed the connection (frame 13) without logging in: it requires TLS (as curl --ssl-reqd does) and the server does not offer it (530).',
     );
-    expect(s.diagnosis!.advice).toMatch(/^The server does not offer FTPS\. Enable it there \(vsftpd ssl_enable=YES/);
+    expect(s.diagnosis!.advice).toMatch(/^The server does not offer FTPS\. Enable it there, with a certificate \(vsftpd: ssl_enable=YES/);
     expect(s.diagnosis!.advice).toContain('curl --ssl instead of --ssl-reqd');
     const [summary, diagnose, explain, timeline] = await outputs(name, 'summary', 'diagnose', 'explain', 'timeline');
     expect(summary).toContain('the client, which requires TLS, closed the connection without logging in; no login or transfer could follow. [auth-refused]');
@@ -241,7 +241,7 @@ describe('4. a server that closes the connection before any greeting', () => {
     expect(s2.diagnosis!.summary).toContain(
       'accepted the TCP connection from 192.0.2.10:57926 (SYN frame 14, SYN-ACK frame 15) and closed it (frame 17) 1 ms later, before any greeting and before the client said anything',
     );
-    expect(s2.diagnosis!.advice).toContain('proftpd MaxInstances');
+    expect(s2.diagnosis!.advice).toContain('(proftpd: MaxInstances)');
     const [summary, sessions, diagnose, explain, timeline] = await outputs(name, 'summary', 'sessions', 'diagnose', 'explain', 'timeline');
     expect(summary).toContain('session 2: The server closed the connection it had accepted (frame 17) before any greeting and before the client said anything');
     expect(sessions).toContain('none: closed by the server before greeting');

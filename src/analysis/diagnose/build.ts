@@ -1,5 +1,6 @@
 import { adviceFor, CATALOG } from './catalog.js';
 import { transferLabel } from './facts.js';
+import { fillSettings } from '../server-software.js';
 import type { CauseCode, Diagnosis, TransferContext } from './types.js';
 
 /**
@@ -39,12 +40,12 @@ export function diagnosis(
   if (hidden) body.push(`${hidden}.`);
   const where = `Vantage point: ${ctx.vantage.reason}.`;
   // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
-  const advice = specificAdvice ?? adviceFor(cause, s);
+  const advice = fillSettings(specificAdvice ?? adviceFor(cause, s), s);
   return {
     cause,
     summary: [head, ...body, where].join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
-    advice: hidden ? `${advice} ${CATALOG['tls-hidden'].advice}` : advice,
+    advice: hidden ? `${advice} ${adviceFor('tls-hidden', s)}` : advice,
   };
 }
 

@@ -1,6 +1,6 @@
 /** Title and general advice for every cause code: the checks add the specifics. */
 import type { Session } from '../model.js';
-import { openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
+import { fillSettings, openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
 import type { CauseCode } from './types.js';
 
 export interface CatalogEntry {
@@ -9,7 +9,7 @@ export interface CatalogEntry {
 }
 
 /**
- * The advice as written: `{passive-ports}`, `{passive-address}` and `{open-passive-ports}` mark where a server's own setting
+ * The advice as written: `{passive-ports}`, `{passive-address}`, `{open-passive-ports}` and `{setting:KEY}` mark where a server's own setting
  * is named, from server-software.ts's one table, for the software the session identified
  * (adviceFor); CATALOG's advice leaves them out: no product's setting for a server nobody named.
  */
@@ -24,8 +24,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'control-refused': {
     title: 'the connection to the FTP server was refused',
     advice:
-      'Nothing accepts connections on that port: start the FTP server or make it listen on that address and port ' +
-      '(vsftpd listen/listen_address, proftpd Port), or remove the firewall rule that rejects them.',
+      'Nothing accepts connections on that port: start the FTP server or make it listen on that address and ' +
+      'port{setting:listen}, or remove the firewall rule that rejects them.',
   },
   'not-ftp': {
     title: 'the service on the FTP port does not speak FTP',
@@ -38,15 +38,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     advice:
       'The server answered the connection with an error instead of its greeting: its reply says why. For a connection ' +
       'limit, close the client\'s other sessions or make it open fewer at once (lftp pget -n, mirror --parallel; ' +
-      "FileZilla's simultaneous transfers), or raise the server's limit (vsftpd max_clients / max_per_ip, proftpd " +
-      'MaxClients / MaxClientsPerHost, pure-ftpd -c / -C, pyftpdlib max_cons / max_cons_per_ip).',
+      "FileZilla's simultaneous transfers), or raise the server's limits on sessions in all and from one address{setting:limits}.",
   },
   'no-greeting': {
     title: 'the server never greeted: the client gave up waiting for its 220',
     advice:
       'The server accepts the connection but is slow to greet. Most often it is waiting on a reverse-DNS (or ident) ' +
-      "lookup of the client's address that times out: turn them off (vsftpd reverse_lookup_enable=NO, proftpd " +
-      'UseReverseDNS off and IdentLookups off, pure-ftpd -H) or make the DNS answer for the client\'s address; or the ' +
+      "lookup of the client's address that times out: turn them off{setting:reverseLookup} " +
+      'or make the DNS answer for the client\'s address; or the ' +
       'server host is overloaded. Meanwhile a client that waits longer gets through (curl --connect-timeout, lftp ' +
       'net:timeout, Python ftplib timeout=).',
   },
@@ -55,9 +54,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     advice:
       'Check the user name and password: a 530 after PASS is most often a wrong one (servers answer an unknown user the ' +
       'same way, so as not to tell which). If they are right, the account may not be allowed to use FTP: listed in ' +
-      "/etc/ftpusers or the server's user list (vsftpd userlist_enable), a shell not in /etc/shells (proftpd " +
-      "RequireValidShell, PAM's pam_shells), locked or expired. The server's log (vsftpd.log, proftpd's, the system's " +
-      'auth log) says which.',
+      "/etc/ftpusers or the server's list of refused users{setting:userList}, a shell not in /etc/shells (PAM's pam_shells), " +
+      "locked or expired. The server's log (or the system's auth log) says which.",
   },
   'active-unreached': {
     title: "the server's data connection never reached the client",
@@ -140,7 +138,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'A NAT in front of the client gave the data connection another outside address than the control connection (an ' +
       "address pool that is not paired): make it keep one outside address per inside host (RFC 4787 paired pooling; Linux " +
       "SNAT to one address, or --persistent), or, if the risk is acceptable, let the server accept data connections " +
-      'from another address (vsftpd pasv_promiscuous=YES, proftpd AllowForeignAddress on).',
+      'from another address{setting:foreignPasv}.',
   },
   'active-address-mismatch': {
     title: "PORT/EPRT announces an address other than the client's",
@@ -151,9 +149,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   bounce: {
     title: "PORT names another address than the client's (FTP bounce)",
     advice:
-      'A server should refuse PORT/EPRT to any address but the client\'s (vsftpd port_promiscuous=NO, the ' +
-      'default; proftpd AllowForeignAddress off). Investigate the client: bounces are used to scan or attack ' +
-      'hosts from the server.',
+      'A server should refuse PORT/EPRT to any address but the client\'s, as most do by default{setting:foreignPort}. ' +
+      'Investigate the client: bounces are used to scan or attack hosts from the server.',
   },
   'fxp-refused': {
     title: 'a server-to-server copy (FXP) refused: the server will not connect to, or accept, another server',
@@ -166,34 +163,32 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
   'tls-hidden': {
     title: 'the control channel is encrypted (FTPS, or RFC 2228 protection)',
     advice:
-      "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range " +
-      'opened on every firewall in between (and pasv_address when behind NAT), or use CCC if both sides support it.',
+      "A firewall or NAT FTP helper cannot read PORT/227 inside TLS: give the server a fixed passive port range{passive-ports}, " +
+      'opened on every firewall in between, and behind a NAT the public address to announce{passive-address}; or use CCC if both sides support it.',
   },
   'tls-session-not-reused': {
     title: "the data connection did not resume the control connection's TLS session",
     advice:
       'Make the client resume the control TLS session on its data connections (curl, lftp and FileZilla do; Python ' +
       "ftplib needs ntransfercmd to pass session=self.sock.session to wrap_socket), or, if the risk is acceptable, " +
-      'stop the server requiring it (vsftpd require_ssl_reuse=NO, proftpd TLSOptions NoSessionReuseRequired).',
+      'stop the server requiring it{setting:sessionReuse}.',
   },
   'tls-handshake-failed': {
     title: 'the TLS handshake failed',
     advice:
       'The alert names the reason: a certificate the client does not trust, no TLS version or cipher suite in common. ' +
-      'Compare the server\'s TLS settings (vsftpd ssl_*, proftpd TLSProtocol/TLSCipherSuite) with what the client offers.',
+      'Compare the server\'s TLS versions{setting:tlsVersions} and cipher suites{setting:tlsCiphers} with what the client offers.',
   },
   'auth-refused': {
     title: 'the server refused TLS (AUTH), and the client would not go on without it',
     advice:
-      'The server does not offer FTPS. Enable it there (vsftpd ssl_enable=YES with rsa_cert_file and rsa_private_key_file; ' +
-      'proftpd mod_tls TLSEngine on with TLSRSACertificateFile; pure-ftpd -Y 1 with a certificate in ' +
-      '/etc/ssl/private/pure-ftpd.pem), or, only where clear text is acceptable, let the client go on without it ' +
+      'The server does not offer FTPS. Enable it there, with a certificate{setting:tlsEnable}, or, only where clear text is acceptable, let the client go on without it ' +
       '(curl --ssl instead of --ssl-reqd, lftp set ftp:ssl-force false, FileZilla \'Use explicit FTP over TLS if available\').',
   },
   'prot-refused': {
     title: 'the server refused PROT P (encrypted data connections)',
     advice:
-      'Allow protected data connections on the server (proftpd: TLSRequired without !data; pure-ftpd: not -Y 0), or, ' +
+      'Allow protected data connections on the server{setting:protData}, or, ' +
       'if clear-text data is acceptable, let the client go on without it (curl --ssl-control instead of --ssl-reqd).',
   },
   'tls-no-close-notify': {
@@ -201,7 +196,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     advice:
       'Without close_notify a TLS receiver cannot tell a complete file from a truncated one: compare the size with the ' +
       "server's (SIZE, the 150 reply) and retry; servers and clients should end PROT P data connections with " +
-      'close_notify (vsftpd strict_ssl_write_shutdown=YES makes vsftpd insist on it).',
+      'close_notify{setting:closeNotify}.',
   },
   'tls-mode-mismatch': {
     title: 'implicit FTPS and plain FTP spoken to each other',
@@ -226,7 +221,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     title: 'one side stopped it part-way (ABOR, a reset, or an error reply after data moved)',
     advice:
       'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
-      'or the server (disk, data_connection_timeout), and the network path between them.',
+      'or the server (its disk, its data connection timeout), and the network path between them. The server\'s data ' +
+      'connection timeout{setting:dataTimeout} ends a transfer that stalls for longer.',
   },
   'relay-failed': {
     title: "the proxy's transfer on its other leg failed",
@@ -265,14 +261,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
 };
 
 const GENERIC_OPEN = "Open the server's passive port range on the server's firewall and on any firewall in between";
-const fill = (advice: string, ports: string, address: string, open: string): string =>
-  advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open);
+const fill = (advice: string, ports: string, address: string, open: string, s: Session | null): string =>
+  fillSettings(advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open), s);
 
 export const CATALOG: Record<CauseCode, CatalogEntry> = Object.fromEntries(
-  Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '', GENERIC_OPEN) }]),
+  Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '', GENERIC_OPEN, null) }]),
 ) as Record<CauseCode, CatalogEntry>;
 
 /** The cause's general advice for this session: its server's settings named where the session says which software it is. */
 export function adviceFor(cause: CauseCode, s: Session): string {
-  return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s), openPassivePorts(s));
+  return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s), openPassivePorts(s), s);
 }

@@ -5,6 +5,7 @@
  */
 import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
+import { fillSettings } from '../server-software.js';
 import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
@@ -137,6 +138,8 @@ export function diagnose(a: Analysis): void {
       checkHiddenDataNotResumed(s, vantage) ??
       checkTlsHidden(s, vantage) ??
       allFailed(s);
+    // A check's own advice names the identified server's settings where it marks them.
+    if (s.diagnosis) s.diagnosis.advice = fillSettings(s.diagnosis.advice, s);
   }
 }
 

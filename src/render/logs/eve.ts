@@ -119,6 +119,7 @@ function verdictOf(s: Session, t: Transfer): Record<string, unknown> {
     control_flow_id: controlFlowId(s),
     mode: t.mode,
     bytes: t.bytes,
+    ...(t.acknowledged ? { acknowledged_bytes: t.acknowledged.bytes } : {}),
     verdict: t.verdict.kind,
     cause: t.diagnosis?.cause ?? ('cause' in t.verdict ? t.verdict.cause : null),
   };

@@ -19,7 +19,7 @@ import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
-import { controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
+import { bytesCell, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
 import { ladderSvg, MAX_CONNECTION_LANES, MAX_ROWS_PER_LADDER } from './ladder-svg.js';
@@ -196,7 +196,7 @@ function transfersTable(a: Analysis): string {
     const cause = t.diagnosis !== null ? esc(CATALOG[t.diagnosis.cause].title) : '';
     return (
       `<tr data-filter-item=""><td>${t.session}</td><td>${t.id}</td><td>${esc(t.mode)}</td><td class="path">${esc(transferPurpose(t))}</td>` +
-      `<td>${esc(t.direction ?? '-')}</td><td>${badge(t)}</td><td class="n">${num(t.bytes)}</td><td class="n">${esc(seconds(t.duration))}</td>` +
+      `<td>${esc(t.direction ?? '-')}</td><td>${badge(t)}</td><td class="n">${t.acknowledged && t.bytes === 0 ? esc(bytesCell(t)) : num(t.bytes)}</td><td class="n">${esc(seconds(t.duration))}</td>` +
       `<td class="n">${esc(rate(t.throughput))}</td><td>${conn}</td><td>${cause}</td></tr>`
     );
   });

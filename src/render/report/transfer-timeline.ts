@@ -5,7 +5,7 @@
 import type { Analysis, Transfer } from '../../analysis/model.js';
 import { relative } from '../format.js';
 import { transferPurpose } from '../teach-text.js';
-import { VERDICT_COLOUR, verdictLabel } from '../verdict-words.js';
+import { bytesCell, VERDICT_COLOUR, verdictLabel } from '../verdict-words.js';
 import { esc, escClip, num } from './html.js';
 
 /** Bars drawn; further data connections are counted in a note. */
@@ -38,7 +38,7 @@ export function transferTimelineSvg(a: Analysis): { svg: string; bars: number; o
     const y = 24 + i * BAR;
     const x1 = scale(c.start);
     const x2 = Math.max(x1 + 2, scale(c.end));
-    const what = `Session ${t.session}, transfer ${t.id}: ${transferPurpose(t)} (${t.mode}), ${verdictLabel(t.verdict)}, ${num(t.bytes)} bytes, ${relative(c.start, t0)}-${relative(c.end, t0)} s`;
+    const what = `Session ${t.session}, transfer ${t.id}: ${transferPurpose(t)} (${t.mode}), ${verdictLabel(t.verdict)}, ${t.acknowledged && t.bytes === 0 ? bytesCell(t) : `${num(t.bytes)} bytes`}, ${relative(c.start, t0)}-${relative(c.end, t0)} s`;
     const frame = c.synFrame ?? t.request?.frame ?? 0;
     out.push(
       `<g class="bar v-${VERDICT_COLOUR[t.verdict.kind]}" tabindex="0" role="button" data-filter-item="" data-session="${t.session}" data-frame="${frame}" aria-label="${esc(what)}">` +

@@ -6,7 +6,7 @@
  */
 import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsText } from '../facts.js';
 import { diagnosis } from '../build.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 import { hopsAway } from '../vantage.js';
 import type { Session } from '../../model.js';
@@ -231,7 +231,7 @@ function helperPort(ctx: TransferContext): { detail: string; advice: string } | 
       'could neither rewrite the address nor let the data connection through',
     advice:
       `Make the NAT's FTP helper watch port ${port} too (Linux: nf_conntrack_ftp ports=21,${port}, or iptables -t raw ` +
-      `-A PREROUTING -p tcp --dport ${port} -j CT --helper ftp). Or: ${CATALOG[cause].advice}`,
+      `-A PREROUTING -p tcp --dport ${port} -j CT --helper ftp). Or: ${adviceFor(cause, ctx.session)}`,
   };
 }
 

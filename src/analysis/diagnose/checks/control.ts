@@ -4,7 +4,7 @@
  * The commonest FTP failure of all; a session-level diagnosis, since no transfer could begin.
  */
 import type { Session } from '../../model.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, frameList, replyWords, secondsText } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
 
@@ -27,7 +27,7 @@ function checkNotFtp(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const line = n.line ? ` Its first line (frame ${n.frame}) is "${n.line}".` : ` Its first bytes (frame ${n.frame}) are not text.`;
   const advice =
     n.protocol === 'SSH'
-      ? CATALOG['not-ftp'].advice
+      ? adviceFor('not-ftp', s)
       : `Check the host and port the client uses: ${s.server.ip} port ${s.server.port} does not run an FTP server.`;
   return {
     cause: 'not-ftp',
@@ -56,10 +56,10 @@ function turnedAwayAtLogin(s: Session, v: Extract<Session['control'], { kind: 't
   const chroot = WRITABLE_CHROOT.test(reply.text);
   const advice = v.tlsRequired
     ? 'Connect with explicit FTPS (AUTH TLS before USER): lftp set ftp:ssl-force true, curl --ssl-reqd, Python ftplib.FTP_TLS, ' +
-      "FileZilla's 'Require explicit FTP over TLS'. Only where clear text is acceptable, relax the server's policy instead " +
-      '(proftpd TLSRequired off, vsftpd force_local_logins_ssl=NO, pure-ftpd -Y 1).'
+      "FileZilla's 'Require explicit FTP over TLS'. Only where clear text is acceptable, relax the server's policy instead" +
+      '{setting:tlsRequired}.'
     : v.limit
-    ? CATALOG['session-refused'].advice.replace('The server answered the connection with an error instead of its greeting', 'The server refused the session at the login')
+    ? adviceFor('session-refused', s).replace('The server answered the connection with an error instead of its greeting', 'The server refused the session at the login')
     : chroot
       ? "The server's configuration refused the session, not the password: vsftpd with chroot_local_user=YES will not run in a home " +
         "(the chroot's root) the user can write to. On the server, take the write permission off that directory (chmod a-w) and give " +
@@ -92,7 +92,7 @@ function checkTurnedAway(s: Session, vantage: Vantage): SessionDiagnosis | null 
       `${replyWords(reply)} (frame ${reply.frame}) instead of a greeting${closed}: ${why}. No login or transfer could follow. ` +
       `Vantage point: ${vantage.reason}.`,
     evidence: v.evidence,
-    advice: CATALOG['session-refused'].advice,
+    advice: adviceFor('session-refused', s),
   };
 }
 
@@ -117,7 +117,7 @@ function checkNoGreeting(s: Session, vantage: Vantage): SessionDiagnosis | null 
       `(frame ${v.closed}) ${secondsText(v.waited)} after the handshake, without a command.${late} ` +
       `No login or transfer could follow. Vantage point: ${vantage.reason}.`,
     evidence: v.evidence,
-    advice: CATALOG['no-greeting'].advice,
+    advice: adviceFor('no-greeting', s),
   };
 }
 
@@ -139,8 +139,8 @@ function checkHungUp(s: Session, vantage: Vantage): SessionDiagnosis | null {
     evidence: v.evidence,
     advice:
       "The server refused the session without saying why: its log does. Servers do this at a connection limit they enforce " +
-      'before greeting (proftpd MaxInstances; inetd/xinetd per-source limits), for an access rule on the client\'s address ' +
-      '(TCP wrappers /etc/hosts.deny with vsftpd tcp_wrappers=YES, a proftpd <Limit LOGIN> or mod_wrap rule, fail2ban), or ' +
+      'before greeting{setting:limitBeforeGreeting} or through inetd/xinetd per-source limits, for an access rule on the client\'s address ' +
+      '(TCP wrappers\' /etc/hosts.deny, fail2ban, a firewall, or the server\'s own rules{setting:accessRule}); or ' +
       'when the process serving the connection fails at once (a configuration error). Close the client\'s other sessions, ' +
       "raise the limit, or allow the client's address; fix what the log names.",
   };
@@ -170,7 +170,7 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
       cause: 'control-unanswered',
       summary: `${head} with ${sent}, and no answer came: ${CATALOG['control-unanswered'].title}.${seen}${waited} ${where}`,
       evidence: v.evidence,
-      advice: CATALOG['control-unanswered'].advice,
+      advice: adviceFor('control-unanswered', s),
     };
   }
   const who =
@@ -188,7 +188,7 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
       : 'a firewall or router on the path rejects the connection before it reaches the server';
   const advice =
     v.by === 'server'
-      ? CATALOG['control-refused'].advice
+      ? adviceFor('control-refused', s)
       : `A firewall or router between the client and ${s.server.ip} rejects connections to port ${s.server.port}: allow it there (or use the address the server is really reachable at).`;
   return {
     cause: 'control-refused',

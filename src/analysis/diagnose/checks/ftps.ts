@@ -15,7 +15,7 @@ import { expectedBytes } from '../../sender-stopped.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import { count, ep, evidenceFrames, replyHeadline, replyWords } from '../facts.js';
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
@@ -28,7 +28,7 @@ function alertWords(a: TlsAlert): string {
 }
 
 /** Advice for a handshake that failed, by the alert. */
-function handshakeAdvice(a: TlsAlert | undefined): string {
+function handshakeAdvice(a: TlsAlert | undefined, s: Session): string {
   switch (a?.description) {
     case 'unknown_ca':
     case 'bad_certificate':
@@ -37,20 +37,20 @@ function handshakeAdvice(a: TlsAlert | undefined): string {
     case 'unsupported_certificate':
       return (
         "The client refused the server's certificate: give the server a certificate from a CA the client trusts, with the " +
-        "host name the client uses (vsftpd rsa_cert_file, proftpd TLSRSACertificateFile), or add the server's CA to the " +
+        "host name the client uses{setting:certificate}, or add the server's CA to the " +
         'client (curl --cacert, lftp ssl:ca-file, Python ssl context load_verify_locations); skipping verification ' +
         '(curl -k, lftp ssl:verify-certificate no) removes the protection TLS gives.'
       );
     case 'protocol_version':
-      return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on both (vsftpd ssl_tlsv1_2, proftpd TLSProtocol, curl --tls-max / --tlsv1.2).';
+      return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on the server{setting:tlsVersions} and on the client (curl --tls-max / --tlsv1.2).';
     case 'handshake_failure':
     case 'insufficient_security':
       return (
-        'Client and server have no cipher suite (or key exchange) in common: widen the server\'s list (vsftpd ' +
-        'ssl_ciphers, e.g. HIGH; proftpd TLSCipherSuite) or the client\'s (curl --ciphers, lftp ssl:priority).'
+        'Client and server have no cipher suite (or key exchange) in common: widen the server\'s list{setting:tlsCiphers} ' +
+        'or the client\'s (curl --ciphers, lftp ssl:priority).'
       );
     default:
-      return CATALOG['tls-handshake-failed'].advice;
+      return adviceFor('tls-handshake-failed', s);
   }
 }
 
@@ -110,7 +110,7 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
     ? [`The TLS handshake on the data connection (stream ${c.stream}) failed: ${alertWords(alert)}`]
     : [`The data connection (stream ${c.stream}) closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello: the TLS handshake never happened`];
   if (t.reply) details.push(`The server then answered ${replyWords(t.reply)} at frame ${t.reply.frame}`);
-  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert));
+  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert, ctx.session));
 }
 
 const n = count;
@@ -196,7 +196,7 @@ export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionD
     cause: 'tls-handshake-failed',
     summary: parts.join(' '),
     evidence: [...new Set([tls.clientHelloFrame, tls.serverHelloFrame, alert?.frame, tls.certificate?.frame])].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
-    advice: handshakeAdvice(alert),
+    advice: handshakeAdvice(alert, s),
   };
 }
 
@@ -214,7 +214,7 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
       `it answered ${asked}. The client then closed the connection (frame ${s.closedBy!.frame}) without logging in: it requires TLS ` +
       `(as curl --ssl-reqd does) and the server does not offer it (${reply.code}). No login or transfer happened. Vantage point: ${vantage.reason}.`,
     evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy!.frame])].sort((x, y) => x - y),
-    advice: CATALOG['auth-refused'].advice,
+    advice: adviceFor('auth-refused', s),
   };
 }
 
@@ -228,7 +228,7 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
   if (used.length === 0) parts.push('The client then stopped without a transfer (a client that requires protected data, like curl --ssl-reqd, gives up here).');
   else parts.push(`The client went on with ${used.length} transfer(s) over clear-text data connections: the files crossed the network unencrypted.`);
   parts.push(`Vantage point: ${vantage.reason}.`);
-  return { cause: 'prot-refused', summary: parts.join(' '), evidence: [prot.frame, r.frame], advice: CATALOG['prot-refused'].advice };
+  return { cause: 'prot-refused', summary: parts.join(' '), evidence: [prot.frame, r.frame], advice: adviceFor('prot-refused', s) };
 }
 
 /**
@@ -249,7 +249,7 @@ export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): Session
     cause: 'tls-session-not-reused',
     summary: parts.join(' '),
     evidence: [s.tlsFrame, ...guesses.map((g) => g.tls!.clientHelloFrame)].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
-    advice: CATALOG['tls-session-not-reused'].advice,
+    advice: adviceFor('tls-session-not-reused', s),
     guesses,
   };
 }
@@ -273,7 +273,7 @@ export function checkTlsModeMismatch(s: Session, vantage: Vantage): SessionDiagn
         'The handshake never happened and no command was exchanged. ' +
         `Vantage point: ${vantage.reason}.`,
       evidence: [...new Set([g.frame, tls.clientHelloFrame])].sort((a, b) => a - b),
-      advice: CATALOG['tls-mode-mismatch'].advice,
+      advice: adviceFor('tls-mode-mismatch', s),
     };
   }
   const implicitPort = s.server.port === 990 || s.tlsMode === 'implicit';
@@ -289,7 +289,7 @@ export function checkTlsModeMismatch(s: Session, vantage: Vantage): SessionDiagn
         'A plain FTP client waits for a 220 greeting that an implicit-FTPS server sends only inside TLS. ' +
         `Vantage point: ${vantage.reason}.`,
       evidence: [...new Set([...s.controlConnection.synFrames.slice(0, 1), s.closedBy.frame, ...(tls?.alerts.map((a) => a.frame) ?? [])])].sort((a, b) => a - b),
-      advice: CATALOG['tls-mode-mismatch'].advice,
+      advice: adviceFor('tls-mode-mismatch', s),
     };
   }
   return null;
@@ -313,7 +313,7 @@ export function checkHiddenDataHandshake(s: Session, vantage: Vantage): SessionD
     evidence: [...new Set([s.tlsFrame, ...failed.flatMap(({ c, alert }) => [c.tls!.clientHelloFrame, alert.frame])])]
       .filter((f): f is number => typeof f === 'number')
       .sort((a, b) => a - b),
-    advice: handshakeAdvice(failed[0].alert),
+    advice: handshakeAdvice(failed[0].alert, s),
     guesses: failed.map(({ c }) => c),
   };
 }

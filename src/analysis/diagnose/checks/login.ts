@@ -6,7 +6,7 @@
  */
 import { isLogin } from '../../../ftp/commands.js';
 import type { Command, Session } from '../../model.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, replyWords } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
 
@@ -43,16 +43,15 @@ function evidence(s: Session, refusal: number): number[] {
 function advice(s: Session, refused: Command): string {
   if (s.user !== null && ANONYMOUS.test(s.user)) {
     return (
-      'The server does not take anonymous logins (vsftpd anonymous_enable=NO, its default on Debian; proftpd without an ' +
-      '<Anonymous> section; pure-ftpd -E): log in with an account, or allow anonymous access on the server if it is meant to be public.'
+      'The server does not take anonymous logins: log in with an account, or allow anonymous access on the server{setting:anonymous} if it is meant to be public.'
     );
   }
   if (refused.command === 'USER') {
     return (
       'The server refused the user name before asking for a password: the account is not allowed to use FTP (listed in ' +
-      '/etc/ftpusers, or in vsftpd.user_list with userlist_enable=YES; proftpd <Limit LOGIN>). Log in with an allowed ' +
+      "/etc/ftpusers or the server's own list of refused users{setting:userList}). Log in with an allowed " +
       "account, or change the list on the server; its log says which rule refused it."
     );
   }
-  return CATALOG['login-failed'].advice;
+  return adviceFor('login-failed', s);
 }

@@ -5,7 +5,7 @@
  */
 import type { OtherConnection, Session } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
-import { CATALOG } from '../catalog.js';
+import { adviceFor, CATALOG } from '../catalog.js';
 import { ep } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
 
@@ -105,7 +105,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis |
     cause: 'tls-hidden',
     summary: parts.join(' '),
     evidence: [...new Set(evidence)].sort((a, b) => a - b),
-    advice: CATALOG['tls-hidden'].advice,
+    advice: adviceFor('tls-hidden', s),
     guesses,
     ...(elsewhere.length || serverElsewhere.length ? { elsewhere: [...elsewhere, ...serverElsewhere] } : {}),
   };

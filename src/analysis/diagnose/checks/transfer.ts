@@ -20,7 +20,7 @@ import type { Diagnosis, TransferContext } from '../types.js';
  */
 const FULL_SEGMENTS_BYTES = 2 * 1448;
 const STALL_TIMEOUT_ADVICE =
-  "The client stopped reading for longer than the server waits on a stalled transfer: find why the client stopped (a full disk, a paused or busy process), or lengthen the server's stall timeout (proftpd TimeoutStalled, vsftpd data_connection_timeout, pure-ftpd -I).";
+  "The client stopped reading for longer than the server waits on a stalled transfer: find why the client stopped (a full disk, a paused or busy process), or lengthen the server's stall timeout{setting:dataTimeout}.";
 
 /** Data lost on the path: a path-MTU black hole unless full-sized segments had got through. */
 function pathLossAdvice(receiver: 'client' | 'server', acknowledged: number): string {
@@ -365,11 +365,11 @@ function overran(t: Transfer): number | null {
 
 /** A name the server will not take (553, or a 550 that says so): a name rule or no write access. */
 const NAME_REFUSED_ADVICE =
-  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter such as proftpd PathDenyFilter, pure-ftpd's dot-file rule -x) or grant write access to the folder (its permissions, vsftpd write_enable).";
+  "The server does not allow that file name: use another name on the client, or on the server relax the rule that refuses it (a name filter{setting:nameFilter}), or grant write access to the folder: its permissions, and the server's write access{setting:write}.";
 
 /** What to change, by the refusing reply's code: which side, which setting. */
 const REFUSAL_ADVICE: Record<number, string> = {
-  421: "The server is refusing service (too many sessions, or shutting down): retry later, or raise its session limit (vsftpd max_clients / max_per_ip, proftpd MaxClients).",
+  421: "The server is refusing service (too many sessions, or shutting down): retry later, or raise its session limit{setting:limits}.",
   450: 'The file is busy on the server: retry once the other process releases it.',
   451: "The server hit a local error: look in the server's log (disk, permissions, quota).",
   452: 'The server is out of storage: free space or raise the quota on the server.',
@@ -432,7 +432,7 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
     advice: "The user may not read or write that file on the server: check the file's and its folder's permissions there (and the chroot), or use another account.",
     // An upload refused so: the folder, or a server that takes no uploads at all from this user.
     uploadAdvice:
-      "The user may not write there: check the folder's permissions on the server (and the chroot), and that the server accepts uploads from this user at all (vsftpd write_enable, proftpd <Limit STOR>, pure-ftpd/pyftpdlib user rights), or use another account.",
+      "The user may not write there: check the folder's permissions on the server (and the chroot), and that the server accepts uploads from this user at all{setting:write}, or use another account.",
   },
   {
     text: /no such file|not found|does not exist/i,
@@ -441,7 +441,8 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
   },
 ];
 
-const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
+// 553 too: its own words may name the reason ("Permission denied", inetutils ftpd), not the name.
+const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 || r.code === 553 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
 /** What a refusing reply means, its own text first (a 550's reason). */
 const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
 /** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
@@ -604,7 +605,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
-        : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server (vsftpd port_promiscuous, proftpd AllowForeignAddress).'
+        : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server{setting:foreignPort}.'
       : unimplemented
       ? `The server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}: use another passive command (${OTHER_PASSIVE[refusedCmd] ?? 'PASV'} for ${refusedCmd}) or active mode (PORT) on the client${otherPassive !== null ? `, as this client did (${otherPassive.command}, frame ${otherPassive.frame})` : ''}.`
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
@@ -777,7 +778,7 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
     if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
     advice =
       t.mode === 'active'
-        ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port (vsftpd connect_from_port_20 without the privilege) fails this way — and capture nearer the server."
+        ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
         : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
   }
   return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
