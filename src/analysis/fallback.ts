@@ -1,8 +1,9 @@
 /**
  * A refused transfer command the client recovered from: it probed with a command the server lacks
  * (yafc's and aioftp's MLSD to vsftpd, answered 500), or asked for a directory as a file (urllib's
- * RETR pub, 550), and then did what it meant another way, which completed. Not a failed transfer:
- * nothing was wrong with any data connection, and nothing needs changing. Decided here once
+ * RETR pub, 550), and then did what it meant another way, which completed; or a refused announcement
+ * the client got past (announceFallback). Not a failed transfer: nothing was wrong with any data
+ * connection, and nothing needs changing. Decided here once
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import type { Reply, Session, Transfer } from './model.js';
@@ -36,7 +37,7 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
     for (const o of s.transfers) {
       if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
       if (o.request.command === t.request.command || !done(o)) return null;
-      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null };
+      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
     }
     return null;
   }
@@ -54,25 +55,37 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
     code: next.reply!.code,
     replyFrame: next.reply!.frame,
     transfer: id(next),
+    completed: true,
     directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame },
   };
 }
 
 /**
  * A refused PASV/EPSV/PORT/EPRT that no transfer command used (curl's EPSV answered 500 by a server
- * without it, then PASV): the client's next announcement, when the transfer command that used it
- * completed. The refusal alone decided nothing: the client asked again another way, and got its file.
+ * without it, then PASV): the client's next announcement, when the server accepted it and the
+ * transfer command that used it got past the data connection. The refusal alone decided nothing:
+ * the client asked again another way. The client may have been refused more than once on its way
+ * (tnftp's EPSV, then PASV, then PORT): each refused announcement it sent next, with no transfer
+ * command between, is a step of the same chain (`via`), and every one of them fell back. An accepted
+ * announcement no command used ends the chain (lftp's FXP: a refused PORT naming the other server's
+ * endpoint, then a PASV for the copy's other half), and so does a refused PORT of an FXP copy,
+ * whose refusal is the copy's failure.
+ * The fallback may then have failed for a reason of its own (busybox's RETR of a missing file: 550
+ * after PASV): that failure is its transfer's, not the refused probe's (`completed` false).
  */
 function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolean, id: (o: Transfer) => string): Fallback | null {
   const refused = t.announce?.reply;
-  if (!refused || refused.code < 400 || t.connection !== null) return null;
+  if (!refusedProbe(t) || !refused) return null;
+  const via: Array<{ command: string; frame: number; code: number; replyFrame: number }> = [];
   let next: Transfer | undefined;
   for (let i = s.transfers.indexOf(t) + 1; i < s.transfers.length && next === undefined; i++) {
     const o = s.transfers[i];
-    if (o.announce !== null && o.announce.frame > t.announce!.frame) next = o;
+    if (o.announce === null || o.announce.frame <= t.announce!.frame) continue;
+    if (!refusedProbe(o)) next = o;
+    else via.push({ command: o.announce.command, frame: askedAt(o, s), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame });
   }
-  if (next === undefined || next.request === null || !done(next)) return null;
-  const asked = s.commands.find((c) => c.reply === next.announce!.reply && c.command === next.announce!.command);
+  if (next === undefined || next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
+  if (next.announce.reply.code >= 300 || !(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
@@ -80,6 +93,23 @@ function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolea
     replyFrame: next.reply!.frame,
     transfer: id(next),
     directory: null,
-    announce: { command: next.announce!.command, frame: asked?.frame ?? next.announce!.frame, lacking: saysLacking(refused) },
+    completed: done(next),
+    announce: { command: next.announce.command, frame: askedAt(next, s), lacking: saysLacking(refused), via },
   };
 }
+
+/** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
+function askedAt(t: Transfer, s: Session): number {
+  return s.commands.find((c) => c.reply === t.announce!.reply && c.command === t.announce!.command)?.frame ?? t.announce!.frame;
+}
+
+/** A PASV/EPSV/PORT/EPRT the server refused, that no transfer command used, and that names no other server (FXP). */
+const refusedProbe = (t: Transfer): boolean =>
+  t.request === null && t.connection === null && t.fxp === undefined && t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
+
+/**
+ * The server answered the transfer command about the file, not about the data connection: a 450 or
+ * higher (550 no such file, 553 name not allowed, 452 no room), not 425/426 (the connection could
+ * not open, or broke) or 421 (the server closing).
+ */
+const pastConnection = (o: Transfer): boolean => o.reply !== null && o.reply.code >= 450;

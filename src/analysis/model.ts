@@ -156,7 +156,7 @@ export interface AnsweredLater {
 export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
-/** `fell-back`: the server refused the transfer command and the client did what it meant another way, which completed (fallback.ts). */
+/** `fell-back`: the server refused the transfer command (or announcement) and the client did what it meant another way, which completed or got past the refusal (fallback.ts). */
 export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {

@@ -75,7 +75,9 @@ export type TransferVerdict =
   /**
    * Refused, and no failure: the server answered the transfer command with `code` (frame `reply`),
    * a command it lacks (500/502) or a directory asked for as a file (550), and the client did what it
-   * meant another way (`fallback`), which completed. Counted apart from the failures in every output.
+   * meant another way (`fallback`), which completed; or a refused announcement the client got past
+   * (its next one accepted and used, even when that transfer then failed for its own reason:
+   * `fallback.completed` false). Counted apart from the failures in every output.
    */
   | { kind: 'fell-back'; code: number; reply: number; fallback: Fallback; evidence: number[] }
   /** Stopped part way: ABOR, 426, or a reset after data moved. */
@@ -144,6 +146,12 @@ export interface Fallback {
   replyFrame: number;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
+  /**
+   * The fallback completed. False only after a refused announcement: the server accepted the next
+   * one and the transfer command using it was then refused for its own reason (`code`: a 550 for a
+   * missing file), a failure of that transfer, not of the refused probe.
+   */
+  completed: boolean;
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
   /**
@@ -151,5 +159,11 @@ export interface Fallback {
    * next instead, and its frame; the transfer command above then used that one. `lacking`: the
    * refusal said the server lacks the command (saysLacking), rather than refusing it.
    */
-  announce?: { command: string; frame: number; lacking: boolean };
+  announce?: {
+    command: string;
+    frame: number;
+    lacking: boolean;
+    /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
+    via: Array<{ command: string; frame: number; code: number; replyFrame: number }>;
+  };
 }

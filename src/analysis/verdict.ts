@@ -641,7 +641,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       // The refusal: of the transfer command, or (no command used it) of its announcement.
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
-      const frames = evidenceFrames(t, [fb.directory?.replyFrame, fb.announce?.frame, fb.frame, fb.replyFrame]);
+      const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
+      const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, fb.frame, fb.replyFrame]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }
     case 'unused':
