@@ -25,10 +25,10 @@ export const saysLacking = (r: Reply): boolean =>
  * moved the client on: a refused RETR of a missing file, a 425, stays a failure.
  * Reads the other transfers' statuses: call once they are settled.
  */
-export function fallbackOf(t: Transfer, s: Session): Fallback | null {
+export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]): Fallback | null {
   const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
-  if (t.request === null) return announceFallback(t, s, done, id);
+  if (t.request === null) return announceFallback(t, s, sessions, done);
   const reply = t.reply;
   if (t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
   // A refused announcement is not the transfer command's refusal.
@@ -73,29 +73,63 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
  * The fallback may then have failed for a reason of its own (busybox's RETR of a missing file: 550
  * after PASV): that failure is its transfer's, not the refused probe's (`completed` false).
  */
-function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolean, id: (o: Transfer) => string): Fallback | null {
+function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
   const refused = t.announce?.reply;
   if (!refusedProbe(t) || !refused) return null;
   const via: Array<{ command: string; frame: number; code: number; replyFrame: number }> = [];
   let next: Transfer | undefined;
-  for (let i = s.transfers.indexOf(t) + 1; i < s.transfers.length && next === undefined; i++) {
-    const o = s.transfers[i];
-    if (o.announce === null || o.announce.frame <= t.announce!.frame) continue;
-    if (!refusedProbe(o)) next = o;
-    else via.push({ command: o.announce.command, frame: askedAt(o, s), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame });
+  let at = s;
+  let last = t;
+  // Announcements of `at` after this frame continue the chain (a new session's, all of them).
+  let after = t.announce!.frame;
+  for (;;) {
+    for (const o of at.transfers) {
+      if (o.announce === null || o.announce.frame <= after || o === last) continue;
+      if (!refusedProbe(o)) {
+        next = o;
+        break;
+      }
+      via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame });
+      last = o;
+      after = o.announce.frame;
+    }
+    if (next !== undefined) break;
+    const again = reconnected(last, at, sessions);
+    if (again === null) return null;
+    at = again;
+    after = -1;
   }
-  if (next === undefined || next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
+  if (next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
   if (next.announce.reply.code >= 300 || !(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
     code: next.reply!.code,
     replyFrame: next.reply!.frame,
-    transfer: id(next),
+    transfer: `${at.id}.${next.id}`,
     directory: null,
     completed: done(next),
-    announce: { command: next.announce.command, frame: askedAt(next, s), lacking: saysLacking(refused), via },
+    announce: { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via },
   };
+}
+
+/**
+ * The session in which the client asked again after a refused announcement that ended its session
+ * (lftp: "EPSV failed, will try PASV" closes the control connection and logs in anew): the client's
+ * next session to the same server, opened after the refusal, when the refused session held no
+ * transfer after it and the new session's first announcement asks another way (another command:
+ * the same one again is a retry of the same thing, not a fallback). Null otherwise.
+ */
+function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
+  const after = refused.announce!.reply!.time;
+  if (s.transfers[s.transfers.length - 1] !== refused) return null;
+  let best: Session | null = null;
+  for (const o of sessions) {
+    if (o === s || o.client.ip !== s.client.ip || o.server.ip !== s.server.ip || o.server.port !== s.server.port || o.start <= after) continue;
+    if (best === null || o.start < best.start) best = o;
+  }
+  const first = best?.transfers.find((o) => o.announce !== null);
+  return best !== null && first !== undefined && first.announce!.command !== refused.announce!.command ? best : null;
 }
 
 /** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
