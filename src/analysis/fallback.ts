@@ -7,7 +7,7 @@
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import type { Reply, Session, Transfer } from './model.js';
-import type { Fallback } from './verdict-types.js';
+import type { Fallback, RefusedStep } from './verdict-types.js';
 
 /**
  * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
@@ -76,20 +76,22 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
 function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
   const refused = t.announce?.reply;
   if (!refusedProbe(t) || !refused) return null;
-  const via: Array<{ command: string; frame: number; code: number; replyFrame: number }> = [];
+  const via: RefusedStep[] = [];
   let next: Transfer | undefined;
   let at = s;
   let last = t;
   // Announcements of `at` after this frame continue the chain (a new session's, all of them).
   let after = t.announce!.frame;
-  for (;;) {
+  for (let steps = 0; ; ) {
     for (const o of at.transfers) {
       if (o.announce === null || o.announce.frame <= after || o === last) continue;
       if (!refusedProbe(o)) {
         next = o;
         break;
       }
-      via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame });
+      // A client refused this many times in a row is not falling back but going round: no recovery.
+      if (++steps > MAX_STEPS) return null;
+      via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame, transfer: `${at.id}.${o.id}` });
       last = o;
       after = o.announce.frame;
     }
@@ -121,15 +123,42 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
  * the same one again is a retry of the same thing, not a fallback). Null otherwise.
  */
 function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
-  const after = refused.announce!.reply!.time;
   if (s.transfers[s.transfers.length - 1] !== refused) return null;
-  let best: Session | null = null;
-  for (const o of sessions) {
-    if (o === s || o.client.ip !== s.client.ip || o.server.ip !== s.server.ip || o.server.port !== s.server.port || o.start <= after) continue;
-    if (best === null || o.start < best.start) best = o;
+  const after = refused.announce!.reply!.time;
+  const list = byPeers(sessions).get(peersKey(s)) ?? [];
+  // The first of the client's sessions to that server opened after the refusal (sorted by start).
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].start <= after) lo = mid + 1;
+    else hi = mid;
   }
-  const first = best?.transfers.find((o) => o.announce !== null);
-  return best !== null && first !== undefined && first.announce!.command !== refused.announce!.command ? best : null;
+  const next = list[lo];
+  const first = next?.transfers.find((o) => o.announce !== null);
+  return next !== undefined && first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+}
+
+/** How many refused announcements a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
+const MAX_STEPS = 8;
+
+const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
+const peersCache = new WeakMap<readonly Session[], Map<string, Session[]>>();
+
+/** The capture's sessions by client address and server endpoint, each list sorted by start: built once per analysis. */
+function byPeers(sessions: readonly Session[]): Map<string, Session[]> {
+  let map = peersCache.get(sessions);
+  if (map !== undefined) return map;
+  map = new Map();
+  for (const o of sessions) {
+    const key = peersKey(o);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [o]);
+    else list.push(o);
+  }
+  for (const list of map.values()) list.sort((x, y) => x.start - y.start);
+  peersCache.set(sessions, map);
+  return map;
 }
 
 /** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */

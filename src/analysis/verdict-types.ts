@@ -137,6 +137,15 @@ export type ControlVerdict =
   /** The capture began after the handshake. */
   | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] };
 
+/** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
+export interface RefusedStep {
+  command: string;
+  frame: number;
+  code: number;
+  replyFrame: number;
+  transfer: string;
+}
+
 /** What the client did instead of a refused transfer command, and how that went (fallback.ts decides it). */
 export interface Fallback {
   /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
@@ -164,6 +173,6 @@ export interface Fallback {
     frame: number;
     lacking: boolean;
     /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
-    via: Array<{ command: string; frame: number; code: number; replyFrame: number }>;
+    via: RefusedStep[];
   };
 }

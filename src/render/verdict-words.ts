@@ -159,7 +159,7 @@ export function verdictSentence(t: Transfer): string {
         const asked = escapeText(t.announce?.command ?? 'the announcement');
         const refusal = fb.announce.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
         // The refused steps between (tnftp: EPSV refused, then PASV refused, then PORT).
-        const via = fb.announce.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
+        const via = fb.announce.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
         const over = fb.completed
           ? `${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
           : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
