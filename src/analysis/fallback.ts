@@ -80,11 +80,12 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   let next: Transfer | undefined;
   let at = s;
   let last = t;
-  // Announcements of `at` after this frame continue the chain (a new session's, all of them).
-  let after = t.announce!.frame;
+  // Announcements of `at` from this index continue the chain (a new session's, all of them).
+  let from = s.transfers.indexOf(t) + 1;
   for (let steps = 0; ; ) {
-    for (const o of at.transfers) {
-      if (o.announce === null || o.announce.frame <= after || o === last) continue;
+    for (let i = from; i < at.transfers.length; i++) {
+      const o = at.transfers[i];
+      if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
       if (!refusedProbe(o)) {
         next = o;
         break;
@@ -93,13 +94,12 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
       if (++steps > MAX_STEPS) return null;
       via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame, transfer: `${at.id}.${o.id}` });
       last = o;
-      after = o.announce.frame;
     }
     if (next !== undefined) break;
     const again = reconnected(last, at, sessions);
     if (again === null) return null;
     at = again;
-    after = -1;
+    from = 0;
   }
   if (next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
   if (next.announce.reply.code >= 300 || !(done(next) || pastConnection(next))) return null;
