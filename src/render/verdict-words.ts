@@ -165,7 +165,7 @@ export function verdictSentence(t: Transfer): string {
           : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
         return (
           `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(fb.announce.command)} instead ` +
-          `(frame ${fb.announce.frame}), which the server accepted, and ${over}`
+          `(frame ${fb.announce.frame}), ${fb.completed ? '' : 'which the server accepted, '}and ${over}`
         );
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';
