@@ -82,6 +82,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   let last = t;
   // Announcements of `at` from this index continue the chain (a new session's, all of them).
   let from = s.transfers.indexOf(t) + 1;
+  const seen = new Set<Session>([s]);
   for (let steps = 0; ; ) {
     for (let i = from; i < at.transfers.length; i++) {
       const o = at.transfers[i];
@@ -97,7 +98,9 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     }
     if (next !== undefined) break;
     const again = reconnected(last, at, sessions);
-    if (again === null) return null;
+    // Each session once (a capture whose times run backwards must not lead round in a circle).
+    if (again === null || seen.has(again) || ++steps > MAX_STEPS) return null;
+    seen.add(again);
     at = again;
     from = 0;
   }
@@ -134,12 +137,13 @@ function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]
     if (list[mid].start <= after) lo = mid + 1;
     else hi = mid;
   }
+  while (lo < list.length && list[lo] === s) lo++;
   const next = list[lo];
   const first = next?.transfers.find((o) => o.announce !== null);
   return next !== undefined && first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
 }
 
-/** How many refused announcements a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
+/** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
 const MAX_STEPS = 8;
 
 const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
