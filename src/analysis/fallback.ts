@@ -1,12 +1,13 @@
 /**
  * A refused transfer command the client recovered from: it probed with a command the server lacks
  * (yafc's and aioftp's MLSD to vsftpd, answered 500), or asked for a directory as a file (urllib's
- * RETR pub, 550), and then did what it meant another way, which completed. Not a failed transfer:
- * nothing was wrong with any data connection, and nothing needs changing. Decided here once
+ * RETR pub, 550), and then did what it meant another way, which completed; or a refused announcement
+ * the client got past (announceFallback). Not a failed transfer: nothing was wrong with any data
+ * connection, and nothing needs changing. Decided here once
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import type { Reply, Session, Transfer } from './model.js';
-import type { Fallback } from './verdict-types.js';
+import type { Fallback, RefusedStep } from './verdict-types.js';
 
 /**
  * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
@@ -24,10 +25,10 @@ export const saysLacking = (r: Reply): boolean =>
  * moved the client on: a refused RETR of a missing file, a 425, stays a failure.
  * Reads the other transfers' statuses: call once they are settled.
  */
-export function fallbackOf(t: Transfer, s: Session): Fallback | null {
+export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]): Fallback | null {
   const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
-  if (t.request === null) return announceFallback(t, s, done, id);
+  if (t.request === null) return announceFallback(t, s, sessions, done);
   const reply = t.reply;
   if (t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
   // A refused announcement is not the transfer command's refusal.
@@ -36,7 +37,7 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
     for (const o of s.transfers) {
       if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
       if (o.request.command === t.request.command || !done(o)) return null;
-      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null };
+      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
     }
     return null;
   }
@@ -54,32 +55,128 @@ export function fallbackOf(t: Transfer, s: Session): Fallback | null {
     code: next.reply!.code,
     replyFrame: next.reply!.frame,
     transfer: id(next),
+    completed: true,
     directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame },
   };
 }
 
 /**
  * A refused PASV/EPSV/PORT/EPRT that no transfer command used (curl's EPSV answered 500 by a server
- * without it, then PASV): the client's next announcement, when the transfer command that used it
- * completed. The refusal alone decided nothing: the client asked again another way, and got its file.
+ * without it, then PASV): the client's next announcement, when the server accepted it and the
+ * transfer command that used it got past the data connection. The refusal alone decided nothing:
+ * the client asked again another way. The client may have been refused more than once on its way
+ * (tnftp's EPSV, then PASV, then PORT): each refused announcement it sent next, with no transfer
+ * command between, is a step of the same chain (`via`), and every one of them fell back. An accepted
+ * announcement no command used ends the chain (lftp's FXP: a refused PORT naming the other server's
+ * endpoint, then a PASV for the copy's other half), and so does a refused PORT of an FXP copy,
+ * whose refusal is the copy's failure.
+ * The fallback may then have failed for a reason of its own (busybox's RETR of a missing file: 550
+ * after PASV): that failure is its transfer's, not the refused probe's (`completed` false).
  */
-function announceFallback(t: Transfer, s: Session, done: (o: Transfer) => boolean, id: (o: Transfer) => string): Fallback | null {
+function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
   const refused = t.announce?.reply;
-  if (!refused || refused.code < 400 || t.connection !== null) return null;
+  if (!refusedProbe(t) || !refused) return null;
+  const via: RefusedStep[] = [];
   let next: Transfer | undefined;
-  for (let i = s.transfers.indexOf(t) + 1; i < s.transfers.length && next === undefined; i++) {
-    const o = s.transfers[i];
-    if (o.announce !== null && o.announce.frame > t.announce!.frame) next = o;
+  let at = s;
+  let last = t;
+  // Announcements of `at` from this index continue the chain (a new session's, all of them).
+  let from = s.transfers.indexOf(t) + 1;
+  const seen = new Set<Session>([s]);
+  for (let steps = 0; ; ) {
+    for (let i = from; i < at.transfers.length; i++) {
+      const o = at.transfers[i];
+      if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
+      if (!refusedProbe(o)) {
+        next = o;
+        break;
+      }
+      // A client refused this many times in a row is not falling back but going round: no recovery.
+      if (++steps > MAX_STEPS) return null;
+      via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame, transfer: `${at.id}.${o.id}` });
+      last = o;
+    }
+    if (next !== undefined) break;
+    const again = reconnected(last, at, sessions);
+    // Each session once (a capture whose times run backwards must not lead round in a circle).
+    if (again === null || seen.has(again) || ++steps > MAX_STEPS) return null;
+    seen.add(again);
+    at = again;
+    from = 0;
   }
-  if (next === undefined || next.request === null || !done(next)) return null;
-  const asked = s.commands.find((c) => c.reply === next.announce!.reply && c.command === next.announce!.command);
+  if (next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
+  if (next.announce.reply.code >= 300 || !(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
     code: next.reply!.code,
     replyFrame: next.reply!.frame,
-    transfer: id(next),
+    transfer: `${at.id}.${next.id}`,
     directory: null,
-    announce: { command: next.announce!.command, frame: asked?.frame ?? next.announce!.frame, lacking: saysLacking(refused) },
+    completed: done(next),
+    announce: { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via },
   };
 }
+
+/**
+ * The session in which the client asked again after a refused announcement that ended its session
+ * (lftp: "EPSV failed, will try PASV" closes the control connection and logs in anew): the client's
+ * next session to the same server, opened after the refusal, when the refused session held no
+ * transfer after it and the new session's first announcement asks another way (another command:
+ * the same one again is a retry of the same thing, not a fallback). Null otherwise.
+ */
+function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
+  if (s.transfers[s.transfers.length - 1] !== refused) return null;
+  const after = refused.announce!.reply!.time;
+  const list = byPeers(sessions).get(peersKey(s)) ?? [];
+  // The first of the client's sessions to that server opened after the refusal (sorted by start).
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].start <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  while (lo < list.length && list[lo] === s) lo++;
+  const next = list[lo];
+  const first = next?.transfers.find((o) => o.announce !== null);
+  return next !== undefined && first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+}
+
+/** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
+const MAX_STEPS = 8;
+
+const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
+const peersCache = new WeakMap<readonly Session[], Map<string, Session[]>>();
+
+/** The capture's sessions by client address and server endpoint, each list sorted by start: built once per analysis. */
+function byPeers(sessions: readonly Session[]): Map<string, Session[]> {
+  let map = peersCache.get(sessions);
+  if (map !== undefined) return map;
+  map = new Map();
+  for (const o of sessions) {
+    const key = peersKey(o);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [o]);
+    else list.push(o);
+  }
+  for (const list of map.values()) list.sort((x, y) => x.start - y.start);
+  peersCache.set(sessions, map);
+  return map;
+}
+
+/** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
+function askedAt(t: Transfer, s: Session): number {
+  return s.commands.find((c) => c.reply === t.announce!.reply && c.command === t.announce!.command)?.frame ?? t.announce!.frame;
+}
+
+/** A PASV/EPSV/PORT/EPRT the server refused, that no transfer command used, and that names no other server (FXP). */
+const refusedProbe = (t: Transfer): boolean =>
+  t.request === null && t.connection === null && t.fxp === undefined && t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
+
+/**
+ * The server answered the transfer command about the file, not about the data connection: a 450 or
+ * higher (550 no such file, 553 name not allowed, 452 no room), not 425/426 (the connection could
+ * not open, or broke) or 421 (the server closing).
+ */
+const pastConnection = (o: Transfer): boolean => o.reply !== null && o.reply.code >= 450;

@@ -157,7 +157,7 @@ export interface AnsweredLater {
 export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
-/** `fell-back`: the server refused the transfer command and the client did what it meant another way, which completed (fallback.ts). */
+
 /** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
 export interface SplitSegment {
   /** The file's bytes this download was there for: from its REST offset to where the next segment began. */
@@ -173,6 +173,7 @@ export interface SplitSegment {
   whole: boolean;
 }
 
+/** `fell-back`: the server refused the transfer command (or announcement) and the client did what it meant another way, which completed or got past the refusal (fallback.ts). */
 export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {

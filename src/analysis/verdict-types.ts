@@ -82,7 +82,9 @@ export type TransferVerdict =
   /**
    * Refused, and no failure: the server answered the transfer command with `code` (frame `reply`),
    * a command it lacks (500/502) or a directory asked for as a file (550), and the client did what it
-   * meant another way (`fallback`), which completed. Counted apart from the failures in every output.
+   * meant another way (`fallback`), which completed; or a refused announcement the client got past
+   * (its next one accepted and used, even when that transfer then failed for its own reason:
+   * `fallback.completed` false). Counted apart from the failures in every output.
    */
   | { kind: 'fell-back'; code: number; reply: number; fallback: Fallback; evidence: number[] }
   /** Stopped part way: ABOR, 426, or a reset after data moved. */
@@ -142,6 +144,15 @@ export type ControlVerdict =
   /** The capture began after the handshake. */
   | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] };
 
+/** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
+export interface RefusedStep {
+  command: string;
+  frame: number;
+  code: number;
+  replyFrame: number;
+  transfer: string;
+}
+
 /** What the client did instead of a refused transfer command, and how that went (fallback.ts decides it). */
 export interface Fallback {
   /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
@@ -151,6 +162,12 @@ export interface Fallback {
   replyFrame: number;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
+  /**
+   * The fallback completed. False only after a refused announcement: the server accepted the next
+   * one and the transfer command using it was then refused for its own reason (`code`: a 550 for a
+   * missing file), a failure of that transfer, not of the refused probe.
+   */
+  completed: boolean;
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
   /**
@@ -158,5 +175,11 @@ export interface Fallback {
    * next instead, and its frame; the transfer command above then used that one. `lacking`: the
    * refusal said the server lacks the command (saysLacking), rather than refusing it.
    */
-  announce?: { command: string; frame: number; lacking: boolean };
+  announce?: {
+    command: string;
+    frame: number;
+    lacking: boolean;
+    /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
+    via: RefusedStep[];
+  };
 }

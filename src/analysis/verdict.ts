@@ -581,7 +581,7 @@ export function settleOutcomes(sessions: Session[]): void {
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
-  for (const s of sessions) for (const t of s.transfers) if (t.status === 'failed' && fallbackOf(t, s) !== null) t.status = 'fell-back';
+  for (const s of sessions) for (const t of s.transfers) if (t.status === 'failed' && fallbackOf(t, s, sessions) !== null) t.status = 'fell-back';
 }
 
 function stopper(t: Transfer, s: Session): Stopper | null {
@@ -614,7 +614,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
-function transferVerdict(t: Transfer, s: Session): TransferVerdict {
+function transferVerdict(t: Transfer, s: Session, sessions: Session[]): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
@@ -652,11 +652,12 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'fell-back': {
-      const fb = fallbackOf(t, s);
+      const fb = fallbackOf(t, s, sessions);
       // The refusal: of the transfer command, or (no command used it) of its announcement.
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
-      const frames = evidenceFrames(t, [fb.directory?.replyFrame, fb.announce?.frame, fb.frame, fb.replyFrame]);
+      const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
+      const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, fb.frame, fb.replyFrame]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }
     case 'unused':
@@ -696,7 +697,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
 
 /** Transfer verdicts: after the diagnosis, whose cause a failed or aborted verdict carries. */
 export function decideVerdicts(a: Analysis): void {
-  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s);
+  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s, a.sessions);
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
   assignLaterAttempts(a.sessions);
 }

@@ -556,7 +556,10 @@ function sessionDiagnosisSubs(ctx: Ctx): string[] {
 /** The transfer's diagnosis as a step's sub-steps, listed among the departures from the textbook; none without one. */
 function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
   // A refused probe the client recovered from: no failure, but not the textbook's one command either.
-  if (t.verdict.kind === 'fell-back') ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, which completed: no failure`);
+  if (t.verdict.kind === 'fell-back') {
+    const fb = t.verdict.fallback;
+    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${fb.completed ? 'which completed' : `which got past it (transfer ${fb.transfer} failed for its own reason)`}: no failure`);
+  }
   if (t.diagnosis === null) return [];
   ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   return diagnosisSubs(ctx, t.diagnosis);

@@ -161,7 +161,8 @@ export function verdictSentence(t: Transfer): string {
       return `failed${v.cause ? `: ${CATALOG[v.cause].title}` : ''}${reply}.`;
     case 'fell-back': {
       const fb = v.fallback;
-      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), which completed (${fb.code}, frame ${fb.replyFrame})`;
+      const ended = fb.completed ? 'which completed' : `which the server then refused for its own reason`;
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})`;
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (
@@ -172,9 +173,14 @@ export function verdictSentence(t: Transfer): string {
       if (fb.announce !== undefined) {
         const asked = escapeText(t.announce?.command ?? 'the announcement');
         const refusal = fb.announce.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
+        // The refused steps between (tnftp: EPSV refused, then PASV refused, then PORT).
+        const via = fb.announce.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
+        const over = fb.completed
+          ? `${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
+          : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
         return (
-          `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${escapeText(fb.announce.command)} instead ` +
-          `(frame ${fb.announce.frame}), and ${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
+          `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(fb.announce.command)} instead ` +
+          `(frame ${fb.announce.frame}), ${fb.completed ? '' : 'which the server accepted, '}and ${over}`
         );
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';

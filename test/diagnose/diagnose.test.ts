@@ -54,6 +54,13 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-proxy', causes: { '1.1': 'passive-syn-unanswered', '2.1': 'relay-failed' }, evidence: () => ({}) },
   { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-client', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a30-proxy-client-pasv-drop-vsftpd-curl-server', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  // Twenty-seventh audit (verdicts-audit27.test.ts): refusals the client got past are no failure; the
+  // RETR of a missing file after them is the one failure; refusals the client gave up on stay failures.
+  { fixture: 'a27-chain-missing-pyftpdlib-tnftp', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a27-chain-missing-pyftpdlib-lftp', causes: { '3.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a27-epsv-missing-pyftpdlib-busybox', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a27-passive-refused-pyftpdlib-busybox', causes: { '1.1': 'server-refused', '1.2': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a27-passive-refused-vsftpd-curl', causes: { '1.1': 'server-refused', '1.2': 'server-refused' }, evidence: () => ({}) },
   // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
   // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
   // Uploads refused by the server's permissions (verdicts-audit28.test.ts: the advice names that server's setting).
@@ -178,11 +185,10 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'missing-twisted-busybox',
     // Session 2's refused EPSV is no failure: busybox asked again with PASV and got its file (2.1 fell back).
-    causes: { '1.1': 'server-refused', '1.2': 'server-refused' },
-    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 19, 20, 24, 25] }),
-    says: {
-      '1.1': [/502 Command 'EPSV' not implemented at frame 16: the server does not implement EPSV, though it opens passive data ports: it answered PASV with 227 at frame 18/],
-    },
+    // The refused EPSV (1.1) the client got past with PASV is no failure (audit 27): the 550 is.
+    causes: { '1.2': 'server-refused' },
+    evidence: () => ({ '1.2': [18, 19, 20, 24, 25] }),
+    says: { '1.2': [/550 missing.txt: No such file or directory at frame 25/] },
   },
   {
     fixture: 'fail-active-drop-vsftpd-ftp',
@@ -714,6 +720,10 @@ const HEALTHY = [
   'a28-oneway-stor-active-pureftpd-curl',
   // A malformed 227 the client got past (PORT instead), and one lftp read leniently: nothing failed.
   'a26-pasv-garbage-fallback-pyftpdlib-python',
+  // Chains of refused announcements (EPSV, PASV, then PORT) the client walked down to a RETR that completed.
+  'a27-chain-pyftpdlib-tnftp',
+  'a27-chain-pyftpdlib-lftp',
+  'a27-chain-vsftpd-lftp',
   'a26-pasv-over255-pyftpdlib-lftp',
   'a20-epsv-icmp6-ignored-vsftpd-curl',
   // Twenty-second verdict audit (verdicts-audit22.test.ts): captures of one direction only (tcpdump -Q),

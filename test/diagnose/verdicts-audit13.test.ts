@@ -158,24 +158,25 @@ describe('4. Twisted FTP server with inetutils-ftp: 125 instead of 150, one pass
 
 describe('5. busybox ftpget to Twisted: "502 Command \'EPSV\' not implemented", then PASV', () => {
   const name = 'missing-twisted-busybox';
-  it(`${name}: the 502 is worded as a command the server lacks, with the 227 to PASV that shows passive ports open`, async () => {
+  it(`${name}: the refused EPSV is no failure in either session; the RETR of a missing file (550) is session 1's one failure`, async () => {
     const a = await analyze(name);
     expect(rows(a)).toEqual([
-      ['1.1', 'EPSV', 16, null, null, null, 0, null, null, 'failed'],
+      // Audit 27: the client got past the refused EPSV (PASV accepted, RETR sent over it): the 550 is
+      // RETR's own failure, not the EPSV's. Before: 1.1 'failed' (server-refused) beside 1.2.
+      ['1.1', 'EPSV', 16, null, null, null, 0, null, null, 'fell-back'],
       ['1.2', 'PASV', 18, 'RETR missing.txt', 24, 1, 0, 550, 25, 'failed'],
       // Session 2's client asked again with PASV and got its file: the refused EPSV is no failure.
       ['2.1', 'EPSV', 45, null, null, null, 0, null, null, 'fell-back'],
       ['2.2', 'PASV', 47, 'RETR hello.txt', 53, 3, 511, 226, 61, 'completed'],
     ]);
-    expect(a.sessions.map((s) => s.diagnosis?.cause ?? null)).toEqual(['server-refused', null]);
-    const epsv = a.sessions[0].transfers[0].diagnosis!;
-    expect(epsv.evidence).toEqual([15, 16, 18]);
-    // Before: "…at frame 16: the server will not open a passive data port" and "or allow EPSV on the server (proftpd <Limit EPSV>, vsftpd pasv_enable)".
-    expect(epsv.summary).toMatch(/502 Command 'EPSV' not implemented at frame 16: the server does not implement EPSV, though it opens passive data ports: it answered PASV with 227 at frame 18/);
-    expect(epsv.advice).toBe('The server does not implement EPSV: use another passive command (PASV for EPSV) or active mode (PORT) on the client, as this client did (PASV, frame 18).');
+    expect(a.sessions[0].transfers.map((t) => t.diagnosis?.cause ?? null)).toEqual([null, 'server-refused']);
+    const fb = a.sessions[0].transfers[0].verdict;
+    expect(fb.kind === 'fell-back' && [fb.code, fb.reply, fb.fallback.transfer, fb.fallback.completed, fb.fallback.code, fb.fallback.replyFrame]).toEqual([502, 16, '1.2', false, 550, 25]);
     expect(await extracted(name)).toEqual({ 's2-t2-hello.txt': sha(name, 'hello.txt') });
     const [diagnose] = await outputs(name, 'diagnose');
-    expect(diagnose).not.toMatch(/will not open a passive data port|allow EPSV on the server/);
+    expect(diagnose).toContain('Session 1, transfer 2: server-refused');
+    expect(diagnose).not.toMatch(/Session 1, transfer 1: server-refused|will not open a passive data port|allow EPSV on the server/);
+    expect(diagnose).toMatch(/the server does not implement EPSV \(502, frame 16\); the client asked with PASV instead \(frame 17\), which the server accepted, and RETR missing.txt \(frame 24, transfer 1.2\) over it was then refused for its own reason \(550, frame 25\)/);
   });
 });
 

@@ -69,7 +69,7 @@ describe('1. yafc to netkit ftpd: MLSD refused (500) then LIST; RETR of a missin
         kind: 'fell-back',
         code: 500,
         reply: 28,
-        fallback: { command: 'LIST', frame: 35, code: 226, replyFrame: 40, transfer: '1.2', directory: null },
+        fallback: { command: 'LIST', frame: 35, code: 226, replyFrame: 40, transfer: '1.2', completed: true, directory: null },
         evidence: [23, 24, 25, 27, 28, 30, 35, 40],
       },
     ]);
