@@ -9,10 +9,9 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { ServerSoftware } from './server-software.js';
-import type { ControlVerdict, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { ControlVerdict, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
-export type { CauseCode, ControlVerdict, Listing, ListingEntry, TlsAlert, TlsFacts, TransferVerdict };
+export type { CauseCode, ControlVerdict, Listing, ListingEntry, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
 /** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
 export interface Diagnosis {
@@ -158,20 +157,8 @@ export type NoReply = ServerClosed | AnsweredLater;
 
 export type TransferMode = 'active' | 'passive';
 
-/** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
-export interface SplitSegment {
-  /** The file's bytes this download was there for: from its REST offset to where the next segment began. */
-  start: number;
-  end: number;
-  /** The file's size as the session stated it (SIZE's 213, the 150's "(N bytes)"). */
-  size: number;
-  /** The download that fetched the file from `end` on: its session, transfer and command frame. */
-  next: { session: number; transfer: number; frame: number };
-  /** The client's close of this data connection: its ABOR, reset or FIN. */
-  closed: number;
-  /** The segments of this file in the capture together hold every byte of it. */
-  whole: boolean;
-}
+/** FTP server software ftpcap recognises from a greeting or SYST reply (server-software.ts). */
+export type ServerSoftware = 'vsftpd' | 'proftpd' | 'pure-ftpd' | 'pyftpdlib' | 'twisted' | 'filezilla' | 'iis' | 'netkit' | 'inetutils' | 'gridftp';
 
 /** `fell-back`: the server refused the transfer command (or announcement) and the client did what it meant another way, which completed or got past the refusal (fallback.ts). */
 export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';

@@ -4,9 +4,7 @@
  * administrator changed ("welcome") names nothing, and advice then speaks of the server's settings
  * in general rather than of another product's.
  */
-import type { Session } from './model.js';
-
-export type ServerSoftware = 'vsftpd' | 'proftpd' | 'pure-ftpd' | 'pyftpdlib' | 'twisted' | 'filezilla' | 'iis' | 'netkit' | 'inetutils' | 'gridftp';
+import type { ServerSoftware, Session } from './model.js';
 
 /** Words in a 220 greeting or a 215 SYST reply, and the software they name. In order: the first that matches. */
 const SIGNATURES: Array<{ re: RegExp; software: ServerSoftware }> = [

@@ -4,7 +4,21 @@
  * none decides one. Each carries the frames that prove it.
  */
 import type { CauseCode } from './diagnose/cause-code.js';
-import type { SplitSegment } from './model.js';
+
+/** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
+export interface SplitSegment {
+  /** The file's bytes this download was there for: from its REST offset to where the next segment began. */
+  start: number;
+  end: number;
+  /** The file's size as the session stated it (SIZE's 213, the 150's "(N bytes)"). */
+  size: number;
+  /** The download that fetched the file from `end` on: its session, transfer and command frame. */
+  next: { session: number; transfer: number; frame: number };
+  /** The client's close of this data connection: its ABOR, reset or FIN. */
+  closed: number;
+  /** The segments of this file in the capture together hold every byte of it. */
+  whole: boolean;
+}
 
 /** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
 export type Stopper = 'client' | 'server' | 'network';
