@@ -8,6 +8,7 @@
  */
 import type { Reply, Session, Transfer } from './model.js';
 import type { Fallback, RefusedStep } from './verdict-types.js';
+import { firstAbove, peersKey } from './sorted.js';
 
 /**
  * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
@@ -130,13 +131,7 @@ function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]
   const after = refused.announce!.reply!.time;
   const list = byPeers(sessions).get(peersKey(s)) ?? [];
   // The first of the client's sessions to that server opened after the refusal (sorted by start).
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].start <= after) lo = mid + 1;
-    else hi = mid;
-  }
+  let lo = firstAbove(list, after, startOfSession);
   while (lo < list.length && list[lo] === s) lo++;
   const next = list[lo];
   const first = next?.transfers.find((o) => o.announce !== null);
@@ -146,7 +141,7 @@ function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]
 /** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
 const MAX_STEPS = 8;
 
-const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
+const startOfSession = (s: Session): number => s.start;
 const peersCache = new WeakMap<readonly Session[], Map<string, Session[]>>();
 
 /** The capture's sessions by client address and server endpoint, each list sorted by start: built once per analysis. */

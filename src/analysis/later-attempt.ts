@@ -6,6 +6,7 @@
  * the later one is judged on its own.
  */
 import type { Session, Transfer } from './model.js';
+import { firstAbove, peersKey } from './sorted.js';
 
 /** Verdicts of an attempt that did not get its data across. */
 const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
@@ -34,19 +35,7 @@ interface Candidate {
  */
 const MAX_SCAN = 256;
 
-const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
-
-/** The index of the first candidate that begins after `frame` (they are sorted by start). */
-function firstAfter(list: Candidate[], frame: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].start <= frame) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const startOf = (c: Candidate): number => c.start;
 
 /**
  * Sets `laterAttempt` on every unfinished transfer that has one: the later attempt of a transfer
@@ -100,7 +89,7 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
   const began = t.request?.time ?? t.announce?.time ?? null;
   const list = (path === null ? byPeers.get(peersKey(s)) : byPath.get(`${peersKey(s)}|${t.direction}|${path}`)) ?? [];
   let best: Candidate | null = null;
-  for (let i = firstAfter(list, after), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
+  for (let i = firstAbove(list, after, startOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
     const c = list[i];
     const u = c.u;
     if (u === t || (c.s !== s && (began === null || c.s.start <= began))) continue;

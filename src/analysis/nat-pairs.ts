@@ -5,6 +5,7 @@
  * the diagnosis say what the NAT rewrote — and what it left alone, such as the address in PORT.
  */
 import type { Command, Session } from './model.js';
+import { firstAtLeast } from './sorted.js';
 
 /**
  * Seconds within which two views of one packet are captured. Both views are the same packet seen
@@ -101,7 +102,7 @@ function pairWithin(group: Session[]): void {
     // A slightly wider window (rounding); the exact test is below.
     const from = a.start - SAME_START - WINDOW_SLACK;
     const to = a.start + SAME_START + WINDOW_SLACK;
-    for (let k = lowerBound(starts, from); k < byStart.length && starts[k] <= to; ) {
+    for (let k = firstAtLeast(starts, from); k < byStart.length && starts[k] <= to; ) {
       if (ips[k] === a.client.ip) {
         k = nextOtherIp[k];
         continue;
@@ -141,16 +142,4 @@ function sameTraits(a: Traits, b: Traits): boolean {
     if (Math.abs(x[i + 1] - y[i + 1]) > SAME_INSTANT) return false;
   }
   return true;
-}
-
-/** First index whose value is >= x in an ascending array. */
-function lowerBound(sorted: number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -7,6 +7,7 @@
  * question costs a binary search and a walk bounded by the next announcement.
  */
 import type { Command, Session, Transfer } from './model.js';
+import { firstAbove } from './sorted.js';
 
 export interface SessionOrder {
   /** The transfer announced next after `t`'s announcement (by frame), or null. */
@@ -27,18 +28,6 @@ export function sessionOrder(s: Session): SessionOrder {
   return order;
 }
 
-/** The first index of `sorted` whose key is greater than `key`. */
-function firstAfter<T>(sorted: T[], key: number, keyOf: (x: T) => number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keyOf(sorted[mid]) <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 const frameOf = (c: Command): number => c.frame;
 const announceFrameOf = (t: Transfer): number => t.announce!.frame;
 
@@ -50,12 +39,12 @@ function buildOrder(s: Session): SessionOrder {
   for (const c of s.commands) if (c.command !== null && c.frame > lastCommand) lastCommand = c.frame;
   return {
     nextAnnounced(t) {
-      const i = firstAfter(announced, t.announce!.frame, announceFrameOf);
+      const i = firstAbove(announced, t.announce!.frame, announceFrameOf);
       for (let j = i; j < announced.length; j++) if (announced[j] !== t) return announced[j];
       return null;
     },
     *commandsBetween(after, before = Infinity) {
-      for (let i = firstAfter(commands, after, frameOf); i < commands.length && commands[i].frame < before; i++) yield commands[i];
+      for (let i = firstAbove(commands, after, frameOf); i < commands.length && commands[i].frame < before; i++) yield commands[i];
     },
     commandAfter: (frame) => lastCommand > frame,
   };

@@ -12,6 +12,7 @@
  * cut by the server or the network keeps its own verdict.
  */
 import type { Session, SplitSegment, Transfer } from './model.js';
+import { peersKey } from './sorted.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
@@ -44,7 +45,7 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       if (t.direction !== 'download' || path === null || !c?.established || c.midstream) continue;
       if (t.inferred !== undefined || t.fxp !== undefined) continue;
       // Not keyed by the stated size: axel asks SIZE on its first connection only.
-      const key = `${s.client.ip}|${s.server.ip}|${s.server.port}|${path}`;
+      const key = `${peersKey(s)}|${path}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, (g = []));
       g.push({ t, s, rest: t.restOffset ?? 0 });
