@@ -5,6 +5,7 @@
 # occurrence=f: the first occurrence is the outer header; inside an ICMP error the tcp.* fields are
 # the quoted segment's (the only TCP header in such a frame). Checksums are verified (-o ...) so the
 # .status fields say good(1)/bad(0)/unverified(2). -n: addresses as numbers, never names.
+# TSHARK_OCCURRENCE=l: the last occurrence instead (the innermost header of a tunnelled packet).
 set -euo pipefail
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: $0 CAPTURE [OUT.tsv]" >&2
@@ -30,7 +31,7 @@ for f in "${fields[@]}"; do args+=(-e "$f"); done
 run() {
   tshark -n -r "$1" \
     -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-    -T fields -E header=y -E separator=/t -E occurrence=f -E quote=n \
+    -T fields -E header=y -E separator=/t -E occurrence="${TSHARK_OCCURRENCE:-f}" -E quote=n \
     "${args[@]}"
 }
 

@@ -269,6 +269,47 @@ export const ICMP_FIELDS = table([
 export const ICMP = byName(ICMP_FIELDS);
 export const ICMP_HEADER_LENGTH = minLength(ICMP_FIELDS); // 8
 
+// ---- Tunnels (see tunnel.ts) --------------------------------------------------------------------
+
+/** GRE (RFC 2784/2890). The optional checksum, key and sequence words follow in that order. */
+export const GRE_FIELDS = table([
+  { name: 'flags', offset: 0, size: 2, format: 'hex', tshark: 'gre.flags_and_version', label: 'Flags and version' },
+  { name: 'version', offset: 0, size: 2, mask: 0x0007, bits: 3, format: 'dec', label: 'Version' },
+  { name: 'protocol', offset: 2, size: 2, format: 'hex', tshark: 'gre.proto', label: 'Protocol type' },
+] as const satisfies Table);
+export const GRE = byName(GRE_FIELDS);
+export const GRE_MIN_HEADER_LENGTH = minLength(GRE_FIELDS); // 4
+export const GRE_FLAG_CHECKSUM = 0x8000;
+export const GRE_FLAG_ROUTING = 0x4000;
+export const GRE_FLAG_KEY = 0x2000;
+export const GRE_FLAG_SEQUENCE = 0x1000;
+
+export const UDP_FIELDS = table([
+  { name: 'srcPort', offset: 0, size: 2, format: 'dec', tshark: 'udp.srcport', label: 'Source port' },
+  { name: 'dstPort', offset: 2, size: 2, format: 'dec', tshark: 'udp.dstport', label: 'Destination port' },
+  { name: 'length', offset: 4, size: 2, format: 'dec', tshark: 'udp.length', label: 'Length' },
+  { name: 'checksum', offset: 6, size: 2, format: 'hex', tshark: 'udp.checksum', label: 'Checksum' },
+] as const satisfies Table);
+export const UDP = byName(UDP_FIELDS);
+export const UDP_HEADER_LENGTH = minLength(UDP_FIELDS); // 8
+/** VXLAN's IANA port (RFC 7348), as AWS and Azure traffic mirroring send it. */
+export const UDP_PORT_VXLAN = 4789;
+
+export const VXLAN_FIELDS = table([
+  { name: 'flags', offset: 0, size: 1, format: 'hex', label: 'Flags' },
+  { name: 'vni', offset: 4, size: 4, mask: -256, shift: 8, bits: 24, format: 'dec', tshark: 'vxlan.vni', label: 'VXLAN network identifier' },
+] as const satisfies Table);
+export const VXLAN = byName(VXLAN_FIELDS);
+export const VXLAN_HEADER_LENGTH = minLength(VXLAN_FIELDS); // 8
+
+export const ERSPAN2_HEADER_LENGTH = 8;
+/** ERSPAN type III: its O bit (last bit of the 12 bytes) announces an 8-byte platform subheader. */
+export const ERSPAN3 = byName(
+  table([{ name: 'optional', offset: 11, size: 1, mask: 0x01, bits: 1, format: 'dec', label: 'Optional subheader' }] as const satisfies Table),
+);
+export const ERSPAN3_HEADER_LENGTH = 12;
+export const ERSPAN3_SUBHEADER_LENGTH = 8;
+
 /** All tables, for the header dump. */
 export const HEADER_TABLES = {
   ethernet: ETHERNET_FIELDS,
@@ -291,10 +332,18 @@ export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** Transparent Ethernet bridging (Ethernet in GRE, Linux gretap), and ERSPAN types II and III. */
+export const ETHERTYPE_TEB = 0x6558;
+export const ETHERTYPE_ERSPAN2 = 0x88be;
+export const ETHERTYPE_ERSPAN3 = 0x22eb;
 
 export const IPPROTO_HOPOPTS = 0;
 export const IPPROTO_ICMP = 1;
+export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_GRE = 47;
 export const IPPROTO_ROUTING = 43;
 export const IPPROTO_FRAGMENT = 44;
 export const IPPROTO_ESP = 50;

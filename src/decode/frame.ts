@@ -1,16 +1,17 @@
 /**
  * One capture record in, one DecodedFrame out: link → IP (v4/v6, with optional fragment
- * reassembly) → TCP or ICMP error. Each header has its own module; this file only sequences
+ * reassembly; through tunnels to the innermost IP) → TCP or ICMP error. Each header has its own module; this file only sequences
  * them and decides what a fragment means for the layers above.
  */
 
 import type { CaptureRecord } from '../capture/types.js';
-import type { DecodedFrame, IpHeader, Ipv4Header, LinkHeader } from './types.js';
+import type { DecodedFrame, IpHeader, Ipv4Header, LinkHeader, TunnelLayer } from './types.js';
 import { decodeLink, networkVersion, newEthernetHeader } from './link.js';
 import { decodeIpv4, newIpv4Header } from './ipv4.js';
 import { decodeIpv6, isExtensionHeader, walkExtensions } from './ipv6.js';
 import { decodeTcp, TcpSegmentHeader } from './tcp.js';
 import { decodeIcmpError } from './icmp.js';
+import { MAX_TUNNEL_DEPTH, tunnelInner } from './tunnel.js';
 import { newIpPayloadView, resetIpPayloadView, type IpPayloadView } from './ip-payload.js';
 import type { Ipv4Defragmenter } from './ipv4-defrag.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from './fields.js';
@@ -50,6 +51,7 @@ function newFrame(link: LinkHeader): DecodedFrame {
     originalLength: 0,
     link,
     ip: undefined,
+    tunnels: undefined,
     tcp: undefined,
     icmp: undefined,
     fragment: undefined,
@@ -71,7 +73,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   frame.capturedLength = record.capturedLength;
   frame.originalLength = record.originalLength;
   frame.link = link;
-  frame.ip = frame.tcp = frame.icmp = frame.fragment = undefined;
+  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = undefined;
   frame.payload = EMPTY;
   frame.truncated = false;
   frame.problems = NO_PROBLEMS;
@@ -89,10 +91,12 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   const view = scratch;
   resetIpPayloadView(view, b);
   const wireAvail = Math.max(record.originalLength, b.length) - off;
-  const ip: IpHeader | undefined =
+  let ip: IpHeader | undefined =
     version === 4 ? decodeIpv4(b, off, wireAvail, frame, view, reuse?.ipv4) : decodeIpv6(b, off, wireAvail, frame, view);
   frame.ip = ip;
   if (ip === undefined || view.protocol < 0) return frame;
+  if (view.fragment === 'none') ip = decapsulate(frame, ip, off, view);
+  if (view.protocol < 0) return frame;
 
   let checksumVerifiable = true;
   if (view.fragment !== 'none') {
@@ -101,6 +105,44 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   }
   decodeTransport(frame, ip, view, checksumVerifiable, reuse?.tcp);
   return frame;
+}
+
+/**
+ * Follow tunnels (GRE, VXLAN, IP-in-IP) to the innermost IP packet, which becomes `frame.ip` with
+ * `view` over its payload; the outer layers go to `frame.tunnels`. A fragmented outer packet is
+ * left as it is (its inner packet is split across frames). Returns the IP header now in `frame.ip`;
+ * `view.protocol` is -1 when nothing above it is to be decoded.
+ */
+function decapsulate(frame: DecodedFrame, ip: IpHeader, off: number, view: IpPayloadView): IpHeader {
+  let tunnels: TunnelLayer[] | undefined;
+  for (;;) {
+    const t = tunnelInner(view, ip, off);
+    if (t === 'none') break;
+    if (t === 'truncated') {
+      frame.truncated = true;
+      view.protocol = -1;
+      break;
+    }
+    if ((tunnels?.length ?? 0) >= MAX_TUNNEL_DEPTH) {
+      addProblem(frame, 'tunnel-depth', { max: MAX_TUNNEL_DEPTH });
+      view.protocol = -1;
+      break;
+    }
+    // The inner packet ends where the outer payload's captured bytes do (no trailing padding).
+    const inner = view.bytes.subarray(0, view.end);
+    resetIpPayloadView(view, inner);
+    const next = t.version === 4 ? decodeIpv4(inner, t.offset, t.wireAvail, frame, view) : decodeIpv6(inner, t.offset, t.wireAvail, frame, view);
+    if (next === undefined) {
+      view.protocol = -1;
+      break;
+    }
+    (tunnels ??= []).push(t.layer);
+    frame.tunnels = tunnels;
+    frame.ip = ip = next;
+    off = t.offset;
+    if (view.protocol < 0 || view.fragment !== 'none') break;
+  }
+  return ip;
 }
 
 /**

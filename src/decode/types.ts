@@ -126,6 +126,27 @@ export interface IcmpError {
   quoted: { src: string; dst: string; srcPort: number; dstPort: number; seq?: number };
 }
 
+/**
+ * One tunnel a frame's packet came through, outermost first (see tunnel.ts): the outer IP header
+ * and the tunnel's own header. Offsets are into the frame's bytes.
+ */
+export interface TunnelLayer {
+  kind: 'gre' | 'vxlan' | 'ipip';
+  /** The outer IP header that carried the tunnel, and where it starts. */
+  ip: IpHeader;
+  ipOffset: number;
+  /** The tunnel's headers (GRE with its optional words and any ERSPAN header; UDP + VXLAN; none for IP-in-IP). */
+  offset: number;
+  length: number;
+  gre?: { flags: number; protocol: number; checksum?: number; key?: number; sequence?: number };
+  udp?: { srcPort: number; dstPort: number };
+  vxlan?: { flags: number; vni: number };
+  /** The inner Ethernet header (VXLAN, GRE transparent bridging, ERSPAN), offsets relative to its start. */
+  link?: LinkHeader;
+  /** Where the inner IP header starts. */
+  innerOffset: number;
+}
+
 export interface DecodedFrame {
   frame: number;
   time: number;
@@ -134,7 +155,12 @@ export interface DecodedFrame {
   capturedLength: number;
   originalLength: number;
   link: LinkHeader;
+  /**
+   * The IP header the analysis reads: the innermost one when the packet came through tunnels,
+   * which are then listed in `tunnels`, outermost first (absent without a tunnel).
+   */
   ip?: IpHeader;
+  tunnels?: TunnelLayer[];
   tcp?: TcpHeader;
   icmp?: IcmpError;
   /** TCP payload bytes actually captured (a view bounded by the IP length: no Ethernet padding). */

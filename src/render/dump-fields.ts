@@ -6,6 +6,15 @@
  * against tshark's view of the same frames.
  */
 import {
+  ETHERTYPE_ERSPAN2,
+  ETHERTYPE_ERSPAN3,
+  ETHERTYPE_TEB,
+  GRE_FIELDS,
+  GRE_MIN_HEADER_LENGTH,
+  IPPROTO_IPV6,
+  UDP_FIELDS,
+  UDP_HEADER_LENGTH,
+  VXLAN_FIELDS,
   ETHERNET,
   ETHERNET_FIELDS,
   ETHERNET_HEADER_LENGTH,
@@ -48,7 +57,7 @@ import {
   type FieldDef,
 } from '../decode/fields.js';
 import { formatIpv6, ipv4ToString, macToString } from '../decode/addr.js';
-import { TCP_ACK, TCP_URG, type ChecksumStatus, type DecodedFrame, type TcpOption } from '../decode/types.js';
+import { TCP_ACK, TCP_URG, type ChecksumStatus, type DecodedFrame, type IpHeader, type LinkHeader, type TcpOption, type TunnelLayer } from '../decode/types.js';
 import { icmpName, portWithName } from './teach-text.js';
 
 /** One line of a packet's box. */
@@ -265,7 +274,11 @@ function checksumText(status: ChecksumStatus, expected: number | undefined, bits
 
 /** Link-layer header lines (with 802.1Q / 802.1ad tags). */
 export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
-  const link = f.link;
+  return linkHeaderLines(f.link, b, 0);
+}
+
+/** The lines of one link header starting at b[base] (base > 0: an Ethernet frame inside a tunnel). */
+function linkHeaderLines(link: LinkHeader, b: Uint8Array, base: number): DumpLine[] {
   const out: DumpLine[] = [];
   const vlanTags = (start: number, firstType: number): void => {
     let off = start;
@@ -289,12 +302,12 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
   };
   switch (link.kind) {
     case 'ethernet': {
-      out.push({ level: 0, text: 'Ethernet II Header' });
+      out.push({ level: 0, text: base > 0 ? 'Ethernet II Header (inside the tunnel)' : 'Ethernet II Header' });
       for (const fd of ETHERNET_FIELDS) {
-        out.push(fieldLine(b, 0, fd, fd.name === 'type' ? { text: etherTypeName(readField(b, 0, fd)) } : undefined));
+        out.push(fieldLine(b, base, fd, fd.name === 'type' ? { text: etherTypeName(readField(b, base, fd)) } : undefined));
       }
-      const t = readField(b, 0, ETHERNET.type);
-      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(ETHERNET_HEADER_LENGTH, t);
+      const t = readField(b, base, ETHERNET.type);
+      if (t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD) vlanTags(base + ETHERNET_HEADER_LENGTH, t);
       break;
     }
     case 'sll':
@@ -337,15 +350,14 @@ export function linkLines(f: DecodedFrame, b: Uint8Array): DumpLine[] {
       out.push({ level: 0, text: `Link type ${link.linkType}: not decoded by ftpcap` });
       break;
   }
-  if (link.fcsLength !== undefined && link.fcsLength > 0 && b.length >= link.fcsLength) {
+  if (base === 0 && link.fcsLength !== undefined && link.fcsLength > 0 && b.length >= link.fcsLength) {
     out.push({ level: 1, label: 'Frame check sequence', text: `0x${bytesText(b, b.length - link.fcsLength, link.fcsLength).replace(/:/g, '')}` });
   }
   return out;
 }
 
 /** IPv4 or IPv6 header lines (with IPv6 extension headers). `off` is where the header starts. */
-export function ipLines(f: DecodedFrame, b: Uint8Array, off: number): DumpLine[] {
-  const ip = f.ip!;
+export function ipLines(ip: IpHeader, b: Uint8Array, off: number): DumpLine[] {
   const out: DumpLine[] = [];
   if (ip.version === 4) {
     out.push({ level: 0, text: 'IP Header - Internet Protocol Datagram' });
@@ -412,10 +424,46 @@ export function ipLines(f: DecodedFrame, b: Uint8Array, off: number): DumpLine[]
   return out;
 }
 
+/** Where `f.ip` (the innermost IP header, through any tunnel) starts in the frame's own bytes. */
+export function ipOffset(f: DecodedFrame): number {
+  return f.tunnels === undefined ? f.link.headerLength : f.tunnels[f.tunnels.length - 1].innerOffset;
+}
+
+/**
+ * A tunnel's lines: its own header (GRE with the optional words its flags announce, or UDP and
+ * VXLAN), then the Ethernet header inside it, if any. The outer IP header is shown before it.
+ */
+export function tunnelLines(t: TunnelLayer, b: Uint8Array): DumpLine[] {
+  const out: DumpLine[] = [];
+  const p = t.offset;
+  if (t.kind === 'ipip') {
+    out.push({ level: 0, text: `IP-in-IP: the ${t.ip.protocol === IPPROTO_IPV6 ? 'IPv6' : 'IPv4'} packet below is the outer one's payload` });
+  } else if (t.kind === 'gre' && t.gre !== undefined) {
+    const g = t.gre;
+    out.push({ level: 0, text: 'GRE - Generic Routing Encapsulation' });
+    for (const fd of GRE_FIELDS) {
+      if (fd.name === 'protocol') out.push(fieldLine(b, p, fd, { text: g.protocol === ETHERTYPE_TEB ? 'Transparent Ethernet bridging' : g.protocol === ETHERTYPE_ERSPAN2 || g.protocol === ETHERTYPE_ERSPAN3 ? 'ERSPAN' : etherTypeName(g.protocol) }));
+      else out.push(fieldLine(b, p, fd, fd.name === 'flags' ? { text: [g.checksum !== undefined ? 'checksum' : '', g.key !== undefined ? 'key' : '', g.sequence !== undefined ? 'sequence number' : ''].filter((x) => x !== '').join(', ') || 'no optional fields' } : undefined));
+    }
+    if (g.checksum !== undefined) out.push({ level: 1, label: 'Checksum', text: `${hexValue(g.checksum, 16)}  (not verified)`, fields: [{ tshark: 'gre.checksum', value: g.checksum }] });
+    if (g.key !== undefined) out.push({ level: 1, label: 'Key', text: `${hexValue(g.key, 32)} (${g.key})`, fields: [{ tshark: 'gre.key', value: g.key }] });
+    if (g.sequence !== undefined) out.push({ level: 1, label: 'Sequence number', text: String(g.sequence), fields: [{ tshark: 'gre.sequence_number', value: g.sequence }] });
+    const erspan = t.length - (GRE_MIN_HEADER_LENGTH + 4 * [g.checksum, g.key, g.sequence].filter((x) => x !== undefined).length);
+    if (erspan > 0) out.push({ level: 0, text: `ERSPAN header: ${erspan} bytes (not decoded further)` });
+  } else if (t.kind === 'vxlan' && t.vxlan !== undefined) {
+    out.push({ level: 0, text: 'UDP - User Datagram Protocol' });
+    for (const fd of UDP_FIELDS) out.push(fieldLine(b, p, fd, fd.name === 'checksum' ? { text: '(not verified)' } : fd.name === 'dstPort' ? { text: 'VXLAN' } : undefined));
+    out.push({ level: 0, text: 'VXLAN - Virtual eXtensible Local Area Network' });
+    for (const fd of VXLAN_FIELDS) out.push(fieldLine(b, p + UDP_HEADER_LENGTH, fd));
+  }
+  if (t.link !== undefined) out.push(...linkHeaderLines(t.link, b, t.innerOffset - t.link.headerLength));
+  return out;
+}
+
 /** Where the IP payload (TCP, ICMP) starts in the frame's own bytes. */
 export function ipPayloadOffset(f: DecodedFrame): number {
   const ip = f.ip!;
-  const off = f.link.headerLength;
+  const off = ipOffset(f);
   if (ip.version === 4) return off + ip.headerLength;
   return off + IPV6_HEADER_LENGTH + ip.extensions.reduce((n, e) => n + e.length, 0);
 }

@@ -12,7 +12,7 @@ import type { TupleResult } from '../ftp/types.js';
 import { escapeText } from './escape.js';
 import { endpoint, relative } from './format.js';
 import { problemText } from '../warnings/catalog.js';
-import { icmpLines, ipLines, ipPayloadOffset, linkLines, tcpLines, type DumpLine, type TcpContext } from './dump-fields.js';
+import { icmpLines, ipLines, ipOffset, ipPayloadOffset, linkLines, tcpLines, tunnelLines, type DumpLine, type TcpContext } from './dump-fields.js';
 import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
 import type { FrameTlsRecord } from '../analysis/tls-records.js';
@@ -228,7 +228,9 @@ export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlo
     if (f.link.kind !== 'unsupported' && f.link.kind !== 'raw') lines.push({ level: 0, text: 'Not IP: not decoded further' });
     return { frame: f.frame, lines };
   }
-  lines.push(...ipLines(f, b, f.link.headerLength));
+  // Outermost first, as tshark lists them: each tunnel's outer IP header, then the tunnel's own.
+  for (const t of f.tunnels ?? []) lines.push(...ipLines(t.ip, b, t.ipOffset), ...tunnelLines(t, b));
+  lines.push(...ipLines(f.ip, b, ipOffset(f)));
   const off = ipPayloadOffset(f);
   const proto = f.ip.protocol;
   if (f.tcp !== undefined) {

@@ -344,6 +344,11 @@ export const DECODE_PROBLEMS = {
     severity: 'note',
     text: (f) => `${ipLength(f)} 0, presumed TSO: using the frame's ${f.wire} bytes`,
   }),
+  'tunnel-depth': problem<{ max: number }>({
+    kind: 'malformed',
+    severity: 'warning',
+    text: (f) => `more than ${f.max} nested tunnels: the innermost packets are not decoded`,
+  }),
   'ipv6-extension-count': problem<{ max: number }>({
     kind: 'malformed',
     severity: 'warning',

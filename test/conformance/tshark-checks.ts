@@ -12,11 +12,14 @@ import type { Analysis, Command, Reply, Session } from '../../src/analysis/model
 import type { TsvRow } from './peer-readers.js';
 import { announcedBy, endpointText, locateSession, repliesOf, show, Tally, type Located } from './tally.js';
 
+/** A tunnelled packet has one address per IP header, outermost first: the TCP header is the last one's. */
+const innermost = (list: string): string => list.slice(list.lastIndexOf(',') + 1);
+
 function rowSource(row: TsvRow): { srcIp: string; srcPort: number; dstIp: string; dstPort: number } {
   return {
-    srcIp: row['ip.src'] || row['ipv6.src'],
+    srcIp: innermost(row['ip.src'] || row['ipv6.src']),
     srcPort: Number(row['tcp.srcport']),
-    dstIp: row['ip.dst'] || row['ipv6.dst'],
+    dstIp: innermost(row['ip.dst'] || row['ipv6.dst']),
     dstPort: Number(row['tcp.dstport']),
   };
 }

@@ -14,7 +14,7 @@ import { readCapture } from '../../src/capture/read-capture.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { Ipv4Defragmenter } from '../../src/decode/ipv4-defrag.js';
-import type { ChecksumStatus, DecodedFrame } from '../../src/decode/types.js';
+import type { ChecksumStatus, DecodedFrame, LinkHeader } from '../../src/decode/types.js';
 import { problemText } from '../../src/warnings/catalog.js';
 
 export interface OracleMismatch {
@@ -57,16 +57,26 @@ const ICMP_ERRORS_V4 = new Set(['3', '11']);
 const ICMP_ERRORS_V6 = new Set(['1', '3']);
 
 /**
+ * Which header a field comes from when a tunnel repeats it (tshark's -E occurrence): 'first' the
+ * outermost (the committed *.tshark-fields.tsv views), 'last' the innermost (the tunnel
+ * recordings' *.tshark-inner-fields.tsv, written with occurrence=l).
+ */
+export type Occurrence = 'first' | 'last';
+
+/**
  * Our frame as tshark would print each field. Only fields listed in `columns` are produced;
  * a field we do not decode for this frame is ''.
  */
-export function ourFields(f: DecodedFrame): FieldRow {
+export function ourFields(f: DecodedFrame, occurrence: Occurrence = 'first'): FieldRow {
   const r: FieldRow = {};
   r[PROBLEMS] = f.problems.map(problemText).join('\n');
   r['frame.number'] = dec(f.frame);
   r['frame.cap_len'] = dec(f.capturedLength);
   r['frame.len'] = dec(f.originalLength);
-  const link = f.link;
+  const tunnels = f.tunnels ?? [];
+  let innerLink: LinkHeader | undefined;
+  if (occurrence === 'last') for (const t of tunnels) innerLink = t.link ?? innerLink;
+  const link = innerLink ?? f.link;
   if (link.kind === 'ethernet' && link.src !== undefined) {
     r['eth.src'] = link.src;
     r['eth.dst'] = link.dst ?? '';
@@ -87,12 +97,12 @@ export function ourFields(f: DecodedFrame): FieldRow {
   }
   if (link.kind === 'null') r['null.family'] = dec(link.family);
 
-  const ip = f.ip;
+  const ip = occurrence === 'first' && tunnels.length > 0 ? tunnels[0].ip : f.ip;
   if (ip?.version === 4) {
     r['ip.version'] = '4';
     r['ip.hdr_len'] = dec(ip.headerLength);
     r['ip.dsfield'] = hex(ip.dsfield, 2);
-    const tso = ip.totalLength === 0 && f.problems.some((p) => p.code === 'ip-length-zero');
+    const tso = ip.totalLength === 0 && tunnels.length === 0 && f.problems.some((p) => p.code === 'ip-length-zero');
     r['ip.len'] = dec(tso ? f.originalLength - link.headerLength : ip.totalLength);
     r['ip.id'] = hex(ip.id, 4);
     r['ip.flags'] = hex(ip.flags, 2);
@@ -228,14 +238,14 @@ export function compareRow(
 }
 
 /** Decode every frame of `capturePath` (with IPv4/IPv6 reassembly, as tshark does). */
-export async function decodeCaptureFields(capturePath: string): Promise<FieldRow[]> {
+export async function decodeCaptureFields(capturePath: string, occurrence: Occurrence = 'first'): Promise<FieldRow[]> {
   const rows: FieldRow[] = [];
   const defrag = new Ipv4Defragmenter();
   await readCapture(
     createReadStream(capturePath),
     {
       onRecord(record: CaptureRecord) {
-        rows.push(ourFields(decodeFrame(record, defrag)));
+        rows.push(ourFields(decodeFrame(record, defrag), occurrence));
       },
       onWarning() {},
     },
@@ -244,8 +254,8 @@ export async function decodeCaptureFields(capturePath: string): Promise<FieldRow
   return rows;
 }
 
-export async function checkAgainstTshark(capturePath: string, tsvPath: string): Promise<OracleResult> {
-  const ours = await decodeCaptureFields(capturePath);
+export async function checkAgainstTshark(capturePath: string, tsvPath: string, occurrence: Occurrence = 'first'): Promise<OracleResult> {
+  const ours = await decodeCaptureFields(capturePath, occurrence);
   const theirs = parseTsv(readText(tsvPath, 'utf8'));
   const mismatches: OracleMismatch[] = [];
   const explained: Array<OracleMismatch & { reason: string }> = [];

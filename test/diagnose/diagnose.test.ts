@@ -700,6 +700,10 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Captured inside a tunnel: VXLAN, GRE, IP-in-IP (thirty-second audit).
+  'a32-vxlan-vsftpd-lftp',
+  'a32-gre-vsftpd-lftp',
+  'a32-ipip-vsftpd-lftp',
   // Split downloads (aria2c, axel): segments the client closed at their end are complete (twenty-ninth audit).
   'a29-aria2c-split-vsftpd',
   'a29-aria2c-split-proftpd',
