@@ -67,6 +67,18 @@ const REGRESSIONS: Regression[] = [
     },
   },
   {
+    found: 'npm run test:fuzz (FTPCAP_FUZZ=full, seed 20261121, spread): case 10149',
+    bug:
+      "the fuzz's own check called a mid-stream data connection settled before a cut because the analysis, which infers such a " +
+      "connection afterwards, keeps no frame of its last data or its reset (pure-ftpd's 226 came while axel's segment was still " +
+      'arriving: 100,496 bytes before the cut, 121,152 in the whole window); such a connection is now settled only when it carried nothing',
+    fixture: 'a29-axel-split-pureftpd.pcap.gz',
+    window: { start: 3264, count: 300 },
+    seed: 1585708504,
+    ops: [{ op: 'cut', at: 107928 }],
+    also: (a) => expect(a.sessions[0].transfers[0]).toMatchObject({ inferred: 'midstream', bytes: 100496, connection: { lastData: null } }),
+  },
+  {
     found: 'npm run test:fuzz (FTPCAP_FUZZ=full, seed 20261121, spread): case 31',
     bug:
       'a capture cut short inside a multi-line reply whose middle was lost (a lossy control connection): the reply was closed at the gap and each ' +

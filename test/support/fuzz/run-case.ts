@@ -454,7 +454,11 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, at: string, p
       ft.reply !== null &&
       ft.reply.frame <= lastFrame &&
       (ft.request?.frame ?? 0) <= lastFrame &&
-      (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null)) &&
+      // A data connection the analysis inferred afterwards (mid-stream, TLS-hidden) keeps no frame of
+      // its last data or its close: nothing then shows it ended before the cut (a split download's
+      // server says 226 while its data is still on the way).
+      (conn === null ||
+        ((conn.lastData !== null || ft.bytes === 0) && (conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null)) &&
       // A refused probe is fell-back only once its fallback completed: before that, it failed.
       (ft.verdict.kind !== 'fell-back' || ft.verdict.fallback.replyFrame <= lastFrame);
     if (settled && (t.status !== ft.status || t.bytes !== ft.bytes)) {
