@@ -6,6 +6,7 @@
  * connection, and nothing needs changing. Decided here once
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
+import { activeMismatch } from './active-mismatch.js';
 import type { Reply, Session, Transfer } from './model.js';
 import type { Fallback, RefusedStep } from './verdict-types.js';
 import { firstAbove, peersKey } from './sorted.js';
@@ -76,7 +77,7 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
  */
 function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
   const refused = t.announce?.reply;
-  if (!refusedProbe(t) || !refused) return null;
+  if (!refusedProbe(t, s) || !refused) return null;
   const via: RefusedStep[] = [];
   let next: Transfer | undefined;
   let at = s;
@@ -88,7 +89,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     for (let i = from; i < at.transfers.length; i++) {
       const o = at.transfers[i];
       if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
-      if (!refusedProbe(o)) {
+      if (!refusedProbe(o, at)) {
         next = o;
         break;
       }
@@ -165,9 +166,20 @@ function askedAt(t: Transfer, s: Session): number {
   return s.commands.find((c) => c.reply === t.announce!.reply && c.command === t.announce!.command)?.frame ?? t.announce!.frame;
 }
 
-/** A PASV/EPSV/PORT/EPRT the server refused, that no transfer command used, and that names no other server (FXP). */
-const refusedProbe = (t: Transfer): boolean =>
-  t.request === null && t.connection === null && t.fxp === undefined && t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
+/**
+ * A PASV/EPSV/PORT/EPRT the server refused, that no transfer command used, and that names no other
+ * server (FXP). Needs its session: a PORT naming a third host's service port (an FTP bounce, which
+ * vsftpd refuses with 500 Illegal PORT command) is no probe the client got past by asking another
+ * way: its refusal is its own story (checkBounce), whatever the session did next.
+ */
+const refusedProbe = (t: Transfer, s: Session): boolean =>
+  t.request === null &&
+  t.connection === null &&
+  t.fxp === undefined &&
+  t.announce !== null &&
+  t.announce.reply !== null &&
+  t.announce.reply.code >= 400 &&
+  activeMismatch(t, s) !== 'bounce';
 
 /**
  * The server answered the transfer command about the file, not about the data connection: a 450 or

@@ -7,9 +7,11 @@
  *
  * A client-stopped download is such a segment when the capture shows its piece done: downloads of
  * the same file from the same server, by the same client, ran at once (a split, not a resume after
- * a stop), one of them began at the nearest later offset, and this one's bytes reached it. A download
- * stopped the same way that ran alone (a user's Ctrl-C, then a resume) stays aborted, and a segment
- * cut by the server or the network keeps its own verdict.
+ * a stop), one of them began at the nearest later offset beside this one (asked before it was
+ * closed, or over a session already open then), and this one's bytes reached it. A download stopped
+ * the same way and then asked again (a user's Ctrl-C, then a resume, even while another program
+ * fetches the same file) stays aborted, with its later attempt; a segment cut by the server or the
+ * network keeps its own verdict.
  */
 import type { Session, SplitSegment, Transfer } from './model.js';
 import { peersKey } from './sorted.js';
@@ -62,10 +64,13 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       if (t.status !== 'aborted' || !stoppedByClient(t, s)) continue;
       const closed = clientClose(t);
       if (closed === null) continue;
-      // The next segment: the nearest later offset of the same file. A client that re-splits (axel)
-      // may ask for it only after this one was closed, so any time in the split download counts.
+      // The next segment: the nearest later offset of the same file, asked beside this one. A client
+      // that re-splits (axel) may ask for it only after this one was closed, but over a session it
+      // had open by then; a download asked in a session opened after this one was stopped is the
+      // client coming back for the rest (curl -C - after the user's Ctrl-C): a later attempt.
+      const end = t.connection!.end;
       let next: Member | null = null;
-      for (const u of g) if (u.rest > m.rest && (next === null || u.rest < next.rest)) next = u;
+      for (const u of g) if (u.rest > m.rest && (next === null || u.rest < next.rest) && beside(u, m, end)) next = u;
       if (next === null || reachOf(t) < next.rest) continue;
       t.segment = {
         start: m.rest,
@@ -80,6 +85,14 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
   }
   return found;
 }
+
+/**
+ * Download `u` belongs to the same split as `m`, stopped at `end`: asked before then, or over
+ * another session the client had already opened (a split client's connections run side by side;
+ * the same session asking again, or a session opened afterwards, is a new attempt).
+ */
+const beside = (u: Member, m: Member, end: number): boolean =>
+  u.t.request!.time < end || (u.s !== m.s && u.s.start < end);
 
 /**
  * Two of the downloads ran at once: the client split the file on purpose. Downloads one after

@@ -41,6 +41,12 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Thirty-first verdict audit (verdicts-audit31.test.ts): a user's interrupt beside another program's
+  // download of the same file is no split segment; a segment cut at the server stays aborted; a
+  // refused bounce PORT stays a bounce, not a fallback. Frames checked there.
+  { fixture: 'a31-resume-beside-wget-vsftpd-curl', causes: { '2.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'a31-aria2c-server-cut-vsftpd', causes: { '3.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'a31-bounce-then-pasv-vsftpd-python', causes: { '1.1': 'bounce' }, evidence: () => ({}) },
   // Twenty-ninth verdict audit (verdicts-audit29.test.ts): clients not recorded before; frames checked there.
   { fixture: 'a29-aria2c-segment-reset-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
   { fixture: 'a29-php-pureftpd', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },

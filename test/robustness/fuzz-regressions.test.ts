@@ -71,7 +71,7 @@ const REGRESSIONS: Regression[] = [
     bug:
       "the fuzz's own check called a mid-stream data connection settled before a cut because the analysis, which infers such a " +
       "connection afterwards, keeps no frame of its last data or its reset (pure-ftpd's 226 came while axel's segment was still " +
-      'arriving: 100,496 bytes before the cut, 121,152 in the whole window); such a connection is now settled only when it carried nothing',
+      'arriving: 100,496 bytes before the cut, 121,152 in the whole window); such a connection is now settled only when its end (time) lies before the cut',
     fixture: 'a29-axel-split-pureftpd.pcap.gz',
     window: { start: 3264, count: 300 },
     seed: 1585708504,

@@ -92,6 +92,9 @@ describe('fuzz (fixed seed)', () => {
       'a29-aria2c-split-vsftpd.pcap.gz',
       'a29-axel-split-pureftpd.pcap.gz',
       'a29-axel-split-vsftpd.pcap.gz',
+      // A user's interrupted download beside another program's (1 MiB), a split download with a segment cut at the server.
+      'a31-aria2c-server-cut-vsftpd.pcap.gz',
+      'a31-resume-beside-wget-vsftpd-curl.pcap.gz',
       'capture-loss-vsftpd-lftp.pcap',
       'ftps-large-vsftpd-curl.pcap.gz',
       'hostile-client-vsftpd-python.pcap.gz',

@@ -402,7 +402,7 @@ function checkPrefix(a: Analysis, bytes: Buffer, base: Buffer, index: CaptureInd
       continue;
     }
     compared += checkCommands(s, f, lastFrame, where, problem);
-    checkTransfers(s, f, lastFrame, where, problem);
+    checkTransfers(s, f, lastFrame, a.capture.last ?? Infinity, where, problem);
   }
   // Sessions with a command before the cut are still there.
   for (const f of full.analysis.sessions) {
@@ -444,7 +444,7 @@ function transferKey(t: Transfer): string {
   return `${t.announce?.frame ?? '-'}/${t.request?.frame ?? '-'}${inferred}`;
 }
 
-function checkTransfers(s: Session, f: Session, lastFrame: number, at: string, problem: (s: string) => void): void {
+function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: number, at: string, problem: (s: string) => void): void {
   for (const t of s.transfers) {
     const ft = f.transfers.find((x) => transferKey(x) === transferKey(t));
     if (!ft) continue; // an announcement whose use lies after the cut is paired differently
@@ -454,11 +454,9 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, at: string, p
       ft.reply !== null &&
       ft.reply.frame <= lastFrame &&
       (ft.request?.frame ?? 0) <= lastFrame &&
-      // A data connection the analysis inferred afterwards (mid-stream, TLS-hidden) keeps no frame of
-      // its last data or its close: nothing then shows it ended before the cut (a split download's
-      // server says 226 while its data is still on the way).
-      (conn === null ||
-        ((conn.lastData !== null || ft.bytes === 0) && (conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null)) &&
+      // The connection's last packet before the cut too: a mid-stream connection may have no lastData
+      // while its data and close go on after the cut.
+      (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null && conn.end <= lastTime)) &&
       // A refused probe is fell-back only once its fallback completed: before that, it failed.
       (ft.verdict.kind !== 'fell-back' || ft.verdict.fallback.replyFrame <= lastFrame);
     if (settled && (t.status !== ft.status || t.bytes !== ft.bytes)) {

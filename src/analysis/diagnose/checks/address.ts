@@ -12,49 +12,11 @@ import { hopsAway } from '../vantage.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
 
-import { clientEndUndecided, EPHEMERAL_MIN } from '../../own-addresses.js';
+import { clientEndUndecided } from '../../own-addresses.js';
+import { activeMismatch, refusedAsForeign, type ActiveMismatch } from '../../active-mismatch.js';
 
-type ActiveMismatch = 'bounce' | 'nat' | null;
-
-export function classifyActiveMismatch(ctx: TransferContext): ActiveMismatch {
-  const { transfer: t, session: s } = ctx;
-  const announced = t.announce?.endpoint;
-  // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
-  if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
-  // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
-  const nat = s.natPeer;
-  if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
-  if (announced.ip === s.client.ip) return behindNatUnrewritten(ctx) || refusedAsForeign(ctx) ? 'nat' : null;
-  // Another address of the client's own host (own-addresses.ts): the data went to the client.
-  if (s.clientAliases.includes(announced.ip)) return null;
-  const cls = addressClass(announced.ip);
-  if (cls !== 'public') return 'nat';
-  const c = t.connection;
-  if (c && c.match === 'exact' && c.established) return 'bounce';
-  return announced.port < EPHEMERAL_MIN ? 'bounce' : 'nat';
-}
-
-/**
- * Seen from the client: PORT names the client's own private address, the server is public, and
- * the server's connection never reached the client. Only a NAT joins those two networks, and one
- * that rewrote PORT (an FTP helper) would have forwarded the connection too.
- */
-function behindNatUnrewritten(ctx: TransferContext): boolean {
-  const { transfer: t, session: s } = ctx;
-  if (t.connection || t.status !== 'failed' || !t.request) return false;
-  const inside = addressClass(s.client.ip);
-  return (inside === 'private' || inside === 'cgnat') && addressClass(s.server.ip) === 'public';
-}
-
-/**
- * PORT names the client's own address as this capture sees it, and the server refuses it as
- * foreign ("500 Illegal PORT command", vsftpd and proftpd): the server sees the client under
- * another address — a NAT between them that did not rewrite PORT.
- */
-function refusedAsForeign(ctx: TransferContext): boolean {
-  const r = ctx.transfer.announce?.reply;
-  return r !== null && r !== undefined && r.code >= 500 && /illegal|foreign|not allowed|address/i.test(r.text);
-}
+/** The PORT/EPRT's mismatch read once (active-mismatch.ts): the fallback reading uses it too. */
+const classifyActiveMismatch = (ctx: TransferContext): ActiveMismatch => activeMismatch(ctx.transfer, ctx.session);
 
 function refusedWords(ctx: TransferContext): string {
   const r = ctx.transfer.announce?.reply;
@@ -143,7 +105,7 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
           `${nat.side === 'inside' ? 'outside' : 'inside'} view): the NAT translated the client ${ep(nat.inside)} to ` +
           `${ep(nat.outside)} but left the address inside PORT as ${announced.ip} — it has no FTP helper for this connection`,
       ]
-    : announced.ip === s.client.ip && refusedAsForeign(ctx)
+    : announced.ip === s.client.ip && refusedAsForeign(ctx.transfer)
       ? [
           `${announceWords(t)}: the client's own address as this capture sees it, and the server refused it as another ` +
             'host\'s: the server sees the client under a different address — a NAT between them translated the packets but ' +

@@ -1,0 +1,50 @@
+/**
+ * PORT/EPRT naming another host than the client: a NAT that did not rewrite it, or an FTP
+ * bounce. A client behind NAT announces its own (usually private) address and a port from its
+ * ephemeral range; a bounce names somebody else's service port. Read here once: the diagnosis
+ * (diagnose/checks/address.ts) words it, and the fallback reading (fallback.ts) keeps a refused
+ * bounce from passing as a probe the client got past.
+ */
+import { addressClass } from './diagnose/facts.js';
+import type { Session, Transfer } from './model.js';
+import { EPHEMERAL_MIN } from './own-addresses.js';
+
+export type ActiveMismatch = 'bounce' | 'nat' | null;
+
+export function activeMismatch(t: Transfer, s: Session): ActiveMismatch {
+  const announced = t.announce?.endpoint;
+  // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
+  if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
+  // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
+  const nat = s.natPeer;
+  if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
+  if (announced.ip === s.client.ip) return behindNatUnrewritten(t, s) || refusedAsForeign(t) ? 'nat' : null;
+  // Another address of the client's own host (own-addresses.ts): the data went to the client.
+  if (s.clientAliases.includes(announced.ip)) return null;
+  const cls = addressClass(announced.ip);
+  if (cls !== 'public') return 'nat';
+  const c = t.connection;
+  if (c && c.match === 'exact' && c.established) return 'bounce';
+  return announced.port < EPHEMERAL_MIN ? 'bounce' : 'nat';
+}
+
+/**
+ * Seen from the client: PORT names the client's own private address, the server is public, and
+ * the server's connection never reached the client. Only a NAT joins those two networks, and one
+ * that rewrote PORT (an FTP helper) would have forwarded the connection too.
+ */
+function behindNatUnrewritten(t: Transfer, s: Session): boolean {
+  if (t.connection || t.status !== 'failed' || !t.request) return false;
+  const inside = addressClass(s.client.ip);
+  return (inside === 'private' || inside === 'cgnat') && addressClass(s.server.ip) === 'public';
+}
+
+/**
+ * PORT names the client's own address as this capture sees it, and the server refuses it as
+ * foreign ("500 Illegal PORT command", vsftpd and proftpd): the server sees the client under
+ * another address — a NAT between them that did not rewrite PORT.
+ */
+export function refusedAsForeign(t: Transfer): boolean {
+  const r = t.announce?.reply;
+  return r !== null && r !== undefined && r.code >= 500 && /illegal|foreign|not allowed|address/i.test(r.text);
+}
