@@ -29,6 +29,7 @@ const EXAMPLES: Array<[DecodeProblem, string]> = [
   [decodeProblem('ip-length-zero', { ip: 4, wire: 40 }), "offload: IPv4 total length 0, presumed TSO: using the frame's 40 bytes"],
   [decodeProblem('ip-length-zero', { ip: 6, wire: 20 }), "offload: IPv6 payload length 0, presumed TSO: using the frame's 20 bytes"],
   [decodeProblem('ipv6-extension-count', { max: 16 }), 'malformed: more than 16 IPv6 extension headers'],
+  [decodeProblem('tunnel-depth', { max: 3 }), 'malformed: more than 3 nested tunnels: the innermost packets are not decoded'],
   [decodeProblem('ipv6-extension-overrun', { header: 0, length: null }), 'malformed: IPv6 extension header 0 overruns the payload length'],
   [decodeProblem('ipv6-extension-overrun', { header: 60, length: 32 }), 'malformed: IPv6 extension header 60 of 32 bytes overruns the payload length'],
   [decodeProblem('fragment-overlap', { reassembled: false }), 'fragment: overlapping fragment, the first copy of the bytes is kept'],
