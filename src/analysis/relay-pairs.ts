@@ -6,6 +6,7 @@
  * no NAT). Pairing them lets a failure on one leg be blamed on that leg, not on the other.
  */
 import type { Session, Transfer } from './model.js';
+import { firstAbove } from './sorted.js';
 
 /**
  * Seconds within which a relay passes a command on: a proxy forwards each command as it reads it
@@ -26,14 +27,17 @@ function key(t: Transfer): { what: string; time: number } | null {
 /** The back session's transfers that repeat the front session's, in order, or empty. */
 function matchTransfers(front: Session, back: Session): Array<[Transfer, Transfer]> {
   const pairs: Array<[Transfer, Transfer]> = [];
+  const keys = back.transfers.map(key);
   let from = 0;
   for (const f of front.transfers) {
     const kf = key(f);
     if (kf === null) continue;
-    for (let i = from; i < back.transfers.length; i++) {
-      const kb = key(back.transfers[i]);
+    // The front's transfers come in time order: the back's ones too old for this one are too old for the next.
+    while (from < keys.length && (keys[from] === null || keys[from]!.time < kf.time - RELAY_DELAY)) from++;
+    for (let i = from; i < keys.length; i++) {
+      const kb = keys[i];
       // Either leg's first: a relay passes commands on after reading them, replies before passing them back.
-      if (kb === null || kb.time < kf.time - RELAY_DELAY) continue;
+      if (kb === null) continue;
       if (kb.time - kf.time > RELAY_DELAY) break;
       if (kb.what !== kf.what) continue;
       pairs.push([f, back.transfers[i]]);
@@ -44,13 +48,39 @@ function matchTransfers(front: Session, back: Session): Array<[Transfer, Transfe
   return pairs;
 }
 
-/** Marks each relay's two sessions (`Session.relay`) and each transfer it passed on (`Transfer.relay`). */
+/**
+ * How many sessions the front's server opened as a client while the front ran are tried as its back
+ * leg: a proxy opens one per front session; a capture built to defeat this (a host that is client and
+ * server of thousands of sessions at once) costs this many tries per session, not the whole capture.
+ */
+const MAX_CANDIDATES = 64;
+
+const startOf = (s: Session): number => s.start;
+
+/**
+ * Marks each relay's two sessions (`Session.relay`) and each transfer it passed on (`Transfer.relay`).
+ * The back leg is looked for among the sessions opened by the front's server as a client, indexed once
+ * and sorted by start, from the front's start to its end: linear in the sessions.
+ */
 export function pairRelays(sessions: Session[]): void {
+  const byClient = new Map<string, Session[]>();
+  for (const s of sessions) {
+    const list = byClient.get(s.client.ip);
+    if (list === undefined) byClient.set(s.client.ip, [s]);
+    else list.push(s);
+  }
+  for (const list of byClient.values()) list.sort((x, y) => x.start - y.start);
   for (const front of sessions) {
     if (front.relay !== undefined) continue;
-    for (const back of sessions) {
-      if (back === front || back.relay !== undefined || back.start < front.start) continue;
-      if (back.client.ip !== front.server.ip || back.server.ip === front.client.ip) continue;
+    const list = byClient.get(front.server.ip);
+    if (list === undefined) continue;
+    // The first session that opened no earlier than the front (firstAbove skips equal starts: step back over them).
+    let i = firstAbove(list, front.start, startOf);
+    while (i > 0 && list[i - 1].start === front.start) i--;
+    for (let tried = 0; i < list.length && list[i].start <= front.end && tried < MAX_CANDIDATES; i++) {
+      const back = list[i];
+      if (back === front || back.relay !== undefined || back.server.ip === front.client.ip) continue;
+      tried++;
       const pairs = matchTransfers(front, back);
       if (pairs.length === 0) continue;
       front.relay = { session: back.id, role: 'front' };

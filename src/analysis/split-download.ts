@@ -14,7 +14,7 @@
  * network keeps its own verdict.
  */
 import type { Session, SplitSegment, Transfer } from './model.js';
-import { peersKey } from './sorted.js';
+import { firstAbove, peersKey } from './sorted.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
@@ -33,6 +33,14 @@ interface Member {
   s: Session;
   rest: number;
 }
+
+const restOf = (m: Member): number => m.rest;
+
+/**
+ * How many later offsets are tried as a segment's next one: a split client asks for a few; a capture
+ * built to defeat this (thousands of downloads of one file at once) costs this many per download.
+ */
+const MAX_NEXT_TRIED = 64;
 
 /**
  * Marks every aborted download that was one finished segment of a split download (sets `segment`;
@@ -59,6 +67,8 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
     const size = fileSize(g);
     if (size === null) continue;
     const whole = covers(g, size);
+    // By offset (stable: one offset's downloads keep their order), for the nearest later offset.
+    const byRest = [...g].sort((x, y) => x.rest - y.rest);
     for (const m of g) {
       const { t, s } = m;
       if (t.status !== 'aborted' || !stoppedByClient(t, s)) continue;
@@ -70,7 +80,12 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       // client coming back for the rest (curl -C - after the user's Ctrl-C): a later attempt.
       const end = t.connection!.end;
       let next: Member | null = null;
-      for (const u of g) if (u.rest > m.rest && (next === null || u.rest < next.rest) && beside(u, m, end)) next = u;
+      for (let i = firstAbove(byRest, m.rest, restOf), tried = 0; i < byRest.length && tried < MAX_NEXT_TRIED; i++, tried++) {
+        if (beside(byRest[i], m, end)) {
+          next = byRest[i];
+          break;
+        }
+      }
       if (next === null || reachOf(t) < next.rest) continue;
       t.segment = {
         start: m.rest,
