@@ -7,7 +7,8 @@
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import { activeMismatch } from './active-mismatch.js';
-import type { Reply, Session, Transfer } from './model.js';
+import type { Command, Reply, Session, Transfer } from './model.js';
+import { sessionOrder } from './session-order.js';
 import type { Fallback, RefusedStep } from './verdict-types.js';
 import { firstAbove, peersKey } from './sorted.js';
 
@@ -35,21 +36,28 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
   if (t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
   // A refused announcement is not the transfer command's refusal.
   if (t.announce?.reply && t.announce.reply.code >= 400) return null;
+  const after = requestsOf(s);
+  const first = firstAbove(after, t.request.frame, requestFrame);
   if (saysLacking(reply)) {
-    for (const o of s.transfers) {
-      if (o.request === null || o.direction !== t.direction || o.request.frame <= t.request.frame) continue;
-      if (o.request.command === t.request.command || !done(o)) return null;
-      return { command: o.request.command, frame: o.request.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+    for (let i = first; i < after.length; i++) {
+      const o = after[i];
+      if (o.direction !== t.direction) continue;
+      if (o.request!.command === t.request.command || !done(o)) return null;
+      return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
     }
     return null;
   }
   const name = t.request.arg.trim();
   if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
-  const next = s.transfers.find((o) => o.request !== null && o.request.frame > t.request!.frame);
+  const next = after[first] as Transfer | undefined;
   if (next === undefined || next.direction !== 'listing' || next.request!.arg.trim() !== name || !done(next)) return null;
-  const cwd = s.commands.find(
-    (c) => c.command === 'CWD' && c.arg.trim() === name && c.frame > t.request!.frame && c.frame < next.request!.frame && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300,
-  );
+  let cwd: Command | undefined;
+  for (const c of sessionOrder(s).commandsBetween(t.request.frame, next.request!.frame)) {
+    if (c.command === 'CWD' && c.arg.trim() === name && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300) {
+      cwd = c;
+      break;
+    }
+  }
   if (cwd === undefined) return null;
   return {
     command: `${next.request!.command} ${name}`,
@@ -83,7 +91,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   let at = s;
   let last = t;
   // Announcements of `at` from this index continue the chain (a new session's, all of them).
-  let from = s.transfers.indexOf(t) + 1;
+  let from = positionOf(s, t) + 1;
   const seen = new Set<Session>([s]);
   for (let steps = 0; ; ) {
     for (let i = from; i < at.transfers.length; i++) {
@@ -163,7 +171,42 @@ function byPeers(sessions: readonly Session[]): Map<string, Session[]> {
 
 /** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
 function askedAt(t: Transfer, s: Session): number {
-  return s.commands.find((c) => c.reply === t.announce!.reply && c.command === t.announce!.command)?.frame ?? t.announce!.frame;
+  const c = t.announce!.reply === null ? undefined : commandsByReply(s).get(t.announce!.reply);
+  return c !== undefined && c.command === t.announce!.command ? c.frame : t.announce!.frame;
+}
+
+/*
+ * Each session indexed once, on first use, for the questions asked of every refused transfer: a
+ * search per question was quadratic in a session of thousands of refusals (a script asking again
+ * and again).
+ */
+const indexes = new WeakMap<Session, { positions: Map<Transfer, number>; requests: Transfer[]; byReply: Map<Reply, Command> | null }>();
+
+function indexOf(s: Session): { positions: Map<Transfer, number>; requests: Transfer[]; byReply: Map<Reply, Command> | null } {
+  let x = indexes.get(s);
+  // Built again if the session grew since (as sessionOrder does).
+  if (x === undefined || x.positions.size !== s.transfers.length) {
+    const positions = new Map(s.transfers.map((o, i) => [o, i] as const));
+    // By command frame (stable: one frame's transfers keep the session's order).
+    const requests = s.transfers.filter((o) => o.request !== null).sort((a, b) => a.request!.frame - b.request!.frame);
+    indexes.set(s, (x = { positions, requests, byReply: null }));
+  }
+  return x;
+}
+
+const requestFrame = (o: Transfer): number => o.request!.frame;
+/** The session's transfers that sent a command, by its frame. */
+const requestsOf = (s: Session): Transfer[] => indexOf(s).requests;
+const positionOf = (s: Session, t: Transfer): number => indexOf(s).positions.get(t) ?? -1;
+
+/** The command each reply answered (its first, as a search from the start finds). */
+function commandsByReply(s: Session): Map<Reply, Command> {
+  const x = indexOf(s);
+  if (x.byReply === null) {
+    x.byReply = new Map();
+    for (const c of s.commands) if (c.reply !== null && !x.byReply.has(c.reply)) x.byReply.set(c.reply, c);
+  }
+  return x.byReply;
 }
 
 /**
