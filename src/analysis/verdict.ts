@@ -16,7 +16,7 @@ import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
-import type { Stopper } from './verdict-types.js';
+import type { Fallback, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
 import { unusableAnnouncementFailed } from './announce-malformed.js';
@@ -581,8 +581,18 @@ export function settleOutcomes(sessions: Session[]): void {
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
-  for (const s of sessions) for (const t of s.transfers) if (t.status === 'failed' && fallbackOf(t, s, sessions) !== null) t.status = 'fell-back';
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const fb = t.status === 'failed' ? fallbackOf(t, s, sessions) : null;
+      if (fb === null) continue;
+      t.status = 'fell-back';
+      fallbacks.set(t, fb);
+    }
+  }
 }
+
+/** Each fell-back transfer's fallback, found once when its status was settled; its verdict reads it. */
+const fallbacks = new WeakMap<Transfer, Fallback>();
 
 function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
@@ -614,7 +624,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
-function transferVerdict(t: Transfer, s: Session, sessions: Session[]): TransferVerdict {
+function transferVerdict(t: Transfer, s: Session): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
@@ -652,7 +662,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: Session[]): Transfer
       if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'fell-back': {
-      const fb = fallbackOf(t, s, sessions);
+      const fb = fallbacks.get(t) ?? null;
       // The refusal: of the transfer command, or (no command used it) of its announcement.
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
@@ -697,7 +707,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: Session[]): Transfer
 
 /** Transfer verdicts: after the diagnosis, whose cause a failed or aborted verdict carries. */
 export function decideVerdicts(a: Analysis): void {
-  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s, a.sessions);
+  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s);
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
   assignLaterAttempts(a.sessions);
 }
