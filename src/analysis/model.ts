@@ -565,6 +565,13 @@ export interface ChecksumSummary {
   badTcp: number;
 }
 
+/** Frames whose IP packet came inside one chain of tunnel headers (outermost first), decoded to the inner packet (a tunnelled ARP frame is not counted). */
+export interface TunnelCount {
+  layers: Array<'gre' | 'vxlan' | 'ipip'>;
+  frames: number;
+  firstFrame: number;
+}
+
 export interface CaptureSummary {
   file: string;
   format: 'pcap' | 'pcapng';
@@ -572,6 +579,8 @@ export interface CaptureSummary {
   packets: number;
   bytes: number;
   linkTypes: LinkTypeCount[];
+  /** Frames carried in tunnels (GRE, VXLAN, IP-in-IP), by chain of tunnel headers; empty when none. */
+  tunnels: TunnelCount[];
   first: number | null;
   last: number | null;
   tcpConnections: number;

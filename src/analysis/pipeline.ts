@@ -13,6 +13,7 @@ import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/chec
 import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { linkTypeName } from '../decode/link.js';
+import type { TunnelLayer } from '../decode/types.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
 import type { StreamChunk, TcpConnection } from '../tcp/types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
@@ -20,7 +21,7 @@ import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
 import { identifyServerSoftware } from './server-software.js';
 import { pairNatViews } from './nat-pairs.js';
-import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer } from './model.js';
+import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer, TunnelCount } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, rstFromMiddlebox, settleOutcomes } from './verdict.js';
@@ -198,6 +199,7 @@ export async function analyzeRecords(
   const ttls = new TtlTable(MAX_TTL_PAIRS);
 
   let lastCount: LinkTypeCount | undefined;
+  const tunnelCounts = new Map<string, TunnelCount>();
   // One set of frame and header objects for every packet: nothing below keeps a frame (FrameScratch).
   const decoded = newFrameScratch();
   const onRecord = (record: CaptureRecord): void => {
@@ -225,6 +227,7 @@ export async function analyzeRecords(
     lastCount = count;
     count.frames++;
     if (!frame.ip) return;
+    if (frame.tunnels !== undefined) countTunnel(tunnelCounts, frame.tunnels, record.frame);
     tally.add(frame);
     const ttl = frame.ip.version === 4 ? frame.ip.ttl : frame.ip.hopLimit;
     // A host's TTL is read from its TCP segments only: Neighbor Discovery goes out with hop limit 255
@@ -294,6 +297,7 @@ export async function analyzeRecords(
       packets: result.packets,
       bytes: result.bytes,
       linkTypes: [...linkCounts.values()],
+      tunnels: [...tunnelCounts.values()],
       first,
       last,
       tcpConnections: reassembler.stats().total,
@@ -314,3 +318,11 @@ export async function analyzeRecords(
 }
 
 export type { Session, TcpConnection };
+
+/** One more frame inside this chain of tunnels (counted by the chain's kinds, outermost first). */
+function countTunnel(counts: Map<string, TunnelCount>, tunnels: TunnelLayer[], frame: number): void {
+  const key = tunnels.length === 1 ? tunnels[0].kind : tunnels.map((t) => t.kind).join('/');
+  const c = counts.get(key);
+  if (c === undefined) counts.set(key, { layers: tunnels.map((t) => t.kind), frames: 1, firstFrame: frame });
+  else c.frames++;
+}

@@ -40,3 +40,13 @@ export function wallClock(time: number | null): string {
   const micros = Math.floor((time * 1e6) % 1e6).toString().padStart(6, '0');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros} UTC`;
 }
+
+const TUNNEL_NAMES = { gre: 'GRE', vxlan: 'VXLAN', ipip: 'IP-in-IP' } as const;
+
+/** "VXLAN", or "GRE in VXLAN" for nested tunnels (innermost first, as one says it). */
+export function tunnelName(layers: ReadonlyArray<keyof typeof TUNNEL_NAMES>): string {
+  return layers
+    .map((k) => TUNNEL_NAMES[k])
+    .reverse()
+    .join(' in ');
+}

@@ -9,7 +9,7 @@ import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/mo
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
-import { bytes, endpoint, rate, relative, seconds, wallClock } from './format.js';
+import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
@@ -32,6 +32,9 @@ export function captureHeading(a: Analysis): string {
     `  ${wallClock(c.first)} … ${wallClock(c.last)} (${seconds(c.first === null || c.last === null ? null : c.last - c.first)})`,
     `  link types: ${links}; TCP connections: ${c.tcpConnections}; FTP sessions: ${a.sessions.length}`,
   ];
+  if (c.tunnels.length > 0) {
+    lines.push(`  IP inside tunnels: ${c.tunnels.map((t) => `${tunnelName(t.layers)} (${t.frames} frames, the first ${t.firstFrame})`).join(', ')}; analysed by their inner packets`);
+  }
   if (c.checksums.offloadLikely.length > 0) {
     lines.push(
       `  checksums: bad on every packet sent by ${c.checksums.offloadLikely.map(escapeText).join(', ')} — checksum offload likely (captured on that host); not an error on the wire`,

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, causes, dataStreams, extractedFiles, facts, factSha, ftpRows, nothingFailed, ourRows, outputs, transferRows, tsv } from './audit-fixtures.js';
+import { analyze, causes, dataStreams, extractedFiles, facts, factSha, ftpRows, nothingFailed, ourRows, outputs, reportPage, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit32-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -76,6 +76,20 @@ for (const [name, tunnel] of RECORDINGS) {
       const [diagnose, summary] = await outputs(name, 'diagnose', 'summary');
       expect(diagnose).toMatch(/No failed data connections in 1 session: 3 transfers \(3 complete\)\./);
       expect(summary).toMatch(/FTP sessions: 1/);
+    });
+
+    it('the summary and the JSON say how many frames carried IP inside the tunnel, from which frame on (tshark\'s innermost addresses)', async () => {
+      // tshark's innermost source address is the tunnel's own (203.0.113.x) for the underlay's
+      // packets and for an ARP frame inside VXLAN; an inner address for an IP packet in the tunnel.
+      const inner = tsv(name, 'inner-fields').filter((r) => r['ip.src'] !== '' && !r['ip.src'].startsWith('203.0.113.'));
+      const kind = name.split('-')[1];
+      const a = await analyze(name);
+      expect(a.capture.tunnels).toEqual([{ layers: [kind], frames: inner.length, firstFrame: Number(inner[0]['frame.number']) }]);
+      const [summary] = await outputs(name, 'summary');
+      const report = await reportPage(name, tmp);
+      const words = { vxlan: 'VXLAN', gre: 'GRE', ipip: 'IP-in-IP' }[kind];
+      expect(summary).toContain(`IP inside tunnels: ${words} (${inner.length} frames, the first ${inner[0]['frame.number']}); analysed by their inner packets`);
+      expect(report).toContain(`<dt>IP inside tunnels</dt><dd>${words} (${inner.length} frames, the first ${inner[0]['frame.number']})</dd>`);
     });
   });
 }

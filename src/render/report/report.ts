@@ -17,7 +17,7 @@ import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
-import { bytes, endpoint, rate, relative, seconds, wallClock } from '../format.js';
+import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
 import { bytesCell, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
@@ -135,6 +135,9 @@ function captureSection(a: Analysis): string {
     ['First packet', esc(wallClock(c.first))],
     ['Duration', esc(seconds(span))],
     ['Link types', esc(c.linkTypes.map((l) => `${l.name} (${num(l.frames)} frames${l.supported ? '' : ', not decoded'})`).join(', ') || '-')],
+    ...(c.tunnels.length > 0
+      ? ([['IP inside tunnels', esc(c.tunnels.map((t) => `${tunnelName(t.layers)} (${num(t.frames)} frames, the first ${t.firstFrame})`).join(', '))]] as Array<[string, string]>)
+      : []),
     ['TCP connections', num(c.tcpConnections)],
     ['FTP sessions', num(a.sessions.length)],
   ];
