@@ -19,6 +19,7 @@ import {
   checkPassiveUnreached,
 } from './checks/connect.js';
 import { checkAnnounceMalformed } from './checks/announce.js';
+import { checkNat64Active, checkNat64Passive } from './checks/nat64.js';
 import { checkControl } from './checks/control.js';
 import { checkLoginFailed } from './checks/login.js';
 import { diagnoseRelayLegs } from './checks/relay.js';
@@ -51,6 +52,9 @@ import { readPassiveAddress } from '../passive-address.js';
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
   checkFxpRefused,
+  // Before the bounce and address mismatches: an address of the other family, not a NAT's leftover.
+  checkNat64Active,
+  checkNat64Passive,
   checkBounce,
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
@@ -158,8 +162,13 @@ function allFailed(s: Session): SessionDiagnosis | null {
   // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known.
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
   const counts = new Map<CauseCode, number>();
-  for (const t of diagnosed) counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
-  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
+  const last = new Map<CauseCode, number>();
+  diagnosed.forEach((t, i) => {
+    counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
+    last.set(t.diagnosis!.cause, i);
+  });
+  // On a tie, the cause the client met last: the attempts before it were passed (a refused EPSV, then a PASV that failed).
+  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1] || last.get(y[0])! - last.get(x[0])!)[0];
   const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
   return {
     cause,
