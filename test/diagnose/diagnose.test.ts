@@ -41,6 +41,22 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Thirty-third verdict audit (verdicts-audit33.test.ts): FTP through NAT64 (tayga, no FTP ALG). An IPv6
+  // EPRT the IPv4 server cannot use, an EPSV the IPv4-only server lacks, a 227 naming the server's IPv4 address.
+  { fixture: 'a33-nat64-eprt-vsftpd-curl-client', causes: { '1.1': 'nat64-active' }, evidence: () => ({ '1.1': [17, 18] }) },
+  { fixture: 'a33-nat64-eprt-vsftpd-curl-server', causes: { '1.1': 'nat64-active' }, evidence: () => ({ '1.1': [17, 18] }) },
+  { fixture: 'a33-nat64-noepsv-pyftpdlib-curl-client', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [15, 16] }) },
+  { fixture: 'a33-nat64-noepsv-pyftpdlib-curl-server', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [15, 16] }) },
+  {
+    fixture: 'a33-nat64-pasv-ipv4-pyftpdlib-python-client',
+    causes: { '1.1': 'server-refused', '1.2': 'nat64-passive-ipv4' },
+    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18] }),
+  },
+  {
+    fixture: 'a33-nat64-pasv-ipv4-pyftpdlib-python-server',
+    causes: { '1.1': 'server-refused', '1.2': 'passive-unreached' },
+    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 21] }),
+  },
   // Thirty-first verdict audit (verdicts-audit31.test.ts): a user's interrupt beside another program's
   // download of the same file is no split segment; a segment cut at the server stays aborted; a
   // refused bounce PORT stays a bounce, not a fallback. Frames checked there.
@@ -706,6 +722,14 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Through NAT64 (thirty-third audit): EPSV; a refused EPRT then EPSV; a refused EPSV then a PASV whose port busybox used.
+  'a33-nat64-epsv-vsftpd-lftp-client',
+  'a33-nat64-epsv-vsftpd-lftp-server',
+  'a33-nat64-epsv-vsftpd-lftp-translator',
+  'a33-nat64-eprt-fallback-vsftpd-lftp-client',
+  'a33-nat64-eprt-fallback-vsftpd-lftp-server',
+  'a33-nat64-pasv-busybox-pyftpdlib-client',
+  'a33-nat64-pasv-busybox-pyftpdlib-server',
   // Captured inside a tunnel: VXLAN, GRE, IP-in-IP (thirty-second audit).
   'a32-vxlan-vsftpd-lftp',
   'a32-gre-vsftpd-lftp',
