@@ -8,6 +8,7 @@
 import { addressClass } from './diagnose/facts.js';
 import type { Session, Transfer } from './model.js';
 import { EPHEMERAL_MIN } from './own-addresses.js';
+import { familyCrossing } from './nat64.js';
 
 export type ActiveMismatch = 'bounce' | 'nat' | null;
 
@@ -15,6 +16,8 @@ export function activeMismatch(t: Transfer, s: Session): ActiveMismatch {
   const announced = t.announce?.endpoint;
   // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
   if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
+  // An IPv6 EPRT across a NAT64 translator (nat64.ts): another family, neither a NAT's leftover nor a bounce.
+  if (familyCrossing(t, s) !== null) return null;
   // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
   const nat = s.natPeer;
   if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';

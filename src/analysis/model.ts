@@ -71,7 +71,8 @@ export interface SessionDiagnosis extends Diagnosis {
 /** What a passive reply's other address was (analysis/passive-address.ts). */
 export interface PassiveAddress {
   announced: string;
-  reading: 'public' | 'departure';
+  /** public: leads to this server (seen arriving); nat64: the server's IPv4 address behind a NAT64 translator (nat64.ts); departure: otherwise. */
+  reading: 'public' | 'nat64' | 'departure';
 }
 
 export interface Endpoint {

@@ -6,6 +6,7 @@
  */
 import type { Command, Session } from './model.js';
 import { firstAtLeast } from './sorted.js';
+import { embeddedIpv4 } from './nat64.js';
 
 /**
  * Seconds within which two views of one packet are captured. Both views are the same packet seen
@@ -58,7 +59,8 @@ export function pairNatViews(sessions: Session[]): void {
     // A session without a line is never matched (both views of a NAT carry the same lines):
     // leaving them out keeps the windows below small under a flood of SYNs to port 21.
     if (s.commands.length === 0) continue;
-    const k = `${s.server.ip}|${s.server.port}`;
+    // Through NAT64 the server's IPv6 view embeds its IPv4 address (nat64.ts): both views are one server.
+    const k = `${embeddedIpv4(s.server.ip) ?? s.server.ip}|${s.server.port}`;
     const entry = byServer.get(k);
     if (entry === undefined) byServer.set(k, { group: [s], clients: 1 });
     else {

@@ -8,6 +8,7 @@
  * either way the data connection arrived.) Anywhere else the other address is a departure.
  */
 import type { PassiveAddress, Session, Transfer, Vantage } from './model.js';
+import { familyCrossing } from './nat64.js';
 
 export function readPassiveAddress(s: Session, t: Transfer, vantage: Vantage): PassiveAddress | null {
   const announced = t.announce?.endpoint;
@@ -21,5 +22,7 @@ export function readPassiveAddress(s: Session, t: Transfer, vantage: Vantage): P
     c.server.ip === s.server.ip &&
     c.server.port === announced.port &&
     c.client.ip === s.client.ip;
-  return { announced: announced.ip, reading: arrived ? 'public' : 'departure' };
+  if (arrived) return { announced: announced.ip, reading: 'public' };
+  // The server's own IPv4 address, told to an IPv6 client through a NAT64 translator: a departure with a known reason.
+  return { announced: announced.ip, reading: familyCrossing(t, s)?.kind === 'passive-ipv4' ? 'nat64' : 'departure' };
 }

@@ -309,6 +309,11 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     } else if (tuple.ip !== null && tuple.ip !== s.server.ip) {
       const d = `the ${r.code} in frame ${r.frame} names ${tuple.ip}, not the address ${s.server.ip} the client is talking to`;
       text += ` Departure from the textbook: ${d}.`;
+      if (t.passiveAddress?.reading === 'nat64') {
+        text +=
+          ` ${s.server.ip} embeds ${tuple.ip} in its last 32 bits: the server is IPv4-only, reached over IPv6 through a NAT64 ` +
+          `translator that passes the ${r.code} unchanged, and an IPv6-only client reaches ${tuple.ip} only as ${s.server.ip}.`;
+      }
       ctx.departures.push(d);
     }
   } else if (r !== null) {
@@ -350,6 +355,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     text += ` It arrives at ${c.addressMismatch.actual}, the server's own address, on the announced port.`;
   } else if (c.addressMismatch !== undefined) {
     text += ` It goes to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}.`;
+    if (t.passiveAddress?.reading === 'nat64') text += ` That is the translator's address for ${c.addressMismatch.announced}: the client kept the control connection's address and took only the port.`;
     ctx.departures.push(`data connection ${t.id} went to ${c.addressMismatch.actual}, not the announced ${c.addressMismatch.announced}`);
   }
   const synAcked = events.some((e) => e.kind === 'syn-ack');

@@ -97,7 +97,7 @@ describe('every output words the same verdicts (contradiction check over every f
       const explained = explainVerdicts(explain.stdout);
       // The timeline's notes as one line: box borders of wrapped note lines and runs of spaces undone.
       const notes = timeline.stdout.replace(/ *\|\n *\| */g, ' ').replace(/\s+/g, ' ');
-      const diagnosed = new Map([...diagnose.stdout.matchAll(/^Session (\d+), transfer (\d+): ([a-z-]+)$/gm)].map((m) => [`${m[1]}.${m[2]}`, m[3]]));
+      const diagnosed = new Map([...diagnose.stdout.matchAll(/^Session (\d+), transfer (\d+): ([a-z0-9-]+)$/gm)].map((m) => [`${m[1]}.${m[2]}`, m[3]]));
       const bad: string[] = [];
       // A 150 the capture holds after its 226 is said to have come late; one before it, or in the same segment, never.
       const lateNotes = (explain.stdout.replace(/\s+/g, ' ').match(/but the copy of the \d+ this capture holds came later/g) ?? []).length;

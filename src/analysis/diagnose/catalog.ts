@@ -146,6 +146,21 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "The client sits behind a NAT that did not rewrite PORT: enable the NAT's FTP helper (nf_conntrack_ftp), " +
       'or use passive mode on the client.',
   },
+  'nat64-passive-ipv4': {
+    title: "the 227 names the server's IPv4 address, which an IPv6 client reaches only through a NAT64 translator",
+    advice:
+      'PASV can announce only an IPv4 address, and a NAT64 translator without an FTP ALG (RFC 6384) passes it unchanged: ' +
+      'an IPv6-only client cannot use it. Use EPSV, which names only a port and crosses the translator as it is: the ' +
+      'server must answer it (enable it, or use a server that has it); or a client that keeps the control connection\'s ' +
+      "address and takes only the 227's port. Active mode is no way out: PORT cannot carry an IPv6 address.",
+  },
+  'nat64-active': {
+    title: "active mode across a NAT64 translator: EPRT names the client's IPv6 address, which the IPv4 server cannot use",
+    advice:
+      'A server behind a NAT64 translator speaks IPv4 only: it cannot connect to the IPv6 address in EPRT, and PORT ' +
+      'cannot name an IPv6 client; the translator (no FTP ALG) rewrites neither. Use passive mode with EPSV, which names ' +
+      'only a port and crosses the translator unchanged.',
+  },
   bounce: {
     title: "PORT names another address than the client's (FTP bounce)",
     advice:

@@ -19,6 +19,8 @@ export type CauseCode =
   | 'passive-address-mismatch'
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'
+  | 'nat64-passive-ipv4'
+  | 'nat64-active'
   | 'bounce'
   | 'fxp-refused'
   | 'tls-hidden'

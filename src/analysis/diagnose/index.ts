@@ -19,6 +19,7 @@ import {
   checkPassiveUnreached,
 } from './checks/connect.js';
 import { checkAnnounceMalformed } from './checks/announce.js';
+import { checkNat64Active, checkNat64Passive } from './checks/nat64.js';
 import { checkControl } from './checks/control.js';
 import { checkLoginFailed } from './checks/login.js';
 import { diagnoseRelayLegs } from './checks/relay.js';
@@ -51,6 +52,9 @@ import { readPassiveAddress } from '../passive-address.js';
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
   checkFxpRefused,
+  // Before the bounce and address mismatches: an address of the other family, not a NAT's leftover.
+  checkNat64Active,
+  checkNat64Passive,
   checkBounce,
   checkActiveAddressMismatch,
   checkPassiveAddressMismatch,
@@ -146,6 +150,9 @@ export function diagnose(a: Analysis): void {
 /** The client stopped it itself (ABOR, or its reset of the data connection): a choice, not a failure of the session. */
 const stoppedByClient = (t: Transfer): boolean => t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
 
+/** An announcement the server refused (no endpoint): the client could only try another. */
+const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
+
 /**
  * Every transfer of the session failed: say so once, with the commonest cause. A complete transfer
  * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
@@ -158,8 +165,15 @@ function allFailed(s: Session): SessionDiagnosis | null {
   // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known.
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
   const counts = new Map<CauseCode, number>();
-  for (const t of diagnosed) counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
-  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
+  // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
+  // failed for its own reason is the lesser cause of the two, whichever came first.
+  const beyondRefusal = new Set<CauseCode>();
+  for (const t of diagnosed) {
+    counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
+    if (!refusedAnnouncement(t)) beyondRefusal.add(t.diagnosis!.cause);
+  }
+  const rank = (c: CauseCode): number => (beyondRefusal.has(c) ? 1 : 0);
+  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1] || rank(y[0]) - rank(x[0]))[0];
   const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
   return {
     cause,

@@ -5,6 +5,7 @@
  * tell whether a SYN reached the client.
  */
 import type { Session } from '../model.js';
+import { ep } from './facts.js';
 import type { Vantage } from './types.js';
 
 const INITIAL_TTLS = [32, 64, 128, 255];
@@ -57,7 +58,7 @@ function placeVantage(s: Session): Omit<Vantage, 'blind'> {
       point: 'in-between',
       reason:
         `it was taken on the NAT device itself: every packet appears twice, before and after translation ` +
-        `(the client is ${inside.ip}:${inside.port} inside, ${outside.ip}:${outside.port} outside)`,
+        `(the client is ${ep(inside)} inside, ${ep(outside)} outside)`,
     };
   }
   // A RST a device on the way forged in the server's name says nothing of where the server is.

@@ -105,19 +105,35 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
   return null;
 }
 
+/** Seconds: a client that quits sooner after the announcement did not wait for an unanswered SYN (retransmitted after 1 s). */
+const QUICK_GIVE_UP = 0.5;
+
 /** What the client did once nobody had connected to the announced endpoint. */
 function movedOnWords(t: Transfer, s: Session): string {
   const order = sessionOrder(s);
   const next = order.nextAnnounced(t);
   let refusal: Command | undefined;
+  let quit: Command | undefined;
   for (const c of order.commandsBetween(t.announce!.frame, next?.announce!.frame)) {
     if (c.reply && (c.reply.code === 425 || c.reply.code === 426)) {
       refusal = c;
       break;
     }
+    if (c.command === 'QUIT' && quit === undefined) quit = c;
   }
   if (refusal) return `The server then replied ${replyWords(refusal.reply!)} (frame ${refusal.reply!.frame})`;
   if (next) return `The client gave up on it and asked again with ${next.announce!.command} (frame ${next.announce!.frame}, ${secondsText(next.announce!.time - t.announce!.time)} later)`;
+  // The client's QUIT ends the session, whoever closes the connection after the 221.
+  if (quit) {
+    const after = quit.time - t.announce!.time;
+    return (
+      `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement)` +
+      // A client whose SYNs go unanswered retries for seconds (the first retransmission comes after 1 s).
+      (after < QUICK_GIVE_UP
+        ? ', without waiting for a data connection: its attempt failed at once on its own side (a reset or an unreachable error, no route to the announced address) or it never made one'
+        : '')
+    );
+  }
   if (s.closedBy) return `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(s.closedBy.time - t.announce!.time)} later)`;
   return '';
 }

@@ -2,6 +2,7 @@
  * Failures after (or without) a working data connection: aborted or stalled transfers, segments
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
+import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
@@ -595,7 +596,20 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
-  const advice = refusedAnnounce
+  // EPSV refused by an IPv4 server behind a NAT64 translator (nat64.ts): the other commands cannot cross it.
+  const crossing = refusedAnnounce ? familyCrossing(t, ctx.session) : null;
+  const nat64 = crossing?.kind === 'epsv-refused' ? crossing : null;
+  if (nat64) {
+    details.push(
+      `The control connection runs over IPv6 to ${ctx.session.server.ip}, an address that embeds ${nat64.ipv4} (an RFC 6052 /96 prefix): ` +
+        'the server is IPv4-only, reached through a NAT64 translator, and EPSV is the one data command that crosses it unchanged',
+    );
+  }
+  const advice = nat64
+    ? `Through NAT64 the server must answer EPSV: enable it, or use a server that has it. A PASV's 227 names the server's IPv4 address (${nat64.ipv4}), ` +
+      "which an IPv6-only client cannot reach (only a client that keeps the control connection's address and takes the 227's port gets through), " +
+      'and active mode cannot cross the translator (PORT cannot name an IPv6 client, an IPv4 server cannot use EPRT\'s IPv6 address).'
+    : refusedAnnounce
     ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
