@@ -13,6 +13,7 @@ import { CrlfCounter, CrlfToLf } from './crlf.js';
 import { addRange, judge, objectDirection, type ByteRange, type ManifestObject, type SkippedTransfer } from './manifest.js';
 import { objectFileName } from './names.js';
 import { effectiveType, isTextTransfer } from './transfer-type.js';
+import { streamMode } from '../analysis/sender-stopped.js';
 
 /** Where one object's bytes go. `bytes` is valid only during the call. */
 export interface ObjectSink {
@@ -254,6 +255,7 @@ export class ExtractionCollector {
       restOffset: t.restOffset,
       // Decrypted TLS data is the file's own bytes: only undecrypted records are "encrypted" here.
       encrypted: s.dataProtection === 'P' && t.connection?.tls?.decryption !== 'decrypted',
+      transferMode: streamMode(t) ? null : t.transferMode,
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
@@ -311,6 +313,7 @@ export class ExtractionCollector {
       convertedToLf: f.converter !== null,
       lineEndingsConverted: f.converter?.converted ?? 0,
       restOffset: t.restOffset,
+      ...(streamMode(t) ? {} : { transferMode: t.transferMode }),
       expectedSize: t.expectedSize,
       status: t.status,
       reply: t.reply ? { code: t.reply.code, frame: t.reply.frame } : null,
