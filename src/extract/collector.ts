@@ -129,8 +129,10 @@ export class ExtractionCollector {
     if (f.ascii === null && (chunk.bytes.length > 0 || chunk.gapBefore > 0)) {
       // The type is known once the transfer command was seen, which is before its data in practice.
       f.ascii = f.transfer.request !== null && isText(f.transfer);
-      if (f.ascii && asciiToLf) f.converter = new CrlfToLf();
-      else if (f.ascii) f.counter = new CrlfCounter();
+      // A mode other than stream (MODE Z's deflate) carries no line ends to convert or count.
+      const lines = f.ascii && streamMode(f.transfer);
+      if (lines && asciiToLf) f.converter = new CrlfToLf();
+      else if (lines) f.counter = new CrlfCounter();
     }
     f.sink ??= this.settings.openSink();
     if (chunk.gapBefore > 0) {
@@ -273,7 +275,7 @@ export class ExtractionCollector {
       );
     }
     const type = t.request !== null && t.direction !== 'listing' ? effectiveType(s, t) : null;
-    if (ascii && t.direction !== 'listing') {
+    if (ascii && t.direction !== 'listing' && streamMode(t)) {
       const sentAs =
         type === null
           ? "type unknown (the session began before the capture): taken as ASCII, FTP's default"
