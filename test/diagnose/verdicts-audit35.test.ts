@@ -76,9 +76,10 @@ describe('1. vsftpd (ascii_download_enable, ascii_upload_enable)', () => {
     expect(fileFact(name, 'crlf.txt').received_matches).toBe(true); // a CRLF file crosses unchanged
     // The upload: 80 lines sent as CRLF (3600 bytes), stored with LF (3520).
     expect(f.sizes.up_ascii_stored).toBe(3600 - 80);
-    expect([f.sizes.appe_after, f.sizes.resume_after]).toEqual([2000 + 1000, 1500 + 2500]);
-    expect(fileFact(name, 'appe-base.bin').received_matches).toBe(true);
-    expect(fileFact(name, 'resume.bin').received_matches).toBe(true);
+    // APPE: the server's file grew by the 1000 bytes sent; REST 1500 + STOR: it holds the client's whole file.
+    expect([f.appe.size_after, f.appe.server_file_is_old_plus_tail, fileFact(name, 'appe-base.bin').received_matches]).toEqual([2000 + 1000, true, true]);
+    expect([f.resume.size_after, f.resume.server_file_is_client_file, fileFact(name, 'resume.bin').received_matches]).toEqual([1500 + 2500, true, true]);
+    expect(f.rest_ascii.client_saved).toBe(false);
     const a = await analyze(name);
     expect(params(a)).toEqual([
       ['1.1', 'complete', null, 'A', 'S', null, 6400, 'lf.txt'],
@@ -112,6 +113,9 @@ describe('1. vsftpd (ascii_download_enable, ascii_upload_enable)', () => {
     expect(got['s1-t5-small.bin']).toBe(fileFact(name, 'small.bin').sha256);
     expect(got[`s1-t7-${facts(name).stou.name}`]).toBe(fileFact(name, '').sha256);
     expect(got['s1-t9-allo.bin']).toBe(fileFact(name, 'allo.bin').sha256);
+    // APPE and REST + STOR: what the transfer carried (the tail appended, bytes 1500-3999), not the server's whole file.
+    expect(got['s1-t6-appe-base.bin']).toBe(fileFact(name, 'appe-base.bin').sha256);
+    expect(got['s1-t8-resume.bin']).toBe(fileFact(name, 'resume.bin').sha256);
     expect(Object.keys(got)).not.toContain('s1-t3-lf.txt'); // refused: nothing moved
   });
 });
@@ -139,8 +143,11 @@ describe('2. proftpd with mod_deflate (MODE Z), AllowStoreRestart off', () => {
 
   it('MODE Z: 590 bytes on the wire for a 16000-byte file is a whole transfer, not one sent short', async () => {
     const f = facts(name);
-    expect([f.sizes.z_txt, f.sizes.z_txt_wire]).toEqual([16000, 590]);
-    expect(fileFact(name, 'z.txt', 1).received_matches).toBe(true); // the client inflated it whole
+    expect([f.sizes.z_txt, f.z.wire_size]).toEqual([16000, 590]);
+    expect(fileFact(name, 'z.txt').received_matches).toBe(true); // the client inflated it whole
+    // AllowStoreRestart off: the APPE and the resumed STOR moved nothing, the server's files are as before.
+    expect([f.appe.size_after, f.resume.size_after]).toEqual([2000, 1500]);
+    expect([fileFact(name, 'appe-base.bin').received, fileFact(name, 'resume.bin').received]).toEqual([null, null]);
     expect(fileFact(name, 'z-up.txt').received_matches).toBe(true); // and proftpd inflated the upload
     const a = await analyze(name);
     expect(params(a)).toEqual([
@@ -185,7 +192,7 @@ describe('2. proftpd with mod_deflate (MODE Z), AllowStoreRestart off', () => {
   it('extract saves the deflate stream as on the wire and says so; inflated, it is the file', async () => {
     const got = await extractedFiles(name, tmp);
     const saved = readFileSync(join(tmp, name, 's1-t5-z.txt'));
-    expect(got['s1-t5-z.txt']).toBe(fileFact(name, 'z.txt', 0).received.sha256);
+    expect(got['s1-t5-z.txt']).toBe(facts(name).z.wire_sha256);
     expect(sha(inflateSync(saved))).toBe(fileFact(name, 'z.txt').sha256);
     expect(sha(inflateSync(readFileSync(join(tmp, name, 's1-t6-z-up.txt'))))).toBe(fileFact(name, 'z-up.txt').sha256);
     const m = JSON.parse(readFileSync(join(tmp, name, 'manifest.json'), 'utf8'));
@@ -205,7 +212,7 @@ describe('3. pure-ftpd', () => {
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(transferRows(a)).toEqual([
       ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
-      ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 3000, 226, 63, 'completed'],
+      ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 3000, 226, 61, 'completed'],
       ['1.3', 'PASV', 66, 'RETR lf.txt', 72, 3, 0, 503, 73, 'failed'],
       ['1.4', 'PASV', 77, 'STOR up-ascii.txt', 81, 4, 3600, 226, 92, 'completed'],
       ['1.5', 'PASV', 111, 'RETR small.bin', 115, 5, 3000, 226, 124, 'completed'],
