@@ -50,25 +50,58 @@ function bytesAsTshark(a: Analysis, name: string): void {
   }
 }
 
+/** Every transfer as transferRows gives it, read off tshark's NAME.tshark-ftp.tsv and NAME.tshark-data-streams.tsv. */
+const AS_TSHARK: Record<string, unknown[][]> = {
+  [VSFTPD]: [
+    ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
+    ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 2950, 226, 63, 'completed'],
+    ['1.3', 'PASV', 66, 'RETR lf.txt', 72, 3, 0, 550, 73, 'failed'],
+    ['1.4', 'PASV', 77, 'STOR up-ascii.txt', 81, 4, 3600, 226, 92, 'completed'],
+    ['1.5', 'PASV', 111, 'RETR small.bin', 115, 5, 3000, 226, 126, 'completed'],
+    ['1.6', 'PASV', 135, 'APPE appe-base.bin', 139, 6, 1000, 226, 146, 'completed'],
+    ['1.7', 'PASV', 149, 'STOU', 153, 7, 1200, 226, 160, 'completed'],
+    ['1.8', 'PASV', 163, 'STOR resume.bin', 169, 8, 2500, 226, 178, 'completed'],
+    ['1.9', 'PASV', 183, 'STOR allo.bin', 187, 9, 3000, 226, 198, 'completed'],
+  ],
+  [PROFTPD]: [
+    ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
+    ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 2950, 226, 63, 'completed'],
+    ['1.3', 'PASV', 66, null, null, 3, 0, null, null, 'unused'],
+    ['1.4', 'PASV', 75, 'STOR up-ascii.txt', 79, 4, 3600, 226, 90, 'completed'],
+    ['1.5', 'PASV', 97, 'RETR z.txt', 101, 5, 590, 226, 110, 'completed'],
+    ['1.6', 'PASV', 113, 'STOR z-up.txt', 117, 6, 583, 226, 126, 'completed'],
+    ['1.7', 'PASV', 143, 'RETR small.bin', 147, 7, 3000, 226, 158, 'completed'],
+    ['1.8', 'PASV', 167, 'APPE appe-base.bin', 171, 8, 0, 451, 173, 'failed'],
+    ['1.9', 'PASV', 175, 'STOU', 179, 9, 1200, 226, 186, 'completed'],
+    ['1.10', 'PASV', 189, 'STOR resume.bin', 195, 10, 0, 451, 197, 'failed'],
+    ['1.11', 'PASV', 201, 'STOR allo.bin', 205, 11, 3000, 226, 216, 'completed'],
+  ],
+  [PUREFTPD]: [
+    ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
+    ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 3000, 226, 61, 'completed'],
+    ['1.3', 'PASV', 66, 'RETR lf.txt', 72, 3, 0, 503, 73, 'failed'],
+    ['1.4', 'PASV', 77, 'STOR up-ascii.txt', 81, 4, 3600, 226, 92, 'completed'],
+    ['1.5', 'PASV', 111, 'RETR small.bin', 115, 5, 3000, 226, 124, 'completed'],
+    ['1.6', 'PASV', 135, 'APPE appe-base.bin', 139, 6, 1000, 226, 146, 'completed'],
+    ['1.7', 'PASV', 149, 'STOU', 153, 7, 1200, 226, 160, 'completed'],
+    ['1.8', 'PASV', 163, 'STOR resume.bin', 169, 8, 2500, 226, 178, 'completed'],
+    ['1.9', 'PASV', 183, 'STOR allo.bin', 187, 9, 3000, 226, 198, 'completed'],
+  ],
+};
+
+describe('commands, transfers and their bytes as tshark shows them', () => {
+  for (const [name, rows] of Object.entries(AS_TSHARK)) {
+    it(name, async () => {
+      const a = await analyze(name);
+      expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
+      expect(transferRows(a)).toEqual(rows);
+      bytesAsTshark(a, name);
+    });
+  }
+});
+
 describe('1. vsftpd (ascii_download_enable, ascii_upload_enable)', () => {
   const name = VSFTPD;
-  it(`${name}: commands and transfers as tshark shows them`, async () => {
-    const a = await analyze(name);
-    expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
-    expect(transferRows(a)).toEqual([
-      ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
-      ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 2950, 226, 63, 'completed'],
-      ['1.3', 'PASV', 66, 'RETR lf.txt', 72, 3, 0, 550, 73, 'failed'],
-      ['1.4', 'PASV', 77, 'STOR up-ascii.txt', 81, 4, 3600, 226, 92, 'completed'],
-      ['1.5', 'PASV', 111, 'RETR small.bin', 115, 5, 3000, 226, 126, 'completed'],
-      ['1.6', 'PASV', 135, 'APPE appe-base.bin', 139, 6, 1000, 226, 146, 'completed'],
-      ['1.7', 'PASV', 149, 'STOU', 153, 7, 1200, 226, 160, 'completed'],
-      ['1.8', 'PASV', 163, 'STOR resume.bin', 169, 8, 2500, 226, 178, 'completed'],
-      ['1.9', 'PASV', 183, 'STOR allo.bin', 187, 9, 3000, 226, 198, 'completed'],
-    ]);
-    bytesAsTshark(a, name);
-  });
-
   it('TYPE A moves more bytes than the file (one CR per LF line); the resume in TYPE A is refused, in its own words', async () => {
     const f = facts(name);
     // 100 bare-LF lines: 6400 bytes on disk, 6500 on the wire; SIZE (213 6400, frames 18 and 22) and the 150 count the file.
@@ -122,25 +155,6 @@ describe('1. vsftpd (ascii_download_enable, ascii_upload_enable)', () => {
 
 describe('2. proftpd with mod_deflate (MODE Z), AllowStoreRestart off', () => {
   const name = PROFTPD;
-  it(`${name}: commands and transfers as tshark shows them`, async () => {
-    const a = await analyze(name);
-    expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
-    expect(transferRows(a)).toEqual([
-      ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
-      ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 2950, 226, 63, 'completed'],
-      ['1.3', 'PASV', 66, null, null, 3, 0, null, null, 'unused'],
-      ['1.4', 'PASV', 75, 'STOR up-ascii.txt', 79, 4, 3600, 226, 90, 'completed'],
-      ['1.5', 'PASV', 97, 'RETR z.txt', 101, 5, 590, 226, 110, 'completed'],
-      ['1.6', 'PASV', 113, 'STOR z-up.txt', 117, 6, 583, 226, 126, 'completed'],
-      ['1.7', 'PASV', 143, 'RETR small.bin', 147, 7, 3000, 226, 158, 'completed'],
-      ['1.8', 'PASV', 167, 'APPE appe-base.bin', 171, 8, 0, 451, 173, 'failed'],
-      ['1.9', 'PASV', 175, 'STOU', 179, 9, 1200, 226, 186, 'completed'],
-      ['1.10', 'PASV', 189, 'STOR resume.bin', 195, 10, 0, 451, 197, 'failed'],
-      ['1.11', 'PASV', 201, 'STOR allo.bin', 205, 11, 3000, 226, 216, 'completed'],
-    ]);
-    bytesAsTshark(a, name);
-  });
-
   it('MODE Z: 590 bytes on the wire for a 16000-byte file is a whole transfer, not one sent short', async () => {
     const f = facts(name);
     expect([f.sizes.z_txt, f.z.wire_size]).toEqual([16000, 590]);
@@ -207,23 +221,6 @@ describe('2. proftpd with mod_deflate (MODE Z), AllowStoreRestart off', () => {
 
 describe('3. pure-ftpd', () => {
   const name = PUREFTPD;
-  it(`${name}: commands and transfers as tshark shows them`, async () => {
-    const a = await analyze(name);
-    expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
-    expect(transferRows(a)).toEqual([
-      ['1.1', 'PASV', 26, 'RETR lf.txt', 30, 1, 6500, 226, 45, 'completed'],
-      ['1.2', 'PASV', 48, 'RETR crlf.txt', 52, 2, 3000, 226, 61, 'completed'],
-      ['1.3', 'PASV', 66, 'RETR lf.txt', 72, 3, 0, 503, 73, 'failed'],
-      ['1.4', 'PASV', 77, 'STOR up-ascii.txt', 81, 4, 3600, 226, 92, 'completed'],
-      ['1.5', 'PASV', 111, 'RETR small.bin', 115, 5, 3000, 226, 124, 'completed'],
-      ['1.6', 'PASV', 135, 'APPE appe-base.bin', 139, 6, 1000, 226, 146, 'completed'],
-      ['1.7', 'PASV', 149, 'STOU', 153, 7, 1200, 226, 160, 'completed'],
-      ['1.8', 'PASV', 163, 'STOR resume.bin', 169, 8, 2500, 226, 178, 'completed'],
-      ['1.9', 'PASV', 183, 'STOR allo.bin', 187, 9, 3000, 226, 198, 'completed'],
-    ]);
-    bytesAsTshark(a, name);
-  });
-
   it('a CRLF file arrives 50 bytes longer (CR CR LF) and is still whole; the ASCII resume is refused in its own words', async () => {
     const f = facts(name);
     expect(fileFact(name, 'crlf.txt').received.size).toBe(f.sizes.crlf_txt + 50);
