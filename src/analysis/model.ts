@@ -324,7 +324,10 @@ export interface TransferRequest {
   time: number;
   command: string;
   arg: string;
-  /** The path the command names, resolved against the tracked working directory. */
+  /**
+   * The path the command names, resolved against the tracked working directory; for STOU, which
+   * names none, the one the server's 150 gave ("FILE: name").
+   */
   path: string | null;
 }
 
@@ -348,6 +351,12 @@ export interface Transfer {
   /** Bytes per second over that duration. */
   throughput: number | null;
   type: string | null;
+  /**
+   * The transfer mode (MODE) in force: `S` (stream, RFC 959's default) unless a MODE was accepted
+   * before the command; `Z` (deflate), `B`, `C` put other bytes on the wire than the file's, so the
+   * wire's count says nothing against the announced size. Null when the session began before the capture.
+   */
+  transferMode: string | null;
   restOffset: number | null;
   /** Size announced by the server: "(N bytes)" in the 150 reply, or a SIZE reply for the same path. */
   expectedSize: number | null;

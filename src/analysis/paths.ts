@@ -28,6 +28,15 @@ export function pathFrom257(text: string): string | null {
   return null;
 }
 
+/**
+ * The name a server chose for a STOU upload, from its 150 reply: RFC 1123 §4.1.2.9's "150 FILE: name"
+ * (vsftpd, proftpd and pure-ftpd all answer so). Null when the reply names none.
+ */
+export function nameFrom150(text: string): string | null {
+  const m = /^FILE:\s*(\S.*?)\s*$/i.exec(text.split('\n')[0]);
+  return m ? m[1] : null;
+}
+
 /** "(1234 bytes)" in a 150 reply, as vsftpd/proftpd/most servers send it. */
 export function sizeFrom150(text: string): number | null {
   const m = /\((\d+) bytes?\)/i.exec(text);

@@ -12,11 +12,18 @@
 import { dataSender } from './data-sender.js';
 import type { Session, Transfer } from './model.js';
 
-/** Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST). */
+/**
+ * Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST).
+ * None in a mode other than stream: MODE Z's deflate (or block mode's headers) puts other bytes on
+ * the wire than the file's, so a count of them is no measure of the file.
+ */
 export function expectedBytes(t: Transfer): number | null {
-  if (t.direction !== 'download' || t.expectedSize === null) return null;
+  if (t.direction !== 'download' || t.expectedSize === null || !streamMode(t)) return null;
   return Math.max(0, t.expectedSize - (t.restOffset ?? 0));
 }
+
+/** The transfer moved the file's own bytes (MODE S, or not known otherwise). */
+export const streamMode = (t: Pick<Transfer, 'transferMode'>): boolean => (t.transferMode ?? 'S') === 'S';
 
 export interface SenderStopped {
   sender: 'client' | 'server';

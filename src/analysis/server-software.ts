@@ -166,6 +166,7 @@ export type SettingKey =
   | 'activePort'
   | 'write'
   | 'nameFilter'
+  | 'storeRestart'
   | 'foreignPort'
   | 'foreignPasv';
 
@@ -213,6 +214,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     dataTimeout: 'TimeoutStalled / TimeoutNoTransfer',
     write: '<Limit WRITE> or <Limit STOR>; AllowOverwrite',
     nameFilter: 'PathDenyFilter',
+    storeRestart: 'AllowStoreRestart on',
     foreignPort: 'AllowForeignAddress on',
     foreignPasv: 'AllowForeignAddress on',
   },
@@ -246,6 +248,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     dataTimeout: 'DTPHandler.timeout',
     activePort: { none: 'pyftpdlib connects from any free port' },
     write: "the user's perm string, w for STOR and a for APPE",
+    storeRestart: "the user's perm string, a for APPE",
     foreignPort: 'FTPHandler.permit_foreign_addresses = True',
     foreignPasv: 'FTPHandler.permit_foreign_addresses = True',
   },

@@ -23,7 +23,7 @@ import type {
   Session,
   Transfer,
 } from './model.js';
-import { pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
+import { nameFrom150, pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
@@ -158,6 +158,7 @@ export function newTransfer(s: Session, id: number, mode: 'active' | 'passive', 
     duration: null,
     throughput: null,
     type: null,
+    transferMode: null,
     restOffset: null,
     expectedSize: null,
     abortFrame: null,
@@ -213,6 +214,8 @@ export class SessionBuilder {
   private readonly unusedAnnouncements: Transfer[] = [];
   private nextTransferId = 1;
   private type: string | null = null;
+  /** The MODE last accepted (null: none, RFC 959's stream mode). */
+  private transferMode: string | null = null;
   /** The last TYPE command sent: while its reply is not in the capture, the type in force is unknown. */
   private typeAsked: Command | null = null;
   private restOffset: number | null = null;
@@ -440,6 +443,7 @@ export class SessionBuilder {
     // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture.
     // A TYPE whose reply is not in the capture (one direction only) leaves the type unknown, not A.
     transfer.type = this.typeAsked !== null && this.typeAsked.reply === null ? null : (this.type ?? (s.midstream ? null : 'A'));
+    transfer.transferMode = this.transferMode ?? (s.midstream ? null : 'S');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
     const size = path !== null ? this.sizes?.get(path) : undefined;
@@ -486,6 +490,8 @@ export class SessionBuilder {
         const rest = t.restOffset ?? 0;
         const remaining = rest > 0 && t.expectedSize !== null && size === t.expectedSize - rest;
         if (size !== null && !remaining) t.expectedSize = size;
+        const unique = t.request.command === 'STOU' ? nameFrom150(reply.text) : null;
+        if (unique !== null) t.request.path = resolveFtpPath(s.cwd, unique);
       }
       return;
     }
@@ -587,6 +593,9 @@ export class SessionBuilder {
         break;
       case 'TYPE':
         if (ok) this.type = cmd.arg.trim().toUpperCase().split(/\s+/)[0] || null;
+        break;
+      case 'MODE':
+        if (ok) this.transferMode = cmd.arg.trim().toUpperCase() || null;
         break;
       case 'REST': {
         const n = Number(cmd.arg.trim());

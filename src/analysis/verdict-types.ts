@@ -46,6 +46,11 @@ export type TransferVerdict =
        */
       resetAfterWhole?: number;
       /**
+       * The transfer mode when not stream (MODE Z: deflate): the bytes counted are that mode's on the
+       * wire, not the file's, and no announced size measures them. Absent in stream mode.
+       */
+      wireMode?: string;
+      /**
        * The data's sender ended the data connection with its own reset (no FIN) after its queue had
        * drained (verdict.ts senderReset): its last data segment, the receiver's acknowledgement of
        * every byte with an open window, and the reset a round trip or more later. Nothing was discarded.

@@ -15,7 +15,7 @@ import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
-import { expectedBytes, senderStoppedShort } from './sender-stopped.js';
+import { expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
 import type { Fallback, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
@@ -652,7 +652,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
       const reset = senderReset(t);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, evidence };
+      const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, ...wire, evidence };
     }
     case 'aborted':
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };

@@ -13,6 +13,7 @@ import { CrlfCounter, CrlfToLf } from './crlf.js';
 import { addRange, judge, objectDirection, type ByteRange, type ManifestObject, type SkippedTransfer } from './manifest.js';
 import { objectFileName } from './names.js';
 import { effectiveType, isTextTransfer } from './transfer-type.js';
+import { streamMode } from '../analysis/sender-stopped.js';
 
 /** Where one object's bytes go. `bytes` is valid only during the call. */
 export interface ObjectSink {
@@ -128,8 +129,10 @@ export class ExtractionCollector {
     if (f.ascii === null && (chunk.bytes.length > 0 || chunk.gapBefore > 0)) {
       // The type is known once the transfer command was seen, which is before its data in practice.
       f.ascii = f.transfer.request !== null && isText(f.transfer);
-      if (f.ascii && asciiToLf) f.converter = new CrlfToLf();
-      else if (f.ascii) f.counter = new CrlfCounter();
+      // A mode other than stream (MODE Z's deflate) carries no line ends to convert or count.
+      const lines = f.ascii && streamMode(f.transfer);
+      if (lines && asciiToLf) f.converter = new CrlfToLf();
+      else if (lines) f.counter = new CrlfCounter();
     }
     f.sink ??= this.settings.openSink();
     if (chunk.gapBefore > 0) {
@@ -254,6 +257,7 @@ export class ExtractionCollector {
       restOffset: t.restOffset,
       // Decrypted TLS data is the file's own bytes: only undecrypted records are "encrypted" here.
       encrypted: s.dataProtection === 'P' && t.connection?.tls?.decryption !== 'decrypted',
+      transferMode: streamMode(t) ? null : t.transferMode,
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
@@ -271,7 +275,7 @@ export class ExtractionCollector {
       );
     }
     const type = t.request !== null && t.direction !== 'listing' ? effectiveType(s, t) : null;
-    if (ascii && t.direction !== 'listing') {
+    if (ascii && t.direction !== 'listing' && streamMode(t)) {
       const sentAs =
         type === null
           ? "type unknown (the session began before the capture): taken as ASCII, FTP's default"
@@ -311,6 +315,7 @@ export class ExtractionCollector {
       convertedToLf: f.converter !== null,
       lineEndingsConverted: f.converter?.converted ?? 0,
       restOffset: t.restOffset,
+      ...(streamMode(t) ? {} : { transferMode: t.transferMode }),
       expectedSize: t.expectedSize,
       status: t.status,
       reply: t.reply ? { code: t.reply.code, frame: t.reply.frame } : null,

@@ -53,6 +53,8 @@ export interface ManifestObject {
   lineEndingsConverted: number;
   /** REST offset: the data starts at this byte of the file. */
   restOffset: number | null;
+  /** The transfer mode, present only when not stream (MODE Z: the saved bytes are the deflate stream). */
+  transferMode?: string | null;
   /** Size the server announced (SIZE reply or "(N bytes)" in the 150 reply). */
   expectedSize: number | null;
   /** The transfer's status and final reply (frame numbers as in Wireshark). */
@@ -105,6 +107,8 @@ export interface JudgeInput {
   restOffset: number | null;
   /** PROT P: the data connection carried TLS records, not the file. */
   encrypted: boolean;
+  /** The transfer mode when not stream (MODE Z: deflate; B, C): the wire carried other bytes than the file's. */
+  transferMode?: string | null;
   /** Retransmissions of this object's bytes that differed from the copy saved (null: none seen). */
   conflicts?: { count: number; frame: number; kept: number } | null;
   /** An upload the server called complete while its client was already gone (the transfer's verdict says so). */
@@ -134,9 +138,18 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   const notes: string[] = [];
   if (x.midstream) notes.push('the capture began during the data connection: its first bytes are missing');
   if (x.encrypted) notes.push('the data connection is encrypted (PROT P): the saved bytes are TLS records, not the file');
+  const mode = x.transferMode ?? null;
+  if (mode !== null) {
+    notes.push(
+      mode === 'Z'
+        ? 'sent in MODE Z: the saved bytes are the deflate (zlib) stream as on the wire, not the file; inflate them to get the file'
+        : `sent in MODE ${mode}: the saved bytes are as on the wire, with that mode's framing, not the file`,
+    );
+  }
   // A segment of a split download is a piece of the file: it agrees when it reaches its segment's end.
   const seg = x.segment ?? null;
-  const agrees = seg !== null ? x.wireLength + seg.start >= seg.end : sizeAgrees(x);
+  // Another mode's bytes on the wire are no measure of the file's size.
+  const agrees = seg !== null ? x.wireLength + seg.start >= seg.end : mode !== null ? null : sizeAgrees(x);
   if (seg !== null) {
     notes.push(
       `one segment of a download split over several connections: it was there for bytes ${seg.start}-${seg.end} of the ${seg.size}-byte file; ` +

@@ -105,6 +105,10 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
   unknown: 'unknown',
 };
 
+/** What a transfer mode other than stream put on the wire. */
+const modeWords = (mode: string): string =>
+  mode === 'Z' ? 'sent in MODE Z, so they are the deflate-compressed stream, not the file itself' : `sent in MODE ${mode}, so they carry that mode's framing, not the file alone`;
+
 /** A sentence for prose outputs (explain, diagnose): what happened to the transfer, in full. */
 export function verdictSentence(t: Transfer): string {
   const v = t.verdict;
@@ -127,6 +131,10 @@ export function verdictSentence(t: Transfer): string {
           `completed: ${n(v.bytes)} bytes, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
           `the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
         );
+      }
+      if (v.missingBytes === 0 && v.wireMode !== undefined) {
+        const size = t.expectedSize !== null ? `; the file is ${n(t.expectedSize)} bytes as announced` : '';
+        return `completed: ${n(v.bytes)} bytes, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
       }
       if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
       return (

@@ -57,6 +57,11 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'server-refused', '1.2': 'passive-unreached' },
     evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 21] }),
   },
+  // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
+  // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
+  { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a35-params-proftpd-python', causes: { '1.3': 'server-refused', '1.8': 'server-refused', '1.10': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a35-params-pureftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
   // Thirty-first verdict audit (verdicts-audit31.test.ts): a user's interrupt beside another program's
   // download of the same file is no split segment; a segment cut at the server stays aborted; a
   // refused bounce PORT stays a bounce, not a fallback. Frames checked there.

@@ -70,6 +70,19 @@ function collector(over: Partial<ExtractSettings> = {}): { c: ExtractionCollecto
 }
 
 describe('ExtractionCollector', () => {
+  it('leaves a MODE Z transfer as on the wire even with --ascii-to-lf, and says what it saved', () => {
+    const { c } = collector({ asciiToLf: true });
+    // TYPE A in MODE Z: the wire carries deflate bytes, where a CR LF pair is no line end.
+    const t = transfer({ type: 'A', transferMode: 'Z', expectedSize: 16000 });
+    offset = 0;
+    c.onTransferData(t, chunk('x\x9c\r\nz'), false);
+    const { objects } = c.finish(analysis([t]));
+    expect((objects[0].sink as MemorySink).data.toString('latin1')).toBe('x\x9c\r\nz');
+    expect(objects[0].entry).toMatchObject({ transferMode: 'Z', convertedToLf: false, verdict: 'complete' });
+    expect(objects[0].entry.notes.join(' ')).toMatch(/MODE Z: the saved bytes are the deflate \(zlib\) stream/);
+    expect(objects[0].entry.notes.join(' ')).not.toMatch(/announced|line endings/);
+  });
+
   it('converts CRLF in a TYPE A download across chunk boundaries, and hashes what it saves', () => {
     const { c } = collector({ asciiToLf: true });
     const t = transfer({ type: 'A', expectedSize: 10 });

@@ -8,6 +8,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
@@ -198,6 +199,12 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           const sentShort = o.expectedSize !== null && o.bytes < o.expectedSize && o.notes.some((x) => x.startsWith('the capture holds every byte the server sent'));
           expect(o.verdict).toBe(sentShort ? 'unverified' : 'complete');
           expect(o.missing).toEqual([]);
+          if (o.transferMode === 'Z') {
+            // MODE Z: saved as on the wire, the deflate stream (a note says so); inflated, the original.
+            expect(o.notes.some((x) => x.startsWith('sent in MODE Z'))).toBe(true);
+            expect(sha256(inflateSync(readFileSync(join(dir, o.savedName))))).toBe(f.sha256);
+            return;
+          }
           if (o.type === 'A' && o.bytes !== f.size) {
             // TYPE A converted at both ends (ascii-vsftpd-python): CRLF on the wire, LF on both disks.
             const lf = find(converted, f)!;

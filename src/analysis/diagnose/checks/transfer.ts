@@ -444,10 +444,49 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
 
 // 553 too: its own words may name the reason ("Permission denied", inetutils ftpd), not the name.
 const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code === 550 || r.code === 553 ? FILE_550.find((x) => x.text.test(r.text)) : undefined);
-/** What a refusing reply means, its own text first (a 550's reason). */
-const refusalMeaning = (r: Reply): string => file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
+
+/**
+ * A refusal of a resumed or appending transfer that says so, whatever its code (servers differ: vsftpd
+ * 550 "No support for resume of ASCII transfer", proftpd 501 to the REST itself "Resuming transfers
+ * not allowed in ASCII mode" and 451 "Append/Restart not permitted", pure-ftpd 503 "ASCII resume is
+ * unsafe"): the file is there, the server will not start at an offset or append to it.
+ */
+type Resumed = { restart: boolean; append: boolean; ascii: boolean };
+const RESUME_REFUSED: Array<{ text: RegExp; when: (x: Resumed) => boolean; meaning: string; advice: string }> = [
+  {
+    text: /ascii/i,
+    when: (x) => x.restart && x.ascii,
+    meaning: 'the server will not resume a transfer in ASCII mode (TYPE A): an offset into the converted data is not one into its file',
+    advice:
+      'The server does not resume ASCII-mode transfers: resume in binary mode (TYPE I) on the client, or transfer the whole file again (no REST) in ASCII mode.',
+  },
+  {
+    text: /append|restart|resum/i,
+    when: (x) => x.restart || x.append,
+    meaning: 'the server does not permit appending to a file or starting a transfer at an offset',
+    advice:
+      'The server does not allow a transfer to resume at an offset or append to a file: send the whole file again (STOR, no REST) on the client, or allow it on the server{setting:storeRestart}.',
+  },
+];
+/** What the refused command was: a resume (REST, or a transfer after one) or an append, and in which TYPE. */
+function resumed(t: Transfer | undefined, cmd: Command | undefined): Resumed {
+  return {
+    restart: cmd?.command === 'REST' || (t?.restOffset ?? 0) > 0,
+    append: t?.request?.command === 'APPE',
+    // A REST refused before any transfer command: the model holds no TYPE for the unused transfer,
+    // and the refusal's own words (it must name ASCII) say which mode it was refused in.
+    ascii: t?.type === 'A' || (cmd?.command === 'REST' && t?.request === null),
+  };
+}
+const resumeRefused = (r: Reply, x: Resumed): (typeof RESUME_REFUSED)[number] | undefined =>
+  r.code >= 400 ? RESUME_REFUSED.find((e) => e.when(x) && e.text.test(r.text)) : undefined;
+/** What a refusing reply means, its own text first (a 550's reason, a refused resume's). */
+const refusalMeaning = (r: Reply, x?: Resumed): string =>
+  (x && resumeRefused(r, x)?.meaning) ?? file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
 /** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
-const refusalAdvice = (r: Reply, t?: Transfer): string | undefined => {
+const refusalAdvice = (r: Reply, t?: Transfer, x?: Resumed): string | undefined => {
+  const resume = x && resumeRefused(r, x);
+  if (resume) return resume.advice;
   const f = file550(r);
   return (t?.direction === 'upload' ? f?.uploadAdvice : undefined) ?? f?.advice ?? REFUSAL_ADVICE[r.code];
 };
@@ -502,7 +541,8 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const before = refusedBeforeUse(ctx);
   if (before && !(t.mode === 'active' && t.announce?.reply && t.announce.reply.code >= 400)) {
     const r = before.reply!;
-    const meaning = refusalMeaning(r);
+    const x = resumed(t, before);
+    const meaning = refusalMeaning(r, x);
     return diagnosis(
       ctx,
       'server-refused',
@@ -511,7 +551,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         'The client then gave up without sending a transfer command, so the data connection it had prepared was never used',
       ],
       evidenceFrames(t, [before.frame, r.frame]),
-      refusalAdvice(r),
+      refusalAdvice(r, undefined, x),
     );
   }
   const announceReply = t.announce?.reply;
@@ -582,7 +622,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : 'the server will not open a passive data port'
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
-      : refusalMeaning(reply);
+      : refusalMeaning(reply, resumed(t, undefined));
   // A refused probe the client recovered from is no failure (fallback.ts): its verdict says so, and it gets no diagnosis.
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
 
@@ -625,7 +665,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : refusalAdvice(reply, t);
+      : refusalAdvice(reply, t, resumed(t, undefined));
   return diagnosis(
     ctx,
     'server-refused',
