@@ -5,7 +5,6 @@
  * the diagnosis say what the NAT rewrote — and what it left alone, such as the address in PORT.
  */
 import type { Command, Session } from './model.js';
-import { firstAtLeast } from './sorted.js';
 import { embeddedIpv4 } from './nat64.js';
 
 /**
@@ -18,6 +17,8 @@ const SAME_START = SAME_INSTANT;
 const WINDOW_SLACK = 1e-3;
 /** Commands compared to decide that two sessions are one. */
 const COMPARED = 8;
+/** Sessions, nearest in start time, tried as a session's other view. */
+const MAX_CANDIDATES = 64;
 
 /** The commands two views are compared on: the first COMPARED the client sent. */
 function compared(commands: Command[]): Command[] {
@@ -85,33 +86,51 @@ function pairWithin(group: Session[]): void {
     if (t === undefined) traits.set(s, (t = traitsOf(s.commands)));
     return t;
   };
-  // Candidates for group[i] are the later sessions (group order) starting within SAME_START:
-  // found through a list sorted by start, then tried in group order, as a plain double loop
-  // over the group would, without its quadratic cost on a server with thousands of sessions.
+  // Candidates for group[i] are the later sessions (group order) starting within SAME_START,
+  // the nearest in start time first, at most MAX_CANDIDATES of them: the two views of one session
+  // start microseconds apart, and a window of thousands of sessions (a flood through the NAT, or
+  // made up) would cost a comparison per pair. They are then tried in group order.
   const byStart = group.map((c, index) => ({ start: c.start, index })).sort((x, y) => x.start - y.start || x.index - y.index);
   const starts = byStart.map((x) => x.start);
   const ips = byStart.map((x) => group[x.index].client.ip);
+  const positionOf = new Int32Array(group.length);
+  byStart.forEach((x, k) => (positionOf[x.index] = k));
   // The two views of a NAT differ in client address, so same-address sessions are never pairs:
   // a run of them in start order (one client's flood of sessions) is skipped in one step.
   const nextOtherIp = new Int32Array(byStart.length);
   for (let k = byStart.length - 1; k >= 0; k--) {
     nextOtherIp[k] = k + 1 >= byStart.length || ips[k + 1] !== ips[k] ? k + 1 : nextOtherIp[k + 1];
   }
+  const prevOtherIp = new Int32Array(byStart.length);
+  for (let k = 0; k < byStart.length; k++) {
+    prevOtherIp[k] = k === 0 || ips[k - 1] !== ips[k] ? k - 1 : prevOtherIp[k - 1];
+  }
+  // A slightly wider window (rounding); the exact test is below.
+  const reach = SAME_START + WINDOW_SLACK;
   for (let i = 0; i < group.length; i++) {
     const a = group[i];
     if (a.natPeer) continue;
     const candidates: number[] = [];
-    // A slightly wider window (rounding); the exact test is below.
-    const from = a.start - SAME_START - WINDOW_SLACK;
-    const to = a.start + SAME_START + WINDOW_SLACK;
-    for (let k = firstAtLeast(starts, from); k < byStart.length && starts[k] <= to; ) {
+    const at = positionOf[i];
+    let lo = at - 1;
+    let hi = at + 1;
+    for (let seen = 0; seen < MAX_CANDIDATES; seen++) {
+      const below = lo >= 0 ? a.start - starts[lo] : Infinity;
+      const above = hi < byStart.length ? starts[hi] - a.start : Infinity;
+      if (Math.min(below, above) > reach) break;
+      const k = below <= above ? lo : hi;
+      const down = k === lo;
       if (ips[k] === a.client.ip) {
-        k = nextOtherIp[k];
+        // Not one of the sessions looked at: the run is stepped over.
+        if (down) lo = prevOtherIp[k];
+        else hi = nextOtherIp[k];
+        seen--;
         continue;
       }
+      if (down) lo--;
+      else hi++;
       const j = byStart[k].index;
-      if (j > i) candidates.push(j);
-      k++;
+      if (j > i && !group[j].natPeer) candidates.push(j);
     }
     candidates.sort((x, y) => x - y);
     for (const j of candidates) {

@@ -47,4 +47,20 @@ describe('pairNatViews', () => {
     pairNatViews([a, b]);
     expect([a.natPeer, b.natPeer]).toEqual([null, null]);
   });
+
+  it('finds the pair among thousands of sessions starting within the same 50 ms (generated crowd), looking at its nearest neighbours only', () => {
+    // 4,000 sessions 10 µs apart from alternating addresses, each its own user: no two match. The
+    // two views of one session sit in the middle, 2 µs apart.
+    const crowd = Array.from({ length: 4000 }, (_, i) => {
+      const s = session(i + 1, i % 2 === 0 ? '192.0.2.10' : '198.51.100.1', 100 + i * 1e-5, 64);
+      s.commands[0].arg = `user${i}`;
+      return s;
+    });
+    const inside = session(5001, '192.0.2.77', 100.02, 64);
+    const outside = session(5002, '198.51.100.77', 100.020002, 63);
+    const all = [...crowd.slice(0, 2000), inside, outside, ...crowd.slice(2000)];
+    pairNatViews(all);
+    expect(inside.natPeer).toMatchObject({ session: 5002, side: 'inside' });
+    expect(crowd.filter((s) => s.natPeer !== null)).toEqual([]);
+  });
 });
