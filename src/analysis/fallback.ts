@@ -10,7 +10,7 @@ import { activeMismatch } from './active-mismatch.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { sessionOrder } from './session-order.js';
 import type { Fallback, RefusedStep } from './verdict-types.js';
-import { firstAbove, peersKey } from './sorted.js';
+import { firstAbove, peersKey, sameLogin } from './sorted.js';
 
 /**
  * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
@@ -132,8 +132,9 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
  * The session in which the client asked again after a refused announcement that ended its session
  * (lftp: "EPSV failed, will try PASV" closes the control connection and logs in anew): the client's
  * next session to the same server, opened after the refusal, when the refused session held no
- * transfer after it and the new session's first announcement asks another way (another command:
- * the same one again is a retry of the same thing, not a fallback). Null otherwise.
+ * transfer after it, the new session logs in as the same user, and its first announcement asks
+ * another way (another command: the same one again is a retry of the same thing, not a fallback).
+ * Null otherwise.
  */
 function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
   if (s.transfers[s.transfers.length - 1] !== refused) return null;
@@ -143,8 +144,9 @@ function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]
   let lo = firstAbove(list, after, startOfSession);
   while (lo < list.length && list[lo] === s) lo++;
   const next = list[lo];
-  const first = next?.transfers.find((o) => o.announce !== null);
-  return next !== undefined && first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+  if (next === undefined || !sameLogin(s, next)) return null;
+  const first = next.transfers.find((o) => o.announce !== null);
+  return first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
 }
 
 /** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */

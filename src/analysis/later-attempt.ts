@@ -6,7 +6,7 @@
  * the later one is judged on its own.
  */
 import type { Session, Transfer } from './model.js';
-import { firstAbove, peersKey } from './sorted.js';
+import { firstAbove, peersKey, sameLogin } from './sorted.js';
 
 /** Verdicts of an attempt that did not get its data across. */
 const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
@@ -40,7 +40,8 @@ const startOf = (c: Candidate): number => c.start;
 /**
  * Sets `laterAttempt` on every unfinished transfer that has one: the later attempt of a transfer
  * `t` of session `s` is, among the transfers of `s` and of the sessions the same client address
- * opened to the same server endpoint after `t` began, whose command came after `t` ended:
+ * opened to the same server endpoint after `t` began (logged in as the same user), whose command
+ * came after `t` ended:
  * when `t` named a path, the first one naming the same path in the same direction and starting at
  * or before where `t` stopped (its REST offset, if any, no further than `t`'s offset plus the bytes
  * `t` moved: a resume, not another segment of the file); when `t` never sent its command (the data
@@ -92,7 +93,7 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
   for (let i = firstAbove(list, after, startOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
     const c = list[i];
     const u = c.u;
-    if (u === t || (c.s !== s && (began === null || c.s.start <= began))) continue;
+    if (u === t || (c.s !== s && (began === null || c.s.start <= began || !sameLogin(s, c.s)))) continue;
     if (path !== null && (u.restOffset ?? 0) > reach) continue;
     // Without a path, an attempt that named nothing either counts only when it too did not get through.
     if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind)) continue;

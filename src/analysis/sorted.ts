@@ -31,3 +31,10 @@ export function firstAtLeast(sorted: readonly number[], x: number): number {
 
 /** The sessions of one client address to one server endpoint share this key (retries, fallbacks, split downloads). */
 export const peersKey = (s: Session): string => `${s.client.ip}|${s.server.ip}|${s.server.port}`;
+
+/**
+ * Whether two sessions of one client address may be one program's (a reconnect after a refusal, a
+ * retry): it logs in as it did before; a session of another user from the same host is another
+ * program's, or another person's. A login the capture lacks matches any.
+ */
+export const sameLogin = (a: Session, b: Session): boolean => a.user === null || b.user === null || a.user === b.user;

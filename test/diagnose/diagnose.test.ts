@@ -41,6 +41,8 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
+  { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
   // Thirty-third verdict audit (verdicts-audit33.test.ts): FTP through NAT64 (tayga, no FTP ALG). An IPv6
   // EPRT the IPv4 server cannot use, an EPSV the IPv4-only server lacks, a 227 naming the server's IPv4 address.
   { fixture: 'a33-nat64-eprt-vsftpd-curl-client', causes: { '1.1': 'nat64-active' }, evidence: () => ({ '1.1': [17, 18] }) },
