@@ -41,6 +41,14 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Thirty-fourth verdict audit (verdicts-audit34.test.ts): wput's refused upload (553 Could not create
+  // file), zsh zftp's missing file and its passive data blocked before any RETR. Frames checked there.
+  { fixture: 'a34-wput-vsftpd', causes: { '4.1': 'server-refused' }, evidence: () => ({ '4.1': [422, 423, 424, 426, 427, 435] }) },
+  {
+    fixture: 'a34-zftp-vsftpd',
+    causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.4': [64, 65, 66, 68, 69, 77], '2.1': [21, 37, 51, 65, 97, 98, 100, 101, 102, 103, 104] }),
+  },
   // Thirty-first verdict audit (verdicts-audit31.test.ts): a user's interrupt beside another program's
   // download of the same file is no split segment; a segment cut at the server stays aborted; a
   // refused bounce PORT stays a bounce, not a fallback. Frames checked there.
@@ -917,6 +925,8 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
+  // The server's TLS handshake failed after its 234 (verdicts-audit34.test.ts).
+  'a34-ftpssl-netkit-ftpd-tls': { session: 1, control: 'opened', cause: 'tls-handshake-failed' },
 };
 
 describe('diagnose: every fixture is classified', () => {
