@@ -144,3 +144,38 @@ describe('3. netkit ftp-ssl -> netkit ftpd-ssl: the server\'s TLS handshake fail
     for (const text of [explain, flat((await runCli(['report', path(name), '-o', join(tmp, `${name}.html`)])).stdout)]) expect(text).not.toMatch(/CCC/);
   });
 });
+
+describe('4. gftp-text -> pure-ftpd: a session per transfer, a resumed download, a refused upload', () => {
+  const name = 'a34-gftp-pureftpd';
+  it(`${name}: commands and transfers as tshark shows them`, async () => {
+    const a = await analyze(name);
+    sameAsTshark(a, name);
+    // gftp: FEAT, TYPE I, CWD, PWD, PRET <command> (pure-ftpd advertises it), EPSV, then the command.
+    expect(ftpRows(name, '8').filter(([, c]) => /^[A-Z]+$/.test(c)).map(([f, c]) => `${f} ${c}`)).toEqual(
+      ['156 USER', '159 PASS', '162 FEAT', '165 TYPE', '167 CWD', '169 PWD', '171 PRET', '173 EPSV', '178 REST', '180 RETR'],
+    );
+    expect(transferRows(a, (t) => [t.restOffset])).toEqual([
+      ['1.1', 'EPSV', 22, 'MLSD', 26, 1, 782, 226, 31, 'completed', null],
+      ['2.1', 'EPSV', 58, 'RETR /hello.txt', 62, 3, 511, 226, 69, 'completed', null],
+      ['3.1', 'EPSV', 95, 'STOR /upload.txt', 99, 5, 259, 226, 106, 'completed', null],
+      ['4.1', 'EPSV', 138, 'MLSD', 142, 7, 898, 226, 147, 'completed', null],
+      ['5.1', 'EPSV', 174, 'RETR /small.bin', 180, 9, 2000, 226, 187, 'completed', 1000],
+      ['6.1', 'EPSV', 220, 'MLSD', 224, 11, 217, 226, 231, 'completed', null],
+      ['7.1', 'EPSV', 256, 'STOR /ro/upload.txt', 260, 13, 0, 553, 261, 'failed', null],
+    ]);
+    const f = facts(name).files;
+    // The resume: 1000 bytes the local file held plus the 2000 of REST 1000 are the whole file.
+    expect([f[3].size, f[3].received_matches]).toEqual([1000 + 2000, true]);
+    expect([f[1].received_matches, f[2].received_matches, f[4].received]).toEqual([true, true, null]);
+  });
+
+  it('only the refused upload is diagnosed, as the permission it is; the resumed download is healthy', async () => {
+    const a = await analyze(name);
+    expect(verdicts(a).filter((r) => r[1] !== 'completed' || r[2] !== null)).toEqual([['7.1', 'failed', 'server-refused', null]]);
+    expect(await jsonVerdicts(name)).toEqual(verdicts(a).map((r) => r.slice(0, 3)));
+    const [diagnose, explain] = await outputs(name, 'diagnose', 'explain');
+    expect(diagnose).toMatch(/553 Can't open that file: Permission denied at frame 261: the server denies the user access to the file/);
+    expect(diagnose).toMatch(/1 of 7 transfers diagnosed \(6 complete, 1 failed\)/);
+    expect(explain).toMatch(/Verdict: transfer 1 completed: 2,000 bytes/);
+  });
+});
