@@ -348,7 +348,7 @@ export interface Transfer {
   throughput: number | null;
   type: string | null;
   restOffset: number | null;
-  /** Size announced by the server: "(N bytes)" in the 150 reply, or a SIZE reply for the same path. */
+  /** Size announced by the server: "(N bytes)" in the 150 reply, or, for a download, a SIZE reply for the same path. */
   expectedSize: number | null;
   /** The ABOR command that ended the transfer, if any. */
   abortFrame: number | null;

@@ -43,8 +43,8 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   // Thirty-fourth verdict audit (verdicts-audit34.test.ts): wput's refused upload (553 Could not create
   // file), zsh zftp's missing file and its passive data blocked before any RETR. Frames checked there.
-  { fixture: 'a34-gftp-pureftpd', causes: { '7.1': 'server-refused' }, evidence: () => ({ '7.1': [256, 257, 258, 260, 261, 266] }) },
-  { fixture: 'a34-wput-vsftpd', causes: { '4.1': 'server-refused' }, evidence: () => ({ '4.1': [422, 423, 424, 426, 427, 435] }) },
+  { fixture: 'a34-gftp-pureftpd', causes: { '7.1': 'server-refused' }, evidence: () => ({ '7.1': [258, 259, 260, 262, 263, 268] }) },
+  { fixture: 'a34-wput-vsftpd', causes: { '4.1': 'server-refused' }, evidence: () => ({ '4.1': [390, 391, 392, 394, 395, 402] }) },
   {
     fixture: 'a34-zftp-vsftpd',
     causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered' },

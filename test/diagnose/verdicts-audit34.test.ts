@@ -7,7 +7,7 @@
  * netkit ftp-ssl meets netkit ftpd-ssl whose TLS handshake fails after its 234. Frames are
  * tshark's (NAME.tshark-ftp.tsv); sizes and sha256 are the recorder's facts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,17 +47,19 @@ describe('1. wput: directories it creates, an upload killed and resumed, an uplo
     expect(transferRows(a)).toEqual([
       ['1.1', 'PASV', 34, 'STOR upload.txt', 38, 1, 264, 226, 45, 'completed'],
       ['1.2', 'PASV', 52, 'STOR photo.bin', 56, 2, 3000, 226, 65, 'completed'],
-      ['2.1', 'PASV', 93, 'STOR resume.bin', 97, 4, 26624, 226, 150, 'unknown'],
-      ['3.1', 'PASV', 173, 'STOR resume.bin', 179, 6, 137728, 226, 394, 'completed'],
-      ['4.1', 'PASV', 422, 'STOR upload.txt', 426, 8, 0, 553, 427, 'failed'],
+      ['2.1', 'PASV', 95, 'STOR resume.bin', 99, 4, 21504, 226, 145, 'unknown'],
+      ['3.1', 'PASV', 168, 'STOR resume.bin', 174, 6, 142848, 226, 362, 'completed'],
+      ['4.1', 'PASV', 390, 'STOR denied.txt', 394, 8, 0, 553, 395, 'failed'],
     ]);
     const f = facts(name).files;
     // TYPE A: wput sent upload.txt's 259 bytes with CRLF line ends (264 on the wire and on the server).
     expect([f[0].size, f[0].received.size]).toEqual([259, 264]);
     expect(f[1].received_matches).toBe(true);
-    // The resume: REST 26112 (512 before the server's 26624) plus 137728 bytes is the whole file.
-    expect(26112 + 137728).toBe(f[2].size);
+    // The resume: REST 20992 (512 before the server's 21504) plus 142848 bytes is the whole 163840-byte
+    // file; the facts hold the part from the REST offset, and say the whole file matched.
+    expect([f[2].size, 20992 + 142848]).toEqual([142848, 163840]);
     expect(f[2].received_matches).toBe(true);
+    expect(f[2].note).toMatch(/REST 20992 .*the server's whole file matches the client's: yes/);
     expect(f[3].received).toBeNull();
   });
 
@@ -68,26 +70,39 @@ describe('1. wput: directories it creates, an upload killed and resumed, an uplo
     expect(verdicts(a)).toEqual([
       ['1.1', 'completed', null, null],
       ['1.2', 'completed', null, null],
-      ['2.1', 'unknown', null, '3.1 REST 26112 completed'],
+      ['2.1', 'unknown', null, '3.1 REST 20992 completed'],
       ['3.1', 'completed', null, null],
       ['4.1', 'failed', 'server-refused', null],
     ]);
     expect(await jsonVerdicts(name)).toEqual(verdicts(a).map((r) => r.slice(0, 3)));
     const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
-    expect(summary).toMatch(/2\.1 passive STOR resume\.bin \S+ 26624 226 unknown \(client gone\)/);
-    expect(diagnose).toMatch(/Later: Tried again in session 3 .*STOR resume\.bin from offset 26,112 \(REST: a resume\), frame 179 \(transfer 3\.1\), which completed/);
-    expect(explain).toMatch(/STOR resume\.bin from offset 26,112 \(REST: a resume\), frame 179 \(transfer 3\.1\), which completed/);
-    expect(diagnose).toMatch(/553 Could not create file at frame 427: the server could not create the file: most often the folder is not writable by the user/);
+    expect(summary).toMatch(/2\.1 passive STOR resume\.bin \S+ 21504 226 unknown \(client gone\)/);
+    expect(diagnose).toMatch(/Later: Tried again in session 3 .*STOR resume\.bin from offset 20,992 \(REST: a resume\), frame 174 \(transfer 3\.1\), which completed/);
+    expect(explain).toMatch(/STOR resume\.bin from offset 20,992 \(REST: a resume\), frame 174 \(transfer 3\.1\), which completed/);
+    expect(diagnose).toMatch(/553 Could not create file at frame 395: the server could not create the file: most often the folder is not writable by the user/);
     expect(diagnose).not.toMatch(/the file name is not allowed/);
     expect(diagnose).toMatch(/1 of 5 transfers diagnosed \(3 complete, 1 unknown, 1 failed\)/);
     // The refused AUTH TLS is no failure: wput went on in clear text.
     expect(summary).toMatch(/the client went on in clear text \(no failure/);
   });
 
-  it('extract: the uploads as they crossed the wire', async () => {
+  it('extract: the uploads as they crossed the wire; the resume is whole, not short of a SIZE', async () => {
     const files = Object.values(await extractedFiles(name, tmp));
     expect(files).toContain(factSha(name, 'site/2024/photo.bin'));
     expect(files).toContain(facts(name).files[0].received.sha256);
+    // The resume's bytes from REST 20992 on are the file's from there on.
+    expect(files).toContain(factSha(name, 'site/resume.bin'));
+    // Before: session 3's SIZE (213 21504, the server's partial copy) was taken for the upload's size:
+    // extract called the resume "unverified: 142848 bytes on the wire, but the server announced 21504".
+    const a = await analyze(name);
+    expect(a.sessions.map((s) => s.transfers.map((t) => t.expectedSize))).toEqual([[null, null], [null], [null], [null]]);
+    const m = JSON.parse(readFileSync(join(tmp, name, 'manifest.json'), 'utf8'));
+    expect(m.objects.map((o: any) => [o.savedName, o.verdict])).toEqual([
+      ['s1-t1-upload.txt', 'complete'],
+      ['s1-t2-photo.bin', 'complete'],
+      ['s2-t1-resume.bin', 'unverified'],
+      ['s3-t1-resume.bin', 'complete'],
+    ]);
   });
 });
 
@@ -156,16 +171,17 @@ describe('4. gftp-text -> pure-ftpd: a session per transfer, a resumed download,
     );
     expect(transferRows(a, (t) => [t.restOffset])).toEqual([
       ['1.1', 'EPSV', 22, 'MLSD', 26, 1, 782, 226, 31, 'completed', null],
-      ['2.1', 'EPSV', 58, 'RETR /hello.txt', 62, 3, 511, 226, 69, 'completed', null],
+      ['2.1', 'EPSV', 59, 'RETR /hello.txt', 63, 3, 511, 226, 68, 'completed', null],
       ['3.1', 'EPSV', 95, 'STOR /upload.txt', 99, 5, 259, 226, 106, 'completed', null],
       ['4.1', 'EPSV', 138, 'MLSD', 142, 7, 898, 226, 147, 'completed', null],
-      ['5.1', 'EPSV', 174, 'RETR /small.bin', 180, 9, 2000, 226, 187, 'completed', 1000],
-      ['6.1', 'EPSV', 220, 'MLSD', 224, 11, 217, 226, 231, 'completed', null],
-      ['7.1', 'EPSV', 256, 'STOR /ro/upload.txt', 260, 13, 0, 553, 261, 'failed', null],
+      ['5.1', 'EPSV', 174, 'RETR /small.bin', 180, 9, 2000, 226, 189, 'completed', 1000],
+      ['6.1', 'EPSV', 222, 'MLSD', 226, 11, 217, 226, 231, 'completed', null],
+      ['7.1', 'EPSV', 258, 'STOR /ro/denied.txt', 262, 13, 0, 553, 263, 'failed', null],
     ]);
     const f = facts(name).files;
-    // The resume: 1000 bytes the local file held plus the 2000 of REST 1000 are the whole file.
-    expect([f[3].size, f[3].received_matches]).toEqual([1000 + 2000, true]);
+    // The resume: the facts hold small.bin from offset 1000 (the local file held the first 1000 bytes).
+    expect([f[3].size, f[3].received_matches]).toEqual([2000, true]);
+    expect(f[3].note).toMatch(/the client's whole file matches the server's: yes/);
     expect([f[1].received_matches, f[2].received_matches, f[4].received]).toEqual([true, true, null]);
   });
 
@@ -174,7 +190,7 @@ describe('4. gftp-text -> pure-ftpd: a session per transfer, a resumed download,
     expect(verdicts(a).filter((r) => r[1] !== 'completed' || r[2] !== null)).toEqual([['7.1', 'failed', 'server-refused', null]]);
     expect(await jsonVerdicts(name)).toEqual(verdicts(a).map((r) => r.slice(0, 3)));
     const [diagnose, explain] = await outputs(name, 'diagnose', 'explain');
-    expect(diagnose).toMatch(/553 Can't open that file: Permission denied at frame 261: the server denies the user access to the file/);
+    expect(diagnose).toMatch(/553 Can't open that file: Permission denied at frame 263: the server denies the user access to the file/);
     expect(diagnose).toMatch(/1 of 7 transfers diagnosed \(6 complete, 1 failed\)/);
     expect(explain).toMatch(/Verdict: transfer 1 completed: 2,000 bytes/);
   });
