@@ -10,6 +10,7 @@ import type { TlsSecrets } from '../tls/connection.js';
 import type { ControlPort } from './connection-kind.js';
 import type { DataLinker } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
+import { tlsEndCause } from './control-tls.js';
 import type { ControlConnection, HandshakeEvent, Session } from './model.js';
 import { newSession, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
 import { controlDecryptor, type ControlTls } from './tls-routes.js';
@@ -169,6 +170,8 @@ export class ControlChannels {
     if (route.tls.connection) s.tlsDetails = route.tls.connection.facts;
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
+    const after = tlsEndCause(s);
+    if (after !== undefined) s.tlsEndAfter = after;
     s.controlConnection = describeControl(conn, route);
     this.options.linker.forgetSession(s);
     // Lines from one side and not a single packet from the other: the capture holds one side only.

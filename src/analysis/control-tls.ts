@@ -4,8 +4,27 @@
  * text. A command or reply the model holds from such a frame was read from decrypted records; the
  * dump, the ladder and explain mark it so.
  */
-import type { Session } from './model.js';
+import type { Session, TlsAlert } from './model.js';
 
 export function insideControlTls(s: Session, frame: number): boolean {
   return s.tls && s.tlsFrame !== null && frame > s.tlsFrame && (s.tlsEndFrame === undefined || frame < s.tlsEndFrame);
+}
+
+/**
+ * How the control connection's TLS handshake failed: its fatal alert, or 'no-server-hello' when the
+ * connection closed after the ClientHello; null when it did not fail (or no TLS was seen). Needs
+ * `s.close` (known once the connection ended).
+ */
+export function controlHandshakeFailure(s: Session): TlsAlert | 'no-server-hello' | null {
+  const tls = s.tlsDetails;
+  if (!tls) return null;
+  const alert = tls.alerts.find((a) => a.level === 'fatal');
+  if (alert) return alert;
+  return tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null ? 'no-server-hello' : null;
+}
+
+/** Why clear text came back on the control connection (Session.tlsEndAfter): CCC, or a handshake that never finished. */
+export function tlsEndCause(s: Session): Session['tlsEndAfter'] {
+  if (s.tlsEndFrame === undefined) return undefined;
+  return s.tlsDetails?.handshakeDone !== true && controlHandshakeFailure(s) !== null ? 'handshake-failed' : 'ccc';
 }

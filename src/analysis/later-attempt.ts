@@ -11,6 +11,13 @@ import { firstAbove, peersKey, sameLogin } from './sorted.js';
 /** Verdicts of an attempt that did not get its data across. */
 const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
 
+/**
+ * An attempt the capture cannot judge because the client was gone before the server's 226 (killed
+ * mid-transfer looks so): only a later resume of the same path (REST past 0) answers for it — the
+ * client itself held its copy unfinished. A plain re-send of the file says nothing.
+ */
+const clientGone = (t: Transfer): boolean => t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone';
+
 /** The last frame of the transfer's story: its final reply, else the last frame its verdict cites. */
 function endFrame(t: Transfer): number {
   const frames = [t.reply?.frame, t.abortFrame, t.request?.frame, t.announce?.reply?.frame, t.announce?.frame, ...t.verdict.evidence];
@@ -38,7 +45,8 @@ const MAX_SCAN = 256;
 const startOf = (c: Candidate): number => c.start;
 
 /**
- * Sets `laterAttempt` on every unfinished transfer that has one: the later attempt of a transfer
+ * Sets `laterAttempt` on every unfinished transfer that has one (and on one whose client was gone
+ * before the final reply, when the later attempt is a resume): the later attempt of a transfer
  * `t` of session `s` is, among the transfers of `s` and of the sessions the same client address
  * opened to the same server endpoint after `t` began (logged in as the same user), whose command
  * came after `t` ended:
@@ -81,9 +89,11 @@ export function assignLaterAttempts(sessions: Session[]): void {
 }
 
 function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>, byPath: Map<string, Candidate[]>): Transfer['laterAttempt'] {
-  if (!UNFINISHED.has(t.verdict.kind) || t.inferred !== undefined || t.fxp !== undefined) return undefined;
+  const gone = clientGone(t);
+  if ((!UNFINISHED.has(t.verdict.kind) && !gone) || t.inferred !== undefined || t.fxp !== undefined) return undefined;
   const after = endFrame(t);
   const path = pathOf(t);
+  if (gone && path === null) return undefined;
   const reach = (t.restOffset ?? 0) + t.bytes;
   // Another session is a new attempt only when the client opened it after this attempt began: a
   // session already running beside it (two sessions of one script) fetching the same file is not a retry.
@@ -95,6 +105,7 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
     const u = c.u;
     if (u === t || (c.s !== s && (began === null || c.s.start <= began || !sameLogin(s, c.s)))) continue;
     if (path !== null && (u.restOffset ?? 0) > reach) continue;
+    if (gone && (u.restOffset ?? 0) === 0) continue;
     // Without a path, an attempt that named nothing either counts only when it too did not get through.
     if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind)) continue;
     best = c;

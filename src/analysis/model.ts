@@ -358,7 +358,7 @@ export interface Transfer {
    */
   transferMode: string | null;
   restOffset: number | null;
-  /** Size announced by the server: "(N bytes)" in the 150 reply, or a SIZE reply for the same path. */
+  /** Size announced by the server: "(N bytes)" in the 150 reply, or, for a download, a SIZE reply for the same path. */
   expectedSize: number | null;
   /** The ABOR command that ended the transfer, if any. */
   abortFrame: number | null;
@@ -481,6 +481,13 @@ export interface Session {
   tlsFrame: number | null;
   /** After CCC: the frame where the control channel was first seen in clear text again (absent otherwise). */
   tlsEndFrame?: number;
+  /**
+   * Why the control channel was clear text again at `tlsEndFrame` (control-tls.ts): 'ccc', the
+   * client cleared it (RFC 4217) after TLS had carried the login; 'handshake-failed', TLS never got
+   * going (a fatal alert, or no ServerHello) and the lines after it are a side's words in clear text
+   * (netkit ftpd's 421 after its failed SSL_accept). Set with `tlsEndFrame`.
+   */
+  tlsEndAfter?: 'ccc' | 'handshake-failed';
   /**
    * RFC 2228 protection other than TLS (AUTH GSSAPI / KERBEROS_V4 accepted with ADAT): from `frame`
    * on, commands travel wrapped in ENC/MIC/CONF and replies as 631-633, unreadable like TLS.

@@ -446,7 +446,9 @@ export class SessionBuilder {
     transfer.transferMode = this.transferMode ?? (s.midstream ? null : 'S');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
-    const size = path !== null ? this.sizes?.get(path) : undefined;
+    // A SIZE answers for a download only: before an upload it is the server's copy as it stands (the
+    // part a resume continues from: wput, curl -C -), not the size of what the upload will carry.
+    const size = path !== null && direction === 'download' ? this.sizes?.get(path) : undefined;
     if (size !== undefined) transfer.expectedSize = size;
     (this.commandTransfers ??= new Map()).set(cmd, transfer);
     this.running.push(transfer);

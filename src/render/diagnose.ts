@@ -75,7 +75,8 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     // Not failures, but not the whole truth either: said with the verdict's own words.
     for (const t of s.transfers) {
       if (t.diagnosis || !NOTEWORTHY(t)) continue;
-      notes.push(wrap(`Session ${s.id}, transfer ${t.id} (${escapeText(label(t))}): ${verdictSentence(t)}`, WIDTH, '  '));
+      const later = laterAttemptSentence(t);
+      notes.push(wrap(`Session ${s.id}, transfer ${t.id} (${escapeText(label(t))}): ${verdictSentence(t)}${later === null ? '' : ` Later: ${escapeText(later)}`}`, WIDTH, '  '));
     }
   }
   if (notes.length) out.push('Not failures, but not the whole story either:', ...notes.slice(0, MAX_NOTES));

@@ -11,7 +11,7 @@ import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
-import { insideControlTls } from '../analysis/control-tls.js';
+import { controlHandshakeFailure, insideControlTls } from '../analysis/control-tls.js';
 import { dataReceiver, dataSender } from '../analysis/data-sender.js';
 import { resentAfterArrival } from '../analysis/path-loss.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
@@ -490,6 +490,19 @@ function authStep(s: Session, c: Command): { title: string; departure: string } 
         `${head} From here on${until} the control connection is encrypted: a firewall's FTP helper cannot read the commands, the ` +
         'replies or the PORT/227 announcements. ftpcap decrypted them with the TLS key log: the steps below quote them, their frames marked "decrypted".',
       departure: "TLS hid the commands and replies from anything on the path without the keys (a firewall's FTP helper included)",
+    };
+  }
+  const failure = controlHandshakeFailure(s);
+  if (clearAgain !== undefined && s.tlsEndAfter === 'handshake-failed' && failure !== null) {
+    const how =
+      failure === 'no-server-hello'
+        ? `no ServerHello answered the ClientHello (frame ${s.tlsDetails!.clientHelloFrame})`
+        : `a fatal ${failure.description ?? 'encrypted'} alert from the TLS ${failure.by} (frame ${failure.frame})`;
+    return {
+      title:
+        `${head} The TLS handshake that followed failed (${how}), so nothing of the login went encrypted: ` +
+        `the ${opaque} bytes after the 234 are the handshake's own; from frame ${clearAgain} on the control connection is clear text again.`,
+      departure: 'the TLS handshake after AUTH TLS failed: no login, no encrypted session',
     };
   }
   if (clearAgain === undefined) {

@@ -64,6 +64,15 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a35-params-proftpd-python', causes: { '1.3': 'server-refused', '1.8': 'server-refused', '1.10': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a35-params-pureftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
+  // Thirty-fourth verdict audit (verdicts-audit34.test.ts): wput's refused upload (553 Could not create
+  // file), zsh zftp's missing file and its passive data blocked before any RETR. Frames checked there.
+  { fixture: 'a34-gftp-pureftpd', causes: { '7.1': 'server-refused' }, evidence: () => ({ '7.1': [258, 259, 260, 262, 263, 268] }) },
+  { fixture: 'a34-wput-vsftpd', causes: { '4.1': 'server-refused' }, evidence: () => ({ '4.1': [390, 391, 392, 394, 395, 402] }) },
+  {
+    fixture: 'a34-zftp-vsftpd',
+    causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.4': [64, 65, 66, 68, 69, 77], '2.1': [21, 37, 51, 65, 97, 98, 100, 101, 102, 103, 104] }),
+  },
   // Thirty-first verdict audit (verdicts-audit31.test.ts): a user's interrupt beside another program's
   // download of the same file is no split segment; a segment cut at the server stays aborted; a
   // refused bounce PORT stays a bounce, not a fallback. Frames checked there.
@@ -948,6 +957,8 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
+  // The server's TLS handshake failed after its 234 (verdicts-audit34.test.ts).
+  'a34-ftpssl-netkit-ftpd-tls': { session: 1, control: 'opened', cause: 'tls-handshake-failed' },
 };
 
 describe('diagnose: every fixture is classified', () => {

@@ -10,6 +10,7 @@
 import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { hiddenDataNotResumed } from '../../hidden-tls.js';
+import { controlHandshakeFailure } from '../../control-tls.js';
 import { handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../sender-stopped.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
@@ -20,8 +21,6 @@ import { count, ep, evidenceFrames, replyHeadline, replyWords } from '../facts.j
 import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
 
 const REUSE_TEXT = /reuse|resum/i;
-
-const fatal = (tls: TlsFacts): TlsAlert | undefined => tls.alerts.find((a) => a.level === 'fatal');
 
 function alertWords(a: TlsAlert): string {
   return `${a.level === 'fatal' ? 'a fatal' : 'an'} ${a.description ?? 'encrypted'} alert from the TLS ${a.by} at frame ${a.frame}`;
@@ -180,10 +179,9 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
 /** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */
 export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const tls = s.tlsDetails;
-  if (!tls) return null;
-  const alert = fatal(tls);
-  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null;
-  if (!alert && !noServerHello) return null;
+  const failure = controlHandshakeFailure(s);
+  if (!tls || failure === null) return null;
+  const alert = failure === 'no-server-hello' ? undefined : failure;
   const start = s.tlsMode === 'implicit' ? `Session ${s.id} is implicit FTPS (port ${s.server.port})` : `Session ${s.id} switched to TLS at frame ${s.tlsFrame}`;
   const what = alert
     ? `its TLS handshake failed: ${alertWords(alert)}${tls.version ? ` (${tls.version}${tls.cipherSuite ? `, ${tls.cipherSuite}` : ''})` : ''}`

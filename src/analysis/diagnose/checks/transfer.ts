@@ -423,6 +423,16 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
     advice: NAME_REFUSED_ADVICE,
   },
   {
+    // vsftpd's 553 to STOR: its open() of the new file failed, most often a folder the user may not
+    // write (the name itself was not judged).
+    text: /(could not|couldn't|cannot|can't|unable to|failed to) create (the )?file/i,
+    meaning: 'the server could not create the file: most often the folder is not writable by the user',
+    advice:
+      "The server could not create the file there: check that the user may write the folder on the server (its permissions, the chroot) and that the folder exists, or upload elsewhere.",
+    uploadAdvice:
+      "The server could not create the file there: check that the user may write the folder on the server (its permissions, the chroot) and that the folder exists, that the server accepts uploads from this user at all{setting:write}, or upload elsewhere.",
+  },
+  {
     text: /not a (regular|plain) file|is a directory/i,
     meaning: 'the name is a directory, not a file',
     advice: 'RETR and STOR take a file, and the name is a directory on the server: list it (LIST) or change into it (CWD) on the client.',
