@@ -154,12 +154,13 @@ export function portSplitFor(splits: PassivePortSplit[], ip: string, port: numbe
   return p !== null && port >= p.failed.low && port <= p.failed.high ? p : null;
 }
 
-/** The splits of the servers a session's passive transfers went to (in the order found). */
+/** The splits a session's failed passive transfers belong to (a healthy session belongs to none). */
 export function portSplitsOf(splits: PassivePortSplit[], s: Session): PassivePortSplit[] {
   const found = new Set<PassivePortSplit>();
   for (const t of s.transfers) {
-    const ip = t.mode === 'passive' ? (t.connection?.server.ip ?? t.announce?.endpoint?.ip) : undefined;
-    const p = ip === undefined ? null : portSplitAt(splits, ip);
+    const to = t.connection?.server ?? t.announce?.endpoint;
+    if (t.mode !== 'passive' || t.diagnosis === null || !to) continue;
+    const p = portSplitFor(splits, to.ip, to.port);
     if (p !== null) found.add(p);
   }
   return [...found];

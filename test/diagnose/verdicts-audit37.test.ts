@@ -89,6 +89,10 @@ async function checkRun(name: string, failCause: string, split: 'split' | 'none'
   // Said once per server in every output, with advice naming the server's setting …
   const words = flat(portSplitWords(p));
   for (const o of [diagnose, explain, report.replace(/&#39;/g, "'").replace(/<[^>]+>/g, ' ')]) expect(flat(o)).toContain(words);
+  // explain names it once more per session with a failed transfer in it, in one line; a healthy session gets none.
+  const line = `belong to a split by port: to ${p.server}, the passive ports that failed all lie in ${p.failed.low}–${p.failed.high} and those that worked in ${p.worked.low}–${p.worked.high}`;
+  const failedSessions = new Set(list.filter((t) => t.status !== 'complete').map((t) => t.session));
+  expect(flat(explain).split(line).length - 1).toBe(failedSessions.size);
   expect(flat(diagnose)).toContain(flat(portSplitAdvice(p)));
   expect(JSON.parse(summaryJson).passivePortSplits).toHaveLength(1);
   // … and every failed transfer's own diagnosis agrees: the same finding, the same advice.
