@@ -95,7 +95,11 @@ function decide(server: string, by: ByServer): PassivePortSplit | null {
   };
   const w = group(worked, by.worked, by.workedCount, closed === 'above' ? worked[worked.length - 1] : worked[0]);
   const f = group(failed, by.failed, by.failedCount, closed === 'above' ? failed[0] : failed[failed.length - 1]);
-  const first = (seen: Map<number, Seen>): number => Math.min(...[...seen.values()].map((x) => x.frame));
+  const first = (seen: Map<number, Seen>): number => {
+    let min = Infinity;
+    for (const x of seen.values()) min = Math.min(min, x.frame);
+    return min;
+  };
   const evidence = [...new Set([first(by.worked), w.edge.frame, first(by.failed), f.edge.frame])].sort((x, y) => x - y);
   return { server, worked: w, failed: f, closed, software: by.software ?? null, evidence };
 }
