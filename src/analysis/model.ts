@@ -630,9 +630,39 @@ export interface LoginGuessing {
   sessionCount: number;
 }
 
+/** One side of a passive port split: the ports of one outcome, their span, and the boundary transfer. */
+export interface PortGroup {
+  /** Lowest and highest port, how many distinct ports and how many transfers. */
+  low: number;
+  high: number;
+  ports: number;
+  transfers: number;
+  /** The transfer with the port nearest the other group (the boundary), and the frame that shows it. */
+  edge: { port: number; session: number; transfer: number; frame: number };
+}
+
+/**
+ * Passive data connections to one server address whose outcome split by port (passive-port-split.ts):
+ * every port that failed lies above (or below) every port that worked — a firewall on the way opens
+ * only part of the range the server picks its passive ports from.
+ */
+export interface PassivePortSplit {
+  server: string;
+  worked: PortGroup;
+  failed: PortGroup;
+  /** Where the failing ports lie: above or below every port that worked. */
+  closed: 'above' | 'below';
+  /** The server software its sessions name (for the name of its range setting), or null. */
+  software: ServerSoftware | null;
+  /** Frames: the boundary transfers' and the first of each group's. */
+  evidence: number[];
+}
+
 export interface Analysis {
   capture: CaptureSummary;
   sessions: Session[];
+  /** Servers whose passive data connections worked on some ports and failed on others, split by port (passive-port-split.ts). */
+  passivePortSplits: PassivePortSplit[];
   /** Client addresses whose logins were refused often in a short while (login-guessing.ts: Zeek's FTP::Bruteforcing rule). */
   loginGuessing: LoginGuessing[];
   /** The budgets the analysis ran under (memory-budget.ts); a second pass over the capture keeps to them too. Not in the JSON. */

@@ -6,6 +6,7 @@ import type { Analysis, Transfer } from '../analysis/model.js';
 import { noCommandWords } from '../analysis/diagnose/facts.js';
 import { escapeText } from './escape.js';
 import { paint, type RenderStyle } from './style.js';
+import { portSplitAdvice, portSplitWords } from '../analysis/passive-port-split.js';
 import { capital, laterAttemptSentence, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
 
@@ -37,6 +38,12 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
     for (const g of a.loginGuessing) {
       out.push(paint(style, 'bold', `Repeated failed logins from ${escapeText(g.client)}`));
       out.push(wrap(escapeText(loginGuessingSentence(g)), WIDTH, '  '), '');
+    }
+    for (const p of a.passivePortSplits) {
+      out.push(paint(style, 'bold', `Passive ports that work and ports that fail at ${escapeText(p.server)}`));
+      out.push(wrap(`${escapeText(portSplitWords(p))}.`, WIDTH, '  '));
+      out.push(wrap(`Evidence: frames ${frames(p.evidence)}`, WIDTH, '  '));
+      out.push(wrap(advice(portSplitAdvice(p), `the ports of ${p.server}`), WIDTH, '  '), '');
     }
   }
   for (const s of a.sessions) {

@@ -20,6 +20,7 @@ import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
 import { announceConnectFailed, controlSentence, laterAttemptSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
+import { portSplitsOf } from '../analysis/passive-port-split.js';
 
 const WIDTH = 78;
 /** Commands listed in one step before the rest are only counted. */
@@ -617,6 +618,14 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
     out.push(para(n, st.title));
     st.subs.forEach((sub, j) => out.push(para(`    ${String.fromCharCode(97 + (j % 26))}. `, sub)));
   });
+  // The pattern across the transfers to this session's server, decided once for the capture (its
+  // words and evidence are in the failed transfers' diagnoses above): one line per session.
+  for (const p of portSplitsOf(a.passivePortSplits, s)) {
+    departures.push(
+      `its failed data connections belong to a split by port: to ${escapeText(p.server)}, the passive ports that failed all lie in ${p.failed.low}–${p.failed.high} ` +
+        `and those that worked in ${p.worked.low}–${p.worked.high} (${frames(p.evidence)}): a firewall opens only part of the server's passive range`,
+    );
+  }
   out.push('');
   if (departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
   else {

@@ -11,7 +11,7 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
   const sessions = sessionId === undefined ? a.sessions : a.sessions.filter((s) => s.id === sessionId);
   switch (part) {
     case 'summary':
-      return { capture: a.capture, sessions, loginGuessing: a.loginGuessing };
+      return { capture: a.capture, sessions, loginGuessing: a.loginGuessing, passivePortSplits: a.passivePortSplits };
     case 'sessions':
       return {
         capture: a.capture,
@@ -33,6 +33,7 @@ export function toJson(a: Analysis, part: JsonPart, sessionId?: number): unknown
           s.transfers.filter((t) => t.diagnosis).map((t) => ({ session: s.id, id: t.id, status: t.status, diagnosis: t.diagnosis })),
         ),
         loginGuessing: a.loginGuessing,
+        passivePortSplits: a.passivePortSplits,
       };
   }
 }

@@ -7,6 +7,7 @@ import type { Warning } from '../warnings/catalog.js';
 import Table from 'cli-table3';
 import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from './format.js';
@@ -333,6 +334,10 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
       }
       if (failedControl.length > MAX_UNUSED_ROWS) out.push(`  … and ${failedControl.length - MAX_UNUSED_ROWS} more (ftpcap diagnose lists them all)`);
       out.push('(ftpcap diagnose explains each, with its evidence)');
+    }
+    if (a.passivePortSplits.length) {
+      out.push('', 'Passive ports that work and ports that fail');
+      for (const p of a.passivePortSplits) out.push(`  ${escapeText(portSplitWords(p))}.`);
     }
     const guessing = a.loginGuessing.map((g) => `  From one address: ${escapeText(loginGuessingSentence(g))}`);
     sessionNotes(out, a.sessions.filter((s) => s.loginRefusal !== null), 'Logins the server refused', loginRefusedSentence, guessing);

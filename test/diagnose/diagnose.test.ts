@@ -926,6 +926,13 @@ const AUDIT18 = [
 const AUDIT23 = ['a23-netkit-ftpd-yafc', 'a23-pasv-drop-pyftpdlib-yafc'];
 /** Twenty-eighth verdict audit: proftpd's connection limit counted at the login (530), asserted in verdicts-audit28.test.ts. */
 const AUDIT28 = ['a28-limit-proftpd-python', 'a28-limit-hidden-proftpd-python'];
+/**
+ * Thirty-seventh verdict audit: the ports a run drew are random, so each transfer's status and cause,
+ * and the split by port across them, are checked against the recorder's facts in verdicts-audit37.test.ts.
+ */
+const AUDIT37 = ['python', 'python-server'].flatMap((v) =>
+  ['a37-range-drop-vsftpd', 'a37-range-reset-proftpd', 'a37-interleaved-drop-vsftpd'].map((n) => `${n}-${v}`),
+).concat(['a37-range-icmp-pureftpd-curl', 'a37-range-icmp-pureftpd-curl-server', 'a37-range-drop-vsftpd-lftp', 'a37-range-drop-vsftpd-lftp-server']);
 /** Fourteenth verdict audit: each transfer's status, cause and words are asserted in verdicts-audit14.test.ts. */
 const AUDIT14 = [
   'midsession-pasv-drop-vsftpd-python',
@@ -963,7 +970,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

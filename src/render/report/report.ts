@@ -19,6 +19,7 @@ import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
+import { portSplitAdvice, portSplitWords } from '../../analysis/passive-port-split.js';
 import { bytesCell, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
@@ -270,7 +271,14 @@ function diagnosisCards(a: Analysis): { html: string; count: number } {
   const guessing = a.loginGuessing
     .map((g) => `<p class="pattern"><strong>Repeated failed logins from ${esc(g.client)}</strong>: ${esc(loginGuessingSentence(g))}</p>`)
     .join('');
-  return { html: `${guessing}<div class="cards">${cards.join('')}</div>${more}`, count: total };
+  const splits = a.passivePortSplits
+    .map(
+      (p) =>
+        `<p class="pattern"><strong>Passive ports that work and ports that fail at ${esc(p.server)}</strong>: ${esc(portSplitWords(p))} ` +
+        `(evidence: frames ${esc(p.evidence.join(', '))}). What to change: ${esc(portSplitAdvice(p))}</p>`,
+    )
+    .join('');
+  return { html: `${guessing}${splits}<div class="cards">${cards.join('')}</div>${more}`, count: total };
 }
 
 export function renderReport(input: ReportInput): string {

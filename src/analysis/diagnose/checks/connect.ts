@@ -11,6 +11,7 @@ import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
+import { portSplitAdvice, portSplitFor, portSplitWords } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
 /** A refusal made by a device between the two hosts rather than by the host it names. */
@@ -155,8 +156,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     : `No connection to ${endpoint} is in the capture`;
   const details = [announceWords(t), seen, movedOnWords(t, s)];
   let advice: string | undefined;
+  const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
   if (elsewhere && vantage.point === 'server-side') {
     details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
+  } else if (vantage.point === 'server-side' && split) {
+    details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitWords(split));
+    advice = portSplitAdvice(split);
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
@@ -169,7 +174,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
       'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
   }
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined]), advice);
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, ...(split?.evidence ?? [])]), advice);
 }
 
 interface Attempt {
@@ -275,7 +280,10 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const stopped = stoppedMidCapture(ctx.analysis, c, mode);
   // A passive port among ports that opened is no part of a range left closed; one outside them may be.
   const partialFound = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
-  const partial = partialFound && !(stopped && stopped.inside) ? partialFound : null;
+  // The capture's pattern across this server's transfers, decided once (passive-port-split.ts), words it when there is one.
+  const split = mode === 'passive' ? portSplitFor(ctx.analysis.passivePortSplits, c.server.ip, c.server.port) : null;
+  const partial = partialFound && !split && !(stopped && stopped.inside) ? partialFound : null;
+  if (split) details.push(portSplitWords(split));
   if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
@@ -305,8 +313,12 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
-  const advice = partial || stopped ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}` : general;
-  const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), stopped?.last.synFrame ?? null];
+  const advice = split
+    ? `${general === undefined ? '' : `${general} `}${portSplitAdvice(split)}${stoppedAdvice}`
+    : partial || stopped
+      ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}`
+      : general;
+  const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), ...(split?.evidence ?? []), stopped?.last.synFrame ?? null];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
 
