@@ -337,7 +337,7 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
     }
     if (a.passivePortSplits.length) {
       out.push('', 'Passive ports that work and ports that fail');
-      for (const p of a.passivePortSplits) out.push(`  ${escapeText(portSplitWords(p))}.`);
+      for (const p of a.passivePortSplits) out.push(wrap(`${escapeText(portSplitWords(p))}.`, 76, '  '));
     }
     const guessing = a.loginGuessing.map((g) => `  From one address: ${escapeText(loginGuessingSentence(g))}`);
     sessionNotes(out, a.sessions.filter((s) => s.loginRefusal !== null), 'Logins the server refused', loginRefusedSentence, guessing);
