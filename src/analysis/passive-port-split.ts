@@ -127,6 +127,17 @@ export function portSplitWords(p: PassivePortSplit): string {
   );
 }
 
+/**
+ * A failed transfer's place in its server's split, in one sentence: the split itself is told once
+ * per server (portSplitWords, in every output that lists the server's splits).
+ */
+export function portSplitReference(p: PassivePortSplit, port: number): string {
+  return (
+    `Port ${port} is in the part of the server's passive range that failed: ${span(p.failed)} failed and ${span(p.worked)} worked, ` +
+    `every time, across the capture's passive data connections to ${p.server} (a firewall on the way opens only part of the range)`
+  );
+}
+
 /** What to change, as one sentence: make the firewall's range and the server's range the same. */
 export function portSplitAdvice(p: PassivePortSplit): string {
   const set = p.software === null ? null : SERVER_SETTINGS[p.software];

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
-import { MIN_PORTS, portSplitAdvice, portSplitWords } from '../../src/analysis/passive-port-split.js';
+import { MIN_PORTS, portSplitAdvice, portSplitReference, portSplitWords } from '../../src/analysis/passive-port-split.js';
 import { runCli } from '../cli/run-cli.js';
 import { analyze, facts, flat, outputs, path, reportPage, transfers, tsv } from './audit-fixtures.js';
 
@@ -86,20 +86,23 @@ async function checkRun(name: string, failCause: string, split: 'split' | 'none'
   for (const fr of p.evidence) expect(frames.has(fr)).toBe(true);
   expect(p.evidence).toContain(p.worked.edge.frame);
   expect(p.evidence).toContain(p.failed.edge.frame);
-  // Said once per server in every output, with advice naming the server's setting …
+  // Said once per server in the outputs that list servers, with advice naming the server's setting …
   const words = flat(portSplitWords(p));
-  for (const o of [diagnose, explain, report.replace(/&#39;/g, "'").replace(/<[^>]+>/g, ' ')]) expect(flat(o)).toContain(words);
+  for (const o of [diagnose, report.replace(/&#39;/g, "'").replace(/<[^>]+>/g, ' ')]) expect(flat(o).split(words).length - 1).toBe(1);
   // explain names it once more per session with a failed transfer in it, in one line; a healthy session gets none.
   const line = `belong to a split by port: to ${p.server}, the passive ports that failed all lie in ${p.failed.low}–${p.failed.high} and those that worked in ${p.worked.low}–${p.worked.high}`;
   const failedSessions = new Set(list.filter((t) => t.status !== 'complete').map((t) => t.session));
   expect(flat(explain).split(line).length - 1).toBe(failedSessions.size);
   expect(flat(diagnose)).toContain(flat(portSplitAdvice(p)));
   expect(JSON.parse(summaryJson).passivePortSplits).toHaveLength(1);
-  // … and every failed transfer's own diagnosis agrees: the same finding, the same advice.
+  // … and every failed transfer's own diagnosis agrees: its port in the part that failed (the split
+  // told once, above), the same advice; explain tells each failed transfer so.
   for (const t of list.filter((x) => x.status !== 'complete')) {
-    expect(flat(t.diagnosis!.summary)).toContain(words);
+    const port = (t.connection?.server ?? t.announce!.endpoint!).port;
+    expect(flat(t.diagnosis!.summary)).toContain(flat(portSplitReference(p, port)));
     expect(t.diagnosis!.advice).toContain(portSplitAdvice(p));
   }
+  expect(flat(explain).split(`Port ${p.failed.low}`).length).toBeGreaterThan(1);
   expect(healthy.length).toBeGreaterThanOrEqual(MIN_PORTS);
 }
 

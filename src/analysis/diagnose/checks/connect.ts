@@ -11,7 +11,7 @@ import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
-import { portSplitAdvice, portSplitFor, portSplitWords } from '../../passive-port-split.js';
+import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
 /** A refusal made by a device between the two hosts rather than by the host it names. */
@@ -160,7 +160,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (elsewhere && vantage.point === 'server-side') {
     details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
   } else if (vantage.point === 'server-side' && split) {
-    details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitWords(split));
+    details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitReference(split, t.announce.endpoint.port));
     advice = portSplitAdvice(split);
   } else if (vantage.point === 'server-side') {
     details.push(
@@ -283,7 +283,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // The capture's pattern across this server's transfers, decided once (passive-port-split.ts), words it when there is one.
   const split = mode === 'passive' ? portSplitFor(ctx.analysis.passivePortSplits, c.server.ip, c.server.port) : null;
   const partial = partialFound && !split && !(stopped && stopped.inside) ? partialFound : null;
-  if (split) details.push(portSplitWords(split));
+  if (split) details.push(portSplitReference(split, c.server.port));
   if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
