@@ -37,6 +37,8 @@ export interface ControlRoute {
   tls: ControlTls;
   /** Per direction, the latest segments and repeats: what was still unacknowledged at the end (describeControl). */
   tail: { c2s: SentTail; s2c: SentTail };
+  /** Per direction, the frame after the latest gap (the reassembler gives a hole up at the close): where a hole never filled ends. */
+  lastGapFrame?: { c2s?: number; s2c?: number };
 }
 
 /**
@@ -137,7 +139,10 @@ export class ControlChannels {
     const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
     recordHandshakeEvent(route.handshake, event, byClient);
     if (event.type === 'retransmission') keepLast(route.tail[event.dir].repeats, event.frame);
-    if (event.type === 'gap' && event.bytes) s.controlGapBytes += event.bytes;
+    if (event.type === 'gap' && event.bytes) {
+      s.controlGapBytes += event.bytes;
+      (route.lastGapFrame ??= {})[event.dir] = event.frame;
+    }
     if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {
       s.closedBy = { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time, how: event.type };
     }
@@ -193,6 +198,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
+    hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,
   };
 }
@@ -214,7 +220,23 @@ function unacknowledgedTail(conn: TcpConnection, route: ControlRoute, dir: 'c2s'
   if ((bytes === 0 && !fin) || repeats.length < MIN_REPEATS) return null;
   const first = bytes > 0 ? firstUnacknowledged(route.tail[dir].segments, acked) : finFrame;
   if (first === undefined) return null;
-  return { by: (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server', frame: first, repeats, bytes, fin };
+  const by = (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server';
+  const sack = sackedBeyond(conn, dir);
+  return sack === null ? { by, frame: first, repeats, bytes, fin } : { by, frame: first, repeats, bytes, fin, sackFrame: sack };
+}
+
+/** The peer's first SACK past its final cumulative acknowledgement in `dir`: it held later bytes (null: none). */
+function sackedBeyond(conn: TcpConnection, dir: 'c2s' | 's2c'): number | null {
+  const sack = conn.sackedPast[dir];
+  return sack !== null && sack.to > conn.ackedTo[dir] ? sack.frame : null;
+}
+
+/** A hole in `dir` the receiver never acknowledged while it acknowledged later bytes selectively: they never arrived. */
+function holeNeverFilled(conn: TcpConnection, route: ControlRoute, dir: 'c2s' | 's2c'): ControlConnection['hole'] {
+  const frame = route.lastGapFrame?.[dir];
+  const sack = sackedBeyond(conn, dir);
+  if (conn.unackedGapBytes[dir] === 0 || frame === undefined || sack === null) return null;
+  return { by: (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server', frame, bytes: conn.unackedGapBytes[dir], sackFrame: sack };
 }
 
 /** The frame of the first kept segment that ends past `acked`. */

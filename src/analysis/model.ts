@@ -294,13 +294,49 @@ export interface ControlConnection {
    * the latest few) and never acknowledged to the end of the capture, while the other side had
    * acknowledged what came before: from there on nothing that side sent got through.
    */
-  unacknowledged: { by: 'client' | 'server'; frame: number; repeats: number[]; bytes: number; fin: boolean } | null;
+  unacknowledged: { by: 'client' | 'server'; frame: number; repeats: number[]; bytes: number; fin: boolean; sackFrame?: number } | null;
+  /**
+   * The other view of the same loss, at the receiver's side: bytes of `by` that never arrived (a hole
+   * of `bytes` before `frame`, the first segment after it), which the receiver never acknowledged while
+   * it acknowledged later bytes selectively (SACK, `sackFrame`). `unacknowledged.sackFrame` is that
+   * SACK seen from the sender's side: the peer held later bytes than those it never acknowledged.
+   */
+  hole: { by: 'client' | 'server'; frame: number; bytes: number; sackFrame: number } | null;
   /**
    * Packets of the control connection captured twice, the second copy with a TTL one lower: the
    * capture was taken on a device that forwards the session's packets (a router's tcpdump -i any),
    * where each one shows arriving and leaving (diagnose/vantage.ts).
    */
   forwardedCopies: number;
+}
+
+/**
+ * An address announcement written in more than one TCP segment whose first segment never got through
+ * while a later one did (analysis/split-stall.ts): what a NAT's FTP helper does with one it cannot
+ * read whole.
+ */
+export interface SplitStall {
+  /** Who wrote the announcement. */
+  by: 'client' | 'server';
+  /**
+   * `sent`: the capture holds the whole line, as its sender sent it (`firstFrame` … `frame`), and its
+   * first segment sent again (`repeats`), never acknowledged. `received`: taken where the line was
+   * going; only its end arrived (`frame`), the `missing` bytes before it never did.
+   */
+  seen: 'sent' | 'received';
+  firstFrame: number;
+  frame: number;
+  repeats: number[];
+  /** Bytes of the line (and after it) never acknowledged (`sent`), or never arrived (`received`). */
+  missing: number;
+  /** The receiver's acknowledgement that took a later piece selectively while still waiting for the start. */
+  sackFrame: number;
+  /** The announcing command (PORT/EPRT/LPRT, or the PASV/EPSV/LPSV the reply answered): its verb and frame; null when the lost line is not known (only its end arrived). */
+  command: { verb: string; frame: number } | null;
+  /** The line as the capture holds it: whole (`sent`, a request), or the end that arrived (`received`, a request); null for a reply (`Command.reply` has it) or when not kept. */
+  line: string | null;
+  /** An earlier announcement of the same kind in this session, written in one segment and accepted (its frame). */
+  wholeBefore: number | null;
 }
 
 export interface OtherConnection {
@@ -518,6 +554,8 @@ export interface Session {
   oneWay?: 'client' | 'server';
   /** The control connection's own TCP story: its SYNs, the answer to them, and how it ended. */
   controlConnection: ControlConnection;
+  /** An announcement split across TCP segments that stalled the control connection there (analysis/split-stall.ts). */
+  splitStall?: SplitStall;
   /** How the control connection fared, decided once (analysis/verdict.ts). */
   control: ControlVerdict;
   /** How the control connection ended. */

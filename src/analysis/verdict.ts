@@ -24,6 +24,7 @@ import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { findSplitSegments } from './split-download.js';
+import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -562,6 +563,7 @@ function expand6(ip: string): string[] {
 /** Statuses and control verdicts: before the diagnosis, which reads them. */
 export function settleOutcomes(sessions: Session[]): void {
   settleUnanswered(sessions);
+  settleSplitStalls(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s);
     s.login = loginOutcome(s);
@@ -574,6 +576,8 @@ export function settleOutcomes(sessions: Session[]): void {
     for (const t of s.transfers) t.status = outcome(t, s, holdsData);
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s)) t.status = 'failed';
+    // An announcement whose first segment never got through: the transfer it was for could not run.
+    for (const t of s.transfers) if (t.status === 'unused' && stalledBySplit(t, s.splitStall)) t.status = 'failed';
   }
   // A download the client closed once its bytes reached the next segment of the same file: its piece was done.
   for (const t of findSplitSegments(sessions, (t, s) => stopper(t, s) === 'client')) t.status = 'complete';

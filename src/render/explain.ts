@@ -19,7 +19,7 @@ import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterAttemptSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterAttemptSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, splitStallSentence, verdictLabel, verdictSentence } from './verdict-words.js';
 import { portSplitsOf } from '../analysis/passive-port-split.js';
 
 const WIDTH = 78;
@@ -719,8 +719,11 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
     // The server's answer to the login turned the session away or refused the login: the step says why, as diagnose does.
     const refusedAt = turnedAway?.at === 'login' ? turnedAway.command : (s.loginRefusal?.command ?? (s.tlsRefusal?.gaveUp ? s.tlsRefusal.command : undefined));
     const refusedHere = refusedAt !== undefined && plain.some((c) => c.frame === refusedAt);
-    const subs =
-refusedHere ? sessionDiagnosisSubs(ctx) : [];
+    // The session's control connection stalled at a split announcement among these commands (only its end arrived, or its reply never came).
+    const st = s.diagnosis?.cause === 'announce-split-dropped' ? s.splitStall : undefined;
+    const stalledHere = st !== undefined && plain.some((c) => c.frame === st.command?.frame || c.frame === st.frame);
+    if (stalledHere) ctx.departures.push(escapeText(splitStallSentence(s) ?? '').replace(/^The /, 'the ').replace(/\.$/, ''));
+    const subs = refusedHere || stalledHere ? sessionDiagnosisSubs(ctx) : [];
     steps.push({ title: `${login ? 'Login' : 'Other commands'}: ${shown.join('; ')}.`, subs });
     plain.length = 0;
   };

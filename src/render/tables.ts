@@ -14,7 +14,7 @@ import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from 
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
@@ -339,6 +339,9 @@ export function renderSummary(a: Analysis, style: RenderStyle): string {
       out.push('', 'Passive ports that work and ports that fail');
       for (const p of a.passivePortSplits) out.push(wrap(`${escapeText(portSplitWords(p))}.`, 76, '  '));
     }
+    // A stall of the control connection no transfer's row tells (only the end of the line arrived).
+    const stalled = a.sessions.filter((s) => s.diagnosis?.cause === 'announce-split-dropped');
+    sessionNotes(out, stalled, 'Control connections that stalled', splitStallSentence);
     const guessing = a.loginGuessing.map((g) => `  From one address: ${escapeText(loginGuessingSentence(g))}`);
     sessionNotes(out, a.sessions.filter((s) => s.loginRefusal !== null), 'Logins the server refused', loginRefusedSentence, guessing);
     sessionNotes(out, a.sessions.filter((s) => s.tlsRefusal !== null), 'TLS the server refused (AUTH)', tlsRefusedSentence);

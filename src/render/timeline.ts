@@ -176,7 +176,8 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   for (const t of s.transfers) if (t.preliminary !== null) transferOfReply.set(t.preliminary.frame, t);
   for (const t of s.transfers) {
     if (t.connection !== null || t.diagnosis === null) continue;
-    const frame = t.reply?.frame ?? t.announce?.reply?.frame;
+    // An announcement nothing answered (its control connection stalled): under the announcement itself.
+    const frame = t.reply?.frame ?? t.announce?.reply?.frame ?? t.announce?.frame;
     if (frame === undefined) continue;
     failedAt.set(frame, [...(failedAt.get(frame) ?? []), { t, d: t.diagnosis }]);
   }
@@ -262,6 +263,8 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
       if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
+      for (const { t, d } of failedAt.get(e.command.frame) ?? []) rows.push(failureNote(t, d));
+      failedAt.delete(e.command.frame);
     }
     if (e.kind === 'reply' && !e.preliminary) {
       for (const { t, d } of failedAt.get(e.reply.frame) ?? []) rows.push(failureNote(t, d));

@@ -7,6 +7,7 @@ import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { count, replyHeadline, replyWords } from '../analysis/diagnose/facts.js';
 import { leftAfterRefusal } from '../analysis/session-facts.js';
+import { ACTIVE } from '../analysis/split-stall.js';
 
 export { replyHeadline };
 import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
@@ -240,6 +241,18 @@ export function bytesCell(t: Transfer): string {
   return t.acknowledged && t.bytes === 0 ? `${t.acknowledged.upTo ? '≤' : ''}${t.acknowledged.bytes} acked` : String(t.bytes);
 }
 
+
+/** The session's split announcement that stalled its control connection, as a sentence; null when none. */
+export function splitStallSentence(s: Session): string | null {
+  const st = s.splitStall;
+  if (st === undefined) return null;
+  const what = st.command === null ? 'address announcement' : ACTIVE.has(st.command.verb) ? st.command.verb : `reply to ${st.command.verb} (frame ${st.command.frame})`;
+  const how =
+    st.seen === 'sent'
+      ? `went out in more than one TCP segment (frames ${st.firstFrame}–${st.frame}); the first was sent again ${st.repeats.length} times and never acknowledged, the later one was (SACK)`
+      : `came in more than one TCP segment: only its end arrived (frame ${st.frame}${st.line === null ? '' : `, "${st.line}"`}), ${st.missing} bytes before it never did`;
+  return `The ${st.by}'s ${what} ${how}: a NAT's FTP helper stopped it, and the control connection stalled there.`;
+}
 
 /** What became of the control connection, as a sentence; null when it opened and spoke FTP. */
 export function controlSentence(s: Session): string | null {

@@ -142,6 +142,7 @@ export class ConnectionState {
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
       ackedFrame: { c2s: -1, s2c: -1 },
+      sackedPast: { c2s: null, s2c: null },
       drainedSince: { c2s: null, s2c: null },
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
@@ -227,6 +228,18 @@ export class ConnectionState {
   /** Seed the sides' sequence state from the first packet when it is a SYN-ACK (SYN unseen). */
   seedFromSynAck(tcp: TcpHeader): void {
     if (!this.sideStarted(true)) this.startSide(true, seqAdd(tcp.ack, -1));
+  }
+
+  /** A SACK block past the cumulative acknowledgement: the furthest such edge, and the frame that first told it. */
+  private sacked(peer: DirectionStream, tcp: TcpHeader, d: Direction, frame: number): void {
+    for (const o of tcp.options) {
+      if (o.name !== 'sack') continue;
+      for (const b of o.blocks) {
+        const to = peer.offsetOf(b[1]);
+        const had = this.conn.sackedPast[d];
+        if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
+      }
+    }
   }
 
   /** One TCP segment of this connection. */
@@ -315,6 +328,7 @@ export class ConnectionState {
           c.ackedTo[d] = peer.ackedTo;
           c.ackedFrame[d] = frame;
         }
+        if (tcp.options.length > 0 && peer.started) this.sacked(peer, tcp, d, frame);
         // Everything that side sent is acknowledged and the window is open: from here on, a sender
         // with more queued would be sending it.
         const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;

@@ -86,6 +86,12 @@ export interface TcpConnection {
   /** The frame whose acknowledgement last moved `ackedTo` (or acknowledged the FIN) per direction (-1: none). */
   ackedFrame: { c2s: number; s2c: number };
   /**
+   * Per direction: the furthest stream offset the peer acknowledged selectively (a SACK block's right
+   * edge) past its cumulative acknowledgement, and the first frame that reached it (null: none): the
+   * peer holds later bytes while it still waits for earlier ones.
+   */
+  sackedPast: { c2s: { to: number; frame: number } | null; s2c: { to: number; frame: number } | null };
+  /**
    * Per direction: the peer's packet since which everything that side had sent was acknowledged
    * with an open (non-zero) receive window, unbroken by new data or a zero window since (null:
    * not so now, or nothing sent). A sender with bytes still queued does not stay quiet after that.

@@ -43,6 +43,11 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
   { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
+  // Thirty-sixth verdict audit (verdicts-audit36.test.ts): an announcement written in two TCP segments
+  // whose first the NAT's FTP helper dropped (each copy sent again too): captured at the sender.
+  { fixture: 'a36-split-port-vsftpd-python', causes: { '1.2': 'announce-split-dropped' }, evidence: () => ({ '1.2': [33, 34, 35, 36, 37] }) },
+  { fixture: 'a36-split-eprt-vsftpd-python', causes: { '1.3': 'announce-split-dropped' }, evidence: () => ({ '1.3': [52, 53, 54, 55, 56] }) },
+  { fixture: 'a36-split-227-server-side-pyftpdlib-python', causes: { '1.2': 'announce-split-dropped' }, evidence: () => ({ '1.2': [31, 32, 33, 34, 35, 36] }) },
   // Thirty-third verdict audit (verdicts-audit33.test.ts): FTP through NAT64 (tayga, no FTP ALG). An IPv6
   // EPRT the IPv4 server cannot use, an EPSV the IPv4-only server lacks, a 227 naming the server's IPv4 address.
   { fixture: 'a33-nat64-eprt-vsftpd-curl-client', causes: { '1.1': 'nat64-active' }, evidence: () => ({ '1.1': [17, 18] }) },
@@ -966,6 +971,10 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
   // The server's TLS handshake failed after its 234 (verdicts-audit34.test.ts).
   'a34-ftpssl-netkit-ftpd-tls': { session: 1, control: 'opened', cause: 'tls-handshake-failed' },
+  // Thirty-sixth audit: the same split announcements captured where they were going (only their end arrived).
+  'a36-split-port-server-side-vsftpd-python': { session: 1, control: 'opened', cause: 'announce-split-dropped' },
+  'a36-split-eprt-server-side-vsftpd-python': { session: 1, control: 'opened', cause: 'announce-split-dropped' },
+  'a36-split-227-pyftpdlib-python': { session: 1, control: 'opened', cause: 'announce-split-dropped' },
 };
 
 describe('diagnose: every fixture is classified', () => {
@@ -1123,7 +1132,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(39);
+    expect(codes).toHaveLength(40);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1132,7 +1141,8 @@ describe('diagnose catalog', () => {
     // (tls-hidden, control-unanswered, control-refused, not-ftp, session-refused, no-greeting, login-failed, auth-refused,
     // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) and
     // relay-failed (read after every transfer's own diagnosis, checks/relay.ts) cover the 39 codes; two more transfer
-    // checks for NAT64 (nat64-active, nat64-passive-ipv4).
-    expect(TRANSFER_CHECKS).toHaveLength(27);
+    // checks for NAT64 (nat64-active, nat64-passive-ipv4); announce-split-dropped, a transfer check and a session one
+    // (checks/split.ts): 40 codes.
+    expect(TRANSFER_CHECKS).toHaveLength(28);
   });
 });

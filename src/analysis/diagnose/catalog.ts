@@ -223,6 +223,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     title: 'the server refused the command',
     advice: 'The reply text names the reason; the server decides, so the fix is a client request the server accepts or a server setting.',
   },
+  'announce-split-dropped': {
+    title: 'the address announcement came in more than one TCP segment, and the NAT\'s FTP helper stopped it: the control connection stalled there',
+    advice:
+      'An FTP helper (ALG) in a NAT or firewall between the hosts reads a PORT/EPRT or a 227/229 only inside one TCP segment: ' +
+      "one split across segments it can neither rewrite nor let through (Linux's nf_conntrack_ftp drops the segment, logging " +
+      '"partial matching"). The side that splits it must write the whole line in one send; otherwise use an announcement the ' +
+      'helper does not have to read, or a helper or firewall that reassembles the control stream before it reads it.',
+  },
   'control-cut': {
     title: 'the control connection was cut while the data connection ran: the final reply never reached the client',
     advice:

@@ -16,6 +16,7 @@ export type CauseCode =
   | 'active-unreached'
   | 'handshake-incomplete'
   | 'announce-malformed'
+  | 'announce-split-dropped'
   | 'passive-address-mismatch'
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'

@@ -19,6 +19,7 @@ import {
   checkPassiveUnreached,
 } from './checks/connect.js';
 import { checkAnnounceMalformed } from './checks/announce.js';
+import { checkSplitStall, checkSplitStallSession } from './checks/split.js';
 import { checkNat64Active, checkNat64Passive } from './checks/nat64.js';
 import { checkControl } from './checks/control.js';
 import { checkLoginFailed } from './checks/login.js';
@@ -51,6 +52,8 @@ import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
+  // First: the announcement never reached the other side, so what was (not) done with its address is no cause.
+  checkSplitStall,
   checkFxpRefused,
   // Before the bounce and address mismatches: an address of the other family, not a NAT's leftover.
   checkNat64Active,
@@ -134,6 +137,7 @@ export function diagnose(a: Analysis): void {
     s.diagnosis =
       checkControl(s, vantage) ??
       checkLoginFailed(s, vantage) ??
+      checkSplitStallSession(s, vantage) ??
       checkTlsModeMismatch(s, vantage) ??
       checkAuthRefused(s, vantage) ??
       checkControlTlsHandshake(s, vantage) ??
