@@ -133,6 +133,26 @@ export class TcpSegmentHeader implements TcpHeader {
     return this;
   }
 
+  /** Whether an option of this kind is among the captured options, read from the bytes: no list built. */
+  hasOption(kind: number): boolean {
+    if (this.#options !== null) return this.#options.some((o) => o.kind === kind);
+    const b = this.#bytes;
+    const end = Math.min(this.#start + this.headerLength, this.#capturedEnd);
+    for (let i = this.#start + TCP_MIN_HEADER_LENGTH; i < end; ) {
+      const k = b[i];
+      if (k === kind) return true;
+      if (k === 0) return false;
+      if (k === 1) {
+        i++;
+        continue;
+      }
+      const len = i + 1 < end ? b[i + 1] : 0;
+      if (len < 2) return false;
+      i += len;
+    }
+    return false;
+  }
+
   get options(): TcpOption[] {
     if (this.#options === null) {
       const start = this.#start;
@@ -193,4 +213,16 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
     }
   }
   return tcp;
+}
+
+/** TCP option kind 5, selective acknowledgement (RFC 2018). */
+export const TCP_OPTION_SACK = 5;
+
+/**
+ * Whether the segment carries SACK blocks. A decoded segment's options are read from its bytes
+ * without building them (nearly every segment carries timestamps, which nothing reads); a header
+ * made otherwise is asked its option list.
+ */
+export function carriesSack(tcp: TcpHeader): boolean {
+  return tcp instanceof TcpSegmentHeader ? tcp.hasOption(TCP_OPTION_SACK) : tcp.options.some((o) => o.kind === TCP_OPTION_SACK);
 }

@@ -5,6 +5,7 @@
  */
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
+import { carriesSack } from '../decode/tcp.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
@@ -328,7 +329,8 @@ export class ConnectionState {
           c.ackedTo[d] = peer.ackedTo;
           c.ackedFrame[d] = frame;
         }
-        if (tcp.options.length > 0 && peer.started) this.sacked(peer, tcp, d, frame);
+        // SACK blocks only (options are parsed for the few segments that carry them: loss).
+        if (peer.started && carriesSack(tcp)) this.sacked(peer, tcp, d, frame);
         // Everything that side sent is acknowledged and the window is open: from here on, a sender
         // with more queued would be sending it.
         const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { problemText } from '../../src/warnings/catalog.js';
-import { parseTcpOptions } from '../../src/decode/tcp.js';
+import { carriesSack, parseTcpOptions } from '../../src/decode/tcp.js';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../src/decode/types.js';
 import { ether, ipv4, record, tcp, u32 } from './packets.js';
 import { MALFORMED, checksums, ethernetSyn, raw } from './scenarios.js';
@@ -109,6 +109,17 @@ describe('TCP options', () => {
     expect(unknown[0]).toMatchObject({ kind: 30, name: 'unknown', length: 4 });
     expect(Array.from((unknown[0] as { data: Uint8Array }).data)).toEqual([0xaa, 0xbb]);
     expect(unknown[1]).toEqual({ kind: 1, name: 'nop' });
+  });
+
+  it('carriesSack reads the option kinds from the bytes: timestamps alone no, a SACK block after them yes, a cut option list no', () => {
+    const ts = [1, 1, 8, 10, ...u32(7), ...u32(9)];
+    const sack = [1, 1, 5, 10, ...u32(100), ...u32(200)];
+    const header = (options: number[]) => decodeFrame(record(101, ipv4(tcp([], { flags: TCP_ACK, options })))).tcp!;
+    expect(carriesSack(header(ts))).toBe(false);
+    expect(carriesSack(header([...ts, ...sack]))).toBe(true);
+    // A length byte of 0 ends the scan, as it ends the parsed list.
+    expect(carriesSack(header([8, 0, 0, 0, ...sack]))).toBe(false);
+    expect(header([...ts, ...sack]).options.map((o) => o.name)).toEqual(['nop', 'nop', 'timestamp', 'nop', 'nop', 'sack']);
   });
 
   it('length 0 or 1: one malformed entry, then stop (no endless loop)', () => {
