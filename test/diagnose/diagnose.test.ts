@@ -59,6 +59,13 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'server-refused', '1.2': 'passive-unreached' },
     evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 21] }),
   },
+  // Thirty-eighth verdict audit (verdicts-audit38.test.ts): TYPE A downloads cut past the announced
+  // size (the wire carries CRLF): the server killed, the client's reset. Frames checked there.
+  {
+    fixture: 'a38-ascii-cut-vsftpd-python',
+    causes: { '2.1': 'aborted', '3.1': 'aborted' },
+    evidence: () => ({ '2.1': [268, 269, 270, 272, 447, 461], '3.1': [482, 483, 484, 486, 656, 659] }),
+  },
   // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
   // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
   { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },

@@ -222,7 +222,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     stops.push({
       frame: stoppedItself.fin,
       words:
-        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${sentOf({ bytes: t.bytes, expected: stoppedItself.expected, fileBytes: textFileBytes(t) })}, ` +
+        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${sentOf({ bytes: t.bytes, expected: stoppedItself.expected, fileBytes: textFileBytes(t) }, 'it announced')}, ` +
         'with no reset and nothing missing from the capture: it stopped sending on its own',
     });
   }
@@ -348,10 +348,10 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
 }
 
 /** What a sender that stopped short had sent, against the size announced (TYPE A: the file's part of the wire). */
-function sentOf(x: Pick<SenderStopped, 'bytes' | 'expected' | 'fileBytes'>): string {
-  if (x.bytes < x.expected) return `${x.bytes} of the ${x.expected} bytes announced`;
+function sentOf(x: Pick<SenderStopped, 'bytes' | 'expected' | 'fileBytes'>, announced = 'announced'): string {
+  if (x.bytes < x.expected) return `${x.bytes} of the ${x.expected} bytes ${announced}`;
   const file = x.fileBytes !== null ? `: less the CR before each of its ${x.bytes - x.fileBytes} line ends, ${x.fileBytes} bytes of the file` : '';
-  return `${x.bytes} bytes in ASCII mode (TYPE A), where the ${x.expected} bytes announced count the file and the wire carries each line end as CRLF${file}`;
+  return `${x.bytes} bytes in ASCII mode (TYPE A), where the ${x.expected} bytes ${announced} count the file and the wire carries each line end as CRLF${file}`;
 }
 
 /**
