@@ -66,6 +66,11 @@ const SCENARIOS: Scenario[] = [
     causes: { '2.1': 'aborted', '3.1': 'aborted' },
     evidence: () => ({ '2.1': [268, 269, 270, 272, 447, 461], '3.1': [482, 483, 484, 486, 656, 659] }),
   },
+  {
+    fixture: 'a38-ascii-cut-pureftpd-python',
+    causes: { '2.1': 'aborted', '3.1': 'aborted' },
+    evidence: () => ({ '2.1': [276, 277, 278, 280, 464, 469], '3.1': [496, 497, 498, 500, 670] }),
+  },
   // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
   // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
   { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },

@@ -132,3 +132,32 @@ describe('TYPE A downloads of a 120000-byte LF file (160000 on the wire): whole,
     expect(objects[1].notes).toContain('134664 bytes on the wire in ASCII mode (TYPE A), 100998 of the file less the CR of each of 33666 line ends, but the server announced 120000');
   });
 });
+
+describe('the same against pure-ftpd: its 150 states no size, SIZE (213 120000) does', () => {
+  const PURE = 'a38-ascii-cut-pureftpd-python';
+  it('2.1 (the server killed after 137560 wire bytes, 103170 of the file) is aborted by the server; 3.1 by the client; 1.1 completed', async () => {
+    const a = await analyze(PURE);
+    const f = facts(PURE);
+    expect([f.server.software, f.sizes.lines_txt, f.sizes.lines_txt_converted]).toEqual(['pure-ftpd', 120000, 160000]);
+    for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(PURE, String(s.stream)));
+    // SIZE's 213 is the size: the 150s say "Accepted data connection" and "117.2 kbytes to download".
+    const sizes = tsv(PURE, 'ftp').filter((r) => r['ftp.response.code'] === '213').map((r) => r['ftp.response.arg']);
+    expect(sizes).toEqual(['120000', '120000', '120000']);
+    const bytes = Object.fromEntries(tsv(PURE, 'streams').map((r) => [r.stream, Number(r.bytes_dst_to_src)]));
+    expect(transferRows(a, (t) => [t.expectedSize, t.connection?.crlfPairs, t.verdict.kind === 'aborted' ? t.verdict.by : null, t.diagnosis?.evidence ?? null])).toEqual([
+      ['1.1', 'PASV', 20, 'RETR lines.txt', 24, 1, bytes['1'], 226, 227, 'completed', 120000, f.s1.wire_crlf, null, null],
+      ['2.1', 'PASV', 276, 'RETR lines.txt', 280, 3, bytes['3'], null, null, 'aborted', 120000, f.s2.wire_crlf, 'server', [276, 277, 278, 280, 464, 469]],
+      // ftpcap counts the bytes before the client's reset (frame 670); tshark's 124528 include two segments after it.
+      ['3.1', 'PASV', 496, 'RETR lines.txt', 500, 5, 121632, null, null, 'aborted', 120000, 30408, 'client', [496, 497, 498, 500, 670]],
+    ]);
+    expect([bytes['1'], bytes['3'], bytes['5']]).toEqual([f.s1.wire_bytes, f.s2.wire_bytes, 124528]);
+    expect(f.s2.wire_bytes - f.s2.wire_crlf).toBe(f.s2.saved_bytes);
+    const tcpFlags = (frame: number): string => tsv(PURE, 'fields').find((x) => Number(x['frame.number']) === frame)!['tcp.flags'];
+    expect([tcpFlags(464), tcpFlags(469), tcpFlags(670)]).toEqual(['0x0011', '0x0019', '0x0004']);
+    expect(a.sessions[1].closedBy).toMatchObject({ by: 'server', frame: 464 });
+    expect(a.sessions[0].transfers[0].diagnosis).toBeNull();
+    const [summary, diagnose] = await outputs(PURE, 'summary', 'diagnose');
+    expect(summary).toMatch(/2\.1 passive RETR lines\.txt 198\.51\.100\.20:\d+ 137560 - aborted \(server\)/);
+    expect(diagnose).toContain('after 137560 bytes in ASCII mode (TYPE A), where the 120000 bytes announced count the file and the wire carries each line end as CRLF: less the CR before each of its 34390 line ends, 103170 bytes of the file');
+  });
+});
