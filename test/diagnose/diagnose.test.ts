@@ -64,12 +64,12 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a38-ascii-cut-vsftpd-python',
     causes: { '2.1': 'aborted', '3.1': 'aborted' },
-    evidence: () => ({ '2.1': [268, 269, 270, 272, 447, 461], '3.1': [482, 483, 484, 486, 656, 659] }),
+    evidence: () => ({ '2.1': [268, 269, 270, 272, 448, 481], '3.1': [502, 503, 504, 506, 677, 682] }),
   },
   {
     fixture: 'a38-ascii-cut-pureftpd-python',
     causes: { '2.1': 'aborted', '3.1': 'aborted' },
-    evidence: () => ({ '2.1': [276, 277, 278, 280, 464, 469], '3.1': [496, 497, 498, 500, 670] }),
+    evidence: () => ({ '2.1': [274, 275, 276, 278, 455, 495], '3.1': [518, 519, 520, 522, 692] }),
   },
   // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
   // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
