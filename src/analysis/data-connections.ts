@@ -12,6 +12,8 @@ import { recordHandshakeEvent } from './handshake-events.js';
 import type { HandshakeEvent, Transfer } from './model.js';
 import { DataTls } from './tls-routes.js';
 import { describeConnection } from './transfer-outcome.js';
+import { dataSender } from './data-sender.js';
+import { CrlfCounter, textMode } from './line-ends.js';
 
 export interface DataConnectionsOptions {
   tlsSecrets: TlsSecrets;
@@ -34,6 +36,8 @@ export interface DataRoute {
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
   /** PROT P: the data connection's TLS (decided on its first bytes; null when clear). */
   tls?: DataTls | null;
+  /** A clear TYPE A file transfer's CRLF pairs (undefined: not decided yet; null: not counted, or a gap). */
+  lineEnds?: CrlfCounter | null;
 }
 
 export class DataConnections {
@@ -58,15 +62,20 @@ export class DataConnections {
       route.tls.push(chunk, this.options.onTransferData);
       return undefined;
     }
-    const sink = this.options.onTransferData;
-    if (!sink) return;
     const { transfer, swapped, peer } = route.link;
-    // A file transfer's bytes nobody reads (no extraction) are only counted; a listing's are read.
-    const onlyCounted = (t: Transfer): boolean => !this.options.readsAllTransferData && t.request !== null && t.direction !== 'listing';
-    const answer: ChunkAnswer = onlyCounted(transfer) && (peer === undefined || onlyCounted(peer.transfer)) ? 'count-only' : undefined;
     // The responder is the announced side: the client in active mode, the server in passive.
     const fromInitiator = (chunk.dir === 'c2s') !== swapped;
     const toServer = (t: Transfer): boolean => (t.mode === 'passive' ? fromInitiator : !fromInitiator);
+    if (route.lineEnds === undefined) route.lineEnds = transfer.request !== null && textMode(transfer) && dataSender(transfer.direction) !== null ? new CrlfCounter() : null;
+    const counted = route.lineEnds !== null && toServer(transfer) === (dataSender(transfer.direction) === 'client');
+    if (counted && chunk.gapBefore > 0) route.lineEnds = null;
+    else if (counted) route.lineEnds!.push(chunk.bytes);
+    const sink = this.options.onTransferData;
+    if (!sink) return;
+    // A file transfer's bytes nobody reads (no extraction) are only counted; a listing's are read, and
+    // a TYPE A file's are too for its line ends (out of order, a connection only counted gets zeros).
+    const onlyCounted = (t: Transfer): boolean => !this.options.readsAllTransferData && t.request !== null && t.direction !== 'listing';
+    const answer: ChunkAnswer = !route.lineEnds && onlyCounted(transfer) && (peer === undefined || onlyCounted(peer.transfer)) ? 'count-only' : undefined;
     sink(transfer, chunk, toServer(transfer));
     // FXP: the other session's transfer reads the same bytes, in its own terms.
     if (peer !== undefined) sink(peer.transfer, chunk, toServer(peer.transfer));
@@ -86,6 +95,7 @@ export class DataConnections {
     for (const d of this.routes) {
       d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
       if (d.tls) d.tls.describe(d.link.transfer.connection);
+      if (d.lineEnds !== undefined && d.link.transfer.request !== null && textMode(d.link.transfer)) d.link.transfer.connection.crlfPairs = d.lineEnds?.pairs ?? null;
       const peer = d.link.peer;
       if (peer === undefined) continue;
       // The peer's mode is the other one: who is its "client" and "server" is the other way round.

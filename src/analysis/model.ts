@@ -209,6 +209,11 @@ export interface DataConnection {
    * the capture (its packets may simply not be in it).
    */
   unacknowledgedBytes: number;
+  /**
+   * TYPE A file transfers: CRLF pairs in the data's sender's bytes, the capture holding them all
+   * (null: a gap, or TLS). Absent in other modes.
+   */
+  crlfPairs?: number | null;
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;

@@ -11,6 +11,7 @@
  */
 import { dataSender } from './data-sender.js';
 import type { Session, Transfer } from './model.js';
+import { textMode } from './line-ends.js';
 
 /**
  * Bytes a download should carry from what the session stated (SIZE's 213, the 150's "(N bytes)", REST).
@@ -20,6 +21,32 @@ import type { Session, Transfer } from './model.js';
 export function expectedBytes(t: Transfer): number | null {
   if (t.direction !== 'download' || t.expectedSize === null || !streamMode(t)) return null;
   return Math.max(0, t.expectedSize - (t.restOffset ?? 0));
+}
+
+/**
+ * The data carries all the session announced. In ASCII mode (TYPE A) the announced size (SIZE, the
+ * 150) counts the file and the wire its text form, every line ending in CRLF: a file with LF line
+ * ends crosses with one CR more per line, so wire bytes past the size prove nothing by themselves
+ * (a cut among those extra bytes still has them). The wire holds the file whole when it is exactly
+ * the size (the file's lines already ended in CRLF, sent as they are) or, less one byte per CRLF on
+ * the wire (`crlfPairs`), exactly the size (each line end sent with a CR added). A file mixing both
+ * is not told whole by its count: its control replies decide.
+ */
+export function carriesExpected(t: Transfer): boolean {
+  const expected = expectedBytes(t);
+  if (expected === null) return false;
+  if (!textMode(t)) return t.bytes >= expected;
+  const pairs = t.connection?.crlfPairs ?? null;
+  return t.bytes === expected || (pairs !== null && t.bytes - pairs === expected);
+}
+
+/**
+ * TYPE A: the file's bytes a download's wire carried, as far as its CRLF count tells them (each CRLF
+ * taken for an LF with a CR added): null in other modes, or when the capture did not count them.
+ */
+export function textFileBytes(t: Transfer): number | null {
+  const pairs = t.connection?.crlfPairs ?? null;
+  return textMode(t) && pairs !== null ? t.bytes - pairs : null;
 }
 
 /** The transfer moved the file's own bytes (MODE S, or not known otherwise). */
@@ -33,6 +60,8 @@ export interface SenderStopped {
   finFrame: number;
   bytes: number;
   expected: number;
+  /** TYPE A: the file's bytes the wire carried (textFileBytes), when the wire holds more than `expected`. */
+  fileBytes: number | null;
   /** Who closed the control connection, and where. */
   sessionEnd: { by: 'client' | 'server'; frame: number };
 }
@@ -43,15 +72,16 @@ export function senderStoppedShort(t: Transfer, s: Session): SenderStopped | nul
   const sender = dataSender(t.direction);
   // Only what the capture holds whole can be short: no gap, no final reply, and the session over.
   if (!c || !c.established || c.midstream || expected === null || sender === null || t.reply !== null || s.closedBy === null) return null;
-  if (c.gapBytes > 0 || c.undeliveredBytes > 0 || t.abortFrame !== null || t.bytes >= expected) return null;
+  if (c.gapBytes > 0 || c.undeliveredBytes > 0 || t.abortFrame !== null || carriesExpected(t)) return null;
   const sessionEnd = { by: s.closedBy.by, frame: s.closedBy.frame };
+  const fileBytes = t.bytes >= expected ? textFileBytes(t) : null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
   if (fin !== undefined && (c.rst === null || c.rst.frame > fin.frame)) {
-    return { sender, how: 'fin', finFrame: fin.frame, bytes: t.bytes, expected, sessionEnd };
+    return { sender, how: 'fin', finFrame: fin.frame, bytes: t.bytes, expected, fileBytes, sessionEnd };
   }
   // The sender's own abortive close: the sender then ended the session, and answered nothing after it.
   const rst = c.rst;
   if (fin !== undefined || rst === null || rst.by !== sender || rst.forged || sessionEnd.by !== sender || sessionEnd.frame < rst.frame) return null;
   if (sender === 'server' && s.commands.some((x) => (x.reply?.frame ?? 0) > rst.frame || x.preliminary.some((p) => p.frame > rst.frame))) return null;
-  return { sender, how: 'rst', finFrame: rst.frame, bytes: t.bytes, expected, sessionEnd };
+  return { sender, how: 'rst', finFrame: rst.frame, bytes: t.bytes, expected, fileBytes, sessionEnd };
 }

@@ -15,7 +15,7 @@ import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
-import { expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
+import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
 import type { Fallback, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
@@ -25,6 +25,7 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
+import { textMode } from './line-ends.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -74,8 +75,7 @@ function cutByReceiver(t: Transfer): boolean {
   if (!c?.rst || c.rst.by === senderOf(t)) return false;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t));
   if (fin !== undefined && fin.frame < c.rst.frame) return false;
-  const expected = expectedBytes(t);
-  return expected === null || t.bytes < expected;
+  return !carriesExpected(t);
 }
 
 /**
@@ -145,8 +145,7 @@ function roundTripToward(c: NonNullable<Transfer['connection']>, side: 'client' 
 export function senderResetInFlight(t: Transfer): QueuedReset | null {
   const r = senderReset(t);
   if (r === null || r.state === 'drained') return null;
-  const expected = expectedBytes(t);
-  return expected !== null && t.bytes >= expected && t.connection!.gapBytes === 0 ? null : { ...r, state: r.state };
+  return carriesExpected(t) && t.connection!.gapBytes === 0 ? null : { ...r, state: r.state };
 }
 
 /** A sender's reset that may have discarded queued data. */
@@ -161,7 +160,9 @@ export type QueuedReset = SenderReset & { state: Exclude<SenderReset['state'], '
 export function resetAfterWhole(t: Transfer): boolean {
   const c = t.connection;
   const expected = expectedBytes(t);
-  if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || t.bytes !== expected || expected === 0) return false;
+  if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || expected === 0) return false;
+  // Binary: exactly the size (more is a file that grew); TYPE A: the file's text form (carriesExpected).
+  if (textMode(t) ? !carriesExpected(t) : t.bytes !== expected) return false;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === senderOf(t)) return false;
   return c.gapBytes === 0 && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
 }
@@ -182,8 +183,7 @@ export function receiverClosedShort(t: Transfer): number | null {
   // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
   // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
   if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
-  const expected = expectedBytes(t);
-  return expected !== null && t.bytes < expected ? fin.frame : null;
+  return expectedBytes(t) !== null && !carriesExpected(t) ? fin.frame : null;
 }
 
 /**
@@ -193,6 +193,9 @@ export function receiverClosedShort(t: Transfer): number | null {
 function dataWhole(t: Transfer): boolean {
   const c = t.connection;
   if (!c || missingBytes(t) > 0 || cutByReceiver(t)) return false;
+  // TYPE A: wire bytes past the size that are not the file's text form (carriesExpected) prove nothing.
+  const expected = expectedBytes(t);
+  if (expected !== null && t.bytes >= expected && !carriesExpected(t)) return false;
   return c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
 }
 

@@ -54,19 +54,5 @@ export class CrlfToLf {
   }
 }
 
-/** Count CRLF pairs without converting (for the size check of TYPE A transfers kept as sent). */
-export class CrlfCounter {
-  private lastWasCr = false;
-  pairs = 0;
-
-  push(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    if (this.lastWasCr && bytes[0] === LF) this.pairs++;
-    for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === CR && bytes[i + 1] === LF) this.pairs++;
-    this.lastWasCr = bytes[bytes.length - 1] === CR;
-  }
-
-  gap(): void {
-    this.lastWasCr = false;
-  }
-}
+/** Count CRLF pairs without converting: the analysis counts them too (line-ends.ts). */
+export { CrlfCounter } from '../analysis/line-ends.js';

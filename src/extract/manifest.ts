@@ -156,7 +156,9 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
         `this piece holds bytes ${seg.start}-${seg.start + x.wireLength} (the client closed it once the next segment had the rest), not a truncated file`,
     );
   } else if (agrees === false) {
-    notes.push(`${x.wireLength} bytes on the wire, but the server announced ${x.expectedSize}`);
+    // TYPE A: the announced size counts the file, whose text form adds a CR to each line end.
+    const file = x.crlfPairs !== null ? ` in ASCII mode (TYPE A), ${x.wireLength - x.crlfPairs} of the file less the CR of each of ${x.crlfPairs} line ends` : '';
+    notes.push(`${x.wireLength} bytes on the wire${file}, but the server announced ${x.expectedSize}`);
   }
   // The server moved more than the capture holds (its 2xx and its stated size say so): the capture lost the rest.
   // Unless the capture holds the whole data connection: then the server sent no more (the verdict's sentShort).

@@ -3,7 +3,7 @@
  * analysis, its transfers and causes, and the text of several outputs flattened to one line.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
@@ -12,7 +12,8 @@ import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
 
-export const path = (name: string): string => join(FIXTURES, `${name}.pcap`);
+/** The fixture's capture: NAME.pcap, or its gzip-compressed NAME.pcap.gz. */
+export const path = (name: string): string => (existsSync(join(FIXTURES, `${name}.pcap`)) ? join(FIXTURES, `${name}.pcap`) : join(FIXTURES, `${name}.pcap.gz`));
 export const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
 export const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
 /** Every cause the analysis names, the sessions' and the transfers'. */

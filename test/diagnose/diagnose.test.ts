@@ -64,6 +64,18 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'server-refused', '1.2': 'passive-unreached' },
     evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 21] }),
   },
+  // Thirty-eighth verdict audit (verdicts-audit38.test.ts): TYPE A downloads cut past the announced
+  // size (the wire carries CRLF): the server killed, the client's reset. Frames checked there.
+  {
+    fixture: 'a38-ascii-cut-vsftpd-python',
+    causes: { '2.1': 'aborted', '3.1': 'aborted' },
+    evidence: () => ({ '2.1': [268, 269, 270, 272, 448, 481], '3.1': [502, 503, 504, 506, 677, 682] }),
+  },
+  {
+    fixture: 'a38-ascii-cut-pureftpd-python',
+    causes: { '2.1': 'aborted', '3.1': 'aborted' },
+    evidence: () => ({ '2.1': [274, 275, 276, 278, 455, 495], '3.1': [518, 519, 520, 522, 692] }),
+  },
   // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
   // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
   { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },

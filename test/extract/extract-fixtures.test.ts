@@ -239,10 +239,12 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           const o = find(manifest, f)!;
           expect(o.verdict).toBe('aborted');
           expect(o.status).toBe('aborted');
-          expect(o.bytes).toBeGreaterThanOrEqual(f.received!.size);
+          // TYPE A (a38-ascii-cut-*): the wire carries one CR more per line; --ascii-to-lf gives the file's part.
+          const bytes = o.ascii ? find(converted, f)!.bytes : o.bytes;
+          expect(bytes).toBeGreaterThanOrEqual(f.received!.size);
           // An upload the server took whole off the wire may still be cut short on its disk (a full file system).
-          if (f.op === 'STOR') expect(o.bytes).toBeLessThanOrEqual(f.size!);
-          else expect(o.bytes).toBeLessThan(f.size!);
+          if (f.op === 'STOR') expect(bytes).toBeLessThanOrEqual(f.size!);
+          else expect(bytes).toBeLessThan(f.size!);
         });
       } else if (f.received === null) {
         it(`${f.op} ${f.path}: nothing complete is claimed for the failed transfer`, () => {

@@ -5,7 +5,7 @@
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
-import { expectedBytes, senderStoppedShort } from '../../sender-stopped.js';
+import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
 import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
@@ -222,7 +222,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     stops.push({
       frame: stoppedItself.fin,
       words:
-        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${t.bytes} of the ${stoppedItself.expected} bytes it announced, ` +
+        `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${sentOf({ bytes: t.bytes, expected: stoppedItself.expected, fileBytes: textFileBytes(t) }, 'it announced')}, ` +
         'with no reset and nothing missing from the capture: it stopped sending on its own',
     });
   }
@@ -241,8 +241,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const short = senderStoppedShort(t, ctx.session);
   if (short && short.how === 'fin' && !c?.rst) {
     details.push(
-      `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${short.bytes} of the ${short.expected} bytes announced, ` +
-        `and the ${short.sessionEnd.by} then closed the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
+      `The ${short.sender} closed the data connection (FIN, frame ${short.finFrame}) after ${sentOf(short)}, ` +
+        `and the ${short.sessionEnd.by} ${short.sessionEnd.frame < short.finFrame ? 'had already closed' : 'then closed'} the control connection (frame ${short.sessionEnd.frame}) with no final reply`,
     );
   } else if (short && short.how === 'rst') {
     details.push(
@@ -250,8 +250,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         `its end of both connections went away at once`,
     );
   }
+  const file = textFileBytes(t);
   const expected =
-    t.expectedSize === null ? '' : t.bytes > t.expectedSize ? ` (${t.expectedSize} announced)` : ` of ${t.expectedSize} announced`;
+    t.expectedSize === null
+      ? ''
+      : t.bytes <= t.expectedSize
+        ? ` of ${t.expectedSize} announced`
+        : file !== null
+          ? ` (ASCII mode, TYPE A: less the CR before each of their ${t.bytes - file} line ends, ${file} bytes of the file's ${t.expectedSize} announced)`
+          : ` (${t.expectedSize} announced)`;
   // A download's client that reset the data connection once more than the announced size had come:
   // a client that trusts the size (SIZE, the 150) takes more as an error; the file grew while it was sent.
   const beyond = overran(t);
@@ -340,6 +347,13 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
   return diagnosis(ctx, 'capture-gap', details, evidenceFrames(t));
 }
 
+/** What a sender that stopped short had sent, against the size announced (TYPE A: the file's part of the wire). */
+function sentOf(x: Pick<SenderStopped, 'bytes' | 'expected' | 'fileBytes'>, announced = 'announced'): string {
+  if (x.bytes < x.expected) return `${x.bytes} of the ${x.expected} bytes ${announced}`;
+  const file = x.fileBytes !== null ? `: less the CR before each of its ${x.bytes - x.fileBytes} line ends, ${x.fileBytes} bytes of the file` : '';
+  return `${x.bytes} bytes in ASCII mode (TYPE A), where the ${x.expected} bytes ${announced} count the file and the wire carries each line end as CRLF${file}`;
+}
+
 /**
  * A download whose server closed the data connection (its FIN, no reset) before the size announced,
  * over a connection the capture holds whole, and then answered with an error: the FIN and the size.
@@ -347,7 +361,7 @@ export function checkCaptureGap(ctx: TransferContext): Diagnosis | null {
 function serverStoppedItself(t: Transfer): { fin: number; expected: number } | null {
   const c = t.connection;
   const expected = expectedBytes(t);
-  if (!c || t.abortFrame !== null || expected === null || t.bytes >= expected || !t.reply || t.reply.code < 400 || !heldWhole(t)) return null;
+  if (!c || t.abortFrame !== null || expected === null || carriesExpected(t) || !t.reply || t.reply.code < 400 || !heldWhole(t)) return null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
   return fin !== undefined && fin.frame < t.reply.frame ? { fin: fin.frame, expected } : null;
 }
