@@ -70,7 +70,8 @@ export function settleSplitStalls(sessions: Session[]): void {
   for (const s of sessions) {
     const found = findSplitStall(s);
     if (found !== null) s.splitStall = found;
-    else delete s.splitStall;
+    // Only a session that held one loses it: `delete` turns an object's properties into a dictionary.
+    else if (s.splitStall !== undefined) delete s.splitStall;
   }
 }
 

@@ -106,7 +106,8 @@ export function diagnose(a: Analysis): void {
       // Read before the checks: a reply naming the server's public address is no address mismatch.
       const address = readPassiveAddress(s, t, vantage);
       if (address) t.passiveAddress = address;
-      else delete t.passiveAddress;
+      // Only a transfer that held one loses it: `delete` turns an object's properties into a dictionary.
+      else if (t.passiveAddress !== undefined) delete t.passiveAddress;
       // A capture of one direction only cannot show the other side's replies, SYN-ACKs or data:
       // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
       // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose.
