@@ -14,7 +14,7 @@
  */
 import type { PassivePortSplit, PortGroup, Session, Transfer } from './model.js';
 import { SERVER_SETTINGS, serverSoftware } from './server-software.js';
-import { canSeeArrivalAt, inferVantage } from './diagnose/vantage.js';
+import { canSeeArrivalAt } from './diagnose/vantage.js';
 
 /** Distinct ports needed on each side (see above). */
 export const MIN_PORTS = 4;
@@ -57,7 +57,8 @@ export function findPassivePortSplits(sessions: Session[]): PassivePortSplit[] {
   for (const s of sessions) {
     // A capture of one direction cannot tell a connection that failed from one it did not see.
     if (s.oneWay !== undefined) continue;
-    const seesClientLeave = canSeeArrivalAt(inferVantage(s), 'client');
+    // Placed by the diagnosis just before (diagnose/index.ts).
+    const seesClientLeave = s.vantage !== null && canSeeArrivalAt(s.vantage, 'client');
     for (const t of s.transfers) {
       const a = attempt(t, seesClientLeave);
       if (a === null) continue;

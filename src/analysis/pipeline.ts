@@ -26,7 +26,6 @@ import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
-import { findPassivePortSplits } from './passive-port-split.js';
 import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
@@ -314,8 +313,6 @@ export async function analyzeRecords(
   pairRelays(sessions);
   // After the relays: a proxy's front session names no product of its own.
   identifyServerSoftware(sessions);
-  // Before the diagnosis: each failed transfer's words cite its server's split.
-  analysis.passivePortSplits = findPassivePortSplits(sessions);
   diagnose(analysis);
   decideVerdicts(analysis);
   return analysis;

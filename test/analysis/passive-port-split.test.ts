@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Session, Transfer } from '../../src/analysis/model.js';
+import { inferVantage } from '../../src/analysis/diagnose/vantage.js';
 import { findPassivePortSplits, MIN_PORTS, portSplitAdvice, portSplitFor } from '../../src/analysis/passive-port-split.js';
 
 const SERVER = '198.51.100.20';
@@ -28,7 +29,7 @@ function transfer(id: number, port: number, outcome: 'ok' | 'unanswered' | 'none
 
 /** A session seen from the server's side (TTLs 63 and 64), or the client's. */
 function session(id: number, list: Array<[number, 'ok' | 'unanswered' | 'none']>, side: 'client' | 'server' = 'client', oneWay?: 'client'): Session {
-  return {
+  const s = {
     id,
     server: { ip: SERVER, port: 21 },
     natPeer: null,
@@ -39,6 +40,9 @@ function session(id: number, list: Array<[number, 'ok' | 'unanswered' | 'none']>
     oneWay,
     transfers: list.map(([port, o], i) => transfer(i + 1, port, o)),
   } as unknown as Session;
+  // Placed as the diagnosis places it before it looks for splits.
+  s.vantage = inferVantage(s);
+  return s;
 }
 
 const low = [50000, 50002, 50004, 50006, 50008];

@@ -48,6 +48,7 @@ import {
 } from './checks/transfer.js';
 import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
 import { inferVantage } from './vantage.js';
+import { findPassivePortSplits } from '../passive-port-split.js';
 import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
@@ -99,9 +100,12 @@ const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, check
 const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];
 
 export function diagnose(a: Analysis): void {
+  // Where the capture was taken, once per session: the split by port reads it as the checks do.
+  for (const s of a.sessions) s.vantage = inferVantage(s);
+  // Before the checks: each failed transfer's words cite its server's split.
+  a.passivePortSplits = findPassivePortSplits(a.sessions);
   for (const s of a.sessions) {
-    const vantage = inferVantage(s);
-    s.vantage = vantage;
+    const vantage = s.vantage!;
     for (const t of s.transfers) {
       // Read before the checks: a reply naming the server's public address is no address mismatch.
       const address = readPassiveAddress(s, t, vantage);
