@@ -9,7 +9,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Analysis, Session, Transfer } from '../analysis/model.js';
 import type { StreamChunk } from '../tcp/types.js';
-import { CrlfCounter, CrlfToLf } from './crlf.js';
+import { CrlfCounter } from '../analysis/line-ends.js';
+import { CrlfToLf } from './crlf.js';
 import { addRange, judge, objectDirection, type ByteRange, type ManifestObject, type SkippedTransfer } from './manifest.js';
 import { objectFileName } from './names.js';
 import { effectiveType, isTextTransfer } from './transfer-type.js';

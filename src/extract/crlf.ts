@@ -53,6 +53,3 @@ export class CrlfToLf {
     return LONE_CR;
   }
 }
-
-/** Count CRLF pairs without converting: the analysis counts them too (line-ends.ts). */
-export { CrlfCounter } from '../analysis/line-ends.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CrlfCounter, CrlfToLf } from '../../src/extract/crlf.js';
+import { CrlfCounter } from '../../src/analysis/line-ends.js';
+import { CrlfToLf } from '../../src/extract/crlf.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (parts: Uint8Array[]): string => Buffer.concat(parts).toString('latin1');
