@@ -106,8 +106,21 @@ export type TransferVerdict =
    * `fallback.completed` false). Counted apart from the failures in every output.
    */
   | { kind: 'fell-back'; code: number; reply: number; fallback: Fallback; evidence: number[] }
-  /** Stopped part way: ABOR, 426, or a reset after data moved. */
-  | { kind: 'aborted'; by: Stopper | null; bytes: number; expected: number | null; cause: CauseCode | null; evidence: number[] }
+  /**
+   * Stopped part way: ABOR, 426, or a reset after data moved. `resumed`: an upload the server called
+   * complete (its 2xx at frame `reply`) while the client was gone (frame `gone`), which the client's
+   * later binary resume (REST `from`, its command at frame `frame`) shows was cut short: that resume
+   * completed the file at `size` bytes (analysis/resumed-upload.ts).
+   */
+  | {
+      kind: 'aborted';
+      by: Stopper | null;
+      bytes: number;
+      expected: number | null;
+      cause: CauseCode | null;
+      resumed?: { reply: number; gone: number; size: number; from: number; frame: number };
+      evidence: number[];
+    }
   /** Announced and never used, and nothing shows that the client tried and failed. */
   | { kind: 'unused'; evidence: number[] }
   /** The capture cannot tell: it holds one side only, or the transfer began before it. */

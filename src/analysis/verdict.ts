@@ -16,6 +16,7 @@ import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
+import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { Fallback, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
@@ -596,7 +597,16 @@ export function settleOutcomes(sessions: Session[]): void {
       fallbacks.set(t, fb);
     }
   }
+  // An upload whose client was gone before the server's 2xx, which the client's later resume shows was shorter than the file.
+  for (const r of findResumedUploads(sessions, (t, s) => (t.status === 'complete' ? clientGone(t, s) : null))) {
+    r.transfer.status = 'aborted';
+    resumedUploads.set(r.transfer, r);
+  }
 }
+
+/** Each upload cut short as its later resume shows, found once with the statuses; its verdict and diagnosis read it. */
+const resumedUploads = new WeakMap<Transfer, ResumedUpload>();
+export const resumedUpload = (t: Transfer): ResumedUpload | undefined => resumedUploads.get(t);
 
 /** Each fell-back transfer's fallback, found once when its status was settled; its verdict reads it. */
 const fallbacks = new WeakMap<Transfer, Fallback>();
@@ -662,8 +672,17 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
       return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, ...wire, evidence };
     }
-    case 'aborted':
+    case 'aborted': {
+      const r = resumedUploads.get(t);
+      if (r !== undefined) {
+        const start = t.restOffset ?? 0;
+        // The resume's frame is its own transfer's (and laterAttempt's): this one's story ends at its reply.
+        const frames = [...new Set([...evidence, ...(r.fin !== null ? [r.fin] : []), r.gone])].sort((x, y) => x - y);
+        const resumed = { reply: t.reply!.frame, gone: r.gone, size: r.size, from: r.resume.restOffset!, frame: r.resumeFrame };
+        return { kind: 'aborted', by: 'client', bytes: t.bytes, expected: r.size - start, cause: t.diagnosis?.cause ?? null, resumed, evidence: frames };
+      }
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
+    }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed
       // with the copy: the refusal's frames are its evidence too.
@@ -719,3 +738,4 @@ export function decideVerdicts(a: Analysis): void {
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
   assignLaterAttempts(a.sessions);
 }
+

@@ -196,6 +196,14 @@ export function verdictSentence(t: Transfer): string {
       return `refused, and no failure: the server ${lacks} ${escapeText(t.request?.command ?? 'the command')} (${v.code}, frame ${v.reply}); the client fell back to ${then}. Nothing to change.`;
     }
     case 'aborted':
+      if (v.resumed !== undefined) {
+        const r = v.resumed;
+        return (
+          `aborted by the client after ${n(v.bytes)} of ${n(v.expected ?? r.size)} bytes: the server said ${t.reply?.code ?? '2xx'} (frame ${r.reply}), ` +
+          `but the client was gone (its control connection ${r.gone < r.reply ? 'closed before that reply' : 'reset as that reply arrived'}, frame ${r.gone}), ` +
+          `and its later resume from offset ${n(r.from)} (frame ${r.frame}) completed the file at ${n(r.size)} bytes.`
+        );
+      }
       return (
         `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +

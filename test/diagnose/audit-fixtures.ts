@@ -109,3 +109,17 @@ export async function nothingFailed(name: string, dir: string): Promise<void> {
   // The report's ladder marks no SYN "no answer": the answers are in the direction not captured.
   expect(await reportPage(name, dir)).not.toMatch(/SYN \((retransmitted, )?no answer\)/);
 }
+
+/** Each transfer: [id, verdict, cause, later attempt or null]. */
+export const verdicts = (a: Analysis): unknown[][] =>
+  a.sessions.flatMap((s) =>
+    s.transfers.map((t) => {
+      const l = t.laterAttempt;
+      return [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null, l ? `${l.session}.${l.transfer} REST ${l.rest} ${l.outcome}` : null];
+    }),
+  );
+/** summary --json's per-transfer [id, verdict, cause]. */
+export async function jsonVerdicts(name: string): Promise<unknown[][]> {
+  const j = JSON.parse((await runCli(['summary', '--json', path(name)])).stdout);
+  return j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
+}

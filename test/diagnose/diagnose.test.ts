@@ -43,6 +43,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
   { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
+  { fixture: 'killed-upload-resumed-vsftpd-lftp', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [34, 35, 36, 38, 83, 86, 88, 125] }) },
   // Thirty-sixth verdict audit (verdicts-audit36.test.ts): an announcement written in two TCP segments
   // whose first the NAT's FTP helper dropped (each copy sent again too): captured at the sender.
   { fixture: 'a36-split-port-vsftpd-python', causes: { '1.2': 'announce-split-dropped' }, evidence: () => ({ '1.2': [33, 34, 35, 36, 37] }) },
@@ -84,7 +85,7 @@ const SCENARIOS: Scenario[] = [
   // Thirty-fourth verdict audit (verdicts-audit34.test.ts): wput's refused upload (553 Could not create
   // file), zsh zftp's missing file and its passive data blocked before any RETR. Frames checked there.
   { fixture: 'a34-gftp-pureftpd', causes: { '7.1': 'server-refused' }, evidence: () => ({ '7.1': [258, 259, 260, 262, 263, 268] }) },
-  { fixture: 'a34-wput-vsftpd', causes: { '4.1': 'server-refused' }, evidence: () => ({ '4.1': [390, 391, 392, 394, 395, 402] }) },
+  { fixture: 'a34-wput-vsftpd', causes: { '2.1': 'aborted', '4.1': 'server-refused' }, evidence: () => ({ '2.1': [95, 96, 97, 99, 141, 142, 145, 174], '4.1': [390, 391, 392, 394, 395, 402] }) },
   {
     fixture: 'a34-zftp-vsftpd',
     causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered' },

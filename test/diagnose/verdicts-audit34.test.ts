@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, extractedFiles, facts, factSha, flat, ftpRows, outputs, ourRows, path, transferRows } from './audit-fixtures.js';
+import { analyze, extractedFiles, facts, factSha, flat, ftpRows, jsonVerdicts, outputs, ourRows, path, transferRows, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit34-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,20 +21,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function sameAsTshark(a: Analysis, name: string): void {
   for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(name, String(s.stream)));
 }
-/** Each transfer: [id, verdict, cause, later attempt or null]. */
-const verdicts = (a: Analysis): unknown[][] =>
-  a.sessions.flatMap((s) =>
-    s.transfers.map((t) => {
-      const l = t.laterAttempt;
-      return [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null, l ? `${l.session}.${l.transfer} REST ${l.rest} ${l.outcome}` : null];
-    }),
-  );
-/** summary --json's per-transfer [id, verdict, cause]. */
-async function jsonVerdicts(name: string): Promise<unknown[][]> {
-  const j = JSON.parse((await runCli(['summary', '--json', path(name)])).stdout);
-  return j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
-}
-
 describe('1. wput: directories it creates, an upload killed and resumed, an upload refused', () => {
   const name = 'a34-wput-vsftpd';
   it(`${name}: commands and transfers as tshark shows them`, async () => {
@@ -47,7 +33,7 @@ describe('1. wput: directories it creates, an upload killed and resumed, an uplo
     expect(transferRows(a)).toEqual([
       ['1.1', 'PASV', 34, 'STOR upload.txt', 38, 1, 264, 226, 45, 'completed'],
       ['1.2', 'PASV', 52, 'STOR photo.bin', 56, 2, 3000, 226, 65, 'completed'],
-      ['2.1', 'PASV', 95, 'STOR resume.bin', 99, 4, 21504, 226, 145, 'unknown'],
+      ['2.1', 'PASV', 95, 'STOR resume.bin', 99, 4, 21504, 226, 145, 'aborted'],
       ['3.1', 'PASV', 168, 'STOR resume.bin', 174, 6, 142848, 226, 362, 'completed'],
       ['4.1', 'PASV', 390, 'STOR denied.txt', 394, 8, 0, 553, 395, 'failed'],
     ]);
@@ -63,25 +49,39 @@ describe('1. wput: directories it creates, an upload killed and resumed, an uplo
     expect(f[3].received).toBeNull();
   });
 
-  it('the killed upload stays unknown (client gone), with the resume as its later attempt; the refusal names the folder', async () => {
+  it('the killed upload is cut short, as its resume shows; the refusal names the folder', async () => {
     const a = await analyze(name);
     // Before: 2.1 had no later attempt (only failed/aborted/incomplete got one), so no output tied
     // the resume in session 3 to it; 4.1's 553 "Could not create file" read as "the file name is not allowed".
+    // Then (session 28): "unknown (client gone)", with the resume beside it as a fact: yet the resume
+    // (REST 20992 + 142848 bytes, completed whole) shows the file was 163,840 bytes, of which 2.1
+    // had delivered 21,504: the client held its copy unfinished.
     expect(verdicts(a)).toEqual([
       ['1.1', 'completed', null, null],
       ['1.2', 'completed', null, null],
-      ['2.1', 'unknown', null, '3.1 REST 20992 completed'],
+      ['2.1', 'aborted', 'aborted', '3.1 REST 20992 completed'],
       ['3.1', 'completed', null, null],
       ['4.1', 'failed', 'server-refused', null],
     ]);
+    const t = a.sessions[1].transfers[0];
+    // The recorder's own file: the resume's part from REST 20992 is facts' 142848 bytes, the whole file matched.
+    const size = 20992 + facts(name).files[2].size;
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 21504, expected: size, resumed: { reply: 145, gone: 142, size, from: 20992, frame: 174 } });
+    expect(t.verdict.evidence).toEqual([95, 96, 97, 99, 141, 142, 145]);
+    expect(t.diagnosis!.evidence).toEqual([95, 96, 97, 99, 141, 142, 145, 174]);
     expect(await jsonVerdicts(name)).toEqual(verdicts(a).map((r) => r.slice(0, 3)));
     const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
-    expect(summary).toMatch(/2\.1 passive STOR resume\.bin \S+ 21504 226 unknown \(client gone\)/);
+    expect(summary).toMatch(/2\.1 passive STOR resume\.bin \S+ 21504 226 aborted \(client\)/);
+    expect(diagnose).toMatch(
+      /The server answered 226 Transfer complete \(frame 145\) to 21504 bytes, but the client was gone: it sent no command after the upload, and its control connection was closed at frame 142, before that reply\. The client later resumed the file from offset 20992 \(REST, then STOR at frame 174\), and that resume completed it at 163840 bytes: this upload had stopped 142336 bytes short of the end/,
+    );
+    expect(diagnose).toMatch(/nothing between the hosts cut the upload/);
     expect(diagnose).toMatch(/Later: Tried again in session 3 .*STOR resume\.bin from offset 20,992 \(REST: a resume\), frame 174 \(transfer 3\.1\), which completed/);
+    expect(explain).toMatch(/aborted by the client after 21,504 of 163,840 bytes: the server said 226 \(frame 145\), but the client was gone \(its control connection closed before that reply, frame 142\), and its later resume from offset 20,992 \(frame 174\) completed the file at 163,840 bytes/);
     expect(explain).toMatch(/STOR resume\.bin from offset 20,992 \(REST: a resume\), frame 174 \(transfer 3\.1\), which completed/);
     expect(diagnose).toMatch(/553 Could not create file at frame 395: the server could not create the file: most often the folder is not writable by the user/);
     expect(diagnose).not.toMatch(/the file name is not allowed/);
-    expect(diagnose).toMatch(/1 of 5 transfers diagnosed \(3 complete, 1 unknown, 1 failed\)/);
+    expect(diagnose).toMatch(/2 of 5 transfers diagnosed \(3 complete, 1 aborted, 1 failed\)/);
     // The refused AUTH TLS is no failure: wput went on in clear text.
     expect(summary).toMatch(/the client went on in clear text \(no failure/);
   });
@@ -100,7 +100,7 @@ describe('1. wput: directories it creates, an upload killed and resumed, an uplo
     expect(m.objects.map((o: any) => [o.savedName, o.verdict])).toEqual([
       ['s1-t1-upload.txt', 'complete'],
       ['s1-t2-photo.bin', 'complete'],
-      ['s2-t1-resume.bin', 'unverified'],
+      ['s2-t1-resume.bin', 'aborted'],
       ['s3-t1-resume.bin', 'complete'],
     ]);
   });

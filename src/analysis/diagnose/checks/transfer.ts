@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, resumedUpload, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -176,6 +176,8 @@ function serverGaveUpOnReader(t: Transfer, s: Session): Session['closedBy'] {
 export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   if (t.status !== 'aborted') return null;
+  const resumed = resumedUpload(t);
+  if (resumed !== undefined) return resumedUploadCut(ctx, resumed);
   // The server gave up on a receiver that had stopped reading, or on a path gone silent: the stall is
   // the cause (README: a server's 426 after a zero window or a long pause is stalled), the next check's.
   if (!abortedByClient(ctx) && checkStalled(ctx) !== null) return null;
@@ -320,6 +322,24 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...zero.slice(0, 5)]), advice);
+}
+
+/** An upload the server called complete after its client was gone, which the client's later resume shows was cut short. */
+function resumedUploadCut(ctx: TransferContext, r: NonNullable<ReturnType<typeof resumedUpload>>): Diagnosis {
+  const t = ctx.transfer;
+  const reply = t.reply!;
+  const end = ctx.session.closedBy!;
+  const closed = end.how === 'rst' ? 'reset' : 'closed';
+  const details = [
+    `The server answered ${replyWords(reply)} (frame ${reply.frame}) to ${t.bytes} bytes, but the client was gone: it sent no command after the upload, ` +
+      `and its control connection was ${closed} at frame ${r.gone}${r.gone < reply.frame ? ', before that reply' : ', as that reply arrived'}`,
+    `The client later resumed the file from offset ${r.resume.restOffset} (REST, then ${r.resume.request!.command} at frame ${r.resumeFrame}), ` +
+      `and that resume completed it at ${r.size} bytes: this upload had stopped ${r.size - (t.restOffset ?? 0) - t.bytes} bytes short of the end`,
+  ];
+  const advice =
+    'The client stopped mid-upload without telling the server (its process was killed or crashed, closing both connections at once), ' +
+    'so the server kept the part that arrived and called it complete. Its later resume finished the file; nothing between the hosts cut the upload.';
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [r.fin, r.gone, r.resumeFrame]), advice);
 }
 
 /** Why a sender's reset may have discarded queued data (verdict.ts senderReset), as the diagnosis says it. */

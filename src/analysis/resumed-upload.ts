@@ -1,0 +1,98 @@
+/**
+ * An upload the server called complete (2xx) while its client was already gone (killed mid-upload
+ * looks so) says nothing by itself about how big the file was. The client's later binary resume of
+ * the same file does: a REST + STOR/APPE from the same client to the same server, logged in as the
+ * same user, starting no further into the file than this upload reached, that completed with every
+ * byte in the capture, ends the file at its offset plus the bytes it moved. When that is past what
+ * this upload reached, the client held its copy unfinished: the upload was cut short.
+ * Decided with the statuses (before the diagnosis, which words it as an abort by the client).
+ */
+import type { Session, Transfer } from './model.js';
+import { streamMode } from './sender-stopped.js';
+import { firstAbove, peersKey, sameLogin } from './sorted.js';
+
+/** An upload cut short, as its later resume shows. */
+export interface ResumedUpload {
+  transfer: Transfer;
+  /** The frame that shows the client gone: its control connection's close or reset. */
+  gone: number;
+  /** The client's FIN on the upload's data connection (the end of what it sent), if captured. */
+  fin: number | null;
+  /** The resume: its command's frame, and the size of the file it completed. */
+  resume: Transfer;
+  resumeFrame: number;
+  size: number;
+}
+
+interface Candidate {
+  u: Transfer;
+  s: Session;
+  frame: number;
+}
+
+/** How many resumes past an upload's reply are looked at: the resume is nearly always the next. */
+const MAX_SCAN = 64;
+
+const keyOf = (s: Session, path: string): string => `${peersKey(s)}|${path}`;
+const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
+const frameOf = (c: Candidate): number => c.frame;
+
+/**
+ * A binary upload's resume that completed whole: REST past 0, TYPE I (in TYPE A the wire's bytes
+ * are not the file's), stream mode, a 2xx, the data connection's bytes all in the capture.
+ */
+function wholeResume(u: Transfer): boolean {
+  const c = u.connection;
+  return (
+    u.direction === 'upload' && u.status === 'complete' && u.request !== null && (u.restOffset ?? 0) > 0 &&
+    u.type === 'I' && streamMode(u) && c !== null && c.gapBytes === 0
+  );
+}
+
+/**
+ * Every upload `gone` marks (the frame that shows its client gone before the server's 2xx, else
+ * null) that a later whole resume shows was cut short. Resumes are indexed by client, server and
+ * path once: linear in the transfers, with a bounded scan per upload.
+ */
+export function findResumedUploads(sessions: Session[], gone: (t: Transfer, s: Session) => number | null): ResumedUpload[] {
+  const uploads: Array<{ t: Transfer; s: Session; gone: number; path: string }> = [];
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const path = pathOf(t);
+      if (t.type !== 'I' || path === null) continue;
+      const g = gone(t, s);
+      if (g !== null) uploads.push({ t, s, gone: g, path });
+    }
+  }
+  if (uploads.length === 0) return [];
+  const resumes = new Map<string, Candidate[]>();
+  for (const s of sessions) {
+    for (const u of s.transfers) {
+      const path = pathOf(u);
+      if (path === null || !wholeResume(u)) continue;
+      const key = keyOf(s, path);
+      let list = resumes.get(key);
+      if (list === undefined) resumes.set(key, (list = []));
+      list.push({ u, s, frame: u.request!.frame });
+    }
+  }
+  for (const list of resumes.values()) list.sort((a, b) => a.frame - b.frame);
+  const found: ResumedUpload[] = [];
+  for (const { t, s, gone: g, path } of uploads) {
+    const list = resumes.get(keyOf(s, path));
+    if (list === undefined) continue;
+    const reach = (t.restOffset ?? 0) + t.bytes;
+    const after = t.reply!.frame;
+    for (let i = firstAbove(list, after, frameOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
+      const { u, s: us, frame } = list[i];
+      // A resume comes from a session the client opened after this upload began (or this one).
+      if (us !== s && (us.start <= t.request!.time || !sameLogin(s, us))) continue;
+      if (u.restOffset! > reach) continue;
+      const size = u.restOffset! + u.bytes;
+      const fin = t.connection?.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame ?? null;
+      if (size > reach) found.push({ transfer: t, gone: g, fin, resume: u, resumeFrame: frame, size });
+      break;
+    }
+  }
+  return found;
+}
