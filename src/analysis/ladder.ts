@@ -12,6 +12,7 @@ import { clientEndUndecided } from './own-addresses.js';
 import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } from './packet-trace.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { insideControlTls } from './control-tls.js';
+import { seqLt } from '../tcp/seq.js';
 
 /** What every arrow has: where, when, who, and the TCP facts of its (first) packet. */
 interface EventBase {
@@ -72,9 +73,12 @@ export interface ReplyEvent extends EventBase {
 /**
  * data / opaque runs: segments carrying payload, ACKs coming back, bytes new to the stream, all
  * payload bytes (repeats included), repeated segments, and what the first segment looked like.
+ * acks runs, in a capture of one direction only: a receiver's bare ACKs that acknowledged data
+ * the capture does not hold (before its own FIN); `segments` counts them (`bytes` stays 0: how much
+ * they acknowledged is the model's Transfer.acknowledged).
  */
 export interface RunEvent extends EventBase {
-  kind: 'data' | 'opaque';
+  kind: 'data' | 'opaque' | 'acks';
   segments: number;
   acks: number;
   bytes: number;
@@ -241,6 +245,10 @@ interface ConnWalk {
   run: RunEvent | null;
   syns: SynEvent[];
   answered: boolean;
+  /** Each side's last acknowledgment number (null before its first ACK), and whether it sent its FIN: for acks runs. */
+  clientAck: number | null;
+  serverAck: number | null;
+  finBy: Side | 'both' | null;
 }
 
 /** A trace's connections by session, made once per trace: a filter per session was quadratic. */
@@ -282,7 +290,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   };
   const walks = new Map<TraceConnection, ConnWalk>();
   for (const c of conns) {
-    walks.set(c, { initiator: null, synAckFrom: null, handshakeAckShown: false, pendingFin: new Map(), run: null, syns: [], answered: false });
+    walks.set(c, { initiator: null, synAckFrom: null, handshakeAckShown: false, pendingFin: new Map(), run: null, syns: [], answered: false, clientAck: null, serverAck: null, finBy: null });
   }
   // The walks whose run is open: a row ends them all, and a session may have thousands of data
   // connections (closing every walk's run at every row was quadratic in them).
@@ -299,7 +307,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const emitRowsUpTo = (frame: number): void => {
     while (nextRow < rows.length && rows[nextRow].frame <= frame) show(rows[nextRow++].event);
   };
-  const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque'): void => {
+  const addToRun = (w: ConnWalk, conn: TraceConnection, p: TracePacket, kind: 'data' | 'opaque' | 'acks'): void => {
     const decrypted = kind === 'data' && carriesPlaintext(conn, p);
     if (w.run === null || w.run.by !== p.by || w.run.kind !== kind || w.run.decrypted !== decrypted) {
       if (w.run === null) open.push(w);
@@ -335,9 +343,16 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     }
   };
 
+  // A capture of one direction only: a data connection's bare ACKs may be all it holds of a transfer.
+  const oneWay = session.oneWay !== undefined;
   for (const { conn, p } of all) {
     if (conn === control) emitRowsUpTo(p.frame);
     const w = walks.get(conn)!;
+    const ackBefore = p.by === 'client' ? w.clientAck : w.serverAck;
+    if ((p.flags & TCP_ACK) !== 0) {
+      if (p.by === 'client') w.clientAck = p.ack;
+      else w.serverAck = p.ack;
+    }
     if (p.icmp !== undefined) {
       w.answered = true;
       show({
@@ -381,6 +396,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
       const e: FinEvent = { ...base(conn, p), kind: 'fin' };
       if (p.payloadLength > 0 && !covered.has(p.frame)) e.payload = p.payloadLength;
       w.pendingFin.set(p.by, (p.seq + p.payloadLength + 1) >>> 0);
+      w.finBy = w.finBy === null || w.finBy === p.by ? p.by : 'both';
       show(e);
       continue;
     }
@@ -400,6 +416,10 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     } else if (w.run !== null && w.run.by !== p.by) {
       w.run.acks += 1;
       w.run.lastFrame = p.frame;
+    } else if (oneWay && conn !== control && (f & TCP_ACK) !== 0 && w.finBy !== p.by && w.finBy !== 'both') {
+      // One that moved the acknowledgment on (not the handshake's), or any inside a run already open.
+      const open = w.run !== null && w.run.kind === 'acks' && w.run.by === p.by;
+      if (open || (ackBefore !== null && seqLt(ackBefore, p.ack))) addToRun(w, conn, p, 'acks');
     }
   }
   emitRowsUpTo(Number.MAX_SAFE_INTEGER);

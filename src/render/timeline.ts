@@ -64,6 +64,17 @@ function runLabel(e: RunEvent): string {
   return `${e.decrypted ? DECRYPTED_MARK : ''}${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
 }
 
+/**
+ * A one-way capture's bare ACKs for data it does not hold: with what the analysis read from them
+ * (Transfer.acknowledged) on the run that holds the ACK that reached that far.
+ */
+function acksLabel(e: RunEvent, s: Session): string {
+  const t = e.conn.role === 'data' && e.conn.transfer !== null ? s.transfers.find((x) => x.id === e.conn.transfer) : undefined;
+  const a = t?.acknowledged;
+  const held = a !== undefined && a.frame >= e.firstFrame && a.frame <= e.lastFrame;
+  return `ACK ×${e.segments}${held ? ` (${a.upTo ? 'up to ' : ''}${plural(a.bytes, 'byte')} acknowledged)` : ''}`;
+}
+
 function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
@@ -95,6 +106,8 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     case 'data':
     case 'opaque':
       return runLabel(e);
+    case 'acks':
+      return acksLabel(e, s);
     case 'retransmission':
       return `retransmission (${plural(packetAt(e.conn.packets, e.firstFrame)?.payloadLength ?? 0, 'byte')})`;
   }

@@ -168,6 +168,21 @@ describe('uploads captured at the server, its direction only (-Q out): bytes ack
       // Zeek's data log: the connection (no payload either way) and its verdict, unknown (one-way).
       expect(logs.split('\n').filter((l) => l.includes('ftp-data')).map((l) => l.split('\t').slice(-3))).toEqual([['unknown', 'one-way', '-']]);
       expect(await reportPage(name, tmp)).toContain('100000 acked');
+      // The timeline: the server's bare ACKs as one run ending at that frame, with the same count
+      // (before: nothing at all between the 150 and the FIN).
+      // tshark's bare ACKs of the server's data end, from the first that moved the acknowledgment
+      // on (not the handshake's) to the last.
+      const server = tsv(name, 'fields').filter((r) => r['tcp.srcport'] === String(c.server.port));
+      let lastAck: string | null = null;
+      let first = 0;
+      for (const r of server) {
+        if (first === 0 && r['tcp.flags'] === '0x0010' && r['tcp.len'] === '0' && lastAck !== null && r['tcp.ack_raw'] !== lastAck) first = Number(r['frame.number']);
+        if ((parseInt(r['tcp.flags'], 16) & 0x10) !== 0) lastAck = r['tcp.ack_raw'];
+      }
+      const acks = server.filter((r) => r['tcp.flags'] === '0x0010' && r['tcp.len'] === '0' && Number(r['frame.number']) >= first);
+      expect(Number(acks.at(-1)!['frame.number'])).toBe(oracle.frame);
+      const timeline = (await runCli(['timeline', '--no-color', path(name)])).stdout;
+      expect(timeline).toMatch(new RegExp(` ${first}-${oracle.frame} +${c.client.port} \\|<-+ ACK ×${acks.length} \\(100000 bytes acknowledged\\) -+\\| ${c.server.port}`));
     });
     it(`${mode}: nothing is called failed in any output`, async () => {
       await nothingFailed(name, tmp);

@@ -63,6 +63,7 @@ const KIND_CLASS: Record<LadderEvent['kind'], string> = {
   reply: 'k-reply',
   data: 'k-data',
   opaque: 'k-opaque',
+  acks: 'k-ack',
   retransmission: 'k-retx',
 };
 
