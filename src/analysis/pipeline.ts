@@ -254,6 +254,7 @@ export async function analyzeRecords(
     },
   });
   reassembler.finish();
+  defrag.finish();
   const sessions = router.finish();
   listings.finish(sessions);
   pairFxpAnnouncements(sessions);
@@ -280,6 +281,8 @@ export async function analyzeRecords(
   settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());
+  const lost = defrag.stats.firstIncomplete;
+  if (lost !== null) warnings.push(warning('fragments-incomplete', { count: defrag.stats.incomplete, ...lost, allFrames: defrag.stats.incompleteFrames }, { frame: lost.frames[0] }));
   const engine = reassembler.stats();
   if (engine.copies > 0) warnings.push(warning('captured-twice', { count: engine.copies }, { frame: engine.firstCopy }));
   if (secretsDropped > 0) warnings.push(warning('tls-secrets-limit', { max: limits.maxKeyLogHandshakes, dropped: secretsDropped }));

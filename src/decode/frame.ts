@@ -55,6 +55,7 @@ function newFrame(link: LinkHeader): DecodedFrame {
     tcp: undefined,
     icmp: undefined,
     fragment: undefined,
+    fragmentFrames: undefined,
     payload: EMPTY,
     truncated: false,
     problems: NO_PROBLEMS,
@@ -73,7 +74,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   frame.capturedLength = record.capturedLength;
   frame.originalLength = record.originalLength;
   frame.link = link;
-  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = undefined;
+  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = frame.fragmentFrames = undefined;
   frame.payload = EMPTY;
   frame.truncated = false;
   frame.problems = NO_PROBLEMS;
@@ -171,6 +172,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
     return false;
   }
   frame.fragment = 'reassembled';
+  frame.fragmentFrames = r.frames;
   if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: true });
   view.bytes = r.payload;
   view.start = 0;
