@@ -122,7 +122,7 @@ export const WARNINGS = {
       `${f.count} fragmented IP datagram(s) never completed: some of their fragments are not in the capture (lost before ` +
       'the capture point, or by the capture), so nothing above IP was read from them; the first: ' +
       `frame${f.frames.length > 1 ? 's' : ''} ${f.frames.join(', ')} (${f.held} of ` +
-      `${f.total < 0 ? 'an unknown number of' : f.total} payload bytes; ${f.total < 0 ? 'its last fragment never came' : 'a fragment before its last is missing'}` +
+      `${f.total < 0 ? 'an unknown number of' : f.total} payload bytes; ${f.total < 0 ? 'its last fragment is not in the capture' : 'a fragment before its last is missing'}` +
       `${f.reason === 'timeout' ? ', given up after the reassembly timeout' : f.reason === 'evicted' ? ', given up to make room for newer datagrams' : ''})`,
   }),
   'truncated-packets': entry<{ count: number; captured: number; original: number }>({

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
-import { readTsharkTsv } from '../conformance/peer-readers.js';
+import { readTsharkTsv, tsharkSequenceExtent } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES, listFacts, type FileFact } from '../support/facts.js';
 import { sampleFixtures } from '../support/fixture-sample.js';
@@ -132,7 +132,7 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           expect(Math.min(Number(row.bytes_src_to_dst), Number(row.bytes_dst_to_src))).toBe(0);
           // tshark's per-stream sum counts a retransmitted segment again (a41-frag-loss-*-server-side):
           // the listing's bytes are the extent its sequence numbers cover.
-          expect(o.bytes).toBe(wire === o.bytes ? wire : sequenceExtent(facts.name, row));
+          expect(o.bytes).toBe(wire === o.bytes ? wire : tsharkSequenceExtent(join(FIXTURES, `${facts.name}.tshark-fields.tsv`), row));
           const lf = find(converted, f)!;
           expect(lf.convertedToLf).toBe(true);
           expect(lf.bytes).toBe(f.received!.size);
@@ -256,27 +256,6 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       }
     }
   });
-}
-
-/**
- * Bytes a stream's sending side covers by sequence number (highest seq + len minus the lowest
- * seq of its payload, from tshark's raw per-frame fields): each byte once, however often sent.
- */
-function sequenceExtent(name: string, row: Record<string, string>): number {
-  let best = 0;
-  for (const [sport, dport] of [[row.srcport, row.dstport], [row.dstport, row.srcport]]) {
-    let first: number | null = null;
-    let top = 0;
-    for (const r of readTsharkTsv(join(FIXTURES, `${name}.tshark-fields.tsv`))) {
-      const len = Number(r['tcp.len']);
-      if (!(len > 0) || r['tcp.srcport'] !== sport || r['tcp.dstport'] !== dport) continue;
-      const seq = Number(r['tcp.seq_raw']);
-      first ??= seq;
-      top = Math.max(top, ((seq - first + 2 ** 32) % 2 ** 32) + len);
-    }
-    best = Math.max(best, top);
-  }
-  return best;
 }
 
 describe('extract: the aborted download is the start of the file the lossy capture carries whole', () => {
