@@ -155,10 +155,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
     frame.fragment = 'unreassembled';
     return view.fragment === 'first';
   }
-  const key =
-    ip.version === 4
-      ? `4 ${ip.src} ${ip.dst} ${ip.protocol} ${view.fragmentId}`
-      : `6 ${ip.src} ${ip.dst} ${view.fragmentId}`;
+  const key = ip.version === 4 ? `4 ${ip.src} ${ip.dst} ${ip.protocol} ${view.fragmentId}` : `6 ${ip.src} ${ip.dst} ${view.fragmentId}`;
   const complete = view.end - view.start === view.wireLength;
   const r = defrag.add(key, view.fragmentOffset, view.moreFragments, view.bytes.subarray(view.start, view.end), frame.time, frame.frame, complete);
   if (r.state === 'held') {
@@ -206,4 +203,13 @@ function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView,
   } else if (protocol === IPPROTO_ICMPV6 && ip.version === 6) {
     frame.icmp = decodeIcmpError(6, view, ip.src);
   }
+}
+
+/**
+ * The addresses of an IPv4 TCP datagram from its reassembly key (handleFragment's), or null for
+ * another protocol or IPv6 (whose key does not name the protocol after its extension headers).
+ */
+export function tcpDatagramOfKey(key: string): { src: string; dst: string } | null {
+  const [version, src, dst, protocol] = key.split(' ');
+  return version === '4' && protocol === '6' ? { src, dst } : null;
 }

@@ -12,6 +12,11 @@ export interface DefragOptions {
   maxPending?: number;
   /** A datagram not completed within this many seconds of capture time is dropped. */
   timeoutSeconds?: number;
+  /**
+   * Told of each datagram given up whose first fragment came: its key, the bytes from its start
+   * (a view: valid only during the call), the frame and time of its first fragment to arrive.
+   */
+  onIncompleteHead?: (key: string, head: Uint8Array, frame: number, time: number) => void;
 }
 
 export type DefragResult =
@@ -66,10 +71,10 @@ interface Pending {
   frames: number[];
 }
 
-const DEFAULTS: Required<DefragOptions> = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
+const DEFAULTS = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
 
 export class Ipv4Defragmenter {
-  private readonly opts: Required<DefragOptions>;
+  private readonly opts: typeof DEFAULTS & DefragOptions;
   /** Insertion order is first-fragment order, which is (nearly) capture-time order. */
   private readonly pending = new Map<string, Pending>();
   readonly stats: DefragStats = { reassembled: 0, timedOut: 0, evicted: 0, dropped: 0, overlaps: 0, incomplete: 0, firstIncomplete: null, incompleteFrames: [] };
@@ -191,6 +196,7 @@ export class Ipv4Defragmenter {
   private giveUp(key: string, p: Pending, reason: IncompleteDatagram['reason']): void {
     this.pending.delete(key);
     this.stats.incomplete++;
+    if (this.opts.onIncompleteHead !== undefined && p.ranges[0] === 0) this.opts.onIncompleteHead(key, p.buf.subarray(0, p.ranges[1]), p.frames[0], p.firstTime);
     const all = this.stats.incompleteFrames;
     if (all !== null) {
       if (all.length + p.frames.length > MAX_INCOMPLETE_FRAMES) this.stats.incompleteFrames = null;

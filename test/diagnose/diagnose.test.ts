@@ -80,8 +80,8 @@ const SCENARIOS: Scenario[] = [
   // toward the client; vsftpd's 226 comes once its data is queued, the client never gets it and gives up.
   {
     fixture: 'a41-frag-blackhole-vsftpd-python',
-    causes: { '1.2': 'aborted' },
-    evidence: () => ({ '1.2': [34, 35, 36, 38, 50, 58] }),
+    causes: { '1.2': 'path-loss' },
+    evidence: () => ({ '1.2': [34, 35, 36, 38, 40, 50, 58] }),
   },
   {
     fixture: 'a41-frag-blackhole-vsftpd-python-server-side',

@@ -169,6 +169,13 @@ describe('forty-first audit: FTP across a router that fragments (MTU 576, no DF)
     // at the client of what it had received (the first copies never arrived).
     for (const t of a.sessions[0].transfers) expect([t.connection!.gapBytes, t.connection!.undeliveredBytes, t.verdict]).toMatchObject([0, 0, { kind: 'completed', missingBytes: 0 }]);
     expect(a.sessions[0].transfers[1].connection!.retransmissions).toBe(0);
+    // Of the 17, the data connections' (the other two are the STAT reply's, on the control connection).
+    expect(a.sessions[0].transfers.map((t) => t.connection!.lostFragments ?? null)).toEqual([
+      { toServer: 0, toClient: 1, firstFrame: 65 },
+      { toServer: 0, toClient: 14, firstFrame: 89 },
+      null,
+    ]);
+    expect(lost.filter((d) => d[0].frame < 55).map((d) => d[0].frame)).toEqual([36, 47]);
     expect(a.sessions[0].controlGapBytes).toBe(0);
     expect(datagrams(name).get('198.51.100.20 0x2dbd')!.map((x) => x.frame)).toEqual([37, 38, 39]);
     const boxes = await dumpBoxes(name, '36-39');
@@ -208,7 +215,7 @@ describe('forty-first audit: a firewall drops every non-first fragment toward th
     ]);
   });
 
-  it('client side: only first fragments arrive; the 226 came early; aborted by the client, never "the capture lost them"', async () => {
+  it('client side: only first fragments arrive; the 226 came early; path-loss (as at the server), never "the capture lost them"', async () => {
     const a = await analyze(client);
     const lost = incomplete(client);
     expect(lost).toHaveLength(16);
@@ -216,8 +223,11 @@ describe('forty-first audit: a firewall drops every non-first fragment toward th
     expect(a.capture.warnings.map((w) => [w.code, w.frame, 'count' in w ? w.count : null])).toEqual([['fragments-incomplete', 40, 16]]);
     expect(transferRows(a, (t) => [t.verdict.kind === 'aborted' ? t.verdict.by : null, t.diagnosis?.cause ?? null, t.diagnosis?.evidence ?? null])).toEqual([
       ['1.1', 'PASV', 18, 'RETR hello.txt', 22, 1, 511, 226, 29, 'completed', null, null, null],
-      ['1.2', 'PASV', 34, 'RETR frag40k.bin', 38, 2, 0, 226, 50, 'aborted', 'client', 'aborted', [34, 35, 36, 38, 50, 58]],
+      ['1.2', 'PASV', 34, 'RETR frag40k.bin', 38, 2, 0, 226, 50, 'aborted', 'client', 'path-loss', [34, 35, 36, 38, 40, 50, 58]],
     ]);
+    // The 16 heads are the data connection's: the server's segments, first fragments only (tshark's frames).
+    expect(a.sessions[0].transfers[1].connection!.lostFragments).toEqual({ toServer: 0, toClient: 16, firstFrame: 40 });
+    expect(lost[0][0].frame).toBe(40);
     // Frame 58: the client's FIN on the data connection, 8 s after the 226 (ftplib's timeout).
     const fin = tsv(client, 'fields').find((r) => r['frame.number'] === '58')!;
     expect([fin['tcp.flags'], fin['tcp.srcport']]).toEqual(['0x0011', String(a.sessions[0].transfers[1].connection!.client.port)]);
@@ -228,11 +238,14 @@ describe('forty-first audit: a firewall drops every non-first fragment toward th
       'The client then closed the data connection (FIN, frame 58) having acknowledged 0 of the 40000 bytes announced: it gave up on the transfer. ' +
         'The 226 only says the server had handed its data to its own TCP stack, not that it arrived',
     );
-    expect(flat(diagnose)).toContain('their IP fragments: an MTU problem');
+    expect(flat(diagnose)).toContain(
+      "The server's data reached the client only as the first fragments of 16 IP datagrams (the first at frame 40), never whole: the rest of each was lost on the path, so the client received none of it",
+    );
+    expect(flat(diagnose)).toContain('a firewall or router that drops IP fragments');
     const boxes = await dumpBoxes(client, '40');
     expect(boxes.map((b) => /IP fragment: (.*?) Ethernet II/.exec(b)![1])).toEqual(['held, never reassembled: the rest of its datagram is not in the capture']);
     const j = JSON.parse((await runCli(['summary', '--json', path(client)])).stdout);
-    expect(j.sessions[0].transfers[1]).toMatchObject({ status: 'aborted', verdict: { kind: 'aborted', by: 'client' }, diagnosis: { cause: 'aborted' } });
+    expect(j.sessions[0].transfers[1]).toMatchObject({ status: 'aborted', verdict: { kind: 'aborted', by: 'client', cause: 'path-loss' }, diagnosis: { cause: 'path-loss' } });
     expect(await reportPage(client, tmp)).not.toMatch(/capture lost them/);
   });
 

@@ -113,10 +113,14 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const lost =
     loss === null
       ? null
+      : loss.fragments !== undefined
+        ? `The ${sender}'s data reached the ${receiver} only as the first fragments of ${loss.fragments.datagrams} IP datagrams (the first at frame ${loss.fragments.firstFrame}), ` +
+          `never whole: the rest of each was lost on the path, so the ${receiver} received none of it (not the capture's loss: a fragment's head came, its tail never did)`
       : loss.undelivered > 0
         ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
+  if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
@@ -170,7 +174,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     gaveUp !== null
       ? STALL_TIMEOUT_ADVICE
       : lost !== null
-        ? pathLossAdvice(receiver, loss!.acknowledged)
+        ? loss!.fragments !== undefined
+          ? `The ${sender}'s full-sized packets are fragmented on the way (a link with a smaller MTU, the DF bit not set) and their later fragments never arrive: ` +
+            'a firewall or router that drops IP fragments. Let the fragments through, or avoid fragmenting: clamp the TCP MSS on the router to the small link, or let path-MTU discovery work (DF set, ICMP "fragmentation needed" allowed back).'
+          : pathLossAdvice(receiver, loss!.acknowledged)
         : t.bytes === 0 && !stoppedReading && t.reply === null
           ? neverStartedAdvice(sender)
           : undefined;
