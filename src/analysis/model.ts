@@ -210,6 +210,12 @@ export interface DataConnection {
    */
   unacknowledgedBytes: number;
   /**
+   * IP datagrams of this connection that never completed in the capture: only their first fragment
+   * (its TCP header names the connection) came, the rest was lost before the capture point
+   * (analysis/lost-fragments.ts): how many each way, the first one's frame. Absent when none.
+   */
+  lostFragments?: { toServer: number; toClient: number; firstFrame: number };
+  /**
    * TYPE A file transfers: CRLF pairs in the data's sender's bytes, the capture holding them all
    * (null: a gap, or TLS). Absent in other modes.
    */

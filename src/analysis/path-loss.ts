@@ -15,6 +15,11 @@ export interface PathLoss {
   acknowledged: number;
   /** Gap bytes the receiver never acknowledged (0 at the sender's side). */
   undelivered: number;
+  /**
+   * The sender's data came only as first fragments of IP datagrams that never completed, not one
+   * segment whole (lost-fragments.ts): how many, the first one's frame. Absent otherwise.
+   */
+  fragments?: { datagrams: number; firstFrame: number };
 }
 
 /**
@@ -31,8 +36,14 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
   const atReceiver = c.undeliveredBytes > 0;
   const atSender =
     c.unacknowledgedBytes >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
-  if (!atReceiver && !atSender) return null;
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
+  // Nothing of the data came whole, only the heads of datagrams whose other fragments never did:
+  // the sender sent, the path lost (a firewall dropping fragments), neither end nor the capture.
+  const heads = c.lostFragments;
+  if (!atReceiver && !atSender && heads !== undefined && sent === 0) {
+    return { sent, acknowledged: 0, undelivered: 0, fragments: { datagrams: heads.toClient + heads.toServer, firstFrame: heads.firstFrame } };
+  }
+  if (!atReceiver && !atSender) return null;
   return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
 }
 

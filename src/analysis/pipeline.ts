@@ -12,6 +12,7 @@ import { ChecksumTally } from '../decode/checksum-tally.js';
 import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
 import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
+import { LostFragmentHeads } from './lost-fragments.js';
 import { linkTypeName } from '../decode/link.js';
 import type { TunnelLayer } from '../decode/types.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
@@ -158,7 +159,8 @@ export async function analyzeRecords(
   const warnings: Warning[] = [];
   const linkCounts = new Map<number, LinkTypeCount>();
   const tally = new ChecksumTally();
-  const defrag = new Ipv4Defragmenter();
+  const lostHeads = new LostFragmentHeads();
+  const defrag = new Ipv4Defragmenter({ onIncompleteHead: lostHeads.note });
   let header: CaptureHeaderInfo | null = null;
   let first: number | null = null;
   let last: number | null = null;
@@ -254,8 +256,10 @@ export async function analyzeRecords(
     },
   });
   reassembler.finish();
+  defrag.finish();
   const sessions = router.finish();
   listings.finish(sessions);
+  lostHeads.attach(sessions);
   pairFxpAnnouncements(sessions);
   for (const s of sessions) {
     s.ttl = { client: ttls.of(s.client.ip, s.server.ip), server: ttls.of(s.server.ip, s.client.ip) };
@@ -280,6 +284,8 @@ export async function analyzeRecords(
   settleOutcomes(sessions);
 
   warnings.push(...damage.warnings());
+  const lost = defrag.stats.firstIncomplete;
+  if (lost !== null) warnings.push(warning('fragments-incomplete', { count: defrag.stats.incomplete, ...lost, allFrames: defrag.stats.incompleteFrames }, { frame: lost.frames[0] }));
   const engine = reassembler.stats();
   if (engine.copies > 0) warnings.push(warning('captured-twice', { count: engine.copies }, { frame: engine.firstCopy }));
   if (secretsDropped > 0) warnings.push(warning('tls-secrets-limit', { max: limits.maxKeyLogHandshakes, dropped: secretsDropped }));

@@ -67,6 +67,29 @@ function sentShort(t: Transfer): boolean {
 const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
 
 /**
+ * The receiver gave up on data that never reached it: a success reply came while the sender still
+ * had data on its way (no FIN of the sender before the receiver's), the receiver then closed the data
+ * connection (FIN) having acknowledged less than the size the session stated. The server's 226 came
+ * when its data was queued in its own TCP stack (vsftpd answers once it has written the file to the
+ * socket), not when it arrived: the data was lost on the way, every copy of it (a41-frag-blackhole:
+ * a firewall dropping fragments). Not the capture's loss: the receiver's acknowledgements say what
+ * it got. Returns the receiver's FIN.
+ */
+export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number } | null {
+  const c = t.connection;
+  if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
+  const expected = expectedBytes(t);
+  if (expected === null) return null;
+  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
+  if (acknowledged >= expected) return null;
+  const sender = senderOf(t);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
+  if (fin === undefined || fin.frame < t.reply.frame) return null;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
+  return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected };
+}
+
+/**
  * The receiver cut the data connection: it reset it before the sender's FIN, short of the size the
  * session stated (or with no size stated). A server's 226 then only means it had handed the data
  * to its own TCP stack (pure-ftpd, pyftpdlib answer 226 that early), not that it arrived.
@@ -267,6 +290,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   }
   // A 226 the server sent early, while the client then reset the data connection short of the data.
   if (success && cutByReceiver(t)) return 'aborted';
+  // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
+  if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut.
   if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
     return 'aborted';
@@ -621,7 +646,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
-  return receiverClosedShort(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
+  return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
 }
 
 /** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */

@@ -55,6 +55,7 @@ function newFrame(link: LinkHeader): DecodedFrame {
     tcp: undefined,
     icmp: undefined,
     fragment: undefined,
+    fragmentFrames: undefined,
     payload: EMPTY,
     truncated: false,
     problems: NO_PROBLEMS,
@@ -73,7 +74,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   frame.capturedLength = record.capturedLength;
   frame.originalLength = record.originalLength;
   frame.link = link;
-  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = undefined;
+  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = frame.fragmentFrames = undefined;
   frame.payload = EMPTY;
   frame.truncated = false;
   frame.problems = NO_PROBLEMS;
@@ -154,10 +155,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
     frame.fragment = 'unreassembled';
     return view.fragment === 'first';
   }
-  const key =
-    ip.version === 4
-      ? `4 ${ip.src} ${ip.dst} ${ip.protocol} ${view.fragmentId}`
-      : `6 ${ip.src} ${ip.dst} ${view.fragmentId}`;
+  const key = ip.version === 4 ? `4 ${ip.src} ${ip.dst} ${ip.protocol} ${view.fragmentId}` : `6 ${ip.src} ${ip.dst} ${view.fragmentId}`;
   const complete = view.end - view.start === view.wireLength;
   const r = defrag.add(key, view.fragmentOffset, view.moreFragments, view.bytes.subarray(view.start, view.end), frame.time, frame.frame, complete);
   if (r.state === 'held') {
@@ -171,6 +169,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
     return false;
   }
   frame.fragment = 'reassembled';
+  frame.fragmentFrames = r.frames;
   if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: true });
   view.bytes = r.payload;
   view.start = 0;
@@ -204,4 +203,13 @@ function decodeTransport(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView,
   } else if (protocol === IPPROTO_ICMPV6 && ip.version === 6) {
     frame.icmp = decodeIcmpError(6, view, ip.src);
   }
+}
+
+/**
+ * The addresses of an IPv4 TCP datagram from its reassembly key (handleFragment's), or null for
+ * another protocol or IPv6 (whose key does not name the protocol after its extension headers).
+ */
+export function tcpDatagramOfKey(key: string): { src: string; dst: string } | null {
+  const [version, src, dst, protocol] = key.split(' ');
+  return version === '4' && protocol === '6' ? { src, dst } : null;
 }

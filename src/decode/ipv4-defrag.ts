@@ -12,6 +12,11 @@ export interface DefragOptions {
   maxPending?: number;
   /** A datagram not completed within this many seconds of capture time is dropped. */
   timeoutSeconds?: number;
+  /**
+   * Told of each datagram given up whose first fragment came: its key, the bytes from its start
+   * (a view: valid only during the call), the frame and time of its first fragment to arrive.
+   */
+  onIncompleteHead?: (key: string, head: Uint8Array, frame: number, time: number) => void;
 }
 
 export type DefragResult =
@@ -30,7 +35,30 @@ export interface DefragStats {
   dropped: number;
   /** Completed datagrams that had overlapping fragments. */
   overlaps: number;
+  /** Datagrams given up without completing (timed out, evicted, or pending when the capture ended: `finish`). */
+  incomplete: number;
+  /** The first of those: its fragments' frames, the bytes held and the length (-1: its last fragment never came). */
+  firstIncomplete: IncompleteDatagram | null;
+  /** The frames of every fragment of those datagrams, in order given up; null once more than MAX_INCOMPLETE_FRAMES. */
+  incompleteFrames: number[] | null;
 }
+
+/** A datagram some of whose fragments never came. */
+export interface IncompleteDatagram {
+  /** The frames of the fragments that came, in arrival order (at most MAX_NAMED_FRAMES of them). */
+  frames: number[];
+  /** Bytes of the datagram's payload the capture holds. */
+  held: number;
+  /** The payload's length, known from its last fragment; -1 when that never came. */
+  total: number;
+  /** Why it was given up. */
+  reason: 'timeout' | 'evicted' | 'end';
+}
+
+/** Frames named for the first incomplete datagram (a datagram of 64 KiB may have thousands of fragments). */
+const MAX_NAMED_FRAMES = 16;
+/** Frames of incomplete datagrams kept for `dump` (which says of a held fragment whether it was ever reassembled). */
+const MAX_INCOMPLETE_FRAMES = 1024;
 
 interface Pending {
   buf: Uint8Array;
@@ -43,13 +71,13 @@ interface Pending {
   frames: number[];
 }
 
-const DEFAULTS: Required<DefragOptions> = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
+const DEFAULTS = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
 
 export class Ipv4Defragmenter {
-  private readonly opts: Required<DefragOptions>;
+  private readonly opts: typeof DEFAULTS & DefragOptions;
   /** Insertion order is first-fragment order, which is (nearly) capture-time order. */
   private readonly pending = new Map<string, Pending>();
-  readonly stats: DefragStats = { reassembled: 0, timedOut: 0, evicted: 0, dropped: 0, overlaps: 0 };
+  readonly stats: DefragStats = { reassembled: 0, timedOut: 0, evicted: 0, dropped: 0, overlaps: 0, incomplete: 0, firstIncomplete: null, incompleteFrames: [] };
 
   constructor(options: DefragOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -81,7 +109,7 @@ export class Ipv4Defragmenter {
     if (p === undefined) {
       if (this.pending.size >= this.opts.maxPending) {
         const oldest = this.pending.keys().next().value as string;
-        this.pending.delete(oldest);
+        this.giveUp(oldest, this.pending.get(oldest)!, 'evicted');
         this.stats.evicted++;
       }
       p = { buf: new Uint8Array(Math.max(end, 1024)), ranges: [], total: -1, firstTime: time, overlap: false, frames: [] };
@@ -150,13 +178,33 @@ export class Ipv4Defragmenter {
     p.ranges = merged;
   }
 
+  /** The capture ended: every datagram still waiting for fragments is incomplete. */
+  finish(): void {
+    for (const [key, p] of this.pending) this.giveUp(key, p, 'end');
+  }
+
   /** Drop datagrams older than the timeout (by capture time). */
   private expire(now: number): void {
     const limit = now - this.opts.timeoutSeconds;
     for (const [key, p] of this.pending) {
       if (p.firstTime >= limit) break; // map order is arrival order
-      this.pending.delete(key);
+      this.giveUp(key, p, 'timeout');
       this.stats.timedOut++;
     }
+  }
+
+  private giveUp(key: string, p: Pending, reason: IncompleteDatagram['reason']): void {
+    this.pending.delete(key);
+    this.stats.incomplete++;
+    if (this.opts.onIncompleteHead !== undefined && p.ranges[0] === 0) this.opts.onIncompleteHead(key, p.buf.subarray(0, p.ranges[1]), p.frames[0], p.firstTime);
+    const all = this.stats.incompleteFrames;
+    if (all !== null) {
+      if (all.length + p.frames.length > MAX_INCOMPLETE_FRAMES) this.stats.incompleteFrames = null;
+      else all.push(...p.frames);
+    }
+    if (this.stats.firstIncomplete !== null) return;
+    let held = 0;
+    for (let i = 0; i < p.ranges.length; i += 2) held += p.ranges[i + 1] - p.ranges[i];
+    this.stats.firstIncomplete = { frames: p.frames.slice(0, MAX_NAMED_FRAMES), held, total: p.total, reason };
   }
 }

@@ -181,4 +181,6 @@ export interface DecodedFrame {
    * fragment still yields its TCP header (checksum unverifiable), later fragments yield nothing.
    */
   fragment?: 'held' | 'reassembled' | 'unreassembled';
+  /** For 'reassembled': the frames whose fragments made the datagram, in arrival order (this one last). */
+  fragmentFrames?: number[];
 }

@@ -11,7 +11,8 @@ import { parseEprtArg, parseEpsvReply, parseLprtArg, parseLpsvReply, parsePasvRe
 import type { TupleResult } from '../ftp/types.js';
 import { escapeText } from './escape.js';
 import { endpoint, relative } from './format.js';
-import { problemText } from '../warnings/catalog.js';
+import { problemText, type Warning } from '../warnings/catalog.js';
+import type { DecodedFrame } from '../decode/types.js';
 import { icmpLines, ipLines, ipOffset, ipPayloadOffset, linkLines, tcpLines, tunnelLines, type DumpLine, type TcpContext } from './dump-fields.js';
 import { decryptedText, encryptedBytes, tlsRecordLines } from './dump-tls.js';
 import { ASCII_LINES, UNICODE_LINES, transferPurpose, type LineSet } from './teach-text.js';
@@ -202,6 +203,27 @@ function portNotes(k: KeptFrame, a: Analysis): TcpContext['portNote'] {
   };
 }
 
+/** Frames named for one reassembled datagram (one of 64 KiB may have thousands of fragments). */
+const MAX_FRAGMENT_FRAMES = 16;
+
+/** What IP reassembly did with this frame: the frames of the datagram it completed, or whether a held one was ever completed. */
+function fragmentText(f: DecodedFrame, a: Analysis): string {
+  if (f.fragment === 'reassembled' && f.fragmentFrames !== undefined) {
+    const n = f.fragmentFrames;
+    const shown = n.slice(0, MAX_FRAGMENT_FRAMES).join(', ') + (n.length > MAX_FRAGMENT_FRAMES ? ', …' : '');
+    return `reassembled: this frame completes a datagram of ${n.length} fragments (frames ${shown})`;
+  }
+  if (f.fragment === 'held') {
+    const lost = a.capture.warnings.find((w): w is Warning<'fragments-incomplete'> => w.code === 'fragments-incomplete');
+    const all = lost === undefined ? [] : lost.allFrames;
+    if (all === null) return 'held';
+    return all.includes(f.frame)
+      ? 'held, never reassembled: the rest of its datagram is not in the capture'
+      : 'held: a later frame completes its datagram and decodes it';
+  }
+  return f.fragment ?? '';
+}
+
 /** The lines of one packet's box. */
 export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlock {
   const f = k.decoded;
@@ -221,7 +243,7 @@ export function dumpBlock(k: KeptFrame, a: Analysis, opts: DumpOptions): DumpBlo
   if (k.connection !== null) lines.push({ level: 1, label: 'Belongs to', text: connectionText(k), derivedLine: true });
   if (f.truncated) lines.push({ level: 1, label: 'Truncated', text: 'cut by the snapshot length: the rest was not captured' });
   for (const p of f.problems) lines.push({ level: 1, label: 'Problem', text: escapeText(problemText(p)) });
-  if (f.fragment !== undefined) lines.push({ level: 1, label: 'IP fragment', text: f.fragment });
+  if (f.fragment !== undefined) lines.push({ level: 1, label: 'IP fragment', text: fragmentText(f, a) });
 
   lines.push(...linkLines(f, b));
   if (f.ip === undefined) {

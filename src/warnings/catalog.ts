@@ -107,6 +107,24 @@ export const WARNINGS = {
     text: (f, at) =>
       `${f.count} frame(s) with malformed headers, decoded only up to the damage; the first is frame ${at.frame} at byte offset ${at.offset} (${f.problem})`,
   }),
+  'fragments-incomplete': entry<{
+    count: number;
+    frames: number[];
+    held: number;
+    total: number;
+    reason: 'timeout' | 'evicted' | 'end';
+    /** The frames of every fragment of those datagrams (null: over a thousand), which `dump` reads. */
+    allFrames: number[] | null;
+  }>({
+    severity: 'note',
+    title: 'IP datagrams never reassembled',
+    text: (f) =>
+      `${f.count} fragmented IP datagram(s) never completed: some of their fragments are not in the capture (lost before ` +
+      'the capture point, or by the capture), so nothing above IP was read from them; the first: ' +
+      `frame${f.frames.length > 1 ? 's' : ''} ${f.frames.join(', ')} (${f.held} of ` +
+      `${f.total < 0 ? 'an unknown number of' : f.total} payload bytes; ${f.total < 0 ? 'its last fragment is not in the capture' : 'a fragment before its last is missing'}` +
+      `${f.reason === 'timeout' ? ', given up after the reassembly timeout' : f.reason === 'evicted' ? ', given up to make room for newer datagrams' : ''})`,
+  }),
   'truncated-packets': entry<{ count: number; captured: number; original: number }>({
     severity: 'warning',
     title: 'Frames cut by the snapshot length',

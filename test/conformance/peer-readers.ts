@@ -178,3 +178,27 @@ function scalar(s: string): YamlValue {
   if (/^-?\d+$/.test(s)) return Number(s);
   return s;
 }
+
+/**
+ * Payload bytes one TCP stream's two ends cover by sequence number, from tshark's raw per-frame fields
+ * (NAME.tshark-fields.tsv): the larger of the two directions' highest seq + len past their first
+ * payload's seq. A segment sent again counts once, where tshark-streams.tsv (a sum of tcp.len) counts
+ * it again (a41-frag-loss-*-server-side: the receiver dropped fragments after the capture point).
+ */
+export function tsharkSequenceExtent(fieldsTsv: string, a: TsvRow): number {
+  const rows = readTsharkTsv(fieldsTsv);
+  let best = 0;
+  for (const [sport, dport] of [[a.srcport, a.dstport], [a.dstport, a.srcport]]) {
+    let first: number | null = null;
+    let top = 0;
+    for (const r of rows) {
+      const len = Number(r['tcp.len']);
+      if (!(len > 0) || r['tcp.srcport'] !== sport || r['tcp.dstport'] !== dport) continue;
+      const seq = Number(r['tcp.seq_raw']);
+      first ??= seq;
+      top = Math.max(top, ((seq - first + 2 ** 32) % 2 ** 32) + len);
+    }
+    best = Math.max(best, top);
+  }
+  return best;
+}

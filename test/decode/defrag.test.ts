@@ -102,6 +102,20 @@ describe('Ipv4Defragmenter', () => {
     expect(d.add('c', 8, false, bytes(8, 0), 1, 5).state).toBe('complete');
   });
 
+  it('counts every datagram given up as incomplete (timed out, evicted, pending at the end), naming the first one\'s frames', () => {
+    const d = new Ipv4Defragmenter({ maxPending: 2, timeoutSeconds: 30 });
+    d.add('old', 0, true, bytes(16, 0), 100, 1);
+    d.add('old', 24, false, bytes(8, 0), 100, 2); // bytes 16-24 never come
+    d.add('b', 8, true, bytes(8, 0), 120, 3);
+    d.add('c', 0, true, bytes(8, 0), 131, 4); // 'old' timed out (131 - 100 > 30)
+    d.add('e', 0, true, bytes(8, 0), 131, 5); // 'b' evicted for room
+    expect(d.add('e', 8, false, bytes(8, 0), 131, 6).state).toBe('complete');
+    d.finish(); // 'c' still pending
+    expect([d.stats.timedOut, d.stats.evicted, d.stats.incomplete, d.stats.reassembled, d.pendingCount]).toEqual([1, 1, 3, 1, 0]);
+    expect(d.stats.firstIncomplete).toEqual({ frames: [1, 2], held: 24, total: 32, reason: 'timeout' });
+    expect(d.stats.incompleteFrames).toEqual([1, 2, 3, 4]);
+  });
+
   it('refuses a datagram beyond 64 KiB', () => {
     const d = new Ipv4Defragmenter();
     d.add('k', 0, true, bytes(8, 0), 1, 1);

@@ -77,6 +77,18 @@ const SCENARIOS: Scenario[] = [
     causes: { '2.1': 'aborted', '3.1': 'aborted' },
     evidence: () => ({ '2.1': [274, 275, 276, 278, 455, 495], '3.1': [518, 519, 520, 522, 692] }),
   },
+  // Forty-first verdict audit (verdicts-audit41.test.ts): a firewall drops every non-first IP fragment
+  // toward the client; vsftpd's 226 comes once its data is queued, the client never gets it and gives up.
+  {
+    fixture: 'a41-frag-blackhole-vsftpd-python',
+    causes: { '1.2': 'path-loss' },
+    evidence: () => ({ '1.2': [34, 35, 36, 38, 40, 50, 58] }),
+  },
+  {
+    fixture: 'a41-frag-blackhole-vsftpd-python-server-side',
+    causes: { '1.2': 'path-loss' },
+    evidence: () => ({ '1.2': [34, 35, 36, 38, 50, 58] }),
+  },
   // Thirty-fifth verdict audit (verdicts-audit35.test.ts): refused resumes (REST in TYPE A) and
   // appends; the TYPE A and MODE Z transfers beside them are healthy. Frames checked there.
   { fixture: 'a35-params-vsftpd-python', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
@@ -756,6 +768,11 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Across a router that fragments (forty-first audit): healthy, fragments lost and retransmitted or not.
+  'a41-frag-vsftpd-python',
+  'a41-frag-vsftpd-python-server-side',
+  'a41-frag-loss-vsftpd-python',
+  'a41-frag-loss-vsftpd-python-server-side',
   // Through NAT64 (thirty-third audit): EPSV; a refused EPRT then EPSV; a refused EPSV then a PASV whose port busybox used.
   'a33-nat64-epsv-vsftpd-lftp-client',
   'a33-nat64-epsv-vsftpd-lftp-server',

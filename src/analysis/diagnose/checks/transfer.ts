@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, resumedUpload, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -42,6 +42,14 @@ function neverStartedAdvice(sender: 'client' | 'server'): string {
     : 'The client opened the data connection but never started sending its upload: look at the client (a file it could not read, a process that hung).';
 }
 
+/** The receiver closed the data connection short of the data, after a success reply that came early (verdict.ts receiverGaveUpAfterReply). */
+function receiverGaveUpWords(receiver: string, g: { fin: number; acknowledged: number; expected: number }, code: number): string {
+  return (
+    `The ${receiver} then closed the data connection (FIN, frame ${g.fin}) having acknowledged ${g.acknowledged} of the ${g.expected} bytes announced: ` +
+    `it gave up on the transfer. The ${code} only says the server had handed its data to its own TCP stack, not that it arrived`
+  );
+}
+
 /** Seconds without payload that make a transfer stalled rather than slow. */
 const STALL_SECONDS = 10;
 /**
@@ -56,6 +64,12 @@ function longestPause(ctx: TransferContext): { seconds: number; from: number; to
   const { transfer: t, analysis: a } = ctx;
   const c = t.connection;
   if (!c?.established) return null;
+  // A success reply that came while the data was still on its way ends nothing: the receiver's giving up does.
+  const gaveUp = receiverGaveUpAfterReply(t);
+  if (gaveUp !== null) {
+    const from = c.lastData ?? (t.request !== null ? { frame: t.request.frame, time: t.request.time } : null);
+    return from === null ? null : { seconds: gaveUp.time - from.time, from: from.frame, to: gaveUp.fin };
+  }
   const endTime = t.reply?.time ?? (c.close ? c.end : (a.capture.last ?? c.end));
   if (!c.lastData) {
     // Not a byte moved: the wait runs from the transfer command (or from the data connection, if it
@@ -99,10 +113,14 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const lost =
     loss === null
       ? null
+      : loss.fragments !== undefined
+        ? `The ${sender}'s data reached the ${receiver} only as the first fragments of ${loss.fragments.datagrams} IP datagrams (the first at frame ${loss.fragments.firstFrame}), ` +
+          `never whole: the rest of each was lost on the path, so the ${receiver} received none of it (not the capture's loss: a fragment's head came, its tail never did)`
       : loss.undelivered > 0
         ? `${loss.undelivered} bytes of the ${sender}'s data never reached the ${receiver}: it received data sent after them, but its acknowledgements never went past them, so the path lost them (not the capture)`
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
+  if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
   if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
@@ -139,6 +157,11 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
     evidence.push(receiverFin);
   }
+  const gaveUpAfterReply = receiverGaveUpAfterReply(t);
+  if (gaveUpAfterReply !== null) {
+    details.push(receiverGaveUpWords(receiver, gaveUpAfterReply, t.reply!.code));
+    evidence.push(gaveUpAfterReply.fin);
+  }
   const gaveUp = serverGaveUpOnReader(t, ctx.session);
   if (gaveUp !== null) {
     details.push(
@@ -151,7 +174,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     gaveUp !== null
       ? STALL_TIMEOUT_ADVICE
       : lost !== null
-        ? pathLossAdvice(receiver, loss!.acknowledged)
+        ? loss!.fragments !== undefined
+          ? `The ${sender}'s full-sized packets are fragmented on the way (a link with a smaller MTU, the DF bit not set) and their later fragments never arrive: ` +
+            'a firewall or router that drops IP fragments. Let the fragments through, or avoid fragmenting: clamp the TCP MSS on the router to the small link, or let path-MTU discovery work (DF set, ICMP "fragmentation needed" allowed back).'
+          : pathLossAdvice(receiver, loss!.acknowledged)
         : t.bytes === 0 && !stoppedReading && t.reply === null
           ? neverStartedAdvice(sender)
           : undefined;
@@ -239,6 +265,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       ? REFUSALS[t.reply.code]
       : undefined;
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
+  const gaveUp = receiverGaveUpAfterReply(t);
+  if (gaveUp !== null) stops.push({ frame: gaveUp.fin, words: receiverGaveUpWords(dataReceiver(t.direction), gaveUp, t.reply!.code) });
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && short.how === 'fin' && !c?.rst) {
@@ -309,6 +337,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
         : c?.rst?.by === 'client'
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
+          : gaveUp !== null
+          ? `The data never reached the ${dataReceiver(t.direction)}, which waited and gave up, although the server had replied ${t.reply!.code}: look at the path between them ` +
+            '(a firewall or link that drops the data connection\'s full-sized packets or their IP fragments: an MTU problem; compare a capture at the other end), or at a client that gives up too soon.'
           : short && (!c?.rst || short.how === 'rst')
           ? 'The server stopped sending and closed the session without a reply: it crashed, was killed or restarted — look in its log.'
           : stoppedItself !== null
@@ -319,7 +350,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? refusalAdvice(t.reply, t)
             : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
-    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : [];
+    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...zero.slice(0, 5)]), advice);
 }
