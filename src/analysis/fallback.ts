@@ -124,8 +124,10 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
     // would not connect to): that failure is the next transfer's. One the client never tried
-    // (unused) moved it on to nothing: the refusal stays its own failure.
-    if (next.status !== 'failed') return null;
+    // (unused) moved it on to nothing: the refusal stays its own failure. So does one in a later
+    // session (tnftp's refused EPRT and PORT, QUIT, then a new session's EPSV whose SYNs were
+    // dropped): with no transfer command, nothing shows that session carried on the refused one.
+    if (next.status !== 'failed' || at !== s) return null;
     return { command: null, transfer, completed: false, directory: null, announce, accepted: { code: next.announce.reply.code, frame: next.announce.reply.frame } };
   }
   if (!(done(next) || pastConnection(next))) return null;
