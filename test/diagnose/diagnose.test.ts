@@ -47,7 +47,7 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a39-commons-net-pasv-drop-vsftpd-java',
     causes: { '1.1': 'passive-syn-unanswered', '1.2': 'passive-syn-unanswered' },
-    evidence: () => ({ '1.1': [18, 19, 21, 22, 23, 24], '1.2': [29, 31, 32, 33, 34, 35] }),
+    evidence: () => ({ '1.1': [22, 23, 25, 26, 27, 28], '1.2': [33, 35, 36, 37, 38, 39] }),
   },
   {
     fixture: 'a39-basic-ftp-pasv-drop-vsftpd-node',
