@@ -784,6 +784,7 @@ const HEALTHY = [
   // 227 naming the inside address, which it ignores (the control address); basic-ftp, with EPSV and
   // with a refused EPSV then PASV; ftpcopy's mirror, whose refused MLSD falls back to LIST over the same PASV.
   'a39-commons-net-vsftpd-java',
+  'a39-commons-net-mlsd-vsftpd-java',
   'a39-commons-net-dnat-vsftpd-java',
   'a39-commons-net-dnat-server-side-vsftpd-java',
   'a39-basic-ftp-vsftpd-node',

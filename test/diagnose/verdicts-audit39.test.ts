@@ -39,8 +39,9 @@ async function healthyRows(name: string): Promise<unknown[][]> {
   const bytes = streamBytes(name);
   for (const t of a.sessions[0].transfers) {
     if (t.connection === null) continue;
-    // tshark links a data stream to its 227/229 only where the connection went to the announced address.
-    if (t.connection.addressMismatch === undefined) expect([t.announce!.frame, t.request!.frame]).toEqual(ds[String(t.connection.stream)]);
+    // tshark links a data stream to its 227/229 only where the connection went to the announced address
+    // and carried data (Wireshark marks ftp-data on segments with payload).
+    if (t.connection.addressMismatch === undefined && t.bytes > 0) expect([t.announce!.frame, t.request!.frame]).toEqual(ds[String(t.connection.stream)]);
     expect(t.bytes).toBe(bytes[String(t.connection.stream)]);
   }
   return transferRows(a, (t) => [t.connection?.server.ip ?? null, t.connection?.initiator ?? null]);
@@ -66,6 +67,24 @@ describe('1. Commons Net -> vsftpd: PASV LIST, RETR, STOR, then enterLocalActive
       factSha(name, 'upload-java.txt'),
     ]);
     await nothingFailed(name, tmp);
+  });
+});
+
+describe('1b. Commons Net -> vsftpd: mlistDir() (PASV, its data connection, MLSD: 500), then listFiles() (PASV, LIST)', () => {
+  const name = 'a39-commons-net-mlsd-vsftpd-java';
+  it(`${name}: the MLSD vsftpd lacks fell back to the LIST that completed; its opened and unused data connection is no failure`, async () => {
+    expect(facts(name).client.steps).toBe('mlsd: 0 entries, reply 500|list: 4 entries, reply 226');
+    expect(await healthyRows(name)).toEqual([
+      ['1.1', 'PASV', 18, 'MLSD', 22, 1, 0, 500, 23, 'fell-back', '198.51.100.20', 'client'],
+      ['1.2', 'PASV', 32, 'LIST', 37, 2, 260, 226, 44, 'completed', '198.51.100.20', 'client'],
+    ]);
+    const a = await analyze(name);
+    expect(causes(a)).toEqual([]);
+    const [diagnose] = await outputs(name, 'diagnose');
+    expect(diagnose).toContain(
+      'Session 1, transfer 1 (MLSD): refused, and no failure: the server does not recognise MLSD (500, frame 23); the client fell back to LIST (frame 37, transfer 1.2), which completed (226, frame 44). Nothing to change.',
+    );
+    for (const o of await everyOutput(name)) expect(flat(o)).not.toMatch(/server-refused|\bfailed:|aborted/);
   });
 });
 
