@@ -77,11 +77,14 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
  * the client asked again another way. The client may have been refused more than once on its way
  * (tnftp's EPSV, then PASV, then PORT): each refused announcement it sent next, with no transfer
  * command between, is a step of the same chain (`via`), and every one of them fell back. An accepted
- * announcement no command used ends the chain (lftp's FXP: a refused PORT naming the other server's
- * endpoint, then a PASV for the copy's other half), and so does a refused PORT of an FXP copy,
- * whose refusal is the copy's failure.
+ * announcement ends the chain: one for an FXP copy's other half (lftp's FXP: a refused PORT naming
+ * the other server's endpoint, then a PASV for the copy's other half) is no fallback, nor one no
+ * command used that the client never tried; and a refused PORT of an FXP copy is no probe, its
+ * refusal is the copy's failure.
  * The fallback may then have failed for a reason of its own (busybox's RETR of a missing file: 550
- * after PASV): that failure is its transfer's, not the refused probe's (`completed` false).
+ * after PASV): that failure is its transfer's, not the refused probe's (`completed` false); and so
+ * may the client's attempt over the accepted announcement, before any transfer command (basic-ftp's
+ * EPSV refused, then PASV, whose data connection failed: `FallbackAttempt`).
  */
 function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
   const refused = t.announce?.reply;
@@ -114,17 +117,29 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     at = again;
     from = 0;
   }
-  if (next.request === null || next.fxp !== undefined || next.announce?.reply?.code === undefined) return null;
-  if (next.announce.reply.code >= 300 || !(done(next) || pastConnection(next))) return null;
+  if (next.fxp !== undefined || next.announce?.reply?.code === undefined || next.announce.reply.code >= 300) return null;
+  const transfer = `${at.id}.${next.id}`;
+  const announce = { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  if (next.request === null) {
+    // The server accepted the other way, and the client's own attempt over it failed before any
+    // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
+    // would not connect to): that failure is the next transfer's. One the client never tried
+    // (unused) moved it on to nothing: the refusal stays its own failure. So does one in a later
+    // session (tnftp's refused EPRT and PORT, QUIT, then a new session's EPSV whose SYNs were
+    // dropped): with no transfer command, nothing shows that session carried on the refused one.
+    if (next.status !== 'failed' || at !== s) return null;
+    return { command: null, transfer, completed: false, directory: null, announce, accepted: { code: next.announce.reply.code, frame: next.announce.reply.frame } };
+  }
+  if (!(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
     code: next.reply!.code,
     replyFrame: next.reply!.frame,
-    transfer: `${at.id}.${next.id}`,
+    transfer,
     directory: null,
     completed: done(next),
-    announce: { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via },
+    announce,
   };
 }
 

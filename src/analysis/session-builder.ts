@@ -200,6 +200,12 @@ export class SessionBuilder {
    * transfer's announcement.
    */
   private askedAhead: { asked: Command; transfer: Transfer } | null = null;
+  /**
+   * The last transfer command, when the server refused it before using its announcement (no 1xx, no
+   * data): a transfer command next, with no announcement between, relies on that announcement still
+   * standing (reopen).
+   */
+  private refusedBeforeData: Transfer | null = null;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -347,6 +353,7 @@ export class SessionBuilder {
 
   private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false): void {
     const s = this.session;
+    this.refusedBeforeData = null;
     // A tuple the capture cut off is no malformed one: it was announced, the capture lacks it.
     const cut = !tuple.ok && !refused && cutShort(mode === 'active' ? cmd.malformed : reply?.malformed);
     if (cut) tuple = { ...tuple, reason: 'the capture cut the line short before its tuple' };
@@ -419,7 +426,11 @@ export class SessionBuilder {
   private request(cmd: Command, direction: 'download' | 'upload' | 'listing'): void {
     const s = this.session;
     let transfer = this.awaitingRequest;
-    if (!transfer) {
+    const reused = transfer === null && this.passiveAsked === null ? this.refusedBeforeData : null;
+    this.refusedBeforeData = null;
+    if (reused !== null) {
+      transfer = this.reopen(reused);
+    } else if (!transfer) {
       // No PORT/PASV since the last transfer: RFC 959's default data port (active, from port 20
       // to the client's control port), or the client relies on an announcement the capture missed.
       // A passive announcement the client sent whose reply the capture lacks (a capture of the client's
@@ -452,6 +463,38 @@ export class SessionBuilder {
     if (size !== undefined) transfer.expectedSize = size;
     (this.commandTransfers ??= new Map()).set(cmd, transfer);
     this.running.push(transfer);
+  }
+
+  /**
+   * A transfer command the server refused before it used the announcement (no 1xx, no data),
+   * followed by another transfer command with no announcement between: the client relies on the
+   * announcement still standing, as the server keeps it (ftpcopy: MLSD answered 500 by vsftpd, then
+   * LIST over the same PASV, whose data connection it had opened before the MLSD). The refused
+   * command gets a transfer of its own in the same place and with the same number, sharing the
+   * announcement; the announcement's transfer — with the data connection linked to it at its SYN —
+   * is the next command's, numbered after the transfers already there.
+   */
+  private reopen(t: Transfer): Transfer {
+    const s = this.session;
+    const refused = newTransfer(s, t.id, t.mode, t.announce);
+    refused.request = t.request;
+    refused.reply = t.reply;
+    refused.direction = t.direction;
+    refused.type = t.type;
+    refused.transferMode = t.transferMode;
+    refused.restOffset = t.restOffset;
+    refused.expectedSize = t.expectedSize;
+    t.request = null;
+    t.reply = null;
+    t.direction = null;
+    t.restOffset = null;
+    t.expectedSize = null;
+    t.id = this.nextTransferId++;
+    const i = s.transfers.lastIndexOf(t);
+    if (i >= 0) s.transfers[i] = refused;
+    s.transfers.push(t);
+    if (this.lastEnded === t) this.lastEnded = refused;
+    return t;
   }
 
   private onReply(e: FtpReply): void {
@@ -652,6 +695,18 @@ export class SessionBuilder {
     if (transfer.request && transfer.request.frame === cmd.frame) {
       transfer.reply = reply;
       this.lastEnded = transfer;
+      const announced = transfer.announce?.reply;
+      this.refusedBeforeData =
+        reply.code >= 400 &&
+        cmd.preliminary === NO_PRELIMINARY &&
+        transfer.bytes === 0 &&
+        transfer.abortFrame === null &&
+        transfer.lateAbortFrame === undefined &&
+        transfer.announce?.endpoint != null &&
+        announced != null &&
+        announced.code < 300
+          ? transfer
+          : null;
       const i = this.running.indexOf(transfer);
       if (i >= 0) this.running.splice(i, 1);
     } else if (transfer.announce) {

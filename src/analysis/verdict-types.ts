@@ -185,8 +185,25 @@ export interface RefusedStep {
   transfer: string;
 }
 
-/** What the client did instead of a refused transfer command, and how that went (fallback.ts decides it). */
-export interface Fallback {
+/**
+ * What the client did instead of a refused transfer command, and how that went (fallback.ts decides
+ * it): a transfer command (`FallbackCommand`), or, after a refused announcement, an accepted one the
+ * client then sent no transfer command over (`FallbackAttempt`).
+ */
+export type Fallback = FallbackCommand | FallbackAttempt;
+
+/** The announcement a refused PASV/EPSV/PORT/EPRT fell back to. */
+export interface FallbackAnnounce {
+  /** The announcement the client sent next instead, and its command's frame. */
+  command: string;
+  frame: number;
+  /** The refusal said the server lacks the command (saysLacking), rather than refusing it. */
+  lacking: boolean;
+  /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
+  via: RefusedStep[];
+}
+
+export interface FallbackCommand {
   /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
   command: string;
   frame: number;
@@ -202,16 +219,22 @@ export interface Fallback {
   completed: boolean;
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
-  /**
-   * A refused PASV/EPSV/PORT/EPRT (no transfer command used it): the announcement the client sent
-   * next instead, and its frame; the transfer command above then used that one. `lacking`: the
-   * refusal said the server lacks the command (saysLacking), rather than refusing it.
-   */
-  announce?: {
-    command: string;
-    frame: number;
-    lacking: boolean;
-    /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
-    via: RefusedStep[];
-  };
+  /** A refused announcement (no transfer command used it): the one the client sent next, which the transfer command above used. */
+  announce?: FallbackAnnounce;
+}
+
+/**
+ * A refused announcement (basic-ftp's EPSV answered 501 by proftpd) whose next announcement the
+ * server accepted (`accepted`: its reply's code and frame), and over which the client then sent no
+ * transfer command because its own attempt failed: the data connection's SYNs went unanswered, or
+ * the client would not connect to the address the 227 named. That failure is the transfer
+ * `transfer`'s, with its own cause; the refused probe got past its refusal all the same.
+ */
+export interface FallbackAttempt {
+  command: null;
+  transfer: string;
+  completed: false;
+  directory: null;
+  announce: FallbackAnnounce;
+  accepted: { code: number; frame: number };
 }

@@ -719,7 +719,8 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
       const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
-      const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, fb.frame, fb.replyFrame]);
+      const after = fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame];
+      const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }
     case 'unused':

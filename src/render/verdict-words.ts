@@ -14,7 +14,7 @@ import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, S
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
-import type { TransferVerdictKind } from '../analysis/verdict-types.js';
+import type { FallbackAnnounce, TransferVerdictKind } from '../analysis/verdict-types.js';
 
 const n = count;
 
@@ -49,7 +49,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'failed':
       return 'failed';
     case 'fell-back':
-      return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? v.fallback.command.split(' ')[0])}`;
+      return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'aborted':
       return v.by ? `aborted (${v.by})` : 'aborted';
     case 'unused':
@@ -170,6 +170,19 @@ export function verdictSentence(t: Transfer): string {
       return `failed${v.cause ? `: ${CATALOG[v.cause].title}` : ''}${reply}.`;
     case 'fell-back': {
       const fb = v.fallback;
+      // A refused announcement, and the one the client asked with instead (the refused steps between: tnftp's EPSV refused, then PASV refused, then PORT).
+      const askedInstead = (a: FallbackAnnounce): string => {
+        const asked = escapeText(t.announce?.command ?? 'the announcement');
+        const refusal = a.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
+        const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
+        return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
+      };
+      if (fb.command === null) {
+        return (
+          `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the client's attempt over it then failed ` +
+          `before any transfer command: that is transfer ${fb.transfer}'s failure, not this one's.`
+        );
+      }
       const ended = fb.completed ? 'which completed' : `which the server then refused for its own reason`;
       const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})`;
       if (fb.directory !== null) {
@@ -180,17 +193,10 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       if (fb.announce !== undefined) {
-        const asked = escapeText(t.announce?.command ?? 'the announcement');
-        const refusal = fb.announce.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
-        // The refused steps between (tnftp: EPSV refused, then PASV refused, then PORT).
-        const via = fb.announce.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
         const over = fb.completed
           ? `${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
           : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
-        return (
-          `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(fb.announce.command)} instead ` +
-          `(frame ${fb.announce.frame}), ${fb.completed ? '' : 'which the server accepted, '}and ${over}`
-        );
+        return `${askedInstead(fb.announce)}, ${fb.completed ? '' : 'which the server accepted, '}and ${over}`;
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';
       return `refused, and no failure: the server ${lacks} ${escapeText(t.request?.command ?? 'the command')} (${v.code}, frame ${v.reply}); the client fell back to ${then}. Nothing to change.`;

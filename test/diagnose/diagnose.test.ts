@@ -41,6 +41,30 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Thirty-ninth verdict audit (verdicts-audit39.test.ts): Commons Net, basic-ftp and ftpcopy. A passive
+  // range dropped by a firewall; a 227 naming the inside address behind DNAT, which basic-ftp and
+  // ftpcopy refuse to use (basic-ftp's refused EPSV before each PASV fell back: no diagnosis).
+  {
+    fixture: 'a39-commons-net-pasv-drop-vsftpd-java',
+    causes: { '1.1': 'passive-syn-unanswered', '1.2': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.1': [22, 23, 25, 26, 27, 28], '1.2': [33, 35, 36, 37, 38, 39] }),
+  },
+  {
+    fixture: 'a39-basic-ftp-pasv-drop-vsftpd-node',
+    causes: { '1.1': 'passive-syn-unanswered', '1.2': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.1': [35, 36, 38, 39, 40, 41], '1.2': [43, 45, 46, 47, 48, 49] }),
+  },
+  {
+    fixture: 'a39-basic-ftp-dnat-proftpd-node',
+    causes: { '1.2': 'passive-address-mismatch', '1.4': 'passive-address-mismatch' },
+    evidence: () => ({ '1.2': [50], '1.4': [54] }),
+  },
+  {
+    fixture: 'a39-basic-ftp-dnat-server-side-proftpd-node',
+    causes: { '1.2': 'passive-unreached', '1.4': 'passive-unreached' },
+    evidence: () => ({ '1.2': [48, 55], '1.4': [52, 55] }),
+  },
+  { fixture: 'a39-ftpcopy-dnat-vsftpd', causes: { '1.1': 'passive-address-mismatch' }, evidence: () => ({ '1.1': [24] }) },
   // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
   { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
   { fixture: 'killed-upload-resumed-vsftpd-lftp', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [34, 35, 36, 38, 83, 86, 88, 125] }) },
@@ -57,13 +81,14 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a33-nat64-noepsv-pyftpdlib-curl-server', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [15, 16] }) },
   {
     fixture: 'a33-nat64-pasv-ipv4-pyftpdlib-python-client',
-    causes: { '1.1': 'server-refused', '1.2': 'nat64-passive-ipv4' },
-    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18] }),
+    // Audit 39: the refused EPSV fell back to the PASV (1.2), whose own attempt failed: no diagnosis of its own.
+    causes: { '1.2': 'nat64-passive-ipv4' },
+    evidence: () => ({ '1.2': [18] }),
   },
   {
     fixture: 'a33-nat64-pasv-ipv4-pyftpdlib-python-server',
-    causes: { '1.1': 'server-refused', '1.2': 'passive-unreached' },
-    evidence: () => ({ '1.1': [15, 16, 18], '1.2': [18, 21] }),
+    causes: { '1.2': 'passive-unreached' },
+    evidence: () => ({ '1.2': [18, 21] }),
   },
   // Thirty-eighth verdict audit (verdicts-audit38.test.ts): TYPE A downloads cut past the announced
   // size (the wire carries CRLF): the server killed, the client's reset. Frames checked there.
@@ -773,6 +798,16 @@ const HEALTHY = [
   'a41-frag-vsftpd-python-server-side',
   'a41-frag-loss-vsftpd-python',
   'a41-frag-loss-vsftpd-python-server-side',
+  // Thirty-ninth audit (verdicts-audit39.test.ts): Commons Net passive and active, and behind DNAT with a
+  // 227 naming the inside address, which it ignores (the control address); basic-ftp, with EPSV and
+  // with a refused EPSV then PASV; ftpcopy's mirror, whose refused MLSD falls back to LIST over the same PASV.
+  'a39-commons-net-vsftpd-java',
+  'a39-commons-net-mlsd-vsftpd-java',
+  'a39-commons-net-dnat-vsftpd-java',
+  'a39-commons-net-dnat-server-side-vsftpd-java',
+  'a39-basic-ftp-vsftpd-node',
+  'a39-basic-ftp-epsv-denied-proftpd-node',
+  'a39-ftpcopy-vsftpd',
   // Through NAT64 (thirty-third audit): EPSV; a refused EPRT then EPSV; a refused EPSV then a PASV whose port busybox used.
   'a33-nat64-epsv-vsftpd-lftp-client',
   'a33-nat64-epsv-vsftpd-lftp-server',

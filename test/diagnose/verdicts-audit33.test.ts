@@ -183,11 +183,22 @@ describe('5. ftplib script -> NAT64 -> pyftpdlib without EPSV: the 227 names 198
     const name = `${b}-client`;
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
+    // Audit 39: the refused EPSV fell back to the PASV the server accepted, whose own attempt failed
+    // (NAT64) before any transfer command: that failure is 1.2's. Before: 1.1 failed, server-refused.
     expect(transferRows(a)).toEqual([
-      ['1.1', 'EPSV', 16, null, null, null, 0, null, null, 'failed'],
+      ['1.1', 'EPSV', 16, null, null, null, 0, null, null, 'fell-back'],
       ['1.2', 'PASV', 18, null, null, null, 0, null, null, 'failed'],
     ]);
-    expect(causes(a)).toEqual(['nat64-passive-ipv4', 'server-refused', 'nat64-passive-ipv4']);
+    expect(causes(a)).toEqual(['nat64-passive-ipv4', 'nat64-passive-ipv4']);
+    const fb = a.sessions[0].transfers[0].verdict;
+    expect(fb.kind === 'fell-back' && fb.fallback).toEqual({
+      command: null,
+      transfer: '1.2',
+      completed: false,
+      directory: null,
+      announce: { command: 'PASV', frame: 17, lacking: true, via: [] },
+      accepted: { code: 227, frame: 18 },
+    });
     expect(a.sessions[0].transfers[1].diagnosis!.evidence).toEqual([18]);
     const d = flat((await outputs(name, 'diagnose'))[0]);
     expect(d).toMatch(/227 198\.51\.100\.20:50030 \(port 195×256\+110\): the server's own IPv4 address/);
@@ -199,7 +210,9 @@ describe('5. ftplib script -> NAT64 -> pyftpdlib without EPSV: the 227 names 198
     const name = `${b}-server`;
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
-    expect(causes(a)).toEqual(['passive-unreached', 'server-refused', 'passive-unreached']);
+    // Audit 39: the refused EPSV fell back to the accepted PASV (before: server-refused).
+    expect(causes(a)).toEqual(['passive-unreached', 'passive-unreached']);
+    expect(a.sessions[0].transfers[0].verdict.kind).toBe('fell-back');
     const d = flat((await outputs(name, 'diagnose'))[0]);
     expect(d).toMatch(/The client then ended the session: QUIT \(frame 19, 1 ms after the announcement\), without waiting for a data connection/);
   });

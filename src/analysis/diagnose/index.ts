@@ -167,7 +167,8 @@ const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.a
  * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
  */
 function allFailed(s: Session): SessionDiagnosis | null {
-  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && !stoppedByClient(t));
+  // A refused probe the client got past (fell-back) is no attempt of its own: the one it fell back to is.
+  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && !stoppedByClient(t));
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
