@@ -11,11 +11,13 @@
  * (NAME.tshark-ftp.tsv, NAME.tshark-fields.tsv), byte counts its NAME.tshark-streams.tsv; sizes and
  * sha256 are the recorder's facts.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeStream } from '../../src/analysis/pipeline.js';
 import { runCli } from '../cli/run-cli.js';
+import { filterPcap } from '../support/pcap-edit.js';
 import { analyze, dataStreams, extractedFiles, facts, flat, ftpRows, nothingFailed, ourRows, outputs, path, reportPage, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit40-'));
@@ -341,5 +343,27 @@ describe('a40-stalled-beside-slow-vsftpd: stopped beside slow, in one capture cu
       ['unread.bin', 18176, expect.not.stringMatching(/^complete$/)],
       ['slow.bin', 26624, expect.not.stringMatching(/^complete$/)],
     ]);
+  });
+});
+
+describe('a40-slow-reader cut during its 11 s pause (a capture ended early, derived by removing the records after frame 109)', () => {
+  it('the window shut since frame 100 for 6.8 s at the end, after a 5 s pause it had read on from: in progress, not stalled', async () => {
+    const name = 'a40-slow-reader-vsftpd-python';
+    // Frames 101-109: the server's zero-window probes, each answered with a zero window; 110 reopens it (not kept).
+    expect([100, 102, 105, 107, 109].map((n) => frameRow(name, n)[2])).toEqual([0, 0, 0, 0, 0]);
+    expect(frameRow(name, 110)[2]).toBeGreaterThan(0);
+    const cut = join(tmp, 'slow-reader-cut.pcap');
+    writeFileSync(cut, filterPcap(readFileSync(path(name)), (r) => r.frame <= 109));
+    const a = await analyzeStream(createReadStream(cut), { fileName: cut });
+    const t = a.sessions[0].transfers[0];
+    const c = t.connection!;
+    expect(c.windowShut.toClient?.frame).toBe(100);
+    expect(a.capture.last! - c.windowShut.toClient!.time).toBeCloseTo(6.826, 3);
+    expect(c.longestShut.toClient).toBeCloseTo(4.958, 2);
+    // Before: "stalled: The receiving side (client) advertised a zero window at frames 29, 48, 75 and 100: it stopped reading".
+    expect([t.bytes, t.diagnosis, t.verdict.kind, t.verdict.kind === 'incomplete' && t.verdict.why]).toEqual([55208, null, 'incomplete', 'capture-ended']);
+    const [diagnose] = (await Promise.all([runCli(['diagnose', '--no-color', cut])])).map((r) => flat(r.stdout));
+    expect(diagnose).toContain('Session 1, transfer 1 (RETR paused.bin): incomplete: 55,208 of 65,536 announced bytes had moved when the capture ended, with no final reply.');
+    expect(diagnose).not.toMatch(/stall|stopped reading/);
   });
 });
