@@ -765,6 +765,7 @@ const HEALTHY = [
   // Slow but healthy (fortieth audit, verdicts-audit40.test.ts): server and client rate limits, a reader
   // that pauses (zero windows), a server slow to answer, an upload that pauses.
   'a40-server-rate-vsftpd-curl',
+  'a40-anon-rate-vsftpd-curl',
   'a40-server-rate-proftpd-lftp',
   'a40-server-rate-pureftpd-wget',
   'a40-client-rate-vsftpd-curl',

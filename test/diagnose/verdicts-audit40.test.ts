@@ -1,7 +1,7 @@
 /**
  * The fortieth verdict audit, on real recordings (fixtures/record.sh, "Fortieth verdict audit"): slow
  * but healthy transfers are completed in every output, with no stall, abort or loss said of them —
- * server rate limits (vsftpd local_max_rate, proftpd TransferRate, pure-ftpd -T), client rate limits
+ * server rate limits (vsftpd local_max_rate and anon_max_rate, proftpd TransferRate, pure-ftpd -T), client rate limits
  * (curl --limit-rate, lftp net:limit-rate, wget --limit-rate), a reader that pauses 3, 5 and 11 s
  * (zero windows, probes, the window reopened), a server that waits 6 s before its 150 (RETR, LIST) or
  * sends its 226 6 s after the data closed, an upload that pauses 4 s and 12 s. Beside them, in one
@@ -52,6 +52,12 @@ const HEALTHY: Healthy[] = [
       ['1.1', 'EPSV', 18, 'RETR rate.bin', 26, 1, 80000, 226, 106, 'completed', 0, 0, 0],
       ['2.1', 'EPSV', 128, 'STOR up.bin', 134, 3, 24000, 226, 167, 'completed', 0, 1, 0],
     ],
+  },
+  {
+    name: 'a40-anon-rate-vsftpd-curl',
+    server: 'vsftpd',
+    client: 'curl',
+    rows: [['1.1', 'EPSV', 14, 'RETR rate.bin', 24, 1, 150000, 226, 169, 'completed', 0, 0, 8.3]],
   },
   {
     name: 'a40-server-rate-proftpd-lftp',
@@ -189,6 +195,15 @@ describe('the pauses of the healthy transfers, as measured, say nothing against 
     expect(c.longestShut.toClient).toBeCloseTo(10.958, 3);
     expect(c.longestSilence).toMatchObject({ fromFrame: 98, toFrame: 111 });
     expect(c.longestSilence!.seconds).toBeCloseTo(11.001, 3);
+  });
+
+  it('a40-anon-rate: vsftpd (anon_max_rate) sent nothing for 8.3 s (frames 135 to 138) between bursts, the client acknowledged all: complete', async () => {
+    const a = await analyze('a40-anon-rate-vsftpd-curl');
+    expect(a.sessions[0].user).toBe('anonymous');
+    const c = a.sessions[0].transfers[0].connection!;
+    expect(c.longestSilence).toMatchObject({ fromFrame: 135, toFrame: 138 });
+    expect(c.longestSilence!.seconds).toBeCloseTo(8.279, 3);
+    expect([frameRow('a40-anon-rate-vsftpd-curl', 135)[1], frameRow('a40-anon-rate-vsftpd-curl', 138)[1]]).toEqual([c.server.port, c.server.port]);
   });
 
   it('a40-upload-pause: the client sent nothing for 12 s (frames 63 to 67), then the rest: complete', async () => {
