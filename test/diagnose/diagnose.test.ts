@@ -48,7 +48,7 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'stalled', '2.1': 'stalled' },
     evidence: () => ({ '1.1': [16, 17, 18, 20, 165, 175], '2.1': [61, 62, 63, 65, 251, 252] }),
   },
-  { fixture: 'a40-upload-stalled-beside-slow-vsftpd', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 85, 86] }) },
+  { fixture: 'a40-upload-stalled-beside-slow-vsftpd', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 98] }) },
   // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
   { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
   // Thirty-sixth verdict audit (verdicts-audit36.test.ts): an announcement written in two TCP segments
