@@ -249,6 +249,13 @@ export interface DataConnection {
    * open receive window, and nothing new sent since (null: not so at the end of the connection).
    */
   drained: { toServer: { frame: number; time: number } | null; toClient: { frame: number; time: number } | null };
+  /**
+   * Each way: the receiver's zero window still in force at the end, from the packet that first
+   * advertised it (null: its window open, or never shut).
+   */
+  windowShut: { toServer: { frame: number; time: number } | null; toClient: { frame: number; time: number } | null };
+  /** Each way: the longest the receiver held its window shut before opening it again (seconds; 0: never). */
+  longestShut: { toServer: number; toClient: number };
   /** The last payload seen, and the longest pause between two payload-carrying segments. */
   lastData: { frame: number; time: number } | null;
   longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;

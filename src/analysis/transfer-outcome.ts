@@ -23,6 +23,9 @@ export function describeConnection(
   const responder = link.swapped ? conn.client : conn.server;
   const toResponder = link.swapped ? conn.bytes.s2c : conn.bytes.c2s;
   const toInitiator = link.swapped ? conn.bytes.c2s : conn.bytes.s2c;
+  // The TCP direction that carries data toward the FTP server (c2s is the initiator's).
+  const toServerDir = initiatorIsClient !== link.swapped ? 'c2s' : 's2c';
+  const toClientDir = toServerDir === 'c2s' ? 's2c' : 'c2s';
   const rstDir = conn.rst?.dir;
   const rstByInitiator = rstDir === undefined ? false : (rstDir === 'c2s') !== link.swapped;
   const dc: DataConnection = {
@@ -40,10 +43,9 @@ export function describeConnection(
     gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c,
     undeliveredBytes: conn.unackedGapBytes.c2s + conn.unackedGapBytes.s2c,
     unacknowledgedBytes: unacknowledged(conn, 'c2s') + unacknowledged(conn, 's2c'),
-    drained: {
-      toServer: conn.drainedSince[(initiatorIsClient !== link.swapped) ? 'c2s' : 's2c'],
-      toClient: conn.drainedSince[(initiatorIsClient !== link.swapped) ? 's2c' : 'c2s'],
-    },
+    drained: { toServer: conn.drainedSince[toServerDir], toClient: conn.drainedSince[toClientDir] },
+    windowShut: { toServer: conn.windowShut[toServerDir], toClient: conn.windowShut[toClientDir] },
+    longestShut: { toServer: conn.longestShut[toServerDir], toClient: conn.longestShut[toClientDir] },
     start: conn.start,
     end: conn.end,
     close: conn.closed,

@@ -415,7 +415,8 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       ctx.departures.push(`data connection ${t.id}: ${c.retransmissions} segment${one ? ' was' : 's were'} sent again although ${one ? 'its first copy' : 'their first copies'} had reached ${receiverWord}'s side`);
     } else if (c.retransmissions > 0) {
       d += ` ${c.retransmissions} segment${c.retransmissions === 1 ? ' is' : 's are'} sent again (retransmissions).`;
-      ctx.departures.push(`data connection ${t.id} lost segments on the way: ${c.retransmissions} were sent again`);
+      // Where the first copies went is not in this capture (the path, or the receiver's full buffer): a fact, no verdict.
+      ctx.departures.push(`data connection ${t.id}: ${c.retransmissions} segment${c.retransmissions === 1 ? ' was' : 's were'} sent again (retransmission${c.retransmissions === 1 ? '' : 's'})`);
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
     if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;

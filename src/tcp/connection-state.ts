@@ -100,11 +100,9 @@ export class ConnectionState {
   /** Raw ack value that acknowledges each direction's FIN (valid once that FIN is seen). */
   private finAckTargetC2s = 0;
   private finAckTargetS2c = 0;
-  private zeroWindowC2s = false;
   /** Per direction, the stream offset just past the highest byte sent (for `drainedSince`). */
   private sentEndC2s = 0;
   private sentEndS2c = 0;
-  private zeroWindowS2c = false;
   private retransmissionEvents = 0;
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
@@ -145,6 +143,8 @@ export class ConnectionState {
       ackedFrame: { c2s: -1, s2c: -1 },
       sackedPast: { c2s: null, s2c: null },
       drainedSince: { c2s: null, s2c: null },
+      windowShut: { c2s: null, s2c: null },
+      longestShut: { c2s: 0, s2c: 0 },
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
       finFrames: {},
@@ -404,17 +404,18 @@ export class ConnectionState {
     }
 
     if (!(flags & (TCP_SYN | TCP_FIN)) && (c.established || c.midstream)) {
+      // The window a side advertises holds back the other direction's data.
+      const held: Direction = fromClient ? 's2c' : 'c2s';
+      const shut = c.windowShut[held];
       if (tcp.window === 0) {
-        if (fromClient ? !this.zeroWindowC2s : !this.zeroWindowS2c) {
-          if (fromClient) this.zeroWindowC2s = true;
-          else this.zeroWindowS2c = true;
+        if (shut === null) {
+          c.windowShut[held] = { frame, time };
           c.zeroWindowFrames = pushBounded(c.zeroWindowFrames, frame);
           this.emit({ type: 'zero-window', dir, frame, time });
         }
-      } else if (fromClient) {
-        this.zeroWindowC2s = false;
-      } else {
-        this.zeroWindowS2c = false;
+      } else if (shut !== null) {
+        if (time - shut.time > c.longestShut[held]) c.longestShut[held] = time - shut.time;
+        c.windowShut[held] = null;
       }
     }
 

@@ -97,6 +97,14 @@ export interface TcpConnection {
    * not so now, or nothing sent). A sender with bytes still queued does not stay quiet after that.
    */
   drainedSince: { c2s: { frame: number; time: number } | null; s2c: { frame: number; time: number } | null };
+  /**
+   * Per direction of data: the receiver's zero window still in force, from the packet that first
+   * advertised it (null: its window is open, or was never shut). A side's window holds back the
+   * other side's data: the client's zero window is `s2c`'s.
+   */
+  windowShut: { c2s: { frame: number; time: number } | null; s2c: { frame: number; time: number } | null };
+  /** Per direction of data: the longest the receiver held its window shut before opening it again (seconds; 0: never). */
+  longestShut: { c2s: number; s2c: number };
   /** Whether the peer acknowledged each direction's FIN. */
   finAcked: { c2s: boolean; s2c: boolean };
   packets: { c2s: number; s2c: number };

@@ -65,6 +65,14 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.2': [48, 55], '1.4': [52, 55] }),
   },
   { fixture: 'a39-ftpcopy-dnat-vsftpd', causes: { '1.1': 'passive-address-mismatch' }, evidence: () => ({ '1.1': [24] }) },
+  // Fortieth verdict audit (verdicts-audit40.test.ts): two transfers truly stopped at the capture's end
+  // (the server process stopped; the reader stopped reading) beside a slow one still moving (3.1: no diagnosis).
+  {
+    fixture: 'a40-stalled-beside-slow-vsftpd',
+    causes: { '1.1': 'stalled', '2.1': 'stalled' },
+    evidence: () => ({ '1.1': [16, 17, 18, 20, 165, 175], '2.1': [61, 62, 63, 65, 251, 252] }),
+  },
+  { fixture: 'a40-upload-stalled-beside-slow-vsftpd', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 98] }) },
   // A refused EPSV whose client quit, then another user's session from the same host (verdicts-other-user.test.ts).
   { fixture: 'refused-epsv-other-user-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [13, 14] }) },
   { fixture: 'killed-upload-resumed-vsftpd-lftp', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [34, 35, 36, 38, 83, 86, 88, 125] }) },
@@ -808,6 +816,18 @@ const HEALTHY = [
   'a39-basic-ftp-vsftpd-node',
   'a39-basic-ftp-epsv-denied-proftpd-node',
   'a39-ftpcopy-vsftpd',
+  // Slow but healthy (fortieth audit, verdicts-audit40.test.ts): server and client rate limits, a reader
+  // that pauses (zero windows), a server slow to answer, an upload that pauses.
+  'a40-server-rate-vsftpd-curl',
+  'a40-anon-rate-vsftpd-curl',
+  'a40-server-rate-proftpd-lftp',
+  'a40-server-rate-pureftpd-wget',
+  'a40-client-rate-vsftpd-curl',
+  'a40-client-rate-vsftpd-lftp',
+  'a40-client-rate-pureftpd-wget',
+  'a40-slow-reader-vsftpd-python',
+  'a40-slow-server-pyftpdlib-python',
+  'a40-upload-pause-vsftpd-python',
   // Through NAT64 (thirty-third audit): EPSV; a refused EPRT then EPSV; a refused EPSV then a PASV whose port busybox used.
   'a33-nat64-epsv-vsftpd-lftp-client',
   'a33-nat64-epsv-vsftpd-lftp-server',

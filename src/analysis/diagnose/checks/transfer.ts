@@ -11,6 +11,7 @@ import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
+import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { saysLacking } from '../../fallback.js';
 import { passivePortsWhere } from '../../server-software.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -34,6 +35,15 @@ function pathLossAdvice(receiver: 'client' | 'server', acknowledged: number): st
         'let those ICMP messages through, or clamp the TCP MSS on the router; otherwise look for a filtering or failing link on the path.';
 }
 
+/** Data moved, then the sender went quiet with everything acknowledged and the receiver's window open, to the capture's end. */
+function senderStoppedAdvice(sender: 'client' | 'server'): string {
+  return sender === 'server'
+    ? 'The server stopped sending while the client had acknowledged every byte and kept its window open: nothing on the network held the data back. ' +
+        'Look at the server process (hung, stopped, blocked on its disk or on an upstream it relays) and its log.'
+    : 'The client stopped sending its upload while the server had acknowledged every byte and kept its window open: nothing on the network held the data back. ' +
+        'Look at the client process (hung, stopped, blocked reading the file).';
+}
+
 /** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
 function neverStartedAdvice(sender: 'client' | 'server'): string {
   return sender === 'server'
@@ -50,14 +60,6 @@ function receiverGaveUpWords(receiver: string, g: { fin: number; acknowledged: n
   );
 }
 
-/** Seconds without payload that make a transfer stalled rather than slow. */
-const STALL_SECONDS = 10;
-/**
- * Seconds without payload that make a receiver's zero window the stall of a transfer the server
- * replied to: a slow reader whose window opens again within this keeps the data flowing
- * (throttling), and whatever ended the transfer was something else.
- */
-const ZERO_WINDOW_STALL_SECONDS = 1;
 
 /** The longest pause with no payload, including from the last payload to the end (reply, close, capture end). */
 function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
@@ -85,6 +87,30 @@ function longestPause(ctx: TransferContext): { seconds: number; from: number; to
   return inner && inner.seconds > tail.seconds ? { seconds: inner.seconds, from: inner.fromFrame, to: inner.toFrame } : tail;
 }
 
+/** What stopped a transfer still open at the capture's end, in words with its frames (null: it was still moving). */
+function stoppedAtEndWords(atEnd: EndState, receiver: 'client' | 'server', sender: 'client' | 'server'): { text: string; frames: number[] } | null {
+  switch (atEnd.kind) {
+    case 'moving':
+      return null;
+    case 'receiver-stopped':
+      return {
+        text:
+          `The receiving side (${receiver}) advertised a zero window at frame ${atEnd.shut.frame} and kept it shut to the end of the capture, ${secondsText(atEnd.seconds)} later` +
+          (atEnd.longestReopened > 0 ? ` (before that it had opened a shut window again within ${secondsText(atEnd.longestReopened)})` : '') +
+          `: it stopped reading; the last data came at frame ${atEnd.lastData.frame}`,
+        frames: [atEnd.lastData.frame, atEnd.shut.frame],
+      };
+    case 'sender-stopped':
+      return {
+        text:
+          `No data moved for ${secondsText(atEnd.seconds)}, from frame ${atEnd.lastData.frame} to the end of the capture` +
+          (atEnd.drained !== null ? `, every byte acknowledged with the ${receiver}'s window open (frame ${atEnd.drained.frame}): the ${sender} stopped sending` : '') +
+          (atEnd.longestResumed > 0 ? ` (before that, data had moved again after pauses of at most ${secondsText(atEnd.longestResumed)})` : ''),
+        frames: atEnd.drained !== null ? [atEnd.lastData.frame, atEnd.drained.frame] : [atEnd.lastData.frame],
+      };
+  }
+}
+
 /** The client stopped the transfer itself (ABOR, or it reset the data connection). */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
@@ -98,17 +124,26 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
-  const pause = longestPause(ctx);
+  const sender = receiver === 'client' ? 'server' : 'client';
+  // Still open when the capture ended: stopped or still moving, as its own pauses and windows say.
+  const atEnd = stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end);
+  const pause = atEnd === null ? longestPause(ctx) : null;
   // A zero window is the stall when the transfer ended without a reply, or when it held the data
   // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
-  const stoppedReading = c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
-  if (stoppedReading) {
+  const stoppedReading =
+    atEnd !== null
+      ? atEnd.kind === 'receiver-stopped'
+      : c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
+  if (atEnd !== null) {
+    const words = stoppedAtEndWords(atEnd, receiver, sender);
+    if (words !== null) details.push(words.text);
+    if (words !== null) evidence.push(...words.frames);
+  } else if (stoppedReading) {
     details.push(`The receiving side (${receiver}) advertised a zero window at ${frameList(c.zeroWindowFrames.slice(0, 5))}: it stopped reading`);
     evidence.push(...c.zeroWindowFrames.slice(0, 5));
   }
   // Data the receiver never got while the connection stayed up: lost on the path (at the receiver's
   // side the capture lacks it too, at the sender's side the sender repeats it), not a slow reader.
-  const sender = receiver === 'client' ? 'server' : 'client';
   const loss = pathLoss(c);
   const lost =
     loss === null
@@ -178,9 +213,11 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           ? `The ${sender}'s full-sized packets are fragmented on the way (a link with a smaller MTU, the DF bit not set) and their later fragments never arrive: ` +
             'a firewall or router that drops IP fragments. Let the fragments through, or avoid fragmenting: clamp the TCP MSS on the router to the small link, or let path-MTU discovery work (DF set, ICMP "fragmentation needed" allowed back).'
           : pathLossAdvice(receiver, loss!.acknowledged)
-        : t.bytes === 0 && !stoppedReading && t.reply === null
-          ? neverStartedAdvice(sender)
-          : undefined;
+        : atEnd?.kind === 'sender-stopped' && atEnd.drained !== null
+          ? senderStoppedAdvice(sender)
+          : t.bytes === 0 && !stoppedReading && t.reply === null
+            ? neverStartedAdvice(sender)
+            : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
   const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : 'stalled';

@@ -1,0 +1,64 @@
+/**
+ * A transfer the capture ended during (no final reply, its data connection neither closed nor
+ * reset): had it stopped, or was it still moving? Decided once, for the stalled check, from the
+ * transfer's own facts rather than from a fixed duration alone: a slow transfer pauses (a rate
+ * limiter's sleep, a reader that pauses and its zero window) and then moves again, and a pause of
+ * that length at the capture's end is the same pause, not a stall. A transfer stopped when, at the
+ * end of the capture,
+ * - its receiver's window was shut (zero window, never opened again) for longer than the receiver
+ *   had ever held it shut before opening it again: the receiver stopped reading; or
+ * - its window open, no data had moved for longer than any pause after which data moved again: the
+ *   sender stopped sending.
+ * Each also needs a floor, for a transfer with no earlier pause to compare with.
+ */
+import { dataReceiver } from './data-sender.js';
+import type { Transfer } from './model.js';
+
+/** Seconds without payload below which a transfer is slow, not stalled, whatever its rhythm. */
+export const STALL_SECONDS = 10;
+/**
+ * Seconds a receiver's zero window must have held the data back to be the stall of a transfer:
+ * a slow reader whose window opens again within this keeps the data flowing (throttling).
+ */
+export const ZERO_WINDOW_STALL_SECONDS = 1;
+/** How many times the transfer's own longest pause that ended (data moved again) a stop at the end must last. */
+const RESUMED_PAUSE_MARGIN = 2;
+
+type At = { frame: number; time: number };
+export type EndState =
+  /** Data was moving (or paused no longer than the transfer had paused before and moved on). */
+  | { kind: 'moving' }
+  /** The receiver's zero window, from `shut`, held to the end for `seconds`; it had held one at most `longestReopened` s before opening it. */
+  | { kind: 'receiver-stopped'; shut: At; seconds: number; longestReopened: number; lastData: At }
+  /**
+   * No data after `lastData` for `seconds` with the receiver's window open; `drained`: the receiver's
+   * acknowledgement of everything sent (null: not all acknowledged); `longestResumed`: the longest
+   * pause after which data moved again.
+   */
+  | { kind: 'sender-stopped'; lastData: At; seconds: number; longestResumed: number; drained: At | null };
+
+/**
+ * The state at `captureEnd` of a transfer whose data connection was still open then, after data had
+ * moved on it; null when it was not open at the end (a reply, a close, a reset) or carried nothing.
+ */
+export function stateAtCaptureEnd(t: Transfer, captureEnd: number): EndState | null {
+  const c = t.connection;
+  if (!c?.established || t.reply !== null || c.close !== null || c.rst !== null || c.lastData === null) return null;
+  const receiver = dataReceiver(t.direction);
+  const way = receiver === 'client' ? 'toClient' : 'toServer';
+  const shut = c.windowShut[way];
+  if (shut !== null) {
+    const seconds = captureEnd - shut.time;
+    const longestReopened = c.longestShut[way];
+    if (seconds >= Math.max(ZERO_WINDOW_STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestReopened)) {
+      return { kind: 'receiver-stopped', shut, seconds, longestReopened, lastData: c.lastData };
+    }
+    return { kind: 'moving' };
+  }
+  const seconds = captureEnd - c.lastData.time;
+  const longestResumed = c.longestSilence?.seconds ?? 0;
+  if (seconds >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
+    return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained: c.drained[way] };
+  }
+  return { kind: 'moving' };
+}

@@ -1,0 +1,57 @@
+/**
+ * stopped-at-end.ts: a transfer open at the capture's end stopped only when its receiver's zero
+ * window, or its sender's silence, outlasted the floor and twice the transfer's own longest pause
+ * that ended (a slow transfer's rhythm), never for a pause it had shown before and moved on from.
+ */
+import { describe, expect, it } from 'vitest';
+import { stateAtCaptureEnd } from '../../src/analysis/stopped-at-end.js';
+import type { DataConnection, Transfer } from '../../src/analysis/model.js';
+
+interface Opts {
+  /** The client's zero window still shut at the end, since this time (null: open). */
+  shutAt?: number | null;
+  longestShut?: number;
+  lastData?: number;
+  longestSilence?: number | null;
+  drainedAt?: number | null;
+  reply?: boolean;
+  close?: 'fin' | 'rst' | null;
+}
+
+function download(o: Opts): Transfer {
+  const c = {
+    established: true,
+    close: o.close ?? null,
+    rst: o.close === 'rst' ? { frame: 99, by: 'server' } : null,
+    lastData: { frame: 50, time: o.lastData ?? 100 },
+    longestSilence: o.longestSilence == null ? null : { seconds: o.longestSilence, fromFrame: 10, toFrame: 11 },
+    windowShut: { toServer: null, toClient: o.shutAt == null ? null : { frame: 51, time: o.shutAt } },
+    longestShut: { toServer: 0, toClient: o.longestShut ?? 0 },
+    drained: { toServer: null, toClient: o.drainedAt == null ? null : { frame: 52, time: o.drainedAt } },
+  } as unknown as DataConnection;
+  return { direction: 'download', reply: o.reply ? { code: 226, frame: 60 } : null, connection: c } as unknown as Transfer;
+}
+
+describe('stateAtCaptureEnd', () => {
+  it('not open at the end (a reply, a close, a reset): not its question', () => {
+    expect(stateAtCaptureEnd(download({ reply: true, shutAt: 100 }), 200)).toBeNull();
+    expect(stateAtCaptureEnd(download({ close: 'fin', shutAt: 100 }), 200)).toBeNull();
+    expect(stateAtCaptureEnd(download({ close: 'rst' }), 200)).toBeNull();
+  });
+
+  it("a zero window at the end: stopped when it held ≥ 1 s and twice the longest shut the receiver had opened again", () => {
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 100.9)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 101)).toMatchObject({ kind: 'receiver-stopped', seconds: 1, longestReopened: 0, shut: { frame: 51 } });
+    // A reader that pauses 5.5 s and reads on: a 10 s shut at the end is no more than its rhythm allows.
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 5.5 }), 110)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 5.5 }), 111)).toMatchObject({ kind: 'receiver-stopped', seconds: 11, longestReopened: 5.5 });
+  });
+
+  it('the window open: stopped when no data came for ≥ 10 s and twice the longest pause after which data moved again', () => {
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 109.9)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 110)).toMatchObject({ kind: 'sender-stopped', seconds: 10, longestResumed: 0, drained: { frame: 52 } });
+    // A rate limiter that slept 13 s between bursts: 20 s of silence at the end is its rhythm, 26 s is not.
+    expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 120)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 126)).toMatchObject({ kind: 'sender-stopped', seconds: 26, longestResumed: 13, drained: null });
+  });
+});
