@@ -21,9 +21,17 @@ export const causes = (a: Analysis): string[] =>
   a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);
 /** Table borders and line breaks undone: a sentence wrapped in a cell or paragraph reads whole. */
 export const flat = (x: string): string => x.replace(/[|│\s]+/g, ' ');
-/** Each command's output for the fixture, without colour, flattened. */
+/** Commands that write no colour, and take no --no-color. */
+const UNCOLOURED = new Set(['logs', 'report']);
+/**
+ * Each command's output for the fixture, without colour, flattened. A command that fails (an
+ * option it does not take, say) fails the test: its empty output would match nothing.
+ */
 export const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
-  (await Promise.all(commands.map((c) => runCli([c, '--no-color', path(name)])))).map((r) => flat(r.stdout));
+  (await Promise.all(commands.map((c) => runCli(UNCOLOURED.has(c) ? [c, path(name)] : [c, '--no-color', path(name)])))).map((r, i) => {
+    if (r.code !== 0) throw new Error(`ftpcap ${commands[i]} ${name}: exit ${r.code}: ${r.stderr.trim()}`);
+    return flat(r.stdout);
+  });
 /** The recorder's ground truth for the fixture (NAME.facts.json). */
 export const facts = (name: string): Record<string, any> => JSON.parse(readFileSync(join(FIXTURES, `${name}.facts.json`), 'utf8'));
 /** The fixture's HTML report, written into dir. */
