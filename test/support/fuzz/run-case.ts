@@ -458,7 +458,10 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
       // while its data and close go on after the cut.
       (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null && conn.end <= lastTime)) &&
       // A refused probe is fell-back only once its fallback completed: before that, it failed.
-      (ft.verdict.kind !== 'fell-back' || (ft.verdict.fallback.command === null ? ft.verdict.fallback.accepted.frame : ft.verdict.fallback.replyFrame) <= lastFrame);
+      (ft.verdict.kind !== 'fell-back' || (ft.verdict.fallback.command === null ? ft.verdict.fallback.accepted.frame : ft.verdict.fallback.replyFrame) <= lastFrame) &&
+      // An upload whose client was gone is aborted only by the later resume that completed the file
+      // (resumed-upload.ts): a capture cut before that resume ends holds no such proof.
+      (ft.verdict.kind !== 'aborted' || ft.verdict.resumed === undefined);
     if (settled && (t.status !== ft.status || t.bytes !== ft.bytes)) {
       problem(`${at}: session ${s.id} transfer ${transferKey(t)} finished before the cut: ${t.status}/${t.bytes} ≠ full ${ft.status}/${ft.bytes}`);
     }
