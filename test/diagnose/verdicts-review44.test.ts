@@ -80,3 +80,41 @@ describe(`${NAME}: concurrent hidden sessions each keep their own data connectio
     expect(text.match(/^Transfer \d+\.\d+/gm)).toEqual(['Transfer 1.1', 'Transfer 2.1']);
   });
 });
+
+/**
+ * a27-passive-refused-pyftpdlib-busybox: pyftpdlib without EPSV and PASV answers both 502; busybox
+ * (no active mode) gives up. Transfer 1 (the EPSV) was told as refused at the PASV (frames 17, 18)
+ * with "the data connection it had prepared was never used" (none was: the EPSV was refused), and
+ * advised "PASV instead of EPSV", which the client had tried. Each refusal is now its own command's,
+ * and both say the server has no passive mode.
+ */
+describe('a27-passive-refused-pyftpdlib-busybox: each refused announcement is told at its own command', () => {
+  const name = 'a27-passive-refused-pyftpdlib-busybox';
+  it('tshark: EPSV 15 → 502 at 16, PASV 17 → 502 at 18, no transfer command', () => {
+    const rows = tsv(name, 'ftp').map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+    expect(rows.slice(-4)).toEqual([
+      [15, 'EPSV'],
+      [16, '502'],
+      [17, 'PASV'],
+      [18, '502'],
+    ]);
+  });
+
+  it('both transfers failed, server-refused, each with its own frames, advice active mode', async () => {
+    const a = await analyzeFiles([path(name)], { fileName: name, thread: false });
+    const ts = a.sessions.flatMap((s) => s.transfers);
+    expect(ts.map((t) => [t.announce?.command, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence])).toEqual([
+      ['EPSV', 'failed', 'server-refused', [15, 16, 18]],
+      ['PASV', 'failed', 'server-refused', [16, 17, 18]],
+    ]);
+    const [d1, d2] = ts.map((t) => t.diagnosis!);
+    expect(d1.summary).toContain('The server answered EPSV (frame 15) with 502 Command not implemented at frame 16: the server does not implement EPSV, nor PASV (502, frame 18): it has no passive mode');
+    expect(d2.summary).toContain('The server answered PASV (frame 17) with 502 Command not implemented at frame 18: the server does not implement PASV, nor EPSV (502, frame 16): it has no passive mode');
+    for (const d of [d1, d2]) {
+      expect(d.summary).not.toMatch(/prepared/);
+      expect(d.advice).toMatch(/^The server implements neither (EPSV nor PASV|PASV nor EPSV): use active mode \(PORT\) on the client\.$/);
+    }
+    const text = (await runCli(['diagnose', '--no-color', path(name)])).stdout;
+    expect(text).not.toMatch(/data connection it had prepared|PASV instead of EPSV/);
+  });
+});
