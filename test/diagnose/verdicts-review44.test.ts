@@ -118,3 +118,38 @@ describe('a27-passive-refused-pyftpdlib-busybox: each refused announcement is to
     expect(text).not.toMatch(/data connection it had prepared|PASV instead of EPSV/);
   });
 });
+
+/**
+ * a27-passive-refused-vsftpd-curl: vsftpd refuses EPSV and PASV alike (550 Permission denied).
+ * Transfer 1 (the EPSV) was told at the PASV as a file permission ("the server denies the user access
+ * to the file", advice: file permissions); each is now its own command's refusal of passive mode.
+ */
+describe('a27-passive-refused-vsftpd-curl: both passive commands refused: passive mode refused, not a file', () => {
+  const name = 'a27-passive-refused-vsftpd-curl';
+  it('tshark: EPSV 17 → 550 at 18, PASV 19 → 550 at 20', () => {
+    const rows = tsv(name, 'ftp').map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+    expect(rows.filter(([f]) => (f as number) >= 17 && (f as number) <= 20)).toEqual([
+      [17, 'EPSV'],
+      [18, '550'],
+      [19, 'PASV'],
+      [20, '550'],
+    ]);
+  });
+
+  it('each refusal at its own frames; advice active mode or pasv_enable, never file permissions', async () => {
+    const a = await analyzeFiles([path(name)], { fileName: name, thread: false });
+    const ts = a.sessions.flatMap((s) => s.transfers);
+    expect(ts.map((t) => [t.announce?.command, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence])).toEqual([
+      ['EPSV', 'failed', 'server-refused', [17, 18, 20]],
+      ['PASV', 'failed', 'server-refused', [18, 19, 20]],
+    ]);
+    expect(ts[0].diagnosis!.summary).toContain(
+      'The server answered EPSV (frame 17) with 550 Permission denied at frame 18: the server will not open a passive data port, for PASV either (550, frame 20): it refuses passive mode',
+    );
+    expect(ts[0].diagnosis!.advice).toBe(
+      'The server refuses both EPSV and PASV: use active mode (PORT) on the client, or allow passive mode on the server (vsftpd pasv_enable, proftpd <Limit EPSV PASV>).',
+    );
+    const text = (await runCli(['diagnose', '--no-color', path(name)])).stdout;
+    expect(text).not.toMatch(/access to the file|prepared|permissions/);
+  });
+});
