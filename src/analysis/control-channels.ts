@@ -129,6 +129,7 @@ export class ControlChannels {
 
   push(route: ControlRoute, chunk: StreamChunk): void {
     keepLastPair(route.tail[chunk.dir].segments, chunk.frame, chunk.streamOffset + chunk.bytes.length);
+    route.builder.lastControlTime = chunk.time;
     const fromClient = (chunk.dir === 'c2s') === route.initiatorIsClient;
     if (fromClient) route.parser.pushClient(chunk);
     else route.parser.pushServer(chunk);

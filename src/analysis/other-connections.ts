@@ -57,6 +57,22 @@ class OpenSessions {
     }
     return undefined;
   }
+
+  /**
+   * Of the open sessions under `key` that `accept`, looking at `limit` at most, the one whose control
+   * connection carried a segment last (the latest opened on a tie).
+   */
+  lastActive(key: string, accept: (b: SessionBuilder) => boolean, limit: number): SessionBuilder | undefined {
+    const entry = this.lists.get(key);
+    if (!entry) return undefined;
+    const { builders, closed } = entry;
+    let best: SessionBuilder | undefined;
+    for (let i = builders.length - 1, seen = 0; i >= 0 && seen < limit; i--, seen++) {
+      const b = builders[i];
+      if (!closed.has(b) && accept(b) && (best === undefined || b.lastControlTime > best.lastControlTime)) best = b;
+    }
+    return best;
+  }
 }
 
 /** Sessions of one client looked at for a connection of its that goes elsewhere (see tlsSessionOfClient). */
@@ -143,6 +159,9 @@ export class OtherConnections {
    */
   private noteBesideSession(conn: TcpConnection): void {
     let builder = this.sessionsByHosts.latest(hostPair(conn.client.ip, conn.server.ip));
+    // Between the hosts of concurrent sessions whose commands TLS hides: the data connection of the
+    // one that was just speaking (its encrypted 227/229, or PORT and command), not merely the latest opened.
+    if (builder?.session.tls) builder = this.sessionsByHosts.lastActive(hostPair(conn.client.ip, conn.server.ip), (b) => b.session.tls, MAX_CLIENT_SESSIONS_SEEN);
     // Not between a session's two hosts: from an FTPS client to another address, as its data
     // connection goes when the encrypted 227 named an address no NAT rewrote (the server's inside one).
     if (!builder) builder = this.tlsSessionOfClient(conn);

@@ -186,6 +186,8 @@ export class SessionBuilder {
   private untracked = 0;
   /** Commands counted but not kept (past maxCommands or the capture-wide budget). */
   droppedCommands = 0;
+  /** Time of the control connection's latest segment with payload (either way): which of concurrent sessions was just speaking. */
+  lastControlTime = Number.NEGATIVE_INFINITY;
   private pendingOverflowReported = false;
   private preliminaryOverflowReported = false;
   private commandLimitReported = false;

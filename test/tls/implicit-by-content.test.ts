@@ -104,7 +104,8 @@ describe('implicit FTPS by content, two control connections at once', () => {
       [0, 'implicit', 'tls-hidden'],
       [1, 'implicit', 'tls-hidden'],
     ]);
-    // The data connections (streams 2 and 3) are given to the latest open session, as for any hidden session.
-    expect(a.sessions[1].otherConnections.map((c) => c.stream)).toEqual([2, 3]);
+    // Each data connection goes to the session whose control connection spoke just before its SYN
+    // (its encrypted 229): stream 2 to session 1, stream 3 to session 2, as the keyed reading has them.
+    expect(a.sessions.map((s) => s.otherConnections.map((c) => c.stream))).toEqual([[2], [3]]);
   });
 });

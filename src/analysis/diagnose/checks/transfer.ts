@@ -651,7 +651,9 @@ function refusedBeforeUse(ctx: TransferContext): Command | null {
 export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const before = refusedBeforeUse(ctx);
-  if (before && !(t.mode === 'active' && t.announce?.reply && t.announce.reply.code >= 400)) {
+  // An announcement the server refused prepared no data connection: its own refusal is the story (an
+  // EPSV refused, then a PASV refused too, is not the EPSV's transfer refused at the PASV).
+  if (before && !(t.announce?.reply && t.announce.reply.code >= 400)) {
     const r = before.reply!;
     const x = resumed(t, before);
     const meaning = refusalMeaning(r, x);
@@ -714,7 +716,12 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   // An active command the server lacks, and the client's other active command in the same session
   // (tnftp's EPRT, then PORT): lacked too (aioftp's "502 'port' not implemented"), the server has no
   // active mode at all and "try the other command" is no advice; accepted, the client already did.
-  const otherActive = unimplemented && t.mode === 'active' ? activeOther(ctx, refusedCmd) : null;
+  const otherActive = unimplemented && t.mode === 'active' ? modeOther(ctx, refusedCmd, 'active') : null;
+  // The same for passive mode (busybox's EPSV, then PASV, both "502 Command not implemented" from a
+  // pyftpdlib without them): the server has no passive mode, "try the other command" is no advice.
+  // Refused rather than lacking (vsftpd's "550 Permission denied" to EPSV and PASV with pasv_enable=NO): the same, a policy.
+  const passiveOther = refusedAnnounce !== null && t.mode === 'passive' && otherPassive === null && passiveElsewhere === null ? modeOther(ctx, refusedCmd, 'passive', !unimplemented) : null;
+  const noPassive = passiveOther !== null && (passiveOther.lacked || (!unimplemented && passiveOther.code >= 400)) ? passiveOther : null;
   const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
     ? unimplemented && t.mode === 'active'
@@ -729,8 +736,12 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
         : 'the server will not connect to the address the client announced'
       : otherPassive !== null
       ? `${passiveRefusal}, though it opens passive data ports: it answered ${otherPassive.words} at frame ${otherPassive.frame}`
+      : noPassive !== null && unimplemented
+      ? `${passiveRefusal}, nor ${noPassive.command} (${noPassive.code}, frame ${noPassive.frame}): it has no passive mode`
       : unimplemented
       ? `${passiveRefusal}: no passive data port was opened for it`
+      : noPassive !== null
+      ? `the server will not open a passive data port, for ${noPassive.command} either (${noPassive.code}, frame ${noPassive.frame}): it refuses passive mode`
       : 'the server will not open a passive data port'
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
@@ -772,6 +783,10 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       ? acceptedElsewhere !== undefined
         ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
         : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server{setting:foreignPort}.'
+      : noPassive !== null && unimplemented
+      ? `The server implements neither ${refusedCmd} nor ${noPassive.command}: use active mode (PORT) on the client.`
+      : noPassive !== null
+      ? `The server refuses both ${refusedCmd} and ${noPassive.command}: use active mode (PORT) on the client, or allow passive mode on the server (vsftpd pasv_enable, proftpd <Limit ${refusedCmd} ${noPassive.command}>).`
       : unimplemented
       ? `The server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}: use another passive command (${OTHER_PASSIVE[refusedCmd] ?? 'PASV'} for ${refusedCmd}) or active mode (PORT) on the client${otherPassive !== null ? `, as this client did (${otherPassive.command}, frame ${otherPassive.frame})` : ''}.`
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
@@ -782,7 +797,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, rest?.frame]),
+    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
     advice,
   );
 }
@@ -854,16 +869,21 @@ function passiveAcceptedOther(ctx: TransferContext, command: string): { command:
  * then PORT, or the other way), nearest the refused one: its command, the frame and code of the
  * server's answer, and whether that answer says the server lacks it too (500/502).
  */
-function activeOther(ctx: TransferContext, command: string): { command: string; frame: number; code: number; lacked: boolean } | null {
+function modeOther(
+  ctx: TransferContext,
+  command: string,
+  mode: 'active' | 'passive',
+  anyRefusal = false,
+): { command: string; frame: number; code: number; lacked: boolean } | null {
   const t = ctx.transfer;
   let best: { command: string; frame: number; code: number; lacked: boolean } | null = null;
   let bestDistance = Infinity;
   for (const o of ctx.session.transfers) {
     const a = o.announce;
-    if (o === t || o.mode !== 'active' || a === null || a.command === command || a.reply === null) continue;
+    if (o === t || o.mode !== mode || a === null || a.command === command || a.reply === null) continue;
     const ok = a.reply.code >= 200 && a.reply.code < 300;
     const lacked = saysLacking(a.reply);
-    if (!ok && !lacked) continue;
+    if (!ok && !lacked && !(anyRefusal && a.reply.code >= 400)) continue;
     const distance = Math.abs(a.frame - (t.announce?.frame ?? 0));
     if (distance < bestDistance) {
       bestDistance = distance;
