@@ -559,6 +559,27 @@ function loginRefusedByServer(s: Session): Command | null {
 }
 
 /**
+ * A download whose server end of the data connection was gone before the server's failure reply,
+ * with no close of its own in the capture: neither end sent a FIN or a reset before that reply, and
+ * the server's stack answered the client's later FIN with a reset (its socket no longer existed).
+ * A server that ends a transfer itself closes with a FIN (or a reset) the client sees; one whose
+ * write failed on a socket reset by something the client never sent (a device between them, which
+ * reset the server's side in the client's name) leaves exactly this. Returns the client's FIN frame.
+ */
+export function serverSideResetUnseen(t: Transfer): number | null {
+  const c = t.connection;
+  if (!c?.rst || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
+  if (!t.reply || t.reply.code < 400 || t.reply.frame > c.rst.frame) return null;
+  let clientFin: number | null = null;
+  for (const e of c.handshake) {
+    if (e.frame >= c.rst.frame) break;
+    if (e.type === 'fin' && e.by === 'server') return null;
+    if (e.type === 'fin' && e.by === 'client') clientFin = e.frame;
+  }
+  return clientFin !== null && clientFin > t.reply.frame ? clientFin : null;
+}
+
+/**
  * A RST whose TTL differs from the other packets of the host it claims to come from was made by a
  * device nearer the capture point (a firewall's REJECT, a router). Unknown TTLs say nothing.
  */
@@ -641,7 +662,9 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.abortFrame !== null) return 'client';
   if (c?.rst) {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
-    return rstFromMiddlebox(c.rst, hostTtl) ? 'network' : c.rst.by;
+    // The server's reset only answered the client's FIN after its failure reply: its end had been
+    // reset before, by neither host in this capture.
+    return rstFromMiddlebox(c.rst, hostTtl) || serverSideResetUnseen(t) !== null ? 'network' : c.rst.by;
   }
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);

@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, type QueuedReset } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { Command, Reply, Session, Transfer } from '../../model.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
@@ -256,6 +256,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
   let lateFin: number | undefined;
+  // The server's end reset by neither host before its failure reply (its reset only answered the client's later FIN).
+  const unseenReset = serverSideResetUnseen(t);
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
   const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
   if (c?.rst && forged) {
@@ -276,7 +278,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     stops.push({
       frame: c.rst.frame,
       words: late
-        ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection`
+        ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection` +
+          (unseenReset !== null
+            ? ', although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something between them had reset the server\'s end'
+            : '')
         : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
   }
@@ -385,7 +390,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? "The server failed while the transfer ran and said so with an internal error, not a refusal of the command: its log says why (vsftpd answers \"500 OOPS: ...\" when one of its processes dies or hits a fatal error). Nothing in the command, and nothing between the hosts, stopped it."
           : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
             ? refusalAdvice(t.reply, t)
-            : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+            : unseenReset !== null
+              ? `Neither the client nor the server closed or reset the data connection before the server's ${t.reply!.code}, yet the server's end was gone (it answered the client's later FIN with a reset): a firewall or router between them reset the server's side in the client's name. Look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections; a capture at the server shows the reset arriving.`
+              : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
