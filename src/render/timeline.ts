@@ -64,12 +64,20 @@ function runLabel(e: RunEvent): string {
   return `${e.decrypted ? DECRYPTED_MARK : ''}${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
 }
 
+/** Each session's transfers by id, made once: a lookup per event was quadratic in a session of many transfers. */
+const transfersByIdOf = new WeakMap<Session, Map<number, Transfer>>();
+function transferById(s: Session, id: number): Transfer | undefined {
+  let m = transfersByIdOf.get(s);
+  if (m === undefined) transfersByIdOf.set(s, (m = new Map(s.transfers.map((t) => [t.id, t]))));
+  return m.get(id);
+}
+
 /**
  * A one-way capture's bare ACKs for data it does not hold: with what the analysis read from them
  * (Transfer.acknowledged) on the run that holds the ACK that reached that far.
  */
 function acksLabel(e: RunEvent, s: Session): string {
-  const t = e.conn.role === 'data' && e.conn.transfer !== null ? s.transfers.find((x) => x.id === e.conn.transfer) : undefined;
+  const t = e.conn.role === 'data' && e.conn.transfer !== null ? transferById(s, e.conn.transfer) : undefined;
   const a = t?.acknowledged;
   const held = a !== undefined && a.frame >= e.firstFrame && a.frame <= e.lastFrame;
   return `ACK ×${e.segments}${held ? ` (${a.upTo ? 'up to ' : ''}${plural(a.bytes, 'byte')} acknowledged)` : ''}`;
@@ -176,7 +184,6 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     return i < 0 ? 0 : i;
   };
   // Looked up per event: indexed once (a search per event was quadratic in transfers).
-  const transfersById = new Map(s.transfers.map((t) => [t.id, t]));
   const lateAborts = new Map(s.transfers.flatMap((t) => (t.lateAbortFrame === undefined ? [] : [[t.lateAbortFrame, t] as const])));
   const lastOf = new Map<object, LadderEvent>();
   for (const e of l.events) lastOf.set(e.conn, e);
@@ -201,7 +208,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
 
   for (const e of l.events) {
     const conn = e.conn;
-    const transfer = conn.transfer === null ? undefined : transfersById.get(conn.transfer);
+    const transfer = conn.transfer === null ? undefined : transferById(s, conn.transfer);
     if (conn.role !== 'control' && !introduced.has(conn)) {
       introduced.add(conn);
       rows.push({ kind: 'note', text: connectionNote(l, e, transfer) });
