@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeStream } from '../../src/analysis/pipeline.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { capturePath } from '../support/facts.js';
 import { sharedFixtureStream } from '../support/shared-analysis.js';
 import {
   announcementsBefore,
@@ -20,11 +21,7 @@ import {
 import { VERDICT_FIXTURES } from './verdict-fixtures.js';
 
 const FIXTURES = resolve(__dirname, '../../fixtures');
-const captureOf = (name: string): string => {
-  const file = readdirSync(FIXTURES).find((f) => f.startsWith(`${name}.pcap`));
-  if (!file) throw new Error(`no capture for ${name}`);
-  return join(FIXTURES, file);
-};
+const captureOf = capturePath;
 
 async function analyze(name: string): Promise<Analysis> {
   return sharedFixtureStream(basename(captureOf(name)), { fileName: name });

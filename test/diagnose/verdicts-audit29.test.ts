@@ -8,20 +8,20 @@
  * sizes and sha256 are the recorder's facts.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
-import { FIXTURES } from '../support/facts.js';
+import { capturePath } from '../support/facts.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
 import { causes, facts, factSha, flat, ftpRows, ourRows, transferRows } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit29-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const file = (name: string): string => join(FIXTURES, readdirSync(FIXTURES).find((f) => f.startsWith(`${name}.pcap`))!);
+const file = capturePath;
 const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([file(name)], { fileName: name, thread: false });
 const outputs = async (name: string, ...commands: string[]): Promise<string[]> =>
   (await Promise.all(commands.map((c) => runCli([c, '--no-color', file(name)])))).map((r) => flat(r.stdout));
