@@ -587,9 +587,11 @@ export function serverSideResetUnseen(t: Transfer): number | null {
  * sequence number), before it neither end had sent a FIN nor the client a reset, and the server's
  * process then said the transfer failed (a 4xx or 5xx after the reset: it was still there, and its
  * write had failed). Taken where the server's packets arrive through a router (TTL), the capture
- * cannot hold the reset the server received: it went toward the server. A device between them sent
- * it in the client's name (a firewall's REJECT with tcp-reset, an IPS), which is what a capture at the
- * server would show arriving. Returns the server's reset's frame.
+ * cannot hold the reset the server received: it went toward the server. Something other than the
+ * client sent it: a device between them in the client's name (a firewall's REJECT with tcp-reset, an
+ * IPS: pget-segment-reset-vsftpd-lftp), or a firewall on the server's own host
+ * (a31-aria2c-server-cut-vsftpd: the same packets at the client). The capture cannot tell which, so
+ * the stopper stays the server, whose end it was. Returns the server's reset's frame.
  */
 export function serverEndGoneUnseen(t: Transfer, s: Session): number | null {
   const c = t.connection;
@@ -688,7 +690,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
     // The server's reset only answered the client's FIN after its failure reply: its end had been
     // reset before, by neither host in this capture.
-    return rstFromMiddlebox(c.rst, hostTtl) || serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'network' : c.rst.by;
+    return rstFromMiddlebox(c.rst, hostTtl) || serverSideResetUnseen(t) !== null ? 'network' : c.rst.by;
   }
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);

@@ -250,8 +250,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // The server's end reset by something the client never sent (its stack answered the client's
   // acknowledgements as for a connection it no longer had): the reset, not the packet lost before it.
   const goneUnseen = serverEndGoneUnseen(t, ctx.session);
-  if (!abortedByClient(ctx) && goneUnseen === null && checkStalled(ctx) !== null) return null;
+  // The same, shown by the reset that answered the client's later FIN (serverSideResetUnseen).
+  const unseenReset = serverSideResetUnseen(t);
+  if (!abortedByClient(ctx) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
   const c = t.connection;
+  // Data lost just before such a reset: the packet the device stopped, which a living connection would have sent again.
+  const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c) : null;
+  const lostWords =
+    lossBefore !== null && lossBefore.undelivered > 0
+      ? `${lossBefore.undelivered} bytes of the server's data never reached the client (it received data sent after them and kept acknowledging up to them), and the server never sent them again: ` +
+        'a packet lost on the way is sent again while its connection lives, so this one ended the connection instead'
+      : null;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
   // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
@@ -263,8 +272,6 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
   let lateFin: number | undefined;
-  // The server's end reset by neither host before its failure reply (its reset only answered the client's later FIN).
-  const unseenReset = serverSideResetUnseen(t);
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
   const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
   if (c?.rst && forged) {
@@ -278,18 +285,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
     });
   } else if (c?.rst && goneUnseen !== null) {
-    const loss = pathLoss(c);
     stops.push({
       frame: c.rst.frame,
       words:
-        (loss !== null && loss.undelivered > 0
-          ? `${loss.undelivered} bytes of the server's data never reached the client (it received data sent after them and kept acknowledging up to them), and the server never sent them again: ` +
-            'a packet lost on the way is sent again while its connection lives, so this one ended the connection instead. '
-          : '') +
+        (lostWords !== null ? `${lostWords}. ` : '') +
         `The server's end of the data connection was already gone when the client's acknowledgements reached it: it answered them with a reset (frame ${c.rst.frame}) ` +
         "without ACK and with the client's acknowledgement as its sequence number, as a host answers a segment of a connection it does not have. " +
-        "The client had neither closed nor reset it (no FIN, no reset from the client before it in the capture), so something else reset the server's end in the client's name; " +
-        `that reset went toward the server, beyond this capture point (the server's packets arrive with TTL ${ctx.session.ttl.server}, through a router)`,
+        "The client had neither closed nor reset it (no FIN, no reset from the client before it in the capture), so something other than the client reset the server's end: " +
+        "a firewall or router between them in the client's name, or a firewall on the server's own host. That reset went toward the server, beyond this capture point " +
+        `(the server's packets arrive with TTL ${ctx.session.ttl.server}, through a router), so this capture cannot tell which`,
     });
   } else if (c?.rst) {
     const other = c.rst.by === 'client' ? 'server' : 'client';
@@ -330,6 +334,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   const gaveUp = receiverGaveUpAfterReply(t);
   if (gaveUp !== null) stops.push({ frame: gaveUp.fin, words: receiverGaveUpWords(dataReceiver(t.direction), gaveUp, t.reply!.code) });
+  // The data lost before a reset shown only by its answer to the client's FIN: first, as it came first.
+  if (goneUnseen === null && lostWords !== null) details.push(lostWords);
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && short.how === 'fin' && !c?.rst) {
@@ -410,10 +416,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           : failedInside
           ? "The server failed while the transfer ran and said so with an internal error, not a refusal of the command: its log says why (vsftpd answers \"500 OOPS: ...\" when one of its processes dies or hits a fatal error). Nothing in the command, and nothing between the hosts, stopped it."
           : goneUnseen !== null
-            ? "Something between the client and the server reset the server's end of the data connection in the client's name: most likely a firewall, router or intrusion-prevention system on the path " +
-              '(iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (the data lost just before) and resets its sender. ' +
-              "This capture, on the client's side, cannot show that reset; a capture at the server shows it arriving, with the TTL of the device that made it. " +
-              'Look for that rule or limit; the lost data is the packet it stopped, not a failing link.'
+            ? "Something other than the client reset the server's end of the data connection: a firewall, router or intrusion-prevention system between them, or a firewall on the server's own host " +
+              '(iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (data lost just before, if any) and resets its sender. ' +
+              "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
+              'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.'
           : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
             ? refusalAdvice(t.reply, t)
             : unseenReset !== null
