@@ -243,6 +243,21 @@ export class ConnectionState {
     }
   }
 
+  /**
+   * A reset without ACK whose sequence number is an acknowledgement the other side had sent (at or
+   * below the furthest it reached): what a host's stack sends back for a segment of a connection it
+   * does not have (RFC 9293 3.10.7.1: the reset takes its sequence number from the segment's ACK). A
+   * host ending its own connection (an abort, SO_LINGER 0) sends its reset with ACK, from where it
+   * had got to.
+   */
+  private answersAsClosed(tcp: TcpHeader, fromClient: boolean): boolean {
+    if (tcp.flags & TCP_ACK) return false;
+    const own = fromClient ? this.c2s : this.s2c;
+    if (own === null || !own.started || own.ackedTo < 0) return false;
+    const at = own.offsetOf(tcp.seq);
+    return at >= 0 && at <= own.ackedTo;
+  }
+
   /** One TCP segment of this connection. */
   handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean, now: number): void {
     const c = this.conn;
@@ -268,7 +283,10 @@ export class ConnectionState {
 
     if (flags & TCP_RST) {
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
-      if (c.rst === undefined) c.rst = { frame, dir, time };
+      if (c.rst === undefined) {
+        c.rst = { frame, dir, time };
+        if (this.answersAsClosed(tcp, fromClient)) c.rst.noConnection = true;
+      }
       c.closed = 'rst';
       this.flush(frame, time);
       this.emit({ type: 'rst', dir, frame, time });
