@@ -14,7 +14,8 @@
  * (no pause of RHYTHM_SECONDS after which data moved again: it came in one burst), a silence at the
  * end is a sender that was not sending, paused or stopped: a rate limiter writes a burst and then
  * sleeps (vsftpd local_max_rate=5000: 128 KiB at once, then ~26 s), and a server that hung after
- * its first write looks the same. The capture ended before it showed which (`sender-idle`).
+ * its first write looks the same. The capture ended before it showed which (`sender-idle`), unless
+ * the silence outlasts any limiter's sleep (IDLE_MAX_SECONDS).
  */
 import { dataReceiver } from './data-sender.js';
 import type { Transfer } from './model.js';
@@ -30,6 +31,11 @@ export const ZERO_WINDOW_STALL_SECONDS = 1;
 const RESUMED_PAUSE_MARGIN = 2;
 /** The shortest pause after which data moved again that gives a sender's silence a rhythm to be measured against. */
 export const RHYTHM_SECONDS = 0.5;
+/**
+ * The longest silence still read as a sender that may only be pausing: a limiter sleeps for its
+ * burst over its rate, and a 128 KiB burst at 2 KB/s is about a minute. Longer, the sender stopped.
+ */
+export const IDLE_MAX_SECONDS = 60;
 
 type At = { frame: number; time: number };
 export type EndState =
@@ -72,7 +78,7 @@ export function stateAtCaptureEnd(t: Transfer, captureEnd: number): EndState | n
   const longestResumed = c.longestSilence?.seconds ?? 0;
   if (seconds >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
     const drained = c.drained[way];
-    if (drained !== null && longestResumed < RHYTHM_SECONDS) return { kind: 'sender-idle', lastData: c.lastData, seconds, drained };
+    if (drained !== null && longestResumed < RHYTHM_SECONDS && seconds < IDLE_MAX_SECONDS) return { kind: 'sender-idle', lastData: c.lastData, seconds, drained };
     return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained };
   }
   return { kind: 'moving' };
