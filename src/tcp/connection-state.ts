@@ -5,10 +5,13 @@
  */
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
-import { carriesSack } from '../decode/tcp.js';
+import { carriesSack, SACK_EDGES_MAX, sackRightEdges } from '../decode/tcp.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
+
+/** One list for every segment's SACK edges, read and used at once (no list per ACK). */
+const SACK_EDGES = new Float64Array(SACK_EDGES_MAX);
 
 export type CloseReason = 'fin' | 'rst' | 'evicted' | 'end' | 'reused';
 
@@ -233,13 +236,11 @@ export class ConnectionState {
 
   /** A SACK block past the cumulative acknowledgement: the furthest such edge, and the frame that first told it. */
   private sacked(peer: DirectionStream, tcp: TcpHeader, d: Direction, frame: number): void {
-    for (const o of tcp.options) {
-      if (o.name !== 'sack') continue;
-      for (const b of o.blocks) {
-        const to = peer.offsetOf(b[1]);
-        const had = this.conn.sackedPast[d];
-        if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
-      }
+    const edges = sackRightEdges(tcp, SACK_EDGES);
+    for (let k = 0; k < edges; k++) {
+      const to = peer.offsetOf(SACK_EDGES[k]);
+      const had = this.conn.sackedPast[d];
+      if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
     }
   }
 
