@@ -41,6 +41,27 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Forty-fifth verdict audit (verdicts-audit45.test.ts): FTP software never recorded before. C-Kermit:
+  // a missing file (SIZE 550, then PASV and RETR 550), passive data SYNs dropped by the server's
+  // firewall (no RETR sent), active data SYNs dropped by the client's (425). Erlang/OTP's ftp: a
+  // missing file, an active RETR whose SYNs the client's firewall drops. python3-ftputil: a file read
+  // for 1000 bytes and closed (the client's reset; pure-ftpd's last line "150 0.001 seconds …"), a
+  // missing file whose 550 answers the RETR, not the PASV before it.
+  {
+    fixture: 'a45-kermit-vsftpd',
+    causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered', '3.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.4': [97, 98, 99, 101, 102, 108], '2.1': [48, 66, 82, 110, 177, 178, 180, 181, 182, 183, 184], '3.1': [237, 238, 239, 240, 242, 243, 244, 245, 246] }),
+  },
+  {
+    fixture: 'a45-erlang-proftpd',
+    causes: { '1.6': 'server-refused', '3.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.6': [180, 181, 182, 184, 185, 186], '3.1': [218, 219, 220, 221, 223, 224, 225, 226, 227, 228] }),
+  },
+  {
+    fixture: 'a45-ftputil-pureftpd',
+    causes: { '2.4': 'aborted', '2.5': 'server-refused' },
+    evidence: () => ({ '2.4': [142, 143, 144, 146, 245], '2.5': [255, 256, 257, 259, 260, 269] }),
+  },
   // Thirty-ninth verdict audit (verdicts-audit39.test.ts): Commons Net, basic-ftp and ftpcopy. A passive
   // range dropped by a firewall; a 227 naming the inside address behind DNAT, which basic-ftp and
   // ftpcopy refuse to use (basic-ftp's refused EPSV before each PASV fell back: no diagnosis).
