@@ -57,6 +57,13 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.6': 'server-refused', '3.1': 'active-syn-unanswered' },
     evidence: () => ({ '1.6': [180, 181, 182, 184, 185, 186], '3.1': [218, 219, 220, 221, 223, 224, 225, 226, 227, 228] }),
   },
+  // Kermit goes on after a refused login: PASV, PORT, PORT each answered 530 "You aren't logged in"
+  // are the login's failure (not a fallback chain to the next session's PASV, nor a refused passive port).
+  {
+    fixture: 'a45-kermit-login-pureftpd',
+    causes: { '1.1': 'login-failed', '1.2': 'login-failed', '1.3': 'login-failed', '2.1': 'server-refused', '2.2': 'server-refused' },
+    evidence: () => ({ '1.1': [15, 17, 21, 22], '1.2': [15, 17, 23, 24], '1.3': [15, 17, 27, 28], '2.1': [67, 68, 69, 71, 72, 76], '2.2': [77, 78, 79, 81, 82, 85] }),
+  },
   {
     fixture: 'a45-ftputil-pureftpd',
     causes: { '2.4': 'aborted', '2.5': 'server-refused' },

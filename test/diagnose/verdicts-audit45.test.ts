@@ -339,3 +339,65 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
     expect(j.sessions[1].transfers[4]).toMatchObject({ status: 'failed', reply: { code: 550, frame: 260 }, diagnosis: { cause: 'server-refused' } });
   });
 });
+
+describe('forty-fifth audit: C-Kermit -> pure-ftpd after a refused login (PASV, PORT, SIZE each 530)', () => {
+  const name = 'a45-kermit-login-pureftpd';
+
+  it('the recording: the login failed, Kermit went on, nothing was transferred', () => {
+    const f = facts(name);
+    expect([f.server.software, f.client.software]).toEqual(['pure-ftpd', 'c-kermit']);
+    expect(f.client.kermit_messages).toBe(
+      'session 1: TLS rejected as an authentication type|FTP login failed.|open status 0|Passive mode refused|ftp: bind: Address already in use|ftp: bind: Address already in use',
+    );
+    expect(f.files.map((x: { path: string; received: unknown }) => [x.path, x.received])).toEqual([
+      ['hello.txt', null],
+      ['secret.bin', null],
+      ['ro/denied.txt', null],
+    ]);
+  });
+
+  it("session 1's refused PASV and PORTs are the failed login's, not a fallback to session 2's PASV nor a refused passive port", async () => {
+    const a = await analyze(name);
+    for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(name, String(s.stream)));
+    expect(pairs(a, 1, 15)).toEqual([
+      [15, 'PASS', 530, 17],
+      [18, 'TYPE', 200, 20],
+      [21, 'PASV', 530, 22],
+      [23, 'PORT', 530, 24],
+      [25, 'SIZE', 530, 26],
+      [27, 'PORT', 530, 28],
+      [29, 'QUIT', 221, 30],
+    ]);
+    // tshark: every one of those 530s says why.
+    const texts = tsv(name, 'ftp').filter((r) => ['22', '24', '26', '28'].includes(r['frame.number'])).map((r) => r['ftp.response.arg']);
+    expect(texts).toEqual(Array(4).fill("You aren't logged in"));
+    expect(a.sessions[0]).toMatchObject({ loggedIn: false, login: 'failed', loginRefusal: { command: 15, verb: 'PASS', code: 530, reply: 17 } });
+    expect(transferRows(a, (t) => [t.status, t.diagnosis?.cause ?? null, t.diagnosis?.evidence ?? null, t.fallback ?? null])).toEqual([
+      ['1.1', 'PASV', 22, null, null, null, 0, null, null, 'failed', 'failed', 'login-failed', [15, 17, 21, 22], null],
+      ['1.2', 'PORT', 23, null, null, null, 0, null, null, 'failed', 'failed', 'login-failed', [15, 17, 23, 24], null],
+      ['1.3', 'PORT', 27, null, null, null, 0, null, null, 'failed', 'failed', 'login-failed', [15, 17, 27, 28], null],
+      ['2.1', 'PASV', 67, 'RETR secret.bin', 71, 2, 0, 550, 72, 'failed', 'failed', 'server-refused', [67, 68, 69, 71, 72, 76], null],
+      ['2.2', 'PASV', 77, 'STOR ro/denied.txt', 81, 3, 0, 553, 82, 'failed', 'failed', 'server-refused', [77, 78, 79, 81, 82, 85], null],
+    ]);
+    expect(a.sessions.map((s) => s.diagnosis?.cause ?? null)).toEqual(['login-failed', 'server-refused']);
+  });
+
+  it('every output: login-failed for session 1 and its three refused announcements, no fallback, no passive-range advice', async () => {
+    const a = await analyze(name);
+    expect(await jsonVerdicts(name)).toEqual(a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null])));
+    expect((await jsonVerdicts(name)).map((x) => x[2])).toEqual(['login-failed', 'login-failed', 'login-failed', 'server-refused', 'server-refused']);
+    const [summary, transfers, diagnose, explain] = await outputs(name, 'summary', 'transfers', 'diagnose', 'explain');
+    for (const text of [summary, transfers, diagnose, explain]) {
+      expect(text).not.toMatch(/fell back|refused, and no failure|passive data port|PassivePortRange|will not connect to the address/);
+    }
+    expect(summary).toContain('1.1 login-failed: the server refused the login');
+    expect(summary).toContain('1.3 login-failed: the server refused the login');
+    expect(diagnose).toContain(
+      "The server answered PASV (frame 21) with 530 You aren't logged in at frame 22: the session was not logged in: the server had refused its login (PASS, frame 15, answered 530 Login authentication failed at frame 17), and refuses every command but a login until one succeeds. No data connection was attempted.",
+    );
+    expect(diagnose).toContain("The server answered PORT (frame 27) with 530 You aren't logged in at frame 28: the session was not logged in");
+    expect(diagnose).toContain('The server answered RETR (frame 71) with 550 Can\'t open secret.bin: Permission denied at frame 72: the server denies the user access to the file.');
+    expect(transfers).toContain('verdict failed: the server refused the login (user name or password, or an account not allowed to use FTP).');
+    expect(explain).toContain('Verdict: transfer 1 failed: the server refused the login');
+  });
+});
