@@ -397,7 +397,7 @@ export interface Transfer {
   reply: Reply | null;
   /**
    * The server's last line on a transfer it did not finish, under the 1xx code of its start (pure-ftpd:
-   * "150 0.001 seconds (measured here), …" once the client closed the data connection): no final reply
+   * "150 0.002 seconds (measured here), …" once the client closed the data connection): no final reply
    * followed, and the replies after it answer the commands sent after it. Only when `reply` is null.
    */
   closingLine?: Reply;

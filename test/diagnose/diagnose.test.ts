@@ -50,12 +50,12 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a45-kermit-vsftpd',
     causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered', '3.1': 'active-syn-unanswered' },
-    evidence: () => ({ '1.4': [97, 98, 99, 101, 102, 108], '2.1': [48, 66, 82, 110, 177, 178, 180, 181, 182, 183, 184], '3.1': [237, 238, 239, 240, 242, 243, 244, 245, 246] }),
+    evidence: () => ({ '1.4': [98, 99, 100, 102, 103, 109], '2.1': [111, 178, 179, 181, 182, 183, 184, 185], '3.1': [235, 236, 237, 238, 240, 241, 242, 243, 244] }),
   },
   {
     fixture: 'a45-erlang-proftpd',
     causes: { '1.6': 'server-refused', '3.1': 'active-syn-unanswered' },
-    evidence: () => ({ '1.6': [180, 181, 182, 184, 185, 186], '3.1': [218, 219, 220, 221, 223, 224, 225, 226, 227, 228] }),
+    evidence: () => ({ '1.6': [169, 170, 171, 173, 174, 175], '3.1': [207, 208, 209, 210, 212, 213, 214, 215, 216, 217] }),
   },
   // Kermit goes on after a refused login: PASV, PORT, PORT each answered 530 "You aren't logged in"
   // are the login's failure (not a fallback chain to the next session's PASV, nor a refused passive port).
@@ -67,7 +67,7 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a45-ftputil-pureftpd',
     causes: { '2.4': 'aborted', '2.5': 'server-refused' },
-    evidence: () => ({ '2.4': [142, 143, 144, 146, 245], '2.5': [255, 256, 257, 259, 260, 269] }),
+    evidence: () => ({ '2.4': [142, 143, 144, 146, 245], '2.5': [255, 256, 257, 259, 260, 267] }),
   },
   // Thirty-ninth verdict audit (verdicts-audit39.test.ts): Commons Net, basic-ftp and ftpcopy. A passive
   // range dropped by a firewall; a 227 naming the inside address behind DNAT, which basic-ftp and

@@ -11,7 +11,7 @@
  * SYNs the client's firewall drops (proftpd connects from an ephemeral port: 425).
  * a45-ftputil-pureftpd: python3-ftputil runs its transfers in a second session; a file object read for
  * 1000 bytes of big.bin and closed resets the data connection, and pure-ftpd's last line on that
- * RETR is "150 0.001 seconds (measured here), …" — the code of the transfer's start, no 226 or 4xx.
+ * RETR is "150 0.002 seconds (measured here), …" — the code of the transfer's start, no 226 or 4xx.
  * Before this audit that line was taken as another preliminary reply and the RETR still waited for
  * its final one: PWD's 257, then CWD's 250 were paired with the RETR, every reply after it with the
  * command before its own, and RETR missing.txt's 550 was told as the server refusing PASV ("could not
@@ -57,7 +57,7 @@ describe('forty-fifth audit: C-Kermit -> vsftpd', () => {
     expect([file(name, 'RETR', 'hello.txt').received.size, file(name, 'RETR', 'hello.txt').received_matches]).toEqual([511, true]);
     expect([file(name, 'STOR', 'up-kermit.txt').size, file(name, 'STOR', 'up-kermit.txt').received.size, file(name, 'STOR', 'up-kermit.txt').received_matches]).toEqual([259, 264, false]);
     expect(f.upload.server_file_is_local_with_crlf).toBe('yes');
-    expect([file(name, 'RETR', 'small.bin', 0).received_matches, file(name, 'RETR', 'small.bin', 1).received, file(name, 'RETR', 'small.bin', 2).received]).toEqual([true, null, null]);
+    expect([file(name, 'RETR', 'small.bin').received_matches, file(name, 'RETR', 'passive.bin').received, file(name, 'RETR', 'active.bin').received]).toEqual([true, null, null]);
   });
 
   it("every command and reply as tshark reads them; Kermit's probes answered in order", async () => {
@@ -77,30 +77,30 @@ describe('forty-fifth audit: C-Kermit -> vsftpd', () => {
       [29, 'STRU', 200, 30],
     ]);
     // SIZE missing.txt refused, then PASV, the data connection opened, RETR refused.
-    expect(pairs(a, 1, 94).slice(0, 4)).toEqual([
-      [94, 'SIZE', 550, 95],
-      [96, 'PASV', 227, 97],
-      [101, 'RETR', 550, 102],
-      [103, 'SIZE', 213, 104],
+    expect(pairs(a, 1, 95).slice(0, 4)).toEqual([
+      [95, 'SIZE', 550, 96],
+      [97, 'PASV', 227, 98],
+      [102, 'RETR', 550, 103],
+      [104, 'SIZE', 213, 105],
     ]);
     // The TLS Kermit asked for and was refused, in each session: the last AUTH's 530, no failure.
     expect(a.sessions.map((s) => s.tlsRefusal)).toEqual([
       { command: 13, mechanism: 'SSL', code: 530, reply: 14, gaveUp: false },
-      { command: 143, mechanism: 'SSL', code: 530, reply: 144, gaveUp: false },
-      { command: 201, mechanism: 'SSL', code: 530, reply: 202, gaveUp: false },
+      { command: 144, mechanism: 'SSL', code: 530, reply: 145, gaveUp: false },
+      { command: 202, mechanism: 'SSL', code: 530, reply: 203, gaveUp: false },
     ]);
   });
 
   it('the transfers: bytes as on the wire, each data stream as tshark links it, the failures with their causes', async () => {
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.type, t.diagnosis?.cause ?? null])).toEqual([
-      ['1.1', 'PASV', 47, 'LIST', 51, 1, 260, 226, 58, 'completed', 'A', null],
-      ['1.2', 'PASV', 65, 'RETR hello.txt', 69, 2, 511, 226, 76, 'completed', 'A', null],
-      ['1.3', 'PASV', 81, 'STOR up-kermit.txt', 85, 3, 264, 226, 92, 'completed', 'A', null],
-      ['1.4', 'PASV', 97, 'RETR missing.txt', 101, 4, 0, 550, 102, 'failed', 'A', 'server-refused'],
-      ['1.5', 'PASV', 109, 'RETR small.bin', 113, 5, 3000, 226, 124, 'completed', 'I', null],
-      ['2.1', 'PASV', 177, null, null, 7, 0, null, null, 'failed', null, 'passive-syn-unanswered'],
-      ['3.1', 'PORT', 237, 'RETR small.bin', 239, 9, 0, 425, 246, 'failed', 'I', 'active-syn-unanswered'],
+      ['1.1', 'PASV', 48, 'LIST', 52, 1, 260, 226, 56, 'completed', 'A', null],
+      ['1.2', 'PASV', 66, 'RETR hello.txt', 70, 2, 511, 226, 77, 'completed', 'A', null],
+      ['1.3', 'PASV', 82, 'STOR up-kermit.txt', 86, 3, 264, 226, 93, 'completed', 'A', null],
+      ['1.4', 'PASV', 98, 'RETR missing.txt', 102, 4, 0, 550, 103, 'failed', 'A', 'server-refused'],
+      ['1.5', 'PASV', 110, 'RETR small.bin', 114, 5, 3000, 226, 125, 'completed', 'I', null],
+      ['2.1', 'PASV', 178, null, null, 7, 0, null, null, 'failed', null, 'passive-syn-unanswered'],
+      ['3.1', 'PORT', 235, 'RETR active.bin', 237, 9, 0, 425, 244, 'failed', 'I', 'active-syn-unanswered'],
     ]);
     // tshark links the data streams that carried data (not missing.txt's, stream 4, nor the two never opened).
     const streams = dataStreams(name);
@@ -123,8 +123,12 @@ describe('forty-fifth audit: C-Kermit -> vsftpd', () => {
     ]);
     // Session 2: six SYNs to the passive port, none answered (tshark), then QUIT; session 3: five from port 20.
     const syns = (port: string): number[] => tsv(name, 'fields').filter((r) => r['tcp.dstport'] === port && r['tcp.flags'] === '0x0002').map((r) => Number(r['frame.number']));
-    expect(syns(String(a.sessions[1].transfers[0].connection!.server.port))).toEqual([178, 180, 181, 182, 183, 184]);
-    expect(syns(String(a.sessions[2].transfers[0].connection!.client.port))).toEqual([240, 242, 243, 244, 245]);
+    expect(syns(String(a.sessions[1].transfers[0].connection!.server.port))).toEqual([179, 181, 182, 183, 184, 185]);
+    expect(syns(String(a.sessions[2].transfers[0].connection!.client.port))).toEqual([238, 240, 241, 242, 243]);
+    // The port session 2 could not reach lies among the passive ports that opened in session 1.
+    const opened = a.sessions[0].transfers.map((t) => t.connection!.server.port);
+    const port = a.sessions[1].transfers[0].connection!.server.port;
+    expect([port, Math.min(...opened) < port && port < Math.max(...opened)]).toEqual([50014, true]);
   });
 
   it('every output tells the same verdicts and causes; the AUTH refusals are no failure', async () => {
@@ -149,17 +153,18 @@ describe('forty-fifth audit: C-Kermit -> vsftpd', () => {
     expect(summary).toContain(
       'session 1: The server refused TLS: it answered AUTH SSL (frame 13) with 530 Please login with USER and PASS. (frame 14); the client went on in clear text (no failure',
     );
-    expect(transfers).toContain('verdict failed: the server could not reach the client (active mode) (425, frame 246).');
-    expect(diagnose).toContain('The client sent SYN from 192.0.2.10:41698 to 198.51.100.20:50004 at frames 178, 180, 181, 182, 183 and 184');
-    expect(diagnose).toContain('The client gave up and sent QUIT 7.1 s after the first SYN (frame 185)');
-    expect(diagnose).toContain('The server sent SYN from 198.51.100.20:20 to 192.0.2.10:37989 at frames 240, 242, 243, 244 and 245');
-    expect(diagnose).toContain("by a firewall on the client host or its segment. 5.0 s after the first SYN the server replied 425 Failed to establish connection (frame 246)");
+    expect(transfers).toContain('verdict failed: the server could not reach the client (active mode) (425, frame 244).');
+    expect(diagnose).toContain('The client sent SYN from 192.0.2.10:50370 to 198.51.100.20:50014 at frames 179, 181, 182, 183, 184 and 185');
+    expect(diagnose).toContain('The client gave up and sent QUIT 7.2 s after the first SYN (frame 186)');
+    expect(diagnose).toContain('port 50014 lies among ports that had opened, so it is no part of a range left closed');
+    expect(diagnose).toContain('The server sent SYN from 198.51.100.20:20 to 192.0.2.10:36255 at frames 238, 240, 241, 242 and 243');
+    expect(diagnose).toContain("by a firewall on the client host or its segment. 5.0 s after the first SYN the server replied 425 Failed to establish connection (frame 244)");
     expect(diagnose).toContain('3 of 7 transfers diagnosed (4 complete, 3 failed).');
-    expect(explain).toContain('Verdict: transfer 3 completed: 264 bytes, all in the capture (226, frame 92).');
+    expect(explain).toContain('Verdict: transfer 3 completed: 264 bytes, all in the capture (226, frame 93).');
     expect(explain).toContain('the client asked for TLS and the server refused it (530, frame 14): the session went on in clear text.');
     expect(logs).toMatch(/RETR missing\.txt failed - server-refused/);
     expect(logs).toMatch(/passive - - failed - passive-syn-unanswered/);
-    expect(logs).toMatch(/active RETR small\.bin failed - active-syn-unanswered/);
+    expect(logs).toMatch(/active RETR active\.bin failed - active-syn-unanswered/);
     const html = await reportPage(name, tmp);
     for (const cause of ['server-refused', 'passive-syn-unanswered', 'active-syn-unanswered']) expect(html).toContain(cause);
   });
@@ -173,7 +178,7 @@ describe('forty-fifth audit: Erlang/OTP ftp -> proftpd', () => {
     expect([f.server.software, f.client.software]).toEqual(['proftpd', 'erlang-ftp']);
     expect(f.client.results).toContain('get missing.txt: {error,epath}');
     expect(f.client.results).toContain('session 2: user: {error,euser}');
-    expect(f.client.results).toContain('session 3: type binary: ok|get small.bin: {error,epath}');
+    expect(f.client.results).toContain('session 3: type binary: ok|get active.bin: {error,epath}');
     expect([file(name, 'RETR', 'hello.txt').size, file(name, 'RETR', 'hello.txt').received.size]).toEqual([511, 521]);
     expect([file(name, 'STOR', 'up-erlang.bin').received.size, file(name, 'STOR', 'up-erlang.bin').received_matches]).toEqual([65536, true]);
   });
@@ -188,9 +193,9 @@ describe('forty-fifth audit: Erlang/OTP ftp -> proftpd', () => {
       // proftpd's ASCII: the 150 announces the file's 511 bytes, 521 cross (a CR before each of 10 LFs).
       ['1.3', 'PASV', 40, 'RETR hello.txt', 44, 3, 521, 226, 51, 'completed', 'A', 511, null],
       ['1.4', 'PASV', 56, 'RETR small.bin', 60, 4, 3000, 226, 71, 'completed', 'I', 3000, null],
-      ['1.5', 'PASV', 74, 'STOR up-erlang.bin', 78, 5, 65536, 226, 177, 'completed', 'I', null, null],
-      ['1.6', 'PASV', 180, 'RETR missing.txt', 184, 6, 0, 550, 186, 'failed', 'I', null, 'server-refused'],
-      ['3.1', 'PORT', 218, 'RETR small.bin', 220, 9, 0, 425, 228, 'failed', 'I', null, 'active-syn-unanswered'],
+      ['1.5', 'PASV', 74, 'STOR up-erlang.bin', 78, 5, 65536, 226, 166, 'completed', 'I', null, null],
+      ['1.6', 'PASV', 169, 'RETR missing.txt', 173, 6, 0, 550, 175, 'failed', 'I', null, 'server-refused'],
+      ['3.1', 'PORT', 207, 'RETR active.bin', 209, 9, 0, 425, 217, 'failed', 'I', null, 'active-syn-unanswered'],
     ]);
     const streams = dataStreams(name);
     expect(Object.keys(streams)).toEqual(['1', '2', '3', '4', '5']);
@@ -202,7 +207,7 @@ describe('forty-fifth audit: Erlang/OTP ftp -> proftpd', () => {
       file(name, 'STOR', 'up-erlang.bin').received.sha256,
     ]);
     expect(a.sessions[1].transfers).toEqual([]);
-    expect(a.sessions[1].diagnosis).toMatchObject({ cause: 'login-failed', evidence: [195, 198, 200, 201] });
+    expect(a.sessions[1].diagnosis).toMatchObject({ cause: 'login-failed', evidence: [184, 187, 189, 190] });
     // Erlang ends its sessions without QUIT: its FIN after the last reply, no failure.
     expect(a.sessions.map((s) => s.commands.some((c) => c.command === 'QUIT'))).toEqual([false, false, false]);
     expect(a.sessions.map((s) => s.control)).toMatchObject([{ kind: 'opened', closedBy: 'client', how: 'fin' }, { kind: 'opened', closedBy: 'client', how: 'fin' }, { kind: 'opened', closedBy: 'client', how: 'fin' }]);
@@ -224,15 +229,16 @@ describe('forty-fifth audit: Erlang/OTP ftp -> proftpd', () => {
     ]);
     expect(await jsonVerdicts(name)).toEqual(verdictsOf(a).slice(0, 7).map(([id, , kind, cause]) => [id, kind, cause]));
     const [summary, diagnose, logs] = await outputs(name, 'summary', 'diagnose', 'logs');
-    expect(summary).toContain('session 2: The server refused the login of fxa45user: it answered PASS (frame 198) with 530 Login incorrect. (frame 200); no listing or transfer could follow. [login-failed]');
-    expect(diagnose).toContain('The server answered RETR (frame 184) with 550 missing.txt: No such file or directory at frame 186: the file does not exist on the server.');
+    expect(summary).toContain('session 2: The server refused the login of fxa45user: it answered PASS (frame 187) with 530 Login incorrect. (frame 189); no listing or transfer could follow. [login-failed]');
+    expect(diagnose).toContain('The server answered RETR (frame 173) with 550 missing.txt: No such file or directory at frame 175: the file does not exist on the server.');
     // proftpd connects from an ephemeral port (tshark's SYNs), not from 20: the diagnosis says so.
-    const synFrom = tsv(name, 'fields').find((r) => r['frame.number'] === '221')!;
-    expect([synFrom['tcp.srcport'], synFrom['tcp.flags']]).toEqual(['41897', '0x0002']);
-    expect(diagnose).toContain('The server connected from port 41897, not from port 20');
-    expect(diagnose).toContain('7.1 s after the first SYN the server replied 425 Unable to build data connection: Connection timed out (frame 228)');
+    const syns = tsv(name, 'fields').filter((r) => r['tcp.dstport'] === '48511' && r['tcp.flags'] === '0x0002');
+    expect(syns.map((r) => [Number(r['frame.number']), r['ip.src'], r['tcp.srcport']])).toEqual([210, 212, 213, 214, 215, 216].map((f) => [f, '198.51.100.20', '39659']));
+    expect(diagnose).toContain('The server sent SYN from 198.51.100.20:39659 to 192.0.2.10:48511 at frames 210, 212, 213, 214, 215 and 216');
+    expect(diagnose).toContain('The server connected from port 39659, not from port 20');
+    expect(diagnose).toContain('7.1 s after the first SYN the server replied 425 Unable to build data connection: Connection timed out (frame 217)');
     expect(logs).toMatch(/RETR missing\.txt failed - server-refused/);
-    expect(logs).toMatch(/active RETR small\.bin failed - active-syn-unanswered/);
+    expect(logs).toMatch(/active RETR active\.bin failed - active-syn-unanswered/);
   });
 });
 
@@ -243,11 +249,14 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
     const f = facts(name);
     expect([f.server.software, f.client.software]).toEqual(['pure-ftpd', 'python3-ftputil']);
     expect(f.client.results).toContain('open big.bin: read 1000 then closed');
+    // What it saved: big.bin's first 1000 bytes of its 4194304.
+    const big = file(name, 'RETR', 'big.bin');
+    expect([big.size, big.received.size, big.received_matches, big.note.endsWith("big.bin's first 1000 bytes: yes")]).toEqual([4194304, 1000, false, true]);
     expect(f.client.results).toContain("download missing.txt: FTPIOError 550 Can't open missing.txt: No such file or directory");
     // tshark: the client's reset of the data connection, then pure-ftpd's last line on the RETR under 150.
     const rows = tsv(name, 'ftp').filter((r) => r['tcp.stream'] === '2' && ['246', '248', '249', '259', '260'].includes(r['frame.number']));
     expect(rows.map((r) => [r['frame.number'], r['ftp.request.command'] || r['ftp.response.code'], r['ftp.response.arg']])).toEqual([
-      ['246', '150', '0.001 seconds (measured here), 116.28 Mbytes per second'],
+      ['246', '150', '0.002 seconds (measured here), 58.77 Mbytes per second'],
       ['248', 'PWD', ''],
       ['249', '257', '"/" is your current location'],
       ['259', 'RETR', ''],
@@ -267,7 +276,7 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
       [254, 'PASV', 227, 255],
       [259, 'RETR', 550, 260],
       // pure-ftpd's "Logout." after the client's FIN, under the code of its last reply: nothing asked for it.
-      [264, null, 550, 264],
+      [265, null, 550, 265],
     ]);
     const retr = a.sessions[1].commands.find((c) => c.frame === 146)!;
     expect(retr.preliminary.map((p) => [p.code, p.frame])).toEqual([
@@ -282,15 +291,15 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
     const rst = tsv(name, 'fields').find((r) => r['frame.number'] === '245')!;
     expect([rst['tcp.srcport'], rst['tcp.flags']]).toEqual([client, '0x0014']);
     expect(transferRows(a, (t) => [t.diagnosis?.cause ?? null, t.closingLine ? [t.closingLine.code, t.closingLine.frame] : null])).toEqual([
-      ['1.1', 'PASV', 24, 'LIST', 28, 1, 284, 226, 33, 'completed', null, null],
+      ['1.1', 'PASV', 24, 'LIST', 28, 1, 284, 226, 35, 'completed', null, null],
       ['1.2', 'PASV', 100, 'LIST', 104, 5, 362, 226, 109, 'completed', null, null],
-      ['2.1', 'PASV', 59, 'RETR hello.txt', 63, 3, 511, 226, 68, 'completed', null, null],
+      ['2.1', 'PASV', 59, 'RETR hello.txt', 63, 3, 511, 226, 70, 'completed', null, null],
       ['2.2', 'PASV', 79, 'STOR up-ftputil.txt', 83, 4, 259, 226, 90, 'completed', null, null],
       ['2.3', 'PASV', 122, 'STOR up-ftputil.txt', 126, 6, 259, 226, 133, 'completed', null, null],
-      ['2.4', 'PASV', 142, 'RETR big.bin', 146, 7, sentFrom(name, '50010'), null, null, 'aborted', 'aborted', [150, 246]],
+      ['2.4', 'PASV', 142, 'RETR big.bin', 146, 7, sentFrom(name, '50051'), null, null, 'aborted', 'aborted', [150, 246]],
       ['2.5', 'PASV', 255, 'RETR missing.txt', 259, 8, 0, 550, 260, 'failed', 'server-refused', null],
     ]);
-    expect(sentFrom(name, '50010')).toBe(108064);
+    expect(sentFrom(name, '50051')).toBe(108064);
     expect(a.sessions[1].transfers[3].verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 108064, expected: null, cause: 'aborted', evidence: [142, 143, 144, 146, 245] });
     const streams = dataStreams(name);
     // tshark links the data streams that carried data or a reply it pairs (not missing.txt's, stream 8).
@@ -322,16 +331,16 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
     expect(summary).toContain('2.4 aborted: one side stopped it part-way');
     expect(summary).toContain('2.5 server-refused: the server refused the command');
     expect(transfers).toContain(
-      "reply none: the server's last line was 150 0.001 seconds (measured here), 116.28 Mbytes per … (frame 246), under the code of the transfer's start verdict aborted by the client after 108,064 bytes.",
+      "reply none: the server's last line was 150 0.002 seconds (measured here), 58.77 Mbytes per s… (frame 246), under the code of the transfer's start verdict aborted by the client after 108,064 bytes.",
     );
     expect(diagnose).toContain('The client reset the data connection at frame 245. 108064 bytes had been sent; the client had acknowledged 75296 of them when the reset came.');
     expect(diagnose).not.toContain('The server replied 250');
     expect(diagnose).toContain("The server answered RETR (frame 259) with 550 Can't open missing.txt: No such file or directory at frame 260: the file does not exist on the server.");
     expect(explain).toContain(
-      "150 0.001 seconds (measured here), 116.28 Mbytes per second (frame 246): the server's last line on the transfer, under the code of its start: no final reply (226, or an error) followed.",
+      "150 0.002 seconds (measured here), 58.77 Mbytes per second (frame 246): the server's last line on the transfer, under the code of its start: no final reply (226, or an error) followed.",
     );
     expect(explain).toContain('PWD (frame 248) → 257 "/" is your current location (frame 249)');
-    expect(timeline).toContain('246 51702 < 150 0.001 seconds (measured here), 116.28 ... - 21 0.217238 248 51702 ---------------------- PWD');
+    expect(timeline).toContain('246 38514 < 150 0.002 seconds (measured here), 58.77 M... - 21 0.268028 248 38514 ---------------------- PWD');
     expect(logs).toMatch(/RETR big\.bin aborted by-client aborted/);
     expect(logs).toMatch(/RETR missing\.txt failed - server-refused/);
     const j = JSON.parse((await runCli(['summary', '--json', path(name)])).stdout);
