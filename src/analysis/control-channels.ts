@@ -90,15 +90,12 @@ export function pendingControl(port: ControlPort): PendingControlRoute {
 }
 
 export class ControlChannels {
-  constructor(private readonly options: ControlChannelsOptions) {}
+  /** Every session's builder options: one object for all (a capture may hold 100,000 sessions at once). */
+  private readonly builderOptions: SessionBuilderOptions;
 
-  /** A control connection's session, parser and TLS. */
-  start(conn: TcpConnection, initiatorIsClient: boolean, implicitTls: boolean): ControlRoute {
-    const o = this.options;
-    const client = initiatorIsClient ? conn.client : conn.server;
-    const server = initiatorIsClient ? conn.server : conn.client;
-    const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
-    const builder = new SessionBuilder(session, {
+  constructor(private readonly options: ControlChannelsOptions) {
+    const o = options;
+    this.builderOptions = {
       showPasswords: o.showPasswords,
       maxPendingCommands: o.maxPendingCommands,
       maxCommands: o.maxCommands,
@@ -107,7 +104,16 @@ export class ControlChannels {
       onAnnounce: (t, s) => o.linker.expect(t, s),
       onForget: (t) => o.linker.forget(t),
       onWarning: o.onWarning,
-    });
+    };
+  }
+
+  /** A control connection's session, parser and TLS. */
+  start(conn: TcpConnection, initiatorIsClient: boolean, implicitTls: boolean): ControlRoute {
+    const o = this.options;
+    const client = initiatorIsClient ? conn.client : conn.server;
+    const server = initiatorIsClient ? conn.server : conn.client;
+    const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
+    const builder = new SessionBuilder(session, this.builderOptions);
     const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make });
     return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: { segments: [], repeats: [] }, s2c: { segments: [], repeats: [] } } };

@@ -11,7 +11,7 @@ import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import type { HandshakeEvent, Transfer } from './model.js';
 import { DataTls } from './tls-routes.js';
-import { describeConnection } from './transfer-outcome.js';
+import { acknowledgedUnseen, describeConnection } from './transfer-outcome.js';
 import { dataSender } from './data-sender.js';
 import { CrlfCounter, textMode } from './line-ends.js';
 
@@ -93,9 +93,14 @@ export class DataConnections {
   /** End of capture (every connection closed): each transfer's data connection. */
   describeAll(): void {
     for (const d of this.routes) {
-      d.link.transfer.connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
-      if (d.tls) d.tls.describe(d.link.transfer.connection);
-      if (d.lineEnds !== undefined && d.link.transfer.request !== null && textMode(d.link.transfer)) d.link.transfer.connection.crlfPairs = d.lineEnds?.pairs ?? null;
+      const t = d.link.transfer;
+      const connection = describeConnection(d.conn, d.link, d.handshake, d.lastData, d.longestSilence);
+      t.connection = connection;
+      // A capture of the receiver's packets only: its acknowledgements count the data (c2s is the initiator's).
+      const acknowledged = acknowledgedUnseen(d.conn, t, (t.mode === 'passive') !== d.link.swapped ? 'c2s' : 's2c');
+      if (acknowledged !== null) t.acknowledged = acknowledged;
+      if (d.tls) d.tls.describe(connection);
+      if (d.lineEnds !== undefined && t.request !== null && textMode(t)) connection.crlfPairs = d.lineEnds?.pairs ?? null;
       const peer = d.link.peer;
       if (peer === undefined) continue;
       // The peer's mode is the other one: who is its "client" and "server" is the other way round.

@@ -11,7 +11,7 @@ import { recordHandshakeEvent } from './handshake-events.js';
 import type { Announcement, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
 import { sizeFrom150 } from './paths.js';
 import { newTransfer, passiveReplyTuple } from './session-builder.js';
-import { describeConnection } from './transfer-outcome.js';
+import { acknowledgedUnseen, describeConnection } from './transfer-outcome.js';
 
 /**
  * Where the session's commands became unreadable to the end: TLS that no CCC ended, or RFC 2228
@@ -111,6 +111,9 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
     const handshake: HandshakeEvent[] = [];
     for (const e of eventsOf(c)) recordHandshakeEvent(handshake, e, e.dir === 'c2s');
     t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: false }, handshake, null, null);
+    // The server's data is not in the capture: the client's acknowledgements say how much of it came.
+    const acknowledged = acknowledgedUnseen(c, t, 'c2s');
+    if (acknowledged !== null) t.acknowledged = acknowledged;
     used.add(c);
   });
   return used;
@@ -204,10 +207,7 @@ function link(s: Session, t: Transfer, c: TcpConnection, events: ConnectionEvent
   const ackedFromClient = initiatorIsFtpClient ? c.ackedTo.c2s : c.ackedTo.s2c;
   t.direction = fromServer > 0 ? 'download' : ackedFromClient > 0 ? 'upload' : null;
   if (t.direction === 'upload') {
-    // ackedTo counts from the client's ISN + 1 and takes in its FIN once acknowledged: a 2xx says the
-    // server read to the end of the data, which the FIN marks, so the FIN is in the count.
-    const read = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
-    const frame = initiatorIsFtpClient ? c.ackedFrame.c2s : c.ackedFrame.s2c;
-    t.acknowledged = { bytes: read ? Math.max(0, ackedFromClient - 1) : ackedFromClient, frame, upTo: !read };
+    const acknowledged = acknowledgedUnseen(c, t, initiatorIsFtpClient ? 'c2s' : 's2c');
+    if (acknowledged !== null) t.acknowledged = acknowledged;
   }
 }

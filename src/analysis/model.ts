@@ -40,6 +40,11 @@ export interface RstSeen {
   madeHere?: true;
   /** Made by a device between the hosts, not by the host it names (verdict.ts rstFromMiddlebox): decided once, for every output. */
   forged?: true;
+  /**
+   * Sent without ACK, its sequence number an acknowledgement the other end had sent: the stack of the
+   * host it names answering a segment of a connection it no longer had (its end was already gone).
+   */
+  noConnection?: true;
 }
 
 export interface Vantage {
@@ -446,14 +451,17 @@ export interface Transfer {
    */
   inferred?: 'midstream' | 'tls-hidden' | 'one-way';
   /**
-   * An upload in a capture of the server's direction only: the client's data is not in it, but the
-   * server's acknowledgements say how much of it arrived — the highest acknowledgement number less
-   * the client's ISN + 1 (the SYN-ACK, or the server's first ACK, gives the ISN), less one more for
-   * the client's FIN when the server's 2xx says it read the file to its end (`frame`: the ACK that
-   * reached that far). `upTo`: no such reply, so the count may include the FIN (one more than the data).
-   * `bytes` stays what the capture holds (0): these are acknowledged, not seen.
+   * Data a capture of one direction does not hold, as the receiver's acknowledgements count it (no
+   * packet of the data's sender on the data connection is in the capture): an upload in a capture of
+   * the server's packets, a download in one of the client's. `by`: the receiver, whose ACKs count.
+   * The highest acknowledgement number less the sender's ISN + 1 (its SYN or SYN-ACK as the
+   * receiver acknowledged it), less one more for the sender's FIN when the server's 2xx to an upload
+   * says it read the file to its end (`frame`: the ACK that reached that far). `upTo`: no such reply
+   * (a download's always: nothing says whether the client's last ACK took in the server's FIN), so
+   * the count may include the FIN (one more than the data). `bytes` stays what the capture holds
+   * (0): these are acknowledged, not seen.
    */
-  acknowledged?: { bytes: number; frame: number; upTo: boolean };
+  acknowledged?: { by: 'client' | 'server'; bytes: number; frame: number; upTo: boolean };
   /**
    * FXP (server to server): its data connection is also the data connection of this transfer of
    * another session — the other server's, whose passive endpoint this session's PORT named (or the

@@ -9,7 +9,13 @@
  *   had ever held it shut before opening it again: the receiver stopped reading; or
  * - its window open, no data had moved for longer than any pause after which data moved again: the
  *   sender stopped sending.
- * Each also needs a floor, for a transfer with no earlier pause to compare with.
+ * Each also needs a floor, for a transfer with no earlier pause to compare with. A sender's silence
+ * needs more: the transfer's own rhythm to measure it against. When its data never paused before
+ * (no pause of RHYTHM_SECONDS after which data moved again: it came in one burst), a silence at the
+ * end is a sender that was not sending, paused or stopped: a rate limiter writes a burst and then
+ * sleeps (vsftpd local_max_rate=5000: 128 KiB at once, then ~26 s), and a server that hung after
+ * its first write looks the same. The capture ended before it showed which (`sender-idle`), unless
+ * the silence outlasts any limiter's sleep (IDLE_MAX_SECONDS).
  */
 import { dataReceiver } from './data-sender.js';
 import type { Transfer } from './model.js';
@@ -23,6 +29,13 @@ export const STALL_SECONDS = 10;
 export const ZERO_WINDOW_STALL_SECONDS = 1;
 /** How many times the transfer's own longest pause that ended (data moved again) a stop at the end must last. */
 const RESUMED_PAUSE_MARGIN = 2;
+/** The shortest pause after which data moved again that gives a sender's silence a rhythm to be measured against. */
+export const RHYTHM_SECONDS = 0.5;
+/**
+ * The longest silence still read as a sender that may only be pausing: a limiter sleeps for its
+ * burst over its rate, and a 128 KiB burst at 2 KB/s is about a minute. Longer, the sender stopped.
+ */
+export const IDLE_MAX_SECONDS = 60;
 
 type At = { frame: number; time: number };
 export type EndState =
@@ -35,7 +48,13 @@ export type EndState =
    * acknowledgement of everything sent (null: not all acknowledged); `longestResumed`: the longest
    * pause after which data moved again.
    */
-  | { kind: 'sender-stopped'; lastData: At; seconds: number; longestResumed: number; drained: At | null };
+  | { kind: 'sender-stopped'; lastData: At; seconds: number; longestResumed: number; drained: At | null }
+  /**
+   * No data after `lastData` for `seconds` (at least the floor) with the receiver's window open and
+   * every byte acknowledged (`drained`), in a transfer whose data had never paused before: the sender
+   * was not sending when the capture ended, paused or stopped, and nothing in the capture tells which.
+   */
+  | { kind: 'sender-idle'; lastData: At; seconds: number; drained: At };
 
 /**
  * The state at `captureEnd` of a transfer whose data connection was still open then, after data had
@@ -58,7 +77,9 @@ export function stateAtCaptureEnd(t: Transfer, captureEnd: number): EndState | n
   const seconds = captureEnd - c.lastData.time;
   const longestResumed = c.longestSilence?.seconds ?? 0;
   if (seconds >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
-    return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained: c.drained[way] };
+    const drained = c.drained[way];
+    if (drained !== null && longestResumed < RHYTHM_SECONDS && seconds < IDLE_MAX_SECONDS) return { kind: 'sender-idle', lastData: c.lastData, seconds, drained };
+    return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained };
   }
   return { kind: 'moving' };
 }

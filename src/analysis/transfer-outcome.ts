@@ -50,7 +50,7 @@ export function describeConnection(
     end: conn.end,
     close: conn.closed,
     rst: conn.rst
-      ? { frame: conn.rst.frame, by: rstByInitiator === initiatorIsClient ? 'client' : 'server' }
+      ? { frame: conn.rst.frame, by: rstByInitiator === initiatorIsClient ? 'client' : 'server', ...(conn.rst.noConnection ? { noConnection: true as const } : {}) }
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,
@@ -70,6 +70,24 @@ export function describeConnection(
     dc.conflicts = { count, frame, offset, kept, toServer: fromInitiator === initiatorIsClient };
   }
   return dc;
+}
+
+/**
+ * A transfer's data the capture holds no packet of (a capture of one direction: the receiver's
+ * packets only), as the receiver's acknowledgements count it (Transfer.acknowledged); null when the
+ * capture holds any packet of the data's sender on this connection, or the receiver acknowledged
+ * nothing. `toServerDir`: the TCP direction carrying data toward the FTP server.
+ */
+export function acknowledgedUnseen(conn: TcpConnection, t: Transfer, toServerDir: 'c2s' | 's2c'): NonNullable<Transfer['acknowledged']> | null {
+  if (t.direction === null) return null;
+  const upload = t.direction === 'upload';
+  const dir = upload ? toServerDir : toServerDir === 'c2s' ? 's2c' : 'c2s';
+  const acked = conn.ackedTo[dir];
+  if (conn.packets[dir] > 0 || acked <= 0) return null;
+  // ackedTo counts from the sender's ISN + 1 and takes in its FIN once acknowledged: a 2xx to an
+  // upload says the server read to the end of the data, which the FIN marks, so the FIN is in the count.
+  const read = upload && t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+  return { by: upload ? 'server' : 'client', bytes: read ? Math.max(0, acked - 1) : acked, frame: conn.ackedFrame[dir], upTo: !read };
 }
 
 /** Bytes, duration and throughput from the linked data connection (the status is verdict.ts's). */

@@ -77,6 +77,14 @@ export type TransferVerdict =
       why: 'capture-ended' | 'session-ended';
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
+      /**
+       * Present when the capture ended while the sender was not sending, every byte acknowledged and
+       * the receiver's window open, in a transfer whose data had never paused before
+       * (stopped-at-end.ts `sender-idle`): paused or stopped, the capture cannot tell. Its last data
+       * and the receiver's acknowledgement of all of it (frames), and the seconds from that data to
+       * the capture's end.
+       */
+      idle?: { sender: 'client' | 'server'; seconds: number; lastData: number; drained: number };
       evidence: number[];
     }
   /**

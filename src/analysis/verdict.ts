@@ -7,6 +7,7 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { pathLoss } from './path-loss.js';
+import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
@@ -580,6 +581,31 @@ export function serverSideResetUnseen(t: Transfer): number | null {
 }
 
 /**
+ * A download whose server end of the data connection was gone while the client still held it open:
+ * the server's first reset answers the client's acknowledgements as a host's stack answers a segment
+ * of a connection it no longer has (RstSeen.noConnection: no ACK, the client's acknowledgement as its
+ * sequence number), before it neither end had sent a FIN nor the client a reset, and the server's
+ * process then said the transfer failed (a 4xx or 5xx after the reset: it was still there, and its
+ * write had failed). Taken where the server's packets arrive through a router (TTL), the capture
+ * cannot hold the reset the server received: it went toward the server. Something other than the
+ * client sent it: a device between them in the client's name (a firewall's REJECT with tcp-reset, an
+ * IPS: pget-segment-reset-vsftpd-lftp), or a firewall on the server's own host
+ * (a31-aria2c-server-cut-vsftpd: the same packets at the client). The capture cannot tell which, so
+ * the stopper stays the server, whose end it was. Returns the server's reset's frame.
+ */
+export function serverEndGoneUnseen(t: Transfer, s: Session): number | null {
+  const c = t.connection;
+  if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
+  if (t.reply === null || t.reply.code < 400 || t.reply.frame < c.rst.frame) return null;
+  if ((hopsAway(s.ttl.server) ?? 0) === 0) return null;
+  for (const e of c.handshake) {
+    if (e.frame >= c.rst.frame) break;
+    if (e.type === 'fin' || e.type === 'rst') return null;
+  }
+  return c.rst.frame;
+}
+
+/**
  * A RST whose TTL differs from the other packets of the host it claims to come from was made by a
  * device nearer the capture point (a firewall's REJECT, a router). Unknown TTLs say nothing.
  */
@@ -689,7 +715,7 @@ function clientGone(t: Transfer, s: Session): number | null {
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
-function transferVerdict(t: Transfer, s: Session): TransferVerdict {
+function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
@@ -776,6 +802,13 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', ...lost, evidence: frames };
       }
+      // The sender not sending at the end, with nothing earlier to measure that silence against: paused or stopped.
+      const atEnd = loss === null && t.diagnosis === null ? stateAtCaptureEnd(t, captureEnd ?? c?.end ?? 0) : null;
+      if (atEnd?.kind === 'sender-idle') {
+        const idle = { sender: senderOf(t), seconds: atEnd.seconds, lastData: atEnd.lastData.frame, drained: atEnd.drained.frame };
+        const frames = [...new Set([...evidence, idle.lastData, idle.drained])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', idle, evidence: frames };
+      }
       return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', ...lost, evidence };
     }
   }
@@ -783,7 +816,7 @@ function transferVerdict(t: Transfer, s: Session): TransferVerdict {
 
 /** Transfer verdicts: after the diagnosis, whose cause a failed or aborted verdict carries. */
 export function decideVerdicts(a: Analysis): void {
-  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s);
+  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s, a.capture.last);
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
   assignLaterAttempts(a.sessions);
 }

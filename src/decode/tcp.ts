@@ -133,24 +133,51 @@ export class TcpSegmentHeader implements TcpHeader {
     return this;
   }
 
-  /** Whether an option of this kind is among the captured options, read from the bytes: no list built. */
-  hasOption(kind: number): boolean {
-    if (this.#options !== null) return this.#options.some((o) => o.kind === kind);
+  /**
+   * Offset of the first option of `kind` at or after `from` (where an option starts), or -1: read
+   * from the bytes, no list built (nearly every segment carries timestamps, which nothing reads).
+   */
+  #nextOption(kind: number, from: number): number {
     const b = this.#bytes;
     const end = Math.min(this.#start + this.headerLength, this.#capturedEnd);
-    for (let i = this.#start + TCP_MIN_HEADER_LENGTH; i < end; ) {
+    for (let i = from; i < end; ) {
       const k = b[i];
-      if (k === kind) return true;
-      if (k === 0) return false;
+      if (k === kind) return i;
+      if (k === 0) return -1;
       if (k === 1) {
         i++;
         continue;
       }
       const len = i + 1 < end ? b[i + 1] : 0;
-      if (len < 2) return false;
+      if (len < 2) return -1;
       i += len;
     }
-    return false;
+    return -1;
+  }
+
+  /** Whether an option of this kind is among the captured options. */
+  hasOption(kind: number): boolean {
+    if (this.#options !== null) return this.#options.some((o) => o.kind === kind);
+    return this.#nextOption(kind, this.#start + TCP_MIN_HEADER_LENGTH) >= 0;
+  }
+
+  /**
+   * The right edges of the segment's SACK blocks, into `out`; returns how many. Read from the bytes
+   * as parseTcpOptions would, with no list built (a lossy transfer's every ACK carries some). 40
+   * bytes of options hold at most 4 blocks; `out` takes SACK_EDGES_MAX.
+   */
+  sackRightEdges(out: Float64Array): number {
+    if (this.#options !== null) return sackEdgesOfList(this.#options, out);
+    const b = this.#bytes;
+    const end = Math.min(this.#start + this.headerLength, this.#capturedEnd);
+    let n = 0;
+    for (let i = this.#nextOption(TCP_OPTION.SACK, this.#start + TCP_MIN_HEADER_LENGTH); i >= 0; ) {
+      const len = i + 1 < end ? b[i + 1] : 0;
+      if (len < 2) break;
+      if (i + len <= end && (len - 2) % 8 === 0) for (let j = i + 2; j < i + len && n < out.length; j += 8) out[n++] = u32(b, j + 4);
+      i = this.#nextOption(TCP_OPTION.SACK, i + len);
+    }
+    return n;
   }
 
   get options(): TcpOption[] {
@@ -225,4 +252,18 @@ export const TCP_OPTION_SACK = 5;
  */
 export function carriesSack(tcp: TcpHeader): boolean {
   return tcp instanceof TcpSegmentHeader ? tcp.hasOption(TCP_OPTION_SACK) : tcp.options.some((o) => o.kind === TCP_OPTION_SACK);
+}
+
+/** Room for every SACK edge a TCP header can hold (40 bytes of options: 4 blocks). */
+export const SACK_EDGES_MAX = 8;
+
+function sackEdgesOfList(options: TcpOption[], out: Float64Array): number {
+  let n = 0;
+  for (const o of options) if (o.name === 'sack') for (const block of o.blocks) if (n < out.length) out[n++] = block[1];
+  return n;
+}
+
+/** The right edges of the segment's SACK blocks, into `out`; returns how many. */
+export function sackRightEdges(tcp: TcpHeader, out: Float64Array): number {
+  return tcp instanceof TcpSegmentHeader ? tcp.sackRightEdges(out) : sackEdgesOfList(tcp.options, out);
 }

@@ -14,7 +14,7 @@
 import type { Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
 import type { FtpEvent, FtpOpaque, FtpReply } from './types.js';
-import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine } from './line-framer.js';
+import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
 
@@ -63,16 +63,10 @@ const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 const TEXT_SAMPLE = 64;
 
 export class FtpControlParser {
-  private readonly framers: Record<Side, LineFramer>;
+  /** Each direction's state, and the sink of its line framer. */
+  private readonly sides: Record<Side, Direction>;
   private readonly replies: ReplyAssembler;
   private readonly implicitTls: boolean;
-  private readonly mode: Record<Side, Mode> = { client: 'text', server: 'text' };
-  private readonly started: Record<Side, boolean> = { client: false, server: false };
-  private readonly runs: Record<Side, OpaqueRun | null> = { client: null, server: null };
-  private readonly last: Record<Side, { frame: number; time: number }> = {
-    client: { frame: 0, time: 0 },
-    server: { frame: 0, time: 0 },
-  };
   /**
    * Where each direction's TLS records begin and end, to notice clear text after them (CCC).
    * Made when TLS starts (most control connections never see it): see `walker`.
@@ -84,8 +78,6 @@ export class FtpControlParser {
   private finished = false;
   private readonly makeDecryptor: FtpControlParserOptions['tls'];
   private decryptor: ControlDecryptor | null = null;
-  /** Decrypted application data is being read: lines keep the framer going. */
-  private readonly plainFeeding: Record<Side, boolean> = { client: false, server: false };
 
   constructor(
     private readonly emit: (e: FtpEvent) => void,
@@ -94,24 +86,7 @@ export class FtpControlParser {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.implicitTls = opts.implicitTls === true;
     this.makeDecryptor = opts.tls;
-    this.framers = {
-      client: new LineFramer(
-        {
-          line: (l) => this.onClientLine(l),
-          limit: (frame, time, w) => this.onLineLimit('client', frame, time, w),
-          gap: (bytes, frame, time) => this.onGap('client', bytes, frame, time),
-        },
-        maxLine,
-      ),
-      server: new LineFramer(
-        {
-          line: (l) => this.onServerLine(l),
-          limit: (frame, time, w) => this.onLineLimit('server', frame, time, w),
-          gap: (bytes, frame, time) => this.onGap('server', bytes, frame, time),
-        },
-        maxLine,
-      ),
-    };
+    this.sides = { client: new Direction(this, 'client', maxLine), server: new Direction(this, 'server', maxLine) };
     this.replies = new ReplyAssembler(
       (r) => this.onReply(r),
       (frame, time, warning) => this.emit({ type: 'limit', dir: 'server', frame, time, limit: 'reply-lines', warning }),
@@ -135,11 +110,11 @@ export class FtpControlParser {
     if (this.finished) return;
     this.finished = true;
     const plain = this.decryptor?.decrypting === true;
-    if (this.mode.client === 'text' || (plain && this.mode.client === 'tls')) this.framers.client.finish();
-    if (this.mode.server === 'text' || (plain && this.mode.server === 'tls')) {
-      this.framers.server.finish();
-      const last = this.last.server;
-      this.replies.flush(last.frame, last.time, 'no end of multi-line reply');
+    const { client, server } = this.sides;
+    if (client.mode === 'text' || (plain && client.mode === 'tls')) client.framer.finish();
+    if (server.mode === 'text' || (plain && server.mode === 'tls')) {
+      server.framer.finish();
+      this.replies.flush(server.lastFrame, server.lastTime, 'no end of multi-line reply');
     }
     this.flushRun('client');
     this.flushRun('server');
@@ -151,37 +126,37 @@ export class FtpControlParser {
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
 
-    if (this.mode[side] === 'tls' && n > 0) {
+    if (this.sides[side].mode === 'tls' && n > 0) {
       const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
       if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
         // The records ended and FTP text follows: CCC took this direction back to clear text.
         if (clear > 0) this.tlsBytes(side, bytes.subarray(0, clear), chunk);
         this.flushRun(side);
-        this.mode[side] = 'text';
+        this.sides[side].mode = 'text';
         this.emit({ type: 'tls-end', dir: side, frame: chunk.frame, time: chunk.time });
         this.remember(side, chunk);
         const rest: StreamChunk = { ...chunk, bytes: bytes.subarray(clear), gapBefore: 0 };
-        const read = this.framers[side].push(rest);
+        const read = this.sides[side].framer.push(rest);
         if (read < rest.bytes.length) this.tlsBytes(side, rest.bytes.subarray(read), { ...chunk, gapBefore: 0 });
         return;
       }
     }
-    if (this.mode[side] === 'tls') {
+    if (this.sides[side].mode === 'tls') {
       if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
       this.remember(side, chunk);
       return;
     }
-    if (this.mode[side] !== 'text') {
+    if (this.sides[side].mode !== 'text') {
       // Gaps are the reassembler's to report here: only bytes actually seen are counted.
       if (n > 0) this.addOpaque(side, 'not-text', n, chunk);
       this.remember(side, chunk);
       return;
     }
 
-    const framer = this.framers[side];
-    if (n > 0 && (!this.started[side] || (framer.atLineStart && chunk.gapBefore === 0))) {
-      const first = !this.started[side];
-      this.started[side] = true;
+    const framer = this.sides[side].framer;
+    if (n > 0 && (!this.sides[side].started || (framer.atLineStart && chunk.gapBefore === 0))) {
+      const first = !this.sides[side].started;
+      this.sides[side].started = true;
       if (looksLikeTlsRecord(bytes)) {
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
@@ -192,7 +167,7 @@ export class FtpControlParser {
       }
       if (first && !looksLikeText(bytes)) {
         this.emit({ type: 'not-ftp', dir: side, frame: chunk.frame, time: chunk.time, line: printableFirstLine(bytes) });
-        this.mode[side] = 'not-text';
+        this.sides[side].mode = 'not-text';
         this.addOpaque(side, 'not-text', n, chunk);
         this.remember(side, chunk);
         return;
@@ -217,19 +192,20 @@ export class FtpControlParser {
 
   /** Decrypted application data of one side, read as text. */
   private onPlain(side: Side, bytes: Uint8Array, frame: number, time: number): void {
-    if (this.finished || this.mode[side] !== 'tls') return;
-    this.plainFeeding[side] = true;
+    if (this.finished || this.sides[side].mode !== 'tls') return;
+    this.sides[side].plainFeeding = true;
     try {
-      this.framers[side].push({ dir: side === 'client' ? 'c2s' : 's2c', bytes, gapBefore: 0, streamOffset: 0, frame, time });
+      this.sides[side].framer.push({ dir: side === 'client' ? 'c2s' : 's2c', bytes, gapBefore: 0, streamOffset: 0, frame, time });
     } finally {
-      this.plainFeeding[side] = false;
+      this.sides[side].plainFeeding = false;
     }
   }
 
-  private onClientLine(line: FramedLine): boolean {
+  /** @internal For its directions' line framers (Direction). */
+  onClientLine(line: FramedLine): boolean {
     // "IAC IP IAC DM" alone (the Telnet interrupt a client sends before ABOR, as TCP urgent data)
     // is a signal, not a command: when ABOR does not follow on the same line, there is no request.
-    if (TELNET_ONLY.test(line.text)) return this.mode.client === 'text' || this.plainFeeding.client;
+    if (TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
     this.emit({
@@ -243,12 +219,13 @@ export class FtpControlParser {
       ...(problems !== undefined ? { malformed: problems } : {}),
     });
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
-    return this.mode.client === 'text' || this.plainFeeding.client;
+    return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
   }
 
-  private onServerLine(line: FramedLine): boolean {
+  /** @internal For its directions' line framers (Direction). */
+  onServerLine(line: FramedLine): boolean {
     this.replies.pushLine(line);
-    return this.mode.server === 'text' || this.plainFeeding.server;
+    return this.sides.server.mode === 'text' || this.sides.server.plainFeeding;
   }
 
   private onReply(reply: FtpReply): void {
@@ -257,11 +234,13 @@ export class FtpControlParser {
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
   }
 
-  private onLineLimit(dir: Side, frame: number, time: number, warning: Warning<'ftp-line-length'>): void {
+  /** @internal For its directions' line framers (Direction). */
+  onLineLimit(dir: Side, frame: number, time: number, warning: Warning<'ftp-line-length'>): void {
     this.emit({ type: 'limit', dir, frame, time, limit: 'line-length', warning });
   }
 
-  private onGap(dir: Side, bytes: number, frame: number, time: number): void {
+  /** @internal For its directions' line framers (Direction). */
+  onGap(dir: Side, bytes: number, frame: number, time: number): void {
     // The rest of an open multi-line reply may be in the gap: its text lines after it still belong
     // to it, a line that opens a reply of its own ends it (ReplyAssembler.gapInside).
     if (dir === 'server') this.replies.gapInside('capture gap inside multi-line reply');
@@ -281,37 +260,74 @@ export class FtpControlParser {
     this.emit({ type: 'tls-start', frame, time, implicit });
     if (this.makeDecryptor) this.decryptor = this.makeDecryptor((side, bytes, f, t) => this.onPlain(side, bytes, f, t));
     for (const side of ['client', 'server'] as const) {
-      if (this.mode[side] !== 'text') continue;
-      this.mode[side] = 'tls';
+      if (this.sides[side].mode !== 'text') continue;
+      this.sides[side].mode = 'tls';
       // A partial line held at the switch is unreadable now: count it with the TLS bytes.
-      const dropped = this.framers[side].reset();
+      const dropped = this.sides[side].framer.reset();
       if (dropped > 0) this.addOpaque(side, 'tls', dropped, { frame, time });
     }
-    const last = this.last.server;
-    this.replies.flush(last.frame, last.time, 'TLS started inside multi-line reply');
+    this.replies.flush(this.sides.server.lastFrame, this.sides.server.lastTime, 'TLS started inside multi-line reply');
   }
 
   private addOpaque(side: Side, reason: OpaqueRun['reason'], bytes: number, at: { frame: number; time: number }): void {
-    const run = this.runs[side];
+    const run = this.sides[side].run;
     if (run !== null && run.reason === reason) {
       run.bytes += bytes;
       return;
     }
     this.flushRun(side);
-    this.runs[side] = { reason, bytes, frame: at.frame, time: at.time };
+    this.sides[side].run = { reason, bytes, frame: at.frame, time: at.time };
   }
 
   private flushRun(side: Side): void {
-    const run = this.runs[side];
+    const run = this.sides[side].run;
     if (run === null) return;
-    this.runs[side] = null;
+    this.sides[side].run = null;
     const ev: FtpOpaque = { type: 'opaque', dir: side, frame: run.frame, time: run.time, bytes: run.bytes, reason: run.reason };
     this.emit(ev);
   }
 
   private remember(side: Side, chunk: StreamChunk): void {
-    this.last[side].frame = chunk.frame;
-    this.last[side].time = chunk.time;
+    const d = this.sides[side];
+    d.lastFrame = chunk.frame;
+    d.lastTime = chunk.time;
+  }
+}
+
+/**
+ * One direction of the control connection: how its bytes are read now, the opaque run being
+ * counted, the last chunk seen, and its line framer, whose sink it is (one object per direction,
+ * no closures: a capture may hold 100,000 control connections at once).
+ */
+class Direction implements LineSink {
+  mode: Mode = 'text';
+  /** Its first bytes were seen (and checked for TLS or non-text). */
+  started = false;
+  run: OpaqueRun | null = null;
+  lastFrame = 0;
+  lastTime = 0;
+  /** Decrypted application data is being read: lines keep the framer going. */
+  plainFeeding = false;
+  readonly framer: LineFramer;
+
+  constructor(
+    private readonly parser: FtpControlParser,
+    private readonly side: Side,
+    maxLine: number,
+  ) {
+    this.framer = new LineFramer(this, maxLine);
+  }
+
+  line(l: FramedLine): boolean {
+    return this.side === 'client' ? this.parser.onClientLine(l) : this.parser.onServerLine(l);
+  }
+
+  limit(frame: number, time: number, w: Warning<'ftp-line-length'>): void {
+    this.parser.onLineLimit(this.side, frame, time, w);
+  }
+
+  gap(bytes: number, frame: number, time: number): void {
+    this.parser.onGap(this.side, bytes, frame, time);
   }
 }
 

@@ -77,10 +77,18 @@ function transferById(s: Session, id: number): Transfer | undefined {
  * (Transfer.acknowledged) on the run that holds the ACK that reached that far.
  */
 function acksLabel(e: RunEvent, s: Session): string {
+  return `ACK ×${e.segments}${acknowledgedMark(e, s)}`;
+}
+
+/**
+ * " (N bytes acknowledged)" on the event that holds the ACK that reached as far as Transfer.acknowledged
+ * counts (a run of bare ACKs, or the receiver's FIN+ACK when that ACK took in the sender's FIN), else "".
+ */
+function acknowledgedMark(e: LadderEvent, s: Session): string {
   const t = e.conn.role === 'data' && e.conn.transfer !== null ? transferById(s, e.conn.transfer) : undefined;
   const a = t?.acknowledged;
   const held = a !== undefined && a.frame >= e.firstFrame && a.frame <= e.lastFrame;
-  return `ACK ×${e.segments}${held ? ` (${a.upTo ? 'up to ' : ''}${plural(a.bytes, 'byte')} acknowledged)` : ''}`;
+  return held ? ` (${a.upTo ? 'up to ' : ''}${plural(a.bytes, 'byte')} acknowledged)` : '';
 }
 
 function plural(n: number, unit: string): string {
@@ -100,7 +108,7 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     case 'rst':
       return flagNames(e.flags) + (e.retransmission ? ' (retransmitted)' : '');
     case 'fin':
-      return flagNames(e.flags) + (e.payload ? ` with ${plural(e.payload, 'byte')} of data` : '') + (e.retransmission ? ' (retransmitted)' : '');
+      return flagNames(e.flags) + (e.payload ? ` with ${plural(e.payload, 'byte')} of data` : '') + (e.retransmission ? ' (retransmitted)' : '') + acknowledgedMark(e, s);
     case 'icmp': {
       const i = e.icmp;
       return `ICMP${i.family === 6 ? 'v6' : ''} ${icmpName(i.family, i.type, i.code)}`;

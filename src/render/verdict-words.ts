@@ -5,7 +5,7 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { count, replyHeadline, replyWords } from '../analysis/diagnose/facts.js';
+import { count, replyHeadline, replyWords, secondsText } from '../analysis/diagnose/facts.js';
 import { leftAfterRefusal } from '../analysis/session-facts.js';
 import { ACTIVE } from '../analysis/split-stall.js';
 
@@ -157,7 +157,12 @@ export function verdictSentence(t: Transfer): string {
       }
       return (
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
-        `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
+        `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}` +
+        (v.idle
+          ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +
+            `${v.idle.sender === 'server' ? 'client' : 'server'}'s window open (frame ${v.idle.drained}), and its data had never paused before: ` +
+            'paused (a rate limiter writes a burst and then sleeps) or stopped, the capture ended before it showed which.'
+          : '.')
       );
     case 'reply-lost': {
       const data = `delivered its data whole (${n(v.bytes)} bytes${v.expected !== null ? ` of ${n(v.expected)} announced` : ''})`;
@@ -240,13 +245,14 @@ export function verdictSentence(t: Transfer): string {
 }
 
 /**
- * An upload's bytes a one-way capture of the server's side does not hold, as its ACKs count them:
+ * A transfer's bytes a one-way capture does not hold, as the receiver's ACKs count them:
  * "the server acknowledged 65536 bytes of the upload (frame 109); the data itself is not in the capture".
  */
 export function acknowledgedWords(a: NonNullable<Transfer['acknowledged']>): string {
+  const sender = a.by === 'server' ? 'client' : 'server';
   return (
-    `the server acknowledged ${a.upTo ? 'up to ' : ''}${n(a.bytes)} bytes of the upload (frame ${a.frame})` +
-    `${a.upTo ? ", the client's FIN perhaps among them" : ''}; the data itself is not in the capture`
+    `the ${a.by} acknowledged ${a.upTo ? 'up to ' : ''}${n(a.bytes)} bytes of the ${a.by === 'server' ? 'upload' : "server's data"} (frame ${a.frame})` +
+    `${a.upTo ? `, the ${sender}'s FIN perhaps among them` : ''}; the data itself is not in the capture`
   );
 }
 

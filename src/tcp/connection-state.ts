@@ -5,10 +5,13 @@
  */
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
-import { carriesSack } from '../decode/tcp.js';
+import { carriesSack, SACK_EDGES_MAX, sackRightEdges } from '../decode/tcp.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
+
+/** One list for every segment's SACK edges, read and used at once (no list per ACK). */
+const SACK_EDGES = new Float64Array(SACK_EDGES_MAX);
 
 export type CloseReason = 'fin' | 'rst' | 'evicted' | 'end' | 'reused';
 
@@ -233,14 +236,27 @@ export class ConnectionState {
 
   /** A SACK block past the cumulative acknowledgement: the furthest such edge, and the frame that first told it. */
   private sacked(peer: DirectionStream, tcp: TcpHeader, d: Direction, frame: number): void {
-    for (const o of tcp.options) {
-      if (o.name !== 'sack') continue;
-      for (const b of o.blocks) {
-        const to = peer.offsetOf(b[1]);
-        const had = this.conn.sackedPast[d];
-        if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
-      }
+    const edges = sackRightEdges(tcp, SACK_EDGES);
+    for (let k = 0; k < edges; k++) {
+      const to = peer.offsetOf(SACK_EDGES[k]);
+      const had = this.conn.sackedPast[d];
+      if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
     }
+  }
+
+  /**
+   * A reset without ACK whose sequence number is an acknowledgement the other side had sent (at or
+   * below the furthest it reached): what a host's stack sends back for a segment of a connection it
+   * does not have (RFC 9293 3.10.7.1: the reset takes its sequence number from the segment's ACK). A
+   * host ending its own connection (an abort, SO_LINGER 0) sends its reset with ACK, from where it
+   * had got to.
+   */
+  private answersAsClosed(tcp: TcpHeader, fromClient: boolean): boolean {
+    if (tcp.flags & TCP_ACK) return false;
+    const own = fromClient ? this.c2s : this.s2c;
+    if (own === null || !own.started || own.ackedTo < 0) return false;
+    const at = own.offsetOf(tcp.seq);
+    return at >= 0 && at <= own.ackedTo;
   }
 
   /** One TCP segment of this connection. */
@@ -268,7 +284,10 @@ export class ConnectionState {
 
     if (flags & TCP_RST) {
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
-      if (c.rst === undefined) c.rst = { frame, dir, time };
+      if (c.rst === undefined) {
+        c.rst = { frame, dir, time };
+        if (this.answersAsClosed(tcp, fromClient)) c.rst.noConnection = true;
+      }
       c.closed = 'rst';
       this.flush(frame, time);
       this.emit({ type: 'rst', dir, frame, time });

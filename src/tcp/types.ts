@@ -109,7 +109,11 @@ export interface TcpConnection {
   finAcked: { c2s: boolean; s2c: boolean };
   packets: { c2s: number; s2c: number };
   finFrames: { c2s?: number; s2c?: number };
-  rst?: { frame: number; dir: Direction; time: number };
+  /**
+   * The first reset. `noConnection`: sent without ACK, its sequence number an acknowledgement the
+   * other side had sent: the sender's stack answering a segment of a connection it no longer had.
+   */
+  rst?: { frame: number; dir: Direction; time: number; noConnection?: true };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */

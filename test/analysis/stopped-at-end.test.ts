@@ -49,7 +49,16 @@ describe('stateAtCaptureEnd', () => {
 
   it('the window open: stopped when no data came for ≥ 10 s and twice the longest pause after which data moved again', () => {
     expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 109.9)).toEqual({ kind: 'moving' });
-    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 110)).toMatchObject({ kind: 'sender-stopped', seconds: 10, longestResumed: 0, drained: { frame: 52 } });
+    // Audit 46: with no pause before to measure the silence against (one burst, as vsftpd's limiter writes before it sleeps), drained: idle, not stopped.
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 110)).toEqual({ kind: 'sender-idle', seconds: 10, lastData: { frame: 50, time: 100 }, drained: { frame: 52, time: 100.1 } });
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1, longestSilence: 0.49 }), 110)).toMatchObject({ kind: 'sender-idle' });
+    // A silence longer than any limiter's sleep: the sender stopped, one burst or not.
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 159.5)).toMatchObject({ kind: 'sender-idle', seconds: 59.5 });
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1 }), 160)).toMatchObject({ kind: 'sender-stopped', seconds: 60, longestResumed: 0, drained: { frame: 52 } });
+    // A rhythm of pauses of 0.5 s or more: the silence is measured against it, and 10 s is a stop.
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 100.1, longestSilence: 0.5 }), 110)).toMatchObject({ kind: 'sender-stopped', seconds: 10, longestResumed: 0.5, drained: { frame: 52 } });
+    // Not everything acknowledged: the sender's data held back somewhere, no idle sender.
+    expect(stateAtCaptureEnd(download({ lastData: 100 }), 110)).toMatchObject({ kind: 'sender-stopped', seconds: 10, longestResumed: 0, drained: null });
     // A rate limiter that slept 13 s between bursts: 20 s of silence at the end is its rhythm, 26 s is not.
     expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 120)).toEqual({ kind: 'moving' });
     expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 126)).toMatchObject({ kind: 'sender-stopped', seconds: 26, longestResumed: 13, drained: null });

@@ -30,6 +30,29 @@ export const TSHARK_FTP_COLUMNS = [
  * a silently shifted column would compare the wrong facts.
  */
 export function readTsharkTsv(path: string, columns: readonly string[] = TSHARK_FTP_COLUMNS): TsvRow[] {
+  // The same views are read by many test files in one worker (isolate: false): parsed once each.
+  // A copy of the list: a caller may sort or filter it in place; the rows are only read.
+  const key = `${path}\0${columns.join('\t')}`;
+  let rows = parsedTsv.get(key);
+  if (rows === undefined) {
+    rows = parseTsharkTsv(path, columns);
+    parsedTsv.set(key, rows);
+    parsedRows += rows.length;
+    for (const [k, r] of parsedTsv) {
+      if (parsedRows <= PARSED_ROWS_KEPT || k === key) break;
+      parsedTsv.delete(k);
+      parsedRows -= r.length;
+    }
+  }
+  return rows.slice();
+}
+
+/** Rows kept per worker, the oldest views forgotten first (the per-frame views of large fixtures hold tens of thousands). */
+const PARSED_ROWS_KEPT = 200_000;
+const parsedTsv = new Map<string, TsvRow[]>();
+let parsedRows = 0;
+
+function parseTsharkTsv(path: string, columns: readonly string[]): TsvRow[] {
   // latin1: tshark writes the payload's bytes as they are, and ftpcap keeps lines as latin1 too.
   const lines = readText(path, 'latin1').split('\n');
   if (lines.at(-1) === '') lines.pop();

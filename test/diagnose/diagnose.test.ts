@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeStream } from '../../src/analysis/pipeline.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { capturePath } from '../support/facts.js';
 import { sharedFixtureStream } from '../support/shared-analysis.js';
 import {
   announcementsBefore,
@@ -20,11 +21,7 @@ import {
 import { VERDICT_FIXTURES } from './verdict-fixtures.js';
 
 const FIXTURES = resolve(__dirname, '../../fixtures');
-const captureOf = (name: string): string => {
-  const file = readdirSync(FIXTURES).find((f) => f.startsWith(`${name}.pcap`));
-  if (!file) throw new Error(`no capture for ${name}`);
-  return join(FIXTURES, file);
-};
+const captureOf = capturePath;
 
 async function analyze(name: string): Promise<Analysis> {
   return sharedFixtureStream(basename(captureOf(name)), { fileName: name });
@@ -171,7 +168,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a31-aria2c-server-cut-vsftpd', causes: { '3.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'a31-bounce-then-pasv-vsftpd-python', causes: { '1.1': 'bounce' }, evidence: () => ({}) },
   // Twenty-ninth verdict audit (verdicts-audit29.test.ts): clients not recorded before; frames checked there.
-  { fixture: 'a29-aria2c-segment-reset-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'a29-aria2c-segment-reset-vsftpd', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'a29-php-pureftpd', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a29-ruby-pasv-blocked-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   // Thirtieth verdict audit (verdicts-audit30.test.ts): a reverse FTP proxy (proftpd mod_proxy) in
@@ -227,9 +224,9 @@ const SCENARIOS: Scenario[] = [
   // Nineteenth verdict audit (verdicts-audit19.test.ts): a file that arrives on a later attempt. Each
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
-  { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'path-loss', '2.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
-  { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'fallback-port-pasv-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Seventeenth verdict audit (verdicts-audit17.test.ts): one failure captured at three points at once,
   // the client, the server and the router (tcpdump -i any). Frames are checked there against tshark.
@@ -830,6 +827,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Forty-sixth audit (verdicts-audit46.test.ts): two downloads cut by the capture's end during vsftpd's rate-limit sleep: in progress, not stalled.
+  'a46-rate-pause-cut-vsftpd-curl',
   // Across a router that fragments (forty-first audit): healthy, fragments lost and retransmitted or not.
   'a41-frag-vsftpd-python',
   'a41-frag-vsftpd-python-server-side',

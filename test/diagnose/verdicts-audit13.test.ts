@@ -198,7 +198,10 @@ describe('6. inetutils-ftp (active) to Twisted, the client\'s firewall dropping 
     expect(t1.diagnosis!.summary).not.toMatch(/client gave up/);
     // Before: "…at frame 28: the server will not connect to the address the client announced" and port_promiscuous advice.
     expect(t2.diagnosis!.summary).toMatch(/502 Command 'LPRT' not implemented at frame 28: the server does not implement LPRT\./);
-    expect(t2.diagnosis!.advice).toBe('The server does not implement LPRT: use another active command (PORT for LPRT) or passive mode on the client.');
+    // Audit 46: LPRT was inetutils-ftp's retry after PORT's data connection failed: "use PORT" is no advice, PORT's failure is the one to fix.
+    expect(t2.diagnosis!.advice).toBe(
+      'The server does not implement LPRT, but that is not what stopped the transfer: the PORT before it failed first (transfer 1.1: the server could not reach the client (active mode)). Change what that transfer\'s diagnosis says, not the command.',
+    );
     // Before: "the server refused PORT (425, frame 25)" in explain's title and transfers' "requested" cell.
     const [explain, transfersOut] = await outputs(name, 'explain', 'transfers');
     expect(explain).toContain('the server could not connect to it and answered PORT (425, frame 25), so no transfer command used it');

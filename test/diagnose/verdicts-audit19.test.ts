@@ -90,8 +90,8 @@ describe('2. curl --retry -> vsftpd: the data connection reset at the server twi
     const a = await analyze(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', null, 'path-loss', [2, 1, 117, 'aborted']],
-      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', null, 'path-loss', [3, 1, 217, 'completed']],
+      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', null, 'aborted', [2, 1, 117, 'aborted']],
+      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', null, 'aborted', [3, 1, 217, 'completed']],
       ['3.1', 'PASV', 209, 'RETR r128k.bin', 217, 5, 131072, 226, 335, 'completed', null, null, null],
     ]);
     // The segment the router dropped (its 40th packet from the server) is missing at the client each time.
@@ -99,7 +99,9 @@ describe('2. curl --retry -> vsftpd: the data connection reset at the server twi
     // tshark: the server's RSTs (its end already reset, answering the client's duplicate ACKs) at 88-90,
     // then the 426 at 92. Before: the reset was in the evidence but not in the words.
     expect(transfer(a, 1, 1).connection!.rst).toMatchObject({ by: 'server', frame: 88 });
-    expect(transfer(a, 1, 1).diagnosis!.summary).toContain('The server reset the data connection (frame 88). The server then replied 426 Failure writing network stream (frame 92).');
+    // Audit 46: the resets answer the client's ACKs (no ACK flag, its acknowledgement as their sequence number): the server's end was gone, reset by neither host.
+    expect(transfer(a, 1, 1).diagnosis!.summary).toContain('it answered them with a reset (frame 88) without ACK and with the client\'s acknowledgement as its sequence number');
+    expect(transfer(a, 1, 1).diagnosis!.summary).toContain('The server replied 426 Failure writing network stream (frame 92).');
     expect(transfer(a, 1, 1).diagnosis!.evidence).toEqual([18, 19, 20, 26, 88, 92]);
     expect(facts(name).files[0]).toMatchObject({ size: 131072, received_matches: true });
     const saved = await extractedFiles(name, tmp);
@@ -153,14 +155,14 @@ describe('4. lftp pget -n 3 -> vsftpd: one segment reset at the server, retried 
     const a = await analyze(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', null, 'path-loss', [1, 2, 429, 'completed']],
+      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', null, 'aborted', [1, 2, 429, 'completed']],
       ['1.2', 'PASV', 425, 'RETR r256k.bin', 429, 6, 262144, 226, 664, 'completed', null, null, null],
       ['2.1', 'PASV', 333, 'RETR r256k.bin', 339, 5, 87381, 226, 420, 'completed', 174763, null, null],
       ['3.1', 'PASV', 157, 'RETR r256k.bin', 163, 4, 174762, 226, 325, 'completed', 87382, null, null],
     ]);
     // Session 2's RETR (frame 339) came after the 426 (frame 128) too, but from offset 174763: beyond
     // the 59368 bytes the failed segment got, another part of the file, not its retry.
-    expect(causes(a)).toEqual(['path-loss']);
+    expect(causes(a)).toEqual(['aborted']);
     expect(facts(name).files[0]).toMatchObject({ size: 262144, received_matches: true });
     expect((await extractedFiles(name, tmp))['s1-t2-r256k.bin']).toBe(factSha(name, 'r256k.bin'));
     expect(laterAttemptSentence(transfer(a, 1, 1))).toBe('Tried again in the same session: RETR r256k.bin, frame 429 (transfer 1.2), which completed.');

@@ -154,7 +154,7 @@ describe('uploads captured at the server, its direction only (-Q out): bytes ack
       expect(oracle.bytes).toBe(size);
       // Before: bytes 0 and nothing else (active: not even the direction).
       expect([t.mode, t.direction, t.bytes, t.acknowledged, t.status, t.verdict.kind, t.diagnosis]).toEqual([
-        mode, 'upload', 0, { bytes: size, frame: oracle.frame, upTo: false }, 'complete', 'unknown', null,
+        mode, 'upload', 0, { by: 'server', bytes: size, frame: oracle.frame, upTo: false }, 'complete', 'unknown', null,
       ]);
       expect(t.verdict).toMatchObject({ why: 'one-way', bytes: 0 });
       expect(t.reply?.code).toBe(226);
@@ -162,7 +162,7 @@ describe('uploads captured at the server, its direction only (-Q out): bytes ack
       const json = await jsonOf(name);
       const logs = (await runCli(['logs', path(name)])).stdout;
       expect(flat(summary)).toContain('100000 acked');
-      expect(JSON.parse(json).sessions[0].transfers[0].acknowledged).toEqual({ bytes: size, frame: oracle.frame, upTo: false });
+      expect(JSON.parse(json).sessions[0].transfers[0].acknowledged).toEqual({ by: 'server', bytes: size, frame: oracle.frame, upTo: false });
       expect(flat(sessions)).toContain('1 unknown');
       expect(flat(explain)).toContain(`the server acknowledged 100,000 bytes of the upload (frame ${oracle.frame}); the data itself is not in the capture`);
       // Zeek's data log: the connection (no payload either way) and its verdict, unknown (one-way).

@@ -51,7 +51,7 @@ describe('1. data-reset-vsftpd-curl: the router reset the server\'s end of the d
   it('the transfer is aborted by the network (before: by the server), cause aborted, 56472 of 262144 bytes', async () => {
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.diagnosis?.cause, t.connection?.rst])).toEqual([
-      ['1.1', 'PASV', 18, 'RETR quarter.bin', 26, 1, 56472, 426, 84, 'aborted', 'aborted', { frame: 88, by: 'server', ttl: 63 }],
+      ['1.1', 'PASV', 18, 'RETR quarter.bin', 26, 1, 56472, 426, 84, 'aborted', 'aborted', { frame: 88, by: 'server', ttl: 63, noConnection: true }],
     ]);
     const t = transfers(a)[0];
     expect(serverSideResetUnseen(t)).toBe(87);
@@ -84,12 +84,12 @@ describe('1. data-reset-vsftpd-curl: the router reset the server\'s end of the d
 });
 
 describe('2. the same reset, unseen, in retry-426-twice-vsftpd-curl\'s second attempt; the first and a server that closed itself keep the server', () => {
-  it('retry-426-twice-vsftpd-curl: attempt 2 (426 at 188, the client\'s FIN at 191, the server\'s RST at 192) is aborted by the network, cause path-loss kept', async () => {
+  it('retry-426-twice-vsftpd-curl: attempt 2 (426 at 188, the client\'s FIN at 191, the server\'s RST at 192) is aborted by the network, cause aborted (audit 46: the reset, not the packet lost before it)', async () => {
     const name = 'retry-426-twice-vsftpd-curl';
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.diagnosis?.cause ?? null, t.verdict.kind === 'aborted' ? t.verdict.by : null])).toEqual([
-      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', 'path-loss', 'server'],
-      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', 'path-loss', 'network'],
+      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', 'aborted', 'server'],
+      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', 'aborted', 'network'],
       ['3.1', 'PASV', 209, 'RETR r128k.bin', 217, 5, 131072, 226, 335, 'completed', null, null],
     ]);
     expect(tcp(name, 191).slice(0, 1)).toEqual(['0x0011']);

@@ -336,7 +336,7 @@ describe('15. a server killed mid-download: aborted by the server, not a capture
       'aborted',
       'aborted',
       'client',
-      { frame: 254, by: 'client', ttl: 64 },
+      { frame: 254, by: 'client', ttl: 64, noConnection: true },
       'aborted',
     ]);
   });
@@ -411,7 +411,7 @@ describe('19. a 426 before any reset: the server ended the transfer, and the wor
   it('data-reset-vsftpd-curl: the router reset the server\'s side (unseen here), 426 at 84; curl closed 20 s later and met a RST', async () => {
     const a = await analyze('data-reset-vsftpd-curl');
     const t = transfers(a)[0];
-    expect([t.reply?.code, t.reply?.frame, t.connection?.rst, t.bytes, t.expectedSize]).toEqual([426, 84, { frame: 88, by: 'server', ttl: 63 }, 56472, 262144]);
+    expect([t.reply?.code, t.reply?.frame, t.connection?.rst, t.bytes, t.expectedSize]).toEqual([426, 84, { frame: 88, by: 'server', ttl: 63, noConnection: true }, 56472, 262144]);
     // Neither end closed or reset the data connection before the 426: the server's end was reset by the network (verdicts-review43).
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'network', bytes: 56472, expected: 262144, cause: 'aborted' });
     const d = t.diagnosis!.summary;
@@ -545,7 +545,7 @@ describe('26. a host\'s TTL is its TCP segments\': IPv6 Neighbor Discovery (hop 
     const name = 'client-killed-ipv6-proftpd-wget';
     const a = await analyze(name);
     const t = transfers(a)[0];
-    expect([a.sessions[0].ttl, t.connection?.rst]).toEqual([{ client: 64, server: 63 }, { frame: 246, by: 'client', ttl: 64 }]);
+    expect([a.sessions[0].ttl, t.connection?.rst]).toEqual([{ client: 64, server: 63 }, { frame: 246, by: 'client', ttl: 64, noConnection: true }]);
     // Before: client TTL 255, "aborted (network)" and "A device between the client and the server reset the data connection".
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 179928, expected: 524288, cause: 'aborted' });
     expect(t.diagnosis!.summary).toMatch(/The client reset the data connection at frame 246/);

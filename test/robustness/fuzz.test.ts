@@ -9,7 +9,7 @@
  * reported, not waited for.
  *
  * `npm test` runs a fixed subset of the set: the first case of PAIRS_PER_FIXTURE pairs per fixture
- * of its sample (test/support/fixture-sample.ts), the categories taken in turn, so every kind of
+ * of the hashed share (test/support/fixture-sample.ts), the categories taken in turn, so every kind of
  * damage is in it (each kind on several fixtures). The whole set (CASES_PER_PAIR of each fixture × category pair; the subset's
  * cases are among them) is `npm run test:fuzz` (FTPCAP_FUZZ=full), which .ci/run runs too.
  *
@@ -23,7 +23,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFixtures } from '../support/fuzz/corpus.js';
 import { CATEGORIES } from '../support/fuzz/mutations.js';
-import { inSample } from '../support/fixture-sample.js';
+import { inHashedShare } from '../support/fixture-sample.js';
 import { runFuzz, type CaseRecord, type FuzzReport } from '../support/fuzz/supervisor.js';
 
 const SEED = 20_261_121;
@@ -46,8 +46,8 @@ function plan(names: string[]): number[] {
   // an eighth drew no header edit that breaks the file).
   let rank = 0;
   for (let f = 0; f < fixtureCount; f++) {
-    // The fixtures of npm test's sample (test/support/fixture-sample.ts); the whole set takes every one.
-    if (!inSample(names[f])) continue;
+    // The hashed share of the fixtures (test/support/fixture-sample.ts); the whole set takes every one.
+    if (!inHashedShare(names[f])) continue;
     for (let j = 0; j < PAIRS_PER_FIXTURE; j++) only.push(((rank * PAIRS_PER_FIXTURE + j) % CATEGORIES.length) * fixtureCount + f);
     rank++;
   }
@@ -82,7 +82,7 @@ describe('fuzz (fixed seed)', () => {
 
   it(`covers every fixture of its sample with ${FULL ? 'every kind of damage' : `${PAIRS_PER_FIXTURE} kind(s) of damage, and every kind`}; the large ones through windows`, () => {
     fixtures.forEach((f, k) => {
-      if (!FULL && !inSample(f.name)) return;
+      if (!FULL && !inHashedShare(f.name)) return;
       const mine = report.cases.filter((c) => c.fixture === f.name);
       expect(new Set(mine.map((c) => c.category)), f.name).toEqual(plannedCategories(k));
       expect(mine.length, f.name).toBeGreaterThanOrEqual(FULL ? CATEGORIES.length : PAIRS_PER_FIXTURE);

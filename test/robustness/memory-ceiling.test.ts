@@ -3,8 +3,9 @@
  * under the heap it names, and a generated SYN flood that aborted Node under a 128 MiB heap
  * finishing under it, its budget reported. Real processes of bin/ftpcap (dist/ built by the
  * run's global setup). `npm test` floods 15,000 connections, past a 128 MiB heap's budget of
- * 8,388; the 150,000 that aborted Node are flooded under FTPCAP_LONG=all (`npm run test:long`,
- * which .ci/run runs).
+ * 8,388, through `sessions`; the 150,000 that aborted Node, the heap limit given in NODE_OPTIONS,
+ * explain's second reading and several captures' threads are run under FTPCAP_LONG=all (`npm run
+ * test:long`, which .ci/run runs): a process each, the same budgets.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,8 @@ import * as gen from '../../scripts/bench/adversarial.mjs';
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ftpcap');
 const MIB = 1024 * 1024;
-const FLOOD = process.env.FTPCAP_LONG === 'all' ? 150_000 : 15_000;
+const LONG = process.env.FTPCAP_LONG === 'all';
+const FLOOD = LONG ? 150_000 : 15_000;
 const dir = mkdtempSync(join(tmpdir(), 'ftpcap-ceiling-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -77,7 +79,7 @@ describe('--max-memory', () => {
     expect(r.stdout).toContain('1000 │ 10.0.0.1:2023');
   });
 
-  it('a heap limit in NODE_OPTIONS applies: bin/ftpcap starts again under it (its first line would override it with the default)', () => {
+  it.runIf(LONG)('a heap limit in NODE_OPTIONS applies: bin/ftpcap starts again under it (its first line would override it with the default)', () => {
     const env = { ...process.env, NODE_OPTIONS: '--max-old-space-size=128' };
     // More connections than a 128 MiB heap's budget, fewer than the default's.
     const file = join(dir, 'generated-syn-14k.pcap');
@@ -89,7 +91,7 @@ describe('--max-memory', () => {
     expect(Number(m?.[1])).toBeLessThan(limitsFor(200 * MIB).maxConnections);
   });
 
-  it('explain reads the flood a second time under the same budgets (its trace had kept every connection live: 150,000 aborted Node)', () => {
+  it.runIf(LONG)('explain reads the flood a second time under the same budgets (its trace had kept every connection live: 150,000 aborted Node)', () => {
     const r = spawnSync(BIN, ['explain', '--max-memory', '128', generated()], { encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * MIB });
     expect(r.signal).toBeNull();
     expect(r.stderr).not.toContain('heap out of memory');
@@ -98,7 +100,7 @@ describe('--max-memory', () => {
     expect(r.stdout).toContain('Session 1000:');
   });
 
-  it('summary of several captures gives each analysis thread its share of the ceiling (V8\'s heap flag overrides a worker\'s own limit)', () => {
+  it.runIf(LONG)('summary of several captures gives each analysis thread its share of the ceiling (V8\'s heap flag overrides a worker\'s own limit)', () => {
     // Two generated floods of 10,000 SYN-only connections: more than a thread's share of 256 MiB
     // allows (a third of it, raised to 128 MiB: 8,388), fewer than the whole 256 MiB does.
     const files = ['a', 'b'].map((n) => join(dir, `generated-syn-10k-${n}.pcap`));

@@ -57,11 +57,22 @@ export interface Facts {
   tls?: string;
 }
 
+let listed: string[] | null = null;
+/** The fixtures folder's file names, listed once per worker (it holds thousands; no test adds to it). */
+export function fixtureFiles(): string[] {
+  return (listed ??= existsSync(FIXTURES) ? readdirSync(FIXTURES).sort() : []);
+}
+
+/** A fixture's capture by its name: NAME.pcap, NAME.pcapng or NAME.pcap.gz. */
+export function capturePath(name: string): string {
+  const file = fixtureFiles().find((f) => f.startsWith(`${name}.pcap`));
+  if (file === undefined) throw new Error(`no capture for ${name}`);
+  return join(FIXTURES, file);
+}
+
 /** Every fixture's facts, in file-name order (none when fixtures/ is absent). */
 export function listFacts(): Facts[] {
-  if (!existsSync(FIXTURES)) return [];
-  return readdirSync(FIXTURES)
+  return fixtureFiles()
     .filter((f) => f.endsWith('.facts.json'))
-    .sort()
     .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as Facts);
 }

@@ -6,8 +6,9 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
-import type { Command, Reply, Session, Transfer } from '../../model.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
+import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
@@ -91,6 +92,9 @@ function longestPause(ctx: TransferContext): { seconds: number; from: number; to
 function stoppedAtEndWords(atEnd: EndState, receiver: 'client' | 'server', sender: 'client' | 'server'): { text: string; frames: number[] } | null {
   switch (atEnd.kind) {
     case 'moving':
+    // A sender not sending, with no rhythm to measure its silence against: paused or stopped, no
+    // stall the capture can show (the verdict says so).
+    case 'sender-idle':
       return null;
     case 'receiver-stopped':
       return {
@@ -243,8 +247,20 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (resumed !== undefined) return resumedUploadCut(ctx, resumed);
   // The server gave up on a receiver that had stopped reading, or on a path gone silent: the stall is
   // the cause (README: a server's 426 after a zero window or a long pause is stalled), the next check's.
-  if (!abortedByClient(ctx) && checkStalled(ctx) !== null) return null;
+  // The server's end reset by something the client never sent (its stack answered the client's
+  // acknowledgements as for a connection it no longer had): the reset, not the packet lost before it.
+  const goneUnseen = serverEndGoneUnseen(t, ctx.session);
+  // The same, shown by the reset that answered the client's later FIN (serverSideResetUnseen).
+  const unseenReset = serverSideResetUnseen(t);
+  if (!abortedByClient(ctx) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
   const c = t.connection;
+  // Data lost just before such a reset: the packet the device stopped, which a living connection would have sent again.
+  const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c) : null;
+  const lostWords =
+    lossBefore !== null && lossBefore.undelivered > 0
+      ? `${lossBefore.undelivered} bytes of the server's data never reached the client (it received data sent after them and kept acknowledging up to them), and the server never sent them again: ` +
+        'a packet lost on the way is sent again while its connection lives, so this one ended the connection instead'
+      : null;
   const details: string[] = [];
   if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
   // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
@@ -256,8 +272,6 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
   let lateFin: number | undefined;
-  // The server's end reset by neither host before its failure reply (its reset only answered the client's later FIN).
-  const unseenReset = serverSideResetUnseen(t);
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
   const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
   if (c?.rst && forged) {
@@ -269,6 +283,17 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           `address but was captured leaving the device this capture was taken on, never arriving from the ${c.rst.by}`
         : `A device between the client and the server reset the data connection at frame ${c.rst.frame}: the reset carries the ${c.rst.by}'s ` +
           `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
+    });
+  } else if (c?.rst && goneUnseen !== null) {
+    stops.push({
+      frame: c.rst.frame,
+      words:
+        (lostWords !== null ? `${lostWords}. ` : '') +
+        `The server's end of the data connection was already gone when the client's acknowledgements reached it: it answered them with a reset (frame ${c.rst.frame}) ` +
+        "without ACK and with the client's acknowledgement as its sequence number, as a host answers a segment of a connection it does not have. " +
+        "The client had neither closed nor reset it (no FIN, no reset from the client before it in the capture), so something other than the client reset the server's end: " +
+        "a firewall or router between them in the client's name, or a firewall on the server's own host. That reset went toward the server, beyond this capture point " +
+        `(the server's packets arrive with TTL ${ctx.session.ttl.server}, through a router), so this capture cannot tell which`,
     });
   } else if (c?.rst) {
     const other = c.rst.by === 'client' ? 'server' : 'client';
@@ -309,6 +334,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   const gaveUp = receiverGaveUpAfterReply(t);
   if (gaveUp !== null) stops.push({ frame: gaveUp.fin, words: receiverGaveUpWords(dataReceiver(t.direction), gaveUp, t.reply!.code) });
+  // The data lost before a reset shown only by its answer to the client's FIN: first, as it came first.
+  if (goneUnseen === null && lostWords !== null) details.push(lostWords);
   details.push(...stops.sort((x, y) => x.frame - y.frame).map((x) => x.words));
   const short = senderStoppedShort(t, ctx.session);
   if (short && short.how === 'fin' && !c?.rst) {
@@ -388,6 +415,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The server stopped sending on its own and then reported a failure: its log says why — a file that shrank or changed while it was sent (vsftpd then answers "426 Failure writing network stream."), a read error, a limit. Nothing between the hosts cut the data connection.'
           : failedInside
           ? "The server failed while the transfer ran and said so with an internal error, not a refusal of the command: its log says why (vsftpd answers \"500 OOPS: ...\" when one of its processes dies or hits a fatal error). Nothing in the command, and nothing between the hosts, stopped it."
+          : goneUnseen !== null
+            ? "Something other than the client reset the server's end of the data connection: a firewall, router or intrusion-prevention system between them, or a firewall on the server's own host " +
+              '(iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (data lost just before, if any) and resets its sender. ' +
+              "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
+              'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.'
           : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
             ? refusalAdvice(t.reply, t)
             : unseenReset !== null
@@ -724,6 +756,10 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   // (tnftp's EPRT, then PORT): lacked too (aioftp's "502 'port' not implemented"), the server has no
   // active mode at all and "try the other command" is no advice; accepted, the client already did.
   const otherActive = unimplemented && t.mode === 'active' ? modeOther(ctx, refusedCmd, 'active') : null;
+  // A command the server lacks, sent right after the same mode's announcement whose own attempt had
+  // failed on its data connection (inetutils-ftp: PORT answered 425, then "Fall back to LPRT"): the
+  // client's retry of that attempt another way. The refusal changed nothing: that attempt had failed.
+  const retried = unimplemented ? retriedAfterFailure(ctx) : null;
   // The same for passive mode (busybox's EPSV, then PASV, both "502 Command not implemented" from a
   // pyftpdlib without them): the server has no passive mode, "try the other command" is no advice.
   // Refused rather than lacking (vsftpd's "550 Permission denied" to EPSV and PASV with pasv_enable=NO): the same, a policy.
@@ -731,7 +767,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const noPassive = passiveOther !== null && (passiveOther.lacked || (!unimplemented && passiveOther.code >= 400)) ? passiveOther : null;
   const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
-    ? unimplemented && t.mode === 'active'
+    ? retried !== null
+      ? `the server ${lacks}. The client sent it as a retry, another way, of ${retried.words}: that attempt had already failed, for its own reason, and ${refusedCmd} could not have mended it`
+      : unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `the server ${lacks}, nor ${otherActive.command} (${otherActive.code}, frame ${otherActive.frame}): it has no active mode`
         : `the server ${lacks}`
@@ -780,7 +818,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       "which an IPv6-only client cannot reach (only a client that keeps the control connection's address and takes the 227's port gets through), " +
       'and active mode cannot cross the translator (PORT cannot name an IPv6 client, an IPv4 server cannot use EPRT\'s IPv6 address).'
     : refusedAnnounce
-    ? unimplemented && t.mode === 'active'
+    ? retried !== null
+      ? `The server does not implement ${refusedCmd}, but that is not what stopped the transfer: the ${retried.command} before it failed first (transfer ${retried.id}${retried.cause !== null ? `: ${CATALOG[retried.cause].title}` : ''}). Change what that transfer's diagnosis says, not the command.`
+      : unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
         : `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or passive mode on the client.`
@@ -898,6 +938,29 @@ function modeOther(
     }
   }
   return best;
+}
+
+/**
+ * The transfer just before this refused announcement in the session, of the same mode, when it was
+ * an announcement the server took (a 2xx, or a 425 to PORT from a server that connects at once) whose
+ * data connection then failed before any transfer command, with no transfer command between the two:
+ * the refused one was the client's retry of that attempt (inetutils-ftp falls back to LPRT when PORT
+ * does not complete). Its words, its announcement and its cause.
+ */
+function retriedAfterFailure(ctx: TransferContext): { words: string; command: string; id: string; cause: CauseCode | null } | null {
+  const { transfer: t, session: s } = ctx;
+  const i = s.transfers.indexOf(t);
+  const prev = i > 0 ? s.transfers[i - 1] : undefined;
+  const a = prev?.announce;
+  if (prev === undefined || !a?.reply || prev.mode !== t.mode || prev.request !== null || prev.status !== 'failed' || prev.connection === null) return null;
+  if (!(a.reply.code < 300 || a.reply.code === 425) || (t.announce !== null && t.announce.frame < a.reply.frame)) return null;
+  const id = `${s.id}.${prev.id}`;
+  return {
+    words: `${a.command} (frame ${a.frame}), whose data connection had failed (transfer ${id}; ${replyWords(a.reply)}, frame ${a.reply.frame})`,
+    command: a.command,
+    id,
+    cause: prev.diagnosis?.cause ?? null,
+  };
 }
 
 /** The active command to try instead of one the server does not implement. */
