@@ -9,6 +9,7 @@
 import { activeMismatch } from './active-mismatch.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { sessionOrder } from './session-order.js';
+import { refusedUnlogged } from './unlogged-refusal.js';
 import type { Fallback, RefusedStep } from './verdict-types.js';
 import { firstAbove, peersKey, sameLogin } from './sorted.js';
 
@@ -239,6 +240,8 @@ const refusedProbe = (t: Transfer, s: Session): boolean =>
   t.announce !== null &&
   t.announce.reply !== null &&
   t.announce.reply.code >= 400 &&
+  // Refused for want of a login (unlogged-refusal.ts): no probe, nothing a next session recovered from.
+  !refusedUnlogged(t.announce.reply, s) &&
   activeMismatch(t, s) !== 'bounce';
 
 /**

@@ -400,6 +400,12 @@ export interface Transfer {
   /** The 1xx reply that opened the transfer, and the final reply. */
   preliminary: Reply | null;
   reply: Reply | null;
+  /**
+   * The server's last line on a transfer it did not finish, under the 1xx code of its start (pure-ftpd:
+   * "150 0.002 seconds (measured here), …" once the client closed the data connection): no final reply
+   * followed, and the replies after it answer the commands sent after it. Only when `reply` is null.
+   */
+  closingLine?: Reply;
   status: TransferStatus;
   /** 'download' (RETR), 'upload' (STOR/STOU/APPE), 'listing' (LIST/NLST/MLSD); null when unused. */
   direction: 'download' | 'upload' | 'listing' | null;

@@ -522,6 +522,23 @@ export class SessionBuilder {
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
+      // The same 1xx again, to a transfer already started: pure-ftpd's last line on a transfer it could
+      // not finish (the client closed the data connection) carries the code of its last reply ("150
+      // 0.002 seconds (measured here), 58.77 Mbytes per second"), and no 226 or 4xx follows. The
+      // transfer has no final reply; a client that waits for one reads this line as it and goes on,
+      // so the replies after it answer the commands sent after it (a45-ftputil-pureftpd: PWD's 257,
+      // CWD's 250, not the RETR's). 110 (a restart marker) repeats by design and is not such a line.
+      const closing = reply.code !== 110 && this.runningTransfer(head) && head.preliminary[head.preliminary.length - 1].code === reply.code;
+      if (closing) {
+        if (head.preliminary.length < MAX_PRELIMINARY_REPLIES) head.preliminary.push(reply);
+        this.pending.shift();
+        const t = this.commandTransfers?.get(head);
+        if (t !== undefined) {
+          this.commandTransfers?.delete(head);
+          t.closingLine = reply;
+        }
+        return;
+      }
       if (head.preliminary === NO_PRELIMINARY) head.preliminary = [reply];
       else if (head.preliminary.length < MAX_PRELIMINARY_REPLIES) head.preliminary.push(reply);
       else if (!this.preliminaryOverflowReported) {

@@ -467,6 +467,10 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   if (t.reply !== null) {
     subs.push({ frame: t.reply.frame, text: `${t.reply.code} ${quote(replyHeadline(t.reply))} (${frameCite(s, t.reply.frame)}): the server's final word on the transfer.` });
   }
+  if (t.reply === null && t.closingLine !== undefined) {
+    const c = t.closingLine;
+    subs.push({ frame: c.frame, text: `${c.code} ${quote(replyHeadline(c))} (${frameCite(s, c.frame)}): the server's last line on the transfer, under the code of its start: no final reply (226, or an error) followed.` });
+  }
   if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
   if (t.lateAbortFrame !== undefined) {
     subs.push({ frame: t.lateAbortFrame, text: `The client sends ABOR (frame ${t.lateAbortFrame}) as the transfer finishes: housekeeping, the data was already whole, nothing is aborted.` });

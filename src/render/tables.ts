@@ -142,6 +142,11 @@ export function replyText(r: Reply | null): string {
   return r ? `${replyCode(r.code)} ${clip(replyHeadline(r), 50)} (frame ${r.frame})` : 'none in the capture';
 }
 
+/** A transfer's last line under a 1xx code (`Transfer.closingLine`): in the capture, but no final reply. */
+function closingLineText(r: Reply): string {
+  return `none: the server's last line was ${replyText(r)}, under the code of the transfer's start`;
+}
+
 /** Compact: one row per transfer, sized for an 80-column terminal; diagnoses as numbered notes below. */
 export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: number): string {
   const notes: string[] = [];
@@ -204,7 +209,7 @@ export function transferBlockRows(x: Transfer): string[][] {
     if (x.acknowledged) rows.push(['acknowledged', acknowledgedWords(x.acknowledged)]);
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
-  rows.push(['reply', replyText(x.reply)]);
+  rows.push(['reply', x.reply === null && x.closingLine !== undefined ? closingLineText(x.closingLine) : replyText(x.reply)]);
   if (x.abortFrame !== null) rows.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
   if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);

@@ -38,6 +38,34 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Forty-fifth verdict audit (verdicts-audit45.test.ts): FTP software never recorded before. C-Kermit:
+  // a missing file (SIZE 550, then PASV and RETR 550), passive data SYNs dropped by the server's
+  // firewall (no RETR sent), active data SYNs dropped by the client's (425). Erlang/OTP's ftp: a
+  // missing file, an active RETR whose SYNs the client's firewall drops. python3-ftputil: a file read
+  // for 1000 bytes and closed (the client's reset; pure-ftpd's last line "150 0.001 seconds …"), a
+  // missing file whose 550 answers the RETR, not the PASV before it.
+  {
+    fixture: 'a45-kermit-vsftpd',
+    causes: { '1.4': 'server-refused', '2.1': 'passive-syn-unanswered', '3.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.4': [98, 99, 100, 102, 103, 109], '2.1': [111, 178, 179, 181, 182, 183, 184, 185], '3.1': [235, 236, 237, 238, 240, 241, 242, 243, 244] }),
+  },
+  {
+    fixture: 'a45-erlang-proftpd',
+    causes: { '1.6': 'server-refused', '3.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.6': [169, 170, 171, 173, 174, 175], '3.1': [207, 208, 209, 210, 212, 213, 214, 215, 216, 217] }),
+  },
+  // Kermit goes on after a refused login: PASV, PORT, PORT each answered 530 "You aren't logged in"
+  // are the login's failure (not a fallback chain to the next session's PASV, nor a refused passive port).
+  {
+    fixture: 'a45-kermit-login-pureftpd',
+    causes: { '1.1': 'login-failed', '1.2': 'login-failed', '1.3': 'login-failed', '2.1': 'server-refused', '2.2': 'server-refused' },
+    evidence: () => ({ '1.1': [15, 17, 21, 22], '1.2': [15, 17, 23, 24], '1.3': [15, 17, 27, 28], '2.1': [67, 68, 69, 71, 72, 76], '2.2': [77, 78, 79, 81, 82, 85] }),
+  },
+  {
+    fixture: 'a45-ftputil-pureftpd',
+    causes: { '2.4': 'aborted', '2.5': 'server-refused' },
+    evidence: () => ({ '2.4': [142, 143, 144, 146, 245], '2.5': [255, 256, 257, 259, 260, 267] }),
+  },
   // Thirty-ninth verdict audit (verdicts-audit39.test.ts): Commons Net, basic-ftp and ftpcopy. A passive
   // range dropped by a firewall; a 227 naming the inside address behind DNAT, which basic-ftp and
   // ftpcopy refuse to use (basic-ftp's refused EPSV before each PASV fell back: no diagnosis).
@@ -1227,7 +1255,8 @@ describe('diagnose catalog', () => {
     // prot-refused, tls-mode-mismatch, and the session forms of tls-handshake-failed and tls-session-not-reused) and
     // relay-failed (read after every transfer's own diagnosis, checks/relay.ts) cover the 39 codes; two more transfer
     // checks for NAT64 (nat64-active, nat64-passive-ipv4); announce-split-dropped, a transfer check and a session one
-    // (checks/split.ts): 40 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(28);
+    // (checks/split.ts): 40 codes. login-failed is a transfer's too: its PASV, PORT or command refused 530 for
+    // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks.
+    expect(TRANSFER_CHECKS).toHaveLength(29);
   });
 });

@@ -22,7 +22,7 @@ import { checkAnnounceMalformed } from './checks/announce.js';
 import { checkSplitStall, checkSplitStallSession } from './checks/split.js';
 import { checkNat64Active, checkNat64Passive } from './checks/nat64.js';
 import { checkControl } from './checks/control.js';
-import { checkLoginFailed } from './checks/login.js';
+import { checkLoginFailed, checkNotLoggedIn } from './checks/login.js';
 import { diagnoseRelayLegs } from './checks/relay.js';
 import { checkTlsHidden } from './checks/tls.js';
 import {
@@ -53,6 +53,8 @@ import { readPassiveAddress } from '../passive-address.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
+  // First: refused for want of a login, nothing about the data connection or the file was judged.
+  checkNotLoggedIn,
   // First: the announcement never reached the other side, so what was (not) done with its address is no cause.
   checkSplitStall,
   checkFxpRefused,
@@ -94,7 +96,7 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
  */
 const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
-const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkAnnounceMalformed, checkServerRefused];
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkNotLoggedIn, checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkAnnounceMalformed, checkServerRefused];
 
 /** A transfer left unfinished in a capture of one direction: only what that direction can show. */
 const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];

@@ -8,7 +8,9 @@ import { isLogin } from '../../../ftp/commands.js';
 import type { Command, Session } from '../../model.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, replyWords } from '../facts.js';
-import type { SessionDiagnosis, Vantage } from '../types.js';
+import { diagnosis } from '../build.js';
+import type { Diagnosis, SessionDiagnosis, TransferContext, Vantage } from '../types.js';
+import { unloggedRefusal } from '../../unlogged-refusal.js';
 
 /** The names servers take for an anonymous login (RFC 1635). */
 const ANONYMOUS = /^(anonymous|ftp)$/i;
@@ -54,4 +56,33 @@ function advice(s: Session, refused: Command): string {
     );
   }
   return adviceFor('login-failed', s);
+}
+
+/**
+ * A transfer refused for want of a login (unlogged-refusal.ts): its PASV, PORT or transfer command
+ * answered 530 while the session was not logged in. The login is the cause, as the session's own
+ * diagnosis says: not the passive range, the announced address or the file.
+ */
+export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
+  const { session: s, transfer: t } = ctx;
+  const reply = unloggedRefusal(t, s);
+  if (reply === null) return null;
+  const asked = s.commands.find((c) => c.reply === reply);
+  const what = asked?.command ?? t.request?.command ?? t.announce?.command ?? 'the command';
+  const refusal = s.loginRefusal;
+  const refused = refusal === null ? undefined : s.commands.find((c) => c.frame === refusal.command);
+  const why =
+    refused !== undefined
+      ? `the session was not logged in: the server had refused its login (${refused.command}, frame ${refused.frame}, answered ${replyWords(refused.reply!)} at frame ${refused.reply!.frame}), and refuses every command but a login until one succeeds`
+      : 'the session was not logged in: no login had succeeded before it, and the server refuses every command but a login until one does';
+  const details = [`The server answered ${what} (frame ${asked?.frame ?? reply.frame}) with ${replyWords(reply)} at frame ${reply.frame}: ${why}`];
+  if (t.connection === null) details.push('No data connection was attempted');
+  const frames = [refused?.frame, refused?.reply?.frame, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
+  return diagnosis(
+    ctx,
+    'login-failed',
+    details,
+    [...new Set(frames)].sort((x, y) => x - y),
+    refused !== undefined ? advice(s, refused) : 'Log in first: the client sent the command before any login succeeded (USER and PASS, answered 230).',
+  );
 }
