@@ -148,7 +148,7 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   // rewrite it, so "no FTP helper" is not the finding and enabling one is not the fix.
   const tls = insideTls(ctx);
   if (tls !== null) {
-    const words = details.map((d) => d.replace(/ \(no FTP helper\)/, '').replace(/ — it has no FTP helper for this connection/, ''));
+    const words = details.map((d) => d.replace(/ \(no FTP helper\)/, '').replace(/ \u2014 it has no FTP helper for this connection/, ''));
     words.push(
       `The PORT travelled inside TLS (the control connection switched at frame ${tls}): a NAT's FTP helper cannot read or rewrite it, ` +
         'whether or not one runs',
