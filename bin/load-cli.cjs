@@ -28,7 +28,8 @@ function cachePath(source) {
  * so far as the cache (scripts/make-code-cache.cjs calls it after a run).
  */
 function loadCli() {
-  const source = readFileSync(BUNDLE, 'utf8');
+  // The bundle is ASCII (test/cli/bundle.test.ts): read one byte a character, no UTF-8 decoding.
+  const source = readFileSync(BUNDLE, 'latin1');
   const cache = cachePath(source);
   let cachedData;
   try {
