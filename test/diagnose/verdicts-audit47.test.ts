@@ -10,6 +10,9 @@
  * 2. pure-ftpd's 150 for a download of more than 4096 bytes ends "4096.0 kbytes to download" (the
  *    bytes left, /1024, printf %.1f): never exact, so not `expectedSize`, but the aborted RETR big.bin
  *    (108,064 bytes sent) now says "of about 4,194,304 bytes" with the range the rounding allows.
+ * 3. a47-sitecopy-vsftpd (recorded here; fixtures/record.sh, "Forty-seventh verdict audit"): Debian's
+ *    sitecopy --update of three files into a writable folder (MKD, three passive STORs), then of two
+ *    into a chmod 555 folder: vsftpd answers each STOR 553 after its data connection opened.
  * Frames, flags and byte counts are tshark's (NAME.tshark-*.tsv), sizes the recorder's (facts.json).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kbytesFrom150 } from '../../src/analysis/paths.js';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, facts, flat, ftpRows, outputs, path, reportPage, tsv } from './audit-fixtures.js';
+import { analyze, dataStreams, extractedFiles, facts, flat, ftpRows, outputs, ourRows, path, reportPage, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit47-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -130,5 +133,84 @@ describe("forty-seventh audit: pure-ftpd's rounded size in a download's 150 (ftp
     expect(logs).toMatch(/RETR big\.bin aborted by-client aborted/);
     const j = JSON.parse((await runCli(['summary', '--json', path(name)])).stdout);
     expect(j.sessions[1].transfers[3]).toMatchObject({ announcedKbytes: { kbytes: 4096, low: 4194253, high: 4194355, frame: 147 }, verdict: { kind: 'aborted', about: { frame: 147 } } });
+  });
+});
+
+describe('forty-seventh audit: sitecopy -> vsftpd (an update into a writable folder, then into a read-only one)', () => {
+  const site = 'a47-sitecopy-vsftpd';
+  const file = (p: string): Record<string, any> => facts(site).files.find((x: { path: string }) => x.path === p);
+
+  it('the recording: sitecopy uploaded three files, then was refused 553 for each of two', () => {
+    const f = facts(site);
+    expect([f.server.software, f.client.software, f.client.version, f.client.exit_statuses]).toEqual(['vsftpd', 'sitecopy', '1:0.16.6-10+b1', 'session 1: 0; session 2: 1']);
+    expect(f.client.messages).toContain('Uploading ro-b.bin: [] failed: 553 Could not create file.');
+    expect(f.client.messages).toContain('Uploading ro-a.txt: [] failed: 553 Could not create file.');
+    for (const p of ['site/up-a.txt', 'site/up-b.bin', 'site/sub/up-c.txt']) expect([p, file(p).received_matches]).toEqual([p, true]);
+    expect([file('site/up-a.txt').size, file('site/up-b.bin').size, file('site/sub/up-c.txt').size]).toEqual([259, 65536, 28]);
+    expect([file('ro/ro-a.txt').received, file('ro/ro-b.bin').received]).toEqual([null, null]);
+  });
+
+  it('commands, replies and transfers as tshark has them; the verdicts', async () => {
+    const a = await analyze(site);
+    for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(site, String(s.stream)));
+    const streams = dataStreams(site);
+    const bytes = (port: string): number => tsv(site, 'fields').filter((r) => r['tcp.dstport'] === port).reduce((n, r) => n + Number(r['tcp.len'] || 0), 0);
+    expect([bytes('50100'), bytes('50012'), bytes('50046'), bytes('50094'), bytes('50092')]).toEqual([28, 65536, 259, 0, 0]);
+    expect(transferRows(a, (t) => [t.diagnosis?.cause ?? null])).toEqual([
+      ['1.1', 'PASV', 20, 'STOR site/sub/up-c.txt', 24, 1, 28, 226, 31, 'completed', null],
+      ['1.2', 'PASV', 34, 'STOR site/up-b.bin', 38, 2, 65536, 226, 117, 'completed', null],
+      ['1.3', 'PASV', 120, 'STOR site/up-a.txt', 124, 3, 259, 226, 131, 'completed', null],
+      ['2.1', 'PASV', 153, 'STOR ro/ro-a.txt', 157, 5, 0, 553, 158, 'failed', 'server-refused'],
+      ['2.2', 'PASV', 161, 'STOR ro/ro-b.bin', 165, 6, 0, 553, 166, 'failed', 'server-refused'],
+    ]);
+    // tshark ties each data stream that carried bytes to its PASV's 227 and its STOR.
+    expect([streams['1'], streams['2'], streams['3']]).toEqual([
+      [20, 24],
+      [34, 38],
+      [120, 124],
+    ]);
+    expect(a.sessions.map((s) => [s.diagnosis?.cause ?? null, s.control])).toEqual([
+      [null, { kind: 'opened', closedBy: 'client', how: 'fin', evidence: [3, 4, 135] }],
+      ['server-refused', { kind: 'opened', closedBy: 'server', how: 'fin', evidence: [138, 139, 169] }],
+    ]);
+    expect(a.sessions[1]!.transfers.map((t) => t.diagnosis?.evidence)).toEqual([
+      [153, 154, 155, 157, 158, 160],
+      [161, 162, 163, 165, 166, 172],
+    ]);
+  });
+
+  it('every output: the healthy uploads undiagnosed, each refused STOR the same server-refused', async () => {
+    const [summary, transfers, diagnose, explain, logs] = await outputs(site, 'summary', 'transfers', 'diagnose', 'explain', 'logs');
+    expect(summary).toContain('1 192.0.2.10:');
+    expect(summary).toMatch(/│?\s*3 complete\s/);
+    expect(summary).toContain('[1] 2.1 server-refused: the server refused the command');
+    expect(summary).toContain('[2] 2.2 server-refused: the server refused the command');
+    expect(summary).not.toContain('[3]');
+    expect(transfers).toContain('reply 553 Could not create file. (frame 158) verdict failed: the server refused the command (553, frame 158).');
+    expect(diagnose).toContain('The server answered STOR (frame 157) with 553 Could not create file at frame 158: the server could not create the file: most often the folder is not writable by the user.');
+    expect(diagnose).toContain('2 of 5 transfers diagnosed (3 complete, 2 failed).');
+    expect(diagnose).not.toMatch(/Session 1, transfer/);
+    expect(explain).toContain('Verdict: transfer 2 completed: 65,536 bytes, all in the capture (226, frame 117).');
+    expect(explain).toContain('Compared with the textbook: everything happened as described.');
+    expect(explain).toContain('Verdict: transfer 1 failed: the server refused the command (553, frame 158).');
+    expect(logs).toMatch(/STOR site\/up-b\.bin completed/);
+    expect(logs).toMatch(/STOR ro\/ro-b\.bin failed - server-refused/);
+    expect(logs).toMatch(/STOR ro\/ro-a\.txt failed - server-refused/);
+    const j = JSON.parse((await runCli(['summary', '--json', path(site)])).stdout);
+    expect(j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.status, t.verdict.kind, t.diagnosis?.cause ?? null]))).toEqual([
+      ['1.1', 'complete', 'completed', null],
+      ['1.2', 'complete', 'completed', null],
+      ['1.3', 'complete', 'completed', null],
+      ['2.1', 'failed', 'failed', 'server-refused'],
+      ['2.2', 'failed', 'failed', 'server-refused'],
+    ]);
+    const page = flat(await reportPage(site, tmp));
+    expect(page).toContain('failed: the server refused the command (553, frame 166).');
+  });
+
+  it('extract saves each upload as the server stored it', async () => {
+    const saved = Object.values(await extractedFiles(site, tmp));
+    for (const p of ['site/up-a.txt', 'site/up-b.bin', 'site/sub/up-c.txt']) expect(saved).toContain(file(p).received.sha256);
+    expect(saved).toHaveLength(3);
   });
 });
