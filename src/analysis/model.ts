@@ -9,9 +9,9 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { ControlVerdict, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { AnnouncedKbytes, ControlVerdict, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
-export type { CauseCode, ControlVerdict, Listing, ListingEntry, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
+export type { AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
 /** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
 export interface Diagnosis {
@@ -425,6 +425,12 @@ export interface Transfer {
   restOffset: number | null;
   /** Size announced by the server: "(N bytes)" in the 150 reply, or, for a download, a SIZE reply for the same path. */
   expectedSize: number | null;
+  /**
+   * A download's size as pure-ftpd's 150 rounds it ("4096.0 kbytes to download", its frame): the
+   * bytes left to send lie between `low` and `high` (paths.ts kbytesFrom150). Only when no exact
+   * size was announced; absent otherwise. Never a verdict's `expected`: it cannot say a byte count is whole.
+   */
+  announcedKbytes?: AnnouncedKbytes;
   /** The ABOR command that ended the transfer, if any. */
   abortFrame: number | null;
   /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */

@@ -42,3 +42,19 @@ export function sizeFrom150(text: string): number | null {
   const m = /\((\d+) bytes?\)/i.exec(text);
   return m ? Number(m[1]) : null;
 }
+
+/**
+ * pure-ftpd's "N.N kbytes to download", the last line of a download's 150 (sent when more than 4096
+ * bytes are left): the bytes left to send after any REST, divided by 1024 and printed with one
+ * decimal (printf's %.1f). It names a range of about 102 bytes, never an exact size: `low` and
+ * `high` bound it, both included (a size exactly half a tenth away rounds either way). Null when absent.
+ */
+export function kbytesFrom150(text: string): { kbytes: number; low: number; high: number } | null {
+  const m = /^(\d{1,12})\.(\d) kbytes to download$/m.exec(text);
+  if (!m) return null;
+  const tenths = Number(m[1]) * 10 + Number(m[2]);
+  // In tenths of a KiB, ±0.05 KiB is ±512 bytes per ten: integer arithmetic, no rounding error.
+  const low = Math.max(4097, Math.ceil((tenths * 1024 - 512) / 10));
+  const high = Math.floor((tenths * 1024 + 512) / 10);
+  return low <= high ? { kbytes: tenths / 10, low, high } : null;
+}

@@ -23,7 +23,7 @@ import type {
   Session,
   Transfer,
 } from './model.js';
-import { nameFrom150, pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
+import { kbytesFrom150, nameFrom150, pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
@@ -554,6 +554,8 @@ export class SessionBuilder {
         const rest = t.restOffset ?? 0;
         const remaining = rest > 0 && t.expectedSize !== null && size === t.expectedSize - rest;
         if (size !== null && !remaining) t.expectedSize = size;
+        const kbytes = size === null && t.expectedSize === null && t.direction === 'download' ? kbytesFrom150(reply.text) : null;
+        if (kbytes !== null) t.announcedKbytes = { ...kbytes, frame: reply.frame };
         const unique = t.request.command === 'STOU' ? nameFrom150(reply.text) : null;
         if (unique !== null) t.request.path = resolveFtpPath(s.cwd, unique);
       }

@@ -1,6 +1,7 @@
 /** Facts read off a session's model by several outputs, counted one way. */
 import { commandInfo } from '../ftp/commands.js';
 import type { Command, Session } from './model.js';
+import type { ControlReset } from './verdict-types.js';
 
 /** How many of a session's lines are the client's commands (the rest are the server's unasked replies). */
 export function clientCommandCount(commands: Command[]): number {
@@ -46,6 +47,8 @@ export function leftAfterRefusal(s: Session): { command: Command; by: 'quit' | '
  */
 export type AbruptEnd =
   | { how: 'rst'; by: 'client' | 'server'; frame: number; quit: 'answered' | 'none' | 'hidden' }
+  /** Closed with a FIN (`frame`), then reset (the control verdict's `reset`): the close came first, and is what ended it. */
+  | { how: 'fin-then-rst'; by: 'client' | 'server'; frame: number; quit: 'answered' | 'none' | 'hidden'; reset: ControlReset }
   | { how: 'no-quit'; by: 'client' | 'server'; frame: number };
 
 export function abruptEnd(s: Session): AbruptEnd | null {
@@ -61,6 +64,11 @@ export function abruptEnd(s: Session): AbruptEnd | null {
     if (c.noReply.closed !== null) told.add(c.noReply.closed);
   }
   const rst = s.controlConnection.rst;
+  const quitSeen = afterQuit ? 'answered' : hidden ? 'hidden' : 'none';
+  const reset = s.control.reset;
+  if (reset !== undefined && s.closedBy !== null && !told.has(reset.frame) && !told.has(s.closedBy.frame)) {
+    return { how: 'fin-then-rst', by: s.closedBy.by, frame: s.closedBy.frame, quit: quitSeen, reset };
+  }
   if (rst !== null && !told.has(rst.frame)) return { how: 'rst', by: rst.by, frame: rst.frame, quit: afterQuit ? 'answered' : hidden ? 'hidden' : 'none' };
   if (afterQuit || hidden || s.closedBy === null || told.has(s.closedBy.frame) || rst !== null) return null;
   return { how: 'no-quit', by: s.closedBy.by, frame: s.closedBy.frame };

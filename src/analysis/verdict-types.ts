@@ -20,6 +20,15 @@ export interface SplitSegment {
   whole: boolean;
 }
 
+/** A download's size as a server rounded it in its 150 (pure-ftpd's "N.N kbytes to download"): between `low` and `high` bytes. */
+export interface AnnouncedKbytes {
+  kbytes: number;
+  low: number;
+  high: number;
+  /** The 150 reply's frame. */
+  frame: number;
+}
+
 /** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
 export type Stopper = 'client' | 'server' | 'network';
 
@@ -74,6 +83,8 @@ export type TransferVerdict =
       kind: 'incomplete';
       bytes: number;
       expected: number | null;
+      /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
+      about?: AnnouncedKbytes;
       why: 'capture-ended' | 'session-ended';
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
@@ -125,6 +136,8 @@ export type TransferVerdict =
       by: Stopper | null;
       bytes: number;
       expected: number | null;
+      /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
+      about?: AnnouncedKbytes;
       cause: CauseCode | null;
       resumed?: { reply: number; gone: number; size: number; from: number; frame: number };
       evidence: number[];
@@ -179,10 +192,23 @@ export type ControlVerdict =
    * dies on accepting).
    */
   | { kind: 'hung-up'; how: 'fin' | 'rst'; closed: number; after: number; evidence: number[] }
-  /** Opened; `closedBy` null while still open at the capture's end. */
-  | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] }
+  /**
+   * Opened; `closedBy` null while still open at the capture's end. `how`: that first close's own
+   * kind, the frame the evidence cites (Session.closedBy). `reset`: a RST that followed a FIN close
+   * (`answered`: the other side's bytes after that close, which drew it: a socket closed for reading
+   * resets on data, as pure-ftpd's unasked "Logout." after its client's FIN). Absent otherwise.
+   */
+  | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; reset?: ControlReset; evidence: number[] }
   /** The capture began after the handshake. */
-  | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; evidence: number[] };
+  | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; reset?: ControlReset; evidence: number[] };
+
+/** A reset of a control connection after it was closed with a FIN (ControlVerdict `opened`). */
+export interface ControlReset {
+  by: 'client' | 'server';
+  frame: number;
+  /** The first frame of the other side's bytes sent after the close and before the reset; null when none came. */
+  answered: number | null;
+}
 
 /** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
 export interface RefusedStep {

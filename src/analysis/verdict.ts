@@ -18,7 +18,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
-import type { Fallback, Stopper } from './verdict-types.js';
+import type { ControlReset, Fallback, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
 import { unusableAnnouncementFailed } from './announce-malformed.js';
@@ -414,9 +414,12 @@ const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clien
 function controlVerdict(s: Session): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
-  const how = s.close;
+  // The first close's own kind, as the frame cited shows it; a reset after a FIN is told apart.
+  const how = s.closedBy?.how ?? s.close;
+  const reset = resetAfterClose(s);
   const closeFrames = s.closedBy ? [s.closedBy.frame] : [];
-  if (s.midstream) return { kind: 'midstream', closedBy, how, evidence: closeFrames };
+  const withReset = reset === null ? {} : { reset };
+  if (s.midstream) return { kind: 'midstream', closedBy, how, ...withReset, evidence: reset === null ? closeFrames : [...closeFrames, reset.frame] };
   const opened = cc.established || cc.synAckFrames.length > 0 || s.commands.length > 0;
   if (!opened && cc.synFrames.length > 0) {
     const syns = cc.synFrames.slice(0, 8);
@@ -468,7 +471,28 @@ function controlVerdict(s: Session): ControlVerdict {
       evidence: [...evidence, refused.frame, r.frame].sort((x, y) => x - y),
     };
   }
-  return { kind: 'opened', closedBy, how, evidence };
+  return { kind: 'opened', closedBy, how, ...withReset, evidence: reset === null ? evidence : [...evidence, reset.frame] };
+}
+
+/**
+ * The reset that followed a control connection's FIN close, and the other side's bytes after that
+ * close which drew it (a closed socket resets on data it can no longer read), or null.
+ */
+function resetAfterClose(s: Session): ControlReset | null {
+  const close = s.closedBy;
+  const rst = s.controlConnection.rst;
+  if (close === null || close.how !== 'fin' || rst === null || rst.frame <= close.frame) return null;
+  let answered: number | null = null;
+  if (rst.by === close.by) {
+    // The other side's line that began after the close and before the reset: a reply (or unasked line) from the server, or a command from the client.
+    for (const c of s.commands) {
+      const line = close.by === 'client' ? c.reply : c.command !== null ? { firstFrame: c.firstFrame ?? c.frame } : null;
+      if (line !== null && line.firstFrame > close.frame && line.firstFrame < rst.frame) {
+        answered = answered === null ? line.firstFrame : Math.min(answered, line.firstFrame);
+      }
+    }
+  }
+  return { by: rst.by, frame: rst.frame, answered };
 }
 
 /** Seconds a client must have waited after the handshake for its close to be giving up on the greeting. */
@@ -719,6 +743,8 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
+  // No exact size, a rounded one (pure-ftpd's kbytes): told beside an unfinished transfer's bytes, never measured against them.
+  const about = expected === null && t.announcedKbytes !== undefined ? { about: t.announcedKbytes } : {};
   if (t.inferred !== undefined) {
     if (t.status === 'failed') return { kind: 'failed', cause: t.diagnosis?.cause ?? (t.inferred === 'tls-hidden' ? 'tls-hidden' : null), evidence };
     if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
@@ -755,7 +781,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
         const resumed = { reply: t.reply!.frame, gone: r.gone, size: r.size, from: r.resume.restOffset!, frame: r.resumeFrame };
         return { kind: 'aborted', by: 'client', bytes: t.bytes, expected: r.size - start, cause: t.diagnosis?.cause ?? null, resumed, evidence: frames };
       }
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, cause: t.diagnosis?.cause ?? null, evidence };
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, evidence };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed
@@ -800,16 +826,16 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
       if (s.close !== null || s.closedBy !== null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
-        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'session-ended', ...lost, evidence: frames };
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };
       }
       // The sender not sending at the end, with nothing earlier to measure that silence against: paused or stopped.
       const atEnd = loss === null && t.diagnosis === null ? stateAtCaptureEnd(t, captureEnd ?? c?.end ?? 0) : null;
       if (atEnd?.kind === 'sender-idle') {
         const idle = { sender: senderOf(t), seconds: atEnd.seconds, lastData: atEnd.lastData.frame, drained: atEnd.drained.frame };
         const frames = [...new Set([...evidence, idle.lastData, idle.drained])].sort((x, y) => x - y);
-        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', idle, evidence: frames };
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', idle, evidence: frames };
       }
-      return { kind: 'incomplete', bytes: t.bytes, expected, why: 'capture-ended', ...lost, evidence };
+      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, evidence };
     }
   }
 }

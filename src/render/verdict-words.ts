@@ -10,7 +10,7 @@ import { leftAfterRefusal } from '../analysis/session-facts.js';
 import { ACTIVE } from '../analysis/split-stall.js';
 
 export { replyHeadline };
-import type { CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
@@ -33,6 +33,11 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
 };
 
 /** One word or three for a table cell: "complete", "complete, 939,136 B not captured", "aborted (client)". */
+/** A size the server's 150 rounded (pure-ftpd's "N.N kbytes to download"), after a byte count: " of about N bytes (…)". */
+function aboutWords(a: AnnouncedKbytes): string {
+  return ` of about ${n(Math.round(a.kbytes * 1024))} bytes (the 150 at frame ${a.frame} announced ${a.kbytes.toFixed(1)} kbytes, rounded: ${n(a.low)} to ${n(a.high)} bytes)`;
+}
+
 export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
@@ -156,7 +161,7 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       return (
-        `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced` : ''} bytes had moved when ` +
+        `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}` +
         (v.idle
           ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +
@@ -218,7 +223,7 @@ export function verdictSentence(t: Transfer): string {
       return (
         `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
-        `${v.expected === null ? ' bytes' : ''}${reply}.`
+        `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}.`
       );
     case 'unused':
       return 'announced, and no transfer command used it.';

@@ -38,6 +38,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Forty-seventh verdict audit (verdicts-audit47.test.ts): sitecopy's update into a folder the user
+  // cannot write (chmod 555): each STOR answered 553 after its data connection opened.
+  {
+    fixture: 'a47-sitecopy-vsftpd',
+    causes: { '2.1': 'server-refused', '2.2': 'server-refused' },
+    evidence: () => ({ '2.1': [153, 154, 155, 157, 158, 160], '2.2': [161, 162, 163, 165, 166, 172] }),
+  },
   // Forty-fifth verdict audit (verdicts-audit45.test.ts): FTP software never recorded before. C-Kermit:
   // a missing file (SIZE 550, then PASV and RETR 550), passive data SYNs dropped by the server's
   // firewall (no RETR sent), active data SYNs dropped by the client's (425). Erlang/OTP's ftp: a

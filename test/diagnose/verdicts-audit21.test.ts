@@ -113,7 +113,7 @@ describe('1. ftplib -> pyftpdlib, IIS-like server ends: every data connection re
   });
   it('no diagnosis in any output; extract saves what the client and the server saved', async () => {
     const a = await analyze(name);
-    await healthyEverywhere(name, a, 'the server reset the control connection (RST, frame 204) after the QUIT and its 221, instead of closing it with a FIN each way (step 10)');
+    await healthyEverywhere(name, a, 'the client closed the control connection (FIN, frame 203) after the QUIT and its 221; the server then reset it (RST, frame 204), instead of a FIN each way (step 10)');
     const [explain] = await outputs(name, 'explain');
     // Its ACK of every byte (frame 103) came first (audit 25's resetDrained).
     expect(flat(explain)).toContain('The server resets the data connection: RST (frame 105), after the client had acknowledged every byte with room for more (frame 103): nothing was left to discard.');

@@ -191,7 +191,7 @@ describe('3. explain: a control connection ended by a reset, or without QUIT and
   });
   it('a21-server-rst-pyftpdlib-python: QUIT and 221, then the server reset it (frame 204)', async () => {
     const [explain] = await outputs('a21-server-rst-pyftpdlib-python', 'explain');
-    expect(flat(explain)).toContain('- the server reset the control connection (RST, frame 204) after the QUIT and its 221, instead of closing it with a FIN each way (step 10).');
+    expect(flat(explain)).toContain('- the client closed the control connection (FIN, frame 203) after the QUIT and its 221; the server then reset it (RST, frame 204), instead of a FIN each way (step 10).');
   });
   it('fail-login-vsftpd-curl: the client closed it (FIN, frame 14) with no QUIT', async () => {
     const [explain] = await outputs('fail-login-vsftpd-curl', 'explain');

@@ -300,7 +300,16 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
       ['2.5', 'PASV', 255, 'RETR missing.txt', 259, 8, 0, 550, 260, 'failed', 'server-refused', null],
     ]);
     expect(sentFrom(name, '50051')).toBe(108064);
-    expect(a.sessions[1].transfers[3].verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 108064, expected: null, cause: 'aborted', evidence: [142, 143, 144, 146, 245] });
+    // pure-ftpd's rounded "4096.0 kbytes to download" (frame 147): its range, never an exact `expected` (verdicts-audit47).
+    expect(a.sessions[1].transfers[3].verdict).toEqual({
+      kind: 'aborted',
+      by: 'client',
+      bytes: 108064,
+      expected: null,
+      about: { kbytes: 4096, low: 4194253, high: 4194355, frame: 147 },
+      cause: 'aborted',
+      evidence: [142, 143, 144, 146, 245],
+    });
     const streams = dataStreams(name);
     // tshark links the data streams that carried data or a reply it pairs (not missing.txt's, stream 8).
     expect(Object.keys(streams)).toEqual(['1', '3', '4', '5', '6', '7']);
@@ -331,9 +340,9 @@ describe("forty-fifth audit: python3-ftputil -> pure-ftpd (a RETR ended by pure-
     expect(summary).toContain('2.4 aborted: one side stopped it part-way');
     expect(summary).toContain('2.5 server-refused: the server refused the command');
     expect(transfers).toContain(
-      "reply none: the server's last line was 150 0.002 seconds (measured here), 58.77 Mbytes per s… (frame 246), under the code of the transfer's start verdict aborted by the client after 108,064 bytes.",
+      "reply none: the server's last line was 150 0.002 seconds (measured here), 58.77 Mbytes per s… (frame 246), under the code of the transfer's start verdict aborted by the client after 108,064 of about 4,194,304 bytes (the 150 at frame 147 announced 4096.0 kbytes, rounded: 4,194,253 to 4,194,355 bytes).",
     );
-    expect(diagnose).toContain('The client reset the data connection at frame 245. 108064 bytes had been sent; the client had acknowledged 75296 of them when the reset came.');
+    expect(diagnose).toContain('The client reset the data connection at frame 245. 108064 bytes of about 4194304 announced (the 150 at frame 147 said 4096.0 kbytes, rounded: 4194253 to 4194355 bytes) had been sent; the client had acknowledged 75296 of them when the reset came.');
     expect(diagnose).not.toContain('The server replied 250');
     expect(diagnose).toContain("The server answered RETR (frame 259) with 550 Can't open missing.txt: No such file or directory at frame 260: the file does not exist on the server.");
     expect(explain).toContain(

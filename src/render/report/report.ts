@@ -101,7 +101,7 @@ function controlBadge(s: Session): string {
       [word, colour] = [`closed by the server before greeting${v.how === 'rst' ? ' (reset)' : ''}`, 'red'];
       break;
     case 'opened':
-      [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : ''}`, 'green'];
+      [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : v.reset !== undefined ? `, then reset by ${v.reset.by}` : ''}`, 'green'];
       break;
     case 'midstream':
       [word, colour] = [`mid-stream${v.closedBy === null ? '' : `, closed by ${v.closedBy}`}`, 'yellow'];

@@ -350,9 +350,12 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const file = textFileBytes(t);
+  const kb = t.announcedKbytes;
   const expected =
     t.expectedSize === null
-      ? ''
+      ? kb !== undefined
+        ? ` of about ${Math.round(kb.kbytes * 1024)} announced (the 150 at frame ${kb.frame} said ${kb.kbytes.toFixed(1)} kbytes, rounded: ${kb.low} to ${kb.high} bytes)`
+        : ''
       : t.bytes <= t.expectedSize
         ? ` of ${t.expectedSize} announced`
         : file !== null
