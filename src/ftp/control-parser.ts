@@ -125,38 +125,39 @@ export class FtpControlParser {
     const bytes = chunk.bytes;
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
+    const d = this.sides[side];
 
-    if (this.sides[side].mode === 'tls' && n > 0) {
+    if (d.mode === 'tls' && n > 0) {
       const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
       if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
         // The records ended and FTP text follows: CCC took this direction back to clear text.
         if (clear > 0) this.tlsBytes(side, bytes.subarray(0, clear), chunk);
         this.flushRun(side);
-        this.sides[side].mode = 'text';
+        d.mode = 'text';
         this.emit({ type: 'tls-end', dir: side, frame: chunk.frame, time: chunk.time });
         this.remember(side, chunk);
         const rest: StreamChunk = { ...chunk, bytes: bytes.subarray(clear), gapBefore: 0 };
-        const read = this.sides[side].framer.push(rest);
+        const read = d.framer.push(rest);
         if (read < rest.bytes.length) this.tlsBytes(side, rest.bytes.subarray(read), { ...chunk, gapBefore: 0 });
         return;
       }
     }
-    if (this.sides[side].mode === 'tls') {
+    if (d.mode === 'tls') {
       if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
       this.remember(side, chunk);
       return;
     }
-    if (this.sides[side].mode !== 'text') {
+    if (d.mode !== 'text') {
       // Gaps are the reassembler's to report here: only bytes actually seen are counted.
       if (n > 0) this.addOpaque(side, 'not-text', n, chunk);
       this.remember(side, chunk);
       return;
     }
 
-    const framer = this.sides[side].framer;
-    if (n > 0 && (!this.sides[side].started || (framer.atLineStart && chunk.gapBefore === 0))) {
-      const first = !this.sides[side].started;
-      this.sides[side].started = true;
+    const framer = d.framer;
+    if (n > 0 && (!d.started || (framer.atLineStart && chunk.gapBefore === 0))) {
+      const first = !d.started;
+      d.started = true;
       if (looksLikeTlsRecord(bytes)) {
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
@@ -167,7 +168,7 @@ export class FtpControlParser {
       }
       if (first && !looksLikeText(bytes)) {
         this.emit({ type: 'not-ftp', dir: side, frame: chunk.frame, time: chunk.time, line: printableFirstLine(bytes) });
-        this.sides[side].mode = 'not-text';
+        d.mode = 'not-text';
         this.addOpaque(side, 'not-text', n, chunk);
         this.remember(side, chunk);
         return;
@@ -192,12 +193,13 @@ export class FtpControlParser {
 
   /** Decrypted application data of one side, read as text. */
   private onPlain(side: Side, bytes: Uint8Array, frame: number, time: number): void {
-    if (this.finished || this.sides[side].mode !== 'tls') return;
-    this.sides[side].plainFeeding = true;
+    const d = this.sides[side];
+    if (this.finished || d.mode !== 'tls') return;
+    d.plainFeeding = true;
     try {
-      this.sides[side].framer.push({ dir: side === 'client' ? 'c2s' : 's2c', bytes, gapBefore: 0, streamOffset: 0, frame, time });
+      d.framer.push({ dir: side === 'client' ? 'c2s' : 's2c', bytes, gapBefore: 0, streamOffset: 0, frame, time });
     } finally {
-      this.sides[side].plainFeeding = false;
+      d.plainFeeding = false;
     }
   }
 
