@@ -254,7 +254,7 @@ export function carriesSack(tcp: TcpHeader): boolean {
   return tcp instanceof TcpSegmentHeader ? tcp.hasOption(TCP_OPTION_SACK) : tcp.options.some((o) => o.kind === TCP_OPTION_SACK);
 }
 
-/** Room for every SACK edge a TCP header can hold (40 bytes of options: 4 blocks). */
+/** Room for every SACK edge a TCP header can hold: 40 bytes of options carry at most 4 blocks. */
 export const SACK_EDGES_MAX = 8;
 
 function sackEdgesOfList(options: TcpOption[], out: Float64Array): number {

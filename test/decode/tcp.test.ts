@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/decode/frame.js';
 import { problemText } from '../../src/warnings/catalog.js';
-import { carriesSack, parseTcpOptions } from '../../src/decode/tcp.js';
+import { carriesSack, parseTcpOptions, SACK_EDGES_MAX, sackRightEdges } from '../../src/decode/tcp.js';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../../src/decode/types.js';
 import { ether, ipv4, record, tcp, u32 } from './packets.js';
 import { MALFORMED, checksums, ethernetSyn, raw } from './scenarios.js';
@@ -120,6 +120,27 @@ describe('TCP options', () => {
     // A length byte of 0 ends the scan, as it ends the parsed list.
     expect(carriesSack(header([8, 0, 0, 0, ...sack]))).toBe(false);
     expect(header([...ts, ...sack]).options.map((o) => o.name)).toEqual(['nop', 'nop', 'timestamp', 'nop', 'nop', 'sack']);
+  });
+
+  it('sackRightEdges reads the blocks\' right edges from the bytes, as the parsed list has them, and skips a SACK of the wrong length', () => {
+    const ts = [1, 1, 8, 10, ...u32(7), ...u32(9)];
+    const header = (options: number[]) => decodeFrame(record(101, ipv4(tcp([], { flags: TCP_ACK, options })))).tcp!;
+    const edges = (options: number[]): number[] => {
+      const out = new Float64Array(SACK_EDGES_MAX);
+      return [...out.subarray(0, sackRightEdges(header(options), out))];
+    };
+    // Two blocks, the second right edge past 2^31 (read unsigned).
+    const two = [1, 1, 5, 18, ...u32(100), ...u32(200), ...u32(3_000_000_000), ...u32(4_000_000_000)];
+    expect(edges([...ts, ...two])).toEqual([200, 4_000_000_000]);
+    expect(edges([...ts, ...two])).toEqual(header([...ts, ...two]).options.flatMap((o) => (o.name === 'sack' ? o.blocks.map((b) => b[1]) : [])));
+    // Once the list is parsed, from the list: the same.
+    const parsed = header([...ts, ...two]);
+    void parsed.options;
+    const out = new Float64Array(SACK_EDGES_MAX);
+    expect([...out.subarray(0, sackRightEdges(parsed, out))]).toEqual([200, 4_000_000_000]);
+    // Length 2 + 4 (not 2 + 8n): malformed, no edge; none at all without SACK.
+    expect(edges([1, 1, 5, 6, ...u32(100), 1, 1])).toEqual([]);
+    expect(edges(ts)).toEqual([]);
   });
 
   it('length 0 or 1: one malformed entry, then stop (no endless loop)', () => {
