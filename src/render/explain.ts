@@ -549,9 +549,8 @@ function abruptEndWords(e: AbruptEnd): string {
   if (e.how === 'fin-then-rst') {
     const quit = e.quit === 'answered' ? ' after the QUIT and its 221' : e.quit === 'none' ? ' without a QUIT answered by 221 first' : '';
     const other = e.by === 'client' ? 'server' : 'client';
-    const who = e.reset.by === e.by ? `the ${e.by}` : `the ${e.reset.by}`;
     const drew = e.reset.answered !== null ? `, when the ${other} wrote after that close (frame ${e.reset.answered})` : '';
-    return `the ${e.by} closed the control connection (FIN, frame ${e.frame})${quit}; ${who} then reset it (RST, frame ${e.reset.frame})${drew}, instead of a FIN each way (step 10)`;
+    return `the ${e.by} closed the control connection (FIN, frame ${e.frame})${quit}; the ${e.reset.by} then reset it (RST, frame ${e.reset.frame})${drew}, instead of a FIN each way (step 10)`;
   }
   return `the ${e.by} closed the control connection (FIN, frame ${e.frame}) without a QUIT answered by 221 first`;
 }
