@@ -41,6 +41,7 @@ const SHAPES = {
   'many-transfers': { base: 25_000, unit: 'downloads in one session, each on its own data connection', ext: 'pcap', build: (n, p) => gen.manyTransfers(n, p) },
   'failed-transfers': { base: 16_000, unit: 'passive LISTs in one session, none connected (425)', ext: 'pcap', build: (n, p) => gen.failedTransfers(n, { syn: false }, p) },
   'failed-syn-transfers': { base: 16_000, unit: 'passive LISTs in one session, each SYN unanswered (425)', ext: 'pcap', build: (n, p) => gen.failedTransfers(n, { syn: true }, p) },
+  'unused-ports': { base: 25_000, unit: 'PORTs in one session, each answered 200, none used', ext: 'pcap', build: (n, p) => gen.unusedPorts(n, p) },
   'long-transfer': { base: 150_000, unit: 'segments of one transfer (1448 bytes each)', ext: 'pcap', build: (n, p) => gen.longTransfer(n, p) },
   'bad-timestamp': { base: 1, unit: 'session, one timestamp bit flipped', ext: 'pcapng', build: (_n, p) => gen.badTimestamp(p), fixed: true },
 };

@@ -17,6 +17,7 @@
  *                      full-size segments (1448 bytes, an ACK every second one), then 226 and QUIT
  *   manyTransfers(n)   one FTP session that lists nothing and downloads n small files, each
  *                      through its own passive data connection (PASV, RETR, 150, 512 bytes, 226)
+ *   unusedPorts(n)     one FTP session of n PORTs, each answered 200, never used
  *   failedTransfers(n) one FTP session of n passive LISTs that fail: PASV, 227, LIST, the
  *                      client's unanswered SYN (or none, with { syn: false }), 425
  *   besideSession(n)   one FTP session with n connections between its hosts that no announcement
@@ -347,6 +348,21 @@ export function manyTransfers(n, path = null) {
     data.toClient(FLAGS.PSH | FLAGS.ACK, file);
     data.close();
     s.text(false, '226 Transfer complete.\r\n');
+  }
+  return s.quit();
+}
+
+/**
+ * One FTP session of n PORTs, each answered 200 and never used: a command and a reply in a segment
+ * each (the packet trace keeps a bounded number of them; each is a line of the ladder).
+ */
+export function unusedPorts(n, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  for (let i = 0; i < n; i++) {
+    const port = 1024 + (i % 60000);
+    s.text(true, `PORT 10,0,0,1,${port >> 8},${port & 255}\r\n`);
+    s.text(false, '200 PORT command successful.\r\n');
   }
   return s.quit();
 }

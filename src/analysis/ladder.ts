@@ -96,6 +96,14 @@ export interface RunEvent extends EventBase {
 export type LadderEvent = SynEvent | FlagsEvent | FinEvent | IcmpEvent | CommandEvent | ReplyEvent | RunEvent;
 export type LadderKind = LadderEvent['kind'];
 
+/** Where a ladder stops at the trace's memory bound (SessionLadder.cut). */
+export interface LadderCut {
+  frame: number;
+  packets: number;
+  /** Commands and replies from `frame` on, not drawn. */
+  lines: number;
+}
+
 export interface SessionLadder {
   session: Session;
   /** Host addresses, one column each: the client, the server, then others in order of appearance. */
@@ -104,8 +112,12 @@ export interface SessionLadder {
   roles: HostRole[];
   connections: TraceConnection[];
   events: LadderEvent[];
-  /** The trace stopped keeping this session's packets at its memory bound (TraceConnection.cut): from which frame, how many. */
-  cut: { frame: number; packets: number } | null;
+  /**
+   * The trace stopped keeping this session's packets at its memory bound (TraceConnection.cut):
+   * from which frame, how many packets, and how many command and reply lines from that frame on
+   * are left undrawn with them (the model still holds them: a ladder event each would cost more).
+   */
+  cut: LadderCut | null;
 }
 
 /**
@@ -164,12 +176,22 @@ function synEvent(conn: TraceConnection, p: TracePacket): SynEvent {
   return { conn, firstFrame: p.frame, lastFrame: p.frame, time: p.time, by: p.by, from: p.src, to: p.dst, flags: p.flags, retransmission: p.retransmission, kind: 'syn', unanswered: false };
 }
 
-/** Commands and replies of the control connection as events, keyed by the frame they start in. */
-function textRows(control: TraceConnection, session: Session, timeOf: Map<number, number>): TextRow[] {
+/**
+ * Commands and replies of the control connection as events, keyed by the frame they start in: those
+ * before `until` (the frame where the trace stopped keeping the session's packets), and the count
+ * of the others. Past the trace's bound the ladder draws no packet, nor a line: a session of a
+ * million commands would otherwise hold an event for each beside the model's own.
+ */
+function textRows(control: TraceConnection, session: Session, timeOf: Map<number, number>, until: number): { rows: TextRow[]; left: number } {
   const rows: TextRow[] = [];
+  let left = 0;
   // Each event written out whole (no spread of a shared base): a session may hold a million of them.
   const reply = (r: Reply, preliminary: boolean, c: Command): void => {
     const first = r.firstFrame;
+    if (first >= until) {
+      left++;
+      return;
+    }
     const event: ReplyEvent = {
       conn: control,
       firstFrame: first,
@@ -189,7 +211,8 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
     rows.push({ frame: first, event });
   };
   for (const c of session.commands) {
-    if (c.command !== null) {
+    if (c.command !== null && (c.firstFrame ?? c.frame) >= until) left++;
+    else if (c.command !== null) {
       const first = c.firstFrame ?? c.frame;
       const event: CommandEvent = {
         conn: control,
@@ -211,7 +234,7 @@ function textRows(control: TraceConnection, session: Session, timeOf: Map<number
     if (c.reply !== null) reply(c.reply, false, c);
   }
   // Capture order; a stable sort keeps pipelined lines of one segment in the order they were sent.
-  return rows.sort((x, y) => x.frame - y.frame);
+  return { rows: rows.sort((x, y) => x.frame - y.frame), left };
 }
 
 /**
@@ -273,7 +296,9 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const control = conns.find((c) => c.role === 'control');
   const timeOf = new Map<number, number>();
   for (const c of conns) for (const p of c.packets) if (!timeOf.has(p.frame)) timeOf.set(p.frame, p.time);
-  const rows = control !== undefined ? textRows(control, session, timeOf) : [];
+  const cuts = conns.flatMap((c) => (c.cut === null ? [] : [c.cut]));
+  const cutFrame = cuts.length === 0 ? Infinity : Math.min(...cuts.map((c) => c.frame));
+  const { rows, left } = control !== undefined ? textRows(control, session, timeOf, cutFrame) : { rows: [], left: 0 };
   const covered = control !== undefined ? textFrames(control, session, rows) : new Set<number>();
 
   const all: Array<{ conn: TraceConnection; p: TracePacket }> = [];
@@ -432,8 +457,7 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   for (const e of events) {
     for (const ip of e.kind === 'icmp' ? [e.to.ip] : [e.from.ip, e.to.ip]) if (!hosts.includes(ip)) hosts.push(ip);
   }
-  const cuts = conns.flatMap((c) => (c.cut === null ? [] : [c.cut]));
-  const cut = cuts.length === 0 ? null : { frame: Math.min(...cuts.map((c) => c.frame)), packets: cuts.reduce((n, c) => n + c.packets, 0) };
+  const cut = cuts.length === 0 ? null : { frame: cutFrame, packets: cuts.reduce((n, c) => n + c.packets, 0), lines: left };
   return { session, hosts, roles: hosts.map((ip) => hostRole(session, ip)), connections: conns, events, cut };
 }
 

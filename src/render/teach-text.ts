@@ -3,6 +3,7 @@
  * well-known ports, ICMP error names, the decoded tuple with its arithmetic, line-drawing sets.
  */
 import type { AddressTuple, Command, Endpoint, Session, Transfer } from '../analysis/model.js';
+import type { LadderCut } from '../analysis/ladder.js';
 import { endpoint } from './format.js';
 import { noCommandWords } from '../analysis/diagnose/facts.js';
 import { escapeText } from './escape.js';
@@ -137,9 +138,11 @@ export function fit(text: string, max: number, lines: LineSet): string {
 }
 
 /** What a ladder cut at the trace's memory bound leaves out (SessionLadder.cut), said once for every output. */
-export function cutSentence(cut: { frame: number; packets: number }): string {
+export function cutSentence(cut: LadderCut): string {
+  const lines = cut.lines === 0 ? '' : `, nor its ${cut.lines} command and reply line(s) from then on`;
+  const told = cut.lines === 0 ? 'the commands and replies are all shown' : '`ftpcap commands` lists them';
   return (
-    `From frame ${cut.frame} on, ${cut.packets} more packet(s) of this session are not drawn: the second reading of the capture ` +
-    'keeps a bounded number of packets (the memory ceiling, --max-memory); the commands and replies are all shown.'
+    `From frame ${cut.frame} on, ${cut.packets} more packet(s) of this session are not drawn${lines}: the second reading of the capture ` +
+    `keeps a bounded number of packets (the memory ceiling, --max-memory); ${told}.`
   );
 }
