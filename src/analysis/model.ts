@@ -431,7 +431,10 @@ export interface Transfer {
    * size was announced; absent otherwise. Never a verdict's `expected`: it cannot say a byte count is whole.
    */
   announcedKbytes?: AnnouncedKbytes;
-  /** The ABOR command that ended the transfer, if any. */
+  /**
+   * The client's ABOR for the transfer, if any: the one that ended it, or one it sent right after
+   * resetting the data connection itself, which reached the server after its error reply (verdict.ts).
+   */
   abortFrame: number | null;
   /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */
   lateAbortFrame?: number;

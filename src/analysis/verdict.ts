@@ -674,6 +674,9 @@ export function settleOutcomes(sessions: Session[]): void {
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
     for (const t of s.transfers) t.status = outcome(t, s, holdsData);
+    // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
+    // was the client's abort reaching the server after its error reply, not housekeeping.
+    for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s)) t.status = 'failed';
     // An announcement whose first segment never got through: the transfer it was for could not run.
@@ -698,6 +701,17 @@ export function settleOutcomes(sessions: Session[]): void {
     r.transfer.status = 'aborted';
     resumedUploads.set(r.transfer, r);
   }
+}
+
+/**
+ * An aborted transfer whose client reset the data connection, then sent ABOR once the server's
+ * error reply had come (ftplib: close the data socket, then abort(); BusyBox ftpd answers the reset
+ * with 451 before it reads the ABOR): the ABOR is the client's abort, late only on the wire.
+ */
+function abortAfterOwnReset(t: Transfer, s: Session): boolean {
+  const rst = t.connection?.rst;
+  if (t.lateAbortFrame === undefined || !rst || rst.by !== 'client' || t.reply === null || rst.frame > t.reply.frame) return false;
+  return !rstFromMiddlebox(rst, s.ttl.client);
 }
 
 /** Each upload cut short as its later resume shows, found once with the statuses; its verdict and diagnosis read it. */

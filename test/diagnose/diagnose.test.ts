@@ -38,6 +38,43 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Forty-ninth verdict audit (verdicts-audit49.test.ts): BusyBox's ftpd. A missing file (550) whose
+  // passive connection ftpd never accepted (reset at the next PORT, frame 101); an active RETR whose
+  // SYNs the client's firewall drops: ftpd exits with no reply (lftp) or says 421 Timeout (ftplib); a
+  // download the client stopped (curl's range, ftplib's close then ABOR: 451, then ABOR's 500); a
+  // passive data connection dropped, then a PASV curl gave up on at once.
+  {
+    fixture: 'a49-busybox-ftpd-lftp',
+    causes: { '1.4': 'server-refused', '2.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.4': [89, 90, 91, 93, 94, 101], '2.1': [104, 149, 150, 151, 152, 154, 155, 156, 157, 158] }),
+    says: { '2.1': [/The server gave up and closed the control connection 7\.2 s after the first SYN \(frame 159\)/] },
+  },
+  {
+    fixture: 'a49-busybox-ftpd-curl',
+    causes: { '4.1': 'server-refused', '5.1': 'aborted', '6.1': 'passive-syn-unanswered', '6.2': 'passive-unreached' },
+    evidence: () => ({
+      '4.1': [193, 194, 195, 199, 200, 204],
+      '5.1': [223, 224, 225, 231, 652, 653, 654, 656],
+      '6.1': [17, 60, 95, 224, 673, 674, 676, 677, 678, 679, 680],
+      '6.2': [674, 682, 684],
+    }),
+    says: { '6.2': [/right after its previous data connection \(transfer 6\.1, to 198\.51\.100\.20:33545\) had failed/, /fix that failure; this endpoint was never tried/] },
+  },
+  {
+    fixture: 'a49-busybox-ftpd-python',
+    causes: { '1.4': 'server-refused', '1.5': 'aborted', '2.1': 'active-syn-unanswered' },
+    evidence: () => ({
+      '1.4': [142, 143, 144, 146, 147, 152],
+      '1.5': [153, 154, 155, 157, 288, 289, 290, 293],
+      '2.1': [313, 314, 315, 316, 318, 319, 320, 321, 322, 323, 324, 325, 326],
+    }),
+    says: { '1.5': [/The client then sent ABOR at frame 290, after that reply/], '2.1': [/20 s after the first SYN the server replied 421 Timeout \(frame 326\)/] },
+  },
+  {
+    fixture: 'a49-busybox-ftpd-busybox',
+    causes: { '3.1': 'server-refused' },
+    evidence: () => ({ '3.1': [81, 82, 83, 87, 88, 91] }),
+  },
   // Forty-seventh verdict audit (verdicts-audit47.test.ts): sitecopy's update into a folder the user
   // cannot write (chmod 555): each STOR answered 553 after its data connection opened.
   {
@@ -1049,6 +1086,8 @@ const AUDIT18 = [
  * a missing file's 550 and passive drops against netkit ftpd and pyftpdlib: failed).
  */
 const AUDIT23 = ['a23-netkit-ftpd-yafc', 'a23-pasv-drop-pyftpdlib-yafc'];
+/** Forty-ninth verdict audit: owftpd exits before its greeting (session-refused), then nothing listens (control-refused): verdicts-audit49.test.ts. */
+const AUDIT49 = ['a49-owftpd-crash-curl'];
 /** Twenty-eighth verdict audit: proftpd's connection limit counted at the login (530), asserted in verdicts-audit28.test.ts. */
 const AUDIT28 = ['a28-limit-proftpd-python', 'a28-limit-hidden-proftpd-python'];
 /**
@@ -1099,7 +1138,7 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT49, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
     const all = readdirSync(FIXTURES)
       .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))

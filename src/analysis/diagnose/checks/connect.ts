@@ -139,6 +139,28 @@ function movedOnWords(t: Transfer, s: Session): string {
   return '';
 }
 
+/**
+ * A passive announcement the client ended the session on at once (within QUICK_GIVE_UP, by QUIT or
+ * by closing the control connection) right after the session's previous data connection never
+ * opened: the client gave up on the transfer, it did not turn this endpoint down. That failed
+ * transfer, and how soon after the announcement the session ended; or null.
+ */
+function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: number } | null {
+  const at = t.announce!;
+  let failed: Transfer | null = null;
+  for (const x of s.transfers) if (x !== t && x.announce && x.announce.frame < at.frame && (failed === null || x.announce.frame > failed.announce!.frame)) failed = x;
+  if (failed === null || failed.status !== 'failed' || !failed.connection || failed.connection.established || failed.connection.synFrame === null) return null;
+  let end: number | null = null;
+  for (const c of sessionOrder(s).commandsBetween(at.frame)) {
+    // Another command first: the client went on with the session.
+    if (c.command !== 'QUIT') return null;
+    end = c.time;
+    break;
+  }
+  if (end === null && s.closedBy?.by === 'client' && s.closedBy.frame > at.frame) end = s.closedBy.time;
+  return end !== null && end - at.time < QUICK_GIVE_UP ? { failed, after: end - at.time } : null;
+}
+
 /** Passive: the client never connected to the 227/229 endpoint — no SYN of it in the capture. */
 export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s, vantage } = ctx;
@@ -156,6 +178,8 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     : `No connection to ${endpoint} is in the capture`;
   const details = [announceWords(t), seen, movedOnWords(t, s)];
   let advice: string | undefined;
+  // The previous data connection the client gave up after (the failure it names), when that is what happened.
+  let gaveUpAfter: number | undefined;
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
   if (elsewhere && vantage.point === 'server-side') {
     details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
@@ -170,11 +194,23 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     );
   } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
     details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
-    advice =
-      `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
-      'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
+    const quit = gaveUpAtOnce(t, s);
+    if (quit !== null) {
+      gaveUpAfter = quit.failed.connection!.synFrame!;
+      const before = `transfer ${s.id}.${quit.failed.id}, to ${ep(quit.failed.connection!.server)}`;
+      details.push(
+        `That end came ${secondsText(quit.after)} after the announcement, too soon to have waited for a connection, and right after its previous data ` +
+          `connection (${before}) had failed: the client gave up on the transfer instead of trying this endpoint ` +
+          "(a client whose time for the data connection was spent on the first attempt, as curl's --connect-timeout covers both)",
+      );
+      advice = `The client gave up once its data connection to ${ep(quit.failed.connection!.server)} had failed (transfer ${s.id}.${quit.failed.id}): fix that failure; this endpoint was never tried.`;
+    } else {
+      advice =
+        `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
+        'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
+    }
   }
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, ...(split?.evidence ?? [])]), advice);
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, ...(split?.evidence ?? [])]), advice);
 }
 
 interface Attempt {

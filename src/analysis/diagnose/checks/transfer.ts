@@ -262,15 +262,23 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         'a packet lost on the way is sent again while its connection lives, so this one ended the connection instead'
       : null;
   const details: string[] = [];
-  if (t.abortFrame !== null) details.push(`The client sent ABOR at frame ${t.abortFrame}`);
+  // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
+  // the server's reply is said as such.
+  const stops: Array<{ frame: number; words: string }> = [];
   // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
   // the transfer was then ended by what followed (a reset, the server's own error), not by the ABOR.
   const abor = t.abortFrame === null ? undefined : ctx.session.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
   const aborRefused = abor?.reply && abor.reply.code >= 500 && abor.reply.code <= 502 ? abor.reply : null;
-  if (aborRefused) details.push(`The server did not take it as ABOR: it answered ${replyWords(aborRefused)} (frame ${aborRefused.frame})`);
-  // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
-  // the server's reply is said as such.
-  const stops: Array<{ frame: number; words: string }> = [];
+  if (t.abortFrame !== null) {
+    // Sent after the server's final reply: the client's abort of a transfer it had already reset.
+    const late = t.reply !== null && t.reply.frame < t.abortFrame;
+    stops.push({
+      frame: t.abortFrame,
+      words:
+        (late ? `The client then sent ABOR at frame ${t.abortFrame}, after that reply` : `The client sent ABOR at frame ${t.abortFrame}`) +
+        (aborRefused ? `. The server did not take it as ABOR: it answered ${replyWords(aborRefused)} (frame ${aborRefused.frame})` : ''),
+    });
+  }
   let lateFin: number | undefined;
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
   const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
@@ -326,11 +334,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // A syntax-error code (500-504) after the server had accepted the command (its 150) cannot mean the
   // command was not understood: the server failed while the transfer ran (vsftpd's "500 OOPS: ...").
   const failedInside = failedAfterAccepting(t);
+  // An error the server sent after the client had reset the data connection: its own failed read or
+  // write on that connection (BusyBox ftpd's "451 Error"), the reset's echo, not a second cause.
+  const afterClientReset = c?.rst?.by === 'client' && !forged && t.reply !== null && c.rst.frame < t.reply.frame;
   const reason = failedInside
     ? `a syntax-error code after the server had accepted ${t.request?.command ?? 'the command'} (${t.preliminary!.code}, frame ${t.preliminary!.frame}): the server failed while the transfer ran`
-    : t.reply && t.reply.code >= 400 && t.reply.code !== 426
-      ? REFUSALS[t.reply.code]
-      : undefined;
+    : t.reply && t.reply.code >= 400 && t.reply.code !== 426 && afterClientReset
+      ? `its own error ${t.direction === 'upload' ? 'reading from' : 'writing to'} the data connection the client had reset, not a second cause`
+      : t.reply && t.reply.code >= 400 && t.reply.code !== 426
+        ? REFUSALS[t.reply.code]
+        : undefined;
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   const gaveUp = receiverGaveUpAfterReply(t);
   if (gaveUp !== null) stops.push({ frame: gaveUp.fin, words: receiverGaveUpWords(dataReceiver(t.direction), gaveUp, t.reply!.code) });
