@@ -64,8 +64,9 @@ export class ConnectionRouter implements ReassemblyListener {
   constructor(options: RouterOptions) {
     const tlsSecrets = options.tlsSecrets ?? new TlsSecrets(new TlsKeyLog());
     this.registry = new SessionRegistry(options, options.onWarning);
-    this.control = new ControlChannels({ ...options, tlsSecrets, commandBudget: this.registry.commandBudget });
     this.data = new DataConnections({ ...options, tlsSecrets });
+    const data = this.data;
+    this.control = new ControlChannels({ ...options, tlsSecrets, commandBudget: this.registry.commandBudget, dataEnds: (t) => data.endsOf(t) });
     this.others = new OtherConnections(tlsSecrets, options.onWarning);
     this.linker = options.linker;
     this.connectionData = options.connectionData;

@@ -23,6 +23,8 @@ export interface ControlChannelsOptions {
   commandBudget: SessionBuilderOptions['commandBudget'];
   linker: DataLinker;
   tlsSecrets: TlsSecrets;
+  /** How a transfer's data connection has closed so far (DataConnections.endsOf). */
+  dataEnds: SessionBuilderOptions['dataEnds'];
   onWarning(w: Warning): void;
 }
 
@@ -103,6 +105,7 @@ export class ControlChannels {
       maxOpenAnnouncements: o.maxOpenAnnouncements,
       onAnnounce: (t, s) => o.linker.expect(t, s),
       onForget: (t) => o.linker.forget(t),
+      dataEnds: o.dataEnds,
       onWarning: o.onWarning,
     };
   }

@@ -27,6 +27,19 @@ export interface DataConnectionsOptions {
   readsAllTransferData?: boolean;
 }
 
+/** How a data connection has closed so far: a FIN from either end, a reset from either. */
+export interface DataEnds {
+  fin: { client: boolean; server: boolean };
+  rst: boolean;
+}
+
+function noteEnd(ends: WeakMap<Transfer, DataEnds>, t: Transfer, type: 'fin' | 'rst', by: 'client' | 'server'): void {
+  let e = ends.get(t);
+  if (e === undefined) ends.set(t, (e = { fin: { client: false, server: false }, rst: false }));
+  if (type === 'rst') e.rst = true;
+  else e.fin[by] = true;
+}
+
 export interface DataRoute {
   kind: 'data';
   link: DataLink;
@@ -42,6 +55,8 @@ export interface DataRoute {
 
 export class DataConnections {
   private readonly routes: DataRoute[] = [];
+  /** How each transfer's data connection has closed so far (FIN by either end, a reset): read while the capture is read. */
+  private readonly closes = new WeakMap<Transfer, DataEnds>();
 
   constructor(private readonly options: DataConnectionsOptions) {}
 
@@ -87,7 +102,22 @@ export class DataConnections {
     const { transfer, swapped } = route.link;
     const fromInitiator = (event.dir === 'c2s') !== swapped;
     const initiatorIsClient = transfer.mode === 'passive';
-    recordHandshakeEvent(route.handshake, event, fromInitiator === initiatorIsClient);
+    const byClient = fromInitiator === initiatorIsClient;
+    recordHandshakeEvent(route.handshake, event, byClient);
+    if (event.type === 'fin' || event.type === 'rst') {
+      noteEnd(this.closes, transfer, event.type, byClient ? 'client' : 'server');
+      // FXP: the other session's transfer sees the same connection the other way round.
+      if (route.link.peer !== undefined) noteEnd(this.closes, route.link.peer.transfer, event.type, byClient ? 'server' : 'client');
+    }
+  }
+
+  /**
+   * How the transfer's data connection has closed so far (null: not at all, or none linked yet): a
+   * line the server writes once its client has closed it (pure-ftpd's last line under the 1xx of the
+   * start) is read as the transfer's end only then (session-builder.ts).
+   */
+  endsOf(transfer: Transfer): DataEnds | null {
+    return this.closes.get(transfer) ?? null;
   }
 
   /** End of capture (every connection closed): each transfer's data connection. */

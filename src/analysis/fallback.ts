@@ -188,7 +188,7 @@ function byPeers(sessions: readonly Session[]): Map<string, Session[]> {
 }
 
 /** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
-function askedAt(t: Transfer, s: Session): number {
+export function askedAt(t: Transfer, s: Session): number {
   const c = t.announce!.reply === null ? undefined : commandsByReply(s).get(t.announce!.reply);
   return c !== undefined && c.command === t.announce!.command ? c.frame : t.announce!.frame;
 }
@@ -233,7 +233,7 @@ function commandsByReply(s: Session): Map<Reply, Command> {
  * vsftpd refuses with 500 Illegal PORT command) is no probe the client got past by asking another
  * way: its refusal is its own story (checkBounce), whatever the session did next.
  */
-const refusedProbe = (t: Transfer, s: Session): boolean =>
+export const refusedProbe = (t: Transfer, s: Session): boolean =>
   t.request === null &&
   t.connection === null &&
   t.fxp === undefined &&

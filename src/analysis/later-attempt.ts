@@ -106,8 +106,9 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
     if (u === t || (c.s !== s && (began === null || c.s.start <= began || !sameLogin(s, c.s)))) continue;
     if (path !== null && (u.restOffset ?? 0) > reach) continue;
     if (gone && (u.restOffset ?? 0) === 0) continue;
-    // Without a path, an attempt that named nothing either counts only when it too did not get through.
-    if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind)) continue;
+    // Without a path, an attempt that named nothing either counts only when it too did not get through
+    // (or was refused as a retry of this one: retry-refused.ts).
+    if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind) && u.verdict.kind !== 'retry-refused') continue;
     best = c;
     break;
   }

@@ -167,7 +167,8 @@ export type TransferMode = 'active' | 'passive';
 export type ServerSoftware = 'vsftpd' | 'proftpd' | 'pure-ftpd' | 'pyftpdlib' | 'twisted' | 'filezilla' | 'iis' | 'netkit' | 'inetutils' | 'gridftp';
 
 /** `fell-back`: the server refused the transfer command (or announcement) and the client did what it meant another way, which completed or got past the refusal (fallback.ts). */
-export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'aborted' | 'incomplete' | 'unused';
+/** `retry-refused`: a refused announcement the client sent as a retry, another way, of an attempt that had already failed (retry-refused.ts). */
+export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'retry-refused' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {
   frame: number;

@@ -28,6 +28,8 @@ import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 import { readableByHosts } from './announce-malformed.js';
+import type { DataEnds } from './data-connections.js';
+import { dataSender } from './data-sender.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
@@ -68,7 +70,23 @@ export interface SessionBuilderOptions {
   onAnnounce(transfer: Transfer, session: Session): void;
   /** Called when an unused announcement is forgotten (bound reached): the linker stops expecting it. */
   onForget(transfer: Transfer): void;
+  /** How the transfer's data connection has closed so far: null while it has not (DataConnections.endsOf). */
+  dataEnds(transfer: Transfer): DataEnds | null;
   onWarning(warning: Warning): void;
+}
+
+/** 1xx codes that repeat during a transfer by design: restart markers (110, RFC 959), GridFTP's range and performance markers (111, 112). */
+const MARKER_CODES = new Set([110, 111, 112]);
+
+/**
+ * A transfer's data connection was cut as far as the capture has read: reset by either end, or closed
+ * by the end that receives its data (FIN) — not the sender's FIN that ends its data normally.
+ */
+function cutBeforeEnd(t: Transfer, ends: DataEnds | null): boolean {
+  if (ends === null) return false;
+  if (ends.rst) return true;
+  const sender = dataSender(t.direction);
+  return sender !== null && ends.fin[sender === 'client' ? 'server' : 'client'];
 }
 
 /** A command's or reply's problems name a line the capture cut short. */
@@ -527,16 +545,20 @@ export class SessionBuilder {
       // 0.002 seconds (measured here), 58.77 Mbytes per second"), and no 226 or 4xx follows. The
       // transfer has no final reply; a client that waits for one reads this line as it and goes on,
       // so the replies after it answer the commands sent after it (a45-ftputil-pureftpd: PWD's 257,
-      // CWD's 250, not the RETR's). 110 (a restart marker) repeats by design and is not such a line.
-      const closing = reply.code !== 110 && this.runningTransfer(head) && head.preliminary[head.preliminary.length - 1].code === reply.code;
+      // CWD's 250, not the RETR's). Such a line comes once the data connection was cut: reset, or
+      // closed by the end that receives the data (a client giving up on a download), before it.
+      // Otherwise the same code again is one more preliminary reply, and the final one still follows
+      // (a48-double-150-pyftpdlib-lftp: two 150 lines before the data, the second after an upload's
+      // client had sent its data and its FIN, then 226). It repeats the code that started the
+      // transfer; markers repeat by design and are no such line: 110 (RFC 959's restart marker), 111
+      // and 112 (GridFTP's range and performance markers, GFD.20).
+      const t0 = this.runningTransfer(head) ? this.commandTransfers?.get(head) : undefined;
+      const closing = t0 !== undefined && !MARKER_CODES.has(reply.code) && head.preliminary[0].code === reply.code && cutBeforeEnd(t0, this.options.dataEnds(t0));
       if (closing) {
         if (head.preliminary.length < MAX_PRELIMINARY_REPLIES) head.preliminary.push(reply);
         this.pending.shift();
-        const t = this.commandTransfers?.get(head);
-        if (t !== undefined) {
-          this.commandTransfers?.delete(head);
-          t.closingLine = reply;
-        }
+        this.commandTransfers?.delete(head);
+        t0.closingLine = reply;
         return;
       }
       if (head.preliminary === NO_PRELIMINARY) head.preliminary = [reply];

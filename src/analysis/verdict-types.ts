@@ -126,6 +126,16 @@ export type TransferVerdict =
    */
   | { kind: 'fell-back'; code: number; reply: number; fallback: Fallback; evidence: number[] }
   /**
+   * Refused, and no failure of its own: the server refused this announcement (`code`, its reply at
+   * frame `reply`), which the client sent as a retry, another way, of an attempt that had already
+   * failed (`retryOf`: inetutils-ftp's PORT answered 425, then LPRT answered 502; tnftp's EPRT
+   * answered 502, then PORT answered 502), with no transfer command between. The refusal changed
+   * nothing: the operation had failed, and that failure is `retryOf.transfer`'s, counted once.
+   * `lacking`: the refusal said the server lacks the command (fallback.ts saysLacking).
+   * Counted apart from the failures in every output (analysis/retry-refused.ts).
+   */
+  | { kind: 'retry-refused'; code: number; reply: number; lacking: boolean; retryOf: RetryOf; evidence: number[] }
+  /**
    * Stopped part way: ABOR, 426, or a reset after data moved. `resumed`: an upload the server called
    * complete (its 2xx at frame `reply`) while the client was gone (frame `gone`), which the client's
    * later binary resume (REST `from`, its command at frame `frame`) shows was cut short: that resume
@@ -211,6 +221,23 @@ export interface ControlReset {
 }
 
 /** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
+/** The failed attempt a refused announcement retried (retry-refused.ts). */
+export interface RetryOf {
+  /** The transfer whose failure the operation's is ("1.1"), its announcement's command and the command's frame. */
+  transfer: string;
+  command: string;
+  frame: number;
+  /** The reply that said that attempt failed (a 425 to PORT, a 502 to EPRT, the transfer command's 425): its code and frame. */
+  code: number;
+  replyFrame: number;
+  /** That reply refused the attempt's announcement (a 502, a 550), rather than saying its data connection or command failed (a 425). */
+  refused: boolean;
+  /** That transfer's transfer command, when it sent one ("RETR hello.txt"); else null. */
+  request: string | null;
+  /** Refused retries between that attempt and this one (tnftp's PORT refused after EPRT, then LPRT): each a retry of the same attempt. */
+  via: RefusedStep[];
+}
+
 export interface RefusedStep {
   command: string;
   frame: number;

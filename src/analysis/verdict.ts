@@ -11,20 +11,21 @@ import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
-import type { Analysis, Command, ControlVerdict, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Analysis, Command, ControlVerdict, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
-import type { ControlReset, Fallback, Stopper } from './verdict-types.js';
+import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves } from './fxp.js';
 import { unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
-import { fallbackOf } from './fallback.js';
+import { fallbackOf, saysLacking } from './fallback.js';
+import { findRefusedRetries } from './retry-refused.js';
 import { findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
@@ -608,25 +609,48 @@ export function serverSideResetUnseen(t: Transfer): number | null {
  * A download whose server end of the data connection was gone while the client still held it open:
  * the server's first reset answers the client's acknowledgements as a host's stack answers a segment
  * of a connection it no longer has (RstSeen.noConnection: no ACK, the client's acknowledgement as its
- * sequence number), before it neither end had sent a FIN nor the client a reset, and the server's
- * process then said the transfer failed (a 4xx or 5xx after the reset: it was still there, and its
- * write had failed). Taken where the server's packets arrive through a router (TTL), the capture
- * cannot hold the reset the server received: it went toward the server. Something other than the
- * client sent it: a device between them in the client's name (a firewall's REJECT with tcp-reset, an
- * IPS: pget-segment-reset-vsftpd-lftp), or a firewall on the server's own host
- * (a31-aria2c-server-cut-vsftpd: the same packets at the client). The capture cannot tell which, so
- * the stopper stays the server, whose end it was. Returns the server's reset's frame.
+ * sequence number), before it the server had sent no FIN and neither end a reset, and the server's
+ * process was still there after it (`alive`): it said the transfer failed (a 4xx or 5xx after the
+ * reset: its write had failed), or, with no final reply, it still wrote on the control connection
+ * (pure-ftpd's "150 Logout." once the client gave up: resume-wget-c-pureftpd-wget). The client may
+ * have closed first (`clientFin`: wget's --read-timeout, 3 s after the last data): a host whose end
+ * still lived would have acknowledged that FIN, not reset it as unknown. Taken where the server's
+ * packets arrive through a router (TTL), the capture cannot hold the reset the server received: it
+ * went toward the server. Something other than the client sent it: a device between them in the
+ * client's name (a firewall's REJECT with tcp-reset, an IPS: pget-segment-reset-vsftpd-lftp,
+ * resume-wget-c-pureftpd-wget), or a firewall on the server's own host (a31-aria2c-server-cut-vsftpd:
+ * the same packets at the client). The capture cannot tell which, so the stopper stays the server,
+ * whose end it was.
  */
-export function serverEndGoneUnseen(t: Transfer, s: Session): number | null {
+export interface ServerEndGone {
+  /** The server's reset. */
+  reset: number;
+  /** The client's FIN that the reset answered, when the client had closed first; else null. */
+  clientFin: number | null;
+  /** The server's reply after the reset that shows its process was still there. */
+  alive: Reply;
+}
+
+export function serverEndGoneUnseen(t: Transfer, s: Session): ServerEndGone | null {
   const c = t.connection;
   if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
-  if (t.reply === null || t.reply.code < 400 || t.reply.frame < c.rst.frame) return null;
   if ((hopsAway(s.ttl.server) ?? 0) === 0) return null;
+  const reset = c.rst.frame;
+  let clientFin: number | null = null;
   for (const e of c.handshake) {
-    if (e.frame >= c.rst.frame) break;
-    if (e.type === 'fin' || e.type === 'rst') return null;
+    if (e.frame >= reset) break;
+    if (e.type === 'rst' || (e.type === 'fin' && e.by === 'server')) return null;
+    if (e.type === 'fin') clientFin ??= e.frame;
   }
-  return c.rst.frame;
+  const alive = t.reply !== null ? (t.reply.code >= 400 && t.reply.frame >= reset ? t.reply : null) : lineAfter(t, s, reset);
+  return alive === null ? null : { reset, clientFin, alive };
+}
+
+/** The server's first line on the control connection after `frame`, for a transfer with no final reply: its last line under the 1xx, else the next reply. */
+function lineAfter(t: Transfer, s: Session, frame: number): Reply | null {
+  if (t.closingLine !== undefined) return t.closingLine.frame > frame ? t.closingLine : null;
+  for (const c of sessionOrder(s).commandsBetween(frame)) if (c.reply !== null && c.reply.frame > frame) return c.reply;
+  return null;
 }
 
 /**
@@ -696,6 +720,11 @@ export function settleOutcomes(sessions: Session[]): void {
       fallbacks.set(t, fb);
     }
   }
+  // A refused announcement sent as a retry, another way, of an attempt that had already failed: the operation failed once.
+  for (const [t, r] of findRefusedRetries(sessions)) {
+    t.status = 'retry-refused';
+    retries.set(t, r);
+  }
   // An upload whose client was gone before the server's 2xx, which the client's later resume shows was shorter than the file.
   for (const r of findResumedUploads(sessions, (t, s) => (t.status === 'complete' ? clientGone(t, s) : null))) {
     r.transfer.status = 'aborted';
@@ -720,6 +749,8 @@ export const resumedUpload = (t: Transfer): ResumedUpload | undefined => resumed
 
 /** Each fell-back transfer's fallback, found once when its status was settled; its verdict reads it. */
 const fallbacks = new WeakMap<Transfer, Fallback>();
+/** Each refused retry's failed attempt, found once when its status was settled; its verdict reads it. */
+const retries = new WeakMap<Transfer, RetryOf>();
 
 function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
@@ -811,6 +842,13 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       const after = fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame];
       const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
+    }
+    case 'retry-refused': {
+      const r = retries.get(t);
+      const refusal = t.announce?.reply ?? null;
+      if (r === undefined || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
+      const frames = evidenceFrames(t, [r.frame, r.replyFrame, ...r.via.flatMap((v) => [v.frame, v.replyFrame])]);
+      return { kind: 'retry-refused', code: refusal.code, reply: refusal.frame, lacking: saysLacking(refusal), retryOf: r, evidence: frames };
     }
     case 'unused':
       return { kind: 'unused', evidence };

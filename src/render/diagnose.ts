@@ -146,6 +146,7 @@ const NOTEWORTHY = (t: Transfer): boolean =>
   (t.verdict.kind === 'completed' && (t.verdict.missingBytes > 0 || t.verdict.sentShort)) ||
   t.verdict.kind === 'not-captured' ||
   t.verdict.kind === 'fell-back' ||
+  t.verdict.kind === 'retry-refused' ||
   t.verdict.kind === 'incomplete' ||
   t.verdict.kind === 'unknown';
 

@@ -591,6 +591,10 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
     const fb = t.verdict.fallback;
     ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${fb.completed ? 'which completed' : `which got past it (transfer ${fb.transfer} failed for its own reason)`}: no failure`);
   }
+  // A refused retry of an attempt that had failed: no failure of its own, but a departure all the same.
+  if (t.verdict.kind === 'retry-refused') {
+    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, whose attempt had already failed: no failure of its own`);
+  }
   if (t.diagnosis === null) return [];
   ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[t.diagnosis.cause].title}`);
   return diagnosisSubs(ctx, t.diagnosis);

@@ -27,6 +27,8 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
   failed: 'red',
   // Refused, and the client did it another way: nothing to look at.
   'fell-back': 'dim',
+  // Refused as a retry of an attempt that had failed: that attempt carries the failure.
+  'retry-refused': 'dim',
   aborted: 'red',
   unused: 'dim',
   unknown: 'yellow',
@@ -55,6 +57,8 @@ export function verdictLabel(v: TransferVerdict): string {
       return 'failed';
     case 'fell-back':
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
+    case 'retry-refused':
+      return `refused retry of ${v.retryOf.transfer}`;
     case 'aborted':
       return v.by ? `aborted (${v.by})` : 'aborted';
     case 'unused':
@@ -106,6 +110,7 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
   'reply-lost': 'data whole with the final reply lost',
   failed: 'failed',
   'fell-back': 'refused (the client fell back)',
+  'retry-refused': 'refused (a retry of a failed attempt)',
   aborted: 'aborted',
   unused: 'unused',
   unknown: 'unknown',
@@ -210,6 +215,18 @@ export function verdictSentence(t: Transfer): string {
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';
       return `refused, and no failure: the server ${lacks} ${escapeText(t.request?.command ?? 'the command')} (${v.code}, frame ${v.reply}); the client fell back to ${then}. Nothing to change.`;
+    }
+    case 'retry-refused': {
+      const r = v.retryOf;
+      const asked = escapeText(t.announce?.command ?? 'the announcement');
+      const refusal = v.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refused ${asked}`;
+      const attempt = `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}${r.request !== null ? `, ${escapeText(r.request)}` : ''})`;
+      const via = r.via.map((x) => `, then ${escapeText(x.command)} (frame ${x.frame}, transfer ${x.transfer}, refused too: ${x.code}, frame ${x.replyFrame})`).join('');
+      return (
+        `refused, and no failure of its own: the server ${refusal} (${v.code}, frame ${v.reply}), which the client sent as a retry, another way, of ` +
+        `${attempt}${via}, ${r.refused ? 'which the server had already refused' : 'whose attempt had already failed'} (${r.code}, frame ${r.replyFrame}). The refusal changed nothing: the operation failed there, ` +
+        `and that failure is transfer ${r.transfer}'s, counted once.`
+      );
     }
     case 'aborted':
       if (v.resumed !== undefined) {
@@ -559,6 +576,7 @@ const LATER_OUTCOME: Record<TransferVerdictKind, string> = {
   'reply-lost': 'moved the data whole, its final reply lost',
   failed: 'failed too',
   'fell-back': 'was refused, and the client fell back in turn',
+  'retry-refused': 'the server refused: a retry of this attempt, no failure of its own',
   aborted: 'was cut short too',
   unused: 'was never used',
   unknown: 'the capture cannot judge',

@@ -20,6 +20,7 @@ function run(lines: Array<['c' | 's', string]>) {
     maxOpenAnnouncements: 100,
     onAnnounce: () => undefined,
     onForget: () => undefined,
+    dataEnds: () => null,
     onWarning: () => undefined,
   });
   const parser = new FtpControlParser((e) => builder.onEvent(e));

@@ -229,8 +229,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a27-chain-missing-pyftpdlib-tnftp', causes: { '1.3': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a27-chain-missing-pyftpdlib-lftp', causes: { '3.1': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a27-epsv-missing-pyftpdlib-busybox', causes: { '1.2': 'server-refused' }, evidence: () => ({}) },
-  { fixture: 'a27-passive-refused-pyftpdlib-busybox', causes: { '1.1': 'server-refused', '1.2': 'server-refused' }, evidence: () => ({}) },
-  { fixture: 'a27-passive-refused-vsftpd-curl', causes: { '1.1': 'server-refused', '1.2': 'server-refused' }, evidence: () => ({}) },
+  // Audit 48: the PASV after the refused EPSV is the same operation's retry (1.2 retry-refused): one failure, the EPSV's.
+  { fixture: 'a27-passive-refused-pyftpdlib-busybox', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a27-passive-refused-vsftpd-curl', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
   // Twenty-sixth verdict audit (verdicts-audit26.test.ts): announcements with no usable address (a
   // mangled 227/229, a PORT with five numbers); the client gave up. Frames are checked there.
   // Uploads refused by the server's permissions (verdicts-audit28.test.ts: the advice names that server's setting).
@@ -269,7 +270,8 @@ const SCENARIOS: Scenario[] = [
   // failed attempt keeps its cause; the retry that completed has none. Frames are checked there.
   { fixture: 'retry-syn-timeout-proftpd-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'retry-426-twice-vsftpd-curl', causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) },
-  { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  // Audit 48: the router's reset of the server's end (shown by the server's bare RST answering wget's FIN), not path loss.
+  { fixture: 'resume-wget-c-pureftpd-wget', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 105, 106, 110] }) },
   { fixture: 'pget-segment-reset-vsftpd-lftp', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'fallback-port-pasv-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Seventeenth verdict audit (verdicts-audit17.test.ts): one failure captured at three points at once,
@@ -342,9 +344,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     fixture: 'fail-active-drop-twisted-ftp',
-    causes: { '1.1': 'active-syn-unanswered', '1.2': 'server-refused' },
-    evidence: () => ({ '1.1': [17, 18, 20, 21, 22, 23, 24, 25], '1.2': [26, 28] }),
-    says: { '1.1': [/the server answered PORT with 425/], '1.2': [/the server does not implement LPRT/] },
+    // Audit 48: LPRT (1.2, refused 502) retried the failed PORT: retry-refused, no failure of its own.
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.1': [17, 18, 20, 21, 22, 23, 24, 25] }),
+    says: { '1.1': [/the server answered PORT with 425/] },
   },
   {
     fixture: 'fail-active-drop-inetutils-ftpd-ftp',
@@ -871,6 +874,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Forty-eighth audit (verdicts-audit48.test.ts): pyftpdlib opening each transfer with two single-line 150 replies; every 226 paired.
+  'a48-double-150-pyftpdlib-lftp',
   // Forty-sixth audit (verdicts-audit46.test.ts): two downloads cut by the capture's end during vsftpd's rate-limit sleep: in progress, not stalled.
   'a46-rate-pause-cut-vsftpd-curl',
   // Across a router that fragments (forty-first audit): healthy, fragments lost and retransmitted or not.

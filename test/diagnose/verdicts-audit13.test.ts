@@ -187,21 +187,19 @@ describe('6. inetutils-ftp (active) to Twisted, the client\'s firewall dropping 
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(rows(a)).toEqual([
       ['1.1', 'PORT', 17, null, null, 1, 0, null, null, 'failed'],
-      ['1.2', 'LPRT', 26, null, null, null, 0, null, null, 'failed'],
+      // Audit 48: LPRT retried the failed PORT; refused, it is no failure of its own.
+      ['1.2', 'LPRT', 26, null, null, null, 0, null, null, 'retry-refused'],
     ]);
     const [t1, t2] = a.sessions[0].transfers;
     expect([t1.announce?.reply?.code, t1.announce?.reply?.frame, t1.connection?.synFrames]).toEqual([425, 25, [18, 20, 21, 22, 23, 24]]);
-    expect([t1.diagnosis?.cause, t2.diagnosis?.cause]).toEqual(['active-syn-unanswered', 'server-refused']);
+    expect([t1.diagnosis?.cause, t2.diagnosis]).toEqual(['active-syn-unanswered', null]);
     expect(t1.diagnosis!.evidence).toEqual([17, 18, 20, 21, 22, 23, 24, 25]);
     // Before: "The client gave up and sent LPRT 7.1 s after the first SYN (frame 26)".
     expect(t1.diagnosis!.summary).toMatch(/7\.1 s after the first SYN the server answered PORT with 425 Can't open data connection \(frame 25\)/);
     expect(t1.diagnosis!.summary).not.toMatch(/client gave up/);
-    // Before: "…at frame 28: the server will not connect to the address the client announced" and port_promiscuous advice.
-    expect(t2.diagnosis!.summary).toMatch(/502 Command 'LPRT' not implemented at frame 28: the server does not implement LPRT\./);
-    // Audit 46: LPRT was inetutils-ftp's retry after PORT's data connection failed: "use PORT" is no advice, PORT's failure is the one to fix.
-    expect(t2.diagnosis!.advice).toBe(
-      'The server does not implement LPRT, but that is not what stopped the transfer: the PORT before it failed first (transfer 1.1: the server could not reach the client (active mode)). Change what that transfer\'s diagnosis says, not the command.',
-    );
+    // Before: "…at frame 28: the server will not connect to the address the client announced" and port_promiscuous advice;
+    // audit 46: a diagnosis of its own pointing at PORT's; audit 48: no diagnosis, its verdict names the failed PORT.
+    expect(t2.verdict).toMatchObject({ kind: 'retry-refused', code: 502, reply: 28, lacking: true });
     // Before: "the server refused PORT (425, frame 25)" in explain's title and transfers' "requested" cell.
     const [explain, transfersOut] = await outputs(name, 'explain', 'transfers');
     expect(explain).toContain('the server could not connect to it and answered PORT (425, frame 25), so no transfer command used it');

@@ -105,7 +105,8 @@ describe('2. tnftp to aioftp: healthy passive on one port, EPRT and PORT both 50
       ['1.2', 'EPSV', 46, 'RETR hello.txt', 50, 2, 511, 226, 57, 'completed', null],
       ['1.3', 'EPSV', 62, 'STOR upload.txt', 66, 3, 259, 226, 73, 'completed', null],
       ['1.4', 'EPRT', 77, null, null, null, 0, null, null, 'failed', 'server-refused'],
-      ['1.5', 'PORT', 79, null, null, null, 0, null, null, 'failed', 'server-refused'],
+      // Audit 48: tnftp's PORT retried the refused EPRT, refused too: one failed operation, EPRT's.
+      ['1.5', 'PORT', 79, null, null, null, 0, null, null, 'retry-refused', null],
       ['2.1', 'EPSV', 105, null, null, 5, 0, null, null, 'failed', 'passive-syn-unanswered'],
     ]);
     expect(a.sessions.flatMap((s) => s.transfers).filter((t) => t.mode === 'passive').map((t) => t.connection!.server.port)).toEqual([50000, 50000, 50000, 50000]);
@@ -118,14 +119,13 @@ describe('2. tnftp to aioftp: healthy passive on one port, EPRT and PORT both 50
     const [diagnose, explain] = await healthyElsewhere(
       name,
       'Session 1, transfer 4: server-refused',
-      'Session 1, transfer 5: server-refused',
       'Session 2, transfer 1: passive-syn-unanswered',
     );
     // Before: "use another active command (PORT for EPRT)" and, for PORT, "(EPRT for PORT)": each the one just refused.
     for (const o of [diagnose, explain]) {
       expect(o).toMatch(/502 'eprt' not implemented at frame 78: the server does not implement EPRT, nor PORT \(502, frame 80\): it has no active mode/);
       expect(o).toMatch(/The server implements neither EPRT nor PORT: use passive mode on the client\./);
-      expect(o).toMatch(/The server implements neither PORT nor EPRT: use passive mode on the client\./);
+      expect(o).toMatch(/the server does not implement PORT \(502, frame 80\), which the client sent as a retry, another way, of EPRT \(frame 77, transfer 1\.4\), which the server had already refused \(502, frame 78\)/);
       expect(o).not.toMatch(/use another active command/);
     }
   });

@@ -123,7 +123,8 @@ describe('3. wget -> pure-ftpd, then wget -c: the resume in a second session car
     const f = facts(name);
     sameCommands(name, a);
     expect(rows(a)).toEqual([
-      ['1.1', 'PASV', 24, 'RETR r128k.bin', 28, 1, 70952, null, null, 'aborted', null, 'path-loss', [2, 1, 139, 'completed']],
+      // Audit 48: the router's reset of the server's end (its bare RST answering wget's FIN), not path loss.
+      ['1.1', 'PASV', 24, 'RETR r128k.bin', 28, 1, 70952, null, null, 'aborted', null, 'aborted', [2, 1, 139, 'completed']],
       ['2.1', 'PASV', 133, 'RETR r128k.bin', 139, 3, 76048, 226, 221, 'completed', 55024, null, null],
     ]);
     // The recorder: the first wget kept 55024 bytes; the second asked for the rest; the whole file matches.
@@ -133,13 +134,13 @@ describe('3. wget -> pure-ftpd, then wget -c: the resume in a second session car
     expect([f.files[0].received.size, f.files[1].size, f.files[1].received_matches]).toEqual([55024, 131072 - 55024, true]);
     const first = transfer(a, 1, 1);
     expect(first.verdict).toMatchObject({ kind: 'aborted', bytes: 70952, expected: 131072 });
-    expect(first.diagnosis!.summary).toContain('the client acknowledged 55024');
+    expect(first.diagnosis!.summary).toContain('the client had acknowledged 55024 of them');
     // pure-ftpd sent no final reply; wget's --read-timeout (3 s) closed the data connection, and the
     // server's end, reset by the router, answered with a RST (tshark: FIN 105, RST 106). Before: neither in the words.
     expect(first.diagnosis!.summary).toContain(
-      'The client closed the data connection (FIN, frame 105) 3.0 s after the last data, and the server answered with a reset (frame 106): its end of the connection was already gone.',
+      "The client closed the data connection (FIN, frame 105) 3.0 s after the last data, and the server's end of it was already gone: it answered with a reset (frame 106) without ACK",
     );
-    expect(first.diagnosis!.evidence).toEqual([24, 25, 26, 28, 105, 106]);
+    expect(first.diagnosis!.evidence).toEqual([24, 25, 26, 28, 105, 106, 110]);
     const saved = await extractedFiles(name, tmp);
     expect(saved['s2-t1-r128k.bin']).toBe(f.files[1].sha256);
     expect(laterAttemptSentence(first)).toBe(

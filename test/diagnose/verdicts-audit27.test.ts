@@ -174,33 +174,35 @@ describe('4. busybox ftpget -> pyftpdlib refusing EPSV (500): PASV, then RETR of
   });
 });
 
-describe('5. no recovery: the client gave up, and the refusals are the failure', () => {
-  it('a27-passive-refused-pyftpdlib-busybox: EPSV (16) and PASV (18) both 502, busybox quits: two failed, server-refused', async () => {
+// Audit 48: the first refusal is the operation's failure; the client's retry another way, refused too,
+// is retry-refused (no failure of its own): one operation, one failure (before: two failed).
+describe('5. no recovery: the client gave up, and the first refusal is the failure', () => {
+  it('a27-passive-refused-pyftpdlib-busybox: EPSV (16) and PASV (18) both 502, busybox quits: one failed, server-refused; the PASV a refused retry', async () => {
     const name = 'a27-passive-refused-pyftpdlib-busybox';
     expect(facts(name).client.got_file).toBe('no');
     const a = await analyze(name);
     expect(rows(a)).toEqual([
       ['1.1', 'EPSV', 16, null, null, null, 0, null, null, 'failed', 'failed', 'server-refused', null, null, null],
-      ['1.2', 'PASV', 18, null, null, null, 0, null, null, 'failed', 'failed', 'server-refused', null, null, null],
+      ['1.2', 'PASV', 18, null, null, null, 0, null, null, 'retry-refused', 'retry-refused', null, null, null, null],
     ]);
     const [summary] = await outputs(name, 'summary');
     expect(summary).not.toContain('fell back');
   });
 
-  it('a27-passive-refused-vsftpd-curl: vsftpd (pasv_enable=NO) answers EPSV (18) and PASV (20) 550; curl quits: two failed', async () => {
+  it('a27-passive-refused-vsftpd-curl: vsftpd (pasv_enable=NO) answers EPSV (18) and PASV (20) 550; curl quits: one failed, the PASV a refused retry', async () => {
     const name = 'a27-passive-refused-vsftpd-curl';
     const a = await analyze(name);
     expect(rows(a)).toEqual([
       ['1.1', 'EPSV', 18, null, null, null, 0, null, null, 'failed', 'failed', 'server-refused', null, null, null],
-      ['1.2', 'PASV', 20, null, null, null, 0, null, null, 'failed', 'failed', 'server-refused', null, null, null],
+      ['1.2', 'PASV', 20, null, null, null, 0, null, null, 'retry-refused', 'retry-refused', null, null, null, null],
     ]);
   });
 
-  it('a18-aioftp-tnftp: EPRT and PORT both 502, then QUIT; the next session asks with EPSV but sends no transfer command: both stay failed', async () => {
+  it('a18-aioftp-tnftp: EPRT and PORT both 502, then QUIT; the next session asks with EPSV but sends no transfer command: EPRT stays failed, PORT its refused retry', async () => {
     const a = await analyze('a18-aioftp-tnftp');
     expect(a.sessions[0].transfers.slice(3).map((t) => [t.announce?.command, t.verdict.kind, t.diagnosis?.cause])).toEqual([
       ['EPRT', 'failed', 'server-refused'],
-      ['PORT', 'failed', 'server-refused'],
+      ['PORT', 'retry-refused', undefined],
     ]);
   });
 

@@ -74,7 +74,7 @@ describe("1. a data connection the router resets at the server's end, captured a
     expect(portFrames(name, 50078).filter((r) => r['ip.src'] === '192.0.2.10' && (Number(r['tcp.flags']) & 0x5) !== 0)).toEqual([]);
     const t = transfers(a)[0];
     expect(t.connection!.rst).toEqual({ frame: 125, by: 'server', ttl: 63, noConnection: true });
-    expect([serverEndGoneUnseen(t, a.sessions[0]), serverSideResetUnseen(t)]).toEqual([125, null]);
+    expect([serverEndGoneUnseen(t, a.sessions[0])?.reset, serverSideResetUnseen(t)]).toEqual([125, null]);
     expect(t.connection!.undeliveredBytes).toBe(1448);
     const d = t.diagnosis!;
     expect(d.evidence).toEqual([42, 43, 44, 46, 125, 128]);
@@ -120,7 +120,7 @@ describe("1. a data connection the router resets at the server's end, captured a
     const a = await analyze(name);
     const [t1, t2] = transfers(a);
     expect([frame(name, 88)[3], frame(name, 191)[3], frame(name, 192)[3]]).toEqual(['0x0004', '0x0011', '0x0004']);
-    expect([serverEndGoneUnseen(t1, a.sessions[0]), serverSideResetUnseen(t2)]).toEqual([88, 191]);
+    expect([serverEndGoneUnseen(t1, a.sessions[0])?.reset, serverSideResetUnseen(t2)]).toEqual([88, 191]);
     expect(transferCauses(a)).toEqual(['aborted', 'aborted', null]);
     expect(t2.diagnosis!.summary).toContain("1448 bytes of the server's data never reached the client");
     expect(t2.diagnosis!.summary).toContain('something between them had reset the server\'s end');
@@ -157,13 +157,11 @@ describe("2. inetutils-ftp's LPRT after its PORT failed (Twisted): a retry of th
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(ftpRows(name, '0').slice(9, 13)).toEqual([[17, 'PORT'], [25, '425'], [26, 'LPRT'], [28, '502']]);
     const [t1, t2] = transfers(a);
-    expect([t1.diagnosis?.cause, t2.diagnosis?.cause, t2.status]).toEqual(['active-syn-unanswered', 'server-refused', 'failed']);
-    expect(t2.diagnosis!.summary).toContain(
-      "the server does not implement LPRT. The client sent it as a retry, another way, of PORT (frame 17), whose data connection had failed (transfer 1.1; 425 Can't open data connection, frame 25): that attempt had already failed, for its own reason, and LPRT could not have mended it.",
-    );
-    expect(t2.diagnosis!.advice).not.toMatch(/PORT for LPRT/);
+    // Audit 48: the retry is no failure of its own (retry-refused, no diagnosis): the operation failed once, at PORT.
+    expect([t1.diagnosis?.cause, t2.diagnosis, t2.status]).toEqual(['active-syn-unanswered', null, 'retry-refused']);
+    expect(t2.verdict).toMatchObject({ kind: 'retry-refused', code: 502, reply: 28, retryOf: { transfer: '1.1', command: 'PORT', frame: 17, code: 425, replyFrame: 25 } });
     const [diagnose] = await outputs(name, 'diagnose');
-    expect(diagnose).toContain('the PORT before it failed first (transfer 1.1: the server could not reach the client (active mode))');
+    expect(diagnose).toContain('which the client sent as a retry, another way, of PORT (frame 17, transfer 1.1), whose attempt had already failed (425, frame 25)');
     expect(diagnose).not.toContain('use another active command (PORT for LPRT)');
   });
 });

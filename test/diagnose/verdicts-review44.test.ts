@@ -100,20 +100,19 @@ describe('a27-passive-refused-pyftpdlib-busybox: each refused announcement is to
     ]);
   });
 
-  it('both transfers failed, server-refused, each with its own frames, advice active mode', async () => {
+  // Audit 48: the PASV is the client's retry of the refused EPSV (retry-refused): one failure, the EPSV's, which names both.
+  it('the EPSV failed, server-refused, with its own frames and advice active mode; the PASV its refused retry', async () => {
     const a = await analyzeFiles([path(name)], { fileName: name, thread: false });
     const ts = a.sessions.flatMap((s) => s.transfers);
     expect(ts.map((t) => [t.announce?.command, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence])).toEqual([
       ['EPSV', 'failed', 'server-refused', [15, 16, 18]],
-      ['PASV', 'failed', 'server-refused', [16, 17, 18]],
+      ['PASV', 'retry-refused', undefined, undefined],
     ]);
-    const [d1, d2] = ts.map((t) => t.diagnosis!);
+    const d1 = ts[0].diagnosis!;
     expect(d1.summary).toContain('The server answered EPSV (frame 15) with 502 Command not implemented at frame 16: the server does not implement EPSV, nor PASV (502, frame 18): it has no passive mode');
-    expect(d2.summary).toContain('The server answered PASV (frame 17) with 502 Command not implemented at frame 18: the server does not implement PASV, nor EPSV (502, frame 16): it has no passive mode');
-    for (const d of [d1, d2]) {
-      expect(d.summary).not.toMatch(/prepared/);
-      expect(d.advice).toMatch(/^The server implements neither (EPSV nor PASV|PASV nor EPSV): use active mode \(PORT\) on the client\.$/);
-    }
+    expect(d1.summary).not.toMatch(/prepared/);
+    expect(d1.advice).toBe('The server implements neither EPSV nor PASV: use active mode (PORT) on the client.');
+    expect(ts[1].verdict).toMatchObject({ kind: 'retry-refused', code: 502, reply: 18, retryOf: { transfer: '1.1', command: 'EPSV', frame: 15, code: 502, replyFrame: 16, refused: true } });
     const text = (await runCli(['diagnose', '--no-color', path(name)])).stdout;
     expect(text).not.toMatch(/data connection it had prepared|PASV instead of EPSV/);
   });
@@ -141,7 +140,8 @@ describe('a27-passive-refused-vsftpd-curl: both passive commands refused: passiv
     const ts = a.sessions.flatMap((s) => s.transfers);
     expect(ts.map((t) => [t.announce?.command, t.verdict.kind, t.diagnosis?.cause, t.diagnosis?.evidence])).toEqual([
       ['EPSV', 'failed', 'server-refused', [17, 18, 20]],
-      ['PASV', 'failed', 'server-refused', [18, 19, 20]],
+      // Audit 48: the PASV retried the refused EPSV: no failure of its own.
+      ['PASV', 'retry-refused', undefined, undefined],
     ]);
     expect(ts[0].diagnosis!.summary).toContain(
       'The server answered EPSV (frame 17) with 550 Permission denied at frame 18: the server will not open a passive data port, for PASV either (550, frame 20): it refuses passive mode',

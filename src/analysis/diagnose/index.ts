@@ -116,9 +116,10 @@ export function diagnose(a: Analysis): void {
       else if (t.passiveAddress !== undefined) delete t.passiveAddress;
       // A capture of one direction only cannot show the other side's replies, SYN-ACKs or data:
       // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
-      // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose.
+      // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose. Nor a
+      // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
       const checks =
-        t.status === 'fell-back'
+        t.status === 'fell-back' || t.status === 'retry-refused'
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
@@ -169,8 +170,9 @@ const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.a
  * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
  */
 function allFailed(s: Session): SessionDiagnosis | null {
-  // A refused probe the client got past (fell-back) is no attempt of its own: the one it fell back to is.
-  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && !stoppedByClient(t));
+  // A refused probe the client got past (fell-back) is no attempt of its own: the one it fell back to is;
+  // nor a refused retry (retry-refused): the attempt it retried is.
+  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && t.status !== 'retry-refused' && !stoppedByClient(t));
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;

@@ -223,6 +223,8 @@ function dataRow(s: Session, t: Transfer): ZeekValue[] {
   else if (v.kind === 'not-captured') detail = `replies-${v.replies}`;
   // Refused, and the client did it another way: the transfer that did ("to-1.2").
   else if (v.kind === 'fell-back') detail = `to-${v.fallback.transfer}`;
+  // Refused as a retry of an attempt that had failed: that attempt ("retry-of-1.1").
+  else if (v.kind === 'retry-refused') detail = `retry-of-${v.retryOf.transfer}`;
   const cause = t.diagnosis?.cause ?? ('cause' in v ? v.cause : null);
   return [
     ...conn,

@@ -45,7 +45,7 @@ export function diagnoseRelayLegs(a: Analysis): void {
         });
         continue;
       }
-      if (t.status === 'complete' || t.status === 'fell-back' || t.status === 'unused') continue;
+      if (t.status === 'complete' || t.status === 'fell-back' || t.status === 'retry-refused' || t.status === 'unused') continue;
       if (!p.diagnosis || !ownLegFailed(p)) continue;
       const ctx = { analysis: a, session: s, transfer: t, vantage: s.vantage! };
       const own = t.connection?.established

@@ -293,13 +293,22 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           `address but TTL ${c.rst.ttl}, where the ${c.rst.by}'s own packets arrive with TTL ${host}`,
     });
   } else if (c?.rst && goneUnseen !== null) {
+    const fin = goneUnseen.clientFin === null ? undefined : c.handshake.find((e) => e.frame === goneUnseen.clientFin);
+    const alive = goneUnseen.alive;
     stops.push({
       frame: c.rst.frame,
       words:
         (lostWords !== null ? `${lostWords}. ` : '') +
-        `The server's end of the data connection was already gone when the client's acknowledgements reached it: it answered them with a reset (frame ${c.rst.frame}) ` +
+        (fin !== undefined
+          ? `The client closed the data connection (FIN, frame ${fin.frame})${c.lastData ? ` ${secondsText(fin.time - c.lastData.time)} after the last data` : ''}, ` +
+            `and the server's end of it was already gone: it answered with a reset (frame ${c.rst.frame}) `
+          : `The server's end of the data connection was already gone when the client's acknowledgements reached it: it answered them with a reset (frame ${c.rst.frame}) `) +
         "without ACK and with the client's acknowledgement as its sequence number, as a host answers a segment of a connection it does not have. " +
-        "The client had neither closed nor reset it (no FIN, no reset from the client before it in the capture), so something other than the client reset the server's end: " +
+        (fin !== undefined
+          ? 'A host whose end still lived would have acknowledged that FIN. The server had neither closed nor reset its end before (no FIN, no reset from it in the capture), ' +
+            `and its process was still there (${t.reply === alive ? 'it replied' : 'it wrote'} ${replyWords(alive)} on the control connection at frame ${alive.frame}), `
+          : 'The client had neither closed nor reset it (no FIN, no reset from the client before it in the capture), ') +
+        "so something other than the client reset the server's end: " +
         "a firewall or router between them in the client's name, or a firewall on the server's own host. That reset went toward the server, beyond this capture point " +
         `(the server's packets arrive with TTL ${ctx.session.ttl.server}, through a router), so this capture cannot tell which`,
     });
@@ -444,7 +453,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...zero.slice(0, 5)]), advice);
+  const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)]), advice);
 }
 
 /** An upload the server called complete after its client was gone, which the client's later resume shows was cut short. */
@@ -772,10 +782,6 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   // (tnftp's EPRT, then PORT): lacked too (aioftp's "502 'port' not implemented"), the server has no
   // active mode at all and "try the other command" is no advice; accepted, the client already did.
   const otherActive = unimplemented && t.mode === 'active' ? modeOther(ctx, refusedCmd, 'active') : null;
-  // A command the server lacks, sent right after the same mode's announcement whose own attempt had
-  // failed on its data connection (inetutils-ftp: PORT answered 425, then "Fall back to LPRT"): the
-  // client's retry of that attempt another way. The refusal changed nothing: that attempt had failed.
-  const retried = unimplemented ? retriedAfterFailure(ctx) : null;
   // The same for passive mode (busybox's EPSV, then PASV, both "502 Command not implemented" from a
   // pyftpdlib without them): the server has no passive mode, "try the other command" is no advice.
   // Refused rather than lacking (vsftpd's "550 Permission denied" to EPSV and PASV with pasv_enable=NO): the same, a policy.
@@ -783,9 +789,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const noPassive = passiveOther !== null && (passiveOther.lacked || (!unimplemented && passiveOther.code >= 400)) ? passiveOther : null;
   const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
   const meaning = refusedAnnounce
-    ? retried !== null
-      ? `the server ${lacks}. The client sent it as a retry, another way, of ${retried.words}: that attempt had already failed, for its own reason, and ${refusedCmd} could not have mended it`
-      : unimplemented && t.mode === 'active'
+    ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `the server ${lacks}, nor ${otherActive.command} (${otherActive.code}, frame ${otherActive.frame}): it has no active mode`
         : `the server ${lacks}`
@@ -834,9 +838,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       "which an IPv6-only client cannot reach (only a client that keeps the control connection's address and takes the 227's port gets through), " +
       'and active mode cannot cross the translator (PORT cannot name an IPv6 client, an IPv4 server cannot use EPRT\'s IPv6 address).'
     : refusedAnnounce
-    ? retried !== null
-      ? `The server does not implement ${refusedCmd}, but that is not what stopped the transfer: the ${retried.command} before it failed first (transfer ${retried.id}${retried.cause !== null ? `: ${CATALOG[retried.cause].title}` : ''}). Change what that transfer's diagnosis says, not the command.`
-      : unimplemented && t.mode === 'active'
+    ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
         : `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or passive mode on the client.`
@@ -954,29 +956,6 @@ function modeOther(
     }
   }
   return best;
-}
-
-/**
- * The transfer just before this refused announcement in the session, of the same mode, when it was
- * an announcement the server took (a 2xx, or a 425 to PORT from a server that connects at once) whose
- * data connection then failed before any transfer command, with no transfer command between the two:
- * the refused one was the client's retry of that attempt (inetutils-ftp falls back to LPRT when PORT
- * does not complete). Its words, its announcement and its cause.
- */
-function retriedAfterFailure(ctx: TransferContext): { words: string; command: string; id: string; cause: CauseCode | null } | null {
-  const { transfer: t, session: s } = ctx;
-  const i = s.transfers.indexOf(t);
-  const prev = i > 0 ? s.transfers[i - 1] : undefined;
-  const a = prev?.announce;
-  if (prev === undefined || !a?.reply || prev.mode !== t.mode || prev.request !== null || prev.status !== 'failed' || prev.connection === null) return null;
-  if (!(a.reply.code < 300 || a.reply.code === 425) || (t.announce !== null && t.announce.frame < a.reply.frame)) return null;
-  const id = `${s.id}.${prev.id}`;
-  return {
-    words: `${a.command} (frame ${a.frame}), whose data connection had failed (transfer ${id}; ${replyWords(a.reply)}, frame ${a.reply.frame})`,
-    command: a.command,
-    id,
-    cause: prev.diagnosis?.cause ?? null,
-  };
 }
 
 /** The active command to try instead of one the server does not implement. */

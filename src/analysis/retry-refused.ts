@@ -1,0 +1,54 @@
+/**
+ * A refused announcement the client sent as a retry, another way, of an attempt that had already
+ * failed: inetutils-ftp's PORT answered 425 (the server could not connect to it), then "Fall back to
+ * LPRT", answered 502; tnftp's EPRT answered 502, then PORT answered 502 too. No transfer command came
+ * between: the client was still trying to run the same operation, which had failed at the first
+ * attempt; the refusal of the retry changed nothing. The operation failed once, and that failure is
+ * the first attempt's (its diagnosis says why); the retry is counted apart, as a refused probe the
+ * client got past is (fallback.ts, `fell-back`): one operation, one outcome, in every output.
+ * Decided here once, after the fallbacks (a refused retry the client got past is `fell-back`), as the
+ * status `retry-refused`; the verdict reads it.
+ */
+import type { Session, Transfer } from './model.js';
+import { askedAt, refusedProbe } from './fallback.js';
+import type { RefusedStep, RetryOf } from './verdict-types.js';
+
+/** Each refused retry in the sessions and the failed attempt it retried: call once every other status stands. */
+export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, RetryOf> {
+  const found = new Map<Transfer, RetryOf>();
+  for (const s of sessions) {
+    // The session's transfers in the order the client asked for them (its announcement, or its command).
+    const order = s.transfers
+      .map((t) => ({ t, at: t.announce !== null ? askedAt(t, s) : (t.request?.frame ?? Infinity) }))
+      .sort((x, y) => x.at - y.at);
+    let origin: { t: Transfer; code: number; replyFrame: number; refused: boolean } | null = null;
+    let last = '';
+    const via: RefusedStep[] = [];
+    for (const { t, at } of order) {
+      const command = t.announce?.command ?? '';
+      if (origin !== null && t.status === 'failed' && refusedProbe(t, s) && command !== last && at > origin.replyFrame) {
+        const o = origin.t;
+        found.set(t, {
+          transfer: `${s.id}.${o.id}`,
+          command: o.announce?.command ?? o.request?.command ?? '',
+          frame: o.announce !== null ? askedAt(o, s) : o.request!.frame,
+          code: origin.code,
+          replyFrame: origin.replyFrame,
+          refused: origin.refused,
+          request: o.request === null ? null : `${o.request.command}${o.request.arg ? ` ${o.request.arg}` : ''}`,
+          via: [...via],
+        });
+        via.push({ command, frame: at, code: t.announce!.reply!.code, replyFrame: t.announce!.reply!.frame, transfer: `${s.id}.${t.id}` });
+        last = command;
+        continue;
+      }
+      via.length = 0;
+      last = command;
+      const failure = t.reply !== null && t.reply.code >= 400 ? t.reply : t.announce?.reply && t.announce.reply.code >= 400 ? t.announce.reply : null;
+      // A refusal of the announcement itself, not a 425 (the data connection could not open).
+      const refused = failure !== null && failure === t.announce?.reply && t.request === null && failure.code !== 425;
+      origin = t.status === 'failed' && t.fxp === undefined && t.announce !== null && failure !== null ? { t, code: failure.code, replyFrame: failure.frame, refused } : null;
+    }
+  }
+  return found;
+}
