@@ -29,8 +29,14 @@ export interface AnnouncedKbytes {
   frame: number;
 }
 
-/** Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox). */
-export type Stopper = 'client' | 'server' | 'network';
+/**
+ * Who ended a transfer early. `network`: a reset or ICMP error from neither end (a middlebox, its
+ * TTL or the capturing host's own REJECT tells). `firewall`: the server's end of the data connection
+ * reset by something the client never sent, seen only in the server's stack answering for a
+ * connection it no longer had (serverSideResetUnseen, serverEndGoneUnseen): a firewall's REJECT
+ * on the path or on the server's own host, which a capture from the client's side cannot tell apart.
+ */
+export type Stopper = 'client' | 'server' | 'network' | 'firewall';
 
 export type TransferVerdict =
   /**

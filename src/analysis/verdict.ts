@@ -757,9 +757,10 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.abortFrame !== null) return 'client';
   if (c?.rst) {
     const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
-    // The server's reset only answered the client's FIN after its failure reply: its end had been
-    // reset before, by neither host in this capture.
-    return rstFromMiddlebox(c.rst, hostTtl) || serverSideResetUnseen(t) !== null ? 'network' : c.rst.by;
+    if (rstFromMiddlebox(c.rst, hostTtl)) return 'network';
+    // The server's end was gone before its stack reset the client's packets (after its failure reply,
+    // or answering the client's ACKs or FIN as for no connection): reset by neither host's software.
+    return serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'firewall' : c.rst.by;
   }
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);

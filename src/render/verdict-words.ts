@@ -14,7 +14,7 @@ import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, LoginGuessing
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
-import type { FallbackAnnounce, TransferVerdictKind } from '../analysis/verdict-types.js';
+import type { FallbackAnnounce, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
 
 const n = count;
 
@@ -117,6 +117,13 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
 };
 
 /** What a transfer mode other than stream put on the wire. */
+/** Who aborted a transfer, after "aborted by". */
+function stopperWords(by: Stopper): string {
+  if (by === 'network') return 'the network (a device between the hosts)';
+  if (by === 'firewall') return "a firewall's reset (on the path, or on the server's own host: this capture cannot tell which)";
+  return `the ${by}`;
+}
+
 const modeWords = (mode: string): string =>
   mode === 'Z' ? 'sent in MODE Z, so they are the deflate-compressed stream, not the file itself' : `sent in MODE ${mode}, so they carry that mode's framing, not the file alone`;
 
@@ -238,7 +245,7 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       return (
-        `aborted${v.by ? ` by the ${v.by === 'network' ? 'network (a device between the hosts)' : v.by}` : ''} after ` +
+        `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
         `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}.`
       );

@@ -146,7 +146,7 @@ describe('4. aria2c where the router resets one segment: a real failure keeps it
     ]);
     expect(a.sessions.flatMap((s) => s.transfers).map((x) => x.diagnosis?.cause ?? null)).toEqual(['aborted', null, null, null]);
     const t = a.sessions[0].transfers[0];
-    expect([t.verdict.kind === 'aborted' && t.verdict.by, t.connection!.rst]).toEqual(['server', expect.objectContaining({ frame: 111, by: 'server', noConnection: true })]);
+    expect([t.verdict.kind === 'aborted' && t.verdict.by, t.connection!.rst]).toEqual(['firewall', expect.objectContaining({ frame: 111, by: 'server', noConnection: true })]);
     expect(segments(a)[3]).toEqual(['4.1', 53576, [53576, 1048576, 3293184, '3.1', 2635, true]]);
     expect(t.laterAttempt).toMatchObject({ session: 4, transfer: 1, rest: 53576, outcome: 'completed' });
     expect(facts(name).files[0].received_matches).toBe(true);

@@ -53,7 +53,7 @@ describe("1. a data connection the router resets at the server's end, captured a
     const name = 'pget-segment-reset-vsftpd-lftp';
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.diagnosis?.cause ?? null, t.verdict.kind === 'aborted' ? t.verdict.by : null])).toEqual([
-      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', 'aborted', 'server'],
+      ['1.1', 'PASV', 42, 'RETR r256k.bin', 46, 3, 59368, 426, 128, 'aborted', 'aborted', 'firewall'],
       ['1.2', 'PASV', 425, 'RETR r256k.bin', 429, 6, 262144, 226, 664, 'completed', null, null],
       ['2.1', 'PASV', 333, 'RETR r256k.bin', 339, 5, 87381, 226, 420, 'completed', null, null],
       ['3.1', 'PASV', 157, 'RETR r256k.bin', 163, 4, 174762, 226, 325, 'completed', null, null],
@@ -90,7 +90,7 @@ describe("1. a data connection the router resets at the server's end, captured a
     // Every output: the cause aborted, never path-loss or "lost on the path".
     expect(await jsonVerdicts(name)).toEqual([['1.1', 'aborted', 'aborted'], ['1.2', 'completed', null], ['2.1', 'completed', null], ['3.1', 'completed', null]]);
     const [summary, diagnose, explain, logs] = await outputs(name, 'summary', 'diagnose', 'explain', 'logs');
-    expect(summary).toMatch(/1\.1 passive RETR r256k\.bin \S+ 59368 426 aborted \(server\) \[1\]/);
+    expect(summary).toMatch(/1\.1 passive RETR r256k\.bin \S+ 59368 426 aborted \(firewall\) \[1\]/);
     expect(summary).toContain('[1] 1.1 aborted: one side stopped it part-way');
     expect(diagnose).toContain('Session 1, transfer 1: aborted');
     for (const text of [diagnose, explain]) {
@@ -123,19 +123,21 @@ describe("1. a data connection the router resets at the server's end, captured a
     expect([serverEndGoneUnseen(t1, a.sessions[0])?.reset, serverSideResetUnseen(t2)]).toEqual([88, 191]);
     expect(transferCauses(a)).toEqual(['aborted', 'aborted', null]);
     expect(t2.diagnosis!.summary).toContain("1448 bytes of the server's data never reached the client");
-    expect(t2.diagnosis!.summary).toContain('something between them had reset the server\'s end');
+    expect(t2.diagnosis!.summary).toContain('something other than the client had reset the server\'s end, a firewall\'s REJECT on the path or on the server\'s own host');
+    // One stopper for both shapes (session 31): the reset answering the ACKs (88) and the one answering the FIN (192).
+    expect([t1.verdict, t2.verdict].map((v) => (v.kind === 'aborted' ? v.by : null))).toEqual(['firewall', 'firewall']);
     const [diagnose] = await outputs(name, 'diagnose');
     expect(diagnose).not.toMatch(/path-loss|lost on the path/);
   });
 
-  it("a31-aria2c-server-cut-vsftpd: the server's own firewall leaves the same packets at the client: the words name both, the verdict keeps the server", async () => {
+  it("a31-aria2c-server-cut-vsftpd: the server's own firewall leaves the same packets at the client: the words name both, and so does the verdict's stopper", async () => {
     const name = 'a31-aria2c-server-cut-vsftpd';
     const a = await analyze(name);
     expect(facts(name).network.filter).toMatch(/^server: iptables -A OUTPUT .* -j REJECT --reject-with tcp-reset/);
     const t = a.sessions[2].transfers[0];
     expect(frame(name, 1027)[3]).toBe('0x0004');
     expect(t.connection!.rst).toMatchObject({ frame: 1027, by: 'server', noConnection: true });
-    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', cause: 'aborted' });
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'firewall', cause: 'aborted' });
     expect(t.diagnosis!.summary).toContain('or a firewall on the server\'s own host');
     expect(t.diagnosis!.summary).toContain('so this capture cannot tell which');
   });

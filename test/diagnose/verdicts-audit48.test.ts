@@ -197,7 +197,7 @@ describe('2. resume-wget-c-pureftpd-wget: the server\'s end reset by the router,
     const t = a.sessions[0].transfers[0];
     expect(t.connection!.rst).toEqual({ frame: 106, by: 'server', ttl: 63, noConnection: true });
     expect([t.status, t.verdict.kind, t.diagnosis!.cause, t.diagnosis!.evidence, t.reply, t.closingLine?.frame]).toEqual(['aborted', 'aborted', 'aborted', [24, 25, 26, 28, 105, 106, 110], null, 110]);
-    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 70952, expected: 131072, cause: 'aborted' });
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'firewall', bytes: 70952, expected: 131072, cause: 'aborted' });
     const d = t.diagnosis!;
     expect(d.summary).toContain(
       "The client closed the data connection (FIN, frame 105) 3.0 s after the last data, and the server's end of it was already gone: it answered with a reset (frame 106) without ACK and with the client's acknowledgement as its sequence number",
@@ -209,7 +209,7 @@ describe('2. resume-wget-c-pureftpd-wget: the server\'s end reset by the router,
     const [summary, diagnose, explain, logs] = await outputs(name, 'summary', 'diagnose', 'explain', 'logs');
     for (const o of [summary, diagnose, explain, logs]) expect(o).not.toMatch(/path-loss|data was lost on the path/);
     expect(summary).toContain('1.1 aborted: one side stopped it part-way');
-    expect(logs).toMatch(/RETR r128k\.bin aborted by-server aborted/);
+    expect(logs).toMatch(/RETR r128k\.bin aborted by-firewall aborted/);
     expect(diagnose).toContain('Later: Tried again in session 2');
   });
 });

@@ -48,34 +48,34 @@ describe('1. data-reset-vsftpd-curl: the router reset the server\'s end of the d
     expect(closes.map((r) => Number(r['frame.number']))).toEqual([87, 88]);
   });
 
-  it('the transfer is aborted by the network (before: by the server), cause aborted, 56472 of 262144 bytes', async () => {
+  it('the transfer is aborted by a firewall\'s reset (before: by the server, then by the network; audit 48 and session 31: one stopper for both shapes of an unseen reset), cause aborted, 56472 of 262144 bytes', async () => {
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.diagnosis?.cause, t.connection?.rst])).toEqual([
       ['1.1', 'PASV', 18, 'RETR quarter.bin', 26, 1, 56472, 426, 84, 'aborted', 'aborted', { frame: 88, by: 'server', ttl: 63, noConnection: true }],
     ]);
     const t = transfers(a)[0];
     expect(serverSideResetUnseen(t)).toBe(87);
-    expect(t.verdict).toEqual({ kind: 'aborted', by: 'network', bytes: 56472, expected: 262144, cause: 'aborted', evidence: [18, 19, 20, 26, 84, 88] });
+    expect(t.verdict).toEqual({ kind: 'aborted', by: 'firewall', bytes: 56472, expected: 262144, cause: 'aborted', evidence: [18, 19, 20, 26, 84, 88] });
     const d = t.diagnosis!;
     expect(d.evidence).toEqual([18, 19, 20, 26, 84, 87, 88]);
     expect(flat(d.summary)).toContain(
-      'The server replied 426 Failure writing network stream (frame 84). The client closed the data connection 20 s after that reply (FIN, frame 87), and the server answered with a reset (frame 88): it had already dropped the connection, although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something between them had reset the server\'s end. 56472 bytes of 262144 announced had been transferred.',
+      'The server replied 426 Failure writing network stream (frame 84). The client closed the data connection 20 s after that reply (FIN, frame 87), and the server answered with a reset (frame 88): it had already dropped the connection, although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server\'s end, a firewall\'s REJECT on the path or on the server\'s own host, which this capture cannot tell apart. 56472 bytes of 262144 announced had been transferred.',
     );
     expect(d.advice).toBe(
-      "Neither the client nor the server closed or reset the data connection before the server's 426, yet the server's end was gone (it answered the client's later FIN with a reset): a firewall or router between them reset the server's side in the client's name. Look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections; a capture at the server shows the reset arriving.",
+      "Something other than the client reset the server's end of the data connection: a firewall, router or intrusion-prevention system between them, or a firewall on the server's own host (iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (data lost just before, if any) and resets its sender. This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.",
     );
   });
 
-  it('every output says the same: aborted by the network, never "the server dropped the transfer"', async () => {
+  it('every output says the same: aborted by a firewall\'s reset, never "the server dropped the transfer"', async () => {
     const [summary, explain, timeline, diagnose] = await outputs(name, 'summary', 'explain', 'timeline', 'diagnose');
     const logs = (await runCli(['logs', path(name)])).stdout;
-    expect(summary).toContain('426 aborted (network) [1]');
-    expect(explain).toContain('Verdict: transfer 1 aborted by the network (a device between the hosts)');
-    expect(timeline).toContain('Transfer 1 aborted (network)');
-    expect(logs).toMatch(/\taborted\tby-network\taborted\n/);
-    expect(diagnose).toContain('something between them had reset the server\'s end');
+    expect(summary).toContain('426 aborted (firewall) [1]');
+    expect(flat(explain)).toContain("Verdict: transfer 1 aborted by a firewall's reset (on the path, or on the server's own host: this capture cannot tell which) after 56,472 of 262,144 bytes");
+    expect(timeline).toContain('Transfer 1 aborted (firewall)');
+    expect(logs).toMatch(/\taborted\tby-firewall\taborted\n/);
+    expect(flat(diagnose)).toContain('something other than the client had reset the server\'s end');
     const json = JSON.parse((await runCli(['transfers', '--json', path(name)])).stdout);
-    expect(json.transfers.map((t: any) => [t.verdict.kind, t.verdict.by, t.verdict.cause])).toEqual([['aborted', 'network', 'aborted']]);
+    expect(json.transfers.map((t: any) => [t.verdict.kind, t.verdict.by, t.verdict.cause])).toEqual([['aborted', 'firewall', 'aborted']]);
     const report = await reportPage(name, tmp);
     for (const o of [summary, explain, timeline, diagnose, report]) {
       expect(flat(o)).not.toMatch(/The server dropped the transfer|aborted \(server\)|aborted by the server/);
@@ -83,13 +83,13 @@ describe('1. data-reset-vsftpd-curl: the router reset the server\'s end of the d
   });
 });
 
-describe('2. the same reset, unseen, in retry-426-twice-vsftpd-curl\'s second attempt; the first and a server that closed itself keep the server', () => {
-  it('retry-426-twice-vsftpd-curl: attempt 2 (426 at 188, the client\'s FIN at 191, the server\'s RST at 192) is aborted by the network, cause aborted (audit 46: the reset, not the packet lost before it)', async () => {
+describe('2. the same reset, unseen, in retry-426-twice-vsftpd-curl\'s second attempt, and its first: one stopper; a server that closed itself keeps the server', () => {
+  it('retry-426-twice-vsftpd-curl: attempt 2 (426 at 188, the client\'s FIN at 191, the server\'s RST at 192) is aborted by a firewall\'s reset, as attempt 1 (its reset answering the ACKs), cause aborted (audit 46: the reset, not the packet lost before it)', async () => {
     const name = 'retry-426-twice-vsftpd-curl';
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.diagnosis?.cause ?? null, t.verdict.kind === 'aborted' ? t.verdict.by : null])).toEqual([
-      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', 'aborted', 'server'],
-      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', 'aborted', 'network'],
+      ['1.1', 'PASV', 18, 'RETR r128k.bin', 26, 1, 59368, 426, 92, 'aborted', 'aborted', 'firewall'],
+      ['2.1', 'PASV', 109, 'RETR r128k.bin', 117, 3, 64088, 426, 188, 'aborted', 'aborted', 'firewall'],
       ['3.1', 'PASV', 209, 'RETR r128k.bin', 217, 5, 131072, 226, 335, 'completed', null, null],
     ]);
     expect(tcp(name, 191).slice(0, 1)).toEqual(['0x0011']);

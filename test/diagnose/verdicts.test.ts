@@ -412,8 +412,8 @@ describe('19. a 426 before any reset: the server ended the transfer, and the wor
     const a = await analyze('data-reset-vsftpd-curl');
     const t = transfers(a)[0];
     expect([t.reply?.code, t.reply?.frame, t.connection?.rst, t.bytes, t.expectedSize]).toEqual([426, 84, { frame: 88, by: 'server', ttl: 63, noConnection: true }, 56472, 262144]);
-    // Neither end closed or reset the data connection before the 426: the server's end was reset by the network (verdicts-review43).
-    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'network', bytes: 56472, expected: 262144, cause: 'aborted' });
+    // Neither end closed or reset the data connection before the 426: the server's end was reset by neither host's software (verdicts-review43).
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'firewall', bytes: 56472, expected: 262144, cause: 'aborted' });
     const d = t.diagnosis!.summary;
     expect(d.indexOf('426 Failure writing network stream (frame 84)')).toBeLessThan(d.indexOf('reset (frame 88)'));
     expect(d).not.toMatch(/The server reset the data connection at frame 88/);

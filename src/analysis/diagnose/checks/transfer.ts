@@ -116,6 +116,16 @@ function stoppedAtEndWords(atEnd: EndState, receiver: 'client' | 'server', sende
 }
 
 /** The client stopped the transfer itself (ABOR, or it reset the data connection). */
+/**
+ * The server's end of a download reset by something the client never sent (serverEndGoneUnseen,
+ * serverSideResetUnseen: the verdict's stopper `firewall`): where to look, whichever shape showed it.
+ */
+const SERVER_END_RESET_ADVICE =
+  "Something other than the client reset the server's end of the data connection: a firewall, router or intrusion-prevention system between them, or a firewall on the server's own host " +
+  '(iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (data lost just before, if any) and resets its sender. ' +
+  "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
+  'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.';
+
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
   return t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
@@ -322,7 +332,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       words: late
         ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection` +
           (unseenReset !== null
-            ? ', although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something between them had reset the server\'s end'
+            ? ", although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server's end, " +
+              "a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
             : '')
         : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
@@ -441,14 +452,11 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           : failedInside
           ? "The server failed while the transfer ran and said so with an internal error, not a refusal of the command: its log says why (vsftpd answers \"500 OOPS: ...\" when one of its processes dies or hits a fatal error). Nothing in the command, and nothing between the hosts, stopped it."
           : goneUnseen !== null
-            ? "Something other than the client reset the server's end of the data connection: a firewall, router or intrusion-prevention system between them, or a firewall on the server's own host " +
-              '(iptables REJECT --reject-with tcp-reset, a limit on bytes, time or content), which drops the packet it rejects (data lost just before, if any) and resets its sender. ' +
-              "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
-              'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.'
+            ? SERVER_END_RESET_ADVICE
           : t.reply && t.reply.code !== 426 && refusalAdvice(t.reply, t) !== undefined
             ? refusalAdvice(t.reply, t)
             : unseenReset !== null
-              ? `Neither the client nor the server closed or reset the data connection before the server's ${t.reply!.code}, yet the server's end was gone (it answered the client's later FIN with a reset): a firewall or router between them reset the server's side in the client's name. Look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections; a capture at the server shows the reset arriving.`
+              ? SERVER_END_RESET_ADVICE
               : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
