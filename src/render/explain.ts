@@ -425,7 +425,8 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     if (empty) d = `0 bytes flow ${dataDirection(t)}: the ${t.direction === 'listing' ? 'listing' : 'file'} is empty.`;
     else if (bytes === 0) d = 'No data flows on it.';
     const senderFin = empty ? c.handshake.find((e) => e.type === 'fin' && e.by === sender)?.frame : undefined;
-    out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.establishedFrame ?? Infinity, text: d });
+    // With none of its packets kept (a session cut by the trace's bound), the model's last data frame places it.
+    out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.lastData?.frame ?? c.establishedFrame ?? Infinity, text: d });
   }
   const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
   // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.

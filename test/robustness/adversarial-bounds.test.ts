@@ -251,6 +251,12 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(renderExplain(a, [l]).replace(/\s+/g, ' ')).toContain(
       `From frame ${frame} on, ${cut} more packet(s) of this session are not drawn, nor its ${lines} command and reply line(s) from then on: the second reading of the capture keeps a bounded number of packets (the memory ceiling, --max-memory); \`ftpcap commands\` lists them.`,
     );
+    // A transfer past the cut is still told from the model, its data placed by the model's last data frame: after its 150.
+    const last = s.transfers[s.transfers.length - 1];
+    const story = renderExplain(a, [l]).replace(/\s+/g, ' ');
+    const told = story.slice(story.indexOf(`Transfer ${last.id}: RETR`));
+    expect(told.indexOf('512 bytes flow server → client')).toBeGreaterThan(told.indexOf(`(frame ${last.preliminary!.frame})`));
+    expect(told.indexOf('512 bytes flow server → client')).toBeLessThan(told.indexOf(`(frame ${last.reply!.frame})`));
   });
 
 });
