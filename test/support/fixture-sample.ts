@@ -106,13 +106,14 @@ export function inSample(file: string): boolean {
 }
 
 /**
- * The hashed eighth and the shipped four only (every fixture under FTPCAP_LONG=all): for the
- * fuzz set, whose every case runs every subcommand on a damaged copy. The fixtures kept in the
- * sample for what their outputs reach are run whole by the other files.
+ * One fixture in `every` by the hash (a multiple of SAMPLE_EVERY gives a part of the hashed eighth)
+ * and the shipped four only (every fixture under FTPCAP_LONG=all): for the fuzz set, whose every
+ * case runs every subcommand on a damaged copy. The fixtures kept in the sample for what their
+ * outputs reach are run whole by the other files.
  */
-export function inHashedShare(file: string): boolean {
+export function inHashedShare(file: string, every = SAMPLE_EVERY): boolean {
   const name = fixtureName(file);
-  return ALL || SHIPPED.includes(name) || hash(name) % SAMPLE_EVERY === 0;
+  return ALL || SHIPPED.includes(name) || hash(name) % every === 0;
 }
 
 /** The items whose fixture is checked in this run (every one under FTPCAP_LONG=all). */
