@@ -472,9 +472,17 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
     const c = t.closingLine;
     subs.push({ frame: c.frame, text: `${c.code} ${quote(replyHeadline(c))} (${frameCite(s, c.frame)}): the server's last line on the transfer, under the code of its start: no final reply (226, or an error) followed.` });
   }
-  if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame}).` });
+  // The ABOR and its reply are told here, and not again among the session's other commands.
+  const aborReply = (frame: number): string => {
+    const c = s.commands.find((x) => x.frame === frame && x.command === 'ABOR');
+    return c === undefined ? '' : ` → ${replyShort(s, c)}`;
+  };
+  if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame})${aborReply(t.abortFrame)}.` });
   if (t.lateAbortFrame !== undefined) {
-    subs.push({ frame: t.lateAbortFrame, text: `The client sends ABOR (frame ${t.lateAbortFrame}) as the transfer finishes: housekeeping, the data was already whole, nothing is aborted.` });
+    subs.push({
+      frame: t.lateAbortFrame,
+      text: `The client sends ABOR (frame ${t.lateAbortFrame})${aborReply(t.lateAbortFrame)} as the transfer finishes: housekeeping, the data was already whole, nothing is aborted.`,
+    });
   }
   // Capture order; a stable sort keeps sub-steps of one frame in the order written.
   const ordered = subs.sort((x, y) => x.frame - y.frame).map((x) => x.text);
@@ -725,6 +733,8 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
     else if (an === null && t.unansweredAnnounce !== undefined) used.set(t.unansweredAnnounce.frame, t);
   }
   const requestFrames = new Set(s.transfers.map((t) => t.request?.frame).filter((f): f is number => f !== undefined));
+  /** ABORs told, with their replies, in their transfer's step. */
+  const abortsTold = new Set<number>();
   const plain: Command[] = [];
   const loginCommand = (c: Command): boolean => isLogin(c.command);
   const flush = (): void => {
@@ -809,11 +819,13 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
       const during: Command[] = [];
       const end = t.request !== null && t.reply !== null ? t.reply.frame : -Infinity;
       while (i + 1 < cmds.length && duringTransfer(cmds[i + 1], end) && !used.has(cmds[i + 1].frame) && !requestFrames.has(cmds[i + 1].frame)) during.push(cmds[++i]);
-      if (told++ < MAX_TOLD_TRANSFERS) steps.push(transferStep(ctx, t, between, during));
-      else untold.push(t);
+      if (told++ < MAX_TOLD_TRANSFERS) {
+        steps.push(transferStep(ctx, t, between, during));
+        for (const f of [t.abortFrame, t.lateAbortFrame]) if (f !== null && f !== undefined) abortsTold.add(f);
+      } else untold.push(t);
       continue;
     }
-    if (requestFrames.has(c.frame)) continue;
+    if (requestFrames.has(c.frame) || abortsTold.has(c.frame)) continue;
     if (c.command === 'AUTH' && s.tls && s.tlsFrame !== null) {
       flush();
       const { title, departure } = authStep(s, c);

@@ -289,7 +289,9 @@ describe('forty-ninth audit: python3 ftplib -> BusyBox ftpd', () => {
         'The client then sent ABOR at frame 290, after that reply. The server did not take it as ABOR: it answered 500 Unknown command (frame 293). 147688 bytes of 4194304 announced had been sent',
     );
     const [transfers, explain, timeline] = await outputs(name, 'transfers', 'explain', 'timeline');
-    expect(explain).toContain('h. The client aborts it: ABOR (frame 290). i. Verdict: transfer 5 aborted by the client after 147,688 of 4,194,304 bytes (451, frame 289).');
+    expect(explain).toContain('h. The client aborts it: ABOR (frame 290) → 500 Unknown command (frame 293). i. Verdict: transfer 5 aborted by the client after 147,688 of 4,194,304 bytes (451, frame 289).');
+    // Told once, in its transfer's step: the other commands after it are the NOOP alone.
+    expect(explain).toContain('Other commands: NOOP (frame 291) → 200 Operation successful (frame 295).');
     for (const text of [transfers, explain, timeline]) expect(text).not.toMatch(/housekeeping|late ABOR|nothing (is|was) aborted/);
     expect(transfers).toContain('aborted ABOR at frame 290');
   });
