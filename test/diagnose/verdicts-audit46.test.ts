@@ -91,7 +91,7 @@ describe("1. a data connection the router resets at the server's end, captured a
     expect(await jsonVerdicts(name)).toEqual([['1.1', 'aborted', 'aborted'], ['1.2', 'completed', null], ['2.1', 'completed', null], ['3.1', 'completed', null]]);
     const [summary, diagnose, explain, logs] = await outputs(name, 'summary', 'diagnose', 'explain', 'logs');
     expect(summary).toMatch(/1\.1 passive RETR r256k\.bin \S+ 59368 426 aborted \(firewall\) \[1\]/);
-    expect(summary).toContain('[1] 1.1 aborted: one side stopped it part-way');
+    expect(summary).toContain('[1] 1.1 aborted: stopped part-way');
     expect(diagnose).toContain('Session 1, transfer 1: aborted');
     for (const text of [diagnose, explain]) {
       expect(text).toMatch(/it answered them with a reset \(frame 125\) without ACK/);

@@ -242,7 +242,7 @@ describe('forty-ninth audit: curl -> BusyBox ftpd', () => {
     ]);
     await jsonAgrees(name, a);
     const [summary, diagnose, explain, logs] = await outputs(name, 'summary', 'diagnose', 'explain', 'logs');
-    expect(summary).toContain('5.1 aborted: one side stopped it part-way');
+    expect(summary).toContain('5.1 aborted: stopped part-way');
     expect(summary).toContain("6.1 passive-syn-unanswered: the client could not reach the server's passive port");
     expect(diagnose).toContain(
       'The client sent ABOR at frame 652. The server did not take it as ABOR: it answered 500 Unknown command (frame 656). The client reset the data connection at frame 653. ' +
@@ -319,7 +319,7 @@ describe('forty-ninth audit: python3 ftplib -> BusyBox ftpd', () => {
     ]);
     await jsonAgrees(name, a);
     const [summary, diagnose, logs] = await outputs(name, 'summary', 'diagnose', 'logs');
-    expect(summary).toContain('1.5 aborted: one side stopped it part-way');
+    expect(summary).toContain('1.5 aborted: stopped part-way');
     expect(diagnose).toContain('20 s after the first SYN the server replied 421 Timeout (frame 326)');
     expect(diagnose).toContain('3 of 6 transfers diagnosed (3 complete, 2 failed, 1 aborted).');
     expect(logs).toMatch(/passive RETR big\.bin aborted by-client aborted/);

@@ -317,7 +317,7 @@ describe('15. a server killed mid-download: aborted by the server, not a capture
     expect([a.sessions[0].closedBy?.by, a.sessions[0].closedBy?.frame]).toEqual(['server', 280]);
     expect(t.diagnosis!.evidence).toEqual([18, 19, 20, 26, 278, 280]);
     expect(t.diagnosis!.summary).toMatch(/and the server then closed the control connection \(frame 280\) with no final reply/);
-    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(RETR half\.bin, passive mode\) was cut short: one side stopped it part-way \(ABOR, a reset, or an error reply after data moved\)\./);
+    expect(t.diagnosis!.summary).toMatch(/^Session 1, transfer 1 \(RETR half\.bin, passive mode\) was cut short: stopped part-way \(ABOR, a reset, or an error reply after data moved\)\./);
     const [summary, diagnose, explain] = await Promise.all([
       runCli(['summary', '--no-color', path(name)]),
       runCli(['diagnose', '--no-color', path(name)]),

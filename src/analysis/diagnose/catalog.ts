@@ -241,7 +241,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "NAT's TCP idle timeout).",
   },
   aborted: {
-    title: 'one side stopped it part-way (ABOR, a reset, or an error reply after data moved)',
+    title: 'stopped part-way (ABOR, a reset, or an error reply after data moved)',
     advice:
       'Retry the transfer; if the aborts repeat, look at the side that aborted: the client (timeouts, interrupts) ' +
       'or the server (its disk, its data connection timeout), and the network path between them. The server\'s data ' +
