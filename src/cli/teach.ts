@@ -15,7 +15,7 @@ import { TlsRecordCollector } from '../analysis/tls-records.js';
 import type { PacketTrace, TraceConnection, TraceOptions, TraceRole } from '../analysis/packet-trace.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
+import { twoPassInput, writeWarnings, type CliStream, type TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
 
 // The packet trace, ladders, dumps and the story are imported when a command here runs, not
@@ -121,13 +121,27 @@ async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOption
   }
 }
 
+/**
+ * The capture read again a chunk at a time, waiting while standard output holds more than it takes
+ * (a pipe into `less`, or any slow reader): what dump, timeline and explain print as they read is
+ * then never queued in memory ahead of the reader (a dump of 200 MB of text piped into a reader
+ * that waited aborted Node under a 96 MiB heap). A stream that closes or fails ends the wait.
+ */
+async function* paced(input: Readable | NodeJS.ReadableStream, out: CliStream): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input as AsyncIterable<Uint8Array>) {
+    const wait = out.whenDrained?.() ?? null;
+    if (wait !== null) await wait;
+    yield chunk;
+  }
+}
+
 async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Omit<Partial<TraceOptions>, 'fileName' | 'limits'> = {}): Promise<PacketTrace> {
   const a = loaded.analysis;
   const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
   const roles = extra.roles;
   const { traceConnections, tracePackets } = await import('../analysis/packet-trace.js');
   try {
-    return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
+    return await tracePackets(paced(loaded.reopen(), deps.io.stdout), traceConnections(a, { sessions, roles }), {
       fileName: a.capture.file,
       limits: a.limits,
       ...extra,

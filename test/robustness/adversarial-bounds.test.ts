@@ -23,6 +23,7 @@ import { Ipv4Defragmenter } from '../../src/decode/ipv4-defrag.js';
 import { wrapLine } from '../../src/render/dump.js';
 import type { HeldPool } from '../../src/tcp/held-pool.js';
 import { runCli } from '../cli/run-cli.js';
+import { main } from '../../src/cli/main.js';
 
 const analyze = (bytes: Buffer, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> =>
   analyzeStream(Readable.from([bytes]), { fileName: 'generated', ...opts });
@@ -348,5 +349,30 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(pieces[0]).toBe('A'.repeat(74));
     expect(pieces.slice(1, -1).every((p) => p === ' '.repeat(26) + 'A'.repeat(48))).toBe(true);
     expect(pieces.map((p, i) => (i === 0 ? p : p.slice(26))).join('')).toBe(text);
+  });
+
+  it('dump reads the capture on only when standard output takes more (a pipe into a slow reader): nothing is queued ahead of it', async () => {
+    const path = join(dir, 'generated-long-transfer.pcap');
+    writeFileSync(path, gen.longTransfer(2000)); // 3 MB: three chunks of the second reading
+    let out = '';
+    let asked = 0;
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let full = true;
+    const stdout = { write: (s: string) => (out += s), isTTY: false, columns: 80, whenDrained: () => (++asked >= 2 && full ? gate : null) };
+    const run = main(['dump', '--data', path], { stdout, stderr: { write: () => true }, stdin: Readable.from([]), env: {} });
+    for (let i = 0; i < 500 && asked < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const held = out.length;
+    await new Promise((r) => setTimeout(r, 100));
+    // Asked before the second chunk, told to wait: not a byte more was printed meanwhile.
+    expect([asked, out.length]).toEqual([2, held]);
+    expect(held).toBeGreaterThan(0);
+    full = false;
+    release();
+    expect(await run).toBe(0);
+    expect(asked).toBeGreaterThan(2);
+    expect(out.length).toBeGreaterThan(held);
+    // Every packet boxed: login 8; PASV, 227, RETR; the handshake; 150; 2,000 segments and 1,000 ACKs; the close; 226; QUIT, 221 and the close.
+    expect(out.match(/^\| Frame \d+ /gm)).toHaveLength(8 + 3 + 3 + 1 + 2000 + 1000 + 3 + 1 + 5);
   });
 });
