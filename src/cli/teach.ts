@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Session } from '../analysis/model.js';
 import type { SessionLadder } from '../analysis/ladder.js';
+import { heapCeiling, limitsFor } from '../analysis/memory-budget.js';
 import { TlsRecordCollector } from '../analysis/tls-records.js';
 import type { PacketTrace, TraceConnection, TraceOptions, TraceRole } from '../analysis/packet-trace.js';
 import { wrap } from '../render/wrap.js';
@@ -161,8 +162,9 @@ async function ladders(a: Analysis, t: PacketTrace, session?: number): Promise<S
 export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
   // The analysis's TLS reading hands over the records of the frames to dump (their headers, decrypted text).
   const range = opts.frame;
-  const tls = new TlsRecordCollector((frame, role) =>
-    range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last,
+  const tls = new TlsRecordCollector(
+    (frame, role) => (range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last),
+    limitsFor(heapCeiling()).maxTracePackets,
   );
   return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts, tls), tls);
 }
@@ -171,7 +173,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
   const a = loaded.analysis;
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
-  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame };
+  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame, tlsRecordsCutFrom: tls.cutFrom };
   const { NO_FRAMES, renderDumpFrame } = await import('../render/dump.js');
   let printed = 0;
   await trace(deps, capture, loaded, opts, {

@@ -25,6 +25,17 @@ export interface DumpOptions {
   unicode?: boolean;
   /** TLS records by the frame they end in (analysis/tls-records.ts): FTPS frames show them. */
   tlsRecords?: ReadonlyMap<number, readonly FrameTlsRecord[]>;
+  /** The first frame whose TLS records were not all kept (the memory ceiling), if any. */
+  tlsRecordsCutFrom?: number | null;
+}
+
+/** Said of a TLS frame whose records were past the bound on kept records. */
+function recordsNotKept(frame: number): DumpLine {
+  return { level: 1, label: 'Not shown', text: `the TLS records of this frame: past the bound on records kept for a dump (the memory ceiling, --max-memory); ftpcap dump --frame ${frame} shows them` };
+}
+
+function pastRecordBound(frame: number, opts: DumpOptions): boolean {
+  return opts.tlsRecordsCutFrom !== undefined && opts.tlsRecordsCutFrom !== null && frame >= opts.tlsRecordsCutFrom;
 }
 
 /** Total width of a box, borders included: fits an 80-column terminal with room to spare. */
@@ -89,7 +100,8 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
   }
   if (insideControlTls(s, k.decoded.frame)) {
     const out: DumpLine[] = [{ level: 0, text: `TLS - Transport Layer Security (${where})` }];
-    if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
+    if (opts.tlsRecords !== undefined && pastRecordBound(k.decoded.frame, opts)) out.push(recordsNotKept(k.decoded.frame));
+    else if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
     else out.push({ level: 1, label: 'Encrypted', text: `${p.length} bytes: the FTP commands and replies cannot be read` });
     return out;
   }
@@ -163,7 +175,7 @@ function dataLines(k: KeptFrame, t: Transfer | undefined, opts: DumpOptions): Du
   if (opts.tlsRecords !== undefined && t?.connection?.tls !== undefined) {
     return [
       { level: 0, text: `TLS - Transport Layer Security (on the data connection of transfer ${t.id})` },
-      { level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` },
+      pastRecordBound(k.decoded.frame, opts) ? recordsNotKept(k.decoded.frame) : { level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` },
     ];
   }
   const out: DumpLine[] = [

@@ -24,6 +24,7 @@ import { wrapLine } from '../../src/render/dump.js';
 import type { HeldPool } from '../../src/tcp/held-pool.js';
 import { runCli } from '../cli/run-cli.js';
 import { main } from '../../src/cli/main.js';
+import { TlsRecordCollector } from '../../src/analysis/tls-records.js';
 
 const analyze = (bytes: Buffer, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> =>
   analyzeStream(Readable.from([bytes]), { fileName: 'generated', ...opts });
@@ -374,5 +375,17 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(out.length).toBeGreaterThan(held);
     // Every packet boxed: login 8; PASV, 227, RETR; the handshake; 150; 2,000 segments and 1,000 ACKs; the close; 226; QUIT, 221 and the close.
     expect(out.match(/^\| Frame \d+ /gm)).toHaveLength(8 + 3 + 3 + 1 + 2000 + 1000 + 3 + 1 + 5);
+  });
+
+  it('the TLS records kept for a dump are bounded in all: past the bound none more, and from which frame is said', () => {
+    const c = new TlsRecordCollector(() => true, 25_000);
+    // A generated control connection of 1-byte records: 10,000 to a frame, for 5 frames.
+    for (let frame = 1; frame <= 5; frame++) {
+      for (let i = 0; i < 10_000; i++) {
+        c.onRecord({ stream: 0, tag: 'control', dir: 'c2s', frame, type: 22, version: 0x0303, length: 1, outerOnly: false, content: { type: 22, bytes: new Uint8Array([1]), decrypted: false } });
+      }
+    }
+    expect([...c.byFrame].map(([f, r]) => [f, r.length])).toEqual([[1, 10_000], [2, 10_000], [3, 5000]]);
+    expect(c.cutFrom).toBe(3);
   });
 });
