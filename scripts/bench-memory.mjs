@@ -43,6 +43,13 @@ const SHAPES = {
   'failed-syn-transfers': { base: 16_000, unit: 'passive LISTs in one session, each SYN unanswered (425)', ext: 'pcap', build: (n, p) => gen.failedTransfers(n, { syn: true }, p) },
   'unused-ports': { base: 25_000, unit: 'PORTs in one session, each answered 200, none used', ext: 'pcap', build: (n, p) => gen.unusedPorts(n, p) },
   'long-transfer': { base: 150_000, unit: 'segments of one transfer (1448 bytes each)', ext: 'pcap', build: (n, p) => gen.longTransfer(n, p) },
+  'huge-replies': { base: 100, unit: 'HELPs in one session, each answered by a 1000-line 214 (~250 KB)', ext: 'pcap', build: (n, p) => gen.hugeReplies(n, {}, p) },
+  'huge-greetings': { base: 100, unit: 'sessions at once, each greeting with a 1000-line 220 (~250 KB)', ext: 'pcap', build: (n, p) => gen.hugeGreetings(n, {}, p) },
+  'partial-lines': { base: 2000, unit: 'sessions at once, each holding an 8,000-byte command line before its line end', ext: 'pcap', build: (n, p) => gen.partialLines(n, {}, p) },
+  'tls-hello-flood': { base: 375, unit: 'sessions at once after AUTH TLS, each holding 60 KB of an unfinished ClientHello', ext: 'pcap', build: (n, p) => gen.tlsHelloFlood(n, {}, p) },
+  'tls-hello-bytewise': { base: 50, unit: 'sessions after AUTH TLS, each a 60 KB ClientHello in 1-byte records', ext: 'pcap', build: (n, p) => gen.tlsHelloFlood(n, { per: 1 }, p) },
+  'fragment-holes': { base: 400_000, unit: 'IPv4 fragments of one datagram of 4,095 holes, sent over and over', ext: 'pcap', build: (n, p) => gen.fragmentHoles(n, p) },
+  'no-line-end': { base: 25_000_000, unit: 'bytes of one command line without a line end', ext: 'pcap', build: (n, p) => gen.noLineEnd(n, p) },
   'bad-timestamp': { base: 1, unit: 'session, one timestamp bit flipped', ext: 'pcapng', build: (_n, p) => gen.badTimestamp(p), fixed: true },
 };
 

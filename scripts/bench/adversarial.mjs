@@ -26,6 +26,18 @@
  *                      its high word flipped (a date millions of years ahead)
  *   zeroGzip(gib)      gzip: a valid pcap header, one SYN, then `gib` GiB of zeros (gzip members
  *                      of 1 GiB each, so the file stays small)
+ *   hugeReplies(n)     one FTP session of n HELPs, each answered by a multi-line 214 of 1000 lines
+ *   hugeGreetings(s)   s sessions at once, each greeting with a multi-line 220 of 1000 lines
+ *   noLineEnd(b)       one session whose client sends b bytes without a line end
+ *   byteByByte(n)      one session of n NOOPs sent one byte a segment
+ *   hugeListing(n)     one passive LIST whose data connection carries n `ls -l` lines
+ *   overlapping(n)     one passive RETR of n segments, each overlapping the previous with other
+ *                      bytes (or, with { holes }, sent backwards in blocks, every second missing)
+ *   partialLines(s)    s sessions at once, each holding an 8,000-byte command line before its end
+ *   tlsHelloFlood(s)   s sessions at once after AUTH TLS, each sending 60 KB of a ClientHello
+ *                      that claims 65,000 (in records of 16 KiB, or of { per } bytes)
+ *   fragmentHoles(n)   a tiny session, then n IPv4 fragments of one datagram of 4,095 holes,
+ *                      sent over and over
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -570,4 +582,225 @@ export function zeroGzip(gib, path = null) {
   const restMiB = Math.round((gib - whole) * 1024);
   if (restMiB > 0) sink.rawOut(gzipSync(Buffer.alloc(restMiB << 20), { level: 9 }));
   return sink.close();
+}
+
+// Shapes added by the fiftieth bounds hunt (b50), all generated.
+
+/** Sends `bytes` on the control connection from one side, in segments of at most `per` bytes. */
+function sendChunks(s, fromClient, bytes, per = 60000) {
+  for (let o = 0; o < bytes.length; o += per) s.ctrl([fromClient, FLAGS.PSH | FLAGS.ACK, bytes.subarray(o, o + per)]);
+}
+
+/**
+ * One FTP session of n HELPs, each answered by a multi-line 214 reply of `lines` lines of
+ * `width` characters (a hostile server: each reply is kept with its command).
+ */
+export function hugeReplies(n, { lines = 1000, width = 250 } = {}, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  const body = [];
+  body.push('214-The following commands are recognized.');
+  const filler = 'x'.repeat(Math.max(1, width - 8));
+  for (let k = 1; k < lines - 1; k++) body.push(` ${String(k).padStart(5, '0')} ${filler}`);
+  body.push('214 Help OK.');
+  const reply = Buffer.from(body.join('\r\n') + '\r\n', 'latin1');
+  for (let i = 0; i < n; i++) {
+    s.text(true, 'HELP\r\n');
+    sendChunks(s, false, reply);
+  }
+  return s.quit();
+}
+
+/** One session whose client sends `bytes` bytes without a line end on the control connection. */
+export function noLineEnd(bytes, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  const chunk = Buffer.alloc(60000, 0x41);
+  for (let left = bytes; left > 0; left -= chunk.length) s.ctrl([true, FLAGS.PSH | FLAGS.ACK, chunk.subarray(0, Math.min(left, chunk.length))]);
+  return s.quit();
+}
+
+/** One session whose client sends n NOOPs one byte a segment (each answered 200 in one segment). */
+export function byteByByte(n, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  const cmd = Buffer.from('NOOP\r\n', 'latin1');
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < cmd.length; k++) s.ctrl([true, FLAGS.PSH | FLAGS.ACK, cmd.subarray(k, k + 1)]);
+    s.text(false, '200 NOOP ok.\r\n');
+  }
+  return s.quit();
+}
+
+/**
+ * One passive LIST whose data connection carries a listing of n `ls -l` lines (the server's
+ * segments full-size), then 226.
+ */
+export function hugeListing(n, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  s.text(true, 'PASV\r\n');
+  s.text(false, pasvReply(DATA_PORT));
+  s.text(true, 'LIST\r\n');
+  const data = new PassiveData(s.w, s.clock, 2000, DATA_PORT, 50_000, 80_000);
+  data.open();
+  s.text(false, '150 Here comes the directory listing.\r\n');
+  let buf = [];
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const l = `-rw-r--r--    1 1000     1000         ${String(i).padStart(8)} Jan 01 00:00 file-${i}.txt\r\n`;
+    buf.push(l);
+    size += l.length;
+    if (size >= SEGMENT_BYTES * 8 || i === n - 1) {
+      const b = Buffer.from(buf.join(''), 'latin1');
+      for (let o = 0; o < b.length; o += SEGMENT_BYTES) data.toClient(FLAGS.ACK, b.subarray(o, o + SEGMENT_BYTES));
+      data.toServer(FLAGS.ACK);
+      buf = [];
+      size = 0;
+    }
+  }
+  data.close();
+  s.text(false, '226 Directory send OK.\r\n');
+  return s.quit();
+}
+
+/**
+ * One passive RETR whose data connection's segments (n of `size` bytes) each overlap the previous
+ * one by `overlap` bytes with different content (or, with `holes`, arrive in reverse order in
+ * blocks with every second segment missing).
+ */
+export function overlapping(n, { size = 64, overlap = 1, holes = false } = {}, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  s.text(true, 'PASV\r\n');
+  s.text(false, pasvReply(DATA_PORT));
+  s.text(true, 'RETR odd.bin\r\n');
+  const data = new PassiveData(s.w, s.clock, 2000, DATA_PORT, 50_000, 80_000);
+  data.open();
+  s.text(false, '150 Opening BINARY mode data connection for odd.bin.\r\n');
+  const base = data.ss;
+  const step = size - overlap;
+  const seg = (i) => Buffer.alloc(size, 0x30 + (i % 64));
+  const at = (i) => tcpFrame(SERVER, DATA_PORT, data.addr, data.cport, (base + i * step) >>> 0, data.cs, FLAGS.ACK, seg(i));
+  if (!holes) {
+    for (let i = 0; i < n; i++) s.w.packet((s.clock.t += 10), at(i));
+  } else {
+    // Blocks of 1024 segments sent last-first, every second segment missing.
+    for (let b = 0; b < n; b += 1024) {
+      for (let i = Math.min(n, b + 1024) - 1; i >= b; i--) if (i % 2 === 0) s.w.packet((s.clock.t += 10), at(i));
+    }
+  }
+  data.ss = (base + n * step + overlap) >>> 0;
+  data.close();
+  s.text(false, '226 Transfer complete.\r\n');
+  return s.quit();
+}
+
+/**
+ * `sessions` sessions whose server greets with a multi-line 220 of `lines` lines of `width`
+ * characters (sent `per` bytes a segment, every session in turn), then the login and QUIT of
+ * ftpTiny's sessions, all interleaved.
+ */
+export function hugeGreetings(sessions, { lines = 1000, width = 250, per = 60000 } = {}, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const ls = new Lockstep(w, sessions);
+  for (const step of TINY_STEPS.slice(0, 3)) ls.step(step);
+  const body = ['220-generated FTP server'];
+  const filler = 'y'.repeat(Math.max(1, width - 8));
+  for (let k = 1; k < lines - 1; k++) body.push(` ${String(k).padStart(5, '0')} ${filler}`);
+  body.push('220 ready.');
+  const greeting = Buffer.from(body.join('\r\n') + '\r\n', 'latin1');
+  for (let o = 0; o < greeting.length; o += per) ls.step([false, FLAGS.PSH | FLAGS.ACK, greeting.subarray(o, o + per)]);
+  for (const step of TINY_STEPS.slice(4, 8)) ls.step(step);
+  ls.close();
+  return w.close();
+}
+
+/**
+ * `sessions` sessions logged in together, then each client sends a command line of `length`
+ * characters in segments of `per` bytes without its line end, every session in turn; only then do
+ * the line ends come (each answered 500) and the sessions QUIT.
+ */
+export function partialLines(sessions, { length = 8000, per = 8000 } = {}, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const ls = new Lockstep(w, sessions);
+  ls.login();
+  const line = Buffer.from(`SITE ${'z'.repeat(Math.max(0, length - 5))}`, 'latin1');
+  for (let o = 0; o < line.length; o += per) ls.step([true, FLAGS.PSH | FLAGS.ACK, line.subarray(o, o + per)]);
+  ls.step([true, FLAGS.PSH | FLAGS.ACK, Buffer.from('\r\n', 'latin1')]);
+  ls.step([false, FLAGS.PSH | FLAGS.ACK, Buffer.from('500 Line too long.\r\n', 'latin1')]);
+  ls.close();
+  return w.close();
+}
+
+/** Ethernet + IPv4 frame around `payload` (protocol `proto`), with the fragment field given (flags and offset in 8-byte units). */
+export function ipv4Frame(src, dst, proto, payload, { id = 0, frag = 0x4000 } = {}) {
+  const b = Buffer.alloc(14 + 20 + payload.length);
+  b.writeUInt32BE(0x02000000, 0);
+  b.writeUInt16BE(0x0001, 4);
+  b.writeUInt32BE(0x02000000, 6);
+  b.writeUInt16BE(0x0002, 10);
+  b.writeUInt16BE(0x0800, 12);
+  b[14] = 0x45;
+  b.writeUInt16BE(20 + payload.length, 16);
+  b.writeUInt16BE(id, 18);
+  b.writeUInt16BE(frag, 20);
+  b[22] = 64;
+  b[23] = proto;
+  b.writeUInt32BE(src, 26);
+  b.writeUInt32BE(dst, 30);
+  b.writeUInt16BE(fold(sum16(b, 14, 34)), 24);
+  payload.copy(b, 34);
+  return b;
+}
+
+/**
+ * A generated tiny FTP session, then n IPv4 fragments of one TCP datagram that never completes:
+ * 8-byte fragments at every second 8-byte slot (each one a hole after it, more fragments to come),
+ * sent over and over (a broken sensor replaying them, or an attacker's fragment flood).
+ */
+export function fragmentHoles(n, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  let t = 0;
+  for (const f of tinySessionFrames(0)) w.packet((t += 100), f);
+  const eight = Buffer.alloc(8, 0x46);
+  const slots = 4095;
+  const frames = Array.from({ length: slots }, (_, k) => ipv4Frame(clientOf(0).addr, SERVER, 6, eight, { id: 0x4242, frag: 0x2000 | (k * 2) }));
+  for (let i = 0; i < n; i++) w.packet((t += 1), frames[i % slots]);
+  return w.close();
+}
+
+/** TLS records of content type `type` carrying `body`, `per` bytes of it a record. */
+function tlsRecords(type, body, per) {
+  const out = [];
+  for (let o = 0; o < body.length; o += per) {
+    const piece = body.subarray(o, Math.min(body.length, o + per));
+    const h = Buffer.alloc(5);
+    h[0] = type;
+    h.writeUInt16BE(0x0303, 1);
+    h.writeUInt16BE(piece.length, 3);
+    out.push(h, piece);
+  }
+  return Buffer.concat(out);
+}
+
+/**
+ * `sessions` sessions logged in together, each then AUTH TLS, 234, and a ClientHello whose
+ * handshake header claims `claimed` bytes but that sends only `sent` of them, in TLS records of
+ * `per` bytes each (all sessions in turn, a segment of at most 60,000 bytes at a time); then the
+ * sessions close without a further byte.
+ */
+export function tlsHelloFlood(sessions, { claimed = 65000, sent = 60000, per = 16384 } = {}, path = null) {
+  const w = new PcapWriter(new Sink(path));
+  const ls = new Lockstep(w, sessions);
+  ls.login();
+  ls.step([true, FLAGS.PSH | FLAGS.ACK, Buffer.from('AUTH TLS\r\n', 'latin1')]);
+  ls.step([false, FLAGS.PSH | FLAGS.ACK, Buffer.from('234 Proceed with negotiation.\r\n', 'latin1')]);
+  const hs = Buffer.alloc(4 + sent, 0x11);
+  hs[0] = 1;
+  hs.writeUIntBE(claimed, 1, 3);
+  const bytes = tlsRecords(22, hs, per);
+  for (let o = 0; o < bytes.length; o += 60000) ls.step([true, FLAGS.PSH | FLAGS.ACK, bytes.subarray(o, o + 60000)]);
+  for (const step of TINY_STEPS.slice(10)) ls.step(step);
+  return w.close();
 }

@@ -4,6 +4,7 @@
  * (data-connections.ts), or something else (other-connections.ts); the bounds on sessions are
  * session-registry.ts's. This module only keeps the route of each open connection.
  */
+import type { HeldPool } from '../tcp/held-pool.js';
 import type { Warning } from '../warnings/catalog.js';
 import type { ChunkAnswer, ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { TlsSecrets } from '../tls/connection.js';
@@ -29,6 +30,8 @@ export interface RouterOptions extends SessionLimits, Omit<DataConnectionsOption
   maxPendingCommands: number;
   maxCommands: number;
   maxOpenAnnouncements: number;
+  /** Bytes held waiting for their end in all connections together (memory-budget.ts: heldPool). */
+  heldPool?: HeldPool;
   linker: DataLinker;
   onWarning(w: Warning): void;
   /** TLS secrets (key logs, pcapng secrets blocks): FTPS is decrypted with them (src/tls). */

@@ -5,6 +5,7 @@
  */
 import type { Warning } from '../warnings/catalog.js';
 import { FtpControlParser } from '../ftp/control-parser.js';
+import type { HeldPool } from '../tcp/held-pool.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import type { ControlPort } from './connection-kind.js';
@@ -20,6 +21,8 @@ export interface ControlChannelsOptions {
   maxPendingCommands: number;
   maxCommands: number;
   maxOpenAnnouncements: number;
+  /** Bytes held waiting for their end (partial lines, open multi-line replies, TLS handshake messages) in all connections together. */
+  heldPool?: HeldPool;
   commandBudget: SessionBuilderOptions['commandBudget'];
   linker: DataLinker;
   tlsSecrets: TlsSecrets;
@@ -118,7 +121,7 @@ export class ControlChannels {
     const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
     const builder = new SessionBuilder(session, this.builderOptions);
     const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
-    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make });
+    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make, heldPool: o.heldPool });
     return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: { segments: [], repeats: [] }, s2c: { segments: [], repeats: [] } } };
   }
 
@@ -182,7 +185,10 @@ export class ControlChannels {
     route.parser.finish();
     route.builder.finish();
     const s = route.builder.session;
-    if (route.tls.connection) s.tlsDetails = route.tls.connection.facts;
+    if (route.tls.connection) {
+      s.tlsDetails = route.tls.connection.facts;
+      route.tls.connection.release();
+    }
     s.end = Math.max(s.end, conn.end);
     s.close = conn.closed;
     const after = tlsEndCause(s);

@@ -9,6 +9,8 @@
 import { getHeapStatistics } from 'node:v8';
 import { CAPTURE_LIMITS } from '../capture/limits.js';
 import type { ReassemblerOptions } from '../tcp/reassembler.js';
+import type { HeldPool } from '../tcp/held-pool.js';
+import { warning, type Warning } from '../warnings/catalog.js';
 
 /** Every budget, at its largest (the README's Limits table says what each costs at worst). */
 export const DEFAULT_LIMITS = {
@@ -28,6 +30,8 @@ export const DEFAULT_LIMITS = {
   maxSessions: 100_000,
   /** Out-of-order bytes (and piece records) buffered by all connections together. */
   maxBufferedBytesTotal: 256 * 1024 * 1024,
+  /** Text waiting for its end in all control connections together: partial lines, multi-line replies still open (ftp/text-pool.ts). */
+  maxHeldBytesTotal: 64 * 1024 * 1024,
   /**
    * Packets the second pass (`timeline`, `explain`, `report`, `dump`: analysis/packet-trace.ts)
    * keeps: past it, sessions whose connections have closed are handed on, a long data run's plain
@@ -49,6 +53,20 @@ export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
  */
 export const TRANSFER_COST_IN_COMMANDS = 12;
 
+/**
+ * Characters of a command's argument or a reply's text that one kept command stands for: a longer
+ * text takes one more from the budget of kept commands per this many (a character can take two
+ * bytes, and a command with a short reply was measured at ~250 bytes). Replies may be 256 KiB
+ * (ftp/reply-assembler.ts): a session of a thousand such, counted as one command each, filled a
+ * 96 MiB heap with 20,000 commands' worth of budget left.
+ */
+export const TEXT_CHARS_PER_COMMAND = 150;
+
+/** What a text of `chars` characters takes from the budget of kept commands beside its command's one. */
+export function textCostInCommands(chars: number): number {
+  return Math.floor(chars / TEXT_CHARS_PER_COMMAND);
+}
+
 const MIB = 1024 * 1024;
 /** The smallest ceiling accepted: below it the runtime itself does not fit. */
 export const MIN_CEILING_MIB = 128;
@@ -68,6 +86,13 @@ const COST = {
   /** Buffered out-of-order bytes are themselves the cost. */
   buffered: { bytes: 1, share: 0.1 },
   /**
+   * A unit of text waiting for its end (ftp/text-pool.ts: a character, or a string piece's
+   * header): a reply's lines are joined again when it closes. Generated floods of 400 sessions
+   * each greeting with a 250 KB reply, and of 8,000 each holding an 8 KB partial line, held them
+   * all at once.
+   */
+  held: { bytes: 2, share: 0.05 },
+  /**
    * A packet the second pass keeps (~200 bytes measured). That pass runs once the analysis's own
    * engine is gone: its engine takes the connections' share again, its packets the buffers' share.
    */
@@ -75,7 +100,7 @@ const COST = {
   /** A handshake's key log secrets: a TLS 1.3 handshake's five ~1.2 KB measured (a TLS 1.2 master secret less). */
   keyLogHandshake: { bytes: 1200, share: 0.05 },
 } as const;
-// The remaining fifth is headroom: garbage between collections, output being written.
+// The remaining 0.15 is headroom: garbage between collections, output being written.
 
 /** The budgets for a heap of `ceilingBytes`: the defaults, or less where they would not fit. */
 export function limitsFor(ceilingBytes: number): Limits {
@@ -88,8 +113,23 @@ export function limitsFor(ceilingBytes: number): Limits {
     maxSessions: fit('session', DEFAULT_LIMITS.maxSessions),
     maxCommandsTotal: fit('command', DEFAULT_LIMITS.maxCommandsTotal),
     maxBufferedBytesTotal: fit('buffered', DEFAULT_LIMITS.maxBufferedBytesTotal),
+    maxHeldBytesTotal: fit('held', DEFAULT_LIMITS.maxHeldBytesTotal),
     maxTracePackets: fit('tracePacket', DEFAULT_LIMITS.maxTracePackets),
     maxKeyLogHandshakes: fit('keyLogHandshake', DEFAULT_LIMITS.maxKeyLogHandshakes),
+  };
+}
+
+/** The pool of bytes held waiting for their end (tcp/held-pool.ts): past `max`, its warning once. */
+export function heldPool(max: number, onWarning: (w: Warning) => void): HeldPool {
+  let full = false;
+  return {
+    used: 0,
+    max,
+    onFull(frame) {
+      if (full) return;
+      full = true;
+      onWarning(warning('held-bytes', { max }, { frame }));
+    },
   };
 }
 

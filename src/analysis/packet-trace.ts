@@ -14,6 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import { readCapture } from '../capture/read-capture.js';
+import type { CaptureInput } from '../capture/chunks.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { decodeFrame } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
@@ -364,7 +365,7 @@ function icmpPacket(st: ConnState, f: DecodedFrame): TracePacket {
  * Frame numbers and times are the capture's own, as in the analysis.
  */
 export async function tracePackets(
-  input: Readable | NodeJS.ReadableStream,
+  input: CaptureInput,
   connections: TraceConnection[],
   opts: TraceOptions,
 ): Promise<PacketTrace> {

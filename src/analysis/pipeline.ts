@@ -31,7 +31,7 @@ import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { pairRelays } from './relay-pairs.js';
-import { DEFAULT_LIMITS, engineLimits, heapCeiling, limitsFor, type Limits } from './memory-budget.js';
+import { DEFAULT_LIMITS, engineLimits, heapCeiling, heldPool, limitsFor, type Limits } from './memory-budget.js';
 
 export { DEFAULT_LIMITS };
 import { FrameDamageTally } from './frame-damage.js';
@@ -55,6 +55,7 @@ export interface AnalyzeOptions {
   maxOpenAnnouncements?: number;
   maxConnections?: number;
   maxBufferedBytesTotal?: number;
+  maxHeldBytesTotal?: number;
   maxKeyLogHandshakes?: number;
   /**
    * Heap bytes the budgets above are sized for when not given one by one (memory-budget.ts);
@@ -119,6 +120,7 @@ function effectiveLimits(o: AnalyzeOptions): Limits {
     maxOpenAnnouncements: o.maxOpenAnnouncements ?? b.maxOpenAnnouncements,
     maxConnections: o.maxConnections ?? b.maxConnections,
     maxBufferedBytesTotal: o.maxBufferedBytesTotal ?? b.maxBufferedBytesTotal,
+    maxHeldBytesTotal: o.maxHeldBytesTotal ?? b.maxHeldBytesTotal,
     maxKeyLogHandshakes: o.maxKeyLogHandshakes ?? b.maxKeyLogHandshakes,
   };
 }
@@ -174,6 +176,7 @@ export async function analyzeRecords(
   const limits = effectiveLimits(options);
   // Secrets from the capture's Decryption Secrets Blocks keep to the budget (a key log given on the command line is loaded whole).
   tlsKeyLog.limit(limits.maxKeyLogHandshakes);
+  const held = heldPool(limits.maxHeldBytesTotal, (w) => warnings.push(w));
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: limits.maxPendingCommands,
@@ -182,8 +185,9 @@ export async function analyzeRecords(
     maxEmptySessions: limits.maxEmptySessions,
     maxSessions: limits.maxSessions,
     maxOpenAnnouncements: limits.maxOpenAnnouncements,
+    heldPool: held,
     linker: new DataLinker(),
-    tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord),
+    tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord, held),
     onWarning: (w) => warnings.push(w),
     readsAllTransferData: options.onTransferData !== undefined,
     connectionData: options.connectionData,

@@ -26,7 +26,7 @@ import type {
 import { kbytesFrom150, nameFrom150, pathFrom257, resolveFtpPath, sizeFrom150 } from './paths.js';
 import { lineText } from './text.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
-import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
+import { TEXT_CHARS_PER_COMMAND, TRANSFER_COST_IN_COMMANDS, textCostInCommands } from './memory-budget.js';
 import { readableByHosts } from './announce-malformed.js';
 import type { DataEnds } from './data-connections.js';
 import { dataSender } from './data-sender.js';
@@ -310,7 +310,8 @@ export class SessionBuilder {
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
-    if (s.commands.length >= this.options.maxCommands || (budget !== undefined && budget.left <= 0)) {
+    const cost = 1 + textCostInCommands(arg.length);
+    if (s.commands.length >= this.options.maxCommands || (budget !== undefined && budget.left < cost)) {
       // Past a bound a command is only counted for reply pairing: no state, no transfer.
       this.droppedCommands++;
       if (s.commands.length < this.options.maxCommands) {
@@ -322,7 +323,7 @@ export class SessionBuilder {
       this.untracked++;
       return;
     }
-    if (budget !== undefined) budget.left--;
+    if (budget !== undefined) budget.left -= cost;
     if (commandInfo(verb)?.namesPath === true && arg !== '') {
       const path = resolveFtpPath(s.cwd, arg);
       if (path !== null && path.startsWith('/')) cmd.path = path;
@@ -519,7 +520,7 @@ export class SessionBuilder {
 
   private onReply(e: FtpReply): void {
     const s = this.session;
-    const reply = toReply(e);
+    const reply = this.budgetedReply(toReply(e));
     const first = !this.greeted;
     this.greeted = true;
     // The server speaks first: its greeting (120 then 220, or 421 when it refuses service) answers
@@ -648,6 +649,26 @@ export class SessionBuilder {
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);
+  }
+
+  /**
+   * A reply's text takes from the capture's budget of kept commands by its length (beside the one
+   * its command took); when the budget cannot pay for it, only its first TEXT_CHARS_PER_COMMAND
+   * characters are kept (the budget's warning says so). A hostile server's 256 KiB replies, one
+   * per command, would otherwise hold a thousand times what the budget counts for them.
+   */
+  private budgetedReply(reply: Reply): Reply {
+    const cost = textCostInCommands(reply.text.length);
+    const budget = this.options.commandBudget;
+    if (cost === 0 || budget === undefined) return reply;
+    if (budget.left >= cost) {
+      budget.left -= cost;
+      return reply;
+    }
+    budget.onExhausted(reply.frame);
+    // A copy, not a slice: a slice would keep the whole text alive behind it.
+    reply.text = Buffer.from(reply.text.slice(0, TEXT_CHARS_PER_COMMAND), 'utf8').toString('utf8');
+    return reply;
   }
 
   /** A transfer command whose 1xx came and whose final reply has not. */

@@ -8,7 +8,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { TcpConnection } from '../tcp/types.js';
 import type { Session, Transfer } from './model.js';
 import { finishTransfer } from './transfer-outcome.js';
-import { TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
+import { TEXT_CHARS_PER_COMMAND, TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
 
 export interface SessionLimits {
   /**
@@ -109,7 +109,7 @@ export class SessionRegistry {
   /** End of capture: each bound reached, said once. */
   warnLimits(): void {
     if (this.commandBudgetFrame !== null) {
-      const facts = { max: this.limits.maxCommandsTotal ?? Infinity, transferCost: TRANSFER_COST_IN_COMMANDS };
+      const facts = { max: this.limits.maxCommandsTotal ?? Infinity, transferCost: TRANSFER_COST_IN_COMMANDS, textChars: TEXT_CHARS_PER_COMMAND };
       this.onWarning(warning('ftp-commands-total', facts, { frame: this.commandBudgetFrame }));
     }
     if (this.firstDroppedSession !== null) {

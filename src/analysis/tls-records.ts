@@ -39,15 +39,33 @@ export class TlsRecordCollector {
   readonly byFrame = new Map<number, FrameTlsRecord[]>();
   /** Per stream and direction: bytes of a handshake message that began in an earlier record. */
   private readonly carry = new Map<string, number>();
+  private kept = 0;
+  /**
+   * The first frame a wanted record of was not kept (past `maxRecords`), or null: from it on a
+   * frame's records may be missing (the dump says so instead of guessing).
+   */
+  cutFrom: number | null = null;
 
-  /** `want`: keep the records of this frame, on a connection of this role. */
-  constructor(private readonly want: (frame: number, role: TlsRole) => boolean) {}
+  /**
+   * `want`: keep the records of this frame, on a connection of this role. `maxRecords`: records
+   * kept in all (each costs about what a traced packet does: memory-budget.ts's maxTracePackets); a
+   * generated control connection of 1-byte TLS records (10,000 to a segment) filled the heap.
+   */
+  constructor(
+    private readonly want: (frame: number, role: TlsRole) => boolean,
+    private readonly maxRecords = Infinity,
+  ) {}
 
   readonly onRecord = (r: TlsRecordSeen): void => {
     const c = r.content;
     const handshakeTypes = c !== null && c.type === CONTENT_TYPE.handshake ? this.messageStarts(`${r.stream}/${r.dir}`, c.bytes) : [];
     const role: TlsRole = r.tag === 'control' || r.tag === 'data' ? r.tag : 'other';
     if (!this.want(r.frame, role)) return;
+    if (this.kept >= this.maxRecords) {
+      this.cutFrom ??= r.frame;
+      return;
+    }
+    this.kept++;
     const kept = role === 'control' ? PLAIN_KEPT.control : PLAIN_KEPT.other;
     const rec: FrameTlsRecord = {
       stream: r.stream,

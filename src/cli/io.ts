@@ -16,6 +16,8 @@ export interface CliStream {
   write(s: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** While the stream holds more than it takes (a slow reader of a pipe): when it takes more again; null when it takes more now. */
+  whenDrained?(): Promise<void> | null;
 }
 
 export interface CliIo {

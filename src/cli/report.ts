@@ -7,6 +7,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Analysis } from '../analysis/model.js';
+import { heapCeiling, limitsFor } from '../analysis/memory-budget.js';
 import { TlsRecordCollector } from '../analysis/tls-records.js';
 import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
 
@@ -20,7 +21,7 @@ const MAX_TLS_FRAMES = 20_000;
 
 /** Gathers, while the capture is analysed, the TLS records the report's FTPS dumps show. */
 function reportTlsRecords(): TlsRecordCollector {
-  const tls: TlsRecordCollector = new TlsRecordCollector((_frame, role) => role !== 'other' && tls.byFrame.size < MAX_TLS_FRAMES);
+  const tls: TlsRecordCollector = new TlsRecordCollector((_frame, role) => role !== 'other' && tls.byFrame.size < MAX_TLS_FRAMES, limitsFor(heapCeiling()).maxTracePackets);
   return tls;
 }
 
@@ -43,7 +44,7 @@ export async function buildReport(
     import('../render/report/report.js'),
   ]);
   const draw = sessionsToDraw(a);
-  const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false, tlsRecords: meta.tls.byFrame });
+  const collector = new DumpCollector(a, { showPasswords: meta.showPasswords ?? false, tlsRecords: meta.tls.byFrame, tlsRecordsCutFrom: meta.tls.cutFrom });
   const trace = await tracePackets(reopen(), traceConnections(a, { sessions: draw }), {
     fileName: a.capture.file,
     limits: a.limits,

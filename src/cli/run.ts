@@ -37,6 +37,21 @@ export async function run(): Promise<void> {
     get columns() {
       return process.stdout.columns;
     },
+    whenDrained: (): Promise<void> | null => {
+      const out = process.stdout;
+      if (!out.writableNeedDrain) return null;
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          out.off('drain', done);
+          out.off('close', done);
+          out.off('error', done);
+          resolve();
+        };
+        out.once('drain', done);
+        out.once('close', done);
+        out.once('error', done);
+      });
+    },
   };
   const code = await main(args, {
     stdout,

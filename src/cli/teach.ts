@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Analysis, Session } from '../analysis/model.js';
 import type { SessionLadder } from '../analysis/ladder.js';
+import { heapCeiling, limitsFor } from '../analysis/memory-budget.js';
 import { TlsRecordCollector } from '../analysis/tls-records.js';
 import type { PacketTrace, TraceConnection, TraceOptions, TraceRole } from '../analysis/packet-trace.js';
 import { wrap } from '../render/wrap.js';
 import { renderTimeline, WIDE_WIDTH } from '../render/timeline.js';
-import { twoPassInput, writeWarnings, type TeachDeps } from './io.js';
+import { twoPassInput, writeWarnings, type CliStream, type TeachDeps } from './io.js';
 import { runDemoReport } from './report.js';
 
 // The packet trace, ladders, dumps and the story are imported when a command here runs, not
@@ -121,13 +122,27 @@ async function withLoaded<T>(deps: TeachDeps, capture: string, opts: TeachOption
   }
 }
 
+/**
+ * The capture read again a chunk at a time, waiting while standard output holds more than it takes
+ * (a pipe into `less`, or any slow reader): what dump, timeline and explain print as they read is
+ * then never queued in memory ahead of the reader (a dump of 200 MB of text piped into a reader
+ * that waited aborted Node under a 96 MiB heap). A stream that closes or fails ends the wait.
+ */
+async function* paced(input: Readable | NodeJS.ReadableStream, out: CliStream): AsyncGenerator<Uint8Array> {
+  for await (const chunk of input as AsyncIterable<Uint8Array>) {
+    const wait = out.whenDrained?.() ?? null;
+    if (wait !== null) await wait;
+    yield chunk;
+  }
+}
+
 async function trace(deps: TeachDeps, capture: string, loaded: Loaded, opts: TeachOptions, extra: Omit<Partial<TraceOptions>, 'fileName' | 'limits'> = {}): Promise<PacketTrace> {
   const a = loaded.analysis;
   const sessions = opts.session === undefined ? undefined : new Set([opts.session]);
   const roles = extra.roles;
   const { traceConnections, tracePackets } = await import('../analysis/packet-trace.js');
   try {
-    return await tracePackets(loaded.reopen(), traceConnections(a, { sessions, roles }), {
+    return await tracePackets(paced(loaded.reopen(), deps.io.stdout), traceConnections(a, { sessions, roles }), {
       fileName: a.capture.file,
       limits: a.limits,
       ...extra,
@@ -147,8 +162,9 @@ async function ladders(a: Analysis, t: PacketTrace, session?: number): Promise<S
 export async function runDump(deps: TeachDeps, capture: string, opts: TeachOptions): Promise<void> {
   // The analysis's TLS reading hands over the records of the frames to dump (their headers, decrypted text).
   const range = opts.frame;
-  const tls = new TlsRecordCollector((frame, role) =>
-    range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last,
+  const tls = new TlsRecordCollector(
+    (frame, role) => (range === undefined ? role === 'control' || opts.data === true : frame >= range.first && frame <= range.last),
+    limitsFor(heapCeiling()).maxTracePackets,
   );
   return withLoaded(deps, capture, opts, (loaded) => dumpLoaded(deps, capture, loaded, opts, tls), tls);
 }
@@ -157,7 +173,7 @@ async function dumpLoaded(deps: TeachDeps, capture: string, loaded: Loaded, opts
   const a = loaded.analysis;
   const range = opts.frame;
   const roles: Set<TraceRole> = range !== undefined || opts.data ? new Set(['control', 'data', 'other']) : new Set(['control']);
-  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame };
+  const dumpOpts = { showPasswords: opts.showPasswords ?? false, unicode: opts.unicode, tlsRecords: tls.byFrame, tlsRecordsCutFrom: tls.cutFrom };
   const { NO_FRAMES, renderDumpFrame } = await import('../render/dump.js');
   let printed = 0;
   await trace(deps, capture, loaded, opts, {

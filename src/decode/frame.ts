@@ -56,6 +56,7 @@ function newFrame(link: LinkHeader): DecodedFrame {
     icmp: undefined,
     fragment: undefined,
     fragmentFrames: undefined,
+    fragmentCount: undefined,
     payload: EMPTY,
     truncated: false,
     problems: NO_PROBLEMS,
@@ -74,7 +75,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   frame.capturedLength = record.capturedLength;
   frame.originalLength = record.originalLength;
   frame.link = link;
-  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = frame.fragmentFrames = undefined;
+  frame.ip = frame.tunnels = frame.tcp = frame.icmp = frame.fragment = frame.fragmentFrames = frame.fragmentCount = undefined;
   frame.payload = EMPTY;
   frame.truncated = false;
   frame.problems = NO_PROBLEMS;
@@ -170,6 +171,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
   }
   frame.fragment = 'reassembled';
   frame.fragmentFrames = r.frames;
+  frame.fragmentCount = r.fragments;
   if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: true });
   view.bytes = r.payload;
   view.start = 0;

@@ -21,7 +21,8 @@ export interface DefragOptions {
 
 export type DefragResult =
   | { state: 'held'; overlap: boolean }
-  | { state: 'complete'; payload: Uint8Array; overlap: boolean; frames: number[] }
+  /** `frames`: the first MAX_INCOMPLETE_FRAMES fragments' frames; `fragments`: how many came. */
+  | { state: 'complete'; payload: Uint8Array; overlap: boolean; frames: number[]; fragments: number }
   | { state: 'dropped'; reason: string };
 
 export interface DefragStats {
@@ -68,7 +69,10 @@ interface Pending {
   total: number;
   firstTime: number;
   overlap: boolean;
+  /** The frames of its first MAX_INCOMPLETE_FRAMES fragments (a flood of repeats could send millions). */
   frames: number[];
+  /** Its fragments, all counted. */
+  fragments: number;
 }
 
 const DEFAULTS = { maxDatagramBytes: 65535, maxPending: 256, timeoutSeconds: 30 };
@@ -112,10 +116,11 @@ export class Ipv4Defragmenter {
         this.giveUp(oldest, this.pending.get(oldest)!, 'evicted');
         this.stats.evicted++;
       }
-      p = { buf: new Uint8Array(Math.max(end, 1024)), ranges: [], total: -1, firstTime: time, overlap: false, frames: [] };
+      p = { buf: new Uint8Array(Math.max(end, 1024)), ranges: [], total: -1, firstTime: time, overlap: false, frames: [], fragments: 0 };
       this.pending.set(key, p);
     }
-    p.frames.push(frame);
+    if (p.frames.length < MAX_INCOMPLETE_FRAMES) p.frames.push(frame);
+    p.fragments++;
     if (!more) {
       if (p.total >= 0 && p.total !== end) p.overlap = true; // a second, different last fragment: keep the first
       else p.total = end;
@@ -130,7 +135,7 @@ export class Ipv4Defragmenter {
       this.pending.delete(key);
       this.stats.reassembled++;
       if (p.overlap) this.stats.overlaps++;
-      return { state: 'complete', payload: p.buf.subarray(0, p.total), overlap: p.overlap, frames: p.frames };
+      return { state: 'complete', payload: p.buf.subarray(0, p.total), overlap: p.overlap, frames: p.frames, fragments: p.fragments };
     }
     return { state: 'held', overlap: p.overlap };
   }
@@ -143,8 +148,28 @@ export class Ipv4Defragmenter {
       p.buf = grown;
     }
     const r = p.ranges;
+    // The first range that ends at or after `start` (ranges are sorted, apart and never touching):
+    // found by halving, so a datagram of thousands of holes, its fragments sent over and over, costs
+    // no pass over all of them per fragment.
+    let lo = 0;
+    let hi = r.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = lo;
+    // Ranges from `first` on that touch or overlap [start, end) grow into one.
+    let ns = start;
+    let ne = end;
+    let k = first;
+    for (; 2 * k < r.length && r[2 * k] <= ne; k++) {
+      ns = Math.min(ns, r[2 * k]);
+      ne = Math.max(ne, r[2 * k + 1]);
+    }
+    // Copy the parts not yet covered (first copy wins).
     let cursor = start;
-    for (let i = 0; i < r.length && cursor < end; i += 2) {
+    for (let i = 2 * first; i < 2 * k && cursor < end; i += 2) {
       const rs = r[i];
       const re = r[i + 1];
       if (re <= cursor) continue;
@@ -154,28 +179,12 @@ export class Ipv4Defragmenter {
       cursor = Math.max(cursor, re);
     }
     if (cursor < end) p.buf.set(data.subarray(cursor - start, end - start), cursor);
-    // Insert [start, end) and merge neighbours that touch or overlap.
-    const merged: number[] = [];
-    let ns = start;
-    let ne = end;
-    let placed = false;
-    for (let i = 0; i < r.length; i += 2) {
-      const rs = r[i];
-      const re = r[i + 1];
-      if (re < ns) merged.push(rs, re);
-      else if (rs > ne) {
-        if (!placed) {
-          merged.push(ns, ne);
-          placed = true;
-        }
-        merged.push(rs, re);
-      } else {
-        ns = Math.min(ns, rs);
-        ne = Math.max(ne, re);
-      }
+    if (k === first + 1) {
+      r[2 * first] = ns;
+      r[2 * first + 1] = ne;
+    } else {
+      r.splice(2 * first, 2 * (k - first), ns, ne);
     }
-    if (!placed) merged.push(ns, ne);
-    p.ranges = merged;
   }
 
   /** The capture ended: every datagram still waiting for fragments is incomplete. */
@@ -199,7 +208,7 @@ export class Ipv4Defragmenter {
     if (this.opts.onIncompleteHead !== undefined && p.ranges[0] === 0) this.opts.onIncompleteHead(key, p.buf.subarray(0, p.ranges[1]), p.frames[0], p.firstTime);
     const all = this.stats.incompleteFrames;
     if (all !== null) {
-      if (all.length + p.frames.length > MAX_INCOMPLETE_FRAMES) this.stats.incompleteFrames = null;
+      if (all.length + p.fragments > MAX_INCOMPLETE_FRAMES) this.stats.incompleteFrames = null;
       else all.push(...p.frames);
     }
     if (this.stats.firstIncomplete !== null) return;

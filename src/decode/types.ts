@@ -181,6 +181,8 @@ export interface DecodedFrame {
    * fragment still yields its TCP header (checksum unverifiable), later fragments yield nothing.
    */
   fragment?: 'held' | 'reassembled' | 'unreassembled';
-  /** For 'reassembled': the frames whose fragments made the datagram, in arrival order (this one last). */
+  /** For 'reassembled': the frames whose fragments made the datagram, in arrival order (the first 1024 of them). */
   fragmentFrames?: number[];
+  /** For 'reassembled': how many fragments made it (repeats counted). */
+  fragmentCount?: number;
 }

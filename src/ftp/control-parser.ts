@@ -14,6 +14,7 @@
 import type { Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
 import type { FtpEvent, FtpOpaque, FtpReply } from './types.js';
+import type { HeldPool } from '../tcp/held-pool.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
@@ -44,6 +45,8 @@ export interface FtpControlParserOptions {
   maxLineLength?: number;
   maxReplyLines?: number;
   maxReplyBytes?: number;
+  /** Shared with the other connections' parsers: the text they hold waiting for its end, together. */
+  heldPool?: HeldPool;
 }
 
 type Side = 'client' | 'server';
@@ -86,11 +89,11 @@ export class FtpControlParser {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.implicitTls = opts.implicitTls === true;
     this.makeDecryptor = opts.tls;
-    this.sides = { client: new Direction(this, 'client', maxLine), server: new Direction(this, 'server', maxLine) };
+    this.sides = { client: new Direction(this, 'client', maxLine, opts.heldPool), server: new Direction(this, 'server', maxLine, opts.heldPool) };
     this.replies = new ReplyAssembler(
       (r) => this.onReply(r),
       (frame, time, warning) => this.emit({ type: 'limit', dir: 'server', frame, time, limit: 'reply-lines', warning }),
-      { maxLines: opts.maxReplyLines, maxBytes: opts.maxReplyBytes },
+      { maxLines: opts.maxReplyLines, maxBytes: opts.maxReplyBytes, pool: opts.heldPool },
     );
   }
 
@@ -316,8 +319,9 @@ class Direction implements LineSink {
     private readonly parser: FtpControlParser,
     private readonly side: Side,
     maxLine: number,
+    pool: HeldPool | undefined,
   ) {
-    this.framer = new LineFramer(this, maxLine);
+    this.framer = new LineFramer(this, maxLine, pool);
   }
 
   line(l: FramedLine): boolean {

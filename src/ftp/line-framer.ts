@@ -7,6 +7,7 @@
 
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
+import { PIECE_COST, type HeldPool } from '../tcp/held-pool.js';
 
 export type LineProblem = 'bare LF' | 'line too long' | 'no line terminator' | typeof CUT_SHORT;
 /** A line whose end the capture lacks (a gap followed its start): read as far as it goes. */
@@ -48,6 +49,9 @@ function latin1(bytes: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(bytes, start, end);
 }
 
+/** Characters of a partial line held outside the pool of held bytes (a command's verb and more). */
+const FREE_CHARS = 64;
+
 export class LineFramer {
   private readonly max: number;
   /** Partial line carried over from earlier chunks (latin1), at most max+1 chars. */
@@ -63,9 +67,13 @@ export class LineFramer {
   private lastFrame = 0;
   private lastTime = 0;
 
+  /** What the partial line holds of the capture's pool of text waiting for its end. */
+  private charged = 0;
+
   constructor(
     private readonly sink: LineSink,
     maxLineLength: number = DEFAULT_MAX_LINE_LENGTH,
+    private readonly pool?: HeldPool,
   ) {
     this.max = Math.max(1, Math.floor(maxLineLength));
   }
@@ -94,7 +102,7 @@ export class LineFramer {
       // when, is unknown (the other side may have answered it already).
       const cut = (chunk.cutBefore ?? 0) > 0 ? this.cutLine() : null;
       const dropped = this.discarding ? 0 : this.pending.length;
-      this.pending = '';
+      this.clearPending();
       this.discarding = false;
       const more = cut === null || this.sink.line(cut);
       this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time);
@@ -124,7 +132,7 @@ export class LineFramer {
     let text = this.pending;
     if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
     if (text.length > this.max) text = text.slice(0, this.max);
-    this.pending = '';
+    this.clearPending();
     this.sink.line({
       text,
       firstFrame: this.pendingFrame,
@@ -140,7 +148,7 @@ export class LineFramer {
     if (this.pending === '' || this.discarding) return null;
     let text = this.pending;
     if (text.charCodeAt(text.length - 1) === CR) text = text.slice(0, -1);
-    this.pending = '';
+    this.clearPending();
     return {
       text: text.slice(0, this.max),
       firstFrame: this.pendingFrame,
@@ -154,7 +162,7 @@ export class LineFramer {
   /** Forget any partial line (the stream stopped being text). Returns its length in bytes. */
   reset(): number {
     const dropped = this.discarding ? 0 : this.pending.length;
-    this.pending = '';
+    this.clearPending();
     this.discarding = false;
     return dropped;
   }
@@ -186,7 +194,7 @@ export class LineFramer {
       time: chunk.time,
     };
     if (malformed !== undefined) line.malformed = malformed;
-    this.pending = '';
+    this.clearPending();
     return line;
   }
 
@@ -201,7 +209,23 @@ export class LineFramer {
     this.pendingLastFrame = chunk.frame;
     this.pendingLastTime = chunk.time;
     // Room for max content bytes plus the CR of a CRLF split across chunks.
-    const take = Math.min(n - pos, this.max + 1 - this.pending.length);
+    let take = Math.min(n - pos, this.max + 1 - this.pending.length);
+    // Past the capture's pool of bytes held waiting for their end, the line is cut where it is, as
+    // too long; its first FREE_CHARS characters are kept whatever the pool (the command is not lost).
+    const pool = this.pool;
+    let full = false;
+    if (pool !== undefined) {
+      const free = Math.max(0, FREE_CHARS - this.pending.length);
+      const charge = take > free ? take - free + PIECE_COST : 0;
+      if (charge > 0 && pool.used + charge > pool.max) {
+        pool.onFull(chunk.frame);
+        full = true;
+        take = free;
+      } else {
+        pool.used += charge;
+        this.charged += charge;
+      }
+    }
     this.pending += latin1(buf, pos, pos + take);
     const more = n - pos > take;
     const over = this.pending.length > this.max && this.pending.charCodeAt(this.max) !== CR;
@@ -215,10 +239,19 @@ export class LineFramer {
       time: chunk.time,
       malformed: 'line too long',
     };
-    this.pending = '';
+    this.clearPending();
     this.discarding = true;
-    this.reportLimit(chunk);
+    if (!full) this.reportLimit(chunk);
     return this.sink.line(line) ? n : pos + take;
+  }
+
+  /** The partial line is gone (a line, a gap, a reset): its share of the pool is free again. */
+  private clearPending(): void {
+    this.pending = '';
+    if (this.charged > 0) {
+      this.pool!.used -= this.charged;
+      this.charged = 0;
+    }
   }
 
   private reportLimit(chunk: StreamChunk): void {

@@ -10,6 +10,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { FtpReply } from './types.js';
 import type { FramedLine } from './line-framer.js';
 import { parseReplyLine } from './commands.js';
+import type { HeldPool } from '../tcp/held-pool.js';
 
 export const DEFAULT_MAX_REPLY_LINES = 1000;
 export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024;
@@ -17,7 +18,10 @@ export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024;
 export interface ReplyAssemblerOptions {
   maxLines?: number;
   maxBytes?: number;
+  /** Shared by every session's assembler: the characters their open replies hold together. */
+  pool?: HeldPool;
 }
+
 
 interface OpenReply {
   code: number;
@@ -40,6 +44,7 @@ interface OpenReply {
 export class ReplyAssembler {
   private readonly maxLines: number;
   private readonly maxBytes: number;
+  private readonly pool: HeldPool | undefined;
   private open: OpenReply | null = null;
   private limitReported = false;
 
@@ -50,6 +55,7 @@ export class ReplyAssembler {
   ) {
     this.maxLines = Math.max(2, opts.maxLines ?? DEFAULT_MAX_REPLY_LINES);
     this.maxBytes = Math.max(64, opts.maxBytes ?? DEFAULT_MAX_REPLY_BYTES);
+    this.pool = opts.pool;
   }
 
   /** True while a multi-line reply waits for its last line. */
@@ -69,6 +75,7 @@ export class ReplyAssembler {
     if (parsed.problem !== undefined) problems.push(parsed.problem);
 
     if (parsed.code !== 0 && parsed.sep === '-') {
+      if (this.pool !== undefined) this.pool.used += line.text.length;
       this.open = {
         code: parsed.code,
         codeText: line.text.slice(0, 3),
@@ -129,15 +136,19 @@ export class ReplyAssembler {
     if (line.malformed !== undefined && !open.problems.includes(line.malformed)) open.problems.push(line.malformed);
 
     const full = open.skipped > 0 || open.lines.length >= this.maxLines || open.bytes + text.length > this.maxBytes;
-    if (full && !closes) {
+    const pool = this.pool;
+    const poolFull = !full && pool !== undefined && pool.used + text.length > pool.max;
+    if ((full || poolFull) && !closes) {
       // Count, don't keep; the closing line is still kept so the reply ends with its last text.
-      if (open.skipped === 0) this.truncate(open, line);
+      if (poolFull) pool!.onFull(line.frame);
+      else if (open.skipped === 0) this.truncate(open, line);
       open.skipped++;
       return;
     }
     open.lines.push(text);
     open.texts.push(closes ? text.slice(4) : text);
     open.bytes += text.length;
+    if (pool !== undefined) pool.used += text.length;
     if (!closes) return;
     this.open = null;
     if (open.skipped > 0) open.problems.push(`reply truncated: ${open.skipped} line${open.skipped === 1 ? '' : 's'} skipped`);
@@ -152,6 +163,7 @@ export class ReplyAssembler {
   }
 
   private emitOpen(open: OpenReply, frame: number, time: number): void {
+    if (this.pool !== undefined) this.pool.used -= open.bytes;
     this.emit(makeReply(open.code, open.firstFrame, frame, time, open.texts, open.lines, true, open.problems));
   }
 }

@@ -25,6 +25,17 @@ export interface DumpOptions {
   unicode?: boolean;
   /** TLS records by the frame they end in (analysis/tls-records.ts): FTPS frames show them. */
   tlsRecords?: ReadonlyMap<number, readonly FrameTlsRecord[]>;
+  /** The first frame whose TLS records were not all kept (the memory ceiling), if any. */
+  tlsRecordsCutFrom?: number | null;
+}
+
+/** Said of a TLS frame whose records were past the bound on kept records. */
+function recordsNotKept(frame: number): DumpLine {
+  return { level: 1, label: 'Not shown', text: `the TLS records of this frame: past the bound on records kept for a dump (the memory ceiling, --max-memory); ftpcap dump --frame ${frame} shows them` };
+}
+
+function pastRecordBound(frame: number, opts: DumpOptions): boolean {
+  return opts.tlsRecordsCutFrom !== undefined && opts.tlsRecordsCutFrom !== null && frame >= opts.tlsRecordsCutFrom;
 }
 
 /** Total width of a box, borders included: fits an 80-column terminal with room to spare. */
@@ -89,7 +100,8 @@ function controlLines(k: KeptFrame, s: Session, opts: DumpOptions): DumpLine[] {
   }
   if (insideControlTls(s, k.decoded.frame)) {
     const out: DumpLine[] = [{ level: 0, text: `TLS - Transport Layer Security (${where})` }];
-    if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
+    if (opts.tlsRecords !== undefined && pastRecordBound(k.decoded.frame, opts)) out.push(recordsNotKept(k.decoded.frame));
+    else if (opts.tlsRecords !== undefined) out.push({ level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` });
     else out.push({ level: 1, label: 'Encrypted', text: `${p.length} bytes: the FTP commands and replies cannot be read` });
     return out;
   }
@@ -163,7 +175,7 @@ function dataLines(k: KeptFrame, t: Transfer | undefined, opts: DumpOptions): Du
   if (opts.tlsRecords !== undefined && t?.connection?.tls !== undefined) {
     return [
       { level: 0, text: `TLS - Transport Layer Security (on the data connection of transfer ${t.id})` },
-      { level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` },
+      pastRecordBound(k.decoded.frame, opts) ? recordsNotKept(k.decoded.frame) : { level: 1, label: 'Segment', text: `${p.length} bytes of a TLS record that ends in a later frame` },
     ];
   }
   const out: DumpLine[] = [
@@ -210,8 +222,9 @@ const MAX_FRAGMENT_FRAMES = 16;
 function fragmentText(f: DecodedFrame, a: Analysis): string {
   if (f.fragment === 'reassembled' && f.fragmentFrames !== undefined) {
     const n = f.fragmentFrames;
-    const shown = n.slice(0, MAX_FRAGMENT_FRAMES).join(', ') + (n.length > MAX_FRAGMENT_FRAMES ? ', …' : '');
-    return `reassembled: this frame completes a datagram of ${n.length} fragments (frames ${shown})`;
+    const count = f.fragmentCount ?? n.length;
+    const shown = n.slice(0, MAX_FRAGMENT_FRAMES).join(', ') + (count > MAX_FRAGMENT_FRAMES ? ', …' : '');
+    return `reassembled: this frame completes a datagram of ${count} fragments (frames ${shown})`;
   }
   if (f.fragment === 'held') {
     const lost = a.capture.warnings.find((w): w is Warning<'fragments-incomplete'> => w.code === 'fragments-incomplete');
@@ -300,17 +313,32 @@ export function formatLine(l: DumpLine): { text: string; indent: number } {
   return { text: (head.length < VALUE_COL ? head.padEnd(VALUE_COL) : `${head} `) + body, indent: VALUE_COL };
 }
 
-/** Break a line to the box's inner width, at a space where possible. */
+const SPACE = /\s/;
+
+/**
+ * Break a line to the box's inner width, at a space where possible. The rest of the line is read
+ * in place, never copied: a 64 KB segment of text without a line end (a hostile control
+ * connection) is one line, and copying its rest for every piece took seconds a packet.
+ */
 export function wrapLine(text: string, indent: number, width = INNER): string[] {
   const out: string[] = [];
-  let rest = text;
-  while (rest.length > width) {
-    let cut = rest.lastIndexOf(' ', width);
+  const pad = ' '.repeat(indent);
+  // The rest is `prefix` and then text from `start` on.
+  let prefix = '';
+  let start = 0;
+  while (prefix.length + text.length - start > width) {
+    // The last space at or before `width` in the rest; one in the prefix is never a cut (≤ indent + 8).
+    const room = width - prefix.length;
+    const space = text.lastIndexOf(' ', start + room);
+    let cut = space >= start ? prefix.length + space - start : -1;
     if (cut <= indent + 8) cut = width;
-    out.push(rest.slice(0, cut).replace(/\s+$/, ''));
-    rest = ' '.repeat(indent) + rest.slice(cut).replace(/^\s+/, '');
+    const end = start + cut - prefix.length;
+    out.push((prefix + text.slice(start, end)).replace(/\s+$/, ''));
+    start = end;
+    while (start < text.length && SPACE.test(text[start])) start++;
+    prefix = pad;
   }
-  out.push(rest);
+  out.push(prefix + text.slice(start));
   return out;
 }
 

@@ -7,6 +7,7 @@
  * `facts`. Problems (no key, wrong key, a record that fails authentication) are reported once per
  * connection through `onProblem`; nothing here throws on bad input.
  */
+import type { HeldPool } from '../tcp/held-pool.js';
 import { nodeCrypto } from './node-crypto.js';
 import type { Direction } from '../tcp/types.js';
 import { HandshakeAssembler, HS, firstCertificate, parseClientHello, parseServerHello, parseTls12Ticket, parseTls13Ticket, type ClientHello, type ServerHello } from './handshake.js';
@@ -44,6 +45,8 @@ export class TlsSecrets {
   constructor(
     readonly keyLog: TlsKeyLog,
     readonly onRecord?: (r: TlsRecordSeen) => void,
+    /** What every connection's unfinished handshake messages hold, together (tcp/held-pool.ts). */
+    readonly held?: HeldPool,
   ) {}
 
   /** No key log was given at all. */
@@ -109,7 +112,7 @@ interface DirState {
   cut: NonNullable<TlsRecordsEnd['cut']>;
 }
 
-function newDir(): DirState {
+function newDir(held?: HeldPool): DirState {
   return {
     header: Buffer.alloc(5),
     have: 0,
@@ -122,7 +125,7 @@ function newDir(): DirState {
     pending: null,
     next: null,
     secret: null,
-    hs: new HandshakeAssembler(),
+    hs: new HandshakeAssembler(undefined, held),
     stopped: false,
     decryptedRecords: 0,
     undecrypted: 0,
@@ -157,7 +160,7 @@ export function emptyTlsFacts(): TlsFacts {
 
 export class TlsConnection {
   readonly facts: TlsFacts = emptyTlsFacts();
-  private readonly dirs: Record<Direction, DirState> = { c2s: newDir(), s2c: newDir() };
+  private dirs: Record<Direction, DirState> = { c2s: newDir(), s2c: newDir() };
   /** The TCP direction the TLS client sends in (known from the ClientHello). */
   private clientDir: Direction | null = null;
   private hello: ClientHello | null = null;
@@ -170,6 +173,13 @@ export class TlsConnection {
 
   constructor(private readonly opts: TlsConnectionOptions) {
     if (opts.secrets.none) this.facts.decryption = 'no-keys';
+    if (opts.secrets.held !== undefined) this.dirs = { c2s: newDir(opts.secrets.held), s2c: newDir(opts.secrets.held) };
+  }
+
+  /** The connection is gone: what its unfinished handshake messages held goes back to the pool. */
+  release(): void {
+    this.dirs.c2s.hs.reset();
+    this.dirs.s2c.hs.reset();
   }
 
   /** Keys are in hand for this connection (its application data will be decrypted). */
@@ -315,7 +325,7 @@ export class TlsConnection {
       const held = type === CT.appData && this.hello?.earlyData === true && this.side(dir) === 'client' && this.server === null;
       // Held early data is told when it is replayed.
       if (!held) this.tap(dir, header, frame, { type, bytes: body, decrypted: false });
-      if (type === CT.handshake) d.hs.push(body, (t, b) => this.handshake(dir, t, b, frame, time));
+      if (type === CT.handshake) d.hs.push(body, (t, b) => this.handshake(dir, t, b, frame, time), frame);
       else if (type === CT.alert) this.alert(dir, body, frame, false);
       else if (held) {
         if (d.early.length < MAX_EARLY_QUEUE) d.early.push({ header: Buffer.from(header), body: Buffer.from(body), frame, time });
@@ -357,7 +367,7 @@ export class TlsConnection {
       if (f.plaintext) f.plaintext[this.side(dir)] += out.plain.length;
       if (out.plain.length > 0) this.opts.onPlain?.(dir, out.plain, frame, time);
     } else if (out.type === CT.handshake) {
-      d.hs.push(out.plain, (t, b) => this.handshake(dir, t, b, frame, time));
+      d.hs.push(out.plain, (t, b) => this.handshake(dir, t, b, frame, time), frame);
     } else if (out.type === CT.alert) {
       this.alert(dir, out.plain, frame, true);
     }

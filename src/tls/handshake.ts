@@ -5,6 +5,8 @@
  * DER), NewSessionTicket (TLS 1.2 ticket). Pure functions: bytes in, a value or null out; never throw.
  */
 
+import type { HeldPool } from '../tcp/held-pool.js';
+
 export const HS = {
   clientHello: 1,
   serverHello: 2,
@@ -260,34 +262,92 @@ export function parseTls13Ticket(body: Uint8Array): Uint8Array | null {
 
 /**
  * Handshake messages of one direction, reassembled across records (a message may span records,
- * a record may hold several). Bounded: a message claiming more than `max` bytes stops it.
+ * a record may hold several). Bounded: a message claiming more than `max` bytes stops it, and so
+ * does the capture's pool of held bytes (tcp/held-pool.ts) when it cannot hold the rest.
+ * Bytes are appended to spare room, never copied again per record: a 64 KiB message sent one
+ * byte a record had copied everything held so far for each of its 65,536 records. Bytes given to
+ * `each` are never written over (a full buffer is replaced, not reused), so views of them may be kept.
  */
 export class HandshakeAssembler {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY_BUFFER;
+  /** The held bytes are buf[start, end). */
+  private start = 0;
+  private end = 0;
   private broken = false;
+  /** What this assembler holds of the pool: its buffer's size while it holds bytes. */
+  private charged = 0;
   /** 64 KiB: a ClientHello, a ServerHello or a certificate chain fits; a hostile length claim costs no more. */
-  constructor(private readonly max = 1 << 16) {}
+  constructor(
+    private readonly max = 1 << 16,
+    private readonly pool?: HeldPool,
+  ) {}
 
-  push(bytes: Uint8Array, each: (type: number, body: Uint8Array, raw: Uint8Array) => void): void {
+  push(bytes: Uint8Array, each: (type: number, body: Uint8Array, raw: Uint8Array) => void, frame = 0): void {
     if (this.broken) return;
-    this.buf = this.buf.length ? Buffer.concat([this.buf, bytes]) : Buffer.from(bytes);
-    let at = 0;
-    while (this.buf.length - at >= 4) {
-      const len = (this.buf[at + 1] << 16) | (this.buf[at + 2] << 8) | this.buf[at + 3];
+    if (!this.append(bytes, frame)) return;
+    const buf = this.buf;
+    let at = this.start;
+    while (this.end - at >= 4) {
+      const len = (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3];
       if (len > this.max) {
-        this.broken = true;
-        this.buf = Buffer.alloc(0);
+        this.stop();
         return;
       }
-      if (this.buf.length - at < 4 + len) break;
-      each(this.buf[at], this.buf.subarray(at + 4, at + 4 + len), this.buf.subarray(at, at + 4 + len));
+      if (this.end - at < 4 + len) break;
+      each(buf[at], buf.subarray(at + 4, at + 4 + len), buf.subarray(at, at + 4 + len));
+      if (this.broken || this.buf !== buf) return; // reset or stopped by the callback
       at += 4 + len;
     }
-    this.buf = at === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(at);
+    this.start = at;
+    if (this.start === this.end) this.clear();
   }
 
   /** Discard a partial message (the keys changed under it). */
   reset(): void {
-    this.buf = Buffer.alloc(0);
+    this.clear();
+  }
+
+  /** Copy `bytes` after the held ones; false when the pool cannot hold them (the direction stops). */
+  private append(bytes: Uint8Array, frame: number): boolean {
+    if (bytes.length === 0) return true;
+    const held = this.end - this.start;
+    if (this.end + bytes.length > this.buf.length) {
+      // A new buffer (the old one may be viewed by what `each` was given): room for twice what is held.
+      const size = Math.max(held + bytes.length, Math.min(2 * held, this.max + 4), 256);
+      const pool = this.pool;
+      if (pool !== undefined) {
+        if (pool.used - this.charged + size > pool.max) {
+          pool.onFull(frame);
+          this.stop();
+          return false;
+        }
+        pool.used += size - this.charged;
+        this.charged = size;
+      }
+      const next = Buffer.allocUnsafe(size);
+      this.buf.copy(next, 0, this.start, this.end);
+      this.buf = next;
+      this.start = 0;
+      this.end = held;
+    }
+    this.buf.set(bytes, this.end);
+    this.end += bytes.length;
+    return true;
+  }
+
+  private clear(): void {
+    this.buf = EMPTY_BUFFER;
+    this.start = this.end = 0;
+    if (this.charged > 0) {
+      this.pool!.used -= this.charged;
+      this.charged = 0;
+    }
+  }
+
+  private stop(): void {
+    this.broken = true;
+    this.clear();
   }
 }
+
+const EMPTY_BUFFER = Buffer.alloc(0);

@@ -219,17 +219,25 @@ export const WARNINGS = {
     title: 'Multi-line reply too long',
     text: (f) => `multi-line ${f.replyCode} reply longer than ${f.maxLines} lines or ${f.maxBytes} bytes: truncated`,
   }),
+  'held-bytes': entry<{ max: number }>({
+    severity: 'warning',
+    title: 'Too many bytes waiting for their end',
+    text: (f) =>
+      `partial lines, multi-line replies and TLS handshake messages waiting for their ends in the capture's connections held more than ${f.max} bytes together: ` +
+      'what came past that was counted, not kept (such a line is cut as too long, such a reply says it was truncated, such a handshake is not read further)',
+  }),
   'ftp-commands-per-session': entry<{ max: number }>({
     severity: 'warning',
     title: 'Too many commands in a session',
     text: (f) => `more than ${f.max} commands in one session; later ones are counted, not kept`,
   }),
-  'ftp-commands-total': entry<{ max: number; transferCost: number }>({
+  'ftp-commands-total': entry<{ max: number; transferCost: number; textChars: number }>({
     severity: 'warning',
     title: 'Too many commands in the capture',
     text: (f) =>
       `more than ${f.max} commands in the capture's sessions together (each transfer counting as ${f.transferCost}): ` +
-      'later ones are counted, not kept (their replies are consumed in order so pairing stays right)',
+      'later ones are counted, not kept (their replies are consumed in order so pairing stays right); ' +
+      `a command or reply counts one more per ${f.textChars} characters of its text, and a reply that no longer fits keeps only its first ${f.textChars}`,
   }),
   'ftp-pending-commands': entry<{ max: number }>({
     severity: 'warning',

@@ -17,7 +17,14 @@ import { MAX_TOLD_TRANSFERS, renderExplain } from '../../src/render/explain.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
+import { TEXT_CHARS_PER_COMMAND } from '../../src/analysis/memory-budget.js';
+import { HandshakeAssembler } from '../../src/tls/handshake.js';
+import { Ipv4Defragmenter } from '../../src/decode/ipv4-defrag.js';
+import { wrapLine } from '../../src/render/dump.js';
+import type { HeldPool } from '../../src/tcp/held-pool.js';
 import { runCli } from '../cli/run-cli.js';
+import { main } from '../../src/cli/main.js';
+import { TlsRecordCollector } from '../../src/analysis/tls-records.js';
 
 const analyze = (bytes: Buffer, opts: Partial<AnalyzeOptions> = {}): Promise<Analysis> =>
   analyzeStream(Readable.from([bytes]), { fileName: 'generated', ...opts });
@@ -259,4 +266,132 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(told.indexOf('512 bytes flow server → client')).toBeLessThan(told.indexOf(`(frame ${last.reply!.frame})`));
   });
 
+
+  it('a reply takes from the budget of kept commands by its length: of 30 generated HELPs answered 19,647 characters each, 7 keep theirs, 23 their first 150', async () => {
+    const a = await analyze(gen.hugeReplies(30, { lines: 100, width: 200 }), { maxCommandsTotal: 1000 });
+    once(a, 'ftp-commands-total');
+    const helps = a.sessions[0].commands.filter((c) => c.command === 'HELP');
+    // USER and PASS cost 1 each; each HELP 1 and its reply floor(19,647 / 150) = 130: 2 + 7 × 131 = 919,
+    // so the 8th reply finds 80 left and keeps 150 characters; the later HELPs spend 1 each.
+    expect(helps).toHaveLength(30);
+    const whole = helps[0].reply!.text;
+    expect(whole).toHaveLength(19_647);
+    expect(helps.slice(0, 7).every((c) => c.reply?.text === whole)).toBe(true);
+    expect(helps.slice(7).every((c) => c.reply?.code === 214 && c.reply.text === whole.slice(0, TEXT_CHARS_PER_COMMAND))).toBe(true);
+    expect(a.capture.warnings.find((w) => w.code === 'ftp-commands-total')!.frame).toBe(helps[7].reply!.frame);
+    expect(a.sessions[0].commands.find((c) => c.command === 'QUIT')?.reply?.code).toBe(221);
+  });
+
+  it('multi-line greetings open in many sessions at once share the pool of held bytes: 3 of 20 kept whole, the rest truncated, every login still paired', async () => {
+    // Each generated greeting is 19,627 characters, sent 10,000 bytes a segment, every session in turn.
+    const a = await analyze(gen.hugeGreetings(20, { lines: 100, width: 200, per: 10_000 }), { maxHeldBytesTotal: 50_000 });
+    once(a, 'held-bytes');
+    expect(a.sessions).toHaveLength(20);
+    const greetings = a.sessions.map((s) => s.commands[0].reply!);
+    expect(greetings.filter((r) => r.text.length === 19_627 && r.malformed === undefined)).toHaveLength(3);
+    expect(greetings.filter((r) => /reply truncated: \d+ lines? skipped/.test(r.malformed ?? ''))).toHaveLength(17);
+    for (const s of a.sessions) expect(s.commands.map((c) => [c.command, c.reply?.code])).toEqual([[null, 220], ['USER', 331], ['PASS', 230], ['QUIT', 221]]);
+  });
+
+  it('partial lines held in many sessions at once share the pool of held bytes: 12 of 50 kept whole, the rest cut at 64 characters, each still answered', async () => {
+    const a = await analyze(gen.partialLines(50, { length: 8000, per: 8000 }), { maxHeldBytesTotal: 100_000 });
+    once(a, 'held-bytes');
+    const sites = a.sessions.map((s) => s.commands.find((c) => c.command === 'SITE')!);
+    expect(sites).toHaveLength(50);
+    // A whole line costs 8,000 − 64 free characters + 32 for its piece: 12 × 7,968 ≤ 100,000 < 13 × 7,968.
+    expect(sites.filter((c) => c.arg.length === 7995 && c.malformed === undefined)).toHaveLength(12);
+    expect(sites.filter((c) => c.arg === 'z'.repeat(59) && c.malformed === 'line too long')).toHaveLength(38);
+    expect(sites.every((c) => c.reply?.code === 500)).toBe(true);
+  });
+
+  it('ClientHellos held unfinished in many sessions at once share the pool of held bytes (reported once)', async () => {
+    const a = await analyze(gen.tlsHelloFlood(20, {}), { maxHeldBytesTotal: 300_000 });
+    once(a, 'held-bytes');
+    expect(a.sessions.every((s) => s.tls && s.commands.find((c) => c.command === 'AUTH')?.reply?.code === 234)).toBe(true);
+  });
+
+  it('a handshake message sent one byte a record is assembled once, its views never written over, and the pool given back', () => {
+    const used: number[] = [];
+    let full = 0;
+    const pool: HeldPool = { used: 0, max: 1 << 20, onFull: () => full++ };
+    const hs = new HandshakeAssembler(1 << 16, pool);
+    const message = (type: number, n: number, fill: number) => Buffer.concat([Buffer.from([type, n >> 16, (n >> 8) & 255, n & 255]), Buffer.alloc(n, fill)]);
+    const got: Array<{ type: number; body: Uint8Array }> = [];
+    const bytes = Buffer.concat([message(1, 60_000, 0x11), message(2, 100, 0x22)]);
+    for (let i = 0; i < bytes.length; i++) {
+      hs.push(bytes.subarray(i, i + 1), (type, body) => got.push({ type, body }));
+      used.push(pool.used);
+    }
+    expect(got.map((m) => [m.type, m.body.length])).toEqual([[1, 60_000], [2, 100]]);
+    expect(got[0].body.every((b) => b === 0x11)).toBe(true);
+    expect(got[1].body.every((b) => b === 0x22)).toBe(true);
+    expect(pool.used).toBe(0);
+    expect(Math.max(...used)).toBeLessThanOrEqual(2 * 60_004);
+    // A pool too small for the next message: told once, the direction stops, nothing stays held.
+    const small: HeldPool = { used: 0, max: 1000, onFull: () => full++ };
+    const h2 = new HandshakeAssembler(1 << 16, small);
+    const big = message(1, 5000, 0x33);
+    for (let i = 0; i < big.length; i += 100) h2.push(big.subarray(i, i + 100), () => got.push({ type: -1, body: new Uint8Array() }));
+    expect([full, small.used, got.length]).toEqual([1, 0, 2]);
+  });
+
+  it('an IPv4 datagram of 4,095 holes whose fragments come again and again: ranges kept merged, frames bounded, every fragment counted', () => {
+    const d = new Ipv4Defragmenter();
+    const eight = new Uint8Array(8).fill(0x46);
+    let frame = 0;
+    for (let round = 0; round < 3; round++) for (let k = 0; k < 4095; k++) expect(d.add('k', k * 16, true, eight, 0, ++frame).state).toBe('held');
+    // The holes filled, then the last fragment.
+    for (let k = 0; k < 4094; k++) expect(d.add('k', k * 16 + 8, true, eight, 0, ++frame).state).toBe('held');
+    const r = d.add('k', 4094 * 16 + 8, false, eight, 0, ++frame);
+    expect(r.state).toBe('complete');
+    if (r.state !== 'complete') return;
+    expect([r.payload.length, r.fragments, r.frames.length, r.overlap]).toEqual([4095 * 16, 3 * 4095 + 4095, 1024, true]);
+    expect(r.frames.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
+  it('dump wraps a 60,000-character line without spaces in place: the pieces hold the line, in order, each within the box', () => {
+    const text = 'A'.repeat(60_000);
+    const pieces = wrapLine(text, 26);
+    expect(pieces.every((p) => p.length <= 74)).toBe(true);
+    expect(pieces[0]).toBe('A'.repeat(74));
+    expect(pieces.slice(1, -1).every((p) => p === ' '.repeat(26) + 'A'.repeat(48))).toBe(true);
+    expect(pieces.map((p, i) => (i === 0 ? p : p.slice(26))).join('')).toBe(text);
+  });
+
+  it('dump reads the capture on only when standard output takes more (a pipe into a slow reader): nothing is queued ahead of it', async () => {
+    const path = join(dir, 'generated-long-transfer.pcap');
+    writeFileSync(path, gen.longTransfer(2000)); // 3 MB: three chunks of the second reading
+    let out = '';
+    let asked = 0;
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let full = true;
+    const stdout = { write: (s: string) => (out += s), isTTY: false, columns: 80, whenDrained: () => (++asked >= 2 && full ? gate : null) };
+    const run = main(['dump', '--data', path], { stdout, stderr: { write: () => true }, stdin: Readable.from([]), env: {} });
+    for (let i = 0; i < 500 && asked < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const held = out.length;
+    await new Promise((r) => setTimeout(r, 100));
+    // Asked before the second chunk, told to wait: not a byte more was printed meanwhile.
+    expect([asked, out.length]).toEqual([2, held]);
+    expect(held).toBeGreaterThan(0);
+    full = false;
+    release();
+    expect(await run).toBe(0);
+    expect(asked).toBeGreaterThan(2);
+    expect(out.length).toBeGreaterThan(held);
+    // Every packet boxed: login 8; PASV, 227, RETR; the handshake; 150; 2,000 segments and 1,000 ACKs; the close; 226; QUIT, 221 and the close.
+    expect(out.match(/^\| Frame \d+ /gm)).toHaveLength(8 + 3 + 3 + 1 + 2000 + 1000 + 3 + 1 + 5);
+  });
+
+  it('the TLS records kept for a dump are bounded in all: past the bound none more, and from which frame is said', () => {
+    const c = new TlsRecordCollector(() => true, 25_000);
+    // A generated control connection of 1-byte records: 10,000 to a frame, for 5 frames.
+    for (let frame = 1; frame <= 5; frame++) {
+      for (let i = 0; i < 10_000; i++) {
+        c.onRecord({ stream: 0, tag: 'control', dir: 'c2s', frame, type: 22, version: 0x0303, length: 1, outerOnly: false, content: { type: 22, bytes: new Uint8Array([1]), decrypted: false } });
+      }
+    }
+    expect([...c.byFrame].map(([f, r]) => [f, r.length])).toEqual([[1, 10_000], [2, 10_000], [3, 5000]]);
+    expect(c.cutFrom).toBe(3);
+  });
 });
