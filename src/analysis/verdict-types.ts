@@ -226,7 +226,6 @@ export interface ControlReset {
   answered: number | null;
 }
 
-/** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
 /** The failed attempt a refused announcement retried (retry-refused.ts). */
 export interface RetryOf {
   /** The transfer whose failure the operation's is ("1.1"), its announcement's command and the command's frame. */
@@ -244,6 +243,7 @@ export interface RetryOf {
   via: RefusedStep[];
 }
 
+/** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */
 export interface RefusedStep {
   command: string;
   frame: number;
