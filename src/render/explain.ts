@@ -438,6 +438,17 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   return out;
 }
 
+/** Each session's ABOR commands by frame, made once (a session may abort a thousand transfers among 100,000 commands). */
+const aborsBySession = new WeakMap<Session, Map<number, Command>>();
+function aborsOf(s: Session): Map<number, Command> {
+  let m = aborsBySession.get(s);
+  if (m === undefined) {
+    m = new Map(s.commands.filter((c) => c.command === 'ABOR').map((c) => [c.frame, c]));
+    aborsBySession.set(s, m);
+  }
+  return m;
+}
+
 function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command[]): { title: string; subs: string[] } {
   const subs: Sub[] = [];
   const { s } = ctx;
@@ -474,7 +485,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   }
   // The ABOR and its reply are told here, and not again among the session's other commands.
   const aborReply = (frame: number): string => {
-    const c = s.commands.find((x) => x.frame === frame && x.command === 'ABOR');
+    const c = aborsOf(s).get(frame);
     return c === undefined ? '' : ` → ${replyShort(s, c)}`;
   };
   if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame})${aborReply(t.abortFrame)}.` });
