@@ -147,9 +147,6 @@ function movedOnWords(t: Transfer, s: Session): string {
  */
 function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: number } | null {
   const at = t.announce!;
-  let failed: Transfer | null = null;
-  for (const x of s.transfers) if (x !== t && x.announce && x.announce.frame < at.frame && (failed === null || x.announce.frame > failed.announce!.frame)) failed = x;
-  if (failed === null || failed.status !== 'failed' || !failed.connection || failed.connection.established || failed.connection.synFrame === null) return null;
   let end: number | null = null;
   for (const c of sessionOrder(s).commandsBetween(at.frame)) {
     // Another command first: the client went on with the session.
@@ -158,7 +155,12 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
     break;
   }
   if (end === null && s.closedBy?.by === 'client' && s.closedBy.frame > at.frame) end = s.closedBy.time;
-  return end !== null && end - at.time < QUICK_GIVE_UP ? { failed, after: end - at.time } : null;
+  if (end === null || end - at.time >= QUICK_GIVE_UP) return null;
+  // Only an announcement the session ended on gets this far: the scan for the one before it runs once a session.
+  let failed: Transfer | null = null;
+  for (const x of s.transfers) if (x !== t && x.announce && x.announce.frame < at.frame && (failed === null || x.announce.frame > failed.announce!.frame)) failed = x;
+  if (failed === null || failed.status !== 'failed' || !failed.connection || failed.connection.established || failed.connection.synFrame === null) return null;
+  return { failed, after: end - at.time };
 }
 
 /** Passive: the client never connected to the 227/229 endpoint — no SYN of it in the capture. */
