@@ -14,6 +14,7 @@ export function failedTransfers(n: number, opts?: { syn?: boolean }, path?: stri
 export function badTimestamp(path?: string | null): Buffer;
 export function zeroGzip(gib: number, path?: string | null): Buffer;
 export function unusedPorts(n: number, path?: string | null): Buffer;
+export function refusedRetries(n: number, path?: string | null): Buffer;
 export function hugeReplies(n: number, opts?: { lines?: number; width?: number }, path?: string | null): Buffer;
 export function hugeGreetings(sessions: number, opts?: { lines?: number; width?: number; per?: number }, path?: string | null): Buffer;
 export function noLineEnd(bytes: number, path?: string | null): Buffer;

@@ -18,6 +18,7 @@
  *   manyTransfers(n)   one FTP session that lists nothing and downloads n small files, each
  *                      through its own passive data connection (PASV, RETR, 150, 512 bytes, 226)
  *   unusedPorts(n)     one FTP session of n PORTs, each answered 200, never used
+ *   refusedRetries(n)  one FTP session: a LIST over a PORT fails (425), then n EPRT/PORT in turn, each 502
  *   failedTransfers(n) one FTP session of n passive LISTs that fail: PASV, 227, LIST, the
  *                      client's unanswered SYN (or none, with { syn: false }), 425
  *   besideSession(n)   one FTP session with n connections between its hosts that no announcement
@@ -375,6 +376,24 @@ export function unusedPorts(n, path = null) {
     const port = 1024 + (i % 60000);
     s.text(true, `PORT 10,0,0,1,${port >> 8},${port & 255}\r\n`);
     s.text(false, '200 PORT command successful.\r\n');
+  }
+  return s.quit();
+}
+
+/**
+ * One FTP session whose LIST over a PORT fails (425), then n announcements of the same endpoint, EPRT
+ * and PORT in turn, each refused 502: a chain of refused retries of one failed attempt.
+ */
+export function refusedRetries(n, path = null) {
+  const s = new OneSession(path);
+  s.login();
+  s.text(true, 'PORT 10,0,0,1,4,1\r\n');
+  s.text(false, '200 PORT command successful.\r\n');
+  s.text(true, 'LIST\r\n');
+  s.text(false, "425 Can't open data connection.\r\n");
+  for (let i = 0; i < n; i++) {
+    s.text(true, i % 2 === 0 ? 'EPRT |1|10.0.0.1|1025|\r\n' : 'PORT 10,0,0,1,4,1\r\n');
+    s.text(false, '502 Command not implemented.\r\n');
   }
   return s.quit();
 }

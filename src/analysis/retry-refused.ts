@@ -13,6 +13,9 @@ import type { Session, Transfer } from './model.js';
 import { askedAt, refusedProbe } from './fallback.js';
 import type { RefusedStep, RetryOf } from './verdict-types.js';
 
+/** Refused retries kept in a later retry's `via`, the earliest first: a chain of thousands (hostile input) is counted past them. */
+const MAX_VIA = 8;
+
 /** Each refused retry in the sessions and the failed attempt it retried: call once every other status stands. */
 export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, RetryOf> {
   const found = new Map<Transfer, RetryOf>();
@@ -24,6 +27,8 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
     let origin: { t: Transfer; code: number; replyFrame: number; refused: boolean } | null = null;
     let last = '';
     const via: RefusedStep[] = [];
+    // Refused retries of the chain past those kept in `via`.
+    let viaMore = 0;
     for (const { t, at } of order) {
       const command = t.announce?.command ?? '';
       if (origin !== null && t.status === 'failed' && refusedProbe(t, s) && command !== last && at > origin.replyFrame) {
@@ -37,12 +42,15 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
           refused: origin.refused,
           request: o.request === null ? null : `${o.request.command}${o.request.arg ? ` ${o.request.arg}` : ''}`,
           via: [...via],
+          ...(viaMore > 0 ? { viaMore } : {}),
         });
-        via.push({ command, frame: at, code: t.announce!.reply!.code, replyFrame: t.announce!.reply!.frame, transfer: `${s.id}.${t.id}` });
+        if (via.length < MAX_VIA) via.push({ command, frame: at, code: t.announce!.reply!.code, replyFrame: t.announce!.reply!.frame, transfer: `${s.id}.${t.id}` });
+        else viaMore++;
         last = command;
         continue;
       }
       via.length = 0;
+      viaMore = 0;
       last = command;
       const failure = t.reply !== null && t.reply.code >= 400 ? t.reply : t.announce?.reply && t.announce.reply.code >= 400 ? t.announce.reply : null;
       // A refusal of the announcement itself, not a 425 (the data connection could not open).

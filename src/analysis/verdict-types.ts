@@ -239,8 +239,10 @@ export interface RetryOf {
   refused: boolean;
   /** That transfer's transfer command, when it sent one ("RETR hello.txt"); else null. */
   request: string | null;
-  /** Refused retries between that attempt and this one (tnftp's PORT refused after EPRT, then LPRT): each a retry of the same attempt. */
+  /** Refused retries between that attempt and this one (tnftp's PORT refused after EPRT, then LPRT): each a retry of the same attempt; the first 8. */
   via: RefusedStep[];
+  /** Refused retries between them beyond those in `via` (a chain of thousands, on hostile input). */
+  viaMore?: number;
 }
 
 /** A refused announcement on the client's way to its fallback: its command's frame, the refusal's code and frame, its transfer ("2.1"). */

@@ -228,7 +228,9 @@ export function verdictSentence(t: Transfer): string {
       const asked = escapeText(t.announce?.command ?? 'the announcement');
       const refusal = v.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refused ${asked}`;
       const attempt = `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}${r.request !== null ? `, ${escapeText(r.request)}` : ''})`;
-      const via = r.via.map((x) => `, then ${escapeText(x.command)} (frame ${x.frame}, transfer ${x.transfer}, refused too: ${x.code}, frame ${x.replyFrame})`).join('');
+      const via =
+        r.via.map((x) => `, then ${escapeText(x.command)} (frame ${x.frame}, transfer ${x.transfer}, refused too: ${x.code}, frame ${x.replyFrame})`).join('') +
+        (r.viaMore !== undefined ? `, then ${n(r.viaMore)} more refused the same way` : '');
       return (
         `refused, and no failure of its own: the server ${refusal} (${v.code}, frame ${v.reply}), which the client sent as a retry, another way, of ` +
         `${attempt}${via}, ${r.refused ? 'which the server had already refused' : 'whose attempt had already failed'} (${r.code}, frame ${r.replyFrame}). The refusal changed nothing: the operation failed there, ` +

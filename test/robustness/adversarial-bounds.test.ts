@@ -14,6 +14,7 @@ import { TcpReassembler } from '../../src/tcp/reassembler.js';
 import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
 import { buildLadder } from '../../src/analysis/ladder.js';
 import { MAX_TOLD_TRANSFERS, renderExplain } from '../../src/render/explain.js';
+import { verdictSentence } from '../../src/render/verdict-words.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
@@ -230,6 +231,18 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(flat.match(/Verdict: transfer \d+ /g)).toHaveLength(MAX_TOLD_TRANSFERS);
     expect(flat).toContain(`5 more transfers, from transfer ${MAX_TOLD_TRANSFERS + 1} on, are not told one by one (5 failed): ftpcap transfers lists them all, ftpcap diagnose explains each that failed.`);
     expect(flat).toContain('5 of the transfers not told one by one were diagnosed (5 failed).');
+  });
+
+  it('a chain of 40 refused retries of one failed attempt: each is retry-refused, naming the first 8 between and counting the rest (a copy of the whole chain for each was quadratic)', async () => {
+    const a = await analyze(gen.refusedRetries(40));
+    const ts = a.sessions[0].transfers;
+    expect(ts.map((t) => t.status)).toEqual(['failed', ...Array(40).fill('retry-refused')]);
+    const last = ts[40].verdict;
+    if (last.kind !== 'retry-refused') throw new Error(last.kind);
+    expect([last.retryOf.transfer, last.retryOf.code, last.retryOf.via.length, last.retryOf.viaMore]).toEqual(['1.1', 425, 8, 31]);
+    expect(last.retryOf.via.map((v) => v.command)).toEqual(['EPRT', 'PORT', 'EPRT', 'PORT', 'EPRT', 'PORT', 'EPRT', 'PORT']);
+    expect(ts[8].verdict.kind === 'retry-refused' && ts[8].verdict.retryOf.viaMore).toBe(undefined);
+    expect(verdictSentence(ts[40])).toContain(', then 31 more refused the same way, whose attempt had already failed (425,');
   });
 
   it('a session too long to fold stops being traced at the memory bound: its ladder says from which frame, and draws the commands and replies before it', async () => {
