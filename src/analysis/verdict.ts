@@ -619,8 +619,8 @@ export function serverSideResetUnseen(t: Transfer): number | null {
  * went toward the server. Something other than the client sent it: a device between them in the
  * client's name (a firewall's REJECT with tcp-reset, an IPS: pget-segment-reset-vsftpd-lftp,
  * resume-wget-c-pureftpd-wget), or a firewall on the server's own host (a31-aria2c-server-cut-vsftpd:
- * the same packets at the client). The capture cannot tell which, so the stopper stays the server,
- * whose end it was.
+ * the same packets at the client). The capture cannot tell which: the stopper is `firewall`, as for
+ * serverSideResetUnseen's shape of the same thing.
  */
 export interface ServerEndGone {
   /** The server's reset. */
