@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS = {
   maxSessions: 100_000,
   /** Out-of-order bytes (and piece records) buffered by all connections together. */
   maxBufferedBytesTotal: 256 * 1024 * 1024,
-  /** Text waiting for its end in all control connections together: partial lines, multi-line replies still open (ftp/text-pool.ts). */
+  /** Bytes waiting for their end in all connections together: partial lines, multi-line replies still open, TLS handshake messages still arriving (tcp/held-pool.ts). */
   maxHeldBytesTotal: 64 * 1024 * 1024,
   /**
    * Packets the second pass (`timeline`, `explain`, `report`, `dump`: analysis/packet-trace.ts)
@@ -86,7 +86,7 @@ const COST = {
   /** Buffered out-of-order bytes are themselves the cost. */
   buffered: { bytes: 1, share: 0.1 },
   /**
-   * A unit of text waiting for its end (ftp/text-pool.ts: a character, or a string piece's
+   * A unit of text waiting for its end (tcp/held-pool.ts: a character, or a string piece's
    * header): a reply's lines are joined again when it closes. Generated floods of 400 sessions
    * each greeting with a 250 KB reply, and of 8,000 each holding an 8 KB partial line, held them
    * all at once.

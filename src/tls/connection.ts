@@ -160,7 +160,7 @@ export function emptyTlsFacts(): TlsFacts {
 
 export class TlsConnection {
   readonly facts: TlsFacts = emptyTlsFacts();
-  private dirs: Record<Direction, DirState> = { c2s: newDir(), s2c: newDir() };
+  private readonly dirs: Record<Direction, DirState>;
   /** The TCP direction the TLS client sends in (known from the ClientHello). */
   private clientDir: Direction | null = null;
   private hello: ClientHello | null = null;
@@ -173,7 +173,7 @@ export class TlsConnection {
 
   constructor(private readonly opts: TlsConnectionOptions) {
     if (opts.secrets.none) this.facts.decryption = 'no-keys';
-    if (opts.secrets.held !== undefined) this.dirs = { c2s: newDir(opts.secrets.held), s2c: newDir(opts.secrets.held) };
+    this.dirs = { c2s: newDir(opts.secrets.held), s2c: newDir(opts.secrets.held) };
   }
 
   /** The connection is gone: what its unfinished handshake messages held goes back to the pool. */
