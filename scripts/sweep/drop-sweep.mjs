@@ -1,0 +1,256 @@
+// Packets the capture missed must never make a false verdict (audit 52): for every fixture, remove
+// each single frame in turn, and bursts of 2–8 consecutive frames at a stride (a kernel's drops come
+// in bursts), analyse the rest in-process and compare each transfer's and session's verdict with
+// the full capture's. Not part of `npm test`: a sweep to run by hand, under nice.
+//
+//   nice -n 15 node scripts/sweep/drop-sweep.mjs [--root DIR] [--only REGEX] [--max-single N]
+//       [--stride N] [--out FILE.json] [--fixtures DIR]
+//
+// --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
+// of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
+// Frames in the report are the full capture's numbers (a filtered capture renumbers; mapped back).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const root = resolve(opt('--root', resolve(here, '../..')));
+const fixturesDir = resolve(opt('--fixtures', resolve(here, '../../fixtures')));
+const only = new RegExp(opt('--only', '.'));
+const maxSingle = Number(opt('--max-single', '1200'));
+const budget = Number(opt('--budget', '6e6'));
+const burstStride = Number(opt('--stride', '0'));
+const out = opt('--out', null);
+const verbose = args.includes('--verbose');
+
+const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
+const { readCapture } = await import(root + '/dist/capture/read-capture.js');
+
+/** Every record of a capture, copied (a record's bytes live only during the sink's call). */
+async function load(path) {
+  const recs = [];
+  let header = null;
+  const interfaces = [];
+  const result = await readCapture(Readable.from([readFileSync(path)]), {
+    onHeader: (h) => (header = h),
+    onInterface: (i) => interfaces.push(i),
+    onRecord: (r) => recs.push({ ...r, data: Uint8Array.from(r.data) }),
+    onWarning: () => {},
+  }, { fileName: path });
+  return { recs, header: header ?? result.header, interfaces, result };
+}
+
+/** Analyse the capture without the frames `drop` (a Set of full-capture frame numbers); frames renumbered. */
+async function analyse(cap, drop, name) {
+  const map = [0];
+  const run = (sink) => {
+    sink.onHeader?.(cap.header);
+    for (const i of cap.interfaces) sink.onInterface?.(i);
+    let n = 0;
+    let bytes = 0;
+    for (const r of cap.recs) {
+      if (drop.has(r.frame)) continue;
+      n++;
+      map.push(r.frame);
+      bytes += 16 + r.capturedLength;
+      sink.onRecord({ ...r, frame: n });
+    }
+    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: n, bytes: 24 + bytes });
+  };
+  const a = await analyzeRecords(run, { fileName: name });
+  return { a, map };
+}
+
+const ep = (e) => `${e.ip}:${e.port}`;
+const BAD_CONTROL = new Set(['unanswered', 'refused', 'turned-away', 'ungreeted', 'hung-up']);
+
+/** Per session and transfer, the facts the sweep compares, keyed by full-capture frames. */
+function facts({ a, map }) {
+  const f = (n) => (n == null ? null : map[n] ?? n);
+  const sessions = [];
+  for (const s of a.sessions) {
+    const key = `${ep(s.client)}>${ep(s.server)}`;
+    const transfers = s.transfers.map((t) => ({
+      id: `${s.id}.${t.id}`,
+      key: t.request ? `r${f(t.request.frame)}` : t.announce ? `a${f(t.announce.frame)}` : t.connection?.synFrame != null ? `c${f(t.connection.synFrame)}` : `i${t.id}`,
+      keys: [t.request && `r${f(t.request.frame)}`, t.announce && `a${f(t.announce.frame)}`, t.connection?.synFrame != null && `c${f(t.connection.synFrame)}`].filter(Boolean),
+      status: t.status,
+      kind: t.verdict.kind,
+      why: t.verdict.why ?? null,
+      lost: t.verdict.lost ? true : false,
+      by: t.verdict.by ?? null,
+      cause: t.diagnosis?.cause ?? null,
+      vcause: t.verdict.cause ?? null,
+      evidence: (t.diagnosis?.evidence ?? t.verdict.evidence ?? []).slice(0, 6).map(f),
+    }));
+    sessions.push({
+      id: s.id,
+      key,
+      cause: s.diagnosis?.cause ?? null,
+      control: s.control?.kind ?? null,
+      how: s.control?.how ?? null,
+      closedBy: s.control?.closedBy ?? null,
+      login: s.login ?? null,
+      evidence: (s.diagnosis?.evidence ?? []).slice(0, 6).map(f),
+      transfers,
+    });
+  }
+  return sessions;
+}
+
+const FAILISH = new Set(['failed', 'aborted', 'reply-lost']);
+
+/** Violations of a variant against the full capture. */
+function compare(full, part, dropped) {
+  const v = [];
+  const byKey = new Map(part.map((s) => [s.key, s]));
+  for (const fs of full) {
+    const ps = byKey.get(fs.key);
+    if (!ps) continue;
+    if (fs.cause === null && ps.cause !== null) v.push({ what: 'session-cause', session: fs.id, after: ps.cause, ev: ps.evidence });
+    if (!BAD_CONTROL.has(fs.control) && BAD_CONTROL.has(ps.control)) v.push({ what: 'control', session: fs.id, before: fs.control, after: ps.control });
+    const pt = new Map();
+    for (const t of ps.transfers) for (const k of t.keys) if (!pt.has(k)) pt.set(k, t);
+    const used = new Set();
+    for (const ft of fs.transfers) {
+      let t = null;
+      for (const k of ft.keys) if (pt.has(k)) { t = pt.get(k); break; }
+      if (!t) continue;
+      used.add(t);
+      const base = { session: fs.id, transfer: ft.id, before: `${ft.status}/${ft.kind}/${ft.cause ?? '-'}`, after: `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}${t.lost ? '+lost' : ''}/${t.cause ?? '-'}`, ev: t.evidence };
+      if (ft.kind === 'completed' || ft.status === 'complete') {
+        if (FAILISH.has(t.kind) || t.status === 'failed' || t.status === 'aborted') v.push({ what: 'complete→' + t.kind, ...base });
+        else if (t.cause !== null && ft.cause === null) v.push({ what: 'complete+cause', ...base });
+        else if (t.lost) v.push({ what: 'complete→lost', ...base });
+      } else if (ft.status === 'failed' || ft.kind === 'failed' || ft.kind === 'aborted') {
+        if (t.kind === 'completed' || t.status === 'complete') v.push({ what: 'failed→complete', ...base });
+      }
+      if (ft.cause === null && t.cause !== null && !v.some((x) => x.transfer === ft.id)) v.push({ what: 'new-cause', ...base });
+    }
+    for (const t of ps.transfers) {
+      if (used.has(t)) continue;
+      if (t.cause !== null || FAILISH.has(t.kind)) v.push({ what: 'new-transfer-' + t.kind, session: fs.id, transfer: t.id, after: `${t.status}/${t.kind}/${t.cause ?? '-'}`, ev: t.evidence });
+    }
+  }
+  for (const x of v) x.dropped = dropped;
+  return v;
+}
+
+
+const { decodeFrame } = await import(root + '/dist/decode/frame.js');
+const SYN = 0x02, FIN = 0x01, RST = 0x04;
+
+/**
+ * Which frames to remove, one variant each. Up to --max-single frames: every single frame, and
+ * bursts of 2–8 tiling the capture. Beyond: about `budget / frames` variants, first the frames that
+ * carry meaning (SYN, FIN, RST, ICMP, a control connection's frames, each data connection's first 4
+ * and last 8 frames), singly and as the bursts that begin there, then bulk data at a stride.
+ */
+function plan(cap, full) {
+  const n = cap.recs.length;
+  const drops = [];
+  if (n <= maxSingle) {
+    for (let i = 1; i <= n; i++) drops.push([i]);
+    for (let len = 2; len <= 8; len++) {
+      const stride = burstStride || len;
+      for (let i = 1 + ((len * 3) % stride); i + len - 1 <= n; i += stride) drops.push(Array.from({ length: len }, (_, k) => i + k));
+    }
+    return drops;
+  }
+  const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
+  const key = [];
+  const conns = new Map();
+  for (const r of cap.recs) {
+    let f;
+    try {
+      f = decodeFrame(r);
+    } catch {
+      continue;
+    }
+    if (f.icmp) { key.push(r.frame); continue; }
+    if (!f.tcp || !f.ip) continue;
+    const a = `${f.ip.src}:${f.tcp.srcPort}`, b = `${f.ip.dst}:${f.tcp.dstPort}`;
+    const c = [a, b].sort().join('|');
+    if (controls.has(c) || (f.tcp.flags & (SYN | FIN | RST)) !== 0) { key.push(r.frame); continue; }
+    let list = conns.get(c);
+    if (!list) conns.set(c, (list = []));
+    list.push(r.frame);
+  }
+  const edges = [];
+  const bulk = [];
+  for (const list of conns.values()) {
+    list.forEach((fr, i) => (i < 4 || i >= list.length - 8 ? edges : bulk).push(fr));
+  }
+  const cap_ = Math.max(200, Math.floor(budget / n));
+  const firsts = [...new Set([...key, ...edges])].sort((x, y) => x - y);
+  const step = (list, want) => (list.length <= want ? list : list.filter((_, i) => i % Math.ceil(list.length / want) === 0));
+  const singles = step(firsts, Math.floor(cap_ * 0.5));
+  for (const fr of singles) drops.push([fr]);
+  const bursts = step(firsts, Math.floor(cap_ * 0.25));
+  bursts.forEach((fr, i) => {
+    const len = 2 + (i % 7);
+    if (fr + len - 1 <= n) drops.push(Array.from({ length: len }, (_, k) => fr + k));
+  });
+  const rest = step(bulk, Math.floor(cap_ * 0.25));
+  rest.forEach((fr, i) => {
+    const len = 1 + (i % 8);
+    if (fr + len - 1 <= n) drops.push(Array.from({ length: len }, (_, k) => fr + k));
+  });
+  return drops;
+}
+
+const files = readdirSync(fixturesDir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && only.test(f)).sort();
+const t0 = Date.now();
+let variants = 0;
+const violations = [];
+const perFixture = [];
+for (const file of files) {
+  const t1 = Date.now();
+  let cap;
+  try {
+    cap = await load(fixturesDir + '/' + file);
+  } catch (e) {
+    console.error(`${file}: ${e.message}`);
+    continue;
+  }
+  const n = cap.recs.length;
+  let full;
+  try {
+    full = facts(await analyse(cap, new Set(), file));
+  } catch (e) {
+    console.error(`${file}: ${e.message}`);
+    continue;
+  }
+  const drops = plan(cap, full);
+  let found = 0;
+  for (const d of drops) {
+    variants++;
+    let part;
+    try {
+      part = facts(await analyse(cap, new Set(d), file));
+    } catch (e) {
+      violations.push({ file, what: 'crash', dropped: d, after: String(e.stack ?? e).slice(0, 300) });
+      found++;
+      continue;
+    }
+    for (const x of compare(full, part, d)) {
+      violations.push({ file, ...x });
+      found++;
+    }
+  }
+  perFixture.push({ file, frames: n, variants: drops.length, ms: Date.now() - t1, violations: found });
+  if (verbose || found) console.error(`${file}: ${n} frames, ${drops.length} variants, ${Date.now() - t1} ms, ${found} violations`);
+}
+const seconds = (Date.now() - t0) / 1000;
+const summary = { fixtures: perFixture.length, variants, seconds, violations: violations.length };
+console.log(JSON.stringify(summary));
+const kinds = new Map();
+for (const x of violations) kinds.set(x.what, (kinds.get(x.what) ?? 0) + 1);
+for (const [k, c] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`${c}\t${k}`);
+if (out) writeFileSync(out, JSON.stringify({ summary, perFixture, violations }, null, 1));
