@@ -159,7 +159,21 @@ export interface AnsweredLater {
   evidence: number[];
 }
 
-export type NoReply = ServerClosed | AnsweredLater;
+/**
+ * `capture-gap`: the reply is in the server's bytes the capture lacks (a kernel's drops, a SPAN port
+ * that could not keep up): the capture resumed at `gap` (the client's packet that acknowledged those
+ * bytes, or the server's next one), and the client sent `later` (its verb and frame) once it had
+ * them, as a client sends its next command once its last was answered. Answered, not seen
+ * (session-builder.ts, onReply).
+ */
+export interface InCaptureGap {
+  why: 'capture-gap';
+  gap: number;
+  later: { command: string; frame: number };
+  evidence: number[];
+}
+
+export type NoReply = ServerClosed | AnsweredLater | InCaptureGap;
 
 export type TransferMode = 'active' | 'passive';
 

@@ -5,7 +5,7 @@
  * announcement. Linking transfers to TCP connections is the DataLinker's job.
  */
 import { warning, type Warning } from '../warnings/catalog.js';
-import { announcesActive, announcesPassive, commandInfo, isWrapped, transferKind, type TupleKind } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, commandInfo, isWrapped, sentDuringTransfer, transferKind, type TupleKind } from '../ftp/commands.js';
 import type { FtpEvent, FtpReply, FtpRequest, TupleResult } from '../ftp/types.js';
 import {
   parseEprtArg,
@@ -195,6 +195,9 @@ function foreignProtocol(line: string): string | null {
   return null;
 }
 
+/** Gaps in the server's bytes kept while commands wait (skipRepliesInGap): more tell nothing new. */
+const MAX_SERVER_GAPS = 8;
+
 export class SessionBuilder {
   private readonly pending: Command[] = [];
   /**
@@ -226,6 +229,11 @@ export class SessionBuilder {
    * standing (reopen).
    */
   private refusedBeforeData: Transfer | null = null;
+  /**
+   * Frames where the capture resumed after losing bytes of the server's while commands waited for
+   * replies, since the last reply (the first MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
+   */
+  private serverGaps: number[] = [];
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -281,6 +289,7 @@ export class SessionBuilder {
         s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
+        if (event.reason === 'gap' && event.dir === 'server' && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) this.serverGaps.push(event.acked ?? event.frame);
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
@@ -538,6 +547,7 @@ export class SessionBuilder {
 
     // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
+    if (this.serverGaps.length > 0) this.skipRepliesInGap();
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
@@ -649,6 +659,43 @@ export class SessionBuilder {
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);
+  }
+
+  /**
+   * The capture lost bytes of the server's while commands waited: the replies of some of them may be
+   * in those bytes, and pairing the next reply with the oldest waiting command would shift every reply
+   * after it onto the wrong command (a 502 meant for MDTM read as RETR's refusal). A waiting command's
+   * reply is taken to be in a gap when the client sent a later command once the gap's bytes had reached
+   * it (the gap is reported at the client's packet that acknowledges them, or after): a client sends
+   * its next command when its last is answered — for a transfer command, when its final reply came, so
+   * an ABOR, STAT or NOOP sent while it ran proves nothing. Commands the client sent together without
+   * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.
+   */
+  private skipRepliesInGap(): void {
+    const gaps = this.serverGaps;
+    this.serverGaps = [];
+    let k = 0;
+    while (k < this.pending.length - 1) {
+      const c = this.pending[k];
+      const gap = gaps.find((f) => f > c.frame);
+      if (gap === undefined) break;
+      const transfer = this.commandTransfers?.get(c)?.request?.frame === c.frame;
+      let later: Command | undefined;
+      for (let m = k + 1; m < this.pending.length && later === undefined; m++) {
+        const x = this.pending[m];
+        if (x.frame >= gap && x.command !== null && !(transfer && sentDuringTransfer(x.command))) later = x;
+      }
+      if (later === undefined) break;
+      c.noReply = { why: 'capture-gap', gap, later: { command: later.command!, frame: later.frame }, evidence: [c.frame, gap, later.frame] };
+      k++;
+    }
+    for (const c of this.pending.splice(0, k)) {
+      const t = this.commandTransfers?.get(c);
+      if (t === undefined) continue;
+      this.commandTransfers!.delete(c);
+      const i = this.running.indexOf(t);
+      if (i >= 0) this.running.splice(i, 1);
+    }
   }
 
   /**

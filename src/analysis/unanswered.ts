@@ -62,7 +62,8 @@ export function settleUnanswered(sessions: Session[]): void {
         }
         continue;
       }
-      const why: NoReply | null = noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater?.get(c));
+      // Answered in bytes the capture lost (session-builder.ts): no other reason applies.
+      const why: NoReply | null = c.noReply?.why === 'capture-gap' ? null : (noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater?.get(c)));
       if (why !== null) c.noReply = why;
       lastCommand = c;
     }

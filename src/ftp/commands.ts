@@ -27,6 +27,11 @@ export interface FtpCommandInfo {
   role?: 'login' | 'listing' | 'wrapped';
   /** Its argument is a path on the server (DELE, MKD, RNFR…; transfers name theirs as requests). */
   namesPath?: true;
+  /**
+   * A client sends it while a transfer runs, without waiting for the transfer's final reply (RFC 959
+   * 4.1.3: ABOR and STAT; NOOP as a keep-alive): that it was sent says nothing of the replies before it.
+   */
+  duringTransfer?: true;
 }
 
 type Row = [verb: string, source: string, description: string, extra?: Partial<FtpCommandInfo>];
@@ -37,6 +42,7 @@ const LISTING: Partial<FtpCommandInfo> = { ...TO_CLIENT, role: 'listing' };
 const LOGIN: Partial<FtpCommandInfo> = { role: 'login' };
 const WRAPPED: Partial<FtpCommandInfo> = { role: 'wrapped' };
 const PATH: Partial<FtpCommandInfo> = { namesPath: true };
+const DURING_TRANSFER: Partial<FtpCommandInfo> = { duringTransfer: true };
 
 const ROWS: Row[] = [
   // RFC 959: access control
@@ -63,7 +69,7 @@ const ROWS: Row[] = [
   ['REST', 'RFC 959', 'Restart marker: resume the next transfer at this offset'],
   ['RNFR', 'RFC 959', 'Rename from (first half of a rename)', PATH],
   ['RNTO', 'RFC 959', 'Rename to (second half of a rename)', PATH],
-  ['ABOR', 'RFC 959', 'Abort the transfer in progress'],
+  ['ABOR', 'RFC 959', 'Abort the transfer in progress', DURING_TRANSFER],
   ['DELE', 'RFC 959', 'Delete a file', PATH],
   ['RMD', 'RFC 959', 'Remove a directory', PATH],
   ['MKD', 'RFC 959', 'Make a directory', PATH],
@@ -72,9 +78,9 @@ const ROWS: Row[] = [
   ['NLST', 'RFC 959', 'Directory listing of names only', LISTING],
   ['SITE', 'RFC 959', 'Server-specific command'],
   ['SYST', 'RFC 959', 'Ask for the server operating system type'],
-  ['STAT', 'RFC 959', 'Status of the session or transfer; with a path, a listing over the control connection'],
+  ['STAT', 'RFC 959', 'Status of the session or transfer; with a path, a listing over the control connection', DURING_TRANSFER],
   ['HELP', 'RFC 959', 'Ask for help text'],
-  ['NOOP', 'RFC 959', 'Do nothing (keeps the connection alive)'],
+  ['NOOP', 'RFC 959', 'Do nothing (keeps the connection alive)', DURING_TRANSFER],
   // RFC 775 X-forms, still sent by some clients
   ['XCWD', 'RFC 775', 'Old form of CWD', PATH],
   ['XCUP', 'RFC 775', 'Old form of CDUP'],
@@ -158,6 +164,11 @@ export function transferKind(verb: string | null): 'download' | 'upload' | 'list
   if (!info?.opensData) return null;
   if (info.role === 'listing') return 'listing';
   return info.dataDirection === 'to-server' ? 'upload' : 'download';
+}
+
+/** A command a client sends while a transfer runs, without waiting for its final reply (ABOR, STAT, NOOP). */
+export function sentDuringTransfer(verb: string | null): boolean {
+  return verb !== null && commandInfo(verb)?.duringTransfer === true;
 }
 
 export function isLogin(verb: string | null): boolean {

@@ -245,11 +245,11 @@ export class FtpControlParser {
   }
 
   /** @internal For its directions' line framers (Direction). */
-  onGap(dir: Side, bytes: number, frame: number, time: number): void {
+  onGap(dir: Side, bytes: number, frame: number, time: number, acked?: number): void {
     // The rest of an open multi-line reply may be in the gap: its text lines after it still belong
     // to it, a line that opens a reply of its own ends it (ReplyAssembler.gapInside).
     if (dir === 'server') this.replies.gapInside('capture gap inside multi-line reply');
-    this.emit({ type: 'opaque', dir, frame, time, bytes, reason: 'gap' });
+    this.emit(acked === undefined ? { type: 'opaque', dir, frame, time, bytes, reason: 'gap' } : { type: 'opaque', dir, frame, time, bytes, reason: 'gap', acked });
   }
 
   /** A direction's TLS record walker, made on first use. */
@@ -332,8 +332,8 @@ class Direction implements LineSink {
     this.parser.onLineLimit(this.side, frame, time, w);
   }
 
-  gap(bytes: number, frame: number, time: number): void {
-    this.parser.onGap(this.side, bytes, frame, time);
+  gap(bytes: number, frame: number, time: number, acked?: number): void {
+    this.parser.onGap(this.side, bytes, frame, time, acked);
   }
 }
 

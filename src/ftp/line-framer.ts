@@ -31,7 +31,8 @@ export interface LineSink {
   /** The first line over the bound in this direction (reported once). */
   limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
   /** Bytes lost to a capture gap, plus a partial line that spanned it (dropped; one the snaplen cut is emitted, cut short). */
-  gap(bytes: number, frame: number, time: number): void;
+  /** `acked`: the peer's first acknowledgement of the missing bytes, when one came before (StreamChunk.gapAcked). */
+  gap(bytes: number, frame: number, time: number, acked?: number): void;
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
@@ -105,7 +106,7 @@ export class LineFramer {
       this.clearPending();
       this.discarding = false;
       const more = cut === null || this.sink.line(cut);
-      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time);
+      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time, chunk.gapAcked);
       if (!more) return 0;
     }
     if (n === 0) return 0;

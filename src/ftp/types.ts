@@ -71,6 +71,8 @@ export interface FtpOpaque {
   time: number;
   bytes: number;
   reason: 'tls' | 'gap' | 'not-text';
+  /** A gap: the frame of the peer's first acknowledgement of the missing bytes, when it came before `frame`. */
+  acked?: number;
 }
 
 export interface FtpLimitExceeded {

@@ -119,7 +119,7 @@ function connectionLines(t: Transfer): string[] {
   const syn = [`SYN frame ${c.synFrame ?? '? (started before the capture)'}`];
   if (c.synFrames.length > 1) syn.push(`retransmitted at frame${c.synFrames.length > 2 ? 's' : ''} ${c.synFrames.slice(1).join(', ')}`);
   if (c.synAckFrames.length) syn.push(`SYN-ACK frame ${c.synAckFrames[0]}`);
-  else if (c.synFrame !== null) syn.push('no SYN-ACK');
+  else if (c.synFrame !== null) syn.push(c.established ? 'SYN-ACK not in the capture' : 'no SYN-ACK');
   if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);
   lines.push(syn.join(', '));
   lines.push(`${c.bytesToClient} bytes to client, ${c.bytesToServer} bytes to server; closed by ${c.close ?? 'nothing seen'}`);

@@ -10,7 +10,7 @@ import { leftAfterRefusal } from '../analysis/session-facts.js';
 import { ACTIVE } from '../analysis/split-stall.js';
 
 export { replyHeadline };
-import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
+import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, InCaptureGap, LoginGuessing, ServerClosed, Session, SplitSegment, Transfer, TransferVerdict } from '../analysis/model.js';
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
@@ -478,8 +478,14 @@ export function noReplyWords(c: Command): string | null {
   if (n.why === 'answered-later') {
     return `the server answered the later ${n.later.command} (frame ${n.later.frame}) with ${n.later.code} (frame ${n.later.replyFrame}) and never this command`;
   }
+  if (n.why === 'capture-gap') return capturedGapWords(n);
   const reset = n.reset !== null ? `; it answered the command with a reset (RST, frame ${n.reset})` : '';
   return `${serverClosedClause(n)} before the client sent it${reset}`;
+}
+
+/** A reply in bytes the capture lacks: "its reply is in the server's bytes the capture lost (before frame 11); the client had them when it sent PASS (frame 11)". */
+function capturedGapWords(n: InCaptureGap): string {
+  return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); the client had them when it sent ${escapeText(n.later.command)} (frame ${n.later.frame})`;
 }
 
 /** A whole sentence: "TYPE I (frame 33) was never answered: the server had already closed …". */
@@ -487,6 +493,7 @@ export function noReplySentence(c: Command): string | null {
   const why = noReplyWords(c);
   if (why === null) return null;
   const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  if (c.noReply?.why === 'capture-gap') return `${line} (frame ${c.frame}) was answered, but not in the capture: ${why}.`;
   return `${line} (frame ${c.frame}) was never answered: ${why}.`;
 }
 

@@ -79,6 +79,13 @@ interface SegmentPrint {
 /** Seconds within which a second capture of one packet is seen (microseconds, on one host's interfaces). */
 const COPY_WITHIN = 0.01;
 
+/**
+ * How far past what the capture holds of the initiator's data a responder's acknowledgement may reach
+ * and still answer this SYN (answersSyn): 4 MiB of segments the capture lost. An old connection's
+ * numbers (a challenge ACK) land in it about once in a thousand.
+ */
+const ANSWER_SLACK = 4 << 20;
+
 export class ConnectionState {
   readonly conn: TcpConnection;
   /** Links of the reassembler's least-recently-used list. */
@@ -105,6 +112,8 @@ export class ConnectionState {
   private finAckTargetS2c = 0;
   /** Per direction, the stream offset just past the highest byte sent (for `drainedSince`). */
   private sentEndC2s = 0;
+  /** Per direction, the frame of the peer's first acknowledgement past the bytes delivered so far (-1: none since they caught up). */
+  private readonly ackedPast = { c2s: -1, s2c: -1 };
   private sentEndS2c = 0;
   private retransmissionEvents = 0;
   private flushed = false;
@@ -183,6 +192,17 @@ export class ConnectionState {
     const ds = fromClient ? this.c2s : this.s2c;
     if (ds !== null) return ds.isn;
     return fromClient ? this.c2sIsn : this.s2cIsn;
+  }
+
+  /**
+   * `ack` acknowledges the initiator's SYN: its ISN + 1, or data sent after it — what the capture
+   * holds of it and up to ANSWER_SLACK more (segments the capture lost too, and its FIN).
+   */
+  private answersSyn(ack: number): boolean {
+    const isn = this.isnOf(true);
+    if (isn < 0) return false;
+    const past = seqDiff(ack, seqAdd(isn, 1));
+    return past >= 0 && past <= this.sentEndC2s + ANSWER_SLACK;
   }
 
   /** Has a side's sequence state begun (a SYN, or its first data mid-stream)? */
@@ -330,6 +350,13 @@ export class ConnectionState {
       c.established = true;
       c.establishedFrame = frame;
       this.emit({ type: 'established', dir, frame, time });
+    } else if (!fromClient && !c.established && !this.synAckSeen && c.synFrames.length > 0 && flags & TCP_ACK && this.answersSyn(tcp.ack)) {
+      // The responder's own segment after the SYN, with no SYN-ACK in the capture: it acknowledges the
+      // initiator's ISN + 1 (or data sent after it), which only a stack that accepted the connection
+      // does, so the SYN-ACK was sent and the capture lost it (a kernel's drops, a SPAN port). A
+      // challenge ACK to a SYN that met an old connection acknowledges that connection's numbers, not these.
+      c.established = true;
+      c.establishedFrame = frame;
     }
 
     if (flags & TCP_ACK) {
@@ -342,6 +369,9 @@ export class ConnectionState {
         peer = fromClient ? this.s2cStream() : this.c2sStream();
       }
       if (peer !== null) {
+        const d0 = fromClient ? 's2c' : 'c2s';
+        // The first acknowledgement of bytes the capture has not delivered (a hole, or not seen yet).
+        if (this.ackedPast[d0] < 0 && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) this.ackedPast[d0] = frame;
         peer.ack(tcp.ack);
         const d = fromClient ? 's2c' : 'c2s';
         if (peer.ackedTo > c.ackedTo[d]) {
@@ -571,6 +601,12 @@ export class ConnectionState {
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
         const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
+        const past = this.ackedPast[dir];
+        if (past >= 0) {
+          if (gapBefore > 0 && past < frame) chunk.gapAcked = past;
+          const ds = dir === 'c2s' ? this.c2s : this.s2c;
+          if (ds === null || offset + bytes.length >= ds.ackedTo) this.ackedPast[dir] = -1;
+        }
         if (this.ctx.listener.onData(c, chunk) === 'count-only') this.countOnly = true;
       },
     };

@@ -24,6 +24,11 @@ export interface StreamChunk {
    * captured): that segment ended here. Absent or 0: none.
    */
   cutBefore?: number;
+  /**
+   * With `gapBefore`: the frame of the peer's first acknowledgement that reached into or past the
+   * missing bytes (they had reached the peer by then), when it came before this chunk. Absent otherwise.
+   */
+  gapAcked?: number;
   /** Stream offset (bytes since the ISN+1, 64-bit safe as a JS number) of bytes[0]. */
   streamOffset: number;
   /** Frame that carried (the start of) these bytes, and its time. */
