@@ -30,12 +30,13 @@ export function expectedBytes(t: Transfer): number | null {
  * (a cut among those extra bytes still has them). The wire holds the file whole when it is exactly
  * the size (the file's lines already ended in CRLF, sent as they are) or, less one byte per CRLF on
  * the wire (`crlfPairs`), exactly the size (each line end sent with a CR added). A file mixing both
- * is not told whole by its count: its control replies decide.
+ * is not told whole by its count: its control replies decide. In binary, bytes the capture lost that
+ * the receiver acknowledged (`gapBytes`) reached it: they count (a kernel's drops do not cut a file).
  */
 export function carriesExpected(t: Transfer): boolean {
   const expected = expectedBytes(t);
   if (expected === null) return false;
-  if (!textMode(t)) return t.bytes >= expected;
+  if (!textMode(t)) return t.bytes + (t.connection?.gapBytes ?? 0) >= expected;
   const pairs = t.connection?.crlfPairs ?? null;
   return t.bytes === expected || (pairs !== null && t.bytes - pairs === expected);
 }

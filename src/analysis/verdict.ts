@@ -187,10 +187,11 @@ export function resetAfterWhole(t: Transfer): boolean {
   const c = t.connection;
   const expected = expectedBytes(t);
   if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || expected === 0) return false;
-  // Binary: exactly the size (more is a file that grew); TYPE A: the file's text form (carriesExpected).
-  if (textMode(t) ? !carriesExpected(t) : t.bytes !== expected) return false;
+  // Binary: exactly the size (more is a file that grew), counting bytes the capture lost that the
+  // receiver acknowledged (they arrived); TYPE A: the file's text form (carriesExpected), all captured.
+  if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === senderOf(t)) return false;
-  return c.gapBytes === 0 && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
+  return c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
 }
 
 /**
