@@ -25,6 +25,7 @@ const groups = new Map();
 for (const [file, vs] of byFile) {
   const a = await analyzeFiles([fixturesDir + '/' + file], { fileName: file, thread: false });
   const ctl = new Set(a.sessions.map((s) => [`${s.client.ip}:${s.client.port}`, `${s.server.ip}:${s.server.port}`].sort().join('|')));
+  const clients = new Set(a.sessions.map((s) => `${s.client.ip}:${s.client.port}`));
   const kinds = new Map();
   await readCapture(Readable.from([readFileSync(fixturesDir + '/' + file)]), {
     onRecord: (r) => {
@@ -37,7 +38,8 @@ for (const [file, vs] of byFile) {
           const role = ctl.has(c) ? 'ctl' : 'data';
           const fl = f.tcp.flags;
           const len = f.tcp.payloadLength;
-          k = fl & 4 ? 'RST' : fl & 2 ? (fl & 16 ? 'SYN-ACK' : 'SYN') : fl & 1 ? 'FIN' : len > 0 ? (role === 'ctl' ? 'line' : 'data') : 'ACK';
+          const cmd = clients.has(`${f.ip.src}:${f.tcp.srcPort}`);
+          k = fl & 4 ? 'RST' : fl & 2 ? (fl & 16 ? 'SYN-ACK' : 'SYN') : fl & 1 ? 'FIN' : len > 0 ? (role === 'ctl' ? (cmd ? 'cmd' : 'reply') : 'data') : 'ACK';
           k = role + ':' + k;
         }
       } catch {}

@@ -105,6 +105,12 @@ function facts({ a, map }) {
 }
 
 const FAILISH = new Set(['failed', 'aborted', 'reply-lost']);
+/**
+ * Causes that say what the capture lacks, not what went wrong: honest about a variant that lost
+ * segments (its status must still not turn failed or aborted). Counted apart (`honest`).
+ */
+const CAPTURE_CAUSES = new Set(['capture-gap']);
+const honestCause = (c) => c === null || CAPTURE_CAUSES.has(c);
 
 /** Violations of a variant against the full capture. */
 function compare(full, part, dropped) {
@@ -113,7 +119,7 @@ function compare(full, part, dropped) {
   for (const fs of full) {
     const ps = byKey.get(fs.key);
     if (!ps) continue;
-    if (fs.cause === null && ps.cause !== null) v.push({ what: 'session-cause', session: fs.id, after: ps.cause, ev: ps.evidence });
+    if (fs.cause === null && !honestCause(ps.cause)) v.push({ what: 'session-cause', session: fs.id, after: ps.cause, ev: ps.evidence });
     if (!BAD_CONTROL.has(fs.control) && BAD_CONTROL.has(ps.control)) v.push({ what: 'control', session: fs.id, before: fs.control, after: ps.control });
     const pt = new Map();
     for (const t of ps.transfers) for (const k of t.keys) if (!pt.has(k)) pt.set(k, t);
@@ -126,12 +132,12 @@ function compare(full, part, dropped) {
       const base = { session: fs.id, transfer: ft.id, before: `${ft.status}/${ft.kind}/${ft.cause ?? '-'}`, after: `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}${t.lost ? '+lost' : ''}/${t.cause ?? '-'}`, ev: t.evidence };
       if (ft.kind === 'completed' || ft.status === 'complete') {
         if (FAILISH.has(t.kind) || t.status === 'failed' || t.status === 'aborted') v.push({ what: 'complete→' + t.kind, ...base });
-        else if (t.cause !== null && ft.cause === null) v.push({ what: 'complete+cause', ...base });
+        else if (!honestCause(t.cause) && ft.cause === null) v.push({ what: 'complete+cause', ...base });
         else if (t.lost) v.push({ what: 'complete→lost', ...base });
       } else if (ft.status === 'failed' || ft.kind === 'failed' || ft.kind === 'aborted') {
         if (t.kind === 'completed' || t.status === 'complete') v.push({ what: 'failed→complete', ...base });
       }
-      if (ft.cause === null && t.cause !== null && !v.some((x) => x.transfer === ft.id)) v.push({ what: 'new-cause', ...base });
+      if (ft.cause === null && !honestCause(t.cause) && !v.some((x) => x.transfer === ft.id && x.session === fs.id)) v.push({ what: 'new-cause', ...base });
     }
     for (const t of ps.transfers) {
       if (used.has(t)) continue;

@@ -5,7 +5,7 @@
  * announcement. Linking transfers to TCP connections is the DataLinker's job.
  */
 import { warning, type Warning } from '../warnings/catalog.js';
-import { announcesActive, announcesPassive, commandInfo, isWrapped, sentDuringTransfer, transferKind, type TupleKind } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, commandInfo, isWrapped, passiveCommandOfReply, sentDuringTransfer, transferKind, type TupleKind } from '../ftp/commands.js';
 import type { FtpEvent, FtpReply, FtpRequest, TupleResult } from '../ftp/types.js';
 import {
   parseEprtArg,
@@ -231,9 +231,12 @@ export class SessionBuilder {
   private refusedBeforeData: Transfer | null = null;
   /**
    * Frames where the capture resumed after losing bytes of the server's while commands waited for
-   * replies, since the last reply (the first MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
+   * replies (the peer's first acknowledgement of them, else the next bytes), later than the oldest
+   * waiting command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
    */
   private serverGaps: number[] = [];
+  /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
+  private clientSpoke = false;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -316,6 +319,7 @@ export class SessionBuilder {
     let arg = lineText(e.arg);
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: NO_PRELIMINARY };
+    this.clientSpoke = true;
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
@@ -617,6 +621,7 @@ export class SessionBuilder {
       }
       if (budget !== undefined) budget.left--;
       s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+      this.announceUnasked(reply);
       return;
     }
     // 221 closes the session (RFC 959: QUIT's reply): with a QUIT waiting behind other commands, the
@@ -672,8 +677,10 @@ export class SessionBuilder {
    * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.
    */
   private skipRepliesInGap(): void {
-    const gaps = this.serverGaps;
-    this.serverGaps = [];
+    // A gap counts for the commands sent before it: once the oldest waiting command came after it, it counts for none.
+    const oldest = this.pending[0];
+    const gaps = oldest === undefined ? [] : this.serverGaps.filter((f) => f > oldest.frame);
+    this.serverGaps = gaps;
     let k = 0;
     while (k < this.pending.length - 1) {
       const c = this.pending[k];
@@ -696,6 +703,19 @@ export class SessionBuilder {
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
+  }
+
+  /**
+   * A 227, 228 or 229 nothing waited for, in a session whose client's commands the capture holds: the
+   * capture lost the PASV, LPSV or EPSV that asked for it (the server says it to nothing else), and the endpoint
+   * it names is announced all the same, for the transfer command that uses it (the announcement's
+   * command is the one its reply code answers; its frame is the reply's, as for every passive one).
+   */
+  private announceUnasked(reply: Reply): void {
+    const verb = passiveCommandOfReply(reply.code);
+    if (verb === null || !this.clientSpoke) return;
+    const asked: Command = { frame: reply.frame, time: reply.time, command: verb, arg: '', reply, preliminary: NO_PRELIMINARY };
+    this.announce(asked, 'passive', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text)), reply);
   }
 
   /**

@@ -103,7 +103,9 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   if (!c || !tls) return null;
   // An alert after the handshake completed is about the data (e.g. a record cut short), not the handshake.
   const alert = handshakeFailure(tls);
-  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null;
+  // No ServerHello read is no ServerHello sent only when the capture lost none of the connection's
+  // bytes: acknowledged bytes it lacks (gapBytes) reached their receiver, and the ServerHello may be among them.
+  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null && c.gapBytes === 0;
   if (!alert && !noServerHello) return null;
   const details = alert
     ? [`The TLS handshake on the data connection (stream ${c.stream}) failed: ${alertWords(alert)}`]
