@@ -693,7 +693,7 @@ export class SessionBuilder {
         if (x.frame >= gap && x.command !== null && !(transfer && sentDuringTransfer(x.command))) later = x;
       }
       if (later === undefined) break;
-      c.noReply = { why: 'capture-gap', gap, later: { command: later.command!, frame: later.frame }, evidence: [c.frame, gap, later.frame] };
+      c.noReply = { why: 'capture-gap', gap, later: { command: later.command!, frame: later.frame }, evidence: [...new Set([c.frame, gap, later.frame])] };
       k++;
     }
     for (const c of this.pending.splice(0, k)) {

@@ -123,7 +123,8 @@ function replyShort(s: Session, c: Command): string {
   const r = c.reply;
   if (r === null) {
     const why = noReplyWords(c);
-    return why === null ? 'no reply in the capture' : `no reply: ${why}`;
+    if (why === null) return 'no reply in the capture';
+    return c.noReply?.why === 'capture-gap' ? `reply not in the capture: ${why}` : `no reply: ${why}`;
   }
   return `${r.code} ${quote(replyHeadline(r))} (${frameCite(s, r.frame)})`;
 }

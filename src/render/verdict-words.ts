@@ -155,6 +155,13 @@ export function verdictSentence(t: Transfer): string {
         return `completed: ${n(v.bytes)} bytes, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
       }
       if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
+      if (v.resetAfterWhole !== undefined && t.connection?.rst) {
+        return (
+          `completed: the ${dataReceiver(t.direction)} acknowledged every one of the ${n(v.expected ?? v.bytes)} bytes announced, ${n(v.missingBytes)} of them missing from the capture ` +
+          `(${n(v.bytes)} captured: the capture lost them, not the transfer)${reply}: the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, ` +
+          `and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
+        );
+      }
       return (
         `completed according to the server${reply}, but ${n(v.missingBytes)} of its bytes are missing from the capture ` +
         `(${n(v.bytes)} captured${v.expected !== null ? ` of ${n(v.expected)} announced` : ''}): the capture lost them, not the transfer.`
