@@ -707,15 +707,18 @@ export class SessionBuilder {
 
   /**
    * A 227, 228 or 229 nothing waited for, in a session whose client's commands the capture holds: the
-   * capture lost the PASV, LPSV or EPSV that asked for it (the server says it to nothing else), and the endpoint
+   * capture lost the PASV, LPSV or EPSV that asked for it (a server names an endpoint to nothing else), and the endpoint
    * it names is announced all the same, for the transfer command that uses it (the announcement's
    * command is the one its reply code answers; its frame is the reply's, as for every passive one).
    */
   private announceUnasked(reply: Reply): void {
     const verb = passiveCommandOfReply(reply.code);
     if (verb === null || !this.clientSpoke) return;
+    const tuple = toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text));
+    // Only a reply that names an endpoint: pure-ftpd says "227 Logout." to a client's FIN.
+    if (!tuple.ok || tuple.port === null) return;
     const asked: Command = { frame: reply.frame, time: reply.time, command: verb, arg: '', reply, preliminary: NO_PRELIMINARY };
-    this.announce(asked, 'passive', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text)), reply);
+    this.announce(asked, 'passive', tuple, reply);
   }
 
   /**

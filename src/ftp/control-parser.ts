@@ -146,6 +146,9 @@ export class FtpControlParser {
       }
     }
     if (d.mode === 'tls') {
+      // Bytes the capture lost under TLS are a gap as in clear text: replies may be in them (the 234
+      // that began TLS, a reply the keys would have shown).
+      if (chunk.gapBefore > 0) this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked);
       if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
       this.remember(side, chunk);
       return;
@@ -343,6 +346,9 @@ class Direction implements LineSink {
  * after at least one whole record (clear text after CCC's close_notify), or -1. A gap, or a
  * header that is no TLS header, ends the walk for good.
  */
+/** The largest TLS record (RFC 8446 5.2: 2^14 bytes of plaintext plus 256 of expansion; TLS 1.2 allows 2048). */
+const MAX_RECORD = (1 << 14) + 2048;
+
 class TlsRecordWalker {
   private readonly header = new Uint8Array(5);
   private have = 0;
@@ -352,7 +358,17 @@ class TlsRecordWalker {
   private lastType = 0;
 
   walk(bytes: Uint8Array, gapBefore: boolean): number {
-    if (gapBefore) this.lost = true;
+    // After bytes the capture lost, a chunk that begins with a record header begins a record (TCP
+    // segments usually start at one; the lost bytes may be the text TLS followed: a 234 not captured):
+    // the walk goes on from there. Anything else and the record boundaries are lost for good.
+    if (gapBefore && !this.lost) {
+      if (looksLikeTlsRecord(bytes) && bytes.length >= 5 && ((bytes[3] << 8) | bytes[4]) <= MAX_RECORD) {
+        this.have = 0;
+        this.remaining = 0;
+      } else {
+        this.lost = true;
+      }
+    }
     if (this.lost) return -1;
     let i = 0;
     const n = bytes.length;

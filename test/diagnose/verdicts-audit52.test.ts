@@ -114,6 +114,28 @@ describe('packets the capture missed: the endpoints say what happened', () => {
     expect(json).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
   });
 
+  it('the 234 to AUTH TLS not captured: TLS is still seen to begin and end (CCC), and the clear replies after it keep their commands', async () => {
+    // Before: the server's TLS records after the lost 234 ended the record walk for good, so its clear
+    // text after CCC was never read: every command unanswered, both transfers not-in-capture.
+    const name = 'ccc-proftpd-python';
+    expect(ftpRows(name, '0').slice(0, 5)).toEqual([[6, '220'], [8, 'AUTH'], [10, '234'], [31, 'TYPE'], [32, '200']]);
+    const full = await analyze(name);
+    const d = await without(name, [10]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(rows(d.a)).toEqual([['1.1', 'complete', 'completed', null], ['1.2', 'complete', 'completed', null]]);
+    const s = d.a.sessions[0];
+    expect(s.tls).toBe(true);
+    // The client's ClientHello (frame 11, 10 here) acknowledged the 234; TYPE I, in clear text after CCC, proves it came.
+    expect(s.commands.find((c) => c.command === 'AUTH')!.noReply).toMatchObject({ why: 'capture-gap', gap: d.at(11), later: { command: 'TYPE', frame: d.at(31) } });
+    expect(s.transfers.map((t) => [t.request?.command, t.reply?.code, t.reply?.frame, t.bytes])).toEqual([
+      ['STOR', 226, d.at(45), 259],
+      ['RETR', 226, d.at(61), 511],
+    ]);
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+    expect(json).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
+    for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|not in the capture: the data connection/);
+  });
+
   it('the SYN-ACK of a data connection not captured: the server\'s own data says it answered (not refused, not unreachable)', async () => {
     // Before: "aborted: passive-refused" — the client's reset (frame 26) read as the answer to a SYN
     // nobody answered; the 511 bytes the server sent on that connection (frame 24) said otherwise.
