@@ -4,11 +4,11 @@
  * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
  * like the others — as what it is: a guess from timing, hosts and ports.
  */
-import { announcesPassive, passiveCommandOfReply } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, passiveCommandOfReply } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
-import type { Announcement, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
+import type { Announcement, Command, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
 import { sizeFrom150 } from './paths.js';
 import { newTransfer, passiveReplyTuple } from './session-builder.js';
 import { acknowledgedUnseen, describeConnection } from './transfer-outcome.js';
@@ -81,12 +81,14 @@ function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls
  * next) is that announcement's data connection, as far as hosts and timing tell (match: hosts). A
  * PASV the client sent and connected for but never followed with a request (curl connects first,
  * and gives up when the connection does not open) becomes a transfer with no request. Returns the
- * connections so linked.
+ * connections so linked. The same in a capture of both directions for an announcement whose reply is
+ * in bytes the capture lost (Command.noReply `capture-gap`): its endpoint is not in the capture either.
  */
 export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): Set<TcpConnection> {
   const used = new Set<TcpConnection>();
-  if (s.oneWay !== 'client') return used;
-  const asked = s.commands.filter((c) => c.command !== null && announcesPassive(c.command) && c.reply === null);
+  const oneWay = s.oneWay === 'client';
+  const asked = s.commands.filter((c) => c.command !== null && announcesPassive(c.command) && c.reply === null && (oneWay || c.noReply?.why === 'capture-gap'));
+  if (asked.length === 0) return used;
   const candidates = conns
     .filter((c) => !c.midstream && c.client.ip === s.client.ip && c.server.ip === s.server.ip && c.server.port >= 1024 && c.server.port !== s.server.port)
     .sort((x, y) => x.start - y.start);
@@ -96,8 +98,11 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
   for (const x of s.transfers) if (x.unansweredAnnounce !== undefined && x.connection === null) byFrame.set(x.unansweredAnnounce.frame, x);
   let nextId = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
   let k = 0;
+  // Both directions captured: until the client's next announcement of any kind (the others were answered).
+  const nextAnnouncement = (cmd: Command): number =>
+    s.commands.find((x) => x.time > cmd.time && x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.time ?? Infinity;
   asked.forEach((cmd, i) => {
-    const until = asked[i + 1]?.time ?? Infinity;
+    const until = oneWay ? (asked[i + 1]?.time ?? Infinity) : nextAnnouncement(cmd);
     while (k < candidates.length && candidates[k].start < cmd.time) k++;
     if (k >= candidates.length || candidates[k].start >= until) return;
     const c = candidates[k++];
@@ -112,7 +117,7 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
     for (const e of eventsOf(c)) recordHandshakeEvent(handshake, e, e.dir === 'c2s');
     t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: false }, handshake, null, null);
     // The server's data is not in the capture: the client's acknowledgements say how much of it came.
-    const acknowledged = acknowledgedUnseen(c, t, 'c2s');
+    const acknowledged = oneWay ? acknowledgedUnseen(c, t, 'c2s') : null;
     if (acknowledged !== null) t.acknowledged = acknowledged;
     used.add(c);
   });

@@ -136,6 +136,28 @@ describe('packets the capture missed: the endpoints say what happened', () => {
     for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|not in the capture: the data connection/);
   });
 
+  it('the 227 to PASV not captured: the data connection the client opened next is still the RETR\'s (axel\'s first segment)', async () => {
+    // Before: the RETR had no announcement and its data connection (tcp.stream 1) went unlinked:
+    // "began according to the replies; its data connection … not in the capture", and session 1
+    // diagnosed not-in-capture, though the capture holds that connection whole.
+    const name = 'a29-axel-split-pureftpd';
+    // tshark links tcp.stream 1 to the 227 at frame 26 and the RETR at frame 30.
+    expect(tsv(name, 'data-streams')[0]).toMatchObject({ 'tcp.stream': '1', 'ftp-data.setup-frame': '26', 'ftp-data.command-frame': '30' });
+    expect(ftpRows(name, '0').slice(15, 19)).toEqual([[25, 'PASV'], [26, '227'], [30, 'RETR'], [37, '150']]);
+    const full = await analyze(name);
+    const d = await without(name, [26]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const t = d.a.sessions[0].transfers[0];
+    expect(d.a.sessions[0].commands.find((c) => c.command === 'PASV')!.noReply).toMatchObject({ why: 'capture-gap', later: { command: 'RETR', frame: d.at(30) } });
+    expect(t.unansweredAnnounce).toEqual({ command: 'PASV', frame: 25 });
+    expect([t.connection?.stream, t.connection?.server.port, t.connection?.match, t.bytes, t.verdict.kind]).toEqual([1, 50087, 'hosts', 1214408, 'completed']);
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+    expect(json).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
+    expect(out.transfers).toContain('announced PASV, frame 25; its reply, with the endpoint, is not in the capture');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|data connection is not in the capture/);
+  });
+
   it('the SYN-ACK of a data connection not captured: the server\'s own data says it answered (not refused, not unreachable)', async () => {
     // Before: "aborted: passive-refused" — the client's reset (frame 26) read as the answer to a SYN
     // nobody answered; the 511 bytes the server sent on that connection (frame 24) said otherwise.
