@@ -215,11 +215,12 @@ export function receiverClosedShort(t: Transfer): number | null {
 
 /**
  * The data arrived whole: the sender closed the data connection with its FIN, no reset cut it, and
- * nothing is missing of the size the session stated.
+ * nothing is missing of the size the session stated. Bytes the capture lost that the receiver
+ * acknowledged (gapBytes) arrived: they are missing from the capture, not from the transfer.
  */
 function dataWhole(t: Transfer): boolean {
   const c = t.connection;
-  if (!c || missingBytes(t) > 0 || cutByReceiver(t)) return false;
+  if (!c || missingBytes(t) - c.gapBytes > 0 || c.undeliveredBytes > 0 || cutByReceiver(t)) return false;
   // TYPE A: wire bytes past the size that are not the file's text form (carriesExpected) prove nothing.
   const expected = expectedBytes(t);
   if (expected !== null && t.bytes >= expected && !carriesExpected(t)) return false;

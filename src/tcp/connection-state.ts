@@ -308,6 +308,20 @@ export class ConnectionState {
         c.rst = { frame, dir, time };
         if (this.answersAsClosed(tcp, fromClient)) c.rst.noConnection = true;
       }
+      // A RST with ACK acknowledges what its sender had received (Linux aborting a connection sends
+      // rcv_nxt): bytes of the peer's the capture lacks below it reached it (a kernel's drops took
+      // its last ACK), before the close turns holes into gaps.
+      if (flags & TCP_ACK && !c.rst.noConnection) {
+        const peer = fromClient ? this.s2c : this.c2s;
+        if (peer !== null && peer.started) {
+          const d = fromClient ? 's2c' : 'c2s';
+          peer.ack(tcp.ack);
+          if (peer.ackedTo > c.ackedTo[d]) {
+            c.ackedTo[d] = peer.ackedTo;
+            c.ackedFrame[d] = frame;
+          }
+        }
+      }
       c.closed = 'rst';
       this.flush(frame, time);
       this.emit({ type: 'rst', dir, frame, time });

@@ -208,6 +208,41 @@ describe('packets the capture missed: the endpoints say what happened', () => {
     expect(out.diagnose).not.toMatch(/transfer 1\.?1\b.*\b(aborted|failed)\b(?!; 511 bytes transmitted)/i);
   });
 
+  it('a data segment not captured before lftp\'s late ABOR: the 226 and the client\'s ACKs say the segment was whole, nothing was aborted', async () => {
+    // Before: "aborted by the client after 173,314 of 174,762 bytes": the late-ABOR reading (data
+    // whole, then 226) counted only the bytes the capture held; the client acknowledged all of them.
+    const name = 'pget-segment-reset-vsftpd-lftp';
+    expect([field(name, 165)['tcp.srcport'], field(name, 165)['tcp.len']]).toEqual(['50039', '1448']);
+    expect(ftpRows(name, '2').filter(([f]) => f >= 276 && f <= 326)).toEqual([[276, 'ABOR'], [325, '226'], [326, '225']]);
+    const full = await analyze(name);
+    const d = await without(name, [165]);
+    expect(rows(d.a)).toEqual(rows(full));
+    const t = d.a.sessions.flatMap((s) => s.transfers).find((x) => x.connection?.server.port === 50039)!;
+    expect(t.connection).toMatchObject({ gapBytes: 1448, undeliveredBytes: 0 });
+    expect([t.status, t.abortFrame, t.lateAbortFrame, t.verdict.kind, (t.verdict as { missingBytes: number }).missingBytes]).toEqual(['complete', null, d.at(276), 'completed', 1448]);
+    const { json } = await texts(d.file, 'summary');
+    expect(json).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
+  });
+
+  it('the last data segment and its ACK not captured, then the client\'s RST+ACK: its acknowledgement says the bytes arrived', async () => {
+    // Before: "aborted": the RST's ACK (frame 125, all 3,000 bytes) was not read, so the 104 bytes of
+    // frame 123 counted as never acknowledged — lost on the path — and the 426 as a real abort.
+    const name = 'a21-client-rst-now-pyftpdlib-python';
+    expect([123, 124, 125].map((f) => [field(name, f)['tcp.flags'], field(name, f)['tcp.len'], field(name, f)['tcp.ack_raw']])).toEqual([
+      ['0x0018', '104', '660633119'],
+      ['0x0010', '0', '3264403153'],
+      ['0x0014', '0', '3264403153'],
+    ]);
+    const full = await analyze(name);
+    const d = await without(name, [123, 124]);
+    expect(rows(d.a)).toEqual(rows(full));
+    const t = d.a.sessions[0].transfers[2];
+    expect(t.connection).toMatchObject({ gapBytes: 104, undeliveredBytes: 0, rst: { by: 'client', frame: d.at(125) } });
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 2896, expected: 3000, missingBytes: 104, resetAfterWhole: d.at(125) });
+    const { json } = await texts(d.file, 'summary');
+    expect(json).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
+  });
+
   it('the EPSV command not captured: its 229 still announces the endpoint the LIST used', async () => {
     // Before: the 229 answered nothing, the LIST had no announcement and its data connection went
     // unlinked: the refused MLSD before it read failed (server-refused) instead of fell-back.
