@@ -421,6 +421,12 @@ export interface Transfer {
    * followed, and the replies after it answer the commands sent after it. Only when `reply` is null.
    */
   closingLine?: Reply;
+  /**
+   * The final reply is in the server's bytes the capture lost, and the client's later command shows it
+   * came (session-builder.ts skipRepliesInGap; its request's Command.noReply says the same): the
+   * transfer ended, with a reply the capture cannot read. Only when `reply` is null.
+   */
+  replyInGap?: InCaptureGap;
   status: TransferStatus;
   /** 'download' (RETR), 'upload' (STOR/STOU/APPE), 'listing' (LIST/NLST/MLSD); null when unused. */
   direction: 'download' | 'upload' | 'listing' | null;

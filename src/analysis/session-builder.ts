@@ -699,6 +699,7 @@ export class SessionBuilder {
     for (const c of this.pending.splice(0, k)) {
       const t = this.commandTransfers?.get(c);
       if (t === undefined) continue;
+      if (t.request?.frame === c.frame && c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
       this.commandTransfers!.delete(c);
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);

@@ -179,6 +179,13 @@ export function verdictSentence(t: Transfer): string {
           `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );
       }
+      if (t.replyInGap !== undefined) {
+        const g = t.replyInGap;
+        return (
+          `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved, and its final reply came in the server's bytes ` +
+          `the capture lost (before frame ${g.gap}): the client had them when it sent ${escapeText(g.later.command)} (frame ${g.later.frame}).`
+        );
+      }
       return (
         `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}` +

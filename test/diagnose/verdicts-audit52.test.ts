@@ -158,6 +158,28 @@ describe('packets the capture missed: the endpoints say what happened', () => {
     for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|data connection is not in the capture/);
   });
 
+  it('a burst that took the data connection\'s FINs and the 226: not confirmed, not stalled — the client ACKed the 226 and sent MDTM', async () => {
+    // Before: "stalled: no data moved for 13 s, from frame 90 to the end of the capture", with advice
+    // to check the receiver's disk and firewalls, though the client had acknowledged every byte
+    // (frame 91), acknowledged the 24 bytes of the 226 (frame 97, ack 7605898) and gone on (MDTM, frame 98).
+    const name = 'a18-netkit-ftpd-tnftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 81 && f <= 99)).toEqual([[81, 'RETR'], [85, '150'], [96, '226'], [98, 'MDTM'], [99, '213']]);
+    expect([field(name, 96)['tcp.len'], field(name, 96)['tcp.seq_raw'], field(name, 97)['tcp.ack_raw']]).toEqual(['24', '7605874', '7605898']);
+    const drop = [91, 92, 93, 94, 95, 96];
+    const full = await analyze(name);
+    const d = await without(name, drop);
+    const t = d.a.sessions[0].transfers.find((x) => x.request?.command === 'RETR' && x.request.arg === 'small.bin')!;
+    expect([t.status, t.verdict.kind, t.diagnosis, t.bytes, t.reply]).toEqual(['incomplete', 'incomplete', null, 3000, null]);
+    expect(t.replyInGap).toMatchObject({ why: 'capture-gap', gap: d.at(97), later: { command: 'MDTM', frame: d.at(98) } });
+    // Every other transfer as in the full capture.
+    expect(rows(d.a).filter((r) => r[0] !== '1.4')).toEqual(rows(full).filter((r) => r[0] !== '1.4'));
+    const { out } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+    expect(out.diagnose).toContain(
+      "Not failures, but not the whole story either: Session 1, transfer 4 (RETR small.bin): not confirmed: 3,000 of 3,000 announced bytes moved, and its final reply came in the server's bytes the capture lost (before frame 91): the client had them when it sent MDTM (frame 92).",
+    );
+    for (const text of Object.values(out)) expect(text).not.toMatch(/stalled|stopped reading|path went silent/);
+  });
+
   it('the SYN-ACK of a data connection not captured: the server\'s own data says it answered (not refused, not unreachable)', async () => {
     // Before: "aborted: passive-refused" — the client's reset (frame 26) read as the answer to a SYN
     // nobody answered; the 511 bytes the server sent on that connection (frame 24) said otherwise.

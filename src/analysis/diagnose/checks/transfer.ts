@@ -135,6 +135,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const c = t.connection;
   if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
+  // Its final reply came, in bytes the capture lost (the client went on once it had it): it ended, it did not stall.
+  if (t.replyInGap !== undefined) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
