@@ -310,10 +310,12 @@ export class ConnectionState {
       }
       // A RST with ACK acknowledges what its sender had received (Linux aborting a connection sends
       // rcv_nxt): bytes of the peer's the capture lacks below it reached it (a kernel's drops took
-      // its last ACK), before the close turns holes into gaps.
+      // its last ACK), before the close turns holes into gaps. Read only when it reaches past what the
+      // capture holds: of the bytes the capture holds, what the receiver had acknowledged when it
+      // reset stays what its own ACKs said (diagnose words it: "had acknowledged N of them").
       if (flags & TCP_ACK && !c.rst.noConnection) {
         const peer = fromClient ? this.s2c : this.c2s;
-        if (peer !== null && peer.started) {
+        if (peer !== null && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) {
           const d = fromClient ? 's2c' : 'c2s';
           peer.ack(tcp.ack);
           if (peer.ackedTo > c.ackedTo[d]) {
