@@ -161,10 +161,9 @@ export interface AnsweredLater {
 
 /**
  * `capture-gap`: the reply is in the server's bytes the capture lacks (a kernel's drops, a SPAN port
- * that could not keep up): the capture resumed at `gap` (the client's packet that acknowledged those
- * bytes, or the server's next one), and the client sent `later` (its verb and frame) once it had
- * them, as a client sends its next command once its last was answered. Answered, not seen
- * (session-builder.ts, onReply).
+ * that could not keep up): `gap` is the client's packet that first acknowledged those bytes, and the
+ * client sent `later` (its verb and frame) then or after, as a client sends its next command once
+ * its last was answered. Answered, not seen (session-builder.ts, skipRepliesInGap).
  */
 export interface InCaptureGap {
   why: 'capture-gap';

@@ -230,9 +230,9 @@ export class SessionBuilder {
    */
   private refusedBeforeData: Transfer | null = null;
   /**
-   * Frames where the capture resumed after losing bytes of the server's while commands waited for
-   * replies (the peer's first acknowledgement of them, else the next bytes), later than the oldest
-   * waiting command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
+   * Bytes of the server's the capture lost while commands waited for replies, which the client
+   * acknowledged: the frame of its first acknowledgement of them, each later than the oldest waiting
+   * command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
    */
   private serverGaps: number[] = [];
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
@@ -292,7 +292,9 @@ export class SessionBuilder {
         s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
-        if (event.reason === 'gap' && event.dir === 'server' && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) this.serverGaps.push(event.acked ?? event.frame);
+        // Only bytes the client acknowledged reached it: a gap the network made (the client's ACKs stay
+        // below it: a36-split-227, the 227's first segment dropped on the path) holds no reply it had.
+        if (event.reason === 'gap' && event.dir === 'server' && event.acked !== undefined && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) this.serverGaps.push(event.acked);
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
@@ -671,7 +673,7 @@ export class SessionBuilder {
    * in those bytes, and pairing the next reply with the oldest waiting command would shift every reply
    * after it onto the wrong command (a 502 meant for MDTM read as RETR's refusal). A waiting command's
    * reply is taken to be in a gap when the client sent a later command once the gap's bytes had reached
-   * it (the gap is reported at the client's packet that acknowledges them, or after): a client sends
+   * it (its packet that first acknowledged them, or after): a client sends
    * its next command when its last is answered — for a transfer command, when its final reply came, so
    * an ABOR, STAT or NOOP sent while it ran proves nothing. Commands the client sent together without
    * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.

@@ -310,12 +310,15 @@ export class ConnectionState {
       }
       // A RST with ACK acknowledges what its sender had received (Linux aborting a connection sends
       // rcv_nxt): bytes of the peer's the capture lacks below it reached it (a kernel's drops took
-      // its last ACK), before the close turns holes into gaps. Read only when it reaches past what the
-      // capture holds: of the bytes the capture holds, what the receiver had acknowledged when it
-      // reset stays what its own ACKs said (diagnose words it: "had acknowledged N of them").
-      if (flags & TCP_ACK && !c.rst.noConnection) {
-        const peer = fromClient ? this.s2c : this.c2s;
-        if (peer !== null && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) {
+      // its last ACK), before the close turns holes into gaps. Read only when bytes the capture lacks
+      // lie below it (past the peer's last byte seen and its FIN, or a hole before bytes held out of
+      // order): of the bytes the capture holds, what the receiver had acknowledged when it reset stays
+      // what its own ACKs said (diagnose words it: "had acknowledged N of them").
+      const peer = fromClient ? this.s2c : this.c2s;
+      if (flags & TCP_ACK && !c.rst.noConnection && peer !== null && peer.started) {
+        const acked = peer.offsetOf(tcp.ack);
+        const seenEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
+        if (acked > seenEnd + 1 || (acked > peer.nextOffset && peer.buffered().segments > 0)) {
           const d = fromClient ? 's2c' : 'c2s';
           peer.ack(tcp.ack);
           if (peer.ackedTo > c.ackedTo[d]) {
