@@ -198,6 +198,18 @@ function foreignProtocol(line: string): string | null {
 /** Gaps in the server's bytes kept while commands wait (skipRepliesInGap): more tell nothing new. */
 const MAX_SERVER_GAPS = 8;
 
+/**
+ * Bytes of the server's the capture lost while commands waited: `frame`, the client's first
+ * acknowledgement of them when it came before the capture resumed (`acked`), else where it resumed;
+ * `end`, the server's stream offset where it resumed (a later command whose segment acknowledged that
+ * far shows the client had them: a delayed ACK comes after the next reply).
+ */
+interface ServerGap {
+  frame: number;
+  acked: boolean;
+  end: number;
+}
+
 export class SessionBuilder {
   private readonly pending: Command[] = [];
   /**
@@ -230,11 +242,12 @@ export class SessionBuilder {
    */
   private refusedBeforeData: Transfer | null = null;
   /**
-   * Bytes of the server's the capture lost while commands waited for replies, which the client
-   * acknowledged: the frame of its first acknowledgement of them, each later than the oldest waiting
-   * command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
+   * Bytes of the server's the capture lost while commands waited for replies, later than the oldest
+   * waiting command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
    */
-  private serverGaps: number[] = [];
+  private serverGaps: ServerGap[] = [];
+  /** How far each waiting command's segment acknowledged the server's bytes (a stream offset), when known. */
+  private readonly commandAcks = new WeakMap<Command, number>();
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
   private clientSpoke = false;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
@@ -292,9 +305,9 @@ export class SessionBuilder {
         s.notFtp ??= { by: event.dir, frame: event.frame, line: lineText(event.line), protocol: foreignProtocol(event.line) };
         break;
       case 'opaque':
-        // Only bytes the client acknowledged reached it: a gap the network made (the client's ACKs stay
-        // below it: a36-split-227, the 227's first segment dropped on the path) holds no reply it had.
-        if (event.reason === 'gap' && event.dir === 'server' && event.acked !== undefined && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) this.serverGaps.push(event.acked);
+        if (event.reason === 'gap' && event.dir === 'server' && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) {
+          this.serverGaps.push({ frame: event.acked ?? event.frame, acked: event.acked !== undefined, end: event.end ?? Infinity });
+        }
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
@@ -322,6 +335,7 @@ export class SessionBuilder {
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: NO_PRELIMINARY };
     this.clientSpoke = true;
+    if (e.acked !== undefined) this.commandAcks.set(cmd, e.acked);
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
@@ -673,7 +687,8 @@ export class SessionBuilder {
    * in those bytes, and pairing the next reply with the oldest waiting command would shift every reply
    * after it onto the wrong command (a 502 meant for MDTM read as RETR's refusal). A waiting command's
    * reply is taken to be in a gap when the client sent a later command once the gap's bytes had reached
-   * it (its packet that first acknowledged them, or after): a client sends
+   * it (its acknowledgement of them came before, or with that command; bytes the client never
+   * acknowledged were lost on the path and held no reply it had: a36-split-227): a client sends
    * its next command when its last is answered — for a transfer command, when its final reply came, so
    * an ABOR, STAT or NOOP sent while it ran proves nothing. Commands the client sent together without
    * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.
@@ -681,21 +696,24 @@ export class SessionBuilder {
   private skipRepliesInGap(): void {
     // A gap counts for the commands sent before it: once the oldest waiting command came after it, it counts for none.
     const oldest = this.pending[0];
-    const gaps = oldest === undefined ? [] : this.serverGaps.filter((f) => f > oldest.frame);
+    const gaps = oldest === undefined ? [] : this.serverGaps.filter((g) => g.frame > oldest.frame);
     this.serverGaps = gaps;
     let k = 0;
     while (k < this.pending.length - 1) {
       const c = this.pending[k];
-      const gap = gaps.find((f) => f > c.frame);
+      const gap = gaps.find((g) => g.frame > c.frame);
       if (gap === undefined) break;
       const transfer = this.commandTransfers?.get(c)?.request?.frame === c.frame;
       let later: Command | undefined;
       for (let m = k + 1; m < this.pending.length && later === undefined; m++) {
         const x = this.pending[m];
-        if (x.frame >= gap && x.command !== null && !(transfer && sentDuringTransfer(x.command))) later = x;
+        if (x.frame < gap.frame || x.command === null || (transfer && sentDuringTransfer(x.command))) continue;
+        // The client had the lost bytes: acknowledged before the capture resumed, or by this command's own segment.
+        if (gap.acked || (this.commandAcks.get(x) ?? -1) >= gap.end) later = x;
       }
       if (later === undefined) break;
-      c.noReply = { why: 'capture-gap', gap, later: { command: later.command!, frame: later.frame }, evidence: [...new Set([c.frame, gap, later.frame])] };
+      const at = gap.acked ? gap.frame : later.frame;
+      c.noReply = { why: 'capture-gap', gap: at, later: { command: later.command!, frame: later.frame }, evidence: [...new Set([c.frame, at, later.frame])] };
       k++;
     }
     for (const c of this.pending.splice(0, k)) {

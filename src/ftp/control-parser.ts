@@ -148,7 +148,7 @@ export class FtpControlParser {
     if (d.mode === 'tls') {
       // Bytes the capture lost under TLS are a gap as in clear text: replies may be in them (the 234
       // that began TLS, a reply the keys would have shown).
-      if (chunk.gapBefore > 0) this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked);
+      if (chunk.gapBefore > 0) this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
       if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
       this.remember(side, chunk);
       return;
@@ -225,6 +225,7 @@ export class FtpControlParser {
       arg: req.arg,
       raw: line.text,
       ...(problems !== undefined ? { malformed: problems } : {}),
+      ...(line.peerAcked !== undefined ? { acked: line.peerAcked } : {}),
     });
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
     return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
@@ -248,11 +249,14 @@ export class FtpControlParser {
   }
 
   /** @internal For its directions' line framers (Direction). */
-  onGap(dir: Side, bytes: number, frame: number, time: number, acked?: number): void {
+  onGap(dir: Side, bytes: number, frame: number, time: number, acked?: number, end?: number): void {
     // The rest of an open multi-line reply may be in the gap: its text lines after it still belong
     // to it, a line that opens a reply of its own ends it (ReplyAssembler.gapInside).
     if (dir === 'server') this.replies.gapInside('capture gap inside multi-line reply');
-    this.emit(acked === undefined ? { type: 'opaque', dir, frame, time, bytes, reason: 'gap' } : { type: 'opaque', dir, frame, time, bytes, reason: 'gap', acked });
+    const gap: FtpOpaque = { type: 'opaque', dir, frame, time, bytes, reason: 'gap' };
+    if (acked !== undefined) gap.acked = acked;
+    if (end !== undefined) gap.end = end;
+    this.emit(gap);
   }
 
   /** A direction's TLS record walker, made on first use. */
@@ -335,8 +339,8 @@ class Direction implements LineSink {
     this.parser.onLineLimit(this.side, frame, time, w);
   }
 
-  gap(bytes: number, frame: number, time: number, acked?: number): void {
-    this.parser.onGap(this.side, bytes, frame, time, acked);
+  gap(bytes: number, frame: number, time: number, acked?: number, end?: number): void {
+    this.parser.onGap(this.side, bytes, frame, time, acked, end);
   }
 }
 

@@ -23,6 +23,8 @@ export interface FramedLine {
   frame: number;
   time: number;
   malformed?: LineProblem;
+  /** How far the other direction's bytes were acknowledged when its last byte came (StreamChunk.peerAcked). */
+  peerAcked?: number;
 }
 
 export interface LineSink {
@@ -32,7 +34,7 @@ export interface LineSink {
   limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
   /** Bytes lost to a capture gap, plus a partial line that spanned it (dropped; one the snaplen cut is emitted, cut short). */
   /** `acked`: the peer's first acknowledgement of the missing bytes, when one came before (StreamChunk.gapAcked). */
-  gap(bytes: number, frame: number, time: number, acked?: number): void;
+  gap(bytes: number, frame: number, time: number, acked?: number, end?: number): void;
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
@@ -106,7 +108,7 @@ export class LineFramer {
       this.clearPending();
       this.discarding = false;
       const more = cut === null || this.sink.line(cut);
-      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time, chunk.gapAcked);
+      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
       if (!more) return 0;
     }
     if (n === 0) return 0;
@@ -195,6 +197,7 @@ export class LineFramer {
       time: chunk.time,
     };
     if (malformed !== undefined) line.malformed = malformed;
+    if (chunk.peerAcked !== undefined) line.peerAcked = chunk.peerAcked;
     this.clearPending();
     return line;
   }

@@ -18,6 +18,8 @@ export interface FtpRequest {
   raw: string;
   /** Line ended without CRLF (bare LF) or was cut at the length bound. */
   malformed?: string;
+  /** How far the server's bytes were acknowledged by the segment that ended the line (a stream offset). */
+  acked?: number;
 }
 
 export interface FtpReply {
@@ -73,6 +75,8 @@ export interface FtpOpaque {
   reason: 'tls' | 'gap' | 'not-text';
   /** A gap: the frame of the peer's first acknowledgement of the missing bytes, when it came before `frame`. */
   acked?: number;
+  /** A gap: the stream offset where the capture resumed (the missing bytes end there). */
+  end?: number;
 }
 
 export interface FtpLimitExceeded {

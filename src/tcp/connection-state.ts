@@ -620,6 +620,8 @@ export class ConnectionState {
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
         const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
+        const other = dir === 'c2s' ? this.s2c : this.c2s;
+        if (other !== null && other.ackedTo >= 0) chunk.peerAcked = other.ackedTo;
         const past = this.ackedPast[dir];
         if (past >= 0) {
           if (gapBefore > 0 && past < frame) chunk.gapAcked = past;

@@ -29,6 +29,8 @@ export interface StreamChunk {
    * missing bytes (they had reached the peer by then), when it came before this chunk. Absent otherwise.
    */
   gapAcked?: number;
+  /** The other direction's stream offset this direction's acknowledgements had reached when the chunk was delivered (absent: none). */
+  peerAcked?: number;
   /** Stream offset (bytes since the ISN+1, 64-bit safe as a JS number) of bytes[0]. */
   streamOffset: number;
   /** Frame that carried (the start of) these bytes, and its time. */
