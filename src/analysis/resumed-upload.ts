@@ -81,7 +81,8 @@ export function findResumedUploads(sessions: Session[], gone: (t: Transfer, s: S
   for (const { t, s, gone: g, path } of uploads) {
     const list = resumes.get(keyOf(s, path));
     if (list === undefined) continue;
-    const reach = (t.restOffset ?? 0) + t.bytes;
+    // Bytes the capture lost that the server acknowledged reached it: the upload reached past them.
+    const reach = (t.restOffset ?? 0) + t.bytes + (t.connection?.gapBytes ?? 0);
     const after = t.reply!.frame;
     for (let i = firstAbove(list, after, frameOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
       const { u, s: us, frame } = list[i];
