@@ -242,6 +242,8 @@ export interface DataConnection {
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
+  /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
+  evicted?: number;
   /**
    * Retransmitted bytes whose content differed from the first copy, which was kept (first copy
    * wins): how many segments, the first one's frame and stream offset, the frame of the copy kept,
@@ -332,6 +334,8 @@ export interface ControlConnection {
    * where each one shows arriving and leaving (diagnose/vantage.ts).
    */
   forwardedCopies: number;
+  /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
+  evicted?: number;
 }
 
 /**

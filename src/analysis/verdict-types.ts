@@ -83,7 +83,9 @@ export type TransferVerdict =
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
-   * `session-ended` (the control connection closed first).
+   * `session-ended` (the control connection closed first), `not-followed` (the analysis gave up its
+   * data or control connection at frame `evictedAt` to make room for others: more connections were
+   * live at once than its budget, `--max-memory`).
    */
   | {
       kind: 'incomplete';
@@ -91,7 +93,8 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended';
+      why: 'capture-ended' | 'session-ended' | 'not-followed';
+      evictedAt?: number;
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
       /**
@@ -181,6 +184,12 @@ export type TransferVerdictKind = TransferVerdict['kind'];
 export type ControlVerdict =
   /** The client's SYNs got no answer in the capture. */
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
+  /**
+   * The analysis gave the connection up after its SYNs (at frame `at`), to make room for others:
+   * more connections were live at once than its budget (`--max-memory`). Whether an answer came is
+   * not known; nothing failed that the capture shows.
+   */
+  | { kind: 'not-followed'; synFrames: number[]; at: number; evidence: number[] }
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
   /**

@@ -6,6 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
+import { notFollowedAt } from './not-followed.js';
 import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
@@ -310,6 +311,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
   if (code !== undefined && code >= 400 && code !== 425 && c?.established === true && t.bytes > 0) return 'aborted';
   if (code !== undefined && code >= 400) return 'failed';
+  // The analysis gave up the transfer's data or control connection (more connections live at once
+  // than its budget) before any final reply: what became of it is not known.
+  if (code === undefined && notFollowedAt(t, s) !== undefined) return 'incomplete';
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
   // again (no answer within the first retransmission timeout), or when the client moved on without
   // it (the session ended, or it announced again).
@@ -438,6 +442,7 @@ function controlVerdict(s: Session): ControlVerdict {
         evidence: [...syns, ...cc.icmpErrors.slice(0, 4).map((e) => e.frame)],
       };
     }
+    if (cc.evicted !== undefined) return { kind: 'not-followed', synFrames: cc.synFrames, at: cc.evicted, evidence: syns };
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
   const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
@@ -877,6 +882,10 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       // FIN is not in the capture: the transfer was not still running when the capture ended.
       const loss = pathLoss(c);
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      const evicted = notFollowedAt(t, s);
+      if (evicted !== undefined) {
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
+      }
       if (s.close !== null || s.closedBy !== null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };

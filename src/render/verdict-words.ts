@@ -49,6 +49,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
+      if (v.why === 'not-followed') return 'not followed';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -164,6 +165,12 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.why === 'not-followed') {
+        return (
+          `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +
+          `following its connections at frame ${v.evictedAt}, to make room for others (${NOT_FOLLOWED_WHY})${noTransferReply(t)} before it: what became of it is not known.`
+        );
+      }
       if (v.lost) {
         const receiver = dataReceiver(t.direction);
         return (
@@ -315,6 +322,11 @@ export function controlSentence(s: Session): string | null {
   switch (v.kind) {
     case 'unanswered':
       return `The client's ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port} got no answer: the control connection never opened.`;
+    case 'not-followed':
+      return (
+        `The client sent ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port}; the analysis stopped following the connection at frame ${v.at}, ` +
+        `to make room for others (${NOT_FOLLOWED_WHY}): whether it opened is not known.`
+      );
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
@@ -614,6 +626,9 @@ export function laterAttemptSentence(t: Transfer): string | null {
  * An incomplete transfer's missing end: no final reply, or one that reports no transfer (a 2xx
  * other than 226/250, such as 200 or 225, with no data connection behind it).
  */
+/** Why a connection was given up before its end (TcpConnection.evicted). */
+const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';
+
 function noTransferReply(t: Transfer): string {
   return t.reply === null ? ', with no final reply' : `, with no reply reporting a transfer (the server's ${t.reply.code} at frame ${t.reply.frame} does not)`;
 }

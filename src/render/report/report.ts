@@ -88,6 +88,9 @@ function controlBadge(s: Session): string {
     case 'unanswered':
       [word, colour] = ['never answered', 'red'];
       break;
+    case 'not-followed':
+      [word, colour] = ['not followed (memory budget)', 'yellow'];
+      break;
     case 'refused':
       [word, colour] = ['refused', 'red'];
       break;
