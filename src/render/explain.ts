@@ -691,7 +691,14 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const ungreeted = s.control.kind === 'ungreeted' ? s.control : null;
   const hungUp = s.control.kind === 'hung-up' ? s.control : null;
   const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null || hungUp !== null ? null : escapeText(controlWords);
-  if (refusedControl !== null) {
+  if (refusedControl !== null && s.control.kind === 'not-followed') {
+    // Given up to make room for others: what followed is not known, and not a failure.
+    steps.push({
+      title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl}`,
+      subs: [],
+    });
+    ctx.departures.push(`the analysis stopped following the session at frame ${s.control.at}, before its connection opened: the rest of it is not known`);
+  } else if (refusedControl !== null) {
     steps.push({
       title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
       subs: sessionDiagnosisSubs(ctx),

@@ -14,7 +14,7 @@ import { TcpReassembler } from '../../src/tcp/reassembler.js';
 import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
 import { buildLadder } from '../../src/analysis/ladder.js';
 import { MAX_TOLD_TRANSFERS, renderExplain } from '../../src/render/explain.js';
-import { verdictSentence } from '../../src/render/verdict-words.js';
+import { controlSentence, verdictSentence } from '../../src/render/verdict-words.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
@@ -109,6 +109,11 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(given.map((s) => s.stream)).toEqual(Array.from({ length: 100 }, (_, i) => i));
     // Session k's connection was given up at the SYN of session 200 + k (frames 201-300).
     expect(given.map((s) => [s.controlConnection.synFrames, s.controlConnection.evicted])).toEqual(given.map((s) => [[s.stream + 1], s.stream + 201]));
+    // The words every output takes: nothing failed that the capture shows.
+    expect(controlSentence(given[0])).toBe(
+      'The client sent 1 SYN to 192.0.2.21 port 21; the analysis stopped following the connection at frame 201, to make room for others ' +
+        '(more connections were live at once than its memory budget keeps; a larger --max-memory follows more): whether it opened is not known.',
+    );
     const kept = a.sessions.filter((s) => s.control.kind === 'opened');
     expect(kept).toHaveLength(200);
     expect(kept.every((s) => s.loggedIn && s.commands.some((c) => c.command === 'SITE' && c.reply?.code === 500))).toBe(true);
