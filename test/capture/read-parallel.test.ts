@@ -164,7 +164,8 @@ describe('ftpcap summary with several captures (compiled CLI, one worker per cap
     await Promise.all([ahead!.worker.terminate(), fresh.worker.terminate()]);
   });
 
-  it('a large capture is read whole on the thread the entry point started before loading the CLI', () => {
+  // A 22 MB capture analysed in a real process (seconds): under FTPCAP_LONG=all, beside the in-process check above.
+  it.runIf(ALL)('a large capture is read whole on the thread the entry point started before loading the CLI', () => {
     const { path, packets } = large();
     const r = run(['summary', '--json', path]);
     expect(r.stderr).toBe('');
@@ -175,7 +176,7 @@ describe('ftpcap summary with several captures (compiled CLI, one worker per cap
     expect([doc.capture.packets, doc.sessions.length]).toEqual([packets, 1]);
   });
 
-  it('a thread started ahead and not used (several captures are read by their own analysis threads) does not hold the process', () => {
+  it.runIf(ALL)('a thread started ahead and not used (several captures are read by their own analysis threads) does not hold the process', () => {
     const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(OUT, 'cli/run.js'))}).then((m) => m.run())`, 'summary', large().path, a], {
       encoding: 'utf8',
       timeout: 60_000,

@@ -156,7 +156,8 @@ describe('fuzz (fixed seed)', () => {
   });
 });
 
-describe('the watchdog', () => {
+// The harness's own check (a hang and a crash waited out: seconds of idle workers) runs with the full set, whose runs need it.
+describe.runIf(FULL)('the watchdog', () => {
   it('kills a case that hangs (even in a synchronous loop) and one that kills its process, reports each, and goes on', async () => {
     // Two workers (cases 0, 2, 4 and 1, 3, 5): the hang and the crash each happen while the other
     // worker goes on, and each dead worker's replacement runs the rest of its cases.
