@@ -622,13 +622,13 @@ export function laterAttemptSentence(t: Transfer): string | null {
   return `${head}, which ${LATER_OUTCOME[l.outcome]}.`;
 }
 
+/** Why a connection was given up before its end (TcpConnection.evicted). */
+const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';
+
 /**
  * An incomplete transfer's missing end: no final reply, or one that reports no transfer (a 2xx
  * other than 226/250, such as 200 or 225, with no data connection behind it).
  */
-/** Why a connection was given up before its end (TcpConnection.evicted). */
-const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';
-
 function noTransferReply(t: Transfer): string {
   return t.reply === null ? ', with no final reply' : `, with no reply reporting a transfer (the server's ${t.reply.code} at frame ${t.reply.frame} does not)`;
 }
