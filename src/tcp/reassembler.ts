@@ -64,6 +64,8 @@ const DEFAULT_MAX_BUFFERED_TOTAL = 256 * 1024 * 1024;
 const CLOSED_LINGER = 240;
 /** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
 const REUSE_IDLE = 30;
+/** At the count bound, a connection seen within this many seconds is pushed out only by a new connection's SYN (open()). */
+const ACTIVE_WITHIN = 30;
 /** Idle sweeps run at most once per this many seconds of capture time. */
 const SWEEP_INTERVAL = 1;
 
@@ -180,7 +182,7 @@ export class TcpReassembler {
       this.onWarning(warning('connections-evicted', facts));
     }
     if (this.untracked > 0) {
-      this.onWarning(warning('connections-untracked', { packets: this.untracked, maxConnections: this.maxConnections, recent: REUSE_IDLE }, { frame: this.firstUntracked }));
+      this.onWarning(warning('connections-untracked', { packets: this.untracked, maxConnections: this.maxConnections, recent: ACTIVE_WITHIN }, { frame: this.firstUntracked }));
     }
     if (this.overflowCount > 1) {
       this.onWarning(warning('reassembly-buffer-full', { times: this.overflowCount }));
@@ -195,15 +197,15 @@ export class TcpReassembler {
    * A new connection for the frame, or null when there is no room for it: the table is full, the
    * least recently used connection is not stale, and the frame does not start a connection (a bare
    * SYN). Such a frame belongs to a connection that began before the capture or that was itself
-   * given up (its tombstone gone): letting it push out a live one would push out another with that
-   * one's next packet, and so on — a capture with more live connections than the budget would be
-   * cut into a connection per packet. It is counted (`untracked`) instead.
+   * given up: letting it push out a live one would push out another with that one's next packet,
+   * and so on — a capture with more live connections than the budget would be cut into a
+   * connection per packet. It is counted (`untracked`) instead.
    */
   private open(key: string, f: DecodedFrame, bareSyn: boolean): ConnectionState | null {
     const tcp = f.tcp!;
     const ip = f.ip!;
     if (this.live.size >= this.maxConnections && this.lruHead !== null) {
-      if (!bareSyn && this.lruHead.lastSeen > this.now - REUSE_IDLE) {
+      if (!bareSyn && this.lruHead.lastSeen > this.now - ACTIVE_WITHIN) {
         if (this.untracked++ === 0) this.firstUntracked = f.frame;
         return null;
       }
