@@ -181,6 +181,11 @@ export type TransferVerdictKind = TransferVerdict['kind'];
 export type ControlVerdict =
   /** The client's SYNs got no answer in the capture. */
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
+  /**
+   * The client's one SYN was sent less than its retransmission timeout (in-flight.ts) before the
+   * capture ended: the capture stopped before an answer was due, so whether one came is not known.
+   */
+  | { kind: 'connecting'; synFrames: number[]; evidence: number[] }
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
   /**

@@ -29,6 +29,7 @@ import { findRefusedRetries } from './retry-refused.js';
 import { findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
+import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole } from './in-flight.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -184,13 +185,7 @@ export type QueuedReset = SenderReset & { state: Exclude<SenderReset['state'], '
  * often does) races the server's close. The 426 reports that reset, not a loss: the data is whole.
  */
 export function resetAfterWhole(t: Transfer): boolean {
-  const c = t.connection;
-  const expected = expectedBytes(t);
-  if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || expected === 0) return false;
-  // Binary: exactly the size (more is a file that grew); TYPE A: the file's text form (carriesExpected).
-  if (textMode(t) ? !carriesExpected(t) : t.bytes !== expected) return false;
-  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === senderOf(t)) return false;
-  return c.gapBytes === 0 && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
+  return t.reply?.code === 426 && receiverResetWhole(t) && t.connection!.rst!.frame < t.reply.frame;
 }
 
 /**
@@ -259,10 +254,12 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
-function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferStatus {
+function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
   const c = t.connection;
   if (t.inferred === 'one-way') return serverRepliesOutcome(t);
   if (t.inferred !== undefined && c) {
+    // A data connection whose SYN the capture ended on had not been missed yet (in-flight.ts).
+    if (!c.established && !c.midstream && inFlightAtEnd(t, s, captureEnd)?.kind === 'connecting') return 'incomplete';
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
     // unless its TLS shows otherwise: a handshake ended by a fatal alert (no data moved), a new TLS
     // session where the server wants the control connection's resumed (its 522 is encrypted), or
@@ -294,8 +291,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   if (success && cutByReceiver(t)) return 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
-  // Reset after data started and no success reply: the transfer was cut.
-  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
+  // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
+  // holding every byte and the capture ended before the server's answer (in-flight.ts).
+  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
     return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
@@ -355,6 +353,8 @@ function loginOutcome(s: Session): Session['login'] {
   if (s.loggedIn) return 'logged-in';
   if (s.control.kind === 'turned-away' && s.control.at === 'login') return 'refused';
   if (s.loginAttempts === 0) return 'none';
+  // Still under way when the capture ended: nothing refused it yet (in-flight.ts).
+  if (s.oneWay === undefined && loginInFlight(s, lastLogin(s)) !== null) return 'pending';
   // Without the server's side in the capture, its answer is unknown, not a refusal.
   return s.oneWay === 'client' ? 'unknown' : 'failed';
 }
@@ -412,7 +412,7 @@ const lastLogin = (s: Session): Command | null => lastCommand(s, (c) => isLogin(
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
 
 /** How the control connection fared: never answered, refused, turned away, or opened (and who closed it). */
-function controlVerdict(s: Session): ControlVerdict {
+function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
   // The first close's own kind, as the frame cited shows it; a reset after a FIN is told apart.
@@ -437,6 +437,11 @@ function controlVerdict(s: Session): ControlVerdict {
         reporter: icmp.reporter,
         evidence: [...syns, ...cc.icmpErrors.slice(0, 4).map((e) => e.frame)],
       };
+    }
+    // One SYN, sent less than its retransmission timeout before the capture ended: no answer was due yet.
+    const syn = cc.handshake.find((e) => e.type === 'syn');
+    if (cc.synFrames.length === 1 && syn !== undefined && captureEnd !== null && captureEnd - syn.time < IN_FLIGHT_SECONDS) {
+      return { kind: 'connecting', synFrames: cc.synFrames, evidence: syns };
     }
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
@@ -685,11 +690,11 @@ function expand6(ip: string): string[] {
 }
 
 /** Statuses and control verdicts: before the diagnosis, which reads them. */
-export function settleOutcomes(sessions: Session[]): void {
+export function settleOutcomes(sessions: Session[], captureEnd: number | null): void {
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
   for (const s of sessions) {
-    s.control = controlVerdict(s);
+    s.control = controlVerdict(s, captureEnd);
     s.login = loginOutcome(s);
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);
@@ -697,7 +702,7 @@ export function settleOutcomes(sessions: Session[]): void {
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
-    for (const t of s.transfers) t.status = outcome(t, s, holdsData);
+    for (const t of s.transfers) t.status = outcome(t, s, holdsData, captureEnd);
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
@@ -875,7 +880,8 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
       // FIN is not in the capture: the transfer was not still running when the capture ended.
-      const loss = pathLoss(c);
+      // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).
+      const loss = inFlightAtEnd(t, s, captureEnd) === null ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
       if (s.close !== null || s.closedBy !== null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;

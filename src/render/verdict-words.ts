@@ -315,6 +315,8 @@ export function controlSentence(s: Session): string | null {
   switch (v.kind) {
     case 'unanswered':
       return `The client's ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port} got no answer: the control connection never opened.`;
+    case 'connecting':
+      return `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
