@@ -125,7 +125,9 @@ function check(fixture, k, full, prefix, fullIdx, out) {
   for (const ps of prefix.sessions) {
     const fs = full.sessions.find((s) => s.stream === ps.stream);
     if (!fs) continue;
-    if (!fs.diagnosis && ps.diagnosis) add(`session-diagnosis:${ps.diagnosis.cause}`, `s${ps.id}`, `${ps.diagnosis.cause} ctl=${ps.control.kind} (full: ${fs.control.kind}) ev=${ps.diagnosis.evidence.join(',')}`);
+    // A session's diagnosis that only sums up its transfers' (none succeeded) is judged with theirs, below.
+    const rollup = ps.diagnosis !== null && ps.transfers.some((t) => t.diagnosis?.cause === ps.diagnosis.cause);
+    if (!fs.diagnosis && ps.diagnosis && !rollup) add(`session-diagnosis:${ps.diagnosis.cause}`, `s${ps.id}`, `${ps.diagnosis.cause} ctl=${ps.control.kind} (full: ${fs.control.kind}) ev=${ps.diagnosis.evidence.join(',')}`);
     if (HEALTHY_CONTROL.has(fs.control.kind) && !HEALTHY_CONTROL.has(ps.control.kind)) add('session-control', `s${ps.id}`, `${ps.control.kind} (full: ${fs.control.kind}) ev=${ps.control.evidence.join(',')}`);
     if (fs.login === 'logged-in' && (ps.login === 'failed' || ps.login === 'refused') && ps.loginRefusal === null) add('session-login', `s${ps.id}`, `${ps.login} (full: logged-in)`);
     for (const pt of ps.transfers) {

@@ -28,7 +28,13 @@ export type InFlight =
   /** The data connection was open, no data yet, or its data was moving when the capture ended. */
   | { kind: 'moving'; frame: number }
   /** The command (or its 1xx, or the sender's close of the data) waited for the next step. */
-  | { kind: 'waiting'; frame: number };
+  | { kind: 'waiting'; frame: number }
+  /**
+   * The server's 2xx had come (`reply`), but its data was still arriving when the capture ended (the
+   * last at `frame`, its sender not closed, fewer bytes than stated or none stated): a server that
+   * replies once its data is queued (pure-ftpd), not once it arrived. The 2xx is no proof yet.
+   */
+  | { kind: 'arriving'; frame: number; reply: number };
 
 /** The session's control connection had not closed (no FIN or RST from either side) when the capture ended. */
 const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
@@ -39,7 +45,9 @@ const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === 
  * capture's last packet.
  */
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
-  if (captureEnd === null || !sessionOpen(s) || t.reply !== null || t.abortFrame !== null || s.oneWay !== undefined) return null;
+  if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (t.reply !== null) return arriving(t, captureEnd);
+  if (!sessionOpen(s)) return null;
   const c = t.connection;
   if (c === null) {
     if (t.inferred !== undefined) return null;
@@ -61,12 +69,12 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   const fins = c.handshake.filter((e) => e.type === 'fin');
   const sender = dataSender(t.direction);
-  // The receiver's close ends a transfer short (verdict.ts receiverClosedShort): no longer in flight.
-  if (fins.some((e) => e.by !== sender)) return null;
+  // The receiver's close before the sender's ends a transfer short (verdict.ts receiverClosedShort): no longer in flight.
+  if (fins.length > 0 && fins[0].by !== sender) return null;
   if (fins.length > 0) {
-    // The sender closed: the data was sent, the final reply on its way.
-    const fin = fins[0];
-    return captureEnd - fin.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: fin.frame } : null;
+    // The sender closed (and the receiver after it): the data was sent, the final reply on its way.
+    const last = fins[fins.length - 1];
+    return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
   }
   if (c.lastData === null) {
     const last = c.handshake[c.handshake.length - 1];
@@ -74,6 +82,18 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   const state = stateAtCaptureEnd(t, captureEnd);
   return state?.kind === 'moving' ? { kind: 'moving', frame: c.lastData.frame } : null;
+}
+
+/** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */
+function arriving(t: Transfer, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  const r = t.reply!;
+  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null || c.lastData === null) return null;
+  const sender = dataSender(t.direction);
+  if (sender === null || c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
+  const expected = expectedBytes(t);
+  if (expected !== null && t.bytes >= expected) return null;
+  return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } : null;
 }
 
 /**

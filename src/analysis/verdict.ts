@@ -303,6 +303,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // The sender reset the data connection with its data still in flight: the success reply counts
   // what reached the receiver, not what the sender had to send.
   if (success && senderResetInFlight(t) !== null) return 'aborted';
+  // The 2xx came while the data was still arriving at the capture's end: not proof yet (in-flight.ts).
+  if (success && inFlightAtEnd(t, s, captureEnd)?.kind === 'arriving') return 'incomplete';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
@@ -881,8 +883,14 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
       // FIN is not in the capture: the transfer was not still running when the capture ended.
       // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).
-      const loss = inFlightAtEnd(t, s, captureEnd) === null ? pathLoss(c) : null;
+      const inFlight = inFlightAtEnd(t, s, captureEnd);
+      const loss = inFlight === null ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      if (inFlight?.kind === 'arriving') {
+        const arriving = { reply: inFlight.reply, lastData: inFlight.frame };
+        const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
+      }
       if (s.close !== null || s.closedBy !== null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };

@@ -164,6 +164,13 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.arriving) {
+        return (
+          `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
+          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
+          'the capture ended before the rest of it did.'
+        );
+      }
       if (v.lost) {
         const receiver = dataReceiver(t.direction);
         return (
