@@ -141,7 +141,7 @@ function check(fixture, k, full, prefix, fullIdx, out) {
         if (!OK_KINDS.has(pv.kind) || BAD_STATUS.has(pt.status)) add(`completed→${pv.kind}`, what, desc);
         else if (pt.diagnosis && pt.diagnosis.cause !== ft.diagnosis?.cause) add(`completed→diagnosis:${pt.diagnosis.cause}`, what, desc);
         else if (pv.kind === 'completed' && pt.reply === null && ft.reply !== null && pv.segment === undefined) add('completed-without-reply', what, desc);
-        else if (pv.kind === 'completed' && pt.bytes < ft.bytes) add('completed-short-of-data', what, `${desc} bytes ${pt.bytes} of ${ft.bytes}`);
+        else if (pv.kind === 'completed' && pt.bytes < ft.bytes && pv.segment === undefined) add('completed-short-of-data', what, `${desc} bytes ${pt.bytes} of ${ft.bytes}`);
         else if (pv.kind === 'incomplete' && pv.why !== 'capture-ended') {
           // The session closed in the prefix: it closed in the full capture too, so that must have been said there.
           add(`completed→incomplete:${pv.why}`, what, desc);

@@ -16,6 +16,7 @@
 import { dataSender } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, Session, Transfer } from './model.js';
+import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 
@@ -58,7 +59,11 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   // The receiver reset the data connection once it held every stated byte, each acknowledged: the
   // server's answer to that reset (426, verdict.ts resetAfterWhole) was still to come.
-  if (c.rst !== null && receiverResetWhole(t)) return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: c.rst.frame } : null;
+  // So was the answer to a sender's reset once its queue had drained (sender-reset.ts: every byte
+  // acknowledged, a round trip before it): nothing was discarded.
+  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t)?.state === 'drained')) {
+    return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: c.rst.frame } : null;
+  }
   if (c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
   if (!c.established) {
     // One SYN (and at most one SYN-ACK): nothing was sent again yet, so nothing was missed yet.
@@ -90,10 +95,15 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
   const r = t.reply!;
   if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null || c.lastData === null) return null;
   const sender = dataSender(t.direction);
-  if (sender === null || c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
+  if (sender === null) return null;
+  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } as const;
+  // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
+  // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
+  if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
   const expected = expectedBytes(t);
   if (expected !== null && t.bytes >= expected) return null;
-  return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } : null;
+  return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
 }
 
 /**
