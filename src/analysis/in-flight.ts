@@ -61,7 +61,8 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   // server's answer to that reset (426, verdict.ts resetAfterWhole) was still to come.
   // So was the answer to a sender's reset once its queue had drained (sender-reset.ts: every byte
   // acknowledged, a round trip before it): nothing was discarded.
-  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t)?.state === 'drained')) {
+  // And the answer after a reset that came once the sender had closed (its FIN first: all its data sent).
+  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t)?.state === 'drained' || senderClosedFirst(t))) {
     return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: c.rst.frame } : null;
   }
   if (c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
@@ -119,6 +120,14 @@ export function receiverResetWhole(t: Transfer): boolean {
   if (textMode(t) ? !carriesExpected(t) : t.bytes !== expected) return false;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
   return c.gapBytes === 0 && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0;
+}
+
+/** The data's sender closed the data connection (FIN) before its reset, whoever sent that. */
+function senderClosedFirst(t: Transfer): boolean {
+  const c = t.connection!;
+  const sender = dataSender(t.direction);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  return sender !== null && fin !== undefined && c.rst !== null && !c.rst.forged && fin.frame < c.rst.frame;
 }
 
 /** The latest of some [frame, time] pairs that exist. */
