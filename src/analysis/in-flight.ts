@@ -102,8 +102,8 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
   // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
-  const expected = expectedBytes(t);
-  if (expected !== null && t.bytes >= expected) return null;
+  // Every stated byte in (TYPE A: the file's text form, sender-stopped.ts carriesExpected): whole, only its FIN to come.
+  if (carriesExpected(t)) return null;
   return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
 }
 

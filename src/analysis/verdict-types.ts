@@ -109,6 +109,14 @@ export type TransferVerdict =
        * before the rest arrived, so the 2xx is no proof yet.
        */
       arriving?: { reply: number; lastData: number };
+      /**
+       * Present when the transfer was still under way at the capture's last packet (in-flight.ts), no
+       * failure shown: `connecting` (its data connection's SYN, or SYN and SYN-ACK, less than the first
+       * retransmission timeout before the end), `moving` (its data connection open, data moving or
+       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step); `frame`:
+       * that last step.
+       */
+      underWay?: { step: 'connecting' | 'moving' | 'waiting'; frame: number };
       evidence: number[];
     }
   /**

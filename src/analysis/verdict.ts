@@ -831,7 +831,8 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
         const frames = [...new Set([...evidence, idle.lastData, idle.drained])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', idle, evidence: frames };
       }
-      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, evidence };
+      const underWay = inFlight !== null ? { underWay: { step: inFlight.kind, frame: inFlight.frame } } : {};
+      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, evidence };
     }
   }
 }
