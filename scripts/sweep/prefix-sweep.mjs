@@ -33,6 +33,12 @@ const budget = Number(opt('--budget', '40'));
 const fixturesDir = opt('--fixtures', root + '/fixtures/');
 const { readCapture } = await import(root + '/dist/capture/read-capture.js');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
+const { verdictSentence } = await import(root + '/dist/render/verdict-words.js');
+const { renderDiagnose } = await import(root + '/dist/render/diagnose.js');
+/** Words that call a transfer failed, stopped or wrong: none may word one the capture simply ended during. */
+const FAILURE_WORDS = /\b(failed|aborted|stalled|did not complete|never (answered|opened|opens|came)|no answer|refused|timed out|unreachable|lost on the path|firewall)\b/i;
+/** Each (fixture, transfer, verdict) worded once: the wording checks render only what is new. */
+const worded = new Set();
 
 /** Every record of a capture, copied, with the header and the secrets in their places. */
 async function load(path) {
@@ -150,6 +156,21 @@ function check(fixture, k, full, prefix, fullIdx, out) {
         add(`${fv.kind}→completed`, what, desc);
       } else if (!ft.diagnosis && pt.diagnosis) {
         add(`healthy(${fv.kind})→diagnosis:${pt.diagnosis.cause}`, what, desc);
+      }
+      // The words: a transfer incomplete because the capture ended says so, in the verdict's sentence and
+      // in diagnose's paragraph for it, and calls nothing failed.
+      if (pv.kind === 'incomplete' && pv.why === 'capture-ended' && !pt.diagnosis) {
+        const sig = `${fixture}|${what}|${JSON.stringify({ ...pv, evidence: undefined, bytes: undefined })}`;
+        if (!worded.has(sig)) {
+          worded.add(sig);
+          const sentence = verdictSentence(pt);
+          if (!/the capture ended/.test(sentence)) add('words:verdict-no-capture-end', what, `${desc}: "${sentence}"`);
+          if (FAILURE_WORDS.test(sentence)) add('words:verdict-failure', what, `${desc}: "${sentence}"`);
+          const text = renderDiagnose(prefix, { color: false, width: 200 }, ps.id).replace(/\s+/g, ' ');
+          const para = text.split(/(?=Session \d+, transfer \d+)/).find((x) => x.startsWith(`Session ${ps.id}, transfer ${pt.id} `)) ?? '';
+          if (para !== '' && !/the capture ended/.test(para)) add('words:diagnose-no-capture-end', what, `${desc}: "${para.slice(0, 300)}"`);
+          if (para !== '' && FAILURE_WORDS.test(para.replace(/\bNot failures\b|\bNo failed data connections\b/g, ''))) add('words:diagnose-failure', what, `${desc}: "${para.slice(0, 300)}"`);
+        }
       }
       if (pv.kind === 'incomplete' && pv.why !== 'capture-ended') {
         const c = pt.connection;
