@@ -167,7 +167,7 @@ function check(fixture, k, full, prefix, fullIdx, out) {
           if (!/the capture ended/.test(sentence)) add('words:verdict-no-capture-end', what, `${desc}: "${sentence}"`);
           if (FAILURE_WORDS.test(sentence)) add('words:verdict-failure', what, `${desc}: "${sentence}"`);
           const text = renderDiagnose(prefix, { color: false, width: 200 }, ps.id).replace(/\s+/g, ' ');
-          const para = text.split(/(?=Session \d+, transfer \d+)/).find((x) => x.startsWith(`Session ${ps.id}, transfer ${pt.id} `)) ?? '';
+          const para = (text.split(/(?=Session \d+, transfer \d+)/).find((x) => x.startsWith(`Session ${ps.id}, transfer ${pt.id} `)) ?? '').split(/ \d+ of \d+ transfers diagnosed| No failed data connections/)[0];
           if (para !== '' && !/the capture ended/.test(para)) add('words:diagnose-no-capture-end', what, `${desc}: "${para.slice(0, 300)}"`);
           if (para !== '' && FAILURE_WORDS.test(para.replace(/\bNot failures\b|\bNo failed data connections\b/g, ''))) add('words:diagnose-failure', what, `${desc}: "${para.slice(0, 300)}"`);
         }

@@ -13,7 +13,7 @@
  * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
  * still be sent again.
  */
-import { dataSender } from './data-sender.js';
+import { dataReceiver, dataSender } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
@@ -104,6 +104,8 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
   // Every stated byte in (TYPE A: the file's text form, sender-stopped.ts carriesExpected): whole, only its FIN to come.
   if (carriesExpected(t)) return null;
+  // The receiver's window shut at the end holds back data the sender has not closed on: still to come, however long ago the last came.
+  if (c.windowShut[dataReceiver(t.direction) === 'client' ? 'toClient' : 'toServer'] !== null) return at;
   return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
 }
 
