@@ -81,12 +81,13 @@ export function stateAtCaptureEnd(t: Transfer, captureEnd: number): EndState | n
   }
   const seconds = captureEnd - c.lastData.time;
   const longestResumed = c.longestSilence?.seconds ?? 0;
-  // The sender's own silence runs from when it could send: its last data, or the receiver's window
-  // opening on everything acknowledged (`drained`) when that came later: a window shut for most of
-  // the silence held the sender back (a reader's pause), and opened at the very end it has not yet
-  // had time to send.
+  // The sender's own silence runs from when it could send: its last data, or, when the receiver shut
+  // its window after that data (a reader's pause held the sender back), the window's opening on
+  // everything acknowledged (`drained`): opened at the very end, the sender had not yet had time to send.
   const drained = c.drained[way];
-  const silent = drained !== null && drained.time > c.lastData.time ? captureEnd - drained.time : seconds;
+  const lastData = c.lastData.frame;
+  const heldBack = drained !== null && c.zeroWindowFrames.some((f) => f > lastData && f < drained.frame);
+  const silent = heldBack ? captureEnd - drained.time : seconds;
   if (silent >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
     if (drained !== null && longestResumed < RHYTHM_SECONDS && seconds < IDLE_MAX_SECONDS) return { kind: 'sender-idle', lastData: c.lastData, seconds, drained };
     return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained };
