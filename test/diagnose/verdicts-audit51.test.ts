@@ -58,7 +58,7 @@ describe('real captures stopped by tcpdump -c while the software went on (fixtur
     // tshark: one packet, the client's SYN to port 21; lftp went on and saved small.bin whole.
     expect(frames(name)).toEqual([[1, 58346, 21, SYN, 0, 64240]]);
     const f = facts(name);
-    expect(f.capture).toMatchObject({ packets_requested: 1, packets: 1, filter: 'tcp' });
+    expect(f.capture).toMatchObject({ packets_requested: 1, packets: 1, count_filter: 'tcp', stopped_before_transfer: true });
     expect(f.files[0]).toMatchObject({ op: 'RETR', path: 'small.bin', received_matches: true });
     const a = await analyze(name);
     // Before: control 'unanswered' and session diagnosis control-unanswered ("a firewall drops them … check that the server is up").
