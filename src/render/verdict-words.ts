@@ -171,6 +171,13 @@ export function verdictSentence(t: Transfer): string {
           `following its connections at frame ${v.evictedAt}, to make room for others (${NOT_FOLLOWED_WHY})${noTransferReply(t)} before it: what became of it is not known.`
         );
       }
+      if (v.arriving) {
+        return (
+          `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
+          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
+          'the capture ended before the rest of it did.'
+        );
+      }
       if (v.lost) {
         const receiver = dataReceiver(t.direction);
         return (
@@ -327,6 +334,8 @@ export function controlSentence(s: Session): string | null {
         `The client sent ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port}; the analysis stopped following the connection at frame ${v.at}, ` +
         `to make room for others (${NOT_FOLLOWED_WHY}): whether it opened is not known.`
       );
+    case 'connecting':
+      return `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +

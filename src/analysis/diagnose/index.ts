@@ -51,6 +51,7 @@ import type { CauseCode, SessionDiagnosis, TransferCheck } from './types.js';
 import { inferVantage } from './vantage.js';
 import { findPassivePortSplits } from '../passive-port-split.js';
 import { readPassiveAddress } from '../passive-address.js';
+import { inFlightAtEnd } from '../in-flight.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
@@ -119,9 +120,12 @@ export function diagnose(a: Analysis): void {
       // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
       // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose. Nor a
       // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
-      // Nor a transfer the analysis gave up following before it ended (not-followed.ts): what it did next is not known.
+      // Nor a transfer the analysis gave up following before it ended (not-followed.ts), nor one still under way
+      // when the capture simply stopped (in-flight.ts): neither done nor failed, nothing to diagnose.
       const checks =
-        t.status === 'fell-back' || t.status === 'retry-refused' || (t.status === 'incomplete' && notFollowedAt(t, s) !== undefined)
+        t.status === 'fell-back' ||
+        t.status === 'retry-refused' ||
+        (t.status === 'incomplete' && (notFollowedAt(t, s) !== undefined || inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE

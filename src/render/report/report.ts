@@ -91,6 +91,9 @@ function controlBadge(s: Session): string {
     case 'not-followed':
       [word, colour] = ['not followed (memory budget)', 'yellow'];
       break;
+    case 'connecting':
+      [word, colour] = ['opening when the capture ended', 'yellow'];
+      break;
     case 'refused':
       [word, colour] = ['refused', 'red'];
       break;
@@ -171,6 +174,7 @@ const LOGIN_WORDS: Record<Session['login'], string> = {
   failed: ' (login failed)',
   refused: ' (refused by the server)',
   unknown: ' (login: the server side is not in the capture)',
+  pending: ' (login under way when the capture ended)',
   none: '',
 };
 
