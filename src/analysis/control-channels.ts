@@ -216,6 +216,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
     hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,
+    ...(conn.evicted === undefined ? {} : { evicted: conn.evicted }),
   };
 }
 

@@ -448,9 +448,16 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     }
   }
   emitRowsUpTo(Number.MAX_SAFE_INTEGER);
-  for (const w of walks.values()) {
+  // A SYN the capture ended on before any answer was due (in-flight.ts: the control connection
+  // `connecting`, a transfer `underWay` connecting) was not left unanswered: the rest is not in the capture.
+  const connecting = (conn: TraceConnection): boolean => {
+    if (conn.role === 'control') return session.control.kind === 'connecting';
+    const v = conn.role === 'data' ? session.transfers.find((t) => t.id === conn.transfer)?.verdict : undefined;
+    return v?.kind === 'incomplete' && v.underWay?.step === 'connecting';
+  };
+  for (const [conn, w] of walks) {
     // A capture of one direction only (either one) holds no answer to any SYN: their absence says nothing.
-    if (!w.answered && session.oneWay === undefined) for (const s of w.syns) s.unanswered = true;
+    if (!w.answered && session.oneWay === undefined && !connecting(conn)) for (const s of w.syns) s.unanswered = true;
   }
 
   const hosts = [session.client.ip, session.server.ip];

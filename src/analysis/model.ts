@@ -255,6 +255,8 @@ export interface DataConnection {
   zeroWindowFrames: number[];
   /** First seen without its SYN (the capture started during it). */
   midstream: boolean;
+  /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
+  evicted?: number;
   /**
    * Retransmitted bytes whose content differed from the first copy, which was kept (first copy
    * wins): how many segments, the first one's frame and stream offset, the frame of the copy kept,
@@ -345,6 +347,8 @@ export interface ControlConnection {
    * where each one shows arriving and leaving (diagnose/vantage.ts).
    */
   forwardedCopies: number;
+  /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
+  evicted?: number;
 }
 
 /**
@@ -549,9 +553,11 @@ export interface Session {
   /**
    * How the login went, decided once (verdict.ts) for every output: `logged-in`; `failed` (the
    * credentials refused); `refused` (the server turned the session away at the login: `control`
-   * says why); `unknown` (only the client's side is in the capture); `none` (no login sent).
+   * says why); `unknown` (only the client's side is in the capture); `pending` (the capture ended with the
+   * session open while the login was under way: its last login command unanswered, or answered 331
+   * or 332 for more, and nothing refused: in-flight.ts); `none` (no login sent).
    */
-  login: 'logged-in' | 'failed' | 'refused' | 'unknown' | 'none';
+  login: 'logged-in' | 'failed' | 'refused' | 'unknown' | 'pending' | 'none';
   /**
    * A failed login the server refused (verdict.ts): its last login command (USER, PASS, ACCT) and
    * the error answering it (530, 532, 501-504). Null otherwise, and when the client gave up unanswered.

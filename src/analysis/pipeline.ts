@@ -285,7 +285,7 @@ export async function analyzeRecords(
     }
   }
   noteConflicts(sessions, warnings);
-  settleOutcomes(sessions);
+  settleOutcomes(sessions, last);
 
   warnings.push(...damage.warnings());
   const lost = defrag.stats.firstIncomplete;

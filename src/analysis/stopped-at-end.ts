@@ -6,7 +6,8 @@
  * that length at the capture's end is the same pause, not a stall. A transfer stopped when, at the
  * end of the capture,
  * - its receiver's window was shut (zero window, never opened again) for longer than the receiver
- *   had ever held it shut before opening it again: the receiver stopped reading; or
+ *   had ever held it shut before opening it again, and at least STALL_SECONDS: the receiver stopped
+ *   reading; or
  * - its window open, no data had moved for longer than any pause after which data moved again: the
  *   sender stopped sending.
  * Each also needs a floor, for a transfer with no earlier pause to compare with. A sender's silence
@@ -69,15 +70,25 @@ export function stateAtCaptureEnd(t: Transfer, captureEnd: number): EndState | n
   if (shut !== null) {
     const seconds = captureEnd - shut.time;
     const longestReopened = c.longestShut[way];
-    if (seconds >= Math.max(ZERO_WINDOW_STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestReopened)) {
+    // A window shut at the capture's end counts as a stop only once it has held as long as a sender's
+    // silence must (STALL_SECONDS): a reader that pauses (a slow disk, an application's sleep) shuts
+    // its window for seconds and opens it again, and a capture stopped within that pause cannot tell
+    // the two apart. ZERO_WINDOW_STALL_SECONDS is for a shut window the transfer's end already shows.
+    if (seconds >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestReopened)) {
       return { kind: 'receiver-stopped', shut, seconds, longestReopened, lastData: c.lastData };
     }
     return { kind: 'moving' };
   }
   const seconds = captureEnd - c.lastData.time;
   const longestResumed = c.longestSilence?.seconds ?? 0;
-  if (seconds >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
-    const drained = c.drained[way];
+  // The sender's own silence runs from when it could send: its last data, or, when the receiver shut
+  // its window after that data (a reader's pause held the sender back), the window's opening on
+  // everything acknowledged (`drained`): opened at the very end, the sender had not yet had time to send.
+  const drained = c.drained[way];
+  const lastData = c.lastData.frame;
+  const heldBack = drained !== null && c.zeroWindowFrames.some((f) => f > lastData && f < drained.frame);
+  const silent = heldBack ? captureEnd - drained.time : seconds;
+  if (silent >= Math.max(STALL_SECONDS, RESUMED_PAUSE_MARGIN * longestResumed)) {
     if (drained !== null && longestResumed < RHYTHM_SECONDS && seconds < IDLE_MAX_SECONDS) return { kind: 'sender-idle', lastData: c.lastData, seconds, drained };
     return { kind: 'sender-stopped', lastData: c.lastData, seconds, longestResumed, drained };
   }

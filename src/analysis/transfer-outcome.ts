@@ -63,6 +63,7 @@ export function describeConnection(
     match: link.match,
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
+  if (conn.evicted !== undefined) dc.evicted = conn.evicted;
   if (conn.conflicts) {
     const { count, frame, offset, kept, dir } = conn.conflicts;
     // c2s is the initiator's direction (swapped when the mid-stream guess was wrong).

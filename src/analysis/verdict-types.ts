@@ -83,7 +83,9 @@ export type TransferVerdict =
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
-   * `session-ended` (the control connection closed first).
+   * `session-ended` (the control connection closed first), `not-followed` (the analysis gave up its
+   * data or control connection at frame `evictedAt` to make room for others: more connections were
+   * live at once than its budget, `--max-memory`).
    */
   | {
       kind: 'incomplete';
@@ -91,7 +93,8 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended';
+      why: 'capture-ended' | 'session-ended' | 'not-followed';
+      evictedAt?: number;
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
       /**
@@ -102,6 +105,21 @@ export type TransferVerdict =
        * the capture's end.
        */
       idle?: { sender: 'client' | 'server'; seconds: number; lastData: number; drained: number };
+      /**
+       * Present when the server's 2xx (`reply`, its frame) came while its data was still arriving at
+       * the capture's end (in-flight.ts `arriving`: the last data at `lastData`, the sender not closed,
+       * short of any stated size): the server replies once its data is queued, and the capture ended
+       * before the rest arrived, so the 2xx is no proof yet.
+       */
+      arriving?: { reply: number; lastData: number };
+      /**
+       * Present when the transfer was still under way at the capture's last packet (in-flight.ts), no
+       * failure shown: `connecting` (its data connection's SYN, or SYN and SYN-ACK, less than the first
+       * retransmission timeout before the end), `moving` (its data connection open, data moving or
+       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step); `frame`:
+       * that last step.
+       */
+      underWay?: { step: 'connecting' | 'moving' | 'waiting'; frame: number };
       evidence: number[];
     }
   /**
@@ -181,6 +199,17 @@ export type TransferVerdictKind = TransferVerdict['kind'];
 export type ControlVerdict =
   /** The client's SYNs got no answer in the capture. */
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
+  /**
+   * The analysis gave the connection up after its SYNs (at frame `at`), to make room for others:
+   * more connections were live at once than its budget (`--max-memory`). Whether an answer came is
+   * not known; nothing failed that the capture shows.
+   */
+  | { kind: 'not-followed'; synFrames: number[]; at: number; evidence: number[] }
+  /**
+   * The client's one SYN was sent less than its retransmission timeout (in-flight.ts) before the
+   * capture ended: the capture stopped before an answer was due, so whether one came is not known.
+   */
+  | { kind: 'connecting'; synFrames: number[]; evidence: number[] }
   /** Answered with RST or ICMP unreachable instead of SYN-ACK; `by` says who (the server, or a middlebox). */
   | { kind: 'refused'; how: 'rst' | 'icmp'; by: 'server' | 'network'; reporter: string | null; evidence: number[] }
   /**

@@ -6,6 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
+import { notFollowedAt } from './not-followed.js';
 import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
@@ -29,6 +30,9 @@ import { findRefusedRetries } from './retry-refused.js';
 import { findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
+import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole } from './in-flight.js';
+import { senderReset, senderResetInFlight } from './sender-reset.js';
+export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
 
@@ -105,93 +109,13 @@ function cutByReceiver(t: Transfer): boolean {
 }
 
 /**
- * How the data's sender ended the data connection with its own reset (an abortive close: SO_LINGER 0,
- * no FIN before it), read from the wire. An abortive close discards whatever the sender still had
- * queued, so the receiver's success reply then counts only what reached it, unless the queue had
- * drained: a sender with bytes queued and an open receive window does not sit idle once everything
- * it sent is acknowledged. `drained`: every byte was acknowledged with an open window (`ack`) at
- * least a round trip toward the sender before the reset (the sender had that acknowledgement when
- * it reset: nothing was discarded). Otherwise the queue may not have been empty: `unacknowledged`
- * (bytes in flight when the reset came), `zero-window` (all acknowledged, but the receiver's window
- * was shut: the sender could not send what it still held), `too-soon` (the reset followed the last
- * acknowledgement closer than a round trip, or the round trip is unknown).
- */
-export interface SenderReset {
-  state: 'drained' | 'unacknowledged' | 'zero-window' | 'too-soon';
-  /**
-   * The last data segment, the receiver's acknowledgement of everything (`zero-window`: its last
-   * zero-window advertisement; `unacknowledged`: null), the reset.
-   */
-  lastData: number | null;
-  ack: number | null;
-  reset: number;
-}
-
-export function senderReset(t: Transfer): SenderReset | null {
-  const c = t.connection;
-  const sender = senderOf(t);
-  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by !== sender || t.bytes === 0) return null;
-  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
-  if (fin !== undefined && fin.frame < c.rst.frame) return null;
-  const rstTime = c.handshake.find((e) => e.type === 'rst' && e.frame === c.rst!.frame)?.time ?? c.end;
-  const drained = sender === 'server' ? c.drained.toClient : c.drained.toServer;
-  const base = { lastData: c.lastData?.frame ?? null, ack: drained?.frame ?? null, reset: c.rst.frame };
-  if (c.unacknowledgedBytes > 0) return { ...base, ack: null, state: 'unacknowledged' };
-  if (drained === null) {
-    // Everything acknowledged, but not with an open window: the receiver had shut it. Without the
-    // receiver's acknowledgements in the capture at all, nothing says either way.
-    const shut = c.zeroWindowFrames[c.zeroWindowFrames.length - 1];
-    return shut !== undefined ? { ...base, ack: shut, state: 'zero-window' } : null;
-  }
-  const rtt = roundTripToward(c, sender);
-  return { ...base, state: rtt !== null && rstTime - drained.time >= rtt ? 'drained' : 'too-soon' };
-}
-
-/**
- * The time a packet takes from the capture point to `side` and an answer back, from the handshake:
- * SYN to SYN-ACK when `side` answered the SYN, SYN-ACK to the handshake's last ACK when it sent it.
- * At `side`'s own host that is next to nothing; at the other end's, the whole round trip.
- */
-function roundTripToward(c: NonNullable<Transfer['connection']>, side: 'client' | 'server'): number | null {
-  const synAck = c.handshake.find((e) => e.type === 'syn-ack');
-  if (synAck === undefined) return null;
-  if (synAck.by === side) {
-    const syn = c.handshake.filter((e) => e.type === 'syn' && e.frame < synAck.frame).pop();
-    return syn ? synAck.time - syn.time : null;
-  }
-  const ack = c.handshake.find((e) => e.type === 'established' && e.frame > synAck.frame);
-  return ack ? ack.time - synAck.time : null;
-}
-
-/**
- * The sender's own reset may have discarded data it still had queued (senderReset, not drained),
- * and nothing else says the data came whole: every byte the session stated (SIZE, the 150's
- * "(N bytes)") is in the capture, whatever the receiver had not acknowledged yet (a delayed ACK).
- */
-export function senderResetInFlight(t: Transfer): QueuedReset | null {
-  const r = senderReset(t);
-  if (r === null || r.state === 'drained') return null;
-  return carriesExpected(t) && t.connection!.gapBytes === 0 ? null : { ...r, state: r.state };
-}
-
-/** A sender's reset that may have discarded queued data. */
-export type QueuedReset = SenderReset & { state: Exclude<SenderReset['state'], 'drained'> };
-
-/**
  * A download whose client reset the data connection the moment it had every byte the session stated
  * (SIZE's 213, the 150's "(N bytes)"), each one acknowledged, and the server, meeting the reset before
  * its own close, answered 426: a client that closes abortively (SO_LINGER 0, as Windows software
  * often does) races the server's close. The 426 reports that reset, not a loss: the data is whole.
  */
 export function resetAfterWhole(t: Transfer): boolean {
-  const c = t.connection;
-  const expected = expectedBytes(t);
-  if (t.reply?.code !== 426 || t.abortFrame !== null || expected === null || expected === 0) return false;
-  // Binary: exactly the size (more is a file that grew), counting bytes the capture lost that the
-  // receiver acknowledged (they arrived); TYPE A: the file's text form (carriesExpected), all captured.
-  if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
-  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === senderOf(t)) return false;
-  return c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0 && c.rst.frame < t.reply.frame;
+  return t.reply?.code === 426 && receiverResetWhole(t) && t.connection!.rst!.frame < t.reply.frame;
 }
 
 /**
@@ -261,10 +185,12 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
-function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferStatus {
+function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
   const c = t.connection;
   if (t.inferred === 'one-way') return serverRepliesOutcome(t);
   if (t.inferred !== undefined && c) {
+    // A data connection whose SYN the capture ended on had not been missed yet (in-flight.ts).
+    if (!c.established && !c.midstream && inFlightAtEnd(t, s, captureEnd)?.kind === 'connecting') return 'incomplete';
     // Only the connection is known: closed by FIN after data is its best sign of a whole transfer,
     // unless its TLS shows otherwise: a handshake ended by a fatal alert (no data moved), a new TLS
     // session where the server wants the control connection's resumed (its 522 is encrypted), or
@@ -296,8 +222,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   if (success && cutByReceiver(t)) return 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
-  // Reset after data started and no success reply: the transfer was cut.
-  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0) {
+  // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
+  // holding every byte and the capture ended before the server's answer (in-flight.ts).
+  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
     return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
@@ -307,11 +234,16 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean): TransferSta
   // The sender reset the data connection with its data still in flight: the success reply counts
   // what reached the receiver, not what the sender had to send.
   if (success && senderResetInFlight(t) !== null) return 'aborted';
+  // The 2xx came while the data was still arriving at the capture's end: not proof yet (in-flight.ts).
+  if (success && inFlightAtEnd(t, s, captureEnd)?.kind === 'arriving') return 'incomplete';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
   if (code !== undefined && code >= 400 && code !== 425 && c?.established === true && t.bytes > 0) return 'aborted';
   if (code !== undefined && code >= 400) return 'failed';
+  // The analysis gave up the transfer's data or control connection (more connections live at once
+  // than its budget) before any final reply: what became of it is not known.
+  if (code === undefined && notFollowedAt(t, s) !== undefined) return 'incomplete';
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
   // again (no answer within the first retransmission timeout), or when the client moved on without
   // it (the session ended, or it announced again).
@@ -357,6 +289,8 @@ function loginOutcome(s: Session): Session['login'] {
   if (s.loggedIn) return 'logged-in';
   if (s.control.kind === 'turned-away' && s.control.at === 'login') return 'refused';
   if (s.loginAttempts === 0) return 'none';
+  // Still under way when the capture ended: nothing refused it yet (in-flight.ts).
+  if (s.oneWay === undefined && loginInFlight(s, lastLogin(s)) !== null) return 'pending';
   // Without the server's side in the capture, its answer is unknown, not a refusal.
   return s.oneWay === 'client' ? 'unknown' : 'failed';
 }
@@ -414,7 +348,7 @@ const lastLogin = (s: Session): Command | null => lastCommand(s, (c) => isLogin(
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
 
 /** How the control connection fared: never answered, refused, turned away, or opened (and who closed it). */
-function controlVerdict(s: Session): ControlVerdict {
+function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
   // The first close's own kind, as the frame cited shows it; a reset after a FIN is told apart.
@@ -439,6 +373,12 @@ function controlVerdict(s: Session): ControlVerdict {
         reporter: icmp.reporter,
         evidence: [...syns, ...cc.icmpErrors.slice(0, 4).map((e) => e.frame)],
       };
+    }
+    if (cc.evicted !== undefined) return { kind: 'not-followed', synFrames: cc.synFrames, at: cc.evicted, evidence: syns };
+    // One SYN, sent less than its retransmission timeout before the capture ended: no answer was due yet.
+    const syn = cc.handshake.find((e) => e.type === 'syn');
+    if (cc.synFrames.length === 1 && syn !== undefined && captureEnd !== null && captureEnd - syn.time < IN_FLIGHT_SECONDS) {
+      return { kind: 'connecting', synFrames: cc.synFrames, evidence: syns };
     }
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
@@ -687,11 +627,11 @@ function expand6(ip: string): string[] {
 }
 
 /** Statuses and control verdicts: before the diagnosis, which reads them. */
-export function settleOutcomes(sessions: Session[]): void {
+export function settleOutcomes(sessions: Session[], captureEnd: number | null): void {
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
   for (const s of sessions) {
-    s.control = controlVerdict(s);
+    s.control = controlVerdict(s, captureEnd);
     s.login = loginOutcome(s);
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);
@@ -699,7 +639,7 @@ export function settleOutcomes(sessions: Session[]): void {
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
-    for (const t of s.transfers) t.status = outcome(t, s, holdsData);
+    for (const t of s.transfers) t.status = outcome(t, s, holdsData, captureEnd);
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
@@ -877,8 +817,19 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
       // FIN is not in the capture: the transfer was not still running when the capture ended.
-      const loss = pathLoss(c);
+      // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).
+      const inFlight = inFlightAtEnd(t, s, captureEnd);
+      const loss = inFlight === null ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      const evicted = notFollowedAt(t, s);
+      if (evicted !== undefined) {
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
+      }
+      if (inFlight?.kind === 'arriving') {
+        const arriving = { reply: inFlight.reply, lastData: inFlight.frame };
+        const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
+      }
       if (s.close !== null || s.closedBy !== null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };
@@ -890,7 +841,8 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
         const frames = [...new Set([...evidence, idle.lastData, idle.drained])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', idle, evidence: frames };
       }
-      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, evidence };
+      const underWay = inFlight !== null ? { underWay: { step: inFlight.kind, frame: inFlight.frame } } : {};
+      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, evidence };
     }
   }
 }

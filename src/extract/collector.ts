@@ -214,7 +214,12 @@ export class ExtractionCollector {
     }
     const opened = t.connection?.established === true || pair.some((f) => f !== null);
     if (!opened) {
-      if (t.request) result.skipped.push(skippedEntry(s, t, t.connection ? 'the data connection never opened' : 'no data connection in the capture'));
+      if (t.request) {
+        // The capture ended on the data connection's SYN before any answer was due (the verdict's underWay): not "never opened".
+        const connecting = t.verdict.kind === 'incomplete' && t.verdict.underWay?.step === 'connecting';
+        const reason = !t.connection ? 'no data connection in the capture' : connecting ? 'the capture ended while its data connection was opening' : 'the data connection never opened';
+        result.skipped.push(skippedEntry(s, t, reason));
+      }
       return;
     }
     let flows: Flow[];
@@ -262,6 +267,7 @@ export class ExtractionCollector {
       conflicts: t.connection?.conflicts && t.connection.conflicts.toServer === f.toServer ? t.connection.conflicts : null,
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
+      arriving: t.verdict.kind === 'incomplete' && t.verdict.arriving !== undefined,
       replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
       oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
       sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,

@@ -115,6 +115,8 @@ export interface JudgeInput {
   clientGone?: boolean;
   /** The data arrived whole but the final reply never reached the client (the transfer's verdict says so). */
   replyLost?: boolean;
+  /** The verdict's `arriving`: the server's 2xx came while the data was still arriving at the capture's end. */
+  arriving?: boolean;
   /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
   replyHidden?: boolean;
   /** The capture holds one direction only (the transfer's verdict: unknown, one-way). */
@@ -180,6 +182,9 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
     // Whole data is whole: only the reply that would have confirmed it was lost on the way.
     verdict = agrees === false || x.encrypted ? 'unverified' : 'complete';
     notes.push("the data arrived whole, but the server's final reply never reached the client (its control connection was cut)");
+  } else if (x.status !== 'complete' && x.arriving) {
+    verdict = 'unverified';
+    notes.push("the server's final reply came before its data had all arrived (it replies once the data is queued), and the capture ends before the rest did");
   } else if (x.status !== 'complete') {
     verdict = 'unverified';
     notes.push('the capture ends before the final reply to the transfer');

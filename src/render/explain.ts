@@ -378,10 +378,12 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     } else if (s.oneWay === 'client') {
       // The server's direction is not in the capture: its SYN+ACK would not be either.
       text += " The server's SYN+ACK, if it came, is not in this capture: it holds the client's direction only.";
+    } else if (connectingAtEnd(t)) {
+      text += ' The capture ends less than a second later, before any answer was due: whether the data connection opened is not in it.';
     } else {
       text += ' No SYN+ACK ever comes back: the data connection never opens.';
     }
-    if ((c.initiator === 'server' || c.initiator === 'client') && (s.oneWay !== 'client' || rstTold || icmp.length > 0)) {
+    if ((c.initiator === 'server' || c.initiator === 'client') && (s.oneWay !== 'client' || rstTold || icmp.length > 0) && !connectingAtEnd(t)) {
       ctx.departures.push(`data connection ${t.id} never opened`);
     }
   }
@@ -582,6 +584,9 @@ function abruptEndWords(e: AbruptEnd): string {
  * the advice in full once, as in diagnose. Decided from the analysis, not while telling: explain
  * tells each session as its packets end, and prints them in order.
  */
+/** The capture ended on the transfer's data SYN before any answer was due (the model's verdict: underWay connecting). */
+const connectingAtEnd = (t: Transfer): boolean => t.verdict.kind === 'incomplete' && t.verdict.underWay?.step === 'connecting';
+
 export function adviceFirstSeen(sessions: readonly Session[]): Map<string, number> {
   const first = new Map<string, number>();
   for (const s of sessions) {
@@ -692,12 +697,24 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const ungreeted = s.control.kind === 'ungreeted' ? s.control : null;
   const hungUp = s.control.kind === 'hung-up' ? s.control : null;
   const refusedControl = controlWords === null || turnedAway !== null || ungreeted !== null || hungUp !== null ? null : escapeText(controlWords);
-  if (refusedControl !== null) {
+  if (refusedControl !== null && s.control.kind === 'not-followed') {
+    // Given up to make room for others: what followed is not known, and not a failure.
     steps.push({
-      title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl} No command can follow.`,
+      title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl}`,
+      subs: [],
+    });
+    ctx.departures.push(`the analysis stopped following the session at frame ${s.control.at}, before its connection opened: the rest of it is not known`);
+  } else if (refusedControl !== null) {
+    steps.push({
+      title: `Control connection (textbook steps 1-3): the client tries to open a TCP connection from its temporary port ${s.client.port} to the server's port ${portName(s.server.port)}. ${refusedControl}${s.control.kind === 'connecting' ? '' : ' No command can follow.'}`,
       subs: sessionDiagnosisSubs(ctx),
     });
-    ctx.departures.push('the control connection never opened, so nothing of the session could happen');
+    // A capture that ended on the SYN shows nothing of the session after it: no departure, only its end.
+    ctx.departures.push(
+      s.control.kind === 'connecting'
+        ? 'the capture ended before the control connection opened: what followed is not in it'
+        : 'the control connection never opened, so nothing of the session could happen',
+    );
   } else if (s.midstream || hs === '') {
     steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
   } else {

@@ -70,7 +70,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
   const rows: string[][] = [];
   for (const s of a.sessions) {
     // The model's login outcome: unknown (one-way capture) is not failed, nor is a refusal by the server.
-    const mark = s.login === 'failed' ? ' ✗' : s.login === 'unknown' ? ' ?' : '';
+    const mark = s.login === 'failed' ? ' ✗' : s.login === 'unknown' || s.login === 'pending' ? ' ?' : '';
     const user = s.user === null ? '-' : `${clip(s.user, 14)}${mark}`;
     rows.push([
       String(s.id),

@@ -49,6 +49,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
+      if (v.why === 'not-followed') return 'not followed';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -171,6 +172,19 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.why === 'not-followed') {
+        return (
+          `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +
+          `following its connections at frame ${v.evictedAt}, to make room for others (${NOT_FOLLOWED_WHY})${noTransferReply(t)} before it: what became of it is not known.`
+        );
+      }
+      if (v.arriving) {
+        return (
+          `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
+          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
+          'the capture ended before the rest of it did.'
+        );
+      }
       if (v.lost) {
         const receiver = dataReceiver(t.direction);
         return (
@@ -329,6 +343,13 @@ export function controlSentence(s: Session): string | null {
   switch (v.kind) {
     case 'unanswered':
       return `The client's ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port} got no answer: the control connection never opened.`;
+    case 'not-followed':
+      return (
+        `The client sent ${v.synFrames.length} SYN${v.synFrames.length === 1 ? '' : 's'} to ${s.server.ip} port ${s.server.port}; the analysis stopped following the connection at frame ${v.at}, ` +
+        `to make room for others (${NOT_FOLLOWED_WHY}): whether it opened is not known.`
+      );
+    case 'connecting':
+      return `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
@@ -630,6 +651,9 @@ export function laterAttemptSentence(t: Transfer): string | null {
     : `This attempt never sent its command; the client's next attempt with this server came ${where}: ${what}`;
   return `${head}, which ${LATER_OUTCOME[l.outcome]}.`;
 }
+
+/** Why a connection was given up before its end (TcpConnection.evicted). */
+const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';
 
 /**
  * An incomplete transfer's missing end: no final reply, or one that reports no transfer (a 2xx

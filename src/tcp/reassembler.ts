@@ -64,6 +64,8 @@ const DEFAULT_MAX_BUFFERED_TOTAL = 256 * 1024 * 1024;
 const CLOSED_LINGER = 240;
 /** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
 const REUSE_IDLE = 30;
+/** At the count bound, a connection seen within this many seconds is pushed out only by a new connection's SYN (open()). */
+const ACTIVE_WITHIN = 30;
 /** Idle sweeps run at most once per this many seconds of capture time. */
 const SWEEP_INTERVAL = 1;
 
@@ -93,6 +95,9 @@ export class TcpReassembler {
   private evictedCount = 0;
   private evictedByCount = 0;
   private afterClose = 0;
+  /** Packets of no known connection left out while the table was full of active ones (open()), and the first one's frame. */
+  private untracked = 0;
+  private firstUntracked = 0;
   private overflowCount = 0;
   /** Latest capture time seen: time only moves forward for timeouts even if the capture does not. */
   private now = -Infinity;
@@ -156,7 +161,9 @@ export class TcpReassembler {
         }
         this.closed.delete(key); // its queue entry is now stale
       }
-      st = this.open(key, f);
+      const opened = this.open(key, f, bareSyn);
+      if (opened === null) return;
+      st = opened;
       fromClient = st.isClient(src, tcp.srcPort);
     }
 
@@ -174,6 +181,9 @@ export class TcpReassembler {
       const facts = { evicted: this.evictedCount, byCount: this.evictedByCount, maxConnections: this.maxConnections, idleTimeout: this.idleTimeout };
       this.onWarning(warning('connections-evicted', facts));
     }
+    if (this.untracked > 0) {
+      this.onWarning(warning('connections-untracked', { packets: this.untracked, maxConnections: this.maxConnections, recent: ACTIVE_WITHIN }, { frame: this.firstUntracked }));
+    }
     if (this.overflowCount > 1) {
       this.onWarning(warning('reassembly-buffer-full', { times: this.overflowCount }));
     }
@@ -183,19 +193,32 @@ export class TcpReassembler {
     return { live: this.live.size, total: this.nextId, evicted: this.evictedCount, afterClose: this.afterClose, copies: this.ctx.copies.count, firstCopy: this.ctx.copies.first };
   }
 
-  private open(key: string, f: DecodedFrame): ConnectionState {
+  /**
+   * A new connection for the frame, or null when there is no room for it: the table is full, the
+   * least recently used connection is not stale, and the frame does not start a connection (a bare
+   * SYN). Such a frame belongs to a connection that began before the capture or that was itself
+   * given up: letting it push out a live one would push out another with that one's next packet,
+   * and so on — a capture with more live connections than the budget would be cut into a
+   * connection per packet. It is counted (`untracked`) instead.
+   */
+  private open(key: string, f: DecodedFrame, bareSyn: boolean): ConnectionState | null {
     const tcp = f.tcp!;
     const ip = f.ip!;
     if (this.live.size >= this.maxConnections && this.lruHead !== null) {
+      if (!bareSyn && this.lruHead.lastSeen > this.now - ACTIVE_WITHIN) {
+        if (this.untracked++ === 0) this.firstUntracked = f.frame;
+        return null;
+      }
       if (this.evictedByCount === 0) {
         this.onWarning(warning('connection-limit', { maxConnections: this.maxConnections }, { frame: f.frame }));
       }
       this.evictedByCount++;
+      // Given up for room, not for silence: what became of it is not known (TcpConnection.evicted).
+      this.lruHead.conn.evicted = f.frame;
       this.evict(this.lruHead, f.frame, f.time);
     }
     const flags = tcp.flags;
     const synAck = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-    const bareSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     // A SYN-ACK seen first (capture began after the SYN) names its sender as the server.
     const srcIsClient = bareSyn ? true : synAck ? false : srcLooksLikeClient(tcp.srcPort, tcp.dstPort);
     const a = { ip: ip.src, port: tcp.srcPort };

@@ -139,6 +139,12 @@ export interface TcpConnection {
    */
   conflicts?: { count: number; frame: number; dir: Direction; offset: number; kept: number };
   closed: 'fin' | 'rst' | null;
+  /**
+   * The frame at which the analysis gave the connection up before its end, to make room for a new
+   * one (more live connections than its budget): what came after is not in it. Absent: followed
+   * to its end (or to an hour of silence, the idle timeout).
+   */
+  evicted?: number;
 }
 
 /**

@@ -157,6 +157,13 @@ export const WARNINGS = {
       `${f.evicted} connection(s) evicted before their end (${f.byCount} over the ${f.maxConnections}-connection limit, ` +
       `${f.evicted - f.byCount} idle > ${f.idleTimeout} s)`,
   }),
+  'connections-untracked': entry<{ packets: number; maxConnections: number; recent: number }>({
+    severity: 'warning',
+    title: 'Packets of connections not followed',
+    text: (f) =>
+      `${f.packets} packet(s) of connections not already followed were counted, not analysed: all ${f.maxConnections} live TCP connections ` +
+      `the budget keeps had been active in the last ${f.recent} s, and only a connection's SYN may push out an active one`,
+  }),
   'reassembly-buffer-full': entry<{ stream: number; dir: string; perDirection: number; total: number } | { times: number }>({
     severity: 'warning',
     title: 'Out-of-order buffer full',

@@ -1,11 +1,11 @@
 /**
- * verdict.ts senderReset: how a sender's own reset ended a data connection, from the TCP facts.
+ * sender-reset.ts senderReset: how a sender's own reset ended a data connection, from the TCP facts.
  * The recordings (verdicts-audit25.test.ts) cover drained, unacknowledged and zero-window; a reset
  * sooner than a round trip after the last acknowledgement needs a path with delay, built here.
  */
 import { describe, expect, it } from 'vitest';
 import type { DataConnection, HandshakeEvent, Transfer } from '../../src/analysis/model.js';
-import { senderReset, senderResetInFlight } from '../../src/analysis/verdict.js';
+import { senderReset, senderResetInFlight } from '../../src/analysis/sender-reset.js';
 
 /** A download of 10000 bytes in passive mode, captured at the client: the server's SYN-ACK 50 ms after the SYN (the round trip). */
 function download(opts: { ackTime: number; rstTime: number; unacked?: number; drained?: boolean; zero?: number[]; expectedSize?: number | null }): Transfer {

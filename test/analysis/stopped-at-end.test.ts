@@ -16,6 +16,7 @@ interface Opts {
   drainedAt?: number | null;
   reply?: boolean;
   close?: 'fin' | 'rst' | null;
+  zeroWindowFrames?: number[];
 }
 
 function download(o: Opts): Transfer {
@@ -26,6 +27,7 @@ function download(o: Opts): Transfer {
     lastData: { frame: 50, time: o.lastData ?? 100 },
     longestSilence: o.longestSilence == null ? null : { seconds: o.longestSilence, fromFrame: 10, toFrame: 11 },
     windowShut: { toServer: null, toClient: o.shutAt == null ? null : { frame: 51, time: o.shutAt } },
+    zeroWindowFrames: o.zeroWindowFrames ?? [],
     longestShut: { toServer: 0, toClient: o.longestShut ?? 0 },
     drained: { toServer: null, toClient: o.drainedAt == null ? null : { frame: 52, time: o.drainedAt } },
   } as unknown as DataConnection;
@@ -39,9 +41,11 @@ describe('stateAtCaptureEnd', () => {
     expect(stateAtCaptureEnd(download({ close: 'rst' }), 200)).toBeNull();
   });
 
-  it("a zero window at the end: stopped when it held ≥ 1 s and twice the longest shut the receiver had opened again", () => {
-    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 100.9)).toEqual({ kind: 'moving' });
-    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 101)).toMatchObject({ kind: 'receiver-stopped', seconds: 1, longestReopened: 0, shut: { frame: 51 } });
+  it("a zero window at the end: stopped when it held ≥ 10 s and twice the longest shut the receiver had opened again", () => {
+    // Audit 51: a reader's pause shuts the window for seconds, and a capture stopped within it cannot tell a hung reader.
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 101)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 109.9)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 0 }), 110)).toMatchObject({ kind: 'receiver-stopped', seconds: 10, longestReopened: 0, shut: { frame: 51 } });
     // A reader that pauses 5.5 s and reads on: a 10 s shut at the end is no more than its rhythm allows.
     expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 5.5 }), 110)).toEqual({ kind: 'moving' });
     expect(stateAtCaptureEnd(download({ shutAt: 100, longestShut: 5.5 }), 111)).toMatchObject({ kind: 'receiver-stopped', seconds: 11, longestReopened: 5.5 });
@@ -62,5 +66,9 @@ describe('stateAtCaptureEnd', () => {
     // A rate limiter that slept 13 s between bursts: 20 s of silence at the end is its rhythm, 26 s is not.
     expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 120)).toEqual({ kind: 'moving' });
     expect(stateAtCaptureEnd(download({ lastData: 100, longestSilence: 13 }), 126)).toMatchObject({ kind: 'sender-stopped', seconds: 26, longestResumed: 13, drained: null });
+    // Audit 51: the receiver shut its window after the last data (frame 51, before drained's 52) and opened it at 119.5:
+    // the sender was held back until then, and half a second of silence since is no stop.
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 119.5, zeroWindowFrames: [51] }), 120)).toEqual({ kind: 'moving' });
+    expect(stateAtCaptureEnd(download({ lastData: 100, drainedAt: 119.5 }), 120)).toMatchObject({ kind: 'sender-idle', seconds: 20 });
   });
 });

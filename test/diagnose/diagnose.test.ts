@@ -875,6 +875,12 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Fifty-first audit (verdicts-audit51.test.ts): healthy sessions whose capture tcpdump -c stopped while something was under way.
+  'a51-stop-syn-vsftpd-lftp',
+  'a51-stop-login-vsftpd-lftp',
+  'a51-stop-port-syn-vsftpd-tnftp',
+  'a51-stop-early-226-pureftpd-curl',
+  'a51-stop-reader-pause-vsftpd-python',
   // Forty-eighth audit (verdicts-audit48.test.ts): pyftpdlib opening each transfer with two single-line 150 replies; every 226 paired.
   'a48-double-150-pyftpdlib-lftp',
   // Forty-sixth audit (verdicts-audit46.test.ts): two downloads cut by the capture's end during vsftpd's rate-limit sleep: in progress, not stalled.

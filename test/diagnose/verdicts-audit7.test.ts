@@ -29,7 +29,8 @@ describe('1. the capture stopped (tcpdump -c) while a transfer was still running
     const a = await analyze(name);
     const [list, retr] = transfers(a);
     expect(list.verdict).toEqual({ kind: 'completed', bytes: 325, expected: null, missingBytes: 0, sentShort: false, evidence: [31, 32, 33, 35, 42] });
-    expect(retr.verdict).toEqual({ kind: 'incomplete', bytes: 174512, expected: 1048576, why: 'capture-ended', evidence: [51, 52, 53, 55] });
+    // Still moving at the end (audit 51, in-flight.ts): its last data segment, frame 239.
+    expect(retr.verdict).toEqual({ kind: 'incomplete', bytes: 174512, expected: 1048576, why: 'capture-ended', underWay: { step: 'moving', frame: 239 }, evidence: [51, 52, 53, 55] });
     expect(retr.bytes).toBe(f.capture.data_bytes_in_capture - list.bytes);
     expect(causes(a)).toEqual([]);
     const [summary, transfersOut, diagnose, explain, timeline] = await outputs(name, 'summary', 'transfers', 'diagnose', 'explain', 'timeline');
@@ -50,7 +51,8 @@ describe('1. the capture stopped (tcpdump -c) while a transfer was still running
     const a = await analyze(name);
     const [stor] = transfers(a);
     // An upload's size is the client's to know: nothing in the capture announces it.
-    expect(stor.verdict).toEqual({ kind: 'incomplete', bytes: 132520, expected: null, why: 'capture-ended', evidence: [18, 19, 20, 24] });
+    // Still moving at the end (audit 51, in-flight.ts): its last data segment, frame 159.
+    expect(stor.verdict).toEqual({ kind: 'incomplete', bytes: 132520, expected: null, why: 'capture-ended', underWay: { step: 'moving', frame: 159 }, evidence: [18, 19, 20, 24] });
     expect(stor.bytes).toBe(f.capture.data_bytes_in_capture);
     expect(causes(a)).toEqual([]);
     const [transfersOut, diagnose, explain] = await outputs(name, 'transfers', 'diagnose', 'explain');

@@ -196,7 +196,7 @@ describe('6. sizes the session states decide "incomplete" and "missing from the 
     const a = await analyze(name);
     const t = transfers(a)[0];
     expect([t.expectedSize, t.preliminary?.frame, t.reply]).toEqual([4194304, 27, null]);
-    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 393216, expected: 4194304, why: 'capture-ended', evidence: t.verdict.evidence });
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 393216, expected: 4194304, why: 'capture-ended', underWay: { step: 'moving', frame: t.connection!.lastData!.frame }, evidence: t.verdict.evidence });
     const [summary, diagnose] = await Promise.all([runCli(['summary', '--no-color', path(name)]), runCli(['diagnose', path(name)])]);
     expect(summary.stdout).toMatch(/│ incomplete 393,216\/4,194,304 │/);
     expect(diagnose.stdout).not.toMatch(/completed/);

@@ -14,7 +14,7 @@ import { TcpReassembler } from '../../src/tcp/reassembler.js';
 import { traceConnections, tracePackets } from '../../src/analysis/packet-trace.js';
 import { buildLadder } from '../../src/analysis/ladder.js';
 import { MAX_TOLD_TRANSFERS, renderExplain } from '../../src/render/explain.js';
-import { verdictSentence } from '../../src/render/verdict-words.js';
+import { controlSentence, verdictSentence } from '../../src/render/verdict-words.js';
 import type { TcpConnection } from '../../src/tcp/types.js';
 import { MAX_PRELIMINARY_REPLIES } from '../../src/analysis/session-builder.js';
 import * as gen from '../../scripts/bench/adversarial.mjs';
@@ -93,6 +93,37 @@ describe('generated adversarial captures (issue 12)', () => {
     expect(a.capture.tcpConnections).toBe(5000);
     expect(a.sessions).toHaveLength(100);
     for (const s of a.sessions) expect(s.commands).toHaveLength(0);
+  });
+
+  it('more FTP sessions live at once than the connection budget: those kept are read whole, those given up claim nothing', async () => {
+    // Generated: 300 sessions in lockstep (every session's SYN, then every SYN-ACK, …), each
+    // logging in and sending one SITE line, with room for 200 live connections.
+    const a = await analyze(gen.partialLines(300, { length: 40, per: 40 }), { maxConnections: 200 });
+    // Each of the last 100 SYNs pushed out the least recently used connection: sessions 1-100 after their SYN.
+    expect(a.capture.tcpConnections).toBe(300);
+    expect(a.capture.warnings.find((w) => w.code === 'connections-evicted')).toMatchObject({ evicted: 100, byCount: 100 });
+    // Their later packets (SYN-ACK on) could not push out the live, active ones: counted, not analysed.
+    const untracked = a.capture.warnings.find((w) => w.code === 'connections-untracked')!;
+    expect(untracked.frame).toBe(301);
+    const given = a.sessions.filter((s) => s.control.kind === 'not-followed');
+    expect(given.map((s) => s.stream)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    // Session k's connection was given up at the SYN of session 200 + k (frames 201-300).
+    expect(given.map((s) => [s.controlConnection.synFrames, s.controlConnection.evicted])).toEqual(given.map((s) => [[s.stream + 1], s.stream + 201]));
+    // The words every output takes: nothing failed that the capture shows.
+    expect(controlSentence(given[0])).toBe(
+      'The client sent 1 SYN to 192.0.2.21 port 21; the analysis stopped following the connection at frame 201, to make room for others ' +
+        '(more connections were live at once than its memory budget keeps; a larger --max-memory follows more): whether it opened is not known.',
+    );
+    const kept = a.sessions.filter((s) => s.control.kind === 'opened');
+    expect(kept).toHaveLength(200);
+    expect(kept.every((s) => s.loggedIn && s.commands.some((c) => c.command === 'SITE' && c.reply?.code === 500))).toBe(true);
+    // No session says its SYN went unanswered, nor began before the capture.
+    expect(a.sessions).toHaveLength(300);
+    expect(a.sessions.filter((s) => s.diagnosis !== null)).toEqual([]);
+    // 16 packets a session: the given-up sessions' 15 after their SYN are the ones counted.
+    expect(a.capture.packets).toBe(300 * 16);
+    expect(untracked.packets).toBe(100 * 15);
+    expect(a.sessions.filter((s) => s.midstream)).toEqual([]);
   });
 
   it('RST-closed connections: each one counted once, sessions without a byte bounded', async () => {

@@ -44,6 +44,10 @@ export interface Facts {
     one_way?: 'client' | 'server';
     /** The capture was stopped while a transfer was still running. */
     stopped_early?: boolean;
+    /** It was stopped before the transfer's command: the file's transfer is not in the capture at all. */
+    stopped_before_transfer?: boolean;
+    /** The BPF filter that made tcpdump -c land on the same packet every run (it kept the session's packets). */
+    count_filter?: string;
     /** tcpdump -s: each packet's bytes past it are not in the capture. */
     snaplen?: number;
     /** tcpdump -i any on a router: every packet is in the capture twice (tshark counts both). */

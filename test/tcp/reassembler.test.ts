@@ -537,6 +537,34 @@ describe('TcpReassembler: bounds', () => {
     expect(warnings[1].message).toContain('2 connection(s) evicted');
   });
 
+  it('at the bound, only a SYN pushes out an active connection; another packet of no known connection waits for room, counted', () => {
+    const rec = new Recorder();
+    const warnings: Warning[] = [];
+    const r = new TcpReassembler(rec, { maxConnections: 1, onWarning: (w) => warnings.push(w) });
+    const fm = new FrameMaker();
+    const ep = (port: number) => ({ ip: '10.0.0.1', port });
+    r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 0, client: ep(1001) })); // conn 0
+    r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 1, client: ep(1002) })); // conn 1 → evicts conn 0 (its SYN only seen)
+    r.push(fm.seg({ from: 's', flags: 'SA', seq: 500, ack: 2, time: 2, client: ep(1001) })); // conn 0's answer: no room, conn 1 active
+    r.push(fm.seg({ from: 'c', flags: 'A', seq: 2, ack: 501, time: 3, client: ep(1001) })); // nor for this
+    expect(rec.only('open', 'close')).toEqual(['open 0 f1', 'close 0 evicted', 'open 1 f2']);
+    expect(rec.conns[0].evicted).toBe(2);
+    expect(rec.conns[1].evicted).toBeUndefined();
+    // 31 s later conn 1 is stale: a packet of no known connection may take its place (mid-stream).
+    r.push(fm.seg({ from: 'c', flags: 'A', seq: 2, ack: 501, time: 34, client: ep(1001) }));
+    expect(rec.only('open', 'close').slice(3)).toEqual(['close 1 evicted', 'open 2 f5']);
+    expect(rec.conns[2]).toMatchObject({ id: 2, midstream: true });
+    r.finish();
+    expect(warnings.map((w) => [w.code, w.frame])).toEqual([
+      ['connection-limit', 2],
+      ['connections-evicted', undefined],
+      ['connections-untracked', 3],
+    ]);
+    expect(warnings[2].message).toBe(
+      "2 packet(s) of connections not already followed were counted, not analysed: all 1 live TCP connections the budget keeps had been active in the last 30 s, and only a connection's SYN may push out an active one",
+    );
+  });
+
   it('eviction by idle time (capture time), before the next packet is handled', () => {
     const rec = new Recorder();
     const r = new TcpReassembler(rec, { idleTimeout: 10 });

@@ -88,6 +88,12 @@ function controlBadge(s: Session): string {
     case 'unanswered':
       [word, colour] = ['never answered', 'red'];
       break;
+    case 'not-followed':
+      [word, colour] = ['not followed (memory budget)', 'yellow'];
+      break;
+    case 'connecting':
+      [word, colour] = ['opening when the capture ended', 'yellow'];
+      break;
     case 'refused':
       [word, colour] = ['refused', 'red'];
       break;
@@ -168,6 +174,7 @@ const LOGIN_WORDS: Record<Session['login'], string> = {
   failed: ' (login failed)',
   refused: ' (refused by the server)',
   unknown: ' (login: the server side is not in the capture)',
+  pending: ' (login under way when the capture ended)',
   none: '',
 };
 

@@ -1,0 +1,154 @@
+/**
+ * What was still under way when the capture simply stopped (tcpdump -c, a ring buffer rotated, a
+ * capture stopped by hand): a capture that ends tells nothing of what came after, so what was in
+ * flight at its last packet is not yet known — neither done nor failed. Decided once, for the
+ * statuses (verdict.ts), the diagnosis (diagnose/index.ts: no cause for it) and the login; failure
+ * evidence already in the capture (a reset, an ICMP error, a SYN sent again, an error reply, a
+ * receiver that closed) is never in flight.
+ *
+ * "Under way" is measured against the one clock TCP itself keeps for an answer that has not come:
+ * the retransmission timeout. A SYN unanswered for less than its first timeout (RFC 6298: 1 s) had
+ * not been missed yet; a command, a reply or a data connection's handshake followed by less than that
+ * before the capture ended was still being answered. Data still moving at the end is in flight as
+ * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
+ * still be sent again.
+ */
+import { dataReceiver, dataSender } from './data-sender.js';
+import { textMode } from './line-ends.js';
+import type { Command, Session, Transfer } from './model.js';
+import { senderReset } from './sender-reset.js';
+import { carriesExpected, expectedBytes } from './sender-stopped.js';
+import { stateAtCaptureEnd } from './stopped-at-end.js';
+
+/** RFC 6298's initial retransmission timeout: an answer not come within it is not yet missed. */
+export const IN_FLIGHT_SECONDS = 1;
+
+export type InFlight =
+  /** The data connection's SYN (or SYN and SYN-ACK) were the capture's last word on it. */
+  | { kind: 'connecting'; frame: number }
+  /** The data connection was open, no data yet, or its data was moving when the capture ended. */
+  | { kind: 'moving'; frame: number }
+  /** The command (or its 1xx, or the sender's close of the data) waited for the next step. */
+  | { kind: 'waiting'; frame: number }
+  /**
+   * The server's 2xx had come (`reply`), but its data was still arriving when the capture ended (the
+   * last at `frame`, its sender not closed, fewer bytes than stated or none stated): a server that
+   * replies once its data is queued (pure-ftpd), not once it arrived. The 2xx is no proof yet.
+   */
+  | { kind: 'arriving'; frame: number; reply: number };
+
+/** The session's control connection had not closed (no FIN or RST from either side) when the capture ended. */
+const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
+
+/**
+ * A transfer still under way when the capture ended (its command sent, no final reply, nothing that
+ * shows a failure), with the frame of its last step; null otherwise. `captureEnd`: the time of the
+ * capture's last packet.
+ */
+export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
+  if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (t.reply !== null) return arriving(t, captureEnd);
+  if (!sessionOpen(s)) return null;
+  const c = t.connection;
+  if (c === null) {
+    if (t.inferred !== undefined) return null;
+    // The command (or the announcement's reply, or the 1xx) was among the capture's last packets.
+    const last = latest([t.request?.frame, t.request?.time], [t.preliminary?.frame, t.preliminary?.time], [t.announce?.reply?.frame, t.announce?.reply?.time]);
+    if (last === null || t.announce?.reply?.code !== undefined && t.announce.reply.code >= 400) return null;
+    return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
+  }
+  // The receiver reset the data connection once it held every stated byte, each acknowledged: the
+  // server's answer to that reset (426, verdict.ts resetAfterWhole) was still to come.
+  // So was the answer to a sender's reset once its queue had drained (sender-reset.ts: every byte
+  // acknowledged, a round trip before it): nothing was discarded.
+  // And the answer after a reset that came once the sender had closed (its FIN first: all its data sent).
+  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t)?.state === 'drained' || senderClosedFirst(t))) {
+    return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: c.rst.frame } : null;
+  }
+  if (c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
+  if (!c.established) {
+    // One SYN (and at most one SYN-ACK): nothing was sent again yet, so nothing was missed yet.
+    const repeated = c.handshake.some((e) => e.repeat === true) || c.synFrames.length > 1 || c.synAckFrames.length > 1;
+    const last = c.handshake[c.handshake.length - 1];
+    if (repeated || last === undefined || (last.type !== 'syn' && last.type !== 'syn-ack')) return null;
+    return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'connecting', frame: last.frame } : null;
+  }
+  const fins = c.handshake.filter((e) => e.type === 'fin');
+  const sender = dataSender(t.direction);
+  // The receiver's close before the sender's ends a transfer short (verdict.ts receiverClosedShort): no longer in flight.
+  if (fins.length > 0 && fins[0].by !== sender) return null;
+  if (fins.length > 0) {
+    // The sender closed (and the receiver after it): the data was sent, the final reply on its way.
+    const last = fins[fins.length - 1];
+    return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
+  }
+  if (c.lastData === null) {
+    const last = c.handshake[c.handshake.length - 1];
+    return last !== undefined && captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: last.frame } : null;
+  }
+  const state = stateAtCaptureEnd(t, captureEnd);
+  return state?.kind === 'moving' ? { kind: 'moving', frame: c.lastData.frame } : null;
+}
+
+/** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */
+function arriving(t: Transfer, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  const r = t.reply!;
+  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null || c.lastData === null) return null;
+  const sender = dataSender(t.direction);
+  if (sender === null) return null;
+  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } as const;
+  // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
+  // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
+  if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
+  // Every stated byte in (TYPE A: the file's text form, sender-stopped.ts carriesExpected): whole, only its FIN to come.
+  if (carriesExpected(t)) return null;
+  // The receiver's window shut at the end holds back data the sender has not closed on: still to come, however long ago the last came.
+  if (c.windowShut[dataReceiver(t.direction) === 'client' ? 'toClient' : 'toServer'] !== null) return at;
+  return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
+}
+
+/**
+ * The data's receiver reset the data connection (its own reset, not a device's) once every byte the
+ * session stated (SIZE's 213, the 150's "(N bytes)") had arrived whole and been acknowledged: a
+ * client that closes abortively (SO_LINGER 0) once it has the file. No ABOR.
+ */
+export function receiverResetWhole(t: Transfer): boolean {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (t.abortFrame !== null || expected === null || expected === 0) return false;
+  // Binary: exactly the size (more is a file that grew), counting bytes the capture lost that the
+  // receiver acknowledged (they arrived); TYPE A: the file's text form (carriesExpected), all captured.
+  if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
+  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
+  return c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0;
+}
+
+/** The data's sender closed the data connection (FIN) before its reset, whoever sent that. */
+function senderClosedFirst(t: Transfer): boolean {
+  const c = t.connection!;
+  const sender = dataSender(t.direction);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  return sender !== null && fin !== undefined && c.rst !== null && !c.rst.forged && fin.frame < c.rst.frame;
+}
+
+/** The latest of some [frame, time] pairs that exist. */
+function latest(...at: Array<[number | undefined, number | undefined]>): { frame: number; time: number } | null {
+  let best: { frame: number; time: number } | null = null;
+  for (const [frame, time] of at) if (frame !== undefined && time !== undefined && (best === null || time > best.time)) best = { frame, time };
+  return best;
+}
+
+/**
+ * A login under way when the capture ended: the session still open, no login accepted, and the last
+ * login command unanswered, or answered with a request for more (331 for the password, 332 for an
+ * account) that the capture ended before the client sent. Not a failure: nothing refused it. No
+ * time bound: a person may take long over a password, and only a refusal or the client's leaving
+ * makes a login fail. The login command's frame; null otherwise.
+ */
+export function loginInFlight(s: Session, lastLogin: Command | null): number | null {
+  if (!sessionOpen(s) || lastLogin === null || s.loggedIn) return null;
+  const r = lastLogin.reply;
+  return r === null || (r.code >= 300 && r.code < 400) ? lastLogin.frame : null;
+}
