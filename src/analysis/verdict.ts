@@ -819,7 +819,9 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       // FIN is not in the capture: the transfer was not still running when the capture ended.
       // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).
       const inFlight = inFlightAtEnd(t, s, captureEnd);
-      const loss = inFlight === null ? pathLoss(c) : null;
+      // A final reply in bytes the capture lost, which the client had before its next command: the
+      // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
+      const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
       const evicted = notFollowedAt(t, s);
       if (evicted !== undefined) {
