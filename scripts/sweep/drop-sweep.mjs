@@ -9,10 +9,10 @@
 // --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
 // of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
 // Frames in the report are the full capture's numbers (a filtered capture renumbers; mapped back).
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { loadCapture } from './load-capture.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -30,21 +30,7 @@ const out = opt('--out', null);
 const verbose = args.includes('--verbose');
 
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
-const { readCapture } = await import(root + '/dist/capture/read-capture.js');
 
-/** Every record of a capture, copied (a record's bytes live only during the sink's call). */
-async function load(path) {
-  const recs = [];
-  let header = null;
-  const interfaces = [];
-  const result = await readCapture(Readable.from([readFileSync(path)]), {
-    onHeader: (h) => (header = h),
-    onInterface: (i) => interfaces.push(i),
-    onRecord: (r) => recs.push({ ...r, data: Uint8Array.from(r.data) }),
-    onWarning: () => {},
-  }, { fileName: path });
-  return { recs, header: header ?? result.header, interfaces, result };
-}
 
 /** Analyse the capture without the frames `drop` (a Set of full-capture frame numbers); frames renumbered. */
 async function analyse(cap, drop, name) {
@@ -54,7 +40,7 @@ async function analyse(cap, drop, name) {
     for (const i of cap.interfaces) sink.onInterface?.(i);
     let n = 0;
     let bytes = 0;
-    for (const r of cap.recs) {
+    for (const r of cap.records) {
       if (drop.has(r.frame)) continue;
       n++;
       map.push(r.frame);
@@ -159,7 +145,7 @@ const SYN = 0x02, FIN = 0x01, RST = 0x04;
  * and last 8 frames), singly and as the bursts that begin there, then bulk data at a stride.
  */
 function plan(cap, full) {
-  const n = cap.recs.length;
+  const n = cap.records.length;
   const drops = [];
   if (n <= maxSingle) {
     for (let i = 1; i <= n; i++) drops.push([i]);
@@ -172,7 +158,7 @@ function plan(cap, full) {
   const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
   const key = [];
   const conns = new Map();
-  for (const r of cap.recs) {
+  for (const r of cap.records) {
     let f;
     try {
       f = decodeFrame(r);
@@ -220,12 +206,12 @@ for (const file of files) {
   const t1 = Date.now();
   let cap;
   try {
-    cap = await load(fixturesDir + '/' + file);
+    cap = await loadCapture(root, fixturesDir + '/' + file);
   } catch (e) {
     console.error(`${file}: ${e.message}`);
     continue;
   }
-  const n = cap.recs.length;
+  const n = cap.records.length;
   let full;
   try {
     full = facts(await analyse(cap, new Set(), file));

@@ -12,9 +12,9 @@
 // Usage: node scripts/sweep/prefix-sweep.mjs [--root DIR] [--out FILE.tsv] [--only REGEX]
 //        [--max-cuts N] [fixture …]
 // Run from a built tree (npm run build); results: one line per violation, grouped at the end.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { loadCapture } from './load-capture.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -31,7 +31,6 @@ const maxCuts = Number(opt('--max-cuts', '400'));
 /** Seconds one fixture's prefixes may take; its cuts are taken coarse to fine, so a cut-short sweep still spans the capture. */
 const budget = Number(opt('--budget', '40'));
 const fixturesDir = opt('--fixtures', root + '/fixtures/');
-const { readCapture } = await import(root + '/dist/capture/read-capture.js');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { verdictSentence } = await import(root + '/dist/render/verdict-words.js');
 const { renderDiagnose } = await import(root + '/dist/render/diagnose.js');
@@ -40,20 +39,6 @@ const FAILURE_WORDS = /\b(failed|aborted|stalled|did not complete|never (answere
 /** Each (fixture, transfer, verdict) worded once: the wording checks render only what is new. */
 const worded = new Set();
 
-/** Every record of a capture, copied, with the header and the secrets in their places. */
-async function load(path) {
-  const events = [];
-  let header = null;
-  const interfaces = [];
-  const result = await readCapture(Readable.from([readFileSync(path)]), {
-    onHeader: (h) => (header = h),
-    onInterface: (i) => interfaces.push(i),
-    onRecord: (r) => events.push({ kind: 'r', r: { ...r, data: Uint8Array.from(r.data) } }),
-    onWarning: () => {},
-    onSecrets: (type, data) => events.push({ kind: 's', type, data: Uint8Array.from(data) }),
-  }, { fileName: path });
-  return { header: header ?? result.header, interfaces, events, result };
-}
 
 /** The analysis of the first `k` records. */
 function analyzePrefix(cap, k, fileName) {
@@ -192,7 +177,7 @@ for (const f of files) {
   const path = f.includes('/') ? f : fixturesDir + f;
   let cap;
   try {
-    cap = await load(path);
+    cap = await loadCapture(root, path);
   } catch (e) {
     process.stderr.write(`${f}: ${e.message}\n`);
     continue;
