@@ -344,15 +344,16 @@ class Direction implements LineSink {
   }
 }
 
-/**
- * Follows one direction's TLS records by their 5-byte headers (type, version, length). `walk`
- * returns the offset in `bytes` where something other than a record begins at a record boundary
- * after at least one whole record (clear text after CCC's close_notify), or -1. A gap, or a
- * header that is no TLS header, ends the walk for good.
- */
 /** The largest TLS record (RFC 8446 5.2: 2^14 bytes of plaintext plus 256 of expansion; TLS 1.2 allows 2048). */
 const MAX_RECORD = (1 << 14) + 2048;
 
+/**
+ * Follows one direction's TLS records by their 5-byte headers (type, version, length). `walk`
+ * returns the offset in `bytes` where something other than a record begins at a record boundary
+ * after at least one whole record (clear text after CCC's close_notify), or -1. After a gap the
+ * walk goes on only from a chunk that begins with a record header; otherwise a gap, or a header
+ * that is no TLS header, ends it for good.
+ */
 class TlsRecordWalker {
   private readonly header = new Uint8Array(5);
   private have = 0;

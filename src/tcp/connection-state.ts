@@ -112,9 +112,9 @@ export class ConnectionState {
   private finAckTargetS2c = 0;
   /** Per direction, the stream offset just past the highest byte sent (for `drainedSince`). */
   private sentEndC2s = 0;
+  private sentEndS2c = 0;
   /** Per direction, the frame of the peer's first acknowledgement past the bytes delivered so far (-1: none since they caught up). */
   private readonly ackedPast = { c2s: -1, s2c: -1 };
-  private sentEndS2c = 0;
   private retransmissionEvents = 0;
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
