@@ -335,7 +335,9 @@ export class SessionBuilder {
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: NO_PRELIMINARY };
     this.clientSpoke = true;
-    if (e.acked !== undefined) this.commandAcks.set(cmd, e.acked);
+    // Only a command sent while others wait can show an earlier one's reply was in a gap (skipRepliesInGap):
+    // a session in lockstep keeps no entry per command.
+    if (e.acked !== undefined && this.pending.length > 0) this.commandAcks.set(cmd, e.acked);
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
