@@ -85,7 +85,8 @@ export type TransferVerdict =
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
    * `session-ended` (the control connection closed first), `not-followed` (the analysis gave up its
    * data or control connection at frame `evictedAt` to make room for others: more connections were
-   * live at once than its budget, `--max-memory`).
+   * live at once than its budget, `--max-memory`), `reply-not-captured` (its final reply was in
+   * bytes the capture lost: `replyInGap`).
    */
   | {
       kind: 'incomplete';
@@ -93,8 +94,13 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured';
       evictedAt?: number;
+      /**
+       * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
+       * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
+       */
+      replyInGap?: { gap: number; later: { command: string; frame: number } };
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
       /**

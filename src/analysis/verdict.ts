@@ -827,6 +827,11 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       if (evicted !== undefined) {
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
       }
+      if (t.replyInGap !== undefined) {
+        const { gap, later } = t.replyInGap;
+        const frames = [...new Set([...evidence, ...t.replyInGap.evidence])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'reply-not-captured', replyInGap: { gap, later }, evidence: frames };
+      }
       if (inFlight?.kind === 'arriving') {
         const arriving = { reply: inFlight.reply, lastData: inFlight.frame };
         const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);

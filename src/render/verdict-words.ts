@@ -50,6 +50,7 @@ export function verdictLabel(v: TransferVerdict): string {
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
     case 'incomplete':
       if (v.why === 'not-followed') return 'not followed';
+      if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -193,8 +194,8 @@ export function verdictSentence(t: Transfer): string {
           `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );
       }
-      if (t.replyInGap !== undefined) {
-        const g = t.replyInGap;
+      if (v.replyInGap !== undefined) {
+        const g = v.replyInGap;
         return (
           `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved, and its final reply came in the server's bytes ` +
           `the capture lost (before frame ${g.gap}): the client had them when it sent ${escapeText(g.later.command)} (frame ${g.later.frame}).`

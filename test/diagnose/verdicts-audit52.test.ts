@@ -171,6 +171,9 @@ describe('packets the capture missed: the endpoints say what happened', () => {
     const t = d.a.sessions[0].transfers.find((x) => x.request?.command === 'RETR' && x.request.arg === 'small.bin')!;
     expect([t.status, t.verdict.kind, t.diagnosis, t.bytes, t.reply]).toEqual(['incomplete', 'incomplete', null, 3000, null]);
     expect(t.replyInGap).toMatchObject({ why: 'capture-gap', gap: d.at(97), later: { command: 'MDTM', frame: d.at(98) } });
+    // The verdict carries it: its own why, and the frames that show it, for every output to word alike.
+    expect(t.verdict).toMatchObject({ why: 'reply-not-captured', replyInGap: { gap: d.at(97), later: { command: 'MDTM', frame: d.at(98) } } });
+    expect(t.verdict.evidence).toEqual(expect.arrayContaining([d.at(97), d.at(98)]));
     // Every other transfer as in the full capture.
     expect(rows(d.a).filter((r) => r[0] !== '1.4')).toEqual(rows(full).filter((r) => r[0] !== '1.4'));
     const { out } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
@@ -178,6 +181,7 @@ describe('packets the capture missed: the endpoints say what happened', () => {
       "Not failures, but not the whole story either: Session 1, transfer 4 (RETR small.bin): not confirmed: 3,000 of 3,000 announced bytes moved, and its final reply came in the server's bytes the capture lost (before frame 91): the client had them when it sent MDTM (frame 92).",
     );
     for (const text of Object.values(out)) expect(text).not.toMatch(/stalled|stopped reading|path went silent/);
+    expect(out.transfers).toContain('not confirmed (reply not captured)');
   });
 
   it('the SYN-ACK of a data connection not captured: the server\'s own data says it answered (not refused, not unreachable)', async () => {
