@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { terminalSafeJson, toJson, writeJson, writeJsonLines, type JsonPart } from '../../src/render/json.js';
+import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 
@@ -17,7 +18,8 @@ const captures = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)$/.test(f))
 describe('streamed JSON', () => {
   it('is the same document as JSON.stringify gives, on every fixture and part', async () => {
     for (const f of captures) {
-      const a = await analyzeFiles([join(FIXTURES, f)], { fileName: f, thread: false });
+      // The analyses the worker's other files made of the same fixtures (test/support/shared-analysis.ts).
+      const a = await sharedAnalyzeFiles([join(FIXTURES, f)], { fileName: f, thread: false });
       for (const part of PARTS) {
         let out = '';
         writeJson(a, part, (s) => (out += s));

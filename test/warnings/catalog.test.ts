@@ -2,12 +2,10 @@
  * One warning value for every stage: each warning the recorded fixtures give carries the facts of
  * its code, so the catalog words it again from the value alone, with the catalog's severity.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { analyzeStream } from '../../src/analysis/pipeline.js';
+import { sharedFixtureStream } from '../support/shared-analysis.js';
 import { WARNINGS, warning, type Warning } from '../../src/warnings/catalog.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
@@ -15,10 +13,9 @@ const captures = readdirSync(FIXTURES)
   .filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && statSync(join(FIXTURES, f)).size < 2_000_000)
   .sort();
 
+// The analyses the worker's other files made of the same fixtures (test/support/shared-analysis.ts).
 async function warningsOf(name: string): Promise<Warning[]> {
-  const raw = readFileSync(join(FIXTURES, name));
-  const bytes = name.endsWith('.gz') ? gunzipSync(raw) : raw;
-  const a = await analyzeStream(Readable.from([bytes]), { fileName: name });
+  const a = await sharedFixtureStream(name, { fileName: name });
   return [...a.capture.warnings, ...a.sessions.flatMap((s) => s.warnings)];
 }
 
