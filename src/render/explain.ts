@@ -578,15 +578,15 @@ function abruptEndWords(e: AbruptEnd): string {
   return `the ${e.by} closed the control connection (FIN, frame ${e.frame}) without a QUIT answered by 221 first`;
 }
 
+/** The capture ended on the transfer's data SYN before any answer was due (the model's verdict: underWay connecting). */
+const connectingAtEnd = (t: Transfer): boolean => t.verdict.kind === 'incomplete' && t.verdict.underWay?.step === 'connecting';
+
 /**
  * The first session, of those told in this order, whose diagnoses give each advice text. Sessions
  * failing alike (a password guessed again and again, every transfer through one firewall) then get
  * the advice in full once, as in diagnose. Decided from the analysis, not while telling: explain
  * tells each session as its packets end, and prints them in order.
  */
-/** The capture ended on the transfer's data SYN before any answer was due (the model's verdict: underWay connecting). */
-const connectingAtEnd = (t: Transfer): boolean => t.verdict.kind === 'incomplete' && t.verdict.underWay?.step === 'connecting';
-
 export function adviceFirstSeen(sessions: readonly Session[]): Map<string, number> {
   const first = new Map<string, number>();
   for (const s of sessions) {
