@@ -51,11 +51,6 @@ export interface TeachDeps {
 }
 
 /**
- * A capture ready to be read twice (analysis, then its packets again): standard input, a named
- * pipe, /dev/stdin or process substitution can be read only once, so they are first spooled to a
- * private temporary file, removed by `dispose`.
- */
-/**
  * The capture's warnings on stderr (in table mode too, so a pipe into another tool still sees
  * them). The table renderer is imported here when there are some: `--help` and `--version` load
  * no renderer (issue 15: start-up).
@@ -66,6 +61,11 @@ export async function writeWarnings(io: CliIo, a: Analysis): Promise<void> {
   io.stderr.write(`${warningLines(a.capture.warnings, a.capture.file)}\n`);
 }
 
+/**
+ * A capture ready to be read twice (analysis, then its packets again): standard input, a named
+ * pipe, /dev/stdin or process substitution can be read only once, so they are first spooled to a
+ * private temporary file, removed by `dispose`.
+ */
 export async function twoPassInput(deps: TeachDeps, capture: string): Promise<{ path: string; shown: string | undefined; dispose(): void }> {
   const input = deps.resolve(capture);
   const shown = input.kind === 'missing' ? undefined : input.label;
