@@ -4,6 +4,7 @@
  * the client got past it. Read by the verdict (such a transfer failed unless the client recovered)
  * and by the diagnosis that explains it, so both decide it the same way.
  */
+import { sessionStepAtEnd } from './in-flight.js';
 import type { Session, Transfer } from './model.js';
 
 /** The announcement carried a tuple that could not be read: answered, not refused, not cut by the capture. */
@@ -46,9 +47,10 @@ export function nextAfter(s: Session, after: number): { frame: number; command: 
  * after which the client moved on (another command, or the session ended) without recovering: it
  * failed, there was nothing to connect to. Statuses of the session's transfers must be settled first.
  */
-export function unusableAnnouncementFailed(t: Transfer, s: Session): boolean {
+export function unusableAnnouncementFailed(t: Transfer, s: Session, captureEnd: number | null): boolean {
   if (t.mode !== 'passive' || t.request !== null || t.connection !== null || !malformedAnnouncement(t)) return false;
   const reply = t.announce!.reply!;
   if (reply.code < 200 || reply.code >= 300) return false;
-  return nextAfter(s, reply.frame) !== null && recoveredBy(s, t) === null;
+  // A session still going when the capture ended had not shown yet whether the client recovered (in-flight.ts).
+  return nextAfter(s, reply.frame) !== null && recoveredBy(s, t) === null && sessionStepAtEnd(s, captureEnd) === null;
 }

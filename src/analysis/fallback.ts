@@ -7,6 +7,8 @@
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import { activeMismatch } from './active-mismatch.js';
+import { inFlightAtEnd, sessionStepAtEnd } from './in-flight.js';
+import { saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { sessionOrder } from './session-order.js';
 import { refusedUnlogged } from './unlogged-refusal.js';
@@ -14,25 +16,18 @@ import type { Fallback, RefusedStep } from './verdict-types.js';
 import { firstAbove, peersKey, sameLogin } from './sorted.js';
 
 /**
- * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
- * command", "'FEAT': command not understood"). vsftpd's "500 Illegal PORT command" refuses an
- * argument, not the command.
- */
-export const saysLacking = (r: Reply): boolean =>
-  r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));
-
-/**
  * The client's fallback after the transfer's refused command, when it completed: after a 500/502,
  * the session's next transfer of the same kind (listing, download, upload) by another command, before
  * any other transfer of that kind; after a RETR's 550, a listing of the same name, once the server
  * accepted a CWD into it (the name is a directory). Null for any other refusal, or when nothing
  * moved the client on: a refused RETR of a missing file, a 425, stays a failure.
- * Reads the other transfers' statuses: call once they are settled.
+ * Reads the other transfers' statuses: call once they are settled. `captureEnd`: the time of the
+ * capture's last packet (a fallback may still have been under way then).
  */
-export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]): Fallback | null {
+export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): Fallback | null {
   const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
-  if (t.request === null) return announceFallback(t, s, sessions, done);
+  if (t.request === null) return announceFallback(t, s, sessions, done, captureEnd);
   const reply = t.reply;
   if (t.direction === null || reply === null || reply.code < 500 || t.bytes > 0) return null;
   // A refused announcement is not the transfer command's refusal.
@@ -43,8 +38,11 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     for (let i = first; i < after.length; i++) {
       const o = after[i];
       if (o.direction !== t.direction) continue;
-      if (o.request!.command === t.request.command || !done(o)) return null;
-      return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      if (o.request!.command === t.request.command) return null;
+      if (done(o)) return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      // The other way was still under way when the capture ended (in-flight.ts).
+      const inFlight = o.status === 'failed' ? null : inFlightAtEnd(o, s, captureEnd);
+      return inFlight === null ? null : { command: o.request!.command, frame: o.request!.frame, transfer: id(o), completed: false, directory: null, underWay: Math.max(inFlight.frame, o.request!.frame) };
     }
     return null;
   }
@@ -85,9 +83,10 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
  * The fallback may then have failed for a reason of its own (busybox's RETR of a missing file: 550
  * after PASV): that failure is its transfer's, not the refused probe's (`completed` false); and so
  * may the client's attempt over the accepted announcement, before any transfer command (basic-ftp's
- * EPSV refused, then PASV, whose data connection failed: `FallbackAttempt`).
+ * EPSV refused, then PASV, whose data connection failed: `FallbackAttempt`). Or the capture simply
+ * stopped while the client was on its way over the accepted one (in-flight.ts: `FallbackUnderWay`).
  */
-function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean): Fallback | null {
+function announceFallback(t: Transfer, s: Session, sessions: readonly Session[], done: (o: Transfer) => boolean, captureEnd: number | null): Fallback | null {
   const refused = t.announce?.reply;
   if (!refusedProbe(t, s) || !refused) return null;
   const via: RefusedStep[] = [];
@@ -112,15 +111,37 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     }
     if (next !== undefined) break;
     const again = reconnected(last, at, sessions);
+    if (again === null) {
+      const going = (session: Session, step: number): Fallback => ({
+        command: null, frame: null, transfer: null, completed: false, directory: null, ...(session !== s ? { session: session.id } : {}), underWay: step,
+      });
+      // A new session to the server, still going at the capture's end, that had asked nothing yet.
+      const anew = reconnecting(last, at, sessions, captureEnd);
+      if (anew !== null) return going(anew.session, anew.step);
+      // The chain's last refusal (a later one than this) was its session's last word, the session still going (in-flight.ts).
+      const own = last !== t ? inFlightAtEnd(last, at, captureEnd) : null;
+      return own === null ? null : going(at, own.frame);
+    }
     // Each session once (a capture whose times run backwards must not lead round in a circle).
-    if (again === null || seen.has(again) || ++steps > MAX_STEPS) return null;
+    if (seen.has(again) || ++steps > MAX_STEPS) return null;
     seen.add(again);
     at = again;
     from = 0;
   }
-  if (next.fxp !== undefined || next.announce?.reply?.code === undefined || next.announce.reply.code >= 300) return null;
+  const answer = next.announce!.reply;
+  if (next.fxp !== undefined || (answer !== null && answer.code >= 300)) return null;
   const transfer = `${at.id}.${next.id}`;
-  const announce = { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  const announce = { command: next.announce!.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  // The capture stopped while the other way was still under way (its answer still to come, or the
+  // attempt over it): the refusal was got past, and nothing after it had failed yet.
+  const inFlight = next.status === 'complete' || next.status === 'failed' ? null : inFlightAtEnd(next, at, captureEnd);
+  if (inFlight !== null) {
+    const command = next.request === null ? null : `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`;
+    const accepted = answer === null ? {} : { accepted: { code: answer.code, frame: answer.frame } };
+    return { command, frame: next.request?.frame ?? null, transfer, completed: false, directory: null, announce, ...accepted, underWay: Math.max(inFlight.frame, next.request?.frame ?? 0) };
+  }
+  if (answer === null) return null;
+  const accepted = { code: answer.code, frame: answer.frame };
   if (next.request === null) {
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
@@ -129,7 +150,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     // session (tnftp's refused EPRT and PORT, QUIT, then a new session's EPSV whose SYNs were
     // dropped): with no transfer command, nothing shows that session carried on the refused one.
     if (next.status !== 'failed' || at !== s) return null;
-    return { command: null, transfer, completed: false, directory: null, announce, accepted: { code: next.announce.reply.code, frame: next.announce.reply.frame } };
+    return { command: null, transfer, completed: false, directory: null, announce, accepted };
   }
   if (!(done(next) || pastConnection(next))) return null;
   return {
@@ -163,6 +184,22 @@ function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]
   if (next === undefined || !sameLogin(s, next)) return null;
   const first = next.transfers.find((o) => o.announce !== null);
   return first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+}
+
+/**
+ * The client's next session to the same server after a refused announcement that ended its session
+ * (as reconnected() reads it), still going when the capture ended (sessionStepAtEnd) with no
+ * announcement yet, and no other user's login: the way past the refusal was under way. Null otherwise.
+ */
+function reconnecting(refused: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): { session: Session; step: number } | null {
+  if (s.transfers[s.transfers.length - 1] !== refused) return null;
+  const list = byPeers(sessions).get(peersKey(s)) ?? [];
+  let lo = firstAbove(list, refused.announce!.reply!.time, startOfSession);
+  while (lo < list.length && list[lo] === s) lo++;
+  const next = list[lo];
+  if (next === undefined || next.transfers.some((o) => o.announce !== null) || !sameLogin(s, next)) return null;
+  const step = sessionStepAtEnd(next, captureEnd);
+  return step === null ? null : { session: next, step };
 }
 
 /** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */

@@ -4,7 +4,9 @@
  * flight at its last packet is not yet known — neither done nor failed. Decided once, for the
  * statuses (verdict.ts), the diagnosis (diagnose/index.ts: no cause for it) and the login; failure
  * evidence already in the capture (a reset, an ICMP error, a SYN sent again, an error reply, a
- * receiver that closed) is never in flight.
+ * receiver that closed) is never in flight, but for a refused PASV/EPSV/PORT/EPRT that was the
+ * session's last word: a refusal the client usually gets past by asking another way, which had not
+ * come yet (fallback.ts reads a way past it still under way the same way).
  *
  * "Under way" is measured against the one clock TCP itself keeps for an answer that has not come:
  * the retransmission timeout. A SYN unanswered for less than its first timeout (RFC 6298: 1 s) had
@@ -15,7 +17,8 @@
  */
 import { dataReceiver, dataSender } from './data-sender.js';
 import { textMode } from './line-ends.js';
-import type { Command, Session, Transfer } from './model.js';
+import { saysLacking } from '../ftp/commands.js';
+import type { Command, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
@@ -47,14 +50,16 @@ const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === 
  */
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
   if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
-  if (t.reply !== null) return arriving(t, captureEnd);
+  if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
   if (!sessionOpen(s)) return null;
   const c = t.connection;
   if (c === null) {
     if (t.inferred !== undefined) return null;
     // The command (or the announcement's reply, or the 1xx) was among the capture's last packets.
-    const last = latest([t.request?.frame, t.request?.time], [t.preliminary?.frame, t.preliminary?.time], [t.announce?.reply?.frame, t.announce?.reply?.time]);
-    if (last === null || t.announce?.reply?.code !== undefined && t.announce.reply.code >= 400) return null;
+    const announced = t.announce?.reply;
+    if (announced && announced.code >= 400) return t.request === null ? refusalAtEnd(t, s, announced, captureEnd) : null;
+    const last = latest([t.request?.frame, t.request?.time], [t.preliminary?.frame, t.preliminary?.time], [t.announce?.frame, t.announce?.time], [announced?.frame, announced?.time]);
+    if (last === null) return null;
     return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
   }
   // The receiver reset the data connection once it held every stated byte, each acknowledged: the
@@ -131,6 +136,54 @@ function senderClosedFirst(t: Transfer): boolean {
   const sender = dataSender(t.direction);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
   return sender !== null && fin !== undefined && c.rst !== null && !c.rst.forged && fin.frame < c.rst.frame;
+}
+
+/**
+ * The session was still going when the capture ended: its control connection open, and its last
+ * command or reply less than a retransmission timeout before the end (or, none yet, its SYN: the
+ * control verdict `connecting`). What the client did next (a recovery, another way) may have come
+ * after the capture: its absence proves nothing yet. The frame of that last step; null otherwise.
+ */
+export function sessionStepAtEnd(s: Session, captureEnd: number | null): number | null {
+  if (captureEnd === null || !sessionOpen(s)) return null;
+  const c = s.commands[s.commands.length - 1];
+  if (c === undefined) {
+    // Connecting, or connected with its greeting still to come.
+    if (s.control.kind === 'connecting') return s.control.synFrames[s.control.synFrames.length - 1];
+    return s.control.kind === 'opened' && captureEnd - s.start < IN_FLIGHT_SECONDS ? s.control.evidence[s.control.evidence.length - 1] ?? null : null;
+  }
+  let last: { frame: number; time: number } = c;
+  for (const r of c.preliminary) if (r.time >= last.time) last = r;
+  if (c.reply !== null && c.reply.time >= last.time) last = c.reply;
+  return captureEnd - last.time < IN_FLIGHT_SECONDS ? last.frame : null;
+}
+
+/**
+ * A transfer command the server said it lacks (MLSD answered "500 Unknown command": saysLacking),
+ * nothing moved: a probe the client usually follows with another way (LIST), refusalAtEnd's case.
+ */
+function refusedProbeAtEnd(t: Transfer, s: Session, captureEnd: number): InFlight | null {
+  if (t.bytes > 0 || t.direction === null || !saysLacking(t.reply!)) return null;
+  return refusalAtEnd(t, s, t.reply!, captureEnd);
+}
+
+/**
+ * A refusal the client usually gets past by asking another way (a refused PASV/EPSV/PORT/EPRT no
+ * transfer command used, or a transfer command the server lacks), with no other way asked yet in its
+ * session (no later announcement; no later transfer of the kind) while the session was still going
+ * at the capture's end: in flight at the session's last step. Null otherwise (fallback.ts reads a
+ * way asked that was still under way).
+ */
+function refusalAtEnd(t: Transfer, s: Session, refusal: Reply, captureEnd: number): InFlight | null {
+  // From the session's end: a later transfer is among its last.
+  for (let i = s.transfers.length - 1; i >= 0; i--) {
+    const o = s.transfers[i];
+    if (o === t) break;
+    const asked = t.request === null ? o.announce?.frame : o.direction === t.direction ? o.request?.frame : undefined;
+    if (asked !== undefined && asked > refusal.frame) return null;
+  }
+  const step = sessionStepAtEnd(s, captureEnd);
+  return step === null ? null : { kind: 'waiting', frame: step };
 }
 
 /** The latest of some [frame, time] pairs that exist. */

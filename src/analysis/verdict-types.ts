@@ -292,9 +292,10 @@ export interface RefusedStep {
 /**
  * What the client did instead of a refused transfer command, and how that went (fallback.ts decides
  * it): a transfer command (`FallbackCommand`), or, after a refused announcement, an accepted one the
- * client then sent no transfer command over (`FallbackAttempt`).
+ * client then sent no transfer command over (`FallbackAttempt`), or one still under way when the
+ * capture ended (`FallbackUnderWay`).
  */
-export type Fallback = FallbackCommand | FallbackAttempt;
+export type Fallback = FallbackCommand | FallbackAttempt | FallbackUnderWay;
 
 /** The announcement a refused PASV/EPSV/PORT/EPRT fell back to. */
 export interface FallbackAnnounce {
@@ -341,4 +342,28 @@ export interface FallbackAttempt {
   directory: null;
   announce: FallbackAnnounce;
   accepted: { code: number; frame: number };
+}
+
+/**
+ * A refusal the client was getting past when the capture simply stopped (in-flight.ts): it had asked
+ * another way — a transfer command after one the server lacks (LIST after MLSD), an announcement the
+ * server accepted after a refused one, or a new session after closing the refused one (lftp) — and
+ * the capture ended before that way had an outcome. Not a failure: nothing after the refusal had
+ * failed yet.
+ */
+export interface FallbackUnderWay {
+  /** The transfer command of the other way (with its argument) and its frame; null when the client had not sent one yet. */
+  command: string | null;
+  frame: number | null;
+  /** The transfer of the other way ("1.2"); null when there was none yet (`session`, still logging in). */
+  transfer: string | null;
+  completed: false;
+  directory: null;
+  /** After a refused announcement: the one the client asked with instead, and the server's acceptance of it, when the capture has them. */
+  announce?: FallbackAnnounce;
+  accepted?: { code: number; frame: number };
+  /** The client's new session to the server, when it closed the refused one and connected anew (lftp) and that session was still going. */
+  session?: number;
+  /** The last step of the other way in the capture (a frame), less than a retransmission timeout before its end. */
+  underWay: number;
 }

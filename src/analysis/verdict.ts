@@ -25,7 +25,8 @@ import { refusedFxpHalves } from './fxp.js';
 import { unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
-import { fallbackOf, saysLacking } from './fallback.js';
+import { fallbackOf } from './fallback.js';
+import { saysLacking } from '../ftp/commands.js';
 import { findRefusedRetries } from './retry-refused.js';
 import { findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
@@ -240,7 +241,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
   if (code !== undefined && code >= 400 && code !== 425 && c?.established === true && t.bytes > 0) return 'aborted';
-  if (code !== undefined && code >= 400) return 'failed';
+  // A command the server lacks, answered as the session's last word: the client's other way had not come yet (in-flight.ts).
+  if (code !== undefined && code >= 400) return inFlightAtEnd(t, s, captureEnd) !== null ? 'incomplete' : 'failed';
   // The analysis gave up the transfer's data or control connection (more connections live at once
   // than its budget) before any final reply: what became of it is not known.
   if (code === undefined && notFollowedAt(t, s) !== undefined) return 'incomplete';
@@ -258,7 +260,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;
-    if (announceCode !== undefined && announceCode >= 400) return 'failed';
+    // Unless it was the session's last word, the capture ending before the client's next step (in-flight.ts).
+    if (announceCode !== undefined && announceCode >= 400) return inFlightAtEnd(t, s, captureEnd) !== null ? 'incomplete' : 'failed';
     // A 227 with an address nobody connected to before the client moved on (a malformed one is
     // settled after the session's other transfers: failed unless the client recovered).
     if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
@@ -644,7 +647,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     // was the client's abort reaching the server after its error reply, not housekeeping.
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
-    for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s)) t.status = 'failed';
+    for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s, captureEnd)) t.status = 'failed';
     // An announcement whose first segment never got through: the transfer it was for could not run.
     for (const t of s.transfers) if (t.status === 'unused' && stalledBySplit(t, s.splitStall)) t.status = 'failed';
   }
@@ -656,7 +659,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   // since the fallback's own status decides it.
   for (const s of sessions) {
     for (const t of s.transfers) {
-      const fb = t.status === 'failed' ? fallbackOf(t, s, sessions) : null;
+      const fb = t.status === 'failed' ? fallbackOf(t, s, sessions, captureEnd) : null;
       if (fb === null) continue;
       t.status = 'fell-back';
       fallbacks.set(t, fb);
@@ -782,7 +785,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
       const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
-      const after = fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame];
+      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame];
       const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }

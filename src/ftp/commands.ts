@@ -251,3 +251,11 @@ export function parseReplyLine(line: string): ParsedReplyLine {
   if (sep === ' ' || sep === '-') return { code, sep, text: line.slice(4) };
   return { code, sep, text: line.slice(3), problem: 'missing space after reply code' };
 }
+
+/**
+ * A reply that says the server lacks the command: 502, or a 500 whose text says so ("Unknown
+ * command", "'FEAT': command not understood"). vsftpd's "500 Illegal PORT command" refuses an
+ * argument, not the command.
+ */
+export const saysLacking = (r: { code: number; text: string }): boolean =>
+  r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));

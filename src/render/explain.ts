@@ -615,7 +615,12 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
   // A refused probe the client recovered from: no failure, but not the textbook's one command either.
   if (t.verdict.kind === 'fell-back') {
     const fb = t.verdict.fallback;
-    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${fb.completed ? 'which completed' : `which got past it (transfer ${fb.transfer} failed for its own reason)`}: no failure`);
+    const then = fb.completed
+      ? 'which completed'
+      : 'underWay' in fb
+        ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : `session ${fb.session}`})`
+        : `which got past it (transfer ${fb.transfer} failed for its own reason)`;
+    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${then}: no failure`);
   }
   // A refused retry of an attempt that had failed: no failure of its own, but a departure all the same.
   if (t.verdict.kind === 'retry-refused') {

@@ -58,6 +58,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'failed':
       return 'failed';
     case 'fell-back':
+      if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
@@ -194,6 +195,15 @@ export function verdictSentence(t: Transfer): string {
           `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );
       }
+      // A refusal the client usually gets past another way, the session's last word (in-flight.ts).
+      const refusal = t.request === null ? t.announce?.reply : t.reply;
+      if (v.underWay !== undefined && refusal && refusal.code >= 400) {
+        const asked = escapeText(t.request === null ? t.announce!.command : t.request.command);
+        const answered = `the server answered ${asked} with ${refusal.code} (frame ${refusal.frame})`;
+        return v.underWay.frame === refusal.frame
+          ? `incomplete: ${answered} and the capture ended before the client's next step: whether it asked another way, as clients do after such an answer, is not in the capture.`
+          : `incomplete: ${answered}; the session was still going when the capture ended (frame ${v.underWay.frame}): whether the client got past the refusal another way is not in the capture.`;
+      }
       if (v.replyInGap !== undefined) {
         const g = v.replyInGap;
         return (
@@ -228,6 +238,20 @@ export function verdictSentence(t: Transfer): string {
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
         return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
       };
+      if ('underWay' in fb) {
+        // The way past the refusal that the client had taken when the capture ended.
+        const lacks = `refused, and no failure so far: the server ${v.code === 502 ? 'does not implement' : 'does not recognise'} ${escapeText(t.request?.command ?? '')} (${v.code}, frame ${v.reply})`;
+        const asked =
+          fb.announce !== undefined
+            ? `${askedInstead(fb.announce)}${fb.accepted ? `, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame})` : ''}`
+            : t.request === null
+              ? `refused, and no failure so far: the server refuses ${escapeText(t.announce?.command ?? 'the announcement')} (${v.code}, frame ${v.reply})`
+              : lacks;
+        const anew = fb.session !== undefined ? `; the client closed that session and connected anew (session ${fb.session})` : '';
+        const sent = fb.command === null ? '' : `; ${fb.announce !== undefined ? 'it sent' : 'the client asked with'} ${escapeText(fb.command)} ${fb.announce !== undefined ? 'over it ' : 'instead '}(frame ${fb.frame}, transfer ${fb.transfer})`;
+        const what = fb.announce === undefined && fb.session === undefined && fb.command === null ? 'the client was still going' : 'that was still under way';
+        return `${asked}${anew}${sent}, and the capture ended while ${what} (frame ${fb.underWay}): how it went is not in the capture.`;
+      }
       if (fb.command === null) {
         return (
           `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the client's attempt over it then failed ` +

@@ -24,6 +24,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { pathLoss } from '../../src/analysis/path-loss.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { verdictSentence } from '../../src/render/verdict-words.js';
 import { runCli } from '../cli/run-cli.js';
 import { filterPcap } from '../support/pcap-edit.js';
 import { analyze, facts, flat, nothingFailed, outputs, path, tsv } from './audit-fixtures.js';
@@ -298,5 +299,139 @@ describe('committed captures cut at a frame where something was still under way 
     expect(second.control).toEqual({ kind: 'unanswered', synFrames: [3, 4], evidence: [3, 4] });
     expect(second.diagnosis?.cause).toBe('control-unanswered');
     expect((await analyze(name)).sessions[0].diagnosis?.cause).toBe('control-unanswered');
+  });
+});
+
+/**
+ * A refusal the capture ended on, or ended while the client's way past it was under way (curl's
+ * EPSV refused by proftpd, then PASV; pyftpdlib's 227 with no address, then PORT; aioftp's MLSD
+ * "500 Unknown command", then LIST; lftp closing the session after each refused EPSV and PASV and
+ * logging in anew): the refusal is a fact, the failure not yet, as long as the session (or the
+ * client's new one) was still going (in-flight.ts, fallback.ts). The full capture shows the client
+ * fell back, no failure; cut within its fallback, the refused probe read failed ("server-refused",
+ * "announce-malformed", "nat64-active") with advice, until the fallback's 226 came.
+ */
+describe('a refusal the capture ended on, or during the way past it (whole records)', () => {
+  const name = 'fallback-epsv-denied-proftpd-curl';
+  /** tshark's FTP rows of the fixture: frame → [command, reply code]. */
+  const ftp = (frame: number): [string, string] => {
+    const r = tsv(name, 'ftp').find((x) => num(x['frame.number']) === frame)!;
+    return [r['ftp.request.command'], r['ftp.response.code']];
+  };
+  const transfer = (a: Analysis, id: string) => {
+    const [s, t] = id.split('.').map(Number);
+    return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
+  };
+
+  it('the recording: EPSV (17) refused 501 (18), PASV (19) accepted 227 (20), RETR (28), 150 (29), 226 (35); in full the EPSV fell back, no diagnosis', async () => {
+    expect([ftp(17), ftp(18), ftp(19), ftp(20), ftp(28), ftp(29), ftp(35)]).toEqual([
+      ['EPSV', ''], ['', '501'], ['PASV', ''], ['', '227'], ['RETR', ''], ['', '150'], ['', '226'],
+    ]);
+    const a = await analyze(name);
+    expect([transfer(a, '1.1').status, transfer(a, '1.1').diagnosis, transfer(a, '1.2').status]).toEqual(['fell-back', null, 'complete']);
+  });
+
+  it('cut at the 501 (18), the session\'s last word: incomplete, under way at 18, no diagnosis; "failed, server-refused" before', async () => {
+    const { a, file } = await cut(name, 18);
+    const t = transfer(a, '1.1');
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'incomplete', null]);
+    expect(t.verdict.kind === 'incomplete' && t.verdict.underWay).toEqual({ step: 'waiting', frame: 18 });
+    expect(verdictSentence(t)).toBe(
+      "incomplete: the server answered EPSV with 501 (frame 18) and the capture ended before the client's next step: whether it asked another way, as clients do after such an answer, is not in the capture.",
+    );
+    const diag = flat((await runCli(['diagnose', '--no-color', file])).stdout);
+    expect(diag).toContain('Not failures, but not the whole story either: Session 1, transfer 1 (passive, no transfer command): incomplete: the server answered EPSV with 501 (frame 18)');
+    expect(diag).toContain('No failed data connections in 1 session: 1 transfer (1 incomplete).');
+    expect(diag).not.toContain('server-refused');
+  });
+
+  it('cut at the PASV (19), unanswered: incomplete, under way at 19', async () => {
+    const t = transfer((await cut(name, 19)).a, '1.1');
+    expect([t.status, t.diagnosis, t.verdict.kind === 'incomplete' && t.verdict.underWay]).toEqual(['incomplete', null, { step: 'waiting', frame: 19 }]);
+    expect(verdictSentence(t)).toBe(
+      'incomplete: the server answered EPSV with 501 (frame 18); the session was still going when the capture ended (frame 19): whether the client got past the refusal another way is not in the capture.',
+    );
+  });
+
+  it('cut at the 227 (20) and at the 150 (29): fell back, the fallback under way (its accepted 227; its RETR at 28); failed before', async () => {
+    const at20 = transfer((await cut(name, 20)).a, '1.1');
+    expect([at20.status, at20.diagnosis]).toEqual(['fell-back', null]);
+    expect(at20.verdict.kind === 'fell-back' && at20.verdict.fallback).toEqual({
+      command: null, frame: null, transfer: '1.2', completed: false, directory: null,
+      announce: { command: 'PASV', frame: 19, lacking: false, via: [] }, accepted: { code: 227, frame: 20 }, underWay: 20,
+    });
+    const { a, file } = await cut(name, 29);
+    const at29 = transfer(a, '1.1');
+    expect([at29.status, at29.diagnosis]).toEqual(['fell-back', null]);
+    expect(at29.verdict.kind === 'fell-back' && at29.verdict.fallback).toMatchObject({ command: 'RETR hello.txt', frame: 28, transfer: '1.2', underWay: 28 });
+    expect(verdictSentence(at29)).toBe(
+      'refused, and no failure: the server refuses EPSV (501, frame 18); the client asked with PASV instead (frame 19), which the server accepted (227, frame 20); ' +
+        'it sent RETR hello.txt over it (frame 28, transfer 1.2), and the capture ended while that was still under way (frame 28): how it went is not in the capture.',
+    );
+    expect([transfer(a, '1.2').status, transfer(a, '1.2').diagnosis]).toEqual(['incomplete', null]);
+    const explain = flat((await runCli(['explain', '--no-color', file])).stdout);
+    expect(explain).toContain('which was still under way when the capture ended (transfer 1.2): no failure');
+  });
+
+  it('a18-vsftpd-aioftp: MLSD (54) answered "500 Unknown command" (55), LIST later (64, 226 at 71); cut at 55, 60 and 65: incomplete, then fell back with LIST under way; failed ("server-refused") before', async () => {
+    const probe = 'a18-vsftpd-aioftp';
+    const rows = tsv(probe, 'ftp').filter((r) => [54, 55, 64, 71].includes(num(r['frame.number'])));
+    expect(rows.map((r) => [num(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']])).toEqual([[54, 'MLSD'], [55, '500'], [64, 'LIST'], [71, '226']]);
+    const full = await analyze(probe);
+    expect([transfer(full, '1.3').status, transfer(full, '1.3').diagnosis, transfer(full, '1.4').status]).toEqual(['fell-back', null, 'complete']);
+    const at55 = transfer((await cut(probe, 55)).a, '1.3');
+    expect([at55.status, at55.diagnosis, at55.verdict.kind === 'incomplete' && at55.verdict.underWay]).toEqual(['incomplete', null, { step: 'waiting', frame: 55 }]);
+    // TYPE I (56) and EPSV (58) answered: the client still going at 60, no other way asked yet.
+    const at60 = transfer((await cut(probe, 60)).a, '1.3');
+    expect([at60.status, at60.diagnosis, at60.verdict.kind === 'incomplete' && at60.verdict.underWay]).toEqual(['incomplete', null, { step: 'waiting', frame: 60 }]);
+    const { a, file } = await cut(probe, 65);
+    const at65 = transfer(a, '1.3');
+    expect([at65.status, at65.diagnosis]).toEqual(['fell-back', null]);
+    expect(at65.verdict.kind === 'fell-back' && at65.verdict.fallback).toEqual({ command: 'LIST', frame: 64, transfer: '1.4', completed: false, directory: null, underWay: 64 });
+    expect(verdictSentence(at65)).toBe(
+      'refused, and no failure so far: the server does not recognise MLSD (500, frame 55); the client asked with LIST instead (frame 64, transfer 1.4), ' +
+        'and the capture ended while that was still under way (frame 64): how it went is not in the capture.',
+    );
+    const zeek = (await runCli(['logs', file])).stdout;
+    expect(zeek).toMatch(/\tfell-back\tto-1\.4\t/);
+  });
+
+  it("a27-chain-pyftpdlib-lftp: EPSV refused 502 (33), lftp connects anew, PASV refused 502 (64), anew again, PORT (94): cut at 64, 80 and 96 the way past each refusal is under way, never failed", async () => {
+    const chain = 'a27-chain-pyftpdlib-lftp';
+    const full = await analyze(chain);
+    expect(full.sessions.map((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.status, t.diagnosis?.cause ?? null])).flat()).toEqual([
+      ['1.1', 'fell-back', null], ['2.1', 'fell-back', null], ['3.1', 'complete', null],
+    ]);
+    const at64 = (await cut(chain, 64)).a;
+    const first = transfer(at64, '1.1').verdict;
+    expect(first.kind === 'fell-back' && first.fallback).toEqual({
+      command: null, frame: null, transfer: null, completed: false, directory: null, session: 2, underWay: 64,
+    });
+    expect([transfer(at64, '2.1').status, transfer(at64, '2.1').diagnosis]).toEqual(['incomplete', null]);
+    const at80 = (await cut(chain, 80)).a;
+    for (const id of ['1.1', '2.1']) {
+      const t = transfer(at80, id);
+      expect([id, t.status, t.diagnosis, t.verdict.kind === 'fell-back' && t.verdict.fallback]).toEqual([
+        id, 'fell-back', null, { command: null, frame: null, transfer: null, completed: false, directory: null, session: 3, underWay: 79 },
+      ]);
+    }
+    expect(verdictSentence(transfer(at80, '2.1'))).toBe(
+      'refused, and no failure so far: the server refuses PASV (502, frame 64); the client closed that session and connected anew (session 3), ' +
+        'and the capture ended while that was still under way (frame 79): how it went is not in the capture.',
+    );
+    const at96 = (await cut(chain, 96)).a;
+    const second = transfer(at96, '2.1').verdict;
+    expect(second.kind === 'fell-back' && second.fallback).toMatchObject({ announce: { command: 'PORT', frame: 94 }, transfer: '3.1', underWay: 96 });
+  });
+
+  it('a26-pasv-garbage-fallback cut at TYPE (17), its 200 (18) and the PORT (19) after the 227 with no address (16): unused, not "failed, announce-malformed"', async () => {
+    const garbage = 'a26-pasv-garbage-fallback-pyftpdlib-python';
+    for (const k of [17, 18, 19]) {
+      const t = transfer((await cut(garbage, k)).a, '1.1');
+      expect([k, t.status, t.diagnosis]).toEqual([k, 'unused', null]);
+    }
+    // In full the client recovered (PORT at 19, RETR's 226 at 29): unused, as in each cut.
+    const full = transfer(await analyze(garbage), '1.1');
+    expect([full.status, full.diagnosis]).toEqual(['unused', null]);
   });
 });

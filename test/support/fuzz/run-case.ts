@@ -19,6 +19,7 @@
 import { Readable } from 'node:stream';
 import { analyzeStream } from '../../../src/analysis/pipeline.js';
 import type { Analysis, Command, Session, Transfer } from '../../../src/analysis/model.js';
+import type { Fallback } from '../../../src/analysis/verdict-types.js';
 import { buildLadder } from '../../../src/analysis/ladder.js';
 import { traceConnections, tracePackets } from '../../../src/analysis/packet-trace.js';
 import { CAPTURE_WARNING_CODES } from '../../../src/capture/warnings.js';
@@ -457,8 +458,9 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
       // The connection's last packet before the cut too: a mid-stream connection may have no lastData
       // while its data and close go on after the cut.
       (conn === null || ((conn.lastData?.frame ?? 0) <= lastFrame && conn.handshake.every((h) => h.frame <= lastFrame) && conn.close !== null && conn.end <= lastTime)) &&
-      // A refused probe is fell-back only once its fallback completed: before that, it failed.
-      (ft.verdict.kind !== 'fell-back' || (ft.verdict.fallback.command === null ? ft.verdict.fallback.accepted.frame : ft.verdict.fallback.replyFrame) <= lastFrame) &&
+      // A refused probe is fell-back for certain only once its fallback completed (before that it read
+      // failed, or under way at the capture's end, in-flight.ts).
+      (ft.verdict.kind !== 'fell-back' || fallbackSettled(ft.verdict.fallback) <= lastFrame) &&
       // An upload whose client was gone is aborted only by the later resume that completed the file
       // (resumed-upload.ts): a capture cut before that resume ends holds no such proof.
       (ft.verdict.kind !== 'aborted' || ft.verdict.resumed === undefined);
@@ -468,3 +470,8 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
   }
 }
 
+/** The frame at which a fallback's outcome is in the capture: its final reply, or the accepted announcement an attempt failed over; never while still under way. */
+function fallbackSettled(fb: Fallback): number {
+  if ('underWay' in fb) return Infinity;
+  return fb.command === null ? fb.accepted.frame : fb.replyFrame;
+}

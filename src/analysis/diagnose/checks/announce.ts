@@ -5,7 +5,7 @@
  * or the server would not; unless the client recovered (another announcement, a transfer that
  * completed), that is why no data moved.
  */
-import { malformedAnnouncement, nextAfter, recoveredBy, unusableAnnouncementFailed } from '../../announce-malformed.js';
+import { malformedAnnouncement, nextAfter, recoveredBy } from '../../announce-malformed.js';
 import { evidenceFrames, replyWords } from '../facts.js';
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -28,7 +28,7 @@ export function checkAnnounceMalformed(ctx: TransferContext): Diagnosis | null {
     // The passive reply must carry the address; a server that accepted PASV/EPSV with one the client cannot read left it nowhere to connect.
     if (!ok) return null;
     // Unused: the verdict decided whether it failed (the client moved on without recovering).
-    if (t.request === null && !unusableAnnouncementFailed(t, s)) return null;
+    if (t.request === null && t.status !== 'failed') return null;
     const cmd = s.commands.find((c) => c.reply === reply);
     details.push(
       `The server answered ${a.command}${cmd ? ` (frame ${cmd.frame})` : ''} with ${replyWords(reply)} (frame ${reply.frame}): it names no address the client can use (${reason})`,

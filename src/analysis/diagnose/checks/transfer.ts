@@ -13,7 +13,7 @@ import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWai
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
-import { saysLacking } from '../../fallback.js';
+import { saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
