@@ -13,8 +13,12 @@ import { analysisMemo, runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { sampleFixtures } from '../support/fixture-sample.js';
 
-// npm test checks a fixed sample; test:long (and CI) every fixture.
-const captures = sampleFixtures(readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort());
+// npm test checks a fixed sample; test:long (and CI) every fixture. The sample leaves out the hostile
+// client's 16,622 frames (a fifth of this file's CPU under npm test: every output of 12,018 commands),
+// whose outputs npm test checks for terminal safety; its transfers' verdicts are checked here in test:long.
+const captures = sampleFixtures(readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort()).filter(
+  (f) => process.env.FTPCAP_LONG === 'all' || !f.startsWith('hostile-client-'),
+);
 
 const MAX_TEACH_TRANSFERS = 500;
 
@@ -25,7 +29,7 @@ const EXPLAIN_OPENING: Record<Transfer['verdict']['kind'], RegExp> = {
   incomplete: /^incomplete: /,
   'reply-lost': /^delivered its data whole /,
   failed: /^failed/,
-  'fell-back': /^refused, and no failure: /,
+  'fell-back': /^refused, and no failure( so far)?: /,
   'retry-refused': /^refused, and no failure of its own: /,
   aborted: /^aborted/,
   unused: /^announced, and no transfer command used it/,
