@@ -110,11 +110,13 @@ const beside = (u: Member, m: Member, end: number): boolean =>
   u.t.request!.time < end || (u.s !== m.s && u.s.start < end);
 
 /**
- * Two of the downloads ran at once: the client split the file on purpose. Downloads one after
- * another (a transfer stopped, then resumed with REST) are attempts, not segments.
+ * Two of the downloads ran at once, each from its session's start (a split client opens its
+ * sessions side by side, axel before any segment's data connection): the client split the file on
+ * purpose. Downloads one after another, each session opened after the last download stopped (a
+ * transfer stopped, then resumed with REST) are attempts, not segments.
  */
 function concurrent(g: Member[]): boolean {
-  const spans = g.map((m) => [m.t.connection!.start, m.t.connection!.end] as const).sort((a, b) => a[0] - b[0]);
+  const spans = g.map((m) => [m.s.start, m.t.connection!.end] as const).sort((a, b) => a[0] - b[0]);
   let end = -Infinity;
   for (const [a, b] of spans) {
     if (a < end) return true;

@@ -435,3 +435,21 @@ describe('a refusal the capture ended on, or during the way past it (whole recor
     expect([full.status, full.diagnosis]).toEqual(['unused', null]);
   });
 });
+
+describe("a split download cut before its segments overlapped (axel opens its sessions side by side)", () => {
+  it('a29-axel-split-pureftpd cut at frame 1240: segment 1.1, closed by the client at 1126 past the next segment\'s start, is complete as in the full capture, not "aborted by the client"', async () => {
+    const name = 'a29-axel-split-pureftpd';
+    const { a } = await cut(name, 1240);
+    const rows = a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.restOffset, t.bytes, t.status, t.diagnosis?.cause ?? null]));
+    // Session 2 and 3 opened at 0.543 s and 0.547 s, while 1.1 still downloaded; their data connections began after it closed.
+    expect(rows).toEqual([
+      ['1.1', 0, 1214408, 'complete', null],
+      ['2.1', 1097728, 76744, 'incomplete', null],
+      ['3.1', 2195456, 0, 'incomplete', null],
+    ]);
+    const v = a.sessions[0].transfers[0].verdict;
+    expect(v.kind === 'completed' && v.segment).toEqual({ start: 0, end: 1097728, size: 3293184, next: { session: 2, transfer: 1, frame: 1145 }, closed: 1126, whole: false });
+    const full = (await analyze(name)).sessions[0].transfers[0];
+    expect([full.status, full.verdict.kind === 'completed' && full.verdict.segment && full.verdict.segment.closed]).toEqual(['complete', 1126]);
+  });
+});
