@@ -44,6 +44,16 @@ export type InFlight =
 const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
 
 /**
+ * The server could still reply when the capture ended: the control connection open, or closed only
+ * by the client's FIN less than a retransmission timeout before the end — a half-close, after which
+ * the server still sends (urllib closes its side once the data is in, before the 226 comes).
+ */
+function serverCanReply(s: Session, captureEnd: number): boolean {
+  const c = s.closedBy;
+  return sessionOpen(s) || (c !== null && c.by === 'client' && c.how === 'fin' && s.close !== 'rst' && captureEnd - c.time < IN_FLIGHT_SECONDS);
+}
+
+/**
  * A transfer still under way when the capture ended (its command sent, no final reply, nothing that
  * shows a failure), with the frame of its last step; null otherwise. `captureEnd`: the time of the
  * capture's last packet.
@@ -51,8 +61,8 @@ const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === 
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
   if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
   if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
-  if (!sessionOpen(s)) return null;
   const c = t.connection;
+  if (!sessionOpen(s)) return serverCanReply(s, captureEnd) ? replyDueAfterHalfClose(t, captureEnd) : null;
   if (c === null) {
     if (t.inferred !== undefined) return null;
     // The command (or the announcement's reply, or the 1xx) was among the capture's last packets.
@@ -93,6 +103,19 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   const state = stateAtCaptureEnd(t, captureEnd);
   return state?.kind === 'moving' ? { kind: 'moving', frame: c.lastData.frame } : null;
+}
+
+/**
+ * After the client's half-close (serverCanReply) only a reply can still come: the final reply to a
+ * transfer whose data's sender had closed with every byte acknowledged. Null otherwise.
+ */
+function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  if (c === null || !c.established || c.midstream || c.rst !== null || c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) return null;
+  const fins = c.handshake.filter((e) => e.type === 'fin');
+  if (fins.length === 0 || fins[0].by !== dataSender(t.direction)) return null;
+  const last = fins[fins.length - 1];
+  return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
 }
 
 /** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */

@@ -840,7 +840,8 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
         const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
       }
-      if (s.close !== null || s.closedBy !== null) {
+      // Closed, with nothing still due: a reply the server could still send after the client's half-close is in flight.
+      if ((s.close !== null || s.closedBy !== null) && inFlight === null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };
       }

@@ -453,3 +453,18 @@ describe("a split download cut before its segments overlapped (axel opens its se
     expect([full.status, full.verdict.kind === 'completed' && full.verdict.segment && full.verdict.segment.closed]).toEqual(['complete', 1126]);
   });
 });
+
+describe("the client's half-close before the 226 (urllib closes its side once the data is in)", () => {
+  it('a18-vsftpd-urllib cut at frame 29, the client\'s FIN on the control connection after the data\'s FIN (28), the 226 at 32 still to come: under way, not "the control connection closed"', async () => {
+    const name = 'a18-vsftpd-urllib';
+    expect(frames(name).filter(([f]) => f >= 28 && f <= 33).map(([f, sp, dp, flags]) => [f, sp, dp, flags])).toEqual([
+      [28, 50021, 60170, FIN | 0x010], [29, 59924, 21, FIN | 0x010], [30, 60170, 50021, FIN | 0x010], [31, 50021, 60170, 0x010], [32, 21, 59924, 0x018], [33, 59924, 21, RST],
+    ]);
+    const t = (await cut(name, 29)).a.sessions[0].transfers[0];
+    expect([t.status, t.bytes, t.diagnosis, t.verdict.kind === 'incomplete' && t.verdict.why, t.verdict.kind === 'incomplete' && t.verdict.underWay]).toEqual([
+      'incomplete', 511, null, 'capture-ended', { step: 'waiting', frame: 28 },
+    ]);
+    // Once the 226 came (32), complete as in the full capture.
+    expect((await cut(name, 32)).a.sessions[0].transfers[0].status).toBe('complete');
+  });
+});
