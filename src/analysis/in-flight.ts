@@ -4,9 +4,10 @@
  * flight at its last packet is not yet known — neither done nor failed. Decided once, for the
  * statuses (verdict.ts), the diagnosis (diagnose/index.ts: no cause for it) and the login; failure
  * evidence already in the capture (a reset, an ICMP error, a SYN sent again, an error reply, a
- * receiver that closed) is never in flight, but for a refused PASV/EPSV/PORT/EPRT that was the
- * session's last word: a refusal the client usually gets past by asking another way, which had not
- * come yet (fallback.ts reads a way past it still under way the same way).
+ * receiver that closed) is never in flight, but for a refusal the client usually gets past by asking
+ * another way (a refused PASV/EPSV/PORT/EPRT no command used, a command the server lacks) while its
+ * session was still going and no other way had been asked yet (fallback.ts reads a way past it
+ * still under way the same way).
  *
  * "Under way" is measured against the one clock TCP itself keeps for an answer that has not come:
  * the retransmission timeout. A SYN unanswered for less than its first timeout (RFC 6298: 1 s) had
@@ -15,9 +16,9 @@
  * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
  * still be sent again.
  */
+import { saysLacking } from '../ftp/commands.js';
 import { dataReceiver, dataSender } from './data-sender.js';
 import { textMode } from './line-ends.js';
-import { saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
