@@ -121,6 +121,14 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   if (next.fxp !== undefined || next.announce?.reply?.code === undefined || next.announce.reply.code >= 300) return null;
   const transfer = `${at.id}.${next.id}`;
   const announce = { command: next.announce.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  // The client's transfer command over it is not in the capture, but the server's replies to it are
+  // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
+  // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
+  if (next.request === null && next.inferred === 'command-lost' && next.reply !== null && (next.reply.code < 300 || pastConnection(next))) {
+    const answered = next.preliminary ?? next.reply;
+    const completed = next.reply.code < 300;
+    return { command: 'a transfer command the capture lost', frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
+  }
   if (next.request === null) {
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it

@@ -197,7 +197,14 @@ export type TransferVerdict =
    * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
    * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).
    */
-  | { kind: 'unknown'; why: 'tls-hidden'; bytes: number; cause: CauseCode | null; evidence: number[] };
+  | { kind: 'unknown'; why: 'tls-hidden'; bytes: number; cause: CauseCode | null; evidence: number[] }
+  /**
+   * The capture lost the transfer command (inferred-transfers.ts inferLostCommands): the server's
+   * 1xx (`preliminary`) and final reply (`reply`), frames or null, and the data connection to the
+   * announced endpoint say a transfer ran; `whole`: the final reply was a 2xx and the data came
+   * whole (the status says complete). What was asked for is not in the capture: never failed.
+   */
+  | { kind: 'unknown'; why: 'command-lost'; bytes: number; expected: number | null; preliminary: number | null; reply: number | null; whole: boolean; evidence: number[] };
 
 export type TransferVerdictKind = TransferVerdict['kind'];
 

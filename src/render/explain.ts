@@ -791,6 +791,11 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const inferredReplies = new Set<number>();
   for (const t of s.transfers) {
     if (t.inferred === undefined || t.connection === null) continue;
+    // A transfer whose command the capture lost is told at its announcement, as the others are, with its replies.
+    if (t.inferred === 'command-lost') {
+      for (const r of [t.preliminary, t.reply]) if (r !== null) inferredReplies.add(r.frame);
+      continue;
+    }
     const frames = [t.announce?.reply?.frame, t.preliminary?.frame, t.reply?.frame].filter((f): f is number => f !== undefined);
     if (frames.length === 0) continue;
     inferredAt.set(Math.min(...frames), t);
@@ -890,7 +895,7 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   // Transfers no command in the capture names: inferred from their connections (TLS hid the
   // commands, or the transfer began before the capture).
   for (const t of s.transfers) {
-    if (t.inferred === undefined || t.connection === null || toldInPlace.has(t)) continue;
+    if (t.inferred === undefined || t.inferred === 'command-lost' || t.connection === null || toldInPlace.has(t)) continue;
     if (told++ >= MAX_TOLD_TRANSFERS) {
       untold.push(t);
       continue;

@@ -46,6 +46,7 @@ export function noCommandWords(t: Transfer): string {
   if (t.inferred === 'tls-hidden') return 'its command encrypted';
   if (t.inferred === 'midstream') return 'its command before the capture';
   if (t.inferred === 'one-way') return 'its command not in the capture';
+  if (t.inferred === 'command-lost') return 'its command lost by the capture';
   return 'no transfer command';
 }
 
