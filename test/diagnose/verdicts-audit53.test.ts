@@ -207,3 +207,42 @@ describe('a resumed upload\'s data the capture lost: its server acknowledged it,
     expect(json.map((r) => [r[0], r[1], r[3]])).toEqual(rows(full).map((r) => [r[0], r[2], r[3]]));
   });
 });
+
+describe('a gap inside TLS that ends off a record boundary: the clear text after CCC is still read', () => {
+  it('the server\'s close_notify after CCC not captured (proftpd ← ftplib): its next reply, in clear, is read — not every command unanswered and both transfers not-in-capture', async () => {
+    // Before: after the lost 24 bytes the server's next chunk ("200 Type set to I") began with no
+    // record header, so the record walk stopped for good and every reply after CCC was read as TLS:
+    // TYPE, PASV, STOR, RETR and QUIT unanswered, session 1 not-in-capture.
+    const name = 'ccc-proftpd-python';
+    expect([29, 30, 31, 32].map((f) => [field(name, f)['tcp.srcport'], field(name, f)['tcp.len']])).toEqual([
+      ['50430', '24'],
+      ['21', '24'],
+      ['50430', '8'],
+      ['21', '19'],
+    ]);
+    expect(ftpRows(name, '0').slice(2, 5)).toEqual([[10, '234'], [31, 'TYPE'], [32, '200']]);
+    const full = await analyze(name);
+    for (const drop of [[30], [29]]) {
+      const d = await without(name, drop);
+      expect(rows(d.a)).toEqual(rows(full));
+      expect(rows(d.a)).toEqual([['1.1', 'complete', 'completed', null], ['1.2', 'complete', 'completed', null]]);
+      expect(sessionRows(d.a)).toEqual(sessionRows(full));
+      const s = d.a.sessions[0];
+      // TLS began at the 234 and ended at the first clear line (the client's TYPE I, frame 31), as in the full capture.
+      expect([s.tls, s.tlsFrame, s.tlsEndFrame, s.controlGapBytes]).toEqual([true, 10, d.at(31), 24]);
+      expect(s.commands.filter((c) => c.command !== null).map((c) => [c.command, c.frame, c.reply?.code, c.reply?.frame])).toEqual([
+        ['AUTH', 8, 234, 10],
+        ['TYPE', d.at(31), 200, d.at(32)],
+        ['PASV', d.at(33), 227, d.at(34)],
+        ['STOR', d.at(38), 226, d.at(45)],
+        ['TYPE', d.at(47), 200, d.at(48)],
+        ['PASV', d.at(49), 227, d.at(50)],
+        ['RETR', d.at(54), 226, d.at(61)],
+        ['QUIT', d.at(63), 221, d.at(64)],
+      ]);
+      const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+      expect(json).toEqual(rows(full).map((r) => [r[0], r[2], null, r[3]]));
+      for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|not in the capture: the data connection|never answered/);
+    }
+  });
+});
