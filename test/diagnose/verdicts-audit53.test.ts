@@ -246,3 +246,45 @@ describe('a gap inside TLS that ends off a record boundary: the clear text after
     }
   });
 });
+
+describe('a split download\'s segment whose setup the capture lost: its REST or CWD is told by what remains', () => {
+  /** Each transfer's [id, path, REST offset, verdict, its segment's start and end]. */
+  const segments = (a: Analysis): unknown[][] =>
+    a.sessions.flatMap((s) =>
+      s.transfers.map((t) => {
+        const seg = t.verdict.kind === 'completed' ? t.verdict.segment : undefined;
+        return [`${s.id}.${t.id}`, t.restOffset, t.verdict.kind, seg ? [seg.start, seg.end, seg.size] : null];
+      }),
+    );
+
+  it('axel\'s REST 1097728 not captured (vsftpd): the server\'s 350 "Restart position accepted (1097728)" says the offset — the segment stays complete, not aborted', async () => {
+    // Before: transfer 3.1 aborted (cause aborted): its offset unknown, it was no segment of the split.
+    const name = 'a29-axel-split-vsftpd';
+    expect(ftpRows(name, '2').filter(([f]) => f >= 906 && f <= 922)).toEqual([[906, 'CWD'], [907, '250'], [908, 'PASV'], [909, '227'], [914, 'REST'], [915, '350'], [921, 'RETR'], [922, '150']]);
+    expect(tsv(name, 'ftp').find((r) => r['frame.number'] === '915')!['ftp.response.arg']).toBe('Restart position accepted (1097728).');
+    const full = await analyze(name);
+    const d = await without(name, [914]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    expect(segments(d.a)).toEqual(segments(full));
+    const s3 = d.a.sessions[2];
+    expect(s3.commands.find((c) => c.command === null && c.reply?.code === 350)?.reply?.frame).toBe(d.at(915));
+    expect(s3.transfers[0]).toMatchObject({ restOffset: 1097728, status: 'complete', verdict: { kind: 'completed', segment: { start: 1097728, end: 2126132, size: 3293184 } } });
+    const { out } = await texts(d.file, 'summary', 'diagnose');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/transfer 3\.?1\b.{0,40}(aborted|cut short)/i);
+  });
+
+  it('axel\'s first "CWD /" not captured (pure-ftpd): "seg3m.txt" is the same file as the other sessions\' "/seg3m.txt" — every segment stays complete', async () => {
+    // Before: all seven segments aborted — the first session's path stayed relative, so no two
+    // downloads of "/seg3m.txt" began at the offset where another ended.
+    const name = 'a29-axel-split-pureftpd';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 17 && f <= 30)).toEqual([[17, 'CWD'], [18, '250'], [19, 'REST'], [20, '350'], [21, 'REST'], [22, '350'], [23, 'SIZE'], [24, '213'], [25, 'PASV'], [26, '227'], [30, 'RETR']]);
+    const full = await analyze(name);
+    const d = await without(name, [17]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    expect(segments(d.a)).toEqual(segments(full));
+    expect(d.a.sessions.map((s) => s.transfers[0].request?.path)).toEqual(['seg3m.txt', ...full.sessions.slice(1).map(() => '/seg3m.txt')]);
+    expect(d.a.sessions[0].transfers[0].verdict).toMatchObject({ kind: 'completed', segment: { start: 0, end: 1097728, size: 3293184 } });
+  });
+});
