@@ -43,8 +43,12 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     for (let i = first; i < after.length; i++) {
       const o = after[i];
       if (o.direction !== t.direction) continue;
-      if (o.request!.command === t.request.command || !done(o)) return null;
-      return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      if (o.request!.command === t.request.command) return null;
+      if (done(o)) return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
+      if (o.status !== 'incomplete' || o.replyInGap === undefined || o.preliminary === null) return null;
+      const p = o.preliminary;
+      return { command: o.request!.command, frame: o.request!.frame, code: p.code, replyFrame: p.frame, transfer: id(o), directory: null, completed: true, replyInGap: { gap: o.replyInGap.gap } };
     }
     return null;
   }

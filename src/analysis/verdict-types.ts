@@ -328,6 +328,12 @@ export interface FallbackCommand {
    * missing file), a failure of that transfer, not of the refused probe.
    */
   completed: boolean;
+  /**
+   * The fallback's final reply is in the server's bytes the capture lost (its own verdict: not
+   * confirmed, reply-not-captured): `code` and `replyFrame` are its 1xx, which shows the server took
+   * it; `gap`, where the capture resumed.
+   */
+  replyInGap?: { gap: number };
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
   /** A refused announcement (no transfer command used it): the one the client sent next, which the transfer command above used. */

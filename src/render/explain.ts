@@ -615,7 +615,7 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
   // A refused probe the client recovered from: no failure, but not the textbook's one command either.
   if (t.verdict.kind === 'fell-back') {
     const fb = t.verdict.fallback;
-    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${fb.completed ? 'which completed' : `which got past it (transfer ${fb.transfer} failed for its own reason)`}: no failure`);
+    ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${fb.command !== null && fb.replyInGap !== undefined ? 'which the server took (its final reply not captured)' : fb.completed ? 'which completed' : `which got past it (transfer ${fb.transfer} failed for its own reason)`}: no failure`);
   }
   // A refused retry of an attempt that had failed: no failure of its own, but a departure all the same.
   if (t.verdict.kind === 'retry-refused') {

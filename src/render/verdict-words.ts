@@ -235,8 +235,9 @@ export function verdictSentence(t: Transfer): string {
           `before any transfer command: that is transfer ${fb.transfer}'s failure, not this one's.`
         );
       }
-      const ended = fb.completed ? 'which completed' : `which the server then refused for its own reason`;
-      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})`;
+      const ended = fb.replyInGap !== undefined ? 'which the server took' : fb.completed ? 'which completed' : `which the server then refused for its own reason`;
+      const lost = fb.replyInGap !== undefined ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})` : '';
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})${lost}`;
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (

@@ -288,3 +288,27 @@ describe('a split download\'s segment whose setup the capture lost: its REST or 
     expect(d.a.sessions[0].transfers[0].verdict).toMatchObject({ kind: 'completed', segment: { start: 0, end: 1097728, size: 3293184 } });
   });
 });
+
+describe('a refused command\'s fallback whose final reply the capture lost', () => {
+  it('MLSD refused (500), then LIST, whose 226 is in bytes the capture lost (aioftp → vsftpd): MLSD still fell back — not "failed: server-refused"', async () => {
+    // Before: transfer 1.1 failed with server-refused and session 1 diagnosed: the fallback had to
+    // have completed with a 2xx in the capture; the LIST's 150, and the client's ACK of the lost 226
+    // before its next command (MLST), show the server took it.
+    const name = 'a18-vsftpd-aioftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 22 && f <= 39)).toEqual([[22, 'MLSD'], [23, '500'], [24, 'TYPE'], [25, '200'], [26, 'EPSV'], [28, '229'], [32, 'LIST'], [33, '150'], [39, '226']]);
+    expect([field(name, 39)['tcp.len'], field(name, 40)['tcp.ack_raw']]).toEqual(['24', String(Number(field(name, 39)['tcp.seq_raw']) + 24)]);
+    const full = await analyze(name);
+    expect(rows(full).slice(0, 2)).toEqual([['1.1', 'fell-back', 'fell-back', null], ['1.2', 'complete', 'completed', null]]);
+    const d = await without(name, [39]);
+    expect(rows(d.a)).toEqual([rows(full)[0], ['1.2', 'incomplete', 'incomplete', null], ...rows(full).slice(2)]);
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const [mlsd, list] = d.a.sessions[0].transfers;
+    expect(list.verdict).toMatchObject({ kind: 'incomplete', why: 'reply-not-captured', replyInGap: { gap: d.at(40) } });
+    expect(mlsd.verdict).toMatchObject({ kind: 'fell-back', code: 500, reply: 23, fallback: { command: 'LIST', frame: 32, code: 150, replyFrame: 33, transfer: '1.2', completed: true, replyInGap: { gap: d.at(40) } } });
+    const { out } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+    expect(out.transfers).toContain(
+      "refused, and no failure: the server does not recognise MLSD (500, frame 23); the client fell back to LIST (frame 32, transfer 1.2), which the server took (150, frame 33); its final reply is in the server's bytes the capture lost (before frame 39). Nothing to change.",
+    );
+    for (const text of Object.values(out)) expect(text).not.toMatch(/server-refused|Session 1, transfer 1 \(MLSD, passive mode\) failed/);
+  });
+});
