@@ -312,3 +312,28 @@ describe('a refused command\'s fallback whose final reply the capture lost', () 
     for (const text of Object.values(out)) expect(text).not.toMatch(/server-refused|Session 1, transfer 1 \(MLSD, passive mode\) failed/);
   });
 });
+
+describe('a final reply the capture lost in a capture of the control connection alone', () => {
+  it('the LIST\'s 226 (and its 150) not captured (lftp → vsftpd, port 21 only): not confirmed — neither "not in the capture" as a failure nor "the server gave up waiting"', async () => {
+    // Before: without 30, incomplete with not-in-capture ("the server opened it … but no such
+    // connection is in the capture"); without 29 and 30, failed with no-attempt (the server's close
+    // read as giving up on a data connection that never came). The client's ACK (frame 31, ack
+    // 4104931430) of the lost bytes before TYPE I (frame 32) shows both replies came.
+    const name = 'control-only-vsftpd-lftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 26 && f <= 33)).toEqual([[26, 'PASV'], [27, '227'], [28, 'LIST'], [29, '150'], [30, '226'], [32, 'TYPE'], [33, '200']]);
+    expect([field(name, 30)['tcp.seq_raw'], field(name, 30)['tcp.len'], field(name, 31)['tcp.ack_raw']]).toEqual(['4104931406', '24', '4104931430']);
+    const full = await analyze(name);
+    expect(rows(full)[0]).toEqual(['1.1', 'complete', 'not-captured', null]);
+    for (const drop of [[30], [29, 30]]) {
+      const d = await without(name, drop);
+      expect(rows(d.a).slice(1)).toEqual(rows(full).slice(1));
+      expect(sessionRows(d.a)).toEqual(sessionRows(full));
+      const t = d.a.sessions[0].transfers[0];
+      expect([t.request?.command, t.reply, t.replyInGap?.later]).toEqual(['LIST', null, { command: 'TYPE', frame: d.at(32) }]);
+      expect([t.status, t.diagnosis]).toEqual(['incomplete', null]);
+      expect(t.verdict.kind).toBe(drop.length === 1 ? 'not-captured' : 'incomplete');
+      const { out } = await texts(d.file, 'summary', 'transfers', 'diagnose');
+      for (const text of Object.values(out)) expect(text).not.toMatch(/not-in-capture|no-attempt|gave up waiting/);
+    }
+  });
+});

@@ -184,6 +184,7 @@ export function waitedWords(t: Transfer, s: Session, captureEnd: number | null):
  */
 export function serverGaveUpWaiting(t: Transfer, s: Session): { frame: number; time: number } | null {
   const end = s.closedBy;
-  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  // A final reply in bytes the capture lost (replyInGap: the client had it before its next command) was an answer, not a wait.
+  if (t.connection || !t.request || t.reply !== null || t.replyInGap !== undefined || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
   return end;
 }
