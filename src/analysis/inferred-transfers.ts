@@ -98,12 +98,15 @@ export function inferLostCommands(s: Session): void {
     // The announcement's own reply (a PORT's 200) is asked; the window begins after it.
     const from = an.reply?.frame ?? an.frame;
     const until = starts.find((f) => f > from) ?? Infinity;
+    // An ABOR the client sent meanwhile took the transfer's reply (the 426) as its own, and left its
+    // own (226 "ABOR successful") with nothing waiting: replies after it are not the transfer's.
+    const abort = s.commands.find((c) => c.command === 'ABOR' && c.frame > from && c.frame < until) ?? null;
     let preliminary: Reply | null = null;
     let final: Reply | null = null;
     for (const c of s.commands) {
       const r = c.reply;
       if (c.command !== null || r === null || r.frame <= from) continue;
-      if (r.frame >= until) break;
+      if (r.frame >= until || (abort !== null && r.frame > abort.frame)) break;
       if (r.code >= 100 && r.code < 200) preliminary ??= r;
       // A 500-502 answers a line the server could not take, not a transfer (as in buildServerOnlyTransfers).
       else if (r.code === 226 || r.code === 250 || (r.code >= 400 && (r.code < 500 || r.code > 502))) {
@@ -120,6 +123,7 @@ export function inferLostCommands(s: Session): void {
     t.inferred = 'command-lost';
     t.preliminary = preliminary;
     t.reply = final;
+    if (abort !== null) t.abortFrame = abort.frame;
     t.direction = dc.bytesToServer > dc.bytesToClient ? 'upload' : dc.bytesToClient > 0 ? 'download' : null;
     const size = preliminary === null ? null : sizeFrom150(preliminary.text);
     if (size !== null) t.expectedSize = size;

@@ -192,7 +192,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // else is read as a failure, since what was asked for is not in the capture (inferLostCommands).
   // A data connection whose opening the capture lost holds no count of what came before its first
   // captured segment; an upload's client gone before that 2xx (clientGone) leaves it not known, as for any upload.
-  if (t.inferred === 'command-lost') return isPositive(t.reply?.code) && !c!.midstream && dataWhole(t) && clientGone(t, s) === null ? 'complete' : 'incomplete';
+  if (t.inferred === 'command-lost') return isPositive(t.reply?.code) && t.abortFrame === null && !c!.midstream && dataWhole(t) && clientGone(t, s) === null ? 'complete' : 'incomplete';
   if (t.inferred !== undefined && c) {
     // A data connection whose SYN the capture ended on had not been missed yet (in-flight.ts).
     if (!c.established && !c.midstream && inFlightAtEnd(t, s, captureEnd)?.kind === 'connecting') return 'incomplete';
@@ -741,7 +741,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
   // No exact size, a rounded one (pure-ftpd's kbytes): told beside an unfinished transfer's bytes, never measured against them.
   const about = expected === null && t.announcedKbytes !== undefined ? { about: t.announcedKbytes } : {};
   if (t.inferred === 'command-lost') {
-    const frames = evidenceFrames(t, [t.preliminary?.frame]);
+    const frames = evidenceFrames(t, [t.preliminary?.frame, t.abortFrame]);
     return { kind: 'unknown', why: 'command-lost', bytes: t.bytes, expected, preliminary: t.preliminary?.frame ?? null, reply: t.reply?.frame ?? null, whole: t.status === 'complete', evidence: frames };
   }
   if (t.inferred !== undefined) {

@@ -629,6 +629,7 @@ function commandLostSentence(t: Transfer, v: Extract<TransferVerdict, { why: 'co
   return (
     `${head}: the capture lost the transfer command, but ${answered}${conn} carried ${n(v.bytes)} bytes${size}${lost}` +
     (v.whole ? ', whole' : '') +
+    (t.abortFrame !== null ? `; the client sent ABOR (frame ${t.abortFrame}) while it ran` : '') +
     `. Which command it was, and the file it named, are not in the capture${v.whole ? '' : ', nor whether the data was all there was to send'}.`
   );
 }

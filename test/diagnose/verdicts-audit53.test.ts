@@ -337,3 +337,25 @@ describe('a final reply the capture lost in a capture of the control connection 
     }
   });
 });
+
+describe('a lost transfer command that the client then aborted', () => {
+  it('STOR lost, then ABOR (ftplib → vsftpd): the 226 "ABOR successful" is the ABOR\'s, not the upload\'s — not complete', async () => {
+    // The first cut of the inference read the ABOR's 226 as the upload's final reply and called it
+    // complete (the full capture: aborted). An ABOR sent in the window ends it: the replies after it are not the transfer's.
+    const name = 'abor-stor-vsftpd-python';
+    // (tshark also shows the Telnet IP/DM bytes ftplib sends before ABOR, frames 105-106, as lines: left out.)
+    expect(ftpRows(name, '0').filter(([f, c]) => f >= 17 && /^[A-Z0-9]+$/.test(c))).toEqual([[17, 'PASV'], [18, '227'], [22, 'STOR'], [23, '150'], [108, 'ABOR'], [110, '426'], [112, '226'], [117, 'QUIT'], [118, '221']]);
+    const full = await analyze(name);
+    expect(rows(full)).toEqual([['1.1', 'aborted', 'aborted', 'aborted']]);
+    const d = await without(name, [22]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.inferred, t.request, t.preliminary?.frame, t.reply, t.abortFrame, t.bytes, t.direction]).toEqual(['command-lost', null, d.at(23), null, d.at(108), 65536, 'upload']);
+    expect(rows(d.a)).toEqual([['1.1', 'incomplete', 'unknown', null]]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'command-lost', whole: false, reply: null });
+    expect(t.verdict.evidence).toContain(d.at(108));
+    const { out } = await texts(d.file, 'summary', 'transfers');
+    expect(out.transfers).toContain('carried 65,536 bytes; the client sent ABOR (frame 107) while it ran.');
+    expect(out.summary).toContain('unknown (command not captured)');
+    expect(out.summary).not.toContain('complete (command not captured)');
+  });
+});
