@@ -123,7 +123,9 @@ export function inferLostCommands(s: Session): void {
     t.inferred = 'command-lost';
     t.preliminary = preliminary;
     t.reply = final;
-    if (abort !== null) t.abortFrame = abort.frame;
+    // An ABOR after the final reply came when the transfer had ended (lftp's housekeeping): a late one.
+    if (abort !== null && final !== null && abort.frame > final.frame) t.lateAbortFrame = abort.frame;
+    else if (abort !== null) t.abortFrame = abort.frame;
     t.direction = dc.bytesToServer > dc.bytesToClient ? 'upload' : dc.bytesToClient > 0 ? 'download' : null;
     const size = preliminary === null ? null : sizeFrom150(preliminary.text);
     if (size !== null) t.expectedSize = size;

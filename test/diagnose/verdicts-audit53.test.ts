@@ -358,4 +358,16 @@ describe('a lost transfer command that the client then aborted', () => {
     expect(out.summary).toContain('unknown (command not captured)');
     expect(out.summary).not.toContain('complete (command not captured)');
   });
+
+  it('RETR lost, then lftp\'s housekeeping ABOR after the 226 (pget → vsftpd): a late ABOR, the transfer complete', async () => {
+    // lftp sends ABOR once a segment's 226 came ("225 No transfer to ABOR"): it ends nothing.
+    const name = 'pget-segment-reset-vsftpd-lftp';
+    expect(ftpRows(name, '0').filter(([f, c]) => f >= 424 && f <= 669 && /^[A-Z0-9]+$/.test(c))).toEqual([[424, 'PASV'], [425, '227'], [429, 'RETR'], [430, '150'], [664, '226'], [668, 'ABOR'], [669, '225']]);
+    const full = await analyze(name);
+    const d = await without(name, [429]);
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const t = d.a.sessions[0].transfers[1];
+    expect([t.inferred, t.preliminary?.frame, t.reply?.code, t.reply?.frame, t.abortFrame, t.lateAbortFrame, t.status, t.bytes]).toEqual(['command-lost', d.at(430), 226, d.at(664), null, d.at(668), 'complete', 262144]);
+    expect(rows(d.a).filter((r) => r[0] !== '1.2')).toEqual(rows(full).filter((r) => r[0] !== '1.2'));
+  });
 });
