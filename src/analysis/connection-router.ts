@@ -17,6 +17,7 @@ import type { Session } from './model.js';
 import { OtherConnections } from './other-connections.js';
 import { looksLikeImplicitFtpsStart } from '../ftp/detect.js';
 import { ImplicitFtpsGuesses } from './implicit-ftps.js';
+import { inferLostCommands } from './inferred-transfers.js';
 import { SessionRegistry, type SessionLimits } from './session-registry.js';
 
 /** Connections whose payload a reader asked for by number (AnalyzeOptions.connectionData). */
@@ -172,6 +173,8 @@ export class ConnectionRouter implements ReassemblyListener {
     // The reassembler's finish() has closed every connection (onClose) before this runs.
     this.data.describeAll();
     this.others.attach(this.registry.sessions);
+    // Once every data connection is linked: an announcement's transfer whose command the capture lost.
+    for (const s of this.registry.sessions) inferLostCommands(s);
     for (const s of this.implicitGuesses.unconfirmed()) this.registry.sessions.delete(s);
     this.registry.warnLimits();
     const sessions = this.registry.sessionsInOrder();

@@ -40,6 +40,11 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
       if (o.direction !== t.direction) continue;
       if (o.request!.command === t.request.command) return null;
       if (done(o)) return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
+      if (o.status === 'incomplete' && o.replyInGap !== undefined && o.preliminary !== null) {
+        const p = o.preliminary;
+        return { command: o.request!.command, frame: o.request!.frame, code: p.code, replyFrame: p.frame, transfer: id(o), directory: null, completed: true, replyInGap: { gap: o.replyInGap.gap } };
+      }
       // The other way was still under way when the capture ended (in-flight.ts).
       const inFlight = o.status === 'failed' ? null : inFlightAtEnd(o, s, captureEnd);
       return inFlight === null ? null : { command: o.request!.command, frame: o.request!.frame, transfer: id(o), completed: false, directory: null, underWay: Math.max(inFlight.frame, o.request!.frame) };
@@ -132,6 +137,14 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   if (next.fxp !== undefined || (answer !== null && answer.code >= 300)) return null;
   const transfer = `${at.id}.${next.id}`;
   const announce = { command: next.announce!.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  // The client's transfer command over it is not in the capture, but the server's replies to it are
+  // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
+  // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
+  if (next.request === null && next.inferred === 'command-lost' && next.reply !== null && (next.reply.code < 300 || pastConnection(next))) {
+    const answered = next.preliminary ?? next.reply;
+    const completed = next.reply.code < 300;
+    return { command: 'a transfer command the capture lost', frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
+  }
   // The capture stopped while the other way was still under way (its answer still to come, or the
   // attempt over it): the refusal was got past, and nothing after it had failed yet.
   const inFlight = next.status === 'complete' || next.status === 'failed' ? null : inFlightAtEnd(next, at, captureEnd);

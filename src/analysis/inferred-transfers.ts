@@ -1,10 +1,11 @@
 /**
  * Transfers the commands do not show but a connection does: data connections of a session whose
- * control channel TLS hid, and a transfer already running when the capture began. Each becomes a
+ * control channel TLS hid, a transfer already running when the capture began, and one whose command
+ * the capture lost (its replies and data connection are in it). Each becomes a
  * Transfer marked `inferred`, with the connection's real bytes, so that it is counted and worded
  * like the others — as what it is: a guess from timing, hosts and ports.
  */
-import { announcesActive, announcesPassive, passiveCommandOfReply } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, passiveCommandOfReply, transferKind } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
@@ -73,6 +74,62 @@ function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls
   t.connection = describeConnection(c, link, handshake, null, null);
   s.transfers.push(t);
   return t;
+}
+
+/**
+ * The capture lost the client's transfer command (a kernel's drops, a SPAN port's): its replies came
+ * with nothing waiting for them, after an announcement no command in the capture used, whose data
+ * connection is in the capture. The server's own replies say the command was sent: a 1xx opens a
+ * data transfer, and a 226/250 with no 1xx before it closes one (its 1xx lost too); a server sends
+ * neither unasked. The announcement's transfer becomes the lost command's (inferred: command-lost),
+ * with those replies and what its data connection carried: which way the data went, and the size a
+ * 150 states. Its command, and the file it named, stay unknown. Only in a session whose client's
+ * commands are in the capture (a capture of the server's direction only is buildServerOnlyTransfers').
+ */
+export function inferLostCommands(s: Session): void {
+  if (s.oneWay !== undefined || hiddenFrom(s) !== null || !s.transfers.some((t) => t.request === null && t.announce !== null)) return;
+  if (!s.commands.some((c) => c.command !== null)) return;
+  // Each announcement's window runs to the client's next announcement or transfer command: the lost
+  // command's replies come before the next transfer is set up.
+  const starts = s.commands.filter((c) => c.command !== null && (announcesPassive(c.command) || announcesActive(c.command) || transferKind(c.command) !== null)).map((c) => c.frame);
+  for (const t of s.transfers) {
+    const an = t.announce;
+    if (t.request !== null || t.inferred !== undefined || an === null || an.refused || t.connection === null) continue;
+    // The announcement's own reply (a PORT's 200) is asked; the window begins after it.
+    const from = an.reply?.frame ?? an.frame;
+    const until = starts.find((f) => f > from) ?? Infinity;
+    // An ABOR the client sent meanwhile took the transfer's reply (the 426) as its own, and left its
+    // own (226 "ABOR successful") with nothing waiting: replies after it are not the transfer's.
+    const abort = s.commands.find((c) => c.command === 'ABOR' && c.frame > from && c.frame < until) ?? null;
+    let preliminary: Reply | null = null;
+    let final: Reply | null = null;
+    for (const c of s.commands) {
+      const r = c.reply;
+      if (c.command !== null || r === null || r.frame <= from) continue;
+      if (r.frame >= until || (abort !== null && r.frame > abort.frame)) break;
+      if (r.code >= 100 && r.code < 200) preliminary ??= r;
+      // A 500-502 answers a line the server could not take, not a transfer (as in buildServerOnlyTransfers).
+      else if (r.code === 226 || r.code === 250 || (r.code >= 400 && (r.code < 500 || r.code > 502))) {
+        final = r;
+        break;
+      }
+    }
+    // Proof the command was sent: a 1xx, a transfer's 2xx, or data on the data connection (a server
+    // sends a file only for a command, a client only after the server's 1xx to one); an error reply
+    // alone may answer any command.
+    const dc = t.connection;
+    const data = dc.bytesToServer + dc.bytesToClient > 0;
+    if (preliminary === null && !(final !== null && final.code < 300) && !data) continue;
+    t.inferred = 'command-lost';
+    t.preliminary = preliminary;
+    t.reply = final;
+    // An ABOR after the final reply came when the transfer had ended (lftp's housekeeping): a late one.
+    if (abort !== null && final !== null && abort.frame > final.frame) t.lateAbortFrame = abort.frame;
+    else if (abort !== null) t.abortFrame = abort.frame;
+    t.direction = dc.bytesToServer > dc.bytesToClient ? 'upload' : dc.bytesToClient > 0 ? 'download' : null;
+    const size = preliminary === null ? null : sizeFrom150(preliminary.text);
+    if (size !== null) t.expectedSize = size;
+  }
 }
 
 /**

@@ -480,9 +480,12 @@ export interface Transfer {
    * Not announced by a command in the capture, inferred from a connection: `midstream` (it was
    * running when the capture began), `tls-hidden` (the commands were encrypted), `one-way` (a
    * capture of the server's direction only: built from its replies — 227/228/229, 1xx, the final
-   * reply — and the data connection they point to; the command is not in the capture).
+   * reply — and the data connection they point to; the command is not in the capture),
+   * `command-lost` (the capture lost the client's transfer command: the server's 1xx or final reply
+   * to it came with nothing waiting, after an announcement whose data connection is in the capture;
+   * inferred-transfers.ts inferLostCommands).
    */
-  inferred?: 'midstream' | 'tls-hidden' | 'one-way';
+  inferred?: 'midstream' | 'tls-hidden' | 'one-way' | 'command-lost';
   /**
    * Data a capture of one direction does not hold, as the receiver's acknowledgements count it (no
    * packet of the data's sender on the data connection is in the capture): an upload in a capture of

@@ -3,7 +3,8 @@
  * looks so) says nothing by itself about how big the file was. The client's later binary resume of
  * the same file does: a REST + STOR/APPE from the same client to the same server, logged in as the
  * same user, starting no further into the file than this upload reached, that completed with every
- * byte in the capture, ends the file at its offset plus the bytes it moved. When that is past what
+ * byte arriving, ends the file at its offset plus the bytes it moved (bytes the capture lost that the
+ * server acknowledged arrived: they count). When that is past what
  * this upload reached, the client held its copy unfinished: the upload was cut short.
  * Decided with the statuses (before the diagnosis, which words it as an abort by the client).
  */
@@ -39,13 +40,14 @@ const frameOf = (c: Candidate): number => c.frame;
 
 /**
  * A binary upload's resume that completed whole: REST past 0, TYPE I (in TYPE A the wire's bytes
- * are not the file's), stream mode, a 2xx, the data connection's bytes all in the capture.
+ * are not the file's), stream mode, a 2xx, every byte of the data connection's arrived: in the
+ * capture, or lost by the capture and acknowledged by the server (gapBytes; a kernel's drops).
  */
 function wholeResume(u: Transfer): boolean {
   const c = u.connection;
   return (
     u.direction === 'upload' && u.status === 'complete' && u.request !== null && (u.restOffset ?? 0) > 0 &&
-    u.type === 'I' && streamMode(u) && c !== null && c.gapBytes === 0
+    u.type === 'I' && streamMode(u) && c !== null && c.undeliveredBytes === 0
   );
 }
 
@@ -89,7 +91,7 @@ export function findResumedUploads(sessions: Session[], gone: (t: Transfer, s: S
       // A resume comes from a session the client opened after this upload began (or this one).
       if (us !== s && (us.start <= t.request!.time || !sameLogin(s, us))) continue;
       if (u.restOffset! > reach) continue;
-      const size = u.restOffset! + u.bytes;
+      const size = u.restOffset! + u.bytes + u.connection!.gapBytes;
       const fin = t.connection?.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame ?? null;
       if (size > reach) found.push({ transfer: t, gone: g, fin, resume: u, resumeFrame: frame, size });
       break;

@@ -640,6 +640,7 @@ export class SessionBuilder {
       if (budget !== undefined) budget.left--;
       s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
       this.announceUnasked(reply);
+      this.restartUnasked(reply);
       return;
     }
     // 221 closes the session (RFC 959: QUIT's reply): with a QUIT waiting behind other commands, the
@@ -742,6 +743,19 @@ export class SessionBuilder {
     if (!tuple.ok || tuple.port === null) return;
     const asked: Command = { frame: reply.frame, time: reply.time, command: verb, arg: '', reply, preliminary: NO_PRELIMINARY };
     this.announce(asked, 'passive', tuple, reply);
+  }
+
+  /**
+   * A 350 nothing waited for that states a restart position ("350 Restart position accepted
+   * (2097152)", "350 Restarting at 1097728"), in a session whose client's commands the capture holds:
+   * the capture lost the REST, and the server's reply says the offset it accepted, which the next
+   * transfer starts from (a split download's segment is known by it).
+   */
+  private restartUnasked(reply: Reply): void {
+    if (reply.code !== 350 || !this.clientSpoke || !/\brestart/i.test(reply.text)) return;
+    const m = /\b(\d{1,15})\b/.exec(reply.text);
+    const n = m === null ? NaN : Number(m[1]);
+    if (Number.isSafeInteger(n) && n >= 0) this.restOffset = n;
   }
 
   /**

@@ -54,15 +54,16 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       const path = pathOf(t);
       if (t.direction !== 'download' || path === null || !c?.established || c.midstream) continue;
       if (t.inferred !== undefined || t.fxp !== undefined) continue;
-      // Not keyed by the stated size: axel asks SIZE on its first connection only.
-      const key = `${peersKey(s)}|${path}`;
+      // Not keyed by the stated size: axel asks SIZE on its first connection only. Keyed by the file's
+      // name: a path left relative (its session's CWD not in the capture) is matched to a full one below.
+      const key = `${peersKey(s)}|${path.slice(path.lastIndexOf('/') + 1)}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, (g = []));
       g.push({ t, s, rest: t.restOffset ?? 0 });
     }
   }
   const found: Transfer[] = [];
-  for (const g of groups.values()) {
+  for (const g of [...groups.values()].flatMap(samePath)) {
     if (g.length < 2 || new Set(g.map((m) => m.rest)).size < 2 || !concurrent(g)) continue;
     const size = fileSize(g);
     if (size === null) continue;
@@ -99,6 +100,33 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
     }
   }
   return found;
+}
+
+/**
+ * Downloads of one file name split by path: one group per absolute path, each with the relative
+ * paths (a session whose CWD the capture lost: "seg3m.txt" beside "/pub/seg3m.txt") that end it,
+ * when only one absolute path is there to end; the same relative path alone is a group of its own.
+ */
+function samePath(g: Member[]): Member[][] {
+  const by = new Map<string, Member[]>();
+  for (const m of g) {
+    const p = pathOf(m.t)!;
+    let list = by.get(p);
+    if (list === undefined) by.set(p, (list = []));
+    list.push(m);
+  }
+  if (by.size === 1) return [g];
+  const absolute = [...by.keys()].filter((p) => p.startsWith('/'));
+  if (absolute.length !== 1) return [...by.values()];
+  const whole = absolute[0];
+  const joined = [...by.get(whole)!];
+  const rest: Member[][] = [];
+  for (const [p, list] of by) {
+    if (p === whole) continue;
+    if (whole.endsWith(`/${p}`)) joined.push(...list);
+    else rest.push(list);
+  }
+  return [joined, ...rest];
 }
 
 /**

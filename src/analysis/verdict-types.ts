@@ -197,7 +197,14 @@ export type TransferVerdict =
    * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
    * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).
    */
-  | { kind: 'unknown'; why: 'tls-hidden'; bytes: number; cause: CauseCode | null; evidence: number[] };
+  | { kind: 'unknown'; why: 'tls-hidden'; bytes: number; cause: CauseCode | null; evidence: number[] }
+  /**
+   * The capture lost the transfer command (inferred-transfers.ts inferLostCommands): the server's
+   * 1xx (`preliminary`) and final reply (`reply`), frames or null, and the data connection to the
+   * announced endpoint say a transfer ran; `whole`: the final reply was a 2xx and the data came
+   * whole (the status says complete). What was asked for is not in the capture: never failed.
+   */
+  | { kind: 'unknown'; why: 'command-lost'; bytes: number; expected: number | null; preliminary: number | null; reply: number | null; whole: boolean; evidence: number[] };
 
 export type TransferVerdictKind = TransferVerdict['kind'];
 
@@ -322,6 +329,12 @@ export interface FallbackCommand {
    * missing file), a failure of that transfer, not of the refused probe.
    */
   completed: boolean;
+  /**
+   * The fallback's final reply is in the server's bytes the capture lost (its own verdict: not
+   * confirmed, reply-not-captured): `code` and `replyFrame` are its 1xx, which shows the server took
+   * it; `gap`, where the capture resumed.
+   */
+  replyInGap?: { gap: number };
   /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
   directory: { arg: string; code: number; replyFrame: number } | null;
   /** A refused announcement (no transfer command used it): the one the client sent next, which the transfer command above used. */

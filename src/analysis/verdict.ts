@@ -189,6 +189,11 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
 function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
   const c = t.connection;
   if (t.inferred === 'one-way') return serverRepliesOutcome(t);
+  // The capture lost the transfer command: the server's 2xx and whole data say it completed; nothing
+  // else is read as a failure, since what was asked for is not in the capture (inferLostCommands).
+  // A data connection whose opening the capture lost holds no count of what came before its first
+  // captured segment; an upload's client gone before that 2xx (clientGone) leaves it not known, as for any upload.
+  if (t.inferred === 'command-lost') return isPositive(t.reply?.code) && t.abortFrame === null && !c!.midstream && dataWhole(t) && clientGone(t, s) === null ? 'complete' : 'incomplete';
   if (t.inferred !== undefined && c) {
     // A data connection whose SYN the capture ended on had not been missed yet (in-flight.ts).
     if (!c.established && !c.midstream && inFlightAtEnd(t, s, captureEnd)?.kind === 'connecting') return 'incomplete';
@@ -719,13 +724,15 @@ const GONE_RST_SECONDS = 0.5;
 /**
  * An upload's client was gone when the server's success reply came: no command from it after the
  * upload, and it closed the control connection before the reply, or reset it as the reply arrived
- * (data to a socket its process had closed). Returns the frame that shows it.
+ * (data to a socket its process had closed). Returns the frame that shows it. An upload whose command
+ * the capture lost (inferLostCommands) counts from the server's first reply to it.
  */
 function clientGone(t: Transfer, s: Session): number | null {
   const c = t.connection;
   const end = s.closedBy;
-  if (t.direction !== 'upload' || !t.request || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
-  if (sessionOrder(s).commandAfter(t.request.frame)) return null;
+  const from = t.request?.frame ?? (t.inferred === 'command-lost' ? (t.preliminary ?? t.reply)?.frame : undefined);
+  if (t.direction !== 'upload' || from === undefined || !t.reply || !isPositive(t.reply.code) || !c || !end || end.by !== 'client') return null;
+  if (sessionOrder(s).commandAfter(from)) return null;
   if (end.frame < t.reply.frame) return end.frame;
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
@@ -736,6 +743,10 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
   const expected = expectedBytes(t);
   // No exact size, a rounded one (pure-ftpd's kbytes): told beside an unfinished transfer's bytes, never measured against them.
   const about = expected === null && t.announcedKbytes !== undefined ? { about: t.announcedKbytes } : {};
+  if (t.inferred === 'command-lost') {
+    const frames = evidenceFrames(t, [t.preliminary?.frame, t.abortFrame]);
+    return { kind: 'unknown', why: 'command-lost', bytes: t.bytes, expected, preliminary: t.preliminary?.frame ?? null, reply: t.reply?.frame ?? null, whole: t.status === 'complete', evidence: frames };
+  }
   if (t.inferred !== undefined) {
     if (t.status === 'failed') return { kind: 'failed', cause: t.diagnosis?.cause ?? (t.inferred === 'tls-hidden' ? 'tls-hidden' : null), evidence };
     if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };

@@ -97,7 +97,8 @@ function skippedEntry(s: Session, t: Transfer, reason: string): SkippedTransfer 
  * capture) whose data connection was in clear: its bytes are read in a second reading.
  */
 export function inferredWanted(t: Transfer): boolean {
-  return t.inferred !== undefined && t.connection !== null && t.connection.tls === undefined;
+  // A transfer whose command the capture lost was an announcement's while the capture was read: its bytes were collected then.
+  return t.inferred !== undefined && t.inferred !== 'command-lost' && t.connection !== null && t.connection.tls === undefined;
 }
 
 export class ExtractionCollector {
@@ -195,6 +196,8 @@ export class ExtractionCollector {
       const found =
         t.inferred === 'midstream'
           ? 'already running when the capture began: found from its connection after the capture was read'
+          : t.inferred === 'command-lost'
+            ? 'the capture lost its transfer command: found from the replies to it after the capture was read'
           : 'TLS hid its command: a probable data connection in clear text (no TLS records: PROT C, or no PROT), found from its connection after the capture was read';
       const why = !inferredWanted(t)
         ? 'TLS hid its command: a probable data connection, encrypted'
@@ -270,6 +273,7 @@ export class ExtractionCollector {
       arriving: t.verdict.kind === 'incomplete' && t.verdict.arriving !== undefined,
       replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
       oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
+      commandLost: t.verdict.kind === 'unknown' && t.verdict.why === 'command-lost',
       sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,
       segment: t.verdict.kind === 'completed' ? (t.verdict.segment ?? null) : null,
     });

@@ -119,6 +119,8 @@ export interface JudgeInput {
   arriving?: boolean;
   /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
   replyHidden?: boolean;
+  /** The capture lost the transfer command; the server's replies and the data connection are in it (the transfer's verdict: unknown, command-lost). */
+  commandLost?: boolean;
   /** The capture holds one direction only (the transfer's verdict: unknown, one-way). */
   oneWay?: boolean;
   /** The server sent fewer bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
@@ -178,7 +180,11 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   else if (x.status === 'aborted') verdict = 'aborted';
   else if (x.missingBytes > 0 || x.midstream || (short && x.status === 'complete')) verdict = 'truncated';
   else if (x.status === 'failed') verdict = 'failed';
-  else if (x.status !== 'complete' && x.replyLost) {
+  else if (x.commandLost) {
+    // The bytes are what the data connection carried; which file they were of is not in the capture.
+    verdict = x.status === 'complete' && agrees !== false && !x.encrypted ? 'complete' : 'unverified';
+    notes.push("the capture lost the transfer command: the server's replies and this data connection are in it, but which file was asked for is not");
+  } else if (x.status !== 'complete' && x.replyLost) {
     // Whole data is whole: only the reply that would have confirmed it was lost on the way.
     verdict = agrees === false || x.encrypted ? 'unverified' : 'complete';
     notes.push("the data arrived whole, but the server's final reply never reached the client (its control connection was cut)");

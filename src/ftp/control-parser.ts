@@ -133,7 +133,9 @@ export class FtpControlParser {
     if (d.mode === 'tls' && n > 0) {
       const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
       if (clear >= 0 && CLEAR_AGAIN[side].test(latin1Prefix(bytes.subarray(clear)))) {
-        // The records ended and FTP text follows: CCC took this direction back to clear text.
+        // The records ended and FTP text follows: CCC took this direction back to clear text. After
+        // bytes the capture lost (its close_notify), that text follows a gap: replies may be in it.
+        if (chunk.gapBefore > 0 && clear === 0) this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
         if (clear > 0) this.tlsBytes(side, bytes.subarray(0, clear), chunk);
         this.flushRun(side);
         d.mode = 'text';
@@ -351,8 +353,10 @@ const MAX_RECORD = (1 << 14) + 2048;
  * Follows one direction's TLS records by their 5-byte headers (type, version, length). `walk`
  * returns the offset in `bytes` where something other than a record begins at a record boundary
  * after at least one whole record (clear text after CCC's close_notify), or -1. After a gap the
- * walk goes on only from a chunk that begins with a record header; otherwise a gap, or a header
- * that is no TLS header, ends it for good.
+ * walk goes on only from a chunk that begins with a record header; a chunk that begins otherwise,
+ * after records, may begin the clear text (the gap held the last records: CCC's close_notify), so
+ * its offset 0 is returned for the caller to test, and the walk ends; a header that is no TLS
+ * header ends it for good.
  */
 class TlsRecordWalker {
   private readonly header = new Uint8Array(5);
@@ -372,6 +376,7 @@ class TlsRecordWalker {
         this.remaining = 0;
       } else {
         this.lost = true;
+        return this.lastType !== 0 ? 0 : -1;
       }
     }
     if (this.lost) return -1;

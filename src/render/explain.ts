@@ -615,11 +615,14 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
   // A refused probe the client recovered from: no failure, but not the textbook's one command either.
   if (t.verdict.kind === 'fell-back') {
     const fb = t.verdict.fallback;
-    const then = fb.completed
-      ? 'which completed'
-      : 'underWay' in fb
+    const then =
+      'underWay' in fb
         ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : `session ${fb.session}`})`
-        : `which got past it (transfer ${fb.transfer} failed for its own reason)`;
+        : fb.command !== null && fb.replyInGap !== undefined
+          ? 'which the server took (its final reply not captured)'
+          : fb.completed
+            ? 'which completed'
+            : `which got past it (transfer ${fb.transfer} failed for its own reason)`;
     ctx.departures.push(`transfer ${t.id} ${verdictLabel(t.verdict)}, ${then}: no failure`);
   }
   // A refused retry of an attempt that had failed: no failure of its own, but a departure all the same.
@@ -796,6 +799,11 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const inferredReplies = new Set<number>();
   for (const t of s.transfers) {
     if (t.inferred === undefined || t.connection === null) continue;
+    // A transfer whose command the capture lost is told at its announcement, as the others are, with its replies.
+    if (t.inferred === 'command-lost') {
+      for (const r of [t.preliminary, t.reply]) if (r !== null) inferredReplies.add(r.frame);
+      continue;
+    }
     const frames = [t.announce?.reply?.frame, t.preliminary?.frame, t.reply?.frame].filter((f): f is number => f !== undefined);
     if (frames.length === 0) continue;
     inferredAt.set(Math.min(...frames), t);
@@ -895,7 +903,7 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   // Transfers no command in the capture names: inferred from their connections (TLS hid the
   // commands, or the transfer began before the capture).
   for (const t of s.transfers) {
-    if (t.inferred === undefined || t.connection === null || toldInPlace.has(t)) continue;
+    if (t.inferred === undefined || t.inferred === 'command-lost' || t.connection === null || toldInPlace.has(t)) continue;
     if (told++ >= MAX_TOLD_TRANSFERS) {
       untold.push(t);
       continue;

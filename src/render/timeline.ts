@@ -155,7 +155,9 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
           ? 'its transfer command, if any, is encrypted'
           : t.inferred === 'midstream'
             ? 'its transfer command came before the capture'
-            : t.inferred === 'one-way'
+            : t.inferred === 'command-lost'
+              ? 'its transfer command is not in the capture (the capture lost it; the server answered it)'
+              : t.inferred === 'one-way'
               ? "its transfer command is not in the capture (only the server's direction is)"
               : 'no transfer command used it';
     const dc = t.connection;

@@ -72,6 +72,7 @@ export function verdictLabel(v: TransferVerdict): string {
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
+      if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
       return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
   }
 }
@@ -258,8 +259,9 @@ export function verdictSentence(t: Transfer): string {
           `before any transfer command: that is transfer ${fb.transfer}'s failure, not this one's.`
         );
       }
-      const ended = fb.completed ? 'which completed' : `which the server then refused for its own reason`;
-      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})`;
+      const ended = fb.replyInGap !== undefined ? 'which the server took' : fb.completed ? 'which completed' : `which the server then refused for its own reason`;
+      const lost = fb.replyInGap !== undefined ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})` : '';
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})${lost}`;
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (
@@ -307,6 +309,7 @@ export function verdictSentence(t: Transfer): string {
     case 'unused':
       return 'announced, and no transfer command used it.';
     case 'unknown':
+      if (v.why === 'command-lost') return commandLostSentence(t, v);
       if (v.why === 'midstream') {
         return (
           `already running when the capture began (mid-stream): ${n(v.bytes)} bytes captured; its command, start and size are not in the capture` +
@@ -623,7 +626,36 @@ export function noRequestWords(t: Transfer): string {
   // A PASV whose reply a one-way capture lacks: the client's connection attempt is all it shows.
   if (t.unansweredAnnounce !== undefined && c !== null) return `a passive data connection the client tried after ${t.unansweredAnnounce.command} (frame ${t.unansweredAnnounce.frame}), with no transfer command in the capture`;
   if (c !== null && !c.established && !c.midstream) return `a data connection announced in ${t.mode} mode that never opened, so no transfer command used it`;
+  if (t.inferred === 'command-lost') {
+    const replies = [t.preliminary, t.reply].filter((r): r is NonNullable<typeof r> => r !== null).map((r) => `${r.code}, frame ${r.frame}`);
+    return `a data connection announced in ${t.mode} mode, used by a transfer command the capture lost${replies.length > 0 ? ` (the server answered it: ${replies.join('; ')})` : ''}`;
+  }
   return `a data connection announced in ${t.mode} mode that no transfer command used`;
+}
+
+/**
+ * A transfer whose command the capture lost (inferLostCommands), from the server's replies to it and
+ * its data connection: completed when those say so, else not known; never failed.
+ */
+function commandLostSentence(t: Transfer, v: Extract<TransferVerdict, { why: 'command-lost' }>): string {
+  const replies = [t.preliminary, t.reply].filter((r): r is NonNullable<typeof r> => r !== null).map((r) => `${r.code} (frame ${r.frame})`);
+  const c = t.connection;
+  const conn = c === null ? 'its data connection' : `its data connection to the announced endpoint (tcp.stream ${c.stream})`;
+  const size = v.expected !== null ? ` of ${n(v.expected)} announced` : '';
+  const lost =
+    c !== null && c.midstream
+      ? ' after its opening, which the capture lost with whatever it carried'
+      : c !== null && c.gapBytes > 0
+        ? ` (and ${n(c.gapBytes)} more that the capture lost and the receiver acknowledged)`
+        : '';
+  const head = v.whole ? 'completed' : 'not known';
+  const answered = replies.length > 0 ? `the server answered it with ${replies.join(' and ')}, and ` : '';
+  return (
+    `${head}: the capture lost the transfer command, but ${answered}${conn} carried ${n(v.bytes)} bytes${size}${lost}` +
+    (v.whole ? ', whole' : '') +
+    (t.abortFrame !== null ? `; the client sent ABOR (frame ${t.abortFrame}) while it ran` : '') +
+    `. Which command it was, and the file it named, are not in the capture${v.whole ? '' : ', nor whether the data was all there was to send'}.`
+  );
 }
 
 /**
@@ -632,6 +664,7 @@ export function noRequestWords(t: Transfer): string {
  */
 export function hiddenCommandCell(why: NonNullable<Transfer['inferred']>, what: string): string {
   if (why === 'one-way') return `not in the capture: it holds only what the server sent, not ${what}`;
+  if (why === 'command-lost') return `not in the capture: the capture lost ${what.replace(', if any', '')}, which the server answered`;
   return why === 'tls-hidden' ? `not readable: TLS encrypted ${what}` : `not in the capture: ${what} came before it began`;
 }
 

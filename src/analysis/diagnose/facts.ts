@@ -46,6 +46,7 @@ export function noCommandWords(t: Transfer): string {
   if (t.inferred === 'tls-hidden') return 'its command encrypted';
   if (t.inferred === 'midstream') return 'its command before the capture';
   if (t.inferred === 'one-way') return 'its command not in the capture';
+  if (t.inferred === 'command-lost') return 'its command lost by the capture';
   return 'no transfer command';
 }
 
@@ -183,6 +184,7 @@ export function waitedWords(t: Transfer, s: Session, captureEnd: number | null):
  */
 export function serverGaveUpWaiting(t: Transfer, s: Session): { frame: number; time: number } | null {
   const end = s.closedBy;
-  if (t.connection || !t.request || t.reply !== null || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  // A final reply in bytes the capture lost (replyInGap: the client had it before its next command) was an answer, not a wait.
+  if (t.connection || !t.request || t.reply !== null || t.replyInGap !== undefined || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
   return end;
 }

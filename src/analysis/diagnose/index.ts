@@ -122,7 +122,9 @@ export function diagnose(a: Analysis): void {
       // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
       // Nor a transfer the analysis gave up following before it ended (not-followed.ts), nor one still under way
       // when the capture simply stopped (in-flight.ts): neither done nor failed, nothing to diagnose.
+      // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       const checks =
+        t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' && (notFollowedAt(t, s) !== undefined || inFlightAtEnd(t, s, a.capture.last) !== null))

@@ -976,7 +976,8 @@ const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
-  if (t.connection || !t.request) return null;
+  // A final reply in bytes the capture lost: its verdict (not captured, its reply too) says what the capture lacks.
+  if (t.connection || !t.request || t.replyInGap !== undefined) return null;
   // 226 and 250 report a transfer done (RFC 959); another 2xx (a 200, or a 225 from a server that
   // answers anything) proves no data connection.
   const positive = t.reply !== null && (t.reply.code === 226 || t.reply.code === 250);
