@@ -61,6 +61,42 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
   if (ending) t.reply = ending.reply;
 }
 
+/**
+ * A session the capture began during: its first transfer command may rely on an announcement (PASV
+ * and its 227, PORT) that came before the capture, and its data connection's handshake too. Such a
+ * command in the capture — before any announcement in it, with no data connection of its own —
+ * takes the connection between the session's hosts (not the control connection) that the capture
+ * saw mid-stream and that was open while it ran (from before its command to its final reply): by
+ * hosts and timing, as a one-way capture's are. Its mode is the connection's: active when sent from
+ * port 20, passive otherwise. Only a connection seen mid-stream: one whose handshake is in the
+ * capture was routed as "other" from its first packet, and its data's timing (last data, longest
+ * silence) was not kept, which the checks of an opened connection read. True when `c` was so linked.
+ */
+export function linkUnannounced(s: Session, c: TcpConnection, events: ConnectionEvent[]): boolean {
+  if (!s.midstream || !c.midstream || ftpServerEnd(s, c) === null) return false;
+  const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
+  const t = s.transfers.find(
+    (x) =>
+      x.request !== null &&
+      x.request.frame < firstAnnouncement &&
+      x.announce === null &&
+      x.connection === null &&
+      x.unansweredAnnounce === undefined &&
+      x.inferred === undefined &&
+      c.end >= x.request.time &&
+      c.start <= (x.reply?.time ?? Infinity),
+  );
+  if (t === undefined) return false;
+  const serverEnd = ftpServerEnd(s, c)!;
+  t.mode = serverEnd.port === 20 ? 'active' : 'passive';
+  t.announcedBeforeCapture = true;
+  const initiatorIsFtpClient = c.client.ip === s.client.ip;
+  const handshake: HandshakeEvent[] = [];
+  for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
+  t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: initiatorIsFtpClient !== (t.mode === 'passive') }, handshake, null, null);
+  return true;
+}
+
 function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream', events: ConnectionEvent[] = []): Transfer {
   const id = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
   const t = newTransfer(s, id, mode, null);

@@ -472,6 +472,12 @@ export interface Transfer {
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.
    */
   unansweredAnnounce?: { command: string; frame: number };
+  /**
+   * Present only when its announcement came before the capture began (a session the capture began
+   * during: its PASV and 227, or PORT, are not in it) and its data connection was linked by hosts and
+   * timing (inferred-transfers.ts linkUnannounced).
+   */
+  announcedBeforeCapture?: true;
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
   /** What happened, decided once (analysis/verdict.ts): every output words this and nothing else. */

@@ -8,7 +8,7 @@
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
-import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData } from './inferred-transfers.js';
+import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -141,16 +141,32 @@ export class OtherConnections {
 
   /** End of capture: each session's other connections, the transfers inferred from them, and their TLS. */
   attach(sessions: Iterable<Session>): void {
+    const all = [...sessions];
+    const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
+    const linkedOf = new Map<SessionBuilder, Set<TcpConnection>>();
     for (const [builder, others] of this.bySession) {
       // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
-      const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
-      const linked = new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]);
+      linkedOf.set(builder, new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]));
+    }
+    // Sessions the capture began during: a transfer command's data connection announced before the
+    // capture, among the connections between its hosts (given to the latest session between them,
+    // which may be another of the client's parallel sessions).
+    const midstreamByHosts = sessionsByHosts(all.filter((s) => s.midstream));
+    for (const [builder, others] of this.bySession) {
+      const linked = linkedOf.get(builder)!;
+      for (const c of others) {
+        if (linked.has(c)) continue;
+        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c)))) linked.add(c);
+      }
+    }
+    for (const [builder, others] of this.bySession) {
+      const linked = linkedOf.get(builder)!;
       const conns = linked.size === 0 ? others : others.filter((c) => !linked.has(c));
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);
       this.attachTls(builder.session, conns);
     }
-    this.attachMidstream(sessions);
+    this.attachMidstream(all);
   }
 
   /**
@@ -208,19 +224,40 @@ export class OtherConnections {
     });
   }
 
-  /** Connections that were carrying data when the capture began, given to the session between their hosts. */
-  private attachMidstream(sessions: Iterable<Session>): void {
+  /**
+   * Connections that were carrying data when the capture began: the data connection of a transfer
+   * command the capture holds, whose announcement came before it (in any session the capture began
+   * during between their hosts); else a transfer inferred for the first session between their hosts.
+   */
+  private attachMidstream(sessions: Session[]): void {
     if (this.midstream.length === 0) return;
-    const byHosts = new Map<string, Session>();
-    for (const s of sessions) if (!byHosts.has(hostPair(s.client.ip, s.server.ip))) byHosts.set(hostPair(s.client.ip, s.server.ip), s);
+    const byHosts = sessionsByHosts(sessions);
     for (const c of this.midstream) {
-      const s = byHosts.get(hostPair(c.client.ip, c.server.ip));
-      if (s) inferMidstreamTransfer(s, c);
+      // A session whose control connection opened in the capture after the connection's first packet
+      // is not its session: a data connection does not come before its session's control connection
+      // (that of another session between the hosts, whose own control packets the capture lacks).
+      const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
+      if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
+      const events = this.events.get(c) ?? [];
+      if (between.some((s) => linkUnannounced(s, c, events))) continue;
+      inferMidstreamTransfer(between[0], c);
     }
   }
 }
 
 const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/** Sessions by their two hosts, in the order given. */
+function sessionsByHosts(sessions: Session[]): Map<string, Session[]> {
+  const byHosts = new Map<string, Session[]>();
+  for (const s of sessions) {
+    const key = hostPair(s.client.ip, s.server.ip);
+    const list = byHosts.get(key);
+    if (list) list.push(s);
+    else byHosts.set(key, [s]);
+  }
+  return byHosts;
+}
 
 function describeOther(c: TcpConnection): OtherConnection {
   return {

@@ -733,10 +733,12 @@ export class SessionBuilder {
    * capture lost the PASV, LPSV or EPSV that asked for it (a server names an endpoint to nothing else), and the endpoint
    * it names is announced all the same, for the transfer command that uses it (the announcement's
    * command is the one its reply code answers; its frame is the reply's, as for every passive one).
+   * So too in a session the capture began during, before any command of the client's: the capture
+   * began after the command (tcpdump started between the PASV and its 227).
    */
   private announceUnasked(reply: Reply): void {
     const verb = passiveCommandOfReply(reply.code);
-    if (verb === null || !this.clientSpoke) return;
+    if (verb === null || !(this.clientSpoke || this.session.midstream)) return;
     const tuple = toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text));
     // Only a reply that names an endpoint: pure-ftpd says "227 Logout." to a client's FIN.
     if (!tuple.ok || tuple.port === null) return;

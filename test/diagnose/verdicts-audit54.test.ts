@@ -1,0 +1,223 @@
+/**
+ * The fifty-fourth verdict audit: a capture that STARTS late (tcpdump started after the login, in
+ * the middle of a transfer, a ring buffer whose first file was rotated away) must not make a false
+ * verdict. scripts/sweep/suffix-sweep.mjs analysed records k..end of every fixture for many start
+ * points k and compared each transfer and session with the full capture's; each mechanism it found is
+ * a case here, derived from a committed real fixture by removing its leading records
+ * (test/support/pcap-edit.ts), with the full capture's verdicts beside it. Frames are tshark's
+ * (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its frames again from 1
+ * (`at`). Two real late-start captures (fixtures/record.sh, a54-*) close the file.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { runCli } from '../cli/run-cli.js';
+import { filterPcap } from '../support/pcap-edit.js';
+import { analyze, facts, flat, ftpRows, outputs, path } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit54-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Derived {
+  file: string;
+  a: Analysis;
+  /** A full-capture frame's number in the derived capture. */
+  at: (frame: number) => number;
+}
+
+/** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
+async function from(name: string, start: number): Promise<Derived> {
+  const file = join(tmp, `${name}-from-${start}.pcap`);
+  writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => r.frame >= start));
+  const a = await analyzeFiles([file], { fileName: file, thread: false });
+  return { file, a, at: (f) => f - start + 1 };
+}
+
+/** Each transfer: [id, command, request frame, data stream, status, verdict (why), cause]. */
+const rows = (a: Analysis): unknown[][] =>
+  a.sessions.flatMap((s) =>
+    s.transfers.map((t) => [
+      `${s.id}.${t.id}`,
+      t.request ? `${t.request.command} ${t.request.arg}` : null,
+      t.request?.frame ?? null,
+      t.connection?.stream ?? null,
+      t.status,
+      t.verdict.kind + ('why' in t.verdict ? `:${t.verdict.why}` : ''),
+      t.diagnosis?.cause ?? null,
+    ]),
+  );
+/** Each session: [id, control verdict, login, cause]. */
+const sessionRows = (a: Analysis): unknown[][] => a.sessions.map((s) => [s.id, s.control.kind, s.login, s.diagnosis?.cause ?? null]);
+
+/** Outputs of a capture file, flattened, and summary --json's per-transfer [id, verdict, cause]. */
+async function texts(file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> {
+  const out: Record<string, string> = {};
+  for (const c of commands) {
+    const r = await runCli([c, '--no-color', file]);
+    expect(r.code, `${c}: ${r.stderr}`).toBe(0);
+    out[c] = flat(r.stdout);
+  }
+  const j = JSON.parse((await runCli(['summary', '--json', file])).stdout);
+  const json = j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
+  return { out, json };
+}
+
+const LOGIN = 'a54-late-login-vsftpd-python';
+
+describe('a capture that starts late: what came before it is no evidence', () => {
+  it('a 227 whose PASV came before the capture announces its endpoint: the RETR reads completed, not "data not captured"', async () => {
+    // The capture starts at the 227 (frame 6): its PASV (frame 5) is not in it. Before: the 227
+    // answered nothing, so the RETR had no announcement, was taken for active mode, and read
+    // "complete (replies; data not captured)" (not-captured) beside its own data connection (stream 1,
+    // SYN frame 7) in the capture. The sweep found it at the 227 of 174 fixtures.
+    expect(ftpRows(LOGIN, '0').slice(0, 6)).toEqual([[1, 'TYPE'], [3, '200'], [5, 'PASV'], [6, '227'], [10, 'RETR'], [11, '150']]);
+    const full = await analyze(LOGIN);
+    const d = await from(LOGIN, 6);
+    expect(rows(d.a)).toEqual([
+      ['1.1', 'RETR late.bin', d.at(10), 1, 'complete', 'completed', null],
+      ['1.2', 'STOR a54up.bin', d.at(52), 2, 'complete', 'completed', null],
+      ['1.3', 'RETR missing.bin', d.at(84), 3, 'failed', 'failed', 'server-refused'],
+    ]);
+    expect(rows(d.a).map((r) => r.slice(4))).toEqual(rows(full).map((r) => r.slice(4)));
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.mode, t.announce?.command, t.announce?.frame, t.announce?.endpoint, t.connection?.synFrame, t.bytes, t.reply?.frame]).toEqual([
+      'passive', 'PASV', d.at(6), { ip: '198.51.100.20', port: 50059 }, d.at(7), 20000, d.at(43),
+    ]);
+    expect(t.verdict.evidence).toEqual([6, 7, 8, 10, 43].map(d.at));
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'explain');
+    expect(json).toEqual([['1.1', 'completed', null], ['1.2', 'completed', null], ['1.3', 'failed', 'server-refused']]);
+    expect(out.summary).toContain('1.1 passive RETR late.bin 198.51.100.20:50059 20000 226 complete');
+    expect(out.summary).not.toMatch(/not captured/);
+    expect(out.transfers).toContain('completed: 20,000 bytes, all in the capture (226, frame 38)');
+    expect(out.explain).not.toMatch(/not captured|not in the capture/);
+  });
+
+  it('a RETR whose PASV, 227 and data SYN came before the capture takes its data connection: mid-stream, not "not in the capture"', async () => {
+    // The capture starts at the RETR (frame 10): PASV/227 (5, 6) and the data connection's SYN,
+    // SYN-ACK, ACK (7-9) are before it. Before: the RETR read "complete (replies; data not
+    // captured)", and its data connection (stream 1, 20,000 bytes) became a second transfer of its
+    // own, inferred mid-stream with no command. Now the RETR takes that connection (by hosts and
+    // timing): one transfer, mid-stream, its bytes those the capture holds, no diagnosis.
+    const d = await from(LOGIN, 10);
+    expect(rows(d.a)).toEqual([
+      ['1.1', 'RETR late.bin', 1, 1, 'complete', 'unknown:midstream', null],
+      ['1.2', 'STOR a54up.bin', d.at(52), 2, 'complete', 'completed', null],
+      ['1.3', 'RETR missing.bin', d.at(84), 3, 'failed', 'failed', 'server-refused'],
+    ]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.mode, t.announce, t.connection?.synFrame, t.connection?.midstream, t.connection?.match, t.bytes, t.reply?.code, t.reply?.frame]).toEqual([
+      'passive', null, null, true, 'hosts', 20000, 226, d.at(43),
+    ]);
+    expect(t.verdict.evidence).toEqual([10, 43].map(d.at));
+    expect(sessionRows(d.a)).toEqual([[1, 'midstream', 'none', null]]);
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
+    expect(json).toEqual([['1.1', 'unknown', null], ['1.2', 'completed', null], ['1.3', 'failed', 'server-refused']]);
+    expect(out.summary).toContain('1.1 passive RETR late.bin - 20000 226 mid-stream');
+    expect(out.summary).not.toMatch(/not-in-capture|data not captured/);
+    expect(out.transfers).toMatch(/Transfer 1\.1: passive, RETR late\.bin — mid-stream/);
+    expect(out.diagnose).not.toMatch(/not-in-capture|no such connection/);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'midstream', bytes: 20000, command: 1 });
+    const sentence = `its data connection was already open when the capture began (mid-stream): 20,000 bytes captured after its command (frame 1); how the connection opened, and any bytes before the capture, are not in it; the server's 226 (frame ${d.at(43)}) says how it ended.`;
+    expect(out.diagnose).toContain(`Session 1, transfer 1 (RETR late.bin): ${sentence}`);
+    expect(out.transfers).toContain(flat(sentence));
+    expect(t.announcedBeforeCapture).toBe(true);
+    expect(out.transfers).toContain('announced PASV/EPSV before the capture began (the data connection linked by hosts and timing)');
+  });
+
+  it('a data connection seen mid-stream had opened: its reset by the server reads aborted on that evidence, not "failed" as a connection that never opened', async () => {
+    // pyftpdlib killed mid-RETR: its data connection (stream 1) reset by the server at frame 93 after
+    // 65,536 bytes, no final reply. From frame 22 (the RETR) on, the data connection is seen mid-stream
+    // (its SYN at 19). Before: the RETR read not-captured, diagnosed not-in-capture ("no such
+    // connection … is in the capture") beside its own data connection. Linked to it, the rule for a
+    // connection that never opened (no SYN-ACK, a reset) took it for one: "failed." with no cause. It
+    // opened before the capture: the server's reset in the capture is the evidence, aborted by the
+    // server as in the full capture.
+    const name = 'a21-server-killed-pyftpdlib-python';
+    expect(ftpRows(name, '0').slice(-4)).toEqual([[18, '227'], [22, 'RETR'], [23, '150'], [95, 'QUIT']]);
+    const full = await analyze(name);
+    expect(rows(full)).toEqual([['1.1', 'RETR w256k.bin', 22, 1, 'aborted', 'aborted', 'aborted']]);
+    expect(full.sessions[0].transfers[0].diagnosis!.evidence).toEqual([18, 19, 20, 22, 93, 94]);
+    const d = await from(name, 22);
+    expect(rows(d.a)).toEqual([['1.1', 'RETR w256k.bin', 1, 1, 'aborted', 'aborted', 'aborted']]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.bytes, t.connection?.midstream, t.connection?.rst?.frame, t.reply, t.verdict]).toEqual([
+      65536, true, d.at(93), null, { kind: 'aborted', by: 'server', bytes: 65536, expected: null, cause: 'aborted', evidence: [22, 93].map(d.at) },
+    ]);
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
+    expect(json).toEqual([['1.1', 'aborted', 'aborted']]);
+    expect(out.summary).toContain('1.1 passive RETR w256k.bin - 65536 - aborted (server) [1]');
+    expect(out.transfers).toContain('aborted by the server after 65,536 bytes.');
+    expect(out.diagnose).toContain(`The server reset the data connection at frame ${d.at(93)}. 65536 bytes had been transferred.`);
+    expect(out.diagnose).toContain(`Evidence: frames ${d.at(22)}, ${d.at(93)}`);
+  });
+
+  it('a 226 after a data connection that began before the capture is no proof the bytes were whole: mid-stream, not completed', async () => {
+    // pyftpdlib resets the data connection (frame 102) after 72,272 of 262,144 bytes, then says 226
+    // (frame 103): the full capture reads aborted by the server (SIZE said 262144, frame 16). From
+    // frame 22 (the RETR) on, the SIZE, PASV and data SYN are gone: the linked connection began before
+    // the capture, so its 226 says nothing of whole bytes — unknown (mid-stream), never completed.
+    const name = 'a21-retr-rst-early-pyftpdlib-python';
+    expect(ftpRows(name, '0').slice(7, 13)).toEqual([[15, 'SIZE'], [16, '213'], [17, 'PASV'], [18, '227'], [22, 'RETR'], [23, '150']]);
+    const full = await analyze(name);
+    expect(rows(full)).toEqual([['1.1', 'RETR w256k.bin', 22, 1, 'aborted', 'aborted', 'aborted']]);
+    const d = await from(name, 22);
+    expect(rows(d.a)).toEqual([['1.1', 'RETR w256k.bin', 1, 1, 'complete', 'unknown:midstream', null]]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.bytes, t.connection?.rst?.frame, t.reply?.frame]).toEqual([72272, d.at(102), d.at(103)]);
+    const { out, json } = await texts(d.file, 'summary', 'transfers');
+    expect(json).toEqual([['1.1', 'unknown', null]]);
+    expect(out.summary).toContain('1.1 passive RETR w256k.bin - 72272 226 mid-stream');
+    expect(out.transfers).not.toMatch(/completed:/);
+  });
+});
+
+describe('real captures started late (fixtures/record.sh a54-*)', () => {
+  it('tcpdump started after the login (the client waited for it): mid-stream session, RETR and STOR completed, the 550 failed', async () => {
+    const f = facts(LOGIN);
+    expect(f.client.exit_status).toBe(0);
+    expect(f.files.map((x: any) => [x.op, x.path, x.size ?? null, x.received_matches ?? null])).toEqual([['RETR', 'late.bin', 20000, true], ['STOR', 'a54up.bin', 12000, true], ['RETR', 'missing.bin', null, null]]);
+    const a = await analyze(LOGIN);
+    expect(sessionRows(a)).toEqual([[1, 'midstream', 'none', null]]);
+    expect(rows(a)).toEqual([
+      ['1.1', 'RETR late.bin', 10, 1, 'complete', 'completed', null],
+      ['1.2', 'STOR a54up.bin', 52, 2, 'complete', 'completed', null],
+      ['1.3', 'RETR missing.bin', 84, 3, 'failed', 'failed', 'server-refused'],
+    ]);
+    expect(a.sessions[0].transfers.map((t) => t.bytes)).toEqual([20000, 12000, 0]);
+    expect(a.sessions[0].transfers[2].diagnosis!.evidence).toEqual([80, 81, 82, 84, 85, 90]);
+    const [summary, diagnose] = await outputs(LOGIN, 'summary', 'diagnose');
+    expect(summary).not.toMatch(/no greeting|unanswered|login failed/i);
+    expect(diagnose).toMatch(/server-refused/);
+    expect(diagnose).not.toMatch(/greeting|login-failed|control-unanswered/);
+  });
+
+  it('tcpdump started in the middle of a 4 MiB RETR (once 1 MiB was saved): mid-stream, not failed; the next RETR completed', async () => {
+    const name = 'a54-late-retr-vsftpd-curl';
+    const f = facts(name);
+    expect(f.client.exit_status).toBe(0);
+    expect(f.files.map((x: any) => [x.path, x.size, x.sha256, x.received_matches])).toEqual([
+      ['big4m.txt', 4194304, '70de5dae43888694754b6fd306fa7b619f47a02126ec51c58aa717aa632e7ad5', true],
+      ['after.bin', 3000, 'd77191b959532b58f3508ccfc72d1786410a6b98781c3a2c83c0b94669f57891', true],
+    ]);
+    expect(f.capture.data_bytes_in_capture).toBe(3083568);
+    // The capture's first control-connection line is the 226 that ends the first RETR (frame 2246).
+    expect(ftpRows(name, '1').slice(0, 3)).toEqual([[2246, '226'], [2248, 'EPSV'], [2249, '229']]);
+    const a = await analyze(name);
+    expect(sessionRows(a)).toEqual([[1, 'midstream', 'none', null]]);
+    expect(rows(a)).toEqual([
+      ['1.1', null, null, 0, 'complete', 'unknown:midstream', null],
+      ['1.2', 'RETR after.bin', 2255, 2, 'complete', 'completed', null],
+    ]);
+    const [first, second] = a.sessions[0].transfers;
+    expect([first.bytes, first.reply?.frame, first.verdict.evidence]).toEqual([3080192, 2246, [2246]]);
+    expect([second.bytes, second.reply?.frame, second.verdict.evidence]).toEqual([3000, 2266, [2249, 2250, 2251, 2255, 2266]]);
+    const [summary, transfers] = await outputs(name, 'summary', 'transfers');
+    expect(summary).toContain('1.1 passive - 198.51.100.20:50047 ? 3080192 226 mid-stream');
+    expect(summary).toContain('1.2 passive RETR after.bin 198.51.100.20:50054 3000 226 complete');
+    expect(transfers).toContain('already running when the capture began (mid-stream): 3,080,192');
+    expect(summary + transfers).not.toMatch(/failed|aborted|no greeting|not captured/i);
+  });
+});
