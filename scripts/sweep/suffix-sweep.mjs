@@ -115,7 +115,8 @@ function check(fixture, k, full, part, out, notes) {
     const ps = byKey.get(fs.key);
     if (!ps) continue;
     const syn = fs.ref.controlConnection?.synFrames?.[0] ?? null;
-    const sessionInside = !fs.midstream && syn !== null && syn >= k && fs.ref.relay === undefined && fs.ref.natPeer == null;
+    // A session whose transfers the full capture reads with another session's (FXP, proxy, NAT views) is read alone in a suffix without that session's start.
+    const sessionInside = !fs.midstream && syn !== null && syn >= k && !fs.transfers.some((t) => crossSession(t, fs));
     const sWhat = `s${fs.id}`;
     if (sessionInside) {
       if (ps.control !== fs.control || ps.login !== fs.login || ps.cause !== fs.cause) add('inside-session', sWhat, `${ps.control}/${ps.login}/${ps.cause ?? '-'} (full: ${fs.control}/${fs.login}/${fs.cause ?? '-'})`);

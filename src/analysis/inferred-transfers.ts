@@ -6,6 +6,7 @@
  */
 import { announcesActive, announcesPassive, passiveCommandOfReply } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
+import type { DataTiming } from './data-connections.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import type { Announcement, Command, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
@@ -66,14 +67,15 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
  * and its 227, PORT) that came before the capture, and its data connection's handshake too. Such a
  * command in the capture — before any announcement in it, with no data connection of its own —
  * takes the connection between the session's hosts (not the control connection) that the capture
- * saw mid-stream and that was open while it ran (from before its command to its final reply): by
- * hosts and timing, as a one-way capture's are. Its mode is the connection's: active when sent from
- * port 20, passive otherwise. Only a connection seen mid-stream: one whose handshake is in the
- * capture was routed as "other" from its first packet, and its data's timing (last data, longest
- * silence) was not kept, which the checks of an opened connection read. True when `c` was so linked.
+ * saw mid-stream, or whose handshake it holds (a SYN-ACK, or a SYN after the announcement), that was
+ * open while it ran (from before its command to its final reply): by hosts and timing, as a one-way
+ * capture's are. Its mode is the connection's: passive when the FTP client opened it (or, seen
+ * mid-stream, not sent from port 20). One with its handshake comes with its data's timing (`timing`:
+ * other-connections.ts timesData), which the checks of an opened connection read; without it, it is
+ * not taken. True when `c` was so linked.
  */
-export function linkUnannounced(s: Session, c: TcpConnection, events: ConnectionEvent[]): boolean {
-  if (!s.midstream || !c.midstream || ftpServerEnd(s, c) === null) return false;
+export function linkUnannounced(s: Session, c: TcpConnection, events: ConnectionEvent[], timing?: DataTiming): boolean {
+  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || ftpServerEnd(s, c) === null) return false;
   const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
   const t = s.transfers.find(
     (x) =>
@@ -88,12 +90,13 @@ export function linkUnannounced(s: Session, c: TcpConnection, events: Connection
   );
   if (t === undefined) return false;
   const serverEnd = ftpServerEnd(s, c)!;
-  t.mode = serverEnd.port === 20 ? 'active' : 'passive';
+  t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
   t.announcedBeforeCapture = true;
   const initiatorIsFtpClient = c.client.ip === s.client.ip;
   const handshake: HandshakeEvent[] = [];
   for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
-  t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: initiatorIsFtpClient !== (t.mode === 'passive') }, handshake, null, null);
+  const link = { transfer: t, session: s, match: 'hosts' as const, swapped: initiatorIsFtpClient !== (t.mode === 'passive') };
+  t.connection = describeConnection(c, link, handshake, timing?.lastData ?? null, timing?.longestSilence ?? null);
   return true;
 }
 

@@ -211,6 +211,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   if (code === 426) return resetAfterWhole(t) ? 'complete' : 'aborted';
   if (t.abortFrame !== null) {
+    // A data connection that began before the capture (linkUnannounced): whether its data was whole
+    // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
+    if (success && c?.midstream === true) return 'complete';
     // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
     // (the sender's FIN, nothing cut or missing) and the server said 226, nothing was aborted. The
     // ABOR stays on record as a late one.

@@ -174,6 +174,59 @@ describe('a capture that starts late: what came before it is no evidence', () =>
   });
 });
 
+describe('an ABOR beside a data connection that began before the capture', () => {
+  it('lftp pget\'s late ABOR (its segment whole, 226): mid-stream, not "aborted by the client" on an ABOR that came once the data was done', async () => {
+    // The third segment's session (tcp.stream 2): PASV/227 (156, 157), data SYN 158, REST 87382 (161),
+    // RETR r256k.bin (163), 150, ABOR (276) once its 174,762 bytes were in, 226 (325): the full
+    // capture reads it completed (a segment: the next one began where it stopped), the ABOR a late
+    // one. From frame 163 on, the PASV, the SYN and the REST are gone. Before: the RETR read "aborted
+    // (client)", diagnosed aborted, its data "not seen in the capture". Now it takes its data
+    // connection (seen mid-stream): whether the data was whole when the ABOR came is not in the
+    // capture, the 226 stands: unknown (mid-stream), no diagnosis.
+    const name = 'pget-segment-reset-vsftpd-lftp';
+    expect(ftpRows(name, '2').filter(([f]) => f >= 156 && f <= 325 && f !== 274 && f !== 275)).toEqual([[156, 'PASV'], [157, '227'], [161, 'REST'], [162, '350'], [163, 'RETR'], [164, '150'], [276, 'ABOR'], [325, '226']]);
+    const full = await analyze(name);
+    expect(rows(full)[3]).toEqual(['3.1', 'RETR r256k.bin', 163, 4, 'complete', 'completed', null]);
+    const d = await from(name, 163);
+    expect(rows(d.a)[0]).toEqual(['1.1', 'RETR r256k.bin', 1, 1, 'complete', 'unknown:midstream', null]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.abortFrame, t.bytes, t.reply?.frame, t.connection?.midstream, t.verdict.evidence]).toEqual([d.at(276), 174762, d.at(325), true, [163, 276, 325].map(d.at)]);
+    const { out, json } = await texts(d.file, 'summary');
+    expect(json[0]).toEqual(['1.1', 'unknown', null]);
+    expect(out.summary).toContain('1.1 passive RETR r256k.bin - 174762 226 mid-stream');
+    expect(out.summary).not.toMatch(/aborted/);
+  });
+});
+
+describe('a capture that starts at the data connection\'s SYN-ACK', () => {
+  it('the connection whose SYN came before the capture is the RETR\'s, with its data\'s timing: in progress when the capture ended, not "not in the capture", not stalled', async () => {
+    // curl's EPSV/229 (frames 17, 18) and its data SYN (19) are before frame 20, the vsftpd's SYN-ACK;
+    // TYPE, SIZE (213 150000) and RETR first.bin (26) follow; vsftpd's rate limit pauses the data at
+    // 131,072 bytes and the capture ends 12 s later. Before: the RETR read "started (replies; data
+    // not captured)", diagnosed not-in-capture, beside its own data connection (stream 0). Linked
+    // without its data's timing (a connection routed as "other" kept none), it read stalled ("no
+    // data moved for 12 s, from frame 7"). Now: as the full capture, incomplete when the capture ended.
+    const name = 'a46-rate-pause-cut-vsftpd-curl';
+    expect(ftpRows(name, '0').slice(7, 13)).toEqual([[17, 'EPSV'], [18, '229'], [22, 'TYPE'], [23, '200'], [24, 'SIZE'], [25, '213']]);
+    const full = await analyze(name);
+    const d = await from(name, 20);
+    expect(rows(d.a).map((r) => r.slice(4))).toEqual(rows(full).map((r) => r.slice(4)));
+    expect(rows(d.a)[0]).toEqual(['1.1', 'RETR first.bin', d.at(26), 0, 'incomplete', 'incomplete:capture-ended', null]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.mode, t.announcedBeforeCapture, t.connection?.synFrame, t.connection?.synAckFrames, t.connection?.midstream, t.connection?.lastData?.frame, t.bytes, t.expectedSize]).toEqual([
+      'passive', true, null, [1], false, d.at(289), 131072, 150000,
+    ]);
+    expect(t.verdict.evidence).toEqual([20, 26, 289, 290].map(d.at));
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
+    expect(json.slice(0, 1)).toEqual([['1.1', 'incomplete', null]]);
+    expect(out.summary).toContain('1.1 passive RETR first.bin - 131072 - incomplete 131,072/150,000');
+    const sentence = `incomplete: 131,072 of 150,000 announced bytes had moved when the capture ended, with no final reply; the server had sent nothing for the last 12 s (since frame ${d.at(289)}), every byte acknowledged with the client's window open (frame ${d.at(290)})`;
+    expect(out.transfers).toContain(sentence);
+    expect(out.diagnose).toContain(`Session 1, transfer 1 (RETR first.bin): ${sentence}`);
+    expect(out.diagnose).not.toMatch(/stalled|not-in-capture/);
+  });
+});
+
 describe('real captures started late (fixtures/record.sh a54-*)', () => {
   it('tcpdump started after the login (the client waited for it): mid-stream session, RETR and STOR completed, the 550 failed', async () => {
     const f = facts(LOGIN);
