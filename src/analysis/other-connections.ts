@@ -92,8 +92,8 @@ export class OtherConnections {
   private readonly beforeSessions: TcpConnection[] = [];
   /** The data's timing of the kept connections a transfer announced before the capture may take (timesData). */
   private readonly timing = new WeakMap<TcpConnection, DataTiming>();
-  /** Connections opened beside a session the capture began during. */
-  private readonly besideMidstream = new WeakSet<TcpConnection>();
+  /** Connections opened beside a session the capture began during, or before any session between their hosts. */
+  private readonly mayBeUnannounced = new WeakSet<TcpConnection>();
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
   private readonly events = new WeakMap<TcpConnection, ConnectionEvent[]>();
   private readonly tls: OtherTls;
@@ -140,6 +140,7 @@ export class OtherConnections {
     else if (!beside && !conn.midstream && this.beforeSessions.length < MAX_MIDSTREAM_OTHERS) {
       this.beforeSessions.push(conn);
       this.events.set(conn, []);
+      this.mayBeUnannounced.add(conn);
     }
   }
 
@@ -147,11 +148,11 @@ export class OtherConnections {
    * Whether the data's timing of `conn` (not FTP) is worth keeping: a kept connection that a transfer
    * announced before the capture may take (inferred-transfers.ts linkUnannounced) — one whose SYN the
    * capture lacks (it began with the SYN-ACK), or one opened beside a session the capture began
-   * during; the checks of an opened data connection read its timing.
+   * during or before any session between its hosts; the checks of an opened data connection read its timing.
    */
   timesData(conn: TcpConnection): boolean {
     if (conn.midstream || !this.events.has(conn)) return false;
-    return conn.synFrames.length === 0 ? conn.synAckFrames.length > 0 : this.besideMidstream.has(conn);
+    return conn.synFrames.length === 0 ? conn.synAckFrames.length > 0 : this.mayBeUnannounced.has(conn);
   }
 
   /** A chunk of a connection whose data's timing is kept. */
@@ -223,7 +224,7 @@ export class OtherConnections {
     if (list.length < MAX_OTHER_CONNECTIONS) {
       list.push(conn);
       this.events.set(conn, []);
-      if (builder.session.midstream) this.besideMidstream.add(conn);
+      if (builder.session.midstream) this.mayBeUnannounced.add(conn);
       if (builder.session.tls) this.tls.note(conn);
     } else if (!this.full.has(builder)) {
       // Not silently: a session whose commands TLS hid would otherwise show fewer transfers than it made.

@@ -198,7 +198,7 @@ describe('an ABOR beside a data connection that began before the capture', () =>
   });
 });
 
-describe('a capture that starts at the data connection\'s SYN-ACK', () => {
+describe('a capture that starts at the data connection\'s SYN-ACK or SYN', () => {
   it('the connection whose SYN came before the capture is the RETR\'s, with its data\'s timing: in progress when the capture ended, not "not in the capture", not stalled', async () => {
     // curl's EPSV/229 (frames 17, 18) and its data SYN (19) are before frame 20, the vsftpd's SYN-ACK;
     // TYPE, SIZE (213 150000) and RETR first.bin (26) follow; vsftpd's rate limit pauses the data at
@@ -224,6 +224,12 @@ describe('a capture that starts at the data connection\'s SYN-ACK', () => {
     expect(out.transfers).toContain(sentence);
     expect(out.diagnose).toContain(`Session 1, transfer 1 (RETR first.bin): ${sentence}`);
     expect(out.diagnose).not.toMatch(/stalled|not-in-capture/);
+    // From the data SYN (frame 19) on, the capture's first packet: the connection opened before any
+    // packet of its session was in the capture, kept to the end with its data's timing all the same.
+    const e = await from(name, 19);
+    expect(rows(e.a)[0]).toEqual(['1.1', 'RETR first.bin', e.at(26), 0, 'incomplete', 'incomplete:capture-ended', null]);
+    const u = e.a.sessions[0].transfers[0];
+    expect([u.connection?.synFrame, u.connection?.lastData?.frame, u.verdict.evidence]).toEqual([e.at(19), e.at(289), [19, 20, 26, 289, 290].map(e.at)]);
   });
 });
 
