@@ -21,6 +21,8 @@
 //   apart as `cross-session`, may one the full capture reads with another session or transfer whose
 //   start the suffix lacks (its reading then stands on this transfer's own packets alone);
 // - a failed or aborted transfer of the full capture never reads completed in a suffix;
+// - a transfer whose data connection has packets in the suffix never reads "not captured" nor gets
+//   the not-in-capture diagnosis (its announcement or its SYN before the start is no reason);
 // - a transfer of the suffix that matches none of the full capture's (a data connection seen
 //   mid-stream, inferred) has no cause and is not failed, but on its own evidence;
 // - the words: a transfer that began before the start and is neither failed nor diagnosed has no
@@ -97,6 +99,14 @@ const crossSession = (t, fs) =>
   fs.ref.relay !== undefined ||
   fs.ref.natPeer != null;
 
+/** The full capture's data connection of `t` has packets in the suffix starting at k. */
+function dataInSuffix(t, k) {
+  const c = t.ref.connection;
+  if (c === null) return false;
+  const frames = [c.synFrame, c.establishedFrame, c.lastData?.frame, c.rst?.frame, ...(c.handshake ?? []).map((h) => h.frame)];
+  return frames.some((f) => typeof f === 'number' && f >= k);
+}
+
 /** The suffix holds the transfer's own evidence of a failure: a 4xx/5xx reply (to its command or its announcement), a reset, an ICMP error. */
 const evidenced = (t) =>
   (t.ref.reply?.code ?? 0) >= 400 || (t.ref.announce?.reply?.code ?? 0) >= 400 || t.ref.connection?.rst != null || (t.ref.connection?.icmpErrors?.length ?? 0) > 0;
@@ -138,7 +148,8 @@ function check(fixture, k, full, part, out, notes) {
       const what = `${ft.id}${ft.command ? ' ' + ft.command + ' @' + ft.life.request : ''}`;
       const d = `${desc(t)} ev=${t.evidence.join(',')} (full: ${desc(ft)})`;
       const whole = inside(ft, i > 0 ? fs.transfers[i - 1] : null, fs, k) && !CROSS_CAUSES.has(t.cause);
-      if (bad(ft) && t.kind === 'completed') add(`${ft.kind}→completed`, what, d);
+      if (dataInSuffix(ft, k) && (t.kind === 'not-captured' || t.cause === 'not-in-capture')) add(`data-in-suffix→${t.kind}/${t.cause ?? '-'}`, what, d);
+      else if (bad(ft) && t.kind === 'completed') add(`${ft.kind}→completed`, what, d);
       else if (whole) {
         if (t.status !== ft.status || t.kind !== ft.kind || t.cause !== ft.cause) add(`inside:${ft.kind}→${t.kind}${t.cause !== ft.cause ? ':' + (t.cause ?? '-') : ''}`, what, d);
       } else if ((t.status !== ft.status || t.kind !== ft.kind || t.cause !== ft.cause) && (bad(t) || t.cause !== null) && crossSession(ft, fs)) {
