@@ -174,6 +174,29 @@ describe('a capture that starts late: what came before it is no evidence', () =>
   });
 });
 
+describe('a data connection of a session the capture holds nothing else of', () => {
+  it('is not given to a session whose control connection opened after it: no transfer ended by a greeting, the session\'s diagnosis kept', async () => {
+    // Session 1 (tcp.stream 0) RETR stopped.bin (frame 20), its data connection tcp.stream 1 (SYN 17)
+    // stalls; session 2 (tcp.stream 2) opens at frame ~46, 220 at 48, RETR unread.bin at 65, which
+    // stalls too. From frame 30 on, session 1's control connection sends nothing more: its data
+    // connection is seen mid-stream and no session of its own is in the capture. Before: it became a
+    // transfer of session 2 (the first session between the hosts), inferred mid-stream and "ended" by
+    // session 2's 220 greeting (frame 48), so session 2 had a transfer that did not fail and lost its
+    // diagnosis (stalled). A data connection does not come before its session's control connection.
+    const name = 'a40-stalled-beside-slow-vsftpd';
+    const full = await analyze(name);
+    expect(sessionRows(full).slice(0, 2)).toEqual([[1, 'opened', 'logged-in', 'stalled'], [2, 'opened', 'logged-in', 'stalled']]);
+    const d = await from(name, 30);
+    expect(sessionRows(d.a)).toEqual([[1, 'opened', 'logged-in', 'stalled'], [2, 'opened', 'logged-in', null]]);
+    expect(rows(d.a)).toEqual([
+      ['1.1', 'RETR unread.bin', d.at(65), 3, 'incomplete', 'incomplete:capture-ended', 'stalled'],
+      ['2.1', 'RETR slow.bin', d.at(120), 5, 'incomplete', 'incomplete:capture-ended', null],
+    ]);
+    expect(rows(d.a).map((r) => r.slice(4))).toEqual(rows(full).slice(1).map((r) => r.slice(4)));
+    expect(d.a.sessions.flatMap((s) => s.transfers).some((t) => t.reply?.code === 220)).toBe(false);
+  });
+});
+
 describe('an ABOR beside a data connection that began before the capture', () => {
   it('lftp pget\'s late ABOR (its segment whole, 226): mid-stream, not "aborted by the client" on an ABOR that came once the data was done', async () => {
     // The third segment's session (tcp.stream 2): PASV/227 (156, 157), data SYN 158, REST 87382 (161),
