@@ -197,6 +197,12 @@ export interface Announcement {
   refused?: true;
   /** The capture cut the line that carried the tuple (a short snaplen): no endpoint, but one was announced. */
   cut?: true;
+  /**
+   * A passive reply whose command came before the capture began (a session the capture began during,
+   * before any command of the client's in it): when the client had it, and whether it still wanted
+   * it, is not in the capture.
+   */
+  askedBeforeCapture?: true;
 }
 
 export interface DataConnection {

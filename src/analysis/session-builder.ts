@@ -403,7 +403,7 @@ export class SessionBuilder {
     }
   }
 
-  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false): void {
+  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false, askedBeforeCapture = false): void {
     const s = this.session;
     this.refusedBeforeData = null;
     // A tuple the capture cut off is no malformed one: it was announced, the capture lacks it.
@@ -425,6 +425,7 @@ export class SessionBuilder {
       reply,
       ...(refused ? { refused: true as const } : {}),
       ...(cut ? { cut: true as const } : {}),
+      ...(askedBeforeCapture ? { askedBeforeCapture: true as const } : {}),
     };
     // The reply to a PASV the client did not wait for: the transfer command sent meanwhile uses it.
     const ahead = this.askedAhead;
@@ -743,7 +744,7 @@ export class SessionBuilder {
     // Only a reply that names an endpoint: pure-ftpd says "227 Logout." to a client's FIN.
     if (!tuple.ok || tuple.port === null) return;
     const asked: Command = { frame: reply.frame, time: reply.time, command: verb, arg: '', reply, preliminary: NO_PRELIMINARY };
-    this.announce(asked, 'passive', tuple, reply);
+    this.announce(asked, 'passive', tuple, reply, false, !this.clientSpoke);
   }
 
   /**

@@ -264,8 +264,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     const announceCode = t.announce?.reply?.code;
     if (announceCode !== undefined && announceCode >= 400) return 'failed';
     // A 227 with an address nobody connected to before the client moved on (a malformed one is
-    // settled after the session's other transfers: failed unless the client recovered).
-    if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
+    // settled after the session's other transfers: failed unless the client recovered). Not one whose
+    // PASV came before the capture: whether the client was still there to use it is not in it.
+    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up

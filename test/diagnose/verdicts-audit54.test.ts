@@ -95,6 +95,23 @@ describe('a capture that starts late: what came before it is no evidence', () =>
     expect(out.explain).not.toMatch(/not captured|not in the capture/);
   });
 
+  it('a 227 whose PASV came before the capture, that nothing used: unused, not "nobody connected" — whether the client was still there is not in the capture', async () => {
+    // ncftp's PASV (frame 45) after pyftpdlib's 421 (41): ncftp had closed the control connection
+    // before the 227 (47) came; the full capture reads that announcement unused. From frame 47 on,
+    // the 227 announces its endpoint (as above), and the session's first close in the capture comes
+    // after it: read as the client moving on, it made the announcement failed, passive-unreached
+    // ("nobody connected to the passive endpoint"). Its PASV, and the client's close, came before.
+    const name = 'fail-passive-drop-pyftpdlib-ncftp';
+    expect(ftpRows(name, '0').slice(-4)).toEqual([[34, '227'], [41, '421'], [45, 'PASV'], [47, '227']]);
+    const full = await analyze(name);
+    expect(rows(full)[1]).toEqual(['1.2', null, null, null, 'unused', 'unused', null]);
+    const d = await from(name, 47);
+    expect(rows(d.a)).toEqual([['1.1', null, null, null, 'unused', 'unused', null]]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.announce?.frame, t.announce?.endpoint, t.announce?.askedBeforeCapture]).toEqual([1, { ip: '198.51.100.20', port: 50096 }, true]);
+    expect(sessionRows(d.a)).toEqual([[1, 'midstream', 'none', null]]);
+  });
+
   it('a RETR whose PASV, 227 and data SYN came before the capture takes its data connection: mid-stream, not "not in the capture"', async () => {
     // The capture starts at the RETR (frame 10): PASV/227 (5, 6) and the data connection's SYN,
     // SYN-ACK, ACK (7-9) are before it. Before: the RETR read "complete (replies; data not
