@@ -735,11 +735,14 @@ export class SessionBuilder {
    * it names is announced all the same, for the transfer command that uses it (the announcement's
    * command is the one its reply code answers; its frame is the reply's, as for every passive one).
    * So too in a session the capture began during, before any command of the client's: the capture
-   * began after the command (tcpdump started between the PASV and its 227).
+   * began after the command (tcpdump started between the PASV and its 227). Not when the client's
+   * bytes could not be read as lines (TLS, a line begun before the capture and longer than the bound):
+   * its commands, and which of them used the endpoint, are not readable.
    */
   private announceUnasked(reply: Reply): void {
     const verb = passiveCommandOfReply(reply.code);
-    if (verb === null || !(this.clientSpoke || this.session.midstream)) return;
+    const s = this.session;
+    if (verb === null || !(this.clientSpoke || (s.midstream && !s.tls && s.opaqueBytes.client === 0))) return;
     const tuple = toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text));
     // Only a reply that names an endpoint: pure-ftpd says "227 Logout." to a client's FIN.
     if (!tuple.ok || tuple.port === null) return;
