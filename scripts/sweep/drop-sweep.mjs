@@ -9,86 +9,26 @@
 // --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
 // of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
 // Frames in the report are the full capture's numbers (a filtered capture renumbers; mapped back).
-import { readdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { loadCapture } from './load-capture.mjs';
+import { options, fixtureFiles, analyseVariant, verdictFacts } from './sweep-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const root = resolve(opt('--root', resolve(here, '../..')));
-const fixturesDir = resolve(opt('--fixtures', resolve(here, '../../fixtures')));
-const only = new RegExp(opt('--only', '.'));
+const { opt, flag, root, fixturesDir } = options(args);
+const only = opt('--only', '.');
 const maxSingle = Number(opt('--max-single', '1200'));
 const budget = Number(opt('--budget', '6e6'));
 const burstStride = Number(opt('--stride', '0'));
 const out = opt('--out', null);
-const verbose = args.includes('--verbose');
+const verbose = flag('--verbose');
 
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 
-
 /** Analyse the capture without the frames `drop` (a Set of full-capture frame numbers); frames renumbered. */
-async function analyse(cap, drop, name) {
-  const map = [0];
-  const run = (sink) => {
-    sink.onHeader?.(cap.header);
-    for (const i of cap.interfaces) sink.onInterface?.(i);
-    let n = 0;
-    let bytes = 0;
-    for (const r of cap.records) {
-      if (drop.has(r.frame)) continue;
-      n++;
-      map.push(r.frame);
-      bytes += 16 + r.capturedLength;
-      sink.onRecord({ ...r, frame: n });
-    }
-    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: n, bytes: 24 + bytes });
-  };
-  const a = await analyzeRecords(run, { fileName: name });
-  return { a, map };
-}
+const analyse = (cap, drop, fileName) => analyseVariant(analyzeRecords, cap, { drop, fileName });
 
-const ep = (e) => `${e.ip}:${e.port}`;
 const BAD_CONTROL = new Set(['unanswered', 'refused', 'turned-away', 'ungreeted', 'hung-up']);
-
-/** Per session and transfer, the facts the sweep compares, keyed by full-capture frames. */
-function facts({ a, map }) {
-  const f = (n) => (n == null ? null : map[n] ?? n);
-  const sessions = [];
-  for (const s of a.sessions) {
-    const key = `${ep(s.client)}>${ep(s.server)}`;
-    const transfers = s.transfers.map((t) => ({
-      id: `${s.id}.${t.id}`,
-      key: t.request ? `r${f(t.request.frame)}` : t.announce ? `a${f(t.announce.frame)}` : t.connection?.synFrame != null ? `c${f(t.connection.synFrame)}` : `i${t.id}`,
-      keys: [t.request && `r${f(t.request.frame)}`, t.announce && `a${f(t.announce.frame)}`, t.connection?.synFrame != null && `c${f(t.connection.synFrame)}`].filter(Boolean),
-      status: t.status,
-      kind: t.verdict.kind,
-      why: t.verdict.why ?? null,
-      lost: t.verdict.lost ? true : false,
-      by: t.verdict.by ?? null,
-      cause: t.diagnosis?.cause ?? null,
-      vcause: t.verdict.cause ?? null,
-      evidence: (t.diagnosis?.evidence ?? t.verdict.evidence ?? []).slice(0, 6).map(f),
-    }));
-    sessions.push({
-      id: s.id,
-      key,
-      cause: s.diagnosis?.cause ?? null,
-      control: s.control?.kind ?? null,
-      how: s.control?.how ?? null,
-      closedBy: s.control?.closedBy ?? null,
-      login: s.login ?? null,
-      evidence: (s.diagnosis?.evidence ?? []).slice(0, 6).map(f),
-      transfers,
-    });
-  }
-  return sessions;
-}
+const facts = verdictFacts;
 
 const FAILISH = new Set(['failed', 'aborted', 'reply-lost']);
 /**
@@ -197,7 +137,7 @@ function plan(cap, full) {
   return drops;
 }
 
-const files = readdirSync(fixturesDir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && only.test(f)).sort();
+const files = fixtureFiles(fixturesDir, only);
 const t0 = Date.now();
 let variants = 0;
 const violations = [];

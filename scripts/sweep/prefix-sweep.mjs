@@ -12,103 +12,34 @@
 // Usage: node scripts/sweep/prefix-sweep.mjs [--root DIR] [--out FILE.tsv] [--only REGEX]
 //        [--max-cuts N] [fixture …]
 // Run from a built tree (npm run build); results: one line per violation, grouped at the end.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
+import { options, fixtureFiles, analyseVariant, framesOfInterest, coarseToFine, FAILURE_WORDS, groupByKind } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const root = opt('--root', new URL('../..', import.meta.url).pathname);
+const { opt, root, fixturesDir } = options(args);
 const out = opt('--out', null);
 const only = opt('--only', null);
 const maxCuts = Number(opt('--max-cuts', '400'));
 /** Seconds one fixture's prefixes may take; its cuts are taken coarse to fine, so a cut-short sweep still spans the capture. */
 const budget = Number(opt('--budget', '40'));
-const fixturesDir = opt('--fixtures', root + '/fixtures/');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { verdictSentence } = await import(root + '/dist/render/verdict-words.js');
 const { renderDiagnose } = await import(root + '/dist/render/diagnose.js');
-/** Words that call a transfer failed, stopped or wrong: none may word one the capture simply ended during. */
-const FAILURE_WORDS = /\b(failed|aborted|stalled|did not complete|never (answered|opened|opens|came)|no answer|refused|timed out|unreachable|lost on the path|firewall)\b/i;
 /** Each (fixture, transfer, verdict) worded once: the wording checks render only what is new. */
 const worded = new Set();
 
-
 /** The analysis of the first `k` records. */
-function analyzePrefix(cap, k, fileName) {
-  return analyzeRecords(async (sink) => {
-    sink.onHeader?.(cap.header);
-    for (const i of cap.interfaces) sink.onInterface?.(i);
-    let n = 0;
-    let bytes = 0;
-    for (const e of cap.events) {
-      if (e.kind === 's') {
-        sink.onSecrets?.(e.type, e.data);
-        continue;
-      }
-      if (n === k) break;
-      n++;
-      bytes = e.r.offset + 16 + e.r.capturedLength;
-      sink.onRecord(e.r);
-    }
-    return { header: cap.header, interfaces: cap.interfaces, packets: n, bytes };
-  }, { fileName, maxSessions: undefined });
-}
+const analyzePrefix = async (cap, k, fileName) => (await analyseVariant(analyzeRecords, cap, { last: k, fileName })).a;
 
 const transferKey = (s, t) => `${s.stream}:${t.request?.frame ?? t.announce?.frame ?? t.connection?.synFrame ?? t.preliminary?.frame ?? t.reply?.frame ?? 'x' + t.id}`;
 const OK_KINDS = new Set(['completed', 'incomplete', 'unknown', 'unused', 'not-captured']);
 const BAD_STATUS = new Set(['failed', 'aborted']);
 const HEALTHY_CONTROL = new Set(['opened', 'midstream', 'connecting']);
 
-/** Frames of `cap` where something may change: control connections' every frame, data connections' flags and edges. */
-function cutPoints(cap, full) {
-  const n = cap.events.filter((e) => e.kind === 'r').length;
-  if (n <= maxCuts) return Array.from({ length: n }, (_, i) => i + 1);
-  // Too many frames: every frame of the control connections and of data connections' SYN, FIN, RST
-  // (and the frame before each), and a stride elsewhere.
-  const want = new Set();
-  for (const s of full.sessions) {
-    for (const c of s.commands ?? []) {
-      want.add(c.frame);
-      if (c.reply) want.add(c.reply.frame);
-    }
-    for (const f of [s.closedBy?.frame, ...(s.controlConnection?.handshake ?? []).map((h) => h.frame), ...(s.controlConnection?.synFrames ?? [])]) if (typeof f === 'number' && Number.isInteger(f) && f <= n) want.add(f);
-    for (const t of s.transfers) {
-      const c = t.connection;
-      for (const f of [t.request?.frame, t.announce?.frame, t.preliminary?.frame, t.reply?.frame, c?.synFrame, ...(c?.synAckFrames ?? []), c?.establishedFrame, c?.lastData?.frame, c?.rst?.frame, ...(c?.handshake ?? []).map((h) => h.frame), ...(c?.icmpErrors ?? []).map((e) => e.frame)]) {
-        if (typeof f === 'number' && f >= 1 && f <= n) want.add(f);
-      }
-    }
-  }
-  for (const f of [...want]) {
-    if (f > 1) want.add(f - 1);
-    if (f < n) want.add(f + 1);
-  }
-  const stride = Math.max(1, Math.floor(n / maxCuts));
-  for (let f = stride; f <= n; f += stride) want.add(f);
-  want.add(n);
-  let cuts = [...want].filter((f) => f >= 1 && f <= n).sort((a, b) => a - b);
-  // A capture of thousands of commands (a hostile client): every frame would be quadratic; keep an even spread.
-  const most = 4 * maxCuts;
-  if (cuts.length > most) cuts = cuts.filter((_, i) => i % Math.ceil(cuts.length / most) === 0).concat(n);
-  return cuts;
-}
-
-/** The cuts reordered: every 64th first, then every 32nd … so that any leading part spans the capture. */
-function coarseToFine(cuts) {
-  const seen = new Set();
-  const order = [];
-  for (let step = 64; step >= 1; step /= 2) {
-    for (let i = 0; i < cuts.length; i += step) if (!seen.has(i)) (seen.add(i), order.push(cuts[i]));
-  }
-  return order;
-}
+/** Frames of `cap` where something may change (every frame of a small capture). */
+const cutPoints = (cap, full) => framesOfInterest(full, cap.events.filter((e) => e.kind === 'r').length, maxCuts);
 
 function check(fixture, k, full, prefix, fullIdx, out) {
   const add = (kind, what, detail) => out.push({ fixture, k, kind, what, detail });
@@ -167,14 +98,14 @@ function check(fixture, k, full, prefix, fullIdx, out) {
   void prefixSessions;
 }
 
-const files = args.length > 0 ? args : readdirSync(fixturesDir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).sort();
+const files = args.length > 0 ? args : fixtureFiles(fixturesDir);
 const violations = [];
 let totalCuts = 0;
 let totalFixtures = 0;
 const t0 = performance.now();
 for (const f of files) {
   if (only && !new RegExp(only).test(f)) continue;
-  const path = f.includes('/') ? f : fixturesDir + f;
+  const path = f.includes('/') ? f : fixturesDir + '/' + f;
   let cap;
   try {
     cap = await loadCapture(root, path);
@@ -205,14 +136,7 @@ for (const f of files) {
 const seconds = (performance.now() - t0) / 1000;
 const lines = violations.map((v) => [v.kind, v.fixture, v.k, v.what, v.detail].join('\t'));
 if (out) writeFileSync(out, lines.join('\n') + '\n');
-const byKind = new Map();
-for (const v of violations) {
-  const e = byKind.get(v.kind) ?? { count: 0, fixtures: new Set(), example: v };
-  e.count++;
-  e.fixtures.add(v.fixture);
-  byKind.set(v.kind, e);
-}
 console.log(`${totalFixtures} fixtures, ${totalCuts} cut points, ${seconds.toFixed(0)} s, ${violations.length} violations`);
-for (const [kind, e] of [...byKind].sort((a, b) => b[1].count - a[1].count)) {
+for (const [kind, e] of groupByKind(violations)) {
   console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} k=${e.example.k} ${e.example.what}: ${e.example.detail}`);
 }

@@ -48,11 +48,16 @@ interface ProbeRoute {
 interface AskedRoute {
   kind: 'asked';
 }
-type Route = ControlRoute | DataRoute | ProbeRoute | PendingControlRoute | AskedRoute;
+/** Not FTP, perhaps the data connection of a transfer announced before the capture: only its data's timing is kept (OtherConnections.timesData). */
+interface TimedRoute {
+  kind: 'timed';
+}
+type Route = ControlRoute | DataRoute | ProbeRoute | PendingControlRoute | AskedRoute | TimedRoute;
 
 /** One shared object: a probed connection holds nothing of its own. */
 const PROBE: ProbeRoute = Object.freeze({ kind: 'probe' });
 const ASKED: AskedRoute = Object.freeze({ kind: 'asked' });
+const TIMED: TimedRoute = Object.freeze({ kind: 'timed' });
 
 export class ConnectionRouter implements ReassemblyListener {
   private readonly routes = new Map<TcpConnection, Route>();
@@ -97,6 +102,10 @@ export class ConnectionRouter implements ReassemblyListener {
     let route = this.routes.get(conn);
     if (!route) return;
     if (route.kind === 'data') return this.data.push(route, chunk);
+    if (route.kind === 'timed') {
+      this.others.data(conn, chunk);
+      return 'count-only';
+    }
     if (route.kind === 'asked') {
       this.connectionData!.onData(conn.id, chunk);
       return;
@@ -115,8 +124,12 @@ export class ConnectionRouter implements ReassemblyListener {
         route = this.openControl(conn, this.control.start(conn, true, true));
         this.implicitGuesses.add(route.builder.session);
       } else {
-        // The first bytes are not FTP: stop looking at this connection.
-        this.routes.delete(conn);
+        // The first bytes are not FTP: stop looking at this connection, but for the timing of the data
+        // of one whose SYN came before the capture (the data connection of a transfer announced before it).
+        if (this.others.timesData(conn)) {
+          this.routes.set(conn, TIMED);
+          this.others.data(conn, chunk);
+        } else this.routes.delete(conn);
         return 'count-only';
       }
     }
@@ -134,7 +147,7 @@ export class ConnectionRouter implements ReassemblyListener {
   onEvent(conn: TcpConnection, event: ConnectionEvent): void {
     const route = this.routes.get(conn);
     if (route?.kind === 'asked') return;
-    if (route === undefined || route.kind === 'probe') {
+    if (route === undefined || route.kind === 'probe' || route.kind === 'timed') {
       this.others.event(conn, event);
       return;
     }

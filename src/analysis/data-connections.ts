@@ -152,8 +152,14 @@ export class DataConnections {
   }
 }
 
+/** The timing of a connection's data: its last payload, and the longest pause between two. */
+export interface DataTiming {
+  lastData: { frame: number; time: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+}
+
 /** A stalled transfer shows as a long pause between payload-carrying segments. */
-function noteSilence(route: DataRoute, chunk: StreamChunk): void {
+export function noteSilence(route: DataTiming, chunk: StreamChunk): void {
   if (chunk.bytes.length === 0) return;
   const last = route.lastData;
   if (last) {

@@ -7,6 +7,7 @@
  */
 import { announcesActive, announcesPassive, passiveCommandOfReply, transferKind } from '../ftp/commands.js';
 import type { ConnectionEvent, TcpConnection } from '../tcp/types.js';
+import type { DataTiming } from './data-connections.js';
 import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import type { Announcement, Command, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
@@ -60,6 +61,44 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
   t.direction = fromServer >= fromClient ? 'download' : 'upload';
   const ending = s.commands.find((x) => x.command === null && x.reply !== null && x.reply.time >= c.start && x.reply.code >= 200);
   if (ending) t.reply = ending.reply;
+}
+
+/**
+ * A session the capture began during: its first transfer command may rely on an announcement (PASV
+ * and its 227, PORT) that came before the capture, and its data connection's handshake too. Such a
+ * command in the capture — before any announcement in it, with no data connection of its own —
+ * takes the connection between the session's hosts (not the control connection) that the capture
+ * saw mid-stream, or whose handshake it holds (a SYN-ACK, or a SYN after the announcement), that was
+ * open while it ran (from before its command to its final reply): by hosts and timing, as a one-way
+ * capture's are. Its mode is the connection's: passive when the FTP client opened it (or, seen
+ * mid-stream, not sent from port 20). One with its handshake comes with its data's timing (`timing`:
+ * other-connections.ts timesData), which the checks of an opened connection read; without it, it is
+ * not taken. True when `c` was so linked.
+ */
+export function linkUnannounced(s: Session, c: TcpConnection, events: ConnectionEvent[], timing?: DataTiming): boolean {
+  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || ftpServerEnd(s, c) === null) return false;
+  const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
+  const t = s.transfers.find(
+    (x) =>
+      x.request !== null &&
+      x.request.frame < firstAnnouncement &&
+      x.announce === null &&
+      x.connection === null &&
+      x.unansweredAnnounce === undefined &&
+      x.inferred === undefined &&
+      c.end >= x.request.time &&
+      c.start <= (x.reply?.time ?? Infinity),
+  );
+  if (t === undefined) return false;
+  const serverEnd = ftpServerEnd(s, c)!;
+  t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
+  t.announcedBeforeCapture = true;
+  const initiatorIsFtpClient = c.client.ip === s.client.ip;
+  const handshake: HandshakeEvent[] = [];
+  for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
+  const link = { transfer: t, session: s, match: 'hosts' as const, swapped: initiatorIsFtpClient !== (t.mode === 'passive') };
+  t.connection = describeConnection(c, link, handshake, timing?.lastData ?? null, timing?.longestSilence ?? null);
+  return true;
 }
 
 function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream', events: ConnectionEvent[] = []): Transfer {

@@ -197,6 +197,12 @@ export interface Announcement {
   refused?: true;
   /** The capture cut the line that carried the tuple (a short snaplen): no endpoint, but one was announced. */
   cut?: true;
+  /**
+   * A passive reply whose command came before the capture began (a session the capture began during,
+   * before any command of the client's in it): when the client had it, and whether it still wanted
+   * it, is not in the capture.
+   */
+  askedBeforeCapture?: true;
 }
 
 export interface DataConnection {
@@ -472,6 +478,12 @@ export interface Transfer {
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.
    */
   unansweredAnnounce?: { command: string; frame: number };
+  /**
+   * Present only when its announcement came before the capture began (a session the capture began
+   * during: its PASV and 227, or PORT, are not in it) and its data connection was linked by hosts and
+   * timing (inferred-transfers.ts linkUnannounced).
+   */
+  announcedBeforeCapture?: true;
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
   /** What happened, decided once (analysis/verdict.ts): every output words this and nothing else. */

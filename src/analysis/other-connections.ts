@@ -8,7 +8,8 @@
 import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
-import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData } from './inferred-transfers.js';
+import { noteSilence, type DataTiming } from './data-connections.js';
+import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -87,6 +88,12 @@ export class OtherConnections {
   private readonly sessionsByServer = new OpenSessions();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
+  /** Connections opened before any session between their hosts was in the capture (their SYN may be before it too). */
+  private readonly beforeSessions: TcpConnection[] = [];
+  /** The data's timing of the kept connections a transfer announced before the capture may take (timesData). */
+  private readonly timing = new WeakMap<TcpConnection, DataTiming>();
+  /** Connections opened beside a session the capture began during, or before any session between their hosts. */
+  private readonly mayBeUnannounced = new WeakSet<TcpConnection>();
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
   private readonly events = new WeakMap<TcpConnection, ConnectionEvent[]>();
   private readonly tls: OtherTls;
@@ -122,10 +129,37 @@ export class OtherConnections {
     this.full.delete(builder);
   }
 
-  /** A new connection that is neither control nor announced data. */
+  /**
+   * A new connection that is neither control nor announced data. One already running when the
+   * capture began, or opened before any session between its hosts was in the capture (a data
+   * connection whose SYN-ACK came first), is kept for the end, when its session is known.
+   */
   note(conn: TcpConnection): void {
-    this.noteBesideSession(conn);
+    const beside = this.noteBesideSession(conn);
     if (conn.midstream && this.midstream.length < MAX_MIDSTREAM_OTHERS) this.midstream.push(conn);
+    else if (!beside && !conn.midstream && this.beforeSessions.length < MAX_MIDSTREAM_OTHERS) {
+      this.beforeSessions.push(conn);
+      this.events.set(conn, []);
+      this.mayBeUnannounced.add(conn);
+    }
+  }
+
+  /**
+   * Whether the data's timing of `conn` (not FTP) is worth keeping: a kept connection that a transfer
+   * announced before the capture may take (inferred-transfers.ts linkUnannounced) — one whose SYN the
+   * capture lacks (it began with the SYN-ACK), or one opened beside a session the capture began
+   * during or before any session between its hosts; the checks of an opened data connection read its timing.
+   */
+  timesData(conn: TcpConnection): boolean {
+    if (conn.midstream || !this.events.has(conn)) return false;
+    return conn.synFrames.length === 0 ? conn.synAckFrames.length > 0 : this.mayBeUnannounced.has(conn);
+  }
+
+  /** A chunk of a connection whose data's timing is kept. */
+  data(conn: TcpConnection, chunk: StreamChunk): void {
+    let t = this.timing.get(conn);
+    if (t === undefined) this.timing.set(conn, (t = { lastData: null, longestSilence: null }));
+    noteSilence(t, chunk);
   }
 
   /** A connection event (SYN, FIN, RST…): kept for the connections beside a session. */
@@ -141,23 +175,39 @@ export class OtherConnections {
 
   /** End of capture: each session's other connections, the transfers inferred from them, and their TLS. */
   attach(sessions: Iterable<Session>): void {
+    const all = [...sessions];
+    const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
+    const linkedOf = new Map<SessionBuilder, Set<TcpConnection>>();
     for (const [builder, others] of this.bySession) {
       // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
-      const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
-      const linked = new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]);
+      linkedOf.set(builder, new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]));
+    }
+    // Sessions the capture began during: a transfer command's data connection announced before the
+    // capture, among the connections between its hosts (given to the latest session between them,
+    // which may be another of the client's parallel sessions).
+    const midstreamByHosts = sessionsByHosts(all.filter((s) => s.midstream));
+    for (const [builder, others] of this.bySession) {
+      const linked = linkedOf.get(builder)!;
+      for (const c of others) {
+        if (linked.has(c)) continue;
+        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timing.get(c)))) linked.add(c);
+      }
+    }
+    for (const [builder, others] of this.bySession) {
+      const linked = linkedOf.get(builder)!;
       const conns = linked.size === 0 ? others : others.filter((c) => !linked.has(c));
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);
       this.attachTls(builder.session, conns);
     }
-    this.attachMidstream(sessions);
+    this.attachMidstream(all);
   }
 
   /**
    * A connection between an FTP session's two hosts that no announcement explains: a data
    * connection whose announcement was encrypted (TLS) or rewritten, or unrelated traffic.
    */
-  private noteBesideSession(conn: TcpConnection): void {
+  private noteBesideSession(conn: TcpConnection): boolean {
     let builder = this.sessionsByHosts.latest(hostPair(conn.client.ip, conn.server.ip));
     // Between the hosts of concurrent sessions whose commands TLS hides: the data connection of the
     // one that was just speaking (its encrypted 227/229, or PORT and command), not merely the latest opened.
@@ -168,12 +218,13 @@ export class OtherConnections {
     // From an FTPS server to another address: its active data connection, when the encrypted PORT
     // named an address no NAT rewrote (the client's inside one).
     if (!builder) builder = this.tlsSessionOfServer(conn);
-    if (!builder) return;
+    if (!builder) return false;
     let list = this.bySession.get(builder);
     if (!list) this.bySession.set(builder, (list = []));
     if (list.length < MAX_OTHER_CONNECTIONS) {
       list.push(conn);
       this.events.set(conn, []);
+      if (builder.session.midstream) this.mayBeUnannounced.add(conn);
       if (builder.session.tls) this.tls.note(conn);
     } else if (!this.full.has(builder)) {
       // Not silently: a session whose commands TLS hid would otherwise show fewer transfers than it made.
@@ -181,6 +232,7 @@ export class OtherConnections {
       const s = builder.session;
       this.onWarning(warning('other-connections-per-session', { max: MAX_OTHER_CONNECTIONS, client: s.client.ip, server: s.server.ip }, { frame: conn.firstFrame }));
     }
+    return true;
   }
 
   /**
@@ -208,19 +260,41 @@ export class OtherConnections {
     });
   }
 
-  /** Connections that were carrying data when the capture began, given to the session between their hosts. */
-  private attachMidstream(sessions: Iterable<Session>): void {
-    if (this.midstream.length === 0) return;
-    const byHosts = new Map<string, Session>();
-    for (const s of sessions) if (!byHosts.has(hostPair(s.client.ip, s.server.ip))) byHosts.set(hostPair(s.client.ip, s.server.ip), s);
-    for (const c of this.midstream) {
-      const s = byHosts.get(hostPair(c.client.ip, c.server.ip));
-      if (s) inferMidstreamTransfer(s, c);
+  /**
+   * Connections that were carrying data when the capture began, or opened before any session between
+   * their hosts was in it: the data connection of a transfer command the capture holds, whose
+   * announcement came before it (in any session the capture began during between their hosts); else,
+   * when already running, a transfer inferred for the first session between their hosts.
+   */
+  private attachMidstream(sessions: Session[]): void {
+    if (this.midstream.length === 0 && this.beforeSessions.length === 0) return;
+    const byHosts = sessionsByHosts(sessions);
+    for (const c of [...this.midstream, ...this.beforeSessions]) {
+      // A session whose control connection opened in the capture after the connection's first packet
+      // is not its session: a data connection does not come before its session's control connection
+      // (that of another session between the hosts, whose own control packets the capture lacks).
+      const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
+      if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
+      const events = this.events.get(c) ?? [];
+      if (between.some((s) => linkUnannounced(s, c, events, this.timing.get(c)))) continue;
+      inferMidstreamTransfer(between[0], c);
     }
   }
 }
 
 const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/** Sessions by their two hosts, in the order given. */
+function sessionsByHosts(sessions: Session[]): Map<string, Session[]> {
+  const byHosts = new Map<string, Session[]>();
+  for (const s of sessions) {
+    const key = hostPair(s.client.ip, s.server.ip);
+    const list = byHosts.get(key);
+    if (list) list.push(s);
+    else byHosts.set(key, [s]);
+  }
+  return byHosts;
+}
 
 function describeOther(c: TcpConnection): OtherConnection {
   return {

@@ -403,7 +403,7 @@ export class SessionBuilder {
     }
   }
 
-  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false): void {
+  private announce(cmd: Command, mode: 'active' | 'passive', tuple: AddressTuple, reply: Reply | null = null, refused = false, askedBeforeCapture = false): void {
     const s = this.session;
     this.refusedBeforeData = null;
     // A tuple the capture cut off is no malformed one: it was announced, the capture lacks it.
@@ -425,6 +425,7 @@ export class SessionBuilder {
       reply,
       ...(refused ? { refused: true as const } : {}),
       ...(cut ? { cut: true as const } : {}),
+      ...(askedBeforeCapture ? { askedBeforeCapture: true as const } : {}),
     };
     // The reply to a PASV the client did not wait for: the transfer command sent meanwhile uses it.
     const ahead = this.askedAhead;
@@ -734,15 +735,20 @@ export class SessionBuilder {
    * capture lost the PASV, LPSV or EPSV that asked for it (a server names an endpoint to nothing else), and the endpoint
    * it names is announced all the same, for the transfer command that uses it (the announcement's
    * command is the one its reply code answers; its frame is the reply's, as for every passive one).
+   * So too in a session the capture began during, before any command of the client's: the capture
+   * began after the command (tcpdump started between the PASV and its 227). Not when the client's
+   * bytes could not be read as lines (TLS, a line begun before the capture and longer than the bound):
+   * its commands, and which of them used the endpoint, are not readable.
    */
   private announceUnasked(reply: Reply): void {
     const verb = passiveCommandOfReply(reply.code);
-    if (verb === null || !this.clientSpoke) return;
+    const s = this.session;
+    if (verb === null || !(this.clientSpoke || (s.midstream && !s.tls && s.opaqueBytes.client === 0))) return;
     const tuple = toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](reply.text));
     // Only a reply that names an endpoint: pure-ftpd says "227 Logout." to a client's FIN.
     if (!tuple.ok || tuple.port === null) return;
     const asked: Command = { frame: reply.frame, time: reply.time, command: verb, arg: '', reply, preliminary: NO_PRELIMINARY };
-    this.announce(asked, 'passive', tuple, reply);
+    this.announce(asked, 'passive', tuple, reply, false, !this.clientSpoke);
   }
 
   /**

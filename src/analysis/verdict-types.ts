@@ -184,8 +184,12 @@ export type TransferVerdict =
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */
   | { kind: 'unused'; evidence: number[] }
-  /** The capture cannot tell: it holds one side only, or the transfer began before it. */
-  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; evidence: number[] }
+  /**
+   * The capture cannot tell: it holds one side only, or the transfer began before it. `command`: the
+   * frame of the transfer command the capture does hold, when only its data connection began before
+   * the capture (its announcement and SYN came first).
+   */
+  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; command?: number; evidence: number[] }
   /**
    * An upload the server called complete (2xx) while its client was already gone: it sent no command
    * after the upload and its control connection was closed before the reply, or reset by the reply

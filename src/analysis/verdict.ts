@@ -217,6 +217,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   if (code === 426) return resetAfterWhole(t) ? 'complete' : 'aborted';
   if (t.abortFrame !== null) {
+    // A data connection that began before the capture (linkUnannounced): whether its data was whole
+    // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
+    if (success && c?.midstream === true) return 'complete';
     // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
     // (the sender's FIN, nothing cut or missing) and the server said 226, nothing was aborted. The
     // ABOR stays on record as a late one.
@@ -230,7 +233,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
   // holding every byte and the capture ended before the server's answer (in-flight.ts).
-  if (c && c.established && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
+  // (A connection seen mid-stream had opened before the capture: its data says so.)
+  if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
     return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
@@ -254,7 +258,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // A data connection that never opened failed when it was refused, when its SYN had to be sent
   // again (no answer within the first retransmission timeout), or when the client moved on without
   // it (the session ended, or it announced again).
-  if (c && !c.established && c.synAckFrames.length === 0) {
+  if (c && !c.established && !c.midstream && c.synAckFrames.length === 0) {
     if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || sessionEnded || (t.announce && gaveUpOn(t, s))) return 'failed';
   }
   // Answered with SYN-ACK, never acknowledged: the connecting side kept repeating its SYN (its host
@@ -268,8 +272,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     // Unless it was the session's last word, the capture ending before the client's next step (in-flight.ts).
     if (announceCode !== undefined && announceCode >= 400) return inFlightAtEnd(t, s, captureEnd) !== null ? 'incomplete' : 'failed';
     // A 227 with an address nobody connected to before the client moved on (a malformed one is
-    // settled after the session's other transfers: failed unless the client recovered).
-    if (t.mode === 'passive' && t.announce?.endpoint && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
+    // settled after the session's other transfers: failed unless the client recovered). Not one whose
+    // PASV came before the capture: whether the client was still there to use it is not in it.
+    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up
@@ -737,6 +742,9 @@ function clientGone(t: Transfer, s: Session): number | null {
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
 }
 
+/** The transfer command the capture holds, of a transfer whose data connection began before the capture. */
+const commandSeen = (t: Transfer): { command?: number } => (t.request !== null ? { command: t.request.frame } : {});
+
 function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
@@ -757,6 +765,9 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
   switch (t.status) {
     case 'complete': {
       if (!c) return { kind: 'not-captured', replies: 'completed', evidence };
+      // Its data connection began before the capture (inferred-transfers.ts linkUnannounced): what it
+      // carried before is not in it, nor how it began, so a 2xx alone does not say the bytes were whole.
+      if (c.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), evidence };
       const gone = clientGone(t, s);
       if (gone !== null) {
         const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame;
@@ -828,7 +839,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
-      if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+      if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
       // FIN is not in the capture: the transfer was not still running when the capture ended.
       // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).

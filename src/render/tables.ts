@@ -95,6 +95,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
 export function announceText(t: Transfer): string {
   const an = t.announce;
   if (!an && t.unansweredAnnounce !== undefined) return `${t.unansweredAnnounce.command}, frame ${t.unansweredAnnounce.frame}; its reply, with the endpoint, is not in the capture`;
+  if (!an && t.announcedBeforeCapture) return `${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV'} before the capture began (the data connection linked by hosts and timing)`;
   if (!an) return t.inferred === undefined ? 'none (default port)' : hiddenCommandCell(t.inferred, 'its PORT/PASV exchange');
   if (an.refused && an.reply) return `${an.command} refused: ${an.reply.code} ${escapeText(an.reply.text)} (frame ${an.frame})`;
   if (!an.tuple.ok) return `${an.command} malformed: ${escapeText(an.tuple.reason ?? '')} (frame ${an.frame})`;

@@ -310,6 +310,12 @@ export function verdictSentence(t: Transfer): string {
       return 'announced, and no transfer command used it.';
     case 'unknown':
       if (v.why === 'command-lost') return commandLostSentence(t, v);
+      if (v.why === 'midstream' && v.command !== undefined) {
+        return (
+          `its data connection was already open when the capture began (mid-stream): ${n(v.bytes)} bytes captured after its command (frame ${v.command}); how the connection opened, and any bytes before the capture, are not in it` +
+          (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended.` : '.')
+        );
+      }
       if (v.why === 'midstream') {
         return (
           `already running when the capture began (mid-stream): ${n(v.bytes)} bytes captured; its command, start and size are not in the capture` +

@@ -38,6 +38,13 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Fifty-fourth verdict audit (verdicts-audit54.test.ts): tcpdump started after the login; the RETR of
+  // a missing file answered 550 in the capture: its failure stands on that reply.
+  {
+    fixture: 'a54-late-login-vsftpd-python',
+    causes: { '1.3': 'server-refused' },
+    evidence: () => ({ '1.3': [80, 81, 82, 84, 85, 90] }),
+  },
   // Forty-ninth verdict audit (verdicts-audit49.test.ts): BusyBox's ftpd. A missing file (550) whose
   // passive connection ftpd never accepted (reset at the next PORT, frame 101); an active RETR whose
   // SYNs the client's firewall drops: ftpd exits with no reply (lftp) or says 421 Timeout (ftplib); a
@@ -875,6 +882,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Fifty-fourth audit (verdicts-audit54.test.ts): tcpdump started in the middle of a 4 MiB RETR: mid-stream, then a RETR completed.
+  'a54-late-retr-vsftpd-curl',
   // Fifty-first audit (verdicts-audit51.test.ts): healthy sessions whose capture tcpdump -c stopped while something was under way.
   'a51-stop-syn-vsftpd-lftp',
   'a51-stop-login-vsftpd-lftp',

@@ -33,6 +33,10 @@ function lacking(facts: { capture: object }, size: number): number | null {
  */
 function recordedFile(name: string, size: number): Buffer {
   const script = readFileSync(join(FIXTURES, 'record.sh'), 'utf8');
+  // `a54_text_file SIZE PATH`: numbered 64-byte lines of text (a capture of it gzips small).
+  if (new RegExp(`a54_text_file ${size} "\\$FTP_HOME/${name.replace(/\./g, '\\.')}"`).test(script)) {
+    return Buffer.from(Array.from({ length: size / 64 }, (_, i) => `a54 late-start line ${String(i).padStart(8, '0')} ${'x'.repeat(34)}\n`).join(''));
+  }
   const key = new RegExp(`prng_bytes ${size} ([0-9a-f]{32}) >"\\$FTP_HOME/${name.replace(/\./g, '\\.')}"`).exec(script)?.[1];
   expect(key, `the recipe of ${name} in record.sh`).toBeDefined();
   return createCipheriv('aes-128-ctr', Buffer.from(key!, 'hex'), Buffer.alloc(16)).update(Buffer.alloc(size));
@@ -228,7 +232,11 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           }
           expect(o.bytes).toBe(f.size);
           expect(sha256(readFileSync(join(dir, o.savedName)))).toBe(f.sha256);
-          if (o.type !== 'A') expect(find(converted, f)!.sha256).toBe(f.sha256);
+          // A type the capture does not show (its TYPE came before a late start) is taken as ASCII, and
+          // --ascii-to-lf converts it, saying so (a54-late-retr-vsftpd-curl: curl's TYPE I before the capture).
+          const lfObject = find(converted, f)!;
+          if (o.type === null && lfObject.convertedToLf) expect(lfObject.notes.some((x) => x.startsWith('type unknown (the session began before the capture)'))).toBe(true);
+          else if (o.type !== 'A') expect(lfObject.sha256).toBe(f.sha256);
         });
       } else if (f.received_matches === false && f.received && f.size !== undefined && f.size !== null && f.received.size > f.size) {
         // More bytes received than the file holds: an ASCII transfer's CRLF line ends (e.g. no TYPE, FTP's default).

@@ -1,0 +1,183 @@
+/**
+ * What the sweeps (prefix-sweep, drop-sweep, suffix-sweep) share: their options, the fixtures they
+ * read, a capture replayed without some of its records (renumbered as a capture that never had them
+ * would be, with the map back to the full capture's frames), the frames where something may change,
+ * and the order that makes a sweep cut short by its time budget still span the capture.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** `--name value` options out of `args` (removed from it, so what remains are the fixtures named). */
+export function options(args) {
+  const opt = (name, dflt) => {
+    const i = args.indexOf(name);
+    if (i < 0) return dflt;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+  };
+  const flag = (name) => {
+    const i = args.indexOf(name);
+    if (i >= 0) args.splice(i, 1);
+    return i >= 0;
+  };
+  const root = resolve(opt('--root', resolve(here, '../..')));
+  const fixturesDir = resolve(opt('--fixtures', resolve(root, 'fixtures')));
+  return { opt, flag, root, fixturesDir };
+}
+
+/** The capture files of `dir` (pcap, pcapng, gzipped or not) in name order, those `only` matches. */
+export function fixtureFiles(dir, only = null) {
+  const re = only === null ? null : new RegExp(only);
+  return readdirSync(dir).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && (re === null || re.test(f))).sort();
+}
+
+/**
+ * Analyse `cap` (load-capture.mjs) as a capture holding only the records from frame `first` to
+ * `last` without those in `drop`: kept records are numbered from 1, and `map[n]` is the full
+ * capture's number of the variant's frame n. The pcapng secrets are handed on in their places up to
+ * the last record read (a key log written as the sessions ran holds them whenever the capture began).
+ */
+export async function analyseVariant(analyzeRecords, cap, { first = 1, last = Infinity, drop = null, fileName }) {
+  const map = [0];
+  const read = (sink) => {
+    sink.onHeader?.(cap.header);
+    for (const i of cap.interfaces) sink.onInterface?.(i);
+    let n = 0;
+    let bytes = 24;
+    for (const e of cap.events) {
+      if (e.kind === 's') {
+        sink.onSecrets?.(e.type, e.data);
+        continue;
+      }
+      const r = e.r;
+      if (r.frame > last) break;
+      if (r.frame < first || drop?.has(r.frame)) continue;
+      n++;
+      map.push(r.frame);
+      bytes += 16 + r.capturedLength;
+      sink.onRecord(n === r.frame ? r : { ...r, frame: n });
+    }
+    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: n, bytes });
+  };
+  const a = await analyzeRecords(read, { fileName });
+  return { a, map };
+}
+
+/** A transfer's frames that identify it across variants (its command, its announcement, its data connection's SYN), as full-capture frames. */
+export function transferKeys(t, map = null) {
+  const f = (n) => (map === null ? n : map[n] ?? n);
+  return [t.request && `r${f(t.request.frame)}`, t.announce && `a${f(t.announce.frame)}`, t.connection?.synFrame != null && `c${f(t.connection.synFrame)}`].filter(Boolean);
+}
+
+/** A session across variants: its client and server endpoints. */
+export const sessionKey = (s) => `${s.client.ip}:${s.client.port}>${s.server.ip}:${s.server.port}`;
+
+/**
+ * The frames of `full` (the whole capture's analysis) where something may change — every command
+ * and reply, control and data connections' handshakes, data connections' ends, resets and ICMP
+ * errors, and the frames either side — with a stride elsewhere; every frame when there are at most
+ * `maxCuts`. At most 4 × `maxCuts` (an even spread of them, and the last frame).
+ */
+export function framesOfInterest(full, n, maxCuts) {
+  if (n <= maxCuts) return Array.from({ length: n }, (_, i) => i + 1);
+  const want = new Set();
+  for (const s of full.sessions) {
+    for (const c of s.commands ?? []) {
+      want.add(c.frame);
+      if (c.reply) want.add(c.reply.frame);
+    }
+    for (const f of [s.closedBy?.frame, ...(s.controlConnection?.handshake ?? []).map((h) => h.frame), ...(s.controlConnection?.synFrames ?? [])]) if (typeof f === 'number' && Number.isInteger(f) && f <= n) want.add(f);
+    for (const t of s.transfers) {
+      const c = t.connection;
+      for (const f of [t.request?.frame, t.announce?.frame, t.preliminary?.frame, t.reply?.frame, c?.synFrame, ...(c?.synAckFrames ?? []), c?.establishedFrame, c?.lastData?.frame, c?.rst?.frame, ...(c?.handshake ?? []).map((h) => h.frame), ...(c?.icmpErrors ?? []).map((e) => e.frame)]) {
+        if (typeof f === 'number' && f >= 1 && f <= n) want.add(f);
+      }
+    }
+  }
+  for (const f of [...want]) {
+    if (f > 1) want.add(f - 1);
+    if (f < n) want.add(f + 1);
+  }
+  const stride = Math.max(1, Math.floor(n / maxCuts));
+  for (let f = stride; f <= n; f += stride) want.add(f);
+  want.add(n);
+  let cuts = [...want].filter((f) => f >= 1 && f <= n).sort((a, b) => a - b);
+  // A capture of thousands of commands (a hostile client): every frame would be quadratic; keep an even spread.
+  const most = 4 * maxCuts;
+  if (cuts.length > most) cuts = cuts.filter((_, i) => i % Math.ceil(cuts.length / most) === 0).concat(n);
+  return cuts;
+}
+
+/** The cuts reordered: every 64th first, then every 32nd … so that any leading part spans the capture. */
+export function coarseToFine(cuts) {
+  const seen = new Set();
+  const order = [];
+  for (let step = 64; step >= 1; step /= 2) {
+    for (let i = 0; i < cuts.length; i += step) if (!seen.has(i)) (seen.add(i), order.push(cuts[i]));
+  }
+  return order;
+}
+
+/** Words that call a transfer failed, stopped or wrong. */
+export const FAILURE_WORDS = /\b(failed|aborted|stalled|did not complete|never (answered|opened|opens|came)|no answer|refused|timed out|unreachable|lost on the path|firewall)\b/i;
+
+/** Violations grouped by kind, largest first: `[kind, {count, fixtures, example}]`. */
+export function groupByKind(violations, kindOf = (v) => v.kind) {
+  const byKind = new Map();
+  for (const v of violations) {
+    const k = kindOf(v);
+    const e = byKind.get(k) ?? { count: 0, fixtures: new Set(), example: v };
+    e.count++;
+    e.fixtures.add(v.fixture ?? v.file);
+    byKind.set(k, e);
+  }
+  return [...byKind].sort((a, b) => b[1].count - a[1].count);
+}
+
+/**
+ * Per session and transfer of a variant's analysis (`{a, map}` from analyseVariant), the facts the
+ * sweeps compare, with frames as the full capture's numbers: status, verdict, cause, evidence, and
+ * the frames of a transfer's life (`life`: its announcement, command, data connection's SYN, final
+ * reply). `ref` is the model's own object (for rendering its words).
+ */
+export function verdictFacts({ a, map }) {
+  const f = (n) => (n == null ? null : map[n] ?? n);
+  const sessions = [];
+  for (const s of a.sessions) {
+    const transfers = s.transfers.map((t) => ({
+      id: `${s.id}.${t.id}`,
+      key: t.request ? `r${f(t.request.frame)}` : t.announce ? `a${f(t.announce.frame)}` : t.connection?.synFrame != null ? `c${f(t.connection.synFrame)}` : `i${t.id}`,
+      keys: transferKeys(t, map),
+      status: t.status,
+      kind: t.verdict.kind,
+      why: t.verdict.why ?? null,
+      lost: t.verdict.lost ? true : false,
+      by: t.verdict.by ?? null,
+      cause: t.diagnosis?.cause ?? null,
+      vcause: t.verdict.cause ?? null,
+      evidence: (t.diagnosis?.evidence ?? t.verdict.evidence ?? []).slice(0, 6).map(f),
+      life: { announce: f(t.announce?.frame), request: f(t.request?.frame), syn: f(t.connection?.synFrame), reply: f(t.reply?.frame), first: f(t.connection?.firstFrame) },
+      inferred: t.inferred ?? null,
+      command: t.request?.command ?? null,
+      ref: t,
+    }));
+    sessions.push({
+      id: s.id,
+      key: sessionKey(s),
+      cause: s.diagnosis?.cause ?? null,
+      control: s.control?.kind ?? null,
+      how: s.control?.how ?? null,
+      closedBy: s.control?.closedBy ?? null,
+      login: s.login ?? null,
+      midstream: s.midstream,
+      evidence: (s.diagnosis?.evidence ?? []).slice(0, 6).map(f),
+      transfers,
+      ref: s,
+    });
+  }
+  return sessions;
+}
