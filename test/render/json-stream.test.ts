@@ -11,12 +11,14 @@ import { terminalSafeJson, toJson, writeJson, writeJsonLines, type JsonPart } fr
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
+import { sampleFixtures } from '../support/fixture-sample.js';
 
 const PARTS: JsonPart[] = ['summary', 'sessions', 'commands', 'transfers', 'diagnose'];
-const captures = readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+// npm test checks the fixed sample of fixtures (test/support/fixture-sample.ts); test:long (and CI) every one.
+const captures = sampleFixtures(readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort());
 
 describe('streamed JSON', () => {
-  it('is the same document as JSON.stringify gives, on every fixture and part', async () => {
+  it('is the same document as JSON.stringify gives, on every fixture (npm test: the sample) and part', async () => {
     for (const f of captures) {
       // The analyses the worker's other files made of the same fixtures (test/support/shared-analysis.ts).
       const a = await sharedAnalyzeFiles([join(FIXTURES, f)], { fileName: f, thread: false });
