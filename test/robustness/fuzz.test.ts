@@ -110,6 +110,8 @@ describe('fuzz (fixed seed)', () => {
       // A user's interrupted download beside another program's (1 MiB), a split download with a segment cut at the server.
       'a31-aria2c-server-cut-vsftpd.pcap.gz',
       'a31-resume-beside-wget-vsftpd-curl.pcap.gz',
+      // A capture started in the middle of a 4 MiB download (audit 54).
+      'a54-late-retr-vsftpd-curl.pcap.gz',
       'capture-loss-vsftpd-lftp.pcap',
       'ftps-large-vsftpd-curl.pcap.gz',
       'hostile-client-vsftpd-python.pcap.gz',

@@ -8,7 +8,7 @@
  * test:long`, which .ci/run runs): a process each, the same budgets.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,18 +101,34 @@ describe('--max-memory', () => {
   });
 
   it.runIf(LONG)('summary of several captures gives each analysis thread its share of the ceiling (V8\'s heap flag overrides a worker\'s own limit)', () => {
-    // Two generated floods of 16,000 SYN-only connections: more than a thread's share of 256 MiB
-    // allows (a third of it, raised to 128 MiB: 12,582), fewer than the whole 256 MiB does (29,360).
+    // Two generated floods of 125,000 SYN-only connections (8.75 MB each: together past the 16 MiB
+    // below which captures are analysed one after another in the main thread): more than a thread's
+    // share of 1024 MiB allows (a third of it: 40,501), fewer than the whole 1024 MiB does (130,023).
+    const FLOODED = 125_000;
+    const files = ['a', 'b'].map((n) => join(dir, `generated-syn-125k-${n}.pcap`));
+    for (const f of files) gen.synOnly(FLOODED, f);
+    expect(files.reduce((n, f) => n + statSync(f).size, 0)).toBeGreaterThanOrEqual(16 * MIB);
+    const r = spawnSync(BIN, ['summary', '--max-memory', '1024', ...files], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.status).toBe(0);
+    const evictions = [...r.stdout.matchAll(/(\d+) connection\(s\) evicted before their end/g)].map((m) => Number(m[1]));
+    const share = limitsFor(Math.floor(1024 / 3) * MIB).maxConnections;
+    expect(share).toBeLessThan(FLOODED);
+    expect(limitsFor(1024 * MIB).maxConnections).toBeGreaterThan(FLOODED);
+    expect(evictions).toEqual([FLOODED - share, FLOODED - share]);
+  });
+
+  it.runIf(LONG)('small captures, analysed one after another in the main thread, each have the whole ceiling', () => {
+    // Two generated floods of 16,000 SYN-only connections (1.1 MB each): more than a third of 256 MiB
+    // would keep (12,582), fewer than the whole 256 MiB keeps (29,360): nothing is evicted.
     const FLOODED = 16_000;
     const files = ['a', 'b'].map((n) => join(dir, `generated-syn-16k-${n}.pcap`));
     for (const f of files) gen.synOnly(FLOODED, f);
     const r = spawnSync(BIN, ['summary', '--max-memory', '256', ...files], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(0);
-    const evictions = [...r.stdout.matchAll(/(\d+) connection\(s\) evicted before their end/g)].map((m) => Number(m[1]));
-    const share = limitsFor(128 * MIB).maxConnections;
-    expect(share).toBeLessThan(FLOODED);
+    expect(limitsFor(128 * MIB).maxConnections).toBeLessThan(FLOODED);
     expect(limitsFor(256 * MIB).maxConnections).toBeGreaterThan(FLOODED);
-    expect(evictions).toEqual([FLOODED - share, FLOODED - share]);
+    expect(r.stdout).not.toMatch(/evicted before their end/);
+    expect(r.stdout.match(/^Capture /gm)).toHaveLength(2);
   });
 
   it('a ceiling below the runtime is refused as a usage error, naming the least', () => {
