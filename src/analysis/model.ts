@@ -26,7 +26,6 @@ export interface Diagnosis {
 
 export type VantagePoint = 'client-side' | 'server-side' | 'in-between' | 'same-segment' | 'unknown';
 
-/** Where the capture was taken, inferred from TTLs and which packets it holds. */
 /**
  * A TCP reset as captured. `ttl`: its TTL / hop limit (a middlebox's RST arrives with another than
  * the host's). `madeHere`: captured leaving a device that forwards the session's packets (a router's
@@ -47,6 +46,7 @@ export interface RstSeen {
   noConnection?: true;
 }
 
+/** Where the capture was taken, inferred from TTLs and which packets it holds. */
 export interface Vantage {
   point: VantagePoint;
   /** Why we think so, in words. */

@@ -34,12 +34,12 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
   unknown: 'yellow',
 };
 
-/** One word or three for a table cell: "complete", "complete, 939,136 B not captured", "aborted (client)". */
 /** A size the server's 150 rounded (pure-ftpd's "N.N kbytes to download"), after a byte count: " of about N bytes (…)". */
 function aboutWords(a: AnnouncedKbytes): string {
   return ` of about ${n(Math.round(a.kbytes * 1024))} bytes (the 150 at frame ${a.frame} announced ${a.kbytes.toFixed(1)} kbytes, rounded: ${n(a.low)} to ${n(a.high)} bytes)`;
 }
 
+/** One word or three for a table cell: "complete", "complete, 939,136 B not captured", "aborted (client)". */
 export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
@@ -120,7 +120,6 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
   unknown: 'unknown',
 };
 
-/** What a transfer mode other than stream put on the wire. */
 /** Who aborted a transfer, after "aborted by". */
 function stopperWords(by: Stopper): string {
   if (by === 'network') return 'the network (a device between the hosts)';
@@ -128,6 +127,7 @@ function stopperWords(by: Stopper): string {
   return `the ${by}`;
 }
 
+/** What a transfer mode other than stream put on the wire. */
 const modeWords = (mode: string): string =>
   mode === 'Z' ? 'sent in MODE Z, so they are the deflate-compressed stream, not the file itself' : `sent in MODE ${mode}, so they carry that mode's framing, not the file alone`;
 

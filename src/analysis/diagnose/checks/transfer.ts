@@ -115,7 +115,6 @@ function stoppedAtEndWords(atEnd: EndState, receiver: 'client' | 'server', sende
   }
 }
 
-/** The client stopped the transfer itself (ABOR, or it reset the data connection). */
 /**
  * The server's end of a download reset by something the client never sent (serverEndGoneUnseen,
  * serverSideResetUnseen: the verdict's stopper `firewall`): where to look, whichever shape showed it.
@@ -126,6 +125,7 @@ const SERVER_END_RESET_ADVICE =
   "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
   'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.';
 
+/** The client stopped the transfer itself (ABOR, or it reset the data connection). */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
   return t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
