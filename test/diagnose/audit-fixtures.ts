@@ -3,14 +3,16 @@
  * analysis, its transfers and causes, and the text of several outputs flattened to one line.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
+import { filterPcap } from '../support/pcap-edit.js';
 
 /** The fixture's capture: NAME.pcap, or its gzip-compressed NAME.pcap.gz. */
 export const path = (name: string): string => (existsSync(join(FIXTURES, `${name}.pcap`)) ? join(FIXTURES, `${name}.pcap`) : join(FIXTURES, `${name}.pcap.gz`));
@@ -130,4 +132,52 @@ export const verdicts = (a: Analysis): unknown[][] =>
 export async function jsonVerdicts(name: string): Promise<unknown[][]> {
   const j = JSON.parse((await runCli(['summary', '--json', path(name)])).stdout);
   return j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
+}
+
+/** A capture derived from a committed fixture by keeping whole records (never new bytes), analysed. */
+export interface Derived {
+  file: string;
+  a: Analysis;
+  /** A full-capture frame's number in the derived capture. */
+  at: (frame: number) => number;
+}
+
+/**
+ * The fixture with only the records whose full-capture frame `keep` accepts, written to
+ * `dir/NAME-LABEL.pcap` and analysed: a capture that missed packets (audit 52, 53), started late
+ * (audit 54) or stopped early.
+ */
+export async function derived(dir: string, name: string, label: string, keep: (frame: number) => boolean): Promise<Derived> {
+  const file = join(dir, `${name}-${label}.pcap`);
+  const kept: number[] = [];
+  writeFileSync(
+    file,
+    filterPcap(readFileSync(path(name)), (r) => {
+      const k = keep(r.frame);
+      if (k) kept.push(r.frame);
+      return k;
+    }),
+  );
+  const a = await analyzeFiles([file], { fileName: file, thread: false });
+  return { file, a, at: (f) => kept.filter((x) => x <= f).length };
+}
+
+/**
+ * Outputs of a derived capture, flattened (report and logs as they are, the rest without colour),
+ * and summary --json's one row per transfer (`row`; by default [id, verdict, cause]).
+ */
+export async function derivedTexts(
+  file: string,
+  commands: string[],
+  row: (s: any, t: any) => unknown[] = (s, t) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null],
+): Promise<{ out: Record<string, string>; json: unknown[][] }> {
+  const out: Record<string, string> = {};
+  for (const c of commands) {
+    const r = await runCli(c === 'report' || c === 'logs' ? [c, file] : [c, '--no-color', file]);
+    expect(r.code, `${c}: ${r.stderr}`).toBe(0);
+    out[c] = flat(r.stdout);
+  }
+  const j = JSON.parse((await runCli(['summary', '--json', file])).stdout);
+  const json = j.sessions.flatMap((s: any) => s.transfers.map((t: any) => row(s, t)));
+  return { out, json };
 }

@@ -9,33 +9,18 @@
  * beside it. Frames are tshark's (NAME.tshark-*.tsv) in the full capture; the derived capture
  * numbers its frames again, one less for each removed frame before (`at`).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { runCli } from '../cli/run-cli.js';
-import { filterPcap } from '../support/pcap-edit.js';
-import { analyze, flat, ftpRows, path, tsv } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, ftpRows, path, tsv, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit52-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Derived {
-  file: string;
-  a: Analysis;
-  /** A full-capture frame's number in the derived capture. */
-  at: (frame: number) => number;
-}
-
 /** The fixture without the records `drop` (full-capture frame numbers), as a capture that missed them. */
-async function without(name: string, drop: number[]): Promise<Derived> {
-  const file = join(tmp, `${name}-without-${drop.join('-')}.pcap`);
-  writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => !drop.includes(r.frame)));
-  const a = await analyzeFiles([file], { fileName: file, thread: false });
-  return { file, a, at: (f) => f - drop.filter((d) => d < f).length };
-}
+const without = (name: string, drop: number[]): Promise<Derived> => derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
 
 /** Each transfer: [id, status, verdict, cause]. */
 const rows = (a: Analysis): unknown[][] =>
@@ -44,17 +29,7 @@ const rows = (a: Analysis): unknown[][] =>
 const sessionRows = (a: Analysis): unknown[][] => a.sessions.map((s) => [s.id, s.diagnosis?.cause ?? null, s.control.kind]);
 
 /** Outputs of the derived capture, flattened; summary --json's per-transfer [id, verdict, cause] last. */
-async function texts(file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> {
-  const out: Record<string, string> = {};
-  for (const c of commands) {
-    const r = await runCli([c, '--no-color', file]);
-    expect(r.code, `${c}: ${r.stderr}`).toBe(0);
-    out[c] = flat(r.stdout);
-  }
-  const j = JSON.parse((await runCli(['summary', '--json', file])).stdout);
-  const json = j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
-  return { out, json };
-}
+const texts = (file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> => derivedTexts(file, commands);
 
 const field = (name: string, frame: number): Record<string, string> => tsv(name, 'fields').find((r) => Number(r['frame.number']) === frame)!;
 

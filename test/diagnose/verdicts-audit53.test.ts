@@ -10,33 +10,19 @@
  * or "aborted", though the server's replies and the data connection to the announced endpoint say a
  * transfer ran. Now the transfer is inferred (inferred: command-lost) with what the capture proves.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { runCli } from '../cli/run-cli.js';
-import { filterPcap } from '../support/pcap-edit.js';
-import { analyze, extractedFiles, factSha, flat, ftpRows, path, tsv } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, extractedFiles, factSha, ftpRows, path, tsv, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit53-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Derived {
-  file: string;
-  a: Analysis;
-  /** A full-capture frame's number in the derived capture. */
-  at: (frame: number) => number;
-}
-
 /** The fixture without the records `drop` (full-capture frame numbers), as a capture that missed them. */
-async function without(name: string, drop: number[]): Promise<Derived> {
-  const file = join(tmp, `${name}-without-${drop.join('-')}.pcap`);
-  writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => !drop.includes(r.frame)));
-  const a = await analyzeFiles([file], { fileName: file, thread: false });
-  return { file, a, at: (f) => f - drop.filter((d) => d < f).length };
-}
+const without = (name: string, drop: number[]): Promise<Derived> => derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
 
 /** Each transfer: [id, status, verdict, cause]. */
 const rows = (a: Analysis): unknown[][] =>
@@ -45,17 +31,8 @@ const rows = (a: Analysis): unknown[][] =>
 const sessionRows = (a: Analysis): unknown[][] => a.sessions.map((s) => [s.id, s.diagnosis?.cause ?? null, s.control.kind]);
 
 /** Outputs of the derived capture, flattened; summary --json's per-transfer [id, verdict, why, cause] last. */
-async function texts(file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> {
-  const out: Record<string, string> = {};
-  for (const c of commands) {
-    const r = await runCli(c === 'report' || c === 'logs' ? [c, file] : [c, '--no-color', file]);
-    expect(r.code, `${c}: ${r.stderr}`).toBe(0);
-    out[c] = flat(r.stdout);
-  }
-  const j = JSON.parse((await runCli(['summary', '--json', file])).stdout);
-  const json = j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.verdict.why ?? null, t.diagnosis?.cause ?? null]));
-  return { out, json };
-}
+const texts = (file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> =>
+  derivedTexts(file, commands, (s, t) => [`${s.id}.${t.id}`, t.verdict.kind, t.verdict.why ?? null, t.diagnosis?.cause ?? null]);
 
 const field = (name: string, frame: number): Record<string, string> => tsv(name, 'fields').find((r) => Number(r['frame.number']) === frame)!;
 /** Words that call a transfer failed or aborted. */

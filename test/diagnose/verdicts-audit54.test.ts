@@ -8,33 +8,18 @@
  * (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its frames again from 1
  * (`at`). Two real late-start captures (fixtures/record.sh, a54-*) close the file.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { runCli } from '../cli/run-cli.js';
-import { filterPcap } from '../support/pcap-edit.js';
-import { analyze, facts, flat, ftpRows, outputs, path } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, facts, flat, ftpRows, outputs, path, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit54-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Derived {
-  file: string;
-  a: Analysis;
-  /** A full-capture frame's number in the derived capture. */
-  at: (frame: number) => number;
-}
-
 /** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
-async function from(name: string, start: number): Promise<Derived> {
-  const file = join(tmp, `${name}-from-${start}.pcap`);
-  writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => r.frame >= start));
-  const a = await analyzeFiles([file], { fileName: file, thread: false });
-  return { file, a, at: (f) => f - start + 1 };
-}
+const from = (name: string, start: number): Promise<Derived> => derived(tmp, name, `from-${start}`, (f) => f >= start);
 
 /** Each transfer: [id, command, request frame, data stream, status, verdict (why), cause]. */
 const rows = (a: Analysis): unknown[][] =>
@@ -53,17 +38,7 @@ const rows = (a: Analysis): unknown[][] =>
 const sessionRows = (a: Analysis): unknown[][] => a.sessions.map((s) => [s.id, s.control.kind, s.login, s.diagnosis?.cause ?? null]);
 
 /** Outputs of a capture file, flattened, and summary --json's per-transfer [id, verdict, cause]. */
-async function texts(file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> {
-  const out: Record<string, string> = {};
-  for (const c of commands) {
-    const r = await runCli([c, '--no-color', file]);
-    expect(r.code, `${c}: ${r.stderr}`).toBe(0);
-    out[c] = flat(r.stdout);
-  }
-  const j = JSON.parse((await runCli(['summary', '--json', file])).stdout);
-  const json = j.sessions.flatMap((s: any) => s.transfers.map((t: any) => [`${s.id}.${t.id}`, t.verdict.kind, t.diagnosis?.cause ?? null]));
-  return { out, json };
-}
+const texts = (file: string, ...commands: string[]): Promise<{ out: Record<string, string>; json: unknown[][] }> => derivedTexts(file, commands);
 
 const LOGIN = 'a54-late-login-vsftpd-python';
 
