@@ -180,39 +180,40 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
 
 /**
  * The session in which the client asked again after a refused announcement that ended its session
- * (lftp: "EPSV failed, will try PASV" closes the control connection and logs in anew): the client's
- * next session to the same server, opened after the refusal, when the refused session held no
- * transfer after it, the new session logs in as the same user, and its first announcement asks
- * another way (another command: the same one again is a retry of the same thing, not a fallback).
- * Null otherwise.
+ * (lftp: "EPSV failed, will try PASV" closes the control connection and logs in anew): its next
+ * session (nextSession), whose first announcement asks another way (another command: the same one
+ * again is a retry of the same thing, not a fallback). Null otherwise.
  */
 function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
-  if (s.transfers[s.transfers.length - 1] !== refused) return null;
-  const after = refused.announce!.reply!.time;
-  const list = byPeers(sessions).get(peersKey(s)) ?? [];
-  // The first of the client's sessions to that server opened after the refusal (sorted by start).
-  let lo = firstAbove(list, after, startOfSession);
-  while (lo < list.length && list[lo] === s) lo++;
-  const next = list[lo];
-  if (next === undefined || !sameLogin(s, next)) return null;
-  const first = next.transfers.find((o) => o.announce !== null);
+  const next = nextSession(refused, s, sessions);
+  const first = next?.transfers.find((o) => o.announce !== null);
   return first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
 }
 
 /**
- * The client's next session to the same server after a refused announcement that ended its session
- * (as reconnected() reads it), still going when the capture ended (sessionStepAtEnd) with no
- * announcement yet, and no other user's login: the way past the refusal was under way. Null otherwise.
+ * The client's next session (nextSession) still going when the capture ended (sessionStepAtEnd)
+ * with no announcement yet: the way past the refusal was under way. Null otherwise.
  */
 function reconnecting(refused: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): { session: Session; step: number } | null {
+  const next = nextSession(refused, s, sessions);
+  if (next === null || next.transfers.some((o) => o.announce !== null)) return null;
+  const step = sessionStepAtEnd(next, captureEnd);
+  return step === null ? null : { session: next, step };
+}
+
+/**
+ * After a refused announcement that ended its session (the session's last transfer): the first of
+ * the client's sessions to the same server opened after the refusal, when it logs in as the same
+ * user (or not yet at all). Null otherwise.
+ */
+function nextSession(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
   if (s.transfers[s.transfers.length - 1] !== refused) return null;
   const list = byPeers(sessions).get(peersKey(s)) ?? [];
+  // Sorted by start.
   let lo = firstAbove(list, refused.announce!.reply!.time, startOfSession);
   while (lo < list.length && list[lo] === s) lo++;
   const next = list[lo];
-  if (next === undefined || next.transfers.some((o) => o.announce !== null) || !sameLogin(s, next)) return null;
-  const step = sessionStepAtEnd(next, captureEnd);
-  return step === null ? null : { session: next, step };
+  return next !== undefined && sameLogin(s, next) ? next : null;
 }
 
 /** How many refused announcements and reconnects a chain may pass through (tnftp's longest: EPSV, PASV, EPRT, then PORT). */
