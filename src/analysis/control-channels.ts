@@ -217,6 +217,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,
     ...(conn.evicted === undefined ? {} : { evicted: conn.evicted }),
+    ...(conn.resumes === undefined ? {} : { resumes: conn.resumes }),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { TlsAlert, TlsFacts } from '../tls/types.js';
+import type { Resumption } from '../tcp/types.js';
 import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
@@ -263,6 +264,8 @@ export interface DataConnection {
   midstream: boolean;
   /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
   evicted?: number;
+  /** A connection the analysis had given up and picked up again here (TcpConnection.resumes): mid-stream, but not begun before the capture. */
+  resumes?: Resumption;
   /**
    * Retransmitted bytes whose content differed from the first copy, which was kept (first copy
    * wins): how many segments, the first one's frame and stream offset, the frame of the copy kept,
@@ -355,6 +358,8 @@ export interface ControlConnection {
   forwardedCopies: number;
   /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
   evicted?: number;
+  /** A connection the analysis had given up and picked up again here (TcpConnection.resumes): mid-stream, but not begun before the capture. */
+  resumes?: Resumption;
 }
 
 /**

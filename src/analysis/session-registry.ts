@@ -142,7 +142,13 @@ export class SessionRegistry {
   private warnPartial(sessions: Session[]): void {
     const names = (list: Session[], what: (s: Session) => string): string =>
       list.slice(0, 10).map(what).join(', ') + (list.length > 10 ? `, … (${list.length - 10} more)` : '');
-    const mid = sessions.filter((s) => s.midstream && this.partial.has(s));
+    const resumed = sessions.filter((s) => s.controlConnection.resumes !== undefined && this.partial.has(s));
+    if (resumed.length > 0) {
+      const facts = { count: resumed.length, names: names(resumed, (s) => `session ${s.id} (tcp.stream ${s.controlConnection.resumes!.stream}'s, given up at frame ${s.controlConnection.resumes!.evictedAt})`) };
+      this.onWarning(warning('resumed-sessions', facts, { frame: this.partial.get(resumed[0]) }));
+    }
+    // A session picked up again did not begin before the capture: said above, not here.
+    const mid = sessions.filter((s) => s.midstream && s.controlConnection.resumes === undefined && this.partial.has(s));
     if (mid.length > 0) {
       const facts = { count: mid.length, names: names(mid, (s) => `session ${s.id}`) };
       this.onWarning(warning('midstream-sessions', facts, { frame: this.partial.get(mid[0]) }));

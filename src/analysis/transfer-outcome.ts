@@ -64,6 +64,7 @@ export function describeConnection(
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
   if (conn.evicted !== undefined) dc.evicted = conn.evicted;
+  if (conn.resumes !== undefined) dc.resumes = conn.resumes;
   if (conn.conflicts) {
     const { count, frame, offset, kept, dir } = conn.conflicts;
     // c2s is the initiator's direction (swapped when the mid-stream guess was wrong).

@@ -3,6 +3,7 @@
  * are decided once (verdict.ts) from the facts and the diagnosis; every renderer words them and
  * none decides one. Each carries the frames that prove it.
  */
+import type { Resumption } from '../tcp/types.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 
 /** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
@@ -187,9 +188,10 @@ export type TransferVerdict =
   /**
    * The capture cannot tell: it holds one side only, or the transfer began before it. `command`: the
    * frame of the transfer command the capture does hold, when only its data connection began before
-   * the capture (its announcement and SYN came first).
+   * the capture (its announcement and SYN came first). `resumes`: not begun before the capture, but
+   * picked up again after the analysis had given its data connection up (TcpConnection.resumes).
    */
-  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; command?: number; evidence: number[] }
+  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; command?: number; resumes?: Resumption; evidence: number[] }
   /**
    * An upload the server called complete (2xx) while its client was already gone: it sent no command
    * after the upload and its control connection was closed before the reply, or reset by the reply
@@ -261,8 +263,11 @@ export type ControlVerdict =
    * resets on data, as pure-ftpd's unasked "Logout." after its client's FIN). Absent otherwise.
    */
   | { kind: 'opened'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; reset?: ControlReset; evidence: number[] }
-  /** The capture began after the handshake. */
-  | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; reset?: ControlReset; evidence: number[] };
+  /**
+   * The capture began after the handshake; or, with `resumes`, the analysis picked the control
+   * connection up again after giving it up (TcpConnection.resumes): its earlier part is another session.
+   */
+  | { kind: 'midstream'; closedBy: 'client' | 'server' | null; how: 'fin' | 'rst' | null; reset?: ControlReset; resumes?: Resumption; evidence: number[] };
 
 /** A reset of a control connection after it was closed with a FIN (ControlVerdict `opened`). */
 export interface ControlReset {

@@ -16,6 +16,7 @@ import type { Analysis, Command, ControlVerdict, Reply, RstSeen, Session, Transf
 import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
+import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
@@ -207,6 +208,10 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     if (t.inferred === 'tls-hidden' && hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return 'incomplete';
     return c.close === 'fin' && t.bytes > 0 && t.inferred === 'tls-hidden' && tlsTruncation(t) === null ? 'complete' : 'incomplete';
   }
+  // The analysis gave up the data connection before its sender's FIN (more connections live at
+  // once than its budget): the bytes after that are not counted, so no reply, ABOR or close can be
+  // weighed against them; the verdict says not followed (not-followed.ts).
+  if (c?.evicted !== undefined && !c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t))) return 'incomplete';
   // A capture of the client's side only: no reply, SYN-ACK or server data is in it, so nothing
   // shows an end; the verdict says unknown (one-way).
   if (s.oneWay === 'client' && t.unansweredAnnounce !== undefined) return 'incomplete';
@@ -369,7 +374,10 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   const reset = resetAfterClose(s);
   const closeFrames = s.closedBy ? [s.closedBy.frame] : [];
   const withReset = reset === null ? {} : { reset };
-  if (s.midstream) return { kind: 'midstream', closedBy, how, ...withReset, evidence: reset === null ? closeFrames : [...closeFrames, reset.frame] };
+  if (s.midstream) {
+    const resumes = cc.resumes === undefined ? {} : { resumes: cc.resumes };
+    return { kind: 'midstream', closedBy, how, ...withReset, ...resumes, evidence: reset === null ? closeFrames : [...closeFrames, reset.frame] };
+  }
   const opened = cc.established || cc.synAckFrames.length > 0 || s.commands.length > 0;
   if (!opened && cc.synFrames.length > 0) {
     const syns = cc.synFrames.slice(0, 8);
@@ -745,6 +753,9 @@ function clientGone(t: Transfer, s: Session): number | null {
 /** The transfer command the capture holds, of a transfer whose data connection began before the capture. */
 const commandSeen = (t: Transfer): { command?: number } => (t.request !== null ? { command: t.request.frame } : {});
 
+/** A mid-stream data connection's earlier part, when the analysis had given it up (not begun before the capture). */
+const resumption = (t: Transfer): { resumes?: Resumption } => (t.connection?.resumes !== undefined ? { resumes: t.connection.resumes } : {});
+
 function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
@@ -757,7 +768,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
   }
   if (t.inferred !== undefined) {
     if (t.status === 'failed') return { kind: 'failed', cause: t.diagnosis?.cause ?? (t.inferred === 'tls-hidden' ? 'tls-hidden' : null), evidence };
-    if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, evidence };
+    if (t.inferred === 'midstream') return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...resumption(t), evidence };
     // The server's replies say how it went for the server; the client's side is not in the capture.
     if (t.inferred === 'one-way') return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
     return { kind: 'unknown', why: 'tls-hidden', bytes: t.bytes, cause: t.diagnosis?.cause ?? null, evidence };
@@ -767,7 +778,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       if (!c) return { kind: 'not-captured', replies: 'completed', evidence };
       // Its data connection began before the capture (inferred-transfers.ts linkUnannounced): what it
       // carried before is not in it, nor how it began, so a 2xx alone does not say the bytes were whole.
-      if (c.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), evidence };
+      if (c.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), ...resumption(t), evidence };
       const gone = clientGone(t, s);
       if (gone !== null) {
         const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame;
@@ -839,7 +850,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       }
       if (s.oneWay) return { kind: 'unknown', why: 'one-way', bytes: t.bytes, evidence };
       if (!c && t.preliminary) return { kind: 'not-captured', replies: 'started', evidence };
-      if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), evidence };
+      if (c?.midstream) return { kind: 'unknown', why: 'midstream', bytes: t.bytes, ...commandSeen(t), ...resumption(t), evidence };
       // A control connection one side closed (FIN or RST) ended the session even if the other side's
       // FIN is not in the capture: the transfer was not still running when the capture ended.
       // Data still moving when the capture ended: what the receiver lacked may yet be sent again (in-flight.ts).

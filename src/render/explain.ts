@@ -19,7 +19,7 @@ import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterAttemptSentence, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, splitStallSentence, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterAttemptSentence, resumedWords, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, splitStallSentence, verdictLabel, verdictSentence } from './verdict-words.js';
 import { portSplitsOf } from '../analysis/passive-port-split.js';
 
 const WIDTH = 78;
@@ -345,7 +345,8 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
   let text = `${opener} opens the data connection (tcp.stream ${c.stream}) from ${c.initiator === 'server' ? 'its' : 'its temporary'} port ${portName(from.port)} to ${endpoint(to)}`;
   const hs = handshakeText(events);
   text += hs ? `: ${hs}.` : '.';
-  if (c.midstream) text += ' (The capture began after its handshake.)';
+  if (c.resumes !== undefined) text += ` (Picked up part way: ${resumedWords(c.resumes)}.)`;
+  else if (c.midstream) text += ' (The capture began after its handshake.)';
   // A note, not a departure: RFC 959 makes port 20 the server's default, not a rule (vsftpd
   // connect_from_port_20=NO, proftpd by default). A failed one's diagnosis names the port itself.
   if (t.mode === 'active' && c.initiator === 'server' && c.server.port !== 20) {
@@ -723,6 +724,8 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
         ? 'the capture ended before the control connection opened: what followed is not in it'
         : 'the control connection never opened, so nothing of the session could happen',
     );
+  } else if (s.controlConnection.resumes !== undefined) {
+    steps.push({ title: `Control connection: picked up part way: ${resumedWords(s.controlConnection.resumes)}. Its handshake, login and earlier commands are in the session before on that connection; what came in between is not analysed.`, subs: [] });
   } else if (s.midstream || hs === '') {
     steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
   } else {
@@ -931,7 +934,9 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const firstDown = teardown?.firstFrame;
   const before = quit !== undefined && firstDown !== undefined && firstDown < quit.frame;
   if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
-  else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
+  else if (s.controlConnection.evicted !== undefined) {
+    end.push(`The analysis stopped following the control connection at frame ${s.controlConnection.evicted}, to make room for others: what came after is not in this session.`);
+  } else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
   for (const c of s.commands) {
     const unanswered = noReplySentence(c);
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
@@ -979,7 +984,9 @@ function inferredStep(ctx: Ctx, t: Transfer): { title: string; subs: string[] } 
       ? 'TLS hides the command that asked for it; this connection between the two hosts during the session is probably its data connection (a guess from timing and ports)'
       : t.inferred === 'one-way'
         ? `the capture holds only what the server sent, so the command that asked for it is not in it; the server's replies tell it (${serverReplies(t)}) with this data connection`
-        : `it was already running when the capture began, so its command and start are not in the capture${t.reply ? ` (its final reply: ${t.reply.code}, frame ${t.reply.frame})` : ''}`;
+        : c.resumes !== undefined
+          ? `${resumedWords(c.resumes)}, so its command and start are not with it${t.reply ? ` (its final reply: ${t.reply.code}, frame ${t.reply.frame})` : ''}`
+          : `it was already running when the capture began, so its command and start are not in the capture${t.reply ? ` (its final reply: ${t.reply.code}, frame ${t.reply.frame})` : ''}`;
   const opener = c.initiator === 'client' ? c.client : c.server;
   const target = c.initiator === 'client' ? c.server : c.client;
   return {

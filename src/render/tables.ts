@@ -212,7 +212,8 @@ export function transferBlockRows(x: Transfer): string[][] {
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
   rows.push(['reply', x.reply === null && x.closingLine !== undefined ? closingLineText(x.closingLine) : replyText(x.reply)]);
-  if (x.abortFrame !== null) rows.push(['aborted', `ABOR at frame ${x.abortFrame}`]);
+  // An ABOR is an abort only where the verdict says so: a transfer not followed to its end may have finished first.
+  if (x.abortFrame !== null) rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}`]);
   if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);
   return rows;

@@ -154,7 +154,9 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
         : t.inferred === 'tls-hidden'
           ? 'its transfer command, if any, is encrypted'
           : t.inferred === 'midstream'
-            ? 'its transfer command came before the capture'
+            ? t.connection?.resumes !== undefined
+              ? 'picked up part way after the analysis had given it up: its transfer command is not with it'
+              : 'its transfer command came before the capture'
             : t.inferred === 'command-lost'
               ? 'its transfer command is not in the capture (the capture lost it; the server answered it)'
               : t.inferred === 'one-way'

@@ -15,6 +15,7 @@ import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-g
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
 import type { FallbackAnnounce, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
+import type { Resumption } from '../tcp/types.js';
 
 const n = count;
 
@@ -73,7 +74,8 @@ export function verdictLabel(v: TransferVerdict): string {
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
       if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
-      return v.why === 'midstream' ? 'mid-stream' : 'unknown (one side)';
+      if (v.why === 'midstream') return v.resumes !== undefined ? 'unknown (not followed whole)' : 'mid-stream';
+      return 'unknown (one side)';
   }
 }
 
@@ -178,7 +180,10 @@ export function verdictSentence(t: Transfer): string {
       if (v.why === 'not-followed') {
         return (
           `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +
-          `following its connections at frame ${v.evictedAt}, to make room for others (${NOT_FOLLOWED_WHY})${noTransferReply(t)} before it: what became of it is not known.`
+          `following its connections at frame ${v.evictedAt}, to make room for others (${NOT_FOLLOWED_WHY})` +
+          (t.reply !== null && v.evictedAt !== undefined && t.reply.frame > v.evictedAt
+            ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) came after, but the data after frame ${v.evictedAt} was not counted: whether it all moved is not known.`
+            : `${noTransferReply(t)} before it: what became of it is not known.`)
         );
       }
       if (v.arriving) {
@@ -310,6 +315,12 @@ export function verdictSentence(t: Transfer): string {
       return 'announced, and no transfer command used it.';
     case 'unknown':
       if (v.why === 'command-lost') return commandLostSentence(t, v);
+      if (v.why === 'midstream' && v.resumes !== undefined) {
+        return (
+          `not followed whole: ${resumedWords(v.resumes)}; ${n(v.bytes)} bytes counted after that, so its size and outcome are not known` +
+          (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended for the server.` : '.')
+        );
+      }
       if (v.why === 'midstream' && v.command !== undefined) {
         return (
           `its data connection was already open when the capture began (mid-stream): ${n(v.bytes)} bytes captured after its command (frame ${v.command}); how the connection opened, and any bytes before the capture, are not in it` +
@@ -718,6 +729,15 @@ export function laterAttemptSentence(t: Transfer): string | null {
 
 /** Why a connection was given up before its end (TcpConnection.evicted). */
 const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';
+
+/**
+ * A connection picked up again part way (TcpConnection.resumes), as a clause without a capital:
+ * what the analysis gave up, when and why. Not "began before the capture": the capture holds its start.
+ */
+export function resumedWords(r: Resumption): string {
+  const why = r.why === 'idle' ? 'after an hour without a packet' : `to make room for others (${NOT_FOLLOWED_WHY})`;
+  return `the analysis had stopped following its connection (tcp.stream ${r.stream}) at frame ${r.evictedAt}, ${why}, and picked it up again later without its start`;
+}
 
 /**
  * An incomplete transfer's missing end: no final reply, or one that reports no transfer (a 2xx

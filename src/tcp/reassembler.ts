@@ -66,6 +66,8 @@ const CLOSED_LINGER = 240;
 const REUSE_IDLE = 30;
 /** At the count bound, a connection seen within this many seconds is pushed out only by a new connection's SYN (open()). */
 const ACTIVE_WITHIN = 30;
+/** Connections given up that are remembered (to be picked up again as themselves) even under a tiny connection budget. */
+const GIVEN_KEPT_MIN = 1024;
 /** Idle sweeps run at most once per this many seconds of capture time. */
 const SWEEP_INTERVAL = 1;
 
@@ -79,7 +81,14 @@ export class TcpReassembler {
    * (A Map's own insertion order would do, but deleting its oldest entries leaves holes that every
    * later `keys().next()` walks over again: quadratic on a flood of short connections.)
    */
-  private readonly closedOrder = new TombstoneQueue();
+  private readonly closedOrder = new FifoQueue<Tombstone>();
+  /**
+   * Connections given up before their end (for room, or idle), by key: a later packet without a SYN
+   * picks the connection up again as one that `resumes` it, not as one begun before the capture.
+   * At most maxConnections, oldest dropped first (the queue may hold stale entries, as closedOrder).
+   */
+  private readonly given = new Map<string, GivenUp>();
+  private readonly givenOrder = new FifoQueue<GivenUp>();
   /** Least recently used live connection first. */
   private lruHead: ConnectionState | null = null;
   private lruTail: ConnectionState | null = null;
@@ -161,8 +170,10 @@ export class TcpReassembler {
         }
         this.closed.delete(key); // its queue entry is now stale
       }
-      const opened = this.open(key, f, bareSyn);
+      const given = this.given.get(key);
+      const opened = this.open(key, f, bareSyn, bareSyn ? undefined : given);
       if (opened === null) return;
+      if (given !== undefined) this.given.delete(key); // its queue entry is now stale
       st = opened;
       fromClient = st.isClient(src, tcp.srcPort);
     }
@@ -177,6 +188,8 @@ export class TcpReassembler {
     for (const st of open) this.close(st, 'end', st.conn.lastFrame, st.conn.end);
     this.closed.clear();
     this.closedOrder.clear();
+    this.given.clear();
+    this.givenOrder.clear();
     if (this.evictedCount > 0) {
       const facts = { evicted: this.evictedCount, byCount: this.evictedByCount, maxConnections: this.maxConnections, idleTimeout: this.idleTimeout };
       this.onWarning(warning('connections-evicted', facts));
@@ -201,7 +214,7 @@ export class TcpReassembler {
    * and so on — a capture with more live connections than the budget would be cut into a
    * connection per packet. It is counted (`untracked`) instead.
    */
-  private open(key: string, f: DecodedFrame, bareSyn: boolean): ConnectionState | null {
+  private open(key: string, f: DecodedFrame, bareSyn: boolean, resumes?: GivenUp): ConnectionState | null {
     const tcp = f.tcp!;
     const ip = f.ip!;
     if (this.live.size >= this.maxConnections && this.lruHead !== null) {
@@ -215,12 +228,19 @@ export class TcpReassembler {
       this.evictedByCount++;
       // Given up for room, not for silence: what became of it is not known (TcpConnection.evicted).
       this.lruHead.conn.evicted = f.frame;
-      this.evict(this.lruHead, f.frame, f.time);
+      this.evict(this.lruHead, f.frame, f.time, 'room');
     }
     const flags = tcp.flags;
     const synAck = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
-    // A SYN-ACK seen first (capture began after the SYN) names its sender as the server.
-    const srcIsClient = bareSyn ? true : synAck ? false : srcLooksLikeClient(tcp.srcPort, tcp.dstPort);
+    // A SYN-ACK seen first (capture began after the SYN) names its sender as the server; a
+    // connection picked up again keeps the sides it had.
+    const srcIsClient = bareSyn
+      ? true
+      : synAck
+        ? false
+        : resumes !== undefined
+          ? resumes.clientIp === ip.src && resumes.clientPort === tcp.srcPort
+          : srcLooksLikeClient(tcp.srcPort, tcp.dstPort);
     const a = { ip: ip.src, port: tcp.srcPort };
     const b = { ip: ip.dst, port: tcp.dstPort };
     const st = new ConnectionState(
@@ -234,6 +254,7 @@ export class TcpReassembler {
       this.ctx,
     );
     if (synAck) st.seedFromSynAck(tcp);
+    if (resumes !== undefined) st.conn.resumes = { stream: resumes.id, evictedAt: resumes.frame, why: resumes.why };
     this.live.set(key, st);
     this.append(st);
     this.listener.onOpen(st.conn, f.frame);
@@ -255,9 +276,20 @@ export class TcpReassembler {
     st.close(reason, frame, time);
   }
 
-  private evict(st: ConnectionState, frame: number, time: number): void {
+  private evict(st: ConnectionState, frame: number, time: number, why: GivenUp['why']): void {
     this.evictedCount++;
     this.close(st, 'evicted', frame, time);
+    // Only a connection that opened or carried bytes can matter later (a flood's SYNs need no record).
+    const c = st.conn;
+    if (!c.established && c.bytes.c2s + c.bytes.s2c === 0) return;
+    const given: GivenUp = { key: st.key, id: st.conn.id, frame, why, clientIp: st.conn.client.ip, clientPort: st.conn.client.port };
+    this.given.set(st.key, given);
+    this.givenOrder.push(given);
+    const kept = Math.max(GIVEN_KEPT_MIN, this.maxConnections);
+    while (this.given.size > kept || this.givenOrder.length > 2 * kept) {
+      const oldest = this.givenOrder.shift();
+      if (oldest !== undefined && this.given.get(oldest.key) === oldest) this.given.delete(oldest.key);
+    }
   }
 
   /** A repeated SYN (same ISN) of a closed connection is one of its late packets. */
@@ -307,7 +339,7 @@ export class TcpReassembler {
     const idleBefore = this.now - this.idleTimeout;
     while (this.lruHead !== null && this.lruHead.lastSeen < idleBefore) {
       const st = this.lruHead;
-      this.evict(st, st.conn.lastFrame, st.conn.end);
+      this.evict(st, st.conn.lastFrame, st.conn.end, 'idle');
     }
     const lingerBefore = this.now - this.linger;
     for (let tomb = this.closedOrder.peek(); tomb !== undefined && tomb.closedAt < lingerBefore; tomb = this.closedOrder.peek()) {
@@ -358,12 +390,22 @@ function tombFromClient(tomb: Tombstone, ip: string, port: number): boolean {
   return tomb.clientPort === port && tomb.clientIp === ip;
 }
 
-/** FIFO of tombstones: an array with a moving head, compacted when the consumed part dominates. */
-class TombstoneQueue {
-  private items: Tombstone[] = [];
+/** A connection given up before its end: enough to pick it up again as itself (TcpConnection.resumes). */
+interface GivenUp {
+  key: string;
+  id: number;
+  frame: number;
+  why: 'room' | 'idle';
+  clientIp: string;
+  clientPort: number;
+}
+
+/** FIFO (tombstones, connections given up): an array with a moving head, compacted when the consumed part dominates. */
+class FifoQueue<T> {
+  private items: T[] = [];
   private head = 0;
 
-  push(t: Tombstone): void {
+  push(t: T): void {
     this.items.push(t);
   }
 
@@ -371,14 +413,14 @@ class TombstoneQueue {
     return this.items.length - this.head;
   }
 
-  peek(): Tombstone | undefined {
+  peek(): T | undefined {
     return this.head < this.items.length ? this.items[this.head] : undefined;
   }
 
-  shift(): Tombstone | undefined {
+  shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const t = this.items[this.head];
-    this.items[this.head++] = undefined as unknown as Tombstone;
+    this.items[this.head++] = undefined as unknown as T;
     if (this.head >= 4096 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;

@@ -145,6 +145,19 @@ export interface TcpConnection {
    * to its end (or to an hour of silence, the idle timeout).
    */
   evicted?: number;
+  /**
+   * This connection's packets continue one the analysis had given up before its end (`stream`,
+   * given up at frame `evictedAt`, for `room` or after an `idle` hour), picked up again here without
+   * a SYN: it is `midstream`, but it did not begin before the capture.
+   */
+  resumes?: Resumption;
+}
+
+/** What a connection picked up again continues (TcpConnection.resumes). */
+export interface Resumption {
+  stream: number;
+  evictedAt: number;
+  why: 'room' | 'idle';
 }
 
 /**

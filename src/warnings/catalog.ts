@@ -290,6 +290,13 @@ export const WARNINGS = {
     text: (f) =>
       `${f.count} session(s) began before the capture did (mid-stream): ${f.names}; their logins and the commands before the capture are not in it`,
   }),
+  'resumed-sessions': entry<{ count: number; names: string }>({
+    severity: 'warning',
+    title: 'Sessions picked up again part way',
+    text: (f) =>
+      `${f.count} session(s) continue a control connection the analysis had given up before its end (more connections at once than its budget, or an idle hour): ` +
+      `${f.names}; the earlier part is another session, and what came in between is not analysed`,
+  }),
   'one-way-sessions': entry<{ count: number; names: string }>({
     severity: 'warning',
     title: "Sessions with one side's packets only",

@@ -110,7 +110,7 @@ function controlBadge(s: Session): string {
       [word, colour] = [v.closedBy === null ? 'opened, open at the end' : `opened, closed by ${v.closedBy}${v.how === 'rst' ? ' (reset)' : v.reset !== undefined ? `, then reset by ${v.reset.by}` : ''}`, 'green'];
       break;
     case 'midstream':
-      [word, colour] = [`mid-stream${v.closedBy === null ? '' : `, closed by ${v.closedBy}`}`, 'yellow'];
+      [word, colour] = [`${v.resumes === undefined ? 'mid-stream' : `picked up part way (${v.resumes.why === 'idle' ? 'after an idle hour' : 'memory budget'})`}${v.closedBy === null ? '' : `, closed by ${v.closedBy}`}`, 'yellow'];
       break;
   }
   if (s.diagnosis?.cause === 'not-ftp') [word, colour] = ['not FTP', 'red'];
