@@ -206,7 +206,7 @@ function reconnecting(refused: Transfer, s: Session, sessions: readonly Session[
  * the client's sessions to the same server opened after the refusal, when it logs in as the same
  * user (or not yet at all). Null otherwise.
  */
-function nextSession(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
+export function nextSession(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
   if (s.transfers[s.transfers.length - 1] !== refused) return null;
   const list = byPeers(sessions).get(peersKey(s)) ?? [];
   // Sorted by start.

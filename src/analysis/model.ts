@@ -635,6 +635,11 @@ export interface Session {
   /** Control connection seen without its SYN. */
   midstream: boolean;
   /**
+   * Commands the analysis counted but did not keep, from frame `from` on (past the per-session or
+   * capture-wide command budget, `--max-memory`): what the session did after that is not known.
+   */
+  commandsNotKept?: { count: number; from: number };
+  /**
    * Present only when the capture holds one side's packets of the control connection and none of
    * the other's (a capture filter, an asymmetric route): the side that was captured.
    */

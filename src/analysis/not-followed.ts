@@ -4,9 +4,85 @@
  * once than its budget: TcpConnection.evicted). What became of the transfer after that frame is not
  * known, so nothing after it may be read as a failure.
  */
+import { saysLacking } from '../ftp/commands.js';
+import { nextSession } from './fallback.js';
+import { peersKey } from './sorted.js';
 import type { Session, Transfer } from './model.js';
 
 /** The frame at which the data connection, else the control connection, was given up; undefined when both were followed. */
 export function notFollowedAt(t: Transfer, s: Session): number | undefined {
   return t.connection?.evicted ?? s.controlConnection.evicted;
 }
+
+/**
+ * The frame from which the session's commands were counted and not kept (Session.commandsNotKept:
+ * the command budget), when what the client did after this transfer would decide how it ended and
+ * nothing of that was kept: an announcement no kept command used, a transfer with no final reply, or
+ * a refusal the client may have got past another way (a command the server lacks, a 550 on a name
+ * that may be a directory); for a refused announcement that ended its session, the client's next
+ * session's commands. Undefined otherwise, and when a later transfer went through (a 2xx): that is
+ * the client's next way, kept.
+ */
+export function commandsNotKeptAfter(t: Transfer, s: Session, sessions: readonly Session[], depth = 0): number | undefined {
+  const notKept = s.commandsNotKept ?? nextSessionNotKept(t, s, sessions, depth);
+  if (notKept === undefined) return undefined;
+  const last = Math.max(t.announce?.reply?.frame ?? t.announce?.frame ?? 0, t.request?.frame ?? 0, t.reply?.frame ?? 0);
+  if (notKept.from < last) return undefined;
+  const decidedLater = t.request === null || t.reply === null || saysLacking(t.reply) || (t.reply.code === 550 && t.direction === 'download');
+  if (!decidedLater) return undefined;
+  const wentThrough = s.transfers.some((o) => o !== t && (o.request?.frame ?? 0) > last && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300);
+  return wentThrough ? undefined : notKept.from;
+}
+
+/** Reconnects a chain of refusals may pass through (as fallback.ts's MAX_STEPS). */
+const MAX_RECONNECTS = 8;
+
+/**
+ * A refused announcement that ended its session: the client's next way is its next session (lftp
+ * reconnects after each refusal). Its commands not kept, or its own refusal's next way not kept in
+ * turn: where they stopped being kept.
+ */
+function nextSessionNotKept(t: Transfer, s: Session, sessions: readonly Session[], depth: number): { from: number } | undefined {
+  if (t.announce?.reply == null || t.announce.reply.code < 400 || depth >= MAX_RECONNECTS) return undefined;
+  const next = nextSession(t, s, sessions);
+  if (next === null) return undefined;
+  if (next.commandsNotKept !== undefined) return next.commandsNotKept;
+  const last = next.transfers[next.transfers.length - 1];
+  const from = last === undefined ? undefined : commandsNotKeptAfter(last, next, sessions, depth + 1);
+  return from === undefined ? undefined : { from };
+}
+
+/** Per analysis: each client-and-server pair's sessions the analysis did not follow whole, with the frame it stopped. */
+const cutByPeers = new WeakMap<readonly Session[], Map<string, Array<{ session: Session; from: number }>>>();
+
+/**
+ * A download the client stopped before its end, while the analysis did not follow another session of
+ * the same client to the same server whole (its commands not kept, or its control connection given
+ * up): a split download's next segment, whose start would show this piece was done
+ * (split-download.ts), may be in what was not followed. The earliest such frame, else undefined.
+ */
+export function splitSiblingNotFollowed(t: Transfer, s: Session, sessions: readonly Session[]): number | undefined {
+  if (t.direction !== 'download') return undefined;
+  let map = cutByPeers.get(sessions);
+  if (map === undefined) {
+    map = new Map();
+    for (const o of sessions) {
+      const from = o.commandsNotKept?.from ?? o.controlConnection.evicted;
+      if (from === undefined) continue;
+      const list = map.get(peersKey(o));
+      if (list === undefined) map.set(peersKey(o), [{ session: o, from }]);
+      else list.push({ session: o, from });
+    }
+    cutByPeers.set(sessions, map);
+  }
+  let first: number | undefined;
+  for (const x of map.get(peersKey(s)) ?? []) if (x.session !== s && (first === undefined || x.from < first)) first = x.from;
+  return first;
+}
+
+/** Downloads settleOutcomes found stopped while a split sibling was not followed: the frame it stopped being followed. */
+const stoppedBesideNotFollowed = new WeakMap<Transfer, number>();
+
+/** Record (settleOutcomes) or read (verdict, diagnosis) a download stopped while its split siblings were not followed whole. */
+export const markSiblingNotFollowed = (t: Transfer, from: number): void => void stoppedBesideNotFollowed.set(t, from);
+export const siblingNotFollowedFrom = (t: Transfer): number | undefined => stoppedBesideNotFollowed.get(t);

@@ -345,6 +345,8 @@ export class SessionBuilder {
     if (s.commands.length >= this.options.maxCommands || (budget !== undefined && budget.left < cost)) {
       // Past a bound a command is only counted for reply pairing: no state, no transfer.
       this.droppedCommands++;
+      s.commandsNotKept ??= { count: 0, from: e.frame };
+      s.commandsNotKept.count++;
       if (s.commands.length < this.options.maxCommands) {
         budget!.onExhausted(e.frame);
       } else if (!this.commandLimitReported) {

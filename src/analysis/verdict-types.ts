@@ -98,6 +98,18 @@ export type TransferVerdict =
       why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured';
       evictedAt?: number;
       /**
+       * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
+       * and none after this transfer's own was: what the client did next, which would tell whether
+       * it failed or was given up, is not known.
+       */
+      commandsFrom?: number;
+      /**
+       * not-followed: a download the client stopped early while another session of the same client to
+       * the same server was not followed whole from this frame (splitSiblingNotFollowed): a split
+       * download's next segment may be there.
+       */
+      siblingFrom?: number;
+      /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
        */

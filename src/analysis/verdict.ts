@@ -6,7 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
-import { notFollowedAt } from './not-followed.js';
+import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
 import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
@@ -671,6 +671,17 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   }
   // A download the client closed once its bytes reached the next segment of the same file: its piece was done.
   for (const t of findSplitSegments(sessions, (t, s) => stopper(t, s) === 'client')) t.status = 'complete';
+  // One the client stopped while the analysis did not follow its other sessions to the server whole: not known.
+  if (sessions.some((s) => s.commandsNotKept !== undefined || s.controlConnection.evicted !== undefined)) {
+    for (const s of sessions) {
+      for (const t of s.transfers) {
+        const from = t.status === 'aborted' && stopper(t, s) === 'client' ? splitSiblingNotFollowed(t, s, sessions) : undefined;
+        if (from === undefined) continue;
+        t.status = 'incomplete';
+        markSiblingNotFollowed(t, from);
+      }
+    }
+  }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
@@ -687,6 +698,13 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   for (const [t, r] of findRefusedRetries(sessions)) {
     t.status = 'retry-refused';
     retries.set(t, r);
+  }
+  // A failure or an unused announcement that the session's next commands would explain, when the
+  // analysis kept none of them (the command budget): not known, rather than failed or unused.
+  if (sessions.some((s) => s.commandsNotKept !== undefined)) {
+    for (const s of sessions) {
+      for (const t of s.transfers) if ((t.status === 'failed' || t.status === 'unused') && commandsNotKeptAfter(t, s, sessions) !== undefined) t.status = 'incomplete';
+    }
   }
   // An upload whose client was gone before the server's 2xx, which the client's later resume shows was shorter than the file.
   for (const r of findResumedUploads(sessions, (t, s) => (t.status === 'complete' ? clientGone(t, s) : null))) {
@@ -756,7 +774,7 @@ const commandSeen = (t: Transfer): { command?: number } => (t.request !== null ?
 /** A mid-stream data connection's earlier part, when the analysis had given it up (not begun before the capture). */
 const resumption = (t: Transfer): { resumes?: Resumption } => (t.connection?.resumes !== undefined ? { resumes: t.connection.resumes } : {});
 
-function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): TransferVerdict {
+function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): TransferVerdict {
   const c = t.connection;
   const evidence = evidenceFrames(t, [t.abortFrame, t.lateAbortFrame]);
   const expected = expectedBytes(t);
@@ -859,6 +877,12 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
       const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      const sibling = siblingNotFollowedFrom(t);
+      if (sibling !== undefined) {
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', siblingFrom: sibling, evidence: [...new Set([...evidence, sibling])].sort((x, y) => x - y) };
+      }
+      const notKept = commandsNotKeptAfter(t, s, sessions);
+      if (notKept !== undefined) return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', commandsFrom: notKept, evidence: [...new Set([...evidence, notKept])].sort((x, y) => x - y) };
       const evicted = notFollowedAt(t, s);
       if (evicted !== undefined) {
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
@@ -893,7 +917,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
 
 /** Transfer verdicts: after the diagnosis, whose cause a failed or aborted verdict carries. */
 export function decideVerdicts(a: Analysis): void {
-  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s, a.capture.last);
+  for (const s of a.sessions) for (const t of s.transfers) t.verdict = transferVerdict(t, s, a.sessions, a.capture.last);
   // Once every verdict stands: whether an unfinished transfer was tried again later, and how that went.
   assignLaterAttempts(a.sessions);
 }

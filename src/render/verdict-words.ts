@@ -177,6 +177,20 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.why === 'not-followed' && v.siblingFrom !== undefined) {
+        return (
+          `not followed to its end: the client stopped this download after ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)}` : ''} bytes, and the analysis did not follow ` +
+          `all of the client's other sessions to this server (from frame ${v.siblingFrom}: more than its memory budget keeps; a larger --max-memory follows more): ` +
+          'a split download would ask for the next piece there, so whether this piece was done or given up is not known.'
+        );
+      }
+      if (v.why === 'not-followed' && v.commandsFrom !== undefined) {
+        return (
+          `not followed to its end: the analysis stopped keeping this session's commands at frame ${v.commandsFrom} ` +
+          `(more commands than its memory budget keeps; a larger --max-memory keeps more), so what the client did next, which would tell how this ${t.request === null ? 'announcement' : 'transfer'} ended, is not known` +
+          (t.reply !== null ? ` (the server's last word on it: ${t.reply.code}, frame ${t.reply.frame}).` : '.')
+        );
+      }
       if (v.why === 'not-followed') {
         return (
           `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +

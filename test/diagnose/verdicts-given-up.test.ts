@@ -1,9 +1,10 @@
 /**
- * Verdicts when the analysis gives connections up before their end (more connections live at once
- * than its budget: here a budget of 3 on lftp pget's four sessions, a real capture). A transfer
- * whose data connection was given up is "not followed", whatever replies came after, never aborted
- * or complete on bytes it did not count; a control connection picked up again is said to be one,
- * never "begun before the capture".
+ * Verdicts when the analysis does not follow everything (its memory budgets, `--max-memory`; here
+ * set tiny on real captures). A transfer whose data connection was given up is "not followed",
+ * whatever replies came after, never aborted or complete on bytes it did not count; a control
+ * connection picked up again is said to be one, never "begun before the capture"; a refusal whose
+ * next way was in commands not kept, or a split segment whose siblings were not followed, is not
+ * followed, never failed or aborted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
@@ -77,5 +78,69 @@ describe('pget4-vsftpd-lftp under a budget of 3 connections', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** The transfers' verdicts of a committed fixture analysed with these limits (and without, for the full story). */
+async function underBudget(name: string, limits: Record<string, number>) {
+  const full = await analyzeFiles([path(name)], { fileName: name, thread: false });
+  const small = await analyzeFiles([path(name)], { fileName: name, thread: false, ...limits });
+  const analyses = ((paths: string[], o: Parameters<typeof analyzeFiles>[1]) => analyzeFiles(paths, { ...o, thread: false, ...limits })) as never;
+  const texts: Record<string, string> = {};
+  for (const c of ['transfers', 'diagnose']) texts[c] = flat((await runCli([c, '--no-color', path(name)], { analyses })).stdout);
+  const rows = (a: Analysis) => a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.status, t.diagnosis?.cause ?? null]));
+  return { full: rows(full), small: rows(small), a: small, texts };
+}
+
+describe('a command budget spent before the client\'s next way', () => {
+  it("lftp's refused EPSV (1.1) and PASV (2.1), each followed by a new session whose commands were not kept (frame 76 on): not followed, not failed", async () => {
+    const { full, small, a, texts } = await underBudget('a27-chain-pyftpdlib-lftp', { maxCommandsTotal: 40 });
+    expect(full.slice(0, 2)).toEqual([
+      ['1.1', 'fell-back', null],
+      ['2.1', 'fell-back', null],
+    ]);
+    expect(small).toEqual([
+      ['1.1', 'incomplete', null],
+      ['2.1', 'incomplete', null],
+    ]);
+    expect(a.sessions[2].commandsNotKept).toEqual({ count: 10, from: 76 });
+    expect(a.sessions[0].transfers[0].verdict).toEqual({ kind: 'incomplete', bytes: 0, expected: null, why: 'not-followed', commandsFrom: 76, evidence: [33, 76] });
+    expect(a.sessions[1].transfers[0].verdict).toEqual({ kind: 'incomplete', bytes: 0, expected: null, why: 'not-followed', commandsFrom: 76, evidence: [64, 76] });
+    expect(texts.transfers).toContain(
+      "not followed to its end: the analysis stopped keeping this session's commands at frame 76 (more commands than its memory budget keeps; a larger --max-memory keeps more), " +
+        'so what the client did next, which would tell how this announcement ended, is not known.',
+    );
+    expect(texts.diagnose).not.toContain('server-refused');
+  });
+});
+
+describe("a split download's siblings not followed whole", () => {
+  it('axel: segments 3.1 and 4.1, closed by the client when the next piece began, are not followed (sessions 5 and 6 not kept from frame 3050), not aborted', async () => {
+    const { full, small, a, texts } = await underBudget('a29-axel-split-vsftpd', { maxCommandsTotal: 80 });
+    expect(full.slice(0, 4).map((r) => r.slice(0, 2))).toEqual([
+      ['1.1', 'complete'],
+      ['2.1', 'complete'],
+      ['3.1', 'complete'],
+      ['4.1', 'complete'],
+    ]);
+    expect(small.slice(0, 4)).toEqual([
+      ['1.1', 'complete', null],
+      ['2.1', 'complete', null],
+      ['3.1', 'incomplete', null],
+      ['4.1', 'incomplete', null],
+    ]);
+    expect([a.sessions[4].commandsNotKept, a.sessions[5].commandsNotKept]).toEqual([
+      { count: 5, from: 3050 },
+      { count: 7, from: 3415 },
+    ]);
+    const t = a.sessions[2].transfers[0];
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'not-followed', siblingFrom: 3050, bytes: 1051984, expected: 2195456 });
+    expect(texts.transfers).toContain(
+      "not followed to its end: the client stopped this download after 1,051,984 of 2,195,456 bytes, and the analysis did not follow all of the client's other sessions to this server " +
+        '(from frame 3050: more than its memory budget keeps; a larger --max-memory follows more): a split download would ask for the next piece there, so whether this piece was done or given up is not known.',
+    );
+    const card = texts.transfers.slice(texts.transfers.indexOf('Transfer 3.1'), texts.transfers.indexOf('Transfer 5.1') > 0 ? texts.transfers.indexOf('Transfer 5.1') : undefined);
+    expect(card).not.toMatch(/\baborted by\b/);
+    expect(texts.diagnose).not.toMatch(/transfer 1 \(RETR[^)]*\): (the client )?aborted/i);
   });
 });

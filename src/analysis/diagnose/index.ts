@@ -3,7 +3,7 @@
  * cause whose check matches (most specific first); healthy transfers get none. Sessions whose
  * control channel is encrypted, or whose transfers all failed, get a session diagnosis.
  */
-import { notFollowedAt } from '../not-followed.js';
+import { commandsNotKeptAfter, notFollowedAt, siblingNotFollowedFrom } from '../not-followed.js';
 import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
 import { fillSettings } from '../server-software.js';
@@ -120,14 +120,14 @@ export function diagnose(a: Analysis): void {
       // their absence is no failure, and an unfinished transfer's verdict (unknown, one-way) says so.
       // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose. Nor a
       // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
-      // Nor a transfer the analysis gave up following before it ended (not-followed.ts), nor one still under way
+      // Nor a transfer the analysis gave up following before it ended, or whose session's next commands it did not keep (not-followed.ts), nor one still under way
       // when the capture simply stopped (in-flight.ts): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
-        (t.status === 'incomplete' && (notFollowedAt(t, s) !== undefined || inFlightAtEnd(t, s, a.capture.last) !== null))
+        (t.status === 'incomplete' && (notFollowedAt(t, s) !== undefined || commandsNotKeptAfter(t, s, a.sessions) !== undefined || siblingNotFollowedFrom(t) !== undefined || inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
