@@ -640,6 +640,11 @@ export interface Session {
    */
   commandsNotKept?: { count: number; from: number };
   /**
+   * Sessions of the same client address to the same server the analysis let go (past its session
+   * budget): the latest one's first frame. A reconnect's or a split download's next step may be there.
+   */
+  peersNotKept?: number;
+  /**
    * Present only when the capture holds one side's packets of the control connection and none of
    * the other's (a capture filter, an asymmetric route): the side that was captured.
    */

@@ -23,15 +23,21 @@ export function notFollowedAt(t: Transfer, s: Session): number | undefined {
  * session's commands. Undefined otherwise, and when a later transfer went through (a 2xx): that is
  * the client's next way, kept.
  */
-export function commandsNotKeptAfter(t: Transfer, s: Session, sessions: readonly Session[], depth = 0): number | undefined {
-  const notKept = s.commandsNotKept ?? nextSessionNotKept(t, s, sessions, depth);
+export function commandsNotKeptAfter(t: Transfer, s: Session, sessions: readonly Session[], depth = 0): NotKept | undefined {
+  const notKept: NotKept | undefined = s.commandsNotKept !== undefined ? { from: s.commandsNotKept.from, what: 'commands' } : nextSessionNotKept(t, s, sessions, depth);
   if (notKept === undefined) return undefined;
   const last = Math.max(t.announce?.reply?.frame ?? t.announce?.frame ?? 0, t.request?.frame ?? 0, t.reply?.frame ?? 0);
   if (notKept.from < last) return undefined;
   const decidedLater = t.request === null || t.reply === null || saysLacking(t.reply) || (t.reply.code === 550 && t.direction === 'download');
   if (!decidedLater) return undefined;
   const wentThrough = s.transfers.some((o) => o !== t && (o.request?.frame ?? 0) > last && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300);
-  return wentThrough ? undefined : notKept.from;
+  return wentThrough ? undefined : notKept;
+}
+
+/** Where the client's next steps stopped being kept: a session's `commands`, or whole `sessions` let go (Session.peersNotKept). */
+export interface NotKept {
+  from: number;
+  what: 'commands' | 'sessions';
 }
 
 /** Reconnects a chain of refusals may pass through (as fallback.ts's MAX_STEPS). */
@@ -42,14 +48,14 @@ const MAX_RECONNECTS = 8;
  * reconnects after each refusal). Its commands not kept, or its own refusal's next way not kept in
  * turn: where they stopped being kept.
  */
-function nextSessionNotKept(t: Transfer, s: Session, sessions: readonly Session[], depth: number): { from: number } | undefined {
+function nextSessionNotKept(t: Transfer, s: Session, sessions: readonly Session[], depth: number): NotKept | undefined {
   if (t.announce?.reply == null || t.announce.reply.code < 400 || depth >= MAX_RECONNECTS) return undefined;
   const next = nextSession(t, s, sessions);
-  if (next === null) return undefined;
-  if (next.commandsNotKept !== undefined) return next.commandsNotKept;
+  // None kept, while the analysis let go sessions of this client to this server after the refusal.
+  if (next === null) return s.peersNotKept !== undefined && s.peersNotKept > t.announce.reply.frame ? { from: s.peersNotKept, what: 'sessions' } : undefined;
+  if (next.commandsNotKept !== undefined) return { from: next.commandsNotKept.from, what: 'commands' };
   const last = next.transfers[next.transfers.length - 1];
-  const from = last === undefined ? undefined : commandsNotKeptAfter(last, next, sessions, depth + 1);
-  return from === undefined ? undefined : { from };
+  return last === undefined ? undefined : commandsNotKeptAfter(last, next, sessions, depth + 1);
 }
 
 /** Per analysis: each client-and-server pair's sessions the analysis did not follow whole, with the frame it stopped. */
@@ -57,8 +63,8 @@ const cutByPeers = new WeakMap<readonly Session[], Map<string, Array<{ session: 
 
 /**
  * A download the client stopped before its end, while the analysis did not follow another session of
- * the same client to the same server whole (its commands not kept, or its control connection given
- * up): a split download's next segment, whose start would show this piece was done
+ * the same client to the same server whole (its commands not kept, its control connection given up,
+ * or the session let go past the session budget): a split download's next segment, whose start would show this piece was done
  * (split-download.ts), may be in what was not followed. The earliest such frame, else undefined.
  */
 export function splitSiblingNotFollowed(t: Transfer, s: Session, sessions: readonly Session[]): number | undefined {
@@ -75,7 +81,8 @@ export function splitSiblingNotFollowed(t: Transfer, s: Session, sessions: reado
     }
     cutByPeers.set(sessions, map);
   }
-  let first: number | undefined;
+  // Sessions of the pair let go altogether (past the session budget) count as not followed from their first frame.
+  let first = s.peersNotKept;
   for (const x of map.get(peersKey(s)) ?? []) if (x.session !== s && (first === undefined || x.from < first)) first = x.from;
   return first;
 }

@@ -9,6 +9,7 @@ import type { TcpConnection } from '../tcp/types.js';
 import type { Session, Transfer } from './model.js';
 import { finishTransfer } from './transfer-outcome.js';
 import { TEXT_CHARS_PER_COMMAND, TRANSFER_COST_IN_COMMANDS } from './memory-budget.js';
+import { peersKey } from './sorted.js';
 
 export interface SessionLimits {
   /**
@@ -28,6 +29,9 @@ export interface SessionLimits {
 /** Default of SessionLimits.maxEmptySessions. */
 const MAX_EMPTY_SESSIONS = 1000;
 
+/** Client-and-server pairs whose let-go sessions are remembered one by one (Session.peersNotKept). */
+const DROPPED_PEERS_KEPT = 4096;
+
 export class SessionRegistry {
   /**
    * Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)).
@@ -44,6 +48,13 @@ export class SessionRegistry {
   /** Sessions closed past limits.maxSessions (only counted), and the first one's first frame. */
   private sessionsDropped = 0;
   private firstDroppedSession: number | null = null;
+  /**
+   * Of the sessions let go past maxSessions, the first frame of the latest one per client and server
+   * (sorted.ts peersKey), for the kept sessions of the same pair (Session.peersNotKept); past
+   * DROPPED_PEERS_KEPT pairs, one frame for all (`droppedPeersOverflow`).
+   */
+  private readonly droppedPeers = new Map<string, number>();
+  private droppedPeersOverflow: number | null = null;
   /** First frame of each session the capture saw only partly (mid-stream, one side only). */
   private readonly partial = new Map<Session, number>();
 
@@ -101,6 +112,10 @@ export class SessionRegistry {
       this.partial.delete(s);
       this.sessionsDropped++;
       this.firstDroppedSession ??= conn.firstFrame;
+      const key = peersKey(s);
+      const latest = Math.max(this.droppedPeers.get(key) ?? 0, conn.firstFrame);
+      if (this.droppedPeers.has(key) || this.droppedPeers.size < DROPPED_PEERS_KEPT) this.droppedPeers.set(key, latest);
+      else this.droppedPeersOverflow = Math.max(this.droppedPeersOverflow ?? 0, conn.firstFrame);
       return false;
     }
     return true;
@@ -128,6 +143,8 @@ export class SessionRegistry {
     sessions.sort((a, b) => a.stream - b.stream);
     sessions.forEach((s, i) => {
       s.id = i + 1;
+      const notKept = this.droppedPeers.get(peersKey(s)) ?? this.droppedPeersOverflow;
+      if (notKept !== null && notKept !== undefined) s.peersNotKept = notKept;
       numberInCaptureOrder(s);
       for (const t of s.transfers) {
         t.session = s.id;

@@ -103,6 +103,8 @@ export type TransferVerdict =
        * it failed or was given up, is not known.
        */
       commandsFrom?: number;
+      /** not-followed: as commandsFrom, the client's next session let go whole (past the session budget), from this frame (Session.peersNotKept). */
+      sessionsFrom?: number;
       /**
        * not-followed: a download the client stopped early while another session of the same client to
        * the same server was not followed whole from this frame (splitSiblingNotFollowed): a split

@@ -672,7 +672,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   // A download the client closed once its bytes reached the next segment of the same file: its piece was done.
   for (const t of findSplitSegments(sessions, (t, s) => stopper(t, s) === 'client')) t.status = 'complete';
   // One the client stopped while the analysis did not follow its other sessions to the server whole: not known.
-  if (sessions.some((s) => s.commandsNotKept !== undefined || s.controlConnection.evicted !== undefined)) {
+  if (sessions.some((s) => s.commandsNotKept !== undefined || s.controlConnection.evicted !== undefined || s.peersNotKept !== undefined)) {
     for (const s of sessions) {
       for (const t of s.transfers) {
         const from = t.status === 'aborted' && stopper(t, s) === 'client' ? splitSiblingNotFollowed(t, s, sessions) : undefined;
@@ -701,7 +701,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   }
   // A failure or an unused announcement that the session's next commands would explain, when the
   // analysis kept none of them (the command budget): not known, rather than failed or unused.
-  if (sessions.some((s) => s.commandsNotKept !== undefined)) {
+  if (sessions.some((s) => s.commandsNotKept !== undefined || s.peersNotKept !== undefined)) {
     for (const s of sessions) {
       for (const t of s.transfers) if ((t.status === 'failed' || t.status === 'unused') && commandsNotKeptAfter(t, s, sessions) !== undefined) t.status = 'incomplete';
     }
@@ -882,7 +882,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', siblingFrom: sibling, evidence: [...new Set([...evidence, sibling])].sort((x, y) => x - y) };
       }
       const notKept = commandsNotKeptAfter(t, s, sessions);
-      if (notKept !== undefined) return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', commandsFrom: notKept, evidence: [...new Set([...evidence, notKept])].sort((x, y) => x - y) };
+      if (notKept !== undefined) {
+        const at = notKept.what === 'commands' ? { commandsFrom: notKept.from } : { sessionsFrom: notKept.from };
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', ...at, evidence: [...new Set([...evidence, notKept.from])].sort((x, y) => x - y) };
+      }
       const evicted = notFollowedAt(t, s);
       if (evicted !== undefined) {
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };

@@ -184,6 +184,12 @@ export function verdictSentence(t: Transfer): string {
           'a split download would ask for the next piece there, so whether this piece was done or given up is not known.'
         );
       }
+      if (v.why === 'not-followed' && v.sessionsFrom !== undefined) {
+        return (
+          `not followed to its end: the refusal ended the session, and the analysis did not keep the client's later sessions to this server (from frame ${v.sessionsFrom}: ` +
+          `more sessions than its memory budget keeps; a larger --max-memory keeps more), so whether the client got past it another way is not known.`
+        );
+      }
       if (v.why === 'not-followed' && v.commandsFrom !== undefined) {
         return (
           `not followed to its end: the analysis stopped keeping this session's commands at frame ${v.commandsFrom} ` +

@@ -144,3 +144,19 @@ describe("a split download's siblings not followed whole", () => {
     expect(texts.diagnose).not.toMatch(/transfer 1 \(RETR[^)]*\): (the client )?aborted/i);
   });
 });
+
+describe('a session budget spent before the client\'s next session', () => {
+  it("lftp's refused PASV (frame 64) ended its session; its next sessions were let go (from frame 71): not followed, not failed", async () => {
+    const { full, small, a, texts } = await underBudget('a27-chain-pyftpdlib-lftp', { maxSessions: 1 });
+    expect(full[1]).toEqual(['2.1', 'fell-back', null]);
+    expect(small).toEqual([['1.1', 'incomplete', null]]);
+    const s = a.sessions[0];
+    expect([s.client.port, s.peersNotKept, s.commands.at(-1)?.command, s.commands.at(-1)?.reply?.code]).toEqual([41686, 71, 'PASV', 502]);
+    expect(s.transfers[0].verdict).toEqual({ kind: 'incomplete', bytes: 0, expected: null, why: 'not-followed', sessionsFrom: 71, evidence: [64, 71] });
+    expect(texts.transfers).toContain(
+      "not followed to its end: the refusal ended the session, and the analysis did not keep the client's later sessions to this server (from frame 71: " +
+        'more sessions than its memory budget keeps; a larger --max-memory keeps more), so whether the client got past it another way is not known.',
+    );
+    expect(texts.diagnose).not.toContain('server-refused');
+  });
+});
