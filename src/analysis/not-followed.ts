@@ -30,8 +30,20 @@ export function commandsNotKeptAfter(t: Transfer, s: Session, sessions: readonly
   if (notKept.from < last) return undefined;
   const decidedLater = t.request === null || t.reply === null || saysLacking(t.reply) || (t.reply.code === 550 && t.direction === 'download');
   if (!decidedLater) return undefined;
-  const wentThrough = s.transfers.some((o) => o !== t && (o.request?.frame ?? 0) > last && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300);
-  return wentThrough ? undefined : notKept;
+  return lastWentThrough(s) > last ? undefined : notKept;
+}
+
+const wentThroughCache = new WeakMap<Session, number>();
+
+/** The command frame of the session's latest transfer that went through (a 2xx), 0 if none: found once per session. */
+function lastWentThrough(s: Session): number {
+  let latest = wentThroughCache.get(s);
+  if (latest === undefined) {
+    latest = 0;
+    for (const o of s.transfers) if (o.request !== null && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300) latest = Math.max(latest, o.request.frame);
+    wentThroughCache.set(s, latest);
+  }
+  return latest;
 }
 
 /** Where the client's next steps stopped being kept: a session's `commands`, or whole `sessions` let go (Session.peersNotKept). */
