@@ -40,6 +40,8 @@ export const DEFAULT_LIMITS = {
   maxTracePackets: 1_000_000,
   /** TLS handshakes whose secrets from pcapng Decryption Secrets Blocks are kept (a `--tls-keylog` file is loaded whole). */
   maxKeyLogHandshakes: 100_000,
+  /** Seconds of silence after which a connection is given up (evicted; a control connection whose data connection still runs is kept). */
+  idleTimeout: 3600,
   /** pcapng interfaces kept; consecutive empty records before reading stops (capture layer). */
   ...CAPTURE_LIMITS,
 } as const;
@@ -142,8 +144,10 @@ export function heldPool(max: number, onWarning: (w: Warning) => void): HeldPool
  * packet trace behind dump, timeline, explain and report) run it so: the same evictions give the
  * same connection ids (tcp.stream), so the trace's packets land on the analysis's connections.
  */
-export function engineLimits(limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal'>): Pick<ReassemblerOptions, 'maxConnections' | 'maxBufferedBytesTotal'> {
-  return { maxConnections: limits.maxConnections, maxBufferedBytesTotal: limits.maxBufferedBytesTotal };
+export function engineLimits(
+  limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal' | 'idleTimeout'>,
+): Pick<ReassemblerOptions, 'maxConnections' | 'maxBufferedBytesTotal' | 'idleTimeout'> {
+  return { maxConnections: limits.maxConnections, maxBufferedBytesTotal: limits.maxBufferedBytesTotal, idleTimeout: limits.idleTimeout };
 }
 
 /**

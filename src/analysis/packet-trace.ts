@@ -135,7 +135,7 @@ export interface TraceOptions {
    * The analysis's budgets (`Analysis.limits`): its TCP engine runs as the analysis's did, so that
    * connection ids agree, and `maxTracePackets` bounds the packets kept.
    */
-  limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal' | 'maxTracePackets'>;
+  limits: Pick<Limits, 'maxConnections' | 'maxBufferedBytesTotal' | 'maxTracePackets' | 'idleTimeout'>;
   /** Sessions whose connections to trace (default: all). */
   sessions?: ReadonlySet<number>;
   /** Roles to trace (default: all). */

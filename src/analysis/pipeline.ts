@@ -54,6 +54,8 @@ export interface AnalyzeOptions {
   maxSessions?: number;
   maxOpenAnnouncements?: number;
   maxConnections?: number;
+  /** Seconds of silence before a connection is given up (default 3600). */
+  idleTimeout?: number;
   maxBufferedBytesTotal?: number;
   maxHeldBytesTotal?: number;
   maxKeyLogHandshakes?: number;
@@ -119,6 +121,7 @@ function effectiveLimits(o: AnalyzeOptions): Limits {
     maxSessions: o.maxSessions ?? b.maxSessions,
     maxOpenAnnouncements: o.maxOpenAnnouncements ?? b.maxOpenAnnouncements,
     maxConnections: o.maxConnections ?? b.maxConnections,
+    idleTimeout: o.idleTimeout ?? b.idleTimeout,
     maxBufferedBytesTotal: o.maxBufferedBytesTotal ?? b.maxBufferedBytesTotal,
     maxHeldBytesTotal: o.maxHeldBytesTotal ?? b.maxHeldBytesTotal,
     maxKeyLogHandshakes: o.maxKeyLogHandshakes ?? b.maxKeyLogHandshakes,

@@ -22,9 +22,10 @@ export interface ReassemblerOptions {
   /** Live connections kept before the least recently used is evicted. Default 200,000. */
   maxConnections?: number;
   /**
-   * Seconds of capture time without packets before a connection is evicted. Default 3600: an FTP
-   * control connection sits silent for the whole of a long transfer, and evicting it would split
-   * the session in two.
+   * Seconds of capture time without packets before a connection is evicted, once half the
+   * connection budget is live (with room, silence gives nothing up). Default 3600: an FTP control
+   * connection sits silent for the whole of a long transfer, and evicting it would split the
+   * session in two.
    */
   idleTimeout?: number;
   /** Out-of-order bytes buffered per direction before a gap is forced. Default 4 MiB. */
@@ -337,8 +338,11 @@ export class TcpReassembler {
   private sweep(): void {
     this.nextSweep = this.now + SWEEP_INTERVAL;
     const idleBefore = this.now - this.idleTimeout;
-    while (this.lruHead !== null && this.lruHead.lastSeen < idleBefore) {
+    // Silence alone gives nothing up while the table has room: a long download's control connection
+    // is silent for its whole run. Under pressure (half the budget live) the silent go first.
+    while (this.lruHead !== null && this.lruHead.lastSeen < idleBefore && 2 * this.live.size >= this.maxConnections) {
       const st = this.lruHead;
+      st.conn.evicted = st.conn.lastFrame;
       this.evict(st, st.conn.lastFrame, st.conn.end, 'idle');
     }
     const lingerBefore = this.now - this.linger;

@@ -141,8 +141,9 @@ export interface TcpConnection {
   closed: 'fin' | 'rst' | null;
   /**
    * The frame at which the analysis gave the connection up before its end, to make room for a new
-   * one (more live connections than its budget): what came after is not in it. Absent: followed
-   * to its end (or to an hour of silence, the idle timeout).
+   * one (more live connections than its budget), or its last frame when given up for silence (the
+   * idle timeout, only with half the budget live): what came after is not in it. Absent: followed
+   * to its end.
    */
   evicted?: number;
   /**

@@ -160,3 +160,15 @@ describe('a session budget spent before the client\'s next session', () => {
     expect(texts.diagnose).not.toContain('server-refused');
   });
 });
+
+describe('a long download whose control connection is silent for the whole of it', () => {
+  it('a40-slow-reader: with room in the table, a 10 s idle timeout gives nothing up (the RETR completes); under pressure the control connection goes, and the 226 lands in a session picked up again', async () => {
+    const roomy = await underBudget('a40-slow-reader-vsftpd-python', { idleTimeout: 10 });
+    expect(roomy.small).toEqual(roomy.full);
+    expect(roomy.small[0].slice(0, 2)).toEqual(['1.1', 'complete']);
+    const tight = await underBudget('a40-slow-reader-vsftpd-python', { idleTimeout: 10, maxConnections: 4 });
+    expect(tight.small[0]).toEqual(['1.1', 'incomplete', null]);
+    expect(tight.a.sessions[0].transfers[0].verdict).toMatchObject({ kind: 'incomplete', why: 'not-followed', evictedAt: 47 });
+    expect(tight.a.sessions[1].control).toMatchObject({ kind: 'midstream', resumes: { stream: 0, evictedAt: 47, why: 'idle' } });
+  });
+});

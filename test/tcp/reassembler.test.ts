@@ -565,9 +565,20 @@ describe('TcpReassembler: bounds', () => {
     );
   });
 
-  it('eviction by idle time (capture time), before the next packet is handled', () => {
+  it('with room in the table, silence alone evicts nothing', () => {
     const rec = new Recorder();
-    const r = new TcpReassembler(rec, { idleTimeout: 10 });
+    const r = new TcpReassembler(rec, { idleTimeout: 10, maxConnections: 5 });
+    const fm = new FrameMaker();
+    r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 0 })); // conn 0
+    r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 5, client: { ip: '10.0.0.1', port: 2 } })); // conn 1
+    r.push(fm.seg({ from: 'c', flags: 'PA', seq: 2, ack: 0, time: 100, client: { ip: '10.0.0.1', port: 2 }, data: 'x' }));
+    expect(rec.only('open', 'close')).toEqual(['open 0 f1', 'open 1 f2']);
+    expect(r.stats().evicted).toBe(0);
+  });
+
+  it('eviction by idle time (capture time) once half the table is live, before the next packet is handled', () => {
+    const rec = new Recorder();
+    const r = new TcpReassembler(rec, { idleTimeout: 10, maxConnections: 4 });
     const fm = new FrameMaker();
     r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 0 })); // conn 0
     r.push(fm.seg({ from: 'c', flags: 'S', seq: 1, time: 5, client: { ip: '10.0.0.1', port: 2 } })); // conn 1

@@ -32,14 +32,15 @@ async function reassemble(name: string, opts: ReassemblerOptions) {
 describe('connections picked up again after the reassembler gave them up', () => {
   it('idle: the control connection silent through a slow reader\'s download (frames 47–124) resumes stream 0 with its own sides', async () => {
     // a40-slow-reader-vsftpd-python: the control connection is silent while the data connection
-    // (stream 1, frames 19–123) trickles; with a 10 s idle timeout it is given up after frame 47.
-    expect(await reassemble('a40-slow-reader-vsftpd-python', { idleTimeout: 10 })).toEqual([
-      [0, 3, '192.0.2.10:33248', '198.51.100.20:21', false, null, null],
+    // (stream 1, frames 19–123) trickles; with a 10 s idle timeout, and its two connections half a
+    // budget of 4, it is given up after frame 47.
+    expect(await reassemble('a40-slow-reader-vsftpd-python', { idleTimeout: 10, maxConnections: 4 })).toEqual([
+      [0, 3, '192.0.2.10:33248', '198.51.100.20:21', false, 47, null],
       [1, 19, '192.0.2.10:52368', '198.51.100.20:50062', false, null, null],
       [2, 124, '192.0.2.10:33248', '198.51.100.20:21', true, null, { stream: 0, evictedAt: 47, why: 'idle' }],
     ]);
-    // The default hour of silence gives nothing up.
-    expect((await reassemble('a40-slow-reader-vsftpd-python', {})).map((c) => c[6])).toEqual([null, null]);
+    // With room in the table, silence gives nothing up, however long.
+    expect((await reassemble('a40-slow-reader-vsftpd-python', { idleTimeout: 10 })).map((c) => c[6])).toEqual([null, null]);
   });
 
   it('room: lftp pget\'s first control connection, given up at frame 38 for a fourth, resumes at frame 350 (its ABOR, QUIT)', async () => {
