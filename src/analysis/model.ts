@@ -180,8 +180,12 @@ export type TransferMode = 'active' | 'passive';
 /** FTP server software ftpcap recognises from a greeting or SYST reply (server-software.ts). */
 export type ServerSoftware = 'vsftpd' | 'proftpd' | 'pure-ftpd' | 'pyftpdlib' | 'twisted' | 'filezilla' | 'iis' | 'netkit' | 'inetutils' | 'gridftp';
 
-/** `fell-back`: the server refused the transfer command (or announcement) and the client did what it meant another way, which completed or got past the refusal (fallback.ts). */
-/** `retry-refused`: a refused announcement the client sent as a retry, another way, of an attempt that had already failed (retry-refused.ts). */
+/**
+ * A transfer's status (verdict.ts). `fell-back`: the server refused the transfer command (or
+ * announcement) and the client did what it meant another way, which completed or got past the
+ * refusal (fallback.ts). `retry-refused`: a refused announcement the client sent as a retry, another
+ * way, of an attempt that had already failed (retry-refused.ts).
+ */
 export type TransferStatus = 'complete' | 'failed' | 'fell-back' | 'retry-refused' | 'aborted' | 'incomplete' | 'unused';
 
 export interface Announcement {
