@@ -88,9 +88,10 @@ const ANSWER_SLACK = 4 << 20;
 
 export class ConnectionState {
   readonly conn: TcpConnection;
-  /** Links of the reassembler's least-recently-used list. */
+  /** Links of the reassembler's least-recently-used list (lru.ts), and which of its two: true once a byte was carried. */
   lruPrev: ConnectionState | null = null;
   lruNext: ConnectionState | null = null;
+  carrying = false;
   /** Capture time (monotonic) of the last packet, for idle eviction. */
   lastSeen: number;
   /** Set by handle() when this packet ended the connection. */

@@ -14,6 +14,7 @@ import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
 import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
 import { flowKey } from './flow-key.js';
 import { FlowKeyCache } from './flow-key-cache.js';
+import { LruList } from './lru.js';
 import { srcLooksLikeClient } from './roles.js';
 import type { Direction, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
@@ -90,9 +91,13 @@ export class TcpReassembler {
    */
   private readonly given = new Map<string, GivenUp>();
   private readonly givenOrder = new FifoQueue<GivenUp>();
-  /** Least recently used live connection first. */
-  private lruHead: ConnectionState | null = null;
-  private lruTail: ConnectionState | null = null;
+  /**
+   * Live connections, least recently used first: those that never carried a byte (a scan's, a
+   * flood's SYNs) apart from those that did, so that a budget reached gives up the first kind first
+   * (victim()): an FTP session survives a flood beside it.
+   */
+  private readonly bare = new LruList<ConnectionState>();
+  private readonly carrying = new LruList<ConnectionState>();
 
   private readonly maxConnections: number;
   private readonly idleTimeout: number;
@@ -158,7 +163,7 @@ export class TcpReassembler {
         this.close(st, 'reused', f.frame, f.time);
         st = undefined;
       } else {
-        this.touch(st);
+        this.listOf(st).touch(st);
       }
     }
     if (st === undefined) {
@@ -180,6 +185,11 @@ export class TcpReassembler {
     }
 
     st.handle(f, tcp, fromClient, this.now);
+    if (!st.carrying && st.conn.bytes.c2s + st.conn.bytes.s2c > 0) {
+      this.bare.unlink(st);
+      st.carrying = true;
+      this.carrying.append(st);
+    }
     if (st.closeRequest !== null) this.close(st, st.closeRequest, f.frame, f.time);
   }
 
@@ -218,8 +228,9 @@ export class TcpReassembler {
   private open(key: string, f: DecodedFrame, bareSyn: boolean, resumes?: GivenUp): ConnectionState | null {
     const tcp = f.tcp!;
     const ip = f.ip!;
-    if (this.live.size >= this.maxConnections && this.lruHead !== null) {
-      if (!bareSyn && this.lruHead.lastSeen > this.now - ACTIVE_WITHIN) {
+    const victim = this.live.size >= this.maxConnections ? this.victim(bareSyn) : null;
+    if (victim !== null) {
+      if (!bareSyn && victim.lastSeen > this.now - ACTIVE_WITHIN) {
         if (this.untracked++ === 0) this.firstUntracked = f.frame;
         return null;
       }
@@ -228,8 +239,8 @@ export class TcpReassembler {
       }
       this.evictedByCount++;
       // Given up for room, not for silence: what became of it is not known (TcpConnection.evicted).
-      this.lruHead.conn.evicted = f.frame;
-      this.evict(this.lruHead, f.frame, f.time, 'room');
+      victim.conn.evicted = f.frame;
+      this.evict(victim, f.frame, f.time, 'room');
     }
     const flags = tcp.flags;
     const synAck = (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK);
@@ -257,14 +268,14 @@ export class TcpReassembler {
     if (synAck) st.seedFromSynAck(tcp);
     if (resumes !== undefined) st.conn.resumes = { stream: resumes.id, evictedAt: resumes.frame, why: resumes.why };
     this.live.set(key, st);
-    this.append(st);
+    this.bare.append(st);
     this.listener.onOpen(st.conn, f.frame);
     return st;
   }
 
   private close(st: ConnectionState, reason: CloseReason, frame: number, time: number): void {
     this.live.delete(st.key);
-    this.unlink(st);
+    this.listOf(st).unlink(st);
     if (reason === 'fin' || reason === 'rst' || reason === 'reused') {
       const tomb = st.tombstone(this.now);
       this.closed.set(st.key, tomb);
@@ -340,10 +351,12 @@ export class TcpReassembler {
     const idleBefore = this.now - this.idleTimeout;
     // Silence alone gives nothing up while the table has room: a long download's control connection
     // is silent for its whole run. Under pressure (half the budget live) the silent go first.
-    while (this.lruHead !== null && this.lruHead.lastSeen < idleBefore && 2 * this.live.size >= this.maxConnections) {
-      const st = this.lruHead;
-      st.conn.evicted = st.conn.lastFrame;
-      this.evict(st, st.conn.lastFrame, st.conn.end, 'idle');
+    for (const list of [this.bare, this.carrying]) {
+      while (list.head !== null && list.head.lastSeen < idleBefore && 2 * this.live.size >= this.maxConnections) {
+        const st = list.head;
+        st.conn.evicted = st.conn.lastFrame;
+        this.evict(st, st.conn.lastFrame, st.conn.end, 'idle');
+      }
     }
     const lingerBefore = this.now - this.linger;
     for (let tomb = this.closedOrder.peek(); tomb !== undefined && tomb.closedAt < lingerBefore; tomb = this.closedOrder.peek()) {
@@ -364,29 +377,20 @@ export class TcpReassembler {
     }
   }
 
-  // Least-recently-used list: O(1) touch, oldest at the head.
-
-  private append(st: ConnectionState): void {
-    st.lruPrev = this.lruTail;
-    st.lruNext = null;
-    if (this.lruTail !== null) this.lruTail.lruNext = st;
-    else this.lruHead = st;
-    this.lruTail = st;
+  private listOf(st: ConnectionState): LruList<ConnectionState> {
+    return st.carrying ? this.carrying : this.bare;
   }
 
-  private unlink(st: ConnectionState): void {
-    if (st.lruPrev !== null) st.lruPrev.lruNext = st.lruNext;
-    else if (this.lruHead === st) this.lruHead = st.lruNext;
-    if (st.lruNext !== null) st.lruNext.lruPrev = st.lruPrev;
-    else if (this.lruTail === st) this.lruTail = st.lruPrev;
-    st.lruPrev = null;
-    st.lruNext = null;
-  }
-
-  private touch(st: ConnectionState): void {
-    if (this.lruTail === st) return;
-    this.unlink(st);
-    this.append(st);
+  /**
+   * The connection a budget reached gives up first: for a new connection's SYN, the least recently
+   * used that never carried a byte, else the least recently used; for another packet (which may
+   * push out only a connection silent for ACTIVE_WITHIN), the first of those two that is so silent.
+   */
+  private victim(forSyn: boolean): ConnectionState | null {
+    const bare = this.bare.head;
+    const carrying = this.carrying.head;
+    if (forSyn || bare === null || carrying === null) return bare ?? carrying;
+    return bare.lastSeen <= this.now - ACTIVE_WITHIN ? bare : carrying;
   }
 }
 

@@ -13,21 +13,26 @@ import { runCli } from '../cli/run-cli.js';
 import { flat, path } from './audit-fixtures.js';
 
 const NAME = 'pget4-vsftpd-lftp';
-const analyses = ((paths: string[], o: Parameters<typeof analyzeFiles>[1]) => analyzeFiles(paths, { ...o, thread: false, maxConnections: 3 })) as never;
 
-let a: Analysis;
-const out: Record<string, string> = {};
-beforeAll(async () => {
-  a = await analyzeFiles([path(NAME)], { fileName: NAME, thread: false, maxConnections: 3 });
+/** The analysis of lftp pget's capture under a budget of `max` connections, and its outputs. */
+async function underConnections(max: number): Promise<{ a: Analysis; out: Record<string, string>; analyses: never }> {
+  const analyses = ((paths: string[], o: Parameters<typeof analyzeFiles>[1]) => analyzeFiles(paths, { ...o, thread: false, maxConnections: max })) as never;
+  const a = await analyzeFiles([path(NAME)], { fileName: NAME, thread: false, maxConnections: max });
+  const out: Record<string, string> = {};
   for (const c of ['summary', 'transfers', 'diagnose', 'explain', 'timeline']) {
     const r = await runCli([c, '--no-color', path(NAME)], { analyses });
     expect(r.code, r.stderr).toBe(0);
     out[c] = flat(r.stdout + r.stderr);
   }
-}, 60_000);
+  return { a, out, analyses };
+}
 
-describe('pget4-vsftpd-lftp under a budget of 3 connections', () => {
-  it('transfer 2.1: its data connection (stream 5) given up at frame 228; lftp\'s ABOR (273) and the 226 (278) after it are not weighed against 0 counted bytes', () => {
+describe('pget4-vsftpd-lftp under a budget of 4 connections', () => {
+  let a: Analysis;
+  let out: Record<string, string>;
+  beforeAll(async () => ({ a, out } = await underConnections(4)), 60_000);
+
+  it("transfer 2.1: its data connection (stream 5), not yet carrying a byte, given up at frame 228 for the next one's SYN; lftp's ABOR (273) and the 226 (278) after it are not weighed against 0 counted bytes", () => {
     const t = a.sessions[1].transfers[0];
     expect([t.request?.command, t.connection?.stream, t.connection?.evicted, t.abortFrame, t.reply?.code, t.reply?.frame, t.bytes]).toEqual(['RETR', 5, 228, 273, 226, 278, 0]);
     expect(t.status).toBe('incomplete');
@@ -44,23 +49,39 @@ describe('pget4-vsftpd-lftp under a budget of 3 connections', () => {
     expect(card).not.toMatch(/\baborted\b/);
   });
 
-  it('session 5 continues session 1\'s control connection (stream 0, given up at frame 38): picked up again, not begun before the capture', () => {
-    const [s1, s5] = [a.sessions[0], a.sessions[4]];
-    expect([s1.client.port, s1.controlConnection.evicted, s5.client.port, s5.midstream]).toEqual([60546, 38, 60546, true]);
-    expect(s5.control).toMatchObject({ kind: 'midstream', resumes: { stream: 0, evictedAt: 38, why: 'room' } });
+  it('the control connections that carried bytes outlive the connections that had not yet: every session keeps its commands to its QUIT', () => {
+    expect(a.sessions.slice(0, 3).map((s) => [s.client.port, s.commands.at(-1)?.command, s.controlConnection.evicted ?? null])).toEqual([
+      [60546, 'QUIT', null],
+      [60554, 'QUIT', null],
+      [60570, 'QUIT', null],
+    ]);
+  });
+});
+
+describe('pget4-vsftpd-lftp under a budget of 2 connections', () => {
+  let a: Analysis;
+  let out: Record<string, string>;
+  let analyses: never;
+  beforeAll(async () => ({ a, out, analyses } = await underConnections(2)), 60_000);
+
+  it("session 5 continues session 3's control connection (stream 2, given up at frame 38): picked up again, not begun before the capture", () => {
+    const [s3, s5] = [a.sessions[2], a.sessions[4]];
+    expect([s3.client.port, s3.controlConnection.evicted, s5.client.port, s5.midstream]).toEqual([60570, 38, 60570, true]);
+    expect(s5.control).toMatchObject({ kind: 'midstream', resumes: { stream: 2, evictedAt: 38, why: 'room' } });
     expect(s5.commands.map((c) => [c.command, c.frame, c.reply?.code])).toEqual([
-      ['ABOR', 352, 225],
-      ['QUIT', 367, 221],
+      [null, 347, 226],
+      [null, 348, 225],
+      ['QUIT', 355, 221],
     ]);
     const warning =
-      "frame 350: 1 session(s) continue a control connection the analysis had given up before its end (more connections at once than its budget, or an idle hour): " +
-      "session 5 (tcp.stream 0's, given up at frame 38); the earlier part is another session, and what came in between is not analysed [resumed-sessions]";
+      "1 session(s) continue a control connection the analysis had given up before its end (more connections at once than its budget, or an idle hour): " +
+      "session 5 (tcp.stream 2's, given up at frame 38); the earlier part is another session, and what came in between is not analysed [resumed-sessions]";
     for (const c of ['summary', 'transfers', 'diagnose', 'explain', 'timeline']) {
       expect(out[c], c).toContain(warning);
       expect(out[c], c).not.toContain('began before the capture');
     }
     expect(out.explain).toContain(
-      'Control connection: picked up part way: the analysis had stopped following its connection (tcp.stream 0) at frame 38, to make room for others',
+      'Control connection: picked up part way: the analysis had stopped following its connection (tcp.stream 2) at frame 38, to make room for others',
     );
     expect(out.explain).toContain('End of the session (textbook step 10): The analysis stopped following the control connection at frame 38, to make room for others: what came after is not in this session.');
     expect(out.explain).not.toContain('The capture begins after it was opened');

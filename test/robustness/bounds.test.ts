@@ -92,6 +92,21 @@ describe('a flood of connections to port 21 that never close', () => {
     expect(a.sessions.slice(1).every((x) => x.commands.length === 0 && x.client.port >= 1024 && x.server.port === 21)).toBe(true);
   });
 
+  it('a flood in the middle of the session (after its login, frame 24) gives up the flood\'s own connections, never the session\'s: commands and transfers as without it', async () => {
+    const midFlood = (n: number): Buffer =>
+      replicateRecord(f.bytes, f.index, synFrame - 1, n, [SRC_ADDR_LOW, SRC_PORT], (k) => [0x8000 + (k >>> 14), 1024 + (k & 0x3fff)], { after: 23 });
+    const plain = await analyze(f.bytes);
+    const a = await analyze(midFlood(3000), { maxConnections: 1000 });
+    expect(a.capture.tcpConnections).toBe(streams + 3000);
+    // 2000 of the flood for the flood itself, 2 more for the session's later data connections' SYNs.
+    expect(a.capture.warnings.find((w) => w.code === 'connections-evicted')).toMatchObject({ evicted: 2002, byCount: 2002 });
+    const facts = (x: Analysis) => x.sessions[0].transfers.map((t) => [t.request?.command, t.status, t.bytes, t.connection?.evicted ?? null]);
+    expect(facts(a)).toEqual(facts(plain));
+    expect(facts(a).map((t) => t[1])).toEqual(['complete', 'complete', 'complete']);
+    expect(a.sessions[0].commands.map((c) => c.command)).toEqual(plain.sessions[0].commands.map((c) => c.command));
+    expect(a.sessions[0].controlConnection.evicted).toBeUndefined();
+  });
+
   it('with the default bounds too: 20,000 SYNs give 1000 listed sessions and one warning', async () => {
     const a = await analyze(flood(20_000));
     expect(a.capture.tcpConnections).toBe(streams + 20_000);

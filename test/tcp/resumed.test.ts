@@ -43,12 +43,18 @@ describe('connections picked up again after the reassembler gave them up', () =>
     expect((await reassemble('a40-slow-reader-vsftpd-python', { idleTimeout: 10 })).map((c) => c[6])).toEqual([null, null]);
   });
 
-  it('room: lftp pget\'s first control connection, given up at frame 38 for a fourth, resumes at frame 350 (its ABOR, QUIT)', async () => {
-    const conns = await reassemble('pget4-vsftpd-lftp', { maxConnections: 3 });
-    expect(conns[0]).toEqual([0, 3, '192.0.2.10:60546', '198.51.100.20:21', false, 38, null]);
-    expect(conns.at(-1)).toEqual([7, 350, '192.0.2.10:60546', '198.51.100.20:21', true, null, { stream: 0, evictedAt: 38, why: 'room' }]);
+  it("room: lftp pget's control connections given up for newer ones (a budget of 2) resume at their later packets, with their own sides", async () => {
+    const conns = await reassemble('pget4-vsftpd-lftp', { maxConnections: 2 });
+    expect(conns.slice(1, 3)).toEqual([
+      [1, 32, '192.0.2.10:60554', '198.51.100.20:21', false, 35, null],
+      [2, 35, '192.0.2.10:60570', '198.51.100.20:21', false, 38, null],
+    ]);
+    expect(conns.slice(7)).toEqual([
+      [7, 347, '192.0.2.10:60570', '198.51.100.20:21', true, null, { stream: 2, evictedAt: 38, why: 'room' }],
+      [8, 365, '192.0.2.10:60554', '198.51.100.20:21', true, null, { stream: 1, evictedAt: 35, why: 'room' }],
+    ]);
     // Connections given up that never came back resume nothing; none other is marked.
-    expect(conns.filter((c) => c[6] !== null)).toHaveLength(1);
+    expect(conns.filter((c) => c[6] !== null)).toHaveLength(2);
   });
 
   it('a connection that never opened nor carried a byte leaves no record: its later packet is mid-stream, not resumed (generated frames)', () => {
