@@ -39,7 +39,14 @@ export type InFlight =
    * last at `frame`, its sender not closed, fewer bytes than stated or none stated): a server that
    * replies once its data is queued (pure-ftpd), not once it arrived. The 2xx is no proof yet.
    */
-  | { kind: 'arriving'; frame: number; reply: number };
+  | { kind: 'arriving'; frame: number; reply: number }
+  /**
+   * The client's ABOR (`frame`) had no answer yet, nor had the transfer, while its data connection
+   * was still open and its data still coming: whether the ABOR cut the transfer short or came as it
+   * finished (lftp's pget sends ABOR once a segment's piece is in, and the server may still send the
+   * rest and its 226) is the server's answer, still to come.
+   */
+  | { kind: 'aborting'; frame: number };
 
 /** The session's control connection had not closed (no FIN or RST from either side) when the capture ended. */
 const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
@@ -60,7 +67,8 @@ function serverCanReply(s: Session, captureEnd: number): boolean {
  * capture's last packet.
  */
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
-  if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (captureEnd === null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (t.abortFrame !== null) return abortAnswerDue(t, s, captureEnd);
   if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
   const c = t.connection;
   if (!sessionOpen(s)) return serverCanReply(s, captureEnd) ? replyDueAfterHalfClose(t, captureEnd) : null;
@@ -104,6 +112,25 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   const state = stateAtCaptureEnd(t, captureEnd);
   return state?.kind === 'moving' ? { kind: 'moving', frame: c.lastData.frame } : null;
+}
+
+/**
+ * The client's ABOR unanswered at the capture's end (InFlight `aborting`): no final reply to the
+ * transfer nor to the ABOR, the control connection open, the data connection open (no reset, no
+ * close by the data's receiver, nothing lost on the way), and the ABOR or the data's last packet less
+ * than a retransmission timeout before the end, or the data still moving. Null otherwise: an ABOR
+ * whose answer was long overdue, or one that met a closed or reset data connection, stopped it.
+ */
+function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  if (t.reply !== null || t.inferred !== undefined || !sessionOpen(s) || c === null || !c.established || c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
+  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  if (abor === undefined || abor.reply !== null) return null;
+  const fins = c.handshake.filter((e) => e.type === 'fin');
+  if (fins.length > 0 && fins[0].by !== dataSender(t.direction)) return null;
+  const recent = captureEnd - Math.max(abor.time, c.lastData?.time ?? abor.time) < IN_FLIGHT_SECONDS;
+  if (!recent && (fins.length > 0 || stateAtCaptureEnd(t, captureEnd)?.kind !== 'moving')) return null;
+  return { kind: 'aborting', frame: abor.frame };
 }
 
 /**

@@ -15,10 +15,29 @@ export interface SplitSegment {
   size: number;
   /** The download that fetched the file from `end` on: its session, transfer and command frame. */
   next: { session: number; transfer: number; frame: number };
-  /** The client's close of this data connection: its ABOR, reset or FIN. */
+  /** The client's close of this data connection: its ABOR, reset or FIN; or of its control connection (`control`). */
   closed: number;
+  /** Present when `closed` is the client's close of its control connection, the data connection still open then (aria2c). */
+  control?: true;
   /** The segments of this file in the capture together hold every byte of it. */
   whole: boolean;
+}
+
+/**
+ * A download the client stopped short while another session of its own to the same server was
+ * still under way at the capture's end (analysis/split-download.ts findPendingSplits): one piece of
+ * a file fetched in segments, or a download stopped, the capture ended before it could show which.
+ */
+export interface SplitPending {
+  /** How the client stopped it: its ABOR, its reset or FIN of the data connection, or its close of the control connection while the data still came. */
+  how: 'abor' | 'rst' | 'fin' | 'control';
+  /** That stop's frame. */
+  closed: number;
+  /** Where its data ended in the file: its REST offset plus the bytes it carried. */
+  reach: number;
+  /** The client's other session still under way, and its last step (a frame) before the capture's end. */
+  session: number;
+  frame: number;
 }
 
 /** A download's size as a server rounded it in its 150 (pure-ftpd's "N.N kbytes to download"): between `low` and `high` bytes. */
@@ -133,14 +152,17 @@ export type TransferVerdict =
        * before the rest arrived, so the 2xx is no proof yet.
        */
       arriving?: { reply: number; lastData: number };
+      /** Present when the client stopped it while another session of its own to the server was still under way (SplitPending). */
+      splitPending?: SplitPending;
       /**
        * Present when the transfer was still under way at the capture's last packet (in-flight.ts), no
        * failure shown: `connecting` (its data connection's SYN, or SYN and SYN-ACK, less than the first
        * retransmission timeout before the end), `moving` (its data connection open, data moving or
-       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step); `frame`:
-       * that last step.
+       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step),
+       * `aborting` (the client's ABOR, its answer and the transfer's still to come, the data still
+       * coming: cut short or sent as it finished, not known yet); `frame`: that last step.
        */
-      underWay?: { step: 'connecting' | 'moving' | 'waiting'; frame: number };
+      underWay?: { step: 'connecting' | 'moving' | 'waiting' | 'aborting'; frame: number };
       evidence: number[];
     }
   /**

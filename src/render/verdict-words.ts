@@ -91,8 +91,8 @@ function segmentSentence(t: Transfer, seg: SplitSegment, missing: number): strin
   const captured = missing > 0 ? ` (${n(missing)} of its bytes are missing from the capture, not from the transfer)` : '';
   return (
     `completed: one segment of a download split over several connections, there for bytes ${n(seg.start)}–${n(seg.end)} ` +
-    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed it ` +
-    `(frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
+    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed ` +
+    `${seg.control ? 'its control connection' : 'it'} (frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
     `(REST ${n(seg.end)}, frame ${seg.next.frame})${late}.` +
     (seg.whole ? ' Together the segments in the capture hold every byte of the file.' : '')
   );
@@ -211,6 +211,28 @@ export function verdictSentence(t: Transfer): string {
           `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
           `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
           'the capture ended before the rest of it did.'
+        );
+      }
+      if (v.splitPending !== undefined) {
+        const p = v.splitPending;
+        const stop =
+          p.how === 'abor'
+            ? `sent ABOR (frame ${p.closed})`
+            : p.how === 'control'
+              ? `closed its control connection (frame ${p.closed}) while the data still came`
+              : `${p.how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${p.closed})`;
+        const of = v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+        return (
+          `incomplete, not known yet: the client ${stop} with ${n(v.bytes)}${of} in${t.restOffset ? ` (from REST ${n(t.restOffset)})` : ''}, up to byte ${n(p.reach)} of the file, ` +
+          `while its session ${p.session} to the same server was still under way when the capture ended (frame ${p.frame}): a client that fetches a file in segments ` +
+          '(aria2c, axel, lftp pget) closes each once its piece is in and asks for the rest over its other sessions; whether this one was such a piece or a download stopped short, ' +
+          'the capture ended too soon to show.'
+        );
+      }
+      if (v.underWay?.step === 'aborting') {
+        return (
+          `incomplete: the client sent ABOR (frame ${v.underWay.frame}) with ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} in, ` +
+          'its data still coming, and the capture ended before the server answered: whether the ABOR cut the transfer short or came as it finished is not in the capture.'
         );
       }
       if (v.lost) {
