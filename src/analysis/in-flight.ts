@@ -245,6 +245,24 @@ function latest(...at: Array<[number | undefined, number | undefined]>): { frame
 }
 
 /**
+ * The session's commands became hidden (TLS, RFC 2228 protection: `from`, inferred-transfers.ts
+ * hiddenFrom) less than a retransmission timeout before the capture ended: what came of it — a
+ * handshake a key log decrypts, a CCC back to clear text, or the rest of the session hidden — the
+ * capture ended too soon to show, so nothing is said of it yet (no tls-hidden diagnosis).
+ */
+export function hiddenJustBegun(s: Session, from: number, captureEnd: number | null): boolean {
+  if (captureEnd === null || !sessionOpen(s)) return false;
+  // AUTH's 234 (or the protection's ADAT reply), the command at `from`, or implicit TLS from the session's start.
+  let time: number | null = s.tlsMode === 'implicit' && s.tlsFrame === from ? s.start : null;
+  for (const c of s.commands) {
+    if (time !== null) break;
+    if (c.reply?.frame === from) time = c.reply.time;
+    else if (c.frame === from) time = c.time;
+  }
+  return time !== null && captureEnd - time < IN_FLIGHT_SECONDS;
+}
+
+/**
  * A login under way when the capture ended: the session still open, no login accepted, and the last
  * login command unanswered, or answered with a request for more (331 for the password, 332 for an
  * account) that the capture ended before the client sent. Not a failure: nothing refused it. No

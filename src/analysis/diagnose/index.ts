@@ -166,7 +166,7 @@ export function diagnose(a: Analysis): void {
       checkProtRefused(s, vantage) ??
       checkHiddenDataHandshake(s, vantage) ??
       checkHiddenDataNotResumed(s, vantage) ??
-      checkTlsHidden(s, vantage) ??
+      checkTlsHidden(s, vantage, a.capture.last) ??
       allFailed(s);
     // A check's own advice names the identified server's settings where it marks them.
     if (s.diagnosis) s.diagnosis.advice = fillSettings(s.diagnosis.advice, s);
