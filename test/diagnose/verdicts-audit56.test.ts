@@ -1,0 +1,187 @@
+/**
+ * The fifty-sixth verdict audit: a capture that STOPS early (tcpdump -c, a ring buffer, a capture
+ * stopped by hand) must not make a false verdict of what it cut. scripts/sweep/prefix-sweep.mjs
+ * analysed the first k records of every fixture for every k and compared each transfer and session
+ * with the full capture's; each group it left is a case here, derived from a committed real fixture
+ * by keeping its first k records (test/support/pcap-edit.ts), with the full capture's verdicts beside
+ * it. A prefix numbers its frames as the full capture does. Frames are tshark's (NAME.tshark-*.tsv).
+ *
+ * - a split download's segment the client closed (axel, aria2c, lftp pget) before the capture shows
+ *   the segment after it: read "aborted by the client" with the cause `aborted` and its advice, where
+ *   the full capture reads one finished piece. The capture cannot know the piece's range at the cut,
+ *   but it knows the client's other session to the server was still under way: splitPending,
+ *   incomplete, no diagnosis (split-download.ts findPendingSplits).
+ * - lftp's ABOR once a pget piece is in, its answer and the data's end still to come: "aborted by the
+ *   client", where the server then sent the rest and 226 (in-flight.ts `aborting`).
+ * - aria2c closes a finished segment's control connection before its data connection: cut between
+ *   the two, "incomplete, the control connection closed"; the segment is found from that close.
+ * - a control connection that turned to TLS just before the cut (AUTH's 234, then the handshake):
+ *   the tls-hidden diagnosis, where the full capture shows a CCC, or a key log decrypting it.
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis, Transfer } from '../../src/analysis/model.js';
+import { verdictSentence } from '../../src/render/verdict-words.js';
+import { analyze, derived, derivedTexts, ftpRows, type Derived } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit56-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The fixture's first `k` records, as a capture stopped there. */
+const upTo = (name: string, k: number): Promise<Derived> => derived(tmp, name, `to-${k}`, (f) => f <= k);
+
+const transfer = (a: Analysis, id: string): Transfer => {
+  const [s, t] = id.split('.').map(Number);
+  return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
+};
+
+/** tshark's FTP rows of a gzipped fixture's control connection: [frame, command or reply code]. */
+function ftpRowsGz(name: string, stream: string): Array<[number, string]> {
+  const lines = gunzipSync(readFileSync(join(__dirname, '../../fixtures', `${name}.tshark-ftp.tsv.gz`))).toString('latin1').split('\n').slice(1);
+  return lines
+    .map((l) => l.split('\t'))
+    .filter((f) => f[1] === stream && (f[8] || f[10]))
+    .map((f) => [Number(f[0]), f[8] || f[10]]);
+}
+
+const FAILURE = /aborted|failed|did not complete/i;
+
+describe('a split download cut before the segment after it: not known yet, not aborted', () => {
+  const name = 'a29-axel-split-pureftpd';
+
+  it('the recording: session 3 asks REST 2195456 (1237) and RETR (1239), pure-ftpd says 226 (1615) as it queues the data, axel resets the data connection (2968), session 5 asks the next piece (REST 3018240, 3195; RETR 3197)', async () => {
+    expect(ftpRowsGz(name, '3').filter(([f]) => f >= 1237 && f <= 1615)).toEqual([[1237, 'REST'], [1238, '350'], [1239, 'RETR'], [1240, '150'], [1615, '226']]);
+    expect(ftpRowsGz(name, '8').filter(([f]) => f >= 3184 && f <= 3198)).toEqual([
+      [3184, '230'], [3185, 'TYPE'], [3187, '200'], [3188, 'CWD'], [3189, '250'], [3190, 'PASV'], [3191, '227'], [3195, 'REST'], [3196, '350'], [3197, 'RETR'], [3198, '150'],
+    ]);
+    const full = transfer(await analyze(name), '3.1');
+    expect([full.status, full.diagnosis, full.verdict.kind === 'completed' && full.verdict.segment]).toEqual([
+      'complete', null, { start: 2195456, end: 3018240, size: 3293184, next: { session: 5, transfer: 1, frame: 3197 }, closed: 2968, whole: true },
+    ]);
+  });
+
+  it('cut at 3185 (session 5 logged in, its REST not yet sent): 3.1 incomplete, splitPending (reset 2968, to byte 3,131,680; session 5 under way at 3185), no cause; "aborted by the client", cause aborted, before', async () => {
+    const d = await upTo(name, 3185);
+    const t = transfer(d.a, '3.1');
+    expect([t.status, t.diagnosis, t.bytes, t.restOffset, t.reply?.code, t.reply?.frame, t.connection?.rst?.frame]).toEqual(['incomplete', null, 936224, 2195456, 226, 1615, 2968]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'capture-ended', splitPending: { how: 'rst', closed: 2968, reach: 2195456 + 936224, session: 5, frame: 3185 } });
+    expect(t.verdict.evidence).toEqual([1233, 1234, 1235, 1239, 1615, 2968, 3185]);
+    expect(d.a.sessions.map((s) => s.diagnosis)).toEqual(d.a.sessions.map(() => null));
+    const sentence = verdictSentence(t);
+    expect(sentence).toMatch(/^incomplete, not known yet: the client reset the data connection \(frame 2968\) with 936,224 of about 1,097,728 bytes/);
+    expect(sentence).toContain('(from REST 2,195,456), up to byte 3,131,680 of the file, while its session 5 to the same server was still under way when the capture ended (frame 3185)');
+    expect(sentence).toContain('whether this one was such a piece or a download stopped short, the capture ended too soon to show.');
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain', 'logs']);
+    expect(json.find((r) => r[0] === '3.1')).toEqual(['3.1', 'incomplete', null]);
+    expect(out.summary).toMatch(/3\.1 passive RETR seg3m\.txt 198\.51\.100\.20:50016 936224 226 incomplete/);
+    expect(out.transfers).toContain('incomplete, not known yet: the client reset the data connection (frame 2968)');
+    expect(out.diagnose).not.toMatch(/aborted by the client|\baborted\b.*3\.1/);
+    expect(out.explain).toContain('incomplete, not known yet: the client reset the data connection (frame 2968)');
+    expect(out.explain).not.toContain('transfer 1 aborted');
+  });
+
+  it('cut at 1130 (sessions 2 and 3 still logging in, no second download asked yet): 1.1 incomplete, splitPending with session 2 (its PASS, 144); the logins pending', async () => {
+    expect(ftpRowsGz(name, '2').filter(([f]) => f <= 1146)).toEqual([[136, '220'], [140, 'USER'], [142, '331'], [144, 'PASS'], [1132, '230'], [1133, 'TYPE'], [1135, '200'], [1136, 'CWD'], [1137, '250'], [1138, 'PASV'], [1139, '227'], [1143, 'REST'], [1144, '350'], [1145, 'RETR'], [1146, '150']]);
+    const d = await upTo(name, 1130);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.diagnosis, t.bytes, t.connection?.rst?.by, t.connection?.rst?.frame]).toEqual(['incomplete', null, 1214408, 'client', 1126]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'capture-ended', expected: 3293184, splitPending: { how: 'rst', closed: 1126, reach: 1214408, session: 2, frame: 144 } });
+    expect(d.a.sessions.map((s) => [s.id, s.login, s.diagnosis])).toEqual([[1, 'logged-in', null], [2, 'pending', null], [3, 'pending', null], [4, 'none', null]]);
+    const full = transfer(await analyze(name), '1.1');
+    expect([full.status, full.verdict.kind === 'completed' && full.verdict.segment && full.verdict.segment.next]).toEqual(['complete', { session: 2, transfer: 1, frame: 1145 }]);
+  });
+
+  it('a29-axel-split-vsftpd cut at 3460: 3.1 closed (3445) short of the segment asked before it (2.1 at 2,195,456), the piece axel asks next (6.1, REST 2126132 at 3483) not yet: incomplete, not aborted', async () => {
+    const v = 'a29-axel-split-vsftpd';
+    expect(ftpRowsGz(v, '10').filter(([f]) => f >= 3481 && f <= 3483)).toEqual([[3481, 'REST'], [3482, '350'], [3483, 'RETR']]);
+    const d = await upTo(v, 3460);
+    const t = transfer(d.a, '3.1');
+    expect([t.status, t.diagnosis, t.restOffset, t.bytes]).toEqual(['incomplete', null, 1097728, 1051984]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', splitPending: { how: 'rst', closed: 3445, reach: 1097728 + 1051984 } });
+    expect(verdictSentence(t)).not.toMatch(FAILURE);
+    const full = transfer(await analyze(v), '3.1');
+    expect([full.status, full.verdict.kind === 'completed' && full.verdict.segment && full.verdict.segment.next]).toEqual(['complete', { session: 6, transfer: 1, frame: 3483 }]);
+  });
+});
+
+describe("aria2c closes a finished segment's control connection before its data connection", () => {
+  const name = 'a29-aria2c-split-vsftpd';
+
+  it('cut at 2915 (the control connection closed by the client at 2912, its data connection FIN at 2913, its reset at 2922): 1.1 a finished segment, closed by its control connection; "incomplete, the control connection closed" before', async () => {
+    expect(ftpRowsGz(name, '0').filter(([f]) => f >= 28 && f <= 37)).toEqual([[28, '227'], [34, 'REST'], [35, '350'], [36, 'RETR'], [37, '150']]);
+    const d = await upTo(name, 2915);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.diagnosis, t.reply, d.a.sessions[0].closedBy?.frame, d.a.sessions[0].closedBy?.by]).toEqual(['complete', null, null, 2912, 'client']);
+    expect(t.verdict).toMatchObject({
+      kind: 'completed',
+      segment: { start: 0, end: 1048576, size: 3293184, next: { session: 3, transfer: 1, frame: 696 }, closed: 2912, control: true, whole: true },
+    });
+    expect(verdictSentence(t)).toContain('and the client closed its control connection (frame 2912) once its bytes reached the start of the next segment, transfer 3.1 (REST 1,048,576, frame 696)');
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose']);
+    expect(json).toEqual([['1.1', 'completed', null], ['2.1', 'completed', null], ['3.1', 'completed', null]]);
+    expect(out.summary).toContain('1.1 passive RETR seg3m.txt 198.51.100.20:50009 1107168 - complete (segment)');
+    expect(out.diagnose).toBe('No failed data connections in 3 sessions: 3 transfers (3 complete). ');
+    // The full capture: the same segment, closed by the client's FIN of the data connection (2913).
+    const full = transfer(await analyze(name), '1.1');
+    expect(full.verdict.kind === 'completed' && full.verdict.segment).toEqual({ start: 0, end: 1048576, size: 3293184, next: { session: 3, transfer: 1, frame: 696 }, closed: 2913, whole: true });
+  });
+});
+
+describe("lftp's ABOR once a pget piece is in: its answer still to come is no abort yet", () => {
+  const name = 'pget-segment-reset-vsftpd-lftp';
+
+  it('the recording: REST 87382 (161), RETR (163), 150 (164), ABOR (276), and vsftpd sent the rest and 226 (325), then 225 to the ABOR (326): complete in full, the ABOR a late one', async () => {
+    expect(ftpRows(name, '2').filter(([f]) => f >= 161 && f <= 326 && f !== 274 && f !== 275)).toEqual([[161, 'REST'], [162, '350'], [163, 'RETR'], [164, '150'], [276, 'ABOR'], [325, '226'], [326, '225']]);
+    const full = transfer(await analyze(name), '3.1');
+    expect([full.status, full.verdict.kind, full.diagnosis, full.abortFrame, full.lateAbortFrame, full.bytes]).toEqual(['complete', 'completed', null, null, 276, 174762]);
+  });
+
+  it('cut at 300 (ABOR sent, no answer, the data still coming): 3.1 incomplete, under way aborting at 276, no cause; "aborted by the client", cause aborted, before', async () => {
+    const d = await upTo(name, 300);
+    const t = transfer(d.a, '3.1');
+    expect([t.status, t.diagnosis, t.abortFrame, t.reply, t.bytes, t.connection?.close]).toEqual(['incomplete', null, 276, null, 161562, null]);
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 161562, expected: 174762, why: 'capture-ended', underWay: { step: 'aborting', frame: 276 }, evidence: [157, 158, 159, 163, 276] });
+    expect(verdictSentence(t)).toBe(
+      'incomplete: the client sent ABOR (frame 276) with 161,562 of 174,762 announced bytes in, its data still coming, and the capture ended before the server answered: ' +
+        'whether the ABOR cut the transfer short or came as it finished is not in the capture.',
+    );
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain']);
+    expect(json.find((r) => r[0] === '3.1')).toEqual(['3.1', 'incomplete', null]);
+    expect(out.summary).toContain('3.1 passive RETR r256k.bin 198.51.100.20:50039 161562 - incomplete 161,562/174,762');
+    expect(out.transfers).toContain('ABOR frame 276, unanswered when the capture ended');
+    expect(out.transfers).not.toContain('aborted by the client');
+    expect(out.explain).toContain("The client asks the server to abort it: ABOR (frame 276), while its data is still coming; the capture ends before the server's answer.");
+    expect(out.explain).not.toContain('The client aborts it');
+    expect(out.diagnose).not.toContain('aborted by the client');
+  });
+
+  it('cut at 326 (the 226 and 225 in): complete, as in full', async () => {
+    const t = transfer((await upTo(name, 326)).a, '3.1');
+    expect([t.status, t.verdict.kind, t.diagnosis, t.lateAbortFrame]).toEqual(['complete', 'completed', null, 276]);
+  });
+});
+
+describe('a control connection turned to TLS just before the cut: no tls-hidden diagnosis yet', () => {
+  const name = 'ccc-proftpd-python';
+
+  it('the recording: AUTH (8), 234 (10) at 0.114 s, the handshake, CCC in TLS, clear text again from TYPE (31): no diagnosis in full', async () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 8 && f <= 34)).toEqual([[8, 'AUTH'], [10, '234'], [31, 'TYPE'], [32, '200'], [33, 'PASV'], [34, '227']]);
+    expect((await analyze(name)).sessions[0].diagnosis).toBeNull();
+  });
+
+  it('cut at 20 (the handshake just done) and at 30 (CCC answered in TLS): no session diagnosis; tls-hidden before', async () => {
+    for (const k of [20, 30]) {
+      const d = await upTo(name, k);
+      expect([k, d.a.sessions[0].tlsFrame, d.a.sessions[0].diagnosis]).toEqual([k, 10, null]);
+      const { out } = await derivedTexts(d.file, ['diagnose']);
+      expect(out.diagnose).not.toMatch(/tls-hidden|control channel is encrypted/);
+    }
+  });
+
+  it('a capture whose TLS hid the rest for longer than a retransmission timeout keeps its tls-hidden diagnosis (ftps-large-vsftpd-curl)', async () => {
+    expect((await analyze('ftps-large-vsftpd-curl')).sessions.map((s) => s.diagnosis?.cause)).toEqual(['tls-hidden']);
+  });
+});
