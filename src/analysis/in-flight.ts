@@ -38,8 +38,9 @@ export type InFlight =
    * The server's 2xx had come (`reply`), but its data was still arriving when the capture ended (the
    * last at `frame`, its sender not closed, fewer bytes than stated or none stated): a server that
    * replies once its data is queued (pure-ftpd), not once it arrived. The 2xx is no proof yet.
+   * `lastData` null: none of the stated bytes had come, the sender not closed (`frame`: the 2xx's).
    */
-  | { kind: 'arriving'; frame: number; reply: number }
+  | { kind: 'arriving'; frame: number; reply: number; lastData: number | null }
   /**
    * The client's ABOR (`frame`) had no answer yet, nor had the transfer, while its data connection
    * was still open and its data still coming: whether the ABOR cut the transfer short or came as it
@@ -150,10 +151,19 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
 function arriving(t: Transfer, captureEnd: number): InFlight | null {
   const c = t.connection;
   const r = t.reply!;
-  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null || c.lastData === null) return null;
+  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null) return null;
   const sender = dataSender(t.direction);
   if (sender === null) return null;
-  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } as const;
+  if (c.lastData === null) {
+    // None of the stated bytes had come and the sender had not closed: all of its data was still to
+    // come (its first packets never whole in the capture: IP fragments whose rest was lost).
+    // With no size stated (a listing), not even its close had come less than a retransmission timeout after the 2xx.
+    const expected = expectedBytes(t);
+    const closed = c.handshake.some((e) => e.type === 'fin' && e.by === sender);
+    const owed = expected !== null ? expected > 0 : captureEnd - r.time < IN_FLIGHT_SECONDS;
+    return owed && !closed ? { kind: 'arriving', frame: r.frame, reply: r.frame, lastData: null } : null;
+  }
+  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame, lastData: c.lastData.frame } as const;
   // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
   // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
@@ -162,6 +172,8 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
   if (carriesExpected(t)) return null;
   // The receiver's window shut at the end holds back data the sender has not closed on: still to come, however long ago the last came.
   if (c.windowShut[dataReceiver(t.direction) === 'client' ? 'toClient' : 'toServer'] !== null) return at;
+  // Short of a stated size, its sender not closed: the rest was still owed, however long ago the last came (a client reading at a limited rate).
+  if (expectedBytes(t) !== null) return at;
   return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
 }
 

@@ -147,11 +147,11 @@ export type TransferVerdict =
       idle?: { sender: 'client' | 'server'; seconds: number; lastData: number; drained: number };
       /**
        * Present when the server's 2xx (`reply`, its frame) came while its data was still arriving at
-       * the capture's end (in-flight.ts `arriving`: the last data at `lastData`, the sender not closed,
+       * the capture's end (in-flight.ts `arriving`: the last data at `lastData`, null when none of it had come, the sender not closed,
        * short of any stated size): the server replies once its data is queued, and the capture ended
        * before the rest arrived, so the 2xx is no proof yet.
        */
-      arriving?: { reply: number; lastData: number };
+      arriving?: { reply: number; lastData: number | null };
       /** Present when the client stopped it while another session of its own to the server was still under way (SplitPending). */
       splitPending?: SplitPending;
       /**

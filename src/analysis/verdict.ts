@@ -926,7 +926,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'reply-not-captured', replyInGap: { gap, later }, evidence: frames };
       }
       if (inFlight?.kind === 'arriving') {
-        const arriving = { reply: inFlight.reply, lastData: inFlight.frame };
+        const arriving = { reply: inFlight.reply, lastData: inFlight.lastData };
         const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
       }

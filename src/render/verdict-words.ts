@@ -209,8 +209,10 @@ export function verdictSentence(t: Transfer): string {
       if (v.arriving) {
         return (
           `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
-          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
-          'the capture ended before the rest of it did.'
+          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and ` +
+          (v.arriving.lastData !== null
+            ? `its data was still arriving (frame ${v.arriving.lastData}): the capture ended before the rest of it did.`
+            : 'none of its data had arrived whole in the capture, the sender not closed: the capture ended before it did.')
         );
       }
       if (v.splitPending !== undefined) {
