@@ -212,7 +212,7 @@ export function verdictSentence(t: Transfer): string {
           `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and ` +
           (v.arriving.lastData !== null
             ? `its data was still arriving (frame ${v.arriving.lastData}): the capture ended before the rest of it did.`
-            : 'none of its data had arrived whole in the capture, the sender not closed: the capture ended before it did.')
+            : 'none of its data was in the capture yet, its sender not closed: the capture ended before it came.')
         );
       }
       if (v.splitPending !== undefined) {
