@@ -185,3 +185,51 @@ describe('a control connection turned to TLS just before the cut: no tls-hidden 
     expect((await analyze('ftps-large-vsftpd-curl')).sessions.map((s) => s.diagnosis?.cause)).toEqual(['tls-hidden']);
   });
 });
+
+describe("a 2xx that came before its data: no proof yet while the data is owed", () => {
+  it('a40-client-rate-pureftpd-wget cut at 63: pure-ftpd\'s 226 (33) before wget, reading at a limited rate, had 7,300 of the 30,000 bytes SIZE stated (213 at 22): incomplete, arriving (last data 56); "completed" before', async () => {
+    const name = 'a40-client-rate-pureftpd-wget';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 21 && f <= 157)).toEqual([[21, 'SIZE'], [22, '213'], [23, 'PASV'], [24, '227'], [28, 'RETR'], [29, '150'], [33, '226'], [157, '226']]);
+    const d = await upTo(name, 63);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.diagnosis, t.bytes, t.expectedSize, t.reply?.frame, t.connection?.close]).toEqual(['incomplete', null, 7300, 30000, 33, null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'capture-ended', arriving: { reply: 33, lastData: 56 } });
+    expect(verdictSentence(t)).toBe(
+      'incomplete: 7,300 of 30,000 announced bytes had arrived when the capture ended; the server had already replied 226 (frame 33), as it does once its data is queued, ' +
+        'and its data was still arriving (frame 56): the capture ended before the rest of it did.',
+    );
+    const { json } = await derivedTexts(d.file, ['summary']);
+    expect(json).toEqual([['1.1', 'incomplete', null]]);
+    const full = transfer(await analyze(name), '1.1');
+    expect([full.status, full.verdict.kind, full.bytes]).toEqual(['complete', 'completed', 30000]);
+  });
+
+  it('a41-frag-blackhole-vsftpd-python cut at 57: vsftpd\'s 226 (50) while none of the 40,000 bytes came whole (every first fragment, 40-57, its rest dropped): incomplete, nothing arrived; "completed" before', async () => {
+    const name = 'a41-frag-blackhole-vsftpd-python';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 34 && f <= 50)).toEqual([[34, '227'], [38, 'RETR'], [39, '150'], [50, '226']]);
+    const d = await upTo(name, 57);
+    const t = transfer(d.a, '1.2');
+    expect([t.status, t.diagnosis, t.bytes, t.expectedSize, t.reply?.frame, t.connection?.close]).toEqual(['incomplete', null, 0, 40000, 50, null]);
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 0, expected: 40000, why: 'capture-ended', arriving: { reply: 50, lastData: null }, evidence: [34, 35, 36, 38, 50] });
+    expect(verdictSentence(t)).toBe(
+      'incomplete: 0 of 40,000 announced bytes had arrived when the capture ended; the server had already replied 226 (frame 50), as it does once its data is queued, ' +
+        'and none of its data was in the capture yet, its sender not closed: the capture ended before it came.',
+    );
+    const { out, json } = await derivedTexts(d.file, ['summary', 'diagnose']);
+    expect(json).toEqual([['1.1', 'completed', null], ['1.2', 'incomplete', null]]);
+    expect(out.diagnose).toContain('No failed data connections in 1 session: 2 transfers (1 complete, 1 incomplete).');
+    // The full capture: the client gave up at 58 (its FIN, eight seconds on): aborted, path-loss.
+    const full = transfer(await analyze(name), '1.2');
+    expect([full.status, full.diagnosis?.cause]).toEqual(['aborted', 'path-loss']);
+  });
+
+  it('healthy-twisted-ftp cut at 25: Twisted\'s 125 and 226 in one segment (25) before the listing\'s 292 bytes (26): incomplete, nothing arrived yet; "completed" with 0 bytes before', async () => {
+    const name = 'healthy-twisted-ftp';
+    const d = await upTo(name, 25);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.status, t.diagnosis, t.bytes, t.preliminary?.frame, t.reply?.code, t.reply?.frame]).toEqual(['LIST', 'incomplete', null, 0, 25, 226, 25]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', arriving: { reply: 25, lastData: null } });
+    const at26 = transfer((await upTo(name, 30)).a, '1.1');
+    expect([at26.status, at26.verdict.kind, at26.bytes]).toEqual(['complete', 'completed', 292]);
+  });
+});
