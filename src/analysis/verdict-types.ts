@@ -405,7 +405,8 @@ export interface FallbackAttempt {
 /**
  * A refusal the client was getting past when the capture simply stopped (in-flight.ts): it had asked
  * another way — a transfer command after one the server lacks (LIST after MLSD), an announcement the
- * server accepted after a refused one, or a new session after closing the refused one (lftp) — and
+ * server accepted after a refused one, a new session after closing the refused one (lftp), or the CWD
+ * into a name whose RETR was refused, a directory (urllib), before or with its LIST — and
  * the capture ended before that way had an outcome. Not a failure: nothing after the refusal had
  * failed yet.
  */
@@ -416,7 +417,8 @@ export interface FallbackUnderWay {
   /** The transfer of the other way ("1.2"); null when there was none yet (`session`, still logging in). */
   transfer: string | null;
   completed: false;
-  directory: null;
+  /** A RETR of a directory: the CWD into that name the server accepted, the listing under way or still to come; null otherwise. */
+  directory: FallbackCommand['directory'];
   /** After a refused announcement: the one the client asked with instead, and the server's acceptance of it, when the capture has them. */
   announce?: FallbackAnnounce;
   accepted?: { code: number; frame: number };

@@ -625,7 +625,7 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
     const fb = t.verdict.fallback;
     const then =
       'underWay' in fb
-        ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : `session ${fb.session}`})`
+        ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : fb.session !== undefined ? `session ${fb.session}` : `frame ${fb.underWay}`})`
         : fb.command !== null && fb.replyInGap !== undefined
           ? 'which the server took (its final reply not captured)'
           : fb.completed

@@ -59,6 +59,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'failed':
       return 'failed';
     case 'fell-back':
+      if (v.fallback.directory !== null && v.fallback.command === null) return 'refused (a directory), its listing to come';
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
@@ -288,6 +289,14 @@ export function verdictSentence(t: Transfer): string {
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
         return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
       };
+      if ('underWay' in fb && fb.directory !== null) {
+        // A RETR of a directory: the client changed into it, and was listing it (or about to) when the capture ended.
+        const name = escapeText(fb.directory.arg);
+        const cwd = `refused, and no failure so far: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it (CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame})`;
+        return fb.command !== null
+          ? `${cwd} and listed it with ${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), and the capture ended while that was still under way (frame ${fb.underWay}): how it went is not in the capture.`
+          : `${cwd}, and the capture ended while the client was still going (frame ${fb.underWay}), before it listed it: how that went is not in the capture.`;
+      }
       if ('underWay' in fb) {
         // The way past the refusal that the client had taken when the capture ended.
         const lacks = `refused, and no failure so far: the server ${v.code === 502 ? 'does not implement' : 'does not recognise'} ${escapeText(t.request?.command ?? '')} (${v.code}, frame ${v.reply})`;
