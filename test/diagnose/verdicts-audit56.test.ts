@@ -233,3 +233,42 @@ describe("a 2xx that came before its data: no proof yet while the data is owed",
     expect([at26.status, at26.verdict.kind, at26.bytes]).toEqual(['complete', 'completed', 292]);
   });
 });
+
+describe("urllib's RETR of a directory, cut on its way to the listing", () => {
+  const name = 'a18-vsftpd-urllib';
+
+  it('the recording: RETR pub (55) refused 550 (56), TYPE A, PWD, CWD pub (62) accepted 250 (63), CWD back, PASV, LIST pub (72), 150 (73), 226 (80): fell back in full', async () => {
+    expect(ftpRows(name, '2').filter(([f]) => f >= 55 && f <= 80)).toEqual([
+      [55, 'RETR'], [56, '550'], [58, 'TYPE'], [59, '200'], [60, 'PWD'], [61, '257'], [62, 'CWD'], [63, '250'], [64, 'CWD'], [65, '250'], [66, 'PASV'], [68, '227'], [72, 'LIST'], [73, '150'], [80, '226'],
+    ]);
+    const full = transfer(await analyze(name), '2.1');
+    expect([full.status, full.diagnosis, full.verdict.kind === 'fell-back' && full.verdict.fallback.directory]).toEqual(['fell-back', null, { arg: 'pub', code: 250, replyFrame: 63 }]);
+  });
+
+  it('cut at 65 (the CWD into pub accepted, no LIST yet): fell back, the listing to come; "failed, server-refused" before', async () => {
+    const d = await upTo(name, 65);
+    const t = transfer(d.a, '2.1');
+    expect([t.status, t.diagnosis, d.a.sessions[1].diagnosis]).toEqual(['fell-back', null, null]);
+    expect(t.verdict.kind === 'fell-back' && t.verdict.fallback).toEqual({
+      command: null, frame: null, transfer: null, completed: false, directory: { arg: 'pub', code: 250, replyFrame: 63 }, underWay: 65,
+    });
+    expect(verdictSentence(t)).toBe(
+      'refused, and no failure so far: pub is a directory, not a file (550, frame 56); the client changed into it (CWD pub, 250, frame 63), ' +
+        'and the capture ended while the client was still going (frame 65), before it listed it: how that went is not in the capture.',
+    );
+    const { out, json } = await derivedTexts(d.file, ['summary', 'explain', 'diagnose']);
+    expect(json).toEqual([['1.1', 'completed', null], ['2.1', 'fell-back', null]]);
+    expect(out.summary).toContain('2.1 passive RETR pub 198.51.100.20:50003 0 550 refused (a directory), its listing to come');
+    expect(out.explain).toContain('transfer 1 refused (a directory), its listing to come, which was still under way when the capture ended (frame 65): no failure');
+    expect(out.diagnose).not.toContain('server-refused');
+  });
+
+  it('cut at 75 (LIST pub under way): fell back to LIST pub, transfer 2.2 under way; cut at 60 (before the CWD): still "failed, server-refused", a missing file reads the same', async () => {
+    const t = transfer((await upTo(name, 75)).a, '2.1');
+    expect([t.status, t.diagnosis]).toEqual(['fell-back', null]);
+    expect(t.verdict.kind === 'fell-back' && t.verdict.fallback).toMatchObject({ command: 'LIST pub', frame: 72, transfer: '2.2', directory: { arg: 'pub', code: 250, replyFrame: 63 } });
+    expect(verdictSentence(t)).toContain('the client changed into it (CWD pub, 250, frame 63) and listed it with LIST pub (frame 72, transfer 2.2), and the capture ended while that was still under way');
+    const at60 = transfer((await upTo(name, 60)).a, '2.1');
+    expect([at60.status, at60.diagnosis?.cause]).toEqual(['failed', 'server-refused']);
+  });
+});
