@@ -17,6 +17,12 @@
  *   the two, "incomplete, the control connection closed"; the segment is found from that close.
  * - a control connection that turned to TLS just before the cut (AUTH's 234, then the handshake):
  *   the tls-hidden diagnosis, where the full capture shows a CCC, or a key log decrypting it.
+ * - a 2xx before its data (pure-ftpd, Twisted), the data not all in and its sender not closed:
+ *   "completed", where the rest came later (or never: the path lost it).
+ * - urllib's RETR of a directory (550), the CWD into it accepted, its LIST under way or to come:
+ *   "failed, server-refused", where the full capture shows it fell back.
+ * And one from the suffix sweep (scripts/sweep/suffix-sweep.mjs): a capture that starts after
+ * pure-ftpd's greeting gave its fresh TLS data sessions tls-session-not-reused.
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -32,6 +38,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The fixture's first `k` records, as a capture stopped there. */
 const upTo = (name: string, k: number): Promise<Derived> => derived(tmp, name, `to-${k}`, (f) => f <= k);
+/** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
+const from = (name: string, start: number): Promise<Derived> => derived(tmp, name, `from-${start}`, (f) => f >= start);
 
 const transfer = (a: Analysis, id: string): Transfer => {
   const [s, t] = id.split('.').map(Number);
@@ -270,5 +278,39 @@ describe("urllib's RETR of a directory, cut on its way to the listing", () => {
     expect(verdictSentence(t)).toContain('the client changed into it (CWD pub, 250, frame 63) and listed it with LIST pub (frame 72, transfer 2.2), and the capture ended while that was still under way');
     const at60 = transfer((await upTo(name, 60)).a, '2.1');
     expect([at60.status, at60.diagnosis?.cause]).toEqual(['failed', 'server-refused']);
+  });
+});
+
+
+describe('a capture that starts after pure-ftpd\'s greeting: which server it was is not in it', () => {
+  const name = 'ftps-pureftpd-python';
+
+  it('the recording: 220 Pure-FTPd (6), AUTH TLS (8), 234 (10); four data connections, each a new TLS session (pure-ftpd needs no reuse): no tls-session-not-reused in full', async () => {
+    expect(ftpRows(name, '0').slice(0, 3)).toEqual([[6, '220'], [8, 'AUTH'], [10, '234']]);
+    const a = await analyze(name);
+    expect(a.sessions[0].greeting).toMatch(/Pure-FTPd/);
+    expect([a.sessions[0].diagnosis?.cause, ...a.sessions[0].transfers.map((t) => [t.status, t.diagnosis])]).toEqual([
+      'tls-hidden', ['complete', null], ['incomplete', null], ['incomplete', null], ['complete', null],
+    ]);
+  });
+
+  it('from frame 10 on (the greeting and AUTH before it): no transfer nor the session gets tls-session-not-reused; before, 1.1 and 1.4 read it, the session too', async () => {
+    const d = await from(name, 10);
+    const s = d.a.sessions[0];
+    expect([s.midstream, s.greeting, s.diagnosis?.cause]).toEqual([true, null, 'tls-hidden']);
+    expect(s.transfers.map((t) => [t.id, t.inferred, t.connection?.synFrame, t.verdict.kind, t.diagnosis?.cause ?? null])).toEqual([
+      [1, 'tls-hidden', d.at(32), 'unknown', null],
+      [2, 'tls-hidden', d.at(61), 'unknown', null],
+      [3, 'tls-hidden', d.at(85), 'unknown', null],
+      [4, 'tls-hidden', d.at(112), 'unknown', null],
+    ]);
+    const { out } = await derivedTexts(d.file, ['diagnose', 'summary']);
+    expect(out.diagnose).not.toMatch(/tls-session-not-reused|did not resume|session reuse/);
+    expect(out.summary).not.toMatch(/TLS session not resumed/);
+  });
+
+  it('the implicit FTPS capture whose data sessions vsftpd refused (require_ssl_reuse), held from its SYN: tls-session-not-reused as before', async () => {
+    const a = await analyze('ftps-implicit-reuse-required-vsftpd-python');
+    expect([a.sessions[0].midstream, a.sessions[0].diagnosis?.cause, a.sessions[0].transfers[0].diagnosis?.cause]).toEqual([false, 'tls-session-not-reused', 'tls-session-not-reused']);
   });
 });
