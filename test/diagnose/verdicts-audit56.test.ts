@@ -21,8 +21,9 @@
  *   "completed", where the rest came later (or never: the path lost it).
  * - urllib's RETR of a directory (550), the CWD into it accepted, its LIST under way or to come:
  *   "failed, server-refused", where the full capture shows it fell back.
- * And one from the suffix sweep (scripts/sweep/suffix-sweep.mjs): a capture that starts after
- * pure-ftpd's greeting gave its fresh TLS data sessions tls-session-not-reused.
+ * And from the suffix sweep (scripts/sweep/suffix-sweep.mjs), a capture that starts late: after
+ * pure-ftpd's greeting, its fresh TLS data sessions read tls-session-not-reused; after a 227, an empty
+ * file's data connection, or Twisted's whose 226 came before its data, read "data not captured".
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -312,5 +313,28 @@ describe('a capture that starts after pure-ftpd\'s greeting: which server it was
   it('the implicit FTPS capture whose data sessions vsftpd refused (require_ssl_reuse), held from its SYN: tls-session-not-reused as before', async () => {
     const a = await analyze('ftps-implicit-reuse-required-vsftpd-python');
     expect([a.sessions[0].midstream, a.sessions[0].diagnosis?.cause, a.sessions[0].transfers[0].diagnosis?.cause]).toEqual([false, 'tls-session-not-reused', 'tls-session-not-reused']);
+  });
+});
+
+describe('a capture that starts after the 227: a data connection that carried nothing, or whose 226 came first', () => {
+  it('empty-vsftpd-python from frame 20 (the SYN-ACK of RETR empty.bin\'s data connection; its PASV, 227 and SYN before): completed, 0 bytes; "complete (replies; data not captured)" before', async () => {
+    const name = 'empty-vsftpd-python';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 17 && f <= 27)).toEqual([[17, 'PASV'], [18, '227'], [22, 'RETR'], [23, '150'], [27, '226']]);
+    const d = await from(name, 20);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.announcedBeforeCapture, t.status, t.verdict.kind, t.bytes, t.diagnosis]).toEqual(['RETR', true, 'complete', 'completed', 0, null]);
+    expect(t.verdict.evidence).toEqual([20, 22, 27].map(d.at));
+    expect(d.a.sessions[0].transfers.map((x) => [x.id, x.verdict.kind])).toEqual([[1, 'completed'], [2, 'completed'], [3, 'completed']]);
+    const { out } = await derivedTexts(d.file, ['summary', 'transfers']);
+    expect(out.summary).not.toMatch(/not captured/);
+    expect(out.transfers).toContain(`completed: 0 bytes, all in the capture (226, frame ${d.at(27)}).`);
+  });
+
+  it('healthy-twisted-ftp from frame 24 (LIST; its 227 and the data SYN before): its data connection, seen mid-stream, is its own although Twisted\'s 226 (25) came before its data (26): mid-stream, not "data not captured"', async () => {
+    const name = 'healthy-twisted-ftp';
+    const d = await from(name, 24);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.status, t.connection?.midstream, t.bytes, t.reply?.frame]).toEqual(['LIST', 'complete', true, 292, d.at(25)]);
+    expect(t.verdict).toEqual({ kind: 'unknown', why: 'midstream', bytes: 292, command: d.at(24), evidence: [24, 25].map(d.at) });
   });
 });
