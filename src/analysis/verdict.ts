@@ -305,12 +305,16 @@ function serverRepliesOutcome(t: Transfer): TransferStatus {
 }
 
 /** How the session's login went, after its control verdict (a refusal at the login is the server's, not the password's). */
-function loginOutcome(s: Session): Session['login'] {
+function loginOutcome(s: Session, captureEnd: number | null): Session['login'] {
   if (s.loggedIn) return 'logged-in';
   if (s.control.kind === 'turned-away' && s.control.at === 'login') return 'refused';
   if (s.loginAttempts === 0) return 'none';
   // Still under way when the capture ended: nothing refused it yet (in-flight.ts).
   if (s.oneWay === undefined && loginInFlight(s, lastLogin(s)) !== null) return 'pending';
+  // A refused login as the session's last step, less than a retransmission timeout before the end,
+  // the session still open: the client's next try (a user retyping the password) may have followed.
+  const refusal = lastLogin(s)?.reply;
+  if (s.oneWay === undefined && refusal !== null && refusal !== undefined && sessionStepAtEnd(s, captureEnd) === refusal.frame) return 'pending';
   // Without the server's side in the capture, its answer is unknown, not a refusal.
   return s.oneWay === 'client' ? 'unknown' : 'failed';
 }
@@ -655,7 +659,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   settleSplitStalls(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s, captureEnd);
-    s.login = loginOutcome(s);
+    s.login = loginOutcome(s, captureEnd);
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);
     s.tlsRefusal = tlsRefusal(s);
