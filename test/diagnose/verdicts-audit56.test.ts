@@ -338,3 +338,25 @@ describe('a capture that starts after the 227: a data connection that carried no
     expect(t.verdict).toEqual({ kind: 'unknown', why: 'midstream', bytes: 292, command: d.at(24), evidence: [24, 25].map(d.at) });
   });
 });
+
+describe('a refused login the capture ended on', () => {
+  const name = 'relogin-vsftpd-python';
+
+  it('the recording: PASS wrongpass (11) refused 530 (13), USER (14) 0.5 ms later, PASS (17), 230 (19): logged in, no diagnosis in full', async () => {
+    expect(ftpRows(name, '0').slice(0, 8)).toEqual([[6, '220'], [8, 'USER'], [10, '331'], [11, 'PASS'], [13, '530'], [14, 'USER'], [16, '331'], [17, 'PASS']]);
+    const a = await analyze(name);
+    expect([a.sessions[0].login, a.sessions[0].diagnosis]).toEqual(['logged-in', null]);
+  });
+
+  it('cut at 13 (the 530 the last packet, the session open): the login pending, no login-failed; cut at 14 (the client\'s next USER): pending too; login-failed before', async () => {
+    for (const k of [13, 14]) {
+      const d = await upTo(name, k);
+      const s = d.a.sessions[0];
+      expect([k, s.control.kind, s.login, s.loginRefusal, s.diagnosis]).toEqual([k, 'opened', 'pending', null, null]);
+    }
+    const { out } = await derivedTexts((await upTo(name, 13)).file, ['summary', 'diagnose', 'explain']);
+    expect(out.summary).toContain('fxa10user ?');
+    expect(out.diagnose).not.toMatch(/login-failed|refused the login/);
+    expect(out.explain).toContain('PASS **** (frame 11) → 530 Login incorrect. (frame 13)');
+  });
+});
