@@ -54,23 +54,36 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
   const name = t.request.arg.trim();
   if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
   const next = after[first] as Transfer | undefined;
-  if (next === undefined || next.direction !== 'listing' || next.request!.arg.trim() !== name || !done(next)) return null;
+  const listing = next !== undefined && next.direction === 'listing' && next.request!.arg.trim() === name ? next : undefined;
+  if (next !== undefined && listing === undefined) return null;
   let cwd: Command | undefined;
-  for (const c of sessionOrder(s).commandsBetween(t.request.frame, next.request!.frame)) {
+  for (const c of sessionOrder(s).commandsBetween(t.request.frame, listing?.request!.frame ?? Infinity)) {
     if (c.command === 'CWD' && c.arg.trim() === name && c.reply !== null && c.reply.code >= 200 && c.reply.code < 300) {
       cwd = c;
       break;
     }
   }
   if (cwd === undefined) return null;
+  const directory = { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame };
+  if (listing === undefined || !done(listing)) {
+    // The name is a directory (the server accepted the CWD into it), and the capture ended while the
+    // client was on its way to list it: its LIST under way, or not asked yet, its session still going (in-flight.ts).
+    if (listing !== undefined) {
+      const inFlight = listing.status === 'failed' ? null : inFlightAtEnd(listing, s, captureEnd);
+      const command = `${listing.request!.command} ${name}`;
+      return inFlight === null ? null : { command, frame: listing.request!.frame, transfer: id(listing), completed: false, directory, underWay: Math.max(inFlight.frame, listing.request!.frame) };
+    }
+    const step = sessionStepAtEnd(s, captureEnd);
+    return step === null ? null : { command: null, frame: null, transfer: null, completed: false, directory, underWay: step };
+  }
   return {
-    command: `${next.request!.command} ${name}`,
-    frame: next.request!.frame,
-    code: next.reply!.code,
-    replyFrame: next.reply!.frame,
-    transfer: id(next),
+    command: `${listing.request!.command} ${name}`,
+    frame: listing.request!.frame,
+    code: listing.reply!.code,
+    replyFrame: listing.reply!.frame,
+    transfer: id(listing),
     completed: true,
-    directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame },
+    directory,
   };
 }
 

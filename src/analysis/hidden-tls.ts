@@ -14,6 +14,15 @@ import type { OtherConnection, Session } from './model.js';
  */
 const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
 
+/**
+ * Whether the server's need for session reuse is unknown: its control connection seen mid-stream, its
+ * greeting before the capture (in clear, or with its AUTH TLS too, which leaves the session looking
+ * implicit), so the server is not named (pure-ftpd needs no reuse; vsftpd and proftpd do). The fresh
+ * data sessions then leave their transfers unconfirmed (verdict.ts) but name no cause. Implicit FTPS's
+ * greeting, encrypted, names nothing either, but there the capture holds the session from its start.
+ */
+export const reuseRequirementUnknown = (s: Session): boolean => s.midstream && s.greeting === null;
+
 /** Read once per session: the inferred transfers ask for it one by one. */
 const readings = new WeakMap<Session, OtherConnection[]>();
 

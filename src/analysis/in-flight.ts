@@ -38,8 +38,16 @@ export type InFlight =
    * The server's 2xx had come (`reply`), but its data was still arriving when the capture ended (the
    * last at `frame`, its sender not closed, fewer bytes than stated or none stated): a server that
    * replies once its data is queued (pure-ftpd), not once it arrived. The 2xx is no proof yet.
+   * `lastData` null: none of the stated bytes had come, the sender not closed (`frame`: the 2xx's).
    */
-  | { kind: 'arriving'; frame: number; reply: number };
+  | { kind: 'arriving'; frame: number; reply: number; lastData: number | null }
+  /**
+   * The client's ABOR (`frame`) had no answer yet, nor had the transfer, while its data connection
+   * was still open and its data still coming: whether the ABOR cut the transfer short or came as it
+   * finished (lftp's pget sends ABOR once a segment's piece is in, and the server may still send the
+   * rest and its 226) is the server's answer, still to come.
+   */
+  | { kind: 'aborting'; frame: number };
 
 /** The session's control connection had not closed (no FIN or RST from either side) when the capture ended. */
 const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
@@ -60,7 +68,8 @@ function serverCanReply(s: Session, captureEnd: number): boolean {
  * capture's last packet.
  */
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
-  if (captureEnd === null || t.abortFrame !== null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (captureEnd === null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
+  if (t.abortFrame !== null) return abortAnswerDue(t, s, captureEnd);
   if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
   const c = t.connection;
   if (!sessionOpen(s)) return serverCanReply(s, captureEnd) ? replyDueAfterHalfClose(t, captureEnd) : null;
@@ -107,6 +116,25 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
 }
 
 /**
+ * The client's ABOR unanswered at the capture's end (InFlight `aborting`): no final reply to the
+ * transfer nor to the ABOR, the control connection open, the data connection open (no reset, no
+ * close by the data's receiver, nothing lost on the way), and the ABOR or the data's last packet less
+ * than a retransmission timeout before the end, or the data still moving. Null otherwise: an ABOR
+ * whose answer was long overdue, or one that met a closed or reset data connection, stopped it.
+ */
+function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  if (t.reply !== null || t.inferred !== undefined || !sessionOpen(s) || c === null || !c.established || c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
+  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  if (abor === undefined || abor.reply !== null) return null;
+  const fins = c.handshake.filter((e) => e.type === 'fin');
+  if (fins.length > 0 && fins[0].by !== dataSender(t.direction)) return null;
+  const recent = captureEnd - Math.max(abor.time, c.lastData?.time ?? abor.time) < IN_FLIGHT_SECONDS;
+  if (!recent && (fins.length > 0 || stateAtCaptureEnd(t, captureEnd)?.kind !== 'moving')) return null;
+  return { kind: 'aborting', frame: abor.frame };
+}
+
+/**
  * After the client's half-close (serverCanReply) only a reply can still come: the final reply to a
  * transfer whose data's sender had closed with every byte acknowledged. Null otherwise.
  */
@@ -123,10 +151,19 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
 function arriving(t: Transfer, captureEnd: number): InFlight | null {
   const c = t.connection;
   const r = t.reply!;
-  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null || c.lastData === null) return null;
+  if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null) return null;
   const sender = dataSender(t.direction);
   if (sender === null) return null;
-  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame } as const;
+  if (c.lastData === null) {
+    // None of the stated bytes had come and the sender had not closed: all of its data was still to
+    // come (its first packets never whole in the capture: IP fragments whose rest was lost).
+    // With no size stated (a listing), not even its close had come less than a retransmission timeout after the 2xx.
+    const expected = expectedBytes(t);
+    const closed = c.handshake.some((e) => e.type === 'fin' && e.by === sender);
+    const owed = expected !== null ? expected > 0 : captureEnd - r.time < IN_FLIGHT_SECONDS;
+    return owed && !closed ? { kind: 'arriving', frame: r.frame, reply: r.frame, lastData: null } : null;
+  }
+  const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame, lastData: c.lastData.frame } as const;
   // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
   // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
@@ -135,6 +172,8 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
   if (carriesExpected(t)) return null;
   // The receiver's window shut at the end holds back data the sender has not closed on: still to come, however long ago the last came.
   if (c.windowShut[dataReceiver(t.direction) === 'client' ? 'toClient' : 'toServer'] !== null) return at;
+  // Short of a stated size, its sender not closed: the rest was still owed, however long ago the last came (a client reading at a limited rate).
+  if (expectedBytes(t) !== null) return at;
   return captureEnd - c.lastData.time < IN_FLIGHT_SECONDS ? at : null;
 }
 
@@ -215,6 +254,24 @@ function latest(...at: Array<[number | undefined, number | undefined]>): { frame
   let best: { frame: number; time: number } | null = null;
   for (const [frame, time] of at) if (frame !== undefined && time !== undefined && (best === null || time > best.time)) best = { frame, time };
   return best;
+}
+
+/**
+ * The session's commands became hidden (TLS, RFC 2228 protection: `from`, inferred-transfers.ts
+ * hiddenFrom) less than a retransmission timeout before the capture ended: what came of it — a
+ * handshake a key log decrypts, a CCC back to clear text, or the rest of the session hidden — the
+ * capture ended too soon to show, so nothing is said of it yet (no tls-hidden diagnosis).
+ */
+export function hiddenJustBegun(s: Session, from: number, captureEnd: number | null): boolean {
+  if (captureEnd === null || !sessionOpen(s)) return false;
+  // AUTH's 234 (or the protection's ADAT reply), the command at `from`, or implicit TLS from the session's start.
+  let time: number | null = s.tlsMode === 'implicit' && s.tlsFrame === from ? s.start : null;
+  for (const c of s.commands) {
+    if (time !== null) break;
+    if (c.reply?.frame === from) time = c.reply.time;
+    else if (c.frame === from) time = c.time;
+  }
+  return time !== null && captureEnd - time < IN_FLIGHT_SECONDS;
 }
 
 /**

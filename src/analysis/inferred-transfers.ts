@@ -87,7 +87,8 @@ export function linkUnannounced(s: Session, c: TcpConnection, events: Connection
       x.unansweredAnnounce === undefined &&
       x.inferred === undefined &&
       c.end >= x.request.time &&
-      c.start <= (x.reply?.time ?? Infinity),
+      // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
+      (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
   );
   if (t === undefined) return false;
   const serverEnd = ftpServerEnd(s, c)!;

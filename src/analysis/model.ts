@@ -10,9 +10,9 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { AnnouncedKbytes, ControlVerdict, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { AnnouncedKbytes, ControlVerdict, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
-export type { AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
+export type { AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
 /** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
 export interface Diagnosis {
@@ -482,6 +482,12 @@ export interface Transfer {
    * the client closed it once its bytes reached where the next segment, already asked for, began.
    */
   segment?: SplitSegment;
+  /**
+   * A download the client stopped short while another session of its own to the server was still
+   * under way at the capture's end (analysis/split-download.ts findPendingSplits): a finished piece
+   * of a split download or a stopped one, not known yet. Its status is incomplete.
+   */
+  splitPending?: SplitPending;
   /**
    * A PASV/EPSV/LPSV the client sent before the request whose reply is not in the capture (a capture
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.

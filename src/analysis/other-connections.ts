@@ -155,6 +155,11 @@ export class OtherConnections {
     return conn.synFrames.length === 0 ? conn.synAckFrames.length > 0 : this.mayBeUnannounced.has(conn);
   }
 
+  /** The data's timing kept for `conn`; none came (an empty file's, an empty listing's): no data, no silence. */
+  private timingOf(conn: TcpConnection): DataTiming | undefined {
+    return this.timing.get(conn) ?? (this.timesData(conn) ? { lastData: null, longestSilence: null } : undefined);
+  }
+
   /** A chunk of a connection whose data's timing is kept. */
   data(conn: TcpConnection, chunk: StreamChunk): void {
     let t = this.timing.get(conn);
@@ -190,7 +195,7 @@ export class OtherConnections {
       const linked = linkedOf.get(builder)!;
       for (const c of others) {
         if (linked.has(c)) continue;
-        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timing.get(c)))) linked.add(c);
+        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timingOf(c)))) linked.add(c);
       }
     }
     for (const [builder, others] of this.bySession) {
@@ -276,7 +281,7 @@ export class OtherConnections {
       const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
       if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
       const events = this.events.get(c) ?? [];
-      if (between.some((s) => linkUnannounced(s, c, events, this.timing.get(c)))) continue;
+      if (between.some((s) => linkUnannounced(s, c, events, this.timingOf(c)))) continue;
       inferMidstreamTransfer(between[0], c);
     }
   }

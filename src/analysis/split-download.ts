@@ -13,7 +13,7 @@
  * fetches the same file) stays aborted, with its later attempt; a segment cut by the server or the
  * network keeps its own verdict.
  */
-import type { Session, SplitSegment, Transfer } from './model.js';
+import type { Session, SplitPending, SplitSegment, Transfer } from './model.js';
 import { firstAbove, peersKey } from './sorted.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
@@ -23,6 +23,33 @@ function clientClose(t: Transfer): number | null {
   if (t.abortFrame !== null) return t.abortFrame;
   const end = t.connection!.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
   return end?.by === 'client' ? end.frame : null;
+}
+
+/**
+ * A download left incomplete whose client closed its control connection (FIN or reset) while the
+ * data was still coming: no final reply, the data connection closed by nobody before that but the
+ * client (aria2c closes a finished segment's session, then its data connection: a FIN, a reset).
+ * The session's close, or null.
+ */
+function sessionClose(t: Transfer, s: Session): { frame: number; time: number } | null {
+  const end = s.closedBy;
+  if (t.status !== 'incomplete' || t.reply !== null || t.request === null || end === null || end.by !== 'client' || end.frame < t.request.frame) return null;
+  const first = t.connection!.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
+  return first === undefined || (first.by === 'client' && first.frame > end.frame) ? end : null;
+}
+
+/** How the client stopped a download, when it did (see SplitPending `how`), and where. */
+function clientStop(t: Transfer, s: Session, stoppedByClient: (t: Transfer, s: Session) => boolean): { frame: number; time: number; how: SplitPending['how'] } | null {
+  if (t.status === 'incomplete') {
+    const end = sessionClose(t, s);
+    return end === null ? null : { frame: end.frame, time: end.time, how: 'control' };
+  }
+  if (t.status !== 'aborted' || !stoppedByClient(t, s)) return null;
+  const frame = clientClose(t);
+  if (frame === null) return null;
+  if (t.abortFrame !== null) return { frame, time: s.commands.find((c) => c.frame === frame)?.time ?? t.connection!.end, how: 'abor' };
+  const e = t.connection!.handshake.find((x) => x.frame === frame)!;
+  return { frame, time: e.time, how: e.type === 'rst' ? 'rst' : 'fin' };
 }
 
 /** Where a download's data ends in the file: its REST offset plus the bytes it carried (gaps the client acknowledged included). */
@@ -43,8 +70,9 @@ const restOf = (m: Member): number => m.rest;
 const MAX_NEXT_TRIED = 64;
 
 /**
- * Marks every aborted download that was one finished segment of a split download (sets `segment`;
- * the caller makes it complete). `stoppedByClient` is the verdict's reading of who stopped it.
+ * Marks every download the client stopped that was one finished segment of a split download (sets
+ * `segment`; the caller makes it complete): an aborted one `stoppedByClient` (the verdict's reading of
+ * who stopped it), or one whose client closed its control connection while the data still came.
  */
 export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Transfer, s: Session) => boolean): Transfer[] {
   const groups = new Map<string, Member[]>();
@@ -72,14 +100,14 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
     const byRest = [...g].sort((x, y) => x.rest - y.rest);
     for (const m of g) {
       const { t, s } = m;
-      if (t.status !== 'aborted' || !stoppedByClient(t, s)) continue;
-      const closed = clientClose(t);
-      if (closed === null) continue;
+      const stop = clientStop(t, s, stoppedByClient);
+      if (stop === null) continue;
+      const closed = stop.frame;
       // The next segment: the nearest later offset of the same file, asked beside this one. A client
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
       // had open by then; a download asked in a session opened after this one was stopped is the
       // client coming back for the rest (curl -C - after the user's Ctrl-C): a later attempt.
-      const end = t.connection!.end;
+      const end = stop.how === 'control' ? stop.time : t.connection!.end;
       let next: Member | null = null;
       for (let i = firstAbove(byRest, m.rest, restOf), tried = 0; i < byRest.length && tried < MAX_NEXT_TRIED; i++, tried++) {
         if (beside(byRest[i], m, end)) {
@@ -94,9 +122,62 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
         size,
         next: { session: next.s.id, transfer: next.t.id, frame: next.t.request!.frame },
         closed,
+        ...(stop.how === 'control' ? { control: true as const } : {}),
         whole,
       };
       found.push(t);
+    }
+  }
+  return found;
+}
+
+/**
+ * Downloads the client stopped short (its ABOR, its reset or FIN of the data connection, or its
+ * close of the control connection while the data still came) while another session of its own to
+ * the same server was still under way when the capture ended (`underWay`: that session's last step,
+ * or null), and that no later download of the same file in the capture follows: a client that
+ * fetches a file in segments (axel, aria2c, lftp pget) closes each once its piece is in and asks
+ * for the next over its other sessions, so whether this was such a piece or a download stopped short
+ * comes after the capture's end. Each with its SplitPending; a download that findSplitSegments made
+ * a segment is not one.
+ */
+export function findPendingSplits(
+  sessions: Session[],
+  stoppedByClient: (t: Transfer, s: Session) => boolean,
+  underWay: (s: Session) => number | null,
+): Map<Transfer, SplitPending> {
+  const found = new Map<Transfer, SplitPending>();
+  /** Per client and server: the sessions still under way at the end (the first two: one besides any), and the last request of each file name. */
+  const going = new Map<string, Array<{ s: Session; frame: number }>>();
+  const lastAsked = new Map<string, number>();
+  const fileKey = (s: Session, path: string): string => `${peersKey(s)}|${path.slice(path.lastIndexOf('/') + 1)}`;
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const path = pathOf(t);
+      if (t.direction !== 'download' || path === null) continue;
+      const k = fileKey(s, path);
+      lastAsked.set(k, Math.max(lastAsked.get(k) ?? 0, t.request!.frame));
+    }
+    const list = going.get(peersKey(s)) ?? [];
+    if (list.length >= 2 || s.close !== null || s.closedBy !== null) continue;
+    const frame = underWay(s);
+    if (frame === null) continue;
+    list.push({ s, frame });
+    going.set(peersKey(s), list);
+  }
+  for (const s of sessions) {
+    const others = going.get(peersKey(s))?.filter((g) => g.s !== s);
+    if (others === undefined || others.length === 0) continue;
+    for (const t of s.transfers) {
+      const c = t.connection;
+      const path = pathOf(t);
+      if (t.direction !== 'download' || path === null || !c?.established || c.midstream || t.segment !== undefined) continue;
+      if (t.inferred !== undefined || t.fxp !== undefined) continue;
+      const stop = clientStop(t, s, stoppedByClient);
+      // A later download of the same file is what came of this one (a segment's next, a resume): its verdict stands.
+      if (stop === null || (lastAsked.get(fileKey(s, path)) ?? 0) > stop.frame) continue;
+      const other = others[0];
+      found.set(t, { how: stop.how, closed: stop.frame, reach: reachOf(t), session: other.s.id, frame: other.frame });
     }
   }
   return found;

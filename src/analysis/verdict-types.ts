@@ -15,10 +15,29 @@ export interface SplitSegment {
   size: number;
   /** The download that fetched the file from `end` on: its session, transfer and command frame. */
   next: { session: number; transfer: number; frame: number };
-  /** The client's close of this data connection: its ABOR, reset or FIN. */
+  /** The client's close of this data connection: its ABOR, reset or FIN; or of its control connection (`control`). */
   closed: number;
+  /** Present when `closed` is the client's close of its control connection, the data connection still open then (aria2c). */
+  control?: true;
   /** The segments of this file in the capture together hold every byte of it. */
   whole: boolean;
+}
+
+/**
+ * A download the client stopped short while another session of its own to the same server was
+ * still under way at the capture's end (analysis/split-download.ts findPendingSplits): one piece of
+ * a file fetched in segments, or a download stopped, the capture ended before it could show which.
+ */
+export interface SplitPending {
+  /** How the client stopped it: its ABOR, its reset or FIN of the data connection, or its close of the control connection while the data still came. */
+  how: 'abor' | 'rst' | 'fin' | 'control';
+  /** That stop's frame. */
+  closed: number;
+  /** Where its data ended in the file: its REST offset plus the bytes it carried. */
+  reach: number;
+  /** The client's other session still under way, and its last step (a frame) before the capture's end. */
+  session: number;
+  frame: number;
 }
 
 /** A download's size as a server rounded it in its 150 (pure-ftpd's "N.N kbytes to download"): between `low` and `high` bytes. */
@@ -128,19 +147,22 @@ export type TransferVerdict =
       idle?: { sender: 'client' | 'server'; seconds: number; lastData: number; drained: number };
       /**
        * Present when the server's 2xx (`reply`, its frame) came while its data was still arriving at
-       * the capture's end (in-flight.ts `arriving`: the last data at `lastData`, the sender not closed,
+       * the capture's end (in-flight.ts `arriving`: the last data at `lastData`, null when none of it had come, the sender not closed,
        * short of any stated size): the server replies once its data is queued, and the capture ended
        * before the rest arrived, so the 2xx is no proof yet.
        */
-      arriving?: { reply: number; lastData: number };
+      arriving?: { reply: number; lastData: number | null };
+      /** Present when the client stopped it while another session of its own to the server was still under way (SplitPending). */
+      splitPending?: SplitPending;
       /**
        * Present when the transfer was still under way at the capture's last packet (in-flight.ts), no
        * failure shown: `connecting` (its data connection's SYN, or SYN and SYN-ACK, less than the first
        * retransmission timeout before the end), `moving` (its data connection open, data moving or
-       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step); `frame`:
-       * that last step.
+       * about to), `waiting` (its command, 1xx, or the data's close awaiting the next step),
+       * `aborting` (the client's ABOR, its answer and the transfer's still to come, the data still
+       * coming: cut short or sent as it finished, not known yet); `frame`: that last step.
        */
-      underWay?: { step: 'connecting' | 'moving' | 'waiting'; frame: number };
+      underWay?: { step: 'connecting' | 'moving' | 'waiting' | 'aborting'; frame: number };
       evidence: number[];
     }
   /**
@@ -383,7 +405,8 @@ export interface FallbackAttempt {
 /**
  * A refusal the client was getting past when the capture simply stopped (in-flight.ts): it had asked
  * another way — a transfer command after one the server lacks (LIST after MLSD), an announcement the
- * server accepted after a refused one, or a new session after closing the refused one (lftp) — and
+ * server accepted after a refused one, a new session after closing the refused one (lftp), or the CWD
+ * into a name whose RETR was refused, a directory (urllib), before or with its LIST — and
  * the capture ended before that way had an outcome. Not a failure: nothing after the refusal had
  * failed yet.
  */
@@ -394,7 +417,8 @@ export interface FallbackUnderWay {
   /** The transfer of the other way ("1.2"); null when there was none yet (`session`, still logging in). */
   transfer: string | null;
   completed: false;
-  directory: null;
+  /** A RETR of a directory: the CWD into that name the server accepted, the listing under way or still to come; null otherwise. */
+  directory: FallbackCommand['directory'];
   /** After a refused announcement: the one the client asked with instead, and the server's acceptance of it, when the capture has them. */
   announce?: FallbackAnnounce;
   accepted?: { code: number; frame: number };

@@ -29,10 +29,10 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { saysLacking } from '../ftp/commands.js';
 import { findRefusedRetries } from './retry-refused.js';
-import { findSplitSegments } from './split-download.js';
+import { findPendingSplits, findSplitSegments } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
-import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole } from './in-flight.js';
+import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
 import { senderReset, senderResetInFlight } from './sender-reset.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
@@ -221,6 +221,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   if (code === 426) return resetAfterWhole(t) ? 'complete' : 'aborted';
+  // An ABOR whose answer was still to come, its data still coming (in-flight.ts): cut short, or sent as the transfer finished, is not known yet.
+  if (code === undefined && t.abortFrame !== null && inFlightAtEnd(t, s, captureEnd)?.kind === 'aborting') return 'incomplete';
   if (t.abortFrame !== null) {
     // A data connection that began before the capture (linkUnannounced): whether its data was whole
     // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
@@ -303,12 +305,16 @@ function serverRepliesOutcome(t: Transfer): TransferStatus {
 }
 
 /** How the session's login went, after its control verdict (a refusal at the login is the server's, not the password's). */
-function loginOutcome(s: Session): Session['login'] {
+function loginOutcome(s: Session, captureEnd: number | null): Session['login'] {
   if (s.loggedIn) return 'logged-in';
   if (s.control.kind === 'turned-away' && s.control.at === 'login') return 'refused';
   if (s.loginAttempts === 0) return 'none';
   // Still under way when the capture ended: nothing refused it yet (in-flight.ts).
   if (s.oneWay === undefined && loginInFlight(s, lastLogin(s)) !== null) return 'pending';
+  // A refused login as the session's last step, less than a retransmission timeout before the end,
+  // the session still open: the client's next try (a user retyping the password) may have followed.
+  const refusal = lastLogin(s)?.reply;
+  if (s.oneWay === undefined && refusal !== null && refusal !== undefined && sessionStepAtEnd(s, captureEnd) === refusal.frame) return 'pending';
   // Without the server's side in the capture, its answer is unknown, not a refusal.
   return s.oneWay === 'client' ? 'unknown' : 'failed';
 }
@@ -653,7 +659,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   settleSplitStalls(sessions);
   for (const s of sessions) {
     s.control = controlVerdict(s, captureEnd);
-    s.login = loginOutcome(s);
+    s.login = loginOutcome(s, captureEnd);
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);
     s.tlsRefusal = tlsRefusal(s);
@@ -681,6 +687,13 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
         markSiblingNotFollowed(t, from);
       }
     }
+  }
+  // One the client stopped while its other session to the server was still under way at the capture's end: a piece or a stop, not known yet.
+  for (const [t, pending] of findPendingSplits(sessions, (t, s) => stopper(t, s) === 'client', (u) => sessionUnderWay(u, captureEnd))) {
+    // Already not known, its other sessions not followed whole: that reading stands.
+    if (siblingNotFollowedFrom(t) !== undefined) continue;
+    t.status = 'incomplete';
+    t.splitPending = pending;
   }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
@@ -711,6 +724,22 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     r.transfer.status = 'aborted';
     resumedUploads.set(r.transfer, r);
   }
+}
+
+/**
+ * A session still under way at the capture's end (in-flight.ts): its last command or reply less than
+ * a retransmission timeout before the end, its login pending, or one of its transfers in flight. That
+ * step's frame, or null.
+ */
+function sessionUnderWay(s: Session, captureEnd: number | null): number | null {
+  const step = sessionStepAtEnd(s, captureEnd);
+  if (step !== null) return step;
+  if (s.login === 'pending') return lastLogin(s)?.frame ?? null;
+  for (const t of s.transfers) {
+    const f = t.status === 'incomplete' ? inFlightAtEnd(t, s, captureEnd) : null;
+    if (f !== null) return f.frame;
+  }
+  return null;
 }
 
 /**
@@ -850,6 +879,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
     case 'unused':
       return { kind: 'unused', evidence };
     case 'incomplete': {
+      const pending = t.splitPending;
+      if (pending !== undefined) {
+        const frames = [...new Set([...evidence, pending.closed, pending.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', splitPending: pending, evidence: frames };
+      }
       const cut = finalReplyLost(t, s);
       if (cut !== null) {
         const fin = c!.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t))?.frame;
@@ -896,10 +930,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'reply-not-captured', replyInGap: { gap, later }, evidence: frames };
       }
       if (inFlight?.kind === 'arriving') {
-        const arriving = { reply: inFlight.reply, lastData: inFlight.frame };
+        const arriving = { reply: inFlight.reply, lastData: inFlight.lastData };
         const frames = [...new Set([...evidence, inFlight.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
       }
+      if (inFlight?.kind === 'aborting') return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', underWay: { step: 'aborting', frame: inFlight.frame }, evidence };
       // Closed, with nothing still due: a reply the server could still send after the client's half-close is in flight.
       if ((s.close !== null || s.closedBy !== null) && inFlight === null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;

@@ -492,7 +492,14 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
     const c = aborsOf(s).get(frame);
     return c === undefined ? '' : ` → ${replyShort(s, c)}`;
   };
-  if (t.abortFrame !== null) subs.push({ frame: t.abortFrame, text: `The client aborts it: ABOR (frame ${t.abortFrame})${aborReply(t.abortFrame)}.` });
+  // An ABOR still unanswered at the capture's end (the verdict's underWay aborting): asked, not yet done.
+  const aborting = t.verdict.kind === 'incomplete' && t.verdict.underWay?.step === 'aborting';
+  if (t.abortFrame !== null) {
+    const text = aborting
+      ? `The client asks the server to abort it: ABOR (frame ${t.abortFrame}), while its data is still coming; the capture ends before the server's answer.`
+      : `The client aborts it: ABOR (frame ${t.abortFrame})${aborReply(t.abortFrame)}.`;
+    subs.push({ frame: t.abortFrame, text });
+  }
   if (t.lateAbortFrame !== undefined) {
     subs.push({
       frame: t.lateAbortFrame,
@@ -618,7 +625,7 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
     const fb = t.verdict.fallback;
     const then =
       'underWay' in fb
-        ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : `session ${fb.session}`})`
+        ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : fb.session !== undefined ? `session ${fb.session}` : `frame ${fb.underWay}`})`
         : fb.command !== null && fb.replyInGap !== undefined
           ? 'which the server took (its final reply not captured)'
           : fb.completed

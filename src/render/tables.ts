@@ -212,8 +212,12 @@ export function transferBlockRows(x: Transfer): string[][] {
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
   rows.push(['reply', x.reply === null && x.closingLine !== undefined ? closingLineText(x.closingLine) : replyText(x.reply)]);
-  // An ABOR is an abort only where the verdict says so: a transfer not followed to its end may have finished first.
-  if (x.abortFrame !== null) rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}`]);
+  // An ABOR is an abort only where the verdict says so: a transfer not followed to its end may have finished first,
+  // and one unanswered at the capture's end (the verdict's underWay aborting) was asked, not seen done.
+  if (x.abortFrame !== null) {
+    const asked = x.verdict.kind === 'incomplete' && x.verdict.underWay?.step === 'aborting';
+    rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}${asked ? ', unanswered when the capture ended' : ''}`]);
+  }
   if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);
   return rows;

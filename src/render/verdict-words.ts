@@ -59,6 +59,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'failed':
       return 'failed';
     case 'fell-back':
+      if (v.fallback.directory !== null && v.fallback.command === null) return 'refused (a directory), its listing to come';
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
@@ -91,8 +92,8 @@ function segmentSentence(t: Transfer, seg: SplitSegment, missing: number): strin
   const captured = missing > 0 ? ` (${n(missing)} of its bytes are missing from the capture, not from the transfer)` : '';
   return (
     `completed: one segment of a download split over several connections, there for bytes ${n(seg.start)}–${n(seg.end)} ` +
-    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed it ` +
-    `(frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
+    `of the ${n(seg.size)}-byte file (REST ${n(seg.start)}); it carried ${n(t.bytes)} bytes from there${captured}, and the client closed ` +
+    `${seg.control ? 'its control connection' : 'it'} (frame ${seg.closed}) once its bytes reached the start of the next segment, transfer ${seg.next.session}.${seg.next.transfer} ` +
     `(REST ${n(seg.end)}, frame ${seg.next.frame})${late}.` +
     (seg.whole ? ' Together the segments in the capture hold every byte of the file.' : '')
   );
@@ -209,8 +210,32 @@ export function verdictSentence(t: Transfer): string {
       if (v.arriving) {
         return (
           `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
-          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and its data was still arriving (frame ${v.arriving.lastData}): ` +
-          'the capture ended before the rest of it did.'
+          `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and ` +
+          (v.arriving.lastData !== null
+            ? `its data was still arriving (frame ${v.arriving.lastData}): the capture ended before the rest of it did.`
+            : 'none of its data was in the capture yet, its sender not closed: the capture ended before it came.')
+        );
+      }
+      if (v.splitPending !== undefined) {
+        const p = v.splitPending;
+        const stop =
+          p.how === 'abor'
+            ? `sent ABOR (frame ${p.closed})`
+            : p.how === 'control'
+              ? `closed its control connection (frame ${p.closed}) while the data still came`
+              : `${p.how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${p.closed})`;
+        const of = v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+        return (
+          `incomplete, not known yet: the client ${stop} with ${n(v.bytes)}${of} in${t.restOffset ? ` (from REST ${n(t.restOffset)})` : ''}, up to byte ${n(p.reach)} of the file, ` +
+          `while its session ${p.session} to the same server was still under way when the capture ended (frame ${p.frame}): a client that fetches a file in segments ` +
+          '(aria2c, axel, lftp pget) closes each once its piece is in and asks for the rest over its other sessions; whether this one was such a piece or a download stopped short, ' +
+          'the capture ended too soon to show.'
+        );
+      }
+      if (v.underWay?.step === 'aborting') {
+        return (
+          `incomplete: the client sent ABOR (frame ${v.underWay.frame}) with ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} in, ` +
+          'its data still coming, and the capture ended before the server answered: whether the ABOR cut the transfer short or came as it finished is not in the capture.'
         );
       }
       if (v.lost) {
@@ -264,6 +289,14 @@ export function verdictSentence(t: Transfer): string {
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
         return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
       };
+      if ('underWay' in fb && fb.directory !== null) {
+        // A RETR of a directory: the client changed into it, and was listing it (or about to) when the capture ended.
+        const name = escapeText(fb.directory.arg);
+        const cwd = `refused, and no failure so far: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it (CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame})`;
+        return fb.command !== null
+          ? `${cwd} and listed it with ${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), and the capture ended while that was still under way (frame ${fb.underWay}): how it went is not in the capture.`
+          : `${cwd}, and the capture ended while the client was still going (frame ${fb.underWay}), before it listed it: how that went is not in the capture.`;
+      }
       if ('underWay' in fb) {
         // The way past the refusal that the client had taken when the capture ended.
         const lacks = `refused, and no failure so far: the server ${v.code === 502 ? 'does not implement' : 'does not recognise'} ${escapeText(t.request?.command ?? '')} (${v.code}, frame ${v.reply})`;

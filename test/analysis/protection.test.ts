@@ -61,7 +61,8 @@ describe('GSSAPI-protected control channel', () => {
   });
 
   it('is diagnosed as hidden, naming the mechanism', () => {
-    const d = checkTlsHidden(s, { point: 'unknown', reason: 'test', blind: '' });
+    // No capture end: nothing says the protection began just before it (in-flight.ts hiddenJustBegun).
+    const d = checkTlsHidden(s, { point: 'unknown', reason: 'test', blind: '' }, null);
     expect(d?.cause).toBe('tls-hidden');
     expect(d?.summary).toMatch(/protects its commands with GSSAPI \(RFC 2228\) from frame 5 \(4 wrapped/);
     expect(d?.evidence).toEqual([5]);

@@ -121,13 +121,19 @@ export function diagnose(a: Analysis): void {
       // A refused probe the client recovered from (fallback.ts) is no failure: nothing to diagnose. Nor a
       // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
       // Nor a transfer the analysis gave up following before it ended, or whose session's next commands it did not keep (not-followed.ts), nor one still under way
-      // when the capture simply stopped (in-flight.ts): neither done nor failed, nothing to diagnose.
+      // when the capture simply stopped (in-flight.ts), nor a download the client stopped while its other
+      // session was under way then (split-download.ts findPendingSplits): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
-        (t.status === 'incomplete' && (notFollowedAt(t, s) !== undefined || commandsNotKeptAfter(t, s, a.sessions) !== undefined || siblingNotFollowedFrom(t) !== undefined || inFlightAtEnd(t, s, a.capture.last) !== null))
+        (t.status === 'incomplete' &&
+          (t.splitPending !== undefined ||
+            notFollowedAt(t, s) !== undefined ||
+            commandsNotKeptAfter(t, s, a.sessions) !== undefined ||
+            siblingNotFollowedFrom(t) !== undefined ||
+            inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
@@ -160,7 +166,7 @@ export function diagnose(a: Analysis): void {
       checkProtRefused(s, vantage) ??
       checkHiddenDataHandshake(s, vantage) ??
       checkHiddenDataNotResumed(s, vantage) ??
-      checkTlsHidden(s, vantage) ??
+      checkTlsHidden(s, vantage, a.capture.last) ??
       allFailed(s);
     // A check's own advice names the identified server's settings where it marks them.
     if (s.diagnosis) s.diagnosis.advice = fillSettings(s.diagnosis.advice, s);

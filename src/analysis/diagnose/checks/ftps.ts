@@ -9,7 +9,7 @@
  */
 import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
-import { hiddenDataNotResumed } from '../../hidden-tls.js';
+import { hiddenDataNotResumed, reuseRequirementUnknown } from '../../hidden-tls.js';
 import { controlHandshakeFailure } from '../../control-tls.js';
 import { handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../sender-stopped.js';
@@ -81,7 +81,7 @@ export function checkHiddenTransferNotResumed(ctx: TransferContext): Diagnosis |
   const { transfer: t, session: s } = ctx;
   const c = t.connection;
   const tls = c?.tls;
-  if (t.inferred !== 'tls-hidden' || !c || !tls || !hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return null;
+  if (t.inferred !== 'tls-hidden' || !c || !tls || reuseRequirementUnknown(s) || !hiddenDataNotResumed(s).some((g) => g.stream === c.stream)) return null;
   return diagnosis(
     ctx,
     'tls-session-not-reused',
@@ -236,7 +236,8 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
  * resuming the control connection's session — what servers requiring session reuse refuse.
  */
 export function checkHiddenDataNotResumed(s: Session, vantage: Vantage): SessionDiagnosis | null {
-  const guesses = hiddenDataNotResumed(s);
+  // A server the capture does not name (its greeting before the capture) may need no reuse: nothing to say of it.
+  const guesses = reuseRequirementUnknown(s) ? [] : hiddenDataNotResumed(s);
   if (guesses.length === 0) return null;
   const list = guesses.map((g) => `stream ${g.stream} (${ep(g.from)} → ${ep(g.to)}, ClientHello at frame ${g.tls!.clientHelloFrame})`).join('; ');
   const parts = [

@@ -5,6 +5,7 @@
  */
 import type { OtherConnection, Session } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
+import { hiddenJustBegun } from '../../in-flight.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { ep } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
@@ -31,10 +32,11 @@ function elsewhereWords(conns: OtherConnection[]): { list: string; failed: numbe
   };
 }
 
-export function checkTlsHidden(s: Session, vantage: Vantage): SessionDiagnosis | null {
+export function checkTlsHidden(s: Session, vantage: Vantage, captureEnd: number | null): SessionDiagnosis | null {
   // After CCC the commands that matter (PORT/PASV, transfers) are in clear text and analysed as usual.
   const from = hiddenFrom(s);
-  if (from === null) return null;
+  // Hidden only since just before the capture ended (in-flight.ts): a CCC or a key log's decryption may yet have shown them.
+  if (from === null || hiddenJustBegun(s, from, captureEnd)) return null;
   const guesses = s.otherConnections.filter((c) => plausibleHiddenData(s, c));
   const p = s.protection;
   const start =
