@@ -104,6 +104,11 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   for (let steps = 0; ; ) {
     for (let i = from; i < at.transfers.length; i++) {
       const o = at.transfers[i];
+      // A transfer command whose announcement the capture lost went past the refusal another way.
+      if (announceLost(o, at)) {
+        next = o;
+        break;
+      }
       if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
       if (!refusedProbe(o, at)) {
         next = o;
@@ -133,10 +138,10 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     at = again;
     from = 0;
   }
-  const answer = next.announce!.reply;
+  const answer = next.announce?.reply ?? null;
   if (next.fxp !== undefined || (answer !== null && answer.code >= 300)) return null;
   const transfer = `${at.id}.${next.id}`;
-  const announce = { command: next.announce!.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  const announce = { command: next.announce?.command ?? null, frame: next.announce === null ? null : askedAt(next, at), lacking: saysLacking(refused), via };
   // The client's transfer command over it is not in the capture, but the server's replies to it are
   // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
   // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
@@ -153,9 +158,9 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     const accepted = answer === null ? {} : { accepted: { code: answer.code, frame: answer.frame } };
     return { command, frame: next.request?.frame ?? null, transfer, completed: false, directory: null, announce, ...accepted, underWay: Math.max(inFlight.frame, next.request?.frame ?? 0) };
   }
-  if (answer === null) return null;
-  const accepted = { code: answer.code, frame: answer.frame };
   if (next.request === null) {
+    if (answer === null) return null;
+    const accepted = { code: answer.code, frame: answer.frame };
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
     // would not connect to): that failure is the next transfer's. One the client never tried
@@ -165,6 +170,13 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     if (next.status !== 'failed' || at !== s) return null;
     return { command: null, transfer, completed: false, directory: null, announce, accepted };
   }
+  // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
+  if (next.status === 'incomplete' && next.replyInGap !== undefined && next.preliminary !== null) {
+    const p = next.preliminary;
+    return { command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`, frame: next.request.frame, code: p.code, replyFrame: p.frame, transfer, directory: null, completed: true, replyInGap: { gap: next.replyInGap.gap }, announce };
+  }
+  // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
+  // command over it, served or answered about the file, shows the server took it.
   if (!(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
@@ -186,8 +198,26 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
  */
 function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
   const next = nextSession(refused, s, sessions);
-  const first = next?.transfers.find((o) => o.announce !== null);
-  return first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+  const first = next?.transfers.find((o) => o.announce !== null || announceLost(o, next));
+  if (first === undefined) return null;
+  // Its announcement lost, the command over it served: not the refused one again, which the server would have refused.
+  return first.announce === null || first.announce.command !== refused.announce!.command ? next : null;
+}
+
+/**
+ * A transfer command with no announcement in the capture, in a session whose control bytes the
+ * capture lost, that the server served (a 2xx, data) or answered about its file (pastConnection: a
+ * 550): the client had announced a data endpoint the server took, in the bytes the capture lost
+ * (lftp's PORT after a refused PASV, dropped by the kernel).
+ */
+function announceLost(o: Transfer, s: Session): boolean {
+  return (
+    o.announce === null &&
+    o.request !== null &&
+    o.inferred === undefined &&
+    s.controlGapBytes > 0 &&
+    ((o.status === 'complete' && o.reply !== null && o.reply.code < 300) || pastConnection(o))
+  );
 }
 
 /**

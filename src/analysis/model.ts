@@ -168,7 +168,12 @@ export interface AnsweredLater {
 export interface InCaptureGap {
   why: 'capture-gap';
   gap: number;
-  later: { command: string; frame: number };
+  /**
+   * `command` null: the client's next command is in bytes the capture lost too, and the server had it
+   * when it sent its reply at `frame` (FtpReply.clientUnseen: it had acknowledged them), which answers
+   * that command, not this one.
+   */
+  later: { command: string | null; frame: number };
   evidence: number[];
 }
 

@@ -100,7 +100,7 @@ export type TransferVerdict =
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
        */
-      replyInGap?: { gap: number; later: { command: string; frame: number } };
+      replyInGap?: { gap: number; later: { command: string | null; frame: number } };
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
       /**
@@ -310,9 +310,13 @@ export type Fallback = FallbackCommand | FallbackAttempt | FallbackUnderWay;
 
 /** The announcement a refused PASV/EPSV/PORT/EPRT fell back to. */
 export interface FallbackAnnounce {
-  /** The announcement the client sent next instead, and its command's frame. */
-  command: string;
-  frame: number;
+  /**
+   * The announcement the client sent next instead, and its command's frame; both null when the
+   * capture lost it (the client's bytes that held it are not in the capture) and a transfer command
+   * the server served used it: another way, not the refused one again.
+   */
+  command: string | null;
+  frame: number | null;
   /** The refusal said the server lacks the command (saysLacking), rather than refusing it. */
   lacking: boolean;
   /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */

@@ -209,7 +209,7 @@ export function verdictSentence(t: Transfer): string {
         const g = v.replyInGap;
         return (
           `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved, and its final reply came in the server's bytes ` +
-          `the capture lost (before frame ${g.gap}): the client had them when it sent ${escapeText(g.later.command)} (frame ${g.later.frame}).`
+          `the capture lost (before frame ${g.gap}): ${hadThem(g.later)}.`
         );
       }
       return (
@@ -237,7 +237,8 @@ export function verdictSentence(t: Transfer): string {
         const asked = escapeText(t.announce?.command ?? 'the announcement');
         const refusal = a.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
-        return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
+        const instead = a.command === null ? 'another way instead, in its bytes the capture lost' : `${escapeText(a.command)} instead (frame ${a.frame})`;
+        return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${instead}`;
       };
       if ('underWay' in fb) {
         // The way past the refusal that the client had taken when the capture ended.
@@ -554,7 +555,14 @@ export function noReplyWords(c: Command): string | null {
 
 /** A reply in bytes the capture lacks: "its reply is in the server's bytes the capture lost (before frame 11); the client had them when it sent PASS (frame 11)". */
 function capturedGapWords(n: InCaptureGap): string {
-  return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); the client had them when it sent ${escapeText(n.later.command)} (frame ${n.later.frame})`;
+  return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); ${hadThem(n.later)}`;
+}
+
+/** How the capture shows the client had the lost reply: its next command, or one the capture lost too, which the server answered. */
+function hadThem(later: InCaptureGap['later']): string {
+  return later.command === null
+    ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
+    : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;
 }
 
 /** A whole sentence: "TYPE I (frame 33) was never answered: the server had already closed …". */
