@@ -83,7 +83,7 @@ export type TransferVerdict =
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
-   * `session-ended` (the control connection closed first), `not-followed` (the analysis gave up its
+   * `session-ended` (the control connection closed first), `size-not-captured` (see `sizeLost`), `not-followed` (the analysis gave up its
    * data or control connection at frame `evictedAt` to make room for others: more connections were
    * live at once than its budget, `--max-memory`), `reply-not-captured` (its final reply was in
    * bytes the capture lost: `replyInGap`).
@@ -94,8 +94,16 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured';
       evictedAt?: number;
+      /**
+       * With `why: 'size-not-captured'`: the download's receiver reset its data connection (frame
+       * `reset`) holding every byte the capture shows, acknowledged; the size the session stated, which
+       * says whether that was the whole file, is in bytes the capture lost (`sizeLost`: the SIZE whose
+       * 213 was lost, or the 213 whose SIZE was; size-lost.ts).
+       */
+      sizeLost?: number;
+      reset?: number;
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.

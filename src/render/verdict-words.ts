@@ -51,6 +51,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'incomplete':
       if (v.why === 'not-followed') return 'not followed';
       if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
+      if (v.why === 'size-not-captured') return 'not known (size not captured)';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -175,6 +176,13 @@ export function verdictSentence(t: Transfer): string {
         ? `succeeded according to the replies${reply}; its data connection is not in the capture.`
         : `began according to the replies (${t.preliminary?.code ?? '1xx'}, frame ${t.preliminary?.frame ?? '?'}); its data connection and final reply are not in the capture.`;
     case 'incomplete':
+      if (v.why === 'size-not-captured') {
+        const said = t.reply !== null ? `, and the server said ${t.reply.code} (frame ${t.reply.frame})` : '';
+        return (
+          `not known: the client reset the data connection (frame ${v.reset}) holding ${n(v.bytes)} bytes, every one acknowledged${said}; ` +
+          `the file's size, which says whether that was all of it, is in bytes the capture lost (frame ${v.sizeLost}).`
+        );
+      }
       if (v.why === 'not-followed') {
         return (
           `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +
