@@ -100,9 +100,9 @@ export type TransferVerdict =
        * With `why: 'size-not-captured'`: the download's receiver reset its data connection (frame
        * `reset`) holding every byte the capture shows, acknowledged; the size the session stated, which
        * says whether that was the whole file, is in bytes the capture lost (`sizeLost`: the SIZE whose
-       * 213 was lost, or the 213 whose SIZE was; size-lost.ts).
+       * 213 was lost, or the 213 whose SIZE, naming the file, was; size-lost.ts).
        */
-      sizeLost?: number;
+      sizeLost?: { frame: number; lost: 'reply' | 'command' };
       reset?: number;
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost

@@ -858,7 +858,7 @@ function transferVerdict(t: Transfer, s: Session, captureEnd: number | null): Tr
       }
       const sized = sizeLost(t, s);
       if (sized !== null) {
-        const frames = [...new Set([...evidence, sized, c!.rst!.frame])].sort((x, y) => x - y);
+        const frames = [...new Set([...evidence, sized.frame, c!.rst!.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'size-not-captured', sizeLost: sized, reset: c!.rst!.frame, evidence: frames };
       }
       if (t.replyInGap !== undefined) {

@@ -180,7 +180,9 @@ export function verdictSentence(t: Transfer): string {
         const said = t.reply !== null ? `, and the server said ${t.reply.code} (frame ${t.reply.frame})` : '';
         return (
           `not known: the client reset the data connection (frame ${v.reset}) holding ${n(v.bytes)} bytes, every one acknowledged${said}; ` +
-          `the file's size, which says whether that was all of it, is in bytes the capture lost (frame ${v.sizeLost}).`
+          (v.sizeLost!.lost === 'reply'
+            ? `the file's size, which says whether that was all of it, is in bytes the capture lost: the server's answer to SIZE (frame ${v.sizeLost!.frame}).`
+            : `the size the server stated (213, frame ${v.sizeLost!.frame}) answered a SIZE the capture lost, so which file it names is not known, nor whether that was all of it.`)
         );
       }
       if (v.why === 'not-followed') {
@@ -245,7 +247,7 @@ export function verdictSentence(t: Transfer): string {
         const asked = escapeText(t.announce?.command ?? 'the announcement');
         const refusal = a.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
-        const instead = a.command === null ? 'another way instead, in its bytes the capture lost' : `${escapeText(a.command)} instead (frame ${a.frame})`;
+        const instead = a.command === null ? 'another command instead, which the capture lost' : `${escapeText(a.command)} instead (frame ${a.frame})`;
         return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${instead}`;
       };
       if ('underWay' in fb) {
