@@ -308,8 +308,9 @@ function loginOutcome(s: Session): Session['login'] {
   if (s.loginAttempts === 0) return 'none';
   // Still under way when the capture ended: nothing refused it yet (in-flight.ts).
   if (s.oneWay === undefined && loginInFlight(s, lastLogin(s)) !== null) return 'pending';
-  // Without the server's side in the capture, its answer is unknown, not a refusal.
-  return s.oneWay === 'client' ? 'unknown' : 'failed';
+  // Without the server's side in the capture, its answer is unknown, not a refusal; so too when its
+  // answer to the last login command is in bytes the capture lost (Command.noReply capture-gap).
+  return s.oneWay === 'client' || lastLogin(s)?.noReply?.why === 'capture-gap' ? 'unknown' : 'failed';
 }
 
 /** The refusal of a failed login: the last login command, answered with an error (a client that gave up unanswered was not refused). */
