@@ -9,7 +9,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { noteSilence, type DataTiming } from './data-connections.js';
-import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
+import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkLateAnnounced, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -197,6 +197,7 @@ export class OtherConnections {
       const others = othersOf.get(s) ?? [];
       const pool = s.oneWay !== undefined ? others : (byHosts.get(hostPair(s.client.ip, s.server.ip)) ?? []).filter((c) => !linked.has(c));
       if (pool.length > 0) for (const c of linkOneWayData(s, pool, eventsOf)) linked.add(c);
+      if (others.length > 0) for (const c of linkLateAnnounced(s, others.filter((c) => !linked.has(c)), eventsOf)) linked.add(c);
       if (others.length > 0) for (const c of buildServerOnlyTransfers(s, others, eventsOf)) linked.add(c);
     }
     // Sessions the capture began during: a transfer command's data connection announced before the
