@@ -266,6 +266,24 @@ describe("a download's size the capture lost", () => {
     expect(tsv(name, 'ftp').find((r) => r['frame.number'] === '24')!['ftp.response.arg']).toBe('3293184');
   });
 
+  it("axel → pure-ftpd, SIZE's 213 and the PASV lost together (frames 24, 25): the 227 is unasked, and the data connection opened before it was read is still its — every segment complete", async () => {
+    // Before: SIZE took the 227 as its reply; with that fixed, the 227 (held by the reassembler until
+    // the client's RETR showed the 213's bytes lost) was read after the data SYN (frame 27), which had
+    // gone beside the session: 1.1 not-in-capture, and every other segment aborted.
+    const name = 'a29-axel-split-pureftpd';
+    expect([field(name, 27)['tcp.flags'], field(name, 27)['tcp.dstport']]).toEqual(['0x0002', String(195 * 256 + 167)]);
+    const full = await analyze(name);
+    const d = await without(name, [24, 25]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const s = d.a.sessions[0];
+    expect(s.commands.find((c) => c.command === 'SIZE')?.noReply).toEqual({ why: 'capture-gap', gap: d.at(26), later: { command: null, frame: d.at(26) }, evidence: [23, d.at(26)] });
+    const t = s.transfers[0];
+    expect([t.announce?.command, t.announce?.frame, t.connection?.synFrame, t.connection?.match, t.bytes, s.otherConnections]).toEqual(['PASV', d.at(26), d.at(27), 'exact', 1214408, []]);
+    const { out } = await texts(d.file, 'summary', 'diagnose');
+    for (const text of Object.values(out)) noFailure(text);
+  });
+
   it('pyftpdlib, a client that resets the data connection once it has the file: SIZE\'s 213 lost (frame 16) — not known, not "aborted"; SIZE lost (frame 15) — the same, its 213 naming no file', async () => {
     // Before: transfer 1.1 aborted (cause aborted): the 426 answering the client's reset read as a
     // cut, with no size stated to show every byte had come.
