@@ -44,6 +44,11 @@ export interface RstSeen {
    * host it names answering a segment of a connection it no longer had (its end was already gone).
    */
   noConnection?: true;
+  /**
+   * Sent with ACK acknowledging every byte the other end had sent, as far as the capture shows them:
+   * the host it names had them all when it reset (its own ACK of them may be missing from the capture).
+   */
+  acksAll?: true;
 }
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */
