@@ -316,6 +316,26 @@ describe("a download's size the capture lost", () => {
   });
 });
 
+describe("a receiver's last ACK before its reset not captured", () => {
+  it("pyftpdlib, the client's ACK of the whole file lost (frame 25): its RST (frame 26) acknowledges all 511 bytes itself — the 426 reports that reset, completed, not \"aborted\"", async () => {
+    // Before: 1.1 aborted (cause aborted): without the ACK, 511 bytes read as unacknowledged.
+    const name = 'a21-client-rst-now-pyftpdlib-python';
+    const [ack, rst, data] = [field(name, 25), field(name, 26), field(name, 24)];
+    expect([ack['tcp.flags'], rst['tcp.flags'], rst['ip.src'], data['tcp.len']]).toEqual(['0x0010', '0x0014', '192.0.2.10', '511']);
+    // The RST's acknowledgement number is one past the server's last data byte, as the lost ACK's was.
+    expect([rst['tcp.ack_raw'], ack['tcp.ack_raw']]).toEqual([String(Number(data['tcp.seq_raw']) + 511), String(Number(data['tcp.seq_raw']) + 511)]);
+    const full = await analyze(name);
+    const d = await without(name, [25]);
+    expect(rows(d.a)).toEqual(rows(full));
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.connection?.unacknowledgedBytes, t.connection?.rst]).toEqual([511, { frame: d.at(26), by: 'client', ttl: 64, acksAll: true }]);
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 511, expected: 511, resetAfterWhole: d.at(26) });
+    const { out } = await texts(d.file, 'summary', 'transfers', 'diagnose');
+    for (const text of Object.values(out)) noFailure(text.replace(/426 Transfer aborted/g, '426'));
+  });
+});
+
 describe('a resumed upload whose session lost its CWD, and a PASV whose 227 was lost among parallel sessions', () => {
   it('wput → vsftpd, "CWD site" not captured (frame 86): "resume.bin" is still the file the later resume completed — the first upload stays aborted by the client', async () => {
     // Before: complete with the verdict unknown (client-gone): the path left short, "resume.bin", did
