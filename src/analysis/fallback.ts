@@ -35,6 +35,8 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
   const after = requestsOf(s);
   const first = firstAbove(after, t.request.frame, requestFrame);
   if (saysLacking(reply)) {
+    const lost = lostCommandAfter(t, s, after, first);
+    if (lost !== null) return lost;
     for (let i = first; i < after.length; i++) {
       const o = after[i];
       if (o.direction !== t.direction) continue;
@@ -72,6 +74,26 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     completed: true,
     directory: { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame },
   };
+}
+
+/**
+ * After a command the server lacks (MLSD answered 500): the client's next transfer command, its
+ * way past, is in bytes the capture lost, and the server's replies to it are in the capture
+ * (inferLostCommands: command-lost) — a 2xx, data the same way as the refused command's, before the
+ * client's next transfer command of that kind. The fallback, named by what is known. Null otherwise.
+ */
+function lostCommandAfter(t: Transfer, s: Session, after: readonly Transfer[], first: number): Fallback | null {
+  const at = t.reply!.frame;
+  const next = after.slice(first).find((o) => o.direction === t.direction);
+  const toClient = t.direction !== 'upload';
+  for (const o of s.transfers) {
+    if (o.inferred !== 'command-lost' || o.reply === null) continue;
+    const answered = o.preliminary ?? o.reply;
+    if (answered.frame <= at || (next !== undefined && answered.frame > next.request!.frame)) continue;
+    if ((o.direction === 'upload') === toClient || o.direction === null || o.reply.code >= 300) return null;
+    return { command: 'a transfer command the capture lost', commandLost: true, frame: answered.frame, code: o.reply.code, replyFrame: o.reply.frame, transfer: `${s.id}.${o.id}`, directory: null, completed: true };
+  }
+  return null;
 }
 
 /**
@@ -148,7 +170,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   if (next.request === null && next.inferred === 'command-lost' && next.reply !== null && (next.reply.code < 300 || pastConnection(next))) {
     const answered = next.preliminary ?? next.reply;
     const completed = next.reply.code < 300;
-    return { command: 'a transfer command the capture lost', frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
+    return { command: 'a transfer command the capture lost', commandLost: true, frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
   }
   // The capture stopped while the other way was still under way (its answer still to come, or the
   // attempt over it): the refusal was got past, and nothing after it had failed yet.

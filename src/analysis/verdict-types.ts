@@ -339,6 +339,8 @@ export interface FallbackCommand {
   replyFrame: number;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
+  /** The transfer command is one the capture lost (inferLostCommands: command-lost): `command` names it by that, `frame` is the server's first reply to it. */
+  commandLost?: true;
   /**
    * The fallback completed. False only after a refused announcement: the server accepted the next
    * one and the transfer command using it was then refused for its own reason (`code`: a 550 for a

@@ -60,6 +60,7 @@ export function verdictLabel(v: TransferVerdict): string {
       return 'failed';
     case 'fell-back':
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
+      if (v.fallback.announce?.command == null && 'commandLost' in v.fallback) return 'refused, fell back (command not captured)';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;

@@ -163,6 +163,34 @@ describe('a PORT the capture lost after refused announcements in one session (tn
   });
 });
 
+describe('a command the server lacks, and the transfer command the client fell back to lost by the capture', () => {
+  it('aioftp → vsftpd, MLSD refused (500), then LIST lost (frame 32): its 150 and 226 show the server took the client\'s next transfer command — MLSD fell back, not "failed: server-refused"', async () => {
+    // Before: 1.1 failed with server-refused: the fallback had to be a transfer command in the capture.
+    const name = 'a18-vsftpd-aioftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 22 && f <= 39)).toEqual([[22, 'MLSD'], [23, '500'], [24, 'TYPE'], [25, '200'], [26, 'EPSV'], [28, '229'], [32, 'LIST'], [33, '150'], [39, '226']]);
+    const full = await analyze(name);
+    const d = await without(name, [32]);
+    expect(rows(d.a)[0]).toEqual(rows(full)[0]);
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const [mlsd, lost] = d.a.sessions[0].transfers;
+    expect([lost.inferred, lost.request, lost.preliminary?.frame, lost.reply?.code, lost.reply?.frame]).toEqual(['command-lost', null, d.at(33), 226, d.at(39)]);
+    expect(mlsd.verdict).toMatchObject({
+      kind: 'fell-back',
+      code: 500,
+      reply: 23,
+      fallback: { command: 'a transfer command the capture lost', commandLost: true, frame: d.at(33), code: 226, replyFrame: d.at(39), transfer: '1.2', completed: true, directory: null },
+    });
+    const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
+    expect(json[0]).toEqual(['1.1', 'fell-back', 'fell-back', null, null]);
+    const told = 'refused, and no failure: the server does not recognise MLSD (500, frame 23); the client fell back to a transfer command the capture lost (frame 32, transfer 1.2), which completed (226, frame 38). Nothing to change.';
+    expect(out.transfers).toContain('Transfer 1.1: passive, MLSD — refused, fell back (command not captured)');
+    expect(out.transfers).toContain(told);
+    expect(out.diagnose).toContain(`Session 1, transfer 1 (MLSD): ${told}`);
+    expect(out.explain).toContain('transfer 1 refused, fell back (command not captured), which completed: no failure.');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/server-refused|Session 1, transfer 1 \(MLSD, passive mode\) failed/);
+  });
+});
+
 describe('a final reply and the client\'s next command lost together', () => {
   it('lftp → vsftpd (IP-in-IP): the STOR\'s 226 and the SITE after it (frames 76–78): the SITE\'s 500 is not the upload\'s reply — not confirmed, not "aborted"', async () => {
     // Before: transfer 1.3 aborted (cause aborted): "The server replied 500 Unknown SITE command".
