@@ -234,6 +234,26 @@ describe('a final reply and the client\'s next command lost together', () => {
   });
 });
 
+describe('a final reply and the next command lost, over a 227 naming another address of the server', () => {
+  it('lftp → multihomed vsftpd (frames 37–42: the data FINs, the 226, TYPE I): not confirmed, and no passive-address-mismatch — the data connection to the announced address opened and carried the listing', async () => {
+    // Before (with the reply paired right): incomplete with passive-address-mismatch, a cause for a
+    // transfer whose data connection the capture shows opened and moving, its final reply only lost.
+    const name = 'multihomed-pasv-vsftpd-lftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 28 && f <= 43)).toEqual([[28, 'PASV'], [29, '227'], [33, 'LIST'], [34, '150'], [40, '226'], [42, 'TYPE'], [43, '200']]);
+    expect(tsv(name, 'ftp').find((r) => r['frame.number'] === '29')!['ftp.response.arg']).toBe('Entering Passive Mode (198,51,100,21,195,136).');
+    const full = await analyze(name);
+    expect(rows(full)[0]).toEqual(['1.1', 'complete', 'completed', null]);
+    const d = await without(name, [37, 38, 39, 40, 41, 42]);
+    expect(rows(d.a)).toEqual([['1.1', 'incomplete', 'incomplete', null], ...rows(full).slice(1)]);
+    expect(sessionRows(d.a)).toEqual(sessionRows(full));
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.connection?.match, t.connection?.established, t.bytes, t.diagnosis]).toEqual(['exact', true, 260, null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'reply-not-captured', replyInGap: { later: { command: null, frame: d.at(43) } } });
+    const { out } = await texts(d.file, 'summary', 'diagnose', 'explain');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/passive-address-mismatch|address-mismatch/);
+  });
+});
+
 describe('TLS records after a gap (FTPS with its key log: lftp → vsftpd, TLS 1.3)', () => {
   const name = 'tls-data-vsftpd-lftp';
   const keys = join(FIXTURES, `${name}.keys`);
