@@ -35,6 +35,8 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
   const after = requestsOf(s);
   const first = firstAbove(after, t.request.frame, requestFrame);
   if (saysLacking(reply)) {
+    const lost = lostCommandAfter(t, s, after, first);
+    if (lost !== null) return lost;
     for (let i = first; i < after.length; i++) {
       const o = after[i];
       if (o.direction !== t.direction) continue;
@@ -88,6 +90,26 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
 }
 
 /**
+ * After a command the server lacks (MLSD answered 500): the client's next transfer command, its
+ * way past, is in bytes the capture lost, and the server's replies to it are in the capture
+ * (inferLostCommands: command-lost) — a 2xx, data the same way as the refused command's, before the
+ * client's next transfer command of that kind. The fallback, named by what is known. Null otherwise.
+ */
+function lostCommandAfter(t: Transfer, s: Session, after: readonly Transfer[], first: number): Fallback | null {
+  const at = t.reply!.frame;
+  const next = after.slice(first).find((o) => o.direction === t.direction);
+  const toClient = t.direction !== 'upload';
+  for (const o of s.transfers) {
+    if (o.inferred !== 'command-lost' || o.reply === null) continue;
+    const answered = o.preliminary ?? o.reply;
+    if (answered.frame <= at || (next !== undefined && answered.frame > next.request!.frame)) continue;
+    if ((o.direction === 'upload') === toClient || o.direction === null || o.reply.code >= 300) return null;
+    return { command: 'a transfer command the capture lost', commandLost: true, frame: answered.frame, code: o.reply.code, replyFrame: o.reply.frame, transfer: `${s.id}.${o.id}`, directory: null, completed: true };
+  }
+  return null;
+}
+
+/**
  * A refused PASV/EPSV/PORT/EPRT that no transfer command used (curl's EPSV answered 500 by a server
  * without it, then PASV): the client's next announcement, when the server accepted it and the
  * transfer command that used it got past the data connection. The refusal alone decided nothing:
@@ -117,6 +139,11 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   for (let steps = 0; ; ) {
     for (let i = from; i < at.transfers.length; i++) {
       const o = at.transfers[i];
+      // A transfer command whose announcement the capture lost went past the refusal another way.
+      if (announceLost(o, at)) {
+        next = o;
+        break;
+      }
       if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
       if (!refusedProbe(o, at)) {
         next = o;
@@ -146,17 +173,17 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     at = again;
     from = 0;
   }
-  const answer = next.announce!.reply;
+  const answer = next.announce?.reply ?? null;
   if (next.fxp !== undefined || (answer !== null && answer.code >= 300)) return null;
   const transfer = `${at.id}.${next.id}`;
-  const announce = { command: next.announce!.command, frame: askedAt(next, at), lacking: saysLacking(refused), via };
+  const announce = { command: next.announce?.command ?? null, frame: next.announce === null ? null : askedAt(next, at), lacking: saysLacking(refused), via };
   // The client's transfer command over it is not in the capture, but the server's replies to it are
   // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
   // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
   if (next.request === null && next.inferred === 'command-lost' && next.reply !== null && (next.reply.code < 300 || pastConnection(next))) {
     const answered = next.preliminary ?? next.reply;
     const completed = next.reply.code < 300;
-    return { command: 'a transfer command the capture lost', frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
+    return { command: 'a transfer command the capture lost', commandLost: true, frame: answered.frame, code: next.reply.code, replyFrame: next.reply.frame, transfer, directory: null, completed, announce };
   }
   // The capture stopped while the other way was still under way (its answer still to come, or the
   // attempt over it): the refusal was got past, and nothing after it had failed yet.
@@ -166,9 +193,9 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     const accepted = answer === null ? {} : { accepted: { code: answer.code, frame: answer.frame } };
     return { command, frame: next.request?.frame ?? null, transfer, completed: false, directory: null, announce, ...accepted, underWay: Math.max(inFlight.frame, next.request?.frame ?? 0) };
   }
-  if (answer === null) return null;
-  const accepted = { code: answer.code, frame: answer.frame };
   if (next.request === null) {
+    if (answer === null) return null;
+    const accepted = { code: answer.code, frame: answer.frame };
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
     // would not connect to): that failure is the next transfer's. One the client never tried
@@ -178,6 +205,13 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     if (next.status !== 'failed' || at !== s) return null;
     return { command: null, transfer, completed: false, directory: null, announce, accepted };
   }
+  // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
+  if (next.status === 'incomplete' && next.replyInGap !== undefined && next.preliminary !== null) {
+    const p = next.preliminary;
+    return { command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`, frame: next.request.frame, code: p.code, replyFrame: p.frame, transfer, directory: null, completed: true, replyInGap: { gap: next.replyInGap.gap }, announce };
+  }
+  // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
+  // command over it, served or answered about the file, shows the server took it.
   if (!(done(next) || pastConnection(next))) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
@@ -199,8 +233,26 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
  */
 function reconnected(refused: Transfer, s: Session, sessions: readonly Session[]): Session | null {
   const next = nextSession(refused, s, sessions);
-  const first = next?.transfers.find((o) => o.announce !== null);
-  return first !== undefined && first.announce!.command !== refused.announce!.command ? next : null;
+  const first = next?.transfers.find((o) => o.announce !== null || announceLost(o, next));
+  if (first === undefined) return null;
+  // Its announcement lost, the command over it served: not the refused one again, which the server would have refused.
+  return first.announce === null || first.announce.command !== refused.announce!.command ? next : null;
+}
+
+/**
+ * A transfer command with no announcement in the capture, in a session whose control bytes the
+ * capture lost, that the server served (a 2xx, data) or answered about its file (pastConnection: a
+ * 550): the client had announced a data endpoint the server took, in the bytes the capture lost
+ * (lftp's PORT after a refused PASV, dropped by the kernel).
+ */
+function announceLost(o: Transfer, s: Session): boolean {
+  return (
+    o.announce === null &&
+    o.request !== null &&
+    o.inferred === undefined &&
+    s.controlGapBytes > 0 &&
+    ((o.status === 'complete' && o.reply !== null && o.reply.code < 300) || pastConnection(o))
+  );
 }
 
 /**

@@ -190,7 +190,8 @@ export function receiverResetWhole(t: Transfer): boolean {
   // receiver acknowledged (they arrived); TYPE A: the file's text form (carriesExpected), all captured.
   if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
-  return c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0;
+  // Every byte acknowledged: by the receiver's ACKs, or by its reset's own (an RST with ACK carries rcv_nxt).
+  return c.undeliveredBytes === 0 && (c.unacknowledgedBytes === 0 || c.rst.acksAll === true);
 }
 
 /** The data's sender closed the data connection (FIN) before its reset, whoever sent that. */

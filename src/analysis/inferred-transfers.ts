@@ -222,6 +222,31 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
 }
 
 /**
+ * An announcement whose reply came after bytes of the server's the capture lost: the reassembler held
+ * it until the loss was certain (the client's next segment past it), so the data connection the
+ * client opened to its endpoint meanwhile was kept beside the session, nothing waiting for it yet
+ * (axel's 227 after a lost 213: the SYN came before the 227 was read). The announced endpoint, exact,
+ * and a connection opened after the reply was sent make it the announcement's. Only in a session
+ * whose control connection lost bytes. Returns the connections so linked.
+ */
+export function linkLateAnnounced(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): Set<TcpConnection> {
+  const used = new Set<TcpConnection>();
+  if (s.controlGapBytes === 0 || s.oneWay !== undefined) return used;
+  for (const t of s.transfers) {
+    const an = t.announce;
+    if (t.connection !== null || an === null || an.endpoint === null || an.refused || an.reply === null) continue;
+    const e = an.endpoint;
+    const c = conns.find((x) => !used.has(x) && !x.midstream && x.server.ip === e.ip && x.server.port === e.port && x.start >= an.time);
+    if (c === undefined) continue;
+    const handshake: HandshakeEvent[] = [];
+    for (const ev of eventsOf(c)) recordHandshakeEvent(handshake, ev, ev.dir === 'c2s');
+    t.connection = describeConnection(c, { transfer: t, session: s, match: 'exact', swapped: false }, handshake, null, null);
+    used.add(c);
+  }
+  return used;
+}
+
+/**
  * A capture of the server's direction only holds no command: the transfers are told by its replies.
  * A 1xx opens one, its next final reply (226/250, or an error other than 500-502, which answer a
  * later line) ends it; a 425 with no 1xx is one whose data connection could not be opened. The

@@ -45,6 +45,11 @@ export interface RstSeen {
    * host it names answering a segment of a connection it no longer had (its end was already gone).
    */
   noConnection?: true;
+  /**
+   * Sent with ACK acknowledging every byte the other end had sent, as far as the capture shows them:
+   * the host it names had them all when it reset (its own ACK of them may be missing from the capture).
+   */
+  acksAll?: true;
 }
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */
@@ -169,7 +174,12 @@ export interface AnsweredLater {
 export interface InCaptureGap {
   why: 'capture-gap';
   gap: number;
-  later: { command: string; frame: number };
+  /**
+   * `command` null: the client's next command is in bytes the capture lost too, and the server had it
+   * when it sent its reply at `frame` (FtpReply.clientUnseen: it had acknowledged them), which answers
+   * that command, not this one.
+   */
+  later: { command: string | null; frame: number };
   evidence: number[];
 }
 

@@ -9,7 +9,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { noteSilence, type DataTiming } from './data-connections.js';
-import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
+import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkLateAnnounced, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -182,24 +182,40 @@ export class OtherConnections {
   attach(sessions: Iterable<Session>): void {
     const all = [...sessions];
     const eventsOf = (c: TcpConnection): ConnectionEvent[] => this.events.get(c) ?? [];
-    const linkedOf = new Map<SessionBuilder, Set<TcpConnection>>();
-    for (const [builder, others] of this.bySession) {
+    const linked = new Set<TcpConnection>();
+    // Each connection beside a session is kept by the latest session between its hosts; one whose
+    // passive announcement's reply the capture lost is told among all of them (a client's parallel
+    // sessions: aria2c's second session's PASV, its 227 lost, while its third was the latest opened).
+    const byHosts = new Map<string, TcpConnection[]>();
+    for (const others of this.bySession.values()) {
+      for (const c of others) {
+        const key = hostPair(c.client.ip, c.server.ip);
+        const list = byHosts.get(key);
+        if (list === undefined) byHosts.set(key, [c]);
+        else list.push(c);
+      }
+    }
+    const othersOf = new Map<Session, TcpConnection[]>();
+    for (const [builder, others] of this.bySession) othersOf.set(builder.session, others);
+    for (const s of byHosts.size === 0 ? [] : all) {
       // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
-      linkedOf.set(builder, new Set([...linkOneWayData(builder.session, others, eventsOf), ...buildServerOnlyTransfers(builder.session, others, eventsOf)]));
+      const others = othersOf.get(s) ?? [];
+      const pool = s.oneWay !== undefined ? others : (byHosts.get(hostPair(s.client.ip, s.server.ip)) ?? []).filter((c) => !linked.has(c));
+      if (pool.length > 0) for (const c of linkOneWayData(s, pool, eventsOf)) linked.add(c);
+      if (others.length > 0) for (const c of linkLateAnnounced(s, others.filter((c) => !linked.has(c)), eventsOf)) linked.add(c);
+      if (others.length > 0) for (const c of buildServerOnlyTransfers(s, others, eventsOf)) linked.add(c);
     }
     // Sessions the capture began during: a transfer command's data connection announced before the
     // capture, among the connections between its hosts (given to the latest session between them,
     // which may be another of the client's parallel sessions).
     const midstreamByHosts = sessionsByHosts(all.filter((s) => s.midstream));
-    for (const [builder, others] of this.bySession) {
-      const linked = linkedOf.get(builder)!;
+    for (const others of this.bySession.values()) {
       for (const c of others) {
         if (linked.has(c)) continue;
         if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timingOf(c)))) linked.add(c);
       }
     }
     for (const [builder, others] of this.bySession) {
-      const linked = linkedOf.get(builder)!;
       const conns = linked.size === 0 ? others : others.filter((c) => !linked.has(c));
       builder.session.otherConnections = conns.map(describeOther);
       inferHiddenTransfers(builder.session, conns, (c) => this.events.get(c) ?? []);

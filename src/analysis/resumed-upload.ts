@@ -34,7 +34,16 @@ interface Candidate {
 /** How many resumes past an upload's reply are looked at: the resume is nearly always the next. */
 const MAX_SCAN = 64;
 
-const keyOf = (s: Session, path: string): string => `${peersKey(s)}|${path}`;
+/** Keyed by the file's name: a path left short because its session's CWD is not in the capture is matched below (samePath). */
+const keyOf = (s: Session, path: string): string => `${peersKey(s)}|${path.slice(path.lastIndexOf('/') + 1)}`;
+
+/**
+ * The same file: the same path, or one of them left short because its session lost control bytes
+ * (a CWD, or its reply, in bytes the capture lost: "resume.bin" beside "site/resume.bin").
+ */
+function samePath(a: string, sa: Session, b: string, sb: Session): boolean {
+  return a === b || (sa.controlGapBytes > 0 && b.endsWith(`/${a}`)) || (sb.controlGapBytes > 0 && a.endsWith(`/${b}`));
+}
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 const frameOf = (c: Candidate): number => c.frame;
 
@@ -88,6 +97,7 @@ export function findResumedUploads(sessions: Session[], gone: (t: Transfer, s: S
     const after = t.reply!.frame;
     for (let i = firstAbove(list, after, frameOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
       const { u, s: us, frame } = list[i];
+      if (!samePath(path, s, pathOf(u)!, us)) continue;
       // A resume comes from a session the client opened after this upload began (or this one).
       if (us !== s && (us.start <= t.request!.time || !sameLogin(s, us))) continue;
       if (u.restOffset! > reach) continue;

@@ -250,6 +250,8 @@ export class SessionBuilder {
   private readonly commandAcks = new WeakMap<Command, number>();
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
   private clientSpoke = false;
+  /** Where the capture last resumed after losing bytes of the client's (the frame after the gap): commands may be in them. */
+  private clientGapAt = 0;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -308,6 +310,7 @@ export class SessionBuilder {
         if (event.reason === 'gap' && event.dir === 'server' && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) {
           this.serverGaps.push({ frame: event.acked ?? event.frame, acked: event.acked !== undefined, end: event.end ?? Infinity });
         }
+        if (event.reason === 'gap' && event.dir === 'client') this.clientGapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
@@ -481,6 +484,9 @@ export class SessionBuilder {
   private request(cmd: Command, direction: 'download' | 'upload' | 'listing'): void {
     const s = this.session;
     let transfer = this.awaitingRequest;
+    // A refused announcement, then client bytes the capture lost: the client asked again in them (lftp's
+    // PORT after PASV answered 502), and this command used that, not the refused one.
+    if (transfer !== null && (transfer.announce?.reply?.code ?? 0) >= 400 && this.clientGapAt > transfer.announce!.frame) transfer = null;
     const reused = transfer === null && this.passiveAsked === null ? this.refusedBeforeData : null;
     this.refusedBeforeData = null;
     if (reused !== null) {
@@ -573,6 +579,7 @@ export class SessionBuilder {
     // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     if (this.serverGaps.length > 0) this.skipRepliesInGap();
+    if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply);
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
@@ -730,6 +737,31 @@ export class SessionBuilder {
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
+  }
+
+  /**
+   * A final reply that came after bytes of the server's the capture lost, once the server had client
+   * bytes the capture lost too (FtpReply.clientUnseen): the one waiting command's reply may be in the
+   * server's gap, and this reply may answer a command in the client's (a 226 and the next command
+   * dropped together: the SITE's 500 that followed is not the upload's reply, PASS's 230 and an OPTS
+   * gone, the OPTS's 501 is not a refused login). The waiting command's reply is taken to be in the
+   * gap (noReply capture-gap, its `later` the command the capture lost, known by this reply), and this
+   * reply answers that lost command: nothing waits for it. Only a client in lockstep (one command
+   * waiting): with more, which of them the lost bytes followed is not known.
+   */
+  private replyAfterLostCommand(reply: Reply): void {
+    const c = this.pending[0];
+    if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null) return;
+    const gap = this.serverGaps.find((g) => g.frame > c.frame && g.frame <= reply.frame);
+    if (gap === undefined) return;
+    c.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: null, frame: reply.frame }, evidence: [...new Set([c.frame, gap.frame, reply.frame])] };
+    this.pending.shift();
+    const t = this.commandTransfers?.get(c);
+    if (t === undefined) return;
+    if (t.request?.frame === c.frame) t.replyInGap = c.noReply;
+    this.commandTransfers!.delete(c);
+    const i = this.running.indexOf(t);
+    if (i >= 0) this.running.splice(i, 1);
   }
 
   /**

@@ -93,7 +93,7 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
   const found: Transfer[] = [];
   for (const g of [...groups.values()].flatMap(samePath)) {
     if (g.length < 2 || new Set(g.map((m) => m.rest)).size < 2 || !concurrent(g)) continue;
-    const size = fileSize(g);
+    const size = fileSize(g) ?? endOfFile(g);
     if (size === null) continue;
     const whole = covers(g, size);
     // By offset (stable: one offset's downloads keep their order), for the nearest later offset.
@@ -247,6 +247,25 @@ function fileSize(g: Member[]): number | null {
     if (e !== null && e !== size && e !== size - m.rest) return null;
   }
   return size;
+}
+
+/**
+ * No size stated in the capture, where one of the sessions lost control bytes (the SIZE, or its 213,
+ * in a gap: axel asks SIZE on its first connection only): the file ends where a segment the server
+ * sent to its end ends. A RETR after REST r sends from r to the end of the file: one in binary, that
+ * the server completed (226) with its data whole (its FIN, nothing lost the receiver did not
+ * acknowledge, no reset), ends the file at r plus its bytes. Null when none did.
+ */
+function endOfFile(g: Member[]): number | null {
+  if (!g.some((m) => m.s.controlGapBytes > 0)) return null;
+  let end: number | null = null;
+  for (const { t } of g) {
+    const c = t.connection!;
+    const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
+    if (t.status !== 'complete' || t.type !== 'I' || (t.reply?.code !== 226 && t.reply?.code !== 250) || c.rst !== null || fin === undefined || c.undeliveredBytes > 0) continue;
+    end = Math.max(end ?? 0, reachOf(t));
+  }
+  return end;
 }
 
 /** The downloads' pieces together hold every byte of the file. */

@@ -50,7 +50,12 @@ export function describeConnection(
     end: conn.end,
     close: conn.closed,
     rst: conn.rst
-      ? { frame: conn.rst.frame, by: rstByInitiator === initiatorIsClient ? 'client' : 'server', ...(conn.rst.noConnection ? { noConnection: true as const } : {}) }
+      ? {
+          frame: conn.rst.frame,
+          by: rstByInitiator === initiatorIsClient ? 'client' : 'server',
+          ...(conn.rst.noConnection ? { noConnection: true as const } : {}),
+          ...(conn.rst.acksAll ? { acksAll: true as const } : {}),
+        }
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,

@@ -103,7 +103,7 @@ export type TransferVerdict =
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
-   * `session-ended` (the control connection closed first), `not-followed` (the analysis gave up its
+   * `session-ended` (the control connection closed first), `size-not-captured` (see `sizeLost`), `not-followed` (the analysis gave up its
    * data or control connection at frame `evictedAt` to make room for others: more connections were
    * live at once than its budget, `--max-memory`), `reply-not-captured` (its final reply was in
    * bytes the capture lost: `replyInGap`).
@@ -114,7 +114,7 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured';
       evictedAt?: number;
       /**
        * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
@@ -131,10 +131,18 @@ export type TransferVerdict =
        */
       siblingFrom?: number;
       /**
+       * With `why: 'size-not-captured'`: the download's receiver reset its data connection (frame
+       * `reset`) holding every byte the capture shows, acknowledged; the size the session stated, which
+       * says whether that was the whole file, is in bytes the capture lost (`sizeLost`: the SIZE whose
+       * 213 was lost, or the 213 whose SIZE, naming the file, was; size-lost.ts).
+       */
+      sizeLost?: { frame: number; lost: 'reply' | 'command' };
+      reset?: number;
+      /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
        */
-      replyInGap?: { gap: number; later: { command: string; frame: number } };
+      replyInGap?: { gap: number; later: { command: string | null; frame: number } };
       /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
       lost?: { sent: number; acknowledged: number };
       /**
@@ -351,9 +359,13 @@ export type Fallback = FallbackCommand | FallbackAttempt | FallbackUnderWay;
 
 /** The announcement a refused PASV/EPSV/PORT/EPRT fell back to. */
 export interface FallbackAnnounce {
-  /** The announcement the client sent next instead, and its command's frame. */
-  command: string;
-  frame: number;
+  /**
+   * The announcement the client sent next instead, and its command's frame; both null when the
+   * capture lost it (the client's bytes that held it are not in the capture) and a transfer command
+   * the server served used it: another way, not the refused one again.
+   */
+  command: string | null;
+  frame: number | null;
   /** The refusal said the server lacks the command (saysLacking), rather than refusing it. */
   lacking: boolean;
   /** The refused announcements the client sent between this refusal and `command` (EPSV refused, then PASV refused, then PORT): each also fell back. */
@@ -368,6 +380,8 @@ export interface FallbackCommand {
   replyFrame: number;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
+  /** The transfer command is one the capture lost (inferLostCommands: command-lost): `command` names it by that, `frame` is the server's first reply to it. */
+  commandLost?: true;
   /**
    * The fallback completed. False only after a refused announcement: the server accepted the next
    * one and the transfer command using it was then refused for its own reason (`code`: a 550 for a

@@ -34,6 +34,7 @@ import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
 import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
 import { senderReset, senderResetInFlight } from './sender-reset.js';
+import { sizeLost } from './size-lost.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -220,7 +221,8 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
-  if (code === 426) return resetAfterWhole(t) ? 'complete' : 'aborted';
+  // The size that would show the receiver's reset came once it held the file is in bytes the capture lost (size-lost.ts): not known.
+  if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // An ABOR whose answer was still to come, its data still coming (in-flight.ts): cut short, or sent as the transfer finished, is not known yet.
   if (code === undefined && t.abortFrame !== null && inFlightAtEnd(t, s, captureEnd)?.kind === 'aborting') return 'incomplete';
   if (t.abortFrame !== null) {
@@ -235,14 +237,16 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     t.abortFrame = null;
   }
   // A 226 the server sent early, while the client then reset the data connection short of the data.
-  if (success && cutByReceiver(t)) return 'aborted';
+  if (success && cutByReceiver(t)) return sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
   // holding every byte and the capture ended before the server's answer (in-flight.ts).
   // (A connection seen mid-stream had opened before the capture: its data says so.)
+  // A final reply in bytes the capture lost (replyInGap) is no missing success: the reset is a cut
+  // only when it cut the data (the receiver's, short of the size; the sender's, with data maybe queued).
   if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
-    return 'aborted';
+    if (t.replyInGap === undefined || cutByReceiver(t) || senderResetInFlight(t) !== null) return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
   // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
@@ -315,8 +319,9 @@ function loginOutcome(s: Session, captureEnd: number | null): Session['login'] {
   // the session still open: the client's next try (a user retyping the password) may have followed.
   const refusal = lastLogin(s)?.reply;
   if (s.oneWay === undefined && refusal !== null && refusal !== undefined && sessionStepAtEnd(s, captureEnd) === refusal.frame) return 'pending';
-  // Without the server's side in the capture, its answer is unknown, not a refusal.
-  return s.oneWay === 'client' ? 'unknown' : 'failed';
+  // Without the server's side in the capture, its answer is unknown, not a refusal; so too when its
+  // answer to the last login command is in bytes the capture lost (Command.noReply capture-gap).
+  return s.oneWay === 'client' || lastLogin(s)?.noReply?.why === 'capture-gap' ? 'unknown' : 'failed';
 }
 
 /** The refusal of a failed login: the last login command, answered with an error (a client that gave up unanswered was not refused). */
@@ -923,6 +928,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const evicted = notFollowedAt(t, s);
       if (evicted !== undefined) {
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
+      }
+      const sized = sizeLost(t, s);
+      if (sized !== null) {
+        const frames = [...new Set([...evidence, sized.frame, c!.rst!.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'size-not-captured', sizeLost: sized, reset: c!.rst!.frame, evidence: frames };
       }
       if (t.replyInGap !== undefined) {
         const { gap, later } = t.replyInGap;

@@ -129,6 +129,7 @@ export class FtpControlParser {
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
     const d = this.sides[side];
+    if (chunk.streamOffset + n > d.end) d.end = chunk.streamOffset + n;
 
     if (d.mode === 'tls' && n > 0) {
       const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
@@ -150,7 +151,11 @@ export class FtpControlParser {
     if (d.mode === 'tls') {
       // Bytes the capture lost under TLS are a gap as in clear text: replies may be in them (the 234
       // that began TLS, a reply the keys would have shown).
-      if (chunk.gapBefore > 0) this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
+      if (chunk.gapBefore > 0) {
+        // A line begun in the records before the gap ends in it: the text after it starts anew.
+        d.framer.reset();
+        this.onGap(side, chunk.gapBefore, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
+      }
       if (n > 0 || chunk.gapBefore > 0) this.tlsBytes(side, bytes, chunk);
       this.remember(side, chunk);
       return;
@@ -235,11 +240,20 @@ export class FtpControlParser {
 
   /** @internal For its directions' line framers (Direction). */
   onServerLine(line: FramedLine): boolean {
+    const server = this.sides.server;
+    server.lineAcked = server.plainFeeding ? undefined : line.peerAcked;
     this.replies.pushLine(line);
+    server.lineAcked = undefined;
     return this.sides.server.mode === 'text' || this.sides.server.plainFeeding;
   }
 
   private onReply(reply: FtpReply): void {
+    // The server had acknowledged client bytes the capture never delivered when it sent this reply's
+    // last line (more than a FIN's one): a command of the client's may be in them. Clear text only:
+    // TLS's stream offsets are not the lines'.
+    const { client, server } = this.sides;
+    const acked = server.lineAcked;
+    if (acked !== undefined && client.mode === 'text' && client.end >= 0 && acked - client.end > 1) reply.clientUnseen = acked - client.end;
     this.emit(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
@@ -320,6 +334,10 @@ class Direction implements LineSink {
   run: OpaqueRun | null = null;
   lastFrame = 0;
   lastTime = 0;
+  /** The stream offset just past the last byte delivered in this direction (-1: none yet). */
+  end = -1;
+  /** A server line's acknowledgement of the client's bytes (FramedLine.peerAcked), while its reply is assembled. */
+  lineAcked: number | undefined = undefined;
   /** Decrypted application data is being read: lines keep the framer going. */
   plainFeeding = false;
   readonly framer: LineFramer;

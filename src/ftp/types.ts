@@ -35,6 +35,12 @@ export interface FtpReply {
   lines: string[];
   multiline: boolean;
   malformed?: string;
+  /**
+   * Bytes of the client's that the server had acknowledged when it sent this reply's last line and
+   * that the capture never delivered (lost before the capture resumed): a command may be in them.
+   * Absent when none (or not known: TLS, no acknowledgement seen).
+   */
+  clientUnseen?: number;
 }
 
 /** The control channel switched to TLS (234 answered AUTH TLS/SSL, or implicit FTPS). */

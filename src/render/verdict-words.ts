@@ -52,6 +52,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'incomplete':
       if (v.why === 'not-followed') return 'not followed';
       if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
+      if (v.why === 'size-not-captured') return 'not known (size not captured)';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -61,6 +62,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'fell-back':
       if (v.fallback.directory !== null && v.fallback.command === null) return 'refused (a directory), its listing to come';
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
+      if (v.fallback.announce?.command == null && 'commandLost' in v.fallback) return 'refused, fell back (command not captured)';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
@@ -198,6 +200,15 @@ export function verdictSentence(t: Transfer): string {
           (t.reply !== null ? ` (the server's last word on it: ${t.reply.code}, frame ${t.reply.frame}).` : '.')
         );
       }
+      if (v.why === 'size-not-captured') {
+        const said = t.reply !== null ? `, and the server said ${t.reply.code} (frame ${t.reply.frame})` : '';
+        return (
+          `not known: the client reset the data connection (frame ${v.reset}) holding ${n(v.bytes)} bytes, every one acknowledged${said}; ` +
+          (v.sizeLost!.lost === 'reply'
+            ? `the file's size, which says whether that was all of it, is in bytes the capture lost: the server's answer to SIZE (frame ${v.sizeLost!.frame}).`
+            : `the size the server stated (213, frame ${v.sizeLost!.frame}) answered a SIZE the capture lost, so which file it names is not known, nor whether that was all of it.`)
+        );
+      }
       if (v.why === 'not-followed') {
         return (
           `not followed to its end: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} had moved when the analysis stopped ` +
@@ -259,7 +270,7 @@ export function verdictSentence(t: Transfer): string {
         const g = v.replyInGap;
         return (
           `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved, and its final reply came in the server's bytes ` +
-          `the capture lost (before frame ${g.gap}): the client had them when it sent ${escapeText(g.later.command)} (frame ${g.later.frame}).`
+          `the capture lost (before frame ${g.gap}): ${hadThem(g.later)}.`
         );
       }
       return (
@@ -287,7 +298,8 @@ export function verdictSentence(t: Transfer): string {
         const asked = escapeText(t.announce?.command ?? 'the announcement');
         const refusal = a.lacking ? `does not ${v.code === 502 ? 'implement' : 'recognise'} ${asked}` : `refuses ${asked}`;
         const via = a.via.map((r) => `${escapeText(r.command)} (frame ${r.frame}, transfer ${r.transfer}, refused too: ${r.code}, frame ${r.replyFrame}), then `).join('');
-        return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${escapeText(a.command)} instead (frame ${a.frame})`;
+        const instead = a.command === null ? 'another command instead, which the capture lost' : `${escapeText(a.command)} instead (frame ${a.frame})`;
+        return `refused, and no failure: the server ${refusal} (${v.code}, frame ${v.reply}); the client asked with ${via}${instead}`;
       };
       if ('underWay' in fb && fb.directory !== null) {
         // A RETR of a directory: the client changed into it, and was listing it (or about to) when the capture ended.
@@ -618,7 +630,14 @@ export function noReplyWords(c: Command): string | null {
 
 /** A reply in bytes the capture lacks: "its reply is in the server's bytes the capture lost (before frame 11); the client had them when it sent PASS (frame 11)". */
 function capturedGapWords(n: InCaptureGap): string {
-  return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); the client had them when it sent ${escapeText(n.later.command)} (frame ${n.later.frame})`;
+  return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); ${hadThem(n.later)}`;
+}
+
+/** How the capture shows the client had the lost reply: its next command, or one the capture lost too, which the server answered. */
+function hadThem(later: InCaptureGap['later']): string {
+  return later.command === null
+    ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
+    : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;
 }
 
 /** A whole sentence: "TYPE I (frame 33) was never answered: the server had already closed …". */

@@ -319,6 +319,7 @@ export class ConnectionState {
       if (flags & TCP_ACK && !c.rst.noConnection && peer !== null && peer.started) {
         const acked = peer.offsetOf(tcp.ack);
         const seenEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
+        if (c.rst.frame === frame && seenEnd > 0 && acked >= seenEnd) c.rst.acksAll = true;
         if (acked > seenEnd + 1 || (acked > peer.nextOffset && peer.buffered().segments > 0)) {
           const d = fromClient ? 's2c' : 'c2s';
           peer.ack(tcp.ack);

@@ -120,7 +120,8 @@ export interface TcpConnection {
    * The first reset. `noConnection`: sent without ACK, its sequence number an acknowledgement the
    * other side had sent: the sender's stack answering a segment of a connection it no longer had.
    */
-  rst?: { frame: number; dir: Direction; time: number; noConnection?: true };
+  /** `acksAll`: sent with ACK, acknowledging every byte its peer had sent, as far as the capture shows them (its receiver had them all). */
+  rst?: { frame: number; dir: Direction; time: number; noConnection?: true; acksAll?: true };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */

@@ -13,7 +13,7 @@ import type { Direction } from '../tcp/types.js';
 import { HandshakeAssembler, HS, firstCertificate, parseClientHello, parseServerHello, parseTls12Ticket, parseTls13Ticket, type ClientHello, type ServerHello } from './handshake.js';
 import { tls12KeyBlock, tls13NextSecret, tls13TrafficKeys } from './kdf.js';
 import type { TlsKeyLog, Tls13Label } from './keylog.js';
-import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type RecordCipher } from './record-cipher.js';
+import { Tls12AeadCipher, Tls12CbcCipher, Tls13Cipher, type Decrypted, type RecordCipher } from './record-cipher.js';
 import { CIPHER_SUITES, CONTENT_TYPE, alertName, cipherSuiteName, versionName, type CipherSuite } from './suites.js';
 import { warning } from '../warnings/catalog.js';
 import type { TlsFacts, TlsProblem, TlsRecordSeen, TlsRecordsEnd } from './types.js';
@@ -22,6 +22,8 @@ const CT = CONTENT_TYPE;
 const MAX_RECORD = (1 << 14) + 2048 + 256;
 const MAX_ALERTS = 16;
 const MAX_EARLY_QUEUE = 64;
+/** Records a gap may have held that the next record's sequence number is looked for past (a burst of lost segments of several records each). */
+const MAX_LOST_RECORDS = 32;
 const TLS13_MIN_FINISHED_RECORD = 4 + 32 + 1 + 16;
 const EMPTY = Buffer.alloc(0);
 
@@ -100,6 +102,11 @@ interface DirState {
   hs: HandshakeAssembler;
   /** A gap or a failed record: nothing more is read in this direction. */
   stopped: boolean;
+  /**
+   * The capture lost bytes of this direction between whole records while its records were being
+   * decrypted: the next record is read at the sequence number it authenticates at (resync).
+   */
+  resync: boolean;
   decryptedRecords: number;
   undecrypted: number;
   /** TLS 1.3 early data seen before ServerHello (replayed once the suite is known). */
@@ -127,6 +134,7 @@ function newDir(held?: HeldPool): DirState {
     secret: null,
     hs: new HandshakeAssembler(undefined, held),
     stopped: false,
+    resync: false,
     decryptedRecords: 0,
     undecrypted: 0,
     early: [],
@@ -194,7 +202,17 @@ export class TlsConnection {
 
   push(dir: Direction, bytes: Uint8Array, gapBefore: number, frame: number, time: number): void {
     const d = this.dirs[dir];
-    if (gapBefore > 0 && (d.have > 0 || d.body !== null || d.protected || this.hello !== null)) d.stopped = true;
+    if (gapBefore > 0 && (d.have > 0 || d.body !== null || d.protected || this.hello !== null)) {
+      // Records being decrypted: the walk goes on if the bytes after the gap begin a record (a
+      // whole segment lost carries whole records), read at the sequence number it authenticates
+      // at; a record begun before the gap is lost with it. Otherwise nothing more is read here.
+      if (this.canResync(d)) {
+        d.have = 0;
+        d.body = null;
+        d.skip = -1;
+        d.resync = true;
+      } else d.stopped = true;
+    }
     if (d.stopped) return;
     let i = 0;
     const n = bytes.length;
@@ -321,6 +339,13 @@ export class TlsConnection {
       }
       return;
     }
+    // TLS 1.2: the gap held this side's ChangeCipherSpec (and its Finished): its new keys are on.
+    if (d.resync && !d.protected && this.version !== 0x0304 && d.pending !== null) {
+      d.protected = true;
+      d.cipher = d.pending;
+      d.pending = null;
+      d.hs.reset();
+    }
     if (!d.protected) {
       const held = type === CT.appData && this.hello?.earlyData === true && this.side(dir) === 'client' && this.server === null;
       // Held early data is told when it is replayed.
@@ -344,12 +369,24 @@ export class TlsConnection {
       }
       return;
     }
-    let out = d.cipher.decrypt(header, body);
-    if (out === null && d.next !== null) {
-      out = d.next.decrypt(header, body);
-      if (out !== null) {
-        d.cipher = d.next;
-        d.next = null;
+    let out: Decrypted | null;
+    if (d.resync) {
+      d.resync = false;
+      out = this.resync(dir, header, body);
+      if (out === null) {
+        // Not picked up again: nothing more is read in this direction, as after any gap before.
+        this.tap(dir, header, frame, null);
+        d.stopped = true;
+        return;
+      }
+    } else {
+      out = d.cipher.decrypt(header, body);
+      if (out === null && d.next !== null) {
+        out = d.next.decrypt(header, body);
+        if (out !== null) {
+          d.cipher = d.next;
+          d.next = null;
+        }
       }
     }
     if (out === null) {
@@ -371,6 +408,45 @@ export class TlsConnection {
     } else if (out.type === CT.alert) {
       this.alert(dir, out.plain, frame, true);
     }
+  }
+
+  /** A direction whose records are being decrypted (or whose new keys are waiting for a ChangeCipherSpec), once the handshake chose its keys. */
+  private canResync(d: DirState): boolean {
+    if (this.facts.decryption !== 'decrypted' || this.server === null) return false;
+    return (d.protected && d.cipher !== null) || (!d.protected && this.version !== 0x0304 && d.pending !== null);
+  }
+
+  /**
+   * The first record after a gap: the current keys at the next sequence numbers (each lost record
+   * took one), the keys that come next (TLS 1.3: the client's handshake keys after early data), or,
+   * when the gap held this side's TLS 1.3 Finished, its application keys from their first record.
+   * The first that authenticates is taken; null when none does.
+   */
+  private resync(dir: Direction, header: Uint8Array, body: Uint8Array): Decrypted | null {
+    const d = this.dirs[dir];
+    let out = d.cipher!.decryptAhead(header, body, MAX_LOST_RECORDS);
+    if (out !== null) return out;
+    if (d.next !== null) {
+      out = d.next.decryptAhead(header, body, MAX_LOST_RECORDS);
+      if (out !== null) {
+        d.cipher = d.next;
+        d.next = null;
+        return out;
+      }
+    }
+    const by = this.side(dir);
+    if (this.version !== 0x0304 || this.finished[by]) return null;
+    const label = by === 'client' ? 'CLIENT_TRAFFIC_SECRET_0' : 'SERVER_TRAFFIC_SECRET_0';
+    const app = this.tls13Cipher(label);
+    out = app?.decryptAhead(header, body, MAX_LOST_RECORDS) ?? null;
+    if (out === null) return null;
+    this.finished[by] = true;
+    this.facts.handshakeDone = this.finished.client && this.finished.server;
+    d.secret = this.opts.secrets.keyLog.tls13Secret(this.hello!.random, label) ?? null;
+    d.cipher = app;
+    d.next = null;
+    d.hs.reset();
+    return out;
   }
 
   /** The side's last whole record so far (one object per side, updated in place). */

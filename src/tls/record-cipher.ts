@@ -17,6 +17,24 @@ export interface Decrypted {
 export interface RecordCipher {
   /** `header` is the record's 5 bytes, `body` its fragment. */
   decrypt(header: Uint8Array, body: Uint8Array): Decrypted | null;
+  /**
+   * After records the capture lost: the record at this sequence number or at one of the next `most`
+   * (each lost record took one), the first that authenticates, from which the count goes on. Null
+   * when none does (nothing changes), or when the protection cannot pick up again (TLS 1.0's CBC,
+   * whose IV is the lost record's last block).
+   */
+  decryptAhead(header: Uint8Array, body: Uint8Array, most: number): Decrypted | null;
+}
+
+/** Tries `decrypt` at the sequence numbers from `seq` on (`at` sets the cipher's own). */
+function ahead(most: number, seq: bigint, at: (n: bigint) => void, decrypt: () => Decrypted | null): Decrypted | null {
+  for (let k = 0; k <= most; k++) {
+    at(seq + BigInt(k));
+    const out = decrypt();
+    if (out !== null) return out;
+  }
+  at(seq);
+  return null;
 }
 
 const TAG = 16;
@@ -60,6 +78,10 @@ export class Tls13Cipher implements RecordCipher {
     private readonly iv: Buffer,
   ) {}
 
+  decryptAhead(header: Uint8Array, body: Uint8Array, most: number): Decrypted | null {
+    return ahead(most, this.seq, (n) => (this.seq = n), () => this.decrypt(header, body));
+  }
+
   decrypt(header: Uint8Array, body: Uint8Array): Decrypted | null {
     if (body.length < TAG + 1) return null;
     const plain = aeadOpen(this.suite.cipher, this.key, xorNonce(this.iv, this.seq), header, body.subarray(0, body.length - TAG), body.subarray(body.length - TAG));
@@ -92,6 +114,10 @@ export class Tls12AeadCipher implements RecordCipher {
     private readonly iv: Buffer,
   ) {}
 
+  decryptAhead(header: Uint8Array, body: Uint8Array, most: number): Decrypted | null {
+    return ahead(most, this.seq, (n) => (this.seq = n), () => this.decrypt(header, body));
+  }
+
   decrypt(header: Uint8Array, body: Uint8Array): Decrypted | null {
     const chacha = this.suite.cipher === 'chacha20-poly1305';
     const explicit = chacha ? 0 : 8;
@@ -123,6 +149,10 @@ export class Tls12CbcCipher implements RecordCipher {
 
   private mac(header: Uint8Array, content: Uint8Array): Buffer {
     return nodeCrypto().createHmac(this.suite.mac!, this.macKey).update(aad12(this.seq, header, content.length)).update(content).digest();
+  }
+
+  decryptAhead(header: Uint8Array, body: Uint8Array, most: number): Decrypted | null {
+    return this.explicitIv ? ahead(most, this.seq, (n) => (this.seq = n), () => this.decrypt(header, body)) : null;
   }
 
   decrypt(header: Uint8Array, body: Uint8Array): Decrypted | null {

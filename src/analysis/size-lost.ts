@@ -1,0 +1,45 @@
+/**
+ * A download's size that the session stated in bytes the capture lost. A client that resets the data
+ * connection the moment it holds the file (or that the server answers 426 for it) reads as a whole
+ * transfer only against the size the session stated (SIZE's 213): without it, the same reset reads as
+ * a cut. When the capture lost that statement, whether the data was whole is not in the capture:
+ * neither complete nor aborted. Read by the statuses and the verdict (verdict.ts).
+ */
+import { transferKind } from '../ftp/commands.js';
+import type { Session, Transfer } from './model.js';
+import { dataSender } from './data-sender.js';
+import { expectedBytes } from './sender-stopped.js';
+
+/** The lost statement: the SIZE (its frame) whose 213 the capture lost, or the 213 (its frame) whose SIZE, naming the file, it lost. */
+export interface SizeLost {
+  frame: number;
+  lost: 'reply' | 'command';
+}
+
+/**
+ * The lost statement of a download's size, when the receiver's own reset ended its data
+ * connection with every byte the capture holds delivered and acknowledged: a SIZE of the same file,
+ * since the session's previous transfer command, whose 213 is in bytes the capture lost (noReply
+ * capture-gap: its frame), or a 213 stating a size with nothing waiting for it (the SIZE lost: the
+ * 213's frame). Null otherwise, or when a size is known.
+ */
+export function sizeLost(t: Transfer, s: Session): SizeLost | null {
+  const c = t.connection;
+  if (t.direction !== 'download' || t.request === null || expectedBytes(t) !== null || t.announcedKbytes !== undefined) return null;
+  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return null;
+  if (c.undeliveredBytes > 0 || (c.unacknowledgedBytes > 0 && c.rst.acksAll !== true) || t.bytes === 0) return null;
+  // From the session's previous transfer command on (a statement before it was that transfer's).
+  const i = s.commands.findIndex((x) => x.frame === t.request!.frame && x.command === t.request!.command);
+  const arg = t.request.arg.trim();
+  let lost: SizeLost | null = null;
+  for (let j = i - 1; j >= 0 && lost === null; j--) {
+    const x = s.commands[j];
+    if (transferKind(x.command) !== null) break;
+    if (x.command === 'SIZE' && x.arg.trim() === arg && x.reply === null && x.noReply?.why === 'capture-gap') lost = { frame: x.frame, lost: 'reply' };
+    else if (x.command === null && x.reply !== null && x.reply.code === 213 && SIZE_TEXT.test(x.reply.text.trim())) lost = { frame: x.reply.frame, lost: 'command' };
+  }
+  return lost;
+}
+
+/** A 213 stating a size (SIZE's: digits alone), not a time (MDTM's: YYYYMMDDHHMMSS). */
+const SIZE_TEXT = /^\d{1,13}$/;
