@@ -1,8 +1,10 @@
 /**
- * A transfer the analysis could not follow to its end: it gave up the transfer's data connection,
- * or its session's control connection, to make room for others (more connections were live at
- * once than its budget: TcpConnection.evicted). What became of the transfer after that frame is not
- * known, so nothing after it may be read as a failure.
+ * What the analysis itself did not follow, and the transfers whose end lies there: nothing after
+ * it may be read as a failure. Three budgets (memory-budget.ts) give things up: live connections
+ * (a transfer's data connection or its session's control connection given up: TcpConnection.evicted),
+ * commands kept (Session.commandsNotKept), and sessions kept (a client's other sessions to the server
+ * let go: Session.peersNotKept). verdict.ts reads these for the `not-followed` verdict, the diagnosis
+ * for giving none.
  */
 import { saysLacking } from '../ftp/commands.js';
 import { nextSession } from './fallback.js';
@@ -70,14 +72,23 @@ function nextSessionNotKept(t: Transfer, s: Session, sessions: readonly Session[
   return last === undefined ? undefined : commandsNotKeptAfter(last, next, sessions, depth + 1);
 }
 
-/** Per analysis: each client-and-server pair's sessions the analysis did not follow whole, with the frame it stopped. */
-const cutByPeers = new WeakMap<readonly Session[], Map<string, Array<{ session: Session; from: number }>>>();
+interface Cut {
+  session: Session;
+  from: number;
+}
+
+/**
+ * Per analysis, per client-and-server pair: its two sessions the analysis stopped following earliest
+ * (enough to find the earliest other than any one session), and the frame each stopped.
+ */
+const cutByPeers = new WeakMap<readonly Session[], Map<string, [Cut, Cut | null]>>();
 
 /**
  * A download the client stopped before its end, while the analysis did not follow another session of
  * the same client to the same server whole (its commands not kept, its control connection given up,
- * or the session let go past the session budget): a split download's next segment, whose start would show this piece was done
- * (split-download.ts), may be in what was not followed. The earliest such frame, else undefined.
+ * or the session let go past the session budget): a split download's next segment, whose start
+ * would show this piece was done (split-download.ts), may be in what was not followed. The earliest
+ * such frame, else undefined.
  */
 export function splitSiblingNotFollowed(t: Transfer, s: Session, sessions: readonly Session[]): number | undefined {
   if (t.direction !== 'download') return undefined;
@@ -87,16 +98,19 @@ export function splitSiblingNotFollowed(t: Transfer, s: Session, sessions: reado
     for (const o of sessions) {
       const from = o.commandsNotKept?.from ?? o.controlConnection.evicted;
       if (from === undefined) continue;
-      const list = map.get(peersKey(o));
-      if (list === undefined) map.set(peersKey(o), [{ session: o, from }]);
-      else list.push({ session: o, from });
+      const cut = { session: o, from };
+      const two = map.get(peersKey(o));
+      if (two === undefined) map.set(peersKey(o), [cut, null]);
+      else if (from < two[0].from) map.set(peersKey(o), [cut, two[0]]);
+      else if (two[1] === null || from < two[1].from) two[1] = cut;
     }
     cutByPeers.set(sessions, map);
   }
-  // Sessions of the pair let go altogether (past the session budget) count as not followed from their first frame.
-  let first = s.peersNotKept;
-  for (const x of map.get(peersKey(s)) ?? []) if (x.session !== s && (first === undefined || x.from < first)) first = x.from;
-  return first;
+  const two = map.get(peersKey(s));
+  const other = two === undefined ? undefined : two[0].session !== s ? two[0].from : two[1]?.from;
+  // Sessions of the pair let go altogether (past the session budget) count from the latest one's first frame.
+  const letGo = s.peersNotKept;
+  return other === undefined ? letGo : letGo === undefined ? other : Math.min(other, letGo);
 }
 
 /** Downloads settleOutcomes found stopped while a split sibling was not followed: the frame it stopped being followed. */
