@@ -87,7 +87,8 @@ export class TcpReassembler {
   /**
    * Connections given up before their end (for room, or idle), by key: a later packet without a SYN
    * picks the connection up again as one that `resumes` it, not as one begun before the capture.
-   * At most maxConnections, oldest dropped first (the queue may hold stale entries, as closedOrder).
+   * Only those that opened or carried a byte; at most max(GIVEN_KEPT_MIN, maxConnections), oldest
+   * dropped first (the queue may hold stale entries, as closedOrder).
    */
   private readonly given = new Map<string, GivenUp>();
   private readonly givenOrder = new FifoQueue<GivenUp>();
