@@ -119,3 +119,23 @@ const stoppedBesideNotFollowed = new WeakMap<Transfer, number>();
 /** Record (settleOutcomes) or read (verdict, diagnosis) a download stopped while its split siblings were not followed whole. */
 export const markSiblingNotFollowed = (t: Transfer, from: number): void => void stoppedBesideNotFollowed.set(t, from);
 export const siblingNotFollowedFrom = (t: Transfer): number | undefined => stoppedBesideNotFollowed.get(t);
+
+/** Where an unfinished transfer stopped being followed, as its `not-followed` verdict says it (verdict-types.ts), and that frame. */
+export interface NotFollowed {
+  at: { siblingFrom: number } | { commandsFrom: number } | { sessionsFrom: number } | { evictedAt: number };
+  frame: number;
+}
+
+/**
+ * Why an unfinished transfer's end is not known to the analysis, if it is one it did not follow:
+ * its split siblings not followed, the client's next steps not kept, or its connections given up,
+ * in that order; null otherwise. The verdict's `not-followed` and the diagnosis' silence read it.
+ */
+export function notFollowed(t: Transfer, s: Session, sessions: readonly Session[]): NotFollowed | null {
+  const sibling = siblingNotFollowedFrom(t);
+  if (sibling !== undefined) return { at: { siblingFrom: sibling }, frame: sibling };
+  const notKept = commandsNotKeptAfter(t, s, sessions);
+  if (notKept !== undefined) return { at: notKept.what === 'commands' ? { commandsFrom: notKept.from } : { sessionsFrom: notKept.from }, frame: notKept.from };
+  const evicted = notFollowedAt(t, s);
+  return evicted === undefined ? null : { at: { evictedAt: evicted }, frame: evicted };
+}

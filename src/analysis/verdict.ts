@@ -6,7 +6,7 @@
  * Two passes around the diagnosis: `settleOutcomes` (status and control verdict, which the checks
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
-import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
+import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
 import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
@@ -916,18 +916,9 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
       const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
-      const sibling = siblingNotFollowedFrom(t);
-      if (sibling !== undefined) {
-        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', siblingFrom: sibling, evidence: [...new Set([...evidence, sibling])].sort((x, y) => x - y) };
-      }
-      const notKept = commandsNotKeptAfter(t, s, sessions);
-      if (notKept !== undefined) {
-        const at = notKept.what === 'commands' ? { commandsFrom: notKept.from } : { sessionsFrom: notKept.from };
-        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', ...at, evidence: [...new Set([...evidence, notKept.from])].sort((x, y) => x - y) };
-      }
-      const evicted = notFollowedAt(t, s);
-      if (evicted !== undefined) {
-        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', evictedAt: evicted, evidence: [...new Set([...evidence, evicted])].sort((x, y) => x - y) };
+      const given = notFollowed(t, s, sessions);
+      if (given !== null) {
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', ...given.at, evidence: [...new Set([...evidence, given.frame])].sort((x, y) => x - y) };
       }
       const sized = sizeLost(t, s);
       if (sized !== null) {

@@ -3,7 +3,7 @@
  * cause whose check matches (most specific first); healthy transfers get none. Sessions whose
  * control channel is encrypted, or whose transfers all failed, get a session diagnosis.
  */
-import { commandsNotKeptAfter, notFollowedAt, siblingNotFollowedFrom } from '../not-followed.js';
+import { notFollowed } from '../not-followed.js';
 import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
 import { fillSettings } from '../server-software.js';
@@ -129,11 +129,7 @@ export function diagnose(a: Analysis): void {
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' &&
-          (t.splitPending !== undefined ||
-            notFollowedAt(t, s) !== undefined ||
-            commandsNotKeptAfter(t, s, a.sessions) !== undefined ||
-            siblingNotFollowedFrom(t) !== undefined ||
-            inFlightAtEnd(t, s, a.capture.last) !== null))
+          (t.splitPending !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
