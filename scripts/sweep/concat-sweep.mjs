@@ -60,6 +60,28 @@ async function analyseAfter(caps, fileName) {
   return { a, parts };
 }
 
+/**
+ * Keys (as `lines` makes them) of the whole's transfers read with a session of another part: a
+ * refusal "fallen back" from in the same user's next session to the server (lftp closes the
+ * session and logs in anew, after net:reconnect-interval-base, 30 s by default: a capture cannot
+ * tell another tool's later session from it), and a data connection seen mid-stream given to a
+ * session the first capture left open (either may own it). Counted apart, as ambiguous.
+ */
+function crossPart(sessions, part) {
+  const keys = new Set();
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      const fb = t.ref.verdict.fallback;
+      const other = fb?.session ?? (fb?.transfer ? Number(fb.transfer.split('.')[0]) : s.ref.id);
+      if (t.status === 'fell-back' && other !== s.ref.id && part(other) !== part(s.ref.id)) {
+        keys.add(`t ${s.key} ${t.key}`);
+        keys.add(`s ${s.key}@${s.ref.start.toFixed(6)}`); // its session's diagnosis sums its transfers'
+      }
+    }
+  }
+  return keys;
+}
+
 /** One line per session and transfer: what must read the same whatever else the capture holds. */
 function lines(sessions) {
   const m = new Map();
@@ -119,8 +141,9 @@ for (const f of files) {
 
 const names = [...caps.keys()];
 const diffs = [];
-/** Differences of sessions A left open at its end. */
+/** Differences of sessions A left open at its end, and readings across the two parts (crossPart). */
 let openDiffs = 0;
+let ambiguous = 0;
 let runs = 0;
 for (const [i, a] of names.entries()) {
   const A = caps.get(a);
@@ -143,8 +166,13 @@ for (const [i, a] of names.entries()) {
       continue;
     }
     runs++;
+    const partOf = (id) => (whole.a.sessions.find((x) => x.id === id)?.start ?? 0) >= whole.parts[1].start ? 1 : 0;
     [A, B].forEach((X, p) => {
-      const got = lines(partFacts(whole, p));
+      const facts = partFacts(whole, p);
+      const got = lines(facts);
+      const cross = crossPart(facts, partOf);
+      // B's mid-stream data connection given to a session A left open: either may own it.
+      const givenToOpen = (key, want) => p === 1 && A.open.size > 0 && want.includes(':midstream') && !got.has(key);
       const name = p === 0 ? a : b;
       // A line's session: `s KEY@start` or `t KEY frame`.
       const open = (key) => p === 0 && X.open.has(key.split(' ')[1].split('@')[0]);
@@ -155,6 +183,10 @@ for (const [i, a] of names.entries()) {
           openDiffs++;
           continue;
         }
+        if (cross.has(key) || givenToOpen(key, want)) {
+          ambiguous++;
+          continue;
+        }
         const kind = `${p === 0 ? 'first' : 'second'}:${key[0] === 's' ? 'session' : 'transfer'} ${want.split('/').slice(-1)[0] === '-' ? want.split('/').slice(0, 2).join('/') : want} → ${seen ?? 'missing'}`;
         diffs.push({ pair: `${a} + ${b}`, kind, what: `${name} ${key}`, detail: `${seen ?? 'missing'} (alone: ${want})` });
       }
@@ -163,6 +195,6 @@ for (const [i, a] of names.entries()) {
   }
 }
 const seconds = ((performance.now() - t0) / 1000).toFixed(0);
-console.log(`${caps.size} fixtures, ${runs} concatenations (gap ${gap} s), ${seconds} s, ${diffs.length} differences (and ${openDiffs} in sessions the first capture left open)`);
+console.log(`${caps.size} fixtures, ${runs} concatenations (gap ${gap} s), ${seconds} s, ${diffs.length} differences (and ${openDiffs} in sessions the first capture left open, ${ambiguous} read across the two: crossPart)`);
 for (const [kind, e] of groupByKind(diffs.map((d) => ({ ...d, fixture: d.pair })))) console.log(`${kind}\t${e.count} in ${e.fixtures.size} pairs\te.g. ${e.example.pair}: ${e.example.what}: ${e.example.detail}`);
 if (out) writeFileSync(out, diffs.map((d) => `${d.pair}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');

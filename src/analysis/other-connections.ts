@@ -294,8 +294,12 @@ export class OtherConnections {
       // A session whose control connection opened in the capture after the connection's first packet
       // is not its session: a data connection does not come before its session's control connection
       // (that of another session between the hosts, whose own control packets the capture lacks).
-      const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
+      let between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
       if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
+      // Nor, while another is open, one whose control connection had closed before it: the session
+      // after it in a longer capture (the capture began during that one, which kept it going).
+      const open = between.filter((s) => s.closedBy === null || s.closedBy.time >= c.start);
+      if (open.length > 0) between = open;
       const events = this.events.get(c) ?? [];
       if (between.some((s) => linkUnannounced(s, c, events, this.timingOf(c)))) continue;
       inferMidstreamTransfer(between[0], c);
