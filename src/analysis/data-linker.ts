@@ -44,6 +44,8 @@ export interface DataLink {
 }
 
 const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
+/** How much later than a connection's first packet the announcement of its endpoint may be (linkLate). */
+const LATE_LINK_SECONDS = 1;
 /** The initiator's and the responder's address of a data connection an announcement asks for. */
 const hostsKey = (initiator: string, responder: string): string => `${initiator}>${responder}`;
 
@@ -70,6 +72,21 @@ export class DataLinker {
       this.tryLink(c.initiator, c.responder, false) ??
       (c.midstream ? this.tryLink(c.responder, c.initiator, true) : null)
     );
+  }
+
+  /**
+   * A connection that was opened before the announcement of its endpoint was read, found when its
+   * first byte comes: the capture wrote the client's SYN before the 227 that it answers (packets of
+   * two connections a moment apart, in either order: a capture merged from two interfaces,
+   * tcpdump -i any, a NIC's queues), or the reassembler held the 227 until a loss before it was
+   * certain. Only the exact announced endpoint, announced at most LATE_LINK_SECONDS after the
+   * connection's first packet. Consumed like `link`'s.
+   */
+  linkLate(c: LinkCandidate, opened: number): DataLink | null {
+    const exact = latest(this.byEndpoint.get(key(c.responder)), (x) => x.transfer.announce!.time <= opened + LATE_LINK_SECONDS);
+    if (exact === null) return null;
+    this.consume(exact);
+    return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped: false };
   }
 
   private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean): DataLink | null {

@@ -87,6 +87,8 @@ export class OtherConnections {
   /** The same by their server, for a connection of an FTPS server's that goes to another address (active mode). */
   private readonly sessionsByServer = new OpenSessions();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
+  /** Each connection beside a session: the list of the session's that holds it. */
+  private readonly listOf = new WeakMap<TcpConnection, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
   /** Connections opened before any session between their hosts was in the capture (their SYN may be before it too). */
   private readonly beforeSessions: TcpConnection[] = [];
@@ -167,6 +169,22 @@ export class OtherConnections {
     noteSilence(t, chunk);
   }
 
+  /**
+   * The connection turned out to be a transfer's data connection (DataLinker.linkLate): no longer
+   * beside its session. Returns the events kept for it (its SYN and SYN-ACK) for the data route.
+   */
+  release(conn: TcpConnection): ConnectionEvent[] {
+    for (const list of [this.listOf.get(conn), this.beforeSessions]) {
+      const i = list?.indexOf(conn) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+    }
+    const events = this.events.get(conn) ?? [];
+    this.events.delete(conn);
+    this.timing.delete(conn);
+    this.mayBeUnannounced.delete(conn);
+    return events;
+  }
+
   /** A connection event (SYN, FIN, RST…): kept for the connections beside a session. */
   event(conn: TcpConnection, event: ConnectionEvent): void {
     const list = this.events.get(conn);
@@ -244,6 +262,7 @@ export class OtherConnections {
     if (!list) this.bySession.set(builder, (list = []));
     if (list.length < MAX_OTHER_CONNECTIONS) {
       list.push(conn);
+      this.listOf.set(conn, list);
       this.events.set(conn, []);
       if (builder.session.midstream) this.mayBeUnannounced.add(conn);
       if (builder.session.tls) this.tls.note(conn);
