@@ -66,3 +66,19 @@ export function appendPcap(first: Buffer, second: Buffer, gap: number): { file: 
   });
   return { file: Buffer.concat([a.header, ...a.records.map((r) => r.bytes), ...moved]), from: a.records.length + 1 };
 }
+
+/**
+ * The capture with records `frame` and `frame + 1` in each other's place, each slot keeping its
+ * timestamp (only which packet came first changes, as when a capture merged from two interfaces or
+ * taken with -i any writes two connections' packets a moment apart in either order). Headers are
+ * rewritten for their lengths only; packets untouched.
+ */
+export function swapNeighbours(file: Buffer, frame: number): Buffer {
+  const { header, records } = splitPcap(file);
+  const [a, b] = [records[frame - 1], records[frame]];
+  const withTimeOf = (r: PcapRecord, slot: PcapRecord): Buffer => Buffer.concat([slot.bytes.subarray(0, 8), r.bytes.subarray(8)]);
+  const out = records.map((r) => r.bytes);
+  out[frame - 1] = withTimeOf(b, a);
+  out[frame] = withTimeOf(a, b);
+  return Buffer.concat([header, ...out]);
+}
