@@ -41,7 +41,7 @@ const rows = (sessions: Analysis['sessions'], frame: (f: number) => number = (f)
       t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
       t.request ? frame(t.request.frame) : null,
       t.status,
-      t.verdict.kind + (t.verdict.why ? `:${t.verdict.why}` : '') + (t.verdict.by ? ` by ${t.verdict.by}` : ''),
+      t.verdict.kind + ('why' in t.verdict ? `:${t.verdict.why}` : '') + ('by' in t.verdict && t.verdict.by ? ` by ${t.verdict.by}` : ''),
       t.diagnosis?.cause ?? null,
     ]),
   );
