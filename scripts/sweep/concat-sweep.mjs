@@ -21,7 +21,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, verdictFacts, groupByKind } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -98,15 +98,8 @@ function crossPart(sessions, part) {
   return keys;
 }
 
-/** One line per session and transfer: what must read the same whatever else the capture holds. */
-function lines(sessions) {
-  const m = new Map();
-  for (const s of sessions) {
-    m.set(`s ${s.key}@${s.ref.start.toFixed(6)}`, `${s.control}/${s.login}/${s.cause ?? '-'}`);
-    for (const t of s.transfers) m.set(`t ${s.key} ${t.key}`, `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}/${t.cause ?? '-'}`);
-  }
-  return m;
-}
+/** One line per session and transfer: what must read the same whatever else the capture holds (a session by its endpoints and start). */
+const lines = (sessions) => verdictLines(sessions, (s) => `${s.key}@${s.ref.start.toFixed(6)}`);
 
 /**
  * The facts of the sessions of part `p` (of the whole's analysis; `X` that part's capture alone),

@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, verdictFacts, groupByKind } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -52,15 +52,8 @@ function connectionOf(r) {
   }
 }
 
-/** One line per session and transfer, keyed by what survives a swap: its endpoints and its command's frame (mapped back). */
-function lines(a, back) {
-  const m = new Map();
-  for (const s of verdictFacts({ a, map: back })) {
-    m.set(`s ${s.key}`, `${s.control}/${s.login}/${s.cause ?? '-'}`);
-    for (const t of s.transfers) m.set(`t ${s.key} ${t.key}`, `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}/${t.cause ?? '-'}`);
-  }
-  return m;
-}
+/** One line per session and transfer, frames mapped back to the capture in order (`back`). */
+const lines = (a, back) => verdictLines(verdictFacts({ a, map: back }));
 
 const files = args.length > 0 ? args : fixtureFiles(fixturesDir, only);
 const diffs = [];
