@@ -12,7 +12,7 @@ import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
-import type { Analysis, Command, ControlVerdict, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Analysis, Command, ControlVerdict, DataConnection, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
@@ -565,11 +565,17 @@ function loginRefusedByServer(s: Session): Command | null {
  * A server that ends a transfer itself closes with a FIN (or a reset) the client sees; one whose
  * write failed on a socket reset by something the client never sent (a device between them, which
  * reset the server's side in the client's name) leaves exactly this. Returns the client's FIN frame.
+ * The same when the client, once the reply came, reset its end instead of closing it (lftp closes a
+ * data socket with unread data in it: a reset), and the server never closed or reset its end, before
+ * its reply or after: a server ending the transfer itself closes its end as it replies, before the
+ * client's reset can reach it, so that close would be in the capture (a58-active-retr-rst-vsftpd-lftp,
+ * active mode). Returns the client's reset frame then.
  */
 export function serverSideResetUnseen(t: Transfer): number | null {
   const c = t.connection;
-  if (!c?.rst || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
+  if (!c?.rst || t.direction !== 'download' || t.abortFrame !== null) return null;
   if (!t.reply || t.reply.code < 400 || t.reply.frame > c.rst.frame) return null;
+  if (c.rst.by === 'client') return clientResetAfterSilentServerEnd(c, c.rst.frame);
   let clientFin: number | null = null;
   for (const e of c.handshake) {
     if (e.frame >= c.rst.frame) break;
@@ -577,6 +583,21 @@ export function serverSideResetUnseen(t: Transfer): number | null {
     if (e.type === 'fin' && e.by === 'client') clientFin = e.frame;
   }
   return clientFin !== null && clientFin > t.reply.frame ? clientFin : null;
+}
+
+/**
+ * The client's reset, after the server's failure reply, of a data connection whose server end never
+ * closed (no FIN, no reset from the server in the capture) and which the client had not closed before
+ * (no FIN of its own): the reset frame, or null. The reset must be the client's own (a forged one is
+ * the path's, read by rstFromMiddlebox).
+ */
+function clientResetAfterSilentServerEnd(c: DataConnection, reset: number): number | null {
+  if (c.rst?.forged) return null;
+  for (const e of c.handshake) {
+    if ((e.type === 'fin' || e.type === 'rst') && e.by === 'server') return null;
+    if (e.type === 'fin' && e.by === 'client' && e.frame < reset) return null;
+  }
+  return reset;
 }
 
 /**

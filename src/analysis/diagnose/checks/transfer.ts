@@ -125,10 +125,13 @@ const SERVER_END_RESET_ADVICE =
   "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
   'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.';
 
-/** The client stopped the transfer itself (ABOR, or it reset the data connection). */
+/**
+ * The client stopped the transfer itself (ABOR, or it reset the data connection), not only answered
+ * with its reset a server end something else had already reset (serverSideResetUnseen).
+ */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
-  return t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
+  return t.status === 'aborted' && (t.abortFrame !== null || (t.connection?.rst?.by === 'client' && serverSideResetUnseen(t) === null));
 }
 
 export function checkStalled(ctx: TransferContext): Diagnosis | null {
@@ -329,9 +332,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     const fin = c.handshake.find((e) => e.type === 'fin' && e.by === other && e.frame < c.rst!.frame);
     const late = t.reply !== null && t.reply.frame < c.rst.frame && fin !== undefined && fin.frame > t.reply.frame;
     if (late) lateFin = fin.frame;
+    const resetAfter = unseenReset !== null && c.rst.by === 'client' && t.reply !== null;
+    const resetAt = c.handshake.find((e) => e.type === 'rst' && e.frame === c.rst!.frame);
     stops.push({
       frame: c.rst.frame,
-      words: late
+      words: resetAfter
+        ? `The client reset the data connection ${resetAt !== undefined ? `${secondsText(resetAt.time - t.reply!.time)} ` : ''}after that reply (frame ${c.rst.frame})` +
+          (c.rst.acksAll ? ', acknowledging in it every byte the server had sent' : '') +
+          ". The server had neither closed nor reset its end before that reply, nor after it (no FIN, no reset from it in the capture): a server that ends a transfer itself closes its end as it replies, " +
+          "so its end was already gone when its write failed. Something other than the client had reset it: a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
+        : late
         ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection` +
           (unseenReset !== null
             ? ", although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server's end, " +
@@ -406,7 +416,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   }
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
-  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
+  // A receiver's reset that acknowledged every byte (RstSeen.acksAll) says it had them all.
+  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 && !(c.rst.acksAll && c.rst.by === dataReceiver(t.direction)) ? c.unacknowledgedBytes : 0;
   if (trailing > 0) {
     const receiver = dataReceiver(t.direction);
     details.push(
@@ -442,7 +453,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
-        : c?.rst?.by === 'client'
+        : c?.rst?.by === 'client' && unseenReset === null
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : gaveUp !== null
           ? `The data never reached the ${dataReceiver(t.direction)}, which waited and gave up, although the server had replied ${t.reply!.code}: look at the path between them ` +
