@@ -300,9 +300,9 @@ export interface DataConnection {
   windowShut: { toServer: { frame: number; time: number } | null; toClient: { frame: number; time: number } | null };
   /** Each way: the longest the receiver held its window shut before opening it again (seconds; 0: never). */
   longestShut: { toServer: number; toClient: number };
-  /** The last payload seen, and the longest pause between two payload-carrying segments. */
+  /** The last payload seen, and the longest pause between two payload-carrying segments (from the one at `fromFrame`, sent at `fromTime`). */
   lastData: { frame: number; time: number } | null;
-  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; fromTime: number; toFrame: number } | null;
   /**
    * How it was linked: exact endpoint match, by port alone because an address differed (NAT), or
    * by its two hosts alone because the capture cut the announcement's tuple (a short snaplen).

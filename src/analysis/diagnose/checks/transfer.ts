@@ -13,6 +13,7 @@ import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWai
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
+import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
 import { saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -43,6 +44,19 @@ function senderStoppedAdvice(sender: 'client' | 'server'): string {
         'Look at the server process (hung, stopped, blocked on its disk or on an upstream it relays) and its log.'
     : 'The client stopped sending its upload while the server had acknowledged every byte and kept its window open: nothing on the network held the data back. ' +
         'Look at the client process (hung, stopped, blocked reading the file).';
+}
+
+/** The receiver gave up waiting on a silent sender (silence-ended.ts). */
+function silenceEndedAdvice(s: SilenceEnded, senderHere: boolean): string {
+  if (s.receiver === 'server') {
+    return `The client stopped sending its upload for ${secondsText(s.seconds)} with nothing on the network holding it back, and the server gave up waiting: its data timeout{setting:dataTimeout} ended the upload. ` +
+      'Find why the client stopped (a paused or busy process, a slow source of the file, a client waiting on something else), or lengthen the server\'s data timeout if such pauses are expected.';
+  }
+  return senderHere
+    ? `The server stopped sending for ${secondsText(s.seconds)} with nothing on the network holding it back, and the client gave up waiting: look at the server (hung, blocked on its disk, or a rate limiter pausing longer than the client waits) and at the client's timeout.`
+    : `The server's data stopped arriving while the client had acknowledged every byte and kept its window open, and the client gave up after ${secondsText(s.seconds)}: ` +
+        'either the server stopped sending (hung, blocked, or a rate limiter pausing longer than the client waits), or something on the path silently dropped the rest of the data connection ' +
+        '(a firewall or IPS cutting it after a byte count or a time, a path-MTU black hole). A capture at the server tells which: a server still sending retransmits what nobody acknowledges.';
 }
 
 /** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
@@ -144,8 +158,11 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
   const sender = receiver === 'client' ? 'server' : 'client';
+  // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
+  // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
+  const silence = pathLoss(c) === null ? receiverEndedSilence(t) : null;
   // Still open when the capture ended: stopped or still moving, as its own pauses and windows say.
-  const atEnd = stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end);
+  const atEnd = silence === null ? stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end) : null;
   const pause = atEnd === null ? longestPause(ctx) : null;
   // A zero window is the stall when the transfer ended without a reply, or when it held the data
   // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
@@ -175,7 +192,16 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
   if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
-  if (pause && pause.seconds >= STALL_SECONDS) {
+  const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment');
+  if (silence !== null) {
+    details.push(
+      `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
+        (senderHere
+          ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
+          : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
+    );
+    evidence.push(silence.lastData.frame, silence.fin.frame);
+  } else if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
         (pause.to !== null ? ` to frame ${pause.to}` : c.close === null && t.reply === null ? ' to the end of the capture' : ''),
@@ -186,12 +212,15 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   details.push(
     lost !== null
       ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
-      : `${t.bytes} bytes had moved`,
+      : silence !== null && c.unacknowledgedBytes > 0
+        ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes - c.unacknowledgedBytes)}`
+        : `${t.bytes} bytes had moved`,
   );
   // A reset that ended the data connection, in its order beside the final reply: the sender's own
   // (its end already gone: it answered the receiver's packets with it), or the answer to the
   // receiver's FIN after it had waited. A reset forged by a device between them is the aborted check's.
-  const reset = c.rst && !rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) ? c.rst : null;
+  // The receiver's reset of the sender's data after its own close is said with that close.
+  const reset = c.rst && silence?.lateReset == null && !rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) ? c.rst : null;
   const finBefore = reset ? c.handshake.find((e) => e.type === 'fin' && e.by !== reset.by && e.frame < reset.frame) : undefined;
   const resetWords =
     reset === null
@@ -203,9 +232,20 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         : `The ${reset.by} reset the data connection (frame ${reset.frame})`;
   if (reset !== null) evidence.push(finBefore?.frame ?? null, reset.frame);
   const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
+  // The receiver's close after the silence, in its order beside the reply (receiverClosedShort words a download's with no reply).
+  const silenceFin =
+    silence !== null && receiverClosedShort(t) === null
+      ? `The ${receiver} closed the data connection (FIN, frame ${silence.fin.frame}) before the ${sender} had ended it: it gave up waiting`
+      : null;
+  if (silenceFin !== null && (t.reply === null || silence!.fin.frame < t.reply.frame)) details.push(silenceFin);
   if (resetWords !== null && (t.reply === null || reset!.frame < t.reply.frame)) details.push(resetWords);
   if (replyLine !== null) details.push(replyLine);
   if (resetWords !== null && t.reply !== null && reset!.frame > t.reply.frame) details.push(resetWords);
+  if (silenceFin !== null && t.reply !== null && silence!.fin.frame > t.reply.frame) details.push(silenceFin);
+  if (silence?.lateReset != null) {
+    details.push(`The ${sender}'s data sent after that close was answered with a reset (frame ${silence.lateReset}): the ${receiver}'s end was closed whole`);
+    evidence.push(silence.lateReset);
+  }
   const receiverFin = receiverClosedShort(t);
   if (receiverFin !== null) {
     details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
@@ -234,6 +274,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : pathLossAdvice(receiver, loss!.acknowledged)
         : atEnd?.kind === 'sender-stopped' && atEnd.drained !== null
           ? senderStoppedAdvice(sender)
+          : silence !== null
+            ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
             ? neverStartedAdvice(sender)
             : undefined;
