@@ -288,6 +288,8 @@ export interface DataConnection {
   conflicts?: { count: number; frame: number; offset: number; kept: number; toServer: boolean };
   /** Handshake and teardown packets with their times, in capture order (at most 32). */
   handshake: HandshakeEvent[];
+  /** Whether each side's FIN, once sent, was acknowledged by the other side in the capture (false: no FIN, or none acknowledged). */
+  finAcked: { client: boolean; server: boolean };
   /**
    * Each way: the receiver's packet since which every byte sent that way was acknowledged with an
    * open receive window, and nothing new sent since (null: not so at the end of the connection).

@@ -63,6 +63,8 @@ export function describeConnection(
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
     handshake,
+    // The client's FIN travels toward the server.
+    finAcked: { client: conn.finAcked[toServerDir], server: conn.finAcked[toClientDir] },
     lastData,
     longestSilence,
     match: link.match,

@@ -337,6 +337,19 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     });
   }
   let lateFin: number | undefined;
+  // The client's FIN after the reply that nothing ever answered (serverSideResetUnseen's third shape).
+  if (!c?.rst && unseenReset !== null) {
+    const fin = c!.handshake.find((e) => e.frame === unseenReset)!;
+    lateFin = fin.frame;
+    stops.push({
+      frame: fin.frame,
+      words:
+        `The client closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and nothing answered it: no acknowledgement, ` +
+        `though the client sent it again for ${secondsText(c!.end - fin.time)}. The server had neither closed nor reset its end, before its reply or after it (no FIN, no reset from it in the capture): ` +
+        "its end was already gone (a stack that still held it acknowledges a FIN), and what its stack answered never came back. Something other than the client had reset the server's end, " +
+        "and stops what the server sends on that connection: a firewall's REJECT on the path, or on the server's own host, which this capture cannot tell apart",
+    });
+  }
   // A reset in one end's name whose TTL is not that end's was forged by a device between them.
   const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
   if (c?.rst && forged) {
