@@ -51,9 +51,12 @@ export function receiverEndedSilence(t: Transfer): SilenceEnded | null {
   // The sender had not ended its data, and nobody had reset the connection, before that FIN.
   if (c.handshake.some((e) => e.frame < fin.frame && (e.type === 'rst' || (e.type === 'fin' && e.by === sender)))) return null;
   if (c.rst !== null && c.rst.frame < fin.frame) return null;
-  // A server's reply before a client's close ended the download (or said it was sent: receiverGaveUpAfterReply's);
-  // on an upload, the receiver's own failure reply may come just before its close.
-  if (t.reply !== null && t.reply.frame < fin.frame && (receiver === 'client' || t.reply.code < 400)) return null;
+  // A reply before the receiver's close: on a download, a failure reply ended it (the server's doing),
+  // while a success reply only said the server had handed its data to its own stack, which never
+  // arrived (receiverGaveUpAfterReply's shape: the client still waited and gave up); on an upload, the
+  // receiver's own failure reply may come just before its close, and a success reply ended it.
+  const success = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300;
+  if (t.reply !== null && t.reply.frame < fin.frame && (receiver === 'client' ? !success : success)) return null;
   if (carriesExpected(t)) return null;
   let lastData: At;
   let resumed: number;

@@ -234,7 +234,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
   // The receiver's close after the silence, in its order beside the reply (receiverClosedShort words a download's with no reply).
   const silenceFin =
-    silence !== null && receiverClosedShort(t) === null
+    silence !== null && receiverClosedShort(t) === null && receiverGaveUpAfterReply(t) === null
       ? `The ${receiver} closed the data connection (FIN, frame ${silence.fin.frame}) before the ${sender} had ended it: it gave up waiting`
       : null;
   if (silenceFin !== null && (t.reply === null || silence!.fin.frame < t.reply.frame)) details.push(silenceFin);
