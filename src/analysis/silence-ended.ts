@@ -8,7 +8,10 @@
  * server's data past 60 kB before the capture point); a server's data timeout ending an upload its
  * client stopped sending (vsftpd data_connection_timeout, proftpd TimeoutStalled:
  * a58-stor-data-timeout-vsftpd-python, a58-stor-stalled-proftpd-python), whatever the sender did
- * after it (its late data answered by the receiver's reset: that socket was closed whole).
+ * after it (its late data answered by the receiver's reset: that socket was closed whole). Or, with
+ * the data connection left open, the session's end: the control connection closed (by either side,
+ * with no final reply) after the same silence (a58-stor-blackhole-vsftpd-curl-server-side: curl's
+ * upload stops arriving, and 20 s later curl closes the control connection).
  *
  * The silence must be long (SILENCE_GAVE_UP_SECONDS) and longer than any pause after which the data
  * moved again (RESUMED_PAUSE_MARGIN times): a receiver that closes while the data flows, or within the
@@ -17,7 +20,7 @@
  * its words and evidence); the transfer's status and who stopped it stay the verdict's.
  */
 import { dataSender } from './data-sender.js';
-import type { Transfer } from './model.js';
+import type { Session, Transfer } from './model.js';
 import { carriesExpected } from './sender-stopped.js';
 import { RESUMED_PAUSE_MARGIN } from './stopped-at-end.js';
 
@@ -31,15 +34,15 @@ export interface SilenceEnded {
   receiver: 'client' | 'server';
   /** The sender's last data before the receiver's close. */
   lastData: At;
-  /** The receiver's FIN. */
-  fin: At;
-  /** From `lastData` to `fin`. */
+  /** What ended it: the receiver's FIN on the data connection, or the control connection's close (`session`, by either side). */
+  end: { kind: 'data'; by: 'client' | 'server'; frame: number; time: number } | { kind: 'session'; by: 'client' | 'server'; frame: number; time: number; how: 'fin' | 'rst' };
+  /** From `lastData` to that end. */
   seconds: number;
   /** The receiver's reset answering the sender's data sent after that FIN (its socket was closed whole), or null. */
   lateReset: number | null;
 }
 
-export function receiverEndedSilence(t: Transfer): SilenceEnded | null {
+export function receiverEndedSilence(t: Transfer, s: Session): SilenceEnded | null {
   const c = t.connection;
   const sender = dataSender(t.direction);
   if (!c?.established || c.midstream || sender === null || c.lastData === null) return null;
@@ -47,7 +50,7 @@ export function receiverEndedSilence(t: Transfer): SilenceEnded | null {
   if (c.zeroWindowFrames.length > 0 || c.undeliveredBytes > 0 || c.gapBytes > 0 || c.lostFragments !== undefined) return null;
   const receiver = sender === 'client' ? 'server' : 'client';
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === receiver);
-  if (fin === undefined) return null;
+  if (fin === undefined) return sessionEndedSilence(t, s, sender, receiver);
   // The sender had not ended its data, and nobody had reset the connection, before that FIN.
   if (c.handshake.some((e) => e.frame < fin.frame && (e.type === 'rst' || (e.type === 'fin' && e.by === sender)))) return null;
   if (c.rst !== null && c.rst.frame < fin.frame) return null;
@@ -78,5 +81,19 @@ export function receiverEndedSilence(t: Transfer): SilenceEnded | null {
   }
   const seconds = fin.time - lastData.time;
   if (seconds < Math.max(SILENCE_GAVE_UP_SECONDS, RESUMED_PAUSE_MARGIN * resumed)) return null;
-  return { sender, receiver, lastData, fin: { frame: fin.frame, time: fin.time }, seconds, lateReset };
+  return { sender, receiver, lastData, end: { kind: 'data', by: receiver, frame: fin.frame, time: fin.time }, seconds, lateReset };
+}
+
+/**
+ * The data connection left open (no FIN, no reset, no final reply) when the control connection closed
+ * after the sender's silence: the session's end ended the transfer.
+ */
+function sessionEndedSilence(t: Transfer, s: Session, sender: 'client' | 'server', receiver: 'client' | 'server'): SilenceEnded | null {
+  const c = t.connection!;
+  const end = s.closedBy;
+  if (end === null || t.reply !== null || c.rst !== null || c.handshake.some((e) => e.type === 'fin')) return null;
+  if (c.lastData === null || c.lastData.frame > end.frame || c.unacknowledgedBytes > 0 || carriesExpected(t)) return null;
+  const seconds = end.time - c.lastData.time;
+  if (seconds < Math.max(SILENCE_GAVE_UP_SECONDS, RESUMED_PAUSE_MARGIN * (c.longestSilence?.seconds ?? 0))) return null;
+  return { sender, receiver, lastData: c.lastData, end: { kind: 'session', by: end.by, frame: end.frame, time: end.time, how: end.how }, seconds, lateReset: null };
 }

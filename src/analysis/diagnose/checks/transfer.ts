@@ -46,17 +46,28 @@ function senderStoppedAdvice(sender: 'client' | 'server'): string {
         'Look at the client process (hung, stopped, blocked reading the file).';
 }
 
-/** The receiver gave up waiting on a silent sender (silence-ended.ts). */
+/** The receiver gave up waiting on a silent sender, or the session ended during that silence (silence-ended.ts). */
 function silenceEndedAdvice(s: SilenceEnded, senderHere: boolean): string {
-  if (s.receiver === 'server') {
-    return `The client stopped sending its upload for ${secondsText(s.seconds)} with nothing on the network holding it back, and the server gave up waiting: its data timeout{setting:dataTimeout} ended the upload. ` +
-      'Find why the client stopped (a paused or busy process, a slow source of the file, a client waiting on something else), or lengthen the server\'s data timeout if such pauses are expected.';
+  const { sender, receiver } = s;
+  const secs = secondsText(s.seconds);
+  const why =
+    sender === 'server'
+      ? 'hung, blocked on its disk, or a rate limiter pausing longer than the client waits'
+      : 'a paused or busy process, a slow source of the file, a client waiting on something else';
+  const ended =
+    s.end.kind === 'data' && receiver === 'server'
+      ? 'the server gave up waiting: its data timeout{setting:dataTimeout} ended the upload'
+      : s.end.kind === 'data'
+        ? `the client gave up after ${secs}`
+        : `the ${s.end.by} ended the session after ${secs}`;
+  if (senderHere) {
+    return `The ${sender} stopped sending for ${secs} with nothing on the network holding it back, and ${ended}. ` +
+      `Look at the ${sender} (${why})` +
+      (s.end.kind === 'data' && receiver === 'server' ? "; or lengthen the server's data timeout if such pauses are expected." : '.');
   }
-  return senderHere
-    ? `The server stopped sending for ${secondsText(s.seconds)} with nothing on the network holding it back, and the client gave up waiting: look at the server (hung, blocked on its disk, or a rate limiter pausing longer than the client waits) and at the client's timeout.`
-    : `The server's data stopped arriving while the client had acknowledged every byte and kept its window open, and the client gave up after ${secondsText(s.seconds)}: ` +
-        'either the server stopped sending (hung, blocked, or a rate limiter pausing longer than the client waits), or something on the path silently dropped the rest of the data connection ' +
-        '(a firewall or IPS cutting it after a byte count or a time, a path-MTU black hole). A capture at the server tells which: a server still sending retransmits what nobody acknowledges.';
+  return `The ${sender}'s data stopped arriving while the ${receiver} had acknowledged every byte and kept its window open, and ${ended}: ` +
+    `either the ${sender} stopped sending (${why}), or something on the path silently dropped the rest of the data connection (a firewall or IPS cutting it after a byte count or a time, a path-MTU black hole). ` +
+    `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.`;
 }
 
 /** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
@@ -160,7 +171,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const sender = receiver === 'client' ? 'server' : 'client';
   // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
   // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
-  const silence = pathLoss(c) === null ? receiverEndedSilence(t) : null;
+  const silence = pathLoss(c) === null ? receiverEndedSilence(t, ctx.session) : null;
   // Still open when the capture ended: stopped or still moving, as its own pauses and windows say.
   const atEnd = silence === null ? stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end) : null;
   const pause = atEnd === null ? longestPause(ctx) : null;
@@ -200,7 +211,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
           : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
     );
-    evidence.push(silence.lastData.frame, silence.fin.frame);
+    evidence.push(silence.lastData.frame, silence.end.frame);
   } else if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
@@ -234,14 +245,16 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
   // The receiver's close after the silence, in its order beside the reply (receiverClosedShort words a download's with no reply).
   const silenceFin =
-    silence !== null && receiverClosedShort(t) === null && receiverGaveUpAfterReply(t) === null
-      ? `The ${receiver} closed the data connection (FIN, frame ${silence.fin.frame}) before the ${sender} had ended it: it gave up waiting`
-      : null;
-  if (silenceFin !== null && (t.reply === null || silence!.fin.frame < t.reply.frame)) details.push(silenceFin);
+    silence === null || receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null
+      ? null
+      : silence.end.kind === 'data'
+        ? `The ${receiver} closed the data connection (FIN, frame ${silence.end.frame}) before the ${sender} had ended it: it gave up waiting`
+        : `The ${silence.end.by} then closed the control connection (${silence.end.how === 'rst' ? 'RST' : 'FIN'}, frame ${silence.end.frame}) with no final reply, the data connection still open: the session ended with the transfer unfinished`;
+  if (silenceFin !== null && (t.reply === null || silence!.end.frame < t.reply.frame)) details.push(silenceFin);
   if (resetWords !== null && (t.reply === null || reset!.frame < t.reply.frame)) details.push(resetWords);
   if (replyLine !== null) details.push(replyLine);
   if (resetWords !== null && t.reply !== null && reset!.frame > t.reply.frame) details.push(resetWords);
-  if (silenceFin !== null && t.reply !== null && silence!.fin.frame > t.reply.frame) details.push(silenceFin);
+  if (silenceFin !== null && t.reply !== null && silence!.end.frame > t.reply.frame) details.push(silenceFin);
   if (silence?.lateReset != null) {
     details.push(`The ${sender}'s data sent after that close was answered with a reset (frame ${silence.lateReset}): the ${receiver}'s end was closed whole`);
     evidence.push(silence.lateReset);
