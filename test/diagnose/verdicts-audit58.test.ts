@@ -115,12 +115,12 @@ describe('fifty-eighth audit: the router resets a data connection mid-transfer (
     const [summary, transfers, diagnose, explain] = await outputs(name, 'summary', 'transfers', 'diagnose', 'explain');
     expect(summary).toContain('RETR a58-down.bin 192.0.2.10:33953 56472 426 aborted (firewall)');
     expect(transfers).toContain("aborted by a firewall's reset (on the path, or on the server's own host: this capture cannot tell which) after 56,472 of 262,144 bytes (426, frame 96)");
-    // Before: "The client reset the data connection at frame 98 … the client had acknowledged 23168 of them when the reset came" and "look at the client side".
+    // Before: "The client reset the data connection at frame 98" and "it was interrupted, timed out or was killed — look at the client side".
     expect(diagnose).toContain(
-      'The client reset the data connection 0 ms after that reply (frame 98), acknowledging in it every byte the server had sent. The server had neither closed nor reset its end before that reply, nor after it',
+      'The client reset the data connection 0 ms after that reply (frame 98). The server had neither closed nor reset its end before that reply, nor after it',
     );
     expect(diagnose).toContain("Something other than the client reset the server's end of the data connection");
-    expect(diagnose).not.toMatch(/acknowledged 23168|look at the client side/);
+    expect(diagnose).not.toContain('look at the client side');
     expect(explain).toContain("aborted by a firewall's reset");
     expect(explain).not.toContain('look at the client side');
   });

@@ -406,7 +406,6 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
       frame: c.rst.frame,
       words: resetAfter
         ? `The client reset the data connection ${resetAt !== undefined ? `${secondsText(resetAt.time - t.reply!.time)} ` : ''}after that reply (frame ${c.rst.frame})` +
-          (c.rst.acksAll ? ', acknowledging in it every byte the server had sent' : '') +
           ". The server had neither closed nor reset its end before that reply, nor after it (no FIN, no reset from it in the capture): a server that ends a transfer itself closes its end as it replies, " +
           "so its end was already gone when its write failed. Something other than the client had reset it: a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
         : late
@@ -484,8 +483,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   }
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
-  // A receiver's reset that acknowledged every byte (RstSeen.acksAll) says it had them all.
-  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 && !(c.rst.acksAll && c.rst.by === dataReceiver(t.direction)) ? c.unacknowledgedBytes : 0;
+  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
   if (trailing > 0) {
     const receiver = dataReceiver(t.direction);
     details.push(
