@@ -129,8 +129,9 @@ describe('fifty-eighth audit: the router resets a data connection mid-transfer (
     const name = 'a58-retr-rst-vsftpd-lftp';
     const f = facts(name);
     expect([f.client.software, f.mode, f.client.messages]).toEqual(['lftp', 'passive', 'get: a58-down.bin: Fatal error: max-retries exceeded']);
-    // What lftp kept: the first two pieces, 112944 bytes.
-    expect([f.files[0].size, f.files[0].received.size, f.files[0].received_matches]).toEqual([262144, 112944, false]);
+    // One fact per attempt (the file from its REST offset, and what lftp kept of it): lftp kept the first two pieces, 112944 bytes.
+    expect(f.files.map((x: any) => [x.size, x.received.size, x.received_matches])).toEqual([[262144, 56472, false], [205672, 56472, false], [149200, 0, false], [511, 511, true]]);
+    expect(f.client.saved).toMatch(/^a58-down\.bin: 112944 bytes, sha256 9eb4232d05c1/);
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(ftpRows(name, '0').filter(([, c]) => ['REST', 'RETR', '426', '226'].includes(c))).toEqual([
@@ -230,7 +231,12 @@ describe('fifty-eighth audit: data stopped by a firewall\'s silent drop, or by t
   it('a58-active-retr-blackhole: lftp resumes over four new sessions until the file is whole: the cut attempts are stalled, not segments of a split download', async () => {
     const name = 'a58-active-retr-blackhole-vsftpd-lftp';
     const f = facts(name);
-    expect([f.client.software, f.client.exit_status, f.files[0].received_matches]).toEqual(['lftp', 0, true]);
+    expect([f.client.software, f.client.exit_status]).toEqual(['lftp', 0]);
+    // One fact per attempt: four cut after 56472 bytes, the fifth the file's last 36256 bytes; lftp's file whole.
+    expect(f.files.map((x: any) => [x.size, x.received.size, x.received_matches])).toEqual([
+      [262144, 56472, false], [205672, 56472, false], [149200, 56472, false], [92728, 56472, false], [36256, 36256, true], [511, 511, true],
+    ]);
+    expect(f.client.saved).toBe("a58-down.bin: 262144 bytes, sha256 a68f83dc024389409f207fe68d21eb3d729794236f21a14fe2636211ff30ce11, the server's file matched");
     const a = await analyze(name);
     for (const s of a.sessions) expect(ourRows(a, s.id)).toEqual(ftpRows(name, String((s.id - 1) * 2)));
     expect(ftpRows(name, '8').filter(([, c]) => c === 'REST')).toEqual([[436, 'REST'], [497, 'REST']]);
@@ -251,7 +257,8 @@ describe('fifty-eighth audit: data stopped by a firewall\'s silent drop, or by t
     const saved = await extractedFiles(name, tmp);
     const whole = createHash('sha256');
     for (const s of [1, 2, 3, 4, 5]) whole.update(readFileSync(join(tmp, name, `s${s}-t1-a58-down.bin`)));
-    expect(whole.digest('hex')).toBe(f.files[0].sha256);
+    expect(whole.digest('hex')).toBe('a68f83dc024389409f207fe68d21eb3d729794236f21a14fe2636211ff30ce11');
+    expect(saved['s5-t1-a58-down.bin']).toBe(f.files[4].received.sha256);
     expect(Object.keys(saved)).toHaveLength(6);
     const [summary, transfers] = await outputs(name, 'summary', 'transfers');
     expect(summary).not.toContain('complete (segment)');
@@ -281,7 +288,8 @@ describe('fifty-eighth audit: data stopped by a firewall\'s silent drop, or by t
       'data_connection_timeout=3 (the line after the default 30 wins)',
       "sent 32768, pausing 8 s|sent the rest|reply: error_temp('421 Data timeout. Reconnect. Sorry.')|RETR hello.txt: EOFError()|QUIT: BrokenPipeError(32, 'Broken pipe')",
     ]);
-    expect([f.files[0].size, f.files[0].received.size]).toEqual([65536, 32768]);
+    expect(f.files.map((x: any) => [x.op, x.size, x.received.size])).toEqual([['STOR', 65536, 32768]]);
+    expect(f.client.retr_after).toContain('RETR hello.txt never sent');
     const a = await analyze(name);
     expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
     expect(ftpRows(name, '0').slice(-4)).toEqual([[22, 'STOR'], [23, '150'], [71, '421'], [108, 'TYPE']]);
@@ -339,6 +347,11 @@ describe('fifty-eighth audit: data stopped by a firewall\'s silent drop, or by t
     expect(d.advice).toContain('A capture at the client tells which');
     const [diagnose] = await outputs(server, 'diagnose');
     expect(diagnose).not.toContain('Not failures');
+    // extract: the piece the server got, unverified because the session ended (not "the capture ends before the final reply").
+    const manifest = JSON.parse((await runCli(['extract', '-o', join(tmp, server), path(server)])).code === 0 ? readFileSync(join(tmp, server, 'manifest.json'), 'utf8') : '{}');
+    expect(manifest.objects.map((o: any) => [o.status, o.verdict, o.bytes, o.notes])).toEqual([
+      ['incomplete', 'unverified', 56472, ['the session ended (its control connection closed) with no final reply to the transfer']],
+    ]);
   });
 });
 
