@@ -271,6 +271,8 @@ export interface DataConnection {
    * `synFrames` / `synAckFrames` (a retransmitted SYN that got through moved no data twice).
    */
   retransmissions: number;
+  /** Of `retransmissions`, how many each FTP side sent (a receiver's FIN sent again counts for the receiver). */
+  retransmittedBy: { client: number; server: number };
   /** Packets captured twice (the same packet on two interfaces: tcpdump -i any on a router, a bridge): counted once. */
   captureCopies: number;
   zeroWindowFrames: number[];

@@ -59,6 +59,7 @@ export function describeConnection(
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,
+    retransmittedBy: { client: conn.repeatsAfterHandshake[toServerDir], server: conn.repeatsAfterHandshake[toClientDir] },
     captureCopies: conn.captureCopies,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
