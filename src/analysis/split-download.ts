@@ -15,6 +15,7 @@
  */
 import type { Session, SplitPending, SplitSegment, Transfer } from './model.js';
 import { firstAbove, peersKey } from './sorted.js';
+import { receiverEndedSilence } from './silence-ended.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
@@ -102,6 +103,9 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       const { t, s } = m;
       const stop = clientStop(t, s, stoppedByClient);
       if (stop === null) continue;
+      // A client that closed after waiting on data that stopped coming gave up on it (silence-ended.ts):
+      // a finished segment is closed as its bytes reach the next one's start, not after a silence.
+      if (receiverEndedSilence(t, s) !== null) continue;
       const closed = stop.frame;
       // The next segment: the nearest later offset of the same file, asked beside this one. A client
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
