@@ -46,7 +46,7 @@ export interface DataRoute {
   conn: TcpConnection;
   handshake: HandshakeEvent[];
   lastData: { frame: number; time: number } | null;
-  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; fromTime: number; toFrame: number } | null;
   /** PROT P: the data connection's TLS (decided on its first bytes; null when clear). */
   tls?: DataTls | null;
   /** A clear TYPE A file transfer's CRLF pairs (undefined: not decided yet; null: not counted, or a gap). */
@@ -155,7 +155,7 @@ export class DataConnections {
 /** The timing of a connection's data: its last payload, and the longest pause between two. */
 export interface DataTiming {
   lastData: { frame: number; time: number } | null;
-  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; fromTime: number; toFrame: number } | null;
 }
 
 /** A stalled transfer shows as a long pause between payload-carrying segments. */
@@ -165,7 +165,7 @@ export function noteSilence(route: DataTiming, chunk: StreamChunk): void {
   if (last) {
     const gap = chunk.time - last.time;
     if (gap > (route.longestSilence?.seconds ?? 0)) {
-      route.longestSilence = { seconds: gap, fromFrame: last.frame, toFrame: chunk.frame };
+      route.longestSilence = { seconds: gap, fromFrame: last.frame, fromTime: last.time, toFrame: chunk.frame };
     }
   }
   // Updated in place: this runs for every data segment of every transfer.

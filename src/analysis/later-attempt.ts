@@ -27,6 +27,13 @@ function endFrame(t: Transfer): number {
 /** Where an attempt begins: its command, or (when it never sent one) its PASV/PORT. */
 const startFrame = (t: Transfer): number | null => t.request?.frame ?? t.announce?.frame ?? null;
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
+/** A path's last part: candidates are indexed by it, and matched by samePath. */
+const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+/**
+ * Two paths name the same file: equal, or one left relative (its session never learned its directory:
+ * lftp sends PWD in its first session only) that ends the other, an absolute one.
+ */
+const samePath = (a: string, b: string): boolean => a === b || (a.startsWith('/') !== b.startsWith('/') && (a.startsWith('/') ? a.endsWith(`/${b}`) : b.endsWith(`/${a}`)));
 
 /** A transfer that may be a later attempt, with its session and where it begins. */
 interface Candidate {
@@ -50,7 +57,7 @@ const startOf = (c: Candidate): number => c.start;
  * `t` of session `s` is, among the transfers of `s` and of the sessions the same client address
  * opened to the same server endpoint after `t` began (logged in as the same user), whose command
  * came after `t` ended:
- * when `t` named a path, the first one naming the same path in the same direction and starting at
+ * when `t` named a path, the first one naming the same path (samePath: a path left relative matches the absolute one it ends) in the same direction and starting at
  * or before where `t` stopped (its REST offset, if any, no further than `t`'s offset plus the bytes
  * `t` moved: a resume, not another segment of the file); when `t` never sent its command (the data
  * connection failed first), the client's next transfer with that server, whatever it named, or its
@@ -72,7 +79,7 @@ export function assignLaterAttempts(sessions: Session[]): void {
       all.push(c);
       const path = pathOf(u);
       if (path === null) continue;
-      const key = `${peers}|${u.direction}|${path}`;
+      const key = `${peers}|${u.direction}|${baseName(path)}`;
       let same = byPath.get(key);
       if (same === undefined) byPath.set(key, (same = []));
       same.push(c);
@@ -98,13 +105,13 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
   // Another session is a new attempt only when the client opened it after this attempt began: a
   // session already running beside it (two sessions of one script) fetching the same file is not a retry.
   const began = t.request?.time ?? t.announce?.time ?? null;
-  const list = (path === null ? byPeers.get(peersKey(s)) : byPath.get(`${peersKey(s)}|${t.direction}|${path}`)) ?? [];
+  const list = (path === null ? byPeers.get(peersKey(s)) : byPath.get(`${peersKey(s)}|${t.direction}|${baseName(path)}`)) ?? [];
   let best: Candidate | null = null;
   for (let i = firstAbove(list, after, startOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
     const c = list[i];
     const u = c.u;
     if (u === t || (c.s !== s && (began === null || c.s.start <= began || !sameLogin(s, c.s)))) continue;
-    if (path !== null && (u.restOffset ?? 0) > reach) continue;
+    if (path !== null && ((u.restOffset ?? 0) > reach || !samePath(path, pathOf(u)!))) continue;
     if (gone && (u.restOffset ?? 0) === 0) continue;
     // Without a path, an attempt that named nothing either counts only when it too did not get through
     // (or was refused as a retry of this one: retry-refused.ts).

@@ -271,6 +271,8 @@ export interface DataConnection {
    * `synFrames` / `synAckFrames` (a retransmitted SYN that got through moved no data twice).
    */
   retransmissions: number;
+  /** Of `retransmissions`, how many each FTP side sent (a receiver's FIN sent again counts for the receiver). */
+  retransmittedBy: { client: number; server: number };
   /** Packets captured twice (the same packet on two interfaces: tcpdump -i any on a router, a bridge): counted once. */
   captureCopies: number;
   zeroWindowFrames: number[];
@@ -288,6 +290,8 @@ export interface DataConnection {
   conflicts?: { count: number; frame: number; offset: number; kept: number; toServer: boolean };
   /** Handshake and teardown packets with their times, in capture order (at most 32). */
   handshake: HandshakeEvent[];
+  /** Whether each side's FIN, once sent, was acknowledged by the other side in the capture (false: no FIN, or none acknowledged). */
+  finAcked: { client: boolean; server: boolean };
   /**
    * Each way: the receiver's packet since which every byte sent that way was acknowledged with an
    * open receive window, and nothing new sent since (null: not so at the end of the connection).
@@ -300,9 +304,9 @@ export interface DataConnection {
   windowShut: { toServer: { frame: number; time: number } | null; toClient: { frame: number; time: number } | null };
   /** Each way: the longest the receiver held its window shut before opening it again (seconds; 0: never). */
   longestShut: { toServer: number; toClient: number };
-  /** The last payload seen, and the longest pause between two payload-carrying segments. */
+  /** The last payload seen, and the longest pause between two payload-carrying segments (from the one at `fromFrame`, sent at `fromTime`). */
   lastData: { frame: number; time: number } | null;
-  longestSilence: { seconds: number; fromFrame: number; toFrame: number } | null;
+  longestSilence: { seconds: number; fromFrame: number; fromTime: number; toFrame: number } | null;
   /**
    * How it was linked: exact endpoint match, by port alone because an address differed (NAT), or
    * by its two hosts alone because the capture cut the announcement's tuple (a short snaplen).

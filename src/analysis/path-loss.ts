@@ -60,7 +60,7 @@ function receiverClosedAndReset(c: DataConnection): boolean {
 }
 
 /**
- * Whether a data connection's segments sent again had already reached the receiver's side: a segment
+ * Whether the data sender's segments sent again (DataConnection.retransmittedBy) had already reached the receiver's side: a segment
  * counts as sent again only when its bytes were captured before, so in a capture taken on the
  * receiver's side (or on its own segment) the first copy had arrived there and the repeat was no loss
  * on the way (a receiver whose full buffer dropped it, a sender that did not wait for a late
@@ -68,5 +68,5 @@ function receiverClosedAndReset(c: DataConnection): boolean {
  * Says nothing of segments lost before the capture point: their late copies fill a hole, not counted here.
  */
 export function resentAfterArrival(c: DataConnection, vantage: Vantage | null, receiver: 'client' | 'server'): boolean {
-  return c.retransmissions > 0 && vantage !== null && canSeeArrivalAt(vantage, receiver);
+  return c.retransmittedBy[receiver === 'client' ? 'server' : 'client'] > 0 && vantage !== null && canSeeArrivalAt(vantage, receiver);
 }

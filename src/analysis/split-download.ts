@@ -15,6 +15,7 @@
  */
 import type { Session, SplitPending, SplitSegment, Transfer } from './model.js';
 import { firstAbove, peersKey } from './sorted.js';
+import { receiverEndedSilence } from './silence-ended.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
@@ -102,12 +103,15 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       const { t, s } = m;
       const stop = clientStop(t, s, stoppedByClient);
       if (stop === null) continue;
+      // A client that closed after waiting on data that stopped coming gave up on it (silence-ended.ts):
+      // a finished segment is closed as its bytes reach the next one's start, not after a silence.
+      if (receiverEndedSilence(t, s) !== null) continue;
       const closed = stop.frame;
       // The next segment: the nearest later offset of the same file, asked beside this one. A client
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
       // had open by then; a download asked in a session opened after this one was stopped is the
       // client coming back for the rest (curl -C - after the user's Ctrl-C): a later attempt.
-      const end = stop.how === 'control' ? stop.time : t.connection!.end;
+      const end = stop.how === 'control' ? stop.time : endOf(t);
       let next: Member | null = null;
       for (let i = firstAbove(byRest, m.rest, restOf), tried = 0; i < byRest.length && tried < MAX_NEXT_TRIED; i++, tried++) {
         if (beside(byRest[i], m, end)) {
@@ -230,13 +234,27 @@ const beside = (u: Member, m: Member, end: number): boolean =>
   u.t.request!.time < end || (u.s !== m.s && u.s.start < end);
 
 /**
+ * When a download's data connection ended for its client: the client's own close (its FIN or reset)
+ * when it closed first, else the connection's last packet. What follows a client's close is only the
+ * server still sending into it, or the client's stack sending its FIN again, not a connection still in
+ * use (a58-active-retr-blackhole-vsftpd-lftp: a firewall drops what the server sends; the client's FIN
+ * goes out again for 13 s, and at the server its data is sent again for as long, while the client
+ * resumes over new sessions).
+ */
+function endOf(t: Transfer): number {
+  const c = t.connection!;
+  const first = c.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
+  return first !== undefined && first.by === 'client' ? first.time : c.end;
+}
+
+/**
  * Two of the downloads ran at once, each from its session's start (a split client opens its
  * sessions side by side, axel before any segment's data connection): the client split the file on
  * purpose. Downloads one after another, each session opened after the last download stopped (a
  * transfer stopped, then resumed with REST) are attempts, not segments.
  */
 function concurrent(g: Member[]): boolean {
-  const spans = g.map((m) => [m.s.start, m.t.connection!.end] as const).sort((a, b) => a[0] - b[0]);
+  const spans = g.map((m) => [m.s.start, endOf(m.t)] as const).sort((a, b) => a[0] - b[0]);
   let end = -Infinity;
   for (const [a, b] of spans) {
     if (a < end) return true;

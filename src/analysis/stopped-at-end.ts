@@ -29,7 +29,7 @@ export const STALL_SECONDS = 10;
  */
 export const ZERO_WINDOW_STALL_SECONDS = 1;
 /** How many times the transfer's own longest pause that ended (data moved again) a stop at the end must last. */
-const RESUMED_PAUSE_MARGIN = 2;
+export const RESUMED_PAUSE_MARGIN = 2;
 /** The shortest pause after which data moved again that gives a sender's silence a rhythm to be measured against. */
 export const RHYTHM_SECONDS = 0.5;
 /**

@@ -60,10 +60,13 @@ export function describeConnection(
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,
+    retransmittedBy: { client: conn.repeatsAfterHandshake[toServerDir], server: conn.repeatsAfterHandshake[toClientDir] },
     captureCopies: conn.captureCopies,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,
     handshake,
+    // The client's FIN travels toward the server.
+    finAcked: { client: conn.finAcked[toServerDir], server: conn.finAcked[toClientDir] },
     lastData,
     longestSilence,
     match: link.match,

@@ -565,11 +565,24 @@ function loginRefusedByServer(s: Session): Command | null {
  * A server that ends a transfer itself closes with a FIN (or a reset) the client sees; one whose
  * write failed on a socket reset by something the client never sent (a device between them, which
  * reset the server's side in the client's name) leaves exactly this. Returns the client's FIN frame.
+ * The same when the client, once the reply came, reset its end instead of closing it (lftp closes a
+ * data socket with unread data in it: a reset), and the server never closed or reset its end, before
+ * its reply or after: a server ending the transfer itself closes its end as it replies, before the
+ * client's reset can reach it, so that close would be in the capture (a58-active-retr-rst-vsftpd-lftp,
+ * active mode). Returns the client's reset frame then. And the same when the client closed its end
+ * after the reply (FIN) and nothing ever answered it: no acknowledgement though the client sent it
+ * again a second or more later, and nothing from the server on that connection, before or after (a
+ * stack that still held its end would acknowledge the FIN; one that no longer did answers it with a
+ * reset, which the device that cut the connection stops too: a58-retr-rst-vsftpd-lftp, where the
+ * router's rule matches the server's packets of that connection until its conntrack entry expires).
+ * Returns the client's FIN frame then.
  */
 export function serverSideResetUnseen(t: Transfer): number | null {
   const c = t.connection;
-  if (!c?.rst || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
-  if (!t.reply || t.reply.code < 400 || t.reply.frame > c.rst.frame) return null;
+  if (!c?.established || t.direction !== 'download' || t.abortFrame !== null || !t.reply || t.reply.code < 400) return null;
+  if (!c.rst) return clientFinUnanswered(c, t.reply.frame);
+  if (t.reply.frame > c.rst.frame) return null;
+  if (c.rst.by === 'client') return clientResetAfterSilentServerEnd(c, c.rst.frame);
   let clientFin: number | null = null;
   for (const e of c.handshake) {
     if (e.frame >= c.rst.frame) break;
@@ -577,6 +590,37 @@ export function serverSideResetUnseen(t: Transfer): number | null {
     if (e.type === 'fin' && e.by === 'client') clientFin = e.frame;
   }
   return clientFin !== null && clientFin > t.reply.frame ? clientFin : null;
+}
+
+/**
+ * The client's reset, after the server's failure reply, of a data connection whose server end never
+ * closed (no FIN, no reset from the server in the capture) and which the client had not closed before
+ * (no FIN of its own): the reset frame, or null. The reset must be the client's own (a forged one is
+ * the path's, read by rstFromMiddlebox).
+ */
+function clientResetAfterSilentServerEnd(c: DataConnection, reset: number): number | null {
+  if (c.rst?.forged) return null;
+  for (const e of c.handshake) {
+    if ((e.type === 'fin' || e.type === 'rst') && e.by === 'server') return null;
+    if (e.type === 'fin' && e.by === 'client' && e.frame < reset) return null;
+  }
+  return reset;
+}
+
+/** Seconds the client's FIN must have gone unanswered (its own retransmissions of it, the connection's last packets) to count as never answered. */
+const FIN_UNANSWERED_SECONDS = 1;
+
+/**
+ * The client's FIN, after the server's failure reply at `replyFrame`, on a data connection with no
+ * reset and no FIN from the server, and no data after it, the FIN never acknowledged while the client
+ * went on sending it (the connection's last packet a second or more after it): the FIN's frame, or null.
+ */
+function clientFinUnanswered(c: DataConnection, replyFrame: number): number | null {
+  if (c.handshake.some((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'server')) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client');
+  if (fin === undefined || fin.frame < replyFrame || c.finAcked.client) return null;
+  if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
+  return c.end - fin.time >= FIN_UNANSWERED_SECONDS ? fin.frame : null;
 }
 
 /**
@@ -784,6 +828,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
     // or answering the client's ACKs or FIN as for no connection): reset by neither host's software.
     return serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'firewall' : c.rst.by;
   }
+  if (serverSideResetUnseen(t) !== null) return 'firewall';
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;

@@ -271,6 +271,7 @@ export class ExtractionCollector {
       clientGone: t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone',
       replyLost: t.verdict.kind === 'reply-lost',
       arriving: t.verdict.kind === 'incomplete' && t.verdict.arriving !== undefined,
+      sessionEnded: t.verdict.kind === 'incomplete' && t.verdict.why === 'session-ended',
       replyHidden: t.verdict.kind === 'unknown' && t.verdict.why === 'tls-hidden',
       oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
       commandLost: t.verdict.kind === 'unknown' && t.verdict.why === 'command-lost',

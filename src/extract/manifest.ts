@@ -10,7 +10,7 @@ import type { Transfer, TransferStatus, TransferVerdict } from '../analysis/mode
  * truncated  — the capture lost bytes of it (gaps: `missing` ranges), or began mid-connection;
  * aborted    — 426, ABOR, or a reset after data flowed (transfer status `aborted`);
  * failed     — the server answered the transfer command with an error (4xx/5xx) after data flowed;
- * unverified — the capture ends before the final reply, the size disagrees, or the data is
+ * unverified — the capture ends before the final reply (or the session ended with none), the size disagrees, or the data is
  *              encrypted: nothing proves the bytes are the whole object;
  * conflicting — retransmitted bytes of it differed from the first copy (which was saved): the
  *              content is in doubt whatever the replies say (checked before all the others).
@@ -117,6 +117,8 @@ export interface JudgeInput {
   replyLost?: boolean;
   /** The verdict's `arriving`: the server's 2xx came while the data was still arriving at the capture's end. */
   arriving?: boolean;
+  /** The verdict's `session-ended`: the control connection closed, in the capture, with no final reply to the transfer. */
+  sessionEnded?: boolean;
   /** TLS on the control connection hid the command and the final reply (the transfer's verdict says so). */
   replyHidden?: boolean;
   /** The capture lost the transfer command; the server's replies and the data connection are in it (the transfer's verdict: unknown, command-lost). */
@@ -191,6 +193,9 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   } else if (x.status !== 'complete' && x.arriving) {
     verdict = 'unverified';
     notes.push("the server's final reply came before its data had all arrived (it replies once the data is queued), and the capture ends before the rest did");
+  } else if (x.status !== 'complete' && x.sessionEnded) {
+    verdict = 'unverified';
+    notes.push('the session ended (its control connection closed) with no final reply to the transfer');
   } else if (x.status !== 'complete') {
     verdict = 'unverified';
     notes.push('the capture ends before the final reply to the transfer');

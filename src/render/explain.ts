@@ -413,14 +413,16 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     } else if (c.tls !== undefined) {
       d += " They are TLS records (PROT P), not the file's bytes: TLS's handshake and the encrypted data, which only a key log would show.";
     }
-    if (c.retransmissions > 0 && resentAfterArrival(c, ctx.s.vantage, sender === 'client' ? 'server' : 'client')) {
-      const one = c.retransmissions === 1;
-      d += ` ${c.retransmissions} segment${one ? ' is' : 's are'} sent again (retransmission${one ? '' : 's'}) whose first cop${one ? 'y is' : 'ies are'} in this capture, taken on ${receiverWord}'s side: ${one ? 'it' : 'those'} had arrived, the repeat${one ? ' was' : 's were'} no loss on the way.`;
-      ctx.departures.push(`data connection ${t.id}: ${c.retransmissions} segment${one ? ' was' : 's were'} sent again although ${one ? 'its first copy' : 'their first copies'} had reached ${receiverWord}'s side`);
-    } else if (c.retransmissions > 0) {
-      d += ` ${c.retransmissions} segment${c.retransmissions === 1 ? ' is' : 's are'} sent again (retransmissions).`;
+    // The data sender's own repeats (a receiver's FIN sent again is told with the connection's close).
+    const resent = c.retransmittedBy[sender];
+    if (resent > 0 && resentAfterArrival(c, ctx.s.vantage, sender === 'client' ? 'server' : 'client')) {
+      const one = resent === 1;
+      d += ` ${resent} segment${one ? ' is' : 's are'} sent again (retransmission${one ? '' : 's'}) whose first cop${one ? 'y is' : 'ies are'} in this capture, taken on ${receiverWord}'s side: ${one ? 'it' : 'those'} had arrived, the repeat${one ? ' was' : 's were'} no loss on the way.`;
+      ctx.departures.push(`data connection ${t.id}: ${resent} segment${one ? ' was' : 's were'} sent again although ${one ? 'its first copy' : 'their first copies'} had reached ${receiverWord}'s side`);
+    } else if (resent > 0) {
+      d += ` ${resent} segment${resent === 1 ? ' is' : 's are'} sent again (retransmissions).`;
       // Where the first copies went is not in this capture (the path, or the receiver's full buffer): a fact, no verdict.
-      ctx.departures.push(`data connection ${t.id}: ${c.retransmissions} segment${c.retransmissions === 1 ? ' was' : 's were'} sent again (retransmission${c.retransmissions === 1 ? '' : 's'})`);
+      ctx.departures.push(`data connection ${t.id}: ${resent} segment${resent === 1 ? ' was' : 's were'} sent again (retransmission${resent === 1 ? '' : 's'})`);
     }
     if (c.gapBytes > 0) d += ` ${c.gapBytes} bytes are missing from the capture.`;
     if (c.undeliveredBytes > 0) d += ` ${c.undeliveredBytes} bytes sent before them never reached ${receiverWord} (lost on the path: its acknowledgements never covered them).`;

@@ -167,6 +167,7 @@ export class ConnectionState {
       captureCopies: 0,
       forwardedCopies: 0,
       synRepeats: 0,
+      repeatsAfterHandshake: { c2s: 0, s2c: 0 },
       zeroWindowFrames: NONE,
       closed: null,
     };
@@ -469,6 +470,7 @@ export class ConnectionState {
     if (retransmitted) {
       c.retransmissions++;
       if (flags & TCP_SYN) c.synRepeats++;
+      else c.repeatsAfterHandshake[dir]++;
       if (!(flags & TCP_SYN) && this.retransmissionEvents < MAX_RETRANSMISSION_EVENTS) {
         this.retransmissionEvents++;
         this.emit({ type: 'retransmission', dir, frame, time, repeat: true, bytes: wireLength });

@@ -140,6 +140,8 @@ export interface TcpConnection {
   forwardedCopies: number;
   /** Of `retransmissions`, the repeated SYNs and SYN-ACKs (the handshake sent again, not data). */
   synRepeats: number;
+  /** Of `retransmissions`, those past the handshake (payload or a FIN sent again) each way: who sent them again. */
+  repeatsAfterHandshake: { c2s: number; s2c: number };
   zeroWindowFrames: number[];
   /**
    * Repeated bytes that differed from the first copy (which was kept): how many segments, and the

@@ -25,7 +25,7 @@ function download(o: Opts): Transfer {
     close: o.close ?? null,
     rst: o.close === 'rst' ? { frame: 99, by: 'server' } : null,
     lastData: { frame: 50, time: o.lastData ?? 100 },
-    longestSilence: o.longestSilence == null ? null : { seconds: o.longestSilence, fromFrame: 10, toFrame: 11 },
+    longestSilence: o.longestSilence == null ? null : { seconds: o.longestSilence, fromFrame: 10, fromTime: 0, toFrame: 11 },
     windowShut: { toServer: null, toClient: o.shutAt == null ? null : { frame: 51, time: o.shutAt } },
     zeroWindowFrames: o.zeroWindowFrames ?? [],
     longestShut: { toServer: 0, toClient: o.longestShut ?? 0 },

@@ -38,6 +38,81 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Fifty-eighth verdict audit (verdicts-audit58.test.ts): a data connection cut mid-transfer by the
+  // router's connbytes rule (a reset to one end: a firewall, or the network when the reset is seen
+  // forged; a silent drop: stalled where the receiver gave up, path-loss where the sender's copies go
+  // unacknowledged), a server's data timeout on an upload its client paused (stalled), one refused file
+  // in an mget (server-refused), IPv6 active through a router dropping the server's SYNs.
+  {
+    fixture: 'a58-active-retr-rst-vsftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [34, 35, 36, 37, 38, 96, 98] }),
+  },
+  {
+    fixture: 'a58-retr-rst-vsftpd-lftp',
+    causes: { '1.1': 'aborted', '1.2': 'aborted', '1.3': 'aborted' },
+    evidence: () => ({ '1.1': [35, 36, 37, 39, 97, 99], '1.2': [105, 106, 107, 111, 169, 171], '1.3': [178, 179, 180, 184, 241, 243] }),
+  },
+  {
+    fixture: 'a58-retr-rst-vsftpd-lftp-server-side',
+    causes: { '1.1': 'aborted', '1.2': 'aborted', '1.3': 'aborted' },
+    evidence: () => ({ '1.1': [35, 36, 37, 39, 99, 104], '1.2': [117, 118, 119, 123, 183, 188], '1.3': [203, 204, 205, 209, 269, 272] }),
+  },
+  {
+    fixture: 'a58-active-stor-rst-vsftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [30, 31, 32, 33, 34, 106] }),
+  },
+  {
+    fixture: 'a58-retr-blackhole-vsftpd-curl',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 26, 82, 85] }),
+  },
+  {
+    fixture: 'a58-active-retr-blackhole-vsftpd-lftp',
+    causes: { '1.1': 'stalled', '2.1': 'stalled', '3.1': 'stalled', '4.1': 'stalled' },
+    evidence: () => ({ '1.1': [37, 38, 39, 40, 41, 98, 101], '2.1': [131, 132, 135, 136, 137, 194, 201], '3.1': [230, 231, 234, 235, 236, 293, 301], '4.1': [330, 331, 334, 335, 336, 393, 395, 402] }),
+  },
+  {
+    fixture: 'a58-active-retr-blackhole-vsftpd-lftp-server-side',
+    causes: { '1.1': 'path-loss', '2.1': 'path-loss', '3.1': 'path-loss', '4.1': 'path-loss' },
+    evidence: () => ({ '1.1': [37, 38, 39, 40, 41, 123, 130], '2.1': [162, 163, 166, 167, 168, 249, 265], '3.1': [296, 297, 300, 301, 302, 401], '4.1': [432, 433, 436, 437, 438, 520, 539] }),
+  },
+  {
+    fixture: 'a58-stor-blackhole-vsftpd-lftp',
+    causes: { '1.1': 'path-loss' },
+    evidence: () => ({ '1.1': [34, 35, 36, 38] }),
+  },
+  {
+    fixture: 'a58-stor-blackhole-vsftpd-curl',
+    causes: { '1.1': 'path-loss' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 136] }),
+  },
+  {
+    fixture: 'a58-stor-blackhole-vsftpd-curl-server-side',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 85, 88] }),
+  },
+  {
+    fixture: 'a58-stor-data-timeout-vsftpd-python',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 66, 70, 71, 92] }),
+  },
+  {
+    fixture: 'a58-stor-stalled-proftpd-python',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 66, 70, 90] }),
+  },
+  {
+    fixture: 'a58-mget-one-denied-vsftpd-lftp',
+    causes: { '1.5': 'server-refused' },
+    evidence: () => ({ '1.5': [112, 113, 114, 116, 117, 124] }),
+  },
+  {
+    fixture: 'a58-eprt-router-drop-vsftpd-lftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.1': [36, 37, 38, 40] }),
+  },
   // Fifty-fourth verdict audit (verdicts-audit54.test.ts): tcpdump started after the login; the RETR of
   // a missing file answered 550 in the capture: its failure stands on that reply.
   {
@@ -882,6 +957,9 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Fifty-eighth audit (verdicts-audit58.test.ts): SIZE and MDTM refused before each RETR; REST at and past the end of a file (226, 0 bytes).
+  'a58-size-mdtm-denied-proftpd-lftp',
+  'a58-rest-past-end-vsftpd-python',
   // Fifty-fourth audit (verdicts-audit54.test.ts): tcpdump started in the middle of a 4 MiB RETR: mid-stream, then a RETR completed.
   'a54-late-retr-vsftpd-curl',
   // Fifty-first audit (verdicts-audit51.test.ts): healthy sessions whose capture tcpdump -c stopped while something was under way.

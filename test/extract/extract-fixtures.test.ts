@@ -259,8 +259,14 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       } else if (f.received_matches === false) {
         it(`${f.op} ${f.path}: aborted, with at least what the client kept`, () => {
           const o = find(manifest, f)!;
-          expect(o.verdict).toBe('aborted');
-          expect(o.status).toBe('aborted');
+          // Or left unfinished when the session ended with no final reply (a client that gave up by
+          // closing its control connection, the data connection still open: a58-stor-blackhole-*).
+          if (o.status === 'incomplete' && o.notes.includes('the session ended (its control connection closed) with no final reply to the transfer')) {
+            expect(o.verdict).toBe('unverified');
+          } else {
+            expect(o.verdict).toBe('aborted');
+            expect(o.status).toBe('aborted');
+          }
           // TYPE A (a38-ascii-cut-*): the wire carries one CR more per line; --ascii-to-lf gives the file's part.
           const bytes = o.ascii ? find(converted, f)!.bytes : o.bytes;
           expect(bytes).toBeGreaterThanOrEqual(f.received!.size);

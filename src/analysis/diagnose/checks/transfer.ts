@@ -13,6 +13,7 @@ import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWai
 import { diagnosis } from '../build.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
+import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
 import { saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -43,6 +44,30 @@ function senderStoppedAdvice(sender: 'client' | 'server'): string {
         'Look at the server process (hung, stopped, blocked on its disk or on an upstream it relays) and its log.'
     : 'The client stopped sending its upload while the server had acknowledged every byte and kept its window open: nothing on the network held the data back. ' +
         'Look at the client process (hung, stopped, blocked reading the file).';
+}
+
+/** The receiver gave up waiting on a silent sender, or the session ended during that silence (silence-ended.ts). */
+function silenceEndedAdvice(s: SilenceEnded, senderHere: boolean): string {
+  const { sender, receiver } = s;
+  const secs = secondsText(s.seconds);
+  const why =
+    sender === 'server'
+      ? 'hung, blocked on its disk, or a rate limiter pausing longer than the client waits'
+      : 'a paused or busy process, a slow source of the file, a client waiting on something else';
+  const ended =
+    s.end.kind === 'data' && receiver === 'server'
+      ? 'the server gave up waiting: its data timeout{setting:dataTimeout} ended the upload'
+      : s.end.kind === 'data'
+        ? `the client gave up after ${secs}`
+        : `the ${s.end.by} ended the session after ${secs}`;
+  if (senderHere) {
+    return `The ${sender} stopped sending for ${secs} with nothing on the network holding it back, and ${ended}. ` +
+      `Look at the ${sender} (${why})` +
+      (s.end.kind === 'data' && receiver === 'server' ? "; or lengthen the server's data timeout if such pauses are expected." : '.');
+  }
+  return `The ${sender}'s data stopped arriving while the ${receiver} had acknowledged every byte and kept its window open, and ${ended}: ` +
+    `either the ${sender} stopped sending (${why}), or something on the path silently dropped the rest of the data connection (a firewall or IPS cutting it after a byte count or a time, a path-MTU black hole). ` +
+    `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.`;
 }
 
 /** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
@@ -125,10 +150,13 @@ const SERVER_END_RESET_ADVICE =
   "This capture, on the client's side, cannot show that reset: a capture at the server shows it arriving from the path (with the TTL of the device that made it) or, with none arriving, the server's own host. " +
   'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.';
 
-/** The client stopped the transfer itself (ABOR, or it reset the data connection). */
+/**
+ * The client stopped the transfer itself (ABOR, or it reset the data connection), not only answered
+ * with its reset a server end something else had already reset (serverSideResetUnseen).
+ */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
-  return t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
+  return t.status === 'aborted' && (t.abortFrame !== null || (t.connection?.rst?.by === 'client' && serverSideResetUnseen(t) === null));
 }
 
 export function checkStalled(ctx: TransferContext): Diagnosis | null {
@@ -141,8 +169,11 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const evidence: Array<number | null> = [];
   const receiver = dataReceiver(t.direction);
   const sender = receiver === 'client' ? 'server' : 'client';
+  // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
+  // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
+  const silence = pathLoss(c) === null ? receiverEndedSilence(t, ctx.session) : null;
   // Still open when the capture ended: stopped or still moving, as its own pauses and windows say.
-  const atEnd = stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end);
+  const atEnd = silence === null ? stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end) : null;
   const pause = atEnd === null ? longestPause(ctx) : null;
   // A zero window is the stall when the transfer ended without a reply, or when it held the data
   // back long enough; a slow reader whose window kept reopening did not end a transfer the server replied to.
@@ -172,7 +203,16 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
   if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
-  if (pause && pause.seconds >= STALL_SECONDS) {
+  const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment');
+  if (silence !== null) {
+    details.push(
+      `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
+        (senderHere
+          ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
+          : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
+    );
+    evidence.push(silence.lastData.frame, silence.end.frame);
+  } else if (pause && pause.seconds >= STALL_SECONDS) {
     details.push(
       `No data moved for ${secondsText(pause.seconds)}, from frame ${pause.from}` +
         (pause.to !== null ? ` to frame ${pause.to}` : c.close === null && t.reply === null ? ' to the end of the capture' : ''),
@@ -183,12 +223,15 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   details.push(
     lost !== null
       ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
-      : `${t.bytes} bytes had moved`,
+      : silence !== null && c.unacknowledgedBytes > 0
+        ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes - c.unacknowledgedBytes)}`
+        : `${t.bytes} bytes had moved`,
   );
   // A reset that ended the data connection, in its order beside the final reply: the sender's own
   // (its end already gone: it answered the receiver's packets with it), or the answer to the
   // receiver's FIN after it had waited. A reset forged by a device between them is the aborted check's.
-  const reset = c.rst && !c.rst.forged ? c.rst : null;
+  // The receiver's reset of the sender's data after its own close is said with that close.
+  const reset = c.rst && silence?.lateReset == null && !c.rst.forged ? c.rst : null;
   const finBefore = reset ? c.handshake.find((e) => e.type === 'fin' && e.by !== reset.by && e.frame < reset.frame) : undefined;
   const resetWords =
     reset === null
@@ -200,9 +243,22 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         : `The ${reset.by} reset the data connection (frame ${reset.frame})`;
   if (reset !== null) evidence.push(finBefore?.frame ?? null, reset.frame);
   const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
+  // The receiver's close after the silence, in its order beside the reply (receiverClosedShort words a download's with no reply).
+  const silenceFin =
+    silence === null || receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null
+      ? null
+      : silence.end.kind === 'data'
+        ? `The ${receiver} closed the data connection (FIN, frame ${silence.end.frame}) before the ${sender} had ended it: it gave up waiting`
+        : `The ${silence.end.by} then closed the control connection (${silence.end.how === 'rst' ? 'RST' : 'FIN'}, frame ${silence.end.frame}) with no final reply, the data connection still open: the session ended with the transfer unfinished`;
+  if (silenceFin !== null && (t.reply === null || silence!.end.frame < t.reply.frame)) details.push(silenceFin);
   if (resetWords !== null && (t.reply === null || reset!.frame < t.reply.frame)) details.push(resetWords);
   if (replyLine !== null) details.push(replyLine);
   if (resetWords !== null && t.reply !== null && reset!.frame > t.reply.frame) details.push(resetWords);
+  if (silenceFin !== null && t.reply !== null && silence!.end.frame > t.reply.frame) details.push(silenceFin);
+  if (silence?.lateReset != null) {
+    details.push(`The ${sender}'s data sent after that close was answered with a reset (frame ${silence.lateReset}): the ${receiver}'s end was closed whole`);
+    evidence.push(silence.lateReset);
+  }
   const receiverFin = receiverClosedShort(t);
   if (receiverFin !== null) {
     details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
@@ -231,6 +287,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : pathLossAdvice(receiver, loss!.acknowledged)
         : atEnd?.kind === 'sender-stopped' && atEnd.drained !== null
           ? senderStoppedAdvice(sender)
+          : silence !== null
+            ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
             ? neverStartedAdvice(sender)
             : undefined;
@@ -292,6 +350,19 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     });
   }
   let lateFin: number | undefined;
+  // The client's FIN after the reply that nothing ever answered (serverSideResetUnseen's third shape).
+  if (!c?.rst && unseenReset !== null) {
+    const fin = c!.handshake.find((e) => e.frame === unseenReset)!;
+    lateFin = fin.frame;
+    stops.push({
+      frame: fin.frame,
+      words:
+        `The client closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and nothing answered it: no acknowledgement, ` +
+        `though the client sent it again for ${secondsText(c!.end - fin.time)}. The server had neither closed nor reset its end, before its reply or after it (no FIN, no reset from it in the capture): ` +
+        "its end was already gone (a stack that still held it acknowledges a FIN), and what its stack answered never came back. Something other than the client had reset the server's end, " +
+        "and stops what the server sends on that connection: a firewall's REJECT on the path, or on the server's own host, which this capture cannot tell apart",
+    });
+  }
   // A reset in one end's name whose TTL is not that end's was forged by a device between them (pipeline.ts).
   const forged = c?.rst?.forged === true;
   if (c?.rst && forged) {
@@ -329,9 +400,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     const fin = c.handshake.find((e) => e.type === 'fin' && e.by === other && e.frame < c.rst!.frame);
     const late = t.reply !== null && t.reply.frame < c.rst.frame && fin !== undefined && fin.frame > t.reply.frame;
     if (late) lateFin = fin.frame;
+    const resetAfter = unseenReset !== null && c.rst.by === 'client' && t.reply !== null;
+    const resetAt = c.handshake.find((e) => e.type === 'rst' && e.frame === c.rst!.frame);
     stops.push({
       frame: c.rst.frame,
-      words: late
+      words: resetAfter
+        ? `The client reset the data connection ${resetAt !== undefined ? `${secondsText(resetAt.time - t.reply!.time)} ` : ''}after that reply (frame ${c.rst.frame})` +
+          ". The server had neither closed nor reset its end before that reply, nor after it (no FIN, no reset from it in the capture): a server that ends a transfer itself closes its end as it replies, " +
+          "so its end was already gone when its write failed. Something other than the client had reset it: a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
+        : late
         ? `The ${other} closed the data connection ${secondsText(fin.time - t.reply!.time)} after that reply (FIN, frame ${fin.frame}), and the ${c.rst.by} answered with a reset (frame ${c.rst.frame}): it had already dropped the connection` +
           (unseenReset !== null
             ? ", although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server's end, " +
@@ -442,7 +519,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
-        : c?.rst?.by === 'client'
+        : c?.rst?.by === 'client' && unseenReset === null
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : gaveUp !== null
           ? `The data never reached the ${dataReceiver(t.direction)}, which waited and gave up, although the server had replied ${t.reply!.code}: look at the path between them ` +
