@@ -212,7 +212,7 @@ export class OtherConnections {
     for (const others of this.bySession.values()) {
       for (const c of others) {
         if (linked.has(c)) continue;
-        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timingOf(c)))) linked.add(c);
+        if (linkUnannounced(midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? [], c, eventsOf(c), this.timingOf(c))) linked.add(c);
       }
     }
     for (const [builder, others] of this.bySession) {
@@ -297,7 +297,7 @@ export class OtherConnections {
       const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
       if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
       const events = this.events.get(c) ?? [];
-      if (between.some((s) => linkUnannounced(s, c, events, this.timingOf(c)))) continue;
+      if (linkUnannounced(between, c, events, this.timingOf(c))) continue;
       inferMidstreamTransfer(between[0], c);
     }
   }
