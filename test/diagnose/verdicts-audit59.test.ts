@@ -1,0 +1,135 @@
+/**
+ * The fifty-ninth verdict audit: what the sweeps (scripts/sweep/prefix-sweep.mjs, suffix-sweep.mjs)
+ * still found on main, a committed real capture cut short (its first k records: tcpdump -c, a capture
+ * stopped by hand) or started late (records k..end, numbered from 1 as such a capture is), each read
+ * beside the full capture's verdict. Frames are tshark's (NAME.tshark-*.tsv); a late start's frames
+ * are mapped with `at`.
+ *
+ * - urllib's RETR of a directory refused 550, cut before the CWD into it is answered: "failed,
+ *   server-refused" where the full capture falls back to LIST pub. A 550 on a name that may be a
+ *   directory, with nothing after it yet deciding, the session still going: in flight (in-flight.ts).
+ * - curl's FTPS download cut at the server's FIN on its data connection, the client's FIN 7 ms later:
+ *   "stalled" (its zero windows) where the full capture reads it whole. The data's sender of a transfer
+ *   no command named (TLS hid them) is the side that sent the bytes (data-sender.ts dataSenderOf).
+ * - a capture starting after ftpcopy's PASV: its MLSD, refused 500, took the data connection LIST then
+ *   used ("aborted by the server", cause aborted), and LIST read "data not captured". A command the
+ *   server refused outright used no data connection (inferred-transfers.ts linkUnannounced).
+ * - a capture starting after two sessions' PORTs: session 2's data connection went to session 1's
+ *   RETR (9,000 bytes for a 7,000-byte file, "completed"), session 2's read "data not captured". Of
+ *   several sessions that could take a data connection announced before the capture, the one whose
+ *   final reply came as its data ended takes it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis, Transfer } from '../../src/analysis/model.js';
+import { verdictSentence } from '../../src/render/verdict-words.js';
+import { analyze, derived, derivedTexts, ftpRows, type Derived } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit59-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The fixture's first `k` records, as a capture stopped there. */
+const upTo = (name: string, k: number): Promise<Derived> => derived(tmp, name, `to-${k}`, (f) => f <= k);
+/** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
+const from = (name: string, start: number): Promise<Derived> => derived(tmp, name, `from-${start}`, (f) => f >= start);
+
+const transfer = (a: Analysis, id: string): Transfer => {
+  const [s, t] = id.split('.').map(Number);
+  return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
+};
+
+describe("urllib's RETR of a directory, cut before the CWD into it is answered", () => {
+  const name = 'a18-vsftpd-urllib';
+
+  it('the recording: PASV (50, 227 at 51), RETR pub (55) refused 550 (56), TYPE A (58), PWD (60), CWD pub (62) accepted (63); the full capture falls back', async () => {
+    expect(ftpRows(name, '2').filter(([f]) => f >= 50 && f <= 63)).toEqual([
+      [50, 'PASV'], [51, '227'], [55, 'RETR'], [56, '550'], [58, 'TYPE'], [59, '200'], [60, 'PWD'], [61, '257'], [62, 'CWD'], [63, '250'],
+    ]);
+    const full = transfer(await analyze(name), '2.1');
+    expect([full.status, full.diagnosis, full.verdict.kind]).toEqual(['fell-back', null, 'fell-back']);
+  });
+
+  it('cut at 58 (TYPE A sent, no CWD yet): 2.1 incomplete, the session under way at 58, no cause; "failed, server-refused" before', async () => {
+    const d = await upTo(name, 58);
+    const t = transfer(d.a, '2.1');
+    expect([t.status, t.diagnosis, t.reply?.code, t.reply?.frame, d.a.sessions[1].diagnosis]).toEqual(['incomplete', null, 550, 56, null]);
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 0, expected: null, why: 'capture-ended', underWay: { step: 'waiting', frame: 58 }, evidence: [51, 52, 53, 55, 56] });
+    expect(verdictSentence(t)).toBe(
+      'incomplete: the server answered RETR with 550 (frame 56); the session was still going when the capture ended (frame 58): whether the client got past the refusal another way is not in the capture.',
+    );
+    const { out, json } = await derivedTexts(d.file, ['summary', 'diagnose']);
+    expect(json).toEqual([['1.1', 'completed', null], ['2.1', 'incomplete', null]]);
+    expect(out.diagnose).not.toContain('server-refused');
+  });
+
+  it('cut at 56 (the 550 the last packet) and 62 (CWD pub unanswered): incomplete too; at 63 (CWD accepted) it falls back, as in audit 56', async () => {
+    for (const [k, step] of [[56, 56], [62, 62]]) {
+      const t = transfer((await upTo(name, k)).a, '2.1');
+      expect([k, t.status, t.diagnosis, t.verdict.kind === 'incomplete' && t.verdict.underWay]).toEqual([k, 'incomplete', null, { step: 'waiting', frame: step }]);
+    }
+    const at63 = transfer((await upTo(name, 63)).a, '2.1');
+    expect([at63.status, at63.diagnosis, at63.verdict.kind === 'fell-back' && at63.verdict.fallback.directory]).toEqual(['fell-back', null, { arg: 'pub', code: 250, replyFrame: 63 }]);
+  });
+});
+
+describe("curl's FTPS download cut between the server's FIN on the data connection and the client's", () => {
+  const name = 'ftps-large-vsftpd-curl';
+
+  it('cut at 3564 (the server\'s FIN, the client\'s at 3565 7 ms later): 1.1 hidden by TLS, incomplete, no cause; "stalled" (its zero windows 161…260) before; 3565 on: complete', async () => {
+    const d = await upTo(name, 3564);
+    const t = transfer(d.a, '1.1');
+    const c = t.connection!;
+    expect([t.inferred, t.direction, t.bytes, c.bytesToClient > c.bytesToServer, c.handshake.filter((e) => e.type === 'fin').map((e) => [e.by, e.frame])]).toEqual([
+      'tls-hidden', null, 4202198, true, [['server', 3564]],
+    ]);
+    expect(c.zeroWindowFrames.slice(0, 5)).toEqual([161, 203, 218, 250, 260]);
+    expect([t.status, t.diagnosis]).toEqual(['incomplete', null]);
+    expect(t.verdict).toEqual({ kind: 'unknown', why: 'tls-hidden', bytes: 4202198, cause: null, evidence: [29, 30] });
+    expect(d.a.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    const next = transfer((await upTo(name, 3565)).a, '1.1');
+    expect([next.status, next.diagnosis]).toEqual(['complete', null]);
+  });
+});
+
+describe("a capture starting after ftpcopy's PASV: MLSD refused 500, then LIST over the same data connection", () => {
+  const name = 'a39-ftpcopy-vsftpd';
+
+  it('the recording: PASV (71), 227 (72), the data connection (SYN 73, SYN-ACK 74), MLSD (76) refused 500 (77), LIST (78), 150 (79), its 64 bytes (80), 226 (85)', () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 71 && f <= 85)).toEqual([[71, 'PASV'], [72, '227'], [76, 'MLSD'], [77, '500'], [78, 'LIST'], [79, '150'], [85, '226']]);
+  });
+
+  it('from 74: MLSD fell back to LIST, LIST completed over that connection (64 bytes); MLSD "aborted by the server, cause aborted" and LIST "data not captured" before', async () => {
+    const d = await from(name, 74);
+    const mlsd = transfer(d.a, '1.1');
+    const list = transfer(d.a, '1.2');
+    expect([mlsd.request?.command, mlsd.connection, mlsd.status, mlsd.diagnosis]).toEqual(['MLSD', null, 'fell-back', null]);
+    expect(mlsd.verdict).toMatchObject({ kind: 'fell-back', code: 500, reply: d.at(77), fallback: { command: 'LIST', frame: d.at(78), transfer: '1.2', completed: true } });
+    expect([list.request?.command, list.status, list.diagnosis, list.bytes, list.connection?.synAckFrames, list.announcedBeforeCapture]).toEqual(['LIST', 'complete', null, 64, [d.at(74)], true]);
+    expect(list.verdict).toMatchObject({ kind: 'completed', bytes: 64, evidence: [d.at(74), d.at(78), d.at(85)] });
+    const { json } = await derivedTexts(d.file, ['summary']);
+    expect(json.slice(0, 2)).toEqual([['1.1', 'fell-back', null], ['1.2', 'completed', null]]);
+  });
+});
+
+describe('a capture starting after two sessions asked for their files over PORT', () => {
+  const name = 'active-two-sessions-vsftpd-python';
+
+  it('the recording: session 1 PORT (32), session 2 PORT (35), RETR left.bin (37), RETR right.bin (38); session 2\'s 150 (42) and 226 (57) around the first data connection (SYN 39), session 1\'s 150 (63) and 226 (77) around the second (SYN 60)', () => {
+    expect([...ftpRows(name, '0'), ...ftpRows(name, '1')].filter(([f]) => f >= 32 && f <= 77).sort((a, b) => a[0] - b[0])).toEqual([
+      [32, 'PORT'], [33, '200'], [35, 'PORT'], [36, '200'], [37, 'RETR'], [38, 'RETR'], [42, '150'], [57, '226'], [63, '150'], [77, '226'],
+    ]);
+  });
+
+  it('from 37: session 1 takes the second data connection (7,000 bytes), session 2 the first (9,000); session 1 took 9,000 bytes of a 7,000-byte file and session 2 read "data not captured" before', async () => {
+    const d = await from(name, 37);
+    const [left, right] = [transfer(d.a, '1.1'), transfer(d.a, '2.1')];
+    expect([left.request?.arg, left.status, left.diagnosis, left.bytes, left.connection?.synFrames]).toEqual(['left.bin', 'complete', null, 7000, [d.at(60)]]);
+    expect([right.request?.arg, right.status, right.diagnosis, right.bytes, right.connection?.synFrames]).toEqual(['right.bin', 'complete', null, 9000, [d.at(39)]]);
+    expect(left.verdict).toMatchObject({ kind: 'completed', bytes: 7000, expected: 7000 });
+    expect(right.verdict).toMatchObject({ kind: 'completed', bytes: 9000, expected: 9000 });
+    const full = await analyze(name);
+    expect([transfer(full, '1.1').bytes, transfer(full, '2.1').bytes]).toEqual([7000, 9000]);
+  });
+});
