@@ -227,7 +227,10 @@ export class ConnectionState {
   /**
    * Does a SYN (without ACK) from this side start a new connection on the same key? Yes when it
    * carries a different ISN than the side used before (tshark's "port numbers reused" rule), or
-   * when the side never sent but the old connection is finishing or has been idle for `reuseIdle`.
+   * when the side never sent but the old connection is finishing or has been idle for `reuseIdle`,
+   * or was seen mid-stream with no SYN-ACK: a connection that began before the capture sends no SYN
+   * any more (the tail of the last one on a port a client binds again and again, its last ACK, then
+   * the next one's SYN). A SYN-ACK seen first may still meet the SYN its sender answered, sent again.
    */
   isNewSyn(fromClient: boolean, seq: number, now: number, reuseIdle: number): boolean {
     const isn = this.isnOf(fromClient);
@@ -235,6 +238,7 @@ export class ConnectionState {
     if (this.sideStarted(fromClient)) return true; // mid-stream side: a SYN from it is a fresh connection
     const c = this.conn;
     if (c.finFrames.c2s !== undefined || c.finFrames.s2c !== undefined) return true;
+    if (c.midstream && c.synAckFrames.length === 0) return true;
     return now - this.lastSeen > reuseIdle;
   }
 
