@@ -74,7 +74,8 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
  * mid-stream, not sent from port 20). One with its handshake comes with its data's timing (`timing`:
  * other-connections.ts timesData), which the checks of an opened connection read; without it, it is
  * not taken. A command the server refused outright (refusedOutright) used no data connection: the
- * next one takes it (ftpcopy's MLSD answered 500, then LIST over the same PASV). `sessions`: those
+ * next one takes it (ftpcopy's MLSD answered 500, then LIST over the same PASV); one refused just
+ * before the command, the command's (refusedBefore). `sessions`: those
  * the connection may be of (between its hosts); of several that could take it, one (see below).
  * True when `c` was so linked.
  */
@@ -116,11 +117,21 @@ function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming |
       x.unansweredAnnounce === undefined &&
       x.inferred === undefined &&
       !refusedOutright(x) &&
-      c.end >= x.request.time &&
+      (c.end >= x.request.time || refusedBefore(s, c, x)) &&
       // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
       (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
   );
   return t ?? null;
+}
+
+/**
+ * The connection was refused (a reset, never established) before the transfer command, which was the
+ * session's next after it: a client that connects first and asks after (ncftp, curl) still sends its
+ * command once its connection was refused.
+ */
+function refusedBefore(s: Session, c: TcpConnection, x: Transfer): boolean {
+  if (c.established || c.rst === undefined) return false;
+  return !s.transfers.some((o) => o !== x && o.request !== null && o.request.time >= c.start && o.request.time < x.request!.time);
 }
 
 /**
