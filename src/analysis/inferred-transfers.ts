@@ -93,7 +93,7 @@ export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, 
   }
   if (best === null) return false;
   const { s, t } = best;
-  const serverEnd = ftpServerEnd(s, c)!;
+  const serverEnd = (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c))!;
   t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
   t.announcedBeforeCapture = true;
   const initiatorIsFtpClient = c.client.ip === s.client.ip;
@@ -106,7 +106,7 @@ export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, 
 
 /** The transfer of `s` that may take `c` (linkUnannounced), or null. */
 function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming | undefined): Transfer | null {
-  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || ftpServerEnd(s, c) === null) return null;
+  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c)) === null) return null;
   const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
   const t = s.transfers.find(
     (x) =>
@@ -349,6 +349,20 @@ export function buildServerOnlyTransfers(s: Session, conns: TcpConnection[], eve
   }
   if (open !== null) end(open, null);
   return used;
+}
+
+/**
+ * The FTP server's end of an active data connection to another address than its session's client, a
+ * PORT having named another host (the client's second address, a third host, an FXP copy's other
+ * server): a connection the server's address opened (its SYN in the capture) to that host's high
+ * port, or, seen mid-stream, one from the server's port 20 (ftp-data); null otherwise. Only a session
+ * the capture began during reads one (its PORT before the capture): other-connections.ts routes it there.
+ */
+export function activeEndElsewhere(s: Session, c: { client: Endpoint; server: Endpoint; midstream: boolean }): Endpoint | null {
+  const end = !c.midstream ? c.client : c.client.port === 20 ? c.client : c.server.port === 20 ? c.server : null;
+  if (end === null || end.ip !== s.server.ip) return null;
+  const other = end === c.client ? c.server : c.client;
+  return other.ip !== s.client.ip && other.ip !== s.server.ip && other.port >= 1024 ? end : null;
 }
 
 /** The FTP server's end of a connection between the session's two hosts (not the control connection), or null. */
