@@ -18,6 +18,20 @@
  *   RETR (9,000 bytes for a 7,000-byte file, "completed"), session 2's read "data not captured". Of
  *   several sessions that could take a data connection announced before the capture, the one whose
  *   final reply came as its data ended takes it.
+ * - a capture starting on the last ACK of a data connection whose client port the next one reuses:
+ *   the next one's SYN was taken into the tail (src/tcp: a bare SYN on a connection seen mid-stream
+ *   with no SYN-ACK starts a new one), and its RETR read "data not captured".
+ * - a capture starting at vsftpd's 227 on a lossy control connection seen at the server: lftp's PASV
+ *   sent again after it read as a new command and shifted every reply (STOR "failed, server-refused").
+ *   A side seen mid-stream starts at what its peer had already acknowledged (src/tcp).
+ * - a capture starting after ncftp's PASV: its data connection refused before its RETR, "not in the
+ *   capture". Refused just before the command, it is the command's (linkUnannounced).
+ * - a capture starting at a hostile server's 230 holding a NUL: "not FTP", every transfer "not in
+ *   the capture". A server's first line that starts with a reply code is FTP (control-parser.ts).
+ * - a capture starting after a PORT naming the client's second address: "data not captured". A
+ *   session the capture began during takes a connection its server opened to another host.
+ * - lftp's FXP copy under a budget of one session: the RETR whose other half (the PORT to the other
+ *   server) was in a session let go read "not-in-capture"; not followed (not-followed.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +39,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictSentence } from '../../src/render/verdict-words.js';
-import { analyze, derived, derivedTexts, ftpRows, type Derived } from './audit-fixtures.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { analyze, derived, derivedTexts, ftpRows, path, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit59-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -131,5 +146,86 @@ describe('a capture starting after two sessions asked for their files over PORT'
     expect(right.verdict).toMatchObject({ kind: 'completed', bytes: 9000, expected: 9000 });
     const full = await analyze(name);
     expect([transfer(full, '1.1').bytes, transfer(full, '2.1').bytes]).toEqual([7000, 9000]);
+  });
+});
+
+describe('a capture starting after a 227 whose data connection reuses the last one\'s client port (python binding 40000 each time)', () => {
+  const name = 'pasv-one-port-vsftpd-python';
+
+  it('from 32 (the last ACK of the first data connection, 40000 → 50000, then the second\'s SYN at 37 on the same ports): RETR second.bin completed over its own connection; the SYN was taken into the first\'s tail before ("data not captured")', async () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 35 && f <= 41)).toEqual([[35, 'PASV'], [36, '227'], [40, 'RETR'], [41, '150']]);
+    const d = await from(name, 32);
+    const t = d.a.sessions[0].transfers.find((x) => x.request?.arg === 'second.bin')!;
+    expect([t.status, t.diagnosis, t.bytes, t.connection?.synFrames, t.connection?.midstream]).toEqual(['complete', null, 6000, [d.at(37)], false]);
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 6000, expected: 6000, evidence: [d.at(36), d.at(37), d.at(38), d.at(40), d.at(55)] });
+  });
+});
+
+describe("a capture starting between lftp's PASV sent twice (a lossy control connection, seen at the server) and vsftpd's 227", () => {
+  const name = 'ctrl-lossy-server-side-vsftpd-lftp';
+
+  it('from 66 (the 227; lftp\'s PASV sent again at 67, already acknowledged by the 227): the STOR (91) completed, its 226 (99) its own; the PASV sent again read as a new command shifted every reply, STOR "failed, server-refused" (the SITE\'s 500, 102) before', async () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 83 && f <= 102)).toEqual([[83, 'PASV'], [84, '227'], [91, 'STOR'], [93, '150'], [99, '226'], [101, 'SITE'], [102, '500']]);
+    const d = await from(name, 66);
+    const stor = d.a.sessions[0].transfers.find((x) => x.request?.command === 'STOR')!;
+    expect([stor.status, stor.diagnosis, stor.reply?.code, stor.reply?.frame, stor.bytes]).toEqual(['complete', null, 226, d.at(99), 259]);
+    expect(d.a.sessions[0].commands.slice(0, 3).map((c) => [c.command, c.reply?.code])).toEqual([[null, 227], ['RETR', 226], ['PASV', 227]]);
+  });
+});
+
+describe("a capture starting after ncftp's third PASV: its data connection refused before its RETR", () => {
+  const name = 'fail-passive-refused-pureftpd-ncftp';
+
+  it('from 39 (the SYN to the 227\'s port, reset at 40, RETR at 41): failed, passive-refused, evidence 39, 40, 41; "incomplete, not-in-capture" before', async () => {
+    const d = await from(name, 39);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.request?.command, t.status, t.diagnosis?.cause, t.connection?.synFrames, t.connection?.rst?.frame]).toEqual(['RETR', 'failed', 'passive-refused', [d.at(39)], d.at(40)]);
+    expect(t.diagnosis?.evidence).toEqual([d.at(39), d.at(40), d.at(41)]);
+    const full = (await analyze(name)).sessions[0].transfers.find((x) => x.request?.frame === 41)!;
+    expect([full.status, full.diagnosis?.cause]).toEqual(['failed', 'passive-refused']);
+  });
+});
+
+describe("a capture starting at a hostile server's 230 with a NUL in its text", () => {
+  const name = 'hostile-server-python';
+
+  it('from 72 (PASS; the 230 at 73 reads "230 café \\0 logged in"): FTP, its RETR (83) and LIST (98) completed; the session "not FTP" and both "not-in-capture" before', async () => {
+    const d = await from(name, 72);
+    const s = d.a.sessions[0];
+    expect([s.diagnosis, s.login, s.commands[0].command, s.commands[0].reply?.code]).toEqual([null, 'logged-in', 'PASS', 230]);
+    expect(s.transfers.filter((t) => t.request !== null).map((t) => [t.request!.command, t.status, t.diagnosis, t.request!.frame])).toEqual([
+      ['RETR', 'complete', null, d.at(83)],
+      ['LIST', 'complete', null, d.at(98)],
+    ]);
+  });
+});
+
+describe('a capture starting after a PORT naming the client\'s second address', () => {
+  const name = 'multihomed-port-vsftpd-python';
+
+  it('from 18 (PORT 192,0,2,11 at 17; vsftpd connects from 40003 to 192.0.2.11 at 22): RETR hello.txt completed over that connection; "data not captured" before', async () => {
+    const d = await from(name, 18);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.request?.arg, t.mode, t.status, t.diagnosis, t.bytes, t.connection?.synFrames]).toEqual(['hello.txt', 'active', 'complete', null, 511, [d.at(22)]]);
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 511, evidence: [d.at(19), d.at(22), d.at(23), d.at(31)] });
+  });
+});
+
+describe("lftp's FXP copy refused, under a budget of one session", () => {
+  const name = 'fxp-refused-vsftpd-pyftpdlib-lftp';
+
+  it('the one session kept, RETR (217) after PASV (227 at 216), nothing connected, no reply: not followed (the client\'s sessions to pyftpdlib let go), no cause; "not-in-capture" before', async () => {
+    const a = await analyzeFiles([path(name)], { fileName: name, thread: false, maxSessions: 1 });
+    expect(a.sessions.length).toBe(1);
+    const s = a.sessions[0];
+    const t = s.transfers[0];
+    expect([t.request?.frame, t.announce?.reply?.frame, t.connection, t.reply, t.status, t.diagnosis]).toEqual([217, 216, null, null, 'incomplete', null]);
+    // Session 2 (to pyftpdlib, from the full capture's frame 64 on), whose PORT 218 the server refused, let go.
+    expect(s.otherServersNotKept?.from).toBeLessThan(66);
+    expect(s.otherServersNotKept!.to).toBeGreaterThan(216);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'not-followed', otherServersFrom: s.otherServersNotKept!.from });
+    expect(verdictSentence(t)).toMatch(/^not followed to its end: nothing connected to the endpoint its PASV announced and the server never answered, while the analysis did not keep the client's sessions to another server \(from frame \d+: /);
+    const full = (await analyze(name)).sessions[5].transfers[0];
+    expect([full.request?.frame, full.status, full.diagnosis?.cause]).toEqual([217, 'failed', 'fxp-refused']);
   });
 });
