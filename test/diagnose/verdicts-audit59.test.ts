@@ -32,6 +32,9 @@
  *   session the capture began during takes a connection its server opened to another host.
  * - lftp's FXP copy under a budget of one session: the RETR whose other half (the PORT to the other
  *   server) was in a session let go read "not-in-capture"; not followed (not-followed.ts).
+ * - vsftpd's PASV port given to the next session after a 425, that session's commands past a command
+ *   budget: the 425'd RETR took the other session's data connection ("server-refused"). A 425 before
+ *   any data connection ends the announcement's expectation (session-builder.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -227,5 +230,19 @@ describe("lftp's FXP copy refused, under a budget of one session", () => {
     expect(verdictSentence(t)).toMatch(/^not followed to its end: nothing connected to the endpoint its PASV announced and the server never answered, while the analysis did not keep the client's sessions to another server \(from frame \d+: /);
     const full = (await analyze(name)).sessions[5].transfers[0];
     expect([full.request?.frame, full.status, full.diagnosis?.cause]).toEqual([217, 'failed', 'fxp-refused']);
+  });
+});
+
+describe('vsftpd gives a PASV port to the next session after a 425, under a command budget of 20', () => {
+  const name = 'pasv-port-reused-vsftpd-python';
+
+  it('session 2\'s RETR (34) answered 425 (36) before any connection; session 1\'s PASV (40) and RETR (45), whose data connection (stream 2) took the same port, past the budget: 2.1 stays passive-unreached, not given stream 2 ("server-refused" before)', async () => {
+    expect(ftpRows(name, '1').filter(([f]) => f >= 32 && f <= 36)).toEqual([[32, 'PASV'], [33, '227'], [34, 'RETR'], [36, '425']]);
+    const a = await analyzeFiles([path(name)], { fileName: name, thread: false, maxCommandsTotal: 20 });
+    expect(a.sessions[0].commandsNotKept).toEqual({ count: 4, from: 37 });
+    const t = a.sessions[1].transfers[0];
+    expect([t.request?.frame, t.reply?.code, t.connection, t.status, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual([34, 425, null, 'failed', 'passive-unreached', [33, 34, 36, 57]]);
+    const full = (await analyze(name)).sessions[1].transfers[0];
+    expect([full.connection, full.diagnosis?.cause, full.diagnosis?.evidence]).toEqual([null, 'passive-unreached', [33, 34, 36, 57]]);
   });
 });
