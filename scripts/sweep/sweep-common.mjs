@@ -181,3 +181,17 @@ export function verdictFacts({ a, map }) {
   }
   return sessions;
 }
+
+/**
+ * One line per session and transfer of `verdictFacts`' sessions, keyed by what identifies them across
+ * variants (a session by `sessionId`, by default its endpoints; a transfer by its endpoints and its
+ * command's frame): control verdict, login and cause; status, verdict (why) and cause.
+ */
+export function verdictLines(sessions, sessionId = (s) => s.key) {
+  const m = new Map();
+  for (const s of sessions) {
+    m.set(`s ${sessionId(s)}`, `${s.control}/${s.login}/${s.cause ?? '-'}`);
+    for (const t of s.transfers) m.set(`t ${s.key} ${t.key}`, `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}/${t.cause ?? '-'}`);
+  }
+  return m;
+}

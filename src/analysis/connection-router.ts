@@ -113,6 +113,8 @@ export class ConnectionRouter implements ReassemblyListener {
     if (route.kind === 'pending-control') {
       route = this.openControl(conn, this.control.materialize(conn, route));
     } else if (route.kind === 'probe') {
+      const data = this.lateData(conn);
+      if (data !== null) return this.data.push(data, chunk);
       // TLS beside an FTPS session (a data connection whose announcement TLS hid): its record headers are
       // read (so its bytes are kept: a segment held out of order would otherwise come as zeros).
       if (this.others.take(conn, chunk)) return;
@@ -136,6 +138,21 @@ export class ConnectionRouter implements ReassemblyListener {
     this.control.push(route, chunk);
   }
 
+  /**
+   * A connection that matched no announcement when it opened, whose endpoint has been announced since
+   * (DataLinker.linkLate: the capture wrote its SYN before the 227 it answers): that transfer's data
+   * connection from now on, with the events kept for it. Null otherwise.
+   */
+  private lateData(conn: TcpConnection): DataRoute | null {
+    if (conn.midstream || this.linker.size === 0) return null;
+    const link = this.linker.linkLate({ initiator: conn.client, responder: conn.server, midstream: false }, conn.start);
+    if (link === null) return null;
+    const data = this.data.open(conn, link);
+    for (const e of this.others.release(conn)) this.data.event(data, e);
+    this.routes.set(conn, data);
+    return data;
+  }
+
   /** A control connection's session joins the capture's (and its hosts' list). */
   private openControl(conn: TcpConnection, route: ControlRoute): ControlRoute {
     this.registry.add(route.builder.session);
@@ -149,6 +166,8 @@ export class ConnectionRouter implements ReassemblyListener {
     if (route?.kind === 'asked') return;
     if (route === undefined || route.kind === 'probe' || route.kind === 'timed') {
       this.others.event(conn, event);
+      // Its kept events, this one with them, go to the data route it turns out to be.
+      if (route?.kind === 'probe') this.lateData(conn);
       return;
     }
     if (route.kind === 'data') this.data.event(route, event);
@@ -162,6 +181,8 @@ export class ConnectionRouter implements ReassemblyListener {
   onClose(conn: TcpConnection): void {
     const route = this.routes.get(conn);
     this.routes.delete(conn);
+    // A data connection that never carried a byte (its SYN unanswered, or reset), announced after it opened.
+    if (route?.kind === 'probe' && this.lateData(conn) !== null) this.routes.delete(conn);
     if (route?.kind === 'pending-control') {
       // No FTP line (no byte at all): listed as a session up to the bound, never when mid-stream.
       if (!this.registry.listsSilent(conn)) return;

@@ -12,6 +12,7 @@ import type { ControlPort } from './connection-kind.js';
 import type { DataLinker } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import { tlsEndCause } from './control-tls.js';
+import { connectionMarks } from './ttl-table.js';
 import type { ControlConnection, HandshakeEvent, Session } from './model.js';
 import { newSession, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
 import { controlDecryptor, type ControlTls } from './tls-routes.js';
@@ -216,6 +217,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
     hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,
+    marks: connectionMarks(conn, route.initiatorIsClient ? 'c2s' : 's2c'),
     ...(conn.evicted === undefined ? {} : { evicted: conn.evicted }),
     ...(conn.resumes === undefined ? {} : { resumes: conn.resumes }),
   };

@@ -44,6 +44,8 @@ export interface DataLink {
 }
 
 const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
+/** How much later than a connection's first packet the announcement of its endpoint may be (linkLate). */
+const LATE_LINK_SECONDS = 1;
 /** The initiator's and the responder's address of a data connection an announcement asks for. */
 const hostsKey = (initiator: string, responder: string): string => `${initiator}>${responder}`;
 
@@ -72,15 +74,28 @@ export class DataLinker {
     );
   }
 
-  private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean): DataLink | null {
-    const exact = latest(this.byEndpoint.get(key(responder)), () => true);
+  /**
+   * A connection that was opened before the announcement of its endpoint was read, found when its
+   * first byte comes: the capture wrote the client's SYN before the 227 that it answers (packets of
+   * two connections a moment apart, in either order: a capture merged from two interfaces,
+   * tcpdump -i any, a NIC's queues), or the reassembler held the 227 until a loss before it was
+   * certain. Matched as `link` matches (the endpoint, its port behind a NAT, the hosts of a cut
+   * announcement), announced at most LATE_LINK_SECONDS after the connection's first packet.
+   */
+  linkLate(c: LinkCandidate, opened: number): DataLink | null {
+    return this.tryLink(c.initiator, c.responder, false, (t) => t.announce!.time <= opened + LATE_LINK_SECONDS);
+  }
+
+  /** `soon`: which announcements may take the connection (linkLate's: those made just after it opened). */
+  private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean, soon: (t: Transfer) => boolean = () => true): DataLink | null {
+    const exact = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer));
     if (exact) {
       this.consume(exact);
-      const peer = latest(this.byEndpoint.get(key(responder)), (x) => fxpPair(exact, x, initiator, responder));
+      const peer = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer) && fxpPair(exact, x, initiator, responder));
       if (peer) this.consume(peer);
       return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped, ...(peer ? { peer: { transfer: peer.transfer, session: peer.session } } : {}) };
     }
-    const byPort = latest(this.byPort.get(responder.port), (x) => natPlausible(x, initiator, responder));
+    const byPort = latest(this.byPort.get(responder.port), (x) => soon(x.transfer) && natPlausible(x, initiator, responder));
     if (byPort) {
       this.consume(byPort);
       return {
@@ -94,7 +109,7 @@ export class DataLinker {
     const k = hostsKey(initiator.ip, responder.ip);
     const cut = this.byHosts.get(k);
     // Not the session's own control connection port: a second control session is no data connection.
-    if (cut && responder.port !== cut.session.server.port && responder.port !== cut.session.client.port) {
+    if (cut && soon(cut.transfer) && responder.port !== cut.session.server.port && responder.port !== cut.session.client.port) {
       this.byHosts.delete(k);
       return { transfer: cut.transfer, session: cut.session, match: 'hosts', swapped };
     }

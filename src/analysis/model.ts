@@ -319,12 +319,19 @@ export interface DataConnection {
   plaintext?: { toServer: number; toClient: number; framesToServer: FrameSpan | null; framesToClient: FrameSpan | null };
   /** When matched by port: the address actually used vs the one announced. */
   addressMismatch?: { announced: string; actual: string };
-  /**
-   * Present only when the data connection's client end is another address than the control
-   * connection's client: the TTL / hop limit of its first packet from that address toward the
-   * server, as captured (unchanged: that address sent from the capture's own segment).
-   */
-  otherClientTtl?: number;
+  marks: ConnectionMarks;
+}
+
+/**
+ * Each end's marks on one connection (TcpConnection.firstMarks in the FTP client's and server's
+ * terms): the TTL / hop limit of its first packet that was not a reset (null: none), and the
+ * client's link-layer source address on it (null: none, or a link type without one). Where the
+ * capture was taken shows in them (diagnose/vantage.ts), and a reset with another TTL than its
+ * host's packets beside it was made by a middlebox (verdict.ts rstFromMiddlebox).
+ */
+export interface ConnectionMarks {
+  ttl: { client: number | null; server: number | null };
+  clientLink: string | null;
 }
 
 /** First and last frame of something spread over several frames. */
@@ -370,6 +377,7 @@ export interface ControlConnection {
    * where each one shows arriving and leaving (diagnose/vantage.ts).
    */
   forwardedCopies: number;
+  marks: ConnectionMarks;
   /** The frame at which the analysis gave the connection up to make room for others (TcpConnection.evicted). */
   evicted?: number;
   /** A connection the analysis had given up and picked up again here (TcpConnection.resumes): mid-stream, but not begun before the capture. */

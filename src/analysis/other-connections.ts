@@ -87,6 +87,8 @@ export class OtherConnections {
   /** The same by their server, for a connection of an FTPS server's that goes to another address (active mode). */
   private readonly sessionsByServer = new OpenSessions();
   private readonly bySession = new Map<SessionBuilder, TcpConnection[]>();
+  /** Each connection beside a session: the list of the session's that holds it. */
+  private readonly listOf = new WeakMap<TcpConnection, TcpConnection[]>();
   private readonly midstream: TcpConnection[] = [];
   /** Connections opened before any session between their hosts was in the capture (their SYN may be before it too). */
   private readonly beforeSessions: TcpConnection[] = [];
@@ -165,6 +167,22 @@ export class OtherConnections {
     let t = this.timing.get(conn);
     if (t === undefined) this.timing.set(conn, (t = { lastData: null, longestSilence: null }));
     noteSilence(t, chunk);
+  }
+
+  /**
+   * The connection turned out to be a transfer's data connection (DataLinker.linkLate): no longer
+   * beside its session. Returns the events kept for it (its SYN and SYN-ACK) for the data route.
+   */
+  release(conn: TcpConnection): ConnectionEvent[] {
+    for (const list of [this.listOf.get(conn), this.beforeSessions]) {
+      const i = list?.indexOf(conn) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+    }
+    const events = this.events.get(conn) ?? [];
+    this.events.delete(conn);
+    this.timing.delete(conn);
+    this.mayBeUnannounced.delete(conn);
+    return events;
   }
 
   /** A connection event (SYN, FIN, RST…): kept for the connections beside a session. */
@@ -249,6 +267,7 @@ export class OtherConnections {
     if (!list) this.bySession.set(builder, (list = []));
     if (list.length < MAX_OTHER_CONNECTIONS) {
       list.push(conn);
+      this.listOf.set(conn, list);
       this.events.set(conn, []);
       if (builder.session.midstream) this.mayBeUnannounced.add(conn);
       if (builder.session.tls) this.tls.note(conn);
@@ -306,8 +325,12 @@ export class OtherConnections {
       // A session whose control connection opened in the capture after the connection's first packet
       // is not its session: a data connection does not come before its session's control connection
       // (that of another session between the hosts, whose own control packets the capture lacks).
-      const between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
+      let between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
       if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
+      // Nor, while another is open, one whose control connection had closed before it: the session
+      // after it in a longer capture (the capture began during that one, which kept it going).
+      const open = between.filter((s) => s.closedBy === null || s.closedBy.time >= c.start);
+      if (open.length > 0) between = open;
       const events = this.events.get(c) ?? [];
       if (linkUnannounced(between, c, events, this.timingOf(c))) continue;
       inferMidstreamTransfer(between[0], c);

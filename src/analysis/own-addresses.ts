@@ -18,16 +18,17 @@ import { hopsAway } from './diagnose/vantage.js';
  * capture point (or with no link address), where a third host and another address of the client look alike.
  */
 export function placeClientEnds(s: Session, table: TtlTable): { aliases: string[]; unplaced: string[] } {
-  const ownLink = table.linkOf(s.client.ip, s.server.ip);
-  const ownHere = ownLink !== null && hopsAway(table.of(s.client.ip, s.server.ip)) === 0;
+  // Each end as its own connection's packets show it; the first over the whole capture for its two addresses when they show none.
+  const ownLink = s.controlConnection.marks.clientLink ?? table.linkOf(s.client.ip, s.server.ip);
+  const ownHere = ownLink !== null && hopsAway(s.ttl.client) === 0;
   const aliases: string[] = [];
   const unplaced: string[] = [];
   for (const t of s.transfers) {
     const c = t.connection;
     const ip = c?.client.ip;
     if (c === null || ip === undefined || t.fxp !== undefined || ip === s.client.ip || aliases.includes(ip) || unplaced.includes(ip)) continue;
-    const link = table.linkOf(ip, c.server.ip);
-    const here = link !== null && hopsAway(table.of(ip, c.server.ip)) === 0;
+    const link = c.marks.clientLink ?? table.linkOf(ip, c.server.ip);
+    const here = link !== null && hopsAway(c.marks.ttl.client ?? table.of(ip, c.server.ip)) === 0;
     if (here && ownHere && link === ownLink) aliases.push(ip);
     else if (!here) unplaced.push(ip);
   }

@@ -25,7 +25,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer, TunnelCount } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
-import { decideVerdicts, rstFromMiddlebox, settleOutcomes } from './verdict.js';
+import { decideVerdicts, resetHostTtl, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
@@ -269,7 +269,9 @@ export async function analyzeRecords(
   lostHeads.attach(sessions);
   pairFxpAnnouncements(sessions);
   for (const s of sessions) {
-    s.ttl = { client: ttls.of(s.client.ip, s.server.ip), server: ttls.of(s.server.ip, s.client.ip) };
+    // Each end's TTL on the session's own control connection; the first over the whole capture for the two addresses when it has none.
+    const own = s.controlConnection.marks.ttl;
+    s.ttl = { client: own.client ?? ttls.of(s.client.ip, s.server.ip), server: own.server ?? ttls.of(s.server.ip, s.client.ip) };
     const ends = placeClientEnds(s, ttls);
     s.clientAliases = ends.aliases;
     s.clientEndsUnplaced = ends.unplaced;
@@ -279,11 +281,7 @@ export async function analyzeRecords(
       const c = t.connection;
       if (c?.rst) {
         noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
-        if (rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server)) c.rst.forged = true;
-      }
-      if (c && c.client.ip !== s.client.ip) {
-        const ttl = ttls.of(c.client.ip, c.server.ip);
-        if (ttl !== null) c.otherClientTtl = ttl;
+        if (rstFromMiddlebox(c.rst, resetHostTtl(c, c.rst, s))) c.rst.forged = true;
       }
     }
   }

@@ -138,7 +138,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     dataProtection: null,
     greeting: null,
     midstream,
-    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [], unacknowledged: null, hole: null, forwardedCopies: 0 },
+    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [], unacknowledged: null, hole: null, forwardedCopies: 0, marks: { ttl: { client: null, server: null }, clientLink: null } },
     control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
     close: null,
     closedBy: null,

@@ -131,11 +131,14 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
   return found;
 }
 
+/** Seconds after a piece's stop within which a session the client opened may still be its sibling (a re-split's new session). */
+const SIBLING_GRACE = 1;
+
 /**
  * Downloads the client stopped short (its ABOR, its reset or FIN of the data connection, or its
  * close of the control connection while the data still came) while another session of its own to
- * the same server was still under way when the capture ended (`underWay`: that session's last step,
- * or null), and that no later download of the same file in the capture follows: a client that
+ * the same server, begun by then and moving that file or none yet, was still under way when the capture ended (`underWay`: that
+ * session's last step, or null), and that no later download of the same file in the capture follows: a client that
  * fetches a file in segments (axel, aria2c, lftp pget) closes each once its piece is in and asks
  * for the next over its other sessions, so whether this was such a piece or a download stopped short
  * comes after the capture's end. Each with its SplitPending; a download that findSplitSegments made
@@ -176,7 +179,15 @@ export function findPendingSplits(
       const stop = clientStop(t, s, stoppedByClient);
       // A later download of the same file is what came of this one (a segment's next, a resume): its verdict stands.
       if (stop === null || (lastAsked.get(fileKey(s, path)) ?? 0) > stop.frame) continue;
-      const other = others[0];
+      // A sibling runs beside the piece, for the same file: a session begun after the stop, or one
+      // that moved other files only (either way), is another run of the client's.
+      const name = fileKey(s, path);
+      const sameFile = (o: Session): boolean => {
+        const names = o.transfers.flatMap((x) => (x.direction !== 'listing' && pathOf(x) !== null ? [fileKey(o, pathOf(x)!)] : []));
+        return names.length === 0 || names.includes(name);
+      };
+      const other = others.find((g) => g.s.start <= stop.time + SIBLING_GRACE && sameFile(g.s));
+      if (other === undefined) continue;
       found.set(t, { how: stop.how, closed: stop.frame, reach: reachOf(t), session: other.s.id, frame: other.frame });
     }
   }

@@ -6,6 +6,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { TcpConnection } from '../tcp/types.js';
 import type { DataConnection, HandshakeEvent, Transfer } from './model.js';
 import type { DataLink } from './data-linker.js';
+import { connectionMarks } from './ttl-table.js';
 
 export function describeConnection(
   conn: TcpConnection,
@@ -66,6 +67,7 @@ export function describeConnection(
     lastData,
     longestSilence,
     match: link.match,
+    marks: connectionMarks(conn, toServerDir),
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
   if (conn.evicted !== undefined) dc.evicted = conn.evicted;

@@ -7,6 +7,9 @@
  * source address is kept beside it (Ethernet, Linux cooked): two addresses sending from one network
  * card on the capture's own segment are one host (own-addresses.ts).
  */
+import type { TcpConnection } from '../tcp/types.js';
+import type { ConnectionMarks } from './model.js';
+
 interface FirstSeen {
   ttl: number;
   /** The link-layer source address ("aa:bb:cc:dd:ee:ff"), when the link type carries one. */
@@ -43,4 +46,11 @@ export class TtlTable {
   linkOf(src: string, dst: string): string | null {
     return this.bySource.get(src)?.get(dst)?.link ?? null;
   }
+}
+
+/** The connection's first marks (TcpConnection.firstMarks) in FTP terms; `clientDir`: the direction the FTP client's packets travel. */
+export function connectionMarks(conn: TcpConnection, clientDir: 'c2s' | 's2c'): ConnectionMarks {
+  const client = conn.firstMarks[clientDir];
+  const server = conn.firstMarks[clientDir === 'c2s' ? 's2c' : 'c2s'];
+  return { ttl: { client: client?.ttl ?? null, server: server?.ttl ?? null }, clientLink: client?.link ?? null };
 }

@@ -12,7 +12,7 @@ import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
-import type { Analysis, Command, ControlVerdict, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
+import type { Analysis, Command, ControlVerdict, DataConnection, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
 import { isLogin } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
@@ -636,6 +636,14 @@ export function rstFromMiddlebox(rst: RstSeen, hostTtl: number | null): boolean 
 }
 
 /**
+ * The TTL a data connection's reset is measured against: its host's own packets on that connection,
+ * else on the session's (a connection refused by a reset has none of its own).
+ */
+export function resetHostTtl(c: DataConnection, rst: RstSeen, s: Session): number | null {
+  return c.marks.ttl[rst.by] ?? s.ttl[rst.by];
+}
+
+/**
  * A RST that names a host in another subnet than the client's (so reached through a router) but
  * arrives with its sender's initial TTL unchanged was made on the capture's own segment: by the
  * router or firewall there, not by that host. (/24 for IPv4, /64 for IPv6: a guess at routing.)
@@ -674,7 +682,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     for (const t of s.transfers) t.status = outcome(t, s, holdsData, captureEnd);
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
-    for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
+    for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s, captureEnd)) t.status = 'failed';
     // An announcement whose first segment never got through: the transfer it was for could not run.
@@ -752,10 +760,10 @@ function sessionUnderWay(s: Session, captureEnd: number | null): number | null {
  * error reply had come (ftplib: close the data socket, then abort(); BusyBox ftpd answers the reset
  * with 451 before it reads the ABOR): the ABOR is the client's abort, late only on the wire.
  */
-function abortAfterOwnReset(t: Transfer, s: Session): boolean {
+function abortAfterOwnReset(t: Transfer): boolean {
   const rst = t.connection?.rst;
   if (t.lateAbortFrame === undefined || !rst || rst.by !== 'client' || t.reply === null || rst.frame > t.reply.frame) return false;
-  return !rstFromMiddlebox(rst, s.ttl.client);
+  return rst.forged !== true;
 }
 
 /** Each upload cut short as its later resume shows, found once with the statuses; its verdict and diagnosis read it. */
@@ -771,8 +779,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
   if (t.abortFrame !== null) return 'client';
   if (c?.rst) {
-    const hostTtl = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
-    if (rstFromMiddlebox(c.rst, hostTtl)) return 'network';
+    if (c.rst.forged) return 'network';
     // The server's end was gone before its stack reset the client's packets (after its failure reply,
     // or answering the client's ACKs or FIN as for no connection): reset by neither host's software.
     return serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'firewall' : c.rst.by;

@@ -168,6 +168,7 @@ export class ConnectionState {
       longestShut: { c2s: 0, s2c: 0 },
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
+      firstMarks: { c2s: null, s2c: null },
       finFrames: {},
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
@@ -327,6 +328,7 @@ export class ConnectionState {
       return;
     }
 
+    if ((flags & TCP_RST) === 0) this.markHost(f, fromClient);
     if (flags & TCP_RST) {
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
       if (c.rst === undefined) {
@@ -567,6 +569,15 @@ export class ConnectionState {
     }
     if (!copy) return 'no';
     return ttl === last.ttl - 1 ? 'forwarded' : 'copy';
+  }
+
+  /** The side's first packet that is not a reset: its host's TTL and link-layer source (TcpConnection.firstMarks). */
+  private markHost(f: DecodedFrame, fromClient: boolean): void {
+    const marks = this.conn.firstMarks;
+    if ((fromClient ? marks.c2s : marks.s2c) !== null || f.ip === undefined) return;
+    const mark = { ttl: f.ip.version === 4 ? f.ip.ttl : f.ip.hopLimit, link: f.link.src ?? null };
+    if (fromClient) marks.c2s = mark;
+    else marks.s2c = mark;
   }
 
   /** Tell the per-segment hook what was decided about this segment. */

@@ -115,6 +115,13 @@ export interface TcpConnection {
   /** Whether the peer acknowledged each direction's FIN. */
   finAcked: { c2s: boolean; s2c: boolean };
   packets: { c2s: number; s2c: number };
+  /**
+   * Per direction, the sending host's marks on its first packet that was not a reset: its TTL (hop
+   * limit) and link-layer source address as captured (null: no such packet yet). Read per connection,
+   * not per pair of addresses over the whole capture: a reset is told from its host's own packets
+   * beside it, and a capture that joins two capture points (or two runs) holds one pair at two TTLs.
+   */
+  firstMarks: { c2s: HostMark | null; s2c: HostMark | null };
   finFrames: { c2s?: number; s2c?: number };
   /**
    * The first reset. `noConnection`: sent without ACK, its sequence number an acknowledgement the
@@ -153,6 +160,12 @@ export interface TcpConnection {
    * a SYN: it is `midstream`, but it did not begin before the capture.
    */
   resumes?: Resumption;
+}
+
+/** A host's TTL (hop limit) and link-layer source ("aa:bb:cc:dd:ee:ff", null when the link type has none) on one packet. */
+export interface HostMark {
+  ttl: number;
+  link: string | null;
 }
 
 /** What a connection picked up again continues (TcpConnection.resumes). */

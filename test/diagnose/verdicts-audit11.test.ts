@@ -207,7 +207,7 @@ describe("4. a server's own 425 for a data connection from another address", () 
     const a = await analyze(name);
     expect(exchanges(a)).toEqual(tsharkExchanges(name));
     const [bad, good] = transfers(a);
-    expect([bad.connection?.client.ip, bad.connection?.otherClientTtl, a.sessions[0].client.ip, a.sessions[0].ttl.client]).toEqual(['192.0.2.11', 64, '192.0.2.10', 64]);
+    expect([bad.connection?.client.ip, bad.connection?.marks.ttl.client, a.sessions[0].client.ip, a.sessions[0].ttl.client]).toEqual(['192.0.2.11', 64, '192.0.2.10', 64]);
     expect([bad.reply?.code, bad.reply?.frame, bad.bytes, bad.verdict.kind]).toEqual([425, 26, 0, 'failed']);
     expect([good.reply?.code, good.reply?.frame, good.bytes, good.verdict.kind]).toEqual([226, 43, 511, 'completed']);
     expect(causes(a)).toEqual(['passive-peer-mismatch']);

@@ -177,6 +177,7 @@ describe('generated adversarial captures (issue 12)', () => {
     const frame = (n: number, port: number, flags: number) => ({
       frame: n,
       time: 1 + n / 1000,
+      link: { src: undefined },
       ip: { version: 4, src: '10.0.0.1', dst: '192.0.2.21', ttl: 64 },
       tcp: { srcPort: port, dstPort: 21, seq: 1000, ack: 0, flags, window: 1000, payloadLength: 0 },
       payload: new Uint8Array(0),

@@ -42,3 +42,43 @@ export function tcpPorts(r: PcapRecord): [number, number] | null {
   const ihl = (d[14] & 0x0f) * 4;
   return [d.readUInt16BE(14 + ihl), d.readUInt16BE(14 + ihl + 2)];
 }
+
+/**
+ * One capture after another, as one file: `second`'s records follow `first`'s, their timestamps
+ * moved by whole seconds to begin `gap` seconds after `first`'s last (each record header's seconds
+ * field only; packets untouched), as `mergecap -a` of a capture taken later. Both must share the
+ * byte order, link type and timestamp resolution. `from`: the combined capture's frame number of
+ * `second`'s first record.
+ */
+export function appendPcap(first: Buffer, second: Buffer, gap: number): { file: Buffer; from: number } {
+  const a = splitPcap(first);
+  const b = splitPcap(second);
+  if (!a.header.equals(b.header)) throw new Error('appendPcap: the two captures have different file headers');
+  const le = a.header.readUInt32LE(0) === 0xa1b2c3d4 || a.header.readUInt32LE(0) === 0xa1b23c4d;
+  const sec = (r: PcapRecord): number => (le ? r.bytes.readUInt32LE(0) : r.bytes.readUInt32BE(0));
+  const last = Math.max(...a.records.map(sec));
+  const shift = last + 1 + gap - sec(b.records[0]);
+  const moved = b.records.map((r) => {
+    const bytes = Buffer.from(r.bytes);
+    if (le) bytes.writeUInt32LE(sec(r) + shift, 0);
+    else bytes.writeUInt32BE(sec(r) + shift, 0);
+    return bytes;
+  });
+  return { file: Buffer.concat([a.header, ...a.records.map((r) => r.bytes), ...moved]), from: a.records.length + 1 };
+}
+
+/**
+ * The capture with records `frame` and `frame + 1` in each other's place, each slot keeping its
+ * timestamp (only which packet came first changes, as when a capture merged from two interfaces or
+ * taken with -i any writes two connections' packets a moment apart in either order). Headers are
+ * rewritten for their lengths only; packets untouched.
+ */
+export function swapNeighbours(file: Buffer, frame: number): Buffer {
+  const { header, records } = splitPcap(file);
+  const [a, b] = [records[frame - 1], records[frame]];
+  const withTimeOf = (r: PcapRecord, slot: PcapRecord): Buffer => Buffer.concat([slot.bytes.subarray(0, 8), r.bytes.subarray(8)]);
+  const out = records.map((r) => r.bytes);
+  out[frame - 1] = withTimeOf(b, a);
+  out[frame] = withTimeOf(a, b);
+  return Buffer.concat([header, ...out]);
+}

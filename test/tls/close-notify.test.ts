@@ -29,6 +29,7 @@ function setup(opts: { version: string; decrypted: boolean; serverCloseNotify: n
     gapBytes: 0, undeliveredBytes: 0, unacknowledgedBytes: 0, start: 1, end: 2, close: 'fin', rst: null, icmpErrors: [], retransmissions: 0,
     captureCopies: 0, zeroWindowFrames: [], midstream: false,
     handshake: [{ type: 'fin', frame: 40, time: 2, by: 'server' }], drained: { toServer: null, toClient: null }, windowShut: { toServer: null, toClient: null }, longestShut: { toServer: 0, toClient: 0 }, lastData: null, longestSilence: null, match: 'exact', tls,
+    marks: { ttl: { client: 64, server: 64 }, clientLink: null },
   } as DataConnection;
   s.transfers.push(t);
   const analysis = { capture: {} as Analysis['capture'], sessions: [s] } as Analysis;

@@ -277,7 +277,7 @@ export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null
   // Both client addresses arrive unrouted at a capture on the client's side: they left a host on
   // this segment as they are, so no NAT made the difference.
   const ownAddress =
-    otherAddress && hopsAway(s.ttl.client) === 0 && c.otherClientTtl !== undefined && hopsAway(c.otherClientTtl) === 0;
+    otherAddress && hopsAway(s.ttl.client) === 0 && hopsAway(c.marks.ttl.client) === 0;
   if (!otherAddress && !(r.code === 425 && FOREIGN_PEER_REPLY.test(r.text))) return null;
   const close = c.handshake.find((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'server');
   const closed = close ? `closed it without sending anything (${close.type === 'rst' ? 'RST' : 'FIN'}, frame ${close.frame})` : 'sent nothing on it';
@@ -290,7 +290,7 @@ export function checkPassivePeerMismatch(ctx: TransferContext): Diagnosis | null
     !otherAddress
       ? 'The server saw the data connection come from another address than the control connection: a NAT between this capture point and the server gave the two connections different outside addresses (an address pool that is not paired)'
       : ownAddress
-        ? `Both addresses send from this capture's own segment (TTL ${s.ttl.client} and ${c.otherClientTtl}, unchanged by any router), so no NAT changed them on the way here: unless another host on that segment took the data connection (what the check guards against), the client itself opened it from another of its own addresses (a second address on its interface, a bind or source-address setting, a route with another preferred source)`
+        ? `Both addresses send from this capture's own segment (TTL ${s.ttl.client} and ${c.marks.ttl.client}, unchanged by any router), so no NAT changed them on the way here: unless another host on that segment took the data connection (what the check guards against), the client itself opened it from another of its own addresses (a second address on its interface, a bind or source-address setting, a route with another preferred source)`
         : 'Unless another host took the data connection (what the check guards against), both are the same client behind a NAT that gave each new connection another outside address (an address pool that is not paired)',
   ];
   return diagnosis(ctx, 'passive-peer-mismatch', details, evidenceFrames(t, [close?.frame]), ownAddress ? OWN_ADDRESS_ADVICE : undefined);

@@ -5,7 +5,6 @@
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
 import { sessionOrder } from '../../session-order.js';
-import { rstFromMiddlebox } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
@@ -15,10 +14,10 @@ import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
 /** A refusal made by a device between the two hosts rather than by the host it names. */
-function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 'server'): boolean {
+function refusedByMiddlebox(c: DataConnection, target: 'client' | 'server'): boolean {
   const icmp = c.icmpErrors[0];
   if (icmp) return icmp.reporter !== (target === 'client' ? c.client.ip : c.server.ip);
-  return c.rst !== null && rstFromMiddlebox(c.rst, c.rst.by === 'client' ? s.ttl.client : s.ttl.server);
+  return c.rst?.forged === true;
 }
 
 /**
@@ -29,7 +28,7 @@ function refusedByMiddlebox(c: DataConnection, s: Session, target: 'client' | 's
  */
 export function neighbourUnresolved(c: DataConnection, s: Session, target: 'client' | 'server'): number | null {
   const icmp = c.icmpErrors[0];
-  if (!icmp || !refusedByMiddlebox(c, s, target)) return null;
+  if (!icmp || !refusedByMiddlebox(c, target)) return null;
   const hostUnreachable = icmpMeaning(icmp) === 'host unreachable' || icmpMeaning(icmp) === 'address unreachable';
   const syns = synEvents(c);
   const at = c.handshake.find((e) => e.type === 'icmp-error' && e.frame === icmp.frame);
@@ -74,7 +73,7 @@ function icmpRefusalWords(icmp: { type: number; code: number; reporter: string }
 function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): string | null {
   const icmp = c.icmpErrors[0];
   if (icmp) {
-    const middlebox = refusedByMiddlebox(c, s, target);
+    const middlebox = refusedByMiddlebox(c, target);
     const who = middlebox ? `, a device on the way, not the ${target}` : '';
     const waited = neighbourUnresolved(c, s, target);
     const base =
@@ -94,7 +93,7 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
         `the device this capture was taken on, never arriving from the ${c.rst.by}: that device (a firewall or router between them) sent it, not the ${c.rst.by}`
       );
     }
-    if (refusedByMiddlebox(c, s, target)) {
+    if (refusedByMiddlebox(c, target)) {
       const host = c.rst.by === 'client' ? s.ttl.client : s.ttl.server;
       return (
         `answered by a reset (RST) at frame ${c.rst.frame} that carries the ${c.rst.by}'s address but TTL ${c.rst.ttl}, ` +
@@ -337,7 +336,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       ? `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to: if that address is a NAT's public one, ` +
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
         `otherwise the ${t.announce?.reply && mode === 'passive' ? t.announce.reply.code : (t.announce?.command ?? (mode === 'active' ? 'PORT' : '227'))} names an address nobody answers for (set the ${target}'s announced address).`
-      : refused && refusedByMiddlebox(c, s, target)
+      : refused && refusedByMiddlebox(c, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : undefined;

@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resumedUpload, rstFromMiddlebox, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
@@ -188,7 +188,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   // A reset that ended the data connection, in its order beside the final reply: the sender's own
   // (its end already gone: it answered the receiver's packets with it), or the answer to the
   // receiver's FIN after it had waited. A reset forged by a device between them is the aborted check's.
-  const reset = c.rst && !rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) ? c.rst : null;
+  const reset = c.rst && !c.rst.forged ? c.rst : null;
   const finBefore = reset ? c.handshake.find((e) => e.type === 'fin' && e.by !== reset.by && e.frame < reset.frame) : undefined;
   const resetWords =
     reset === null
@@ -292,10 +292,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     });
   }
   let lateFin: number | undefined;
-  // A reset in one end's name whose TTL is not that end's was forged by a device between them.
-  const forged = c?.rst ? rstFromMiddlebox(c.rst, c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server) : false;
+  // A reset in one end's name whose TTL is not that end's was forged by a device between them (pipeline.ts).
+  const forged = c?.rst?.forged === true;
   if (c?.rst && forged) {
-    const host = c.rst.by === 'client' ? ctx.session.ttl.client : ctx.session.ttl.server;
+    const host = resetHostTtl(c, c.rst, ctx.session);
     stops.push({
       frame: c.rst.frame,
       words: c.rst.madeHere

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Packets of different connections captured within a moment of each other may be written in either
+// order: a capture merged from two interfaces, `tcpdump -i any` on a router, a NIC's several queues.
+// A verdict must not hang on that order. For every fixture, swap each pair of neighbouring records
+// that belong to different TCP connections and lie within --within seconds of each other (the
+// timestamps stay where they were: only which packet came first changes), in variants of one swap
+// each (up to --max-swaps per fixture, spread over the capture) and one with every other such pair
+// swapped at once; compare every session and transfer with the full capture's: control verdict,
+// login and cause; status, verdict and cause.
+//
+// Usage: nice -n 15 node scripts/sweep/swap-sweep.mjs [--root DIR] [--fixtures DIR] [--only REGEX]
+//        [--within SECONDS] [--max-swaps N] [--out FILE.tsv] [fixture …]
+// Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
+// kind (largest first); --out writes one line per difference.
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadCapture } from './load-capture.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
+
+const args = process.argv.slice(2);
+const { opt, root, fixturesDir } = options(args);
+const out = opt('--out', null);
+const only = opt('--only', null);
+const within = Number(opt('--within', '0.001'));
+const maxSwaps = Number(opt('--max-swaps', '200'));
+const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
+const { decodeFrame } = await import(root + '/dist/decode/frame.js');
+
+/** Analyse `cap` with its records in the order `order` (indexes into cap.records), each keeping its slot's timestamp. */
+async function analyseOrder(cap, order, fileName) {
+  const read = (sink) => {
+    sink.onHeader?.(cap.header);
+    for (const i of cap.interfaces) sink.onInterface?.(i);
+    for (const e of cap.events) if (e.kind === 's') sink.onSecrets?.(e.type, e.data);
+    order.forEach((k, slot) => {
+      const at = cap.records[slot];
+      sink.onRecord({ ...cap.records[k], frame: slot + 1, tsSec: at.tsSec, tsNsec: at.tsNsec, time: at.time });
+    });
+    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: order.length, bytes: 0 });
+  };
+  return analyzeRecords(read, { fileName });
+}
+
+/** A record's TCP connection (both directions alike), or null. */
+function connectionOf(r) {
+  try {
+    const f = decodeFrame(r);
+    if (!f.tcp || !f.ip) return null;
+    return [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|');
+  } catch {
+    return null;
+  }
+}
+
+/** One line per session and transfer, frames mapped back to the capture in order (`back`). */
+const lines = (a, back) => verdictLines(verdictFacts({ a, map: back }));
+
+const files = args.length > 0 ? args : fixtureFiles(fixturesDir, only);
+const diffs = [];
+let variants = 0;
+const t0 = performance.now();
+for (const f of files) {
+  const path = f.includes('/') ? f : fixturesDir + '/' + f;
+  const name = path.replace(/.*\//, '');
+  let cap;
+  try {
+    cap = await loadCapture(root, path);
+  } catch (e) {
+    process.stderr.write(`${name}: ${e.message}\n`);
+    continue;
+  }
+  const n = cap.records.length;
+  if (n < 2) continue;
+  const conns = cap.records.map(connectionOf);
+  const pairs = [];
+  for (let i = 0; i + 1 < n; i++) {
+    if (conns[i] !== null && conns[i + 1] !== null && conns[i] !== conns[i + 1] && cap.records[i + 1].time - cap.records[i].time <= within) pairs.push(i);
+  }
+  if (pairs.length === 0) continue;
+  const identity = Array.from({ length: n }, (_, i) => i);
+  const full = lines(await analyseOrder(cap, identity, name), []);
+  const stride = Math.max(1, Math.ceil(pairs.length / maxSwaps));
+  const orders = [];
+  for (let k = 0; k < pairs.length; k += stride) orders.push([`swap ${pairs[k] + 1}/${pairs[k] + 2}`, [pairs[k]]]);
+  // Every other eligible pair at once (none overlapping).
+  const many = [];
+  for (const i of pairs) if (many.length === 0 || i > many[many.length - 1] + 1) many.push(i);
+  if (many.length > 1) orders.push([`swap ${many.length} pairs`, many]);
+  for (const [label, swaps] of orders) {
+    const order = [...identity];
+    for (const i of swaps) [order[i], order[i + 1]] = [order[i + 1], order[i]];
+    // The variant's frame n held the full capture's record order[n-1]: its frame order[n-1]+1.
+    const back = [0, ...order.map((k) => k + 1)];
+    let got;
+    try {
+      got = lines(await analyseOrder(cap, order, name), back);
+    } catch (e) {
+      diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
+      continue;
+    }
+    variants++;
+    for (const [key, want] of full) {
+      const seen = got.get(key);
+      if (seen !== want) diffs.push({ fixture: name, label, kind: `${key[0] === 's' ? 'session' : 'transfer'} ${want} → ${seen ?? 'missing'}`, what: key, detail: `${seen ?? 'missing'} (in order: ${want})` });
+    }
+    for (const [key, seen] of got) if (!full.has(key)) diffs.push({ fixture: name, label, kind: `new ${key[0]}`, what: key, detail: seen });
+  }
+}
+const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+console.log(`${files.length} fixtures, ${variants} variants (neighbours within ${within} s), ${seconds} s, ${diffs.length} differences`);
+for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
+if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');

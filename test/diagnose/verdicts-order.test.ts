@@ -1,0 +1,90 @@
+/**
+ * Packets of two connections captured a moment apart may be written in either order: a capture
+ * merged from two interfaces, `tcpdump -i any`, a NIC's several queues. scripts/sweep/swap-sweep.mjs
+ * swapped each such pair of neighbouring records (different connections, within 1 ms) in every
+ * fixture and compared the verdicts with the capture in order; its largest group was a client's data
+ * SYN written before the 227/229 it answers. Each case here is a committed real fixture with two
+ * neighbouring records in each other's place (test/support/pcap-edit.ts swapNeighbours: each slot
+ * keeps its timestamp; packets untouched). Frames are tshark's (NAME.tshark-*.tsv): after the swap,
+ * the two swapped packets have each other's numbers.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { runCli } from '../cli/run-cli.js';
+import { swapNeighbours } from '../support/pcap-edit.js';
+import { analyze, factSha, ftpRows, path, tsv } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-order-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The fixture with records `frame` and `frame + 1` swapped, written and analysed. */
+async function swapped(name: string, frame: number): Promise<{ file: string; a: Analysis }> {
+  const file = join(tmp, `${name}-swap-${frame}.pcap`);
+  writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
+  return { file, a: await analyzeFiles([file], { fileName: file, thread: false }) };
+}
+
+/** Each transfer: [command, its frame, data stream, SYN frame, bytes, status, verdict, cause]. */
+const rows = (a: Analysis): unknown[][] =>
+  a.sessions.flatMap((s) =>
+    s.transfers.map((t) => [
+      t.request ? `${t.request.command} ${t.request.arg}`.trim() : null,
+      t.request?.frame ?? null,
+      t.connection?.stream ?? null,
+      t.connection?.synFrame ?? null,
+      t.bytes,
+      t.status,
+      t.verdict.kind,
+      t.diagnosis?.cause ?? null,
+    ]),
+  );
+
+/** One row of tshark's packet fields: [source, source port, destination port, TCP flags]. */
+const packet = (name: string, frame: number): string[] => {
+  const r = tsv(name, 'fields').find((x) => Number(x['frame.number']) === frame)!;
+  return [r['ip.src'], r['tcp.srcport'], r['tcp.dstport'], r['tcp.flags']];
+};
+
+describe('two connections\' packets a moment apart, written in the other order', () => {
+  it("a data SYN written before the 229 it answers is still that transfer's data connection, its file whole", async () => {
+    // tnftp to the GridFTP server: EPSV (frame 39), 229 naming port 50070 (frame 40), the client's
+    // SYN to it (frame 41), RETR hello.txt (frame 44), 511 bytes. Swapped, the SYN is frame 40 and
+    // the 229 frame 41, 0.07 ms apart. Before: the SYN matched no announcement yet, the connection
+    // was "other", and RETR hello.txt read "complete (replies; data not captured)".
+    const name = 'a18-gridftp-tnftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 39 && f <= 44)).toEqual([[39, 'EPSV'], [40, '229'], [44, 'RETR']]);
+    expect(packet(name, 41)).toEqual(['192.0.2.10', '47556', '50070', '0x0002']);
+    const inOrder = rows(await analyze(name));
+    const { file, a } = await swapped(name, 40);
+    const retr = rows(a).find((r) => r[0] === 'RETR hello.txt')!;
+    expect(retr).toEqual(['RETR hello.txt', 44, 2, 40, 511, 'complete', 'completed', null]);
+    expect(rows(a).map((r) => r.slice(4))).toEqual(inOrder.map((r) => r.slice(4)));
+    const t = a.sessions[0].transfers.find((x) => x.request?.arg === 'hello.txt')!;
+    expect(t.connection!.handshake.map((e) => `${e.type} ${e.frame}`)).toEqual(['syn 40', 'syn-ack 42', 'established 43', 'fin 48', 'fin 51']);
+    // Its bytes were read from the first one: extract saves the file whole.
+    const out = join(tmp, 'extract-gridftp');
+    expect((await runCli(['extract', '-o', out, file])).code).toBe(0);
+    const saved = readdirSync(out).find((f) => f.endsWith('hello.txt'))!;
+    expect(createHash('sha256').update(readFileSync(join(out, saved))).digest('hex')).toBe(factSha(name, 'hello.txt'));
+  });
+
+  it('a data SYN never answered, written before the 229 it answers, is still the failed transfer\'s', async () => {
+    // tnftp to aioftp: EPSV (frame 104), 229 naming port 50000 (frame 105), the client's SYNs to it
+    // (frames 106, 108, …) dropped: passive-syn-unanswered. Swapped, the first SYN is frame 105.
+    // Before: the connection carried no byte, was never linked, and the transfer read
+    // passive-unreached (no connection attempt seen).
+    const name = 'a18-aioftp-tnftp';
+    expect(ftpRows(name, '4').filter(([f]) => f >= 104 && f <= 106)).toEqual([[104, 'EPSV'], [105, '229']]);
+    expect(packet(name, 106)).toEqual(['192.0.2.10', '51978', '50000', '0x0002']);
+    const inOrder = await analyze(name);
+    const { a } = await swapped(name, 105);
+    expect(rows(a).map((r) => r.slice(2))).toEqual(rows(inOrder).map((r) => r.slice(2)).map((r) => (r[1] === 106 ? [r[0], 105, ...r.slice(2)] : r)));
+    const failed = a.sessions.flatMap((s) => s.transfers).find((x) => x.diagnosis?.cause === 'passive-syn-unanswered')!;
+    expect([failed.connection?.synFrame, failed.status]).toEqual([105, 'failed']);
+  });
+});
