@@ -69,8 +69,8 @@ function check(fixture, k, full, prefix, fullIdx, out) {
           add(`completed→incomplete:${pv.why}`, what, desc);
         }
       } else if ((BAD_STATUS.has(ft.status) || fv.kind === 'failed' || fv.kind === 'aborted') && pv.kind === 'completed') {
-        add(`${fv.kind}→completed`, what, desc);
-      } else if (!ft.diagnosis && pt.diagnosis) {
+        if (!killedUploadBeforeGone(pt, fv, k)) add(`${fv.kind}→completed`, what, desc);
+      } else if (!ft.diagnosis && pt.diagnosis && !closedAfterRefusal(prefix, ps, pt, fv)) {
         add(`healthy(${fv.kind})→diagnosis:${pt.diagnosis.cause}`, what, desc);
       }
       // The words: a transfer incomplete because the capture ended says so, in the verdict's sentence and
@@ -97,6 +97,38 @@ function check(fixture, k, full, prefix, fullIdx, out) {
   }
   void prefixSessions;
 }
+
+/**
+ * Honest, not a violation: a refused announcement (no command used it) after which the client closed
+ * its session at once, and the capture ended before any new session of the client's to the server.
+ * lftp logs in anew to ask another way (fell-back in the full capture: a27-chain-*-lftp,
+ * a33-nat64-eprt-fallback-*), while busybox, curl and wget give up in exactly the same packets
+ * (a27-passive-refused-pyftpdlib-busybox, a33-nat64-noepsv-pyftpdlib-curl-*,
+ * fail-pasv-denied-proftpd-wget, whose full captures read failed): a capture ending there cannot tell
+ * the two apart, and reads it as those full captures do. Checked on the client's latest session to
+ * the server in the prefix (a chain of refusals passes through several): closed by the client less
+ * than a second after its last refusal, the prefix ending less than a second after that close.
+ */
+function closedAfterRefusal(prefix, ps, pt, fv) {
+  if (fv.kind !== 'fell-back' || pt.status !== 'failed' || pt.request !== null || pt.announce?.reply == null || pt.announce.reply.code < 400) return false;
+  const same = prefix.sessions.filter((o) => o.client.ip === ps.client.ip && o.server.ip === ps.server.ip && o.server.port === ps.server.port);
+  const latest = same.reduce((a, b) => (b.start > a.start ? b : a), ps);
+  const last = latest.transfers.at(-1);
+  const refusal = last?.request === null ? last.announce?.reply : null;
+  const end = latest.closedBy;
+  if (!refusal || refusal.code < 400 || last.status !== 'failed' || end === null || end.by !== 'client') return false;
+  if (latest.commands.some((c) => c.frame > refusal.frame)) return false;
+  return end.time - refusal.time < 1 && prefix.capture.last - end.time < 1;
+}
+
+/**
+ * Honest, not a violation: an upload whose client was killed reads completed in a prefix that ends
+ * before the control connection's reset that shows the client gone (the full capture's resumed upload,
+ * `fv.resumed.gone`). The kernel closes a killed client's data connection with the FIN a finished
+ * upload ends with, and the server's 226 counts what it got: up to that reset, the capture holds a
+ * whole upload (killed-upload-resumed-vsftpd-lftp, cut between the 226 and the reset).
+ */
+const killedUploadBeforeGone = (pt, fv, k) => pt.direction === 'upload' && fv.kind === 'aborted' && fv.resumed !== undefined && fv.resumed.gone > k;
 
 const files = args.length > 0 ? args : fixtureFiles(fixturesDir);
 const violations = [];

@@ -99,6 +99,21 @@ const crossSession = (t, fs) =>
   fs.ref.relay !== undefined ||
   fs.ref.natPeer != null;
 
+/**
+ * A refusal the suffix reads as recovered from in another session (fell-back, retry-refused: the
+ * client's reconnect), where the full capture reads it alone, while the session's USER lies before the
+ * start: a reconnect is the same client's when it logs in as the same user (sorted.ts sameLogin), and
+ * a login the capture lacks matches any. The full capture knows the two users differ
+ * (refused-epsv-other-user-pyftpdlib-python: fxm28user refused EPSV, then anonymous's PASV); the
+ * suffix cannot, so its transfer is not wholly inside: its reading stands on the USER before it.
+ */
+function userBefore(ft, t, fs, k) {
+  if (!REFUSAL_RECOVERED.has(t.status) || REFUSAL_RECOVERED.has(ft.status)) return false;
+  const asked = ft.life.request ?? ft.life.announce ?? Infinity;
+  const user = fs.ref.commands.findLast?.((c) => c.command === 'USER' && c.frame < asked)?.frame;
+  return user !== undefined && user < k;
+}
+
 /** The full capture's data connection of `t` has packets in the suffix starting at k. */
 function dataInSuffix(t, k) {
   const c = t.ref.connection;
@@ -147,7 +162,7 @@ function check(fixture, k, full, part, out, notes) {
       used.add(t);
       const what = `${ft.id}${ft.command ? ' ' + ft.command + ' @' + ft.life.request : ''}`;
       const d = `${desc(t)} ev=${t.evidence.join(',')} (full: ${desc(ft)})`;
-      const whole = inside(ft, i > 0 ? fs.transfers[i - 1] : null, fs, k) && !CROSS_CAUSES.has(t.cause);
+      const whole = inside(ft, i > 0 ? fs.transfers[i - 1] : null, fs, k) && !CROSS_CAUSES.has(t.cause) && !userBefore(ft, t, fs, k);
       if (dataInSuffix(ft, k) && (t.kind === 'not-captured' || t.cause === 'not-in-capture')) add(`data-in-suffix→${t.kind}/${t.cause ?? '-'}`, what, d);
       else if (bad(ft) && t.kind === 'completed') add(`${ft.kind}→completed`, what, d);
       else if (whole) {

@@ -13,6 +13,19 @@ export function dataSender(direction: Transfer['direction']): Side | null {
   return null;
 }
 
+/**
+ * The side that sent a transfer's data: its command's (dataSender), else, when no command said (a
+ * transfer inferred while TLS hid the commands), the side that sent more bytes on its data
+ * connection (its TLS handshake's few hundred bytes go both ways, the data one way). Null when
+ * neither says.
+ */
+export function dataSenderOf(t: Transfer): Side | null {
+  const side = dataSender(t.direction);
+  const c = t.connection;
+  if (side !== null || c === null || c.bytesToClient === c.bytesToServer) return side;
+  return c.bytesToClient > c.bytesToServer ? 'server' : 'client';
+}
+
 /** The other side of dataSender, with its default: without a command, data is taken to go to the client. */
 export function dataReceiver(direction: Transfer['direction']): Side {
   return direction === 'upload' ? 'server' : 'client';

@@ -5,9 +5,9 @@
  * statuses (verdict.ts), the diagnosis (diagnose/index.ts: no cause for it) and the login; failure
  * evidence already in the capture (a reset, an ICMP error, a SYN sent again, an error reply, a
  * receiver that closed) is never in flight, but for a refusal the client usually gets past by asking
- * another way (a refused PASV/EPSV/PORT/EPRT no command used, a command the server lacks) while its
- * session was still going and no other way had been asked yet (fallback.ts reads a way past it
- * still under way the same way).
+ * another way (a refused PASV/EPSV/PORT/EPRT no command used, a command the server lacks, a RETR's
+ * 550 on a name that may be a directory) while its session was still going and no other way had been
+ * asked yet (fallback.ts reads a way past it still under way the same way).
  *
  * "Under way" is measured against the one clock TCP itself keeps for an answer that has not come:
  * the retransmission timeout. A SYN unanswered for less than its first timeout (RFC 6298: 1 s) had
@@ -17,7 +17,7 @@
  * still be sent again.
  */
 import { saysLacking } from '../ftp/commands.js';
-import { dataReceiver, dataSender } from './data-sender.js';
+import { dataReceiver, dataSender, dataSenderOf } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
@@ -99,7 +99,7 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
     return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'connecting', frame: last.frame } : null;
   }
   const fins = c.handshake.filter((e) => e.type === 'fin');
-  const sender = dataSender(t.direction);
+  const sender = dataSenderOf(t);
   // The receiver's close before the sender's ends a transfer short (verdict.ts receiverClosedShort): no longer in flight.
   if (fins.length > 0 && fins[0].by !== sender) return null;
   if (fins.length > 0) {
@@ -227,8 +227,41 @@ export function sessionStepAtEnd(s: Session, captureEnd: number | null): number 
  * nothing moved: a probe the client usually follows with another way (LIST), refusalAtEnd's case.
  */
 function refusedProbeAtEnd(t: Transfer, s: Session, captureEnd: number): InFlight | null {
-  if (t.bytes > 0 || t.direction === null || !saysLacking(t.reply!)) return null;
-  return refusalAtEnd(t, s, t.reply!, captureEnd);
+  if (t.bytes > 0 || t.direction === null) return null;
+  if (saysLacking(t.reply!)) return refusalAtEnd(t, s, t.reply!, captureEnd);
+  return maybeDirectory(t) ? directoryUndecidedAtEnd(t, s, captureEnd) : null;
+}
+
+/**
+ * A download refused with 550 on a name that may be a directory: urllib (and browsers) RETR a URL's
+ * last name first, and on a 550 try it as a directory (CWD into it, then LIST): fallback.ts reads
+ * that way past the refusal once the server accepts the CWD. As not-followed.ts, for a refusal
+ * whose next way decides it.
+ */
+const maybeDirectory = (t: Transfer): boolean => t.direction === 'download' && t.reply!.code === 550 && t.request !== null && t.request.arg.trim() !== '';
+
+/**
+ * A download's 550 on a name that may be a directory (maybeDirectory), with nothing after it yet that
+ * says whether it is one: no CWD into the name answered (accepted: fallback.ts's way past it; refused:
+ * no directory, the 550 stands), no later transfer command (the client moved on), while the session was
+ * still going at the capture's end: the client's next step, which decides it, may have come after.
+ * In flight at the session's last step; null otherwise.
+ */
+function directoryUndecidedAtEnd(t: Transfer, s: Session, captureEnd: number): InFlight | null {
+  const refusal = t.reply!;
+  const name = t.request!.arg.trim();
+  // From the session's end: what came after the refusal is among its last.
+  for (let i = s.transfers.length - 1; i >= 0; i--) {
+    const o = s.transfers[i];
+    if (o === t) break;
+    if (o.request !== null && o.request.frame > refusal.frame) return null;
+  }
+  for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > refusal.frame; i--) {
+    const c = s.commands[i];
+    if (c.command === 'CWD' && c.arg.trim() === name && c.reply !== null) return null;
+  }
+  const step = sessionStepAtEnd(s, captureEnd);
+  return step === null ? null : { kind: 'waiting', frame: step };
 }
 
 /**

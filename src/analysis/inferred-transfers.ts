@@ -73,25 +73,27 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
  * capture's are. Its mode is the connection's: passive when the FTP client opened it (or, seen
  * mid-stream, not sent from port 20). One with its handshake comes with its data's timing (`timing`:
  * other-connections.ts timesData), which the checks of an opened connection read; without it, it is
- * not taken. True when `c` was so linked.
+ * not taken. A command the server refused outright (refusedOutright) used no data connection: the
+ * next one takes it (ftpcopy's MLSD answered 500, then LIST over the same PASV); one refused just
+ * before the command, the command's (refusedBefore). `sessions`: those
+ * the connection may be of (between its hosts); of several that could take it, one (see below).
+ * True when `c` was so linked.
  */
-export function linkUnannounced(s: Session, c: TcpConnection, events: ConnectionEvent[], timing?: DataTiming): boolean {
-  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || ftpServerEnd(s, c) === null) return false;
-  const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
-  const t = s.transfers.find(
-    (x) =>
-      x.request !== null &&
-      x.request.frame < firstAnnouncement &&
-      x.announce === null &&
-      x.connection === null &&
-      x.unansweredAnnounce === undefined &&
-      x.inferred === undefined &&
-      c.end >= x.request.time &&
-      // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
-      (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
-  );
-  if (t === undefined) return false;
-  const serverEnd = ftpServerEnd(s, c)!;
+export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, events: ConnectionEvent[], timing?: DataTiming): boolean {
+  // Each session's candidate; of several (a client's parallel sessions, each with a command waiting),
+  // the one whose final reply came nearest the connection's last data (else its last packet): a server
+  // replies as it ends the data of the transfer it served (the first such session on a tie, or when none replied).
+  const end = timing?.lastData?.time ?? c.end;
+  let best: { s: Session; t: Transfer; distance: number } | null = null;
+  for (const s of sessions) {
+    const t = unannouncedCandidate(s, c, timing);
+    if (t === null) continue;
+    const distance = t.reply === null ? Infinity : Math.abs(t.reply.time - end);
+    if (best === null || distance < best.distance) best = { s, t, distance };
+  }
+  if (best === null) return false;
+  const { s, t } = best;
+  const serverEnd = (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c))!;
   t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
   t.announcedBeforeCapture = true;
   const initiatorIsFtpClient = c.client.ip === s.client.ip;
@@ -101,6 +103,43 @@ export function linkUnannounced(s: Session, c: TcpConnection, events: Connection
   t.connection = describeConnection(c, link, handshake, timing?.lastData ?? null, timing?.longestSilence ?? null);
   return true;
 }
+
+/** The transfer of `s` that may take `c` (linkUnannounced), or null. */
+function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming | undefined): Transfer | null {
+  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c)) === null) return null;
+  const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
+  const t = s.transfers.find(
+    (x) =>
+      x.request !== null &&
+      x.request.frame < firstAnnouncement &&
+      x.announce === null &&
+      x.connection === null &&
+      x.unansweredAnnounce === undefined &&
+      x.inferred === undefined &&
+      !refusedOutright(x) &&
+      (c.end >= x.request.time || refusedBefore(s, c, x)) &&
+      // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
+      (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
+  );
+  return t ?? null;
+}
+
+/**
+ * The connection was refused (a reset, never established) before the transfer command, which was the
+ * session's next after it: a client that connects first and asks after (ncftp, curl) still sends its
+ * command once its connection was refused.
+ */
+function refusedBefore(s: Session, c: TcpConnection, x: Transfer): boolean {
+  if (c.established || c.rst === undefined) return false;
+  return !s.transfers.some((o) => o !== x && o.request !== null && o.request.time >= c.start && o.request.time < x.request!.time);
+}
+
+/**
+ * A transfer command the server refused with no 1xx before it, and not about a data connection (a 5xx:
+ * unknown command, no such file; a 450, the file busy): the server never opened or read its data
+ * connection. A 425/426/421 may be about the very connection the capture holds.
+ */
+const refusedOutright = (t: Transfer): boolean => t.preliminary === null && t.reply !== null && (t.reply.code >= 500 || t.reply.code === 450);
 
 function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream', events: ConnectionEvent[] = []): Transfer {
   const id = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
@@ -310,6 +349,20 @@ export function buildServerOnlyTransfers(s: Session, conns: TcpConnection[], eve
   }
   if (open !== null) end(open, null);
   return used;
+}
+
+/**
+ * The FTP server's end of an active data connection to another address than its session's client, a
+ * PORT having named another host (the client's second address, a third host, an FXP copy's other
+ * server): a connection the server's address opened (its SYN in the capture) to that host's high
+ * port, or, seen mid-stream, one from the server's port 20 (ftp-data); null otherwise. Only a session
+ * the capture began during reads one (its PORT before the capture): other-connections.ts routes it there.
+ */
+export function activeEndElsewhere(s: Session, c: { client: Endpoint; server: Endpoint; midstream: boolean }): Endpoint | null {
+  const end = !c.midstream ? c.client : c.client.port === 20 ? c.client : c.server.port === 20 ? c.server : null;
+  if (end === null || end.ip !== s.server.ip) return null;
+  const other = end === c.client ? c.server : c.client;
+  return other.ip !== s.client.ip && other.ip !== s.server.ip && other.port >= 1024 ? end : null;
 }
 
 /** The FTP server's end of a connection between the session's two hosts (not the control connection), or null. */

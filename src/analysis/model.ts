@@ -677,6 +677,12 @@ export interface Session {
    */
   peersNotKept?: number;
   /**
+   * Sessions of the same client address to another server the analysis let go (past its session
+   * budget): the first frame of the earliest, the last of the latest. An FXP copy's other half may
+   * be there.
+   */
+  otherServersNotKept?: { from: number; to: number };
+  /**
    * Present only when the capture holds one side's packets of the control connection and none of
    * the other's (a capture filter, an asymmetric route): the side that was captured.
    */

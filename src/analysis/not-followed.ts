@@ -3,7 +3,8 @@
  * it may be read as a failure. Three budgets (memory-budget.ts) give things up: live connections
  * (a transfer's data connection or its session's control connection given up: TcpConnection.evicted),
  * commands kept (Session.commandsNotKept), and sessions kept (a client's other sessions to the server
- * let go: Session.peersNotKept). verdict.ts reads these for the `not-followed` verdict, the diagnosis
+ * let go: Session.peersNotKept; to another server, where an FXP copy's other half may be:
+ * Session.otherServersNotKept). verdict.ts reads these for the `not-followed` verdict, the diagnosis
  * for giving none.
  */
 import { saysLacking } from '../ftp/commands.js';
@@ -120,16 +121,31 @@ const stoppedBesideNotFollowed = new WeakMap<Transfer, number>();
 export const markSiblingNotFollowed = (t: Transfer, from: number): void => void stoppedBesideNotFollowed.set(t, from);
 export const siblingNotFollowedFrom = (t: Transfer): number | undefined => stoppedBesideNotFollowed.get(t);
 
+/**
+ * A passive transfer (its 227 accepted) that nothing connected to and the server never answered, while
+ * the analysis let go sessions of the same client to another server that ran past its announcement
+ * (Session.otherServersNotKept): an FXP copy's other half, the PORT naming this endpoint that the
+ * client sent that server, may be there (fxp.ts pairs them when both are kept). Their first frame,
+ * else undefined.
+ */
+export function fxpHalfNotKept(t: Transfer, s: Session): number | undefined {
+  const gone = s.otherServersNotKept;
+  if (gone === undefined || t.mode !== 'passive' || t.connection !== null || t.reply !== null || t.fxp !== undefined) return undefined;
+  const at = t.announce?.reply;
+  if (!t.announce?.endpoint || !at || at.code >= 300) return undefined;
+  return gone.to >= at.frame ? gone.from : undefined;
+}
+
 /** Where an unfinished transfer stopped being followed, as its `not-followed` verdict says it (verdict-types.ts), and that frame. */
 export interface NotFollowed {
-  at: { siblingFrom: number } | { commandsFrom: number } | { sessionsFrom: number } | { evictedAt: number };
+  at: { siblingFrom: number } | { commandsFrom: number } | { sessionsFrom: number } | { otherServersFrom: number } | { evictedAt: number };
   frame: number;
 }
 
 /**
  * Why an unfinished transfer's end is not known to the analysis, if it is one it did not follow:
- * its split siblings not followed, the client's next steps not kept, or its connections given up,
- * in that order; null otherwise. The verdict's `not-followed` and the diagnosis' silence read it.
+ * its split siblings not followed, the client's next steps not kept, its connections given up, or an
+ * FXP copy's other half in a session let go, in that order; null otherwise. The verdict's `not-followed` and the diagnosis' silence read it.
  */
 export function notFollowed(t: Transfer, s: Session, sessions: readonly Session[]): NotFollowed | null {
   const sibling = siblingNotFollowedFrom(t);
@@ -137,5 +153,7 @@ export function notFollowed(t: Transfer, s: Session, sessions: readonly Session[
   const notKept = commandsNotKeptAfter(t, s, sessions);
   if (notKept !== undefined) return { at: notKept.what === 'commands' ? { commandsFrom: notKept.from } : { sessionsFrom: notKept.from }, frame: notKept.from };
   const evicted = notFollowedAt(t, s);
-  return evicted === undefined ? null : { at: { evictedAt: evicted }, frame: evicted };
+  if (evicted !== undefined) return { at: { evictedAt: evicted }, frame: evicted };
+  const fxp = fxpHalfNotKept(t, s);
+  return fxp === undefined ? null : { at: { otherServersFrom: fxp }, frame: fxp };
 }

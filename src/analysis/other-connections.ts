@@ -9,7 +9,7 @@ import { warning, type Warning } from '../warnings/catalog.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import { noteSilence, type DataTiming } from './data-connections.js';
-import { buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkLateAnnounced, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
+import { activeEndElsewhere, buildServerOnlyTransfers, inferHiddenTransfers, inferMidstreamTransfer, linkLateAnnounced, linkOneWayData, linkUnannounced } from './inferred-transfers.js';
 import type { OtherConnection, Session } from './model.js';
 import type { SessionBuilder } from './session-builder.js';
 import { OtherTls } from './tls-routes.js';
@@ -227,10 +227,12 @@ export class OtherConnections {
     // capture, among the connections between its hosts (given to the latest session between them,
     // which may be another of the client's parallel sessions).
     const midstreamByHosts = sessionsByHosts(all.filter((s) => s.midstream));
-    for (const others of this.bySession.values()) {
+    for (const [builder, others] of this.bySession) {
       for (const c of others) {
         if (linked.has(c)) continue;
-        if ((midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? []).some((s) => linkUnannounced(s, c, eventsOf(c), this.timingOf(c)))) linked.add(c);
+        // Between the session's hosts; else (an active data connection to another host) the session it was routed to.
+        const among = midstreamByHosts.get(hostPair(c.client.ip, c.server.ip)) ?? (builder.session.midstream ? [builder.session] : []);
+        if (linkUnannounced(among, c, eventsOf(c), this.timingOf(c))) linked.add(c);
       }
     }
     for (const [builder, others] of this.bySession) {
@@ -257,6 +259,9 @@ export class OtherConnections {
     // From an FTPS server to another address: its active data connection, when the encrypted PORT
     // named an address no NAT rewrote (the client's inside one).
     if (!builder) builder = this.tlsSessionOfServer(conn);
+    // From a server to another address (its SYN, or seen mid-stream from its port 20), beside a session the
+    // capture began during: its active data connection, the PORT naming another host before the capture (linkUnannounced).
+    if (!builder) builder = this.activeDataElsewhere(conn);
     if (!builder) return false;
     let list = this.bySession.get(builder);
     if (!list) this.bySession.set(builder, (list = []));
@@ -282,6 +287,13 @@ export class OtherConnections {
   private tlsSessionOfClient(conn: TcpConnection): SessionBuilder | undefined {
     if (conn.midstream || conn.server.port < 1024) return undefined;
     return this.sessionsByClient.latest(conn.client.ip, (b) => b.session.tls && b.session.server.ip !== conn.server.ip, MAX_CLIENT_SESSIONS_SEEN);
+  }
+
+  /** The most recent open session the capture began during whose server opened `conn` to another host (activeEndElsewhere). */
+  private activeDataElsewhere(conn: TcpConnection): SessionBuilder | undefined {
+    const end = !conn.midstream ? conn.client : conn.client.port === 20 ? conn.client : conn.server.port === 20 ? conn.server : null;
+    if (end === null) return undefined;
+    return this.sessionsByServer.latest(end.ip, (b) => b.session.midstream && activeEndElsewhere(b.session, conn) !== null, MAX_CLIENT_SESSIONS_SEEN);
   }
 
   /** As tlsSessionOfClient, for a connection the server of an open FTPS session opened to a high port elsewhere. */
@@ -320,7 +332,7 @@ export class OtherConnections {
       const open = between.filter((s) => s.closedBy === null || s.closedBy.time >= c.start);
       if (open.length > 0) between = open;
       const events = this.events.get(c) ?? [];
-      if (between.some((s) => linkUnannounced(s, c, events, this.timingOf(c)))) continue;
+      if (linkUnannounced(between, c, events, this.timingOf(c))) continue;
       inferMidstreamTransfer(between[0], c);
     }
   }

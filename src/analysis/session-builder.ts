@@ -920,6 +920,10 @@ export class SessionBuilder {
           : null;
       const i = this.running.indexOf(transfer);
       if (i >= 0) this.running.splice(i, 1);
+      // A 425 before any data connection: the server gave up on the one it announced (its listener
+      // closed). A later connection to that endpoint is another's (vsftpd gives the port to the next
+      // session's PASV), not this one's, whose story ends with the 425.
+      if (reply.code === 425 && transfer.connection === null && transfer.announce?.endpoint != null) this.options.onForget(transfer);
     } else if (transfer.announce) {
       transfer.announce.reply = reply;
     }

@@ -32,6 +32,22 @@ const MAX_EMPTY_SESSIONS = 1000;
 /** Client-and-server pairs whose let-go sessions are remembered one by one (Session.peersNotKept). */
 const DROPPED_PEERS_KEPT = 4096;
 
+/** Sessions let go: the first frame of the earliest, the last of the latest, and their servers (null: not told, past a bound). */
+interface LetGo {
+  from: number;
+  to: number;
+  servers: string[] | null;
+}
+
+/** Servers named one by one per client; past this, any. */
+const LET_GO_SERVERS = 8;
+
+function widen(had: LetGo | undefined, conn: TcpConnection, server: string | null): LetGo {
+  if (had === undefined) return { from: conn.firstFrame, to: conn.lastFrame, servers: server === null ? null : [server] };
+  const servers = had.servers === null || server === null ? null : had.servers.includes(server) ? had.servers : had.servers.length < LET_GO_SERVERS ? [...had.servers, server] : null;
+  return { from: Math.min(had.from, conn.firstFrame), to: Math.max(had.to, conn.lastFrame), servers };
+}
+
 export class SessionRegistry {
   /**
    * Every control session, in order of creation (a Set: dropped empty sessions leave in O(1)).
@@ -55,6 +71,13 @@ export class SessionRegistry {
    */
   private readonly droppedPeers = new Map<string, number>();
   private droppedPeersOverflow: number | null = null;
+  /**
+   * Of the sessions let go past maxSessions, per client address: the frames the earliest began and
+   * the latest ended, with the servers they went to (Session.otherServersNotKept, for the kept
+   * sessions of the same client to another server); past DROPPED_PEERS_KEPT clients, one for all.
+   */
+  private readonly droppedByClient = new Map<string, LetGo>();
+  private droppedByClientOverflow: LetGo | null = null;
   /** First frame of each session the capture saw only partly (mid-stream, one side only). */
   private readonly partial = new Map<Session, number>();
 
@@ -116,6 +139,9 @@ export class SessionRegistry {
       const latest = Math.max(this.droppedPeers.get(key) ?? 0, conn.firstFrame);
       if (this.droppedPeers.has(key) || this.droppedPeers.size < DROPPED_PEERS_KEPT) this.droppedPeers.set(key, latest);
       else this.droppedPeersOverflow = Math.max(this.droppedPeersOverflow ?? 0, conn.firstFrame);
+      const known = this.droppedByClient.get(s.client.ip);
+      if (known !== undefined || this.droppedByClient.size < DROPPED_PEERS_KEPT) this.droppedByClient.set(s.client.ip, widen(known, conn, s.server.ip));
+      else this.droppedByClientOverflow = widen(this.droppedByClientOverflow ?? undefined, conn, null);
       return false;
     }
     return true;
@@ -145,6 +171,9 @@ export class SessionRegistry {
       s.id = i + 1;
       const notKept = this.droppedPeers.get(peersKey(s)) ?? this.droppedPeersOverflow;
       if (notKept !== null && notKept !== undefined) s.peersNotKept = notKept;
+      const gone = this.droppedByClient.get(s.client.ip) ?? this.droppedByClientOverflow;
+      // To another server than this session's (its own server's are peersNotKept's).
+      if (gone != null && (gone.servers === null || gone.servers.some((ip) => ip !== s.server.ip))) s.otherServersNotKept = { from: gone.from, to: gone.to };
       numberInCaptureOrder(s);
       for (const t of s.transfers) {
         t.session = s.id;

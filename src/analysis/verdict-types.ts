@@ -125,6 +125,12 @@ export type TransferVerdict =
       /** not-followed: as commandsFrom, the client's next session let go whole (past the session budget), from this frame (Session.peersNotKept). */
       sessionsFrom?: number;
       /**
+       * not-followed: a passive transfer nothing connected to, unanswered, while the client's sessions
+       * to another server were let go from this frame (Session.otherServersNotKept, not-followed.ts
+       * fxpHalfNotKept): an FXP copy's other half may be there.
+       */
+      otherServersFrom?: number;
+      /**
        * not-followed: a download the client stopped early while another session of the same client to
        * the same server was not followed whole from this frame (splitSiblingNotFollowed): a split
        * download's next segment may be there.

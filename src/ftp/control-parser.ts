@@ -179,7 +179,7 @@ export class FtpControlParser {
         this.remember(side, chunk);
         return;
       }
-      if (first && !looksLikeText(bytes)) {
+      if (first && !looksLikeText(bytes) && !(side === 'server' && startsLikeReply(bytes))) {
         this.emit({ type: 'not-ftp', dir: side, frame: chunk.frame, time: chunk.time, line: printableFirstLine(bytes) });
         d.mode = 'not-text';
         this.addOpaque(side, 'not-text', n, chunk);
@@ -449,6 +449,16 @@ function joinProblems(a: string | undefined, b: string | undefined): string | un
 /** A TLS record header: content type 20..23 (handshake is 22 = 0x16), version major 3. */
 export function looksLikeTlsRecord(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] >= 0x14 && bytes[0] <= 0x17 && bytes[1] === 0x03 && (bytes.length < 3 || bytes[2] <= 0x04);
+}
+
+/**
+ * The first bytes of a server's direction begin with a reply code and its separator ("230 ", "220-"):
+ * FTP, whatever its text holds after it (a hostile server's NUL in its 230, the first line a capture
+ * that began mid-session holds).
+ */
+function startsLikeReply(bytes: Uint8Array): boolean {
+  const digit = (i: number): boolean => bytes[i] >= 0x30 && bytes[i] <= 0x39;
+  return bytes.length >= 4 && bytes[0] >= 0x31 && bytes[0] <= 0x35 && digit(1) && digit(2) && (bytes[3] === 0x20 || bytes[3] === 0x2d);
 }
 
 /**

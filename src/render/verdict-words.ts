@@ -193,6 +193,13 @@ export function verdictSentence(t: Transfer): string {
           `more sessions than its memory budget keeps; a larger --max-memory keeps more), so whether the client got past it another way is not known.`
         );
       }
+      if (v.why === 'not-followed' && v.otherServersFrom !== undefined) {
+        return (
+          `not followed to its end: nothing connected to the endpoint its ${escapeText(t.announce?.command ?? 'PASV')} announced and the server never answered, ` +
+          `while the analysis did not keep the client's sessions to another server (from frame ${v.otherServersFrom}: more sessions than its memory budget keeps; ` +
+          'a larger --max-memory keeps more): an FXP copy, whose other server is told to connect here, would be asked there, so how this ended is not known.'
+        );
+      }
       if (v.why === 'not-followed' && v.commandsFrom !== undefined) {
         return (
           `not followed to its end: the analysis stopped keeping this session's commands at frame ${v.commandsFrom} ` +

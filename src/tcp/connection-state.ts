@@ -85,6 +85,8 @@ const COPY_WITHIN = 0.01;
  * numbers (a challenge ACK) land in it about once in a thousand.
  */
 const ANSWER_SLACK = 4 << 20;
+/** How far past a mid-stream side's first captured byte the peer's earlier acknowledgement may start it: a window's reach (scaled). */
+const MAX_ACKED_AHEAD = 1 << 30;
 
 export class ConnectionState {
   readonly conn: TcpConnection;
@@ -116,6 +118,12 @@ export class ConnectionState {
   private sentEndS2c = 0;
   /** Per direction, the frame of the peer's first acknowledgement past the bytes delivered so far (-1: none since they caught up). */
   private readonly ackedPast = { c2s: -1, s2c: -1 };
+  /**
+   * A connection seen mid-stream: the furthest the peer had acknowledged of a side before that side's
+   * first captured byte (raw sequence number; -1 none). Its bytes below were delivered before the
+   * capture: a sender's copy of them, sent again, is a retransmission, not its stream's start.
+   */
+  private readonly ackedBeforeStart = { c2s: -1, s2c: -1 };
   private retransmissionEvents = 0;
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
@@ -229,7 +237,10 @@ export class ConnectionState {
   /**
    * Does a SYN (without ACK) from this side start a new connection on the same key? Yes when it
    * carries a different ISN than the side used before (tshark's "port numbers reused" rule), or
-   * when the side never sent but the old connection is finishing or has been idle for `reuseIdle`.
+   * when the side never sent but the old connection is finishing or has been idle for `reuseIdle`,
+   * or was seen mid-stream with no SYN-ACK: a connection that began before the capture sends no SYN
+   * any more (the tail of the last one on a port a client binds again and again, its last ACK, then
+   * the next one's SYN). A SYN-ACK seen first may still meet the SYN its sender answered, sent again.
    */
   isNewSyn(fromClient: boolean, seq: number, now: number, reuseIdle: number): boolean {
     const isn = this.isnOf(fromClient);
@@ -237,6 +248,7 @@ export class ConnectionState {
     if (this.sideStarted(fromClient)) return true; // mid-stream side: a SYN from it is a fresh connection
     const c = this.conn;
     if (c.finFrames.c2s !== undefined || c.finFrames.s2c !== undefined) return true;
+    if (c.midstream && c.synAckFrames.length === 0) return true;
     return now - this.lastSeen > reuseIdle;
   }
 
@@ -250,6 +262,18 @@ export class ConnectionState {
       s2cIsn: this.isnOf(false),
       closedAt,
     };
+  }
+
+  /**
+   * Where a side seen mid-stream starts: at its first captured byte `seq`, or past it at what the peer
+   * had already acknowledged (ackedBeforeStart: a lossy control connection's command sent again after
+   * the server's answer, the capture starting between the two), within a window's reach.
+   */
+  private midstreamStart(dir: Direction, seq: number): number {
+    const acked = this.ackedBeforeStart[dir];
+    if (acked < 0) return seq;
+    const ahead = seqDiff(acked, seq);
+    return ahead > 0 && ahead <= MAX_ACKED_AHEAD ? acked : seq;
   }
 
   /** Seed the sides' sequence state from the first packet when it is a SYN-ACK (SYN unseen). */
@@ -388,6 +412,11 @@ export class ConnectionState {
       // those bytes were sent before this packet.
       let peer = fromClient ? this.s2c : this.c2s;
       const peerIsn = this.isnOf(!fromClient);
+      if (c.midstream && peerIsn < 0 && (peer === null || !peer.started)) {
+        const d = fromClient ? 's2c' : 'c2s';
+        const had = this.ackedBeforeStart[d];
+        if (had < 0 || seqDiff(tcp.ack, had) > 0) this.ackedBeforeStart[d] = tcp.ack >>> 0;
+      }
       // An ack past a stream-less side's ISN+1 acknowledges bytes the capture never saw: a gap.
       if (peer === null && peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) > 0) {
         peer = fromClient ? this.s2cStream() : this.c2sStream();
@@ -431,7 +460,7 @@ export class ConnectionState {
     const dataSeq = flags & TCP_SYN ? seqAdd(tcp.seq, 1) : tcp.seq;
     if (wireLength > 0) {
       const ds = fromClient ? this.c2sStream() : this.s2cStream();
-      if (!ds.started) ds.startAt(dataSeq);
+      if (!ds.started) ds.startAt(this.midstreamStart(dir, dataSeq));
       ds.keepBytes = !this.countOnly;
       const overflowsBefore = ds.overflows;
       const conflictsBefore = ds.conflicts;
@@ -456,7 +485,7 @@ export class ConnectionState {
     if (flags & TCP_FIN) {
       const finSeq = seqAdd(dataSeq, wireLength);
       const ds = fromClient ? this.c2sStream() : this.s2cStream();
-      if (!ds.started) ds.startAt(finSeq);
+      if (!ds.started) ds.startAt(this.midstreamStart(dir, finSeq));
       if (ds.fin(finSeq)) {
         c.finFrames[dir] = frame;
         if (fromClient) this.finAckTargetC2s = seqAdd(finSeq, 1);

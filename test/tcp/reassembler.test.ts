@@ -157,12 +157,12 @@ describe('TcpReassembler: lifecycle', () => {
     expect(rec.conns[0].closed).toBeNull();
   });
 
-  it('a SYN from a side that never sent: same connection when recent, a new one after 30 s idle', () => {
+  it('a SYN from a side that never sent, on a connection seen mid-stream with no SYN-ACK: a new connection, however recent (one begun before the capture sends no SYN any more), as after 30 s idle', () => {
     const recent = run([
       { from: 'c', flags: 'PA', seq: 500, ack: 900, data: 'x', time: 0 }, // mid-stream, server silent
       { from: 's', flags: 'S', seq: 42, time: 10 },
     ]);
-    expect(recent.rec.only('open', 'syn', 'close')).toEqual(['open 0 f1', 'syn 0 s2c f2', 'close 0 end']);
+    expect(recent.rec.only('open', 'syn', 'close')).toEqual(['open 0 f1', 'close 0 reused', 'open 1 f2', 'syn 1 c2s f2', 'close 1 end']);
     const idle = run([
       { from: 'c', flags: 'PA', seq: 500, ack: 900, data: 'x', time: 0 },
       { from: 's', flags: 'S', seq: 42, time: 40 },
