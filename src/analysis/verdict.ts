@@ -29,7 +29,7 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { saysLacking } from '../ftp/commands.js';
 import { findRefusedRetries } from './retry-refused.js';
-import { findPendingSplits, findSplitSegments } from './split-download.js';
+import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
 import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
@@ -700,6 +700,12 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     t.status = 'incomplete';
     t.splitPending = pending;
   }
+  // One the client stopped beside another download between the same hosts, where the capture lost what would show it a finished piece: not known.
+  for (const [t, lost] of findSplitsLost(sessions, (t, s) => stopper(t, s) === 'client')) {
+    if (siblingNotFollowedFrom(t) !== undefined) continue;
+    t.status = 'incomplete';
+    t.splitLost = lost;
+  }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
@@ -888,6 +894,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       if (pending !== undefined) {
         const frames = [...new Set([...evidence, pending.closed, pending.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', splitPending: pending, evidence: frames };
+      }
+      if (t.splitLost !== undefined) {
+        const l = t.splitLost;
+        const frames = [...new Set([...evidence, l.closed, l.frame, l.lost.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'split-not-captured', splitLost: l, evidence: frames };
       }
       const cut = finalReplyLost(t, s);
       if (cut !== null) {
