@@ -10,9 +10,9 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { AnnouncedKbytes, ControlVerdict, SplitLost, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { AnnounceLost, AnnouncedKbytes, ControlVerdict, SplitLost, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
-export type { AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitLost, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
+export type { AnnounceLost, AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitLost, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
 /** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
 export interface Diagnosis {
@@ -510,6 +510,8 @@ export interface Transfer {
    * replies that set this transfer up (SIZE and its 213, REST, TYPE) may be in what was lost. Absent when none.
    */
   controlGapBefore?: number;
+  /** Its announcement lost with control bytes, an unlinked connection between the hosts beside it (announce-lost.ts): not known. Its status is incomplete. */
+  announceLost?: AnnounceLost;
   /**
    * A PASV/EPSV/LPSV the client sent before the request whose reply is not in the capture (a capture
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.

@@ -62,6 +62,17 @@ export interface SplitLost {
   lost: { what: 'control'; session: number; frame: number } | { what: 'command' | 'connection'; frame: number };
 }
 
+/**
+ * A transfer command whose announcement the capture lost (announce-lost.ts): control bytes lost
+ * before it (`gap`: where the capture picked the control connection up again), and a connection
+ * between the hosts no transfer took (`stream`, its SYN's frame or null) open while it ran.
+ */
+export interface AnnounceLost {
+  gap: number;
+  stream: number;
+  syn: number | null;
+}
+
 /** A download's size as a server rounded it in its 150 (pure-ftpd's "N.N kbytes to download"): between `low` and `high` bytes. */
 export interface AnnouncedKbytes {
   kbytes: number;
@@ -268,6 +279,13 @@ export type TransferVerdict =
    * client knew whether it had sent it all (a client killed mid-upload looks exactly like this).
    */
   | { kind: 'unknown'; why: 'client-gone'; bytes: number; reply: number; gone: number; evidence: number[] }
+  /**
+   * Its announcement (PORT/PASV, or the reply) was in control bytes the capture lost, and a connection
+   * between the hosts that no transfer took ran while it did (`announceLost`): most likely its data
+   * connection, which could not be linked without the announced endpoint. The server's replies
+   * (`reply`, frame or null) alone do not say whether its data came whole: not known.
+   */
+  | { kind: 'unknown'; why: 'announce-lost'; bytes: number; reply: number | null; announceLost: AnnounceLost; evidence: number[] }
   /**
    * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
    * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).

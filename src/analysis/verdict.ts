@@ -35,6 +35,7 @@ import { textMode } from './line-ends.js';
 import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
 import { senderReset, senderResetInFlight } from './sender-reset.js';
 import { sizeLost } from './size-lost.js';
+import { announceLost, othersByHosts } from './announce-lost.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -662,6 +663,7 @@ function expand6(ip: string): string[] {
 export function settleOutcomes(sessions: Session[], captureEnd: number | null): void {
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
+  let others: ReturnType<typeof othersByHosts> | undefined;
   for (const s of sessions) {
     s.control = controlVerdict(s, captureEnd);
     s.login = loginOutcome(s, captureEnd);
@@ -671,7 +673,14 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
-    for (const t of s.transfers) t.status = outcome(t, s, holdsData, captureEnd);
+    for (const t of s.transfers) {
+      // Its announcement lost with control bytes, a connection no transfer took beside it: not known (announce-lost.ts).
+      const lost = s.controlGapBytes > 0 && t.request !== null && t.connection === null ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
+      if (lost !== null) {
+        t.announceLost = lost;
+        t.status = 'incomplete';
+      } else t.status = outcome(t, s, holdsData, captureEnd);
+    }
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t, s)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
@@ -890,6 +899,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
     case 'unused':
       return { kind: 'unused', evidence };
     case 'incomplete': {
+      if (t.announceLost !== undefined) {
+        const l = t.announceLost;
+        const frames = [...new Set([...evidence, l.gap, ...(l.syn !== null ? [l.syn] : [])])].sort((x, y) => x - y);
+        return { kind: 'unknown', why: 'announce-lost', bytes: 0, reply: t.reply?.frame ?? null, announceLost: l, evidence: frames };
+      }
       const pending = t.splitPending;
       if (pending !== undefined) {
         const frames = [...new Set([...evidence, pending.closed, pending.frame])].sort((x, y) => x - y);

@@ -77,6 +77,7 @@ export function verdictLabel(v: TransferVerdict): string {
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
+      if (v.why === 'announce-lost') return 'unknown (announcement not captured)';
       if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
       if (v.why === 'midstream') return v.resumes !== undefined ? 'unknown (not followed whole)' : 'mid-stream';
       return 'unknown (one side)';
@@ -426,6 +427,15 @@ export function verdictSentence(t: Transfer): string {
       if (v.why === 'tls-hidden') {
         const probable = `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol)`;
         return v.cause ? `${probable}; it probably did not complete: ${CATALOG[v.cause].title}.` : `${probable}.`;
+      }
+      if (v.why === 'announce-lost') {
+        const l = v.announceLost;
+        const said = t.reply !== null ? `the server's ${t.reply.code} (frame ${t.reply.frame})` : t.preliminary !== null ? `the server's ${t.preliminary.code} (frame ${t.preliminary.frame})` : 'the server\'s replies';
+        return (
+          `not known: the announcement this command used (PORT, PASV or their reply) is in control bytes the capture lost (it picks the control connection up again at frame ${l.gap}), ` +
+          `so its data connection could not be told by the endpoint it named; a connection between the same hosts that no transfer took ran while it did (tcp.stream ${l.stream}${l.syn !== null ? `, SYN frame ${l.syn}` : ''}), most likely that one. ` +
+          `${said.charAt(0).toUpperCase()}${said.slice(1)} alone ${t.reply !== null ? 'does' : 'do'} not say whether its data came whole.`
+        );
       }
       if (v.why === 'client-gone') {
         return (
