@@ -29,7 +29,7 @@ const without = (name: string, drop: number[]): Promise<Derived> => derived(tmp,
 
 /** Each transfer: [id, status, verdict (and why), cause]. */
 const rows = (a: Analysis): unknown[][] =>
-  a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.status, t.verdict.kind + (t.verdict.why ? `:${t.verdict.why}` : ''), t.diagnosis?.cause ?? null]));
+  a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.status, t.verdict.kind + ('why' in t.verdict ? `:${t.verdict.why}` : ''), t.diagnosis?.cause ?? null]));
 /** Each session's diagnosis. */
 const sessionCauses = (a: Analysis): unknown[] => a.sessions.map((s) => s.diagnosis?.cause ?? null);
 
