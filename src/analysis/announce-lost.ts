@@ -94,3 +94,10 @@ function newerPassiveLost(t: Transfer, s: Session): number | null {
   }
   return null;
 }
+
+/**
+ * A transfer whose announcement the capture lost (announceLost), that its server answered with a
+ * 2xx: whether its data came whole is not known, but the server took and served the command — which
+ * is what a refusal's fallback, or a malformed announcement's recovery, asks of the next transfer.
+ */
+export const servedDespiteLostAnnouncement = (o: Transfer): boolean => o.announceLost !== undefined && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300;

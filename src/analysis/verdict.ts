@@ -716,7 +716,8 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     t.splitLost = lost;
   }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
-  for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
+  // (Not one whose command used a later announcement the capture lost: announce-lost.ts.)
+  for (const t of refusedFxpHalves(sessions)) if ((t.status === 'incomplete' || t.status === 'unused') && t.announceLost === undefined) t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
   for (const s of sessions) {

@@ -188,8 +188,10 @@ function allFailed(s: Session): SessionDiagnosis | null {
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
-  // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known.
+  // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known;
+  // nor when one's outcome is not known for what the capture lost (its announcement, a split's evidence).
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
+  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined)) return null;
   const counts = new Map<CauseCode, number>();
   // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
   // failed for its own reason is the lesser cause of the two, whichever came first.
