@@ -58,14 +58,17 @@ function portAt(o: OtherConnection, s: Session): number {
 
 /**
  * The lost announcement's evidence for `t`, or null: a transfer command of the capture with no
- * announcement (or one a later passive command's lost reply superseded) and no data connection,
+ * announcement (or one a later passive command's lost reply superseded) and no data connection (or
+ * one, to the superseded announcement's endpoint, that never opened),
  * control bytes lost before it, whose server's last word is
  * not about the file (no reply yet, a 1xx or 2xx, or 426), beside an unlinked connection between
  * the hosts (not to the session's server port) that carried bytes or was opened, from before its
  * reply to after its command.
  */
 export function announceLost(t: Transfer, s: Session, others: Map<string, Unclaimed[]>): AnnounceLost | null {
-  if (t.request === null || t.inferred !== undefined || t.connection !== null || s.oneWay !== undefined) return null;
+  // A data connection that never opened cannot have carried what the server's 1xx and 2xx say moved: not this command's.
+  const c = t.connection;
+  if (t.request === null || t.inferred !== undefined || (c !== null && (c.established || c.midstream || c.synAckFrames.length > 0)) || s.oneWay !== undefined) return null;
   // Paired with an earlier announcement, while a later passive command's reply is in bytes the capture lost: the command used that one.
   const gap = t.announce === null ? (t.controlGapBefore ?? null) : newerPassiveLost(t, s);
   if (gap === null) return null;
