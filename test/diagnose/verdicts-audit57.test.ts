@@ -202,4 +202,40 @@ describe('a transfer command whose announcement the capture lost, beside the dat
     expect(out.transfers).toContain('Transfer 1.3: passive, LIST — unknown (announcement not captured)');
     expect(out.transfers).not.toContain('complete (replies; data not captured)');
   });
+  it('the same firewall taken at the client: the 227 LIST used lost (frame 44) — LIST is not "complete" over the earlier 227\'s connection that never opened (SYNs 40–42)', async () => {
+    // Before: 1.3 complete, verdict "completed: 0 bytes" — the LIST took the earlier 227 (frame 38),
+    // whose data connection to port 50013 got no SYN-ACK, and the 226 read as its success.
+    const name = 'a37-range-drop-vsftpd-python';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 37 && f <= 56)).toEqual([[37, 'PASV'], [38, '227'], [43, 'PASV'], [44, '227'], [49, 'LIST'], [50, '150'], [56, '226']]);
+    expect([40, 41, 42, 46].map((f) => [field(name, f)['tcp.dstport'], field(name, f)['tcp.flags']])).toEqual([['50013', '0x0002'], ['50013', '0x0002'], ['50013', '0x0002'], ['50005', '0x0002']]);
+    const d = await without(name, [44]);
+    const list = d.a.sessions[0].transfers.find((t) => t.request?.frame === d.at(49))!;
+    expect([list.id, list.status, list.diagnosis, list.connection?.established, list.connection?.synFrames]).toEqual([3, 'incomplete', null, false, [40, 41, 42]]);
+    expect(list.verdict).toEqual({
+      kind: 'unknown',
+      why: 'announce-lost',
+      bytes: 0,
+      reply: d.at(56),
+      announceLost: { gap: d.at(45), stream: 4, syn: d.at(46) },
+      evidence: [38, 40, 41, 42, d.at(45), d.at(46), d.at(49), d.at(56)],
+    });
+  });
+});
+
+describe('an ABOR after the Telnet interrupt, with the segment holding IAC IP IAC lost', () => {
+  it('proftpd, Python ftplib aborts a LIST (frame 54 lost: ff f4 ff): the DM left alone (frame 55) does not hide the ABOR — aborted by the client, not "complete" by ABOR\'s 226', async () => {
+    // Before: "\xf2ABOR" was no command, so the server's "226 Abort successful" read as the LIST's reply: complete.
+    const name = 'abor-list-drain-proftpd-python';
+    // tshark shows the Telnet bytes of frames 54 (IAC IP IAC) and 55 (DM, urgent) as lines of their own.
+    expect(ftpRows(name, '0').filter(([f]) => f >= 22 && f <= 68).map(([f, c]) => [f, /^[A-Z0-9]+$/.test(c) ? c : 'telnet'])).toEqual([[22, 'LIST'], [23, '150'], [54, 'telnet'], [55, 'telnet'], [56, 'ABOR'], [66, '226'], [67, '426'], [68, '426']]);
+    expect([field(name, 54)['tcp.len'], field(name, 55)['tcp.len'], field(name, 55)['tcp.flags']]).toEqual(['3', '1', '0x0038']);
+    const d = await without(name, [54]);
+    const abor = d.a.sessions[0].commands.find((c) => c.command === 'ABOR')!;
+    expect([abor.frame, abor.firstFrame, abor.reply?.code, abor.reply?.frame]).toEqual([d.at(56), d.at(55), 226, d.at(66)]);
+    expect(rows(d.a)).toEqual([
+      ['1.1', 'aborted', 'aborted', 'aborted'],
+      ['1.2', 'complete', 'completed', null],
+    ]);
+    expect(d.a.sessions[0].transfers[0].verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 32732, expected: null, cause: 'aborted', evidence: [18, 19, 20, 22, d.at(56), d.at(68)] });
+  });
 });
