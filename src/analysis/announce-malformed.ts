@@ -5,6 +5,7 @@
  * and by the diagnosis that explains it, so both decide it the same way.
  */
 import { sessionStepAtEnd } from './in-flight.js';
+import { servedDespiteLostAnnouncement } from './announce-lost.js';
 import type { Session, Transfer } from './model.js';
 
 /** The announcement carried a tuple that could not be read: answered, not refused, not cut by the capture. */
@@ -31,7 +32,7 @@ export function readableByHosts(t: Transfer): boolean {
 export function recoveredBy(s: Session, t: Transfer): Transfer | null {
   const from = t.announce?.reply?.frame ?? t.announce?.frame ?? 0;
   const next = s.transfers.find((o) => o !== t && o.request !== null && o.request.frame > from);
-  return next !== undefined && next.status === 'complete' ? next : null;
+  return next !== undefined && (next.status === 'complete' || servedDespiteLostAnnouncement(next)) ? next : null;
 }
 
 /** What the client did after the announcement's reply: its next command, or the end of the session. */

@@ -155,6 +155,7 @@ export class ControlChannels {
     if (event.type === 'retransmission') keepLast(route.tail[event.dir].repeats, event.frame);
     if (event.type === 'gap' && event.bytes) {
       s.controlGapBytes += event.bytes;
+      s.controlGapFrame ??= event.frame;
       (route.lastGapFrame ??= {})[event.dir] = event.frame;
     }
     if ((event.type === 'fin' || event.type === 'rst') && s.closedBy === null) {

@@ -7,6 +7,7 @@
  * (verdict.ts gives it the status `fell-back`); every output words that verdict.
  */
 import { activeMismatch } from './active-mismatch.js';
+import { servedDespiteLostAnnouncement } from './announce-lost.js';
 import { inFlightAtEnd, sessionStepAtEnd } from './in-flight.js';
 import { saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
@@ -25,7 +26,8 @@ import { firstAbove, peersKey, sameLogin } from './sorted.js';
  * capture's last packet (a fallback may still have been under way then).
  */
 export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): Fallback | null {
-  const done = (o: Transfer): boolean => o.status === 'complete' && o.reply !== null && o.reply.code < 300;
+  // Served: complete, or answered 2xx over an announcement the capture lost (its data's own verdict is the transfer's).
+  const done = (o: Transfer): boolean => (o.status === 'complete' && o.reply !== null && o.reply.code < 300) || servedDespiteLostAnnouncement(o);
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
   if (t.request === null) return announceFallback(t, s, sessions, done, captureEnd);
   const reply = t.reply;
@@ -187,7 +189,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   }
   // The capture stopped while the other way was still under way (its answer still to come, or the
   // attempt over it): the refusal was got past, and nothing after it had failed yet.
-  const inFlight = next.status === 'complete' || next.status === 'failed' ? null : inFlightAtEnd(next, at, captureEnd);
+  const inFlight = next.status === 'complete' || next.status === 'failed' || servedDespiteLostAnnouncement(next) ? null : inFlightAtEnd(next, at, captureEnd);
   if (inFlight !== null) {
     const command = next.request === null ? null : `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`;
     const accepted = answer === null ? {} : { accepted: { code: answer.code, frame: answer.frame } };
@@ -251,7 +253,7 @@ function announceLost(o: Transfer, s: Session): boolean {
     o.request !== null &&
     o.inferred === undefined &&
     s.controlGapBytes > 0 &&
-    ((o.status === 'complete' && o.reply !== null && o.reply.code < 300) || pastConnection(o))
+    ((o.status === 'complete' && o.reply !== null && o.reply.code < 300) || servedDespiteLostAnnouncement(o) || pastConnection(o))
   );
 }
 

@@ -10,9 +10,9 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { AnnouncedKbytes, ControlVerdict, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { AnnounceLost, AnnouncedKbytes, ControlVerdict, SplitLost, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
-export type { AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
+export type { AnnounceLost, AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitLost, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
 /** Why a transfer did not complete, as a value with a stable cause code (diagnose/catalog.ts). */
 export interface Diagnosis {
@@ -511,6 +511,20 @@ export interface Transfer {
    */
   splitPending?: SplitPending;
   /**
+   * A download the client stopped short beside another download between the same hosts, where the
+   * capture lost what would show whether it was a split download's piece (split-download.ts
+   * findSplitsLost): not known. Its status is incomplete.
+   */
+  splitLost?: SplitLost;
+  /**
+   * The frame where the capture picked the control connection up again after losing bytes of it,
+   * since the session's previous transfer command (or its start) and before this one's: commands and
+   * replies that set this transfer up (SIZE and its 213, REST, TYPE) may be in what was lost. Absent when none.
+   */
+  controlGapBefore?: number;
+  /** Its announcement lost with control bytes, an unlinked connection between the hosts beside it (announce-lost.ts): not known. Its status is incomplete. */
+  announceLost?: AnnounceLost;
+  /**
    * A PASV/EPSV/LPSV the client sent before the request whose reply is not in the capture (a capture
    * of the client's direction only, or a lost reply): the transfer was passive, its endpoint unknown.
    */
@@ -723,6 +737,8 @@ export interface Session {
   opaqueBytes: { client: number; server: number };
   /** Capture lost bytes of the control connection itself. */
   controlGapBytes: number;
+  /** The first frame after the first gap in the control connection's bytes (either direction), when the capture lost any after its first bytes. */
+  controlGapFrame?: number;
   warnings: Warning[];
   /**
    * The same session seen on the other side of a NAT (capture taken on the NAT device): which view

@@ -252,6 +252,9 @@ export class SessionBuilder {
   private clientSpoke = false;
   /** Where the capture last resumed after losing bytes of the client's (the frame after the gap): commands may be in them. */
   private clientGapAt = 0;
+  /** Where the capture last resumed after losing bytes of the control connection, either way; and the frame of the session's last transfer command. */
+  private gapAt = 0;
+  private lastRequestAt = 0;
   /** The transfer whose final reply came last: an ABOR after it is housekeeping (lateAbortFrame). */
   private lastEnded: Transfer | null = null;
   /**
@@ -311,6 +314,7 @@ export class SessionBuilder {
           this.serverGaps.push({ frame: event.acked ?? event.frame, acked: event.acked !== undefined, end: event.end ?? Infinity });
         }
         if (event.reason === 'gap' && event.dir === 'client') this.clientGapAt = event.frame;
+        if (event.reason === 'gap') this.gapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         s.opaqueBytes[event.dir] += event.bytes;
@@ -518,6 +522,9 @@ export class SessionBuilder {
     transfer.transferMode = this.transferMode ?? (s.midstream ? null : 'S');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
+    // Control bytes lost since the previous transfer command: what the client asked before this one (SIZE, REST, TYPE) may be there.
+    if (this.gapAt > this.lastRequestAt) transfer.controlGapBefore = this.gapAt;
+    this.lastRequestAt = cmd.frame;
     // A SIZE answers for a download only: before an upload it is the server's copy as it stands (the
     // part a resume continues from: wput, curl -C -), not the size of what the upload will carry.
     const size = path !== null && direction === 'download' ? this.sizes?.get(path) : undefined;

@@ -10,10 +10,14 @@ import type { Session, Transfer } from './model.js';
 import { dataSender } from './data-sender.js';
 import { expectedBytes } from './sender-stopped.js';
 
-/** The lost statement: the SIZE (its frame) whose 213 the capture lost, or the 213 (its frame) whose SIZE, naming the file, it lost. */
+/**
+ * The lost statement: the SIZE (its frame) whose 213 the capture lost, the 213 (its frame) whose
+ * SIZE, naming the file, it lost, or (`both`) control bytes lost before the transfer command, where a
+ * SIZE and its 213 may be (the frame where the capture picked the control connection up again).
+ */
 export interface SizeLost {
   frame: number;
-  lost: 'reply' | 'command';
+  lost: 'reply' | 'command' | 'both';
 }
 
 /**
@@ -21,7 +25,8 @@ export interface SizeLost {
  * connection with every byte the capture holds delivered and acknowledged: a SIZE of the same file,
  * since the session's previous transfer command, whose 213 is in bytes the capture lost (noReply
  * capture-gap: its frame), or a 213 stating a size with nothing waiting for it (the SIZE lost: the
- * 213's frame). Null otherwise, or when a size is known.
+ * 213's frame), or else control bytes the capture lost since the previous transfer command
+ * (Transfer.controlGapBefore: a SIZE and its 213 may both be there). Null otherwise, or when a size is known.
  */
 export function sizeLost(t: Transfer, s: Session): SizeLost | null {
   const c = t.connection;
@@ -38,6 +43,8 @@ export function sizeLost(t: Transfer, s: Session): SizeLost | null {
     if (x.command === 'SIZE' && x.arg.trim() === arg && x.reply === null && x.noReply?.why === 'capture-gap') lost = { frame: x.frame, lost: 'reply' };
     else if (x.command === null && x.reply !== null && x.reply.code === 213 && SIZE_TEXT.test(x.reply.text.trim())) lost = { frame: x.reply.frame, lost: 'command' };
   }
+  // Neither in the capture, and control bytes lost since the previous transfer command: both may be in them.
+  if (lost === null && t.controlGapBefore !== undefined) lost = { frame: t.controlGapBefore, lost: 'both' };
   return lost;
 }
 

@@ -13,7 +13,7 @@
  * fetches the same file) stays aborted, with its later attempt; a segment cut by the server or the
  * network keeps its own verdict.
  */
-import type { Session, SplitPending, SplitSegment, Transfer } from './model.js';
+import type { Session, SplitLost, SplitPending, SplitSegment, Transfer } from './model.js';
 import { firstAbove, peersKey } from './sorted.js';
 import { receiverEndedSilence } from './silence-ended.js';
 
@@ -91,10 +91,13 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       g.push({ t, s, rest: t.restOffset ?? 0 });
     }
   }
+  // Client and server pairs with a session whose control bytes the capture lost (a SIZE's 213 may be there, in a session whose own transfer command it lost too).
+  const gapped = new Set<string>();
+  for (const s of sessions) if (s.controlGapBytes > 0) gapped.add(peersKey(s));
   const found: Transfer[] = [];
   for (const g of [...groups.values()].flatMap(samePath)) {
     if (g.length < 2 || new Set(g.map((m) => m.rest)).size < 2 || !concurrent(g)) continue;
-    const size = fileSize(g) ?? endOfFile(g);
+    const size = fileSize(g) ?? (gapped.has(peersKey(g[0].s)) ? endOfFile(g) : null);
     if (size === null) continue;
     const whole = covers(g, size);
     // By offset (stable: one offset's downloads keep their order), for the nearest later offset.
@@ -198,6 +201,83 @@ export function findPendingSplits(
   return found;
 }
 
+/** A download's first frame in the capture: its command, else (the command lost) the server's first reply to it, else its data connection's. */
+function firstFrameOf(t: Transfer): number | null {
+  return t.request?.frame ?? t.preliminary?.frame ?? t.reply?.frame ?? connectionFrame(t);
+}
+
+/** The first frame the capture holds of a transfer's data connection: its SYN, else its first handshake packet or its last data. */
+function connectionFrame(t: Transfer): number | null {
+  const c = t.connection;
+  return c === null ? null : (c.synFrame ?? c.handshake[0]?.frame ?? c.lastData?.frame ?? null);
+}
+
+/** A transfer between the hosts that may be a download of a split: a download, or one whose command the capture lost (which it was is not known). */
+const mayBeDownload = (u: Transfer): boolean => u.direction === 'download' || (u.inferred === 'command-lost' && u.direction !== 'upload');
+
+/** How many other transfers are weighed per stopped download: a client's few segments are near it; thousands of downloads of a hostile capture cost no more. */
+const MAX_BESIDE_TRIED = 64;
+
+/**
+ * Downloads the client stopped short (the reading of findSplitSegments: its ABOR, its reset or FIN of
+ * the data connection before the server's) that findSplitSegments could not show a finished piece,
+ * beside another download between the same client and server that ran while it did (its session
+ * open before this one was stopped, its own transfer not over before this one was asked), where the
+ * capture lost what that showing reads: control bytes of this session or of one of those beside it
+ * (a segment's REST, its 350, its RETR, a SIZE's 213 — Session.controlGapBytes), or the other
+ * download's command (inferred command-lost) or its data connection's opening (seen mid-stream). A
+ * piece or a stop: not in the capture. Each with its SplitLost; a segment or a pending split is not one.
+ */
+export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfer, s: Session) => boolean): Map<Transfer, SplitLost> {
+  const found = new Map<Transfer, SplitLost>();
+  const byPeers = new Map<string, Session[]>();
+  for (const s of sessions) {
+    const k = peersKey(s);
+    let list = byPeers.get(k);
+    if (list === undefined) byPeers.set(k, (list = []));
+    list.push(s);
+  }
+  for (const [, peers] of byPeers) {
+    if (peers.length < 2 && peers.every((s) => s.transfers.length < 2)) continue;
+    for (const s of peers) {
+      for (const t of s.transfers) {
+        const c = t.connection;
+        if (t.status !== 'aborted' || t.direction !== 'download' || t.request === null || !c?.established || c.midstream) continue;
+        if (t.segment !== undefined || t.splitPending !== undefined || t.inferred !== undefined || t.fxp !== undefined) continue;
+        const stop = clientStop(t, s, stoppedByClient);
+        if (stop === null) continue;
+        const from = t.request.time;
+        let lost: SplitLost['lost'] | null = null;
+        let other: { s: Session; t: Transfer; frame: number } | null = null;
+        let tried = 0;
+        for (const u of peers) {
+          if (tried >= MAX_BESIDE_TRIED || (lost !== null && other !== null)) break;
+          // Its session open before this download was stopped, and not closed before it was asked.
+          if (u.start >= stop.time || (u !== s && (u.closedBy?.time ?? u.end) < from)) continue;
+          if (lost === null && u.controlGapBytes > 0) lost = { what: 'control', session: u.id, frame: u.controlGapFrame ?? firstFrameOf(u.transfers[0] ?? t) ?? t.request.frame };
+          for (const x of u.transfers) {
+            if (x === t || !mayBeDownload(x)) continue;
+            const xc = x.connection;
+            const xFirst = firstFrameOf(x);
+            if (xFirst === null) continue;
+            // Over before this one was asked, or asked again in this session once it was stopped: no piece beside it.
+            if (xc !== null && xc.end < from) continue;
+            if (x.request !== null && x.request.time >= stop.time && u === s) continue;
+            tried++;
+            other ??= { s: u, t: x, frame: xFirst };
+            if (lost === null && x.inferred === 'command-lost') lost = { what: 'command', frame: xFirst };
+            if (lost === null && xc?.midstream === true) lost = { what: 'connection', frame: connectionFrame(x) ?? xFirst };
+            if (lost !== null && other !== null) break;
+          }
+        }
+        if (lost === null || other === null) continue;
+        found.set(t, { how: stop.how, closed: stop.frame, reach: reachOf(t), session: other.s.id, transfer: `${other.s.id}.${other.t.id}`, frame: other.frame, lost });
+      }
+    }
+  }
+  return found;
+}
+
 /**
  * Downloads of one file name split by path: one group per absolute path, each with the relative
  * paths (a session whose CWD the capture lost: "seg3m.txt" beside "/pub/seg3m.txt") that end it,
@@ -279,14 +359,14 @@ function fileSize(g: Member[]): number | null {
 }
 
 /**
- * No size stated in the capture, where one of the sessions lost control bytes (the SIZE, or its 213,
- * in a gap: axel asks SIZE on its first connection only): the file ends where a segment the server
+ * No size stated in the capture, where a session between the same client and server lost control
+ * bytes (the SIZE, or its 213, in a gap; or the transfer command of the session that asked it: axel
+ * asks SIZE on its first connection only): the file ends where a segment the server
  * sent to its end ends. A RETR after REST r sends from r to the end of the file: one in binary, that
  * the server completed (226) with its data whole (its FIN, nothing lost the receiver did not
  * acknowledge, no reset), ends the file at r plus its bytes. Null when none did.
  */
 function endOfFile(g: Member[]): number | null {
-  if (!g.some((m) => m.s.controlGapBytes > 0)) return null;
   let end: number | null = null;
   for (const { t } of g) {
     const c = t.connection!;

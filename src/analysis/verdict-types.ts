@@ -40,6 +40,39 @@ export interface SplitPending {
   frame: number;
 }
 
+/**
+ * A download the client stopped short beside another download between the same two hosts, while the
+ * capture lost part of what would show whether it was a split download's finished piece: control
+ * bytes of a session of the same client to the same server (a command, its reply: the REST, RETR or
+ * SIZE of a segment), or a download between them whose command or data connection's opening it lost
+ * (analysis/split-download.ts findSplitsLost).
+ */
+export interface SplitLost {
+  /** How the client stopped it (as SplitPending `how`). */
+  how: 'abor' | 'rst' | 'fin' | 'control';
+  /** That stop's frame. */
+  closed: number;
+  /** Where its data ended in the file: its REST offset (when the capture shows it) plus the bytes it carried. */
+  reach: number;
+  /** The other download beside it: its session, transfer ("S.T") and first frame in the capture. */
+  session: number;
+  transfer: string;
+  frame: number;
+  /** What the capture lost: the first frame after a control connection's gap (`control`), or the other download's command or data connection's opening (`transfer`). */
+  lost: { what: 'control'; session: number; frame: number } | { what: 'command' | 'connection'; frame: number };
+}
+
+/**
+ * A transfer command whose announcement the capture lost (announce-lost.ts): control bytes lost
+ * before it (`gap`: where the capture picked the control connection up again), and a connection
+ * between the hosts no transfer took (`stream`, its SYN's frame or null) open while it ran.
+ */
+export interface AnnounceLost {
+  gap: number;
+  stream: number;
+  syn: number | null;
+}
+
 /** A download's size as a server rounded it in its 150 (pure-ftpd's "N.N kbytes to download"): between `low` and `high` bytes. */
 export interface AnnouncedKbytes {
   kbytes: number;
@@ -103,7 +136,7 @@ export type TransferVerdict =
   | { kind: 'not-captured'; replies: 'completed' | 'started'; evidence: number[] }
   /**
    * No final reply in the capture: `capture-ended` (it was still running when the capture ended),
-   * `session-ended` (the control connection closed first), `size-not-captured` (see `sizeLost`), `not-followed` (the analysis gave up its
+   * `session-ended` (the control connection closed first), `size-not-captured` (see `sizeLost`), `split-not-captured` (see `splitLost`), `not-followed` (the analysis gave up its
    * data or control connection at frame `evictedAt` to make room for others: more connections were
    * live at once than its budget, `--max-memory`), `reply-not-captured` (its final reply was in
    * bytes the capture lost: `replyInGap`).
@@ -114,7 +147,7 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'split-not-captured';
       evictedAt?: number;
       /**
        * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
@@ -140,9 +173,10 @@ export type TransferVerdict =
        * With `why: 'size-not-captured'`: the download's receiver reset its data connection (frame
        * `reset`) holding every byte the capture shows, acknowledged; the size the session stated, which
        * says whether that was the whole file, is in bytes the capture lost (`sizeLost`: the SIZE whose
-       * 213 was lost, or the 213 whose SIZE, naming the file, was; size-lost.ts).
+       * 213 was lost, or the 213 whose SIZE, naming the file, was, or — `both` — control bytes lost
+       * before the transfer command, where a SIZE and its 213 may be; size-lost.ts).
        */
-      sizeLost?: { frame: number; lost: 'reply' | 'command' };
+      sizeLost?: { frame: number; lost: 'reply' | 'command' | 'both' };
       reset?: number;
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
@@ -168,6 +202,8 @@ export type TransferVerdict =
       arriving?: { reply: number; lastData: number | null };
       /** Present when the client stopped it while another session of its own to the server was still under way (SplitPending). */
       splitPending?: SplitPending;
+      /** With `why: 'split-not-captured'`: the client stopped it beside another download, and the capture lost what would show whether it was a piece (SplitLost). */
+      splitLost?: SplitLost;
       /**
        * Present when the transfer was still under way at the capture's last packet (in-flight.ts), no
        * failure shown: `connecting` (its data connection's SYN, or SYN and SYN-ACK, less than the first
@@ -249,6 +285,13 @@ export type TransferVerdict =
    * client knew whether it had sent it all (a client killed mid-upload looks exactly like this).
    */
   | { kind: 'unknown'; why: 'client-gone'; bytes: number; reply: number; gone: number; evidence: number[] }
+  /**
+   * Its announcement (PORT/PASV, or the reply) was in control bytes the capture lost, and a connection
+   * between the hosts that no transfer took ran while it did (`announceLost`): most likely its data
+   * connection, which could not be linked without the announced endpoint. The server's replies
+   * (`reply`, frame or null) alone do not say whether its data came whole: not known.
+   */
+  | { kind: 'unknown'; why: 'announce-lost'; bytes: number; reply: number | null; announceLost: AnnounceLost; evidence: number[] }
   /**
    * TLS hid the commands: the transfer is inferred from its data connection. `cause` when what TLS
    * showed in clear names a failure (tls-no-close-notify: its sender stopped without close_notify).

@@ -29,12 +29,13 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { saysLacking } from '../ftp/commands.js';
 import { findRefusedRetries } from './retry-refused.js';
-import { findPendingSplits, findSplitSegments } from './split-download.js';
+import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
 import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
 import { senderReset, senderResetInFlight } from './sender-reset.js';
 import { sizeLost } from './size-lost.js';
+import { announceLost, othersByHosts } from './announce-lost.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -714,6 +715,7 @@ function expand6(ip: string): string[] {
 export function settleOutcomes(sessions: Session[], captureEnd: number | null): void {
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
+  let others: ReturnType<typeof othersByHosts> | undefined;
   for (const s of sessions) {
     s.control = controlVerdict(s, captureEnd);
     s.login = loginOutcome(s, captureEnd);
@@ -723,7 +725,14 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
-    for (const t of s.transfers) t.status = outcome(t, s, holdsData, captureEnd);
+    for (const t of s.transfers) {
+      // Its announcement lost with control bytes, a connection no transfer took beside it: not known (announce-lost.ts).
+      const lost = s.controlGapBytes > 0 && t.request !== null && t.connection?.established !== true ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
+      if (lost !== null) {
+        t.announceLost = lost;
+        t.status = 'incomplete';
+      } else t.status = outcome(t, s, holdsData, captureEnd);
+    }
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
@@ -752,8 +761,15 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     t.status = 'incomplete';
     t.splitPending = pending;
   }
+  // One the client stopped beside another download between the same hosts, where the capture lost what would show it a finished piece: not known.
+  for (const [t, lost] of findSplitsLost(sessions, (t, s) => stopper(t, s) === 'client')) {
+    if (siblingNotFollowedFrom(t) !== undefined) continue;
+    t.status = 'incomplete';
+    t.splitLost = lost;
+  }
   // Nobody was told to connect to it: it could never run, and failed with the copy.
-  for (const t of refusedFxpHalves(sessions)) if (t.status === 'incomplete' || t.status === 'unused') t.status = 'failed';
+  // (Not one whose command used a later announcement the capture lost: announce-lost.ts.)
+  for (const t of refusedFxpHalves(sessions)) if ((t.status === 'incomplete' || t.status === 'unused') && t.announceLost === undefined) t.status = 'failed';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
   for (const s of sessions) {
@@ -936,10 +952,20 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
     case 'unused':
       return { kind: 'unused', evidence };
     case 'incomplete': {
+      if (t.announceLost !== undefined) {
+        const l = t.announceLost;
+        const frames = [...new Set([...evidence, l.gap, ...(l.syn !== null ? [l.syn] : [])])].sort((x, y) => x - y);
+        return { kind: 'unknown', why: 'announce-lost', bytes: 0, reply: t.reply?.frame ?? null, announceLost: l, evidence: frames };
+      }
       const pending = t.splitPending;
       if (pending !== undefined) {
         const frames = [...new Set([...evidence, pending.closed, pending.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', splitPending: pending, evidence: frames };
+      }
+      if (t.splitLost !== undefined) {
+        const l = t.splitLost;
+        const frames = [...new Set([...evidence, l.closed, l.frame, l.lost.frame])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'split-not-captured', splitLost: l, evidence: frames };
       }
       const cut = finalReplyLost(t, s);
       if (cut !== null) {

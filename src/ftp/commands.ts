@@ -192,8 +192,12 @@ export interface ParsedRequest {
   problem?: string;
 }
 
-/** Telnet IAC + command byte (IP 0xF4, DM 0xF2, …): clients send "IAC IP IAC DM" before ABOR. */
-const TELNET_PREFIX = /^(?:\xff[\xf0-\xfe])+/;
+/**
+ * Telnet IAC + command byte (IP 0xF4, DM 0xF2, …): clients send "IAC IP IAC DM" before ABOR. A
+ * command byte alone may begin the line: its IAC was the last byte of a segment the capture lost
+ * (the DM comes as TCP urgent data in a segment of its own), and no verb begins with such a byte.
+ */
+const TELNET_PREFIX = /^(?:[\xf0-\xfe](?=[\xffA-Za-z]))?(?:\xff[\xf0-\xfe])*/;
 
 /** "RETR  a b" → { command: 'RETR', arg: ' a b' }. */
 export function parseRequestLine(line: string): ParsedRequest {

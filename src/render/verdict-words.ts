@@ -53,6 +53,7 @@ export function verdictLabel(v: TransferVerdict): string {
       if (v.why === 'not-followed') return 'not followed';
       if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
       if (v.why === 'size-not-captured') return 'not known (size not captured)';
+      if (v.why === 'split-not-captured') return 'not known (split, part not captured)';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -76,6 +77,7 @@ export function verdictLabel(v: TransferVerdict): string {
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
+      if (v.why === 'announce-lost') return 'unknown (announcement not captured)';
       if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
       if (v.why === 'midstream') return v.resumes !== undefined ? 'unknown (not followed whole)' : 'mid-stream';
       return 'unknown (one side)';
@@ -213,7 +215,9 @@ export function verdictSentence(t: Transfer): string {
           `not known: the client reset the data connection (frame ${v.reset}) holding ${n(v.bytes)} bytes, every one acknowledged${said}; ` +
           (v.sizeLost!.lost === 'reply'
             ? `the file's size, which says whether that was all of it, is in bytes the capture lost: the server's answer to SIZE (frame ${v.sizeLost!.frame}).`
-            : `the size the server stated (213, frame ${v.sizeLost!.frame}) answered a SIZE the capture lost, so which file it names is not known, nor whether that was all of it.`)
+            : v.sizeLost!.lost === 'both'
+              ? `the capture lost bytes of the control connection before the transfer command (picked up again at frame ${v.sizeLost!.frame}), where the file's size, which says whether that was all of it, may have been asked and stated.`
+              : `the size the server stated (213, frame ${v.sizeLost!.frame}) answered a SIZE the capture lost, so which file it names is not known, nor whether that was all of it.`)
         );
       }
       if (v.why === 'not-followed') {
@@ -248,6 +252,28 @@ export function verdictSentence(t: Transfer): string {
           `while its session ${p.session} to the same server was still under way when the capture ended (frame ${p.frame}): a client that fetches a file in segments ` +
           '(aria2c, axel, lftp pget) closes each once its piece is in and asks for the rest over its other sessions; whether this one was such a piece or a download stopped short, ' +
           'the capture ended too soon to show.'
+        );
+      }
+      if (v.splitLost !== undefined) {
+        const l = v.splitLost;
+        const stop =
+          l.how === 'abor'
+            ? `sent ABOR (frame ${l.closed})`
+            : l.how === 'control'
+              ? `closed its control connection (frame ${l.closed}) while the data still came`
+              : `${l.how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${l.closed})`;
+        const of = v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+        const lost =
+          l.lost.what === 'control'
+            ? `bytes of session ${l.lost.session}'s control connection (the capture picks it up again at frame ${l.lost.frame})`
+            : l.lost.what === 'command'
+              ? `the transfer command of ${l.transfer} (its server's reply at frame ${l.lost.frame})`
+              : `the opening of ${l.transfer}'s data connection (seen from frame ${l.lost.frame})`;
+        return (
+          `not known: the client ${stop} with ${n(v.bytes)}${of} in${t.restOffset ? ` (from REST ${n(t.restOffset)})` : ''}, up to byte ${n(l.reach)} of the file, ` +
+          `beside another download from the same server (transfer ${l.transfer}, frame ${l.frame}); a client that fetches a file in segments (aria2c, axel, lftp pget) ` +
+          `closes each once its piece is in, and what would show whether this was such a piece (the segments' REST offsets, the file's size, the next segment's request) ` +
+          `may be in what the capture lost: ${lost}. Whether it was a finished piece or a download stopped short is not in the capture.`
         );
       }
       if (v.underWay?.step === 'aborting') {
@@ -408,6 +434,15 @@ export function verdictSentence(t: Transfer): string {
       if (v.why === 'tls-hidden') {
         const probable = `probably a transfer: a connection between the session's hosts carried ${n(v.bytes)} bytes while TLS hid the commands (inferred from timing and ports, not read from the protocol)`;
         return v.cause ? `${probable}; it probably did not complete: ${CATALOG[v.cause].title}.` : `${probable}.`;
+      }
+      if (v.why === 'announce-lost') {
+        const l = v.announceLost;
+        const said = t.reply !== null ? `the server's ${t.reply.code} (frame ${t.reply.frame})` : t.preliminary !== null ? `the server's ${t.preliminary.code} (frame ${t.preliminary.frame})` : 'the server\'s replies';
+        return (
+          `not known: the announcement this command used (PORT, PASV or their reply) is in control bytes the capture lost (it picks the control connection up again at frame ${l.gap}), ` +
+          `so its data connection could not be told by the endpoint it named; a connection between the same hosts that no transfer took ran while it did (tcp.stream ${l.stream}${l.syn !== null ? `, SYN frame ${l.syn}` : ''}), most likely that one. ` +
+          `${said.charAt(0).toUpperCase()}${said.slice(1)} alone ${t.reply !== null ? 'does' : 'do'} not say whether its data came whole.`
+        );
       }
       if (v.why === 'client-gone') {
         return (

@@ -77,8 +77,9 @@ describe("lftp's reconnect chain (EPSV refused, reconnect, PASV refused, reconne
       },
     });
     expect(pasv.verdict).toMatchObject({ kind: 'fell-back', fallback: { transfer: '3.1', announce: { command: null, via: [] } } });
-    // The RETR itself: its 226 stands (its data connection is not linked without the PORT).
-    expect(d.a.sessions[2].transfers[0]).toMatchObject({ announce: null, status: 'complete', reply: { code: 226, frame: d.at(106) } });
+    // The RETR itself: its data connection is not linked without the PORT, and is in the capture
+    // beside the session: the 226 alone does not say its data came whole (audit 57, announce-lost.ts).
+    expect(d.a.sessions[2].transfers[0]).toMatchObject({ announce: null, status: 'incomplete', reply: { code: 226, frame: d.at(106) }, verdict: { kind: 'unknown', why: 'announce-lost' } });
     const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose', 'explain');
     expect(json.slice(0, 2)).toEqual([
       ['1.1', 'fell-back', 'fell-back', null, null],

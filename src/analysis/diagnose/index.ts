@@ -122,14 +122,16 @@ export function diagnose(a: Analysis): void {
       // refused retry of an attempt that had failed (retry-refused.ts): that attempt's diagnosis is the operation's.
       // Nor a transfer the analysis gave up following before it ended, or whose session's next commands it did not keep (not-followed.ts), nor one still under way
       // when the capture simply stopped (in-flight.ts), nor a download the client stopped while its other
-      // session was under way then (split-download.ts findPendingSplits): neither done nor failed, nothing to diagnose.
+      // session was under way then (split-download.ts findPendingSplits), or beside another download where the capture
+      // lost what would show it a finished piece (findSplitsLost), or whose announcement the capture lost beside a
+      // connection no transfer took (announce-lost.ts): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' &&
-          (t.splitPending !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
+          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE
@@ -186,8 +188,10 @@ function allFailed(s: Session): SessionDiagnosis | null {
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
-  // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known.
+  // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known;
+  // nor when one's outcome is not known for what the capture lost (its announcement, a split's evidence).
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
+  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined)) return null;
   const counts = new Map<CauseCode, number>();
   // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
   // failed for its own reason is the lesser cause of the two, whichever came first.

@@ -1055,6 +1055,10 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
   // A final reply in bytes the capture lost: its verdict (not captured, its reply too) says what the capture lacks.
   if (t.connection || !t.request || t.replyInGap !== undefined) return null;
+  // Control bytes lost before its command: the announcement (and the data connection it named) may be
+  // in them, and replies after a lost one may answer other commands than they seem to (a client that
+  // sends its commands without waiting): no reading of a capture filter that left the data connection out.
+  if (t.controlGapBefore !== undefined || (s.controlGapFrame !== undefined && s.controlGapFrame < t.request.frame)) return null;
   // 226 and 250 report a transfer done (RFC 959); another 2xx (a 200, or a 225 from a server that
   // answers anything) proves no data connection.
   const positive = t.reply !== null && (t.reply.code === 226 || t.reply.code === 250);

@@ -1,0 +1,106 @@
+/**
+ * A transfer command whose announcement the capture lost: no PORT/PASV (or its reply) in the capture
+ * since the session's previous transfer command, control bytes lost in that stretch
+ * (Transfer.controlGapBefore), and a connection between the session's hosts that no transfer took,
+ * open while the command ran. That connection is, most likely, its data connection, which the
+ * analysis could not link without the announced endpoint: what it carried, and how it ended, say
+ * whether the transfer completed, and the server's replies alone do not (a 226 to data the client
+ * cut short, a 426 to a client that reset once it held the file). Neither complete nor failed:
+ * not known. Decided with the statuses (verdict.ts); the verdict words it, the diagnosis is silent.
+ */
+import type { OtherConnection, Session, Transfer } from './model.js';
+import type { AnnounceLost } from './verdict-types.js';
+import { announcesPassive } from '../ftp/commands.js';
+import { sessionOrder } from './session-order.js';
+
+const hostPair = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/** A connection between the hosts that no transfer command took: its stream, SYN, times and whether it carried or opened anything. */
+interface Unclaimed {
+  stream: number;
+  syn: number | null;
+  start: number;
+  end: number;
+  used: boolean;
+  serverPort: number;
+}
+
+/**
+ * The connections no transfer command took, between each pair of hosts: those beside the sessions
+ * (other-connections.ts gives each to one session between them), and those a transfer holds with
+ * neither an announcement nor a command (a data connection the analysis kept apart, its announcement lost).
+ */
+export function othersByHosts(sessions: readonly Session[]): Map<string, Unclaimed[]> {
+  const map = new Map<string, Unclaimed[]>();
+  const add = (a: string, b: string, u: Unclaimed): void => {
+    const k = hostPair(a, b);
+    const list = map.get(k);
+    if (list === undefined) map.set(k, [u]);
+    else list.push(u);
+  };
+  for (const s of sessions) {
+    for (const o of s.otherConnections) {
+      add(o.from.ip, o.to.ip, { stream: o.stream, syn: o.synFrame, start: o.start, end: o.end, used: o.synFrame !== null || o.bytesFrom + o.bytesTo > 0, serverPort: portAt(o, s) });
+    }
+    for (const t of s.transfers) {
+      const c = t.connection;
+      if (c === null || t.request !== null || t.announce !== null || t.inferred !== undefined) continue;
+      add(c.client.ip, c.server.ip, { stream: c.stream, syn: c.synFrame, start: c.start, end: c.end, used: c.synFrame !== null || c.bytesToClient + c.bytesToServer > 0, serverPort: -1 });
+    }
+  }
+  return map;
+}
+
+/** The port of a connection beside the session at the FTP server's address (-1: neither end there). */
+function portAt(o: OtherConnection, s: Session): number {
+  return o.to.ip === s.server.ip ? o.to.port : o.from.ip === s.server.ip ? o.from.port : -1;
+}
+
+/**
+ * The lost announcement's evidence for `t`, or null: a transfer command of the capture with no
+ * announcement (or one a later passive command's lost reply superseded) and no data connection (or
+ * one, to the superseded announcement's endpoint, that never opened),
+ * control bytes lost before it, whose server's last word is
+ * not about the file (no reply yet, a 1xx or 2xx, or 426), beside an unlinked connection between
+ * the hosts (not to the session's server port) that carried bytes or was opened, from before its
+ * reply to after its command.
+ */
+export function announceLost(t: Transfer, s: Session, others: Map<string, Unclaimed[]>): AnnounceLost | null {
+  // A data connection that never opened cannot have carried what the server's 1xx and 2xx say moved: not this command's.
+  const c = t.connection;
+  if (t.request === null || t.inferred !== undefined || (c !== null && (c.established || c.midstream || c.synAckFrames.length > 0)) || s.oneWay !== undefined) return null;
+  // Paired with an earlier announcement, while a later passive command's reply is in bytes the capture lost: the command used that one.
+  const gap = t.announce === null ? (t.controlGapBefore ?? null) : newerPassiveLost(t, s);
+  if (gap === null) return null;
+  const code = t.reply?.code;
+  if (code !== undefined && code >= 300 && code !== 426) return null;
+  const list = others.get(hostPair(s.client.ip, s.server.ip));
+  if (list === undefined) return null;
+  const until = t.reply?.time ?? Infinity;
+  for (const o of list) {
+    if (o.serverPort === s.server.port || o.end < t.request.time || o.start > until || !o.used) continue;
+    return { gap, stream: o.stream, syn: o.syn };
+  }
+  return null;
+}
+
+/**
+ * A passive command (PASV, EPSV) after the transfer's announcement and before its command, whose
+ * reply is in server bytes the capture lost (Command.noReply capture-gap, seen once the bytes after
+ * the gap came): the client asked again, and the command used the endpoint it got. The gap's frame, or null.
+ */
+function newerPassiveLost(t: Transfer, s: Session): number | null {
+  const a = t.announce!;
+  if (a.command === '' || !announcesPassive(a.command)) return null;
+  for (const c of sessionOrder(s).commandsBetween(a.frame, t.request!.frame)) {
+    if (c.command !== null && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
+  }
+  return null;
+}
+
+/**
+ * A transfer whose announcement the capture lost (announceLost), that its server answered with a
+ * 2xx: whether its data came whole is not known, but the server took and served the command — which
+ * is what a refusal's fallback, or a malformed announcement's recovery, asks of the next transfer.
+ */
+export const servedDespiteLostAnnouncement = (o: Transfer): boolean => o.announceLost !== undefined && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300;
