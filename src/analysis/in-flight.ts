@@ -243,22 +243,31 @@ const maybeDirectory = (t: Transfer): boolean => t.direction === 'download' && t
 /**
  * A download's 550 on a name that may be a directory (maybeDirectory), with nothing after it yet that
  * says whether it is one: no CWD into the name answered (accepted: fallback.ts's way past it; refused:
- * no directory, the 550 stands), no later transfer command (the client moved on), while the session was
+ * no directory, the 550 stands), no later transfer command nor an announcement before any CWD into
+ * the name (the client moved on), while the session was
  * still going at the capture's end: the client's next step, which decides it, may have come after.
  * In flight at the session's last step; null otherwise.
  */
 function directoryUndecidedAtEnd(t: Transfer, s: Session, captureEnd: number): InFlight | null {
   const refusal = t.reply!;
   const name = t.request!.arg.trim();
-  // From the session's end: what came after the refusal is among its last.
+  // The first CWD into the name since the refusal (urllib's next step); one answered decides it.
+  let cwd: number = Infinity;
+  for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > refusal.frame; i--) {
+    const c = s.commands[i];
+    if (c.command === 'CWD' && c.arg.trim() === name) {
+      if (c.reply !== null) return null;
+      cwd = c.frame;
+    }
+  }
+  // From the session's end: what came after the refusal is among its last. A later transfer command,
+  // or an announcement before any CWD into the name (the next transfer's, not the directory's), is
+  // the client moving on.
   for (let i = s.transfers.length - 1; i >= 0; i--) {
     const o = s.transfers[i];
     if (o === t) break;
     if (o.request !== null && o.request.frame > refusal.frame) return null;
-  }
-  for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > refusal.frame; i--) {
-    const c = s.commands[i];
-    if (c.command === 'CWD' && c.arg.trim() === name && c.reply !== null) return null;
+    if (o.announce !== null && o.announce.frame > refusal.frame && o.announce.frame < cwd) return null;
   }
   const step = sessionStepAtEnd(s, captureEnd);
   return step === null ? null : { kind: 'waiting', frame: step };

@@ -20,6 +20,7 @@ import { Readable } from 'node:stream';
 import { analyzeStream } from '../../../src/analysis/pipeline.js';
 import type { Analysis, Command, Session, Transfer } from '../../../src/analysis/model.js';
 import type { Fallback } from '../../../src/analysis/verdict-types.js';
+import { IN_FLIGHT_SECONDS } from '../../../src/analysis/in-flight.js';
 import { buildLadder } from '../../../src/analysis/ladder.js';
 import { traceConnections, tracePackets } from '../../../src/analysis/packet-trace.js';
 import { CAPTURE_WARNING_CODES } from '../../../src/capture/warnings.js';
@@ -464,7 +465,15 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
       // An upload whose client was gone is aborted only by the later resume that completed the file
       // (resumed-upload.ts): a capture cut before that resume ends holds no such proof.
       (ft.verdict.kind !== 'aborted' || ft.verdict.resumed === undefined);
-    if (settled && (t.status !== ft.status || t.bytes !== ft.bytes)) {
+    // Not yet known at the cut, and read so (in-flight.ts): a refusal the client may still get past
+    // (its session going, the refusal within a retransmission timeout of the end), or a download
+    // stopped beside another session of the client's still going (a split download's piece).
+    const notYetKnown =
+      t.status === 'incomplete' &&
+      t.verdict.kind === 'incomplete' &&
+      t.verdict.why === 'capture-ended' &&
+      ((ft.reply !== null && ft.reply.code >= 400 && lastTime - ft.reply.time < IN_FLIGHT_SECONDS) || t.verdict.splitPending !== undefined);
+    if (settled && !notYetKnown && (t.status !== ft.status || t.bytes !== ft.bytes)) {
       problem(`${at}: session ${s.id} transfer ${transferKey(t)} finished before the cut: ${t.status}/${t.bytes} ≠ full ${ft.status}/${ft.bytes}`);
     }
   }
