@@ -144,7 +144,7 @@ export class ConnectionRouter implements ReassemblyListener {
    * connection from now on, with the events kept for it. Null otherwise.
    */
   private lateData(conn: TcpConnection): DataRoute | null {
-    if (conn.midstream || this.linker.size === 0) return null;
+    if (conn.midstream || !this.linker.waiting) return null;
     const link = this.linker.linkLate({ initiator: conn.client, responder: conn.server, midstream: false }, conn.start);
     if (link === null) return null;
     const data = this.data.open(conn, link);

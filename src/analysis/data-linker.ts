@@ -132,8 +132,9 @@ export class DataLinker {
     for (const t of session.transfers) if (!t.connection) this.forget(t);
   }
 
-  get size(): number {
-    return this.byEndpoint.size;
+  /** Whether any announcement waits for its connection (by endpoint, or by hosts when its endpoint was cut). */
+  get waiting(): boolean {
+    return this.byEndpoint.size > 0 || this.byHosts.size > 0;
   }
 
   private consume(x: Expectation): void {
