@@ -48,8 +48,8 @@ export interface SplitPending {
  * (analysis/split-download.ts findSplitsLost).
  */
 export interface SplitLost {
-  /** How the client stopped it (as SplitPending `how`). */
-  how: 'abor' | 'rst' | 'fin' | 'control';
+  /** How the client stopped it. */
+  how: SplitPending['how'];
   /** That stop's frame. */
   closed: number;
   /** Where its data ended in the file: its REST offset (when the capture shows it) plus the bytes it carried. */

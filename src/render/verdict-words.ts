@@ -14,7 +14,7 @@ import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, InCaptureGap,
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
-import type { FallbackAnnounce, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
+import type { FallbackAnnounce, SplitPending, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
 import type { Resumption } from '../tcp/types.js';
 
 const n = count;
@@ -38,6 +38,18 @@ export const VERDICT_COLOUR: Record<TransferVerdictKind, 'green' | 'red' | 'yell
 /** A size the server's 150 rounded (pure-ftpd's "N.N kbytes to download"), after a byte count: " of about N bytes (…)". */
 function aboutWords(a: AnnouncedKbytes): string {
   return ` of about ${n(Math.round(a.kbytes * 1024))} bytes (the 150 at frame ${a.frame} announced ${a.kbytes.toFixed(1)} kbytes, rounded: ${n(a.low)} to ${n(a.high)} bytes)`;
+}
+
+/** After a byte count: " of N announced bytes", the rounded size a 150 stated, or " bytes". */
+function ofAnnounced(v: { expected: number | null; about?: AnnouncedKbytes }): string {
+  return v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+}
+
+/** How the client stopped a download it may have fetched in pieces (SplitPending, SplitLost), after "the client". */
+function clientStopWords(how: SplitPending['how'], closed: number): string {
+  if (how === 'abor') return `sent ABOR (frame ${closed})`;
+  if (how === 'control') return `closed its control connection (frame ${closed}) while the data still came`;
+  return `${how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${closed})`;
 }
 
 /** One word or three for a table cell: "complete", "complete, 939,136 B not captured", "aborted (client)". */
@@ -231,7 +243,7 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.arriving) {
         return (
-          `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had arrived when the capture ended; ` +
+          `incomplete: ${n(v.bytes)}${ofAnnounced(v)} had arrived when the capture ended; ` +
           `the server had already replied ${t.reply?.code ?? '2xx'} (frame ${v.arriving.reply}), as it does once its data is queued, and ` +
           (v.arriving.lastData !== null
             ? `its data was still arriving (frame ${v.arriving.lastData}): the capture ended before the rest of it did.`
@@ -240,13 +252,8 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.splitPending !== undefined) {
         const p = v.splitPending;
-        const stop =
-          p.how === 'abor'
-            ? `sent ABOR (frame ${p.closed})`
-            : p.how === 'control'
-              ? `closed its control connection (frame ${p.closed}) while the data still came`
-              : `${p.how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${p.closed})`;
-        const of = v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+        const stop = clientStopWords(p.how, p.closed);
+        const of = ofAnnounced(v);
         return (
           `incomplete, not known yet: the client ${stop} with ${n(v.bytes)}${of} in${t.restOffset ? ` (from REST ${n(t.restOffset)})` : ''}, up to byte ${n(p.reach)} of the file, ` +
           `while its session ${p.session} to the same server was still under way when the capture ended (frame ${p.frame}): a client that fetches a file in segments ` +
@@ -256,13 +263,8 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.splitLost !== undefined) {
         const l = v.splitLost;
-        const stop =
-          l.how === 'abor'
-            ? `sent ABOR (frame ${l.closed})`
-            : l.how === 'control'
-              ? `closed its control connection (frame ${l.closed}) while the data still came`
-              : `${l.how === 'rst' ? 'reset' : 'closed'} the data connection (frame ${l.closed})`;
-        const of = v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes';
+        const stop = clientStopWords(l.how, l.closed);
+        const of = ofAnnounced(v);
         const lost =
           l.lost.what === 'control'
             ? `bytes of session ${l.lost.session}'s control connection (the capture picks it up again at frame ${l.lost.frame})`
@@ -278,7 +280,7 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.underWay?.step === 'aborting') {
         return (
-          `incomplete: the client sent ABOR (frame ${v.underWay.frame}) with ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} in, ` +
+          `incomplete: the client sent ABOR (frame ${v.underWay.frame}) with ${n(v.bytes)}${ofAnnounced(v)} in, ` +
           'its data still coming, and the capture ended before the server answered: whether the ABOR cut the transfer short or came as it finished is not in the capture.'
         );
       }
@@ -307,7 +309,7 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       return (
-        `incomplete: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : v.about !== undefined ? aboutWords(v.about) : ' bytes'} had moved when ` +
+        `incomplete: ${n(v.bytes)}${ofAnnounced(v)} had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}` +
         (v.idle
           ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +

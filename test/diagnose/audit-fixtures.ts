@@ -18,6 +18,11 @@ import { filterPcap } from '../support/pcap-edit.js';
 export const path = (name: string): string => (existsSync(join(FIXTURES, `${name}.pcap`)) ? join(FIXTURES, `${name}.pcap`) : join(FIXTURES, `${name}.pcap.gz`));
 export const analyze = (name: string): Promise<Analysis> => sharedAnalyzeFiles([path(name)], { fileName: name, thread: false });
 export const transfers = (a: Analysis): Transfer[] => a.sessions.flatMap((s) => s.transfers);
+/** A transfer by its "session.transfer" id ("1.2"). */
+export const transfer = (a: Analysis, id: string): Transfer => {
+  const [s, t] = id.split('.').map(Number);
+  return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
+};
 /** Every cause the analysis names, the sessions' and the transfers'. */
 export const causes = (a: Analysis): string[] =>
   a.sessions.flatMap((s) => [s.diagnosis?.cause, ...s.transfers.map((t) => t.diagnosis?.cause)]).filter((c) => c !== undefined).map(String);

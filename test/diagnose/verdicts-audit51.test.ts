@@ -27,7 +27,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { verdictSentence } from '../../src/render/verdict-words.js';
 import { runCli } from '../cli/run-cli.js';
 import { filterPcap } from '../support/pcap-edit.js';
-import { analyze, facts, flat, nothingFailed, outputs, path, tsv } from './audit-fixtures.js';
+import { analyze, facts, flat, nothingFailed, outputs, path, transfer, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit51-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -318,11 +318,6 @@ describe('a refusal the capture ended on, or during the way past it (whole recor
     const r = tsv(name, 'ftp').find((x) => num(x['frame.number']) === frame)!;
     return [r['ftp.request.command'], r['ftp.response.code']];
   };
-  const transfer = (a: Analysis, id: string) => {
-    const [s, t] = id.split('.').map(Number);
-    return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
-  };
-
   it('the recording: EPSV (17) refused 501 (18), PASV (19) accepted 227 (20), RETR (28), 150 (29), 226 (35); in full the EPSV fell back, no diagnosis', async () => {
     expect([ftp(17), ftp(18), ftp(19), ftp(20), ftp(28), ftp(29), ftp(35)]).toEqual([
       ['EPSV', ''], ['', '501'], ['PASV', ''], ['', '227'], ['RETR', ''], ['', '150'], ['', '226'],

@@ -30,9 +30,8 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictSentence } from '../../src/render/verdict-words.js';
-import { analyze, derived, derivedTexts, ftpRows, type Derived } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, ftpRows, transfer, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit56-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -41,11 +40,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const upTo = (name: string, k: number): Promise<Derived> => derived(tmp, name, `to-${k}`, (f) => f <= k);
 /** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
 const from = (name: string, start: number): Promise<Derived> => derived(tmp, name, `from-${start}`, (f) => f >= start);
-
-const transfer = (a: Analysis, id: string): Transfer => {
-  const [s, t] = id.split('.').map(Number);
-  return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
-};
 
 /** tshark's FTP rows of a gzipped fixture's control connection: [frame, command or reply code]. */
 function ftpRowsGz(name: string, stream: string): Array<[number, string]> {

@@ -40,10 +40,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictSentence } from '../../src/render/verdict-words.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { analyze, derived, derivedTexts, ftpRows, path, type Derived } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, ftpRows, path, transfer, type Derived } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit59-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,11 +51,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const upTo = (name: string, k: number): Promise<Derived> => derived(tmp, name, `to-${k}`, (f) => f <= k);
 /** The fixture from full-capture frame `start` on, as a capture started there (frames numbered from 1). */
 const from = (name: string, start: number): Promise<Derived> => derived(tmp, name, `from-${start}`, (f) => f >= start);
-
-const transfer = (a: Analysis, id: string): Transfer => {
-  const [s, t] = id.split('.').map(Number);
-  return a.sessions.find((x) => x.id === s)!.transfers.find((x) => x.id === t)!;
-};
 
 describe("urllib's RETR of a directory, cut before the CWD into it is answered", () => {
   const name = 'a18-vsftpd-urllib';
