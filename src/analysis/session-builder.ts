@@ -66,7 +66,10 @@ export interface SessionBuilderOptions {
   commandBudget?: { left: number; onExhausted(frame: number): void };
   /** Transfers announced but not yet used, per session; beyond it announcements are not tracked. */
   maxOpenAnnouncements: number;
-  /** Called when a transfer's data endpoint becomes known, so the linker can expect it. */
+  /**
+   * Called when a transfer's data endpoint becomes known, so the linker can expect it; and for a
+   * passive transfer whose 227/229 the capture lacks (its endpoint unknown: only an FXP copy can name it).
+   */
   onAnnounce(transfer: Transfer, session: Session): void;
   /** Called when an unused announcement is forgotten (bound reached): the linker stops expecting it. */
   onForget(transfer: Transfer): void;
@@ -507,6 +510,8 @@ export class SessionBuilder {
         this.askedAhead = { asked, transfer };
       }
       this.keepTransfer(transfer);
+      // Its endpoint unknown, it can still be the passive half of an FXP copy (data-linker.ts).
+      if (asked) this.options.onAnnounce(transfer, s);
     } else {
       const i = this.unusedAnnouncements.lastIndexOf(transfer);
       if (i >= 0) this.unusedAnnouncements.splice(i, 1);
