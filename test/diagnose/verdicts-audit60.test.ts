@@ -1,7 +1,11 @@
 /**
- * The sixtieth verdict audit: an FXP copy (lftp driving pyftpdlib and vsftpd) whose capture missed
- * the 227 that named the passive server's endpoint. The client copied that endpoint into its PORT
- * to the other server, which connected to it: the copy is the same FXP copy, not an FTP bounce.
+ * The sixtieth verdict audit: what the drop sweep (scripts/sweep/drop-sweep.mjs) left, when one lost
+ * packet was the only proof a verdict read:
+ * - an FXP copy (lftp driving pyftpdlib and vsftpd) whose capture missed the 227 that named the
+ *   passive server's endpoint. The client copied that endpoint into its PORT to the other server,
+ *   which connected to it: the copy is the same FXP copy, not an FTP bounce;
+ * - lftp's housekeeping ABOR after a pget segment that ran to the end of the file, the server's FIN
+ *   on the data connection lost: every byte of the stated size, 226, then "225 No transfer to ABOR".
  * Frames are tshark's (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its
  * frames again, one less for each removed frame before (`at`).
  */
@@ -14,9 +18,9 @@ import { analyze, derived, derivedTexts, ftpRows, transfer } from './audit-fixtu
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit60-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const name = 'fxp-vsftpd-pyftpdlib-lftp';
-
 describe('FXP copy whose 227 the capture missed', () => {
+  const name = 'fxp-vsftpd-pyftpdlib-lftp';
+
   it('the PORT to pyftpdlib names the endpoint vsftpd announced in frame 61; its data connection runs between the two servers', async () => {
     expect(ftpRows(name, '1').filter(([f]) => f >= 60 && f <= 79)).toEqual([[60, 'PASV'], [61, '227'], [62, 'RETR'], [72, '150'], [79, '226']]);
     expect(ftpRows(name, '0').filter(([f]) => f >= 63 && f <= 80)).toEqual([[63, 'TYPE'], [64, '200'], [66, 'PORT'], [70, '200'], [71, 'STOR'], [76, '125'], [80, '226']]);
@@ -50,5 +54,30 @@ describe('FXP copy whose 227 the capture missed', () => {
       ['2.1', 'completed', null],
     ]);
     for (const [command, text] of Object.entries(out)) expect(text, command).not.toMatch(/bounce/i);
+  });
+});
+
+describe("lftp pget's last segment, ABOR sent as it finished, the server's data FIN lost", () => {
+  const name = 'pget3-ipv6-epsv-vsftpd-lftp';
+
+  it('without frame 209 (the FIN after the last of the 30000 bytes): RETR six.bin from REST 60000 completed, the ABOR a late one — not "aborted (client)"', async () => {
+    // Before: 2.1 aborted by the client, cause "aborted": the ABOR (frame 208) came before the 226 and
+    // the data's end was read from the server's FIN only.
+    // (206, 207: the telnet IAC IP and IAC DM before the ABOR, which tshark shows as commands.)
+    expect(ftpRows(name, '1').filter(([f]) => f >= 158 && f <= 213 && f !== 206 && f !== 207)).toEqual([
+      [158, 'EPSV'], [159, '229'], [163, 'REST'], [164, '350'], [165, 'RETR'], [166, '150'], [208, 'ABOR'], [212, '226'], [213, '225'],
+    ]);
+    const whole = transfer(await analyze(name), '2.1');
+    expect([whole.verdict.kind, whole.lateAbortFrame, whole.bytes]).toEqual(['completed', 208, 30000]);
+    const d = await derived(tmp, name, 'without-209', (f) => f !== 209);
+    const t = transfer(d.a, '2.1');
+    expect([t.restOffset, t.expectedSize, t.bytes, t.reply?.code, t.reply?.frame]).toEqual([60000, 90000, 30000, 226, d.at(212)]);
+    expect(t.connection!.handshake.some((e) => e.type === 'fin' && e.by === 'server')).toBe(false);
+    expect([t.status, t.verdict.kind, t.diagnosis, t.abortFrame, t.lateAbortFrame]).toEqual(['complete', 'completed', null, null, d.at(208)]);
+    expect(d.a.sessions.map((s) => s.diagnosis?.cause ?? null)).toEqual(d.a.sessions.map(() => null));
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain']);
+    expect(json.find(([id]) => id === '2.1')).toEqual(['2.1', 'completed', null]);
+    expect(out.transfers).toContain(`late ABOR frame ${d.at(208)}, once the transfer had finished: nothing was aborted`);
+    for (const [command, text] of Object.entries(out)) expect(text.replace(/nothing (was|is) aborted/g, ''), command).not.toMatch(/\baborted\b/i);
   });
 });
