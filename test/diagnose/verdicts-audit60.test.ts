@@ -5,7 +5,11 @@
  *   passive server's endpoint. The client copied that endpoint into its PORT to the other server,
  *   which connected to it: the copy is the same FXP copy, not an FTP bounce;
  * - lftp's housekeeping ABOR after a pget segment that ran to the end of the file, the server's FIN
- *   on the data connection lost: every byte of the stated size, 226, then "225 No transfer to ABOR".
+ *   on the data connection lost: every byte of the stated size, 226, then "225 No transfer to ABOR";
+ * - python's ftplib sending ABOR after a RETR whose data had ended, the 226 before it lost: its final
+ *   reply is in the bytes lost, not known; the ABOR aborted nothing;
+ * - lftp resuming a download a black hole stopped, over a new session, the client's FIN on the old
+ *   data connection lost: a later attempt, not a split download's finished piece.
  * Frames are tshark's (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its
  * frames again, one less for each removed frame before (`at`).
  */
@@ -79,5 +83,61 @@ describe("lftp pget's last segment, ABOR sent as it finished, the server's data 
     expect(json.find(([id]) => id === '2.1')).toEqual(['2.1', 'completed', null]);
     expect(out.transfers).toContain(`late ABOR frame ${d.at(208)}, once the transfer had finished: nothing was aborted`);
     for (const [command, text] of Object.entries(out)) expect(text.replace(/nothing (was|is) aborted/g, ''), command).not.toMatch(/\baborted\b/i);
+  });
+});
+
+describe("python's ftplib: ABOR after a RETR whose data had ended, the 226 before it lost", () => {
+  const name = 'abor-list-drain-proftpd-python';
+
+  it('without frame 84 (226 Transfer complete): RETR hello.txt not confirmed, its reply in the bytes lost before the ABOR — not "aborted (client)"', async () => {
+    // Before: 1.2 aborted by the client, cause "aborted": the ABOR (frame 86) came before any final
+    // reply the capture kept, and an ABOR sent while a transfer runs proves no reply was lost.
+    expect(ftpRows(name, '0').filter(([f]) => f >= 77 && f <= 89)).toEqual([[77, 'RETR'], [78, '150'], [84, '226'], [86, 'ABOR'], [87, '226'], [88, 'QUIT'], [89, '221']]);
+    const whole = transfer(await analyze(name), '1.2');
+    expect([whole.verdict.kind, whole.lateAbortFrame, whole.reply?.frame]).toEqual(['completed', 86, 84]);
+    const d = await derived(tmp, name, 'without-84', (f) => f !== 84);
+    const t = transfer(d.a, '1.2');
+    // The server's FIN on the data connection (frame 81) came before the ABOR.
+    expect(t.connection!.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame).toBe(d.at(81));
+    expect([t.bytes, t.expectedSize, t.reply, t.abortFrame, t.lateAbortFrame]).toEqual([511, 511, null, null, d.at(86)]);
+    expect(t.replyInGap).toEqual({ why: 'capture-gap', gap: d.at(85), later: { command: 'ABOR', frame: d.at(86) }, evidence: [77, d.at(85), d.at(86)] });
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.diagnosis]).toEqual(['incomplete', 'incomplete', 'reply-not-captured', null]);
+    // The ABOR's own 226 answers the ABOR.
+    expect(d.a.sessions[0].commands.find((c) => c.command === 'ABOR' && c.frame === d.at(86))?.reply?.frame).toBe(d.at(87));
+    // 1.1, the LIST the first ABOR stopped, stays aborted.
+    expect(transfer(d.a, '1.1').verdict.kind).toBe('aborted');
+    const { out, json } = await derivedTexts(d.file, ['transfers', 'summary']);
+    expect(json).toEqual([
+      ['1.1', 'aborted', 'aborted'],
+      ['1.2', 'incomplete', null],
+    ]);
+    expect(out.transfers).toContain(`its final reply came in the server's bytes the capture lost (before frame ${d.at(85)}): the client had them when it sent ABOR (frame ${d.at(86)})`);
+  });
+});
+
+describe('lftp resuming a download a black hole stopped, captured at the server, the client\'s data FIN lost', () => {
+  const name = 'a58-active-retr-blackhole-vsftpd-lftp-server-side';
+
+  it('without frame 130 (the client\'s FIN on the first data connection): 1.1 stays aborted (path loss), resumed by 2.1 with REST 56472 — not a split piece "completed"', async () => {
+    // Before: 1.1 "completed" as the first piece of a split download ending at 56472, 2.1's REST: without
+    // the client's FIN, the data connection seemed to run on past session 2's start (frame 132), though
+    // the client had closed session 1's control connection (frame 131) before.
+    expect(ftpRows(name, '0').filter(([f]) => f >= 37 && f <= 39)).toEqual([[37, 'PORT'], [38, '200'], [39, 'RETR']]);
+    expect(ftpRows(name, '2').filter(([f]) => f >= 164 && f <= 166)).toEqual([[164, 'REST'], [165, '350'], [166, 'RETR']]);
+    const d = await derived(tmp, name, 'without-130', (f) => f !== 130);
+    const t = transfer(d.a, '1.1');
+    expect(d.a.sessions[0].closedBy).toMatchObject({ by: 'client', frame: d.at(131), how: 'fin' });
+    expect(d.a.sessions[1].controlConnection.synFrames).toEqual([d.at(132)]);
+    expect(t.segment).toBeUndefined();
+    expect([t.status, t.verdict.kind, t.diagnosis?.cause, t.bytes]).toEqual(['aborted', 'aborted', 'path-loss', 89240]);
+    expect(t.laterAttempt).toMatchObject({ session: 2, transfer: 1, frame: d.at(166), rest: 56472, outcome: 'aborted' });
+    expect(d.a.sessions.flatMap((s) => s.transfers.map((x) => [`${s.id}.${x.id}`, x.verdict.kind, x.diagnosis?.cause ?? null]))).toEqual([
+      ['1.1', 'aborted', 'path-loss'],
+      ['2.1', 'aborted', 'path-loss'],
+      ['3.1', 'aborted', 'path-loss'],
+      ['4.1', 'aborted', 'path-loss'],
+      ['5.1', 'completed', null],
+      ['5.2', 'completed', null],
+    ]);
   });
 });
