@@ -6,8 +6,9 @@
  *   which connected to it: the copy is the same FXP copy, not an FTP bounce;
  * - lftp's housekeeping ABOR after a pget segment that ran to the end of the file, the server's FIN
  *   on the data connection lost: every byte of the stated size, 226, then "225 No transfer to ABOR";
- * - python's ftplib sending ABOR after a RETR whose data had ended, the 226 before it lost: its final
- *   reply is in the bytes lost, not known; the ABOR aborted nothing;
+ * - python's ftplib (and lftp) sending ABOR after a RETR whose data had ended, the 226 before it lost:
+ *   its final reply is in the bytes lost, not known; the ABOR aborted nothing, and an earlier attempt
+ *   it retried says its end is not known, not that it "did not finish either";
  * - lftp resuming a download a black hole stopped, over a new session, the client's FIN on the old
  *   data connection lost: a later attempt, not a split download's finished piece.
  * Frames are tshark's (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its
@@ -139,5 +140,29 @@ describe('lftp resuming a download a black hole stopped, captured at the server,
       ['5.1', 'completed', null],
       ['5.2', 'completed', null],
     ]);
+  });
+});
+
+describe('lftp retrying a segment a middlebox reset, the retry\'s 226 lost before its housekeeping ABOR', () => {
+  const name = 'pget-segment-reset-vsftpd-lftp';
+
+  it('without frame 664: 1.2 not confirmed (reply in the bytes lost before the ABOR); 1.1, still aborted, names it as a retry whose end is not known', async () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 429 && f <= 669 && f !== 665 && f !== 666)).toEqual([[429, 'RETR'], [430, '150'], [664, '226'], [668, 'ABOR'], [669, '225']]);
+    const whole = await analyze(name);
+    expect(transfer(whole, '1.1').laterAttempt).toMatchObject({ session: 1, transfer: 2, outcome: 'completed' });
+    expect(transfer(whole, '1.1').laterAttempt?.unfinished).toBeUndefined();
+    const d = await derived(tmp, name, 'without-664', (f) => f !== 664);
+    const retry = transfer(d.a, '1.2');
+    expect([retry.status, retry.verdict.kind, 'why' in retry.verdict ? retry.verdict.why : null, retry.bytes, retry.lateAbortFrame]).toEqual([
+      'incomplete', 'incomplete', 'reply-not-captured', 262144, d.at(668),
+    ]);
+    const first = transfer(d.a, '1.1');
+    expect([first.verdict.kind, first.diagnosis?.cause]).toEqual(['aborted', 'aborted']);
+    expect(first.laterAttempt).toMatchObject({ session: 1, transfer: 2, frame: 429, outcome: 'incomplete', unfinished: 'reply-not-captured' });
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    for (const [command, text] of Object.entries(out)) {
+      expect(text, command).toContain('(transfer 1.2), which ended with a final reply the capture lost: whether it completed is not known.');
+      expect(text, command).not.toContain('did not finish either');
+    }
   });
 });
