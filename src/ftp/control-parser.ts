@@ -64,6 +64,14 @@ const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 /** How many leading bytes of a direction the text check looks at. */
 const TEXT_SAMPLE = 64;
+/**
+ * How long a reply waits for the client bytes it acknowledged (heldReplies): a command written
+ * after its reply by the capture comes within microseconds, one the capture missed and the client
+ * sent again after its retransmission timeout (Linux: at least 200 ms) well within a second.
+ */
+const HOLD_REPLY_SECONDS = 1;
+/** At most this many replies wait at once; an older one goes out when another comes. */
+const MAX_HELD_REPLIES = 16;
 
 export class FtpControlParser {
   /** Each direction's state, and the sink of its line framer. */
@@ -81,9 +89,18 @@ export class FtpControlParser {
   private finished = false;
   private readonly makeDecryptor: FtpControlParserOptions['tls'];
   private decryptor: ControlDecryptor | null = null;
+  /**
+   * Replies whose server had acknowledged client bytes not yet delivered when it sent them, in
+   * order: the command they answer is still to come (a capture that wrote it after its reply — two
+   * interfaces or NIC queues merged, a TAP's two directions — or that missed it and has the
+   * client's retransmission). Given on once those bytes come, so that the command comes first; or,
+   * with `clientUnseen`, when they turn out lost (a gap), after HOLD_REPLY_SECONDS, or before any
+   * other event.
+   */
+  private heldReplies: Array<{ reply: FtpReply; acked: number }> | null = null;
 
   constructor(
-    private readonly emit: (e: FtpEvent) => void,
+    private readonly sink: (e: FtpEvent) => void,
     opts: FtpControlParserOptions = {},
   ) {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
@@ -112,6 +129,7 @@ export class FtpControlParser {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.releaseHeld();
     const plain = this.decryptor?.decrypting === true;
     const { client, server } = this.sides;
     if (client.mode === 'text' || (plain && client.mode === 'tls')) client.framer.finish();
@@ -125,6 +143,8 @@ export class FtpControlParser {
 
   private push(side: Side, chunk: StreamChunk): void {
     if (this.finished) return;
+    const held = this.heldReplies;
+    if (held !== null && chunk.time - held[0].reply.time > HOLD_REPLY_SECONDS) this.releaseHeld();
     const bytes = chunk.bytes;
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
@@ -248,15 +268,62 @@ export class FtpControlParser {
   }
 
   private onReply(reply: FtpReply): void {
-    // The server had acknowledged client bytes the capture never delivered when it sent this reply's
-    // last line (more than a FIN's one): a command of the client's may be in them. Clear text only:
-    // TLS's stream offsets are not the lines'.
+    // The server had acknowledged client bytes not delivered yet when it sent this reply's last line
+    // (more than a FIN's one): the command it answers is still to come, or lost (heldReplies). Clear
+    // text only: TLS's stream offsets are not the lines'.
     const { client, server } = this.sides;
     const acked = server.lineAcked;
-    if (acked !== undefined && client.mode === 'text' && client.end >= 0 && acked - client.end > 1) reply.clientUnseen = acked - client.end;
-    this.emit(reply);
+    const ahead = acked !== undefined && client.mode === 'text' && client.end >= 0 && acked - client.end > 1;
+    if (ahead || this.heldReplies !== null) {
+      const held = (this.heldReplies ??= []);
+      if (held.length >= MAX_HELD_REPLIES) this.giveReply(held.shift()!, true);
+      held.push({ reply, acked: ahead ? acked : -1 });
+      return;
+    }
+    this.giveReply({ reply, acked: -1 }, false);
+  }
+
+  /** A reply on to the sink; `unseen`: the client bytes it acknowledged were not delivered (FtpReply.clientUnseen). */
+  private giveReply(held: { reply: FtpReply; acked: number }, unseen: boolean): void {
+    const { reply, acked } = held;
+    const client = this.sides.client;
+    if (unseen && acked - client.end > 1) reply.clientUnseen = acked - client.end;
+    this.sink(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
+  }
+
+  /** The client's bytes came: the held replies whose acknowledged bytes are all delivered go on, in order. */
+  private releaseDelivered(): void {
+    const held = this.heldReplies!;
+    const end = this.sides.client.end;
+    let k = 0;
+    while (k < held.length && held[k].acked - end <= 1) k++;
+    if (k === 0) return;
+    const out = held.splice(0, k);
+    if (held.length === 0) this.heldReplies = null;
+    for (const h of out) this.giveReply(h, false);
+  }
+
+  /** Every held reply goes on, saying which client bytes it acknowledged are missing. */
+  private releaseHeld(): void {
+    const held = this.heldReplies;
+    if (held === null) return;
+    this.heldReplies = null;
+    for (const h of held) this.giveReply(h, true);
+  }
+
+  /** Every event but a client's request comes after the held replies, which came before it. */
+  private emit(e: FtpEvent): void {
+    if (this.heldReplies !== null) {
+      if (e.type !== 'request') this.releaseHeld();
+      else {
+        this.sink(e);
+        this.releaseDelivered();
+        return;
+      }
+    }
+    this.sink(e);
   }
 
   /** @internal For its directions' line framers (Direction). */
