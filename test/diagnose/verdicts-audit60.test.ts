@@ -10,7 +10,10 @@
  *   its final reply is in the bytes lost, not known; the ABOR aborted nothing, and an earlier attempt
  *   it retried says its end is not known, not that it "did not finish either";
  * - lftp resuming a download a black hole stopped, over a new session, the client's FIN on the old
- *   data connection lost: a later attempt, not a split download's finished piece.
+ *   data connection lost: a later attempt, not a split download's finished piece;
+ * - a lossy control connection captured at the server, the capture missing the client's TYPE I that
+ *   the server answered: the client's retransmission comes after the 200, and every reply must stay
+ *   its own command's.
  * Frames are tshark's (NAME.tshark-*.tsv) in the full capture; the derived capture numbers its
  * frames again, one less for each removed frame before (`at`).
  */
@@ -18,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, derived, derivedTexts, ftpRows, transfer } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, ftpRows, transfer, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit60-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -164,5 +167,35 @@ describe('lftp retrying a segment a middlebox reset, the retry\'s 226 lost befor
       expect(text, command).toContain('(transfer 1.2), which ended with a final reply the capture lost: whether it completed is not known.');
       expect(text, command).not.toContain('did not finish either');
     }
+  });
+});
+
+describe("lftp over a lossy control connection, captured at vsftpd, the capture missing a command the client sent again", () => {
+  const name = 'ctrl-lossy-server-side-vsftpd-lftp';
+
+  it('without frame 55 (TYPE I; sent again at 57, after the 200 at 56 that answers it): each reply stays its command\'s, LIST, RETR and STOR completed', async () => {
+    // Before: the 200 came first and answered nothing, TYPE took SIZE's 213, … STOR the SITE's
+    // "500 Unknown SITE command" (frame 102): STOR failed, server-refused.
+    expect(ftpRows(name, '0').filter(([f]) => f >= 55 && f <= 102)).toEqual([
+      [55, 'TYPE'], [56, '200'], [60, 'SIZE'], [62, '213'], [63, 'MDTM'], [64, '213'], [65, 'PASV'], [66, '227'], [73, 'RETR'], [75, '150'], [81, '226'],
+      [83, 'PASV'], [84, '227'], [91, 'STOR'], [93, '150'], [99, '226'], [101, 'SITE'], [102, '500'],
+    ]);
+    // Frame 57 is the client's TYPE I again: the same 8 bytes from the same sequence number.
+    const f55 = tsv(name, 'fields').find((r) => r['frame.number'] === '55')!;
+    const f57 = tsv(name, 'fields').find((r) => r['frame.number'] === '57')!;
+    expect([f57['tcp.seq_raw'], f57['tcp.len']]).toEqual([f55['tcp.seq_raw'], f55['tcp.len']]);
+    const d = await derived(tmp, name, 'without-55', (f) => f !== 55);
+    const commands = d.a.sessions[0].commands.filter((c) => c.command !== null && c.frame >= d.at(57)).map((c) => [c.command, c.frame, c.reply?.code, c.reply?.frame]);
+    expect(commands.slice(0, 4)).toEqual([
+      ['TYPE', d.at(57), 200, d.at(56)],
+      ['SIZE', d.at(60), 213, d.at(62)],
+      ['MDTM', d.at(63), 213, d.at(64)],
+      ['PASV', d.at(65), 227, d.at(66)],
+    ]);
+    expect(d.a.sessions[0].transfers.map((t) => [t.request?.command, t.reply?.code, t.reply?.frame, t.verdict.kind, t.diagnosis?.cause ?? null])).toEqual([
+      ['LIST', 226, 50, 'completed', null],
+      ['RETR', 226, d.at(81), 'completed', null],
+      ['STOR', 226, d.at(99), 'completed', null],
+    ]);
   });
 });
