@@ -21,12 +21,12 @@ import { loadCapture } from './load-capture.mjs';
 import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
-const { opt, root, fixturesDir } = options(args);
+const { opt, flag, root, fixturesDir } = options(args);
 const out = opt('--out', null);
 const only = opt('--only', null);
 const within = Number(opt('--within', '0.001'));
 const maxSwaps = Number(opt('--max-swaps', '200'));
-const opposite = args.includes('--opposite');
+const opposite = flag('--opposite');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { decodeFrame } = await import(root + '/dist/decode/frame.js');
 
