@@ -169,6 +169,7 @@ export class FtpControlParser {
       }
     }
     if (d.mode === 'tls') {
+      d.chunkAcked = chunk.peerAcked;
       // Bytes the capture lost under TLS are a gap as in clear text: replies may be in them (the 234
       // that began TLS, a reply the keys would have shown).
       if (chunk.gapBefore > 0) {
@@ -261,7 +262,8 @@ export class FtpControlParser {
   /** @internal For its directions' line framers (Direction). */
   onServerLine(line: FramedLine): boolean {
     const server = this.sides.server;
-    server.lineAcked = server.plainFeeding ? undefined : line.peerAcked;
+    // Decrypted, a line's acknowledgement is the TLS record's segment's (the same TCP stream offsets).
+    server.lineAcked = server.plainFeeding ? server.chunkAcked : line.peerAcked;
     this.replies.pushLine(line);
     server.lineAcked = undefined;
     return this.sides.server.mode === 'text' || this.sides.server.plainFeeding;
@@ -273,7 +275,8 @@ export class FtpControlParser {
     // text only: TLS's stream offsets are not the lines'.
     const { client, server } = this.sides;
     const acked = server.lineAcked;
-    const ahead = acked !== undefined && client.mode === 'text' && client.end >= 0 && acked - client.end > 1;
+    const readable = client.mode === 'text' || (client.mode === 'tls' && this.decryptor?.decrypting === true);
+    const ahead = acked !== undefined && readable && client.end >= 0 && acked - client.end > 1;
     if (ahead || this.heldReplies !== null) {
       const held = (this.heldReplies ??= []);
       if (held.length >= MAX_HELD_REPLIES) this.giveReply(held.shift()!, true);
@@ -287,7 +290,8 @@ export class FtpControlParser {
   private giveReply(held: { reply: FtpReply; acked: number }, unseen: boolean): void {
     const { reply, acked } = held;
     const client = this.sides.client;
-    if (unseen && acked - client.end > 1) reply.clientUnseen = acked - client.end;
+    // Clear text only: under TLS the bytes missing are records, which say nothing of how many commands.
+    if (unseen && client.mode === 'text' && acked - client.end > 1) reply.clientUnseen = acked - client.end;
     this.sink(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
@@ -405,6 +409,8 @@ class Direction implements LineSink {
   end = -1;
   /** A server line's acknowledgement of the client's bytes (FramedLine.peerAcked), while its reply is assembled. */
   lineAcked: number | undefined = undefined;
+  /** Under TLS: the acknowledgement the segment being decrypted carried (StreamChunk.peerAcked). */
+  chunkAcked: number | undefined = undefined;
   /** Decrypted application data is being read: lines keep the framer going. */
   plainFeeding = false;
   readonly framer: LineFramer;
