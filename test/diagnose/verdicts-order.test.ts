@@ -19,6 +19,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { runCli } from '../cli/run-cli.js';
 import { swapNeighbours } from '../support/pcap-edit.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { analyze, factSha, ftpRows, path, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-order-'));
@@ -109,5 +110,27 @@ describe("one connection's two directions a moment apart, written in the other o
     expect(a.sessions[0].commands.find((c) => c.command === 'USER')!.frame).toBe(22);
     expect(rows(a)).toEqual(rows(inOrder));
     expect(rows(a).map((r) => r[6])).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it("under TLS, read with the session's keys: lftp's PROT P written after vsftpd's 200 that answers it keeps every reply its command's", async () => {
+    // PROT P (frame 47) and its 200 (frame 48), both TLS records. Before: the 200 answered nothing,
+    // PROT took PASV's 227, …: the session "server-refused", its listings and transfers "incomplete (session ended)".
+    const name = 'tls-data-vsftpd-lftp';
+    const decrypted = tsv(name, 'tls-ftp').filter((r) => Number(r['frame.number']) >= 45 && Number(r['frame.number']) <= 50);
+    expect(decrypted.map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']])).toEqual([[45, 'PBSZ'], [46, '200'], [47, 'PROT'], [48, '200'], [49, 'PASV'], [50, '227']]);
+    const tlsKeyLog = (): TlsKeyLog => {
+      const k = new TlsKeyLog();
+      k.addText(readFileSync(path(name).replace(/\.pcap$/, '.keys'), 'latin1'));
+      return k;
+    };
+    const inOrder = await analyzeFiles([path(name)], { fileName: name, thread: false, tlsKeyLog: tlsKeyLog() });
+    const file = join(tmp, `${name}-swap-47.pcap`);
+    writeFileSync(file, swapNeighbours(readFileSync(path(name)), 47));
+    const a = await analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog: tlsKeyLog() });
+    expect(pairs(a).find(([c]) => c === 'PROT')).toEqual(['PROT', 200, 47]);
+    expect(pairs(a).filter(([c]) => c !== 'PROT')).toEqual(pairs(inOrder).filter(([c]) => c !== 'PROT'));
+    expect(a.sessions[0].diagnosis).toBeNull();
+    expect(rows(a)).toEqual(rows(inOrder));
+    expect(rows(a).map((r) => r[6])).toEqual(rows(inOrder).map(() => 'completed'));
   });
 });
