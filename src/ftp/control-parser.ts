@@ -18,6 +18,7 @@ import type { HeldPool } from '../tcp/held-pool.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
+import { HOLD_REPLY_SECONDS, type ReplyHolder, type ReplyHolds } from './reply-holds.js';
 
 const TELNET_ONLY = /^(?:\xff[\xf0-\xfe])+$/;
 /** What a clear-text line after TLS must look like to end it (CCC): a command, or a reply. */
@@ -47,9 +48,18 @@ export interface FtpControlParserOptions {
   maxReplyBytes?: number;
   /** Shared with the other connections' parsers: the text they hold waiting for its end, together. */
   heldPool?: HeldPool;
+  /** Shared with the other connections' parsers: the capture's clock releases held replies (reply-holds.ts). */
+  replyHolds?: ReplyHolds;
 }
 
 type Side = 'client' | 'server';
+
+/** A reply held for client bytes still to come: how far it acknowledged them, and how far they had come then. */
+interface HeldReply {
+  reply: FtpReply;
+  acked: number;
+  end: number;
+}
 type Mode = 'text' | 'tls' | 'not-text';
 
 interface OpaqueRun {
@@ -64,16 +74,10 @@ const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 /** How many leading bytes of a direction the text check looks at. */
 const TEXT_SAMPLE = 64;
-/**
- * How long a reply waits for the client bytes it acknowledged (heldReplies): a command written
- * after its reply by the capture comes within microseconds, one the capture missed and the client
- * sent again after its retransmission timeout (Linux: at least 200 ms) well within a second.
- */
-const HOLD_REPLY_SECONDS = 1;
 /** At most this many replies wait at once; an older one goes out when another comes. */
 const MAX_HELD_REPLIES = 16;
 
-export class FtpControlParser {
+export class FtpControlParser implements ReplyHolder {
   /** Each direction's state, and the sink of its line framer. */
   private readonly sides: Record<Side, Direction>;
   private readonly replies: ReplyAssembler;
@@ -94,10 +98,11 @@ export class FtpControlParser {
    * order: the command they answer is still to come (a capture that wrote it after its reply — two
    * interfaces or NIC queues merged, a TAP's two directions — or that missed it and has the
    * client's retransmission). Given on once those bytes come, so that the command comes first; or,
-   * with `clientUnseen`, when they turn out lost (a gap), after HOLD_REPLY_SECONDS, or before any
-   * other event.
+   * with `clientUnseen`, when they turn out lost (a gap), after HOLD_REPLY_SECONDS, when another
+   * connection opens (reply-holds.ts), or before any other event.
    */
-  private heldReplies: Array<{ reply: FtpReply; acked: number }> | null = null;
+  private heldReplies: HeldReply[] | null = null;
+  private readonly replyHolds: ReplyHolds | undefined;
 
   constructor(
     private readonly sink: (e: FtpEvent) => void,
@@ -106,6 +111,7 @@ export class FtpControlParser {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.implicitTls = opts.implicitTls === true;
     this.makeDecryptor = opts.tls;
+    this.replyHolds = opts.replyHolds;
     this.sides = { client: new Direction(this, 'client', maxLine, opts.heldPool), server: new Direction(this, 'server', maxLine, opts.heldPool) };
     this.replies = new ReplyAssembler(
       (r) => this.onReply(r),
@@ -278,20 +284,20 @@ export class FtpControlParser {
     const readable = client.mode === 'text' || (client.mode === 'tls' && this.decryptor?.decrypting === true);
     const ahead = acked !== undefined && readable && client.end >= 0 && acked - client.end > 1;
     if (ahead || this.heldReplies !== null) {
+      if (this.heldReplies === null) this.replyHolds?.add(this);
       const held = (this.heldReplies ??= []);
       if (held.length >= MAX_HELD_REPLIES) this.giveReply(held.shift()!, true);
-      held.push({ reply, acked: ahead ? acked : -1 });
+      held.push({ reply, acked: ahead ? acked : -1, end: client.end });
       return;
     }
-    this.giveReply({ reply, acked: -1 }, false);
+    this.giveReply({ reply, acked: -1, end: client.end }, false);
   }
 
   /** A reply on to the sink; `unseen`: the client bytes it acknowledged were not delivered (FtpReply.clientUnseen). */
-  private giveReply(held: { reply: FtpReply; acked: number }, unseen: boolean): void {
-    const { reply, acked } = held;
-    const client = this.sides.client;
+  private giveReply(held: HeldReply, unseen: boolean): void {
+    const { reply, acked, end } = held;
     // Clear text only: under TLS the bytes missing are records, which say nothing of how many commands.
-    if (unseen && client.mode === 'text' && acked - client.end > 1) reply.clientUnseen = acked - client.end;
+    if (unseen && this.sides.client.mode === 'text' && acked - end > 1) reply.clientUnseen = acked - end;
     this.sink(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
@@ -305,16 +311,26 @@ export class FtpControlParser {
     while (k < held.length && held[k].acked - end <= 1) k++;
     if (k === 0) return;
     const out = held.splice(0, k);
-    if (held.length === 0) this.heldReplies = null;
+    if (held.length === 0) this.stopHolding();
     for (const h of out) this.giveReply(h, false);
   }
 
-  /** Every held reply goes on, saying which client bytes it acknowledged are missing. */
-  private releaseHeld(): void {
+  /** The capture time of the oldest held reply (ReplyHolder). */
+  get heldSince(): number {
+    return this.heldReplies?.[0].reply.time ?? Infinity;
+  }
+
+  /** Every held reply goes on, saying which client bytes it acknowledged are missing (ReplyHolder). */
+  releaseHeld(): void {
     const held = this.heldReplies;
     if (held === null) return;
-    this.heldReplies = null;
+    this.stopHolding();
     for (const h of held) this.giveReply(h, true);
+  }
+
+  private stopHolding(): void {
+    this.heldReplies = null;
+    this.replyHolds?.delete(this);
   }
 
   /** Every event but a client's request comes after the held replies, which came before it. */
