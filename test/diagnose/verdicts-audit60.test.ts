@@ -63,6 +63,16 @@ describe('FXP copy whose 227 the capture missed', () => {
     ]);
     for (const [command, text] of Object.entries(out)) expect(text, command).not.toMatch(/bounce/i);
   });
+
+  it('without the PASV (frame 60, with the 213 before it): its 227, which acknowledged the PASV the capture lost, still names the endpoint in time for the FXP connection', async () => {
+    // The 227 waits for the client bytes it acknowledged (control-parser heldReplies); they were lost,
+    // and the data connection opens 5 frames later: the 227 must be read before that SYN (reply-holds.ts).
+    const d = await derived(tmp, name, 'without-59-60', (f) => f !== 59 && f !== 60);
+    const [port, pasv] = [transfer(d.a, '1.1'), transfer(d.a, '2.1')];
+    expect(pasv.announce).toMatchObject({ frame: d.at(61), endpoint: { ip: '198.51.100.20', port: 50007 } });
+    expect([port.fxp, pasv.fxp]).toEqual([{ session: 2, transfer: 1 }, { session: 1, transfer: 1 }]);
+    expect([port.diagnosis, pasv.diagnosis, port.verdict.kind, pasv.verdict.kind, pasv.bytes]).toEqual([null, null, 'completed', 'completed', 511]);
+  });
 });
 
 describe("lftp pget's last segment, ABOR sent as it finished, the server's data FIN lost", () => {
