@@ -9,7 +9,7 @@ import { readCapture } from '../capture/read-capture.js';
 import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
 import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink } from '../capture/types.js';
 import { ChecksumTally } from '../decode/checksum-tally.js';
-import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
+import { registerChecksumMemory, unregisterChecksumMemory } from '../capture/word-sum.js';
 import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { LostFragmentHeads } from './lost-fragments.js';

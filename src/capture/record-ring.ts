@@ -37,8 +37,10 @@ export const FIELD = {
   /** Byte position in the data ring; -1 - k: the k-th record carried in the message itself. */
   data: 9,
   dataLength: 10,
+  /** CaptureRecord.wordSum (-1: not summed). */
+  wordSum: 11,
 } as const;
-export const FIELDS = 11;
+export const FIELDS = 12;
 
 export interface RingBuffers {
   /**
