@@ -16,6 +16,7 @@ import {
   DATA_SLOTS,
   FIELD,
   FIELDS,
+  FIRST_BATCH_RECORDS,
   READ_BYTES,
   SLOT_BYTES,
   type ReaderCommand,
@@ -44,6 +45,11 @@ let slotHoldsRead = false;
 let batch = -1;
 let nextBatch = 0;
 let count = 0;
+/**
+ * Records a batch takes before it goes: a few at first, doubling up to BATCH_RECORDS, so that the
+ * analysis starts on the first packets instead of waiting for the whole first read to be parsed.
+ */
+let batchLimit = FIRST_BATCH_RECORDS;
 let inline: Uint8Array[] = [];
 let events: Array<{ at: number; e: ReaderEvent }> = [];
 
@@ -151,7 +157,10 @@ const sink: CaptureSink = {
     // This thread waits on the analysing one about half the time: it sums the bytes for the
     // checksums, while they are still in its cache, and the analysis does not read them again.
     fields[d + FIELD.wordSum] = recordWordSum(r.data);
-    if (++count === BATCH_RECORDS) postBatch();
+    if (++count === batchLimit) {
+      batchLimit = Math.min(2 * batchLimit, BATCH_RECORDS);
+      postBatch();
+    }
   },
 };
 
