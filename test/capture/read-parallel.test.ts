@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureSink } from '../../src/capture/types.js';
+import { fold16, sum16 } from '../../src/decode/checksum.js';
 import { splitPcap } from '../support/pcap-edit.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -36,6 +37,8 @@ let threaded: ReadFn;
 let inThread: ReadFn;
 let available: () => boolean;
 let dir = '';
+/** Records the reading thread summed (CaptureRecord.wordSum), each checked against sum16 in log(). */
+let summed = 0;
 
 /** Everything a reader says, in order: records (fields + a hash of the bytes) and events. */
 async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; packets: number; bytes: number } | { error: string }> {
@@ -48,6 +51,11 @@ async function log(read: ReadFn, paths: string[]): Promise<{ lines: string[]; pa
       onRecord: (r) => {
         // One-shot hash: a third of the CPU of a Hash object per record (a million records a run).
         const h = hash('sha1', r.data).slice(0, 12);
+        // The thread's word sum, which the decoder's TCP checksums start from, is the bytes' own.
+        if (r.wordSum !== undefined && r.wordSum >= 0) {
+          summed++;
+          if (r.wordSum % 0xffff !== fold16(sum16(r.data, 0, r.data.length)) % 0xffff) lines.push(`frame ${r.frame}: word sum ${r.wordSum} wrong`);
+        }
         lines.push(
           `${r.frame} ${r.offset} ${r.tsSec}.${r.tsNsec} ${r.time} ${r.linkType} ${r.interfaceId} ${r.capturedLength} ${r.originalLength} ${r.data.length} ${h}`,
         );
@@ -93,6 +101,7 @@ describe('reading on a worker thread', () => {
       const b = await log(inThread, [p]);
       expect(a, name).toEqual(b);
     }
+    expect(summed).toBeGreaterThan(1000);
   }, limit);
 
   // 65 MB written and read twice: under FTPCAP_LONG=all only.
