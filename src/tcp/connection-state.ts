@@ -88,6 +88,20 @@ const ANSWER_SLACK = 4 << 20;
 /** How far past a mid-stream side's first captured byte the peer's earlier acknowledgement may start it: a window's reach (scaled). */
 const MAX_ACKED_AHEAD = 1 << 30;
 
+/**
+ * `pair[dir]`, by name. A keyed access whose key alternates between 'c2s' and 's2c' is megamorphic
+ * in V8 (a stub-cache probe each time) and deoptimizes code first compiled for one of the keys: the
+ * per-packet paths read and write their direction pairs through these (as `packets` by name).
+ */
+function sideOf<T>(pair: { c2s: T; s2c: T }, dir: Direction): T {
+  return dir === 'c2s' ? pair.c2s : pair.s2c;
+}
+
+function setSide<T>(pair: { c2s: T; s2c: T }, dir: Direction, value: T): void {
+  if (dir === 'c2s') pair.c2s = value;
+  else pair.s2c = value;
+}
+
 export class ConnectionState {
   readonly conn: TcpConnection;
   /** Links of the reassembler's least-recently-used list (lru.ts), and which of its two: true once a byte was carried. */
@@ -422,14 +436,13 @@ export class ConnectionState {
         peer = fromClient ? this.s2cStream() : this.c2sStream();
       }
       if (peer !== null) {
-        const d0 = fromClient ? 's2c' : 'c2s';
-        // The first acknowledgement of bytes the capture has not delivered (a hole, or not seen yet).
-        if (this.ackedPast[d0] < 0 && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) this.ackedPast[d0] = frame;
-        peer.ack(tcp.ack);
         const d = fromClient ? 's2c' : 'c2s';
-        if (peer.ackedTo > c.ackedTo[d]) {
-          c.ackedTo[d] = peer.ackedTo;
-          c.ackedFrame[d] = frame;
+        // The first acknowledgement of bytes the capture has not delivered (a hole, or not seen yet).
+        if (sideOf(this.ackedPast, d) < 0 && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) setSide(this.ackedPast, d, frame);
+        peer.ack(tcp.ack);
+        if (peer.ackedTo > sideOf(c.ackedTo, d)) {
+          setSide(c.ackedTo, d, peer.ackedTo);
+          setSide(c.ackedFrame, d, frame);
         }
         // SACK blocks only (options are parsed for the few segments that carry them: loss).
         if (peer.started && carriesSack(tcp)) this.sacked(peer, tcp, d, frame);
@@ -437,9 +450,9 @@ export class ConnectionState {
         // with more queued would be sending it.
         const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
         if (sentEnd > 0 && peer.ackedTo >= sentEnd && tcp.window > 0 && !(flags & TCP_SYN)) {
-          if (c.drainedSince[d] === null) c.drainedSince[d] = { frame, time };
-        } else if (c.drainedSince[d] !== null) {
-          c.drainedSince[d] = null;
+          if (sideOf(c.drainedSince, d) === null) setSide(c.drainedSince, d, { frame, time });
+        } else if (sideOf(c.drainedSince, d) !== null) {
+          setSide(c.drainedSince, d, null);
         }
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
@@ -468,7 +481,7 @@ export class ConnectionState {
       if (end > (fromClient ? this.sentEndC2s : this.sentEndS2c)) {
         if (fromClient) this.sentEndC2s = end;
         else this.sentEndS2c = end;
-        c.drainedSince[dir] = null;
+        setSide(c.drainedSince, dir, null);
       }
       result = ds.segment(dataSeq, wireLength, f.payload, frame, time);
       // A 1-byte repeat at next-1 counts too: tshark calls it a keep-alive, but in the recordings
@@ -509,7 +522,7 @@ export class ConnectionState {
     if (!(flags & (TCP_SYN | TCP_FIN)) && (c.established || c.midstream)) {
       // The window a side advertises holds back the other direction's data.
       const held: Direction = fromClient ? 's2c' : 'c2s';
-      const shut = c.windowShut[held];
+      const shut = sideOf(c.windowShut, held);
       if (tcp.window === 0) {
         if (shut === null) {
           c.windowShut[held] = { frame, time };
@@ -666,11 +679,11 @@ export class ConnectionState {
         const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
         const other = dir === 'c2s' ? this.s2c : this.c2s;
         if (other !== null && other.ackedTo >= 0) chunk.peerAcked = other.ackedTo;
-        const past = this.ackedPast[dir];
+        const past = sideOf(this.ackedPast, dir);
         if (past >= 0) {
           if (gapBefore > 0 && past < frame) chunk.gapAcked = past;
           const ds = dir === 'c2s' ? this.c2s : this.s2c;
-          if (ds === null || offset + bytes.length >= ds.ackedTo) this.ackedPast[dir] = -1;
+          if (ds === null || offset + bytes.length >= ds.ackedTo) setSide(this.ackedPast, dir, -1);
         }
         if (this.ctx.listener.onData(c, chunk) === 'count-only') this.countOnly = true;
       },
