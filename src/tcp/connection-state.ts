@@ -159,6 +159,9 @@ export class ConnectionState {
     now: number,
     private readonly ctx: ConnectionContext,
   ) {
+    // Every field present from the start, the optional ones undefined: fields added later (a RST,
+    // the handshake's end) gave connections several hidden classes, and the per-packet code that
+    // reads them megamorphic property loads.
     this.conn = {
       id,
       client,
@@ -171,6 +174,7 @@ export class ConnectionState {
       synFrames: NONE,
       synAckFrames: NONE,
       established: false,
+      establishedFrame: undefined,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
       unackedGapBytes: { c2s: 0, s2c: 0 },
@@ -183,7 +187,7 @@ export class ConnectionState {
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
       firstMarks: { c2s: null, s2c: null },
-      finFrames: {},
+      finFrames: { c2s: undefined, s2c: undefined },
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
       captureCopies: 0,
@@ -192,6 +196,10 @@ export class ConnectionState {
       repeatsAfterHandshake: { c2s: 0, s2c: 0 },
       zeroWindowFrames: NONE,
       closed: null,
+      rst: undefined,
+      conflicts: undefined,
+      evicted: undefined,
+      resumes: undefined,
     };
     this.lastSeen = now;
   }
@@ -284,7 +292,7 @@ export class ConnectionState {
    * the server's answer, the capture starting between the two), within a window's reach.
    */
   private midstreamStart(dir: Direction, seq: number): number {
-    const acked = this.ackedBeforeStart[dir];
+    const acked = sideOf(this.ackedBeforeStart, dir);
     if (acked < 0) return seq;
     const ahead = seqDiff(acked, seq);
     return ahead > 0 && ahead <= MAX_ACKED_AHEAD ? acked : seq;
@@ -300,8 +308,8 @@ export class ConnectionState {
     const edges = sackRightEdges(tcp, SACK_EDGES);
     for (let k = 0; k < edges; k++) {
       const to = peer.offsetOf(SACK_EDGES[k]);
-      const had = this.conn.sackedPast[d];
-      if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
+      const had = sideOf(this.conn.sackedPast, d);
+      if (to > peer.ackedTo && (had === null || to > had.to)) setSide(this.conn.sackedPast, d, { to, frame });
     }
   }
 
@@ -364,9 +372,9 @@ export class ConnectionState {
         if (acked > seenEnd + 1 || (acked > peer.nextOffset && peer.buffered().segments > 0)) {
           const d = fromClient ? 's2c' : 'c2s';
           peer.ack(tcp.ack);
-          if (peer.ackedTo > c.ackedTo[d]) {
-            c.ackedTo[d] = peer.ackedTo;
-            c.ackedFrame[d] = frame;
+          if (peer.ackedTo > sideOf(c.ackedTo, d)) {
+            setSide(c.ackedTo, d, peer.ackedTo);
+            setSide(c.ackedFrame, d, frame);
           }
         }
       }
@@ -428,8 +436,8 @@ export class ConnectionState {
       const peerIsn = this.isnOf(!fromClient);
       if (c.midstream && peerIsn < 0 && (peer === null || !peer.started)) {
         const d = fromClient ? 's2c' : 'c2s';
-        const had = this.ackedBeforeStart[d];
-        if (had < 0 || seqDiff(tcp.ack, had) > 0) this.ackedBeforeStart[d] = tcp.ack >>> 0;
+        const had = sideOf(this.ackedBeforeStart, d);
+        if (had < 0 || seqDiff(tcp.ack, had) > 0) setSide(this.ackedBeforeStart, d, tcp.ack >>> 0);
       }
       // An ack past a stream-less side's ISN+1 acknowledges bytes the capture never saw: a gap.
       if (peer === null && peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) > 0) {
@@ -457,7 +465,7 @@ export class ConnectionState {
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
         const d = fromClient ? 's2c' : 'c2s';
-        if (c.ackedTo[d] < 0) c.ackedTo[d] = 0;
+        if (sideOf(c.ackedTo, d) < 0) setSide(c.ackedTo, d, 0);
       }
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !c.finAcked.s2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
@@ -500,7 +508,8 @@ export class ConnectionState {
       const ds = fromClient ? this.c2sStream() : this.s2cStream();
       if (!ds.started) ds.startAt(this.midstreamStart(dir, finSeq));
       if (ds.fin(finSeq)) {
-        c.finFrames[dir] = frame;
+        if (fromClient) c.finFrames.c2s = frame;
+        else c.finFrames.s2c = frame;
         if (fromClient) this.finAckTargetC2s = seqAdd(finSeq, 1);
         else this.finAckTargetS2c = seqAdd(finSeq, 1);
         this.emit({ type: 'fin', dir, frame, time });
@@ -512,7 +521,7 @@ export class ConnectionState {
     if (retransmitted) {
       c.retransmissions++;
       if (flags & TCP_SYN) c.synRepeats++;
-      else c.repeatsAfterHandshake[dir]++;
+      else setSide(c.repeatsAfterHandshake, dir, sideOf(c.repeatsAfterHandshake, dir) + 1);
       if (!(flags & TCP_SYN) && this.retransmissionEvents < MAX_RETRANSMISSION_EVENTS) {
         this.retransmissionEvents++;
         this.emit({ type: 'retransmission', dir, frame, time, repeat: true, bytes: wireLength });
@@ -525,13 +534,13 @@ export class ConnectionState {
       const shut = sideOf(c.windowShut, held);
       if (tcp.window === 0) {
         if (shut === null) {
-          c.windowShut[held] = { frame, time };
+          setSide(c.windowShut, held, { frame, time });
           c.zeroWindowFrames = pushBounded(c.zeroWindowFrames, frame);
           this.emit({ type: 'zero-window', dir, frame, time });
         }
       } else if (shut !== null) {
-        if (time - shut.time > c.longestShut[held]) c.longestShut[held] = time - shut.time;
-        c.windowShut[held] = null;
+        if (time - shut.time > sideOf(c.longestShut, held)) setSide(c.longestShut, held, time - shut.time);
+        setSide(c.windowShut, held, null);
       }
     }
 
@@ -665,13 +674,13 @@ export class ConnectionState {
       deliver: (bytes, gapBefore, offset, frame, time, cutBefore) => {
         const c = this.conn;
         if (gapBefore > 0) {
-          c.gapBytes[dir] += gapBefore;
+          setSide(c.gapBytes, dir, sideOf(c.gapBytes, dir) + gapBefore);
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
           // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
           // could come: they are no such loss.
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
           const hole = gapBefore - cutBefore;
-          if (acked >= 0 && hole > 0) c.unackedGapBytes[dir] += Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked)));
+          if (acked >= 0 && hole > 0) setSide(c.unackedGapBytes, dir, sideOf(c.unackedGapBytes, dir) + Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked))));
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
