@@ -108,8 +108,12 @@ export class ConnectionState {
   lruPrev: ConnectionState | null = null;
   lruNext: ConnectionState | null = null;
   carrying = false;
-  /** Capture time (monotonic) of the last packet, for idle eviction. */
-  lastSeen: number;
+  /**
+   * Capture time (monotonic) of the last packet, for idle eviction. A double from the start:
+   * declared without a value, the field held undefined first, and every packet's time stored in
+   * it was a new heap number.
+   */
+  lastSeen = -Infinity;
   /** Set by handle() when this packet ended the connection. */
   closeRequest: CloseReason | null = null;
 
