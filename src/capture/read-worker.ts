@@ -55,14 +55,24 @@ let events: Array<{ at: number; e: ReaderEvent }> = [];
 
 const post = (m: ReaderMessage): void => port.postMessage(m);
 
+/**
+ * Whether taking the current slot had to wait for the analysing thread. This thread is then the
+ * faster one, and it sums its records' bytes for the checksums (CaptureRecord.wordSum) while they
+ * are in its cache; when the analysis is the one waiting (pcap-parser reads more slowly than the
+ * pcapng reader), it is left to sum them itself, as without this thread.
+ */
+let ahead = false;
+
 /** Take the next data slot once nobody holds it (the reader's own hold: 1). */
 function takeSlot(): void {
   releaseSlot();
   const s = nextSlot;
   nextSlot = (nextSlot + 1) % DATA_SLOTS;
+  ahead = false;
   for (;;) {
     const holding = Atomics.load(holders, s);
     if (holding === 0) break;
+    ahead = true;
     Atomics.wait(holders, s, holding);
   }
   Atomics.store(holders, s, 1);
@@ -154,9 +164,7 @@ const sink: CaptureSink = {
     fields[d + FIELD.originalLength] = r.originalLength;
     fields[d + FIELD.data] = at;
     fields[d + FIELD.dataLength] = r.data.length;
-    // This thread waits on the analysing one about half the time: it sums the bytes for the
-    // checksums, while they are still in its cache, and the analysis does not read them again.
-    fields[d + FIELD.wordSum] = recordWordSum(r.data);
+    fields[d + FIELD.wordSum] = ahead ? recordWordSum(r.data) : -1;
     if (++count === batchLimit) {
       batchLimit = Math.min(2 * batchLimit, BATCH_RECORDS);
       postBatch();
