@@ -9,7 +9,7 @@ import { readCapture } from '../capture/read-capture.js';
 import { readCaptureFilesThreaded } from '../capture/read-parallel.js';
 import type { CaptureHeaderInfo, CaptureReadResult, CaptureRecord, CaptureSink } from '../capture/types.js';
 import { ChecksumTally } from '../decode/checksum-tally.js';
-import { registerChecksumMemory, unregisterChecksumMemory } from '../decode/checksum-wasm.js';
+import { registerChecksumMemory, unregisterChecksumMemory } from '../capture/word-sum.js';
 import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { LostFragmentHeads } from './lost-fragments.js';
@@ -167,9 +167,9 @@ export async function analyzeRecords(
   const lostHeads = new LostFragmentHeads();
   const defrag = new Ipv4Defragmenter({ onIncompleteHead: lostHeads.note });
   let header: CaptureHeaderInfo | null = null;
-  let first: number | null = null;
-  let last: number | null = null;
-  let lastTime = -Infinity;
+  // The capture's first and latest times as fields of one object (NaN: no packet yet), not closure
+  // variables: a double stored in a closure variable is a new heap number on every packet.
+  const times = { first: NaN, last: NaN };
   let backwardsReported = false;
   const damage = new FrameDamageTally();
 
@@ -214,13 +214,12 @@ export async function analyzeRecords(
   // One set of frame and header objects for every packet: nothing below keeps a frame (FrameScratch).
   const decoded = newFrameScratch();
   const onRecord = (record: CaptureRecord): void => {
-    if (first === null) first = record.time;
-    last = record.time;
-    if (record.time < lastTime && !backwardsReported) {
+    if (Number.isNaN(times.first)) times.first = record.time;
+    if (record.time < times.last && !backwardsReported) {
       backwardsReported = true;
       warnings.push(warning('time-backwards', {}, { frame: record.frame, offset: record.offset }));
     }
-    lastTime = record.time;
+    times.last = record.time;
     if (options.onProgress && record.frame % PROGRESS_EVERY === 0) options.onProgress(record.offset);
 
     const frame = decodeFrame(record, defrag, decoded);
@@ -266,6 +265,8 @@ export async function analyzeRecords(
       if (type === TLS_KEY_LOG_SECRETS) secretsDropped += tlsKeyLog.addText(Buffer.from(data).toString('latin1')).dropped;
     },
   });
+  const first = Number.isNaN(times.first) ? null : times.first;
+  const last = Number.isNaN(times.last) ? null : times.last;
   reassembler.finish();
   defrag.finish();
   const sessions = router.finish();

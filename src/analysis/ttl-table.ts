@@ -19,14 +19,21 @@ interface FirstSeen {
 export class TtlTable {
   private readonly bySource = new Map<string, Map<string, FirstSeen>>();
   private pairs = 0;
+  // The last two pairs noted: a connection's packets alternate between its two directions, and
+  // one remembered pair then missed on nearly every packet (two Map look-ups each).
   private lastSrc = '';
   private lastDst = '';
+  private prevSrc = '';
+  private prevDst = '';
 
   constructor(private readonly maxPairs: number) {}
 
   /** Note a TCP segment's TTL (and link-layer source); the first one of each pair is kept, up to maxPairs pairs. */
   note(src: string, dst: string, ttl: number, link?: string): void {
-    if (src === this.lastSrc && dst === this.lastDst) return; // seen just before: already noted (or the table is full)
+    // Seen just before: already noted (or the table is full).
+    if ((src === this.lastSrc && dst === this.lastDst) || (src === this.prevSrc && dst === this.prevDst)) return;
+    this.prevSrc = this.lastSrc;
+    this.prevDst = this.lastDst;
     this.lastSrc = src;
     this.lastDst = dst;
     if (this.pairs >= this.maxPairs) return;

@@ -80,6 +80,7 @@ export function readCaptureFilesThreaded(
       capturedLength: 0,
       originalLength: 0,
       data: new Uint8Array(0),
+      wordSum: -1,
     };
     const deliver = (m: Extract<ReaderMessage, { t: 'batch' }>): void => {
       const { batch, slot, count, inline, events } = m;
@@ -99,6 +100,7 @@ export function readCaptureFilesThreaded(
         record.interfaceId = fields[d + FIELD.interfaceId];
         record.capturedLength = fields[d + FIELD.capturedLength];
         record.originalLength = fields[d + FIELD.originalLength];
+        record.wordSum = fields[d + FIELD.wordSum];
         // A plain view: cheaper to make than a Buffer, and valid until the slot is released.
         record.data = at >= 0 ? new Uint8Array(ring.data, at, fields[d + FIELD.dataLength]) : inline[-1 - at];
         sink.onRecord(record);

@@ -22,6 +22,8 @@ export const READ_BYTES = SLOT_BYTES - 256 * 1024;
 /** Batches in flight and records per batch. */
 export const BATCHES = 8;
 export const BATCH_RECORDS = 4096;
+/** Records of the first batch; each next batch holds twice as many, up to BATCH_RECORDS. */
+export const FIRST_BATCH_RECORDS = 64;
 
 /** Record fields, one Float64 each (frame numbers and offsets pass 2^32 on big captures). */
 export const FIELD = {
@@ -37,8 +39,10 @@ export const FIELD = {
   /** Byte position in the data ring; -1 - k: the k-th record carried in the message itself. */
   data: 9,
   dataLength: 10,
+  /** CaptureRecord.wordSum (-1: not summed). */
+  wordSum: 11,
 } as const;
-export const FIELDS = 11;
+export const FIELDS = 12;
 
 export interface RingBuffers {
   /**

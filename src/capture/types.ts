@@ -24,6 +24,13 @@ export interface CaptureRecord {
   originalLength: number;
   /** The captured bytes. A view: valid only during the callback unless copied. */
   data: Uint8Array;
+  /**
+   * The one's-complement word sum of all of `data` (capture/word-sum.ts recordWordSum), when the
+   * reader summed it: the reading thread does, as it has the bytes at hand and time to spare, and
+   * the decoder then finds a TCP checksum's sum by taking off the few bytes around the segment
+   * instead of summing every byte again. Absent or -1: not summed.
+   */
+  wordSum?: number;
 }
 // The record itself is valid only during the callback too: the threaded reader reuses one object.
 

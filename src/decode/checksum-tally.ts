@@ -38,8 +38,12 @@ export interface ChecksumTallySummary {
 export class ChecksumTally {
   private readonly hosts = new Map<string, HostChecksums>();
   private readonly totals = { ipv4Ok: 0, ipv4Bad: 0, tcpOk: 0, tcpBad: 0 };
+  // The last two sources looked up: a connection's packets alternate between its two ends, and a
+  // one-entry cache then missed on nearly every packet (a Map look-up each).
   private lastSrc: string | null = null;
   private lastHost: HostChecksums | undefined = undefined;
+  private prevSrc: string | null = null;
+  private prevHost: HostChecksums | undefined = undefined;
 
   /** Count one decoded frame (by its IP source). Frames without IP are ignored. */
   add(frame: DecodedFrame): void {
@@ -56,15 +60,19 @@ export class ChecksumTally {
     else if (ipv4 === 'bad') t.ipv4Bad++;
     if (tcp === 'ok') t.tcpOk++;
     else if (tcp === 'bad') t.tcpBad++;
-    // One-entry cache: consecutive packets mostly come from the same few hosts.
-    let h = src === this.lastSrc ? this.lastHost : this.hosts.get(src);
+    let h = src === this.lastSrc ? this.lastHost : src === this.prevSrc ? this.prevHost : undefined;
     if (h === undefined) {
-      if (this.hosts.size >= MAX_TALLY_HOSTS) return;
-      h = { ipv4Ok: 0, ipv4Bad: 0, tcpOk: 0, tcpBad: 0, verifiablePackets: 0, failedPackets: 0 };
-      this.hosts.set(src, h);
+      h = this.hosts.get(src);
+      if (h === undefined) {
+        if (this.hosts.size >= MAX_TALLY_HOSTS) return;
+        h = { ipv4Ok: 0, ipv4Bad: 0, tcpOk: 0, tcpBad: 0, verifiablePackets: 0, failedPackets: 0 };
+        this.hosts.set(src, h);
+      }
+      this.prevSrc = this.lastSrc;
+      this.prevHost = this.lastHost;
+      this.lastSrc = src;
+      this.lastHost = h;
     }
-    this.lastSrc = src;
-    this.lastHost = h;
     if (ipv4 === 'ok') h.ipv4Ok++;
     else if (ipv4 === 'bad') h.ipv4Bad++;
     if (tcp === 'ok') h.tcpOk++;

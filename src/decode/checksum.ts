@@ -4,7 +4,7 @@
  * 64 KiB datagram adds up to < 2^32, far inside the exact integer range.
  */
 
-import { wasmSum } from './checksum-wasm.js';
+import { wasmSum } from '../capture/word-sum.js';
 
 /** Add the big-endian 16-bit words of b[start, end) to `sum`; an odd last byte is padded with 0. */
 export function sum16(b: Uint8Array, start: number, end: number, sum = 0): number {
@@ -33,6 +33,22 @@ export function checksumExpected(fullSum: number, stored: number): number | unde
   return fold16(stored + computed);
 }
 
+/**
+ * The sum of b[start, end) from `whole`, the folded word sum of all of b (CaptureRecord.wordSum, the
+ * reading thread's): the few bytes before and after the range are summed and taken off, instead of
+ * every byte of the range. Modulo 0xffff only (0 where sum16 may give 0xffff or a multiple): for a
+ * caller that adds it to a sum it knows is not 0, such as a pseudo-header's, before folding.
+ */
+export function sumWithin(b: Uint8Array, whole: number, start: number, end: number): number {
+  // On the grid of b[0], a byte at an even index is a word's high byte. The bytes after an odd
+  // `end` start on the other grid: swapping a word's bytes is multiplying by 256, modulo 0xffff.
+  const after = sum16(b, end, b.length);
+  let s = (whole - (sum16(b, 0, start) % 0xffff) - ((end & 1) === 0 ? after : after * 256) % 0xffff) % 0xffff;
+  if (s < 0) s += 0xffff;
+  // A range starting at an odd index has its own words on the other grid.
+  return (start & 1) === 0 ? s : (s * 256) % 0xffff;
+}
+
 /** Below this many bytes the plain loop is as fast as the word loop. */
 const WORDS_MIN_BYTES = 64;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -46,7 +62,7 @@ let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
  * checksumExpected give identical answers. It reads aligned native (little-endian) 32-bit words
  * of the underlying buffer; RFC 1071's byte-order independence makes their folded sum the
  * byte-swapped big-endian one (or the unswapped one when the words start an odd byte in).
- * Ranges are summed in WebAssembly SIMD when it is available (checksum-wasm.ts), else in the JS
+ * Ranges are summed in WebAssembly SIMD when it is available (capture/word-sum.ts), else in the JS
  * word loop below; short ranges, and big-endian hosts without WebAssembly, use sum16.
  */
 export function sumWords(b: Uint8Array, start: number, end: number, sum = 0): number {

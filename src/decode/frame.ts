@@ -91,7 +91,7 @@ export function decodeFrame(record: CaptureRecord, defrag?: Ipv4Defragmenter, re
   if (version === 0) return frame;
 
   const view = scratch;
-  resetIpPayloadView(view, b);
+  resetIpPayloadView(view, b, record.wordSum ?? -1);
   const wireAvail = Math.max(record.originalLength, b.length) - off;
   let ip: IpHeader | undefined =
     version === 4 ? decodeIpv4(b, off, wireAvail, frame, view, reuse?.ipv4) : decodeIpv6(b, off, wireAvail, frame, view);
@@ -174,6 +174,7 @@ function handleFragment(frame: DecodedFrame, ip: IpHeader, view: IpPayloadView, 
   frame.fragmentCount = r.fragments;
   if (r.overlap) addProblem(frame, 'fragment-overlap', { reassembled: true });
   view.bytes = r.payload;
+  view.bytesSum = -1;
   view.start = 0;
   view.end = r.payload.length;
   view.wireLength = r.payload.length;

@@ -22,6 +22,11 @@ export interface IpPayloadView {
   moreFragments: boolean;
   /** Fragment identification (IPv4 id or IPv6 fragment-header id). */
   fragmentId: number;
+  /**
+   * The word sum of all of `bytes` when they are the record's own and its reader summed them
+   * (CaptureRecord.wordSum); -1 otherwise (a reassembled datagram, a tunnel's inner packet).
+   */
+  bytesSum: number;
 }
 
 export function newIpPayloadView(): IpPayloadView {
@@ -36,11 +41,13 @@ export function newIpPayloadView(): IpPayloadView {
     fragmentOffset: 0,
     moreFragments: false,
     fragmentId: 0,
+    bytesSum: -1,
   };
 }
 
-export function resetIpPayloadView(v: IpPayloadView, bytes: Uint8Array): void {
+export function resetIpPayloadView(v: IpPayloadView, bytes: Uint8Array, bytesSum = -1): void {
   v.bytes = bytes;
+  v.bytesSum = bytesSum;
   v.start = 0;
   v.end = 0;
   v.wireLength = 0;

@@ -6,7 +6,7 @@
 
 import type { ChecksumStatus, DecodedFrame, TcpHeader, TcpOption } from './types.js';
 import type { IpPayloadView } from './ip-payload.js';
-import { checksumExpected, sumWords } from './checksum.js';
+import { checksumExpected, sumWithin, sumWords } from './checksum.js';
 import { IPPROTO_TCP, TCP, TCP_MIN_HEADER_LENGTH, TCP_OPTION, TCP_OPTION_LENGTH, read8, read16, read32 } from './fields.js';
 import { addProblem } from './problems.js';
 
@@ -231,7 +231,8 @@ export function decodeTcp(ip: IpPayloadView, frame: DecodedFrame, checksumVerifi
   if (checksumVerifiable && captured === segLen) {
     // Pseudo-header: addresses, zero + protocol, upper-layer length (32-bit for IPv6; the same
     // two 16-bit words for IPv4, whose length always fits the low word).
-    const sum = sumWords(b, start, ip.end, ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff));
+    const pseudo = ip.addressSum + IPPROTO_TCP + (segLen >>> 16) + (segLen & 0xffff);
+    const sum = ip.bytesSum >= 0 ? pseudo + sumWithin(b, ip.bytesSum, start, ip.end) : sumWords(b, start, ip.end, pseudo);
     const expected = checksumExpected(sum, tcp.checksum);
     if (expected === undefined) tcp.checksumStatus = 'ok';
     else {

@@ -88,14 +88,32 @@ const ANSWER_SLACK = 4 << 20;
 /** How far past a mid-stream side's first captured byte the peer's earlier acknowledgement may start it: a window's reach (scaled). */
 const MAX_ACKED_AHEAD = 1 << 30;
 
+/**
+ * `pair[dir]`, by name. A keyed access whose key alternates between 'c2s' and 's2c' is megamorphic
+ * in V8 (a stub-cache probe each time) and deoptimizes code first compiled for one of the keys: the
+ * per-packet paths read and write their direction pairs through these (as `packets` by name).
+ */
+function sideOf<T>(pair: { c2s: T; s2c: T }, dir: Direction): T {
+  return dir === 'c2s' ? pair.c2s : pair.s2c;
+}
+
+function setSide<T>(pair: { c2s: T; s2c: T }, dir: Direction, value: T): void {
+  if (dir === 'c2s') pair.c2s = value;
+  else pair.s2c = value;
+}
+
 export class ConnectionState {
   readonly conn: TcpConnection;
   /** Links of the reassembler's least-recently-used list (lru.ts), and which of its two: true once a byte was carried. */
   lruPrev: ConnectionState | null = null;
   lruNext: ConnectionState | null = null;
   carrying = false;
-  /** Capture time (monotonic) of the last packet, for idle eviction. */
-  lastSeen: number;
+  /**
+   * Capture time (monotonic) of the last packet, for idle eviction. A double from the start:
+   * declared without a value, the field held undefined first, and every packet's time stored in
+   * it was a new heap number.
+   */
+  lastSeen = -Infinity;
   /** Set by handle() when this packet ended the connection. */
   closeRequest: CloseReason | null = null;
 
@@ -145,6 +163,9 @@ export class ConnectionState {
     now: number,
     private readonly ctx: ConnectionContext,
   ) {
+    // Every field present from the start, the optional ones undefined: fields added later (a RST,
+    // the handshake's end) gave connections several hidden classes, and the per-packet code that
+    // reads them megamorphic property loads.
     this.conn = {
       id,
       client,
@@ -157,6 +178,7 @@ export class ConnectionState {
       synFrames: NONE,
       synAckFrames: NONE,
       established: false,
+      establishedFrame: undefined,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
       unackedGapBytes: { c2s: 0, s2c: 0 },
@@ -169,7 +191,7 @@ export class ConnectionState {
       finAcked: { c2s: false, s2c: false },
       packets: { c2s: 0, s2c: 0 },
       firstMarks: { c2s: null, s2c: null },
-      finFrames: {},
+      finFrames: { c2s: undefined, s2c: undefined },
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
       captureCopies: 0,
@@ -178,6 +200,10 @@ export class ConnectionState {
       repeatsAfterHandshake: { c2s: 0, s2c: 0 },
       zeroWindowFrames: NONE,
       closed: null,
+      rst: undefined,
+      conflicts: undefined,
+      evicted: undefined,
+      resumes: undefined,
     };
     this.lastSeen = now;
   }
@@ -270,7 +296,7 @@ export class ConnectionState {
    * the server's answer, the capture starting between the two), within a window's reach.
    */
   private midstreamStart(dir: Direction, seq: number): number {
-    const acked = this.ackedBeforeStart[dir];
+    const acked = sideOf(this.ackedBeforeStart, dir);
     if (acked < 0) return seq;
     const ahead = seqDiff(acked, seq);
     return ahead > 0 && ahead <= MAX_ACKED_AHEAD ? acked : seq;
@@ -286,8 +312,8 @@ export class ConnectionState {
     const edges = sackRightEdges(tcp, SACK_EDGES);
     for (let k = 0; k < edges; k++) {
       const to = peer.offsetOf(SACK_EDGES[k]);
-      const had = this.conn.sackedPast[d];
-      if (to > peer.ackedTo && (had === null || to > had.to)) this.conn.sackedPast[d] = { to, frame };
+      const had = sideOf(this.conn.sackedPast, d);
+      if (to > peer.ackedTo && (had === null || to > had.to)) setSide(this.conn.sackedPast, d, { to, frame });
     }
   }
 
@@ -350,9 +376,9 @@ export class ConnectionState {
         if (acked > seenEnd + 1 || (acked > peer.nextOffset && peer.buffered().segments > 0)) {
           const d = fromClient ? 's2c' : 'c2s';
           peer.ack(tcp.ack);
-          if (peer.ackedTo > c.ackedTo[d]) {
-            c.ackedTo[d] = peer.ackedTo;
-            c.ackedFrame[d] = frame;
+          if (peer.ackedTo > sideOf(c.ackedTo, d)) {
+            setSide(c.ackedTo, d, peer.ackedTo);
+            setSide(c.ackedFrame, d, frame);
           }
         }
       }
@@ -414,22 +440,21 @@ export class ConnectionState {
       const peerIsn = this.isnOf(!fromClient);
       if (c.midstream && peerIsn < 0 && (peer === null || !peer.started)) {
         const d = fromClient ? 's2c' : 'c2s';
-        const had = this.ackedBeforeStart[d];
-        if (had < 0 || seqDiff(tcp.ack, had) > 0) this.ackedBeforeStart[d] = tcp.ack >>> 0;
+        const had = sideOf(this.ackedBeforeStart, d);
+        if (had < 0 || seqDiff(tcp.ack, had) > 0) setSide(this.ackedBeforeStart, d, tcp.ack >>> 0);
       }
       // An ack past a stream-less side's ISN+1 acknowledges bytes the capture never saw: a gap.
       if (peer === null && peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) > 0) {
         peer = fromClient ? this.s2cStream() : this.c2sStream();
       }
       if (peer !== null) {
-        const d0 = fromClient ? 's2c' : 'c2s';
-        // The first acknowledgement of bytes the capture has not delivered (a hole, or not seen yet).
-        if (this.ackedPast[d0] < 0 && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) this.ackedPast[d0] = frame;
-        peer.ack(tcp.ack);
         const d = fromClient ? 's2c' : 'c2s';
-        if (peer.ackedTo > c.ackedTo[d]) {
-          c.ackedTo[d] = peer.ackedTo;
-          c.ackedFrame[d] = frame;
+        // The first acknowledgement of bytes the capture has not delivered (a hole, or not seen yet).
+        if (sideOf(this.ackedPast, d) < 0 && peer.started && peer.offsetOf(tcp.ack) > peer.nextOffset) setSide(this.ackedPast, d, frame);
+        peer.ack(tcp.ack);
+        if (peer.ackedTo > sideOf(c.ackedTo, d)) {
+          setSide(c.ackedTo, d, peer.ackedTo);
+          setSide(c.ackedFrame, d, frame);
         }
         // SACK blocks only (options are parsed for the few segments that carry them: loss).
         if (peer.started && carriesSack(tcp)) this.sacked(peer, tcp, d, frame);
@@ -437,14 +462,14 @@ export class ConnectionState {
         // with more queued would be sending it.
         const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
         if (sentEnd > 0 && peer.ackedTo >= sentEnd && tcp.window > 0 && !(flags & TCP_SYN)) {
-          if (c.drainedSince[d] === null) c.drainedSince[d] = { frame, time };
-        } else if (c.drainedSince[d] !== null) {
-          c.drainedSince[d] = null;
+          if (sideOf(c.drainedSince, d) === null) setSide(c.drainedSince, d, { frame, time });
+        } else if (sideOf(c.drainedSince, d) !== null) {
+          setSide(c.drainedSince, d, null);
         }
       } else if (peerIsn >= 0 && seqDiff(tcp.ack, seqAdd(peerIsn, 1)) === 0) {
         // The peer has sent nothing yet, and this end acknowledges its SYN: nothing of its data received so far.
         const d = fromClient ? 's2c' : 'c2s';
-        if (c.ackedTo[d] < 0) c.ackedTo[d] = 0;
+        if (sideOf(c.ackedTo, d) < 0) setSide(c.ackedTo, d, 0);
       }
       if (fromClient) {
         if (c.finFrames.s2c !== undefined && !c.finAcked.s2c && seqDiff(tcp.ack, this.finAckTargetS2c) >= 0) {
@@ -468,7 +493,7 @@ export class ConnectionState {
       if (end > (fromClient ? this.sentEndC2s : this.sentEndS2c)) {
         if (fromClient) this.sentEndC2s = end;
         else this.sentEndS2c = end;
-        c.drainedSince[dir] = null;
+        setSide(c.drainedSince, dir, null);
       }
       result = ds.segment(dataSeq, wireLength, f.payload, frame, time);
       // A 1-byte repeat at next-1 counts too: tshark calls it a keep-alive, but in the recordings
@@ -487,7 +512,8 @@ export class ConnectionState {
       const ds = fromClient ? this.c2sStream() : this.s2cStream();
       if (!ds.started) ds.startAt(this.midstreamStart(dir, finSeq));
       if (ds.fin(finSeq)) {
-        c.finFrames[dir] = frame;
+        if (fromClient) c.finFrames.c2s = frame;
+        else c.finFrames.s2c = frame;
         if (fromClient) this.finAckTargetC2s = seqAdd(finSeq, 1);
         else this.finAckTargetS2c = seqAdd(finSeq, 1);
         this.emit({ type: 'fin', dir, frame, time });
@@ -499,7 +525,7 @@ export class ConnectionState {
     if (retransmitted) {
       c.retransmissions++;
       if (flags & TCP_SYN) c.synRepeats++;
-      else c.repeatsAfterHandshake[dir]++;
+      else setSide(c.repeatsAfterHandshake, dir, sideOf(c.repeatsAfterHandshake, dir) + 1);
       if (!(flags & TCP_SYN) && this.retransmissionEvents < MAX_RETRANSMISSION_EVENTS) {
         this.retransmissionEvents++;
         this.emit({ type: 'retransmission', dir, frame, time, repeat: true, bytes: wireLength });
@@ -509,16 +535,16 @@ export class ConnectionState {
     if (!(flags & (TCP_SYN | TCP_FIN)) && (c.established || c.midstream)) {
       // The window a side advertises holds back the other direction's data.
       const held: Direction = fromClient ? 's2c' : 'c2s';
-      const shut = c.windowShut[held];
+      const shut = sideOf(c.windowShut, held);
       if (tcp.window === 0) {
         if (shut === null) {
-          c.windowShut[held] = { frame, time };
+          setSide(c.windowShut, held, { frame, time });
           c.zeroWindowFrames = pushBounded(c.zeroWindowFrames, frame);
           this.emit({ type: 'zero-window', dir, frame, time });
         }
       } else if (shut !== null) {
-        if (time - shut.time > c.longestShut[held]) c.longestShut[held] = time - shut.time;
-        c.windowShut[held] = null;
+        if (time - shut.time > sideOf(c.longestShut, held)) setSide(c.longestShut, held, time - shut.time);
+        setSide(c.windowShut, held, null);
       }
     }
 
@@ -652,13 +678,13 @@ export class ConnectionState {
       deliver: (bytes, gapBefore, offset, frame, time, cutBefore) => {
         const c = this.conn;
         if (gapBefore > 0) {
-          c.gapBytes[dir] += gapBefore;
+          setSide(c.gapBytes, dir, sideOf(c.gapBytes, dir) + gapBefore);
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
           // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
           // could come: they are no such loss.
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
           const hole = gapBefore - cutBefore;
-          if (acked >= 0 && hole > 0) c.unackedGapBytes[dir] += Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked)));
+          if (acked >= 0 && hole > 0) setSide(c.unackedGapBytes, dir, sideOf(c.unackedGapBytes, dir) + Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked))));
           this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
@@ -666,11 +692,11 @@ export class ConnectionState {
         const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
         const other = dir === 'c2s' ? this.s2c : this.c2s;
         if (other !== null && other.ackedTo >= 0) chunk.peerAcked = other.ackedTo;
-        const past = this.ackedPast[dir];
+        const past = sideOf(this.ackedPast, dir);
         if (past >= 0) {
           if (gapBefore > 0 && past < frame) chunk.gapAcked = past;
           const ds = dir === 'c2s' ? this.c2s : this.s2c;
-          if (ds === null || offset + bytes.length >= ds.ackedTo) this.ackedPast[dir] = -1;
+          if (ds === null || offset + bytes.length >= ds.ackedTo) setSide(this.ackedPast, dir, -1);
         }
         if (this.ctx.listener.onData(c, chunk) === 'count-only') this.countOnly = true;
       },

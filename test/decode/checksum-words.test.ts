@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fold16, sum16, sumWords, sumWordsJs } from '../../src/decode/checksum.js';
-import { checksumModuleBytes, registerChecksumMemory, unregisterChecksumMemory, wasmSum } from '../../src/decode/checksum-wasm.js';
+import { fold16, sum16, sumWithin, sumWords, sumWordsJs } from '../../src/decode/checksum.js';
+import { checksumModuleBytes, recordWordSum, registerChecksumMemory, unregisterChecksumMemory, wasmSum } from '../../src/capture/word-sum.js';
 import { splitPcap, tcpPorts } from '../support/pcap-edit.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
@@ -74,6 +74,24 @@ describe('fast checksum sums', () => {
     } finally {
       unregisterChecksumMemory(memory);
     }
+  });
+
+  it('sumWithin: the sum of a range from the sum of the whole record, for every parity of start and end', () => {
+    const wrong: string[] = [];
+    for (const [i, seg] of segs.slice(0, 600).entries()) {
+      const whole = recordWordSum(seg);
+      expect(whole).toBe(fold16(sum16(seg, 0, seg.length)));
+      for (const start of [0, 1, 13, 14]) {
+        for (const cut of [0, 1, 2, 5]) {
+          const end = Math.max(start, seg.length - cut);
+          // Congruent modulo 0xffff, as a pseudo-header's positive sum added before folding makes equal.
+          const got = fold16(0x1234 + sumWithin(seg, whole, start, end));
+          const want = fold16(0x1234 + sum16(seg, start, end));
+          if (got !== want) wrong.push(`segment ${i} [${start}, ${end}): ${got} ≠ ${want}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('zero stays zero and all-ones folds to 0xffff', () => {

@@ -1,5 +1,7 @@
 /**
- * The checksum's word sum in WebAssembly SIMD: sixteen bytes per step instead of four. A tiny
+ * The Internet checksum's word sum in WebAssembly SIMD: sixteen bytes per step instead of four. It
+ * lives with the capture because the reading thread sums every record's bytes as it hands them
+ * over (`recordWordSum`, CaptureRecord.wordSum), and decode/checksum.ts sums what it must itself. A tiny
  * module, assembled here from its opcodes (no toolchain, no dependency), exporting
  * `sum(ptr, len) -> i32`: the little-endian 16-bit words of memory[ptr, ptr+len) (an odd last byte
  * as a low byte) added up and folded to 16 bits, never 0 unless every byte is 0. RFC 1071's byte
@@ -182,4 +184,14 @@ export function wasmSum(b: Uint8Array, start: number, end: number): number {
   // A plain view, not b.subarray(): on a Buffer that builds another Buffer, several times slower.
   scratchBytes!.set(new Uint8Array(buf, b.byteOffset + start, n), 0);
   return scratchSum(0, n);
+}
+
+/**
+ * The one's-complement sum of the big-endian 16-bit words of all of `b` (from b[0]; an odd last byte
+ * as a high byte), folded to 16 bits: what `sum16(b, 0, b.length)` folds to, modulo 0xffff. -1 when
+ * WebAssembly cannot sum it here (then nobody has summed the record, and the decoder sums).
+ */
+export function recordWordSum(b: Uint8Array): number {
+  const s = wasmSum(b, 0, b.length);
+  return s < 0 ? -1 : ((s & 0xff) << 8) | (s >>> 8);
 }
