@@ -14,8 +14,9 @@ import { recordHandshakeEvent } from './handshake-events.js';
 import { tlsEndCause } from './control-tls.js';
 import { connectionMarks } from './ttl-table.js';
 import type { ControlConnection, HandshakeEvent, Session } from './model.js';
-import { newSession, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
+import { newSession, NO_ITEMS, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
 import { controlDecryptor, type ControlTls } from './tls-routes.js';
+import { StringPool } from './string-pool.js';
 
 export interface ControlChannelsOptions {
   showPasswords: boolean;
@@ -111,6 +112,7 @@ export class ControlChannels {
       onForget: (t) => o.linker.forget(t),
       dataEnds: o.dataEnds,
       onWarning: o.onWarning,
+      strings: new StringPool(),
     };
   }
 
@@ -187,6 +189,8 @@ export class ControlChannels {
     route.parser.finish();
     route.builder.finish();
     const s = route.builder.session;
+    // Kept to the end of the capture: copied to its length (grown by push, a list of 4 had room for 17).
+    if (s.commands.length > 0) s.commands = s.commands.slice();
     if (route.tls.connection) {
       s.tlsDetails = route.tls.connection.facts;
       route.tls.connection.release();
@@ -212,9 +216,10 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     established: conn.established,
     synFrames: [...conn.synFrames],
     synAckFrames: [...conn.synAckFrames],
-    handshake: route.handshake,
+    // Copied to its length: a list grown by push keeps room for 17 (kept to the end of the capture, for every session).
+    handshake: route.handshake.slice(),
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
-    icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
+    icmpErrors: conn.icmpErrors.length === 0 ? NO_ITEMS : conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
     hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,

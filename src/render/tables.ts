@@ -85,7 +85,10 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
   }
   const table = renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
   // Commands the server never answered because it had closed the control connection first (Command.noReply).
-  const notes = a.sessions.flatMap((s) => serverClosedNotes(s).map((n) => wrap(`session ${s.id}: ${n}`, 74).split('\n').map((l, i) => `${i === 0 ? '  ' : '    '}${l}`).join('\n')));
+  const notes: string[] = [];
+  for (const s of a.sessions) {
+    for (const n of serverClosedNotes(s)) notes.push(wrap(`session ${s.id}: ${n}`, 74).split('\n').map((l, i) => `${i === 0 ? '  ' : '    '}${l}`).join('\n'));
+  }
   if (notes.length === 0) return table;
   const shown = notes.slice(0, MAX_UNUSED_ROWS);
   if (notes.length > shown.length) shown.push(`  … and ${notes.length - shown.length} more (ftpcap explain tells each)`);
