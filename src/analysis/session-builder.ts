@@ -129,6 +129,9 @@ function toReply(e: FtpReply, strings: StringPool | undefined): Reply {
  */
 export const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
 
+/** A session's opaque byte counts while it has none (most): shared, replaced by its own at the first. */
+const NO_OPAQUE_BYTES: Session['opaqueBytes'] = Object.freeze({ client: 0, server: 0 });
+
 /** The control connection's facts before it closes (ControlChannels.close describes it): one frozen object for all. */
 const NOT_DESCRIBED_YET: ControlConnection = Object.freeze({
   established: false,
@@ -176,7 +179,7 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     renames: NO_ITEMS,
     commands: [],
     transfers: [],
-    opaqueBytes: { client: 0, server: 0 },
+    opaqueBytes: NO_OPAQUE_BYTES,
     controlGapBytes: 0,
     forgottenAnnouncements: 0,
     otherConnections: NO_ITEMS,
@@ -347,6 +350,7 @@ export class SessionBuilder {
         if (event.reason === 'gap') this.gapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
+        if (s.opaqueBytes === NO_OPAQUE_BYTES) s.opaqueBytes = { client: 0, server: 0 };
         s.opaqueBytes[event.dir] += event.bytes;
         break;
       case 'limit':

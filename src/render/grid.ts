@@ -50,32 +50,13 @@ function pad(s: string, width: number): string {
 /** The table cli-table3 draws with `style: { head: [], border: [], compact: true }`, in linear time. */
 export function drawGrid(head: string[], rows: string[][]): string {
   const widths = head.map(cellWidth);
-  // Each cell is measured once, in row order, and its line reuses the number (the summary of
-  // 100,000 sessions measured 800,000 cells twice).
-  const measured: number[] = [];
   for (const r of rows) {
-    for (let i = 0; i < r.length; i++) {
-      const w = cellWidth(r[i]);
-      measured.push(w);
-      if (!(widths[i] >= w)) widths[i] = w;
-    }
+    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, cellWidth(r[i]));
   }
   const rule = (l: string, m: string, r: string): string => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
-  const line = (cells: string[], cellWidths: (i: number) => number): string => {
-    let text = '│';
-    for (let i = 0; i < widths.length; i++) {
-      const cell = i < cells.length ? cells[i] : '';
-      text += ` ${cell}${' '.repeat(widths[i] - (i < cells.length ? cellWidths(i) : 0))} │`;
-    }
-    return text;
-  };
-  const out = [rule('┌', '┬', '┐'), line(head, (i) => cellWidth(head[i])), rule('├', '┼', '┤')];
-  let at = 0;
-  const measuredAt = (i: number): number => measured[at + i];
-  for (const r of rows) {
-    out.push(line(r, measuredAt));
-    at += r.length;
-  }
+  const line = (cells: string[]): string => `│${widths.map((w, i) => ` ${pad(cells[i] ?? '', w)} `).join('│')}│`;
+  const out = [rule('┌', '┬', '┐'), line(head), rule('├', '┼', '┤')];
+  for (const r of rows) out.push(line(r));
   out.push(rule('└', '┴', '┘'));
   return out.join('\n');
 }
