@@ -202,11 +202,16 @@ export class ControlChannels {
     s.controlConnection = describeControl(conn, route);
     this.options.linker.forgetSession(s);
     // Lines from one side and not a single packet from the other: the capture holds one side only.
-    const [mine, theirs] = route.initiatorIsClient ? (['c2s', 's2c'] as const) : (['s2c', 'c2s'] as const);
-    const sent = (d: 'c2s' | 's2c'): boolean => conn.bytes[d] + conn.gapBytes[d] > 0;
-    if (sent(mine) && conn.packets[theirs] === 0) s.oneWay = 'client';
-    else if (sent(theirs) && conn.packets[mine] === 0) s.oneWay = 'server';
+    const mine = route.initiatorIsClient ? 'c2s' : 's2c';
+    const theirs = route.initiatorIsClient ? 's2c' : 'c2s';
+    if (sentAny(conn, mine) && conn.packets[theirs] === 0) s.oneWay = 'client';
+    else if (sentAny(conn, theirs) && conn.packets[mine] === 0) s.oneWay = 'server';
   }
+}
+
+/** Bytes sent in `dir`, captured or lost. */
+function sentAny(conn: TcpConnection, dir: 'c2s' | 's2c'): boolean {
+  return conn.bytes[dir] + conn.gapBytes[dir] > 0;
 }
 
 /** The control connection's TCP facts, in the FTP client's and server's terms. */

@@ -178,6 +178,7 @@ export class ConnectionState {
       repeatsAfterHandshake: { c2s: 0, s2c: 0 },
       zeroWindowFrames: NONE,
       closed: null,
+      listenerNote: undefined,
     };
     this.lastSeen = now;
   }

@@ -12,7 +12,14 @@ import { flowKey } from './flow-key.js';
 
 const SLOTS = 1024;
 
-export class FlowKeyCache {
+export class FlowKeyCache<T> {
+  /**
+   * A value the caller noted for each slot's key (the reassembler: its live connection), until the
+   * slot is given to another key: the second table lookup of every packet is then saved too.
+   */
+  private readonly notes: (T | null)[] = new Array<T | null>(SLOTS).fill(null);
+  /** The slot of the latest key(). */
+  private slot = 0;
   private readonly ipA: string[] = new Array<string>(SLOTS).fill('');
   private readonly ipB: string[] = new Array<string>(SLOTS).fill('');
   private readonly portA = new Int32Array(SLOTS).fill(-1);
@@ -21,6 +28,7 @@ export class FlowKeyCache {
 
   key(src: string, srcPort: number, dst: string, dstPort: number): string {
     const i = (srcPort + dstPort) & (SLOTS - 1);
+    this.slot = i;
     const pa = this.portA[i];
     const pb = this.portB[i];
     if (
@@ -39,6 +47,23 @@ export class FlowKeyCache {
     this.ipB[i] = dst;
     this.portB[i] = dstPort;
     this.keys[i] = key;
+    this.notes[i] = null;
     return key;
+  }
+
+  /** The value noted for the latest key(), while its slot has held that key since (null: none). */
+  noted(): T | null {
+    return this.notes[this.slot];
+  }
+
+  /** Note a value for the latest key(). */
+  note(value: T | null): void {
+    this.notes[this.slot] = value;
+  }
+
+  /** Drop `value` if it is noted in the slot of the key with these ports (a closed connection is kept by nothing here). */
+  forget(portA: number, portB: number, value: T): void {
+    const i = (portA + portB) & (SLOTS - 1);
+    if (this.notes[i] === value) this.notes[i] = null;
   }
 }
