@@ -247,8 +247,9 @@ function unacknowledgedTail(conn: TcpConnection, route: ControlRoute, dir: 'c2s'
   const bytes = Math.max(0, conn.bytes[dir] + conn.gapBytes[dir] - acked);
   const finFrame = conn.finFrames[dir];
   const fin = finFrame !== undefined && !conn.finAcked[dir];
+  if (bytes === 0 && !fin) return null;
   const repeats = route.tail[dir].repeats.filter((f) => f > conn.ackedFrame[dir]);
-  if ((bytes === 0 && !fin) || repeats.length < MIN_REPEATS) return null;
+  if (repeats.length < MIN_REPEATS) return null;
   const first = bytes > 0 ? firstUnacknowledged(route.tail[dir].segments, acked) : finFrame;
   if (first === undefined) return null;
   const by = (dir === 'c2s') === route.initiatorIsClient ? 'client' : 'server';

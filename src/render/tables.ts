@@ -10,7 +10,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
-import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from './format.js';
+import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
@@ -78,7 +78,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       endpoint(s.server),
       user,
       s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
-      relative(s.start, a.capture.first).replace(/(\.\d{3})\d+$/, '$1'),
+      relativeMs(s.start, a.capture.first),
       String(clientCommandCount(s.commands)),
       transferCounts(s),
     ]);
