@@ -57,6 +57,9 @@ interface SentTail {
   repeats: number[];
 }
 
+/** A direction's tail before its first segment (made by a function: a literal nested three deep was a tenth of a session's start). */
+const newTail = (): SentTail => ({ segments: [], repeats: [] });
+
 /** Segments and repeats kept per direction: enough to show a reply or FIN sent again and again. */
 const TAIL_KEPT = 8;
 
@@ -125,7 +128,7 @@ export class ControlChannels {
     const builder = new SessionBuilder(session, this.builderOptions);
     const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
     const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make, heldPool: o.heldPool });
-    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: { segments: [], repeats: [] }, s2c: { segments: [], repeats: [] } } };
+    return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: newTail(), s2c: newTail() } };
   }
 
   /** The session of a pending control connection, made when it first carries bytes (or is listed empty). */
@@ -189,8 +192,6 @@ export class ControlChannels {
     route.parser.finish();
     route.builder.finish();
     const s = route.builder.session;
-    // Kept to the end of the capture: copied to its length (grown by push, a list of 4 had room for 17).
-    if (s.commands.length > 0) s.commands = s.commands.slice();
     if (route.tls.connection) {
       s.tlsDetails = route.tls.connection.facts;
       route.tls.connection.release();
@@ -221,8 +222,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     established: conn.established,
     synFrames: [...conn.synFrames],
     synAckFrames: [...conn.synAckFrames],
-    // Copied to its length: a list grown by push keeps room for 17 (kept to the end of the capture, for every session).
-    handshake: route.handshake.slice(),
+    handshake: route.handshake,
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
     icmpErrors: conn.icmpErrors.length === 0 ? NO_ITEMS : conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
