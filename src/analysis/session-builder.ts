@@ -357,7 +357,7 @@ export class SessionBuilder {
         this.warn(event.warning);
         break;
     }
-    if ('time' in event) this.touch(event.time);
+    this.touch(event.time); // every FTP event has its time
   }
 
   private touch(time: number): void {

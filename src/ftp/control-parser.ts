@@ -220,7 +220,7 @@ export class FtpControlParser {
   onClientLine(line: FramedLine): boolean {
     // "IAC IP IAC DM" alone (the Telnet interrupt a client sends before ABOR, as TCP urgent data)
     // is a signal, not a command: when ABOR does not follow on the same line, there is no request.
-    if (TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
+    if (line.text.charCodeAt(0) === 0xff && TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
     // Optional fields set one by one, not spread in: a spread of each costs an object per line.
