@@ -7,9 +7,12 @@
 // each (up to --max-swaps per fixture, spread over the capture) and one with every other such pair
 // swapped at once; compare every session and transfer with the full capture's: control verdict,
 // login and cause; status, verdict and cause.
+// --opposite: swap neighbouring records of one connection sent in opposite directions instead (a
+// reply written before its command, a data segment before the ACK it follows): a full-duplex TAP's
+// two directions merged, or a NIC that hashes each direction of a flow to another queue.
 //
 // Usage: nice -n 15 node scripts/sweep/swap-sweep.mjs [--root DIR] [--fixtures DIR] [--only REGEX]
-//        [--within SECONDS] [--max-swaps N] [--out FILE.tsv] [fixture …]
+//        [--within SECONDS] [--max-swaps N] [--opposite] [--out FILE.tsv] [fixture …]
 // Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
 // kind (largest first); --out writes one line per difference.
 import { writeFileSync } from 'node:fs';
@@ -18,11 +21,12 @@ import { loadCapture } from './load-capture.mjs';
 import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
-const { opt, root, fixturesDir } = options(args);
+const { opt, flag, root, fixturesDir } = options(args);
 const out = opt('--out', null);
 const only = opt('--only', null);
 const within = Number(opt('--within', '0.001'));
 const maxSwaps = Number(opt('--max-swaps', '200'));
+const opposite = flag('--opposite');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { decodeFrame } = await import(root + '/dist/decode/frame.js');
 
@@ -41,16 +45,20 @@ async function analyseOrder(cap, order, fileName) {
   return analyzeRecords(read, { fileName });
 }
 
-/** A record's TCP connection (both directions alike), or null. */
+/** A record's TCP connection (both directions alike) and its sender, or null. */
 function connectionOf(r) {
   try {
     const f = decodeFrame(r);
     if (!f.tcp || !f.ip) return null;
-    return [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|');
+    const from = `${f.ip.src}:${f.tcp.srcPort}`;
+    return { key: [from, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|'), from };
   } catch {
     return null;
   }
 }
+
+/** Records i and i+1 may be swapped: another connection's, or (--opposite) the same one's other direction. */
+const swappable = (a, b) => a !== null && b !== null && (opposite ? a.key === b.key && a.from !== b.from : a.key !== b.key);
 
 /** One line per session and transfer, frames mapped back to the capture in order (`back`). */
 const lines = (a, back) => verdictLines(verdictFacts({ a, map: back }));
@@ -74,7 +82,7 @@ for (const f of files) {
   const conns = cap.records.map(connectionOf);
   const pairs = [];
   for (let i = 0; i + 1 < n; i++) {
-    if (conns[i] !== null && conns[i + 1] !== null && conns[i] !== conns[i + 1] && cap.records[i + 1].time - cap.records[i].time <= within) pairs.push(i);
+    if (swappable(conns[i], conns[i + 1]) && cap.records[i + 1].time - cap.records[i].time <= within) pairs.push(i);
   }
   if (pairs.length === 0) continue;
   const identity = Array.from({ length: n }, (_, i) => i);

@@ -5,6 +5,7 @@
  * session-registry.ts's. This module only keeps the route of each open connection.
  */
 import type { HeldPool } from '../tcp/held-pool.js';
+import type { ReplyHolds } from '../ftp/reply-holds.js';
 import type { Warning } from '../warnings/catalog.js';
 import type { ChunkAnswer, ConnectionEvent, ReassemblyListener, StreamChunk, TcpConnection } from '../tcp/types.js';
 import { TlsSecrets } from '../tls/connection.js';
@@ -33,6 +34,8 @@ export interface RouterOptions extends SessionLimits, Omit<DataConnectionsOption
   maxOpenAnnouncements: number;
   /** Bytes held waiting for their end in all connections together (memory-budget.ts: heldPool). */
   heldPool?: HeldPool;
+  /** The capture's control parsers holding replies for client bytes still to come (ftp/reply-holds.ts). */
+  replyHolds?: ReplyHolds;
   linker: DataLinker;
   onWarning(w: Warning): void;
   /** TLS secrets (key logs, pcapng secrets blocks): FTPS is decrypted with them (src/tls). */

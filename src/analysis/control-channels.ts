@@ -6,6 +6,7 @@
 import type { Warning } from '../warnings/catalog.js';
 import { FtpControlParser } from '../ftp/control-parser.js';
 import type { HeldPool } from '../tcp/held-pool.js';
+import type { ReplyHolds } from '../ftp/reply-holds.js';
 import type { ConnectionEvent, StreamChunk, TcpConnection } from '../tcp/types.js';
 import type { TlsSecrets } from '../tls/connection.js';
 import type { ControlPort } from './connection-kind.js';
@@ -25,6 +26,8 @@ export interface ControlChannelsOptions {
   maxOpenAnnouncements: number;
   /** Bytes held waiting for their end (partial lines, open multi-line replies, TLS handshake messages) in all connections together. */
   heldPool?: HeldPool;
+  /** The capture's parsers holding replies for client bytes still to come (ftp/reply-holds.ts). */
+  replyHolds?: ReplyHolds;
   commandBudget: SessionBuilderOptions['commandBudget'];
   linker: DataLinker;
   tlsSecrets: TlsSecrets;
@@ -137,7 +140,7 @@ export class ControlChannels {
     const session = newSession(conn.id, client, server, conn.start, conn.end, conn.midstream);
     const builder = new SessionBuilder(session, this.builderOptions);
     const tls = controlDecryptor(o.tlsSecrets, conn.id, initiatorIsClient, o.onWarning);
-    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make, heldPool: o.heldPool });
+    const parser = new FtpControlParser((e) => builder.onEvent(e), { implicitTls, tls: tls.make, heldPool: o.heldPool, replyHolds: o.replyHolds });
     return { kind: 'control', builder, parser, initiatorIsClient, handshake: [], tls, tail: { c2s: newTail(), s2c: newTail() } };
   }
 

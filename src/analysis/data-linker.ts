@@ -54,10 +54,23 @@ export class DataLinker {
   private readonly byEndpoint = new Map<string, Expectation[]>();
   private readonly byPort = new Map<number, Expectation[]>();
   private readonly byHosts = new Map<string, CutExpectation>();
+  /**
+   * Passive transfers whose 227/229 the capture lacks (the client sent PASV, then its transfer
+   * command), by client and server: the passive half of an FXP copy the other server connects to.
+   */
+  private readonly unanswered = new Map<string, CutExpectation>();
+  /** Unanswered passive transfers taken as an FXP half: a reply read late must not wait for a connection again. */
+  private readonly takenUnanswered = new WeakSet<Transfer>();
 
   expect(transfer: Transfer, session: Session): void {
+    if (this.takenUnanswered.has(transfer)) return;
     const endpoint = transfer.announce?.endpoint;
+    if (transfer.mode === 'passive') this.dropUnanswered(transfer, session);
     if (!endpoint) {
+      if (transfer.announce === null && transfer.unansweredAnnounce !== undefined) {
+        if (transfer.mode === 'passive') this.unanswered.set(hostsKey(session.client.ip, session.server.ip), { transfer, session });
+        return;
+      }
       // Only the latest cut (or malformed but accepted) announcement between two hosts waits: an earlier one was not used.
       if (transfer.announce?.cut === true || readableByHosts(transfer)) this.byHosts.set(cutKey(transfer, session), { transfer, session });
       return;
@@ -94,8 +107,9 @@ export class DataLinker {
     const exact = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer));
     if (exact) {
       this.consume(exact);
-      const peer = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer) && fxpPair(exact, x, initiator, responder));
-      if (peer) this.consume(peer);
+      const announced = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer) && fxpPair(exact, x, initiator, responder));
+      if (announced) this.consume(announced);
+      const peer = announced ?? this.unansweredFxpHalf(exact, initiator, responder);
       return { transfer: exact.transfer, session: exact.session, match: 'exact', swapped, ...(peer ? { peer: { transfer: peer.transfer, session: peer.session } } : {}) };
     }
     const byPort = latest(this.byPort.get(responder.port), (x) => soon(x.transfer) && natPlausible(x, initiator, responder));
@@ -119,11 +133,34 @@ export class DataLinker {
     return null;
   }
 
+  /**
+   * The PORT's server connected from its own address to the server of another session of the same
+   * client, whose 227 (the endpoint the client copied into this PORT) the capture lacks: that
+   * session's passive transfer is the other half of the FXP copy. Only the session's latest
+   * unanswered PASV waits, and only while no reply has named another endpoint.
+   */
+  private unansweredFxpHalf(exact: Expectation, initiator: Endpoint, responder: Endpoint): CutExpectation | null {
+    const s = exact.session;
+    if (exact.transfer.mode !== 'active' || initiator.ip !== s.server.ip || responder.ip === s.client.ip) return null;
+    const k = hostsKey(s.client.ip, responder.ip);
+    const half = this.unanswered.get(k);
+    if (!half || half.session === s || half.transfer.announce !== null) return null;
+    this.unanswered.delete(k);
+    this.takenUnanswered.add(half.transfer);
+    return half;
+  }
+
+  private dropUnanswered(t: Transfer, s: Session): void {
+    const k = hostsKey(s.client.ip, s.server.ip);
+    if (this.unanswered.get(k)?.transfer === t) this.unanswered.delete(k);
+  }
+
   /** An announcement the session forgot (too many unused): stop expecting it. */
   forget(t: Transfer): void {
     const endpoint = t.announce?.endpoint;
     if (!endpoint) {
       for (const [k, x] of this.byHosts) if (x.transfer === t) this.byHosts.delete(k);
+      for (const [k, x] of this.unanswered) if (x.transfer === t) this.unanswered.delete(k);
       return;
     }
     remove(this.byEndpoint, key(endpoint), t);

@@ -130,5 +130,6 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
     samePath: path !== null,
     sameSession: us.id === s.id,
     outcome: u.verdict.kind,
+    ...(u.verdict.kind === 'incomplete' ? { unfinished: u.verdict.why } : {}),
   };
 }

@@ -601,6 +601,8 @@ export interface Transfer {
     samePath: boolean;
     sameSession: boolean;
     outcome: TransferVerdictKind;
+    /** With outcome `incomplete`: why its end is not known (the verdict's `why`). */
+    unfinished?: Extract<TransferVerdict, { kind: 'incomplete' }>['why'];
   };
 }
 

@@ -14,7 +14,8 @@ import { decodeFrame, newFrameScratch } from '../decode/frame.js';
 import { Ipv4Defragmenter } from '../decode/ipv4-defrag.js';
 import { LostFragmentHeads } from './lost-fragments.js';
 import { linkTypeName } from '../decode/link.js';
-import type { TunnelLayer } from '../decode/types.js';
+import { TCP_RST, TCP_SYN, type TunnelLayer } from '../decode/types.js';
+import { ReplyHolds } from '../ftp/reply-holds.js';
 import { TcpReassembler } from '../tcp/reassembler.js';
 import type { StreamChunk, TcpConnection } from '../tcp/types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
@@ -82,7 +83,6 @@ export interface AnalyzeOptions {
 const PROGRESS_EVERY = 4096;
 /** pcapng DSB secrets type 'TLSK': NSS key log lines. */
 const TLS_KEY_LOG_SECRETS = 0x544c534b;
-const TCP_RST = 0x04;
 
 /** Data connections that repeated bytes with other content: one warning, naming the first and the policy. */
 function noteConflicts(sessions: Session[], warnings: Warning[]): void {
@@ -180,6 +180,7 @@ export async function analyzeRecords(
   // Secrets from the capture's Decryption Secrets Blocks keep to the budget (a key log given on the command line is loaded whole).
   tlsKeyLog.limit(limits.maxKeyLogHandshakes);
   const held = heldPool(limits.maxHeldBytesTotal, (w) => warnings.push(w));
+  const replyHolds = new ReplyHolds();
   const router = new ConnectionRouter({
     showPasswords: options.showPasswords ?? false,
     maxPendingCommands: limits.maxPendingCommands,
@@ -189,6 +190,7 @@ export async function analyzeRecords(
     maxSessions: limits.maxSessions,
     maxOpenAnnouncements: limits.maxOpenAnnouncements,
     heldPool: held,
+    replyHolds,
     linker: new DataLinker(),
     tlsSecrets: new TlsSecrets(tlsKeyLog, options.onTlsRecord, held),
     onWarning: (w) => warnings.push(w),
@@ -248,6 +250,8 @@ export async function analyzeRecords(
       rstTtls.set(record.frame, ttl);
       if (frame.link.packetType === PACKET_OUTGOING) rstOutgoing.add(record.frame);
     }
+    // A reply held for its command goes on before a connection opens, or after a while (ftp/reply-holds.ts).
+    if (frame.tcp) replyHolds.tick(record.time, (frame.tcp.flags & TCP_SYN) !== 0);
     if (frame.tcp || frame.icmp) reassembler.push(frame);
   };
 

@@ -68,7 +68,10 @@ export interface SessionBuilderOptions {
   commandBudget?: { left: number; onExhausted(frame: number): void };
   /** Transfers announced but not yet used, per session; beyond it announcements are not tracked. */
   maxOpenAnnouncements: number;
-  /** Called when a transfer's data endpoint becomes known, so the linker can expect it. */
+  /**
+   * Called when a transfer's data endpoint becomes known, so the linker can expect it; and for a
+   * passive transfer whose 227/229 the capture lacks (its endpoint unknown: only an FXP copy can name it).
+   */
   onAnnounce(transfer: Transfer, session: Session): void;
   /** Called when an unused announcement is forgotten (bound reached): the linker stops expecting it. */
   onForget(transfer: Transfer): void;
@@ -279,6 +282,8 @@ export class SessionBuilder {
    * waiting command (at most MAX_SERVER_GAPS): replies may be in them (skipRepliesInGap).
    */
   private serverGaps: ServerGap[] = [];
+  /** ABORs sent once their transfer's sender had closed the data connection (skipRepliesInGap). */
+  private abortsAfterDataEnd: WeakSet<Command> | null = null;
   /** How far each waiting command's segment acknowledged the server's bytes (a stream offset), when known. */
   private commandAcks: WeakMap<Command, number> | null = null; // made on first use: a session in lockstep never needs it
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
@@ -425,6 +430,7 @@ export class SessionBuilder {
     if (verb === 'ABOR') {
       const t = this.running[this.running.length - 1];
       if (t && t.abortFrame === null) t.abortFrame = e.frame;
+      if (t && t.abortFrame === e.frame && this.dataEnded(t)) (this.abortsAfterDataEnd ??= new WeakSet()).add(cmd);
       // Nothing running: the last transfer had already ended (lftp sends ABOR as housekeeping).
       else if (!t && this.lastEnded && this.lastEnded.lateAbortFrame === undefined) this.lastEnded.lateAbortFrame = e.frame;
     }
@@ -545,6 +551,8 @@ export class SessionBuilder {
         this.askedAhead = { asked, transfer };
       }
       this.keepTransfer(transfer);
+      // Its endpoint unknown, it can still be the passive half of an FXP copy (data-linker.ts).
+      if (asked) this.options.onAnnounce(transfer, s);
     } else {
       const i = this.unusedAnnouncements.lastIndexOf(transfer);
       if (i >= 0) this.unusedAnnouncements.splice(i, 1);
@@ -748,7 +756,9 @@ export class SessionBuilder {
    * it (its acknowledgement of them came before, or with that command; bytes the client never
    * acknowledged were lost on the path and held no reply it had: a36-split-227): a client sends
    * its next command when its last is answered — for a transfer command, when its final reply came, so
-   * an ABOR, STAT or NOOP sent while it ran proves nothing. Commands the client sent together without
+   * an ABOR, STAT or NOOP sent while it ran proves nothing; an ABOR sent once the transfer's sender had
+ * closed the data connection (abortsAfterDataEnd) does: the server sends the final reply as the data
+ * ends, and the ABOR was housekeeping after it (lftp, python's ftplib). Commands the client sent together without
    * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.
    */
   private skipRepliesInGap(): void {
@@ -765,7 +775,7 @@ export class SessionBuilder {
       let later: Command | undefined;
       for (let m = k + 1; m < this.pending.length && later === undefined; m++) {
         const x = this.pending[m];
-        if (x.frame < gap.frame || x.command === null || (transfer && sentDuringTransfer(x.command))) continue;
+        if (x.frame < gap.frame || x.command === null || (transfer && sentDuringTransfer(x.command) && !this.abortsAfterDataEnd?.has(x))) continue;
         // The client had the lost bytes: acknowledged before the capture resumed, or by this command's own segment.
         if (gap.acked || (this.commandAcks?.get(x) ?? -1) >= gap.end) later = x;
       }
@@ -778,10 +788,19 @@ export class SessionBuilder {
       const t = this.commandTransfers?.get(c);
       if (t === undefined) continue;
       if (t.request?.frame === c.frame && c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
+      // Its final reply in the gap, the ABOR after it was housekeeping (abortsAfterDataEnd).
+      if (t.abortFrame !== null && c.noReply?.why === 'capture-gap' && c.noReply.later.frame === t.abortFrame) [t.lateAbortFrame, t.abortFrame] = [t.abortFrame, null];
       this.commandTransfers!.delete(c);
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
+  }
+
+  /** The transfer's data sender has closed the data connection (its FIN; no reset), as far as the capture has gone. */
+  private dataEnded(t: Transfer): boolean {
+    const sender = dataSender(t.direction);
+    const ends = this.options.dataEnds(t);
+    return sender !== null && ends !== null && !ends.rst && ends.fin[sender];
   }
 
   /**

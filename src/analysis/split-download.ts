@@ -114,7 +114,7 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
       // had open by then; a download asked in a session opened after this one was stopped is the
       // client coming back for the rest (curl -C - after the user's Ctrl-C): a later attempt.
-      const end = stop.how === 'control' ? stop.time : endOf(t);
+      const end = stop.how === 'control' ? stop.time : endOf(t, s);
       let next: Member | null = null;
       for (let i = firstAbove(byRest, m.rest, restOf), tried = 0; i < byRest.length && tried < MAX_NEXT_TRIED; i++, tried++) {
         if (beside(byRest[i], m, end)) {
@@ -319,12 +319,16 @@ const beside = (u: Member, m: Member, end: number): boolean =>
  * server still sending into it, or the client's stack sending its FIN again, not a connection still in
  * use (a58-active-retr-blackhole-vsftpd-lftp: a firewall drops what the server sends; the client's FIN
  * goes out again for 13 s, and at the server its data is sent again for as long, while the client
- * resumes over new sessions).
+ * resumes over new sessions). Or, when the client closed its control connection first, that close.
  */
-function endOf(t: Transfer): number {
+function endOf(t: Transfer, s: Session): number {
   const c = t.connection!;
   const first = c.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
-  return first !== undefined && first.by === 'client' ? first.time : c.end;
+  const end = first !== undefined && first.by === 'client' ? first.time : c.end;
+  // The client closed its control connection before that (its close of the data connection not
+  // captured): its download was over for it then.
+  const control = s.closedBy;
+  return control !== null && control.by === 'client' && control.time < end && t.request !== null && control.frame > t.request.frame ? control.time : end;
 }
 
 /**
@@ -334,7 +338,7 @@ function endOf(t: Transfer): number {
  * transfer stopped, then resumed with REST) are attempts, not segments.
  */
 function concurrent(g: Member[]): boolean {
-  const spans = g.map((m) => [m.s.start, endOf(m.t)] as const).sort((a, b) => a[0] - b[0]);
+  const spans = g.map((m) => [m.s.start, endOf(m.t, m.s)] as const).sort((a, b) => a[0] - b[0]);
   let end = -Infinity;
   for (const [a, b] of spans) {
     if (a < end) return true;

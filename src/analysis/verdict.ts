@@ -147,12 +147,25 @@ export function receiverClosedShort(t: Transfer): number | null {
  * acknowledged (gapBytes) arrived: they are missing from the capture, not from the transfer.
  */
 function dataWhole(t: Transfer): boolean {
+  return nothingMissing(t) && t.connection!.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
+}
+
+/** Nothing is missing of the size the session stated, or of what the capture shows (dataWhole without the FIN). */
+function nothingMissing(t: Transfer): boolean {
   const c = t.connection;
   if (!c || missingBytes(t) - c.gapBytes > 0 || c.undeliveredBytes > 0 || cutByReceiver(t)) return false;
   // TYPE A: wire bytes past the size that are not the file's text form (carriesExpected) prove nothing.
   const expected = expectedBytes(t);
-  if (expected !== null && t.bytes >= expected && !carriesExpected(t)) return false;
-  return c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
+  return expected === null || t.bytes < expected || carriesExpected(t);
+}
+
+/**
+ * Every byte of the size the session stated arrived (the file's size, or from REST to its end):
+ * whole without the sender's FIN, which the capture may have missed.
+ */
+function countedWhole(t: Transfer): boolean {
+  const expected = expectedBytes(t);
+  return expected !== null && t.bytes === expected && nothingMissing(t);
 }
 
 /**
@@ -231,9 +244,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
     if (success && c?.midstream === true) return 'complete';
     // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
-    // (the sender's FIN, nothing cut or missing) and the server said 226, nothing was aborted. The
-    // ABOR stays on record as a late one.
-    if (!success || !dataWhole(t)) return 'aborted';
+    // (the sender's FIN, nothing cut or missing; or, its FIN not captured, every byte of the stated
+    // size) and the server said 226, nothing was aborted. The ABOR stays on record as a late one.
+    if (!success || !(dataWhole(t) || countedWhole(t))) return 'aborted';
     t.lateAbortFrame = t.abortFrame;
     t.abortFrame = null;
   }

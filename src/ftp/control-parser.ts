@@ -18,6 +18,7 @@ import type { HeldPool } from '../tcp/held-pool.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
+import { HOLD_REPLY_SECONDS, type ReplyHolder, type ReplyHolds } from './reply-holds.js';
 
 const TELNET_ONLY = /^(?:\xff[\xf0-\xfe])+$/;
 /** What a clear-text line after TLS must look like to end it (CCC): a command, or a reply. */
@@ -47,9 +48,18 @@ export interface FtpControlParserOptions {
   maxReplyBytes?: number;
   /** Shared with the other connections' parsers: the text they hold waiting for its end, together. */
   heldPool?: HeldPool;
+  /** Shared with the other connections' parsers: the capture's clock releases held replies (reply-holds.ts). */
+  replyHolds?: ReplyHolds;
 }
 
 type Side = 'client' | 'server';
+
+/** A reply held for client bytes still to come: how far it acknowledged them, and how far they had come then. */
+interface HeldReply {
+  reply: FtpReply;
+  acked: number;
+  end: number;
+}
 type Mode = 'text' | 'tls' | 'not-text';
 
 interface OpaqueRun {
@@ -64,8 +74,10 @@ const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 /** How many leading bytes of a direction the text check looks at. */
 const TEXT_SAMPLE = 64;
+/** At most this many replies wait at once; an older one goes out when another comes. */
+const MAX_HELD_REPLIES = 16;
 
-export class FtpControlParser {
+export class FtpControlParser implements ReplyHolder {
   /** Each direction's state, and the sink of its line framer. */
   private readonly sides: Record<Side, Direction>;
   private readonly replies: ReplyAssembler;
@@ -81,14 +93,25 @@ export class FtpControlParser {
   private finished = false;
   private readonly makeDecryptor: FtpControlParserOptions['tls'];
   private decryptor: ControlDecryptor | null = null;
+  /**
+   * Replies whose server had acknowledged client bytes not yet delivered when it sent them, in
+   * order: the command they answer is still to come (a capture that wrote it after its reply — two
+   * interfaces or NIC queues merged, a TAP's two directions — or that missed it and has the
+   * client's retransmission). Given on once those bytes come, so that the command comes first; or,
+   * with `clientUnseen`, when they turn out lost (a gap), after HOLD_REPLY_SECONDS, when another
+   * connection opens (reply-holds.ts), or before any other event.
+   */
+  private heldReplies: HeldReply[] | null = null;
+  private readonly replyHolds: ReplyHolds | undefined;
 
   constructor(
-    private readonly emit: (e: FtpEvent) => void,
+    private readonly sink: (e: FtpEvent) => void,
     opts: FtpControlParserOptions = {},
   ) {
     const maxLine = opts.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.implicitTls = opts.implicitTls === true;
     this.makeDecryptor = opts.tls;
+    this.replyHolds = opts.replyHolds;
     this.sides = { client: new Direction(this, 'client', maxLine, opts.heldPool), server: new Direction(this, 'server', maxLine, opts.heldPool) };
     this.replies = new ReplyAssembler(
       (r) => this.onReply(r),
@@ -112,6 +135,7 @@ export class FtpControlParser {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.releaseHeld();
     const plain = this.decryptor?.decrypting === true;
     const { client, server } = this.sides;
     if (client.mode === 'text' || (plain && client.mode === 'tls')) client.framer.finish();
@@ -125,6 +149,8 @@ export class FtpControlParser {
 
   private push(side: Side, chunk: StreamChunk): void {
     if (this.finished) return;
+    const held = this.heldReplies;
+    if (held !== null && chunk.time - held[0].reply.time > HOLD_REPLY_SECONDS) this.releaseHeld();
     const bytes = chunk.bytes;
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
@@ -149,6 +175,7 @@ export class FtpControlParser {
       }
     }
     if (d.mode === 'tls') {
+      d.chunkAcked = chunk.peerAcked;
       // Bytes the capture lost under TLS are a gap as in clear text: replies may be in them (the 234
       // that began TLS, a reply the keys would have shown).
       if (chunk.gapBefore > 0) {
@@ -236,22 +263,82 @@ export class FtpControlParser {
   /** @internal For its directions' line framers (Direction). */
   onServerLine(line: FramedLine): boolean {
     const server = this.sides.server;
-    server.lineAcked = server.plainFeeding ? undefined : line.peerAcked;
+    // Decrypted, a line's acknowledgement is the TLS record's segment's (the same TCP stream offsets).
+    server.lineAcked = server.plainFeeding ? server.chunkAcked : line.peerAcked;
     this.replies.pushLine(line);
     server.lineAcked = undefined;
     return this.sides.server.mode === 'text' || this.sides.server.plainFeeding;
   }
 
   private onReply(reply: FtpReply): void {
-    // The server had acknowledged client bytes the capture never delivered when it sent this reply's
-    // last line (more than a FIN's one): a command of the client's may be in them. Clear text only:
-    // TLS's stream offsets are not the lines'.
+    // The server had acknowledged client bytes not delivered yet when it sent this reply's last line
+    // (more than a FIN's one): the command it answers is still to come, or lost (heldReplies). Clear
+    // text only: TLS's stream offsets are not the lines'.
     const { client, server } = this.sides;
     const acked = server.lineAcked;
-    if (acked !== undefined && client.mode === 'text' && client.end >= 0 && acked - client.end > 1) reply.clientUnseen = acked - client.end;
-    this.emit(reply);
+    const readable = client.mode === 'text' || (client.mode === 'tls' && this.decryptor?.decrypting === true);
+    const ahead = acked !== undefined && readable && client.end >= 0 && acked - client.end > 1;
+    if (ahead || this.heldReplies !== null) {
+      if (this.heldReplies === null) this.replyHolds?.add(this);
+      const held = (this.heldReplies ??= []);
+      if (held.length >= MAX_HELD_REPLIES) this.giveReply(held.shift()!, true);
+      held.push({ reply, acked: ahead ? acked : -1, end: client.end });
+      return;
+    }
+    this.giveReply({ reply, acked: -1, end: client.end }, false);
+  }
+
+  /** A reply on to the sink; `unseen`: the client bytes it acknowledged were not delivered (FtpReply.clientUnseen). */
+  private giveReply(held: HeldReply, unseen: boolean): void {
+    const { reply, acked, end } = held;
+    // Clear text only: under TLS the bytes missing are records, which say nothing of how many commands.
+    if (unseen && this.sides.client.mode === 'text' && acked - end > 1) reply.clientUnseen = acked - end;
+    this.sink(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
+  }
+
+  /** The client's bytes came: the held replies whose acknowledged bytes are all delivered go on, in order. */
+  private releaseDelivered(): void {
+    const held = this.heldReplies!;
+    const end = this.sides.client.end;
+    let k = 0;
+    while (k < held.length && held[k].acked - end <= 1) k++;
+    if (k === 0) return;
+    const out = held.splice(0, k);
+    if (held.length === 0) this.stopHolding();
+    for (const h of out) this.giveReply(h, false);
+  }
+
+  /** The capture time of the oldest held reply (ReplyHolder). */
+  get heldSince(): number {
+    return this.heldReplies?.[0].reply.time ?? Infinity;
+  }
+
+  /** Every held reply goes on, saying which client bytes it acknowledged are missing (ReplyHolder). */
+  releaseHeld(): void {
+    const held = this.heldReplies;
+    if (held === null) return;
+    this.stopHolding();
+    for (const h of held) this.giveReply(h, true);
+  }
+
+  private stopHolding(): void {
+    this.heldReplies = null;
+    this.replyHolds?.delete(this);
+  }
+
+  /** Every event but a client's request comes after the held replies, which came before it. */
+  private emit(e: FtpEvent): void {
+    if (this.heldReplies !== null) {
+      if (e.type !== 'request') this.releaseHeld();
+      else {
+        this.sink(e);
+        this.releaseDelivered();
+        return;
+      }
+    }
+    this.sink(e);
   }
 
   /** @internal For its directions' line framers (Direction). */
@@ -333,6 +420,8 @@ class Direction implements LineSink {
   end = -1;
   /** A server line's acknowledgement of the client's bytes (FramedLine.peerAcked), while its reply is assembled. */
   lineAcked: number | undefined = undefined;
+  /** Under TLS: the acknowledgement the segment being decrypted carried (StreamChunk.peerAcked). */
+  chunkAcked: number | undefined = undefined;
   /** Decrypted application data is being read: lines keep the framer going. */
   plainFeeding = false;
   readonly framer: LineFramer;

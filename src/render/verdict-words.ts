@@ -842,8 +842,18 @@ export function laterAttemptSentence(t: Transfer): string | null {
   const head = l.samePath
     ? `Tried again ${where}: ${what}`
     : `This attempt never sent its command; the client's next attempt with this server came ${where}: ${what}`;
-  return `${head}, which ${LATER_OUTCOME[l.outcome]}.`;
+  return `${head}, which ${l.unfinished !== undefined ? LATER_UNFINISHED[l.unfinished] : LATER_OUTCOME[l.outcome]}.`;
 }
+
+/** A later attempt whose end is not known (outcome incomplete), by its verdict's `why`: only a closed session says it did not finish. */
+const LATER_UNFINISHED: Record<NonNullable<NonNullable<Transfer['laterAttempt']>['unfinished']>, string> = {
+  'session-ended': 'did not finish either (its session ended with no final reply)',
+  'capture-ended': 'was still running when the capture ended',
+  'reply-not-captured': 'ended with a final reply the capture lost: whether it completed is not known',
+  'size-not-captured': 'stopped where the file may have ended: the size that would tell is in bytes the capture lost',
+  'split-not-captured': 'ended as a piece of a split download whose other pieces the capture lost',
+  'not-followed': 'was not followed to its end (the analysis gave up its connections or commands)',
+};
 
 /** Why a connection was given up before its end (TcpConnection.evicted). */
 const NOT_FOLLOWED_WHY = 'more connections were live at once than its memory budget keeps; a larger --max-memory follows more';

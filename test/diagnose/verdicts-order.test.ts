@@ -1,6 +1,8 @@
 /**
  * Packets of two connections captured a moment apart may be written in either order: a capture
- * merged from two interfaces, `tcpdump -i any`, a NIC's several queues. scripts/sweep/swap-sweep.mjs
+ * merged from two interfaces, `tcpdump -i any`, a NIC's several queues. So may the two directions
+ * of one connection: a full-duplex TAP's two ports merged, a NIC hashing each direction to its own
+ * queue (`swap-sweep.mjs --opposite`): a reply written before its command. scripts/sweep/swap-sweep.mjs
  * swapped each such pair of neighbouring records (different connections, within 1 ms) in every
  * fixture and compared the verdicts with the capture in order; its largest group was a client's data
  * SYN written before the 227/229 it answers. Each case here is a committed real fixture with two
@@ -17,6 +19,7 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { runCli } from '../cli/run-cli.js';
 import { swapNeighbours } from '../support/pcap-edit.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { analyze, factSha, ftpRows, path, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-order-'));
@@ -86,5 +89,48 @@ describe('two connections\' packets a moment apart, written in the other order',
     expect(rows(a).map((r) => r.slice(2))).toEqual(rows(inOrder).map((r) => r.slice(2)).map((r) => (r[1] === 106 ? [r[0], 105, ...r.slice(2)] : r)));
     const failed = a.sessions.flatMap((s) => s.transfers).find((x) => x.diagnosis?.cause === 'passive-syn-unanswered')!;
     expect([failed.connection?.synFrame, failed.status]).toEqual([105, 'failed']);
+  });
+});
+
+describe("one connection's two directions a moment apart, written in the other order: a reply before its command", () => {
+  /** The session's [command, its reply's code and frame], from the analysis. */
+  const pairs = (a: Analysis): unknown[][] => a.sessions[0].commands.filter((c) => c.command !== null).map((c) => [c.command, c.reply?.code ?? null, c.reply?.frame ?? null]);
+
+  it("lftp's USER written after vsftpd's 331 that answers it: every reply stays its command's, every transfer completed", async () => {
+    // USER (frame 21) and 331 (frame 22) 0.06 ms apart; swapped, the 331 is frame 21 and acknowledges
+    // the client's 14 bytes of USER, not yet in the capture. Before: the 331 answered nothing, USER
+    // took PASS's 230, PASS the PWD's 257, and so on: LIST and RETR "incomplete (session ended)", STOR failed.
+    const name = 'passive-vsftpd-lftp';
+    expect(ftpRows(name, '0').filter(([f]) => f >= 21 && f <= 28)).toEqual([[21, 'USER'], [22, '331'], [23, 'PASS'], [24, '230'], [25, 'PWD'], [26, '257'], [27, 'PASV'], [28, '227']]);
+    expect(packet(name, 22)).toEqual(['198.51.100.20', '21', '58318', '0x0018']);
+    const inOrder = await analyze(name);
+    const { a } = await swapped(name, 21);
+    const expected = pairs(inOrder).map(([c, code, frame]) => (c === 'USER' ? [c, code, 21] : [c, code, frame]));
+    expect(pairs(a)).toEqual(expected);
+    expect(a.sessions[0].commands.find((c) => c.command === 'USER')!.frame).toBe(22);
+    expect(rows(a)).toEqual(rows(inOrder));
+    expect(rows(a).map((r) => r[6])).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it("under TLS, read with the session's keys: lftp's PROT P written after vsftpd's 200 that answers it keeps every reply its command's", async () => {
+    // PROT P (frame 47) and its 200 (frame 48), both TLS records. Before: the 200 answered nothing,
+    // PROT took PASV's 227, …: the session "server-refused", its listings and transfers "incomplete (session ended)".
+    const name = 'tls-data-vsftpd-lftp';
+    const decrypted = tsv(name, 'tls-ftp').filter((r) => Number(r['frame.number']) >= 45 && Number(r['frame.number']) <= 50);
+    expect(decrypted.map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']])).toEqual([[45, 'PBSZ'], [46, '200'], [47, 'PROT'], [48, '200'], [49, 'PASV'], [50, '227']]);
+    const tlsKeyLog = (): TlsKeyLog => {
+      const k = new TlsKeyLog();
+      k.addText(readFileSync(path(name).replace(/\.pcap$/, '.keys'), 'latin1'));
+      return k;
+    };
+    const inOrder = await analyzeFiles([path(name)], { fileName: name, thread: false, tlsKeyLog: tlsKeyLog() });
+    const file = join(tmp, `${name}-swap-47.pcap`);
+    writeFileSync(file, swapNeighbours(readFileSync(path(name)), 47));
+    const a = await analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog: tlsKeyLog() });
+    expect(pairs(a).find(([c]) => c === 'PROT')).toEqual(['PROT', 200, 47]);
+    expect(pairs(a).filter(([c]) => c !== 'PROT')).toEqual(pairs(inOrder).filter(([c]) => c !== 'PROT'));
+    expect(a.sessions[0].diagnosis).toBeNull();
+    expect(rows(a)).toEqual(rows(inOrder));
+    expect(rows(a).map((r) => r[6])).toEqual(rows(inOrder).map(() => 'completed'));
   });
 });
