@@ -62,8 +62,23 @@ const PROBE: ProbeRoute = Object.freeze({ kind: 'probe' });
 const ASKED: AskedRoute = Object.freeze({ kind: 'asked' });
 const TIMED: TimedRoute = Object.freeze({ kind: 'timed' });
 
+/**
+ * Each open connection's route, kept on the connection itself (TcpConnection.listenerNote): a Map
+ * from connection to route was looked up for every chunk and event (a tenth of the control path's
+ * time on ftp-100k). Only this module writes the note; it is cleared when the connection closes.
+ */
+const routes = {
+  get: (conn: TcpConnection): Route | undefined => conn.listenerNote as Route | undefined,
+  set: (conn: TcpConnection, route: Route): void => {
+    conn.listenerNote = route;
+  },
+  delete: (conn: TcpConnection): void => {
+    conn.listenerNote = undefined;
+  },
+};
+
 export class ConnectionRouter implements ReassemblyListener {
-  private readonly routes = new Map<TcpConnection, Route>();
+  private readonly routes = routes;
   private readonly registry: SessionRegistry;
   private readonly control: ControlChannels;
   private readonly data: DataConnections;

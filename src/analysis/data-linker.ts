@@ -44,6 +44,7 @@ export interface DataLink {
 }
 
 const key = (e: Endpoint): string => `${e.ip}|${e.port}`;
+const anyTime = (): boolean => true;
 /** How much later than a connection's first packet the announcement of its endpoint may be (linkLate). */
 const LATE_LINK_SECONDS = 1;
 /** The initiator's and the responder's address of a data connection an announcement asks for. */
@@ -100,7 +101,9 @@ export class DataLinker {
   }
 
   /** `soon`: which announcements may take the connection (linkLate's: those made just after it opened). */
-  private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean, soon: (t: Transfer) => boolean = () => true): DataLink | null {
+  private tryLink(initiator: Endpoint, responder: Endpoint, swapped: boolean, soon: (t: Transfer) => boolean = anyTime): DataLink | null {
+    // Nothing announced and waiting (every control connection's SYN asks): no key is built.
+    if (this.byEndpoint.size === 0 && this.byPort.size === 0 && this.byHosts.size === 0) return null;
     const exact = latest(this.byEndpoint.get(key(responder)), (x) => soon(x.transfer));
     if (exact) {
       this.consume(exact);

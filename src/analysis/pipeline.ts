@@ -28,7 +28,7 @@ import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
 import { decideVerdicts, resetHostTtl, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
-import { TtlTable } from './ttl-table.js';
+import { TtlTable, ttlPair } from './ttl-table.js';
 import { placeClientEnds } from './own-addresses.js';
 import { pairFxpAnnouncements } from './fxp.js';
 import { pairRelays } from './relay-pairs.js';
@@ -276,7 +276,7 @@ export async function analyzeRecords(
   for (const s of sessions) {
     // Each end's TTL on the session's own control connection; the first over the whole capture for the two addresses when it has none.
     const own = s.controlConnection.marks.ttl;
-    s.ttl = { client: own.client ?? ttls.of(s.client.ip, s.server.ip), server: own.server ?? ttls.of(s.server.ip, s.client.ip) };
+    s.ttl = ttlPair(own.client ?? ttls.of(s.client.ip, s.server.ip), own.server ?? ttls.of(s.server.ip, s.client.ip));
     const ends = placeClientEnds(s, ttls);
     s.clientAliases = ends.aliases;
     s.clientEndsUnplaced = ends.unplaced;

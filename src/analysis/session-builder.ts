@@ -18,6 +18,7 @@ import {
 import type {
   AddressTuple,
   Command,
+  ControlConnection,
   Endpoint,
   Reply,
   Session,
@@ -30,6 +31,7 @@ import { TEXT_CHARS_PER_COMMAND, TRANSFER_COST_IN_COMMANDS, textCostInCommands }
 import { readableByHosts } from './announce-malformed.js';
 import type { DataEnds } from './data-connections.js';
 import { dataSender } from './data-sender.js';
+import type { StringPool } from './string-pool.js';
 
 
 const GREETING_CODES = new Set([120, 220, 421]);
@@ -76,6 +78,8 @@ export interface SessionBuilderOptions {
   /** How the transfer's data connection has closed so far: null while it has not (DataConnections.endsOf). */
   dataEnds(transfer: Transfer): DataEnds | null;
   onWarning(warning: Warning): void;
+  /** Every session's verbs, arguments and reply texts kept once (absent: each kept as it came). */
+  strings?: StringPool;
 }
 
 /** 1xx codes that repeat during a transfer by design: restart markers (110, RFC 959), GridFTP's range and performance markers (111, 112). */
@@ -107,10 +111,11 @@ function toTuple(result: TupleResult): AddressTuple {
   return { ok: false, ip: null, port: null, family: null, arithmetic: '', reason: result.reason };
 }
 
-function toReply(e: FtpReply): Reply {
+function toReply(e: FtpReply, strings: StringPool | undefined): Reply {
+  const text = lineText(e.text);
   const reply: Reply = {
     code: e.code,
-    text: lineText(e.text),
+    text: strings === undefined ? text : strings.intern(text),
     frame: e.frame,
     firstFrame: e.firstFrame,
     time: e.time,
@@ -120,12 +125,40 @@ function toReply(e: FtpReply): Reply {
 }
 
 /** A session as its control connection opens: numbered, described and judged once the capture is read. */
+/**
+ * One empty list shared by every session until something is added to it (a short session holds
+ * none of these): replaced, never pushed to, while it is this one. Frozen, so a push from
+ * elsewhere fails loudly instead of filling every session's list.
+ */
+export const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+
+/** A session's opaque byte counts while it has none (most): shared, replaced by its own at the first. */
+const NO_OPAQUE_BYTES: Session['opaqueBytes'] = Object.freeze({ client: 0, server: 0 });
+
+/** The control connection's facts before it closes (ControlChannels.close describes it): one frozen object for all. */
+const NOT_DESCRIBED_YET: ControlConnection = Object.freeze({
+  established: false,
+  synFrames: NO_ITEMS,
+  synAckFrames: NO_ITEMS,
+  handshake: NO_ITEMS,
+  rst: null,
+  icmpErrors: NO_ITEMS,
+  unacknowledged: null,
+  hole: null,
+  forwardedCopies: 0,
+  marks: Object.freeze({ ttl: Object.freeze({ client: null, server: null }), clientLink: null }),
+});
+
+/**
+ * A session as its control connection opens: numbered, described and judged once the capture is read.
+ * `client` and `server` are kept as given (the connection's own endpoints: never changed).
+ */
 export function newSession(stream: number, client: Endpoint, server: Endpoint, start: number, end: number, midstream: boolean): Session {
   return {
     id: 0, // numbered by start once the capture is read
     stream,
-    client: { ...client },
-    server: { ...server },
+    client,
+    server,
     start,
     end,
     user: null,
@@ -141,22 +174,22 @@ export function newSession(stream: number, client: Endpoint, server: Endpoint, s
     dataProtection: null,
     greeting: null,
     midstream,
-    controlConnection: { established: false, synFrames: [], synAckFrames: [], handshake: [], rst: null, icmpErrors: [], unacknowledged: null, hole: null, forwardedCopies: 0, marks: { ttl: { client: null, server: null }, clientLink: null } },
+    controlConnection: NOT_DESCRIBED_YET,
     control: { kind: 'opened', closedBy: null, how: null, evidence: [] }, // decided in verdict.ts
     close: null,
     closedBy: null,
     cwd: null,
-    renames: [],
+    renames: NO_ITEMS,
     commands: [],
     transfers: [],
-    opaqueBytes: { client: 0, server: 0 },
+    opaqueBytes: NO_OPAQUE_BYTES,
     controlGapBytes: 0,
     forgottenAnnouncements: 0,
-    otherConnections: [],
+    otherConnections: NO_ITEMS,
     ttl: { client: null, server: null },
-    clientAliases: [],
-    clientEndsUnplaced: [],
-    warnings: [],
+    clientAliases: NO_ITEMS,
+    clientEndsUnplaced: NO_ITEMS,
+    warnings: NO_ITEMS,
     natPeer: null,
     vantage: null,
     diagnosis: null,
@@ -252,7 +285,7 @@ export class SessionBuilder {
   /** ABORs sent once their transfer's sender had closed the data connection (skipRepliesInGap). */
   private abortsAfterDataEnd: WeakSet<Command> | null = null;
   /** How far each waiting command's segment acknowledged the server's bytes (a stream offset), when known. */
-  private readonly commandAcks = new WeakMap<Command, number>();
+  private commandAcks: WeakMap<Command, number> | null = null; // made on first use: a session in lockstep never needs it
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
   private clientSpoke = false;
   /** Where the capture last resumed after losing bytes of the client's (the frame after the gap): commands may be in them. */
@@ -322,13 +355,14 @@ export class SessionBuilder {
         if (event.reason === 'gap') this.gapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
+        if (s.opaqueBytes === NO_OPAQUE_BYTES) s.opaqueBytes = { client: 0, server: 0 };
         s.opaqueBytes[event.dir] += event.bytes;
         break;
       case 'limit':
         this.warn(event.warning);
         break;
     }
-    if ('time' in event) this.touch(event.time);
+    this.touch(event.time); // every FTP event has its time
   }
 
   private touch(time: number): void {
@@ -336,20 +370,24 @@ export class SessionBuilder {
   }
 
   private warn(w: Warning): void {
-    this.session.warnings.push(w);
+    const s = this.session;
+    if (s.warnings === NO_ITEMS) s.warnings = [w];
+    else s.warnings.push(w);
     this.options.onWarning(w);
   }
 
   private onRequest(e: FtpRequest): void {
     const s = this.session;
-    const verb = e.command;
+    const strings = this.options.strings;
+    const verb = strings === undefined ? e.command : strings.intern(e.command);
     let arg = lineText(e.arg);
     if (verb === 'PASS' && !this.options.showPasswords && arg !== '') arg = '****';
+    else if (strings !== undefined) arg = strings.intern(arg);
     const cmd: Command = { frame: e.frame, time: e.time, command: verb, arg, reply: null, preliminary: NO_PRELIMINARY };
     this.clientSpoke = true;
     // Only a command sent while others wait can show an earlier one's reply was in a gap (skipRepliesInGap):
     // a session in lockstep keeps no entry per command.
-    if (e.acked !== undefined && this.pending.length > 0) this.commandAcks.set(cmd, e.acked);
+    if (e.acked !== undefined && this.pending.length > 0) (this.commandAcks ??= new WeakMap()).set(cmd, e.acked);
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;
@@ -575,7 +613,7 @@ export class SessionBuilder {
 
   private onReply(e: FtpReply): void {
     const s = this.session;
-    const reply = this.budgetedReply(toReply(e));
+    const reply = this.budgetedReply(toReply(e, this.options.strings));
     const first = !this.greeted;
     this.greeted = true;
     // The server speaks first: its greeting (120 then 220, or 421 when it refuses service) answers
@@ -739,7 +777,7 @@ export class SessionBuilder {
         const x = this.pending[m];
         if (x.frame < gap.frame || x.command === null || (transfer && sentDuringTransfer(x.command) && !this.abortsAfterDataEnd?.has(x))) continue;
         // The client had the lost bytes: acknowledged before the capture resumed, or by this command's own segment.
-        if (gap.acked || (this.commandAcks.get(x) ?? -1) >= gap.end) later = x;
+        if (gap.acked || (this.commandAcks?.get(x) ?? -1) >= gap.end) later = x;
       }
       if (later === undefined) break;
       const at = gap.acked ? gap.frame : later.frame;
@@ -888,7 +926,11 @@ export class SessionBuilder {
         this.renameFrom = reply.code === 350 ? cmd.arg : null;
         break;
       case 'RNTO':
-        if (this.renameFrom !== null) s.renames.push({ from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok });
+        if (this.renameFrom !== null) {
+          const rename = { from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok };
+          if (s.renames === NO_ITEMS) s.renames = [rename];
+          else s.renames.push(rename);
+        }
         this.renameFrom = null;
         break;
       case 'AUTH':

@@ -169,7 +169,8 @@ export class SessionRegistry {
     sessions.sort((a, b) => a.stream - b.stream);
     sessions.forEach((s, i) => {
       s.id = i + 1;
-      const notKept = this.droppedPeers.get(peersKey(s)) ?? this.droppedPeersOverflow;
+      // No key is built while no session was let go (most captures).
+      const notKept = (this.droppedPeers.size === 0 ? undefined : this.droppedPeers.get(peersKey(s))) ?? this.droppedPeersOverflow;
       if (notKept !== null && notKept !== undefined) s.peersNotKept = notKept;
       const gone = this.droppedByClient.get(s.client.ip) ?? this.droppedByClientOverflow;
       // To another server than this session's (its own server's are peersNotKept's).

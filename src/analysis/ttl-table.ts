@@ -59,5 +59,24 @@ export class TtlTable {
 export function connectionMarks(conn: TcpConnection, clientDir: 'c2s' | 's2c'): ConnectionMarks {
   const client = conn.firstMarks[clientDir];
   const server = conn.firstMarks[clientDir === 'c2s' ? 's2c' : 'c2s'];
-  return { ttl: { client: client?.ttl ?? null, server: server?.ttl ?? null }, clientLink: client?.link ?? null };
+  return { ttl: ttlPair(client?.ttl ?? null, server?.ttl ?? null), clientLink: client?.link ?? null };
+}
+
+export type TtlPair = Readonly<{ client: number | null; server: number | null }>;
+
+/** Every pair of TTLs met so far, by (client + 1) × 257 + server + 1 (null as -1): at most 257² small objects. */
+const TTL_PAIRS = new Map<number, TtlPair>();
+
+/**
+ * A frozen pair of TTLs, one object per pair of values: each session and connection keeps two such
+ * pairs to the end of the capture, and a capture's sessions share a few pairs (ftp-100k: one).
+ */
+export function ttlPair(client: number | null, server: number | null): TtlPair {
+  const key = ((client ?? -1) + 1) * 257 + (server ?? -1) + 1;
+  let pair = TTL_PAIRS.get(key);
+  if (pair === undefined) {
+    pair = Object.freeze({ client, server });
+    TTL_PAIRS.set(key, pair);
+  }
+  return pair;
 }

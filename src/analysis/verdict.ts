@@ -428,7 +428,8 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
     }
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };
   }
-  const evidence = [...cc.synFrames.slice(0, 1), ...cc.synAckFrames.slice(0, 1), ...closeFrames];
+  // concat, not spreads: a list of its own length (a spread list had room for 19, kept per session to the end).
+  const evidence = cc.synFrames.slice(0, 1).concat(cc.synAckFrames.slice(0, 1), closeFrames);
   const ungreeted = notGreeted(s) ?? hungUp(s);
   if (ungreeted !== null) return ungreeted;
   // The server's first word was a refusal (421 in place of 220) and nobody logged in.

@@ -201,7 +201,8 @@ const TELNET_PREFIX = /^(?:[\xf0-\xfe](?=[\xffA-Za-z]))?(?:\xff[\xf0-\xfe])*/;
 
 /** "RETR  a b" → { command: 'RETR', arg: ' a b' }. */
 export function parseRequestLine(line: string): ParsedRequest {
-  const text = line.replace(TELNET_PREFIX, '');
+  // The prefix begins with a byte 0xf0-0xff: any other line is left as it is without a regular expression run.
+  const text = line.charCodeAt(0) >= 0xf0 ? line.replace(TELNET_PREFIX, '') : line;
   const space = text.indexOf(' ');
   const verb = space < 0 ? text : text.slice(0, space);
   const arg = space < 0 ? '' : text.slice(space + 1);

@@ -13,7 +13,7 @@
 
 import type { Warning } from '../warnings/catalog.js';
 import type { StreamChunk } from '../tcp/types.js';
-import type { FtpEvent, FtpOpaque, FtpReply } from './types.js';
+import type { FtpEvent, FtpOpaque, FtpReply, FtpRequest } from './types.js';
 import type { HeldPool } from '../tcp/held-pool.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
@@ -247,20 +247,15 @@ export class FtpControlParser implements ReplyHolder {
   onClientLine(line: FramedLine): boolean {
     // "IAC IP IAC DM" alone (the Telnet interrupt a client sends before ABOR, as TCP urgent data)
     // is a signal, not a command: when ABOR does not follow on the same line, there is no request.
-    if (TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
+    if (line.text.charCodeAt(0) === 0xff && TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
-    this.emit({
-      type: 'request',
-      frame: line.frame,
-      time: line.time,
-      ...(line.firstFrame !== line.frame ? { firstFrame: line.firstFrame } : {}),
-      command: req.command,
-      arg: req.arg,
-      raw: line.text,
-      ...(problems !== undefined ? { malformed: problems } : {}),
-      ...(line.peerAcked !== undefined ? { acked: line.peerAcked } : {}),
-    });
+    // Optional fields set one by one, not spread in: a spread of each costs an object per line.
+    const request: FtpRequest = { type: 'request', frame: line.frame, time: line.time, command: req.command, arg: req.arg, raw: line.text };
+    if (line.firstFrame !== line.frame) request.firstFrame = line.firstFrame;
+    if (problems !== undefined) request.malformed = problems;
+    if (line.peerAcked !== undefined) request.acked = line.peerAcked;
+    this.emit(request);
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
     return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
   }

@@ -70,11 +70,10 @@ export class ReplyAssembler {
       return;
     }
     const parsed = parseReplyLine(line.text);
-    const problems: string[] = [];
-    if (line.malformed !== undefined) problems.push(line.malformed);
-    if (parsed.problem !== undefined) problems.push(parsed.problem);
-
     if (parsed.code !== 0 && parsed.sep === '-') {
+      const problems: string[] = [];
+      if (line.malformed !== undefined) problems.push(line.malformed);
+      if (parsed.problem !== undefined) problems.push(parsed.problem);
       if (this.pool !== undefined) this.pool.used += line.text.length;
       this.open = {
         code: parsed.code,
@@ -91,9 +90,11 @@ export class ReplyAssembler {
       };
       return;
     }
-    this.emit(
-      makeReply(parsed.code, line.firstFrame, line.frame, line.time, [parsed.text], [line.text], false, problems),
-    );
+    // A one-line reply (most): its text and problems as they are, with no lists to join.
+    const reply: FtpReply = { type: 'reply', frame: line.frame, firstFrame: line.firstFrame, time: line.time, code: parsed.code, text: parsed.text, lines: [line.text], multiline: false };
+    const malformed = line.malformed === undefined ? parsed.problem : parsed.problem === undefined ? line.malformed : `${line.malformed}; ${parsed.problem}`;
+    if (malformed !== undefined) reply.malformed = malformed;
+    this.emit(reply);
   }
 
   /** Close an open multi-line reply early (capture gap, end of stream) as malformed `why`. */

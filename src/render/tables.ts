@@ -10,7 +10,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
-import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from './format.js';
+import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
@@ -78,14 +78,17 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       endpoint(s.server),
       user,
       s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
-      relative(s.start, a.capture.first).replace(/(\.\d{3})\d+$/, '$1'),
+      relativeMs(s.start, a.capture.first),
       String(clientCommandCount(s.commands)),
       transferCounts(s),
     ]);
   }
   const table = renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
   // Commands the server never answered because it had closed the control connection first (Command.noReply).
-  const notes = a.sessions.flatMap((s) => serverClosedNotes(s).map((n) => wrap(`session ${s.id}: ${n}`, 74).split('\n').map((l, i) => `${i === 0 ? '  ' : '    '}${l}`).join('\n')));
+  const notes: string[] = [];
+  for (const s of a.sessions) {
+    for (const n of serverClosedNotes(s)) notes.push(wrap(`session ${s.id}: ${n}`, 74).split('\n').map((l, i) => `${i === 0 ? '  ' : '    '}${l}`).join('\n'));
+  }
   if (notes.length === 0) return table;
   const shown = notes.slice(0, MAX_UNUSED_ROWS);
   if (notes.length > shown.length) shown.push(`  … and ${notes.length - shown.length} more (ftpcap explain tells each)`);

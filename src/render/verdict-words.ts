@@ -695,6 +695,8 @@ export function noReplySentence(c: Command): string | null {
 
 /** One line per session whose server closed the control connection before a command of the client's: that command was never answered. */
 export function serverClosedNotes(s: Session): string[] {
+  // Most sessions left no command unanswered: nothing to word, and no lists made per session.
+  if (!s.commands.some((c) => c.noReply !== undefined)) return [];
   const skipped = s.commands.filter((c) => c.noReply?.why === 'answered-later').slice(0, 4).map((c) => capital(noReplySentence(c)!));
   const unanswered = s.commands.filter((c) => c.noReply?.why === 'server-closed');
   if (unanswered.length === 0) return skipped;

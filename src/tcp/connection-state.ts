@@ -204,6 +204,7 @@ export class ConnectionState {
       conflicts: undefined,
       evicted: undefined,
       resumes: undefined,
+      listenerNote: undefined,
     };
     this.lastSeen = now;
   }

@@ -106,7 +106,8 @@ export class TcpReassembler {
   private readonly ctx: ConnectionContext;
   private readonly onWarning: (w: Warning) => void;
 
-  private readonly keys = new FlowKeyCache();
+  /** Keys of recent packets' connections, each with its live connection noted (checked open before use). */
+  private readonly keys = new FlowKeyCache<ConnectionState>();
   private nextId = 0;
   private evictedCount = 0;
   private evictedByCount = 0;
@@ -156,7 +157,9 @@ export class TcpReassembler {
     const src = ip.src;
     const key = this.keys.key(src, tcp.srcPort, ip.dst, tcp.dstPort);
     const bareSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-    let st = this.live.get(key);
+    // The connection noted with the key is the live one for it (close() takes it off).
+    const noted = this.keys.noted();
+    let st = noted ?? this.live.get(key);
     let fromClient = false;
     if (st !== undefined) {
       fromClient = st.isClient(src, tcp.srcPort);
@@ -184,6 +187,7 @@ export class TcpReassembler {
       st = opened;
       fromClient = st.isClient(src, tcp.srcPort);
     }
+    if (st !== noted) this.keys.note(st);
 
     st.handle(f, tcp, fromClient, this.now);
     if (!st.carrying && st.conn.bytes.c2s + st.conn.bytes.s2c > 0) {
@@ -275,6 +279,7 @@ export class TcpReassembler {
   }
 
   private close(st: ConnectionState, reason: CloseReason, frame: number, time: number): void {
+    this.keys.forget(st.conn.client.port, st.conn.server.port, st);
     this.live.delete(st.key);
     this.listOf(st).unlink(st);
     if (reason === 'fin' || reason === 'rst' || reason === 'reused') {

@@ -150,6 +150,11 @@ export interface TcpConnection {
   conflicts?: { count: number; frame: number; dir: Direction; offset: number; kept: number };
   closed: 'fin' | 'rst' | null;
   /**
+   * The listener's own note on this connection (ReassemblyListener), which the engine never reads:
+   * the analysis keeps its route here, found without a table lookup per chunk and event.
+   */
+  listenerNote?: unknown;
+  /**
    * The frame at which the analysis gave the connection up before its end, to make room for a new
    * one (more live connections than its budget), or its last frame when given up for silence (the
    * idle timeout, only with half the budget live): what came after is not in it. Absent: followed

@@ -7,6 +7,10 @@
 import type { Session } from '../model.js';
 import { ep } from './facts.js';
 import type { Vantage } from './types.js';
+import { StringPool } from '../string-pool.js';
+
+/** Reasons are worded from a few TTLs: one copy of each, not one per session (string-pool.ts). */
+const REASONS = new StringPool(256);
 
 const INITIAL_TTLS = [32, 64, 128, 255];
 
@@ -48,7 +52,7 @@ export function inferVantage(s: Session): Vantage {
   const { point, reason } = placeVantage(s);
   // Spelled out, not spread: a spread copy got a hidden class of its own per session (10,000
   // sessions held 10,000 shapes; heap snapshot of the generated many-sessions capture).
-  return { point, reason, blind: BLIND[point] };
+  return { point, reason: REASONS.intern(reason), blind: BLIND[point] };
 }
 
 function placeVantage(s: Session): Omit<Vantage, 'blind'> {
