@@ -429,8 +429,11 @@ export class SessionBuilder {
 
     if (verb === 'ABOR') {
       const t = this.running[this.running.length - 1];
-      if (t && t.abortFrame === null) t.abortFrame = e.frame;
-      if (t && t.abortFrame === e.frame && this.dataEnded(t)) (this.abortsAfterDataEnd ??= new WeakSet()).add(cmd);
+      if (t && t.abortFrame === null) {
+        t.abortFrame = e.frame;
+        // Sent once the data had ended: it may be housekeeping after a final reply the capture lost (skipRepliesInGap).
+        if (this.dataEnded(t)) (this.abortsAfterDataEnd ??= new WeakSet()).add(cmd);
+      }
       // Nothing running: the last transfer had already ended (lftp sends ABOR as housekeeping).
       else if (!t && this.lastEnded && this.lastEnded.lateAbortFrame === undefined) this.lastEnded.lateAbortFrame = e.frame;
     }
@@ -757,8 +760,8 @@ export class SessionBuilder {
    * acknowledged were lost on the path and held no reply it had: a36-split-227): a client sends
    * its next command when its last is answered — for a transfer command, when its final reply came, so
    * an ABOR, STAT or NOOP sent while it ran proves nothing; an ABOR sent once the transfer's sender had
- * closed the data connection (abortsAfterDataEnd) does: the server sends the final reply as the data
- * ends, and the ABOR was housekeeping after it (lftp, python's ftplib). Commands the client sent together without
+   * closed the data connection (abortsAfterDataEnd) does: the server sends the final reply as the data
+   * ends, and the ABOR was housekeeping after it (lftp, python's ftplib). Commands the client sent together without
    * waiting (before the gap) stay waiting, and the next reply pairs with the oldest as before.
    */
   private skipRepliesInGap(): void {

@@ -18,7 +18,7 @@ import type { HeldPool } from '../tcp/held-pool.js';
 import { DEFAULT_MAX_LINE_LENGTH, LineFramer, type FramedLine, type LineSink } from './line-framer.js';
 import { ReplyAssembler } from './reply-assembler.js';
 import { parseRequestLine } from './commands.js';
-import { HOLD_REPLY_SECONDS, type ReplyHolder, type ReplyHolds } from './reply-holds.js';
+import type { ReplyHolder, ReplyHolds } from './reply-holds.js';
 
 const TELNET_ONLY = /^(?:\xff[\xf0-\xfe])+$/;
 /** What a clear-text line after TLS must look like to end it (CCC): a command, or a reply. */
@@ -53,6 +53,7 @@ export interface FtpControlParserOptions {
 }
 
 type Side = 'client' | 'server';
+type Mode = 'text' | 'tls' | 'not-text';
 
 /** A reply held for client bytes still to come: how far it acknowledged them, and how far they had come then. */
 interface HeldReply {
@@ -60,7 +61,6 @@ interface HeldReply {
   acked: number;
   end: number;
 }
-type Mode = 'text' | 'tls' | 'not-text';
 
 interface OpaqueRun {
   reason: 'tls' | 'not-text';
@@ -98,8 +98,8 @@ export class FtpControlParser implements ReplyHolder {
    * order: the command they answer is still to come (a capture that wrote it after its reply — two
    * interfaces or NIC queues merged, a TAP's two directions — or that missed it and has the
    * client's retransmission). Given on once those bytes come, so that the command comes first; or,
-   * with `clientUnseen`, when they turn out lost (a gap), after HOLD_REPLY_SECONDS, when another
-   * connection opens (reply-holds.ts), or before any other event.
+   * with `clientUnseen`, when they turn out lost (a gap), when the capture's clock says so (another
+   * connection opens, or a while passed: reply-holds.ts), at the end, or before any other event.
    */
   private heldReplies: HeldReply[] | null = null;
   private readonly replyHolds: ReplyHolds | undefined;
@@ -149,8 +149,6 @@ export class FtpControlParser implements ReplyHolder {
 
   private push(side: Side, chunk: StreamChunk): void {
     if (this.finished) return;
-    const held = this.heldReplies;
-    if (held !== null && chunk.time - held[0].reply.time > HOLD_REPLY_SECONDS) this.releaseHeld();
     const bytes = chunk.bytes;
     const n = bytes.length;
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
@@ -272,8 +270,8 @@ export class FtpControlParser implements ReplyHolder {
 
   private onReply(reply: FtpReply): void {
     // The server had acknowledged client bytes not delivered yet when it sent this reply's last line
-    // (more than a FIN's one): the command it answers is still to come, or lost (heldReplies). Clear
-    // text only: TLS's stream offsets are not the lines'.
+    // (more than a FIN's one): the command it answers is still to come, or lost (heldReplies). In clear
+    // text, or TLS read with keys (a decrypted line carries its record's segment's acknowledgement).
     const { client, server } = this.sides;
     const acked = server.lineAcked;
     const readable = client.mode === 'text' || (client.mode === 'tls' && this.decryptor?.decrypting === true);
