@@ -19,6 +19,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
+import { receiverEndedSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
@@ -83,19 +84,22 @@ const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?
  * when its data was queued in its own TCP stack (vsftpd answers once it has written the file to the
  * socket), not when it arrived: the data was lost on the way, every copy of it (a41-frag-blackhole:
  * a firewall dropping fragments). Not the capture's loss: the receiver's acknowledgements say what
- * it got. Returns the receiver's FIN.
+ * it got. With no size stated (a 150 without one, no SIZE asked, or their bytes not captured), the
+ * end of a stream-mode transfer's data is its sender's FIN: a receiver that waited through a silence
+ * (silence-ended.ts) with no FIN and then closed gave up just the same (`expected` null). Returns the
+ * receiver's FIN.
  */
-export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number } | null {
+export function receiverGaveUpAfterReply(t: Transfer, s: Session): { fin: number; time: number; acknowledged: number; expected: number | null } | null {
   const c = t.connection;
   if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
-  if (expected === null) return null;
   const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
-  if (acknowledged >= expected) return null;
+  if (expected !== null && acknowledged >= expected) return null;
   const sender = senderOf(t);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined || fin.frame < t.reply.frame) return null;
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
+  if (expected === null && (!streamMode(t) || receiverEndedSilence(t, s)?.end.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected };
 }
 
@@ -253,7 +257,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // A 226 the server sent early, while the client then reset the data connection short of the data.
   if (success && cutByReceiver(t)) return sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
-  if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
+  if (success && receiverGaveUpAfterReply(t, s) !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
   // holding every byte and the capture ended before the server's answer (in-flight.ts).
   // (A connection seen mid-stream had opened before the capture: its data says so.)
@@ -862,7 +866,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
-  return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
+  return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t, s) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
 }
 
 /** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */

@@ -63,6 +63,13 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [30, 31, 32, 33, 34, 106] }),
   },
+  // Sixtieth audit (verdicts-audit60.test.ts): the same silent drop on a download whose size nothing
+  // states (pyftpdlib's 150, no SIZE): the 226 came, the server's FIN never did, the client gave up.
+  {
+    fixture: 'a60-retr-blackhole-pyftpdlib-python',
+    causes: { '1.1': 'stalled' },
+    evidence: () => ({ '1.1': [16, 17, 18, 20, 76, 79, 82] }),
+  },
   {
     fixture: 'a58-retr-blackhole-vsftpd-curl',
     causes: { '1.1': 'stalled' },

@@ -11,6 +11,11 @@
  *   it retried says its end is not known, not that it "did not finish either";
  * - lftp resuming a download a black hole stopped, over a new session, the client's FIN on the old
  *   data connection lost: a later attempt, not a split download's finished piece;
+ * - lftp's download through a black hole, captured at the client, its 150 (the only statement of the
+ *   size) lost: the 226 came, the server's FIN never did, and lftp gave up after 4 s of silence —
+ *   stalled, not "completed";
+ * - recorded for this audit (a60-retr-blackhole-pyftpdlib-python): the same stall where nothing in the
+ *   session states the size at all — pyftpdlib's 150 names none and Python's ftplib asks no SIZE;
  * - a lossy control connection captured at the server, the capture missing the client's TYPE I that
  *   the server answered: the client's retransmission comes after the 200, and every reply must stay
  *   its own command's.
@@ -21,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, derived, derivedTexts, ftpRows, transfer, tsv } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, extractedFiles, facts, flat, ftpRows, jsonVerdicts, outputs, transfer, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit60-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -207,5 +212,58 @@ describe("lftp over a lossy control connection, captured at vsftpd, the capture 
       ['RETR', 226, d.at(81), 'completed', null],
       ['STOR', 226, d.at(99), 'completed', null],
     ]);
+  });
+});
+
+describe('lftp downloading through a black hole, captured at the client, the 150 stating the size lost', () => {
+  const name = 'a58-active-retr-blackhole-vsftpd-lftp';
+
+  it('without frame 338 (150 … (262144 bytes)): RETR from REST 169416 stays aborted, stalled — the 226 came, the server\'s FIN never did', async () => {
+    // Before: 4.1 "completed": the receiver's giving up after the 226 was measured against the size
+    // the 150 stated, and without it nothing said the data was short.
+    expect(ftpRows(name, '6').filter(([f]) => f >= 332 && f <= 395)).toEqual([[332, 'REST'], [333, '350'], [334, 'RETR'], [338, '150'], [395, '226']]);
+    const whole = transfer(await analyze(name), '4.1');
+    expect([whole.verdict.kind, whole.diagnosis?.cause]).toEqual(['aborted', 'stalled']);
+    const d = await derived(tmp, name, 'without-338', (f) => f !== 338);
+    const t = transfer(d.a, '4.1');
+    expect([t.restOffset, t.expectedSize, t.bytes, t.reply?.code, t.reply?.frame]).toEqual([169416, null, 56472, 226, d.at(395)]);
+    expect(t.connection!.handshake.some((e) => e.type === 'fin' && e.by === 'server')).toBe(false);
+    expect([t.status, t.verdict.kind, 'by' in t.verdict ? t.verdict.by : null, t.diagnosis?.cause]).toEqual(['aborted', 'aborted', 'client', 'stalled']);
+    expect(t.laterAttempt).toMatchObject({ session: 5, transfer: 1, rest: 225888, outcome: 'completed' });
+    const { out, json } = await derivedTexts(d.file, ['diagnose', 'summary']);
+    expect(json.find(([id]) => id === '4.1')).toEqual(['4.1', 'aborted', 'stalled']);
+    expect(out.diagnose).toContain(`The client then closed the data connection (FIN, frame ${d.at(402)}) having acknowledged 56472 bytes, with no FIN from the server to end the data (no size in the capture): it gave up on the transfer.`);
+  });
+});
+
+describe('recorded: ftplib downloading from pyftpdlib through a black hole, no size stated anywhere', () => {
+  const name = 'a60-retr-blackhole-pyftpdlib-python';
+
+  it('RETR a60-down.bin: 56472 of 262144 bytes arrived, 226, no FIN from the server; the client gave up after 4 s — aborted (stalled), not completed', async () => {
+    // Before: 1.1 "complete": with no size stated, the 226 read as the transfer's success.
+    expect(ftpRows(name, '0').filter(([f]) => f >= 13 && f <= 96)).toEqual([
+      [13, 'TYPE'], [14, '200'], [15, 'PASV'], [16, '227'], [20, 'RETR'], [21, '150'], [79, '226'], [83, 'TYPE'], [84, '200'], [86, 'PASV'], [87, '227'], [91, 'RETR'], [92, '125'], [96, '226'],
+    ]);
+    const f = facts(name);
+    const down = f.files.find((x: { path: string }) => x.path === 'a60-down.bin');
+    expect([down.size, down.received.size]).toEqual([262144, 56472]);
+    expect(f.client.output).toContain('no data for 4 s after 56472 bytes: giving up');
+    const a = await analyze(name);
+    const t = transfer(a, '1.1');
+    expect([t.expectedSize, t.bytes, t.preliminary?.text, t.reply?.code, t.reply?.frame]).toEqual([null, 56472, 'File status okay. About to open data connection.', 226, 79]);
+    expect(t.connection!.handshake.map((e) => `${e.type} ${e.frame} ${e.by}`)).toEqual(['syn 17 client', 'syn-ack 18 server', 'established 19 client', 'fin 82 client']);
+    expect([t.status, t.verdict.kind, 'by' in t.verdict ? t.verdict.by : null, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['aborted', 'aborted', 'client', 'stalled', [16, 17, 18, 20, 76, 79, 82]]);
+    const healthy = transfer(a, '1.2');
+    expect([healthy.verdict.kind, healthy.diagnosis, healthy.bytes]).toEqual(['completed', null, 511]);
+    expect(await jsonVerdicts(name)).toEqual([
+      ['1.1', 'aborted', 'stalled'],
+      ['1.2', 'completed', null],
+    ]);
+    const [diagnose, summary] = await outputs(name, 'diagnose', 'summary');
+    expect(flat(diagnose)).toContain('The client then closed the data connection (FIN, frame 82) having acknowledged 56472 bytes, with no FIN from the server to end the data (no size in the capture): it gave up on the transfer.');
+    expect(flat(summary)).toContain('1.1 passive RETR a60-down.bin 198.51.100.20:50013 56472 226 aborted (client)');
+    // What the client kept is what the capture carried: the extracted piece's sha256 is the client's file's.
+    const saved = await extractedFiles(name, join(tmp, 'extract-a60'));
+    expect(Object.entries(saved).find(([file]) => file.endsWith('a60-down.bin'))?.[1]).toBe(down.received.sha256);
   });
 });
