@@ -42,6 +42,24 @@ export interface SilenceEnded {
   lateReset: number | null;
 }
 
+/**
+ * The receiver's FIN on the data connection when it came after the sender's data had stopped for
+ * long (as below: SILENCE_GAVE_UP_SECONDS, and RESUMED_PAUSE_MARGIN times any earlier pause) and
+ * before any FIN of the sender's: it waited for more and gave up. Only the timing: what held the
+ * data back (a shut window, a loss) is for receiverEndedSilence and the checks to say. Read where
+ * no size is stated: in stream mode the sender's FIN is then the only end of the data (verdict.ts).
+ */
+export function receiverClosedAfterSilence(t: Transfer): At | null {
+  const c = t.connection;
+  const sender = dataSender(t.direction);
+  if (!c?.established || c.midstream || sender === null || c.lastData === null) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
+  if (fin === undefined || c.lastData.frame > fin.frame) return null;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
+  const seconds = fin.time - c.lastData.time;
+  return seconds < Math.max(SILENCE_GAVE_UP_SECONDS, RESUMED_PAUSE_MARGIN * (c.longestSilence?.seconds ?? 0)) ? null : { frame: fin.frame, time: fin.time };
+}
+
 export function receiverEndedSilence(t: Transfer, s: Session): SilenceEnded | null {
   const c = t.connection;
   const sender = dataSender(t.direction);

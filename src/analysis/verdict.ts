@@ -19,7 +19,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
-import { receiverEndedSilence } from './silence-ended.js';
+import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
@@ -86,10 +86,10 @@ const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?
  * a firewall dropping fragments). Not the capture's loss: the receiver's acknowledgements say what
  * it got. With no size stated (a 150 without one, no SIZE asked, or their bytes not captured), the
  * end of a stream-mode transfer's data is its sender's FIN: a receiver that waited through a silence
- * (silence-ended.ts) with no FIN and then closed gave up just the same (`expected` null). Returns the
- * receiver's FIN.
+ * with no FIN and then closed gave up just the same (silence-ended.ts receiverClosedAfterSilence;
+ * `expected` null). Returns the receiver's FIN.
  */
-export function receiverGaveUpAfterReply(t: Transfer, s: Session): { fin: number; time: number; acknowledged: number; expected: number | null } | null {
+export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number | null } | null {
   const c = t.connection;
   if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
@@ -99,7 +99,7 @@ export function receiverGaveUpAfterReply(t: Transfer, s: Session): { fin: number
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined || fin.frame < t.reply.frame) return null;
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
-  if (expected === null && (!streamMode(t) || receiverEndedSilence(t, s)?.end.frame !== fin.frame)) return null;
+  if (expected === null && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected };
 }
 
@@ -129,7 +129,10 @@ export function resetAfterWhole(t: Transfer): boolean {
 /**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
- * mid-transfer (a client's speed limit or timeout, a server's on an upload). Its FIN's frame, or null.
+ * mid-transfer (a client's speed limit or timeout, a server's on an upload). With no size stated,
+ * when it closed after waiting through the sender's silence (silence-ended.ts
+ * receiverClosedAfterSilence): in stream mode the sender's FIN ends the data, and it never came.
+ * Its FIN's frame, or null.
  */
 export function receiverClosedShort(t: Transfer): number | null {
   const c = t.connection;
@@ -142,7 +145,8 @@ export function receiverClosedShort(t: Transfer): number | null {
   // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
   // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
   if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
-  return expectedBytes(t) !== null && !carriesExpected(t) ? fin.frame : null;
+  if (expectedBytes(t) === null) return streamMode(t) && receiverClosedAfterSilence(t)?.frame === fin.frame ? fin.frame : null;
+  return !carriesExpected(t) ? fin.frame : null;
 }
 
 /**
@@ -257,7 +261,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // A 226 the server sent early, while the client then reset the data connection short of the data.
   if (success && cutByReceiver(t)) return sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
-  if (success && receiverGaveUpAfterReply(t, s) !== null) return 'aborted';
+  if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
   // holding every byte and the capture ended before the server's answer (in-flight.ts).
   // (A connection seen mid-stream had opened before the capture: its data says so.)
@@ -866,7 +870,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
-  return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t, s) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
+  return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
 }
 
 /** Seconds within which a client's reset after the reply counts as the reply meeting a closed socket. */

@@ -266,4 +266,13 @@ describe('recorded: ftplib downloading from pyftpdlib through a black hole, no s
     const saved = await extractedFiles(name, join(tmp, 'extract-a60'));
     expect(Object.entries(saved).find(([file]) => file.endsWith('a60-down.bin'))?.[1]).toBe(down.received.sha256);
   });
+
+  it('without frame 40 (a data segment the capture missed, which the client acknowledged): still cut short by the client, not completed', async () => {
+    // The giving up is read from the wait and the missing FIN alone (silence-ended.ts
+    // receiverClosedAfterSilence), whatever the capture lost of the data before it.
+    const d = await derived(tmp, name, 'without-40', (f) => f !== 40);
+    const t = transfer(d.a, '1.1');
+    expect(t.connection!.gapBytes).toBe(1448);
+    expect([t.status, t.verdict.kind, 'by' in t.verdict ? t.verdict.by : null]).toEqual(['aborted', 'aborted', 'client']);
+  });
 });

@@ -94,7 +94,7 @@ function longestPause(ctx: TransferContext): { seconds: number; from: number; to
   const c = t.connection;
   if (!c?.established) return null;
   // A success reply that came while the data was still on its way ends nothing: the receiver's giving up does.
-  const gaveUp = receiverGaveUpAfterReply(t, ctx.session);
+  const gaveUp = receiverGaveUpAfterReply(t);
   if (gaveUp !== null) {
     const from = c.lastData ?? (t.request !== null ? { frame: t.request.frame, time: t.request.time } : null);
     return from === null ? null : { seconds: gaveUp.time - from.time, from: from.frame, to: gaveUp.fin };
@@ -246,7 +246,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const replyLine = t.reply ? `The server then replied ${replyWords(t.reply)} (frame ${t.reply.frame})` : null;
   // The receiver's close after the silence, in its order beside the reply (receiverClosedShort words a download's with no reply).
   const silenceFin =
-    silence === null || receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t, ctx.session) !== null
+    silence === null || receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null
       ? null
       : silence.end.kind === 'data'
         ? `The ${receiver} closed the data connection (FIN, frame ${silence.end.frame}) before the ${sender} had ended it: it gave up waiting`
@@ -265,7 +265,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
     details.push(`The ${receiver} then closed the data connection (FIN, frame ${receiverFin}) with no final reply: it gave up on the transfer`);
     evidence.push(receiverFin);
   }
-  const gaveUpAfterReply = receiverGaveUpAfterReply(t, ctx.session);
+  const gaveUpAfterReply = receiverGaveUpAfterReply(t);
   if (gaveUpAfterReply !== null) {
     details.push(receiverGaveUpWords(receiver, sender, gaveUpAfterReply, t.reply!.code));
     evidence.push(gaveUpAfterReply.fin);
@@ -445,7 +445,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         ? REFUSALS[t.reply.code]
         : undefined;
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
-  const gaveUp = receiverGaveUpAfterReply(t, ctx.session);
+  const gaveUp = receiverGaveUpAfterReply(t);
   if (gaveUp !== null) stops.push({ frame: gaveUp.fin, words: receiverGaveUpWords(dataReceiver(t.direction), dataSender(t.direction) ?? 'server', gaveUp, t.reply!.code) });
   // The data lost before a reset shown only by its answer to the client's FIN: first, as it came first.
   if (goneUnseen === null && lostWords !== null) details.push(lostWords);
