@@ -279,18 +279,23 @@ export class FtpControlParser implements ReplyHolder {
     if (ahead || this.heldReplies !== null) {
       if (this.heldReplies === null) this.replyHolds?.add(this);
       const held = (this.heldReplies ??= []);
-      if (held.length >= MAX_HELD_REPLIES) this.giveReply(held.shift()!, true);
+      if (held.length >= MAX_HELD_REPLIES) this.giveUnseen(held.shift()!);
       held.push({ reply, acked: ahead ? acked : -1, end: client.end });
       return;
     }
-    this.giveReply({ reply, acked: -1, end: client.end }, false);
+    this.giveReply(reply);
   }
 
-  /** A reply on to the sink; `unseen`: the client bytes it acknowledged were not delivered (FtpReply.clientUnseen). */
-  private giveReply(held: HeldReply, unseen: boolean): void {
+  /** A held reply on, saying how many client bytes it acknowledged had not come when it came (FtpReply.clientUnseen). */
+  private giveUnseen(held: HeldReply): void {
     const { reply, acked, end } = held;
     // Clear text only: under TLS the bytes missing are records, which say nothing of how many commands.
-    if (unseen && this.sides.client.mode === 'text' && acked - end > 1) reply.clientUnseen = acked - end;
+    if (this.sides.client.mode === 'text' && acked - end > 1) reply.clientUnseen = acked - end;
+    this.giveReply(reply);
+  }
+
+  /** A reply on to the sink. */
+  private giveReply(reply: FtpReply): void {
     this.sink(reply);
     // Only the simple pairing here (the latest AUTH); full command/reply matching is analysis.
     if (reply.code === 234 && this.authTlsSent) this.startTls(reply.frame, reply.time, false);
@@ -305,7 +310,7 @@ export class FtpControlParser implements ReplyHolder {
     if (k === 0) return;
     const out = held.splice(0, k);
     if (held.length === 0) this.stopHolding();
-    for (const h of out) this.giveReply(h, false);
+    for (const h of out) this.giveReply(h.reply);
   }
 
   /** The capture time of the oldest held reply (ReplyHolder). */
@@ -318,7 +323,7 @@ export class FtpControlParser implements ReplyHolder {
     const held = this.heldReplies;
     if (held === null) return;
     this.stopHolding();
-    for (const h of held) this.giveReply(h, true);
+    for (const h of held) this.giveUnseen(h);
   }
 
   private stopHolding(): void {
