@@ -180,6 +180,24 @@ export function isWrapped(verb: string | null): boolean {
   return verb !== null && FTP_COMMANDS.get(verb)?.role === 'wrapped';
 }
 
+/** A command line as the client sent it, its verb and argument: "RETR hello.txt", "PASV". */
+export function commandLine(c: { command: string | null; arg: string }): string {
+  return c.arg ? `${c.command} ${c.arg}` : (c.command ?? '');
+}
+
+/** Longest argument a headline quotes whole: a line may carry up to the parser's 8 KiB. */
+const HEADLINE_ARGUMENT = 100;
+
+/**
+ * A command line for a headline or a label ("RETR hello.txt"): an argument longer than a line of
+ * text is cut, saying how long it was, so an 8 KiB name sent by a hostile or broken client does not
+ * fill the screen. The whole line stays in the tables of commands and in JSON.
+ */
+export function commandHeadline(c: { command: string | null; arg: string }): string {
+  if (c.arg.length <= HEADLINE_ARGUMENT) return commandLine(c);
+  return `${c.command} ${c.arg.slice(0, HEADLINE_ARGUMENT - 1)}… (${c.arg.length} characters)`;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface ParsedRequest {

@@ -9,6 +9,7 @@ import { paint, type RenderStyle } from './style.js';
 import { portSplitAdvice, portSplitWords } from '../analysis/passive-port-split.js';
 import { capital, laterAttemptSentence, leftAfterRefusalWords, loginGuessingSentence, serverClosedNotes, verdictCounts, verdictSentence } from './verdict-words.js';
 import { wrap } from './wrap.js';
+import { commandHeadline } from '../ftp/commands.js';
 
 const WIDTH = 78;
 
@@ -151,5 +152,5 @@ const NOTEWORTHY = (t: Transfer): boolean =>
   t.verdict.kind === 'unknown';
 
 function label(t: Transfer): string {
-  return t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : `${t.mode}, ${noCommandWords(t)}`;
+  return t.request ? commandHeadline(t.request) : `${t.mode}, ${noCommandWords(t)}`;
 }

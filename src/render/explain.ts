@@ -10,7 +10,7 @@ import type { Analysis, Command, Diagnosis, Session, Transfer } from '../analysi
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { announcesActive, commandInfo, isLogin } from '../ftp/commands.js';
+import { announcesActive, commandInfo, commandLine, isLogin } from '../ftp/commands.js';
 import { controlHandshakeFailure, insideControlTls } from '../analysis/control-tls.js';
 import { dataReceiver, dataSender } from '../analysis/data-sender.js';
 import { resentAfterArrival } from '../analysis/path-loss.js';
@@ -116,7 +116,7 @@ function frameCite(s: Session, frame: number): string {
 }
 
 function cmdText(s: Session, c: Command): string {
-  return `${quote(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (${frameCite(s, c.frame)})`;
+  return `${quote(commandLine(c))} (${frameCite(s, c.frame)})`;
 }
 
 function replyShort(s: Session, c: Command): string {
@@ -464,7 +464,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   const title =
     t.request === null
       ? `Transfer ${t.id}: ${noRequestWords(t)} (${book}).`
-      : `Transfer ${t.id}: ${quote(`${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}`)} - ${what} in ${t.mode} mode (${book}).`;
+      : `Transfer ${t.id}: ${quote(commandLine(t.request))} - ${what} in ${t.mode} mode (${book}).`;
   const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
   for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
   if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map((c) => exchange(s, c)).join('; ')}.` });

@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { portSplitWords } from '../analysis/passive-port-split.js';
-import { announcesActive } from '../ftp/commands.js';
+import { announcesActive, commandLine } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
@@ -109,7 +109,7 @@ export function announceText(t: Transfer): string {
 
 function requestText(t: Transfer, max: number): string {
   if (!t.request) return '-';
-  return clip(t.request.arg ? `${t.request.command} ${t.request.arg}` : t.request.command, max);
+  return clip(commandLine(t.request), max);
 }
 
 function connectionLines(t: Transfer): string[] {
@@ -279,7 +279,7 @@ function commandLines(c: Command, s: Session): Line[] {
       : `malformed: ${c.tuple.reason}`;
   }
   if (c.command !== null) {
-    const request = { frame: c.frame, time: c.time, dir: 'C→S', text: c.arg ? `${c.command} ${c.arg}` : c.command, decoded: '' };
+    const request = { frame: c.frame, time: c.time, dir: 'C→S', text: commandLine(c), decoded: '' };
     // Active announcements are decoded on the request; passive ones on the reply.
     if (c.tuple && announcesActive(c.command)) request.decoded = decoded;
     out.push(request);

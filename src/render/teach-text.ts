@@ -7,6 +7,7 @@ import type { LadderCut } from '../analysis/ladder.js';
 import { endpoint } from './format.js';
 import { noCommandWords } from '../analysis/diagnose/facts.js';
 import { escapeText } from './escape.js';
+import { commandHeadline, commandLine } from '../ftp/commands.js';
 
 /** IANA service names of the ports a reader of FTP captures meets. */
 const SERVICES: Readonly<Record<number, string>> = {
@@ -81,13 +82,13 @@ export function tupleText(t: AddressTuple, s: Session): string {
 
 /** A command line as sent ("RETR hello.txt"), escaped. */
 export function commandText(c: Command): string {
-  return escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  return escapeText(commandLine(c));
 }
 
 /** What a transfer was for: "RETR hello.txt", or a phrase when no command used it. */
 export function transferPurpose(t: Transfer): string {
   if (t.request === null) return noCommandWords(t);
-  return escapeText(t.request.arg ? `${t.request.command} ${t.request.arg}` : t.request.command);
+  return escapeText(commandHeadline(t.request));
 }
 
 export interface LineSet {

@@ -8,7 +8,7 @@ import type { Analysis, Diagnosis, Session, Transfer } from '../analysis/model.j
 import { noticesByFrame } from '../analysis/unanswered.js';
 import { flagNames, type LadderEvent, type ReplyEvent, type RunEvent, type SessionLadder, type HostRole } from '../analysis/ladder.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { announcesActive } from '../ftp/commands.js';
+import { announcesActive, commandLine } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative, seconds } from './format.js';
 import { laterCopyOfPreliminary, loginRefusedNote, tlsRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
@@ -115,7 +115,7 @@ export function eventLabel(e: LadderEvent, s: Session): string {
     }
     case 'command': {
       const c = e.command;
-      return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+      return (e.decrypted ? DECRYPTED_MARK : '') + escapeText(commandLine(c));
     }
     case 'reply':
       return replyLabel(e);

@@ -16,6 +16,7 @@ import { escapeText } from './escape.js';
 import { seconds } from './format.js';
 import type { FallbackAnnounce, SplitPending, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
 import type { Resumption } from '../tcp/types.js';
+import { commandHeadline } from '../ftp/commands.js';
 
 const n = count;
 
@@ -688,7 +689,7 @@ function hadThem(later: InCaptureGap['later']): string {
 export function noReplySentence(c: Command): string | null {
   const why = noReplyWords(c);
   if (why === null) return null;
-  const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  const line = escapeText(commandHeadline(c));
   if (c.noReply?.why === 'capture-gap') return `${line} (frame ${c.frame}) was answered, but not in the capture: ${why}.`;
   return `${line} (frame ${c.frame}) was never answered: ${why}.`;
 }
@@ -701,7 +702,7 @@ export function serverClosedNotes(s: Session): string[] {
   const unanswered = s.commands.filter((c) => c.noReply?.why === 'server-closed');
   if (unanswered.length === 0) return skipped;
   const first = unanswered[0].noReply as ServerClosed;
-  const lines = unanswered.slice(0, 4).map((c) => `${escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''))} (frame ${c.frame})`);
+  const lines = unanswered.slice(0, 4).map((c) => `${escapeText(commandHeadline(c))} (frame ${c.frame})`);
   const more = unanswered.length > 4 ? ` and ${unanswered.length - 4} more` : '';
   const reset = first.reset !== null ? ` (the server reset the connection, frame ${first.reset})` : '';
   return [...skipped, `${capital(serverClosedWords(first))}; ${lines.join(', ')}${more}, sent after that, ${unanswered.length === 1 ? 'was' : 'were'} never answered${reset}.`];
@@ -717,7 +718,7 @@ export function leftAfterRefusalWords(s: Session): string | null {
   const left = leftAfterRefusal(s);
   if (left === null) return null;
   const c = left.command;
-  const line = escapeText(c.arg ? `${c.command} ${c.arg}` : (c.command ?? ''));
+  const line = escapeText(commandHeadline(c));
   return `the server refused ${line} (${escapeText(replyWords(c.reply!))}, frame ${c.reply!.frame}) and the client ${left.by === 'quit' ? 'logged out' : 'closed the control connection'} right after it`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FTP_COMMANDS, commandInfo, parseReplyLine, parseRequestLine } from '../../src/ftp/commands.js';
+import { FTP_COMMANDS, commandHeadline, commandInfo, commandLine, parseReplyLine, parseRequestLine } from '../../src/ftp/commands.js';
 
 describe('command catalog', () => {
   it('flags exactly the data-connection commands, with their direction', () => {
@@ -94,5 +94,20 @@ describe('parseReplyLine', () => {
     expect(parseReplyLine('600 foo')).toMatchObject({ code: 0, problem: 'reply code 600 out of range 100-599' });
     expect(parseReplyLine('099 foo')).toMatchObject({ code: 0, problem: 'reply code 099 out of range 100-599' });
     expect(parseReplyLine('')).toEqual({ code: 0, sep: '', text: '', problem: 'empty reply line' });
+  });
+});
+
+describe('commandLine and commandHeadline', () => {
+  it('joins the verb and its argument as sent, and leaves a bare verb alone', () => {
+    expect(commandLine({ command: 'RETR', arg: 'hello.txt' })).toBe('RETR hello.txt');
+    expect(commandLine({ command: 'PASV', arg: '' })).toBe('PASV');
+    expect(commandLine({ command: null, arg: '' })).toBe('');
+  });
+
+  it('cuts an argument longer than 100 characters in a headline, saying its length', () => {
+    const name = 'A'.repeat(8187); // the length Suricata's too-long-command capture sends
+    expect(commandHeadline({ command: 'RETR', arg: name })).toBe(`RETR ${'A'.repeat(99)}… (8187 characters)`);
+    const hundred = 'b'.repeat(100);
+    expect(commandHeadline({ command: 'STOR', arg: hundred })).toBe(`STOR ${hundred}`);
   });
 });

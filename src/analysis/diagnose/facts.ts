@@ -4,6 +4,7 @@
  */
 import type { Command, DataConnection, Endpoint, HandshakeEvent, Reply, Session, Transfer } from '../model.js';
 import { sessionOrder } from '../session-order.js';
+import { commandHeadline } from '../../ftp/commands.js';
 
 export function ep(e: Endpoint): string {
   return e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
@@ -52,7 +53,7 @@ export function noCommandWords(t: Transfer): string {
 
 /** "RETR report.pdf, active mode" */
 export function transferLabel(t: Transfer): string {
-  const what = t.request ? `${t.request.command}${t.request.arg ? ` ${t.request.arg}` : ''}` : noCommandWords(t);
+  const what = t.request ? commandHeadline(t.request) : noCommandWords(t);
   return `${what}, ${t.mode} mode`;
 }
 
