@@ -186,12 +186,13 @@ export function findPendingSplits(
       const stop = clientStop(t, s, stoppedByClient);
       // A later download of the same file is what came of this one (a segment's next, a resume): its verdict stands.
       if (stop === null || (lastAsked.get(fileKey(s, path)) ?? 0) > stop.frame) continue;
-      // A sibling runs beside the piece, for the same file: a session begun after the stop, or one
-      // that moved other files only (either way), is another run of the client's.
+      // A sibling runs beside the piece, downloading the same file or no file yet: a session begun
+      // after the stop, or one that moved other files only, or uploaded this one (a segment is a
+      // download), is another run of the client's.
       const name = fileKey(s, path);
       const sameFile = (o: Session): boolean => {
-        const names = o.transfers.flatMap((x) => (x.direction !== 'listing' && pathOf(x) !== null ? [fileKey(o, pathOf(x)!)] : []));
-        return names.length === 0 || names.includes(name);
+        const files = o.transfers.filter((x) => x.direction !== 'listing' && pathOf(x) !== null);
+        return files.length === 0 || files.some((x) => mayBeDownload(x) && fileKey(o, pathOf(x)!) === name);
       };
       const other = others.find((g) => g.s.start <= stop.time + SIBLING_GRACE && sameFile(g.s));
       if (other === undefined) continue;

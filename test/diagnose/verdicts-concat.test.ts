@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { appendPcap } from '../support/pcap-edit.js';
+import { appendPcap, mergePcap } from '../support/pcap-edit.js';
 import { analyze, ftpRows, path, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-concat-'));
@@ -155,5 +155,24 @@ describe('a capture followed by another of the same hosts: each story reads as a
     const j = await joined(A, B);
     expect(rows(j.a.sessions.slice(0, first.sessions.length))).toEqual(rows(first.sessions));
     expect(rows(first.sessions).find((r) => r[0] === 'RETR big.bin')).toEqual(['RETR big.bin', 146, 'aborted', 'aborted by client', 'aborted']);
+  });
+  it('nor is one beside an upload of the same name, in captures merged side by side', async () => {
+    // Two runs at once, merged in time order (mergePcap, the second from 0.2 s after the first's
+    // start): curl's STOR half.bin (frame 24), its capture stopped mid-upload, and wget's RETR
+    // half.bin (frame 26), cut when the client was killed: aborted by the client, as alone. Before:
+    // the uploading session, still going at the end, was taken for a sibling moving "that file",
+    // and the download read "incomplete, not known yet" (a split piece); a segment is a download.
+    const A = 'capture-stopped-stor-pureftpd-curl';
+    const B = 'client-killed-pyftpdlib-wget';
+    expect(ftpRows(A, '0').find(([, x]) => x === 'STOR')).toEqual([24, 'STOR']);
+    expect(ftpRows(B, '0').find(([, x]) => x === 'RETR')).toEqual([26, 'RETR']);
+    const { file, frameOf } = mergePcap(readFileSync(path(A)), readFileSync(path(B)), 0.2);
+    const out = join(tmp, `${A}+${B}.merged.pcap`);
+    writeFileSync(out, file);
+    const merged = await analyzeFiles([out], { fileName: out, thread: false });
+    expect(rows(merged.sessions)).toEqual([
+      ['STOR half.bin', frameOf(0, 24), 'incomplete', 'incomplete:capture-ended', null],
+      ['RETR half.bin', frameOf(1, 26), 'aborted', 'aborted by client', 'aborted'],
+    ]);
   });
 });

@@ -82,3 +82,34 @@ export function swapNeighbours(file: Buffer, frame: number): Buffer {
   out[frame] = withTimeOf(a, b);
   return Buffer.concat([header, ...out]);
 }
+
+/**
+ * Two captures of the same time, as one file: `second`'s records moved by whole seconds to begin
+ * `overlap` seconds after `first`'s first, then both merged in time order (`first`'s first at a
+ * tie), as `mergecap` merges two capture points or two runs side by side (each record header's
+ * seconds field only; packets untouched). Both must share the byte order, link type and timestamp
+ * resolution. `frameOf(part, n)`: the merged capture's frame number of part's (0 or 1) frame n.
+ */
+export function mergePcap(first: Buffer, second: Buffer, overlap: number): { file: Buffer; frameOf: (part: 0 | 1, frame: number) => number } {
+  const a = splitPcap(first);
+  const b = splitPcap(second);
+  if (!a.header.equals(b.header)) throw new Error('mergePcap: the two captures have different file headers');
+  const le = a.header.readUInt32LE(0) === 0xa1b2c3d4 || a.header.readUInt32LE(0) === 0xa1b23c4d;
+  const unit = a.header.readUInt32LE(0) === 0xa1b23c4d || a.header.readUInt32BE(0) === 0xa1b23c4d ? 1e9 : 1e6;
+  const u32 = (r: PcapRecord, o: number): number => (le ? r.bytes.readUInt32LE(o) : r.bytes.readUInt32BE(o));
+  const time = (r: PcapRecord): number => u32(r, 0) + u32(r, 4) / unit;
+  const shift = Math.ceil(time(a.records[0]) + overlap - time(b.records[0]));
+  const moved = (r: PcapRecord): Buffer => {
+    const bytes = Buffer.from(r.bytes);
+    if (le) bytes.writeUInt32LE(u32(r, 0) + shift, 0);
+    else bytes.writeUInt32BE(u32(r, 0) + shift, 0);
+    return bytes;
+  };
+  const all = [
+    ...a.records.map((r) => ({ part: 0 as const, frame: r.frame, t: time(r), bytes: r.bytes })),
+    ...b.records.map((r) => ({ part: 1 as const, frame: r.frame, t: time(r) + shift, bytes: moved(r) })),
+  ].sort((x, y) => x.t - y.t || x.part - y.part || x.frame - y.frame);
+  const frames = [new Map<number, number>(), new Map<number, number>()];
+  all.forEach((r, i) => frames[r.part].set(r.frame, i + 1));
+  return { file: Buffer.concat([a.header, ...all.map((r) => r.bytes)]), frameOf: (part, frame) => frames[part].get(frame)! };
+}
