@@ -14,7 +14,7 @@
  * network keeps its own verdict.
  */
 import type { Session, SplitLost, SplitPending, SplitSegment, Transfer } from './model.js';
-import { firstAbove, peersKey } from './sorted.js';
+import { firstAbove, peersKey, sameLogin } from './sorted.js';
 import { receiverEndedSilence } from './silence-ended.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
@@ -144,7 +144,7 @@ const SIBLING_GRACE = 1;
 /**
  * Downloads the client stopped short (its ABOR, its reset or FIN of the data connection, or its
  * close of the control connection while the data still came) while another session of its own to
- * the same server, begun by then and moving that file or none yet, was still under way when the capture ended (`underWay`: that
+ * the same server (as the same user), begun by then and moving that file or none yet, was still under way when the capture ended (`underWay`: that
  * session's last step, or null), and that no later download of the same file in the capture follows: a client that
  * fetches a file in segments (axel, aria2c, lftp pget) closes each once its piece is in and asks
  * for the next over its other sessions, so whether this was such a piece or a download stopped short
@@ -176,7 +176,8 @@ export function findPendingSplits(
     going.set(peersKey(s), list);
   }
   for (const s of sessions) {
-    const others = going.get(peersKey(s))?.filter((g) => g.s !== s);
+    // A split's sessions log in as one user: another user's session beside it is another client (users behind one NAT).
+    const others = going.get(peersKey(s))?.filter((g) => g.s !== s && sameLogin(g.s, s));
     if (others === undefined || others.length === 0) continue;
     for (const t of s.transfers) {
       const c = t.connection;
@@ -222,7 +223,7 @@ const MAX_BESIDE_TRIED = 64;
 /**
  * Downloads the client stopped short (the reading of findSplitSegments: its ABOR, its reset or FIN of
  * the data connection before the server's) that findSplitSegments could not show a finished piece,
- * beside another download between the same client and server that ran while it did (its session
+ * beside another download between the same client and server, by the same user, that ran while it did (its session
  * open before this one was stopped, its own transfer not over before this one was asked), where the
  * capture lost what that showing reads: control bytes of this session or of one of those beside it
  * (a segment's REST, its 350, its RETR, a SIZE's 213 — Session.controlGapBytes), or the other
@@ -253,8 +254,8 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
         let tried = 0;
         for (const u of peers) {
           if (tried >= MAX_BESIDE_TRIED || (lost !== null && other !== null)) break;
-          // Its session open before this download was stopped, and not closed before it was asked.
-          if (u.start >= stop.time || (u !== s && (u.closedBy?.time ?? u.end) < from)) continue;
+          // Its session open before this download was stopped, and not closed before it was asked; logged in as the same user.
+          if (u.start >= stop.time || (u !== s && ((u.closedBy?.time ?? u.end) < from || !sameLogin(u, s)))) continue;
           if (lost === null && u.controlGapBytes > 0) lost = { what: 'control', session: u.id, frame: u.controlGapFrame ?? firstFrameOf(u.transfers[0] ?? t) ?? t.request.frame };
           for (const x of u.transfers) {
             if (x === t || !mayBeDownload(x)) continue;

@@ -5,7 +5,8 @@
  * analysed every fixture followed by others of the same hosts and compared each session and transfer
  * with its analysis alone; each mechanism it found is a case here: two committed real fixtures, the
  * second's records appended with their timestamps moved to begin 2 s after the first's last
- * (test/support/pcap-edit.ts appendPcap: whole records, only their time changed). Frames of the
+ * (test/support/pcap-edit.ts appendPcap: whole records, only their time changed), or (--overlap)
+ * moved to begin 0.2 s after the first's start and merged in time order (mergePcap). Frames of the
  * second are its own (tshark's, NAME.tshark-*.tsv) plus the first's record count (`at`).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -173,6 +174,27 @@ describe('a capture followed by another of the same hosts: each story reads as a
     expect(rows(merged.sessions)).toEqual([
       ['STOR half.bin', frameOf(0, 24), 'incomplete', 'incomplete:capture-ended', null],
       ['RETR half.bin', frameOf(1, 26), 'aborted', 'aborted by client', 'aborted'],
+    ]);
+  });
+  it("nor is one beside another user's download of the same file, in captures merged side by side", async () => {
+    // Two users behind one address fetch big.bin from one server at once (mergePcap, the second
+    // from 0.2 s after the first's start): ftpuser's RETR (frame 26), its capture stopped mid-download,
+    // and fxa14user's RETR (frame 30), which the client gave up on after the router dropped its data:
+    // aborted by the client (path loss), as alone. Before: ftpuser's session, still going at the end,
+    // was taken for a sibling of a split download, and the second read "incomplete, not known yet".
+    // A client that splits a download logs every segment's session in as the same user.
+    const A = 'cut-midtransfer-vsftpd-curl';
+    const B = 'data-loss-abort-vsftpd-curl';
+    expect(ftpRows(A, '0').filter(([, x]) => x === 'USER' || x === 'RETR').map(([f, x]) => [f, x])).toEqual([[8, 'USER'], [26, 'RETR']]);
+    expect(ftpRows(B, '0').filter(([, x]) => x === 'USER' || x === 'RETR').map(([f, x]) => [f, x])).toEqual([[8, 'USER'], [30, 'RETR']]);
+    const { file, frameOf } = mergePcap(readFileSync(path(A)), readFileSync(path(B)), 0.2);
+    const out = join(tmp, `${A}+${B}.merged.pcap`);
+    writeFileSync(out, file);
+    const merged = await analyzeFiles([out], { fileName: out, thread: false });
+    expect(merged.sessions.map((s) => s.user)).toEqual(['ftpuser', 'fxa14user']);
+    expect(rows(merged.sessions)).toEqual([
+      ['RETR big.bin', frameOf(0, 26), 'incomplete', 'incomplete:capture-ended', null],
+      ['RETR big.bin', frameOf(1, 30), 'aborted', 'aborted by client', 'path-loss'],
     ]);
   });
 });
