@@ -843,9 +843,10 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'client-killed-ipv6-proftpd-wget',
     causes: { '1.1': 'aborted' },
-    // The killed client's first RST (246); its later RSTs answer segments in flight.
-    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 246 || f === 310) }),
-    says: { '1.1': [/The client reset the data connection at frame 246/, /look at the client side/] },
+    // The killed client's first RST (246); its later RSTs answer segments in flight. Its FIN on the
+    // control connection (244), before the server's 426, is the client leaving (audit 61).
+    evidence: (v) => ({ '1.1': [...expectedEvidence(v).filter((f) => f <= 246 || f === 310), 244].sort((x, y) => x - y) }),
+    says: { '1.1': [/The client reset the data connection at frame 246/, /The client closed the control connection \(FIN, frame 244\) before the server had answered the transfer/, /look at the client side/] },
   },
   {
     fixture: 'fail-passive-refused-pureftpd-ncftp',
@@ -1023,13 +1024,11 @@ const SCENARIOS: Scenario[] = [
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
   // Sixty-first audit (verdicts-audit61.test.ts): active mode through two NATs both with the FTP
-  // helper (between the routers and at the server); squid as an FTP gateway (its server side, and the
-  // HTTP client's side, which holds no FTP); 0- and 1-byte files both ways and QUIT before a 226 on
+  // helper (between the routers and at the server); squid as an FTP gateway (its server side); 0- and 1-byte files both ways and QUIT before a 226 on
   // vsftpd (its upload whose client left before the 226: not known, no diagnosis).
   'a61-double-nat-helpers-vsftpd-tnftp',
   'a61-double-nat-helpers-vsftpd-tnftp-server-side',
   'a61-squid-gateway-vsftpd-curl',
-  'a61-squid-gateway-vsftpd-curl-client-side',
   'a61-tiny-quit-early-vsftpd-python',
   // QUIT right after the 150 of a RETR and of a STOR: vsftpd finishes each and answers 226 then 221;
   // pyftpdlib answers 221 at once and the transfer's 226 after it.

@@ -437,7 +437,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // An error the server sent after the client had reset the data connection: its own failed read or
   // write on that connection (BusyBox ftpd's "451 Error"), the reset's echo, not a second cause.
   const afterClientReset = c?.rst?.by === 'client' && !forged && t.reply !== null && c.rst.frame < t.reply.frame;
-  // The client had closed the control connection before that reply: the reply answers its leaving.
+  // The client had left before the server ended the transfer (its QUIT while it ran, or its close of
+  // the control connection): the server's reply, or its close or reset of the data connection, answers that.
   const left = clientLeftFirst(t, ctx.session);
   if (left !== null) {
     stops.push({
