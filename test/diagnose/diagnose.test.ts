@@ -76,6 +76,20 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 130], '2.1': [261, 262, 263, 265, 267, 268, 277] }),
     says: { '1.1': [/426 ABORT \(frame 130\): the server's answer to the client's QUIT/, /compare its copy with the original/] },
   },
+  // A router that starts dropping the control connection 1.5 s into an upload (not an idle timeout):
+  // the data arrives whole, the 226 never reaches the client: control-cut at both ends.
+  {
+    fixture: 'a61-ctrl-drop-stor-vsftpd-curl',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 25, 310, 313, 314] }),
+    says: { '1.1': [/idle for 2\.7 s before the data connection ended \(since frame 25\), and 9\.0 s more until that/, /a rule or a flushed state table that began dropping it looks the same/] },
+  },
+  {
+    fixture: 'a61-ctrl-drop-stor-vsftpd-curl-server-side',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 25, 310, 313, 314] }),
+    says: { '1.1': [/226 Transfer complete \(frame 313\), never reached the client: it was sent again 6 times/] },
+  },
   {
     fixture: 'a61-double-nat-inner-helper-vsftpd-tnftp',
     causes: { '1.1': 'active-syn-unanswered' },

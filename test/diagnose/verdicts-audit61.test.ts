@@ -29,6 +29,12 @@
  * Before this audit diagnose said the second attempt had moved "56472 bytes of 150000 announced", while
  * the verdict (explain, transfers) said 56,472 of the 93,528 left after its REST.
  *
+ * a61-ctrl-drop-stor-vsftpd-curl: a router that starts dropping the control connection 1.5 s into a
+ * STOR (a rule, not an idle timeout): the upload arrives whole, the 226 never reaches the client.
+ * Before this audit the client-side diagnosis said the control connection "had been idle for 12 s ...
+ * while the data connection ran" (the data ran 2.7 s; the rest was curl waiting for the reply) and that
+ * a device "forgot it (its idle timeout)", a guess the capture cannot make.
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,7 +48,10 @@ import type { Analysis } from '../../src/analysis/model.js';
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit61-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Each transfer's announcement and command frames are tshark's (its ftp-data view; a resume's command there is its REST). */
+/**
+ * Each transfer's announcement and command frames are tshark's (its ftp-data view). tshark names the
+ * first command after the announcement: a resume's REST, curl's TYPE I sent between its PASV and STOR.
+ */
 function sameAsTshark(name: string, a: Analysis): void {
   const ds = dataStreams(name);
   const rests = new Map(tsv(name, 'data-streams').map((r) => [r['tcp.stream'], r['ftp-data.command']]));
@@ -51,8 +60,9 @@ function sameAsTshark(name: string, a: Analysis): void {
     const row = t.connection ? ds[String(t.connection.stream)] : undefined;
     if (!row) continue;
     seen++;
-    if (rests.get(String(t.connection!.stream))!.startsWith('REST')) expect([t.announce!.frame, row[1]]).toEqual([row[0], t.request!.frame - 2]);
-    else expect([t.announce!.frame, t.request!.frame]).toEqual(row);
+    const named = rests.get(String(t.connection!.stream))!;
+    if (/^(REST|TYPE) /.test(named)) expect([t.announce!.frame, row[1] < t.request!.frame, row[1] > row[0]]).toEqual([row[0], true, true]);
+    else expect([named.split(' ')[0], t.announce!.frame, t.request!.frame]).toEqual([t.request!.command, ...row]);
   }
   expect(seen).toBe(ds ? Object.keys(ds).length : 0);
 }
@@ -547,4 +557,41 @@ describe('sixty-first audit: QUIT sent right after the 150, the data still flowi
     const fin = tsv(name, 'fields').find((r) => r['frame.number'] === '359')!;
     expect([fin['tcp.srcport'], fin['tcp.flags']]).toEqual(['50039', '0x0011']);
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The control connection dropped mid-upload
+// ---------------------------------------------------------------------------------------------------
+describe('sixty-first audit: a router that starts dropping the control connection during an upload', () => {
+  for (const [name, by, reply] of [
+    ['a61-ctrl-drop-stor-vsftpd-curl', 'client', null],
+    ['a61-ctrl-drop-stor-vsftpd-curl-server-side', 'server', 313],
+  ] as const) {
+    it(`${name}: the upload whole (the server's copy), the final reply lost: reply-lost, control-cut, in every output`, async () => {
+      const a = await analyze(name);
+      const f = facts(name);
+      expect([f.client.exit_status, f.files[0].received_matches, f.files[0].received.size]).toEqual([28, true, 262144]);
+      expect(f.client.output).toContain('curl: (28) FTP response timeout');
+      expect(transferRows(a)).toEqual([['1.1', 'PASV', 18, 'STOR a61-up.bin', 24, 1, 262144, reply === null ? null : 226, reply, 'reply-lost']]);
+      sameAsTshark(name, a);
+      expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
+      const t = transfer(a, '1.1');
+      expect(t.verdict).toMatchObject({ kind: 'reply-lost', bytes: 262144, by, from: 313 });
+      expect([t.diagnosis!.cause, t.diagnosis!.evidence]).toEqual(['control-cut', [18, 19, 20, 24, 25, 310, 313, 314]]);
+      // tshark: the data connection's FINs (310, 311), then nothing on the control connection gets through (313 on, repeated).
+      const fields = tsv(name, 'fields');
+      const at = (n: number): Record<string, string> => fields.find((r) => r['frame.number'] === String(n))!;
+      expect([at(310)['tcp.flags'], at(313)['tcp.dstport'] === '21' || at(313)['tcp.srcport'] === '21']).toEqual(['0x0011', true]);
+      const said = flat(t.diagnosis!.summary);
+      expect(said).toContain('a rule or a flushed state table that began dropping it looks the same');
+      expect(said).not.toContain('forgot it (its idle timeout)');
+      if (by === 'client') expect(said).toContain('The control connection had been idle for 2.7 s before the data connection ended (since frame 25), and 9.0 s more until that');
+      else expect(said).toContain('The control connection had been idle for 2.7 s before that (since frame 25) while the data connection ran');
+      const [summary, transfers] = await outputs(name, 'summary', 'transfers');
+      expect(summary).toContain('1 data whole with the final reply lost');
+      expect(transfers).toContain('delivered its data whole (262,144 bytes)');
+      const eve = await eveVerdicts(name);
+      expect(eve['1.1']).toEqual(['reply-lost', 'control-cut']);
+    });
+  }
 });

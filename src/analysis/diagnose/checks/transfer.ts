@@ -1226,12 +1226,23 @@ export function checkControlCut(ctx: TransferContext): Diagnosis | null {
   const idle = lastExchangeBefore(s, cut.frame);
   // When the first unacknowledged segment left: the reply, a command, or a FIN (a handshake event).
   const cutAt = reply?.time ?? s.commands.find((x) => x.frame === cut.frame)?.time ?? s.controlConnection.handshake.find((e) => e.frame === cut.frame)?.time ?? null;
+  // Where it stopped getting through the capture cannot show: only that nothing on it got through
+  // after the last exchange. A device that forgets an idle connection, and a rule or a state flush that
+  // begins dropping it, look the same.
+  const why =
+    'a stateful firewall or NAT between the hosts stopped passing it — most often one that forgets a connection idle longer than its timeout, ' +
+    'though a rule or a flushed state table that began dropping it looks the same — and drops what comes on it since';
   if (idle !== null && cutAt !== null) {
+    // Idle while the data connection ran: counted to the data connection's end, not to a client's
+    // giving up long after it (a reply that came with the data's end counts to itself).
+    const waited = cutAt - c.end;
+    const until = waited > 1 ? c.end : cutAt;
     details.push(
-      `The control connection had been idle for ${secondsText(cutAt - idle.time)} before that (since frame ${idle.frame}) while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since`,
+      `The control connection had been idle for ${secondsText(until - idle.time)} before ${until === cutAt ? 'that' : `the data connection ended`} (since frame ${idle.frame})` +
+        `${until === cutAt ? ' while the data connection ran' : `, and ${secondsText(waited)} more until that`}: ${why}`,
     );
   } else {
-    details.push('The control connection had been idle while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since');
+    details.push(`The control connection had been idle while the data connection ran: ${why}`);
   }
   return diagnosis(ctx, 'control-cut', details, evidenceFrames(t, [senderFin?.frame, cut.frame, cut.repeats[0], idle?.frame]));
 }
