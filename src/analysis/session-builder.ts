@@ -301,6 +301,12 @@ export class SessionBuilder {
    * ends the wait (pure-ftpd sends no 426 at all).
    */
   private abortedBeforeFinal: Command | null = null;
+  /**
+   * A transfer command still running when the server answered the QUIT sent right behind it (221):
+   * its own final reply may follow the 221 (pyftpdlib answers a QUIT at once and the transfer once
+   * its data ends: 221, then 226, then the close). The next reply, when nothing else waits, is its.
+   */
+  private quitBeforeFinal: Command | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
   /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
@@ -689,6 +695,13 @@ export class SessionBuilder {
       this.applyReply(aborted, reply);
       return;
     }
+    const quitted = this.quitBeforeFinal;
+    this.quitBeforeFinal = null;
+    if (quitted !== null && !head && this.untracked === 0 && reply.code >= 200 && reply.code !== 221) {
+      quitted.reply = reply;
+      this.applyReply(quitted, reply);
+      return;
+    }
     if (!head && this.untracked > 0) {
       // The reply of a command sent past the pending bound: consume it to keep the pairing in order.
       this.untracked--;
@@ -716,6 +729,8 @@ export class SessionBuilder {
       const quit = this.pending.findIndex((c) => c.command === 'QUIT');
       if (quit > 0) {
         const q = this.pending[quit];
+        // The QUIT right behind a running transfer: the transfer's own reply may still come after the 221.
+        if (quit === 1 && this.runningTransfer(head)) this.quitBeforeFinal = head;
         this.pending.splice(0, quit + 1);
         q.reply = reply;
         this.applyReply(q, reply);
@@ -1004,6 +1019,7 @@ export class SessionBuilder {
   finish(): void {
     this.pending.length = 0;
     this.abortedBeforeFinal = null;
+    this.quitBeforeFinal = null;
     this.untracked = 0;
     this.running.length = 0;
   }

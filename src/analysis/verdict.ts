@@ -862,11 +862,13 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (t.abortFrame !== null) return 'client';
   if (c?.rst) {
     if (c.rst.forged) return 'network';
+    if (clientLeftFirst(t, s) !== null) return 'client';
     // The server's end was gone before its stack reset the client's packets (after its failure reply,
     // or answering the client's ACKs or FIN as for no connection): reset by neither host's software.
     return serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'firewall' : c.rst.by;
   }
   if (serverSideResetUnseen(t) !== null) return 'firewall';
+  if (clientLeftFirst(t, s) !== null) return 'client';
   if (t.reply !== null && t.reply.code >= 400) return 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
@@ -890,6 +892,47 @@ function clientGone(t: Transfer, s: Session): number | null {
   if (sessionOrder(s).commandAfter(from)) return null;
   if (end.frame < t.reply.frame) return end.frame;
   return end.how === 'rst' && end.time - t.reply.time <= GONE_RST_SECONDS ? end.frame : null;
+}
+
+/** How a client left its session before the server ended a transfer (clientLeftFirst). */
+export interface ClientLeft {
+  /** The frame of its QUIT, or of its close (FIN) or reset of the control connection. */
+  frame: number;
+  how: 'quit' | 'fin' | 'rst';
+}
+
+/**
+ * The client had left before the server ended a transfer: its next command after the transfer command
+ * was QUIT, sent while the transfer was under way, or it sent none and closed or reset its control
+ * connection; and that came before the server's failure reply, or, with no reply at all, before the
+ * server's own close or reset of the data connection. The server's end answers the client's leaving
+ * (to a client that closed the control connection the moment its upload's data was sent, as a client
+ * killed mid-transfer does too: proftpd's 426, pure-ftpd's 451, pyftpdlib's reset of the data it had
+ * not read; to a QUIT during an upload, proftpd's 221 and its close of the data connection): the
+ * client ended the transfer, not the server. Null when something had cut the data connection first.
+ * (A success reply to a client gone is clientGone's: an upload of a size nobody stated, not known.)
+ */
+export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
+  const c = t.connection;
+  if (t.request === null) return null;
+  let quit: number | null = null;
+  for (const x of sessionOrder(s).commandsBetween(t.request.frame)) {
+    if (x.command === null) continue;
+    if (x.command !== 'QUIT') return null;
+    quit = x.frame;
+    break;
+  }
+  const end = s.closedBy;
+  const left: ClientLeft | null = quit !== null ? { frame: quit, how: 'quit' } : end?.by === 'client' ? { frame: end.frame, how: end.how } : null;
+  if (left === null) return null;
+  const rst = c?.rst;
+  const serverStop = [rst?.by === 'server' && rst.forged !== true ? rst.frame : null, c?.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame ?? null]
+    .filter((x): x is number => x !== null && x > left.frame);
+  const serverEnd = t.reply !== null ? (t.reply.code >= 400 ? t.reply.frame : null) : serverStop.length > 0 ? Math.min(...serverStop) : null;
+  if (serverEnd === null || left.frame > serverEnd) return null;
+  // Something had already cut the data connection before the client left: the client left a transfer already ended.
+  if ((rst && rst.frame < left.frame) || serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null) return null;
+  return left;
 }
 
 /** The transfer command the capture holds, of a transfer whose data connection began before the capture. */

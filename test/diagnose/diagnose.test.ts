@@ -38,6 +38,78 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-first verdict audit (verdicts-audit61.test.ts): a client that closed the control connection
+  // the moment its upload's data was sent; the server's 426 (proftpd), 451 (pure-ftpd) or reset of the
+  // data connection (pyftpdlib) answers its leaving: aborted, by the client. Double NAT with the outer
+  // NAT's helper missing (at the client and at the server); squid's EPSV and PASV to a dropped passive
+  // range; wget -r with one file refused and one cut by the router twice, then resumed whole.
+  {
+    fixture: 'a61-tiny-quit-early-proftpd-python',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [175, 176, 177, 179, 249, 250] }),
+    says: { '2.1': [/it had left/, /wait for the transfer's final reply \(226\)/] },
+  },
+  {
+    fixture: 'a61-tiny-quit-early-pureftpd-python',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [178, 179, 180, 182, 252, 256] }),
+    says: { '2.1': [/the server's answer to a client that had already left/] },
+  },
+  {
+    fixture: 'a61-tiny-quit-early-pyftpdlib-python',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [171, 172, 173, 175, 245, 248] }),
+    says: { '2.1': [/its TCP had them all/] },
+  },
+  // QUIT sent right after a transfer's 150: proftpd answers 221 and closes the upload's data
+  // connection at once; pure-ftpd answers 426 to the transfer (a download whose bytes all came, an
+  // upload reset): aborted, by the client's QUIT.
+  {
+    fixture: 'a61-quit-mid-proftpd-python',
+    causes: { '2.1': 'aborted' },
+    evidence: () => ({ '2.1': [283, 284, 285, 287, 289, 391] }),
+    says: { '2.1': [/The client sent QUIT \(frame 289\) while the transfer was still under way/, /221 Goodbye \(frame 358\), then closed the data connection \(FIN, frame 359\)/] },
+  },
+  {
+    fixture: 'a61-quit-mid-pureftpd-python',
+    causes: { '1.1': 'aborted', '2.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 130], '2.1': [261, 262, 263, 265, 267, 268, 277] }),
+    says: { '1.1': [/426 ABORT \(frame 130\): the server's answer to the client's QUIT/, /compare its copy with the original/] },
+  },
+  // A router that starts dropping the control connection 1.5 s into an upload (not an idle timeout):
+  // the data arrives whole, the 226 never reaches the client: control-cut at both ends.
+  {
+    fixture: 'a61-ctrl-drop-stor-vsftpd-curl',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 25, 310, 313, 314] }),
+    says: { '1.1': [/idle for 2\.7 s before the data connection ended \(since frame 25\), and 9\.0 s more until that/, /a rule or a flushed state table that began dropping it looks the same/] },
+  },
+  {
+    fixture: 'a61-ctrl-drop-stor-vsftpd-curl-server-side',
+    causes: { '1.1': 'control-cut' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 25, 310, 313, 314] }),
+    says: { '1.1': [/226 Transfer complete \(frame 313\), never reached the client: it was sent again 6 times/] },
+  },
+  {
+    fixture: 'a61-double-nat-inner-helper-vsftpd-tnftp',
+    causes: { '1.1': 'active-syn-unanswered' },
+    evidence: () => ({ '1.1': [33, 34, 35, 37] }),
+  },
+  {
+    fixture: 'a61-double-nat-inner-helper-vsftpd-tnftp-server-side',
+    causes: { '1.1': 'active-address-mismatch' },
+    evidence: () => ({ '1.1': [33, 34, 35, 36, 38, 39, 40, 41, 42] }),
+  },
+  {
+    fixture: 'a61-squid-passive-blocked-vsftpd-curl',
+    causes: { '1.1': 'passive-syn-unanswered', '1.2': 'passive-syn-unanswered' },
+    evidence: () => ({ '1.1': [22, 23, 25, 26, 27, 28], '1.2': [30, 32, 33, 34, 35, 36] }),
+  },
+  {
+    fixture: 'a61-wget-tree-one-denied-one-cut-vsftpd',
+    causes: { '1.3': 'aborted', '1.4': 'aborted', '1.6': 'server-refused' },
+    evidence: () => ({ '1.3': [54, 55, 56, 58, 115, 120, 121], '1.4': [123, 125, 126, 130, 187, 192, 193], '1.6': [253, 254, 255, 257, 258, 263] }),
+  },
   // Fifty-eighth verdict audit (verdicts-audit58.test.ts): a data connection cut mid-transfer by the
   // router's connbytes rule (a reset to one end: a firewall, or the network when the reset is seen
   // forged; a silent drop: stalled where the receiver gave up, path-loss where the sender's copies go
@@ -785,9 +857,10 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'client-killed-ipv6-proftpd-wget',
     causes: { '1.1': 'aborted' },
-    // The killed client's first RST (246); its later RSTs answer segments in flight.
-    evidence: (v) => ({ '1.1': expectedEvidence(v).filter((f) => f <= 246 || f === 310) }),
-    says: { '1.1': [/The client reset the data connection at frame 246/, /look at the client side/] },
+    // The killed client's first RST (246); its later RSTs answer segments in flight. Its FIN on the
+    // control connection (244), before the server's 426, is the client leaving (audit 61).
+    evidence: (v) => ({ '1.1': [...expectedEvidence(v).filter((f) => f <= 246 || f === 310), 244].sort((x, y) => x - y) }),
+    says: { '1.1': [/The client reset the data connection at frame 246/, /The client closed the control connection \(FIN, frame 244\) before the server had answered the transfer/, /look at the client side/] },
   },
   {
     fixture: 'fail-passive-refused-pureftpd-ncftp',
@@ -964,6 +1037,17 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-first audit (verdicts-audit61.test.ts): active mode through two NATs both with the FTP
+  // helper (between the routers and at the server); squid as an FTP gateway (its server side); 0- and 1-byte files both ways and QUIT before a 226 on
+  // vsftpd (its upload whose client left before the 226: not known, no diagnosis).
+  'a61-double-nat-helpers-vsftpd-tnftp',
+  'a61-double-nat-helpers-vsftpd-tnftp-server-side',
+  'a61-squid-gateway-vsftpd-curl',
+  'a61-tiny-quit-early-vsftpd-python',
+  // QUIT right after the 150 of a RETR and of a STOR: vsftpd finishes each and answers 226 then 221;
+  // pyftpdlib answers 221 at once and the transfer's 226 after it.
+  'a61-quit-mid-vsftpd-python',
+  'a61-quit-mid-pyftpdlib-python',
   // Fifty-eighth audit (verdicts-audit58.test.ts): SIZE and MDTM refused before each RETR; REST at and past the end of a file (226, 0 bytes).
   'a58-size-mdtm-denied-proftpd-lftp',
   'a58-rest-past-end-vsftpd-python',

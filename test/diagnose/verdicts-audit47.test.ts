@@ -127,7 +127,8 @@ describe("forty-seventh audit: pure-ftpd's rounded size in a download's 150 (ftp
     expect(flat(await reportPage(name, tmp))).toContain(words);
     expect(diagnose).toContain(
       'The client reset the data connection at frame 245. 108064 bytes of about 4194304 announced (the 150 at frame 147 said 4096.0 kbytes, rounded: 4194253 to 4194355 bytes) had been sent; ' +
-        'the client had acknowledged 75296 of them when the reset came.',
+        // The client's RST,ACK (frame 245) acknowledges byte 108064: its TCP had every byte (audit 61; before, the last plain ACK's 75296).
+        "the client's reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end.",
     );
     expect(summary).toContain('2.4 aborted: stopped part-way');
     expect(logs).toMatch(/RETR big\.bin aborted by-client aborted/);

@@ -238,7 +238,8 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'and the control connection sits idle while a long transfer runs: make the client keep it alive during transfers ' +
       '(TCP keepalives more often than the timeout, e.g. curl --keepalive-time; a client that sends NOOP during transfers), ' +
       "or raise the device's idle timeout for FTP (Linux: net.netfilter.nf_conntrack_tcp_timeout_established; a cloud " +
-      "NAT's TCP idle timeout).",
+      "NAT's TCP idle timeout). A device that began dropping the connection by a rule, or lost its state (a failover, " +
+      "a flushed table), looks the same here, even after a short idle time: look in that device's log.",
   },
   aborted: {
     title: 'stopped part-way (ABOR, a reset, or an error reply after data moved)',

@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
-import { finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
@@ -437,7 +437,25 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // An error the server sent after the client had reset the data connection: its own failed read or
   // write on that connection (BusyBox ftpd's "451 Error"), the reset's echo, not a second cause.
   const afterClientReset = c?.rst?.by === 'client' && !forged && t.reply !== null && c.rst.frame < t.reply.frame;
-  const reason = failedInside
+  // The client had left before the server ended the transfer (its QUIT while it ran, or its close of
+  // the control connection): the server's reply, or its close or reset of the data connection, answers that.
+  const left = clientLeftFirst(t, ctx.session);
+  if (left !== null) {
+    stops.push({
+      frame: left.frame,
+      words:
+        left.how === 'quit'
+          ? `The client sent QUIT (frame ${left.frame}) while the transfer was still under way, its next command after ${t.request!.command}: it asked to end the session before the server had answered the transfer` +
+            quitAnswerWords(t, ctx.session, left.frame)
+          : `The client ${left.how === 'rst' ? 'reset' : 'closed'} the control connection (${left.how === 'rst' ? 'RST' : 'FIN'}, frame ${left.frame}) before the server had answered the transfer, ` +
+            `with no command after ${t.request!.command}: it had left`,
+    });
+  }
+  const reason = left !== null
+    ? left.how === 'quit'
+      ? "the server's answer to the client's QUIT, not a failure of its own"
+      : "the server's answer to a client that had already left, not a failure of its own"
+    : failedInside
     ? `a syntax-error code after the server had accepted ${t.request?.command ?? 'the command'} (${t.preliminary!.code}, frame ${t.preliminary!.frame}): the server failed while the transfer ran`
     : t.reply && t.reply.code >= 400 && t.reply.code !== 426 && afterClientReset
       ? `its own error ${t.direction === 'upload' ? 'reading from' : 'writing to'} the data connection the client had reset, not a second cause`
@@ -464,11 +482,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   }
   const file = textFileBytes(t);
   const kb = t.announcedKbytes;
+  // A download resumed from REST N owes the file's size less N (expectedBytes), not the size announced.
+  const rest = t.direction === 'download' && t.expectedSize !== null && (t.restOffset ?? 0) > 0 ? t.restOffset! : 0;
   const expected =
     t.expectedSize === null
       ? kb !== undefined
         ? ` of about ${Math.round(kb.kbytes * 1024)} announced (the 150 at frame ${kb.frame} said ${kb.kbytes.toFixed(1)} kbytes, rounded: ${kb.low} to ${kb.high} bytes)`
         : ''
+      : rest > 0 && t.bytes <= t.expectedSize - rest
+        ? ` of the ${t.expectedSize - rest} left after REST ${rest} (the file's ${t.expectedSize} announced)`
       : t.bytes <= t.expectedSize
         ? ` of ${t.expectedSize} announced`
         : file !== null
@@ -485,7 +507,13 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
-  if (trailing > 0) {
+  // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
+  const receiverHadAll = trailing > 0 && c!.rst!.by === dataReceiver(t.direction) && c!.rst!.acksAll === true && !forged;
+  if (receiverHadAll) {
+    details.push(
+      `${t.bytes} bytes${expected} had been sent; the ${c!.rst!.by}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
+    );
+  } else if (trailing > 0) {
     const receiver = dataReceiver(t.direction);
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
@@ -522,6 +550,12 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
         : c?.rst?.by === 'client' && unseenReset === null
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
+          : left !== null && left.how === 'quit'
+          ? "The client sent QUIT before the transfer's final reply. RFC 959 has the server finish the transfer and answer it before its 221, but some servers end the transfer at once: " +
+            `have the client wait for the transfer's final reply (226) before it sends QUIT. ${keptWords(t)}`
+          : left !== null
+          ? "The client closed its control connection before the server's final reply (a client that quits or exits the moment its data is sent, or one killed then), " +
+            `and the server ended the transfer for it. ${keptWords(t)} Have the client wait for the transfer's final reply (226) before it sends QUIT or closes.`
           : gaveUp !== null
           ? `The data never reached the ${dataReceiver(t.direction)}, which waited and gave up, although the server had replied ${t.reply!.code}: look at the path between them ` +
             '(a firewall or link that drops the data connection\'s full-sized packets or their IP fragments: an MTU problem; compare a capture at the other end), or at a client that gives up too soon.'
@@ -542,8 +576,27 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)]), advice);
+  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, left?.frame, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)]), advice);
 }
+
+/**
+ * The server's answer to a QUIT sent during a transfer, when it came before the transfer's own reply
+ * (or none came): its 221, and its close of the data connection after it (proftpd during an upload).
+ */
+function quitAnswerWords(t: Transfer, s: Session, quit: number): string {
+  const reply = s.commands.find((c) => c.frame === quit && c.command === 'QUIT')?.reply;
+  if (!reply || (t.reply !== null && t.reply.frame < reply.frame)) return '';
+  const fin = t.connection?.handshake.find((e) => e.type === 'fin' && e.by === 'server' && e.frame > reply.frame);
+  const rst = t.connection?.rst;
+  const closed = fin !== undefined && (!rst || fin.frame < rst.frame) ? `, then closed the data connection (FIN, frame ${fin.frame})` : '';
+  return `; the server answered the QUIT with ${replyWords(reply)} (frame ${reply.frame})${closed}`;
+}
+
+/** What a transfer its client left kept at the receiver: the server's copy is not in the capture, the client's is what reached it. */
+const keptWords = (t: Transfer): string =>
+  t.direction === 'upload'
+    ? "What the server kept of the file is not in the capture (a server may delete the part that arrived, or keep it): check the server's copy."
+    : "The client has what reached it before the server's end: compare its copy with the original.";
 
 /** An upload the server called complete after its client was gone, which the client's later resume shows was cut short. */
 function resumedUploadCut(ctx: TransferContext, r: NonNullable<ReturnType<typeof resumedUpload>>): Diagnosis {
@@ -1173,12 +1226,23 @@ export function checkControlCut(ctx: TransferContext): Diagnosis | null {
   const idle = lastExchangeBefore(s, cut.frame);
   // When the first unacknowledged segment left: the reply, a command, or a FIN (a handshake event).
   const cutAt = reply?.time ?? s.commands.find((x) => x.frame === cut.frame)?.time ?? s.controlConnection.handshake.find((e) => e.frame === cut.frame)?.time ?? null;
+  // Where it stopped getting through the capture cannot show: only that nothing on it got through
+  // after the last exchange. A device that forgets an idle connection, and a rule or a state flush that
+  // begins dropping it, look the same.
+  const why =
+    'a stateful firewall or NAT between the hosts stopped passing it — most often one that forgets a connection idle longer than its timeout, ' +
+    'though a rule or a flushed state table that began dropping it looks the same — and drops what comes on it since';
   if (idle !== null && cutAt !== null) {
+    // Idle while the data connection ran: counted to the data connection's end, not to a client's
+    // giving up long after it (a reply that came with the data's end counts to itself).
+    const waited = cutAt - c.end;
+    const until = waited > 1 ? c.end : cutAt;
     details.push(
-      `The control connection had been idle for ${secondsText(cutAt - idle.time)} before that (since frame ${idle.frame}) while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since`,
+      `The control connection had been idle for ${secondsText(until - idle.time)} before ${until === cutAt ? 'that' : `the data connection ended`} (since frame ${idle.frame})` +
+        `${until === cutAt ? ' while the data connection ran' : `, and ${secondsText(waited)} more until that`}: ${why}`,
     );
   } else {
-    details.push('The control connection had been idle while the data connection ran: a stateful firewall or NAT between the hosts forgot it (its idle timeout) and drops what comes on it since');
+    details.push(`The control connection had been idle while the data connection ran: ${why}`);
   }
   return diagnosis(ctx, 'control-cut', details, evidenceFrames(t, [senderFin?.frame, cut.frame, cut.repeats[0], idle?.frame]));
 }
