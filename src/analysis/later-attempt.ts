@@ -55,7 +55,8 @@ const startOf = (c: Candidate): number => c.start;
  * Sets `laterAttempt` on every unfinished transfer that has one (and on one whose client was gone
  * before the final reply, when the later attempt is a resume): the later attempt of a transfer
  * `t` of session `s` is, among the transfers of `s` and of the sessions the same client address
- * opened to the same server endpoint after `t` began (logged in as the same user), whose command
+ * opened to the same server endpoint after `t` began (or already running, for a resume from exactly
+ * where `t` stopped) (logged in as the same user), whose command
  * came after `t` ended:
  * when `t` named a path, the first one naming the same path (samePath: a path left relative matches the absolute one it ends) in the same direction and starting at
  * or before where `t` stopped (its REST offset, if any, no further than `t`'s offset plus the bytes
@@ -110,7 +111,11 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
   for (let i = firstAbove(list, after, startOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
     const c = list[i];
     const u = c.u;
-    if (u === t || (c.s !== s && (began === null || c.s.start <= began || !sameLogin(s, c.s)))) continue;
+    // A session already running beside it counts when it resumed this very attempt: its REST exactly
+    // where this one stopped, sent after this one ended (lftp mirror --parallel hands a cut file's
+    // resume to whichever of its sessions is free).
+    const resumesIt = reach > 0 && u.restOffset === reach;
+    if (u === t || (c.s !== s && (began === null || (c.s.start <= began && !resumesIt) || !sameLogin(s, c.s)))) continue;
     if (path !== null && ((u.restOffset ?? 0) > reach || !samePath(path, pathOf(u)!))) continue;
     if (gone && (u.restOffset ?? 0) === 0) continue;
     // Without a path, an attempt that named nothing either counts only when it too did not get through
@@ -129,6 +134,7 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
     rest: u.restOffset,
     samePath: path !== null,
     sameSession: us.id === s.id,
+    ...(us.id !== s.id && began !== null && us.start <= began ? { alreadyOpen: true as const } : {}),
     outcome: u.verdict.kind,
     ...(u.verdict.kind === 'incomplete' ? { unfinished: u.verdict.why } : {}),
   };

@@ -600,6 +600,8 @@ export interface Transfer {
     rest: number | null;
     samePath: boolean;
     sameSession: boolean;
+    /** In another session the client had opened before this attempt began (a resume of it from exactly where it stopped: later-attempt.ts). */
+    alreadyOpen?: true;
     outcome: TransferVerdictKind;
     /** With outcome `incomplete`: why its end is not known (the verdict's `why`). */
     unfinished?: Extract<TransferVerdict, { kind: 'incomplete' }>['why'];

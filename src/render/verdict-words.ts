@@ -835,7 +835,11 @@ const LATER_OUTCOME: Record<TransferVerdictKind, string> = {
 export function laterAttemptSentence(t: Transfer): string | null {
   const l = t.laterAttempt;
   if (l === undefined) return null;
-  const where = l.sameSession ? 'in the same session' : `in session ${l.session} (a new connection from the same client to the same server)`;
+  const where = l.sameSession
+    ? 'in the same session'
+    : l.alreadyOpen
+      ? `in session ${l.session} (another connection from the same client to the same server, already open beside this one)`
+      : `in session ${l.session} (a new connection from the same client to the same server)`;
   const what =
     l.request === null
       ? `its data connection announced at frame ${l.frame} (transfer ${l.session}.${l.transfer}), sending no command either`

@@ -76,6 +76,13 @@ const SCENARIOS: Scenario[] = [
     evidence: () => ({ '1.1': [18, 19, 20, 22, 97, 130], '2.1': [261, 262, 263, 265, 267, 268, 277] }),
     says: { '1.1': [/426 ABORT \(frame 130\): the server's answer to the client's QUIT/, /compare its copy with the original/] },
   },
+  // lftp mirror --parallel=2: one file refused (550), one whose data the router drops past 60 kB of
+  // each connection: each cut attempt stalled, resumed in a free session until whole.
+  {
+    fixture: 'a61-mirror-one-denied-one-dropped-vsftpd-lftp',
+    causes: { '1.7': 'server-refused', '1.8': 'stalled', '2.1': 'stalled', '3.1': 'stalled' },
+    evidence: () => ({ '1.7': [154, 155, 156, 158, 159, 254], '1.8': [255, 256, 257, 261, 317, 326], '2.1': [185, 186, 187, 189, 245, 248], '3.1': [360, 361, 362, 366, 422, 429] }),
+  },
   // A router that starts dropping the control connection 1.5 s into an upload (not an idle timeout):
   // the data arrives whole, the 226 never reaches the client: control-cut at both ends.
   {

@@ -35,6 +35,12 @@
  * while the data connection ran" (the data ran 2.7 s; the rest was curl waiting for the reply) and that
  * a device "forgot it (its idle timeout)", a guess the capture cannot make.
  *
+ * a61-mirror-one-denied-one-dropped-vsftpd-lftp: lftp mirror --parallel=2, one file refused (550), one
+ * whose data the router drops past 60 kB of each connection: mirror resumes it (REST) in whichever
+ * session is free, the second attempt in the session already open beside the first. Before this audit
+ * that first attempt named no later attempt (a session already running was never taken for a retry),
+ * while the two after it did.
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -594,4 +600,46 @@ describe('sixty-first audit: a router that starts dropping the control connectio
       expect(eve['1.1']).toEqual(['reply-lost', 'control-cut']);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// lftp mirror --parallel: one file refused, one dropped and resumed across the sessions
+// ---------------------------------------------------------------------------------------------------
+describe('sixty-first audit: lftp mirror --parallel=2 with one refused file and one whose data the path drops', () => {
+  const name = 'a61-mirror-one-denied-one-dropped-vsftpd-lftp';
+
+  it('every transfer as the recorder saw it; each cut attempt points to the resume after it, the first to the session already open beside it', async () => {
+    const a = await analyze(name);
+    const f = facts(name);
+    expect([f.client.software, f.client.exit_status, f.client.output]).toEqual(['lftp', 1, 'mirror: Access failed: 550 Failed to open file. (locked.bin)']);
+    expect(f.client.saved).toBe("tree/big.bin: 200000 bytes, sha256 39a8c7d82f0cdeb77106aadd84d9e5ae4615c5c475795784e228b31a29e6a291, the server's file matched");
+    expect(f.files.filter((y: { path: string }) => y.path === 'tree/big.bin').map((y: { received: { size: number } }) => y.received.size)).toEqual([56472, 56472, 56472, 30584]);
+    expect(transferRows(a, (t) => [t.restOffset ?? null, t.verdict.kind === 'aborted' ? t.verdict.by : null, t.laterAttempt ? `${t.laterAttempt.session}.${t.laterAttempt.transfer}` : null, t.laterAttempt?.alreadyOpen ?? null])).toEqual([
+      ['1.1', 'PASV', 31, 'LIST', 35, 1, 318, 226, 39, 'completed', null, null, null, null],
+      ['1.2', 'PASV', 60, 'RETR f1.bin', 64, 3, 1061, 226, 71, 'completed', null, null, null, null],
+      ['1.3', 'PASV', 74, 'RETR f2.bin', 78, 4, 2061, 226, 84, 'completed', null, null, null, null],
+      ['1.4', 'PASV', 90, 'RETR f3.bin', 94, 5, 3061, 226, 102, 'completed', null, null, null, null],
+      ['1.5', 'PASV', 112, 'LIST', 116, 6, 132, 226, 120, 'completed', null, null, null, null],
+      ['1.6', 'PASV', 132, 'RETR g1.bin', 138, 7, 4061, 226, 151, 'completed', null, null, null, null],
+      ['1.7', 'PASV', 154, 'RETR locked.bin', 158, 8, 0, 550, 159, 'failed', null, null, null, null],
+      ['1.8', 'PASV', 255, 'RETR big.bin', 261, 10, 56472, null, null, 'aborted', 56472, 'client', '3.1', null],
+      ['2.1', 'PASV', 185, 'RETR big.bin', 189, 9, 56472, null, null, 'aborted', null, 'client', '1.8', true],
+      ['3.1', 'PASV', 360, 'RETR big.bin', 366, 12, 56472, null, null, 'aborted', 112944, 'client', '4.1', null],
+      ['4.1', 'PASV', 465, 'RETR big.bin', 471, 14, 30584, 226, 513, 'completed', 169416, null, null, null],
+    ]);
+    sameAsTshark(name, a);
+    for (const [i, stream] of controlStreams(name).entries()) expect(ourRows(a, i + 1)).toEqual(ftpRows(name, stream));
+    // Session 1 was open before session 2's attempt began: a resume from exactly where that attempt stopped.
+    expect(a.sessions[0].start).toBeLessThan(transfer(a, '2.1').request!.time);
+    expect([transfer(a, '2.1').bytes, transfer(a, '1.8').restOffset]).toEqual([56472, 56472]);
+    expect(transfer(a, '2.1').diagnosis!.cause).toBe('stalled');
+    const [diagnose, summary] = await outputs(name, 'diagnose', 'summary');
+    expect(diagnose).toContain(
+      'Later: Tried again in session 1 (another connection from the same client to the same server, already open beside this one): RETR big.bin from offset 56,472 (REST: a resume), frame 261 (transfer 1.8), which was cut short too.',
+    );
+    expect(diagnose).toContain('Later: Tried again in session 4 (a new connection from the same client to the same server): RETR big.bin from offset 169,416 (REST: a resume), frame 471 (transfer 4.1), which completed.');
+    expect(summary).toContain('6 complete, 1 failed, 1 aborted');
+    const eve = await eveVerdicts(name);
+    expect(Object.values(eve).filter((v) => v[1] === 'stalled')).toHaveLength(3);
+  });
 });
