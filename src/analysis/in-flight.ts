@@ -22,6 +22,7 @@ import { textMode } from './line-ends.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
+import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 
 /** RFC 6298's initial retransmission timeout: an answer not come within it is not yet missed. */
@@ -136,11 +137,15 @@ function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight |
 
 /**
  * After the client's half-close (serverCanReply) only a reply can still come: the final reply to a
- * transfer whose data's sender had closed with every byte acknowledged. Null otherwise.
+ * transfer whose data's sender had closed with every byte acknowledged, or with its last bytes sent
+ * less than a retransmission timeout before the end and none lost on the path (their acknowledgement still to come: a
+ * client that closes its control connection the moment its upload is sent). Null otherwise.
  */
 function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | null {
   const c = t.connection;
-  if (c === null || !c.established || c.midstream || c.rst !== null || c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) return null;
+  if (c === null || !c.established || c.midstream || c.rst !== null) return null;
+  // Bytes the path lost (sent again, never acknowledged: path-loss.ts) were missed, however recent.
+  if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
   if (fins.length === 0 || fins[0].by !== dataSender(t.direction)) return null;
   const last = fins[fins.length - 1];

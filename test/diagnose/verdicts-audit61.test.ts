@@ -43,13 +43,15 @@
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { analyze, dataStreams, extractedFiles, facts, flat, ftpRows, nothingFailed, ourRows, outputs, path, reportPage, transfer, transferRows, tsv } from './audit-fixtures.js';
 import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { filterPcap } from '../support/pcap-edit.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit61-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -263,6 +265,30 @@ describe('sixty-first audit: 0- and 1-byte files both ways, QUIT before a 226, a
       expect(Object.entries(eve).filter(([id]) => id !== '2.1').every(([, v]) => v[0] === 'completed' && v[1] === null)).toBe(true);
     });
   }
+});
+
+describe('sixty-first audit: the same capture stopped the moment the client closed its control connection', () => {
+  it("a61-tiny-quit-early-vsftpd-python stopped at frame 249: the upload's reply may still come after the client's FIN, so it is in flight, not ended", async () => {
+    // The client sent the upload's last bytes (frame 247), closed the data connection (FIN, 248) and
+    // at once its control connection (FIN, 249): a half-close, after which the server still answers
+    // (its 226 is frame 253). Cut there, as a capture stopped by hand would be, the last data was
+    // not yet acknowledged (the server's ACK is frame 250). Before: "incomplete: ... when the control
+    // connection closed" (session-ended), a close the capture does not show; the server's reply was
+    // still due less than a retransmission timeout after the FIN.
+    const name = 'a61-tiny-quit-early-vsftpd-python';
+    const rows = tsv(name, 'fields');
+    const at = (f: number): Record<string, string> => rows.find((r) => Number(r['frame.number']) === f)!;
+    expect([at(247)['tcp.len'], at(248)['tcp.flags'], at(249)['tcp.flags'], at(249)['tcp.dstport'], at(250)['tcp.flags']]).toEqual(['376', '0x0011', '0x0011', '21', '0x0010']);
+    expect(ftpRows(name, '10').find(([f]) => f === 253)).toEqual([253, '226']);
+    const file = join(tmp, `${name}-stopped-249.pcap`);
+    writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => r.frame <= 249));
+    const a = await analyzeFiles([file], { fileName: file, thread: false });
+    const upload = a.sessions[1].transfers[0];
+    expect([upload.request?.command, upload.request?.frame, upload.bytes, upload.status, upload.verdict.kind, 'why' in upload.verdict ? upload.verdict.why : null]).toEqual([
+      'STOR', 179, 65536, 'incomplete', 'incomplete', 'capture-ended',
+    ]);
+    expect(upload.diagnosis ?? null).toBeNull();
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------
