@@ -396,7 +396,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     const sender = dataSender(t.direction) ?? 'server';
     const sent = conn === undefined ? null : segmentsSent(conn.packets, sender);
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
-    let d = `${bytes} bytes flow ${dataDirection(t)}`;
+    let d = bytes === 1 ? `1 byte flows ${dataDirection(t)}` : `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
     const receiverWord = sender === 'client' ? 'the server' : 'the client';
     d += s.oneWay !== undefined

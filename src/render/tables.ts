@@ -16,6 +16,9 @@ import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
 import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
+/** "1 byte", "260 bytes" (the transfer view's raw counts, without separators: as tshark's fields give them). */
+const bytesUnit = (x: number): string => `${x} ${x === 1 ? 'byte' : 'bytes'}`;
+
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));
 }
@@ -127,7 +130,7 @@ function connectionLines(t: Transfer): string[] {
   else if (c.synFrame !== null) syn.push(c.established ? 'SYN-ACK not in the capture' : 'no SYN-ACK');
   if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);
   lines.push(syn.join(', '));
-  lines.push(`${c.bytesToClient} bytes to client, ${c.bytesToServer} bytes to server; closed by ${c.close ?? 'nothing seen'}`);
+  lines.push(`${bytesUnit(c.bytesToClient)} to client, ${bytesUnit(c.bytesToServer)} to server; closed by ${c.close ?? 'nothing seen'}`);
   if (c.rst) lines.push(`RST from the ${c.rst.by} at frame ${c.rst.frame}`);
   for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
   if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
@@ -210,7 +213,7 @@ export function transferBlockRows(x: Transfer): string[][] {
   ]);
   rows.push(['connection', connectionLines(x).join('\n')]);
   if (x.connection) {
-    rows.push(['moved', `${x.bytes} bytes in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
+    rows.push(['moved', `${bytesUnit(x.bytes)} in ${seconds(x.duration)} (${rate(x.throughput)})${x.expectedSize !== null ? `; server announced ${x.expectedSize}` : ''}`]);
     if (x.acknowledged) rows.push(['acknowledged', acknowledgedWords(x.acknowledged)]);
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);

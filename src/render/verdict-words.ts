@@ -5,7 +5,7 @@
  */
 import { dataReceiver } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
-import { count, replyHeadline, replyWords, secondsText } from '../analysis/diagnose/facts.js';
+import { byteCount, count, replyHeadline, replyWords, secondsText } from '../analysis/diagnose/facts.js';
 import { leftAfterRefusal } from '../analysis/session-facts.js';
 import { ACTIVE } from '../analysis/split-stall.js';
 
@@ -170,15 +170,15 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
-          `completed: ${n(v.bytes)} bytes, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
+          `completed: ${byteCount(v.bytes)}, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
           `the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
         );
       }
       if (v.missingBytes === 0 && v.wireMode !== undefined) {
         const size = t.expectedSize !== null ? `; the file is ${n(t.expectedSize)} bytes as announced` : '';
-        return `completed: ${n(v.bytes)} bytes, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
+        return `completed: ${byteCount(v.bytes)}, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
       }
-      if (v.missingBytes === 0) return `completed: ${n(v.bytes)} bytes, all in the capture${reply}.`;
+      if (v.missingBytes === 0) return `completed: ${byteCount(v.bytes)}, all in the capture${reply}.`;
       if (v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
           `completed: the ${dataReceiver(t.direction)} acknowledged every one of the ${n(v.expected ?? v.bytes)} bytes announced, ${n(v.missingBytes)} of them missing from the capture ` +

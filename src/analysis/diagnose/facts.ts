@@ -19,6 +19,11 @@ export function count(x: number): string {
   return String(x).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
+/** "1 byte", "65,536 bytes": a count of bytes with its unit in the number it takes. */
+export function byteCount(x: number): string {
+  return `${count(x)} ${x === 1 ? 'byte' : 'bytes'}`;
+}
+
 /**
  * A reply's headline: its first line with words, trimmed ('' without a reply or words). A
  * multi-line reply may open with an empty line (GNU inetutils ftpd's "230-" before its motd), and
