@@ -80,20 +80,20 @@ export class DataConnections {
     const { transfer, swapped, peer } = route.link;
     // The responder is the announced side: the client in active mode, the server in passive.
     const fromInitiator = (chunk.dir === 'c2s') !== swapped;
-    const toServer = (t: Transfer): boolean => (t.mode === 'passive' ? fromInitiator : !fromInitiator);
     if (route.lineEnds === undefined) route.lineEnds = transfer.request !== null && textMode(transfer) && dataSender(transfer.direction) !== null ? new CrlfCounter() : null;
-    const counted = route.lineEnds !== null && toServer(transfer) === (dataSender(transfer.direction) === 'client');
+    const counted = route.lineEnds !== null && toServer(transfer, fromInitiator) === (dataSender(transfer.direction) === 'client');
     if (counted && chunk.gapBefore > 0) route.lineEnds = null;
     else if (counted) route.lineEnds!.push(chunk.bytes);
     const sink = this.options.onTransferData;
     if (!sink) return;
     // A file transfer's bytes nobody reads (no extraction) are only counted; a listing's are read, and
     // a TYPE A file's are too for its line ends (out of order, a connection only counted gets zeros).
-    const onlyCounted = (t: Transfer): boolean => !this.options.readsAllTransferData && t.request !== null && t.direction !== 'listing';
-    const answer: ChunkAnswer = !route.lineEnds && onlyCounted(transfer) && (peer === undefined || onlyCounted(peer.transfer)) ? 'count-only' : undefined;
-    sink(transfer, chunk, toServer(transfer));
+    const readsAll = this.options.readsAllTransferData === true;
+    const answer: ChunkAnswer =
+      !route.lineEnds && onlyCounted(transfer, readsAll) && (peer === undefined || onlyCounted(peer.transfer, readsAll)) ? 'count-only' : undefined;
+    sink(transfer, chunk, toServer(transfer, fromInitiator));
     // FXP: the other session's transfer reads the same bytes, in its own terms.
-    if (peer !== undefined) sink(peer.transfer, chunk, toServer(peer.transfer));
+    if (peer !== undefined) sink(peer.transfer, chunk, toServer(peer.transfer, fromInitiator));
     return answer;
   }
 
@@ -150,6 +150,18 @@ export class DataConnections {
       peer.transfer.fxp = { session: t.session, transfer: t.id };
     }
   }
+}
+
+// Plain functions, not closures made per chunk: push runs for every data segment of every transfer.
+
+/** Whether a chunk from the connection's initiator (or not) travels toward the transfer's server. */
+function toServer(t: Transfer, fromInitiator: boolean): boolean {
+  return t.mode === 'passive' ? fromInitiator : !fromInitiator;
+}
+
+/** A file transfer's bytes nobody reads (no extraction) are only counted. */
+function onlyCounted(t: Transfer, readsAllTransferData: boolean): boolean {
+  return !readsAllTransferData && t.request !== null && t.direction !== 'listing';
 }
 
 /** The timing of a connection's data: its last payload, and the longest pause between two. */

@@ -243,7 +243,7 @@ export async function analyzeRecords(
     // A host's TTL is read from its TCP segments only: Neighbor Discovery goes out with hop limit 255
     // by rule (RFC 4861), so an IPv6 capture that begins with the client's Neighbor Solicitation would
     // give the client 255, and every real RST of its (hop limit 64) would look forged by a middlebox.
-    if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl, frame.link.src);
+    if (frame.tcp) ttls.note(frame.ip.src, frame.ip.dst, ttl, frame.link);
     // A RST's own TTL tells whether the host it names sent it or a middlebox did (verdict.ts).
     if (frame.tcp && (frame.tcp.flags & TCP_RST) !== 0 && rstTtls.size < MAX_TTL_HOSTS) {
       rstTtls.set(record.frame, ttl);

@@ -7,6 +7,7 @@
  * source address is kept beside it (Ethernet, Linux cooked): two addresses sending from one network
  * card on the capture's own segment are one host (own-addresses.ts).
  */
+import type { LinkHeader } from '../decode/types.js';
 import type { TcpConnection } from '../tcp/types.js';
 import type { ConnectionMarks } from './model.js';
 
@@ -28,8 +29,12 @@ export class TtlTable {
 
   constructor(private readonly maxPairs: number) {}
 
-  /** Note a TCP segment's TTL (and link-layer source); the first one of each pair is kept, up to maxPairs pairs. */
-  note(src: string, dst: string, ttl: number, link?: string): void {
+  /**
+   * Note a TCP segment's TTL (and its link layer's source, read only for a pair's first packet: the
+   * analysis pass formats it when asked, link.ts EthernetScratch); the first one of each pair is
+   * kept, up to maxPairs pairs.
+   */
+  note(src: string, dst: string, ttl: number, link?: Pick<LinkHeader, 'src'>): void {
     // Seen just before: already noted (or the table is full).
     if ((src === this.lastSrc && dst === this.lastDst) || (src === this.prevSrc && dst === this.prevDst)) return;
     this.prevSrc = this.lastSrc;
@@ -40,7 +45,7 @@ export class TtlTable {
     let toward = this.bySource.get(src);
     if (toward === undefined) this.bySource.set(src, (toward = new Map()));
     if (toward.has(dst)) return;
-    toward.set(dst, { ttl, link });
+    toward.set(dst, { ttl, link: link?.src });
     this.pairs++;
   }
 

@@ -16,19 +16,33 @@ for (let i = 0; i < 256; i++) {
 const SLOTS = 1024; // per formatter; power of two
 const MASK = SLOTS - 1;
 
+/**
+ * A 32-bit hash step, as a signed 32-bit integer: words are passed and returned as int32 (not the
+ * `>>> 0` unsigned form), which V8 keeps unboxed; an unsigned word above 2^31 passed to a call it
+ * did not inline was a new heap number, two for every packet's addresses. A slot is `>>> 22`.
+ */
 function mix(h: number, w: number): number {
-  return Math.imul(h ^ w, 0x9e3779b1) >>> 0;
+  return Math.imul(h ^ w, 0x9e3779b1);
 }
 
 // ---- IPv4 ----
-const v4Keys = new Float64Array(SLOTS).fill(-1);
+/** Each slot's address as an int32 (NaN: empty; every int32, -1 = 255.255.255.255 too, is an address). */
+const v4Keys = new Float64Array(SLOTS).fill(NaN);
 const v4Text: string[] = new Array<string>(SLOTS).fill('');
 
 export function ipv4ToString(b: Uint8Array, o: number): string {
-  const w = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-  const slot = mix(0, w) >>> 22 & MASK;
-  if (v4Keys[slot] === w) return v4Text[slot];
-  const s = DEC[b[o]] + '.' + DEC[b[o + 1]] + '.' + DEC[b[o + 2]] + '.' + DEC[b[o + 3]];
+  const w = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+  const slot = (mix(0, w) >>> 22) & MASK;
+  return v4Keys[slot] === w ? v4Text[slot] : newIpv4Text(w, slot);
+}
+
+/**
+ * A cache miss, apart from the hit above: the decoder inlines ipv4ToString twice per packet, and
+ * with the formatting inside, the two took most of V8's inlining budget for decodeIpv4, whose
+ * field reads were then calls.
+ */
+function newIpv4Text(w: number, slot: number): string {
+  const s = DEC[w >>> 24] + '.' + DEC[(w >>> 16) & 0xff] + '.' + DEC[(w >>> 8) & 0xff] + '.' + DEC[w & 0xff];
   v4Keys[slot] = w;
   v4Text[slot] = s;
   return s;
@@ -40,9 +54,9 @@ const macText: string[] = new Array<string>(SLOTS).fill('');
 
 export function macToString(b: Uint8Array, o: number): string {
   const hi = (b[o] << 8) | b[o + 1];
-  const lo = ((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0;
-  const key = hi * 0x100000000 + lo; // 48 bits: exact in a double
-  const slot = mix(mix(0, hi), lo) >>> 22 & MASK;
+  const lo = (b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5];
+  const key = hi * 0x100000000 + (lo >>> 0); // 48 bits: exact in a double
+  const slot = (mix(mix(0, hi), lo) >>> 22) & MASK;
   if (macKeys[slot] === key) return macText[slot];
   const s =
     HEX2[b[o]] + ':' + HEX2[b[o + 1]] + ':' + HEX2[b[o + 2]] + ':' +
@@ -66,7 +80,7 @@ export function ipv6ToString(b: Uint8Array, o: number): string {
   const w1 = word32(b, o + 4);
   const w2 = word32(b, o + 8);
   const w3 = word32(b, o + 12);
-  const slot = mix(mix(mix(mix(0, w0), w1), w2), w3) >>> 22 & MASK;
+  const slot = (mix(mix(mix(mix(0, w0), w1), w2), w3) >>> 22) & MASK;
   const k = slot * 4;
   if (v6Used[slot] === 1 && v6Keys[k] === w0 && v6Keys[k + 1] === w1 && v6Keys[k + 2] === w2 && v6Keys[k + 3] === w3) {
     return v6Text[slot];

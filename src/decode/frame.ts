@@ -6,7 +6,7 @@
 
 import type { CaptureRecord } from '../capture/types.js';
 import type { DecodedFrame, IpHeader, Ipv4Header, LinkHeader, TunnelLayer } from './types.js';
-import { decodeLink, networkVersion, newEthernetHeader } from './link.js';
+import { decodeLink, EthernetScratch, networkVersion } from './link.js';
 import { decodeIpv4, newIpv4Header } from './ipv4.js';
 import { decodeIpv6, isExtensionHeader, walkExtensions } from './ipv6.js';
 import { decodeTcp, TcpSegmentHeader } from './tcp.js';
@@ -30,13 +30,13 @@ const scratch: IpPayloadView = newIpPayloadView();
  */
 export interface FrameScratch {
   frame: DecodedFrame;
-  ethernet: LinkHeader;
+  ethernet: EthernetScratch;
   ipv4: Ipv4Header;
   tcp: TcpSegmentHeader;
 }
 
 export function newFrameScratch(): FrameScratch {
-  const ethernet = newEthernetHeader();
+  const ethernet = new EthernetScratch();
   return { frame: newFrame(ethernet), ethernet, ipv4: newIpv4Header(), tcp: new TcpSegmentHeader() };
 }
 

@@ -27,8 +27,8 @@ describe('TtlTable', () => {
 
   it('keeps the link-layer source of the same first packet (null when the link has none)', () => {
     const t = new TtlTable(10);
-    t.note('192.0.2.10', '198.51.100.20', 64, '52:e4:14:c3:5d:4f');
-    t.note('192.0.2.10', '198.51.100.20', 64, '00:00:00:00:00:01');
+    t.note('192.0.2.10', '198.51.100.20', 64, { src: '52:e4:14:c3:5d:4f' });
+    t.note('192.0.2.10', '198.51.100.20', 64, { src: '00:00:00:00:00:01' });
     t.note('192.0.2.11', '198.51.100.20', 64);
     expect([t.linkOf('192.0.2.10', '198.51.100.20'), t.linkOf('192.0.2.11', '198.51.100.20'), t.linkOf('198.51.100.20', '192.0.2.10')]).toEqual(['52:e4:14:c3:5d:4f', null, null]);
   });
