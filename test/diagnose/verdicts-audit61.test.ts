@@ -291,6 +291,22 @@ describe('sixty-first audit: the same capture stopped the moment the client clos
   });
 });
 
+describe('sixty-first audit: a 1-byte file is counted in the singular', () => {
+  it('a61-tiny-quit-early-vsftpd-python: RETR a61-one.bin (frame 52) and STOR up-passive-a61-one.bin (frame 68) each moved "1 byte"', async () => {
+    const name = 'a61-tiny-quit-early-vsftpd-python';
+    expect(ftpRows(name, '0').filter(([f]) => f === 52 || f === 68)).toEqual([[52, 'RETR'], [68, 'STOR']]);
+    const [transfers, explain] = await outputs(name, 'transfers', 'explain');
+    expect(transfers).toContain('1 byte to client, 0 bytes to server; closed by fin');
+    expect(transfers).toContain('0 bytes to client, 1 byte to server; closed by fin');
+    expect(transfers).toContain('completed: 1 byte, all in the capture (226, frame 59)');
+    expect(explain).toContain('1 byte flows server → client (frame 54)');
+    expect(explain).toContain('1 byte flows client → server (frame 70)');
+    // The server's own words stay as it sent them.
+    expect(explain).toContain('150 Opening BINARY mode data connection for a61-one.bin (1 bytes).');
+    expect(`${transfers} ${explain}`).not.toMatch(/[^0-9,]1 bytes (?:to|in|flow|,)/);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // Double NAT
 // ---------------------------------------------------------------------------------------------------
