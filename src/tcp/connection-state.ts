@@ -341,8 +341,8 @@ export class ConnectionState {
     return at >= 0 && at <= own.ackedTo;
   }
 
-  /** One TCP segment of this connection. */
-  handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean, now: number): void {
+  /** One TCP segment of this connection (the reassembler has set lastSeen). */
+  handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): void {
     const c = this.conn;
     const dir: Direction = fromClient ? 'c2s' : 's2c';
     const flags = tcp.flags;
@@ -354,7 +354,6 @@ export class ConnectionState {
     else c.packets.s2c++;
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
-    this.lastSeen = now;
     const copy = this.isCopy(f, tcp, fromClient);
     if (copy !== 'no') {
       c.captureCopies++;
