@@ -70,6 +70,8 @@ export function assignLaterAttempts(sessions: Session[]): void {
   const byPeers = new Map<string, Candidate[]>();
   const byPath = new Map<string, Candidate[]>();
   for (const s of sessions) {
+    // Its key made for a session with transfers only (100,000 logins: 100,000 strings).
+    if (s.transfers.length === 0) continue;
     const peers = peersKey(s);
     for (const u of s.transfers) {
       const start = startFrame(u);

@@ -19,6 +19,7 @@ import { hopsAway } from './diagnose/vantage.js';
  * capture point (or with no link address), where a third host and another address of the client look alike.
  */
 export function placeClientEnds(s: Session, table: TtlTable): { aliases: string[]; unplaced: string[] } {
+  if (s.transfers.length === 0) return { aliases: NO_ITEMS, unplaced: NO_ITEMS };
   // Each end as its own connection's packets show it; the first over the whole capture for its two addresses when they show none.
   const ownLink = s.controlConnection.marks.clientLink ?? table.linkOf(s.client.ip, s.server.ip);
   const ownHere = ownLink !== null && hopsAway(s.ttl.client) === 0;

@@ -56,7 +56,7 @@ export function findPassivePortSplits(sessions: Session[]): PassivePortSplit[] {
   const servers = new Map<string, ByServer>();
   for (const s of sessions) {
     // A capture of one direction cannot tell a connection that failed from one it did not see.
-    if (s.oneWay !== undefined) continue;
+    if (s.oneWay !== undefined || s.transfers.length === 0) continue;
     // Placed by the diagnosis just before (diagnose/index.ts).
     const seesClientLeave = s.vantage !== null && canSeeArrivalAt(s.vantage, 'client');
     for (const t of s.transfers) {

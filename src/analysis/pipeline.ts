@@ -86,7 +86,8 @@ const TLS_KEY_LOG_SECRETS = 0x544c534b;
 
 /** Data connections that repeated bytes with other content: one warning, naming the first and the policy. */
 function noteConflicts(sessions: Session[], warnings: Warning[]): void {
-  const hit = sessions.flatMap((s) => s.transfers).filter((t) => t.connection?.conflicts);
+  const hit: Transfer[] = [];
+  for (const s of sessions) for (const t of s.transfers) if (t.connection?.conflicts) hit.push(t);
   if (hit.length === 0) return;
   const first = hit.reduce((a, b) => (a.connection!.conflicts!.frame <= b.connection!.conflicts!.frame ? a : b));
   const c = first.connection!;

@@ -20,6 +20,7 @@ const MAX_VIA = 8;
 export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, RetryOf> {
   const found = new Map<Transfer, RetryOf>();
   for (const s of sessions) {
+    if (s.transfers.length === 0) continue;
     // The session's transfers in the order the client asked for them (its announcement, or its command).
     const order = s.transfers
       .map((t) => ({ t, at: t.announce !== null ? askedAt(t, s) : (t.request?.frame ?? Infinity) }))

@@ -33,9 +33,24 @@ function ownSoftware(s: Session): ServerSoftware | null {
     const r = c.reply;
     const asked = c.command === null ? r !== null && r.code === 220 : c.command === 'SYST' && r !== null && r.code === 215;
     if (!asked || r === null) continue;
-    for (const sig of SIGNATURES) if (sig.re.test(r.text)) return sig.software;
+    const named = softwareNamedIn(r.text);
+    if (named !== null) return named;
   }
   return null;
+}
+
+/**
+ * The last banner read and the product it names: the sessions of one server repeat their 220 and
+ * 215 (pooled texts, string-pool.ts), each then read once, not once per session (100,000 logins:
+ * ~60 ms of regular expressions).
+ */
+let lastBanner: { text: string; software: ServerSoftware | null } | null = null;
+
+function softwareNamedIn(text: string): ServerSoftware | null {
+  if (lastBanner !== null && lastBanner.text === text) return lastBanner.software;
+  const software = SIGNATURES.find((sig) => sig.re.test(text))?.software ?? null;
+  lastBanner = { text, software };
+  return software;
 }
 
 /**

@@ -163,6 +163,8 @@ export function findPendingSplits(
   underWay: (s: Session) => number | null,
 ): Map<Transfer, SplitPending> {
   const found = new Map<Transfer, SplitPending>();
+  // Only downloads are read below: without one, no index of every session by its peers.
+  if (!sessions.some((s) => s.transfers.some((t) => t.direction === 'download'))) return found;
   /** Per client and server: the sessions still under way at the end (the first two: one besides any), and the last request of each file name. */
   const going = new Map<string, Array<{ s: Session; frame: number }>>();
   const lastAsked = new Map<string, number>();
@@ -238,6 +240,8 @@ const MAX_BESIDE_TRIED = 64;
  */
 export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfer, s: Session) => boolean): Map<Transfer, SplitLost> {
   const found = new Map<Transfer, SplitLost>();
+  // Only an aborted download is read below: without one, no index of every session by its peers.
+  if (!sessions.some((s) => s.transfers.some((t) => t.status === 'aborted' && t.direction === 'download'))) return found;
   const byPeers = new Map<string, Session[]>();
   for (const s of sessions) {
     const k = peersKey(s);

@@ -52,7 +52,8 @@ export function settleUnanswered(sessions: Session[]): void {
     let notice: Command | undefined;
     let lastCommand: Command | undefined;
     let lastBeforeNotice: Command | undefined;
-    const serverFin = s.controlConnection.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame ?? null;
+    // The server's FIN, read for a command left without a reply only (noReplyOf): most sessions have none.
+    let serverFin: number | null | undefined;
     for (const c of s.commands) {
       if (c.command === null) {
         // The greeting (the first line) is not a notice.
@@ -63,11 +64,17 @@ export function settleUnanswered(sessions: Session[]): void {
         continue;
       }
       // Answered in bytes the capture lost (session-builder.ts): no other reason applies.
-      const why: NoReply | null = c.noReply?.why === 'capture-gap' ? null : (noReplyOf(s, c, notice, lastBeforeNotice, serverFin) ?? skipped(c, answeredLater?.get(c)));
+      if (c.reply === null && serverFin === undefined) serverFin = serverFinOf(s);
+      const why: NoReply | null = c.noReply?.why === 'capture-gap' ? null : (noReplyOf(s, c, notice, lastBeforeNotice, serverFin ?? null) ?? skipped(c, answeredLater?.get(c)));
       if (why !== null) c.noReply = why;
       lastCommand = c;
     }
   }
+}
+
+/** The frame of the server's FIN on the control connection (null: none). */
+function serverFinOf(s: Session): number | null {
+  return s.controlConnection.handshake.find((e) => e.type === 'fin' && e.by === 'server')?.frame ?? null;
 }
 
 /** The unasked notices (421) that later commands met too late, by the notice's frame: for renderers placing it. */

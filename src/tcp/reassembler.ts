@@ -189,7 +189,9 @@ export class TcpReassembler {
     }
     if (st !== noted) this.keys.note(st);
 
-    st.handle(f, tcp, fromClient, this.now);
+    // Set here, not passed to handle(): a time passed as an argument is a new number object per packet.
+    st.lastSeen = this.now;
+    st.handle(f, tcp, fromClient);
     if (!st.carrying && st.conn.bytes.c2s + st.conn.bytes.s2c > 0) {
       this.bare.unlink(st);
       st.carrying = true;

@@ -182,6 +182,7 @@ const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.a
  * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
  */
 function allFailed(s: Session): SessionDiagnosis | null {
+  if (s.transfers.length === 0) return null;
   // A refused probe the client got past (fell-back) is no attempt of its own: the one it fell back to is;
   // nor a refused retry (retry-refused): the attempt it retried is.
   const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && t.status !== 'retry-refused' && !stoppedByClient(t));

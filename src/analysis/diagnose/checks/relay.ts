@@ -19,6 +19,8 @@ function ownLegFailed(t: Transfer): boolean {
 const lowerFirst = (x: string): string => x.charAt(0).toLowerCase() + x.slice(1);
 
 export function diagnoseRelayLegs(a: Analysis): void {
+  // No relayed session, nothing to read (the index below cost 40 ms a 100,000 sessions).
+  if (!a.sessions.some((s) => s.relay !== undefined)) return;
   const byId = new Map(a.sessions.map((s) => [s.id, s]));
   const notes: Array<() => void> = [];
   for (const s of a.sessions) {
