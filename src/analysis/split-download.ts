@@ -110,11 +110,10 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       // a finished segment is closed as its bytes reach the next one's start, not after a silence.
       // Measured here from the last data captured too, which receiverEndedSilence leaves to other
       // readings when the capture lost some of the data: a piece closed seconds after its last byte
-      // was waiting for more, whatever the capture missed before it. Data whose timing was not kept
-      // (a connection linked only at the end: its 227 lost) cannot show the close came with it.
+      // was waiting for more, whatever the capture missed before it.
       if (receiverEndedSilence(t, s) !== null) continue;
       const lastData = t.connection!.lastData;
-      if (lastData === null ? t.bytes > 0 : stop.time - lastData.time >= SILENCE_GAVE_UP_SECONDS) continue;
+      if (lastData !== null && stop.time - lastData.time >= SILENCE_GAVE_UP_SECONDS) continue;
       const closed = stop.frame;
       // The next segment: the nearest later offset of the same file, asked beside this one. A client
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
