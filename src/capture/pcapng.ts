@@ -11,6 +11,7 @@ import { TimestampConverter, unitsFromTsresol } from './timestamp.js';
 import { warning, type WarningCode, type WarningFacts } from '../warnings/catalog.js';
 import {
   CaptureError,
+  reusableRecord,
   type CaptureHeaderInfo,
   type CaptureInterface,
   type CaptureRecord,
@@ -112,18 +113,7 @@ export class PcapngReader implements FormatReader {
   /** Frames with damaged timestamps before any sane one: held (copied) until one comes. */
   private readonly heldFrames: CaptureRecord[] = [];
   /** The record handed out for every delivered packet (held frames have their own). */
-  private readonly out: CaptureRecord = {
-    frame: 0,
-    offset: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    time: 0.5, // a double from the start, so its field is stored in place
-    linkType: 0,
-    interfaceId: 0,
-    capturedLength: 0,
-    originalLength: 0,
-    data: new Uint8Array(0),
-  };
+  private readonly out: CaptureRecord = reusableRecord();
 
   /** A block straddling chunks: first its head (to learn its length), then the whole block. */
   private readonly head = Buffer.alloc(MIN_BLOCK_LENGTH);

@@ -9,7 +9,7 @@
 import { readCaptureFiles } from './read-files.js';
 import { BATCH_RECORDS, FIELD, FIELDS, type ReaderCommand, type ReaderEvent, type ReaderMessage } from './record-ring.js';
 import { THREAD_MIN_BYTES, parallelReadAvailable, takeReader, totalSize } from './reader-thread.js';
-import { CaptureError, type CaptureReadResult, type CaptureRecord, type CaptureSink } from './types.js';
+import { CaptureError, reusableRecord, type CaptureReadResult, type CaptureRecord, type CaptureSink } from './types.js';
 
 
 export interface ReadFilesOptions {
@@ -69,19 +69,7 @@ export function readCaptureFilesThreaded(
       else sink.onWarning(e.warning);
     };
 
-    const record: CaptureRecord = {
-      frame: 0,
-      offset: 0,
-      tsSec: 0,
-      tsNsec: 0,
-      time: 0.5, // a double from the start, so its field is stored in place
-      linkType: 0,
-      interfaceId: 0,
-      capturedLength: 0,
-      originalLength: 0,
-      data: new Uint8Array(0),
-      wordSum: -1,
-    };
+    const record = reusableRecord();
     const deliver = (m: Extract<ReaderMessage, { t: 'batch' }>): void => {
       const { batch, slot, count, inline, events } = m;
       let next = 0;

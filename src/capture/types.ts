@@ -34,6 +34,26 @@ export interface CaptureRecord {
 }
 // The record itself is valid only during the callback too: the threaded reader reuses one object.
 
+/**
+ * A record for a reader to fill and hand out for every packet (the callback's contract allows one
+ * object). Its time starts as a double, so V8 stores that field in place from the first packet on.
+ */
+export function reusableRecord(): CaptureRecord {
+  return {
+    frame: 0,
+    offset: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    time: 0.5,
+    linkType: 0,
+    interfaceId: 0,
+    capturedLength: 0,
+    originalLength: 0,
+    data: new Uint8Array(0),
+    wordSum: -1,
+  };
+}
+
 export interface CaptureInterface {
   id: number;
   linkType: number;
