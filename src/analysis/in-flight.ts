@@ -138,8 +138,9 @@ function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight |
 /**
  * After the client's half-close (serverCanReply) only a reply can still come: the final reply to a
  * transfer whose data's sender had closed with every byte acknowledged, or with its last bytes sent
- * less than a retransmission timeout before the end and none lost on the path (their acknowledgement still to come: a
- * client that closes its control connection the moment its upload is sent). Null otherwise.
+ * less than a retransmission timeout before the end and none lost on the path (their acknowledgement
+ * still to come: a client that closes its control connection the moment its upload is sent). Null
+ * otherwise.
  */
 function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | null {
   const c = t.connection;
