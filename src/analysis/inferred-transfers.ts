@@ -220,7 +220,12 @@ export function inferLostCommands(s: Session): void {
  * connections so linked. The same in a capture of both directions for an announcement whose reply is
  * in bytes the capture lost (Command.noReply `capture-gap`): its endpoint is not in the capture either.
  */
-export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c: TcpConnection) => ConnectionEvent[]): Set<TcpConnection> {
+export function linkOneWayData(
+  s: Session,
+  conns: TcpConnection[],
+  eventsOf: (c: TcpConnection) => ConnectionEvent[],
+  timingOf: (c: TcpConnection) => DataTiming | undefined = () => undefined,
+): Set<TcpConnection> {
   const used = new Set<TcpConnection>();
   const oneWay = s.oneWay === 'client';
   const asked = s.commands.filter((c) => c.command !== null && announcesPassive(c.command) && c.reply === null && (oneWay || c.noReply?.why === 'capture-gap'));
@@ -251,7 +256,8 @@ export function linkOneWayData(s: Session, conns: TcpConnection[], eventsOf: (c:
     }
     const handshake: HandshakeEvent[] = [];
     for (const e of eventsOf(c)) recordHandshakeEvent(handshake, e, e.dir === 'c2s');
-    t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: false }, handshake, null, null);
+    const timing = timingOf(c);
+    t.connection = describeConnection(c, { transfer: t, session: s, match: 'hosts', swapped: false }, handshake, timing?.lastData ?? null, timing?.longestSilence ?? null);
     // The server's data is not in the capture: the client's acknowledgements say how much of it came.
     const acknowledged = oneWay ? acknowledgedUnseen(c, t, 'c2s') : null;
     if (acknowledged !== null) t.acknowledged = acknowledged;

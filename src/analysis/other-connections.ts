@@ -94,7 +94,11 @@ export class OtherConnections {
   private readonly beforeSessions: TcpConnection[] = [];
   /** The data's timing of the kept connections a transfer announced before the capture may take (timesData). */
   private readonly timing = new WeakMap<TcpConnection, DataTiming>();
-  /** Connections opened beside a session the capture began during, or before any session between their hosts. */
+  /**
+   * Connections that may be a transfer's data connection the capture holds no announcement for, their
+   * data's timing kept: opened beside a session (one the capture began during; or one whose 227 the
+   * capture lost, linkOneWayData), or before any session between their hosts.
+   */
   private readonly mayBeUnannounced = new WeakSet<TcpConnection>();
   /** The SYN, FIN and RST packets of the connections beside a session (what an inferred transfer's connection tells). */
   private readonly events = new WeakMap<TcpConnection, ConnectionEvent[]>();
@@ -148,9 +152,9 @@ export class OtherConnections {
 
   /**
    * Whether the data's timing of `conn` (not FTP) is worth keeping: a kept connection that a transfer
-   * announced before the capture may take (inferred-transfers.ts linkUnannounced) — one whose SYN the
-   * capture lacks (it began with the SYN-ACK), or one opened beside a session the capture began
-   * during or before any session between its hosts; the checks of an opened data connection read its timing.
+   * whose announcement the capture lacks may take (inferred-transfers.ts linkUnannounced, linkOneWayData)
+   * — one whose SYN the capture lacks (it began with the SYN-ACK), or one opened beside a session or
+   * before any session between its hosts; the checks of an opened data connection read its timing.
    */
   timesData(conn: TcpConnection): boolean {
     if (conn.midstream || !this.events.has(conn)) return false;
@@ -219,7 +223,7 @@ export class OtherConnections {
       // A one-way capture's data connections are told by hosts and timing: they are no longer "other".
       const others = othersOf.get(s) ?? [];
       const pool = s.oneWay !== undefined ? others : (byHosts.get(hostPair(s.client.ip, s.server.ip)) ?? []).filter((c) => !linked.has(c));
-      if (pool.length > 0) for (const c of linkOneWayData(s, pool, eventsOf)) linked.add(c);
+      if (pool.length > 0) for (const c of linkOneWayData(s, pool, eventsOf, (c) => this.timingOf(c))) linked.add(c);
       if (others.length > 0) for (const c of linkLateAnnounced(s, others.filter((c) => !linked.has(c)), eventsOf)) linked.add(c);
       if (others.length > 0) for (const c of buildServerOnlyTransfers(s, others, eventsOf)) linked.add(c);
     }
@@ -269,7 +273,7 @@ export class OtherConnections {
       list.push(conn);
       this.listOf.set(conn, list);
       this.events.set(conn, []);
-      if (builder.session.midstream) this.mayBeUnannounced.add(conn);
+      this.mayBeUnannounced.add(conn);
       if (builder.session.tls) this.tls.note(conn);
     } else if (!this.full.has(builder)) {
       // Not silently: a session whose commands TLS hid would otherwise show fewer transfers than it made.
