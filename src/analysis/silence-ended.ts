@@ -60,6 +60,18 @@ export function receiverClosedAfterSilence(t: Transfer): At | null {
   return seconds < Math.max(SILENCE_GAVE_UP_SECONDS, RESUMED_PAUSE_MARGIN * (c.longestSilence?.seconds ?? 0)) ? null : { frame: fin.frame, time: fin.time };
 }
 
+/**
+ * The transfer was stopped (at `time`: an ABOR, a reset or close by either connection) at least
+ * SILENCE_GAVE_UP_SECONDS after its last captured data: its stopper had been waiting for more. Only
+ * that wait, measured from the last data the capture holds, which receiverEndedSilence leaves to
+ * other readings when the capture lost some of the data: whatever it missed came before that byte.
+ * A split download's finished piece is closed as its bytes reach the next one's start (split-download.ts).
+ */
+export function stoppedAfterSilence(t: Transfer, time: number): boolean {
+  const lastData = t.connection?.lastData ?? null;
+  return lastData !== null && time - lastData.time >= SILENCE_GAVE_UP_SECONDS;
+}
+
 export function receiverEndedSilence(t: Transfer, s: Session): SilenceEnded | null {
   const c = t.connection;
   const sender = dataSender(t.direction);

@@ -15,7 +15,7 @@
  */
 import type { Session, SplitLost, SplitPending, SplitSegment, Transfer } from './model.js';
 import { firstAbove, peersKey, sameLogin } from './sorted.js';
-import { receiverEndedSilence, SILENCE_GAVE_UP_SECONDS } from './silence-ended.js';
+import { receiverEndedSilence, stoppedAfterSilence } from './silence-ended.js';
 
 const pathOf = (t: Transfer): string | null => (t.request === null ? null : (t.request.path ?? t.request.arg));
 
@@ -51,17 +51,6 @@ function clientStop(t: Transfer, s: Session, stoppedByClient: (t: Transfer, s: S
   if (t.abortFrame !== null) return { frame, time: s.commands.find((c) => c.frame === frame)?.time ?? t.connection!.end, how: 'abor' };
   const e = t.connection!.handshake.find((x) => x.frame === frame)!;
   return { frame, time: e.time, how: e.type === 'rst' ? 'rst' : 'fin' };
-}
-
-/**
- * The client stopped the download seconds after its last captured byte (SILENCE_GAVE_UP_SECONDS):
- * waiting for more, not closing a piece whose bytes had just reached the next one's start. Measured
- * from the last data captured, which receiverEndedSilence leaves to other readings when the capture
- * lost some of the data: whatever the capture missed came before that byte.
- */
-function closedAfterSilence(t: Transfer, stop: { time: number }): boolean {
-  const lastData = t.connection?.lastData ?? null;
-  return lastData !== null && stop.time - lastData.time >= SILENCE_GAVE_UP_SECONDS;
 }
 
 /** Where a download's data ends in the file: its REST offset plus the bytes it carried (gaps the client acknowledged included). */
@@ -119,7 +108,7 @@ export function findSplitSegments(sessions: Session[], stoppedByClient: (t: Tran
       if (stop === null) continue;
       // A client that closed after waiting on data that stopped coming gave up on it (silence-ended.ts):
       // a finished segment is closed as its bytes reach the next one's start, not after a silence.
-      if (receiverEndedSilence(t, s) !== null || closedAfterSilence(t, stop)) continue;
+      if (receiverEndedSilence(t, s) !== null || stoppedAfterSilence(t, stop.time)) continue;
       const closed = stop.frame;
       // The next segment: the nearest later offset of the same file, asked beside this one. A client
       // that re-splits (axel) may ask for it only after this one was closed, but over a session it
@@ -199,7 +188,7 @@ export function findPendingSplits(
       if (t.inferred !== undefined || t.fxp !== undefined) continue;
       const stop = clientStop(t, s, stoppedByClient);
       // A later download of the same file is what came of this one (a segment's next, a resume): its verdict stands.
-      if (stop === null || (lastAsked.get(fileKey(s, path)) ?? 0) > stop.frame || closedAfterSilence(t, stop)) continue;
+      if (stop === null || (lastAsked.get(fileKey(s, path)) ?? 0) > stop.frame || stoppedAfterSilence(t, stop.time)) continue;
       // A sibling runs beside the piece, downloading the same file or no file yet: a session begun
       // after the stop, or one that moved other files only, or uploaded this one (a segment is a
       // download), is another run of the client's.
@@ -262,7 +251,7 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
         if (t.status !== 'aborted' || t.direction !== 'download' || t.request === null || !c?.established || c.midstream) continue;
         if (t.segment !== undefined || t.splitPending !== undefined || t.inferred !== undefined || t.fxp !== undefined) continue;
         const stop = clientStop(t, s, stoppedByClient);
-        if (stop === null || closedAfterSilence(t, stop)) continue;
+        if (stop === null || stoppedAfterSilence(t, stop.time)) continue;
         const from = t.request.time;
         let lost: SplitLost['lost'] | null = null;
         let other: { s: Session; t: Transfer; frame: number } | null = null;

@@ -7,6 +7,7 @@ import type { Warning } from '../warnings/catalog.js';
 import Table from 'cli-table3';
 import type { Analysis, Command, Reply, Session, Transfer } from '../analysis/model.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
+import { byteCount } from '../analysis/diagnose/facts.js';
 import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive, commandLine } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
@@ -16,8 +17,8 @@ import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
 import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
-/** "1 byte", "260 bytes" (the transfer view's raw counts, without separators: as tshark's fields give them). */
-const bytesUnit = (x: number): string => `${x} ${x === 1 ? 'byte' : 'bytes'}`;
+/** "1 byte", "260 bytes": the transfer view's raw counts, without separators (as tshark's fields give them). */
+const bytesUnit = (x: number): string => byteCount(x, String);
 
 function head(style: RenderStyle, names: string[]): string[] {
   return names.map((h) => paint(style, 'bold', h));

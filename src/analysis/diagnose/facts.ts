@@ -19,9 +19,12 @@ export function count(x: number): string {
   return String(x).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
-/** "1 byte", "65,536 bytes": a count of bytes with its unit in the number it takes. */
-export function byteCount(x: number): string {
-  return `${count(x)} ${x === 1 ? 'byte' : 'bytes'}`;
+/**
+ * "1 byte", "65,536 bytes": a count of bytes with its unit in the number it takes; `digits` writes
+ * the number (the transfer view's raw counts: String, as tshark's fields give them).
+ */
+export function byteCount(x: number, digits: (x: number) => string = count): string {
+  return `${digits(x)} ${x === 1 ? 'byte' : 'bytes'}`;
 }
 
 /**
