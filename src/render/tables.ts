@@ -12,7 +12,7 @@ import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive, commandLine } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
-import { drawGrid, drawWrapped, LARGE_TABLE_ROWS, renderTable } from './grid.js';
+import { drawGrid, drawWrapped } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
 import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
@@ -87,7 +87,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       transferCounts(s),
     ]);
   }
-  const table = renderTable(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
+  const table = drawGrid(head(style, ['#', 'Client', 'Server', 'User', 'TLS', 'Start s', 'Cmds', 'Transfers']), rows);
   // Commands the server never answered because it had closed the control connection first (Command.noReply).
   const notes: string[] = [];
   for (const s of a.sessions) {
@@ -181,7 +181,7 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
       ]);
     }
   }
-  const lines = [renderTable(head(style, ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status']), rows)];
+  const lines = [drawGrid(head(style, ['#', 'Mode', 'Command', 'Data endpoint', 'Bytes', 'Reply', 'Status']), rows)];
   if (hidden) lines.push(`… and ${hidden} more unused announcements (ftpcap transfers lists them all)`);
   if (notes.length) lines.push(...notes.map((n, i) => `[${i + 1}] ${n}`), '(ftpcap diagnose explains each, with its evidence)');
   return lines.join('\n');
@@ -300,8 +300,6 @@ function commandLines(c: Command, s: Session): Line[] {
 export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: number): string {
   const parts: string[] = [];
   const shown = a.sessions.filter((s) => sessionId === undefined || s.id === sessionId);
-  // Many small tables add up as one long one does: drawn in linear time (the same text; grid.ts).
-  const many = shown.reduce((n, s) => n + s.commands.length, 0) > LARGE_TABLE_ROWS;
   for (const s of shown) {
     const lines = s.commands.flatMap((c) => commandLines(c, s)).sort((x, y) => x.frame - y.frame);
     const rows = lines.map((l) => [
@@ -317,7 +315,7 @@ export function renderCommands(a: Analysis, style: RenderStyle, sessionId?: numb
         : ` (TLS from frame ${s.tlsFrame ?? '?'}: later commands are encrypted)`;
     parts.push(`Session ${s.id}: ${endpoint(s.client)} → ${endpoint(s.server)}${s.tls ? tlsNote : ''}`);
     const names = head(style, ['Time (s)', 'Frame', 'Dir', 'Command / reply', 'Decoded']);
-    parts.push(many ? drawGrid(names, rows) : renderTable(names, rows));
+    parts.push(drawGrid(names, rows));
   }
   return parts.join('\n');
 }

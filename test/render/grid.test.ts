@@ -27,6 +27,16 @@ describe('drawGrid', () => {
     expect(drawGrid(head, rows)).toBe(viaCliTable3(head, rows));
   });
 
+  it('draws exactly what cli-table3 draws for a coloured head, coloured cells and no rows', () => {
+    const bold = (s: string): string => `\u001b[1m${s}\u001b[0m`;
+    const head = [bold('#'), bold('Status'), bold('Reply')];
+    const cases: string[][][] = [
+      [['1', '\u001b[31mfailed: data connection refused\u001b[0m', '425'], ['2', '\u001b[32mcompleted\u001b[0m', '226']],
+      [],
+    ];
+    for (const rows of cases) expect(drawGrid(head, rows)).toBe(viaCliTable3(head, rows));
+  });
+
   it('counts wide characters as two columns', () => {
     expect(displayWidth('abc')).toBe(3);
     expect(displayWidth('日本')).toBe(4);
