@@ -32,6 +32,7 @@ const { decodeFrame, newFrameScratch } = await load('decode/frame.js');
 const { Ipv4Defragmenter } = await load('decode/ipv4-defrag.js');
 const { TcpReassembler } = await load('tcp/reassembler.js');
 const { recordWordSum, registerChecksumMemory } = await load('capture/word-sum.js');
+const { ringInt } = await load('capture/record-ring.js');
 
 // Every record in one buffer, its fields in a Float64Array (as the ring carries them).
 const FIELDS = 11;
@@ -95,15 +96,16 @@ function replay(onRecord) {
       slotStart = at;
       ring.set(all.subarray(at, Math.min(used, at + READ_BYTES)), slot * SLOT_BYTES);
     }
-    record.frame = fields[d];
+    // Whole numbers as the ring's reader gives them (ringInt, read-parallel.ts).
+    record.frame = ringInt(fields[d]);
     record.offset = fields[d + 1];
     record.tsSec = fields[d + 2];
-    record.tsNsec = fields[d + 3];
+    record.tsNsec = ringInt(fields[d + 3]);
     record.time = fields[d + 4];
-    record.linkType = fields[d + 5];
-    record.interfaceId = fields[d + 8];
-    record.capturedLength = fields[d + 9];
-    record.originalLength = fields[d + 10];
+    record.linkType = ringInt(fields[d + 5]);
+    record.interfaceId = ringInt(fields[d + 8]);
+    record.capturedLength = ringInt(fields[d + 9]);
+    record.originalLength = ringInt(fields[d + 10]);
     record.data = new Uint8Array(ringBuffer, slot * SLOT_BYTES + (at - slotStart), length);
     record.wordSum = wordSums[i];
     onRecord(record);

@@ -44,6 +44,15 @@ export const FIELD = {
 } as const;
 export const FIELDS = 12;
 
+/**
+ * A whole-number field read back from the ring, as an int32 (a small integer to V8) when it is
+ * one: read from a Float64Array it stays a double, and every object a frame number reaches (chunks,
+ * commands, replies, transfers) then boxes it in a heap number of its own.
+ */
+export function ringInt(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
 export interface RingBuffers {
   /**
    * The packet bytes: a shared WebAssembly memory when possible (then `memory` is it), so that
