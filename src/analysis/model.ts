@@ -218,6 +218,12 @@ export interface Announcement {
    * it, is not in the capture.
    */
   askedBeforeCapture?: true;
+  /**
+   * The first frame after a stretch of the client's control bytes the capture lost while this
+   * announcement waited for its command: the client may have used it in them (the command, and the
+   * data connection, lost with them), so nobody using it is no failure.
+   */
+  clientBytesLostAt?: number;
 }
 
 export interface DataConnection {

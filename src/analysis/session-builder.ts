@@ -357,7 +357,11 @@ export class SessionBuilder {
         if (event.reason === 'gap' && event.dir === 'server' && this.pending.length > 0 && this.serverGaps.length < MAX_SERVER_GAPS) {
           this.serverGaps.push({ frame: event.acked ?? event.frame, acked: event.acked !== undefined, end: event.end ?? Infinity });
         }
-        if (event.reason === 'gap' && event.dir === 'client') this.clientGapAt = event.frame;
+        if (event.reason === 'gap' && event.dir === 'client') {
+          this.clientGapAt = event.frame;
+          const waiting = this.awaitingRequest?.announce;
+          if (waiting?.reply != null) waiting.clientBytesLostAt ??= event.frame;
+        }
         if (event.reason === 'gap') this.gapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.

@@ -292,7 +292,10 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // again (no answer within the first retransmission timeout), or when the client moved on without
   // it (the session ended, or it announced again).
   if (c && !c.established && !c.midstream && c.synAckFrames.length === 0) {
-    if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || sessionEnded || (t.announce && gaveUpOn(t, s))) return 'failed';
+    // Unless its final reply is in bytes the capture lost (replyInGap): a capture that lost those lost
+    // the rest of a SYN sent once and never refused as well, and the session's going on says nothing.
+    const lostWithReply = t.replyInGap !== undefined && !c.rst && c.icmpErrors.length === 0 && c.synFrames.length === 1;
+    if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || (!lostWithReply && (sessionEnded || (t.announce && gaveUpOn(t, s))))) return 'failed';
   }
   // Answered with SYN-ACK, never acknowledged: the connecting side kept repeating its SYN (its host
   // dropped the answers) until it gave up. As failed as a SYN nobody answered.
@@ -306,8 +309,9 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     if (announceCode !== undefined && announceCode >= 400) return inFlightAtEnd(t, s, captureEnd) !== null ? 'incomplete' : 'failed';
     // A 227 with an address nobody connected to before the client moved on (a malformed one is
     // settled after the session's other transfers: failed unless the client recovered). Not one whose
-    // PASV came before the capture: whether the client was still there to use it is not in it.
-    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
+    // PASV came before the capture: whether the client was still there to use it is not in it. Nor
+    // one the client may have used in control bytes the capture lost (its command and data lost too).
+    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
     return 'unused';
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up

@@ -124,14 +124,15 @@ export function diagnose(a: Analysis): void {
       // when the capture simply stopped (in-flight.ts), nor a download the client stopped while its other
       // session was under way then (split-download.ts findPendingSplits), or beside another download where the capture
       // lost what would show it a finished piece (findSplitsLost), or whose announcement the capture lost beside a
-      // connection no transfer took (announce-lost.ts): neither done nor failed, nothing to diagnose.
+      // connection no transfer took (announce-lost.ts), or whose final reply is in bytes the capture lost
+      // (replyInGap): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' &&
-          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
+          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || t.replyInGap !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE

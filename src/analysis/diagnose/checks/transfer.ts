@@ -834,7 +834,8 @@ function nextAnnouncementFrame(s: Session, t: Transfer): number {
 /** The first command after an announcement that the server refused, before the next announcement. */
 function refusedBeforeUse(ctx: TransferContext): Command | null {
   const { transfer: t, session: s } = ctx;
-  if (t.request || !t.announce) return null;
+  // The client may have used it in control bytes the capture lost: that it gave up is not known.
+  if (t.request || !t.announce || t.announce.clientBytesLostAt !== undefined) return null;
   const after = t.announce.frame;
   const next = nextAnnouncementFrame(s, t);
   // Commands are in capture order: the first after the announcement by binary search, then only

@@ -1,0 +1,82 @@
+/**
+ * Verdicts on recorded captures that lost a burst of frames (a kernel's drops) carrying control
+ * bytes: found by `npm run sweep:drop` on the audit-61 recordings. The capture lost what would tell
+ * the transfer's end, so it must not read failed, nor be given a cause it cannot show.
+ *
+ * a61-tiny-quit-early-proftpd-python without frames 97-104: the active STOR of an empty file (frame 95)
+ * lost its data connection's SYN-ACK, handshake and close and its 150 and 226 (frames 99, 103), the
+ * server's SYN (frame 96) kept. The client's next command (TYPE, frame 105) acknowledged the lost
+ * reply. Before: "failed: the server could not reach the client", diagnosed active-syn-unanswered (a
+ * client firewall).
+ *
+ * a61-tiny-quit-early-pyftpdlib-python without frames 33-40: the passive announcement (227, frame 32)
+ * lost its STOR (frame 36), its 125 and its whole data connection. Before: "failed: nobody connected to
+ * the passive endpoint the server announced".
+ *
+ * a61-mirror-one-denied-one-dropped-vsftpd-lftp without frames 33-40: the 227 at frame 31 lost its LIST
+ * (frame 35), 150, 226 and the data connection's data. Before: diagnosed server-refused, "the client
+ * then gave up without sending a transfer command", blaming the 550 to a later MDTM (frame 55).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { filterPcap } from '../support/pcap-edit.js';
+import { path } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-lost-control-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The recording without frames first..last: frames after them are numbered 8 lower (each burst here is 8 frames). */
+async function without(name: string, first: number, last: number): Promise<Analysis> {
+  const file = join(tmp, `${name}-${first}-${last}.pcap`);
+  writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => r.frame < first || r.frame > last));
+  return analyzeFiles([file], { fileName: file, thread: false });
+}
+
+describe('a capture that lost a burst of control bytes', () => {
+  it('an active STOR whose 150 and 226 were lost with its data connection past the SYN is not known, not failed, and gets no diagnosis', async () => {
+    const a = await without('a61-tiny-quit-early-proftpd-python', 97, 104);
+    const t = a.sessions[0].transfers[5];
+    expect([t.mode, t.request?.command, t.request?.arg, t.request?.frame, t.connection?.synFrames, t.connection?.synAckFrames.length]).toEqual([
+      'active', 'STOR', 'up-active-a61-empty.bin', 95, [96], 0,
+    ]);
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.reply]).toEqual(['incomplete', 'incomplete', 'reply-not-captured', null]);
+    // The reply is in the bytes lost before the client's TYPE (frame 105 of the full capture).
+    expect(t.replyInGap?.later).toEqual({ command: 'TYPE', frame: 105 - 8 });
+    expect(t.diagnosis ?? null).toBeNull();
+    // The session's other transfers keep their verdicts: 5 completed before, the RETR after completed.
+    expect(a.sessions[0].transfers.map((x) => x.status)).toEqual(['complete', 'complete', 'complete', 'complete', 'complete', 'incomplete', 'complete', 'complete', 'complete']);
+  });
+
+  it('a passive announcement whose command and data connection were lost is unused, not failed', async () => {
+    const a = await without('a61-tiny-quit-early-pyftpdlib-python', 33, 40);
+    const t = a.sessions[0].transfers[1];
+    expect([t.mode, t.request, t.announce?.frame, t.announce?.endpoint, t.connection]).toEqual(['passive', null, 32, { ip: '198.51.100.20', port: 50050 }, null]);
+    // The client's bytes the capture lost are told by its next command's segment (TYPE I, frame 43 of the full capture).
+    expect(t.announce?.clientBytesLostAt).toBe(43 - 8);
+    expect([t.status, t.verdict.kind]).toEqual(['unused', 'unused']);
+    expect(t.diagnosis ?? null).toBeNull();
+  });
+
+  it('a passive announcement whose LIST was lost is not blamed on a later refused MDTM', async () => {
+    const a = await without('a61-mirror-one-denied-one-dropped-vsftpd-lftp', 33, 40);
+    const s = a.sessions[0];
+    const t = s.transfers[0];
+    expect([t.request, t.announce?.frame, t.announce?.clientBytesLostAt, t.status]).toEqual([null, 31, 44 - 8, 'unused']);
+    // The 550 the old diagnosis blamed: MDTM sub, answered at frame 55 of the full capture.
+    const mdtm = s.commands.find((c) => c.command === 'MDTM' && c.arg === 'sub');
+    expect([mdtm?.frame, mdtm?.reply?.code, mdtm?.reply?.frame]).toEqual([54 - 8, 550, 55 - 8]);
+    expect(t.diagnosis ?? null).toBeNull();
+  });
+
+  it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {
+    for (const name of ['a61-tiny-quit-early-proftpd-python', 'a61-tiny-quit-early-pyftpdlib-python']) {
+      const a = await analyzeFiles([path(name)], { fileName: name, thread: false });
+      expect(a.sessions[0].transfers.every((t) => t.status === 'complete' && t.diagnosis === null)).toBe(true);
+      expect(a.sessions[0].transfers.every((t) => t.announce?.clientBytesLostAt === undefined)).toBe(true);
+    }
+  });
+});
