@@ -147,6 +147,13 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
         break;
       }
       if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
+      // An accepted announcement the client never used nor tried, with another after it in the
+      // session: it asked yet another way (after EPSV ALL, vsftpd refuses PASV and PORT and accepts
+      // EPRT, which the client leaves for EPSV). The chain goes on past it; it stays unused.
+      if (unusedBetween(o, at)) {
+        if (++steps > MAX_STEPS) return null;
+        continue;
+      }
       if (!refusedProbe(o, at)) {
         next = o;
         break;
@@ -225,6 +232,15 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     completed: done(next),
     announce,
   };
+}
+
+/**
+ * An accepted announcement (2xx) that no transfer command used and no data connection tried
+ * (status unused), followed by another announcement of its session: a step the client passed over.
+ */
+function unusedBetween(o: Transfer, s: Session): boolean {
+  const reply = o.announce?.reply;
+  return o.status === 'unused' && o.request === null && o.connection === null && o.fxp === undefined && reply != null && reply.code < 300 && sessionOrder(s).nextAnnounced(o) !== null;
 }
 
 /**

@@ -178,6 +178,7 @@ export type SettingKey =
   | 'closeNotify'
   | 'idleTimeout'
   | 'dataTimeout'
+  | 'sessionTimeout'
   | 'activePort'
   | 'write'
   | 'nameFilter'
@@ -227,6 +228,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     certificate: 'TLSRSACertificateFile',
     idleTimeout: 'TimeoutIdle',
     dataTimeout: 'TimeoutStalled / TimeoutNoTransfer',
+    sessionTimeout: 'TimeoutSession',
     write: '<Limit WRITE> or <Limit STOR>; AllowOverwrite',
     nameFilter: 'PathDenyFilter',
     storeRestart: 'AllowStoreRestart on',

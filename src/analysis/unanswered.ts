@@ -10,6 +10,20 @@ import type { Command, NoReply, ServerClosed, Session } from './model.js';
 /** A 421 whose text names a timeout or idleness: the server closed an idle session. */
 const TIMEOUT_TEXT = /time[ds]?[ -]?out|idle/i;
 
+/**
+ * Which of the server's time limits a 421 names, from its text: the session's length (proftpd
+ * "421 Session Timeout (4 seconds)": TimeoutSession, mid-transfer or not), a transfer's (none begun:
+ * proftpd "No transfer timeout", or one stalled: "Data connection timed out.", vsftpd "Data
+ * timeout"), or idleness (everything else that names a timeout). Null: no time limit named (a 421
+ * for too many connections, or a shutdown).
+ */
+export type TimeLimit = 'session' | 'transfer' | 'idle';
+export function timeLimitOf(r: { code: number; text: string }): TimeLimit | null {
+  if (r.code !== 421 || !TIMEOUT_TEXT.test(r.text)) return null;
+  if (/session/i.test(r.text)) return 'session';
+  return /transfer|data|stall/i.test(r.text) ? 'transfer' : 'idle';
+}
+
 /** Why `c` got no reply, given the server's last unasked 421, the client's last command before it and the server's first FIN. */
 function noReplyOf(s: Session, c: Command, notice: Command | undefined, lastBeforeNotice: Command | undefined, serverFin: number | null): ServerClosed | null {
   if (c.command === null || c.reply !== null || c.replyUntracked) return null;

@@ -25,7 +25,9 @@ const sizeOf = (path: string): number => {
 const STANDARD = new Set(['big.bin', 'hello.txt', 'small.bin', 'pub']);
 
 // A capture of one direction only holds no whole listing to compare (test/diagnose/verdicts-audit22).
-const listed = all.filter((f) => !f.tls && !f.capture.one_way && (f.files ?? []).some((x) => ['LIST', 'NLST'].includes(x.op) && x.received));
+// a62-list-missing-dir-*: its listings are of a missing directory (empty), a locked one and pub, none
+// of the recording servers' home (verdicts-audit62 checks them).
+const listed = all.filter((f) => !f.tls && !f.capture.one_way && f.name !== 'a62-list-missing-dir-vsftpd-python' && (f.files ?? []).some((x) => ['LIST', 'NLST'].includes(x.op) && x.received));
 
 describe('listings in transfers --json', () => {
   it('covers the fixtures that list', () => {

@@ -38,6 +38,39 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-second verdict audit (verdicts-audit62.test.ts): proftpd's TimeoutNoTransfer ends the session
+  // before the client connects to its passive port (session-ended-first, not passive-refused); its
+  // TimeoutSession's 421 in the middle of a RETR (aborted, the advice its TimeoutSession); rclone cat
+  // --count / --offset closing each data connection once it has what it asked for; vsftpd's 451 on a
+  // full disk; pure-ftpd's 227 to a PASV sent after EPSV ALL, which the client never meant to use, still
+  // read as nobody connecting to it (left as found: see the audit's report).
+  {
+    fixture: 'a62-notransfer-timeout-proftpd-python',
+    causes: { '1.1': 'session-ended-first' },
+    evidence: () => ({ '1.1': [16, 18, 20, 22, 23, 24] }),
+    says: { '1.1': [/421 No transfer timeout \(3 seconds\): closing control connection \(frame 18\), and closed the control connection \(frame 20\)/] },
+  },
+  {
+    fixture: 'a62-session-timeout-proftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [16, 17, 18, 20, 130, 138, 146, 154, 162, 195] }),
+    says: { '1.1': [/its limit for a session's length/, /TimeoutSession/] },
+  },
+  {
+    fixture: 'a62-partial-read-rclone-vsftpd',
+    causes: { '1.3': 'aborted', '2.3': 'aborted' },
+    evidence: () => ({ '1.3': [57, 58, 59, 61, 127, 129], '2.3': [192, 193, 194, 198, 263, 265] }),
+  },
+  {
+    fixture: 'a62-stor-full-vsftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [20, 21, 22, 26, 144, 163] }),
+  },
+  {
+    fixture: 'a62-epsv-all-pureftpd-python',
+    causes: { '1.2': 'passive-unreached' },
+    evidence: () => ({ '1.2': [32, 57] }),
+  },
   // Sixty-first verdict audit (verdicts-audit61.test.ts): a client that closed the control connection
   // the moment its upload's data was sent; the server's 426 (proftpd), 451 (pure-ftpd) or reset of the
   // data connection (pyftpdlib) answers its leaving: aborted, by the client. Double NAT with the outer
@@ -1044,6 +1077,14 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-second audit (verdicts-audit62.test.ts): vsftpd's listings of a missing directory (150, no
+  // data, 226); EPSV ALL, then PASV, PORT and EPRT refused (or accepted and left unused) on vsftpd,
+  // proftpd and pyftpdlib: each refusal fell back to EPSV; TYPE A by lftp, curl and wget.
+  'a62-list-missing-dir-vsftpd-python',
+  'a62-epsv-all-vsftpd-python',
+  'a62-epsv-all-proftpd-python',
+  'a62-epsv-all-pyftpdlib-python',
+  'a62-ascii-clients-vsftpd',
   // Sixty-first audit (verdicts-audit61.test.ts): active mode through two NATs both with the FTP
   // helper (between the routers and at the server); squid as an FTP gateway (its server side); 0- and 1-byte files both ways and QUIT before a 226 on
   // vsftpd (its upload whose client left before the 226: not known, no diagnosis).
@@ -1488,7 +1529,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(40);
+    expect(codes).toHaveLength(41);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1499,7 +1540,8 @@ describe('diagnose catalog', () => {
     // relay-failed (read after every transfer's own diagnosis, checks/relay.ts) cover the 39 codes; two more transfer
     // checks for NAT64 (nat64-active, nat64-passive-ipv4); announce-split-dropped, a transfer check and a session one
     // (checks/split.ts): 40 codes. login-failed is a transfer's too: its PASV, PORT or command refused 530 for
-    // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks.
-    expect(TRANSFER_CHECKS).toHaveLength(29);
+    // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks. session-ended-first (checks/connect.ts
+    // checkSessionEndedFirst): 41 codes, 30 transfer checks.
+    expect(TRANSFER_CHECKS).toHaveLength(30);
   });
 });

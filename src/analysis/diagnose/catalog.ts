@@ -110,6 +110,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "Allow the passive port range on the server's firewall instead of rejecting it, and check that the server " +
       'listens on the port it announced (a server behind a load balancer may announce a port of another node).',
   },
+  'session-ended-first': {
+    title: 'the server had ended the session before the client connected to the passive port it announced',
+    advice:
+      'The server closed the session on its own before the client opened the data connection and sent its command: nothing listened on ' +
+      'that port any more, so whatever met the connection says nothing of a firewall. Its unasked reply (a 421) names its reason, most ' +
+      'often a time limit the client outlasted between PASV/EPSV and its transfer command (an idle timeout{setting:idleTimeout}, a ' +
+      'no-transfer timeout{setting:dataTimeout}): make the client use the data connection at once, or raise that limit on the server.',
+  },
   'passive-host-unreachable': {
     title: "a router found no host at the passive data connection's address",
     advice:

@@ -11,6 +11,7 @@ export type CauseCode =
   | 'active-host-unreachable'
   | 'passive-syn-unanswered'
   | 'passive-refused'
+  | 'session-ended-first'
   | 'passive-host-unreachable'
   | 'passive-unreached'
   | 'active-unreached'

@@ -18,6 +18,7 @@ import {
   checkPassiveRefused,
   checkPassiveSynUnanswered,
   checkPassiveUnreached,
+  checkSessionEndedFirst,
 } from './checks/connect.js';
 import { checkAnnounceMalformed } from './checks/announce.js';
 import { checkSplitStall, checkSplitStallSession } from './checks/split.js';
@@ -73,6 +74,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkActiveSynUnanswered,
   checkActiveUnseen,
   checkActiveUnreached,
+  // Before the passive refusals: a SYN sent after the server had closed the session met no listener.
+  checkSessionEndedFirst,
   checkPassiveRefused,
   checkPassiveSynUnanswered,
   checkPassiveUnreached,

@@ -501,6 +501,35 @@ function serverGaveUp(t: Transfer, s: Session): Command | null {
 export const checkActiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'refused');
 export const checkActiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'active', 'unanswered');
 export const checkPassiveRefused = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'refused');
+
+/**
+ * Passive, no final reply: the server had ended the session — closed the control connection, after
+ * an unasked 421 or without a word — before the client's first SYN to the endpoint it announced
+ * (proftpd's TimeoutNoTransfer while a client waited between PASV and RETR). Nothing listened there
+ * any more: the reset or silence that met the SYN is the session's end, not a firewall's refusal.
+ */
+export function checkSessionEndedFirst(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const c = t.connection;
+  const end = s.closedBy;
+  if (t.mode !== 'passive' || !t.announce || !c || c.established || c.synFrames.length === 0 || t.reply !== null || end === null || end.by !== 'server') return null;
+  const syn = synEvents(c)[0] ?? { frame: c.synFrames[0], time: c.start };
+  if (end.frame > syn.frame || end.frame < t.announce.frame) return null;
+  const said = t.announce.reply?.code ?? t.announce.command;
+  const notice = serverGaveUp(t, s);
+  const refused = refusal(c, s, 'server');
+  const details = [
+    announceWords(t),
+    `The server ended the session ${secondsText(end.time - t.announce.time)} after its ${said}: ` +
+      (notice !== null && notice.reply!.frame <= end.frame
+        ? `it said, unasked, ${replyWords(notice.reply!)} (frame ${notice.reply!.frame}), and closed the control connection (frame ${end.frame})`
+        : `it ${end.how === 'rst' ? 'reset' : 'closed'} the control connection (frame ${end.frame}) without a word`),
+    `${synWords(c, 'client')}, ${secondsText(syn.time - t.announce.time)} after the ${said} and after that close: it was ${refused ?? 'never answered'}. ` +
+      'Nothing listened on the port any more: the session that offered it was over',
+  ];
+  if (t.request && t.request.frame > end.frame) details.push(`The client sent ${t.request.command} (frame ${t.request.frame}) after the session had ended: no reply could come`);
+  return diagnosis(ctx, 'session-ended-first', details, evidenceFrames(t, [notice?.reply?.frame, end.frame, c.rst?.frame, ...c.icmpErrors.map((e) => e.frame)]));
+}
 export const checkPassiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'unanswered');
 
 /** Seconds a server's 425 must come after the transfer command to show that it tried to connect. */

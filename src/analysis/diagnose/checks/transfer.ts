@@ -16,6 +16,7 @@ import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndSt
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
 import { saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
+import { timeLimitOf, type TimeLimit } from '../../unanswered.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 
 /**
@@ -460,7 +461,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     : t.reply && t.reply.code >= 400 && t.reply.code !== 426 && afterClientReset
       ? `its own error ${t.direction === 'upload' ? 'reading from' : 'writing to'} the data connection the client had reset, not a second cause`
       : t.reply && t.reply.code >= 400 && t.reply.code !== 426
-        ? REFUSALS[t.reply.code]
+        ? (timeLimitWords(t.reply)?.meaning ?? REFUSALS[t.reply.code])
         : undefined;
   if (t.reply) stops.push({ frame: t.reply.frame, words: `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame})${reason ? `: ${reason}` : ''}` });
   const gaveUp = receiverGaveUpAfterReply(t);
@@ -694,6 +695,30 @@ const REFUSAL_ADVICE: Record<number, string> = {
   554: 'The server will not start the transfer at the restart offset the client sent (REST), often one beyond the end of its file: transfer the file from its start on the client (remove the partial local copy, or do not resume).',
 };
 
+/**
+ * A 421 that names one of the server's time limits (unanswered.ts timeLimitOf): what it means and what
+ * to change, instead of a connection limit or a shutdown (REFUSALS, REFUSAL_ADVICE).
+ */
+const TIME_LIMITS: Record<TimeLimit, { meaning: string; advice: string }> = {
+  session: {
+    meaning: "the server is ending the session on its limit for a session's length, whatever it was doing",
+    advice:
+      "The server ends a session after a fixed time{setting:sessionTimeout}, even in the middle of a transfer: raise that limit on the server, or do the work in shorter sessions. Nothing between the hosts and no connection limit ended it.",
+  },
+  transfer: {
+    meaning: 'the server is ending the session on its time limit for a transfer (none begun, or one stalled)',
+    advice: "The server's time limit for a transfer{setting:dataTimeout} ran out: find why the transfer did not start or stopped moving, or raise that limit on the server.",
+  },
+  idle: {
+    meaning: 'the server is ending the session on its idle time limit',
+    advice: "The server's idle time limit{setting:idleTimeout} ran out: make the client keep the session busy (or reconnect), or raise that limit on the server.",
+  },
+};
+const timeLimitWords = (r: Reply): { meaning: string; advice: string } | undefined => {
+  const limit = timeLimitOf(r);
+  return limit === null ? undefined : TIME_LIMITS[limit];
+};
+
 /** A 500-504 final reply after the server's 1xx for the same command: not a refusal, a failure inside the server. */
 function failedAfterAccepting(t: Transfer): boolean {
   return t.reply !== null && t.preliminary !== null && t.reply.code >= 500 && t.reply.code <= 504 && t.preliminary.frame < t.reply.frame;
@@ -800,13 +825,13 @@ const resumeRefused = (r: Reply, x: Resumed): (typeof RESUME_REFUSED)[number] | 
   r.code >= 400 ? RESUME_REFUSED.find((e) => e.when(x) && e.text.test(r.text)) : undefined;
 /** What a refusing reply means, its own text first (a 550's reason, a refused resume's). */
 const refusalMeaning = (r: Reply, x?: Resumed): string =>
-  (x && resumeRefused(r, x)?.meaning) ?? file550(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
+  (x && resumeRefused(r, x)?.meaning) ?? file550(r)?.meaning ?? timeLimitWords(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
 /** What to change about a refusing reply, its own text first (an upload's own advice where there is one). */
 const refusalAdvice = (r: Reply, t?: Transfer, x?: Resumed): string | undefined => {
   const resume = x && resumeRefused(r, x);
   if (resume) return resume.advice;
   const f = file550(r);
-  return (t?.direction === 'upload' ? f?.uploadAdvice : undefined) ?? f?.advice ?? REFUSAL_ADVICE[r.code];
+  return (t?.direction === 'upload' ? f?.uploadAdvice : undefined) ?? f?.advice ?? timeLimitWords(r)?.advice ?? REFUSAL_ADVICE[r.code];
 };
 
 /**
