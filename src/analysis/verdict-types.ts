@@ -147,7 +147,7 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'split-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'end-not-captured' | 'split-not-captured';
       evictedAt?: number;
       /**
        * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
@@ -178,6 +178,12 @@ export type TransferVerdict =
        */
       sizeLost?: { frame: number; lost: 'reply' | 'command' | 'both' };
       reset?: number;
+      /**
+       * With `why: 'end-not-captured'`: the client had acknowledged every byte the session stated when
+       * the server answered 426 (frame `reply`), and the data connection's end (FIN or reset) is not in
+       * the capture: the 426 may answer the client's reset the capture lost (verdict.ts wholeBeforeLostEnd).
+       */
+      endLost?: { reply: number };
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.

@@ -127,6 +127,19 @@ export function resetAfterWhole(t: Transfer): boolean {
 }
 
 /**
+ * A 426 to a download whose receiver had acknowledged every byte the session stated, its data
+ * connection's end (FIN or reset, by either side) not in the capture: the 426 may answer a reset the
+ * capture lost (resetAfterWhole), so whether the transfer was cut is not known.
+ */
+export function wholeBeforeLostEnd(t: Transfer): boolean {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (t.reply?.code !== 426 || t.direction !== 'download' || t.abortFrame !== null || expected === null || expected === 0) return false;
+  if (!c?.established || c.midstream || c.close !== null || c.handshake.some((e) => e.type === 'fin')) return false;
+  return t.bytes + c.gapBytes === expected && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0;
+}
+
+/**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
  * mid-transfer (a client's speed limit or timeout, a server's on an upload). With no size stated,
@@ -244,7 +257,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   const sessionEnded = s.close !== null;
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   // The size that would show the receiver's reset came once it held the file is in bytes the capture lost (size-lost.ts): not known.
-  if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
+  if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null || wholeBeforeLostEnd(t) ? 'incomplete' : 'aborted';
   // An ABOR whose answer was still to come, its data still coming (in-flight.ts): cut short, or sent as the transfer finished, is not known yet.
   if (code === undefined && t.abortFrame !== null && inFlightAtEnd(t, s, captureEnd)?.kind === 'aborting') return 'incomplete';
   if (t.abortFrame !== null) {
@@ -1074,6 +1087,9 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       if (sized !== null) {
         const frames = [...new Set([...evidence, sized.frame, c!.rst!.frame])].sort((x, y) => x - y);
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'size-not-captured', sizeLost: sized, reset: c!.rst!.frame, evidence: frames };
+      }
+      if (wholeBeforeLostEnd(t)) {
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'end-not-captured', endLost: { reply: t.reply!.frame }, evidence };
       }
       if (t.replyInGap !== undefined) {
         const { gap, later } = t.replyInGap;

@@ -66,6 +66,7 @@ export function verdictLabel(v: TransferVerdict): string {
       if (v.why === 'not-followed') return 'not followed';
       if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
       if (v.why === 'size-not-captured') return 'not known (size not captured)';
+      if (v.why === 'end-not-captured') return 'not known (end not captured)';
       if (v.why === 'split-not-captured') return 'not known (split, part not captured)';
       if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
@@ -220,6 +221,12 @@ export function verdictSentence(t: Transfer): string {
           `not followed to its end: the analysis stopped keeping this session's commands at frame ${v.commandsFrom} ` +
           `(more commands than its memory budget keeps; a larger --max-memory keeps more), so what the client did next, which would tell how this ${t.request === null ? 'announcement' : 'transfer'} ended, is not known` +
           (t.reply !== null ? ` (the server's last word on it: ${t.reply.code}, frame ${t.reply.frame}).` : '.')
+        );
+      }
+      if (v.why === 'end-not-captured') {
+        return (
+          `not known: the client had acknowledged all ${n(v.bytes)} bytes the server stated when the server answered 426 (frame ${v.endLost!.reply}), ` +
+          'and the data connection\'s end is not in the capture: the 426 may answer a reset of the client\'s that the capture lost, sent once it held the whole file.'
         );
       }
       if (v.why === 'size-not-captured') {
@@ -856,6 +863,7 @@ const LATER_UNFINISHED: Record<NonNullable<NonNullable<Transfer['laterAttempt']>
   'capture-ended': 'was still running when the capture ended',
   'reply-not-captured': 'ended with a final reply the capture lost: whether it completed is not known',
   'size-not-captured': 'stopped where the file may have ended: the size that would tell is in bytes the capture lost',
+  'end-not-captured': 'had every stated byte acknowledged when the server answered 426, its data connection\'s end not in the capture',
   'split-not-captured': 'ended as a piece of a split download whose other pieces the capture lost',
   'not-followed': 'was not followed to its end (the analysis gave up its connections or commands)',
 };

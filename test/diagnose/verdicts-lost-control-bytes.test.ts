@@ -1,7 +1,7 @@
 /**
- * Verdicts on recorded captures that lost a burst of frames (a kernel's drops) carrying control
- * bytes: found by `npm run sweep:drop` on the audit-61 recordings. The capture lost what would tell
- * the transfer's end, so it must not read failed, nor be given a cause it cannot show.
+ * Verdicts on recorded captures that lost frames (a kernel's drops): found by `npm run sweep:drop`.
+ * The capture lost what would tell the transfer's end, so it must not read failed or aborted, nor be
+ * given a cause it cannot show.
  *
  * a61-tiny-quit-early-proftpd-python without frames 97-104: the active STOR of an empty file (frame 95)
  * lost its data connection's SYN-ACK, handshake and close and its 150 and 226 (frames 99, 103), the
@@ -16,6 +16,11 @@
  * a61-mirror-one-denied-one-dropped-vsftpd-lftp without frames 33-40: the 227 at frame 31 lost its LIST
  * (frame 35), 150, 226 and the data connection's data. Before: diagnosed server-refused, "the client
  * then gave up without sending a transfer command", blaming the 550 to a later MDTM (frame 55).
+ *
+ * a21-client-rst-now-pyftpdlib-python without frame 26: ftplib resets the data connection the moment
+ * it holds all 511 bytes of hello.txt (SIZE said 511), every one acknowledged (frame 25), and
+ * pyftpdlib answers 426 (frame 27). With the reset, that read completed (verdict.ts resetAfterWhole);
+ * without it, "aborted by the server after 511 of 511 bytes".
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +34,7 @@ import { path } from './audit-fixtures.js';
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-lost-control-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The recording without frames first..last: frames after them are numbered 8 lower (each burst here is 8 frames). */
+/** The recording without frames first..last: frames after them are numbered that many lower. */
 async function without(name: string, first: number, last: number): Promise<Analysis> {
   const file = join(tmp, `${name}-${first}-${last}.pcap`);
   writeFileSync(file, filterPcap(readFileSync(path(name)), (r) => r.frame < first || r.frame > last));
@@ -70,6 +75,19 @@ describe('a capture that lost a burst of control bytes', () => {
     const mdtm = s.commands.find((c) => c.command === 'MDTM' && c.arg === 'sub');
     expect([mdtm?.frame, mdtm?.reply?.code, mdtm?.reply?.frame]).toEqual([54 - 8, 550, 55 - 8]);
     expect(t.diagnosis ?? null).toBeNull();
+  });
+
+  it('a download whose client acknowledged every stated byte, answered 426, its data connection\'s end lost, is not known, not aborted', async () => {
+    const a = await without('a21-client-rst-now-pyftpdlib-python', 26, 26);
+    const t = a.sessions[0].transfers[0];
+    expect([t.request?.command, t.request?.arg, t.bytes, t.reply?.code, t.reply?.frame, t.connection?.close, t.connection?.rst]).toEqual(['RETR', 'hello.txt', 511, 426, 27 - 1, null, null]);
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.verdict.kind === 'incomplete' ? [t.verdict.expected, t.verdict.endLost] : null]).toEqual([
+      'incomplete', 'incomplete', 'end-not-captured', [511, { reply: 26 }],
+    ]);
+    expect(t.diagnosis ?? null).toBeNull();
+    // With its reset (frame 26) the 426 answers it: completed, as before.
+    const whole = await analyzeFiles([path('a21-client-rst-now-pyftpdlib-python')], { fileName: 'whole', thread: false });
+    expect([whole.sessions[0].transfers[0].status, whole.sessions[0].transfers[0].connection?.rst?.frame]).toEqual(['complete', 26]);
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {
