@@ -31,11 +31,18 @@ export interface DataConnectionsOptions {
 export interface DataEnds {
   fin: { client: boolean; server: boolean };
   rst: boolean;
+  /** Its SYN was sent again and no SYN-ACK has come: the connection has gone unanswered so far. */
+  unanswered: boolean;
+}
+
+function endsOf(ends: WeakMap<Transfer, DataEnds>, t: Transfer): DataEnds {
+  let e = ends.get(t);
+  if (e === undefined) ends.set(t, (e = { fin: { client: false, server: false }, rst: false, unanswered: false }));
+  return e;
 }
 
 function noteEnd(ends: WeakMap<Transfer, DataEnds>, t: Transfer, type: 'fin' | 'rst', by: 'client' | 'server'): void {
-  let e = ends.get(t);
-  if (e === undefined) ends.set(t, (e = { fin: { client: false, server: false }, rst: false }));
+  const e = endsOf(ends, t);
   if (type === 'rst') e.rst = true;
   else e.fin[by] = true;
 }
@@ -55,7 +62,7 @@ export interface DataRoute {
 
 export class DataConnections {
   private readonly routes: DataRoute[] = [];
-  /** How each transfer's data connection has closed so far (FIN by either end, a reset): read while the capture is read. */
+  /** How each transfer's data connection has closed so far (FIN by either end, a reset), or gone unanswered: read while the capture is read. */
   private readonly closes = new WeakMap<Transfer, DataEnds>();
 
   constructor(private readonly options: DataConnectionsOptions) {}
@@ -104,6 +111,8 @@ export class DataConnections {
     const initiatorIsClient = transfer.mode === 'passive';
     const byClient = fromInitiator === initiatorIsClient;
     recordHandshakeEvent(route.handshake, event, byClient);
+    if (event.type === 'syn' && event.repeat === true && route.conn.synAckFrames.length === 0) endsOf(this.closes, transfer).unanswered = true;
+    else if (event.type === 'syn-ack') endsOf(this.closes, transfer).unanswered = false;
     if (event.type === 'fin' || event.type === 'rst') {
       noteEnd(this.closes, transfer, event.type, byClient ? 'client' : 'server');
       // FXP: the other session's transfer sees the same connection the other way round.

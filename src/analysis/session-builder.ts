@@ -548,6 +548,9 @@ export class SessionBuilder {
     // A refused announcement, then client bytes the capture lost: the client asked again in them (lftp's
     // PORT after PASV answered 502), and this command used that, not the refused one.
     if (transfer !== null && (transfer.announce?.reply?.code ?? 0) >= 400 && this.clientGapAt > transfer.announce!.frame) transfer = null;
+    // The same after an announcement whose data connection had gone unanswered (its SYN sent again,
+    // no SYN-ACK): the client announced again in the lost bytes (a second PASV) and connected there.
+    else if (transfer !== null && this.clientGapAt > (transfer.announce?.frame ?? Infinity) && this.options.dataEnds(transfer)?.unanswered === true) transfer = null;
     const reused = transfer === null && this.passiveAsked === null ? this.refusedBeforeData : null;
     this.refusedBeforeData = null;
     if (reused !== null) {

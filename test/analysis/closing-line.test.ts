@@ -20,7 +20,7 @@ type Ends = { rst?: boolean; finClient?: boolean; finServer?: boolean } | null;
 function run(verb: string, first: string, second: string, ends: Ends): Session {
   const s = newSession(0, { ip: '192.0.2.10', port: 40000 }, { ip: '198.51.100.20', port: 21 }, 0, 0, false);
   let frame = 0;
-  const state: DataEnds | null = ends === null ? null : { rst: ends.rst ?? false, fin: { client: ends.finClient ?? false, server: ends.finServer ?? false } };
+  const state: DataEnds | null = ends === null ? null : { rst: ends.rst ?? false, fin: { client: ends.finClient ?? false, server: ends.finServer ?? false }, unanswered: false };
   const builder = new SessionBuilder(s, {
     showPasswords: false,
     maxPendingCommands: 256,

@@ -21,6 +21,11 @@
  * it holds all 511 bytes of hello.txt (SIZE said 511), every one acknowledged (frame 25), and
  * pyftpdlib answers 426 (frame 27). With the reset, that read completed (verdict.ts resetAfterWhole);
  * without it, "aborted by the server after 511 of 511 bytes".
+ *
+ * a37-range-drop-vsftpd-python without frames 43-44: the router drops SYNs to part of the passive
+ * range; the client's SYNs to the 227 of frame 38 (50013) go unanswered (frames 40-42), it sends PASV
+ * again (43) and lists over the new 227's port (44: 50005). Without those two frames, the LIST read
+ * "completed: 0 bytes, all in the capture" over the dead connection to 50013.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,6 +93,18 @@ describe('a capture that lost a burst of control bytes', () => {
     // With its reset (frame 26) the 426 answers it: completed, as before.
     const whole = await analyzeFiles([path('a21-client-rst-now-pyftpdlib-python')], { fileName: 'whole', thread: false });
     expect([whole.sessions[0].transfers[0].status, whole.sessions[0].transfers[0].connection?.rst?.frame]).toEqual(['complete', 26]);
+  });
+
+  it('a command after an announcement whose data connection had gone unanswered, the client\'s next PASV lost, did not use that announcement', async () => {
+    const a = await without('a37-range-drop-vsftpd-python', 43, 44);
+    const [dead, list] = [a.sessions[0].transfers[2], a.sessions[0].transfers[3]];
+    expect([dead.announce?.frame, dead.announce?.endpoint?.port, dead.request, dead.connection?.synFrames, dead.status, dead.diagnosis?.cause]).toEqual([
+      38, 50013, null, [40, 41, 42], 'failed', 'passive-syn-unanswered',
+    ]);
+    // The LIST (frame 49 of the full capture) and its 226 (56): over an announcement the capture lost.
+    expect([list.request?.command, list.request?.frame, list.announce, list.reply?.code, list.reply?.frame, list.verdict.kind, 'why' in list.verdict ? list.verdict.why : null]).toEqual([
+      'LIST', 49 - 2, null, 226, 56 - 2, 'unknown', 'announce-lost',
+    ]);
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {
