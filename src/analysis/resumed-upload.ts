@@ -49,14 +49,14 @@ const frameOf = (c: Candidate): number => c.frame;
 
 /**
  * A binary upload's resume that completed whole: REST past 0, TYPE I (in TYPE A the wire's bytes
- * are not the file's), stream mode, a 2xx, every byte of the data connection's arrived: in the
+ * are not the file's; or not known, its TYPE in bytes the capture lost), stream mode, a 2xx, every byte of the data connection's arrived: in the
  * capture, or lost by the capture and acknowledged by the server (gapBytes; a kernel's drops).
  */
 function wholeResume(u: Transfer): boolean {
   const c = u.connection;
   return (
     u.direction === 'upload' && u.status === 'complete' && u.request !== null && (u.restOffset ?? 0) > 0 &&
-    u.type === 'I' && streamMode(u) && c !== null && c.undeliveredBytes === 0
+    (u.type === 'I' || u.type === null) && streamMode(u) && c !== null && c.undeliveredBytes === 0
   );
 }
 
@@ -70,7 +70,8 @@ export function findResumedUploads(sessions: Session[], gone: (t: Transfer, s: S
   for (const s of sessions) {
     for (const t of s.transfers) {
       const path = pathOf(t);
-      if (t.type !== 'I' || path === null) continue;
+      // Binary, or not known (its TYPE in bytes the capture lost): the resume's REST counts file bytes.
+      if ((t.type !== 'I' && t.type !== null) || path === null) continue;
       const g = gone(t, s);
       if (g !== null) uploads.push({ t, s, gone: g, path });
     }

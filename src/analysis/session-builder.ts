@@ -578,9 +578,10 @@ export class SessionBuilder {
     const path = direction === 'listing' && cmd.arg.startsWith('-') ? null : resolveFtpPath(s.cwd, cmd.arg);
     transfer.request = { frame: cmd.frame, time: cmd.time, command: cmd.command ?? '', arg: cmd.arg, path };
     transfer.direction = direction;
-    // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture.
+    // RFC 959: ASCII until a TYPE says otherwise; unknown when the session began before the capture,
+    // or when client bytes the capture lost (with no TYPE seen) may hold one (TYPE I, dropped by the kernel).
     // A TYPE whose reply is not in the capture (one direction only) leaves the type unknown, not A.
-    transfer.type = this.typeAsked !== null && this.typeAsked.reply === null ? null : (this.type ?? (s.midstream ? null : 'A'));
+    transfer.type = this.typeAsked !== null && this.typeAsked.reply === null ? null : (this.type ?? (s.midstream || this.clientGapAt > 0 ? null : 'A'));
     transfer.transferMode = this.transferMode ?? (s.midstream ? null : 'S');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;

@@ -26,6 +26,11 @@
  * range; the client's SYNs to the 227 of frame 38 (50013) go unanswered (frames 40-42), it sends PASV
  * again (43) and lists over the new 227's port (44: 50005). Without those two frames, the LIST read
  * "completed: 0 bytes, all in the capture" over the dead connection to 50013.
+ *
+ * killed-upload-resumed-vsftpd-lftp without frame 31 (TYPE I): lftp is killed 34,815 bytes into a
+ * 196,608-byte STOR, vsftpd answers 226 to the part (frame 86) and a new session resumes it (REST
+ * 34815, STOR, frame 125). Without the TYPE the upload was taken for TYPE A (RFC 959's default), and
+ * the resume, which counts file bytes, was not weighed: "not known (client gone)" instead of aborted.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +109,15 @@ describe('a capture that lost a burst of control bytes', () => {
     // The LIST (frame 49 of the full capture) and its 226 (56): over an announcement the capture lost.
     expect([list.request?.command, list.request?.frame, list.announce, list.reply?.code, list.reply?.frame, list.verdict.kind, 'why' in list.verdict ? list.verdict.why : null]).toEqual([
       'LIST', 49 - 2, null, 226, 56 - 2, 'unknown', 'announce-lost',
+    ]);
+  });
+
+  it('an upload whose TYPE the capture lost is of a type not known, and its later resume still shows it cut short', async () => {
+    const a = await without('killed-upload-resumed-vsftpd-lftp', 31, 31);
+    const t = a.sessions[0].transfers[0];
+    expect([t.request?.command, t.request?.arg, t.type, t.bytes, t.reply?.code, t.reply?.frame]).toEqual(['STOR', 'resume.bin', null, 34815, 226, 86 - 1]);
+    expect([t.status, t.verdict.kind, t.verdict.kind === 'aborted' ? [t.verdict.by, t.verdict.resumed?.from, t.verdict.resumed?.size, t.verdict.resumed?.frame] : null, t.diagnosis?.cause]).toEqual([
+      'aborted', 'aborted', ['client', 34815, 196608, 125 - 1], 'aborted',
     ]);
   });
 
