@@ -24,16 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, facts, flat, ftpRows, jsonVerdicts, ourRows, outputs, path, reportPage, transfer, transferRows, tsv } from './audit-fixtures.js';
+import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, ourRows, outputs, path, reportPage, transfer, transferRows } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit63-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** tshark's frames of one TCP port with these flags (0x0002 SYN, 0x0004 RST, 0x0011 FIN/ACK). */
-const flagged = (name: string, flags: string, port: string): number[] =>
-  tsv(name, 'fields')
-    .filter((r) => r['tcp.flags'] === flags && (r['tcp.srcport'] === port || r['tcp.dstport'] === port))
-    .map((r) => Number(r['frame.number']));
 
 // ---------------------------------------------------------------------------------------------------
 // Port checks against a per-address session limit
