@@ -83,7 +83,9 @@ describe('sixty-third audit: lftp pget -n 3 against one session per address', ()
     const f = facts(name);
     expect(f.client.exit_status).toBe(1);
     expect(f.client.output).toContain('pget: a63-pget.bin: Fatal error: max-retries exceeded (421 There are too many connections from your internet address.)');
-    expect([f.files[0].size, f.files[0].received.size, f.files[0].received_matches]).toEqual([196608, 196608, false]);
+    // lftp preallocated the file: it saved 196608 bytes, of which the first 65536 (its first piece) are the original's.
+    expect(f.client.saved).toBe('196608 bytes, sha256 19a74bceeb251b24301d52fd0000daf2cc65690e94c64f340201eb2533c89a52');
+    expect([f.files[0].size, f.files[0].received.size, f.files[0].received_matches]).toEqual([196608, 65536, false]);
     expect(['1', '2', '4'].map((s) => ftpRows(name, s))).toEqual([[[54, '421']], [[170, '421']], [[274, '421']]]);
     // tshark shows lftp's IAC IP / IAC DM (116, 117) as garbage requests: left out.
     expect(ftpRows(name, '0').filter(([, c]) => /^[A-Z0-9]+$/.test(c)).slice(-4)).toEqual([[45, 'RETR'], [46, '150'], [118, 'ABOR'], [279, '226']]);
@@ -110,8 +112,12 @@ describe('sixty-third audit: recordings whose verdicts were true', () => {
   it('a63-ncftp-resume-put-vsftpd: ncftpget -z resumes with REST 1000 (2000 bytes, complete); ncftpput -S .part stores and renames', async () => {
     const name = 'a63-ncftp-resume-put-vsftpd';
     const f = facts(name);
+    // The RETR's fact is its attempt's: small.bin from byte 1000; the saved file is the whole original.
+    expect(f.client.saved).toBe(
+      '3000 bytes, sha256 25158aeafdc15cf1a74658bd02a41c7ad277f1a01da5f92341f4481c083dec55 (small.bin: 3000 bytes, sha256 25158aeafdc15cf1a74658bd02a41c7ad277f1a01da5f92341f4481c083dec55)',
+    );
     expect(f.files.map((x: any) => [x.op, x.path, x.size, x.received.size, x.received_matches])).toEqual([
-      ['RETR', 'small.bin', 3000, 3000, true],
+      ['RETR', 'small.bin', 2000, 2000, true],
       ['STOR', 'a63-up.txt.part', 259, 259, true],
     ]);
     expect(ftpRows(name, '2').filter(([, c]) => ['STOR', 'RNFR', 'RNTO'].includes(c))).toEqual([[118, 'STOR'], [127, 'RNFR'], [129, 'RNTO']]);
@@ -147,7 +153,13 @@ describe('sixty-third audit: recordings whose verdicts were true', () => {
   it('a63-passive-toggle-vsftpd-tnftp: the PORT refused by the client firewall (425, active-refused), then passive RETRs complete', async () => {
     const name = 'a63-passive-toggle-vsftpd-tnftp';
     const f = facts(name);
-    expect(f.files.map((x: any) => x.received?.size ?? null)).toEqual([null, 511, 3000]);
+    expect([f.client.active_attempt_saved, f.files.map((x: any) => [x.path, x.received.size, x.received_matches])]).toEqual([
+      'nothing',
+      [
+        ['hello.txt', 511, true],
+        ['small.bin', 3000, true],
+      ],
+    ]);
     expect([flagged(name, '0x0002', '43649'), flagged(name, '0x0014', '43649')]).toEqual([[35], [36]]);
     const a = await analyze(name);
     expect(transferRows(a)).toEqual([
@@ -165,7 +177,8 @@ describe('sixty-third audit: recordings whose verdicts were true', () => {
     const name = 'a63-killed-upload-ncftp-resume-vsftpd';
     const f = facts(name);
     expect(f.resume.commands).toBe('51 STOR a63-resume.bin|215 SIZE a63-resume.bin|224 REST 74912|226 STOR a63-resume.bin');
-    expect([f.files[0].size, f.files[0].received.size, f.server.whole_file_matches]).toEqual([98304, 173216, 'no']);
+    // The server's file: the first 74912 bytes, then the client's whole file again (ncftp sent it from byte 0 after REST 74912).
+    expect([f.upload.original_size, f.upload.server_size, f.server.whole_file_matches, f.files]).toEqual([98304, 74912 + 98304, 'no', []]);
     const a = await analyze(name);
     expect(transferRows(a, (t) => [t.restOffset ?? null])).toEqual([
       ['1.1', 'PASV', 47, 'STOR a63-resume.bin', 51, 1, 98304, 226, 243, 'unknown', null],
