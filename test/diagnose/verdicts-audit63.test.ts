@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, ourRows, outputs, path, reportPage, transfer, transferRows } from './audit-fixtures.js';
+import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, ourRows, outputs, path, reportPage, transfer, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit63-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -102,6 +102,21 @@ describe('sixty-third audit: lftp pget -n 3 against one session per address', ()
     expect(transferRows(a)).toEqual([['1.1', 'PASV', 41, 'RETR a63-pget.bin', 45, 3, 132520, 226, 279, 'aborted']]);
     expect(transfer(a, '1.1').verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 132520, expected: 196608, evidence: [41, 42, 43, 45, 118, 180, 279] });
     expect(await jsonVerdicts(name)).toEqual([['1.1', 'aborted', 'aborted']]);
+  });
+
+  it("the timeline calls the server's segments after the client's reset what they carried, none of it new, not '0 bytes'", async () => {
+    // tshark: frame 179 the last byte counted (131073 + 1448 = 132521), the client's RST at 180, then 1448 bytes at 181, 183, 185 with a RST after each.
+    const rows = tsv(name, 'fields').filter((r) => ['179', '180', '181', '183'].includes(r['frame.number']));
+    expect(rows.map((r) => [r['frame.number'], r['tcp.flags'], r['tcp.len']])).toEqual([
+      ['179', '0x0010', '1448'],
+      ['180', '0x0004', '0'],
+      ['181', '0x0010', '1448'],
+      ['183', '0x0010', '1448'],
+    ]);
+    const [timeline] = await outputs(name, 'timeline');
+    expect(timeline).toContain('0.713849 179 57254 <------------ Data ×1 (1448 bytes) -------------- 50086');
+    expect(timeline).toContain('0.713873 181 57254 <------- Data ×1 (1448 bytes, none new) --------- 50086');
+    expect(timeline).not.toMatch(/Data( \+ ACK)? ×\d+ \(0 bytes/);
   });
 });
 
