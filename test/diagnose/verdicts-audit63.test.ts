@@ -9,6 +9,10 @@
  * second "turned away (421)" with a session-refused diagnosis advising fewer sessions: one behaviour
  * of the client read two ways, and a refusal nobody waited for called a refused session.
  *
+ * a63-pget-maxperip-vsftpd-lftp: after lftp reset its data connection (frame 180) the server's segments
+ * kept coming, 1448 bytes each; the timeline called each "Data ×1 (0 bytes)" (no new byte of the
+ * stream), now "(1448 bytes, none new)".
+ *
  * Also recorded, every verdict true: a63-ncftp-resume-put-vsftpd (ncftpget -z: REST 1000, 2000 bytes,
  * complete; ncftpput -S .part: STOR, RNFR/RNTO), a63-abor-list-r-vsftpd-python (LIST -R: zero window,
  * ABOR, the client's reset; vsftpd's 426 then 225: aborted by the client), a63-passive-toggle-vsftpd-tnftp
