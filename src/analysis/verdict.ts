@@ -457,9 +457,13 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   const evidence = cc.synFrames.slice(0, 1).concat(cc.synAckFrames.slice(0, 1), closeFrames);
   const ungreeted = notGreeted(s) ?? hungUp(s);
   if (ungreeted !== null) return ungreeted;
-  // The server's first word was a refusal (421 in place of 220) and nobody logged in.
+  // The server's first word was a refusal (421 in place of 220) and nobody logged in. Not when the
+  // client had closed the connection before it came (a port check's connect-and-close, lftp giving
+  // up a pget piece's extra session): nobody was waiting for a greeting, as with a 220 that came after
+  // such a close (a63-probe-maxperip-vsftpd): the connection reads `opened`, closed by the client.
   const greeting = s.commands[0];
-  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn) {
+  const closedFirst = s.closedBy?.by === 'client' && greeting?.reply != null && s.closedBy.frame < greeting.reply.firstFrame;
+  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn && !closedFirst) {
     const r = greeting.reply;
     return {
       kind: 'turned-away',

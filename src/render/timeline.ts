@@ -61,7 +61,10 @@ function runLabel(e: RunEvent): string {
   }
   const head = e.acks > 0 ? `${what} + ACK` : what;
   const again = e.retransmissions > 0 ? `, ${e.retransmissions} retransmitted` : '';
-  return `${e.decrypted ? DECRYPTED_MARK : ''}${head} ×${e.segments} (${plural(e.bytes, 'byte')}${again})`;
+  // Payload that added nothing to the stream and was no retransmission: segments the sender wrote
+  // after the receiver had reset the connection (a63-pget-maxperip-vsftpd-lftp), not "0 bytes".
+  const size = e.bytes === 0 && e.payloadBytes > 0 ? `${plural(e.payloadBytes, 'byte')}, none new` : plural(e.bytes, 'byte');
+  return `${e.decrypted ? DECRYPTED_MARK : ''}${head} ×${e.segments} (${size}${again})`;
 }
 
 /** Each session's transfers by id, made once: a lookup per event was quadratic in a session of many transfers. */

@@ -69,6 +69,11 @@ export const ftpRows = (name: string, stream: string): Array<[number, string]> =
   tsv(name, 'ftp')
     .filter((r) => r['tcp.stream'] === stream && (r['ftp.request.command'] || r['ftp.response.code']))
     .map((r) => [Number(r['frame.number']), r['ftp.request.command'] || r['ftp.response.code']]);
+/** tshark's frames of one TCP port with these flags (0x0002 SYN, 0x0004 RST, 0x0014 RST/ACK, 0x0011 FIN/ACK). */
+export const flagged = (name: string, flags: string, port: string): number[] =>
+  tsv(name, 'fields')
+    .filter((r) => r['tcp.flags'] === flags && (r['tcp.srcport'] === port || r['tcp.dstport'] === port))
+    .map((r) => Number(r['frame.number']));
 /** tshark's ftp-data view: data stream → [setup frame (227/229), command frame]. */
 export const dataStreams = (name: string): Record<string, [number, number]> =>
   Object.fromEntries(tsv(name, 'data-streams').map((r) => [r['tcp.stream'], [Number(r['ftp-data.setup-frame']), Number(r['ftp-data.command-frame'])]]));

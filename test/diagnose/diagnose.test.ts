@@ -38,6 +38,25 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-third verdict audit (verdicts-audit63.test.ts): tnftp's PORT refused by the client's own
+  // firewall (425), then passive RETRs; LIST -R stopped by the client (zero window, ABOR, its reset);
+  // lftp pget -n 3 against max_per_ip=1: its one RETR aborted by lftp at its piece's end (the extra
+  // sessions turned away: session diagnoses, checked in the audit's test).
+  {
+    fixture: 'a63-passive-toggle-vsftpd-tnftp',
+    causes: { '1.1': 'active-refused' },
+    evidence: () => ({ '1.1': [32, 33, 34, 35, 36, 37] }),
+  },
+  {
+    fixture: 'a63-abor-list-r-vsftpd-python',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [16, 17, 18, 20, 52, 59, 64, 65] }),
+  },
+  {
+    fixture: 'a63-pget-maxperip-vsftpd-lftp',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [41, 42, 43, 45, 118, 180, 279] }),
+  },
   // Sixty-second verdict audit (verdicts-audit62.test.ts): proftpd's TimeoutNoTransfer ends the session
   // before the client connects to its passive port (session-ended-first, not passive-refused); its
   // TimeoutSession's 421 in the middle of a RETR (aborted, the advice its TimeoutSession); rclone cat
@@ -1077,6 +1096,12 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-third audit (verdicts-audit63.test.ts): ncftpget -z (REST 1000) and ncftpput -S .part on
+  // vsftpd; port checks (connect, close) answered by a 220 and a 421 after their FIN, beside a healthy
+  // RETR; ncftpput killed mid-upload (not known: its client gone before the 226), then resumed.
+  'a63-ncftp-resume-put-vsftpd',
+  'a63-probe-maxperip-vsftpd',
+  'a63-killed-upload-ncftp-resume-vsftpd',
   // Sixty-second audit (verdicts-audit62.test.ts): vsftpd's listings of a missing directory (150, no
   // data, 226); EPSV ALL, then PASV, PORT and EPRT refused (or accepted and left unused) on vsftpd,
   // proftpd and pyftpdlib: each refusal fell back to EPSV; TYPE A by lftp, curl and wget.

@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, facts, flat, ftpRows, nothingFailed, ourRows, outputs, path, reportPage, transfer, transferRows, tsv } from './audit-fixtures.js';
+import { analyze, facts, flagged, flat, ftpRows, nothingFailed, ourRows, outputs, path, reportPage, transfer, transferRows, tsv } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit62-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -41,12 +41,6 @@ const frameOf = (name: string, what: string, arg = ''): number => {
   const row = tsv(name, 'ftp').find((r) => (r['ftp.request.command'] === what || r['ftp.response.code'] === what) && (r['ftp.request.arg'] ?? '').startsWith(arg));
   return Number(row!['frame.number']);
 };
-
-/** tshark's frames of one TCP stream with these flags (0x0002 SYN, 0x0014 RST/ACK, 0x0011 FIN/ACK). */
-const flagged = (name: string, flags: string, port: string): number[] =>
-  tsv(name, 'fields')
-    .filter((r) => r['tcp.flags'] === flags && (r['tcp.srcport'] === port || r['tcp.dstport'] === port))
-    .map((r) => Number(r['frame.number']));
 
 // ---------------------------------------------------------------------------------------------------
 // proftpd TimeoutNoTransfer: the session ended before the client used its passive port
