@@ -77,8 +77,12 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
     // A file by its command and name; a listing by its command (lftp sends LIST with no argument).
     // The first object of that name the server did not refuse before any data: a client that retried
     // after a refusal (bad-ip-vsftpd-python) kept what the retry got.
-    const namedObjects = (m: Manifest, f: FileFact): ManifestObject[] =>
-      m.objects.filter((o) => o.command === f.op && (LISTINGS.has(f.op) || (o.originalName ?? '').endsWith(f.path.replace(/^.*\//, ''))));
+    const namedObjects = (m: Manifest, f: FileFact): ManifestObject[] => {
+      const all = m.objects.filter((o) => o.command === f.op && (LISTINGS.has(f.op) || (o.originalName ?? '').endsWith(f.path.replace(/^.*\//, ''))));
+      // Several listings in one recording (a62-list-missing-dir-*: LIST missing, locked, pub): the one of this argument.
+      const byArgument = LISTINGS.has(f.op) ? all.filter((o) => o.originalName === f.path) : [];
+      return byArgument.length > 0 ? byArgument : all;
+    };
     const find = (m: Manifest, f: FileFact): ManifestObject | undefined => {
       const named = namedObjects(m, f);
       // A file the client got whole after attempts cut short (curl --retry, wget -c, lftp's retries)

@@ -56,7 +56,8 @@ export interface Facts {
 
   files?: FileFact[];
   /** TYPE A converted at both ends (ascii-vsftpd-python): the file's size and lines, the data bytes on the wire. */
-  ascii?: { file_size: number; lines: number; wire_bytes_retr: number; wire_bytes_stor: number };
+  /** TYPE A recordings: the file's size and lines, the wire's bytes; or, for several text files, each one's lines by path. */
+  ascii?: { file_size?: number; lines?: number; wire_bytes_retr?: number; wire_bytes_stor?: number; lines_of?: Record<string, number> };
   /** Set for FTPS fixtures: everything after the 234 is encrypted (until CCC, when it says so). */
   tls?: string;
 }
