@@ -49,7 +49,7 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a64-stor-restart-off-proftpd-lftp',
     causes: { '1.1': 'server-refused' },
-    evidence: () => ({ '1.1': [53, 54, 55, 57, 59, 60, 61] }),
+    evidence: () => ({ '1.1': [54, 55, 56, 58, 60, 61, 62] }),
   },
   {
     fixture: 'a64-appe-restart-off-proftpd-curl',

@@ -116,16 +116,17 @@ describe('sixty-fourth audit: resumes against a changed file and a server withou
 
   it('lftp put -c against AllowStoreRestart off: 451 to REST 40000 + STOR, then REST 0 + STOR and a full put complete', async () => {
     const name = 'a64-stor-restart-off-proftpd-lftp';
-    expect(facts(name).resume.commands).toBe('50 SIZE a64-up.bin|57 REST 40000|59 STOR a64-up.bin|67 REST 0|69 STOR a64-up.bin|175 STOR a64-up.bin');
+    expect(facts(name).resume.commands).toBe('51 SIZE a64-up.bin|58 REST 40000|60 STOR a64-up.bin|68 REST 0|70 STOR a64-up.bin|176 STOR a64-up.bin');
+    expect(ftpRows(name, '0').filter(([fr]) => fr >= 58 && fr <= 71)).toEqual([[58, 'REST'], [59, '350'], [60, 'STOR'], [62, '451'], [63, 'PASV'], [64, '227'], [68, 'REST'], [69, '350'], [70, 'STOR'], [71, '150']]);
     const a = await analyze(name);
     expect(verdicts(a)).toEqual([
       ['1.1', 'failed', 'server-refused', '1.2 REST 0 completed'],
       ['1.2', 'completed', null, null],
       ['1.3', 'completed', null, null],
     ]);
-    expect(transfer(a, '1.1').verdict).toEqual({ kind: 'failed', cause: 'server-refused', evidence: [53, 54, 55, 59, 60, 61] });
+    expect(transfer(a, '1.1').verdict).toEqual({ kind: 'failed', cause: 'server-refused', evidence: [54, 55, 56, 60, 61, 62] });
     const [diagnose] = await outputs(name, 'diagnose');
-    expect(diagnose).toContain('451 a64-up.bin: Append/Restart not permitted, try again at frame 61');
+    expect(diagnose).toContain('451 a64-up.bin: Append/Restart not permitted, try again at frame 62');
     expect(diagnose).toContain('(proftpd: AllowStoreRestart on)');
   });
 
