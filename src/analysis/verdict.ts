@@ -994,16 +994,21 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
       }
+      // An ICMP error about one of its data segments (path-MTU discovery's "fragmentation needed",
+      // answered by the sender with smaller segments) is no sign of the transfer's end: a completed
+      // transfer's evidence is its announcement, command, handshake and reply.
+      const icmp = new Set(c.icmpErrors.map((e) => e.frame));
+      const done = icmp.size === 0 ? evidence : evidence.filter((f) => !icmp.has(f));
       if (t.segment !== undefined) {
         const seg = t.segment;
-        const frames = [...new Set([...evidence, seg.next.frame, seg.closed])].sort((x, y) => x - y);
+        const frames = [...new Set([...done, seg.next.frame, seg.closed])].sort((x, y) => x - y);
         return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, segment: seg, evidence: frames };
       }
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
       const reset = senderReset(t);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, ...wire, evidence };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, ...wire, evidence: done };
     }
     case 'aborted': {
       const r = resumedUploads.get(t);

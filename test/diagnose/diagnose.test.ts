@@ -38,6 +38,29 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
+  // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
+  // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
+  {
+    fixture: 'a64-wget-continue-changed-proftpd',
+    causes: { '2.1': 'server-refused' },
+    evidence: () => ({ '2.1': [63, 64, 65, 67, 69, 70, 71] }),
+  },
+  {
+    fixture: 'a64-stor-restart-off-proftpd-lftp',
+    causes: { '1.1': 'server-refused' },
+    evidence: () => ({ '1.1': [54, 55, 56, 58, 60, 61, 62] }),
+  },
+  {
+    fixture: 'a64-appe-restart-off-proftpd-curl',
+    causes: { '1.1': 'server-refused' },
+    evidence: () => ({ '1.1': [16, 17, 18, 24, 25, 26] }),
+  },
+  {
+    fixture: 'a64-stor-full-zero-proftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 19, 20, 24, 120] }),
+  },
   // Sixty-third verdict audit (verdicts-audit63.test.ts): tnftp's PORT refused by the client's own
   // firewall (425), then passive RETRs; LIST -R stopped by the client (zero window, ABOR, its reset);
   // lftp pget -n 3 against max_per_ip=1: its one RETR aborted by lftp at its piece's end (the extra
@@ -1096,6 +1119,12 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-fourth audit (verdicts-audit64.test.ts): path MTU discovery through a 1280-byte route (ICMP
+  // fragmentation needed, ICMPv6 Packet Too Big), at the client and at the server: all complete.
+  'a64-ipv4-fragneeded-1280-vsftpd-curl',
+  'a64-ipv4-fragneeded-1280-server-side-vsftpd-curl',
+  'a64-ipv6-ptb-1280-vsftpd-curl',
+  'a64-ipv6-ptb-1280-server-side-vsftpd-curl',
   // Sixty-third audit (verdicts-audit63.test.ts): ncftpget -z (REST 1000) and ncftpput -S .part on
   // vsftpd; port checks (connect, close) answered by a 220 and a 421 after their FIN, beside a healthy
   // RETR; ncftpput killed mid-upload (not known: its client gone before the 226), then resumed.

@@ -294,7 +294,10 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
     const cls = ['ev', KIND_CLASS[e.kind], e.retransmission || e.kind === 'retransmission' ? 'retx' : '', lost ? 'lost' : '', e.kind === 'reply' && e.preliminary ? 'prelim' : '', touchesEvidence(e.firstFrame, e.lastFrame) ? 'evidence' : '']
       .filter(Boolean)
       .join(' ');
-    const aria = `Frame ${fr}, ${relative(e.time, a.capture.first)} s: ${label}, ${e.by === 'client' ? 'client' : 'server'} ${endpoint(e.from)} to ${endpoint(e.to)}`;
+    // An ICMP error's sender is its reporter (named in the label), a router or the far host; `by` is
+    // the side it reached, whose segment it answers.
+    const sides = e.kind === 'icmp' ? `to the ${e.by} ${endpoint(e.to)}` : `${e.by === 'client' ? 'client' : 'server'} ${endpoint(e.from)} to ${endpoint(e.to)}`;
+    const aria = `Frame ${fr}, ${relative(e.time, a.capture.first)} s: ${label}, ${sides}`;
     frames.push(e.firstFrame);
     const head = `${x2},${r.y} ${x2 - 9 * dirSign},${r.y - 4.5} ${x2 - 9 * dirSign},${r.y + 4.5}`;
     const room = Math.floor(Math.abs(lanes[toLane].x - x1) / 6.3) - 2;
