@@ -54,13 +54,13 @@ export type InFlight =
 const sessionOpen = (s: Session): boolean => s.close === null && s.closedBy === null;
 
 /**
- * The server could still reply when the capture ended: the control connection open, or closed only
- * by the client's FIN less than a retransmission timeout before the end — a half-close, after which
- * the server still sends (urllib closes its side once the data is in, before the 226 comes).
+ * The client closed its side of the control connection (FIN), and nothing reset it: a half-close,
+ * after which the server still sends (urllib closes its side once the data is in, before the 226
+ * comes; a killed client's kernel still sends the upload it had queued, and the 226 follows).
  */
-function serverCanReply(s: Session, captureEnd: number): boolean {
+function clientHalfClosed(s: Session): boolean {
   const c = s.closedBy;
-  return sessionOpen(s) || (c !== null && c.by === 'client' && c.how === 'fin' && s.close !== 'rst' && captureEnd - c.time < IN_FLIGHT_SECONDS);
+  return c !== null && c.by === 'client' && c.how === 'fin' && s.close !== 'rst';
 }
 
 /**
@@ -73,7 +73,7 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   if (t.abortFrame !== null) return abortAnswerDue(t, s, captureEnd);
   if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
   const c = t.connection;
-  if (!sessionOpen(s)) return serverCanReply(s, captureEnd) ? replyDueAfterHalfClose(t, captureEnd) : null;
+  if (!sessionOpen(s)) return clientHalfClosed(s) ? replyDueAfterHalfClose(t, captureEnd) : null;
   if (c === null) {
     if (t.inferred !== undefined) return null;
     // The command (or the announcement's reply, or the 1xx) was among the capture's last packets.
@@ -136,11 +136,11 @@ function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight |
 }
 
 /**
- * After the client's half-close (serverCanReply) only a reply can still come: the final reply to a
- * transfer whose data's sender had closed with every byte acknowledged, or with its last bytes sent
- * less than a retransmission timeout before the end and none lost on the path (their acknowledgement
- * still to come: a client that closes its control connection the moment its upload is sent). Null
- * otherwise.
+ * After the client's half-close (clientHalfClosed), however long before, only the data and its final
+ * reply can still come: the reply to a transfer whose data's sender had closed less than a
+ * retransmission timeout before the end, with every byte acknowledged or its last bytes' acknowledgement
+ * still to come and none lost on the path (a client that closes its control connection the moment its
+ * upload is sent); or the data itself, still moving at the end (dataMoving). Null otherwise.
  */
 function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | null {
   const c = t.connection;
@@ -148,9 +148,22 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
   // Bytes the path lost (sent again, never acknowledged: path-loss.ts) were missed, however recent.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
-  if (fins.length === 0 || fins[0].by !== dataSender(t.direction)) return null;
+  if (fins.length === 0) return dataMoving(t, captureEnd);
+  if (fins[0].by !== dataSender(t.direction)) return null;
   const last = fins[fins.length - 1];
   return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
+}
+
+/**
+ * Its data still moving at the end: the connection open (no FIN, no reset), its last packet less than a
+ * retransmission timeout before, none lost on the path (a killed client's kernel still sending the
+ * upload it had queued, its control connection already closed). Null otherwise.
+ */
+function dataMoving(t: Transfer, captureEnd: number): InFlight | null {
+  const c = t.connection;
+  if (c === null || !c.established || c.midstream || c.rst !== null || c.close !== null || c.lastData === null) return null;
+  if (c.handshake.some((e) => e.type === 'fin') || pathLoss(c) !== null) return null;
+  return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: c.lastData.frame } : null;
 }
 
 /** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */

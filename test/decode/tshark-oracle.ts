@@ -55,6 +55,8 @@ const dec = (v: number | undefined): string => (v === undefined ? '' : String(v)
 const STATUS: Record<ChecksumStatus, string> = { bad: '0', ok: '1', unverifiable: '2' };
 const ICMP_ERRORS_V4 = new Set(['3', '11']);
 const ICMP_ERRORS_V6 = new Set(['1', '3']);
+/** ICMPv6 packet too big: not decoded (decode/icmp.ts reads destination unreachable and time exceeded only). */
+const ICMPV6_PACKET_TOO_BIG = '2';
 
 /**
  * Which header a field comes from when a tunnel repeats it (tshark's -E occurrence): 'first' the
@@ -163,9 +165,13 @@ export function ourFields(f: DecodedFrame, occurrence: Occurrence = 'first'): Fi
 /** Fields of tshark's row that are not ours to compare on this frame (see module comment). */
 function skipField(field: string, ours: FieldRow, theirs: FieldRow): boolean {
   if (field === 'ip.checksum_calculated') return theirs['ip.checksum.status'] !== '0';
-  if (field === 'tcp.checksum_calculated') return theirs['tcp.checksum.status'] !== '0';
+  // A packet too big is none of ours to decode: its quoted TCP header and its own fields are tshark's alone (a64-ipv6-ptb-*).
+  if (theirs['icmpv6.type'] === ICMPV6_PACKET_TOO_BIG && (field.startsWith('tcp.') || field.startsWith('icmpv6.'))) return true;
   const icmpError =
     ICMP_ERRORS_V4.has(theirs['icmp.type'] ?? '') || ICMP_ERRORS_V6.has(theirs['icmpv6.type'] ?? '');
+  // The quoted segment is cut (a "fragmentation needed" quotes a full-sized segment's first bytes):
+  // tshark computes a checksum over what is quoted; we verify none (a64-ipv4-fragneeded-1280-*).
+  if (field === 'tcp.checksum_calculated') return icmpError || theirs['tcp.checksum.status'] !== '0';
   if (field.startsWith('icmp')) {
     // We decode only errors that quote TCP; other ICMP leaves `icmp` undefined by design.
     return !(icmpError && (theirs['tcp.srcport'] ?? '') !== '') && ours[field] === undefined;
