@@ -19,7 +19,7 @@
 import { saysLacking } from '../ftp/commands.js';
 import { dataReceiver, dataSender, dataSenderOf } from './data-sender.js';
 import { textMode } from './line-ends.js';
-import type { Command, Reply, Session, Transfer } from './model.js';
+import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
 import { pathLoss } from './path-loss.js';
@@ -148,21 +148,19 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
   // Bytes the path lost (sent again, never acknowledged: path-loss.ts) were missed, however recent.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
-  if (fins.length === 0) return dataMoving(t, captureEnd);
+  if (fins.length === 0) return dataMoving(c, captureEnd);
   if (fins[0].by !== dataSender(t.direction)) return null;
   const last = fins[fins.length - 1];
   return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
 }
 
 /**
- * Its data still moving at the end: the connection open (no FIN, no reset), its last packet less than a
- * retransmission timeout before, none lost on the path (a killed client's kernel still sending the
- * upload it had queued, its control connection already closed). Null otherwise.
+ * An open data connection (established, no FIN, no reset: replyDueAfterHalfClose) whose data still
+ * moved at the end: its last packet less than a retransmission timeout before, none lost on the path
+ * (a killed client's kernel still sending the upload it had queued). Null otherwise.
  */
-function dataMoving(t: Transfer, captureEnd: number): InFlight | null {
-  const c = t.connection;
-  if (c === null || !c.established || c.midstream || c.rst !== null || c.close !== null || c.lastData === null) return null;
-  if (c.handshake.some((e) => e.type === 'fin') || pathLoss(c) !== null) return null;
+function dataMoving(c: DataConnection, captureEnd: number): InFlight | null {
+  if (c.close !== null || c.lastData === null || pathLoss(c) !== null) return null;
   return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: c.lastData.frame } : null;
 }
 

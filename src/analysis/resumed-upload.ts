@@ -49,8 +49,9 @@ const frameOf = (c: Candidate): number => c.frame;
 
 /**
  * A binary upload's resume that completed whole: REST past 0, TYPE I (in TYPE A the wire's bytes
- * are not the file's; or not known, its TYPE in bytes the capture lost), stream mode, a 2xx, every byte of the data connection's arrived: in the
- * capture, or lost by the capture and acknowledged by the server (gapBytes; a kernel's drops).
+ * are not the file's; or not known, its TYPE in bytes the capture lost), stream mode, a 2xx, every
+ * byte of the data connection's arrived: in the capture, or lost by the capture and acknowledged by
+ * the server (gapBytes; a kernel's drops).
  */
 function wholeResume(u: Transfer): boolean {
   const c = u.connection;
