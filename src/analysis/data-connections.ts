@@ -35,14 +35,15 @@ export interface DataEnds {
   unanswered: boolean;
 }
 
-function endsOf(ends: WeakMap<Transfer, DataEnds>, t: Transfer): DataEnds {
+/** The transfer's entry, made on first use (nothing closed, nothing gone unanswered yet). */
+function noteOf(ends: WeakMap<Transfer, DataEnds>, t: Transfer): DataEnds {
   let e = ends.get(t);
   if (e === undefined) ends.set(t, (e = { fin: { client: false, server: false }, rst: false, unanswered: false }));
   return e;
 }
 
 function noteEnd(ends: WeakMap<Transfer, DataEnds>, t: Transfer, type: 'fin' | 'rst', by: 'client' | 'server'): void {
-  const e = endsOf(ends, t);
+  const e = noteOf(ends, t);
   if (type === 'rst') e.rst = true;
   else e.fin[by] = true;
 }
@@ -111,8 +112,8 @@ export class DataConnections {
     const initiatorIsClient = transfer.mode === 'passive';
     const byClient = fromInitiator === initiatorIsClient;
     recordHandshakeEvent(route.handshake, event, byClient);
-    if (event.type === 'syn' && event.repeat === true && route.conn.synAckFrames.length === 0) endsOf(this.closes, transfer).unanswered = true;
-    else if (event.type === 'syn-ack') endsOf(this.closes, transfer).unanswered = false;
+    if (event.type === 'syn' && event.repeat === true && route.conn.synAckFrames.length === 0) noteOf(this.closes, transfer).unanswered = true;
+    else if (event.type === 'syn-ack') noteOf(this.closes, transfer).unanswered = false;
     if (event.type === 'fin' || event.type === 'rst') {
       noteEnd(this.closes, transfer, event.type, byClient ? 'client' : 'server');
       // FXP: the other session's transfer sees the same connection the other way round.
