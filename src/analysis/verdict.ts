@@ -215,11 +215,29 @@ function holdsDataConnections(s: Session): boolean {
 function gaveUpOn(t: Transfer, s: Session): boolean {
   const at = t.announce!.frame;
   const order = sessionOrder(s);
-  if (order.nextAnnounced(t)) return true;
+  const next = order.nextAnnounced(t);
+  if (next !== null) return !leftUntried(t, next, s);
   for (const c of order.commandsBetween(at)) if (c.reply && (c.reply.code === 425 || c.reply.code === 426)) return true;
   // The end of the session counts only when it came after the announcement: a client that had
   // closed the control connection before the 227 arrived (ncftp after a 421) never had it to use.
   return s.closedBy !== null ? s.closedBy.frame > at : s.close !== null;
+}
+
+/**
+ * A passive announcement the client left for its next one without trying it: a client that tried to
+ * connect would have sent a SYN, which a capture on the client's own segment holds whatever a device
+ * beyond did to it; it moved on sooner than a dropped SYN's first retransmission timeout (RFC 6298's
+ * 1 s); and its own host's firewall, the one thing that stops a SYN before the wire and fails the
+ * connect at once, let its data connections to that address through in this session (a62-epsv-all-
+ * pureftpd-python: a PASV a script sent and never meant to use). Otherwise moving on is giving up.
+ */
+function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
+  const a = t.announce!;
+  const answered = a.reply?.time ?? a.time;
+  if (t.connection !== null || a.endpoint === null || hopsAway(s.ttl.client) !== 0) return false;
+  if (next.announce!.time - answered >= IN_FLIGHT_SECONDS) return false;
+  const to = a.endpoint.ip;
+  return s.transfers.some((x) => x !== t && x.connection !== null && x.connection.initiator === 'client' && x.connection.established && x.connection.server.ip === to);
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */

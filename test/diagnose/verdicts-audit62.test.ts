@@ -17,6 +17,8 @@
  * PORT and EPRT that RFC 2428 says must be refused. vsftpd refuses PASV and PORT (550) but accepts
  * EPRT (200), which the client leaves for EPSV. Before this audit that accepted, unused EPRT ended the
  * fallback chain: the PASV read "failed: the server refused the command", the PORT "refused retry of 1.2".
+ * pure-ftpd answers that PASV with a 227 all the same, which the client leaves for PORT 70 µs later without a
+ * SYN: until session 39 it read "failed: nobody connected to the passive endpoint the server announced".
  *
  * Also recorded, every verdict true: a62-list-missing-dir-vsftpd-python (vsftpd lists a missing
  * directory as 150, nothing, 226), a62-partial-read-rclone-vsftpd (rclone cat --count / --offset: the
@@ -147,6 +149,31 @@ describe('sixty-second audit: EPSV ALL, then a PASV, PORT and EPRT the client ne
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     expect(summary).not.toMatch(/failed|retry of/);
     expect(diagnose).toContain('No failed data connections in 1 session: 5 transfers (2 complete, 2 refused (the client fell back), 1 unused)');
+  });
+
+  it('a62-epsv-all-pureftpd-python: pure-ftpd answers the PASV with a 227 despite EPSV ALL; the client sends PORT 70 µs later without a SYN to it, from a capture on its own segment: unused, not "nobody connected"', async () => {
+    const name = 'a62-epsv-all-pureftpd-python';
+    const a = await analyze(name);
+    expect(ourRows(a, 1)).toEqual(ftpRows(name, '0'));
+    expect([frameOf(name, 'PASV'), frameOf(name, 'PORT')]).toEqual([31, 33]);
+    // The 227 (frame 32) and the PORT that left it (frame 33): far less than a SYN's first retransmission timeout apart.
+    const pasv = transfer(a, '1.2').announce!;
+    const port = transfer(a, '1.3').announce!;
+    expect([pasv.reply!.code, pasv.reply!.frame, port.frame]).toEqual([227, 32, 33]);
+    expect(port.time - pasv.reply!.time).toBeLessThan(0.001);
+    // No connection to the announced port in the capture, while both EPSV data connections to that address opened.
+    expect(tsv(name, 'streams').map((r) => r.dstport)).toEqual(['21', '50089', '50080']);
+    expect(transferRows(a).map((r) => [r[0], r[1], r[3], r[5], r[9]])).toEqual([
+      ['1.1', 'EPSV', 'RETR hello.txt', 1, 'completed'],
+      ['1.2', 'PASV', null, null, 'unused'],
+      ['1.3', 'PORT', null, null, 'fell-back'],
+      ['1.4', 'EPRT', null, null, 'fell-back'],
+      ['1.5', 'EPSV', 'RETR small.bin', 2, 'completed'],
+    ]);
+    expect(a.sessions[0].transfers.map((t) => t.diagnosis)).toEqual([null, null, null, null, null]);
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(summary).not.toMatch(/failed/);
+    expect(diagnose).toContain('No failed data connections in 1 session: 5 transfers (2 complete, 1 unused, 2 refused (the client fell back))');
   });
 
   for (const server of ['proftpd', 'pyftpdlib']) {
