@@ -86,3 +86,18 @@ export function senderStoppedShort(t: Transfer, s: Session): SenderStopped | nul
   if (sender === 'server' && s.commands.some((x) => (x.reply?.frame ?? 0) > rst.frame || x.preliminary.some((p) => p.frame > rst.frame))) return null;
   return { sender, how: 'rst', finFrame: rst.frame, bytes: t.bytes, expected, fileBytes, sessionEnd };
 }
+
+/**
+ * A download whose data arrived whole, every byte the session stated and then its sender's FIN,
+ * which the server answered with an error reply instead of confirming it (proftpd's "421 Session
+ * Timeout" once its kernel had sent the whole file): the server's last word on it was no
+ * confirmation, but nothing was cut. The sender's FIN frame, or null. One reading for verdict.ts
+ * (the aborted verdict's `unconfirmed`) and for the aborted check, which word it.
+ */
+export function wholeThenRefused(t: Transfer): number | null {
+  const c = t.connection;
+  const sender = dataSender(t.direction);
+  if (!c || !c.established || c.midstream || c.rst !== null || sender === null || t.abortFrame !== null) return null;
+  if (t.reply === null || t.reply.code < 400 || c.undeliveredBytes > 0 || !carriesExpected(t)) return null;
+  return c.handshake.find((e) => e.type === 'fin' && e.by === sender)?.frame ?? null;
+}

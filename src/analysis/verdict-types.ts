@@ -273,6 +273,12 @@ export type TransferVerdict =
       about?: AnnouncedKbytes;
       cause: CauseCode | null;
       resumed?: { reply: number; gone: number; size: number; from: number; frame: number };
+      /**
+       * A download whose every stated byte and then its sender's FIN (frame `fin`) had arrived, which
+       * the server answered with an error reply, not a confirmation (sender-stopped.ts wholeThenRefused):
+       * ended unconfirmed, nothing cut. Absent otherwise.
+       */
+      unconfirmed?: { fin: number };
       evidence: number[];
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */

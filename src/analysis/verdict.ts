@@ -18,7 +18,7 @@ import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
-import { carriesExpected, expectedBytes, senderStoppedShort, streamMode } from './sender-stopped.js';
+import { carriesExpected, expectedBytes, senderStoppedShort, streamMode, wholeThenRefused } from './sender-stopped.js';
 import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
@@ -1037,7 +1037,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         const resumed = { reply: t.reply!.frame, gone: r.gone, size: r.size, from: r.resume.restOffset!, frame: r.resumeFrame };
         return { kind: 'aborted', by: 'client', bytes: t.bytes, expected: r.size - start, cause: t.diagnosis?.cause ?? null, resumed, evidence: frames };
       }
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, evidence };
+      const fin = wholeThenRefused(t);
+      const unconfirmed = fin !== null ? { unconfirmed: { fin } } : {};
+      const frames = fin !== null ? [...new Set([...evidence, fin])].sort((x, y) => x - y) : evidence;
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed

@@ -414,6 +414,12 @@ export function verdictSentence(t: Transfer): string {
           `and its later resume from offset ${n(r.from)} (frame ${r.frame}) completed the file at ${n(r.size)} bytes.`
         );
       }
+      if (v.unconfirmed !== undefined) {
+        return (
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after the data had arrived whole: every byte (${n(v.bytes)} of ${n(v.expected ?? v.bytes)}, ` +
+          `then the sender's FIN, frame ${v.unconfirmed.fin}), but its answer was ${t.reply?.code ?? 'an error'}${t.reply ? ` (frame ${t.reply.frame})` : ''}, no confirmation.`
+        );
+      }
       return (
         `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +

@@ -94,9 +94,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     fixture: 'a62-session-timeout-proftpd-python',
-    causes: { '1.1': 'aborted' },
-    evidence: () => ({ '1.1': [16, 17, 18, 20, 130, 138, 146, 154, 162, 195] }),
-    says: { '1.1': [/its limit for a session's length/, /TimeoutSession/] },
+    // Every stated byte, then the server's FIN (frame 353: tcp.flags 0x019 from port 50054), before the 421.
+    causes: { '1.1': 'unconfirmed' },
+    evidence: () => ({ '1.1': [16, 17, 18, 20, 130, 138, 146, 154, 162, 195, 353] }),
+    says: { '1.1': [/its limit for a session's length/, /TimeoutSession/, /was ended without a confirmation: /, /Every one of the 262144 bytes of 262144 announced had arrived, then the sender's FIN \(frame 353\)/] },
   },
   {
     fixture: 'a62-partial-read-rclone-vsftpd',
@@ -107,11 +108,6 @@ const SCENARIOS: Scenario[] = [
     fixture: 'a62-stor-full-vsftpd-curl',
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [20, 21, 22, 26, 144, 163] }),
-  },
-  {
-    fixture: 'a62-epsv-all-pureftpd-python',
-    causes: { '1.2': 'passive-unreached' },
-    evidence: () => ({ '1.2': [32, 57] }),
   },
   // Sixty-first verdict audit (verdicts-audit61.test.ts): a client that closed the control connection
   // the moment its upload's data was sent; the server's 426 (proftpd), 451 (pure-ftpd) or reset of the
@@ -1133,10 +1129,12 @@ const HEALTHY = [
   'a63-killed-upload-ncftp-resume-vsftpd',
   // Sixty-second audit (verdicts-audit62.test.ts): vsftpd's listings of a missing directory (150, no
   // data, 226); EPSV ALL, then PASV, PORT and EPRT refused (or accepted and left unused) on vsftpd,
-  // proftpd and pyftpdlib: each refusal fell back to EPSV; TYPE A by lftp, curl and wget.
+  // proftpd and pyftpdlib: each refusal fell back to EPSV (pure-ftpd's 227 to that PASV, left for PORT at
+  // once: unused); TYPE A by lftp, curl and wget.
   'a62-list-missing-dir-vsftpd-python',
   'a62-epsv-all-vsftpd-python',
   'a62-epsv-all-proftpd-python',
+  'a62-epsv-all-pureftpd-python',
   'a62-epsv-all-pyftpdlib-python',
   'a62-ascii-clients-vsftpd',
   // Sixty-first audit (verdicts-audit61.test.ts): active mode through two NATs both with the FTP
@@ -1583,7 +1581,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(41);
+    expect(codes).toHaveLength(42);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1595,7 +1593,8 @@ describe('diagnose catalog', () => {
     // checks for NAT64 (nat64-active, nat64-passive-ipv4); announce-split-dropped, a transfer check and a session one
     // (checks/split.ts): 40 codes. login-failed is a transfer's too: its PASV, PORT or command refused 530 for
     // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks. session-ended-first (checks/connect.ts
-    // checkSessionEndedFirst): 41 codes, 30 transfer checks.
+    // checkSessionEndedFirst): 41 codes, 30 transfer checks. The aborted check gives unconfirmed when the data had
+    // arrived whole before the server's error reply: 42 codes.
     expect(TRANSFER_CHECKS).toHaveLength(30);
   });
 });

@@ -108,7 +108,10 @@ describe("sixty-second audit: the server's session time limit in the middle of a
     const a = await analyze(name);
     expect(transferRows(a)).toEqual([['1.1', 'PASV', 16, 'RETR a62-slow.bin', 20, 1, 262144, 421, 195, 'aborted']]);
     const t = transfer(a, '1.1');
-    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 262144, expected: 262144, cause: 'aborted' });
+    // Every stated byte, then the server's FIN (frame 353: tcp.flags 0x019 from port 50054), before the 421: nothing was cut.
+    expect(tsv(name, 'fields').find((r) => r['frame.number'] === '353')).toMatchObject({ 'tcp.srcport': '50054', 'tcp.flags': '0x0019' });
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 262144, expected: 262144, cause: 'unconfirmed', unconfirmed: { fin: 353 } });
+    expect(flat(t.diagnosis!.summary)).toMatch(/^Session 1, transfer 1 \(RETR a62-slow.bin, passive mode\) was ended without a confirmation: /);
     expect(flat(t.diagnosis!.summary)).toContain(
       "The server replied 421 Session Timeout (4 seconds): closing control connection (frame 195): the server is ending the session on its limit for a session's length, whatever it was doing",
     );
@@ -116,7 +119,8 @@ describe("sixty-second audit: the server's session time limit in the middle of a
       'The server ends a session after a fixed time (proftpd: TimeoutSession), even in the middle of a transfer: raise that limit on the server, or do the work in shorter sessions. Nothing between the hosts and no connection limit ended it.',
     );
     const [diagnose, explain] = await outputs(name, 'diagnose', 'explain');
-    for (const text of [diagnose, explain]) expect(text).not.toMatch(/MaxClients|session limit|service not available|too many sessions/);
+    for (const text of [diagnose, explain]) expect(text).not.toMatch(/MaxClients|session limit|service not available|too many sessions|cut short/);
+    expect(flat(explain)).toContain("aborted by the server after the data had arrived whole: every byte (262,144 of 262,144, then the sender's FIN, frame 353), but its answer was 421 (frame 195), no confirmation.");
   });
 });
 

@@ -30,7 +30,9 @@ export function diagnosis(
         : (t.inferred !== undefined && t.status !== 'failed') || (s.oneWay !== undefined && t.status === 'incomplete')
           ? 'probably did not complete:'
           : t.status === 'aborted'
-            ? 'was cut short:'
+            ? cause === 'unconfirmed'
+              ? 'was ended without a confirmation:'
+              : 'was cut short:'
             : t.status === 'incomplete'
               ? 'did not complete:'
               : 'failed:';

@@ -256,6 +256,13 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'or the server (its disk, its data connection timeout), and the network path between them. The server\'s data ' +
       'connection timeout{setting:dataTimeout} ends a transfer that stalls for longer.',
   },
+  unconfirmed: {
+    title: 'the server answered with an error, not a confirmation, after the data had arrived whole',
+    advice:
+      'Every byte the server stated had arrived, and its sender closed the data connection, but the server never confirmed the transfer: ' +
+      'a client takes the error reply as a failure. Check the file (its size, a checksum) before trusting it or fetching it again, ' +
+      "and look at why the server ended it (its reply, its log).",
+  },
   'relay-failed': {
     title: "the proxy's transfer on its other leg failed",
     advice:

@@ -29,6 +29,7 @@ export type CauseCode =
   | 'server-refused'
   | 'control-cut'
   | 'aborted'
+  | 'unconfirmed'
   | 'stalled'
   | 'path-loss'
   | 'capture-gap'

@@ -5,7 +5,7 @@
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataSender } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
-import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, type SenderStopped } from '../../sender-stopped.js';
+import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
@@ -482,6 +482,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const file = textFileBytes(t);
+  const unconfirmed = wholeThenRefused(t);
   const kb = t.announcedKbytes;
   // A download resumed from REST N owes the file's size less N (expectedBytes), not the size announced.
   const rest = t.direction === 'download' && t.expectedSize !== null && (t.restOffset ?? 0) > 0 ? t.restOffset! : 0;
@@ -518,6 +519,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     const receiver = dataReceiver(t.direction);
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
+    );
+  } else if (unconfirmed !== null) {
+    details.push(
+      `Every one of the ${t.bytes} bytes${expected} had arrived, then the sender's FIN (frame ${unconfirmed}): the data was whole, and the server's ${t.reply!.code} ended the transfer without confirming it`,
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
@@ -577,7 +582,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
-  return diagnosis(ctx, 'aborted', details, evidenceFrames(t, [t.abortFrame, aborRefused?.frame, c?.rst?.frame, left?.frame, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)]), advice);
+  const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
+  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)];
+  return diagnosis(ctx, cause, details, evidenceFrames(t, frames), advice);
 }
 
 /**
