@@ -48,7 +48,8 @@ export function inferHiddenTransfers(s: Session, conns: TcpConnection[], eventsO
 /**
  * A connection between the session's hosts that was already carrying data when the capture began:
  * the transfer whose command came before the capture. A reply nothing asked for after it began
- * (the 226 that ends it) is its reply.
+ * (the 226 that ends it) is its reply; not a 421 that came once its last packet had passed, which a
+ * server sends unasked as it closes an idle session (pyftpdlib's idle timeout seconds after the data's FIN).
  */
 export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
   if (!c.midstream || c.bytes.c2s + c.bytes.s2c === 0) return;
@@ -59,7 +60,7 @@ export function inferMidstreamTransfer(s: Session, c: TcpConnection): void {
   const fromServer = serverEnd === c.client ? c.bytes.c2s : c.bytes.s2c;
   const fromClient = serverEnd === c.client ? c.bytes.s2c : c.bytes.c2s;
   t.direction = fromServer >= fromClient ? 'download' : 'upload';
-  const ending = s.commands.find((x) => x.command === null && x.reply !== null && x.reply.time >= c.start && x.reply.code >= 200);
+  const ending = s.commands.find((x) => x.command === null && x.reply !== null && x.reply.time >= c.start && x.reply.code >= 200 && (x.reply.code !== 421 || x.reply.time <= c.end));
   if (ending) t.reply = ending.reply;
 }
 

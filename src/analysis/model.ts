@@ -177,9 +177,11 @@ export interface InCaptureGap {
   /**
    * `command` null: the client's next command is in bytes the capture lost too, and the server had it
    * when it sent its reply at `frame` (FtpReply.clientUnseen: it had acknowledged them), which answers
-   * that command, not this one.
+   * that command, not this one. `closing`: that reply was a 421, which a server sends unasked as it
+   * closes the session (its idle timeout): this command's own reply may be in the lost bytes, and
+   * the 421 need not answer it.
    */
-  later: { command: string | null; frame: number };
+  later: { command: string | null; frame: number; closing?: true };
   evidence: number[];
 }
 

@@ -649,7 +649,8 @@ export class SessionBuilder {
     // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     if (this.serverGaps.length > 0) this.skipRepliesInGap();
-    if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply);
+    if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
+    else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {
@@ -837,14 +838,18 @@ export class SessionBuilder {
    * gone, the OPTS's 501 is not a refused login). The waiting command's reply is taken to be in the
    * gap (noReply capture-gap, its `later` the command the capture lost, known by this reply), and this
    * reply answers that lost command: nothing waits for it. Only a client in lockstep (one command
-   * waiting): with more, which of them the lost bytes followed is not known.
+   * waiting): with more, which of them the lost bytes followed is not known. A 421 after bytes of the
+   * server's the capture lost (`closing`) is read the same way with no client bytes lost: a server
+   * sends it unasked as it closes the session (pyftpdlib's idle timeout after a 226 the capture
+   * lost), so the waiting command's reply may be in the gap and the 421 need not answer it.
    */
-  private replyAfterLostCommand(reply: Reply): void {
+  private replyAfterLostCommand(reply: Reply, closing: boolean): void {
     const c = this.pending[0];
     if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null) return;
     const gap = this.serverGaps.find((g) => g.frame > c.frame && g.frame <= reply.frame);
     if (gap === undefined) return;
-    c.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: null, frame: reply.frame }, evidence: [...new Set([c.frame, gap.frame, reply.frame])] };
+    const later = closing ? { command: null, frame: reply.frame, closing: true as const } : { command: null, frame: reply.frame };
+    c.noReply = { why: 'capture-gap', gap: gap.frame, later, evidence: [...new Set([c.frame, gap.frame, reply.frame])] };
     this.pending.shift();
     const t = this.commandTransfers?.get(c);
     if (t === undefined) return;

@@ -311,10 +311,9 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.replyInGap !== undefined) {
         const g = v.replyInGap;
-        return (
-          `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved, and its final reply came in the server's bytes ` +
-          `the capture lost (before frame ${g.gap}): ${hadThem(g.later)}.`
-        );
+        const moved = `not confirmed: ${n(v.bytes)}${v.expected !== null ? ` of ${n(v.expected)} announced bytes` : ' bytes'} moved`;
+        if (g.later.closing) return `${moved}, and the server's bytes the capture lost (before frame ${g.gap}) may hold its final reply: ${hadThem(g.later)}.`;
+        return `${moved}, and its final reply came in the server's bytes the capture lost (before frame ${g.gap}): ${hadThem(g.later)}.`;
       }
       return (
         `incomplete: ${n(v.bytes)}${ofAnnounced(v)} had moved when ` +
@@ -688,11 +687,13 @@ export function noReplyWords(c: Command): string | null {
 
 /** A reply in bytes the capture lacks: "its reply is in the server's bytes the capture lost (before frame 11); the client had them when it sent PASS (frame 11)". */
 function capturedGapWords(n: InCaptureGap): string {
+  if (n.later.closing) return `its reply may be in the server's bytes the capture lost (before frame ${n.gap}); ${hadThem(n.later)}`;
   return `its reply is in the server's bytes the capture lost (before frame ${n.gap}); ${hadThem(n.later)}`;
 }
 
 /** How the capture shows the client had the lost reply: its next command, or one the capture lost too, which the server answered. */
 function hadThem(later: InCaptureGap['later']): string {
+  if (later.closing) return `the 421 after them (frame ${later.frame}), which a server sends unasked as it closes the session, need not answer it`;
   return later.command === null
     ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
     : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;

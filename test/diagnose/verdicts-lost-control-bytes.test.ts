@@ -31,6 +31,13 @@
  * 196,608-byte STOR, vsftpd answers 226 to the part (frame 86) and a new session resumes it (REST
  * 34815, STOR, frame 125). Without the TYPE the upload was taken for TYPE A (RFC 959's default), and
  * the resume, which counts file bytes, was not weighed: "not known (client gone)" instead of aborted.
+ *
+ * idle-timeout-pyftpdlib-python: RETR hello.txt (frame 20), 125, the 511 bytes and the data's FIN (frame
+ * 24), 226 (frame 25); three seconds later pyftpdlib's idle timeout, "421 Control connection timed out."
+ * (frame 29), answers nothing. Without frame 25 that 421 was taken for the RETR's reply: "aborted by the
+ * server after 511 of 511 bytes". Without frames 16-18 (the 227, the data connection's SYN and SYN-ACK)
+ * the data connection reads as begun before the capture, and the 421 was taken for its end: diagnosed
+ * server-refused, "The server answered the command (frame undefined) with 421".
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +126,24 @@ describe('a capture that lost a burst of control bytes', () => {
     expect([t.status, t.verdict.kind, t.verdict.kind === 'aborted' ? [t.verdict.by, t.verdict.resumed?.from, t.verdict.resumed?.size, t.verdict.resumed?.frame] : null, t.diagnosis?.cause]).toEqual([
       'aborted', 'aborted', ['client', 34815, 196608, 125 - 1], 'aborted',
     ]);
+  });
+
+  it("a 421 after the server's bytes the capture lost (its 226) need not answer the waiting RETR: not confirmed, not aborted", async () => {
+    const a = await without('idle-timeout-pyftpdlib-python', 25, 25);
+    const s = a.sessions[0];
+    const t = s.transfers[0];
+    expect([t.request?.command, t.request?.frame, t.bytes, t.reply, t.connection?.handshake.find((e) => e.type === 'fin')?.frame]).toEqual(['RETR', 20, 511, null, 24]);
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.diagnosis]).toEqual(['incomplete', 'incomplete', 'reply-not-captured', null]);
+    // The 421 (frame 29 of the full capture) answers nothing: a server's word as it closes an idle session.
+    expect(t.replyInGap?.later).toEqual({ command: null, frame: 29 - 1, closing: true });
+    expect(s.commands.filter((c) => c.command === null).map((c) => [c.reply?.code, c.reply?.frame])).toEqual([[220, 6], [421, 29 - 1]]);
+  });
+
+  it('a data connection whose SYN the capture lost is no transfer ended by the 421 that came seconds after its FIN', async () => {
+    const a = await without('idle-timeout-pyftpdlib-python', 16, 18);
+    const [mid, retr] = a.sessions[0].transfers;
+    expect([mid.inferred, mid.connection?.stream, mid.bytes, mid.reply, mid.verdict.kind, mid.diagnosis]).toEqual(['midstream', 1, 511, null, 'unknown', null]);
+    expect([retr.request?.command, retr.request?.frame, retr.reply?.code, retr.reply?.frame]).toEqual(['RETR', 20 - 3, 226, 25 - 3]);
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {

@@ -917,7 +917,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
   const what = refusedAnnounce
     ? `${t.announce!.command} (frame ${announced?.frame ?? t.announce!.frame})`
-    : `${t.request?.command ?? 'the command'} (frame ${t.request?.frame})`;
+    : t.request !== null
+      ? `${t.request.command} (frame ${t.request.frame})`
+      : 'its transfer command (not in the capture)';
   // An active announcement refused while the server accepted the same address in another active
   // command of the session (EPRT refused, then PORT accepted): the command itself is refused (a
   // policy such as proftpd's <Limit EPRT>), not the address. Without that, the address may be the
