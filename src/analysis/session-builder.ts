@@ -1006,8 +1006,11 @@ export class SessionBuilder {
       transfer.reply = reply;
       this.lastEnded = transfer;
       const announced = transfer.announce?.reply;
+      // Not a 425: the server had used the announcement then (it connected, or waited, and gave up), so
+      // the next command cannot rely on it (a63-passive-toggle: PORT, RETR answered 425, then PASV).
       this.refusedBeforeData =
         reply.code >= 400 &&
+        reply.code !== 425 &&
         cmd.preliminary === NO_PRELIMINARY &&
         transfer.bytes === 0 &&
         transfer.abortFrame === null &&

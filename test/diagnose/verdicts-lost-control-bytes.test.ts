@@ -38,6 +38,10 @@
  * server after 511 of 511 bytes". Without frames 16-18 (the 227, the data connection's SYN and SYN-ACK)
  * the data connection reads as begun before the capture, and the 421 was taken for its end: diagnosed
  * server-refused, "The server answered the command (frame undefined) with 421".
+ *
+ * a63-passive-toggle-vsftpd-tnftp without frames 40-42 (PASV, 227, the client's SYN): the next RETR took
+ * the PORT of frame 32, whose RETR the server had answered 425 after its SYN met a reset: "aborted by
+ * the client after 0 of 511 bytes", though the RETR's 150 and 226 came over the lost PASV's connection.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +148,18 @@ describe('a capture that lost a burst of control bytes', () => {
     const [mid, retr] = a.sessions[0].transfers;
     expect([mid.inferred, mid.connection?.stream, mid.bytes, mid.reply, mid.verdict.kind, mid.diagnosis]).toEqual(['midstream', 1, 511, null, 'unknown', null]);
     expect([retr.request?.command, retr.request?.frame, retr.reply?.code, retr.reply?.frame]).toEqual(['RETR', 20 - 3, 226, 25 - 3]);
+  });
+
+  it('a RETR after a PORT the server had answered 425 for does not reuse it when the next PASV was lost: not known, not aborted', async () => {
+    // tnftp: PORT (frame 32), RETR (34) answered 425 (37) after the server's SYN (35) met the client's reset (36);
+    // then PASV (40), 227 (41) and the client's SYN (42), lost here, and RETR (45) with 150, data and 226 (52).
+    const a = await without('a63-passive-toggle-vsftpd-tnftp', 40, 42);
+    const [first, second] = a.sessions[0].transfers;
+    expect([first.request?.frame, first.reply?.code, first.reply?.frame, first.connection?.synFrames, first.status]).toEqual([34, 425, 37, [35], 'failed']);
+    expect([second.request?.command, second.request?.frame, second.announce, second.reply?.code, second.reply?.frame, second.status]).toEqual([
+      'RETR', 45 - 3, null, 226, 52 - 3, 'incomplete',
+    ]);
+    expect([second.verdict.kind, 'why' in second.verdict ? second.verdict.why : null, second.diagnosis]).toEqual(['unknown', 'announce-lost', null]);
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {

@@ -889,6 +889,9 @@ function refusedBeforeUse(ctx: TransferContext): Command | null {
 
 export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
+  // A data connection already carrying data when the capture began (or whose handshake it lost): its
+  // command, not in the capture, was not refused, and the error that ended it is its verdict's to say.
+  if (t.inferred === 'midstream' && t.bytes > 0) return null;
   const before = refusedBeforeUse(ctx);
   // An announcement the server refused prepared no data connection: its own refusal is the story (an
   // EPSV refused, then a PASV refused too, is not the EPSV's transfer refused at the PASV).
