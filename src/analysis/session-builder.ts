@@ -1006,11 +1006,16 @@ export class SessionBuilder {
       transfer.reply = reply;
       this.lastEnded = transfer;
       const announced = transfer.announce?.reply;
-      // Not a 425: the server had used the announcement then (it connected, or waited, and gave up), so
-      // the next command cannot rely on it (a63-passive-toggle: PORT, RETR answered 425, then PASV).
+      // Not a 425, nor a refusal after its data connection had closed: the server had used the
+      // announcement then (it connected, or waited, and gave up; it reset the connection it had
+      // accepted), so the next command cannot rely on it (a63-passive-toggle: PORT, RETR answered 425,
+      // then PASV; a64-stor-restart-off: PASV, its connection reset as STOR was answered 451, then PASV).
+      const ends = this.options.dataEnds(transfer);
+      const closed = ends !== null && (ends.rst || ends.fin.client || ends.fin.server);
       this.refusedBeforeData =
         reply.code >= 400 &&
         reply.code !== 425 &&
+        !closed &&
         cmd.preliminary === NO_PRELIMINARY &&
         transfer.bytes === 0 &&
         transfer.abortFrame === null &&

@@ -162,6 +162,17 @@ describe('a capture that lost a burst of control bytes', () => {
     expect([second.verdict.kind, 'why' in second.verdict ? second.verdict.why : null, second.diagnosis]).toEqual(['unknown', 'announce-lost', null]);
   });
 
+  it('a STOR after a PASV whose connection the server reset as it refused the last STOR does not reuse it when the next PASV was lost', async () => {
+    // lftp put -c: PASV (227, frame 54), its connection (55-57), REST 40000, STOR (60): the server resets the
+    // connection (61) and answers 451 (62). Then PASV and 227 (63-64), lost here, REST 0 and STOR (70) over a new connection.
+    const a = await without('a64-stor-restart-off-proftpd-lftp', 63, 64);
+    const [refused, full] = a.sessions[0].transfers;
+    expect([refused.request?.frame, refused.reply?.code, refused.connection?.rst?.frame, refused.status]).toEqual([60, 451, 61, 'failed']);
+    expect([full.request?.command, full.request?.frame, full.announce, full.reply?.code, full.status, full.verdict.kind, 'why' in full.verdict ? full.verdict.why : null]).toEqual([
+      'STOR', 70 - 2, null, 226, 'incomplete', 'unknown', 'announce-lost',
+    ]);
+  });
+
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {
     for (const name of ['a61-tiny-quit-early-proftpd-python', 'a61-tiny-quit-early-pyftpdlib-python']) {
       const a = await analyzeFiles([path(name)], { fileName: name, thread: false });
