@@ -80,12 +80,14 @@ function neverStartedAdvice(sender: 'client' | 'server'): string {
 }
 
 /** The receiver closed the data connection short of the data, after a success reply that came early (verdict.ts receiverGaveUpAfterReply). */
-function receiverGaveUpWords(receiver: string, sender: string, g: { fin: number; acknowledged: number; expected: number | null }, code: number): string {
+function receiverGaveUpWords(receiver: string, sender: string, g: { fin: number; acknowledged: number; expected: number | null; beforeReply: boolean }, code: number): string {
   const held =
     g.expected !== null
       ? `having acknowledged ${g.acknowledged} of the ${g.expected} bytes announced`
       : `having acknowledged ${g.acknowledged} bytes, with no FIN from the ${sender} to end the data (no size in the capture)`;
-  return `The ${receiver} then closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} only says the server had handed its data to its own TCP stack, not that it arrived`;
+  return g.beforeReply
+    ? `Before that reply the ${receiver} had closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} that followed only says the server had handed its data to its own TCP stack, not that it arrived`
+    : `The ${receiver} then closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} only says the server had handed its data to its own TCP stack, not that it arrived`;
 }
 
 
