@@ -1153,7 +1153,12 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', idle, evidence: frames };
       }
       const underWay = inFlight !== null ? { underWay: { step: inFlight.kind, frame: inFlight.frame } } : {};
-      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, evidence };
+      // The client had closed its control connection mid-transfer, with no QUIT: it had left (in-flight.ts clientHalfClosed).
+      const end = s.closedBy;
+      const left = inFlight !== null && end !== null && end.by === 'client' && t.request !== null && end.frame > t.request.frame && t.reply === null && clientLeftFirst(t, s)?.how !== 'quit';
+      const clientLeft = left ? { clientLeft: { frame: end!.frame, how: end!.how } } : {};
+      const frames = left ? [...new Set([...evidence, end!.frame])].sort((x, y) => x - y) : evidence;
+      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, ...clientLeft, evidence: frames };
     }
   }
 }
