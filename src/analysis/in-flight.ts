@@ -149,7 +149,10 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
   if (fins.length === 0) return dataMoving(c, captureEnd);
-  if (fins[0].by !== dataSender(t.direction)) return null;
+  // The receiver closed first, holding every stated byte, each acknowledged (a client whose own
+  // timeout ended its wait for the sender's FIN): that FIN and the final reply may still come.
+  const whole = fins[0].by !== dataSender(t.direction) && carriesExpected(t) && c.unacknowledgedBytes === 0 && c.undeliveredBytes === 0;
+  if (fins[0].by !== dataSender(t.direction) && !whole) return null;
   const last = fins[fins.length - 1];
   return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
 }

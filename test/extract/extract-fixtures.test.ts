@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
 import { readTsharkTsv, tsharkSequenceExtent } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
-import { FIXTURES, listFacts, type FileFact } from '../support/facts.js';
+import { FIXTURES, attemptOffset, listFacts, type FileFact } from '../support/facts.js';
 import { sampleFixtures } from '../support/fixture-sample.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
@@ -87,8 +87,11 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       const named = namedObjects(m, f);
       // A file the client got whole after attempts cut short (curl --retry, wget -c, lftp's retries)
       // came with the attempt that completed with its size.
+      // One fact per attempt at a resumed file (its note names the attempt's REST offset): that attempt.
+      const offset = attemptOffset(f);
+      const attempt = offset !== null ? named.find((o) => (o.restOffset ?? 0) === offset) : undefined;
       const carried = f.received_matches === true ? named.find((o) => o.verdict === 'complete' && o.bytes === f.size) : undefined;
-      return carried ?? named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
+      return attempt ?? carried ?? named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
     };
 
     // Captured with a filter keeping port 21 only: no data connection is in the file.
