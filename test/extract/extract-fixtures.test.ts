@@ -288,6 +288,9 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           expect(bytes).toBeGreaterThanOrEqual(f.received!.size);
           // An upload the server took whole off the wire may still be cut short on its disk (a full file system).
           if (f.op === 'STOR') expect(bytes).toBeLessThanOrEqual(f.size!);
+          // Captured at the server, the path losing the tail (a67-lftp-timeout-resume-server-side-*): the
+          // server may have sent it all (the capture holds it); the client acknowledged less (fixtures.test.ts).
+          else if (facts.capture.namespace === 'server' && o.status === 'aborted' && o.missingBytes === 0) expect(bytes).toBeLessThanOrEqual(f.size!);
           else expect(bytes).toBeLessThan(f.size!);
         });
       } else if (f.received === null) {

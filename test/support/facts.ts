@@ -62,6 +62,8 @@ export interface Facts {
     snaplen?: number;
     /** tcpdump -i any on a router: every packet is in the capture twice (tshark counts both). */
     every_packet_twice?: boolean;
+    /** The network namespace tcpdump ran in (record.sh): "client", "server", "router". */
+    namespace?: string;
   };
 
   files?: FileFact[];
