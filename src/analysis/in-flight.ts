@@ -149,7 +149,10 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
   if (fins.length === 0) return dataMoving(c, captureEnd);
-  if (fins[0].by !== dataSender(t.direction)) return null;
+  // The receiver closed first, holding every stated byte, each acknowledged (a client whose own
+  // timeout ended its wait for the sender's FIN): that FIN and the final reply may still come.
+  const whole = fins[0].by !== dataSender(t.direction) && carriesExpected(t) && c.unacknowledgedBytes === 0 && c.undeliveredBytes === 0;
+  if (fins[0].by !== dataSender(t.direction) && !whole) return null;
   const last = fins[fins.length - 1];
   return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
 }
@@ -181,6 +184,12 @@ function arriving(t: Transfer, captureEnd: number): InFlight | null {
     return owed && !closed ? { kind: 'arriving', frame: r.frame, reply: r.frame, lastData: null } : null;
   }
   const at = { kind: 'arriving', frame: c.lastData.frame, reply: r.frame, lastData: c.lastData.frame } as const;
+  // The data's receiver closed the data connection having acknowledged less than the size stated: it
+  // stopped taking the data (a client's own time limit, its user, its exit), so nothing more of it
+  // was on its way to that receiver, however recent its last byte (verdict.ts receiverGaveUpAfterReply).
+  const expected = expectedBytes(t);
+  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
+  if (expected !== null && acknowledged < expected && c.handshake.some((e) => e.type === 'fin' && e.by !== sender)) return null;
   // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
   // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
   if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;

@@ -31,6 +31,7 @@ import { TEXT_CHARS_PER_COMMAND, TRANSFER_COST_IN_COMMANDS, textCostInCommands }
 import { readableByHosts } from './announce-malformed.js';
 import type { DataEnds } from './data-connections.js';
 import { dataSender } from './data-sender.js';
+import { serverSoftware } from './server-software.js';
 import type { StringPool } from './string-pool.js';
 
 
@@ -686,10 +687,15 @@ export class SessionBuilder {
         t.preliminary = reply;
         const size = sizeFrom150(reply.text);
         // After REST r, proftpd's 150 counts the bytes left to send (SIZE's number minus r), vsftpd's
-        // the whole file: a number that is exactly SIZE's minus r is the rest of the same file.
+        // the whole file: a number that is exactly SIZE's minus r is the rest of the same file. With
+        // no SIZE in the session (a client resuming in a new session with the size it already knew,
+        // as lftp get -c does), a server that names itself proftpd still counts what is left: the
+        // file is that number plus r, and the download owes the number, not the number less r again.
         const rest = t.restOffset ?? 0;
         const remaining = rest > 0 && t.expectedSize !== null && size === t.expectedSize - rest;
-        if (size !== null && !remaining) t.expectedSize = size;
+        const countsRest = rest > 0 && size !== null && !remaining && t.expectedSize === null && serverSoftware(s) === 'proftpd';
+        if (countsRest) t.expectedSize = size! + rest;
+        else if (size !== null && !remaining) t.expectedSize = size;
         const kbytes = size === null && t.expectedSize === null && t.direction === 'download' ? kbytesFrom150(reply.text) : null;
         if (kbytes !== null) t.announcedKbytes = { ...kbytes, frame: reply.frame };
         const unique = t.request.command === 'STOU' ? nameFrom150(reply.text) : null;

@@ -219,6 +219,13 @@ export type TransferVerdict =
        * coming: cut short or sent as it finished, not known yet); `frame`: that last step.
        */
       underWay?: { step: 'connecting' | 'moving' | 'waiting' | 'aborting'; frame: number };
+      /**
+       * With `why: 'capture-ended'`, the transfer still under way: the client had closed (`fin`) or
+       * reset its control connection after the transfer command, before any final reply, with no
+       * QUIT (frame `frame`): it had left, and what still moved was what its TCP stack (or the
+       * server's) had been handed before (a client whose own time limit ended an upload, or one killed).
+       */
+      clientLeft?: { frame: number; how: 'fin' | 'rst' };
       evidence: number[];
     }
   /**

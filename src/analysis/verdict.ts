@@ -89,7 +89,7 @@ const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?
  * with no FIN and then closed gave up just the same (silence-ended.ts receiverClosedAfterSilence;
  * `expected` null). Returns the receiver's FIN.
  */
-export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number | null } | null {
+export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number | null; beforeReply: boolean } | null {
   const c = t.connection;
   if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
@@ -97,10 +97,21 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   if (expected !== null && acknowledged >= expected) return null;
   const sender = senderOf(t);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
-  if (fin === undefined || fin.frame < t.reply.frame) return null;
-  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
+  if (fin === undefined) return null;
+  // The receiver's FIN may come before the reply too: a client whose own time limit (lftp's
+  // net:timeout, curl's --max-time) ends a download its data stopped reaching, after which the
+  // server, its data written to its own stack at last, answers 226 to a client already leaving.
+  // Only with a stated size it fell short of and data before it (a client that shuts its sending
+  // half on connecting, before any data, is no client giving up).
+  const beforeReply = fin.frame < t.reply.frame;
+  if (beforeReply && (expected === null || t.bytes === 0 || c.lastData === null)) return null;
+  // A sender that closed first had sent all it had: the receiver's FIN after it is the ordinary close,
+  // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
+  // so it closed without it.
+  const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame);
+  if (senderFirst && (expected === null || c.unacknowledgedBytes === 0)) return null;
   if (expected === null && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
-  return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected };
+  return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }
 
 /**
@@ -1145,7 +1156,12 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', idle, evidence: frames };
       }
       const underWay = inFlight !== null ? { underWay: { step: inFlight.kind, frame: inFlight.frame } } : {};
-      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, evidence };
+      // The client had closed its control connection mid-transfer, with no QUIT: it had left (in-flight.ts clientHalfClosed).
+      const end = s.closedBy;
+      const left = inFlight !== null && end !== null && end.by === 'client' && t.request !== null && end.frame > t.request.frame && t.reply === null && clientLeftFirst(t, s)?.how !== 'quit';
+      const clientLeft = left ? { clientLeft: { frame: end!.frame, how: end!.how } } : {};
+      const frames = left ? [...new Set([...evidence, end!.frame])].sort((x, y) => x - y) : evidence;
+      return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', ...lost, ...underWay, ...clientLeft, evidence: frames };
     }
   }
 }

@@ -318,6 +318,10 @@ export function verdictSentence(t: Transfer): string {
       return (
         `incomplete: ${n(v.bytes)}${ofAnnounced(v)} had moved when ` +
         `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}` +
+        (v.clientLeft
+          ? `; the client had ${v.clientLeft.how === 'rst' ? 'reset' : 'closed'} its control connection mid-transfer (${v.clientLeft.how === 'rst' ? 'RST' : 'FIN'}, frame ${v.clientLeft.frame}), ` +
+            `with no QUIT: it had left${t.direction === 'upload' ? ', and what still moved was what it had handed its TCP stack before' : ''}`
+          : '') +
         (v.idle
           ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +
             `${v.idle.sender === 'server' ? 'client' : 'server'}'s window open (frame ${v.idle.drained}), and its data had never paused before: ` +

@@ -38,6 +38,24 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-seventh verdict audit (verdicts-audit67.test.ts): who gave up on a time limit. lftp's
+  // net:timeout and wget's --read-timeout on data the path dropped (stalled at the client, path loss
+  // at the server), curl's --max-time on a moving download (aborted: the client stopped it), vsftpd's
+  // 226 with most of the file undelivered, vsftpd's data timeout (421) on data the path dropped.
+  { fixture: 'a67-lftp-timeout-resume-proftpd', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({ '1.1': [59, 60, 61, 63, 113, 116, 125], '2.1': [157, 158, 159, 163, 213, 220, 225] }) },
+  { fixture: 'a67-lftp-timeout-resume-server-side-proftpd', causes: { '1.1': 'path-loss', '2.1': 'path-loss' }, evidence: () => ({ '1.1': [57, 58, 59, 61, 140, 150], '2.1': [182, 183, 184, 188, 271, 277] }) },
+  { fixture: 'a67-wget-read-timeout-retry-vsftpd', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 71, 74], '2.1': [105, 106, 107, 111, 154, 158] }) },
+  {
+    fixture: 'a67-maxtime-slow-retr-proftpd-curl',
+    causes: { '1.1': 'aborted' },
+    evidence: () => ({ '1.1': [18, 20, 21, 28, 103, 104, 107] }),
+    says: { '1.1': [/The client closed the data connection itself \(FIN, frame 103\)/, /a time limit of its own/] },
+  },
+  { fixture: 'a67-maxtime-slow-retr-server-side-proftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [16, 18, 19, 26, 101, 102, 105] }) },
+  { fixture: 'a67-226-then-blackhole-vsftpd-python', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 78, 82, 84] }) },
+  { fixture: 'a67-226-then-blackhole-server-side-vsftpd-python', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 103, 110, 115] }) },
+  { fixture: 'a67-server-data-timeout-blackhole-vsftpd-python', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 83] }) },
+  { fixture: 'a67-server-data-timeout-blackhole-server-side-vsftpd-python', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 111] }) },
   // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
   // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
   // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
@@ -936,8 +954,9 @@ const SCENARIOS: Scenario[] = [
     fixture: 'client-killed-ipv6-proftpd-wget',
     causes: { '1.1': 'aborted' },
     // The killed client's first RST (246); its later RSTs answer segments in flight. Its FIN on the
-    // control connection (244), before the server's 426, is the client leaving (audit 61).
-    evidence: (v) => ({ '1.1': [...expectedEvidence(v).filter((f) => f <= 246 || f === 310), 244].sort((x, y) => x - y) }),
+    // control connection (244), before the server's 426, is the client leaving (audit 61); its FIN on
+    // the data connection (243), 179928 of 524288 bytes in, the client stopping the download (audit 67).
+    evidence: (v) => ({ '1.1': [...expectedEvidence(v).filter((f) => f <= 246 || f === 310), 243, 244].sort((x, y) => x - y) }),
     says: { '1.1': [/The client reset the data connection at frame 246/, /The client closed the control connection \(FIN, frame 244\) before the server had answered the transfer/, /look at the client side/] },
   },
   {
@@ -1115,6 +1134,17 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-seventh audit (verdicts-audit67.test.ts): 4 % random loss on control and data at both capture
+  // points, a slow STOR whose client's speed limit never fired, a download whole before the client's
+  // timeout (the stopped server's FIN and 226 after): all complete. curl's speed limit giving up on a
+  // slow STOR, the capture ending with its data still moving (incomplete, the client gone: no diagnosis).
+  'a67-lossy-random-vsftpd-lftp',
+  'a67-lossy-random-server-side-vsftpd-lftp',
+  'a67-speedlimit-slow-stor-proftpd-curl',
+  'a67-speedlimit-slow-stor-server-side-proftpd-curl',
+  'a67-socket-timeout-server-stopped-vsftpd-python',
+  'a67-speedlimit-cut-stor-proftpd-curl',
+  'a67-speedlimit-cut-stor-server-side-proftpd-curl',
   // Sixty-fourth audit (verdicts-audit64.test.ts): path MTU discovery through a 1280-byte route (ICMP
   // fragmentation needed, ICMPv6 Packet Too Big), at the client and at the server: all complete.
   'a64-ipv4-fragneeded-1280-vsftpd-curl',

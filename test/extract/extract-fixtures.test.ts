@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, ManifestObject } from '../../src/extract/manifest.js';
 import { readTsharkTsv, tsharkSequenceExtent } from '../conformance/peer-readers.js';
 import { runCli } from '../cli/run-cli.js';
-import { FIXTURES, listFacts, type FileFact } from '../support/facts.js';
+import { FIXTURES, attemptOffset, listFacts, type FileFact } from '../support/facts.js';
 import { sampleFixtures } from '../support/fixture-sample.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-extract-'));
@@ -87,8 +87,11 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       const named = namedObjects(m, f);
       // A file the client got whole after attempts cut short (curl --retry, wget -c, lftp's retries)
       // came with the attempt that completed with its size.
+      // One fact per attempt at a resumed file (its note names the attempt's REST offset): that attempt.
+      const offset = attemptOffset(f);
+      const attempt = offset !== null ? named.find((o) => (o.restOffset ?? 0) === offset) : undefined;
       const carried = f.received_matches === true ? named.find((o) => o.verdict === 'complete' && o.bytes === f.size) : undefined;
-      return carried ?? named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
+      return attempt ?? carried ?? named.find((o) => !(o.status === 'failed' && o.bytes === 0)) ?? named[0];
     };
 
     // Captured with a filter keeping port 21 only: no data connection is in the file.
@@ -285,6 +288,9 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
           expect(bytes).toBeGreaterThanOrEqual(f.received!.size);
           // An upload the server took whole off the wire may still be cut short on its disk (a full file system).
           if (f.op === 'STOR') expect(bytes).toBeLessThanOrEqual(f.size!);
+          // Captured at the server, the path losing the tail (a67-lftp-timeout-resume-server-side-*): the
+          // server may have sent it all (the capture holds it); the client acknowledged less (fixtures.test.ts).
+          else if (facts.capture.namespace === 'server' && o.status === 'aborted' && o.missingBytes === 0) expect(bytes).toBeLessThanOrEqual(f.size!);
           else expect(bytes).toBeLessThan(f.size!);
         });
       } else if (f.received === null) {

@@ -7,6 +7,16 @@ import { join, resolve } from 'node:path';
 
 export const FIXTURES = resolve(__dirname, '../../fixtures');
 
+/**
+ * The REST offset of one attempt at a file the client resumed, when the recorder wrote one file fact
+ * per attempt (record.sh a58_attempt_facts: "attempt 2 of 3: from offset 47784 (REST 47784; …"): that
+ * attempt's transfer is the one with this offset; null for a file fact of a single transfer.
+ */
+export const attemptOffset = (f: FileFact): number | null => {
+  const m = /^attempt \d+ of \d+: from offset (\d+)\b/.exec(f.note ?? '');
+  return m === null ? null : Number(m[1]);
+};
+
 export interface FileFact {
   op: string;
   path: string;
@@ -52,6 +62,8 @@ export interface Facts {
     snaplen?: number;
     /** tcpdump -i any on a router: every packet is in the capture twice (tshark counts both). */
     every_packet_twice?: boolean;
+    /** The network namespace tcpdump ran in (record.sh): "client", "server", "router". */
+    namespace?: string;
   };
 
   files?: FileFact[];

@@ -80,12 +80,14 @@ function neverStartedAdvice(sender: 'client' | 'server'): string {
 }
 
 /** The receiver closed the data connection short of the data, after a success reply that came early (verdict.ts receiverGaveUpAfterReply). */
-function receiverGaveUpWords(receiver: string, sender: string, g: { fin: number; acknowledged: number; expected: number | null }, code: number): string {
+function receiverGaveUpWords(receiver: string, sender: string, g: { fin: number; acknowledged: number; expected: number | null; beforeReply: boolean }, code: number): string {
   const held =
     g.expected !== null
       ? `having acknowledged ${g.acknowledged} of the ${g.expected} bytes announced`
       : `having acknowledged ${g.acknowledged} bytes, with no FIN from the ${sender} to end the data (no size in the capture)`;
-  return `The ${receiver} then closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} only says the server had handed its data to its own TCP stack, not that it arrived`;
+  return g.beforeReply
+    ? `Before that reply the ${receiver} had closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} that followed only says the server had handed its data to its own TCP stack, not that it arrived`
+    : `The ${receiver} then closed the data connection (FIN, frame ${g.fin}) ${held}: it gave up on the transfer. The ${code} only says the server had handed its data to its own TCP stack, not that it arrived`;
 }
 
 
@@ -452,6 +454,18 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             `with no command after ${t.request!.command}: it had left`,
     });
   }
+  // A download whose client closed the data connection itself, short of the size stated and before
+  // the server ended it, as it left: the client stopped the download (its own time limit, a user, its exit).
+  const dropped = left !== null ? clientDroppedDownload(t, left.frame) : null;
+  if (dropped !== null) {
+    stops.push({
+      frame: dropped.fin,
+      words:
+        `The client closed the data connection itself (FIN, frame ${dropped.fin})` +
+        (dropped.sinceData !== null ? ` ${secondsText(dropped.sinceData)} after its last data` : '') +
+        `, ${t.bytes} of the ${dropped.expected} bytes announced in, before the server had closed it: it stopped the download`,
+    });
+  }
   const reason = left !== null
     ? left.how === 'quit'
       ? "the server's answer to the client's QUIT, not a failure of its own"
@@ -559,6 +573,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           : left !== null && left.how === 'quit'
           ? "The client sent QUIT before the transfer's final reply. RFC 959 has the server finish the transfer and answer it before its 221, but some servers end the transfer at once: " +
             `have the client wait for the transfer's final reply (226) before it sends QUIT. ${keptWords(t)}`
+          : dropped !== null
+          ? 'The client stopped the download itself and left while the server still had data to send: a time limit of its own (curl --max-time, a speed or read timeout), ' +
+            "a user's interrupt, or its exit. The server's answer follows from that; nothing between the hosts and nothing on the server cut it. " +
+            `${keptWords(t)} Give the client more time for a transfer this slow (or find why it is slow), and resume it (REST) to keep what came.`
           : left !== null
           ? "The client closed its control connection before the server's final reply (a client that quits or exits the moment its data is sent, or one killed then), " +
             `and the server ended the transfer for it. ${keptWords(t)} Have the client wait for the transfer's final reply (226) before it sends QUIT or closes.`
@@ -583,7 +601,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
   const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
-  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)];
+  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, dropped?.fin, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)];
   return diagnosis(ctx, cause, details, evidenceFrames(t, frames), advice);
 }
 
@@ -598,6 +616,21 @@ function quitAnswerWords(t: Transfer, s: Session, quit: number): string {
   const rst = t.connection?.rst;
   const closed = fin !== undefined && (!rst || fin.frame < rst.frame) ? `, then closed the data connection (FIN, frame ${fin.frame})` : '';
   return `; the server answered the QUIT with ${replyWords(reply)} (frame ${reply.frame})${closed}`;
+}
+
+/**
+ * A download its client stopped: the client's FIN on the data connection, short of the size stated
+ * (SIZE's 213, the 150's), with no FIN or reset from the server before it and no later than the
+ * client's leaving (`left`: its QUIT, or its close of the control connection). Null otherwise.
+ */
+function clientDroppedDownload(t: Transfer, left: number): { fin: number; expected: number; sinceData: number | null } | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (t.direction !== 'download' || expected === null || t.bytes >= expected || !c?.established || c.midstream) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client');
+  if (fin === undefined || fin.frame > left) return null;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame < fin.frame) || (c.rst !== null && c.rst.frame < fin.frame)) return null;
+  return { fin: fin.frame, expected, sinceData: c.lastData !== null && c.lastData.frame < fin.frame ? fin.time - c.lastData.time : null };
 }
 
 /** What a transfer its client left kept at the receiver: the server's copy is not in the capture, the client's is what reached it. */
