@@ -42,6 +42,9 @@
  * a63-passive-toggle-vsftpd-tnftp without frames 40-42 (PASV, 227, the client's SYN): the next RETR took
  * the PORT of frame 32, whose RETR the server had answered 425 after its SYN met a reset: "aborted by
  * the client after 0 of 511 bytes", though the RETR's 150 and 226 came over the lost PASV's connection.
+ *
+ * abor-list-drain-proftpd-python without frames 81-84 (the data's FIN and the RETR's 226): ftplib's ABOR
+ * (frame 86), sent once all 511 stated bytes had come, read "aborted by the client after 511 of 511 bytes".
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,6 +173,17 @@ describe('a capture that lost a burst of control bytes', () => {
     expect([refused.request?.frame, refused.reply?.code, refused.connection?.rst?.frame, refused.status]).toEqual([60, 451, 61, 'failed']);
     expect([full.request?.command, full.request?.frame, full.announce, full.reply?.code, full.status, full.verdict.kind, 'why' in full.verdict ? full.verdict.why : null]).toEqual([
       'STOR', 70 - 2, null, 226, 'incomplete', 'unknown', 'announce-lost',
+    ]);
+  });
+
+  it("an ABOR sent once every stated byte had come, the data's FIN and the 226 lost before it, is housekeeping after a final reply in the lost bytes: not confirmed, not aborted", async () => {
+    // proftpd: RETR hello.txt (frame 77), 150 (78, 511 bytes), the data, its FIN and 226 (81-84, lost here), then
+    // ftplib's ABOR (86) answered 226 Abort successful (87).
+    const a = await without('abor-list-drain-proftpd-python', 81, 84);
+    const t = a.sessions[0].transfers[1];
+    expect([t.request?.command, t.request?.frame, t.expectedSize, t.bytes, t.reply, t.abortFrame, t.lateAbortFrame]).toEqual(['RETR', 77, 511, 511, null, null, 86 - 4]);
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.replyInGap?.later, t.diagnosis]).toEqual([
+      'incomplete', 'incomplete', 'reply-not-captured', { command: 'ABOR', frame: 86 - 4 }, null,
     ]);
   });
 
