@@ -348,7 +348,28 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // Asked for, never answered, no data connection, and the server closed the session: it gave up
   // waiting for a connection that never came (proftpd's no-transfer timeout). The transfer failed.
   if (t.preliminary === null && serverGaveUpWaiting(t, s) !== null) return 'failed';
+  // Asked for over a passive announcement, never answered, no data connection, and then the client
+  // ended the session (clientEndedAfterRequest): nobody connected to the endpoint before the client
+  // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
+  // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
+  // bytes it lost may hold the reply or the client's other commands.
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && clientEndedAfterRequest(t, s) !== null && holdsData()) return 'failed';
   return 'incomplete';
+}
+
+/**
+ * A transfer command the client followed with nothing but the end of its session: its QUIT, or its
+ * close (FIN or RST) of the control connection, with no other command after the request. Where and
+ * when the client ended it, or null.
+ */
+export function clientEndedAfterRequest(t: Transfer, s: Session): { frame: number; time: number; how: 'quit' | 'fin' | 'rst' } | null {
+  if (t.request === null) return null;
+  for (const x of sessionOrder(s).commandsBetween(t.request.frame)) {
+    if (x.command === null) continue;
+    return x.command === 'QUIT' ? { frame: x.frame, time: x.time, how: 'quit' } : null;
+  }
+  const end = s.closedBy;
+  return end !== null && end.by === 'client' && end.frame > t.request.frame ? { frame: end.frame, time: end.time, how: end.how } : null;
 }
 
 /**
