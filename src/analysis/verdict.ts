@@ -91,13 +91,16 @@ const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?
  */
 export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number | null } | null {
   const c = t.connection;
-  if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
+  if (!c?.established || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
   const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
   if (expected !== null && acknowledged >= expected) return null;
   const sender = senderOf(t);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined || fin.frame < t.reply.frame) return null;
+  // A reset from the sender only after that FIN is its stack answering a close for a connection it
+  // had already dropped (its end reset beyond this capture point): the receiver's close still came first.
+  if (c.rst && !(c.rst.by === sender && c.rst.frame > fin.frame)) return null;
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame)) return null;
   if (expected === null && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected };

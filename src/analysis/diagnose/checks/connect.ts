@@ -10,6 +10,7 @@ import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
+import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
@@ -618,6 +619,8 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (t.reply?.code !== 425 || t.reply.time - t.request.time >= TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side' && !(vantage.point === 'in-between' && !vantage.forwarder)) return null;
   const where = vantage.point === 'client-side' ? "the client's side, where this capture was taken" : 'this capture point';
+  // The server's connection from its fixed port to that very endpoint was still open: it could not make a second one.
+  const busy = pairInUse(ctx.analysis, ctx.session, t);
   return diagnosis(
     ctx,
     'active-unreached',
@@ -627,8 +630,10 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
       `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
         '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
         'this point cannot see which',
+      ...(busy !== null ? [pairInUseWords(busy, ctx.session, t.request.frame) + ', which would fail it at once without a SYN'] : []),
     ],
-    evidenceFrames(t),
+    evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []),
+    busy !== null ? pairInUseAdvice(busy) : undefined,
   );
 }
 
