@@ -356,8 +356,17 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
   // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
   // bytes it lost may hold the reply or the client's other commands.
-  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && clientEndedAfterRequest(t, s) !== null && holdsData()) return 'failed';
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && holdsData()) return 'failed';
   return 'incomplete';
+}
+
+/**
+ * The analysis let go part of what would tell this session's story (its commands past the budget, the
+ * client's other sessions to this server or to another, where an FXP copy's other half may be): a
+ * transfer of it is then not-followed, never failed for what the analysis did not keep.
+ */
+function storyLetGo(s: Session): boolean {
+  return s.commandsNotKept !== undefined || s.peersNotKept !== undefined || s.otherServersNotKept !== undefined || s.controlConnection.evicted !== undefined;
 }
 
 /**

@@ -212,7 +212,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
         (senderHere
           ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
-          : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
+          : `the ${sender} stopped sending, or the path stopped delivering what it sent (${ctx.vantage.point === `${receiver}-side` ? `this capture, on the ${receiver}'s side,` : 'this capture point'} cannot tell which)`),
     );
     evidence.push(silence.lastData.frame, silence.end.frame);
   } else if (pause && pause.seconds >= STALL_SECONDS) {
