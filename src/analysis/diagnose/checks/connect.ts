@@ -192,7 +192,7 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
 function quickAdvice(endpoint: string, after: number, more: string): string {
   return (
     `The client ended the session ${secondsText(after)} after the server announced ${endpoint}, without a data connection to it: ` +
-    "it stopped on its own (killed, interrupted, a script's time limit) or its own attempt failed at once on its side (a local firewall's reject). " +
+    "it stopped on its own (killed, interrupted, a script's time limit) or its own attempt failed at once on its side (a firewall or router there answering its SYN with a reset or an unreachable error). " +
     `Check the client's own output. ${more}`
   );
 }
