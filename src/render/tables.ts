@@ -225,7 +225,7 @@ export function transferBlockRows(x: Transfer): string[][] {
     const asked = x.verdict.kind === 'incomplete' && x.verdict.underWay?.step === 'aborting';
     rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}${asked ? ', unanswered when the capture ended' : ''}`]);
   }
-  if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
+  if (x.lateAbortFrame !== undefined) rows.push(['no-op ABOR', `frame ${x.lateAbortFrame}; the data still came whole and the server said ${x.reply?.code ?? '2xx'}: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);
   return rows;
 }

@@ -11,6 +11,7 @@ import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.j
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
+import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
@@ -213,7 +214,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
         (senderHere
           ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
-          : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
+          : `the ${sender} stopped sending, or the path stopped delivering what it sent (${ctx.vantage.point === `${receiver}-side` ? `this capture, on the ${receiver}'s side,` : 'this capture point'} cannot tell which)`),
     );
     evidence.push(silence.lastData.frame, silence.end.frame);
   } else if (pause && pause.seconds >= STALL_SECONDS) {
@@ -1243,14 +1244,46 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
     details.push('No PORT or PASV preceded the command: the server had no address to use');
     advice = 'The client must send PORT/EPRT or PASV/EPSV before each transfer: a client bug, or a capture that missed the announcement.';
   } else {
-    if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
-    advice =
-      t.mode === 'active'
-        ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
-        : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
+    const connecting = t.mode === 'active' ? 'server' : 'client';
+    // A capture that sees the connecting side's packets as it sends them would hold its SYN.
+    if (canSeeArrivalAt(ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN`);
+    else if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
+    const busy = t.mode === 'active' ? pairInUse(ctx.analysis, ctx.session, t) : null;
+    // The other side of the NAT (a capture on the NAT device) holds the attempt this view lacks.
+    const other = natCounterpart(ctx.analysis, ctx.session, t);
+    const tried = other?.connection?.synFrame !== null && other?.connection?.synFrame !== undefined ? other.connection : null;
+    if (tried !== null && other !== null) {
+      const peer = ctx.session.natPeer!;
+      details[0] = `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt is in this view of the session`;
+      details.length = 1;
+      details.push(
+        `The ${peer.side === 'inside' ? 'outside' : 'inside'} view of this session (session ${peer.session}, transfer ${peer.session}.${other.id}) holds the ` +
+          `${tried.initiator}'s attempt: SYN frame ${tried.synFrame} from ${ep(tried.initiator === 'server' ? tried.server : tried.client)} to ${ep(tried.initiator === 'server' ? tried.client : tried.server)}` +
+          (tried.rst !== null ? `, answered by a reset at frame ${tried.rst.frame}` : tried.established ? '' : ', never answered') +
+          ': the NAT device did not pass it to this side',
+      );
+      advice = `The attempt failed at the NAT device: see session ${peer.session}, transfer ${peer.session}.${other.id}, the view that holds it.`;
+      // The cause is the attempt's, as the view that holds it reads it: refused, or never answered.
+      const active = t.mode === 'active';
+      const cause: CauseCode =
+        tried.rst !== null || tried.icmpErrors.length > 0 ? (active ? 'active-refused' : 'passive-refused') : active ? 'active-syn-unanswered' : 'passive-syn-unanswered';
+      return diagnosis(ctx, tried.established ? 'no-attempt' : cause, details, evidenceFrames(t, [tried.synFrame ?? undefined, tried.rst?.frame]), advice);
+    }
+    if (busy !== null) {
+      details.push(pairInUseWords(busy, ctx.session, t.request.frame));
+      advice = pairInUseAdvice(busy);
+    } else {
+      advice =
+        t.mode === 'active'
+          ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
+          : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
+    }
+    return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []), advice);
   }
   return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
 }
+
+
 
 /** The latest command or reply on the control connection before `frame`: where its idle time began. */
 function lastExchangeBefore(s: Session, frame: number): { frame: number; time: number } | null {
