@@ -57,19 +57,20 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a67-server-data-timeout-blackhole-vsftpd-python', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 83] }) },
   { fixture: 'a67-server-data-timeout-blackhole-server-side-vsftpd-python', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 111] }) },
   // Sixty-sixth verdict audit (verdicts-audit66.test.ts): many sessions behind one MASQUERADE address.
-  // A curl killed mid-RETR (aborted, the client had left); an ftplib RETR whose client closed the session
+  // A curl killed mid-RETR (aborted, the client had left: its kernel's FIN on the data connection, then on
+  // the control connection, each seen inside and outside the NAT on the router); an ftplib RETR whose client closed the session
   // 1 ms later without connecting (passive-unreached); a router's reset of one download; active RETRs
   // refused by the NAT device's reset, or answered 425 with no SYN while the server's port-20 connection
   // to the same public endpoint (another session's) was open.
   {
     fixture: 'a66-masq-crowd-server-side-proftpd',
     causes: { '1.1': 'aborted', '3.1': 'passive-unreached' },
-    evidence: () => ({ '1.1': [54, 55, 56, 62, 475, 488], '3.1': [208, 209, 210] }),
+    evidence: () => ({ '1.1': [54, 55, 56, 62, 474, 475, 488], '3.1': [208, 209, 210] }),
   },
   {
     fixture: 'a66-masq-crowd-router-proftpd',
     causes: { '1.1': 'aborted', '2.1': 'aborted', '5.1': 'passive-unreached', '6.1': 'passive-unreached' },
-    evidence: () => ({ '1.1': [112, 113, 116, 127, 955, 982], '2.1': [111, 114, 115, 128, 956, 981], '5.1': [422, 423, 425], '6.1': [421, 424, 426] }),
+    evidence: () => ({ '1.1': [112, 113, 116, 127, 953, 955, 982], '2.1': [111, 114, 115, 128, 954, 956, 981], '5.1': [422, 423, 425], '6.1': [421, 424, 426] }),
   },
   {
     fixture: 'a66-masq-active-server-side-vsftpd',
