@@ -65,6 +65,8 @@ const ALL = [
   'a65-ftps-client-killed-stor-server-side-vsftpd-python',
   'a65-ftps-abor-retr-vsftpd-python',
   'a65-ftps-stor-full-vsftpd-python',
+  'a65-ftps-server-killed-stor-vsftpd-lftp',
+  'a65-ftps-server-killed-stor-server-side-vsftpd-lftp',
 ];
 
 describe('sixty-fifth audit: without keys, nothing is claimed past what TCP and TLS show', () => {
@@ -170,7 +172,7 @@ describe('sixty-fifth audit: the client killed mid-download, at both ends', () =
     const text = await out(client, 'diagnose', true);
     // Before: "81920 bytes of 524288 announced had been sent; the client had acknowledged 0 of them when the reset came".
     expect(text).not.toMatch(/acknowledged 0 of them/);
-    expect(text).toMatch(new RegExp(`81920 bytes of 524288 announced had been read from the server's TLS records; the client had acknowledged ${acked} bytes of those records`));
+    expect(text).toMatch(new RegExp(`81920 bytes of 524288 announced had been decrypted from the server's TLS records; the client had acknowledged ${acked} bytes of those records`));
     // The server-side capture: more of the server's records (what was in flight), the same verdict.
     expect((await keyed(server)).sessions[0].transfers.map((t) => [t.verdict.kind, (t.verdict as { by?: string }).by, t.bytes])).toEqual([['aborted', 'client', 196608]]);
   });
@@ -203,6 +205,28 @@ describe('sixty-fifth audit: the client killed mid-upload', () => {
       expect(t.diagnosis?.advice).not.toMatch(/strict_ssl_write_shutdown/);
       const k = transfer(await keyed(name), '1.1');
       expect([k.verdict.kind, (k.verdict as { by?: string }).by, k.bytes, k.reply?.code]).toEqual(['aborted', 'client', 131072, 426]);
+    }
+  });
+});
+
+describe('sixty-fifth audit: the server killed mid-upload (lftp), at both ends', () => {
+  it('without keys: the server reset the data connection before the client had ended it; with keys: aborted by the server, no final reply', async () => {
+    for (const [name, reset, decrypted] of [
+      ['a65-ftps-server-killed-stor-vsftpd-lftp', 415, 294912],
+      ['a65-ftps-server-killed-stor-server-side-vsftpd-lftp', 300, 180224],
+    ] as const) {
+      const f = facts(name);
+      expect([f.client.exit_status, f.server.kept, f.client.output]).toEqual([1, '180224 bytes of a65-up2.bin', expect.stringMatching(/max-retries exceeded/)]);
+      const port = tsv(name, 'streams').find((r) => r.stream === '1')!.dstport;
+      expect(framesFrom(name, port, (r) => (flags(r) & 0x04) !== 0)[0]).toBe(reset);
+      const t = transfer(await analyze(name), '1.1');
+      expect([t.verdict.kind, (t.verdict as { cause?: string }).cause, t.diagnosis?.evidence.at(-1)]).toEqual(['unknown', 'aborted', reset]);
+      expect(t.diagnosis?.summary).toMatch(/The server \(the data's receiver, by the bytes: the client sent [\d,]+ of the connection's [\d,]+, TLS hiding the command\) reset the TLS data connection/);
+      const k = await keyed(name);
+      expect(k.sessions[0].transfers.map((x) => [x.request?.command, x.verdict.kind, (x.verdict as { by?: string }).by, x.bytes, x.reply])).toEqual([['STOR', 'aborted', 'server', decrypted, null]]);
+      // lftp's second try: a new session that asked SIZE (213 180224, what the server kept) and quit.
+      expect(k.sessions[1].commands.map((c) => [c.command, c.reply?.code, c.reply?.text])).toContainEqual(['SIZE', 213, '180224']);
+      expect(k.sessions[1].transfers).toEqual([]);
     }
   });
 });

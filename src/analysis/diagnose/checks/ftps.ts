@@ -190,7 +190,7 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
  * before its sender had ended it — no FIN from the sender before the reset, and the sender's records
  * not ended by a close_notify (an alert record in clear, or in TLS 1.3 a short last record). A receiver
  * resets a connection whose data is still coming when it stops taking it (ABOR, a client interrupted
- * or killed, a server that could not store an upload): the transfer was cut short, whatever the
+ * or killed, a server that could not store an upload or whose process died): the transfer was cut short, whatever the
  * encrypted reply says of why. A sender done with its data would have closed (FIN), or sent close_notify.
  */
 export function checkHiddenReceiverReset(ctx: TransferContext): Diagnosis | null {
@@ -225,12 +225,14 @@ export function checkHiddenReceiverReset(ctx: TransferContext): Diagnosis | null
     [
       `The ${receiver} (the data's receiver, by the bytes: the ${sender} sent ${count(sent)} of the connection's ${count(sent + received)}, TLS hiding the command) ` +
         `reset the TLS data connection (stream ${c.stream}, frame ${reset.frame}) before the ${sender} had ended it: no FIN from the ${sender} came before the reset, and ${lastWords}`,
-      `A receiver resets a connection whose data is still coming when it stops taking it (an ABOR, a client interrupted or killed, a server that could not store an upload): ` +
+      `A receiver resets a connection whose data is still coming when it stops taking it (${
+        receiver === 'client' ? 'an ABOR, a client interrupted or killed' : 'an ABOR, a server that could not store the upload, or whose process died'
+      }): ` +
         'the transfer was probably cut short; with the commands encrypted (no key log) which of these it was, and the server\'s final reply, are unknown',
     ],
     evidenceFrames(t, [recordFrame, reset.frame]),
     `The ${receiver} stopped the transfer part-way. A key log (SSLKEYLOGFILE, or the client's keylog setting) lets ftpcap read the commands and the server's reply that say why; ` +
-      `otherwise look at the ${receiver} (its log or output: an interrupt, a kill, a local error), then retry the transfer.`,
+      `otherwise look at the ${receiver} (${receiver === 'client' ? 'its output: an interrupt, a kill, a timeout' : 'its log: a local error such as a full disk, a process that died'}), then retry the transfer.`,
   );
 }
 

@@ -540,7 +540,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     const receiver = dataReceiver(t.direction);
     const records = (receiver === 'client' ? c!.bytesToClient : c!.bytesToServer) + c!.gapBytes + c!.undeliveredBytes;
     details.push(
-      `${t.bytes} bytes${expected} had been read from the ${receiver === 'client' ? 'server' : 'client'}'s TLS records; ` +
+      `${t.bytes} bytes${expected} had been decrypted from the ${receiver === 'client' ? 'server' : 'client'}'s TLS records; ` +
         `the ${receiver} had acknowledged ${Math.max(0, records - trailing)} bytes of those records (TCP payload, the TLS handshake's included) when the reset came`,
     );
   } else if (trailing > 0) {
