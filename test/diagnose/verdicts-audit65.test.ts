@@ -67,6 +67,7 @@ const ALL = [
   'a65-ftps-stor-full-vsftpd-python',
   'a65-ftps-server-killed-stor-vsftpd-lftp',
   'a65-ftps-server-killed-stor-server-side-vsftpd-lftp',
+  'a65-ftps-quota-pureftpd-curl',
 ];
 
 describe('sixty-fifth audit: without keys, nothing is claimed past what TCP and TLS show', () => {
@@ -228,6 +229,41 @@ describe('sixty-fifth audit: the server killed mid-upload (lftp), at both ends',
       expect(k.sessions[1].commands.map((c) => [c.command, c.reply?.code, c.reply?.text])).toContainEqual(['SIZE', 213, '180224']);
       expect(k.sessions[1].transfers).toEqual([]);
     }
+  });
+});
+
+describe('sixty-fifth audit: an upload over the quota (pure-ftpd), refused before its data connection spoke TLS', () => {
+  const name = 'a65-ftps-quota-pureftpd-curl';
+
+  it("with keys: failed, server-refused (552 quota, frame 74), not 'aborted by the server' for a TLS handshake that failed", async () => {
+    const f = facts(name);
+    expect(f.files.map((x: any) => [x.op, x.path, x.received?.size ?? null, x.received_matches])).toEqual([
+      ['STOR', 'a65-first.txt', 259, true],
+      ['STOR', 'a65-quota.bin', 0, false],
+      ['RETR', 'hello.txt', 511, true],
+    ]);
+    // tshark: curl's ClientHello (frame 71) on the data connection before its STOR (73); no ServerHello;
+    // curl's FIN (76) after the 552 (74), the server's reset (78).
+    const data = tsv(name, 'streams').find((r) => r.stream === '2')!;
+    expect(framesFrom(name, data.srcport, (r) => Number(r['tcp.len']) > 0)).toEqual([71]);
+    expect(framesFrom(name, data.dstport, (r) => Number(r['tcp.len']) > 0)).toEqual([]);
+    expect(framesFrom(name, data.srcport, (r) => (flags(r) & 0x01) !== 0)).toEqual([76]);
+    expect(framesFrom(name, data.dstport, (r) => (flags(r) & 0x04) !== 0)).toEqual([78]);
+    const a = await keyed(name);
+    const t = transfer(a, '1.2');
+    // Before: { kind: 'aborted', by: 'server', …, cause: 'tls-handshake-failed' }, advice about certificates and ciphers.
+    expect([t.request?.command, t.status, t.verdict.kind, t.diagnosis?.cause, t.reply?.code, t.reply?.frame, t.bytes]).toEqual(['STOR', 'failed', 'failed', 'server-refused', 552, 74, 0]);
+    expect(t.diagnosis?.advice).toMatch(/quota/);
+    expect([transfer(a, '1.1').verdict.kind, transfer(a, '1.3').verdict.kind]).toEqual(['completed', 'completed']);
+  });
+
+  it('without keys: the ClientHello went unanswered; the advice names the likely refusal, not a certificate or cipher', async () => {
+    const t = transfer(await analyze(name), '1.2');
+    expect([t.verdict.kind, (t.verdict as { cause?: string }).cause]).toEqual(['unknown', 'tls-handshake-failed']);
+    expect(t.diagnosis?.summary).toMatch(/closed after the ClientHello \(frame 71\) without a ServerHello/);
+    // Before: "The alert names the reason: a certificate the client does not trust, no TLS version or cipher suite in common."
+    expect(t.diagnosis?.advice).toMatch(/^The server never answered the ClientHello, with a ServerHello or an alert: .* so the command was probably refused \(its reply is encrypted/);
+    expect(t.diagnosis?.advice).not.toMatch(/The alert names the reason/);
   });
 });
 

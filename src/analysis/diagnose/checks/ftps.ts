@@ -107,11 +107,21 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   // bytes: acknowledged bytes it lacks (gapBytes) reached their receiver, and the ServerHello may be among them.
   const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null && c.gapBytes === 0;
   if (!alert && !noServerHello) return null;
+  // No alert, the ClientHello unanswered, and the server refused the command (a 4xx/5xx read): servers
+  // begin TLS on a data connection only for a command they accept (pure-ftpd's 552 over quota, the
+  // client's ClientHello sent before its STOR). The refusal is the cause (checkServerRefused), not TLS.
+  if (!alert && t.reply !== null && t.reply.code >= 400) return null;
   const details = alert
     ? [`The TLS handshake on the data connection (stream ${c.stream}) failed: ${alertWords(alert)}`]
     : [`The data connection (stream ${c.stream}) closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello: the TLS handshake never happened`];
   if (t.reply) details.push(`The server then answered ${replyWords(t.reply)} at frame ${t.reply.frame}`);
-  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert, ctx.session));
+  // No alert to name a reason: the server never began TLS there (a certificate or cipher mismatch is answered with an alert).
+  const advice = alert
+    ? handshakeAdvice(alert, ctx.session)
+    : 'The server never answered the ClientHello, with a ServerHello or an alert: a server begins TLS on a data connection only once it accepts the transfer command, ' +
+      `so the command was probably refused${t.inferred === 'tls-hidden' ? ' (its reply is encrypted on the control connection: a key log shows it)' : ''}, ` +
+      'or the server does not protect its data connections (PROT P refused, or its data TLS switched off); a certificate or cipher mismatch would have drawn an alert.';
+  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), advice);
 }
 
 const n = count;
