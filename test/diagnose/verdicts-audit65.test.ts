@@ -27,7 +27,8 @@
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
@@ -255,6 +256,20 @@ describe('sixty-fifth audit: an upload over the quota (pure-ftpd), refused befor
     expect([t.request?.command, t.status, t.verdict.kind, t.diagnosis?.cause, t.reply?.code, t.reply?.frame, t.bytes]).toEqual(['STOR', 'failed', 'failed', 'server-refused', 552, 74, 0]);
     expect(t.diagnosis?.advice).toMatch(/quota/);
     expect([transfer(a, '1.1').verdict.kind, transfer(a, '1.3').verdict.kind]).toEqual(['completed', 'completed']);
+    // extract with the key log: no file, and no "a key log would give the file" (the handshake never completed).
+    const dir = mkdtempSync(join(tmpdir(), 'ftpcap-audit65-'));
+    try {
+      const r = await runCli(['extract', '--json', '--tls-keylog', join(FIXTURES, `${name}.keys`), '-o', join(dir, 'x'), path(name)]);
+      expect(r.code).toBe(0);
+      const m = JSON.parse(r.stdout);
+      expect(m.objects.map((o: any) => [o.originalName, o.bytes, o.verdict])).toEqual([['a65-first.txt', 259, 'complete'], ['hello.txt', 511, 'complete']]);
+      // Before: "its data connection is TLS (PROT P) and was not decrypted: its 517 bytes are TLS records, not the file (a key log would give the file)".
+      expect(m.skipped.map((k: any) => [k.transfer, k.reason])).toEqual([
+        [2, 'the server answered 552 (frame 74): its data connection opened, but its TLS handshake never completed (its 517 bytes are the handshake\'s), so no data moved'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('without keys: the ClientHello went unanswered; the advice names the likely refusal, not a certificate or cipher', async () => {
