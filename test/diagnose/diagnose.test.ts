@@ -64,12 +64,12 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'a66-masq-crowd-server-side-proftpd',
     causes: { '1.1': 'aborted', '3.1': 'passive-unreached' },
-    evidence: () => ({ '1.1': [54, 55, 56, 62, 475, 488], '3.1': [208, 209, 210] }),
+    evidence: () => ({ '1.1': [54, 55, 56, 62, 474, 475, 488], '3.1': [208, 209, 210] }),
   },
   {
     fixture: 'a66-masq-crowd-router-proftpd',
     causes: { '1.1': 'aborted', '2.1': 'aborted', '5.1': 'passive-unreached', '6.1': 'passive-unreached' },
-    evidence: () => ({ '1.1': [112, 113, 116, 127, 955, 982], '2.1': [111, 114, 115, 128, 956, 981], '5.1': [422, 423, 425], '6.1': [421, 424, 426] }),
+    evidence: () => ({ '1.1': [112, 113, 116, 127, 953, 955, 982], '2.1': [111, 114, 115, 128, 954, 956, 981], '5.1': [422, 423, 425], '6.1': [421, 424, 426] }),
   },
   {
     fixture: 'a66-masq-active-server-side-vsftpd',
