@@ -254,6 +254,17 @@ function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
   return s.transfers.some((x) => x !== t && x.connection !== null && x.connection.initiator === 'client' && x.connection.established && x.connection.server.ip === to);
 }
 
+/**
+ * What a data connection carried of the transfer's data: under TLS, nothing before its handshake
+ * completed (a ClientHello the server never answered is no data), the decrypted bytes once read;
+ * else its TCP payload.
+ */
+function dataMoved(c: DataConnection): number {
+  if (c.tls !== undefined && !c.tls.handshakeDone) return 0;
+  if (c.plaintext !== undefined) return c.plaintext.toClient + c.plaintext.toServer;
+  return c.bytesToClient + c.bytesToServer;
+}
+
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
 function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
   const c = t.connection;
@@ -312,7 +323,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // (A connection seen mid-stream had opened before the capture: its data says so.)
   // A final reply in bytes the capture lost (replyInGap) is no missing success: the reset is a cut
   // only when it cut the data (the receiver's, short of the size; the sender's, with data maybe queued).
-  if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
+  if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && dataMoved(c) > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
     if (t.replyInGap === undefined || cutByReceiver(t) || senderResetInFlight(t) !== null) return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no

@@ -3,7 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { familyCrossing } from '../../nat64.js';
-import { dataReceiver, dataSender } from '../../data-sender.js';
+import { dataReceiver, dataSender, dataSenderOf } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
@@ -172,7 +172,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (t.replyInGap !== undefined) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
-  const receiver = dataReceiver(t.direction);
+  // TLS hid the command and its replies (no key log): the data's direction is only what the bytes
+  // say (dataSenderOf), and a reply not read is not a reply missing.
+  const hidden = t.inferred === 'tls-hidden';
+  const receiver = hidden ? (dataSenderOf(t) === 'client' ? 'server' : 'client') : dataReceiver(t.direction);
   const sender = receiver === 'client' ? 'server' : 'client';
   // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
   // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
@@ -185,7 +188,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const stoppedReading =
     atEnd !== null
       ? atEnd.kind === 'receiver-stopped'
-      : c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
+      : c.zeroWindowFrames.length > 0 && ((t.reply === null && !hidden) || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
   if (atEnd !== null) {
     const words = stoppedAtEndWords(atEnd, receiver, sender);
     if (words !== null) details.push(words.text);
@@ -310,7 +313,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
 function serverGaveUpOnReader(t: Transfer, s: Session): Session['closedBy'] {
   const c = t.connection;
   const end = s.closedBy;
-  if (!c || t.reply !== null || dataReceiver(t.direction) !== 'client' || c.zeroWindowFrames.length === 0) return null;
+  // Its reply encrypted (TLS hid the commands) is not its reply missing: what the server's close followed is unknown.
+  if (!c || t.reply !== null || t.inferred === 'tls-hidden' || dataReceiver(t.direction) !== 'client' || c.zeroWindowFrames.length === 0) return null;
   if (end === null || end.by !== 'server' || end.frame < c.zeroWindowFrames[0]) return null;
   return end;
 }
@@ -529,6 +533,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (receiverHadAll) {
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${c!.rst!.by}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
+    );
+  } else if (trailing > 0 && c!.tls) {
+    // TLS on the data connection: the acknowledgements count TCP bytes (the sender's TLS records), the
+    // transfer's bytes count the file's data decrypted from them, which stops at the first byte the capture lacks.
+    const receiver = dataReceiver(t.direction);
+    const records = (receiver === 'client' ? c!.bytesToClient : c!.bytesToServer) + c!.gapBytes + c!.undeliveredBytes;
+    details.push(
+      `${t.bytes} bytes${expected} had been decrypted from the ${receiver === 'client' ? 'server' : 'client'}'s TLS records; ` +
+        `the ${receiver} had acknowledged ${Math.max(0, records - trailing)} bytes of those records (TCP payload, the TLS handshake's included) when the reset came`,
     );
   } else if (trailing > 0) {
     const receiver = dataReceiver(t.direction);
