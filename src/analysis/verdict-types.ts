@@ -295,8 +295,10 @@ export type TransferVerdict =
    * frame of the transfer command the capture does hold, when only its data connection began before
    * the capture (its announcement and SYN came first). `resumes`: not begun before the capture, but
    * picked up again after the analysis had given its data connection up (TcpConnection.resumes).
+   * `handshakeLost`: its data connection's first packet in the capture came after that command, so it
+   * opened during the capture, which lost its handshake (a kernel's drops), not before it.
    */
-  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; command?: number; resumes?: Resumption; evidence: number[] }
+  | { kind: 'unknown'; why: 'one-way' | 'midstream'; bytes: number; command?: number; handshakeLost?: true; resumes?: Resumption; evidence: number[] }
   /**
    * An upload the server called complete (2xx) while its client was already gone: it sent no command
    * after the upload and its control connection was closed before the reply, or reset by the reply

@@ -1033,7 +1033,16 @@ export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
 }
 
 /** The transfer command the capture holds, of a transfer whose data connection began before the capture. */
-const commandSeen = (t: Transfer): { command?: number } => (t.request !== null ? { command: t.request.frame } : {});
+/**
+ * The transfer command the capture holds, for a data connection seen mid-stream; and whether that
+ * connection's first packet came after the announcement it answers (or, with none in the capture,
+ * after the command): opened during the capture, which lost its handshake.
+ */
+const commandSeen = (t: Transfer): { command?: number; handshakeLost?: true } => {
+  if (t.request === null) return {};
+  const since = t.announce?.reply?.time ?? t.announce?.time ?? t.request.time;
+  return t.connection !== null && t.connection.start > since ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
+};
 
 /** A mid-stream data connection's earlier part, when the analysis had given it up (not begun before the capture). */
 const resumption = (t: Transfer): { resumes?: Resumption } => (t.connection?.resumes !== undefined ? { resumes: t.connection.resumes } : {});

@@ -439,6 +439,13 @@ export function verdictSentence(t: Transfer): string {
           (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended for the server.` : '.')
         );
       }
+      if (v.why === 'midstream' && v.command !== undefined && v.handshakeLost) {
+        return (
+          `unknown: its data connection opened during the capture (for its command, frame ${v.command}), but the capture lost its handshake: ${n(v.bytes)} bytes captured from its first packet on; ` +
+          'bytes before that, and so its size and outcome, are not in it' +
+          (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended for the server.` : '.')
+        );
+      }
       if (v.why === 'midstream' && v.command !== undefined) {
         return (
           `its data connection was already open when the capture began (mid-stream): ${n(v.bytes)} bytes captured after its command (frame ${v.command}); how the connection opened, and any bytes before the capture, are not in it` +

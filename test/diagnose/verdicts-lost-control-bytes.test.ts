@@ -49,6 +49,9 @@
  * fail-stor-denied-pyftpdlib-python without frame 24 (the RETR's data FIN): the 226, then TYPE, PASV, a STOR
  * refused 550 and QUIT, all within 4 ms: the RETR read "incomplete: the capture ended before the rest of
  * it did", so no transfer had succeeded and the session got a diagnosis of its own.
+ *
+ * a60-retr-blackhole-pyftpdlib-python without frames 17-18 (the data connection's SYN and SYN-ACK, after
+ * the 227 of frame 16): "its data connection was already open when the capture began".
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -200,6 +203,17 @@ describe('a capture that lost a burst of control bytes', () => {
     expect([stor.request?.command, stor.reply?.code, stor.status, stor.diagnosis?.cause]).toEqual(['STOR', 550, 'failed', 'server-refused']);
     // One failure among transfers that did not all fail: no session diagnosis.
     expect(a.sessions[0].diagnosis).toBeNull();
+  });
+
+  it("a data connection whose handshake the capture lost after its 227 opened during the capture, not before it", async () => {
+    // pyftpdlib: PASV, 227 (frame 16), the client's SYN and the server's SYN-ACK (17-18, lost here), its ACK (19), RETR (20).
+    const a = await without('a60-retr-blackhole-pyftpdlib-python', 17, 18);
+    const t = a.sessions[0].transfers[0];
+    expect([t.announce?.reply?.frame, t.request?.frame, t.connection?.midstream, t.connection?.synFrame]).toEqual([16, 20 - 2, true, null]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'midstream', command: 18, handshakeLost: true });
+    const { verdictSentence } = await import('../../src/render/verdict-words.js');
+    expect(verdictSentence(t)).toMatch(/^unknown: its data connection opened during the capture \(for its command, frame 18\), but the capture lost its handshake: /);
+    expect(verdictSentence(t)).not.toMatch(/already open when the capture began/);
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {
