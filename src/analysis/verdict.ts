@@ -1035,13 +1035,15 @@ export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
 /** The transfer command the capture holds, of a transfer whose data connection began before the capture. */
 /**
  * The transfer command the capture holds, for a data connection seen mid-stream; and whether that
- * connection's first packet came after the announcement it answers (or, with none in the capture,
- * after the command): opened during the capture, which lost its handshake.
+ * connection's first packet came after the announcement it answers, which the capture holds too:
+ * opened during the capture, which lost its handshake. (With no announcement in the capture, its
+ * first packet after the command says nothing: a capture begun after the SYN shows the same.)
  */
 const commandSeen = (t: Transfer): { command?: number; handshakeLost?: true } => {
   if (t.request === null) return {};
-  const since = t.announce?.reply?.time ?? t.announce?.time ?? t.request.time;
-  return t.connection !== null && t.connection.start > since ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
+  const a = t.announce;
+  const since = a === null || a.askedBeforeCapture ? undefined : (a.reply?.time ?? a.time);
+  return t.connection !== null && since !== undefined && t.connection.start > since ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
 };
 
 /** A mid-stream data connection's earlier part, when the analysis had given it up (not begun before the capture). */
