@@ -1042,7 +1042,7 @@ export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
 const commandSeen = (t: Transfer): { command?: number; handshakeLost?: true } => {
   if (t.request === null) return {};
   const a = t.announce;
-  const since = a === null || a.askedBeforeCapture ? undefined : (a.reply?.time ?? a.time);
+  const since = a === null || a.askedBeforeCapture || t.announcedBeforeCapture ? undefined : (a.reply?.time ?? a.time);
   return t.connection !== null && since !== undefined && t.connection.start > since ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
 };
 
