@@ -16,7 +16,7 @@
  * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
  * still be sent again.
  */
-import { saysLacking, sentDuringTransfer } from '../ftp/commands.js';
+import { saysLacking } from '../ftp/commands.js';
 import { dataReceiver, dataSender, dataSenderOf } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
@@ -24,6 +24,7 @@ import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
 import { pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
+import { sessionOrder } from './session-order.js';
 
 /** RFC 6298's initial retransmission timeout: an answer not come within it is not yet missed. */
 export const IN_FLIGHT_SECONDS = 1;
@@ -167,15 +168,6 @@ function dataMoving(c: DataConnection, captureEnd: number): InFlight | null {
   return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: c.lastData.frame } : null;
 }
 
-/** A command of the client's after `frame` other than one sent while a transfer runs (ABOR, STAT, NOOP). */
-function nextCommandAfter(s: Session, frame: number): boolean {
-  for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > frame; i--) {
-    const verb = s.commands[i].command;
-    if (verb !== null && !sentDuringTransfer(verb)) return true;
-  }
-  return false;
-}
-
 /** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */
 function arriving(t: Transfer, s: Session, captureEnd: number): InFlight | null {
   const c = t.connection;
@@ -184,7 +176,7 @@ function arriving(t: Transfer, s: Session, captureEnd: number): InFlight | null 
   // The client went on to its next command after the 2xx, no data after it: the data had stopped
   // coming before the capture did, however short the capture (a client reads a download's data to
   // its end before it takes the reply and goes on).
-  if ((c.lastData === null || c.lastData.time <= r.time) && nextCommandAfter(s, r.frame)) return null;
+  if ((c.lastData === null || c.lastData.time <= r.time) && sessionOrder(s).wentOnAfter(r.frame)) return null;
   const sender = dataSender(t.direction);
   if (sender === null) return null;
   if (c.lastData === null) {

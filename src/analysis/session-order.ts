@@ -8,6 +8,7 @@
  */
 import type { Command, Session, Transfer } from './model.js';
 import { firstAbove } from './sorted.js';
+import { sentDuringTransfer } from '../ftp/commands.js';
 
 export interface SessionOrder {
   /** The transfer announced next after `t`'s announcement (by frame), or null. */
@@ -16,6 +17,8 @@ export interface SessionOrder {
   commandsBetween(after: number, before?: number): Generator<Command>;
   /** Whether the client sent a command (not a reply-only entry) after `frame`. */
   commandAfter(frame: number): boolean;
+  /** Whether the client sent a command after `frame` other than one sent while a transfer runs (ABOR, STAT, NOOP): it went on. */
+  wentOnAfter(frame: number): boolean;
 }
 
 const orders = new WeakMap<Session, { commands: number; transfers: number; order: SessionOrder }>();
@@ -36,7 +39,12 @@ function buildOrder(s: Session): SessionOrder {
   const commands = [...s.commands].sort((x, y) => x.frame - y.frame);
   const announced = s.transfers.filter((t) => t.announce).sort((x, y) => x.announce!.frame - y.announce!.frame);
   let lastCommand = -Infinity;
-  for (const c of s.commands) if (c.command !== null && c.frame > lastCommand) lastCommand = c.frame;
+  let lastStep = -Infinity;
+  for (const c of s.commands) {
+    if (c.command === null) continue;
+    if (c.frame > lastCommand) lastCommand = c.frame;
+    if (c.frame > lastStep && !sentDuringTransfer(c.command)) lastStep = c.frame;
+  }
   return {
     nextAnnounced(t) {
       const i = firstAbove(announced, t.announce!.frame, announceFrameOf);
@@ -47,5 +55,6 @@ function buildOrder(s: Session): SessionOrder {
       for (let i = firstAbove(commands, after, frameOf); i < commands.length && commands[i].frame < before; i++) yield commands[i];
     },
     commandAfter: (frame) => lastCommand > frame,
+    wentOnAfter: (frame) => lastStep > frame,
   };
 }

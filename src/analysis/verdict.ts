@@ -1032,7 +1032,6 @@ export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
   return left;
 }
 
-/** The transfer command the capture holds, of a transfer whose data connection began before the capture. */
 /**
  * The transfer command the capture holds, for a data connection seen mid-stream; and whether that
  * connection's first packet came after the announcement it answers, which the capture holds too:
