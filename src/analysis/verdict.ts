@@ -250,8 +250,19 @@ function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
   const answered = a.reply?.time ?? a.time;
   if (t.connection !== null || a.endpoint === null || hopsAway(s.ttl.client) !== 0) return false;
   if (next.announce!.time - answered >= IN_FLIGHT_SECONDS) return false;
-  const to = a.endpoint.ip;
-  return s.transfers.some((x) => x !== t && x.connection !== null && x.connection.initiator === 'client' && x.connection.established && x.connection.server.ip === to);
+  return reachedDataHosts(s).has(a.endpoint.ip);
+}
+
+/** Per session, once: the addresses its client's own data connections reached (client-initiated, established). */
+const reached = new WeakMap<Session, { transfers: number; hosts: Set<string> }>();
+
+function reachedDataHosts(s: Session): Set<string> {
+  const known = reached.get(s);
+  if (known !== undefined && known.transfers === s.transfers.length) return known.hosts;
+  const hosts = new Set<string>();
+  for (const x of s.transfers) if (x.connection !== null && x.connection.initiator === 'client' && x.connection.established) hosts.add(x.connection.server.ip);
+  reached.set(s, { transfers: s.transfers.length, hosts });
+  return hosts;
 }
 
 /**
