@@ -9,6 +9,7 @@ import { addressClass } from './diagnose/facts.js';
 import type { Session, Transfer } from './model.js';
 import { EPHEMERAL_MIN } from './own-addresses.js';
 import { familyCrossing } from './nat64.js';
+import { transferById } from './lookup.js';
 
 export type ActiveMismatch = 'bounce' | 'nat' | null;
 
@@ -23,7 +24,8 @@ export function activeMismatch(t: Transfer, s: Session, peer?: Session): ActiveM
   if (nat) {
     // The inside view holds the PORT as the client wrote it, before any helper: whether the NAT
     // rewrote it is in the outside view's copy of the same announcement (its transfer of the same number).
-    const outside = nat.side === 'inside' ? peer?.transfers.find((x) => x.id === t.id && x.mode === 'active' && x.announce?.command === t.announce!.command)?.announce?.endpoint : undefined;
+    const same = nat.side === 'inside' && peer !== undefined ? transferById(peer, t.id) : undefined;
+    const outside = same !== undefined && same.mode === 'active' && same.announce?.command === t.announce!.command ? same.announce.endpoint : undefined;
     if (outside !== undefined && outside !== null && announced.ip === nat.inside.ip) return outside.ip === nat.outside.ip ? null : 'nat';
     return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
   }

@@ -4,7 +4,7 @@
  * when the transfer was asked for (TCP allows one connection per pair of endpoints), and the same
  * transfer in the other view of a session captured on both sides of a NAT.
  */
-import { sessionById } from '../lookup.js';
+import { sessionById, transferById } from '../lookup.js';
 import type { Analysis, DataConnection, Session, Transfer } from '../model.js';
 import { ep } from './facts.js';
 
@@ -33,25 +33,46 @@ export function pairInUse(a: Analysis, s: Session, t: Transfer): PairInUse | nul
   }
   const target = t.announce?.endpoint;
   if (!target) return null;
-  for (const o of a.sessions) {
-    if (o.server.ip !== s.server.ip) continue;
-    for (const x of o.transfers) {
-      const c = x.connection;
-      if (x === t || c === null || c.initiator !== 'server' || c.midstream || c.synFrame === null || c.synFrame > t.request.frame) continue;
-      if (c.server.ip !== s.server.ip || c.server.port !== s.server.port - 1 || c.client.ip !== target.ip || c.client.port !== target.port) continue;
-      const closed = closedAt(c);
-      if (closed !== null && closed < t.request.frame) continue;
-      return { connection: c, session: o.id, transfer: x.id, closed };
-    }
+  const held = serverOpened(a).get(pairKey(s.server.ip, s.server.port - 1, target.ip, target.port)) ?? [];
+  for (const { session, transfer: x } of held) {
+    const c = x.connection!;
+    if (x === t || c.synFrame! > t.request.frame) continue;
+    const closed = closedAt(c);
+    if (closed !== null && closed < t.request.frame) continue;
+    return { connection: c, session: session.id, transfer: x.id, closed };
   }
   return null;
+}
+
+const pairKey = (serverIp: string, serverPort: number, clientIp: string, clientPort: number): string => `${serverIp}|${serverPort}|${clientIp}|${clientPort}`;
+
+/** Per analysis, once: the data connections servers opened (active mode, SYN seen), by their endpoint pair, in session order. */
+const opened = new WeakMap<Analysis, { sessions: number; byPair: Map<string, Array<{ session: Session; transfer: Transfer }>> }>();
+
+function serverOpened(a: Analysis): Map<string, Array<{ session: Session; transfer: Transfer }>> {
+  const known = opened.get(a);
+  if (known !== undefined && known.sessions === a.sessions.length) return known.byPair;
+  const byPair = new Map<string, Array<{ session: Session; transfer: Transfer }>>();
+  for (const session of a.sessions) {
+    for (const transfer of session.transfers) {
+      const c = transfer.connection;
+      if (c === null || c.initiator !== 'server' || c.midstream || c.synFrame === null) continue;
+      const key = pairKey(c.server.ip, c.server.port, c.client.ip, c.client.port);
+      const list = byPair.get(key);
+      if (list === undefined) byPair.set(key, [{ session, transfer }]);
+      else list.push({ session, transfer });
+    }
+  }
+  opened.set(a, { sessions: a.sessions.length, byPair });
+  return byPair;
 }
 
 /** The same transfer in the other view of a session captured on both sides of a NAT (nat-pairs.ts), or null. */
 export function natCounterpart(a: Analysis, s: Session, t: Transfer): Transfer | null {
   if (s.natPeer === null) return null;
   const peer = sessionById(a, s.natPeer.session);
-  return peer?.transfers.find((x) => x.id === t.id && x.mode === t.mode && x.request?.command === t.request?.command && x.request?.arg === t.request?.arg) ?? null;
+  const x = peer === undefined ? undefined : transferById(peer, t.id);
+  return x !== undefined && x.mode === t.mode && x.request?.command === t.request?.command && x.request?.arg === t.request?.arg ? x : null;
 }
 
 /** The frame at which a connection was gone: its reset, or the later of its two FINs; null if neither. */
