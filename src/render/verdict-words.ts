@@ -82,7 +82,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
     case 'aborted':
-      return v.by ? `aborted (${v.by})` : 'aborted';
+      return v.by ? `aborted (${v.by === 'other-server' ? 'other server' : v.by})` : 'aborted';
     case 'unused':
       return 'unused';
     case 'unknown':
@@ -144,6 +144,7 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
 /** Who aborted a transfer, after "aborted by". */
 function stopperWords(by: Stopper): string {
   if (by === 'network') return 'the network (a device between the hosts)';
+  if (by === 'other-server') return 'the other server of the FXP copy (the far end of the data connection)';
   if (by === 'firewall') return "a firewall's reset (on the path, or on the server's own host: this capture cannot tell which)";
   return `the ${by}`;
 }

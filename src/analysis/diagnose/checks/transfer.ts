@@ -418,7 +418,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? ", although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server's end, " +
               "a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
             : '')
-        : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
+        : t.fxp !== undefined && c.rst.by === 'client'
+          ? `The other server of the FXP copy, ${c.client.ip} (the far end of the data connection, not the FTP client), reset the data connection at frame ${c.rst.frame}`
+          : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
   }
   // The server, sending, closed a data connection the capture holds whole before the announced size,
@@ -538,6 +540,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     details.push(
       `Every one of the ${t.bytes} bytes${expected} had arrived, then the sender's FIN (frame ${unconfirmed}): the data was whole, and the server's ${t.reply!.code} ended the transfer without confirming it`,
     );
+  } else if (c === null && t.fxp !== undefined) {
+    details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
   const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
@@ -568,6 +572,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+        : c?.rst?.by === 'client' && unseenReset === null && t.fxp !== undefined
+          ? `The other server of the FXP copy (${c.client.ip}) reset the data connection, not the FTP client: look at that server's side of the copy (its reply to its own transfer command, transfer ${t.fxp.session}.${t.fxp.transfer}) and its log.`
         : c?.rst?.by === 'client' && unseenReset === null
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : left !== null && left.how === 'quit'
