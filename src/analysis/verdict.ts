@@ -289,6 +289,11 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null || wholeBeforeLostEnd(t) ? 'incomplete' : 'aborted';
   // An ABOR whose answer was still to come, its data still coming (in-flight.ts): cut short, or sent as the transfer finished, is not known yet.
   if (code === undefined && t.abortFrame !== null && inFlightAtEnd(t, s, captureEnd)?.kind === 'aborting') return 'incomplete';
+  // An FXP copy's ABOR not answered yet when the capture ends, the transfer's final reply not come
+  // either (or come, its data connection between the servers not in the capture): a server answers an
+  // ABOR that found the transfer done (225, or a 226 after the transfer's) as it answers one that cut
+  // it (426 first): which it was is not known yet.
+  if (t.fxp !== undefined && t.abortFrame !== null && (code === undefined || c === null) && abortUnanswered(t, s)) return 'incomplete';
   if (t.abortFrame !== null) {
     // A data connection that began before the capture (linkUnannounced): whether its data was whole
     // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
@@ -1200,4 +1205,10 @@ export function decideVerdicts(a: Analysis): void {
 function abortFoundNothing(t: Transfer, s: Session): boolean {
   const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
   return abor?.reply?.code === 225 && t.reply !== null && abor.reply.frame > t.reply.frame;
+}
+
+/** The ABOR that followed a transfer command has no reply in the capture. */
+function abortUnanswered(t: Transfer, s: Session): boolean {
+  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  return abor !== undefined && abor.reply === null;
 }

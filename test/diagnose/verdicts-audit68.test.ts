@@ -30,8 +30,14 @@
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
-import { describe, expect, it } from 'vitest';
-import { analyze, facts, flat, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, derived, facts, flat, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit68-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const pair = (name: string, a: string, b: string) => ({ name, a, b });
 
@@ -136,6 +142,29 @@ describe('sixty-eighth audit: an ABOR that came to nothing (225) on an FXP copy'
       expect(summary).not.toMatch(/aborted/);
     });
   }
+});
+
+describe('sixty-eighth audit: the same copies cut before the ABOR was answered', () => {
+  it('at the client, cut after the RETR\'s 226 and before the ABOR\'s 225: not known yet, not aborted', async () => {
+    const name = 'a68-fxp-abort-source-client-side-vsftpd-pyftpdlib-python';
+    const full = await analyze(name);
+    expect([transfer(full, '1.1').abortFrame, transfer(full, '1.1').lateAbortFrame, transfer(full, '1.1').reply?.frame]).toEqual([null, 40, 44]);
+    const d = await derived(tmp, name, 'before-225', (f) => f <= 44);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'not-captured', null]);
+    // B's 226 came first: the STOR complete by its server's word. Cut before it, incomplete, and no
+    // "not in the capture" diagnosis (the data runs between the servers, never past this point).
+    expect([transfer(d.a, '2.1').status, transfer(d.a, '2.1').diagnosis]).toEqual(['complete', null]);
+    const early = await derived(tmp, name, 'before-226s', (f) => f <= 40);
+    expect([transfer(early.a, '2.1').status, transfer(early.a, '2.1').diagnosis, transfer(early.a, '1.1').status]).toEqual(['incomplete', null, 'incomplete']);
+  });
+
+  it('at the router, cut after the data and before any reply: not known yet, not aborted', async () => {
+    const name = 'a68-fxp-abort-oob-vsftpd-pyftpdlib-python';
+    const d = await derived(tmp, name, 'before-226', (f) => f <= 190);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.abortFrame, t.reply, t.status, t.diagnosis]).toEqual(['RETR', 157, null, 'incomplete', null]);
+  });
 });
 
 describe('sixty-eighth audit: vsftpd\'s data timeout on a copy the path between the servers starved', () => {
