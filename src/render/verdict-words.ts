@@ -763,7 +763,10 @@ function refusedAnnouncement(t: Transfer): string | null {
  */
 export function announceConnectFailed(t: Transfer): boolean {
   const c = t.connection;
-  return t.mode === 'active' && t.announce?.reply?.code === 425 && c !== null && c.initiator === 'server' && !c.established;
+  const r = t.announce?.reply;
+  if (t.mode !== 'active' || !r || c === null || c.initiator !== 'server' || c.established) return false;
+  // 425, or another 4xx sent after the server's SYN went out (pyftpdlib's "421 Active data channel timed out").
+  return r.code === 425 || (r.code >= 400 && r.code < 500 && c.synFrame !== null && c.synFrame < r.frame);
 }
 
 /** What a transfer with no transfer command was, for a story's title (explain, report). */

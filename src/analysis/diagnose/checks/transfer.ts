@@ -526,15 +526,18 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // capture shows what was sent, the acknowledgements what arrived.
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
   // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
-  const receiverHadAll = trailing > 0 && c!.rst!.by === dataReceiver(t.direction) && c!.rst!.acksAll === true && !forged;
+  // No transfer command (an FXP copy's PORT half): the data went whichever way the bytes went.
+  const receiver = t.direction === null && c ? (c.bytesToServer >= c.bytesToClient ? 'server' : 'client') : dataReceiver(t.direction);
+  const receiverHadAll = trailing > 0 && c!.rst!.by === receiver && c!.rst!.acksAll === true && !forged;
+  // An FXP copy's data connection has the other server where the client would be.
+  const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
   if (receiverHadAll) {
     details.push(
-      `${t.bytes} bytes${expected} had been sent; the ${c!.rst!.by}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
+      `${t.bytes} bytes${expected} had been sent; the ${endName(c!.rst!.by)}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
     );
   } else if (trailing > 0) {
-    const receiver = dataReceiver(t.direction);
     details.push(
-      `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
+      `${t.bytes} bytes${expected} had been sent; the ${endName(receiver)} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
     );
   } else if (unconfirmed !== null) {
     details.push(
