@@ -12,7 +12,7 @@ import { familyCrossing } from './nat64.js';
 
 export type ActiveMismatch = 'bounce' | 'nat' | null;
 
-export function activeMismatch(t: Transfer, s: Session): ActiveMismatch {
+export function activeMismatch(t: Transfer, s: Session, peer?: Session): ActiveMismatch {
   const announced = t.announce?.endpoint;
   // FXP: the third party is the other server, whose own 227 named that endpoint: on purpose.
   if (t.mode !== 'active' || !announced || t.fxp !== undefined) return null;
@@ -20,7 +20,13 @@ export function activeMismatch(t: Transfer, s: Session): ActiveMismatch {
   if (familyCrossing(t, s) !== null) return null;
   // Seen on both sides of the NAT: what counts is the address the server sees, the outside one.
   const nat = s.natPeer;
-  if (nat) return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
+  if (nat) {
+    // The inside view holds the PORT as the client wrote it, before any helper: whether the NAT
+    // rewrote it is in the outside view's copy of the same announcement (its transfer of the same number).
+    const outside = nat.side === 'inside' ? peer?.transfers.find((x) => x.id === t.id && x.mode === 'active' && x.announce?.command === t.announce!.command)?.announce?.endpoint : undefined;
+    if (outside !== undefined && outside !== null && announced.ip === nat.inside.ip) return outside.ip === nat.outside.ip ? null : 'nat';
+    return announced.ip === nat.outside.ip ? null : announced.ip === nat.inside.ip ? 'nat' : 'bounce';
+  }
   if (announced.ip === s.client.ip) return behindNatUnrewritten(t, s) || refusedAsForeign(t) ? 'nat' : null;
   // Another address of the client's own host (own-addresses.ts): the data went to the client.
   if (s.clientAliases.includes(announced.ip)) return null;

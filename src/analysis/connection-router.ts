@@ -93,7 +93,7 @@ export class ConnectionRouter implements ReassemblyListener {
     this.registry = new SessionRegistry(options, options.onWarning);
     this.data = new DataConnections({ ...options, tlsSecrets });
     const data = this.data;
-    this.control = new ControlChannels({ ...options, tlsSecrets, commandBudget: this.registry.commandBudget, dataEnds: (t) => data.endsOf(t) });
+    this.control = new ControlChannels({ ...options, tlsSecrets, commandBudget: this.registry.commandBudget, dataEnds: (t) => data.endsOf(t), dataBytes: (t) => data.bytesOf(t) });
     this.others = new OtherConnections(tlsSecrets, options.onWarning);
     this.linker = options.linker;
     this.connectionData = options.connectionData;

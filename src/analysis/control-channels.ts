@@ -33,6 +33,8 @@ export interface ControlChannelsOptions {
   tlsSecrets: TlsSecrets;
   /** How a transfer's data connection has closed so far (DataConnections.endsOf). */
   dataEnds: SessionBuilderOptions['dataEnds'];
+  /** Bytes a transfer's data connection has carried so far (DataConnections.bytesOf). */
+  dataBytes: SessionBuilderOptions['dataBytes'];
   onWarning(w: Warning): void;
 }
 
@@ -127,6 +129,7 @@ export class ControlChannels {
       onAnnounce: (t, s) => o.linker.expect(t, s),
       onForget: (t) => o.linker.forget(t),
       dataEnds: o.dataEnds,
+      dataBytes: o.dataBytes,
       onWarning: o.onWarning,
       strings: new StringPool(),
     };

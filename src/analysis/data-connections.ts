@@ -65,12 +65,15 @@ export class DataConnections {
   private readonly routes: DataRoute[] = [];
   /** How each transfer's data connection has closed so far (FIN by either end, a reset), or gone unanswered: read while the capture is read. */
   private readonly closes = new WeakMap<Transfer, DataEnds>();
+  /** Each transfer's data connection route, for its byte count while the capture is read. */
+  private readonly routeOf = new WeakMap<Transfer, DataRoute>();
 
   constructor(private readonly options: DataConnectionsOptions) {}
 
   open(conn: TcpConnection, link: DataLink): DataRoute {
     const route: DataRoute = { kind: 'data', link, conn, handshake: [], lastData: null, longestSilence: null };
     this.routes.push(route);
+    this.routeOf.set(link.transfer, route);
     return route;
   }
 
@@ -128,6 +131,12 @@ export class DataConnections {
    */
   endsOf(transfer: Transfer): DataEnds | null {
     return this.closes.get(transfer) ?? null;
+  }
+
+  /** Bytes the transfer's data connection has carried so far, both ways (a transfer's data goes one way). */
+  bytesOf(transfer: Transfer): number {
+    const c = this.routeOf.get(transfer)?.conn;
+    return c === undefined ? 0 : c.bytes.c2s + c.bytes.s2c;
   }
 
   /** End of capture (every connection closed): each transfer's data connection. */

@@ -16,7 +16,7 @@
  * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
  * still be sent again.
  */
-import { saysLacking } from '../ftp/commands.js';
+import { saysLacking, sentDuringTransfer } from '../ftp/commands.js';
 import { dataReceiver, dataSender, dataSenderOf } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
@@ -71,7 +71,7 @@ function clientHalfClosed(s: Session): boolean {
 export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null): InFlight | null {
   if (captureEnd === null || s.oneWay !== undefined || t.inferred !== undefined && t.reply !== null) return null;
   if (t.abortFrame !== null) return abortAnswerDue(t, s, captureEnd);
-  if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, captureEnd);
+  if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, s, captureEnd);
   const c = t.connection;
   if (!sessionOpen(s)) return clientHalfClosed(s) ? replyDueAfterHalfClose(t, captureEnd) : null;
   if (c === null) {
@@ -167,11 +167,24 @@ function dataMoving(c: DataConnection, captureEnd: number): InFlight | null {
   return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: c.lastData.frame } : null;
 }
 
+/** A command of the client's after `frame` other than one sent while a transfer runs (ABOR, STAT, NOOP). */
+function nextCommandAfter(s: Session, frame: number): boolean {
+  for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > frame; i--) {
+    const verb = s.commands[i].command;
+    if (verb !== null && !sentDuringTransfer(verb)) return true;
+  }
+  return false;
+}
+
 /** A 2xx came while the data was still arriving at the capture's end (InFlight `arriving`); null otherwise. */
-function arriving(t: Transfer, captureEnd: number): InFlight | null {
+function arriving(t: Transfer, s: Session, captureEnd: number): InFlight | null {
   const c = t.connection;
   const r = t.reply!;
   if (r.code < 200 || r.code >= 300 || !c?.established || c.midstream || c.rst !== null) return null;
+  // The client went on to its next command after the 2xx, no data after it: the data had stopped
+  // coming before the capture did, however short the capture (a client reads a download's data to
+  // its end before it takes the reply and goes on).
+  if ((c.lastData === null || c.lastData.time <= r.time) && nextCommandAfter(s, r.frame)) return null;
   const sender = dataSender(t.direction);
   if (sender === null) return null;
   if (c.lastData === null) {

@@ -180,6 +180,7 @@ export type SettingKey =
   | 'dataTimeout'
   | 'sessionTimeout'
   | 'activePort'
+  | 'activePortOff'
   | 'write'
   | 'nameFilter'
   | 'storeRestart'
@@ -206,6 +207,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     idleTimeout: 'idle_session_timeout',
     dataTimeout: 'data_connection_timeout',
     activePort: 'connect_from_port_20, which needs the privilege to bind port 20',
+    activePortOff: 'connect_from_port_20=NO',
     write: 'write_enable; anon_upload_enable for anonymous users',
     nameFilter: 'deny_file',
     foreignPort: 'port_promiscuous',
@@ -281,6 +283,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     limits: { none: 'netkit ftpd has no limit of its own; xinetd in front of it has instances / per_source' },
     idleTimeout: '-t / -T',
     activePort: { none: 'netkit ftpd connects from port 20 with root privilege' },
+    activePortOff: { none: 'netkit ftpd always connects from port 20' },
     write: { none: "only the file system's permissions decide" },
   },
   inetutils: {

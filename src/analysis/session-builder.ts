@@ -78,6 +78,8 @@ export interface SessionBuilderOptions {
   onForget(transfer: Transfer): void;
   /** How the transfer's data connection has closed so far: null while it has not (DataConnections.endsOf). */
   dataEnds(transfer: Transfer): DataEnds | null;
+  /** Bytes the transfer's data connection has carried so far (0: none yet, or none linked; DataConnections.bytesOf). */
+  dataBytes(transfer: Transfer): number;
   onWarning(warning: Warning): void;
   /** Every session's verbs, arguments and reply texts kept once (absent: each kept as it came). */
   strings?: StringPool;
@@ -442,8 +444,9 @@ export class SessionBuilder {
       const t = this.running[this.running.length - 1];
       if (t && t.abortFrame === null) {
         t.abortFrame = e.frame;
-        // Sent once the data had ended: it may be housekeeping after a final reply the capture lost (skipRepliesInGap).
-        if (this.dataEnded(t)) (this.abortsAfterDataEnd ??= new WeakSet()).add(cmd);
+        // Sent once the data had ended, or every byte the session stated had come: it may be housekeeping
+        // after a final reply the capture lost (skipRepliesInGap).
+        if (this.dataEnded(t) || this.statedBytesCame(t)) (this.abortsAfterDataEnd ??= new WeakSet()).add(cmd);
       }
       // Nothing running: the last transfer had already ended (lftp sends ABOR as housekeeping).
       else if (!t && this.lastEnded && this.lastEnded.lateAbortFrame === undefined) this.lastEnded.lateAbortFrame = e.frame;
@@ -827,6 +830,16 @@ export class SessionBuilder {
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
+  }
+
+  /**
+   * Every byte of a download the session stated (the file's size, less a REST offset) has come on its
+   * data connection, as far as the capture has gone: its sender's FIN may be in bytes the capture lost.
+   */
+  private statedBytesCame(t: Transfer): boolean {
+    if (t.direction !== 'download' || t.expectedSize === null || (t.transferMode !== null && t.transferMode !== 'S')) return false;
+    const ends = this.options.dataEnds(t);
+    return (ends === null || !ends.rst) && this.options.dataBytes(t) >= Math.max(0, t.expectedSize - (t.restOffset ?? 0));
   }
 
   /** The transfer's data sender has closed the data connection (its FIN; no reset), as far as the capture has gone. */

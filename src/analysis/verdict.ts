@@ -91,13 +91,16 @@ const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?
  */
 export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: number; acknowledged: number; expected: number | null; beforeReply: boolean } | null {
   const c = t.connection;
-  if (!c?.established || c.rst || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
+  if (!c?.established || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
   const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
   if (expected !== null && acknowledged >= expected) return null;
   const sender = senderOf(t);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined) return null;
+  // A reset from the sender only after that FIN is its stack answering a close for a connection it
+  // had already dropped (its end reset beyond this capture point): the receiver's close still came first.
+  if (c.rst && !(c.rst.by === sender && c.rst.frame > fin.frame)) return null;
   // The receiver's FIN may come before the reply too: a client whose own time limit (lftp's
   // net:timeout, curl's --max-time) ends a download its data stopped reaching, after which the
   // server, its data written to its own stack at last, answers 226 to a client already leaving.
@@ -251,6 +254,17 @@ function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
   return s.transfers.some((x) => x !== t && x.connection !== null && x.connection.initiator === 'client' && x.connection.established && x.connection.server.ip === to);
 }
 
+/**
+ * What a data connection carried of the transfer's data: under TLS, nothing before its handshake
+ * completed (a ClientHello the server never answered is no data), the decrypted bytes once read;
+ * else its TCP payload.
+ */
+function dataMoved(c: DataConnection): number {
+  if (c.tls !== undefined && !c.tls.handshakeDone) return 0;
+  if (c.plaintext !== undefined) return c.plaintext.toClient + c.plaintext.toServer;
+  return c.bytesToClient + c.bytesToServer;
+}
+
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
 function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
   const c = t.connection;
@@ -313,11 +327,6 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (success && cutByReceiver(t)) return sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
-  // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
-  // holding every byte and the capture ended before the server's answer (in-flight.ts).
-  // (A connection seen mid-stream had opened before the capture: its data says so.)
-  // A final reply in bytes the capture lost (replyInGap) is no missing success: the reset is a cut
-  // only when it cut the data (the receiver's, short of the size; the sender's, with data maybe queued).
   // One half of an FXP copy refused outright by its server (an error reply, no 1xx before it): the
   // data connection was opened at the PORT and the other server pushed its file into it on its own
   // transfer command, but this server never took the transfer up: refused, not stopped part-way.
@@ -326,7 +335,12 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // its server opened the transfer (1xx), then ended it with an error (vsftpd's 421 Data timeout, a
   // 426): stopped part-way, as when the data is seen to move; not a refusal of the command.
   if (t.fxp !== undefined && c === null && code !== undefined && code >= 400 && t.preliminary !== null && t.request !== null) return 'aborted';
-  if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && c.bytesToClient + c.bytesToServer > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
+  // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
+  // holding every byte and the capture ended before the server's answer (in-flight.ts).
+  // (A connection seen mid-stream had opened before the capture: its data says so.)
+  // A final reply in bytes the capture lost (replyInGap) is no missing success: the reset is a cut
+  // only when it cut the data (the receiver's, short of the size; the sender's, with data maybe queued).
+  if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && dataMoved(c) > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
     if (t.replyInGap === undefined || cutByReceiver(t) || senderResetInFlight(t) !== null) return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
@@ -376,7 +390,37 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // Asked for, never answered, no data connection, and the server closed the session: it gave up
   // waiting for a connection that never came (proftpd's no-transfer timeout). The transfer failed.
   if (t.preliminary === null && serverGaveUpWaiting(t, s) !== null) return 'failed';
+  // Asked for over a passive announcement, never answered, no data connection, and then the client
+  // ended the session (clientEndedAfterRequest): nobody connected to the endpoint before the client
+  // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
+  // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
+  // bytes it lost may hold the reply or the client's other commands.
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && holdsData()) return 'failed';
   return 'incomplete';
+}
+
+/**
+ * The analysis let go part of what would tell this session's story (its commands past the budget, the
+ * client's other sessions to this server or to another, where an FXP copy's other half may be): a
+ * transfer of it is then not-followed, never failed for what the analysis did not keep.
+ */
+function storyLetGo(s: Session): boolean {
+  return s.commandsNotKept !== undefined || s.peersNotKept !== undefined || s.otherServersNotKept !== undefined || s.controlConnection.evicted !== undefined;
+}
+
+/**
+ * A transfer command the client followed with nothing but the end of its session: its QUIT, or its
+ * close (FIN or RST) of the control connection, with no other command after the request. Where and
+ * when the client ended it, or null.
+ */
+export function clientEndedAfterRequest(t: Transfer, s: Session): { frame: number; time: number; how: 'quit' | 'fin' | 'rst' } | null {
+  if (t.request === null) return null;
+  for (const x of sessionOrder(s).commandsBetween(t.request.frame)) {
+    if (x.command === null) continue;
+    return x.command === 'QUIT' ? { frame: x.frame, time: x.time, how: 'quit' } : null;
+  }
+  const end = s.closedBy;
+  return end !== null && end.by === 'client' && end.frame > t.request.frame ? { frame: end.frame, time: end.time, how: end.how } : null;
 }
 
 /**

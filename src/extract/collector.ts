@@ -212,6 +212,14 @@ export class ExtractionCollector {
     const tls = t.connection?.tls;
     if (tls !== undefined && tls.decryption !== 'decrypted' && pair.every((f) => f === null || f.captured === 0)) {
       const moved = (t.connection?.bytesToClient ?? 0) + (t.connection?.bytesToServer ?? 0);
+      // A handshake that never completed carried no file: no key log would give one (a refused command:
+      // servers begin TLS on a data connection only for a command they accept).
+      if (!tls.handshakeDone) {
+        const r = t.reply;
+        const what = r !== null ? `the server answered ${r.code} (frame ${r.frame})` : `no reply to it in the capture`;
+        result.skipped.push(skippedEntry(s, t, `${what}: its data connection opened, but its TLS handshake never completed (its ${moved} bytes are the handshake's), so no data moved`));
+        return;
+      }
       result.skipped.push(skippedEntry(s, t, `its data connection is TLS (PROT P) and was not decrypted: its ${moved} bytes are TLS records, not the file (a key log would give the file)`));
       return;
     }

@@ -505,7 +505,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   if (t.lateAbortFrame !== undefined) {
     subs.push({
       frame: t.lateAbortFrame,
-      text: `The client sends ABOR (frame ${t.lateAbortFrame})${aborReply(t.lateAbortFrame)} as the transfer finishes: housekeeping, the data was already whole, nothing is aborted.`,
+      text: `The client sends ABOR (frame ${t.lateAbortFrame})${aborReply(t.lateAbortFrame)}; the data still comes whole and the server says ${t.reply?.code ?? '2xx'} for the transfer: nothing is aborted.`,
     });
   }
   // Capture order; a stable sort keeps sub-steps of one frame in the order written.

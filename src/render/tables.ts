@@ -218,14 +218,22 @@ export function transferBlockRows(x: Transfer): string[][] {
     if (x.acknowledged) rows.push(['acknowledged', acknowledgedWords(x.acknowledged)]);
   }
   if (x.preliminary) rows.push(['opened', replyText(x.preliminary)]);
-  rows.push(['reply', x.reply === null && x.closingLine !== undefined ? closingLineText(x.closingLine) : replyText(x.reply)]);
+  rows.push([
+    'reply',
+    x.reply === null && x.closingLine !== undefined
+      ? closingLineText(x.closingLine)
+      : // TLS hid the replies (no key log): a reply not read is not a reply missing from the capture.
+        x.reply === null && x.inferred === 'tls-hidden'
+        ? hiddenCommandCell(x.inferred, 'its final reply, if any')
+        : replyText(x.reply),
+  ]);
   // An ABOR is an abort only where the verdict says so: a transfer not followed to its end may have finished first,
   // and one unanswered at the capture's end (the verdict's underWay aborting) was asked, not seen done.
   if (x.abortFrame !== null) {
     const asked = x.verdict.kind === 'incomplete' && x.verdict.underWay?.step === 'aborting';
     rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}${asked ? ', unanswered when the capture ended' : ''}`]);
   }
-  if (x.lateAbortFrame !== undefined) rows.push(['late ABOR', `frame ${x.lateAbortFrame}, once the transfer had finished: nothing was aborted`]);
+  if (x.lateAbortFrame !== undefined) rows.push(['no-op ABOR', `frame ${x.lateAbortFrame}; the data still came whole and the server said ${x.reply?.code ?? '2xx'}: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);
   return rows;
 }

@@ -297,7 +297,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     }
     if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
-      if (done) rows.push({ kind: 'note', text: `ABOR as transfer ${done.id} finished: its data was whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
+      if (done) rows.push({ kind: 'note', text: `ABOR for transfer ${done.id}: its data still came whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
       for (const { t, d } of failedAt.get(e.command.frame) ?? []) rows.push(failureNote(t, d));
       failedAt.delete(e.command.frame);
     }

@@ -102,6 +102,7 @@ export function verdictLabel(v: TransferVerdict): string {
 const PROBABLE_FAILURE: Partial<Record<CauseCode, string>> = {
   'tls-no-close-notify': 'no close_notify',
   'tls-session-not-reused': 'TLS session not resumed',
+  aborted: 'reset by the receiver',
 };
 
 /** A finished segment of a split download, in full: what it was there for, who closed it and why that is no failure. */

@@ -29,6 +29,7 @@ function run(verb: string, first: string, second: string, ends: Ends): Session {
     onAnnounce: () => undefined,
     onForget: () => undefined,
     dataEnds: (_t: Transfer) => (frame >= 6 ? state : null),
+    dataBytes: () => 0,
     onWarning: () => undefined,
   });
   const parser = new FtpControlParser((e) => builder.onEvent(e));

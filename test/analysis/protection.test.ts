@@ -21,6 +21,7 @@ function run(lines: Array<['c' | 's', string]>) {
     onAnnounce: () => undefined,
     onForget: () => undefined,
     dataEnds: () => null,
+    dataBytes: () => 0,
     onWarning: () => undefined,
   });
   const parser = new FtpControlParser((e) => builder.onEvent(e));

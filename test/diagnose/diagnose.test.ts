@@ -69,6 +69,39 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a67-226-then-blackhole-server-side-vsftpd-python', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 103, 110, 115] }) },
   { fixture: 'a67-server-data-timeout-blackhole-vsftpd-python', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 83] }) },
   { fixture: 'a67-server-data-timeout-blackhole-server-side-vsftpd-python', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [18, 19, 20, 22, 111] }) },
+  // Sixty-sixth verdict audit (verdicts-audit66.test.ts): many sessions behind one MASQUERADE address.
+  // A curl killed mid-RETR (aborted, the client had left: its kernel's FIN on the data connection, then on
+  // the control connection, each seen inside and outside the NAT on the router); an ftplib RETR whose client closed the session
+  // 1 ms later without connecting (passive-unreached); a router's reset of one download; active RETRs
+  // refused by the NAT device's reset, or answered 425 with no SYN while the server's port-20 connection
+  // to the same public endpoint (another session's) was open.
+  {
+    fixture: 'a66-masq-crowd-server-side-proftpd',
+    causes: { '1.1': 'aborted', '3.1': 'passive-unreached' },
+    evidence: () => ({ '1.1': [54, 55, 56, 62, 474, 475, 488], '3.1': [208, 209, 210] }),
+  },
+  {
+    fixture: 'a66-masq-crowd-router-proftpd',
+    causes: { '1.1': 'aborted', '2.1': 'aborted', '5.1': 'passive-unreached', '6.1': 'passive-unreached' },
+    evidence: () => ({ '1.1': [112, 113, 116, 127, 953, 955, 982], '2.1': [111, 114, 115, 128, 954, 956, 981], '5.1': [422, 423, 425], '6.1': [421, 424, 426] }),
+  },
+  {
+    fixture: 'a66-masq-active-server-side-vsftpd',
+    causes: { '2.1': 'aborted', '3.3': 'active-refused', '4.1': 'no-attempt' },
+    evidence: () => ({ '2.1': [104, 105, 106, 112, 144, 154], '3.3': [185, 218, 219, 220, 221, 223, 224, 225], '4.1': [185, 204, 205, 206, 207, 214] }),
+  },
+  {
+    fixture: 'a66-masq-active-router-vsftpd',
+    causes: { '3.1': 'stalled', '4.1': 'aborted', '5.3': 'active-refused', '6.3': 'active-refused', '7.1': 'active-unreached', '8.1': 'active-unreached' },
+    evidence: () => ({
+      '3.1': [212, 213, 216, 227, 276, 298, 450, 452],
+      '4.1': [211, 214, 215, 228, 278, 297],
+      '5.3': [425, 428, 429, 431, 435, 437],
+      '6.3': [359, 426, 427, 430, 431, 434, 435, 436],
+      '7.1': [359, 397, 400, 401, 404, 418],
+      '8.1': [359, 398, 399, 402, 403, 418],
+    }),
+  },
   // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
   // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
   // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
@@ -1478,9 +1511,10 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
     const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT49, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
-    // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts.
+    // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts;
+    // the sixty-fifth audit's (a65-ftps-*) in verdicts-audit65.test.ts.
     const all = readdirSync(FIXTURES)
-      .filter((f) => f.endsWith('.facts.json') && !f.startsWith('ftps-'))
+      .filter((f) => f.endsWith('.facts.json') && !/^(a65-)?ftps-/.test(f))
       .map((f) => f.replace('.facts.json', ''));
     expect(all.filter((f) => !named.has(f))).toEqual([]);
   });
@@ -1643,7 +1677,8 @@ describe('diagnose catalog', () => {
     // (checks/split.ts): 40 codes. login-failed is a transfer's too: its PASV, PORT or command refused 530 for
     // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks. session-ended-first (checks/connect.ts
     // checkSessionEndedFirst): 41 codes, 30 transfer checks. The aborted check gives unconfirmed when the data had
-    // arrived whole before the server's error reply: 42 codes. fxp-unreached (checks/fxp.ts): 43 codes, 31 transfer checks.
-    expect(TRANSFER_CHECKS).toHaveLength(31);
+    // arrived whole before the server's error reply: 42 codes. aborted is also an inferred transfer's whose data's
+    // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks.
+    expect(TRANSFER_CHECKS).toHaveLength(32);
   });
 });

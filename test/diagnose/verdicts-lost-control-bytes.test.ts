@@ -42,6 +42,13 @@
  * a63-passive-toggle-vsftpd-tnftp without frames 40-42 (PASV, 227, the client's SYN): the next RETR took
  * the PORT of frame 32, whose RETR the server had answered 425 after its SYN met a reset: "aborted by
  * the client after 0 of 511 bytes", though the RETR's 150 and 226 came over the lost PASV's connection.
+ *
+ * abor-list-drain-proftpd-python without frames 81-84 (the data's FIN and the RETR's 226): ftplib's ABOR
+ * (frame 86), sent once all 511 stated bytes had come, read "aborted by the client after 511 of 511 bytes".
+ *
+ * fail-stor-denied-pyftpdlib-python without frame 24 (the RETR's data FIN): the 226, then TYPE, PASV, a STOR
+ * refused 550 and QUIT, all within 4 ms: the RETR read "incomplete: the capture ended before the rest of
+ * it did", so no transfer had succeeded and the session got a diagnosis of its own.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,6 +178,28 @@ describe('a capture that lost a burst of control bytes', () => {
     expect([full.request?.command, full.request?.frame, full.announce, full.reply?.code, full.status, full.verdict.kind, 'why' in full.verdict ? full.verdict.why : null]).toEqual([
       'STOR', 70 - 2, null, 226, 'incomplete', 'unknown', 'announce-lost',
     ]);
+  });
+
+  it("an ABOR sent once every stated byte had come, the data's FIN and the 226 lost before it, is housekeeping after a final reply in the lost bytes: not confirmed, not aborted", async () => {
+    // proftpd: RETR hello.txt (frame 77), 150 (78, 511 bytes), the data, its FIN and 226 (81-84, lost here), then
+    // ftplib's ABOR (86) answered 226 Abort successful (87).
+    const a = await without('abor-list-drain-proftpd-python', 81, 84);
+    const t = a.sessions[0].transfers[1];
+    expect([t.request?.command, t.request?.frame, t.expectedSize, t.bytes, t.reply, t.abortFrame, t.lateAbortFrame]).toEqual(['RETR', 77, 511, 511, null, null, 86 - 4]);
+    expect([t.status, t.verdict.kind, 'why' in t.verdict ? t.verdict.why : null, t.replyInGap?.later, t.diagnosis]).toEqual([
+      'incomplete', 'incomplete', 'reply-not-captured', { command: 'ABOR', frame: 86 - 4 }, null,
+    ]);
+  });
+
+  it("a download whose client went on to its next commands after the 226, no data after it, was not still arriving when the capture ended, however short the capture", async () => {
+    // ftplib: RETR hello.txt (frame 20), 125, 511 bytes (22), the server's FIN (24, lost here), 226 (25), the
+    // client's FIN (26), then TYPE I, PASV and STOR (36, refused 550) and QUIT: the whole capture lasts 4 ms.
+    const a = await without('fail-stor-denied-pyftpdlib-python', 24, 24);
+    const [retr, stor] = a.sessions[0].transfers;
+    expect([retr.request?.frame, retr.bytes, retr.reply?.code, retr.reply?.frame, retr.status, retr.verdict.kind, retr.diagnosis]).toEqual([20, 511, 226, 25 - 1, 'complete', 'completed', null]);
+    expect([stor.request?.command, stor.reply?.code, stor.status, stor.diagnosis?.cause]).toEqual(['STOR', 550, 'failed', 'server-refused']);
+    // One failure among transfers that did not all fail: no session diagnosis.
+    expect(a.sessions[0].diagnosis).toBeNull();
   });
 
   it('the whole recordings keep their verdicts: every transfer of each first session completed', async () => {

@@ -55,7 +55,7 @@ describe('1. an ABOR after a whole transfer and its 226 is housekeeping, not an 
       expect(causes(a).filter(Boolean)).toEqual([]);
       const timeline = await runCli(['timeline', path(name)]);
       const notes = timeline.stdout.replace(/[|\s]+/g, ' ');
-      expect(notes.match(/ABOR as transfer 1 finished: its data was whole and the server said 226; nothing was aborted/g)).toHaveLength(2);
+      expect(notes.match(/ABOR for transfer 1: its data still came whole and the server said 226; nothing was aborted/g)).toHaveLength(2);
       const diagnose = await runCli(['diagnose', path(name)]);
       expect(diagnose.stdout).toMatch(/No failed data connections in 2 sessions: 2 transfers \(2 complete\)\./);
     });

@@ -4,6 +4,7 @@
  * at record time), no session is `tls-hidden`, and `extract` gives back every file byte-exact
  * (sha256 equal to the originals in NAME.facts.json).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
@@ -114,19 +115,31 @@ describe('keyed FTPS fixtures decrypt like tshark', () => {
 
     it(`${name}: extract gives back the files byte-exact`, async () => {
       const facts = JSON.parse(readFileSync(join(FIX, `${name}.facts.json`), 'utf8')) as {
-        files?: Array<{ op: string; path: string; sha256?: string; received?: { sha256: string } | null; received_matches?: boolean }>;
+        files?: Array<{ op: string; path: string; sha256?: string; received?: { sha256: string; size: number } | null; received_matches?: boolean }>;
       };
       const out = mkdtempSync(join(tmpdir(), 'ftpcap-tls-'));
       try {
         const r = await runCli(['extract', captureOf(name), '-o', join(out, 'x'), '--json', '--tls-keylog', join(FIX, `${name}.keys`)]);
         expect(r.code).toBe(0);
-        const manifest = JSON.parse(r.stdout) as { objects: Array<{ sha256: string; command?: string; path?: string }> };
+        const manifest = JSON.parse(r.stdout) as { objects: Array<{ sha256: string; command?: string; path?: string; savedName: string; bytes: number }> };
         const got = new Set(manifest.objects.map((o) => o.sha256));
         for (const f of facts.files ?? []) {
           if (f.op === 'LIST' || f.op === 'NLST' || f.op === 'MLSD') continue; // saved by the client in its own format
           if (f.received === null) continue; // the client saved nothing (a transfer expected to fail): nothing to give back
-          // A transfer cut short (received_matches false): the bytes the client saved, which are all the capture holds.
-          const sha = f.received_matches === false ? f.received?.sha256 : (f.sha256 ?? f.received?.sha256);
+          if (f.received_matches === false && f.received) {
+            // A transfer cut short: what its receiver kept is the start of what the capture holds — all
+            // of it at the receiver's side; more at the sender's side (bytes in flight when it was cut),
+            // or where the receiver kept less than it took off the wire (a server whose disk filled).
+            const kept = f.received as { sha256: string; size: number };
+            const starts = manifest.objects.some((o) => {
+              if (o.bytes < kept.size) return false;
+              const head = readFileSync(join(out, 'x', o.savedName)).subarray(0, kept.size);
+              return createHash('sha256').update(head).digest('hex') === kept.sha256;
+            });
+            expect(starts, `${f.op} ${f.path}: an extracted file begins with the ${kept.size} bytes its receiver kept`).toBe(true);
+            continue;
+          }
+          const sha = f.sha256 ?? f.received?.sha256;
           if (sha) expect(got.has(sha), `${f.op} ${f.path}`).toBe(true);
         }
       } finally {

@@ -32,6 +32,7 @@ import {
   checkControlTlsHandshake,
   checkHiddenDataHandshake,
   checkHiddenDataNotResumed,
+  checkHiddenReceiverReset,
   checkHiddenTransferNotResumed,
   checkProtRefused,
   checkAuthRefused,
@@ -90,6 +91,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkControlCut,
   // Before checkAborted: a sender that closed without close_notify explains the abort (its RST may only answer the receiver).
   checkTlsNoCloseNotify,
+  // TLS hiding the commands: the data's receiver reset the connection before the sender had ended it.
+  checkHiddenReceiverReset,
   checkAborted,
   checkStalled,
   checkCaptureGap,

@@ -17,7 +17,10 @@ import { clientEndUndecided } from '../../own-addresses.js';
 import { activeMismatch, refusedAsForeign, type ActiveMismatch } from '../../active-mismatch.js';
 
 /** The PORT/EPRT's mismatch read once (active-mismatch.ts): the fallback reading uses it too. */
-const classifyActiveMismatch = (ctx: TransferContext): ActiveMismatch => activeMismatch(ctx.transfer, ctx.session);
+const classifyActiveMismatch = (ctx: TransferContext): ActiveMismatch => {
+  const nat = ctx.session.natPeer;
+  return activeMismatch(ctx.transfer, ctx.session, nat ? sessionById(ctx.analysis, nat.session) : undefined);
+};
 
 function refusedWords(ctx: TransferContext): string {
   const r = ctx.transfer.announce?.reply;

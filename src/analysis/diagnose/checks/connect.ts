@@ -10,6 +10,7 @@ import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
+import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
@@ -129,13 +130,38 @@ function movedOnWords(t: Transfer, s: Session): string {
     return (
       `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement)` +
       // A client whose SYNs go unanswered retries for seconds (the first retransmission comes after 1 s).
-      (after < QUICK_GIVE_UP
-        ? ', without waiting for a data connection: its attempt failed at once on its own side (a reset or an unreachable error, no route to the announced address) or it never made one'
-        : '')
+      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${QUICK_WORDS}` : '')
     );
   }
-  if (s.closedBy) return `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(s.closedBy.time - t.announce!.time)} later)`;
+  if (s.closedBy) {
+    const after = s.closedBy.time - t.announce!.time;
+    return (
+      `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(after)} later)` +
+      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${QUICK_WORDS}` : '')
+    );
+  }
   return '';
+}
+
+/** What a client that ends the session within QUICK_GIVE_UP of an announcement nobody connected to had done. */
+const QUICK_WORDS = 'its attempt failed at once on its own side (a reset or an unreachable error, no route to the announced address) or it never made one';
+
+/**
+ * The client ended the session (QUIT, or its close of the control connection) within QUICK_GIVE_UP of
+ * the announcement, with no command after it but the transfer's own: too soon to have waited for an
+ * unanswered SYN. How long after, or null.
+ */
+function endedAtOnce(t: Transfer, s: Session): number | null {
+  const at = t.announce!;
+  let end: number | null = null;
+  for (const c of sessionOrder(s).commandsBetween(at.frame)) {
+    if (c.frame === t.request?.frame) continue;
+    if (c.command !== 'QUIT') return null;
+    end = c.time;
+    break;
+  }
+  if (end === null && s.closedBy?.by === 'client' && s.closedBy.frame > at.frame) end = s.closedBy.time;
+  return end !== null && end - at.time < QUICK_GIVE_UP ? end - at.time : null;
 }
 
 /**
@@ -162,6 +188,15 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
   return { failed, after: end - at.time };
 }
 
+/** Advice for a client that ended the session at once after an announcement nobody connected to. */
+function quickAdvice(endpoint: string, after: number, more: string): string {
+  return (
+    `The client ended the session ${secondsText(after)} after the server announced ${endpoint}, without a data connection to it: ` +
+    "it stopped on its own (killed, interrupted, a script's time limit) or its own attempt failed at once on its side (a firewall or router there answering its SYN with a reset or an unreachable error). " +
+    `Check the client's own output. ${more}`
+  );
+}
+
 /** Passive: the client never connected to the 227/229 endpoint — no SYN of it in the capture. */
 export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s, vantage } = ctx;
@@ -178,6 +213,8 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       'the same exchange seen at another capture point), but no connection to it here'
     : `No connection to ${endpoint} is in the capture`;
   const details = [announceWords(t), seen, movedOnWords(t, s)];
+  // The client ended the session at once, nothing else on the way (not after a failed data connection: gaveUpAtOnce's).
+  const quick = elsewhere ? null : endedAtOnce(t, s);
   let advice: string | undefined;
   // The previous data connection the client gave up after (the failure it names), when that is what happened.
   let gaveUpAfter: number | undefined;
@@ -187,6 +224,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   } else if (vantage.point === 'server-side' && split) {
     details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitReference(split, t.announce.endpoint.port));
     advice = portSplitAdvice(split);
+  } else if (vantage.point === 'server-side' && quick !== null) {
+    // Too soon for a SYN dropped on the way (its first repeat comes after 1 s): no NAT or firewall in front of the server is shown.
+    details.push(
+      `This capture was taken on the server's side: a SYN the client sent that was dropped or refused on the way would not be in it, ` +
+        'but the client ended the session too soon after the announcement to have waited for an unanswered one',
+    );
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
@@ -205,12 +248,16 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
           "(a client whose time for the data connection was spent on the first attempt, as curl's --connect-timeout covers both)",
       );
       advice = `The client gave up once its data connection to ${ep(quit.failed.connection!.server)} had failed (transfer ${s.id}.${quit.failed.id}): fix that failure; this endpoint was never tried.`;
+    } else if (quick !== null) {
+      advice = quickAdvice(endpoint, quick, "If it means to use this endpoint, check its passive-mode settings (an address it will not use, e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip).");
     } else {
       advice =
         `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
         'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
     }
   }
+  // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.
+  if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.');
   return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, ...(split?.evidence ?? [])]), advice);
 }
 
@@ -572,6 +619,8 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (t.reply?.code !== 425 || t.reply.time - t.request.time >= TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side' && !(vantage.point === 'in-between' && !vantage.forwarder)) return null;
   const where = vantage.point === 'client-side' ? "the client's side, where this capture was taken" : 'this capture point';
+  // The server's connection from its fixed port to that very endpoint was still open: it could not make a second one.
+  const busy = pairInUse(ctx.analysis, ctx.session, t);
   return diagnosis(
     ctx,
     'active-unreached',
@@ -581,8 +630,10 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
       `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
         '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
         'this point cannot see which',
+      ...(busy !== null ? [pairInUseWords(busy, ctx.session, t.request.frame) + ', which would fail it at once without a SYN'] : []),
     ],
-    evidenceFrames(t),
+    evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []),
+    busy !== null ? pairInUseAdvice(busy) : undefined,
   );
 }
 

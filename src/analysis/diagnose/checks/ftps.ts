@@ -107,11 +107,21 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   // bytes: acknowledged bytes it lacks (gapBytes) reached their receiver, and the ServerHello may be among them.
   const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null && c.gapBytes === 0;
   if (!alert && !noServerHello) return null;
+  // No alert, the ClientHello unanswered, and the server refused the command (a 4xx/5xx read): servers
+  // begin TLS on a data connection only for a command they accept (pure-ftpd's 552 over quota, the
+  // client's ClientHello sent before its STOR). The refusal is the cause (checkServerRefused), not TLS.
+  if (!alert && t.reply !== null && t.reply.code >= 400) return null;
   const details = alert
     ? [`The TLS handshake on the data connection (stream ${c.stream}) failed: ${alertWords(alert)}`]
     : [`The data connection (stream ${c.stream}) closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello: the TLS handshake never happened`];
   if (t.reply) details.push(`The server then answered ${replyWords(t.reply)} at frame ${t.reply.frame}`);
-  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), handshakeAdvice(alert, ctx.session));
+  // No alert to name a reason: the server never began TLS there (a certificate or cipher mismatch is answered with an alert).
+  const advice = alert
+    ? handshakeAdvice(alert, ctx.session)
+    : 'The server never answered the ClientHello, with a ServerHello or an alert: a server begins TLS on a data connection only once it accepts the transfer command, ' +
+      `so the command was probably refused${t.inferred === 'tls-hidden' ? ' (its reply is encrypted on the control connection: a key log shows it)' : ''}, ` +
+      'or the server does not protect its data connections (PROT P refused, or its data TLS switched off); a certificate or cipher mismatch would have drawn an alert.';
+  return diagnosis(ctx, 'tls-handshake-failed', details, evidenceFrames(t, [tls.clientHelloFrame, alert?.frame]), advice);
 }
 
 const n = count;
@@ -175,7 +185,65 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
     details.push(`The receiver then sent a short record (frame ${heard.frame}, ${heard.length} bytes): an alert, its type hidden by TLS 1.3`);
   }
   const recordFrame = u.closing.cut?.frame ?? (u.closing.certain ? undefined : u.closing.last?.frame);
-  return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [u.closeFrame, answerFrame, recordFrame]));
+  // A sender that stopped in the middle of a record was cut off while writing (killed, crashed, its
+  // connection torn down): no close_notify setting would have changed that, the sender's fate did.
+  const advice =
+    u.closing.cut !== null
+      ? `The ${u.sender} stopped in the middle of a TLS record: it was interrupted while sending (killed, crashed, or cut off), not merely closing without close_notify. ` +
+        `Look at the ${u.sender}${u.sender === 'server' ? ' (its log, its processes)' : ' (was it interrupted or killed?)'}, then retry the transfer and compare the size with the server's (SIZE, the 150 reply).`
+      : undefined;
+  return diagnosis(ctx, 'tls-no-close-notify', details, evidenceFrames(t, [u.closeFrame, answerFrame, recordFrame]), advice);
+}
+
+/**
+ * Without keys: an inferred transfer whose data's receiver (by the bytes) reset the TLS data connection
+ * before its sender had ended it — no FIN from the sender before the reset, and the sender's records
+ * not ended by a close_notify (an alert record in clear, or in TLS 1.3 a short last record). A receiver
+ * resets a connection whose data is still coming when it stops taking it (ABOR, a client interrupted
+ * or killed, a server that could not store an upload or whose process died): the transfer was cut short, whatever the
+ * encrypted reply says of why. A sender done with its data would have closed (FIN), or sent close_notify.
+ */
+export function checkHiddenReceiverReset(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const c = t.connection;
+  const tls = c?.tls;
+  if (t.inferred !== 'tls-hidden' || !c || !tls || !tls.handshakeDone || !c.rst || c.rst.forged || c.gapBytes > 0) return null;
+  const [sent, received, sender] =
+    c.bytesToClient >= c.bytesToServer ? [c.bytesToClient, c.bytesToServer, 'server' as const] : [c.bytesToServer, c.bytesToClient, 'client' as const];
+  // The sender by a wide margin (tls-truncation.ts SENDER_MARGIN): a handshake's bytes go both ways.
+  if (sent <= 2 * received) return null;
+  const receiver = sender === 'server' ? 'client' : 'server';
+  const reset = c.rst;
+  if (reset.by !== receiver) return null;
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < reset.frame)) return null;
+  const ftpClientIsTlsClient = tls.tlsClient === null || (tls.tlsClient === 'initiator') === (c.initiator === 'client');
+  const closing = tlsClosing(tls, ftpClientIsTlsClient ? sender : receiver);
+  if (closing.kind !== 'none' || (closing.last === null && closing.cut === null)) return null;
+  const { last, cut } = closing;
+  const recordFrame = cut?.frame ?? last!.frame;
+  const lastWords =
+    cut !== null
+      ? `its records stopped in the middle of one (begun at frame ${cut.frame}, ${count(cut.got)} bytes of it captured): it was still sending`
+      : last === null
+        ? ''
+        : tls.version === 'TLS 1.3' || !closing.certain
+        ? `its last TLS record (frame ${last.frame}, ${count(last.length)} bytes) was too long for a close_notify (TLS 1.3 hides a record's type, not its length)`
+        : `its last TLS record (frame ${last.frame}, ${count(last.length)} bytes) was application data (content type ${last.type} in clear), not an alert`;
+  return diagnosis(
+    ctx,
+    'aborted',
+    [
+      `The ${receiver} (the data's receiver, by the bytes: the ${sender} sent ${count(sent)} of the connection's ${count(sent + received)}, TLS hiding the command) ` +
+        `reset the TLS data connection (stream ${c.stream}, frame ${reset.frame}) before the ${sender} had ended it: no FIN from the ${sender} came before the reset, and ${lastWords}`,
+      `A receiver resets a connection whose data is still coming when it stops taking it (${
+        receiver === 'client' ? 'an ABOR, a client interrupted or killed' : 'an ABOR, a server that could not store the upload, or whose process died'
+      }): ` +
+        'the transfer was probably cut short; with the commands encrypted (no key log) which of these it was, and the server\'s final reply, are unknown',
+    ],
+    evidenceFrames(t, [recordFrame, reset.frame]),
+    `The ${receiver} stopped the transfer part-way. A key log (SSLKEYLOGFILE, or the client's keylog setting) lets ftpcap read the commands and the server's reply that say why; ` +
+      `otherwise look at the ${receiver} (${receiver === 'client' ? 'its output: an interrupt, a kill, a timeout' : 'its log: a local error such as a full disk, a process that died'}), then retry the transfer.`,
+  );
 }
 
 /** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */

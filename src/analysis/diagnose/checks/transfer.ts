@@ -3,7 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { familyCrossing } from '../../nat64.js';
-import { dataReceiver, dataSender } from '../../data-sender.js';
+import { dataReceiver, dataSender, dataSenderOf } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
@@ -11,6 +11,7 @@ import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.j
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
+import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
@@ -171,7 +172,10 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (t.replyInGap !== undefined) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
-  const receiver = dataReceiver(t.direction);
+  // TLS hid the command and its replies (no key log): the data's direction is only what the bytes
+  // say (dataSenderOf), and a reply not read is not a reply missing.
+  const hidden = t.inferred === 'tls-hidden';
+  const receiver = hidden ? (dataSenderOf(t) === 'client' ? 'server' : 'client') : dataReceiver(t.direction);
   const sender = receiver === 'client' ? 'server' : 'client';
   // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
   // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
@@ -184,7 +188,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const stoppedReading =
     atEnd !== null
       ? atEnd.kind === 'receiver-stopped'
-      : c.zeroWindowFrames.length > 0 && (t.reply === null || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
+      : c.zeroWindowFrames.length > 0 && ((t.reply === null && !hidden) || (pause !== null && pause.seconds >= ZERO_WINDOW_STALL_SECONDS));
   if (atEnd !== null) {
     const words = stoppedAtEndWords(atEnd, receiver, sender);
     if (words !== null) details.push(words.text);
@@ -213,7 +217,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
         (senderHere
           ? `the ${sender} sent nothing more (this capture, on its side, holds what it sent)`
-          : `the ${sender} stopped sending, or the path stopped delivering what it sent (this capture, on the ${receiver}'s side, cannot tell which)`),
+          : `the ${sender} stopped sending, or the path stopped delivering what it sent (${ctx.vantage.point === `${receiver}-side` ? `this capture, on the ${receiver}'s side,` : 'this capture point'} cannot tell which)`),
     );
     evidence.push(silence.lastData.frame, silence.end.frame);
   } else if (pause && pause.seconds >= STALL_SECONDS) {
@@ -309,7 +313,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
 function serverGaveUpOnReader(t: Transfer, s: Session): Session['closedBy'] {
   const c = t.connection;
   const end = s.closedBy;
-  if (!c || t.reply !== null || dataReceiver(t.direction) !== 'client' || c.zeroWindowFrames.length === 0) return null;
+  // Its reply encrypted (TLS hid the commands) is not its reply missing: what the server's close followed is unknown.
+  if (!c || t.reply !== null || t.inferred === 'tls-hidden' || dataReceiver(t.direction) !== 'client' || c.zeroWindowFrames.length === 0) return null;
   if (end === null || end.by !== 'server' || end.frame < c.zeroWindowFrames[0]) return null;
   return end;
 }
@@ -534,6 +539,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   if (receiverHadAll) {
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${endName(c!.rst!.by)}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
+    );
+  } else if (trailing > 0 && c!.tls) {
+    // TLS on the data connection: the acknowledgements count TCP bytes (the sender's TLS records), the
+    // transfer's bytes count the file's data decrypted from them, which stops at the first byte the capture lacks.
+    const receiver = dataReceiver(t.direction);
+    const records = (receiver === 'client' ? c!.bytesToClient : c!.bytesToServer) + c!.gapBytes + c!.undeliveredBytes;
+    details.push(
+      `${t.bytes} bytes${expected} had been decrypted from the ${receiver === 'client' ? 'server' : 'client'}'s TLS records; ` +
+        `the ${receiver} had acknowledged ${Math.max(0, records - trailing)} bytes of those records (TCP payload, the TLS handshake's included) when the reset came`,
     );
   } else if (trailing > 0) {
     details.push(
@@ -1252,14 +1266,46 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
     details.push('No PORT or PASV preceded the command: the server had no address to use');
     advice = 'The client must send PORT/EPRT or PASV/EPSV before each transfer: a client bug, or a capture that missed the announcement.';
   } else {
-    if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
-    advice =
-      t.mode === 'active'
-        ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
-        : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
+    const connecting = t.mode === 'active' ? 'server' : 'client';
+    // A capture that sees the connecting side's packets as it sends them would hold its SYN.
+    if (canSeeArrivalAt(ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN`);
+    else if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
+    const busy = t.mode === 'active' ? pairInUse(ctx.analysis, ctx.session, t) : null;
+    // The other side of the NAT (a capture on the NAT device) holds the attempt this view lacks.
+    const other = natCounterpart(ctx.analysis, ctx.session, t);
+    const tried = other?.connection?.synFrame !== null && other?.connection?.synFrame !== undefined ? other.connection : null;
+    if (tried !== null && other !== null) {
+      const peer = ctx.session.natPeer!;
+      details[0] = `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) and no connection attempt is in this view of the session`;
+      details.length = 1;
+      details.push(
+        `The ${peer.side === 'inside' ? 'outside' : 'inside'} view of this session (session ${peer.session}, transfer ${peer.session}.${other.id}) holds the ` +
+          `${tried.initiator}'s attempt: SYN frame ${tried.synFrame} from ${ep(tried.initiator === 'server' ? tried.server : tried.client)} to ${ep(tried.initiator === 'server' ? tried.client : tried.server)}` +
+          (tried.rst !== null ? `, answered by a reset at frame ${tried.rst.frame}` : tried.established ? '' : ', never answered') +
+          ': the NAT device did not pass it to this side',
+      );
+      advice = `The attempt failed at the NAT device: see session ${peer.session}, transfer ${peer.session}.${other.id}, the view that holds it.`;
+      // The cause is the attempt's, as the view that holds it reads it: refused, or never answered.
+      const active = t.mode === 'active';
+      const cause: CauseCode =
+        tried.rst !== null || tried.icmpErrors.length > 0 ? (active ? 'active-refused' : 'passive-refused') : active ? 'active-syn-unanswered' : 'passive-syn-unanswered';
+      return diagnosis(ctx, tried.established ? 'no-attempt' : cause, details, evidenceFrames(t, [tried.synFrame ?? undefined, tried.rst?.frame]), advice);
+    }
+    if (busy !== null) {
+      details.push(pairInUseWords(busy, ctx.session, t.request.frame));
+      advice = pairInUseAdvice(busy);
+    } else {
+      advice =
+        t.mode === 'active'
+          ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
+          : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
+    }
+    return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []), advice);
   }
   return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t), advice);
 }
+
+
 
 /** The latest command or reply on the control connection before `frame`: where its idle time began. */
 function lastExchangeBefore(s: Session, frame: number): { frame: number; time: number } | null {
