@@ -105,6 +105,9 @@ describe('sixty-eighth audit: the destination refuses the STOR after the source 
     expect(summary).toContain('aborted (other server)');
     expect(diagnose).toContain('The other server of the FXP copy, 203.0.113.30 (the far end of the data connection, not the FTP client), reset the data connection at frame 131');
     expect(diagnose).not.toMatch(/look at the client side/);
+    // B's bare PORT half: A pushed on its RETR before B had a STOR, and B reset the connection (frame 131).
+    expect(diagnose).toContain("An FXP copy: the other server (198.51.100.20) sent into this data connection on its own transfer command (transfer 2.1) before this server had been given one for it, and this server reset it.");
+    expect(diagnose).toContain("60816 bytes had been sent; the server's reset acknowledged every one of them");
   });
 
   it('at the client: the STOR refused, not fxp-unreached (both servers said the connection was made); the bare PORT not diagnosed by a SIZE 550', async () => {

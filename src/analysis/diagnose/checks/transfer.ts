@@ -589,6 +589,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+        : c?.rst?.by === 'server' && unseenReset === null && t.fxp !== undefined && t.request === null && !forged
+          ? `An FXP copy: the other server (${c.client.ip}) sent into this data connection on its own transfer command (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given one for it, and this server reset it. Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to.`
         : c?.rst?.by === 'client' && unseenReset === null && t.fxp !== undefined
           ? `The other server of the FXP copy (${c.client.ip}) reset the data connection, not the FTP client: look at that server's side of the copy (its reply to its own transfer command, transfer ${t.fxp.session}.${t.fxp.transfer}) and its log.`
         : c?.rst?.by === 'client' && unseenReset === null
