@@ -226,7 +226,7 @@ export class ConnectionRouter implements ReassemblyListener {
     this.data.describeAll();
     this.others.attach(this.registry.sessions);
     // Once every data connection is linked: an announcement's transfer whose command the capture lost.
-    for (const s of this.registry.sessions) inferLostCommands(s);
+    for (const s of this.registry.sessions) inferLostCommands(s, (t) => this.data.fxpHalf(t));
     for (const s of this.implicitGuesses.unconfirmed()) this.registry.sessions.delete(s);
     this.registry.warnLimits();
     const sessions = this.registry.sessionsInOrder();

@@ -159,6 +159,11 @@ export class DataConnections {
     }
   }
 
+  /** Whether the transfer's data connection was linked as an FXP copy's (a PASV and a PORT of two sessions). */
+  fxpHalf(t: Transfer): boolean {
+    return this.routes.some((d) => d.link.peer !== undefined && (d.link.transfer === t || d.link.peer.transfer === t));
+  }
+
   /** After the sessions are numbered: each FXP pair names the other. */
   noteFxpPairs(): void {
     for (const d of this.routes) {

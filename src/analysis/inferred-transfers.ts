@@ -166,7 +166,12 @@ function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls
  * 150 states. Its command, and the file it named, stay unknown. Only in a session whose client's
  * commands are in the capture (a capture of the server's direction only is buildServerOnlyTransfers').
  */
-export function inferLostCommands(s: Session): void {
+/**
+ * `fxpHalf`: whether a transfer's data connection is an FXP copy's, between two servers: the data on
+ * it is moved by the other server's command (one server pushes on its RETR whether or not this one
+ * took the transfer up), so it proves no command of this session's.
+ */
+export function inferLostCommands(s: Session, fxpHalf: (t: Transfer) => boolean = () => false): void {
   if (s.oneWay !== undefined || hiddenFrom(s) !== null || !s.transfers.some((t) => t.request === null && t.announce !== null)) return;
   if (!s.commands.some((c) => c.command !== null)) return;
   // Each announcement's window runs to the client's next announcement or transfer command: the lost
@@ -198,7 +203,7 @@ export function inferLostCommands(s: Session): void {
     // sends a file only for a command, a client only after the server's 1xx to one); an error reply
     // alone may answer any command.
     const dc = t.connection;
-    const data = dc.bytesToServer + dc.bytesToClient > 0;
+    const data = dc.bytesToServer + dc.bytesToClient > 0 && !fxpHalf(t);
     if (preliminary === null && !(final !== null && final.code < 300) && !data) continue;
     t.inferred = 'command-lost';
     t.preliminary = preliminary;

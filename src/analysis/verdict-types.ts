@@ -89,7 +89,8 @@ export interface AnnouncedKbytes {
  * connection it no longer had (serverSideResetUnseen, serverEndGoneUnseen): a firewall's REJECT
  * on the path or on the server's own host, which a capture from the client's side cannot tell apart.
  */
-export type Stopper = 'client' | 'server' | 'network' | 'firewall';
+/** `other-server`: the other server of an FXP copy, the data connection's far end (not the FTP client). */
+export type Stopper = 'client' | 'server' | 'network' | 'firewall' | 'other-server';
 
 export type TransferVerdict =
   /**

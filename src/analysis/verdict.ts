@@ -314,6 +314,11 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null || wholeBeforeLostEnd(t) ? 'incomplete' : 'aborted';
   // An ABOR whose answer was still to come, its data still coming (in-flight.ts): cut short, or sent as the transfer finished, is not known yet.
   if (code === undefined && t.abortFrame !== null && inFlightAtEnd(t, s, captureEnd)?.kind === 'aborting') return 'incomplete';
+  // An FXP copy's ABOR not answered yet when the capture ends, the transfer's final reply not come
+  // either (or come, its data connection between the servers not in the capture): a server answers an
+  // ABOR that found the transfer done (225, or a 226 after the transfer's) as it answers one that cut
+  // it (426 first): which it was is not known yet.
+  if (t.fxp !== undefined && t.abortFrame !== null && (code === undefined || c === null) && abortUnanswered(t, s)) return 'incomplete';
   if (t.abortFrame !== null) {
     // A data connection that began before the capture (linkUnannounced): whether its data was whole
     // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
@@ -321,7 +326,11 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     // lftp, among others, sends ABOR while a transfer is finishing: when the data still came whole
     // (the sender's FIN, nothing cut or missing; or, its FIN not captured, every byte of the stated
     // size) and the server said 226, nothing was aborted. The ABOR stays on record as a late one.
-    if (!success || !(dataWhole(t) || countedWhole(t))) return 'aborted';
+    // Without its data connection in the capture (an FXP copy's runs between the two servers; a
+    // capture of the control connection only), the server's own word stands in for the data: its
+    // success reply, then "225" to the ABOR (RFC 959: no transfer in progress), says the ABOR found
+    // the transfer already done.
+    if (!success || !(dataWhole(t) || countedWhole(t) || (c === null && abortFoundNothing(t, s)))) return 'aborted';
     t.lateAbortFrame = t.abortFrame;
     t.abortFrame = null;
   }
@@ -329,6 +338,14 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   if (success && cutByReceiver(t)) return sizeLost(t, s) !== null ? 'incomplete' : 'aborted';
   // A 226 the server sent once its data was queued, while the data never reached the receiver, which gave up.
   if (success && receiverGaveUpAfterReply(t) !== null) return 'aborted';
+  // One half of an FXP copy refused outright by its server (an error reply, no 1xx before it): the
+  // data connection was opened at the PORT and the other server pushed its file into it on its own
+  // transfer command, but this server never took the transfer up: refused, not stopped part-way.
+  if (t.fxp !== undefined && code !== undefined && code >= 400 && t.preliminary === null && t.request !== null) return 'failed';
+  // One half of an FXP copy whose data connection (between the two servers) is not in the capture:
+  // its server opened the transfer (1xx), then ended it with an error (vsftpd's 421 Data timeout, a
+  // 426): stopped part-way, as when the data is seen to move; not a refusal of the command.
+  if (t.fxp !== undefined && c === null && code !== undefined && code >= 400 && t.preliminary !== null && t.request !== null) return 'aborted';
   // Reset after data started and no success reply: the transfer was cut. Unless the receiver reset it
   // holding every byte and the capture ended before the server's answer (in-flight.ts).
   // (A connection seen mid-stream had opened before the capture: its data says so.)
@@ -967,13 +984,20 @@ const retries = new WeakMap<Transfer, RetryOf>();
 
 function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
+  // An FXP copy: the other server (the data connection's far end) reset it before the client's ABOR.
+  if (t.fxp !== undefined && c?.rst?.by === 'client' && !c.rst.forged && t.abortFrame !== null && c.rst.frame < t.abortFrame) return 'other-server';
   if (t.abortFrame !== null) return 'client';
+  // An FXP copy's data connection runs between the two servers: where the capture does not hold it,
+  // an error reply says the transfer failed, not which end stopped it.
+  if (t.fxp !== undefined && c === null) return null;
   if (c?.rst) {
     if (c.rst.forged) return 'network';
     if (clientLeftFirst(t, s) !== null) return 'client';
     // The server's end was gone before its stack reset the client's packets (after its failure reply,
     // or answering the client's ACKs or FIN as for no connection): reset by neither host's software.
-    return serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null ? 'firewall' : c.rst.by;
+    if (serverSideResetUnseen(t) !== null || serverEndGoneUnseen(t, s) !== null) return 'firewall';
+    // An FXP copy's data connection has the other server at its far end, where the client would be.
+    return t.fxp !== undefined && c.rst.by === 'client' ? 'other-server' : c.rst.by;
   }
   if (serverSideResetUnseen(t) !== null) return 'firewall';
   if (clientLeftFirst(t, s) !== null) return 'client';
@@ -1121,7 +1145,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed
       // with the copy: the refusal's frames are its evidence too.
-      if (t.diagnosis?.cause === 'fxp-refused') return { kind: 'failed', cause: 'fxp-refused', evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
+      if (t.diagnosis?.cause === 'fxp-refused' || t.diagnosis?.cause === 'fxp-unreached') return { kind: 'failed', cause: t.diagnosis.cause, evidence: [...new Set([...evidence, ...t.diagnosis.evidence])].sort((x, y) => x - y) };
       return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
     case 'fell-back': {
       const fb = fallbacks.get(t) ?? null;
@@ -1238,3 +1262,18 @@ export function decideVerdicts(a: Analysis): void {
   assignLaterAttempts(a.sessions);
 }
 
+
+/**
+ * The ABOR that followed a transfer command was answered 225 (RFC 959: data connection open, no
+ * transfer in progress; vsftpd "225 No transfer to ABOR."): it found nothing to abort.
+ */
+function abortFoundNothing(t: Transfer, s: Session): boolean {
+  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  return abor?.reply?.code === 225 && t.reply !== null && abor.reply.frame > t.reply.frame;
+}
+
+/** The ABOR that followed a transfer command has no reply in the capture. */
+function abortUnanswered(t: Transfer, s: Session): boolean {
+  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  return abor !== undefined && abor.reply === null;
+}

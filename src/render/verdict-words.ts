@@ -82,7 +82,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
     case 'aborted':
-      return v.by ? `aborted (${v.by})` : 'aborted';
+      return v.by ? `aborted (${v.by === 'other-server' ? 'other server' : v.by})` : 'aborted';
     case 'unused':
       return 'unused';
     case 'unknown':
@@ -145,6 +145,7 @@ const COUNT_WORD: Record<TransferVerdictKind, string> = {
 /** Who aborted a transfer, after "aborted by". */
 function stopperWords(by: Stopper): string {
   if (by === 'network') return 'the network (a device between the hosts)';
+  if (by === 'other-server') return 'the other server of the FXP copy (the far end of the data connection)';
   if (by === 'firewall') return "a firewall's reset (on the path, or on the server's own host: this capture cannot tell which)";
   return `the ${by}`;
 }
@@ -770,7 +771,10 @@ function refusedAnnouncement(t: Transfer): string | null {
  */
 export function announceConnectFailed(t: Transfer): boolean {
   const c = t.connection;
-  return t.mode === 'active' && t.announce?.reply?.code === 425 && c !== null && c.initiator === 'server' && !c.established;
+  const r = t.announce?.reply;
+  if (t.mode !== 'active' || !r || c === null || c.initiator !== 'server' || c.established) return false;
+  // 425, or another 4xx sent after the server's SYN went out (pyftpdlib's "421 Active data channel timed out").
+  return r.code === 425 || (r.code >= 400 && r.code < 500 && c.synFrame !== null && c.synFrame < r.frame);
 }
 
 /** What a transfer with no transfer command was, for a story's title (explain, report). */

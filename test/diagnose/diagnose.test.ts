@@ -38,6 +38,19 @@ interface Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  // Sixty-eighth verdict audit (verdicts-audit68.test.ts): FXP copies that fail between the two servers
+  // (B's SYN to A's passive port dropped or reset: fxp-unreached at the router and at the client, which
+  // sees only the servers' 425s), the destination refusing the STOR (550 before any 1xx: server-refused,
+  // A's RETR aborted by the other server's reset), and vsftpd's data timeout on a copy whose data the
+  // path between the servers dropped.
+  { fixture: 'a68-fxp-data-drop-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '3.1': 'fxp-refused', '3.2': 'fxp-unreached', '4.1': 'fxp-refused', '5.1': 'fxp-unreached', '6.1': 'fxp-refused', '6.2': 'fxp-unreached', '7.1': 'fxp-refused', '8.1': 'fxp-unreached', '9.1': 'fxp-refused', '10.1': 'fxp-refused'}, evidence: () => ({'1.1': [60,61,65,68,172], '2.1': [65,68,172], '3.1': [102,130,131], '3.2': [169,174,273], '4.1': [130,131], '5.1': [167,168,169,174,273], '6.1': [209,234,235], '6.2': [270,275], '7.1': [234,235], '8.1': [268,269,270,275], '9.1': [310,338,339], '10.1': [338,339]}) },
+  { fixture: 'a68-fxp-data-drop-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '3.1': 'fxp-refused', '3.2': 'fxp-unreached', '4.1': 'fxp-refused', '5.1': 'fxp-unreached', '6.1': 'fxp-refused', '6.2': 'fxp-unreached', '7.1': 'fxp-refused', '8.1': 'fxp-unreached', '9.1': 'fxp-refused', '10.1': 'fxp-refused'}, evidence: () => ({'1.1': [61,62,66,67,70,71,72,73,74,180], '2.1': [66,67,70,71,72,73,74,180], '3.1': [108,136,137], '3.2': [175,176,179,182,183,184,185,286], '4.1': [136,137], '5.1': [173,174,175,176,179,182,183,184,185,286], '6.1': [220,245,246], '6.2': [281,282,285,288,289,290,291], '7.1': [245,246], '8.1': [279,280,281,282,285,288,289,290,291], '9.1': [326,354,355], '10.1': [354,355]}) },
+  { fixture: 'a68-fxp-data-reject-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '2.2': 'fxp-refused', '2.3': 'fxp-unreached', '2.4': 'fxp-refused', '2.5': 'fxp-unreached', '2.6': 'fxp-refused', '3.1': 'fxp-refused', '4.1': 'fxp-unreached', '5.1': 'fxp-refused', '6.1': 'fxp-unreached', '7.1': 'fxp-refused'}, evidence: () => ({'1.1': [59,60,64,65], '2.1': [64,65], '2.2': [70,99,100], '2.3': [136,137], '2.4': [143,173,174], '2.5': [212,213], '2.6': [219,251,252], '3.1': [99,100], '4.1': [134,135,136,137], '5.1': [173,174], '6.1': [210,211,212,213], '7.1': [251,252]}) },
+  { fixture: 'a68-fxp-data-reject-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '2.2': 'fxp-refused', '2.3': 'fxp-unreached', '2.4': 'fxp-refused', '2.5': 'fxp-unreached', '2.6': 'fxp-refused', '3.1': 'fxp-refused', '4.1': 'fxp-unreached', '5.1': 'fxp-refused', '6.1': 'fxp-unreached', '7.1': 'fxp-refused'}, evidence: () => ({'1.1': [60,61,65,66,67], '2.1': [65,66,67], '2.2': [72,101,102], '2.3': [138,139,140], '2.4': [146,176,177], '2.5': [215,216,217], '2.6': [223,255,256], '3.1': [101,102], '4.1': [136,137,138,139,140], '5.1': [176,177], '6.1': [213,214,215,216,217], '7.1': [255,256]}) },
+  { fixture: 'a68-fxp-data-timeout-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '2.1': 'aborted', '3.1': 'fxp-refused', '4.1': 'fxp-refused', '5.1': 'aborted', '5.2': 'fxp-refused', '6.1': 'fxp-refused', '6.3': 'fxp-refused', '7.1': 'aborted', '7.2': 'fxp-refused'}, evidence: () => ({'1.1': [67,68,69,100,101], '2.1': [62,63,94], '3.1': [166,167], '4.1': [161,166,167], '5.1': [200,204,211], '5.2': [245,246], '6.1': [242,245,246], '6.3': [300,303,304], '7.1': [279,283,287], '7.2': [303,304]}) },
+  { fixture: 'a68-fxp-data-timeout-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '1.2': 'passive-unreached', '2.1': 'path-loss', '3.1': 'fxp-refused', '4.1': 'fxp-refused', '4.2': 'aborted', '5.1': 'aborted', '5.2': 'fxp-refused', '6.1': 'fxp-refused', '6.2': 'aborted', '6.3': 'fxp-refused', '7.1': 'aborted', '7.2': 'fxp-refused'}, evidence: () => ({'1.1': [68,69,70,72,73,173,176], '1.2': [188,189], '2.1': [63,64,69,70,167], '3.1': [247,248], '4.1': [242,247,248], '4.2': [284,286,287,338,342,343], '5.1': [281,285,286,287,343,344], '5.2': [380,381], '6.1': [377,380,381], '6.2': [417,419,420,471,473], '6.3': [487,490,491], '7.1': [414,418,419,420,473,474], '7.2': [490,491]}) },
+  { fixture: 'a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.2': 'fxp-refused', '1.3': 'server-refused', '2.1': 'aborted', '2.2': 'fxp-refused', '3.1': 'aborted'}, evidence: () => ({'1.2': [74,75,76], '1.3': [113,115,117,118], '2.1': [61,62,69], '2.2': [75,76], '3.1': [111,112,121,128]}) },
+  { fixture: 'a68-fxp-stor-refused-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '1.2': 'fxp-refused', '1.3': 'server-refused', '2.1': 'aborted', '2.2': 'fxp-refused', '3.1': 'aborted'}, evidence: () => ({'1.1': [67,68,69,130,131], '1.2': [137,138,139], '1.3': [176,177,178,239,241,242,243], '2.1': [62,63,68,69,131,132], '2.2': [138,139], '3.1': [174,175,177,178,241,246,253]}) },
   // Sixty-seventh verdict audit (verdicts-audit67.test.ts): who gave up on a time limit. lftp's
   // net:timeout and wget's --read-timeout on data the path dropped (stalled at the client, path loss
   // at the server), curl's --max-time on a moving download (aborted: the client stopped it), vsftpd's
@@ -1167,6 +1180,12 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Sixty-eighth audit: FXP copies whose ABOR came to nothing (225): completed on both servers, at
+  // the router and at the client (which sees only the two control connections).
+  'a68-fxp-abort-source-vsftpd-pyftpdlib-python',
+  'a68-fxp-abort-source-client-side-vsftpd-pyftpdlib-python',
+  'a68-fxp-abort-oob-vsftpd-pyftpdlib-python',
+  'a68-fxp-abort-oob-client-side-vsftpd-pyftpdlib-python',
   // Sixty-seventh audit (verdicts-audit67.test.ts): 4 % random loss on control and data at both capture
   // points, a slow STOR whose client's speed limit never fired, a download whole before the client's
   // timeout (the stopped server's FIN and 226 after): all complete. curl's speed limit giving up on a
@@ -1645,7 +1664,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(42);
+    expect(codes).toHaveLength(43);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1659,7 +1678,7 @@ describe('diagnose catalog', () => {
     // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks. session-ended-first (checks/connect.ts
     // checkSessionEndedFirst): 41 codes, 30 transfer checks. The aborted check gives unconfirmed when the data had
     // arrived whole before the server's error reply: 42 codes. aborted is also an inferred transfer's whose data's
-    // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31.
-    expect(TRANSFER_CHECKS).toHaveLength(31);
+    // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks.
+    expect(TRANSFER_CHECKS).toHaveLength(32);
   });
 });

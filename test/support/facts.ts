@@ -46,6 +46,8 @@ export interface Facts {
     filter?: string;
     /** Data bytes the capture lacks by that filter's design. */
     data_bytes_missing?: number;
+    /** The capture point sees only the control connections (an FXP copy's client side: its data runs between the two servers). */
+    control_only?: string;
     /** The capture began during a transfer. */
     starts_midstream?: boolean;
     /** The file whose transfer was running when the capture began (the others came after it). */

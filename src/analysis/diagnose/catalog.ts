@@ -183,6 +183,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'AllowForeignAddress on, pyftpdlib permit_foreign_addresses=True) and let the other accept the connection ' +
       '(vsftpd pasv_promiscuous=YES); otherwise let the client copy through itself (lftp set ftp:use-fxp no).',
   },
+  'fxp-unreached': {
+    title: 'a server-to-server copy (FXP) failed between the two servers: one could not connect to the other',
+    advice:
+      "The data connection of an FXP copy runs between the two servers, not through the client: the client's own firewall " +
+      "or NAT is no part of it. Open the passive server's port range to the other server's address on every firewall " +
+      'between the two servers and on the passive server itself, or swap which server is passive (lftp ' +
+      'ftp:fxp-passive-source); otherwise let the client copy through itself (lftp set ftp:use-fxp no).',
+  },
   'tls-hidden': {
     title: 'the control channel is encrypted (FTPS, or RFC 2228 protection)',
     advice:

@@ -25,6 +25,7 @@ export type CauseCode =
   | 'nat64-active'
   | 'bounce'
   | 'fxp-refused'
+  | 'fxp-unreached'
   | 'tls-hidden'
   | 'server-refused'
   | 'control-cut'

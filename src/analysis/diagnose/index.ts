@@ -7,6 +7,7 @@ import { notFollowed } from '../not-followed.js';
 import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
 import { fillSettings } from '../server-software.js';
+import { checkFxpUnreached } from './checks/fxp.js';
 import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
@@ -62,6 +63,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   // First: the announcement never reached the other side, so what was (not) done with its address is no cause.
   checkSplitStall,
   checkFxpRefused,
+  // An FXP copy's connection between the two servers: not the client's active or passive data connection.
+  checkFxpUnreached,
   // Before the bounce and address mismatches: an address of the other family, not a NAT's leftover.
   checkNat64Active,
   checkNat64Passive,
@@ -94,7 +97,9 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkStalled,
   checkCaptureGap,
   checkServerRefused,
-  checkNotInCapture,
+  // An FXP copy's data connection runs between the two servers: a capture point it does not pass (the
+  // client's) lacks it by design, not by a capture's fault.
+  (ctx) => (ctx.transfer.fxp !== undefined && ctx.transfer.connection === null ? null : checkNotInCapture(ctx)),
   checkNoAttempt,
 ];
 
@@ -103,8 +108,17 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
  * (gaps, a data connection not captured) is its verdict's to say, not a failure.
  */
 const CHECKS_WHEN_COMPLETE: TransferCheck[] = [checkBounce];
+/**
+ * An FXP copy's PORT half with no command of its own is not unused for want of one: the other server
+ * used its connection (checks/fxp.ts words the copy's failures); a refusal of some other command
+ * (lftp's SIZE of the destination, 550 before the copy) is not why.
+ */
+const unlessFxp =
+  (check: TransferCheck): TransferCheck =>
+  (ctx) =>
+    ctx.transfer.fxp !== undefined ? null : check(ctx);
 /** An unused announcement is only worth a word when it was wrong, or a refusal stopped its use. */
-const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkNotLoggedIn, checkFxpRefused, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkAnnounceMalformed, checkServerRefused];
+const CHECKS_WHEN_UNUSED: TransferCheck[] = [checkNotLoggedIn, checkFxpRefused, checkFxpUnreached, checkBounce, checkActiveAddressMismatch, checkPassiveAddressMismatch, checkAnnounceMalformed, unlessFxp(checkServerRefused)];
 
 /** A transfer left unfinished in a capture of one direction: only what that direction can show. */
 const CHECKS_WHEN_ONE_WAY: TransferCheck[] = [checkOneWaySynRepeated];

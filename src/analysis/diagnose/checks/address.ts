@@ -11,6 +11,7 @@ import type { Diagnosis, TransferContext } from '../types.js';
 import { hopsAway } from '../vantage.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
+import { refusesByPolicy } from './fxp.js';
 
 import { clientEndUndecided } from '../../own-addresses.js';
 import { activeMismatch, refusedAsForeign, type ActiveMismatch } from '../../active-mismatch.js';
@@ -40,7 +41,8 @@ export function checkFxpRefused(ctx: TransferContext): Diagnosis | null {
   if (!otherSession || !other) return null;
   const [portSide, portSession] = t.mode === 'active' ? [t, s] : [other, otherSession];
   const refusal = portSide.announce?.reply;
-  if (!refusal || refusal.code < 400) return null;
+  // A 425 is the server's failed attempt to connect (checks/fxp.ts), not a refusal of the address.
+  if (!refusal || !refusesByPolicy(refusal)) return null;
   const port = portSide.announce!;
   const named = ep(port.endpoint!);
   const details =

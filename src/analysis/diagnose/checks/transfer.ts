@@ -423,7 +423,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? ", although neither end had closed or reset it before that reply (no FIN, no reset from either in the capture): something other than the client had reset the server's end, " +
               "a firewall's REJECT on the path or on the server's own host, which this capture cannot tell apart"
             : '')
-        : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
+        : t.fxp !== undefined && c.rst.by === 'client'
+          ? `The other server of the FXP copy, ${c.client.ip} (the far end of the data connection, not the FTP client), reset the data connection at frame ${c.rst.frame}`
+          : `The ${c.rst.by} reset the data connection at frame ${c.rst.frame}`,
     });
   }
   // The server, sending, closed a data connection the capture holds whole before the announced size,
@@ -529,10 +531,14 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // capture shows what was sent, the acknowledgements what arrived.
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
   // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
-  const receiverHadAll = trailing > 0 && c!.rst!.by === dataReceiver(t.direction) && c!.rst!.acksAll === true && !forged;
+  // No transfer command (an FXP copy's PORT half): the data went whichever way the bytes went.
+  const receiver = t.direction === null && c ? (c.bytesToServer >= c.bytesToClient ? 'server' : 'client') : dataReceiver(t.direction);
+  const receiverHadAll = trailing > 0 && c!.rst!.by === receiver && c!.rst!.acksAll === true && !forged;
+  // An FXP copy's data connection has the other server where the client would be.
+  const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
   if (receiverHadAll) {
     details.push(
-      `${t.bytes} bytes${expected} had been sent; the ${c!.rst!.by}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
+      `${t.bytes} bytes${expected} had been sent; the ${endName(c!.rst!.by)}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
     );
   } else if (trailing > 0 && c!.tls) {
     // TLS on the data connection: the acknowledgements count TCP bytes (the sender's TLS records), the
@@ -544,14 +550,15 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
         `the ${receiver} had acknowledged ${Math.max(0, records - trailing)} bytes of those records (TCP payload, the TLS handshake's included) when the reset came`,
     );
   } else if (trailing > 0) {
-    const receiver = dataReceiver(t.direction);
     details.push(
-      `${t.bytes} bytes${expected} had been sent; the ${receiver} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
+      `${t.bytes} bytes${expected} had been sent; the ${endName(receiver)} had acknowledged ${Math.max(0, t.bytes + c!.gapBytes + c!.undeliveredBytes - trailing)} of them when the reset came`,
     );
   } else if (unconfirmed !== null) {
     details.push(
       `Every one of the ${t.bytes} bytes${expected} had arrived, then the sender's FIN (frame ${unconfirmed}): the data was whole, and the server's ${t.reply!.code} ended the transfer without confirming it`,
     );
+  } else if (c === null && t.fxp !== undefined) {
+    details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
   const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
@@ -582,6 +589,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+        : c?.rst?.by === 'server' && unseenReset === null && t.fxp !== undefined && t.request === null && !forged
+          ? `An FXP copy: the other server (${c.client.ip}) sent into this data connection on its own transfer command (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given one for it, and this server reset it. Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to.`
+        : c?.rst?.by === 'client' && unseenReset === null && t.fxp !== undefined
+          ? `The other server of the FXP copy (${c.client.ip}) reset the data connection, not the FTP client: look at that server's side of the copy (its reply to its own transfer command, transfer ${t.fxp.session}.${t.fxp.transfer}) and its log.`
         : c?.rst?.by === 'client' && unseenReset === null
           ? 'The client reset the data connection: it was interrupted, timed out or was killed — look at the client side.'
           : left !== null && left.how === 'quit'
