@@ -1268,12 +1268,19 @@ export function decideVerdicts(a: Analysis): void {
  * transfer in progress; vsftpd "225 No transfer to ABOR."): it found nothing to abort.
  */
 function abortFoundNothing(t: Transfer, s: Session): boolean {
-  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  const abor = aborOf(t, s);
   return abor?.reply?.code === 225 && t.reply !== null && abor.reply.frame > t.reply.frame;
 }
 
 /** The ABOR that followed a transfer command has no reply in the capture. */
 function abortUnanswered(t: Transfer, s: Session): boolean {
-  const abor = s.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
+  const abor = aborOf(t, s);
   return abor !== undefined && abor.reply === null;
+}
+
+/** The transfer's ABOR command, found by its frame in the session's order (a scan per transfer is quadratic). */
+function aborOf(t: Transfer, s: Session): Command | undefined {
+  if (t.abortFrame === null) return undefined;
+  for (const x of sessionOrder(s).commandsBetween(t.abortFrame - 1, t.abortFrame + 1)) if (x.command === 'ABOR') return x;
+  return undefined;
 }
