@@ -67,6 +67,9 @@ export class DataConnections {
   private readonly closes = new WeakMap<Transfer, DataEnds>();
   /** Each transfer's data connection route, for its byte count while the capture is read. */
   private readonly routeOf = new WeakMap<Transfer, DataRoute>();
+  /** The transfers that are an FXP copy's halves (fxpHalf), as of `fxpHalvesOf` routes. */
+  private fxpHalves: WeakSet<Transfer> | null = null;
+  private fxpHalvesOf = 0;
 
   constructor(private readonly options: DataConnectionsOptions) {}
 
@@ -161,7 +164,17 @@ export class DataConnections {
 
   /** Whether the transfer's data connection was linked as an FXP copy's (a PASV and a PORT of two sessions). */
   fxpHalf(t: Transfer): boolean {
-    return this.routes.some((d) => d.link.peer !== undefined && (d.link.transfer === t || d.link.peer.transfer === t));
+    if (this.fxpHalves === null || this.fxpHalvesOf !== this.routes.length) {
+      // Gathered once (again only if routes were added): a scan of every route per transfer is quadratic.
+      this.fxpHalves = new WeakSet();
+      for (const d of this.routes) {
+        if (d.link.peer === undefined) continue;
+        this.fxpHalves.add(d.link.transfer);
+        this.fxpHalves.add(d.link.peer.transfer);
+      }
+      this.fxpHalvesOf = this.routes.length;
+    }
+    return this.fxpHalves.has(t);
   }
 
   /** After the sessions are numbered: each FXP pair names the other. */
