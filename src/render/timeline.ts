@@ -209,8 +209,12 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   // Each transfer by the frame of its preliminary reply (150): the note on one the capture holds late.
   const transferOfReply = new Map<number, Transfer>();
   for (const t of s.transfers) if (t.preliminary !== null) transferOfReply.set(t.preliminary.frame, t);
+  // An FXP half's data connection is drawn in the other session's ladder (its transfer's there): this
+  // session's half is noted under its reply, as one with no data connection.
+  const drawn = new Set<number>();
+  for (const e of l.events) if (e.conn.role === 'data' && e.conn.transfer !== null) drawn.add(e.conn.transfer);
   for (const t of s.transfers) {
-    if (t.connection !== null || t.diagnosis === null) continue;
+    if ((t.connection !== null && drawn.has(t.id)) || t.diagnosis === null) continue;
     // An announcement nothing answered (its control connection stalled): under the announcement itself.
     const frame = t.reply?.frame ?? t.announce?.reply?.frame ?? t.announce?.frame;
     if (frame === undefined) continue;
@@ -218,7 +222,9 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
   }
   const failureNote = (t: Transfer, d: Diagnosis): LadderRow => ({
     kind: 'note',
-    text: `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[d.cause].title}${t.connection === null ? ' (no data connection)' : ''}`,
+    text:
+      `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[d.cause].title}` +
+      (t.connection === null ? ' (no data connection)' : t.fxp !== undefined ? ` (its data connection, between the two servers, is in session ${t.fxp.session}'s ladder)` : ''),
   });
 
   for (const e of l.events) {
