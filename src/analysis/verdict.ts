@@ -253,6 +253,17 @@ function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
   return reachedDataHosts(s).has(a.endpoint.ip);
 }
 
+/** Per session, once: whether any of its transfers is a half of an FXP copy (a PASV or PORT for another server). */
+const fxpSessions = new WeakMap<Session, { transfers: number; fxp: boolean }>();
+
+function copiesBetweenServers(s: Session): boolean {
+  const known = fxpSessions.get(s);
+  if (known !== undefined && known.transfers === s.transfers.length) return known.fxp;
+  const fxp = s.transfers.some((x) => x.fxp !== undefined);
+  fxpSessions.set(s, { transfers: s.transfers.length, fxp });
+  return fxp;
+}
+
 /** Per session, once: the addresses its client's own data connections reached (client-initiated, established). */
 const reached = new WeakMap<Session, { transfers: number; hosts: Set<string> }>();
 
@@ -395,7 +406,10 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     // settled after the session's other transfers: failed unless the client recovered). Not one whose
     // PASV came before the capture: whether the client was still there to use it is not in it. Nor
     // one the client may have used in control bytes the capture lost (its command and data lost too).
-    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !c && gaveUpOn(t, s) && holdsData()) return 'failed';
+    // Nor, in a session whose client copies between servers (FXP), one it asked for the other server
+    // to connect to and left when that server's half could not go on (lftp's reverse attempt after a
+    // data timeout): the client itself never connects to it.
+    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !c && gaveUpOn(t, s) && holdsData() && !copiesBetweenServers(s)) return 'failed';
     return 'unused';
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up

@@ -188,4 +188,16 @@ describe('sixty-eighth audit: vsftpd\'s data timeout on a copy the path between 
     expect(transfer(an, '2.1').verdict).toMatchObject({ kind: 'aborted', by: 'server', cause: 'path-loss' });
     expect(transfer(an, '1.1').verdict).toMatchObject({ kind: 'aborted', by: 'client' });
   });
+
+  it("at the router and at the client: lftp's PASV to pyftpdlib for the reverse copy (frame 188 at the router), left when vsftpd's session had gone, is unused, not 'nobody connected'", async () => {
+    for (const name of ['a68-fxp-data-timeout-vsftpd-pyftpdlib-lftp', 'a68-fxp-data-timeout-client-side-vsftpd-pyftpdlib-lftp']) {
+      const an = await analyze(name);
+      const t = transfer(an, '1.2');
+      expect([t.mode, t.announce?.command, t.announce?.endpoint?.ip, t.request, t.connection, t.status, t.diagnosis]).toEqual(['passive', 'PASV', '203.0.113.30', null, null, 'unused', null]);
+    }
+    // The router's capture holds the servers' data connections: the rule for a PASV nobody connected to would apply, but this client copies between servers.
+    const router = await analyze('a68-fxp-data-timeout-vsftpd-pyftpdlib-lftp');
+    expect(transfer(router, '1.1').fxp).toBeDefined();
+    expect(transfer(router, '1.2').announce?.reply?.frame).toBe(188);
+  });
 });
