@@ -253,28 +253,30 @@ function leftUntried(t: Transfer, next: Transfer, s: Session): boolean {
   return reachedDataHosts(s).has(a.endpoint.ip);
 }
 
-/** Per session, once: whether any of its transfers is a half of an FXP copy (a PASV or PORT for another server). */
-const fxpSessions = new WeakMap<Session, { transfers: number; fxp: boolean }>();
-
-function copiesBetweenServers(s: Session): boolean {
-  const known = fxpSessions.get(s);
-  if (known !== undefined && known.transfers === s.transfers.length) return known.fxp;
-  const fxp = s.transfers.some((x) => x.fxp !== undefined);
-  fxpSessions.set(s, { transfers: s.transfers.length, fxp });
-  return fxp;
+/**
+ * `compute` of a session, asked per transfer and computed once (again only if its transfers grew in
+ * number): a scan of the session per transfer is quadratic.
+ */
+function perSession<T>(compute: (s: Session) => T): (s: Session) => T {
+  const known = new WeakMap<Session, { transfers: number; value: T }>();
+  return (s) => {
+    const k = known.get(s);
+    if (k !== undefined && k.transfers === s.transfers.length) return k.value;
+    const value = compute(s);
+    known.set(s, { transfers: s.transfers.length, value });
+    return value;
+  };
 }
 
-/** Per session, once: the addresses its client's own data connections reached (client-initiated, established). */
-const reached = new WeakMap<Session, { transfers: number; hosts: Set<string> }>();
+/** Whether any of the session's transfers is a half of an FXP copy. */
+const copiesBetweenServers = perSession((s) => s.transfers.some((x) => x.fxp !== undefined));
 
-function reachedDataHosts(s: Session): Set<string> {
-  const known = reached.get(s);
-  if (known !== undefined && known.transfers === s.transfers.length) return known.hosts;
+/** The addresses the session's client's own data connections reached (client-initiated, established). */
+const reachedDataHosts = perSession((s) => {
   const hosts = new Set<string>();
   for (const x of s.transfers) if (x.connection !== null && x.connection.initiator === 'client' && x.connection.established) hosts.add(x.connection.server.ip);
-  reached.set(s, { transfers: s.transfers.length, hosts });
   return hosts;
-}
+});
 
 /**
  * What a data connection carried of the transfer's data: under TLS, nothing before its handshake

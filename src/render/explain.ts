@@ -19,7 +19,7 @@ import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
 import { escapeText } from './escape.js';
 import { endpoint, seconds } from './format.js';
 import { cutSentence, icmpName, serviceName, tupleEndpoint } from './teach-text.js';
-import { announceConnectFailed, controlSentence, laterAttemptSentence, resumedWords, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noRequestWords, noticeWords, replyCode, replyHeadline, splitStallSentence, verdictLabel, verdictSentence } from './verdict-words.js';
+import { announceConnectFailed, controlSentence, laterAttemptSentence, resumedWords, laterCopyOfPreliminary, leftAfterRefusalWords, loginRetriedClause, turnedAwayReason, turnedAwayWhen, noReplySentence, noReplyWords, noOpAborWords, noRequestWords, noticeWords, replyCode, replyHeadline, splitStallSentence, verdictLabel, verdictSentence } from './verdict-words.js';
 import { portSplitsOf } from '../analysis/passive-port-split.js';
 
 const WIDTH = 78;
@@ -505,7 +505,7 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   if (t.lateAbortFrame !== undefined) {
     subs.push({
       frame: t.lateAbortFrame,
-      text: `The client sends ABOR (frame ${t.lateAbortFrame})${aborReply(t.lateAbortFrame)}; the data still comes whole and the server says ${t.reply?.code ?? '2xx'} for the transfer: nothing is aborted.`,
+      text: `The client sends ABOR (frame ${t.lateAbortFrame})${aborReply(t.lateAbortFrame)}; the data ${noOpAborWords(t, true)}: nothing is aborted.`,
     });
   }
   // Capture order; a stable sort keeps sub-steps of one frame in the order written.

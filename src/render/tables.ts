@@ -15,7 +15,7 @@ import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallC
 import { drawGrid, drawWrapped } from './grid.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
-import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
+import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noOpAborWords, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
 
 /** "1 byte", "260 bytes": the transfer view's raw counts, without separators (as tshark's fields give them). */
 const bytesUnit = (x: number): string => byteCount(x, String);
@@ -233,7 +233,7 @@ export function transferBlockRows(x: Transfer): string[][] {
     const asked = x.verdict.kind === 'incomplete' && x.verdict.underWay?.step === 'aborting';
     rows.push(x.status === 'aborted' ? ['aborted', `ABOR at frame ${x.abortFrame}`] : ['ABOR', `frame ${x.abortFrame}${asked ? ', unanswered when the capture ended' : ''}`]);
   }
-  if (x.lateAbortFrame !== undefined) rows.push(['no-op ABOR', `frame ${x.lateAbortFrame}; the data still came whole and the server said ${x.reply?.code ?? '2xx'}: nothing was aborted`]);
+  if (x.lateAbortFrame !== undefined) rows.push(['no-op ABOR', `frame ${x.lateAbortFrame}; the data ${noOpAborWords(x)}: nothing was aborted`]);
   rows.push(['verdict', verdictSentence(x)]);
   return rows;
 }

@@ -11,7 +11,7 @@ import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandLine } from '../ftp/commands.js';
 import { escapeText } from './escape.js';
 import { relative, seconds } from './format.js';
-import { laterCopyOfPreliminary, loginRefusedNote, tlsRefusedNote, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
+import { laterCopyOfPreliminary, loginRefusedNote, tlsRefusedNote, noOpAborWords, noReplySentence, noticeWords, replyCode, turnedAwayReason, turnedAwayWhen, verdictLabel } from './verdict-words.js';
 import { wrap } from './wrap.js';
 import { ASCII_LINES, cutSentence, fit, icmpName, transferPurpose, tupleText, UNICODE_LINES, type LineSet } from './teach-text.js';
 
@@ -303,7 +303,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     }
     if (e.kind === 'command') {
       const done = lateAborts.get(e.command.frame);
-      if (done) rows.push({ kind: 'note', text: `ABOR for transfer ${done.id}: its data still came whole and the server said ${done.reply?.code ?? '2xx'}; nothing was aborted` });
+      if (done) rows.push({ kind: 'note', text: `ABOR for transfer ${done.id}: its data ${noOpAborWords(done)}; nothing was aborted` });
       for (const { t, d } of failedAt.get(e.command.frame) ?? []) rows.push(failureNote(t, d));
       failedAt.delete(e.command.frame);
     }

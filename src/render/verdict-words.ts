@@ -777,6 +777,17 @@ export function announceConnectFailed(t: Transfer): boolean {
   return r.code === 425 || (r.code >= 400 && r.code < 500 && c.synFrame !== null && c.synFrame < r.frame);
 }
 
+/**
+ * What came of a no-op ABOR's transfer (Transfer.lateAbortFrame), after "the data" or "its data": "still
+ * came whole and the server said 226"; its final reply in bytes the capture lost (session-builder.ts
+ * skipRepliesInGap), no reply is claimed. `present`: explain's narration.
+ */
+export function noOpAborWords(t: Transfer, present = false): string {
+  const came = present ? 'still comes whole' : 'still came whole';
+  if (t.reply === null) return `${came}, and the server's final reply is in bytes the capture lost`;
+  return `${came} and the server ${present ? 'says' : 'said'} ${t.reply.code}`;
+}
+
 /** What a transfer with no transfer command was, for a story's title (explain, report). */
 export function noRequestWords(t: Transfer): string {
   const refused = refusedAnnouncement(t);
