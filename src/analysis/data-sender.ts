@@ -26,6 +26,12 @@ export function dataSenderOf(t: Transfer): Side | null {
   return c.bytesToClient > c.bytesToServer ? 'server' : 'client';
 }
 
+/** The side that received a transfer's data: dataSenderOf's other side, else dataReceiver's default. */
+export function dataReceiverOf(t: Transfer): Side {
+  const sender = dataSenderOf(t);
+  return sender === null ? dataReceiver(t.direction) : sender === 'server' ? 'client' : 'server';
+}
+
 /** The other side of dataSender, with its default: without a command, data is taken to go to the client. */
 export function dataReceiver(direction: Transfer['direction']): Side {
   return direction === 'upload' ? 'server' : 'client';

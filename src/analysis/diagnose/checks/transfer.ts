@@ -3,7 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { familyCrossing } from '../../nat64.js';
-import { dataReceiver, dataSender, dataSenderOf } from '../../data-sender.js';
+import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
@@ -532,7 +532,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
   // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
   // No transfer command (an FXP copy's PORT half): the data went whichever way the bytes went.
-  const receiver = t.direction === null && c ? (c.bytesToServer >= c.bytesToClient ? 'server' : 'client') : dataReceiver(t.direction);
+  const receiver = dataReceiverOf(t);
   const receiverHadAll = trailing > 0 && c!.rst!.by === receiver && c!.rst!.acksAll === true && !forged;
   // An FXP copy's data connection has the other server where the client would be.
   const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
