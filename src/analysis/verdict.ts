@@ -440,14 +440,23 @@ function storyLetGo(s: Session): boolean {
  * close (FIN or RST) of the control connection, with no other command after the request. Where and
  * when the client ended it, or null.
  */
-export function clientEndedAfterRequest(t: Transfer, s: Session): { frame: number; time: number; how: 'quit' | 'fin' | 'rst' } | null {
-  if (t.request === null) return null;
-  for (const x of sessionOrder(s).commandsBetween(t.request.frame)) {
-    if (x.command === null) continue;
+export function clientEndedAfterRequest(t: Transfer, s: Session): ClientEnd | null {
+  return t.request === null ? null : clientEndedAfter(t, s, t.request.frame);
+}
+
+type ClientEnd = { frame: number; time: number; how: 'quit' | 'fin' | 'rst' };
+
+/**
+ * The client's end of its session after `from` (the transfer's announcement, or its command), with no
+ * command between but the transfer's own: its QUIT, or its close of the control connection; or null.
+ */
+export function clientEndedAfter(t: Transfer, s: Session, from: number): ClientEnd | null {
+  for (const x of sessionOrder(s).commandsBetween(from)) {
+    if (x.command === null || x.frame === t.request?.frame) continue;
     return x.command === 'QUIT' ? { frame: x.frame, time: x.time, how: 'quit' } : null;
   }
   const end = s.closedBy;
-  return end !== null && end.by === 'client' && end.frame > t.request.frame ? { frame: end.frame, time: end.time, how: end.how } : null;
+  return end !== null && end.by === 'client' && end.frame > from ? { frame: end.frame, time: end.time, how: end.how } : null;
 }
 
 /**

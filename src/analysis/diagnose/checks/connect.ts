@@ -5,6 +5,7 @@
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
 import { sessionOrder } from '../../session-order.js';
+import { clientEndedAfter } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
@@ -153,15 +154,8 @@ const QUICK_WORDS = 'its attempt failed at once on its own side (a reset or an u
  */
 function endedAtOnce(t: Transfer, s: Session): number | null {
   const at = t.announce!;
-  let end: number | null = null;
-  for (const c of sessionOrder(s).commandsBetween(at.frame)) {
-    if (c.frame === t.request?.frame) continue;
-    if (c.command !== 'QUIT') return null;
-    end = c.time;
-    break;
-  }
-  if (end === null && s.closedBy?.by === 'client' && s.closedBy.frame > at.frame) end = s.closedBy.time;
-  return end !== null && end - at.time < QUICK_GIVE_UP ? end - at.time : null;
+  const end = clientEndedAfter(t, s, at.frame);
+  return end !== null && end.time - at.time < QUICK_GIVE_UP ? end.time - at.time : null;
 }
 
 /**
