@@ -4,7 +4,7 @@
 // the full capture's. Not part of `npm test`: a sweep to run by hand, under nice.
 //
 //   nice -n 15 node scripts/sweep/drop-sweep.mjs [--root DIR] [--only REGEX] [--max-single N]
-//       [--stride N] [--out FILE.json] [--fixtures DIR]
+//       [--stride N] [--filter control|data] [--out FILE.json] [--fixtures DIR]
 //
 // --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
 // of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
@@ -21,6 +21,8 @@ const budget = Number(opt('--budget', '6e6'));
 const burstStride = Number(opt('--stride', '0'));
 const out = opt('--out', null);
 const verbose = flag('--verbose');
+const filter = opt('--filter', null);
+if (filter !== null && filter !== 'control' && filter !== 'data') throw new Error('--filter: control or data');
 
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 
@@ -64,6 +66,8 @@ function compare(full, part, dropped) {
         if (t.kind === 'completed' || t.status === 'complete') v.push({ what: 'failed→complete', ...base });
       }
       if (ft.cause === null && !honestCause(t.cause) && !v.some((x) => x.transfer === ft.id && x.session === fs.id)) v.push({ what: 'new-cause', ...base });
+      // A filtered capture keeps a failure's replies but not always its evidence: a cause it names must be one the variant shows.
+      else if (filter !== null && ft.cause !== null && t.cause !== ft.cause) v.push({ what: 'cause-changed', ...base });
     }
     for (const t of ps.transfers) {
       if (used.has(t)) continue;
@@ -85,6 +89,7 @@ const SYN = 0x02, FIN = 0x01, RST = 0x04;
  * and last 8 frames), singly and as the bursts that begin there, then bulk data at a stride.
  */
 function plan(cap, full) {
+  if (filter !== null) return [filtered(cap, full)];
   const n = cap.records.length;
   const drops = [];
   if (n <= maxSingle) {
@@ -135,6 +140,28 @@ function plan(cap, full) {
     if (fr + len - 1 <= n) drops.push(Array.from({ length: len }, (_, k) => fr + k));
   });
   return drops;
+}
+
+/**
+ * --filter: one variant, the frames a capture filter on the control connections' ports would have
+ * dropped (`control`: everything but the control connections, as `port 21` would; `data`:
+ * the control connections, as `not port 21`). Frames that decode to no TCP stay (ICMP, ARP).
+ */
+function filtered(cap, full) {
+  const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
+  const drop = [];
+  for (const r of cap.records) {
+    let f;
+    try {
+      f = decodeFrame(r);
+    } catch {
+      continue;
+    }
+    if (!f.tcp || !f.ip) continue;
+    const c = [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|');
+    if (controls.has(c) === (filter === 'data')) drop.push(r.frame);
+  }
+  return drop;
 }
 
 const files = fixtureFiles(fixturesDir, only);
