@@ -100,23 +100,15 @@ function plan(cap, full) {
     }
     return drops;
   }
-  const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
+  const controls = controlsOf(full);
   const key = [];
   const conns = new Map();
-  for (const r of cap.records) {
-    let f;
-    try {
-      f = decodeFrame(r);
-    } catch {
-      continue;
-    }
+  for (const { r, f, conn } of decoded(cap)) {
     if (f.icmp) { key.push(r.frame); continue; }
-    if (!f.tcp || !f.ip) continue;
-    const a = `${f.ip.src}:${f.tcp.srcPort}`, b = `${f.ip.dst}:${f.tcp.dstPort}`;
-    const c = [a, b].sort().join('|');
-    if (controls.has(c) || (f.tcp.flags & (SYN | FIN | RST)) !== 0) { key.push(r.frame); continue; }
-    let list = conns.get(c);
-    if (!list) conns.set(c, (list = []));
+    if (conn === null) continue;
+    if (controls.has(conn) || (f.tcp.flags & (SYN | FIN | RST)) !== 0) { key.push(r.frame); continue; }
+    let list = conns.get(conn);
+    if (!list) conns.set(conn, (list = []));
     list.push(r.frame);
   }
   const edges = [];
@@ -143,13 +135,22 @@ function plan(cap, full) {
 }
 
 /**
- * --filter: one variant, the frames a capture filter on the control connections' ports would have
- * dropped (`control`: everything but the control connections, as `port 21` would; `data`:
- * the control connections, as `not port 21`). Frames that decode to no TCP stay (ICMP, ARP).
+ * --filter: one variant, the frames a capture filter on the control connections would have dropped
+ * (`control`: everything but the control connections' TCP, ICMP included, as "tcp port 21" would;
+ * `data`: the control connections, as "not port 21").
  */
 function filtered(cap, full) {
-  const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
+  const controls = controlsOf(full);
   const drop = [];
+  for (const { r, conn } of decoded(cap)) {
+    const control = conn !== null && controls.has(conn);
+    if (filter === 'data' ? control : !control) drop.push(r.frame);
+  }
+  return drop;
+}
+
+/** Each record's decoded frame and its connection (its two endpoints, sorted), null where it carries no TCP over IP. */
+function* decoded(cap) {
   for (const r of cap.records) {
     let f;
     try {
@@ -157,12 +158,12 @@ function filtered(cap, full) {
     } catch {
       continue;
     }
-    if (!f.tcp || !f.ip) continue;
-    const c = [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|');
-    if (controls.has(c) === (filter === 'data')) drop.push(r.frame);
+    yield { r, f, conn: f.tcp && f.ip ? [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|') : null };
   }
-  return drop;
 }
+
+/** The full capture's control connections, as `decoded` names connections. */
+const controlsOf = (full) => new Set(full.map((s) => s.key.split('>').sort().join('|')));
 
 const files = fixtureFiles(fixturesDir, only);
 const t0 = Date.now();
