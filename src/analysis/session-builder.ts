@@ -640,7 +640,8 @@ export class SessionBuilder {
     // The server speaks first: its greeting (120 then 220, or 421 when it refuses service) answers
     // no command, even when an impatient client pipelined commands before it arrived.
     // A first line with no reply code is another service's banner (SSH on port 21), not a greeting.
-    if (first && !s.midstream && reply.code === 0) {
+    // Not a first line the capture cut short (its snapshot length) showing no more than digits: a reply code cut in two.
+    if (first && !s.midstream && reply.code === 0 && !(cutShort(reply.malformed) && /^\d{0,2}$/.test(reply.text))) {
       s.notFtp ??= { by: 'server', frame: reply.frame, line: reply.text.split('\n')[0], protocol: foreignProtocol(e.text) };
     }
     if (first && !s.midstream && GREETING_CODES.has(reply.code)) {

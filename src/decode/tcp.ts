@@ -57,7 +57,11 @@ export function parseTcpOptions(b: Uint8Array, start: number, end: number, capEn
       opts.push({ kind, name: 'malformed', reason: `option ${kind} of length ${len} runs past the header by ${i + len - end} bytes` });
       break;
     }
-    if (i + len > capEnd) break;
+    if (i + len > capEnd) {
+      // Cut by the snapshot length: a timestamp option's TSval may still be whole, as tshark reads it.
+      if (kind === TCP_OPTION.TIMESTAMP && len === TCP_OPTION_LENGTH[kind] && i + 6 <= capEnd) opts.push({ kind: 8, name: 'timestamp', tsval: u32(b, i + 2), tsecr: null });
+      break;
+    }
     const want = TCP_OPTION_LENGTH[kind];
     if (want !== undefined && len !== want) {
       opts.push({ kind, name: 'malformed', reason: `option ${kind} has length ${len} (should be ${want})` });

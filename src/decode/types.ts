@@ -84,7 +84,8 @@ export type TcpOption =
   | { kind: 3; name: 'wscale'; shift: number }
   | { kind: 4; name: 'sack-permitted' }
   | { kind: 5; name: 'sack'; blocks: Array<[number, number]> }
-  | { kind: 8; name: 'timestamp'; tsval: number; tsecr: number }
+  /** `tsecr` null: the capture's snapshot length cut the option after its TSval. */
+  | { kind: 8; name: 'timestamp'; tsval: number; tsecr: number | null }
   | { kind: number; name: 'unknown'; length: number; data: Uint8Array }
   | { kind: number; name: 'malformed'; reason: string };
 

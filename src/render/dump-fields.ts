@@ -158,12 +158,10 @@ export function tcpOptionLines(options: readonly TcpOption[]): DumpLine[] {
           text: `SACK, length ${2 + 8 * o.blocks.length}: ${o.blocks.map(([l, r]) => `${l}-${r}`).join(' ')}`,
         };
       case 'timestamp': {
-        const line: DumpLine = { level: 2, text: `Timestamps, length ${TCP_OPTION_LENGTH[TCP_OPTION.TIMESTAMP]}: TSval ${o.tsval}, TSecr ${o.tsecr}` };
+        const line: DumpLine = { level: 2, text: `Timestamps, length ${TCP_OPTION_LENGTH[TCP_OPTION.TIMESTAMP]}: TSval ${o.tsval}, TSecr ${o.tsecr ?? '(not captured)'}` };
         if (first('ts')) {
-          line.fields = [
-            { tshark: 'tcp.options.timestamp.tsval', value: o.tsval },
-            { tshark: 'tcp.options.timestamp.tsecr', value: o.tsecr },
-          ];
+          line.fields = [{ tshark: 'tcp.options.timestamp.tsval', value: o.tsval }];
+          if (o.tsecr !== null) line.fields.push({ tshark: 'tcp.options.timestamp.tsecr', value: o.tsecr });
         }
         return line;
       }

@@ -146,7 +146,8 @@ export function ourFields(f: DecodedFrame, occurrence: Occurrence = 'first'): Fi
       else if (o.name === 'sack-permitted') r['tcp.options.sack_perm'] = 'present';
       else if (o.name === 'timestamp') {
         r['tcp.options.timestamp.tsval'] ??= dec(o.tsval);
-        r['tcp.options.timestamp.tsecr'] ??= dec(o.tsecr);
+        // Null: the snapshot length cut the option after its TSval; tshark has no TSecr then either.
+        if (o.tsecr !== null) r['tcp.options.timestamp.tsecr'] ??= dec(o.tsecr);
       }
     }
   }

@@ -1203,6 +1203,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Seventy-second audit: lftp's LIST and RETR captured with tcpdump -s 68 (two bytes of each line): nothing failed.
+  'a72-snaplen68-vsftpd-lftp',
   // Sixty-eighth audit: FXP copies whose ABOR came to nothing (225): completed on both servers, at
   // the router and at the client (which sees only the two control connections).
   'a68-fxp-abort-source-vsftpd-pyftpdlib-python',

@@ -123,3 +123,20 @@ describe('seventy-second audit: a passive port left after a connect the capture 
     for (const text of [diagnose, transfers, explain]) expect(flat(text)).not.toMatch(ABSENCE_CLAIMS);
   });
 });
+
+describe("seventy-second audit: tcpdump's old default snapshot length, 68 bytes", () => {
+  it('a72-snaplen68-vsftpd-lftp: a greeting cut to "22" by the capture is no other service\'s banner (not not-ftp)', async () => {
+    const name = 'a72-snaplen68-vsftpd-lftp';
+    expect(facts(name).capture.snaplen).toBe(68);
+    // tshark sees the greeting's first two bytes only: frame 6, "22".
+    const greeting = tsv(name, 'fields').find((r) => r['tcp.srcport'] === '21' && Number(r['tcp.len']) > 0)!;
+    expect([greeting['frame.number'], greeting['frame.cap_len'], Number(greeting['frame.len']) > 68]).toEqual(['6', '68', true]);
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect(s.notFtp).toBeUndefined();
+    expect(s.diagnosis?.cause).not.toBe('not-ftp');
+    expect(a.capture.warnings.map((w) => w.code)).toContain('truncated-packets');
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    for (const text of [summary, diagnose]) expect(flat(text)).not.toMatch(/not FTP|not-ftp|does not run an FTP server|speaks no FTP/);
+  });
+});
