@@ -170,6 +170,9 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
   // Its final reply came, in bytes the capture lost (the client went on once it had it): it ended, it did not stall.
   if (t.replyInGap !== undefined) return null;
+  // The sender's own pause, ended by its own close and error reply (a server that read a file that
+  // changed, or slept for its rate limit and then failed to read): the aborted check's, not a stall.
+  if (senderPausedThenStopped(t) !== null) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   // TLS hid the command and its replies (no key log): the data's direction is only what the bytes
@@ -431,12 +434,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // The server, sending, closed a data connection the capture holds whole before the announced size,
   // and then said it failed: it stopped on its own (a file that ended early, a read error), nothing cut it.
   const stoppedItself = serverStoppedItself(t);
+  const paused = senderPausedThenStopped(t);
   if (stoppedItself !== null) {
     stops.push({
       frame: stoppedItself.fin,
       words:
         `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${sentOf({ bytes: t.bytes, expected: stoppedItself.expected, fileBytes: textFileBytes(t) }, 'it announced')}, ` +
-        'with no reset and nothing missing from the capture: it stopped sending on its own',
+        'with no reset and nothing missing from the capture: it stopped sending on its own' +
+        (paused !== null
+          ? ` (before that FIN it had sent nothing for ${secondsText(paused.seconds)} after frame ${paused.lastData}, every byte acknowledged and the client's window open: the pause was its own, not the client's or the network's)`
+          : ''),
     });
   }
   // An error reply that names its reason by code (552: the storage allocation, 451: a local error)
@@ -622,7 +629,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
               ? SERVER_END_RESET_ADVICE
               : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
-    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
+    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [paused?.lastData ?? null, stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
   const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
@@ -724,6 +731,22 @@ function serverStoppedItself(t: Transfer): { fin: number; expected: number } | n
   if (!c || t.abortFrame !== null || expected === null || carriesExpected(t) || !t.reply || t.reply.code < 400 || !heldWhole(t)) return null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
   return fin !== undefined && fin.frame < t.reply.frame ? { fin: fin.frame, expected } : null;
+}
+
+/**
+ * A download whose server went silent for long (STALL_SECONDS) and then closed the data connection
+ * itself and answered with an error (serverStoppedItself), while nothing held its data back: the
+ * client never shut its window and had acknowledged every byte. The silence was the server's own
+ * (pure-ftpd sleeping for its bandwidth limit before its next read, which found the file truncated:
+ * "451 Error during read"), not a stall of the receiver or of the path: its FIN came in sequence
+ * right after its last data, so nothing was sent and lost in between. The pause, or null.
+ */
+function senderPausedThenStopped(t: Transfer): { seconds: number; lastData: number } | null {
+  const c = t.connection;
+  if (!c || c.lastData === null || c.zeroWindowFrames.length > 0 || c.unacknowledgedBytes > 0 || serverStoppedItself(t) === null) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
+  const seconds = fin !== undefined ? fin.time - c.lastData.time : 0;
+  return seconds >= STALL_SECONDS ? { seconds, lastData: c.lastData.frame } : null;
 }
 
 /**
