@@ -78,11 +78,13 @@ function sentShort(t: Transfer): boolean {
  * The sender closed a data connection the capture holds whole after more bytes than the session
  * stated, in binary (in ASCII mode the wire may carry a CR more per line end): the file grew on the
  * server while it was sent (a server that reads to the end of the file as it finds it: proftpd,
- * pyftpdlib), or its size was stated wrong. The server's 2xx counts every byte; none was lost.
+ * pyftpdlib) or was replaced after its SIZE, or its size was stated wrong. The server's 2xx counts every byte; none was lost.
  */
 function sentLong(t: Transfer): boolean {
   const expected = expectedBytes(t);
-  return expected !== null && !textMode(t) && t.bytes > expected && heldWhole(t);
+  // TLS records not decrypted are no count of the file's bytes (decrypted, `bytes` are the plaintext's).
+  const tls = t.connection?.tls !== undefined && t.connection.plaintext === undefined;
+  return expected !== null && !tls && !textMode(t) && t.bytes > expected && heldWhole(t);
 }
 
 /** Which end sends a transfer's data (without a command: the server, as for a download). */

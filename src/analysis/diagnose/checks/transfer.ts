@@ -836,7 +836,7 @@ const REFUSALS: Record<number, string> = {
  * What a 550's own text says was wrong with the name: servers say it (proftpd "Not a regular file",
  * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
  */
-const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string }> = [
+const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string; missing?: true }> = [
   {
     // proftpd PathDenyFilter "Forbidden filename", pure-ftpd "Prohibited file name".
     text: /(forbidden|prohibited|invalid|illegal|bad) file ?name|file ?name (is )?not allowed/i,
@@ -868,6 +868,7 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
   },
   {
     text: /no such file|not found|does not exist/i,
+    missing: true,
     meaning: 'the file does not exist on the server',
     advice: 'The name does not exist on the server: check the path on the client (and the directory it is taken from: PWD, CWD).',
   },
@@ -1081,6 +1082,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       `The client had asked to start at byte ${rest.offset} (REST ${rest.offset}, frame ${rest.frame})${size !== null ? `; the server gave the file's size as ${size} bytes${rest.offset > size ? ', so the offset is beyond its end' : ''}` : ''}`,
     );
   }
+  // The same path answered SIZE earlier in the session: the file was there then and went before the RETR.
+  const went = !refusedAnnounce && t.direction === 'download' && t.sizeStated !== undefined && file550(reply)?.missing === true ? t.sizeStated : null;
+  if (went !== null) {
+    details.push(
+      `Earlier in this session the server had answered SIZE for the same path with 213 ${went.size} (frame ${went.frame}): the file was there then, ` +
+        `and was deleted, renamed or moved on the server before the ${t.request?.command ?? 'transfer command'}`,
+    );
+  }
   if (!t.connection) details.push('No data connection was attempted');
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
@@ -1117,12 +1126,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : refusalAdvice(reply, t, resumed(t, undefined));
+      : went !== null
+        ? 'The file existed when the client asked its size and was gone when it asked for the file: something on the server removed or renamed it in between (a log rotation, a job that moves finished files away, another session\'s DELE or RNFR/RNTO). Not a wrong path and not the network: fetch it under its new name, or time the download around that job.'
+        : refusalAdvice(reply, t, resumed(t, undefined));
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
+    evidenceFrames(t, [went?.frame, announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
     advice,
   );
 }
