@@ -170,8 +170,8 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.sentLong === true && v.expected !== null) {
         return (
-          `completed${reply}: the server sent ${n(v.bytes)} bytes, more than the ${n(v.expected)} announced, and closed the data connection itself; ` +
-          'the capture holds every byte, so the file on the server grew or was replaced after its size was announced (or its size was announced wrong): nothing was lost.'
+          `completed: ${byteCount(v.bytes)}, all in the capture${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
+          'so the file on the server grew or was replaced after its size was announced (or its size was announced wrong); nothing was lost.'
         );
       }
       // TLS data not decrypted: the bytes counted are TLS records, not the file's.
