@@ -91,8 +91,10 @@ describe('sixty-ninth audit: a download that carried more than its announced siz
       expect([f.file.app_log.at_start, f.client.saved.app_log, f.file.app_log.at_end].map((x: string) => x.split(' ')[0])).toEqual(['24000', '36000', '36000']);
       expect(f.files.map((x: any) => [x.path, x.size, x.received.size, x.received_matches])).toEqual([
         ['a69-app.log', 36000, 36000, true],
-        ['a69-rot.log', 60000, 16384, false],
+        ['a69-rot.log', 16384, 16384, true],
       ]);
+      // The saved rotated log is the first 16384 bytes of the 60000-byte log before its rotation.
+      expect(f.file.rot_log.at_start).toMatch(/^60000 bytes/);
       const a = await analyze(name);
       expect(transfer(a, '1.1').verdict).toMatchObject({ kind: 'completed', bytes: 36000, expected: 24000, missingBytes: 0, sentShort: false, sentLong: true });
       // tshark's frames: the 213 that answers SIZE, and the 226.
