@@ -324,6 +324,12 @@ export class SessionBuilder {
   private renameFrom: string | null = null;
   // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
   private sizes: Map<string, { size: number; frame: number }> | null = null;
+
+  /** A path's stated size (SIZE) forgotten: the session itself wrote, deleted or renamed the file since. */
+  private forgetSize(arg: string): void {
+    const path = this.sizes === null ? null : resolveFtpPath(this.session.cwd, arg);
+    if (path !== null) this.sizes!.delete(path);
+  }
   private commandTransfers: Map<Command, Transfer> | null = null;
   /** The security mechanism an AUTH was accepted with (334/234), e.g. GSSAPI. */
   private securityMechanism: string | null = null;
@@ -980,7 +986,17 @@ export class SessionBuilder {
       case 'RNFR':
         this.renameFrom = reply.code === 350 ? cmd.arg : null;
         break;
+      case 'DELE':
+      case 'STOR':
+      case 'APPE':
+        // The session's own change to a file it had asked the size of: that size no longer stands.
+        if (reply.code < 400) this.forgetSize(cmd.arg);
+        break;
       case 'RNTO':
+        if (ok) {
+          this.forgetSize(cmd.arg);
+          if (this.renameFrom !== null) this.forgetSize(this.renameFrom);
+        }
         if (this.renameFrom !== null) {
           const rename = { from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok };
           if (s.renames === NO_ITEMS) s.renames = [rename];

@@ -1127,7 +1127,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
       : went !== null
-        ? 'The file existed when the client asked its size and was gone when it asked for the file: something on the server removed or renamed it in between (a log rotation, a job that moves finished files away, another session\'s DELE or RNFR/RNTO). Not a wrong path and not the network: fetch it under its new name, or time the download around that job.'
+        ? 'The file existed when the client asked its size and was gone when it asked for the file: something on the server removed or renamed it in between (a log rotation, a job that moves finished files away, a DELE or RNFR/RNTO from another session). Not a wrong path and not the network: fetch it under its new name, or time the download around that job.'
         : refusalAdvice(reply, t, resumed(t, undefined));
   return diagnosis(
     ctx,
