@@ -10,7 +10,8 @@ import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissio
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, serverSettings } from '../../server-software.js';
-import { canSeeArrivalAt } from '../vantage.js';
+import { canSeeArrivalAt, wouldHoldDataSyn } from '../vantage.js';
+import { dataUnseenAdvice, dataUnseenDetail, unlessFiltered } from '../../data-unseen.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
@@ -198,7 +199,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (t.reply && t.reply.code !== 425 && t.reply.code !== 426) return null;
   // Unanswered until the server closed the session, seen where the client's SYN would show: the
   // client never tried, and the server gave up waiting (checkNoAttempt words it).
-  if (serverGaveUpWaiting(t, s) !== null && canSeeArrivalAt(vantage, 'client')) return null;
+  if (serverGaveUpWaiting(t, s) !== null && wouldHoldDataSyn(s, vantage, 'client')) return null;
   const endpoint = ep(t.announce.endpoint);
   // A capture that merges two capture points holds the client's attempt in the other view's session.
   const elsewhere = attemptElsewhere(ctx.analysis, s, t);
@@ -215,6 +216,9 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
   if (elsewhere && vantage.point === 'server-side') {
     details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
+  } else if (s.dataUnseen !== undefined) {
+    details.push(dataUnseenDetail(s.dataUnseen, { session: s.id, transfer: t.id }));
+    advice = dataUnseenAdvice('client');
   } else if (vantage.point === 'server-side' && split) {
     details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitReference(split, t.announce.endpoint.port));
     advice = portSplitAdvice(split);
@@ -228,10 +232,10 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
         `were dropped or sent elsewhere before reaching the server — typically a NAT in front of the server whose clients ` +
-        `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`,
+        `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range${unlessFiltered(s)}`,
     );
   } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
-    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
+    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
     if (quit !== null) {
       gaveUpAfter = quit.failed.connection!.synFrame!;
@@ -573,6 +577,30 @@ export function checkSessionEndedFirst(ctx: TransferContext): Diagnosis | null {
 }
 export const checkPassiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'unanswered');
 
+/**
+ * A 425 for a data connection that is not in a capture holding none between these hosts (a "port
+ * 21" filter: data-unseen.ts): the server's reply says no data connection could be made, and the
+ * capture cannot show whether the side that connects tried, nor what answered it. Before the checks
+ * that read an absent SYN as evidence.
+ */
+export function checkDataUnseen(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const unseen = s.dataUnseen;
+  if (unseen === undefined || t.connection !== null || t.fxp !== undefined || !t.announce?.endpoint || t.reply?.code !== 425) return null;
+  const connector = t.mode === 'active' ? 'server' : 'client';
+  return diagnosis(
+    ctx,
+    t.mode === 'active' ? 'active-unreached' : 'passive-unreached',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}): no data connection from the ${connector} to ${ep(t.announce.endpoint)} was made`,
+      dataUnseenDetail(unseen, { session: s.id, transfer: t.id }),
+    ],
+    evidenceFrames(t, [unseen.reply]),
+    dataUnseenAdvice(connector),
+  );
+}
+
 /** Seconds a server's 425 must come after the transfer command to show that it tried to connect. */
 const TRIED_SECONDS = 1;
 
@@ -595,7 +623,7 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
       `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${waited} after ${t.request.command} (frame ${t.request.frame}): it tried to connect for that long`,
       `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
         `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
-        `then unreachable from the server), or a firewall between them that drops inbound connections`,
+        `then unreachable from the server), or a firewall between them that drops inbound connections${unlessFiltered(s)}`,
     ],
     evidenceFrames(t),
   );
@@ -623,7 +651,7 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
       `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${secondsText(t.reply.time - t.request.time)} after ${t.request.command} (frame ${t.request.frame})`,
       `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
         '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
-        'this point cannot see which',
+        `this point cannot see which${unlessFiltered(ctx.session)}`,
       ...(busy !== null ? [pairInUseWords(busy, ctx.session, t.request.frame) + ', which would fail it at once without a SYN'] : []),
     ],
     evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []),
