@@ -495,6 +495,12 @@ export interface Transfer {
   /** Size announced by the server: "(N bytes)" in the 150 reply, or, for a download, a SIZE reply for the same path. */
   expectedSize: number | null;
   /**
+   * A download's path answered by SIZE earlier in the session (213): that reply's frame and size, the
+   * file as it stood then (a RETR refused as "no such file" after it: the file went in between).
+   * Absent when no SIZE was answered for its path.
+   */
+  sizeStated?: { frame: number; size: number };
+  /**
    * A download's size as pure-ftpd's 150 rounds it ("4096.0 kbytes to download", its frame): the
    * bytes left to send lie between `low` and `high` (paths.ts kbytesFrom150). Only when no exact
    * size was announced; absent otherwise. Never a verdict's `expected`: it cannot say a byte count is whole.

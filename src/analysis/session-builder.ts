@@ -323,7 +323,13 @@ export class SessionBuilder {
   private restOffset: number | null = null;
   private renameFrom: string | null = null;
   // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
-  private sizes: Map<string, number> | null = null;
+  private sizes: Map<string, { size: number; frame: number }> | null = null;
+
+  /** A path's stated size (SIZE) forgotten: the session itself wrote, deleted or renamed the file since. */
+  private forgetSize(arg: string): void {
+    const path = this.sizes === null ? null : resolveFtpPath(this.session.cwd, arg);
+    if (path !== null) this.sizes!.delete(path);
+  }
   private commandTransfers: Map<Command, Transfer> | null = null;
   /** The security mechanism an AUTH was accepted with (334/234), e.g. GSSAPI. */
   private securityMechanism: string | null = null;
@@ -595,7 +601,10 @@ export class SessionBuilder {
     // A SIZE answers for a download only: before an upload it is the server's copy as it stands (the
     // part a resume continues from: wput, curl -C -), not the size of what the upload will carry.
     const size = path !== null && direction === 'download' ? this.sizes?.get(path) : undefined;
-    if (size !== undefined) transfer.expectedSize = size;
+    if (size !== undefined) {
+      transfer.expectedSize = size.size;
+      transfer.sizeStated = { frame: size.frame, size: size.size };
+    }
     (this.commandTransfers ??= new Map()).set(cmd, transfer);
     this.running.push(transfer);
   }
@@ -619,11 +628,13 @@ export class SessionBuilder {
     refused.transferMode = t.transferMode;
     refused.restOffset = t.restOffset;
     refused.expectedSize = t.expectedSize;
+    if (t.sizeStated !== undefined) refused.sizeStated = t.sizeStated;
     t.request = null;
     t.reply = null;
     t.direction = null;
     t.restOffset = null;
     t.expectedSize = null;
+    delete t.sizeStated;
     t.id = this.nextTransferId++;
     const i = s.transfers.lastIndexOf(t);
     if (i >= 0) s.transfers[i] = refused;
@@ -976,7 +987,17 @@ export class SessionBuilder {
       case 'RNFR':
         this.renameFrom = reply.code === 350 ? cmd.arg : null;
         break;
+      case 'DELE':
+      case 'STOR':
+      case 'APPE':
+        // The session's own change to a file it had asked the size of: that size no longer stands.
+        if (reply.code < 400) this.forgetSize(cmd.arg);
+        break;
       case 'RNTO':
+        if (ok) {
+          this.forgetSize(cmd.arg);
+          if (this.renameFrom !== null) this.forgetSize(this.renameFrom);
+        }
         if (this.renameFrom !== null) {
           const rename = { from: this.renameFrom, to: cmd.arg, frame: cmd.frame, ok };
           if (s.renames === NO_ITEMS) s.renames = [rename];
@@ -1002,7 +1023,7 @@ export class SessionBuilder {
       case 'SIZE': {
         const n = Number(reply.text.trim());
         const path = resolveFtpPath(s.cwd, cmd.arg);
-        if (reply.code === 213 && Number.isSafeInteger(n) && path !== null && (this.sizes?.size ?? 0) < 10_000) (this.sizes ??= new Map()).set(path, n);
+        if (reply.code === 213 && Number.isSafeInteger(n) && path !== null && (this.sizes?.size ?? 0) < 10_000) (this.sizes ??= new Map()).set(path, { size: n, frame: reply.frame });
         break;
       }
     }

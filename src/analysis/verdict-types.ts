@@ -117,6 +117,13 @@ export type TransferVerdict =
        */
       sentShort: boolean;
       /**
+       * The capture holds the data connection whole and its sender sent more than `expected`, in
+       * binary (verdict.ts sentLong): the file grew on the server while it was sent (a log or an
+       * export still being written), or its size was stated wrong. Nothing lost; the 2xx counts
+       * every byte. Absent otherwise.
+       */
+      sentLong?: true;
+      /**
        * The receiver's reset (its frame) that came once every stated byte had arrived and been
        * acknowledged, which the server answered with 426 (verdict.ts resetAfterWhole): the 426
        * reports that reset, not a loss. Absent otherwise.

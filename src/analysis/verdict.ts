@@ -75,6 +75,19 @@ function sentShort(t: Transfer): boolean {
   return expected !== null && t.bytes < expected && heldWhole(t);
 }
 
+/**
+ * The sender closed a data connection the capture holds whole after more bytes than the session
+ * stated, in binary (in ASCII mode the wire may carry a CR more per line end): the file grew on the
+ * server while it was sent (a server that reads to the end of the file as it finds it: proftpd,
+ * pyftpdlib) or was replaced after its SIZE, or its size was stated wrong. The server's 2xx counts every byte; none was lost.
+ */
+function sentLong(t: Transfer): boolean {
+  const expected = expectedBytes(t);
+  // TLS records not decrypted are no count of the file's bytes (decrypted, `bytes` are the plaintext's).
+  const tls = t.connection?.tls !== undefined && t.connection.plaintext === undefined;
+  return expected !== null && !tls && !textMode(t) && t.bytes > expected && heldWhole(t);
+}
+
 /** Which end sends a transfer's data (without a command: the server, as for a download). */
 const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
 
@@ -1150,7 +1163,8 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const reset = senderReset(t);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...whole, ...drained, ...wire, evidence: done };
+      const grew = sentLong(t) ? { sentLong: true as const } : {};
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...grew, ...whole, ...drained, ...wire, evidence: done };
     }
     case 'aborted': {
       const r = resumedUploads.get(t);

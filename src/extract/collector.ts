@@ -284,6 +284,7 @@ export class ExtractionCollector {
       oneWay: t.verdict.kind === 'unknown' && t.verdict.why === 'one-way',
       commandLost: t.verdict.kind === 'unknown' && t.verdict.why === 'command-lost',
       sentShort: t.verdict.kind === 'completed' && t.verdict.sentShort,
+      sentLong: t.verdict.kind === 'completed' && t.verdict.sentLong === true,
       segment: t.verdict.kind === 'completed' ? (t.verdict.segment ?? null) : null,
     });
     if (f.filled > 0) notes.push(`${f.filled} bytes missing from the capture were written as zeros`);

@@ -127,6 +127,8 @@ export interface JudgeInput {
   oneWay?: boolean;
   /** The server sent fewer bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
   sentShort?: boolean;
+  /** The server sent more bytes than it announced over a data connection the capture holds whole (the transfer's verdict says so). */
+  sentLong?: boolean;
   /** One finished segment of a split download (the transfer's verdict says so): the file's bytes it was there for. */
   segment?: { start: number; end: number; size: number } | null;
 }
@@ -170,6 +172,7 @@ export function judge(x: JudgeInput): { verdict: Verdict; notes: string[] } {
   // Unless the capture holds the whole data connection: then the server sent no more (the verdict's sentShort).
   const short = agrees === false && !x.sentShort && x.expectedSize !== null && x.wireLength + (x.restOffset ?? 0) < x.expectedSize;
   if (short && x.status === 'complete') notes.push(`the capture lacks ${x.expectedSize! - (x.restOffset ?? 0) - x.wireLength} bytes the server sent`);
+  if (x.sentLong) notes.push('the capture holds every byte the server sent: it sent more than it announced (the file grew on the server while it was sent, or its size was announced wrong)');
   if (x.sentShort) notes.push('the capture holds every byte the server sent: it sent fewer than it announced (the file changed on the server while it was sent, or its size was announced wrong)');
   if (x.conflicts) {
     notes.push(

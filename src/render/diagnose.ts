@@ -144,7 +144,7 @@ const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refus
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>
-  (t.verdict.kind === 'completed' && (t.verdict.missingBytes > 0 || t.verdict.sentShort)) ||
+  (t.verdict.kind === 'completed' && (t.verdict.missingBytes > 0 || t.verdict.sentShort || t.verdict.sentLong === true)) ||
   t.verdict.kind === 'not-captured' ||
   t.verdict.kind === 'fell-back' ||
   t.verdict.kind === 'retry-refused' ||

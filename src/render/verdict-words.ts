@@ -60,6 +60,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'completed':
       if (v.segment !== undefined) return v.missingBytes > 0 ? `complete (segment), ${n(v.missingBytes)} B not captured` : 'complete (segment)';
       if (v.missingBytes > 0) return `complete, ${n(v.missingBytes)} B not captured`;
+      if (v.sentLong === true && v.expected !== null) return `complete, ${n(v.bytes)} B (${n(v.expected)} B announced)`;
       return v.sentShort && v.expected !== null ? `complete, ${n(v.bytes)} of ${n(v.expected)} B announced` : 'complete';
     case 'not-captured':
       return v.replies === 'completed' ? 'complete (replies; data not captured)' : 'started (replies; data not captured)';
@@ -166,6 +167,12 @@ export function verdictSentence(t: Transfer): string {
         return (
           `completed according to the server${reply}: it sent ${n(v.bytes)} of the ${n(v.expected)} bytes announced and closed the data connection itself; ` +
           'the capture holds every byte it sent, so the file changed on the server while it was sent (or its size was announced wrong): neither the network nor the capture lost any.'
+        );
+      }
+      if (v.missingBytes === 0 && v.sentLong === true && v.expected !== null) {
+        return (
+          `completed: ${byteCount(v.bytes)}, all in the capture${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
+          'so the file on the server grew or was replaced after its size was announced (or its size was announced wrong); nothing was lost.'
         );
       }
       // TLS data not decrypted: the bytes counted are TLS records, not the file's.

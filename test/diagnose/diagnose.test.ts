@@ -43,6 +43,10 @@ const SCENARIOS: Scenario[] = [
   // sees only the servers' 425s), the destination refusing the STOR (550 before any 1xx: server-refused,
   // A's RETR aborted by the other server's reset), and vsftpd's data timeout on a copy whose data the
   // path between the servers dropped.
+  // Sixty-ninth audit: pure-ftpd's own 12 s pause, then its FIN and 451 on a file truncated meanwhile (aborted, not stalled);
+  // a RETR answered 550 after the session's own SIZE of the path (the file went).
+  { fixture: 'a69-replace-delete-pureftpd-curl', causes: { '3.1': 'aborted' }, evidence: () => ({ '3.1': [184, 185, 186, 192, 248, 251, 252] }) },
+  { fixture: 'a69-size-then-changed-pyftpdlib-python', causes: { '1.1': 'server-refused' }, evidence: () => ({ '1.1': [16, 28, 29, 30, 32, 33] }) },
   { fixture: 'a68-fxp-data-drop-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '3.1': 'fxp-refused', '3.2': 'fxp-unreached', '4.1': 'fxp-refused', '5.1': 'fxp-unreached', '6.1': 'fxp-refused', '6.2': 'fxp-unreached', '7.1': 'fxp-refused', '8.1': 'fxp-unreached', '9.1': 'fxp-refused', '10.1': 'fxp-refused'}, evidence: () => ({'1.1': [60,61,65,68,172], '2.1': [65,68,172], '3.1': [102,130,131], '3.2': [169,174,273], '4.1': [130,131], '5.1': [167,168,169,174,273], '6.1': [209,234,235], '6.2': [270,275], '7.1': [234,235], '8.1': [268,269,270,275], '9.1': [310,338,339], '10.1': [338,339]}) },
   { fixture: 'a68-fxp-data-drop-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '3.1': 'fxp-refused', '3.2': 'fxp-unreached', '4.1': 'fxp-refused', '5.1': 'fxp-unreached', '6.1': 'fxp-refused', '6.2': 'fxp-unreached', '7.1': 'fxp-refused', '8.1': 'fxp-unreached', '9.1': 'fxp-refused', '10.1': 'fxp-refused'}, evidence: () => ({'1.1': [61,62,66,67,70,71,72,73,74,180], '2.1': [66,67,70,71,72,73,74,180], '3.1': [108,136,137], '3.2': [175,176,179,182,183,184,185,286], '4.1': [136,137], '5.1': [173,174,175,176,179,182,183,184,185,286], '6.1': [220,245,246], '6.2': [281,282,285,288,289,290,291], '7.1': [245,246], '8.1': [279,280,281,282,285,288,289,290,291], '9.1': [326,354,355], '10.1': [354,355]}) },
   { fixture: 'a68-fxp-data-reject-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '2.2': 'fxp-refused', '2.3': 'fxp-unreached', '2.4': 'fxp-refused', '2.5': 'fxp-unreached', '2.6': 'fxp-refused', '3.1': 'fxp-refused', '4.1': 'fxp-unreached', '5.1': 'fxp-refused', '6.1': 'fxp-unreached', '7.1': 'fxp-refused'}, evidence: () => ({'1.1': [59,60,64,65], '2.1': [64,65], '2.2': [70,99,100], '2.3': [136,137], '2.4': [143,173,174], '2.5': [212,213], '2.6': [219,251,252], '3.1': [99,100], '4.1': [134,135,136,137], '5.1': [173,174], '6.1': [210,211,212,213], '7.1': [251,252]}) },
@@ -1205,6 +1209,16 @@ const SCENARIOS: Scenario[] = [
 const HEALTHY = [
   // Seventy-second audit: lftp's LIST and RETR captured with tcpdump -s 68 (two bytes of each line): nothing failed.
   'a72-snaplen68-vsftpd-lftp',
+  // Sixty-ninth audit (verdicts-audit69.test.ts): files that changed while sent (a log grown and one
+  // rotated, 226 each: completed, the change named), a download of a file still being uploaded, a STOR
+  // over a file being read (vsftpd's lock made it wait), a file grown after vsftpd opened it.
+  'a69-growing-log-proftpd-lftp',
+  'a69-growing-log-server-side-proftpd-lftp',
+  'a69-get-while-put-pyftpdlib-wget',
+  'a69-get-while-put-server-side-pyftpdlib-wget',
+  'a69-stor-over-read-vsftpd-python',
+  'a69-stor-over-read-server-side-vsftpd-python',
+  'a69-grow-vsftpd-ncftp',
   // Sixty-eighth audit: FXP copies whose ABOR came to nothing (225): completed on both servers, at
   // the router and at the client (which sees only the two control connections).
   'a68-fxp-abort-source-vsftpd-pyftpdlib-python',

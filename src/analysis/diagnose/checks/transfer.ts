@@ -171,6 +171,9 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
   // Its final reply came, in bytes the capture lost (the client went on once it had it): it ended, it did not stall.
   if (t.replyInGap !== undefined) return null;
+  // The sender's own pause, ended by its own close and error reply (a server that read a file that
+  // changed, or slept for its rate limit and then failed to read): the aborted check's, not a stall.
+  if (senderPausedThenStopped(t) !== null) return null;
   const details: string[] = [];
   const evidence: Array<number | null> = [];
   // TLS hid the command and its replies (no key log): the data's direction is only what the bytes
@@ -432,12 +435,16 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // The server, sending, closed a data connection the capture holds whole before the announced size,
   // and then said it failed: it stopped on its own (a file that ended early, a read error), nothing cut it.
   const stoppedItself = serverStoppedItself(t);
+  const paused = senderPausedThenStopped(t);
   if (stoppedItself !== null) {
     stops.push({
       frame: stoppedItself.fin,
       words:
         `The server closed the data connection itself (FIN, frame ${stoppedItself.fin}) after ${sentOf({ bytes: t.bytes, expected: stoppedItself.expected, fileBytes: textFileBytes(t) }, 'it announced')}, ` +
-        'with no reset and nothing missing from the capture: it stopped sending on its own',
+        'with no reset and nothing missing from the capture: it stopped sending on its own' +
+        (paused !== null
+          ? ` (before that FIN it had sent nothing for ${secondsText(paused.seconds)} after frame ${paused.lastData}, every byte acknowledged and the client's window open: the pause was its own, not the client's or the network's)`
+          : ''),
     });
   }
   // An error reply that names its reason by code (552: the storage allocation, 451: a local error)
@@ -625,7 +632,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
               ? SERVER_END_RESET_ADVICE
               : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
-    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
+    short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [paused?.lastData ?? null, stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
   const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
@@ -730,6 +737,22 @@ function serverStoppedItself(t: Transfer): { fin: number; expected: number } | n
 }
 
 /**
+ * A download whose server went silent for long (STALL_SECONDS) and then closed the data connection
+ * itself and answered with an error (serverStoppedItself), while nothing held its data back: the
+ * client never shut its window and had acknowledged every byte. The silence was the server's own
+ * (pure-ftpd sleeping for its bandwidth limit before its next read, which found the file truncated:
+ * "451 Error during read"), not a stall of the receiver or of the path: its FIN came in sequence
+ * right after its last data, so nothing was sent and lost in between. The pause, or null.
+ */
+function senderPausedThenStopped(t: Transfer): { seconds: number; lastData: number } | null {
+  const c = t.connection;
+  if (!c || c.lastData === null || c.zeroWindowFrames.length > 0 || c.unacknowledgedBytes > 0 || serverStoppedItself(t) === null) return null;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
+  const seconds = fin !== undefined ? fin.time - c.lastData.time : 0;
+  return seconds >= STALL_SECONDS ? { seconds, lastData: c.lastData.frame } : null;
+}
+
+/**
  * A download the client reset (no ABOR) after more bytes than the session announced for it, while
  * the server had not closed the data connection: the announced size, or null.
  */
@@ -816,7 +839,7 @@ const REFUSALS: Record<number, string> = {
  * What a 550's own text says was wrong with the name: servers say it (proftpd "Not a regular file",
  * "Permission denied", "No such file or directory"; vsftpd only "Failed to open file").
  */
-const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string }> = [
+const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdvice?: string; missing?: true }> = [
   {
     // proftpd PathDenyFilter "Forbidden filename", pure-ftpd "Prohibited file name".
     text: /(forbidden|prohibited|invalid|illegal|bad) file ?name|file ?name (is )?not allowed/i,
@@ -848,6 +871,7 @@ const FILE_550: Array<{ text: RegExp; meaning: string; advice: string; uploadAdv
   },
   {
     text: /no such file|not found|does not exist/i,
+    missing: true,
     meaning: 'the file does not exist on the server',
     advice: 'The name does not exist on the server: check the path on the client (and the directory it is taken from: PWD, CWD).',
   },
@@ -1065,6 +1089,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       `The client had asked to start at byte ${rest.offset} (REST ${rest.offset}, frame ${rest.frame})${size !== null ? `; the server gave the file's size as ${size} bytes${rest.offset > size ? ', so the offset is beyond its end' : ''}` : ''}`,
     );
   }
+  // The same path answered SIZE earlier in the session: the file was there then and went before the RETR.
+  const went = !refusedAnnounce && t.direction === 'download' && t.sizeStated !== undefined && file550(reply)?.missing === true ? t.sizeStated : null;
+  if (went !== null) {
+    details.push(
+      `Earlier in this session the server had answered SIZE for the same path with 213 ${went.size} (frame ${went.frame}): the file was there then, ` +
+        `and was deleted, renamed or moved on the server before the ${t.request?.command ?? 'transfer command'}`,
+    );
+  }
   if (!t.connection) details.push(...noDataConnectionWords(ctx.session, t));
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
@@ -1101,16 +1133,18 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : failedSuccess && commandInfo(t.request?.command ?? '')?.role === 'listing'
-        ? "Check the directory on the server: the FTP user must be allowed to read it (and enter it), and the name must be a directory; a client that trusts the 226 takes the empty listing for an empty directory."
-        : failedSuccess
-          ? "Check the server's log for what failed: the reply's code says success, its words do not, and no data came."
-          : refusalAdvice(reply, t, resumed(t, undefined));
+      : went !== null
+        ? 'The file existed when the client asked its size and was gone when it asked for the file: something on the server removed or renamed it in between (a log rotation, a job that moves finished files away, a DELE or RNFR/RNTO from another session). Not a wrong path and not the network: fetch it under its new name, or time the download around that job.'
+        : failedSuccess && commandInfo(t.request?.command ?? '')?.role === 'listing'
+          ? "Check the directory on the server: the FTP user must be allowed to read it (and enter it), and the name must be a directory; a client that trusts the 226 takes the empty listing for an empty directory."
+          : failedSuccess
+            ? "Check the server's log for what failed: the reply's code says success, its words do not, and no data came."
+            : refusalAdvice(reply, t, resumed(t, undefined));
   return diagnosis(
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
+    evidenceFrames(t, [went?.frame, announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
     advice,
   );
 }
