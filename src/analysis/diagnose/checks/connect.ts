@@ -9,7 +9,7 @@ import { clientEndedAfter } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
-import { passivePortsOrigin, serverSettings } from '../../server-software.js';
+import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
@@ -182,6 +182,19 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
   return { failed, after: end - at.time };
 }
 
+/**
+ * Advice for a port-only passive announcement (229) nobody connected to, seen at the server: the
+ * passive range must get through every firewall and port forward in front of the server; there is
+ * no announced address to correct.
+ */
+function portOnlyAdvice(s: Session): string {
+  return (
+    `Open the passive port range${passivePortsWhere(s)} on every firewall in front of the server, and forward it on any NAT or port forward that ` +
+    "forwards the control port (or let that NAT's FTP helper do it); the 229 names no address, so no announced address needs setting. " +
+    'A capture at the client shows where its SYNs went.'
+  );
+}
+
 /** Advice for a client that ended the session at once after an announcement nobody connected to. */
 function quickAdvice(endpoint: string, after: number, more: string): string {
   return (
@@ -213,8 +226,20 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   // The previous data connection the client gave up after (the failure it names), when that is what happened.
   let gaveUpAfter: number | undefined;
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
+  // A 229 names only a port: the client connects to the address its control connection already
+  // reaches, so no address in it is left unrewritten; what stops the SYNs is a firewall, or a NAT
+  // (port forward) in front of the server that forwards the control port and not the passive range.
+  const portOnly = t.announce.tuple.ok && t.announce.tuple.ip === null;
+  const lostOnTheWay = portOnly
+    ? 'typically a firewall that drops the passive port range, or a NAT (port forward) in front of the server that forwards its control port but not that range ' +
+      `(the ${t.announce.reply?.code ?? 229} names only a port: the client connects to the address it already reaches, so no address in it needs rewriting)`
+    : null;
   if (elsewhere && vantage.point === 'server-side') {
-    details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
+    details.push(
+      `The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, ` +
+        (lostOnTheWay ?? 'typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range'),
+    );
+    if (portOnly) advice = portOnlyAdvice(s);
   } else if (vantage.point === 'server-side' && split) {
     details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitReference(split, t.announce.endpoint.port));
     advice = portSplitAdvice(split);
@@ -227,9 +252,11 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
-        `were dropped or sent elsewhere before reaching the server — typically a NAT in front of the server whose clients ` +
-        `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`,
+        `were dropped or sent elsewhere before reaching the server — ` +
+        (lostOnTheWay ??
+          `typically a NAT in front of the server whose clients connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`),
     );
+    if (portOnly) advice = portOnlyAdvice(s);
   } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
     details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
     const quit = gaveUpAtOnce(t, s);
@@ -380,7 +407,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       : refused && refusedByMiddlebox(c, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
-      : undefined;
+      : mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client')
+        ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
+          `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +
+          `(or the one on its segment), or use passive mode${c.client.ip.includes(':') ? ' (EPSV)' : ''}; nothing between the two hosts is what drops them.`
+        : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
   const rangeAdvice = partial
     ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
