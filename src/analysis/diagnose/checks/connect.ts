@@ -397,6 +397,8 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const droppedHere = !refused && ctx.vantage.forwarder === true && c.captureCopies === 0;
   const dst = ep(mode === 'active' ? c.client : c.server);
+  // Active SYNs seen unanswered in a capture at the client's side got through everything between the hosts.
+  const arrivedAtClient = mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client');
   const general = droppedHere
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
@@ -407,7 +409,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       : refused && refusedByMiddlebox(c, target)
       ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
         `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
-      : mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client')
+      : arrivedAtClient
         ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
           `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +
           `(or the one on its segment), or use passive mode${c.client.ip.includes(':') ? ' (EPSV)' : ''}; nothing between the two hosts is what drops them.`
@@ -419,7 +421,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : '';
   const stoppedAdvice = stopped
     ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
-      `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
+      `changed then on the ${target}'s firewall${arrivedAtClient ? '' : ' and on the path'} (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
   const advice = split

@@ -72,8 +72,23 @@ function silenceEndedAdvice(s: SilenceEnded, senderHere: boolean): string {
     `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.`;
 }
 
-/** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
-function neverStartedAdvice(sender: 'client' | 'server'): string {
+/**
+ * The data connection opened and the command went out, and the sender never sent a byte nor the
+ * server a reply. Seen away from the sender (`senderHere` false), no data arriving is also what data
+ * lost on the way looks like: the handshake's small packets pass a path-MTU black hole that drops
+ * every full-sized segment, so "never started sending" is only one of two readings.
+ */
+function neverStartedAdvice(sender: 'client' | 'server', senderHere: boolean): string {
+  if (!senderHere) {
+    return (
+      `No data from the ${sender} arrived here after the data connection opened, and no final reply came: either the ${sender} never started sending ` +
+      `(${sender === 'server' ? 'look at its log: a file it could not open or read' : 'a file it could not read, a process that hung'}), ` +
+      'or its data was lost on the way while the small packets of the handshake got through (a path-MTU black hole: a link with a smaller MTU whose ' +
+      'ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops; let those through, or clamp the TCP MSS on the router). ' +
+      `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.` +
+      (sender === 'server' ? ' When the server is a proxy or gateway, look at its own connection to the server behind it: it may have had nothing to pass on.' : '')
+    );
+  }
   return sender === 'server'
     ? 'The server took the command and the data connection but never started sending, nor replied: look at the server (its log; a file it could not open or read). ' +
         'When the server is a proxy or gateway, look at its own connection to the server behind it: it had nothing to pass on.'
@@ -298,7 +313,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : silence !== null
             ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
-            ? neverStartedAdvice(sender)
+            ? neverStartedAdvice(sender, ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment')
             : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
