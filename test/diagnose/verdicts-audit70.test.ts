@@ -19,7 +19,11 @@
  *   unreachable from outside its network" with the advice to set pasv_address (a70-pasv-on-ipv6-vsftpd-python);
  * - a download whose data never arrived at the client (a PMTU black hole: the server's full-sized
  *   segments dropped, its ICMPv6 Packet Too Big dropped too) was told "the server ... never started
- *   sending": the client's side cannot see whether it sent (a70-ptb-blackhole-vsftpd-curl).
+ *   sending": the client's side cannot see whether it sent (a70-ptb-blackhole-vsftpd-curl);
+ * - an EPRT naming another address of the client's own /64 with a temporary port (a second or
+ *   privacy address, or a neighbour's), seen with no reply yet (the capture ending right after it),
+ *   was read as "its NAT's public one" (active-address-mismatch): no NAT's outside address lies in the
+ *   inside host's own /64 (prefix sweep of a70-eprt-other-address-vsftpd-python).
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
@@ -27,7 +31,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, facts, flat, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, facts, flat, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit70-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -146,6 +150,19 @@ describe('seventieth audit: active mode (EPRT) over IPv6', () => {
     expect(transfer(b, '1.1').connection!.client.ip).toBe('2001:db8:1::11');
     expect(transfer(b, '1.1').bytes).toBe(511);
     await nothingFailed(p, tmp);
+  });
+});
+
+describe("seventieth audit: an EPRT naming the client's other address on its own /64", () => {
+  it('the capture ending right after that EPRT (no reply yet): unused, no NAT or bounce read into it (before: active-address-mismatch, "its NAT\'s public one")', async () => {
+    const name = 'a70-eprt-other-address-vsftpd-python';
+    expect(ftpRows(name, '0').filter(([fr]) => fr >= 17 && fr <= 18)).toEqual([[17, 'EPRT'], [18, '500']]);
+    const d = await derived(tmp, name, 'to-17', (f) => f <= 17);
+    expect(verdicts(d.a)).toEqual([['1.1', 'unused', null, null]]);
+    expect(transfer(d.a, '1.1').announce!.endpoint!.ip).toBe('2001:db8:1::11');
+    const { out, json } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    expect(json).toEqual([['1.1', 'unused', null]]);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/NAT|bounce|third host/);
   });
 });
 
