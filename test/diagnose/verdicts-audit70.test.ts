@@ -169,7 +169,7 @@ describe("seventieth audit: an EPRT naming the client's other address on its own
 describe('seventieth audit: PASV on an IPv6 control connection', () => {
   it("vsftpd's 227 (0,0,0,0,…): no 'unreachable from outside its network', no pasv_address; the EPSV RETR completed", async () => {
     const name = 'a70-pasv-on-ipv6-vsftpd-python';
-    expect(facts(name).client.messages).toContain('PASV -> 227 Entering Passive Mode (0,0,0,0,195,171).');
+    expect(facts(name).client.messages).toMatch(/^PASV -> 227 Entering Passive Mode \(0,0,0,0,\d+,\d+\)\.\|PASV data connection failed: ConnectionRefusedError/);
     const a = await analyze(name);
     expect(verdicts(a)).toEqual([
       ['1.1', 'failed', 'passive-address-mismatch', '1.2 REST null completed'],
@@ -186,7 +186,7 @@ describe('seventieth audit: PASV on an IPv6 control connection', () => {
     const p = 'a70-pasv-on-ipv6-pureftpd-python';
     const a = await analyze(p);
     expect(a.sessions[0].transfers.map((t) => [t.id, t.verdict.kind])).toEqual([[1, 'fell-back'], [2, 'completed']]);
-    expect(frameOf(p, '425')).toBe(16);
+    expect(frameOf(p, '425')).toBe(18);
     const y = 'a70-pasv-on-ipv6-pyftpdlib-python';
     const b = await analyze(y);
     expect(b.sessions[0].transfers.map((t) => [t.id, t.verdict.kind, t.diagnosis])).toEqual([[1, 'unused', null], [2, 'completed', null]]);
