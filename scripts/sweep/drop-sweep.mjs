@@ -4,7 +4,7 @@
 // the full capture's. Not part of `npm test`: a sweep to run by hand, under nice.
 //
 //   nice -n 15 node scripts/sweep/drop-sweep.mjs [--root DIR] [--only REGEX] [--max-single N]
-//       [--stride N] [--out FILE.json] [--fixtures DIR]
+//       [--stride N] [--filter control|data] [--out FILE.json] [--fixtures DIR]
 //
 // --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
 // of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
@@ -21,6 +21,8 @@ const budget = Number(opt('--budget', '6e6'));
 const burstStride = Number(opt('--stride', '0'));
 const out = opt('--out', null);
 const verbose = flag('--verbose');
+const filter = opt('--filter', null);
+if (filter !== null && filter !== 'control' && filter !== 'data') throw new Error('--filter: control or data');
 
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 
@@ -64,6 +66,8 @@ function compare(full, part, dropped) {
         if (t.kind === 'completed' || t.status === 'complete') v.push({ what: 'failed→complete', ...base });
       }
       if (ft.cause === null && !honestCause(t.cause) && !v.some((x) => x.transfer === ft.id && x.session === fs.id)) v.push({ what: 'new-cause', ...base });
+      // A filtered capture keeps a failure's replies but not always its evidence: a cause it names must be one the variant shows.
+      else if (filter !== null && ft.cause !== null && t.cause !== ft.cause) v.push({ what: 'cause-changed', ...base });
     }
     for (const t of ps.transfers) {
       if (used.has(t)) continue;
@@ -85,6 +89,7 @@ const SYN = 0x02, FIN = 0x01, RST = 0x04;
  * and last 8 frames), singly and as the bursts that begin there, then bulk data at a stride.
  */
 function plan(cap, full) {
+  if (filter !== null) return [filtered(cap, full)];
   const n = cap.records.length;
   const drops = [];
   if (n <= maxSingle) {
@@ -95,23 +100,15 @@ function plan(cap, full) {
     }
     return drops;
   }
-  const controls = new Set(full.map((s) => s.key.split('>').sort().join('|')));
+  const controls = controlsOf(full);
   const key = [];
   const conns = new Map();
-  for (const r of cap.records) {
-    let f;
-    try {
-      f = decodeFrame(r);
-    } catch {
-      continue;
-    }
+  for (const { r, f, conn } of decoded(cap)) {
     if (f.icmp) { key.push(r.frame); continue; }
-    if (!f.tcp || !f.ip) continue;
-    const a = `${f.ip.src}:${f.tcp.srcPort}`, b = `${f.ip.dst}:${f.tcp.dstPort}`;
-    const c = [a, b].sort().join('|');
-    if (controls.has(c) || (f.tcp.flags & (SYN | FIN | RST)) !== 0) { key.push(r.frame); continue; }
-    let list = conns.get(c);
-    if (!list) conns.set(c, (list = []));
+    if (conn === null) continue;
+    if (controls.has(conn) || (f.tcp.flags & (SYN | FIN | RST)) !== 0) { key.push(r.frame); continue; }
+    let list = conns.get(conn);
+    if (!list) conns.set(conn, (list = []));
     list.push(r.frame);
   }
   const edges = [];
@@ -136,6 +133,37 @@ function plan(cap, full) {
   });
   return drops;
 }
+
+/**
+ * --filter: one variant, the frames a capture filter on the control connections would have dropped
+ * (`control`: everything but the control connections' TCP, ICMP included, as "tcp port 21" would;
+ * `data`: the control connections, as "not port 21").
+ */
+function filtered(cap, full) {
+  const controls = controlsOf(full);
+  const drop = [];
+  for (const { r, conn } of decoded(cap)) {
+    const control = conn !== null && controls.has(conn);
+    if (filter === 'data' ? control : !control) drop.push(r.frame);
+  }
+  return drop;
+}
+
+/** Each record's decoded frame and its connection (its two endpoints, sorted), null where it carries no TCP over IP. */
+function* decoded(cap) {
+  for (const r of cap.records) {
+    let f;
+    try {
+      f = decodeFrame(r);
+    } catch {
+      continue;
+    }
+    yield { r, f, conn: f.tcp && f.ip ? [`${f.ip.src}:${f.tcp.srcPort}`, `${f.ip.dst}:${f.tcp.dstPort}`].sort().join('|') : null };
+  }
+}
+
+/** The full capture's control connections, as `decoded` names connections. */
+const controlsOf = (full) => new Set(full.map((s) => s.key.split('>').sort().join('|')));
 
 const files = fixtureFiles(fixturesDir, only);
 const t0 = Date.now();

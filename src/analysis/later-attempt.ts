@@ -63,6 +63,11 @@ const startOf = (c: Candidate): number => c.start;
  * `t` moved: a resume, not another segment of the file); when `t` never sent its command (the data
  * connection failed first), the client's next transfer with that server, whatever it named, or its
  * next attempt that named nothing either and did not get through (the same failure again).
+ * An attempt that never sent its command, retried in a new session, takes the session the client
+ * opened first after it (among the bounded scan), one each: a client running sessions in parallel
+ * (lftp mirror --parallel) reconnects once per failed job, so two such attempts that failed side by
+ * side are not both the forerunners of one new session; they claim new sessions in the order they
+ * failed.
  * Candidates are indexed by client and server (and path), sorted by where they begin: linear in
  * the transfers, with a bounded scan per attempt.
  */
@@ -90,15 +95,37 @@ export function assignLaterAttempts(sessions: Session[]): void {
   }
   // Stable: candidates that begin at the same frame keep session and transfer order.
   for (const list of [...byPeers.values(), ...byPath.values()]) list.sort((a, b) => a.start - b.start);
+  // Attempts that never sent their command claim new sessions one each, in the order they ended.
+  const commandless: { t: Transfer; s: Session; end: number }[] = [];
   for (const s of sessions) {
     for (const t of s.transfers) {
-      const later = laterAttempt(t, s, byPeers, byPath);
+      if (pathOf(t) === null && UNFINISHED.has(t.verdict.kind)) {
+        commandless.push({ t, s, end: endFrame(t) });
+        continue;
+      }
+      const later = laterAttempt(t, s, byPeers, byPath, null);
       if (later !== undefined) t.laterAttempt = later;
     }
   }
+  commandless.sort((p, q) => p.end - q.end);
+  const claimed = new Set<Session>();
+  for (const { t, s } of commandless) {
+    const later = laterAttempt(t, s, byPeers, byPath, claimed);
+    if (later !== undefined) t.laterAttempt = later;
+  }
 }
 
-function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>, byPath: Map<string, Candidate[]>): Transfer['laterAttempt'] {
+/**
+ * `claimed` (attempts that never sent their command): the new sessions earlier such attempts took;
+ * this one takes, among the new sessions, the one the client opened first that none has taken.
+ */
+function laterAttempt(
+  t: Transfer,
+  s: Session,
+  byPeers: Map<string, Candidate[]>,
+  byPath: Map<string, Candidate[]>,
+  claimed: Set<Session> | null,
+): Transfer['laterAttempt'] {
   const gone = clientGone(t);
   if ((!UNFINISHED.has(t.verdict.kind) && !gone) || t.inferred !== undefined || t.fxp !== undefined) return undefined;
   const after = endFrame(t);
@@ -110,6 +137,8 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
   const began = t.request?.time ?? t.announce?.time ?? null;
   const list = (path === null ? byPeers.get(peersKey(s)) : byPath.get(`${peersKey(s)}|${t.direction}|${baseName(path)}`)) ?? [];
   let best: Candidate | null = null;
+  // The first new session's candidate (by when the session opened), for an attempt that claims one.
+  let firstNew: Candidate | null = null;
   for (let i = firstAbove(list, after, startOf), end = Math.min(list.length, i + MAX_SCAN); i < end; i++) {
     const c = list[i];
     const u = c.u;
@@ -123,10 +152,18 @@ function laterAttempt(t: Transfer, s: Session, byPeers: Map<string, Candidate[]>
     // Without a path, an attempt that named nothing either counts only when it too did not get through
     // (or was refused as a retry of this one: retry-refused.ts).
     if (path === null && u.request === null && !UNFINISHED.has(u.verdict.kind) && u.verdict.kind !== 'retry-refused') continue;
+    if (claimed !== null && c.s !== s) {
+      // A new session: the first one opened that no earlier attempt took; its first candidate.
+      if (!claimed.has(c.s) && (firstNew === null || c.s.start < firstNew.s.start)) firstNew = c;
+      continue;
+    }
     best = c;
     break;
   }
+  // A retry in this session that came before the new session's is this session's; else the new session's.
+  if (firstNew !== null && (best === null || firstNew.start < best.start)) best = firstNew;
   if (best === null) return undefined;
+  if (claimed !== null && best.s !== s) claimed.add(best.s);
   const { u, s: us } = best;
   return {
     session: us.id,

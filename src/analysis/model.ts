@@ -10,7 +10,7 @@ import type { Warning } from '../warnings/catalog.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 import type { Listing, ListingEntry } from './listing-parser.js';
 import type { Limits } from './memory-budget.js';
-import type { AnnounceLost, AnnouncedKbytes, ControlVerdict, SplitLost, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
+import type { AnnounceLost, AnnouncedKbytes, ControlVerdict, DataUnseen, SplitLost, SplitPending, SplitSegment, TransferVerdict, TransferVerdictKind } from './verdict-types.js';
 
 export type { AnnounceLost, AnnouncedKbytes, CauseCode, ControlVerdict, Listing, ListingEntry, SplitLost, SplitPending, SplitSegment, TlsAlert, TlsFacts, TransferVerdict };
 
@@ -713,6 +713,17 @@ export interface Session {
    * the other's (a capture filter, an asymmetric route): the side that was captured.
    */
   oneWay?: 'client' | 'server';
+  /**
+   * Present only when the capture holds none of the data connections between the session's two
+   * addresses while a transfer's replies say it had one (a "port 21" capture filter): that transfer.
+   * A data connection's absence is then no evidence (analysis/data-unseen.ts).
+   */
+  dataUnseen?: DataUnseen;
+  /**
+   * Present only when the capture holds no data connection between the session's two addresses at
+   * all, and no reply shows one it lacks: an absent SYN may then be a capture filter's doing.
+   */
+  noDataSeen?: true;
   /** The control connection's own TCP story: its SYNs, the answer to them, and how it ended. */
   controlConnection: ControlConnection;
   /** An announcement split across TCP segments that stalled the control connection there (analysis/split-stall.ts). */

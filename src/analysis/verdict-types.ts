@@ -6,6 +6,14 @@
 import type { Resumption } from '../tcp/types.js';
 import type { CauseCode } from './diagnose/cause-code.js';
 
+/** The transfer that shows a session's data connections are not in the capture (analysis/data-unseen.ts). */
+export interface DataUnseen {
+  session: number;
+  transfer: number;
+  /** The reply that says its data connection existed: its 226/250, else its 1xx. */
+  reply: number;
+}
+
 /** A download's piece of a file fetched in segments (aria2c, axel, lftp pget): see analysis/split-download.ts. */
 export interface SplitSegment {
   /** The file's bytes this download was there for: from its REST offset to where the next segment began. */
@@ -287,6 +295,11 @@ export type TransferVerdict =
        * ended unconfirmed, nothing cut. Absent otherwise.
        */
       unconfirmed?: { fin: number };
+      /**
+       * Its data connection is not in a capture that holds none between these hosts (analysis/data-unseen.ts):
+       * how much moved is not known (`bytes` counts nothing). Absent otherwise.
+       */
+      dataUnseen?: DataUnseen;
       evidence: number[];
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */

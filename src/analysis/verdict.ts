@@ -37,6 +37,8 @@ import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, se
 import { senderReset, senderResetInFlight } from './sender-reset.js';
 import { sizeLost } from './size-lost.js';
 import { announceLost, othersByHosts } from './announce-lost.js';
+import { markDataUnseen } from './data-unseen.js';
+import { leftAfterRefusal } from './session-facts.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -215,13 +217,6 @@ export function finalReplyLost(t: Transfer, s: Session): Session['controlConnect
   return u.by === 'server' && t.reply.firstFrame >= u.frame ? u : null;
 }
 
-/** Does this session's capture hold data connections at all? A port-21 filter leaves none. */
-function holdsDataConnections(s: Session): boolean {
-  if (s.transfers.some((x) => x.connection !== null)) return true;
-  const provenMissing = s.transfers.some((x) => x.request && x.connection === null && (isPositive(x.reply?.code) || x.preliminary));
-  return !provenMissing;
-}
-
 /**
  * After a passive announcement nobody connected to, the client moved on: it announced again, a
  * 425/426 came, or the session ended. That is a failed attempt, not an idle announcement.
@@ -232,6 +227,10 @@ function gaveUpOn(t: Transfer, s: Session): boolean {
   const next = order.nextAnnounced(t);
   if (next !== null) return !leftUntried(t, next, s);
   for (const c of order.commandsBetween(at)) if (c.reply && (c.reply.code === 425 || c.reply.code === 426)) return true;
+  // The client left right after the server refused a command naming a path (curl's SIZE of a missing
+  // file): it had nothing left to use the endpoint for, whether or not it had connected.
+  const left = leftAfterRefusal(s);
+  if (left !== null && left.command.frame > at) return false;
   // The end of the session counts only when it came after the announcement: a client that had
   // closed the control connection before the 227 arrived (ncftp after a 421) never had it to use.
   return s.closedBy !== null ? s.closedBy.frame > at : s.close !== null;
@@ -290,7 +289,7 @@ function dataMoved(c: DataConnection): number {
 }
 
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
-function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: number | null): TransferStatus {
+function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferStatus {
   const c = t.connection;
   if (t.inferred === 'one-way') return serverRepliesOutcome(t);
   // The capture lost the transfer command: the server's 2xx and whole data say it completed; nothing
@@ -411,7 +410,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
     // Nor, in a session whose client copies between servers (FXP), one it asked for the other server
     // to connect to and left when that server's half could not go on (lftp's reverse attempt after a
     // data timeout): the client itself never connects to it.
-    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !c && gaveUpOn(t, s) && holdsData() && !copiesBetweenServers(s)) return 'failed';
+    if (t.mode === 'passive' && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !c && gaveUpOn(t, s) && s.dataUnseen === undefined && !copiesBetweenServers(s)) return 'failed';
     return 'unused';
   }
   // Asked for, never answered, no data connection, and the server closed the session: it gave up
@@ -422,7 +421,7 @@ function outcome(t: Transfer, s: Session, holdsData: () => boolean, captureEnd: 
   // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
   // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
   // bytes it lost may hold the reply or the client's other commands.
-  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && holdsData()) return 'failed';
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && s.dataUnseen === undefined) return 'failed';
   return 'incomplete';
 }
 
@@ -884,6 +883,7 @@ function expand6(ip: string): string[] {
 
 /** Statuses and control verdicts: before the diagnosis, which reads them. */
 export function settleOutcomes(sessions: Session[], captureEnd: number | null): void {
+  markDataUnseen(sessions);
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
   let others: ReturnType<typeof othersByHosts> | undefined;
@@ -894,16 +894,13 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     s.loginRetried = loginRetried(s);
     s.tlsRefusal = tlsRefusal(s);
     if (s.transfers.length === 0) continue;
-    // A fact of the session, not of the transfer: found once, when a transfer first asks.
-    let holds: boolean | undefined;
-    const holdsData = (): boolean => (holds ??= holdsDataConnections(s));
     for (const t of s.transfers) {
       // Its announcement lost with control bytes, a connection no transfer took beside it: not known (announce-lost.ts).
       const lost = s.controlGapBytes > 0 && t.request !== null && t.connection?.established !== true ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
       if (lost !== null) {
         t.announceLost = lost;
         t.status = 'incomplete';
-      } else t.status = outcome(t, s, holdsData, captureEnd);
+      } else t.status = outcome(t, s, captureEnd);
     }
     // An ABOR after the final reply of a transfer the client itself had cut (its reset came first)
     // was the client's abort reaching the server after its error reply, not housekeeping.
@@ -1161,6 +1158,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         const frames = [...new Set([...evidence, ...(r.fin !== null ? [r.fin] : []), r.gone])].sort((x, y) => x - y);
         const resumed = { reply: t.reply!.frame, gone: r.gone, size: r.size, from: r.resume.restOffset!, frame: r.resumeFrame };
         return { kind: 'aborted', by: 'client', bytes: t.bytes, expected: r.size - start, cause: t.diagnosis?.cause ?? null, resumed, evidence: frames };
+      }
+      // Its data connection not in a capture that holds none between these hosts: the replies say it
+      // was stopped, not how much had moved, nor (no ABOR) which end stopped it.
+      if (c === null && s.dataUnseen !== undefined && t.fxp === undefined) {
+        return { kind: 'aborted', by: t.abortFrame !== null ? 'client' : null, bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, dataUnseen: s.dataUnseen, evidence };
       }
       const fin = wholeThenRefused(t);
       const unconfirmed = fin !== null ? { unconfirmed: { fin } } : {};

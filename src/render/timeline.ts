@@ -224,7 +224,7 @@ export function ladderRows(a: Analysis, l: SessionLadder): LadderRow[] {
     kind: 'note',
     text:
       `Transfer ${t.id} ${verdictLabel(t.verdict)}: ${CATALOG[d.cause].title}` +
-      (t.connection === null ? ' (no data connection)' : t.fxp !== undefined ? ` (its data connection, between the two servers, is in session ${t.fxp.session}'s ladder)` : ''),
+      (t.connection === null ? ' (no data connection in the capture)' : t.fxp !== undefined ? ` (its data connection, between the two servers, is in session ${t.fxp.session}'s ladder)` : ''),
   });
 
   for (const e of l.events) {

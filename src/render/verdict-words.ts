@@ -14,6 +14,7 @@ import type { AnnouncedKbytes, CauseCode, Command, ControlVerdict, InCaptureGap,
 import { GUESSING_THRESHOLD, GUESSING_WINDOW_SECONDS } from '../analysis/login-guessing.js';
 import { escapeText } from './escape.js';
 import { seconds } from './format.js';
+import { dataUnseenWords } from '../analysis/data-unseen.js';
 import type { FallbackAnnounce, SplitPending, Stopper, TransferVerdictKind } from '../analysis/verdict-types.js';
 import type { Resumption } from '../tcp/types.js';
 import { commandHeadline } from '../ftp/commands.js';
@@ -417,6 +418,12 @@ export function verdictSentence(t: Transfer): string {
           `aborted by the client after ${n(v.bytes)} of ${n(v.expected ?? r.size)} bytes: the server said ${t.reply?.code ?? '2xx'} (frame ${r.reply}), ` +
           `but the client was gone (its control connection ${r.gone < r.reply ? 'closed before that reply' : 'reset as that reply arrived'}, frame ${r.gone}), ` +
           `and its later resume from offset ${n(r.from)} (frame ${r.frame}) completed the file at ${n(r.size)} bytes.`
+        );
+      }
+      if (v.dataUnseen !== undefined) {
+        return (
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} according to the replies${reply}; its data connection is not in the capture, which holds none between these hosts, ` +
+          `${dataUnseenWords(v.dataUnseen, { session: t.session, transfer: t.id })}: how much${v.expected !== null ? ` of the ${n(v.expected)} bytes announced` : ''} moved is not known.`
         );
       }
       if (v.unconfirmed !== undefined) {

@@ -161,6 +161,20 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [16, 17, 18, 20, 52, 59, 64, 65] }),
   },
+  // Seventy-first verdict audit (verdicts-audit71.test.ts): one failure among many transfers; rclone's
+  // sessions past pure-ftpd's -C 2 are turned away at the greeting (session diagnoses), no transfer diagnosed.
+  { fixture: 'a71-mirror-perm-vsftpd-lftp', causes: {'1.8': 'server-refused', '1.11': 'server-refused'}, evidence: () => ({'1.8': [211,212,213,215,216,219], '1.11': [291,292,293,295,296,299]}) },
+  { fixture: 'a71-mirror-r-maxstore-proftpd-lftp', causes: {'1.3': 'aborted', '1.7': 'aborted', '1.14': 'aborted', '2.3': 'aborted', '3.3': 'aborted', '3.8': 'aborted'}, evidence: () => ({'1.3': [153,155,156,158,174], '1.7': [229,230,231,233,244], '1.14': [444,445,446,448,471], '2.3': [574,576,577,579,594], '3.3': [374,377,378,383,409], '3.8': [634,636,637,639,652]}) },
+  { fixture: 'a71-mirror-r-quota-pureftpd-lftp', causes: {'1.14': 'server-refused', '3.4': 'server-refused', '3.5': 'server-refused'}, evidence: () => ({'1.14': [425,427,428,430,431,481], '3.4': [403,406,407,409,410,417], '3.5': [418,420,421,423,424,478]}) },
+  { fixture: 'a71-wget-mirror-vanish-pyftpdlib', causes: {'1.19': 'server-refused'}, evidence: () => ({'1.19': [355,356,357,359,360]}) },
+  { fixture: 'a71-curl-multi-synloss-vsftpd', causes: {'1.7': 'server-refused'}, evidence: () => ({'1.7': [177,178,179,183,184,193]}) },
+  { fixture: 'a71-curl-multi-synloss-server-side-vsftpd', causes: {'1.7': 'server-refused'}, evidence: () => ({'1.7': [174,175,176,180,181,190]}) },
+  { fixture: 'a71-ftplib-threads-missing-pyftpdlib', causes: {'4.3': 'server-refused'}, evidence: () => ({'4.3': [376,377,378,380,381]}) },
+  { fixture: 'a71-ncftpget-r-perm-vsftpd', causes: {'1.1': 'server-refused', '1.9': 'server-refused'}, evidence: () => ({'1.1': [54,55,56,58,59,76], '1.9': [217,218,219,221,222,227]}) },
+  { fixture: 'a71-mirror-port-window-proftpd-lftp', causes: {'1.12': 'passive-refused', '2.10': 'passive-refused', '3.10': 'passive-refused', '4.1': 'passive-refused', '5.1': 'passive-refused', '6.1': 'passive-refused'}, evidence: () => ({'1.12': [415,596,655,656,657,893], '2.10': [415,596,635,636,637,893], '3.10': [415,596,615,616,617,893], '4.1': [415,596,765,766,767,893], '5.1': [415,596,750,751,752,893], '6.1': [415,596,813,814,815,893]}) },
+  { fixture: 'a71-mirror-port-window-server-side-proftpd-lftp', causes: {'1.12': 'passive-unreached', '2.10': 'passive-unreached', '3.10': 'passive-unreached', '4.1': 'passive-unreached', '5.1': 'passive-unreached', '6.1': 'passive-unreached'}, evidence: () => ({'1.12': [649,653], '2.10': [631,635], '3.10': [613,617], '4.1': [755,758], '5.1': [742,745], '6.1': [801,805]}) },
+  { fixture: 'a71-rclone-maxperip-pureftpd', causes: {}, evidence: () => ({}) },
+  { fixture: 'a71-rclone-maxperip-server-side-pureftpd', causes: {}, evidence: () => ({}) },
   {
     fixture: 'a63-pget-maxperip-vsftpd-lftp',
     causes: { '1.1': 'aborted' },
@@ -1708,7 +1722,8 @@ describe('diagnose catalog', () => {
     // want of a login (checks/login.ts, checkNotLoggedIn): 29 transfer checks. session-ended-first (checks/connect.ts
     // checkSessionEndedFirst): 41 codes, 30 transfer checks. The aborted check gives unconfirmed when the data had
     // arrived whole before the server's error reply: 42 codes. aborted is also an inferred transfer's whose data's
-    // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks.
-    expect(TRANSFER_CHECKS).toHaveLength(32);
+    // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks. checkDataUnseen
+    // (checks/connect.ts): a 425 in a capture that holds none of the hosts' data connections, passive- or active-unreached: 33.
+    expect(TRANSFER_CHECKS).toHaveLength(33);
   });
 });

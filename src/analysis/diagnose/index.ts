@@ -14,6 +14,7 @@ import {
   checkActiveSynUnanswered,
   checkActiveUnseen,
   checkActiveUnreached,
+  checkDataUnseen,
   checkHandshakeIncomplete,
   checkOneWaySynRepeated,
   checkPassiveRefused,
@@ -74,6 +75,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkPassivePeerMismatch,
   // No data connection because the announcement named no usable address.
   checkAnnounceMalformed,
+  // Before the checks that read a missing SYN as evidence: a capture that holds no data connection shows none.
+  checkDataUnseen,
   checkActiveRefused,
   checkActiveSynUnanswered,
   checkActiveUnseen,

@@ -118,3 +118,11 @@ function placeFromTtls(clientTtl: number | null, serverTtl: number | null): Omit
 export function canSeeArrivalAt(vantage: Vantage, side: 'client' | 'server'): boolean {
   return vantage.point === 'same-segment' || vantage.point === `${side}-side`;
 }
+
+/**
+ * Would a data connection's SYN sent by `side` be in this capture: it sees that side's packets as
+ * they leave, and it holds the hosts' data connections at all (not a "port 21" capture: data-unseen.ts).
+ */
+export function wouldHoldDataSyn(s: Session, vantage: Vantage, side: 'client' | 'server'): boolean {
+  return s.dataUnseen === undefined && canSeeArrivalAt(vantage, side);
+}

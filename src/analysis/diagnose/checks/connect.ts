@@ -5,12 +5,14 @@
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
 import { sessionOrder } from '../../session-order.js';
+import { firstAbove } from '../../sorted.js';
 import { clientEndedAfter } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
-import { canSeeArrivalAt } from '../vantage.js';
+import { canSeeArrivalAt, wouldHoldDataSyn } from '../vantage.js';
+import { dataUnseenAdvice, dataUnseenDetail, unlessFiltered } from '../../data-unseen.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
@@ -211,7 +213,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   if (t.reply && t.reply.code !== 425 && t.reply.code !== 426) return null;
   // Unanswered until the server closed the session, seen where the client's SYN would show: the
   // client never tried, and the server gave up waiting (checkNoAttempt words it).
-  if (serverGaveUpWaiting(t, s) !== null && canSeeArrivalAt(vantage, 'client')) return null;
+  if (serverGaveUpWaiting(t, s) !== null && wouldHoldDataSyn(s, vantage, 'client')) return null;
   const endpoint = ep(t.announce.endpoint);
   // A capture that merges two capture points holds the client's attempt in the other view's session.
   const elsewhere = attemptElsewhere(ctx.analysis, s, t);
@@ -240,6 +242,9 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
         (lostOnTheWay ?? 'typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range'),
     );
     if (portOnly) advice = portOnlyAdvice(s);
+  } else if (s.dataUnseen !== undefined) {
+    details.push(dataUnseenDetail(s.dataUnseen, { session: s.id, transfer: t.id }));
+    advice = dataUnseenAdvice('client');
   } else if (vantage.point === 'server-side' && split) {
     details.push(`This capture was taken on the server's side: the client's SYNs to ${endpoint}, if it sent any, were dropped or refused before reaching it`, portSplitReference(split, t.announce.endpoint.port));
     advice = portSplitAdvice(split);
@@ -254,11 +259,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
         `were dropped or sent elsewhere before reaching the server — ` +
         (lostOnTheWay ??
-          `typically a NAT in front of the server whose clients connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`),
+          `typically a NAT in front of the server whose clients connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`) +
+        unlessFiltered(s),
     );
     if (portOnly) advice = portOnlyAdvice(s);
   } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
-    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there`);
+    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
     if (quit !== null) {
       gaveUpAfter = quit.failed.connection!.synFrame!;
@@ -383,14 +389,17 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // A router that found no host answered: no firewall's source-port rule is in question.
   if (neighbourUnresolved(c, s, target) === null) details.push(sourcePort20Note(ctx));
   const stopped = stoppedMidCapture(ctx.analysis, c, mode);
+  // Connections that opened before and after a run of failures, one of whose ports opened at another time: a spell, not a port.
+  const spell = mode === 'passive' ? failedSpell(ctx.analysis, c) : null;
   // A passive port among ports that opened is no part of a range left closed; one outside them may be.
   const partialFound = mode === 'passive' ? otherPassivePortsOpened(ctx.analysis, c) : null;
   // The capture's pattern across this server's transfers, decided once (passive-port-split.ts), words it when there is one.
   const split = mode === 'passive' ? portSplitFor(ctx.analysis.passivePortSplits, c.server.ip, c.server.port) : null;
-  const partial = partialFound && !split && !(stopped && stopped.inside) ? partialFound : null;
+  const partial = partialFound && !split && !spell && !(stopped && stopped.inside) ? partialFound : null;
   if (split) details.push(portSplitReference(split, c.server.port));
   if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
+  if (spell) details.push(spellWords(c, spell));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
   const noHost = refused !== null && neighbourUnresolved(c, s, target) !== null;
   const cause = `${mode}-${noHost ? 'host-unreachable' : kind === 'refused' ? 'refused' : 'syn-unanswered'}` as CauseCode;
@@ -407,8 +416,10 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
         `otherwise the ${t.announce?.reply && mode === 'passive' ? t.announce.reply.code : (t.announce?.command ?? (mode === 'active' ? 'PORT' : '227'))} names an address nobody answers for (set the ${target}'s announced address).`
       : refused && refusedByMiddlebox(c, target)
-      ? `A firewall or router between the ${connector} and the ${target} rejects connections to ${ep(mode === 'active' ? c.client : c.server)}: ` +
-        `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
+      ? spell
+        ? `A firewall or router between the ${connector} and the ${target}, not the ${target} itself, rejected the connection to ${dst}.`
+        : `A firewall or router between the ${connector} and the ${target} rejects connections to ${dst}: ` +
+          `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
       : arrivedAtClient
         ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
           `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +
@@ -424,12 +435,24 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       `changed then on the ${target}'s firewall${arrivedAtClient ? '' : ' and on the path'} (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
+  const spellAdvice = spell
+    ? ` Data connections to ${c.server.ip} opened until frame ${spell.before.synFrame} and again from frame ${spell.after.synFrame} on, and every attempt between ` +
+      `failed: look for what held for that time on the path or the ${target}'s firewall (a rule added and then removed, a connection-tracking table or ` +
+      'rate limit that filled and emptied) rather than at the passive port range.'
+    : '';
   const advice = split
     ? `${general === undefined ? '' : `${general} `}${portSplitAdvice(split)}${stoppedAdvice}`
-    : partial || stopped
-      ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}`
+    : partial || stopped || spell
+      ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}${spellAdvice}`
       : general;
-  const opened = [...(partial?.first.map((o) => o.synFrame) ?? []), ...(split?.evidence ?? []), stopped?.last.synFrame ?? null];
+  const opened = [
+    ...(partial?.first.map((o) => o.synFrame) ?? []),
+    ...(split?.evidence ?? []),
+    stopped?.last.synFrame ?? null,
+    spell?.before.synFrame ?? null,
+    spell?.after.synFrame ?? null,
+    spell?.reopened.synFrame ?? null,
+  ];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
 
@@ -494,6 +517,134 @@ function stoppedWords(c: DataConnection, mode: 'active' | 'passive', st: Stopped
     `the failure began mid-capture, between frame ${st.last.synFrame} and frame ${first}, when something changed (a firewall rule added, a ` +
     'connection-tracking table or rate limit filled, a route changed)' +
     (st.inside ? `; port ${c.server.port} lies among ports that had opened, so it is no part of a range left closed` : '')
+  );
+}
+
+/** A passive connection attempt that failed at the connection (no SYN-ACK came), between one client and server address. */
+interface FailedAttempt {
+  synFrame: number;
+  port: number;
+  transfer: string;
+}
+
+/** Per analysis, once: failed passive attempts by client and server address, by SYN frame. */
+const failedByHosts = new WeakMap<Analysis, Map<string, FailedAttempt[]>>();
+
+/** Per analysis, once: every established passive connection by client and server address, by SYN frame. */
+const openedPassiveByHosts = new WeakMap<Analysis, Map<string, OpenedConnection[]>>();
+
+interface FailedSpell {
+  /** The last connection that opened before this attempt, and the first after it. */
+  before: OpenedConnection;
+  after: OpenedConnection;
+  /** The failed attempts between them (this one among them): how many, on how many ports, the first and last SYN. */
+  count: number;
+  ports: number;
+  first: number;
+  last: number;
+  /** A port of those attempts that opened at another time in the capture. */
+  reopened: OpenedConnection;
+}
+
+const byHostsKey = (c: DataConnection): string => `${c.client.ip}|${c.server.ip}`;
+
+/**
+ * Passive, failed at the connection: connections between the same two hosts opened before this
+ * attempt and after it, every attempt between them failed (at least two), and a port one of them
+ * failed on opened at another time of the capture. The failures lasted a spell and ended — a rule
+ * added and removed, a table or limit that filled and emptied — and a port that worked at another
+ * time is no part of a range left closed. Null otherwise (stoppedMidCapture has the spell that never
+ * ended; a lone failure among openings cannot tell a spell from a port). Indexes built once per
+ * analysis; each attempt costs a few binary searches and a walk of its own spell.
+ */
+function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
+  let failed = failedByHosts.get(a);
+  let opened = openedPassiveByHosts.get(a);
+  if (failed === undefined || opened === undefined) {
+    failed = new Map();
+    opened = new Map();
+    for (const s of a.sessions) {
+      for (const t of s.transfers) {
+        const x = t.connection;
+        if (t.mode !== 'passive' || x === null || x.midstream) continue;
+        const key = byHostsKey(x);
+        if (x.established && x.synFrame !== null) {
+          let list = opened.get(key);
+          if (list === undefined) opened.set(key, (list = []));
+          list.push({ start: x.start, synFrame: x.synFrame, port: x.server.port, transfer: `${s.id}.${t.id}` });
+        } else if (!x.established && x.synFrames.length > 0 && x.synAckFrames.length === 0) {
+          let list = failed.get(key);
+          if (list === undefined) failed.set(key, (list = []));
+          list.push({ synFrame: x.synFrames[0], port: x.server.port, transfer: `${s.id}.${t.id}` });
+        }
+      }
+    }
+    for (const list of opened.values()) list.sort((p, q) => p.synFrame - q.synFrame);
+    for (const list of failed.values()) list.sort((p, q) => p.synFrame - q.synFrame);
+    failedByHosts.set(a, failed);
+    openedPassiveByHosts.set(a, opened);
+  }
+  const key = byHostsKey(c);
+  const open = opened.get(key) ?? [];
+  const fails = failed.get(key) ?? [];
+  const syn = c.synFrames[0];
+  const i = firstAbove(open, syn, (o) => o.synFrame);
+  if (i === 0 || i === open.length) return null;
+  // One spell per gap between two openings, decided once for every attempt in it.
+  let spells = spellsByGap.get(a);
+  if (spells === undefined) spellsByGap.set(a, (spells = new Map()));
+  const gap = `${key}|${i}`;
+  let spell = spells.get(gap);
+  if (spell === undefined) spells.set(gap, (spell = spellBetween(a, key, open, fails, i)));
+  return spell;
+}
+
+/** Per analysis: the spell (or none) in each gap between two openings, by hosts key and the later opening's index. */
+const spellsByGap = new WeakMap<Analysis, Map<string, FailedSpell | null>>();
+
+function spellBetween(a: Analysis, key: string, open: OpenedConnection[], fails: FailedAttempt[], i: number): FailedSpell | null {
+  const before = open[i - 1];
+  const after = open[i];
+  const ports = new Set<number>();
+  let count = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (let j = firstAbove(fails, before.synFrame, (f) => f.synFrame); j < fails.length && fails[j].synFrame < after.synFrame; j++) {
+    count++;
+    ports.add(fails[j].port);
+    first = Math.min(first, fails[j].synFrame);
+    last = Math.max(last, fails[j].synFrame);
+  }
+  if (count < 2) return null;
+  const reopened = reopenedPort(a, key, ports, open);
+  return reopened === null ? null : { before, after, count, ports: ports.size, first, last, reopened };
+}
+
+/** Per analysis, once: the first established passive connection to each server port, by client and server address. */
+const firstOpenedByPort = new WeakMap<Analysis, Map<string, Map<number, OpenedConnection>>>();
+
+function reopenedPort(a: Analysis, key: string, ports: Set<number>, open: OpenedConnection[]): OpenedConnection | null {
+  let index = firstOpenedByPort.get(a);
+  if (index === undefined) firstOpenedByPort.set(a, (index = new Map()));
+  let byPort = index.get(key);
+  if (byPort === undefined) {
+    index.set(key, (byPort = new Map()));
+    for (const o of open) if (!byPort.has(o.port)) byPort.set(o.port, o);
+  }
+  for (const p of ports) {
+    const o = byPort.get(p);
+    if (o !== undefined) return o;
+  }
+  return null;
+}
+
+function spellWords(c: DataConnection, w: FailedSpell): string {
+  return (
+    `Passive data connections to ${c.server.ip} opened until frame ${w.before.synFrame} (transfer ${w.before.transfer}) and again from frame ` +
+    `${w.after.synFrame} (transfer ${w.after.transfer}) on; every attempt between them failed: ${w.count} attempts on ${w.ports} port${w.ports === 1 ? '' : 's'}, ` +
+    `SYN frames ${w.first} to ${w.last}, port ${w.reopened.port} among them, which opened for transfer ${w.reopened.transfer} (SYN frame ` +
+    `${w.reopened.synFrame}). The failures lasted a spell and then ended — a firewall rule added and removed, a connection-tracking table ` +
+    'or rate limit that filled and emptied — not a part of the port range left closed'
   );
 }
 
@@ -606,6 +757,30 @@ export function checkSessionEndedFirst(ctx: TransferContext): Diagnosis | null {
 }
 export const checkPassiveSynUnanswered = (ctx: TransferContext): Diagnosis | null => check(ctx, 'passive', 'unanswered');
 
+/**
+ * A 425 for a data connection that is not in a capture holding none between these hosts (a "port
+ * 21" filter: data-unseen.ts): the server's reply says no data connection could be made, and the
+ * capture cannot show whether the side that connects tried, nor what answered it. Before the checks
+ * that read an absent SYN as evidence.
+ */
+export function checkDataUnseen(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  const unseen = s.dataUnseen;
+  if (unseen === undefined || t.connection !== null || t.fxp !== undefined || !t.announce?.endpoint || t.reply?.code !== 425) return null;
+  const connector = t.mode === 'active' ? 'server' : 'client';
+  return diagnosis(
+    ctx,
+    t.mode === 'active' ? 'active-unreached' : 'passive-unreached',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}): no data connection from the ${connector} to ${ep(t.announce.endpoint)} was made`,
+      dataUnseenDetail(unseen, { session: s.id, transfer: t.id }),
+    ],
+    evidenceFrames(t, [unseen.reply]),
+    dataUnseenAdvice(connector),
+  );
+}
+
 /** Seconds a server's 425 must come after the transfer command to show that it tried to connect. */
 const TRIED_SECONDS = 1;
 
@@ -628,7 +803,7 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
       `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${waited} after ${t.request.command} (frame ${t.request.frame}): it tried to connect for that long`,
       `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
         `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
-        `then unreachable from the server), or a firewall between them that drops inbound connections`,
+        `then unreachable from the server), or a firewall between them that drops inbound connections${unlessFiltered(s)}`,
     ],
     evidenceFrames(t),
   );
@@ -656,7 +831,7 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
       `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${secondsText(t.reply.time - t.request.time)} after ${t.request.command} (frame ${t.request.frame})`,
       `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
         '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
-        'this point cannot see which',
+        `this point cannot see which${unlessFiltered(ctx.session)}`,
       ...(busy !== null ? [pairInUseWords(busy, ctx.session, t.request.frame) + ', which would fail it at once without a SYN'] : []),
     ],
     evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []),

@@ -4,6 +4,7 @@
  * would have nothing to diagnose. Where the refusal came says
  * what to check: anonymous refused, a user refused before its password, or the password's answer.
  */
+import { noDataConnectionWords } from '../../data-unseen.js';
 import { isLogin } from '../../../ftp/commands.js';
 import type { Command, Session } from '../../model.js';
 import { adviceFor, CATALOG } from '../catalog.js';
@@ -76,7 +77,7 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
       ? `the session was not logged in: the server had refused its login (${refused.command}, frame ${refused.frame}, answered ${replyWords(refused.reply!)} at frame ${refused.reply!.frame}), and refuses every command but a login until one succeeds`
       : 'the session was not logged in: no login had succeeded before it, and the server refuses every command but a login until one does';
   const details = [`The server answered ${what} (frame ${asked?.frame ?? reply.frame}) with ${replyWords(reply)} at frame ${reply.frame}: ${why}`];
-  if (t.connection === null) details.push('No data connection was attempted');
+  details.push(...noDataConnectionWords(s, t));
   const frames = [refused?.frame, refused?.reply?.frame, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
   return diagnosis(
     ctx,

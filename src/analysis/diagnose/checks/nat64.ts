@@ -4,6 +4,7 @@
  * server. Before the address-mismatch checks: the address was not left unrewritten by a NAT that
  * could have rewritten it, it is of the other family.
  */
+import { noDataConnectionWords } from '../../data-unseen.js';
 import { announceWords, ep, evidenceFrames, replyWords } from '../facts.js';
 import { diagnosis } from '../build.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -50,6 +51,6 @@ export function checkNat64Active(ctx: TransferContext): Diagnosis | null {
         ];
   if (a.reply && a.reply.code >= 400) details.push(`The server refused it: ${replyWords(a.reply)} (frame ${a.reply.frame})`);
   const c = t.connection;
-  if (!c) details.push('No data connection was attempted');
+  details.push(...noDataConnectionWords(s, t));
   return diagnosis(ctx, 'nat64-active', details, evidenceFrames(t, [a.reply?.frame]));
 }

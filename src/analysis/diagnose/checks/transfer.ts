@@ -12,7 +12,8 @@ import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
-import { canSeeArrivalAt } from '../vantage.js';
+import { wouldHoldDataSyn } from '../vantage.js';
+import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
 import { saysLacking } from '../../../ftp/commands.js';
@@ -574,6 +575,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   } else if (c === null && t.fxp !== undefined) {
     details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
+  } else if (c === null && ctx.session.dataUnseen !== undefined) {
+    details.push(`Its data connection is not in the capture: ${dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }).replace(/^This/, 'this')}`);
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
   const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
@@ -1088,7 +1091,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       `The client had asked to start at byte ${rest.offset} (REST ${rest.offset}, frame ${rest.frame})${size !== null ? `; the server gave the file's size as ${size} bytes${rest.offset > size ? ', so the offset is beyond its end' : ''}` : ''}`,
     );
   }
-  if (!t.connection) details.push('No data connection was attempted');
+  if (!t.connection) details.push(...noDataConnectionWords(ctx.session, t));
   else if (t.bytes > 0) details.push(`${t.bytes} bytes had moved on the data connection before that`);
   else details.push('The data connection had opened, but nothing moved on it');
   // EPSV refused by an IPv4 server behind a NAT64 translator (nat64.ts): the other commands cannot cross it.
@@ -1294,15 +1297,19 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
     const details = [
       `No reply to ${t.request!.command} (frame ${t.request!.frame}) came: the server closed the control connection ${secondsText(waited.time - t.request!.time)} later (frame ${waited.frame}) without a word, ` +
         `and no connection attempt to ${target} by either side is in the capture`,
-      canSeeArrivalAt(ctx.vantage, connecting)
-        ? `This capture point sees the ${connecting}'s packets as it sends them, so it would hold the ${connecting}'s SYN had it sent one: the ${connecting} never tried to connect, and the server gave up waiting (a timeout for a data connection that never comes, such as proftpd TimeoutNoTransfer)`
-        : 'A SYN dropped before reaching the capture point would look the same',
+      wouldHoldDataSyn(ctx.session, ctx.vantage, connecting)
+        ? `This capture point sees the ${connecting}'s packets as it sends them, so it would hold the ${connecting}'s SYN had it sent one: the ${connecting} never tried to connect, and the server gave up waiting (a timeout for a data connection that never comes, such as proftpd TimeoutNoTransfer)${unlessFiltered(ctx.session)}`
+        : ctx.session.dataUnseen !== undefined
+          ? dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id })
+          : 'A SYN dropped before reaching the capture point would look the same',
     ];
     const advice =
       connecting === 'client'
         ? `The client sent ${t.request!.command} without connecting to the passive port the server offered: a client bug, or a client blocked from connecting (a firewall on its side); the server waited and closed the session. Check the client; nothing on the network refused a connection.`
         : "The server did not (visibly) try to connect to the client's address and closed the session: check the server's log and capture nearer the server.";
-    return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, [waited.frame]), advice);
+    // Where the capture holds none of these hosts' data connections, only the server's side is known: it waited in vain.
+    const cause: CauseCode = ctx.session.dataUnseen === undefined ? 'no-attempt' : connecting === 'client' ? 'passive-unreached' : 'active-unreached';
+    return diagnosis(ctx, cause, details, evidenceFrames(t, [waited.frame]), ctx.session.dataUnseen === undefined ? advice : dataUnseenAdvice(connecting));
   }
   if (t.connection || !t.request || !t.reply || t.reply.code !== 425) return null;
   const details = [
@@ -1315,7 +1322,8 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   } else {
     const connecting = t.mode === 'active' ? 'server' : 'client';
     // A capture that sees the connecting side's packets as it sends them would hold its SYN.
-    if (canSeeArrivalAt(ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN`);
+    if (wouldHoldDataSyn(ctx.session, ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN${unlessFiltered(ctx.session)}`);
+    else if (ctx.session.dataUnseen !== undefined) details.push(dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }));
     else if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
     const busy = t.mode === 'active' ? pairInUse(ctx.analysis, ctx.session, t) : null;
     // The other side of the NAT (a capture on the NAT device) holds the attempt this view lacks.
