@@ -4,7 +4,7 @@
 // the full capture's. Not part of `npm test`: a sweep to run by hand, under nice.
 //
 //   nice -n 15 node scripts/sweep/drop-sweep.mjs [--root DIR] [--only REGEX] [--max-single N]
-//       [--stride N] [--filter control|data] [--out FILE.json] [--fixtures DIR]
+//       [--stride N] [--filter control|data] [--snaplen N] [--out FILE.json] [--fixtures DIR]
 //
 // --root: the built tree whose dist/ is analysed (default: this worktree). --max-single: fixtures
 // of more frames than N get single-frame removal at a stride instead of every frame (default 3000).
@@ -23,6 +23,7 @@ const out = opt('--out', null);
 const verbose = flag('--verbose');
 const filter = opt('--filter', null);
 if (filter !== null && filter !== 'control' && filter !== 'data') throw new Error('--filter: control or data');
+const snaplen = (() => { const v = opt('--snaplen', null); return v === null ? null : Number(v); })();
 
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 
@@ -162,6 +163,13 @@ function* decoded(cap) {
   }
 }
 
+/** The capture with every record cut to `n` bytes, its original length kept (tcpdump -s n). */
+function cutTo(cap, n) {
+  const cut = (r) => (r.data.length <= n ? r : { ...r, data: r.data.subarray(0, n), capturedLength: n });
+  const events = cap.events.map((e) => (e.kind === 'r' ? { ...e, r: cut(e.r) } : e));
+  return { ...cap, events, records: events.filter((e) => e.kind === 'r').map((e) => e.r) };
+}
+
 /** The full capture's control connections, as `decoded` names connections. */
 const controlsOf = (full) => new Set(full.map((s) => s.key.split('>').sort().join('|')));
 
@@ -187,7 +195,9 @@ for (const file of files) {
     console.error(`${file}: ${e.message}`);
     continue;
   }
-  const drops = plan(cap, full);
+  // --snaplen: one variant, every record cut to that many bytes as tcpdump -s would (compared as a variant with nothing dropped).
+  if (snaplen !== null) cap = cutTo(cap, snaplen);
+  const drops = snaplen !== null ? [[]] : plan(cap, full);
   let found = 0;
   for (const d of drops) {
     variants++;

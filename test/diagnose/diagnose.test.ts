@@ -161,6 +161,13 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [16, 17, 18, 20, 52, 59, 64, 65] }),
   },
+  // Seventy-second verdict audit (verdicts-audit72.test.ts): failures in captures filtered to the control
+  // connection (tcp port 21); the passive port the client left (pasv-drop) is unused, no diagnosis.
+  { fixture: 'a72-port21-active-reject-vsftpd-python', causes: { '1.2': 'active-unreached' }, evidence: () => ({ '1.2': [19, 23, 24, 25, 26] }) },
+  { fixture: 'a72-port21-active-reject-server-side-vsftpd-python', causes: { '1.2': 'active-unreached' }, evidence: () => ({ '1.2': [19, 23, 24, 25, 26] }) },
+  { fixture: 'a72-port21-abor-vsftpd-python', causes: { '1.2': 'aborted' }, evidence: () => ({ '1.2': [24, 25, 29, 31] }) },
+  { fixture: 'a72-port21-client-reset-vsftpd-python', causes: { '1.2': 'aborted' }, evidence: () => ({ '1.2': [24, 25, 28] }) },
+  { fixture: 'a72-port21-pasv-drop-vsftpd-python', causes: {}, evidence: () => ({}) },
   // Seventy-first verdict audit (verdicts-audit71.test.ts): one failure among many transfers; rclone's
   // sessions past pure-ftpd's -C 2 are turned away at the greeting (session diagnoses), no transfer diagnosed.
   { fixture: 'a71-mirror-perm-vsftpd-lftp', causes: {'1.8': 'server-refused', '1.11': 'server-refused'}, evidence: () => ({'1.8': [211,212,213,215,216,219], '1.11': [291,292,293,295,296,299]}) },

@@ -654,7 +654,7 @@ describe('29. a refused PASV or EPSV announced nothing: the words say the reques
         expect(flat(diagnose.stdout)).toContain(`the client asked with ${other} instead`);
         return;
       }
-      expect(flat(timeline.stdout)).toMatch(/Transfer 1 failed: the server refused the command \(no data connection\)/);
+      expect(flat(timeline.stdout)).toMatch(/Transfer 1 failed: the server refused the command \(no data connection in the capture\)/);
       // The advice names the other passive command, not the one refused.
       expect(flat(diagnose.stdout)).toContain(`use another passive command (${other} for ${command})`);
     });
