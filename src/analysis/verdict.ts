@@ -13,7 +13,7 @@ import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, Command, ControlVerdict, DataConnection, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
-import { isLogin } from '../ftp/commands.js';
+import { isLogin, saysFailed, saysLacking } from '../ftp/commands.js';
 import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
@@ -28,7 +28,6 @@ import { unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
-import { saysLacking } from '../ftp/commands.js';
 import { findRefusedRetries } from './retry-refused.js';
 import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
@@ -321,6 +320,9 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (finalReplyLost(t, s) !== null) return 'incomplete';
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
+  // A 2xx whose words say it failed, nothing sent (vsftpd's "226 Transfer done (but failed to open
+  // directory)"): the server refused the work and sent an empty listing; not a completed one.
+  if (t.reply !== null && saysFailed(t.reply) && t.bytes === 0 && t.abortFrame === null) return 'failed';
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   // The size that would show the receiver's reset came once it held the file is in bytes the capture lost (size-lost.ts): not known.
   if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null || wholeBeforeLostEnd(t) ? 'incomplete' : 'aborted';

@@ -282,3 +282,9 @@ export function parseReplyLine(line: string): ParsedReplyLine {
  */
 export const saysLacking = (r: { code: number; text: string }): boolean =>
   r.code === 502 || (r.code === 500 && /unknown|not (implemented|understood|recogni[sz]ed|supported)|unrecogni[sz]ed|unsupported/i.test(r.text));
+
+/**
+ * A final 2xx whose own words say the work failed: vsftpd answers a listing of a directory it cannot
+ * open with "226 Transfer done (but failed to open directory)", an empty listing sent all the same.
+ */
+export const saysFailed = (r: { code: number; text: string }): boolean => r.code >= 200 && r.code < 300 && /\bfail(ed|ure|s)?\b/i.test(r.text);

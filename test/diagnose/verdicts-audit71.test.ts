@@ -30,7 +30,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyze, facts, ftpRows, jsonVerdicts, outputs, transfer, transfers, verdicts } from './audit-fixtures.js';
+import { analyze, facts, flat, ftpRows, jsonVerdicts, outputs, transfer, transfers, verdicts } from './audit-fixtures.js';
 
 /** Every transfer that did not complete: [id, verdict, cause, argument, final reply code, its frame]. */
 const notCompleted = (a: Analysis): unknown[][] =>
@@ -208,14 +208,20 @@ describe('seventy-first audit: one failure among many, every other transfer comp
     await jsonAgrees(name, a);
   });
 
-  it("ncftpget -R: its RETR tree.tar probe and the mode-000 file refused 550; 19 completed", async () => {
+  it("ncftpget -R: its RETR tree.tar probe and the mode-000 file refused 550, the mode-000 directory's LIST and NLST refused in a 226's words; 17 completed", async () => {
     const name = 'a71-ncftpget-r-perm-vsftpd';
     const a = await analyze(name);
+    // vsftpd answers a listing of a directory it cannot open with an empty listing and "226 Transfer
+    // done (but failed to open directory)": refused, not an empty directory (session 40).
     expect(notCompleted(a)).toEqual([
       ['1.1', 'failed', 'server-refused', 'tree.tar', 550, 59],
+      ['1.6', 'failed', 'server-refused', '-a ./d3/d3', 226, 175],
+      ['1.7', 'failed', 'server-refused', '-a ./d3/d3', 226, 190],
       ['1.9', 'failed', 'server-refused', 'tree/d1/f04.bin', 550, 222],
     ]);
-    expect(healthyUndiagnosed(a)).toEqual([21, 19]);
+    expect(transfer(a, '1.6').reply?.text).toBe('Transfer done (but failed to open directory).');
+    expect(flat(transfer(a, '1.6').diagnosis!.summary)).toContain('its own words say it failed, though its code says success; nothing came on the data connection: the server could not read the directory');
+    expect(healthyUndiagnosed(a)).toEqual([21, 17]);
     await jsonAgrees(name, a);
   });
 });

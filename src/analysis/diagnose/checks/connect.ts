@@ -133,21 +133,29 @@ function movedOnWords(t: Transfer, s: Session): string {
     return (
       `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement)` +
       // A client whose SYNs go unanswered retries for seconds (the first retransmission comes after 1 s).
-      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${QUICK_WORDS}` : '')
+      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '')
     );
   }
   if (s.closedBy) {
     const after = s.closedBy.time - t.announce!.time;
     return (
       `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(after)} later)` +
-      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${QUICK_WORDS}` : '')
+      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '')
     );
   }
   return '';
 }
 
 /** What a client that ends the session within QUICK_GIVE_UP of an announcement nobody connected to had done. */
-const QUICK_WORDS = 'its attempt failed at once on its own side (a reset or an unreachable error, no route to the announced address) or it never made one';
+/**
+ * Where the capture sees the client's packets leave, an attempt that failed at once failed on its own
+ * side (no SYN of it there); seen from further on, a reset or unreachable error from anything before
+ * the capture point would look the same.
+ */
+const quickWords = (s: Session): string =>
+  s.vantage !== null && canSeeArrivalAt(s.vantage, 'client')
+    ? 'its attempt failed at once on its own side (a reset or an unreachable error, no route to the announced address) or it never made one'
+    : 'its attempt failed at once before reaching this capture point (a reset or an unreachable error from its own host or a firewall or router on the way, no route to the announced address) or it never made one';
 
 /**
  * The client ended the session (QUIT, or its close of the control connection) within QUICK_GIVE_UP of
@@ -198,10 +206,11 @@ function portOnlyAdvice(s: Session): string {
 }
 
 /** Advice for a client that ended the session at once after an announcement nobody connected to. */
-function quickAdvice(endpoint: string, after: number, more: string): string {
+function quickAdvice(endpoint: string, after: number, more: string, s: Session): string {
+  const where = s.vantage !== null && canSeeArrivalAt(s.vantage, 'client') ? 'on its side (a firewall or router there' : 'on its side or on the way (a firewall or router';
   return (
     `The client ended the session ${secondsText(after)} after the server announced ${endpoint}, without a data connection to it: ` +
-    "it stopped on its own (killed, interrupted, a script's time limit) or its own attempt failed at once on its side (a firewall or router there answering its SYN with a reset or an unreachable error). " +
+    `it stopped on its own (killed, interrupted, a script's time limit) or its own attempt failed at once ${where} answering its SYN with a reset or an unreachable error). ` +
     `Check the client's own output. ${more}`
   );
 }
@@ -276,7 +285,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       );
       advice = `The client gave up once its data connection to ${ep(quit.failed.connection!.server)} had failed (transfer ${s.id}.${quit.failed.id}): fix that failure; this endpoint was never tried.`;
     } else if (quick !== null) {
-      advice = quickAdvice(endpoint, quick, "If it means to use this endpoint, check its passive-mode settings (an address it will not use, e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip).");
+      advice = quickAdvice(endpoint, quick, "If it means to use this endpoint, check its passive-mode settings (an address it will not use, e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip).", s);
     } else {
       advice =
         `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
@@ -284,7 +293,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     }
   }
   // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.
-  if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.');
+  if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.', s);
   return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, ...(split?.evidence ?? [])]), advice);
 }
 

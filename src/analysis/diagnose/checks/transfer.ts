@@ -16,7 +16,7 @@ import { wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
-import { saysLacking } from '../../../ftp/commands.js';
+import { commandInfo, saysFailed, saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
 import { timeLimitOf, type TimeLimit } from '../../unanswered.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -990,7 +990,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const refusedAnnounce = announceReply && announceReply.code >= 400 ? announceReply : null;
   // 425 is about the data connection: a refusal of the command only once that connection had opened.
   const opened = t.connection?.established === true;
-  const reply = refusedAnnounce ?? (t.reply && t.reply.code >= 400 && (t.reply.code !== 425 || opened) && t.reply.code !== 426 ? t.reply : null);
+  // A 2xx whose words say it failed, nothing sent (vsftpd's listing of a directory it cannot open): refused all the same.
+  const failedSuccess = t.reply !== null && saysFailed(t.reply) && t.bytes === 0;
+  const reply = refusedAnnounce ?? (t.reply && ((t.reply.code >= 400 && (t.reply.code !== 425 || opened) && t.reply.code !== 426) || failedSuccess) ? t.reply : null);
   if (!reply) return null;
   // A passive announcement's frame is its reply's: the command went one or more frames before.
   const announced = refusedAnnounce && t.mode === 'passive' ? ctx.session.commands.find((c) => c.reply === refusedAnnounce) : undefined;
@@ -1080,7 +1082,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : 'the server will not open a passive data port'
     : reply.code === 425
       ? 'the server would not use the data connection that had opened'
-      : refusalMeaning(reply, resumed(t, undefined));
+      : failedSuccess
+        ? `its own words say it failed, though its code says success; nothing came on the data connection${commandInfo(t.request?.command ?? '')?.role === 'listing' ? ': the server could not read the directory (no permission to list it, or not a directory), and sent an empty listing' : ''}`
+        : refusalMeaning(reply, resumed(t, undefined));
   // A refused probe the client recovered from is no failure (fallback.ts): its verdict says so, and it gets no diagnosis.
   const details = [`The server answered ${what} with ${replyWords(reply)} at frame ${reply.frame}: ${meaning}`];
 
@@ -1131,7 +1135,11 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : `The server refuses ${t.announce!.command}: use ${passiveWayOut(t.announce!.command)} on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
-      : refusalAdvice(reply, t, resumed(t, undefined));
+      : failedSuccess && commandInfo(t.request?.command ?? '')?.role === 'listing'
+        ? "Check the directory on the server: the FTP user must be allowed to read it (and enter it), and the name must be a directory; a client that trusts the 226 takes the empty listing for an empty directory."
+        : failedSuccess
+          ? "Check the server's log for what failed: the reply's code says success, its words do not, and no data came."
+          : refusalAdvice(reply, t, resumed(t, undefined));
   return diagnosis(
     ctx,
     'server-refused',
