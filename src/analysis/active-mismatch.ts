@@ -8,6 +8,7 @@
 import { addressClass } from './diagnose/facts.js';
 import type { Session, Transfer } from './model.js';
 import { EPHEMERAL_MIN } from './own-addresses.js';
+import { parseIpv6Text } from '../ftp/ip-text.js';
 import { familyCrossing } from './nat64.js';
 import { transferById } from './lookup.js';
 
@@ -32,6 +33,10 @@ export function activeMismatch(t: Transfer, s: Session, peer?: Session): ActiveM
   if (announced.ip === s.client.ip) return behindNatUnrewritten(t, s) || refusedAsForeign(t) ? 'nat' : null;
   // Another address of the client's own host (own-addresses.ts): the data went to the client.
   if (s.clientAliases.includes(announced.ip)) return null;
+  // An IPv6 temporary port on the client's own /64: a second or temporary (privacy) address of the
+  // client's host, or a neighbour's on its link — never a NAT's outside address (NAT66 and NPTv6 map
+  // one prefix to another). Neither a NAT's leftover nor, by what the capture shows, a third host.
+  if (announced.port >= EPHEMERAL_MIN && sameSlash64(announced.ip, s.client.ip)) return null;
   const cls = addressClass(announced.ip);
   if (cls !== 'public') return 'nat';
   const c = t.connection;
@@ -58,4 +63,12 @@ function behindNatUnrewritten(t: Transfer, s: Session): boolean {
 export function refusedAsForeign(t: Transfer): boolean {
   const r = t.announce?.reply;
   return r !== null && r !== undefined && r.code >= 500 && /illegal|foreign|not allowed|address/i.test(r.text);
+}
+
+/** Two IPv6 addresses in the same /64 (the subnet size of IPv6 links); false for anything else. */
+function sameSlash64(a: string, b: string): boolean {
+  if (!a.includes(':') || !b.includes(':')) return false;
+  const x = parseIpv6Text(a);
+  const y = parseIpv6Text(b);
+  return x !== null && y !== null && x.slice(0, 8).every((v, i) => v === y[i]);
 }

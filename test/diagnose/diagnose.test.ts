@@ -107,6 +107,27 @@ const SCENARIOS: Scenario[] = [
       '8.1': [359, 398, 399, 402, 403, 418],
     }),
   },
+  // Seventieth verdict audit (verdicts-audit70.test.ts): IPv6 data connections stopped by ip6tables
+  // (the router's DROP, RST and ICMPv6 adm-prohibited to EPSV; the client's DROP of EPRT's SYNs), at the
+  // client and at the server; proftpd's <Limit EPRT> DenyAll; tnftp's LPSV and LPRT that vsftpd lacks;
+  // vsftpd's 227 (0,0,0,0) to PASV on IPv6; an MTU-1280 route whose Packet Too Big is dropped.
+  ...(
+    [
+      ['a70-epsv-router-drop-pureftpd-lftp', 'passive-syn-unanswered', [32, 33, 35, 36, 37, 38, 39, 42]],
+      ['a70-epsv-router-drop-server-side-pureftpd-lftp', 'passive-unreached', [34, 38]],
+      ['a70-epsv-router-rst-pyftpdlib-python', 'passive-refused', [16, 17, 18]],
+      ['a70-epsv-router-rst-server-side-pyftpdlib-python', 'passive-unreached', [18, 21]],
+      ['a70-epsv-router-admprohib-proftpd-wget', 'passive-refused', [22, 23, 24, 26, 27]],
+      ['a70-epsv-router-admprohib-server-side-proftpd-wget', 'passive-unreached', [24, 26]],
+      ['a70-eprt-client-drop-pyftpdlib-lftp', 'active-syn-unanswered', [32, 33, 35, 36, 37, 38, 39, 40]],
+      ['a70-eprt-client-drop-server-side-pyftpdlib-lftp', 'active-syn-unanswered', [34, 35, 37, 38, 39, 40, 43, 44]],
+      ['a70-eprt-denied-proftpd-curl', 'server-refused', [15, 16]],
+      ['a70-lpsv-fallback-vsftpd-tnftp', 'server-refused', [32, 33]],
+      ['a70-pasv-on-ipv6-vsftpd-python', 'passive-address-mismatch', [18]],
+      ['a70-ptb-blackhole-vsftpd-curl', 'stalled', [18, 19, 20, 26, 33]],
+      ['a70-ptb-blackhole-server-side-vsftpd-curl', 'path-loss', [20, 21, 22, 28, 40, 52]],
+    ] as const
+  ).map(([fixture, cause, frames]) => ({ fixture, causes: { '1.1': cause }, evidence: () => ({ '1.1': [...frames] }) })),
   // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
   // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
   // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
@@ -702,7 +723,7 @@ const SCENARIOS: Scenario[] = [
         /server sent SYN from 198\.51\.100\.20:20 to 192\.0\.2\.10:\d+ at frames [\d, ]+ and \d+ \(retransmitted after 1\.0 s, 2\.\d s, 3\.\d s and 4\.\d s\)/,
         /reached the client's network and were dropped there/,
         /5\.0 s after the first SYN the server replied 425/,
-        /Use passive mode on the client/,
+        /use passive mode/,
       ],
     },
   },
@@ -1219,6 +1240,14 @@ const HEALTHY = [
   'a69-stor-over-read-vsftpd-python',
   'a69-stor-over-read-server-side-vsftpd-python',
   'a69-grow-vsftpd-ncftp',
+  // Seventieth audit (verdicts-audit70.test.ts): a multihomed client's EPRT naming its other address
+  // (vsftpd refuses it, ftplib's own EPRT completes; proftpd AllowForeignAddress connects there);
+  // PASV on an IPv6 control connection refused (pure-ftpd's 425) or malformed (pyftpdlib's 227 with an
+  // IPv6 address in it), then EPSV: every RETR completed.
+  'a70-eprt-other-address-vsftpd-python',
+  'a70-eprt-other-address-proftpd-python',
+  'a70-pasv-on-ipv6-pureftpd-python',
+  'a70-pasv-on-ipv6-pyftpdlib-python',
   // Sixty-eighth audit: FXP copies whose ABOR came to nothing (225): completed on both servers, at
   // the router and at the client (which sees only the two control connections).
   'a68-fxp-abort-source-vsftpd-pyftpdlib-python',

@@ -183,7 +183,7 @@ describe('5. ftplib -> vsftpd: active RETR fails at the client\'s firewall (425)
     const d = transfer(a, 1, 1).diagnosis!;
     expect(d.evidence).toEqual([17, 18, 19, 20, 22, 23, 24, 25, 26]);
     expect(d.summary).toContain('dropped there — by a firewall on the client host or its segment');
-    expect(d.advice).toMatch(/^Use passive mode on the client/);
+    expect(d.advice).toMatch(/^The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall .*or use passive mode/);
     // The session had a success: no session diagnosis.
     expect(a.sessions[0].diagnosis).toBeNull();
     expect(facts(name).client.messages).toBe('active failed: 425 Failed to establish connection.|passive: ok');

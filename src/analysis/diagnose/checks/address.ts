@@ -211,9 +211,19 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   // Captured at the server, the data connection arrived on the announced port: the address leads here.
   if (t.passiveAddress?.reading === 'public') return null;
   const cls = addressClass(announced.ip);
+  // A 227 answering PASV on an IPv6 control connection: its six numbers cannot name the server's IPv6
+  // address (vsftpd writes 0,0,0,0; others an IPv4 address of theirs). No setting of the announced
+  // address helps; EPSV is the IPv6 passive command. (A 227 naming the IPv4 address an RFC 6052
+  // server address embeds is the NAT64 case, nat64.ts.)
+  const v6Control = s.server.ip.includes(':') && !announced.ip.includes(':') && t.announce!.command === 'PASV';
   const details = [
     `${announceWords(t)}, but the client is talking to the server at ${s.server.ip}` +
-      (cls === 'public' ? '' : `; ${announced.ip} is a ${cls} address, unreachable from outside its network`),
+      (v6Control
+        ? `, over IPv6: a 227 can carry only an IPv4 address, so it cannot name that server address` +
+          (announced.ip === '0.0.0.0' ? ' (0.0.0.0 names no host at all, as vsftpd writes on an IPv6 control connection)' : '')
+        : cls === 'public'
+          ? ''
+          : `; ${announced.ip} is ${/^[aeiou]/.test(cls) ? 'an' : 'a'} ${cls} address, unreachable from outside its network`),
   ];
   const c = t.connection;
   if (!c) details.push('The client made no connection to it');
@@ -239,7 +249,11 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   }
   const helper = helperPort(ctx);
   if (helper) details.push(helper.detail);
-  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), helper?.advice);
+  const v6Advice = v6Control
+    ? 'On an IPv6 control connection use EPSV, not PASV (curl, lftp and ftplib do by default over IPv6); ' +
+      "the server's passive-address setting cannot put an IPv6 address in a 227."
+    : undefined;
+  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? helper?.advice);
 }
 
 /** The frame where the control connection switched to TLS, when the announcement came after it (null otherwise). */

@@ -10,7 +10,7 @@ import { clientEndedAfter } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
-import { passivePortsOrigin, serverSettings } from '../../server-software.js';
+import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
 import { canSeeArrivalAt, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, unlessFiltered } from '../../data-unseen.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
@@ -192,6 +192,19 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
   return { failed, after: end - at.time };
 }
 
+/**
+ * Advice for a port-only passive announcement (229) nobody connected to, seen at the server: the
+ * passive range must get through every firewall and port forward in front of the server; there is
+ * no announced address to correct.
+ */
+function portOnlyAdvice(s: Session): string {
+  return (
+    `Open the passive port range${passivePortsWhere(s)} on every firewall in front of the server, and forward it on any NAT or port forward that ` +
+    "forwards the control port (or let that NAT's FTP helper do it); the 229 names no address, so no announced address needs setting. " +
+    'A capture at the client shows where its SYNs went.'
+  );
+}
+
 /** Advice for a client that ended the session at once after an announcement nobody connected to. */
 function quickAdvice(endpoint: string, after: number, more: string, s: Session): string {
   const where = s.vantage !== null && canSeeArrivalAt(s.vantage, 'client') ? 'on its side (a firewall or router there' : 'on its side or on the way (a firewall or router';
@@ -224,8 +237,20 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   // The previous data connection the client gave up after (the failure it names), when that is what happened.
   let gaveUpAfter: number | undefined;
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
+  // A 229 names only a port: the client connects to the address its control connection already
+  // reaches, so no address in it is left unrewritten; what stops the SYNs is a firewall, or a NAT
+  // (port forward) in front of the server that forwards the control port and not the passive range.
+  const portOnly = t.announce.tuple.ok && t.announce.tuple.ip === null;
+  const lostOnTheWay = portOnly
+    ? 'typically a firewall that drops the passive port range, or a NAT (port forward) in front of the server that forwards its control port but not that range ' +
+      `(the ${t.announce.reply?.code ?? 229} names only a port: the client connects to the address it already reaches, so no address in it needs rewriting)`
+    : null;
   if (elsewhere && vantage.point === 'server-side') {
-    details.push(`The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range`);
+    details.push(
+      `The client did try: its SYNs to ${endpoint} never reached the server's side — dropped or sent elsewhere on the way, ` +
+        (lostOnTheWay ?? 'typically by a NAT in front of the server that does not rewrite the 227, or a firewall that drops the passive port range'),
+    );
+    if (portOnly) advice = portOnlyAdvice(s);
   } else if (s.dataUnseen !== undefined) {
     details.push(dataUnseenDetail(s.dataUnseen, { session: s.id, transfer: t.id }));
     advice = dataUnseenAdvice('client');
@@ -241,9 +266,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
-        `were dropped or sent elsewhere before reaching the server — typically a NAT in front of the server whose clients ` +
-        `connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range${unlessFiltered(s)}`,
+        `were dropped or sent elsewhere before reaching the server — ` +
+        (lostOnTheWay ??
+          `typically a NAT in front of the server whose clients connect to another address than ${t.announce.endpoint.ip}, and which does not rewrite the 227, or a firewall that drops the passive port range`) +
+        unlessFiltered(s),
     );
+    if (portOnly) advice = portOnlyAdvice(s);
   } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
     details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
@@ -387,6 +415,8 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const icmpFrames = c.icmpErrors.map((e) => e.frame);
   const droppedHere = !refused && ctx.vantage.forwarder === true && c.captureCopies === 0;
   const dst = ep(mode === 'active' ? c.client : c.server);
+  // Active SYNs seen unanswered in a capture at the client's side got through everything between the hosts.
+  const arrivedAtClient = mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client');
   const general = droppedHere
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
@@ -399,7 +429,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         ? `A firewall or router between the ${connector} and the ${target}, not the ${target} itself, rejected the connection to ${dst}.`
         : `A firewall or router between the ${connector} and the ${target} rejects connections to ${dst}: ` +
           `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
-      : undefined;
+      : arrivedAtClient
+        ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
+          `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +
+          `(or the one on its segment), or use passive mode${c.client.ip.includes(':') ? ' (EPSV)' : ''}; nothing between the two hosts is what drops them.`
+        : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
   const rangeAdvice = partial
     ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
@@ -407,7 +441,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : '';
   const stoppedAdvice = stopped
     ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
-      `changed then on the ${target}'s firewall and on the path (a rule added, a connection-tracking table or rate limit filling up, a route ` +
+      `changed then on the ${target}'s firewall${arrivedAtClient ? '' : ' and on the path'} (a rule added, a connection-tracking table or rate limit filling up, a route ` +
       'changed) rather than at a setting that was wrong from the start.'
     : '';
   const spellAdvice = spell

@@ -73,8 +73,23 @@ function silenceEndedAdvice(s: SilenceEnded, senderHere: boolean): string {
     `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.`;
 }
 
-/** The data connection opened and the command went out, and the sender never sent a byte nor the server a reply. */
-function neverStartedAdvice(sender: 'client' | 'server'): string {
+/**
+ * The data connection opened and the command went out, and the sender never sent a byte nor the
+ * server a reply. Seen away from the sender (`senderHere` false), no data arriving is also what data
+ * lost on the way looks like: the handshake's small packets pass a path-MTU black hole that drops
+ * every full-sized segment, so "never started sending" is only one of two readings.
+ */
+function neverStartedAdvice(sender: 'client' | 'server', senderHere: boolean): string {
+  if (!senderHere) {
+    return (
+      `No data from the ${sender} arrived here after the data connection opened, and no final reply came: either the ${sender} never started sending ` +
+      `(${sender === 'server' ? 'look at its log: a file it could not open or read' : 'a file it could not read, a process that hung'}), ` +
+      'or its data was lost on the way while the small packets of the handshake got through (a path-MTU black hole: a link with a smaller MTU whose ' +
+      'ICMP "fragmentation needed" / ICMPv6 "packet too big" a firewall drops; let those through, or clamp the TCP MSS on the router). ' +
+      `A capture at the ${sender} tells which: a ${sender} still sending retransmits what nobody acknowledges.` +
+      (sender === 'server' ? ' When the server is a proxy or gateway, look at its own connection to the server behind it: it may have had nothing to pass on.' : '')
+    );
+  }
   return sender === 'server'
     ? 'The server took the command and the data connection but never started sending, nor replied: look at the server (its log; a file it could not open or read). ' +
         'When the server is a proxy or gateway, look at its own connection to the server behind it: it had nothing to pass on.'
@@ -302,7 +317,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : silence !== null
             ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
-            ? neverStartedAdvice(sender)
+            ? neverStartedAdvice(sender, ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment')
             : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
@@ -1054,6 +1069,18 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   const passiveOther = refusedAnnounce !== null && t.mode === 'passive' && otherPassive === null && passiveElsewhere === null ? modeOther(ctx, refusedCmd, 'passive', !unimplemented) : null;
   const noPassive = passiveOther !== null && (passiveOther.lacked || (!unimplemented && passiveOther.code >= 400)) ? passiveOther : null;
   const passiveRefusal = unimplemented ? `the server ${lacks}` : `the server refuses ${refusedCmd}`;
+  // An active command refused in words that deny the command itself (proftpd's "501 EPRT: Operation
+  // not permitted" under <Limit EPRT> DenyAll, vsftpd's "550 Permission denied." with port_enable=NO,
+  // "Active mode is disabled"): a rule on the command, not on the address it named.
+  const deniesCommand = refusedAnnounce !== null && t.mode === 'active' && !unimplemented && acceptedElsewhere === undefined && COMMAND_DENIED.test(reply.text);
+  // The session's family decides what the other commands can carry: PASV and PORT cannot name an IPv6 address.
+  const v6 = ctx.session.server.ip.includes(':');
+  const activeCmd = v6 ? 'EPRT' : 'PORT';
+  const passiveWayOut = (cmd: string): string => {
+    const alt = (v6 ? OTHER_PASSIVE_V6 : OTHER_PASSIVE)[cmd] ?? (v6 ? undefined : 'PASV');
+    return alt === undefined ? `active mode (${activeCmd})` : `another passive command (${alt} for ${cmd}) or active mode (${activeCmd})`;
+  };
+  const passiveMode = v6 ? 'passive mode (EPSV)' : 'passive mode';
   const meaning = refusedAnnounce
     ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
@@ -1064,6 +1091,9 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
         ? `the server refuses ${t.announce!.command} itself: it accepted the same address in ${acceptedElsewhere.announce!.command} (frame ${acceptedElsewhere.announce!.frame})`
+        : deniesCommand
+        ? `the server refuses ${refusedCmd} itself, in words that deny the command, not the address it named` +
+          (ip !== undefined && ip === ctx.session.client.ip ? ` (${ip}, the client's own address on the control connection)` : '')
         : 'the server will not connect to the address the client announced'
       : otherPassive !== null
       ? `${passiveRefusal}, though it opens passive data ports: it answered ${otherPassive.words} at frame ${otherPassive.frame}`
@@ -1117,20 +1147,24 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `The server implements neither ${refusedCmd} nor ${otherActive.command}: use passive mode on the client.`
-        : `The server ${lacks}: use another active command (${OTHER_ACTIVE[refusedCmd] ?? 'PORT'} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or passive mode on the client.`
+        : (v6 ? OTHER_ACTIVE_V6 : OTHER_ACTIVE)[refusedCmd] === undefined
+        ? `The server ${lacks}: use ${passiveMode} on the client.`
+        : `The server ${lacks}: use another active command (${(v6 ? OTHER_ACTIVE_V6 : OTHER_ACTIVE)[refusedCmd]} for ${refusedCmd})${otherActive !== null ? `, as this client did (${otherActive.command}, frame ${otherActive.frame}),` : ''} or ${passiveMode} on the client.`
       : passiveElsewhere !== null
       ? `The server accepts ${t.announce!.command} but could not open a port for this one: its passive port range${passivePortsWhere(ctx.session)} may be too narrow for the data connections open at once: widen it, or run fewer transfers at once; the server's log names the reason.`
       : t.mode === 'active'
       ? acceptedElsewhere !== undefined
-        ? `The server refuses ${t.announce!.command}: use another active command (PORT for EPRT) or passive mode on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
-        : 'The server will not connect to that address: use passive mode on the client, or, for a deliberate third-party transfer, allow it on the server{setting:foreignPort}.'
+        ? `The server refuses ${t.announce!.command}: use another active command (${acceptedElsewhere.announce!.command} for ${t.announce!.command}) or ${passiveMode} on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>).`
+        : deniesCommand
+        ? `The server's configuration refuses ${refusedCmd}: use ${passiveMode} on the client, or allow ${refusedCmd} on the server (proftpd <Limit ${refusedCmd}>, vsftpd port_enable).`
+        : `The server will not connect to that address: use ${passiveMode} on the client, or, for a deliberate third-party transfer, allow it on the server{setting:foreignPort}.`
       : noPassive !== null && unimplemented
-      ? `The server implements neither ${refusedCmd} nor ${noPassive.command}: use active mode (PORT) on the client.`
+      ? `The server implements neither ${refusedCmd} nor ${noPassive.command}: use active mode (${activeCmd}) on the client.`
       : noPassive !== null
-      ? `The server refuses both ${refusedCmd} and ${noPassive.command}: use active mode (PORT) on the client, or allow passive mode on the server (vsftpd pasv_enable, proftpd <Limit ${refusedCmd} ${noPassive.command}>).`
+      ? `The server refuses both ${refusedCmd} and ${noPassive.command}: use active mode (${activeCmd}) on the client, or allow passive mode on the server (vsftpd pasv_enable, proftpd <Limit ${refusedCmd} ${noPassive.command}>).`
       : unimplemented
-      ? `The server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}: use another passive command (${OTHER_PASSIVE[refusedCmd] ?? 'PASV'} for ${refusedCmd}) or active mode (PORT) on the client${otherPassive !== null ? `, as this client did (${otherPassive.command}, frame ${otherPassive.frame})` : ''}.`
-      : `The server refuses ${t.announce!.command}: use another passive command (${OTHER_PASSIVE[t.announce!.command] ?? 'PASV'} for ${t.announce!.command}) or active mode (PORT) on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
+      ? `The server ${reply.code === 502 ? 'does not implement' : 'does not recognise'} ${refusedCmd}: use ${passiveWayOut(refusedCmd)} on the client${otherPassive !== null ? `, as this client did (${otherPassive.command}, frame ${otherPassive.frame})` : ''}.`
+      : `The server refuses ${t.announce!.command}: use ${passiveWayOut(t.announce!.command)} on the client, or allow ${t.announce!.command} on the server (proftpd <Limit ${t.announce!.command}>, vsftpd pasv_enable).`
     : reply.code === 425
       ? 'The server refused a data connection that had opened: its log says why (the address it came from, a TLS requirement, a limit).'
       : went !== null
@@ -1245,6 +1279,17 @@ const OTHER_ACTIVE: Record<string, string> = { EPRT: 'PORT', LPRT: 'PORT', PORT:
 
 /** The passive command to try instead of a refused one (a refused PASV is not answered by trying PASV). */
 const OTHER_PASSIVE: Record<string, string> = { EPSV: 'PASV', PASV: 'EPSV', LPSV: 'PASV' };
+
+/**
+ * The same on an IPv6 control connection: PASV's 227 and PORT carry only an IPv4 address, so EPSV and
+ * EPRT are the IPv6 answers (LPSV/LPRT exist, few servers have them); a refused EPSV or EPRT has no
+ * other command of its mode to suggest.
+ */
+const OTHER_PASSIVE_V6: Record<string, string> = { PASV: 'EPSV', LPSV: 'EPSV' };
+const OTHER_ACTIVE_V6: Record<string, string> = { PORT: 'EPRT', LPRT: 'EPRT' };
+
+/** A refusal's words that deny the command itself, not the address it named. */
+const COMMAND_DENIED = /not permitted|permission denied|disabled|not allowed/i;
 
 export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
