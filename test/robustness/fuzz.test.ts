@@ -112,6 +112,9 @@ describe('fuzz (fixed seed)', () => {
       'a31-resume-beside-wget-vsftpd-curl.pcap.gz',
       // A capture started in the middle of a 4 MiB download (audit 54).
       'a54-late-retr-vsftpd-curl.pcap.gz',
+      // A mirror of 36 files over three parallel sessions, data refused for 1.5 s (audit 71), at both ends.
+      'a71-mirror-port-window-proftpd-lftp.pcap',
+      'a71-mirror-port-window-server-side-proftpd-lftp.pcap',
       'capture-loss-vsftpd-lftp.pcap',
       'ftps-large-vsftpd-curl.pcap.gz',
       'hostile-client-vsftpd-python.pcap.gz',

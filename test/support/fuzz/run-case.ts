@@ -446,6 +446,13 @@ function transferKey(t: Transfer): string {
   return `${t.announce?.frame ?? '-'}/${t.request?.frame ?? '-'}${inferred}`;
 }
 
+/** The transfer's ABOR, if any, answered by the frame `lastFrame` in the full capture. */
+function aborAnswered(f: Session, ft: Transfer, lastFrame: number): boolean {
+  const abor = ft.abortFrame ?? ft.lateAbortFrame;
+  if (abor === null || abor === undefined) return true;
+  return (f.commands.find((c) => c.frame === abor)?.reply?.frame ?? Infinity) <= lastFrame;
+}
+
 function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: number, at: string, problem: (s: string) => void): void {
   for (const t of s.transfers) {
     const ft = f.transfers.find((x) => transferKey(x) === transferKey(t));
@@ -464,7 +471,10 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
       (ft.verdict.kind !== 'fell-back' || fallbackSettled(ft.verdict.fallback) <= lastFrame) &&
       // An upload whose client was gone is aborted only by the later resume that completed the file
       // (resumed-upload.ts): a capture cut before that resume ends holds no such proof.
-      (ft.verdict.kind !== 'aborted' || ft.verdict.resumed === undefined);
+      (ft.verdict.kind !== 'aborted' || ft.verdict.resumed === undefined) &&
+      // An ABOR's answer too: until it comes, an FXP copy's ABOR may have cut the transfer or found it
+      // done (verdict.ts: not known yet), whatever the transfer's own final reply said.
+      aborAnswered(f, ft, lastFrame);
     // Not yet known at the cut, and read so (in-flight.ts): a refusal the client may still get past
     // (its session going, the refusal within a retransmission timeout of the end), or a download
     // stopped beside another session of the client's still going (a split download's piece).
