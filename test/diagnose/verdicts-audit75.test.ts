@@ -130,7 +130,7 @@ describe("seventy-fifth audit: data connections the one host's own firewall stop
     expect([t.verdict.kind, t.diagnosis!.cause, t.reply?.code, t.reply?.frame]).toEqual(['failed', 'active-syn-unanswered', 425, 24]);
     expect(flagged(name, '0x0002', '20')).toEqual([18, 20, 21, 22, 23]);
     const said = flat(t.diagnosis!.summary);
-    expect(said).toContain('The server sent SYN from 127.0.0.1:20 to 127.0.0.1:34725 at frames 18, 20, 21, 22 and 23');
+    expect(said).toContain('The server sent SYN from 127.0.0.1:20 to 127.0.0.1:34429 at frames 18, 20, 21, 22 and 23');
     expect(said).toContain('that host dropped them itself');
     expect(said).not.toMatch(TWO_HOST_WORDS);
     expect(t.diagnosis!.advice).toContain("allow the client's data ports (or use passive mode) in that host's own firewall");
