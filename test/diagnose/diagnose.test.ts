@@ -1579,6 +1579,7 @@ const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
 const SESSION_ONLY: Record<string, { session: number; control: string; cause: string }> = {
   // Seventy-fifth audit: nothing listens on 127.0.0.1:21, the host's own RST.
   'a75-lo-closed-curl': { session: 1, control: 'refused', cause: 'control-refused' },
+  'a75-lo-ctrl-drop-vsftpd-curl': { session: 1, control: 'unanswered', cause: 'control-unanswered' },
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },

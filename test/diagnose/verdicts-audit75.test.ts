@@ -32,6 +32,7 @@ const ALL = [
   'a75-lo-pasv-reject-vsftpd-curl',
   'a75-lo-active-drop-vsftpd-python',
   'a75-lo-closed-curl',
+  'a75-lo-ctrl-drop-vsftpd-curl',
   'a75-lo-pasv-address-vsftpd-python',
   'a75-lo-abor-vsftpd-python',
   'a75-lo-stor-denied-pyftpdlib-python',
@@ -157,6 +158,20 @@ describe('seventy-fifth audit: the other failures on one host', () => {
     const a = await analyze(name);
     expect(a.sessions[0].diagnosis!.cause).toBe('control-refused');
     expect(a.sessions[0].control).toMatchObject({ kind: 'refused', by: 'server' });
+  });
+
+  it("a75-lo-ctrl-drop-vsftpd-curl: SYNs to 127.0.0.1:21 unanswered: the host's own firewall, not 'the server's side' nor a firewall in between", async () => {
+    const name = 'a75-lo-ctrl-drop-vsftpd-curl';
+    expect(facts(name).client.exit_status).toBe(28);
+    expect(flagged(name, '0x0002', '21')).toEqual([1, 2, 3, 4, 5]);
+    const a = await analyze(name);
+    const d = a.sessions[0].diagnosis!;
+    expect([d.cause, d.evidence]).toEqual(['control-unanswered', [1, 2, 3, 4, 5]]);
+    const said = flat(d.summary);
+    expect(said).toContain('that host dropped them itself');
+    expect(said).not.toMatch(/server's side|nothing answers at that address/);
+    expect(d.advice).toContain("allow connections to port 21 in that host's own firewall, including its rules for the loopback interface");
+    expect(d.advice).not.toMatch(/in between|security group|DNS/);
   });
 
   it('a75-lo-pasv-address-vsftpd-python: a 227 naming 127.0.0.2 on one host is the server\'s own setting, reachable and refused, no NAT', async () => {

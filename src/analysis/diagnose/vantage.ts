@@ -33,7 +33,7 @@ export const BLIND: Record<Vantage['point'], string> = {
   'same-segment':
     'Taken on the segment both hosts share: no router between them, so what the capture lacks was not sent; what each host did internally (its firewall, its application) is seen only through its packets.',
   'same-host':
-    'Taken on the one host that runs both the client and the server (its loopback interface): every packet either end sent is in it, once, and no router, NAT or firewall lies between them; a packet that got no answer was dropped or ignored by that host itself, after the capture point (its own firewall rules, or no program listening).',
+    'Taken on the one host that runs both the client and the server (its loopback interface): every packet either end sent is in it, once, and no router, NAT or firewall lies between them; a packet that got no answer was dropped by that host itself, after the capture point (a port nobody listens on answers with a reset).',
   unknown: 'Where the capture was taken cannot be told from it: which packets a device between the hosts dropped or changed cannot be told either.',
 };
 
@@ -136,6 +136,10 @@ function placeFromTtls(clientTtl: number | null, serverTtl: number | null): Omit
 export function canSeeArrivalAt(vantage: Vantage, side: 'client' | 'server'): boolean {
   return seesBothEnds(vantage) || vantage.point === `${side}-side`;
 }
+
+/** Why one host leaves its own SYN unanswered, as a capture on it shows (a closed port answers with a reset). */
+export const OWN_DROP =
+  "its own firewall's input rules for that port, or a listener whose queue of pending connections is full (a port nobody listens on would have answered with a reset)";
 
 /** A capture with no router between it and either end: on their shared segment, or on the one host that runs both. */
 export function seesBothEnds(vantage: Vantage): boolean {

@@ -11,7 +11,7 @@ import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissio
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
-import { arrivalPlaceWords, canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
+import { OWN_DROP, arrivalPlaceWords, canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, unlessFiltered } from '../../data-unseen.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
@@ -380,7 +380,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     details.push(
       ctx.vantage.point === 'same-host'
         ? `The SYNs are in a capture taken on the one host that runs both the client and the server, where nothing lies between them: ` +
-          `that host dropped them itself, after the capture point — its own firewall's input rules for that port (a closed port would have answered with a reset)`
+          `that host dropped them itself, after the capture point — ${OWN_DROP}`
         : canSeeArrivalAt(ctx.vantage, target)
         ? `The SYNs are in a capture taken on the ${target}'s side, so they reached the ${target}'s network and were dropped there — by a firewall on the ${target} host or its segment`
         : ctx.vantage.forwarder && c.captureCopies === 0
