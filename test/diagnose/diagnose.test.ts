@@ -170,6 +170,7 @@ const SCENARIOS: Scenario[] = [
   // ABOR, a STOR refused for permission. Frames are tshark's (SYNs, the ICMP, the 227, 425, 426, 550).
   { fixture: 'a75-lo-pasv-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({ '1.1': [16, 17, 19, 20, 21, 22, 23, 24] }) },
   { fixture: 'a75-lo-pasv-reject-vsftpd-curl', causes: { '1.1': 'passive-refused' }, evidence: () => ({ '1.1': [14, 15, 16] }) },
+  { fixture: 'a75-lo6-pasv-reset-vsftpd-curl', causes: { '1.1': 'passive-refused' }, evidence: () => ({ '1.1': [16, 17, 18] }) },
   { fixture: 'a75-lo-active-drop-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({ '1.1': [15, 16, 17, 18, 20, 21, 22, 23, 24] }) },
   { fixture: 'a75-lo-pasv-address-vsftpd-python', causes: { '1.1': 'passive-address-mismatch' }, evidence: () => ({ '1.1': [16, 17, 18] }) },
   { fixture: 'a75-lo-abor-vsftpd-python', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [16, 17, 18, 20, 33, 54, 81, 83] }) },

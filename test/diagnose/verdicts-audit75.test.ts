@@ -30,6 +30,7 @@ const ALL = [
   'a75-lo6-any-vsftpd-lftp',
   'a75-lo-pasv-drop-vsftpd-curl',
   'a75-lo-pasv-reject-vsftpd-curl',
+  'a75-lo6-pasv-reset-vsftpd-curl',
   'a75-lo-active-drop-vsftpd-python',
   'a75-lo-closed-curl',
   'a75-lo-ctrl-drop-vsftpd-curl',
@@ -148,6 +149,20 @@ describe("seventy-fifth audit: data connections the one host's own firewall stop
     expect(t.diagnosis!.evidence).toEqual([14, 15, 16]);
     expect(t.diagnosis!.advice).toContain("in that host's own firewall instead of rejecting it, including its rules for the loopback interface");
     expect(t.diagnosis!.advice).not.toMatch(/load balancer/);
+  });
+});
+
+describe('seventy-fifth audit: a reset from the one host', () => {
+  it('a75-lo6-pasv-reset-vsftpd-curl: the EPSV data SYN reset by ::1 itself: refused, advice for that host (no load balancer, no firewall between)', async () => {
+    const name = 'a75-lo6-pasv-reset-vsftpd-curl';
+    expect(facts(name).network.filter).toContain('REJECT --reject-with tcp-reset');
+    expect(flagged(name, '0x0014', '50008')).toEqual([18]);
+    const a = await analyze(name);
+    const t = transfer(a, '1.1');
+    expect([t.verdict.kind, t.diagnosis!.cause, t.diagnosis!.evidence]).toEqual(['failed', 'passive-refused', [16, 17, 18]]);
+    expect(flat(t.diagnosis!.summary)).toContain('It was answered by a reset (RST) from the server at frame 18');
+    expect(t.diagnosis!.advice).toContain('the reset came from that host itself. Check that the server listens on [::1]:50008 when the client connects');
+    expect(t.diagnosis!.advice).not.toMatch(/load balancer|between the (client|server|hosts)/);
   });
 });
 

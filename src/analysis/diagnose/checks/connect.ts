@@ -422,8 +422,13 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const arrivedAtClient = mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client');
   const portsWords = mode === 'active' ? "the client's data ports (or use passive mode)" : "the server's passive port range (or use active mode)";
   // One host at both ends: an unanswered SYN, or one an ICMP error of that host's own answered, is its own firewall's doing.
-  const ownFirewall = ctx.vantage.point === 'same-host' && !oneWay && (!refused || (c.icmpErrors.length > 0 && c.icmpErrors[0].reporter === s.server.ip));
-  const general = ownFirewall
+  // A reset from that host: nothing listened there, or its firewall answers so (REJECT --reject-with tcp-reset).
+  const ownHost = ctx.vantage.point === 'same-host' && !oneWay;
+  const general = ownHost && refused && c.icmpErrors.length === 0
+    ? `Client and server are one host and nothing lies between them: the reset came from that host itself. Check that the ` +
+      `${target} listens on ${dst} when ${mode === 'active' ? 'the server connects' : 'the client connects'}, and that the host's own firewall does not reject ${mode === 'active' ? "the client's data ports" : "the server's passive port range"} ` +
+      `(its rules for the loopback interface, iptables -A INPUT -i lo …, a REJECT --reject-with tcp-reset).`
+    : ownHost
     ? `Client and server are one host and nothing lies between them: allow ${portsWords} in that host's own firewall` +
       `${refused ? ' instead of rejecting it' : ''}, including its rules for the loopback interface (iptables -A INPUT -i lo …); no router, NAT or other firewall is involved.`
     : droppedHere
