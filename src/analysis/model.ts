@@ -25,7 +25,12 @@ export interface Diagnosis {
   advice: string;
 }
 
-export type VantagePoint = 'client-side' | 'server-side' | 'in-between' | 'same-segment' | 'unknown';
+/**
+ * `same-host`: client and server are one host (the same address at both ends, or two loopback
+ * addresses), captured on that host (its loopback interface): every packet either end sent is in the
+ * capture once, and nothing lies between them.
+ */
+export type VantagePoint = 'client-side' | 'server-side' | 'in-between' | 'same-segment' | 'same-host' | 'unknown';
 
 /**
  * A TCP reset as captured. `ttl`: its TTL / hop limit (a middlebox's RST arrives with another than

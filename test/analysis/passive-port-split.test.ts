@@ -31,6 +31,7 @@ function transfer(id: number, port: number, outcome: 'ok' | 'unanswered' | 'none
 function session(id: number, list: Array<[number, 'ok' | 'unanswered' | 'none']>, side: 'client' | 'server' = 'client', oneWay?: 'client'): Session {
   const s = {
     id,
+    client: { ip: '192.0.2.10', port: 40000 + id },
     server: { ip: SERVER, port: 21 },
     natPeer: null,
     controlConnection: { forwardedCopies: 0 },

@@ -165,6 +165,16 @@ const SCENARIOS: Scenario[] = [
     causes: { '1.1': 'aborted' },
     evidence: () => ({ '1.1': [16, 17, 18, 20, 52, 59, 64, 65] }),
   },
+  // Seventy-fifth verdict audit (verdicts-audit75.test.ts): client and server on one host, captured on lo:
+  // the host's own firewall (INPUT -i lo) drops or rejects data SYNs, a pasv_address of 127.0.0.2, an
+  // ABOR, a STOR refused for permission. Frames are tshark's (SYNs, the ICMP, the 227, 425, 426, 550).
+  { fixture: 'a75-lo-pasv-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({ '1.1': [16, 17, 19, 20, 21, 22, 23, 24] }) },
+  { fixture: 'a75-lo-pasv-reject-vsftpd-curl', causes: { '1.1': 'passive-refused' }, evidence: () => ({ '1.1': [14, 15, 16] }) },
+  { fixture: 'a75-lo6-pasv-reset-vsftpd-curl', causes: { '1.1': 'passive-refused' }, evidence: () => ({ '1.1': [16, 17, 18] }) },
+  { fixture: 'a75-lo-active-drop-vsftpd-python', causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({ '1.1': [15, 16, 17, 18, 20, 21, 22, 23, 24] }) },
+  { fixture: 'a75-lo-pasv-address-vsftpd-python', causes: { '1.1': 'passive-address-mismatch' }, evidence: () => ({ '1.1': [16, 17, 18] }) },
+  { fixture: 'a75-lo-abor-vsftpd-python', causes: { '1.1': 'aborted' }, evidence: () => ({ '1.1': [16, 17, 18, 20, 33, 54, 81, 83] }) },
+  { fixture: 'a75-lo-stor-denied-pyftpdlib-python', causes: { '1.2': 'server-refused' }, evidence: () => ({ '1.2': [30, 31, 32, 34, 35] }) },
   // Seventy-second verdict audit (verdicts-audit72.test.ts): failures in captures filtered to the control
   // connection (tcp port 21); the passive port the client left (pasv-drop) is unused, no diagnosis.
   { fixture: 'a72-port21-active-reject-vsftpd-python', causes: { '1.2': 'active-unreached' }, evidence: () => ({ '1.2': [19, 23, 24, 25, 26] }) },
@@ -1228,6 +1238,9 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.
+  'a75-lo-healthy-vsftpd-lftp',
+  'a75-lo6-any-vsftpd-lftp',
   // Seventy-second audit: lftp's LIST and RETR captured with tcpdump -s 68 (two bytes of each line): nothing failed.
   'a72-snaplen68-vsftpd-lftp',
   // Sixty-ninth audit (verdicts-audit69.test.ts): files that changed while sent (a log grown and one
@@ -1565,6 +1578,9 @@ const UNGREETED = ['slow-greeting-pyftpdlib-curl'];
  * and a client that requires it; a session the server closed before its greeting.
  */
 const SESSION_ONLY: Record<string, { session: number; control: string; cause: string }> = {
+  // Seventy-fifth audit: nothing listens on 127.0.0.1:21, the host's own RST.
+  'a75-lo-closed-curl': { session: 1, control: 'refused', cause: 'control-refused' },
+  'a75-lo-ctrl-drop-vsftpd-curl': { session: 1, control: 'unanswered', cause: 'control-unanswered' },
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },

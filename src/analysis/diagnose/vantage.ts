@@ -5,7 +5,7 @@
  * tell whether a SYN reached the client.
  */
 import type { Session } from '../model.js';
-import { ep } from './facts.js';
+import { addressClass, ep } from './facts.js';
 import type { Vantage } from './types.js';
 import { StringPool } from '../string-pool.js';
 
@@ -32,6 +32,8 @@ export const BLIND: Record<Vantage['point'], string> = {
     "Taken between the hosts: packets lost or rewritten on either side of this point are seen only by their absence, and neither host's own view (what it sent, what it received) is in this capture.",
   'same-segment':
     'Taken on the segment both hosts share: no router between them, so what the capture lacks was not sent; what each host did internally (its firewall, its application) is seen only through its packets.',
+  'same-host':
+    'Taken on the one host that runs both the client and the server (its loopback interface): every packet either end sent is in it, once, and no router, NAT or firewall lies between them; a packet that got no answer was dropped by that host itself, after the capture point (a port nobody listens on answers with a reset).',
   unknown: 'Where the capture was taken cannot be told from it: which packets a device between the hosts dropped or changed cannot be told either.',
 };
 
@@ -50,10 +52,26 @@ export function inferVantage(s: Session): Vantage {
       forwarder: true,
     };
   }
-  const { point, reason } = s.natPeer ? placeAtNat(s.natPeer) : placeByTtls(s);
+  const { point, reason } = s.natPeer ? placeAtNat(s.natPeer) : sameHost(s.client.ip, s.server.ip) ? placeOnHost(s.client.ip, s.server.ip) : placeByTtls(s);
   // Spelled out, not spread: a spread copy got a hidden class of its own per session (10,000
   // sessions held 10,000 shapes; heap snapshot of the generated many-sessions capture).
   return { point, reason, blind: BLIND[point] };
+}
+
+/**
+ * One host at both ends: the same address (a host talking to itself, through its loopback interface
+ * whatever the address), or two loopback addresses (127.0.0.0/8, ::1), which never leave a host.
+ */
+export function sameHost(client: string, server: string): boolean {
+  return client === server || (addressClass(client) === 'loopback' && addressClass(server) === 'loopback');
+}
+
+function placeOnHost(client: string, server: string): Omit<Vantage, 'blind'> {
+  const reason =
+    client === server
+      ? `both ends have the address ${client}: client and server run on one host, and the capture was taken on that host`
+      : `both ends have loopback addresses (${client}, ${server}): client and server run on one host, and the capture was taken on that host`;
+  return { point: 'same-host', reason: REASONS.intern(reason) };
 }
 
 function placeAtNat({ inside, outside }: NonNullable<Session['natPeer']>): Omit<Vantage, 'blind'> {
@@ -116,7 +134,21 @@ function placeFromTtls(clientTtl: number | null, serverTtl: number | null): Omit
 
 /** What this capture can say about packets travelling towards `side`. */
 export function canSeeArrivalAt(vantage: Vantage, side: 'client' | 'server'): boolean {
-  return vantage.point === 'same-segment' || vantage.point === `${side}-side`;
+  return seesBothEnds(vantage) || vantage.point === `${side}-side`;
+}
+
+/** Why one host leaves its own SYN unanswered, as a capture on it shows (a closed port answers with a reset). */
+export const OWN_DROP =
+  "its own firewall's input rules for that port, or a listener whose queue of pending connections is full (a port nobody listens on would have answered with a reset)";
+
+/** A capture with no router between it and either end: on their shared segment, or on the one host that runs both. */
+export function seesBothEnds(vantage: Vantage): boolean {
+  return vantage.point === 'same-segment' || vantage.point === 'same-host';
+}
+
+/** Where a capture that sees `side`'s arrivals was taken, in words: "on the client's side", or the one host. */
+export function arrivalPlaceWords(vantage: Vantage, side: 'client' | 'server'): string {
+  return vantage.point === 'same-host' ? `on the one host that runs both the client and the server` : `on the ${side}'s side`;
 }
 
 /**

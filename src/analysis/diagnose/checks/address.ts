@@ -8,7 +8,7 @@ import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsTex
 import { diagnosis } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
-import { hopsAway } from '../vantage.js';
+import { hopsAway, sameHost, seesBothEnds } from '../vantage.js';
 import type { Session } from '../../model.js';
 import { sessionById, transferById } from '../../lookup.js';
 import { refusesByPolicy } from './fxp.js';
@@ -103,7 +103,7 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const nat = s.natPeer;
   // Seen at the client's own side, a PORT naming another address is as the client wrote it: no NAT
   // has touched it yet, so "a NAT did not rewrite it" is not what happened.
-  const ownAnnouncement = !nat && announced.ip !== s.client.ip && (ctx.vantage.point === 'client-side' || ctx.vantage.point === 'same-segment');
+  const ownAnnouncement = !nat && announced.ip !== s.client.ip && (ctx.vantage.point === 'client-side' || seesBothEnds(ctx.vantage));
   const details = nat
     ? [
         `${announceWords(t)}. This capture holds the session on both sides of the NAT (session ${nat.session} is the ` +
@@ -216,11 +216,17 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   // address helps; EPSV is the IPv6 passive command. (A 227 naming the IPv4 address an RFC 6052
   // server address embeds is the NAT64 case, nat64.ts.)
   const v6Control = s.server.ip.includes(':') && !announced.ip.includes(':') && t.announce!.command === 'PASV';
+  // Client and server one host, the 227 naming another address of that host (127.0.0.2 beside 127.0.0.1):
+  // reachable from the client, no NAT in question; the server's own announced-address setting names it.
+  const ownHost = !v6Control && ctx.vantage.point === 'same-host' && sameHost(announced.ip, s.server.ip);
   const details = [
     `${announceWords(t)}, but the client is talking to the server at ${s.server.ip}` +
       (v6Control
         ? `, over IPv6: a 227 can carry only an IPv4 address, so it cannot name that server address` +
           (announced.ip === '0.0.0.0' ? ' (0.0.0.0 names no host at all, as vsftpd writes on an IPv6 control connection)' : '')
+        : ownHost
+          ? `; client and server are one host and ${announced.ip} is another address of it: nothing lies between them to rewrite the reply, ` +
+            "so the server's own setting for the address it announces (vsftpd pasv_address, proftpd MasqueradeAddress, pure-ftpd -P) named it"
         : cls === 'public'
           ? ''
           : `; ${announced.ip} is ${/^[aeiou]/.test(cls) ? 'an' : 'a'} ${cls} address, unreachable from outside its network`),
@@ -253,7 +259,11 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
     ? 'On an IPv6 control connection use EPSV, not PASV (curl, lftp and ftplib do by default over IPv6); ' +
       "the server's passive-address setting cannot put an IPv6 address in a 227."
     : undefined;
-  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? helper?.advice);
+  const ownHostAdvice = ownHost
+    ? `Remove the server's announced-address setting (vsftpd: pasv_address) or set it to ${s.server.ip}, the address the client reaches it at; ` +
+      'or let the client use the control connection\'s address (lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).'
+    : undefined;
+  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? ownHostAdvice ?? helper?.advice);
 }
 
 /** The frame where the control connection switched to TLS, when the announcement came after it (null otherwise). */

@@ -11,7 +11,7 @@ import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissio
 import { diagnosis, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
-import { canSeeArrivalAt, wouldHoldDataSyn } from '../vantage.js';
+import { OWN_DROP, arrivalPlaceWords, canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, unlessFiltered } from '../../data-unseen.js';
 import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
@@ -272,8 +272,8 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
         unlessFiltered(s),
     );
     if (portOnly) advice = portOnlyAdvice(s);
-  } else if (!elsewhere && (vantage.point === 'client-side' || vantage.point === 'same-segment')) {
-    details.push(`This capture was taken on the client's side and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
+  } else if (!elsewhere && (vantage.point === 'client-side' || seesBothEnds(vantage))) {
+    details.push(`This capture was taken ${arrivalPlaceWords(vantage, 'client')} and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
     if (quit !== null) {
       gaveUpAfter = quit.failed.connection!.synFrame!;
@@ -378,7 +378,10 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         : 'It never got an answer',
     );
     details.push(
-      canSeeArrivalAt(ctx.vantage, target)
+      ctx.vantage.point === 'same-host'
+        ? `The SYNs are in a capture taken on the one host that runs both the client and the server, where nothing lies between them: ` +
+          `that host dropped them itself, after the capture point — ${OWN_DROP}`
+        : canSeeArrivalAt(ctx.vantage, target)
         ? `The SYNs are in a capture taken on the ${target}'s side, so they reached the ${target}'s network and were dropped there — by a firewall on the ${target} host or its segment`
         : ctx.vantage.forwarder && c.captureCopies === 0
           ? `This capture was taken on a device that forwards the session's packets, where each one it passes on shows twice: ` +
@@ -417,7 +420,18 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   const dst = ep(mode === 'active' ? c.client : c.server);
   // Active SYNs seen unanswered in a capture at the client's side got through everything between the hosts.
   const arrivedAtClient = mode === 'active' && !refused && !oneWay && canSeeArrivalAt(ctx.vantage, 'client');
-  const general = droppedHere
+  const portsWords = mode === 'active' ? "the client's data ports (or use passive mode)" : "the server's passive port range (or use active mode)";
+  // One host at both ends: an unanswered SYN, or one an ICMP error of that host's own answered, is its own firewall's doing.
+  // A reset from that host: nothing listened there, or its firewall answers so (REJECT --reject-with tcp-reset).
+  const ownHost = ctx.vantage.point === 'same-host' && !oneWay;
+  const general = ownHost && refused && c.icmpErrors.length === 0
+    ? `Client and server are one host and nothing lies between them: the reset came from that host itself. Check that the ` +
+      `${target} listens on ${dst} when ${mode === 'active' ? 'the server connects' : 'the client connects'}, and that the host's own firewall does not reject ${mode === 'active' ? "the client's data ports" : "the server's passive port range"} ` +
+      `(its rules for the loopback interface, iptables -A INPUT -i lo …, a REJECT --reject-with tcp-reset).`
+    : ownHost
+    ? `Client and server are one host and nothing lies between them: allow ${portsWords} in that host's own firewall` +
+      `${refused ? ' instead of rejecting it' : ''}, including its rules for the loopback interface (iptables -A INPUT -i lo …); no router, NAT or other firewall is involved.`
+    : droppedHere
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
     : noHost

@@ -7,6 +7,7 @@ import type { Session } from '../../model.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, frameList, replyWords, secondsText } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
+import { OWN_DROP, seesBothEnds } from '../vantage.js';
 
 /** "retransmitted after 1.0 s, 3.0 s and 7.0 s" from the control connection's SYN times. */
 function schedule(s: Session): string {
@@ -163,14 +164,19 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
     const last = s.controlConnection.handshake.filter((e) => e.type === 'syn').pop();
     const waited = last ? ` The last SYN was sent ${secondsText(last.time - s.start)} after the first; then the client gave up or the capture ended.` : '';
     const seen =
-      vantage.point === 'server-side' || vantage.point === 'same-segment'
+      vantage.point === 'same-host'
+        ? ` The SYNs are in a capture taken on the one host that runs both the client and the server, and got no answer: that host dropped them itself — ${OWN_DROP}.`
+        : vantage.point === 'server-side' || seesBothEnds(vantage)
         ? ' The SYNs reached the server\'s side and got no answer: the server host drops them (its firewall) or nothing answers at that address.'
         : ' Nothing came back: a firewall drops them on the way or at the server, or the address is not the server\'s. A capture at the server tells which.';
     return {
       cause: 'control-unanswered',
       summary: `${head} with ${sent}, and no answer came: ${CATALOG['control-unanswered'].title}.${seen}${waited} ${where}`,
       evidence: v.evidence,
-      advice: adviceFor('control-unanswered', s),
+      advice:
+        vantage.point === 'same-host'
+          ? `Client and server are one host and nothing lies between them: allow connections to port ${s.server.port} in that host's own firewall, including its rules for the loopback interface (iptables -A INPUT -i lo …), and check that the server accepts them.`
+          : adviceFor('control-unanswered', s),
     };
   }
   const who =

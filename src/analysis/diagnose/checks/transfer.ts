@@ -12,7 +12,7 @@ import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
-import { wouldHoldDataSyn } from '../vantage.js';
+import { seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
@@ -230,7 +230,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
         : `The ${receiver} never acknowledged ${loss.sent - loss.acknowledged} of the bytes the ${sender} sent, although they were sent again (${c.retransmissions} retransmitted segments) and the ${receiver} kept its window open: they were lost on the path`;
   if (lost !== null) details.push(lost);
   if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
-  const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment');
+  const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || seesBothEnds(ctx.vantage));
   if (silence !== null) {
     details.push(
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
@@ -317,7 +317,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : silence !== null
             ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
-            ? neverStartedAdvice(sender, ctx.vantage.point === `${sender}-side` || ctx.vantage.point === 'same-segment')
+            ? neverStartedAdvice(sender, ctx.vantage.point === `${sender}-side` || seesBothEnds(ctx.vantage))
             : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
@@ -1366,7 +1366,7 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
     // A capture that sees the connecting side's packets as it sends them would hold its SYN.
     if (wouldHoldDataSyn(ctx.session, ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN${unlessFiltered(ctx.session)}`);
     else if (ctx.session.dataUnseen !== undefined) details.push(dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }));
-    else if (ctx.vantage.point !== 'same-segment') details.push('A SYN dropped before reaching the capture point would look the same');
+    else if (!seesBothEnds(ctx.vantage)) details.push('A SYN dropped before reaching the capture point would look the same');
     const busy = t.mode === 'active' ? pairInUse(ctx.analysis, ctx.session, t) : null;
     // The other side of the NAT (a capture on the NAT device) holds the attempt this view lacks.
     const other = natCounterpart(ctx.analysis, ctx.session, t);
