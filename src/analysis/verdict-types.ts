@@ -111,6 +111,12 @@ export type TransferVerdict =
       expected: number | null;
       missingBytes: number;
       /**
+       * Of `bytes`, those the capture's snapshot length cut (tcpdump -s): seen crossing (their TCP
+       * headers are in the capture), their payload not captured. The capture's setting, no sign of
+       * a fault. Absent when none.
+       */
+      payloadCut?: number;
+      /**
        * The capture holds the data connection whole and its sender closed it before `expected`: it
        * sent fewer bytes than the session stated (the file changed while it was sent, or the size
        * was stated wrong), none lost by the network or the capture.

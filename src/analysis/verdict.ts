@@ -57,6 +57,9 @@ export function missingBytes(t: Transfer): number {
   return c.gapBytes + short;
 }
 
+/** The completed verdict's `payloadCut`: bytes the snaplen cut (present only when some were). */
+const payloadCut = (c: DataConnection): { payloadCut?: number } => (c.cutBytes > 0 ? { payloadCut: c.cutBytes } : {});
+
 /** The capture holds the data connection whole: from its SYN to the sender's FIN, with no gap and no reset before that FIN. */
 export function heldWhole(t: Transfer): boolean {
   const c = t.connection;
@@ -118,10 +121,12 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // The receiver's FIN may come before the reply too: a client whose own time limit (lftp's
   // net:timeout, curl's --max-time) ends a download its data stopped reaching, after which the
   // server, its data written to its own stack at last, answers 226 to a client already leaving.
-  // Only with a stated size it fell short of and data before it (a client that shuts its sending
-  // half on connecting, before any data, is no client giving up).
+  // Only with data before it (a client that shuts its sending half on connecting, before any data,
+  // is no client giving up), and a stated size it fell short of or, with none (a 150 whose size a
+  // snaplen cut, a REST with no SIZE), the silence it closed after (checked below): the sender's
+  // FIN, the end of stream-mode data, never came before it.
   const beforeReply = fin.frame < t.reply.frame;
-  if (beforeReply && (expected === null || t.bytes === 0 || c.lastData === null)) return null;
+  if (beforeReply && (t.bytes === 0 || c.lastData === null)) return null;
   // A sender that closed first had sent all it had: the receiver's FIN after it is the ordinary close,
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
   // so it closed without it.
@@ -1157,14 +1162,14 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       if (t.segment !== undefined) {
         const seg = t.segment;
         const frames = [...new Set([...done, seg.next.frame, seg.closed])].sort((x, y) => x - y);
-        return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, segment: seg, evidence: frames };
+        return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, ...payloadCut(c), segment: seg, evidence: frames };
       }
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
       const reset = senderReset(t);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
       const grew = sentLong(t) ? { sentLong: true as const } : {};
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...grew, ...whole, ...drained, ...wire, evidence: done };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...payloadCut(c), ...grew, ...whole, ...drained, ...wire, evidence: done };
     }
     case 'aborted': {
       const r = resumedUploads.get(t);

@@ -248,6 +248,7 @@ export class FtpControlParser implements ReplyHolder {
     if (line.text.charCodeAt(0) === 0xff && TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
+    this.replies.endAfterGap();
     // Optional fields in the literal (undefined when absent), neither spread in nor added after: a
     // spread costs an object per line, an added field an object for the out-of-line fields.
     const request: FtpRequest = {

@@ -157,6 +157,14 @@ const modeWords = (mode: string): string =>
   mode === 'Z' ? 'sent in MODE Z, so they are the deflate-compressed stream, not the file itself' : `sent in MODE ${mode}, so they carry that mode's framing, not the file alone`;
 
 /** A sentence for prose outputs (explain, diagnose): what happened to the transfer, in full. */
+/** How much of a completed transfer's data the capture holds: all of it, or its payload cut by the snaplen. */
+function heldWords(v: Extract<TransferVerdict, { kind: 'completed' }>): string {
+  if (v.payloadCut === undefined) return 'all in the capture';
+  return v.payloadCut >= v.bytes
+    ? "each segment in the capture, its payload cut by the capture's snapshot length (not captured)"
+    : `each segment in the capture, ${n(v.payloadCut)} of their bytes cut by the capture's snapshot length (not captured)`;
+}
+
 export function verdictSentence(t: Transfer): string {
   const v = t.verdict;
   const reply = t.reply ? ` (${t.reply.code}, frame ${t.reply.frame})` : '';
@@ -171,7 +179,7 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.sentLong === true && v.expected !== null) {
         return (
-          `completed: ${byteCount(v.bytes)}, all in the capture${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
+          `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
           'so the file on the server grew or was replaced after its size was announced (or its size was announced wrong); nothing was lost.'
         );
       }
@@ -181,15 +189,15 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
-          `completed: ${byteCount(v.bytes)}, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
+          `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
           `the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
         );
       }
       if (v.missingBytes === 0 && v.wireMode !== undefined) {
         const size = t.expectedSize !== null ? `; the file is ${n(t.expectedSize)} bytes as announced` : '';
-        return `completed: ${byteCount(v.bytes)}, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
+        return `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}: ${modeWords(v.wireMode)}${size}.`;
       }
-      if (v.missingBytes === 0) return `completed: ${byteCount(v.bytes)}, all in the capture${reply}.`;
+      if (v.missingBytes === 0) return `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}.`;
       if (v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
           `completed: the ${dataReceiver(t.direction)} acknowledged every one of the ${n(v.expected ?? v.bytes)} bytes announced, ${n(v.missingBytes)} of them missing from the capture ` +

@@ -189,6 +189,7 @@ export class ConnectionState {
       establishedFrame: undefined,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
+      cutBytes: { c2s: 0, s2c: 0 },
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
       ackedFrame: { c2s: -1, s2c: -1 },
@@ -695,6 +696,7 @@ export class ConnectionState {
         const c = this.conn;
         if (gapBefore > 0) {
           setSide(c.gapBytes, dir, sideOf(c.gapBytes, dir) + gapBefore);
+          if (cutBefore > 0) setSide(c.cutBytes, dir, sideOf(c.cutBytes, dir) + cutBefore);
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
           // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
           // could come: they are no such loss.

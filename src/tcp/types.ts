@@ -82,6 +82,8 @@ export interface TcpConnection {
   bytes: { c2s: number; s2c: number };
   /** Bytes missing from the capture (gaps), per direction. */
   gapBytes: { c2s: number; s2c: number };
+  /** Of `gapBytes`, bytes of captured segments the snaplen cut (on the wire for sure, their payload not captured). */
+  cutBytes: { c2s: number; s2c: number };
   /**
    * Of `gapBytes`, those at or past the peer's last acknowledgement when they were given up as a
    * gap (at the close): the receiver never acknowledged them, so they did not reach it either —
