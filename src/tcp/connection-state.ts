@@ -703,7 +703,7 @@ export class ConnectionState {
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
           const hole = gapBefore - cutBefore;
           if (acked >= 0 && hole > 0) setSide(c.unackedGapBytes, dir, sideOf(c.unackedGapBytes, dir) + Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked))));
-          this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
+          this.emit(cutBefore > 0 ? { type: 'gap', dir, frame, time, bytes: gapBefore, cut: cutBefore } : { type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;

@@ -58,6 +58,8 @@ export interface ConnectionEvent {
   repeat?: boolean;
   /** gap: missing bytes. */
   bytes?: number;
+  /** gap: of `bytes`, those the snaplen cut off a captured segment (on the wire, not captured). Absent when none. */
+  cut?: number;
   /** icmp-error: type/code and who reported it. */
   icmp?: { type: number; code: number; reporter: string };
 }
