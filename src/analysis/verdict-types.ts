@@ -309,6 +309,12 @@ export type TransferVerdict =
        */
       unconfirmed?: { fin: number };
       /**
+       * A download with no size in the capture whose 1xx the capture's snapshot length cut (frame
+       * `sizeCut`; verdict.ts sizeCutAt): the size a server states there, which says whether the
+       * bytes that moved were the whole file, is not known. Absent otherwise.
+       */
+      sizeCut?: number;
+      /**
        * Its data connection is not in a capture that holds none between these hosts (analysis/data-unseen.ts):
        * how much moved is not known (`bytes` counts nothing). Absent otherwise.
        */

@@ -18,6 +18,7 @@ import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
+import { CUT_SHORT } from '../ftp/line-framer.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode, wholeThenRefused } from './sender-stopped.js';
 import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
@@ -55,6 +56,17 @@ export function missingBytes(t: Transfer): number {
   const expected = expectedBytes(t);
   const short = expected !== null && !heldWhole(t) ? Math.max(0, expected - t.bytes - c.gapBytes) : 0;
   return c.gapBytes + short;
+}
+
+/**
+ * A download with no size known (no SIZE answered, none in the 150 as captured) whose 1xx the
+ * capture's snapshot length cut: the size servers state at its end ("(120000 bytes)") may have been
+ * in the bytes cut. Its frame, or null. What the capture cannot know, never evidence either way.
+ */
+export function sizeCutAt(t: Transfer): number | null {
+  if (t.direction !== 'download' || t.expectedSize !== null || t.announcedKbytes !== undefined) return null;
+  const p = t.preliminary;
+  return p !== null && p.malformed !== undefined && p.malformed.includes(CUT_SHORT) ? p.frame : null;
 }
 
 /** The completed verdict's `payloadCut`: bytes the snaplen cut (present only when some were). */
@@ -129,10 +141,13 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   if (beforeReply && (t.bytes === 0 || c.lastData === null)) return null;
   // A sender that closed first had sent all it had: the receiver's FIN after it is the ordinary close,
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
-  // so it closed without it.
+  // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
+  // capture at the sender whose snaplen cut the 150's size).
   const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame);
-  if (senderFirst && (expected === null || c.unacknowledgedBytes === 0)) return null;
-  if (expected === null && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
+  // (unacknowledgedBytes counts both ways: with no size to fall short of, only when the receiver sent
+  // nothing back, so that they are all the sender's; MODE Z's receiver may send a few bytes.)
+  if (senderFirst && (c.unacknowledgedBytes === 0 || (expected === null && (sender === 'server' ? c.bytesToServer : c.bytesToClient) > 0))) return null;
+  if (expected === null && !senderFirst && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }
 
@@ -1188,7 +1203,9 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const fin = wholeThenRefused(t);
       const unconfirmed = fin !== null ? { unconfirmed: { fin } } : {};
       const frames = fin !== null ? [...new Set([...evidence, fin])].sort((x, y) => x - y) : evidence;
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, evidence: frames };
+      const cut = sizeCutAt(t);
+      const sizeCut = cut !== null ? { sizeCut: cut } : {};
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed

@@ -450,7 +450,10 @@ export function verdictSentence(t: Transfer): string {
       return (
         `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
-        `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}.`
+        `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}` +
+        (v.sizeCut !== undefined
+          ? `; whether those were the whole file is not known: the capture's snapshot length cut the ${t.preliminary?.code ?? 150} (frame ${v.sizeCut}) before the size a server states there.`
+          : '.')
       );
     case 'unused':
       return 'announced, and no transfer command used it.';
