@@ -138,7 +138,11 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // snaplen cut, a REST with no SIZE), the silence it closed after (checked below): the sender's
   // FIN, the end of stream-mode data, never came before it.
   const beforeReply = fin.frame < t.reply.frame;
-  if (beforeReply && (t.bytes === 0 || c.lastData === null)) return null;
+  // Nothing of the data came whole, only the heads of datagrams whose other fragments never did
+  // (lost-fragments.ts): the sender sent, the receiver got nothing and closed. Its data's silence
+  // cannot be measured (no data in the capture), its heads stand for it.
+  const headsOnly = c.lostFragments !== undefined && t.bytes + c.gapBytes + c.undeliveredBytes === 0;
+  if (beforeReply && (t.bytes === 0 || c.lastData === null) && !headsOnly) return null;
   // A sender that closed first had sent all it had: the receiver's FIN after it is the ordinary close,
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
   // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
@@ -147,7 +151,7 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // (unacknowledgedBytes counts both ways: with no size to fall short of, only when the receiver sent
   // nothing back, so that they are all the sender's; MODE Z's receiver may send a few bytes.)
   if (senderFirst && (c.unacknowledgedBytes === 0 || (expected === null && (sender === 'server' ? c.bytesToServer : c.bytesToClient) > 0))) return null;
-  if (expected === null && !senderFirst && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
+  if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }
 
@@ -1203,7 +1207,8 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const fin = wholeThenRefused(t);
       const unconfirmed = fin !== null ? { unconfirmed: { fin } } : {};
       const frames = fin !== null ? [...new Set([...evidence, fin])].sort((x, y) => x - y) : evidence;
-      const cut = sizeCutAt(t);
+      // With bytes moved: whether they were all of it (nothing moved is no whole file, whatever its size).
+      const cut = t.bytes > 0 ? sizeCutAt(t) : null;
       const sizeCut = cut !== null ? { sizeCut: cut } : {};
       return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, evidence: frames };
     }
