@@ -517,6 +517,12 @@ export interface FallbackAttempt {
   directory: null;
   announce: FallbackAnnounce;
   accepted: { code: number; frame: number };
+  /**
+   * The accepted announcement's address was cut by the capture's snapshot length and no transfer
+   * command used it: whether and where the client tried to connect is not in the capture (no
+   * failure claimed). Absent when the attempt is seen to fail.
+   */
+  tupleCut?: true;
 }
 
 /**

@@ -387,6 +387,12 @@ export function verdictSentence(t: Transfer): string {
         const what = fb.announce === undefined && fb.session === undefined && fb.command === null ? 'the client was still going' : 'that was still under way';
         return `${asked}${anew}${sent}, and the capture ended while ${what} (frame ${fb.underWay}): how it went is not in the capture.`;
       }
+      if (fb.command === null && fb.tupleCut === true) {
+        return (
+          `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture's snapshot length cut the address in that reply, ` +
+          `and no transfer command used it: whether and where the client then tried to connect is not in the capture (transfer ${fb.transfer}).`
+        );
+      }
       if (fb.command === null) {
         return (
           `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the client's attempt over it then failed ` +
