@@ -59,7 +59,9 @@ export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
       if (v.segment !== undefined) return v.missingBytes > 0 ? `complete (segment), ${n(v.missingBytes)} B not captured` : 'complete (segment)';
-      if (v.missingBytes > 0) return `complete, ${n(v.missingBytes)} B not captured`;
+      // Lost by the capture or cut by its snaplen: in the table's few words, not captured either way.
+      const notCaptured = v.missingBytes + (v.payloadCut ?? 0);
+      if (notCaptured > 0) return `complete, ${n(notCaptured)} B not captured`;
       if (v.sentLong === true && v.expected !== null) return `complete, ${n(v.bytes)} B (${n(v.expected)} B announced)`;
       return v.sentShort && v.expected !== null ? `complete, ${n(v.bytes)} of ${n(v.expected)} B announced` : 'complete';
     case 'not-captured':
