@@ -157,7 +157,9 @@ export class ControlChannels {
     if (conn.synFrames.length > 0) route.handshake.push({ type: 'syn', frame: conn.synFrames[0], time: conn.start, by: byClient });
     if (pending.handshake !== undefined) route.handshake.push(...pending.handshake);
     // Gaps reported before the first bytes (the chunk now arriving carries its own, already counted).
-    s.controlGapBytes = conn.gapBytes.c2s + conn.gapBytes.s2c;
+    // Bytes the snaplen cut off captured segments are the capture's setting: each segment's start,
+    // where a line begins, is there; they are not lost stretches of the conversation.
+    s.controlGapBytes = conn.gapBytes.c2s + conn.gapBytes.s2c - conn.cutBytes.c2s - conn.cutBytes.s2c;
     return route;
   }
 
@@ -174,8 +176,8 @@ export class ControlChannels {
     const byClient = (event.dir === 'c2s') === route.initiatorIsClient;
     recordHandshakeEvent(route.handshake, event, byClient);
     if (event.type === 'retransmission') keepLast(route.tail[event.dir].repeats, event.frame);
-    if (event.type === 'gap' && event.bytes) {
-      s.controlGapBytes += event.bytes;
+    if (event.type === 'gap' && event.bytes && event.bytes > (event.cut ?? 0)) {
+      s.controlGapBytes += event.bytes - (event.cut ?? 0);
       s.controlGapFrame ??= event.frame;
       (route.lastGapFrame ??= {})[event.dir] = event.frame;
     }

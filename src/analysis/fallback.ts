@@ -211,8 +211,11 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     // (unused) moved it on to nothing: the refusal stays its own failure. So does one in a later
     // session (tnftp's refused EPRT and PORT, QUIT, then a new session's EPSV whose SYNs were
     // dropped): with no transfer command, nothing shows that session carried on the refused one.
-    if (next.status !== 'failed' || at !== s) return null;
-    return { command: null, transfer, completed: false, directory: null, announce, accepted };
+    // Accepted, its address cut by the capture's snaplen, no command over it: the client took the
+    // other way; where it then tried to connect, if at all, the capture cannot tell.
+    const cut = next.status === 'unused' && next.announce?.cut === true;
+    if ((next.status !== 'failed' && !cut) || at !== s) return null;
+    return { command: null, transfer, completed: false, directory: null, announce, accepted, ...(cut ? { tupleCut: true as const } : {}) };
   }
   // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
   if (next.status === 'incomplete' && next.replyInGap !== undefined && next.preliminary !== null) {
@@ -240,6 +243,8 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
  */
 function unusedBetween(o: Transfer, s: Session): boolean {
   const reply = o.announce?.reply;
+  // One whose address the capture cut (a snaplen) may have been tried where the capture cannot tell: no step passed over.
+  if (o.announce?.cut === true) return false;
   return o.status === 'unused' && o.request === null && o.connection === null && o.fxp === undefined && reply != null && reply.code < 300 && sessionOrder(s).nextAnnounced(o) !== null;
 }
 

@@ -247,9 +247,16 @@ export interface DataConnection {
   synAckFrames: number[];
   established: boolean;
   establishedFrame: number | null;
+  /** Payload bytes each way that crossed the capture point: captured, or cut by the snaplen (`cutBytes`). */
   bytesToServer: number;
   bytesToClient: number;
-  /** Bytes missing from the capture although the receiver acknowledged them (the capture lost them). */
+  /**
+   * Of the bytes that crossed, those whose segments the capture holds cut by its snapshot length
+   * (tcpdump -s): on the wire for sure (their TCP headers are there), their payload not captured.
+   * The capture's setting, never evidence about the transfer; extract cannot save them.
+   */
+  cutBytes: number;
+  /** Bytes missing from the capture although the receiver acknowledged them (the capture lost them; snaplen cuts not counted). */
   gapBytes: number;
   /**
    * Bytes missing from the capture that the receiver never acknowledged while it acknowledged other

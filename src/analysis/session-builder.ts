@@ -371,7 +371,9 @@ export class SessionBuilder {
           const waiting = this.awaitingRequest?.announce;
           if (waiting?.reply != null) waiting.clientBytesLostAt ??= event.frame;
         }
-        if (event.reason === 'gap') this.gapAt = event.frame;
+        // A snaplen's cut tail of a captured line is no stretch of the conversation lost (where a SIZE
+        // and its 213 could hide): each segment's start, where a line begins, is in the capture.
+        if (event.reason === 'gap' && event.cutOnly !== true) this.gapAt = event.frame;
         // controlGapBytes comes from the reassembler's gap events (control-channels.ts), which
         // also cover gaps after TLS began; counting the parser's gap here too counted them twice.
         if (s.opaqueBytes === NO_OPAQUE_BYTES) s.opaqueBytes = { client: 0, server: 0 };

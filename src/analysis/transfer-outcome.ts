@@ -22,8 +22,9 @@ export function describeConnection(
   const initiatorIsClient = mode === 'passive';
   const initiator = link.swapped ? conn.server : conn.client;
   const responder = link.swapped ? conn.client : conn.server;
-  const toResponder = link.swapped ? conn.bytes.s2c : conn.bytes.c2s;
-  const toInitiator = link.swapped ? conn.bytes.c2s : conn.bytes.s2c;
+  // Bytes the snaplen cut crossed the capture point (their segments are in it): they count as moved.
+  const toResponder = link.swapped ? conn.bytes.s2c + conn.cutBytes.s2c : conn.bytes.c2s + conn.cutBytes.c2s;
+  const toInitiator = link.swapped ? conn.bytes.c2s + conn.cutBytes.c2s : conn.bytes.s2c + conn.cutBytes.s2c;
   // The TCP direction that carries data toward the FTP server (c2s is the initiator's).
   const toServerDir = initiatorIsClient !== link.swapped ? 'c2s' : 's2c';
   const toClientDir = toServerDir === 'c2s' ? 's2c' : 'c2s';
@@ -41,7 +42,8 @@ export function describeConnection(
     establishedFrame: conn.establishedFrame ?? null,
     bytesToServer: initiatorIsClient ? toResponder : toInitiator,
     bytesToClient: initiatorIsClient ? toInitiator : toResponder,
-    gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c,
+    cutBytes: conn.cutBytes.c2s + conn.cutBytes.s2c,
+    gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c - conn.cutBytes.c2s - conn.cutBytes.s2c,
     undeliveredBytes: conn.unackedGapBytes.c2s + conn.unackedGapBytes.s2c,
     unacknowledgedBytes: unacknowledged(conn, 'c2s') + unacknowledged(conn, 's2c'),
     drained: { toServer: conn.drainedSince[toServerDir], toClient: conn.drainedSince[toClientDir] },

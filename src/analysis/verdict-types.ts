@@ -111,6 +111,12 @@ export type TransferVerdict =
       expected: number | null;
       missingBytes: number;
       /**
+       * Of `bytes`, those the capture's snapshot length cut (tcpdump -s): seen crossing (their TCP
+       * headers are in the capture), their payload not captured. The capture's setting, no sign of
+       * a fault. Absent when none.
+       */
+      payloadCut?: number;
+      /**
        * The capture holds the data connection whole and its sender closed it before `expected`: it
        * sent fewer bytes than the session stated (the file changed while it was sent, or the size
        * was stated wrong), none lost by the network or the capture.
@@ -302,6 +308,12 @@ export type TransferVerdict =
        * ended unconfirmed, nothing cut. Absent otherwise.
        */
       unconfirmed?: { fin: number };
+      /**
+       * A download with no size in the capture whose 1xx the capture's snapshot length cut (frame
+       * `sizeCut`; verdict.ts sizeCutAt): the size a server states there, which says whether the
+       * bytes that moved were the whole file, is not known. Absent otherwise.
+       */
+      sizeCut?: number;
       /**
        * Its data connection is not in a capture that holds none between these hosts (analysis/data-unseen.ts):
        * how much moved is not known (`bytes` counts nothing). Absent otherwise.
@@ -505,6 +517,12 @@ export interface FallbackAttempt {
   directory: null;
   announce: FallbackAnnounce;
   accepted: { code: number; frame: number };
+  /**
+   * The accepted announcement's address was cut by the capture's snapshot length and no transfer
+   * command used it: whether and where the client tried to connect is not in the capture (no
+   * failure claimed). Absent when the attempt is seen to fail.
+   */
+  tupleCut?: true;
 }
 
 /**

@@ -18,6 +18,7 @@ import { hiddenDataNotResumed } from './hidden-tls.js';
 import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
+import { CUT_SHORT } from '../ftp/line-framer.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode, wholeThenRefused } from './sender-stopped.js';
 import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
@@ -56,6 +57,20 @@ export function missingBytes(t: Transfer): number {
   const short = expected !== null && !heldWhole(t) ? Math.max(0, expected - t.bytes - c.gapBytes) : 0;
   return c.gapBytes + short;
 }
+
+/**
+ * A download with no size known (no SIZE answered, none in the 150 as captured) whose 1xx the
+ * capture's snapshot length cut: the size servers state at its end ("(120000 bytes)") may have been
+ * in the bytes cut. Its frame, or null. What the capture cannot know, never evidence either way.
+ */
+export function sizeCutAt(t: Transfer): number | null {
+  if (t.direction !== 'download' || t.expectedSize !== null || t.announcedKbytes !== undefined) return null;
+  const p = t.preliminary;
+  return p !== null && p.malformed !== undefined && p.malformed.includes(CUT_SHORT) ? p.frame : null;
+}
+
+/** The completed verdict's `payloadCut`: bytes the snaplen cut (present only when some were). */
+const payloadCut = (c: DataConnection): { payloadCut?: number } => (c.cutBytes > 0 ? { payloadCut: c.cutBytes } : {});
 
 /** The capture holds the data connection whole: from its SYN to the sender's FIN, with no gap and no reset before that FIN. */
 export function heldWhole(t: Transfer): boolean {
@@ -118,16 +133,25 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // The receiver's FIN may come before the reply too: a client whose own time limit (lftp's
   // net:timeout, curl's --max-time) ends a download its data stopped reaching, after which the
   // server, its data written to its own stack at last, answers 226 to a client already leaving.
-  // Only with a stated size it fell short of and data before it (a client that shuts its sending
-  // half on connecting, before any data, is no client giving up).
+  // Only with data before it (a client that shuts its sending half on connecting, before any data,
+  // is no client giving up), and a stated size it fell short of or, with none (a 150 whose size a
+  // snaplen cut, a REST with no SIZE), the silence it closed after (checked below): the sender's
+  // FIN, the end of stream-mode data, never came before it.
   const beforeReply = fin.frame < t.reply.frame;
-  if (beforeReply && (expected === null || t.bytes === 0 || c.lastData === null)) return null;
+  // Nothing of the data came whole, only the heads of datagrams whose other fragments never did
+  // (lost-fragments.ts): the sender sent, the receiver got nothing and closed. Its data's silence
+  // cannot be measured (no data in the capture), its heads stand for it.
+  const headsOnly = c.lostFragments !== undefined && t.bytes + c.gapBytes + c.undeliveredBytes === 0;
+  if (beforeReply && (t.bytes === 0 || c.lastData === null) && !headsOnly) return null;
   // A sender that closed first had sent all it had: the receiver's FIN after it is the ordinary close,
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
-  // so it closed without it.
+  // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
+  // capture at the sender whose snaplen cut the 150's size).
   const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame);
-  if (senderFirst && (expected === null || c.unacknowledgedBytes === 0)) return null;
-  if (expected === null && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
+  // (unacknowledgedBytes counts both ways: with no size to fall short of, only when the receiver sent
+  // nothing back, so that they are all the sender's; MODE Z's receiver may send a few bytes.)
+  if (senderFirst && (c.unacknowledgedBytes === 0 || (expected === null && (sender === 'server' ? c.bytesToServer : c.bytesToClient) > 0))) return null;
+  if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }
 
@@ -1157,14 +1181,14 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       if (t.segment !== undefined) {
         const seg = t.segment;
         const frames = [...new Set([...done, seg.next.frame, seg.closed])].sort((x, y) => x - y);
-        return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, segment: seg, evidence: frames };
+        return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, ...payloadCut(c), segment: seg, evidence: frames };
       }
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
       const reset = senderReset(t);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
       const grew = sentLong(t) ? { sentLong: true as const } : {};
-      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...grew, ...whole, ...drained, ...wire, evidence: done };
+      return { kind: 'completed', bytes: t.bytes, expected, missingBytes: missingBytes(t), sentShort: sentShort(t), ...payloadCut(c), ...grew, ...whole, ...drained, ...wire, evidence: done };
     }
     case 'aborted': {
       const r = resumedUploads.get(t);
@@ -1183,7 +1207,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const fin = wholeThenRefused(t);
       const unconfirmed = fin !== null ? { unconfirmed: { fin } } : {};
       const frames = fin !== null ? [...new Set([...evidence, fin])].sort((x, y) => x - y) : evidence;
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, evidence: frames };
+      // With bytes moved: whether they were all of it (nothing moved is no whole file, whatever its size).
+      const cut = t.bytes > 0 ? sizeCutAt(t) : null;
+      const sizeCut = cut !== null ? { sizeCut: cut } : {};
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed

@@ -67,6 +67,8 @@ interface Pending {
   ranges: number[];
   /** Total payload length, known once the last fragment (more = false) is seen; else -1. */
   total: number;
+  /** Only a mark: its first fragment was cut by the snaplen (nothing else of it came yet). */
+  cut?: true;
   firstTime: number;
   overlap: boolean;
   /** The frames of its first MAX_INCOMPLETE_FRAMES fragments (a flood of repeats could send millions). */
@@ -100,7 +102,19 @@ export class Ipv4Defragmenter {
     this.expire(time);
     let p = this.pending.get(key);
     if (!complete) {
-      if (p !== undefined) this.pending.delete(key);
+      // The datagram cannot be rebuilt, but whether its other fragments came still matters: a first
+      // fragment (its TCP header within the snaplen) whose rest never came was lost before the
+      // capture point (onIncompleteHead, at its timeout or the end), cut or not. Kept as a mark.
+      if (p === undefined && offset === 0 && this.opts.onIncompleteHead !== undefined && this.pending.size < this.opts.maxPending) {
+        this.pending.set(key, { buf: data.slice(), ranges: [0, data.length], total: -1, firstTime: time, overlap: false, frames: [frame], fragments: 1, cut: true });
+      } else if (p !== undefined) this.pending.delete(key);
+      this.stats.dropped++;
+      return { state: 'dropped', reason: 'a fragment of the datagram was cut by the snapshot length' };
+    }
+    if (p?.cut === true) {
+      // Another fragment of a datagram whose first one the snaplen cut: it crossed the capture point
+      // whole or in part, not rebuildable; no loss to report.
+      this.pending.delete(key);
       this.stats.dropped++;
       return { state: 'dropped', reason: 'a fragment of the datagram was cut by the snapshot length' };
     }
@@ -204,6 +218,11 @@ export class Ipv4Defragmenter {
 
   private giveUp(key: string, p: Pending, reason: IncompleteDatagram['reason']): void {
     this.pending.delete(key);
+    if (p.cut === true) {
+      // A cut first fragment alone (counted dropped when it came): only its head is news.
+      this.opts.onIncompleteHead?.(key, p.buf.subarray(0, p.ranges[1]), p.frames[0], p.firstTime);
+      return;
+    }
     this.stats.incomplete++;
     if (this.opts.onIncompleteHead !== undefined && p.ranges[0] === 0) this.opts.onIncompleteHead(key, p.buf.subarray(0, p.ranges[1]), p.frames[0], p.firstTime);
     const all = this.stats.incompleteFrames;

@@ -248,6 +248,7 @@ export class FtpControlParser implements ReplyHolder {
     if (line.text.charCodeAt(0) === 0xff && TELNET_ONLY.test(line.text)) return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
     const req = parseRequestLine(line.text);
     const problems = joinProblems(line.malformed, req.problem);
+    this.replies.endAfterGap();
     // Optional fields in the literal (undefined when absent), neither spread in nor added after: a
     // spread costs an object per line, an added field an object for the out-of-line fields.
     const request: FtpRequest = {
@@ -358,13 +359,14 @@ export class FtpControlParser implements ReplyHolder {
   }
 
   /** @internal For its directions' line framers (Direction). */
-  onGap(dir: Side, bytes: number, frame: number, time: number, acked?: number, end?: number): void {
+  onGap(dir: Side, bytes: number, frame: number, time: number, acked?: number, end?: number, cutOnly?: boolean): void {
     // The rest of an open multi-line reply may be in the gap: its text lines after it still belong
     // to it, a line that opens a reply of its own ends it (ReplyAssembler.gapInside).
     if (dir === 'server') this.replies.gapInside('capture gap inside multi-line reply');
     const gap: FtpOpaque = { type: 'opaque', dir, frame, time, bytes, reason: 'gap' };
     if (acked !== undefined) gap.acked = acked;
     if (end !== undefined) gap.end = end;
+    if (cutOnly === true) gap.cutOnly = true;
     this.emit(gap);
   }
 
@@ -454,8 +456,8 @@ class Direction implements LineSink {
     this.parser.onLineLimit(this.side, frame, time, w);
   }
 
-  gap(bytes: number, frame: number, time: number, acked?: number, end?: number): void {
-    this.parser.onGap(this.side, bytes, frame, time, acked, end);
+  gap(bytes: number, frame: number, time: number, acked?: number, end?: number, cutOnly?: boolean): void {
+    this.parser.onGap(this.side, bytes, frame, time, acked, end, cutOnly);
   }
 }
 

@@ -34,7 +34,8 @@ export interface LineSink {
   limit(frame: number, time: number, warning: Warning<'ftp-line-length'>): void;
   /** Bytes lost to a capture gap, plus a partial line that spanned it (dropped; one the snaplen cut is emitted, cut short). */
   /** `acked`: the peer's first acknowledgement of the missing bytes, when one came before (StreamChunk.gapAcked). */
-  gap(bytes: number, frame: number, time: number, acked?: number, end?: number): void;
+  /** `cutOnly`: all `bytes` are a snaplen's cut off the segment before (its start captured), no stretch of the stream lost. */
+  gap(bytes: number, frame: number, time: number, acked?: number, end?: number, cutOnly?: boolean): void;
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
@@ -108,7 +109,7 @@ export class LineFramer {
       this.clearPending();
       this.discarding = false;
       const more = cut === null || this.sink.line(cut);
-      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset);
+      this.sink.gap(chunk.gapBefore + dropped, chunk.frame, chunk.time, chunk.gapAcked, chunk.streamOffset, chunk.cutBefore === chunk.gapBefore);
       if (!more) return 0;
     }
     if (n === 0) return 0;

@@ -107,6 +107,19 @@ export class ReplyAssembler {
   }
 
   /**
+   * The client sent its next command while a multi-line reply whose rest the capture lost (a gap,
+   * a snaplen's cut) was open: a client sends a command once the reply before it has ended, so the
+   * closing line was in what the capture lost. The reply ends there, cut, before the command (so it
+   * pairs with the command it answered, not with the new one).
+   */
+  endAfterGap(): void {
+    const open = this.open;
+    if (open === null || !open.afterGap) return;
+    this.open = null;
+    this.emitOpen(open, open.lastFrame, open.lastTime);
+  }
+
+  /**
    * A capture gap inside an open multi-line reply: its closing line may have been in the gap. The
    * reply stays open for the text lines after the gap (the rest of a listing of features, say), but
    * the next line that reads as a reply of its own ends it, cut, and is read as that reply: the

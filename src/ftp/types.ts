@@ -83,6 +83,8 @@ export interface FtpOpaque {
   acked?: number;
   /** A gap: the stream offset where the capture resumed (the missing bytes end there). */
   end?: number;
+  /** A gap that is only a snaplen's cut off the segment before (its start, where a line begins, captured). */
+  cutOnly?: true;
 }
 
 export interface FtpLimitExceeded {

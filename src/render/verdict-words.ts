@@ -59,7 +59,9 @@ export function verdictLabel(v: TransferVerdict): string {
   switch (v.kind) {
     case 'completed':
       if (v.segment !== undefined) return v.missingBytes > 0 ? `complete (segment), ${n(v.missingBytes)} B not captured` : 'complete (segment)';
-      if (v.missingBytes > 0) return `complete, ${n(v.missingBytes)} B not captured`;
+      // Lost by the capture or cut by its snaplen: in the table's few words, not captured either way.
+      const notCaptured = v.missingBytes + (v.payloadCut ?? 0);
+      if (notCaptured > 0) return `complete, ${n(notCaptured)} B not captured`;
       if (v.sentLong === true && v.expected !== null) return `complete, ${n(v.bytes)} B (${n(v.expected)} B announced)`;
       return v.sentShort && v.expected !== null ? `complete, ${n(v.bytes)} of ${n(v.expected)} B announced` : 'complete';
     case 'not-captured':
@@ -157,6 +159,14 @@ const modeWords = (mode: string): string =>
   mode === 'Z' ? 'sent in MODE Z, so they are the deflate-compressed stream, not the file itself' : `sent in MODE ${mode}, so they carry that mode's framing, not the file alone`;
 
 /** A sentence for prose outputs (explain, diagnose): what happened to the transfer, in full. */
+/** How much of a completed transfer's data the capture holds: all of it, or its payload cut by the snaplen. */
+function heldWords(v: Extract<TransferVerdict, { kind: 'completed' }>): string {
+  if (v.payloadCut === undefined) return 'all in the capture';
+  return v.payloadCut >= v.bytes
+    ? "each segment in the capture, its payload cut by the capture's snapshot length (not captured)"
+    : `each segment in the capture, ${n(v.payloadCut)} of their bytes cut by the capture's snapshot length (not captured)`;
+}
+
 export function verdictSentence(t: Transfer): string {
   const v = t.verdict;
   const reply = t.reply ? ` (${t.reply.code}, frame ${t.reply.frame})` : '';
@@ -171,7 +181,7 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.sentLong === true && v.expected !== null) {
         return (
-          `completed: ${byteCount(v.bytes)}, all in the capture${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
+          `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}, more than the ${n(v.expected)} announced: the server sent them and closed the data connection itself, ` +
           'so the file on the server grew or was replaced after its size was announced (or its size was announced wrong); nothing was lost.'
         );
       }
@@ -181,15 +191,15 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.missingBytes === 0 && v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
-          `completed: ${byteCount(v.bytes)}, all in the capture${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
+          `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${v.expected !== null ? `, every one of the ${n(v.expected)} announced` : ''}${reply}: ` +
           `the ${t.connection.rst.by} reset the data connection (frame ${v.resetAfterWhole}) the moment it had every byte, and the server's ${t.reply?.code ?? 426} reports that reset, not a loss.`
         );
       }
       if (v.missingBytes === 0 && v.wireMode !== undefined) {
         const size = t.expectedSize !== null ? `; the file is ${n(t.expectedSize)} bytes as announced` : '';
-        return `completed: ${byteCount(v.bytes)}, all in the capture${reply}: ${modeWords(v.wireMode)}${size}.`;
+        return `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}: ${modeWords(v.wireMode)}${size}.`;
       }
-      if (v.missingBytes === 0) return `completed: ${byteCount(v.bytes)}, all in the capture${reply}.`;
+      if (v.missingBytes === 0) return `completed: ${byteCount(v.bytes)}, ${heldWords(v)}${reply}.`;
       if (v.resetAfterWhole !== undefined && t.connection?.rst) {
         return (
           `completed: the ${dataReceiver(t.direction)} acknowledged every one of the ${n(v.expected ?? v.bytes)} bytes announced, ${n(v.missingBytes)} of them missing from the capture ` +
@@ -379,6 +389,12 @@ export function verdictSentence(t: Transfer): string {
         const what = fb.announce === undefined && fb.session === undefined && fb.command === null ? 'the client was still going' : 'that was still under way';
         return `${asked}${anew}${sent}, and the capture ended while ${what} (frame ${fb.underWay}): how it went is not in the capture.`;
       }
+      if (fb.command === null && fb.tupleCut === true) {
+        return (
+          `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture's snapshot length cut the address in that reply, ` +
+          `and no transfer command used it: whether and where the client then tried to connect is not in the capture (transfer ${fb.transfer}).`
+        );
+      }
       if (fb.command === null) {
         return (
           `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the client's attempt over it then failed ` +
@@ -442,7 +458,10 @@ export function verdictSentence(t: Transfer): string {
       return (
         `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +
-        `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}.`
+        `${v.expected === null ? (v.about !== undefined ? aboutWords(v.about) : ' bytes') : ''}${reply}` +
+        (v.sizeCut !== undefined
+          ? `; whether those were the whole file is not known: the capture's snapshot length cut the ${t.preliminary?.code ?? 150} (frame ${v.sizeCut}) before the size a server states there.`
+          : '.')
       );
     case 'unused':
       return 'announced, and no transfer command used it.';

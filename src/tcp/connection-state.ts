@@ -189,6 +189,7 @@ export class ConnectionState {
       establishedFrame: undefined,
       bytes: { c2s: 0, s2c: 0 },
       gapBytes: { c2s: 0, s2c: 0 },
+      cutBytes: { c2s: 0, s2c: 0 },
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
       ackedFrame: { c2s: -1, s2c: -1 },
@@ -695,13 +696,14 @@ export class ConnectionState {
         const c = this.conn;
         if (gapBefore > 0) {
           setSide(c.gapBytes, dir, sideOf(c.gapBytes, dir) + gapBefore);
+          if (cutBefore > 0) setSide(c.cutBytes, dir, sideOf(c.cutBytes, dir) + cutBefore);
           // The part of the gap the peer never acknowledged did not reach it: lost on the path.
           // Bytes the snaplen cut were seen on the wire and are skipped before any ACK for them
           // could come: they are no such loss.
           const acked = (dir === 'c2s' ? this.c2s : this.s2c)?.ackedTo ?? -1;
           const hole = gapBefore - cutBefore;
           if (acked >= 0 && hole > 0) setSide(c.unackedGapBytes, dir, sideOf(c.unackedGapBytes, dir) + Math.min(hole, Math.max(0, offset - Math.max(offset - gapBefore, acked))));
-          this.emit({ type: 'gap', dir, frame, time, bytes: gapBefore });
+          this.emit(cutBefore > 0 ? { type: 'gap', dir, frame, time, bytes: gapBefore, cut: cutBefore } : { type: 'gap', dir, frame, time, bytes: gapBefore });
         }
         if (dir === 'c2s') c.bytes.c2s += bytes.length;
         else c.bytes.s2c += bytes.length;

@@ -58,6 +58,8 @@ export interface ConnectionEvent {
   repeat?: boolean;
   /** gap: missing bytes. */
   bytes?: number;
+  /** gap: of `bytes`, those the snaplen cut off a captured segment (on the wire, not captured). Absent when none. */
+  cut?: number;
   /** icmp-error: type/code and who reported it. */
   icmp?: { type: number; code: number; reporter: string };
 }
@@ -82,6 +84,8 @@ export interface TcpConnection {
   bytes: { c2s: number; s2c: number };
   /** Bytes missing from the capture (gaps), per direction. */
   gapBytes: { c2s: number; s2c: number };
+  /** Of `gapBytes`, bytes of captured segments the snaplen cut (on the wire for sure, their payload not captured). */
+  cutBytes: { c2s: number; s2c: number };
   /**
    * Of `gapBytes`, those at or past the peer's last acknowledgement when they were given up as a
    * gap (at the close): the receiver never acknowledged them, so they did not reach it either —

@@ -182,6 +182,14 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a72-port21-abor-vsftpd-python', causes: { '1.2': 'aborted' }, evidence: () => ({ '1.2': [24, 25, 29, 31] }) },
   { fixture: 'a72-port21-client-reset-vsftpd-python', causes: { '1.2': 'aborted' }, evidence: () => ({ '1.2': [24, 25, 28] }) },
   { fixture: 'a72-port21-pasv-drop-vsftpd-python', causes: {}, evidence: () => ({}) },
+  // Seventy-third audit: failures captured with tcpdump -s 96 / -s 128 (verdicts-audit73.test.ts).
+  { fixture: 'a73-snap96-retr-stall-proftpd-lftp', causes: {'1.1': 'stalled', '2.1': 'stalled'}, evidence: () => ({'1.1': [60, 61, 62, 64, 114, 117, 122], '2.1': [167, 168, 169, 173, 223, 230, 235]}) },
+  { fixture: 'a73-snap96-retr-stall-server-side-proftpd-lftp', causes: {'1.1': 'path-loss', '2.1': 'path-loss'}, evidence: () => ({'1.1': [58, 59, 60, 62, 142, 148], '2.1': [193, 194, 195, 199, 282, 288]}) },
+  { fixture: 'a73-snap128-stor-stall-pureftpd-curl', causes: {'1.1': 'path-loss'}, evidence: () => ({'1.1': [16, 17, 18, 22, 144]}) },
+  { fixture: 'a73-snap96-pasv-drop-pureftpd-curl', causes: {'1.2': 'passive-syn-unanswered'}, evidence: () => ({'1.2': [17, 34, 35, 37, 38, 39, 40]}) },
+  { fixture: 'a73-snap128-active-reject-pyftpdlib-wget', causes: {'2.1': 'active-refused'}, evidence: () => ({'2.1': [22, 56, 57, 58, 59]}) },
+  { fixture: 'a73-snap96-server-killed-retr-vsftpd-python', causes: {}, evidence: () => ({}) },
+  { fixture: 'a73-snap128-abor-proftpd-python', causes: {'1.2': 'aborted'}, evidence: () => ({'1.2': [32, 33, 34, 36, 106, 171, 172]}) },
   // Seventy-first verdict audit (verdicts-audit71.test.ts): one failure among many transfers; rclone's
   // sessions past pure-ftpd's -C 2 are turned away at the greeting (session diagnoses), no transfer diagnosed.
   { fixture: 'a71-mirror-perm-vsftpd-lftp', causes: {'1.8': 'server-refused', '1.11': 'server-refused'}, evidence: () => ({'1.8': [211,212,213,215,216,219], '1.11': [291,292,293,295,296,299]}) },

@@ -103,10 +103,12 @@ describe('2. a 96-byte snaplen: 30 payload bytes per packet, every line longer t
       expect([t.mode, t.announce?.frame, t.announce?.cut, t.announce?.endpoint, t.connection?.stream, t.connection?.match]).toEqual(['passive', cut, true, null, stream, 'hosts']);
       expect(t.announce!.tuple.reason).toBe('the capture cut the line short before its tuple');
     }
-    // Every byte crossed (226, the receiver acknowledged it); what the snaplen cut is counted as not captured, not lost.
-    expect(retr.verdict).toEqual({ kind: 'completed', bytes: 90, expected: 3000, missingBytes: 2910, sentShort: false, evidence: [35, 36, 37, 39, 50] });
-    expect(stor.verdict).toEqual({ kind: 'completed', bytes: 150, expected: null, missingBytes: 5850, sentShort: false, evidence: [53, 54, 55, 57, 72] });
-    expect([retr.bytes + 2910, stor.bytes + 5850]).toEqual(f.files.map((x: any) => x.size));
+    // Every byte crossed (226, the receiver acknowledged it); what the snaplen cut is counted as crossed
+    // and not captured (payloadCut), not lost (missingBytes): the audit-73 reading.
+    expect(retr.verdict).toEqual({ kind: 'completed', bytes: 3000, expected: 3000, missingBytes: 0, payloadCut: 2910, sentShort: false, evidence: [35, 36, 37, 39, 50] });
+    expect(stor.verdict).toEqual({ kind: 'completed', bytes: 6000, expected: null, missingBytes: 0, payloadCut: 5850, sentShort: false, evidence: [53, 54, 55, 57, 72] });
+    expect([retr.bytes, stor.bytes]).toEqual(f.files.map((x: any) => x.size));
+    expect([retr.connection!.cutBytes, stor.connection!.cutBytes, retr.connection!.gapBytes, stor.connection!.gapBytes]).toEqual([2910, 5850, 0, 0]);
     expect(retr.connection!.undeliveredBytes + stor.connection!.undeliveredBytes).toBe(0);
     expect(causes(a)).toEqual([]);
   });
@@ -120,8 +122,9 @@ describe('2. a 96-byte snaplen: 30 payload bytes per packet, every line longer t
     expect(summary).toContain('2 complete');
     expect(summary).toContain('complete, 2,910 B not captured');
     expect(summary).toContain('complete, 5,850 B not captured');
-    const words = 'completed according to the server (226, frame 50), but 2,910 of its bytes are missing from the capture (90 captured of 3,000 announced): the capture lost them, not the transfer.';
-    for (const o of [transfersOut, diagnose, explain]) expect(o).toContain(words);
+    const words = "completed: 3,000 bytes, each segment in the capture, 2,910 of their bytes cut by the capture's snapshot length (not captured) (226, frame 50).";
+    expect(flat(transfersOut)).toContain(words);
+    for (const o of [transfersOut, diagnose, explain]) expect(o).not.toContain('the capture lost them');
     expect(explain).toContain('PASV (frame 34): the announcement cannot be decoded (the capture cut the line short before its tuple)');
     expect(explain).toContain('SYN (frame 36), SYN+ACK (frame 37), ACK (frame 38)');
     expect(diagnose).toContain('No failed data connections in 1 session: 2 transfers (2 complete).');
