@@ -68,9 +68,14 @@ export function unlessFiltered(s: Session): string {
   return s.noDataSeen ? ' — unless a capture filter such as "port 21" left the data connections out: the capture holds none between these hosts' : '';
 }
 
-/** "No data connection was attempted", where the capture could show one: not where it holds none of these hosts' (dataUnseen). */
+/**
+ * "No data connection was attempted", where the capture shows these hosts' data connections; where it
+ * holds none at all, only that none is in it (a "port 21" filter would look the same); nothing where a
+ * reply shows it lacks them (dataUnseen).
+ */
 export function noDataConnectionWords(s: Session, t: Transfer): string[] {
-  return t.connection === null && s.dataUnseen === undefined ? ['No data connection was attempted'] : [];
+  if (t.connection !== null || s.dataUnseen !== undefined) return [];
+  return [s.noDataSeen ? 'No data connection is in the capture, which holds none between these hosts at all' : 'No data connection was attempted'];
 }
 
 /** Advice for a data connection that failed where the capture holds none of these hosts' data connections. */

@@ -140,3 +140,18 @@ describe("seventy-second audit: tcpdump's old default snapshot length, 68 bytes"
     for (const text of [summary, diagnose]) expect(flat(text)).not.toMatch(/not FTP|not-ftp|does not run an FTP server|speaks no FTP/);
   });
 });
+
+describe('seventy-second audit: a capture that holds no data connection at all, and no reply that shows one missing', () => {
+  it('noconnect-proftpd-python: "the client never tried" keeps its reading and says a port-21 filter would look the same', async () => {
+    const name = 'noconnect-proftpd-python';
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    expect([s.dataUnseen, s.noDataSeen]).toEqual([undefined, true]);
+    const t = transfer(a, '1.1');
+    expect([t.status, t.diagnosis!.cause]).toEqual(['failed', 'no-attempt']);
+    expect(flat(t.diagnosis!.summary)).toContain(
+      'the client never tried to connect, and the server gave up waiting (a timeout for a data connection that never comes, such as proftpd TimeoutNoTransfer) — ' +
+        'unless a capture filter such as "port 21" left the data connections out: the capture holds none between these hosts',
+    );
+  });
+});
