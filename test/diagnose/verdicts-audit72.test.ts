@@ -102,6 +102,9 @@ describe('seventy-second audit: a download stopped part-way where the capture ho
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: null, expected: 400000, cause: 'aborted', dataUnseen: { session: 1, transfer: 1, reply: 19 }, evidence: [24, 25, 28] });
     const [transfers, summary, diagnose] = await outputs(name, 'transfers', 'summary', 'diagnose');
     expect(flat(transfers)).toContain('aborted according to the replies (426, frame 28); its data connection is not in the capture');
+    // Which end cut it is not in the capture: the advice names no one (not "the server dropped the transfer").
+    expect(t.diagnosis!.advice).toContain('this capture holds no data connection to show which end cut it or how much arrived');
+    expect(flat(diagnose)).not.toContain('The server dropped the transfer');
     for (const text of [transfers, summary, diagnose]) {
       expect(flat(text)).not.toMatch(ABSENCE_CLAIMS);
       expect(flat(text)).not.toMatch(/aborted \(server\)|aborted by the server/);

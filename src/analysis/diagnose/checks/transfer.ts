@@ -645,7 +645,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
             ? refusalAdvice(t.reply, t)
             : unseenReset !== null
               ? SERVER_END_RESET_ADVICE
-              : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+              : c === null && ctx.session.dataUnseen !== undefined
+                ? `The replies say the transfer was stopped (${t.reply?.code ?? 'no final reply'}), and this capture holds no data connection to show which end cut it or how much arrived: ` +
+                  'check the client\'s own output and the server\'s log, and capture again without a filter that keeps only the control connection (tcpdump "host A and host B", not "port 21").'
+                : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [paused?.lastData ?? null, stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
