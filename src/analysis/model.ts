@@ -742,6 +742,11 @@ export interface Session {
    * all, and no reply shows one it lacks: an absent SYN may then be a capture filter's doing.
    */
   noDataSeen?: true;
+  /**
+   * Present only when the capture's snapshot length cut every line of the session before its verb or
+   * reply code could be read (tcpdump -s 68): the first such line. Its transfers cannot be read.
+   */
+  linesCut?: { frame: number };
   /** The control connection's own TCP story: its SYNs, the answer to them, and how it ended. */
   controlConnection: ControlConnection;
   /** An announcement split across TCP segments that stalled the control connection there (analysis/split-stall.ts). */

@@ -345,9 +345,12 @@ export class SessionBuilder {
     const s = this.session;
     switch (event.type) {
       case 'request':
+        // A line the snapshot length cut before its verb could be read (tcpdump -s 68 leaves two bytes).
+        this.noteReadable(!(cutShort(event.malformed) && event.raw.length < 3), event.frame);
         this.onRequest(event);
         break;
       case 'reply':
+        this.noteReadable(!(cutShort(event.malformed) && event.code === 0), event.frame);
         this.onReply(event);
         break;
       case 'tls-start':
@@ -1080,7 +1083,18 @@ export class SessionBuilder {
   }
 
   /** The capture ended or the control connection closed: commands still waiting keep reply null. */
+  /** Whether any line of the session could be read; the first one the snapshot length cut unreadable. */
+  private anyReadable = false;
+  private firstCut: number | null = null;
+
+  private noteReadable(readable: boolean, frame: number): void {
+    if (readable) this.anyReadable = true;
+    else this.firstCut ??= frame;
+  }
+
   finish(): void {
+    // Every line cut before its verb or code: what the session asked and answered is not in the capture.
+    if (!this.anyReadable && this.firstCut !== null) this.session.linesCut = { frame: this.firstCut };
     this.pending.length = 0;
     this.abortedBeforeFinal = null;
     this.quitBeforeFinal = null;

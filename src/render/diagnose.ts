@@ -91,13 +91,16 @@ export function renderDiagnose(a: Analysis, style: RenderStyle, sessionId?: numb
   if (notes.length > MAX_NOTES) out.push(`  … and ${notes.length - MAX_NOTES} more like these (ftpcap transfers lists them all)`);
   if (notes.length) out.push('');
   const sessions = sessionId === undefined ? a.sessions.length : 1;
+  const cut = a.sessions.filter((s) => s.linesCut !== undefined && (sessionId === undefined || s.id === sessionId));
   const counts = verdictCounts(all);
   const plural = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
   // A failed or aborted verdict no check explained is still not "no failure".
   const unexplained = all.filter((t) => t.diagnosis === null && (t.verdict.kind === 'failed' || t.verdict.kind === 'aborted')).length;
   if (diagnosed === 0 && sessionsDiagnosed === 0) {
     out.push(
-      all.length === 0
+      all.length === 0 && cut.length > 0
+        ? `No transfer can be read in ${plural(sessions, 'FTP session')}: the capture's snapshot length cut every command and reply of ${cut.length === sessions ? (sessions === 1 ? 'it' : 'them') : `session${cut.length === 1 ? '' : 's'} ${cut.map((s) => s.id).join(', ')}`} before its verb or code (from frame ${cut[0].linesCut!.frame}): what they asked for and how it went are not in the capture.`
+        : all.length === 0
         ? `No data transfers in ${plural(sessions, 'FTP session')}: nothing to diagnose.`
         : unexplained > 0
           ? `${unexplained} of ${plural(all.length, 'transfer')} did not succeed and ftpcap cannot name why (${counts}): ftpcap transfers shows what the capture holds.`

@@ -67,6 +67,7 @@ function transferCounts(s: Session): string {
     if (s.control.kind === 'hung-up') return `none: closed by the server before greeting`;
     return `none: control ${s.control.kind}`;
   }
+  if (s.transfers.length === 0 && s.linesCut !== undefined) return 'not readable: every line cut by the snapshot length';
   return verdictCounts(s.transfers) || '0';
 }
 

@@ -141,6 +141,11 @@ describe("seventy-second audit: tcpdump's old default snapshot length, 68 bytes"
     expect(a.capture.warnings.map((w) => w.code)).toContain('truncated-packets');
     const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
     for (const text of [summary, diagnose]) expect(flat(text)).not.toMatch(/not FTP|not-ftp|does not run an FTP server|speaks no FTP/);
+    // No line readable: its transfers cannot be read, which the outputs say instead of "no transfers".
+    expect(s.linesCut).toEqual({ frame: 6 });
+    expect(flat(summary)).toContain('not readable: every line cut by the snapshot length');
+    expect(flat(diagnose)).toContain("No transfer can be read in 1 FTP session: the capture's snapshot length cut every command and reply of it before its verb or code (from frame 6)");
+    expect(flat(diagnose)).not.toContain('nothing to diagnose');
   });
 });
 
