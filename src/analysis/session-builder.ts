@@ -1082,7 +1082,6 @@ export class SessionBuilder {
     }
   }
 
-  /** The capture ended or the control connection closed: commands still waiting keep reply null. */
   /** Whether any line of the session could be read; the first one the snapshot length cut unreadable. */
   private anyReadable = false;
   private firstCut: number | null = null;
@@ -1092,6 +1091,7 @@ export class SessionBuilder {
     else this.firstCut ??= frame;
   }
 
+  /** The capture ended or the control connection closed: commands still waiting keep reply null. */
   finish(): void {
     // Every line cut before its verb or code: what the session asked and answered is not in the capture.
     if (!this.anyReadable && this.firstCut !== null) this.session.linesCut = { frame: this.firstCut };
