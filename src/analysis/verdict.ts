@@ -103,6 +103,14 @@ function sentLong(t: Transfer): boolean {
   return expected !== null && !tls && !textMode(t) && t.bytes > expected && heldWhole(t);
 }
 
+/**
+ * A 2xx whose words say it failed, nothing sent, no ABOR (vsftpd's "226 Transfer done (but failed to
+ * open directory)"): the server refused the work and sent an empty listing; failed, not completed.
+ */
+export function refusedInSuccess(t: Transfer): boolean {
+  return t.reply !== null && saysFailed(t.reply) && t.bytes === 0 && t.abortFrame === null;
+}
+
 /** Which end sends a transfer's data (without a command: the server, as for a download). */
 const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
 
@@ -357,9 +365,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (finalReplyLost(t, s) !== null) return 'incomplete';
   const code = t.reply?.code;
   const sessionEnded = s.close !== null;
-  // A 2xx whose words say it failed, nothing sent (vsftpd's "226 Transfer done (but failed to open
-  // directory)"): the server refused the work and sent an empty listing; not a completed one.
-  if (t.reply !== null && saysFailed(t.reply) && t.bytes === 0 && t.abortFrame === null) return 'failed';
+  if (refusedInSuccess(t)) return 'failed';
   const success = code === 226 || code === 250 || (isPositive(code) && c?.established === true);
   // The size that would show the receiver's reset came once it held the file is in bytes the capture lost (size-lost.ts): not known.
   if (code === 426) return resetAfterWhole(t) ? 'complete' : sizeLost(t, s) !== null || wholeBeforeLostEnd(t) ? 'incomplete' : 'aborted';

@@ -6,7 +6,7 @@ import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../data-sender.js';
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
-import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
@@ -16,7 +16,7 @@ import { seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
-import { commandInfo, saysFailed, saysLacking } from '../../../ftp/commands.js';
+import { commandInfo, saysLacking } from '../../../ftp/commands.js';
 import { passivePortsWhere } from '../../server-software.js';
 import { timeLimitOf, type TimeLimit } from '../../unanswered.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -1018,7 +1018,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
   // 425 is about the data connection: a refusal of the command only once that connection had opened.
   const opened = t.connection?.established === true;
   // A 2xx whose words say it failed, nothing sent (vsftpd's listing of a directory it cannot open): refused all the same.
-  const failedSuccess = t.reply !== null && saysFailed(t.reply) && t.bytes === 0;
+  const failedSuccess = refusedInSuccess(t);
   const reply = refusedAnnounce ?? (t.reply && ((t.reply.code >= 400 && (t.reply.code !== 425 || opened) && t.reply.code !== 426) || failedSuccess) ? t.reply : null);
   if (!reply) return null;
   // A passive announcement's frame is its reply's: the command went one or more frames before.
