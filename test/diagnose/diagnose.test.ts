@@ -610,6 +610,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a26-pasv-garbage-pyftpdlib-wget', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   { fixture: 'a26-epsv-malformed-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   { fixture: 'a26-epsv-malformed-pyftpdlib-lftp', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  // Seventy-ninth audit: the same 229 over IPv6 (verdicts-audit79.test.ts: the advice is EPRT, not PASV).
+  { fixture: 'a79-epsv-malformed-v6-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({ '1.1': [15, 16, 17] }) },
+  { fixture: 'a79-epsv-malformed-v6-pyftpdlib-lftp', causes: { '1.1': 'announce-malformed' }, evidence: () => ({ '1.1': [32, 33, 36] }) },
   { fixture: 'a26-port-malformed-vsftpd-python', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.

@@ -41,9 +41,13 @@ export function checkAnnounceMalformed(ctx: TransferContext): Diagnosis | null {
         ? 'This capture sees the server\'s packets as it sends them, so the server wrote it so: fix the server (its passive address setting, or a bug to report). '
         : 'A NAT or firewall FTP helper (ALG) that rewrites passive replies on their way may have mangled it: a capture on the server\'s side shows whether the server sent it so; ' +
           'disable or fix the helper (Linux: nf_conntrack_ftp, a router\'s or firewall\'s "FTP fixup"/"ALG" setting), or fix the server. ') +
-      (a.command === 'EPSV'
-        ? 'Meanwhile the client can use PASV instead of EPSV (curl --disable-epsv, lftp set ftp:prefer-epsv no) or active mode.'
-        : 'Meanwhile the client can use another passive command (EPSV, which carries only a port) or active mode (PORT).');
+      (a.command !== 'EPSV'
+        ? 'Meanwhile the client can use another passive command (EPSV, which carries only a port) or active mode (PORT).'
+        : s.server.ip.includes(':')
+          ? // A 227 carries only an IPv4 address: over IPv6 PASV is no way round a broken 229.
+            'Meanwhile the client can use active mode (EPRT: curl --ftp-port -, lftp set ftp:passive-mode no); ' +
+            'PASV is no way round it over IPv6, as a 227 can carry only an IPv4 address.'
+          : 'Meanwhile the client can use PASV instead of EPSV (curl --disable-epsv, lftp set ftp:prefer-epsv no) or active mode.');
   } else {
     // The server refused the malformed PORT/EPRT: not a policy on the address, there was none to use.
     if (ok) return null;
