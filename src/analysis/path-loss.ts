@@ -50,6 +50,17 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
   return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
 }
 
+/**
+ * Path loss seen at the sender's side (every byte sent is in the capture, no gap the receiver never
+ * acknowledged) that leaves `bytes`, the sender's bytes as captured, above what the receiver
+ * acknowledged: a count of what was sent, not of what arrived. Decided once for the aborted verdict
+ * and the aborted check's words.
+ */
+export function sentNotArrived(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number } | null {
+  const loss = pathLoss(c);
+  return loss !== null && loss.undelivered === 0 && loss.acknowledged < bytes ? { sent: loss.sent, acknowledged: loss.acknowledged } : null;
+}
+
 /** An ICMP "fragmentation needed" (type 3 code 4) about the connection's segments (ICMPv6 "packet too big" is not decoded: decode/icmp.ts). */
 function toldTooBig(c: DataConnection): boolean {
   return c.icmpErrors.some((e) => e.type === 3 && e.code === 4);

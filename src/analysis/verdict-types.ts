@@ -319,6 +319,12 @@ export type TransferVerdict =
        * how much moved is not known (`bytes` counts nothing). Absent otherwise.
        */
       dataUnseen?: DataUnseen;
+      /**
+       * Present when the receiver never got part of what the capture shows sent (path-loss.ts), so
+       * `bytes` (the sender's, as captured) overstates what arrived: bytes sent as far as the capture
+       * shows, and the receiver's acknowledgement of them. Absent otherwise (as with `incomplete`'s).
+       */
+      lost?: { sent: number; acknowledged: number };
       evidence: number[];
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */

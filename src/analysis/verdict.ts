@@ -7,7 +7,7 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
-import { pathLoss } from './path-loss.js';
+import { pathLoss, sentNotArrived } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
@@ -1216,7 +1216,12 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // With bytes moved: whether they were all of it (nothing moved is no whole file, whatever its size).
       const cut = t.bytes > 0 ? sizeCutAt(t) : null;
       const sizeCut = cut !== null ? { sizeCut: cut } : {};
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, evidence: frames };
+      // Seen at the sender's side (no gap the receiver never acknowledged: the capture holds every byte
+      // sent), the bytes counted are the sender's, not what arrived: a receiver that never acknowledged
+      // part of them, sent again to its open window (lost on the path), got only what it acknowledged.
+      const loss = sentNotArrived(c, t.bytes);
+      const lost = loss !== null ? { lost: loss } : {};
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, ...lost, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed

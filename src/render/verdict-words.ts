@@ -455,6 +455,12 @@ export function verdictSentence(t: Transfer): string {
           `then the sender's FIN, frame ${v.unconfirmed.fin}), but its answer was ${t.reply?.code ?? 'an error'}${t.reply ? ` (frame ${t.reply.frame})` : ''}, no confirmation.`
         );
       }
+      if (v.lost !== undefined) {
+        return (
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} with ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent acknowledged by the ${dataReceiver(t.direction)}` +
+          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}: the rest was lost on the path${reply}.`
+        );
+      }
       return (
         `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ` +
         `${n(v.bytes)}${v.expected === null ? '' : v.bytes > v.expected ? ` bytes (${n(v.expected)} announced)` : ` of ${n(v.expected)} bytes`}` +

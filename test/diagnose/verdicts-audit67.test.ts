@@ -94,9 +94,10 @@ describe('sixty-seventh audit: lftp net:timeout and get -c against proftpd, the 
       ['2.1', 'aborted', 'path-loss', '3.1 REST 95568 completed'],
       ['3.1', 'completed', null, null],
     ]);
-    expect(transfer(a, '1.1').verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 79640, expected: 120000, cause: 'path-loss', evidence: [57, 58, 59, 61, 150] });
+    // The bytes counted are the server's, sent: what the client acknowledged is `lost` (review 76: not "after 79,640").
+    expect(transfer(a, '1.1').verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 79640, expected: 120000, cause: 'path-loss', lost: { sent: 79640, acknowledged: 47784 }, evidence: [57, 58, 59, 61, 150] });
     // The server sent all 72216 bytes and its FIN (frame 256); the client acknowledged 47784 and closed (frame 271).
-    expect(transfer(a, '2.1').verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 72216, expected: 72216, cause: 'path-loss', evidence: [182, 183, 184, 188, 277] });
+    expect(transfer(a, '2.1').verdict).toEqual({ kind: 'aborted', by: 'client', bytes: 72216, expected: 72216, cause: 'path-loss', lost: { sent: 72216, acknowledged: 47784 }, evidence: [182, 183, 184, 188, 277] });
     expect(await jsonVerdicts(server)).toEqual([['1.1', 'aborted', 'path-loss'], ['2.1', 'aborted', 'path-loss'], ['3.1', 'completed', null]]);
     const [summary, diagnose] = await outputs(server, 'summary', 'diagnose');
     expect(summary).not.toMatch(/incomplete/);

@@ -4,7 +4,7 @@
  */
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../data-sender.js';
-import { pathLoss } from '../../path-loss.js';
+import { pathLoss, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
@@ -559,6 +559,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const receiverHadAll = trailing > 0 && c!.rst!.by === receiver && c!.rst!.acksAll === true && !forged;
   // An FXP copy's data connection has the other server where the client would be.
   const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
+  // Seen at the sender's side, lost on the path: the bytes counted were sent, not all received.
+  const lostOnPath = sentNotArrived(c, t.bytes);
   if (receiverHadAll) {
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${endName(c!.rst!.by)}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
@@ -584,6 +586,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
   } else if (c === null && ctx.session.dataUnseen !== undefined) {
     details.push(`Its data connection is not in the capture: ${dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }).replace(/^This/, 'this')}`);
+  } else if (lostOnPath !== null) {
+    details.push(
+      `${t.bytes} bytes${expected} had been sent; the ${endName(receiver)} had acknowledged ${lostOnPath.acknowledged} of them, the rest sent again and never acknowledged: lost on the path`,
+    );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
   const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
