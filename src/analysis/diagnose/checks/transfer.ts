@@ -11,7 +11,7 @@ import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.j
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
-import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
+import { natCounterpart, natViewReset, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
@@ -231,7 +231,19 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (lost !== null) details.push(lost);
   if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
   const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || seesBothEnds(ctx.vantage));
-  if (silence !== null) {
+  // Captured on a NAT device, whose other view of the session holds the reset a device between the
+  // hosts sent on this connection: that view shows what ended it, not a stall this view cannot explain.
+  const cut = silence !== null && lost === null ? natViewReset(ctx.analysis, ctx.session, t) : null;
+  if (silence !== null && cut !== null) {
+    const peer = ctx.session.natPeer!;
+    const other = peer.side === 'inside' ? 'outside' : 'inside';
+    details.push(
+      `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
+        `the ${other} view of this session (session ${cut.session}, transfer ${cut.session}.${cut.transfer.id}) holds why — a device between the client and the server ` +
+        `reset that side of the data connection (frame ${cut.frame}), neither host, and nothing more of it came through to this side`,
+    );
+    evidence.push(silence.lastData.frame, cut.frame, silence.end.frame);
+  } else if (silence !== null) {
     details.push(
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
         (senderHere
@@ -314,6 +326,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : pathLossAdvice(receiver, loss!.acknowledged)
         : atEnd?.kind === 'sender-stopped' && atEnd.drained !== null
           ? senderStoppedAdvice(sender)
+          : cut !== null
+            ? `A firewall or router between the client and the server cut the data connection (the reset came from neither end: see session ${cut.session}, transfer ${cut.session}.${cut.transfer.id}): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.`
           : silence !== null
             ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
@@ -321,7 +335,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
             : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
-  const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : 'stalled';
+  // Cut by a device between the hosts, as the other view holds: that view's cause, not a stall.
+  const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : cut !== null ? 'aborted' : 'stalled';
   return diagnosis(ctx, cause, details, evidenceFrames(t, evidence), advice);
 }
 
