@@ -97,9 +97,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     fixture: 'a66-masq-active-router-vsftpd',
-    causes: { '3.1': 'stalled', '4.1': 'aborted', '5.3': 'active-refused', '6.3': 'active-refused', '7.1': 'active-unreached', '8.1': 'active-unreached' },
+    // Review 77: the inside view (3.1) names the reset its outside view (4.1) holds: aborted, as that view reads it.
+    causes: { '3.1': 'aborted', '4.1': 'aborted', '5.3': 'active-refused', '6.3': 'active-refused', '7.1': 'active-unreached', '8.1': 'active-unreached' },
     evidence: () => ({
-      '3.1': [212, 213, 216, 227, 276, 298, 450, 452],
+      '3.1': [212, 213, 216, 227, 276, 278, 298, 450, 452],
       '4.1': [211, 214, 215, 228, 278, 297],
       '5.3': [425, 428, 429, 431, 435, 437],
       '6.3': [359, 426, 427, 430, 431, 434, 435, 436],
@@ -123,11 +124,12 @@ const SCENARIOS: Scenario[] = [
       ['a70-eprt-client-drop-server-side-pyftpdlib-lftp', 'active-syn-unanswered', [34, 35, 37, 38, 39, 40, 43, 44]],
       ['a70-eprt-denied-proftpd-curl', 'server-refused', [15, 16]],
       ['a70-lpsv-fallback-vsftpd-tnftp', 'server-refused', [32, 33]],
-      ['a70-pasv-on-ipv6-vsftpd-python', 'passive-address-mismatch', [18]],
       ['a70-ptb-blackhole-vsftpd-curl', 'stalled', [18, 19, 20, 26, 33]],
       ['a70-ptb-blackhole-server-side-vsftpd-curl', 'path-loss', [20, 21, 22, 28, 40, 52]],
     ] as const
   ).map(([fixture, cause, frames]) => ({ fixture, causes: { '1.1': cause }, evidence: () => ({ '1.1': [...frames] }) })),
+  // Review 77: vsftpd's 227 (0,0,0,0) the client got past with EPSV, whose RETR completed: unused, no diagnosis.
+  { fixture: 'a70-pasv-on-ipv6-vsftpd-python', causes: {}, evidence: () => ({}) },
   // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
   // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
   // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
@@ -200,7 +202,8 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a71-curl-multi-synloss-server-side-vsftpd', causes: {'1.7': 'server-refused'}, evidence: () => ({'1.7': [174,175,176,180,181,190]}) },
   { fixture: 'a71-ftplib-threads-missing-pyftpdlib', causes: {'4.3': 'server-refused'}, evidence: () => ({'4.3': [376,377,378,380,381]}) },
   // vsftpd's "226 Transfer done (but failed to open directory)" to the LIST and NLST of the mode-000 d3: refused (session 40).
-  { fixture: 'a71-ncftpget-r-perm-vsftpd', causes: {'1.1': 'server-refused', '1.6': 'server-refused', '1.7': 'server-refused', '1.9': 'server-refused'}, evidence: () => ({'1.1': [54,55,56,58,59,76], '1.6': [169,170,171,173,175], '1.7': [181,182,183,185,190], '1.9': [217,218,219,221,222,227]}) },
+  // Review 77: its RETR tree.tar (the archive probe), then CWD tree and LIST -a, fell back: no diagnosis.
+  { fixture: 'a71-ncftpget-r-perm-vsftpd', causes: {'1.6': 'server-refused', '1.7': 'server-refused', '1.9': 'server-refused'}, evidence: () => ({'1.6': [169,170,171,173,175], '1.7': [181,182,183,185,190], '1.9': [217,218,219,221,222,227]}) },
   { fixture: 'a71-mirror-port-window-proftpd-lftp', causes: {'1.12': 'passive-refused', '2.10': 'passive-refused', '3.10': 'passive-refused', '4.1': 'passive-refused', '5.1': 'passive-refused', '6.1': 'passive-refused'}, evidence: () => ({'1.12': [415,596,655,656,657,893], '2.10': [415,596,635,636,637,893], '3.10': [415,596,615,616,617,893], '4.1': [415,596,765,766,767,893], '5.1': [415,596,750,751,752,893], '6.1': [415,596,813,814,815,893]}) },
   { fixture: 'a71-mirror-port-window-server-side-proftpd-lftp', causes: {'1.12': 'passive-unreached', '2.10': 'passive-unreached', '3.10': 'passive-unreached', '4.1': 'passive-unreached', '5.1': 'passive-unreached', '6.1': 'passive-unreached'}, evidence: () => ({'1.12': [649,653], '2.10': [631,635], '3.10': [613,617], '4.1': [755,758], '5.1': [742,745], '6.1': [801,805]}) },
   { fixture: 'a71-rclone-maxperip-pureftpd', causes: {}, evidence: () => ({}) },
