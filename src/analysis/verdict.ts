@@ -24,7 +24,7 @@ import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
-import { refusedFxpHalves } from './fxp.js';
+import { refusedFxpHalves, usedFxpPortHalves } from './fxp.js';
 import { unhostedAnnouncementRecovered, unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
@@ -986,6 +986,8 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   // (Not one whose command used a later announcement the capture lost: announce-lost.ts.)
   for (const t of refusedFxpHalves(sessions)) if ((t.status === 'incomplete' || t.status === 'unused') && t.announceLost === undefined) t.status = 'failed';
+  // The connection it named was made and used by the other half's transfer, which ended short: so did this half.
+  for (const t of usedFxpPortHalves(sessions)) t.status = 'aborted';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
   for (const s of sessions) {

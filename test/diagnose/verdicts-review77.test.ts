@@ -23,6 +23,14 @@
  * capture's outside view holds the reset. Now both views are aborted, the inside one naming the reset
  * its other view holds.
  *
+ * a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp (and a68-fxp-data-timeout-client-side-…,
+ * transfer 6.2): lftp's FXP copy sends the source's RETR (A, frame 62) before the destination has a
+ * transfer command: B accepted the PORT naming A's endpoint (200, frame 68: pyftpdlib connects at
+ * once), A's RETR was taken (150, frame 67) and ended 426 (frame 69), B reset the connection (the
+ * router's capture, frame 131). At the client, which holds neither data connection, B's PORT half
+ * read "unused" while A's half said "(transfer 1.1 is the other half)" of a copy that moved data and
+ * the router capture read it aborted. Now aborted with it, the advice the order FXP clients keep.
+ *
  * Frames are tshark's (NAME.tshark-*.tsv); client messages the recorder's (NAME.facts.json).
  */
 import { describe, expect, it } from 'vitest';
@@ -115,5 +123,36 @@ describe("review 77: a NAT device's two views of one data connection the device 
     expect(inside.diagnosis!.advice).not.toMatch(/A capture at the server tells which/);
     const json = JSON.parse((await runCli(['transfers', '--json', path(name)])).stdout).transfers.filter((x: { session: number; id: number }) => x.id === 1 && (x.session === 3 || x.session === 4));
     expect(json.map((x: { verdict: { cause: string } }) => x.verdict.cause)).toEqual(['aborted', 'aborted']);
+  });
+});
+
+describe("review 77: an FXP copy's bare PORT half whose connection the other half used, at the client", () => {
+  const name = 'a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp';
+  it("tshark: PORT to B (stream 0) naming A's endpoint accepted (200), A's RETR (stream 1) taken (150) and ended 426, no STOR on B for it", () => {
+    const b = ftpRows(name, '0');
+    const a = ftpRows(name, '1');
+    expect(a.filter(([f]) => f >= 60 && f <= 76)).toEqual([[60, 'PASV'], [61, '227'], [62, 'RETR'], [67, '150'], [69, '426'], [75, 'PORT'], [76, '500']]);
+    expect(b.filter(([f]) => f >= 63 && f <= 74)).toEqual([[63, 'TYPE'], [64, '200'], [66, 'PORT'], [68, '200'], [71, 'SIZE'], [72, '550'], [73, 'PASV'], [74, '227']]);
+    expect(b.some(([f, w]) => f > 66 && f < 113 && (w === 'STOR' || w === 'APPE'))).toBe(false);
+  });
+
+  it('aborted with the other half (as the router capture has it), not unused; the advice names the order FXP clients keep', async () => {
+    const a = await analyze(name);
+    const t = transfer(a, '1.1');
+    expect([t.mode, t.request, t.connection, t.fxp]).toEqual(['active', null, null, { session: 2, transfer: 1 }]);
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: null, cause: 'aborted' });
+    expect(t.diagnosis!.evidence).toEqual([62, 66, 67, 68, 69]);
+    const said = flat(t.diagnosis!.summary);
+    expect(said).toContain('(transfer 2.1 is the other half): how much moved is not visible here');
+    expect(said).toContain(
+      "This server accepted the PORT (200, frame 68) and was given no transfer command for it (no STOR or APPE), while the other server's RETR over that connection (transfer 2.1, frame 62) was taken (150, frame 67), and ended short (426, frame 69)",
+    );
+    expect(t.diagnosis!.advice).toContain("Have the client send the destination's STOR (or APPE) before the source's RETR");
+    // The router's capture of the same run holds the connection: aborted there too.
+    const r = await analyze('a68-fxp-stor-refused-vsftpd-pyftpdlib-lftp');
+    expect(transfer(r, '1.1').verdict).toMatchObject({ kind: 'aborted', by: 'server' });
+    const [summary] = await outputs(name, 'summary');
+    expect(flat(summary)).toContain('1 aborted, 2 failed');
+    expect(flat(summary)).not.toMatch(/1 unused/);
   });
 });

@@ -7,6 +7,7 @@ import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../da
 import { pathLoss } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import { sessionById, transferById } from '../../lookup.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
@@ -341,6 +342,30 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
 }
 
 /**
+ * An FXP copy's PORT half aborted with the other half (fxp.ts usedFxpPortHalves): its server was
+ * given no transfer command for the connection, which the capture (the client's) does not hold,
+ * while the other server's transfer command over it was taken and ended short. What the client's
+ * replies show of it, and the order FXP clients are meant to keep.
+ */
+function unorderedFxpHalf(ctx: TransferContext): { detail: string; advice: string; frames: number[] } | null {
+  const { transfer: t } = ctx;
+  if (t.fxp === undefined || t.connection !== null || t.request !== null || t.mode !== 'active' || t.announce?.reply == null) return null;
+  const peer = sessionById(ctx.analysis, t.fxp.session);
+  const other = peer === undefined ? undefined : transferById(peer, t.fxp.transfer);
+  if (other?.request == null || other.preliminary === null) return null;
+  const ended = other.reply !== null ? `, and ended short (${other.reply.code}, frame ${other.reply.frame})` : ', and ended short';
+  return {
+    detail:
+      `This server accepted the PORT (${t.announce.reply.code}, frame ${t.announce.reply.frame}) and was given no transfer command for it (no STOR or APPE), ` +
+      `while the other server's ${other.request.command} over that connection (transfer ${t.fxp.session}.${t.fxp.transfer}, frame ${other.request.frame}) was taken (${other.preliminary.code}, frame ${other.preliminary.frame})${ended}`,
+    advice:
+      `An FXP copy: the other server was told to send (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given a transfer command for the data connection, so this one had nothing to do with what came on it. ` +
+      "Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to. Where the copy's data stopped is only in a capture between the two servers.",
+    frames: [other.request.frame, other.preliminary.frame, ...(other.reply !== null ? [other.reply.frame] : [])],
+  };
+}
+
+/**
  * A download whose client had stopped reading (zero window) and got no final reply, after which the
  * server closed the control connection: the server gave up on it. The server's close, or null.
  */
@@ -366,6 +391,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // The same, shown by the reset that answered the client's later FIN (serverSideResetUnseen).
   const unseenReset = serverSideResetUnseen(t);
   if (!abortedByClient(ctx) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
+  // An FXP copy's PORT half given no transfer command, its connection not in the capture, the other half's taken and ended short.
+  const unorderedHalf = unorderedFxpHalf(ctx);
   const c = t.connection;
   // Data lost just before such a reset: the packet the device stopped, which a living connection would have sent again.
   const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c) : null;
@@ -597,6 +624,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   } else if (c === null && t.fxp !== undefined) {
     details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
+    if (unorderedHalf !== null) details.push(unorderedHalf.detail);
   } else if (c === null && ctx.session.dataUnseen !== undefined) {
     details.push(`Its data connection is not in the capture: ${dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }).replace(/^This/, 'this')}`);
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
@@ -629,6 +657,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+        : unorderedHalf !== null
+          ? unorderedHalf.advice
         : c?.rst?.by === 'server' && unseenReset === null && t.fxp !== undefined && t.request === null && !forged
           ? `An FXP copy: the other server (${c.client.ip}) sent into this data connection on its own transfer command (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given one for it, and this server reset it. Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to.`
         : c?.rst?.by === 'client' && unseenReset === null && t.fxp !== undefined
@@ -669,7 +699,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
   const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
-  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, dropped?.fin, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)];
+  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, dropped?.fin, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5), ...(unorderedHalf?.frames ?? [])];
   return diagnosis(ctx, cause, details, evidenceFrames(t, frames), advice);
 }
 
