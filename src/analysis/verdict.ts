@@ -25,7 +25,7 @@ import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
 import { refusedFxpHalves, usedFxpPortHalves } from './fxp.js';
-import { unhostedAnnouncementRecovered, unusableAnnouncementFailed } from './announce-malformed.js';
+import { unhostedAnnouncementNotFailed, unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
@@ -952,8 +952,8 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s, captureEnd)) t.status = 'failed';
-    // One naming 0.0.0.0, no host, that the client got past: nothing to connect to, nothing failed.
-    for (const t of s.transfers) if (t.status === 'failed' && unhostedAnnouncementRecovered(t, s)) t.status = 'unused';
+    // One naming 0.0.0.0, no host, that the client got past (or whose session the capture ended in): nothing failed.
+    for (const t of s.transfers) if (t.status === 'failed' && unhostedAnnouncementNotFailed(t, s, captureEnd)) t.status = 'unused';
     // An announcement whose first segment never got through: the transfer it was for could not run.
     for (const t of s.transfers) if (t.status === 'unused' && stalledBySplit(t, s.splitStall)) t.status = 'failed';
   }
