@@ -33,9 +33,15 @@
  *
  * Frames are tshark's (NAME.tshark-*.tsv); client messages the recorder's (NAME.facts.json).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { analyze, facts, flat, ftpRows, outputs, path, transfer, tsv } from './audit-fixtures.js';
+import { analyze, derived, facts, flat, ftpRows, outputs, path, transfer, tsv } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-review77-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('review 77: a 227 naming 0.0.0.0 that the client got past', () => {
   const name = 'a70-pasv-on-ipv6-vsftpd-python';
@@ -56,6 +62,12 @@ describe('review 77: a 227 naming 0.0.0.0 that the client got past', () => {
     expect(flat(diagnose)).toContain('No failed data connections in 1 session: 2 transfers (1 unused, 1 complete).');
     expect(flat(summary)).toContain('1 unused, 1 complete');
     expect(flat(summary)).not.toMatch(/failed/);
+  });
+
+  it('a capture that stopped before the EPSV RETR was answered (to frame 25): not failed either, whether the client got past it is not in it', async () => {
+    const d = await derived(tmp, name, 'to-25', (f) => f <= 25);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.diagnosis]).toEqual(['unused', null]);
   });
 });
 
