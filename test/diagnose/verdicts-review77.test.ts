@@ -168,3 +168,20 @@ describe("review 77: an FXP copy's bare PORT half whose connection the other hal
     expect(flat(summary)).not.toMatch(/1 unused/);
   });
 });
+
+// a70-eprt-client-drop-server-side-pyftpdlib-lftp: the client's ip6tables drops pyftpdlib's SYNs to
+// the EPRT port; at the server the advice named "behind a NAT, enable its FTP helper", where the EPRT
+// names the very address the control connection comes from (nothing a helper would rewrite) and the
+// recorder's verdict is "not a NAT/helper problem; advice for IPv6 is passive mode (EPSV)".
+describe("review 77: IPv6 active mode unanswered, seen at the server: no NAT helper advice", () => {
+  const name = 'a70-eprt-client-drop-server-side-pyftpdlib-lftp';
+  it("the EPRT names the client's own control address; the advice is the firewalls and EPSV, not a NAT's FTP helper", async () => {
+    expect(facts(name).expected).toContain('not a NAT/helper problem; advice for IPv6 is passive mode (EPSV), not PASV');
+    const a = await analyze(name);
+    const t = transfer(a, '1.1');
+    expect([t.announce?.command, t.announce?.endpoint?.ip, a.sessions[0].client.ip]).toEqual(['EPRT', '2001:db8:1::10', '2001:db8:1::10']);
+    expect([t.status, t.diagnosis!.cause]).toEqual(['failed', 'active-syn-unanswered']);
+    expect(t.diagnosis!.advice).toBe("Allow inbound connections to the client's data ports on the client's firewall and on any firewall between the hosts, or use passive mode (EPSV).");
+    expect(t.diagnosis!.advice).not.toMatch(/helper|nf_conntrack/);
+  });
+});
