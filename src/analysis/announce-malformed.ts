@@ -35,6 +35,22 @@ export function recoveredBy(s: Session, t: Transfer): Transfer | null {
   return next !== undefined && (next.status === 'complete' || servedDespiteLostAnnouncement(next)) ? next : null;
 }
 
+/**
+ * A passive announcement the server accepted (2xx) naming 0.0.0.0, an address of no host (RFC 1122:
+ * a source address only; vsftpd writes it in a 227 on an IPv6 control connection), that no transfer
+ * used and no data connection answered, where the client got past it (its next transfer command
+ * completed) or the capture ended while its session was still going (whether it would is not in
+ * it, in-flight.ts): as with a malformed one there was nothing to connect to, and nothing failed.
+ * Not an address of another host (a NAT's private address), whose departure stays a finding
+ * whatever the client did next. Statuses of the session's transfers must be settled first.
+ */
+export function unhostedAnnouncementNotFailed(t: Transfer, s: Session, captureEnd: number | null): boolean {
+  const a = t.announce;
+  if (t.mode !== 'passive' || t.request !== null || t.connection !== null || a === null || a.endpoint?.ip !== '0.0.0.0') return false;
+  if (a.reply === null || a.reply.code < 200 || a.reply.code >= 300) return false;
+  return recoveredBy(s, t) !== null || sessionStepAtEnd(s, captureEnd) !== null;
+}
+
 /** What the client did after the announcement's reply: its next command, or the end of the session. */
 export function nextAfter(s: Session, after: number): { frame: number; command: string | null; by: 'client' | 'server'; how: 'command' | 'fin' | 'rst' } | null {
   const next = s.commands.find((c) => c.frame > after && c.command !== null && /^[A-Z]{3,4}$/.test(c.command));

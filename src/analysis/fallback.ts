@@ -55,10 +55,14 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     }
     return null;
   }
-  const name = t.request.arg.trim();
-  if (reply.code !== 550 || t.direction !== 'download' || name === '') return null;
+  const asked = t.request.arg.trim();
+  if (reply.code !== 550 || t.direction !== 'download' || asked === '') return null;
+  // A directory asked for as one archive of itself (DIR.tar: the on-the-fly tar some servers make,
+  // which ncftpget -R asks for first), then changed into and listed: the same probe.
+  const archive = ARCHIVE_OF_DIRECTORY.exec(asked);
+  const name = archive === null ? asked : archive[1];
   const next = after[first] as Transfer | undefined;
-  const listing = next !== undefined && next.direction === 'listing' && next.request!.arg.trim() === name ? next : undefined;
+  const listing = next !== undefined && next.direction === 'listing' && listsDirectory(next.request!.arg, name, archive !== null) ? next : undefined;
   if (next !== undefined && listing === undefined) return null;
   let cwd: Command | undefined;
   for (const c of sessionOrder(s).commandsBetween(t.request.frame, listing?.request!.frame ?? Infinity)) {
@@ -68,20 +72,20 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     }
   }
   if (cwd === undefined) return null;
-  const directory = { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame };
+  const directory = { arg: name, code: cwd.reply!.code, replyFrame: cwd.reply!.frame, ...(archive !== null ? { archive: asked } : {}) };
   if (listing === undefined || !done(listing)) {
     // The name is a directory (the server accepted the CWD into it), and the capture ended while the
     // client was on its way to list it: its LIST under way, or not asked yet, its session still going (in-flight.ts).
     if (listing !== undefined) {
       const inFlight = listing.status === 'failed' ? null : inFlightAtEnd(listing, s, captureEnd);
-      const command = `${listing.request!.command} ${name}`;
+      const command = commandLine(listing);
       return inFlight === null ? null : { command, frame: listing.request!.frame, transfer: id(listing), completed: false, directory, underWay: Math.max(inFlight.frame, listing.request!.frame) };
     }
     const step = sessionStepAtEnd(s, captureEnd);
     return step === null ? null : { command: null, frame: null, transfer: null, completed: false, directory, underWay: step };
   }
   return {
-    command: `${listing.request!.command} ${name}`,
+    command: commandLine(listing),
     frame: listing.request!.frame,
     code: listing.reply!.code,
     replyFrame: listing.reply!.frame,
@@ -89,6 +93,22 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
     completed: true,
     directory,
   };
+}
+
+/** A transfer command as sent: its verb and argument (LIST pub, LIST -a). */
+const commandLine = (o: Transfer): string => `${o.request!.command}${o.request!.arg.trim() !== '' ? ` ${o.request!.arg.trim()}` : ''}`;
+
+/** DIR.tar (and its compressed forms): the name a client asks for to get the directory DIR as one archive. */
+const ARCHIVE_OF_DIRECTORY = /^(.+?)\.(?:tar(?:\.gz|\.Z|\.bz2)?|tgz)$/;
+
+/**
+ * A listing of the directory `name`: naming it, or — after asking for it as an archive, when the
+ * client then changes into it — naming no path at all (options only, or "."), the directory it is in.
+ */
+function listsDirectory(arg: string, name: string, archive: boolean): boolean {
+  const operands = arg.trim().split(/\s+/).filter((w) => w !== '' && !w.startsWith('-'));
+  if (operands.length === 1 && operands[0] === name) return true;
+  return archive && (operands.length === 0 || (operands.length === 1 && operands[0] === '.'));
 }
 
 /**

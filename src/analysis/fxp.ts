@@ -34,6 +34,27 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
 }
 
 /**
+ * The active halves of FXP copies given no transfer command of their own (lftp sends the source's
+ * RETR first), whose PORT the server accepted and whose data connection the capture does not hold
+ * (at the client: it runs between the servers), while the other half's transfer command over that
+ * very connection was taken (its 1xx) and then ended short (aborted: the 426 of a write to a
+ * connection this server had reset): the connection was made and used, not left unused. Read once
+ * every status stands; the other half's status decides it.
+ */
+export function usedFxpPortHalves(sessions: Session[]): Transfer[] {
+  const paired = new Map<string, Transfer>();
+  for (const s of sessions) for (const t of s.transfers) if (t.fxp !== undefined) paired.set(`${s.id}.${t.id}`, t);
+  const out: Transfer[] = [];
+  for (const t of paired.values()) {
+    const accepted = t.announce?.reply;
+    if (t.mode !== 'active' || t.request !== null || t.connection !== null || t.status !== 'unused' || !accepted || accepted.code >= 300) continue;
+    const pasv = paired.get(`${t.fxp!.session}.${t.fxp!.transfer}`);
+    if (pasv?.mode === 'passive' && pasv.request !== null && pasv.preliminary !== null && pasv.connection === null && pasv.status === 'aborted') out.push(t);
+  }
+  return out;
+}
+
+/**
  * The passive halves of FXP copies whose PORT the other server refused: their announced endpoint
  * was never given to anyone who would connect (checks/address.ts words why).
  */

@@ -503,8 +503,12 @@ export interface FallbackCommand {
    * it; `gap`, where the capture resumed.
    */
   replyInGap?: { gap: number };
-  /** A RETR of a directory: the CWD into that name the server accepted before the listing (null: a command the server lacks). */
-  directory: { arg: string; code: number; replyFrame: number } | null;
+  /**
+   * A RETR of a directory: the CWD into that name the server accepted before the listing (null: a
+   * command the server lacks). `archive`: the RETR asked for the directory as one archive of itself
+   * (DIR.tar, ncftpget -R's first try), the name it asked for.
+   */
+  directory: { arg: string; code: number; replyFrame: number; archive?: string } | null;
   /** A refused announcement (no transfer command used it): the one the client sent next, which the transfer command above used. */
   announce?: FallbackAnnounce;
 }

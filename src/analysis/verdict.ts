@@ -24,8 +24,8 @@ import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
 import type { ControlReset, Fallback, RetryOf, Stopper } from './verdict-types.js';
 import { settleUnanswered } from './unanswered.js';
-import { refusedFxpHalves } from './fxp.js';
-import { unusableAnnouncementFailed } from './announce-malformed.js';
+import { refusedFxpHalves, usedFxpPortHalves } from './fxp.js';
+import { unhostedAnnouncementNotFailed, unusableAnnouncementFailed } from './announce-malformed.js';
 import { sessionOrder } from './session-order.js';
 import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
@@ -952,6 +952,8 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     for (const t of s.transfers) if (t.status === 'aborted' && abortAfterOwnReset(t)) [t.abortFrame, t.lateAbortFrame] = [t.lateAbortFrame!, undefined];
     // A 227/229 with no usable address the client could not get past: read once the later transfers are settled.
     for (const t of s.transfers) if (t.status === 'unused' && unusableAnnouncementFailed(t, s, captureEnd)) t.status = 'failed';
+    // One naming 0.0.0.0, no host, that the client got past (or whose session the capture ended in): nothing failed.
+    for (const t of s.transfers) if (t.status === 'failed' && unhostedAnnouncementNotFailed(t, s, captureEnd)) t.status = 'unused';
     // An announcement whose first segment never got through: the transfer it was for could not run.
     for (const t of s.transfers) if (t.status === 'unused' && stalledBySplit(t, s.splitStall)) t.status = 'failed';
   }
@@ -984,6 +986,8 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   // Nobody was told to connect to it: it could never run, and failed with the copy.
   // (Not one whose command used a later announcement the capture lost: announce-lost.ts.)
   for (const t of refusedFxpHalves(sessions)) if ((t.status === 'incomplete' || t.status === 'unused') && t.announceLost === undefined) t.status = 'failed';
+  // The connection it named was made and used by the other half's transfer, which ended short: so did this half.
+  for (const t of usedFxpPortHalves(sessions)) t.status = 'aborted';
   // A refused probe the client recovered from (MLSD refused, then LIST): once every status stands,
   // since the fallback's own status decides it.
   for (const s of sessions) {

@@ -167,6 +167,13 @@ function heldWords(v: Extract<TransferVerdict, { kind: 'completed' }>): string {
     : `each segment in the capture, ${n(v.payloadCut)} of their bytes cut by the capture's snapshot length (not captured)`;
 }
 
+/** Why a RETR of a directory was refused: the name is a directory, or (DIR.tar) the server makes no archive of one. */
+function directoryRefusal(d: { arg: string; archive?: string }, code: number, frame: number): string {
+  const name = escapeText(d.arg);
+  if (d.archive === undefined) return `${name} is a directory, not a file (${code}, frame ${frame})`;
+  return `the client asked for the directory ${name} as one archive, ${escapeText(d.archive)}, which some servers make on the fly and this one does not (${code}, frame ${frame})`;
+}
+
 export function verdictSentence(t: Transfer): string {
   const v = t.verdict;
   const reply = t.reply ? ` (${t.reply.code}, frame ${t.reply.frame})` : '';
@@ -370,7 +377,7 @@ export function verdictSentence(t: Transfer): string {
       if ('underWay' in fb && fb.directory !== null) {
         // A RETR of a directory: the client changed into it, and was listing it (or about to) when the capture ended.
         const name = escapeText(fb.directory.arg);
-        const cwd = `refused, and no failure so far: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it (CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame})`;
+        const cwd = `refused, and no failure so far: ${directoryRefusal(fb.directory, v.code, v.reply)}; the client changed into it (CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame})`;
         return fb.command !== null
           ? `${cwd} and listed it with ${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), and the capture ended while that was still under way (frame ${fb.underWay}): how it went is not in the capture.`
           : `${cwd}, and the capture ended while the client was still going (frame ${fb.underWay}), before it listed it: how that went is not in the capture.`;
@@ -407,7 +414,7 @@ export function verdictSentence(t: Transfer): string {
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (
-          `refused, and no failure: ${name} is a directory, not a file (${v.code}, frame ${v.reply}); the client changed into it ` +
+          `refused, and no failure: ${directoryRefusal(fb.directory, v.code, v.reply)}; the client changed into it ` +
           `(CWD ${name}, ${fb.directory.code}, frame ${fb.directory.replyFrame}) and listed it instead with ${then}. Nothing to change.`
         );
       }

@@ -51,10 +51,11 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a68-fxp-data-drop-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '3.1': 'fxp-refused', '3.2': 'fxp-unreached', '4.1': 'fxp-refused', '5.1': 'fxp-unreached', '6.1': 'fxp-refused', '6.2': 'fxp-unreached', '7.1': 'fxp-refused', '8.1': 'fxp-unreached', '9.1': 'fxp-refused', '10.1': 'fxp-refused'}, evidence: () => ({'1.1': [61,62,66,67,70,71,72,73,74,180], '2.1': [66,67,70,71,72,73,74,180], '3.1': [108,136,137], '3.2': [175,176,179,182,183,184,185,286], '4.1': [136,137], '5.1': [173,174,175,176,179,182,183,184,185,286], '6.1': [220,245,246], '6.2': [281,282,285,288,289,290,291], '7.1': [245,246], '8.1': [279,280,281,282,285,288,289,290,291], '9.1': [326,354,355], '10.1': [354,355]}) },
   { fixture: 'a68-fxp-data-reject-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '2.2': 'fxp-refused', '2.3': 'fxp-unreached', '2.4': 'fxp-refused', '2.5': 'fxp-unreached', '2.6': 'fxp-refused', '3.1': 'fxp-refused', '4.1': 'fxp-unreached', '5.1': 'fxp-refused', '6.1': 'fxp-unreached', '7.1': 'fxp-refused'}, evidence: () => ({'1.1': [59,60,64,65], '2.1': [64,65], '2.2': [70,99,100], '2.3': [136,137], '2.4': [143,173,174], '2.5': [212,213], '2.6': [219,251,252], '3.1': [99,100], '4.1': [134,135,136,137], '5.1': [173,174], '6.1': [210,211,212,213], '7.1': [251,252]}) },
   { fixture: 'a68-fxp-data-reject-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'fxp-unreached', '2.1': 'fxp-unreached', '2.2': 'fxp-refused', '2.3': 'fxp-unreached', '2.4': 'fxp-refused', '2.5': 'fxp-unreached', '2.6': 'fxp-refused', '3.1': 'fxp-refused', '4.1': 'fxp-unreached', '5.1': 'fxp-refused', '6.1': 'fxp-unreached', '7.1': 'fxp-refused'}, evidence: () => ({'1.1': [60,61,65,66,67], '2.1': [65,66,67], '2.2': [72,101,102], '2.3': [138,139,140], '2.4': [146,176,177], '2.5': [215,216,217], '2.6': [223,255,256], '3.1': [101,102], '4.1': [136,137,138,139,140], '5.1': [176,177], '6.1': [213,214,215,216,217], '7.1': [255,256]}) },
-  { fixture: 'a68-fxp-data-timeout-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '2.1': 'aborted', '3.1': 'fxp-refused', '4.1': 'fxp-refused', '5.1': 'aborted', '5.2': 'fxp-refused', '6.1': 'fxp-refused', '6.3': 'fxp-refused', '7.1': 'aborted', '7.2': 'fxp-refused'}, evidence: () => ({'1.1': [67,68,69,100,101], '2.1': [62,63,94], '3.1': [166,167], '4.1': [161,166,167], '5.1': [200,204,211], '5.2': [245,246], '6.1': [242,245,246], '6.3': [300,303,304], '7.1': [279,283,287], '7.2': [303,304]}) },
+  { fixture: 'a68-fxp-data-timeout-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '2.1': 'aborted', '3.1': 'fxp-refused', '4.1': 'fxp-refused', '5.1': 'aborted', '5.2': 'fxp-refused', '6.1': 'fxp-refused', '6.2': 'aborted', '6.3': 'fxp-refused', '7.1': 'aborted', '7.2': 'fxp-refused'}, evidence: () => ({'1.1': [67,68,69,100,101], '2.1': [62,63,94], '3.1': [166,167], '4.1': [161,166,167], '5.1': [200,204,211], '5.2': [245,246], '6.1': [242,245,246], '6.2': [282,283,284,285,287], '6.3': [300,303,304], '7.1': [279,283,287], '7.2': [303,304]}) },
   // 1.2: lftp's PASV to pyftpdlib for the reverse copy, left when vsftpd's session had gone (its 421): unused, as at the client.
   { fixture: 'a68-fxp-data-timeout-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '2.1': 'path-loss', '3.1': 'fxp-refused', '4.1': 'fxp-refused', '4.2': 'aborted', '5.1': 'aborted', '5.2': 'fxp-refused', '6.1': 'fxp-refused', '6.2': 'aborted', '6.3': 'fxp-refused', '7.1': 'aborted', '7.2': 'fxp-refused'}, evidence: () => ({'1.1': [68,69,70,72,73,173,176], '2.1': [63,64,69,70,167], '3.1': [247,248], '4.1': [242,247,248], '4.2': [284,286,287,338,342,343], '5.1': [281,285,286,287,343,344], '5.2': [380,381], '6.1': [377,380,381], '6.2': [417,419,420,471,473], '6.3': [487,490,491], '7.1': [414,418,419,420,473,474], '7.2': [490,491]}) },
-  { fixture: 'a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.2': 'fxp-refused', '1.3': 'server-refused', '2.1': 'aborted', '2.2': 'fxp-refused', '3.1': 'aborted'}, evidence: () => ({'1.2': [74,75,76], '1.3': [113,115,117,118], '2.1': [61,62,69], '2.2': [75,76], '3.1': [111,112,121,128]}) },
+  // Review 77: the bare PORT (1.1, and 6.2 above) whose connection A's RETR used and ended short is aborted with it, as at the router.
+  { fixture: 'a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '1.2': 'fxp-refused', '1.3': 'server-refused', '2.1': 'aborted', '2.2': 'fxp-refused', '3.1': 'aborted'}, evidence: () => ({'1.1': [62,66,67,68,69], '1.2': [74,75,76], '1.3': [113,115,117,118], '2.1': [61,62,69], '2.2': [75,76], '3.1': [111,112,121,128]}) },
   { fixture: 'a68-fxp-stor-refused-vsftpd-pyftpdlib-lftp', causes: {'1.1': 'aborted', '1.2': 'fxp-refused', '1.3': 'server-refused', '2.1': 'aborted', '2.2': 'fxp-refused', '3.1': 'aborted'}, evidence: () => ({'1.1': [67,68,69,130,131], '1.2': [137,138,139], '1.3': [176,177,178,239,241,242,243], '2.1': [62,63,68,69,131,132], '2.2': [138,139], '3.1': [174,175,177,178,241,246,253]}) },
   // Sixty-seventh verdict audit (verdicts-audit67.test.ts): who gave up on a time limit. lftp's
   // net:timeout and wget's --read-timeout on data the path dropped (stalled at the client, path loss
@@ -97,9 +98,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     fixture: 'a66-masq-active-router-vsftpd',
-    causes: { '3.1': 'stalled', '4.1': 'aborted', '5.3': 'active-refused', '6.3': 'active-refused', '7.1': 'active-unreached', '8.1': 'active-unreached' },
+    // Review 77: the inside view (3.1) names the reset its outside view (4.1) holds: aborted, as that view reads it.
+    causes: { '3.1': 'aborted', '4.1': 'aborted', '5.3': 'active-refused', '6.3': 'active-refused', '7.1': 'active-unreached', '8.1': 'active-unreached' },
     evidence: () => ({
-      '3.1': [212, 213, 216, 227, 276, 298, 450, 452],
+      '3.1': [212, 213, 216, 227, 276, 278, 298, 450, 452],
       '4.1': [211, 214, 215, 228, 278, 297],
       '5.3': [425, 428, 429, 431, 435, 437],
       '6.3': [359, 426, 427, 430, 431, 434, 435, 436],
@@ -123,11 +125,12 @@ const SCENARIOS: Scenario[] = [
       ['a70-eprt-client-drop-server-side-pyftpdlib-lftp', 'active-syn-unanswered', [34, 35, 37, 38, 39, 40, 43, 44]],
       ['a70-eprt-denied-proftpd-curl', 'server-refused', [15, 16]],
       ['a70-lpsv-fallback-vsftpd-tnftp', 'server-refused', [32, 33]],
-      ['a70-pasv-on-ipv6-vsftpd-python', 'passive-address-mismatch', [18]],
       ['a70-ptb-blackhole-vsftpd-curl', 'stalled', [18, 19, 20, 26, 33]],
       ['a70-ptb-blackhole-server-side-vsftpd-curl', 'path-loss', [20, 21, 22, 28, 40, 52]],
     ] as const
   ).map(([fixture, cause, frames]) => ({ fixture, causes: { '1.1': cause }, evidence: () => ({ '1.1': [...frames] }) })),
+  // Review 77: vsftpd's 227 (0,0,0,0) the client got past with EPSV, whose RETR completed: unused, no diagnosis.
+  { fixture: 'a70-pasv-on-ipv6-vsftpd-python', causes: {}, evidence: () => ({}) },
   // Sixty-fourth verdict audit (verdicts-audit64.test.ts): wget -c's REST 5000 of a file shrunk to 3000
   // (554); proftpd AllowStoreRestart off refusing REST + STOR (lftp) and APPE (curl) with 451; proftpd's
   // 452 after reading a whole upload into a full file system (aborted by the server, as a62-stor-full).
@@ -200,7 +203,8 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a71-curl-multi-synloss-server-side-vsftpd', causes: {'1.7': 'server-refused'}, evidence: () => ({'1.7': [174,175,176,180,181,190]}) },
   { fixture: 'a71-ftplib-threads-missing-pyftpdlib', causes: {'4.3': 'server-refused'}, evidence: () => ({'4.3': [376,377,378,380,381]}) },
   // vsftpd's "226 Transfer done (but failed to open directory)" to the LIST and NLST of the mode-000 d3: refused (session 40).
-  { fixture: 'a71-ncftpget-r-perm-vsftpd', causes: {'1.1': 'server-refused', '1.6': 'server-refused', '1.7': 'server-refused', '1.9': 'server-refused'}, evidence: () => ({'1.1': [54,55,56,58,59,76], '1.6': [169,170,171,173,175], '1.7': [181,182,183,185,190], '1.9': [217,218,219,221,222,227]}) },
+  // Review 77: its RETR tree.tar (the archive probe), then CWD tree and LIST -a, fell back: no diagnosis.
+  { fixture: 'a71-ncftpget-r-perm-vsftpd', causes: {'1.6': 'server-refused', '1.7': 'server-refused', '1.9': 'server-refused'}, evidence: () => ({'1.6': [169,170,171,173,175], '1.7': [181,182,183,185,190], '1.9': [217,218,219,221,222,227]}) },
   { fixture: 'a71-mirror-port-window-proftpd-lftp', causes: {'1.12': 'passive-refused', '2.10': 'passive-refused', '3.10': 'passive-refused', '4.1': 'passive-refused', '5.1': 'passive-refused', '6.1': 'passive-refused'}, evidence: () => ({'1.12': [415,596,655,656,657,893], '2.10': [415,596,635,636,637,893], '3.10': [415,596,615,616,617,893], '4.1': [415,596,765,766,767,893], '5.1': [415,596,750,751,752,893], '6.1': [415,596,813,814,815,893]}) },
   { fixture: 'a71-mirror-port-window-server-side-proftpd-lftp', causes: {'1.12': 'passive-unreached', '2.10': 'passive-unreached', '3.10': 'passive-unreached', '4.1': 'passive-unreached', '5.1': 'passive-unreached', '6.1': 'passive-unreached'}, evidence: () => ({'1.12': [649,653], '2.10': [631,635], '3.10': [613,617], '4.1': [755,758], '5.1': [742,745], '6.1': [801,805]}) },
   { fixture: 'a71-rclone-maxperip-pureftpd', causes: {}, evidence: () => ({}) },

@@ -152,7 +152,7 @@ describe('sixty-sixth audit: active mode behind one MASQUERADE, two clients on o
     expect(verdicts(a)).toEqual([
       ['1.1', 'completed', null, null],
       ['2.1', 'completed', null, null],
-      ['3.1', 'aborted', 'stalled', null],
+      ['3.1', 'aborted', 'aborted', null], // review 77: the reset the outside view (4.1) holds, named inside
       ['4.1', 'aborted', 'aborted', null],
       ['5.1', 'completed', null, null],
       ['5.2', 'completed', null, null],

@@ -113,7 +113,8 @@ describe('sixty-eighth audit: the destination refuses the STOR after the source 
   it('at the client: the STOR refused, not fxp-unreached (both servers said the connection was made); the bare PORT not diagnosed by a SIZE 550', async () => {
     const an = await analyze(client);
     expect(verdicts(an)).toEqual([
-      ['1.1', 'unused', null, null],
+      // Review 77: the bare PORT's connection was made and used by A's RETR (2.1: 150, then 426): aborted with it, not unused.
+      ['1.1', 'aborted', 'aborted', null],
       ['1.2', 'failed', 'fxp-refused', null],
       ['1.3', 'failed', 'server-refused', null],
       ['2.1', 'aborted', 'aborted', null],
@@ -122,6 +123,8 @@ describe('sixty-eighth audit: the destination refuses the STOR after the source 
     ]);
     // No connection in this capture: who stopped A's first RETR (426, no ABOR) is not said.
     expect(transfer(an, '2.1').verdict).toMatchObject({ kind: 'aborted', by: null });
+    expect(transfer(an, '1.1').verdict).toMatchObject({ kind: 'aborted', by: null });
+    expect(transfer(an, '1.1').diagnosis!.summary).not.toMatch(/SIZE/);
   });
 });
 

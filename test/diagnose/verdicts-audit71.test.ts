@@ -208,13 +208,13 @@ describe('seventy-first audit: one failure among many, every other transfer comp
     await jsonAgrees(name, a);
   });
 
-  it("ncftpget -R: its RETR tree.tar probe and the mode-000 file refused 550, the mode-000 directory's LIST and NLST refused in a 226's words; 17 completed", async () => {
+  it("ncftpget -R: its RETR tree.tar probe refused 550 and fallen back from (CWD tree, LIST -a: review 77), the mode-000 file refused 550, the mode-000 directory's LIST and NLST refused in a 226's words; 17 completed", async () => {
     const name = 'a71-ncftpget-r-perm-vsftpd';
     const a = await analyze(name);
     // vsftpd answers a listing of a directory it cannot open with an empty listing and "226 Transfer
     // done (but failed to open directory)": refused, not an empty directory (session 40).
     expect(notCompleted(a)).toEqual([
-      ['1.1', 'failed', 'server-refused', 'tree.tar', 550, 59],
+      ['1.1', 'fell-back', null, 'tree.tar', 550, 59],
       ['1.6', 'failed', 'server-refused', '-a ./d3/d3', 226, 175],
       ['1.7', 'failed', 'server-refused', '-a ./d3/d3', 226, 190],
       ['1.9', 'failed', 'server-refused', 'tree/d1/f04.bin', 550, 222],

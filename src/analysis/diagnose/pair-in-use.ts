@@ -75,6 +75,18 @@ export function natCounterpart(a: Analysis, s: Session, t: Transfer): Transfer |
   return x !== undefined && x.mode === t.mode && x.request?.command === t.request?.command && x.request?.arg === t.request?.arg ? x : null;
 }
 
+/**
+ * On a NAT device's capture, the same transfer's data connection in the session's other view, reset
+ * there by a device between the hosts (a forged reset: the NAT device's own, or one beyond it), which
+ * this view lacks: what ended a transfer this view saw only stop. Null without such a view or reset.
+ */
+export function natViewReset(a: Analysis, s: Session, t: Transfer): { transfer: Transfer; session: number; frame: number } | null {
+  const other = natCounterpart(a, s, t);
+  const rst = other?.connection?.rst;
+  if (other === null || rst == null || rst.forged !== true || t.connection?.rst?.forged === true && t.connection.rst.frame < rst.frame) return null;
+  return { transfer: other, session: s.natPeer!.session, frame: rst.frame };
+}
+
 /** The frame at which a connection was gone: its reset, or the later of its two FINs; null if neither. */
 function closedAt(c: DataConnection): number | null {
   if (c.rst !== null) return c.rst.frame;

@@ -15,6 +15,7 @@ import { refusesByPolicy } from './fxp.js';
 
 import { clientEndUndecided } from '../../own-addresses.js';
 import { activeMismatch, refusedAsForeign, type ActiveMismatch } from '../../active-mismatch.js';
+import { unhostedAnnouncementNotFailed } from '../../announce-malformed.js';
 
 /** The PORT/EPRT's mismatch read once (active-mismatch.ts): the fallback reading uses it too. */
 const classifyActiveMismatch = (ctx: TransferContext): ActiveMismatch => {
@@ -210,6 +211,8 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   if (t.replyInGap !== undefined && t.connection?.established === true) return null;
   // Captured at the server, the data connection arrived on the announced port: the address leads here.
   if (t.passiveAddress?.reading === 'public') return null;
+  // A 227 naming no host (0.0.0.0) the client got past, another command completing: nothing failed (announce-malformed.ts).
+  if (t.status === 'unused' && unhostedAnnouncementNotFailed(t, s, ctx.analysis.capture.last)) return null;
   const cls = addressClass(announced.ip);
   // A 227 answering PASV on an IPv6 control connection: its six numbers cannot name the server's IPv6
   // address (vsftpd writes 0,0,0,0; others an IPv4 address of theirs). No setting of the announced

@@ -424,6 +424,8 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // One host at both ends: an unanswered SYN, or one an ICMP error of that host's own answered, is its own firewall's doing.
   // A reset from that host: nothing listened there, or its firewall answers so (REJECT --reject-with tcp-reset).
   const ownHost = ctx.vantage.point === 'same-host' && !oneWay;
+  // Active over IPv6, unanswered, the EPRT naming the client's own control-connection address (a NAT's helper advice would not fit).
+  const ownV6Address = mode === 'active' && !refused && c.client.ip.includes(':') && t.announce?.endpoint?.ip === ctx.session.client.ip;
   const general = ownHost && refused && c.icmpErrors.length === 0
     ? `Client and server are one host and nothing lies between them: the reset came from that host itself. Check that the ` +
       `${target} listens on ${dst} when ${mode === 'active' ? 'the server connects' : 'the client connects'}, and that the host's own firewall does not reject ${mode === 'active' ? "the client's data ports" : "the server's passive port range"} ` +
@@ -447,6 +449,9 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
         ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
           `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +
           `(or the one on its segment), or use passive mode${c.client.ip.includes(':') ? ' (EPSV)' : ''}; nothing between the two hosts is what drops them.`
+        : ownV6Address
+          ? // IPv6, the EPRT naming the address the control connection comes from: nothing a NAT's helper would rewrite.
+            `Allow inbound connections to the client's data ports on the client's firewall and on any firewall between the hosts, or use passive mode (EPSV).`
         : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
   const rangeAdvice = partial

@@ -7,11 +7,12 @@ import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../da
 import { pathLoss, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
+import { sessionById, transferById } from '../../lookup.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
 import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
-import { natCounterpart, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
+import { natCounterpart, natViewReset, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
@@ -231,7 +232,19 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (lost !== null) details.push(lost);
   if (loss?.fragments !== undefined) evidence.push(loss.fragments.firstFrame);
   const senderHere = silence !== null && (ctx.vantage.point === `${sender}-side` || seesBothEnds(ctx.vantage));
-  if (silence !== null) {
+  // Captured on a NAT device, whose other view of the session holds the reset a device between the
+  // hosts sent on this connection: that view shows what ended it, not a stall this view cannot explain.
+  const cut = silence !== null && lost === null ? natViewReset(ctx.analysis, ctx.session, t) : null;
+  if (silence !== null && cut !== null) {
+    const peer = ctx.session.natPeer!;
+    const other = peer.side === 'inside' ? 'outside' : 'inside';
+    details.push(
+      `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
+        `the ${other} view of this session (session ${cut.session}, transfer ${cut.session}.${cut.transfer.id}) holds why — a device between the client and the server ` +
+        `reset that side of the data connection (frame ${cut.frame}), neither host, and nothing more of it came through to this side`,
+    );
+    evidence.push(silence.lastData.frame, cut.frame, silence.end.frame);
+  } else if (silence !== null) {
     details.push(
       `No data came from the ${sender} for ${secondsText(silence.seconds)} after frame ${silence.lastData.frame}, every byte before it acknowledged and the ${receiver}'s window open: ` +
         (senderHere
@@ -314,6 +327,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
           : pathLossAdvice(receiver, loss!.acknowledged)
         : atEnd?.kind === 'sender-stopped' && atEnd.drained !== null
           ? senderStoppedAdvice(sender)
+          : cut !== null
+            ? `A firewall or router between the client and the server cut the data connection (the reset came from neither end: see session ${cut.session}, transfer ${cut.session}.${cut.transfer.id}): look there for a rule or limit (bytes, time, an IPS) that resets FTP data connections.`
           : silence !== null
             ? silenceEndedAdvice(silence, senderHere)
           : t.bytes === 0 && !stoppedReading && t.reply === null
@@ -321,8 +336,33 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
             : undefined;
   // Data lost on the way, with a receiver that kept reading: the path is the cause, whether or not the
   // transfer then sat silent (a path-MTU black hole) or was cut at once (a reset, a 426, a client giving up).
-  const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : 'stalled';
+  // Cut by a device between the hosts, as the other view holds: that view's cause, not a stall.
+  const cause = lost !== null && !stoppedReading && gaveUp === null ? 'path-loss' : cut !== null ? 'aborted' : 'stalled';
   return diagnosis(ctx, cause, details, evidenceFrames(t, evidence), advice);
+}
+
+/**
+ * An FXP copy's PORT half aborted with the other half (fxp.ts usedFxpPortHalves): its server was
+ * given no transfer command for the connection, which the capture (the client's) does not hold,
+ * while the other server's transfer command over it was taken and ended short. What the client's
+ * replies show of it, and the order FXP clients are meant to keep.
+ */
+function unorderedFxpHalf(ctx: TransferContext): { detail: string; advice: string; frames: number[] } | null {
+  const { transfer: t } = ctx;
+  if (t.fxp === undefined || t.connection !== null || t.request !== null || t.mode !== 'active' || t.announce?.reply == null) return null;
+  const peer = sessionById(ctx.analysis, t.fxp.session);
+  const other = peer === undefined ? undefined : transferById(peer, t.fxp.transfer);
+  if (other?.request == null || other.preliminary === null) return null;
+  const ended = other.reply !== null ? `, and ended short (${other.reply.code}, frame ${other.reply.frame})` : ', and ended short';
+  return {
+    detail:
+      `This server accepted the PORT (${t.announce.reply.code}, frame ${t.announce.reply.frame}) and was given no transfer command for it (no STOR or APPE), ` +
+      `while the other server's ${other.request.command} over that connection (transfer ${t.fxp.session}.${t.fxp.transfer}, frame ${other.request.frame}) was taken (${other.preliminary.code}, frame ${other.preliminary.frame})${ended}`,
+    advice:
+      `An FXP copy: the other server was told to send (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given a transfer command for the data connection, so this one had nothing to do with what came on it. ` +
+      "Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to. Where the copy's data stopped is only in a capture between the two servers.",
+    frames: [other.request.frame, other.preliminary.frame, ...(other.reply !== null ? [other.reply.frame] : [])],
+  };
 }
 
 /**
@@ -351,6 +391,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // The same, shown by the reset that answered the client's later FIN (serverSideResetUnseen).
   const unseenReset = serverSideResetUnseen(t);
   if (!abortedByClient(ctx) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
+  // An FXP copy's PORT half given no transfer command, its connection not in the capture, the other half's taken and ended short.
+  const unorderedHalf = unorderedFxpHalf(ctx);
   const c = t.connection;
   // Data lost just before such a reset: the packet the device stopped, which a living connection would have sent again.
   const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c) : null;
@@ -584,6 +626,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   } else if (c === null && t.fxp !== undefined) {
     details.push(`Its data connection, an FXP copy's, runs between the two servers and is not in this capture (transfer ${t.fxp.session}.${t.fxp.transfer} is the other half): how much moved is not visible here`);
+    if (unorderedHalf !== null) details.push(unorderedHalf.detail);
   } else if (c === null && ctx.session.dataUnseen !== undefined) {
     details.push(`Its data connection is not in the capture: ${dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }).replace(/^This/, 'this')}`);
   } else if (lostOnPath !== null) {
@@ -620,6 +663,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
           ? 'The file changed on the server while it was sent: fetch it again once it is no longer being written (or let the client take what the server sends instead of the announced size).'
         : inFlight
           ? `The ${c!.rst!.by} closed its data socket abortively (a reset, as SO_LINGER 0 does) ${queuedWords(inFlight, dataReceiver(t.direction))}. What it still had queued was discarded, and the ${t.reply!.code} covers only what arrived. Compare the file's size at the ${dataReceiver(t.direction)} with the original and transfer it again; a sender must let its data be acknowledged (or close with a FIN) before it resets.`
+        : unorderedHalf !== null
+          ? unorderedHalf.advice
         : c?.rst?.by === 'server' && unseenReset === null && t.fxp !== undefined && t.request === null && !forged
           ? `An FXP copy: the other server (${c.client.ip}) sent into this data connection on its own transfer command (transfer ${t.fxp.session}.${t.fxp.transfer}) before this server had been given one for it, and this server reset it. Have the client send the destination's STOR (or APPE) before the source's RETR, as FXP clients are meant to.`
         : c?.rst?.by === 'client' && unseenReset === null && t.fxp !== undefined
@@ -660,7 +705,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
   const goneFrames = goneUnseen !== null ? [goneUnseen.clientFin, goneUnseen.alive.frame] : [];
   const cause = unconfirmed !== null ? 'unconfirmed' : 'aborted';
-  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, dropped?.fin, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5)];
+  const frames = [t.abortFrame, aborRefused?.frame, c?.rst?.frame, dropped?.fin, left?.frame, unconfirmed ?? undefined, ...stopFrames, ...resetFrames, ...goneFrames, ...zero.slice(0, 5), ...(unorderedHalf?.frames ?? [])];
   return diagnosis(ctx, cause, details, evidenceFrames(t, frames), advice);
 }
 
