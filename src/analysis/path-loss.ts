@@ -61,6 +61,18 @@ export function sentNotArrived(c: DataConnection | null, bytes: number): { sent:
   return loss !== null && loss.undelivered === 0 && loss.acknowledged < bytes ? { sent: loss.sent, acknowledged: loss.acknowledged } : null;
 }
 
+/**
+ * The receiver closed its end (FIN) and then reset the data still coming (receiverClosedAndReset),
+ * leaving `bytes`, the sender's bytes as captured, above what it acknowledged: the rest reached a
+ * closed end and was refused by its reset, not lost on the way. Decided once for the aborted verdict
+ * and the aborted check's words.
+ */
+export function refusedAfterClose(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number; reset: number } | null {
+  if (c === null || c.rst === null || c.undeliveredBytes > 0 || !receiverClosedAndReset(c)) return null;
+  const acknowledged = Math.max(0, bytes + c.gapBytes - c.unacknowledgedBytes);
+  return acknowledged < bytes ? { sent: bytes + c.gapBytes, acknowledged, reset: c.rst.frame } : null;
+}
+
 /** An ICMP "fragmentation needed" (type 3 code 4) about the connection's segments (ICMPv6 "packet too big" is not decoded: decode/icmp.ts). */
 function toldTooBig(c: DataConnection): boolean {
   return c.icmpErrors.some((e) => e.type === 3 && e.code === 4);

@@ -325,6 +325,12 @@ export type TransferVerdict =
        * shows, and the receiver's acknowledgement of them. Absent otherwise (as with `incomplete`'s).
        */
       lost?: { sent: number; acknowledged: number };
+      /**
+       * Present when the receiver closed its end and reset the data still coming (path-loss.ts
+       * refusedAfterClose): bytes sent as far as the capture shows, what the receiver acknowledged
+       * before, and its reset's frame. `bytes` counts what was sent, not what the receiver took.
+       */
+      refusedAfterClose?: { sent: number; acknowledged: number; reset: number };
       evidence: number[];
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */

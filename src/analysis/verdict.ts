@@ -7,7 +7,7 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
-import { pathLoss, sentNotArrived } from './path-loss.js';
+import { pathLoss, refusedAfterClose, sentNotArrived } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataSender } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
@@ -1225,7 +1225,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // part of them, sent again to its open window (lost on the path), got only what it acknowledged.
       const loss = sentNotArrived(c, t.bytes);
       const lost = loss !== null ? { lost: loss } : {};
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, ...lost, evidence: frames };
+      // Or the receiver closed its end and reset what kept coming: the rest was refused, not lost.
+      const refused = refusedAfterClose(c, t.bytes);
+      const closedEnd = refused !== null ? { refusedAfterClose: refused } : {};
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, ...lost, ...closedEnd, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed

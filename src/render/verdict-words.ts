@@ -462,6 +462,13 @@ export function verdictSentence(t: Transfer): string {
           `then the sender's FIN, frame ${v.unconfirmed.fin}), but its answer was ${t.reply?.code ?? 'an error'}${t.reply ? ` (frame ${t.reply.frame})` : ''}, no confirmation.`
         );
       }
+      if (v.refusedAfterClose !== undefined) {
+        const r = v.refusedAfterClose;
+        return (
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} with ${n(r.acknowledged)} of the ${n(r.sent)} bytes sent acknowledged by the ${dataReceiver(t.direction)}` +
+          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}: it had closed its end and reset the rest at frame ${r.reset}${reply}.`
+        );
+      }
       if (v.lost !== undefined) {
         return (
           `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} with ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent acknowledged by the ${dataReceiver(t.direction)}` +

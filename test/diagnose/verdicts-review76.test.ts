@@ -68,3 +68,29 @@ describe('review 76: an aborted download whose data was lost on the path, seen a
     expect(t.verdict).not.toHaveProperty('lost');
   });
 });
+
+// Review 76's open item, taken up by the lead: an upload whose server closed its end (FIN) and then
+// reset the client's bytes still coming read "aborted by the server after 55,936 bytes" where the
+// server had taken 32,768 (its file on disk). The verdict now carries `refusedAfterClose {sent,
+// acknowledged, reset}` (path-loss.ts refusedAfterClose): the rest was refused by the closed end,
+// not lost on the path and not taken.
+describe("review 76: the bytes a receiver reset after closing its end are sent, not taken", () => {
+  it('a58-stor-stalled-proftpd-python: 32,768 of the 55,936 bytes sent acknowledged (the size the server kept), the rest reset at frame 90', async () => {
+    const name = 'a58-stor-stalled-proftpd-python';
+    expect(facts(name).files[0].received.size).toBe(32768);
+    const t = transfer(await analyze(name), '1.1');
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 55936, cause: 'stalled', refusedAfterClose: { sent: 55936, acknowledged: 32768, reset: 90 } });
+    expect(t.verdict).not.toHaveProperty('lost');
+    const [transfers, diagnose] = await outputs(name, 'transfers', 'diagnose');
+    expect(transfers).toContain('aborted by the server with 32,768 of the 55,936 bytes sent acknowledged by the server: it had closed its end and reset the rest at frame 90.');
+    expect(diagnose).toContain('55936 bytes are in the capture; the server acknowledged 32768');
+    expect(transfers).not.toContain('after 55,936 bytes');
+  });
+
+  it('tri-stor-server-killed-server-side-vsftpd-curl: the killed server took 36,200 (its file), the 2,896 after its FIN were reset', async () => {
+    const name = 'tri-stor-server-killed-server-side-vsftpd-curl';
+    expect(facts(name).files[0].received.size).toBe(36200);
+    const t = transfer(await analyze(name), '1.1');
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 39096, refusedAfterClose: { sent: 39096, acknowledged: 36200, reset: 89 } });
+  });
+});

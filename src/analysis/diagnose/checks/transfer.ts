@@ -4,7 +4,7 @@
  */
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../data-sender.js';
-import { pathLoss, sentNotArrived } from '../../path-loss.js';
+import { pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import { sessionById, transferById } from '../../lookup.js';
@@ -603,6 +603,8 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
   // Seen at the sender's side, lost on the path: the bytes counted were sent, not all received.
   const lostOnPath = sentNotArrived(c, t.bytes);
+  // Or the receiver closed its end and reset the rest: sent, not taken.
+  const refusedRest = refusedAfterClose(c, t.bytes);
   if (receiverHadAll) {
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${endName(c!.rst!.by)}'s reset acknowledged every one of them: its TCP had them all, and its process closed the connection without reading them to the end`,
@@ -632,6 +634,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   } else if (lostOnPath !== null) {
     details.push(
       `${t.bytes} bytes${expected} had been sent; the ${endName(receiver)} had acknowledged ${lostOnPath.acknowledged} of them, the rest sent again and never acknowledged: lost on the path`,
+    );
+  } else if (refusedRest !== null) {
+    details.push(
+      `${t.bytes} bytes${expected} had been sent; the ${endName(receiver)} had acknowledged ${refusedRest.acknowledged} of them, then closed its end and reset the rest (frame ${refusedRest.reset})`,
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
