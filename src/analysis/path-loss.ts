@@ -57,6 +57,8 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
  * and the aborted check's words.
  */
 export function sentNotArrived(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number } | null {
+  // Not beside a TLS connection's decrypted bytes: the loss is counted in TCP payload.
+  if (c !== null && c.tls !== undefined) return null;
   const loss = pathLoss(c);
   return loss !== null && loss.undelivered === 0 && loss.acknowledged < bytes ? { sent: loss.sent, acknowledged: loss.acknowledged } : null;
 }
@@ -68,7 +70,8 @@ export function sentNotArrived(c: DataConnection | null, bytes: number): { sent:
  * and the aborted check's words.
  */
 export function refusedAfterClose(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number; reset: number } | null {
-  if (c === null || c.rst === null || c.undeliveredBytes > 0 || !receiverClosedAndReset(c)) return null;
+  // TCP counts beside a TLS connection's decrypted bytes would mix two measures (the aborted check words those).
+  if (c === null || c.tls !== undefined || c.rst === null || c.undeliveredBytes > 0 || !receiverClosedAndReset(c)) return null;
   const acknowledged = Math.max(0, bytes + c.gapBytes - c.unacknowledgedBytes);
   return acknowledged < bytes ? { sent: bytes + c.gapBytes, acknowledged, reset: c.rst.frame } : null;
 }

@@ -12,7 +12,10 @@
  *
  * Frames are tshark's; sizes the recorder's.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { FIXTURES } from '../support/facts.js';
 import { analyze, facts, flat, outputs, transfer } from './audit-fixtures.js';
 
 describe('review 76: an aborted download whose data was lost on the path, seen at the sender', () => {
@@ -92,5 +95,16 @@ describe("review 76: the bytes a receiver reset after closing its end are sent, 
     expect(facts(name).files[0].received.size).toBe(36200);
     const t = transfer(await analyze(name), '1.1');
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 39096, refusedAfterClose: { sent: 39096, acknowledged: 36200, reset: 89 } });
+  });
+});
+
+describe('review 76: no acknowledged count beside decrypted bytes', () => {
+  it('a65-ftps-server-killed-stor-vsftpd-lftp-secrets: TCP acknowledgements of TLS records are not set against the file bytes decrypted', async () => {
+    // The capture with its key log inside (a pcapng Decryption Secrets Block).
+    const name = 'a65-ftps-server-killed-stor-vsftpd-lftp-secrets';
+    const t = transfer(await analyzeFiles([join(FIXTURES, `${name}.pcapng`)], { fileName: name, thread: false }), '1.1');
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 294912 });
+    expect(t.verdict).not.toHaveProperty('refusedAfterClose');
+    expect(t.verdict).not.toHaveProperty('lost');
   });
 });
