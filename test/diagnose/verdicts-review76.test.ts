@@ -106,5 +106,8 @@ describe('review 76: no acknowledged count beside decrypted bytes', () => {
     expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'server', bytes: 294912 });
     expect(t.verdict).not.toHaveProperty('refusedAfterClose');
     expect(t.verdict).not.toHaveProperty('lost');
+    // No final reply came (the server was killed): its advice names no 426 (r77's note).
+    expect(t.reply).toBeNull();
+    expect(t.diagnosis!.advice).toBe('The server dropped the transfer: check its log (a crash, a restart, a limit) and its disk space.');
   });
 });

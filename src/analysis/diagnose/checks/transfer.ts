@@ -705,7 +705,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
               : c === null && ctx.session.dataUnseen !== undefined
                 ? `The replies say the transfer was stopped (${t.reply?.code ?? 'no final reply'}), and this capture holds no data connection to show which end cut it or how much arrived: ` +
                   'check the client\'s own output and the server\'s log, and capture again without a filter that keeps only the control connection (tcpdump "host A and host B", not "port 21").'
-                : 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.';
+                : t.reply?.code === 426
+                  ? 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.'
+                  : // No 426 to read: the server's log is where its reason is.
+                    'The server dropped the transfer: check its log (a crash, a restart, a limit) and its disk space.';
   const stopFrames =
     short && (!c?.rst || short.how === 'rst') ? [short.finFrame, short.sessionEnd.frame] : lateFin !== undefined ? [lateFin] : stoppedItself !== null ? [paused?.lastData ?? null, stoppedItself.fin] : gaveUp !== null ? [gaveUp.fin] : [];
   const resetFrames = inFlight ? [inFlight.lastData, inFlight.ack] : [];
