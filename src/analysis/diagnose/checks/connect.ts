@@ -436,6 +436,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : droppedHere
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
+    : noHost && (mode === 'active' ? c.client.ip === s.client.ip : c.server.ip === s.server.ip)
+      ? // The control connection reaches the target at that very address: a NAT's public address (a port forward) for the control port alone.
+        `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to, though the control connection ` +
+        `reaches the ${target} at that address: a NAT (the ${target}'s outside address, or a port forward to it) carries the control connection at that address but forwards nothing to this port. Forward the ` +
+        `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}.`
     : noHost
       ? `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to: if that address is a NAT's public one, ` +
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +

@@ -1,0 +1,90 @@
+/**
+ * Ground-truth review 78 (review-list-02): FTPS through a DNAT whose FTP helper cannot read the 227
+ * inside TLS, read with the recorder's key log.
+ *
+ * ftps-dnat-helper-client-side-vsftpd-curl and ftps-ccc-refused-dnat-helper-proftpd-curl: the client
+ * talks to 203.0.113.21:21, which the router DNATs to the server 198.51.100.20. The 227 (encrypted)
+ * names the server's inside address 198.51.100.20; curl ignores it (its default, --ftp-skip-pasv-ip)
+ * and connects to the control address 203.0.113.21 at the 227's port, which nothing forwards: the
+ * router answers its fourth SYN with ICMP host unreachable. Without the key log the diagnosis was
+ * passive-host-unreachable with the 227 inside TLS as the likely reason. With it, before this review,
+ * it was passive-address-mismatch — "the 227 reply advertises an address other than the server's …
+ * The client ignored the advertised address", advising "let the client use the control connection's
+ * address instead (curl does so by default)": what the client had done, and what had failed. The
+ * 227's address played no part in that connection: its own failure is the cause, the same with or
+ * without keys.
+ *
+ * Frames are tshark's (NAME.tshark-fields.tsv).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
+import { runCli } from '../cli/run-cli.js';
+import { FIXTURES } from '../support/facts.js';
+import { analyze, flat, path, transfer, tsv } from './audit-fixtures.js';
+
+const keysOf = (name: string): string => join(FIXTURES, `${name}.keys`);
+
+const withKeys = (name: string): Promise<Analysis> => {
+  const tlsKeyLog = new TlsKeyLog();
+  tlsKeyLog.addText(readFileSync(keysOf(name), 'latin1'));
+  return analyzeFiles([path(name)], { fileName: name, thread: false, tlsKeyLog });
+};
+
+const cases = [
+  { name: 'ftps-dnat-helper-client-side-vsftpd-curl', port: 50086, setting: 'vsftpd: pasv_min_port/pasv_max_port' },
+  { name: 'ftps-ccc-refused-dnat-helper-proftpd-curl', port: 50082, setting: 'proftpd: PassivePorts' },
+];
+
+describe('review 78: a passive data connection to the control address, the 227 (read with keys) naming another', () => {
+  for (const { name, port, setting } of cases) {
+    it(`${name}: passive-host-unreachable with and without the key log, never the 227's address as the cause`, async () => {
+      const fields = new Map(tsv(name, 'fields').map((r) => [r['frame.number'], r]));
+      // The client's SYN (frame 33) goes to the control connection's address, not the 227's.
+      expect(['ip.src', 'ip.dst', 'tcp.dstport', 'tcp.flags'].map((k) => fields.get('33')![k])).toEqual(['192.0.2.10', '203.0.113.21', String(port), '0x0002']);
+      // The router's ICMP host unreachable (type 3 code 1) at frame 38, 3.1 s after that SYN.
+      expect(['ip.src', 'icmp.type', 'icmp.code'].map((k) => fields.get('38')![k])).toEqual(['192.0.2.1', '3', '1']);
+
+      const keyed = await withKeys(name);
+      const t = transfer(keyed, '1.1');
+      // Read with the keys: the 227 names the server's inside address.
+      expect([t.announce?.reply?.frame, t.announce?.endpoint]).toEqual([32, { ip: '198.51.100.20', port }]);
+      expect([t.connection?.match, t.connection?.server]).toEqual(['port', { ip: '203.0.113.21', port }]);
+      expect([t.status, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['failed', 'passive-host-unreachable', [32, 33, 35, 36, 37, 38, 39, 40]]);
+      const said = flat(t.diagnosis!.summary);
+      expect(said).toContain('The client sent SYN from 192.0.2.10:');
+      expect(said).toContain(`to 203.0.113.21:${port} at frames 33, 35, 36 and 37`);
+      expect(said).toContain('The 227 was inside TLS, so a firewall or NAT FTP helper on the way could not read it either');
+      expect(said).not.toMatch(/advertises an address other than|ignored the advertised address/);
+      const advice = flat(t.diagnosis!.advice);
+      expect(advice).toContain(`The router at 192.0.2.1 has no host at 203.0.113.21 to deliver 203.0.113.21:${port} to, though the control connection reaches the server at that address`);
+      expect(advice).toContain(`Forward the server's passive port range through it to the server`);
+      expect(advice).toContain(setting);
+      // Neither the client's own way (it did use the control address) nor an announced address nobody answers for.
+      expect(advice).not.toMatch(/control connection's address instead|ftp-skip-pasv-ip|names an address nobody answers for/);
+
+      // Without the key log: the same cause, the same advice.
+      const plain = transfer(await analyze(name), '1.1');
+      expect([plain.status, plain.diagnosis?.cause]).toEqual(['failed', 'passive-host-unreachable']);
+      expect(flat(plain.diagnosis!.advice)).toBe(advice);
+
+      // Every output with the keys says the same.
+      const r = await runCli(['transfers', '--no-color', '--tls-keylog', keysOf(name), path(name)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(flat(r.stdout)).toContain("failed: a router found no host at the passive data connection's address");
+      expect(flat(r.stdout)).not.toMatch(/advertises an address other than/);
+    });
+  }
+
+  it("a20-active-nat-host-unreach-proftpd-lftp: the router's host unreachable for the control connection's own client address is a NAT that forwards nothing there, not an announced address nobody answers for", async () => {
+    const t = transfer(await analyze('a20-active-nat-host-unreach-proftpd-lftp'), '1.1');
+    expect(t.diagnosis?.cause).toBe('active-host-unreachable');
+    expect(t.connection?.client.ip).toBe('203.0.113.50');
+    const advice = flat(t.diagnosis!.advice);
+    expect(advice).toContain('The router at 198.51.100.1 has no host at 203.0.113.50 to deliver 203.0.113.50:39015 to, though the control connection reaches the client at that address');
+    expect(advice).not.toMatch(/names an address nobody answers for/);
+  });
+});
