@@ -14,7 +14,17 @@
  * 227's address played no part in that connection: its own failure is the cause, the same with or
  * without keys.
  *
- * Frames are tshark's (NAME.tshark-fields.tsv).
+ * ftps-snat-active-promisc-client-side-vsftpd-python: the client behind a MASQUERADE with
+ * nf_conntrack_ftp loaded sends PORT 192,0,2,10 inside TLS; vsftpd (port_promiscuous) accepts it,
+ * its SYNs to 192.0.2.10 die at the router, 425 after 5 s. Read with the key log, before this review
+ * the advice was the catalog's "behind a NAT, enable its FTP helper … so it forwards the announced
+ * port" — which a helper cannot do for a PORT inside TLS, and there was one.
+ *
+ * ftps-dnat-helper-server-side-vsftpd-curl: the same DNAT at the server; no data SYN arrives. Read with
+ * the key log, passive-unreached advised "the NAT needs its FTP helper (nf_conntrack_ftp)", which was
+ * loaded and could not read the 227 inside TLS.
+
+ * Frames are tshark's (NAME.tshark-fields.tsv, NAME.tshark-tls-ftp.tsv).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +34,7 @@ import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { analyze, flat, path, transfer, tsv } from './audit-fixtures.js';
+import { analyze, facts, flat, path, transfer, tsv } from './audit-fixtures.js';
 
 const keysOf = (name: string): string => join(FIXTURES, `${name}.keys`);
 
@@ -86,5 +96,26 @@ describe('review 78: a passive data connection to the control address, the 227 (
     const advice = flat(t.diagnosis!.advice);
     expect(advice).toContain('The router at 198.51.100.1 has no host at 203.0.113.50 to deliver 203.0.113.50:39015 to, though the control connection reaches the client at that address');
     expect(advice).not.toMatch(/names an address nobody answers for/);
+  });
+
+  it('ftps-snat-active-promisc-client-side-vsftpd-python, with its key log: the PORT inside TLS, so no advice to enable a NAT FTP helper', async () => {
+    const name = 'ftps-snat-active-promisc-client-side-vsftpd-python';
+    const rows = new Map(tsv(name, 'tls-ftp').map((r) => [r['frame.number'], r['ftp.request.command'] || r['ftp.response.code']]));
+    expect(['30', '31', '32', '34'].map((f) => rows.get(f))).toEqual(['PORT', '200', 'RETR', '425']);
+    const t = transfer(await withKeys(name), '1.1');
+    expect([t.status, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual(['failed', 'active-syn-unanswered', [30, 31, 32, 34]]);
+    expect(flat(t.diagnosis!.summary)).toContain("The PORT travelled inside TLS (the control connection switched at frame 10): a NAT's FTP helper cannot read or rewrite it");
+    expect(t.diagnosis!.advice).toMatch(/^The PORT is encrypted \(FTPS\), so no NAT FTP helper can rewrite it: use passive mode/);
+    expect(t.diagnosis!.advice).not.toMatch(/enable its FTP helper/);
+  });
+
+  it('ftps-dnat-helper-server-side-vsftpd-curl, with its key log: passive-unreached names the 227 inside TLS, advice without a helper to enable', async () => {
+    const name = 'ftps-dnat-helper-server-side-vsftpd-curl';
+    expect(facts(name).capture.namespace).toBe('server');
+    const t = transfer(await withKeys(name), '1.1');
+    expect([t.status, t.diagnosis?.cause, t.diagnosis?.evidence, t.announce?.endpoint]).toEqual(['failed', 'passive-unreached', [32, 35], { ip: '198.51.100.20', port: 50086 }]);
+    expect(flat(t.diagnosis!.summary)).toContain("The 227 travelled inside TLS (the control connection switched at frame 10): a NAT's FTP helper cannot read or rewrite it");
+    expect(t.diagnosis!.advice).toMatch(/^A firewall or NAT FTP helper cannot read PORT\/227 inside TLS: give the server a fixed passive port range \(vsftpd: pasv_min_port\/pasv_max_port\)/);
+    expect(t.diagnosis!.advice).not.toMatch(/needs its FTP helper/);
   });
 });

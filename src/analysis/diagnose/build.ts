@@ -90,6 +90,16 @@ export function announcedInsideTls(ctx: TransferContext): number | null {
   return s.tlsFrame;
 }
 
+/** A PORT/EPRT read with a key log that travelled inside TLS (announcedInsideTls): what no NAT's FTP helper could do with it. */
+export const portInsideTlsWords = (command: string, tlsFrame: number): string =>
+  `The ${command} travelled inside TLS (the control connection switched at frame ${tlsFrame}): a NAT's FTP helper cannot read or rewrite it, ` +
+  'whether or not one runs';
+
+/** The advice for an active announcement no NAT's FTP helper could read: enabling one is no fix. */
+export const ENCRYPTED_PORT_ADVICE =
+  "The PORT is encrypted (FTPS), so no NAT FTP helper can rewrite it: use passive mode on the client (with the server's passive port range open on its firewalls), " +
+  'or have the client announce its outside address, or CCC after login if both sides support it.';
+
 /** Per session, once: the frame of its first CCC the server accepted (Infinity: none); asked per failed transfer. */
 const cccFrames = new WeakMap<Session, number>();
 

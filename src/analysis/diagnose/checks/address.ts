@@ -5,7 +5,7 @@
  * there.
  */
 import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsText } from '../facts.js';
-import { announcedInsideTls as insideTls, diagnosis } from '../build.js';
+import { announcedInsideTls as insideTls, diagnosis, ENCRYPTED_PORT_ADVICE, portInsideTlsWords } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 import { hopsAway, sameHost, seesBothEnds } from '../vantage.js';
@@ -155,17 +155,13 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const tls = insideTls(ctx);
   if (tls !== null) {
     const words = details.map((d) => d.replace(/ \(no FTP helper\)/, '').replace(/ \u2014 it has no FTP helper for this connection/, ''));
-    words.push(
-      `The PORT travelled inside TLS (the control connection switched at frame ${tls}): a NAT's FTP helper cannot read or rewrite it, ` +
-        'whether or not one runs',
-    );
+    words.push(portInsideTlsWords('PORT', tls));
     return diagnosis(
       ctx,
       'active-address-mismatch',
       words,
       evidenceFrames(t),
-      'The PORT is encrypted (FTPS), so no NAT FTP helper can rewrite it: use passive mode on the client (with the server\'s passive port range open on its firewalls), ' +
-        'or have the client announce its outside address, or CCC after login if both sides support it.',
+      ENCRYPTED_PORT_ADVICE,
     );
   }
   const helper = helperPort(ctx);
