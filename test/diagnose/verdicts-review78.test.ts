@@ -24,17 +24,29 @@
  * the key log, passive-unreached advised "the NAT needs its FTP helper (nf_conntrack_ftp)", which was
  * loaded and could not read the 227 inside TLS.
 
+ * multihomed-pasv-vsftpd-lftp stopped at frame 29, 30 or 31: the 227 names the server's second
+ * address 198.51.100.21, the client's SYN to it (30) and its SYN-ACK (31) are the capture's last
+ * packets. Before this review each read "was not used: the 227 reply advertises an address other than
+ * the server's … got no answer (1 SYN)", advising pasv_address — of a healthy capture whose
+ * connection was being made when it stopped. An announcement the capture ended on within the first
+ * retransmission timeout (in-flight.ts) is not yet used nor wrong: no diagnosis. fail-pasv-address-
+ * vsftpd-lftp, for contrast, is diagnosed once its SYN has had to be sent again (frame 37).
+ *
  * Frames are tshark's (NAME.tshark-fields.tsv, NAME.tshark-tls-ftp.tsv).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
-import { analyze, facts, flat, path, transfer, tsv } from './audit-fixtures.js';
+import { analyze, derived, facts, flat, path, transfer, tsv } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-review78-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const keysOf = (name: string): string => join(FIXTURES, `${name}.keys`);
 
@@ -117,5 +129,34 @@ describe('review 78: a passive data connection to the control address, the 227 (
     expect(flat(t.diagnosis!.summary)).toContain("The 227 travelled inside TLS (the control connection switched at frame 10): a NAT's FTP helper cannot read or rewrite it");
     expect(t.diagnosis!.advice).toMatch(/^A firewall or NAT FTP helper cannot read PORT\/227 inside TLS: give the server a fixed passive port range \(vsftpd: pasv_min_port\/pasv_max_port\)/);
     expect(t.diagnosis!.advice).not.toMatch(/needs its FTP helper/);
+  });
+});
+
+describe('review 78: an announcement the capture ended on is not yet wrong', () => {
+  it('multihomed-pasv-vsftpd-lftp stopped at the 227, the SYN to its other address, or that SYN\'s SYN-ACK: unused, no diagnosis', async () => {
+    const name = 'multihomed-pasv-vsftpd-lftp';
+    const fields = new Map(tsv(name, 'fields').map((r) => [r['frame.number'], r]));
+    expect(['30', '31'].map((f) => [fields.get(f)!['ip.src'], fields.get(f)!['ip.dst'], fields.get(f)!['tcp.flags']])).toEqual([
+      ['192.0.2.10', '198.51.100.21', '0x0002'],
+      ['198.51.100.21', '192.0.2.10', '0x0012'],
+    ]);
+    for (const end of [29, 30, 31]) {
+      const d = await derived(tmp, name, `to-${end}`, (f) => f <= end);
+      const t = transfer(d.a, '1.1');
+      expect([end, t.announce?.endpoint, t.status, t.diagnosis]).toEqual([end, { ip: '198.51.100.21', port: 50056 }, 'unused', null]);
+      const r = await runCli(['diagnose', '--no-color', d.file]);
+      expect(flat(r.stdout)).not.toMatch(/advertises an address other than|got no answer/);
+    }
+    // The whole capture: healthy.
+    expect((await analyze(name)).sessions[0].transfers.map((t) => [t.status, t.diagnosis])).toEqual([['complete', null], ['complete', null], ['complete', null]]);
+  });
+
+  it('fail-pasv-address-vsftpd-lftp, for contrast: once the SYN to 203.0.113.99 has been sent again (frame 37), failed, passive-address-mismatch', async () => {
+    const name = 'fail-pasv-address-vsftpd-lftp';
+    for (const [end, want] of [[36, ['unused', null]], [37, ['failed', 'passive-address-mismatch']]] as const) {
+      const d = await derived(tmp, name, `to-${end}`, (f) => f <= end);
+      const t = transfer(d.a, '1.1');
+      expect([end, t.status, t.diagnosis?.cause ?? null]).toEqual([end, ...want]);
+    }
   });
 });
