@@ -2,6 +2,7 @@ import { adviceFor, CATALOG } from './catalog.js';
 import { transferLabel } from './facts.js';
 import { fillSettings } from '../server-software.js';
 import type { CauseCode, Diagnosis, TransferContext } from './types.js';
+import type { Session } from '../model.js';
 
 /**
  * Assemble a diagnosis: "Session S, transfer T (RETR x, active mode) failed: <title>. <details>
@@ -38,7 +39,7 @@ export function diagnosis(
               : 'failed:';
   const head = `Session ${s.id}, transfer ${t.id} (${transferLabel(t)}) ${verb} ${CATALOG[cause].title}.`;
   const body = details.filter((d) => d !== '').map((d) => (/[.!?]$/.test(d) ? d : `${d}.`));
-  const hidden = hiddenAnnouncementNote(ctx);
+  const hidden = hiddenAnnouncementNote(ctx, cause);
   if (hidden) body.push(`${hidden}.`);
   const where = `Vantage point: ${ctx.vantage.reason}.`;
   // Specific advice (by reply code, by who aborted) replaces the cause's general advice.
@@ -59,17 +60,54 @@ export function sourcePort20Note(ctx: TransferContext): string {
 }
 
 /**
- * A data connection that never opened, inferred beside a control channel TLS hid: the PORT/227
- * that announced it was unreadable to any firewall or NAT FTP helper on the way as well, the
- * likely reason nothing let it through. Said as the likely reason, not as something read.
+ * A data connection that never opened whose PORT/227 travelled inside TLS — inferred beside a
+ * control channel TLS hid, or read with a key log: the announcement was unreadable to any firewall
+ * or NAT FTP helper on the way as well, the likely reason nothing let it through. Said as the
+ * likely reason, not as something read. The address mismatches word it themselves.
  */
-function hiddenAnnouncementNote(ctx: TransferContext): string {
+function hiddenAnnouncementNote(ctx: TransferContext, cause: CauseCode): string {
   const t = ctx.transfer;
   const c = t.connection;
-  if (t.inferred !== 'tls-hidden' || !c || c.established) return '';
+  if (!c || c.established || cause === 'passive-address-mismatch' || cause === 'active-address-mismatch') return '';
+  if (t.inferred !== 'tls-hidden' && announcedInsideTls(ctx) === null) return '';
   const what = t.mode === 'active' ? 'PORT' : '227';
   return (
     `The ${what} was inside TLS, so a firewall or NAT FTP helper on the way could not read it either: one that opens ` +
     `(or maps) the data port from the clear ${what} could not open this one: a likely reason, unless that port is closed to every connection anyway`
   );
+}
+
+/**
+ * The frame where the control connection switched to TLS, when the transfer's announcement came
+ * after it and before any CCC the server accepted (null otherwise): a PORT/227 on the wire inside TLS.
+ */
+export function announcedInsideTls(ctx: TransferContext): number | null {
+  const s = ctx.session;
+  const frame = ctx.transfer.announce?.frame ?? null;
+  if (!s.tls || s.tlsFrame === null || frame === null || s.tlsFrame >= frame) return null;
+  // After CCC the announcement went in clear again: a helper could read it.
+  if (acceptedCccFrame(s) < frame) return null;
+  return s.tlsFrame;
+}
+
+/** A PORT/EPRT read with a key log that travelled inside TLS (announcedInsideTls): what no NAT's FTP helper could do with it. */
+export const portInsideTlsWords = (command: string, tlsFrame: number): string =>
+  `The ${command} travelled inside TLS (the control connection switched at frame ${tlsFrame}): a NAT's FTP helper cannot read or rewrite it, ` +
+  'whether or not one runs';
+
+/** The advice for an active announcement no NAT's FTP helper could read: enabling one is no fix. */
+export const ENCRYPTED_PORT_ADVICE =
+  "The PORT is encrypted (FTPS), so no NAT FTP helper can rewrite it: use passive mode on the client (with the server's passive port range open on its firewalls), " +
+  'or have the client announce its outside address, or CCC after login if both sides support it.';
+
+/** Per session, once: the frame of its first CCC the server accepted (Infinity: none); asked per failed transfer. */
+const cccFrames = new WeakMap<Session, number>();
+
+function acceptedCccFrame(s: Session): number {
+  let frame = cccFrames.get(s);
+  if (frame === undefined) {
+    frame = s.commands.find((c) => c.command === 'CCC' && c.reply !== null && c.reply.code < 300)?.frame ?? Infinity;
+    cccFrames.set(s, frame);
+  }
+  return frame;
 }

@@ -150,12 +150,16 @@ export function diagnose(a: Analysis): void {
       // connection no transfer took (announce-lost.ts), or whose final reply is in bytes the capture lost
       // (replyInGap): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
+      // Nor an announcement the capture ended on, its use still to come (in-flight.ts).
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' &&
-          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || t.replyInGap !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null))
+          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || t.replyInGap !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null)) ||
+        // An announcement the capture ended on before the client's next step (its reply, or its data SYN, within the
+        // first retransmission timeout of the end): not yet used, nor wrong, as far as anything shows.
+        (t.status === 'unused' && inFlightAtEnd(t, s, a.capture.last) !== null)
           ? []
           : t.status === 'complete'
           ? CHECKS_WHEN_COMPLETE

@@ -5,7 +5,7 @@
  * there.
  */
 import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsText } from '../facts.js';
-import { diagnosis } from '../build.js';
+import { announcedInsideTls as insideTls, diagnosis, ENCRYPTED_PORT_ADVICE, portInsideTlsWords } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
 import { hopsAway, sameHost, seesBothEnds } from '../vantage.js';
@@ -155,17 +155,13 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const tls = insideTls(ctx);
   if (tls !== null) {
     const words = details.map((d) => d.replace(/ \(no FTP helper\)/, '').replace(/ \u2014 it has no FTP helper for this connection/, ''));
-    words.push(
-      `The PORT travelled inside TLS (the control connection switched at frame ${tls}): a NAT's FTP helper cannot read or rewrite it, ` +
-        'whether or not one runs',
-    );
+    words.push(portInsideTlsWords('PORT', tls));
     return diagnosis(
       ctx,
       'active-address-mismatch',
       words,
       evidenceFrames(t),
-      'The PORT is encrypted (FTPS), so no NAT FTP helper can rewrite it: use passive mode on the client (with the server\'s passive port range open on its firewalls), ' +
-        'or have the client announce its outside address, or CCC after login if both sides support it.',
+      ENCRYPTED_PORT_ADVICE,
     );
   }
   const helper = helperPort(ctx);
@@ -213,6 +209,10 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   if (t.passiveAddress?.reading === 'public') return null;
   // A 227 naming no host (0.0.0.0) the client got past, another command completing: nothing failed (announce-malformed.ts).
   if (t.status === 'unused' && unhostedAnnouncementNotFailed(t, s, ctx.analysis.capture.last)) return null;
+  // The client ignored the advertised address and connected to the control connection's (curl's
+  // default, --ftp-skip-pasv-ip): the 227's address played no part in what became of that
+  // connection, which the connection's own checks judge (and using the control address is no fix).
+  if (t.connection && t.connection.match !== 'exact' && t.connection.server.ip === s.server.ip) return null;
   const cls = addressClass(announced.ip);
   // A 227 answering PASV on an IPv6 control connection: its six numbers cannot name the server's IPv6
   // address (vsftpd writes 0,0,0,0; others an IPv4 address of theirs). No setting of the announced
@@ -267,28 +267,6 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
       'or let the client use the control connection\'s address (lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).'
     : undefined;
   return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? ownHostAdvice ?? helper?.advice);
-}
-
-/** The frame where the control connection switched to TLS, when the announcement came after it (null otherwise). */
-function insideTls(ctx: TransferContext): number | null {
-  const s = ctx.session;
-  const frame = ctx.transfer.announce?.frame ?? null;
-  if (!s.tls || s.tlsFrame === null || frame === null || s.tlsFrame >= frame) return null;
-  // After CCC the announcement went in clear again: a helper could read it.
-  if (acceptedCccFrame(s) < frame) return null;
-  return s.tlsFrame;
-}
-
-/** Per session, once: the frame of its first CCC the server accepted (Infinity: none); asked per failed transfer. */
-const cccFrames = new WeakMap<Session, number>();
-
-function acceptedCccFrame(s: Session): number {
-  let frame = cccFrames.get(s);
-  if (frame === undefined) {
-    frame = s.commands.find((c) => c.command === 'CCC' && c.reply !== null && c.reply.code < 300)?.frame ?? Infinity;
-    cccFrames.set(s, frame);
-  }
-  return frame;
 }
 
 /** Reply words of a server that refuses a data connection for the address it came from (vsftpd: "425 Security: Bad IP connecting."). */

@@ -8,7 +8,7 @@ import { sessionOrder } from '../../session-order.js';
 import { firstAbove } from '../../sorted.js';
 import { clientEndedAfter } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
-import { diagnosis, sourcePort20Note } from '../build.js';
+import { announcedInsideTls, diagnosis, ENCRYPTED_PORT_ADVICE, portInsideTlsWords, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { passivePortsOrigin, passivePortsWhere, serverSettings } from '../../server-software.js';
 import { OWN_DROP, arrivalPlaceWords, canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
@@ -272,6 +272,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
         unlessFiltered(s),
     );
     if (portOnly) advice = portOnlyAdvice(s);
+    // Read with a key log, the reply was inside TLS on the wire: no NAT's FTP helper could rewrite it or open its port.
+    const tls = announcedInsideTls(ctx);
+    if (tls !== null) {
+      details.push(portInsideTlsWords(String(t.announce.reply?.code ?? 227), tls));
+      advice ??= adviceFor('tls-hidden', s);
+    }
   } else if (!elsewhere && (vantage.point === 'client-side' || seesBothEnds(vantage))) {
     details.push(`This capture was taken ${arrivalPlaceWords(vantage, 'client')} and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
@@ -436,6 +442,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : droppedHere
     ? `The device this capture was taken on drops the SYNs to ${dst}: allow the ` +
       `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} in its forwarding rules; the ${target}'s own firewall is not what drops them.`
+    : noHost && (mode === 'active' ? c.client.ip === s.client.ip : c.server.ip === s.server.ip)
+      ? // The control connection reaches the target at that very address: a NAT's public address (a port forward) for the control port alone.
+        `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to, though the control connection ` +
+        `reaches the ${target} at that address: a NAT (the ${target}'s outside address, or a port forward to it) carries the control connection at that address but forwards nothing to this port. Forward the ` +
+        `${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}.`
     : noHost
       ? `The router at ${c.icmpErrors[0].reporter} has no host at ${(mode === 'active' ? c.client : c.server).ip} to deliver ${dst} to: if that address is a NAT's public one, ` +
         `forward the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} through it to the ${target}; ` +
@@ -823,6 +834,8 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
   if (t.reply?.code !== 425 || t.reply.time - t.request.time < TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side') return null;
   const waited = secondsText(t.reply.time - t.request.time);
+  // Read with a key log, the PORT was inside TLS on the wire: no NAT's FTP helper could have rewritten it.
+  const tls = announcedInsideTls(ctx);
   return diagnosis(
     ctx,
     'active-syn-unanswered',
@@ -832,8 +845,10 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
       `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
         `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
         `then unreachable from the server), or a firewall between them that drops inbound connections${unlessFiltered(s)}`,
+      tls === null ? '' : portInsideTlsWords(t.announce.command, tls),
     ],
     evidenceFrames(t),
+    tls === null ? undefined : ENCRYPTED_PORT_ADVICE,
   );
 }
 
