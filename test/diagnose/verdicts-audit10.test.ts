@@ -172,6 +172,12 @@ describe('2. a multi-homed client: PORT names its own second address (vsftpd por
         "or another address of the client's own host (a host with two addresses may name either in PORT) this capture point cannot tell",
     );
     for (const o of [summary, diagnose, explain]) expect(o).not.toMatch(/third host(?! \(an FTP bounce\) or another address)|No transfer|instead of to the client/);
+    // The advice says both readings too (review 78): a client's own second address is nothing to investigate.
+    expect(transfers(a)[0].diagnosis!.advice).toBe(
+      "Nothing is wrong if 192.0.2.11 is another address of the client's own host (check the client's addresses, or capture on its own segment). " +
+        "If it is not, this is an FTP bounce: a server should refuse PORT/EPRT to any address but the client's, as most do by default (vsftpd: port_promiscuous). " +
+        'Investigate the client: bounces are used to scan or attack hosts from the server.',
+    );
     expect((await timelineOf(name)).split('\n')[2]).toMatch(/FTP client +FTP server +client-named address$/);
   });
 

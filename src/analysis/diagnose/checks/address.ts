@@ -92,7 +92,12 @@ export function checkBounce(ctx: TransferContext): Diagnosis | null {
         'router, as the client\'s do. Captured on the client\'s own segment, the same network card would show',
     );
   }
-  return diagnosis(ctx, 'bounce', details, evidenceFrames(t));
+  // Undecided, the advice says both readings: a client's second address is no attack to investigate.
+  const advice = undecided
+    ? `Nothing is wrong if ${announced.ip} is another address of the client's own host (check the client's addresses, or capture on its own segment). ` +
+      `If it is not, this is an FTP bounce: ${adviceFor('bounce', s).replace(/^A /, 'a ')}`
+    : undefined;
+  return diagnosis(ctx, 'bounce', details, evidenceFrames(t), advice);
 }
 
 export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | null {
