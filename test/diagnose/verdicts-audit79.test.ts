@@ -49,3 +49,31 @@ describe('seventy-ninth audit: a malformed 229 on an IPv6 control connection', (
     expect(transfer(a, '1.1').diagnosis!.advice).not.toMatch(/PASV instead of EPSV/);
   });
 });
+
+// A session none of whose transfers succeeded is summed up by its commonest cause; between causes met
+// as often it named the first, where the client's last attempt is why it stopped (diagnose/index.ts
+// allFailed). The recorders' ground truth decides these: lftp's FXP copy whose destination refused the
+// STOR (550, permissions), and one whose data stopped crossing between the servers (aborted).
+describe('a session summed up by the cause its client ended on, between causes met as often', () => {
+  it('a68-fxp-stor-refused (router and client side): session 1 is server-refused (the STOR 550), not the aborted first attempt', async () => {
+    for (const name of ['a68-fxp-stor-refused-vsftpd-pyftpdlib-lftp', 'a68-fxp-stor-refused-client-side-vsftpd-pyftpdlib-lftp']) {
+      expect(facts(name).expected).toContain('the copy failed because the destination refused the STOR (permissions)');
+      const s = (await analyze(name)).sessions[0];
+      expect(s.transfers.map((t) => t.diagnosis?.cause ?? null)).toEqual(['aborted', 'fxp-refused', 'server-refused']);
+      expect(s.diagnosis!.cause).toBe('server-refused');
+      expect(s.diagnosis!.summary).toBe('No transfer of session 1 succeeded (3 attempted: 1× aborted, 1× fxp-refused, 1× server-refused): the server refused the command.');
+    }
+  });
+
+  it("a68-fxp-data-timeout: session 4 is aborted (its STOR, cut between the servers), not lftp's refused reverse attempt", async () => {
+    const s = (await analyze('a68-fxp-data-timeout-vsftpd-pyftpdlib-lftp')).sessions[3];
+    expect(s.transfers.map((t) => t.diagnosis?.cause ?? null)).toEqual(['fxp-refused', 'aborted']);
+    expect(s.diagnosis!.cause).toBe('aborted');
+  });
+
+  it("a49-busybox-ftpd-curl: session 6 stays passive-syn-unanswered (its SYNs), not curl's PASV left at once (nobody connected)", async () => {
+    const s = (await analyze('a49-busybox-ftpd-curl')).sessions[5];
+    expect(s.transfers.map((t) => t.diagnosis?.cause ?? null)).toEqual(['passive-syn-unanswered', 'passive-unreached']);
+    expect(s.diagnosis!.cause).toBe('passive-syn-unanswered');
+  });
+});

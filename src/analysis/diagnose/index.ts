@@ -205,6 +205,9 @@ const stoppedByClient = (t: Transfer): boolean => t.status === 'aborted' && (t.a
 /** An announcement the server refused (no endpoint): the client could only try another. */
 const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
 
+/** Causes read from what the capture lacks: nobody connected to the announced endpoint. */
+const FROM_ABSENCE = new Set<CauseCode>(['passive-unreached', 'active-unreached']);
+
 /**
  * Every transfer of the session failed: say so once, with the commonest cause. A complete transfer
  * succeeded even when diagnosed (a bounce moved its data, to a third host): then not every one failed.
@@ -225,12 +228,20 @@ function allFailed(s: Session): SessionDiagnosis | null {
   // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
   // failed for its own reason is the lesser cause of the two, whichever came first.
   const beyondRefusal = new Set<CauseCode>();
-  for (const t of diagnosed) {
+  // Then a cause read from what the capture shows before one read from what it lacks (nobody
+  // connected: a client that left at once after an earlier attempt failed for its own reason); then
+  // each cause's latest attempt: between causes met as often, the one the client ended on is why it stopped.
+  const latest = new Map<CauseCode, number>();
+  diagnosed.forEach((t, i) => {
     counts.set(t.diagnosis!.cause, (counts.get(t.diagnosis!.cause) ?? 0) + 1);
     if (!refusedAnnouncement(t)) beyondRefusal.add(t.diagnosis!.cause);
-  }
+    latest.set(t.diagnosis!.cause, i);
+  });
   const rank = (c: CauseCode): number => (beyondRefusal.has(c) ? 1 : 0);
-  const [cause] = [...counts.entries()].sort((x, y) => y[1] - x[1] || rank(y[0]) - rank(x[0]))[0];
+  const shown = (c: CauseCode): number => (FROM_ABSENCE.has(c) ? 0 : 1);
+  const [cause] = [...counts.entries()].sort(
+    (x, y) => y[1] - x[1] || rank(y[0]) - rank(x[0]) || shown(y[0]) - shown(x[0]) || latest.get(y[0])! - latest.get(x[0])!,
+  )[0];
   const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
   return {
     cause,
