@@ -12,10 +12,12 @@
 // Usage: node scripts/sweep/prefix-sweep.mjs [--root DIR] [--out FILE.tsv] [--only REGEX]
 //        [--max-cuts N] [fixture …]
 // Run from a built tree (npm run build); results: one line per violation, grouped at the end.
+// A fixture with a key log (NAME.keys) is swept twice: without its keys and with them ("NAME +keys").
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
 import { options, fixtureFiles, analyseVariant, framesOfInterest, coarseToFine, FAILURE_WORDS, groupByKind } from './sweep-common.mjs';
+import { keyVariants, keyOptions } from './key-variants.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -27,11 +29,12 @@ const budget = Number(opt('--budget', '40'));
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { verdictSentence } = await import(root + '/dist/render/verdict-words.js');
 const { renderDiagnose } = await import(root + '/dist/render/diagnose.js');
+const { TlsKeyLog } = await import(root + '/dist/tls/keylog.js');
 /** Each (fixture, transfer, verdict) worded once: the wording checks render only what is new. */
 const worded = new Set();
 
-/** The analysis of the first `k` records. */
-const analyzePrefix = async (cap, k, fileName) => (await analyseVariant(analyzeRecords, cap, { last: k, fileName })).a;
+/** The analysis of the first `k` records (with the key log `keys`, or none). */
+const analyzePrefix = async (cap, k, fileName, keys) => (await analyseVariant(analyzeRecords, cap, { last: k, fileName, options: keyOptions(TlsKeyLog, keys) })).a;
 
 const transferKey = (s, t) => `${s.stream}:${t.request?.frame ?? t.announce?.frame ?? t.connection?.synFrame ?? t.preliminary?.frame ?? t.reply?.frame ?? 'x' + t.id}`;
 const OK_KINDS = new Set(['completed', 'incomplete', 'unknown', 'unused', 'not-captured']);
@@ -145,30 +148,33 @@ for (const f of files) {
     process.stderr.write(`${f}: ${e.message}\n`);
     continue;
   }
-  const name = path.replace(/.*\//, '');
+  const file = path.replace(/.*\//, '');
   const n = cap.events.filter((e) => e.kind === 'r').length;
-  const full = await analyzePrefix(cap, n, name);
-  const fullIdx = new Map();
-  for (const s of full.sessions) for (const t of s.transfers) fullIdx.set(transferKey(s, t), t);
-  const cuts = cutPoints(cap, full);
-  const t1 = performance.now();
-  const before = violations.length;
-  let done = 0;
-  for (const k of coarseToFine(cuts.filter((k) => k < n))) {
-    if ((performance.now() - t1) / 1000 > budget) break;
-    const prefix = await analyzePrefix(cap, k, name);
-    check(name, k, full, prefix, fullIdx, violations);
-    done++;
+  for (const { label, keys } of keyVariants(path.replace(/\/[^/]*$/, ''), file)) {
+    const name = file + label;
+    const full = await analyzePrefix(cap, n, file, keys);
+    const fullIdx = new Map();
+    for (const s of full.sessions) for (const t of s.transfers) fullIdx.set(transferKey(s, t), t);
+    const cuts = cutPoints(cap, full);
+    const t1 = performance.now();
+    const before = violations.length;
+    let done = 0;
+    for (const k of coarseToFine(cuts.filter((k) => k < n))) {
+      if ((performance.now() - t1) / 1000 > budget) break;
+      const prefix = await analyzePrefix(cap, k, file, keys);
+      check(name, k, full, prefix, fullIdx, violations);
+      done++;
+    }
+    if (done < cuts.length - 1) process.stderr.write(`${name}: budget reached after ${done} of ${cuts.length} cuts\n`);
+    totalCuts += done;
+    totalFixtures++;
+    process.stderr.write(`${name}\t${n} frames\t${done} cuts\t${((performance.now() - t1) / 1000).toFixed(1)} s\t${violations.length - before} violations\n`);
   }
-  if (done < cuts.length - 1) process.stderr.write(`${name}: budget reached after ${done} of ${cuts.length} cuts\n`);
-  totalCuts += done;
-  totalFixtures++;
-  process.stderr.write(`${name}\t${n} frames\t${done} cuts\t${((performance.now() - t1) / 1000).toFixed(1)} s\t${violations.length - before} violations\n`);
 }
 const seconds = (performance.now() - t0) / 1000;
 const lines = violations.map((v) => [v.kind, v.fixture, v.k, v.what, v.detail].join('\t'));
 if (out) writeFileSync(out, lines.join('\n') + '\n');
-console.log(`${totalFixtures} fixtures, ${totalCuts} cut points, ${seconds.toFixed(0)} s, ${violations.length} violations`);
+console.log(`${totalFixtures} fixture variants, ${totalCuts} cut points, ${seconds.toFixed(0)} s, ${violations.length} violations`);
 for (const [kind, e] of groupByKind(violations)) {
   console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} k=${e.example.k} ${e.example.what}: ${e.example.detail}`);
 }

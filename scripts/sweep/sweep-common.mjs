@@ -40,8 +40,9 @@ export function fixtureFiles(dir, only = null) {
  * `last` without those in `drop`: kept records are numbered from 1, and `map[n]` is the full
  * capture's number of the variant's frame n. The pcapng secrets are handed on in their places up to
  * the last record read (a key log written as the sessions ran holds them whenever the capture began).
+ * `options`: more of the analysis's options (a key log's, key-variants.mjs keyOptions).
  */
-export async function analyseVariant(analyzeRecords, cap, { first = 1, last = Infinity, drop = null, fileName }) {
+export async function analyseVariant(analyzeRecords, cap, { first = 1, last = Infinity, drop = null, fileName, options = {} }) {
   const map = [0];
   const read = (sink) => {
     sink.onHeader?.(cap.header);
@@ -63,7 +64,7 @@ export async function analyseVariant(analyzeRecords, cap, { first = 1, last = In
     }
     return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: n, bytes });
   };
-  const a = await analyzeRecords(read, { fileName });
+  const a = await analyzeRecords(read, { ...options, fileName });
   return { a, map };
 }
 

@@ -52,19 +52,21 @@ async function run(args: string[], opts: Parameters<typeof runCli>[1] = {}): Pro
 /**
  * For a test file that renders the same captures many ways (`runCli(args, { analyses })`): one
  * analysis per file content, name and password option, shared by the runs (the renderers do not
- * change the model). The first run of a capture reports progress; runs given TLS keys or any
- * other callback (extract's transfer data, dump's TLS records) analyse afresh. `clear()` lets the
- * analyses go (in afterAll).
+ * change the model). The first run of a capture reports progress; runs given any other callback
+ * (extract's transfer data, dump's TLS records) analyse afresh, and so do runs given TLS keys unless
+ * `keys` names the one key log every keyed run of this memo reads (`--tls-keylog keys`): then those
+ * are shared too. `clear()` lets the analyses go (in afterAll).
  */
-export function analysisMemo(): AnalyzeFiles & { clear(): void } {
+export function analysisMemo(keys: string | null = null): AnalyzeFiles & { clear(): void } {
   const made = new Map<string, Promise<Analysis>>();
   const analyze: AnalyzeFiles = (paths, options) => {
     const fed = Object.entries(options).some(([k, v]) => typeof v === 'function' && k !== 'onProgress');
-    if (fed || options.tlsKeyLog !== undefined) return analyzeFiles(paths, options);
-    if (allFixtures(paths)) return sharedAnalyzeFiles(paths, options);
+    const keyed = options.tlsKeyLog !== undefined;
+    if (fed || (keyed && keys === null)) return analyzeFiles(paths, options);
+    if (!keyed && allFixtures(paths)) return sharedAnalyzeFiles(paths, options);
     const content = createHash('sha256');
     for (const p of paths) content.update(readFileSync(p));
-    const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false]);
+    const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false, keyed ? keys : null]);
     let a = made.get(key);
     if (a === undefined) made.set(key, (a = analyzeFiles(paths, options)));
     return a;

@@ -3,12 +3,15 @@
  * table, `transfers`, `diagnose`, `explain`, `timeline` and the JSON — and each output's words for
  * each transfer and each control connection must be the model's verdict: no output may call a
  * transfer completed that another calls failed, or stay silent about a failure another names.
+ * A fixture recorded with a TLS key log (NAME.keys) goes through them twice: without its keys and
+ * with them (`--tls-keylog`, the decrypted FTPS story; scripts/sweep/key-variants.mjs).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { verdictLabel } from '../../src/render/verdict-words.js';
+import { keyArgs, keyVariants } from '../../scripts/sweep/key-variants.mjs';
 import { analysisMemo, runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { sampleFixtures } from '../support/fixture-sample.js';
@@ -77,12 +80,13 @@ function explainVerdicts(text: string): Map<string, string> {
 }
 
 describe('every output words the same verdicts (contradiction check over every fixture)', () => {
-  for (const file of captures) {
-    it(file, async () => {
+  for (const [file, { label, keys }] of captures.flatMap((f) => keyVariants(FIXTURES, f).map((v) => [f, v] as const))) {
+    it(file + label, async () => {
       const path = join(FIXTURES, file);
-      // One analysis of the capture for all five outputs.
-      const analyses = analysisMemo();
-      const json = await runCli(['summary', '--json', path], { analyses });
+      // One analysis of the capture (with the variant's keys) for all five outputs.
+      const analyses = analysisMemo(keys);
+      const run = (command: string[]) => runCli([...command, ...keyArgs(keys), path], { analyses });
+      const json = await run(['summary', '--json']);
       expect(json.code).toBe(0);
       const a = JSON.parse(json.stdout) as Analysis;
       // explain and timeline draw every packet: on the capture of 10,000 announcements they are the
@@ -90,10 +94,10 @@ describe('every output words the same verdicts (contradiction check over every f
       const teach = a.sessions.reduce((n, s) => n + s.transfers.length, 0) <= MAX_TEACH_TRANSFERS;
       const none = { code: 0, stdout: '', stderr: '' };
       const [summary, diagnose, explain, timeline] = await Promise.all([
-        runCli(['summary', '--no-color', path], { analyses }),
-        runCli(['diagnose', '--no-color', path], { analyses }),
-        teach ? runCli(['explain', path], { analyses }) : none,
-        teach ? runCli(['timeline', path], { analyses }) : none,
+        run(['summary', '--no-color']),
+        run(['diagnose', '--no-color']),
+        teach ? run(['explain']) : none,
+        teach ? run(['timeline']) : none,
       ]);
       // The parsers below must find what they look for, or this test could not fail.
       const total = a.sessions.reduce((n, s) => n + s.transfers.length, 0);
