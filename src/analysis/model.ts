@@ -266,7 +266,11 @@ export interface DataConnection {
   /**
    * The sender's bytes (as far as the capture shows them, gaps included) past the receiver's last
    * acknowledgement: sent and never confirmed received. 0 when the receiver acknowledged nothing in
-   * the capture (its packets may simply not be in it).
+   * the capture (its packets may simply not be in it). A reset ends the connection's reading
+   * (tcp/reassembler.ts: later segments of it are counted after-close, not read): after a reset this
+   * is what the receiver had not acknowledged when the reset came — acknowledgements still on their
+   * way then may follow it in the capture (a65-ftps-client-killed-stor-vsftpd-python: the server's
+   * ACKs after the client's reset acknowledge 19,324 more bytes).
    */
   unacknowledgedBytes: number;
   /**

@@ -402,7 +402,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     d += s.oneWay !== undefined
       ? `; whether ${receiverWord} acknowledged them is not in this capture (one direction only).`
       : c.unacknowledgedBytes > 0
-      ? `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
+      ? c.rst
+        ? // The reset ends what the capture's reading of the connection holds: acknowledgements after it are not counted.
+          `; ${receiverWord} had not acknowledged ${c.unacknowledgedBytes} of the bytes sent when the reset came (frame ${c.rst.frame}).`
+        : `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
       : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {

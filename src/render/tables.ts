@@ -137,7 +137,7 @@ function connectionLines(t: Transfer): string[] {
   for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
   if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
   if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
-  else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and never acknowledged`);
+  else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and ${c.rst ? 'not acknowledged before the reset' : 'never acknowledged'}`);
   if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
   if (c.captureCopies) lines.push(`${c.captureCopies} packets captured twice (the same packet seen again), counted once`);
   if (c.addressMismatch && t.passiveAddress?.reading === 'public') {

@@ -1,0 +1,63 @@
+/**
+ * Review 79: the whole-corpus checks (compare-builds, prefix-sweep, the contradictions test) read
+ * each fixture's TLS key log too (scripts/sweep/key-variants.mjs), and the keyed fixtures' outputs
+ * were read against their ground truth.
+ *
+ * a65-ftps-client-killed-stor-vsftpd-python: Python's ftplib is killed during a PROT P upload; the
+ * capture is at the client, whose reset (frame 190) ends the data connection while the server had
+ * acknowledged 119,615 of the 140,387 bytes sent. The server's ACKs kept coming after that reset
+ * (frames 192-204, each answered by the client's kernel with a reset) and acknowledge 138,939: the
+ * link was still draining. ftpcap's reading of a connection ends at its reset (later segments are
+ * counted after-close), so explain's "the server never acknowledged 20772 of the bytes sent" was
+ * false: it had not acknowledged them when the reset came.
+ *
+ * Frames and counts are tshark's (NAME.tshark-fields.tsv).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
+import { FIXTURES } from '../support/facts.js';
+import { runCli } from '../cli/run-cli.js';
+import { flat, path, transfer, tsv } from './audit-fixtures.js';
+
+/** The fixture read with its key log. */
+async function keyed(name: string): Promise<Analysis> {
+  const tlsKeyLog = new TlsKeyLog();
+  tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
+  return analyzeFiles([path(name)], { fileName: name, thread: false, tlsKeyLog });
+}
+
+/** tshark's count of the bytes the client sent from `port`, and of those the server acknowledged (up to frame `upTo`). */
+function sentAndAcknowledged(name: string, port: string, upTo = Infinity): { sent: number; acknowledged: number } {
+  const rows = tsv(name, 'fields');
+  const fromClient = rows.filter((r) => r['tcp.srcport'] === port);
+  const toClient = rows.filter((r) => r['tcp.dstport'] === port && Number(r['frame.number']) <= upTo);
+  const isn = Number(fromClient[0]['tcp.seq_raw']);
+  const sent = fromClient.reduce((n, r) => n + Number(r['tcp.len'] || 0), 0);
+  const acked = Math.max(...toClient.map((r) => Number(r['tcp.ack_raw']))) - isn - 1;
+  return { sent, acknowledged: acked };
+}
+
+describe('review 79: acknowledgements after a reset are not read: no "never acknowledged"', () => {
+  const name = 'a65-ftps-client-killed-stor-vsftpd-python';
+
+  it("tshark: the client sent 140,387 bytes from port 34432; the server had acknowledged 119,615 at its reset (frame 190), 138,939 by its last ACK (frame 204)", () => {
+    expect(sentAndAcknowledged(name, '34432', 190)).toEqual({ sent: 140387, acknowledged: 119615 });
+    expect(sentAndAcknowledged(name, '34432')).toEqual({ sent: 140387, acknowledged: 138939 });
+    const rows = tsv(name, 'fields').filter((r) => r['tcp.dstport'] === '34432' && Number(r['frame.number']) > 190);
+    expect(rows.map((r) => Number(r['frame.number']))).toEqual([192, 194, 196, 198, 200, 202, 204]);
+  });
+
+  it('with keys: the model counts 20,772 unacknowledged at the reset, and explain says "when the reset came", not "never"', async () => {
+    const t = transfer(await keyed(name), '1.1');
+    expect([t.status, t.verdict.kind, t.bytes, t.diagnosis?.cause, t.connection?.rst?.frame, t.connection?.unacknowledgedBytes]).toEqual(['aborted', 'aborted', 131072, 'tls-no-close-notify', 190, 20772]);
+    const r = await runCli(['explain', '--no-color', '--tls-keylog', join(FIXTURES, `${name}.keys`), path(name)]);
+    expect(r.code).toBe(0);
+    const said = flat(r.stdout);
+    expect(said).toContain('the server had not acknowledged 20772 of the bytes sent when the reset came (frame 190).');
+    expect(said).not.toMatch(/never acknowledged 20772/);
+  });
+});
