@@ -274,6 +274,13 @@ export interface DataConnection {
    */
   unacknowledgedBytes: number;
   /**
+   * `unacknowledgedBytes` by the side they were sent to (the one that had not acknowledged them):
+   * a TLS data connection's receiver can leave the sender's last bytes unacknowledged while the
+   * sender leaves the receiver's close_notify so (a65-ftps-quota-pureftpd-curl: the upload whole, the
+   * server's 24 bytes of alert answered by the client's reset).
+   */
+  unacknowledged: { toServer: number; toClient: number };
+  /**
    * IP datagrams of this connection that never completed in the capture: only their first fragment
    * (its TCP header names the connection) came, the rest was lost before the capture point
    * (analysis/lost-fragments.ts): how many each way, the first one's frame. Absent when none.

@@ -46,6 +46,7 @@ export function describeConnection(
     gapBytes: conn.gapBytes.c2s + conn.gapBytes.s2c - conn.unackedGapBytes.c2s - conn.unackedGapBytes.s2c - conn.cutBytes.c2s - conn.cutBytes.s2c,
     undeliveredBytes: conn.unackedGapBytes.c2s + conn.unackedGapBytes.s2c,
     unacknowledgedBytes: unacknowledged(conn, 'c2s') + unacknowledged(conn, 's2c'),
+    unacknowledged: { toServer: unacknowledged(conn, toServerDir), toClient: unacknowledged(conn, toClientDir) },
     drained: { toServer: conn.drainedSince[toServerDir], toClient: conn.drainedSince[toClientDir] },
     windowShut: { toServer: conn.windowShut[toServerDir], toClient: conn.windowShut[toClientDir] },
     longestShut: { toServer: conn.longestShut[toServerDir], toClient: conn.longestShut[toClientDir] },

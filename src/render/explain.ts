@@ -399,13 +399,15 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     let d = bytes === 1 ? `1 byte flows ${dataDirection(t)}` : `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
     const receiverWord = sender === 'client' ? 'the server' : 'the client';
+    // The receiver's own: the sender may as well have left the receiver's last bytes (a TLS alert) unacknowledged.
+    const unacked = sender === 'client' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
     d += s.oneWay !== undefined
       ? `; whether ${receiverWord} acknowledged them is not in this capture (one direction only).`
-      : c.unacknowledgedBytes > 0
+      : unacked > 0
       ? c.rst
         ? // The reset ends what the capture's reading of the connection holds: acknowledgements after it are not counted.
-          `; ${receiverWord} had not acknowledged ${c.unacknowledgedBytes} of the bytes sent when the reset came (frame ${c.rst.frame}).`
-        : `; ${receiverWord} never acknowledged ${c.unacknowledgedBytes} of the bytes sent.`
+          `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent when the reset came (frame ${c.rst.frame}).`
+        : `; ${receiverWord} never acknowledged ${unacked} of the bytes sent.`
       : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {

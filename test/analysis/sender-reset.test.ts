@@ -17,7 +17,7 @@ function download(opts: { ackTime: number; rstTime: number; unacked?: number; dr
   ];
   const c = {
     stream: 1, initiator: 'client', established: true, midstream: false, gapBytes: 0, undeliveredBytes: 0,
-    unacknowledgedBytes: opts.unacked ?? 0, bytesToClient: 10000, bytesToServer: 0, close: 'rst',
+    unacknowledgedBytes: opts.unacked ?? 0, unacknowledged: { toServer: 0, toClient: opts.unacked ?? 0 }, bytesToClient: 10000, bytesToServer: 0, close: 'rst',
     rst: { frame: 30, by: 'server' }, zeroWindowFrames: opts.zero ?? [], handshake,
     drained: { toServer: null, toClient: opts.drained === false ? null : { frame: 28, time: opts.ackTime } },
     lastData: { frame: 27, time: opts.ackTime - 0.0001 }, end: opts.rstTime,

@@ -11,6 +11,12 @@
  * counted after-close), so explain's "the server never acknowledged 20772 of the bytes sent" was
  * false: it had not acknowledged them when the reset came.
  *
+ * a65-ftps-quota-pureftpd-curl with keys: STOR a65-first.txt completes; the client's data (1,419
+ * bytes of TLS records) is all acknowledged, then the server's own close_notify (24 bytes, frame 55)
+ * is answered by the client's reset (frame 56). The model's unacknowledged count summed both ways,
+ * and explain gave it to the data's receiver: "the server never acknowledged 24 of the bytes sent".
+ * Now counted per side (DataConnection.unacknowledged).
+ *
  * Frames and counts are tshark's (NAME.tshark-fields.tsv).
  */
 import { readFileSync } from 'node:fs';
@@ -59,5 +65,23 @@ describe('review 79: acknowledgements after a reset are not read: no "never ackn
     const said = flat(r.stdout);
     expect(said).toContain('the server had not acknowledged 20772 of the bytes sent when the reset came (frame 190).');
     expect(said).not.toMatch(/never acknowledged 20772/);
+  });
+});
+
+describe("review 79: the bytes the data's receiver left unacknowledged are its own, not the sender's alert", () => {
+  const name = 'a65-ftps-quota-pureftpd-curl';
+
+  it('tshark: the server acknowledged all 1,419 bytes of the upload (frame 54); its 24-byte alert (frame 55) drew the client\'s reset (frame 56)', () => {
+    const rows = tsv(name, 'fields').filter((r) => Number(r['frame.number']) >= 50 && Number(r['frame.number']) <= 56);
+    expect(rows.map((r) => [Number(r['frame.number']), Number(r['tcp.len'] || 0)])).toEqual([[50, 74], [51, 281], [52, 24], [53, 0], [54, 0], [55, 24], [56, 0]]);
+  });
+
+  it('with keys: the upload\'s connection counts 24 bytes unacknowledged by the client, none by the server, and explain says each segment was acknowledged', async () => {
+    const t = transfer(await keyed(name), '1.1');
+    expect([t.request?.command, t.status, t.bytes, t.connection?.unacknowledged, t.connection?.rst?.frame]).toEqual(['STOR', 'complete', 259, { toServer: 0, toClient: 24 }, 56]);
+    const r = await runCli(['explain', '--no-color', '--tls-keylog', join(FIXTURES, `${name}.keys`), path(name)]);
+    const said = flat(r.stdout);
+    expect(said).toContain('1419 bytes flow client → server (5 segments, frames 37-52), each segment acknowledged by the other side.');
+    expect(said).not.toMatch(/the server (never|had not) acknowledged 24/);
   });
 });
