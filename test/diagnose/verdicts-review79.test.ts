@@ -15,7 +15,11 @@
  * bytes of TLS records) is all acknowledged, then the server's own close_notify (24 bytes, frame 55)
  * is answered by the client's reset (frame 56). The model's unacknowledged count summed both ways,
  * and explain gave it to the data's receiver: "the server never acknowledged 24 of the bytes sent".
- * Now counted per side (DataConnection.unacknowledged).
+ * Now counted per side (DataConnection.unacknowledged). The same in clear FTP:
+ * a35-params-proftpd-python's STOR z-up.txt (1.6), its 583 bytes acknowledged by the server (frame
+ * 123), read "the server never acknowledged 8 of the bytes sent": the 8 were the server's own (frame
+ * 124), answered by the client's reset (frame 125). 37 transfers' sentences over the corpus and its
+ * keyed variants lose such a count; 85 with a reset now say "when the reset came".
  *
  * Frames and counts are tshark's (NAME.tshark-fields.tsv).
  */
@@ -83,5 +87,17 @@ describe("review 79: the bytes the data's receiver left unacknowledged are its o
     const said = flat(r.stdout);
     expect(said).toContain('1419 bytes flow client → server (5 segments, frames 37-52), each segment acknowledged by the other side.');
     expect(said).not.toMatch(/the server (never|had not) acknowledged 24/);
+  });
+});
+
+describe('review 79: clear FTP too: the 8 bytes the server sent back are not the upload\'s', () => {
+  const name = 'a35-params-proftpd-python';
+  it('STOR z-up.txt (1.6): 583 bytes and the client's FIN, all acknowledged by the server (frame 123: 584 past the ISN + 1); explain no longer says the server never acknowledged 8', async () => {
+    const ack = tsv(name, 'fields').find((r) => r['frame.number'] === '123')!;
+    expect([ack['tcp.srcport'], Number(ack['tcp.ack_raw']) - Number(tsv(name, 'fields').find((r) => r['frame.number'] === '114')!['tcp.seq_raw']) - 1]).toEqual(['50024', 584]);
+    const r = await runCli(['explain', '--no-color', path(name)]);
+    const said = flat(r.stdout);
+    expect(said).toContain('583 bytes flow client → server (frame 119), each segment acknowledged by the other side.');
+    expect(said).not.toMatch(/never acknowledged 8 of the bytes sent/);
   });
 });
