@@ -92,7 +92,7 @@ describe("review 79: the bytes the data's receiver left unacknowledged are its o
 
 describe('review 79: clear FTP too: the 8 bytes the server sent back are not the upload\'s', () => {
   const name = 'a35-params-proftpd-python';
-  it('STOR z-up.txt (1.6): 583 bytes and the client's FIN, all acknowledged by the server (frame 123: 584 past the ISN + 1); explain no longer says the server never acknowledged 8', async () => {
+  it('STOR z-up.txt (1.6): 583 bytes and the client\'s FIN, all acknowledged by the server (frame 123: 584 past the ISN + 1); explain no longer says the server never acknowledged 8', async () => {
     const ack = tsv(name, 'fields').find((r) => r['frame.number'] === '123')!;
     expect([ack['tcp.srcport'], Number(ack['tcp.ack_raw']) - Number(tsv(name, 'fields').find((r) => r['frame.number'] === '114')!['tcp.seq_raw']) - 1]).toEqual(['50024', 584]);
     const r = await runCli(['explain', '--no-color', path(name)]);
