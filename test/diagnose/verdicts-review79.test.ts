@@ -11,6 +11,12 @@
  * counted after-close), so explain's "the server never acknowledged 20772 of the bytes sent" was
  * false: it had not acknowledged them when the reset came.
  *
+ * Its tls-no-close-notify diagnosis read, with keys, "131072 bytes had arrived" and without them
+ * "140,387 bytes of TLS records had arrived": at the sender's side the capture shows what was sent,
+ * and what arrived only through the receiver's acknowledgements (the last 1,448 bytes were never
+ * acknowledged, even after the reset). Now "had been sent", with what the server had acknowledged
+ * when the reset came; the server-side twin (the receiver's side) keeps "had arrived".
+ *
  * a65-ftps-quota-pureftpd-curl with keys: STOR a65-first.txt completes; the client's data (1,419
  * bytes of TLS records) is all acknowledged, then the server's own close_notify (24 bytes, frame 55)
  * is answered by the client's reset (frame 56). The model's unacknowledged count summed both ways,
@@ -31,7 +37,7 @@ import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { FIXTURES } from '../support/facts.js';
 import { runCli } from '../cli/run-cli.js';
-import { flat, path, transfer, tsv } from './audit-fixtures.js';
+import { analyze, flat, path, transfer, tsv } from './audit-fixtures.js';
 
 /** The fixture read with its key log. */
 async function keyed(name: string): Promise<Analysis> {
@@ -99,5 +105,32 @@ describe('review 79: clear FTP too: the 8 bytes the server sent back are not the
     const said = flat(r.stdout);
     expect(said).toContain('583 bytes flow client → server (frame 119), each segment acknowledged by the other side.');
     expect(said).not.toMatch(/never acknowledged 8 of the bytes sent/);
+  });
+});
+
+describe('review 79: a TLS sender that stopped without close_notify, seen at its own side: sent, not arrived', () => {
+  const client = 'a65-ftps-client-killed-stor-vsftpd-python';
+  const server = 'a65-ftps-client-killed-stor-server-side-vsftpd-python';
+  const words = (a: Analysis): string => flat(transfer(a, '1.1').diagnosis!.summary);
+
+  it('with keys: 131072 bytes had been sent, the server having acknowledged 119,615 bytes of the records when the reset came', async () => {
+    const a = await keyed(client);
+    expect([transfer(a, '1.1').diagnosis?.cause, transfer(a, '1.1').diagnosis?.evidence]).toEqual(['tls-no-close-notify', [31, 32, 33, 35, 183, 190, 206]]);
+    expect(words(a)).toContain("131072 bytes had been sent (decrypted from the client's TLS records; the server had acknowledged 119,615 bytes of those records (TCP payload, the TLS handshake's included) when the reset came (frame 190))");
+    expect(words(a)).not.toMatch(/had arrived/);
+  });
+
+  it('without keys: 140,387 bytes of TLS records had been sent, 119,615 acknowledged when the reset came', async () => {
+    const a = await analyze(client);
+    expect([transfer(a, '1.1').inferred, transfer(a, '1.1').diagnosis?.cause]).toEqual(['tls-hidden', 'tls-no-close-notify']);
+    expect(words(a)).toContain('140,387 bytes of TLS records had been sent; the server had acknowledged 119,615 bytes of those records (TCP payload, the TLS handshake\'s included) when the reset came (frame 190)');
+    expect(words(a)).not.toMatch(/had arrived/);
+  });
+
+  it("the server-side capture (the receiver's side) holds what reached the server: it had arrived, with keys or without", async () => {
+    for (const a of [await keyed(server), await analyze(server)]) {
+      expect(transfer(a, '1.1').diagnosis?.cause).toBe('tls-no-close-notify');
+      expect(words(a)).toMatch(/had arrived/);
+    }
   });
 });

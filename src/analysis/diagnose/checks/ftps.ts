@@ -13,6 +13,7 @@ import { hiddenDataNotResumed, reuseRequirementUnknown } from '../../hidden-tls.
 import { controlHandshakeFailure } from '../../control-tls.js';
 import { handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../sender-stopped.js';
+import { canSeeArrivalAt } from '../vantage.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
 import { SHORT_RECORD, tlsClosing } from '../../../tls/close-notify.js';
 import { diagnosis } from '../build.js';
@@ -163,16 +164,29 @@ export function checkTlsNoCloseNotify(ctx: TransferContext): Diagnosis | null {
     `${who} closed the TLS data connection (stream ${c.stream}, frame ${u.closeFrame}) without a TLS close_notify alert${u.closing.certain ? '' : ' (likely, from the length of its last record)'}`,
     endingWords(u),
   ];
+  // Arrived, as far as the capture shows, only what the receiver acknowledged — unless the capture was
+  // taken at the receiver's side (what it holds reached that side). Elsewhere (the sender's side) it
+  // holds what was sent; the rest may have been in flight or lost. ftpcap reads a connection up to its
+  // reset: acknowledgements after it are not counted, hence "when the reset came".
+  const receiver = u.sender === 'client' ? 'server' : 'client';
+  const unacked = canSeeArrivalAt(ctx.vantage, receiver) ? 0 : receiver === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
+  const records = (receiver === 'server' ? c.bytesToServer : c.bytesToClient) + c.gapBytes + c.undeliveredBytes;
+  const acked =
+    unacked === 0
+      ? ''
+      : `the ${receiver} had acknowledged ${n(Math.max(0, records - unacked))} bytes of those records (TCP payload, the TLS handshake's included)${c.rst ? ` when the reset came (frame ${c.rst.frame})` : ''}`;
+  const arrived = unacked === 0 ? 'had arrived' : 'had been sent';
   if (u.senderFrom.by === 'bytes') {
     details.push(
-      `${n(u.senderFrom.sent)} bytes of TLS records had arrived; with the commands encrypted (no key log) the file's name, size and the server's final reply are unknown, ` +
+      `${n(u.senderFrom.sent)} bytes of TLS records ${arrived}${acked === '' ? '' : `; ${acked}`}; with the commands encrypted (no key log) the file's name, size and the server's final reply are unknown, ` +
         'but a sender that stops without close_notify has, as a rule, not sent everything: the transfer was probably cut short (truncation)',
     );
   } else {
+    const from = acked === '' ? '' : ` (decrypted from the ${u.sender}'s TLS records; ${acked})`;
     details.push(
       expected !== null && t.bytes < expected
-        ? `${t.bytes} of the ${expected} bytes announced had arrived: the file was cut short, and TLS did not say so (a truncation only the missing close_notify betrays when no size is announced)`
-        : `${t.bytes} bytes had arrived: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
+        ? `${t.bytes} of the ${expected} bytes announced ${arrived}${from}: the file was cut short, and TLS did not say so (a truncation only the missing close_notify betrays when no size is announced)`
+        : `${t.bytes} bytes ${arrived}${from}: without close_notify the receiver cannot tell a whole file from one cut short (truncation)`,
     );
   }
   // The receiver's answer: a fatal alert (read, or an alert record in clear), or in TLS 1.3 without keys a short record.
