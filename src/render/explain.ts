@@ -139,6 +139,8 @@ interface Ctx {
   s: Session;
   l: SessionLadder;
   departures: string[];
+  /** Parts of the textbook's story the capture does not hold (its start, a data connection, an end): no departure, but not seen either. */
+  unseen: string[];
   /** Each advice text's first session among those told (adviceFirstSeen). */
   adviceFirst: Map<string, number>;
 }
@@ -573,6 +575,40 @@ function idleDataConnections(s: Session): string | null {
   return `${idle.length} data connections opened and carried nothing (transfers ${ids}${idle.length > 5 ? ', …' : ''}): no transfer command used them`;
 }
 
+/** Transfers part of whose story the capture does not hold, no diagnosis telling it: their data connections, or how they ended. */
+function unseenTransfers(s: Session): string[] {
+  const ids = (ts: Transfer[]): string => {
+    const shown = ts.slice(0, 5).map((t) => t.id).join(', ');
+    return `${ts.length === 1 ? 'transfer' : 'transfers'} ${shown}${ts.length > 5 ? ', …' : ''}`;
+  };
+  const out: string[] = [];
+  const dataUnseen = s.transfers.filter((t) => t.verdict.kind === 'not-captured');
+  if (dataUnseen.length) out.push(`the data connection${dataUnseen.length === 1 ? '' : 's'} of ${ids(dataUnseen)}`);
+  if (s.oneWay !== undefined) {
+    const other = s.oneWay === 'client' ? 'server' : 'client';
+    out.push(`the ${other}'s packets (the capture holds the ${s.oneWay}'s only)`);
+  }
+  // One side's packets only is said once for the session, above.
+  const partUnseen = s.transfers.filter(
+    (t) => t.diagnosis === null && (t.verdict.kind === 'incomplete' || (t.verdict.kind === 'unknown' && t.verdict.why !== 'one-way')),
+  );
+  for (const t of partUnseen.slice(0, 5)) {
+    const v = t.verdict;
+    if (v.kind === 'incomplete') out.push(`how transfer ${t.id} ended (${verdictLabel(v)})`);
+    else if (v.kind === 'unknown' && v.why === 'midstream') out.push(`the start of transfer ${t.id} (before the capture began)`);
+    else out.push(`part of transfer ${t.id} (${verdictLabel(v)})`);
+  }
+  if (partUnseen.length > 5) out.push(`part of ${partUnseen.length - 5} more transfers`);
+  return out;
+}
+
+/** The sentence that closes a session's story when nothing departed from the textbook; what the capture does not hold, said. */
+export function asDescribedWords(unseen: readonly string[]): string {
+  return unseen.length === 0
+    ? 'Compared with the textbook: everything happened as described.'
+    : `Compared with the textbook: everything the capture holds happened as described; not in it: ${unseen.join('; ')}.`;
+}
+
 /** How the control connection's end departed from step 10 (analysis/session-facts.ts abruptEnd), as a departure. */
 function abruptEndWords(e: AbruptEnd): string {
   if (e.how === 'rst') {
@@ -671,7 +707,7 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
   const modes = new Set(s.transfers.map((t) => t.mode));
   for (const m of ['active', 'passive'] as const) if (modes.has(m)) out.push('', para('', TEXTBOOK[m]));
   out.push('');
-  const { steps, departures } = explainSteps(a, l, adviceFirst);
+  const { steps, departures, unseen } = explainSteps(a, l, adviceFirst);
   steps.forEach((st, i) => {
     const n = `${String(i + 1).padStart(2)}. `;
     out.push(para(n, st.title));
@@ -686,7 +722,7 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
     );
   }
   out.push('');
-  if (departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
+  if (departures.length === 0) out.push(para('', asDescribedWords(unseen)));
   else {
     out.push('Compared with the textbook:');
     for (const d of departures) out.push(para('  - ', `${d}.`));
@@ -700,9 +736,13 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
  * `adviceFirst` (adviceFirstSeen of the sessions told before and with it), advice an earlier
  * session gave in full is named; without, every advice is given in full.
  */
-export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Map<string, number>()): { steps: ExplainStep[]; departures: string[] } {
+export function explainSteps(
+  a: Analysis,
+  l: SessionLadder,
+  adviceFirst = new Map<string, number>(),
+): { steps: ExplainStep[]; departures: string[]; unseen: string[] } {
   const s = l.session;
-  const ctx: Ctx = { a, s, l, departures: [], adviceFirst };
+  const ctx: Ctx = { a, s, l, departures: [], unseen: [], adviceFirst };
   const control = l.connections.find((c) => c.role === 'control');
   const cev = eventsOf(l, control);
   // The control connection's first FIN or RST, once: where its teardown began.
@@ -737,6 +777,7 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
     steps.push({ title: `Control connection: picked up part way: ${resumedWords(s.controlConnection.resumes)}. Its handshake, login and earlier commands are in the session before on that connection; what came in between is not analysed.`, subs: [] });
   } else if (s.midstream || hs === '') {
     steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
+    ctx.unseen.push(s.midstream ? 'the session\'s start (its handshake, login and the commands before the capture began)' : "the control connection's handshake");
   } else {
     steps.push({
       title:
@@ -945,7 +986,10 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (s.controlConnection.evicted !== undefined) {
     end.push(`The analysis stopped following the control connection at frame ${s.controlConnection.evicted}, to make room for others: what came after is not in this session.`);
-  } else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
+  } else if (refusedControl === null) {
+    end.push('The capture ends before the control connection is closed.');
+    ctx.unseen.push('the end of the session (the capture ends before the control connection is closed)');
+  }
   for (const c of s.commands) {
     const unanswered = noReplySentence(c);
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
@@ -970,7 +1014,8 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const idle = idleDataConnections(s);
   if (idle !== null) ctx.departures.push(idle);
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
-  return { steps, departures: ctx.departures };
+  ctx.unseen.push(...unseenTransfers(s));
+  return { steps, departures: ctx.departures, unseen: ctx.unseen };
 }
 
 /** The sessions' stories; `adviceFirst` as for explainSteps (by default, of these ladders' sessions). */

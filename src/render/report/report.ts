@@ -16,7 +16,7 @@ import type { SessionLadder } from '../../analysis/ladder.js';
 import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { warningTitle, type Warning } from '../../warnings/catalog.js';
-import { explainSteps, TEXTBOOK } from '../explain.js';
+import { asDescribedWords, explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
 import { portSplitAdvice, portSplitWords } from '../../analysis/passive-port-split.js';
@@ -304,7 +304,7 @@ export function renderReport(input: ReportInput): string {
     const svg = ladderSvg(a, l, rowBudget);
     rowBudget = Math.max(0, rowBudget - svg.drawn);
     wanted.push(...svg.frames);
-    const { steps, departures } = explainSteps(a, l);
+    const { steps, departures, unseen } = explainSteps(a, l);
     const room = Math.min(MAX_STEPS_PER_SESSION, stepBudget);
     const told = steps.slice(0, room);
     stepBudget = Math.max(0, stepBudget - told.length);
@@ -318,7 +318,7 @@ export function renderReport(input: ReportInput): string {
     const untold = steps.length > told.length ? `<p class="muted">${num(steps.length - told.length)} more steps (ftpcap explain tells them all).</p>` : '';
     const dep =
       departures.length === 0
-        ? '<p>Compared with the textbook: everything happened as described.</p>'
+        ? `<p>${esc(asDescribedWords(unseen))}</p>`
         : `<p>Compared with the textbook:</p><ul>${departures.map((d) => `<li>${esc(d)}.</li>`).join('')}</ul>`;
     const notes: string[] = [];
     if (l.cut !== null) notes.push(cutSentence(l.cut));
