@@ -583,7 +583,9 @@ function unseenTransfers(s: Session): string[] {
   };
   const out: string[] = [];
   const dataUnseen = s.transfers.filter((t) => t.verdict.kind === 'not-captured');
-  if (dataUnseen.length) out.push(`the data connection${dataUnseen.length === 1 ? '' : 's'} of ${ids(dataUnseen)}`);
+  // A capture that holds none of the session's data connections (a "port 21" filter): none of them, the unused ones too.
+  if (s.dataUnseen !== undefined) out.push('the data connections (the capture holds none of them)');
+  else if (dataUnseen.length) out.push(`the data connection${dataUnseen.length === 1 ? '' : 's'} of ${ids(dataUnseen)}`);
   if (s.oneWay !== undefined) {
     const other = s.oneWay === 'client' ? 'server' : 'client';
     out.push(`the ${other}'s packets (the capture holds the ${s.oneWay}'s only)`);
