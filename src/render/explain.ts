@@ -226,6 +226,11 @@ function sideName(s: Session, e: LadderEvent): string {
   return e.by === 'client' ? 'the client' : 'the server';
 }
 
+/** The data connection's end that is not this session's server: the client, or in FXP the other server. */
+function dataPeer(t: Transfer): string {
+  return t.fxp !== undefined ? 'the other server' : 'the client';
+}
+
 function dataDirection(t: Transfer): string {
   // FXP: the other end is the other server, not this session's client.
   if (t.fxp !== undefined) return t.direction === 'upload' ? 'from the other server to this one' : 'from this server to the other one';
@@ -400,7 +405,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = bytes === 1 ? `1 byte flows ${dataDirection(t)}` : `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
-    const receiverWord = sender === 'client' ? 'the server' : 'the client';
+    const receiverWord = sender === 'client' ? 'the server' : dataPeer(t);
     d += s.oneWay !== undefined
       ? `; whether ${receiverWord} acknowledged them is not in this capture (one direction only).`
       : c.unacknowledgedBytes > 0
@@ -436,11 +441,11 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     // With none of its packets kept (a session cut by the trace's bound), the model's last data frame places it.
     out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.lastData?.frame ?? c.establishedFrame ?? Infinity, text: d });
   }
-  const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
+  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold);
   // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.
   const drained = t.verdict.kind === 'completed' ? t.verdict.resetDrained : undefined;
   const after = drained
-    ? `, after ${dataReceiver(t.direction) === 'client' ? 'the client' : 'the server'} had acknowledged every byte with room for more (frame ${drained.ack}): nothing was left to discard`
+    ? `, after ${dataReceiver(t.direction) === 'client' ? dataPeer(t) : 'the server'} had acknowledged every byte with room for more (frame ${drained.ack}): nothing was left to discard`
     : '';
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}${after}.` });
   return out;
@@ -472,7 +477,13 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map((c) => exchange(s, c)).join('; ')}.` });
   const req = t.request !== null ? commandAt(s, t.request.frame) : undefined;
   if (req !== undefined) {
-    subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
+    // FXP: the other server, not the client, is the data connection's other end (the catalog's words name the client).
+    const role =
+      t.fxp === undefined ? null
+      : t.direction === 'upload' ? 'Store a file the other server sends on the data connection (FXP)'
+      : t.direction === 'download' ? 'Send a file to the other server on the data connection (FXP)'
+      : null;
+    subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(role ?? commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
   }
   subs.push(...connectionSteps(ctx, t));
   for (const c of during) subs.push({ frame: c.frame, text: `While the transfer runs, the client sends ${exchange(s, c)}.` });

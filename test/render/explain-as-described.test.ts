@@ -44,3 +44,25 @@ describe('explain: the closing comparison claims no more than the capture holds'
     expect(explain).toContain(WHOLE);
   });
 });
+
+/**
+ * Review 80: fxp-vsftpd-pyftpdlib-lftp, a server-to-server copy (FXP): pyftpdlib (203.0.113.30,
+ * session 1, PORT then STOR) connects from its port 56589 to vsftpd's passive port 50007
+ * (198.51.100.20, session 2, PASV then RETR). tshark: SYN 67 from 203.0.113.30, FIN 75 from
+ * 198.51.100.20, FIN 77 from 203.0.113.30. The client 192.0.2.10 never touches that connection.
+ * Before this review explain told session 2's teardown "the server closes the data connection: FIN
+ * (frame 75); the client answers: FIN (frame 77)", session 1's STOR "Upload a file (client sends on
+ * the data connection)", and the timeline "Data connection 1 (passive) for RETR …: the client opens
+ * it, port 56589 → 50007".
+ */
+describe('explain and timeline: an FXP data connection is between the two servers', () => {
+  it('fxp-vsftpd-pyftpdlib-lftp', async () => {
+    const [explain, timeline] = await outputs('fxp-vsftpd-pyftpdlib-lftp', 'explain', 'timeline');
+    expect(explain).toContain('The server closes the data connection: FIN (frame 75); the other server answers: FIN (frame 77)');
+    expect(explain).not.toMatch(/the client answers: FIN \(frame 77\)/);
+    expect(explain).toContain('STOR /hello-fxp.txt (frame 71): Store a file the other server sends on the data connection (FXP).');
+    expect(explain).not.toContain('client sends on the data connection');
+    expect(timeline).toContain('the other server, 203.0.113.30 (FXP), opens it, port 56589 → 50007');
+    expect(timeline).not.toMatch(/the client opens it, port 56589/);
+  });
+});
