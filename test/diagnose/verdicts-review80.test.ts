@@ -64,3 +64,26 @@ describe('review 80: one-way captures end with the half of QUIT/221 they can hol
     expect(abruptEnd(s)).toMatchObject({ how: 'no-quit', by: 'client', frame: 16 });
   });
 });
+
+/**
+ * data-reset-vsftpd-curl: the router resets the server's end of the data connection after ~56 kB;
+ * vsftpd answers 426 (frame 84); the client's FIN 20 s later draws the server's RST (frame 88). The
+ * transfer's diagnosis advises the firewall's reset; the session's ("No transfer of session 1
+ * succeeded …", shown by `report` as a card of its own) gave the catalog's advice for an abort, "look
+ * at the side that aborted: the client (timeouts, interrupts) or the server (its disk, its data
+ * connection timeout)": neither had. A session whose every transfer failed advises what its
+ * transfers of that cause advise when they agree (analysis/diagnose/index.ts allFailed).
+ */
+describe("review 80: a session's all-failed advice is its transfers' own", () => {
+  it('data-reset-vsftpd-curl: the session advises the firewall reset its transfer advises', async () => {
+    const a = await analyze('data-reset-vsftpd-curl');
+    const s = a.sessions[0];
+    const t = s.transfers[0];
+    expect(t.diagnosis).toMatchObject({ cause: 'aborted' });
+    expect(t.diagnosis!.evidence).toEqual([18, 19, 20, 26, 84, 87, 88]);
+    expect(s.diagnosis).toMatchObject({ cause: 'aborted' });
+    expect(s.diagnosis!.advice).toBe(t.diagnosis!.advice);
+    expect(s.diagnosis!.advice).toMatch(/^Something other than the client reset the server's end of the data connection/);
+    expect(s.diagnosis!.advice).not.toMatch(/look at the side that aborted/);
+  });
+});
