@@ -66,3 +66,24 @@ describe('explain and timeline: an FXP data connection is between the two server
     expect(timeline).not.toMatch(/the client opens it, port 56589/);
   });
 });
+
+/**
+ * Review 80: a26-pasv-garbage-fallback-pyftpdlib-python: pyftpdlib answers PASV (frame 15) with
+ * "227 Entering Passive Mode" and no address (frame 16, tshark); ftplib falls back to PORT and the
+ * RETR completes. The model: transfer 1 unused, no diagnosis (right: nothing failed). explain told
+ * "the announcement cannot be decoded" as a step, then closed with "everything happened as
+ * described": the textbook's 227 carries an address and port. The same for hostile-server-python's
+ * two junk 227s. A malformed announcement with no diagnosis of its own is a departure.
+ */
+describe('explain: an announcement that cannot be decoded departs from the textbook', () => {
+  it('a26-pasv-garbage-fallback-pyftpdlib-python', async () => {
+    const [explain] = await outputs('a26-pasv-garbage-fallback-pyftpdlib-python', 'explain');
+    expect(explain).not.toContain(WHOLE);
+    expect(explain).toContain('Compared with the textbook: - the 227 in frame 16 announces no address and port that can be decoded (no h1,h2,h3,h4,p1,p2 tuple in the 227 reply).');
+  });
+  it('a26-pasv-garbage-pyftpdlib-wget: once, by its diagnosis, when it failed the transfer', async () => {
+    const [explain] = await outputs('a26-pasv-garbage-pyftpdlib-wget', 'explain');
+    expect(explain).toContain('transfer 1 failed: the announcement of the data connection');
+    expect(explain).not.toContain('announces no address and port that can be decoded');
+  });
+});
