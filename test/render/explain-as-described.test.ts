@@ -87,3 +87,19 @@ describe('explain: an announcement that cannot be decoded departs from the textb
     expect(explain).not.toContain('announces no address and port that can be decoded');
   });
 });
+
+/**
+ * Review 80: capture-loss-vsftpd-lftp: the capture filter dropped about 1/16 of the server's data
+ * segments (47,784 bytes in 16 gaps; the client received them all). `transfers` reads "complete,
+ * 47,784 B not captured"; the report's warnings section read "No warnings: the capture was read
+ * whole" — of a capture that lacks 47,784 bytes. Its warnings are the file's reading; it says so.
+ */
+describe("report: no warnings is not a whole capture", () => {
+  it('capture-loss-vsftpd-lftp', async () => {
+    const page = await reportPage('capture-loss-vsftpd-lftp', tmp);
+    expect(page).not.toContain('the capture was read whole');
+    expect(page).toContain('No warnings: every record of the file was read and analysed');
+    const [transfers] = await outputs('capture-loss-vsftpd-lftp', 'transfers');
+    expect(transfers).toContain('complete, 47,784 B not captured');
+  });
+});

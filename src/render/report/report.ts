@@ -156,7 +156,7 @@ function warningsSection(a: Analysis): string {
   const all: Array<{ where: string } & Warning> = [];
   for (const w of a.capture.warnings) all.push({ where: 'capture', ...w });
   for (const s of a.sessions) for (const w of s.warnings) all.push({ where: `session ${s.id}`, ...w });
-  if (all.length === 0) return '<p class="muted">No warnings: the capture was read whole.</p>';
+  if (all.length === 0) return '<p class="muted">No warnings: every record of the file was read and analysed (what the capture itself missed, packets it never recorded, is told with each transfer).</p>';
   const shown = all.slice(0, MAX_WARNINGS);
   // The catalog's title and severity name the kind; the message tells this one.
   const items = shown.map(
