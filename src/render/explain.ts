@@ -805,6 +805,22 @@ export function explainSteps(
     });
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
   }
+  // Implicit FTPS: no AUTH TLS to tell it (authStep); TLS starts with the connection, and hides what the textbook reads.
+  if (s.tls && s.tlsMode === 'implicit') {
+    const read = s.commands.some((c) => c.command !== null && insideControlTls(s, c.frame));
+    const at = s.tlsFrame === null ? '' : ` (frame ${s.tlsFrame})`;
+    steps.push({
+      title: read
+        ? `Implicit FTPS: TLS starts with the connection${at}, before the greeting; everything on the control connection is encrypted. ftpcap decrypted it with the TLS key log: the steps below quote it, their frames marked "decrypted".`
+        : `Implicit FTPS: TLS starts with the connection${at}, before the greeting; everything on the control connection is encrypted (${s.opaqueBytes.client + s.opaqueBytes.server} bytes): the greeting, the login, the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`,
+      subs: [],
+    });
+    ctx.departures.push(
+      read
+        ? "TLS (implicit, from the connection's start) hid the commands and replies from anything on the path without the keys (a firewall's FTP helper included)"
+        : "TLS (implicit, from the connection's start) hides the greeting, the commands and the replies from the textbook step 4 on",
+    );
+  }
   // Opened, and no greeting before the client gave up: the wait is the story (a late greeting is told in it).
   if (ungreeted !== null) {
     steps.push({

@@ -9,7 +9,9 @@
  * whole textbook story. It now says what the capture holds happened as described, and what is not in it.
  */
 import { describe, expect, it } from 'vitest';
-import { outputs, reportPage } from '../diagnose/audit-fixtures.js';
+import { runCli } from '../cli/run-cli.js';
+import { flat, outputs, reportPage } from '../diagnose/audit-fixtures.js';
+import { FIXTURES } from '../support/facts.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,5 +103,28 @@ describe("report: no warnings is not a whole capture", () => {
     expect(page).toContain('No warnings: every record of the file was read and analysed');
     const [transfers] = await outputs('capture-loss-vsftpd-lftp', 'transfers');
     expect(transfers).toContain('complete, 47,784 B not captured');
+  });
+});
+
+/**
+ * Review 80: implicit FTPS (ftps-implicit-2990-vsftpd-curl, implicit-tls-vsftpd-curl): TLS starts
+ * with the connection (the ClientHello, frame 6, 517 bytes, tshark), no AUTH TLS. explain told no
+ * step of it, and its comparison listed only "the server listens on port 2990, not the usual 21",
+ * as if the textbook's commands and replies had been there to read; explicit FTPS says "TLS hides
+ * the commands and replies from the textbook steps 4 on" (authStep). Implicit FTPS now says so too,
+ * and, read with the key log (ftps-implicit-2990-vsftpd-curl-secrets), that it hid them from the path.
+ */
+describe('explain: implicit FTPS is told, and departs from the textbook', () => {
+  it('ftps-implicit-2990-vsftpd-curl (no keys)', async () => {
+    const [explain] = await outputs('ftps-implicit-2990-vsftpd-curl', 'explain');
+    expect(explain).toContain('2. Implicit FTPS: TLS starts with the connection (frame 6), before the greeting; everything on the control connection is encrypted');
+    expect(explain).toContain("- TLS (implicit, from the connection's start) hides the greeting, the commands and the replies from the textbook step 4 on.");
+  });
+  it('ftps-implicit-2990-vsftpd-curl-secrets (its pcapng holds the keys)', async () => {
+    const r = await runCli(['explain', '--no-color', join(FIXTURES, 'ftps-implicit-2990-vsftpd-curl-secrets.pcapng')]);
+    expect(r.code).toBe(0);
+    const explain = flat(r.stdout);
+    expect(explain).toContain('ftpcap decrypted it with the TLS key log');
+    expect(explain).toContain("- TLS (implicit, from the connection's start) hid the commands and replies from anything on the path without the keys");
   });
 });
