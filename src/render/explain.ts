@@ -275,8 +275,10 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     out.push(`${cmd ? cmdText(s, cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
     // The textbook's announcement carries an address and port; this one carried none the client could use.
     const where = an.reply !== null && !announcesActive(an.command) ? `the ${an.reply.code} in frame ${an.reply.frame}` : `${an.command} in frame ${an.frame}`;
-    // A diagnosis of it is listed among the departures already (announce-malformed).
-    if (t.diagnosis === null) ctx.departures.push(`${where} announces no address and port that can be decoded (${escapeText(tuple.reason ?? 'malformed')})`);
+    // A diagnosis of it is listed among the departures already (announce-malformed). One the capture
+    // cut short (a snaplen) was announced whole: not in the capture, no departure.
+    if (an.cut === true) ctx.unseen.push(`the address and port ${where} announced (the capture cut the line short)`);
+    else if (t.diagnosis === null) ctx.departures.push(`${where} announces no address and port that can be decoded (${escapeText(tuple.reason ?? 'malformed')})`);
     return out;
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;

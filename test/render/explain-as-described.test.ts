@@ -128,3 +128,18 @@ describe('explain: implicit FTPS is told, and departs from the textbook', () => 
     expect(explain).toContain("- TLS (implicit, from the connection's start) hid the commands and replies from anything on the path without the keys");
   });
 });
+
+/**
+ * Review 80: snaplen-vsftpd-lftp (tcpdump -s 96): the 227 replies (frames 35 and 53) are cut before
+ * their tuples; the server announced them whole, the client connected, both transfers completed.
+ * A cut announcement is not in the capture, not a departure from the textbook.
+ */
+describe('explain: an announcement the capture cut short is unseen, not malformed', () => {
+  it('snaplen-vsftpd-lftp', async () => {
+    const [explain] = await outputs('snaplen-vsftpd-lftp', 'explain');
+    expect(explain).toContain(
+      'everything the capture holds happened as described; not in it: the address and port the 227 in frame 35 announced (the capture cut the line short); the address and port the 227 in frame 53 announced (the capture cut the line short).',
+    );
+    expect(explain).not.toContain('announces no address and port that can be decoded');
+  });
+});
