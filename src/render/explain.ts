@@ -808,7 +808,9 @@ export function explainSteps(
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
   }
   // Implicit FTPS: no AUTH TLS to tell it (authStep); TLS starts with the connection, and hides what the textbook reads.
-  if (s.tls && s.tlsMode === 'implicit') {
+  // Only once the server answered the ClientHello and no fatal alert ended it: a plain server's 220 to a
+  // ClientHello, or silence, is no encrypted session (its diagnosis tells the mismatch).
+  if (s.tls && s.tlsMode === 'implicit' && (s.tlsDetails?.serverHelloFrame ?? null) !== null && controlHandshakeFailure(s) === null) {
     const read = s.commands.some((c) => c.command !== null && insideControlTls(s, c.frame));
     const at = s.tlsFrame === null ? '' : ` (frame ${s.tlsFrame})`;
     steps.push({

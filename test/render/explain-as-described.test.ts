@@ -143,3 +143,17 @@ describe('explain: an announcement the capture cut short is unseen, not malforme
     expect(explain).not.toContain('announces no address and port that can be decoded');
   });
 });
+
+/**
+ * Review 80: no "Implicit FTPS … everything on the control connection is encrypted" where TLS never
+ * started: ftps-implicit-to-plain-vsftpd-curl (curl's ClientHello, frame 8, answered by vsftpd's clear
+ * 220 at frame 6) and ftps-plain-to-implicit-vsftpd-curl (plain FTP to port 990: neither side speaks).
+ */
+describe('explain: implicit FTPS only when the TLS started', () => {
+  for (const name of ['ftps-implicit-to-plain-vsftpd-curl', 'ftps-plain-to-implicit-vsftpd-curl']) {
+    it(name, async () => {
+      const [explain] = await outputs(name, 'explain');
+      expect(explain).not.toContain('Implicit FTPS: TLS starts with the connection');
+    });
+  }
+});
