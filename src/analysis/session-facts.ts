@@ -43,7 +43,9 @@ export function leftAfterRefusal(s: Session): { command: Command; by: 'quit' | '
  * with 221 (`no-quit`). Null when it ended that way, when the capture ended with it still open, when
  * it never carried a session (its control verdict says why), or when an unanswered command's
  * reason (the server closed first: Command.noReply) already tells the same end. TLS that hid the
- * commands to the end hides the QUIT too (`quit: 'hidden'`): only a reset is known then.
+ * commands to the end hides the QUIT too (`quit: 'hidden'`): only a reset is known then; so does a
+ * capture of one side's packets that holds that side's half of the exchange (the client's QUIT, or
+ * the server's 221), the other half out of it.
  */
 export type AbruptEnd =
   | { how: 'rst'; by: 'client' | 'server'; frame: number; quit: 'answered' | 'none' | 'hidden' }
@@ -56,7 +58,11 @@ export function abruptEnd(s: Session): AbruptEnd | null {
   const quit = s.commands.find((c) => c.command === 'QUIT');
   const afterQuit = quit !== undefined && quit.reply !== null && quit.reply.code === 221;
   const tlsFrame = s.tlsFrame;
-  const hidden = s.tls && tlsFrame !== null && s.tlsEndFrame === undefined && !s.commands.some((c) => c.command !== null && c.frame > tlsFrame);
+  // One side's packets only: the capture holds its half of the QUIT exchange (the client's QUIT, or
+  // the server's 221 whose command is out of it) and not the other, which is not known then.
+  const halfQuit =
+    s.oneWay === 'client' ? quit !== undefined : s.oneWay === 'server' ? s.commands.some((c) => c.command === null && c.reply?.code === 221) : false;
+  const hidden = halfQuit || (s.tls && tlsFrame !== null && s.tlsEndFrame === undefined && !s.commands.some((c) => c.command !== null && c.frame > tlsFrame));
   const told = new Set<number>();
   for (const c of s.commands) {
     if (c.noReply?.why !== 'server-closed') continue;

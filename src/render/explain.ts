@@ -139,6 +139,8 @@ interface Ctx {
   s: Session;
   l: SessionLadder;
   departures: string[];
+  /** Parts of the textbook's story the capture does not hold (its start, a data connection, an end): no departure, but not seen either. */
+  unseen: string[];
   /** Each advice text's first session among those told (adviceFirstSeen). */
   adviceFirst: Map<string, number>;
 }
@@ -224,6 +226,11 @@ function sideName(s: Session, e: LadderEvent): string {
   return e.by === 'client' ? 'the client' : 'the server';
 }
 
+/** The data connection's end that is not this session's server: the client, or in FXP the other server. */
+function dataPeer(t: Transfer): string {
+  return t.fxp !== undefined ? 'the other server' : 'the client';
+}
+
 function dataDirection(t: Transfer): string {
   // FXP: the other end is the other server, not this session's client.
   if (t.fxp !== undefined) return t.direction === 'upload' ? 'from the other server to this one' : 'from this server to the other one';
@@ -266,6 +273,12 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
   }
   if (!tuple.ok || ep === null) {
     out.push(`${cmd ? cmdText(s, cmd) : `${an.command} (frame ${an.frame})`}: the announcement cannot be decoded (${escapeText(tuple.reason ?? 'malformed')}).`);
+    // The textbook's announcement carries an address and port; this one carried none the client could use.
+    const where = an.reply !== null && !announcesActive(an.command) ? `the ${an.reply.code} in frame ${an.reply.frame}` : `${an.command} in frame ${an.frame}`;
+    // A diagnosis of it is listed among the departures already (announce-malformed). One the capture
+    // cut short (a snaplen) was announced whole: not in the capture, no departure.
+    if (an.cut === true) ctx.unseen.push(`the address and port ${where} announced (the capture cut the line short)`);
+    else if (t.diagnosis === null) ctx.departures.push(`${where} announces no address and port that can be decoded (${escapeText(tuple.reason ?? 'malformed')})`);
     return out;
   }
   const arith = tuple.arithmetic.includes('×') ? `port ${tuple.arithmetic} = ${ep.port}` : `port ${ep.port}`;
@@ -398,7 +411,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     const bytes = t.direction === 'upload' ? c.bytesToServer : c.bytesToClient;
     let d = bytes === 1 ? `1 byte flows ${dataDirection(t)}` : `${bytes} bytes flow ${dataDirection(t)}`;
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
-    const receiverWord = sender === 'client' ? 'the server' : 'the client';
+    const receiverWord = sender === 'client' ? 'the server' : dataPeer(t);
     // The receiver's own: the sender may as well have left the receiver's last bytes (a TLS alert) unacknowledged.
     const unacked = sender === 'client' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
     d += s.oneWay !== undefined
@@ -439,11 +452,11 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     // With none of its packets kept (a session cut by the trace's bound), the model's last data frame places it.
     out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.lastData?.frame ?? c.establishedFrame ?? Infinity, text: d });
   }
-  const down = teardownText(events, (e) => (e.by === 'client' ? 'the client' : 'the server'), 'the data connection', rstTold);
+  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold);
   // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.
   const drained = t.verdict.kind === 'completed' ? t.verdict.resetDrained : undefined;
   const after = drained
-    ? `, after ${dataReceiver(t.direction) === 'client' ? 'the client' : 'the server'} had acknowledged every byte with room for more (frame ${drained.ack}): nothing was left to discard`
+    ? `, after ${dataReceiver(t.direction) === 'client' ? dataPeer(t) : 'the server'} had acknowledged every byte with room for more (frame ${drained.ack}): nothing was left to discard`
     : '';
   if (down) out.push({ frame: events.find((e) => e.kind === 'fin' || e.kind === 'rst')?.firstFrame ?? Infinity, text: `${down.charAt(0).toUpperCase()}${down.slice(1)}${after}.` });
   return out;
@@ -475,7 +488,13 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map((c) => exchange(s, c)).join('; ')}.` });
   const req = t.request !== null ? commandAt(s, t.request.frame) : undefined;
   if (req !== undefined) {
-    subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
+    // FXP: the other server, not the client, is the data connection's other end (the catalog's words name the client).
+    const role =
+      t.fxp === undefined ? null
+      : t.direction === 'upload' ? 'Store a file the other server sends on the data connection (FXP)'
+      : t.direction === 'download' ? 'Send a file to the other server on the data connection (FXP)'
+      : null;
+    subs.push({ frame: req.frame, text: `${cmdText(s, req)}: ${escapeText(role ?? commandInfo(req.command ?? '')?.description ?? 'the transfer command')}.` });
   }
   subs.push(...connectionSteps(ctx, t));
   for (const c of during) subs.push({ frame: c.frame, text: `While the transfer runs, the client sends ${exchange(s, c)}.` });
@@ -578,6 +597,42 @@ function idleDataConnections(s: Session): string | null {
   return `${idle.length} data connections opened and carried nothing (transfers ${ids}${idle.length > 5 ? ', …' : ''}): no transfer command used them`;
 }
 
+/** Transfers part of whose story the capture does not hold, no diagnosis telling it: their data connections, or how they ended. */
+function unseenTransfers(s: Session): string[] {
+  const ids = (ts: Transfer[]): string => {
+    const shown = ts.slice(0, 5).map((t) => t.id).join(', ');
+    return `${ts.length === 1 ? 'transfer' : 'transfers'} ${shown}${ts.length > 5 ? ', …' : ''}`;
+  };
+  const out: string[] = [];
+  const dataUnseen = s.transfers.filter((t) => t.verdict.kind === 'not-captured');
+  // A capture that holds none of the session's data connections (a "port 21" filter): none of them, the unused ones too.
+  if (s.dataUnseen !== undefined) out.push('the data connections (the capture holds none of them)');
+  else if (dataUnseen.length) out.push(`the data connection${dataUnseen.length === 1 ? '' : 's'} of ${ids(dataUnseen)}`);
+  if (s.oneWay !== undefined) {
+    const other = s.oneWay === 'client' ? 'server' : 'client';
+    out.push(`the ${other}'s packets (the capture holds the ${s.oneWay}'s only)`);
+  }
+  // One side's packets only is said once for the session, above.
+  const partUnseen = s.transfers.filter(
+    (t) => t.diagnosis === null && (t.verdict.kind === 'incomplete' || (t.verdict.kind === 'unknown' && t.verdict.why !== 'one-way')),
+  );
+  for (const t of partUnseen.slice(0, 5)) {
+    const v = t.verdict;
+    if (v.kind === 'incomplete') out.push(`how transfer ${t.id} ended (${verdictLabel(v)})`);
+    else if (v.kind === 'unknown' && v.why === 'midstream') out.push(`the start of transfer ${t.id} (before the capture began)`);
+    else out.push(`part of transfer ${t.id} (${verdictLabel(v)})`);
+  }
+  if (partUnseen.length > 5) out.push(`part of ${partUnseen.length - 5} more transfers`);
+  return out;
+}
+
+/** The sentence that closes a session's story when nothing departed from the textbook; what the capture does not hold, said. */
+export function asDescribedWords(unseen: readonly string[]): string {
+  return unseen.length === 0
+    ? 'Compared with the textbook: everything happened as described.'
+    : `Compared with the textbook: everything the capture holds happened as described; not in it: ${unseen.join('; ')}.`;
+}
+
 /** How the control connection's end departed from step 10 (analysis/session-facts.ts abruptEnd), as a departure. */
 function abruptEndWords(e: AbruptEnd): string {
   if (e.how === 'rst') {
@@ -676,7 +731,7 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
   const modes = new Set(s.transfers.map((t) => t.mode));
   for (const m of ['active', 'passive'] as const) if (modes.has(m)) out.push('', para('', TEXTBOOK[m]));
   out.push('');
-  const { steps, departures } = explainSteps(a, l, adviceFirst);
+  const { steps, departures, unseen } = explainSteps(a, l, adviceFirst);
   steps.forEach((st, i) => {
     const n = `${String(i + 1).padStart(2)}. `;
     out.push(para(n, st.title));
@@ -691,7 +746,7 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
     );
   }
   out.push('');
-  if (departures.length === 0) out.push('Compared with the textbook: everything happened as described.');
+  if (departures.length === 0) out.push(para('', asDescribedWords(unseen)));
   else {
     out.push('Compared with the textbook:');
     for (const d of departures) out.push(para('  - ', `${d}.`));
@@ -705,9 +760,13 @@ function renderSession(a: Analysis, l: SessionLadder, adviceFirst: Map<string, n
  * `adviceFirst` (adviceFirstSeen of the sessions told before and with it), advice an earlier
  * session gave in full is named; without, every advice is given in full.
  */
-export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Map<string, number>()): { steps: ExplainStep[]; departures: string[] } {
+export function explainSteps(
+  a: Analysis,
+  l: SessionLadder,
+  adviceFirst = new Map<string, number>(),
+): { steps: ExplainStep[]; departures: string[]; unseen: string[] } {
   const s = l.session;
-  const ctx: Ctx = { a, s, l, departures: [], adviceFirst };
+  const ctx: Ctx = { a, s, l, departures: [], unseen: [], adviceFirst };
   const control = l.connections.find((c) => c.role === 'control');
   const cev = eventsOf(l, control);
   // The control connection's first FIN or RST, once: where its teardown began.
@@ -742,6 +801,7 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
     steps.push({ title: `Control connection: picked up part way: ${resumedWords(s.controlConnection.resumes)}. Its handshake, login and earlier commands are in the session before on that connection; what came in between is not analysed.`, subs: [] });
   } else if (s.midstream || hs === '') {
     steps.push({ title: 'Control connection: the capture begins after it was opened (no SYN), so its handshake is not shown.', subs: [] });
+    ctx.unseen.push(s.midstream ? 'the session\'s start (its handshake, login and the commands before the capture began)' : "the control connection's handshake");
   } else {
     steps.push({
       title:
@@ -751,6 +811,24 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
       subs: [],
     });
     if (s.server.port !== 21) ctx.departures.push(`the server listens on port ${s.server.port}, not the usual 21`);
+  }
+  // Implicit FTPS: no AUTH TLS to tell it (authStep); TLS starts with the connection, and hides what the textbook reads.
+  // Only once the server answered the ClientHello and no fatal alert ended it: a plain server's 220 to a
+  // ClientHello, or silence, is no encrypted session (its diagnosis tells the mismatch).
+  if (s.tls && s.tlsMode === 'implicit' && (s.tlsDetails?.serverHelloFrame ?? null) !== null && controlHandshakeFailure(s) === null) {
+    const read = s.commands.some((c) => c.command !== null && insideControlTls(s, c.frame));
+    const at = s.tlsFrame === null ? '' : ` (frame ${s.tlsFrame})`;
+    steps.push({
+      title: read
+        ? `Implicit FTPS: TLS starts with the connection${at}, before the greeting; everything on the control connection is encrypted. ftpcap decrypted it with the TLS key log: the steps below quote it, their frames marked "decrypted".`
+        : `Implicit FTPS: TLS starts with the connection${at}, before the greeting; everything on the control connection is encrypted (${s.opaqueBytes.client + s.opaqueBytes.server} bytes): the greeting, the login, the commands, the replies and the PORT/227 announcements cannot be read, by ftpcap or by a firewall's FTP helper.`,
+      subs: [],
+    });
+    ctx.departures.push(
+      read
+        ? "TLS (implicit, from the connection's start) hid the commands and replies from anything on the path without the keys (a firewall's FTP helper included)"
+        : "TLS (implicit, from the connection's start) hides the greeting, the commands and the replies from the textbook step 4 on",
+    );
   }
   // Opened, and no greeting before the client gave up: the wait is the story (a late greeting is told in it).
   if (ungreeted !== null) {
@@ -950,7 +1028,10 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   if (down) end.push(quit !== undefined ? (before ? `The teardown had begun before the QUIT: ${down}.` : `Then ${down}.`) : `${down.charAt(0).toUpperCase()}${down.slice(1)}.`);
   else if (s.controlConnection.evicted !== undefined) {
     end.push(`The analysis stopped following the control connection at frame ${s.controlConnection.evicted}, to make room for others: what came after is not in this session.`);
-  } else if (refusedControl === null) end.push('The capture ends before the control connection is closed.');
+  } else if (refusedControl === null) {
+    end.push('The capture ends before the control connection is closed.');
+    ctx.unseen.push('the end of the session (the capture ends before the control connection is closed)');
+  }
   for (const c of s.commands) {
     const unanswered = noReplySentence(c);
     if (unanswered !== null) ctx.departures.push(unanswered.replace(/\.$/, ''));
@@ -975,7 +1056,8 @@ export function explainSteps(a: Analysis, l: SessionLadder, adviceFirst = new Ma
   const idle = idleDataConnections(s);
   if (idle !== null) ctx.departures.push(idle);
   steps.push({ title: `End of the session (textbook step 10): ${end.join(' ')}`, subs: [] });
-  return { steps, departures: ctx.departures };
+  ctx.unseen.push(...unseenTransfers(s));
+  return { steps, departures: ctx.departures, unseen: ctx.unseen };
 }
 
 /** The sessions' stories; `adviceFirst` as for explainSteps (by default, of these ladders' sessions). */

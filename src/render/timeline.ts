@@ -171,7 +171,9 @@ function connectionNote(l: SessionLadder, e: LadderEvent, t: Transfer | undefine
     // Who opened it is the model's (its first packet in the capture may be the answer, the SYN-ACK, when only one direction was captured).
     if (dc) {
       const [from, to] = dc.initiator === 'client' ? [dc.client, dc.server] : [dc.server, dc.client];
-      return `Data connection ${t.id} (${t.mode}) ${purpose}: the ${dc.initiator} opens it, port ${from.port} → ${to.port}${tls}`;
+      // FXP: the end that is not this session's server is the other server (the third host), not the client.
+      const who = dc.initiator === 'server' ? 'the server' : t.fxp !== undefined ? `the other server, ${dc.client.ip} (FXP),` : 'the client';
+      return `Data connection ${t.id} (${t.mode}) ${purpose}: ${who} opens it, port ${from.port} → ${to.port}${tls}`;
     }
     return `Data connection ${t.id} (${t.mode}) ${purpose}: ${opener} opens it, port ${ports}${tls}`;
   }

@@ -243,10 +243,13 @@ function allFailed(s: Session): SessionDiagnosis | null {
     (x, y) => y[1] - x[1] || rank(y[0]) - rank(x[0]) || shown(y[0]) - shown(x[0]) || latest.get(y[0])! - latest.get(x[0])!,
   )[0];
   const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
+  // The transfers' own advice for that cause when they agree on it (a firewall's reset, not the catalog's
+  // "the side that aborted"): the session's word must not contradict theirs; the catalog's when they differ.
+  const advised = new Set(diagnosed.filter((t) => t.diagnosis!.cause === cause).map((t) => t.diagnosis!.advice));
   return {
     cause,
     summary: `No transfer of session ${s.id} succeeded (${used.length} attempted: ${causes}): ${CATALOG[cause].title}.`,
     evidence: [...new Set(diagnosed.flatMap((t) => t.diagnosis!.evidence))].sort((x, y) => x - y),
-    advice: adviceFor(cause, s),
+    advice: advised.size === 1 ? [...advised][0] : adviceFor(cause, s),
   };
 }

@@ -16,7 +16,7 @@ import type { SessionLadder } from '../../analysis/ladder.js';
 import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { warningTitle, type Warning } from '../../warnings/catalog.js';
-import { explainSteps, TEXTBOOK } from '../explain.js';
+import { asDescribedWords, explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
 import { portSplitAdvice, portSplitWords } from '../../analysis/passive-port-split.js';
@@ -156,7 +156,7 @@ function warningsSection(a: Analysis): string {
   const all: Array<{ where: string } & Warning> = [];
   for (const w of a.capture.warnings) all.push({ where: 'capture', ...w });
   for (const s of a.sessions) for (const w of s.warnings) all.push({ where: `session ${s.id}`, ...w });
-  if (all.length === 0) return '<p class="muted">No warnings: the capture was read whole.</p>';
+  if (all.length === 0) return '<p class="muted">No warnings: every record of the file was read and analysed (what the capture itself missed, packets it never recorded, is told with each transfer).</p>';
   const shown = all.slice(0, MAX_WARNINGS);
   // The catalog's title and severity name the kind; the message tells this one.
   const items = shown.map(
@@ -304,7 +304,7 @@ export function renderReport(input: ReportInput): string {
     const svg = ladderSvg(a, l, rowBudget);
     rowBudget = Math.max(0, rowBudget - svg.drawn);
     wanted.push(...svg.frames);
-    const { steps, departures } = explainSteps(a, l);
+    const { steps, departures, unseen } = explainSteps(a, l);
     const room = Math.min(MAX_STEPS_PER_SESSION, stepBudget);
     const told = steps.slice(0, room);
     stepBudget = Math.max(0, stepBudget - told.length);
@@ -318,7 +318,7 @@ export function renderReport(input: ReportInput): string {
     const untold = steps.length > told.length ? `<p class="muted">${num(steps.length - told.length)} more steps (ftpcap explain tells them all).</p>` : '';
     const dep =
       departures.length === 0
-        ? '<p>Compared with the textbook: everything happened as described.</p>'
+        ? `<p>${esc(asDescribedWords(unseen))}</p>`
         : `<p>Compared with the textbook:</p><ul>${departures.map((d) => `<li>${esc(d)}.</li>`).join('')}</ul>`;
     const notes: string[] = [];
     if (l.cut !== null) notes.push(cutSentence(l.cut));
