@@ -72,7 +72,9 @@ export function sentNotArrived(c: DataConnection | null, bytes: number): { sent:
 export function refusedAfterClose(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number; reset: number } | null {
   // TCP counts beside a TLS connection's decrypted bytes would mix two measures (the aborted check words those).
   if (c === null || c.tls !== undefined || c.rst === null || c.undeliveredBytes > 0 || !receiverClosedAndReset(c)) return null;
-  const acknowledged = Math.max(0, bytes + c.gapBytes - c.unacknowledgedBytes);
+  // The receiver's own count: what the sender sent it and it never acknowledged.
+  const unacknowledged = c.rst.by === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
+  const acknowledged = Math.max(0, bytes + c.gapBytes - unacknowledged);
   return acknowledged < bytes ? { sent: bytes + c.gapBytes, acknowledged, reset: c.rst.frame } : null;
 }
 
