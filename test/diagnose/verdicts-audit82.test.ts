@@ -17,6 +17,11 @@
  *   was paired with QUIT (explain: "QUIT → 550"), the 221 left unasked; the 221 is QUIT's, the 550
  *   the server's unasked word (session-builder.ts unaskedBeforeQuit).
  *
+ * - a82-range-resume-twisted-curl: curl -C - sent REST 4000, Twisted answered "502 Command 'REST'
+ *   not implemented"; the diagnosis (server-refused) advised "switch the client to another (e.g. PASV
+ *   instead of EPSV)"; it now says the server cannot resume: transfer the whole file (transfer.ts
+ *   RESUME_REFUSED, a REST answered 500/502).
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes the recorder's (NAME.facts.json).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -121,5 +126,22 @@ describe("eighty-second audit: Twisted's late second answer to PASV while the cl
   it('at the client, the diagnosis names the 550 as the server giving up its wait, 10 s after its 227', async () => {
     const a = await analyze('a82-pasv-timeout-quit-twisted-python');
     expect(flat(transfer(a, '1.1').diagnosis!.summary)).toContain('The server gave up waiting for the connection: it said, unasked, 550 Requested action not taken: internal server error (frame 24, 10 s after its 227)');
+  });
+});
+
+describe('eighty-second audit: curl against a server without REST', () => {
+  const name = 'a82-range-resume-twisted-curl';
+  it('curl -r 0-9999 (no REST): aborted by the client (its ABOR, 426), not a failure of the server or the network', async () => {
+    expect(facts(name).client.saved).toBe('a82-first10k.bin 10000 bytes; a82-resume.bin 4000 bytes');
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([['1.1', 'aborted', 'aborted', null], ['2.1', 'unused', 'server-refused', null]]);
+    expect([transfer(a, '1.1').abortFrame, transfer(a, '1.1').reply?.code, transfer(a, '1.1').reply?.frame]).toEqual([60, 426, 72]);
+  });
+  it("curl -C -: REST 4000 answered 502: the server cannot resume, and the advice is the whole file, not PASV for EPSV (before: 'e.g. PASV instead of EPSV')", async () => {
+    expect(ftpRows(name, '2').slice(-2)).toEqual([[98, 'REST'], [99, '502']]);
+    const d = transfer(await analyze(name), '2.1').diagnosis!;
+    expect(d.summary).toContain("502 Command 'REST' not implemented at frame 99: the server does not implement REST: it cannot start a transfer at an offset (no resume)");
+    expect(d.advice).toBe('The server cannot resume a transfer (it has no REST): transfer the whole file from its start on the client (a download: remove the partial local copy or do not resume, e.g. curl without -C, lftp get without -c; an upload: STOR it whole).');
+    expect(d.advice).not.toContain('EPSV');
   });
 });

@@ -964,8 +964,18 @@ const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code ===
  * not allowed in ASCII mode" and 451 "Append/Restart not permitted", pure-ftpd 503 "ASCII resume is
  * unsafe"): the file is there, the server will not start at an offset or append to it.
  */
-type Resumed = { restart: boolean; append: boolean; ascii: boolean };
-const RESUME_REFUSED: Array<{ text: RegExp; when: (x: Resumed) => boolean; meaning: string; advice: string }> = [
+type Resumed = { restart: boolean; append: boolean; ascii: boolean; restCommand: boolean };
+const RESUME_REFUSED: Array<{ text: RegExp; when: (x: Resumed) => boolean; codes?: number[]; meaning: string; advice: string }> = [
+  {
+    // REST itself not understood or not implemented (Twisted: "502 Command 'REST' not implemented"):
+    // the server has no restart at all, whatever the mode; nothing to switch on the client but resuming.
+    text: /[\s\S]*/,
+    codes: [500, 502],
+    when: (x) => x.restCommand,
+    meaning: 'the server does not implement REST: it cannot start a transfer at an offset (no resume)',
+    advice:
+      'The server cannot resume a transfer (it has no REST): transfer the whole file from its start on the client (a download: remove the partial local copy or do not resume, e.g. curl without -C, lftp get without -c; an upload: STOR it whole).',
+  },
   {
     text: /ascii/i,
     when: (x) => x.restart && x.ascii,
@@ -989,10 +999,11 @@ function resumed(t: Transfer | undefined, cmd: Command | undefined): Resumed {
     // A REST refused before any transfer command: the model holds no TYPE for the unused transfer,
     // and the refusal's own words (it must name ASCII) say which mode it was refused in.
     ascii: t?.type === 'A' || (cmd?.command === 'REST' && t?.request === null),
+    restCommand: cmd?.command === 'REST',
   };
 }
 const resumeRefused = (r: Reply, x: Resumed): (typeof RESUME_REFUSED)[number] | undefined =>
-  r.code >= 400 ? RESUME_REFUSED.find((e) => e.when(x) && e.text.test(r.text)) : undefined;
+  r.code >= 400 ? RESUME_REFUSED.find((e) => (e.codes === undefined || e.codes.includes(r.code)) && e.when(x) && e.text.test(r.text)) : undefined;
 /** What a refusing reply means, its own text first (a 550's reason, a refused resume's). */
 const refusalMeaning = (r: Reply, x?: Resumed): string =>
   (x && resumeRefused(r, x)?.meaning) ?? file550(r)?.meaning ?? timeLimitWords(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
