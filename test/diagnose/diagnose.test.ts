@@ -630,6 +630,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a82-abor-twisted-python', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'a82-abor-stor-twisted-python', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'a82-range-resume-twisted-curl', causes: { '1.1': 'aborted', '2.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a82-ipv6-twisted-lftp-curl', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },

@@ -21,6 +21,11 @@
  *   not implemented"; the diagnosis (server-refused) advised "switch the client to another (e.g. PASV
  *   instead of EPSV)"; it now says the server cannot resume: transfer the whole file (transfer.ts
  *   RESUME_REFUSED, a REST answered 500/502).
+ * - a82-ipv6-twisted-lftp-curl: over IPv6 Twisted 22.4 has neither EPSV nor EPRT (502 to each, in
+ *   sessions lftp reconnected between). Each diagnosis advised the other one ("use active mode
+ *   (EPRT)" after the EPSV, "use passive mode (EPSV)" after the EPRT) that the capture shows refused
+ *   too; the advice now says no data connection can be opened over IPv6 with this server (transfer.ts
+ *   serverLacked, an index of what each server lacks, built once per capture).
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes the recorder's (NAME.facts.json).
  */
@@ -143,5 +148,29 @@ describe('eighty-second audit: curl against a server without REST', () => {
     expect(d.summary).toContain("502 Command 'REST' not implemented at frame 99: the server does not implement REST: it cannot start a transfer at an offset (no resume)");
     expect(d.advice).toBe('The server cannot resume a transfer (it has no REST): transfer the whole file from its start on the client (a download: remove the partial local copy or do not resume, e.g. curl without -C, lftp get without -c; an upload: STOR it whole).');
     expect(d.advice).not.toContain('EPSV');
+  });
+});
+
+describe('eighty-second audit: Twisted over IPv6, which has neither EPSV nor EPRT', () => {
+  const name = 'a82-ipv6-twisted-lftp-curl';
+  it('three sessions (lftp EPSV, lftp EPRT after reconnecting, curl EPSV), each refused with 502: failed, server-refused, and no advice names the other refused command as the way out', async () => {
+    expect(facts(name).family).toBe('ipv6');
+    expect(facts(name).client.got_file).toBe('lftp no, curl no');
+    const announcing = (stream: string): Array<[number, string]> => ftpRows(name, stream).filter(([, x]) => /^(EPSV|EPRT|PASV|PORT|5\d\d)$/.test(x));
+    expect(announcing('0')).toEqual([[23, 'EPSV'], [24, '502']]);
+    expect(announcing('1')).toEqual([[44, 'EPRT'], [45, '502']]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'server-refused', '2.1 REST null failed'],
+      ['2.1', 'failed', 'server-refused', '3.1 REST null failed'],
+      ['3.1', 'failed', 'server-refused', null],
+    ]);
+    const neither = (cmd: string, other: string): string =>
+      `The server implements neither ${cmd} nor ${other}: over IPv6 no data connection can be opened with it (PASV and PORT carry only IPv4 addresses). Reach it over IPv4 (PASV or PORT), or use a server that implements EPSV and EPRT (RFC 2428).`;
+    expect(a.sessions.map((s) => s.transfers[0].diagnosis!.advice)).toEqual([neither('EPSV', 'EPRT'), neither('EPRT', 'EPSV'), neither('EPSV', 'EPRT')]);
+    expect(transfer(a, '1.1').diagnosis!.summary).toContain("502 Command 'EPSV' not implemented at frame 24: the server does not implement EPSV, nor EPRT (502, frame 45): over IPv6 it opens no data connection");
+    expect(transfer(a, '1.1').diagnosis!.evidence).toEqual([23, 24, 45]);
+    const [diagnose] = await outputs(name, 'diagnose');
+    expect(flat(diagnose)).not.toMatch(/use active mode \(EPRT\)|use passive mode \(EPSV\)/);
   });
 });
