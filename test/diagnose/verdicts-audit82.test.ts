@@ -140,12 +140,12 @@ describe('eighty-second audit: curl against a server without REST', () => {
     expect(facts(name).client.saved).toBe('a82-first10k.bin 10000 bytes; a82-resume.bin 4000 bytes');
     const a = await analyze(name);
     expect(verdicts(a)).toEqual([['1.1', 'aborted', 'aborted', null], ['2.1', 'unused', 'server-refused', null]]);
-    expect([transfer(a, '1.1').abortFrame, transfer(a, '1.1').reply?.code, transfer(a, '1.1').reply?.frame]).toEqual([60, 426, 72]);
+    expect([transfer(a, '1.1').abortFrame, transfer(a, '1.1').reply?.code, transfer(a, '1.1').reply?.frame]).toEqual([69, 426, 71]);
   });
   it("curl -C -: REST 4000 answered 502: the server cannot resume, and the advice is the whole file, not PASV for EPSV (before: 'e.g. PASV instead of EPSV')", async () => {
-    expect(ftpRows(name, '2').slice(-2)).toEqual([[98, 'REST'], [99, '502']]);
+    expect(ftpRows(name, '2').slice(-2)).toEqual([[97, 'REST'], [98, '502']]);
     const d = transfer(await analyze(name), '2.1').diagnosis!;
-    expect(d.summary).toContain("502 Command 'REST' not implemented at frame 99: the server does not implement REST: it cannot start a transfer at an offset (no resume)");
+    expect(d.summary).toContain("502 Command 'REST' not implemented at frame 98: the server does not implement REST: it cannot start a transfer at an offset (no resume)");
     expect(d.advice).toBe('The server cannot resume a transfer (it has no REST): transfer the whole file from its start on the client (a download: remove the partial local copy or do not resume, e.g. curl without -C, lftp get without -c; an upload: STOR it whole).');
     expect(d.advice).not.toContain('EPSV');
   });
