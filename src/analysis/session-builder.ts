@@ -310,6 +310,8 @@ export class SessionBuilder {
    * its data ends: 221, then 226, then the close). The next reply, when nothing else waits, is its.
    */
   private quitBeforeFinal: Command | null = null;
+  /** The QUIT that the last reply answered, when that reply was no 221 and nothing else waited (unaskedBeforeQuit). */
+  private quitOtherReply: Command | null = null;
   /** Transfers with a request and no final reply yet (ABOR and 426 apply to these). */
   private readonly running: Transfer[] = [];
   /** Announcements no command has used yet, oldest first (bounded: the oldest are forgotten). */
@@ -740,6 +742,12 @@ export class SessionBuilder {
     }
     const quitted = this.quitBeforeFinal;
     this.quitBeforeFinal = null;
+    const quitOther = this.quitOtherReply;
+    this.quitOtherReply = null;
+    if (quitOther !== null && !head && this.untracked === 0 && reply.code === 221) {
+      this.unaskedBeforeQuit(quitOther, reply);
+      return;
+    }
     if (quitted !== null && !head && this.untracked === 0 && reply.code >= 200 && reply.code !== 221) {
       quitted.reply = reply;
       this.applyReply(quitted, reply);
@@ -807,6 +815,24 @@ export class SessionBuilder {
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);
+    if (head.command === 'QUIT' && reply.code !== 221 && this.pending.length === 0) this.quitOtherReply = head;
+  }
+
+  /**
+   * A 221 with nothing waiting, right after a reply other than 221 took the one waiting QUIT: two
+   * final replies for one command, so one of them answered nothing, and 221 is QUIT's (RFC 959).
+   * The line before it was the server's own, sent unasked as the QUIT arrived: a second answer to a
+   * command it had already answered (Twisted's "550 ... internal server error" when its wait for a
+   * passive data connection ends, 10 s after its 227, while it held the client's QUIT unread).
+   */
+  private unaskedBeforeQuit(quit: Command, reply: Reply): void {
+    const s = this.session;
+    const earlier = quit.reply!;
+    quit.reply = reply;
+    this.applyReply(quit, reply);
+    if (s.commands.length >= this.options.maxCommands) return;
+    const at = s.commands.lastIndexOf(quit);
+    s.commands.splice(at + 1, 0, { frame: earlier.frame, time: earlier.time, command: null, arg: '', reply: earlier, preliminary: NO_PRELIMINARY });
   }
 
   /**

@@ -241,6 +241,17 @@ function nothingMissing(t: Transfer): boolean {
 }
 
 /**
+ * An upload whose client, the data's sender, closed the data connection (FIN) after its own ABOR:
+ * the ABOR came first, so that FIN says where the client chose to stop, not that the file was sent.
+ */
+function closedAfterOwnAbort(t: Transfer): boolean {
+  const c = t.connection;
+  if (c === null || t.abortFrame === null || senderOf(t) !== 'client') return false;
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client');
+  return fin !== undefined && fin.frame > t.abortFrame;
+}
+
+/**
  * Every byte of the size the session stated arrived (the file's size, or from REST to its end):
  * whole without the sender's FIN, which the capture may have missed.
  */
@@ -388,6 +399,11 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
     // success reply, then "225" to the ABOR (RFC 959: no transfer in progress), says the ABOR found
     // the transfer already done.
     if (!success || !(dataWhole(t) || countedWhole(t) || (c === null && abortFoundNothing(t, s)))) return 'aborted';
+    // An upload's client that sent ABOR and only then closed its data connection stopped sending by
+    // its own choice: its FIN marks where it stopped, not the file's end (a server that reads no
+    // command during a transfer, Twisted or vsftpd without async ABOR, answers that close with 226).
+    // Whole only by the size the session stated.
+    if (closedAfterOwnAbort(t) && !countedWhole(t)) return 'aborted';
     t.lateAbortFrame = t.abortFrame;
     t.abortFrame = null;
   }

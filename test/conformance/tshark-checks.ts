@@ -151,10 +151,15 @@ function reverseLines(t: Tally, session: Session, requests: LineRow[], responses
     previousFrame = c.frame;
   }
   const replies = repliesOf(session).map((r) => r.reply);
+  // The codes of our replies that begin in each frame: two lines of one segment may be told in
+  // another order than sent (a reply paired with its command after an unasked line that came first in
+  // the segment: a82-pasv-timeout-quit), and tshark's row shows the segment's first line.
+  const codesAt = new Map<number, Set<string>>();
+  for (const reply of replies) codesAt.set(reply.firstFrame, (codesAt.get(reply.firstFrame) ?? new Set()).add(String(reply.code)));
   replies.forEach((reply, k) => {
     const row = responseAt.get(reply.firstFrame);
-    const sharesFrame = k > 0 && replies[k - 1].frame === reply.firstFrame;
     const rowCode = row?.row['ftp.response.code'];
+    const sharesFrame = (k > 0 && replies[k - 1].frame === reply.firstFrame) || (rowCode !== undefined && rowCode !== String(reply.code) && codesAt.get(reply.firstFrame)!.has(rowCode));
     const agree = sharesFrame || (row !== undefined && (!row.ok || rowCode === String(reply.code) || (reply.code === 0 && rowCode === '')));
     t.reverse(`ftpcap reply ${reply.code}@${reply.firstFrame}`, agree, `${reply.code} ${show(reply.text)}`, row ? describeRow(row) : 'no response row');
   });

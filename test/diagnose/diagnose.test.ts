@@ -618,6 +618,19 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a79-epsv-malformed-v6-pyftpdlib-curl', causes: { '1.1': 'announce-malformed' }, evidence: () => ({ '1.1': [15, 16, 17] }) },
   { fixture: 'a79-epsv-malformed-v6-pyftpdlib-lftp', causes: { '1.1': 'announce-malformed' }, evidence: () => ({ '1.1': [32, 33, 36] }) },
   { fixture: 'a26-port-malformed-vsftpd-python', causes: { '1.1': 'announce-malformed' }, evidence: () => ({}) },
+  // Eighty-second audit: Twisted's FTP server (verdicts-audit82.test.ts checks frames against tshark).
+  { fixture: 'a82-pasv-drop-twisted-lftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a82-pasv-drop-server-side-twisted-lftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a82-epsv-drop-twisted-curl', causes: { '1.2': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a82-epsv-drop-server-side-twisted-curl', causes: { '1.2': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a82-pasv-timeout-quit-twisted-python', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a82-pasv-timeout-quit-server-side-twisted-python', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a82-port-reject-twisted-tnftp', causes: { '1.1': 'active-refused', '1.2': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a82-port-reject-server-side-twisted-tnftp', causes: { '1.1': 'active-refused', '1.2': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a82-abor-twisted-python', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'a82-abor-stor-twisted-python', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'a82-range-resume-twisted-curl', causes: { '1.1': 'aborted', '2.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a82-ipv6-twisted-lftp-curl', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
@@ -1253,6 +1266,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Eighty-second audit: Twisted with lftp and curl (PASV) and tnftp (PORT).
+  'a82-healthy-twisted-three-clients',
   // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.
   'a75-lo-healthy-vsftpd-lftp',
   'a75-lo6-any-vsftpd-lftp',

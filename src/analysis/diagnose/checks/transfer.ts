@@ -964,8 +964,18 @@ const file550 = (r: Reply): (typeof FILE_550)[number] | undefined => (r.code ===
  * not allowed in ASCII mode" and 451 "Append/Restart not permitted", pure-ftpd 503 "ASCII resume is
  * unsafe"): the file is there, the server will not start at an offset or append to it.
  */
-type Resumed = { restart: boolean; append: boolean; ascii: boolean };
-const RESUME_REFUSED: Array<{ text: RegExp; when: (x: Resumed) => boolean; meaning: string; advice: string }> = [
+type Resumed = { restart: boolean; append: boolean; ascii: boolean; restCommand: boolean };
+const RESUME_REFUSED: Array<{ text: RegExp; when: (x: Resumed) => boolean; codes?: number[]; meaning: string; advice: string }> = [
+  {
+    // REST itself not understood or not implemented (Twisted: "502 Command 'REST' not implemented"):
+    // the server has no restart at all, whatever the mode; nothing to switch on the client but resuming.
+    text: /[\s\S]*/,
+    codes: [500, 502],
+    when: (x) => x.restCommand,
+    meaning: 'the server does not implement REST: it cannot start a transfer at an offset (no resume)',
+    advice:
+      'The server cannot resume a transfer (it has no REST): transfer the whole file from its start on the client (a download: remove the partial local copy or do not resume, e.g. curl without -C, lftp get without -c; an upload: STOR it whole).',
+  },
   {
     text: /ascii/i,
     when: (x) => x.restart && x.ascii,
@@ -989,10 +999,11 @@ function resumed(t: Transfer | undefined, cmd: Command | undefined): Resumed {
     // A REST refused before any transfer command: the model holds no TYPE for the unused transfer,
     // and the refusal's own words (it must name ASCII) say which mode it was refused in.
     ascii: t?.type === 'A' || (cmd?.command === 'REST' && t?.request === null),
+    restCommand: cmd?.command === 'REST',
   };
 }
 const resumeRefused = (r: Reply, x: Resumed): (typeof RESUME_REFUSED)[number] | undefined =>
-  r.code >= 400 ? RESUME_REFUSED.find((e) => e.when(x) && e.text.test(r.text)) : undefined;
+  r.code >= 400 ? RESUME_REFUSED.find((e) => (e.codes === undefined || e.codes.includes(r.code)) && e.when(x) && e.text.test(r.text)) : undefined;
 /** What a refusing reply means, its own text first (a 550's reason, a refused resume's). */
 const refusalMeaning = (r: Reply, x?: Resumed): string =>
   (x && resumeRefused(r, x)?.meaning) ?? file550(r)?.meaning ?? timeLimitWords(r)?.meaning ?? REFUSALS[r.code] ?? 'the server refused it';
@@ -1144,7 +1155,14 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     return alt === undefined ? `active mode (${activeCmd})` : `another passive command (${alt} for ${cmd}) or active mode (${activeCmd})`;
   };
   const passiveMode = v6 ? 'passive mode (EPSV)' : 'passive mode';
-  const meaning = refusedAnnounce
+  // Over IPv6, EPSV or EPRT lacking, and the same server lacking the other one in this capture (in
+  // any session: lftp reconnects between them; Twisted 22.4 has neither): the way out the advice
+  // would name is closed too, and PASV and PORT cannot carry an IPv6 address.
+  const otherV6 = v6 && unimplemented ? ({ EPSV: 'EPRT', EPRT: 'EPSV' } as Record<string, string>)[refusedCmd] : undefined;
+  const noV6Data = otherV6 === undefined ? null : serverLacked(ctx.analysis, ctx.session, otherV6);
+  const meaning = noV6Data !== null
+    ? `the server ${lacks}, nor ${otherV6} (${noV6Data.code}, frame ${noV6Data.frame}): over IPv6 it opens no data connection`
+    : refusedAnnounce
     ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
         ? `the server ${lacks}, nor ${otherActive.command} (${otherActive.code}, frame ${otherActive.frame}): it has no active mode`
@@ -1206,6 +1224,8 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ? `Through NAT64 the server must answer EPSV: enable it, or use a server that has it. A PASV's 227 names the server's IPv4 address (${nat64.ipv4}), ` +
       "which an IPv6-only client cannot reach (only a client that keeps the control connection's address and takes the 227's port gets through), " +
       'and active mode cannot cross the translator (PORT cannot name an IPv6 client, an IPv4 server cannot use EPRT\'s IPv6 address).'
+    : noV6Data !== null
+    ? `The server implements neither ${refusedCmd} nor ${otherV6}: over IPv6 no data connection can be opened with it (PASV and PORT carry only IPv4 addresses). Reach it over IPv4 (PASV or PORT), or use a server that implements EPSV and EPRT (RFC 2428).`
     : refusedAnnounce
     ? unimplemented && t.mode === 'active'
       ? otherActive?.lacked === true
@@ -1241,7 +1261,7 @@ export function checkServerRefused(ctx: TransferContext): Diagnosis | null {
     ctx,
     'server-refused',
     details,
-    evidenceFrames(t, [went?.frame, announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame]),
+    evidenceFrames(t, [went?.frame, announced?.frame, acceptedElsewhere?.announce?.frame, passiveElsewhere?.frame, otherPassive?.frame, otherActive?.frame, noPassive?.frame, rest?.frame, noV6Data?.frame]),
     advice,
   );
 }
@@ -1335,6 +1355,30 @@ function modeOther(
     }
   }
   return best;
+}
+
+/**
+ * Per capture, once: for each server (address and port), the first reply that said it lacks an
+ * announcing command (500/502: saysLacking), by command. A scan of every session per transfer is quadratic.
+ */
+const lackedIndex = new WeakMap<object, Map<string, Map<string, { code: number; frame: number }>>>();
+function serverLacked(a: TransferContext['analysis'], s: Session, command: string): { code: number; frame: number } | null {
+  let index = lackedIndex.get(a);
+  if (index === undefined) {
+    index = new Map();
+    for (const x of a.sessions) {
+      const key = `${x.server.ip}|${x.server.port}`;
+      for (const o of x.transfers) {
+        const r = o.announce?.reply;
+        if (r === null || r === undefined || !saysLacking(r)) continue;
+        let byCommand = index.get(key);
+        if (byCommand === undefined) index.set(key, (byCommand = new Map()));
+        if (!byCommand.has(o.announce!.command)) byCommand.set(o.announce!.command, { code: r.code, frame: r.frame });
+      }
+    }
+    lackedIndex.set(a, index);
+  }
+  return index.get(`${s.server.ip}|${s.server.port}`)?.get(command) ?? null;
 }
 
 /** The active command to try instead of one the server does not implement. */
