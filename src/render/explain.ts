@@ -939,7 +939,7 @@ export function explainSteps(
         const down = teardown !== undefined && teardown.firstFrame < c.reply.frame ? teardown : undefined;
         const late = down === undefined ? '' : `, after ${sideName(s, down)} had already ${down.kind === 'fin' ? 'closed its side of the control connection (FIN' : 'reset the control connection (RST'}, frame ${down.firstFrame})`;
         if (down !== undefined) ctx.departures.push(`${sideName(s, down)} closed the control connection (frame ${down.firstFrame}) before the server's ${greeting ? 'greeting' : 'line'} (frame ${c.reply.frame}) came`);
-        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (${frameCite(s, c.reply.frame)})${late}${closing}.`, subs: [] });
       }
       continue;
     }

@@ -248,7 +248,11 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
         ? `and was told it is unreachable (ICMP type ${c.icmpErrors[0].type} code ${c.icmpErrors[0].code} from ${c.icmpErrors[0].reporter}, frame ${c.icmpErrors[0].frame})`
         : c.rst
           ? `and was reset (frame ${c.rst.frame})`
-          : `and got no answer (${c.synFrames.length} SYN${c.synFrames.length === 1 ? '' : 's'})`;
+          : c.synAckFrames.length > 0
+            ? // A SYN-ACK is an answer: what the capture lacks is the client's acknowledgement of it
+              // (tcp/connection-state.ts: `established` waits for it), not the server's.
+              `and was answered (SYN-ACK, frame ${c.synAckFrames[0]}), but no acknowledgement of that answer from the client is in the capture`
+            : `and got no answer (${c.synFrames.length} SYN${c.synFrames.length === 1 ? '' : 's'})`;
     details.push(`The client followed the advertised address: SYN from ${ep(c.client)} to ${ep(c.server)} at frame ${c.synFrame}, ${outcome}`);
   } else {
     details.push(`The client ignored the advertised address and connected to ${ep(c.server)} (frame ${c.synFrame})`);
