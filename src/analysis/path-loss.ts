@@ -17,12 +17,13 @@ export interface PathLoss {
   /** Gap bytes the receiver never acknowledged (0 at the sender's side). */
   undelivered: number;
   /**
-   * At the receiver's side (undelivered > 0), bytes the capture holds arriving there that the receiver
-   * never acknowledged: TCP hands nothing on past a hole, so a receiver that lost bytes before them
-   * keeps them unacknowledged (pmtu-blackhole-client-side-vsftpd-curl: the file's last 104 bytes
-   * arrived, its first 2,896 never did). 0 at the sender's side, where nothing shows arrival.
+   * At the receiver's side (undelivered > 0), bytes the capture holds arriving there beyond the
+   * receiver's cumulative acknowledgement: TCP acknowledges in order, so bytes that came after a hole
+   * arrived without being acknowledged so (a SACK may take them: pmtu-blackhole-client-side-vsftpd-curl,
+   * the file's last 104 bytes SACKed, its first 2,896 never arrived). 0 at the sender's side, where
+   * nothing shows arrival.
    */
-  arrivedUnacknowledged: number;
+  arrivedBeyondAck: number;
   /**
    * The sender's data came only as first fragments of IP datagrams that never completed, not one
    * segment whole (lost-fragments.ts): how many, the first one's frame. Absent otherwise.
@@ -51,14 +52,14 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
   // the sender sent, the path lost (a firewall dropping fragments), neither end nor the capture.
   const heads = c.lostFragments;
   if (!atReceiver && !atSender && heads !== undefined && sent === 0) {
-    return { sent, acknowledged: 0, undelivered: 0, arrivedUnacknowledged: 0, fragments: { datagrams: heads.toClient + heads.toServer, firstFrame: heads.firstFrame } };
+    return { sent, acknowledged: 0, undelivered: 0, arrivedBeyondAck: 0, fragments: { datagrams: heads.toClient + heads.toServer, firstFrame: heads.firstFrame } };
   }
   if (!atReceiver && !atSender) return null;
   // The path told the sender its segments were too big, and it sends them again smaller (path-MTU
   // discovery at work, a64-ipv4-fragneeded-1280-*): its bytes sent again are that, not a loss.
   if (!atReceiver && toldTooBig(c)) return null;
-  const arrivedUnacknowledged = atReceiver ? Math.max(0, unacknowledged - c.undeliveredBytes) : 0;
-  return { sent, acknowledged: Math.max(0, sent - unacknowledged), undelivered: c.undeliveredBytes, arrivedUnacknowledged };
+  const arrivedBeyondAck = atReceiver ? Math.max(0, unacknowledged - c.undeliveredBytes) : 0;
+  return { sent, acknowledged: Math.max(0, sent - unacknowledged), undelivered: c.undeliveredBytes, arrivedBeyondAck };
 }
 
 /** The data's receiver on a connection: the end that sent the fewer bytes. */

@@ -213,11 +213,11 @@ export type TransferVerdict =
       replyInGap?: { gap: number; later: { command: string | null; frame: number; closing?: true } };
       /**
        * Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the
-       * capture shows, and acknowledged; `arrivedUnacknowledged`, in a capture at the receiver's side,
-       * bytes it holds arriving there that the receiver never acknowledged (held past the lost ones),
-       * absent when none.
+       * capture shows, and acknowledged (in order: cumulatively); `arrivedBeyondAck`, in a capture at
+       * the receiver's side, bytes it holds arriving there beyond that acknowledgement (after the lost
+       * ones), absent when none.
        */
-      lost?: { sent: number; acknowledged: number; arrivedUnacknowledged?: number };
+      lost?: { sent: number; acknowledged: number; arrivedBeyondAck?: number };
       /**
        * Present when the capture ended while the sender was not sending, every byte acknowledged and
        * the receiver's window open, in a transfer whose data had never paused before

@@ -1301,7 +1301,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // A final reply in bytes the capture lost, which the client had before its next command: the
       // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
       const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
-      const arrived = loss !== null && loss.arrivedUnacknowledged > 0 ? { arrivedUnacknowledged: loss.arrivedUnacknowledged } : {};
+      const arrived = loss !== null && loss.arrivedBeyondAck > 0 ? { arrivedBeyondAck: loss.arrivedBeyondAck } : {};
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged, ...arrived } } : {};
       const given = notFollowed(t, s, sessions);
       if (given !== null) {

@@ -73,8 +73,10 @@ export function verdictLabel(v: TransferVerdict): string {
       if (v.why === 'end-not-captured') return 'not known (end not captured)';
       if (v.why === 'split-not-captured') return 'not known (split, part not captured)';
       if (v.lost) {
-        const arrived = v.lost.arrivedUnacknowledged !== undefined ? `, ${n(v.lost.arrivedUnacknowledged)} more arrived unacknowledged` : '';
-        return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received${arrived}`;
+        if (v.lost.arrivedBeyondAck !== undefined) {
+          return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received in order, ${n(v.lost.arrivedBeyondAck)} more arrived`;
+        }
+        return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
       }
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
@@ -327,9 +329,9 @@ export function verdictSentence(t: Transfer): string {
         return (
           `incomplete: the ${receiver} acknowledged ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent` +
           `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, ` +
-          (v.lost.arrivedUnacknowledged !== undefined
-            ? `${n(v.lost.sent - v.lost.acknowledged - v.lost.arrivedUnacknowledged)} of the rest lost on the path and ${n(v.lost.arrivedUnacknowledged)} arrived ` +
-              `but never acknowledged (TCP hands nothing on past bytes still missing), when `
+          (v.lost.arrivedBeyondAck !== undefined
+            ? `${n(v.lost.sent - v.lost.acknowledged - v.lost.arrivedBeyondAck)} of the rest lost on the path, and ${n(v.lost.arrivedBeyondAck)} more arrived ` +
+              'but not in order (TCP acknowledges in order, and hands nothing on past bytes still missing), when '
             : 'the rest lost on the path, when ') +
           `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );

@@ -9,8 +9,9 @@
  * connection line "RST from the client" beside "aborted by the network".
  *
  * pmtu-blackhole-client-side-vsftpd-curl: the router drops the server's full-sized segments; the
- * file's last 104 bytes (a short segment) arrive at the client, after a hole of 2,896 it never
- * acknowledges. The table read "0/3,000 received" and the verdict "the rest lost on the path".
+ * file's last 104 bytes (a short segment) arrive at the client, after a hole of 2,896: its ACKs stay
+ * at 0, its SACKs (frames 29, 31, 33: tshark tcp.options.sack_le/re 2897-3001) take the 104. The table
+ * read "0/3,000 received" and the verdict "the rest lost on the path", as if none had arrived.
  *
  * cut-midtransfer-vsftpd-curl: the recorder counted 393,592 data bytes, every captured copy; one
  * segment of 376 bytes is in the capture twice: the file's bytes in it are 393,216.
@@ -27,7 +28,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPassiveAddressMismatch } from '../../src/analysis/diagnose/checks/address.js';
+import { checkActiveAddressMismatch, checkPassiveAddressMismatch } from '../../src/analysis/diagnose/checks/address.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { analyze, facts, flat, outputs, path, transfer, tsv } from './audit-fixtures.js';
@@ -94,7 +95,7 @@ describe('review 81: a sender-side count after a reset where no loss is provable
 describe('review 81: bytes that arrived past a hole are not "0 received"', () => {
   const name = 'pmtu-blackhole-client-side-vsftpd-curl';
 
-  it('tshark: the file\'s last 104 bytes (from offset 2,896) arrived at the client (frame 28); its ACKs never left 0', () => {
+  it('tshark: the file\'s last 104 bytes (from offset 2,896) arrived at the client (frame 28); its cumulative ACKs never left 0', () => {
     const r = rows(name, '50041');
     const isn = r.find((x) => flags(x) === 0x12)!['tcp.seq_raw'];
     const data = r.filter((x) => x['ip.src'] === '198.51.100.20' && Number(x['tcp.len']) > 0);
@@ -105,16 +106,17 @@ describe('review 81: bytes that arrived past a hole are not "0 received"', () =>
 
   it('the verdict keeps the 104 bytes that arrived apart from the 2,896 lost', async () => {
     const v = transfer(await analyze(name), '1.1').verdict;
-    expect(v).toMatchObject({ kind: 'incomplete', bytes: 104, expected: 3000, lost: { sent: 3000, acknowledged: 0, arrivedUnacknowledged: 104 } });
+    expect(v).toMatchObject({ kind: 'incomplete', bytes: 104, expected: 3000, lost: { sent: 3000, acknowledged: 0, arrivedBeyondAck: 104 } });
     const [summary, transfers] = await outputs(name, 'summary', 'transfers');
-    expect(summary).toContain('incomplete, 0/3,000 received, 104 more arrived unacknowledged');
-    expect(transfers).toContain('2,896 of the rest lost on the path and 104 arrived but never acknowledged');
+    expect(summary).toContain('incomplete, 0/3,000 received in order, 104 more arrived');
+    expect(transfers).toContain('2,896 of the rest lost on the path, and 104 more arrived but not in order');
+    expect(transfers).not.toMatch(/never acknowledged \(TCP|0\/3,000 received(?! in order)/);
     expect(transfers).not.toContain('(3,000 announced), the rest lost on the path');
   });
 
   it('at the sender\'s side nothing shows arrival: the server-side capture has no such count', async () => {
     const v = transfer(await analyze('pmtu-blackhole-server-side-vsftpd-curl'), '1.1').verdict;
-    if ('lost' in v && v.lost !== undefined) expect(v.lost).not.toHaveProperty('arrivedUnacknowledged');
+    if ('lost' in v && v.lost !== undefined) expect(v.lost).not.toHaveProperty('arrivedBeyondAck');
   });
 });
 
@@ -188,5 +190,29 @@ describe('review 81: a SYN the server answered is not "no answer"', () => {
     expect(d).not.toBeNull();
     expect(d!.summary).toContain(`and was answered (SYN-ACK, frame ${c.synFrames[0] + 1}), but no acknowledgement of that answer from the client is in the capture`);
     expect(d!.summary).not.toMatch(/no answer/);
+  });
+});
+
+describe('review 81: the active address check words what answered the server\'s SYN', () => {
+  const name = 'a61-double-nat-inner-helper-vsftpd-tnftp-server-side';
+
+  it('the closest fixture: nothing answered the server\'s SYN (frame 36): "never answered"', async () => {
+    const t = transfer(await analyze(name), '1.1');
+    expect([t.connection!.synAckFrames, t.connection!.rst, t.connection!.icmpErrors]).toEqual([[], null, []]);
+    expect(t.diagnosis?.summary).toContain("The server's SYN to 203.0.113.2:52005 (frame 36) was never answered");
+  });
+
+  it('a SYN-ACK, or a reset, is no "never answered"', async () => {
+    const a = await analyze(name);
+    const s = a.sessions[0];
+    const t = transfer(a, '1.1');
+    const c = t.connection!;
+    const run = (conn: typeof c) => checkActiveAddressMismatch({ analysis: a, session: s, transfer: { ...t, connection: conn }, vantage: s.vantage! })!.summary;
+    const answered = run({ ...c, synAckFrames: [37] });
+    expect(answered).toContain("The server's SYN to 203.0.113.2:52005 (frame 36) was answered (SYN-ACK, frame 37), but no acknowledgement of that answer from the server is in the capture");
+    expect(answered).not.toContain('never answered');
+    const reset = run({ ...c, rst: { frame: 37, by: 'client' } });
+    expect(reset).toContain('(frame 36) was refused with a reset (frame 37)');
+    expect(reset).not.toContain('never answered');
   });
 });
