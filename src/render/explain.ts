@@ -6,7 +6,7 @@
  * cites its frames; where the capture departs from the textbook it says so, and failures are
  * told with the diagnosis the analysis already made. Model in, string out.
  */
-import type { Analysis, Command, Diagnosis, Session, Transfer } from '../analysis/model.js';
+import type { Analysis, Command, Diagnosis, RstSeen, Session, Transfer } from '../analysis/model.js';
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
@@ -198,11 +198,12 @@ function handshakeText(events: LadderEvent[]): string {
 }
 
 /**
- * How a connection ended: FINs and the last ACK, or a reset. A FIN sent again by the side that
- * closed first is its retransmission, not the other side's answer. `rstTold`: the reset was already
- * told (it answered the SYN), so it is not told twice.
+ * How a connection ended: FINs and the last ACK, or a reset, in frame order. A FIN sent again by the
+ * side that closed first is its retransmission, not the other side's answer. `rstTold`: the reset was
+ * already told (it answered the SYN), so it is not told twice. `forged`: the connection's reset is a
+ * device's in one end's name (RstSeen.forged, the model's reading), not that end's.
  */
-function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it', rstTold = false): string {
+function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it', rstTold = false, forged: RstSeen | null = null): string {
   const firstFin = events.findIndex((e) => e.kind === 'fin');
   const rst = events.find((e) => e.kind === 'rst');
   const parts: string[] = [];
@@ -218,7 +219,15 @@ function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, no
       parts.push(`${who(e)} ${verb}: ${e.kind === 'fin' ? 'FIN' : 'ACK'} (frame ${e.firstFrame})`);
     }
   }
-  if (rst !== undefined && !rstTold) parts.push(`${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`);
+  if (rst !== undefined && !rstTold) {
+    const told =
+      forged?.forged === true && forged.frame === rst.firstFrame
+        ? `a device between the hosts resets ${noun} in ${who(rst)}'s name: RST (frame ${rst.firstFrame}), not sent by ${who(rst)}`
+        : `${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`;
+    // Told where it came: a reset before the FINs first.
+    if (firstFin >= 0 && rst.firstFrame < events[firstFin].firstFrame) parts.unshift(told);
+    else parts.push(told);
+  }
   return parts.join('; ');
 }
 
@@ -452,7 +461,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     // With none of its packets kept (a session cut by the trace's bound), the model's last data frame places it.
     out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.lastData?.frame ?? c.establishedFrame ?? Infinity, text: d });
   }
-  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold);
+  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold, c.rst);
   // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.
   const drained = t.verdict.kind === 'completed' ? t.verdict.resetDrained : undefined;
   const after = drained
@@ -1019,7 +1028,7 @@ export function explainSteps(
   }
 
   const quit = s.commands.find((c) => c.command === 'QUIT');
-  const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
+  const down = teardownText(cev, (e) => sideName(s, e), 'the control connection', false, s.controlConnection.rst);
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
   // The server may have closed before the client's QUIT (an idle or data timeout): say so in order.

@@ -76,6 +76,14 @@ describe('review 81: a sender-side count after a reset where no loss is provable
     expect(transfers).not.toContain('RST from the client at frame 99');
   });
 
+  it("explain tells the device's reset first, in the client's name, then the client's FINs (frames 106-198, TTL 63)", async () => {
+    const [explain] = await outputs(name, 'explain');
+    expect(explain).toContain(
+      "A device between the hosts resets the data connection in the client's name: RST (frame 99), not sent by the client; the client closes the data connection: FIN (frame 106)",
+    );
+    expect(explain).not.toContain('the client resets the data connection: RST (frame 99)');
+  });
+
   it("the client-side capture of the same run counts what arrived (56,472): no sender's count there", async () => {
     const a = await analyze('a58-retr-rst-vsftpd-lftp');
     const v = transfer(a, '1.1').verdict;
