@@ -481,7 +481,13 @@ export function verdictSentence(t: Transfer): string {
       if (v.sentAtReset !== undefined) {
         const r = v.sentAtReset;
         return (
-          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ${n(r.sent)}${v.expected !== null ? ` of ${n(v.expected)}` : ''} bytes sent${reply}; ` +
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ${n(r.sent)}` +
+          (v.expected === null
+            ? `${v.about !== undefined ? aboutWords(v.about) : ' bytes'} sent`
+            : r.sent > v.expected
+              ? ` bytes sent (${n(v.expected)} announced)`
+              : ` of ${n(v.expected)} bytes sent`) +
+          `${reply}; ` +
           `the ${t.fxp !== undefined && dataReceiverOf(t) === 'client' ? 'other server' : dataReceiverOf(t)} had acknowledged ${n(r.acknowledged)} of them when the reset came (frame ${r.reset}).`
         );
       }
