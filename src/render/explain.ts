@@ -429,7 +429,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       ? c.rst
         ? // The reset ends what the capture's reading of the connection holds: acknowledgements after it are not counted.
           `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent when the reset came (frame ${c.rst.frame}).`
-        : `; ${receiverWord} never acknowledged ${unacked} of the bytes sent.`
+        : c.undeliveredBytes > 0
+          ? // Bytes after a hole may be acknowledged selectively (SACK): the cumulative acknowledgement is what never covered them.
+            `; ${receiverWord}'s acknowledgements, in order, never covered ${unacked} of the bytes sent.`
+          : `; ${receiverWord} never acknowledged ${unacked} of the bytes sent.`
       : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {

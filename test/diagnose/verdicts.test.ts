@@ -693,7 +693,7 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
       expect(flat(out)).not.toMatch(/missing from the capture|each segment acknowledged|when the capture ended/);
     }
     expect(flat(transfersOut.stdout)).toContain('2896 bytes lost on the path (never acknowledged by the receiver)');
-    expect(flat(explain.stdout)).toContain('104 bytes flow server → client (frame 28); the client never acknowledged 3000 of the bytes sent. 2896 bytes sent before them never reached the client');
+    expect(flat(explain.stdout)).toContain("104 bytes flow server → client (frame 28); the client's acknowledgements, in order, never covered 3000 of the bytes sent. 2896 bytes sent before them never reached the client");
     // Review 81: the 104 bytes that arrived (SACKed) are not among those lost.
     expect(flat(explain.stdout)).toContain(
       'incomplete: the client acknowledged 0 of the 3,000 bytes sent (3,000 announced), 2,896 of the rest lost on the path, and 104 more arrived but not in order (TCP acknowledges in order, and hands nothing on past bytes still missing), when the control connection closed, with no final reply',
