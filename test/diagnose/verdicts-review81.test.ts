@@ -29,6 +29,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkActiveAddressMismatch, checkPassiveAddressMismatch } from '../../src/analysis/diagnose/checks/address.js';
+import type { TransferCheck } from '../../src/analysis/diagnose/types.js';
+import type { DataConnection } from '../../src/analysis/model.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { analyze, facts, flat, outputs, path, transfer, tsv } from './audit-fixtures.js';
@@ -178,6 +180,15 @@ describe('review 81: a late greeting from a server that looks nothing up', () =>
   });
 });
 
+/** A check's summary of transfer 1.1 of the fixture, its data connection replaced by another (a SYN answered, a reset). */
+async function withConnection(name: string, check: TransferCheck): Promise<{ c: DataConnection; run: (conn: DataConnection) => string }> {
+  const a = await analyze(name);
+  const s = a.sessions[0];
+  const t = transfer(a, '1.1');
+  const run = (conn: DataConnection): string => check({ analysis: a, session: s, transfer: { ...t, connection: conn }, vantage: s.vantage! })!.summary;
+  return { c: t.connection!, run };
+}
+
 describe('review 81: a SYN the server answered is not "no answer"', () => {
   const name = 'dnat-nohelper-client-side-vsftpd-lftp';
 
@@ -189,15 +200,10 @@ describe('review 81: a SYN the server answered is not "no answer"', () => {
   });
 
   it('the same connection with a SYN-ACK reads "answered", never "no answer"', async () => {
-    const a = await analyze(name);
-    const s = a.sessions[0];
-    const t = transfer(a, '1.1');
-    const c = t.connection!;
-    const answered = { ...t, connection: { ...c, synAckFrames: [c.synFrames[0] + 1] } };
-    const d = checkPassiveAddressMismatch({ analysis: a, session: s, transfer: answered, vantage: s.vantage! });
-    expect(d).not.toBeNull();
-    expect(d!.summary).toContain(`and was answered (SYN-ACK, frame ${c.synFrames[0] + 1}), but no acknowledgement of that answer from the client is in the capture`);
-    expect(d!.summary).not.toMatch(/no answer/);
+    const { run, c } = await withConnection(name, checkPassiveAddressMismatch);
+    const answered = run({ ...c, synAckFrames: [c.synFrames[0] + 1] });
+    expect(answered).toContain(`and was answered (SYN-ACK, frame ${c.synFrames[0] + 1}), but no acknowledgement of that answer from the client is in the capture`);
+    expect(answered).not.toMatch(/no answer/);
   });
 });
 
@@ -211,11 +217,7 @@ describe('review 81: the active address check words what answered the server\'s 
   });
 
   it('a SYN-ACK, or a reset, is no "never answered"', async () => {
-    const a = await analyze(name);
-    const s = a.sessions[0];
-    const t = transfer(a, '1.1');
-    const c = t.connection!;
-    const run = (conn: typeof c) => checkActiveAddressMismatch({ analysis: a, session: s, transfer: { ...t, connection: conn }, vantage: s.vantage! })!.summary;
+    const { run, c } = await withConnection(name, checkActiveAddressMismatch);
     const answered = run({ ...c, synAckFrames: [37] });
     expect(answered).toContain("The server's SYN to 203.0.113.2:52005 (frame 36) was answered (SYN-ACK, frame 37), but no acknowledgement of that answer from the server is in the capture");
     expect(answered).not.toContain('never answered');
