@@ -3,7 +3,7 @@
  * STOU), the server sends downloads and listings. Null when no command said (a transfer inferred
  * while TLS hid the commands, or a data connection no command used).
  */
-import type { Transfer } from './model.js';
+import type { DataConnection, Transfer } from './model.js';
 
 type Side = 'client' | 'server';
 
@@ -30,6 +30,15 @@ export function dataSenderOf(t: Transfer): Side | null {
 export function dataReceiverOf(t: Transfer): Side {
   const sender = dataSenderOf(t);
   return sender === null ? dataReceiver(t.direction) : sender === 'server' ? 'client' : 'server';
+}
+
+/**
+ * What `receiver` had not acknowledged of the bytes sent to it on a data connection
+ * (DataConnection.unacknowledged by side): the data's own count, not the two-way total, in which the
+ * other way's few bytes (a TLS close_notify, MODE Z's replies) would count as the data's.
+ */
+export function unacknowledgedTo(c: DataConnection, receiver: Side): number {
+  return receiver === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
 }
 
 /** The other side of dataSender, with its default: without a command, data is taken to go to the client. */

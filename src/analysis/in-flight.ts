@@ -17,7 +17,7 @@
  * still be sent again.
  */
 import { saysLacking } from '../ftp/commands.js';
-import { dataReceiver, dataSender, dataSenderOf } from './data-sender.js';
+import { dataReceiver, dataSender, dataSenderOf, unacknowledgedTo } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
@@ -147,12 +147,13 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
   const c = t.connection;
   if (c === null || !c.established || c.midstream || c.rst !== null) return null;
   // Bytes the path lost (sent again, never acknowledged: path-loss.ts) were missed, however recent.
-  if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
+  const unacknowledged = unacknowledgedTo(c, dataReceiver(t.direction));
+  if ((unacknowledged > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
   if (fins.length === 0) return dataMoving(c, captureEnd);
   // The receiver closed first, holding every stated byte, each acknowledged (a client whose own
   // timeout ended its wait for the sender's FIN): that FIN and the final reply may still come.
-  const whole = fins[0].by !== dataSender(t.direction) && carriesExpected(t) && c.unacknowledgedBytes === 0 && c.undeliveredBytes === 0;
+  const whole = fins[0].by !== dataSender(t.direction) && carriesExpected(t) && unacknowledged === 0 && c.undeliveredBytes === 0;
   if (fins[0].by !== dataSender(t.direction) && !whole) return null;
   const last = fins[fins.length - 1];
   return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: last.frame } : null;
@@ -193,11 +194,12 @@ function arriving(t: Transfer, s: Session, captureEnd: number): InFlight | null 
   // stopped taking the data (a client's own time limit, its user, its exit), so nothing more of it
   // was on its way to that receiver, however recent its last byte (verdict.ts receiverGaveUpAfterReply).
   const expected = expectedBytes(t);
-  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
+  const unacknowledged = unacknowledgedTo(c, sender === 'server' ? 'client' : 'server');
+  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - unacknowledged;
   if (expected !== null && acknowledged < expected && c.handshake.some((e) => e.type === 'fin' && e.by !== sender)) return null;
   // Sent and not yet acknowledged, its connection's last packet (the data, or its repeats) less than
   // a retransmission timeout before the end: the receiver's acknowledgement was still to come.
-  if ((c.unacknowledgedBytes > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
+  if ((unacknowledged > 0 || c.undeliveredBytes > 0) && captureEnd - c.end < IN_FLIGHT_SECONDS) return at;
   if (c.handshake.some((e) => e.type === 'fin' && e.by === sender)) return null;
   // Every stated byte in (TYPE A: the file's text form, sender-stopped.ts carriesExpected): whole, only its FIN to come.
   if (carriesExpected(t)) return null;
@@ -222,7 +224,7 @@ export function receiverResetWhole(t: Transfer): boolean {
   if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
   // Every byte acknowledged: by the receiver's ACKs, or by its reset's own (an RST with ACK carries rcv_nxt).
-  return c.undeliveredBytes === 0 && (c.unacknowledgedBytes === 0 || c.rst.acksAll === true);
+  return c.undeliveredBytes === 0 && (unacknowledgedTo(c, dataReceiver(t.direction)) === 0 || c.rst.acksAll === true);
 }
 
 /** The data's sender closed the data connection (FIN) before its reset, whoever sent that. */

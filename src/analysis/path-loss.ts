@@ -5,8 +5,9 @@
  * its window open, never acknowledged (a capture at the sender's side). Lost on the path, not by the
  * capture and not by a slow reader.
  */
-import type { DataConnection, Vantage } from './model.js';
+import type { DataConnection, Transfer, Vantage } from './model.js';
 import { canSeeArrivalAt } from './diagnose/vantage.js';
+import { dataReceiverOf } from './data-sender.js';
 
 export interface PathLoss {
   /** The sender's bytes as far as the capture shows them (captured, plus gaps). */
@@ -15,6 +16,14 @@ export interface PathLoss {
   acknowledged: number;
   /** Gap bytes the receiver never acknowledged (0 at the sender's side). */
   undelivered: number;
+  /**
+   * At the receiver's side (undelivered > 0), bytes the capture holds arriving there beyond the
+   * receiver's cumulative acknowledgement: TCP acknowledges in order, so bytes that came after a hole
+   * arrived without being acknowledged so (a SACK may take them: pmtu-blackhole-client-side-vsftpd-curl,
+   * the file's last 104 bytes SACKed, its first 2,896 never arrived). 0 at the sender's side, where
+   * nothing shows arrival.
+   */
+  arrivedBeyondAck: number;
   /**
    * The sender's data came only as first fragments of IP datagrams that never completed, not one
    * segment whole (lost-fragments.ts): how many, the first one's frame. Absent otherwise.
@@ -33,21 +42,34 @@ const MIN_RETRANSMISSIONS = 2;
 export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!c) return null;
   if (receiverClosedAndReset(c)) return null;
+  // The data receiver's own count: a close_notify or a command's bytes the other way are not the data.
+  const unacknowledged = receiverUnacknowledged(c);
   const atReceiver = c.undeliveredBytes > 0;
   const atSender =
-    c.unacknowledgedBytes >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
+    unacknowledged >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
   // Nothing of the data came whole, only the heads of datagrams whose other fragments never did:
   // the sender sent, the path lost (a firewall dropping fragments), neither end nor the capture.
   const heads = c.lostFragments;
   if (!atReceiver && !atSender && heads !== undefined && sent === 0) {
-    return { sent, acknowledged: 0, undelivered: 0, fragments: { datagrams: heads.toClient + heads.toServer, firstFrame: heads.firstFrame } };
+    return { sent, acknowledged: 0, undelivered: 0, arrivedBeyondAck: 0, fragments: { datagrams: heads.toClient + heads.toServer, firstFrame: heads.firstFrame } };
   }
   if (!atReceiver && !atSender) return null;
   // The path told the sender its segments were too big, and it sends them again smaller (path-MTU
   // discovery at work, a64-ipv4-fragneeded-1280-*): its bytes sent again are that, not a loss.
   if (!atReceiver && toldTooBig(c)) return null;
-  return { sent, acknowledged: Math.max(0, sent - c.unacknowledgedBytes), undelivered: c.undeliveredBytes };
+  const arrivedBeyondAck = atReceiver ? Math.max(0, unacknowledged - c.undeliveredBytes) : 0;
+  return { sent, acknowledged: Math.max(0, sent - unacknowledged), undelivered: c.undeliveredBytes, arrivedBeyondAck };
+}
+
+/** The data's receiver on a connection: the end that sent the fewer bytes. */
+function dataReceiverSide(c: DataConnection): 'client' | 'server' {
+  return c.bytesToServer > c.bytesToClient ? 'server' : 'client';
+}
+
+/** What the data's receiver (dataReceiverSide) had not acknowledged of the bytes sent to it: DataConnection.unacknowledged by side. */
+function receiverUnacknowledged(c: DataConnection): number {
+  return dataReceiverSide(c) === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
 }
 
 /**
@@ -78,6 +100,28 @@ export function refusedAfterClose(c: DataConnection | null, bytes: number): { se
   return acknowledged < bytes ? { sent: bytes + c.gapBytes, acknowledged, reset: c.rst.frame } : null;
 }
 
+/**
+ * A reset that ended the data connection while the receiver's acknowledgements trailed the bytes
+ * sent, in a capture that cannot show their arrival at the receiver (taken on the sender's side, or
+ * where it is not known): `bytes`, the sender's bytes as captured, count what was sent, and what the
+ * receiver had acknowledged when the reset came is all the capture can say arrived. Acknowledgements
+ * still on their way then prove nothing lost (a58-retr-rst-vsftpd-lftp-server-side: 60,816 sent,
+ * 23,168 acknowledged at the router's reset, 56,472 kept by the client). Not when the receiver's own
+ * reset acknowledged every byte (its stack had them all), nor beside TLS's decrypted bytes (TCP
+ * counts would mix two measures). Decided once for the aborted verdict and the aborted check's words.
+ */
+export function sentAtReset(t: Transfer, vantage: Vantage | null, bytes: number): { sent: number; acknowledged: number; reset: number } | null {
+  const c = t.connection;
+  if (c === null || c.rst === null || c.tls !== undefined || bytes === 0) return null;
+  const receiver = dataReceiverOf(t);
+  if (vantage !== null && canSeeArrivalAt(vantage, receiver)) return null;
+  if (c.rst.by === receiver && c.rst.acksAll === true && c.rst.forged !== true) return null;
+  const unacknowledged = receiver === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
+  if (unacknowledged === 0) return null;
+  const sent = bytes + c.gapBytes + c.undeliveredBytes;
+  return { sent, acknowledged: Math.max(0, sent - unacknowledged), reset: c.rst.frame };
+}
+
 /** An ICMP "fragmentation needed" (type 3 code 4) about the connection's segments (ICMPv6 "packet too big" is not decoded: decode/icmp.ts). */
 function toldTooBig(c: DataConnection): boolean {
   return c.icmpErrors.some((e) => e.type === 3 && e.code === 4);
@@ -89,7 +133,7 @@ function toldTooBig(c: DataConnection): boolean {
  * was refused by it, not lost on the way. The receiver is the end that sent the fewer bytes.
  */
 function receiverClosedAndReset(c: DataConnection): boolean {
-  const receiver = c.bytesToServer > c.bytesToClient ? 'server' : 'client';
+  const receiver = dataReceiverSide(c);
   if (c.rst === null || c.rst.by !== receiver || c.rst.madeHere) return false;
   const rstFrame = c.rst.frame;
   return c.handshake.some((e) => e.type === 'fin' && e.by === receiver && e.frame < rstFrame);

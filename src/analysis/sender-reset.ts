@@ -3,7 +3,7 @@
  * first, read from the wire. Read by the statuses (verdict.ts), the in-flight reading of a capture's
  * end (in-flight.ts) and the diagnosis.
  */
-import { dataSender } from './data-sender.js';
+import { dataSender, unacknowledgedTo } from './data-sender.js';
 import type { Transfer } from './model.js';
 import { carriesExpected } from './sender-stopped.js';
 
@@ -41,7 +41,7 @@ export function senderReset(t: Transfer): SenderReset | null {
   const rstTime = c.handshake.find((e) => e.type === 'rst' && e.frame === c.rst!.frame)?.time ?? c.end;
   const drained = sender === 'server' ? c.drained.toClient : c.drained.toServer;
   const base = { lastData: c.lastData?.frame ?? null, ack: drained?.frame ?? null, reset: c.rst.frame };
-  if (c.unacknowledgedBytes > 0) return { ...base, ack: null, state: 'unacknowledged' };
+  if (unacknowledgedTo(c, sender === 'server' ? 'client' : 'server') > 0) return { ...base, ack: null, state: 'unacknowledged' };
   if (drained === null) {
     // Everything acknowledged, but not with an open window: the receiver had shut it. Without the
     // receiver's acknowledgements in the capture at all, nothing says either way.

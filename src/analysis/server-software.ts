@@ -187,7 +187,11 @@ export type SettingKey =
   | 'foreignPort'
   | 'foreignPasv';
 
-type Setting = string | { none: string };
+/**
+ * `doesNone`: the product never does what the setting would turn off (pyftpdlib looks nothing up
+ * before greeting), so advice that blames it must not lead with it for that product.
+ */
+type Setting = string | { none: string; doesNone?: true };
 
 export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<SettingKey, Setting>>> = {
   vsftpd: {
@@ -255,7 +259,7 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
   pyftpdlib: {
     listen: "the address given to FTPServer",
     limits: 'FTPServer.max_cons / FTPServer.max_cons_per_ip',
-    reverseLookup: { none: 'pyftpdlib looks nothing up before greeting' },
+    reverseLookup: { none: 'pyftpdlib looks nothing up before greeting', doesNone: true },
     anonymous: 'DummyAuthorizer.add_anonymous',
     tlsEnable: 'TLS_FTPHandler with its certfile',
     tlsRequired: 'TLS_FTPHandler.tls_control_required = False',
@@ -307,6 +311,16 @@ export function settingWhere(s: Session, key: SettingKey): string {
   const set = SERVER_SETTING_NAMES[sw][key];
   if (set === undefined) return '';
   return typeof set === 'string' ? ` (${SERVER_SETTINGS[sw].name}: ${set})` : ` (${SERVER_SETTINGS[sw].name} has no such setting: ${set.none})`;
+}
+
+/**
+ * When the identified product never does what `key`'s setting would turn off (Setting `doesNone`):
+ * its name and the words that say so; null when it may, or the product is not known.
+ */
+export function neverDoes(s: Session, key: SettingKey): { name: string; words: string } | null {
+  const sw = serverSoftware(s);
+  const set = sw === null ? undefined : SERVER_SETTING_NAMES[sw][key];
+  return sw !== null && typeof set === 'object' && set.doesNone === true ? { name: SERVER_SETTINGS[sw].name, words: set.none } : null;
 }
 
 /** Fills each {setting:KEY} of an advice with settingWhere (s null: nothing, no product named). */

@@ -19,7 +19,7 @@
  * interrupt), which is no stall. Decided once here, read by the stalled check (the cause `stalled`,
  * its words and evidence); the transfer's status and who stopped it stay the verdict's.
  */
-import { dataSender } from './data-sender.js';
+import { dataSender, unacknowledgedTo } from './data-sender.js';
 import type { Session, Transfer } from './model.js';
 import { carriesExpected } from './sender-stopped.js';
 import { RESUMED_PAUSE_MARGIN } from './stopped-at-end.js';
@@ -95,7 +95,7 @@ export function receiverEndedSilence(t: Transfer, s: Session): SilenceEnded | nu
   let resumed: number;
   let lateReset: number | null = null;
   if (c.lastData.frame < fin.frame) {
-    if (c.unacknowledgedBytes > 0) return null;
+    if (unacknowledgedTo(c, receiver) > 0) return null;
     lastData = c.lastData;
     resumed = c.longestSilence?.seconds ?? 0;
   } else {
@@ -122,7 +122,7 @@ function sessionEndedSilence(t: Transfer, s: Session, sender: 'client' | 'server
   const c = t.connection!;
   const end = s.closedBy;
   if (end === null || t.reply !== null || c.rst !== null || c.handshake.some((e) => e.type === 'fin')) return null;
-  if (c.lastData === null || c.lastData.frame > end.frame || c.unacknowledgedBytes > 0 || carriesExpected(t)) return null;
+  if (c.lastData === null || c.lastData.frame > end.frame || unacknowledgedTo(c, receiver) > 0 || carriesExpected(t)) return null;
   const seconds = end.time - c.lastData.time;
   if (seconds < Math.max(SILENCE_GAVE_UP_SECONDS, RESUMED_PAUSE_MARGIN * (c.longestSilence?.seconds ?? 0))) return null;
   return { sender, receiver, lastData: c.lastData, end: { kind: 'session', by: end.by, frame: end.frame, time: end.time, how: end.how }, seconds, lateReset: null };

@@ -7,7 +7,7 @@
  */
 import { transferKind } from '../ftp/commands.js';
 import type { Session, Transfer } from './model.js';
-import { dataSender } from './data-sender.js';
+import { dataSender, unacknowledgedTo } from './data-sender.js';
 import { expectedBytes } from './sender-stopped.js';
 
 /**
@@ -32,7 +32,7 @@ export function sizeLost(t: Transfer, s: Session): SizeLost | null {
   const c = t.connection;
   if (t.direction !== 'download' || t.request === null || expectedBytes(t) !== null || t.announcedKbytes !== undefined) return null;
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return null;
-  if (c.undeliveredBytes > 0 || (c.unacknowledgedBytes > 0 && c.rst.acksAll !== true) || t.bytes === 0) return null;
+  if (c.undeliveredBytes > 0 || (unacknowledgedTo(c, 'client') > 0 && c.rst.acksAll !== true) || t.bytes === 0) return null;
   // From the session's previous transfer command on (a statement before it was that transfer's).
   const i = s.commands.findIndex((x) => x.frame === t.request!.frame && x.command === t.request!.command);
   const arg = t.request.arg.trim();

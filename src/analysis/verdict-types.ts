@@ -211,8 +211,13 @@ export type TransferVerdict =
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
        */
       replyInGap?: { gap: number; later: { command: string | null; frame: number; closing?: true } };
-      /** Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the capture shows, and acknowledged. */
-      lost?: { sent: number; acknowledged: number };
+      /**
+       * Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the
+       * capture shows, and acknowledged (in order: cumulatively); `arrivedBeyondAck`, in a capture at
+       * the receiver's side, bytes it holds arriving there beyond that acknowledgement (after the lost
+       * ones), absent when none.
+       */
+      lost?: { sent: number; acknowledged: number; arrivedBeyondAck?: number };
       /**
        * Present when the capture ended while the sender was not sending, every byte acknowledged and
        * the receiver's window open, in a transfer whose data had never paused before
@@ -331,6 +336,14 @@ export type TransferVerdict =
        * before, and its reset's frame. `bytes` counts what was sent, not what the receiver took.
        */
       refusedAfterClose?: { sent: number; acknowledged: number; reset: number };
+      /**
+       * Present when a reset (frame `reset`) cut the data connection while the receiver's
+       * acknowledgements trailed the bytes sent, in a capture that cannot show their arrival at the
+       * receiver (path-loss.ts sentAtReset): `bytes` counts what was sent, `acknowledged` what the
+       * receiver had acknowledged when the reset came. Nothing is claimed of the rest (neither lost nor
+       * arrived). Absent otherwise.
+       */
+      sentAtReset?: { sent: number; acknowledged: number; reset: number };
       evidence: number[];
     }
   /** Announced and never used, and nothing shows that the client tried and failed. */

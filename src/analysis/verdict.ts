@@ -7,9 +7,9 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
-import { pathLoss, refusedAfterClose, sentNotArrived } from './path-loss.js';
+import { pathLoss, refusedAfterClose, sentAtReset, sentNotArrived } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
-import { dataSender } from './data-sender.js';
+import { dataReceiver, dataSender, unacknowledgedTo } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
 import { hopsAway } from './diagnose/vantage.js';
 import type { Analysis, Command, ControlVerdict, DataConnection, Reply, RstSeen, Session, Transfer, TransferStatus, TransferVerdict } from './model.js';
@@ -130,9 +130,11 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   const c = t.connection;
   if (!c?.established || c.midstream || t.reply === null || !isPositive(t.reply.code)) return null;
   const expected = expectedBytes(t);
-  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - c.unacknowledgedBytes;
-  if (expected !== null && acknowledged >= expected) return null;
   const sender = senderOf(t);
+  // The receiver's own count: the bytes sent to it it had not acknowledged.
+  const unacknowledged = unacknowledgedTo(c, sender === 'server' ? 'client' : 'server');
+  const acknowledged = t.bytes + c.gapBytes + c.undeliveredBytes - unacknowledged;
+  if (expected !== null && acknowledged >= expected) return null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined) return null;
   // A reset from the sender only after that FIN is its stack answering a close for a connection it
@@ -156,9 +158,8 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
   // capture at the sender whose snaplen cut the 150's size).
   const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame);
-  // (unacknowledgedBytes counts both ways: with no size to fall short of, only when the receiver sent
-  // nothing back, so that they are all the sender's; MODE Z's receiver may send a few bytes.)
-  if (senderFirst && (c.unacknowledgedBytes === 0 || (expected === null && (sender === 'server' ? c.bytesToServer : c.bytesToClient) > 0))) return null;
+  // (The receiver's own count: MODE Z's receiver may send a few bytes of its own, not the data's.)
+  if (senderFirst && unacknowledged === 0) return null;
   if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }
@@ -196,7 +197,7 @@ export function wholeBeforeLostEnd(t: Transfer): boolean {
   const expected = expectedBytes(t);
   if (t.reply?.code !== 426 || t.direction !== 'download' || t.abortFrame !== null || expected === null || expected === 0) return false;
   if (!c?.established || c.midstream || c.close !== null || c.handshake.some((e) => e.type === 'fin')) return false;
-  return t.bytes + c.gapBytes === expected && c.undeliveredBytes === 0 && c.unacknowledgedBytes === 0;
+  return t.bytes + c.gapBytes === expected && c.undeliveredBytes === 0 && unacknowledgedTo(c, dataReceiver(t.direction)) === 0;
 }
 
 /**
@@ -1244,7 +1245,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // Or the receiver closed its end and reset what kept coming: the rest was refused, not lost.
       const refused = refusedAfterClose(c, t.bytes);
       const closedEnd = refused !== null ? { refusedAfterClose: refused } : {};
-      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, ...lost, ...closedEnd, evidence: frames };
+      // Or a reset cut it while the receiver's acknowledgements trailed, where the capture cannot show
+      // what arrived: the bytes counted were sent; what had been acknowledged when the reset came arrived.
+      const atReset = loss === null && refused === null ? sentAtReset(t, s.vantage, t.bytes) : null;
+      const cutSent = atReset !== null ? { sentAtReset: atReset } : {};
+      return { kind: 'aborted', by: stopper(t, s), bytes: t.bytes, expected, ...about, cause: t.diagnosis?.cause ?? null, ...unconfirmed, ...sizeCut, ...lost, ...closedEnd, ...cutSent, evidence: frames };
     }
     case 'failed':
       // The passive half of an FXP copy whose PORT the other server refused (refusedFxpHalves) failed
@@ -1312,7 +1317,8 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // A final reply in bytes the capture lost, which the client had before its next command: the
       // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
       const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
-      const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged } } : {};
+      const arrived = loss !== null && loss.arrivedBeyondAck > 0 ? { arrivedBeyondAck: loss.arrivedBeyondAck } : {};
+      const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged, ...arrived } } : {};
       const given = notFollowed(t, s, sessions);
       if (given !== null) {
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'not-followed', ...given.at, evidence: [...new Set([...evidence, given.frame])].sort((x, y) => x - y) };

@@ -6,7 +6,7 @@
  * cites its frames; where the capture departs from the textbook it says so, and failures are
  * told with the diagnosis the analysis already made. Model in, string out.
  */
-import type { Analysis, Command, Diagnosis, Session, Transfer } from '../analysis/model.js';
+import type { Analysis, Command, Diagnosis, RstSeen, Session, Transfer } from '../analysis/model.js';
 import type { LadderEvent, SessionLadder } from '../analysis/ladder.js';
 import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
@@ -198,11 +198,12 @@ function handshakeText(events: LadderEvent[]): string {
 }
 
 /**
- * How a connection ended: FINs and the last ACK, or a reset. A FIN sent again by the side that
- * closed first is its retransmission, not the other side's answer. `rstTold`: the reset was already
- * told (it answered the SYN), so it is not told twice.
+ * How a connection ended: FINs and the last ACK, or a reset, in frame order. A FIN sent again by the
+ * side that closed first is its retransmission, not the other side's answer. `rstTold`: the reset was
+ * already told (it answered the SYN), so it is not told twice. `forged`: the connection's reset is a
+ * device's in one end's name (RstSeen.forged, the model's reading), not that end's.
  */
-function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it', rstTold = false): string {
+function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, noun = 'it', rstTold = false, forged: RstSeen | null = null): string {
   const firstFin = events.findIndex((e) => e.kind === 'fin');
   const rst = events.find((e) => e.kind === 'rst');
   const parts: string[] = [];
@@ -218,7 +219,15 @@ function teardownText(events: LadderEvent[], who: (e: LadderEvent) => string, no
       parts.push(`${who(e)} ${verb}: ${e.kind === 'fin' ? 'FIN' : 'ACK'} (frame ${e.firstFrame})`);
     }
   }
-  if (rst !== undefined && !rstTold) parts.push(`${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`);
+  if (rst !== undefined && !rstTold) {
+    const told =
+      forged?.forged === true && forged.frame === rst.firstFrame
+        ? `a device between the hosts resets ${noun} in ${who(rst)}'s name: RST (frame ${rst.firstFrame}), not sent by ${who(rst)}`
+        : `${who(rst)} resets ${noun}: RST (frame ${rst.firstFrame})`;
+    // Told where it came: a reset before the FINs first.
+    if (firstFin >= 0 && rst.firstFrame < events[firstFin].firstFrame) parts.unshift(told);
+    else parts.push(told);
+  }
   return parts.join('; ');
 }
 
@@ -420,7 +429,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       ? c.rst
         ? // The reset ends what the capture's reading of the connection holds: acknowledgements after it are not counted.
           `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent when the reset came (frame ${c.rst.frame}).`
-        : `; ${receiverWord} never acknowledged ${unacked} of the bytes sent.`
+        : c.undeliveredBytes > 0
+          ? // Bytes after a hole may be acknowledged selectively (SACK): the cumulative acknowledgement is what never covered them.
+            `; ${receiverWord}'s acknowledgements, in order, never covered ${unacked} of the bytes sent.`
+          : `; ${receiverWord} never acknowledged ${unacked} of the bytes sent.`
       : ', each segment acknowledged by the other side.';
     const plain = c.plaintext;
     if (plain !== undefined) {
@@ -452,7 +464,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     // With none of its packets kept (a session cut by the trace's bound), the model's last data frame places it.
     out.push({ frame: senderFin ?? sent?.first ?? runs[0]?.firstFrame ?? c.lastData?.frame ?? c.establishedFrame ?? Infinity, text: d });
   }
-  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold);
+  const down = teardownText(events, (e) => (e.by === 'client' ? dataPeer(t) : 'the server'), 'the data connection', rstTold, c.rst);
   // The sender's own reset after its queue drained (the verdict's resetDrained): said, so the RST does not read as a cut.
   const drained = t.verdict.kind === 'completed' ? t.verdict.resetDrained : undefined;
   const after = drained
@@ -939,7 +951,7 @@ export function explainSteps(
         const down = teardown !== undefined && teardown.firstFrame < c.reply.frame ? teardown : undefined;
         const late = down === undefined ? '' : `, after ${sideName(s, down)} had already ${down.kind === 'fin' ? 'closed its side of the control connection (FIN' : 'reset the control connection (RST'}, frame ${down.firstFrame})`;
         if (down !== undefined) ctx.departures.push(`${sideName(s, down)} closed the control connection (frame ${down.firstFrame}) before the server's ${greeting ? 'greeting' : 'line'} (frame ${c.reply.frame}) came`);
-        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (frame ${c.reply.frame})${late}${closing}.`, subs: [] });
+        steps.push({ title: `${said}: ${replyCode(c.reply.code)} ${quote(replyHeadline(c.reply))} (${frameCite(s, c.reply.frame)})${late}${closing}.`, subs: [] });
       }
       continue;
     }
@@ -1019,7 +1031,7 @@ export function explainSteps(
   }
 
   const quit = s.commands.find((c) => c.command === 'QUIT');
-  const down = teardownText(cev, (e) => sideName(s, e), 'the control connection');
+  const down = teardownText(cev, (e) => sideName(s, e), 'the control connection', false, s.controlConnection.rst);
   const end: string[] = [];
   if (quit !== undefined) end.push(`The client logs out: ${exchange(s, quit)}.`);
   // The server may have closed before the client's QUIT (an idle or data timeout): say so in order.

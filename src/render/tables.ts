@@ -133,11 +133,17 @@ function connectionLines(t: Transfer): string[] {
   if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);
   lines.push(syn.join(', '));
   lines.push(`${bytesUnit(c.bytesToClient)} to client, ${bytesUnit(c.bytesToServer)} to server; closed by ${c.close ?? 'nothing seen'}`);
-  if (c.rst) lines.push(`RST from the ${c.rst.by} at frame ${c.rst.frame}`);
+  // A reset a device between the hosts made in one end's name (verdict.ts rstFromMiddlebox) is not that end's.
+  if (c.rst) lines.push(c.rst.forged ? `RST in the ${c.rst.by}'s name, made by a device between the hosts, at frame ${c.rst.frame}` : `RST from the ${c.rst.by} at frame ${c.rst.frame}`);
   for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
   if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
   if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
-  else if (c.unacknowledgedBytes && c.retransmissions) lines.push(`${c.unacknowledgedBytes} bytes sent and ${c.rst ? 'not acknowledged before the reset' : 'never acknowledged'}`);
+  else if (c.retransmissions) {
+    // Each way's own count (DataConnection.unacknowledged): the data's, and the other way's few bytes apart.
+    for (const [to, bytes] of [['client', c.unacknowledged.toClient], ['server', c.unacknowledged.toServer]] as const) {
+      if (bytes > 0) lines.push(`${bytes} bytes sent to the ${to} and ${c.rst ? 'not acknowledged before the reset' : 'never acknowledged'}`);
+    }
+  }
   if (c.retransmissions) lines.push(`${c.retransmissions} retransmitted segments`);
   if (c.captureCopies) lines.push(`${c.captureCopies} packets captured twice (the same packet seen again), counted once`);
   if (c.addressMismatch && t.passiveAddress?.reading === 'public') {

@@ -3,7 +3,7 @@
  * `transfers`, `diagnose`, `explain` and `timeline` say the same thing. Nothing here decides: each
  * function maps a verdict value to text.
  */
-import { dataReceiver } from '../analysis/data-sender.js';
+import { dataReceiver, dataReceiverOf } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { byteCount, count, replyHeadline, replyWords, secondsText } from '../analysis/diagnose/facts.js';
 import { leftAfterRefusal } from '../analysis/session-facts.js';
@@ -72,7 +72,12 @@ export function verdictLabel(v: TransferVerdict): string {
       if (v.why === 'size-not-captured') return 'not known (size not captured)';
       if (v.why === 'end-not-captured') return 'not known (end not captured)';
       if (v.why === 'split-not-captured') return 'not known (split, part not captured)';
-      if (v.lost) return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
+      if (v.lost) {
+        if (v.lost.arrivedBeyondAck !== undefined) {
+          return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received in order, ${n(v.lost.arrivedBeyondAck)} more arrived`;
+        }
+        return `incomplete, ${n(v.lost.acknowledged)}/${n(v.expected ?? v.lost.sent)} received`;
+      }
       return v.expected !== null ? `incomplete ${n(v.bytes)}/${n(v.expected)}` : 'incomplete';
     case 'reply-lost':
       return 'data whole, reply lost';
@@ -323,7 +328,11 @@ export function verdictSentence(t: Transfer): string {
         const receiver = dataReceiver(t.direction);
         return (
           `incomplete: the ${receiver} acknowledged ${n(v.lost.acknowledged)} of the ${n(v.lost.sent)} bytes sent` +
-          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, the rest lost on the path, when ` +
+          `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}, ` +
+          (v.lost.arrivedBeyondAck !== undefined
+            ? `${n(v.lost.sent - v.lost.acknowledged - v.lost.arrivedBeyondAck)} of the rest lost on the path, and ${n(v.lost.arrivedBeyondAck)} more arrived ` +
+              'but not in order (TCP acknowledges in order, and hands nothing on past bytes still missing), when '
+            : 'the rest lost on the path, when ') +
           `${v.why === 'capture-ended' ? 'the capture ended' : 'the control connection closed'}${noTransferReply(t)}.`
         );
       }
@@ -467,6 +476,19 @@ export function verdictSentence(t: Transfer): string {
         return (
           `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} with ${n(r.acknowledged)} of the ${n(r.sent)} bytes sent acknowledged by the ${dataReceiver(t.direction)}` +
           `${v.expected !== null ? ` (${n(v.expected)} announced)` : ''}: it had closed its end and reset the rest at frame ${r.reset}${reply}.`
+        );
+      }
+      if (v.sentAtReset !== undefined) {
+        const r = v.sentAtReset;
+        return (
+          `aborted${v.by ? ` by ${stopperWords(v.by)}` : ''} after ${n(r.sent)}` +
+          (v.expected === null
+            ? `${v.about !== undefined ? aboutWords(v.about) : ' bytes'} sent`
+            : r.sent > v.expected
+              ? ` bytes sent (${n(v.expected)} announced)`
+              : ` of ${n(v.expected)} bytes sent`) +
+          `${reply}; ` +
+          `the ${t.fxp !== undefined && dataReceiverOf(t) === 'client' ? 'other server' : dataReceiverOf(t)} had acknowledged ${n(r.acknowledged)} of them when the reset came (frame ${r.reset}).`
         );
       }
       if (v.lost !== undefined) {

@@ -676,7 +676,7 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
     const t = transfers(a)[0];
     const c = t.connection!;
     expect([t.bytes, t.expectedSize, c.gapBytes, c.undeliveredBytes, c.unacknowledgedBytes, c.retransmissions]).toEqual([104, 3000, 0, 2896, 3000, 0]);
-    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', lost: { sent: 3000, acknowledged: 0 }, evidence: [18, 19, 20, 26, 35] });
+    expect(t.verdict).toEqual({ kind: 'incomplete', bytes: 104, expected: 3000, why: 'session-ended', lost: { sent: 3000, acknowledged: 0, arrivedBeyondAck: 104 }, evidence: [18, 19, 20, 26, 35] });
     expect(t.diagnosis?.cause).toBe('path-loss');
     expect(t.diagnosis?.summary).toMatch(/2896 bytes of the server's data never reached the client: it received data sent after them, but its acknowledgements never went past them, so the path lost them \(not the capture\)/);
     expect(t.diagnosis?.advice).toMatch(/path-MTU black hole/);
@@ -693,9 +693,12 @@ describe('30. a path-MTU black hole: data lost on the path is not "missing from 
       expect(flat(out)).not.toMatch(/missing from the capture|each segment acknowledged|when the capture ended/);
     }
     expect(flat(transfersOut.stdout)).toContain('2896 bytes lost on the path (never acknowledged by the receiver)');
-    expect(flat(explain.stdout)).toContain('104 bytes flow server → client (frame 28); the client never acknowledged 3000 of the bytes sent. 2896 bytes sent before them never reached the client');
-    expect(flat(explain.stdout)).toContain('incomplete: the client acknowledged 0 of the 3,000 bytes sent (3,000 announced), the rest lost on the path, when the control connection closed, with no final reply');
-    expect(flat(summary.stdout)).toContain('incomplete, 0/3,000 received');
+    expect(flat(explain.stdout)).toContain("104 bytes flow server → client (frame 28); the client's acknowledgements, in order, never covered 3000 of the bytes sent. 2896 bytes sent before them never reached the client");
+    // Review 81: the 104 bytes that arrived (SACKed) are not among those lost.
+    expect(flat(explain.stdout)).toContain(
+      'incomplete: the client acknowledged 0 of the 3,000 bytes sent (3,000 announced), 2,896 of the rest lost on the path, and 104 more arrived but not in order (TCP acknowledges in order, and hands nothing on past bytes still missing), when the control connection closed, with no final reply',
+    );
+    expect(flat(summary.stdout)).toContain('incomplete, 0/3,000 received in order, 104 more arrived');
   });
 
   it('pmtu-blackhole-server-side-vsftpd-curl: the server sent 3000 bytes, retransmitted 6 times, the client acknowledged none', async () => {

@@ -1,6 +1,6 @@
 /** Title and general advice for every cause code: the checks add the specifics. */
 import type { Session } from '../model.js';
-import { fillSettings, openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
+import { fillSettings, neverDoes, openPassivePorts, passiveAddressWhere, passivePortsWhere } from '../server-software.js';
 import type { CauseCode } from './types.js';
 
 export interface CatalogEntry {
@@ -46,8 +46,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'The server accepts the connection but is slow to greet. Most often it is waiting on a reverse-DNS (or ident) ' +
       "lookup of the client's address that times out: turn them off{setting:reverseLookup} " +
       'or make the DNS answer for the client\'s address; or the ' +
-      'server host is overloaded. Meanwhile a client that waits longer gets through (curl --connect-timeout, lftp ' +
-      'net:timeout, Python ftplib timeout=).',
+      'server host is overloaded. {wait-longer}',
   },
   'login-failed': {
     title: 'the server refused the login (user name or password, or an account not allowed to use FTP)',
@@ -308,8 +307,23 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
 };
 
 const GENERIC_OPEN = "Open the server's passive port range on the server's firewall and on any firewall in between";
+const WAIT_LONGER = 'Meanwhile a client that waits longer gets through (curl --connect-timeout, lftp net:timeout, Python ftplib timeout=).';
 const fill = (advice: string, ports: string, address: string, open: string, s: Session | null): string =>
-  fillSettings(advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open), s);
+  fillSettings(
+    advice.replaceAll('{passive-ports}', ports).replaceAll('{passive-address}', address).replaceAll('{open-passive-ports}', open).replaceAll('{wait-longer}', WAIT_LONGER),
+    s,
+  );
+
+/**
+ * no-greeting's advice for a server whose product looks nothing up before greeting (server-software.ts
+ * neverDoes): a lookup to turn off cannot be the lead (slow-greeting-pyftpdlib-curl read "turn them off
+ * (pyftpdlib has no such setting: pyftpdlib looks nothing up before greeting)").
+ */
+const noGreetingWithoutLookup = (product: { name: string; words: string }): string =>
+  `The server accepts the connection but is slow to greet, and ${product.words}: no lookup explains the wait. ` +
+  `${product.name} itself was busy or held up before its 220 (slow work in its own code before the greeting, or other ` +
+  "sessions keeping it busy), or the server host is overloaded: the server's log and the host's load say which. " +
+  WAIT_LONGER;
 
 export const CATALOG: Record<CauseCode, CatalogEntry> = Object.fromEntries(
   Object.entries(WRITTEN).map(([code, e]) => [code, { title: e.title, advice: fill(e.advice, '', '', GENERIC_OPEN, null) }]),
@@ -317,5 +331,7 @@ export const CATALOG: Record<CauseCode, CatalogEntry> = Object.fromEntries(
 
 /** The cause's general advice for this session: its server's settings named where the session says which software it is. */
 export function adviceFor(cause: CauseCode, s: Session): string {
+  const noLookup = cause === 'no-greeting' ? neverDoes(s, 'reverseLookup') : null;
+  if (noLookup !== null) return noGreetingWithoutLookup(noLookup);
   return fill(WRITTEN[cause].advice, passivePortsWhere(s), passiveAddressWhere(s), openPassivePorts(s), s);
 }

@@ -144,6 +144,17 @@ export function checkActiveAddressMismatch(ctx: TransferContext): Diagnosis | nu
   const c = t.connection;
   if (c && c.match === 'port') {
     details.push(`The server connected to ${ep(c.client)} instead (SYN frame ${c.synFrame})`);
+  } else if (c && !c.established && c.synAckFrames.length > 0) {
+    // A SYN-ACK is an answer: what the capture lacks is the server's acknowledgement of it.
+    details.push(`The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was answered (SYN-ACK, frame ${c.synAckFrames[0]}), but no acknowledgement of that answer from the server is in the capture`);
+  } else if (c && !c.established && (c.icmpErrors.length > 0 || c.rst !== null)) {
+    const e = c.icmpErrors[0];
+    details.push(
+      `The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was ` +
+        (e !== undefined
+          ? `answered by ICMP type ${e.type} code ${e.code} from ${e.reporter} (frame ${e.frame}): that address is not reachable from the server`
+          : `refused with a reset (frame ${c.rst!.frame}): nothing there took the connection`),
+    );
   } else if (c && !c.established) {
     details.push(`The server's SYN to ${ep(announced)} (frame ${c.synFrame}) was never answered: that address is not reachable from the server`);
   } else if (!c && ownAnnouncement && t.reply && t.reply.code >= 400 && t.request) {
@@ -248,7 +259,11 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
         ? `and was told it is unreachable (ICMP type ${c.icmpErrors[0].type} code ${c.icmpErrors[0].code} from ${c.icmpErrors[0].reporter}, frame ${c.icmpErrors[0].frame})`
         : c.rst
           ? `and was reset (frame ${c.rst.frame})`
-          : `and got no answer (${c.synFrames.length} SYN${c.synFrames.length === 1 ? '' : 's'})`;
+          : c.synAckFrames.length > 0
+            ? // A SYN-ACK is an answer: what the capture lacks is the client's acknowledgement of it
+              // (tcp/connection-state.ts: `established` waits for it), not the server's.
+              `and was answered (SYN-ACK, frame ${c.synAckFrames[0]}), but no acknowledgement of that answer from the client is in the capture`
+            : `and got no answer (${c.synFrames.length} SYN${c.synFrames.length === 1 ? '' : 's'})`;
     details.push(`The client followed the advertised address: SYN from ${ep(c.client)} to ${ep(c.server)} at frame ${c.synFrame}, ${outcome}`);
   } else {
     details.push(`The client ignored the advertised address and connected to ${ep(c.server)} (frame ${c.synFrame})`);

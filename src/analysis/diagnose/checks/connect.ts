@@ -777,6 +777,8 @@ export function checkSessionEndedFirst(ctx: TransferContext): Diagnosis | null {
   const c = t.connection;
   const end = s.closedBy;
   if (t.mode !== 'passive' || !t.announce || !c || c.established || c.synFrames.length === 0 || t.reply !== null || end === null || end.by !== 'server') return null;
+  // A SYN-ACK says something still listened there: "never answered", "nothing listened" would be false.
+  if (c.synAckFrames.length > 0) return null;
   const syn = synEvents(c)[0] ?? { frame: c.synFrames[0], time: c.start };
   if (end.frame > syn.frame || end.frame < t.announce.frame) return null;
   const said = t.announce.reply?.code ?? t.announce.command;

@@ -3,7 +3,7 @@
  * the capture lost, commands the server refused, and data connections the capture does not hold.
  */
 import { familyCrossing } from '../../nat64.js';
-import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf } from '../../data-sender.js';
+import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf, unacknowledgedTo } from '../../data-sender.js';
 import { pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
@@ -263,8 +263,8 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   details.push(
     lost !== null
       ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${loss!.acknowledged}`
-      : silence !== null && c.unacknowledgedBytes > 0
-        ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes - c.unacknowledgedBytes)}`
+      : silence !== null && unacknowledgedTo(c, receiver) > 0
+        ? `${t.bytes} bytes are in the capture; the ${receiver} acknowledged ${Math.max(0, t.bytes + c.gapBytes - unacknowledgedTo(c, receiver))}`
         : `${t.bytes} bytes had moved`,
   );
   // A reset that ended the data connection, in its order beside the final reply: the sender's own
@@ -594,10 +594,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   }
   // A reset cut the connection while the receiver's acknowledgements trailed the data sent: the
   // capture shows what was sent, the acknowledgements what arrived.
-  const trailing = c?.rst && c.unacknowledgedBytes > 0 && t.bytes > 0 ? c.unacknowledgedBytes : 0;
-  // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
   // No transfer command (an FXP copy's PORT half): the data went whichever way the bytes went.
   const receiver = dataReceiverOf(t);
+  const trailing = c?.rst && t.bytes > 0 ? unacknowledgedTo(c, receiver) : 0;
+  // The receiver's own reset acknowledging every byte: its stack had them all (its process had not read them).
   const receiverHadAll = trailing > 0 && c!.rst!.by === receiver && c!.rst!.acksAll === true && !forged;
   // An FXP copy's data connection has the other server where the client would be.
   const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
@@ -824,7 +824,7 @@ function serverStoppedItself(t: Transfer): { fin: number; expected: number } | n
  */
 function senderPausedThenStopped(t: Transfer): { seconds: number; lastData: number } | null {
   const c = t.connection;
-  if (!c || c.lastData === null || c.zeroWindowFrames.length > 0 || c.unacknowledgedBytes > 0 || serverStoppedItself(t) === null) return null;
+  if (!c || c.lastData === null || c.zeroWindowFrames.length > 0 || unacknowledgedTo(c, 'client') > 0 || serverStoppedItself(t) === null) return null;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'server');
   const seconds = fin !== undefined ? fin.time - c.lastData.time : 0;
   return seconds >= STALL_SECONDS ? { seconds, lastData: c.lastData.frame } : null;
@@ -1539,7 +1539,7 @@ export function checkControlCut(ctx: TransferContext): Diagnosis | null {
   const senderFin = fins.find((e) => e.by === sender);
   const details = [
     `The data arrived whole: ${t.bytes} bytes${t.expectedSize !== null ? ` of ${t.expectedSize} announced` : ''}` +
-      `${c.unacknowledgedBytes === 0 ? `, all acknowledged by the ${receiver},` : ''} and the ${sender} closed the data connection (FIN, frame ${senderFin?.frame})`,
+      `${unacknowledgedTo(c, receiver) === 0 ? `, all acknowledged by the ${receiver},` : ''} and the ${sender} closed the data connection (FIN, frame ${senderFin?.frame})`,
   ];
   const again = `sent again ${cut.repeats.length} time${cut.repeats.length === 1 ? '' : 's'} (${frameList(cut.repeats)}) and never acknowledged`;
   const reply = t.reply;
