@@ -7,7 +7,7 @@
  */
 import type { DataConnection, Transfer, Vantage } from './model.js';
 import { canSeeArrivalAt } from './diagnose/vantage.js';
-import { dataReceiverOf } from './data-sender.js';
+import { dataReceiverOf, unacknowledgedTo } from './data-sender.js';
 
 export interface PathLoss {
   /** The sender's bytes as far as the capture shows them (captured, plus gaps). */
@@ -43,7 +43,7 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!c) return null;
   if (receiverClosedAndReset(c)) return null;
   // The data receiver's own count: a close_notify or a command's bytes the other way are not the data.
-  const unacknowledged = receiverUnacknowledged(c);
+  const unacknowledged = unacknowledgedTo(c, dataReceiverSide(c));
   const atReceiver = c.undeliveredBytes > 0;
   const atSender =
     unacknowledged >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
@@ -65,11 +65,6 @@ export function pathLoss(c: DataConnection | null): PathLoss | null {
 /** The data's receiver on a connection: the end that sent the fewer bytes. */
 function dataReceiverSide(c: DataConnection): 'client' | 'server' {
   return c.bytesToServer > c.bytesToClient ? 'server' : 'client';
-}
-
-/** What the data's receiver (dataReceiverSide) had not acknowledged of the bytes sent to it: DataConnection.unacknowledged by side. */
-function receiverUnacknowledged(c: DataConnection): number {
-  return dataReceiverSide(c) === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
 }
 
 /**
@@ -116,7 +111,7 @@ export function sentAtReset(t: Transfer, vantage: Vantage | null, bytes: number)
   const receiver = dataReceiverOf(t);
   if (vantage !== null && canSeeArrivalAt(vantage, receiver)) return null;
   if (c.rst.by === receiver && c.rst.acksAll === true && c.rst.forged !== true) return null;
-  const unacknowledged = receiver === 'server' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
+  const unacknowledged = unacknowledgedTo(c, receiver);
   if (unacknowledged === 0) return null;
   const sent = bytes + c.gapBytes + c.undeliveredBytes;
   return { sent, acknowledged: Math.max(0, sent - unacknowledged), reset: c.rst.frame };

@@ -12,7 +12,7 @@ import { segmentsSent, type TraceConnection } from '../analysis/packet-trace.js'
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { announcesActive, commandInfo, commandLine, isLogin } from '../ftp/commands.js';
 import { controlHandshakeFailure, insideControlTls } from '../analysis/control-tls.js';
-import { dataReceiver, dataSender } from '../analysis/data-sender.js';
+import { dataReceiver, dataSender, unacknowledgedTo } from '../analysis/data-sender.js';
 import { resentAfterArrival } from '../analysis/path-loss.js';
 import { noticesByFrame } from '../analysis/unanswered.js';
 import { abruptEnd, type AbruptEnd } from '../analysis/session-facts.js';
@@ -422,7 +422,7 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
     if (sent !== null) d += ` (${sent.count === 1 ? `frame ${sent.first}` : `${sent.count} segments, frames ${sent.first}-${sent.last}`})`;
     const receiverWord = sender === 'client' ? 'the server' : dataPeer(t);
     // The receiver's own: the sender may as well have left the receiver's last bytes (a TLS alert) unacknowledged.
-    const unacked = sender === 'client' ? c.unacknowledged.toServer : c.unacknowledged.toClient;
+    const unacked = unacknowledgedTo(c, sender === 'client' ? 'server' : 'client');
     d += s.oneWay !== undefined
       ? `; whether ${receiverWord} acknowledged them is not in this capture (one direction only).`
       : unacked > 0
