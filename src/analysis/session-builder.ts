@@ -831,8 +831,10 @@ export class SessionBuilder {
     quit.reply = reply;
     this.applyReply(quit, reply);
     if (s.commands.length >= this.options.maxCommands) return;
+    // Before the QUIT in the list: its line came before the 221 (the renderers' stable sorts by frame
+    // then tell the two lines of the one segment in the order they were sent).
     const at = s.commands.lastIndexOf(quit);
-    s.commands.splice(at + 1, 0, { frame: earlier.frame, time: earlier.time, command: null, arg: '', reply: earlier, preliminary: NO_PRELIMINARY });
+    s.commands.splice(at, 0, { frame: earlier.frame, time: earlier.time, command: null, arg: '', reply: earlier, preliminary: NO_PRELIMINARY });
   }
 
   /**

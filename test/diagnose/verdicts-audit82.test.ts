@@ -121,8 +121,14 @@ describe("eighty-second audit: Twisted's late second answer to PASV while the cl
       const a = await analyze(name);
       expect(verdicts(a)).toEqual([['1.1', 'failed', cause, null]]);
       const cmds = a.sessions[0].commands.slice(-2).map((c) => [c.command, c.frame, c.reply?.code, c.reply?.frame]);
-      expect(cmds).toEqual([['QUIT', quit, 221, reply], [null, reply, 550, reply]]);
-      const [explain] = await outputs(name, 'explain');
+      // The 550 stands before the QUIT in the list: it came first in the segment the 221 ends.
+      expect(cmds).toEqual([[null, reply, 550, reply], ['QUIT', quit, 221, reply]]);
+      const [explain, timeline, commands] = await outputs(name, 'explain', 'timeline', 'commands');
+      // The timeline and the commands table tell the segment's two lines as sent: 550, then 221.
+      for (const text of [timeline, commands]) {
+        const [q, l550, l221] = [' QUIT ', ' 550 Requested', ' 221 Goodbye'].map((w) => text.indexOf(w));
+        expect([q >= 0, q < l550, l550 < l221]).toEqual([true, true, true]);
+      }
       expect(flat(explain)).toContain(`QUIT (frame ${quit}) → 221 Goodbye. (frame ${reply})`);
       expect(flat(explain)).toContain(`The server says, unasked: 550 Requested action not taken: internal server error (frame ${reply})`);
       expect(flat(explain)).not.toContain('without a QUIT answered by 221');
