@@ -75,6 +75,8 @@ describe('eighty-second audit: the passive range dropped by the router, the acti
       const a = await analyze(name);
       expect(verdicts(a)).toEqual([['1.1', 'failed', 'active-refused', '1.2 REST null failed'], ['1.2', 'failed', 'active-refused', null]]);
       expect(transfer(a, '1.1').connection!.rst).toMatchObject({ frame: 23, by: 'client' });
+      // A reset came back: the source-port-20 note speaks of a firewall rejecting, not dropping.
+      expect(flat(transfer(a, '1.1').diagnosis!.summary)).toContain('not from port 20: a client-side firewall that admits active-mode data only from source port 20 rejects such connections');
       expect(await jsonVerdicts(name)).toEqual([['1.1', 'failed', 'active-refused'], ['1.2', 'failed', 'active-refused']]);
     }
   });

@@ -56,7 +56,9 @@ export function diagnosis(
 export function sourcePort20Note(ctx: TransferContext): string {
   const c = ctx.transfer.connection;
   if (ctx.transfer.mode !== 'active' || !c || c.server.port === 20) return '';
-  return `The server connected from port ${c.server.port}, not from port 20: a client-side firewall that admits active-mode data only from source port 20 drops such connections`;
+  // Worded by what came back: a reset is such a firewall rejecting, silence one dropping.
+  const fate = c.rst !== null ? 'rejects' : 'drops';
+  return `The server connected from port ${c.server.port}, not from port 20: a client-side firewall that admits active-mode data only from source port 20 ${fate} such connections`;
 }
 
 /**
