@@ -62,7 +62,12 @@ describe('eighty-second audit: the passive range dropped by the router, the acti
     const client = await analyze('a82-pasv-drop-twisted-lftp');
     expect(verdicts(client)).toEqual([['1.1', 'failed', 'passive-syn-unanswered', null]]);
     expect(flat(transfer(client, '1.1').diagnosis!.summary)).toContain('The server gave up waiting for the connection: it said, unasked, 550 Requested action not taken: internal server error (frame 35, 10 s after its 227)');
-    expect(verdicts(await analyze('a82-pasv-drop-server-side-twisted-lftp'))).toEqual([['1.1', 'failed', 'passive-unreached', null]]);
+    const server = await analyze('a82-pasv-drop-server-side-twisted-lftp');
+    expect(verdicts(server)).toEqual([['1.1', 'failed', 'passive-unreached', null]]);
+    // At the server too, Twisted's unasked 550 is the server giving up, told before the client's close (frame 30).
+    const d = transfer(server, '1.1').diagnosis!;
+    expect(flat(d.summary)).toContain('The server gave up waiting for the connection: it said, unasked, 550 Requested action not taken: internal server error (frame 28, 10 s after its 227). The client then closed the session (frame 30');
+    expect(d.evidence).toEqual([24, 28, 30]);
     expect(facts('a82-pasv-drop-twisted-lftp').client.got_file).toBe('no');
   });
   it('curl: EPSV refused (502) is no failure, the PASV that followed failed, at both capture points', async () => {

@@ -112,8 +112,8 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
 /** Seconds: a client that quits sooner after the announcement did not wait for an unanswered SYN (retransmitted after 1 s). */
 const QUICK_GIVE_UP = 0.5;
 
-/** What the client did once nobody had connected to the announced endpoint. */
-function movedOnWords(t: Transfer, s: Session): string {
+/** What the client did once nobody had connected to the announced endpoint, and the frame that shows it. */
+function movedOn(t: Transfer, s: Session): { words: string; frame: number } | null {
   const order = sessionOrder(s);
   const next = order.nextAnnounced(t);
   let refusal: Command | undefined;
@@ -125,25 +125,28 @@ function movedOnWords(t: Transfer, s: Session): string {
     }
     if (c.command === 'QUIT' && quit === undefined) quit = c;
   }
-  if (refusal) return `The server then replied ${replyWords(refusal.reply!)} (frame ${refusal.reply!.frame})`;
-  if (next) return `The client gave up on it and asked again with ${next.announce!.command} (frame ${next.announce!.frame}, ${secondsText(next.announce!.time - t.announce!.time)} later)`;
+  if (refusal) return { words: `The server then replied ${replyWords(refusal.reply!)} (frame ${refusal.reply!.frame})`, frame: refusal.reply!.frame };
+  if (next) {
+    const words = `The client gave up on it and asked again with ${next.announce!.command} (frame ${next.announce!.frame}, ${secondsText(next.announce!.time - t.announce!.time)} later)`;
+    return { words, frame: next.announce!.frame };
+  }
   // The client's QUIT ends the session, whoever closes the connection after the 221.
   if (quit) {
     const after = quit.time - t.announce!.time;
-    return (
+    const words =
       `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement)` +
       // A client whose SYNs go unanswered retries for seconds (the first retransmission comes after 1 s).
-      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '')
-    );
+      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
+    return { words, frame: quit.frame };
   }
   if (s.closedBy) {
     const after = s.closedBy.time - t.announce!.time;
-    return (
+    const words =
       `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(after)} later)` +
-      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '')
-    );
+      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
+    return { words, frame: s.closedBy.frame };
   }
-  return '';
+  return null;
 }
 
 /** What a client that ends the session within QUICK_GIVE_UP of an announcement nobody connected to had done. */
@@ -230,7 +233,12 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
     ? `The capture holds the client's SYN to ${endpoint} (frame ${elsewhere.synFrame}, session ${elsewhere.session}, transfer ${elsewhere.transfer}: ` +
       'the same exchange seen at another capture point), but no connection to it here'
     : `No connection to ${endpoint} is in the capture`;
-  const details = [announceWords(t), seen, movedOnWords(t, s)];
+  // The server's own word that it stopped waiting (Twisted's unasked 550, 10 s after its 227), told in
+  // frame order with what the client did next.
+  const unasked = serverGaveUp(t, s);
+  const moved = movedOn(t, s);
+  const gaveUp = unasked ? { words: gaveUpWords(t, unasked), frame: unasked.reply!.frame } : null;
+  const details = [announceWords(t), seen, ...[gaveUp, moved].filter((x) => x !== null).sort((x, y) => x.frame - y.frame).map((x) => x.words)];
   // The client ended the session at once, nothing else on the way (not after a failed data connection: gaveUpAtOnce's).
   const quick = elsewhere ? null : endedAtOnce(t, s);
   let advice: string | undefined;
@@ -300,7 +308,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   }
   // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.
   if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.', s);
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, ...(split?.evidence ?? [])]), advice);
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, unasked?.reply?.frame, ...(split?.evidence ?? [])]), advice);
 }
 
 interface Attempt {
@@ -396,12 +404,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     );
   }
   const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
-  if (unasked) {
-    details.push(
-      `The server gave up waiting for the connection: it said, unasked, ${replyWords(unasked.reply!)} ` +
-        `(frame ${unasked.reply!.frame}, ${secondsText(unasked.reply!.time - t.announce!.time)} after its ${t.announce!.reply?.code ?? t.announce!.command})`,
-    );
-  }
+  if (unasked) details.push(gaveUpWords(t, unasked));
   const waited = waitedWords(t, s, ctx.analysis.capture.last);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   // A router that found no host answered: no firewall's source-port rule is in question.
@@ -753,6 +756,14 @@ function partialRangeWords(c: DataConnection, opened: OpenedToServer, s: Session
  * announced port — a 4xx sent unasked (pyftpdlib: "421 Passive data channel timed out.") before
  * the client announced again.
  */
+/** "The server gave up waiting for the connection: it said, unasked, …": serverGaveUp's line, told. */
+function gaveUpWords(t: Transfer, unasked: Command): string {
+  return (
+    `The server gave up waiting for the connection: it said, unasked, ${replyWords(unasked.reply!)} ` +
+    `(frame ${unasked.reply!.frame}, ${secondsText(unasked.reply!.time - t.announce!.time)} after its ${t.announce!.reply?.code ?? t.announce!.command})`
+  );
+}
+
 function serverGaveUp(t: Transfer, s: Session): Command | null {
   if (t.reply || !t.announce) return null;
   const order = sessionOrder(s);
