@@ -1,0 +1,99 @@
+/**
+ * The eighty-third verdict audit, on real recordings (fixtures/record.sh, "Eighty-third verdict
+ * audit"): FTPS from netkit's ftpd-ssl (server, Debian 0.17.36+really0.17-2) and ftp-ssl (client,
+ * 0.17.34+really0.17-1+b1), which no fixture had.
+ *
+ * Their ways: ftp-ssl sends AUTH TLS, PBSZ 0 and PROT P on its own, resumes the control session on
+ * its data connections (vsftpd's require_ssl_reuse is satisfied) and is active (PORT) until told
+ * `passive`; it writes no key log. It ends an upload's TLS data connection without close_notify (here
+ * with a RST: the server's session ticket lay unread), and vsftpd answers 426 "Failure reading network
+ * stream" although every byte was stored (a83-ftpssl-stor-426-*, facts: server.stored). Bookworm's
+ * ftpd-ssl answers 234 to AUTH SSL/TLS but never loads its certificate (the -z cert= file is never
+ * opened), so every handshake ends in its handshake_failure alert, then "421 ftpd: SSL_accept error:
+ * ... no shared cipher" in clear on the same connection. curl, lftp and ftp-ssl all give up there
+ * (ftp-ssl does not fall back to clear text after a failed handshake); curl without TLS works.
+ *
+ * One false cause found and fixed (a83-ftpdssl-tls-fails-*): the failed control handshakes were
+ * diagnosed "Client and server have no cipher suite (or key exchange) in common: widen the server's
+ * list or the client's". Three clients with their default lists were all refused at the ClientHello,
+ * and the server said why in clear (its 421, not quoted by the diagnosis): it had no certificate to
+ * use. A server's handshake_failure answering the ClientHello now names both causes, the server's own
+ * certificate and key first (ftps.ts handshakeAdvice), and the diagnosis quotes the server's
+ * clear-text line after the failure (ftps.ts serverLineAfter). ftpd-ssl's settings are named
+ * (server-software.ts: netkit certificate / tlsCiphers).
+ *
+ * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
+ */
+import { describe, expect, it } from 'vitest';
+import { analyze, facts, flat, FAILURE_WORDS, ftpRows, jsonVerdicts, outputs, transferRows, verdicts } from './audit-fixtures.js';
+
+describe('eighty-third audit: ftp-ssl against vsftpd, healthy (no key log)', () => {
+  const name = 'a83-ftpssl-healthy-vsftpd';
+  it('three TLS data connections (two active from port 20, one passive), each a probable transfer; nothing diagnosed', async () => {
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.mode])).toEqual([
+      ['1.1', null, null, null, null, 1, 2177, null, null, 'unknown', 'active'],
+      ['1.2', null, null, null, null, 2, 2428, null, null, 'unknown', 'active'],
+      ['1.3', null, null, null, null, 3, 4917, null, null, 'unknown', 'passive'],
+    ]);
+    expect(a.sessions[0].transfers.map((t) => t.diagnosis)).toEqual([null, null, null]);
+    expect(a.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    expect(facts(name).files.map((f: { received_matches?: boolean }) => f.received_matches ?? null)).toEqual([null, true, true]);
+    // diagnose's session note on what TLS hides says what a client-side capture cannot see ("a packet that never came back…").
+    const [diagnose, ...others] = await outputs(name, 'diagnose', 'summary', 'transfers', 'explain', 'timeline', 'logs');
+    expect(flat(diagnose)).toContain('0 of 3 transfers diagnosed (3 unknown)');
+    for (const text of others) expect(flat(text)).not.toMatch(FAILURE_WORDS);
+  });
+});
+
+describe('eighty-third audit: ftp-ssl upload answered 426 by vsftpd (no close_notify), every byte stored', () => {
+  it('without keys: no failure claimed and no cause the capture cannot show, at both capture points', async () => {
+    for (const name of ['a83-ftpssl-stor-426-vsftpd', 'a83-ftpssl-stor-426-server-side-vsftpd']) {
+      const a = await analyze(name);
+      expect(verdicts(a)).toEqual([['1.1', 'unknown', null, null], ['1.2', 'unknown', null, null]]);
+      // The client reset its upload's data connection after all 21315 bytes were acknowledged (frame 65).
+      expect(a.sessions[0].transfers[0].connection).toMatchObject({ bytesToServer: 21315, close: 'rst', rst: { frame: 67, by: 'client' } });
+      expect(await jsonVerdicts(name)).toEqual([['1.1', 'unknown', null], ['1.2', 'unknown', null]]);
+      const f = facts(name);
+      expect(f.files[0]).toMatchObject({ op: 'STOR', size: 20000, received_matches: true });
+      expect(f.server.log).toContain('DATA connection terminated without SSL shutdown');
+    }
+  });
+});
+
+describe('eighty-third audit: the passive port dropped behind TLS (the helper cannot read the 227)', () => {
+  it('client side: passive-syn-unanswered, the hidden 227 named; server side: no data connection, nothing failed claimed', async () => {
+    const client = await analyze('a83-ftpssl-pasv-drop-vsftpd');
+    expect(verdicts(client)).toEqual([['1.1', 'failed', 'passive-syn-unanswered', null]]);
+    expect(flat(client.sessions[0].transfers[0].diagnosis!.summary)).toContain('The 227 was inside TLS, so a firewall or NAT FTP helper on the way could not read it either');
+    const server = await analyze('a83-ftpssl-pasv-drop-server-side-vsftpd');
+    expect(verdicts(server)).toEqual([]);
+    expect(flat(server.sessions[0].diagnosis!.summary)).toContain('their data connections never reached the capture point');
+    expect(facts('a83-ftpssl-pasv-drop-vsftpd').client.got_file).toBe('no');
+  });
+});
+
+describe('eighty-third audit: ftpd-ssl answers 234, then fails every handshake (no certificate loaded)', () => {
+  it('each failed handshake names the server\'s certificate and quotes its clear 421; the clear-text RETR completed; both capture points', async () => {
+    for (const name of ['a83-ftpdssl-tls-fails-three-clients', 'a83-ftpdssl-tls-fails-server-side-three-clients']) {
+      // AUTH SSL (curl), AUTH TLS (lftp after FEAT, ftp-ssl): each 234, each followed by the 421 in clear.
+      const rows = [...ftpRows(name, '0'), ...ftpRows(name, '1'), ...ftpRows(name, '2')].filter(([, x]) => /^(AUTH|234|421)$/.test(x));
+      expect(rows).toEqual([[8, 'AUTH'], [10, '234'], [13, '421'], [23, 'AUTH'], [24, '234'], [27, '421'], [34, 'AUTH'], [36, '234'], [39, '421']]);
+      const a = await analyze(name);
+      const told = [13, 27, 39];
+      a.sessions.slice(0, 3).forEach((s, i) => {
+        expect(s.diagnosis?.cause).toBe('tls-handshake-failed');
+        expect(s.diagnosis!.evidence).toContain(told[i]);
+        expect(flat(s.diagnosis!.summary)).toContain(`The server then wrote in clear text: 421 ftpd: SSL_accept error:0A0000C1:SSL routines::no shared cipher: Success (frame ${told[i]})`);
+        expect(flat(s.diagnosis!.advice)).toContain('no certificate and key of its own to use with any of them');
+        expect(flat(s.diagnosis!.advice)).toContain('(netkit ftpd: ftpd-ssl -z cert= and -z key=, default /etc/ftpd-ssl/ftpd.pem)');
+        expect(s.transfers).toEqual([]);
+      });
+      expect(verdicts(a)).toEqual([['4.1', 'completed', null, null]]);
+      const [diagnose] = await outputs(name, 'diagnose');
+      expect(flat(diagnose)).not.toContain('widen the server');
+      expect(facts(name).client.saved_tls_sessions).toBe('hello-curl-tls.txt: none; hello-lftp.txt: none; hello-ftpssl.txt: none; ');
+      expect(facts(name).files).toMatchObject([{ op: 'RETR', path: 'hello.txt', size: 511, received_matches: true }]);
+    }
+  });
+});
