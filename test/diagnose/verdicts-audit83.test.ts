@@ -22,6 +22,16 @@
  * clear-text line after the failure (ftps.ts serverLineAfter). ftpd-ssl's settings are named
  * (server-software.ts: netkit certificate / tlsCiphers).
  *
+ * A second false verdict (a83-ftpssl-auth-refused-vsftpd): vsftpd without TLS answers ftp-ssl's AUTH TLS
+ * and AUTH SSL with 530. ftp-ssl by default goes on in clear text (session 1, its RETR completed);
+ * with -z secure (session 2) it sends no USER/PASS ("SSL not available - login failed") but still its
+ * TYPE and PASV (each 530), then QUIT, and vsftpd closes. Session 2's PASV was diagnosed login-failed,
+ * "the server refused the login (user name or password, ...)" — no login was ever sent — and every
+ * output said the client "went on in clear text (no failure: its commands, password and files crossed
+ * unencrypted)". The client's QUIT now ends the session as its close does (verdict.ts tlsRefusal
+ * gaveUp), and a refusal for want of a login in a session that sent none, after TLS was refused to a
+ * client that requires it, is auth-refused (login.ts checkNotLoggedIn).
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { describe, expect, it } from 'vitest';
@@ -95,5 +105,29 @@ describe('eighty-third audit: ftpd-ssl answers 234, then fails every handshake (
       expect(facts(name).client.saved_tls_sessions).toBe('hello-curl-tls.txt: none; hello-lftp.txt: none; hello-ftpssl.txt: none; ');
       expect(facts(name).files).toMatchObject([{ op: 'RETR', path: 'hello.txt', size: 511, received_matches: true }]);
     }
+  });
+});
+
+describe('eighty-third audit: ftp-ssl and a server without TLS (AUTH refused)', () => {
+  const name = 'a83-ftpssl-auth-refused-vsftpd';
+  it('default: it goes on in clear text and the RETR completes; -z secure: no login sent, its unlogged PASV is auth-refused, not a refused login', async () => {
+    expect(ftpRows(name, '0').slice(1, 7)).toEqual([[8, 'AUTH'], [10, '530'], [11, 'AUTH'], [12, '530'], [13, 'USER'], [14, '331']]);
+    expect(ftpRows(name, '2')).toEqual([[45, '220'], [47, 'AUTH'], [49, '530'], [50, 'AUTH'], [51, '530'], [52, 'TYPE'], [53, '530'], [54, 'PASV'], [55, '530'], [56, 'QUIT'], [57, '221']]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([['1.1', 'completed', null, null], ['2.1', 'failed', 'auth-refused', null]]);
+    expect(a.sessions.map((s) => s.tlsRefusal)).toEqual([
+      { command: 11, mechanism: 'SSL', code: 530, reply: 12, gaveUp: false },
+      { command: 50, mechanism: 'SSL', code: 530, reply: 51, gaveUp: true },
+    ]);
+    const d = a.sessions[1].transfers[0].diagnosis!;
+    expect(flat(d.summary)).toContain('the session was not logged in, and the client never tried: it sent no user name or password, as it requires TLS and the server had refused it (AUTH SSL, frame 50, answered 530 at frame 51)');
+    expect(d.evidence).toEqual([50, 51, 54, 55]);
+    expect(await jsonVerdicts(name)).toEqual([['1.1', 'completed', null], ['2.1', 'failed', 'auth-refused']]);
+    const [summary, explain] = await outputs(name, 'summary', 'explain');
+    expect(flat(summary)).toContain('session 2: The server refused TLS: it answered AUTH SSL (frame 50) with 530 Please login with USER and PASS. (frame 51); the client, which requires TLS, closed the connection without logging in');
+    expect(flat(summary)).not.toMatch(/refused the login/);
+    expect(flat(explain)).toContain('the client, which requires it, ended the session without logging in');
+    expect(facts(name).files).toMatchObject([{ op: 'RETR', path: 'hello.txt', size: 511, received_matches: true }]);
+    expect(facts(name).client.saved_secure).toBe('none');
   });
 });

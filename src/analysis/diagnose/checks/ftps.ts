@@ -308,13 +308,16 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
   const reply = s.commands.find((c) => c.frame === r.command)!.reply!;
   const auths = s.commands.filter((c) => c.command === 'AUTH' && c.reply !== null && c.reply.code >= 400).slice(-4);
   const asked = auths.map((c) => `AUTH ${c.arg.trim()} (frame ${c.frame}) with ${replyWords(c.reply!)} (frame ${c.reply!.frame})`).join(', ');
+  // How the client ended it: its close, or its QUIT (the server closing after the 221).
+  const quit = [...s.commands].reverse().find((c) => c.command === 'QUIT' && c.frame > r.command);
+  const ended = s.closedBy?.by === 'client' || quit === undefined ? `closed the connection (frame ${s.closedBy!.frame})` : `ended the session (QUIT, frame ${quit.frame})`;
   return {
     cause: 'auth-refused',
     summary:
       `Session ${s.id}: the client ${ep(s.client)} asked the server ${ep(s.server)} for TLS on the control connection and the server refused: ` +
-      `it answered ${asked}. The client then closed the connection (frame ${s.closedBy!.frame}) without logging in: it requires TLS ` +
+      `it answered ${asked}. The client then ${ended} without logging in: it requires TLS ` +
       `(as curl --ssl-reqd does) and the server does not offer it (${reply.code}). No login or transfer happened. Vantage point: ${vantage.reason}.`,
-    evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy!.frame])].sort((x, y) => x - y),
+    evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy?.by === 'client' || quit === undefined ? s.closedBy!.frame : quit.frame])].sort((x, y) => x - y),
     advice: adviceFor('auth-refused', s),
   };
 }
