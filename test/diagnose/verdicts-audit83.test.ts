@@ -131,3 +131,26 @@ describe('eighty-third audit: ftp-ssl and a server without TLS (AUTH refused)', 
     expect(facts(name).client.saved_secure).toBe('none');
   });
 });
+
+describe('eighty-third audit: clients that only try TLS against ftpd-ssl, then clear text', () => {
+  const name = 'a83-ftpdssl-try-tls-lftp-curl';
+  it('lftp (ssl-allow): the failed handshake, then its clear-text session whose RETR completed; curl --ssl fails; curl active get and put complete', async () => {
+    const a = await analyze(name);
+    expect(a.sessions.map((s) => [s.id, s.tls, s.loggedIn, s.diagnosis?.cause ?? null])).toEqual([
+      [1, true, false, 'tls-handshake-failed'],
+      [2, false, true, null],
+      [3, true, false, 'tls-handshake-failed'],
+      [4, false, true, null],
+      [5, false, true, null],
+    ]);
+    expect(transferRows(a, (t) => [t.mode])).toEqual([
+      ['2.1', 'PASV', 43, 'RETR hello.txt', 47, 2, 511, 226, 55, 'completed', 'passive'],
+      ['4.1', 'PORT', 92, 'RETR small.bin', 98, 5, 3000, 226, 113, 'completed', 'active'],
+      ['5.1', 'PORT', 137, 'STOR a83-up.txt', 141, 7, 259, 226, 152, 'completed', 'active'],
+    ]);
+    expect(flat(a.sessions[0].diagnosis!.summary)).toContain('The server then wrote in clear text: 421 ftpd: SSL_accept error:0A0000C1:SSL routines::no shared cipher: Success (frame 15)');
+    expect(await jsonVerdicts(name)).toEqual([['2.1', 'completed', null], ['4.1', 'completed', null], ['5.1', 'completed', null]]);
+    expect(facts(name).files.map((f: { received_matches: boolean }) => f.received_matches)).toEqual([true, true, true]);
+    expect(facts(name).client.saved_tls_sessions).toBe('hello-lftp.txt: 511 bytes; hello-curl-ssl.txt: none; ');
+  });
+});
