@@ -32,6 +32,10 @@
  * gaveUp), and a refusal for want of a login in a session that sent none, after TLS was refused to a
  * client that requires it, is auth-refused (login.ts checkNotLoggedIn).
  *
+ * Two outputs disagreed with the model on a failed control handshake: the timeline said "The control
+ * connection is encrypted (TLS) from frame 10 on" and the sessions table "explicit", while explain and
+ * diagnose said nothing was encrypted. Both now word the model's tlsEndAfter ('handshake-failed').
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { describe, expect, it } from 'vitest';
@@ -100,8 +104,12 @@ describe('eighty-third audit: ftpd-ssl answers 234, then fails every handshake (
         expect(s.transfers).toEqual([]);
       });
       expect(verdicts(a)).toEqual([['4.1', 'completed', null, null]]);
-      const [diagnose] = await outputs(name, 'diagnose');
+      const [diagnose, timeline, sessions] = await outputs(name, 'diagnose', 'timeline', 'sessions');
       expect(flat(diagnose)).not.toContain('widen the server');
+      // Before: "The control connection is encrypted (TLS) from frame 10 on", and TLS "explicit" in the table.
+      expect(flat(timeline)).toContain('TLS was to begin at frame 10, but its handshake failed: nothing on the control connection was encrypted, clear text again from frame 13 on.');
+      expect(flat(timeline)).not.toMatch(/is encrypted \(TLS\)/);
+      expect(flat(sessions).match(/explicit, failed/g)).toHaveLength(3);
       expect(facts(name).client.saved_tls_sessions).toBe('hello-curl-tls.txt: none; hello-lftp.txt: none; hello-ftpssl.txt: none; ');
       expect(facts(name).files).toMatchObject([{ op: 'RETR', path: 'hello.txt', size: 511, received_matches: true }]);
     }
