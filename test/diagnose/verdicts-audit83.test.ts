@@ -162,3 +162,20 @@ describe('eighty-third audit: clients that only try TLS against ftpd-ssl, then c
     expect(facts(name).client.saved_tls_sessions).toBe('hello-lftp.txt: 511 bytes; hello-curl-ssl.txt: none; ');
   });
 });
+
+describe('eighty-third audit: proftpd refuses PROT P (534) and ftp-ssl goes on with clear data connections', () => {
+  const name = 'a83-ftpssl-prot-refused-proftpd';
+  it('without keys: both data connections carried clear text, said so; no failure claimed; the files whole', async () => {
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.inferred, t.connection!.tls ?? null])).toEqual([
+      ['1.1', null, null, null, null, 1, 511, null, null, 'unknown', 'tls-hidden', null],
+      ['1.2', null, null, null, null, 2, 259, null, null, 'unknown', 'tls-hidden', null],
+    ]);
+    const d = a.sessions[0].diagnosis!;
+    expect(d.cause).toBe('tls-hidden');
+    expect(flat(d.summary)).toContain('stream 1, stream 2 carried clear text, not TLS records: what they moved crossed the network unencrypted (the server refused PROT P');
+    expect(a.sessions[0].transfers.map((t) => t.diagnosis)).toEqual([null, null]);
+    expect(facts(name).client.output).toContain('534 Unwilling to accept security parameters');
+    expect(facts(name).files.map((f: { received_matches: boolean }) => f.received_matches)).toEqual([true, true]);
+  });
+});
