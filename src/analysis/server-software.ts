@@ -286,6 +286,8 @@ export const SERVER_SETTING_NAMES: Record<ServerSoftware, Partial<Record<Setting
     listen: '-D (standalone), or the ftp line of inetd.conf',
     limits: { none: 'netkit ftpd has no limit of its own; xinetd in front of it has instances / per_source' },
     idleTimeout: '-t / -T',
+    tlsCiphers: 'ftpd-ssl -z cipher=',
+    certificate: 'ftpd-ssl -z cert= and -z key=, default /etc/ftpd-ssl/ftpd.pem',
     activePort: { none: 'netkit ftpd connects from port 20 with root privilege' },
     activePortOff: { none: 'netkit ftpd always connects from port 20' },
     write: { none: "only the file system's permissions decide" },

@@ -584,8 +584,11 @@ function tlsRefusal(s: Session): Session['tlsRefusal'] {
   const auth = lastCommand(s, (c) => c.command === 'AUTH' && AUTH_TLS.test(c.arg.trim()));
   const r = auth?.reply;
   if (auth === null || r === null || r === undefined || r.code < 400) return null;
-  // No login after the refusal, and the client closed: it would not go on in clear text.
-  const gaveUp = (lastLogin(s)?.frame ?? -1) < auth.frame && s.closedBy?.by === 'client';
+  // No login after the refusal, and the client ended the session (its close, or its QUIT: a client
+  // requiring TLS may first send the rest of its script unlogged, as ftp-ssl -z secure does): it would
+  // not go on in clear text.
+  const quit = lastCommand(s, (c) => c.command === 'QUIT');
+  const gaveUp = (lastLogin(s)?.frame ?? -1) < auth.frame && (s.closedBy?.by === 'client' || (quit !== null && quit.frame > auth.frame));
   return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
 }
 

@@ -82,7 +82,7 @@ export function renderSessions(a: Analysis, style: RenderStyle): string {
       endpoint(s.client),
       endpoint(s.server),
       user,
-      s.tls ? `${s.tlsMode}${s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
+      s.tls ? `${s.tlsMode}${s.tlsEndAfter === 'handshake-failed' ? ', failed' : s.dataProtection === 'P' ? ', PROT P' : ''}` : 'no',
       relativeMs(s.start, a.capture.first),
       String(clientCommandCount(s.commands)),
       transferCounts(s),

@@ -467,8 +467,13 @@ export function renderLadder(a: Analysis, l: SessionLadder, opts: TimelineOption
   const decrypted = l.events.some((e) => (e.kind === 'command' || e.kind === 'reply') && e.decrypted);
   const decryptedData = l.events.some((e) => e.kind === 'data' && e.decrypted);
   const mark = DECRYPTED_MARK.trim();
+  // A handshake that failed encrypted nothing: the model says when clear text came back (tlsEndAfter).
+  const tlsFrom =
+    s.tlsEndAfter === 'handshake-failed'
+      ? ` TLS was to begin at frame ${s.tlsFrame ?? '?'}, but its handshake failed: nothing on the control connection was encrypted, clear text again from frame ${s.tlsEndFrame} on.`
+      : ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.`;
   const tls = s.tls
-    ? ` The control connection is encrypted (TLS) from frame ${s.tlsFrame ?? '?'} on.` +
+    ? tlsFrom +
       (decrypted ? ` Decrypted with the TLS key log: arrows marked ${mark} carry the commands and replies read from its records.` : '') +
       (decryptedData ? ` Data runs marked ${mark} are TLS records decrypted to the file data (byte counts: TCP payload, records included).` : '')
     : '';

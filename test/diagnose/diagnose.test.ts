@@ -1626,9 +1626,9 @@ describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
     const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT49, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts;
-    // the sixty-fifth audit's (a65-ftps-*) in verdicts-audit65.test.ts.
+    // the sixty-fifth audit's (a65-ftps-*) in verdicts-audit65.test.ts, the eighty-third's (a83-: ftp-ssl and ftpd-ssl) in verdicts-audit83.test.ts.
     const all = readdirSync(FIXTURES)
-      .filter((f) => f.endsWith('.facts.json') && !/^(a65-)?ftps-/.test(f))
+      .filter((f) => f.endsWith('.facts.json') && !/^(a65-)?ftps-|^a83-ftpd?ssl-/.test(f))
       .map((f) => f.replace('.facts.json', ''));
     expect(all.filter((f) => !named.has(f))).toEqual([]);
   });

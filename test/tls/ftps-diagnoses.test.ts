@@ -232,7 +232,8 @@ describe('FTPS diagnoses on recorded fixtures', () => {
     // Every fixture with FTPS data connections, read without its key log: curl, lftp, ftplib against
     // vsftpd, proftpd and pure-ftpd, TLS 1.2 (alert records, type 21) and 1.3 (a 19-byte last record).
     // (Not the transfers cut short on purpose: a server or client killed, an ABOR, a full disk.)
-    const healthy = readdirSync(FIX).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && /tls|ftps|ccc|auth-ssl/.test(f) && !/server-killed|client-killed|-abor-|stor-full/.test(f));
+    // (Nor a83-ftpssl-stor-426-*: ftp-ssl ends its upload without close_notify, and vsftpd answers 426 for it.)
+    const healthy = readdirSync(FIX).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f) && /tls|ftps|ccc|auth-ssl/.test(f) && !/server-killed|client-killed|-abor-|stor-full|stor-426/.test(f));
     let seen = 0;
     for (const file of healthy) {
       const a = await analyzeFiles([join(FIX, file)], { fileName: file, thread: false });
@@ -248,8 +249,14 @@ describe('FTPS diagnoses on recorded fixtures', () => {
         const c = t.connection!;
         const first = c.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
         if (first === undefined) continue;
-        const tlsSide = (tls.tlsClient === 'initiator') === (c.initiator === first.by) ? 'client' : 'server';
-        expect(tlsClosing(tls, tlsSide), `${file} transfer ${t.id} ${first.by}`).toMatchObject({ kind: 'close-notify', seen: tls.version === 'TLS 1.3' ? 'short-record' : 'alert-record' });
+        // A receiver may close first once the sender's close_notify came (ftp-ssl, which sends none of its
+        // own): where the bytes name the sender (twice the other side's), its side is the one to look at.
+        const sender = c.bytesToClient >= 2 * c.bytesToServer ? 'server' : c.bytesToServer >= 2 * c.bytesToClient ? 'client' : first.by;
+        const tlsSide = (tls.tlsClient === 'initiator') === (c.initiator === sender) ? 'client' : 'server';
+        const other = tlsSide === 'client' ? 'server' : 'client';
+        // Bytes that name no sender (a short listing beside the handshake): one side's close_notify, the first closer's or the other's.
+        const closing = tlsClosing(tls, tlsSide).kind === 'close-notify' || sender !== first.by ? tlsClosing(tls, tlsSide) : tlsClosing(tls, other);
+        expect(closing, `${file} transfer ${t.id} ${first.by}`).toMatchObject({ kind: 'close-notify', seen: tls.version === 'TLS 1.3' ? 'short-record' : 'alert-record' });
         seen++;
       }
     }

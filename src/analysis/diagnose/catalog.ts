@@ -213,7 +213,7 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
     title: 'the server refused TLS (AUTH), and the client would not go on without it',
     advice:
       'The server does not offer FTPS. Enable it there, with a certificate{setting:tlsEnable}, or, only where clear text is acceptable, let the client go on without it ' +
-      '(curl --ssl instead of --ssl-reqd, lftp set ftp:ssl-force false, FileZilla \'Use explicit FTP over TLS if available\').',
+      '(curl --ssl instead of --ssl-reqd, lftp set ftp:ssl-force false, ftp-ssl without -z secure, FileZilla \'Use explicit FTP over TLS if available\').',
   },
   'prot-refused': {
     title: 'the server refused PROT P (encrypted data connections)',

@@ -7,7 +7,7 @@
  * - PROT P refused (534/536/504…);
  * - a data connection closed without TLS close_notify (the receiver cannot tell it was whole).
  */
-import type { Command, Session, TlsAlert, TlsFacts } from '../../model.js';
+import type { Command, Reply, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { hiddenDataNotResumed, reuseRequirementUnknown } from '../../hidden-tls.js';
 import { controlHandshakeFailure } from '../../control-tls.js';
@@ -45,6 +45,15 @@ function handshakeAdvice(a: TlsAlert | undefined, s: Session): string {
       return 'Client and server have no TLS version in common: enable TLS 1.2 and 1.3 on the server{setting:tlsVersions} and on the client (curl --tls-max / --tlsv1.2).';
     case 'handshake_failure':
     case 'insufficient_security':
+      // Refused by the server at its first answer: what it lacks may be its own (a certificate and key
+      // it could not load leave it no usable cipher suite; OpenSSL then says "no shared cipher" too).
+      if (a.by === 'server')
+        return (
+          'The server found nothing in the ClientHello it could use: no cipher suite (or key exchange) in common with the client, ' +
+          'or no certificate and key of its own to use with any of them (OpenSSL reports both as "no shared cipher"). ' +
+          "Check that the server loads its certificate and key{setting:certificate}, then compare its cipher list{setting:tlsCiphers} " +
+          "with the client's (curl --ciphers, lftp ssl:priority)."
+        );
       return (
         'Client and server have no cipher suite (or key exchange) in common: widen the server\'s list{setting:tlsCiphers} ' +
         'or the client\'s (curl --ciphers, lftp ssl:priority).'
@@ -260,6 +269,13 @@ export function checkHiddenReceiverReset(ctx: TransferContext): Diagnosis | null
   );
 }
 
+/** The first line the server sent unasked, in clear text, after frame `after` (null when none or no frame). */
+function serverLineAfter(s: Session, after: number | null): Reply | null {
+  if (after === null) return null;
+  const c = s.commands.find((x) => x.command === null && x.reply !== null && x.reply.code >= 400 && x.reply.frame > after);
+  return c?.reply ?? null;
+}
+
 /** The control connection's TLS handshake failed (a fatal alert, or no ServerHello). */
 export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const tls = s.tlsDetails;
@@ -272,12 +288,15 @@ export function checkControlTlsHandshake(s: Session, vantage: Vantage): SessionD
     : `the connection closed after the ClientHello (frame ${tls.clientHelloFrame}) without a ServerHello`;
   const parts = [`${start}, but ${what}.`];
   if (tls.certificate) parts.push(`The server's certificate: subject ${tls.certificate.subject}, issuer ${tls.certificate.issuer} (frame ${tls.certificate.frame}).`);
+  // What the server then wrote in clear text, unasked (ftpd-ssl's "421 ftpd: SSL_accept error: …"): its own reason.
+  const told = serverLineAfter(s, alert?.frame ?? tls.clientHelloFrame);
+  if (told) parts.push(`The server then wrote in clear text: ${replyWords(told)} (frame ${told.frame}).`);
   if (!s.loggedIn) parts.push('No login happened, and no transfer.');
   parts.push(`Vantage point: ${vantage.reason}.`);
   return {
     cause: 'tls-handshake-failed',
     summary: parts.join(' '),
-    evidence: [...new Set([tls.clientHelloFrame, tls.serverHelloFrame, alert?.frame, tls.certificate?.frame])].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
+    evidence: [...new Set([tls.clientHelloFrame, tls.serverHelloFrame, alert?.frame, tls.certificate?.frame, told?.frame])].filter((f): f is number => typeof f === 'number').sort((a, b) => a - b),
     advice: handshakeAdvice(alert, s),
   };
 }
@@ -289,13 +308,16 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
   const reply = s.commands.find((c) => c.frame === r.command)!.reply!;
   const auths = s.commands.filter((c) => c.command === 'AUTH' && c.reply !== null && c.reply.code >= 400).slice(-4);
   const asked = auths.map((c) => `AUTH ${c.arg.trim()} (frame ${c.frame}) with ${replyWords(c.reply!)} (frame ${c.reply!.frame})`).join(', ');
+  // How the client ended it: its close, or its QUIT (the server closing after the 221).
+  const quit = [...s.commands].reverse().find((c) => c.command === 'QUIT' && c.frame > r.command);
+  const ended = s.closedBy?.by === 'client' || quit === undefined ? `closed the connection (frame ${s.closedBy!.frame})` : `ended the session (QUIT, frame ${quit.frame})`;
   return {
     cause: 'auth-refused',
     summary:
       `Session ${s.id}: the client ${ep(s.client)} asked the server ${ep(s.server)} for TLS on the control connection and the server refused: ` +
-      `it answered ${asked}. The client then closed the connection (frame ${s.closedBy!.frame}) without logging in: it requires TLS ` +
+      `it answered ${asked}. The client then ${ended} without logging in: it requires TLS ` +
       `(as curl --ssl-reqd does) and the server does not offer it (${reply.code}). No login or transfer happened. Vantage point: ${vantage.reason}.`,
-    evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy!.frame])].sort((x, y) => x - y),
+    evidence: [...new Set([...auths.flatMap((c) => [c.frame, c.reply!.frame]), s.closedBy?.by === 'client' || quit === undefined ? s.closedBy!.frame : quit.frame])].sort((x, y) => x - y),
     advice: adviceFor('auth-refused', s),
   };
 }

@@ -76,6 +76,18 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
     refused !== undefined
       ? `the session was not logged in: the server had refused its login (${refused.command}, frame ${refused.frame}, answered ${replyWords(refused.reply!)} at frame ${refused.reply!.frame}), and refuses every command but a login until one succeeds`
       : 'the session was not logged in: no login had succeeded before it, and the server refuses every command but a login until one does';
+  // No login sent at all, after the server refused TLS to a client that requires it (ftp-ssl -z secure
+  // goes on with its script unlogged): nothing was refused of a login; the refused TLS is the cause.
+  const tls = s.tlsRefusal;
+  if (refused === undefined && tls !== null && tls.gaveUp && !s.commands.some((c) => c.command !== null && isLogin(c.command))) {
+    const details = [
+      `The server answered ${what} (frame ${asked?.frame ?? reply.frame}) with ${replyWords(reply)} at frame ${reply.frame}: the session was not logged in, ` +
+        `and the client never tried: it sent no user name or password, as it requires TLS and the server had refused it (AUTH ${tls.mechanism}, frame ${tls.command}, answered ${tls.code} at frame ${tls.reply})`,
+      ...noDataConnectionWords(s, t),
+    ];
+    const frames = [tls.command, tls.reply, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
+    return diagnosis(ctx, 'auth-refused', details, [...new Set(frames)].sort((x, y) => x - y));
+  }
   const details = [`The server answered ${what} (frame ${asked?.frame ?? reply.frame}) with ${replyWords(reply)} at frame ${reply.frame}: ${why}`];
   details.push(...noDataConnectionWords(s, t));
   const frames = [refused?.frame, refused?.reply?.frame, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
