@@ -1,0 +1,180 @@
+/**
+ * The eighty-fourth verdict audit, on real recordings (fixtures/record.sh, "Eighty-fourth verdict
+ * audit"): ABOR on the servers that had no ABOR fixture — pyftpdlib 1.5.7, inetutils-ftpd 2.4 and
+ * busybox ftpd — with Python's ftplib abort() (ABOR sent with MSG_OOB), curl -r byte ranges (curl
+ * sends ABOR once it has its range) and lftp killed mid-upload.
+ *
+ * The servers' ways, as recorded:
+ * - pyftpdlib reads ABOR during a transfer: 426 Transfer aborted via ABOR, then 226 ABOR command
+ *   successful; an ABOR after the transfer's 226 gets 225 No transfer to abort; an ABOR after a STOR's
+ *   150 with no byte sent yet, or after PASV alone, gets 225 "data channel closed" and the STOR no
+ *   final reply at all.
+ * - inetutils-ftpd reads the urgent ABOR (SIGURG): 426 Transfer aborted. Data connection closed, then
+ *   226 Abort successful; after a finished transfer: 225.
+ * - busybox ftpd implements no ABOR (500 Unknown command) and reads no command during a transfer: a
+ *   download ends when its write fails (451 Error, after the client's reset of the data connection),
+ *   an upload at the client's close, answered 226 though the client had sent ABOR first.
+ *
+ * Every transfer verdict was right before this audit (aborted by the client with the bytes that
+ * moved; complete for a download read to its end before the ABOR). Two faults found and fixed:
+ * - a84-range-killed-busybox-curl-lftp: lftp's AUTH TLS was answered 530 (busybox, before login), lftp
+ *   logged in in clear and sent PROT P (500), then its STOR. summary said "the client went on in clear
+ *   text (no failure …) [prot-refused]" and diagnose gave the session the cause prot-refused: PROT
+ *   means nothing without TLS (RFC 4217), the refusal said no more than the AUTH's, no failure
+ *   (diagnose/checks/ftps.ts checkProtRefused).
+ * - explain said "the client had not acknowledged 4608 of the bytes sent when the reset came (frame
+ *   58)" where diagnose said "the client's reset acknowledged every one of them": both true, read as
+ *   a contradiction. explain now says the receiver's own reset acknowledged them all (render/explain.ts,
+ *   the model's RstSeen.acksAll).
+ *
+ * Frames are tshark's (NAME.tshark-*.tsv), sizes and contents the recorder's (NAME.facts.json).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, extractedFiles, facts, flat, ftpRows, jsonVerdicts, outputs, transfer, transferRows } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit84-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** tshark's transfer commands, ABORs and their replies on one control connection (login, PASV, TYPE, QUIT left out). */
+const aborRows = (name: string, stream: string): Array<[number, string]> =>
+  ftpRows(name, stream).filter(([, x]) => /^(RETR|STOR|LIST|ABOR|REST|1\d\d|225|226|4\d\d|500)$/.test(x));
+
+describe('eighty-fourth audit: pyftpdlib, ABOR read during the transfer (426, then 226)', () => {
+  for (const name of ['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python']) {
+    it(`${name}: RETR, STOR and LIST aborted by the client with the bytes that moved; the RETR whose ABOR came after its data complete`, async () => {
+      expect(aborRows(name, '0')).toEqual([[20, 'RETR'], [21, '150'], [54, 'ABOR'], [55, '426'], [56, '226']]);
+      expect(aborRows(name, '2')).toEqual([[81, 'STOR'], [82, '150'], [108, 'ABOR'], [110, '426'], [114, '226']]);
+      expect(aborRows(name, '4')).toEqual([[139, 'LIST'], [140, '150'], [157, 'ABOR'], [158, '426'], [160, '226']]);
+      expect(aborRows(name, '6')).toEqual([[184, 'RETR'], [185, '150'], [191, 'ABOR'], [192, '226'], [193, '225']]);
+      const a = await analyze(name);
+      expect(transferRows(a, (t) => [t.abortFrame, t.lateAbortFrame ?? null, t.diagnosis?.cause ?? null])).toEqual([
+        ['1.1', 'PASV', 16, 'RETR a84-retr.bin', 20, 1, 30848, 426, 55, 'aborted', 54, null, 'aborted'],
+        ['2.1', 'PASV', 77, 'STOR a84-up.bin', 81, 3, 16384, 426, 110, 'aborted', 108, null, 'aborted'],
+        ['3.1', 'PASV', 135, 'LIST big', 139, 5, 13336, 426, 158, 'aborted', 157, null, 'aborted'],
+        ['4.1', 'PASV', 180, 'RETR hello.txt', 184, 7, 511, 226, 192, 'completed', null, 191, null],
+      ]);
+      // The ABOR's own replies are paired with it: 226 after the 426, and 225 after a finished transfer.
+      const abors = a.sessions.map((s) => s.commands.filter((c) => c.command === 'ABOR').map((c) => [c.frame, c.reply?.code, c.reply?.frame]));
+      expect(abors).toEqual([[[54, 226, 56]], [[108, 226, 114]], [[157, 226, 160]], [[191, 225, 193]]]);
+      expect(await jsonVerdicts(name)).toEqual([['1.1', 'aborted', 'aborted'], ['2.1', 'aborted', 'aborted'], ['3.1', 'aborted', 'aborted'], ['4.1', 'completed', null]]);
+    });
+  }
+  it('the server kept the 16384 bytes the client sent (server.stored_bytes), and extract saves exactly them', async () => {
+    const name = 'a84-abor-pyftpdlib-python';
+    const f = facts(name);
+    expect([f.server.stored_bytes, f.files[1].size, f.files[1].received.size]).toEqual([16384, 200000, 16384]);
+    const saved = await extractedFiles(name, tmp);
+    expect(saved['s2-t1-a84-up.bin']).toBe(f.server.stored_sha256);
+    expect(saved['s4-t1-hello.txt']).toBe(f.files[2].sha256);
+    const [logs] = await outputs(name, 'logs');
+    expect(logs).toContain(' passive STOR a84-up.bin aborted by-client aborted ');
+    expect(logs).toContain(' passive RETR hello.txt completed - - ');
+  });
+  it('explain and diagnose agree on the client\'s reset: it acknowledged every byte sent (before: "had not acknowledged 4608 … when the reset came")', async () => {
+    const [explain, diagnose] = await outputs('a84-abor-pyftpdlib-python', 'explain', 'diagnose');
+    expect(diagnose).toContain("30848 bytes had been sent; the client's reset acknowledged every one of them");
+    expect(explain).toContain('the client had not acknowledged 4608 of the bytes sent before its own reset (frame 58), which acknowledged them all.');
+    expect(explain).not.toContain('had not acknowledged 4608 of the bytes sent when the reset came');
+  });
+});
+
+describe('eighty-fourth audit: inetutils-ftpd, the urgent ABOR caught during the transfer', () => {
+  const name = 'a84-abor-inetutils-python';
+  it('RETR and STOR aborted by the client (426, then 226 Abort successful); the RETR read to its end before the ABOR complete (226, then 225)', async () => {
+    expect(aborRows(name, '0')).toEqual([[23, 'RETR'], [24, '150'], [53, 'ABOR'], [54, '426'], [57, '226']]);
+    expect(aborRows(name, '2')).toEqual([[85, 'STOR'], [86, '150'], [112, 'ABOR'], [113, '426'], [115, '226']]);
+    expect(aborRows(name, '4')).toEqual([[146, 'RETR'], [147, '150'], [153, 'ABOR'], [154, '226'], [156, '225']]);
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame, t.lateAbortFrame ?? null])).toEqual([
+      ['1.1', 'PASV', 19, 'RETR a84-retr.bin', 23, 1, 26576, 426, 54, 'aborted', 53, null],
+      ['2.1', 'PASV', 81, 'STOR a84-up.bin', 85, 3, 16384, 426, 113, 'aborted', 112, null],
+      ['3.1', 'PASV', 142, 'RETR hello.txt', 146, 5, 511, 226, 154, 'completed', null, 153],
+    ]);
+    expect(facts(name).server.stored_bytes).toBe(16384);
+    const [transfers] = await outputs(name, 'transfers');
+    expect(transfers).toContain('aborted by the client after 26,576 of 300,000 bytes (426, frame 54)');
+    expect(transfers).toContain('no-op ABOR frame 153; the data still came whole and the server said 226: nothing was aborted');
+  });
+});
+
+describe('eighty-fourth audit: busybox ftpd, no ABOR at all (500), no command read during a transfer', () => {
+  for (const name of ['a84-abor-busybox-python', 'a84-abor-server-side-busybox-python']) {
+    it(`${name}: the RETR aborted by the client (its ABOR, its reset; busybox's 451 after the reset), the STOR aborted though busybox said 226, the finished RETR complete`, async () => {
+      expect(aborRows(name, '0')).toEqual([[20, 'RETR'], [21, '150'], [54, 'ABOR'], [76, '451'], [77, '500']]);
+      expect(aborRows(name, '2')).toEqual([[97, 'STOR'], [98, '150'], [124, 'ABOR'], [131, '226'], [133, '500']]);
+      expect(aborRows(name, '4')).toEqual([[157, 'RETR'], [158, '150'], [162, '226'], [166, 'ABOR'], [167, '500']]);
+      const a = await analyze(name);
+      expect(transferRows(a, (t) => [t.abortFrame, t.lateAbortFrame ?? null, t.connection?.rst?.frame ?? null])).toEqual([
+        ['1.1', 'PASV', 16, 'RETR a84-retr.bin', 20, 1, 34688, 451, 76, 'aborted', 54, null, 73],
+        ['2.1', 'PASV', 93, 'STOR a84-up.bin', 97, 3, 16384, 226, 131, 'aborted', 124, null, null],
+        ['3.1', 'PASV', 153, 'RETR hello.txt', 157, 5, 511, 226, 162, 'completed', null, 166, null],
+      ]);
+      const d = flat(transfer(a, '1.1').diagnosis!.summary);
+      expect(d).toContain('The server did not take it as ABOR: it answered 500 Unknown command (frame 77).');
+      expect(d).toContain('The server replied 451 Error (frame 76): its own error writing to the data connection the client had reset, not a second cause.');
+    });
+  }
+  it('the server kept the 16384 bytes sent before the ABOR (its log: the 226, then 500 to the ABOR)', () => {
+    const f = facts('a84-abor-busybox-python');
+    expect(f.server.stored_bytes).toBe(16384);
+    expect(f.server.log).toContain('ftpd[28469]: STOR a84-up.bin|ftpd[28469]: 150 Ok to send data|ftpd[28469]: 226 Operation successful|ftpd[28469]: ABOR|ftpd[28469]: 500 Unknown command');
+  });
+});
+
+describe('eighty-fourth audit: the edges of ABOR (at once after the 150, and after PASV alone)', () => {
+  it('pyftpdlib: the RETR aborted after the 7424 bytes its buffers took; the STOR aborted after 0 bytes with no final reply (its ABOR answered 225); PASV alone unused', async () => {
+    const name = 'a84-abor-edges-pyftpdlib-python';
+    expect(aborRows(name, '2')).toEqual([[57, 'STOR'], [58, '150'], [60, 'ABOR'], [62, '225']]);
+    expect(aborRows(name, '4')).toEqual([[88, 'ABOR'], [90, '225']]);
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame])).toEqual([
+      ['1.1', 'PASV', 16, 'RETR a84-retr.bin', 20, 1, 7424, 426, 31, 'aborted', 30],
+      ['2.1', 'PASV', 53, 'STOR a84-up.bin', 57, 3, 0, null, null, 'aborted', 60],
+      ['3.1', 'PASV', 83, null, null, 5, 0, null, null, 'unused', null],
+    ]);
+    expect([facts(name).server.stored_bytes, facts(name).client.saved]).toEqual([0, 'a84-retr.bin 0 bytes']);
+    expect(transfer(a, '3.1').diagnosis).toBeNull();
+  });
+  it('inetutils-ftpd: both aborted (426 then 226, even for the upload with 0 bytes); PASV alone unused (225)', async () => {
+    const name = 'a84-abor-edges-inetutils-python';
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame])).toEqual([
+      ['1.1', 'PASV', 19, 'RETR a84-retr.bin', 23, 1, 10320, 426, 37, 'aborted', 36],
+      ['2.1', 'PASV', 64, 'STOR a84-up.bin', 68, 3, 0, 426, 72, 'aborted', 71],
+      ['3.1', 'PASV', 101, null, null, 5, 0, null, null, 'unused', null],
+    ]);
+    expect(aborRows(name, '4')).toEqual([[106, 'ABOR'], [107, '225']]);
+  });
+});
+
+describe('eighty-fourth audit: curl -r ranges and lftp killed mid-upload', () => {
+  for (const [name, code] of [['a84-range-killed-pyftpdlib-curl-lftp', 426], ['a84-range-killed-busybox-curl-lftp', 451]] as const) {
+    it(`${name}: both ranges aborted by the client (curl kept its 10000 bytes); the killed upload unknown (the server's 226 came after the client was gone)`, async () => {
+      const f = facts(name);
+      expect([f.client.range0_matches, f.client.range100k_matches, f.client.saved]).toEqual(['true', 'true', 'a84-first10k.bin 10000 bytes; a84-range.bin 10000 bytes']);
+      const a = await analyze(name);
+      expect(a.sessions.flatMap((s) => s.transfers.map((t) => [`${s.id}.${t.id}`, t.bytes, t.reply?.code, t.verdict.kind]))).toEqual([
+        ['1.1', 15616, code, 'aborted'],
+        ['2.1', 15616, code, 'aborted'],
+        ['3.1', f.server.stored_bytes, 226, 'unknown'],
+      ]);
+      expect(transfer(a, '2.1').restOffset).toBe(100000);
+      expect(f.client.exit_status).toBe(0);
+      expect(f.client.output).toContain('lftp put exit 137 (SIGKILL 2 s in)');
+    });
+  }
+  it('busybox: AUTH TLS answered 530 before login, lftp went on in clear with PROT P (500): no failure, no prot-refused diagnosis (before: "(no failure …) [prot-refused]")', async () => {
+    const name = 'a84-range-killed-busybox-curl-lftp';
+    expect(ftpRows(name, '4').filter(([, x]) => /^(AUTH|PROT|530|500|STOR)$/.test(x))).toEqual([[108, '530'], [109, 'AUTH'], [110, '530'], [122, 'PROT'], [123, '500'], [131, 'STOR']]);
+    const a = await analyze(name);
+    expect(a.sessions[2].tlsRefusal).toMatchObject({ command: 109, code: 530, reply: 110, gaveUp: false });
+    expect(a.sessions[2].diagnosis).toBeNull();
+    const [summary, diagnose] = await outputs(name, 'summary', 'diagnose');
+    expect(summary).toContain('the client went on in clear text (no failure: its commands, password and files crossed unencrypted).');
+    expect(summary).not.toContain('prot-refused');
+    expect(diagnose).not.toContain('PROT P');
+  });
+});
