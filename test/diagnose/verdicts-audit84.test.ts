@@ -16,7 +16,11 @@
  *   an upload at the client's close, answered 226 though the client had sent ABOR first.
  *
  * Every transfer verdict was right before this audit (aborted by the client with the bytes that
- * moved; complete for a download read to its end before the ABOR). Two faults found and fixed:
+ * moved; complete for a download read to its end before the ABOR). Three faults found and fixed:
+ * - a84-abor-*pyftpdlib-python: LIST big (3000 names) aborted after 13336 bytes, cut mid-line; the
+ *   listing's entries (transfers --json) ended with a file named "entry-number-" that does not exist.
+ *   A listing stopped part-way (its ABOR, a reset of its data connection) now leaves its last line
+ *   without a newline unparsed, as a listing cut by the byte bound does (listing-collector.ts).
  * - a84-range-killed-busybox-curl-lftp: lftp's AUTH TLS was answered 530 (busybox, before login), lftp
  *   logged in in clear and sent PROT P (500), then its STOR. summary said "the client went on in clear
  *   text (no failure …) [prot-refused]" and diagnose gave the session the cause prot-refused: PROT
@@ -73,6 +77,14 @@ describe('eighty-fourth audit: pyftpdlib, ABOR read during the transfer (426, th
     expect(logs).toContain(' passive STOR a84-up.bin aborted by-client aborted ');
     expect(logs).toContain(' passive RETR hello.txt completed - - ');
   });
+  for (const name of ['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python']) {
+    it(`${name}: the aborted LIST's entries are the directory's first 134 names; its last line, cut mid-name, is no entry (before: a file "entry-number-")`, async () => {
+      const t = transfer(await analyze(name), '3.1');
+      const names = Array.from({ length: 134 }, (_, i) => `entry-number-${String(i + 1).padStart(4, '0')}-of-a-big-directory.dat`);
+      expect(t.listing!.entries.map((e) => [e.name, e.type, e.size])).toEqual(names.map((n) => [n, 'file', 0]));
+      expect(t.listing).toMatchObject({ format: 'unix', bytes: 13336, unparsed: 1, gapBytes: 0, cut: null });
+    });
+  }
   it('explain and diagnose agree on the client\'s reset: it acknowledged every byte sent (before: "had not acknowledged 4608 … when the reset came")', async () => {
     const [explain, diagnose] = await outputs('a84-abor-pyftpdlib-python', 'explain', 'diagnose');
     expect(diagnose).toContain("30848 bytes had been sent; the client's reset acknowledged every one of them");
