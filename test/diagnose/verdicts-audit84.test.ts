@@ -20,7 +20,9 @@
  * - a84-abor-*pyftpdlib-python: LIST big (3000 names) aborted after 13336 bytes, cut mid-line; the
  *   listing's entries (transfers --json) ended with a file named "entry-number-" that does not exist.
  *   A listing stopped part-way (its ABOR, a reset of its data connection) now leaves its last line
- *   without a newline unparsed, as a listing cut by the byte bound does (listing-collector.ts).
+ *   without a newline unparsed, as a listing cut by the byte bound does (listing-collector.ts). The
+ *   same fault on abor-list-vsftpd-python ("report-0297-with-a-fairl") and abor-nlst-proftpd-python
+ *   ("many/report-1178-with-a-fairly-long-na"); no other listing fixture changes.
  * - a84-range-killed-busybox-curl-lftp: lftp's AUTH TLS was answered 530 (busybox, before login), lftp
  *   logged in in clear and sent PROT P (500), then its STOR. summary said "the client went on in clear
  *   text (no failure …) [prot-refused]" and diagnose gave the session the cause prot-refused: PROT
@@ -85,6 +87,14 @@ describe('eighty-fourth audit: pyftpdlib, ABOR read during the transfer (426, th
       expect(t.listing).toMatchObject({ format: 'unix', bytes: 13336, unparsed: 1, gapBytes: 0, cut: null });
     });
   }
+  it('the same on the older aborted listings: vsftpd\'s LIST and proftpd\'s NLST no longer end in a truncated name (before: "report-0297-with-a-fairl", "many/report-1178-with-a-fairly-long-na")', async () => {
+    const last = async (name: string): Promise<unknown[]> => {
+      const l = transfer(await analyze(name), '1.1').listing!;
+      return [l.entries.length, l.unparsed, l.entries.at(-1)!.name];
+    };
+    expect(await last('abor-list-vsftpd-python')).toEqual([296, 1, 'report-0296-with-a-fairly-long-name.txt']);
+    expect(await last('abor-nlst-proftpd-python')).toEqual([663, 1, 'many/report-1357-with-a-fairly-long-name.txt']);
+  });
   it('explain and diagnose agree on the client\'s reset: it acknowledged every byte sent (before: "had not acknowledged 4608 … when the reset came")', async () => {
     const [explain, diagnose] = await outputs('a84-abor-pyftpdlib-python', 'explain', 'diagnose');
     expect(diagnose).toContain("30848 bytes had been sent; the client's reset acknowledged every one of them");
