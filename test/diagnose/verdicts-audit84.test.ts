@@ -46,7 +46,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** tshark's transfer commands, ABORs and their replies on one control connection (login, PASV, TYPE, QUIT left out). */
 const aborRows = (name: string, stream: string): Array<[number, string]> =>
-  ftpRows(name, stream).filter(([, x]) => /^(RETR|STOR|LIST|ABOR|REST|1\d\d|225|226|4\d\d|500)$/.test(x));
+  ftpRows(name, stream).filter(([, x]) => /^(RETR|STOR|APPE|LIST|ABOR|REST|1\d\d|225|226|4\d\d|500)$/.test(x));
 
 describe('eighty-fourth audit: pyftpdlib, ABOR read during the transfer (426, then 226)', () => {
   for (const name of ['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python']) {
@@ -143,6 +143,37 @@ describe('eighty-fourth audit: busybox ftpd, no ABOR at all (500), no command re
     const f = facts('a84-abor-busybox-python');
     expect(f.server.stored_bytes).toBe(16384);
     expect(f.server.log).toContain('ftpd[28469]: STOR a84-up.bin|ftpd[28469]: 150 Ok to send data|ftpd[28469]: 226 Operation successful|ftpd[28469]: ABOR|ftpd[28469]: 500 Unknown command');
+  });
+});
+
+describe('eighty-fourth audit: ABOR mid-LIST and mid-APPE (onto 1000 bytes already on the server)', () => {
+  it('busybox: the LIST aborted (the client\'s reset ends busybox\'s process: no reply, its control connection reset); the APPE aborted though busybox said 226', async () => {
+    const name = 'a84-abor-list-appe-busybox-python';
+    expect(aborRows(name, '0')).toEqual([[20, 'LIST'], [21, '150'], [81, 'ABOR']]);
+    expect(aborRows(name, '2')).toEqual([[111, 'APPE'], [112, '150'], [138, 'ABOR'], [145, '226'], [147, '500']]);
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame, t.connection?.rst?.frame ?? null])).toEqual([
+      ['1.1', 'PASV', 16, 'LIST big', 20, 1, 18835, null, null, 'aborted', 81, 92],
+      ['2.1', 'PASV', 107, 'APPE a84-up.bin', 111, 3, 16384, 226, 145, 'aborted', 138, null],
+    ]);
+    expect(a.sessions[0].closedBy).toMatchObject({ by: 'server', frame: 93 });
+    expect(facts(name).server.stored_bytes).toBe(1000 + 16384);
+    expect(facts(name).server.log).toContain('ftpd[5649]: 150 Directory listing|ftpd[5649]: short write: Connection reset by peer|tcpsvd: end 5649 exit 1');
+    const l = transfer(a, '1.1').listing!;
+    expect([l.entries.length, l.unparsed, l.entries.at(-1)!.name]).toEqual([190, 1, 'entry-number-0190-of-a-big-directory.dat']);
+  });
+  it('inetutils-ftpd: both aborted (426, then 226 Abort successful); its listing repeats 43 names on the wire (the server\'s own output, parsed as sent)', async () => {
+    const name = 'a84-abor-list-appe-inetutils-python';
+    expect(aborRows(name, '0')).toEqual([[23, 'LIST'], [24, '150'], [48, 'ABOR'], [52, '426'], [57, '226']]);
+    expect(aborRows(name, '2')).toEqual([[87, 'APPE'], [88, '150'], [114, 'ABOR'], [115, '426'], [118, '226']]);
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame])).toEqual([
+      ['1.1', 'PASV', 19, 'LIST big', 23, 1, 28672, 426, 52, 'aborted', 48],
+      ['2.1', 'PASV', 83, 'APPE a84-up.bin', 87, 3, 16384, 426, 115, 'aborted', 114],
+    ]);
+    expect(facts(name).server.stored_bytes).toBe(1000 + 16384);
+    const names = transfer(a, '1.1').listing!.entries.map((e) => e.name);
+    expect([names.length, new Set(names).size, names.at(-1)]).toEqual([307, 264, 'entry-number-0264-of-a-big-directory.dat']);
   });
 });
 
