@@ -177,6 +177,30 @@ describe('eighty-fourth audit: ABOR mid-LIST and mid-APPE (onto 1000 bytes alrea
   });
 });
 
+describe('eighty-fourth audit: active mode (PORT: the server opens each data connection)', () => {
+  it('pyftpdlib: RETR and STOR aborted by the client (426, 226); the RETR read to its end before the ABOR complete (226, then 225)', async () => {
+    const name = 'a84-abor-active-pyftpdlib-python';
+    expect(aborRows(name, '0')).toEqual([[20, 'RETR'], [21, '125'], [53, 'ABOR'], [54, '426'], [55, '226']]);
+    expect(aborRows(name, '4')).toEqual([[138, 'RETR'], [139, '125'], [145, 'ABOR'], [146, '226'], [147, '225']]);
+    expect(transferRows(await analyze(name), (t) => [t.abortFrame, t.lateAbortFrame ?? null, t.connection?.initiator])).toEqual([
+      ['1.1', 'PORT', 15, 'RETR a84-retr.bin', 20, 1, 29512, 426, 54, 'aborted', 53, null, 'server'],
+      ['2.1', 'PORT', 75, 'STOR a84-up.bin', 80, 3, 16384, 426, 109, 'aborted', 107, null, 'server'],
+      ['3.1', 'PORT', 133, 'RETR hello.txt', 138, 5, 511, 226, 146, 'completed', null, 145, 'server'],
+    ]);
+    expect(facts(name).server.stored_bytes).toBe(16384);
+  });
+  it('busybox: the RETR aborted (451 after the client\'s reset, 500 to the ABOR), the STOR aborted though busybox said 226, the finished RETR complete', async () => {
+    const name = 'a84-abor-active-busybox-python';
+    expect(aborRows(name, '2')).toEqual([[97, 'STOR'], [101, '150'], [127, 'ABOR'], [134, '226'], [136, '500']]);
+    expect(transferRows(await analyze(name), (t) => [t.abortFrame, t.lateAbortFrame ?? null])).toEqual([
+      ['1.1', 'PORT', 15, 'RETR a84-retr.bin', 17, 1, 35016, 451, 76, 'aborted', 53, null],
+      ['2.1', 'PORT', 95, 'STOR a84-up.bin', 97, 3, 16384, 226, 134, 'aborted', 127, null],
+      ['3.1', 'PORT', 155, 'RETR hello.txt', 157, 5, 511, 226, 165, 'completed', null, 169],
+    ]);
+    expect(facts(name).server.stored_bytes).toBe(16384);
+  });
+});
+
 describe('eighty-fourth audit: the edges of ABOR (at once after the 150, and after PASV alone)', () => {
   it('pyftpdlib: the RETR aborted after the 7424 bytes its buffers took; the STOR aborted after 0 bytes with no final reply (its ABOR answered 225); PASV alone unused', async () => {
     const name = 'a84-abor-edges-pyftpdlib-python';
