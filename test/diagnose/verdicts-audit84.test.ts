@@ -16,7 +16,13 @@
  *   an upload at the client's close, answered 226 though the client had sent ABOR first.
  *
  * Every transfer verdict was right before this audit (aborted by the client with the bytes that
- * moved; complete for a download read to its end before the ABOR). Three faults found and fixed:
+ * moved; complete for a download read to its end before the ABOR). Four faults found and fixed:
+ * - a84-abor-early226-pyftpdlib-python: pyftpdlib says 226 once its last byte is queued; the client,
+ *   4 KiB read, sent ABOR (225) and then reset the data connection, 10112 of 20000 bytes through.
+ *   The transfer was aborted, yet transfers and explain called its ABOR a no-op ("the data still came
+ *   whole and the server said 226: nothing was aborted"): an ABOR after the final reply was kept as
+ *   housekeeping. The client's ABOR before its own reset of a transfer it cut short is its abort
+ *   (verdict.ts abortAfterOwnReset, which took only a reset before the reply).
  * - a84-abor-*pyftpdlib-python: LIST big (3000 names) aborted after 13336 bytes, cut mid-line; the
  *   listing's entries (transfers --json) ended with a file named "entry-number-" that does not exist.
  *   A listing stopped part-way (its ABOR, a reset of its data connection) now leaves its last line
@@ -39,7 +45,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, extractedFiles, facts, flat, ftpRows, jsonVerdicts, outputs, transfer, transferRows } from './audit-fixtures.js';
+import { analyze, extractedFiles, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, transferRows } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit84-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -198,6 +204,29 @@ describe('eighty-fourth audit: active mode (PORT: the server opens each data con
       ['3.1', 'PORT', 155, 'RETR hello.txt', 157, 5, 511, 226, 165, 'completed', null, 169],
     ]);
     expect(facts(name).server.stored_bytes).toBe(16384);
+  });
+});
+
+describe('eighty-fourth audit: pyftpdlib\'s 226 once its last byte is queued, the client\'s ABOR and reset after it', () => {
+  const name = 'a84-abor-early226-pyftpdlib-python';
+  it('the server logged both files sent whole (completed=1) and said 226 before the ABOR (225 to it); the client reset each data connection after 10112 of 20000 and 7424 of 60000 bytes', () => {
+    expect(aborRows(name, '0')).toEqual([[20, 'RETR'], [21, '125'], [33, '226'], [34, 'ABOR'], [36, '225']]);
+    expect(aborRows(name, '2')).toEqual([[60, 'RETR'], [61, '150'], [71, '226'], [72, 'ABOR'], [74, '225']]);
+    expect(flagged(name, '0x0014', '50008')).toEqual([35]);
+    expect(facts(name).server.log).toContain('a84-20k.bin completed=1 bytes=20000');
+    expect(facts(name).files.map((f: { size: number; received: { size: number } }) => [f.size, f.received.size])).toEqual([[20000, 6992], [60000, 4096]]);
+  });
+  it('aborted by the client, its ABOR (sent before its reset, the data still coming) the abort, not a no-op (before: "no-op ABOR … the data still came whole … nothing was aborted")', async () => {
+    const a = await analyze(name);
+    expect(transferRows(a, (t) => [t.abortFrame, t.lateAbortFrame ?? null, t.connection?.rst?.frame])).toEqual([
+      ['1.1', 'PASV', 16, 'RETR a84-20k.bin', 20, 1, 10112, 226, 33, 'aborted', 34, null, 35],
+      ['2.1', 'PASV', 56, 'RETR a84-60k.bin', 60, 3, 7424, 226, 71, 'aborted', 72, null, 73],
+    ]);
+    const [transfers, explain, diagnose] = await outputs(name, 'transfers', 'explain', 'diagnose');
+    expect(transfers).not.toContain('no-op ABOR');
+    expect(explain).not.toContain('nothing is aborted');
+    expect(explain).toContain('The client aborts it: ABOR (frame 34) → 225 No transfer to abort. (frame 36).');
+    expect(diagnose).toContain('The server replied 226 Transfer complete (frame 33). The client then sent ABOR at frame 34, after that reply. The client reset the data connection at frame 35.');
   });
 });
 
