@@ -16,7 +16,7 @@
  *   an upload at the client's close, answered 226 though the client had sent ABOR first.
  *
  * Every transfer verdict was right before this audit (aborted by the client with the bytes that
- * moved; complete for a download read to its end before the ABOR). Four faults found and fixed:
+ * moved; complete for a download read to its end before the ABOR). Four faults found and fixed (and one piece of advice):
  * - a84-abor-early226-pyftpdlib-python: pyftpdlib says 226 once its last byte is queued; the client,
  *   4 KiB read, sent ABOR (225) and then reset the data connection, 10112 of 20000 bytes through.
  *   The transfer was aborted, yet transfers and explain called its ABOR a no-op ("the data still came
@@ -38,6 +38,10 @@
  *   58)" where diagnose said "the client's reset acknowledged every one of them": both true, read as
  *   a contradiction. explain now says the receiver's own reset acknowledged them all (render/explain.ts,
  *   the model's RstSeen.acksAll).
+ *
+ * - a84-abor-edges-*: an upload the client aborted before sending any byte (its empty data
+ *   connection in the capture) was advised "the server may keep the part that arrived: resume it";
+ *   now "send the file again" (diagnose/checks/transfer.ts).
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and contents the recorder's (NAME.facts.json).
  */
@@ -243,6 +247,10 @@ describe('eighty-fourth audit: the edges of ABOR (at once after the 150, and aft
     ]);
     expect([facts(name).server.stored_bytes, facts(name).client.saved]).toEqual([0, 'a84-retr.bin 0 bytes']);
     expect(transfer(a, '3.1').diagnosis).toBeNull();
+    // Its empty data connection is in the capture: nothing to resume (before: "The server may keep the part that arrived: resume it").
+    expect(transfer(a, '2.1').diagnosis!.advice).toBe('The client asked to stop (ABOR) its upload before sending any byte: a user interrupt or a client-side timeout — not a network refusal. Send the file again.');
+    // An FXP copy's upload, its data connection between the servers not in the capture: how much moved is not known.
+    expect(transfer(await analyze('a68-fxp-data-timeout-client-side-vsftpd-pyftpdlib-lftp'), '1.1').diagnosis!.advice).toContain('The server may keep the part that arrived');
   });
   it('inetutils-ftpd: both aborted (426 then 226, even for the upload with 0 bytes); PASV alone unused (225)', async () => {
     const name = 'a84-abor-edges-inetutils-python';
