@@ -76,7 +76,8 @@ export class ListingCollector {
         if (t.direction !== 'listing' || !t.connection?.established || !t.request) continue;
         const command = t.request.command.toUpperCase();
         if (!LISTING_COMMANDS.has(command)) continue;
-        t.listing = parseKept(command as ListingCommand, this.kept.get(t));
+        // Stopped part-way (an ABOR, a reset): its last line without a newline is where it was cut, not an entry.
+        t.listing = parseKept(command as ListingCommand, this.kept.get(t), t.abortFrame !== null || t.connection.rst !== null);
       }
     }
     this.kept.clear();
@@ -87,8 +88,13 @@ export class ListingCollector {
 /** `total 4108`: the block count ls -l prints before the entries. */
 const TOTAL_LINE = /^total \d+\s*$/;
 
-/** Split kept bytes into lines; lines touching a gap or the cut end are broken and not parsed. */
-export function parseKept(command: ListingCommand, k: KeptListing | undefined): Listing {
+/**
+ * Split kept bytes into lines; lines touching a gap or the cut end are broken and not parsed. A
+ * listing `stopped` part-way (the client's ABOR, a reset of its data connection) ends where it was
+ * cut: a last line without its newline is broken too (pyftpdlib's LIST aborted after 13336 bytes
+ * ended in "…-rw-r--r-- 1 u g 0 Jan 02 2024 entry-number-"). A whole listing may end without one.
+ */
+export function parseKept(command: ListingCommand, k: KeptListing | undefined, stopped = false): Listing {
   const listing: Listing = { format: null, entries: [], unparsed: 0, bytes: k?.bytes ?? 0, gapBytes: k?.gapBytes ?? 0, cut: k?.cut ?? null };
   if (!k) return listing;
   const formats = new Set<ListingFormat>();
@@ -108,7 +114,7 @@ export function parseKept(command: ListingCommand, k: KeptListing | undefined): 
     lines.forEach((raw, j) => {
       const isLast = j === lines.length - 1;
       if (isLast && endsClean) return; // the empty string after the final newline
-      const broken = (j === 0 && run.afterGap) || (isLast && (beforeGap || listing.cut !== null));
+      const broken = (j === 0 && run.afterGap) || (isLast && (beforeGap || listing.cut !== null || stopped));
       // Every CR before the LF: GridFTP ends its LIST lines with CR CR LF.
       const line = lineText(raw.replace(/\r+$/, ''));
       // ls -l's first line, "total 4108" (netkit ftpd, GridFTP), is a header: no entry, nothing unread.

@@ -1056,12 +1056,15 @@ function sessionUnderWay(s: Session, captureEnd: number | null): number | null {
 /**
  * An aborted transfer whose client reset the data connection, then sent ABOR once the server's
  * error reply had come (ftplib: close the data socket, then abort(); BusyBox ftpd answers the reset
- * with 451 before it reads the ABOR): the ABOR is the client's abort, late only on the wire.
+ * with 451 before it reads the ABOR): the ABOR is the client's abort, late only on the wire. So is
+ * an ABOR the client sent before its reset, both after a 226 the server sent once it had queued its
+ * last byte (pyftpdlib), the data still on its way: the ABOR found the server done (225), not the
+ * data whole.
  */
 function abortAfterOwnReset(t: Transfer): boolean {
   const rst = t.connection?.rst;
-  if (t.lateAbortFrame === undefined || !rst || rst.by !== 'client' || t.reply === null || rst.frame > t.reply.frame) return false;
-  return rst.forged !== true;
+  if (t.lateAbortFrame === undefined || !rst || rst.by !== 'client' || t.reply === null || rst.forged === true) return false;
+  return rst.frame <= t.reply.frame || t.lateAbortFrame < rst.frame;
 }
 
 /** Each upload cut short as its later resume shows, found once with the statuses; its verdict and diagnosis read it. */

@@ -428,7 +428,10 @@ function connectionSteps(ctx: Ctx, t: Transfer): Sub[] {
       : unacked > 0
       ? c.rst
         ? // The reset ends what the capture's reading of the connection holds: acknowledgements after it are not counted.
-          `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent when the reset came (frame ${c.rst.frame}).`
+          // The receiver's own reset acknowledging every byte (the model's acksAll, as diagnose words it): its TCP had them all.
+          c.rst.by !== sender && c.rst.acksAll === true && c.rst.forged !== true
+          ? `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent before its own reset (frame ${c.rst.frame}), which acknowledged them all.`
+          : `; ${receiverWord} had not acknowledged ${unacked} of the bytes sent when the reset came (frame ${c.rst.frame}).`
         : c.undeliveredBytes > 0
           ? // Bytes after a hole may be acknowledged selectively (SACK): the cumulative acknowledgement is what never covered them.
             `; ${receiverWord}'s acknowledgements, in order, never covered ${unacked} of the bytes sent.`

@@ -27,7 +27,10 @@ const STANDARD = new Set(['big.bin', 'hello.txt', 'small.bin', 'pub']);
 // A capture of one direction only holds no whole listing to compare (test/diagnose/verdicts-audit22).
 // a62-list-missing-dir-*: its listings are of a missing directory (empty), a locked one and pub, none
 // of the recording servers' home (verdicts-audit62 checks them).
-const listed = all.filter((f) => !f.tls && !f.capture.one_way && f.name !== 'a62-list-missing-dir-vsftpd-python' && (f.files ?? []).some((x) => ['LIST', 'NLST'].includes(x.op) && x.received));
+// a84-abor-*: their LIST of a directory of 3000 empty files is aborted after 8 KiB, cut mid-line
+// (verdicts-audit84 checks their entries and their broken last line).
+const PARTIAL = new Set(['a62-list-missing-dir-vsftpd-python', 'a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python']);
+const listed = all.filter((f) => !f.tls && !f.capture.one_way && !PARTIAL.has(f.name) && (f.files ?? []).some((x) => ['LIST', 'NLST'].includes(x.op) && x.received));
 
 describe('listings in transfers --json', () => {
   it('covers the fixtures that list', () => {

@@ -112,6 +112,14 @@ describe('parseKept: lines, gaps and cuts', () => {
     expect(l).toMatchObject({ unparsed: 2, gapBytes: 5 });
   });
 
+  it('does not parse the last line of a listing stopped part-way (ABOR, a reset) when it has no newline; a whole one keeps it', () => {
+    const pieces = [piece('a\r\nb\r\nentry-num')];
+    expect(parseKept('NLST', kept(pieces), true).entries.map((e) => e.name)).toEqual(['a', 'b']);
+    expect(parseKept('NLST', kept(pieces), true)).toMatchObject({ unparsed: 1, cut: null });
+    expect(parseKept('NLST', kept(pieces)).entries.map((e) => e.name)).toEqual(['a', 'b', 'entry-num']);
+    expect(parseKept('NLST', kept([piece('a\r\nb\r\n')]), true)).toMatchObject({ unparsed: 0 });
+  });
+
   it('does not parse the last line of a cut listing', () => {
     const l = parseKept('NLST', kept([piece('a\r\nb\r\nhalf')], 'size'));
     expect(l.entries.map((e) => e.name)).toEqual(['a', 'b']);

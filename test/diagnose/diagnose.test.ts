@@ -631,6 +631,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a82-abor-stor-twisted-python', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'a82-range-resume-twisted-curl', causes: { '1.1': 'aborted', '2.1': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a82-ipv6-twisted-lftp-curl', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused' }, evidence: () => ({}) },
+  // Eighty-fourth audit: ABOR on pyftpdlib, inetutils-ftpd and busybox ftpd (verdicts-audit84.test.ts checks frames against tshark).
+  ...['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted', '3.1': 'aborted' }, evidence: () => ({}) })),
+  ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },

@@ -133,6 +133,12 @@ for (const facts of sampleFixtures(listFacts(), (f) => f.name)) {
       if (LISTINGS.has(f.op) && f.received) {
         it(`${f.op} ${f.path}: wire bytes as tshark counts them; CRLF → LF (or the wire's bytes, for a client that saves them unchanged) gives what the client saved`, () => {
           const o = find(manifest, f)!;
+          // A listing the client stopped with ABOR after reading its start (a84-abor-*pyftpdlib-python: ftplib
+          // read 8192 raw bytes of LIST big, more crossed the wire): what it kept is the start of what was saved.
+          if (o.verdict === 'aborted' && f.received!.size < o.bytes) {
+            expect(sha256(readFileSync(join(dir, o.savedName)).subarray(0, f.received!.size))).toBe(f.received!.sha256);
+            return;
+          }
           expect(o.verdict).toBe('complete');
           // urllib.request hands the data connection's bytes over as they came (CRLF kept).
           if (o.sha256 === f.received!.sha256) {

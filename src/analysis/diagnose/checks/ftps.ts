@@ -322,12 +322,19 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
   };
 }
 
-/** PROT P answered with a refusal. */
+/**
+ * PROT P answered with a refusal. Not when the server had refused TLS itself (AUTH, verdict.ts
+ * `tlsRefusal`) and the client went on in clear text: PROT means nothing without a TLS session
+ * (RFC 4217), so its refusal says no more than the AUTH's did, which the session's TLS refusal
+ * words (lftp sends PROT P after an AUTH TLS that busybox ftpd answered 530 before login). Whether
+ * a transfer followed changes nothing: a capture cut before it must not read otherwise.
+ */
 export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const prot = s.commands.find((c: Command) => c.command === 'PROT' && c.arg.trim().toUpperCase() === 'P' && c.reply !== null && c.reply.code >= 400);
   if (!prot) return null;
   const r = prot.reply!;
   const used = s.transfers.filter((t) => t.request !== null);
+  if (s.tlsRefusal !== null) return null;
   const parts = [`Session ${s.id} asked for encrypted data connections (PROT P, frame ${prot.frame}) and the server refused: ${replyWords(r)} at frame ${r.frame}.`];
   if (used.length === 0) parts.push('The client then stopped without a transfer (a client that requires protected data, like curl --ssl-reqd, gives up here).');
   else parts.push(`The client went on with ${used.length} transfer(s) over clear-text data connections: the files crossed the network unencrypted.`);

@@ -659,7 +659,10 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   }
   const advice =
-    t.abortFrame !== null && t.direction === 'upload'
+    t.abortFrame !== null && t.direction === 'upload' && t.bytes === 0 && c?.established === true && t.fxp === undefined
+      ? // ftplib's abort() as soon as STOR was answered (a84-abor-edges-*), its data connection in the capture and empty: no part to resume.
+        'The client asked to stop (ABOR) its upload before sending any byte: a user interrupt or a client-side timeout — not a network refusal. Send the file again.'
+      : t.abortFrame !== null && t.direction === 'upload'
       ? 'The client asked to stop (ABOR) part way through its upload: a user interrupt or a client-side timeout — not a network refusal. The server may keep the part that arrived: resume it (REST, or APPE) or send the file again.'
       : t.abortFrame !== null
       ? 'The client asked to stop (ABOR): a user interrupt, a client-side timeout, or a client that wanted only part of the file (a byte range such as curl -r: the capture shows what reached the client, not how much of it the client kept) — not a network refusal.'
