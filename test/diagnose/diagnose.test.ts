@@ -634,6 +634,8 @@ const SCENARIOS: Scenario[] = [
   // Eighty-fourth audit: ABOR on pyftpdlib, inetutils-ftpd and busybox ftpd (verdicts-audit84.test.ts checks frames against tshark).
   ...['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted', '3.1': 'aborted' }, evidence: () => ({}) })),
   ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
+  { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
@@ -1786,7 +1788,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(43);
+    expect(codes).toHaveLength(44);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1802,6 +1804,7 @@ describe('diagnose catalog', () => {
     // arrived whole before the server's error reply: 42 codes. aborted is also an inferred transfer's whose data's
     // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks. checkDataUnseen
     // (checks/connect.ts): a 425 in a capture that holds none of the hosts' data connections, passive- or active-unreached: 33.
+    // not-logged-in: checkNotLoggedIn's when the session sent no login at all (no USER, PASS or ACCT): 44 codes, 33 checks.
     expect(TRANSFER_CHECKS).toHaveLength(33);
   });
 });

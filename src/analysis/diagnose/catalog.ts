@@ -56,6 +56,12 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "/etc/ftpusers or the server's list of refused users{setting:userList}, a shell not in /etc/shells (PAM's pam_shells), " +
       "locked or expired. The server's log (or the system's auth log) says which.",
   },
+  'not-logged-in': {
+    title: 'the client sent it without logging in: the server refuses every command but a login until one succeeds',
+    advice:
+      'Log in first: the client sent no USER and PASS (answered 230) before this command, so the server refused it (530) — ' +
+      "no user name or password was refused. Check the client's script or settings (a login step left out, credentials not given).",
+  },
   'active-unreached': {
     title: "the server's data connection never reached the client",
     advice:

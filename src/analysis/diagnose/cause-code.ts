@@ -6,6 +6,7 @@ export type CauseCode =
   | 'session-refused'
   | 'no-greeting'
   | 'login-failed'
+  | 'not-logged-in'
   | 'active-syn-unanswered'
   | 'active-refused'
   | 'active-host-unreachable'

@@ -72,8 +72,14 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
   const what = asked?.command ?? t.request?.command ?? t.announce?.command ?? 'the command';
   const refusal = s.loginRefusal;
   const refused = refusal === null ? undefined : s.commands.find((c) => c.frame === refusal.command);
+  // No USER, PASS or ACCT in a session the capture holds from its start, without lost control bytes:
+  // no login was refused, none was sent (a85-no-login-vsftpd-python).
+  const neverSent =
+    refused === undefined && !s.midstream && s.controlGapBytes === 0 && !s.commands.some((c) => c.command !== null && isLogin(c.command));
   const why =
-    refused !== undefined
+    neverSent
+      ? 'the client had sent no login before it (no USER or PASS)'
+      : refused !== undefined
       ? `the session was not logged in: the server had refused its login (${refused.command}, frame ${refused.frame}, answered ${replyWords(refused.reply!)} at frame ${refused.reply!.frame}), and refuses every command but a login until one succeeds`
       : 'the session was not logged in: no login had succeeded before it, and the server refuses every command but a login until one does';
   // No login sent at all, after the server refused TLS to a client that requires it (ftp-ssl -z secure
@@ -93,7 +99,7 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
   const frames = [refused?.frame, refused?.reply?.frame, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
   return diagnosis(
     ctx,
-    'login-failed',
+    neverSent ? 'not-logged-in' : 'login-failed',
     details,
     [...new Set(frames)].sort((x, y) => x - y),
     refused !== undefined ? advice(s, refused) : 'Log in first: the client sent the command before any login succeeded (USER and PASS, answered 230).',
