@@ -13,6 +13,7 @@ import { announcesActive, commandLine } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
 import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped } from './grid.js';
+import { unacknowledgedTo } from '../analysis/data-sender.js';
 import { paint, type RenderStyle } from './style.js';
 import { wrap } from './wrap.js';
 import { acknowledgedWords, bytesCell, controlFailed, controlSentence, hiddenCommandCell, loginGuessingSentence, loginRefusedSentence, noOpAborWords, noRequestCell, tlsRefusedSentence, replyCode, replyHeadline, serverClosedNotes, splitStallSentence, verdictCounts, verdictLabel, verdictSentence, VERDICT_COLOUR } from './verdict-words.js';
@@ -140,7 +141,8 @@ function connectionLines(t: Transfer): string[] {
   if (c.undeliveredBytes) lines.push(`${c.undeliveredBytes} bytes lost on the path (never acknowledged by the receiver)`);
   else if (c.retransmissions) {
     // Each way's own count (DataConnection.unacknowledged): the data's, and the other way's few bytes apart.
-    for (const [to, bytes] of [['client', c.unacknowledged.toClient], ['server', c.unacknowledged.toServer]] as const) {
+    for (const to of ['client', 'server'] as const) {
+      const bytes = unacknowledgedTo(c, to);
       if (bytes > 0) lines.push(`${bytes} bytes sent to the ${to} and ${c.rst ? 'not acknowledged before the reset' : 'never acknowledged'}`);
     }
   }

@@ -332,9 +332,9 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
 export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const prot = s.commands.find((c: Command) => c.command === 'PROT' && c.arg.trim().toUpperCase() === 'P' && c.reply !== null && c.reply.code >= 400);
   if (!prot) return null;
+  if (s.tlsRefusal !== null) return null;
   const r = prot.reply!;
   const used = s.transfers.filter((t) => t.request !== null);
-  if (s.tlsRefusal !== null) return null;
   const parts = [`Session ${s.id} asked for encrypted data connections (PROT P, frame ${prot.frame}) and the server refused: ${replyWords(r)} at frame ${r.frame}.`];
   if (used.length === 0) parts.push('The client then stopped without a transfer (a client that requires protected data, like curl --ssl-reqd, gives up here).');
   else parts.push(`The client went on with ${used.length} transfer(s) over clear-text data connections: the files crossed the network unencrypted.`);
