@@ -243,7 +243,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
     handshake: route.handshake,
     rst: conn.rst ? { frame: conn.rst.frame, by: byClient(conn.rst.dir) ? 'client' : 'server' } : null,
     icmpErrors: conn.icmpErrors.length === 0 ? NO_ITEMS : conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
-    unacknowledged: unacknowledgedTail(conn, route, 'c2s') ?? unacknowledgedTail(conn, route, 's2c'),
+    unacknowledged: firstStuck(unacknowledgedTail(conn, route, 'c2s'), unacknowledgedTail(conn, route, 's2c')),
     hole: holeNeverFilled(conn, route, 'c2s') ?? holeNeverFilled(conn, route, 's2c'),
     forwardedCopies: conn.forwardedCopies,
     marks: connectionMarks(conn, route.initiatorIsClient ? 'c2s' : 's2c'),
@@ -252,6 +252,20 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
   if (conn.evicted !== undefined) described.evicted = conn.evicted;
   if (conn.resumes !== undefined) described.resumes = conn.resumes;
   return described;
+}
+
+/**
+ * When both sides' last segments went unacknowledged, the one sent first: where the connection
+ * stopped getting through. A capture on the device that cut it (a router's tcpdump -i any) holds
+ * both: the server's final reply arriving and never passed on, then, long after, the client's FIN
+ * given up on the same way; the reply is what the transfer's story turns on.
+ */
+function firstStuck(
+  c2s: ControlConnection['unacknowledged'],
+  s2c: ControlConnection['unacknowledged'],
+): ControlConnection['unacknowledged'] {
+  if (c2s === null) return s2c;
+  return s2c !== null && s2c.frame < c2s.frame ? s2c : c2s;
 }
 
 /** Repeats it takes, after the last acknowledgement, to call a side's last segments unacknowledged rather than late. */

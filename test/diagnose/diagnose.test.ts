@@ -679,6 +679,11 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'tri-stor-server-killed-client-side-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'tri-stor-server-killed-server-side-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
   { fixture: 'tri-stor-server-killed-router-vsftpd-curl', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  // Session 43 (verdicts-audit88.test.ts): the idle control connection cut by the router while the data ran;
+  // on the router both sides' last segments go unacknowledged, and the 226 is the cut.
+  { fixture: 'tri-ctrl-idle-cut-client-side-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}) },
+  { fixture: 'tri-ctrl-idle-cut-server-side-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}) },
+  { fixture: 'tri-ctrl-idle-cut-router-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}), says: { '1.1': [/226 Transfer complete \(frame 1127\), never reached the client/] } },
   // Fifteenth verdict audit (verdicts-audit15.test.ts): uploads refused in different ways, REST beyond
   // the end, ABOR during a listing.
   {
