@@ -651,9 +651,12 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
   // client had closed the connection before it came (a port check's connect-and-close, lftp giving
   // up a pget piece's extra session): nobody was waiting for a greeting, as with a 220 that came after
   // such a close (a63-probe-maxperip-vsftpd): the connection reads `opened`, closed by the client.
+  // Nor when the capture lost control bytes before it: the refusal may not have been the first word
+  // (a greeting, AUTH and its 234 the capture missed, then the 421 of a failed TLS handshake).
   const greeting = s.commands[0];
   const closedFirst = s.closedBy?.by === 'client' && greeting?.reply != null && s.closedBy.frame < greeting.reply.firstFrame;
-  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn && !closedFirst) {
+  const lostBefore = s.controlGapFrame !== undefined && greeting?.reply != null && s.controlGapFrame <= greeting.reply.firstFrame;
+  if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn && !closedFirst && !lostBefore) {
     const r = greeting.reply;
     return {
       kind: 'turned-away',

@@ -8,8 +8,14 @@
  * "completed: 262,144 bytes … (226)" there — the 226 that never reached the client. Found by merging
  * the ctrl-idle-cut client and server captures (mergecap), then recorded for real on the router.
  */
-import { describe, expect, it } from 'vitest';
-import { analyze, flat, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, derived, derivedTexts, flat, ftpRows, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit88-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const BASE = 'tri-ctrl-idle-cut';
 const name = (point: string): string => `${BASE}-${point}-vsftpd-curl`;
@@ -43,3 +49,33 @@ describe('a control connection cut by an idle timeout, seen at three points', ()
     expect(transfer(a, '1.1').reply).toBeNull();
   });
 });
+
+/**
+ * The drop sweep (scripts/sweep/drop-sweep.mjs) over audits 82–85's captures: a capture that missed
+ * netkit ftpd-ssl's greeting, the client's AUTH SSL and the 234 (frames 6–10 of the first session)
+ * then holds the server's clear-text 421 after the failed handshake as the server's first line. The
+ * session read "turned away (421) … instead of a greeting"; the capture lost what came first.
+ */
+describe('a refusal after control bytes the capture lost is not the server\'s first word', () => {
+  const name = 'a83-ftpdssl-tls-fails-server-side-three-clients';
+
+  it('tshark: 220 at frame 6, AUTH SSL at 8, 234 at 10, the 421 at 13', () => {
+    expect(ftpRows(name, '0').filter(([, v]) => /^\d{3}$|^AUTH$/.test(v))).toEqual([[6, '220'], [8, 'AUTH'], [10, '234'], [13, '421']]);
+  });
+
+  it('without frames 6-10: not turned away at the greeting (before: turned-away, session-refused)', async () => {
+    const full = await analyze(name);
+    expect(full.sessions[0].control.kind).toBe('opened');
+    const d = await without(name, [6, 7, 8, 9, 10]);
+    expect(d.a.sessions[0].controlGapFrame).toBe(d.at(12));
+    expect(d.a.sessions[0].control.kind).toBe('opened');
+    expect(d.a.sessions[0].diagnosis?.cause).not.toBe('session-refused');
+    const { out } = await derivedTexts(d.file, ['sessions', 'diagnose']);
+    expect(out.sessions).not.toContain('turned away');
+    expect(out.diagnose).not.toContain('instead of a greeting');
+  });
+});
+
+function without(name: string, drop: number[]) {
+  return derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
+}
