@@ -534,6 +534,11 @@ export interface Transfer {
    * resetting the data connection itself, which reached the server after its error reply (verdict.ts).
    */
   abortFrame: number | null;
+  /**
+   * The first frame after client bytes of the control connection the capture lost while the transfer
+   * ran (before its final reply): an ABOR may be among them, so an error reply then names no stopper.
+   */
+  clientBytesLost?: number;
   /** An ABOR sent while the transfer was finishing that did not end it (its data and 2xx were whole). */
   lateAbortFrame?: number;
   /**

@@ -381,6 +381,7 @@ export class SessionBuilder {
           this.clientGapAt = event.frame;
           const waiting = this.awaitingRequest?.announce;
           if (waiting?.reply != null) waiting.clientBytesLostAt ??= event.frame;
+          this.noteClientBytesLost(event.frame);
         }
         // A snaplen's cut tail of a captured line is no stretch of the conversation lost (where a SIZE
         // and its 213 could hide): each segment's start, where a line begins, is in the capture.
@@ -680,6 +681,8 @@ export class SessionBuilder {
     // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     if (this.serverGaps.length > 0) this.skipRepliesInGap();
+    // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR may be among them.
+    if (e.clientUnseen !== undefined) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
     const head = this.pending[0];
@@ -893,6 +896,12 @@ export class SessionBuilder {
     if (t.direction !== 'download' || t.expectedSize === null || (t.transferMode !== null && t.transferMode !== 'S')) return false;
     const ends = this.options.dataEnds(t);
     return (ends === null || !ends.rst) && this.options.dataBytes(t) >= Math.max(0, t.expectedSize - (t.restOffset ?? 0));
+  }
+
+  /** Client bytes of the control connection the capture lost, known at `frame`, while a transfer ran (Transfer.clientBytesLost). */
+  private noteClientBytesLost(frame: number): void {
+    const t = this.running[this.running.length - 1];
+    if (t !== undefined && t.abortFrame === null) t.clientBytesLost ??= frame;
   }
 
   /** The transfer's data sender has closed the data connection (its FIN; no reset), as far as the capture has gone. */

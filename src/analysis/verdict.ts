@@ -1098,7 +1098,8 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   }
   if (serverSideResetUnseen(t) !== null) return 'firewall';
   if (clientLeftFirst(t, s) !== null) return 'client';
-  if (t.reply !== null && t.reply.code >= 400) return 'server';
+  // An error reply after client bytes the capture lost: they may have held the client's ABOR.
+  if (t.reply !== null && t.reply.code >= 400) return t.clientBytesLost !== undefined && t.clientBytesLost <= t.reply.frame ? null : 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
   return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;

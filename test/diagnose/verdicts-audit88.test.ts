@@ -76,6 +76,35 @@ describe('a refusal after control bytes the capture lost is not the server\'s fi
   });
 });
 
+/**
+ * The drop sweep again: pyftpdlib's 426 "Transfer aborted via ABOR." to an upload whose ABOR the capture
+ * lost (frame 108 of a84-abor-pyftpdlib-python). The server acknowledged the six bytes in the 426's own
+ * segment, so the capture shows that client bytes came before that reply; it read "aborted by the
+ * server" and advised "The server dropped the transfer: check its log and disk space".
+ */
+describe('an error reply after client bytes the capture lost names no stopper', () => {
+  const name = 'a84-abor-pyftpdlib-python';
+
+  it('tshark: STOR at 81, ABOR at 108, the 426 at 110 (and the 226 ending the ABOR at 114)', () => {
+    expect(ftpRows(name, '2').filter(([f]) => f >= 81)).toEqual([[81, 'STOR'], [82, '150'], [108, 'ABOR'], [110, '426'], [114, '226'], [116, 'QUIT'], [117, '221']]);
+  });
+
+  it('the full capture: aborted by the client (its ABOR); without frame 108: aborted, by nobody the capture can name', async () => {
+    const full = await analyze(name);
+    expect(transfer(full, '2.1').verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 16_384 });
+    const d = await without(name, [108]);
+    const t = transfer(d.a, '2.1');
+    expect(t.clientBytesLost).toBe(d.at(110));
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: null, bytes: 16_384 });
+    const text = flat(t.diagnosis!.summary + ' ' + t.diagnosis!.advice);
+    expect(text).toContain(`the server had them: it acknowledged them by frame ${d.at(110)}); the client's ABOR may have been among them`);
+    expect(text).not.toContain('The server dropped the transfer');
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers).toMatch(/STOR a84-up\.bin — aborted ┌/);
+    expect(out.transfers).not.toContain('aborted by the server');
+  });
+});
+
 function without(name: string, drop: number[]) {
   return derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
 }

@@ -405,6 +405,14 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // What stopped it, in the order it happened: a reset that only answered the other side's FIN after
   // the server's reply is said as such.
   const stops: Array<{ frame: number; words: string }> = [];
+  // Client bytes the capture lost before an error reply (verdict.ts stopper: no stopper named).
+  const clientLost = t.abortFrame === null && t.reply !== null && t.clientBytesLost !== undefined && t.clientBytesLost <= t.reply.frame ? t.clientBytesLost : null;
+  if (clientLost !== null) {
+    stops.push({
+      frame: clientLost,
+      words: `The capture lost bytes the client sent on the control connection while the transfer ran (the server had them: it acknowledged them by frame ${clientLost}); the client's ABOR may have been among them`,
+    });
+  }
   // An ABOR line the server did not recognise (sent in urgent mode, it may lose bytes on the way in):
   // the transfer was then ended by what followed (a reset, the server's own error), not by the ABOR.
   const abor = t.abortFrame === null ? undefined : ctx.session.commands.find((x) => x.frame === t.abortFrame && x.command === 'ABOR');
@@ -708,6 +716,9 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
               : c === null && ctx.session.dataUnseen !== undefined
                 ? `The replies say the transfer was stopped (${t.reply?.code ?? 'no final reply'}), and this capture holds no data connection to show which end cut it or how much arrived: ` +
                   'check the client\'s own output and the server\'s log, and capture again without a filter that keeps only the control connection (tcpdump "host A and host B", not "port 21").'
+                : clientLost !== null
+                  ? "The capture does not show who stopped the transfer: bytes the client sent before the server's reply are missing from it, and an ABOR among them would make this the client's own stop. " +
+                    "Check the client's own output and the server's log; capture with a larger buffer (tcpdump -B) so that the capture drops no packets."
                 : t.reply?.code === 426
                   ? 'The server dropped the transfer: check its log and disk space; a 426 without an ABOR often means something in between cut the data connection.'
                   : // No 426 to read: the server's log is where its reason is.
