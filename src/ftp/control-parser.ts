@@ -74,6 +74,8 @@ const TLS_MECHANISMS = new Set(['TLS', 'SSL', 'TLS-C', 'TLS-P']);
 
 /** How many leading bytes of a direction the text check looks at. */
 const TEXT_SAMPLE = 64;
+/** At most this many chunks of the client's TLS bytes before its 234 are kept for the decryptor (a ClientHello takes one or two). */
+const MAX_EARLY_CHUNKS = 8;
 /** At most this many replies wait at once; an older one goes out when another comes. */
 const MAX_HELD_REPLIES = 16;
 
@@ -102,6 +104,8 @@ export class FtpControlParser implements ReplyHolder {
    * connection opens, or a while passed: reply-holds.ts), at the end, or before any other event.
    */
   private heldReplies: HeldReply[] | null = null;
+  /** The client's TLS bytes that came before the 234 that began TLS (a capture's reordering), for the decryptor. */
+  private early: Array<{ bytes: Uint8Array; gapBefore: number; frame: number; time: number }> | null = null;
   private readonly replyHolds: ReplyHolds | undefined;
 
   constructor(
@@ -197,6 +201,16 @@ export class FtpControlParser implements ReplyHolder {
       const first = !d.started;
       d.started = true;
       if (looksLikeTlsRecord(bytes)) {
+        // The client's first record before the 234 its segment acknowledged: the capture wrote the two
+        // in the other order (two NIC queues, `-i any`). The client's side turns to TLS now, the
+        // server's at its 234, which is still to come.
+        if (side === 'client' && this.authTlsSent && !this.tlsStarted && chunk.peerAcked !== undefined && chunk.peerAcked > this.sides.server.end) {
+          d.mode = 'tls';
+          this.walker(side).walk(bytes, false);
+          this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
+          this.remember(side, chunk);
+          return;
+        }
         // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
         this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
         this.walker(side).walk(bytes, false);
@@ -224,6 +238,10 @@ export class FtpControlParser implements ReplyHolder {
 
   /** TLS bytes of one side: decrypted when keys are in hand, counted as opaque otherwise. */
   private tlsBytes(side: Side, bytes: Uint8Array, at: { gapBefore: number; frame: number; time: number }): void {
+    // The client's records before the 234 came (see push): kept for the decryptor that 234 makes.
+    if (!this.tlsStarted && this.makeDecryptor !== undefined && (this.early?.length ?? 0) < MAX_EARLY_CHUNKS) {
+      (this.early ??= []).push({ bytes: bytes.slice(), gapBefore: at.gapBefore, frame: at.frame, time: at.time });
+    }
     const d = this.decryptor;
     if (d !== null) d.push(side, bytes, at.gapBefore, at.frame, at.time);
     if ((d === null || !d.decrypting) && bytes.length > 0) this.addOpaque(side, 'tls', bytes.length, at);
@@ -379,9 +397,13 @@ export class FtpControlParser implements ReplyHolder {
   private startTls(frame: number, time: number, implicit: boolean): void {
     if (this.tlsStarted) return;
     this.tlsStarted = true;
-    this.records = null; // fresh walkers from here on
+    // Fresh walkers from here on; a client side that turned to TLS before its 234 came keeps its own.
+    if (this.sides.client.mode !== 'tls') this.records = null;
     this.emit({ type: 'tls-start', frame, time, implicit });
     if (this.makeDecryptor) this.decryptor = this.makeDecryptor((side, bytes, f, t) => this.onPlain(side, bytes, f, t));
+    const early = this.early;
+    this.early = null;
+    if (early !== null && this.decryptor !== null) for (const e of early) this.decryptor.push('client', e.bytes, e.gapBefore, e.frame, e.time);
     for (const side of ['client', 'server'] as const) {
       if (this.sides[side].mode !== 'text') continue;
       this.sides[side].mode = 'tls';

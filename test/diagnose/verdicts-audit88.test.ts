@@ -8,11 +8,16 @@
  * "completed: 262,144 bytes … (226)" there — the 226 that never reached the client. Found by merging
  * the ctrl-idle-cut client and server captures (mergecap), then recorded for real on the router.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, derived, derivedTexts, flat, ftpRows, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
+import { FIXTURES } from '../support/facts.js';
+import { swapNeighbours } from '../support/pcap-edit.js';
+import { analyze, derived, derivedTexts, flat, ftpRows, jsonVerdicts, outputs, path, transfer, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -102,6 +107,46 @@ describe('an error reply after client bytes the capture lost names no stopper', 
     const { out } = await derivedTexts(d.file, ['transfers']);
     expect(out.transfers).toMatch(/STOR a84-up\.bin — aborted ┌/);
     expect(out.transfers).not.toContain('aborted by the server');
+  });
+});
+
+/**
+ * The swap sweep (scripts/sweep/swap-sweep.mjs --opposite) over audit 83's captures: the client's
+ * ClientHello written before the 234 that began TLS (two NIC queues or `-i any` can write neighbouring
+ * packets of the two directions in the other order; the ClientHello's segment acknowledges the 234).
+ * TLS began at the ClientHello for both directions, the 234 was read as TLS bytes, and a healthy
+ * session read "tls-handshake-failed: the connection closed after the ClientHello"; with the key log,
+ * nothing after it was decrypted.
+ */
+describe("the ClientHello captured before the 234 it acknowledged", () => {
+  const swapped = (name: string, frame: number): string => {
+    const file = join(tmp, `${name}-swap-${frame}.pcap`);
+    writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
+    return file;
+  };
+  const summary = (a: Analysis): unknown[] => a.sessions.map((s) => [s.id, s.diagnosis?.cause ?? null, s.tlsMode ?? null, s.user, s.transfers.map((t) => `${t.status}/${t.verdict.kind}`)]);
+
+  it('without keys (ftp-ssl -> vsftpd): the same story as in order, tls-hidden, no handshake failure', async () => {
+    const name = 'a83-ftpssl-healthy-vsftpd';
+    expect(ftpRows(name, '0').slice(1, 3)).toEqual([[8, 'AUTH'], [10, '234']]);
+    const full = await analyze(name);
+    const a = await analyzeFiles([swapped(name, 10)], { fileName: name, thread: false });
+    expect(a.sessions[0].diagnosis?.cause).toBe('tls-hidden');
+    expect(summary(a)).toEqual(summary(full));
+  });
+
+  it('with the key log (curl -> vsftpd): every command and reply decrypted, both transfers completed, as in order', async () => {
+    const name = 'ftps-ciphers-vsftpd-curl';
+    const withKeys = (file: string): Promise<Analysis> => {
+      const tlsKeyLog = new TlsKeyLog();
+      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
+      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
+    };
+    const full = await withKeys(path(name));
+    const a = await withKeys(swapped(name, 10));
+    expect(summary(a)).toEqual(summary(full));
+    expect(a.sessions.flatMap((s) => s.transfers.map((t) => [t.request?.arg, t.bytes, t.reply?.code]))).toEqual([['hello.txt', 511, 226], ['small.bin', 3000, 226]]);
+    expect(a.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null])).toEqual(full.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null]));
   });
 });
 
