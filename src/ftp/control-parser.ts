@@ -106,6 +106,8 @@ export class FtpControlParser implements ReplyHolder {
   private heldReplies: HeldReply[] | null = null;
   /** The client's TLS bytes that came before the 234 that began TLS (a capture's reordering), for the decryptor. */
   private early: Array<{ bytes: Uint8Array; gapBefore: number; frame: number; time: number }> | null = null;
+  /** Where the client's side turned to TLS before the 234 came (see push), until that 234 starts TLS. */
+  private clientTlsAt: { frame: number; time: number } | null = null;
   private readonly replyHolds: ReplyHolds | undefined;
 
   constructor(
@@ -140,6 +142,8 @@ export class FtpControlParser implements ReplyHolder {
     if (this.finished) return;
     this.finished = true;
     this.releaseHeld();
+    // The client turned to TLS before a 234 that never came in the capture: TLS began there after all.
+    if (!this.tlsStarted && this.clientTlsAt !== null) this.startTls(this.clientTlsAt.frame, this.clientTlsAt.time, false);
     const plain = this.decryptor?.decrypting === true;
     const { client, server } = this.sides;
     if (client.mode === 'text' || (plain && client.mode === 'tls')) client.framer.finish();
@@ -158,6 +162,11 @@ export class FtpControlParser implements ReplyHolder {
     if (this.implicitTls && !this.tlsStarted && n > 0) this.startTls(chunk.frame, chunk.time, true);
     const d = this.sides[side];
     if (chunk.streamOffset + n > d.end) d.end = chunk.streamOffset + n;
+    // The client turned to TLS before the 234 came (see below): the server's TLS record, or bytes after
+    // a stretch the capture lost (where that 234 was), begin TLS from the client's first record.
+    if (side === 'server' && this.clientTlsAt !== null && !this.tlsStarted && n > 0 && (chunk.gapBefore > 0 || (d.framer.atLineStart && looksLikeTlsRecord(bytes)))) {
+      this.startTls(this.clientTlsAt.frame, this.clientTlsAt.time, false);
+    }
 
     if (d.mode === 'tls' && n > 0) {
       const clear = this.walker(side).walk(bytes, chunk.gapBefore > 0);
@@ -206,6 +215,7 @@ export class FtpControlParser implements ReplyHolder {
         // server's at its 234, which is still to come.
         if (side === 'client' && this.authTlsSent && !this.tlsStarted && chunk.peerAcked !== undefined && chunk.peerAcked > this.sides.server.end) {
           d.mode = 'tls';
+          this.clientTlsAt = { frame: chunk.frame, time: chunk.time };
           this.walker(side).walk(bytes, false);
           this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
           this.remember(side, chunk);

@@ -135,6 +135,16 @@ describe("the ClientHello captured before the 234 it acknowledged", () => {
     expect(summary(a)).toEqual(summary(full));
   });
 
+  it('the 234 lost altogether: the server\'s records after the lost stretch are TLS from the ClientHello on, never read as lines', async () => {
+    // The client's side turns to TLS at its ClientHello (it acknowledged server bytes not yet come);
+    // the server's next bytes follow a gap where the 234 was, and start TLS there.
+    const name = 'a83-ftpssl-healthy-vsftpd';
+    const d = await without(name, [10]);
+    const s = d.a.sessions[0];
+    expect([s.tlsMode, s.tlsFrame, s.opaqueBytes]).toEqual(['explicit', d.at(11), { client: 1651, server: 3108 }]);
+    expect(s.commands.map((c) => c.command)).toEqual([null, 'AUTH']);
+  });
+
   it('with the key log (curl -> vsftpd): every command and reply decrypted, both transfers completed, as in order', async () => {
     const name = 'ftps-ciphers-vsftpd-curl';
     const withKeys = (file: string): Promise<Analysis> => {
