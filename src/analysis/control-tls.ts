@@ -20,7 +20,9 @@ export function controlHandshakeFailure(s: Session): TlsAlert | 'no-server-hello
   if (!tls) return null;
   const alert = tls.alerts.find((a) => a.level === 'fatal');
   if (alert) return alert;
-  return tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null ? 'no-server-hello' : null;
+  // No ServerHello read after control bytes the capture lost past the ClientHello: it may be in them.
+  const lostAfterHello = tls.clientHelloFrame !== null && s.controlGapFrame !== undefined && s.controlGapFrame >= tls.clientHelloFrame;
+  return tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null && !lostAfterHello ? 'no-server-hello' : null;
 }
 
 /** Why clear text came back on the control connection (Session.tlsEndAfter): CCC, or a handshake that never finished. */

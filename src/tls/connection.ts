@@ -202,7 +202,10 @@ export class TlsConnection {
 
   push(dir: Direction, bytes: Uint8Array, gapBefore: number, frame: number, time: number): void {
     const d = this.dirs[dir];
-    if (gapBefore > 0 && (d.have > 0 || d.body !== null || d.protected || this.hello !== null)) {
+    // A stretch lost before this side's first record, which is its ServerHello: the bytes lost were the
+    // clear text before TLS (a 234 the capture missed), nothing of TLS; the handshake is read from here.
+    const beforeFirst = gapBefore > 0 && d.seen === 0 && d.have === 0 && d.body === null && !d.protected && bytes.length > 5 && bytes[0] === 22 && bytes[5] === 2;
+    if (gapBefore > 0 && !beforeFirst && (d.have > 0 || d.body !== null || d.protected || this.hello !== null)) {
       // Records being decrypted: the walk goes on if the bytes after the gap begin a record (a
       // whole segment lost carries whole records), read at the sequence number it authenticates
       // at; a record begun before the gap is lost with it. Otherwise nothing more is read here.

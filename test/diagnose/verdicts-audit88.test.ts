@@ -143,6 +143,11 @@ describe("the ClientHello captured before the 234 it acknowledged", () => {
     const s = d.a.sessions[0];
     expect([s.tlsMode, s.tlsFrame, s.opaqueBytes]).toEqual(['explicit', d.at(11), { client: 1651, server: 3108 }]);
     expect(s.commands.map((c) => c.command)).toEqual([null, 'AUTH']);
+    // The handshake is read from the ServerHello after the lost stretch (before: "the connection closed
+    // after the ClientHello without a ServerHello", tls-handshake-failed, for a session that went on).
+    expect(s.tlsDetails?.serverHelloFrame).toBe(d.at(14)); // after the HelloRetryRequest (frame 12)
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    expect(flat(s.diagnosis!.summary)).toContain(`switched to TLS at frame ${d.at(11)} (AUTH TLS; its 234 is not in the capture)`);
   });
 
   it('with the key log (curl -> vsftpd): every command and reply decrypted, both transfers completed, as in order', async () => {
@@ -157,6 +162,32 @@ describe("the ClientHello captured before the 234 it acknowledged", () => {
     expect(summary(a)).toEqual(summary(full));
     expect(a.sessions.flatMap((s) => s.transfers.map((t) => [t.request?.arg, t.bytes, t.reply?.code]))).toEqual([['hello.txt', 511, 226], ['small.bin', 3000, 226]]);
     expect(a.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null])).toEqual(full.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null]));
+  });
+});
+
+/**
+ * The drop sweep over the FTPS fixtures: a capture that lost the server's ServerHello (frame 14 of
+ * a65-ftps-abor-retr-vsftpd-python, TLS 1.3 after a HelloRetryRequest) read "tls-handshake-failed: the
+ * connection closed after the ClientHello without a ServerHello", though both sides' records went on
+ * for 200 frames. A ServerHello the capture may have lost is no handshake that failed.
+ */
+describe('a ServerHello the capture lost is not a failed handshake', () => {
+  const name = 'a65-ftps-abor-retr-vsftpd-python';
+
+  it('with the key log: the full capture decrypted, no diagnosis; without frame 14: tls-hidden (what the capture cannot show), not tls-handshake-failed', async () => {
+    const keyed = (file: string): Promise<Analysis> => {
+      const tlsKeyLog = new TlsKeyLog();
+      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
+      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
+    };
+    const full = await keyed(path(name));
+    expect([full.sessions[0].tlsDetails?.serverHelloFrame, full.sessions[0].tlsDetails?.decryption]).toEqual([14, 'decrypted']);
+    const d = await without(name, [14]);
+    const a = await keyed(d.file);
+    const s = a.sessions[0];
+    expect([s.tlsDetails?.serverHelloFrame, s.controlGapFrame]).toEqual([null, d.at(16)]);
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    expect(a.sessions.flatMap((x) => x.transfers).every((t) => t.diagnosis?.cause !== 'tls-handshake-failed')).toBe(true);
   });
 });
 

@@ -11,9 +11,12 @@ import { ep } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
 
 /** "AUTH SSL" as the client sent it (the command whose 234 switched the connection), for the words. */
+/** How TLS began, as the capture shows it: the AUTH its 234 answered, or what of them it lost. */
 function authWords(s: Session): string {
   const auth = s.commands.find((c) => c.command === 'AUTH' && c.reply?.code === 234);
-  return auth ? `AUTH ${auth.arg.trim()}` : 'AUTH';
+  if (auth) return `AUTH ${auth.arg.trim()} answered 234`;
+  const asked = s.commands.find((c) => c.command === 'AUTH' && c.reply === null);
+  return asked ? `AUTH ${asked.arg.trim()}; its 234 is not in the capture` : 'AUTH answered 234';
 }
 
 /**
@@ -45,7 +48,7 @@ export function checkTlsHidden(s: Session, vantage: Vantage, captureEnd: number 
         'commands and 631-633 replies)'
       : s.tlsMode === 'implicit'
         ? `Session ${s.id} is implicit FTPS (TLS from the first byte, port ${s.server.port})`
-        : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (${authWords(s)} answered 234)`;
+        : `Session ${s.id} switched to TLS at frame ${s.tlsFrame} (${authWords(s)})`;
   const parts = [
     `${start}: every ${s.tlsMode === 'implicit' ? '' : 'later '}command and reply, including PORT/PASV and their addresses, is encrypted.`,
     'A firewall or NAT FTP helper cannot read them either, so it cannot open the data ports: this is why protected FTP (FTPS, GSSAPI) so often fails through NAT and stateful firewalls.',
