@@ -18,9 +18,15 @@ const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
  */
 const clientGone = (t: Transfer): boolean => t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone';
 
-/** The last frame of the transfer's story: its final reply, else the last frame its verdict cites. */
+/**
+ * The last frame of the transfer's story as its client lived it: its final reply (or the client's ABOR
+ * after it), else the last frame its verdict cites. Frames the verdict cites after a final reply are
+ * its data connection's late end — a reset that answered the client's FIN only once a firewall let it
+ * through, seconds on — which the client did not wait for: wget and aria2c had resumed the file in a
+ * new attempt by then, and that attempt is this one's later attempt, not one that ran beside it.
+ */
 function endFrame(t: Transfer): number {
-  const frames = [t.reply?.frame, t.abortFrame, t.request?.frame, t.announce?.reply?.frame, t.announce?.frame, ...t.verdict.evidence];
+  const frames = [t.reply?.frame, t.abortFrame, t.request?.frame, t.announce?.reply?.frame, t.announce?.frame, ...(t.reply === null ? t.verdict.evidence : [])];
   return Math.max(0, ...frames.filter((f): f is number => typeof f === 'number'));
 }
 

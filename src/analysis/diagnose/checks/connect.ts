@@ -244,6 +244,8 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   let advice: string | undefined;
   // The previous data connection the client gave up after (the failure it names), when that is what happened.
   let gaveUpAfter: number | undefined;
+  // Server side: the same client's passive connections to the announced address that did arrive.
+  let reached: { before: OpenedConnection | null; after: OpenedConnection | null } | null = null;
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
   // A 229 names only a port: the client connects to the address its control connection already
   // reaches, so no address in it is left unrewritten; what stops the SYNs is a firewall, or a NAT
@@ -271,6 +273,10 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       `This capture was taken on the server's side: a SYN the client sent that was dropped or refused on the way would not be in it, ` +
         'but the client ended the session too soon after the announcement to have waited for an unanswered one',
     );
+  } else if (vantage.point === 'server-side' && (reached = reachedAnyway(ctx.analysis, s, t)) !== null) {
+    // The same client's passive connection to the announced address did arrive: no address needs rewriting.
+    details.push(reachedWords(t, s, reached) + unlessFiltered(s));
+    advice = reachedAdvice(t, s, reached);
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
@@ -308,7 +314,50 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   }
   // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.
   if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.', s);
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, unasked?.reply?.frame, ...(split?.evidence ?? [])]), advice);
+  const reachedFrames = [reached?.before?.synFrame, reached?.after?.synFrame];
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, unasked?.reply?.frame, ...(split?.evidence ?? []), ...reachedFrames]), advice);
+}
+
+/**
+ * Captured at the server, nobody connected to an announced endpoint, yet a passive data connection
+ * from the same client address to the same announced address arrived at another time of the capture
+ * (a retry by wget, curl, aria2c after a drop that ended; or an earlier transfer): the 227's address
+ * reaches the server from this client, so no NAT left it unrewritten. The nearest such connection
+ * before the announcement and after it (either may be null); null when none arrived.
+ */
+function reachedAnyway(a: Analysis, s: Session, t: Transfer): { before: OpenedConnection | null; after: OpenedConnection | null } | null {
+  const to = t.announce?.endpoint;
+  if (!to) return null;
+  const around = passiveOpenedAround(a, s.client.ip, to.ip, t.announce!.reply?.frame ?? t.announce!.frame);
+  return around.before === null && around.after === null ? null : around;
+}
+
+const openedWords = (o: OpenedConnection): string => `port ${o.port} for transfer ${o.transfer}, SYN frame ${o.synFrame}`;
+
+function reachedWords(t: Transfer, s: Session, r: { before: OpenedConnection | null; after: OpenedConnection | null }): string {
+  const to = t.announce!.endpoint!;
+  const code = t.announce!.reply?.code ?? t.announce!.command;
+  const when =
+    r.before && r.after
+      ? `before this attempt (${openedWords(r.before)}) and after it (${openedWords(r.after)})`
+      : r.after
+        ? `only after this attempt (${openedWords(r.after)})`
+        : `before this attempt (${openedWords(r.before!)}), none after`;
+  const drop = r.before && r.after ? 'held for a while' : r.after ? 'ended' : 'began';
+  return (
+    `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they were dropped before reaching the server. ` +
+    `Not for want of a rewritten address: passive data connections from ${s.client.ip} to ${to.ip} arrived ${when}, so the address the ${code} names ` +
+    `reaches the server from this client; what stopped the SYNs to port ${to.port} lies on the way — a firewall closed to that port, or a drop that ${drop} mid-capture`
+  );
+}
+
+function reachedAdvice(t: Transfer, s: Session, r: { before: OpenedConnection | null; after: OpenedConnection | null }): string {
+  const o = (r.after ?? r.before)!;
+  return (
+    `The announced address is right (transfer ${o.transfer}'s data connection to it arrived): open the passive port range${passivePortsWhere(s)} on every firewall ` +
+    `in front of the server, or look for what changed ${r.before && r.after ? 'for a while' : r.after ? 'before' : 'after'} frame ${o.synFrame} on the path or the server's firewall ` +
+    '(a rule added or removed, a connection-tracking table or rate limit filling or emptying). A capture at the client shows where its SYNs went.'
+  );
 }
 
 interface Attempt {
@@ -417,8 +466,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // The capture's pattern across this server's transfers, decided once (passive-port-split.ts), words it when there is one.
   const split = mode === 'passive' ? portSplitFor(ctx.analysis.passivePortSplits, c.server.ip, c.server.port) : null;
   const partial = partialFound && !split && !spell && !(stopped && stopped.inside) ? partialFound : null;
+  // Every connection that opened did so after this attempt: a part of the range left closed, or a drop that ended.
+  const started = mode === 'passive' && !split ? startedMidCapture(ctx.analysis, c) : null;
   if (split) details.push(portSplitReference(split, c.server.port));
-  if (partial) details.push(partialRangeWords(c, partial, s));
+  if (started) details.push(startedWords(c, started, partial !== null));
+  else if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   if (spell) details.push(spellWords(c, spell));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
@@ -468,10 +520,18 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
             `Allow inbound connections to the client's data ports on the client's firewall and on any firewall between the hosts, or use passive mode (EPSV).`
         : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
-  const rangeAdvice = partial
+  const lastSyn = c.synFrames[c.synFrames.length - 1];
+  const rangeAdvice = partial && started
+    ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got through only later and ${c.server.port} did not: ` +
+      `either the range the server picks its passive ports from is not the range its firewalls open, or what dropped the SYNs stopped doing so between ` +
+      `frame ${lastSyn} and frame ${started.synFrame} (a rule removed, a connection-tracking table or rate limit that emptied): look at what changed then.`
+    : partial
     ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
       `through and ${c.server.port} did not: ${serverSettings(s)?.passivePorts === null ? 'a firewall that opens a fixed range lets such a server through only by chance.' : 'the range the server picks its passive ports from must be the range its firewalls open.'}`
-    : '';
+    : started
+      ? ` Data connections failed until frame ${lastSyn} and opened from frame ${started.synFrame} on: look for what changed then on the ${target}'s firewall ` +
+        'and on the path (a rule removed, a connection-tracking table or rate limit that emptied, a route restored) rather than at a setting that was wrong from the start.'
+      : '';
   const stoppedAdvice = stopped
     ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
       `changed then on the ${target}'s firewall${arrivedAtClient ? '' : ' and on the path'} (a rule added, a connection-tracking table or rate limit filling up, a route ` +
@@ -484,7 +544,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : '';
   const advice = split
     ? `${general === undefined ? '' : `${general} `}${portSplitAdvice(split)}${stoppedAdvice}`
-    : partial || stopped || spell
+    : partial || stopped || spell || started
       ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}${spellAdvice}`
       : general;
   const opened = [
@@ -494,6 +554,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     spell?.before.synFrame ?? null,
     spell?.after.synFrame ?? null,
     spell?.reopened.synFrame ?? null,
+    started?.synFrame ?? null,
   ];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
@@ -599,7 +660,8 @@ const byHostsKey = (c: DataConnection): string => `${c.client.ip}|${c.server.ip}
  * ended; a lone failure among openings cannot tell a spell from a port). Indexes built once per
  * analysis; each attempt costs a few binary searches and a walk of its own spell.
  */
-function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
+/** Per analysis, once: failed passive attempts and established passive connections, by client and server address, by SYN frame. */
+function passiveByHosts(a: Analysis): { failed: Map<string, FailedAttempt[]>; opened: Map<string, OpenedConnection[]> } {
   let failed = failedByHosts.get(a);
   let opened = openedPassiveByHosts.get(a);
   if (failed === undefined || opened === undefined) {
@@ -626,6 +688,11 @@ function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
     failedByHosts.set(a, failed);
     openedPassiveByHosts.set(a, opened);
   }
+  return { failed, opened };
+}
+
+function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
+  const { failed, opened } = passiveByHosts(a);
   const key = byHostsKey(c);
   const open = opened.get(key) ?? [];
   const fails = failed.get(key) ?? [];
@@ -687,6 +754,36 @@ function spellWords(c: DataConnection, w: FailedSpell): string {
     `SYN frames ${w.first} to ${w.last}, port ${w.reopened.port} among them, which opened for transfer ${w.reopened.transfer} (SYN frame ` +
     `${w.reopened.synFrame}). The failures lasted a spell and then ended — a firewall rule added and removed, a connection-tracking table ` +
     'or rate limit that filled and emptied — not a part of the port range left closed'
+  );
+}
+
+/**
+ * Passive, failed at the connection: the passive data connections between the same two hosts that
+ * opened all did so after this attempt's last SYN, none before — the mirror of stoppedMidCapture.
+ * Another port that opened only later shows no part of a range left closed: what dropped the SYNs
+ * may have stopped doing so in between (a rule removed, a table emptied), which a transient drop
+ * retried by the client (wget --tries, curl --retry, aria2c --max-tries) shows. The first of them, or null.
+ */
+function startedMidCapture(a: Analysis, c: DataConnection): OpenedConnection | null {
+  const open = passiveByHosts(a).opened.get(byHostsKey(c));
+  const last = c.synFrames[c.synFrames.length - 1];
+  return open === undefined || open.length === 0 || last === undefined || open[0].synFrame <= last ? null : open[0];
+}
+
+/** The passive connections that opened between these two addresses: the last before a frame and the first after it. */
+function passiveOpenedAround(a: Analysis, client: string, server: string, frame: number): { before: OpenedConnection | null; after: OpenedConnection | null } {
+  const open = passiveByHosts(a).opened.get(`${client}|${server}`) ?? [];
+  const i = firstAbove(open, frame, (o) => o.synFrame);
+  return { before: open[i - 1] ?? null, after: open[i] ?? null };
+}
+
+function startedWords(c: DataConnection, st: OpenedConnection, alsoRange: boolean): string {
+  const last = c.synFrames[c.synFrames.length - 1];
+  return (
+    `Passive data connections from ${c.client.ip} to ${c.server.ip} opened only after this attempt, the first for transfer ${st.transfer} ` +
+    `(port ${st.port}, SYN frame ${st.synFrame}), and none before: ${alsoRange ? `either port ${c.server.port} was closed while port ${st.port} was open, or ` : ''}` +
+    `the failure ended mid-capture, between frame ${last} and frame ${st.synFrame}, when something changed (a firewall rule removed, a ` +
+    'connection-tracking table or rate limit that emptied, a route restored)'
   );
 }
 
