@@ -759,15 +759,20 @@ function spellWords(c: DataConnection, w: FailedSpell): string {
 
 /**
  * Passive, failed at the connection: the passive data connections between the same two hosts that
- * opened all did so after this attempt's last SYN, none before — the mirror of stoppedMidCapture.
+ * opened all did so after this attempt's last SYN, none before, and no attempt failed after the first
+ * of them (the failures ended) — the mirror of stoppedMidCapture.
  * Another port that opened only later shows no part of a range left closed: what dropped the SYNs
  * may have stopped doing so in between (a rule removed, a table emptied), which a transient drop
  * retried by the client (wget --tries, curl --retry, aria2c --max-tries) shows. The first of them, or null.
  */
 function startedMidCapture(a: Analysis, c: DataConnection): OpenedConnection | null {
-  const open = passiveByHosts(a).opened.get(byHostsKey(c));
+  const { opened, failed } = passiveByHosts(a);
+  const open = opened.get(byHostsKey(c));
+  const fails = failed.get(byHostsKey(c));
   const last = c.synFrames[c.synFrames.length - 1];
-  return open === undefined || open.length === 0 || last === undefined || open[0].synFrame <= last ? null : open[0];
+  if (open === undefined || open.length === 0 || last === undefined || open[0].synFrame <= last) return null;
+  // Attempts that failed after connections had opened: the failures did not end, a port split may show.
+  return fails !== undefined && fails[fails.length - 1].synFrame > open[0].synFrame ? null : open[0];
 }
 
 /** The passive connections that opened between these two addresses: the last before a frame and the first after it. */

@@ -1,0 +1,219 @@
+/**
+ * The eighty-sixth verdict audit, on real recordings (fixtures/record.sh, "Eighty-sixth audit"):
+ * clients that RETRY after a data-path failure with their own retry settings — wget --tries, curl
+ * --retry, rclone --low-level-retries/--retries, aria2c --max-tries — against vsftpd in passive mode:
+ *
+ * - transient (a86-transient-*): the router drops every SYN to the passive range for the first 4 s
+ *   only: the first attempt(s) never get a data connection, the first one after the rule went
+ *   completes. Before this audit the failed attempt's diagnosis said "the server was reachable, only
+ *   not on 50073 — as when a firewall opens only part of the range" and advised matching the range,
+ *   from a port that opened only after the attempt (its own first SYN dropped too): a cause the
+ *   capture cannot show. At the server, the diagnosis blamed "a NAT in front of the server … which does
+ *   not rewrite the 227" though the same client's later data connection to that very address arrived.
+ *   (The same reading fixes retry-syn-timeout-proftpd-lftp and fallback-epsv-pasv-pureftpd-curl, whose
+ *   firewalls drop or reset only the first SYNs, and a37's server-side captures.)
+ * - cut then resume (a86-cut-*): the router resets the server's side of each data connection past
+ *   40 kB for the first 4 s; vsftpd says 426, the client's read timeout gives up, it resumes with REST
+ *   (wget, aria2c, rclone) or starts again from 0 (curl). Before this audit the first attempt had no
+ *   later attempt: its verdict cites the server's reset answering the client's FIN, which a firewall
+ *   let through only seconds later, after the resume had begun — and that late frame was taken for the
+ *   attempt's end.
+ * - persistent (a86-persistent-*): the drop never ends: every attempt failed with the same cause.
+ *
+ * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
+ */
+import { describe, expect, it } from 'vitest';
+import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+
+const PART_OF_RANGE = /only part of the range|must be the range its firewalls open|only not on \d+/;
+const UNREWRITTEN = /does not rewrite the 227/;
+
+// ---------------------------------------------------------------------------------------------------
+// Transient: the passive range dropped for the first seconds only
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-sixth audit: a passive drop that ended, retried by the client', () => {
+  it("wget: tshark's frames; the first attempt failed (SYNs 25 and 27 unanswered), the retry in session 2 completed with the file whole", async () => {
+    const name = 'a86-transient-wget-vsftpd';
+    const f = facts(name);
+    expect(f.client.exit_status).toBe(0);
+    expect(f.files.map((x: any) => [x.path, x.size, x.received_matches])).toEqual([['a86-t.bin', 30000, true]]);
+    expect(ftpRows(name, '0').filter(([, c]) => c === '227')).toEqual([[24, '227']]);
+    expect(flagged(name, '0x0002', '35398')).toEqual([25, 27]);
+    expect(flagged(name, '0x0002', '51988')).toEqual([51, 53]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'passive-syn-unanswered', '2.1 REST null completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    expect(transfer(a, '2.1').bytes).toBe(30000);
+    expect(await jsonVerdicts(name)).toEqual([['1.1', 'failed', 'passive-syn-unanswered'], ['2.1', 'completed', null]]);
+  });
+
+  it('wget, curl, aria2c, rclone: a port that opened only after the failures ended is no part of the range left closed (before: "only part of the range")', async () => {
+    const cases: Array<[string, string, number, number]> = [
+      // fixture, failed transfer, its last SYN, the first SYN of a connection that opened
+      ['a86-transient-wget-vsftpd', '1.1', 27, 51],
+      ['a86-transient-curl-vsftpd', '1.1', 19, 37],
+      ['a86-transient-aria2c-vsftpd', '1.1', 27, 77],
+      ['a86-transient-aria2c-vsftpd', '2.1', 53, 77],
+      ['a86-transient-rclone-vsftpd', '1.1', 35, 65],
+    ];
+    for (const [name, id, last, opened] of cases) {
+      const a = await analyze(name);
+      const d = transfer(a, id).diagnosis!;
+      expect(d.cause, name).toBe('passive-syn-unanswered');
+      expect(flat(d.summary), name).not.toMatch(PART_OF_RANGE);
+      expect(flat(d.summary), name).toMatch(new RegExp(`opened only after this attempt, the first for transfer [\\d.]+ \\(port \\d+, SYN frame ${opened}\\), and none before: either port \\d+ was closed while port \\d+ was open, or the failure ended mid-capture, between frame ${last} and frame ${opened}`));
+      expect(d.evidence, name).toContain(opened);
+      expect(flat(d.advice), name).not.toMatch(PART_OF_RANGE);
+      expect(flat(d.advice), name).toContain(`stopped doing so between frame ${last} and frame ${opened}`);
+    }
+  });
+
+  it('no output of the transient captures claims a part of the range left closed', async () => {
+    for (const name of ['a86-transient-wget-vsftpd', 'a86-transient-curl-vsftpd', 'a86-transient-aria2c-vsftpd', 'a86-transient-rclone-vsftpd', 'retry-syn-timeout-proftpd-lftp', 'fallback-epsv-pasv-pureftpd-curl']) {
+      for (const text of await outputs(name, 'summary', 'diagnose', 'explain', 'transfers')) expect(text, name).not.toMatch(PART_OF_RANGE);
+    }
+  });
+
+  it('a failure that did not end (later attempts failed on other ports after some opened) keeps the range reading (a37-range-drop-vsftpd-lftp)', async () => {
+    const a = await analyze('a37-range-drop-vsftpd-lftp');
+    const d = transfer(a, '1.1').diagnosis!;
+    expect(flat(d.summary)).toContain('as when a firewall opens only part of the range');
+    expect(flat(d.summary)).not.toContain('opened only after this attempt');
+  });
+
+  it('at the server: the same client\'s later data connection to the announced address arrived, so no unrewritten 227 (before: "a NAT … which does not rewrite the 227")', async () => {
+    const name = 'a86-transient-server-side-wget-vsftpd';
+    expect(ftpRows(name, '0').filter(([, c]) => c === '227')).toEqual([[24, '227']]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'passive-unreached', '2.1 REST null completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    const d = transfer(a, '1.1').diagnosis!;
+    const syn = transfer(a, '2.1').connection!.synFrame!;
+    expect(flagged(name, '0x0002', String(transfer(a, '2.1').connection!.client.port))).toEqual([syn]);
+    expect(flat(d.summary)).not.toMatch(UNREWRITTEN);
+    expect(flat(d.summary)).toContain(
+      `Not for want of a rewritten address: passive data connections from 192.0.2.10 to 198.51.100.20 arrived only after this attempt (port 50070 for transfer 2.1, SYN frame ${syn})`,
+    );
+    expect(flat(d.summary)).toContain('a firewall closed to that port, or a drop that ended mid-capture');
+    expect(d.evidence).toEqual([24, 26, syn]);
+    expect(flat(d.advice)).toContain("The announced address is right (transfer 2.1's data connection to it arrived)");
+    expect(flat(d.advice)).not.toContain('pasv_address');
+    for (const text of await outputs(name, 'diagnose', 'explain')) expect(text).not.toMatch(UNREWRITTEN);
+  });
+
+  it('at the server, nothing ever arrived (a86-persistent-server-side-rclone-vsftpd): the unrewritten 227 stays among the readings', async () => {
+    const a = await analyze('a86-persistent-server-side-rclone-vsftpd');
+    expect(verdicts(a).map((v) => v[2])).toEqual(['passive-unreached', 'passive-unreached', 'passive-unreached']);
+    expect(flat(transfer(a, '1.1').diagnosis!.summary)).toMatch(UNREWRITTEN);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Cut mid-transfer, then resumed (REST) or started again
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-sixth audit: a data connection cut mid-transfer for a while, then resumed', () => {
+  /** The recorder's bytes per attempt (a58_attempt_facts: what the client kept of each). */
+  const kept = (name: string): number[] => facts(name).files.map((x: any) => x.received.size);
+
+  it('wget: three attempts in one session (REST 37648, REST 75296); each cut attempt names the next as its later attempt (before: the first had none)', async () => {
+    const name = 'a86-cut-wget-vsftpd';
+    expect(facts(name).client.saved).toMatch(/150000 bytes, .* the server's file matched$/);
+    expect(kept(name)).toEqual([37648, 37648, 74704]);
+    expect(ftpRows(name, '0').filter(([, c]) => ['REST', 'RETR', '426', '226'].includes(c))).toEqual([
+      [28, 'RETR'],
+      [72, '426'],
+      [88, 'REST'],
+      [90, 'RETR'],
+      [134, '426'],
+      [151, 'REST'],
+      [153, 'RETR'],
+      [231, '226'],
+    ]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'aborted', 'aborted', '1.2 REST 37648 aborted'],
+      ['1.2', 'aborted', 'aborted', '1.3 REST 75296 completed'],
+      ['1.3', 'completed', null, null],
+    ]);
+    expect(a.sessions[0].transfers.map((t) => [t.bytes, t.restOffset, t.verdict.kind === 'aborted' ? t.verdict.by : null])).toEqual([
+      [37648, null, 'firewall'],
+      [37648, 37648, 'firewall'],
+      [74704, 75296, null],
+    ]);
+    // The first attempt's verdict cites the server's reset that came only after the resume had begun.
+    const first = transfer(a, '1.1');
+    expect(Math.max(...first.verdict.evidence)).toBeGreaterThan(90);
+    expect(first.laterAttempt).toMatchObject({ session: 1, transfer: 2, frame: 90, rest: 37648, samePath: true, sameSession: true, outcome: 'aborted' });
+    const [diagnose] = await outputs(name, 'diagnose');
+    expect(diagnose).toContain('Later: Tried again in the same session: RETR a86-c.bin from offset 37,648 (REST: a resume), frame 90 (transfer 1.2), which was cut short too.');
+  });
+
+  it('aria2c and rclone: each resume in a new session; the first cut attempt names the next one', async () => {
+    for (const [name, first, second, third] of [
+      ['a86-cut-aria2c-vsftpd', '1.1', '2.1', '3.1'],
+      ['a86-cut-rclone-vsftpd', '1.2', '2.1', '3.1'],
+      ['a86-cut-server-side-rclone-vsftpd', '1.2', '2.1', '3.1'],
+    ]) {
+      const a = await analyze(name);
+      expect(facts(name).client.exit_status, name).toBe(0);
+      expect(kept(name), name).toEqual([37648, 37648, 74704]);
+      expect(verdicts(a).filter((v) => v[0] !== '1.1' || first === '1.1'), name).toEqual([
+        [first, 'aborted', 'aborted', `${second} REST 37648 aborted`],
+        [second, 'aborted', 'aborted', `${third} REST 75296 completed`],
+        [third, 'completed', null, null],
+      ]);
+      expect(transfer(a, third).bytes, name).toBe(74704);
+      expect(transfer(a, third).restOffset, name).toBe(75296);
+    }
+  });
+
+  it('rclone: the listing before the copy completed; at the client the cut attempts moved 37648 bytes each, at the server 47784 were sent', async () => {
+    const client = await analyze('a86-cut-rclone-vsftpd');
+    const server = await analyze('a86-cut-server-side-rclone-vsftpd');
+    expect(verdicts(client)[0]).toEqual(['1.1', 'completed', null, null]);
+    expect([transfer(client, '1.2').bytes, transfer(client, '2.1').bytes]).toEqual([37648, 37648]);
+    expect([transfer(server, '1.2').bytes, transfer(server, '2.1').bytes]).toEqual([47784, 47784]);
+  });
+
+  it('curl --retry starts again from byte 0: the cut attempt aborted, the new one in session 2 completed all 150000 bytes', async () => {
+    const name = 'a86-cut-curl-vsftpd';
+    expect(facts(name).files.map((x: any) => [x.size, x.received_matches])).toEqual([[150000, true]]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'aborted', 'aborted', '2.1 REST null completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    expect([transfer(a, '1.1').bytes, transfer(a, '2.1').bytes]).toEqual([37648, 150000]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Persistent: every retry fails the same way
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-sixth audit: a drop that never ends', () => {
+  it('wget, curl, aria2c (4 attempts) and rclone (3): every attempt failed, the same cause, none completed, each naming the next', async () => {
+    for (const [name, n, code] of [
+      ['a86-persistent-wget-vsftpd', 4, 4],
+      ['a86-persistent-curl-vsftpd', 4, 28],
+      ['a86-persistent-aria2c-vsftpd', 4, 2],
+      ['a86-persistent-rclone-vsftpd', 3, 1],
+    ] as Array<[string, number, number]>) {
+      expect(facts(name).client.exit_status, name).toBe(code);
+      const a = await analyze(name);
+      const v = verdicts(a);
+      expect(v, name).toEqual(
+        Array.from({ length: n }, (_, i) => [`${i + 1}.1`, 'failed', 'passive-syn-unanswered', i + 1 < n ? `${i + 2}.1 REST null failed` : null]),
+      );
+      for (const t of a.sessions.flatMap((s) => s.transfers)) {
+        expect(t.connection!.synAckFrames, name).toEqual([]);
+        expect(t.connection!.synFrames.length, name).toBe(2);
+        expect(flat(t.diagnosis!.summary), name).not.toMatch(PART_OF_RANGE);
+      }
+      for (const text of await outputs(name, 'summary', 'sessions')) expect(text, name).not.toMatch(/\bcomplete\b/);
+    }
+  });
+});
