@@ -174,11 +174,18 @@ const SERVER_END_RESET_ADVICE =
 
 /**
  * The client stopped the transfer itself (ABOR, or it reset the data connection), not only answered
- * with its reset a server end something else had already reset (serverSideResetUnseen).
+ * with its reset a server end something else had already reset (serverSideResetUnseen), nor only
+ * answered with its stack's reset the server's data that came after its own FIN — the FIN it sent
+ * after waiting on data that had stopped coming (silence-ended.ts lateReset: wget's and aria2c's read
+ * timeouts, the server's data sent again once a firewall let it through): that wait ended it.
  */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
-  return t.status === 'aborted' && (t.abortFrame !== null || (t.connection?.rst?.by === 'client' && serverSideResetUnseen(t) === null));
+  if (t.status !== 'aborted') return false;
+  if (t.abortFrame !== null) return true;
+  const rst = t.connection?.rst;
+  if (rst?.by !== 'client' || serverSideResetUnseen(t) !== null) return false;
+  return receiverEndedSilence(t, ctx.session)?.lateReset !== rst.frame;
 }
 
 export function checkStalled(ctx: TransferContext): Diagnosis | null {
