@@ -654,6 +654,12 @@ const SCENARIOS: Scenario[] = [
   })),
   { fixture: 'a86-persistent-rclone-vsftpd', causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a86-persistent-server-side-rclone-vsftpd', causes: { '1.1': 'passive-unreached', '2.1': 'passive-unreached', '3.1': 'passive-unreached' }, evidence: () => ({}) },
+  // The server's data dropped (not reset) for a while: the client's read timeout ends each attempt (a stall, whatever its stack's reset to the late data said after).
+  { fixture: 'a86-cutdrop-wget-vsftpd', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 71, 74, 224, 225] }) },
+  { fixture: 'a86-cutdrop-server-side-wget-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'a86-cutdrop-aria2c-vsftpd', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({}) },
+  // Active mode: the server's SYNs dropped until the client had left; its reset of the late one is no refusal.
+  ...['a86-active-wget-vsftpd', 'a86-active-server-side-wget-vsftpd'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },

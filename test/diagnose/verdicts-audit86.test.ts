@@ -23,7 +23,7 @@
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, verdicts } from './audit-fixtures.js';
+import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const PART_OF_RANGE = /only part of the range|must be the range its firewalls open|only not on \d+/;
 const UNREWRITTEN = /does not rewrite the 227/;
@@ -215,5 +215,93 @@ describe('eighty-sixth audit: a drop that never ends', () => {
       }
       for (const text of await outputs(name, 'summary', 'sessions')) expect(text, name).not.toMatch(/\bcomplete\b/);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Cut by a DROP for a while: the client's read timeout ends the attempt, the server's late data meets
+// the client's closed socket
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-sixth audit: the server\'s data dropped for a while, the client gives up and resumes', () => {
+  it('wget at the client: the stall ended it (FIN 74 after 2.0 s of silence), not a reset by the client (its stack answered late data, 224); the resume in session 2 is its later attempt', async () => {
+    const name = 'a86-cutdrop-wget-vsftpd';
+    expect(facts(name).files.map((x: any) => x.received.size)).toEqual([37648, 112352]);
+    const port = String(tsv(name, 'streams').find((r) => r.stream === '1')!.srcport);
+    expect(flagged(name, '0x0011', port)[0]).toBe(74);
+    expect(flagged(name, '0x0004', port)).toEqual([224]);
+    expect(ftpRows(name, '0').filter(([, c]) => c === '426')).toEqual([[225, '426']]);
+    const a = await analyze(name);
+    // Before: cause aborted ("The client reset the data connection: it was interrupted, timed out or was killed"), no later attempt (the 426 came after session 2 began).
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'aborted', 'stalled', '2.1 REST 37648 completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    const t = transfer(a, '1.1');
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 39096 });
+    const d = t.diagnosis!;
+    expect(d.evidence).toEqual([24, 25, 26, 28, 71, 74, 224, 225]);
+    expect(flat(d.summary)).toContain('No data came from the server for 2.0 s after frame 71, every byte before it acknowledged');
+    expect(flat(d.summary)).toContain("The server's data sent after that close was answered with a reset (frame 224): the client's end was closed whole");
+    expect(flat(d.advice)).not.toContain('The client reset the data connection');
+  });
+
+  it('aria2c: both cut attempts stalled, each naming the next (before: 2.1 aborted by "the client\'s reset", with no later attempt)', async () => {
+    const a = await analyze('a86-cutdrop-aria2c-vsftpd');
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'aborted', 'stalled', '2.1 REST 37648 aborted'],
+      ['2.1', 'aborted', 'stalled', '3.1 REST 75296 completed'],
+      ['3.1', 'completed', null, null],
+    ]);
+    expect(flat(transfer(a, '2.1').diagnosis!.summary)).toContain('The client closed the data connection (FIN, frame 158) before the server had ended it: it gave up waiting');
+  });
+
+  it('wget at the server: the data sent again and never acknowledged, lost on the path', async () => {
+    const a = await analyze('a86-cutdrop-server-side-wget-vsftpd');
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'aborted', 'path-loss', '2.1 REST 37648 completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    expect(flat(transfer(a, '1.1').diagnosis!.summary)).toContain('The client never acknowledged 33792 of the bytes the server sent, although they were sent again (10 retransmitted segments)');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Active mode: the server's SYNs dropped until after the client had given up
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-sixth audit: active mode, the server\'s SYNs dropped until the client had left', () => {
+  it('at the client: no SYN while it waited; the late one (55) met the reset of a client that had left (27): active-syn-unanswered, not active-refused', async () => {
+    const name = 'a86-active-wget-vsftpd';
+    expect(ftpRows(name, '0').filter(([, c]) => ['PORT', 'RETR', '425'].includes(c))).toEqual([
+      [23, 'PORT'],
+      [25, 'RETR'],
+      [59, '425'],
+    ]);
+    expect(flagged(name, '0x0011', '52772')).toEqual([27]);
+    expect(flagged(name, '0x0002', '40301')).toEqual([55]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'active-syn-unanswered', '2.1 REST null completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    const d = transfer(a, '1.1').diagnosis!;
+    expect(d.evidence).toEqual([23, 24, 25, 27, 55, 56, 59]);
+    expect(flat(d.summary)).toContain(
+      "the client gave up waiting and closed the control connection (frame 27, 2.0 s after RETR); the server's SYN at frame 55 reached it only after that and met a reset from the client (frame 56)",
+    );
+    expect(flat(d.summary)).not.toMatch(/failure began mid-capture|refused \(active mode\)/);
+    expect(flat(d.advice)).not.toContain("stop the client's firewall from rejecting");
+    for (const text of await outputs(name, 'summary', 'diagnose', 'explain')) expect(text).not.toContain('active-refused');
+  });
+
+  it('at the server: the SYNs before the client left unanswered; the reset answered the SYN after', async () => {
+    const a = await analyze('a86-active-server-side-wget-vsftpd');
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'active-syn-unanswered', '2.1 REST null completed'],
+      ['2.1', 'completed', null, null],
+    ]);
+    const d = transfer(a, '1.1').diagnosis!;
+    expect(transfer(a, '1.1').connection!.synFrames).toEqual([26, 28, 30, 56, 59]);
+    expect(flat(d.summary)).toContain('It got no answer while the client waited');
+    expect(flat(d.summary)).toContain("the server's SYN at frame 59 reached it only after that and met a reset from the client (frame 62)");
   });
 });

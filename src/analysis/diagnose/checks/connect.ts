@@ -17,6 +17,32 @@ import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
+/**
+ * Active: the client had ended the session — closed its control connection after the transfer command —
+ * before the server's SYN that its stack answered with a reset: nothing listened on the announced port
+ * any more. The client's own end after it gave up waiting (wget's read timeout, a SYN dropped on the
+ * way until then), not a refusal by its firewall: the failure is told by what came while it still
+ * waited (the server's SYNs unanswered, seen at the server's side; none reaching the client's side).
+ * The client's leaving, or null.
+ */
+function clientLeftBeforeSyn(t: Transfer, s: Session): { frame: number; time: number } | null {
+  const c = t.connection;
+  const end = s.closedBy;
+  if (t.mode !== 'active' || c === null || c.established || c.rst === null || c.rst.by !== 'client' || c.rst.madeHere || refusedByMiddlebox(c, 'client')) return null;
+  if (end === null || end.by !== 'client' || end.frame > c.rst.frame || (t.request !== null && end.frame < t.request.frame)) return null;
+  return { frame: end.frame, time: end.time };
+}
+
+/** "the client gave up waiting …": the client's leaving, and the SYN its reset answered (the last before that reset). */
+function leftWords(c: DataConnection, left: { frame: number; time: number }, t: Transfer): string {
+  const answered = c.synFrames.filter((f) => f < c.rst!.frame).pop();
+  return (
+    `the client gave up waiting and closed the control connection (frame ${left.frame}${t.request ? `, ${secondsText(left.time - t.request.time)} after ${t.request.command}` : ''}); ` +
+    `the server's SYN${answered !== undefined && answered > left.frame ? ` at frame ${answered}` : ''} reached it only after that and met a reset from the client (frame ${c.rst!.frame}): ` +
+    "nothing listened on the announced port any more — the client's end of the session, not a refusal by its firewall"
+  );
+}
+
 /** A refusal made by a device between the two hosts rather than by the host it names. */
 function refusedByMiddlebox(c: DataConnection, target: 'client' | 'server'): boolean {
   const icmp = c.icmpErrors[0];
@@ -424,7 +450,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   if (t.mode !== mode || !c || c.established || c.synFrames.length === 0) return null;
   const connector = mode === 'active' ? 'server' : 'client';
   const target = mode === 'active' ? 'client' : 'server';
-  const refused = refusal(c, s, target);
+  // The client's reset after it had left is no refusal: the SYNs sent while it waited tell the failure
+  // (none in a capture at the client's side: checkActiveUnseen's).
+  const left = mode === 'active' ? clientLeftBeforeSyn(t, s) : null;
+  if (left !== null && (kind === 'refused' || !c.synFrames.some((f) => f < left.frame))) return null;
+  const refused = left !== null ? null : refusal(c, s, target);
   if ((kind === 'refused') !== (refused !== null)) return null;
   if (kind === 'unanswered' && c.synAckFrames.length > 0) return null;
   // A capture of the connector's direction only holds no answer either way: only its repeated SYN
@@ -438,7 +468,9 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     details.push(
       oneWay
         ? `It never got an answer: it repeated its SYN, as a TCP stack does only when no SYN-ACK reached it (this capture holds only what the ${connector} sent)`
-        : 'It never got an answer',
+        : left !== null
+          ? 'It got no answer while the client waited'
+          : 'It never got an answer',
     );
     details.push(
       ctx.vantage.point === 'same-host'
@@ -454,6 +486,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   }
   const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
   if (unasked) details.push(gaveUpWords(t, unasked));
+  if (left !== null) details.push(`Then ${leftWords(c, left, t)}`);
   const waited = waitedWords(t, s, ctx.analysis.capture.last);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   // A router that found no host answered: no firewall's source-port rule is in question.
@@ -945,9 +978,13 @@ const TRIED_SECONDS = 1;
  */
 export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s, vantage } = ctx;
-  if (t.mode !== 'active' || t.connection || !t.request || !t.announce?.endpoint) return null;
+  // Or its SYN reached the client only after the client had left, every one of them (clientLeftBeforeSyn).
+  const left = clientLeftBeforeSyn(t, s);
+  const lateOnly = left !== null && t.connection!.synFrames.every((f) => f > left.frame);
+  if (t.mode !== 'active' || (t.connection && !lateOnly) || !t.request || !t.announce?.endpoint) return null;
   if (t.reply?.code !== 425 || t.reply.time - t.request.time < TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side') return null;
+  if (lateOnly) return activeLateOnly(ctx, left!);
   const waited = secondsText(t.reply.time - t.request.time);
   // Read with a key log, the PORT was inside TLS on the wire: no NAT's FTP helper could have rewritten it.
   const tls = announcedInsideTls(ctx);
@@ -964,6 +1001,33 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
     ],
     evidenceFrames(t),
     tls === null ? undefined : ENCRYPTED_PORT_ADVICE,
+  );
+}
+
+/**
+ * Active, seen from the client's side: no SYN from the server arrived while the client waited; the
+ * client gave up and left, and only then did one arrive, reaching the address and port the PORT named
+ * (so not misrouted by a NAT that left the PORT unrewritten), to be reset by a client with nothing
+ * listening any more. The SYNs before it were dropped on the way, for that while.
+ */
+function activeLateOnly(ctx: TransferContext, left: { frame: number; time: number }): Diagnosis {
+  const { transfer: t } = ctx;
+  const c = t.connection!;
+  const request = t.request!;
+  const reply = t.reply!;
+  return diagnosis(
+    ctx,
+    'active-syn-unanswered',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(reply)} (frame ${reply.frame}) ${secondsText(reply.time - request.time)} after ${request.command} (frame ${request.frame}): it tried to connect for that long`,
+      `No SYN of it reached the client's side, where this capture was taken, while the client waited: ${leftWords(c, left, t)}`,
+      `That late SYN came to ${ep(c.client)}, the address and port the ${t.announce!.command} named: the server's SYNs were not sent astray (no NAT left the ` +
+        `${t.announce!.command} unrewritten); the ones before it were dropped on the way while the client waited — a firewall between them that drops inbound connections, for a while or for good${unlessFiltered(ctx.session)}`,
+    ],
+    evidenceFrames(t, [left.frame, c.synFrames[0], c.rst!.frame]),
+    `Use passive mode on the client, or find what dropped the server's SYNs to the client's data port on the way (a firewall between them, on the client's side of it; ` +
+      `the late SYN got through, so look for what changed then). The client's reset only answered a SYN that came after it had given up: nothing on the client refused it.`,
   );
 }
 
