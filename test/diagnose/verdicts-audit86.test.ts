@@ -22,8 +22,14 @@
  *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
-import { describe, expect, it } from 'vitest';
-import { analyze, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, derived, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit86-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PART_OF_RANGE = /only part of the range|must be the range its firewalls open|only not on \d+/;
 const UNREWRITTEN = /does not rewrite the 227/;
@@ -303,5 +309,21 @@ describe('eighty-sixth audit: active mode, the server\'s SYNs dropped until the 
     expect(transfer(a, '1.1').connection!.synFrames).toEqual([26, 28, 30, 56, 59]);
     expect(flat(d.summary)).toContain('It got no answer while the client waited');
     expect(flat(d.summary)).toContain("the server's SYN at frame 59 reached it only after that and met a reset from the client (frame 62)");
+  });
+});
+
+describe('eighty-sixth audit: a capture that stops just after a SYN sent once again', () => {
+  it('a86-active-server-side-wget-vsftpd cut after frame 59: the server\'s second SYN (58) for 2.1 is still being answered, not a failure (before: failed, active-syn-unanswered)', async () => {
+    const name = 'a86-active-server-side-wget-vsftpd';
+    const a = await analyze(name);
+    expect(transfer(a, '2.1').connection!.synFrames).toEqual([55, 58]);
+    expect(transfer(a, '2.1').connection!.synAckFrames).toEqual([60]);
+    const cut = await derived(tmp, name, 'to-59', (f) => f <= 59);
+    const t = transfer(cut.a, '2.1');
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ why: 'capture-ended', underWay: { step: 'connecting', frame: 58 } });
+    // A SYN repeated for 36 s to the capture's end was missed: still failed (a30-proxy-server-pasv-drop-vsftpd-curl-server).
+    const proxy = await analyze('a30-proxy-server-pasv-drop-vsftpd-curl-server');
+    expect(verdicts(proxy)[0].slice(0, 3)).toEqual(['1.1', 'failed', 'passive-syn-unanswered']);
   });
 });
