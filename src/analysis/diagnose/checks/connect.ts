@@ -381,7 +381,7 @@ function reachedAdvice(t: Transfer, s: Session, r: { before: OpenedConnection | 
   const o = (r.after ?? r.before)!;
   return (
     `The announced address is right (transfer ${o.transfer}'s data connection to it arrived): open the passive port range${passivePortsWhere(s)} on every firewall ` +
-    `in front of the server, or look for what changed ${r.before && r.after ? 'for a while' : r.after ? 'before' : 'after'} frame ${o.synFrame} on the path or the server's firewall ` +
+    `in front of the server, or look for what ${r.before && r.after ? 'held for a while around' : r.after ? 'changed before' : 'changed after'} frame ${o.synFrame} on the path or the server's firewall ` +
     '(a rule added or removed, a connection-tracking table or rate limit filling or emptying). A capture at the client shows where its SYNs went.'
   );
 }
