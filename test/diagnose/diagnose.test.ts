@@ -660,6 +660,8 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a86-cutdrop-aria2c-vsftpd', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({}) },
   // Active mode: the server's SYNs dropped until the client had left; its reset of the late one is no refusal.
   ...['a86-active-wget-vsftpd', 'a86-active-server-side-wget-vsftpd'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
+  { fixture: 'a86-activep-wget-vsftpd', causes: { '1.1': 'active-syn-unanswered', '2.1': 'active-syn-unanswered', '3.1': 'active-syn-unanswered', '4.1': 'active-unreached' }, evidence: () => ({ '4.1': [103, 104, 105, 109] }) },
+  { fixture: 'a86-activep-server-side-wget-vsftpd', causes: { '1.1': 'active-syn-unanswered', '2.1': 'active-syn-unanswered', '3.1': 'active-syn-unanswered', '4.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },

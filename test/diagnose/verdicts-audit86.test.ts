@@ -327,3 +327,36 @@ describe('eighty-sixth audit: a capture that stops just after a SYN sent once ag
     expect(verdicts(proxy)[0].slice(0, 3)).toEqual(['1.1', 'failed', 'passive-syn-unanswered']);
   });
 });
+
+describe('eighty-sixth audit: active mode, the server\'s SYNs dropped for good (wget --tries=4)', () => {
+  it('at the client: three attempts answered 425 after the client left, the fourth ended by the client before any reply: no SYN reached it (before: "not-in-capture", a capture filter)', async () => {
+    const name = 'a86-activep-wget-vsftpd';
+    expect(facts(name).client.exit_status).toBe(4);
+    expect(ftpRows(name, '3').filter(([, c]) => ['PORT', 'RETR', '425'].includes(c))).toEqual([
+      [103, 'PORT'],
+      [105, 'RETR'],
+    ]);
+    expect(tsv(name, 'fields').filter((r) => r['tcp.flags'] === '0x0002' && r['ip.src'] === '198.51.100.20')).toEqual([]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([
+      ['1.1', 'failed', 'active-syn-unanswered', '2.1 REST null failed'],
+      ['2.1', 'failed', 'active-syn-unanswered', '3.1 REST null failed'],
+      ['3.1', 'failed', 'active-syn-unanswered', '4.1 REST null incomplete'],
+      ['4.1', 'incomplete', 'active-unreached', null],
+    ]);
+    const d = transfer(a, '4.1').diagnosis!;
+    expect(d.evidence).toEqual([103, 104, 105, 109]);
+    expect(flat(d.summary)).toContain("no SYN from the server to 192.0.2.10:42399 reached the client's side, where this capture was taken, in the 2.0 s before the client ended the session (frame 109)");
+    for (const text of await outputs(name, 'summary', 'diagnose')) expect(text).not.toMatch(/not-in-capture|the data connection is not in the capture/);
+  });
+
+  it('at the server: every attempt\'s SYNs unanswered, four failures, the same cause', async () => {
+    const a = await analyze('a86-activep-server-side-wget-vsftpd');
+    expect(verdicts(a).map((v) => v.slice(0, 3))).toEqual([
+      ['1.1', 'failed', 'active-syn-unanswered'],
+      ['2.1', 'failed', 'active-syn-unanswered'],
+      ['3.1', 'failed', 'active-syn-unanswered'],
+      ['4.1', 'failed', 'active-syn-unanswered'],
+    ]);
+  });
+});
