@@ -1298,6 +1298,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Eighty-sixth audit: curl in active mode waits out the router's 4 s drop of the server's SYNs; the SYN sent again connects (verdicts-audit86.test.ts).
+  'a86-active-curl-vsftpd',
   // Eighty-second audit: Twisted with lftp and curl (PASV) and tnftp (PORT).
   'a82-healthy-twisted-three-clients',
   // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.

@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, derived, facts, flagged, flat, ftpRows, jsonVerdicts, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
+import { analyze, derived, facts, flagged, flat, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit86-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -358,5 +358,16 @@ describe('eighty-sixth audit: active mode, the server\'s SYNs dropped for good (
       ['3.1', 'failed', 'active-syn-unanswered'],
       ['4.1', 'failed', 'active-syn-unanswered'],
     ]);
+  });
+});
+
+describe('eighty-sixth audit: curl in active mode waits out the drop', () => {
+  it('the server\'s SYNs dropped for 4 s before the capture point, the one sent again connects: completed, nothing diagnosed, nothing called failed', async () => {
+    const name = 'a86-active-curl-vsftpd';
+    expect(facts(name).files.map((x: any) => [x.size, x.received_matches])).toEqual([[30000, true]]);
+    const a = await analyze(name);
+    expect(verdicts(a)).toEqual([['1.1', 'completed', null, null]]);
+    expect(transfer(a, '1.1').bytes).toBe(30000);
+    await nothingFailed(name, tmp);
   });
 });
