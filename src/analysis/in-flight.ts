@@ -94,10 +94,21 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   }
   if (c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;
   if (!c.established) {
-    // One SYN (and at most one SYN-ACK): nothing was sent again yet, so nothing was missed yet.
+    // One SYN (and at most one SYN-ACK): nothing was sent again yet, so nothing was missed yet. Or
+    // the SYN sent once again, its first timeout just spent (one copy missed: dropped on the way for
+    // a while, as by a firewall rule that went), in a session still open, the second copy's answer
+    // not due yet (its timeout doubled: 3 s from the first SYN): the connection was still being made
+    // (a86-active-server-side-wget-vsftpd, cut just after the server's second SYN, which opened it).
+    // A SYN sent again and again over many seconds (a30-proxy-server-pasv-drop-*) had been missed, and
+    // so had one sent again to an address other than the session's own peer's (a 227 naming another
+    // host: fail-pasv-address-vsftpd-lftp, verdicts-review78), which says what is wrong by itself.
     const repeated = c.handshake.some((e) => e.repeat === true) || c.synFrames.length > 1 || c.synAckFrames.length > 1;
     const last = c.handshake[c.handshake.length - 1];
-    if (repeated || last === undefined || (last.type !== 'syn' && last.type !== 'syn-ack')) return null;
+    if (last === undefined || (last.type !== 'syn' && last.type !== 'syn-ack')) return null;
+    const first = c.handshake.find((e) => e.type === 'syn');
+    const toPeer = t.mode === 'active' ? c.client.ip === s.client.ip : c.server.ip === s.server.ip;
+    const resentOnce = c.synFrames.length === 2 && c.synAckFrames.length <= 1 && sessionOpen(s) && toPeer && first !== undefined && captureEnd - first.time < 3 * IN_FLIGHT_SECONDS;
+    if (repeated && !resentOnce) return null;
     return captureEnd - last.time < IN_FLIGHT_SECONDS ? { kind: 'connecting', frame: last.frame } : null;
   }
   const fins = c.handshake.filter((e) => e.type === 'fin');

@@ -7,6 +7,7 @@
  */
 import type { Session, Transfer } from './model.js';
 import { firstAbove, peersKey, sameLogin } from './sorted.js';
+import { dataReceiverOf } from './data-sender.js';
 
 /** Verdicts of an attempt that did not get its data across. */
 const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
@@ -18,10 +19,32 @@ const UNFINISHED = new Set(['failed', 'aborted', 'incomplete']);
  */
 const clientGone = (t: Transfer): boolean => t.verdict.kind === 'unknown' && t.verdict.why === 'client-gone';
 
-/** The last frame of the transfer's story: its final reply, else the last frame its verdict cites. */
-function endFrame(t: Transfer): number {
-  const frames = [t.reply?.frame, t.abortFrame, t.request?.frame, t.announce?.reply?.frame, t.announce?.frame, ...t.verdict.evidence];
+/**
+ * The last frame of the transfer's story as its client lived it: its final reply (or the client's ABOR
+ * after it), else the last frame its verdict cites. Frames the verdict cites after a final reply are
+ * its data connection's late end — a reset that answered the client's FIN only once a firewall let it
+ * through, seconds on — which the client did not wait for: wget and aria2c had resumed the file in a
+ * new attempt by then, and that attempt is this one's later attempt, not one that ran beside it. A
+ * client that gave the attempt up before that reply (givenUp) ended its story there: wget's and
+ * aria2c's read timeouts close the data connection and the session and resume in a new one, and the
+ * server's 426 or 226 for the old one may come only after the new one began.
+ */
+function endFrame(t: Transfer, s: Session): number {
+  const replied = t.reply === null ? null : Math.min(t.reply.frame, givenUp(t, s) ?? Infinity);
+  const frames = [replied, t.abortFrame, t.request?.frame, t.announce?.reply?.frame, t.announce?.frame, ...(t.reply === null ? t.verdict.evidence : [])];
   return Math.max(0, ...frames.filter((f): f is number => typeof f === 'number'));
+}
+
+/**
+ * Where the client gave an attempt up: its first FIN or reset on a data connection it was receiving
+ * on (it stopped reading), or its end of the control connection, whichever came first; null when
+ * neither is in the capture.
+ */
+function givenUp(t: Transfer, s: Session): number | null {
+  const c = t.connection;
+  const stopped = c !== null && dataReceiverOf(t) === 'client' ? (c.handshake.find((e) => (e.type === 'fin' || e.type === 'rst') && e.by === 'client')?.frame ?? null) : null;
+  const left = s.closedBy?.by === 'client' ? s.closedBy.frame : null;
+  return stopped === null ? left : left === null ? stopped : Math.min(stopped, left);
 }
 
 /** Where an attempt begins: its command, or (when it never sent one) its PASV/PORT. */
@@ -100,7 +123,7 @@ export function assignLaterAttempts(sessions: Session[]): void {
   for (const s of sessions) {
     for (const t of s.transfers) {
       if (pathOf(t) === null && UNFINISHED.has(t.verdict.kind)) {
-        commandless.push({ t, s, end: endFrame(t) });
+        commandless.push({ t, s, end: endFrame(t, s) });
         continue;
       }
       const later = laterAttempt(t, s, byPeers, byPath, null);
@@ -128,7 +151,7 @@ function laterAttempt(
 ): Transfer['laterAttempt'] {
   const gone = clientGone(t);
   if ((!UNFINISHED.has(t.verdict.kind) && !gone) || t.inferred !== undefined || t.fxp !== undefined) return undefined;
-  const after = endFrame(t);
+  const after = endFrame(t, s);
   const path = pathOf(t);
   if (gone && path === null) return undefined;
   const reach = (t.restOffset ?? 0) + t.bytes;

@@ -453,7 +453,9 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
     // Unless its final reply is in bytes the capture lost (replyInGap): a capture that lost those lost
     // the rest of a SYN sent once and never refused as well, and the session's going on says nothing.
     const lostWithReply = t.replyInGap !== undefined && !c.rst && c.icmpErrors.length === 0 && c.synFrames.length === 1;
-    if (c.rst || c.icmpErrors.length > 0 || c.synFrames.length > 1 || (!lostWithReply && (sessionEnded || (t.announce && gaveUpOn(t, s))))) return 'failed';
+    // A SYN sent again that was the capture's last word on it (in-flight.ts: within a retransmission timeout, the session open) was still being answered.
+    const resent = c.synFrames.length > 1 && inFlightAtEnd(t, s, captureEnd)?.kind !== 'connecting';
+    if (c.rst || c.icmpErrors.length > 0 || resent || (!lostWithReply && (sessionEnded || (t.announce && gaveUpOn(t, s))))) return 'failed';
   }
   // Answered with SYN-ACK, never acknowledged: the connecting side kept repeating its SYN (its host
   // dropped the answers) until it gave up. As failed as a SYN nobody answered.

@@ -636,6 +636,32 @@ const SCENARIOS: Scenario[] = [
   ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
+  // Eighty-sixth audit: wget, curl, rclone and aria2c retrying after a passive drop that ended, a cut
+  // data connection (resumed with REST, or from 0) and a drop that never ended (verdicts-audit86.test.ts checks frames against tshark).
+  { fixture: 'a86-transient-wget-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({ '1.1': [24, 25, 27, 51] }) },
+  { fixture: 'a86-transient-server-side-wget-vsftpd', causes: { '1.1': 'passive-unreached' }, evidence: () => ({ '1.1': [24, 26, 50] }) },
+  { fixture: 'a86-transient-curl-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a86-transient-aria2c-vsftpd', causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a86-transient-rclone-vsftpd', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a86-cut-wget-vsftpd', causes: { '1.1': 'aborted', '1.2': 'aborted' }, evidence: () => ({}) },
+  { fixture: 'a86-cut-curl-vsftpd', causes: { '1.1': 'aborted' }, evidence: () => ({}) },
+  ...['a86-cut-aria2c-vsftpd'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  ...['a86-cut-rclone-vsftpd', 'a86-cut-server-side-rclone-vsftpd'].map((fixture) => ({ fixture, causes: { '1.2': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  ...['a86-persistent-wget-vsftpd', 'a86-persistent-curl-vsftpd', 'a86-persistent-aria2c-vsftpd'].map((fixture) => ({
+    fixture,
+    causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered', '4.1': 'passive-syn-unanswered' },
+    evidence: () => ({}),
+  })),
+  { fixture: 'a86-persistent-rclone-vsftpd', causes: { '1.1': 'passive-syn-unanswered', '2.1': 'passive-syn-unanswered', '3.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a86-persistent-server-side-rclone-vsftpd', causes: { '1.1': 'passive-unreached', '2.1': 'passive-unreached', '3.1': 'passive-unreached' }, evidence: () => ({}) },
+  // The server's data dropped (not reset) for a while: the client's read timeout ends each attempt (a stall, whatever its stack's reset to the late data said after).
+  { fixture: 'a86-cutdrop-wget-vsftpd', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 71, 74, 224, 225] }) },
+  { fixture: 'a86-cutdrop-server-side-wget-vsftpd', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  { fixture: 'a86-cutdrop-aria2c-vsftpd', causes: { '1.1': 'stalled', '2.1': 'stalled' }, evidence: () => ({}) },
+  // Active mode: the server's SYNs dropped until the client had left; its reset of the late one is no refusal.
+  ...['a86-active-wget-vsftpd', 'a86-active-server-side-wget-vsftpd'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
+  { fixture: 'a86-activep-wget-vsftpd', causes: { '1.1': 'active-syn-unanswered', '2.1': 'active-syn-unanswered', '3.1': 'active-syn-unanswered', '4.1': 'active-unreached' }, evidence: () => ({ '4.1': [103, 104, 105, 109] }) },
+  { fixture: 'a86-activep-server-side-wget-vsftpd', causes: { '1.1': 'active-syn-unanswered', '2.1': 'active-syn-unanswered', '3.1': 'active-syn-unanswered', '4.1': 'active-syn-unanswered' }, evidence: () => ({}) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
   // ICMP / ICMPv6. Frames are checked there against tshark.
   { fixture: 'a20-active-nat-host-unreach-proftpd-lftp', causes: { '1.1': 'active-host-unreachable' }, evidence: () => ({}) },
@@ -875,14 +901,15 @@ const SCENARIOS: Scenario[] = [
   {
     fixture: 'fallback-epsv-pasv-pureftpd-curl',
     causes: { '1.1': 'passive-refused' },
-    // And the SYN (23) of the PASV's data connection, to another port of the same server, that opened.
+    // And the SYN (23) of the PASV's data connection, to another port of the same server, that opened (after this attempt).
     evidence: (v) => ({ '1.1': expectedEvidence(v, 0, [23]) }),
     says: {
       '1.1': [
         /229 198\.51\.100\.20:50074/,
         /reset \(RST\) from the server at frame 20/,
         /The client gave up and sent PASV/,
-        /other ports of 198\.51\.100\.20 opened in this capture \(port 50014 for transfer 1\.2 \(SYN frame 23\)\): the server was reachable, only not on 50074/,
+        // The server's firewall resets only the first data SYN (record.sh): the port that opened did so only after it (verdicts-audit86.test.ts).
+        /opened only after this attempt, the first for transfer 1\.2 \(port 50014, SYN frame 23\), and none before: either port 50074 was closed while port 50014 was open, or the failure ended mid-capture/,
       ],
     },
   },
@@ -1276,6 +1303,8 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Eighty-sixth audit: curl in active mode waits out the router's 4 s drop of the server's SYNs; the SYN sent again connects (verdicts-audit86.test.ts).
+  'a86-active-curl-vsftpd',
   // Eighty-second audit: Twisted with lftp and curl (PASV) and tnftp (PORT).
   'a82-healthy-twisted-three-clients',
   // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.

@@ -17,6 +17,32 @@ import { pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { portSplitAdvice, portSplitFor, portSplitReference } from '../../passive-port-split.js';
 import type { CauseCode, Diagnosis, TransferContext } from '../types.js';
 
+/**
+ * Active: the client had ended the session — closed its control connection after the transfer command —
+ * before the server's SYN that its stack answered with a reset: nothing listened on the announced port
+ * any more. The client's own end after it gave up waiting (wget's read timeout, a SYN dropped on the
+ * way until then), not a refusal by its firewall: the failure is told by what came while it still
+ * waited (the server's SYNs unanswered, seen at the server's side; none reaching the client's side).
+ * The client's leaving, or null.
+ */
+function clientLeftBeforeSyn(t: Transfer, s: Session): { frame: number; time: number } | null {
+  const c = t.connection;
+  const end = s.closedBy;
+  if (t.mode !== 'active' || c === null || c.established || c.rst === null || c.rst.by !== 'client' || c.rst.madeHere || refusedByMiddlebox(c, 'client')) return null;
+  if (end === null || end.by !== 'client' || end.frame > c.rst.frame || (t.request !== null && end.frame < t.request.frame)) return null;
+  return { frame: end.frame, time: end.time };
+}
+
+/** "the client gave up waiting …": the client's leaving, and the SYN its reset answered (the last before that reset). */
+function leftWords(c: DataConnection, left: { frame: number; time: number }, t: Transfer): string {
+  const answered = c.synFrames.filter((f) => f < c.rst!.frame).pop();
+  return (
+    `the client gave up waiting and closed the control connection (frame ${left.frame}${t.request ? `, ${secondsText(left.time - t.request.time)} after ${t.request.command}` : ''}); ` +
+    `the server's SYN${answered !== undefined && answered > left.frame ? ` at frame ${answered}` : ''} reached it only after that and met a reset from the client (frame ${c.rst!.frame}): ` +
+    "nothing listened on the announced port any more — the client's end of the session, not a refusal by its firewall"
+  );
+}
+
 /** A refusal made by a device between the two hosts rather than by the host it names. */
 function refusedByMiddlebox(c: DataConnection, target: 'client' | 'server'): boolean {
   const icmp = c.icmpErrors[0];
@@ -244,6 +270,8 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   let advice: string | undefined;
   // The previous data connection the client gave up after (the failure it names), when that is what happened.
   let gaveUpAfter: number | undefined;
+  // Server side: the same client's passive connections to the announced address that did arrive.
+  let reached: { before: OpenedConnection | null; after: OpenedConnection | null } | null = null;
   const split = elsewhere ? null : portSplitFor(ctx.analysis.passivePortSplits, t.announce.endpoint.ip, t.announce.endpoint.port);
   // A 229 names only a port: the client connects to the address its control connection already
   // reaches, so no address in it is left unrewritten; what stops the SYNs is a firewall, or a NAT
@@ -271,6 +299,10 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       `This capture was taken on the server's side: a SYN the client sent that was dropped or refused on the way would not be in it, ` +
         'but the client ended the session too soon after the announcement to have waited for an unanswered one',
     );
+  } else if (vantage.point === 'server-side' && (reached = reachedAnyway(ctx.analysis, s, t)) !== null) {
+    // The same client's passive connection to the announced address did arrive: no address needs rewriting.
+    details.push(reachedWords(t, s, reached) + unlessFiltered(s));
+    advice = reachedAdvice(t, s, reached);
   } else if (vantage.point === 'server-side') {
     details.push(
       `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they ` +
@@ -308,7 +340,50 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
   }
   // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.
   if (advice === undefined && quick !== null && split === null) advice = quickAdvice(endpoint, quick, 'A capture at the client shows whether it sent a SYN at all.', s);
-  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, unasked?.reply?.frame, ...(split?.evidence ?? [])]), advice);
+  const reachedFrames = [reached?.before?.synFrame, reached?.after?.synFrame];
+  return diagnosis(ctx, 'passive-unreached', details, evidenceFrames(t, [s.closedBy?.frame, elsewhere?.synFrame ?? undefined, gaveUpAfter, unasked?.reply?.frame, ...(split?.evidence ?? []), ...reachedFrames]), advice);
+}
+
+/**
+ * Captured at the server, nobody connected to an announced endpoint, yet a passive data connection
+ * from the same client address to the same announced address arrived at another time of the capture
+ * (a retry by wget, curl, aria2c after a drop that ended; or an earlier transfer): the 227's address
+ * reaches the server from this client, so no NAT left it unrewritten. The nearest such connection
+ * before the announcement and after it (either may be null); null when none arrived.
+ */
+function reachedAnyway(a: Analysis, s: Session, t: Transfer): { before: OpenedConnection | null; after: OpenedConnection | null } | null {
+  const to = t.announce?.endpoint;
+  if (!to) return null;
+  const around = passiveOpenedAround(a, s.client.ip, to.ip, t.announce!.reply?.frame ?? t.announce!.frame);
+  return around.before === null && around.after === null ? null : around;
+}
+
+const openedWords = (o: OpenedConnection): string => `port ${o.port} for transfer ${o.transfer}, SYN frame ${o.synFrame}`;
+
+function reachedWords(t: Transfer, s: Session, r: { before: OpenedConnection | null; after: OpenedConnection | null }): string {
+  const to = t.announce!.endpoint!;
+  const code = t.announce!.reply?.code ?? t.announce!.command;
+  const when =
+    r.before && r.after
+      ? `before this attempt (${openedWords(r.before)}) and after it (${openedWords(r.after)})`
+      : r.after
+        ? `only after this attempt (${openedWords(r.after)})`
+        : `before this attempt (${openedWords(r.before!)}), none after`;
+  const drop = r.before && r.after ? 'held for a while' : r.after ? 'ended' : 'began';
+  return (
+    `This capture was taken on the server's side, so it cannot see the client's SYNs: if the client sent any, they were dropped before reaching the server. ` +
+    `Not for want of a rewritten address: passive data connections from ${s.client.ip} to ${to.ip} arrived ${when}, so the address the ${code} names ` +
+    `reaches the server from this client; what stopped the SYNs to port ${to.port} lies on the way — a firewall closed to that port, or a drop that ${drop} mid-capture`
+  );
+}
+
+function reachedAdvice(t: Transfer, s: Session, r: { before: OpenedConnection | null; after: OpenedConnection | null }): string {
+  const o = (r.after ?? r.before)!;
+  return (
+    `The announced address is right (transfer ${o.transfer}'s data connection to it arrived): open the passive port range${passivePortsWhere(s)} on every firewall ` +
+    `in front of the server, or look for what ${r.before && r.after ? 'held for a while around' : r.after ? 'changed before' : 'changed after'} frame ${o.synFrame} on the path or the server's firewall ` +
+    '(a rule added or removed, a connection-tracking table or rate limit filling or emptying). A capture at the client shows where its SYNs went.'
+  );
 }
 
 interface Attempt {
@@ -375,7 +450,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   if (t.mode !== mode || !c || c.established || c.synFrames.length === 0) return null;
   const connector = mode === 'active' ? 'server' : 'client';
   const target = mode === 'active' ? 'client' : 'server';
-  const refused = refusal(c, s, target);
+  // The client's reset after it had left is no refusal: the SYNs sent while it waited tell the failure
+  // (none in a capture at the client's side: checkActiveUnseen's).
+  const left = mode === 'active' ? clientLeftBeforeSyn(t, s) : null;
+  if (left !== null && (kind === 'refused' || !c.synFrames.some((f) => f < left.frame))) return null;
+  const refused = left !== null ? null : refusal(c, s, target);
   if ((kind === 'refused') !== (refused !== null)) return null;
   if (kind === 'unanswered' && c.synAckFrames.length > 0) return null;
   // A capture of the connector's direction only holds no answer either way: only its repeated SYN
@@ -389,7 +468,9 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     details.push(
       oneWay
         ? `It never got an answer: it repeated its SYN, as a TCP stack does only when no SYN-ACK reached it (this capture holds only what the ${connector} sent)`
-        : 'It never got an answer',
+        : left !== null
+          ? 'It got no answer while the client waited'
+          : 'It never got an answer',
     );
     details.push(
       ctx.vantage.point === 'same-host'
@@ -405,6 +486,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   }
   const unasked = mode === 'passive' ? serverGaveUp(t, s) : null;
   if (unasked) details.push(gaveUpWords(t, unasked));
+  if (left !== null) details.push(`Then ${leftWords(c, left, t)}`);
   const waited = waitedWords(t, s, ctx.analysis.capture.last);
   if (waited) details.push(waited.charAt(0).toUpperCase() + waited.slice(1));
   // A router that found no host answered: no firewall's source-port rule is in question.
@@ -417,8 +499,11 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
   // The capture's pattern across this server's transfers, decided once (passive-port-split.ts), words it when there is one.
   const split = mode === 'passive' ? portSplitFor(ctx.analysis.passivePortSplits, c.server.ip, c.server.port) : null;
   const partial = partialFound && !split && !spell && !(stopped && stopped.inside) ? partialFound : null;
+  // Every connection that opened did so after this attempt: a part of the range left closed, or a drop that ended.
+  const started = mode === 'passive' && !split ? startedMidCapture(ctx.analysis, c) : null;
   if (split) details.push(portSplitReference(split, c.server.port));
-  if (partial) details.push(partialRangeWords(c, partial, s));
+  if (started) details.push(startedWords(c, started, partial !== null));
+  else if (partial) details.push(partialRangeWords(c, partial, s));
   if (stopped) details.push(stoppedWords(c, mode, stopped, partial !== null));
   if (spell) details.push(spellWords(c, spell));
   // A router's late "host unreachable" (no host at that address) is no refusal by the other side.
@@ -468,10 +553,18 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
             `Allow inbound connections to the client's data ports on the client's firewall and on any firewall between the hosts, or use passive mode (EPSV).`
         : undefined;
   const more = partial && partial.total > partial.first.length ? ` (and ${partial.total - partial.first.length} more)` : '';
-  const rangeAdvice = partial
+  const lastSyn = c.synFrames[c.synFrames.length - 1];
+  const rangeAdvice = partial && started
+    ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got through only later and ${c.server.port} did not: ` +
+      `either the range the server picks its passive ports from is not the range its firewalls open, or what dropped the SYNs stopped doing so between ` +
+      `frame ${lastSyn} and frame ${started.synFrame} (a rule removed, a connection-tracking table or rate limit that emptied): look at what changed then.`
+    : partial
     ? ` Port${partial.total === 1 ? '' : 's'} ${andList(partial.first.map((o) => String(o.port)))}${more} got ` +
       `through and ${c.server.port} did not: ${serverSettings(s)?.passivePorts === null ? 'a firewall that opens a fixed range lets such a server through only by chance.' : 'the range the server picks its passive ports from must be the range its firewalls open.'}`
-    : '';
+    : started
+      ? ` Data connections failed until frame ${lastSyn} and opened from frame ${started.synFrame} on: look for what changed then on the ${target}'s firewall ` +
+        'and on the path (a rule removed, a connection-tracking table or rate limit that emptied, a route restored) rather than at a setting that was wrong from the start.'
+      : '';
   const stoppedAdvice = stopped
     ? ` Data connections worked until frame ${stopped.last.synFrame} and failed from frame ${c.synFrame ?? c.synFrames[0]} on: look for what ` +
       `changed then on the ${target}'s firewall${arrivedAtClient ? '' : ' and on the path'} (a rule added, a connection-tracking table or rate limit filling up, a route ` +
@@ -484,7 +577,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     : '';
   const advice = split
     ? `${general === undefined ? '' : `${general} `}${portSplitAdvice(split)}${stoppedAdvice}`
-    : partial || stopped || spell
+    : partial || stopped || spell || started
       ? `${general ?? adviceFor(cause, s)}${rangeAdvice}${stoppedAdvice}${spellAdvice}`
       : general;
   const opened = [
@@ -494,6 +587,7 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
     spell?.before.synFrame ?? null,
     spell?.after.synFrame ?? null,
     spell?.reopened.synFrame ?? null,
+    started?.synFrame ?? null,
   ];
   return diagnosis(ctx, cause, details, evidenceFrames(t, [...icmpFrames, unasked?.reply?.frame, ...opened]), advice);
 }
@@ -599,7 +693,8 @@ const byHostsKey = (c: DataConnection): string => `${c.client.ip}|${c.server.ip}
  * ended; a lone failure among openings cannot tell a spell from a port). Indexes built once per
  * analysis; each attempt costs a few binary searches and a walk of its own spell.
  */
-function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
+/** Per analysis, once: failed passive attempts and established passive connections, by client and server address, by SYN frame. */
+function passiveByHosts(a: Analysis): { failed: Map<string, FailedAttempt[]>; opened: Map<string, OpenedConnection[]> } {
   let failed = failedByHosts.get(a);
   let opened = openedPassiveByHosts.get(a);
   if (failed === undefined || opened === undefined) {
@@ -626,6 +721,11 @@ function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
     failedByHosts.set(a, failed);
     openedPassiveByHosts.set(a, opened);
   }
+  return { failed, opened };
+}
+
+function failedSpell(a: Analysis, c: DataConnection): FailedSpell | null {
+  const { failed, opened } = passiveByHosts(a);
   const key = byHostsKey(c);
   const open = opened.get(key) ?? [];
   const fails = failed.get(key) ?? [];
@@ -687,6 +787,41 @@ function spellWords(c: DataConnection, w: FailedSpell): string {
     `SYN frames ${w.first} to ${w.last}, port ${w.reopened.port} among them, which opened for transfer ${w.reopened.transfer} (SYN frame ` +
     `${w.reopened.synFrame}). The failures lasted a spell and then ended — a firewall rule added and removed, a connection-tracking table ` +
     'or rate limit that filled and emptied — not a part of the port range left closed'
+  );
+}
+
+/**
+ * Passive, failed at the connection: the passive data connections between the same two hosts that
+ * opened all did so after this attempt's last SYN, none before, and no attempt failed after the first
+ * of them (the failures ended) — the mirror of stoppedMidCapture.
+ * Another port that opened only later shows no part of a range left closed: what dropped the SYNs
+ * may have stopped doing so in between (a rule removed, a table emptied), which a transient drop
+ * retried by the client (wget --tries, curl --retry, aria2c --max-tries) shows. The first of them, or null.
+ */
+function startedMidCapture(a: Analysis, c: DataConnection): OpenedConnection | null {
+  const { opened, failed } = passiveByHosts(a);
+  const open = opened.get(byHostsKey(c));
+  const fails = failed.get(byHostsKey(c));
+  const last = c.synFrames[c.synFrames.length - 1];
+  if (open === undefined || open.length === 0 || last === undefined || open[0].synFrame <= last) return null;
+  // Attempts that failed after connections had opened: the failures did not end, a port split may show.
+  return fails !== undefined && fails[fails.length - 1].synFrame > open[0].synFrame ? null : open[0];
+}
+
+/** The passive connections that opened between these two addresses: the last before a frame and the first after it. */
+function passiveOpenedAround(a: Analysis, client: string, server: string, frame: number): { before: OpenedConnection | null; after: OpenedConnection | null } {
+  const open = passiveByHosts(a).opened.get(`${client}|${server}`) ?? [];
+  const i = firstAbove(open, frame, (o) => o.synFrame);
+  return { before: open[i - 1] ?? null, after: open[i] ?? null };
+}
+
+function startedWords(c: DataConnection, st: OpenedConnection, alsoRange: boolean): string {
+  const last = c.synFrames[c.synFrames.length - 1];
+  return (
+    `Passive data connections from ${c.client.ip} to ${c.server.ip} opened only after this attempt, the first for transfer ${st.transfer} ` +
+    `(port ${st.port}, SYN frame ${st.synFrame}), and none before: ${alsoRange ? `either port ${c.server.port} was closed while port ${st.port} was open, or ` : ''}` +
+    `the failure ended mid-capture, between frame ${last} and frame ${st.synFrame}, when something changed (a firewall rule removed, a ` +
+    'connection-tracking table or rate limit that emptied, a route restored)'
   );
 }
 
@@ -843,9 +978,13 @@ const TRIED_SECONDS = 1;
  */
 export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s, vantage } = ctx;
-  if (t.mode !== 'active' || t.connection || !t.request || !t.announce?.endpoint) return null;
+  // Or its SYN reached the client only after the client had left, every one of them (clientLeftBeforeSyn).
+  const left = clientLeftBeforeSyn(t, s);
+  const lateOnly = left !== null && t.connection!.synFrames.every((f) => f > left.frame);
+  if (t.mode !== 'active' || (t.connection && !lateOnly) || !t.request || !t.announce?.endpoint) return null;
   if (t.reply?.code !== 425 || t.reply.time - t.request.time < TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side') return null;
+  if (lateOnly) return activeLateOnly(ctx, left!);
   const waited = secondsText(t.reply.time - t.request.time);
   // Read with a key log, the PORT was inside TLS on the wire: no NAT's FTP helper could have rewritten it.
   const tls = announcedInsideTls(ctx);
@@ -862,6 +1001,33 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
     ],
     evidenceFrames(t),
     tls === null ? undefined : ENCRYPTED_PORT_ADVICE,
+  );
+}
+
+/**
+ * Active, seen from the client's side: no SYN from the server arrived while the client waited; the
+ * client gave up and left, and only then did one arrive, reaching the address and port the PORT named
+ * (so not misrouted by a NAT that left the PORT unrewritten), to be reset by a client with nothing
+ * listening any more. The SYNs before it were dropped on the way, for that while.
+ */
+function activeLateOnly(ctx: TransferContext, left: { frame: number; time: number }): Diagnosis {
+  const { transfer: t } = ctx;
+  const c = t.connection!;
+  const request = t.request!;
+  const reply = t.reply!;
+  return diagnosis(
+    ctx,
+    'active-syn-unanswered',
+    [
+      announceWords(t),
+      `The server replied ${replyWords(reply)} (frame ${reply.frame}) ${secondsText(reply.time - request.time)} after ${request.command} (frame ${request.frame}): it tried to connect for that long`,
+      `No SYN of it reached the client's side, where this capture was taken, while the client waited: ${leftWords(c, left, t)}`,
+      `That late SYN came to ${ep(c.client)}, the address and port the ${t.announce!.command} named: the server's SYNs were not sent astray (no NAT left the ` +
+        `${t.announce!.command} unrewritten); the ones before it were dropped on the way while the client waited — a firewall between them that drops inbound connections, for a while or for good${unlessFiltered(ctx.session)}`,
+    ],
+    evidenceFrames(t, [left.frame, c.synFrames[0], c.rst!.frame]),
+    `Use passive mode on the client, or find what dropped the server's SYNs to the client's data port on the way (a firewall between them, on the client's side of it; ` +
+      `the late SYN got through, so look for what changed then). The client's reset only answered a SYN that came after it had given up: nothing on the client refused it.`,
   );
 }
 

@@ -10,10 +10,10 @@ import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiv
 import { sessionById, transferById } from '../../lookup.js';
 import type { CauseCode, Command, Reply, Session, Transfer } from '../../model.js';
 import { CATALOG } from '../catalog.js';
-import { ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
+import { announceWords, ep, evidenceFrames, frameList, replyWords, secondsText, serverGaveUpWaiting } from '../facts.js';
 import { diagnosis } from '../build.js';
 import { natCounterpart, natViewReset, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
-import { seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
+import { canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
@@ -174,11 +174,18 @@ const SERVER_END_RESET_ADVICE =
 
 /**
  * The client stopped the transfer itself (ABOR, or it reset the data connection), not only answered
- * with its reset a server end something else had already reset (serverSideResetUnseen).
+ * with its reset a server end something else had already reset (serverSideResetUnseen), nor only
+ * answered with its stack's reset the server's data that came after its own FIN — the FIN it sent
+ * after waiting on data that had stopped coming (silence-ended.ts lateReset: wget's and aria2c's read
+ * timeouts, the server's data sent again once a firewall let it through): that wait ended it.
  */
 function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
-  return t.status === 'aborted' && (t.abortFrame !== null || (t.connection?.rst?.by === 'client' && serverSideResetUnseen(t) === null));
+  if (t.status !== 'aborted') return false;
+  if (t.abortFrame !== null) return true;
+  const rst = t.connection?.rst;
+  if (rst?.by !== 'client' || serverSideResetUnseen(t) !== null) return false;
+  return receiverEndedSilence(t, ctx.session)?.lateReset !== rst.frame;
 }
 
 export function checkStalled(ctx: TransferContext): Diagnosis | null {
@@ -1435,6 +1442,24 @@ export function checkNotInCapture(ctx: TransferContext): Diagnosis | null {
         'It was captured on another interface or removed by a capture filter',
       ],
       evidenceFrames(t),
+    );
+  }
+  // Active, captured at the client's side: the client waited after its command for the server's
+  // connection and ended the session with none — no SYN of the server's reached its side, where a
+  // SYN that got there would show (a wget whose read timeout gave up while a firewall dropped the
+  // server's SYNs: a86-activep-wget-vsftpd). Not a capture that lacks the connection.
+  const left = s.closedBy;
+  if (t.reply === null && t.mode === 'active' && t.announce?.endpoint && left !== null && left.by === 'client' && left.frame > t.request.frame && canSeeArrivalAt(ctx.vantage, 'client')) {
+    return diagnosis(
+      ctx,
+      'active-unreached',
+      [
+        announceWords(t),
+        `No reply to ${t.request.command} (frame ${t.request.frame}) came, and no SYN from the server to ${ep(t.announce.endpoint)} reached the client's side, where this capture was taken, ` +
+          `in the ${secondsText(left.time - t.request.time)} before the client ended the session (frame ${left.frame}): the server's attempt was dropped on the way, or it never made one; this point cannot see which${unlessFiltered(s)}`,
+      ],
+      evidenceFrames(t, [left.frame]),
+      "A capture at the server shows whether it tried (its SYNs unanswered: a firewall or router between them that drops inbound connections to the client's data ports); passive mode avoids inbound connections to the client.",
     );
   }
   // No reply, no data connection, and the server ended the session after the request: it waited
