@@ -242,9 +242,15 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     const p = next.preliminary;
     return { command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`, frame: next.request.frame, code: p.code, replyFrame: p.frame, transfer, directory: null, completed: true, replyInGap: { gap: next.replyInGap.gap }, announce };
   }
+  // The server accepted the other way (its answer is in the capture) and the client sent a transfer
+  // command over it: the refusal was got past, and that command's failure is its own transfer's —
+  // its data connection that never opened (a 425: in active mode the server connects only once the
+  // command came, so the attempt over a PORT can fail only after it) as much as a refusal of the file.
+  // As the failed attempt before any command over an accepted PASV (FallbackAttempt above).
+  const usedAccepted = answer !== null && next.status === 'failed' && next.reply !== null;
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
   // command over it, served or answered about the file, shows the server took it.
-  if (!(done(next) || pastConnection(next))) return null;
+  if (!(done(next) || pastConnection(next) || usedAccepted)) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
@@ -253,6 +259,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     transfer,
     directory: null,
     completed: done(next),
+    ...(!done(next) && !pastConnection(next) ? { connectionFailed: true as const } : {}),
     announce,
   };
 }

@@ -517,6 +517,12 @@ export interface FallbackCommand {
    */
   completed: boolean;
   /**
+   * After a refused announcement: the transfer command over the accepted one failed short of the file
+   * (`code`: a 425, its data connection never opened; a 421), a failure of that transfer with its own
+   * cause and diagnosis, not of the refused probe. Absent when the server answered about the file (550).
+   */
+  connectionFailed?: true;
+  /**
    * The fallback's final reply is in the server's bytes the capture lost (its own verdict: not
    * confirmed, reply-not-captured): `code` and `replyFrame` are its 1xx, which shows the server took
    * it; `gap`, where the capture resumed.
