@@ -247,15 +247,15 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   // its data connection that never opened (a 425: in active mode the server connects only once the
   // command came, so the attempt over a PORT can fail only after it) as much as a refusal of the file.
   // As the failed attempt before any command over an accepted PASV (FallbackAttempt above).
-  const usedAccepted = answer !== null && next.status === 'failed' && next.reply !== null;
+  const usedAccepted = answer !== null && next.status === 'failed';
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
   // command over it, served or answered about the file, shows the server took it.
   if (!(done(next) || pastConnection(next) || usedAccepted)) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
-    code: next.reply!.code,
-    replyFrame: next.reply!.frame,
+    code: next.reply?.code ?? null,
+    replyFrame: next.reply?.frame ?? null,
     transfer,
     directory: null,
     completed: done(next),

@@ -501,11 +501,15 @@ export interface FallbackAnnounce {
 }
 
 export interface FallbackCommand {
-  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
+  /**
+   * The transfer command the client fell back to (with its argument), its frame, its final reply's
+   * code and frame; those two null only with `connectionFailed`, the capture holding no final reply
+   * (it ended while the server was still connecting, or the client left first).
+   */
   command: string;
   frame: number;
-  code: number;
-  replyFrame: number;
+  code: number | null;
+  replyFrame: number | null;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
   /** The transfer command is one the capture lost (inferLostCommands: command-lost): `command` names it by that, `frame` is the server's first reply to it. */

@@ -426,7 +426,8 @@ export function verdictSentence(t: Transfer): string {
               ? 'which then failed for its own reason'
               : `which the server then refused for its own reason`;
       const lost = fb.replyInGap !== undefined ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})` : '';
-      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})${lost}`;
+      const replied = fb.code === null ? 'no final reply in the capture' : `${fb.code}, frame ${fb.replyFrame}`;
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${replied})${lost}`;
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (

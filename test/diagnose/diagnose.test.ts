@@ -634,6 +634,19 @@ const SCENARIOS: Scenario[] = [
   // Eighty-fourth audit: ABOR on pyftpdlib, inetutils-ftpd and busybox ftpd (verdicts-audit84.test.ts checks frames against tshark).
   ...['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted', '3.1': 'aborted' }, evidence: () => ({}) })),
   ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
+  ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
+  ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
+  { fixture: 'a87-pasv-drop-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-router-rst-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-router-rst-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-active-drop-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered', '1.2': 'active-syn-unanswered' }, evidence: () => ({}) },
+  // The refused EPSV/PASV fell back to PORT: the one failure is the RETR's, at its data connection.
+  { fixture: 'a87-pasv-denied-active-drop-proftpd-tnftp', causes: { '1.3': 'active-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-active-reject-proftpd-zftp', causes: { '1.2': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-proftpd-busybox', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
   // Twentieth verdict audit (verdicts-audit20.test.ts): data connections refused or unreachable by
@@ -1271,6 +1284,9 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Eighty-seventh audit: passive refused (501), the client's own fallback to PORT completed.
+  'a87-pasv-denied-fallback-proftpd-ncftp',
+  'a87-pasv-denied-fallback-proftpd-tnftp',
   // Eighty-second audit: Twisted with lftp and curl (PASV) and tnftp (PORT).
   'a82-healthy-twisted-three-clients',
   // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.
