@@ -646,6 +646,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a87-pasv-denied-active-drop-proftpd-tnftp', causes: { '1.3': 'active-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a87-pasv-denied-active-reject-proftpd-zftp', causes: { '1.2': 'active-refused' }, evidence: () => ({}) },
   { fixture: 'a87-pasv-denied-proftpd-busybox', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-active-server-output-reject-vsftpd-perl', causes: { '1.1': 'active-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-active-server-output-reject-server-side-vsftpd-perl', causes: { '1.1': 'no-attempt' }, evidence: () => ({}) },
+  ...['a87-pasv-client-output-reject-fallback-vsftpd-tnftp', 'a87-pasv-client-output-reject-fallback-server-side-vsftpd-tnftp'].map((fixture) => ({ fixture, causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) })),
   { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
@@ -1006,7 +1009,7 @@ const SCENARIOS: Scenario[] = [
     says: {
       '2.1': [
         /No connection to 198\.51\.100\.20:50000 is in the capture/,
-        /This capture was taken on the client's side and holds no SYN to 198\.51\.100\.20:50000: the client never tried to connect there/,
+        /This capture was taken on the client's side and holds no SYN to 198\.51\.100\.20:50000: none left the client — it did not try, or its own host refused the connection before a SYN left/,
       ],
     },
   },

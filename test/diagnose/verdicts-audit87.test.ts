@@ -23,6 +23,13 @@
  * connection 6.0 s after the first SYN (frame 27)", looking for the client's next command only after
  * the server's last SYN.
  *
+ * A host's own firewall refusing its own outgoing data connection (an OUTPUT rule) fails it before any
+ * SYN leaves: a87-pasv-client-output-reject-fallback-vsftpd-tnftp, captured at the client, said "the
+ * client never tried to connect there" and "The client declined to connect", a reading the capture
+ * cannot make (no SYN left the client: it did not try, or its host refused it); and
+ * a87-active-server-output-reject-server-side-vsftpd-perl, captured at the server, whose capture sees
+ * the server send, advised to "capture nearer the server" and did not name the server host's firewall.
+ *
  * Also recorded, every verdict true: a87-active-reject-{,server-side-}vsftpd-perl (active-refused),
  * a87-active-drop-{,server-side-}proftpd-inetutils (active-syn-unanswered, the client's own firewall
  * named only at the client), a87-pasv-drop-fallback-{,server-side-}vsftpd-tnftp and
@@ -171,6 +178,45 @@ describe('eighty-seventh audit: Net::FTP gives up on an active RETR before the s
     const [diagnose] = await outputs(name, 'diagnose');
     expect(diagnose).toContain('The client gave up and sent QUIT 3.0 s after the first SYN (frame 22).');
     expect(diagnose).not.toMatch(/closed the control connection 6\.0 s after/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// A host's own firewall refusing its own outgoing data connection: no SYN leaves it
+// ---------------------------------------------------------------------------------------------------
+describe("eighty-seventh audit: a host's own OUTPUT rule refuses its data connection before any SYN leaves", () => {
+  it("server side: no SYN left the server, and the advice looks at the server host, not at a capture nearer it", async () => {
+    const name = 'a87-active-server-output-reject-server-side-vsftpd-perl';
+    expect(facts(name).network.filter).toMatch(/server: iptables -A OUTPUT -p tcp --syn --sport 20 -j REJECT/);
+    expect([frameOf(name, 'PORT'), frameOf(name, 'RETR'), frameOf(name, '425')]).toEqual([15, 17, 18]);
+    expect(flagged(name, '0x0002', '20')).toEqual([]);
+    const a = await analyze(name);
+    expect(vc(a)).toEqual([['1.1', 'failed', 'no-attempt']]);
+    const d = transfer(a, '1.1').diagnosis!;
+    expect(d.summary).toContain("This capture point sees the server's packets as it sends them: the server sent no SYN");
+    expect(d.advice).toContain("and the server host's own firewall (a rule refusing its outbound connections fails them before any SYN leaves)");
+    expect(d.advice).not.toMatch(/capture nearer the server/);
+    // At the client: nothing reached it; not named the client's firewall.
+    const c = await analyze('a87-active-server-output-reject-vsftpd-perl');
+    expect(vc(c)).toEqual([['1.1', 'failed', 'active-unreached']]);
+    expect(transfer(c, '1.1').diagnosis!.summary).toMatch(/or the server could not make it at all; this point cannot see which/);
+  });
+
+  it('client side: no SYN left the client for the passive port; the fallback to EPRT completed', async () => {
+    const name = 'a87-pasv-client-output-reject-fallback-vsftpd-tnftp';
+    expect(facts(name).client.output).toMatch(/Can't connect to `198\.51\.100\.20:50074': Connection refused\|200 EPRT command successful/);
+    expect([frameOf(name, 'EPSV'), frameOf(name, '229'), frameOf(name, 'EPRT'), frameOf(name, 'RETR'), frameOf(name, '226')]).toEqual([33, 34, 35, 37, 47]);
+    expect(flagged(name, '0x0002', '50074')).toEqual([]);
+    const a = await analyze(name);
+    expect(vc(a)).toEqual([['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]);
+    const d = transfer(a, '1.1').diagnosis!;
+    // Before: "the client never tried to connect there", "The client declined to connect": what the capture cannot tell from its own host refusing it.
+    expect(d.summary).toContain(
+      "holds no SYN to 198.51.100.20:50074: none left the client — it did not try, or its own host refused the connection before a SYN left (a local firewall's OUTPUT rule fails it at once)",
+    );
+    expect(d.advice).toMatch(/^No connection to 198\.51\.100\.20:50074 left the client: check the client host's own firewall/);
+    expect(Object.values(await extractedFiles(name, tmp))).toEqual([factSha(name, 'hello.txt')]);
+    expect(vc(await analyze('a87-pasv-client-output-reject-fallback-server-side-vsftpd-tnftp'))).toEqual([['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]);
   });
 });
 
