@@ -649,6 +649,10 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a87-active-server-output-reject-vsftpd-perl', causes: { '1.1': 'active-unreached' }, evidence: () => ({}) },
   { fixture: 'a87-active-server-output-reject-server-side-vsftpd-perl', causes: { '1.1': 'no-attempt' }, evidence: () => ({}) },
   ...['a87-pasv-client-output-reject-fallback-vsftpd-tnftp', 'a87-pasv-client-output-reject-fallback-server-side-vsftpd-tnftp'].map((fixture) => ({ fixture, causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) })),
+  { fixture: 'a87-pasv-drop-stor-vsftpd-wput', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-stor-server-side-vsftpd-wput', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-active-reject-then-pasv-pureftpd-php', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-proftpd-gftp', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
   { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },

@@ -30,6 +30,12 @@
  * a87-active-server-output-reject-server-side-vsftpd-perl, captured at the server, whose capture sees
  * the server send, advised to "capture nearer the server" and did not name the server host's firewall.
  *
+ * a87-pasv-drop-stor-{,server-side-}vsftpd-wput: wput's passive SYNs unanswered, it sends STOR with no
+ * data connection and ABOR 30 s later; vsftpd answers 425 when its wait for the connection ends. Read
+ * "aborted (client)", and at the server "stopped part-way … a user interrupt or a client-side timeout —
+ * not a network refusal": an ABOR of a transfer whose data connection never opened cut nothing
+ * (verdict.ts abortedUnopened): failed, passive-syn-unanswered / passive-unreached.
+ *
  * Also recorded, every verdict true: a87-active-reject-{,server-side-}vsftpd-perl (active-refused),
  * a87-active-drop-{,server-side-}proftpd-inetutils (active-syn-unanswered, the client's own firewall
  * named only at the client), a87-pasv-drop-fallback-{,server-side-}vsftpd-tnftp and
@@ -44,7 +50,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, extractedFiles, factSha, facts, flagged, ftpRows, jsonVerdicts, ourRows, outputs, transfer, verdicts } from './audit-fixtures.js';
+import { analyze, extractedFiles, factSha, facts, flagged, ftpRows, jsonVerdicts, ourRows, outputs, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit87-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -221,6 +227,47 @@ describe("eighty-seventh audit: a host's own OUTPUT rule refuses its data connec
 });
 
 // ---------------------------------------------------------------------------------------------------
+// An ABOR of a transfer whose data connection never opened
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-seventh audit: wput sends STOR with no data connection, then ABOR', () => {
+  const client = 'a87-pasv-drop-stor-vsftpd-wput';
+  const server = 'a87-pasv-drop-stor-server-side-vsftpd-wput';
+
+  /** tshark's passive data stream: the client's SYNs to the 227's port, never answered. */
+  const port = (name: string): string => tsv(name, 'streams').find((r) => r.stream === '1')?.dstport ?? '';
+
+  it("the recorder's facts and tshark: the passive SYNs unanswered, STOR anyway, ABOR 30 s later, vsftpd's 425; nothing stored", async () => {
+    expect(facts(client).server.file_after).toBe('0 bytes on the server');
+    expect(facts(client).files).toMatchObject([{ op: 'STOR', path: 'a87-wput.txt', size: 259, received: null }]);
+    expect(facts(client).client.output).toMatch(/Send Failed \(Failed to establish connection\.\)/);
+    const frames = [frameOf(client, 'PASV'), frameOf(client, '227'), frameOf(client, 'STOR'), frameOf(client, 'ABOR'), frameOf(client, '425')];
+    expect(frames).toEqual([...frames].sort((x, y) => x - y));
+    // Six SYNs (client tcp_syn_retries=2, as wput repeats its connect), all before STOR; none at the server.
+    const syns = flagged(client, '0x0002', port(client));
+    expect(syns.length).toBe(6);
+    expect(syns.every((f) => f > frames[1] && f < frames[2])).toBe(true);
+    expect(tsv(server, 'streams').filter((r) => r.stream !== '0')).toEqual([]);
+  });
+
+  it('failed at its data connection at both capture points, not aborted by the client', async () => {
+    // Before: "aborted (client)"; at the server "stopped part-way … a user interrupt or a client-side timeout — not a network refusal".
+    const a = await analyze(client);
+    expect(vc(a)).toEqual([['1.1', 'failed', 'passive-syn-unanswered']]);
+    const [, reply, stor, abor, refused] = [frameOf(client, 'PASV'), frameOf(client, '227'), frameOf(client, 'STOR'), frameOf(client, 'ABOR'), frameOf(client, '425')];
+    expect(transfer(a, '1.1').verdict).toEqual({ kind: 'failed', cause: 'passive-syn-unanswered', evidence: [reply, ...flagged(client, '0x0002', port(client)), stor, abor, refused] });
+    expect(transfer(a, '1.1').abortFrame).toBe(abor);
+    const b = await analyze(server);
+    expect(vc(b)).toEqual([['1.1', 'failed', 'passive-unreached']]);
+    expect(await jsonVerdicts(server)).toEqual([['1.1', 'failed', 'passive-unreached']]);
+    for (const text of await outputs(server, 'summary', 'diagnose', 'transfers', 'explain', 'timeline', 'logs')) {
+      expect(text).not.toMatch(/aborted|stopped part-way|not a network refusal/i);
+    }
+    const [summary] = await outputs(client, 'summary');
+    expect(summary).toMatch(new RegExp(`1\\.1 passive STOR a87-wput\\.txt 198\\.51\\.100\\.20:${port(client)} 0 425 failed \\[1\\]`));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
 // Recorded and true before the audit
 // ---------------------------------------------------------------------------------------------------
 describe('eighty-seventh audit: the verdicts that were already true', () => {
@@ -243,6 +290,7 @@ describe('eighty-seventh audit: the verdicts that were already true', () => {
       ['a87-pasv-drop-fallback-vsftpd-tnftp', [['1.1', 'failed', 'passive-syn-unanswered'], ['1.2', 'completed', null]]],
       ['a87-pasv-drop-fallback-server-side-vsftpd-tnftp', [['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]],
       ['a87-pasv-router-rst-fallback-vsftpd-tnftp', [['1.1', 'failed', 'passive-refused'], ['1.2', 'completed', null], ['1.3', 'completed', null]]],
+      ['a87-active-reject-then-pasv-pureftpd-php', [['1.1', 'failed', 'active-refused'], ['1.2', 'completed', null]]],
     ] as const) {
       expect(vc(await analyze(n))).toEqual(rows);
     }
@@ -251,6 +299,7 @@ describe('eighty-seventh audit: the verdicts that were already true', () => {
   });
 
   it('a server that refuses one mode outright: each refusal once, retries counted with it', async () => {
+    expect(vc(await analyze('a87-pasv-denied-proftpd-gftp'))).toEqual([['1.1', 'failed', 'server-refused']]);
     expect(vc(await analyze('a87-pasv-denied-proftpd-busybox'))).toEqual([['1.1', 'failed', 'server-refused'], ['1.2', 'retry-refused', null]]);
     expect(vc(await analyze('a87-port-refused-vsftpd-four-clients'))).toEqual([
       ['1.1', 'failed', 'server-refused'],
