@@ -247,7 +247,9 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   // its data connection that never opened (a 425: in active mode the server connects only once the
   // command came, so the attempt over a PORT can fail only after it) as much as a refusal of the file.
   // As the failed attempt before any command over an accepted PASV (FallbackAttempt above).
-  const usedAccepted = answer !== null && next.status === 'failed';
+  // The server's answer lost, its own SYN to the announced endpoint shows it took a PORT (a refused one draws none).
+  const took = answer !== null || (next.mode === 'active' && next.connection?.synFrame != null && next.connection.initiator === 'server');
+  const usedAccepted = took && next.status === 'failed';
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
   // command over it, served or answered about the file, shows the server took it.
   if (!(done(next) || pastConnection(next) || usedAccepted)) return null;
