@@ -653,6 +653,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a87-pasv-drop-stor-server-side-vsftpd-wput', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   { fixture: 'a87-active-reject-then-pasv-pureftpd-php', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
   { fixture: 'a87-pasv-denied-proftpd-gftp', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-proftpd-inetutils', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-ipv6-epsv-drop-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },

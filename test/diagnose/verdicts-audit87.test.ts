@@ -291,6 +291,9 @@ describe('eighty-seventh audit: the verdicts that were already true', () => {
       ['a87-pasv-drop-fallback-server-side-vsftpd-tnftp', [['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]],
       ['a87-pasv-router-rst-fallback-vsftpd-tnftp', [['1.1', 'failed', 'passive-refused'], ['1.2', 'completed', null], ['1.3', 'completed', null]]],
       ['a87-active-reject-then-pasv-pureftpd-php', [['1.1', 'failed', 'active-refused'], ['1.2', 'completed', null]]],
+      ['a87-ipv6-epsv-drop-fallback-vsftpd-tnftp', [['1.1', 'failed', 'passive-syn-unanswered'], ['1.2', 'completed', null]]],
+      ['a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', [['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]],
+      ['a87-pasv-drop-proftpd-inetutils', [['1.1', 'failed', 'passive-syn-unanswered']]],
     ] as const) {
       expect(vc(await analyze(n))).toEqual(rows);
     }
