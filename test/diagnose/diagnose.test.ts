@@ -656,6 +656,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a87-pasv-drop-proftpd-inetutils', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a87-ipv6-epsv-drop-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-epsv-denied-pasv-drop-fallback-proftpd-tnftp', causes: { '1.2': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },

@@ -294,6 +294,7 @@ describe('eighty-seventh audit: the verdicts that were already true', () => {
       ['a87-ipv6-epsv-drop-fallback-vsftpd-tnftp', [['1.1', 'failed', 'passive-syn-unanswered'], ['1.2', 'completed', null]]],
       ['a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', [['1.1', 'failed', 'passive-unreached'], ['1.2', 'completed', null]]],
       ['a87-pasv-drop-proftpd-inetutils', [['1.1', 'failed', 'passive-syn-unanswered']]],
+      ['a87-epsv-denied-pasv-drop-fallback-proftpd-tnftp', [['1.1', 'fell-back', null], ['1.2', 'failed', 'passive-syn-unanswered'], ['1.3', 'completed', null]]],
     ] as const) {
       expect(vc(await analyze(n))).toEqual(rows);
     }
