@@ -242,17 +242,26 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     const p = next.preliminary;
     return { command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`, frame: next.request.frame, code: p.code, replyFrame: p.frame, transfer, directory: null, completed: true, replyInGap: { gap: next.replyInGap.gap }, announce };
   }
+  // The server took the other way — its answer is in the capture or, lost, its own SYN to the PORT's
+  // endpoint shows it (a refused PORT draws none) — and the client sent a transfer command over it:
+  // the refusal was got past, and that command's failure is its own transfer's, its data connection
+  // that never opened (a 425: in active mode the server connects only once the command came, so the
+  // attempt over a PORT can fail only after it) as much as a refusal of the file. As the failed
+  // attempt before any command over an accepted PASV (FallbackAttempt above).
+  const took = answer !== null || (next.mode === 'active' && next.connection?.synFrame != null && next.connection.initiator === 'server');
+  const usedAccepted = took && next.status === 'failed';
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
   // command over it, served or answered about the file, shows the server took it.
-  if (!(done(next) || pastConnection(next))) return null;
+  if (!(done(next) || pastConnection(next) || usedAccepted)) return null;
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
-    code: next.reply!.code,
-    replyFrame: next.reply!.frame,
+    code: next.reply?.code ?? null,
+    replyFrame: next.reply?.frame ?? null,
     transfer,
     directory: null,
     completed: done(next),
+    ...(!done(next) && !pastConnection(next) ? { connectionFailed: true as const } : {}),
     announce,
   };
 }

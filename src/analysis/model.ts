@@ -23,7 +23,22 @@ export interface Diagnosis {
   evidence: number[];
   /** What to change, naming the side and the setting. */
   advice: string;
+  /**
+   * The advice offers the other mode as a way out, and the capture shows that mode failing between the
+   * same two hosts (diagnose/other-mode.ts): its first such attempt. The advice says so.
+   */
+  otherMode?: OtherModeFailure;
 }
+
+/**
+ * One mode the capture shows failing between two hosts: `failed`, an attempt whose data connection
+ * could not be made (`cause`, its diagnosis; `command` and `frame`, its announcement); `refused`, the
+ * server refused each announcement of that mode the client asked with (the first refusal of each
+ * command), and accepted none.
+ */
+export type OtherModeFailure =
+  | { mode: TransferMode; how: 'failed'; transfer: string; cause: CauseCode; command: string; frame: number }
+  | { mode: TransferMode; how: 'refused'; refusals: { transfer: string; command: string; code: number; frame: number }[] };
 
 /**
  * `same-host`: client and server are one host (the same address at both ends, or two loopback

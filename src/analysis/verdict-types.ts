@@ -501,11 +501,15 @@ export interface FallbackAnnounce {
 }
 
 export interface FallbackCommand {
-  /** The transfer command the client fell back to (with its argument), its frame, its final reply's code and frame. */
+  /**
+   * The transfer command the client fell back to (with its argument), its frame, its final reply's
+   * code and frame; those two null only with `connectionFailed`, the capture holding no final reply
+   * (it ended while the server was still connecting, or the client left first).
+   */
   command: string;
   frame: number;
-  code: number;
-  replyFrame: number;
+  code: number | null;
+  replyFrame: number | null;
   /** The transfer that carried the fallback ("1.2"). */
   transfer: string;
   /** The transfer command is one the capture lost (inferLostCommands: command-lost): `command` names it by that, `frame` is the server's first reply to it. */
@@ -516,6 +520,12 @@ export interface FallbackCommand {
    * missing file), a failure of that transfer, not of the refused probe.
    */
   completed: boolean;
+  /**
+   * After a refused announcement: the transfer command over the accepted one failed short of the file
+   * (`code`: a 425, its data connection never opened; a 421), a failure of that transfer with its own
+   * cause and diagnosis, not of the refused probe. Absent when the server answered about the file (550).
+   */
+  connectionFailed?: true;
   /**
    * The fallback's final reply is in the server's bytes the capture lost (its own verdict: not
    * confirmed, reply-not-captured): `code` and `replyFrame` are its 1xx, which shows the server took

@@ -344,6 +344,23 @@ function dataMoved(c: DataConnection): number {
   return c.bytesToClient + c.bytesToServer;
 }
 
+/**
+ * An ABOR (wput's, 30 s after a STOR sent with no data connection) of a transfer whose data connection
+ * never opened and moved nothing, where the capture shows that connection failing before the ABOR —
+ * its SYN repeated unanswered, or answered by a reset or an ICMP error — or the server's own final
+ * reply says it could not be made (425, its SYNs outside this capture point's view). The transfer had
+ * failed at its data connection; the ABOR gave up on it, with nothing to cut. Not an ABOR sent while a
+ * first SYN was still on its way (a user's interrupt): that one stays the client's abort.
+ */
+function abortedUnopened(t: Transfer): boolean {
+  const c = t.connection;
+  if (t.abortFrame === null || t.bytes > 0 || c?.established === true || c?.midstream === true) return false;
+  if (t.reply?.code === 425) return true;
+  if (c === null) return false;
+  const before = (frame: number | undefined): boolean => frame !== undefined && frame < t.abortFrame!;
+  return before(c.synFrames[1]) || before(c.rst?.frame) || before(c.icmpErrors[0]?.frame);
+}
+
 /** A transfer's outcome from its replies and its data connection (the README's status list). */
 function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferStatus {
   const c = t.connection;
@@ -389,6 +406,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // it (426 first): which it was is not known yet.
   if (t.fxp !== undefined && t.abortFrame !== null && (code === undefined || c === null) && abortUnanswered(t, s)) return 'incomplete';
   if (t.abortFrame !== null) {
+    // An ABOR of a transfer whose data connection never opened cut nothing: the transfer had already failed there.
+    if (!success && abortedUnopened(t)) return 'failed';
     // A data connection that began before the capture (linkUnannounced): whether its data was whole
     // when the ABOR came is not in the capture; its 2xx stands, and the verdict says unknown (mid-stream).
     if (success && c?.midstream === true) return 'complete';
@@ -1274,7 +1293,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
       const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
-      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame];
+      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame ?? undefined];
       const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }

@@ -417,9 +417,17 @@ export function verdictSentence(t: Transfer): string {
           `before any transfer command: that is transfer ${fb.transfer}'s failure, not this one's.`
         );
       }
-      const ended = fb.replyInGap !== undefined ? 'which the server took' : fb.completed ? 'which completed' : `which the server then refused for its own reason`;
+      const ended =
+        fb.replyInGap !== undefined
+          ? 'which the server took'
+          : fb.completed
+            ? 'which completed'
+            : fb.connectionFailed === true
+              ? 'which then failed for its own reason'
+              : `which the server then refused for its own reason`;
       const lost = fb.replyInGap !== undefined ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})` : '';
-      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${fb.code}, frame ${fb.replyFrame})${lost}`;
+      const replied = fb.code === null ? 'no final reply in the capture' : `${fb.code}, frame ${fb.replyFrame}`;
+      const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${replied})${lost}`;
       if (fb.directory !== null) {
         const name = escapeText(fb.directory.arg);
         return (
@@ -430,7 +438,9 @@ export function verdictSentence(t: Transfer): string {
       if (fb.announce !== undefined) {
         const over = fb.completed
           ? `${then.replace(/, which completed/, ' over it completed')}. Nothing to change.`
-          : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
+          : fb.connectionFailed === true
+            ? `${then.replace(/, which then failed for its own reason/, ' over it then failed for its own reason')}: that failure is transfer ${fb.transfer}'s, not this one's.`
+            : `${then.replace(/, which the server then refused for its own reason/, ' over it was then refused for its own reason')}: that refusal is transfer ${fb.transfer}'s failure, not this one's.`;
         return `${askedInstead(fb.announce)}, ${fb.completed ? '' : 'which the server accepted, '}and ${over}`;
       }
       const lacks = v.code === 502 ? 'does not implement' : 'does not recognise';

@@ -634,6 +634,30 @@ const SCENARIOS: Scenario[] = [
   // Eighty-fourth audit: ABOR on pyftpdlib, inetutils-ftpd and busybox ftpd (verdicts-audit84.test.ts checks frames against tshark).
   ...['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted', '3.1': 'aborted' }, evidence: () => ({}) })),
   ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
+  ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
+  ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
+  { fixture: 'a87-pasv-drop-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-router-rst-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-router-rst-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-active-drop-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered', '1.2': 'active-syn-unanswered' }, evidence: () => ({}) },
+  // The refused EPSV/PASV fell back to PORT: the one failure is the RETR's, at its data connection.
+  { fixture: 'a87-pasv-denied-active-drop-proftpd-tnftp', causes: { '1.3': 'active-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-active-reject-proftpd-zftp', causes: { '1.2': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-proftpd-busybox', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-active-server-output-reject-vsftpd-perl', causes: { '1.1': 'active-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-active-server-output-reject-server-side-vsftpd-perl', causes: { '1.1': 'no-attempt' }, evidence: () => ({}) },
+  ...['a87-pasv-client-output-reject-fallback-vsftpd-tnftp', 'a87-pasv-client-output-reject-fallback-server-side-vsftpd-tnftp'].map((fixture) => ({ fixture, causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) })),
+  { fixture: 'a87-pasv-drop-stor-vsftpd-wput', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-stor-server-side-vsftpd-wput', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-active-reject-then-pasv-pureftpd-php', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-denied-proftpd-gftp', causes: { '1.1': 'server-refused' }, evidence: () => ({}) },
+  { fixture: 'a87-pasv-drop-proftpd-inetutils', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-ipv6-epsv-drop-fallback-vsftpd-tnftp', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a87-epsv-denied-pasv-drop-fallback-proftpd-tnftp', causes: { '1.2': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
   // Eighty-sixth audit: wget, curl, rclone and aria2c retrying after a passive drop that ended, a cut
@@ -1025,7 +1049,7 @@ const SCENARIOS: Scenario[] = [
     says: {
       '2.1': [
         /No connection to 198\.51\.100\.20:50000 is in the capture/,
-        /This capture was taken on the client's side and holds no SYN to 198\.51\.100\.20:50000: the client never tried to connect there/,
+        /This capture was taken on the client's side and holds no SYN to 198\.51\.100\.20:50000: none left the client — it did not try, or its own host refused the connection before a SYN left/,
       ],
     },
   },
@@ -1305,6 +1329,9 @@ const SCENARIOS: Scenario[] = [
 const HEALTHY = [
   // Eighty-sixth audit: curl in active mode waits out the router's 4 s drop of the server's SYNs; the SYN sent again connects (verdicts-audit86.test.ts).
   'a86-active-curl-vsftpd',
+  // Eighty-seventh audit: passive refused (501), the client's own fallback to PORT completed.
+  'a87-pasv-denied-fallback-proftpd-ncftp',
+  'a87-pasv-denied-fallback-proftpd-tnftp',
   // Eighty-second audit: Twisted with lftp and curl (PASV) and tnftp (PORT).
   'a82-healthy-twisted-three-clients',
   // Seventy-fifth audit: one host, captured on lo (127.0.0.1) and through -i any (::1): passive and active, all completed.

@@ -26,7 +26,7 @@ import { runCli } from '../cli/run-cli.js';
 import { analyze, facts, flat, ftpRows, ourRows, outputs, path, transfer, tsv } from './audit-fixtures.js';
 
 /** Words that read a missing data connection as evidence of what happened on it. */
-const ABSENCE_CLAIMS = /sent no SYN|never tried|No SYN from|None of its SYNs|no data connection was attempted|No data connection was attempted|0 bytes of|after 0 of|\(no data connection\)/;
+const ABSENCE_CLAIMS = /sent no SYN|No SYN left|none left the client|never tried|No SYN from|None of its SYNs|no data connection was attempted|No data connection was attempted|0 bytes of|after 0 of|\(no data connection\)/;
 
 /** Every frame of the capture is on the control connection (port 21): tshark's view. */
 const onlyPort21 = (name: string): boolean => tsv(name, 'fields').every((r) => r['tcp.srcport'] === '21' || r['tcp.dstport'] === '21');

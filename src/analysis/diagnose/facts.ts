@@ -164,8 +164,11 @@ export function waitedWords(t: Transfer, s: Session, captureEnd: number | null):
   if (t.mode === 'active' && announced && announced.time >= first && announced.code >= 400) {
     return `${secondsText(announced.time - first)} after the first SYN the server answered ${t.announce!.command} with ${replyWords(announced)} (frame ${announced.frame})`;
   }
+  // The client's next command: after its own last SYN in passive mode (it moves on once it stops
+  // trying); in active mode the server's SYNs go on whatever the client does (Net::FTP's QUIT came
+  // between them), so after the first.
   let next: Command | undefined;
-  for (const x of sessionOrder(s).commandsBetween(syns[syns.length - 1].frame)) {
+  for (const x of sessionOrder(s).commandsBetween(syns[t.mode === 'active' ? 0 : syns.length - 1].frame)) {
     if (x.command !== null) {
       next = x;
       break;

@@ -56,6 +56,7 @@ import { inferVantage } from './vantage.js';
 import { findPassivePortSplits } from '../passive-port-split.js';
 import { readPassiveAddress } from '../passive-address.js';
 import { inFlightAtEnd } from '../in-flight.js';
+import { noteOtherModeFailed, noteOtherModeFailedSession } from './other-mode.js';
 
 /** In order: the first that matches names the cause. */
 export const TRANSFER_CHECKS: TransferCheck[] = [
@@ -178,6 +179,8 @@ export function diagnose(a: Analysis): void {
       }
     }
   }
+  // Advice offering the other mode, which the capture shows failing between the same hosts, says so.
+  noteOtherModeFailed(a);
   // A proxy's two legs: one leg's failure read from the other's diagnosis, before the sessions' own.
   diagnoseRelayLegs(a);
   for (const s of a.sessions) {
@@ -195,7 +198,10 @@ export function diagnose(a: Analysis): void {
       checkTlsHidden(s, vantage, a.capture.last) ??
       allFailed(s);
     // A check's own advice names the identified server's settings where it marks them.
-    if (s.diagnosis) s.diagnosis.advice = fillSettings(s.diagnosis.advice, s);
+    if (s.diagnosis) {
+      s.diagnosis.advice = fillSettings(s.diagnosis.advice, s);
+      noteOtherModeFailedSession(s.diagnosis, s);
+    }
   }
 }
 

@@ -492,5 +492,6 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
 /** The frame at which a fallback's outcome is in the capture: its final reply, or the accepted announcement an attempt failed over; never while still under way. */
 function fallbackSettled(fb: Fallback): number {
   if ('underWay' in fb) return Infinity;
-  return fb.command === null ? fb.accepted.frame : fb.replyFrame;
+  // No final reply (a fallback that failed at its data connection, the capture holding none): its command's frame.
+  return fb.command === null ? fb.accepted.frame : (fb.replyFrame ?? fb.frame);
 }

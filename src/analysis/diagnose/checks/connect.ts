@@ -319,7 +319,7 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       advice ??= adviceFor('tls-hidden', s);
     }
   } else if (!elsewhere && (vantage.point === 'client-side' || seesBothEnds(vantage))) {
-    details.push(`This capture was taken ${arrivalPlaceWords(vantage, 'client')} and holds no SYN to ${endpoint}: the client never tried to connect there${unlessFiltered(s)}`);
+    details.push(`This capture was taken ${arrivalPlaceWords(vantage, 'client')} and holds no SYN to ${endpoint}: none left the client — it did not try, or its own host refused the connection before a SYN left (a local firewall's OUTPUT rule fails it at once)${unlessFiltered(s)}`);
     const quit = gaveUpAtOnce(t, s);
     if (quit !== null) {
       gaveUpAfter = quit.failed.connection!.synFrame!;
@@ -334,8 +334,9 @@ export function checkPassiveUnreached(ctx: TransferContext): Diagnosis | null {
       advice = quickAdvice(endpoint, quick, "If it means to use this endpoint, check its passive-mode settings (an address it will not use, e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip).", s);
     } else {
       advice =
-        `The client declined to connect to ${endpoint}: check its passive-mode settings (an address it will not use, ` +
-        'e.g. lftp ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip) and any local firewall; or use active mode.';
+        `No connection to ${endpoint} left the client: check the client host's own firewall (a rule refusing its outbound connections ` +
+        'fails them before any SYN leaves) and its passive-mode settings (an address it will not use, e.g. lftp ' +
+        'ftp:ignore-pasv-address, curl --ftp-skip-pasv-ip); or use active mode.';
     }
   }
   // Wherever it was taken, a session the client ended at once names no NAT or firewall in front of the server.

@@ -1510,7 +1510,8 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
   } else {
     const connecting = t.mode === 'active' ? 'server' : 'client';
     // A capture that sees the connecting side's packets as it sends them would hold its SYN.
-    if (wouldHoldDataSyn(ctx.session, ctx.vantage, connecting)) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN${unlessFiltered(ctx.session)}`);
+    const seesSender = wouldHoldDataSyn(ctx.session, ctx.vantage, connecting);
+    if (seesSender) details.push(`This capture point sees the ${connecting}'s packets as it sends them: the ${connecting} sent no SYN${unlessFiltered(ctx.session)}`);
     else if (ctx.session.dataUnseen !== undefined) details.push(dataUnseenDetail(ctx.session.dataUnseen, { session: ctx.session.id, transfer: t.id }));
     else if (!seesBothEnds(ctx.vantage)) details.push('A SYN dropped before reaching the capture point would look the same');
     const busy = t.mode === 'active' ? pairInUse(ctx.analysis, ctx.session, t) : null;
@@ -1538,10 +1539,23 @@ export function checkNoAttempt(ctx: TransferContext): Diagnosis | null {
       details.push(pairInUseWords(busy, ctx.session, t.request.frame));
       advice = pairInUseAdvice(busy);
     } else {
+      // Where the capture sees the connecting side send, no SYN left that host: nothing nearer would show more; its own
+      // firewall refusing its outbound connection (an OUTPUT rule) fails the connect before any SYN leaves.
+      // A capture that holds no data connection at all may be filtered to the control connection: said so, as the details do.
+      const noSyn = seesSender
+        ? ctx.session.noDataSeen
+          ? `The ${connecting} sent no SYN this capture holds (it holds no data connection between these hosts at all, as a "port 21" capture filter would leave it): `
+          : `No SYN left the ${connecting}: `
+        : null;
+      const ownFirewall = `the ${connecting} host's own firewall (a rule refusing its outbound connections fails them before any SYN leaves)`;
       advice =
         t.mode === 'active'
-          ? "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
-          : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
+          ? noSyn !== null
+            ? `${noSyn}check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and ${ownFirewall}.`
+            : "The server did not (visibly) try to connect: check the server's log — a server that cannot bind its data port{setting:activePort} fails this way — and capture nearer the server."
+          : noSyn !== null
+            ? `${noSyn}check ${ownFirewall} and the client's passive-mode settings.`
+            : 'The client did not (visibly) connect to the passive port: check the client (a firewall on its side blocking outbound connections) and capture nearer the client.';
     }
     return diagnosis(ctx, 'no-attempt', details, evidenceFrames(t, busy !== null ? [busy.connection.synFrame ?? undefined, busy.closed ?? undefined] : []), advice);
   }
