@@ -120,6 +120,8 @@ describe('fuzz (fixed seed)', () => {
       'hostile-client-vsftpd-python.pcap.gz',
       'large-lossy-vsftpd-lftp.pcap.gz',
       'large-plain-vsftpd-curl.pcap.gz',
+      // A rate-limited 256 KiB download whose control connection the router's conntrack timeout cut, captured at the router.
+      'tri-ctrl-idle-cut-router-vsftpd-curl.pcap',
     ]);
   });
 
