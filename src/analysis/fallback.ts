@@ -166,7 +166,8 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
         next = o;
         break;
       }
-      if (o.announce === null || (at === s && o.announce.frame <= t.announce!.frame)) continue;
+      // By when each was asked (a passive announcement's frame is its reply's, which a capture may write after the next command).
+      if (o.announce === null || (at === s && askedAt(o, at) <= askedAt(t, s))) continue;
       // An accepted announcement the client never used nor tried, with another after it in the
       // session: it asked yet another way (after EPSV ALL, vsftpd refuses PASV and PORT and accepts
       // EPRT, which the client leaves for EPSV). The chain goes on past it; it stays unused.

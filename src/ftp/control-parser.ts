@@ -62,6 +62,12 @@ interface HeldReply {
   end: number;
 }
 
+interface HeldRequest {
+  request: FtpRequest;
+  /** The server bytes its segment acknowledged (-1: held only behind an earlier one). */
+  acked: number;
+}
+
 interface OpaqueRun {
   reason: 'tls' | 'not-text';
   bytes: number;
@@ -78,6 +84,8 @@ const TEXT_SAMPLE = 64;
 const MAX_EARLY_CHUNKS = 8;
 /** At most this many replies wait at once; an older one goes out when another comes. */
 const MAX_HELD_REPLIES = 16;
+/** At most this many requests wait at once for the replies before them (heldRequests). */
+const MAX_HELD_REQUESTS = 16;
 
 export class FtpControlParser implements ReplyHolder {
   /** Each direction's state, and the sink of its line framer. */
@@ -104,6 +112,15 @@ export class FtpControlParser implements ReplyHolder {
    * connection opens, or a while passed: reply-holds.ts), at the end, or before any other event.
    */
   private heldReplies: HeldReply[] | null = null;
+  /**
+   * The mirror of heldReplies: requests whose client had acknowledged server bytes not delivered yet
+   * when it sent them — a reply the capture wrote after the next command (two NIC queues, `-i any`).
+   * Given on once those bytes come, so that the reply comes first and each command meets the state
+   * its client saw (a REST's 350 before the RETR it restarts, a PASV's 501 before the PORT that
+   * followed it); or when the bytes turn out lost (a gap or any other event), by the capture's clock,
+   * at the end.
+   */
+  private heldRequests: HeldRequest[] | null = null;
   /** The client's TLS bytes that came before the 234 that began TLS (a capture's reordering), for the decryptor. */
   private early: Array<{ bytes: Uint8Array; gapBefore: number; frame: number; time: number }> | null = null;
   /** Where the client's side turned to TLS before the 234 came (see push), until that 234 starts TLS. */
@@ -132,6 +149,8 @@ export class FtpControlParser implements ReplyHolder {
 
   pushServer(chunk: StreamChunk): void {
     this.push('server', chunk);
+    // After the chunk's own replies: those came before the requests that acknowledged them.
+    if (this.heldRequests !== null) this.releaseRequests();
   }
 
   /**
@@ -290,7 +309,8 @@ export class FtpControlParser implements ReplyHolder {
       malformed: problems,
       acked: line.peerAcked,
     };
-    this.emit(request);
+    const client = this.sides.client;
+    this.sendRequest(request, client.plainFeeding ? client.chunkAcked : line.peerAcked);
     if (req.command === 'AUTH') this.authTlsSent = TLS_MECHANISMS.has(req.arg.trim().toUpperCase());
     return this.sides.client.mode === 'text' || this.sides.client.plainFeeding;
   }
@@ -331,6 +351,41 @@ export class FtpControlParser implements ReplyHolder {
     this.giveReply(reply);
   }
 
+  /**
+   * A request on, unless its client had acknowledged server bytes not delivered yet (more than a
+   * FIN's one): then it waits for them behind any request already waiting (heldRequests).
+   */
+  private sendRequest(request: FtpRequest, acked: number | undefined): void {
+    const server = this.sides.server;
+    const readable = server.mode === 'text' || (server.mode === 'tls' && this.decryptor?.decrypting === true);
+    const ahead = acked !== undefined && readable && server.end >= 0 && acked - server.end > 1;
+    if (!ahead && this.heldRequests === null) {
+      this.emit(request);
+      return;
+    }
+    if (this.heldRequests === null && this.heldReplies === null) this.replyHolds?.add(this);
+    const held = (this.heldRequests ??= []);
+    if (held.length >= MAX_HELD_REQUESTS) this.emit(held.shift()!.request);
+    held.push({ request, acked: ahead ? acked : -1 });
+  }
+
+  /** The server's bytes came: the held requests whose acknowledged bytes are all delivered go on, in order. */
+  private releaseRequests(): void {
+    const held = this.heldRequests!;
+    const end = this.sides.server.end;
+    let k = 0;
+    while (k < held.length && held[k].acked - end <= 1) k++;
+    if (k === 0) return;
+    const out = held.splice(0, k);
+    if (held.length === 0) this.stopHoldingRequests();
+    for (const h of out) this.emit(h.request);
+  }
+
+  private stopHoldingRequests(): void {
+    this.heldRequests = null;
+    if (this.heldReplies === null) this.replyHolds?.delete(this);
+  }
+
   /** A reply on to the sink. */
   private giveReply(reply: FtpReply): void {
     this.sink(reply);
@@ -350,13 +405,21 @@ export class FtpControlParser implements ReplyHolder {
     for (const h of out) this.giveReply(h.reply);
   }
 
-  /** The capture time of the oldest held reply (ReplyHolder). */
+  /** The capture time of the oldest held reply or request (ReplyHolder). */
   get heldSince(): number {
-    return this.heldReplies?.[0].reply.time ?? Infinity;
+    return Math.min(this.heldReplies?.[0].reply.time ?? Infinity, this.heldRequests?.[0].request.time ?? Infinity);
   }
 
-  /** Every held reply goes on, saying which client bytes it acknowledged are missing (ReplyHolder). */
+  /**
+   * Every held request goes on, then every held reply, saying which client bytes it acknowledged
+   * are missing (ReplyHolder).
+   */
   releaseHeld(): void {
+    const requests = this.heldRequests;
+    if (requests !== null) {
+      this.stopHoldingRequests();
+      for (const h of requests) this.emit(h.request);
+    }
     const held = this.heldReplies;
     if (held === null) return;
     this.stopHolding();
@@ -365,11 +428,15 @@ export class FtpControlParser implements ReplyHolder {
 
   private stopHolding(): void {
     this.heldReplies = null;
-    this.replyHolds?.delete(this);
+    if (this.heldRequests === null) this.replyHolds?.delete(this);
   }
 
-  /** Every event but a client's request comes after the held replies, which came before it. */
+  /**
+   * Every event but a client's request comes after the held replies, which came before it; and every
+   * event after the held requests (a gap in the server's bytes: what they waited for may be lost).
+   */
   private emit(e: FtpEvent): void {
+    if (this.heldRequests !== null && e.type !== 'request') this.releaseHeld();
     if (this.heldReplies !== null) {
       if (e.type !== 'request') this.releaseHeld();
       else {

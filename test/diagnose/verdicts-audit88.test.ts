@@ -194,3 +194,61 @@ describe('a ServerHello the capture lost is not a failed handshake', () => {
 function without(name: string, drop: number[]) {
   return derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
 }
+
+const swappedAt = (name: string, frame: number): string => {
+  const file = join(tmp, `${name}-swap-${frame}.pcap`);
+  writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
+  return file;
+};
+
+/**
+ * swap-sweep --opposite over audit 86: aria2c's resume (REST 75296, then RETR) with the RETR written
+ * before the 350 it acknowledges (two NIC queues). The offset was kept for the next transfer command,
+ * so the RETR asked for all 150,000 bytes: "aborted by the client after 74,704 of 150,000 bytes" for a
+ * resume that completed. A REST's 350 that comes after the transfer command restarts that command.
+ */
+describe('a REST answered after the RETR it restarts', () => {
+  const name = 'a86-cut-aria2c-vsftpd';
+  it('tshark: REST at 183, 350 at 184, RETR at 185 (stream 4)', () => {
+    expect(ftpRows(name, '4').filter(([f]) => f >= 183 && f <= 186)).toEqual([[183, 'REST'], [184, '350'], [185, 'RETR'], [186, '150']]);
+  });
+
+  it('RETR captured before the 350: the resume from 75,296 completed, as in order', async () => {
+    const a = await analyzeFiles([swappedAt(name, 184)], { fileName: name, thread: false });
+    const t = a.sessions[2].transfers[0];
+    expect([t.request?.frame, t.request?.arg, t.restOffset, t.expectedSize, t.bytes, t.reply?.code, t.status, t.verdict.kind]).toEqual([184, 'a86-c.bin', 75296, 150000, 74704, 226, 'complete', 'completed']);
+    expect(t.diagnosis).toBeNull();
+    expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+});
+
+/**
+ * The same sweep over audit 87: zftp's PASV refused (501), then PORT, with the PORT written before the
+ * 501 it acknowledges. The PORT reached the session before the refusal, and the fallback chain,
+ * comparing the PORT's frame with the 501's, saw no announcement after the refused PASV: "failed,
+ * server-refused" for a probe the client got past. The control parser now gives a command on only
+ * once the server bytes its segment acknowledged have come (heldRequests), and the chain compares
+ * when each announcement was asked.
+ */
+describe('a command captured before the reply it acknowledged', () => {
+  const name = 'a87-pasv-denied-active-reject-proftpd-zftp';
+  it('tshark: PASV at 19, its 501 at 20, PORT at 21 (acknowledging the 501), 200 at 22, RETR at 23, 425 at 26', () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 19 && f <= 26)).toEqual([[19, 'PASV'], [20, '501'], [21, 'PORT'], [22, '200'], [23, 'RETR'], [26, '425']]);
+  });
+
+  it('PORT before the 501: the PASV fell back, the RETR over the PORT failed at its data connection (active-refused), as in order', async () => {
+    const a = await analyzeFiles([swappedAt(name, 20)], { fileName: name, thread: false });
+    const s = a.sessions[0];
+    expect(s.commands.slice(6, 10).map((c) => [c.frame, c.command, c.reply?.code, c.reply?.frame])).toEqual([
+      [19, 'PASV', 501, 21],
+      [20, 'PORT', 200, 22],
+      [23, 'RETR', 425, 26],
+      [27, 'QUIT', 221, 28],
+    ]);
+    expect(s.transfers.map((t) => [t.id, t.announce?.command, t.verdict.kind, t.diagnosis?.cause ?? null])).toEqual([
+      [1, 'PASV', 'fell-back', null],
+      [2, 'PORT', 'failed', 'active-refused'],
+    ]);
+    expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+});
