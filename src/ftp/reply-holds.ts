@@ -1,9 +1,10 @@
 /**
- * The control parsers of one capture that hold replies for client bytes still to come
- * (control-parser.ts heldReplies), shared so that the capture's clock can release them: a held
- * reply goes on after HOLD_REPLY_SECONDS of capture time, or as soon as any TCP connection opens —
- * a 227 held back must be known when the SYN of the data connection it announced comes (an FXP
- * copy's other server connects within milliseconds). Usually empty: the check per packet is one
+ * The control parsers of one capture that hold replies for client bytes still to come, or
+ * requests for server bytes still to come (control-parser.ts heldReplies, heldRequests), shared so
+ * that the capture's clock can release them: a held reply or request goes on after
+ * HOLD_REPLY_SECONDS of capture time, or as soon as any TCP connection opens — a 227 held back must
+ * be known when the SYN of the data connection it announced comes (an FXP copy's other server
+ * connects within milliseconds). Usually empty: the check per packet is one
  * size test.
  */
 
@@ -15,9 +16,9 @@
 export const HOLD_REPLY_SECONDS = 1;
 
 export interface ReplyHolder {
-  /** The capture time of its oldest held reply. */
+  /** The capture time of its oldest held reply or request. */
   readonly heldSince: number;
-  /** Give on every held reply, saying which client bytes it acknowledged are missing. */
+  /** Give on every held request, then every held reply, saying which client bytes it acknowledged are missing. */
   releaseHeld(): void;
 }
 
