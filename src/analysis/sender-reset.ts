@@ -64,7 +64,8 @@ function roundTripToward(c: NonNullable<Transfer['connection']>, side: 'client' 
     const syn = c.handshake.filter((e) => e.type === 'syn' && e.frame < synAck.frame).pop();
     return syn ? synAck.time - syn.time : null;
   }
-  const ack = c.handshake.find((e) => e.type === 'established' && e.frame > synAck.frame);
+  // At the SYN-ACK's own frame when the ACK was captured first (connection-state.ts): no time at all.
+  const ack = c.handshake.find((e) => e.type === 'established' && e.frame >= synAck.frame);
   return ack ? ack.time - synAck.time : null;
 }
 

@@ -128,6 +128,8 @@ export class ConnectionState {
   private c2sIsn = -1;
   private s2cIsn = -1;
   private synAckSeen = false;
+  /** The responder's side was started from the initiator's ACK of a SYN-ACK not (yet) in the capture. */
+  private synAckAckedFirst = false;
   /** Raw ack value that acknowledges each direction's FIN (valid once that FIN is seen). */
   private finAckTargetC2s = 0;
   private finAckTargetS2c = 0;
@@ -408,16 +410,27 @@ export class ConnectionState {
     // there, and its bytes the initiator later acknowledges are counted from it.
     if (fromClient && !(flags & TCP_SYN) && flags & TCP_ACK && !this.synAckSeen && c.synFrames.length > 0 && !this.sideStarted(false)) {
       this.startSide(false, seqAdd(tcp.ack, -1));
+      this.synAckAckedFirst = true;
     }
     if (flags & TCP_SYN) {
       const fresh = !this.sideStarted(fromClient);
       if (fresh) this.startSide(fromClient, tcp.seq);
-      const repeat = !fresh && this.isnOf(fromClient) === tcp.seq;
+      const synAck = (flags & SYN_ACK) === SYN_ACK;
+      // The SYN-ACK the initiator's ACK above had acknowledged, captured after it (two NIC queues, a
+      // TAP's two directions merged): its first copy, not one sent again, and the handshake is done.
+      const acknowledged = synAck && this.synAckAckedFirst && !this.synAckSeen && this.isnOf(false) === tcp.seq;
+      const repeat = !fresh && !acknowledged && this.isnOf(fromClient) === tcp.seq;
       if (repeat) retransmitted = true;
-      if ((flags & SYN_ACK) === SYN_ACK) {
+      if (synAck) {
         this.synAckSeen = true;
         c.synAckFrames = pushBounded(c.synAckFrames, frame);
         this.emit({ type: 'syn-ack', dir, frame, time, repeat });
+        if (acknowledged && !c.established) {
+          c.established = true;
+          c.establishedFrame = frame;
+          // The initiator's ACK, which came before: the handshake's third step is its, at no time after this one.
+          this.emit({ type: 'established', dir: 'c2s', frame, time });
+        }
       } else {
         c.synFrames = pushBounded(c.synFrames, frame);
         this.emit({ type: 'syn', dir, frame, time, repeat });

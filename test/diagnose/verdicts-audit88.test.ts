@@ -17,7 +17,7 @@ import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { FIXTURES } from '../support/facts.js';
 import { swapNeighbours } from '../support/pcap-edit.js';
-import { analyze, derived, derivedTexts, flat, ftpRows, jsonVerdicts, outputs, path, transfer, verdicts } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, flagged, flat, ftpRows, jsonVerdicts, outputs, path, transfer, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -249,6 +249,38 @@ describe('a command captured before the reply it acknowledged', () => {
       [1, 'PASV', 'fell-back', null],
       [2, 'PORT', 'failed', 'active-refused'],
     ]);
+    expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+});
+
+/**
+ * swap-sweep --opposite over every fixture: the client's ACK ending a data connection's handshake
+ * written before the SYN-ACK it acknowledged. The SYN-ACK then read as one sent again and the
+ * connection was never established: yafc's RETR of a missing file (550), its data connection reset by
+ * netkit ftpd afterwards, read "the client's data connection was refused" (passive-refused) instead of
+ * the server's refusal of the file. A SYN-ACK the initiator had already acknowledged completes the
+ * handshake there; the round trip toward the client measured from it is none (a capture at the client).
+ */
+describe("a handshake's ACK captured before its SYN-ACK", () => {
+  it('tshark: yafc stream 4: SYN 64, SYN-ACK 65, ACK 66; RETR 67 answered 550 at 68', () => {
+    expect([flagged('a23-netkit-ftpd-yafc', '0x0002', '34473'), flagged('a23-netkit-ftpd-yafc', '0x0012', '34473'), flagged('a23-netkit-ftpd-yafc', '0x0010', '34473')[0]]).toEqual([[64], [65], 66]);
+    expect(ftpRows('a23-netkit-ftpd-yafc', '0').filter(([f]) => f >= 67 && f <= 68)).toEqual([[67, 'RETR'], [68, '550']]);
+  });
+
+  it('the 550 stays the failure (server-refused), the connection established at its SYN-ACK (frame 66)', async () => {
+    const name = 'a23-netkit-ftpd-yafc';
+    const a = await analyzeFiles([swappedAt(name, 65)], { fileName: name, thread: false });
+    const t = a.sessions[0].transfers[3];
+    expect([t.request?.frame, t.connection?.synFrames, t.connection?.synAckFrames, t.connection?.established, t.connection?.establishedFrame]).toEqual([67, [64], [66], true, 66]);
+    expect([t.verdict.kind, t.diagnosis?.cause]).toEqual(['failed', 'server-refused']);
+    expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+
+  it("pyftpdlib's drained upload reset by the client stays completed (every byte acknowledged before the reset)", async () => {
+    const name = 'a25-stor-drained-rst-pyftpdlib-python';
+    const a = await analyzeFiles([swappedAt(name, 18)], { fileName: name, thread: false });
+    const t = a.sessions[0].transfers[0];
+    expect([t.request?.command, t.bytes, t.reply?.code, t.status, t.verdict.kind, t.diagnosis]).toEqual(['STOR', 98304, 226, 'complete', 'completed', null]);
     expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
   });
 });
