@@ -319,6 +319,10 @@ export interface DataConnection {
   retransmissions: number;
   /** Of `retransmissions`, how many each FTP side sent (a receiver's FIN sent again counts for the receiver). */
   retransmittedBy: { client: number; server: number };
+  /** The frame of the first of `retransmittedBy` each side sent (0: none). */
+  firstRetransmittedBy: { client: number; server: number };
+  /** The capture time at which each side's acknowledgement of the other's bytes last moved on (-1: never). */
+  ackAdvancedBy: { client: number; server: number };
   /** Packets captured twice (the same packet on two interfaces: tcpdump -i any on a router, a bridge): counted once. */
   captureCopies: number;
   zeroWindowFrames: number[];

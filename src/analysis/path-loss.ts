@@ -38,6 +38,8 @@ export interface PathLoss {
  */
 const MIN_LOST_BYTES = 536;
 const MIN_RETRANSMISSIONS = 2;
+/** A receiver that closed after this long with its acknowledgement stuck had been waiting for data (well past any retransmission timeout's first round). */
+const WAITED_SECONDS = 1;
 
 export function pathLoss(c: DataConnection | null): PathLoss | null {
   if (!c) return null;
@@ -131,7 +133,15 @@ function receiverClosedAndReset(c: DataConnection): boolean {
   const receiver = dataReceiverSide(c);
   if (c.rst === null || c.rst.by !== receiver || c.rst.madeHere) return false;
   const rstFrame = c.rst.frame;
-  return c.handshake.some((e) => e.type === 'fin' && e.by === receiver && e.frame < rstFrame);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === receiver && e.frame < rstFrame);
+  if (fin === undefined) return false;
+  // Not when the sender was already sending its data again before that close, and the receiver's
+  // acknowledgement had not moved for a second or more by then: the data had stopped arriving first,
+  // and the receiver closed after waiting for it (a read timeout: tri-data-drop), unlike one that
+  // stopped taking data it was still acknowledging (a killed server: tri-stor-server-killed).
+  const resent = c.firstRetransmittedBy[receiver === 'client' ? 'server' : 'client'];
+  const acked = c.ackAdvancedBy[receiver];
+  return !(resent > 0 && resent < fin.frame && acked >= 0 && fin.time - acked >= WAITED_SECONDS);
 }
 
 /**

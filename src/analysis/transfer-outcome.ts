@@ -64,6 +64,9 @@ export function describeConnection(
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),
     retransmissions: conn.retransmissions - conn.synRepeats,
     retransmittedBy: { client: conn.repeatsAfterHandshake[toServerDir], server: conn.repeatsAfterHandshake[toClientDir] },
+    firstRetransmittedBy: { client: conn.firstRepeatAfterHandshake[toServerDir], server: conn.firstRepeatAfterHandshake[toClientDir] },
+    // The client acknowledges the bytes that travel toward it.
+    ackAdvancedBy: { client: conn.ackedTime[toClientDir], server: conn.ackedTime[toServerDir] },
     captureCopies: conn.captureCopies,
     zeroWindowFrames: [...conn.zeroWindowFrames],
     midstream: conn.midstream,

@@ -195,6 +195,7 @@ export class ConnectionState {
       unackedGapBytes: { c2s: 0, s2c: 0 },
       ackedTo: { c2s: -1, s2c: -1 },
       ackedFrame: { c2s: -1, s2c: -1 },
+      ackedTime: { c2s: -1, s2c: -1 },
       sackedPast: { c2s: null, s2c: null },
       drainedSince: { c2s: null, s2c: null },
       windowShut: { c2s: null, s2c: null },
@@ -209,6 +210,7 @@ export class ConnectionState {
       forwardedCopies: 0,
       synRepeats: 0,
       repeatsAfterHandshake: { c2s: 0, s2c: 0 },
+      firstRepeatAfterHandshake: { c2s: 0, s2c: 0 },
       zeroWindowFrames: NONE,
       closed: null,
       rst: undefined,
@@ -390,6 +392,7 @@ export class ConnectionState {
           if (peer.ackedTo > sideOf(c.ackedTo, d)) {
             setSide(c.ackedTo, d, peer.ackedTo);
             setSide(c.ackedFrame, d, frame);
+            setSide(c.ackedTime, d, time);
           }
         }
       }
@@ -477,6 +480,7 @@ export class ConnectionState {
         if (peer.ackedTo > sideOf(c.ackedTo, d)) {
           setSide(c.ackedTo, d, peer.ackedTo);
           setSide(c.ackedFrame, d, frame);
+          setSide(c.ackedTime, d, time);
         }
         // SACK blocks only (options are parsed for the few segments that carry them: loss).
         if (peer.started && carriesSack(tcp)) this.sacked(peer, tcp, d, frame);
@@ -547,7 +551,10 @@ export class ConnectionState {
     if (retransmitted) {
       c.retransmissions++;
       if (flags & TCP_SYN) c.synRepeats++;
-      else setSide(c.repeatsAfterHandshake, dir, sideOf(c.repeatsAfterHandshake, dir) + 1);
+      else {
+        setSide(c.repeatsAfterHandshake, dir, sideOf(c.repeatsAfterHandshake, dir) + 1);
+        if (sideOf(c.firstRepeatAfterHandshake, dir) === 0) setSide(c.firstRepeatAfterHandshake, dir, frame);
+      }
       if (!(flags & TCP_SYN) && this.retransmissionEvents < MAX_RETRANSMISSION_EVENTS) {
         this.retransmissionEvents++;
         this.emit({ type: 'retransmission', dir, frame, time, repeat: true, bytes: wireLength });

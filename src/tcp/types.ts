@@ -96,6 +96,8 @@ export interface TcpConnection {
   ackedTo: { c2s: number; s2c: number };
   /** The frame whose acknowledgement last moved `ackedTo` (or acknowledged the FIN) per direction (-1: none). */
   ackedFrame: { c2s: number; s2c: number };
+  /** The capture time of the acknowledgement that last moved `ackedTo` per direction (-1: none). */
+  ackedTime: { c2s: number; s2c: number };
   /**
    * Per direction: the furthest stream offset the peer acknowledged selectively (a SACK block's right
    * edge) past its cumulative acknowledgement, and the first frame that reached it (null: none): the
@@ -146,6 +148,8 @@ export interface TcpConnection {
   synRepeats: number;
   /** Of `retransmissions`, those past the handshake (payload or a FIN sent again) each way: who sent them again. */
   repeatsAfterHandshake: { c2s: number; s2c: number };
+  /** The frame of the first of `repeatsAfterHandshake` each way (0: none). */
+  firstRepeatAfterHandshake: { c2s: number; s2c: number };
   zeroWindowFrames: number[];
   /**
    * Repeated bytes that differed from the first copy (which was kept): how many segments, and the

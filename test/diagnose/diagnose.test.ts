@@ -734,6 +734,10 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'tri-ctrl-idle-cut-client-side-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}) },
   { fixture: 'tri-ctrl-idle-cut-server-side-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}) },
   { fixture: 'tri-ctrl-idle-cut-router-vsftpd-curl', causes: { '1.1': 'control-cut' }, evidence: () => ({}), says: { '1.1': [/226 Transfer complete \(frame 1127\), never reached the client/] } },
+  // Session 44: the server's data dropped by the router mid-transfer, wget's read timeout, a resume that completes; three points.
+  { fixture: 'tri-data-drop-client-side-vsftpd-wget', causes: { '1.1': 'stalled' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 71, 74, 226, 227] }) },
+  { fixture: 'tri-data-drop-server-side-vsftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [24, 25, 26, 28, 260, 261] }), says: { '1.1': [/never acknowledged 33792 of the bytes the server sent/] } },
+  { fixture: 'tri-data-drop-router-vsftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({ '1.1': [43, 45, 47, 51, 171] }), says: { '1.1': [/never acknowledged 33792 of the bytes the server sent/] } },
   // Fifteenth verdict audit (verdicts-audit15.test.ts): uploads refused in different ways, REST beyond
   // the end, ABOR during a listing.
   {

@@ -17,7 +17,7 @@ import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { FIXTURES } from '../support/facts.js';
 import { swapNeighbours } from '../support/pcap-edit.js';
-import { analyze, derived, derivedTexts, flagged, flat, ftpRows, jsonVerdicts, outputs, path, transfer, verdicts } from './audit-fixtures.js';
+import { analyze, derived, derivedTexts, flagged, flat, ftpRows, jsonVerdicts, outputs, path, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -282,5 +282,45 @@ describe("a handshake's ACK captured before its SYN-ACK", () => {
     const t = a.sessions[0].transfers[0];
     expect([t.request?.command, t.bytes, t.reply?.code, t.status, t.verdict.kind, t.diagnosis]).toEqual(['STOR', 98304, 226, 'complete', 'completed', null]);
     expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+});
+
+/**
+ * Recorded this session (fixtures/record.sh sc_tri_data_drop_client_side_vsftpd_wget): for 4 s the
+ * router drops the server's data past 40 kB of each data connection; wget's read timeout (2 s) closes
+ * the data connection and the session, its stack resets the server's data sent again after that, and
+ * it resumes with REST. At the server and at the router the transfer read "aborted: the client reset
+ * the data connection … look at the client side": the reset only answered data for a socket closed
+ * whole (no ACK) after the client's own FIN, and that FIN came after the server had been sending its
+ * data again for 1.8 s with the client's acknowledgement stuck: the data had stopped arriving.
+ */
+describe('data dropped by a router mid-transfer, the client giving up after waiting', () => {
+  const point = (p: string): string => `tri-data-drop-${p}-vsftpd-wget`;
+  it('tshark, server side: the client acknowledged 37649 (frame 88), the server sent 37649 again from frame 99, the client FIN at 102 and its RST (no ACK) at 260', () => {
+    // The view holds raw sequence numbers: the client's FIN acknowledges what frame 88 did, the server's frame 99 resends from there.
+    const rows = tsv(point('server-side'), 'fields').filter((r) => ['88', '99', '102', '260'].includes(r['frame.number']));
+    const ackOf88 = rows[0]['tcp.ack_raw'];
+    expect(rows.map((r) => [r['frame.number'], r['tcp.srcport'], r['tcp.flags'], r['tcp.ack_raw'] === ackOf88 || r['tcp.seq_raw'] === ackOf88])).toEqual([
+      ['88', '37928', '0x0010', true],
+      ['99', '50031', '0x0010', true],
+      ['102', '37928', '0x0011', true],
+      ['260', '37928', '0x0004', false],
+    ]);
+  });
+
+  it('server side and router: path-loss with the bytes lost, never "look at the client side"; the client side: stalled; the resume completed at every point', async () => {
+    for (const [p, cause] of [['client-side', 'stalled'], ['server-side', 'path-loss'], ['router', 'path-loss']] as const) {
+      const a = await analyze(point(p));
+      // wget resumed in a new session (its read timeout closed the first).
+      const [first, resume] = [a.sessions[0].transfers[0], a.sessions[1].transfers[0]];
+      expect([p, first.verdict.kind, first.diagnosis?.cause, resume.restOffset, resume.verdict.kind]).toEqual([p, 'aborted', cause, 37648, 'completed']);
+      expect(first.diagnosis!.advice).not.toMatch(/look at the client side/);
+      if (p !== 'client-side') expect(first.verdict.kind === 'aborted' && first.verdict.lost).toEqual({ sent: 71440, acknowledged: 37648 });
+    }
+  });
+
+  it('a killed server that still acknowledged data until its close stays aborted by the server (not path loss)', async () => {
+    const a = await analyze('tri-stor-server-killed-client-side-vsftpd-curl');
+    expect(a.sessions[0].transfers[0].diagnosis?.cause).toBe('aborted');
   });
 });

@@ -26,7 +26,7 @@ function setup(opts: { version: string; decrypted: boolean; serverCloseNotify: n
   t.connection = {
     stream: 1, initiator: 'client', client: { ip: '192.0.2.10', port: 40001 }, server: { ip: '198.51.100.20', port: 50000 },
     synFrame: 21, synFrames: [21], synAckFrames: [22], established: true, establishedFrame: 23, bytesToServer: 500, bytesToClient: 1500,
-    cutBytes: 0, gapBytes: 0, undeliveredBytes: 0, unacknowledgedBytes: 0, unacknowledged: { toServer: 0, toClient: 0 }, start: 1, end: 2, close: 'fin', rst: null, icmpErrors: [], retransmissions: 0, retransmittedBy: { client: 0, server: 0 },
+    cutBytes: 0, gapBytes: 0, undeliveredBytes: 0, unacknowledgedBytes: 0, unacknowledged: { toServer: 0, toClient: 0 }, start: 1, end: 2, close: 'fin', rst: null, icmpErrors: [], retransmissions: 0, retransmittedBy: { client: 0, server: 0 }, firstRetransmittedBy: { client: 0, server: 0 }, ackAdvancedBy: { client: -1, server: -1 },
     captureCopies: 0, zeroWindowFrames: [], midstream: false,
     handshake: [{ type: 'fin', frame: 40, time: 2, by: 'server' }], finAcked: { client: false, server: false }, drained: { toServer: null, toClient: null }, windowShut: { toServer: null, toClient: null }, longestShut: { toServer: 0, toClient: 0 }, lastData: null, longestSilence: null, match: 'exact', tls,
     marks: { ttl: { client: 64, server: 64 }, clientLink: null },

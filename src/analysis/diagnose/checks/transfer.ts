@@ -183,8 +183,13 @@ function abortedByClient(ctx: TransferContext): boolean {
   const t = ctx.transfer;
   if (t.status !== 'aborted') return false;
   if (t.abortFrame !== null) return true;
-  const rst = t.connection?.rst;
+  const c = t.connection;
+  const rst = c?.rst;
   if (rst?.by !== 'client' || serverSideResetUnseen(t) !== null) return false;
+  // A reset with no connection behind it (no ACK: its stack's answer to a segment for a socket closed
+  // whole), after the client's own FIN: the FIN was its act, the reset only its stack's (tri-data-drop
+  // at the server: the data it waited for was being sent again and never arrived).
+  if (rst.noConnection === true && c!.handshake.some((e) => e.type === 'fin' && e.by === 'client' && e.frame < rst.frame)) return false;
   return receiverEndedSilence(t, ctx.session)?.lateReset !== rst.frame;
 }
 
