@@ -2,6 +2,7 @@
 export type CauseCode =
   | 'control-unanswered'
   | 'control-refused'
+  | 'control-answer-reset'
   | 'not-ftp'
   | 'session-refused'
   | 'no-greeting'

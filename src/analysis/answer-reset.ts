@@ -1,0 +1,110 @@
+/**
+ * A control connection whose SYN was answered from another address than the one the client called,
+ * and whose client reset that answer (SYN-ACK, then the client's RST): a port forward (DNAT) that
+ * translated the client's SYN on its way in, while the server's answer went back to the client by
+ * another way, around the translation — an inside client reaching a server on its own network
+ * through the router's public address, the router reflecting it (NAT reflection, hairpin) without
+ * the hairpin SNAT. The client's kernel never called the answering address, so it resets the answer,
+ * and sends its SYN again to the address it did call: the connection never opens.
+ *
+ * Seen where the client's SYN to the called address and the answer from the other address are both
+ * in the capture (the client's side, the router's), the two are one attempt: the same client end and
+ * server port, the answer within the SYNs' retransmission schedule. Seen at the server, only the
+ * answer's end shows: the client reset the server's SYN-ACK, and its reset came over a shorter path
+ * than its SYN (fewer routers, by the TTLs): the SYN was translated by a router the answer bypassed.
+ * Decided once, read by the control verdict (verdict.ts) and worded by every output.
+ */
+import type { Endpoint, Session } from './model.js';
+import { hopsAway } from './diagnose/vantage.js';
+
+export interface AnswerReset {
+  /** The address the client's SYN went to, where the capture holds it (null: only the answer's end shows, at the server). */
+  called: Endpoint | null;
+  /** The end that answered it (SYN-ACK). */
+  answeredBy: Endpoint;
+  /** The client's SYNs (to the called address where known), the answers, and the client's resets of them. */
+  synFrames: number[];
+  synAckFrames: number[];
+  resetFrames: number[];
+  /** The session of the other half of the same attempt (the called address's, or the answer's), or null. */
+  twin: number | null;
+  /** At the server: the routers between it and the client on the SYN's way and on the reset's (TTLs), else null. */
+  hops: { syn: number; reset: number } | null;
+}
+
+/** Seconds after the client's last SYN that an answer from elsewhere still belongs to it. */
+const ANSWER_WINDOW = 3;
+
+/** Only the server's answer and the client's reset of it: never opened, nothing said. */
+function answerOnly(s: Session): boolean {
+  const cc = s.controlConnection;
+  return (
+    !s.midstream &&
+    !cc.established &&
+    s.commands.length === 0 &&
+    cc.synAckFrames.length > 0 &&
+    cc.rst !== null &&
+    cc.rst.by === 'client' &&
+    cc.rst.frame > cc.synAckFrames[0]
+  );
+}
+
+/** The client's SYNs and nothing back on this connection. */
+function synOnly(s: Session): boolean {
+  const cc = s.controlConnection;
+  return !s.midstream && !cc.established && s.commands.length === 0 && cc.synFrames.length > 0 && cc.synAckFrames.length === 0 && cc.rst === null && cc.icmpErrors.length === 0;
+}
+
+const key = (client: Endpoint, serverPort: number): string => `${client.ip}|${client.port}|${serverPort}`;
+
+function firstTime(s: Session, type: 'syn' | 'syn-ack'): number | null {
+  for (const e of s.controlConnection.handshake) if (e.type === type) return e.time;
+  return null;
+}
+
+function lastSynTime(s: Session): number | null {
+  let t: number | null = null;
+  for (const e of s.controlConnection.handshake) if (e.type === 'syn') t = e.time;
+  return t;
+}
+
+/** Every session whose control connection's answer came from elsewhere and was reset by its client. */
+export function findAnswerResets(sessions: readonly Session[]): Map<Session, AnswerReset> {
+  const found = new Map<Session, AnswerReset>();
+  const answers = new Map<string, Session[]>();
+  for (const s of sessions) {
+    if (!answerOnly(s)) continue;
+    const k = key(s.client, s.server.port);
+    const list = answers.get(k);
+    if (list === undefined) answers.set(k, [s]);
+    else list.push(s);
+  }
+  if (answers.size === 0) return found;
+  for (const a of sessions) {
+    if (!synOnly(a)) continue;
+    const first = firstTime(a, 'syn');
+    const last = lastSynTime(a);
+    if (first === null || last === null) continue;
+    const b = answers.get(key(a.client, a.server.port))?.find((x) => {
+      const t = firstTime(x, 'syn-ack');
+      return x.server.ip !== a.server.ip && !found.has(x) && t !== null && t >= first && t <= last + ANSWER_WINDOW;
+    });
+    if (b === undefined) continue;
+    const cb = b.controlConnection;
+    const common = { called: a.server, answeredBy: b.server, synFrames: a.controlConnection.synFrames, synAckFrames: cb.synAckFrames, resetFrames: [cb.rst!.frame], hops: null };
+    found.set(a, { ...common, twin: b.id });
+    found.set(b, { ...common, twin: a.id });
+  }
+  // Only the answer's end in the capture (at the server): the reset came over fewer routers than the SYN.
+  for (const list of answers.values()) {
+    for (const b of list) {
+      if (found.has(b)) continue;
+      const cb = b.controlConnection;
+      const syn = hopsAway(cb.marks.ttl.client);
+      const reset = hopsAway(cb.rst!.ttl ?? null);
+      if (cb.synFrames.length === 0 || syn === null || reset === null || reset >= syn) continue;
+      found.set(b, { called: null, answeredBy: b.server, synFrames: cb.synFrames, synAckFrames: cb.synAckFrames, resetFrames: [cb.rst!.frame], twin: null, hops: { syn, reset } });
+    }
+  }
+  return found;
+}
