@@ -12,9 +12,13 @@
  * server port, the answer within the SYNs' retransmission schedule. Seen at the server, only the
  * answer's end shows: the client reset the server's SYN-ACK, and its reset came over a shorter path
  * than its SYN (fewer routers, by the TTLs): the SYN was translated by a router the answer bypassed.
- * Decided once, read by the control verdict (verdict.ts) and worded by every output.
+ * A passive data connection fares the same (dataAnswerReset): the client connects to the address the
+ * 227 named — the public one — and the router reflects it to the server, whose answer comes back
+ * around the router from its inside address (a split-horizon client that reached the server at its
+ * inside address, told the public one by pasv_address / MasqueradeAddress / pure-ftpd -P).
+ * Decided once, read by the control verdict and the transfer status (verdict.ts) and the diagnosis.
  */
-import type { Endpoint, Session } from './model.js';
+import type { DataConnection, Endpoint, OtherConnection, Session, Transfer } from './model.js';
 import { hopsAway } from './diagnose/vantage.js';
 
 export interface AnswerReset {
@@ -107,4 +111,62 @@ export function findAnswerResets(sessions: readonly Session[]): Map<Session, Ans
     }
   }
   return found;
+}
+
+/** A passive data connection's answer from another address, reset by the client (the same reading, one data connection). */
+export interface DataAnswerReset {
+  /** The address the client's SYN went to, where the capture holds it (null at the server). */
+  called: Endpoint | null;
+  answeredBy: Endpoint;
+  synFrames: number[];
+  /** The answer and the client's reset of it (where only the answer's own connection shows them, its first SYN-ACK and last frame). */
+  synAckFrame: number;
+  resetFrame: number;
+  hops: { syn: number; reset: number } | null;
+}
+
+function handshakeTimes(c: DataConnection): { first: number; last: number } | null {
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const e of c.handshake) {
+    if (e.type !== 'syn') continue;
+    first ??= e.time;
+    last = e.time;
+  }
+  return first === null || last === null ? null : { first, last };
+}
+
+/** The answer to `c`'s SYNs from another address: a connection seen only as a SYN-ACK to the client's same end, then its reset. */
+function answerElsewhere(c: DataConnection, others: readonly OtherConnection[]): OtherConnection | null {
+  const times = handshakeTimes(c);
+  if (times === null) return null;
+  for (const o of others) {
+    if (o.synFrame !== null || o.established || o.close !== 'rst' || o.synAckFrame === null) continue;
+    if (o.from.ip !== c.client.ip || o.from.port !== c.client.port || o.to.port !== c.server.port || o.to.ip === c.server.ip) continue;
+    if (o.start >= times.first && o.start <= times.last + ANSWER_WINDOW) return o;
+  }
+  return null;
+}
+
+/**
+ * A passive data connection answered from another address than the one the client called, and the
+ * client reset that answer: seen at the client (its SYNs to the 227's address, the answer on a
+ * connection of its own), or at the server (the client reset the server's SYN-ACK, its reset over
+ * fewer routers than its SYN).
+ */
+export function dataAnswerReset(t: Transfer, s: Session): DataAnswerReset | null {
+  const c = t.connection;
+  if (t.mode !== 'passive' || c === null || c.established || c.midstream || c.synFrames.length === 0 || c.icmpErrors.length > 0) return null;
+  if (c.synAckFrames.length === 0) {
+    if (c.rst !== null) return null;
+    const o = answerElsewhere(c, s.otherConnections);
+    if (o === null) return null;
+    return { called: c.server, answeredBy: o.to, synFrames: c.synFrames, synAckFrame: o.synAckFrame!, resetFrame: o.lastFrame, hops: null };
+  }
+  const rst = c.rst;
+  if (rst === null || rst.by !== 'client' || rst.frame < c.synAckFrames[0]) return null;
+  const syn = hopsAway(c.marks.ttl.client);
+  const reset = hopsAway(rst.ttl ?? null);
+  if (syn === null || reset === null || reset >= syn) return null;
+  return { called: null, answeredBy: c.server, synFrames: c.synFrames, synAckFrame: c.synAckFrames[0], resetFrame: rst.frame, hops: { syn, reset } };
 }

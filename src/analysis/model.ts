@@ -475,6 +475,9 @@ export interface OtherConnection {
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;
+  /** Its first SYN-ACK and its last frame: a connection seen only as an answer and its reset (answer-reset.ts). */
+  synAckFrame: number | null;
+  lastFrame: number;
   /** TLS beside an FTPS session: what its handshake showed (resumption of the control session, alerts). */
   tls?: TlsFacts;
 }

@@ -39,7 +39,7 @@ import { sizeLost } from './size-lost.js';
 import { announceLost, othersByHosts } from './announce-lost.js';
 import { markDataUnseen } from './data-unseen.js';
 import { leftAfterRefusal } from './session-facts.js';
-import { findAnswerResets, type AnswerReset } from './answer-reset.js';
+import { dataAnswerReset, findAnswerResets, type AnswerReset } from './answer-reset.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -482,6 +482,9 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && c.synFrames.length > 1 && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
+  // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs
+  // never got an answer of their own; failed once the client moved on.
+  if (c && !c.established && (sessionEnded || (t.announce && gaveUpOn(t, s))) && dataAnswerReset(t, s) !== null) return 'failed';
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;

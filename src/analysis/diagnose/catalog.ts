@@ -155,6 +155,16 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'control connection\'s address instead ' +
       '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
   },
+  'passive-answer-reset': {
+    title: 'the data connection was answered from another address than the one the client called, and the client reset that answer',
+    advice:
+      'The client connects to the address the 227 names, a router translates it back to the server (a port forward, NAT ' +
+      'reflection), and the server\'s answer goes to the client directly, around that router: the client is inside, on the ' +
+      'server\'s own network, and is told the public address. Let inside clients use the control connection\'s address ' +
+      '(EPSV; lftp: set ftp:ignore-pasv-address yes; curl does so by default), give them an address or name of the server ' +
+      'that announces its inside address, not the public one{passive-address}, or add the hairpin SNAT on the router ' +
+      '(masquerade connections from the inside network to the server).',
+  },
   'passive-peer-mismatch': {
     title: "the server refused a data connection from another address than the control connection's",
     advice:

@@ -21,6 +21,7 @@ export type CauseCode =
   | 'announce-malformed'
   | 'announce-split-dropped'
   | 'passive-address-mismatch'
+  | 'passive-answer-reset'
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'
   | 'nat64-passive-ipv4'

@@ -8,7 +8,7 @@ import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
 import { fillSettings } from '../server-software.js';
 import { checkFxpUnreached } from './checks/fxp.js';
-import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
+import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassiveAnswerReset, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
   checkActiveSynUnanswered,
@@ -72,6 +72,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkNat64Passive,
   checkBounce,
   checkActiveAddressMismatch,
+  // Before the address mismatch: the 227's address reached the server, its answer went around the router.
+  checkPassiveAnswerReset,
   checkPassiveAddressMismatch,
   checkPassivePeerMismatch,
   // No data connection because the announcement named no usable address.
