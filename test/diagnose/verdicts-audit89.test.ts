@@ -14,13 +14,31 @@
  * answer reset by the client — at the server read from the TTLs (the SYN through one router, the reset
  * through none) — with the advice to add the hairpin SNAT or use the inside address.
  *
+ * a89-split-horizon-*-vsftpd-lftp: the inside client reaches vsftpd at its inside address 198.51.100.20,
+ * pasv_address names the public one; lftp's data SYN to 203.0.113.1:50019 is reflected to the server,
+ * which answers from 198.51.100.20:50019 straight over the LAN, and the client resets the answer. Before:
+ * at the client passive-address-mismatch, "got no answer (5 SYNs)", advising to set pasv_address (set
+ * already: that is what named the public address); at the server both attempts `unused` and "No failed
+ * data connections". Now passive-answer-reset at both, failed, with the advice EPSV / ignore the 227's
+ * address / the inside address / the hairpin SNAT — curl's EPSV in the same capture completes.
+ *
+ * a89-hairpin-pasv-range-server-side-proftpd-lftp: the passive range is forwarded from the WAN only; at
+ * the server the 227 names the public address (MasqueradeAddress) and no data connection arrives. The
+ * advice was to set MasqueradeAddress, the setting that made the 227 right; now both readings are said
+ * (a wrong address, or a NAT forward without the passive range for this client) with both fixes.
+ *
+ * Verdicts found true: a89-hairpin-ok-* (hairpin done right, four capture points, nothing diagnosed);
+ * a89-hairpin-pasv-range-client-side (passive-refused, the router's RST by its TTL, the router named);
+ * a89-hairpin-active-* (500 Illegal PORT: the hairpin SNAT hides the client's address, read as
+ * active-address-mismatch — a NAT that did not rewrite PORT, advice the FTP helper or passive mode).
+ *
  * Frames are tshark's (NAME.tshark-*.tsv), sizes and sha256 the recorder's (NAME.facts.json).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, facts, flagged, outputs } from './audit-fixtures.js';
+import { analyze, facts, flagged, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit89-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,4 +96,93 @@ describe('eighty-ninth audit: the control connection answered from another addre
     expect(diagnose).toContain('Its SYN came through 1 router (TTL 63), its reset through none (TTL 64): the client called another address, which a router translated to this server');
     expect(diagnose).toContain('masquerade connections from the inside network to the forwarded server');
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Split horizon: the 227 names the public address to a client that reached the server at its inside one
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-ninth audit: split horizon, the passive data connection answered from the inside address and reset', () => {
+  const client = 'a89-split-horizon-client-side-vsftpd-lftp';
+  const server = 'a89-split-horizon-server-side-vsftpd-lftp';
+
+  it("the recorder's facts and tshark: 227 (203,0,113,1,195,99), SYNs to it, SYN-ACKs from 198.51.100.20:50019, resets; EPSV completes", () => {
+    expect(facts(client).client.exit_statuses).toBe('lftp 1, curl 0');
+    expect(facts(client).files.map((x: any) => [x.path, x.received?.size ?? null])).toEqual([['hello.txt', null], ['small.bin', 3000]]);
+    expect(ftpRows(client, '0').filter(([, c]) => c === '227' || c === 'PASV')).toEqual([[32, 'PASV'], [33, '227']]);
+    for (const name of [client, server]) {
+      expect(flagged(name, '0x0002', '50019').slice(0, 5)).toEqual([34, 38, 41, 44, 47]);
+      expect(flagged(name, '0x0012', '50019').slice(0, 2)).toEqual([35, 39]);
+      expect(flagged(name, '0x0004', '50019').slice(0, 2)).toEqual([36, 40]);
+    }
+  });
+
+  it('client side: passive-answer-reset, the answer from the control connection address named, never "got no answer"', async () => {
+    const a = await analyze(client);
+    expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([['1.1', 'failed', 'passive-answer-reset'], ['2.1', 'failed', 'passive-answer-reset'], ['3.1', 'completed', null]]);
+    expect(await jsonVerdicts(client)).toEqual([['1.1', 'failed', 'passive-answer-reset'], ['2.1', 'failed', 'passive-answer-reset'], ['3.1', 'completed', null]]);
+    expect(transfer(a, '1.1').diagnosis!.evidence).toEqual([33, 34, 35, 36, 38, 41, 44, 47]);
+    const [diagnose, explain] = await outputs(client, 'diagnose', 'explain');
+    expect(diagnose).toContain(
+      'The client connected there: SYN from 198.51.100.30:51820 to 203.0.113.1:50019 at frames 34, 38, 41, 44 and 47; the answer (SYN-ACK, frame 35) came from 198.51.100.20:50019, another address, and the client reset it (frame 36)',
+    );
+    expect(diagnose).toContain('198.51.100.20 is the address the client reaches the server at on the control connection');
+    expect(diagnose).toContain('Let inside clients use the control connection\'s address (EPSV; lftp: set ftp:ignore-pasv-address yes');
+    for (const text of [diagnose, explain]) expect(text).not.toMatch(/got no answer|Set the server's externally reachable address/);
+  });
+
+  it('server side: the transfers failed (not unused), the client reset the SYN-ACK over fewer routers than its SYN', async () => {
+    const a = await analyze(server);
+    expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([['1.1', 'failed', 'passive-answer-reset'], ['2.1', 'failed', 'passive-answer-reset'], ['3.1', 'completed', null]]);
+    expect(transfer(a, '1.1').diagnosis!.evidence).toEqual([33, 34, 35, 36]);
+    const [summary, diagnose] = await outputs(server, 'summary', 'diagnose');
+    expect(summary).not.toMatch(/unused|No failed data connections/);
+    expect(diagnose).toContain(
+      'A data connection to that port arrived from 198.51.100.30:51820 (SYN, frame 34), the server answered (SYN-ACK, frame 35) and the client reset that answer (frame 36): it had not called 198.51.100.20',
+    );
+    expect(diagnose).toContain('Its SYN came through 1 router (TTL 63), its reset through none (TTL 64): the client called another address (the 227 named 203.0.113.1)');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The passive range not reflected: at the server, the 227's public address nobody reached
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-ninth audit: the passive range forwarded from the WAN only (proftpd MasqueradeAddress)', () => {
+  const client = 'a89-hairpin-pasv-range-client-side-proftpd-lftp';
+  const server = 'a89-hairpin-pasv-range-server-side-proftpd-lftp';
+
+  it("client side (true before): every data SYN reset by the router (TTL 64 against the server's 63), the router named", async () => {
+    expect(flagged(client, '0x0014', '50039')).toEqual([120]);
+    const a = await analyze(client);
+    expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([
+      ['1.1', 'failed', 'passive-refused'], ['2.1', 'failed', 'passive-refused'], ['3.1', 'failed', 'passive-refused'], ['3.2', 'failed', 'passive-refused'],
+    ]);
+    expect(transfer(a, '2.1').diagnosis!.advice).toBe(
+      'A firewall or router between the client and the server rejects connections to 203.0.113.1:50039: allow the server\'s passive port range on that device, not on the server.',
+    );
+  });
+
+  it('server side: both readings of a public 227 address nobody reached, never only "set MasqueradeAddress"', async () => {
+    const a = await analyze(server);
+    expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([
+      ['1.1', 'failed', 'passive-address-mismatch'], ['2.1', 'failed', 'passive-address-mismatch'], ['3.1', 'failed', 'passive-unreached'], ['3.2', 'failed', 'passive-address-mismatch'],
+    ]);
+    const d = transfer(a, '1.1').diagnosis!;
+    expect(d.summary).toContain('No connection to its port reached the server.');
+    expect(d.summary).toContain('or it is the public address of a NAT in front of it (the address the server was told to announce) whose port forward does not bring the passive ports to the server');
+    expect(d.summary).not.toContain('The client made no connection to it');
+    expect(d.advice).toMatch(/^If 203\.0\.113\.1 is the public address clients reach this server by, make the NAT forward the passive port range to the server as it forwards the control port, for inside clients too \(NAT reflection\)/);
+    expect(d.advice).toContain('If it is not, set the server\'s externally reachable address for passive replies (proftpd: MasqueradeAddress)');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Hairpin done right: nothing diagnosed anywhere
+// ---------------------------------------------------------------------------------------------------
+describe('eighty-ninth audit: NAT reflection done right is healthy at every capture point', () => {
+  for (const name of ['a89-hairpin-ok-inside-client-vsftpd', 'a89-hairpin-ok-other-subnet-client-vsftpd', 'a89-hairpin-ok-server-side-vsftpd', 'a89-hairpin-ok-router-vsftpd']) {
+    it(`${name}: every transfer completed, no output says failed`, async () => {
+      expect(facts(name).files.every((x: any) => x.received_matches === true)).toBe(true);
+      await nothingFailed(name, tmp);
+    });
+  }
 });
