@@ -27,6 +27,10 @@
  * advice was to set MasqueradeAddress, the setting that made the 227 right; now both readings are said
  * (a wrong address, or a NAT forward without the passive range for this client) with both fixes.
  *
+ * The client side's session 3 (EPSV, then PASV, each reset by the router) rolled its two failures up with
+ * the catalog's advice, "Allow the passive port range on the server's firewall", because the transfers'
+ * own advice named two ports (203.0.113.1:50092, :50043): advice that differs only in its ports agrees.
+ *
  * Verdicts found true: a89-hairpin-ok-* (hairpin done right, four capture points, nothing diagnosed);
  * a89-hairpin-pasv-range-client-side (passive-refused, the router's RST by its TTL, the router named);
  * a89-hairpin-active-* (500 Illegal PORT: the hairpin SNAT hides the client's address, read as
@@ -159,6 +163,16 @@ describe('eighty-ninth audit: the passive range forwarded from the WAN only (pro
     expect(transfer(a, '2.1').diagnosis!.advice).toBe(
       'A firewall or router between the client and the server rejects connections to 203.0.113.1:50039: allow the server\'s passive port range on that device, not on the server.',
     );
+  });
+
+  it("session 3's roll-up (EPSV and PASV both reset by the router) keeps the transfers' advice, not the server's firewall", async () => {
+    const a = await analyze(client);
+    const d = a.sessions[2].diagnosis!;
+    expect(d.summary).toBe('No transfer of session 3 succeeded (2 attempted: 2× passive-refused): the client\'s data connection was refused (passive mode).');
+    expect(d.advice).toBe(transfer(a, '3.2').diagnosis!.advice);
+    expect(d.advice).toContain('A firewall or router between the client and the server rejects connections to 203.0.113.1:50043');
+    const [diagnose] = await outputs(client, 'diagnose');
+    expect(diagnose).not.toContain("Allow the passive port range on the server's firewall");
   });
 
   it('server side: both readings of a public 227 address nobody reached, never only "set MasqueradeAddress"', async () => {
