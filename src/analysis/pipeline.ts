@@ -26,6 +26,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer, TunnelCount } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
+import { dataAnswerReset } from './answer-reset.js';
 import { decideVerdicts, resetHostTtl, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable, ttlPair } from './ttl-table.js';
@@ -287,7 +288,9 @@ export async function analyzeRecords(
       const c = t.connection;
       if (c?.rst) {
         noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
-        if (rstFromMiddlebox(c.rst, resetHostTtl(c, c.rst, s))) c.rst.forged = true;
+        // Not the client's own reset of an answer that reached it around the router that translated its
+        // SYN (answer-reset.ts): its TTL differs for the shorter way back, not for another device.
+        if (rstFromMiddlebox(c.rst, resetHostTtl(c, c.rst, s)) && dataAnswerReset(t, s) === null) c.rst.forged = true;
       }
     }
   }
