@@ -79,7 +79,10 @@ describe('eighty-ninth audit: the control connection answered from another addre
         called: { ip: '203.0.113.1', port: 21 }, answeredBy: { ip: '198.51.100.20', port: 21 }, synFrames: syns, synAckFrames: [synAck], resetFrames: [rst], twin: 2,
       });
       expect(a.sessions[0].diagnosis!.evidence).toEqual([1, synAck, rst, ...syns.slice(1, 4)].sort((x, y) => x - y));
-      const [summary, diagnose, explain] = await outputs(name, 'summary', 'diagnose', 'explain');
+      const [summary, diagnose, explain, timeline] = await outputs(name, 'summary', 'diagnose', 'explain', 'timeline');
+      // The ladder's SYNs were answered, on a connection of the answer's own.
+      expect(timeline).toContain('1 49854 -------- SYN (answered from 198.51.100.20) -------> 21');
+      expect(timeline).not.toContain('no answer');
       expect(summary).toContain(
         `The client's SYNs to 203.0.113.1 port 21 were answered from another address, 198.51.100.20 port 21 (SYN-ACK, frame ${synAck}), and the client reset that answer (frame ${rst}): the control connection never opened. [control-answer-reset]`,
       );
@@ -125,7 +128,9 @@ describe('eighty-ninth audit: split horizon, the passive data connection answere
     expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([['1.1', 'failed', 'passive-answer-reset'], ['2.1', 'failed', 'passive-answer-reset'], ['3.1', 'completed', null]]);
     expect(await jsonVerdicts(client)).toEqual([['1.1', 'failed', 'passive-answer-reset'], ['2.1', 'failed', 'passive-answer-reset'], ['3.1', 'completed', null]]);
     expect(transfer(a, '1.1').diagnosis!.evidence).toEqual([33, 34, 35, 36, 38, 41, 44, 47]);
-    const [diagnose, explain] = await outputs(client, 'diagnose', 'explain');
+    const [diagnose, explain, timeline] = await outputs(client, 'diagnose', 'explain', 'timeline');
+    expect(timeline).toContain('34 51820 -------- SYN (answered from 198.51.100.20) -------> 50019');
+    expect(timeline).not.toContain('no answer');
     expect(diagnose).toContain(
       'The client connected there: SYN from 198.51.100.30:51820 to 203.0.113.1:50019 at frames 34, 38, 41, 44 and 47; the answer (SYN-ACK, frame 35) came from 198.51.100.20:50019, another address, and the client reset it (frame 36)',
     );
