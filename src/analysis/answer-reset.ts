@@ -10,8 +10,10 @@
  * Seen where the client's SYN to the called address and the answer from the other address are both
  * in the capture (the client's side, the router's), the two are one attempt: the same client end and
  * server port, the answer within the SYNs' retransmission schedule. Seen at the server, only the
- * answer's end shows: the client reset the server's SYN-ACK, and its reset came over a shorter path
- * than its SYN (fewer routers, by the TTLs): the SYN was translated by a router the answer bypassed.
+ * answer's end shows: the client reset the server's SYN-ACK, its SYN came through one router and its
+ * reset through none (by the TTLs): the client is on the server's own link, and its SYN was translated
+ * by the router the answer bypassed. (A SYN scan's reset of the answer arrives as the SYN did, or, from
+ * a scanner writing its own TTLs, over many more routers than one: not this.)
  * A passive data connection fares the same (dataAnswerReset): the client connects to the address the
  * 227 named — the public one — and the router reflects it to the server, whose answer comes back
  * around the router from its inside address (a split-horizon client that reached the server at its
@@ -35,6 +37,9 @@ export interface AnswerReset {
   /** At the server: the routers between it and the client on the SYN's way and on the reset's (TTLs), else null. */
   hops: { syn: number; reset: number } | null;
 }
+
+/** Seen at the server: the client's SYN through the one router that translated it, its reset straight over the link. */
+const aroundOneRouter = (syn: number | null, reset: number | null): boolean => syn === 1 && reset === 0;
 
 /** Seconds after the client's last SYN that an answer from elsewhere still belongs to it. */
 const ANSWER_WINDOW = 3;
@@ -106,8 +111,8 @@ export function findAnswerResets(sessions: readonly Session[]): Map<Session, Ans
       const cb = b.controlConnection;
       const syn = hopsAway(cb.marks.ttl.client);
       const reset = hopsAway(cb.rst!.ttl ?? null);
-      if (cb.synFrames.length === 0 || syn === null || reset === null || reset >= syn) continue;
-      found.set(b, { called: null, answeredBy: b.server, synFrames: cb.synFrames, synAckFrames: cb.synAckFrames, resetFrames: [cb.rst!.frame], twin: null, hops: { syn, reset } });
+      if (cb.synFrames.length === 0 || !aroundOneRouter(syn, reset)) continue;
+      found.set(b, { called: null, answeredBy: b.server, synFrames: cb.synFrames, synAckFrames: cb.synAckFrames, resetFrames: [cb.rst!.frame], twin: null, hops: { syn: syn!, reset: reset! } });
     }
   }
   return found;
@@ -151,8 +156,8 @@ function answerElsewhere(c: DataConnection, others: readonly OtherConnection[]):
 /**
  * A passive data connection answered from another address than the one the client called, and the
  * client reset that answer: seen at the client (its SYNs to the 227's address, the answer on a
- * connection of its own), or at the server (the client reset the server's SYN-ACK, its reset over
- * fewer routers than its SYN).
+ * connection of its own), or at the server (the client reset the server's SYN-ACK, its SYN through
+ * one router, its reset through none).
  */
 export function dataAnswerReset(t: Transfer, s: Session): DataAnswerReset | null {
   const c = t.connection;
@@ -167,6 +172,6 @@ export function dataAnswerReset(t: Transfer, s: Session): DataAnswerReset | null
   if (rst === null || rst.by !== 'client' || rst.frame < c.synAckFrames[0]) return null;
   const syn = hopsAway(c.marks.ttl.client);
   const reset = hopsAway(rst.ttl ?? null);
-  if (syn === null || reset === null || reset >= syn) return null;
-  return { called: null, answeredBy: c.server, synFrames: c.synFrames, synAckFrame: c.synAckFrames[0], resetFrame: rst.frame, hops: { syn, reset } };
+  if (!aroundOneRouter(syn, reset)) return null;
+  return { called: null, answeredBy: c.server, synFrames: c.synFrames, synAckFrame: c.synAckFrames[0], resetFrame: rst.frame, hops: { syn: syn!, reset: reset! } };
 }
