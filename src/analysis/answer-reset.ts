@@ -41,20 +41,26 @@ export interface AnswerReset {
 /** Seen at the server: the client's SYN through the one router that translated it, its reset straight over the link. */
 const aroundOneRouter = (syn: number | null, reset: number | null): boolean => syn === 1 && reset === 0;
 
-/** Seconds after the client's last SYN that an answer from elsewhere still belongs to it. */
+/**
+ * Seconds around the client's SYNs that an answer from elsewhere still belongs to them: after the
+ * last, and before the first the capture holds (a capture that missed the first SYN, or started late).
+ */
 const ANSWER_WINDOW = 3;
 
-/** Only the server's answer and the client's reset of it: never opened, nothing said. */
+/**
+ * Only the server's answer and the client's reset of it: never opened, nothing said. The client's
+ * reset with no SYN-ACK before it on the connection answered one the capture lost: a client's stack
+ * resets a connection it never had only when something of that connection reaches it.
+ */
 function answerOnly(s: Session): boolean {
   const cc = s.controlConnection;
   return (
     !s.midstream &&
     !cc.established &&
     s.commands.length === 0 &&
-    cc.synAckFrames.length > 0 &&
     cc.rst !== null &&
     cc.rst.by === 'client' &&
-    cc.rst.frame > cc.synAckFrames[0]
+    (cc.synAckFrames.length === 0 || cc.rst.frame > cc.synAckFrames[0])
   );
 }
 
@@ -66,7 +72,7 @@ function synOnly(s: Session): boolean {
 
 const key = (client: Endpoint, serverPort: number): string => `${client.ip}|${client.port}|${serverPort}`;
 
-function firstTime(s: Session, type: 'syn' | 'syn-ack'): number | null {
+function firstTime(s: Session, type: 'syn' | 'syn-ack' | 'rst'): number | null {
   for (const e of s.controlConnection.handshake) if (e.type === type) return e.time;
   return null;
 }
@@ -95,8 +101,8 @@ export function findAnswerResets(sessions: readonly Session[]): Map<Session, Ans
     const last = lastSynTime(a);
     if (first === null || last === null) continue;
     const b = answers.get(key(a.client, a.server.port))?.find((x) => {
-      const t = firstTime(x, 'syn-ack');
-      return x.server.ip !== a.server.ip && !found.has(x) && t !== null && t >= first && t <= last + ANSWER_WINDOW;
+      const t = firstTime(x, 'syn-ack') ?? firstTime(x, 'rst');
+      return x.server.ip !== a.server.ip && !found.has(x) && t !== null && t >= first - ANSWER_WINDOW && t <= last + ANSWER_WINDOW;
     });
     if (b === undefined) continue;
     const cb = b.controlConnection;

@@ -620,7 +620,7 @@ export function controlSentence(s: Session): string | null {
         (v.called !== null
           ? `The client's SYN${v.synFrames.length === 1 ? '' : 's'} to ${v.called.ip} port ${v.called.port} ${v.synFrames.length === 1 ? 'was' : 'were'} answered from another address, ${v.answeredBy.ip} port ${v.answeredBy.port}`
           : `The server answered the client's SYN from ${v.answeredBy.ip} port ${v.answeredBy.port}`) +
-        ` (SYN-ACK, frame ${v.synAckFrames[0]}), and the client reset that answer (frame ${v.resetFrames[0]}): the control connection never opened.`
+        ` (${v.synAckFrames.length > 0 ? `SYN-ACK, frame ${v.synAckFrames[0]}` : 'a SYN-ACK the capture lacks'}), and the client reset that answer (frame ${v.resetFrames[0]}): the control connection never opened.`
       );
     case 'refused':
       return (

@@ -214,13 +214,15 @@ function checkAnswerReset(s: Session, v: Extract<ControlVerdict, { kind: 'answer
   const syns = v.synFrames;
   const sent = `${syns.length} SYN${syns.length === 1 ? '' : 's'} at ${frameList(syns.slice(0, 8))}${syns.length > 8 ? ' …' : ''}`;
   const twin = v.twin === null ? '' : ` (session ${v.twin} is the other half of the same attempt)`;
+  // The answer itself may be missing from the capture: the client's reset shows one came.
+  const synAck = v.synAckFrames.length > 0 ? `SYN-ACK, ${frameList(v.synAckFrames.slice(0, 4))}` : 'a SYN-ACK the capture lacks';
   const answered =
     v.called !== null
       ? `Session ${s.id}: the client ${ep(s.client)} called ${ep(v.called)} to open the control connection (${sent}); ` +
-        `the answer (SYN-ACK, ${frameList(v.synAckFrames.slice(0, 4))}) came from ${ep(v.answeredBy)}, another address${twin}, ` +
+        `the answer (${synAck}) came from ${ep(v.answeredBy)}, another address${twin}, ` +
         `and the client reset it (${frameList(v.resetFrames)}): it never called ${v.answeredBy.ip}, so the answer belonged to no connection of its own. ` +
         `A router translated ${v.called.ip} to ${v.answeredBy.ip} on the way in (a port forward, DNAT), and the server's answer went back to the client around that router, untranslated.`
-      : `Session ${s.id}: the server ${ep(s.server)} answered the client's SYN (${frameList(syns.slice(0, 4))}) with a SYN-ACK (${frameList(v.synAckFrames.slice(0, 4))}), ` +
+      : `Session ${s.id}: the server ${ep(s.server)} answered the client's SYN (${frameList(syns.slice(0, 4))}) with ${v.synAckFrames.length > 0 ? `a SYN-ACK (${frameList(v.synAckFrames.slice(0, 4))})` : synAck}, ` +
         `and the client reset that answer (${frameList(v.resetFrames)}): it had not called ${s.server.ip}.` +
         (v.hops !== null
           ? ` Its SYN came through ${v.hops.syn} router${v.hops.syn === 1 ? '' : 's'} (TTL ${s.controlConnection.marks.ttl.client}), its reset through ${v.hops.reset === 0 ? 'none' : v.hops.reset} (TTL ${s.controlConnection.rst?.ttl}): ` +
