@@ -42,7 +42,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, facts, flagged, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, verdicts } from './audit-fixtures.js';
+import { analyze, derived, facts, flagged, ftpRows, jsonVerdicts, nothingFailed, outputs, transfer, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit89-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -92,6 +92,20 @@ describe('eighty-ninth audit: the control connection answered from another addre
       expect(diagnose).toContain('A router translated 203.0.113.1 to 198.51.100.20 on the way in (a port forward, DNAT)');
       expect(diagnose).toContain('NAT reflection, hairpin) without the hairpin SNAT');
     }
+  });
+
+  it('a capture that missed the first SYN, or the SYN-ACK, still reads answer-reset (derived: frames removed)', async () => {
+    // The client's side without its first SYN (frame 1): the answer (frame 2) came before the first captured SYN.
+    const noSyn = await derived(tmp, client, 'no-first-syn', (f) => f !== 1);
+    expect(noSyn.a.sessions.map((s) => [s.control.kind, s.diagnosis?.cause])).toEqual([
+      ['answer-reset', 'control-answer-reset'],
+      ['answer-reset', 'control-answer-reset'],
+    ]);
+    // The server's side without its SYN-ACK (frame 2): the client's reset answered one the capture lacks.
+    const noSynAck = await derived(tmp, server, 'no-syn-ack', (f) => f !== 2);
+    const s = noSynAck.a.sessions[0];
+    expect(s.control).toMatchObject({ kind: 'answer-reset', called: null, synFrames: [1], synAckFrames: [], resetFrames: [noSynAck.at(3)], hops: { syn: 1, reset: 0 } });
+    expect(s.diagnosis!.summary).toContain("answered the client's SYN (frame 1) with a SYN-ACK the capture lacks, and the client reset that answer (frame 2)");
   });
 
   it('server side: the client reset the SYN-ACK, its reset came over fewer routers than its SYN', async () => {
