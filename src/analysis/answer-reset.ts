@@ -20,7 +20,7 @@
  * inside address, told the public one by pasv_address / MasqueradeAddress / pure-ftpd -P).
  * Decided once, read by the control verdict and the transfer status (verdict.ts) and the diagnosis.
  */
-import type { DataConnection, Endpoint, OtherConnection, Session, Transfer } from './model.js';
+import type { DataAnswerReset, DataConnection, Endpoint, OtherConnection, Session, Transfer } from './model.js';
 import { hopsAway } from './diagnose/vantage.js';
 
 export interface AnswerReset {
@@ -122,18 +122,6 @@ export function findAnswerResets(sessions: readonly Session[]): Map<Session, Ans
     }
   }
   return found;
-}
-
-/** A passive data connection's answer from another address, reset by the client (the same reading, one data connection). */
-export interface DataAnswerReset {
-  /** The address the client's SYN went to, where the capture holds it (null at the server). */
-  called: Endpoint | null;
-  answeredBy: Endpoint;
-  synFrames: number[];
-  /** The answer and the client's reset of it (where only the answer's own connection shows them, its first SYN-ACK and last frame). */
-  synAckFrame: number;
-  resetFrame: number;
-  hops: { syn: number; reset: number } | null;
 }
 
 function handshakeTimes(c: DataConnection): { first: number; last: number } | null {

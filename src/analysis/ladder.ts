@@ -13,7 +13,6 @@ import type { PacketTrace, PayloadKind, Side, TraceConnection, TracePacket } fro
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
 import { insideControlTls } from './control-tls.js';
 import { seqLt } from '../tcp/seq.js';
-import { dataAnswerReset } from './answer-reset.js';
 
 /** What every arrow has: where, when, who, and the TCP facts of its (first) packet. */
 interface EventBase {
@@ -462,9 +461,8 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
   const answeredFrom = (conn: TraceConnection): string | null => {
     const v = session.control;
     if (conn.role === 'control') return v.kind === 'answer-reset' && v.called !== null ? v.answeredBy.ip : null;
-    const t = conn.role === 'data' ? session.transfers.find((x) => x.id === conn.transfer) : undefined;
-    const r = t === undefined ? null : dataAnswerReset(t, session);
-    return r !== null && r.called !== null ? r.answeredBy.ip : null;
+    const r = conn.role === 'data' ? session.transfers.find((x) => x.id === conn.transfer)?.answerReset : undefined;
+    return r !== undefined && r.called !== null ? r.answeredBy.ip : null;
   };
   for (const [conn, w] of walks) {
     // A capture of one direction only (either one) holds no answer to any SYN: their absence says nothing.

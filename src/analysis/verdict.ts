@@ -39,7 +39,7 @@ import { sizeLost } from './size-lost.js';
 import { announceLost, othersByHosts } from './announce-lost.js';
 import { markDataUnseen } from './data-unseen.js';
 import { leftAfterRefusal } from './session-facts.js';
-import { dataAnswerReset, findAnswerResets, type AnswerReset } from './answer-reset.js';
+import { findAnswerResets, type AnswerReset } from './answer-reset.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -484,7 +484,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   }
   // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs
   // never got an answer of their own; failed once the client moved on.
-  if (c && !c.established && (sessionEnded || (t.announce && gaveUpOn(t, s))) && dataAnswerReset(t, s) !== null) return 'failed';
+  if (c && !c.established && t.answerReset !== undefined && (sessionEnded || (t.announce && gaveUpOn(t, s)))) return 'failed';
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;

@@ -16,7 +16,6 @@ import { refusesByPolicy } from './fxp.js';
 import { clientEndUndecided } from '../../own-addresses.js';
 import { activeMismatch, refusedAsForeign, type ActiveMismatch } from '../../active-mismatch.js';
 import { unhostedAnnouncementNotFailed } from '../../announce-malformed.js';
-import { dataAnswerReset } from '../../answer-reset.js';
 
 /** The PORT/EPRT's mismatch read once (active-mismatch.ts): the fallback reading uses it too. */
 const classifyActiveMismatch = (ctx: TransferContext): ActiveMismatch => {
@@ -316,8 +315,8 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
 export function checkPassiveAnswerReset(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, session: s } = ctx;
   if (t.status === 'complete') return null;
-  const r = dataAnswerReset(t, s);
-  if (r === null) return null;
+  const r = t.answerReset;
+  if (r === undefined) return null;
   const c = t.connection!;
   const announced = t.announce?.endpoint ?? null;
   const syns = `${frameList(r.synFrames.slice(0, 8))}${r.synFrames.length > 8 ? ' …' : ''}`;
