@@ -30,6 +30,9 @@
  * The client side's session 3 (EPSV, then PASV, each reset by the router) rolled its two failures up with
  * the catalog's advice, "Allow the passive port range on the server's firewall", because the transfers'
  * own advice named two ports (203.0.113.1:50092, :50043): advice that differs only in its ports agrees.
+ * That advice ("allow the server's passive port range on that device") now also says, when the refused
+ * data connection went to the control connection's own address, that a NAT forwarding the control port
+ * must forward the passive range too, for inside clients as well.
  *
  * Verdicts found true: a89-hairpin-ok-* (hairpin done right, four capture points, nothing diagnosed);
  * a89-hairpin-pasv-range-client-side (passive-refused, the router's RST by its TTL, the router named);
@@ -177,14 +180,15 @@ describe('eighty-ninth audit: the passive range forwarded from the WAN only (pro
   const client = 'a89-hairpin-pasv-range-client-side-proftpd-lftp';
   const server = 'a89-hairpin-pasv-range-server-side-proftpd-lftp';
 
-  it("client side (true before): every data SYN reset by the router (TTL 64 against the server's 63), the router named", async () => {
+  it("client side: every data SYN reset by the router (TTL 64 against the server's 63), the router named, and the port forward", async () => {
     expect(flagged(client, '0x0014', '50039')).toEqual([120]);
     const a = await analyze(client);
     expect(verdicts(a).map((r) => r.slice(0, 3))).toEqual([
       ['1.1', 'failed', 'passive-refused'], ['2.1', 'failed', 'passive-refused'], ['3.1', 'failed', 'passive-refused'], ['3.2', 'failed', 'passive-refused'],
     ]);
     expect(transfer(a, '2.1').diagnosis!.advice).toBe(
-      'A firewall or router between the client and the server rejects connections to 203.0.113.1:50039: allow the server\'s passive port range on that device, not on the server.',
+      'A firewall or router between the client and the server rejects connections to 203.0.113.1:50039: allow the server\'s passive port range on that device, not on the server. ' +
+        'If it is a NAT that forwards the control port to the server (203.0.113.1 its public address), forward the passive range the same way, for clients inside its own network too (NAT reflection).',
     );
   });
 
