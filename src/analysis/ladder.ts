@@ -34,6 +34,8 @@ export interface SynEvent extends EventBase {
   kind: 'syn';
   /** A SYN the other side never answered (no SYN+ACK, RST or ICMP error in the capture). */
   unanswered: boolean;
+  /** Answered on no connection of its own but from another address, the answer reset by the client (answer-reset.ts): that address. */
+  answeredFrom?: string;
 }
 
 /** An arrow that is its packet's flags and nothing more. */
@@ -455,9 +457,21 @@ export function buildLadder(session: Session, trace: PacketTrace): SessionLadder
     const v = conn.role === 'data' ? session.transfers.find((t) => t.id === conn.transfer)?.verdict : undefined;
     return v?.kind === 'incomplete' && v.underWay?.step === 'connecting';
   };
+  // A SYN answered from another address than the one it went to (answer-reset.ts): the answer is on a connection of its own.
+  const answeredFrom = (conn: TraceConnection): string | null => {
+    const v = session.control;
+    if (conn.role === 'control') return v.kind === 'answer-reset' && v.called !== null ? v.answeredBy.ip : null;
+    const r = conn.role === 'data' ? session.transfers.find((x) => x.id === conn.transfer)?.answerReset : undefined;
+    return r !== undefined && r.called !== null ? r.answeredBy.ip : null;
+  };
   for (const [conn, w] of walks) {
     // A capture of one direction only (either one) holds no answer to any SYN: their absence says nothing.
-    if (!w.answered && session.oneWay === undefined && !connecting(conn)) for (const s of w.syns) s.unanswered = true;
+    if (w.answered || session.oneWay !== undefined || connecting(conn)) continue;
+    const elsewhere = answeredFrom(conn);
+    for (const s of w.syns) {
+      if (elsewhere === null) s.unanswered = true;
+      else s.answeredFrom = elsewhere;
+    }
   }
 
   const hosts = [session.client.ip, session.server.ip];

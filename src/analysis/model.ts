@@ -100,6 +100,19 @@ export interface SessionDiagnosis extends Diagnosis {
 
 
 /** What a passive reply's other address was (analysis/passive-address.ts). */
+/** A passive data connection's answer from another address, reset by the client (analysis/answer-reset.ts). */
+export interface DataAnswerReset {
+  /** The address the client's SYN went to, where the capture holds it (null at the server). */
+  called: Endpoint | null;
+  answeredBy: Endpoint;
+  synFrames: number[];
+  /** The answer and the client's reset of it (where only the answer's own connection shows them, its first SYN-ACK and last frame). */
+  synAckFrame: number;
+  resetFrame: number;
+  /** At the server: the routers on the SYN's way and on the reset's (TTLs). */
+  hops: { syn: number; reset: number } | null;
+}
+
 export interface PassiveAddress {
   announced: string;
   /** public: leads to this server (seen arriving); nat64: the server's IPv4 address behind a NAT64 translator (nat64.ts); departure: otherwise. */
@@ -479,6 +492,9 @@ export interface OtherConnection {
   start: number;
   end: number;
   close: 'fin' | 'rst' | null;
+  /** Its first SYN-ACK and its last frame: a connection seen only as an answer and its reset (answer-reset.ts). */
+  synAckFrame: number | null;
+  lastFrame: number;
   /** TLS beside an FTPS session: what its handshake showed (resumption of the control session, alerts). */
   tls?: TlsFacts;
 }
@@ -640,6 +656,12 @@ export interface Transfer {
    * Absent when it named the server's address, or no address (EPSV), or before diagnose ran.
    */
   passiveAddress?: PassiveAddress;
+  /**
+   * Passive mode, the data connection's SYN answered from another address than the one the client
+   * called, the answer reset by the client (analysis/answer-reset.ts): decided once, in the pipeline,
+   * before the statuses; read by the status, the reset's reading, the diagnosis and the ladder.
+   */
+  answerReset?: DataAnswerReset;
   /** LIST / NLST / MLSD: the entries the listing carried (absent for other transfers, or with no data connection). */
   listing?: Listing;
   /**

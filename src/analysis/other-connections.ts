@@ -368,5 +368,7 @@ function describeOther(c: TcpConnection): OtherConnection {
     start: c.start,
     end: c.end,
     close: c.closed,
+    synAckFrame: c.synAckFrames[0] ?? null,
+    lastFrame: c.lastFrame,
   };
 }

@@ -26,6 +26,7 @@ import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer, TunnelCount } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
 import { ListingCollector } from './listing-collector.js';
+import { dataAnswerReset } from './answer-reset.js';
 import { decideVerdicts, resetHostTtl, rstFromMiddlebox, settleOutcomes } from './verdict.js';
 import { findLoginGuessing } from './login-guessing.js';
 import { TtlTable, ttlPair } from './ttl-table.js';
@@ -285,10 +286,13 @@ export async function analyzeRecords(
     if (s.controlConnection.rst) noteRstTtl(s.controlConnection.rst, rstTtls, rstOutgoing, forwarder);
     for (const t of s.transfers) {
       const c = t.connection;
-      if (c?.rst) {
-        noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
-        if (rstFromMiddlebox(c.rst, resetHostTtl(c, c.rst, s))) c.rst.forged = true;
-      }
+      if (c?.rst) noteRstTtl(c.rst, rstTtls, rstOutgoing, forwarder);
+      // With the reset's TTL noted: the client's reset of an answer from elsewhere (answer-reset.ts).
+      const answerReset = dataAnswerReset(t, s);
+      if (answerReset !== null) t.answerReset = answerReset;
+      // Not the client's own reset of an answer that reached it around the router that translated its
+      // SYN: its TTL differs for the shorter way back, not for another device.
+      if (c?.rst && answerReset === null && rstFromMiddlebox(c.rst, resetHostTtl(c, c.rst, s))) c.rst.forged = true;
     }
   }
   noteConflicts(sessions, warnings);

@@ -391,6 +391,24 @@ export type ControlVerdict =
   /** The client's SYNs got no answer in the capture. */
   | { kind: 'unanswered'; synFrames: number[]; evidence: number[] }
   /**
+   * The client's SYN was answered from another address than the one it called (`called`; null where
+   * the capture holds only the answer's end, at the server), and the client reset that answer: a port
+   * forward that translated the SYN while the answer went around it — NAT reflection without the
+   * hairpin SNAT (answer-reset.ts). `twin`: the session of the other half of the same attempt; `hops`:
+   * at the server, the routers on the SYN's way and on the reset's.
+   */
+  | {
+      kind: 'answer-reset';
+      called: { ip: string; port: number } | null;
+      answeredBy: { ip: string; port: number };
+      synFrames: number[];
+      synAckFrames: number[];
+      resetFrames: number[];
+      twin: number | null;
+      hops: { syn: number; reset: number } | null;
+      evidence: number[];
+    }
+  /**
    * The analysis gave the connection up after its SYNs (at frame `at`), to make room for others:
    * more connections were live at once than its budget (`--max-memory`). Whether an answer came is
    * not known; nothing failed that the capture shows.

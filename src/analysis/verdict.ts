@@ -39,6 +39,7 @@ import { sizeLost } from './size-lost.js';
 import { announceLost, othersByHosts } from './announce-lost.js';
 import { markDataUnseen } from './data-unseen.js';
 import { leftAfterRefusal } from './session-facts.js';
+import { findAnswerResets, type AnswerReset } from './answer-reset.js';
 export { senderResetInFlight, type QueuedReset } from './sender-reset.js';
 
 const isPositive = (code: number | undefined): boolean => code !== undefined && code >= 200 && code < 300;
@@ -481,6 +482,9 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && c.synFrames.length > 1 && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
+  // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs
+  // never got an answer of their own; failed once the client moved on.
+  if (c && !c.established && t.answerReset !== undefined && (sessionEnded || (t.announce && gaveUpOn(t, s)))) return 'failed';
   if (!t.request) {
     // An announcement refused by the server (e.g. a bounce PORT answered 500) failed outright.
     const announceCode = t.announce?.reply?.code;
@@ -627,7 +631,7 @@ const lastLogin = (s: Session): Command | null => lastCommand(s, (c) => isLogin(
 const CONNECTION_LIMIT = /too many|maximum number|max(imum)? (number of )?(clients|users|connections)|connection limit|limit reached/i;
 
 /** How the control connection fared: never answered, refused, turned away, or opened (and who closed it). */
-function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
+function controlVerdict(s: Session, captureEnd: number | null, answerReset: AnswerReset | undefined): ControlVerdict {
   const cc = s.controlConnection;
   const closedBy = s.closedBy?.by ?? null;
   // The first close's own kind, as the frame cited shows it; a reset after a FIN is told apart.
@@ -638,6 +642,11 @@ function controlVerdict(s: Session, captureEnd: number | null): ControlVerdict {
     const withReset = reset === null ? {} : { reset };
     const resumes = cc.resumes === undefined ? {} : { resumes: cc.resumes };
     return { kind: 'midstream', closedBy, how, ...withReset, ...resumes, evidence: reset === null ? closeFrames : [...closeFrames, reset.frame] };
+  }
+  if (answerReset !== undefined) {
+    const r = answerReset;
+    const evidence = [...r.synFrames.slice(0, 4), ...r.synAckFrames.slice(0, 4), ...r.resetFrames].sort((x, y) => x - y);
+    return { kind: 'answer-reset', called: r.called, answeredBy: r.answeredBy, synFrames: r.synFrames, synAckFrames: r.synAckFrames, resetFrames: r.resetFrames, twin: r.twin, hops: r.hops, evidence };
   }
   const opened = cc.established || cc.synAckFrames.length > 0 || s.commands.length > 0;
   if (!opened && cc.synFrames.length > 0) {
@@ -976,8 +985,9 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
   settleUnanswered(sessions);
   settleSplitStalls(sessions);
   let others: ReturnType<typeof othersByHosts> | undefined;
+  const answerResets = findAnswerResets(sessions);
   for (const s of sessions) {
-    s.control = controlVerdict(s, captureEnd);
+    s.control = controlVerdict(s, captureEnd, answerResets.get(s));
     s.login = loginOutcome(s, captureEnd);
     s.loginRefusal = loginRefusal(s);
     s.loginRetried = loginRetried(s);

@@ -104,6 +104,7 @@ export function eventLabel(e: LadderEvent, s: Session): string {
       const marks: string[] = [];
       if (e.retransmission) marks.push('retransmitted');
       if (e.unanswered) marks.push('no answer');
+      if (e.answeredFrom !== undefined) marks.push(`answered from ${e.answeredFrom}`);
       return flagNames(e.flags) + (marks.length ? ` (${marks.join(', ')})` : '');
     }
     case 'syn-ack':

@@ -615,6 +615,13 @@ export function controlSentence(s: Session): string | null {
       );
     case 'connecting':
       return `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
+    case 'answer-reset':
+      return (
+        (v.called !== null
+          ? `The client's SYN${v.synFrames.length === 1 ? '' : 's'} to ${v.called.ip} port ${v.called.port} ${v.synFrames.length === 1 ? 'was' : 'were'} answered from another address, ${v.answeredBy.ip} port ${v.answeredBy.port}`
+          : `The server answered the client's SYN from ${v.answeredBy.ip} port ${v.answeredBy.port}`) +
+        ` (${v.synAckFrames.length > 0 ? `SYN-ACK, frame ${v.synAckFrames[0]}` : 'a SYN-ACK the capture lacks'}), and the client reset that answer (frame ${v.resetFrames[0]}): the control connection never opened.`
+      );
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
@@ -745,7 +752,7 @@ export function turnedAwayReason(v: Extract<ControlVerdict, { kind: 'turned-away
 
 /** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'answer-reset' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

@@ -658,6 +658,17 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a87-ipv6-epsv-drop-fallback-server-side-vsftpd-tnftp', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   { fixture: 'a87-epsv-denied-pasv-drop-fallback-proftpd-tnftp', causes: { '1.2': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a87-port-refused-vsftpd-four-clients', causes: { '1.1': 'server-refused', '2.1': 'server-refused', '3.1': 'server-refused', '4.1': 'server-refused' }, evidence: () => ({}) },
+  // Eighty-ninth audit: NAT reflection (hairpin) and split horizon (verdicts-audit89.test.ts checks frames against tshark).
+  { fixture: 'a89-hairpin-pasv-range-client-side-proftpd-lftp', causes: { '1.1': 'passive-refused', '2.1': 'passive-refused', '3.1': 'passive-refused', '3.2': 'passive-refused' }, evidence: () => ({}) },
+  { fixture: 'a89-hairpin-pasv-range-server-side-proftpd-lftp', causes: { '1.1': 'passive-address-mismatch', '2.1': 'passive-address-mismatch', '3.1': 'passive-unreached', '3.2': 'passive-address-mismatch' }, evidence: () => ({}) },
+  {
+    fixture: 'a89-hairpin-pasv-range-router-proftpd-lftp',
+    causes: { '1.1': 'passive-refused', '2.1': 'passive-address-mismatch', '3.1': 'passive-refused', '4.1': 'passive-address-mismatch', '5.1': 'passive-refused', '5.2': 'passive-refused', '6.1': 'passive-unreached', '6.2': 'passive-address-mismatch' },
+    evidence: () => ({}),
+  },
+  ...['a89-hairpin-active-client-side-vsftpd-python', 'a89-hairpin-active-server-side-vsftpd-python'].map((fixture) => ({ fixture, causes: { '1.1': 'active-address-mismatch', '2.1': 'active-address-mismatch' }, evidence: () => ({}) })),
+  { fixture: 'a89-split-horizon-client-side-vsftpd-lftp', causes: { '1.1': 'passive-answer-reset', '2.1': 'passive-answer-reset' }, evidence: () => ({ '1.1': [33, 34, 35, 36, 38, 41, 44, 47] }) },
+  { fixture: 'a89-split-horizon-server-side-vsftpd-lftp', causes: { '1.1': 'passive-answer-reset', '2.1': 'passive-answer-reset' }, evidence: () => ({ '1.1': [33, 34, 35, 36] }) },
   // Session 42: a client that never logged in (verdicts-audit85.test.ts checks the frames against tshark).
   { fixture: 'a85-no-login-vsftpd-python', causes: { '1.1': 'not-logged-in' }, evidence: () => ({ '1.1': [11, 12, 13] }) },
   // Eighty-sixth audit: wget, curl, rclone and aria2c retrying after a passive drop that ended, a cut
@@ -1331,6 +1342,11 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Eighty-ninth audit: NAT reflection done right (DNAT of the control port and the passive range, the hairpin SNAT, pasv_address).
+  'a89-hairpin-ok-inside-client-vsftpd',
+  'a89-hairpin-ok-other-subnet-client-vsftpd',
+  'a89-hairpin-ok-server-side-vsftpd',
+  'a89-hairpin-ok-router-vsftpd',
   // Eighty-sixth audit: curl in active mode waits out the router's 4 s drop of the server's SYNs; the SYN sent again connects (verdicts-audit86.test.ts).
   'a86-active-curl-vsftpd',
   // Eighty-seventh audit: passive refused (501), the client's own fallback to PORT completed.
@@ -1681,6 +1697,9 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   // Seventy-fifth audit: nothing listens on 127.0.0.1:21, the host's own RST.
   'a75-lo-closed-curl': { session: 1, control: 'refused', cause: 'control-refused' },
   'a75-lo-ctrl-drop-vsftpd-curl': { session: 1, control: 'unanswered', cause: 'control-unanswered' },
+  // Eighty-ninth audit: no hairpin SNAT, the SYN-ACK from the server's inside address reset by the client (at the
+  // client and the router, the answer's own connection is session 2, diagnosed the same: verdicts-audit89.test.ts).
+  'a89-hairpin-nosnat-server-side-pureftpd-curl': { session: 1, control: 'answer-reset', cause: 'control-answer-reset' },
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
@@ -1692,9 +1711,12 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   'a36-split-227-pyftpdlib-python': { session: 1, control: 'opened', cause: 'announce-split-dropped' },
 };
 
+/** Two control sessions of one attempt (the SYN to the public address, the answer from the inside one), both answer-reset: verdicts-audit89.test.ts. */
+const AUDIT89 = ['a89-hairpin-nosnat-client-side-pureftpd-curl', 'a89-hairpin-nosnat-router-pureftpd-curl'];
+
 describe('diagnose: every fixture is classified', () => {
   it('as a failure scenario, a healthy capture or TLS', () => {
-    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT49, ...AUDIT37, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
+    const named = new Set([...SCENARIOS.map((s) => s.fixture), ...HEALTHY, ...Object.keys(TURNED_AWAY), ...TURNED_AWAY_AT_LOGIN, ...UNGREETED, ...Object.keys(SESSION_ONLY), ...Object.keys(LOGIN_FAILED), ...MERGED_FAILED, ...AUDIT14, ...AUDIT18, ...AUDIT23, ...AUDIT28, ...AUDIT49, ...AUDIT37, ...AUDIT89, ...VERDICT_FIXTURES, 'tls-vsftpd-lftp', 'implicit-tls-vsftpd-curl']);
     // FTPS fixtures (issue 13) are diagnosed, with and without keys, in test/tls/ftps-diagnoses.test.ts;
     // the sixty-fifth audit's (a65-ftps-*) in verdicts-audit65.test.ts, the eighty-third's (a83-: ftp-ssl and ftpd-ssl) in verdicts-audit83.test.ts.
     const all = readdirSync(FIXTURES)
@@ -1853,7 +1875,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(44);
+    expect(codes).toHaveLength(46);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1870,6 +1892,8 @@ describe('diagnose catalog', () => {
     // receiver reset its TLS data connection before the sender had ended it (checks/ftps.ts checkHiddenReceiverReset): 31. fxp-unreached (checks/fxp.ts): 43 codes, 32 transfer checks. checkDataUnseen
     // (checks/connect.ts): a 425 in a capture that holds none of the hosts' data connections, passive- or active-unreached: 33.
     // not-logged-in: checkNotLoggedIn's when the session sent no login at all (no USER, PASS or ACCT): 44 codes, 33 checks.
-    expect(TRANSFER_CHECKS).toHaveLength(33);
+    // control-answer-reset (a session check, checks/control.ts) and passive-answer-reset (checks/address.ts
+    // checkPassiveAnswerReset): a SYN answered from another address, the answer reset by the client: 46 codes, 34 checks.
+    expect(TRANSFER_CHECKS).toHaveLength(34);
   });
 });

@@ -27,6 +27,16 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'Nothing accepts connections on that port: start the FTP server or make it listen on that address and ' +
       'port{setting:listen}, or remove the firewall rule that rejects them.',
   },
+  'control-answer-reset': {
+    title: 'the connection was answered from another address than the one the client called, and the client reset that answer',
+    advice:
+      'A router translates the address the client calls to the server (a port forward, DNAT), but the server\'s answer ' +
+      'reaches the client around that router: the client is inside, on the server\'s own network, and the router reflects ' +
+      'its connection (NAT reflection, hairpin) without the hairpin SNAT. On the router, masquerade connections from the ' +
+      'inside network to the forwarded server (Linux: iptables -t nat -A POSTROUTING -s <inside network> -d <server> -j ' +
+      'MASQUERADE), so that the answers come back through it; or let inside clients use the server\'s inside address ' +
+      '(split-horizon DNS).',
+  },
   'not-ftp': {
     title: 'the service on the FTP port does not speak FTP',
     advice:
@@ -144,6 +154,16 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       "Set the server's externally reachable address for passive replies{passive-address}, or let the client use the " +
       'control connection\'s address instead ' +
       '(lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).',
+  },
+  'passive-answer-reset': {
+    title: 'the data connection was answered from another address than the one the client called, and the client reset that answer',
+    advice:
+      'The client connects to the address the 227 names, a router translates it back to the server (a port forward, NAT ' +
+      'reflection), and the server\'s answer goes to the client directly, around that router: the client is inside, on the ' +
+      'server\'s own network, and is told the public address. Let inside clients use the control connection\'s address ' +
+      '(EPSV; lftp: set ftp:ignore-pasv-address yes; curl does so by default), give them an address or name of the server ' +
+      'that announces its inside address, not the public one{passive-address}, or add the hairpin SNAT on the router ' +
+      '(masquerade connections from the inside network to the server).',
   },
   'passive-peer-mismatch': {
     title: "the server refused a data connection from another address than the control connection's",

@@ -2,6 +2,7 @@
 export type CauseCode =
   | 'control-unanswered'
   | 'control-refused'
+  | 'control-answer-reset'
   | 'not-ftp'
   | 'session-refused'
   | 'no-greeting'
@@ -20,6 +21,7 @@ export type CauseCode =
   | 'announce-malformed'
   | 'announce-split-dropped'
   | 'passive-address-mismatch'
+  | 'passive-answer-reset'
   | 'passive-peer-mismatch'
   | 'active-address-mismatch'
   | 'nat64-passive-ipv4'

@@ -8,7 +8,7 @@ import type { Analysis, Session, Transfer } from '../model.js';
 import { adviceFor, CATALOG } from './catalog.js';
 import { fillSettings } from '../server-software.js';
 import { checkFxpUnreached } from './checks/fxp.js';
-import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassivePeerMismatch } from './checks/address.js';
+import { checkActiveAddressMismatch, checkBounce, checkFxpRefused, checkPassiveAddressMismatch, checkPassiveAnswerReset, checkPassivePeerMismatch } from './checks/address.js';
 import {
   checkActiveRefused,
   checkActiveSynUnanswered,
@@ -72,6 +72,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkNat64Passive,
   checkBounce,
   checkActiveAddressMismatch,
+  // Before the address mismatch: the 227's address reached the server, its answer went around the router.
+  checkPassiveAnswerReset,
   checkPassiveAddressMismatch,
   checkPassivePeerMismatch,
   // No data connection because the announcement named no usable address.
@@ -251,11 +253,20 @@ function allFailed(s: Session): SessionDiagnosis | null {
   const causes = [...counts.entries()].map(([c, n]) => `${n}× ${c}`).join(', ');
   // The transfers' own advice for that cause when they agree on it (a firewall's reset, not the catalog's
   // "the side that aborted"): the session's word must not contradict theirs; the catalog's when they differ.
-  const advised = new Set(diagnosed.filter((t) => t.diagnosis!.cause === cause).map((t) => t.diagnosis!.advice));
+  // Advice that differs only in the port it names (each attempt's own passive port, refused by the same
+  // router) agrees: the latest attempt's stands for all, not the catalog's, which may name another device.
+  const withCause = diagnosed.filter((t) => t.diagnosis!.cause === cause);
+  const advised = new Set(withCause.map((t) => t.diagnosis!.advice));
+  const portless = new Set([...advised].map(withoutPorts));
   return {
     cause,
     summary: `No transfer of session ${s.id} succeeded (${used.length} attempted: ${causes}): ${CATALOG[cause].title}.`,
     evidence: [...new Set(diagnosed.flatMap((t) => t.diagnosis!.evidence))].sort((x, y) => x - y),
-    advice: advised.size === 1 ? [...advised][0] : adviceFor(cause, s),
+    advice: portless.size === 1 ? withCause[withCause.length - 1].diagnosis!.advice : adviceFor(cause, s),
   };
+}
+
+/** Advice with the ports of the endpoints it names left out (203.0.113.1:50092 → 203.0.113.1, [2001:db8::1]:50092 → [2001:db8::1]). */
+function withoutPorts(advice: string): string {
+  return advice.replace(/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):\d{1,5}\b/g, '$1');
 }

@@ -65,6 +65,7 @@ export function sessionsToDraw(a: Analysis): Set<number> {
     s.diagnosis !== null ||
     s.control.kind === 'unanswered' ||
     s.control.kind === 'refused' ||
+    s.control.kind === 'answer-reset' ||
     s.control.kind === 'turned-away' ||
     s.control.kind === 'ungreeted' ||
     s.control.kind === 'hung-up' ||
@@ -96,6 +97,9 @@ function controlBadge(s: Session): string {
       break;
     case 'refused':
       [word, colour] = ['refused', 'red'];
+      break;
+    case 'answer-reset':
+      [word, colour] = ['answered from another address, reset by the client', 'red'];
       break;
     case 'turned-away':
       [word, colour] = [`turned away${v.at === 'login' ? ' at login' : ''} (${v.code})`, 'red'];

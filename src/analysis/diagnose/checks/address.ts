@@ -4,7 +4,7 @@
  * ephemeral range; a bounce names somebody else's service port, and a permissive server connects
  * there.
  */
-import { addressClass, announceWords, ep, evidenceFrames, replyWords, secondsText } from '../facts.js';
+import { addressClass, announceWords, ep, evidenceFrames, frameList, replyWords, secondsText } from '../facts.js';
 import { announcedInsideTls as insideTls, diagnosis, ENCRYPTED_PORT_ADVICE, portInsideTlsWords } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import type { Diagnosis, TransferContext } from '../types.js';
@@ -251,8 +251,21 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
           : `; ${announced.ip} is ${/^[aeiou]/.test(cls) ? 'an' : 'a'} ${cls} address, unreachable from outside its network`),
   ];
   const c = t.connection;
-  if (!c) details.push('The client made no connection to it');
-  else if (c.match === 'exact') {
+  // Taken at the server, nobody connecting to a routable address it does not own is what a wrong
+  // address looks like, and also what a right one looks like — the public address of a NAT in front of
+  // the server (pasv_address, MasqueradeAddress, pure-ftpd -P) — whose port forward leaves out the
+  // passive range, or leaves it out for this client (an inside client, NAT reflection): both are said.
+  const unseenPublic = !c && !v6Control && !ownHost && cls === 'public' && ctx.vantage.point === 'server-side';
+  if (!c) details.push(unseenPublic ? 'No connection to its port reached the server' : 'The client made no connection to it');
+  if (unseenPublic) {
+    details.push(
+      `From the server's side the two readings look the same: ${announced.ip} is not an address that leads to this server, or it is the public ` +
+        `address of a NAT in front of it (the address the server was told to announce) whose port forward does not bring the passive ports ` +
+        `to the server — not at all, or not for this client (one inside the NAT's own network, reached back through the NAT: NAT reflection)`,
+    );
+  } else if (!c) {
+    // said above
+  } else if (c.match === 'exact') {
     const outcome = c.established
       ? 'and the connection opened'
       : c.icmpErrors.length
@@ -286,7 +299,47 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
     ? `Remove the server's announced-address setting (vsftpd: pasv_address) or set it to ${s.server.ip}, the address the client reaches it at; ` +
       'or let the client use the control connection\'s address (lftp: set ftp:ignore-pasv-address yes; curl does so by default, --ftp-skip-pasv-ip).'
     : undefined;
-  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? ownHostAdvice ?? helper?.advice);
+  const unseenPublicAdvice = unseenPublic
+    ? `If ${announced.ip} is the public address clients reach this server by, make the NAT forward the passive port range to the server as it ` +
+      `forwards the control port, for inside clients too (NAT reflection), or let inside clients use the server's inside address. If it is not, ` +
+      adviceFor('passive-address-mismatch', s).replace(/^S/, 's')
+    : undefined;
+  return diagnosis(ctx, 'passive-address-mismatch', details, evidenceFrames(t), v6Advice ?? ownHostAdvice ?? helper?.advice ?? unseenPublicAdvice);
+}
+
+/**
+ * A passive data connection answered from another address than the one the client called, the answer
+ * reset by the client (answer-reset.ts): the 227's address led to the server through a router that
+ * the server's answer went around.
+ */
+export function checkPassiveAnswerReset(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t, session: s } = ctx;
+  if (t.status === 'complete') return null;
+  const r = t.answerReset;
+  if (r === undefined) return null;
+  const c = t.connection!;
+  const announced = t.announce?.endpoint ?? null;
+  const syns = `${frameList(r.synFrames.slice(0, 8))}${r.synFrames.length > 8 ? ' …' : ''}`;
+  const details = [announceWords(t)];
+  if (r.called !== null) {
+    details.push(
+      `The client connected there: SYN from ${ep(c.client)} to ${ep(r.called)} at ${syns}; the answer (SYN-ACK, frame ${r.synAckFrame}) came from ` +
+        `${ep(r.answeredBy)}, another address, and the client reset it (frame ${r.resetFrame}): it never called ${r.answeredBy.ip}, so the answer belonged to no connection of its own`,
+      `A router translated ${r.called.ip} to ${r.answeredBy.ip} on the way in (a port forward, NAT reflection), and the server's answer went back to the client around that router, untranslated` +
+        (r.answeredBy.ip === s.server.ip
+          ? `: ${r.answeredBy.ip} is the address the client reaches the server at on the control connection, so the 227 told a client inside the server's network the public address`
+          : ''),
+    );
+  } else {
+    details.push(
+      `A data connection to that port arrived from ${ep(c.client)} (SYN, ${syns}), the server answered (SYN-ACK, frame ${r.synAckFrame}) ` +
+        `and the client reset that answer (frame ${r.resetFrame}): it had not called ${c.server.ip}`,
+      `Its SYN came through ${r.hops!.syn} router${r.hops!.syn === 1 ? '' : 's'} (TTL ${c.marks.ttl.client}), its reset through ${r.hops!.reset === 0 ? 'none' : r.hops!.reset} (TTL ${c.rst?.ttl}): ` +
+        `the client called another address${announced !== null && announced.ip !== s.server.ip ? ` (the 227 named ${announced.ip})` : ''}, which a router translated to this server, ` +
+        "and the server's answer reached the client directly, around that router",
+    );
+  }
+  return diagnosis(ctx, 'passive-answer-reset', details, evidenceFrames(t, [r.synAckFrame, r.resetFrame]));
 }
 
 /** Reply words of a server that refuses a data connection for the address it came from (vsftpd: "425 Security: Bad IP connecting."). */

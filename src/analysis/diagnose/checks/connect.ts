@@ -544,7 +544,12 @@ function check(ctx: TransferContext, mode: 'active' | 'passive', kind: 'refused'
       ? spell
         ? `A firewall or router between the ${connector} and the ${target}, not the ${target} itself, rejected the connection to ${dst}.`
         : `A firewall or router between the ${connector} and the ${target} rejects connections to ${dst}: ` +
-          `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.`
+          `allow the ${mode === 'active' ? "client's data ports (or use passive mode)" : "server's passive port range"} on that device, not on the ${target}.` +
+          // The data connection goes to the address the control connection reaches: where that device is a
+          // NAT forwarding the control port to the server, the passive range must be forwarded as well.
+          (mode === 'passive' && c.server.ip === s.server.ip
+            ? ` If it is a NAT that forwards the control port to the server (${s.server.ip} its public address), forward the passive range the same way, for clients inside its own network too (NAT reflection).`
+            : '')
       : arrivedAtClient
         ? // The server's SYNs reached the client's side: whatever is between the hosts (a NAT, its helper) let them through.
           `The server's SYNs reached the client's side and got no answer there: allow inbound connections to the client's data ports on the client host's firewall ` +

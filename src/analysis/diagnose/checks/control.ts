@@ -3,7 +3,7 @@
  * or were answered by RST / ICMP unreachable — by the server host or by a device in between.
  * The commonest FTP failure of all; a session-level diagnosis, since no transfer could begin.
  */
-import type { Session } from '../../model.js';
+import type { ControlVerdict, Session } from '../../model.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, frameList, replyWords, secondsText } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
@@ -155,6 +155,7 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
   const ungreeted = checkNoGreeting(s, vantage) ?? checkHungUp(s, vantage);
   if (ungreeted) return ungreeted;
   const v = s.control;
+  if (v.kind === 'answer-reset') return checkAnswerReset(s, v, vantage);
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
   const syns = s.controlConnection.synFrames;
   const head = `Session ${s.id}: the client ${ep(s.client)} tried to open the control connection to ${ep(s.server)}`;
@@ -201,5 +202,36 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
     summary: `${head} with ${sent}; ${who} ${what} at ${frameList(v.evidence.filter((f) => !syns.includes(f)))}: ${meaning}. ${where}`,
     evidence: v.evidence,
     advice,
+  };
+}
+
+/**
+ * The client's SYN answered from another address, the answer reset by the client (answer-reset.ts):
+ * where the capture holds the SYN to the called address, both addresses are named; at the server,
+ * the TTLs show the SYN came through a router that the client's reset bypassed.
+ */
+function checkAnswerReset(s: Session, v: Extract<ControlVerdict, { kind: 'answer-reset' }>, vantage: Vantage): SessionDiagnosis {
+  const syns = v.synFrames;
+  const sent = `${syns.length} SYN${syns.length === 1 ? '' : 's'} at ${frameList(syns.slice(0, 8))}${syns.length > 8 ? ' …' : ''}`;
+  const twin = v.twin === null ? '' : ` (session ${v.twin} is the other half of the same attempt)`;
+  // The answer itself may be missing from the capture: the client's reset shows one came.
+  const synAck = v.synAckFrames.length > 0 ? `SYN-ACK, ${frameList(v.synAckFrames.slice(0, 4))}` : 'a SYN-ACK the capture lacks';
+  const answered =
+    v.called !== null
+      ? `Session ${s.id}: the client ${ep(s.client)} called ${ep(v.called)} to open the control connection (${sent}); ` +
+        `the answer (${synAck}) came from ${ep(v.answeredBy)}, another address${twin}, ` +
+        `and the client reset it (${frameList(v.resetFrames)}): it never called ${v.answeredBy.ip}, so the answer belonged to no connection of its own. ` +
+        `A router translated ${v.called.ip} to ${v.answeredBy.ip} on the way in (a port forward, DNAT), and the server's answer went back to the client around that router, untranslated.`
+      : `Session ${s.id}: the server ${ep(s.server)} answered the client's SYN (${frameList(syns.slice(0, 4))}) with ${v.synAckFrames.length > 0 ? `a SYN-ACK (${frameList(v.synAckFrames.slice(0, 4))})` : synAck}, ` +
+        `and the client reset that answer (${frameList(v.resetFrames)}): it had not called ${s.server.ip}.` +
+        (v.hops !== null
+          ? ` Its SYN came through ${v.hops.syn} router${v.hops.syn === 1 ? '' : 's'} (TTL ${s.controlConnection.marks.ttl.client}), its reset through ${v.hops.reset === 0 ? 'none' : v.hops.reset} (TTL ${s.controlConnection.rst?.ttl}): ` +
+            `the client called another address, which a router translated to this server (a port forward, DNAT), and the server's answer reached the client directly, around that router.`
+          : '');
+  return {
+    cause: 'control-answer-reset',
+    summary: `${answered} The control connection never opened: ${CATALOG['control-answer-reset'].title}. Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice: adviceFor('control-answer-reset', s),
   };
 }
