@@ -134,14 +134,21 @@ function receiverClosedAndReset(c: DataConnection): boolean {
   if (c.rst === null || c.rst.by !== receiver || c.rst.madeHere) return false;
   const rstFrame = c.rst.frame;
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by === receiver && e.frame < rstFrame);
-  if (fin === undefined) return false;
-  // Not when the sender was already sending its data again before that close, and the receiver's
-  // acknowledgement had not moved for a second or more by then: the data had stopped arriving first,
-  // and the receiver closed after waiting for it (a read timeout: tri-data-drop), unlike one that
-  // stopped taking data it was still acknowledging (a killed server: tri-stor-server-killed).
+  return fin !== undefined && !closedAfterWaiting(c, fin);
+}
+
+/**
+ * The data receiver's close (its FIN) came after the data had stopped arriving: the sender was
+ * already sending its data again before it, and the receiver's acknowledgement had not moved for a
+ * second or more by then — a receiver that gave up waiting (a read timeout: tri-data-drop), unlike one
+ * that stopped taking data it was still acknowledging (a killed server: tri-stor-server-killed; a
+ * client that closed mid-transfer: a38-ascii-cut).
+ */
+export function closedAfterWaiting(c: DataConnection, fin: { frame: number; time: number }): boolean {
+  const receiver = dataReceiverSide(c);
   const resent = c.firstRetransmittedBy[receiver === 'client' ? 'server' : 'client'];
   const acked = c.ackAdvancedBy[receiver];
-  return !(resent > 0 && resent < fin.frame && acked >= 0 && fin.time - acked >= WAITED_SECONDS);
+  return resent > 0 && resent < fin.frame && acked >= 0 && fin.time - acked >= WAITED_SECONDS;
 }
 
 /**

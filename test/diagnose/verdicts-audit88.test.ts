@@ -319,6 +319,15 @@ describe('data dropped by a router mid-transfer, the client giving up after wait
     }
   });
 
+  it("the session says its transfer's cause (before: no session diagnosis, the reset read as the client's choice); a client that closed mid-transfer while data still arrived stays its choice", async () => {
+    for (const [p, cause] of [['client-side', 'stalled'], ['server-side', 'path-loss'], ['router', 'path-loss']] as const) {
+      expect([p, (await analyze(point(p))).sessions[0].diagnosis?.cause]).toEqual([p, cause]);
+    }
+    // a38-ascii-cut session 3: the client closed past 120,000 wire bytes, its stack reset the data still coming: stopped by the client.
+    const cut = await analyze('a38-ascii-cut-vsftpd-python');
+    expect([cut.sessions[2].transfers[0].verdict.kind, cut.sessions[2].diagnosis]).toEqual(['aborted', null]);
+  });
+
   it('a killed server that still acknowledged data until its close stays aborted by the server (not path loss)', async () => {
     const a = await analyze('tri-stor-server-killed-client-side-vsftpd-curl');
     expect(a.sessions[0].transfers[0].diagnosis?.cause).toBe('aborted');

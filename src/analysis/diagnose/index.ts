@@ -43,6 +43,7 @@ import {
   checkTlsSessionNotReused,
 } from './checks/ftps.js';
 import {
+  abortedByClient,
   checkAborted,
   checkCaptureGap,
   checkControlCut,
@@ -207,8 +208,6 @@ export function diagnose(a: Analysis): void {
   }
 }
 
-/** The client stopped it itself (ABOR, or its reset of the data connection): a choice, not a failure of the session. */
-const stoppedByClient = (t: Transfer): boolean => t.status === 'aborted' && (t.abortFrame !== null || t.connection?.rst?.by === 'client');
 
 /** An announcement the server refused (no endpoint): the client could only try another. */
 const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
@@ -224,7 +223,7 @@ function allFailed(s: Session): SessionDiagnosis | null {
   if (s.transfers.length === 0) return null;
   // A refused probe the client got past (fell-back) is no attempt of its own: the one it fell back to is;
   // nor a refused retry (retry-refused): the attempt it retried is.
-  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && t.status !== 'retry-refused' && !stoppedByClient(t));
+  const used = s.transfers.filter((t) => (t.status !== 'unused' || t.diagnosis) && t.status !== 'fell-back' && t.status !== 'retry-refused' && !abortedByClient(t, s));
   if (used.length === 0 || used.some((t) => t.status === 'complete')) return null;
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;

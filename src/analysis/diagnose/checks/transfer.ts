@@ -4,7 +4,7 @@
  */
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf, unacknowledgedTo } from '../../data-sender.js';
-import { pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
+import { closedAfterWaiting, pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import { sessionById, transferById } from '../../lookup.js';
@@ -173,30 +173,31 @@ const SERVER_END_RESET_ADVICE =
   'Look for that rule or limit; lost data just before it is the packet it stopped, not a failing link.';
 
 /**
- * The client stopped the transfer itself (ABOR, or it reset the data connection), not only answered
+ * The client stopped the transfer itself (ABOR, or it reset the data connection): a choice, not a
+ * failure (the session's roll-up leaves it out too). Not when it only answered
  * with its reset a server end something else had already reset (serverSideResetUnseen), nor only
  * answered with its stack's reset the server's data that came after its own FIN — the FIN it sent
  * after waiting on data that had stopped coming (silence-ended.ts lateReset: wget's and aria2c's read
  * timeouts, the server's data sent again once a firewall let it through): that wait ended it.
  */
-function abortedByClient(ctx: TransferContext): boolean {
-  const t = ctx.transfer;
+export function abortedByClient(t: Transfer, s: Session): boolean {
   if (t.status !== 'aborted') return false;
   if (t.abortFrame !== null) return true;
   const c = t.connection;
   const rst = c?.rst;
   if (rst?.by !== 'client' || serverSideResetUnseen(t) !== null) return false;
   // A reset with no connection behind it (no ACK: its stack's answer to a segment for a socket closed
-  // whole), after the client's own FIN: the FIN was its act, the reset only its stack's (tri-data-drop
-  // at the server: the data it waited for was being sent again and never arrived).
-  if (rst.noConnection === true && c!.handshake.some((e) => e.type === 'fin' && e.by === 'client' && e.frame < rst.frame)) return false;
-  return receiverEndedSilence(t, ctx.session)?.lateReset !== rst.frame;
+  // whole) after the client's own FIN, which it sent after waiting on data that had stopped arriving
+  // (tri-data-drop at the server: the data was being sent again, never acknowledged): that wait ended it.
+  const fin = c!.handshake.find((e) => e.type === 'fin' && e.by === 'client' && e.frame < rst.frame);
+  if (rst.noConnection === true && fin !== undefined && closedAfterWaiting(c!, fin)) return false;
+  return receiverEndedSilence(t, s)?.lateReset !== rst.frame;
 }
 
 export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const c = t.connection;
-  if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx)) return null;
+  if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx.transfer, ctx.session)) return null;
   // Its final reply came, in bytes the capture lost (the client went on once it had it): it ended, it did not stall.
   if (t.replyInGap !== undefined) return null;
   // The sender's own pause, ended by its own close and error reply (a server that read a file that
@@ -402,7 +403,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const goneUnseen = serverEndGoneUnseen(t, ctx.session);
   // The same, shown by the reset that answered the client's later FIN (serverSideResetUnseen).
   const unseenReset = serverSideResetUnseen(t);
-  if (!abortedByClient(ctx) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
+  if (!abortedByClient(ctx.transfer, ctx.session) && goneUnseen === null && unseenReset === null && checkStalled(ctx) !== null) return null;
   // An FXP copy's PORT half given no transfer command, its connection not in the capture, the other half's taken and ended short.
   const unorderedHalf = unorderedFxpHalf(ctx);
   const c = t.connection;
@@ -673,7 +674,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     const receiver = dataReceiver(t.direction);
     // A client that stopped the transfer itself had stopped reading on purpose: no slow reader.
     details.push(
-      abortedByClient(ctx)
+      abortedByClient(ctx.transfer, ctx.session)
         ? `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it had stopped reading`
         : `Before that the ${receiver} had advertised a zero window at ${frameList(zero.slice(0, 5))}: it was not keeping up (or was throttling on purpose)`,
     );
