@@ -577,6 +577,9 @@ export class SessionBuilder {
     // The same after an announcement whose data connection had gone unanswered (its SYN sent again,
     // no SYN-ACK): the client announced again in the lost bytes (a second PASV) and connected there.
     else if (transfer !== null && this.clientGapAt > (transfer.announce?.frame ?? Infinity) && this.options.dataEnds(transfer)?.unanswered === true) transfer = null;
+    // A refused announcement, then a PASV the client sent after it whose answer the capture lacks (its
+    // 227 dropped): this command used that PASV (unansweredAnnounce), not the refused one.
+    else if (transfer !== null && (transfer.announce?.reply?.code ?? 0) >= 400 && this.passiveAsked !== null && this.passiveAsked.reply === null && this.passiveAsked.frame > transfer.announce!.frame) transfer = null;
     const reused = transfer === null && this.passiveAsked === null ? this.refusedBeforeData : null;
     this.refusedBeforeData = null;
     if (reused !== null) {
@@ -889,6 +892,22 @@ export class SessionBuilder {
   }
 
   /**
+   * At the session's end, the client's last command a PASV, EPSV or LPSV still waiting, and bytes of
+   * the server's after it that the capture lost and the client acknowledged: its reply (the 227) is
+   * most likely in them, as a server's next bytes after a command are its reply (noReply
+   * capture-gap, `later.acknowledged`; the data connection the client then opened can be linked to
+   * it: inferred-transfers.ts). Not for a command the client sent others with (which reply the lost
+   * bytes held is not known), nor for lost bytes it never acknowledged (lost on the path).
+   */
+  private lastAnnouncementInGap(): void {
+    const c = this.pending[this.pending.length - 1];
+    if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null || !announcesPassive(c.command) || c.reply !== null) return;
+    const gap = this.serverGaps.find((g) => g.frame > c.frame && g.acked);
+    if (gap === undefined) return;
+    c.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: null, frame: gap.frame, acknowledged: true }, evidence: [c.frame, gap.frame] };
+  }
+
+  /**
    * Every byte of a download the session stated (the file's size, less a REST offset) has come on its
    * data connection, as far as the capture has gone: its sender's FIN may be in bytes the capture lost.
    */
@@ -1140,6 +1159,7 @@ export class SessionBuilder {
   finish(): void {
     // Every line cut before its verb or code: what the session asked and answered is not in the capture.
     if (!this.anyReadable && this.firstCut !== null) this.session.linesCut = { frame: this.firstCut };
+    this.lastAnnouncementInGap();
     this.pending.length = 0;
     this.abortedBeforeFinal = null;
     this.quitBeforeFinal = null;

@@ -1293,7 +1293,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
       const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
-      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame ?? undefined];
+      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : 'answerLost' in fb ? [fb.answerLost.gap] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame ?? undefined];
       const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }

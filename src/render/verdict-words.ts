@@ -86,7 +86,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'fell-back':
       if (v.fallback.directory !== null && v.fallback.command === null) return 'refused (a directory), its listing to come';
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
-      if (v.fallback.announce?.command == null && 'commandLost' in v.fallback) return 'refused, fell back (command not captured)';
+      if (v.fallback.announce?.command == null && ('commandLost' in v.fallback || 'answerLost' in v.fallback)) return 'refused, fell back (command not captured)';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
@@ -404,6 +404,11 @@ export function verdictSentence(t: Transfer): string {
         const sent = fb.command === null ? '' : `; ${fb.announce !== undefined ? 'it sent' : 'the client asked with'} ${escapeText(fb.command)} ${fb.announce !== undefined ? 'over it ' : 'instead '}(frame ${fb.frame}, transfer ${fb.transfer})`;
         const what = fb.announce === undefined && fb.session === undefined && fb.command === null ? 'the client was still going' : 'that was still under way';
         return `${asked}${anew}${sent}, and the capture ended while ${what} (frame ${fb.underWay}): how it went is not in the capture.`;
+      }
+      if ('answerLost' in fb) {
+        const then = fb.transfer !== null ? `what the client did over it is transfer ${fb.transfer}, with its own verdict` : 'how the other way went is not in the capture';
+        const lost = fb.announce.command === null ? `with its answer (before frame ${fb.answerLost.gap})` : `whose answer is in the server's bytes the capture lost (before frame ${fb.answerLost.gap})`;
+        return `${askedInstead(fb.announce)}, ${lost}: the refusal decided nothing, and ${then}.`;
       }
       if (fb.command === null && fb.tupleCut === true) {
         return (
@@ -792,6 +797,7 @@ function capturedGapWords(n: InCaptureGap): string {
 /** How the capture shows the client had the lost reply: its next command, or one the capture lost too, which the server answered. */
 function hadThem(later: InCaptureGap['later']): string {
   if (later.closing) return `the 421 after them (frame ${later.frame}), which a server sends unasked as it closes the session, need not answer it`;
+  if (later.acknowledged) return `the client acknowledged them (frame ${later.frame}) and sent no command after them in the capture`;
   return later.command === null
     ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
     : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;

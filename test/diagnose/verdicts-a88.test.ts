@@ -1,0 +1,75 @@
+/**
+ * Helper a88: capture artifacts that still gave a false verdict, found by the drop sweep
+ * (scripts/sweep/drop-sweep.mjs: frames removed from real captures, a capture that missed packets)
+ * and the swap sweep (--opposite: neighbouring frames of the two directions written out of order).
+ * Each test derives its capture from a committed fixture by removing or swapping whole records.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { derived, derivedTexts, verdicts } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-a88-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function without(name: string, drop: number[]) {
+  return derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
+}
+
+const TEXTS = ['summary', 'transfers', 'diagnose', 'explain', 'timeline'];
+
+describe('EPSV refused, then PASV whose 227 the capture lost: the client fell back, no server-refused failure', () => {
+  // curl: EPSV (frame 15) answered 502 by Twisted (16), PASV (17), 227 (18), SYNs to the port it named unanswered (19, 21-23).
+  const name = 'a82-epsv-drop-twisted-curl';
+
+  it('without the 227 (frame 18): 1.1 fell back to PASV, whose answer the capture lost; 1.2 is the data attempt over it, failed as in the full capture', async () => {
+    const d = await without(name, [18]);
+    expect(verdicts(d.a)).toEqual([
+      ['1.1', 'fell-back', null, null],
+      ['1.2', 'failed', 'passive-syn-unanswered', null],
+    ]);
+    const [t1, t2] = d.a.sessions[0].transfers;
+    expect(t1.verdict).toMatchObject({ kind: 'fell-back', code: 502, reply: 16, fallback: { transfer: '1.2', announce: { command: 'PASV', frame: 17 }, answerLost: { gap: d.at(20) } } });
+    expect(t2.unansweredAnnounce).toEqual({ command: 'PASV', frame: 17 });
+    // The PASV's reply is in the server's bytes the capture lost, which the client acknowledged (frame 20).
+    const pasv = d.a.sessions[0].commands.find((c) => c.command === 'PASV')!;
+    expect(pasv.noReply).toEqual({ why: 'capture-gap', gap: d.at(20), later: { command: null, frame: d.at(20), acknowledged: true }, evidence: [17, d.at(20)] });
+    const { out, json } = await derivedTexts(d.file, TEXTS);
+    expect(json).toEqual([
+      ['1.1', 'fell-back', null],
+      ['1.2', 'failed', 'passive-syn-unanswered'],
+    ]);
+    for (const [c, text] of Object.entries(out)) expect(text, c).not.toMatch(/server-refused|refused the command/);
+    expect(out.transfers).toContain(
+      "the client asked with PASV instead (frame 17), whose answer is in the server's bytes the capture lost (before frame 19): the refusal decided nothing, and what the client did over it is transfer 1.2, with its own verdict.",
+    );
+  });
+
+  it('without the PASV and its 227 (frames 17-18): the client asked again in bytes the capture lost; no failure claimed', async () => {
+    const d = await without(name, [17, 18]);
+    expect(verdicts(d.a)).toEqual([['1.1', 'fell-back', null, null]]);
+    expect(d.a.sessions[0].transfers[0].verdict).toMatchObject({ fallback: { transfer: null, announce: { command: null, frame: null }, answerLost: { gap: d.at(25) } } });
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['transfers', 'diagnose']);
+    expect(out.transfers).toContain('the client asked with another command instead, which the capture lost, with its answer (before frame 23)');
+    expect(out.diagnose).not.toMatch(/server-refused/);
+  });
+});
+
+describe('EPSV refused, PASV whose 227 the capture lost, then RETR: the RETR used the PASV, not the refused EPSV', () => {
+  // BusyBox wget-less ftpget: EPSV (15) answered 500 by pyftpdlib (16), PASV (17), 227 (18), SIZE, RETR missing.txt (24) answered 550 (25).
+  const name = 'a27-epsv-missing-pyftpdlib-busybox';
+
+  it('without the 227 (frame 18): 1.1 fell back to PASV; the RETR and its 550 are 1.2, over the PASV, as in the full capture', async () => {
+    const d = await without(name, [18]);
+    expect(verdicts(d.a)).toEqual([
+      ['1.1', 'fell-back', null, null],
+      ['1.2', 'failed', 'server-refused', null],
+    ]);
+    const [t1, t2] = d.a.sessions[0].transfers;
+    expect(t1.verdict).toMatchObject({ fallback: { command: 'RETR missing.txt', frame: d.at(24), code: 550, replyFrame: d.at(25), transfer: '1.2', completed: false, announce: { command: 'PASV', frame: 17 } } });
+    expect([t2.request?.command, t2.request?.frame, t2.reply?.code, t2.unansweredAnnounce]).toEqual(['RETR', d.at(24), 550, { command: 'PASV', frame: 17 }]);
+    expect(t2.connection?.synFrame).toBe(d.at(19));
+  });
+});
