@@ -221,8 +221,10 @@ export class FtpControlParser implements ReplyHolder {
           this.remember(side, chunk);
           return;
         }
-        // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
-        this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
+        // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see. Not
+        // implicit once either side spoke clear text (a 220 greeting, then AUTH TLS and its 234 the
+        // capture lost): implicit FTPS is TLS from the first byte.
+        this.startTls(chunk.frame, chunk.time, !this.authTlsSent && first && !this.sides[side === 'client' ? 'server' : 'client'].started);
         this.walker(side).walk(bytes, false);
         this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
         this.remember(side, chunk);

@@ -73,3 +73,22 @@ describe('EPSV refused, PASV whose 227 the capture lost, then RETR: the RETR use
     expect(t2.connection?.synFrame).toBe(d.at(19));
   });
 });
+
+describe('AUTH and its 234 lost by the capture, then the ClientHello: explicit FTPS, not implicit', () => {
+  it('a83-ftpssl-healthy-vsftpd without AUTH TLS and its 234 (frames 8-10): TLS after the clear-text 220, explicit; the AUTH named as lost', async () => {
+    const d = await without('a83-ftpssl-healthy-vsftpd', [8, 9, 10]);
+    const s = d.a.sessions[0];
+    expect([s.greeting, s.tlsMode, s.tlsFrame, s.controlGapFrame]).toEqual(['(vsFTPd 3.0.3)', 'explicit', d.at(11), d.at(11)]);
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    const { out } = await derivedTexts(d.file, ['summary', 'diagnose', 'explain']);
+    expect(out.summary).not.toMatch(/implicit/);
+    expect(out.diagnose).toContain(`Session 1 switched to TLS at frame ${d.at(11)} (its AUTH and 234 are in bytes the capture lost)`);
+    expect(out.diagnose).not.toMatch(/implicit|AUTH answered 234/);
+  });
+
+  it('a65-ftps-client-killed-retr-vsftpd-curl without AUTH SSL (frame 8) and its 234 (frame 10): explicit, as in the full capture', async () => {
+    const d = await without('a65-ftps-client-killed-retr-vsftpd-curl', [8, 10]);
+    const s = d.a.sessions[0];
+    expect([s.tlsMode, s.tlsFrame]).toEqual(['explicit', d.at(11)]);
+  });
+});
