@@ -70,6 +70,8 @@ export interface RstSeen {
    * the host it names had them all when it reset (its own ACK of them may be missing from the capture).
    */
   acksAll?: true;
+  /** Its sequence number lies past its sender's last byte the capture holds: the capture lost that many of its sender's bytes before it (a FIN's place not counted). */
+  lostBefore?: number;
 }
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */

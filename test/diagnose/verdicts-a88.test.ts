@@ -4,10 +4,14 @@
  * and the swap sweep (--opposite: neighbouring frames of the two directions written out of order).
  * Each test derives its capture from a committed fixture by removing or swapping whole records.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
+import { FIXTURES } from '../support/facts.js';
 import { derived, derivedTexts, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-a88-'));
@@ -90,5 +94,42 @@ describe('AUTH and its 234 lost by the capture, then the ClientHello: explicit F
     const d = await without('a65-ftps-client-killed-retr-vsftpd-curl', [8, 10]);
     const s = d.a.sessions[0];
     expect([s.tlsMode, s.tlsFrame]).toEqual(['explicit', d.at(11)]);
+  });
+});
+
+describe("'no ServerHello' only when the capture lost none of the connection's bytes after the ClientHello: one rule for control and data", () => {
+  it('ftps-tls13-proftpd-lftp without frames 142-148: the data connection\'s reset (frame 149) shows 385 client bytes the capture lost after its ClientHello; no tls-handshake-failed', async () => {
+    // Stream 3: ClientHello (141), the server's ACK (142), ServerHello (143), the client's Finished and data (145-146), its RST (149) at seq 1101.
+    const name = 'ftps-tls13-proftpd-lftp';
+    const d = await without(name, [142, 143, 144, 145, 146, 147, 148]);
+    const t = d.a.sessions[0].transfers[2];
+    const c = t.connection!;
+    expect([c.stream, c.tls?.clientHelloFrame, c.tls?.serverHelloFrame, c.gapBytes, c.undeliveredBytes]).toEqual([3, 141, null, 0, 0]);
+    expect(c.rst).toMatchObject({ frame: d.at(149), by: 'client', lostBefore: 385 });
+    expect(t.diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['summary', 'diagnose', 'explain']);
+    for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/tls-handshake-failed|without a ServerHello/);
+  });
+
+  it('ftps-pureftpd-python without frames 67-74, 77, 78: the server\'s reset (frame 79, seq 2036) shows its 2,034 bytes the capture lost (ServerHello among them); no tls-handshake-failed', async () => {
+    const d = await without('ftps-pureftpd-python', [67, 68, 69, 70, 71, 72, 73, 74, 77, 78]);
+    const t = d.a.sessions[0].transfers[1];
+    expect([t.connection?.tls?.clientHelloFrame, t.connection?.tls?.serverHelloFrame, t.connection?.gapBytes]).toEqual([66, null, 0]);
+    expect(t.connection?.rst).toMatchObject({ frame: d.at(79), by: 'server', lostBefore: 2034 });
+    expect(t.diagnosis).toBeNull();
+  });
+
+  it('a65-ftps-client-killed-retr-vsftpd-curl with its key log, without the client\'s RST on the control connection (frame 302): the server\'s alert read after the finished handshake is no failed handshake', async () => {
+    const name = 'a65-ftps-client-killed-retr-vsftpd-curl';
+    const keyed = (file: string): Promise<Analysis> => {
+      const tlsKeyLog = new TlsKeyLog();
+      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
+      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
+    };
+    const d = await without(name, [302]);
+    const s = (await keyed(d.file)).sessions[0];
+    // The server's decode_error alert (frame 303) after the client's reset, which the capture lost: read now, after the handshake.
+    expect([s.tlsDetails?.handshakeDone, s.tlsDetails?.alerts.map((x) => [x.frame, x.level, x.description])]).toEqual([true, [[d.at(303), 'fatal', 'decode_error']]]);
+    expect(s.diagnosis).toBeNull();
   });
 });
