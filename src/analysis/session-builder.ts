@@ -818,6 +818,21 @@ export class SessionBuilder {
       this.applyReply(next, reply);
       return;
     }
+    // The same with the command sent after it (an ABOR) in client bytes the capture lost while the
+    // transfer ran (the server had them: Transfer.clientBytesLost): a positive reply that names the
+    // abort ("226 Abort successful", then proftpd's 426 for the LIST), or one such a line draws,
+    // answers that command, not the transfer, which keeps waiting for its own; the reply is kept as
+    // one no command in the capture asked for.
+    const lost = next === undefined && this.runningTransfer(head) ? this.commandTransfers?.get(head) : undefined;
+    if (lost?.clientBytesLost !== undefined && lost.abortFrame === null && (laterCommand || (reply.code >= 200 && reply.code < 300 && /\bABORT?\b/i.test(reply.text)))) {
+      if (reply.code < 300) {
+        // Answered as the ABOR's: the transfer's own 426 may follow (abortedBeforeFinal), as when the ABOR is in the capture.
+        this.pending.shift();
+        this.abortedBeforeFinal = head;
+      }
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+      return;
+    }
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);

@@ -839,7 +839,7 @@ function loginRefusedByServer(s: Session): Command | null {
  */
 export function serverSideResetUnseen(t: Transfer): number | null {
   const c = t.connection;
-  if (!c?.established || t.direction !== 'download' || t.abortFrame !== null || !t.reply || t.reply.code < 400) return null;
+  if (!c?.established || t.direction !== 'download' || t.abortFrame !== null || !t.reply || t.reply.code < 400 || abortMayBeLost(t, t.reply.frame)) return null;
   if (!c.rst) return clientFinUnanswered(c, t.reply.frame);
   if (t.reply.frame > c.rst.frame) return null;
   if (c.rst.by === 'client') return clientResetAfterSilentServerEnd(c, c.rst.frame);
@@ -911,7 +911,7 @@ export interface ServerEndGone {
 
 export function serverEndGoneUnseen(t: Transfer, s: Session): ServerEndGone | null {
   const c = t.connection;
-  if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
+  if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null || abortMayBeLost(t, c.rst.frame)) return null;
   if ((hopsAway(s.ttl.server) ?? 0) === 0) return null;
   const reset = c.rst.frame;
   let clientFin: number | null = null;
@@ -1100,6 +1100,15 @@ const fallbacks = new WeakMap<Transfer, Fallback>();
 /** Each refused retry's failed attempt, found once when its status was settled; its verdict reads it. */
 const retries = new WeakMap<Transfer, RetryOf>();
 
+/**
+ * The capture lost bytes the client sent on the control connection while the transfer ran, known by
+ * `frame` (the server had them: Transfer.clientBytesLost): the client's ABOR may have been among them,
+ * so nothing before `frame` says the client did not stop it — no firewall, no server stopping it.
+ */
+function abortMayBeLost(t: Transfer, frame: number): boolean {
+  return t.abortFrame === null && t.clientBytesLost !== undefined && t.clientBytesLost <= frame;
+}
+
 function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
   // An FXP copy: the other server (the data connection's far end) reset it before the client's ABOR.
@@ -1120,7 +1129,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (serverSideResetUnseen(t) !== null) return 'firewall';
   if (clientLeftFirst(t, s) !== null) return 'client';
   // An error reply after client bytes the capture lost: they may have held the client's ABOR.
-  if (t.reply !== null && t.reply.code >= 400) return t.clientBytesLost !== undefined && t.clientBytesLost <= t.reply.frame ? null : 'server';
+  if (t.reply !== null && t.reply.code >= 400) return abortMayBeLost(t, t.reply.frame) ? null : 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
   return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;

@@ -133,3 +133,31 @@ describe("'no ServerHello' only when the capture lost none of the connection's b
     expect(s.diagnosis).toBeNull();
   });
 });
+
+describe('the client\'s ABOR lost by the capture (the server acknowledged its bytes): replies and verdicts as with it', () => {
+  it('abor-list-drain-proftpd-python without ABOR (frame 56): "226 Abort successful" answers the lost ABOR, the LIST ends with its 426, aborted, never completed', async () => {
+    const d = await without('abor-list-drain-proftpd-python', [56]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.request?.command, t.reply?.code, t.reply?.frame, t.status, t.bytes, t.clientBytesLost]).toEqual(['LIST', 426, d.at(68), 'aborted', 32_732, d.at(66)]);
+    // The 226 kept as a reply no command in the capture asked for.
+    expect(d.a.sessions[0].commands.find((c) => c.reply?.frame === d.at(66))).toMatchObject({ command: null, reply: { code: 226, text: 'Abort successful' } });
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain']);
+    expect(json[0]).toEqual(['1.1', 'aborted', 'aborted']);
+    for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/completed: 32,732/);
+  });
+
+  it('abor-list-vsftpd-python without ABOR (frame 55): vsftpd\'s "500 Unknown command." answers the lost line, the LIST its 426', async () => {
+    const d = await without('abor-list-vsftpd-python', [55]);
+    const t = d.a.sessions[0].transfers[0];
+    expect([t.request?.command, t.reply?.code, t.reply?.frame, t.status]).toEqual(['LIST', 426, d.at(58), 'aborted']);
+  });
+
+  it('abor-vsftpd-python without ABOR (frame 100): the RETR aborted after 139,688 of 4,194,304 bytes, not "by a firewall\'s reset": the lost bytes may have held the ABOR', async () => {
+    const d = await without('abor-vsftpd-python', [100]);
+    const t = d.a.sessions[0].transfers[0];
+    expect(t.verdict).toMatchObject({ kind: 'aborted', by: 'client', bytes: 139_688, expected: 4_194_304 });
+    const { out } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain', 'timeline']);
+    for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/firewall|completed/);
+    expect(out.diagnose).toContain("the client's ABOR may have been among them");
+  });
+});
