@@ -4,7 +4,7 @@
  * and the swap sweep (--opposite: neighbouring frames of the two directions written out of order).
  * Each test derives its capture from a committed fixture by removing or swapping whole records.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { FIXTURES } from '../support/facts.js';
-import { derived, derivedTexts, verdicts } from './audit-fixtures.js';
+import { swapNeighbours } from '../support/pcap-edit.js';
+import { derived, derivedTexts, path, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-a88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -159,5 +160,31 @@ describe('the client\'s ABOR lost by the capture (the server acknowledged its by
     const { out } = await derivedTexts(d.file, ['summary', 'transfers', 'diagnose', 'explain', 'timeline']);
     for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/firewall|completed/);
     expect(out.diagnose).toContain("the client's ABOR may have been among them");
+  });
+});
+
+describe('a reset captured before the SYN it answered (swap-sweep --opposite): the connection was refused, as in order', () => {
+  const swapped = (name: string, frame: number): string => {
+    const file = join(tmp, `${name}-swap-${frame}.pcap`);
+    writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
+    return file;
+  };
+
+  it('fail-passive-refused-pureftpd-ncftp, frames 31/32 swapped (the server\'s RST, ack 2190138574, before the client\'s SYN, seq 2190138573): passive-refused', async () => {
+    const name = 'fail-passive-refused-pureftpd-ncftp';
+    const file = swapped(name, 31);
+    const a = await analyzeFiles([file], { fileName: file, thread: false });
+    const c = a.sessions[0].transfers[0].connection!;
+    expect([c.synFrame, c.rst?.frame, c.rst?.by, c.established]).toEqual([32, 31, 'server', false]);
+    expect(verdicts(a)).toEqual(verdicts(await analyzeFiles([path(name)], { fileName: name, thread: false })));
+    expect(a.sessions[0].transfers[0].diagnosis?.cause).toBe('passive-refused');
+  });
+
+  it('fail-active-reject-vsftpd-ftp, frames 36/37 swapped (the client\'s RST before the server\'s SYN from port 20): active-refused', async () => {
+    const name = 'fail-active-reject-vsftpd-ftp';
+    const file = swapped(name, 36);
+    const a = await analyzeFiles([file], { fileName: file, thread: false });
+    expect(verdicts(a)).toEqual(verdicts(await analyzeFiles([path(name)], { fileName: name, thread: false })));
+    expect(a.sessions[0].diagnosis?.cause).toBe('active-refused');
   });
 });
