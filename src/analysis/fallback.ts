@@ -216,9 +216,11 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   // Over a PASV in the capture whose answer is not (unansweredAnnounce): that PASV, and where its answer was lost.
   const asked = next.announce === null ? next.unansweredAnnounce : undefined;
   const announce = { command: next.announce?.command ?? asked?.command ?? null, frame: next.announce === null ? (asked?.frame ?? null) : askedAt(next, at), lacking: saysLacking(refused), via };
-  const askedGap = asked === undefined ? undefined : gapOfAnswer(at, asked.frame);
+  // Its answer in server bytes the capture lost: that PASV's, or a PORT's whose 200 is not in the capture.
+  const askedFrame = asked !== undefined ? asked.frame : next.mode === 'active' && next.announce !== null && next.announce.reply === null ? next.announce.frame : undefined;
+  const askedGap = askedFrame === undefined ? undefined : gapOfAnswer(at, askedFrame);
   const answerLost = (): Fallback | null =>
-    askedGap === undefined ? null : { command: null, frame: null, transfer, completed: false, directory: null, announce: { ...announce, command: asked!.command, frame: asked!.frame }, answerLost: { gap: askedGap } };
+    askedGap === undefined ? null : { command: null, frame: null, transfer, completed: false, directory: null, announce, answerLost: { gap: askedGap } };
   // The client's transfer command over it is not in the capture, but the server's replies to it are
   // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
   // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
@@ -266,7 +268,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   const took =
     answer !== null ||
     (next.mode === 'active' && next.connection?.synFrame != null && next.connection.initiator === 'server') ||
-    (askedGap !== undefined && next.connection?.synFrame != null && next.connection.initiator === 'client');
+    (asked !== undefined && askedGap !== undefined && next.connection?.synFrame != null && next.connection.initiator === 'client');
   const usedAccepted = took && next.status === 'failed';
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
   // command over it, served or answered about the file, shows the server took it. Over a PASV whose

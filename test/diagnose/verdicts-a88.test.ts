@@ -62,6 +62,18 @@ describe('EPSV refused, then PASV whose 227 the capture lost: the client fell ba
   });
 });
 
+describe('EPSV and PASV refused, then PORT whose 200 and the RETR the capture lost: both refusals fell back, as in the full capture', () => {
+  it('a87-pasv-denied-active-drop-proftpd-tnftp without frames 47-48: 1.1 and 1.2 fell back to PORT (frame 46), whose answer is not in the capture; 1.3 failed active-syn-unanswered', async () => {
+    const d = await without('a87-pasv-denied-active-drop-proftpd-tnftp', [47, 48]);
+    expect(verdicts(d.a)).toEqual([
+      ['1.1', 'fell-back', null, null],
+      ['1.2', 'fell-back', null, null],
+      ['1.3', 'failed', 'active-syn-unanswered', null],
+    ]);
+    expect(d.a.sessions[0].transfers[0].verdict).toMatchObject({ fallback: { transfer: '1.3', announce: { command: 'PORT', frame: 46, via: [{ command: 'PASV', frame: 44, code: 501, replyFrame: 45, transfer: '1.2' }] } } });
+  });
+});
+
 describe('EPSV refused, PASV whose 227 the capture lost, then RETR: the RETR used the PASV, not the refused EPSV', () => {
   // BusyBox wget-less ftpget: EPSV (15) answered 500 by pyftpdlib (16), PASV (17), 227 (18), SIZE, RETR missing.txt (24) answered 550 (25).
   const name = 'a27-epsv-missing-pyftpdlib-busybox';
