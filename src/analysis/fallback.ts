@@ -250,8 +250,15 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     // Accepted, its address cut by the capture's snaplen, no command over it: the client took the
     // other way; where it then tried to connect, if at all, the capture cannot tell.
     const cut = next.status === 'unused' && next.announce?.cut === true;
-    if ((next.status !== 'failed' && !cut) || at !== s) return null;
-    return { command: null, transfer, completed: false, directory: null, announce, accepted, ...(cut ? { tupleCut: true as const } : {}) };
+    // Accepted and unused, and the capture lost control bytes after it (the client's next command, its
+    // FIN): what the client did over it is not in the capture.
+    const lostAfter = next.status === 'unused' && !cut && s.controlGapFrame !== undefined && s.controlGapFrame > answer.frame ? s.controlGapFrame : undefined;
+    if ((next.status !== 'failed' && !cut && lostAfter === undefined) || at !== s) return null;
+    return {
+      command: null, transfer, completed: false, directory: null, announce, accepted,
+      ...(cut ? { tupleCut: true as const } : {}),
+      ...(lostAfter !== undefined ? { lostAfter: { gap: lostAfter } } : {}),
+    };
   }
   // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
   if (next.status === 'incomplete' && next.replyInGap !== undefined && next.preliminary !== null) {

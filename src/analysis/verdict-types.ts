@@ -562,6 +562,12 @@ export interface FallbackAttempt {
    * failure claimed). Absent when the attempt is seen to fail.
    */
   tupleCut?: true;
+  /**
+   * Accepted, no transfer command over it in the capture, and the capture lost control bytes after
+   * it (`gap`: where it resumed): what the client did over it is not in the capture (no failure
+   * claimed). Absent when the attempt is seen to fail.
+   */
+  lostAfter?: { gap: number };
 }
 
 /**

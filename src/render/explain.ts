@@ -705,6 +705,8 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
         ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : fb.session !== undefined ? `session ${fb.session}` : `frame ${fb.underWay}`})`
         : 'answerLost' in fb
           ? `whose answer the capture lost (${fb.transfer !== null ? `transfer ${fb.transfer}` : `before frame ${fb.answerLost.gap}`})`
+          : fb.command === null && (fb.lostAfter !== undefined || fb.tupleCut === true)
+            ? `whose outcome is not in the capture (transfer ${fb.transfer})`
           : fb.command !== null && fb.replyInGap !== undefined
           ? 'which the server took (its final reply not captured)'
           : fb.completed

@@ -410,6 +410,12 @@ export function verdictSentence(t: Transfer): string {
         const lost = fb.announce.command === null ? `with its answer (before frame ${fb.answerLost.gap})` : `whose answer is in the server's bytes the capture lost (before frame ${fb.answerLost.gap})`;
         return `${askedInstead(fb.announce)}, ${lost}: the refusal decided nothing, and ${then}.`;
       }
+      if (fb.command === null && fb.lostAfter !== undefined) {
+        return (
+          `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture lost control bytes after it (before frame ${fb.lostAfter.gap}), ` +
+          `and no transfer command in the capture used it: what the client did over it is not in the capture (transfer ${fb.transfer}).`
+        );
+      }
       if (fb.command === null && fb.tupleCut === true) {
         return (
           `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture's snapshot length cut the address in that reply, ` +

@@ -74,6 +74,20 @@ describe('EPSV and PASV refused, then PORT whose 200 and the RETR the capture lo
   });
 });
 
+describe('EPSV refused, PASV accepted, then control bytes the capture lost: what the client did over the PASV is not known, no server-refused failure', () => {
+  it('a82-epsv-drop-server-side-twisted-curl without the PASV command (frame 17): the 227 (frame 18) accepted it; 1.1 fell back, 1.2 left unused', async () => {
+    const d = await without('a82-epsv-drop-server-side-twisted-curl', [17]);
+    expect(verdicts(d.a)).toEqual([
+      ['1.1', 'fell-back', null, null],
+      ['1.2', 'unused', null, null],
+    ]);
+    expect(d.a.sessions[0].transfers[0].verdict).toMatchObject({ fallback: { transfer: '1.2', accepted: { code: 227, frame: d.at(18) }, lostAfter: { gap: d.at(21) } } });
+    const { out } = await derivedTexts(d.file, ['transfers', 'diagnose', 'explain']);
+    expect(out.transfers).toContain(`the capture lost control bytes after it (before frame ${d.at(21)}), and no transfer command in the capture used it: what the client did over it is not in the capture (transfer 1.2).`);
+    for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/server-refused|refused the command/);
+  });
+});
+
 describe('EPSV refused, PASV whose 227 the capture lost, then RETR: the RETR used the PASV, not the refused EPSV', () => {
   // BusyBox wget-less ftpget: EPSV (15) answered 500 by pyftpdlib (16), PASV (17), 227 (18), SIZE, RETR missing.txt (24) answered 550 (25).
   const name = 'a27-epsv-missing-pyftpdlib-busybox';
