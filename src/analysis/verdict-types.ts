@@ -365,6 +365,13 @@ export type TransferVerdict =
    */
   | { kind: 'unknown'; why: 'client-gone'; bytes: number; reply: number; gone: number; evidence: number[] }
   /**
+   * An upload the server called complete (2xx) after the capture lost bytes the client sent on the
+   * control connection while it ran (`lost`: where the server's acknowledgement showed them): the
+   * client's ABOR may have been among them (the client stopping mid-upload, the server answering
+   * 226 to what it had), and nothing in the capture says how big the file was.
+   */
+  | { kind: 'unknown'; why: 'abort-not-captured'; bytes: number; reply: number; lost: number; evidence: number[] }
+  /**
    * Its announcement (PORT/PASV, or the reply) was in control bytes the capture lost, and a connection
    * between the hosts that no transfer took ran while it did (`announceLost`): most likely its data
    * connection, which could not be linked without the announced endpoint. The server's replies

@@ -1240,6 +1240,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
       }
+      // An upload's 2xx after client control bytes the capture lost while it ran: they may have held its ABOR.
+      if (t.direction === 'upload' && t.reply !== null && abortMayBeLost(t, t.reply.frame)) {
+        return { kind: 'unknown', why: 'abort-not-captured', bytes: t.bytes, reply: t.reply.frame, lost: t.clientBytesLost!, evidence: [...new Set([...evidence, t.clientBytesLost!])].sort((x, y) => x - y) };
+      }
       // An ICMP error about one of its data segments (path-MTU discovery's "fragmentation needed",
       // answered by the sender with smaller segments) is no sign of the transfer's end: a completed
       // transfer's evidence is its announcement, command, handshake and reply.

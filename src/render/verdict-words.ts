@@ -100,6 +100,7 @@ export function verdictLabel(v: TransferVerdict): string {
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
+      if (v.why === 'abort-not-captured') return 'unknown (control bytes lost)';
       if (v.why === 'announce-lost') return 'unknown (announcement not captured)';
       if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
       if (v.why === 'midstream') return v.resumes !== undefined ? 'unknown (not followed whole)' : 'mid-stream';
@@ -566,6 +567,12 @@ export function verdictSentence(t: Transfer): string {
           `not known: the announcement this command used (PORT, PASV or their reply) is in control bytes the capture lost (it picks the control connection up again at frame ${l.gap}), ` +
           `so its data connection could not be told by the endpoint it named; a connection between the same hosts that no transfer took ran while it did (tcp.stream ${l.stream}${l.syn !== null ? `, SYN frame ${l.syn}` : ''}), most likely that one. ` +
           `${said.charAt(0).toUpperCase()}${said.slice(1)} alone ${t.reply !== null ? 'does' : 'do'} not say whether its data came whole.`
+        );
+      }
+      if (v.why === 'abort-not-captured') {
+        return (
+          `unknown: the server said ${t.reply?.code ?? '2xx'} (frame ${v.reply}) to ${n(v.bytes)} bytes, but the capture lost bytes the client sent on the control connection ` +
+          `while the upload ran (the server had them by frame ${v.lost}): its ABOR may have been among them. Nothing in the capture says how big the file was.`
         );
       }
       if (v.why === 'client-gone') {

@@ -179,6 +179,17 @@ describe('the client\'s ABOR lost by the capture (the server acknowledged its by
     expect([t.request?.command, t.reply?.code, t.reply?.frame, t.status]).toEqual(['LIST', 426, d.at(58), 'aborted']);
   });
 
+  it('a84-abor-busybox-python without ABOR (frame 124): the STOR\'s 226 (frame 131) to 16,384 bytes is no "completed": the lost bytes may have held the ABOR, and nothing gives the file\'s size', async () => {
+    const d = await without('a84-abor-busybox-python', [124]);
+    const t = d.a.sessions[1].transfers[0];
+    expect([t.request?.command, t.status, t.bytes, t.reply?.code]).toEqual(['STOR', 'complete', 16_384, 226]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'abort-not-captured', bytes: 16_384, reply: d.at(131) });
+    const { out, json } = await derivedTexts(d.file, ['summary', 'transfers', 'explain']);
+    expect(json[1]).toEqual(['2.1', 'unknown', null]);
+    for (const [cmd, text] of Object.entries(out)) expect(text, cmd).not.toMatch(/completed: 16,384/);
+    expect(out.transfers).toContain('its ABOR may have been among them. Nothing in the capture says how big the file was.');
+  });
+
   it('abor-vsftpd-python without ABOR (frame 100): the RETR aborted after 139,688 of 4,194,304 bytes, not "by a firewall\'s reset": the lost bytes may have held the ABOR', async () => {
     const d = await without('abor-vsftpd-python', [100]);
     const t = d.a.sessions[0].transfers[0];
