@@ -4,6 +4,7 @@
  * text. A command or reply the model holds from such a frame was read from decrypted records; the
  * dump, the ladder and explain mark it so.
  */
+import { handshakeFailed } from '../tls/handshake-failure.js';
 import type { Session, TlsAlert } from './model.js';
 
 export function insideControlTls(s: Session, frame: number): boolean {
@@ -18,11 +19,9 @@ export function insideControlTls(s: Session, frame: number): boolean {
 export function controlHandshakeFailure(s: Session): TlsAlert | 'no-server-hello' | null {
   const tls = s.tlsDetails;
   if (!tls) return null;
-  const alert = tls.alerts.find((a) => a.level === 'fatal');
-  if (alert) return alert;
-  // No ServerHello read after control bytes the capture lost past the ClientHello: it may be in them.
+  // Control bytes the capture lost past the ClientHello: a ServerHello may be in them.
   const lostAfterHello = tls.clientHelloFrame !== null && s.controlGapFrame !== undefined && s.controlGapFrame >= tls.clientHelloFrame;
-  return tls.clientHelloFrame !== null && tls.serverHelloFrame === null && s.close !== null && !lostAfterHello ? 'no-server-hello' : null;
+  return handshakeFailed(tls, s.close !== null, lostAfterHello);
 }
 
 /** Why clear text came back on the control connection (Session.tlsEndAfter): CCC, or a handshake that never finished. */

@@ -9,7 +9,7 @@
 import { activeMismatch } from './active-mismatch.js';
 import { servedDespiteLostAnnouncement } from './announce-lost.js';
 import { inFlightAtEnd, sessionStepAtEnd } from './in-flight.js';
-import { saysLacking } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
 import { sessionOrder } from './session-order.js';
 import { refusedUnlogged } from './unlogged-refusal.js';
@@ -155,14 +155,17 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   let next: Transfer | undefined;
   let at = s;
   let last = t;
+  // The latest step of the chain in its session: the refusal, or an accepted announcement passed over after it.
+  let passed = t.announce!.reply!.frame;
   // Announcements of `at` from this index continue the chain (a new session's, all of them).
   let from = positionOf(s, t) + 1;
   const seen = new Set<Session>([s]);
   for (let steps = 0; ; ) {
     for (let i = from; i < at.transfers.length; i++) {
       const o = at.transfers[i];
-      // A transfer command whose announcement the capture lost went past the refusal another way.
-      if (announceLost(o, at)) {
+      // A transfer command whose announcement the capture lost went past the refusal another way; so
+      // did one over a PASV in the capture whose answer it lost (a data connection, a command used it).
+      if (announceLost(o, at) || (o.announce === null && o.unansweredAnnounce !== undefined)) {
         next = o;
         break;
       }
@@ -173,6 +176,7 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
       // EPRT, which the client leaves for EPSV). The chain goes on past it; it stays unused.
       if (unusedBetween(o, at)) {
         if (++steps > MAX_STEPS) return null;
+        passed = o.announce.reply!.frame;
         continue;
       }
       if (!refusedProbe(o, at)) {
@@ -183,10 +187,14 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
       if (++steps > MAX_STEPS) return null;
       via.push({ command: o.announce.command, frame: askedAt(o, at), code: o.announce.reply!.code, replyFrame: o.announce.reply!.frame, transfer: `${at.id}.${o.id}` });
       last = o;
+      passed = o.announce.reply!.frame;
     }
     if (next !== undefined) break;
     const again = reconnected(last, at, sessions);
     if (again === null) {
+      // The client asked another way, and the capture lost the server's answer; nothing used it in the capture.
+      const lost = answerLostAfter(passed, positionOf(at, last) >= 0 ? last : null, at);
+      if (lost !== null) return { command: null, frame: null, transfer: null, completed: false, directory: null, announce: { ...lost.announce, lacking: saysLacking(refused), via }, answerLost: { gap: lost.gap } };
       const going = (session: Session, step: number): Fallback => ({
         command: null, frame: null, transfer: null, completed: false, directory: null, ...(session !== s ? { session: session.id } : {}), underWay: step,
       });
@@ -206,7 +214,14 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   const answer = next.announce?.reply ?? null;
   if (next.fxp !== undefined || (answer !== null && answer.code >= 300)) return null;
   const transfer = `${at.id}.${next.id}`;
-  const announce = { command: next.announce?.command ?? null, frame: next.announce === null ? null : askedAt(next, at), lacking: saysLacking(refused), via };
+  // Over a PASV in the capture whose answer is not (unansweredAnnounce): that PASV, and where its answer was lost.
+  const asked = next.announce === null ? next.unansweredAnnounce : undefined;
+  const announce = { command: next.announce?.command ?? asked?.command ?? null, frame: next.announce === null ? (asked?.frame ?? null) : askedAt(next, at), lacking: saysLacking(refused), via };
+  // Its answer in server bytes the capture lost: that PASV's, or a PORT's whose 200 is not in the capture.
+  const askedFrame = asked !== undefined ? asked.frame : next.mode === 'active' && next.announce !== null && next.announce.reply === null ? next.announce.frame : undefined;
+  const askedGap = askedFrame === undefined ? undefined : gapOfAnswer(at, askedFrame);
+  const answerLost = (): Fallback | null =>
+    askedGap === undefined ? null : { command: null, frame: null, transfer, completed: false, directory: null, announce, answerLost: { gap: askedGap } };
   // The client's transfer command over it is not in the capture, but the server's replies to it are
   // (inferLostCommands): it used the accepted announcement; the command is named by what is known.
   // Its 2xx says the server carried it out (the data's own verdict is the transfer's).
@@ -224,7 +239,8 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     return { command, frame: next.request?.frame ?? null, transfer, completed: false, directory: null, announce, ...accepted, underWay: Math.max(inFlight.frame, next.request?.frame ?? 0) };
   }
   if (next.request === null) {
-    if (answer === null) return null;
+    // A data connection the client opened after that PASV (inferred-transfers.ts): its outcome is its transfer's.
+    if (answer === null) return answerLost();
     const accepted = { code: answer.code, frame: answer.frame };
     // The server accepted the other way, and the client's own attempt over it failed before any
     // command (basic-ftp: its data connection's SYNs unanswered, or a 227 naming another host it
@@ -235,8 +251,15 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     // Accepted, its address cut by the capture's snaplen, no command over it: the client took the
     // other way; where it then tried to connect, if at all, the capture cannot tell.
     const cut = next.status === 'unused' && next.announce?.cut === true;
-    if ((next.status !== 'failed' && !cut) || at !== s) return null;
-    return { command: null, transfer, completed: false, directory: null, announce, accepted, ...(cut ? { tupleCut: true as const } : {}) };
+    // Accepted and unused, and the capture lost control bytes after it (the client's next command, its
+    // FIN): what the client did over it is not in the capture.
+    const lostAfter = next.status === 'unused' && !cut && s.controlGapFrame !== undefined && s.controlGapFrame > answer.frame ? s.controlGapFrame : undefined;
+    if ((next.status !== 'failed' && !cut && lostAfter === undefined) || at !== s) return null;
+    return {
+      command: null, transfer, completed: false, directory: null, announce, accepted,
+      ...(cut ? { tupleCut: true as const } : {}),
+      ...(lostAfter !== undefined ? { lostAfter: { gap: lostAfter } } : {}),
+    };
   }
   // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
   if (next.status === 'incomplete' && next.replyInGap !== undefined && next.preliminary !== null) {
@@ -249,11 +272,16 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
   // that never opened (a 425: in active mode the server connects only once the command came, so the
   // attempt over a PORT can fail only after it) as much as a refusal of the file. As the failed
   // attempt before any command over an accepted PASV (FallbackAttempt above).
-  const took = answer !== null || (next.mode === 'active' && next.connection?.synFrame != null && next.connection.initiator === 'server');
+  // Its answer lost, the client's own connection to the endpoint only a 227 could name shows it.
+  const took =
+    answer !== null ||
+    (next.mode === 'active' && next.connection?.synFrame != null && next.connection.initiator === 'server') ||
+    (asked !== undefined && askedGap !== undefined && next.connection?.synFrame != null && next.connection.initiator === 'client');
   const usedAccepted = took && next.status === 'failed';
   // The announcement's answer in bytes the capture lost (or the announcement itself): the transfer
-  // command over it, served or answered about the file, shows the server took it.
-  if (!(done(next) || pastConnection(next) || usedAccepted)) return null;
+  // command over it, served or answered about the file, shows the server took it. Over a PASV whose
+  // answer was lost, anything else: asked another way, how it went not known here (its transfer's verdict).
+  if (!(done(next) || pastConnection(next) || usedAccepted)) return answerLost();
   return {
     command: `${next.request.command}${next.request.arg ? ` ${next.request.arg}` : ''}`,
     frame: next.request.frame,
@@ -265,6 +293,33 @@ function announceFallback(t: Transfer, s: Session, sessions: readonly Session[],
     ...(!done(next) && !pastConnection(next) ? { connectionFailed: true as const } : {}),
     announce,
   };
+}
+
+/**
+ * The client's next announcement in `s` after the chain's latest step (`after`, a frame; the refused
+ * `last` is the chain's latest refusal, when in `s`) when it is a PASV, EPSV or LPSV
+ * whose answer is in the server's bytes the capture lost (noReply capture-gap): the command, and the
+ * gap's frame; or, none before the capture lost client bytes after the refusal, those bytes (where
+ * the client asked again, unseen: the command null, the gap where the capture resumed). Null when its
+ * next is anything else, or there is none.
+ */
+function answerLostAfter(after: number, last: Transfer | null, s: Session): { announce: { command: string | null; frame: number | null }; gap: number } | null {
+  // Client bytes the capture lost after the refusal (its next command, PASV, among them): where it resumed.
+  const clientLost = last?.announce!.clientBytesLostAt;
+  for (const c of sessionOrder(s).commandsBetween(after, clientLost ?? Infinity)) {
+    if (c.command === null || (!announcesPassive(c.command) && !announcesActive(c.command))) continue;
+    const gap = announcesPassive(c.command) ? gapOfAnswer(s, c.frame) : undefined;
+    return gap === undefined ? null : { announce: { command: c.command, frame: c.frame }, gap };
+  }
+  return clientLost === undefined ? null : { announce: { command: null, frame: null }, gap: clientLost };
+}
+
+/** Where the server's answer to the client's command at `frame` was lost by the capture (noReply capture-gap), if it was. */
+function gapOfAnswer(s: Session, frame: number): number | undefined {
+  for (const c of sessionOrder(s).commandsBetween(frame - 1, frame + 1)) {
+    if (c.frame === frame && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
+  }
+  return undefined;
 }
 
 /**

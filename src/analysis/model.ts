@@ -70,6 +70,8 @@ export interface RstSeen {
    * the host it names had them all when it reset (its own ACK of them may be missing from the capture).
    */
   acksAll?: true;
+  /** Its sequence number lies past its sender's last byte the capture holds: the capture lost that many of its sender's bytes before it (a FIN's place not counted). */
+  lostBefore?: number;
 }
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */
@@ -212,9 +214,11 @@ export interface InCaptureGap {
    * when it sent its reply at `frame` (FtpReply.clientUnseen: it had acknowledged them), which answers
    * that command, not this one. `closing`: that reply was a 421, which a server sends unasked as it
    * closes the session (its idle timeout): this command's own reply may be in the lost bytes, and
-   * the 421 need not answer it.
+   * the 421 need not answer it. `acknowledged`: no command came after it in the capture (the
+   * session's last PASV, its 227 dropped): `frame` is the client's acknowledgement of the lost bytes,
+   * `command` null (session-builder.ts finish).
    */
-  later: { command: string | null; frame: number; closing?: true };
+  later: { command: string | null; frame: number; closing?: true; acknowledged?: true };
   evidence: number[];
 }
 

@@ -577,6 +577,9 @@ export class SessionBuilder {
     // The same after an announcement whose data connection had gone unanswered (its SYN sent again,
     // no SYN-ACK): the client announced again in the lost bytes (a second PASV) and connected there.
     else if (transfer !== null && this.clientGapAt > (transfer.announce?.frame ?? Infinity) && this.options.dataEnds(transfer)?.unanswered === true) transfer = null;
+    // A refused announcement, then a PASV the client sent after it whose answer the capture lacks (its
+    // 227 dropped): this command used that PASV (unansweredAnnounce), not the refused one.
+    else if (transfer !== null && (transfer.announce?.reply?.code ?? 0) >= 400 && this.passiveAsked !== null && this.passiveAsked.reply === null && this.passiveAsked.frame > transfer.announce!.frame) transfer = null;
     const reused = transfer === null && this.passiveAsked === null ? this.refusedBeforeData : null;
     this.refusedBeforeData = null;
     if (reused !== null) {
@@ -815,6 +818,21 @@ export class SessionBuilder {
       this.applyReply(next, reply);
       return;
     }
+    // The same with the command sent after it (an ABOR) in client bytes the capture lost while the
+    // transfer ran (the server had them: Transfer.clientBytesLost): a positive reply that names the
+    // abort ("226 Abort successful", then proftpd's 426 for the LIST), or one such a line draws,
+    // answers that command, not the transfer, which keeps waiting for its own; the reply is kept as
+    // one no command in the capture asked for.
+    const lost = next === undefined && this.runningTransfer(head) ? this.commandTransfers?.get(head) : undefined;
+    if (lost?.clientBytesLost !== undefined && lost.abortFrame === null && (laterCommand || (reply.code >= 200 && reply.code < 300 && /\bABORT?\b/i.test(reply.text)))) {
+      if (reply.code < 300) {
+        // Answered as the ABOR's: the transfer's own 426 may follow (abortedBeforeFinal), as when the ABOR is in the capture.
+        this.pending.shift();
+        this.abortedBeforeFinal = head;
+      }
+      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+      return;
+    }
     this.pending.shift();
     head.reply = reply;
     this.applyReply(head, reply);
@@ -886,6 +904,22 @@ export class SessionBuilder {
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
+  }
+
+  /**
+   * At the session's end, the client's last command a PASV, EPSV or LPSV still waiting, and bytes of
+   * the server's after it that the capture lost and the client acknowledged: its reply (the 227) is
+   * most likely in them, as a server's next bytes after a command are its reply (noReply
+   * capture-gap, `later.acknowledged`; the data connection the client then opened can be linked to
+   * it: inferred-transfers.ts). Not for a command the client sent others with (which reply the lost
+   * bytes held is not known), nor for lost bytes it never acknowledged (lost on the path).
+   */
+  private lastAnnouncementInGap(): void {
+    const c = this.pending[this.pending.length - 1];
+    if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null || !announcesPassive(c.command) || c.reply !== null) return;
+    const gap = this.serverGaps.find((g) => g.frame > c.frame && g.acked);
+    if (gap === undefined) return;
+    c.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: null, frame: gap.frame, acknowledged: true }, evidence: [c.frame, gap.frame] };
   }
 
   /**
@@ -1140,6 +1174,7 @@ export class SessionBuilder {
   finish(): void {
     // Every line cut before its verb or code: what the session asked and answered is not in the capture.
     if (!this.anyReadable && this.firstCut !== null) this.session.linesCut = { frame: this.firstCut };
+    this.lastAnnouncementInGap();
     this.pending.length = 0;
     this.abortedBeforeFinal = null;
     this.quitBeforeFinal = null;

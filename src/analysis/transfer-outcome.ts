@@ -59,6 +59,7 @@ export function describeConnection(
           by: rstByInitiator === initiatorIsClient ? 'client' : 'server',
           ...(conn.rst.noConnection ? { noConnection: true as const } : {}),
           ...(conn.rst.acksAll ? { acksAll: true as const } : {}),
+          ...(conn.rst.lostBefore !== undefined ? { lostBefore: conn.rst.lostBefore } : {}),
         }
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),

@@ -365,6 +365,13 @@ export type TransferVerdict =
    */
   | { kind: 'unknown'; why: 'client-gone'; bytes: number; reply: number; gone: number; evidence: number[] }
   /**
+   * An upload the server called complete (2xx) after the capture lost bytes the client sent on the
+   * control connection while it ran (`lost`: where the server's acknowledgement showed them): the
+   * client's ABOR may have been among them (the client stopping mid-upload, the server answering
+   * 226 to what it had), and nothing in the capture says how big the file was.
+   */
+  | { kind: 'unknown'; why: 'abort-not-captured'; bytes: number; reply: number; lost: number; evidence: number[] }
+  /**
    * Its announcement (PORT/PASV, or the reply) was in control bytes the capture lost, and a connection
    * between the hosts that no transfer took ran while it did (`announceLost`): most likely its data
    * connection, which could not be linked without the announced endpoint. The server's replies
@@ -499,9 +506,9 @@ export interface RefusedStep {
  * What the client did instead of a refused transfer command, and how that went (fallback.ts decides
  * it): a transfer command (`FallbackCommand`), or, after a refused announcement, an accepted one the
  * client then sent no transfer command over (`FallbackAttempt`), or one still under way when the
- * capture ended (`FallbackUnderWay`).
+ * capture ended (`FallbackUnderWay`), or one whose answer the capture lost (`FallbackAnswerLost`).
  */
-export type Fallback = FallbackCommand | FallbackAttempt | FallbackUnderWay;
+export type Fallback = FallbackCommand | FallbackAttempt | FallbackUnderWay | FallbackAnswerLost;
 
 /** The announcement a refused PASV/EPSV/PORT/EPRT fell back to. */
 export interface FallbackAnnounce {
@@ -580,6 +587,31 @@ export interface FallbackAttempt {
    * failure claimed). Absent when the attempt is seen to fail.
    */
   tupleCut?: true;
+  /**
+   * Accepted, no transfer command over it in the capture, and the capture lost control bytes after
+   * it (`gap`: where it resumed): what the client did over it is not in the capture (no failure
+   * claimed). Absent when the attempt is seen to fail.
+   */
+  lostAfter?: { gap: number };
+}
+
+/**
+ * A refused announcement (EPSV answered 502), then the client's next one (`announce`: PASV, or
+ * client bytes the capture lost, where it asked), whose answer is in the server's bytes the capture lost (`answerLost.gap`: where it resumed,
+ * or the client's acknowledgement of them): the client asked another way, and what the server said
+ * to it is not in the capture, so the refusal decided nothing. `transfer`: the transfer over that
+ * announcement, when the capture holds one (its data connection, its command; its own verdict),
+ * else null. No failure claimed on the refused one.
+ */
+export interface FallbackAnswerLost {
+  command: null;
+  frame: null;
+  transfer: string | null;
+  completed: false;
+  directory: null;
+  /** Its `command` null when the capture lost the client's bytes after the refusal too (where it asked again). */
+  announce: FallbackAnnounce;
+  answerLost: { gap: number };
 }
 
 /**

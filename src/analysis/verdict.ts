@@ -848,7 +848,7 @@ function loginRefusedByServer(s: Session): Command | null {
  */
 export function serverSideResetUnseen(t: Transfer): number | null {
   const c = t.connection;
-  if (!c?.established || t.direction !== 'download' || t.abortFrame !== null || !t.reply || t.reply.code < 400) return null;
+  if (!c?.established || t.direction !== 'download' || t.abortFrame !== null || !t.reply || t.reply.code < 400 || abortMayBeLost(t, t.reply.frame)) return null;
   if (!c.rst) return clientFinUnanswered(c, t.reply.frame);
   if (t.reply.frame > c.rst.frame) return null;
   if (c.rst.by === 'client') return clientResetAfterSilentServerEnd(c, c.rst.frame);
@@ -920,7 +920,7 @@ export interface ServerEndGone {
 
 export function serverEndGoneUnseen(t: Transfer, s: Session): ServerEndGone | null {
   const c = t.connection;
-  if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null) return null;
+  if (!c?.rst?.noConnection || c.rst.by !== 'server' || t.direction !== 'download' || t.abortFrame !== null || abortMayBeLost(t, c.rst.frame)) return null;
   if ((hopsAway(s.ttl.server) ?? 0) === 0) return null;
   const reset = c.rst.frame;
   let clientFin: number | null = null;
@@ -1110,6 +1110,15 @@ const fallbacks = new WeakMap<Transfer, Fallback>();
 /** Each refused retry's failed attempt, found once when its status was settled; its verdict reads it. */
 const retries = new WeakMap<Transfer, RetryOf>();
 
+/**
+ * The capture lost bytes the client sent on the control connection while the transfer ran, known by
+ * `frame` (the server had them: Transfer.clientBytesLost): the client's ABOR may have been among them,
+ * so nothing before `frame` says the client did not stop it — no firewall, no server stopping it.
+ */
+function abortMayBeLost(t: Transfer, frame: number): boolean {
+  return t.abortFrame === null && t.clientBytesLost !== undefined && t.clientBytesLost <= frame;
+}
+
 function stopper(t: Transfer, s: Session): Stopper | null {
   const c = t.connection;
   // An FXP copy: the other server (the data connection's far end) reset it before the client's ABOR.
@@ -1130,7 +1139,7 @@ function stopper(t: Transfer, s: Session): Stopper | null {
   if (serverSideResetUnseen(t) !== null) return 'firewall';
   if (clientLeftFirst(t, s) !== null) return 'client';
   // An error reply after client bytes the capture lost: they may have held the client's ABOR.
-  if (t.reply !== null && t.reply.code >= 400) return t.clientBytesLost !== undefined && t.clientBytesLost <= t.reply.frame ? null : 'server';
+  if (t.reply !== null && t.reply.code >= 400) return abortMayBeLost(t, t.reply.frame) ? null : 'server';
   const short = senderStoppedShort(t, s);
   if (short) return short.sender;
   return receiverClosedShort(t) !== null || receiverGaveUpAfterReply(t) !== null ? (senderOf(t) === 'client' ? 'server' : 'client') : null;
@@ -1241,6 +1250,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         const frames = [...evidence, ...(fin !== undefined ? [fin] : []), gone].sort((x, y) => x - y);
         return { kind: 'unknown', why: 'client-gone', bytes: t.bytes, reply: t.reply!.frame, gone, evidence: [...new Set(frames)] };
       }
+      // An upload's 2xx after client control bytes the capture lost while it ran: they may have held its ABOR.
+      if (t.direction === 'upload' && t.reply !== null && abortMayBeLost(t, t.reply.frame)) {
+        return { kind: 'unknown', why: 'abort-not-captured', bytes: t.bytes, reply: t.reply.frame, lost: t.clientBytesLost!, evidence: [...new Set([...evidence, t.clientBytesLost!])].sort((x, y) => x - y) };
+      }
       // An ICMP error about one of its data segments (path-MTU discovery's "fragmentation needed",
       // answered by the sender with smaller segments) is no sign of the transfer's end: a completed
       // transfer's evidence is its announcement, command, handshake and reply.
@@ -1303,7 +1316,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const refusal = t.reply ?? t.announce?.reply ?? null;
       if (fb === null || refusal === null) return { kind: 'failed', cause: t.diagnosis?.cause ?? null, evidence };
       const via = fb.announce?.via.flatMap((r) => [r.frame, r.replyFrame]) ?? [];
-      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame ?? undefined];
+      const after = 'underWay' in fb ? [fb.accepted?.frame, fb.frame ?? undefined, fb.underWay] : 'answerLost' in fb ? [fb.answerLost.gap] : fb.command === null ? [fb.accepted.frame] : [fb.frame, fb.replyFrame ?? undefined];
       const frames = evidenceFrames(t, [fb.directory?.replyFrame, ...via, fb.announce?.frame, ...after]);
       return { kind: 'fell-back', code: refusal.code, reply: refusal.frame, fallback: fb, evidence: frames };
     }

@@ -240,8 +240,12 @@ export class FtpControlParser implements ReplyHolder {
           this.remember(side, chunk);
           return;
         }
-        // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see.
-        this.startTls(chunk.frame, chunk.time, !this.authTlsSent);
+        // At a line start, a TLS record means TLS began: implicit FTPS, or a 234 we did not see. Not
+        // implicit when the capture lost this side's bytes before it after the other side spoke clear
+        // text (a 220 greeting, then AUTH TLS and its 234 the capture lost); a ClientHello as the
+        // client's very first bytes after a 220 is implicit FTPS spoken to a plain port.
+        const other = this.sides[side === 'client' ? 'server' : 'client'];
+        this.startTls(chunk.frame, chunk.time, !this.authTlsSent && !(chunk.gapBefore > 0 && other.started));
         this.walker(side).walk(bytes, false);
         this.tlsBytes(side, bytes, { ...chunk, gapBefore: 0 });
         this.remember(side, chunk);

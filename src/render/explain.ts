@@ -703,7 +703,11 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
     const then =
       'underWay' in fb
         ? `which was still under way when the capture ended (${fb.transfer !== null ? `transfer ${fb.transfer}` : fb.session !== undefined ? `session ${fb.session}` : `frame ${fb.underWay}`})`
-        : fb.command !== null && fb.replyInGap !== undefined
+        : 'answerLost' in fb
+          ? `whose answer the capture lost (${fb.transfer !== null ? `transfer ${fb.transfer}` : `before frame ${fb.answerLost.gap}`})`
+          : fb.command === null && (fb.lostAfter !== undefined || fb.tupleCut === true)
+            ? `whose outcome is not in the capture (transfer ${fb.transfer})`
+          : fb.command !== null && fb.replyInGap !== undefined
           ? 'which the server took (its final reply not captured)'
           : fb.completed
             ? 'which completed'

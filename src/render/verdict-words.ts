@@ -86,7 +86,7 @@ export function verdictLabel(v: TransferVerdict): string {
     case 'fell-back':
       if (v.fallback.directory !== null && v.fallback.command === null) return 'refused (a directory), its listing to come';
       if (v.fallback.announce === undefined && v.fallback.command === null) return 'refused, the client connecting anew';
-      if (v.fallback.announce?.command == null && 'commandLost' in v.fallback) return 'refused, fell back (command not captured)';
+      if (v.fallback.announce?.command == null && ('commandLost' in v.fallback || 'answerLost' in v.fallback)) return 'refused, fell back (command not captured)';
       return `refused, fell back to ${escapeText(v.fallback.announce?.command ?? (v.fallback.command ?? '').split(' ')[0])}`;
     case 'retry-refused':
       return `refused retry of ${v.retryOf.transfer}`;
@@ -100,6 +100,7 @@ export function verdictLabel(v: TransferVerdict): string {
         return against === undefined ? 'probable (TLS)' : `probable (TLS), ${against}`;
       }
       if (v.why === 'client-gone') return 'unknown (client gone)';
+      if (v.why === 'abort-not-captured') return 'unknown (control bytes lost)';
       if (v.why === 'announce-lost') return 'unknown (announcement not captured)';
       if (v.why === 'command-lost') return v.whole ? 'complete (command not captured)' : 'unknown (command not captured)';
       if (v.why === 'midstream') return v.resumes !== undefined ? 'unknown (not followed whole)' : 'mid-stream';
@@ -405,6 +406,17 @@ export function verdictSentence(t: Transfer): string {
         const what = fb.announce === undefined && fb.session === undefined && fb.command === null ? 'the client was still going' : 'that was still under way';
         return `${asked}${anew}${sent}, and the capture ended while ${what} (frame ${fb.underWay}): how it went is not in the capture.`;
       }
+      if ('answerLost' in fb) {
+        const then = fb.transfer !== null ? `what the client did over it is transfer ${fb.transfer}, with its own verdict` : 'how the other way went is not in the capture';
+        const lost = fb.announce.command === null ? `with its answer (before frame ${fb.answerLost.gap})` : `whose answer is in the server's bytes the capture lost (before frame ${fb.answerLost.gap})`;
+        return `${askedInstead(fb.announce)}, ${lost}: the refusal decided nothing, and ${then}.`;
+      }
+      if (fb.command === null && fb.lostAfter !== undefined) {
+        return (
+          `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture lost control bytes after it (before frame ${fb.lostAfter.gap}), ` +
+          `and no transfer command in the capture used it: what the client did over it is not in the capture (transfer ${fb.transfer}).`
+        );
+      }
       if (fb.command === null && fb.tupleCut === true) {
         return (
           `${askedInstead(fb.announce)}, which the server accepted (${fb.accepted.code}, frame ${fb.accepted.frame}); the capture's snapshot length cut the address in that reply, ` +
@@ -555,6 +567,12 @@ export function verdictSentence(t: Transfer): string {
           `not known: the announcement this command used (PORT, PASV or their reply) is in control bytes the capture lost (it picks the control connection up again at frame ${l.gap}), ` +
           `so its data connection could not be told by the endpoint it named; a connection between the same hosts that no transfer took ran while it did (tcp.stream ${l.stream}${l.syn !== null ? `, SYN frame ${l.syn}` : ''}), most likely that one. ` +
           `${said.charAt(0).toUpperCase()}${said.slice(1)} alone ${t.reply !== null ? 'does' : 'do'} not say whether its data came whole.`
+        );
+      }
+      if (v.why === 'abort-not-captured') {
+        return (
+          `unknown: the server said ${t.reply?.code ?? '2xx'} (frame ${v.reply}) to ${n(v.bytes)} bytes, but the capture lost bytes the client sent on the control connection ` +
+          `while the upload ran (the server had them by frame ${v.lost}): its ABOR may have been among them. Nothing in the capture says how big the file was.`
         );
       }
       if (v.why === 'client-gone') {
@@ -799,6 +817,7 @@ function capturedGapWords(n: InCaptureGap): string {
 /** How the capture shows the client had the lost reply: its next command, or one the capture lost too, which the server answered. */
 function hadThem(later: InCaptureGap['later']): string {
   if (later.closing) return `the 421 after them (frame ${later.frame}), which a server sends unasked as it closes the session, need not answer it`;
+  if (later.acknowledged) return `the client acknowledged them (frame ${later.frame}) and sent no command after them in the capture`;
   return later.command === null
     ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
     : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;

@@ -374,6 +374,16 @@ export class ConnectionState {
       if (c.rst === undefined) {
         c.rst = { frame, dir, time };
         if (this.answersAsClosed(tcp, fromClient)) c.rst.noConnection = true;
+        else {
+          // Sent from where its sender had got to: past the last of its bytes the capture holds (one
+          // more for a FIN), it shows bytes of its sender's the capture lost before it.
+          const own = fromClient ? this.c2s : this.s2c;
+          const end = fromClient ? this.sentEndC2s : this.sentEndS2c;
+          // A side that sent no bytes the capture holds has no stream: counted from its SYN's ISN.
+          const isn = this.isnOf(fromClient);
+          const at = own !== null && own.started ? own.offsetOf(tcp.seq) : own === null && isn >= 0 ? seqDiff(tcp.seq, seqAdd(isn, 1)) : -1;
+          if (at > end + 1 && at <= MAX_ACKED_AHEAD) c.rst.lostBefore = at - end - 1;
+        }
       }
       // A RST with ACK acknowledges what its sender had received (Linux aborting a connection sends
       // rcv_nxt): bytes of the peer's the capture lacks below it reached it (a kernel's drops took

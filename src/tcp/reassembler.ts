@@ -10,12 +10,13 @@
  * in count and time) so that its late packets (final ACK, repeated FIN) do not open a new one.
  */
 
-import { TCP_ACK, TCP_SYN, type DecodedFrame } from '../decode/types.js';
+import { TCP_ACK, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
 import { ConnectionState, type CloseReason, type ConnectionContext, type Tombstone } from './connection-state.js';
 import { flowKey } from './flow-key.js';
 import { FlowKeyCache } from './flow-key-cache.js';
 import { LruList } from './lru.js';
 import { srcLooksLikeClient } from './roles.js';
+import { seqAdd, seqDiff } from './seq.js';
 import type { Direction, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
 
@@ -64,6 +65,11 @@ const DEFAULT_MAX_BUFFERED_SEGMENTS = 4096;
 const DEFAULT_MAX_BUFFERED_TOTAL = 256 * 1024 * 1024;
 /** How long a closed connection's tombstone absorbs late packets (TIME_WAIT is 60–240 s). */
 const CLOSED_LINGER = 240;
+const RST_ACK = TCP_RST | TCP_ACK;
+/** How long a reset for no known connection waits for the SYN it answered (Reassembler.resetOrder): a capture's reordering is within microseconds. */
+const RST_BEFORE_SYN = 0.002;
+/** Resets held at once at most (a scan's answers come by the thousand): past it they go as they came. */
+const MAX_HELD_RESETS = 64;
 /** A SYN from a side that never sent, on a connection silent this long, starts a new one. */
 const REUSE_IDLE = 30;
 /** At the count bound, a connection seen within this many seconds is pushed out only by a new connection's SYN (open()). */
@@ -77,6 +83,8 @@ export class TcpReassembler {
   private readonly live = new Map<string, ConnectionState>();
   /** Tombstones of closed connections by key. */
   private readonly closed = new Map<string, Tombstone>();
+  /** Resets for no known connection, held a moment for the SYN they answered (resetOrder), by flow key. */
+  private readonly heldResets = new Map<string, DecodedFrame>();
   /**
    * The same tombstones in close order, oldest first, for expiry in O(1) each. An entry whose key
    * now maps to another tombstone (closed again, or reopened) is stale and skipped when reached.
@@ -153,8 +161,50 @@ export class TcpReassembler {
     const tcp = f.tcp;
     const ip = f.ip;
     if (tcp === undefined || ip === undefined) return;
+    if (this.heldResets.size > 0 || (tcp.flags & RST_ACK) === RST_ACK) {
+      if (this.resetOrder(f, tcp, ip.src, ip.dst)) return;
+    }
+    this.segment(f, tcp, ip.src, ip.dst);
+  }
 
-    const src = ip.src;
+  /**
+   * A reset (with ACK) for no connection known yet is held a moment (RST_BEFORE_SYN): the capture may
+   * have written it before the SYN it answered (two NIC queues, `-i any`: a refused connection's SYN
+   * and RST within microseconds). The SYN it acknowledges, when it comes, goes first and the reset
+   * after it, as the hosts sent them; anything else of the flow, or the moment passing, lets the reset
+   * go as it came. True when `f` was taken care of here (held, or sent on with its reset).
+   */
+  private resetOrder(f: DecodedFrame, tcp: TcpHeader, src: string, dst: string): boolean {
+    if (this.heldResets.size > 0) {
+      for (const [k, r] of this.heldResets) {
+        if (r.time + RST_BEFORE_SYN >= f.time) continue;
+        this.heldResets.delete(k);
+        this.segment(r, r.tcp!, r.ip!.src, r.ip!.dst);
+      }
+    }
+    const key = this.keys.key(src, tcp.srcPort, dst, tcp.dstPort);
+    const held = this.heldResets.get(key);
+    if (held !== undefined) {
+      this.heldResets.delete(key);
+      const answered = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && held.ip!.src === dst && held.tcp!.srcPort === tcp.dstPort && seqDiff(held.tcp!.ack, seqAdd(tcp.seq, 1)) === 0;
+      if (answered) {
+        this.segment(f, tcp, src, dst);
+        this.segment(held, held.tcp!, held.ip!.src, held.ip!.dst);
+        return true;
+      }
+      this.segment(held, held.tcp!, held.ip!.src, held.ip!.dst);
+      return false;
+    }
+    const reset = (tcp.flags & RST_ACK) === RST_ACK && f.payload.length === 0;
+    if (!reset || this.heldResets.size >= MAX_HELD_RESETS || this.live.has(key) || this.closed.has(key) || this.given.has(key)) return false;
+    // A copy: the decoder reuses its frame objects for the next packet.
+    this.heldResets.set(key, { ...f, link: { ...f.link }, ip: { ...f.ip! }, tcp: { ...tcp, options: tcp.options.map((o) => ({ ...o })) }, payload: new Uint8Array(0), problems: [...f.problems] });
+    return true;
+  }
+
+  /** One TCP segment, in the order the reassembler takes it. */
+  private segment(f: DecodedFrame, tcp: TcpHeader, src: string, dst: string): void {
+    const ip = f.ip!;
     const key = this.keys.key(src, tcp.srcPort, ip.dst, tcp.dstPort);
     const bareSyn = (tcp.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     // The connection noted with the key is the live one for it (close() takes it off).
@@ -202,6 +252,8 @@ export class TcpReassembler {
 
   /** End of capture: close everything still open (reason 'end'), in connection order. */
   finish(): void {
+    for (const r of this.heldResets.values()) this.segment(r, r.tcp!, r.ip!.src, r.ip!.dst);
+    this.heldResets.clear();
     const open = [...this.live.values()].sort((a, b) => a.conn.id - b.conn.id);
     for (const st of open) this.close(st, 'end', st.conn.lastFrame, st.conn.end);
     this.closed.clear();

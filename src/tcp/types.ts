@@ -134,7 +134,8 @@ export interface TcpConnection {
    * other side had sent: the sender's stack answering a segment of a connection it no longer had.
    */
   /** `acksAll`: sent with ACK, acknowledging every byte its peer had sent, as far as the capture shows them (its receiver had them all). */
-  rst?: { frame: number; dir: Direction; time: number; noConnection?: true; acksAll?: true };
+  /** `lostBefore`: its sequence number lies past its sender's last byte the capture holds (and a FIN after it): that many of its sender's bytes the capture lost before it. */
+  rst?: { frame: number; dir: Direction; time: number; noConnection?: true; acksAll?: true; lostBefore?: number };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */

@@ -221,8 +221,12 @@ function dataRow(s: Session, t: Transfer): ZeekValue[] {
   if (v.kind === 'incomplete' || v.kind === 'unknown') detail = v.why;
   else if (v.kind === 'aborted') detail = v.by === null ? null : `by-${v.by}`;
   else if (v.kind === 'not-captured') detail = `replies-${v.replies}`;
-  // Refused, and the client did it another way: the transfer that did ("to-1.2"), or the new session it connected ("to-session-2").
-  else if (v.kind === 'fell-back') detail = v.fallback.transfer !== null ? `to-${v.fallback.transfer}` : `to-session-${'session' in v.fallback ? v.fallback.session : '?'}`;
+  // Refused, and the client did it another way: the transfer that did ("to-1.2"), the new session it connected ("to-session-2"),
+  // or the command it asked with, whose answer the capture lost ("to-PASV").
+  else if (v.kind === 'fell-back') {
+    const fb = v.fallback;
+    detail = fb.transfer !== null ? `to-${fb.transfer}` : 'answerLost' in fb ? `to-${fb.announce.command}` : `to-session-${'session' in fb ? fb.session : '?'}`;
+  }
   // Refused as a retry of an attempt that had failed: that attempt ("retry-of-1.1").
   else if (v.kind === 'retry-refused') detail = `retry-of-${v.retryOf.transfer}`;
   const cause = t.diagnosis?.cause ?? ('cause' in v ? v.cause : null);

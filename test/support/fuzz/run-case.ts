@@ -492,6 +492,8 @@ function checkTransfers(s: Session, f: Session, lastFrame: number, lastTime: num
 /** The frame at which a fallback's outcome is in the capture: its final reply, or the accepted announcement an attempt failed over; never while still under way. */
 function fallbackSettled(fb: Fallback): number {
   if ('underWay' in fb) return Infinity;
+  // Its answer lost by the capture: known once the capture shows the loss.
+  if ('answerLost' in fb) return fb.answerLost.gap;
   // No final reply (a fallback that failed at its data connection, the capture holding none): its command's frame.
   return fb.command === null ? fb.accepted.frame : (fb.replyFrame ?? fb.frame);
 }

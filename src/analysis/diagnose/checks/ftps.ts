@@ -11,7 +11,7 @@ import type { Command, Reply, Session, TlsAlert, TlsFacts } from '../../model.js
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { hiddenDataNotResumed, reuseRequirementUnknown } from '../../hidden-tls.js';
 import { controlHandshakeFailure } from '../../control-tls.js';
-import { handshakeFailure } from '../../../tls/handshake-failure.js';
+import { handshakeFailed, handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../sender-stopped.js';
 import { canSeeArrivalAt } from '../vantage.js';
 import { tlsTruncation, type TlsTruncation } from '../../tls-truncation.js';
@@ -112,11 +112,13 @@ export function checkTlsDataHandshake(ctx: TransferContext): Diagnosis | null {
   const tls = c?.tls;
   if (!c || !tls) return null;
   // An alert after the handshake completed is about the data (e.g. a record cut short), not the handshake.
-  const alert = handshakeFailure(tls);
   // No ServerHello read is no ServerHello sent only when the capture lost none of the connection's
-  // bytes: acknowledged bytes it lacks (gapBytes) reached their receiver, and the ServerHello may be among them.
-  const noServerHello = tls.clientHelloFrame !== null && tls.serverHelloFrame === null && c.close !== null && c.gapBytes === 0;
-  if (!alert && !noServerHello) return null;
+  // bytes: acknowledged ones it lacks (gapBytes) reached their receiver, unacknowledged ones (undeliveredBytes)
+  // were sent all the same, and so were those a reset's sequence number shows lost before it (the client's
+  // Finished after a ServerHello); the ServerHello may be among them.
+  const failure = handshakeFailed(tls, c.close !== null, c.gapBytes > 0 || c.undeliveredBytes > 0 || (c.rst?.lostBefore ?? 0) > 0);
+  if (failure === null) return null;
+  const alert = failure === 'no-server-hello' ? undefined : failure;
   // No alert, the ClientHello unanswered, and the server refused the command (a 4xx/5xx read): servers
   // begin TLS on a data connection only for a command they accept (pure-ftpd's 552 over quota, the
   // client's ClientHello sent before its STOR). The refusal is the cause (checkServerRefused), not TLS.

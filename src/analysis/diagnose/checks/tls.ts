@@ -16,7 +16,10 @@ function authWords(s: Session): string {
   const auth = s.commands.find((c) => c.command === 'AUTH' && c.reply?.code === 234);
   if (auth) return `AUTH ${auth.arg.trim()} answered 234`;
   const asked = s.commands.find((c) => c.command === 'AUTH' && c.reply === null);
-  return asked ? `AUTH ${asked.arg.trim()}; its 234 is not in the capture` : 'AUTH answered 234';
+  if (asked) return `AUTH ${asked.arg.trim()}; its 234 is not in the capture`;
+  // Clear text before it (a greeting), then TLS after bytes the capture lost: the AUTH and its 234 were there.
+  const lost = s.controlGapFrame !== undefined && s.tlsFrame !== null && s.controlGapFrame <= s.tlsFrame;
+  return lost ? 'its AUTH and 234 are in bytes the capture lost' : 'AUTH answered 234';
 }
 
 /**
