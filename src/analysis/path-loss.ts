@@ -138,7 +138,7 @@ function receiverClosedAndReset(c: DataConnection): boolean {
 }
 
 /**
- * The data receiver's close (its FIN) came after the data had stopped arriving: the sender was
+ * The data receiver's close (`fin`, its FIN) came after the data had stopped arriving: the sender was
  * already sending its data again before it, and the receiver's acknowledgement had not moved for a
  * second or more by then — a receiver that gave up waiting (a read timeout: tri-data-drop), unlike one
  * that stopped taking data it was still acknowledging (a killed server: tri-stor-server-killed; a

@@ -190,7 +190,7 @@ export function abortedByClient(t: Transfer, s: Session): boolean {
   // whole) after the client's own FIN, which it sent after waiting on data that had stopped arriving
   // (tri-data-drop at the server: the data was being sent again, never acknowledged): that wait ended it.
   const fin = c!.handshake.find((e) => e.type === 'fin' && e.by === 'client' && e.frame < rst.frame);
-  if (rst.noConnection === true && fin !== undefined && closedAfterWaiting(c!, fin)) return false;
+  if (rst.noConnection === true && fin !== undefined && dataReceiverOf(t) === 'client' && closedAfterWaiting(c!, fin)) return false;
   return receiverEndedSilence(t, s)?.lateReset !== rst.frame;
 }
 
