@@ -87,6 +87,16 @@ const MAX_HELD_REPLIES = 16;
 /** At most this many requests wait at once for the replies before them (heldRequests). */
 const MAX_HELD_REQUESTS = 16;
 
+/**
+ * Held replies or requests, oldest first: those whose acknowledged bytes of the other side (more than
+ * a FIN's one past `end`, where its delivered bytes reach) have all come, taken off the front.
+ */
+function takeDelivered<T extends { acked: number }>(held: T[], end: number): T[] {
+  let k = 0;
+  while (k < held.length && held[k].acked - end <= 1) k++;
+  return k === 0 ? [] : held.splice(0, k);
+}
+
 export class FtpControlParser implements ReplyHolder {
   /** Each direction's state, and the sink of its line framer. */
   private readonly sides: Record<Side, Direction>;
@@ -375,13 +385,8 @@ export class FtpControlParser implements ReplyHolder {
 
   /** The server's bytes came: the held requests whose acknowledged bytes are all delivered go on, in order. */
   private releaseRequests(): void {
-    const held = this.heldRequests!;
-    const end = this.sides.server.end;
-    let k = 0;
-    while (k < held.length && held[k].acked - end <= 1) k++;
-    if (k === 0) return;
-    const out = held.splice(0, k);
-    if (held.length === 0) this.stopHoldingRequests();
+    const out = takeDelivered(this.heldRequests!, this.sides.server.end);
+    if (this.heldRequests!.length === 0) this.stopHoldingRequests();
     for (const h of out) this.emit(h.request);
   }
 
@@ -399,13 +404,8 @@ export class FtpControlParser implements ReplyHolder {
 
   /** The client's bytes came: the held replies whose acknowledged bytes are all delivered go on, in order. */
   private releaseDelivered(): void {
-    const held = this.heldReplies!;
-    const end = this.sides.client.end;
-    let k = 0;
-    while (k < held.length && held[k].acked - end <= 1) k++;
-    if (k === 0) return;
-    const out = held.splice(0, k);
-    if (held.length === 0) this.stopHolding();
+    const out = takeDelivered(this.heldReplies!, this.sides.client.end);
+    if (this.heldReplies!.length === 0) this.stopHolding();
     for (const h of out) this.giveReply(h.reply);
   }
 
