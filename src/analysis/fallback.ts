@@ -413,8 +413,18 @@ function byPeers(sessions: readonly Session[]): Map<string, Session[]> {
 
 /** The frame of the command that asked for the transfer's announcement (a passive one's `frame` is its reply's). */
 export function askedAt(t: Transfer, s: Session): number {
+  return askingCommand(t, s)?.frame ?? t.announce!.frame;
+}
+
+/** The command that asked for the transfer's announcement, when the capture holds it. */
+export function askingCommand(t: Transfer, s: Session): Command | undefined {
   const c = t.announce!.reply === null ? undefined : commandsByReply(s).get(t.announce!.reply);
-  return c !== undefined && c.command === t.announce!.command ? c.frame : t.announce!.frame;
+  return c !== undefined && c.command === t.announce!.command ? c : undefined;
+}
+
+/** The command a reply answered, when the capture holds it. */
+export function commandOfReply(reply: Reply, s: Session): Command | undefined {
+  return commandsByReply(s).get(reply);
 }
 
 /*

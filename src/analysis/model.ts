@@ -171,6 +171,13 @@ export interface Command {
   malformed?: string;
   /** Sent while too many commands were already waiting: its reply was consumed in order but not paired. */
   replyUntracked?: true;
+  /**
+   * How many earlier commands still waited for their replies when it was sent (a client that does not
+   * wait, or replies the capture lost); absent when none did. By the order commands and replies came
+   * in, which holds a command written before the reply it acknowledged until that reply (control-parser
+   * heldRequests), so its frame may be lower than that reply's.
+   */
+  sentWaiting?: number;
   /** No reply, and why (analysis/unanswered.ts); absent when it was answered or the capture does not say why. */
   noReply?: NoReply;
 }

@@ -9,8 +9,8 @@
  * Decided here once, after the fallbacks (a refused retry the client got past is `fell-back`), as the
  * status `retry-refused`; the verdict reads it.
  */
-import type { Session, Transfer } from './model.js';
-import { askedAt, refusedProbe } from './fallback.js';
+import type { Reply, Session, Transfer } from './model.js';
+import { askedAt, askingCommand, commandOfReply, refusedProbe } from './fallback.js';
 import type { RefusedStep, RetryOf } from './verdict-types.js';
 
 /** Refused retries kept in a later retry's `via`, the earliest first: a chain of thousands (hostile input) is counted past them. */
@@ -25,14 +25,14 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
     const order = s.transfers
       .map((t) => ({ t, at: t.announce !== null ? askedAt(t, s) : (t.request?.frame ?? Infinity) }))
       .sort((x, y) => x.at - y.at);
-    let origin: { t: Transfer; code: number; replyFrame: number; refused: boolean } | null = null;
+    let origin: { t: Transfer; code: number; replyFrame: number; refused: boolean; reply: Reply } | null = null;
     let last = '';
     const via: RefusedStep[] = [];
     // Refused retries of the chain past those kept in `via`.
     let viaMore = 0;
     for (const { t, at } of order) {
       const command = t.announce?.command ?? '';
-      if (origin !== null && t.status === 'failed' && refusedProbe(t, s) && command !== last && at > origin.replyFrame) {
+      if (origin !== null && t.status === 'failed' && refusedProbe(t, s) && command !== last && askedAfterReply(t, at, origin.reply, s)) {
         const o = origin.t;
         found.set(t, {
           transfer: `${s.id}.${o.id}`,
@@ -56,8 +56,21 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
       const failure = t.reply !== null && t.reply.code >= 400 ? t.reply : t.announce?.reply && t.announce.reply.code >= 400 ? t.announce.reply : null;
       // A refusal of the announcement itself, not a 425 (the data connection could not open).
       const refused = failure !== null && failure === t.announce?.reply && t.request === null && failure.code !== 425;
-      origin = t.status === 'failed' && t.fxp === undefined && t.announce !== null && failure !== null ? { t, code: failure.code, replyFrame: failure.frame, refused } : null;
+      origin = t.status === 'failed' && t.fxp === undefined && t.announce !== null && failure !== null ? { t, code: failure.code, replyFrame: failure.frame, refused, reply: failure } : null;
     }
   }
   return found;
+}
+
+/**
+ * The announcement was asked after the earlier attempt's failure reply came: by frames, or by the
+ * order commands and replies came in when the capture wrote the command before the reply it
+ * acknowledged (a command is held until then: control-parser heldRequests): sent with no command
+ * waiting for its reply (Command.sentWaiting), after the command that reply answered.
+ */
+function askedAfterReply(t: Transfer, at: number, reply: Reply, s: Session): boolean {
+  if (at > reply.frame) return true;
+  const asked = askingCommand(t, s);
+  const answered = commandOfReply(reply, s);
+  return asked !== undefined && answered !== undefined && asked.sentWaiting === undefined && answered.frame < asked.frame;
 }

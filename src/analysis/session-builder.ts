@@ -421,6 +421,7 @@ export class SessionBuilder {
     // Only a command sent while others wait can show an earlier one's reply was in a gap (skipRepliesInGap):
     // a session in lockstep keeps no entry per command.
     if (e.acked !== undefined && this.pending.length > 0) (this.commandAcks ??= new WeakMap()).set(cmd, e.acked);
+    if (this.pending.length > 0) cmd.sentWaiting = this.pending.length;
     if (e.firstFrame !== undefined && e.firstFrame !== e.frame) cmd.firstFrame = e.firstFrame;
     if (e.malformed) cmd.malformed = e.malformed;
     const budget = this.options.commandBudget;

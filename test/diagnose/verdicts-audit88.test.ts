@@ -333,3 +333,25 @@ describe('data dropped by a router mid-transfer, the client giving up after wait
     expect(a.sessions[0].transfers[0].diagnosis?.cause).toBe('aborted');
   });
 });
+
+/**
+ * The same sweep: curl's PASV written before the EPSV refusal (550) it acknowledged. The refused PASV
+ * is curl's retry of the refused EPSV (retry-refused: one operation, one failure), but by frames it
+ * was asked before that refusal came, so it read a second failure of its own (server-refused).
+ * A command sent with none waiting for its reply (Command.sentWaiting), after the command the refusal
+ * answered, was asked after that refusal.
+ */
+describe('a retry written before the refusal it acknowledged', () => {
+  const name = 'a27-passive-refused-vsftpd-curl';
+  it('tshark: EPSV 17, 550 18, PASV 19, 550 20', () => {
+    expect(ftpRows(name, '0').filter(([f]) => f >= 17 && f <= 20)).toEqual([[17, 'EPSV'], [18, '550'], [19, 'PASV'], [20, '550']]);
+  });
+
+  it('PASV before the EPSV refusal: still the refused retry of the failed EPSV, as in order', async () => {
+    const a = await analyzeFiles([swappedAt(name, 18)], { fileName: name, thread: false });
+    const s = a.sessions[0];
+    expect(s.commands.slice(4, 6).map((c) => [c.frame, c.command, c.reply?.frame, c.sentWaiting ?? 0])).toEqual([[17, 'EPSV', 19, 0], [18, 'PASV', 20, 0]]);
+    expect(s.transfers.map((t) => [t.announce?.command, t.status, t.diagnosis?.cause ?? null])).toEqual([['EPSV', 'failed', 'server-refused'], ['PASV', 'retry-refused', null]]);
+    expect(verdicts(a)).toEqual(verdicts(await analyze(name)));
+  });
+});
