@@ -25,7 +25,7 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
     const order = s.transfers
       .map((t) => ({ t, at: t.announce !== null ? askedAt(t, s) : (t.request?.frame ?? Infinity) }))
       .sort((x, y) => x.at - y.at);
-    let origin: { t: Transfer; code: number; replyFrame: number; refused: boolean; reply: Reply } | null = null;
+    let origin: { t: Transfer; reply: Reply; refused: boolean } | null = null;
     let last = '';
     const via: RefusedStep[] = [];
     // Refused retries of the chain past those kept in `via`.
@@ -38,8 +38,8 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
           transfer: `${s.id}.${o.id}`,
           command: o.announce?.command ?? o.request?.command ?? '',
           frame: o.announce !== null ? askedAt(o, s) : o.request!.frame,
-          code: origin.code,
-          replyFrame: origin.replyFrame,
+          code: origin.reply.code,
+          replyFrame: origin.reply.frame,
           refused: origin.refused,
           request: o.request === null ? null : `${o.request.command}${o.request.arg ? ` ${o.request.arg}` : ''}`,
           via: [...via],
@@ -56,7 +56,7 @@ export function findRefusedRetries(sessions: readonly Session[]): Map<Transfer, 
       const failure = t.reply !== null && t.reply.code >= 400 ? t.reply : t.announce?.reply && t.announce.reply.code >= 400 ? t.announce.reply : null;
       // A refusal of the announcement itself, not a 425 (the data connection could not open).
       const refused = failure !== null && failure === t.announce?.reply && t.request === null && failure.code !== 425;
-      origin = t.status === 'failed' && t.fxp === undefined && t.announce !== null && failure !== null ? { t, code: failure.code, replyFrame: failure.frame, refused, reply: failure } : null;
+      origin = t.status === 'failed' && t.fxp === undefined && t.announce !== null && failure !== null ? { t, reply: failure, refused } : null;
     }
   }
   return found;

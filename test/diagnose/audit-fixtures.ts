@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
+import { TlsKeyLog } from '../../src/tls/keylog.js';
 import { runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
-import { filterPcap } from '../support/pcap-edit.js';
+import { filterPcap, swapNeighbours } from '../support/pcap-edit.js';
 
 /** The fixture's capture: NAME.pcap, or its gzip-compressed NAME.pcap.gz. */
 export const path = (name: string): string => (existsSync(join(FIXTURES, `${name}.pcap`)) ? join(FIXTURES, `${name}.pcap`) : join(FIXTURES, `${name}.pcap.gz`));
@@ -170,6 +171,24 @@ export async function derived(dir: string, name: string, label: string, keep: (f
   );
   const a = await analyzeFiles([file], { fileName: file, thread: false });
   return { file, a, at: (f) => kept.filter((x) => x <= f).length };
+}
+
+/**
+ * The fixture with the records of frames `frame` and `frame + 1` in the other order (each keeping
+ * its slot's timestamp), written to `dir/NAME-swap-FRAME.pcap`: two NIC queues, or a TAP's two
+ * directions merged, writing neighbours the other way round (swap-sweep --opposite).
+ */
+export function swapped(dir: string, name: string, frame: number): string {
+  const file = join(dir, `${name}-swap-${frame}.pcap`);
+  writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
+  return file;
+}
+
+/** A capture (the fixture's, or one derived from it) analysed with the fixture's key log (NAME.keys). */
+export function analyzeWithKeys(name: string, file: string): Promise<Analysis> {
+  const tlsKeyLog = new TlsKeyLog();
+  tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
+  return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
 }
 
 /**

@@ -4,16 +4,13 @@
  * and the swap sweep (--opposite: neighbouring frames of the two directions written out of order).
  * Each test derives its capture from a committed fixture by removing or swapping whole records.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { TlsKeyLog } from '../../src/tls/keylog.js';
-import { FIXTURES } from '../support/facts.js';
-import { swapNeighbours } from '../support/pcap-edit.js';
-import { derived, derivedTexts, path, verdicts } from './audit-fixtures.js';
+import { analyzeWithKeys, derived, derivedTexts, path, swapped, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-a88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -148,11 +145,7 @@ describe("'no ServerHello' only when the capture lost none of the connection's b
 
   it('a65-ftps-client-killed-retr-vsftpd-curl with its key log, without the client\'s RST on the control connection (frame 302): the server\'s alert read after the finished handshake is no failed handshake', async () => {
     const name = 'a65-ftps-client-killed-retr-vsftpd-curl';
-    const keyed = (file: string): Promise<Analysis> => {
-      const tlsKeyLog = new TlsKeyLog();
-      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
-      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
-    };
+    const keyed = (file: string): Promise<Analysis> => analyzeWithKeys(name, file);
     const d = await without(name, [302]);
     const s = (await keyed(d.file)).sessions[0];
     // The server's decode_error alert (frame 303) after the client's reset, which the capture lost: read now, after the handshake.
@@ -201,15 +194,11 @@ describe('the client\'s ABOR lost by the capture (the server acknowledged its by
 });
 
 describe('a reset captured before the SYN it answered (swap-sweep --opposite): the connection was refused, as in order', () => {
-  const swapped = (name: string, frame: number): string => {
-    const file = join(tmp, `${name}-swap-${frame}.pcap`);
-    writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
-    return file;
-  };
+  const swappedAt = (name: string, frame: number): string => swapped(tmp, name, frame);
 
   it('fail-passive-refused-pureftpd-ncftp, frames 31/32 swapped (the server\'s RST, ack 2190138574, before the client\'s SYN, seq 2190138573): passive-refused', async () => {
     const name = 'fail-passive-refused-pureftpd-ncftp';
-    const file = swapped(name, 31);
+    const file = swappedAt(name, 31);
     const a = await analyzeFiles([file], { fileName: file, thread: false });
     const c = a.sessions[0].transfers[0].connection!;
     expect([c.synFrame, c.rst?.frame, c.rst?.by, c.established]).toEqual([32, 31, 'server', false]);
@@ -219,7 +208,7 @@ describe('a reset captured before the SYN it answered (swap-sweep --opposite): t
 
   it('fail-active-reject-vsftpd-ftp, frames 36/37 swapped (the client\'s RST before the server\'s SYN from port 20): active-refused', async () => {
     const name = 'fail-active-reject-vsftpd-ftp';
-    const file = swapped(name, 36);
+    const file = swappedAt(name, 36);
     const a = await analyzeFiles([file], { fileName: file, thread: false });
     expect(verdicts(a)).toEqual(verdicts(await analyzeFiles([path(name)], { fileName: name, thread: false })));
     expect(a.sessions[0].diagnosis?.cause).toBe('active-refused');

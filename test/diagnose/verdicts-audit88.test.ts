@@ -8,16 +8,13 @@
  * "completed: 262,144 bytes … (226)" there — the 226 that never reached the client. Found by merging
  * the ctrl-idle-cut client and server captures (mergecap), then recorded for real on the router.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
-import { TlsKeyLog } from '../../src/tls/keylog.js';
-import { FIXTURES } from '../support/facts.js';
-import { swapNeighbours } from '../support/pcap-edit.js';
-import { analyze, derived, derivedTexts, flagged, flat, ftpRows, jsonVerdicts, outputs, path, transfer, tsv, verdicts } from './audit-fixtures.js';
+import { analyze, analyzeWithKeys, derived, derivedTexts, flagged, flat, ftpRows, jsonVerdicts, outputs, path, swapped, transfer, tsv, verdicts } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit88-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -119,18 +116,13 @@ describe('an error reply after client bytes the capture lost names no stopper', 
  * nothing after it was decrypted.
  */
 describe("the ClientHello captured before the 234 it acknowledged", () => {
-  const swapped = (name: string, frame: number): string => {
-    const file = join(tmp, `${name}-swap-${frame}.pcap`);
-    writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
-    return file;
-  };
   const summary = (a: Analysis): unknown[] => a.sessions.map((s) => [s.id, s.diagnosis?.cause ?? null, s.tlsMode ?? null, s.user, s.transfers.map((t) => `${t.status}/${t.verdict.kind}`)]);
 
   it('without keys (ftp-ssl -> vsftpd): the same story as in order, tls-hidden, no handshake failure', async () => {
     const name = 'a83-ftpssl-healthy-vsftpd';
     expect(ftpRows(name, '0').slice(1, 3)).toEqual([[8, 'AUTH'], [10, '234']]);
     const full = await analyze(name);
-    const a = await analyzeFiles([swapped(name, 10)], { fileName: name, thread: false });
+    const a = await analyzeFiles([swappedAt(name, 10)], { fileName: name, thread: false });
     expect(a.sessions[0].diagnosis?.cause).toBe('tls-hidden');
     expect(summary(a)).toEqual(summary(full));
   });
@@ -152,13 +144,9 @@ describe("the ClientHello captured before the 234 it acknowledged", () => {
 
   it('with the key log (curl -> vsftpd): every command and reply decrypted, both transfers completed, as in order', async () => {
     const name = 'ftps-ciphers-vsftpd-curl';
-    const withKeys = (file: string): Promise<Analysis> => {
-      const tlsKeyLog = new TlsKeyLog();
-      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
-      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
-    };
+    const withKeys = (file: string): Promise<Analysis> => analyzeWithKeys(name, file);
     const full = await withKeys(path(name));
-    const a = await withKeys(swapped(name, 10));
+    const a = await withKeys(swappedAt(name, 10));
     expect(summary(a)).toEqual(summary(full));
     expect(a.sessions.flatMap((s) => s.transfers.map((t) => [t.request?.arg, t.bytes, t.reply?.code]))).toEqual([['hello.txt', 511, 226], ['small.bin', 3000, 226]]);
     expect(a.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null])).toEqual(full.sessions[0].commands.map((c) => [c.command, c.reply?.code ?? null]));
@@ -175,11 +163,7 @@ describe('a ServerHello the capture lost is not a failed handshake', () => {
   const name = 'a65-ftps-abor-retr-vsftpd-python';
 
   it('with the key log: the full capture decrypted, no diagnosis; without frame 14: tls-hidden (what the capture cannot show), not tls-handshake-failed', async () => {
-    const keyed = (file: string): Promise<Analysis> => {
-      const tlsKeyLog = new TlsKeyLog();
-      tlsKeyLog.addText(readFileSync(join(FIXTURES, `${name}.keys`), 'latin1'));
-      return analyzeFiles([file], { fileName: file, thread: false, tlsKeyLog });
-    };
+    const keyed = (file: string): Promise<Analysis> => analyzeWithKeys(name, file);
     const full = await keyed(path(name));
     expect([full.sessions[0].tlsDetails?.serverHelloFrame, full.sessions[0].tlsDetails?.decryption]).toEqual([14, 'decrypted']);
     const d = await without(name, [14]);
@@ -195,11 +179,7 @@ function without(name: string, drop: number[]) {
   return derived(tmp, name, `without-${drop.join('-')}`, (f) => !drop.includes(f));
 }
 
-const swappedAt = (name: string, frame: number): string => {
-  const file = join(tmp, `${name}-swap-${frame}.pcap`);
-  writeFileSync(file, swapNeighbours(readFileSync(path(name)), frame));
-  return file;
-};
+const swappedAt = (name: string, frame: number): string => swapped(tmp, name, frame);
 
 /**
  * swap-sweep --opposite over audit 86: aria2c's resume (REST 75296, then RETR) with the RETR written
