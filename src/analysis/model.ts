@@ -561,6 +561,12 @@ export interface Transfer {
    */
   transferMode: string | null;
   restOffset: number | null;
+  /**
+   * A REST sent before the transfer command whose reply (its 350, or a refusal) the capture lost:
+   * whether the server took the offset is not in the capture (restart-lost.ts settles it from the
+   * bytes the data connection carried). Absent otherwise.
+   */
+  restUnconfirmed?: { offset: number; frame: number };
   /** Size announced by the server: "(N bytes)" in the 150 reply, or, for a download, a SIZE reply for the same path. */
   expectedSize: number | null;
   /**

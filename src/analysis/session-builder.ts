@@ -102,6 +102,12 @@ function cutBeforeEnd(t: Transfer, ends: DataEnds | null): boolean {
 /** A command's or reply's problems name a line the capture cut short. */
 const cutShort = (malformed: string | undefined): boolean => malformed?.includes(CUT_SHORT) === true;
 
+/** The byte offset a REST names (a stream-mode restart marker: a whole number), or null. */
+function restartOffset(rest: Command): number | null {
+  const n = Number(rest.arg.trim());
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
 /** The address tuple a passive command's reply (227, 228, 229) announces. */
 export function passiveReplyTuple(verb: string, text: string): AddressTuple {
   return toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](text));
@@ -329,6 +335,11 @@ export class SessionBuilder {
   /** The last TYPE command sent: while its reply is not in the capture, the type in force is unknown. */
   private typeAsked: Command | null = null;
   private restOffset: number | null = null;
+  /**
+   * A REST still waiting for its reply when a transfer command was sent (a client that does not wait
+   * for the 350, or one whose 350 the capture lost): that reply settles the transfer's offset.
+   */
+  private restFor: { command: Command; transfer: Transfer } | null = null;
   private renameFrom: string | null = null;
   // Made on first use: most short sessions need neither (a flood of them paid two Maps each).
   private sizes: Map<string, { size: number; frame: number }> | null = null;
@@ -615,6 +626,9 @@ export class SessionBuilder {
     transfer.transferMode = this.transferMode ?? (s.midstream ? null : 'S');
     transfer.restOffset = this.restOffset;
     this.restOffset = null;
+    let rest: Command | undefined;
+    for (const c of this.pending) if (c.command === 'REST' && c.reply === null) rest = c;
+    this.restFor = rest === undefined ? null : { command: rest, transfer };
     // Control bytes lost since the previous transfer command: what the client asked before this one (SIZE, REST, TYPE) may be there.
     if (this.gapAt > this.lastRequestAt) transfer.controlGapBefore = this.gapAt;
     this.lastRequestAt = cmd.frame;
@@ -896,6 +910,7 @@ export class SessionBuilder {
       k++;
     }
     for (const c of this.pending.splice(0, k)) {
+      if (this.restFor?.command === c) this.restartLost(c, this.restFor.transfer);
       const t = this.commandTransfers?.get(c);
       if (t === undefined) continue;
       if (t.request?.frame === c.frame && c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
@@ -931,6 +946,13 @@ export class SessionBuilder {
     if (t.direction !== 'download' || t.expectedSize === null || (t.transferMode !== null && t.transferMode !== 'S')) return false;
     const ends = this.options.dataEnds(t);
     return (ends === null || !ends.rst) && this.options.dataBytes(t) >= Math.max(0, t.expectedSize - (t.restOffset ?? 0));
+  }
+
+  /** A REST sent for transfer `t` whose reply is in control bytes the capture lost (Transfer.restUnconfirmed). */
+  private restartLost(rest: Command, t: Transfer): void {
+    this.restFor = null;
+    const offset = restartOffset(rest);
+    if (offset !== null && offset > 0 && t.restOffset === null) t.restUnconfirmed = { offset, frame: rest.frame };
   }
 
   /** Client bytes of the control connection the capture lost, known at `frame`, while a transfer ran (Transfer.clientBytesLost). */
@@ -1065,8 +1087,13 @@ export class SessionBuilder {
         if (ok) this.transferMode = cmd.arg.trim().toUpperCase() || null;
         break;
       case 'REST': {
-        const n = Number(cmd.arg.trim());
-        if (reply.code === 350 && Number.isSafeInteger(n) && n >= 0) this.restOffset = n;
+        const n = restartOffset(cmd);
+        const accepted = reply.code === 350 && n !== null;
+        // Answered after the transfer command it was sent for: the offset is that transfer's, not the next one's.
+        if (this.restFor?.command === cmd) {
+          if (accepted && this.restFor.transfer.restOffset === null) this.restFor.transfer.restOffset = n;
+          this.restFor = null;
+        } else if (accepted) this.restOffset = n;
         break;
       }
       case 'RNFR':

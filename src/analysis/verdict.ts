@@ -19,6 +19,7 @@ import { handshakeFailure } from '../tls/handshake-failure.js';
 import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
+import { settleRestartLost } from './restart-lost.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode, wholeThenRefused } from './sender-stopped.js';
 import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
@@ -994,6 +995,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     s.tlsRefusal = tlsRefusal(s);
     if (s.transfers.length === 0) continue;
     for (const t of s.transfers) {
+      settleRestartLost(t);
       // Its announcement lost with control bytes, a connection no transfer took beside it: not known (announce-lost.ts).
       const lost = s.controlGapBytes > 0 && t.request !== null && t.connection?.established !== true ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
       if (lost !== null) {
