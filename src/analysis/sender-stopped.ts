@@ -71,8 +71,8 @@ export function senderStoppedShort(t: Transfer, s: Session): SenderStopped | nul
   const c = t.connection;
   const expected = expectedBytes(t);
   const sender = dataSender(t.direction);
-  // Only what the capture holds whole can be short: no gap, no final reply, and the session over.
-  if (!c || !c.established || c.midstream || expected === null || sender === null || t.reply !== null || s.closedBy === null) return null;
+  // Only what the capture holds whole can be short: no gap, no final reply (none in bytes the capture lost either), and the session over.
+  if (!c || !c.established || c.midstream || expected === null || sender === null || t.reply !== null || t.replyInGap !== undefined || s.closedBy === null) return null;
   if (c.gapBytes > 0 || c.undeliveredBytes > 0 || t.abortFrame !== null || carriesExpected(t)) return null;
   const sessionEnd = { by: s.closedBy.by, frame: s.closedBy.frame };
   const fileBytes = t.bytes >= expected ? textFileBytes(t) : null;

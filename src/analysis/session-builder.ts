@@ -923,19 +923,25 @@ export class SessionBuilder {
   }
 
   /**
-   * At the session's end, the client's last command a PASV, EPSV or LPSV still waiting, and bytes of
-   * the server's after it that the capture lost and the client acknowledged: its reply (the 227) is
-   * most likely in them, as a server's next bytes after a command are its reply (noReply
-   * capture-gap, `later.acknowledged`; the data connection the client then opened can be linked to
-   * it: inferred-transfers.ts). Not for a command the client sent others with (which reply the lost
+   * At the session's end, the client's last command still waiting, and bytes of the server's after
+   * it that the capture lost and the client acknowledged: its reply is most likely in them, as a
+   * server's next bytes after a command are its reply (noReply capture-gap, `later.acknowledged`).
+   * For a PASV, EPSV or LPSV, the 227 (the data connection the client then opened can be linked to
+   * it: inferred-transfers.ts); for a transfer command, its final reply (Transfer.replyInGap: not
+   * known, where "no final reply came" read a download whose file had shrunk, its 226 lost, as
+   * stopped by the server). Not for a command the client sent others with (which reply the lost
    * bytes held is not known), nor for lost bytes it never acknowledged (lost on the path).
    */
-  private lastAnnouncementInGap(): void {
+  private lastReplyInGap(): void {
     const c = this.pending[this.pending.length - 1];
-    if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null || !announcesPassive(c.command) || c.reply !== null) return;
+    if (c === undefined || this.pending.length !== 1 || this.untracked > 0 || c.command === null || c.reply !== null) return;
+    const t = this.commandTransfers?.get(c);
+    const transfer = t !== undefined && t.request?.frame === c.frame ? t : undefined;
+    if (transfer === undefined && !announcesPassive(c.command)) return;
     const gap = this.serverGaps.find((g) => g.frame > c.frame && g.acked);
     if (gap === undefined) return;
     c.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: null, frame: gap.frame, acknowledged: true }, evidence: [c.frame, gap.frame] };
+    if (transfer !== undefined) transfer.replyInGap = c.noReply;
   }
 
   /**
@@ -1202,7 +1208,7 @@ export class SessionBuilder {
   finish(): void {
     // Every line cut before its verb or code: what the session asked and answered is not in the capture.
     if (!this.anyReadable && this.firstCut !== null) this.session.linesCut = { frame: this.firstCut };
-    this.lastAnnouncementInGap();
+    this.lastReplyInGap();
     this.pending.length = 0;
     this.abortedBeforeFinal = null;
     this.quitBeforeFinal = null;

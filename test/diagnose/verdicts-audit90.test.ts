@@ -43,3 +43,33 @@ describe('a REST whose 350 the capture lost', () => {
     expect([t.restUnconfirmed, t.restOffset]).toEqual([undefined, null]);
   });
 });
+
+/**
+ * A download whose file changed on the server: SIZE and the 150 said 120,000 (file-changed) or 60,000
+ * (a69-growing-log) bytes, fewer came, the server closed the data connection and said 226. With the
+ * 226 lost, "the server closed it short of the size and no final reply came" read aborted by the
+ * server, though the client acknowledged the lost reply's bytes (then reset the control connection,
+ * or sent QUIT): the reply is in them (Transfer.replyInGap), so the transfer is not known, not cut.
+ */
+describe('a final reply the capture lost after a download shorter than announced', () => {
+  it('file-changed: the 226 (frame 102) acknowledged, then the session reset: not confirmed, no cause', async () => {
+    const full = transfer(await analyze('file-changed-proftpd-curl'), '1.1');
+    expect([full.bytes, full.expectedSize, full.reply?.code, full.status]).toEqual([50_000, 120_000, 226, 'complete']);
+    const d = await derived(tmp, 'file-changed-proftpd-curl', 'without-102', (f) => f !== 102);
+    const t = transfer(d.a, '1.1');
+    expect([t.reply, t.replyInGap?.gap, t.replyInGap?.later.frame, t.status, t.verdict.kind, t.diagnosis]).toEqual([null, 102, 102, 'incomplete', 'incomplete', null]);
+    const { out, json } = await derivedTexts(d.file, ['transfers', 'explain', 'diagnose']);
+    expect(out.transfers).toContain('not confirmed: 50,000 of 120,000 announced bytes moved, and its final reply came in the server\'s bytes the capture lost (before frame 102)');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the server/);
+    expect(json).toEqual([['1.1', 'incomplete', null], ['2.1', 'aborted', 'aborted']]);
+  });
+
+  it('a69-growing-log, at the client and at the server: the 226 lost before QUIT is the reply not captured', async () => {
+    for (const [name, frame] of [['a69-growing-log-proftpd-lftp', 219], ['a69-growing-log-server-side-proftpd-lftp', 217]] as const) {
+      expect(transfer(await analyze(name), '2.1').status, name).toBe('complete');
+      const d = await derived(tmp, name, `without-${frame}`, (f) => f !== frame);
+      const t = transfer(d.a, '2.1');
+      expect([t.reply, t.replyInGap?.later.command, t.status, t.diagnosis], name).toEqual([null, 'QUIT', 'incomplete', null]);
+    }
+  });
+});
