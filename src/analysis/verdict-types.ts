@@ -169,7 +169,7 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'end-not-captured' | 'split-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'end-not-captured' | 'short-end-not-captured' | 'split-not-captured';
       evictedAt?: number;
       /**
        * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
@@ -206,6 +206,13 @@ export type TransferVerdict =
        * the capture: the 426 may answer the client's reset the capture lost (verdict.ts wholeBeforeLostEnd).
        */
       endLost?: { reply: number };
+      /**
+       * With `why: 'short-end-not-captured'`: the server confirmed the download (frame `reply`), the
+       * capture holds fewer bytes than the session stated, none acknowledged beyond them, and no end of
+       * the data connection after its last packet (frame `lastData`): the capture lost the rest and the
+       * close, or a reset with the rest still queued (verdict.ts shortBeforeLostEnd).
+       */
+      shortEndLost?: { reply: number; lastData: number };
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.

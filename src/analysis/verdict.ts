@@ -203,6 +203,24 @@ export function wholeBeforeLostEnd(t: Transfer): boolean {
 }
 
 /**
+ * A download the server confirmed (2xx) whose capture holds fewer bytes than the session stated, none
+ * acknowledged beyond them, and no end of its data connection at all (no FIN, no reset, by either
+ * side) though the capture went on past its last packet to the reply: either the capture lost the
+ * rest and the close, or the sender reset the connection with the rest still queued and the capture
+ * lost that reset (a server that closes abortively still answers 226: pyftpdlib). The 2xx alone
+ * does not say which, so the transfer is not known, never completed with "the capture lost them".
+ * The data connection's last data segment in the capture, or null.
+ */
+export function shortBeforeLostEnd(t: Transfer): number | null {
+  const c = t.connection;
+  const expected = expectedBytes(t);
+  if (!isPositive(t.reply?.code) || expected === null || !c?.established || c.midstream || c.close !== null || c.rst) return null;
+  if (c.handshake.some((e) => e.type === 'fin' || e.type === 'rst') || t.bytes + c.gapBytes >= expected || carriesExpected(t)) return null;
+  const last = c.lastData?.frame ?? null;
+  return last !== null && last < t.reply!.frame ? last : null;
+}
+
+/**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
  * mid-transfer (a client's speed limit or timeout, a server's on an upload). With no size stated,
@@ -458,6 +476,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (success && senderResetInFlight(t) !== null) return 'aborted';
   // The 2xx came while the data was still arriving at the capture's end: not proof yet (in-flight.ts).
   if (success && inFlightAtEnd(t, s, captureEnd)?.kind === 'arriving') return 'incomplete';
+  // Confirmed, short of the stated size, and the data connection's end not in the capture: cut or lost, not known.
+  if (success && shortBeforeLostEnd(t) !== null) return 'incomplete';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
@@ -1386,6 +1406,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       }
       if (wholeBeforeLostEnd(t)) {
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'end-not-captured', endLost: { reply: t.reply!.frame }, evidence };
+      }
+      const lastData = shortBeforeLostEnd(t);
+      if (lastData !== null) {
+        const frames = [...new Set([...evidence, lastData])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'short-end-not-captured', shortEndLost: { reply: t.reply!.frame, lastData }, evidence: frames };
       }
       if (t.replyInGap !== undefined) {
         const { gap, later } = t.replyInGap;

@@ -73,3 +73,34 @@ describe('a final reply the capture lost after a download shorter than announced
     }
   });
 });
+
+/**
+ * pyftpdlib resets a RETR's data connection with 189,872 of 262,144 bytes still queued (frame 102) and
+ * still answers 226 (a21-retr-rst-early). A capture that lost that reset holds 72,272 bytes, none
+ * acknowledged beyond them, and no end of the data connection at all, then the 226: it read
+ * "completed according to the server, but 189,872 of its bytes are missing from the capture: the
+ * capture lost them, not the transfer". Nothing in the capture says those bytes were ever sent
+ * (verdict.ts shortBeforeLostEnd): not known.
+ */
+describe('a confirmed download short of its size whose data connection has no end in the capture', () => {
+  const NAME = 'a21-retr-rst-early-pyftpdlib-python';
+
+  it('the reset lost: not known (end not captured), never completed', async () => {
+    const full = transfer(await analyze(NAME), '1.1');
+    expect([full.bytes, full.expectedSize, full.reply?.code, full.connection?.rst?.frame, full.status]).toEqual([72_272, 262_144, 226, 102, 'aborted']);
+    const d = await derived(tmp, NAME, 'without-102', (f) => f !== 102);
+    const t = transfer(d.a, '1.1');
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ why: 'short-end-not-captured', shortEndLost: { reply: 102, lastData: 101 } });
+    const { out, json } = await derivedTexts(d.file, ['transfers', 'explain', 'summary']);
+    expect(out.transfers).toContain('not known: the server answered 226 (frame 102), but the capture holds 72,272 of the 262,144 bytes announced and not how the data connection ended (no FIN or reset after frame 101)');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/the capture lost them, not the transfer|completed/);
+    expect(json[0]).toEqual(['1.1', 'incomplete', null]);
+  });
+
+  it('the same capture whole, and one that lost only a data segment the client acknowledged, are untouched', async () => {
+    const d = await derived(tmp, NAME, 'without-60', (f) => f !== 60);
+    expect(transfer(d.a, '1.1').status).toBe('aborted');
+    expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('aborted');
+  });
+});
