@@ -1407,11 +1407,6 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       if (wholeBeforeLostEnd(t)) {
         return { kind: 'incomplete', bytes: t.bytes, expected, why: 'end-not-captured', endLost: { reply: t.reply!.frame }, evidence };
       }
-      const lastData = shortBeforeLostEnd(t);
-      if (lastData !== null) {
-        const frames = [...new Set([...evidence, lastData])].sort((x, y) => x - y);
-        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'short-end-not-captured', shortEndLost: { reply: t.reply!.frame, lastData }, evidence: frames };
-      }
       if (t.replyInGap !== undefined) {
         const { gap, later } = t.replyInGap;
         const frames = [...new Set([...evidence, ...t.replyInGap.evidence])].sort((x, y) => x - y);
@@ -1423,6 +1418,12 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
       }
       if (inFlight?.kind === 'aborting') return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', underWay: { step: 'aborting', frame: inFlight.frame }, evidence };
+      // Not still arriving at the capture's end: its data connection's end lost, with bytes short of the size.
+      const lastData = inFlight === null ? shortBeforeLostEnd(t) : null;
+      if (lastData !== null) {
+        const frames = [...new Set([...evidence, lastData])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'short-end-not-captured', shortEndLost: { reply: t.reply!.frame, lastData }, evidence: frames };
+      }
       // Closed, with nothing still due: a reply the server could still send after the client's half-close is in flight.
       if ((s.close !== null || s.closedBy !== null) && inFlight === null) {
         const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
