@@ -89,7 +89,7 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   // So was the answer to a sender's reset once its queue had drained (sender-reset.ts: every byte
   // acknowledged, a round trip before it): nothing was discarded.
   // And the answer after a reset that came once the sender had closed (its FIN first: all its data sent).
-  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t)?.state === 'drained' || senderClosedFirst(t))) {
+  if (c.rst !== null && (receiverResetWhole(t) || senderReset(t, s)?.state === 'drained' || senderClosedFirst(t))) {
     return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'waiting', frame: c.rst.frame } : null;
   }
   if (c.midstream || c.rst !== null || c.icmpErrors.length > 0) return null;

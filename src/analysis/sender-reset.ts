@@ -4,7 +4,7 @@
  * end (in-flight.ts) and the diagnosis.
  */
 import { dataSender, unacknowledgedTo } from './data-sender.js';
-import type { Transfer } from './model.js';
+import type { HandshakeEvent, Session, Transfer } from './model.js';
 import { carriesExpected } from './sender-stopped.js';
 
 const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
@@ -32,7 +32,7 @@ export interface SenderReset {
   reset: number;
 }
 
-export function senderReset(t: Transfer): SenderReset | null {
+export function senderReset(t: Transfer, s: Session): SenderReset | null {
   const c = t.connection;
   const sender = senderOf(t);
   if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by !== sender || t.bytes === 0) return null;
@@ -48,7 +48,9 @@ export function senderReset(t: Transfer): SenderReset | null {
     const shut = c.zeroWindowFrames[c.zeroWindowFrames.length - 1];
     return shut !== undefined ? { ...base, ack: shut, state: 'zero-window' } : null;
   }
-  const rtt = roundTripToward(c, sender);
+  // A data connection whose handshake the capture holds only in part (its SYN lost): its session's
+  // control connection runs between the same two hosts, seen from the same point.
+  const rtt = roundTripToward(c, sender) ?? roundTripToward(s.controlConnection, sender);
   return { ...base, state: rtt !== null && rstTime - drained.time >= rtt ? 'drained' : 'too-soon' };
 }
 
@@ -57,7 +59,7 @@ export function senderReset(t: Transfer): SenderReset | null {
  * SYN to SYN-ACK when `side` answered the SYN, SYN-ACK to the handshake's last ACK when it sent it.
  * At `side`'s own host that is next to nothing; at the other end's, the whole round trip.
  */
-function roundTripToward(c: NonNullable<Transfer['connection']>, side: 'client' | 'server'): number | null {
+function roundTripToward(c: { handshake: HandshakeEvent[] }, side: 'client' | 'server'): number | null {
   const synAck = c.handshake.find((e) => e.type === 'syn-ack');
   if (synAck === undefined) return null;
   if (synAck.by === side) {
@@ -74,8 +76,8 @@ function roundTripToward(c: NonNullable<Transfer['connection']>, side: 'client' 
  * and nothing else says the data came whole: every byte the session stated (SIZE, the 150's
  * "(N bytes)") is in the capture, whatever the receiver had not acknowledged yet (a delayed ACK).
  */
-export function senderResetInFlight(t: Transfer): QueuedReset | null {
-  const r = senderReset(t);
+export function senderResetInFlight(t: Transfer, s: Session): QueuedReset | null {
+  const r = senderReset(t, s);
   if (r === null || r.state === 'drained') return null;
   return carriesExpected(t) && t.connection!.gapBytes === 0 ? null : { ...r, state: r.state };
 }

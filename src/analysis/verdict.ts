@@ -465,7 +465,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // A final reply in bytes the capture lost (replyInGap) is no missing success: the reset is a cut
   // only when it cut the data (the receiver's, short of the size; the sender's, with data maybe queued).
   if (c && (c.established || c.midstream) && c.close === 'rst' && !isPositive(code) && dataMoved(c) > 0 && !(code === undefined && inFlightAtEnd(t, s, captureEnd) !== null)) {
-    if (t.replyInGap === undefined || cutByReceiver(t) || senderResetInFlight(t) !== null) return 'aborted';
+    if (t.replyInGap === undefined || cutByReceiver(t) || senderResetInFlight(t, s) !== null) return 'aborted';
   }
   // The server closed the data connection short of the size it stated and the session ended with no
   // final reply (a server killed mid-RETR): stopped by the server, not a capture that missed the end.
@@ -473,7 +473,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (receiverClosedShort(t) !== null) return 'aborted';
   // The sender reset the data connection with its data still in flight: the success reply counts
   // what reached the receiver, not what the sender had to send.
-  if (success && senderResetInFlight(t) !== null) return 'aborted';
+  if (success && senderResetInFlight(t, s) !== null) return 'aborted';
   // The 2xx came while the data was still arriving at the capture's end: not proof yet (in-flight.ts).
   if (success && inFlightAtEnd(t, s, captureEnd)?.kind === 'arriving') return 'incomplete';
   // Confirmed, short of the stated size, and the data connection's end not in the capture: cut or lost, not known.
@@ -1287,7 +1287,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'completed', bytes: t.bytes, expected, missingBytes: c.gapBytes, sentShort: false, ...payloadCut(c), segment: seg, evidence: frames };
       }
       const whole = resetAfterWhole(t) ? { resetAfterWhole: c.rst!.frame } : {};
-      const reset = senderReset(t);
+      const reset = senderReset(t, s);
       const drained = reset?.state === 'drained' && reset.ack !== null ? { resetDrained: { lastData: reset.lastData, ack: reset.ack, reset: reset.reset } } : {};
       const wire = streamMode(t) ? {} : { wireMode: t.transferMode! };
       const grew = sentLong(t) ? { sentLong: true as const } : {};

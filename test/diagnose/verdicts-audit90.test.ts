@@ -104,3 +104,28 @@ describe('a confirmed download short of its size whose data connection has no en
     expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('aborted');
   });
 });
+
+/**
+ * pyftpdlib resets each data connection the moment its queue has drained, every byte acknowledged
+ * (a21-server-rst, a25-retr-drained-rst): a reset at least a round trip toward the sender after
+ * that acknowledgement discarded nothing (sender-reset.ts). The round trip comes from the data
+ * connection's handshake; a capture that lost the SYN had none, and the LIST read "aborted by the
+ * server after 399 bytes". The session's control connection runs between the same hosts, seen from
+ * the same point: its handshake measures it.
+ */
+describe('a drained sender reset on a data connection whose SYN the capture lost', () => {
+  it('a21-server-rst without frame 17 (the SYN): completed, as whole', async () => {
+    const NAME = 'a21-server-rst-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-17', (f) => f !== 17);
+    const t = transfer(d.a, '1.1');
+    expect([t.connection?.synFrame, t.connection?.rst?.by, t.bytes, t.status, t.verdict.kind, t.diagnosis]).toEqual([null, 'server', 399, 'complete', 'completed', null]);
+    expect(t.verdict).toMatchObject({ resetDrained: { lastData: 21, ack: 22, reset: 23 } });
+  });
+
+  it('a25-retr-drained-rst without its SYN: completed', async () => {
+    const NAME = 'a25-retr-drained-rst-pyftpdlib-python';
+    const d = await derived(tmp, NAME, 'without-17', (f) => f !== 17);
+    expect([transfer(d.a, '1.1').status, transfer(d.a, '1.1').verdict.kind]).toEqual(['complete', 'completed']);
+  });
+});

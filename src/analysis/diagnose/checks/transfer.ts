@@ -662,7 +662,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
     );
   } else if (!short || c?.rst) details.push(`${t.bytes} bytes${expected} had been transferred`);
   // The sender's abortive close with its data in flight, then a success reply: the reply counts what arrived.
-  const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t) : null;
+  const inFlight = t.reply !== null && t.reply.code >= 200 && t.reply.code < 300 ? senderResetInFlight(t, ctx.session) : null;
   if (inFlight) {
     details.push(
       `The ${c!.rst!.by} ended the data connection with that reset, no FIN, ${queuedWords(inFlight, dataReceiver(t.direction))}. An abortive close discards whatever the sender still had queued, ` +
