@@ -366,6 +366,8 @@ export interface DataConnection {
   handshake: HandshakeEvent[];
   /** Whether each side's FIN, once sent, was acknowledged by the other side in the capture (false: no FIN, or none acknowledged). */
   finAcked: { client: boolean; server: boolean };
+  /** A side's FIN the capture missed, its peer's acknowledgement one past that side's data (that frame) showing it (TcpConnection.finUnseen). Absent when none. */
+  finUnseen?: { client?: number; server?: number };
   /**
    * Each way: the receiver's packet since which every byte sent that way was acknowledged with an
    * open receive window, and nothing new sent since (null: not so at the end of the connection).

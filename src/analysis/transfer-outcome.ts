@@ -81,6 +81,12 @@ export function describeConnection(
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
   if (conn.evicted !== undefined) dc.evicted = conn.evicted;
+  if (conn.finUnseen !== undefined) {
+    // The client's FIN travels toward the server.
+    const client = conn.finUnseen[toServerDir];
+    const server = conn.finUnseen[toClientDir];
+    dc.finUnseen = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
+  }
   if (conn.resumes !== undefined) dc.resumes = conn.resumes;
   if (conn.conflicts) {
     const { count, frame, offset, kept, dir } = conn.conflicts;

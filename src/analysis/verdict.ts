@@ -74,12 +74,12 @@ export function sizeCutAt(t: Transfer): number | null {
 /** The completed verdict's `payloadCut`: bytes the snaplen cut (present only when some were). */
 const payloadCut = (c: DataConnection): { payloadCut?: number } => (c.cutBytes > 0 ? { payloadCut: c.cutBytes } : {});
 
-/** The capture holds the data connection whole: from its SYN to the sender's FIN, with no gap and no reset before that FIN. */
+/** The capture holds the data connection whole: from its SYN to the sender's FIN (or its receiver's acknowledgement of one the capture missed: finUnseen), with no gap and no reset before that FIN. */
 export function heldWhole(t: Transfer): boolean {
   const c = t.connection;
   if (!c || !c.established || c.midstream || c.gapBytes > 0 || c.undeliveredBytes > 0) return false;
-  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t));
-  return fin !== undefined && (c.rst === null || c.rst.frame > fin.frame);
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === senderOf(t))?.frame ?? c.finUnseen?.[senderOf(t)];
+  return fin !== undefined && (c.rst === null || c.rst.frame > fin);
 }
 
 /**
@@ -159,7 +159,7 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
   // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
   // capture at the sender whose snaplen cut the 150's size).
-  const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame);
+  const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame);
   // (The receiver's own count: MODE Z's receiver may send a few bytes of its own, not the data's.)
   if (senderFirst && unacknowledged === 0) return null;
   if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
@@ -215,7 +215,7 @@ export function shortBeforeLostEnd(t: Transfer): number | null {
   const c = t.connection;
   const expected = expectedBytes(t);
   if (!isPositive(t.reply?.code) || expected === null || !c?.established || c.midstream || c.close !== null || c.rst) return null;
-  if (c.handshake.some((e) => e.type === 'fin' || e.type === 'rst') || t.bytes + c.gapBytes >= expected || carriesExpected(t)) return null;
+  if (c.handshake.some((e) => e.type === 'fin' || e.type === 'rst') || c.finUnseen !== undefined || t.bytes + c.gapBytes >= expected || carriesExpected(t)) return null;
   const last = c.lastData?.frame ?? null;
   return last !== null && last < t.reply!.frame ? last : null;
 }
@@ -235,7 +235,7 @@ export function receiverClosedShort(t: Transfer): number | null {
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined) return null;
   const senderFin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
-  if (senderFin !== undefined && senderFin.frame < fin.frame) return null;
+  if ((senderFin !== undefined && senderFin.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame)) return null;
   // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
   // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
   if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
@@ -249,7 +249,17 @@ export function receiverClosedShort(t: Transfer): number | null {
  * acknowledged (gapBytes) arrived: they are missing from the capture, not from the transfer.
  */
 function dataWhole(t: Transfer): boolean {
-  return nothingMissing(t) && t.connection!.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t));
+  const c = t.connection!;
+  return nothingMissing(t) && (c.handshake.some((e) => e.type === 'fin' && e.by === senderOf(t)) || c.finUnseen?.[senderOf(t)] !== undefined);
+}
+
+/**
+ * The sender's FIN the capture missed, its receiver's acknowledgement of it (one past the data,
+ * DataConnection.finUnseen) at or before `frame`: the sender had closed by then.
+ */
+function senderFinUnseenBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
+  const acked = c.finUnseen?.[sender];
+  return acked !== undefined && acked <= frame;
 }
 
 /** Nothing is missing of the size the session stated, or of what the capture shows (dataWhole without the FIN). */
@@ -268,8 +278,9 @@ function nothingMissing(t: Transfer): boolean {
 function closedAfterOwnAbort(t: Transfer): boolean {
   const c = t.connection;
   if (c === null || t.abortFrame === null || senderOf(t) !== 'client') return false;
-  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client');
-  return fin !== undefined && fin.frame > t.abortFrame;
+  // A FIN the capture missed was sent before its acknowledgement: after the ABOR, for all the capture tells, when that came after it.
+  const fin = c.handshake.find((e) => e.type === 'fin' && e.by === 'client')?.frame ?? c.finUnseen?.client;
+  return fin !== undefined && fin > t.abortFrame;
 }
 
 /**

@@ -116,6 +116,8 @@ export class DirectionStream {
   private ackedOffset = -1;
   /** Stream offset of this direction's FIN (-1: none seen): the stream's end. */
   finOffset = -1;
+  /** Set at close: no FIN seen, but the peer acknowledged one past the data, a FIN the capture missed. */
+  finUnseen = false;
   /** Missing bytes not yet reported: carried by the next chunk. */
   private pendingGap = 0;
   /** Of pendingGap, the bytes segments carried past their snaplen: seen on the wire, not lost. */
@@ -266,7 +268,10 @@ export class DirectionStream {
     }
     let end = this.finOffset >= 0 ? this.finOffset : this.ackedOffset;
     // An ack exactly one past the data most likely acknowledges a FIN the capture missed.
-    if (this.finOffset < 0 && end === this.nextOffset + 1) end = this.nextOffset;
+    if (this.finOffset < 0 && end === this.nextOffset + 1) {
+      end = this.nextOffset;
+      this.finUnseen = true;
+    }
     if (end > this.nextOffset) this.advanceOver(end);
     if (this.pendingGap > 0) this.emit(EMPTY, this.nextOffset, frame, time);
     this.pieces = [];

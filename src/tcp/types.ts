@@ -130,6 +130,11 @@ export interface TcpConnection {
   firstMarks: { c2s: HostMark | null; s2c: HostMark | null };
   finFrames: { c2s?: number; s2c?: number };
   /**
+   * Per direction, a FIN the capture missed: none captured, but the peer acknowledged one past the
+   * direction's data (its acknowledgement's frame, `ackedFrame`). Set at close; absent when neither.
+   */
+  finUnseen?: { c2s?: number; s2c?: number };
+  /**
    * The first reset. `noConnection`: sent without ACK, its sequence number an acknowledgement the
    * other side had sent: the sender's stack answering a segment of a connection it no longer had.
    */

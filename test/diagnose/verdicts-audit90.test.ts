@@ -129,3 +129,43 @@ describe('a drained sender reset on a data connection whose SYN the capture lost
     expect([transfer(d.a, '1.1').status, transfer(d.a, '1.1').verdict.kind]).toEqual(['complete', 'completed']);
   });
 });
+
+/**
+ * A data connection's FIN the capture missed, acknowledged by its receiver one past the data
+ * (TcpConnection.finUnseen): the sender had closed. file-changed without the server's FIN (frame
+ * 99), the client's FIN acknowledging it, read "aborted by the client after 50,000 of 120,000 bytes"
+ * (the receiver seemed to close first); a69-growing-log without its FIN (frame 216), "aborted
+ * (stalled)". An upload's FIN after the ABOR stays after it when only its acknowledgement is seen
+ * (a84-abor-busybox without frame 126: aborted, as whole).
+ */
+describe("a sender's FIN the capture missed, its acknowledgement seen", () => {
+  it('file-changed without the server FIN: the server sent short and closed, completed as whole', async () => {
+    const d = await derived(tmp, 'file-changed-proftpd-curl', 'without-99', (f) => f !== 99);
+    const t = transfer(d.a, '1.1');
+    expect(t.connection?.finUnseen).toEqual({ server: 99 });
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['complete', 'completed', null]);
+    expect(t.verdict).toMatchObject({ missingBytes: 0, sentShort: true });
+    const { out } = await derivedTexts(d.file, ['transfers', 'explain']);
+    expect(out.transfers).toContain('it sent 50,000 of the 120,000 bytes announced and closed the data connection itself');
+    expect(out.transfers).toContain('closed by nothing seen FIN from the server not in the capture (acknowledged at frame 99)');
+    // The other RETR (grow.bin) is the client's own abort: only the first session's text is read.
+    expect(out.transfers.split('Transfer 2.1')[0]).not.toMatch(/aborted by the client/);
+    expect(out.explain.split('Session 2:')[0]).not.toMatch(/aborted by the client/);
+  });
+
+  it('a69-growing-log without the server FIN: completed', async () => {
+    const d = await derived(tmp, 'a69-growing-log-proftpd-lftp', 'without-216', (f) => f !== 216);
+    const t = transfer(d.a, '2.1');
+    expect(t.connection?.finUnseen?.server).toBeDefined();
+    expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['complete', 'completed', null]);
+  });
+
+  it("busybox's upload closed after its ABOR, the FIN lost: still aborted", async () => {
+    const NAME = 'a84-abor-busybox-python';
+    expect(transfer(await analyze(NAME), '2.1').status).toBe('aborted');
+    const d = await derived(tmp, NAME, 'without-126', (f) => f !== 126);
+    const t = transfer(d.a, '2.1');
+    expect(t.connection?.finUnseen).toEqual({ client: 128 });
+    expect([t.status, t.verdict.kind]).toEqual(['aborted', 'aborted']);
+  });
+});
