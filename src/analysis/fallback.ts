@@ -8,6 +8,7 @@
  */
 import { activeMismatch } from './active-mismatch.js';
 import { servedDespiteLostAnnouncement } from './announce-lost.js';
+import { dataEndNotCaptured } from './data-end-lost.js';
 import { inFlightAtEnd, sessionStepAtEnd } from './in-flight.js';
 import { announcesActive, announcesPassive, saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
@@ -27,7 +28,8 @@ import { firstAbove, peersKey, sameLogin } from './sorted.js';
  */
 export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): Fallback | null {
   // Served: complete, or answered 2xx over an announcement the capture lost (its data's own verdict is the transfer's).
-  const done = (o: Transfer): boolean => (o.status === 'complete' && o.reply !== null && o.reply.code < 300) || servedDespiteLostAnnouncement(o);
+  // Confirmed, its data connection's end lost (data-end-lost.ts): the server took the other way all the same.
+  const done = (o: Transfer): boolean => (o.status === 'complete' && o.reply !== null && o.reply.code < 300) || servedDespiteLostAnnouncement(o) || (o.status === 'incomplete' && dataEndNotCaptured(o) !== null);
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
   if (t.request === null) return announceFallback(t, s, sessions, done, captureEnd);
   const reply = t.reply;

@@ -169,7 +169,7 @@ export type TransferVerdict =
       expected: number | null;
       /** No exact size announced, a rounded one (Transfer.announcedKbytes): present then, absent otherwise. */
       about?: AnnouncedKbytes;
-      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'end-not-captured' | 'short-end-not-captured' | 'split-not-captured';
+      why: 'capture-ended' | 'session-ended' | 'not-followed' | 'reply-not-captured' | 'size-not-captured' | 'end-not-captured' | 'data-end-not-captured' | 'split-not-captured';
       evictedAt?: number;
       /**
        * not-followed: the session's commands were not kept from this frame on (Session.commandsNotKept),
@@ -207,12 +207,12 @@ export type TransferVerdict =
        */
       endLost?: { reply: number };
       /**
-       * With `why: 'short-end-not-captured'`: the server confirmed the download (frame `reply`), the
-       * capture holds fewer bytes than the session stated, none acknowledged beyond them, and no end of
-       * the data connection after its last packet (frame `lastData`): the capture lost the rest and the
-       * close, or a reset with the rest still queued (verdict.ts shortBeforeLostEnd).
+       * With `why: 'data-end-not-captured'`: the server confirmed the transfer (frame `reply`), and the
+       * capture holds no end of its data connection after its last data segment (frame `lastData`), nor
+       * every byte the session stated: the capture lost the close (and any rest), or a reset with the
+       * rest still queued (data-end-lost.ts).
        */
-      shortEndLost?: { reply: number; lastData: number };
+      dataEndLost?: { reply: number; lastData: number };
       /**
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.

@@ -20,6 +20,7 @@ import type { Resumption } from '../tcp/types.js';
 import { tlsTruncation } from './tls-truncation.js';
 import { CUT_SHORT } from '../ftp/line-framer.js';
 import { settleRestartLost } from './restart-lost.js';
+import { dataEndNotCaptured } from './data-end-lost.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, streamMode, wholeThenRefused } from './sender-stopped.js';
 import { receiverClosedAfterSilence } from './silence-ended.js';
 import { findResumedUploads, type ResumedUpload } from './resumed-upload.js';
@@ -202,23 +203,6 @@ export function wholeBeforeLostEnd(t: Transfer): boolean {
   return t.bytes + c.gapBytes === expected && c.undeliveredBytes === 0 && unacknowledgedTo(c, dataReceiver(t.direction)) === 0;
 }
 
-/**
- * A download the server confirmed (2xx) whose capture holds fewer bytes than the session stated, none
- * acknowledged beyond them, and no end of its data connection at all (no FIN, no reset, by either
- * side) though the capture went on past its last packet to the reply: either the capture lost the
- * rest and the close, or the sender reset the connection with the rest still queued and the capture
- * lost that reset (a server that closes abortively still answers 226: pyftpdlib). The 2xx alone
- * does not say which, so the transfer is not known, never completed with "the capture lost them".
- * The data connection's last data segment in the capture, or null.
- */
-export function shortBeforeLostEnd(t: Transfer): number | null {
-  const c = t.connection;
-  const expected = expectedBytes(t);
-  if (!isPositive(t.reply?.code) || expected === null || !c?.established || c.midstream || c.close !== null || c.rst) return null;
-  if (c.handshake.some((e) => e.type === 'fin' || e.type === 'rst') || c.finUnseen !== undefined || t.bytes + c.gapBytes >= expected || carriesExpected(t)) return null;
-  const last = c.lastData?.frame ?? null;
-  return last !== null && last < t.reply!.frame ? last : null;
-}
 
 /**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
@@ -487,8 +471,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (success && senderResetInFlight(t, s) !== null) return 'aborted';
   // The 2xx came while the data was still arriving at the capture's end: not proof yet (in-flight.ts).
   if (success && inFlightAtEnd(t, s, captureEnd)?.kind === 'arriving') return 'incomplete';
-  // Confirmed, short of the stated size, and the data connection's end not in the capture: cut or lost, not known.
-  if (success && shortBeforeLostEnd(t) !== null) return 'incomplete';
+  // Confirmed, the data connection's end not in the capture, and nothing else showing the data whole: cut or lost, not known.
+  if (success && dataEndNotCaptured(t) !== null && inFlightAtEnd(t, s, captureEnd) === null) return 'incomplete';
   if (success) return 'complete';
   // An error reply after data had moved stopped the transfer part way (pyftpdlib's "421 Data
   // connection timed out.", a 451 on a full disk closed by FIN): aborted by the server, as a 426 is.
@@ -1429,11 +1413,11 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
         return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', arriving, evidence: frames };
       }
       if (inFlight?.kind === 'aborting') return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'capture-ended', underWay: { step: 'aborting', frame: inFlight.frame }, evidence };
-      // Not still arriving at the capture's end: its data connection's end lost, with bytes short of the size.
-      const lastData = inFlight === null ? shortBeforeLostEnd(t) : null;
+      // Not still arriving at the capture's end: its data connection's end lost, nothing showing the data whole.
+      const lastData = inFlight === null ? dataEndNotCaptured(t) : null;
       if (lastData !== null) {
         const frames = [...new Set([...evidence, lastData])].sort((x, y) => x - y);
-        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'short-end-not-captured', shortEndLost: { reply: t.reply!.frame, lastData }, evidence: frames };
+        return { kind: 'incomplete', bytes: t.bytes, expected, why: 'data-end-not-captured', dataEndLost: { reply: t.reply!.frame, lastData }, evidence: frames };
       }
       // Closed, with nothing still due: a reply the server could still send after the client's half-close is in flight.
       if ((s.close !== null || s.closedBy !== null) && inFlight === null) {

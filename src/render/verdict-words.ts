@@ -70,7 +70,7 @@ export function verdictLabel(v: TransferVerdict): string {
       if (v.why === 'not-followed') return 'not followed';
       if (v.why === 'reply-not-captured') return 'not confirmed (reply not captured)';
       if (v.why === 'size-not-captured') return 'not known (size not captured)';
-      if (v.why === 'end-not-captured' || v.why === 'short-end-not-captured') return 'not known (end not captured)';
+      if (v.why === 'end-not-captured' || v.why === 'data-end-not-captured') return 'not known (end not captured)';
       if (v.why === 'split-not-captured') return 'not known (split, part not captured)';
       if (v.lost) {
         if (v.lost.arrivedBeyondAck !== undefined) {
@@ -262,11 +262,12 @@ export function verdictSentence(t: Transfer): string {
           'and the data connection\'s end is not in the capture: the 426 may answer a reset of the client\'s that the capture lost, sent once it held the whole file.'
         );
       }
-      if (v.why === 'short-end-not-captured') {
-        const e = v.shortEndLost!;
+      if (v.why === 'data-end-not-captured') {
+        const e = v.dataEndLost!;
+        const held = v.expected !== null ? `${n(v.bytes)} of the ${n(v.expected)} bytes announced` : byteCount(v.bytes);
         return (
-          `not known: the server answered ${t.reply?.code ?? '2xx'} (frame ${e.reply}), but the capture holds ${n(v.bytes)} of the ${n(v.expected!)} bytes announced and not how the data connection ended ` +
-          `(no FIN or reset after frame ${e.lastData}): the capture lost the rest and the close, or the connection was reset with the rest still unsent and the capture lost the reset.`
+          `not known: the server answered ${t.reply?.code ?? '2xx'} (frame ${e.reply}), but the capture holds ${held} and not how the data connection ended ` +
+          `(no FIN or reset after frame ${e.lastData}): the capture lost the close${v.expected !== null ? ' and the rest' : ''}, or the connection was reset${v.expected !== null ? ' with the rest still unsent' : ''} and the capture lost the reset.`
         );
       }
       if (v.why === 'size-not-captured') {
@@ -1017,7 +1018,7 @@ const LATER_UNFINISHED: Record<NonNullable<NonNullable<Transfer['laterAttempt']>
   'size-not-captured': 'stopped where the file may have ended: the size that would tell is in bytes the capture lost',
   'end-not-captured': 'had every stated byte acknowledged when the server answered 426, its data connection\'s end not in the capture',
   'split-not-captured': 'ended as a piece of a split download whose other pieces the capture lost',
-  'short-end-not-captured': 'was confirmed by the server, but the capture holds only part of its bytes and not how its data connection ended',
+  'data-end-not-captured': 'was confirmed by the server, but the capture holds not how its data connection ended, nor every byte announced',
   'not-followed': 'was not followed to its end (the analysis gave up its connections or commands)',
 };
 

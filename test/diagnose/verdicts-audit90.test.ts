@@ -80,7 +80,7 @@ describe('a final reply the capture lost after a download shorter than announced
  * acknowledged beyond them, and no end of the data connection at all, then the 226: it read
  * "completed according to the server, but 189,872 of its bytes are missing from the capture: the
  * capture lost them, not the transfer". Nothing in the capture says those bytes were ever sent
- * (verdict.ts shortBeforeLostEnd): not known.
+ * (data-end-lost.ts): not known.
  */
 describe('a confirmed download short of its size whose data connection has no end in the capture', () => {
   const NAME = 'a21-retr-rst-early-pyftpdlib-python';
@@ -91,7 +91,7 @@ describe('a confirmed download short of its size whose data connection has no en
     const d = await derived(tmp, NAME, 'without-102', (f) => f !== 102);
     const t = transfer(d.a, '1.1');
     expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'incomplete', null]);
-    expect(t.verdict).toMatchObject({ why: 'short-end-not-captured', shortEndLost: { reply: 102, lastData: 101 } });
+    expect(t.verdict).toMatchObject({ why: 'data-end-not-captured', dataEndLost: { reply: 102, lastData: 101 } });
     const { out, json } = await derivedTexts(d.file, ['transfers', 'explain', 'summary']);
     expect(out.transfers).toContain('not known: the server answered 226 (frame 102), but the capture holds 72,272 of the 262,144 bytes announced and not how the data connection ended (no FIN or reset after frame 101)');
     for (const text of Object.values(out)) expect(text).not.toMatch(/the capture lost them, not the transfer|completed/);
@@ -167,5 +167,33 @@ describe("a sender's FIN the capture missed, its acknowledgement seen", () => {
     const t = transfer(d.a, '2.1');
     expect(t.connection?.finUnseen).toEqual({ client: 128 });
     expect([t.status, t.verdict.kind]).toEqual(['aborted', 'aborted']);
+  });
+});
+
+/**
+ * The same with no size stated: pyftpdlib resets a RETR's data connection with data still queued,
+ * 3,400 bytes unacknowledged (frame 173), and answers 226 (a25-retr-queued-rst). Without the reset the
+ * data connection has no end in the capture: it read "completed: 134,664 bytes". A fallback whose
+ * data connection's end was lost still shows the other way taken: ftpcopy's MLSD refused (500), then
+ * LIST, its data connection's FIN and the receiver's ACK lost, stays fell-back (a39-ftpcopy).
+ */
+describe('a confirmed transfer with no size stated whose data connection has no end in the capture', () => {
+  it('a25-retr-queued-rst without the reset: not known, no cause', async () => {
+    const NAME = 'a25-retr-queued-rst-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '1.1').status).toBe('aborted');
+    const d = await derived(tmp, NAME, 'without-173', (f) => f !== 173);
+    const t = transfer(d.a, '1.1');
+    expect([t.expectedSize, t.bytes, t.status, t.diagnosis]).toEqual([null, 134_664, 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured', dataEndLost: { reply: 173, lastData: 172 } });
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers).toContain('not known: the server answered 226 (frame 173), but the capture holds 134,664 bytes and not how the data connection ended (no FIN or reset after frame 172)');
+  });
+
+  it('a39-ftpcopy without the LIST data connection end: the LIST not known, the refused MLSD still fell back to it', async () => {
+    const NAME = 'a39-ftpcopy-vsftpd';
+    const d = await derived(tmp, NAME, 'without-82-84', (f) => f < 82 || f > 84);
+    expect([transfer(d.a, '1.4').request?.command, transfer(d.a, '1.4').status, transfer(d.a, '1.4').diagnosis]).toEqual(['MLSD', 'fell-back', null]);
+    expect(transfer(d.a, '1.5').verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured' });
+    expect(transfer(await analyze(NAME), '1.5').status).toBe('complete');
   });
 });
