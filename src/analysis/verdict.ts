@@ -284,7 +284,8 @@ function countedWhole(t: Transfer): boolean {
 export function finalReplyLost(t: Transfer, s: Session): Session['controlConnection']['unacknowledged'] {
   const u = s.controlConnection.unacknowledged;
   if (u === null || t.inferred !== undefined || !t.request || u.frame < t.request.frame || !dataWhole(t)) return null;
-  if (t.reply === null) return u;
+  // Its reply in server bytes the capture lost, which the client had (acknowledged, then its next command): it got through.
+  if (t.reply === null) return t.replyInGap === undefined ? u : null;
   return u.by === 'server' && t.reply.firstFrame >= u.frame ? u : null;
 }
 

@@ -197,3 +197,24 @@ describe('a confirmed transfer with no size stated whose data connection has no 
     expect(transfer(await analyze(NAME), '1.5').status).toBe('complete');
   });
 });
+
+/**
+ * a36-split-eprt: later in the session the control connection stops getting through (the client's
+ * command at frame 51 sent again 6 times, never acknowledged). A capture that lost the first RETR's
+ * 226 (frame 29), which the client acknowledged and followed with TYPE, read "delivered its data
+ * whole, but no final reply reached the client: the control connection stopped getting through" —
+ * a cut that came later. Its reply reached the client: not confirmed, as any lost 226.
+ */
+describe('a final reply the capture lost before the control connection later stopped getting through', () => {
+  it('a36-split-eprt without frame 29: reply not captured, not reply-lost', async () => {
+    const NAME = 'a36-split-eprt-vsftpd-python';
+    const full = transfer(await analyze(NAME), '1.1');
+    expect([full.reply?.code, full.status]).toEqual([226, 'complete']);
+    const d = await derived(tmp, NAME, 'without-29', (f) => f !== 29);
+    const t = transfer(d.a, '1.1');
+    expect([t.replyInGap?.later.command, t.status, t.verdict.kind, t.diagnosis]).toEqual(['TYPE', 'incomplete', 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ why: 'reply-not-captured' });
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers.split('Transfer 1.2')[0]).not.toMatch(/no final reply reached the client/);
+  });
+});
