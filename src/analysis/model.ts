@@ -223,9 +223,11 @@ export interface InCaptureGap {
    * closes the session (its idle timeout): this command's own reply may be in the lost bytes, and
    * the 421 need not answer it. `acknowledged`: no command came after it in the capture (the
    * session's last PASV, its 227 dropped): `frame` is the client's acknowledgement of the lost bytes,
-   * `command` null (session-builder.ts finish).
+   * `command` null (session-builder.ts finish). `noTransfer`: the reply at `frame` is a 225 to the
+   * client's ABOR sent before the lost bytes came (RFC 959: no transfer in progress), `command` 'ABOR':
+   * the transfer had ended by then, its final reply in the lost bytes (session-builder.ts endedInGap).
    */
-  later: { command: string | null; frame: number; closing?: true; acknowledged?: true };
+  later: { command: string | null; frame: number; closing?: true; acknowledged?: true; noTransfer?: true };
   evidence: number[];
 }
 

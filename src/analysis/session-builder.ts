@@ -818,7 +818,8 @@ export class SessionBuilder {
       this.pending.splice(0, 2);
       next.reply = reply;
       this.applyReply(next, reply);
-      this.abortedBeforeFinal = head;
+      // "225 No transfer to abort" after server bytes the capture lost: no 426 is to come.
+      this.abortedBeforeFinal = reply.code === 225 && this.endedInGap(head, next, reply) ? null : head;
       return;
     }
     // A running transfer ends with 226/250 or an error: any other 2xx or 3xx while it runs (200 to
@@ -831,6 +832,7 @@ export class SessionBuilder {
       this.pending.splice(1, 1);
       next.reply = reply;
       this.applyReply(next, reply);
+      if (next.command === 'ABOR' && reply.code === 225 && this.endedInGap(head, next, reply)) this.pending.shift();
       return;
     }
     // The same with the command sent after it (an ABOR) in client bytes the capture lost while the
@@ -952,6 +954,24 @@ export class SessionBuilder {
     if (t.direction !== 'download' || t.expectedSize === null || (t.transferMode !== null && t.transferMode !== 'S')) return false;
     const ends = this.options.dataEnds(t);
     return (ends === null || !ends.rst) && this.options.dataBytes(t) >= Math.max(0, t.expectedSize - (t.restOffset ?? 0));
+  }
+
+  /**
+   * An ABOR answered 225 (RFC 959: no transfer in progress) while the transfer command before it has
+   * no final reply, after server bytes the capture lost: the transfer had ended, and its final reply
+   * is in those bytes (a server answers in order: pyftpdlib's 226, then its 225 to a late ABOR).
+   * True when so (the caller takes the command off the waiting list).
+   */
+  private endedInGap(head: Command, abor: Command, reply: Reply): boolean {
+    const gap = this.serverGaps.find((g) => g.frame > head.frame && g.frame <= reply.frame);
+    const t = this.commandTransfers?.get(head);
+    if (gap === undefined || t === undefined || t.request?.frame !== head.frame) return false;
+    head.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: 'ABOR', frame: reply.frame, noTransfer: true }, evidence: [...new Set([head.frame, gap.frame, abor.frame, reply.frame])] };
+    t.replyInGap = head.noReply;
+    this.commandTransfers!.delete(head);
+    const i = this.running.indexOf(t);
+    if (i >= 0) this.running.splice(i, 1);
+    return true;
   }
 
   /** A REST sent for transfer `t` whose reply is in control bytes the capture lost (Transfer.restUnconfirmed). */

@@ -434,7 +434,11 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
     // capture of the control connection only), the server's own word stands in for the data: its
     // success reply, then "225" to the ABOR (RFC 959: no transfer in progress), says the ABOR found
     // the transfer already done.
-    if (!success || !(dataWhole(t) || countedWhole(t) || (c === null && abortFoundNothing(t, s)))) return 'aborted';
+    // Its final reply in server bytes the capture lost before the ABOR's 225 (session-builder.ts
+    // endedInGap): the transfer had ended by then; with its data whole, the ABOR was a late one and
+    // the reply not captured, not an abort.
+    const endedBefore = !success && t.replyInGap !== undefined && t.replyInGap.later.noTransfer === true && dataWhole(t);
+    if (!endedBefore && (!success || !(dataWhole(t) || countedWhole(t) || (c === null && abortFoundNothing(t, s))))) return 'aborted';
     // An upload's client that sent ABOR and only then closed its data connection stopped sending by
     // its own choice: its FIN marks where it stopped, not the file's end (a server that reads no
     // command during a transfer, Twisted or vsftpd without async ABOR, answers that close with 226).

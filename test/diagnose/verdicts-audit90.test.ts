@@ -218,3 +218,23 @@ describe('a final reply the capture lost before the control connection later sto
     expect(out.transfers.split('Transfer 1.2')[0]).not.toMatch(/no final reply reached the client/);
   });
 });
+
+/**
+ * pyftpdlib answers a late ABOR in order: the RETR's 226, then "225 No transfer to abort." (a84-abor-
+ * pyftpdlib, session 4). A capture that lost the 226 (frame 192) paired the 225 with the ABOR and read
+ * the RETR "aborted by the client after 511 bytes", its data whole and closed by the server first.
+ * The 225 after server bytes the capture lost says the transfer had ended: its reply is in them.
+ */
+describe("a late ABOR's 225 after a final reply the capture lost", () => {
+  it('a84-abor-pyftpdlib without the 226: not confirmed, the ABOR a no-op', async () => {
+    const NAME = 'a84-abor-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '4.1').status).toBe('complete');
+    const d = await derived(tmp, NAME, 'without-192', (f) => f !== 192);
+    const t = transfer(d.a, '4.1');
+    expect([t.reply, t.abortFrame, t.lateAbortFrame, t.status, t.verdict.kind, t.diagnosis]).toEqual([null, null, 191, 'incomplete', 'incomplete', null]);
+    expect(t.replyInGap).toMatchObject({ gap: 192, later: { command: 'ABOR', frame: 192, noTransfer: true } });
+    const { out } = await derivedTexts(d.file, ['transfers', 'explain']);
+    expect(out.transfers).toContain('the 225 that follows them (frame 192), the server\'s answer to the client\'s ABOR, says no transfer was in progress by then');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the client after 511/);
+  });
+});
