@@ -238,3 +238,21 @@ describe("a late ABOR's 225 after a final reply the capture lost", () => {
     for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the client after 511/);
   });
 });
+
+/**
+ * A session's roll-up ("No transfer of session 1 succeeded (2 attempted: 1× server-refused)") counted
+ * a transfer not known for what the capture lost at its end as one that did not succeed:
+ * active-denied (lftp's first RETR refused, its second answered 226) without that 226 (frame 54).
+ * Whether it succeeded is not known, so neither is "none succeeded".
+ */
+describe("a session's roll-up beside a transfer whose end the capture lost", () => {
+  it('active-denied without the second RETR\'s 226: no session cause', async () => {
+    const NAME = 'active-denied-vsftpd-lftp';
+    const d = await derived(tmp, NAME, 'without-54', (f) => f !== 54);
+    expect([transfer(d.a, '1.1').status, transfer(d.a, '1.1').diagnosis?.cause, transfer(d.a, '1.2').verdict.kind]).toEqual(['failed', 'server-refused', 'incomplete']);
+    expect(transfer(d.a, '1.2').replyInGap).toBeDefined();
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['summary', 'diagnose']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/No transfer of session 1 succeeded/);
+  });
+});

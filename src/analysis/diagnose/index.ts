@@ -57,6 +57,7 @@ import { inferVantage } from './vantage.js';
 import { findPassivePortSplits } from '../passive-port-split.js';
 import { readPassiveAddress } from '../passive-address.js';
 import { inFlightAtEnd } from '../in-flight.js';
+import { dataEndNotCaptured } from '../data-end-lost.js';
 import { noteOtherModeFailed, noteOtherModeFailedSession } from './other-mode.js';
 
 /** In order: the first that matches names the cause. */
@@ -209,6 +210,9 @@ export function diagnose(a: Analysis): void {
 }
 
 
+/** Not known for what the capture lost at its end: its final reply, or its data connection's end after a success reply. */
+const endLostToCapture = (t: Transfer): boolean => t.status === 'incomplete' && t.diagnosis === null && (t.replyInGap !== undefined || dataEndNotCaptured(t) !== null);
+
 /** An announcement the server refused (no endpoint): the client could only try another. */
 const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
 
@@ -228,9 +232,10 @@ function allFailed(s: Session): SessionDiagnosis | null {
   const diagnosed = used.filter((t) => t.diagnosis);
   if (diagnosed.length === 0) return null;
   // One direction only: an undiagnosed transfer's end is not in the capture, so "none succeeded" is not known;
-  // nor when one's outcome is not known for what the capture lost (its announcement, a split's evidence).
+  // nor when one's outcome is not known for what the capture lost (its announcement, a split's evidence,
+  // its final reply, its data connection's end).
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
-  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined)) return null;
+  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined || endLostToCapture(t))) return null;
   const counts = new Map<CauseCode, number>();
   // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
   // failed for its own reason is the lesser cause of the two, whichever came first.
