@@ -13,9 +13,9 @@ import { carriesExpected, expectedBytes, streamMode } from './sender-stopped.js'
  * data): either the capture lost the close (and any rest of the data), or the connection was reset
  * and the capture lost that reset, the rest still queued (a server that closes abortively still
  * answers 226: pyftpdlib, for its own reset and for its client's). Whole only when every byte of the
- * size the session stated came (verdict.ts countedWhole); otherwise the 2xx alone does not say which, so the
- * transfer is not known, never "completed" with bytes "the capture lost". The data connection's last
- * data segment in the capture, or null.
+ * size the session stated came (verdict.ts countedWhole); otherwise the 2xx alone does not say
+ * which, so the transfer is not known, never "completed" with bytes "the capture lost". The data
+ * connection's last data segment in the capture, or null.
  */
 export function dataEndNotCaptured(t: Transfer): number | null {
   const c = t.connection;

@@ -134,11 +134,11 @@ function connectionLines(t: Transfer): string[] {
   if (c.established) syn.push(`established frame ${c.establishedFrame ?? '?'}`);
   lines.push(syn.join(', '));
   lines.push(`${bytesUnit(c.bytesToClient)} to client, ${bytesUnit(c.bytesToServer)} to server; closed by ${c.close ?? 'nothing seen'}`);
-  // A reset a device between the hosts made in one end's name (verdict.ts rstFromMiddlebox) is not that end's.
   for (const by of ['client', 'server'] as const) {
     const acked = c.finUnseen?.[by];
     if (acked !== undefined) lines.push(`FIN from the ${by} not in the capture (acknowledged at frame ${acked})`);
   }
+  // A reset a device between the hosts made in one end's name (verdict.ts rstFromMiddlebox) is not that end's.
   if (c.rst) lines.push(c.rst.forged ? `RST in the ${c.rst.by}'s name, made by a device between the hosts, at frame ${c.rst.frame}` : `RST from the ${c.rst.by} at frame ${c.rst.frame}`);
   for (const e of c.icmpErrors) lines.push(`ICMP type ${e.type} code ${e.code} from ${e.reporter} at frame ${e.frame}`);
   if (c.gapBytes) lines.push(`${c.gapBytes} bytes missing from the capture`);
