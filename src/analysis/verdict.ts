@@ -203,7 +203,6 @@ export function wholeBeforeLostEnd(t: Transfer): boolean {
   return t.bytes + c.gapBytes === expected && c.undeliveredBytes === 0 && unacknowledgedTo(c, dataReceiver(t.direction)) === 0;
 }
 
-
 /**
  * The receiving side closed the data connection (FIN, no reset) before the sender had closed it and
  * short of the size the session stated, and no reply said the transfer ended: the receiver gave up
