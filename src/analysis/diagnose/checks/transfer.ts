@@ -14,6 +14,7 @@ import { announceWords, ep, evidenceFrames, frameList, replyWords, secondsText, 
 import { diagnosis } from '../build.js';
 import { natCounterpart, natViewReset, pairInUse, pairInUseAdvice, pairInUseWords } from '../pair-in-use.js';
 import { canSeeArrivalAt, seesBothEnds, wouldHoldDataSyn } from '../vantage.js';
+import { dataEndNotCaptured } from '../../data-end-lost.js';
 import { dataUnseenAdvice, dataUnseenDetail, noDataConnectionWords, unlessFiltered } from '../../data-unseen.js';
 import { STALL_SECONDS, ZERO_WINDOW_STALL_SECONDS, stateAtCaptureEnd, type EndState } from '../../stopped-at-end.js';
 import { receiverEndedSilence, type SilenceEnded } from '../../silence-ended.js';
@@ -198,8 +199,9 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const c = t.connection;
   if (!c || !c.established || t.status === 'complete' || abortedByClient(ctx.transfer, ctx.session)) return null;
-  // Its final reply came, in bytes the capture lost (the client went on once it had it): it ended, it did not stall.
-  if (t.replyInGap !== undefined) return null;
+  // Its final reply came in bytes the capture lost (the client went on once it had it), or its success
+  // reply came and only the data connection's end is missing (data-end-lost.ts): it ended, it did not stall.
+  if (t.replyInGap !== undefined || dataEndNotCaptured(t) !== null) return null;
   // The sender's own pause, ended by its own close and error reply (a server that read a file that
   // changed, or slept for its rate limit and then failed to read): the aborted check's, not a stall.
   if (senderPausedThenStopped(t) !== null) return null;
