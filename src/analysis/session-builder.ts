@@ -780,16 +780,8 @@ export class SessionBuilder {
       return;
     }
     if (!head) {
-      // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout. Kept like a
-      // command, from the same budgets: a server sending them without end fills neither.
-      const budget = this.options.commandBudget;
-      if (s.commands.length >= this.options.maxCommands) return;
-      if (budget !== undefined && budget.left <= 0) {
-        budget.onExhausted(reply.frame);
-        return;
-      }
-      if (budget !== undefined) budget.left--;
-      s.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+      // A reply nothing asked for, e.g. a 421 "closing control connection" on timeout.
+      if (!this.keepUnasked(reply)) return;
       this.announceUnasked(reply);
       this.restartUnasked(reply);
       return;
@@ -799,6 +791,13 @@ export class SessionBuilder {
     // answer: abor-pureftpd-python), so they stay unanswered instead of taking QUIT's reply.
     if (reply.code === 221 && head.command !== 'QUIT') {
       const quit = this.pending.findIndex((c) => c.command === 'QUIT');
+      // With no QUIT waiting, the server closing on its own (inetutils-ftpd's "221 You could at least
+      // say goodbye." to a client's FIN): no answer to a transfer command, whose final reply is then
+      // missing (never sent, or in bytes the capture lost), never a success.
+      if (quit < 0 && this.commandTransfers?.get(head)?.request?.frame === head.frame) {
+        this.keepUnasked(reply);
+        return;
+      }
       if (quit > 0) {
         const q = this.pending[quit];
         // The QUIT right behind a running transfer: the transfer's own reply may still come after the 221.
@@ -854,6 +853,19 @@ export class SessionBuilder {
     head.reply = reply;
     this.applyReply(head, reply);
     if (head.command === 'QUIT' && reply.code !== 221 && this.pending.length === 0) this.quitOtherReply = head;
+  }
+
+  /** A reply no command waits for, kept like a command from the same budgets (a server sending them without end fills neither); false when not kept. */
+  private keepUnasked(reply: Reply): boolean {
+    const budget = this.options.commandBudget;
+    if (this.session.commands.length >= this.options.maxCommands) return false;
+    if (budget !== undefined && budget.left <= 0) {
+      budget.onExhausted(reply.frame);
+      return false;
+    }
+    if (budget !== undefined) budget.left--;
+    this.session.commands.push({ frame: reply.frame, time: reply.time, command: null, arg: '', reply, preliminary: NO_PRELIMINARY });
+    return true;
   }
 
   /**

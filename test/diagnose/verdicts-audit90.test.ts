@@ -256,36 +256,3 @@ describe("a session's roll-up beside a transfer whose end the capture lost", () 
     for (const text of Object.values(out)) expect(text).not.toMatch(/No transfer of session 1 succeeded/);
   });
 });
-
-/**
- * The end of a data connection lost with a burst: a40-upload-pause without frames 97–99 (the
- * client's FIN, the server's FIN, the last ACK) and a64-ipv6-ptb-1280 server side without 113–119
- * (the download's last segments, the client's ACK and FIN, the server's ACK), each followed by 226.
- * The transfer is not known (data-end-lost.ts); its diagnosis read "stalled" and "path-loss", a
- * cause nothing in the capture shows. A not-known transfer gets no diagnosis, as for a lost reply.
- * (Frames after the cut are renumbered: the 226s are frames 97 and 113 of the derived captures.)
- */
-describe('a data connection end lost with a burst, its 226 captured', () => {
-  it('a40-upload-pause without 97-99: not known, no stall', async () => {
-    const NAME = 'a40-upload-pause-vsftpd-python';
-    expect(transfer(await analyze(NAME), '1.1').status).toBe('complete');
-    const d = await derived(tmp, NAME, 'without-97-99', (f) => f < 97 || f > 99);
-    const t = transfer(d.a, '1.1');
-    expect([t.request?.command, t.bytes, t.reply?.code, t.status, t.diagnosis]).toEqual(['STOR', 49_152, 226, 'incomplete', null]);
-    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured', dataEndLost: { reply: 97, lastData: 93 } });
-    expect(d.a.sessions[0].diagnosis).toBeNull();
-    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
-    for (const text of Object.values(out)) expect(text).not.toMatch(/stalled|stopped sending/);
-  });
-
-  it('a64-ipv6-ptb-1280 server side without 113-119: not known, no path loss', async () => {
-    const NAME = 'a64-ipv6-ptb-1280-server-side-vsftpd-curl';
-    const d = await derived(tmp, NAME, 'without-113-119', (f) => f < 113 || f > 119);
-    const t = transfer(d.a, '1.1');
-    expect([t.request?.command, t.reply?.code, t.status, t.diagnosis]).toEqual(['RETR', 226, 'incomplete', null]);
-    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured', dataEndLost: { reply: 113, lastData: 112 } });
-    expect(d.a.sessions[0].diagnosis).toBeNull();
-    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
-    for (const text of Object.values(out)) expect(text).not.toMatch(/path-loss|lost on the path/);
-  });
-});

@@ -1,0 +1,70 @@
+/**
+ * Session 46: the drop sweep's residue (scripts/sweep/drop-sweep.mjs), single frames first. Each
+ * capture here is a committed recording with whole records left out (never new bytes).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, derived, derivedTexts, transfer } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit91-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * The end of a data connection lost with a burst: a40-upload-pause without frames 97–99 (the
+ * client's FIN, the server's FIN, the last ACK) and a64-ipv6-ptb-1280 server side without 113–119
+ * (the download's last segments, the client's ACK and FIN, the server's ACK), each followed by 226.
+ * The transfer is not known (data-end-lost.ts); its diagnosis read "stalled" and "path-loss", a
+ * cause nothing in the capture shows. A not-known transfer gets no diagnosis, as for a lost reply.
+ * (Frames after the cut are renumbered: the 226s are frames 97 and 113 of the derived captures.)
+ */
+describe('a data connection end lost with a burst, its 226 captured', () => {
+  it('a40-upload-pause without 97-99: not known, no stall', async () => {
+    const NAME = 'a40-upload-pause-vsftpd-python';
+    expect(transfer(await analyze(NAME), '1.1').status).toBe('complete');
+    const d = await derived(tmp, NAME, 'without-97-99', (f) => f < 97 || f > 99);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.bytes, t.reply?.code, t.status, t.diagnosis]).toEqual(['STOR', 49_152, 226, 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured', dataEndLost: { reply: 97, lastData: 93 } });
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/stalled|stopped sending/);
+  });
+
+  it('a64-ipv6-ptb-1280 server side without 113-119: not known, no path loss', async () => {
+    const NAME = 'a64-ipv6-ptb-1280-server-side-vsftpd-curl';
+    const d = await derived(tmp, NAME, 'without-113-119', (f) => f < 113 || f > 119);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.reply?.code, t.status, t.diagnosis]).toEqual(['RETR', 226, 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured', dataEndLost: { reply: 113, lastData: 112 } });
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/path-loss|lost on the path/);
+  });
+});
+
+/**
+ * inetutils-ftpd answers busybox's RETR of a missing file with 550 (frame 65); busybox closes the
+ * data connection and the control connection without QUIT, and the server says "221 You could at
+ * least say goodbye." (frame 68). With the 550 lost, the 221 was taken for the RETR's final reply:
+ * "completed: 0 bytes (221)". A 221 with no QUIT waiting is the server closing, never a transfer's
+ * reply; the client's FIN acknowledged the lost bytes, so the RETR's reply is in them: not known.
+ */
+describe("a 221 with no QUIT waiting, after a transfer command's lost reply", () => {
+  const NAME = 'put-missing-inetutils-ftpd-busybox';
+
+  it('the 550 lost: not confirmed, the 221 kept as the server closing', async () => {
+    const full = transfer(await analyze(NAME), '2.1');
+    expect([full.request?.command, full.reply?.code, full.status, full.diagnosis?.cause]).toEqual(['RETR', 550, 'failed', 'server-refused']);
+    const d = await derived(tmp, NAME, 'without-65', (f) => f !== 65);
+    const t = transfer(d.a, '2.1');
+    expect([t.reply, t.bytes, t.status, t.verdict.kind, t.diagnosis]).toEqual([null, 0, 'incomplete', 'incomplete', null]);
+    expect(t.replyInGap).toMatchObject({ why: 'capture-gap', later: { command: null, acknowledged: true } });
+    const unasked = d.a.sessions[1].commands.find((c) => c.reply?.code === 221);
+    expect([unasked?.command, unasked?.reply?.frame, unasked?.reply?.text]).toEqual([null, 67, 'You could at least say goodbye.']);
+    const { out } = await derivedTexts(d.file, ['transfers', 'explain']);
+    expect(out.transfers).toContain('not confirmed: 0 bytes moved, and its final reply came in the');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/completed: 0 bytes/);
+  });
+});
