@@ -58,7 +58,7 @@ function portAt(o: OtherConnection, s: Session): number {
 
 /**
  * The lost announcement's evidence for `t`, or null: a transfer command of the capture with no
- * announcement (or one a later passive command's lost reply superseded) and no data connection (or
+ * announcement (or one a later announcement the capture lost superseded) and no data connection (or
  * one, to the superseded announcement's endpoint, that never opened),
  * control bytes lost before it, whose server's last word is
  * not about the file (no reply yet, a 1xx or 2xx, or 426), beside an unlinked connection between
@@ -69,8 +69,8 @@ export function announceLost(t: Transfer, s: Session, others: Map<string, Unclai
   // A data connection that never opened cannot have carried what the server's 1xx and 2xx say moved: not this command's.
   const c = t.connection;
   if (t.request === null || t.inferred !== undefined || (c !== null && (c.established || c.midstream || c.synAckFrames.length > 0)) || s.oneWay !== undefined) return null;
-  // Paired with an earlier announcement, while a later passive command's reply is in bytes the capture lost: the command used that one.
-  const gap = t.announce === null ? (t.controlGapBefore ?? null) : newerPassiveLost(t, s);
+  // Paired with an earlier announcement, while a later one is in bytes the capture lost: the command used that one.
+  const gap = t.announce === null ? (t.controlGapBefore ?? null) : newerAnnouncementLost(t, s);
   if (gap === null) return null;
   const code = t.reply?.code;
   if (code !== undefined && code >= 300 && code !== 426) return null;
@@ -84,16 +84,22 @@ export function announceLost(t: Transfer, s: Session, others: Map<string, Unclai
   return null;
 }
 
+/** A server's acceptance of an active command (vsftpd's "200 EPRT command successful", pyftpdlib's "200 Active data connection established"). */
+const ACTIVE_ACCEPTED = /\b(?:PORT|EPRT|LPRT|active)\b/i;
+
 /**
- * A passive command (PASV, EPSV) after the transfer's announcement and before its command, whose
- * reply is in server bytes the capture lost (Command.noReply capture-gap, seen once the bytes after
- * the gap came): the client asked again, and the command used the endpoint it got. The gap's frame, or null.
+ * A newer announcement the capture lost, after the transfer's announcement and before its command,
+ * which the command used: a passive command (PASV, EPSV) whose reply is in server bytes the capture
+ * lost (Command.noReply capture-gap, seen once the bytes after the gap came), or an active command in
+ * client bytes the capture lost, known by its 200 arriving with no command waiting (a87-pasv-router-
+ * rst-fallback: tnftp's EPRT after its EPSV's connection was refused). The gap's frame, or null.
  */
-function newerPassiveLost(t: Transfer, s: Session): number | null {
+function newerAnnouncementLost(t: Transfer, s: Session): number | null {
   const a = t.announce!;
-  if (a.command === '' || !announcesPassive(a.command)) return null;
+  if (a.command === '') return null;
   for (const c of sessionOrder(s).commandsBetween(a.frame, t.request!.frame)) {
-    if (c.command !== null && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
+    if (c.command !== null && announcesPassive(a.command) && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
+    if (c.command === null && t.controlGapBefore !== undefined && c.reply?.code === 200 && ACTIVE_ACCEPTED.test(c.reply.text)) return t.controlGapBefore;
   }
   return null;
 }

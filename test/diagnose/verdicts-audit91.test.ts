@@ -68,3 +68,27 @@ describe("a 221 with no QUIT waiting, after a transfer command's lost reply", ()
     for (const text of Object.values(out)) expect(text).not.toMatch(/completed: 0 bytes/);
   });
 });
+
+/**
+ * tnftp's EPSV (frame 34) names port 50029; a router resets the SYN (frame 37) and tnftp falls back
+ * to EPRT (frame 38, "200 EPRT command successful" at 39), then RETR hello.txt: 511 bytes over the
+ * server's connection from port 20, 226. With the EPRT lost, the RETR took the refused EPSV
+ * endpoint and read "completed according to the server, but 511 of its bytes are missing: the
+ * capture lost them". The 200 with no command waiting names the active command the capture lost:
+ * the RETR used that announcement, and the connection beside it most likely carried its data.
+ */
+describe('an active command lost after a refused passive one, its 200 captured', () => {
+  const NAME = 'a87-pasv-router-rst-fallback-vsftpd-tnftp';
+
+  it('without the EPRT (frame 38): the RETR not known (announce-lost), never completed with its bytes missing', async () => {
+    const a = await analyze(NAME);
+    expect([transfer(a, '1.1').status, transfer(a, '1.1').diagnosis?.cause, transfer(a, '1.2').request?.command, transfer(a, '1.2').bytes]).toEqual(['failed', 'passive-refused', 'RETR', 511]);
+    const d = await derived(tmp, NAME, 'without-38', (f) => f !== 38);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.request?.arg, t.reply?.code, t.status, t.diagnosis]).toEqual(['RETR', 'hello.txt', 226, 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost', announceLost: { gap: d.at(40), stream: 2, syn: d.at(41) } });
+    const { out } = await derivedTexts(d.file, ['transfers', 'diagnose']);
+    expect(out.transfers).toContain('(tcp.stream 2, SYN frame 40)');
+    for (const text of Object.values(out)) expect(text).not.toMatch(/the capture lost them, not the transfer/);
+  });
+});
