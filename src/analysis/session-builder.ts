@@ -927,10 +927,12 @@ export class SessionBuilder {
       if (this.restFor?.command === c) this.restartLost(c, this.restFor.transfer);
       const t = this.commandTransfers?.get(c);
       if (t === undefined) continue;
-      if (t.request?.frame === c.frame && c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
+      this.commandTransfers!.delete(c);
+      // The reply of its announcement (PORT's 200) in the gap: the transfer's command still runs.
+      if (t.request?.frame !== c.frame) continue;
+      if (c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
       // Its final reply in the gap, the ABOR after it was housekeeping (abortsAfterDataEnd).
       if (t.abortFrame !== null && c.noReply?.why === 'capture-gap' && c.noReply.later.frame === t.abortFrame) [t.lateAbortFrame, t.abortFrame] = [t.abortFrame, null];
-      this.commandTransfers!.delete(c);
       const i = this.running.indexOf(t);
       if (i >= 0) this.running.splice(i, 1);
     }
@@ -1029,8 +1031,9 @@ export class SessionBuilder {
     this.pending.shift();
     const t = this.commandTransfers?.get(c);
     if (t === undefined) return;
-    if (t.request?.frame === c.frame) t.replyInGap = c.noReply;
     this.commandTransfers!.delete(c);
+    if (t.request?.frame !== c.frame) return;
+    t.replyInGap = c.noReply;
     const i = this.running.indexOf(t);
     if (i >= 0) this.running.splice(i, 1);
   }

@@ -92,3 +92,25 @@ describe('an active command lost after a refused passive one, its 200 captured',
     for (const text of Object.values(out)) expect(text).not.toMatch(/the capture lost them, not the transfer/);
   });
 });
+
+/**
+ * busybox uploads with PORT (frame 95, "200 Operation successful" at 96), STOR, 16,384 bytes, then
+ * ABOR (frame 127) and, 6 s later, its FIN and QUIT; the server answers 226. Whole: aborted by the
+ * client. With the PORT's 200 lost, the gap that held it took the transfer off the running list
+ * with its announcement's command, so the ABOR found nothing running: "completed: 16,384 bytes".
+ * An announcement's reply in a gap ends the announcement's wait, not the transfer.
+ */
+describe("a PORT's reply lost before an aborted upload", () => {
+  const NAME = 'a84-abor-active-busybox-python';
+
+  it('without frame 96: the PORT answered in the gap, the STOR still aborted by the client at its ABOR', async () => {
+    const d = await derived(tmp, NAME, 'without-96', (f) => f !== 96);
+    const port = d.a.sessions[1].commands.find((c) => c.command === 'PORT');
+    expect([port?.reply, port?.noReply?.why, port?.noReply?.later.command]).toEqual([null, 'capture-gap', 'STOR']);
+    const t = transfer(d.a, '2.1');
+    expect([t.request?.command, t.bytes, t.abortFrame, t.reply?.code, t.status, t.verdict.kind, t.diagnosis?.cause]).toEqual(['STOR', 16_384, d.at(127), 226, 'aborted', 'aborted', 'aborted']);
+    expect(transfer(await analyze(NAME), '2.1').status).toBe('aborted');
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers).toContain('aborted by the client after 16,384 bytes (226, frame 133).');
+  });
+});
