@@ -586,6 +586,13 @@ export interface Transfer {
    */
   announcedKbytes?: AnnouncedKbytes;
   /**
+   * After REST, the 150's byte count when the session did not say which server answered (its greeting
+   * and SYST not in the capture): proftpd's counts the bytes left to send, others' the whole file.
+   * Taken as the whole file until the other sessions to the same server name proftpd
+   * (server-software.ts settleRestCounts). Absent otherwise.
+   */
+  restCountUnsure?: number;
+  /**
    * The client's ABOR for the transfer, if any: the one that ended it, or one it sent right after
    * resetting the data connection itself, which reached the server after its error reply (verdict.ts).
    */

@@ -21,7 +21,7 @@ import type { StreamChunk, TcpConnection } from '../tcp/types.js';
 import { warning, type Warning } from '../warnings/catalog.js';
 import { DataLinker } from './data-linker.js';
 import { diagnose } from './diagnose/index.js';
-import { identifyServerSoftware } from './server-software.js';
+import { identifyServerSoftware, settleRestCounts } from './server-software.js';
 import { pairNatViews } from './nat-pairs.js';
 import type { Analysis, LinkTypeCount, RstSeen, Session, Transfer, TunnelCount } from './model.js';
 import { ConnectionRouter, type ConnectionData } from './connection-router.js';
@@ -296,6 +296,7 @@ export async function analyzeRecords(
     }
   }
   noteConflicts(sessions, warnings);
+  settleRestCounts(sessions);
   settleOutcomes(sessions, last);
 
   warnings.push(...damage.warnings());

@@ -61,9 +61,19 @@ function softwareNamedIn(text: string): ServerSoftware | null {
  * name it; sessions naming different software name none.
  */
 export function identifyServerSoftware(sessions: Session[]): void {
+  const own = sessions.map(ownSoftware);
+  const named = namedByServer(sessions, own);
+  sessions.forEach((s, i) => {
+    // A relay's front names no product (ownSoftware), whatever the other sessions to it say.
+    const front = s.relay?.role === 'front';
+    s.serverSoftware = own[i] ?? (front ? null : named(s));
+  });
+}
+
+/** The software every session to a server address and port that names one names (null: none, or more than one). */
+function namedByServer(sessions: Session[], own: Array<ServerSoftware | null>): (s: Session) => ServerSoftware | null {
   const byServer = new Map<string, Set<ServerSoftware>>();
   const key = (s: Session): string => `${s.server.ip}|${s.server.port}`;
-  const own = sessions.map(ownSoftware);
   sessions.forEach((s, i) => {
     const sw = own[i];
     if (sw === null) return;
@@ -71,12 +81,27 @@ export function identifyServerSoftware(sessions: Session[]): void {
     set.add(sw);
     byServer.set(key(s), set);
   });
-  sessions.forEach((s, i) => {
-    const named = byServer.get(key(s));
-    // A relay's front names no product (ownSoftware), whatever the other sessions to it say.
-    const front = s.relay?.role === 'front';
-    s.serverSoftware = own[i] ?? (!front && named !== undefined && named.size === 1 ? [...named][0] : null);
-  });
+  return (s) => {
+    const set = byServer.get(key(s));
+    return set !== undefined && set.size === 1 ? [...set][0] : null;
+  };
+}
+
+/**
+ * A 150 after REST, in a session that did not say which server answered (Transfer.restCountUnsure):
+ * when the other sessions to the same server all name proftpd, its count was the bytes left to send,
+ * and the file is that plus the offset (a67-lftp-timeout-resume without the resume's greeting).
+ * Before the outcomes, which compare the bytes with the size.
+ */
+export function settleRestCounts(sessions: Session[]): void {
+  if (!sessions.some((s) => s.transfers.some((t) => t.restCountUnsure !== undefined))) return;
+  const named = namedByServer(sessions, sessions.map(ownSoftware));
+  for (const s of sessions) {
+    for (const t of s.transfers) {
+      if (t.restCountUnsure === undefined || named(s) !== 'proftpd') continue;
+      if (t.expectedSize === t.restCountUnsure) t.expectedSize = t.restCountUnsure + (t.restOffset ?? 0);
+    }
+  }
 }
 
 /**

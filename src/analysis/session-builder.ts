@@ -744,7 +744,10 @@ export class SessionBuilder {
         // file is that number plus r, and the download owes the number, not the number less r again.
         const rest = t.restOffset ?? 0;
         const remaining = rest > 0 && t.expectedSize !== null && size === t.expectedSize - rest;
-        const countsRest = rest > 0 && size !== null && !remaining && t.expectedSize === null && serverSoftware(s) === 'proftpd';
+        const unsaid = rest > 0 && size !== null && !remaining && t.expectedSize === null;
+        const software = unsaid ? serverSoftware(s) : null;
+        const countsRest = unsaid && software === 'proftpd';
+        if (unsaid && software === null) t.restCountUnsure = size!;
         if (countsRest) t.expectedSize = size! + rest;
         else if (size !== null && !remaining) t.expectedSize = size;
         const kbytes = size === null && t.expectedSize === null && t.direction === 'download' ? kbytesFrom150(reply.text) : null;

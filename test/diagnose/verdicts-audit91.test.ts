@@ -114,3 +114,27 @@ describe("a PORT's reply lost before an aborted upload", () => {
     expect(out.transfers).toContain('aborted by the client after 16,384 bytes (226, frame 133).');
   });
 });
+
+/**
+ * lftp resumes a67-resume.bin (120,000 bytes) from proftpd with REST 47784; proftpd's 150 counts the
+ * 72,216 bytes left to send, 47,784 come before lftp times out again (aborted, stalled). proftpd
+ * is known by the session's greeting (frame 121): without it the 150's count was taken for the whole
+ * file, the resume owed 24,432 bytes and read "completed: 47,784 bytes". The other sessions to the
+ * same server (1 and 3) greet as ProFTPD: its 150 counted what was left (settleRestCounts).
+ */
+describe("a resume's 150 in a session whose greeting the capture lost", () => {
+  const NAME = 'a67-lftp-timeout-resume-proftpd';
+
+  it('without the 220 (frame 121): 47,784 of 72,216 bytes, aborted and stalled as whole', async () => {
+    const full = transfer(await analyze(NAME), '2.1');
+    const d = await derived(tmp, NAME, 'without-121', (f) => f !== 121);
+    const t = transfer(d.a, '2.1');
+    expect(d.a.sessions[1].greeting).toBeNull();
+    expect(t.restCountUnsure).toBe(72_216);
+    expect([t.restOffset, t.expectedSize, t.bytes, t.status, t.diagnosis?.cause]).toEqual([47_784, 120_000, 47_784, 'aborted', 'stalled']);
+    expect([t.expectedSize, t.status, t.diagnosis?.cause]).toEqual([full.expectedSize, full.status, full.diagnosis?.cause]);
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers).toContain('47,784 of 72,216 bytes');
+    expect(out.transfers).not.toContain('completed: 47,784 bytes');
+  });
+});
