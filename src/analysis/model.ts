@@ -370,6 +370,8 @@ export interface DataConnection {
   finAcked: { client: boolean; server: boolean };
   /** A side's FIN the capture missed, its peer's acknowledgement one past that side's data (that frame) showing it (TcpConnection.finUnseen). Absent when none. */
   finUnseen?: { client?: number; server?: number };
+  /** A side's data ending in bytes the capture lost that its peer acknowledged (that frame), no FIN captured: its FIN may be among them (TcpConnection.endLost). Absent when none. */
+  endLost?: { client?: number; server?: number };
   /**
    * Each way: the receiver's packet since which every byte sent that way was acknowledged with an
    * open receive window, and nothing new sent since (null: not so at the end of the connection).

@@ -87,6 +87,11 @@ export function describeConnection(
     const server = conn.finUnseen[toClientDir];
     dc.finUnseen = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
   }
+  if (conn.endLost !== undefined) {
+    const client = conn.endLost[toServerDir];
+    const server = conn.endLost[toClientDir];
+    dc.endLost = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
+  }
   if (conn.resumes !== undefined) dc.resumes = conn.resumes;
   if (conn.conflicts) {
     const { count, frame, offset, kept, dir } = conn.conflicts;

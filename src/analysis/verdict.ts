@@ -160,7 +160,8 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
   // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
   // capture at the sender whose snaplen cut the 150's size).
-  const senderFirst = c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame);
+  const senderFirst =
+    c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame) || senderEndLostBy(c, sender, fin.frame);
   // (The receiver's own count: MODE Z's receiver may send a few bytes of its own, not the data's.)
   if (senderFirst && unacknowledged === 0) return null;
   if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
@@ -218,7 +219,7 @@ export function receiverClosedShort(t: Transfer): number | null {
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined) return null;
   const senderFin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
-  if ((senderFin !== undefined && senderFin.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame)) return null;
+  if ((senderFin !== undefined && senderFin.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame) || senderEndLostBy(c, sender, fin.frame)) return null;
   // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
   // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
   if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
@@ -242,6 +243,16 @@ function dataWhole(t: Transfer): boolean {
  */
 function senderFinUnseenBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
   const acked = c.finUnseen?.[sender];
+  return acked !== undefined && acked <= frame;
+}
+
+/**
+ * The sender's data ends in bytes the capture lost, its receiver's acknowledgement of them at or
+ * before `frame` (DataConnection.endLost): its FIN may be the last of them, so the sender may have
+ * closed first (a40-server-rate without curl's last segment, which carried its FIN).
+ */
+function senderEndLostBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
+  const acked = c.endLost?.[sender];
   return acked !== undefined && acked <= frame;
 }
 

@@ -205,6 +205,7 @@ export class ConnectionState {
       firstMarks: { c2s: null, s2c: null },
       finFrames: { c2s: undefined, s2c: undefined },
       finUnseen: undefined,
+      endLost: undefined,
       icmpErrors: NONE as TcpConnection['icmpErrors'],
       retransmissions: 0,
       captureCopies: 0,
@@ -699,6 +700,8 @@ export class ConnectionState {
     const c = this.conn;
     if (this.c2s?.finUnseen === true && c.finFrames.c2s === undefined) (c.finUnseen ??= {}).c2s = c.ackedFrame.c2s;
     if (this.s2c?.finUnseen === true && c.finFrames.s2c === undefined) (c.finUnseen ??= {}).s2c = c.ackedFrame.s2c;
+    if (this.c2s?.endLost === true && c.finFrames.c2s === undefined) (c.endLost ??= {}).c2s = c.ackedFrame.c2s;
+    if (this.s2c?.endLost === true && c.finFrames.s2c === undefined) (c.endLost ??= {}).s2c = c.ackedFrame.s2c;
     // Both FINs exchanged is a FIN close even if the last ACK was not captured.
     if (c.closed === null && c.finFrames.c2s !== undefined && c.finFrames.s2c !== undefined) c.closed = 'fin';
     this.ctx.listener.onClose(c, reason);

@@ -118,6 +118,11 @@ export class DirectionStream {
   finOffset = -1;
   /** Set at close: no FIN seen, but the peer acknowledged one past the data, a FIN the capture missed. */
   finUnseen = false;
+  /**
+   * Set at close: no FIN seen, and the peer acknowledged more than one past the data: the stream ends
+   * in bytes the capture lost, and a FIN may be the last of them (sequence numbers cannot tell).
+   */
+  endLost = false;
   /** Missing bytes not yet reported: carried by the next chunk. */
   private pendingGap = 0;
   /** Of pendingGap, the bytes segments carried past their snaplen: seen on the wire, not lost. */
@@ -271,7 +276,7 @@ export class DirectionStream {
     if (this.finOffset < 0 && end === this.nextOffset + 1) {
       end = this.nextOffset;
       this.finUnseen = true;
-    }
+    } else if (this.finOffset < 0 && end > this.nextOffset) this.endLost = true;
     if (end > this.nextOffset) this.advanceOver(end);
     if (this.pendingGap > 0) this.emit(EMPTY, this.nextOffset, frame, time);
     this.pieces = [];

@@ -135,6 +135,12 @@ export interface TcpConnection {
    */
   finUnseen?: { c2s?: number; s2c?: number };
   /**
+   * Per direction, a stream that ends in bytes the capture lost: no FIN captured, and the peer
+   * acknowledged more than one past the captured data (that acknowledgement's frame); its FIN may be
+   * among the lost bytes. Set at close; absent when neither.
+   */
+  endLost?: { c2s?: number; s2c?: number };
+  /**
    * The first reset. `noConnection`: sent without ACK, its sequence number an acknowledgement the
    * other side had sent: the sender's stack answering a segment of a connection it no longer had.
    */

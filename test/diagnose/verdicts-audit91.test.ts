@@ -138,3 +138,26 @@ describe("a resume's 150 in a session whose greeting the capture lost", () => {
     expect(out.transfers).not.toContain('completed: 47,784 bytes');
   });
 });
+
+/**
+ * vsftpd reads curl's rate-limited upload: curl's last segment (frame 162) carries its last 832
+ * bytes and its FIN; vsftpd acknowledges them (24002, frame 164), closes 3.7 s later (165) and says
+ * 226. Without frame 162 the upload's data ends in 833 bytes the capture lost, which the server
+ * acknowledged, with no FIN from the client: the server's close read as giving up on a silent
+ * client, "aborted by the server after 23,168 bytes". The client's FIN may be the last of those
+ * bytes (DataConnection.endLost): the server's close after them is the ordinary one.
+ */
+describe("an upload whose last segment, with the client's FIN, the capture lost", () => {
+  const NAME = 'a40-server-rate-vsftpd-curl';
+
+  it('without frame 162: completed with 833 bytes missing from the capture, no abort', async () => {
+    expect(transfer(await analyze(NAME), '2.1').status).toBe('complete');
+    const d = await derived(tmp, NAME, 'without-162', (f) => f !== 162);
+    const t = transfer(d.a, '2.1');
+    expect(t.connection?.endLost).toEqual({ client: d.at(164) });
+    expect(t.connection?.finUnseen).toBeUndefined();
+    expect([t.request?.command, t.bytes, t.connection?.gapBytes, t.reply?.code, t.status, t.verdict.kind, t.diagnosis]).toEqual(['STOR', 23_168, 833, 226, 'complete', 'completed', null]);
+    const { out } = await derivedTexts(d.file, ['transfers', 'explain', 'diagnose']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the server/);
+  });
+});
