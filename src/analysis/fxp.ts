@@ -5,7 +5,8 @@
  * refuses a PORT to a foreign address stops it before any). Each such pair is marked `fxp` on both
  * transfers, unless the data linker already paired them through their connection.
  */
-import type { Session, Transfer } from './model.js';
+import type { Command, Session, Transfer } from './model.js';
+import { announcesPassive } from '../ftp/commands.js';
 
 const key = (e: { ip: string; port: number }): string => `${e.ip}|${e.port}`;
 
@@ -20,17 +21,46 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
       else passive.set(key(e), [{ s, t }]);
     }
   }
-  if (passive.size === 0) return;
+  const unannounced = passiveReplyLost(sessions);
+  if (passive.size === 0 && unannounced.length === 0) return;
   for (const s of sessions) {
     for (const t of s.transfers) {
       const e = t.announce?.endpoint;
       if (t.mode !== 'active' || !e || t.fxp !== undefined || e.ip === s.client.ip) continue;
-      const other = passive.get(key(e))?.find((x) => x.s !== s && x.t.fxp === undefined && x.s.server.ip === e.ip && x.s.client.ip === s.client.ip);
+      const other =
+        passive.get(key(e))?.find((x) => x.s !== s && x.t.fxp === undefined && x.s.server.ip === e.ip && x.s.client.ip === s.client.ip) ??
+        unannounced.find((x) => x.s !== s && x.t.fxp === undefined && x.s.server.ip === e.ip && x.s.client.ip === s.client.ip && x.asked < t.announce!.frame && x.t.request!.frame > t.announce!.frame);
       if (!other) continue;
       t.fxp = { session: other.s.id, transfer: other.t.id };
       other.t.fxp = { session: s.id, transfer: t.id };
     }
   }
+}
+
+/**
+ * Passive transfers whose 227/229 the capture lost (no announcement; the session's last passive
+ * command before the transfer command unanswered in the capture), with that command's frame: a
+ * PORT to the same server's address sent between the two, by the same client in another session,
+ * names the endpoint that reply gave (a68-fxp-abort-oob without vsftpd's 227), not a bounce.
+ */
+function passiveReplyLost(sessions: Session[]): Array<{ s: Session; t: Transfer; asked: number }> {
+  const out: Array<{ s: Session; t: Transfer; asked: number }> = [];
+  for (const s of sessions) {
+    const lost = s.transfers.filter((t) => t.mode === 'passive' && t.announce === null && t.request !== null && t.fxp === undefined);
+    if (lost.length === 0) continue;
+    lost.sort((a, b) => a.request!.frame - b.request!.frame);
+    // One walk of the commands beside the transfers in frame order: the passive command last sent before each.
+    let last: Command | null = null;
+    let i = 0;
+    for (const t of lost) {
+      for (; i < s.commands.length && s.commands[i].frame < t.request!.frame; i++) {
+        const c = s.commands[i];
+        if (c.command !== null && announcesPassive(c.command)) last = c;
+      }
+      if (last !== null && last.reply === null) out.push({ s, t, asked: last.frame });
+    }
+  }
+  return out;
 }
 
 /**

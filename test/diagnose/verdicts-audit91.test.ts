@@ -161,3 +161,27 @@ describe("an upload whose last segment, with the client's FIN, the capture lost"
     for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the server/);
   });
 });
+
+/**
+ * lftp copies a68-slow.bin from vsftpd to pyftpdlib (FXP): PASV to vsftpd (frame 30), its 227 (31)
+ * naming 198.51.100.20:50034, PORT with that endpoint to pyftpdlib (32), STOR, RETR, 226 on both.
+ * Without the 227, the PORT naming vsftpd's address read as an FTP bounce on a completed copy. The
+ * PASV sent before the PORT, unanswered in the capture, to the server the PORT names, by the same
+ * client: the PORT names what its reply gave (fxp.ts passiveReplyLost). A healthy copy, no diagnosis.
+ */
+describe("an FXP copy whose source's 227 the capture lost", () => {
+  const NAME = 'a68-fxp-abort-oob-vsftpd-pyftpdlib-python';
+
+  it('without frame 31: paired as FXP, no bounce', async () => {
+    const full = await analyze(NAME);
+    expect(transfer(full, '2.1').fxp).toEqual({ session: 1, transfer: 1 });
+    const d = await derived(tmp, NAME, 'without-31', (f) => f !== 31);
+    const put = transfer(d.a, '2.1');
+    const get = transfer(d.a, '1.1');
+    expect([get.announce, get.request?.command, put.announce?.endpoint]).toEqual([null, 'RETR', { ip: '198.51.100.20', port: 50034 }]);
+    expect([put.fxp, get.fxp]).toEqual([{ session: 1, transfer: 1 }, { session: 2, transfer: 1 }]);
+    expect([put.status, put.diagnosis, get.diagnosis]).toEqual(['complete', null, null]);
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain', 'transfers']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/bounce/i);
+  });
+});
