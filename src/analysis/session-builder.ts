@@ -699,8 +699,10 @@ export class SessionBuilder {
     // RFC 2228 replies to wrapped commands: 631 (integrity), 632 (confidentiality and integrity), 633 (confidentiality).
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     if (this.serverGaps.length > 0) this.skipRepliesInGap();
-    // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR may be among them.
-    if (e.clientUnseen !== undefined) this.noteClientBytesLost(reply.frame);
+    // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR
+    // may be among them. Not when this reply is a 221: it answers the first of them, a QUIT (an ABOR
+    // before it would have had its own reply first).
+    if (e.clientUnseen !== undefined && reply.code !== 221) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
     const head = this.pending[0];

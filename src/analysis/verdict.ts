@@ -248,12 +248,16 @@ function senderFinUnseenBy(c: DataConnection, sender: 'client' | 'server', frame
 
 /**
  * The sender's data ends in bytes the capture lost, its receiver's acknowledgement of them at or
- * before `frame` (DataConnection.endLost): its FIN may be the last of them, so the sender may have
- * closed first (a40-server-rate without curl's last segment, which carried its FIN).
+ * before `frame` (DataConnection.endLost), and the sender acknowledged the receiver's FIN without
+ * ever sending one of its own in the capture: a sender still open would close in turn, so its FIN
+ * was the last of the lost bytes and it had closed first (a40-server-rate without curl's last
+ * segment, which carried its FIN). A sender that never answered the receiver's FIN may just have
+ * had its data lost on the way (a60-retr-blackhole without its last captured segment): not so.
  */
 function senderEndLostBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
   const acked = c.endLost?.[sender];
-  return acked !== undefined && acked <= frame;
+  const receiver = sender === 'client' ? 'server' : 'client';
+  return acked !== undefined && acked <= frame && c.finAcked[receiver];
 }
 
 /** Nothing is missing of the size the session stated, or of what the capture shows (dataWhole without the FIN). */

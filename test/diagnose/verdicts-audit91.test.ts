@@ -185,3 +185,43 @@ describe("an FXP copy whose source's 227 the capture lost", () => {
     for (const text of Object.values(out)) expect(text).not.toMatch(/bounce/i);
   });
 });
+
+/**
+ * ncftpput is killed mid-upload: the client's FIN ends the data connection (the server had
+ * advertised zero windows on the way, then read it all), vsftpd answers 226 (frame 243) and meets
+ * the client's reset. Whole: not known (client gone). Without the 226 the upload read "stalled:
+ * the server advertised a zero window, it stopped reading", though the data connection ended with
+ * the client's FIN, every byte acknowledged: what is missing is the final reply, not data.
+ */
+describe('an upload whose data ended whole, its final reply lost', () => {
+  const NAME = 'a63-killed-upload-ncftp-resume-vsftpd';
+
+  it('without the 226 (frame 243): no stall diagnosis', async () => {
+    const d = await derived(tmp, NAME, 'without-243', (f) => f !== 243);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.bytes, t.reply, t.connection?.zeroWindowFrames.length, t.diagnosis]).toEqual(['STOR', 98_304, null, 12, null]);
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/stalled|stopped reading/);
+  });
+});
+
+/**
+ * pure-ftpd (its greeting names it, frame 6) takes FTPS data connections that begin new TLS
+ * sessions: the four probable transfers of ftps-pureftpd-python are no failure. Without the
+ * greeting the server was not named, and the fresh data sessions read "tls-session-not-reused"
+ * (vsftpd's and proftpd's default refusal) on all four. A greeting the capture lost leaves the
+ * server's need for reuse unknown, as one before a capture's start does (hidden-tls.ts).
+ */
+describe("an FTPS session whose greeting the capture lost", () => {
+  const NAME = 'ftps-pureftpd-python';
+
+  it('without frame 6: no session-reuse cause', async () => {
+    const d = await derived(tmp, NAME, 'without-6', (f) => f !== 6);
+    expect([d.a.sessions[0].greeting, d.a.sessions[0].controlGapBytes > 0]).toEqual([null, true]);
+    expect(d.a.sessions[0].diagnosis?.cause).not.toBe('tls-session-not-reused');
+    for (const t of d.a.sessions[0].transfers) expect([t.inferred, t.diagnosis]).toEqual(['tls-hidden', null]);
+    const { out } = await derivedTexts(d.file, ['diagnose', 'transfers']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/did not resume the control connection's TLS session|began new TLS sessions/);
+  });
+});

@@ -110,6 +110,19 @@ function receiverGaveUpWords(receiver: string, sender: string, g: { fin: number;
 }
 
 
+/**
+ * The sender's FIN ended a data connection held whole (verdict.ts heldWhole) within a stall's pause of
+ * its last data, after its last zero window, and not short of a size the session stated.
+ */
+function endedFlowing(t: Transfer, sender: 'client' | 'server'): boolean {
+  const c = t.connection;
+  const fin = c?.handshake.find((e) => e.type === 'fin' && e.by === sender);
+  if (!c || fin === undefined || c.lastData === null || !heldWhole(t)) return false;
+  if (expectedBytes(t) !== null && !carriesExpected(t)) return false;
+  const lastZero = c.zeroWindowFrames.length > 0 ? c.zeroWindowFrames[c.zeroWindowFrames.length - 1] : -1;
+  return lastZero < c.lastData.frame && fin.time - c.lastData.time < STALL_SECONDS;
+}
+
 /** The longest pause with no payload, including from the last payload to the end (reply, close, capture end). */
 function longestPause(ctx: TransferContext): { seconds: number; from: number; to: number | null } | null {
   const { transfer: t, analysis: a } = ctx;
@@ -212,6 +225,12 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   const hidden = t.inferred === 'tls-hidden';
   const receiver = hidden ? (dataSenderOf(t) === 'client' ? 'server' : 'client') : dataReceiver(t.direction);
   const sender = receiver === 'client' ? 'server' : 'client';
+  // The sender closed a data connection the capture holds whole, every byte acknowledged, its data
+  // flowing until then: the data ended (a63-killed-upload without the 226: zero windows on the way,
+  // data after them, then the client's FIN); what is missing is the final reply, not data, and
+  // nothing stalled. Not a sender that closed after waiting on a shut window or a silence (its data
+  // timeout: data-timeout-vsftpd).
+  if (!hidden && t.reply === null && endedFlowing(t, sender) && unacknowledgedTo(c, receiver) === 0) return null;
   // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
   // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
   const silence = pathLoss(c) === null ? receiverEndedSilence(t, ctx.session) : null;
