@@ -297,6 +297,8 @@ export class SessionBuilder {
   private commandAcks: WeakMap<Command, number> | null = null; // made on first use: a session in lockstep never needs it
   /** The capture holds a command of the client's: its direction is captured, and a reply nothing asked for lost its command. */
   private clientSpoke = false;
+  /** A 221 answered client bytes the capture lost: they held the QUIT, and later replies' unseen client bytes are the same. */
+  private quitUnseen = false;
   /** Where the capture last resumed after losing bytes of the client's (the frame after the gap): commands may be in them. */
   private clientGapAt = 0;
   /** Where the capture last resumed after losing bytes of the control connection, either way; and the frame of the session's last transfer command. */
@@ -700,9 +702,10 @@ export class SessionBuilder {
     if (reply.code >= 631 && reply.code <= 633) this.noteWrapped(reply.frame);
     if (this.serverGaps.length > 0) this.skipRepliesInGap();
     // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR
-    // may be among them. Not when this reply is a 221: it answers the first of them, a QUIT (an ABOR
-    // before it would have had its own reply first).
-    if (e.clientUnseen !== undefined && reply.code !== 221) this.noteClientBytesLost(reply.frame);
+    // may be among them. Not once a 221 answered them: it answers the first of them, a QUIT (an ABOR
+    // before it would have had its own reply first), after which a client sends nothing more.
+    if (e.clientUnseen !== undefined && reply.code === 221) this.quitUnseen = true;
+    if (e.clientUnseen !== undefined && !this.quitUnseen) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
     const head = this.pending[0];

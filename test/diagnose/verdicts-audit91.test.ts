@@ -160,6 +160,32 @@ describe("an upload whose last segment, with the client's FIN, the capture lost"
     const { out } = await derivedTexts(d.file, ['transfers', 'explain', 'diagnose']);
     for (const text of Object.values(out)) expect(text).not.toMatch(/aborted by the server/);
   });
+
+  it("a sender that never answered the receiver's FIN: its lost last segment is no close (a60-retr-blackhole without frame 76)", async () => {
+    // pyftpdlib's download dies on a path that drops it; the client acknowledges frame 76, then gives up after 4 s (FIN, frame 82) unanswered.
+    const d = await derived(tmp, 'a60-retr-blackhole-pyftpdlib-python', 'without-76', (f) => f !== 76);
+    const t = transfer(d.a, '1.1');
+    expect(t.connection?.endLost).toEqual({ server: d.at(77) });
+    expect(t.connection?.finAcked.client).toBe(false);
+    expect(t.status).toBe('aborted');
+  });
+});
+
+/**
+ * pyftpdlib answers a QUIT sent during a STOR with "221 Goodbye." and finishes the upload (226).
+ * Without the QUIT (frame 285), the server's 221 shows it had client bytes the capture lost; they
+ * read as a possible ABOR, and the upload "not known: its ABOR may be in them". A 221 answers the
+ * first of those bytes: a QUIT, after which nothing more comes. Completed, as whole.
+ */
+describe('a QUIT during an upload, lost, its 221 captured', () => {
+  it('a61-quit-mid-pyftpdlib without frame 285: completed', async () => {
+    const NAME = 'a61-quit-mid-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '2.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-285', (f) => f !== 285);
+    const t = transfer(d.a, '2.1');
+    expect([t.request?.command, t.clientBytesLost, t.reply?.code, t.status, t.verdict.kind]).toEqual(['STOR', undefined, 226, 'complete', 'completed']);
+    expect(d.a.sessions[1].commands.find((c) => c.reply?.code === 221)?.command).toBeNull();
+  });
 });
 
 /**
