@@ -800,9 +800,12 @@ export class SessionBuilder {
     if (reply.code === 221 && head.command !== 'QUIT') {
       const quit = this.pending.findIndex((c) => c.command === 'QUIT');
       // With no QUIT waiting, the server closing on its own (inetutils-ftpd's "221 You could at least
-      // say goodbye." to a client's FIN): no answer to a transfer command, whose final reply is then
-      // missing (never sent, or in bytes the capture lost), never a success.
+      // say goodbye." to a client's FIN), or answering a QUIT the capture lost: no answer to a
+      // transfer command, whose final reply is then missing (never sent, or in bytes the capture
+      // lost before the 221), never a success. Lost bytes the client acknowledged are read at the
+      // session's end (lastReplyInGap); others, before a 221 to a QUIT the capture lost, here.
       if (quit < 0 && this.commandTransfers?.get(head)?.request?.frame === head.frame) {
+        if (!this.serverGaps.some((g) => g.frame > head.frame && g.acked)) this.replyAfterLostCommand(reply, false);
         this.keepUnasked(reply);
         return;
       }

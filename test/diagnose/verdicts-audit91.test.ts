@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, derived, derivedTexts, transfer } from './audit-fixtures.js';
+import { analyze, analyzeWithKeys, derived, derivedTexts, transfer } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit91-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -249,5 +249,25 @@ describe("an FTPS session whose greeting the capture lost", () => {
     for (const t of d.a.sessions[0].transfers) expect([t.inferred, t.diagnosis]).toEqual(['tls-hidden', null]);
     const { out } = await derivedTexts(d.file, ['diagnose', 'transfers']);
     for (const text of Object.values(out)) expect(text).not.toMatch(/did not resume the control connection's TLS session|began new TLS sessions/);
+  });
+});
+
+/**
+ * FTPS with a key log: proftpd sends hello.txt (511 of 511 bytes, its FIN), resets the data
+ * connection on the client's late close_notify, says 226 (frame 67); the client's ACK (68) and QUIT
+ * (69) follow, then "221 Goodbye." (70). Without 67-69 the 221 met the RETR still waiting: first it
+ * read as the RETR's success, then (no QUIT waiting, so not the RETR's) the reset read "aborted by
+ * the server". The 221 answers a QUIT the capture lost, which a client sends once its transfer has
+ * ended: the RETR's reply is in the server's bytes lost before it. Not known.
+ */
+describe('a 221 to a lost QUIT after a transfer whose final reply was lost', () => {
+  it('a65-ftps-refused-proftpd without 67-69: not known, never aborted', async () => {
+    const NAME = 'a65-ftps-refused-proftpd-python';
+    const d = await derived(tmp, NAME, 'without-67-69', (f) => f < 67 || f > 69);
+    const a = await analyzeWithKeys(NAME, d.file);
+    const t = transfer(a, '1.3');
+    expect([t.request?.command, t.bytes, t.expectedSize, t.reply, t.status, t.diagnosis]).toEqual(['RETR', 511, 511, null, 'incomplete', null]);
+    expect(t.replyInGap).toMatchObject({ why: 'capture-gap', later: { command: null, frame: d.at(70) } });
+    expect(transfer(await analyzeWithKeys(NAME, `fixtures/${NAME}.pcap`), '1.3').status).toBe('complete');
   });
 });
