@@ -271,3 +271,19 @@ describe('a 221 to a lost QUIT after a transfer whose final reply was lost', () 
     expect(transfer(await analyzeWithKeys(NAME, `fixtures/${NAME}.pcap`), '1.3').status).toBe('complete');
   });
 });
+
+/**
+ * The same FXP copy captured at the client: the data connection runs between the servers, out of
+ * sight. Without 43-48 (vsftpd's 226 and 225, the QUIT) its session ends with "221 Goodbye." and the
+ * server's close, the RETR unanswered: it read "no-attempt: the server closed the control connection
+ * without a word, and no connection attempt is in the capture", though vsftpd's 150 said its data
+ * connection was open and the other half's STOR completed. Not known, no cause.
+ */
+describe('an FXP half captured at the client, its final reply lost', () => {
+  it('a68-fxp-abort-oob client side without 43-48: no no-attempt cause', async () => {
+    const d = await derived(tmp, 'a68-fxp-abort-oob-client-side-vsftpd-pyftpdlib-python', 'without-43-48', (f) => f < 43 || f > 48);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.preliminary?.code, t.connection, t.fxp, t.status, t.diagnosis]).toEqual(['RETR', 150, null, { session: 2, transfer: 1 }, 'incomplete', null]);
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+  });
+});

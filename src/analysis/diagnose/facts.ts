@@ -198,5 +198,8 @@ export function serverGaveUpWaiting(t: Transfer, s: Session): { frame: number; t
   const end = s.closedBy;
   // A final reply in bytes the capture lost (replyInGap: the client had it before its next command) was an answer, not a wait.
   if (t.connection || !t.request || t.reply !== null || t.replyInGap !== undefined || !t.announce?.endpoint || end === null || end.by !== 'server' || end.frame < t.request.frame) return null;
+  // One half of an FXP copy whose server said its data connection was open (1xx): it runs between
+  // the two servers, where a capture at the client cannot see it (a68-fxp-abort-oob client side).
+  if (t.fxp !== undefined && t.preliminary !== null) return null;
   return end;
 }
