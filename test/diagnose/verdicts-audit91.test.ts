@@ -106,7 +106,8 @@ describe("a PORT's reply lost before an aborted upload", () => {
   it('without frame 96: the PORT answered in the gap, the STOR still aborted by the client at its ABOR', async () => {
     const d = await derived(tmp, NAME, 'without-96', (f) => f !== 96);
     const port = d.a.sessions[1].commands.find((c) => c.command === 'PORT');
-    expect([port?.reply, port?.noReply?.why, port?.noReply?.later.command]).toEqual([null, 'capture-gap', 'STOR']);
+    expect(port?.reply).toBeNull();
+    expect(port?.noReply).toMatchObject({ why: 'capture-gap', later: { command: 'STOR' } });
     const t = transfer(d.a, '2.1');
     expect([t.request?.command, t.bytes, t.abortFrame, t.reply?.code, t.status, t.verdict.kind, t.diagnosis?.cause]).toEqual(['STOR', 16_384, d.at(127), 226, 'aborted', 'aborted', 'aborted']);
     expect(transfer(await analyze(NAME), '2.1').status).toBe('aborted');
