@@ -704,7 +704,7 @@ export class SessionBuilder {
     // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR
     // may be among them. Not once a 221 answered them: it answers the first of them, a QUIT (an ABOR
     // before it would have had its own reply first), after which a client sends nothing more.
-    if (e.clientUnseen !== undefined && reply.code === 221) this.quitUnseen = true;
+    if (e.clientUnseen !== undefined && reply.code === 221 && !this.pending.some((c) => c.command === 'QUIT')) this.quitUnseen = true;
     if (e.clientUnseen !== undefined && !this.quitUnseen) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
