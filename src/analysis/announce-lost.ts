@@ -89,7 +89,8 @@ const ACTIVE_ACCEPTED = /\b(?:PORT|EPRT|LPRT|active)\b/i;
 
 /**
  * A newer announcement the capture lost, after the transfer's announcement and before its command,
- * which the command used: a passive command (PASV, EPSV) whose reply is in server bytes the capture
+ * which the command used: one in control bytes lost after the announcement's connection failed;
+ * a passive command (PASV, EPSV) whose reply is in server bytes the capture
  * lost (Command.noReply capture-gap, seen once the bytes after the gap came), or an active command in
  * client bytes the capture lost, known by its 200 arriving with no command waiting (a87-pasv-router-
  * rst-fallback: tnftp's EPRT after its EPSV's connection was refused). The gap's frame, or null.
@@ -97,6 +98,13 @@ const ACTIVE_ACCEPTED = /\b(?:PORT|EPRT|LPRT|active)\b/i;
 function newerAnnouncementLost(t: Transfer, s: Session): number | null {
   const a = t.announce!;
   if (a.command === '') return null;
+  // Its data connection tried before the command went and never opened (reset, or its SYNs
+  // unanswered), control bytes lost in between: a client sends no transfer command over a connection
+  // that failed, it announces again, and that is in them (fallback-epsv-pasv without the PASV and its
+  // 227: curl's EPSV port reset, then PASV; a37-range-drop without a PASV after SYNs a firewall dropped).
+  const c = t.connection;
+  const failedFirst = c !== null && !c.established && !c.midstream && c.synAckFrames.length === 0 && (c.synFrame ?? Infinity) < t.request!.frame;
+  if (failedFirst && t.controlGapBefore !== undefined && t.controlGapBefore > a.frame) return t.controlGapBefore;
   for (const c of sessionOrder(s).commandsBetween(a.frame, t.request!.frame)) {
     if (c.command !== null && announcesPassive(a.command) && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
     if (c.command === null && t.controlGapBefore !== undefined && c.reply?.code === 200 && ACTIVE_ACCEPTED.test(c.reply.text)) return t.controlGapBefore;

@@ -288,3 +288,27 @@ describe('an FXP half captured at the client, its final reply lost', () => {
     expect(d.a.sessions[0].diagnosis).toBeNull();
   });
 });
+
+/**
+ * A data connection that failed before the transfer command went, and the client's next
+ * announcement lost with it: curl's EPSV port is reset (frame 20), it falls back to PASV (21, its 227
+ * at 22) and RETRs over that; a37-range-drop's PASV endpoint gets unanswered SYNs (40–42), the client
+ * asks again (43, 44) and LISTs. Without those frames the command took the failed endpoint and read
+ * "completed according to the server, but its bytes are missing: the capture lost them" — over a
+ * connection the capture shows never opened. The announcement it used is in the lost bytes: not known.
+ */
+describe("a failed data connection's re-announcement lost", () => {
+  it('fallback-epsv-pasv without the PASV and its 227: not known (announce-lost)', async () => {
+    const d = await derived(tmp, 'fallback-epsv-pasv-pureftpd-curl', 'without-21-22', (f) => f < 21 || f > 22);
+    const t = transfer(d.a, '1.1');
+    expect([t.announce?.command, t.connection?.established, t.request?.command, t.reply?.code, t.status]).toEqual(['EPSV', false, 'RETR', 226, 'incomplete']);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost', announceLost: { stream: 2 } });
+  });
+
+  it('a37-range-drop without 41-44: the LIST not known, never completed over an unanswered SYN', async () => {
+    const d = await derived(tmp, 'a37-range-drop-vsftpd-python', 'without-41-44', (f) => f < 41 || f > 44);
+    const t = transfer(d.a, '1.3');
+    expect([t.connection?.established, t.request?.command, t.reply?.code, t.status]).toEqual([false, 'LIST', 226, 'incomplete']);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost' });
+  });
+});
