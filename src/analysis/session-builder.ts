@@ -819,6 +819,20 @@ export class SessionBuilder {
         return;
       }
     }
+    // A 2xx no transfer command ends with (200, 213, 257…: 226 and 250 do), to a transfer command
+    // waiting alone, after server bytes the capture lost: the transfer's reply is in them, and this
+    // one answers a command the capture lost too (a65-ftps-refused without RETR's 550 and the next
+    // TYPE I: "200 Type set to I" read as the RETR's success). TLS hides from the parser which
+    // client bytes the server had (FtpReply.clientUnseen), so the reply's code tells.
+    const transferHead = this.commandTransfers?.get(head)?.request?.frame === head.frame;
+    if (transferHead && reply.code >= 200 && reply.code < 300 && reply.code !== 226 && reply.code !== 250 && this.pending.length === 1) {
+      this.replyAfterLostCommand(reply, false);
+      // Taken off the waiting list: its reply was in the gap.
+      if (this.pending[0] !== head) {
+        this.keepUnasked(reply);
+        return;
+      }
+    }
     // A positive reply that names the abort, while an ABOR waits behind a transfer command that has
     // no final reply: the ABOR's (RFC 959: 426 for the transfer, then 226 for the ABOR; a server that
     // skips the 426 — pure-ftpd's "226 Since you see this ABOR must've succeeded" — leaves the transfer

@@ -312,3 +312,21 @@ describe("a failed data connection's re-announcement lost", () => {
     expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost' });
   });
 });
+
+/**
+ * Under TLS with a key log, proftpd answers RETR missing.bin with 550 (frame 45); the client's TYPE I
+ * (46) draws "200 Type set to I" (47). Without 45 and 46 the 200 met the RETR waiting alone and read
+ * as its success: "completed: 0 bytes". A 2xx no transfer command ends with, after server bytes the
+ * capture lost, answers a command lost too; the RETR's reply is in the gap. Not known.
+ */
+describe('a 200 after a lost transfer reply and a lost command, under TLS', () => {
+  it('a65-ftps-refused-proftpd without 45-46: the RETR not confirmed, never completed', async () => {
+    const NAME = 'a65-ftps-refused-proftpd-python';
+    const d = await derived(tmp, NAME, 'without-45-46', (f) => f < 45 || f > 46);
+    const a = await analyzeWithKeys(NAME, d.file);
+    const t = transfer(a, '1.2');
+    expect([t.request?.command, t.request?.arg, t.reply, t.status, t.verdict.kind]).toEqual(['RETR', 'missing.bin', null, 'incomplete', 'incomplete']);
+    expect(t.replyInGap).toMatchObject({ why: 'capture-gap', later: { command: null, frame: d.at(47) } });
+    expect(a.sessions[0].commands.find((c) => c.reply?.frame === d.at(47))?.command).toBeNull();
+  });
+});
