@@ -8,7 +8,7 @@
  * cut short, a 426 to a client that reset once it held the file). Neither complete nor failed:
  * not known. Decided with the statuses (verdict.ts); the verdict words it, the diagnosis is silent.
  */
-import type { OtherConnection, Session, Transfer } from './model.js';
+import type { DataConnection, OtherConnection, Session, Transfer } from './model.js';
 import type { AnnounceLost } from './verdict-types.js';
 import { announcesPassive } from '../ftp/commands.js';
 import { sessionOrder } from './session-order.js';
@@ -68,7 +68,9 @@ function portAt(o: OtherConnection, s: Session): number {
 export function announceLost(t: Transfer, s: Session, others: Map<string, Unclaimed[]>): AnnounceLost | null {
   // A data connection that never opened cannot have carried what the server's 1xx and 2xx say moved: not this command's.
   const c = t.connection;
-  if (t.request === null || t.inferred !== undefined || (c !== null && (c.established || c.midstream || c.synAckFrames.length > 0)) || s.oneWay !== undefined) return null;
+  // Nor one that carried nothing and was reset before the command went, or has no end in the capture.
+  const opened = c !== null && (c.established || c.midstream || c.synAckFrames.length > 0);
+  if (t.request === null || t.inferred !== undefined || (opened && !carriedNothing(c, t.request.frame)) || s.oneWay !== undefined) return null;
   // Paired with an earlier announcement, while a later one is in bytes the capture lost: the command used that one.
   const gap = t.announce === null ? (t.controlGapBefore ?? null) : newerAnnouncementLost(t, s);
   if (gap === null) return null;
@@ -103,7 +105,10 @@ function newerAnnouncementLost(t: Transfer, s: Session): number | null {
   // that failed, it announces again, and that is in them (fallback-epsv-pasv without the PASV and its
   // 227: curl's EPSV port reset, then PASV; a37-range-drop without a PASV after SYNs a firewall dropped).
   const c = t.connection;
-  const failedFirst = c !== null && !c.established && !c.midstream && c.synAckFrames.length === 0 && (c.synFrame ?? Infinity) < t.request!.frame;
+  // So too one that opened and carried nothing (a35-params without APPE's refusal, the reset of its
+  // data connection and the next PASV: the STOU took the idle endpoint, its data went to the next).
+  const failedFirst =
+    c !== null && !c.midstream && ((!c.established && c.synAckFrames.length === 0 && (c.synFrame ?? Infinity) < t.request!.frame) || carriedNothing(c, t.request!.frame));
   if (failedFirst && t.controlGapBefore !== undefined && t.controlGapBefore > a.frame) return t.controlGapBefore;
   for (const c of sessionOrder(s).commandsBetween(a.frame, t.request!.frame)) {
     if (c.command !== null && announcesPassive(a.command) && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
@@ -118,3 +123,13 @@ function newerAnnouncementLost(t: Transfer, s: Session): number | null {
  * is what a refusal's fallback, or a malformed announcement's recovery, asks of the next transfer.
  */
 export const servedDespiteLostAnnouncement = (o: Transfer): boolean => o.announceLost !== undefined && o.reply !== null && o.reply.code >= 200 && o.reply.code < 300;
+
+/**
+ * A data connection that carried nothing and was reset before the transfer command went, or opened
+ * and has no end in the capture: it cannot have carried what the command's replies say moved.
+ */
+function carriedNothing(c: DataConnection, requestFrame: number): boolean {
+  if (c.midstream || c.bytesToClient + c.bytesToServer > 0) return false;
+  if (c.rst !== null) return c.rst.frame < requestFrame;
+  return c.established && c.close === null && !c.handshake.some((e) => e.type === 'fin');
+}

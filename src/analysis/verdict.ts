@@ -1031,7 +1031,7 @@ export function settleOutcomes(sessions: Session[], captureEnd: number | null): 
     for (const t of s.transfers) {
       settleRestartLost(t);
       // Its announcement lost with control bytes, a connection no transfer took beside it: not known (announce-lost.ts).
-      const lost = s.controlGapBytes > 0 && t.request !== null && t.connection?.established !== true ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
+      const lost = s.controlGapBytes > 0 && t.request !== null ? announceLost(t, s, (others ??= othersByHosts(sessions))) : null;
       if (lost !== null) {
         t.announceLost = lost;
         t.status = 'incomplete';

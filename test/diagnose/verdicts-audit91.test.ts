@@ -330,3 +330,19 @@ describe('a 200 after a lost transfer reply and a lost command, under TLS', () =
     expect(a.sessions[0].commands.find((c) => c.reply?.frame === d.at(47))?.command).toBeNull();
   });
 });
+
+/**
+ * proftpd refuses an APPE (frame 171) with 451 after its data connection opened (to 50037), resets
+ * that connection (172), and the client's next PASV (174, its 227 at 175) names 50070, over which
+ * its STOU sends 1,200 bytes. Without 171-175 the STOU took the 50037 endpoint, whose connection
+ * opened and carried nothing, and read "completed: 0 bytes". An announcement whose connection carried
+ * nothing, control bytes lost before the command: the command used one in them. Not known.
+ */
+describe('a transfer command bound to an idle data connection, its own announcement lost', () => {
+  it('a35-params-proftpd without 171-175: the STOU not known (announce-lost), never an empty completed upload', async () => {
+    const d = await derived(tmp, 'a35-params-proftpd-python', 'without-171-175', (f) => f < 171 || f > 175);
+    const t = transfer(d.a, '1.8');
+    expect([t.request?.command, t.connection?.established, t.bytes, t.reply?.code, t.status]).toEqual(['STOU', true, 0, 226, 'incomplete']);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost' });
+  });
+});
