@@ -704,7 +704,16 @@ export class SessionBuilder {
     // The server had client bytes the capture lost when it wrote this reply: a running transfer's ABOR
     // may be among them. Not once a 221 answered them: it answers the first of them, a QUIT (an ABOR
     // before it would have had its own reply first), after which a client sends nothing more.
-    if (e.clientUnseen !== undefined && reply.code === 221 && !this.pending.some((c) => c.command === 'QUIT')) this.quitUnseen = true;
+    if (e.clientUnseen !== undefined && reply.code === 221 && !this.pending.some((c) => c.command === 'QUIT')) {
+      this.quitUnseen = true;
+      // The lost bytes first showed with the last transfer's own final reply, and the next reply is
+      // this 221: they held the QUIT alone (an ABOR among them would have drawn its own reply first:
+      // vsftpd's 225 or "226 ABOR successful"), so that transfer's ABOR was not lost.
+      const ended = this.lastEnded;
+      if (ended !== null && ended.reply !== null && ended.clientBytesLost === ended.reply.frame && !/\babort/i.test(ended.reply.text) && !this.replyBetween(ended.reply.frame, reply.frame)) {
+        delete ended.clientBytesLost;
+      }
+    }
     if (e.clientUnseen !== undefined && !this.quitUnseen) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
@@ -878,6 +887,16 @@ export class SessionBuilder {
     head.reply = reply;
     this.applyReply(head, reply);
     if (head.command === 'QUIT' && reply.code !== 221 && this.pending.length === 0) this.quitOtherReply = head;
+  }
+
+  /** Whether a reply of the session came after frame `after` and before `before` (the last few kept entries: replies come in order). */
+  private replyBetween(after: number, before: number): boolean {
+    const list = this.session.commands;
+    for (let i = list.length - 1; i >= 0 && i >= list.length - 8; i--) {
+      const r = list[i].reply;
+      if (r !== null && r.frame > after && r.frame < before) return true;
+    }
+    return false;
   }
 
   /** A reply no command waits for, kept like a command from the same budgets (a server sending them without end fills neither); false when not kept. */

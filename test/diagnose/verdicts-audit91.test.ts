@@ -346,3 +346,19 @@ describe('a transfer command bound to an idle data connection, its own announcem
     expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'announce-lost' });
   });
 });
+
+/**
+ * vsftpd takes a QUIT sent during a STOR (frame 310) and answers it after the upload: "226 Transfer
+ * complete." (538), "221 Goodbye." (539). Without the QUIT the 226 showed client bytes the capture
+ * lost, read as a possible ABOR: "not known: its ABOR may be in them". The next reply after the
+ * transfer's own is the 221: the lost bytes held the QUIT alone. Completed, as whole.
+ */
+describe("a QUIT during an upload, lost, answered after the transfer's 226", () => {
+  it('a61-quit-mid-vsftpd without frame 310: completed', async () => {
+    const NAME = 'a61-quit-mid-vsftpd-python';
+    expect(transfer(await analyze(NAME), '2.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-310', (f) => f !== 310);
+    const t = transfer(d.a, '2.1');
+    expect([t.request?.command, t.bytes, t.clientBytesLost, t.reply?.code, t.status, t.verdict.kind]).toEqual(['STOR', 262_144, undefined, 226, 'complete', 'completed']);
+  });
+});
