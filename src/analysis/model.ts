@@ -226,8 +226,11 @@ export interface InCaptureGap {
    * `command` null (session-builder.ts finish). `noTransfer`: the reply at `frame` is a 225 to the
    * client's ABOR sent before the lost bytes came (RFC 959: no transfer in progress), `command` 'ABOR':
    * the transfer had ended by then, its final reply in the lost bytes (session-builder.ts endedInGap).
+   * `quitAborted`: the reply at `frame` answers the client's QUIT sent while the transfer ran, and
+   * says the transfer was aborted (pure-ftpd's "226-Transfer aborted"), `command` 'QUIT': the
+   * transfer's own final reply (its 426) is in the lost bytes.
    */
-  later: { command: string | null; frame: number; closing?: true; acknowledged?: true; noTransfer?: true };
+  later: { command: string | null; frame: number; closing?: true; acknowledged?: true; noTransfer?: true; quitAborted?: true };
   evidence: number[];
 }
 

@@ -842,11 +842,31 @@ export class SessionBuilder {
         return;
       }
     }
+    const next = this.pending[1];
+    // A positive reply saying the transfer was aborted, while a QUIT the client sent during it waits
+    // behind it: the QUIT's (pure-ftpd: "426 ABORT" for the transfer, then "226-Transfer aborted" for
+    // the QUIT), not the transfer's success. The transfer's own reply may still follow
+    // (abortedBeforeFinal); after server bytes the capture lost, it is in them (a61-quit-mid-pureftpd
+    // without its 426).
+    if (reply.code >= 200 && reply.code < 300 && reply.code !== 221 && next?.command === 'QUIT' && this.runningTransfer(head) && /\baborted\b/i.test(reply.text)) {
+      this.pending.splice(0, 2);
+      next.reply = reply;
+      this.applyReply(next, reply);
+      const gap = this.serverGaps.find((g) => g.frame > head.frame && g.frame <= reply.frame);
+      const t = this.commandTransfers?.get(head);
+      if (gap !== undefined && t !== undefined) {
+        head.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: 'QUIT', frame: reply.frame, quitAborted: true }, evidence: [...new Set([head.frame, next.frame, gap.frame, reply.frame])] };
+        t.replyInGap = head.noReply;
+        this.commandTransfers!.delete(head);
+        const i = this.running.indexOf(t);
+        if (i >= 0) this.running.splice(i, 1);
+      } else this.abortedBeforeFinal = head;
+      return;
+    }
     // A positive reply that names the abort, while an ABOR waits behind a transfer command that has
     // no final reply: the ABOR's (RFC 959: 426 for the transfer, then 226 for the ABOR; a server that
     // skips the 426 — pure-ftpd's "226 Since you see this ABOR must've succeeded" — leaves the transfer
     // without one), not the transfer reporting success.
-    const next = this.pending[1];
     if (reply.code >= 200 && reply.code < 300 && next?.command === 'ABOR' && this.commandTransfers?.has(head) === true && /\bABORT?\b/i.test(reply.text)) {
       this.pending.splice(0, 2);
       next.reply = reply;

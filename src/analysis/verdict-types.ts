@@ -217,7 +217,7 @@ export type TransferVerdict =
        * With `why: 'reply-not-captured'`: its final reply came in the server's bytes the capture lost
        * (frame `gap`), as the client's next command shows (`later`): the transfer ended, how is not known.
        */
-      replyInGap?: { gap: number; later: { command: string | null; frame: number; closing?: true; acknowledged?: true; noTransfer?: true } };
+      replyInGap?: { gap: number; later: { command: string | null; frame: number; closing?: true; acknowledged?: true; noTransfer?: true; quitAborted?: true } };
       /**
        * Present when the receiver never got part of the data (path-loss.ts): bytes sent as far as the
        * capture shows, and acknowledged (in order: cumulatively); `arrivedBeyondAck`, in a capture at

@@ -827,6 +827,7 @@ function hadThem(later: InCaptureGap['later']): string {
   if (later.closing) return `the 421 after them (frame ${later.frame}), which a server sends unasked as it closes the session, need not answer it`;
   if (later.acknowledged) return `the client acknowledged them (frame ${later.frame}) and sent no command after them in the capture`;
   if (later.noTransfer) return `the 225 that follows them (frame ${later.frame}), the server's answer to the client's ABOR, says no transfer was in progress by then`;
+  if (later.quitAborted) return `the reply that follows them (frame ${later.frame}), the server's answer to the QUIT the client sent during the transfer, says the transfer was aborted by then`;
   return later.command === null
     ? `the client sent its next command in bytes the capture lost too, which the server had when it replied at frame ${later.frame}`
     : `the client had them when it sent ${escapeText(later.command)} (frame ${later.frame})`;

@@ -362,3 +362,24 @@ describe("a QUIT during an upload, lost, answered after the transfer's 226", () 
     expect([t.request?.command, t.bytes, t.clientBytesLost, t.reply?.code, t.status, t.verdict.kind]).toEqual(['STOR', 262_144, undefined, 226, 'complete', 'completed']);
   });
 });
+
+/**
+ * pure-ftpd answers a QUIT sent during a RETR (frame 97) with "426 ABORT" for the transfer (130) and
+ * "226-Transfer aborted" for the QUIT (145). Without the 426 the 226 read as the RETR's success:
+ * "completed: 262,144 bytes". A 2xx saying the transfer was aborted, with a QUIT waiting behind the
+ * running transfer, is the QUIT's; the transfer's own reply is in the bytes lost before it.
+ */
+describe("pure-ftpd's reply to a QUIT during a transfer, the transfer's 426 lost", () => {
+  it('a61-quit-mid-pureftpd without frame 130: not confirmed, never completed', async () => {
+    const NAME = 'a61-quit-mid-pureftpd-python';
+    const whole = await analyze(NAME);
+    expect([transfer(whole, '1.1').reply?.code, whole.sessions[0].commands.find((c) => c.command === 'QUIT')?.reply?.text.split('\n')[0]]).toEqual([426, 'Transfer aborted']);
+    const d = await derived(tmp, NAME, 'without-130', (f) => f !== 130);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.reply, t.status, t.verdict.kind]).toEqual(['RETR', null, 'incomplete', 'incomplete']);
+    expect(t.replyInGap).toMatchObject({ later: { command: 'QUIT', frame: d.at(145), quitAborted: true } });
+    expect(d.a.sessions[0].commands.find((c) => c.command === 'QUIT')?.reply?.frame).toBe(d.at(145));
+    const { out } = await derivedTexts(d.file, ['transfers']);
+    expect(out.transfers).not.toMatch(/completed: 262,144 bytes/);
+  });
+});
