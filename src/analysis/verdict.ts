@@ -449,9 +449,10 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
     // success reply, then "225" to the ABOR (RFC 959: no transfer in progress), says the ABOR found
     // the transfer already done.
     // Its final reply in server bytes the capture lost before the ABOR's 225 (session-builder.ts
-    // endedInGap): the transfer had ended by then; with its data whole, the ABOR was a late one and
-    // the reply not captured, not an abort.
-    const endedBefore = !success && t.replyInGap !== undefined && t.replyInGap.later.noTransfer === true && dataWhole(t);
+    // endedInGap): the transfer had ended by then; with its data whole, or not in the capture (an FXP
+    // half at the client: the 225 stands in for it, as above), the ABOR was a late one and the reply
+    // not captured, not an abort.
+    const endedBefore = !success && t.replyInGap !== undefined && t.replyInGap.later.noTransfer === true && (c === null || dataWhole(t));
     if (!endedBefore && (!success || !(dataWhole(t) || countedWhole(t) || (c === null && abortFoundNothing(t, s))))) return 'aborted';
     // An upload's client that sent ABOR and only then closed its data connection stopped sending by
     // its own choice: its FIN marks where it stopped, not the file's end (a server that reads no

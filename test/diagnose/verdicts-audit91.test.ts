@@ -383,3 +383,21 @@ describe("pure-ftpd's reply to a QUIT during a transfer, the transfer's 426 lost
     expect(out.transfers).not.toMatch(/completed: 262,144 bytes/);
   });
 });
+
+/**
+ * The FXP copy's source half at the client: RETR, lftp's ABOR (39), vsftpd's "226 Transfer complete"
+ * (43), then "225 No transfer to ABOR." (45). Without the 226 the 225 shows the transfer had ended
+ * before the ABOR (its reply in the lost bytes), but with no data connection in this capture the
+ * RETR read "aborted by the client". The 225 stands in for the data, as it does beside a 226: not
+ * known, never aborted.
+ */
+describe("an FXP half's final reply lost before the 225 to its ABOR", () => {
+  it('a68-fxp-abort-oob client side without frame 43: not confirmed', async () => {
+    const NAME = 'a68-fxp-abort-oob-client-side-vsftpd-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '1.1').status).toBe('complete');
+    const d = await derived(tmp, NAME, 'without-43', (f) => f !== 43);
+    const t = transfer(d.a, '1.1');
+    expect([t.connection, t.reply, t.abortFrame, t.lateAbortFrame, t.status]).toEqual([null, null, null, 39, 'incomplete']);
+    expect(t.replyInGap).toMatchObject({ later: { command: 'ABOR', noTransfer: true } });
+  });
+});
