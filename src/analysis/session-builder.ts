@@ -717,6 +717,22 @@ export class SessionBuilder {
     if (e.clientUnseen !== undefined && !this.quitUnseen) this.noteClientBytesLost(reply.frame);
     if (reply.code >= 200 && e.clientUnseen !== undefined) this.replyAfterLostCommand(reply, false);
     else if (reply.code === 421) this.replyAfterLostCommand(reply, true);
+    // A passive announcer's reply (227, 229, 228) answers only its command: with commands waiting
+    // before that one, their replies are in server bytes the capture does not hold (lost, or before a
+    // capture begun mid-session: a54-late-login without TYPE's 200, whose 227 then answered TYPE and
+    // shifted every reply after it). Only plain commands are passed over: a transfer's, a REST's or
+    // an announcement's reply lost is read by the gap rules, which know what it held.
+    const announcer = passiveCommandOfReply(reply.code);
+    if (announcer !== null && this.pending.length > 1 && this.pending[0].command !== announcer && this.untracked === 0) {
+      const at = this.pending.findIndex((c) => c.command === announcer);
+      const plain = (c: Command): boolean => c.command !== null && transferKind(c.command) === null && c.command !== 'REST' && !announcesActive(c.command) && !announcesPassive(c.command);
+      if (at > 0 && this.pending.slice(0, at).every(plain)) {
+        const asked = this.pending[at];
+        for (const c of this.pending.splice(0, at)) {
+          c.noReply = { why: 'capture-gap', gap: reply.frame, later: { command: asked.command, frame: asked.frame }, evidence: [c.frame, asked.frame, reply.frame] };
+        }
+      }
+    }
     const head = this.pending[0];
     if (reply.code >= 100 && reply.code < 200 && !head && this.untracked > 0) return;
     if (reply.code >= 100 && reply.code < 200 && head) {

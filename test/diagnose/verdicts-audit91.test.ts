@@ -401,3 +401,23 @@ describe("an FXP half's final reply lost before the 225 to its ABOR", () => {
     expect(t.replyInGap).toMatchObject({ later: { command: 'ABOR', noTransfer: true } });
   });
 });
+
+/**
+ * A capture begun mid-session: the client's TYPE I (frame 1), vsftpd's 200 (3), PASV (5), 227 (6),
+ * then three transfers. Without frame 3 (the first server bytes, whose loss no gap shows: the stream
+ * starts after them) the 227 answered TYPE, every reply after it shifted by one, and all three
+ * transfers read "incomplete", the last "server-refused". A 227 answers only a PASV: the commands
+ * waiting before it had their replies where the capture does not reach.
+ */
+describe('a passive reply while commands wait before its PASV', () => {
+  it('a54-late-login without frame 3: the pairing holds, as whole', async () => {
+    const NAME = 'a54-late-login-vsftpd-python';
+    const d = await derived(tmp, NAME, 'without-3', (f) => f !== 3);
+    const type = d.a.sessions[0].commands.find((c) => c.command === 'TYPE');
+    expect([type?.reply, type?.noReply?.why]).toEqual([null, 'capture-gap']);
+    expect(d.a.sessions[0].commands.find((c) => c.command === 'PASV')?.reply?.code).toBe(227);
+    const statuses = (a: typeof d.a) => a.sessions[0].transfers.map((t) => [t.request?.command, t.status, t.diagnosis?.cause ?? null]);
+    expect(statuses(d.a)).toEqual(statuses(await analyze(NAME)));
+    expect(statuses(d.a)).toEqual([['RETR', 'complete', null], ['STOR', 'complete', null], ['RETR', 'failed', 'server-refused']]);
+  });
+});
