@@ -7,6 +7,7 @@
  */
 import type { Command, Session, Transfer } from './model.js';
 import { announcesPassive } from '../ftp/commands.js';
+import { firstAbove } from './sorted.js';
 
 const key = (e: { ip: string; port: number }): string => `${e.ip}|${e.port}`;
 
@@ -22,14 +23,14 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
     }
   }
   const unannounced = passiveReplyLost(sessions);
-  if (passive.size === 0 && unannounced.length === 0) return;
+  if (passive.size === 0 && unannounced.size === 0) return;
   for (const s of sessions) {
     for (const t of s.transfers) {
       const e = t.announce?.endpoint;
       if (t.mode !== 'active' || !e || t.fxp !== undefined || e.ip === s.client.ip) continue;
       const other =
         passive.get(key(e))?.find((x) => x.s !== s && x.t.fxp === undefined && x.s.server.ip === e.ip && x.s.client.ip === s.client.ip) ??
-        unannounced.find((x) => x.s !== s && x.t.fxp === undefined && x.s.server.ip === e.ip && x.s.client.ip === s.client.ip && x.asked < t.announce!.frame && x.t.request!.frame > t.announce!.frame);
+        unannouncedAfter(unannounced.get(`${e.ip}|${s.client.ip}`), s, t.announce!.frame);
       if (!other) continue;
       t.fxp = { session: other.s.id, transfer: other.t.id };
       other.t.fxp = { session: s.id, transfer: t.id };
@@ -37,18 +38,29 @@ export function pairFxpAnnouncements(sessions: Session[]): void {
   }
 }
 
+/** A passive transfer whose 227/229 the capture lost, with the frame of the passive command that asked for it. */
+interface Unannounced {
+  s: Session;
+  t: Transfer;
+  asked: number;
+}
+
 /**
  * Passive transfers whose 227/229 the capture lost (no announcement; the session's last passive
- * command before the transfer command unanswered in the capture), with that command's frame: a
- * PORT to the same server's address sent between the two, by the same client in another session,
- * names the endpoint that reply gave (a68-fxp-abort-oob without vsftpd's 227), not a bounce.
+ * command before the transfer command unanswered in the capture), by server and client address,
+ * each list in transfer-command order: a PORT to the same server's address sent between the two, by
+ * the same client in another session, names the endpoint that reply gave (a68-fxp-abort-oob without
+ * vsftpd's 227), not a bounce.
  */
-function passiveReplyLost(sessions: Session[]): Array<{ s: Session; t: Transfer; asked: number }> {
-  const out: Array<{ s: Session; t: Transfer; asked: number }> = [];
+function passiveReplyLost(sessions: Session[]): Map<string, Unannounced[]> {
+  const out = new Map<string, Unannounced[]>();
   for (const s of sessions) {
     const lost = s.transfers.filter((t) => t.mode === 'passive' && t.announce === null && t.request !== null && t.fxp === undefined);
     if (lost.length === 0) continue;
     lost.sort((a, b) => a.request!.frame - b.request!.frame);
+    const k = `${s.server.ip}|${s.client.ip}`;
+    const list = out.get(k) ?? [];
+    out.set(k, list);
     // One walk of the commands beside the transfers in frame order: the passive command last sent before each.
     let last: Command | null = null;
     let i = 0;
@@ -57,10 +69,26 @@ function passiveReplyLost(sessions: Session[]): Array<{ s: Session; t: Transfer;
         const c = s.commands[i];
         if (c.command !== null && announcesPassive(c.command)) last = c;
       }
-      if (last !== null && last.reply === null) out.push({ s, t, asked: last.frame });
+      if (last !== null && last.reply === null) list.push({ s, t, asked: last.frame });
     }
   }
+  // Frames are the capture's: one order across sessions.
+  for (const list of out.values()) list.sort((a, b) => a.t.request!.frame - b.t.request!.frame);
   return out;
+}
+
+/** How many transfer commands after a PORT are looked at for its other half: it is nearly always the next. */
+const MAX_SCAN = 8;
+
+/** The other session's first unpaired transfer command after the PORT at `port`, whose passive command came before it. */
+function unannouncedAfter(list: Unannounced[] | undefined, s: Session, port: number): Unannounced | undefined {
+  if (list === undefined) return undefined;
+  const from = firstAbove(list, port, (x) => x.t.request!.frame);
+  for (let i = from; i < list.length && i < from + MAX_SCAN; i++) {
+    const x = list[i];
+    if (x.s !== s && x.t.fxp === undefined && x.asked < port) return x;
+  }
+  return undefined;
 }
 
 /**
