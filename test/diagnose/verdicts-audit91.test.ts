@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyze, analyzeWithKeys, derived, derivedTexts, transfer } from './audit-fixtures.js';
+import { analyze, analyzeWithKeys, derived, derivedTexts, path, transfer } from './audit-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit91-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -269,7 +269,7 @@ describe('a 221 to a lost QUIT after a transfer whose final reply was lost', () 
     const t = transfer(a, '1.3');
     expect([t.request?.command, t.bytes, t.expectedSize, t.reply, t.status, t.diagnosis]).toEqual(['RETR', 511, 511, null, 'incomplete', null]);
     expect(t.replyInGap).toMatchObject({ why: 'capture-gap', later: { command: null, frame: d.at(70) } });
-    expect(transfer(await analyzeWithKeys(NAME, `fixtures/${NAME}.pcap`), '1.3').status).toBe('complete');
+    expect(transfer(await analyzeWithKeys(NAME, path(NAME)), '1.3').status).toBe('complete');
   });
 });
 
