@@ -829,7 +829,7 @@ export class SessionBuilder {
       // transfer command, whose final reply is then missing (never sent, or in bytes the capture
       // lost before the 221), never a success. Lost bytes the client acknowledged are read at the
       // session's end (lastReplyInGap); others, before a 221 to a QUIT the capture lost, here.
-      if (quit < 0 && this.commandTransfers?.get(head)?.request?.frame === head.frame) {
+      if (quit < 0 && this.isTransferCommand(head)) {
         if (!this.serverGaps.some((g) => g.frame > head.frame && g.acked)) this.replyAfterLostCommand(reply, false);
         this.keepUnasked(reply);
         return;
@@ -849,8 +849,7 @@ export class SessionBuilder {
     // one answers a command the capture lost too (a65-ftps-refused without RETR's 550 and the next
     // TYPE I: "200 Type set to I" read as the RETR's success). TLS hides from the parser which
     // client bytes the server had (FtpReply.clientUnseen), so the reply's code tells.
-    const transferHead = this.commandTransfers?.get(head)?.request?.frame === head.frame;
-    if (transferHead && reply.code >= 200 && reply.code < 300 && reply.code !== 226 && reply.code !== 250 && this.pending.length === 1) {
+    if (this.isTransferCommand(head) && reply.code >= 200 && reply.code < 300 && reply.code !== 226 && reply.code !== 250 && this.pending.length === 1) {
       this.replyAfterLostCommand(reply, false);
       // Taken off the waiting list: its reply was in the gap.
       if (this.pending[0] !== head) {
@@ -874,8 +873,7 @@ export class SessionBuilder {
         head.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: 'QUIT', frame: reply.frame, quitAborted: true }, evidence: [...new Set([head.frame, next.frame, gap.frame, reply.frame])] };
         t.replyInGap = head.noReply;
         this.commandTransfers!.delete(head);
-        const i = this.running.indexOf(t);
-        if (i >= 0) this.running.splice(i, 1);
+        this.stopRunning(t);
       } else this.abortedBeforeFinal = head;
       return;
     }
@@ -1013,8 +1011,7 @@ export class SessionBuilder {
       if (c.noReply?.why === 'capture-gap') t.replyInGap = c.noReply;
       // Its final reply in the gap, the ABOR after it was housekeeping (abortsAfterDataEnd).
       if (t.abortFrame !== null && c.noReply?.why === 'capture-gap' && c.noReply.later.frame === t.abortFrame) [t.lateAbortFrame, t.abortFrame] = [t.abortFrame, null];
-      const i = this.running.indexOf(t);
-      if (i >= 0) this.running.splice(i, 1);
+      this.stopRunning(t);
     }
   }
 
@@ -1063,8 +1060,7 @@ export class SessionBuilder {
     head.noReply = { why: 'capture-gap', gap: gap.frame, later: { command: 'ABOR', frame: reply.frame, noTransfer: true }, evidence: [...new Set([head.frame, gap.frame, abor.frame, reply.frame])] };
     t.replyInGap = head.noReply;
     this.commandTransfers!.delete(head);
-    const i = this.running.indexOf(t);
-    if (i >= 0) this.running.splice(i, 1);
+    this.stopRunning(t);
     return true;
   }
 
@@ -1114,8 +1110,7 @@ export class SessionBuilder {
     this.commandTransfers!.delete(c);
     if (t.request?.frame !== c.frame) return;
     t.replyInGap = c.noReply;
-    const i = this.running.indexOf(t);
-    if (i >= 0) this.running.splice(i, 1);
+    this.stopRunning(t);
   }
 
   /**
@@ -1172,9 +1167,20 @@ export class SessionBuilder {
     return reply;
   }
 
+  /** A transfer command still waiting for its final reply (its transfer's request). */
+  private isTransferCommand(cmd: Command): boolean {
+    return this.commandTransfers?.get(cmd)?.request?.frame === cmd.frame;
+  }
+
+  /** The transfer's final reply came, or was lost: it no longer runs (an ABOR finds nothing). */
+  private stopRunning(t: Transfer): void {
+    const i = this.running.indexOf(t);
+    if (i >= 0) this.running.splice(i, 1);
+  }
+
   /** A transfer command whose 1xx came and whose final reply has not. */
   private runningTransfer(cmd: Command): boolean {
-    return cmd.preliminary !== NO_PRELIMINARY && this.commandTransfers?.get(cmd)?.request?.frame === cmd.frame;
+    return cmd.preliminary !== NO_PRELIMINARY && this.isTransferCommand(cmd);
   }
 
   private applyReply(cmd: Command, reply: Reply): void {
@@ -1299,8 +1305,7 @@ export class SessionBuilder {
         announced.code < 300
           ? transfer
           : null;
-      const i = this.running.indexOf(transfer);
-      if (i >= 0) this.running.splice(i, 1);
+      this.stopRunning(transfer);
       // A 425 before any data connection: the server gave up on the one it announced (its listener
       // closed). A later connection to that endpoint is another's (vsftpd gives the port to the next
       // session's PASV), not this one's, whose story ends with the 425.

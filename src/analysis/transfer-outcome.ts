@@ -81,17 +81,9 @@ export function describeConnection(
   };
   if (link.addressMismatch) dc.addressMismatch = link.addressMismatch;
   if (conn.evicted !== undefined) dc.evicted = conn.evicted;
-  if (conn.finUnseen !== undefined) {
-    // The client's FIN travels toward the server.
-    const client = conn.finUnseen[toServerDir];
-    const server = conn.finUnseen[toClientDir];
-    dc.finUnseen = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
-  }
-  if (conn.endLost !== undefined) {
-    const client = conn.endLost[toServerDir];
-    const server = conn.endLost[toClientDir];
-    dc.endLost = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
-  }
+  // The client's FIN travels toward the server, as its data does.
+  if (conn.finUnseen !== undefined) dc.finUnseen = bySide(conn.finUnseen, toServerDir, toClientDir);
+  if (conn.endLost !== undefined) dc.endLost = bySide(conn.endLost, toServerDir, toClientDir);
   if (conn.resumes !== undefined) dc.resumes = conn.resumes;
   if (conn.conflicts) {
     const { count, frame, offset, kept, dir } = conn.conflicts;
@@ -146,4 +138,11 @@ function unacknowledged(conn: TcpConnection, dir: 'c2s' | 's2c'): number {
   const acked = conn.ackedTo[dir];
   if (acked < 0) return 0;
   return Math.max(0, conn.bytes[dir] + conn.gapBytes[dir] - acked);
+}
+
+/** A per-direction frame (set only where so) as the side that sent that way: client toward the server. */
+function bySide(perDir: { c2s?: number; s2c?: number }, toServer: 'c2s' | 's2c', toClient: 'c2s' | 's2c'): { client?: number; server?: number } {
+  const client = perDir[toServer];
+  const server = perDir[toClient];
+  return { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
 }

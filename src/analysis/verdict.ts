@@ -160,8 +160,7 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   // unless the receiver never acknowledged what was sent (sent, never acknowledged: lost on the way),
   // so it closed without it: the acknowledgement numbers say so with or without a stated size (a
   // capture at the sender whose snaplen cut the 150's size).
-  const senderFirst =
-    c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame) || senderEndLostBy(c, sender, fin.frame);
+  const senderFirst = senderClosedBefore(c, sender, fin.frame);
   // (The receiver's own count: MODE Z's receiver may send a few bytes of its own, not the data's.)
   if (senderFirst && unacknowledged === 0) return null;
   if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
@@ -218,8 +217,7 @@ export function receiverClosedShort(t: Transfer): number | null {
   const sender = senderOf(t);
   const fin = c.handshake.find((e) => e.type === 'fin' && e.by !== sender);
   if (fin === undefined) return null;
-  const senderFin = c.handshake.find((e) => e.type === 'fin' && e.by === sender);
-  if ((senderFin !== undefined && senderFin.frame < fin.frame) || senderFinUnseenBy(c, sender, fin.frame) || senderEndLostBy(c, sender, fin.frame)) return null;
+  if (senderClosedBefore(c, sender, fin.frame)) return null;
   // Data after that FIN, with no reset: the receiver only shut its sending half (some clients do so
   // right after connecting for a RETR) and went on reading. A socket closed whole resets on late data.
   if (c.lastData !== null && c.lastData.frame > fin.frame) return null;
@@ -238,26 +236,21 @@ function dataWhole(t: Transfer): boolean {
 }
 
 /**
- * The sender's FIN the capture missed, its receiver's acknowledgement of it (one past the data,
- * DataConnection.finUnseen) at or before `frame`: the sender had closed by then.
+ * The sender had closed the data connection before the receiver's FIN at `frame`: its FIN captured
+ * before it; or a FIN the capture missed, its receiver's acknowledgement of it (one past the data,
+ * DataConnection.finUnseen) at or before `frame`; or its data ending in bytes the capture lost,
+ * acknowledged by then (DataConnection.endLost), when the sender acknowledged the receiver's FIN
+ * without ever sending one of its own in the capture: a sender still open would close in turn, so
+ * its FIN was the last of the lost bytes (a40-server-rate without curl's last segment, which carried
+ * its FIN). A sender that never answered the receiver's FIN may just have had its data lost on the
+ * way (a60-retr-blackhole without its last captured segment): not so.
  */
-function senderFinUnseenBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
-  const acked = c.finUnseen?.[sender];
-  return acked !== undefined && acked <= frame;
-}
-
-/**
- * The sender's data ends in bytes the capture lost, its receiver's acknowledgement of them at or
- * before `frame` (DataConnection.endLost), and the sender acknowledged the receiver's FIN without
- * ever sending one of its own in the capture: a sender still open would close in turn, so its FIN
- * was the last of the lost bytes and it had closed first (a40-server-rate without curl's last
- * segment, which carried its FIN). A sender that never answered the receiver's FIN may just have
- * had its data lost on the way (a60-retr-blackhole without its last captured segment): not so.
- */
-function senderEndLostBy(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
-  const acked = c.endLost?.[sender];
-  const receiver = sender === 'client' ? 'server' : 'client';
-  return acked !== undefined && acked <= frame && c.finAcked[receiver];
+function senderClosedBefore(c: DataConnection, sender: 'client' | 'server', frame: number): boolean {
+  if (c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame < frame)) return true;
+  const unseen = c.finUnseen?.[sender];
+  if (unseen !== undefined && unseen <= frame) return true;
+  const lost = c.endLost?.[sender];
+  return lost !== undefined && lost <= frame && c.finAcked[sender === 'client' ? 'server' : 'client'];
 }
 
 /** Nothing is missing of the size the session stated, or of what the capture shows (dataWhole without the FIN). */
