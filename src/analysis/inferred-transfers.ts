@@ -94,10 +94,11 @@ export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, 
   }
   if (best === null) return false;
   const { s, t } = best;
-  const serverEnd = (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c))!;
+  const serverEnd = (ftpServerEnd(s, c, t) ?? activeEndElsewhere(s, c))!;
   t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
   t.announcedBeforeCapture = true;
-  const initiatorIsFtpClient = c.client.ip === s.client.ip;
+  delete t.announceMaybeBeforeCapture;
+  const initiatorIsFtpClient = c.client !== serverEnd;
   const handshake: HandshakeEvent[] = [];
   for (const e of events) recordHandshakeEvent(handshake, e, (e.dir === 'c2s') === initiatorIsFtpClient);
   const link = { transfer: t, session: s, match: 'hosts' as const, swapped: initiatorIsFtpClient !== (t.mode === 'passive') };
@@ -107,7 +108,7 @@ export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, 
 
 /** The transfer of `s` that may take `c` (linkUnannounced), or null. */
 function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming | undefined): Transfer | null {
-  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined) || (ftpServerEnd(s, c) ?? activeEndElsewhere(s, c)) === null) return null;
+  if (!s.midstream || s.oneWay !== undefined || !(c.midstream || timing !== undefined)) return null;
   const firstAnnouncement = s.commands.find((x) => x.command !== null && (announcesPassive(x.command) || announcesActive(x.command)))?.frame ?? Infinity;
   const t = s.transfers.find(
     (x) =>
@@ -122,7 +123,7 @@ function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming |
       // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
       (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
   );
-  return t ?? null;
+  return t !== undefined && (ftpServerEnd(s, c, t) ?? activeEndElsewhere(s, c)) !== null ? t : null;
 }
 
 /**
@@ -377,14 +378,35 @@ export function activeEndElsewhere(s: Session, c: { client: Endpoint; server: En
   return other.ip !== s.client.ip && other.ip !== s.server.ip && other.port >= 1024 ? end : null;
 }
 
-/** The FTP server's end of a connection between the session's two hosts (not the control connection), or null. */
-function ftpServerEnd(s: Session, c: TcpConnection): Endpoint | null {
+/**
+ * The FTP server's end of a connection between the session's two hosts (not the control connection),
+ * or null. `t`: the transfer the connection may be of, when one is (see sameHostServerEnd).
+ */
+function ftpServerEnd(s: Session, c: TcpConnection, t?: Transfer): Endpoint | null {
+  if (s.client.ip === s.server.ip) return sameHostServerEnd(s, c, t);
   const ends = [c.client, c.server];
   const server = ends.find((e) => e.ip === s.server.ip);
   const client = ends.find((e) => e.ip === s.client.ip);
   if (server === undefined || client === undefined || server === client) return null;
   if (server.port === s.server.port && client.port === s.client.port) return null;
   return server;
+}
+
+/**
+ * ftpServerEnd when client and server have one address (a capture on loopback, a host that is its own
+ * FTP server), which cannot tell the ends apart: the end at port 20 (active mode's ftp-data, RFC 959),
+ * or, for transfer `t`, by who sent the data its command asks for (RETR, LIST: the server; STOR: the
+ * client). Null when neither tells.
+ */
+function sameHostServerEnd(s: Session, c: TcpConnection, t: Transfer | undefined): Endpoint | null {
+  if (c.client.ip !== s.server.ip || c.server.ip !== s.server.ip) return null;
+  const ports = [c.client.port, c.server.port];
+  if (ports.includes(s.client.port) && ports.includes(s.server.port)) return null; // the control connection
+  if ((c.client.port === 20) !== (c.server.port === 20)) return c.client.port === 20 ? c.client : c.server;
+  const { c2s, s2c } = c.bytes;
+  if (t === undefined || t.direction === null || c2s === s2c) return null;
+  const sender = c2s > s2c ? c.client : c.server;
+  return (t.direction === 'upload') === (sender === c.client) ? c.server : c.client;
 }
 
 /** The transfer's data connection, in the FTP client's and server's terms; its direction is who sent data. */

@@ -645,6 +645,12 @@ export interface Transfer {
    * timing (inferred-transfers.ts linkUnannounced).
    */
   announcedBeforeCapture?: true;
+  /**
+   * A transfer of a session the capture began during whose command no PORT/PASV in the capture came
+   * before: it may use one the client sent before the capture began, or RFC 959's default port, which
+   * `mode` (active) then only assumes. Dropped when a data connection is linked to it (announcedBeforeCapture).
+   */
+  announceMaybeBeforeCapture?: true;
   /** Why it did not complete (null for a healthy transfer). Filled by the diagnosis stage. */
   diagnosis: Diagnosis | null;
   /** What happened, decided once (analysis/verdict.ts): every output words this and nothing else. */

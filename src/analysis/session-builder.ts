@@ -274,6 +274,8 @@ export class SessionBuilder {
   private awaitingRequest: Transfer | null = null;
   /** The last passive announcement the client sent since the last request or PORT, answered or not. */
   private passiveAsked: Command | null = null;
+  /** Whether the client sent a PORT/PASV (or kin) in the capture yet (Transfer.announceMaybeBeforeCapture). */
+  private announcedInCapture = false;
   /**
    * A transfer command the client sent before the reply to its PASV/EPSV came (a client that sends
    * its commands without waiting, or one whose reply is lost): when that reply comes, it is this
@@ -467,6 +469,7 @@ export class SessionBuilder {
       s.user = arg;
       s.loginAttempts++;
     }
+    if (announcesActive(verb) || announcesPassive(verb)) this.announcedInCapture = true;
     if (announcesActive(verb)) this.announce(cmd, 'active', toTuple(TUPLE_PARSERS[commandInfo(verb)!.tuple!](e.arg)));
     this.passiveAsked = announcesPassive(verb) ? cmd : announcesActive(verb) ? null : this.passiveAsked;
     if (verb === 'TYPE') this.typeAsked = cmd;
@@ -605,6 +608,7 @@ export class SessionBuilder {
       // direction only): the transfer was passive, with an endpoint the capture does not hold.
       const asked = this.passiveAsked !== null && this.passiveAsked.reply === null ? this.passiveAsked : null;
       transfer = newTransfer(s, this.nextTransferId++, asked ? 'passive' : 'active', null);
+      if (!asked && s.midstream && !this.announcedInCapture) transfer.announceMaybeBeforeCapture = true;
       if (asked) {
         transfer.unansweredAnnounce = { command: asked.command ?? '', frame: asked.frame };
         this.askedAhead = { asked, transfer };

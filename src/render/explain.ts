@@ -264,6 +264,17 @@ function announceStep(ctx: Ctx, t: Transfer): string[] {
     out.push(`${asked.command} (frame ${asked.frame}): the client asks for passive mode; the server's reply, with the address and port, is not in the capture.`);
     return out;
   }
+  if (an === null && t.announcedBeforeCapture) {
+    out.push(`Its ${t.mode === 'active' ? 'PORT or EPRT' : 'PASV or EPSV'} came before the capture began: the data connection is linked to it by hosts and timing.`);
+    return out;
+  }
+  if (an === null && t.announceMaybeBeforeCapture) {
+    out.push(
+      'No PORT or PASV for it is in the capture, which began during the session: the client may have sent one before the capture began, ' +
+        'or the server used the default data port (the client\'s control port, RFC 959). Its mode is not known.',
+    );
+    return out;
+  }
   if (an === null) {
     out.push(
       'No PORT or PASV came before it: the server uses the default data port (the client\'s control port, RFC 959).',
@@ -494,10 +505,11 @@ function transferStep(ctx: Ctx, t: Transfer, between: Command[], during: Command
   const book = `textbook ${t.mode} steps 4-9`;
   const what =
     t.direction === 'listing' ? 'a directory listing' : t.direction === 'download' ? 'a download' : 'an upload';
+  const how = t.announceMaybeBeforeCapture ? 'in a mode the capture does not show' : `in ${t.mode} mode (${book})`;
   const title =
     t.request === null
       ? `Transfer ${t.id}: ${noRequestWords(t)} (${book}).`
-      : `Transfer ${t.id}: ${quote(commandLine(t.request))} - ${what} in ${t.mode} mode (${book}).`;
+      : `Transfer ${t.id}: ${quote(commandLine(t.request))} - ${what} ${how}.`;
   const announceFrame = t.announce?.frame ?? t.request?.frame ?? 0;
   for (const text of announceStep(ctx, t)) subs.push({ frame: announceFrame, text });
   if (between.length) subs.push({ frame: between[0].frame, text: `Meanwhile: ${between.map((c) => exchange(s, c)).join('; ')}.` });

@@ -1,5 +1,11 @@
 /** An address and port as tshark and URLs write them ([v6]:port): the analysis words them the same way. */
 export { ep as endpoint } from '../analysis/diagnose/facts.js';
+import type { Transfer } from '../analysis/model.js';
+
+/** A transfer's mode, "unknown" when the capture does not show it (Transfer.announceMaybeBeforeCapture). */
+export function modeWord(t: Pick<Transfer, 'mode' | 'announceMaybeBeforeCapture'>): string {
+  return t.announceMaybeBeforeCapture ? 'unknown' : t.mode;
+}
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -11,7 +11,7 @@ import { byteCount } from '../analysis/diagnose/facts.js';
 import { portSplitWords } from '../analysis/passive-port-split.js';
 import { announcesActive, commandLine } from '../ftp/commands.js';
 import { clip, escapeText } from './escape.js';
-import { bytes, endpoint, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
+import { bytes, endpoint, modeWord, rate, relative, relativeMs, seconds, tunnelName, wallClock } from './format.js';
 import { drawGrid, drawWrapped } from './grid.js';
 import { unacknowledgedTo } from '../analysis/data-sender.js';
 import { paint, type RenderStyle } from './style.js';
@@ -105,6 +105,7 @@ export function announceText(t: Transfer): string {
   const an = t.announce;
   if (!an && t.unansweredAnnounce !== undefined) return `${t.unansweredAnnounce.command}, frame ${t.unansweredAnnounce.frame}; its reply, with the endpoint, is not in the capture`;
   if (!an && t.announcedBeforeCapture) return `${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV'} before the capture began (the data connection linked by hosts and timing)`;
+  if (!an && t.announceMaybeBeforeCapture) return 'none in the capture, which began during the session (one before it, or the default port)';
   if (!an) return t.inferred === undefined ? 'none (default port)' : hiddenCommandCell(t.inferred, 'its PORT/PASV exchange');
   if (an.refused && an.reply) return `${an.command} refused: ${an.reply.code} ${escapeText(an.reply.text)} (frame ${an.frame})`;
   if (!an.tuple.ok) return `${an.command} malformed: ${escapeText(an.tuple.reason ?? '')} (frame ${an.frame})`;
@@ -185,7 +186,7 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
       }
       rows.push([
         `${s.id}.${x.id}`,
-        x.mode,
+        modeWord(x),
         requestText(x, 18),
         dataEndpoint(x),
         x.connection ? bytesCell(x) : '-',
@@ -200,12 +201,15 @@ export function renderTransferRows(a: Analysis, style: RenderStyle, sessionId?: 
   return lines.join('\n');
 }
 
-/** The announced data endpoint, or for an inferred transfer the end its connection was opened to. */
+/**
+ * The announced data endpoint, or for a transfer whose announcement the capture lacks (inferred, or
+ * announced before the capture) the end its connection was opened to; "?" when hosts and timing linked it.
+ */
 function dataEndpoint(t: Transfer): string {
   if (t.announce?.endpoint) return endpoint(t.announce.endpoint);
   const c = t.connection;
-  if (t.inferred === undefined || !c) return '-';
-  return `${endpoint(c.initiator === 'client' ? c.server : c.client)}${t.inferred === 'midstream' ? ' ?' : ''}`;
+  if ((t.inferred === undefined && !t.announcedBeforeCapture) || !c) return '-';
+  return `${endpoint(c.initiator === 'client' ? c.server : c.client)}${t.inferred === 'midstream' || t.announcedBeforeCapture ? ' ?' : ''}`;
 }
 
 /** Unused announcements listed per session in the summary before the rest are only counted. */
@@ -262,7 +266,7 @@ export function renderTransfers(a: Analysis, style: RenderStyle, sessionId?: num
   const blocks: string[] = [];
   for (const s of shown) {
     for (const x of s.transfers) {
-      const title = `Transfer ${s.id}.${x.id}: ${x.mode}, ${x.request ? requestText(x, 40) : x.inferred === undefined ? 'no command' : 'command not seen'} — ${statusText(x, style)}`;
+      const title = `Transfer ${s.id}.${x.id}: ${modeWord(x)}, ${x.request ? requestText(x, 40) : x.inferred === undefined ? 'no command' : 'command not seen'} — ${statusText(x, style)}`;
       const rows = transferBlockRows(x);
       let table: string;
       if (!rows.some((r) => r.some((c) => c.includes('\u001b')))) table = drawWrapped(TRANSFER_BLOCK_WIDTHS, rows);

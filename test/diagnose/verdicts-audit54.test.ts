@@ -107,7 +107,7 @@ describe('a capture that starts late: what came before it is no evidence', () =>
     expect(sessionRows(d.a)).toEqual([[1, 'midstream', 'none', null]]);
     const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
     expect(json).toEqual([['1.1', 'unknown', null], ['1.2', 'completed', null], ['1.3', 'failed', 'server-refused']]);
-    expect(out.summary).toContain('1.1 passive RETR late.bin - 20000 226 mid-stream');
+    expect(out.summary).toContain('1.1 passive RETR late.bin 198.51.100.20:50059 ? 20000 226 mid-stream');
     expect(out.summary).not.toMatch(/not-in-capture|data not captured/);
     expect(out.transfers).toMatch(/Transfer 1\.1: passive, RETR late\.bin — mid-stream/);
     expect(out.diagnose).not.toMatch(/not-in-capture|no such connection/);
@@ -140,7 +140,7 @@ describe('a capture that starts late: what came before it is no evidence', () =>
     ]);
     const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
     expect(json).toEqual([['1.1', 'aborted', 'aborted']]);
-    expect(out.summary).toContain('1.1 passive RETR w256k.bin - 65536 - aborted (server) [1]');
+    expect(out.summary).toContain('1.1 passive RETR w256k.bin 198.51.100.20:50072 ? 65536 - aborted (server) [1]');
     expect(out.transfers).toContain('aborted by the server after 65,536 bytes.');
     expect(out.diagnose).toContain(`The server reset the data connection at frame ${d.at(93)}. 65536 bytes had been transferred.`);
     expect(out.diagnose).toContain(`Evidence: frames ${d.at(22)}, ${d.at(93)}`);
@@ -161,7 +161,7 @@ describe('a capture that starts late: what came before it is no evidence', () =>
     expect([t.bytes, t.connection?.rst?.frame, t.reply?.frame]).toEqual([72272, d.at(102), d.at(103)]);
     const { out, json } = await texts(d.file, 'summary', 'transfers');
     expect(json).toEqual([['1.1', 'unknown', null]]);
-    expect(out.summary).toContain('1.1 passive RETR w256k.bin - 72272 226 mid-stream');
+    expect(out.summary).toContain('1.1 passive RETR w256k.bin 198.51.100.20:50025 ? 72272 226 mid-stream');
     expect(out.transfers).not.toMatch(/completed:/);
   });
 });
@@ -208,7 +208,7 @@ describe('an ABOR beside a data connection that began before the capture', () =>
     expect([t.abortFrame, t.bytes, t.reply?.frame, t.connection?.midstream, t.verdict.evidence]).toEqual([d.at(276), 174762, d.at(325), true, [163, 276, 325].map(d.at)]);
     const { out, json } = await texts(d.file, 'summary');
     expect(json[0]).toEqual(['1.1', 'unknown', null]);
-    expect(out.summary).toContain('1.1 passive RETR r256k.bin - 174762 226 mid-stream');
+    expect(out.summary).toContain('1.1 passive RETR r256k.bin 198.51.100.20:50039 ? 174762 226 mid-stream');
     expect(out.summary).not.toMatch(/aborted/);
   });
 });
@@ -234,7 +234,7 @@ describe('a capture that starts at the data connection\'s SYN-ACK or SYN', () =>
     expect(t.verdict.evidence).toEqual([20, 26, 289, 290].map(d.at));
     const { out, json } = await texts(d.file, 'summary', 'transfers', 'diagnose');
     expect(json.slice(0, 1)).toEqual([['1.1', 'incomplete', null]]);
-    expect(out.summary).toContain('1.1 passive RETR first.bin - 131072 - incomplete 131,072/150,000');
+    expect(out.summary).toContain('1.1 passive RETR first.bin 198.51.100.20:50010 ? 131072 - incomplete 131,072/150,000');
     const sentence = `incomplete: 131,072 of 150,000 announced bytes had moved when the capture ended, with no final reply; the server had sent nothing for the last 12 s (since frame ${d.at(289)}), every byte acknowledged with the client's window open (frame ${d.at(290)})`;
     expect(out.transfers).toContain(sentence);
     expect(out.diagnose).toContain(`Session 1, transfer 1 (RETR first.bin): ${sentence}`);

@@ -143,6 +143,8 @@ export function announceWords(t: Transfer): string {
     return `The client's PORT/EPRT, if it sent one, is not in this capture (it holds only what the server sent)${to}`;
   }
   if (!an && t.unansweredAnnounce) return `At frame ${t.unansweredAnnounce.frame} the client sent ${t.unansweredAnnounce.command}; its reply is not in the capture`;
+  if (!an && t.announcedBeforeCapture) return `Its ${t.mode === 'active' ? 'PORT/EPRT' : 'PASV/EPSV'} came before the capture began (its data connection linked by hosts and timing)`;
+  if (!an && t.announceMaybeBeforeCapture) return 'No PORT or PASV for it is in the capture, which began during the session';
   if (!an) return 'no PORT or PASV preceded it (RFC 959 default data port)';
   const ep0 = an.endpoint ? ep(an.endpoint) : 'an address that could not be decoded';
   const arith = an.tuple.arithmetic.includes('×') ? ` (port ${an.tuple.arithmetic})` : '';

@@ -117,7 +117,7 @@ function verdictOf(s: Session, t: Transfer): Record<string, unknown> {
     session: s.id,
     transfer: t.id,
     control_flow_id: controlFlowId(s),
-    mode: t.mode,
+    mode: t.announceMaybeBeforeCapture ? null : t.mode,
     bytes: t.bytes,
     ...(t.acknowledged ? { acknowledged_bytes: t.acknowledged.bytes } : {}),
     verdict: t.verdict.kind,

@@ -235,7 +235,7 @@ function dataRow(s: Session, t: Transfer): ZeekValue[] {
     controlUid(s),
     s.id,
     t.id,
-    t.mode,
+    t.announceMaybeBeforeCapture ? null : t.mode,
     t.request?.command ?? null,
     t.request?.arg ?? null,
     v.kind,
@@ -271,7 +271,7 @@ function connectionColumns(c: DataConnection): ZeekValue[] {
 /** A transfer whose data connection the capture does not hold: the announced endpoint, the rest unset. */
 function expectedConnection(s: Session, t: Transfer): ZeekValue[] {
   const e = t.announce?.endpoint ?? null;
-  const orig = t.mode === 'passive' ? s.client.ip : s.server.ip;
+  const orig = t.announceMaybeBeforeCapture ? null : t.mode === 'passive' ? s.client.ip : s.server.ip;
   return [t.announce?.time ?? t.request?.time ?? s.start, null, orig, null, e?.ip ?? null, e?.port ?? null, 'tcp', 'ftp-data', null, null, null, null, null];
 }
 

@@ -17,7 +17,7 @@ import { BLIND } from '../../analysis/diagnose/vantage.js';
 import { CATALOG } from '../../analysis/diagnose/catalog.js';
 import { warningTitle, type Warning } from '../../warnings/catalog.js';
 import { asDescribedWords, explainSteps, TEXTBOOK } from '../explain.js';
-import { bytes, endpoint, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
+import { bytes, endpoint, modeWord, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
 import { portSplitAdvice, portSplitWords } from '../../analysis/passive-port-split.js';
 import { bytesCell, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
@@ -210,7 +210,7 @@ function transfersTable(a: Analysis): string {
     const conn = c === null ? '-' : `tcp.stream ${c.stream}: ${esc(endpoint(c.initiator === 'client' ? c.client : c.server))} → ${esc(endpoint(c.initiator === 'client' ? c.server : c.client))}`;
     const cause = t.diagnosis !== null ? esc(CATALOG[t.diagnosis.cause].title) : '';
     return (
-      `<tr data-filter-item=""><td>${t.session}</td><td>${t.id}</td><td>${esc(t.mode)}</td><td class="path">${esc(transferPurpose(t))}</td>` +
+      `<tr data-filter-item=""><td>${t.session}</td><td>${t.id}</td><td>${esc(modeWord(t))}</td><td class="path">${esc(transferPurpose(t))}</td>` +
       `<td>${esc(t.direction ?? '-')}</td><td>${badge(t)}</td><td class="n">${t.acknowledged && t.bytes === 0 ? esc(bytesCell(t)) : num(t.bytes)}</td><td class="n">${esc(seconds(t.duration))}</td>` +
       `<td class="n">${esc(rate(t.throughput))}</td><td>${conn}</td><td>${cause}</td></tr>`
     );
@@ -265,7 +265,7 @@ function diagnosisCards(a: Analysis): { html: string; count: number } {
       cards.push(
         card(
           s,
-          `Session ${s.id}, transfer ${t.id}: ${esc(transferPurpose(t))} (${esc(t.mode)}) ${badge(t)}`,
+          `Session ${s.id}, transfer ${t.id}: ${esc(transferPurpose(t))} (${esc(modeWord(t))}) ${badge(t)}`,
           esc(`Transfer ${t.id} ${verdictSentence(t)}`),
           cause,
           d?.summary ?? verdictSentence(t),

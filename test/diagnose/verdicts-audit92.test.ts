@@ -1,0 +1,132 @@
+/**
+ * Session 47: the suffix sweep's residue (scripts/sweep/suffix-sweep.mjs): captures that begin late,
+ * each a committed recording with its first records left out (never new bytes).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { analyze, derived, derivedTexts, transfer } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit92-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * Client and server on one host (captures on lo and on "any"): every connection has 127.0.0.1 (or ::1)
+ * at both ends, so the addresses cannot say which end is the FTP server's. A capture begun after the
+ * PASV/227 (and, lftp connecting first, after the data connection's handshake) read the LIST as an
+ * active transfer whose data connection was "not in the capture", and its data connection, 330 bytes
+ * on the next lines, as another transfer already running. The server's end is the one that sent
+ * the data a download or listing asks for (the receiver of an upload's), or the end at port 20.
+ */
+describe('a capture on loopback begun between the announcement and the transfer command', () => {
+  it('a75-lo-healthy from frame 34 (LIST): the LIST takes its data connection, passive, 330 bytes', async () => {
+    const NAME = 'a75-lo-healthy-vsftpd-lftp';
+    const whole = transfer(await analyze(NAME), '1.1');
+    expect([whole.request?.command, whole.mode, whole.bytes, whole.connection?.server]).toEqual(['LIST', 'passive', 330, { ip: '127.0.0.1', port: 50087 }]);
+    const d = await derived(tmp, NAME, 'from-34', (f) => f >= 34);
+    const s = d.a.sessions[0];
+    expect(s.midstream).toBe(true);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.mode, t.bytes, t.reply?.code, t.announcedBeforeCapture, t.announceMaybeBeforeCapture]).toEqual(['LIST', 'passive', 330, 226, true, undefined]);
+    expect([t.connection?.initiator, t.connection?.client, t.connection?.server, t.connection?.stream]).toEqual([
+      'client',
+      { ip: '127.0.0.1', port: 48360 },
+      { ip: '127.0.0.1', port: 50087 },
+      whole.connection!.stream, // the first data connection of both
+    ]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'midstream' });
+    // No second, inferred transfer for the same connection.
+    expect(s.transfers.filter((x) => x.inferred !== undefined)).toEqual([]);
+    expect(s.transfers.map((x) => [x.id, x.request?.command, x.mode, x.bytes])).toEqual([
+      [1, 'LIST', 'passive', 330],
+      [2, 'RETR', 'passive', 131_072],
+      [3, 'LIST', 'active', 330],
+      [4, 'STOR', 'active', 65_536],
+    ]);
+    const { out } = await derivedTexts(d.file, ['summary', 'explain']);
+    expect(out.summary).toContain('1.1 passive LIST 127.0.0.1:50087 ? 330 226 mid-stream');
+    expect(out.explain).toContain('Its PASV or EPSV came before the capture began: the data connection is linked to it by hosts and timing.');
+    expect(out.explain).not.toContain('the server uses the default data port');
+    expect(out.explain).not.toContain('No data connection for it appears in the capture');
+  });
+
+  it('a75-lo-stor-denied (pyftpdlib) from frame 18 (RETR): the RETR takes its 511 bytes', async () => {
+    const NAME = 'a75-lo-stor-denied-pyftpdlib-python';
+    const d = await derived(tmp, NAME, 'from-18', (f) => f >= 18);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.mode, t.bytes, t.reply?.code, t.connection?.server.port, t.verdict.kind]).toEqual(['RETR', 'passive', 511, 226, 50034, 'unknown']);
+    expect(d.a.sessions[0].transfers.map((x) => [x.request?.command, x.reply?.code])).toEqual([
+      ['RETR', 226],
+      ['STOR', 550],
+    ]);
+  });
+
+  it('a75-lo6-any (::1) from frame 31 (LIST): the server opens it from port 20, active, complete', async () => {
+    const NAME = 'a75-lo6-any-vsftpd-lftp';
+    const whole = transfer(await analyze(NAME), '1.1');
+    const d = await derived(tmp, NAME, 'from-31', (f) => f >= 31);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.mode, t.bytes, t.reply?.code, t.connection?.initiator, t.connection?.client.port]).toEqual([
+      'LIST',
+      'active',
+      330,
+      226,
+      'server',
+      whole.connection!.client.port,
+    ]);
+    expect(t.connection?.server.port).toBe(20);
+    expect([t.status, t.verdict.kind]).toEqual(['complete', 'completed']);
+  });
+});
+
+/**
+ * A session the capture began during, whose first transfer command has no PORT/PASV before it in the
+ * capture and no data connection in it: active-vsftpd-ftp from its LIST (frame 35) without the data
+ * connection and 150 (36-44). RFC 959's default port is one possibility; a PORT or PASV before the
+ * capture the other. Every output said "active", and explain "the server uses the default data port".
+ */
+describe('a transfer command with no announcement in a capture begun during its session', () => {
+  it('its mode is unknown in every output, and explain does not claim the default port', async () => {
+    const NAME = 'active-vsftpd-ftp';
+    expect(transfer(await analyze(NAME), '1.1').announceMaybeBeforeCapture).toBeUndefined();
+    const d = await derived(tmp, NAME, 'from-35-without-36-44', (f) => f >= 35 && (f < 36 || f > 44));
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.reply?.code, t.connection, t.announceMaybeBeforeCapture, t.verdict.kind]).toEqual(['LIST', 226, null, true, 'not-captured']);
+    // The next transfers' PORTs are in the capture: theirs are known.
+    expect(d.a.sessions[0].transfers.slice(1).map((x) => [x.mode, x.announceMaybeBeforeCapture])).toEqual([
+      ['active', undefined],
+      ['active', undefined],
+    ]);
+    const { out } = await derivedTexts(d.file, ['summary', 'transfers', 'explain', 'diagnose']);
+    expect(out.summary).toContain('1.1 unknown LIST . - - 226 complete (replies; data not captured)');
+    expect(out.summary).toContain('1.2 active RETR hello.txt 192.0.2.10:51395 511 226 complete');
+    expect(out.transfers).toContain('Transfer 1.1: unknown, LIST . —');
+    expect(out.transfers).toContain('none in the capture, which began during the session (one before it, or the default port)');
+    expect(out.explain).toContain('Transfer 1: LIST . - a directory listing in a mode the capture does not show.');
+    expect(out.explain).toContain('Its mode is not known.');
+    expect(out.explain).not.toContain('the server uses the default data port');
+    for (const text of Object.values(out)) expect(text).not.toContain('(RFC 959 default data port)');
+  });
+
+  it("the logs leave its mode unset: Zeek's column '-', EVE's null", async () => {
+    const d = await derived(tmp, 'active-vsftpd-ftp', 'from-35-without-36-44', (f) => f >= 35 && (f < 36 || f > 44));
+    const zeek = (await runCli(['logs', d.file])).stdout;
+    const data = zeek.split('#path\tftpcap_data')[1].split('\n');
+    const fields = data.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    const rows = data.filter((l) => l !== '' && !l.startsWith('#')).map((l) => Object.fromEntries(l.split('\t').map((v, i) => [fields[i], v])));
+    expect(rows.map((r) => [r.ftpcap_transfer, r.ftpcap_mode, r['id.orig_h']])).toEqual([
+      ['1', '-', '-'],
+      ['2', 'active', '198.51.100.20'],
+      ['3', 'active', '198.51.100.20'],
+    ]);
+    const eve = (await runCli(['logs', '--format', 'eve', d.file])).stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.ftpcap?.transfer !== undefined);
+    expect(eve.map((e) => [e.ftpcap.transfer, e.ftpcap.mode])).toContainEqual([1, null]);
+    expect(eve.map((e) => [e.ftpcap.transfer, e.ftpcap.mode])).toContainEqual([2, 'active']);
+  });
+});
