@@ -130,3 +130,28 @@ describe('a transfer command with no announcement in a capture begun during its 
     expect(eve.map((e) => [e.ftpcap.transfer, e.ftpcap.mode])).toContainEqual([2, 'active']);
   });
 });
+
+/**
+ * lftp asks busybox ftpd for AUTH TLS (530), logs in in clear text, and still sends PROT P (500
+ * Unknown command, frames 122-123 of a84-range-killed). The whole capture words the AUTH's refusal
+ * and gives the PROT's no cause (checkProtRefused). A capture begun after the AUTH read the PROT's
+ * refusal as "the server refused PROT P (encrypted data connections)": PROT sent over a control
+ * connection in clear text means nothing (RFC 4217), whatever came before the capture.
+ */
+describe('PROT P refused over a control connection in clear text, the AUTH before the capture', () => {
+  it('a84-range-killed from frame 121: no prot-refused cause', async () => {
+    const NAME = 'a84-range-killed-busybox-curl-lftp';
+    const protOf = (sessions: readonly { commands: { command: string | null; frame: number; reply: { code: number } | null }[] }[]) =>
+      sessions.findIndex((s) => s.commands.some((c) => c.command === 'PROT'));
+    const whole = await analyze(NAME);
+    const w = whole.sessions[protOf(whole.sessions)];
+    expect([w.tlsRefusal?.code, w.diagnosis]).toEqual([530, null]);
+    const d = await derived(tmp, NAME, 'from-121', (f) => f >= 121);
+    const s = d.a.sessions[protOf(d.a.sessions)];
+    const prot = s.commands.find((c) => c.command === 'PROT')!;
+    expect([s.midstream, s.tls, s.tlsRefusal, prot.frame, prot.reply?.code, prot.reply?.frame]).toEqual([true, false, null, d.at(122), 500, d.at(123)]);
+    expect(s.diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    for (const text of Object.values(out)) expect(text).not.toContain('refused PROT P');
+  });
+});

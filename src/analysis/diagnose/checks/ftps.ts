@@ -325,16 +325,17 @@ export function checkAuthRefused(s: Session, vantage: Vantage): SessionDiagnosis
 }
 
 /**
- * PROT P answered with a refusal. Not when the server had refused TLS itself (AUTH, verdict.ts
- * `tlsRefusal`) and the client went on in clear text: PROT means nothing without a TLS session
- * (RFC 4217), so its refusal says no more than the AUTH's did, which the session's TLS refusal
- * words (lftp sends PROT P after an AUTH TLS that busybox ftpd answered 530 before login). Whether
- * a transfer followed changes nothing: a capture cut before it must not read otherwise.
+ * PROT P answered with a refusal. Not when it was sent in clear text: the server had refused TLS
+ * itself (AUTH, verdict.ts `tlsRefusal`) and the client went on without it, or the control connection
+ * was not in TLS when it came (the capture began after the AUTH's refusal). PROT means nothing
+ * without a TLS session (RFC 4217), so its refusal says no more than the AUTH's did, which the
+ * session's TLS refusal words (lftp sends PROT P after an AUTH TLS that busybox ftpd answered 530
+ * before login). Whether a transfer followed changes nothing: a capture cut before it must not read otherwise.
  */
 export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis | null {
   const prot = s.commands.find((c: Command) => c.command === 'PROT' && c.arg.trim().toUpperCase() === 'P' && c.reply !== null && c.reply.code >= 400);
   if (!prot) return null;
-  if (s.tlsRefusal !== null) return null;
+  if (s.tlsRefusal !== null || sentInClear(s, prot.frame)) return null;
   const r = prot.reply!;
   const used = s.transfers.filter((t) => t.request !== null);
   const parts = [`Session ${s.id} asked for encrypted data connections (PROT P, frame ${prot.frame}) and the server refused: ${replyWords(r)} at frame ${r.frame}.`];
@@ -342,6 +343,11 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
   else parts.push(`The client went on with ${used.length} transfer(s) over clear-text data connections: the files crossed the network unencrypted.`);
   parts.push(`Vantage point: ${vantage.reason}.`);
   return { cause: 'prot-refused', summary: parts.join(' '), evidence: [prot.frame, r.frame], advice: adviceFor('prot-refused', s) };
+}
+
+/** Whether the session's control connection was in clear text at `frame`: no TLS yet, or TLS ended by CCC. */
+function sentInClear(s: Session, frame: number): boolean {
+  return !s.tls || (s.tlsFrame !== null && frame < s.tlsFrame) || (s.tlsEndFrame !== undefined && frame >= s.tlsEndFrame);
 }
 
 /**
