@@ -155,3 +155,39 @@ describe('PROT P refused over a control connection in clear text, the AUTH befor
     for (const text of Object.values(out)) expect(text).not.toContain('refused PROT P');
   });
 });
+
+/**
+ * The client sends TYPE, PASV and RETR with no login; vsftpd answers each 530 "Please login with USER
+ * and PASS" (a85-no-login). The whole capture reads not-logged-in: no login was sent. A capture begun
+ * at the greeting (its handshake lost) holds the session's start all the same; one begun after it
+ * holds no login, and no refusal of one: "the server refused the login" (login-failed) claimed a
+ * refusal nothing shows. Both read not-logged-in, the second saying that a login before the
+ * capture, if any, is not in it.
+ */
+describe('commands refused for want of a login in a capture without the handshake', () => {
+  const NAME = 'a85-no-login-vsftpd-python';
+
+  it('from the greeting (frame 6): the session start is in the capture, no login was sent', async () => {
+    expect(transfer(await analyze(NAME), '1.1').diagnosis?.cause).toBe('not-logged-in');
+    const d = await derived(tmp, NAME, 'from-6', (f) => f >= 6);
+    const t = transfer(d.a, '1.1');
+    expect([d.a.sessions[0].midstream, t.request?.command, t.reply?.code, t.diagnosis?.cause, t.diagnosis?.evidence]).toEqual([
+      true,
+      'RETR',
+      530,
+      'not-logged-in',
+      [d.at(11), d.at(12), d.at(13)],
+    ]);
+    expect(t.diagnosis?.summary).toContain('the client had sent no login before it (no USER or PASS)');
+  });
+
+  it('after the greeting (frame 8): not logged in, a login before the capture not in it', async () => {
+    const d = await derived(tmp, NAME, 'from-8', (f) => f >= 8);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.reply?.code, t.diagnosis?.cause]).toEqual(['RETR', 530, 'not-logged-in']);
+    expect(t.diagnosis?.summary).toContain('the session was not logged in, and the capture holds no login (USER and PASS)');
+    expect(t.diagnosis?.advice).toContain('Whether one was sent and refused before the capture began is not in it');
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/refused the login|login-failed/);
+  });
+});

@@ -73,12 +73,17 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
   const refusal = s.loginRefusal;
   const refused = refusal === null ? undefined : s.commands.find((c) => c.frame === refusal.command);
   // No USER, PASS or ACCT in a session the capture holds from its start, without lost control bytes:
-  // no login was refused, none was sent (a85-no-login-vsftpd-python).
-  const neverSent =
-    refused === undefined && !s.midstream && s.controlGapBytes === 0 && !s.commands.some((c) => c.command !== null && isLogin(c.command));
+  // no login was refused, none was sent (a85-no-login-vsftpd-python). None in a capture without the
+  // session's start (or with control bytes lost): one may have been sent, and refused, where the capture does not reach.
+  const noLogin = refused === undefined && !s.commands.some((c) => c.command !== null && isLogin(c.command));
+  const startSeen = (!s.midstream || greetedFirst(s)) && s.controlGapBytes === 0;
+  const neverSent = noLogin && startSeen;
+  const noneSeen = noLogin && !startSeen;
   const why =
     neverSent
       ? 'the client had sent no login before it (no USER or PASS)'
+      : noneSeen
+      ? 'the session was not logged in, and the capture holds no login (USER and PASS)'
       : refused !== undefined
       ? `the session was not logged in: the server had refused its login (${refused.command}, frame ${refused.frame}, answered ${replyWords(refused.reply!)} at frame ${refused.reply!.frame}), and refuses every command but a login until one succeeds`
       : 'the session was not logged in: no login had succeeded before it, and the server refuses every command but a login until one does';
@@ -99,9 +104,22 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
   const frames = [refused?.frame, refused?.reply?.frame, asked?.frame, reply.frame, t.announce?.frame, t.request?.frame].filter((f): f is number => f !== undefined);
   return diagnosis(
     ctx,
-    neverSent ? 'not-logged-in' : 'login-failed',
+    neverSent || noneSeen ? 'not-logged-in' : 'login-failed',
     details,
     [...new Set(frames)].sort((x, y) => x - y),
-    refused !== undefined ? advice(s, refused) : 'Log in first: the client sent the command before any login succeeded (USER and PASS, answered 230).',
+    refused !== undefined
+      ? advice(s, refused)
+      : noneSeen
+      ? 'Log in first: no login (USER and PASS, answered 230) had succeeded before this command. Whether one was sent and refused before the capture began is not in it: a capture from the session\'s start shows which.'
+      : 'Log in first: the client sent the command before any login succeeded (USER and PASS, answered 230).',
   );
+}
+
+/**
+ * A session the capture began during whose first line is a 220 that nothing asked for: its greeting,
+ * the handshake before it lost. The session's start, and so every login it sent, is in the capture.
+ */
+function greetedFirst(s: Session): boolean {
+  const first = s.commands[0];
+  return first !== undefined && first.command === null && first.reply?.code === 220;
 }
