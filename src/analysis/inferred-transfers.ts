@@ -12,7 +12,7 @@ import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import type { Announcement, Command, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
 import { sizeFrom150 } from './paths.js';
-import { newTransfer, passiveReplyTuple } from './session-builder.js';
+import { newTransfer, passiveReplyTuple, splitRefusal } from './session-builder.js';
 import { acknowledgedUnseen, describeConnection } from './transfer-outcome.js';
 
 /**
@@ -173,16 +173,18 @@ function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls
  * took the transfer up), so it proves no command of this session's.
  */
 export function inferLostCommands(s: Session, fxpHalf: (t: Transfer) => boolean = () => false): void {
-  if (s.oneWay !== undefined || hiddenFrom(s) !== null || !s.transfers.some((t) => t.request === null && t.announce !== null)) return;
-  if (!s.commands.some((c) => c.command !== null)) return;
+  if (s.oneWay !== undefined || hiddenFrom(s) !== null || !s.commands.some((c) => c.command !== null)) return;
   // Each announcement's window runs to the client's next announcement or transfer command: the lost
   // command's replies come before the next transfer is set up.
   const starts = s.commands.filter((c) => c.command !== null && (announcesPassive(c.command) || announcesActive(c.command) || transferKind(c.command) !== null)).map((c) => c.frame);
+  const reopenedAt = reopenRefusedOutright(s, starts);
+  if (!s.transfers.some((t) => t.request === null && t.announce !== null)) return;
   for (const t of s.transfers) {
     const an = t.announce;
     if (t.request !== null || t.inferred !== undefined || an === null || an.refused || t.connection === null) continue;
-    // The announcement's own reply (a PORT's 200) is asked; the window begins after it.
-    const from = an.reply?.frame ?? an.frame;
+    // The announcement's own reply (a PORT's 200) is asked; the window begins after it (after the
+    // refusal, for an announcement a refused command left standing).
+    const from = reopenedAt.get(t) ?? an.reply?.frame ?? an.frame;
     const until = starts.find((f) => f > from) ?? Infinity;
     // An ABOR the client sent meanwhile took the transfer's reply (the 426) as its own, and left its
     // own (226 "ABOR successful") with nothing waiting: replies after it are not the transfer's.
@@ -216,6 +218,34 @@ export function inferLostCommands(s: Session, fxpHalf: (t: Transfer) => boolean 
     const size = preliminary === null ? null : sizeFrom150(preliminary.text);
     if (size !== null) t.expectedSize = size;
   }
+}
+
+/**
+ * A transfer command refused outright (refusedOutright: vsftpd's 500 to MLSD) leaves its announcement
+ * standing, and the client's next command may use it (ftpcopy's LIST over the same PASV: the session
+ * builder's reopen). When the capture lost that next command, the refused one kept the announcement,
+ * its data connection and what the connection carried after the refusal. A 1xx, or a 226/250, after
+ * the refusal with nothing waiting for it, before the client's next announcement or transfer command,
+ * says the server took another command: the refusal gets a transfer of its own, in the same place,
+ * without the data connection, and the announcement's — its connection with it — is left for that
+ * command (inferLostCommands). Returns each such announcement's transfer with the refusal's frame,
+ * where its window begins.
+ */
+function reopenRefusedOutright(s: Session, starts: readonly number[]): Map<Transfer, number> {
+  const reopened = new Map<Transfer, number>();
+  for (const t of [...s.transfers]) {
+    if (t.request === null || t.announce === null || t.connection === null || t.inferred !== undefined || !refusedOutright(t)) continue;
+    const from = t.reply!.frame;
+    const until = starts.find((f) => f > from) ?? Infinity;
+    const taken = s.commands.some((c) => {
+      const r = c.reply;
+      return c.command === null && r !== null && r.frame > from && r.frame < until && ((r.code >= 100 && r.code < 200) || r.code === 226 || r.code === 250);
+    });
+    if (!taken) continue;
+    splitRefusal(s, t, s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1);
+    reopened.set(t, from);
+  }
+  return reopened;
 }
 
 /**

@@ -230,6 +230,36 @@ export function newTransfer(s: Session, id: number, mode: 'active' | 'passive', 
   };
 }
 
+/**
+ * A transfer command refused with its announcement still standing (SessionBuilder.reopen, and
+ * inferred-transfers.ts reopenRefusedOutright when the next command is lost): the refused command
+ * gets a transfer of its own, in `t`'s place and with its number, sharing the announcement; `t`
+ * keeps the announcement (and any data connection linked to it) for the next command, numbered `id`
+ * at the end of the session's transfers. Returns the refused command's transfer.
+ */
+export function splitRefusal(s: Session, t: Transfer, id: number): Transfer {
+  const refused = newTransfer(s, t.id, t.mode, t.announce);
+  refused.request = t.request;
+  refused.reply = t.reply;
+  refused.direction = t.direction;
+  refused.type = t.type;
+  refused.transferMode = t.transferMode;
+  refused.restOffset = t.restOffset;
+  refused.expectedSize = t.expectedSize;
+  if (t.sizeStated !== undefined) refused.sizeStated = t.sizeStated;
+  t.request = null;
+  t.reply = null;
+  t.direction = null;
+  t.restOffset = null;
+  t.expectedSize = null;
+  delete t.sizeStated;
+  t.id = id;
+  const i = s.transfers.lastIndexOf(t);
+  if (i >= 0) s.transfers[i] = refused;
+  s.transfers.push(t);
+  return refused;
+}
+
 /** Which protocol a first line that is not FTP belongs to, when it says so. */
 function foreignProtocol(line: string): string | null {
   if (/^SSH-\d/.test(line)) return 'SSH';
@@ -659,26 +689,7 @@ export class SessionBuilder {
    * is the next command's, numbered after the transfers already there.
    */
   private reopen(t: Transfer): Transfer {
-    const s = this.session;
-    const refused = newTransfer(s, t.id, t.mode, t.announce);
-    refused.request = t.request;
-    refused.reply = t.reply;
-    refused.direction = t.direction;
-    refused.type = t.type;
-    refused.transferMode = t.transferMode;
-    refused.restOffset = t.restOffset;
-    refused.expectedSize = t.expectedSize;
-    if (t.sizeStated !== undefined) refused.sizeStated = t.sizeStated;
-    t.request = null;
-    t.reply = null;
-    t.direction = null;
-    t.restOffset = null;
-    t.expectedSize = null;
-    delete t.sizeStated;
-    t.id = this.nextTransferId++;
-    const i = s.transfers.lastIndexOf(t);
-    if (i >= 0) s.transfers[i] = refused;
-    s.transfers.push(t);
+    const refused = splitRefusal(this.session, t, this.nextTransferId++);
     if (this.lastEnded === t) this.lastEnded = refused;
     return t;
   }

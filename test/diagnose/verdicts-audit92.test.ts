@@ -191,3 +191,41 @@ describe('commands refused for want of a login in a capture without the handshak
     for (const text of Object.values(out)) expect(text).not.toMatch(/refused the login|login-failed/);
   });
 });
+
+/**
+ * ftpcopy asks vsftpd for MLSD over its PASV (frames 71-75), is answered 500 (77), and falls back to
+ * LIST over the same PASV and data connection (78; 150 at 79, 64 bytes, 226 at 85). The drop sweep
+ * lost the LIST: its 150, its data and its 226 went to the refused MLSD, which then read "aborted by
+ * the server after 64 bytes". A command refused outright used no data connection: the unasked 150
+ * and 226 after the refusal are a lost command's (inferred: command-lost) over the announcement the
+ * refusal left standing, and the MLSD fell back to it, as in the whole capture.
+ */
+describe('a refused MLSD whose fallback LIST the capture lost', () => {
+  it('a39-ftpcopy without frame 78: the MLSD fell back; the lost command takes the 150, 64 bytes and 226', async () => {
+    const NAME = 'a39-ftpcopy-vsftpd';
+    const whole = await analyze(NAME);
+    expect([transfer(whole, '1.4').request?.command, transfer(whole, '1.4').verdict.kind, transfer(whole, '1.5').request?.command, transfer(whole, '1.5').bytes]).toEqual([
+      'MLSD',
+      'fell-back',
+      'LIST',
+      64,
+    ]);
+    const d = await derived(tmp, NAME, 'without-78', (f) => f !== 78);
+    const mlsd = transfer(d.a, '1.4');
+    expect([mlsd.request?.command, mlsd.reply?.code, mlsd.connection, mlsd.bytes]).toEqual(['MLSD', 500, null, 0]);
+    expect(mlsd.verdict).toMatchObject({ kind: 'fell-back', fallback: { commandLost: true, transfer: '1.7', code: 226, replyFrame: d.at(85) } });
+    const lost = transfer(d.a, '1.7');
+    expect([lost.request, lost.inferred, lost.announce?.frame, lost.preliminary?.frame, lost.reply?.frame, lost.bytes, lost.direction]).toEqual([
+      null,
+      'command-lost',
+      72,
+      d.at(79),
+      d.at(85),
+      64,
+      'download',
+    ]);
+    expect(lost.connection?.stream).toBe(transfer(whole, '1.5').connection?.stream);
+    expect(lost.verdict).toMatchObject({ kind: 'unknown', why: 'command-lost', whole: true });
+    for (const t of d.a.sessions[0].transfers) expect([t.id, t.status]).not.toEqual([t.id, 'aborted']);
+  });
+});
