@@ -233,9 +233,23 @@ export function receiverResetWhole(t: Transfer): boolean {
   // Binary: exactly the size (more is a file that grew), counting bytes the capture lost that the
   // receiver acknowledged (they arrived); TYPE A: the file's text form (carriesExpected), all captured.
   if (textMode(t) ? !carriesExpected(t) || (c?.gapBytes ?? 0) > 0 : t.bytes + (c?.gapBytes ?? 0) !== expected) return false;
-  if (!c?.established || c.midstream || !c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
+  // Seen without its handshake: only one the capture lost, opened during it (no byte came before it).
+  if (!c || (c.midstream ? !handshakeLostInCapture(t) : !c.established)) return false;
+  if (!c.rst || c.rst.forged || c.rst.by === (dataSender(t.direction) ?? 'server')) return false;
   // Every byte acknowledged: by the receiver's ACKs, or by its reset's own (an RST with ACK carries rcv_nxt).
   return c.undeliveredBytes === 0 && (unacknowledgedTo(c, dataReceiver(t.direction)) === 0 || c.rst.acksAll === true);
+}
+
+/**
+ * A data connection seen mid-stream whose first packet came after the announcement it answers, which
+ * the capture holds: it opened during the capture, which lost its handshake, so none of its bytes
+ * came before the capture began. (With no announcement in the capture, a first packet after the
+ * command says nothing: a capture begun after the SYN shows the same.)
+ */
+export function handshakeLostInCapture(t: Transfer): boolean {
+  const a = t.announce;
+  const since = a === null || a.askedBeforeCapture || t.announcedBeforeCapture ? undefined : (a.reply?.time ?? a.time);
+  return t.connection !== null && t.connection.midstream && since !== undefined && t.connection.start > since;
 }
 
 /** The data's sender closed the data connection (FIN) before its reset, whoever sent that. */

@@ -35,7 +35,7 @@ import { findRefusedRetries } from './retry-refused.js';
 import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
-import { IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
+import { handshakeLostInCapture, IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
 import { senderReset, senderResetInFlight } from './sender-reset.js';
 import { sizeLost } from './size-lost.js';
 import { announceLost, othersByHosts } from './announce-lost.js';
@@ -1237,15 +1237,11 @@ export function clientLeftFirst(t: Transfer, s: Session): ClientLeft | null {
 
 /**
  * The transfer command the capture holds, for a data connection seen mid-stream; and whether that
- * connection's first packet came after the announcement it answers, which the capture holds too:
- * opened during the capture, which lost its handshake. (With no announcement in the capture, its
- * first packet after the command says nothing: a capture begun after the SYN shows the same.)
+ * connection opened during the capture, which lost its handshake (handshakeLostInCapture).
  */
 const commandSeen = (t: Transfer): { command?: number; handshakeLost?: true } => {
   if (t.request === null) return {};
-  const a = t.announce;
-  const since = a === null || a.askedBeforeCapture || t.announcedBeforeCapture ? undefined : (a.reply?.time ?? a.time);
-  return t.connection !== null && since !== undefined && t.connection.start > since ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
+  return handshakeLostInCapture(t) ? { command: t.request.frame, handshakeLost: true } : { command: t.request.frame };
 };
 
 /** A mid-stream data connection's earlier part, when the analysis had given it up (not begun before the capture). */

@@ -229,3 +229,31 @@ describe('a refused MLSD whose fallback LIST the capture lost', () => {
     for (const t of d.a.sessions[0].transfers) expect([t.id, t.status]).not.toEqual([t.id, 'aborted']);
   });
 });
+
+/**
+ * Python's ftplib, reading hello.txt (511 bytes, SIZE 213 511), resets the data connection the
+ * moment it has every byte (a21-client-rst-now: SO_LINGER 0); pyftpdlib, meeting the reset before
+ * its own close, answers 426. The whole capture reads it completed (resetAfterWhole). With the data
+ * connection's SYN and SYN-ACK lost (frames 19-20), it read "aborted by the server": a connection
+ * seen without its handshake was never taken for whole. One whose first packet came after the 227
+ * opened during the capture, so no byte came before it: 511 bytes of 511, all acknowledged, then the
+ * client's reset. Its handshake lost, it reads not known (mid-stream), not aborted.
+ */
+describe("a receiver's reset after every stated byte, the data connection's handshake lost", () => {
+  it('a21-client-rst-now without 19-20: not aborted', async () => {
+    const NAME = 'a21-client-rst-now-pyftpdlib-python';
+    expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-19-20', (f) => f < 19 || f > 20);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.bytes, t.expectedSize, t.reply?.code, t.connection?.midstream, t.connection?.rst?.by, t.diagnosis]).toEqual([
+      'RETR',
+      511,
+      511,
+      426,
+      true,
+      'client',
+      null,
+    ]);
+    expect([t.status, t.verdict]).toEqual(['complete', { kind: 'unknown', why: 'midstream', bytes: 511, command: d.at(22), handshakeLost: true, evidence: [d.at(18), d.at(22), d.at(26), d.at(27)] }]);
+  });
+});
