@@ -554,7 +554,7 @@ export function verdictSentence(t: Transfer): string {
       }
       if (v.why === 'midstream' && v.command !== undefined) {
         return (
-          `its data connection was already open when the capture began (mid-stream): ${n(v.bytes)} bytes captured after its command (frame ${v.command}); how the connection opened, and any bytes before the capture, are not in it` +
+          `unknown: its data connection was already open when the capture began (mid-stream): ${n(v.bytes)} bytes captured after its command (frame ${v.command}); how the connection opened, and any bytes before the capture, are not in it` +
           (t.reply ? `; the server's ${t.reply.code} (frame ${t.reply.frame}) says how it ended.` : '.')
         );
       }

@@ -112,7 +112,7 @@ describe('a capture that starts late: what came before it is no evidence', () =>
     expect(out.transfers).toMatch(/Transfer 1\.1: passive, RETR late\.bin — mid-stream/);
     expect(out.diagnose).not.toMatch(/not-in-capture|no such connection/);
     expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'midstream', bytes: 20000, command: 1 });
-    const sentence = `its data connection was already open when the capture began (mid-stream): 20,000 bytes captured after its command (frame 1); how the connection opened, and any bytes before the capture, are not in it; the server's 226 (frame ${d.at(43)}) says how it ended.`;
+    const sentence = `unknown: its data connection was already open when the capture began (mid-stream): 20,000 bytes captured after its command (frame 1); how the connection opened, and any bytes before the capture, are not in it; the server's 226 (frame ${d.at(43)}) says how it ended.`;
     expect(out.diagnose).toContain(`Session 1, transfer 1 (RETR late.bin): ${sentence}`);
     expect(out.transfers).toContain(flat(sentence));
     expect(t.announcedBeforeCapture).toBe(true);
