@@ -190,6 +190,19 @@ describe('commands refused for want of a login in a capture without the handshak
     const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
     for (const text of Object.values(out)) expect(text).not.toMatch(/refused the login|login-failed/);
   });
+
+  it("a45-kermit-login: the login's own 530 in the capture (its PASS before it) still reads login-failed", async () => {
+    // C-Kermit sends PASS wrongpass (frame 15), pure-ftpd answers "530 Login authentication failed"
+    // (17), then PASV, PORT and SIZE are each answered "530 You aren't logged in".
+    const NAME = 'a45-kermit-login-pureftpd';
+    expect(transfer(await analyze(NAME), '1.1').diagnosis?.cause).toBe('login-failed');
+    const from17 = await derived(tmp, NAME, 'from-17', (f) => f >= 17);
+    expect(from17.a.sessions[0].commands[0]).toMatchObject({ command: null, reply: { code: 530, frame: 1 } });
+    expect(from17.a.sessions[0].transfers.map((t) => t.diagnosis?.cause)).toEqual(['login-failed', 'login-failed', 'login-failed']);
+    // From the TYPE after it: nothing in the capture says a login was tried.
+    const from18 = await derived(tmp, NAME, 'from-18', (f) => f >= 18);
+    expect(from18.a.sessions[0].transfers.map((t) => t.diagnosis?.cause)).toEqual(['not-logged-in', 'not-logged-in', 'not-logged-in']);
+  });
 });
 
 /**

@@ -78,7 +78,9 @@ export function checkNotLoggedIn(ctx: TransferContext): Diagnosis | null {
   const noLogin = refused === undefined && !s.commands.some((c) => c.command !== null && isLogin(c.command));
   const startSeen = (!s.midstream || greetedFirst(s)) && s.controlGapBytes === 0;
   const neverSent = noLogin && startSeen;
-  const noneSeen = noLogin && !startSeen;
+  // A 530 nothing in the capture asked for, before this refusal: most likely a login's refusal (PASS
+  // sent before the capture began, its "530 Login authentication failed" in it).
+  const noneSeen = noLogin && !startSeen && !s.commands.some((c) => c.command === null && c.reply?.code === 530 && c.reply.frame < reply.frame);
   const why =
     neverSent
       ? 'the client had sent no login before it (no USER or PASS)'
