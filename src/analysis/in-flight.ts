@@ -22,7 +22,7 @@ import { textMode } from './line-ends.js';
 import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
 import { senderReset } from './sender-reset.js';
 import { carriesExpected, expectedBytes } from './sender-stopped.js';
-import { pathLoss } from './path-loss.js';
+import { dataVantage, pathLoss } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { sessionOrder } from './session-order.js';
 
@@ -74,7 +74,7 @@ export function inFlightAtEnd(t: Transfer, s: Session, captureEnd: number | null
   if (t.abortFrame !== null) return abortAnswerDue(t, s, captureEnd);
   if (t.reply !== null) return t.reply.code >= 400 ? refusedProbeAtEnd(t, s, captureEnd) : arriving(t, s, captureEnd);
   const c = t.connection;
-  if (!sessionOpen(s)) return clientHalfClosed(s) ? replyDueAfterHalfClose(t, captureEnd) : null;
+  if (!sessionOpen(s)) return clientHalfClosed(s) ? replyDueAfterHalfClose(t, s, captureEnd) : null;
   if (c === null) {
     if (t.inferred !== undefined) return null;
     // The command (or the announcement's reply, or the 1xx) was among the capture's last packets.
@@ -154,14 +154,14 @@ function abortAnswerDue(t: Transfer, s: Session, captureEnd: number): InFlight |
  * still to come and none lost on the path (a client that closes its control connection the moment its
  * upload is sent); or the data itself, still moving at the end (dataMoving). Null otherwise.
  */
-function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | null {
+function replyDueAfterHalfClose(t: Transfer, s: Session, captureEnd: number): InFlight | null {
   const c = t.connection;
   if (c === null || !c.established || c.midstream || c.rst !== null) return null;
   // Bytes the path lost (sent again, never acknowledged: path-loss.ts) were missed, however recent.
   const unacknowledged = unacknowledgedTo(c, dataReceiver(t.direction));
-  if ((unacknowledged > 0 || c.undeliveredBytes > 0) && (pathLoss(c) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
+  if ((unacknowledged > 0 || c.undeliveredBytes > 0) && (pathLoss(c, dataVantage(t, s)) !== null || captureEnd - c.end >= IN_FLIGHT_SECONDS)) return null;
   const fins = c.handshake.filter((e) => e.type === 'fin');
-  if (fins.length === 0) return dataMoving(c, captureEnd);
+  if (fins.length === 0) return dataMoving(t, s, captureEnd);
   // The receiver closed first, holding every stated byte, each acknowledged (a client whose own
   // timeout ended its wait for the sender's FIN): that FIN and the final reply may still come.
   const whole = fins[0].by !== dataSender(t.direction) && carriesExpected(t) && unacknowledged === 0 && c.undeliveredBytes === 0;
@@ -175,8 +175,9 @@ function replyDueAfterHalfClose(t: Transfer, captureEnd: number): InFlight | nul
  * moved at the end: its last packet less than a retransmission timeout before, none lost on the path
  * (a killed client's kernel still sending the upload it had queued). Null otherwise.
  */
-function dataMoving(c: DataConnection, captureEnd: number): InFlight | null {
-  if (c.close !== null || c.lastData === null || pathLoss(c) !== null) return null;
+function dataMoving(t: Transfer, s: Session, captureEnd: number): InFlight | null {
+  const c = t.connection!;
+  if (c.close !== null || c.lastData === null || pathLoss(c, dataVantage(t, s)) !== null) return null;
   return captureEnd - c.end < IN_FLIGHT_SECONDS ? { kind: 'moving', frame: c.lastData.frame } : null;
 }
 

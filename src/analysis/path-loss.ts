@@ -5,7 +5,7 @@
  * its window open, never acknowledged (a capture at the sender's side). Lost on the path, not by the
  * capture and not by a slow reader.
  */
-import type { DataConnection, Transfer, Vantage } from './model.js';
+import type { DataConnection, Session, Transfer, Vantage } from './model.js';
 import { canSeeArrivalAt } from './diagnose/vantage.js';
 import { dataReceiverOf, unacknowledgedTo } from './data-sender.js';
 
@@ -41,14 +41,29 @@ const MIN_RETRANSMISSIONS = 2;
 /** A receiver that closed after this long with its acknowledgement stuck had been waiting for data (well past any retransmission timeout's first round). */
 const WAITED_SECONDS = 1;
 
-export function pathLoss(c: DataConnection | null): PathLoss | null {
+/**
+ * Where the capture was taken relative to a transfer's data connection, for pathLoss: the session's
+ * vantage point, whose client and server are the data connection's ends; none for an FXP copy's,
+ * whose ends are the two servers.
+ */
+export function dataVantage(t: Transfer, s: Session): Vantage | null {
+  return t.fxp !== undefined ? null : s.vantage;
+}
+
+export function pathLoss(c: DataConnection | null, vantage: Vantage | null): PathLoss | null {
   if (!c) return null;
   if (receiverClosedAndReset(c)) return null;
   // The data receiver's own count: a close_notify or a command's bytes the other way are not the data.
   const unacknowledged = unacknowledgedTo(c, dataReceiverSide(c));
   const atReceiver = c.undeliveredBytes > 0;
+  // Sent again and never acknowledged is a loss on the path only where the capture cannot see the
+  // data arrive: at the receiver's side (or on its segment) the capture holds it arriving, and its
+  // missing acknowledgements are the receiver's, or packets the capture itself lost.
   const atSender =
-    unacknowledged >= MIN_LOST_BYTES && c.retransmissions >= MIN_RETRANSMISSIONS && c.zeroWindowFrames.length === 0;
+    unacknowledged >= MIN_LOST_BYTES &&
+    c.retransmissions >= MIN_RETRANSMISSIONS &&
+    c.zeroWindowFrames.length === 0 &&
+    !(vantage !== null && canSeeArrivalAt(vantage, dataReceiverSide(c)));
   const sent = c.bytesToClient + c.bytesToServer + c.gapBytes + c.undeliveredBytes;
   // Nothing of the data came whole, only the heads of datagrams whose other fragments never did:
   // the sender sent, the path lost (a firewall dropping fragments), neither end nor the capture.
@@ -75,10 +90,10 @@ function dataReceiverSide(c: DataConnection): 'client' | 'server' {
  * acknowledged: a count of what was sent, not of what arrived. Decided once for the aborted verdict
  * and the aborted check's words.
  */
-export function sentNotArrived(c: DataConnection | null, bytes: number): { sent: number; acknowledged: number } | null {
+export function sentNotArrived(c: DataConnection | null, bytes: number, vantage: Vantage | null): { sent: number; acknowledged: number } | null {
   // Not beside a TLS connection's decrypted bytes: the loss is counted in TCP payload.
   if (c !== null && c.tls !== undefined) return null;
-  const loss = pathLoss(c);
+  const loss = pathLoss(c, vantage);
   return loss !== null && loss.undelivered === 0 && loss.acknowledged < bytes ? { sent: loss.sent, acknowledged: loss.acknowledged } : null;
 }
 

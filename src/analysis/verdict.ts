@@ -7,7 +7,7 @@
  * read) before it, `decideVerdicts` (which carries the diagnosed cause) after it.
  */
 import { commandsNotKeptAfter, markSiblingNotFollowed, notFollowed, notFollowedAt, siblingNotFollowedFrom, splitSiblingNotFollowed } from './not-followed.js';
-import { pathLoss, refusedAfterClose, sentAtReset, sentNotArrived } from './path-loss.js';
+import { dataVantage, pathLoss, refusedAfterClose, sentAtReset, sentNotArrived } from './path-loss.js';
 import { stateAtCaptureEnd } from './stopped-at-end.js';
 import { dataReceiver, dataSender, unacknowledgedTo } from './data-sender.js';
 import { evidenceFrames, serverGaveUpWaiting } from './diagnose/facts.js';
@@ -1320,7 +1320,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       // Seen at the sender's side (no gap the receiver never acknowledged: the capture holds every byte
       // sent), the bytes counted are the sender's, not what arrived: a receiver that never acknowledged
       // part of them, sent again to its open window (lost on the path), got only what it acknowledged.
-      const loss = sentNotArrived(c, t.bytes);
+      const loss = sentNotArrived(c, t.bytes, dataVantage(t, s));
       const lost = loss !== null ? { lost: loss } : {};
       // Or the receiver closed its end and reset what kept coming: the rest was refused, not lost.
       const refused = refusedAfterClose(c, t.bytes);
@@ -1396,7 +1396,7 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       const inFlight = inFlightAtEnd(t, s, captureEnd);
       // A final reply in bytes the capture lost, which the client had before its next command: the
       // transfer ended; data the capture shows unacknowledged at its end lost its ACKs with the reply.
-      const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c) : null;
+      const loss = inFlight === null && t.replyInGap === undefined ? pathLoss(c, dataVantage(t, s)) : null;
       const arrived = loss !== null && loss.arrivedBeyondAck > 0 ? { arrivedBeyondAck: loss.arrivedBeyondAck } : {};
       const lost = loss !== null ? { lost: { sent: loss.sent, acknowledged: loss.acknowledged, ...arrived } } : {};
       const given = notFollowed(t, s, sessions);

@@ -226,8 +226,9 @@ describe('committed captures cut at a frame where something was still under way 
   it('large-lossy-vsftpd-lftp cut at frame 2910, data sent again not yet acknowledged, still moving: incomplete, no path-loss, no "lost"', async () => {
     const { a } = await cut('large-lossy-vsftpd-lftp', 2910);
     const t = a.sessions[0].transfers.find((x) => x.request?.command === 'RETR')!;
-    // What the old reading took for path loss: data sent again and not yet acknowledged when the capture ended.
-    expect(pathLoss(t.connection)).not.toBeNull();
+    // What the old reading took for path loss: data sent again and not yet acknowledged when the capture
+    // ended (pathLoss's evidence as a capture of no known vantage point shows it).
+    expect(pathLoss(t.connection, null)).not.toBeNull();
     // Before: path-loss ("… never reached the client … lost on the path"), and verdict.lost.
     expect(t.diagnosis).toBeNull();
     expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'capture-ended' });

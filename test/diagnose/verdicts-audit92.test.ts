@@ -270,3 +270,27 @@ describe("a receiver's reset after every stated byte, the data connection's hand
     expect([t.status, t.verdict]).toEqual(['complete', { kind: 'unknown', why: 'midstream', bytes: 511, command: d.at(22), handshakeLost: true, evidence: [d.at(18), d.at(22), d.at(26), d.at(27)] }]);
   });
 });
+
+/**
+ * a61-quit-mid-proftpd, taken on the client's side (TTL 64 from the client, 63 from the server): the
+ * client reads a 256 KiB RETR whole (its last ACK, frame 259) and sends QUIT meanwhile. Without the
+ * burst of frames 259-264 (that ACK, the client's FIN, the 226, the 221, the server's FIN) the
+ * server's last 25,192 bytes, sent again (RTO), stood unacknowledged: "data was lost on the path".
+ * The capture holds those bytes arriving at the client's side: sent again and never acknowledged is
+ * a loss on the path only where the capture cannot see the data arrive (pathLoss, dataVantage).
+ */
+describe('unacknowledged data that the capture shows arriving at the receiver', () => {
+  it('a61-quit-mid-proftpd without 259-264: not known, no path loss', async () => {
+    const NAME = 'a61-quit-mid-proftpd-python';
+    const whole = await analyze(NAME);
+    expect([whole.sessions[0].vantage?.point, transfer(whole, '1.1').verdict.kind]).toEqual(['client-side', 'completed']);
+    const d = await derived(tmp, NAME, 'without-259-264', (f) => f < 259 || f > 264);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.bytes, t.expectedSize, t.reply, t.diagnosis]).toEqual(['RETR', 262_144, 262_144, null, null]);
+    expect(t.verdict.kind).toBe('incomplete');
+    expect(t.verdict).not.toHaveProperty('lost');
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
+    for (const text of Object.values(out)) expect(text).not.toMatch(/lost on the path|path-loss/);
+  });
+});

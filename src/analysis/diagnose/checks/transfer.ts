@@ -4,7 +4,7 @@
  */
 import { familyCrossing } from '../../nat64.js';
 import { dataReceiver, dataReceiverOf, dataSender, dataSenderOf, unacknowledgedTo } from '../../data-sender.js';
-import { closedAfterWaiting, pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
+import { closedAfterWaiting, dataVantage, pathLoss, refusedAfterClose, sentNotArrived } from '../../path-loss.js';
 import { carriesExpected, expectedBytes, senderStoppedShort, textFileBytes, wholeThenRefused, type SenderStopped } from '../../sender-stopped.js';
 import { clientLeftFirst, finalReplyLost, heldWhole, receiverClosedShort, receiverGaveUpAfterReply, refusedInSuccess, resetHostTtl, resumedUpload, senderResetInFlight, serverEndGoneUnseen, serverSideResetUnseen, type QueuedReset } from '../../verdict.js';
 import { sessionById, transferById } from '../../lookup.js';
@@ -233,7 +233,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   if (!hidden && t.reply === null && endedFlowing(t, sender) && unacknowledgedTo(c, receiver) === 0) return null;
   // The receiver closed the data connection after waiting on a sender gone silent (silence-ended.ts):
   // ended then, whatever the sender's end did after (a half-closed connection is not open at the end).
-  const silence = pathLoss(c) === null ? receiverEndedSilence(t, ctx.session) : null;
+  const silence = pathLoss(c, dataVantage(t, ctx.session)) === null ? receiverEndedSilence(t, ctx.session) : null;
   // Still open when the capture ended: stopped or still moving, as its own pauses and windows say.
   const atEnd = silence === null ? stateAtCaptureEnd(t, ctx.analysis.capture.last ?? c.end) : null;
   const pause = atEnd === null ? longestPause(ctx) : null;
@@ -253,7 +253,7 @@ export function checkStalled(ctx: TransferContext): Diagnosis | null {
   }
   // Data the receiver never got while the connection stayed up: lost on the path (at the receiver's
   // side the capture lacks it too, at the sender's side the sender repeats it), not a slow reader.
-  const loss = pathLoss(c);
+  const loss = pathLoss(c, dataVantage(t, ctx.session));
   const lost =
     loss === null
       ? null
@@ -429,7 +429,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   const unorderedHalf = unorderedFxpHalf(ctx);
   const c = t.connection;
   // Data lost just before such a reset: the packet the device stopped, which a living connection would have sent again.
-  const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c) : null;
+  const lossBefore = goneUnseen !== null || unseenReset !== null ? pathLoss(c, dataVantage(t, ctx.session)) : null;
   const lostWords =
     lossBefore !== null && lossBefore.undelivered > 0
       ? `${lossBefore.undelivered} bytes of the server's data never reached the client (it received data sent after them and kept acknowledging up to them), and the server never sent them again: ` +
@@ -644,7 +644,7 @@ export function checkAborted(ctx: TransferContext): Diagnosis | null {
   // An FXP copy's data connection has the other server where the client would be.
   const endName = (role: 'client' | 'server'): string => (t.fxp !== undefined && role === 'client' && c ? `other server (${c.client.ip})` : role);
   // Seen at the sender's side, lost on the path: the bytes counted were sent, not all received.
-  const lostOnPath = sentNotArrived(c, t.bytes);
+  const lostOnPath = sentNotArrived(c, t.bytes, dataVantage(t, ctx.session));
   // Or the receiver closed its end and reset the rest: sent, not taken.
   const refusedRest = refusedAfterClose(c, t.bytes);
   if (receiverHadAll) {
