@@ -12,6 +12,8 @@ import type { DataLink } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import type { Announcement, Command, Endpoint, HandshakeEvent, Reply, Session, Transfer } from './model.js';
 import { sizeFrom150 } from './paths.js';
+import { sessionOrder } from './session-order.js';
+import { firstAbove } from './sorted.js';
 import { newTransfer, passiveReplyTuple, splitRefusal } from './session-builder.js';
 import { acknowledgedUnseen, describeConnection } from './transfer-outcome.js';
 
@@ -233,18 +235,22 @@ export function inferLostCommands(s: Session, fxpHalf: (t: Transfer) => boolean 
  */
 function reopenRefusedOutright(s: Session, starts: readonly number[]): Map<Transfer, number> {
   const reopened = new Map<Transfer, number>();
-  for (const t of [...s.transfers]) {
+  // Found first, split after: a split changes the transfers the session's order is built on.
+  const order = sessionOrder(s);
+  for (const t of s.transfers) {
     if (t.request === null || t.announce === null || t.connection === null || t.inferred !== undefined || !refusedOutright(t)) continue;
     const from = t.reply!.frame;
-    const until = starts.find((f) => f > from) ?? Infinity;
-    const taken = s.commands.some((c) => {
+    const until = starts[firstAbove(starts, from, (f) => f)] ?? Infinity;
+    for (const c of order.commandsBetween(from, until)) {
       const r = c.reply;
-      return c.command === null && r !== null && r.frame > from && r.frame < until && ((r.code >= 100 && r.code < 200) || r.code === 226 || r.code === 250);
-    });
-    if (!taken) continue;
-    splitRefusal(s, t, s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1);
-    reopened.set(t, from);
+      if (c.command === null && r !== null && ((r.code >= 100 && r.code < 200) || r.code === 226 || r.code === 250)) {
+        reopened.set(t, from);
+        break;
+      }
+    }
   }
+  let nextId = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
+  for (const t of reopened.keys()) splitRefusal(s, t, nextId++);
   return reopened;
 }
 

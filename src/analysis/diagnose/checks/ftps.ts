@@ -10,7 +10,7 @@
 import type { Command, Reply, Session, TlsAlert, TlsFacts } from '../../model.js';
 import { hiddenFrom, plausibleHiddenData } from '../../inferred-transfers.js';
 import { hiddenDataNotResumed, reuseRequirementUnknown } from '../../hidden-tls.js';
-import { controlHandshakeFailure } from '../../control-tls.js';
+import { controlHandshakeFailure, insideControlTls } from '../../control-tls.js';
 import { handshakeFailed, handshakeFailure } from '../../../tls/handshake-failure.js';
 import { expectedBytes } from '../../sender-stopped.js';
 import { canSeeArrivalAt } from '../vantage.js';
@@ -345,9 +345,12 @@ export function checkProtRefused(s: Session, vantage: Vantage): SessionDiagnosis
   return { cause: 'prot-refused', summary: parts.join(' '), evidence: [prot.frame, r.frame], advice: adviceFor('prot-refused', s) };
 }
 
-/** Whether the session's control connection was in clear text at `frame`: no TLS yet, or TLS ended by CCC. */
+/**
+ * Whether the session's control connection was in clear text at `frame`: no TLS yet, or TLS ended by
+ * CCC (insideControlTls). TLS whose start the capture lacks counts as TLS.
+ */
 function sentInClear(s: Session, frame: number): boolean {
-  return !s.tls || (s.tlsFrame !== null && frame < s.tlsFrame) || (s.tlsEndFrame !== undefined && frame >= s.tlsEndFrame);
+  return !(s.tls && s.tlsFrame === null) && !insideControlTls(s, frame);
 }
 
 /**
