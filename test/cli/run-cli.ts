@@ -44,7 +44,7 @@ async function run(args: string[], opts: Parameters<typeof runCli>[1] = {}): Pro
     stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
     stdin: Readable.from(opts.stdin ? [opts.stdin] : []),
     env: opts.env ?? {},
-    analyzeFiles: opts.analyses ?? sharedAnalyzeFiles,
+    analyzeFiles: opts.analyses ?? recentAnalyses,
   });
   return { code, stdout, stderr };
 }
@@ -57,7 +57,7 @@ async function run(args: string[], opts: Parameters<typeof runCli>[1] = {}): Pro
  * `keys` names the one key log every keyed run of this memo reads (`--tls-keylog keys`): then those
  * are shared too. `clear()` lets the analyses go (in afterAll).
  */
-export function analysisMemo(keys: string | null = null): AnalyzeFiles & { clear(): void } {
+export function analysisMemo(keys: string | null = null, kept = Infinity): AnalyzeFiles & { clear(): void } {
   const made = new Map<string, Promise<Analysis>>();
   const analyze: AnalyzeFiles = (paths, options) => {
     const fed = Object.entries(options).some(([k, v]) => typeof v === 'function' && k !== 'onProgress');
@@ -68,8 +68,19 @@ export function analysisMemo(keys: string | null = null): AnalyzeFiles & { clear
     for (const p of paths) content.update(readFileSync(p));
     const key = JSON.stringify([content.digest('hex'), options.fileName, options.showPasswords ?? false, keyed ? keys : null]);
     let a = made.get(key);
-    if (a === undefined) made.set(key, (a = analyzeFiles(paths, options)));
+    if (a === undefined) {
+      made.set(key, (a = analyzeFiles(paths, options)));
+      // The oldest first (a Map keeps insertion order).
+      if (made.size > kept) made.delete(made.keys().next().value!);
+    }
     return a;
   };
   return Object.assign(analyze, { clear: () => made.clear() });
 }
+
+/**
+ * runCli's analyses when a test gives none: a committed fixture's are the worker's shared ones, and
+ * the last few other captures' are kept, so the outputs of one capture a test derived (an audit's
+ * derivedTexts: summary, diagnose, explain… of the same file) come from one analysis.
+ */
+export const recentAnalyses = analysisMemo(null, 8);

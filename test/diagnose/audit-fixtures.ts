@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import type { Analysis, Transfer } from '../../src/analysis/model.js';
 import { analyzeFiles } from '../../src/analysis/pipeline.js';
 import { TlsKeyLog } from '../../src/tls/keylog.js';
-import { runCli } from '../cli/run-cli.js';
+import { recentAnalyses, runCli } from '../cli/run-cli.js';
 import { FIXTURES } from '../support/facts.js';
 import { readTsharkTsv } from '../conformance/peer-readers.js';
 import { sharedAnalyzeFiles } from '../support/shared-analysis.js';
@@ -169,7 +169,8 @@ export async function derived(dir: string, name: string, label: string, keep: (f
       return k;
     }),
   );
-  const a = await analyzeFiles([file], { fileName: file, thread: false });
+  // The analysis the outputs of this file will share (derivedTexts' runCli).
+  const a = await recentAnalyses([file], { fileName: file, thread: false });
   return { file, a, at: (f) => kept.filter((x) => x <= f).length };
 }
 
