@@ -96,7 +96,7 @@ export function linkUnannounced(sessions: readonly Session[], c: TcpConnection, 
   }
   if (best === null) return false;
   const { s, t } = best;
-  const serverEnd = (ftpServerEnd(s, c, t) ?? activeEndElsewhere(s, c))!;
+  const serverEnd = unannouncedServerEnd(s, c, t)!;
   t.mode = c.midstream ? (serverEnd.port === 20 ? 'active' : 'passive') : c.client === serverEnd ? 'active' : 'passive';
   t.announcedBeforeCapture = true;
   delete t.announceMaybeBeforeCapture;
@@ -125,8 +125,12 @@ function unannouncedCandidate(s: Session, c: TcpConnection, timing: DataTiming |
       // Seen mid-stream, it was open before the capture, so before the reply (Twisted's 226 precedes its data).
       (c.midstream || c.start <= (x.reply?.time ?? Infinity)),
   );
-  return t !== undefined && (ftpServerEnd(s, c, t) ?? activeEndElsewhere(s, c)) !== null ? t : null;
+  return t !== undefined && unannouncedServerEnd(s, c, t) !== null ? t : null;
 }
+
+/** The FTP server's end of `c` as transfer `t`'s data connection: between the session's hosts, or to another address. */
+const unannouncedServerEnd = (s: Session, c: TcpConnection, t: Transfer): Endpoint | null =>
+  ftpServerEnd(s, c, t) ?? activeEndElsewhere(s, c) ?? endElsewhere(s, c, t);
 
 /**
  * The connection was refused (a reset, never established) before the transfer command, which was the
@@ -412,6 +416,27 @@ export function activeEndElsewhere(s: Session, c: { client: Endpoint; server: En
   if (end === null || end.ip !== s.server.ip) return null;
   const other = end === c.client ? c.server : c.client;
   return other.ip !== s.client.ip && other.ip !== s.server.ip && other.port >= 1024 ? end : null;
+}
+
+/**
+ * The FTP server's end of a data connection between the session's client and another address than
+ * its control connection's, or null: passive, the 227 before the capture having named it (a
+ * multihomed server's second address, a NAT's inside one); active, the server sending from another
+ * of its addresses (a NAT's hairpin without source rewriting). Between the client's unprivileged port
+ * and, elsewhere (neither of the session's addresses), an unprivileged port or port 20; and, a
+ * client's other traffic being any other connection of its, one that carried data only one way, the
+ * way transfer `t`'s command moves it (RETR, LIST: from the server; STOR: to it).
+ */
+export function endElsewhere(s: Session, c: TcpConnection, t: Transfer): Endpoint | null {
+  if (t.direction === null) return null;
+  const own = c.client.ip === s.client.ip ? c.client : c.server.ip === s.client.ip ? c.server : null;
+  if (own === null || own.port < 1024) return null;
+  const end = own === c.client ? c.server : c.client;
+  if (end.ip === s.client.ip || end.ip === s.server.ip || (end.port < 1024 && end.port !== 20)) return null;
+  const fromEnd = end === c.server ? c.bytes.s2c : c.bytes.c2s;
+  const fromOwn = end === c.server ? c.bytes.c2s : c.bytes.s2c;
+  const upload = t.direction === 'upload';
+  return (upload ? fromOwn > 0 && fromEnd === 0 : fromEnd > 0 && fromOwn === 0) ? end : null;
 }
 
 /**

@@ -325,12 +325,31 @@ export class OtherConnections {
   private attachMidstream(sessions: Session[]): void {
     if (this.midstream.length === 0 && this.beforeSessions.length === 0) return;
     const byHosts = sessionsByHosts(sessions);
+    // The sessions the capture began during, by their client's address: the first few of each client
+    // (all were open as the capture began; a hostile capture's client may have thousands).
+    const byClient = new Map<string, Session[]>();
+    for (const s of sessions) {
+      if (!s.midstream) continue;
+      const list = byClient.get(s.client.ip);
+      if (list === undefined) byClient.set(s.client.ip, [s]);
+      else if (list.length < MAX_CLIENT_SESSIONS_SEEN) list.push(s);
+    }
+    // Of the connection's two addresses, the sessions open while it was.
+    const midstreamOf = (c: TcpConnection): Session[] =>
+      [c.client.ip, c.server.ip].flatMap((ip) => byClient.get(ip) ?? []).filter((s) => s.start <= c.end && s.end >= c.start);
     for (const c of [...this.midstream, ...this.beforeSessions]) {
       // A session whose control connection opened in the capture after the connection's first packet
       // is not its session: a data connection does not come before its session's control connection
       // (that of another session between the hosts, whose own control packets the capture lacks).
       let between = byHosts.get(hostPair(c.client.ip, c.server.ip))?.filter((s) => s.midstream || s.start <= c.start);
-      if (between === undefined || between.length === 0 || between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
+      if (between === undefined || between.length === 0) {
+        // Between no session's hosts: a data connection between a client and another address of its
+        // server's, which its PASV or PORT before the capture set up (inferred-transfers.ts endElsewhere:
+        // data one way only). Only when linked: else it is the client's other traffic.
+        if ((c.bytes.c2s > 0) !== (c.bytes.s2c > 0)) linkUnannounced(midstreamOf(c), c, this.events.get(c) ?? [], this.timingOf(c));
+        continue;
+      }
+      if (between.some((s) => s.transfers.some((t) => t.connection?.stream === c.id))) continue;
       // Nor, while another is open, one whose control connection had closed before it: the session
       // after it in a longer capture (the capture began during that one, which kept it going).
       const open = between.filter((s) => s.closedBy === null || s.closedBy.time >= c.start);

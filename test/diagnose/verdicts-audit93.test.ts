@@ -1,0 +1,97 @@
+/**
+ * Session 48: captures begun late whose data connection goes to another address than the control
+ * connection's (scripts/sweep/suffix-sweep.mjs, rows "data-in-suffix→not-captured"): each a committed
+ * recording with its first records left out (never new bytes).
+ *
+ * Begun after the PASV/227 or PORT, the capture holds the transfer command and its data connection but
+ * not the announcement that named the data connection's address. Linking by hosts and timing looked
+ * only between the session's two addresses; a multihomed server's 227 names its other address, and a
+ * NAT that hairpins without rewriting the source lets the server's active connection come from its
+ * inside address. The transfer read "not captured" (its data connection "not in the capture") while
+ * every byte of it was.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze, derived, derivedTexts, transfer } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit93-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('a data connection to another address of the server, its announcement before the capture', () => {
+  // vsftpd with pasv_address 198.51.100.21, its control connection at 198.51.100.20; lftp.
+  const NAME = 'multihomed-pasv-vsftpd-lftp';
+
+  it('passive, from frame 50 (the RETR data connection\'s SYN): the RETR takes it, 511 bytes, completed', async () => {
+    const whole = transfer(await analyze(NAME), '1.2');
+    expect([whole.request?.command, whole.request?.frame, whole.connection?.server, whole.bytes, whole.verdict.kind]).toEqual([
+      'RETR',
+      53,
+      { ip: '198.51.100.21', port: 50073 },
+      511,
+      'completed',
+    ]);
+    const d = await derived(tmp, NAME, 'from-50', (f) => f >= 50);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.request?.frame, t.mode, t.announcedBeforeCapture, t.announceMaybeBeforeCapture]).toEqual(['RETR', d.at(53), 'passive', true, undefined]);
+    expect([t.connection?.initiator, t.connection?.client, t.connection?.server]).toEqual(['client', { ip: '192.0.2.10', port: 46342 }, { ip: '198.51.100.21', port: 50073 }]);
+    expect([t.bytes, t.reply?.code, t.reply?.frame, t.verdict.kind, t.diagnosis]).toEqual([511, 226, d.at(60), 'completed', null]);
+    // The STOR after it, its PASV in the capture, as before.
+    expect(d.a.sessions[0].transfers.map((x) => [x.request?.command, x.bytes, x.verdict.kind])).toEqual([
+      ['RETR', 511, 'completed'],
+      ['STOR', 259, 'completed'],
+    ]);
+    const { out, json } = await derivedTexts(d.file, ['summary', 'explain']);
+    expect(out.summary).toContain('1.1 passive RETR hello.txt 198.51.100.21:50073 ? 511 226 complete');
+    expect(out.explain).toContain('Its PASV or EPSV came before the capture began: the data connection is linked to it by hosts and timing.');
+    expect(out.explain).toContain('Verdict: transfer 1 completed: 511 bytes, all in the capture');
+    expect(out.explain).not.toContain('not in the capture');
+    expect(json).toEqual([
+      ['1.1', 'completed', null],
+      ['1.2', 'completed', null],
+    ]);
+  });
+
+  it('passive, from frame 30 (the LIST data connection\'s SYN): the LIST takes its 260 bytes', async () => {
+    const d = await derived(tmp, NAME, 'from-30', (f) => f >= 30);
+    expect(d.a.sessions[0].transfers.map((x) => [x.request?.command, x.mode, x.connection?.server.ip ?? null, x.bytes, x.reply?.code, x.verdict.kind])).toEqual([
+      ['LIST', 'passive', '198.51.100.21', 260, 226, 'completed'],
+      ['RETR', 'passive', '198.51.100.21', 511, 226, 'completed'],
+      ['STOR', 'passive', '198.51.100.21', 259, 226, 'completed'],
+    ]);
+  });
+
+  it('passive, from frame 66 (the STOR data connection\'s handshake lost): the STOR takes it, seen mid-stream, its 259 bytes not known to be whole', async () => {
+    const d = await derived(tmp, NAME, 'from-66', (f) => f >= 66);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.mode, t.connection?.server, t.bytes, t.reply?.code]).toEqual(['STOR', 'passive', { ip: '198.51.100.21', port: 50074 }, 259, 226]);
+    expect(t.verdict).toMatchObject({ kind: 'unknown', why: 'midstream' });
+    expect(d.a.sessions[0].transfers.filter((x) => x.inferred !== undefined)).toEqual([]);
+  });
+});
+
+describe('an active data connection from another address of the server (a NAT hairpin without source rewriting)', () => {
+  // The client talks to 203.0.113.1 (the NAT's address); vsftpd at 198.51.100.20 connects from its port 20.
+  const NAME = 'a89-hairpin-ok-other-subnet-client-vsftpd';
+
+  it.each([32, 33])('from frame %i (after the PORT\'s 200): the RETR takes it, active, 511 bytes, completed', async (from) => {
+    const whole = transfer(await analyze(NAME), '1.2');
+    expect([whole.request?.frame, whole.mode, whole.connection?.server, whole.verdict.kind]).toEqual([33, 'active', { ip: '198.51.100.20', port: 20 }, 'completed']);
+    const d = await derived(tmp, NAME, `from-${from}`, (f) => f >= from);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.mode, t.announcedBeforeCapture, t.connection?.initiator, t.connection?.client, t.connection?.server]).toEqual([
+      'RETR',
+      'active',
+      true,
+      'server',
+      { ip: '192.0.2.10', port: 34369 },
+      { ip: '198.51.100.20', port: 20 },
+    ]);
+    expect([t.bytes, t.reply?.code, t.reply?.frame, t.verdict.kind, t.diagnosis]).toEqual([511, 226, d.at(43), 'completed', null]);
+    const { out, json } = await derivedTexts(d.file, ['summary', 'diagnose']);
+    expect(out.summary).toContain('1.1 active RETR hello.txt 192.0.2.10:34369 ? 511 226 complete');
+    expect(out.diagnose).toContain('No failed data connections');
+    expect(json).toEqual([['1.1', 'completed', null]]);
+  });
+});
