@@ -26,13 +26,17 @@ export function readableByHosts(t: Transfer): boolean {
 }
 
 /**
- * The session's next transfer command after the malformed announcement: when it completed, the client
- * recovered (another passive command, active mode, a retry) and nothing failed.
+ * The session's next transfer after the malformed announcement (its command in the capture, or lost
+ * with its replies and data connection in it: command-lost): when it completed, or its data
+ * connection moved data (its final reply lost, or not yet come), the client recovered (another
+ * passive command, active mode, a retry) and nothing failed.
  */
 export function recoveredBy(s: Session, t: Transfer): Transfer | null {
   const from = t.announce?.reply?.frame ?? t.announce?.frame ?? 0;
-  const next = s.transfers.find((o) => o !== t && o.request !== null && o.request.frame > from);
-  return next !== undefined && (next.status === 'complete' || servedDespiteLostAnnouncement(next)) ? next : null;
+  const next = s.transfers.find((o) => o !== t && (o.request?.frame ?? (o.inferred === 'command-lost' ? o.announce?.frame : undefined) ?? -1) > from);
+  if (next === undefined) return null;
+  const movedData = next.connection?.established === true && next.connection.bytesToClient + next.connection.bytesToServer > 0;
+  return next.status === 'complete' || servedDespiteLostAnnouncement(next) || movedData ? next : null;
 }
 
 /**

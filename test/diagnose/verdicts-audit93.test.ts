@@ -95,3 +95,76 @@ describe('an active data connection from another address of the server (a NAT ha
     expect(json).toEqual([['1.1', 'completed', null]]);
   });
 });
+
+/**
+ * The drop sweep's residue (scripts/sweep/drop-sweep.mjs): a passive announcement naming another
+ * address than the control connection's, in a capture that lost packets after it, given that
+ * departure as its cause although nothing the capture shows failed on it.
+ */
+describe('a 227 naming another address, its data connection opened there', () => {
+  const NAME = 'multihomed-pasv-vsftpd-lftp';
+
+  it('without the data connection\'s FINs (37–39): the LIST reads incomplete (its end not captured), with no cause', async () => {
+    const d = await derived(tmp, NAME, 'no-37-39', (f) => f < 37 || f > 39);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.announce?.endpoint, t.connection?.server, t.connection?.established, t.bytes]).toEqual([
+      'LIST',
+      { ip: '198.51.100.21', port: 50056 },
+      { ip: '198.51.100.21', port: 50056 },
+      true,
+      260,
+    ]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'data-end-not-captured' });
+    // Was passive-address-mismatch: the address led to the server, which sent the listing over it.
+    expect([t.diagnosis, d.a.sessions[0].diagnosis]).toEqual([null, null]);
+    const { out, json } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    expect(out.diagnose).not.toMatch(/advertises an address other than the server's|passive-address-mismatch/);
+    expect(out.explain).not.toMatch(/advertises an address other than the server's/);
+    expect(json).toEqual([
+      ['1.1', 'incomplete', null],
+      ['1.2', 'completed', null],
+      ['1.3', 'completed', null],
+    ]);
+  });
+
+  it('without the LIST, its replies and data (33–40): the PASV reads unused, its connection opened, with no cause', async () => {
+    const d = await derived(tmp, NAME, 'no-33-40', (f) => f < 33 || f > 40);
+    const t = transfer(d.a, '1.1');
+    expect([t.announce?.command, t.request, t.connection?.established, t.connection?.server, t.verdict.kind]).toEqual([
+      'PASV',
+      null,
+      true,
+      { ip: '198.51.100.21', port: 50056 },
+      'unused',
+    ]);
+    expect([t.diagnosis, d.a.sessions[0].diagnosis]).toEqual([null, null]);
+  });
+});
+
+/**
+ * vsftpd's 227 on an IPv6 control connection names 0.0.0.0 (no host); Python's ftplib then used EPSV,
+ * and its RETR moved 511 bytes. The PASV is unused, nothing failed on it — also when the capture lost
+ * the RETR, or its 226: the client got past the PASV if its next transfer moved data, whatever
+ * reply the capture holds.
+ */
+describe('a 227 naming 0.0.0.0 that the client got past, the next transfer\'s command or reply lost', () => {
+  const NAME = 'a70-pasv-on-ipv6-vsftpd-python';
+
+  it.each([
+    ['the RETR (26)', 26, 'command-lost'],
+    ['the 226 (33)', 33, 'RETR'],
+  ])('without %s: the PASV reads unused, with no cause', async (_what, lost, next) => {
+    const whole = await analyze(NAME);
+    expect(whole.sessions[0].transfers.map((x) => [x.announce?.command, x.announce?.endpoint?.ip, x.verdict.kind])).toEqual([
+      ['PASV', '0.0.0.0', 'unused'],
+      ['EPSV', '2001:db8:2::20', 'completed'],
+    ]);
+    const d = await derived(tmp, NAME, `no-${lost}`, (f) => f !== lost);
+    const [pasv, epsv] = d.a.sessions[0].transfers;
+    expect([pasv.announce?.command, pasv.status, pasv.verdict.kind, pasv.diagnosis]).toEqual(['PASV', 'unused', 'unused', null]);
+    expect([epsv.announce?.command, epsv.request?.command ?? epsv.inferred, epsv.connection?.bytesToClient]).toEqual(['EPSV', next, 511]);
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { json } = await derivedTexts(d.file, ['diagnose']);
+    expect(json[0]).toEqual(['1.1', 'unused', null]);
+  });
+});

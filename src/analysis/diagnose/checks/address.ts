@@ -223,6 +223,11 @@ export function checkPassiveAddressMismatch(ctx: TransferContext): Diagnosis | n
   if (t.replyInGap !== undefined && t.connection?.established === true) return null;
   // Captured at the server, the data connection arrived on the announced port: the address leads here.
   if (t.passiveAddress?.reading === 'public') return null;
+  // The client's connection to the announced endpoint opened, and carried data or drew no refusal: the
+  // address led to the server, whatever the capture lost after (a 425 after an opened connection
+  // says it reached another host of that address, which this check is about).
+  const reached = t.connection?.established === true && t.connection.match === 'exact';
+  if (reached && (t.bytes > 0 || t.reply === null || t.reply.code < 400)) return null;
   // A 227 naming no host (0.0.0.0) the client got past, another command completing: nothing failed (announce-malformed.ts).
   if (t.status === 'unused' && unhostedAnnouncementNotFailed(t, s, ctx.analysis.capture.last)) return null;
   // The client ignored the advertised address and connected to the control connection's (curl's
