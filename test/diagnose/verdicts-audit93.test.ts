@@ -168,3 +168,29 @@ describe('a 227 naming 0.0.0.0 that the client got past, the next transfer\'s co
     expect(json[0]).toEqual(['1.1', 'unused', null]);
   });
 });
+
+/**
+ * A session's roll-up ("No transfer of session N succeeded") counted a transfer whose outcome the
+ * capture cannot tell as not succeeded: the capture lost the RETR with its 150 and data, the
+ * server's 226 and the client's acknowledgement of 512 bytes (511 and the FIN) still in it.
+ */
+describe('no "no transfer succeeded" beside a transfer the capture cannot judge', () => {
+  it('a61-double-nat-inner-helper (server side) without 51–55: transfer 1 keeps its cause, transfer 2 is not known, the session has none', async () => {
+    const NAME = 'a61-double-nat-inner-helper-vsftpd-tnftp-server-side';
+    const whole = await analyze(NAME);
+    expect(whole.sessions[0].transfers.map((x) => [x.request?.command, x.verdict.kind, x.diagnosis?.cause ?? null])).toEqual([
+      ['RETR', 'failed', 'active-address-mismatch'],
+      ['RETR', 'completed', null],
+    ]);
+    expect(whole.sessions[0].diagnosis).toBeNull();
+    const d = await derived(tmp, NAME, 'no-51-55', (f) => f < 51 || f > 55);
+    const [first, second] = d.a.sessions[0].transfers;
+    expect([first.verdict.kind, first.diagnosis?.cause]).toEqual(['failed', 'active-address-mismatch']);
+    expect([second.inferred, second.verdict.kind, second.reply?.code, second.reply?.frame, second.diagnosis]).toEqual(['command-lost', 'unknown', 226, d.at(58), null]);
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['diagnose', 'explain']);
+    expect(out.diagnose).not.toContain('No transfer of session 1 succeeded');
+    expect(out.diagnose).toContain('1 of 2 transfers diagnosed (1 failed, 1 unknown).');
+    expect(out.explain).not.toContain('No transfer of session 1 succeeded');
+  });
+});

@@ -213,6 +213,13 @@ export function diagnose(a: Analysis): void {
 /** Not known for what the capture lost at its end: its final reply, or its data connection's end after a success reply. */
 const endLostToCapture = (t: Transfer): boolean => t.status === 'incomplete' && t.diagnosis === null && (t.replyInGap !== undefined || dataEndNotCaptured(t) !== null);
 
+/**
+ * A transfer whose outcome the capture cannot tell and that no check diagnosed: it may have succeeded.
+ * One the capture only implies (its command lost, begun before the capture, TLS hiding it, one way
+ * of it captured), or one whose data connection began before the capture (verdict.ts: unknown).
+ */
+const unknownUndiagnosed = (t: Transfer): boolean => t.diagnosis === null && (t.inferred !== undefined || t.connection?.midstream === true);
+
 /** An announcement the server refused (no endpoint): the client could only try another. */
 const refusedAnnouncement = (t: Transfer): boolean => t.announce !== null && t.announce.reply !== null && t.announce.reply.code >= 400;
 
@@ -235,7 +242,7 @@ function allFailed(s: Session): SessionDiagnosis | null {
   // nor when one's outcome is not known for what the capture lost (its announcement, a split's evidence,
   // its final reply, its data connection's end).
   if (s.oneWay !== undefined && diagnosed.length < used.length) return null;
-  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined || endLostToCapture(t))) return null;
+  if (used.some((t) => t.announceLost !== undefined || t.splitLost !== undefined || endLostToCapture(t) || unknownUndiagnosed(t))) return null;
   const counts = new Map<CauseCode, number>();
   // Causes met other than as a refused announcement: a refused EPSV the client got past to a PASV that
   // failed for its own reason is the lesser cause of the two, whichever came first.
