@@ -109,7 +109,11 @@ function newerAnnouncementLost(t: Transfer, s: Session): number | null {
   // data connection and the next PASV: the STOU took the idle endpoint, its data went to the next).
   const failedFirst =
     c !== null && !c.midstream && ((!c.established && c.synAckFrames.length === 0 && (c.synFrame ?? Infinity) < t.request!.frame) || carriedNothing(c, t.request!.frame));
-  if (failedFirst && t.controlGapBefore !== undefined && t.controlGapBefore > a.frame) return t.controlGapBefore;
+  // Or none in the capture at all, where the client's SYNs never reached it (a37-interleaved-drop at the
+  // server, its firewall dropping them upstream, without a later PASV and its 227): announceLost then
+  // asks for the connection the command did use, unlinked beside the session.
+  const neverSeen = c === null;
+  if ((failedFirst || neverSeen) && t.controlGapBefore !== undefined && t.controlGapBefore > a.frame) return t.controlGapBefore;
   for (const c of sessionOrder(s).commandsBetween(a.frame, t.request!.frame)) {
     if (c.command !== null && announcesPassive(a.command) && announcesPassive(c.command) && c.reply === null && c.noReply?.why === 'capture-gap') return c.noReply.gap;
     if (c.command === null && t.controlGapBefore !== undefined && c.reply?.code === 200 && ACTIVE_ACCEPTED.test(c.reply.text)) return t.controlGapBefore;

@@ -194,3 +194,31 @@ describe('no "no transfer succeeded" beside a transfer the capture cannot judge'
     expect(out.explain).not.toContain('No transfer of session 1 succeeded');
   });
 });
+
+/**
+ * A server-side capture where the client's SYNs to two passive endpoints never arrived (a firewall
+ * upstream dropped them), the client asking again each time; without the third PASV and its 227
+ * (40–42), the RETR paired with the second, whose endpoint no connection in the capture reached, and
+ * read "completed, its data connection not in the capture" beside the connection that carried its
+ * 511 bytes, to the lost 227's port. A newer announcement in the control bytes the capture lost, the
+ * announced endpoint never reached, an unlinked connection running while the command did: not known.
+ */
+describe('an announcement lost after one whose connection never reached the capture', () => {
+  it('a37-interleaved-drop (server side) without the third PASV, its 227 and the ACK (40–42): the RETR reads not known (announcement lost), not completed', async () => {
+    const NAME = 'a37-interleaved-drop-vsftpd-python-server';
+    const whole = await analyze(NAME);
+    expect(whole.sessions[0].transfers.slice(2, 5).map((x) => [x.announce?.frame, x.request?.command ?? null, x.verdict.kind, x.diagnosis?.cause ?? null])).toEqual([
+      [35, null, 'failed', 'passive-unreached'],
+      [38, null, 'failed', 'passive-unreached'],
+      [41, 'RETR', 'completed', null],
+    ]);
+    const d = await derived(tmp, NAME, 'no-40-42', (f) => f < 40 || f > 42);
+    const t = transfer(d.a, '1.4');
+    expect([t.announce?.frame, t.request?.command, t.request?.frame, t.connection, t.reply?.code]).toEqual([38, 'RETR', d.at(46), null, 226]);
+    // The connection to the lost 227's port 50016, 43–52 in the whole capture.
+    expect(t.verdict).toEqual({ kind: 'unknown', why: 'announce-lost', bytes: 0, reply: d.at(53), announceLost: { gap: d.at(46), stream: 2, syn: d.at(43) }, evidence: [38, d.at(43), d.at(46), d.at(53)] });
+    expect([t.status, t.diagnosis]).toEqual(['incomplete', null]);
+    const { json } = await derivedTexts(d.file, ['summary']);
+    expect(json[3]).toEqual(['1.4', 'unknown', null]);
+  });
+});
