@@ -49,8 +49,9 @@ export function senderReset(t: Transfer, s: Session): SenderReset | null {
     return shut !== undefined ? { ...base, ack: shut, state: 'zero-window' } : null;
   }
   // A data connection whose handshake the capture holds only in part (its SYN lost): its session's
-  // control connection runs between the same two hosts, seen from the same point.
-  const rtt = roundTripToward(c, sender) ?? roundTripToward(s.controlConnection, sender);
+  // control connection runs between the same two hosts, seen from the same point; else what the
+  // sender answered in the session, which took it a round trip at least.
+  const rtt = roundTripToward(c, sender) ?? roundTripToward(s.controlConnection, sender) ?? answeredWithin(s, sender);
   return { ...base, state: rtt !== null && rstTime - drained.time >= rtt ? 'drained' : 'too-soon' };
 }
 
@@ -69,6 +70,29 @@ function roundTripToward(c: { handshake: HandshakeEvent[] }, side: 'client' | 's
   // At the SYN-ACK's own frame when the ACK was captured first (connection-state.ts): no time at all.
   const ack = c.handshake.find((e) => e.type === 'established' && e.frame >= synAck.frame);
   return ack ? ack.time - synAck.time : null;
+}
+
+/**
+ * The least time `side` took to answer something that went to it through the capture point: a round
+ * trip toward it or more (roundTripToward's bound where the handshakes do not tell). The server's: a
+ * reply after its command. The client's: a passive data connection's SYN after the 227/229 that
+ * named its port (a command after a reply proves nothing: a client may send it without waiting).
+ */
+function answeredWithin(s: Session, side: 'client' | 'server'): number | null {
+  let least = Infinity;
+  if (side === 'server') {
+    for (const c of s.commands) {
+      const first = c.preliminary[0] ?? c.reply;
+      if (c.command !== null && first !== null && first !== undefined && first.time >= c.time) least = Math.min(least, first.time - c.time);
+    }
+  } else {
+    for (const t of s.transfers) {
+      const named = t.announce?.reply;
+      const syn = t.connection?.handshake.find((e) => e.type === 'syn' && e.by === 'client');
+      if (t.mode === 'passive' && t.connection?.match === 'exact' && named != null && syn !== undefined && syn.time >= named.time) least = Math.min(least, syn.time - named.time);
+    }
+  }
+  return least === Infinity ? null : least;
 }
 
 /**

@@ -222,3 +222,26 @@ describe('an announcement lost after one whose connection never reached the capt
     expect(json[3]).toEqual(['1.4', 'unknown', null]);
   });
 });
+
+/**
+ * pyftpdlib's STOR client (Python's ftplib, a socket closed with SO_LINGER 0) resets the data
+ * connection 0.2 s after the server acknowledged all 98,304 bytes: its queue had drained, nothing
+ * was discarded, and the server's 226 counts the whole file. The round trip that tells "drained" from
+ * "too soon" came from the handshakes; without the data connection's SYN-ACK (18), and no ACK of the
+ * control connection's handshake in the capture, there was none, and the upload read aborted by the
+ * client. The client's SYN 0.9 ms after the 227 that named its port bounds it.
+ */
+describe('a sender\'s reset after its queue drained, the round trip from what the client answered', () => {
+  it('a25-stor-drained-rst without the data SYN-ACK (18): completed, the reset drained, not aborted', async () => {
+    const NAME = 'a25-stor-drained-rst-pyftpdlib-python';
+    const whole = transfer(await analyze(NAME), '1.1');
+    expect(whole.verdict).toMatchObject({ kind: 'completed', bytes: 98_304, resetDrained: { lastData: 111, ack: 112, reset: 114 } });
+    const d = await derived(tmp, NAME, 'no-18', (f) => f !== 18);
+    const t = transfer(d.a, '1.1');
+    expect(t.connection?.synAckFrames).toEqual([]);
+    expect([t.status, t.diagnosis]).toEqual(['complete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'completed', bytes: 98_304, resetDrained: { lastData: d.at(111), ack: d.at(112), reset: d.at(114) } });
+    const { json } = await derivedTexts(d.file, ['diagnose']);
+    expect(json).toEqual([['1.1', 'completed', null]]);
+  });
+});
