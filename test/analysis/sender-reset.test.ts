@@ -25,12 +25,17 @@ function download(opts: { ackTime: number; rstTime: number; unacked?: number; dr
   return { direction: 'download', bytes: 10000, expectedSize: opts.expectedSize ?? null, restOffset: null, connection: c } as unknown as Transfer;
 }
 
-/** The session's control connection: its handshake measured 80 ms toward the server (or, `none`, not captured). */
-const session = (none = false): Session =>
+/**
+ * The session's control connection: its handshake measured 80 ms toward the server (or, `none`, not
+ * captured); `answered`: a command the server answered that many seconds after it (none by default).
+ */
+const session = (none = false, answered?: number): Session =>
   ({
     controlConnection: {
       handshake: none ? [] : [{ type: 'syn', frame: 1, time: 0, by: 'client' }, { type: 'syn-ack', frame: 2, time: 0.08, by: 'server' }, { type: 'established', frame: 3, time: 0.0801, by: 'client' }],
     },
+    commands: answered === undefined ? [] : [{ command: 'PASV', frame: 4, time: 0.5, preliminary: [], reply: { code: 227, frame: 5, time: 0.5 + answered } }],
+    transfers: [],
   }) as unknown as Session;
 const s = session(true);
 
@@ -67,5 +72,8 @@ describe('senderReset', () => {
     expect(senderReset(late, session())).toMatchObject({ state: 'drained' });
     // Neither handshake measures it: too soon, as before.
     expect(senderReset(late, session(true))).toMatchObject({ state: 'too-soon' });
+    // A reply 70 ms after its command: the server had answered in that, a round trip toward it at least; 120 ms bounds nothing under 90.
+    expect(senderReset(late, session(true, 0.07))).toMatchObject({ state: 'drained' });
+    expect(senderReset(late, session(true, 0.12))).toMatchObject({ state: 'too-soon' });
   });
 });
