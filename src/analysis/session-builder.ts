@@ -103,7 +103,7 @@ function cutBeforeEnd(t: Transfer, ends: DataEnds | null): boolean {
 const cutShort = (malformed: string | undefined): boolean => malformed?.includes(CUT_SHORT) === true;
 
 /** The byte offset a REST names (a stream-mode restart marker: a whole number), or null. */
-function restartOffset(rest: Command): number | null {
+export function restartOffset(rest: Command): number | null {
   const n = Number(rest.arg.trim());
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }

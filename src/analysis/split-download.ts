@@ -14,6 +14,7 @@
  * network keeps its own verdict.
  */
 import type { Session, SplitLost, SplitPending, SplitSegment, Transfer } from './model.js';
+import { restartOffset } from './session-builder.js';
 import { firstAbove, peersKey, sameLogin } from './sorted.js';
 import { receiverEndedSilence, stoppedAfterSilence } from './silence-ended.js';
 
@@ -252,22 +253,30 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
         if (t.segment !== undefined || t.splitPending !== undefined || t.inferred !== undefined || t.fxp !== undefined) continue;
         const stop = clientStop(t, s, stoppedByClient);
         if (stop === null || stoppedAfterSilence(t, stop.time)) continue;
-        const from = t.request.time;
         let lost: SplitLost['lost'] | null = null;
         let other: { s: Session; t: Transfer; frame: number } | null = null;
         let tried = 0;
-        for (const u of peers) {
+        const from = t.request.time;
+        const reach = reachOf(t);
+        // Sessions open while it was asked first (its downloads the likeliest pieces beside it); then those
+        // closed before, as findSplitSegments' `beside` reads them (a split client's later connection
+        // fetching again a piece whose next one an earlier connection asked), only with a REST in them
+        // naming an offset this download's data reached: a piece's start, not the same file fetched again.
+        const open = (u: Session): boolean => u === s || (u.closedBy?.time ?? u.end) >= from;
+        const closedAskingWithin = (u: Session): boolean => !open(u) && asksOffsetWithin(u, t.restOffset ?? 0, reach);
+        for (const u of [...peers.filter(open), ...peers.filter(closedAskingWithin)]) {
           if (tried >= MAX_BESIDE_TRIED || (lost !== null && other !== null)) break;
-          // Its session open before this download was stopped, and not closed before it was asked; logged in as the same user.
-          if (u.start >= stop.time || (u !== s && ((u.closedBy?.time ?? u.end) < from || !sameLogin(u, s)))) continue;
+          // Its session open before this download was stopped; logged in as the same user.
+          if (u.start >= stop.time || (u !== s && !sameLogin(u, s))) continue;
           if (lost === null && u.controlGapBytes > 0) lost = { what: 'control', session: u.id, frame: u.controlGapFrame ?? firstFrameOf(u.transfers[0] ?? t) ?? t.request.frame };
           for (const x of u.transfers) {
             if (x === t || !mayBeDownload(x)) continue;
             const xc = x.connection;
             const xFirst = firstFrameOf(x);
             if (xFirst === null) continue;
-            // Over before this one was asked, or asked again in this session once it was stopped: no piece beside it.
-            if (xc !== null && xc.end < from) continue;
+            // In a session open while it was asked: over before that, or asked again in this session once
+            // it was stopped: no piece beside it.
+            if (open(u) && xc !== null && xc.end < from) continue;
             if (x.request !== null && x.request.time >= stop.time && u === s) continue;
             tried++;
             other ??= { s: u, t: x, frame: xFirst };
@@ -277,11 +286,20 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
           }
         }
         if (lost === null || other === null) continue;
-        found.set(t, { how: stop.how, closed: stop.frame, reach: reachOf(t), session: other.s.id, transfer: `${other.s.id}.${other.t.id}`, frame: other.frame, lost });
+        found.set(t, { how: stop.how, closed: stop.frame, reach, session: other.s.id, transfer: `${other.s.id}.${other.t.id}`, frame: other.frame, lost });
       }
     }
   }
   return found;
+}
+
+/** A REST of the session's, in the capture, naming an offset above `start` and up to `reach`. */
+function asksOffsetWithin(s: Session, start: number, reach: number): boolean {
+  return s.commands.some((c) => {
+    if (c.command !== 'REST') return false;
+    const offset = restartOffset(c);
+    return offset !== null && offset > start && offset <= reach;
+  });
 }
 
 /**

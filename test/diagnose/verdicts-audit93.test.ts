@@ -245,3 +245,25 @@ describe('a sender\'s reset after its queue drained, the round trip from what th
     expect(json).toEqual([['1.1', 'completed', null]]);
   });
 });
+
+/**
+ * axel fetches a file in pieces over parallel sessions and resets each data connection once its piece
+ * is in. Its sixth session re-fetched from 2,126,132 a piece whose next one (REST 2195456) the second
+ * session had asked, and closed, before the sixth began: the whole capture reads it a finished
+ * segment (findSplitSegments' "beside": asked before this one ended). Without that RETR (1146) the
+ * piece cannot be shown, and the lost-evidence reading (findSplitsLost) asked for a session still
+ * open when the stopped one was asked: the download read "aborted by the client".
+ */
+describe('a split download\'s piece whose next piece\'s command the capture lost, asked by a session closed before', () => {
+  it('a29-axel-split (vsftpd) without the second session\'s RETR (1146): session 6\'s download reads not known (the split\'s evidence lost), not aborted', async () => {
+    const NAME = 'a29-axel-split-vsftpd';
+    const whole = transfer(await analyze(NAME), '6.1');
+    expect(whole.verdict).toMatchObject({ kind: 'completed', bytes: 92_672, segment: { start: 2_126_132, end: 2_195_456, next: { session: 2, transfer: 1, frame: 1146 } } });
+    const d = await derived(tmp, NAME, 'no-1146', (f) => f !== 1146);
+    expect(transfer(d.a, '2.1').inferred).toBe('command-lost');
+    const t = transfer(d.a, '6.1');
+    expect([t.status, t.restOffset, t.bytes, t.diagnosis]).toEqual(['incomplete', 2_126_132, 92_672, null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'split-not-captured', splitLost: { how: 'rst', lost: { what: 'control', session: 2, frame: d.at(2821) } } });
+    expect(d.a.sessions.find((s) => s.id === 6)!.diagnosis).toBeNull();
+  });
+});
