@@ -501,7 +501,10 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (c && !c.established && !c.midstream && c.synAckFrames.length === 0) {
     // Unless its final reply is in bytes the capture lost (replyInGap): a capture that lost those lost
     // the rest of a SYN sent once and never refused as well, and the session's going on says nothing.
-    const lostWithReply = t.replyInGap !== undefined && !c.rst && c.icmpErrors.length === 0 && c.synFrames.length === 1;
+    // So too the client's bytes the capture lost after the announcement, before any transfer command
+    // in it (clientBytesLostAt): its command may be among them, sent once the connection opened.
+    const once = !c.rst && c.icmpErrors.length === 0 && c.synFrames.length === 1;
+    const lostWithReply = once && (t.replyInGap !== undefined || (!t.request && t.announce?.clientBytesLostAt !== undefined));
     // A SYN sent again that was the capture's last word on it (in-flight.ts: within a retransmission timeout, the session open) was still being answered.
     const resent = c.synFrames.length > 1 && inFlightAtEnd(t, s, captureEnd)?.kind !== 'connecting';
     if (c.rst || c.icmpErrors.length > 0 || resent || (!lostWithReply && (sessionEnded || (t.announce && gaveUpOn(t, s))))) return 'failed';

@@ -267,3 +267,31 @@ describe('a split download\'s piece whose next piece\'s command the capture lost
     expect(d.a.sessions.find((s) => s.id === 6)!.diagnosis).toBeNull();
   });
 });
+
+/**
+ * lftp connects its data connection before it sends the transfer command. A capture at the server
+ * that lost the SYN-ACK and everything after it up to the 226 (49–56: the LIST, its 150 and 226, the
+ * data) kept the client's one SYN after the 227, and then control bytes of the client's it lost (the
+ * LIST, sent once the connection opened): the PASV read failed, "the client's SYN was never
+ * answered". A SYN sent once and never refused, in a stretch where the capture lost the client's
+ * bytes, is the capture's loss: unused, no cause.
+ */
+describe('a passive SYN sent once, then client control bytes the capture lost', () => {
+  it('server-side-passive-proftpd-lftp without 49–56: the PASV reads unused, not failed (SYN unanswered)', async () => {
+    const NAME = 'server-side-passive-proftpd-lftp';
+    const d = await derived(tmp, NAME, 'no-49-56', (f) => f < 49 || f > 56);
+    const t = transfer(d.a, '1.1');
+    expect([t.announce?.command, t.request, t.connection?.synFrame, t.connection?.synFrames, t.connection?.established, t.announce?.clientBytesLostAt]).toEqual([
+      'PASV',
+      null,
+      48,
+      [48],
+      false,
+      d.at(58), // the TYPE I after the lost LIST: the client's bytes jumped ahead
+    ]);
+    expect([t.status, t.verdict.kind, t.diagnosis, d.a.sessions[0].diagnosis]).toEqual(['unused', 'unused', null, null]);
+    const { out, json } = await derivedTexts(d.file, ['diagnose']);
+    expect(out.diagnose).not.toMatch(/never got an answer|passive-syn-unanswered/);
+    expect(json.map((r) => r[1])).toEqual(['unused', 'completed', 'completed']);
+  });
+});
