@@ -9,6 +9,7 @@
 import { activeMismatch } from './active-mismatch.js';
 import { servedDespiteLostAnnouncement } from './announce-lost.js';
 import { dataEndNotCaptured } from './data-end-lost.js';
+import { dataSender } from './data-sender.js';
 import { inFlightAtEnd, sessionStepAtEnd } from './in-flight.js';
 import { announcesActive, announcesPassive, saysLacking } from '../ftp/commands.js';
 import type { Command, Reply, Session, Transfer } from './model.js';
@@ -29,7 +30,12 @@ import { firstAbove, peersKey, sameLogin } from './sorted.js';
 export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[], captureEnd: number | null): Fallback | null {
   // Served: complete, or answered 2xx over an announcement the capture lost (its data's own verdict is the transfer's).
   // Confirmed, its data connection's end lost (data-end-lost.ts): the server took the other way all the same.
-  const done = (o: Transfer): boolean => (o.status === 'complete' && o.reply !== null && o.reply.code < 300) || servedDespiteLostAnnouncement(o) || (o.status === 'incomplete' && dataEndNotCaptured(o) !== null);
+  // Accepted (its 1xx), its data ended by its sender's FIN with no reset, no final reply in the capture
+  // (urllib closes its control connection once the data is in, and the 226 comes after): taken too.
+  const done = (o: Transfer): boolean =>
+    (o.status === 'complete' && o.reply !== null && o.reply.code < 300) ||
+    servedDespiteLostAnnouncement(o) ||
+    (o.status === 'incomplete' && (dataEndNotCaptured(o) !== null || (o.reply === null && o.replyInGap === undefined && o.preliminary !== null && o.bytes > 0 && senderFinished(o))));
   const id = (o: Transfer): string => `${s.id}.${o.id}`;
   if (t.request === null) return announceFallback(t, s, sessions, done, captureEnd);
   const reply = t.reply;
@@ -45,7 +51,7 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
       const o = after[i];
       if (o.direction !== t.direction) continue;
       if (o.request!.command === t.request.command) return null;
-      if (done(o)) return { command: o.request!.command, frame: o.request!.frame, code: o.reply!.code, replyFrame: o.reply!.frame, transfer: id(o), directory: null, completed: true };
+      if (done(o)) return { command: o.request!.command, frame: o.request!.frame, code: lastWord(o).code, replyFrame: lastWord(o).frame, transfer: id(o), directory: null, completed: true, ...replyMissing(o) };
       // Its final reply in bytes the capture lost (the client had it before its next command): its 1xx shows the server took it.
       if (o.status === 'incomplete' && o.replyInGap !== undefined && o.preliminary !== null) {
         const p = o.preliminary;
@@ -89,11 +95,12 @@ export function fallbackOf(t: Transfer, s: Session, sessions: readonly Session[]
   return {
     command: commandLine(listing),
     frame: listing.request!.frame,
-    code: listing.reply!.code,
-    replyFrame: listing.reply!.frame,
+    code: lastWord(listing).code,
+    replyFrame: lastWord(listing).frame,
     transfer: id(listing),
     completed: true,
     directory,
+    ...replyMissing(listing),
   };
 }
 
@@ -486,3 +493,14 @@ export const refusedProbe = (t: Transfer, s: Session): boolean =>
  * not open, or broke) or 421 (the server closing).
  */
 const pastConnection = (o: Transfer): boolean => o.reply !== null && o.reply.code >= 450;
+
+/** A served transfer's final reply, or its 1xx when the capture holds no final reply (`done`). */
+const lastWord = (o: Transfer): Reply => o.reply ?? o.preliminary!;
+const replyMissing = (o: Transfer): { finalReplyMissing?: true } => (o.reply === null ? { finalReplyMissing: true } : {});
+
+/** The data's sender closed the transfer's data connection with its FIN, and nobody reset it. */
+function senderFinished(t: Transfer): boolean {
+  const c = t.connection;
+  const sender = dataSender(t.direction);
+  return c !== null && sender !== null && c.rst === null && c.handshake.some((e) => e.type === 'fin' && e.by === sender);
+}

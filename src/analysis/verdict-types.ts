@@ -565,6 +565,12 @@ export interface FallbackCommand {
    */
   replyInGap?: { gap: number };
   /**
+   * Present when the server took it (`code` and `replyFrame` its 1xx) and its data's sender ended the
+   * data connection with a FIN, with no final reply in the capture (a client that closes its control
+   * connection once the data is in: urllib): the other way was taken, how it ended is its own verdict.
+   */
+  finalReplyMissing?: true;
+  /**
    * A RETR of a directory: the CWD into that name the server accepted before the listing (null: a
    * command the server lacks). `archive`: the RETR asked for the directory as one archive of itself
    * (DIR.tar, ncftpget -R's first try), the name it asked for.

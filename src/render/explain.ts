@@ -719,7 +719,7 @@ function transferDiagnosisSubs(ctx: Ctx, t: Transfer): string[] {
           ? `whose answer the capture lost (${fb.transfer !== null ? `transfer ${fb.transfer}` : `before frame ${fb.answerLost.gap}`})`
           : fb.command === null && (fb.lostAfter !== undefined || fb.tupleCut === true)
             ? `whose outcome is not in the capture (transfer ${fb.transfer})`
-          : fb.command !== null && fb.replyInGap !== undefined
+          : fb.command !== null && (fb.replyInGap !== undefined || fb.finalReplyMissing === true)
           ? 'which the server took (its final reply not captured)'
           : fb.completed
             ? 'which completed'

@@ -438,14 +438,19 @@ export function verdictSentence(t: Transfer): string {
         );
       }
       const ended =
-        fb.replyInGap !== undefined
+        fb.replyInGap !== undefined || fb.finalReplyMissing === true
           ? 'which the server took'
           : fb.completed
             ? 'which completed'
             : fb.connectionFailed === true
               ? 'which then failed for its own reason'
               : `which the server then refused for its own reason`;
-      const lost = fb.replyInGap !== undefined ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})` : '';
+      const lost =
+        fb.replyInGap !== undefined
+          ? `; its final reply is in the server's bytes the capture lost (before frame ${fb.replyInGap.gap})`
+          : fb.finalReplyMissing === true
+            ? '; its data came, with no final reply in the capture'
+            : '';
       const replied = fb.code === null ? 'no final reply in the capture' : `${fb.code}, frame ${fb.replyFrame}`;
       const then = `${escapeText(fb.command)} (frame ${fb.frame}, transfer ${fb.transfer}), ${ended} (${replied})${lost}`;
       if (fb.directory !== null) {

@@ -295,3 +295,31 @@ describe('a passive SYN sent once, then client control bytes the capture lost', 
     expect(json.map((r) => r[1])).toEqual(['unused', 'completed', 'completed']);
   });
 });
+
+/**
+ * Python's urllib asked RETR pub (550: a directory), changed into it and listed it, and closed its
+ * control connection as soon as the listing's 64 bytes and FIN were in; the 226 came after (80) and
+ * drew its reset. Without that 226 the LIST has no final reply, and the RETR's refusal read as the
+ * session's failure ("server-refused", "No transfer of session 2 succeeded"): the server took the
+ * other way (its 150), the listing's sender ended it with a FIN. Fell back, no failure — and not
+ * "which completed" beside a LIST whose own verdict is incomplete.
+ */
+describe('a fallback the server took, its final reply not in the capture', () => {
+  it('a18-vsftpd-urllib without the LIST\'s 226 (80): the RETR fell back, the LIST incomplete, no cause anywhere', async () => {
+    const NAME = 'a18-vsftpd-urllib';
+    const d = await derived(tmp, NAME, 'no-80', (f) => f !== 80);
+    const [retr, list] = d.a.sessions[1].transfers;
+    expect([retr.request?.command, retr.reply?.code, retr.status, retr.diagnosis]).toEqual(['RETR', 550, 'fell-back', null]);
+    expect(retr.verdict).toMatchObject({
+      kind: 'fell-back',
+      fallback: { command: 'LIST pub', frame: 72, code: 150, replyFrame: 73, transfer: '2.2', completed: true, finalReplyMissing: true, directory: { arg: 'pub', code: 250, replyFrame: 63 } },
+    });
+    expect([list.request?.command, list.preliminary?.code, list.reply, list.bytes, list.verdict.kind]).toEqual(['LIST', 150, null, 64, 'incomplete']);
+    expect(d.a.sessions[1].diagnosis).toBeNull();
+    const { out } = await derivedTexts(d.file, ['explain', 'diagnose']);
+    expect(out.explain).toContain('listed it instead with LIST pub (frame 72, transfer 2.2), which the server took (150, frame 73); its data came, with no final reply in the capture. Nothing to change.');
+    expect(out.explain).not.toContain('LIST pub (frame 72, transfer 2.2), which completed');
+    expect(out.diagnose).not.toContain('Session 2, transfer 1: server-refused');
+    expect(out.diagnose).toContain('Session 2, transfer 1 (RETR pub): refused, and no failure');
+  });
+});
