@@ -79,6 +79,15 @@ function roundTripToward(c: { handshake: HandshakeEvent[] }, side: 'client' | 's
  * named its port (a command after a reply proves nothing: a client may send it without waiting).
  */
 function answeredWithin(s: Session, side: 'client' | 'server'): number | null {
+  // Read once per session and side: every transfer's reset asks, and a session may hold thousands.
+  let known = answered.get(s);
+  if (known === undefined) answered.set(s, (known = {}));
+  if (known[side] === undefined) known[side] = leastAnswer(s, side);
+  return known[side]!;
+}
+const answered = new WeakMap<Session, { client?: number | null; server?: number | null }>();
+
+function leastAnswer(s: Session, side: 'client' | 'server'): number | null {
   let least = Infinity;
   if (side === 'server') {
     for (const c of s.commands) {

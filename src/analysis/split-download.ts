@@ -263,8 +263,9 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
         // fetching again a piece whose next one an earlier connection asked), only with a REST in them
         // naming an offset this download's data reached: a piece's start, not the same file fetched again.
         const open = (u: Session): boolean => u === s || (u.closedBy?.time ?? u.end) >= from;
-        const closedAskingWithin = (u: Session): boolean => !open(u) && asksOffsetWithin(u, t.restOffset ?? 0, reach);
-        for (const u of [...peers.filter(open), ...peers.filter(closedAskingWithin)]) {
+        // Of those closed before, the latest few (a hostile capture's peers may be thousands).
+        const closed = peers.filter((u) => !open(u)).slice(-MAX_CLOSED_WEIGHED).filter((u) => asksOffsetWithin(u, t.restOffset ?? 0, reach));
+        for (const u of [...peers.filter(open), ...closed]) {
           if (tried >= MAX_BESIDE_TRIED || (lost !== null && other !== null)) break;
           // Its session open before this download was stopped; logged in as the same user.
           if (u.start >= stop.time || (u !== s && !sameLogin(u, s))) continue;
@@ -293,14 +294,31 @@ export function findSplitsLost(sessions: Session[], stoppedByClient: (t: Transfe
   return found;
 }
 
+/** Sessions closed before a stopped download was asked that are weighed as beside it (findSplitsLost). */
+const MAX_CLOSED_WEIGHED = 16;
+
 /** A REST of the session's, in the capture, naming an offset above `start` and up to `reach`. */
 function asksOffsetWithin(s: Session, start: number, reach: number): boolean {
-  return s.commands.some((c) => {
-    if (c.command !== 'REST') return false;
-    const offset = restartOffset(c);
-    return offset !== null && offset > start && offset <= reach;
-  });
+  const offsets = restOffsetsOf(s);
+  const i = firstAbove(offsets, start, (x) => x);
+  return i < offsets.length && offsets[i] <= reach;
 }
+
+/** The offsets the session's RESTs named, in order: read once per session. */
+function restOffsetsOf(s: Session): number[] {
+  let offsets = restOffsets.get(s);
+  if (offsets === undefined) {
+    offsets = [];
+    for (const c of s.commands) {
+      const offset = c.command === 'REST' ? restartOffset(c) : null;
+      if (offset !== null) offsets.push(offset);
+    }
+    offsets.sort((x, y) => x - y);
+    restOffsets.set(s, offsets);
+  }
+  return offsets;
+}
+const restOffsets = new WeakMap<Session, number[]>();
 
 /**
  * Downloads of one file name split by path: one group per absolute path, each with the relative
