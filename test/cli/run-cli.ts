@@ -12,7 +12,8 @@ export interface CliRun {
   stderr: string;
 }
 
-type AnalyzeFiles = NonNullable<CliIo['analyzeFiles']>;
+/** The CLI's analyses (CliIo.analyzeFiles), and a test's own, which may ask for the reading thread or not (`thread`). */
+type AnalyzeFiles = (paths: string[], options: Parameters<NonNullable<CliIo['analyzeFiles']>>[1] & { thread?: boolean }) => Promise<Analysis>;
 
 /** Subcommands that only print: the same arguments on the same captures print the same. */
 const PRINTS_ONLY = new Set(['summary', 'sessions', 'commands', 'transfers', 'diagnose', 'explain', 'timeline', 'dump']);
