@@ -33,10 +33,17 @@ export function readableByHosts(t: Transfer): boolean {
  */
 export function recoveredBy(s: Session, t: Transfer): Transfer | null {
   const from = t.announce?.reply?.frame ?? t.announce?.frame ?? 0;
-  const next = s.transfers.find((o) => o !== t && (o.request?.frame ?? (o.inferred === 'command-lost' ? o.announce?.frame : undefined) ?? -1) > from);
-  if (next === undefined) return null;
-  const movedData = next.connection?.established === true && next.connection.bytesToClient + next.connection.bytesToServer > 0;
-  return next.status === 'complete' || servedDespiteLostAnnouncement(next) || movedData ? next : null;
+  const next = s.transfers.find((o) => o !== t && o.request !== null && o.request.frame > from);
+  if (next !== undefined && recovered(next)) return next;
+  // Or one between them whose command the capture lost, its data connection in it (command-lost).
+  const until = next?.request?.frame ?? Infinity;
+  return s.transfers.find((o) => o !== t && o.inferred === 'command-lost' && (o.announce?.frame ?? -1) > from && o.announce!.frame < until && recovered(o)) ?? null;
+}
+
+/** Completed, served over an announcement the capture lost, or its data connection moved data (its final reply lost, or not yet come). */
+function recovered(o: Transfer): boolean {
+  const movedData = o.connection?.established === true && o.connection.bytesToClient + o.connection.bytesToServer > 0;
+  return o.status === 'complete' || servedDespiteLostAnnouncement(o) || movedData;
 }
 
 /**
