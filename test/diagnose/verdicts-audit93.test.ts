@@ -1,7 +1,10 @@
 /**
- * Session 48: captures begun late whose data connection goes to another address than the control
- * connection's (scripts/sweep/suffix-sweep.mjs, rows "data-in-suffix→not-captured"): each a committed
- * recording with its first records left out (never new bytes).
+ * Session 48: verdicts of captures that began late (scripts/sweep/suffix-sweep.mjs) or lost packets
+ * (scripts/sweep/drop-sweep.mjs), each a committed recording with some of its records left out (never
+ * new bytes). Each describe says what the capture lacks, what was read, and why that was wrong.
+ *
+ * First, captures begun late whose data connection goes to another address than the control
+ * connection's (suffix rows "data-in-suffix→not-captured").
  *
  * Begun after the PASV/227 or PORT, the capture holds the transfer command and its data connection but
  * not the announcement that named the data connection's address. Linking by hosts and timing looked
