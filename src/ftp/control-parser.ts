@@ -430,19 +430,33 @@ export class FtpControlParser implements ReplyHolder {
     for (const h of held) this.giveUnseen(h);
   }
 
+  /**
+   * A gap in the client's bytes, the capture resuming at `end`: the held replies that acknowledged
+   * no more than the gap go on (what they waited for is lost); one that acknowledged bytes after
+   * it waits on for them, which may come right after the gap (the first copy of a command lost,
+   * its retransmission captured after the reply: the reply must still follow its command).
+   */
+  private releaseBeforeGapEnd(end: number): void {
+    const out = takeDelivered(this.heldReplies!, end);
+    if (this.heldReplies!.length === 0) this.stopHolding();
+    for (const h of out) this.giveUnseen(h);
+  }
+
   private stopHolding(): void {
     this.heldReplies = null;
     if (this.heldRequests === null) this.replyHolds?.delete(this);
   }
 
   /**
-   * Every event but a client's request comes after the held replies, which came before it; and every
+   * Every event but a client's request comes after the held replies, which came before it (a gap in
+   * the client's bytes, after those that waited for no more than it: releaseBeforeGapEnd); and every
    * event after the held requests (a gap in the server's bytes: what they waited for may be lost).
    */
   private emit(e: FtpEvent): void {
     if (this.heldRequests !== null && e.type !== 'request') this.releaseHeld();
     if (this.heldReplies !== null) {
-      if (e.type !== 'request') this.releaseHeld();
+      if (e.type === 'opaque' && e.dir === 'client' && e.reason === 'gap' && e.end !== undefined) this.releaseBeforeGapEnd(e.end);
+      else if (e.type !== 'request') this.releaseHeld();
       else {
         this.sink(e);
         this.releaseDelivered();
