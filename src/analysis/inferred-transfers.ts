@@ -149,6 +149,17 @@ function refusedBefore(s: Session, c: TcpConnection, x: Transfer): boolean {
  */
 const refusedOutright = (t: Transfer): boolean => t.preliminary === null && t.reply !== null && (t.reply.code >= 500 || t.reply.code === 450);
 
+/**
+ * A 2xx with nothing waiting for it, read as the end of a transfer whose command (and 1xx) the capture
+ * lost, on the data connection `dc` set up before `from`: a 226 (closing the data connection), or a
+ * 250 after the server had closed that connection. A 250 alone answers CWD, DELE, RNTO… as well
+ * (urllib's CWD after its refused RETR, the data connection still open and empty).
+ */
+function endsTransfer(r: Reply, dc: NonNullable<Transfer['connection']>, from: number): boolean {
+  if (r.code === 226) return true;
+  return r.code === 250 && dc.handshake.some((e) => e.type === 'fin' && e.by === 'server' && e.frame > from && e.frame < r.frame);
+}
+
 function add(s: Session, c: TcpConnection, mode: 'active' | 'passive', why: 'tls-hidden' | 'midstream', events: ConnectionEvent[] = []): Transfer {
   const id = s.transfers.reduce((n, x) => Math.max(n, x.id), 0) + 1;
   const t = newTransfer(s, id, mode, null);
@@ -213,7 +224,7 @@ export function inferLostCommands(s: Session, fxpHalf: (t: Transfer) => boolean 
     // alone may answer any command.
     const dc = t.connection;
     const data = dc.bytesToServer + dc.bytesToClient > 0 && !fxpHalf(t);
-    if (preliminary === null && !(final !== null && final.code < 300) && !data) continue;
+    if (preliminary === null && !(final !== null && endsTransfer(final, dc, from)) && !data) continue;
     t.inferred = 'command-lost';
     t.preliminary = preliminary;
     t.reply = final;
@@ -247,7 +258,7 @@ function reopenRefusedOutright(s: Session, starts: readonly number[]): Map<Trans
     const until = starts[firstAbove(starts, from, (f) => f)] ?? Infinity;
     for (const c of order.commandsBetween(from, until)) {
       const r = c.reply;
-      if (c.command === null && r !== null && ((r.code >= 100 && r.code < 200) || r.code === 226 || r.code === 250)) {
+      if (c.command === null && r !== null && ((r.code >= 100 && r.code < 200) || endsTransfer(r, t.connection, from))) {
         reopened.set(t, from);
         break;
       }

@@ -58,3 +58,33 @@ describe('a reply captured before its command, the command\'s first copy lost (a
     expect(out.explain).not.toMatch(/refused/i);
   });
 });
+
+describe('a CWD the capture lost between a refused RETR and the next PASV, its 250 left with nothing waiting', () => {
+  // Python's urllib asks for "pub" as a file (RETR pub, 550 at frame 56) over a data connection it
+  // opened first (52-54) and closes at once (FIN, 57); then CWD pub (62, answered 250 at 63), and lists
+  // pub over a new PASV. Without frame 62 the 250 answers nothing in the capture. It was read as the
+  // end of a transfer whose command (and 1xx) were lost: the refused RETR's data connection — open,
+  // empty, the client's FIN before the lost command was even sent — went to an inferred "command-lost"
+  // transfer, and the RETR lost its fallback. A 250 alone answers CWD, DELE or RNTO as well: it says a
+  // transfer ended only after the server closed that data connection (a 226 says so by itself).
+  const NAME = 'a18-vsftpd-urllib';
+
+  it('no transfer is inferred for the lone 250; the RETR keeps its data connection', async () => {
+    const whole = await analyze(NAME);
+    const w = transfer(whole, '2.1');
+    expect([w.request?.command, w.request?.arg, w.reply?.code, w.connection?.client.port, w.status]).toEqual(['RETR', 'pub', 550, 55334, 'fell-back']);
+    const d = await derived(tmp, NAME, 'without-62', (f) => f !== 62);
+    const s = d.a.sessions.find((x) => x.id === 2)!;
+    const orphan = s.commands.find((c) => c.command === null && c.reply?.frame === d.at(63));
+    expect(orphan?.reply?.code).toBe(250);
+    expect(s.transfers.map((t) => [t.request?.command ?? null, t.inferred ?? null, t.connection?.client.port ?? null, t.reply?.code ?? null, t.status])).toEqual([
+      ['RETR', null, 55334, 550, 'failed'],
+      ['LIST', null, 57792, 226, 'complete'],
+    ]);
+    const { json } = await derivedTexts(d.file, []);
+    expect(json.filter((r) => String(r[0]).startsWith('2.'))).toEqual([
+      ['2.1', 'failed', 'server-refused'],
+      ['2.2', 'completed', null],
+    ]);
+  });
+});
