@@ -251,6 +251,8 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
   // The rare facts added after, not spread in: a literal with spreads takes V8's slow path, once per session.
   if (conn.evicted !== undefined) described.evicted = conn.evicted;
   if (conn.resumes !== undefined) described.resumes = conn.resumes;
+  if (described.rst !== null && conn.rst!.lostBefore !== undefined) described.rst.lostBefore = conn.rst!.lostBefore;
+  if (described.rst !== null && conn.rst!.finLost === true) described.rst.finLost = true;
   return described;
 }
 

@@ -72,6 +72,8 @@ export interface RstSeen {
   acksAll?: true;
   /** Its sequence number lies past its sender's last byte the capture holds: the capture lost that many of its sender's bytes before it (a FIN's place not counted). */
   lostBefore?: number;
+  /** Its sequence number lies one past its sender's last byte the capture holds, no FIN of its sender's captured: the capture lost the FIN its sender had sent first. */
+  finLost?: true;
 }
 
 /** Where the capture was taken, inferred from TTLs and which packets it holds. */

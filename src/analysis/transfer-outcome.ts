@@ -60,6 +60,7 @@ export function describeConnection(
           ...(conn.rst.noConnection ? { noConnection: true as const } : {}),
           ...(conn.rst.acksAll ? { acksAll: true as const } : {}),
           ...(conn.rst.lostBefore !== undefined ? { lostBefore: conn.rst.lostBefore } : {}),
+          ...(conn.rst.finLost ? { finLost: true as const } : {}),
         }
       : null,
     icmpErrors: conn.icmpErrors.map((e) => ({ frame: e.frame, type: e.type, code: e.code, reporter: e.reporter })),

@@ -260,6 +260,12 @@ export type TransferVerdict =
        * server's) had been handed before (a client whose own time limit ended an upload, or one killed).
        */
       clientLeft?: { frame: number; how: 'fin' | 'rst' };
+      /**
+       * With `why: 'session-ended'`: the control connection's reset (frame `reset`) shows packets of its
+       * sender's the capture lost just before it (its FIN, or `bytes`): what the server sent then is not
+       * in the capture (control-end-lost.ts). No cause is given.
+       */
+      controlEndLost?: ControlEndLost;
       evidence: number[];
     }
   /**
@@ -651,4 +657,14 @@ export interface FallbackUnderWay {
   session?: number;
   /** The last step of the other way in the capture (a frame), less than a retransmission timeout before its end. */
   underWay: number;
+}
+
+/** A control connection's reset that shows packets of its sender's the capture lost just before it (control-end-lost.ts). */
+export interface ControlEndLost {
+  /** The reset's frame, and who sent it. */
+  reset: number;
+  by: 'client' | 'server';
+  /** Its sender's FIN lost (true), or `bytes` of its sender's. */
+  fin: boolean;
+  bytes: number;
 }

@@ -33,6 +33,7 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { findRefusedRetries } from './retry-refused.js';
 import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
+import { controlEndLost, unfinishedAtLostEnd } from './control-end-lost.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
 import { handshakeLostInCapture, IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
@@ -539,8 +540,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // ended the session (clientEndedAfterRequest): nobody connected to the endpoint before the client
   // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
   // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
-  // bytes it lost may hold the reply or the client's other commands.
-  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && s.dataUnseen === undefined) return 'failed';
+  // bytes it lost may hold the reply or the client's other commands, nor when its end shows packets it lost (controlEndLost).
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && controlEndLost(s) === null && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && s.dataUnseen === undefined) return 'failed';
   return 'incomplete';
 }
 
@@ -1433,8 +1434,10 @@ function transferVerdict(t: Transfer, s: Session, sessions: readonly Session[], 
       }
       // Closed, with nothing still due: a reply the server could still send after the client's half-close is in flight.
       if ((s.close !== null || s.closedBy !== null) && inFlight === null) {
-        const frames = s.closedBy !== null ? [...new Set([...evidence, s.closedBy.frame])].sort((x, y) => x - y) : evidence;
-        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, evidence: frames };
+        const endLost = unfinishedAtLostEnd(t, s);
+        const ends = [s.closedBy?.frame, endLost?.reset].filter((f): f is number => f !== undefined);
+        const frames = [...new Set([...evidence, ...ends])].sort((x, y) => x - y);
+        return { kind: 'incomplete', bytes: t.bytes, expected, ...about, why: 'session-ended', ...lost, ...(endLost !== null ? { controlEndLost: endLost } : {}), evidence: frames };
       }
       // The sender not sending at the end, with nothing earlier to measure that silence against: paused or stopped.
       const atEnd = loss === null && t.diagnosis === null ? stateAtCaptureEnd(t, captureEnd ?? c?.end ?? 0) : null;

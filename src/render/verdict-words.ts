@@ -367,6 +367,10 @@ export function verdictSentence(t: Transfer): string {
           ? `; the client had ${v.clientLeft.how === 'rst' ? 'reset' : 'closed'} its control connection mid-transfer (${v.clientLeft.how === 'rst' ? 'RST' : 'FIN'}, frame ${v.clientLeft.frame}), ` +
             `with no QUIT: it had left${t.direction === 'upload' ? ', and what still moved was what it had handed its TCP stack before' : ''}`
           : '') +
+        (v.controlEndLost
+          ? `; the capture lost packets of the control connection just before: the ${v.controlEndLost.by}'s reset (frame ${v.controlEndLost.reset}) comes after ` +
+            `${v.controlEndLost.fin ? 'a FIN' : n(v.controlEndLost.bytes)} of its own the capture lacks, so what the server sent then (its reply, its data) is not in the capture`
+          : '') +
         (v.idle
           ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +
             `${v.idle.sender === 'server' ? 'client' : 'server'}'s window open (frame ${v.idle.drained}), and its data had never paused before: ` +

@@ -385,6 +385,8 @@ export class ConnectionState {
           const isn = this.isnOf(fromClient);
           const at = own !== null && own.started ? own.offsetOf(tcp.seq) : own === null && isn >= 0 ? seqDiff(tcp.seq, seqAdd(isn, 1)) : -1;
           if (at > end + 1 && at <= MAX_ACKED_AHEAD) c.rst.lostBefore = at - end - 1;
+          // One past them, with no FIN of its sender's captured: the FIN it had sent first (Linux resets from after it).
+          else if (at === end + 1 && (fromClient ? c.finFrames.c2s : c.finFrames.s2c) === undefined) c.rst.finLost = true;
         }
       }
       // A RST with ACK acknowledges what its sender had received (Linux aborting a connection sends

@@ -146,7 +146,8 @@ export interface TcpConnection {
    */
   /** `acksAll`: sent with ACK, acknowledging every byte its peer had sent, as far as the capture shows them (its receiver had them all). */
   /** `lostBefore`: its sequence number lies past its sender's last byte the capture holds (and a FIN after it): that many of its sender's bytes the capture lost before it. */
-  rst?: { frame: number; dir: Direction; time: number; noConnection?: true; acksAll?: true; lostBefore?: number };
+  /** `finLost`: its sequence number lies one past them, and no FIN of its sender's was captured: the capture lost that FIN. */
+  rst?: { frame: number; dir: Direction; time: number; noConnection?: true; acksAll?: true; lostBefore?: number; finLost?: true };
   icmpErrors: Array<{ frame: number; time: number; type: number; code: number; reporter: string }>;
   retransmissions: number;
   /** Packets that were the same packet as the one before from that side, captured a second time (ignored). */

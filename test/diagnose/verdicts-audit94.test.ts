@@ -88,3 +88,29 @@ describe('a CWD the capture lost between a refused RETR and the next PASV, its 2
     ]);
   });
 });
+
+describe('a control connection reset after a FIN the capture lost, the transfer\'s replies and data lost with it', () => {
+  // urllib's RETR hello.txt (frame 24) over an open passive data connection (21-23): the 150 (25), the
+  // 511 bytes (26), the client's FIN on the control connection (29), both data FINs and the 226 (32)
+  // lost, the client's reset (33) kept. Its sequence number is one past the last client byte captured:
+  // the client had sent a FIN first, which the capture lacks. The transfer read "failed, stalled: no
+  // data moved for 11 s", from a capture that dropped packets as the session ended, the client gone
+  // 7 ms after its RETR.
+  const NAME = 'a18-vsftpd-urllib';
+
+  it('not known: incomplete with no cause and no session roll-up, the reset that shows the loss named', async () => {
+    expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-25-32', (f) => f < 25 || f > 32);
+    const s = d.a.sessions[0];
+    expect(s.controlConnection.rst).toMatchObject({ frame: d.at(33), by: 'client', finLost: true });
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.request?.frame, t.connection?.established, t.bytes, t.reply, t.status, t.diagnosis]).toEqual(['RETR', 24, true, 0, null, 'incomplete', null]);
+    expect(t.verdict).toMatchObject({ kind: 'incomplete', why: 'session-ended', controlEndLost: { reset: d.at(33), by: 'client', fin: true, bytes: 0 } });
+    expect(s.diagnosis).toBeNull();
+    const { out, json } = await derivedTexts(d.file, ['explain', 'diagnose']);
+    expect(json[0]).toEqual(['1.1', 'incomplete', null]);
+    expect(out.explain).toContain(`the client's reset (frame ${d.at(33)}) comes after a FIN of its own the capture lacks, so what the server sent then (its reply, its data) is not in the capture.`);
+    expect(out.explain).not.toContain('stalled');
+    expect(out.diagnose).not.toContain('stalled');
+  });
+});

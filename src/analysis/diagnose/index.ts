@@ -57,6 +57,7 @@ import { inferVantage } from './vantage.js';
 import { findPassivePortSplits } from '../passive-port-split.js';
 import { readPassiveAddress } from '../passive-address.js';
 import { inFlightAtEnd } from '../in-flight.js';
+import { unfinishedAtLostEnd } from '../control-end-lost.js';
 import { dataEndNotCaptured } from '../data-end-lost.js';
 import { noteOtherModeFailed, noteOtherModeFailedSession } from './other-mode.js';
 
@@ -156,12 +157,13 @@ export function diagnose(a: Analysis): void {
       // (replyInGap): neither done nor failed, nothing to diagnose.
       // Nor a transfer whose command the capture lost (inferLostCommands): what was asked is not in the capture.
       // Nor an announcement the capture ended on, its use still to come (in-flight.ts).
+      // Nor a transfer with no final reply in a session whose control connection's reset shows packets the capture lost just before it (control-end-lost.ts).
       const checks =
         t.inferred === 'command-lost' ||
         t.status === 'fell-back' ||
         t.status === 'retry-refused' ||
         (t.status === 'incomplete' &&
-          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || t.replyInGap !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null)) ||
+          (t.splitPending !== undefined || t.splitLost !== undefined || t.announceLost !== undefined || t.replyInGap !== undefined || notFollowed(t, s, a.sessions) !== null || inFlightAtEnd(t, s, a.capture.last) !== null || unfinishedAtLostEnd(t, s) !== null)) ||
         // An announcement the capture ended on before the client's next step (its reply, or its data SYN, within the
         // first retransmission timeout of the end): not yet used, nor wrong, as far as anything shows.
         (t.status === 'unused' && inFlightAtEnd(t, s, a.capture.last) !== null)
