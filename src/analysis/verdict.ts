@@ -33,7 +33,7 @@ import { assignLaterAttempts } from './later-attempt.js';
 import { fallbackOf } from './fallback.js';
 import { findRefusedRetries } from './retry-refused.js';
 import { findPendingSplits, findSplitSegments, findSplitsLost } from './split-download.js';
-import { controlEndLost, unfinishedAtLostEnd } from './control-end-lost.js';
+import { unfinishedAtLostEnd } from './control-end-lost.js';
 import { settleSplitStalls, stalledBySplit } from './split-stall.js';
 import { textMode } from './line-ends.js';
 import { handshakeLostInCapture, IN_FLIGHT_SECONDS, inFlightAtEnd, loginInFlight, receiverResetWhole, sessionStepAtEnd } from './in-flight.js';
@@ -540,8 +540,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // ended the session (clientEndedAfterRequest): nobody connected to the endpoint before the client
   // moved on. A failed attempt, as an announcement no command used (gaveUpOn); the capture did not end
   // during it. Not when the capture holds no data connections (a port-21 filter), nor when control
-  // bytes it lost may hold the reply or the client's other commands, nor when its end shows packets it lost (controlEndLost).
-  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && controlEndLost(s) === null && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && s.dataUnseen === undefined) return 'failed';
+  // bytes it lost may hold the reply or the client's other commands, nor when its end shows packets it lost (control-end-lost.ts).
+  if (t.mode === 'passive' && t.preliminary === null && t.replyInGap === undefined && s.controlGapBytes === 0 && unfinishedAtLostEnd(t, s) === null && t.announce?.endpoint && !t.announce.askedBeforeCapture && t.announce.clientBytesLostAt === undefined && !storyLetGo(s) && clientEndedAfterRequest(t, s) !== null && s.dataUnseen === undefined) return 'failed';
   return 'incomplete';
 }
 
