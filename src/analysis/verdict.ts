@@ -164,6 +164,11 @@ export function receiverGaveUpAfterReply(t: Transfer): { fin: number; time: numb
   const senderFirst = senderClosedBefore(c, sender, fin.frame);
   // (The receiver's own count: MODE Z's receiver may send a few bytes of its own, not the data's.)
   if (senderFirst && unacknowledged === 0) return null;
+  // With no size stated, a sender that closed after the receiver's FIN with no data after it, every
+  // byte acknowledged, had sent all it had (one with more would have sent it: the receiver had only
+  // half-closed, or its reset would answer): the receiver's early close lost nothing (a server stopped
+  // mid-RETR after its last write, its FIN and 226 seconds later, the 150 with the size not captured).
+  if (expected === null && unacknowledged === 0 && (c.lastData === null || c.lastData.frame < fin.frame) && c.handshake.some((e) => e.type === 'fin' && e.by === sender && e.frame > fin.frame)) return null;
   if (expected === null && !senderFirst && !headsOnly && (!streamMode(t) || receiverClosedAfterSilence(t)?.frame !== fin.frame)) return null;
   return { fin: fin.frame, time: fin.time, acknowledged: Math.max(0, acknowledged), expected, beforeReply };
 }

@@ -114,3 +114,28 @@ describe('a control connection reset after a FIN the capture lost, the transfer\
     expect(out.diagnose).not.toContain('stalled');
   });
 });
+
+describe('a receiver that closed early, the sender closing after it with nothing more sent, the size in the lost 150', () => {
+  // vsftpd stopped (SIGSTOP) after writing the last of a 100,000-byte RETR to its socket; Python's
+  // ftplib read all of it (every byte acknowledged, frame 118), waited 4 s, closed the data connection
+  // (FIN, 120); vsftpd, continued, closed its end (124: no data after the client's FIN) and answered
+  // 226 (126). The whole capture reads completed: the 150 states 100,000 bytes. Without the 150
+  // (frame 23) no size is stated, and the client's FIN after a 4 s silence, before the server's, read
+  // as the receiver giving up: "aborted, stalled". A sender with more would have sent it after the
+  // client's half-close (or met its reset): its FIN with nothing more says its data had ended.
+  const NAME = 'a67-socket-timeout-server-stopped-vsftpd-python';
+
+  it('completed: 100,000 bytes, all acknowledged, the sender\'s FIN after the receiver\'s with no data between', async () => {
+    expect(transfer(await analyze(NAME), '1.1').verdict.kind).toBe('completed');
+    const d = await derived(tmp, NAME, 'without-23', (f) => f !== 23);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.preliminary, t.expectedSize, t.bytes, t.reply?.code, t.reply?.frame]).toEqual(['RETR', null, null, 100000, 226, d.at(126)]);
+    expect(t.connection?.handshake.filter((e) => e.type === 'fin').map((e) => [e.by, e.frame])).toEqual([
+      ['client', d.at(120)],
+      ['server', d.at(124)],
+    ]);
+    expect([t.status, t.verdict.kind, t.diagnosis, d.a.sessions[0].diagnosis]).toEqual(['complete', 'completed', null, null]);
+    const { json } = await derivedTexts(d.file, []);
+    expect(json).toEqual([['1.1', 'completed', null]]);
+  });
+});
