@@ -398,7 +398,8 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // else is read as a failure, since what was asked for is not in the capture (inferLostCommands).
   // A data connection whose opening the capture lost holds no count of what came before its first
   // captured segment; an upload's client gone before that 2xx (clientGone) leaves it not known, as for any upload.
-  if (t.inferred === 'command-lost') return isPositive(t.reply?.code) && t.abortFrame === null && !c!.midstream && dataWhole(t) && clientGone(t, s) === null ? 'complete' : 'incomplete';
+  // Not whole when the 2xx's own words say the work failed (vsftpd's "226 Transfer done (but failed to open directory)").
+  if (t.inferred === 'command-lost') return isPositive(t.reply?.code) && t.abortFrame === null && !refusedInSuccess(t) && !c!.midstream && dataWhole(t) && clientGone(t, s) === null ? 'complete' : 'incomplete';
   if (t.inferred !== undefined && c) {
     // A data connection whose SYN the capture ended on had not been missed yet (in-flight.ts).
     if (!c.established && !c.midstream && inFlightAtEnd(t, s, captureEnd)?.kind === 'connecting') return 'incomplete';

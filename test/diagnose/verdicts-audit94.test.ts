@@ -139,3 +139,23 @@ describe('a receiver that closed early, the sender closing after it with nothing
     expect(json).toEqual([['1.1', 'completed', null]]);
   });
 });
+
+describe('a transfer command the capture lost, answered by a 226 whose words say it failed', () => {
+  // ncftpget -R against vsftpd: LIST -a ./d3/d3 (frame 173) of a directory it may not read, answered
+  // 150 (174) and "226 Transfer done (but failed to open directory)" (175) over an empty data
+  // connection: failed in the whole capture (a 2xx that says it failed). Without frame 173 the
+  // transfer is inferred from its replies (command-lost), and a 2xx with whole data read "complete".
+  const NAME = 'a71-ncftpget-r-perm-vsftpd';
+
+  it('not known, not complete: the 226 says the server failed to do the work', async () => {
+    const w = transfer(await analyze(NAME), '1.6');
+    expect([w.request?.command, w.request?.arg, w.reply?.code, w.bytes, w.status]).toEqual(['LIST', '-a ./d3/d3', 226, 0, 'failed']);
+    const d = await derived(tmp, NAME, 'without-173', (f) => f !== 173);
+    const t = transfer(d.a, '1.6');
+    expect([t.request, t.inferred, t.preliminary?.frame, t.reply?.code, t.reply?.text, t.bytes]).toEqual([null, 'command-lost', d.at(174), 226, 'Transfer done (but failed to open directory).', 0]);
+    expect([t.status, t.verdict.kind]).toEqual(['incomplete', 'unknown']);
+    expect(t.verdict).toMatchObject({ why: 'command-lost', whole: false });
+    const { out } = await derivedTexts(d.file, ['summary']);
+    expect(out.summary).toContain('1.6 passive - 198.51.100.20:50042 0 226 unknown (command not captured)');
+  });
+});
