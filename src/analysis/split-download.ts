@@ -48,7 +48,14 @@ function clientStop(t: Transfer, s: Session, stoppedByClient: (t: Transfer, s: S
   }
   if (t.status !== 'aborted' || !stoppedByClient(t, s)) return null;
   const frame = clientClose(t);
-  if (frame === null) return null;
+  if (frame === null) {
+    // Its data connection's end not in the capture (nor any ABOR): the client's close of its control
+    // connection, before the server's failure reply (a 426 answering the client gone), stopped it.
+    const end = s.closedBy;
+    const closedFirst = end !== null && end.by === 'client' && t.request !== null && end.frame > t.request.frame && (t.reply === null || end.frame < t.reply.frame);
+    const dataEnd = t.connection!.handshake.find((e) => e.type === 'fin' || e.type === 'rst');
+    return closedFirst && dataEnd === undefined ? { frame: end!.frame, time: end!.time, how: 'control' } : null;
+  }
   if (t.abortFrame !== null) return { frame, time: s.commands.find((c) => c.frame === frame)?.time ?? t.connection!.end, how: 'abor' };
   const e = t.connection!.handshake.find((x) => x.frame === frame)!;
   return { frame, time: e.time, how: e.type === 'rst' ? 'rst' : 'fin' };

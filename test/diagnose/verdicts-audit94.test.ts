@@ -159,3 +159,23 @@ describe('a transfer command the capture lost, answered by a 226 whose words say
     expect(out.summary).toContain('1.6 passive - 198.51.100.20:50042 0 226 unknown (command not captured)');
   });
 });
+
+describe('a split download\'s piece whose data connection\'s reset the capture lost, the client\'s control FIN before the 426 kept', () => {
+  // axel -n 3 against vsftpd: the first piece (REST 0) reached 1,154,584 bytes, past the next piece's
+  // start (1,097,728, session 3's REST), and the client closed its control connection (FIN, 1787), then
+  // reset the data connection (1788); vsftpd answered 426 "Failure writing network stream" (1794). The
+  // whole capture reads a finished piece, completed. Without frame 1788 the data connection's end is
+  // not in the capture, and the 426 read as the server's abort: "aborted", with a session roll-up. The
+  // client had left first (its FIN before the 426): it stopped the piece, as the whole capture says.
+  const NAME = 'a29-axel-split-vsftpd';
+
+  it('completed, a finished piece stopped by the client\'s close of its control connection', async () => {
+    const w = transfer(await analyze(NAME), '1.1');
+    expect([w.status, w.segment?.end, w.segment?.closed]).toEqual(['complete', 1097728, 1788]);
+    const d = await derived(tmp, NAME, 'without-1788', (f) => f !== 1788);
+    const t = transfer(d.a, '1.1');
+    expect([t.request?.command, t.restOffset, t.bytes, t.reply?.code, t.reply?.frame, t.connection?.rst ?? null]).toEqual(['RETR', 0, 1154584, 426, d.at(1794), null]);
+    expect(t.segment).toEqual({ start: 0, end: 1097728, size: 3293184, next: { session: 3, transfer: 1, frame: d.at(921) }, closed: d.at(1787), control: true, whole: true });
+    expect([t.status, t.verdict.kind, t.diagnosis, d.a.sessions[0].diagnosis]).toEqual(['complete', 'completed', null, null]);
+  });
+});
