@@ -253,6 +253,11 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
   if (conn.resumes !== undefined) described.resumes = conn.resumes;
   if (described.rst !== null && conn.rst!.lostBefore !== undefined) described.rst.lostBefore = conn.rst!.lostBefore;
   if (described.rst !== null && conn.rst!.finLost === true) described.rst.finLost = true;
+  if (conn.finUnseen !== undefined) {
+    const { c2s, s2c } = conn.finUnseen;
+    const [client, server] = route.initiatorIsClient ? [c2s, s2c] : [s2c, c2s];
+    described.finUnseen = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
+  }
   return described;
 }
 

@@ -471,6 +471,8 @@ export interface ControlConnection {
   evicted?: number;
   /** A connection the analysis had given up and picked up again here (TcpConnection.resumes): mid-stream, but not begun before the capture. */
   resumes?: Resumption;
+  /** A side's FIN the capture missed, the other side's acknowledgement one past that side's bytes (that frame) showing it (TcpConnection.finUnseen). Absent when none. */
+  finUnseen?: { client?: number; server?: number };
 }
 
 /**

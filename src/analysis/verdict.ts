@@ -723,7 +723,11 @@ function controlVerdict(s: Session, captureEnd: number | null, answerReset: Answ
   // Nor when the capture lost control bytes before it: the refusal may not have been the first word
   // (a greeting, AUTH and its 234 the capture missed, then the 421 of a failed TLS handshake).
   const greeting = s.commands[0];
-  const closedFirst = s.closedBy?.by === 'client' && greeting?.reply != null && s.closedBy.frame < greeting.reply.firstFrame;
+  // The client's FIN the capture lost counts where the server acknowledged it (finUnseen).
+  const unseenFin = s.controlConnection.finUnseen?.client;
+  const closedFirst =
+    greeting?.reply != null &&
+    ((s.closedBy?.by === 'client' && s.closedBy.frame < greeting.reply.firstFrame) || (unseenFin !== undefined && unseenFin < greeting.reply.firstFrame));
   const lostBefore = s.controlGapFrame !== undefined && greeting?.reply != null && s.controlGapFrame <= greeting.reply.firstFrame;
   if (greeting?.command === null && greeting.reply !== null && greeting.reply.code >= 400 && !s.loggedIn && !closedFirst && !lostBefore) {
     const r = greeting.reply;

@@ -179,3 +179,24 @@ describe('a split download\'s piece whose data connection\'s reset the capture l
     expect([t.status, t.verdict.kind, t.diagnosis, d.a.sessions[0].diagnosis]).toEqual(['complete', 'completed', null, null]);
   });
 });
+
+describe('a port probe\'s FIN the capture lost, the server\'s 421 after it', () => {
+  // A client connects to vsftpd (146-148) and closes at once (FIN, 149), a port check; the server,
+  // over its per-address limit, acknowledges the FIN (158) and then sends 421 "too many connections"
+  // (159); the client's stack resets (160). The whole capture reads the connection opened and closed
+  // by the client, nobody waiting for a greeting. Without frame 149 the client's close is only its
+  // reset after the 421, and the session read "turned away at the greeting" (session-refused). The
+  // server's acknowledgement one past the client's bytes (158) shows that FIN came first.
+  const NAME = 'a63-probe-maxperip-vsftpd';
+
+  it('opened, closed by the client before the 421: no refusal', async () => {
+    expect((await analyze(NAME)).sessions[2].control.kind).toBe('opened');
+    const d = await derived(tmp, NAME, 'without-149', (f) => f !== 149);
+    const s = d.a.sessions[2];
+    expect([s.commands[0]?.reply?.code, s.commands[0]?.reply?.frame, s.closedBy]).toEqual([421, d.at(159), { by: 'client', frame: d.at(160), time: expect.any(Number), how: 'rst' }]);
+    expect(s.controlConnection.finUnseen).toEqual({ client: d.at(158) });
+    expect([s.control.kind, s.diagnosis]).toEqual(['opened', null]);
+    const { out } = await derivedTexts(d.file, ['diagnose']);
+    expect(out.diagnose).not.toContain('too many connections');
+  });
+});
