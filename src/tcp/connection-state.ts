@@ -372,6 +372,14 @@ export class ConnectionState {
 
     if ((flags & TCP_RST) === 0) this.markHost(f, fromClient);
     if (flags & TCP_RST) {
+      // The responder's reset from just past its SYN-ACK (not a refusal's, which answers the SYN itself),
+      // the handshake's last ACK not in the capture: its software took the connection and reset it (an
+      // accept() returns only once that ACK came), or the ACK met a listener gone: either way the
+      // initiator had completed the handshake. The SYN-ACK captured, or known by that ACK's number.
+      if (!fromClient && !c.established && (this.synAckSeen || this.synAckAckedFirst) && flags & TCP_ACK && this.answersSyn(tcp.ack) && tcp.seq === seqAdd(this.isnOf(false), 1)) {
+        c.established = true;
+        c.establishedFrame = frame;
+      }
       // Payload on a RST is a diagnostic, not stream data. Buffered bytes were sent before it.
       if (c.rst === undefined) {
         c.rst = { frame, dir, time };

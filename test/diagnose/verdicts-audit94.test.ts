@@ -200,3 +200,24 @@ describe('a port probe\'s FIN the capture lost, the server\'s 421 after it', () 
     expect(out.diagnose).not.toContain('too many connections');
   });
 });
+
+describe('a data connection the server reset just past its SYN-ACK, a packet of the handshake lost', () => {
+  // FTPS (no keys) from Python's ftplib to proftpd: the client opens a data connection (SYN 30, SYN-ACK
+  // 31, ACK 32) and proftpd resets it (34, from just past its SYN-ACK): opened, then reset; TLS hides
+  // why, and the whole capture reads the transfer not known. Without the SYN-ACK (31), or without the
+  // client's ACK (32), the reset read as the server refusing the SYN: "failed, passive-refused". A
+  // refusal answers the SYN itself; a reset from just past the SYN-ACK follows a handshake the client
+  // completed (the software took the connection, or the client's ACK met a listener gone).
+  const NAME = 'a65-ftps-refused-proftpd-python';
+
+  for (const lost of [31, 32]) {
+    it(`without frame ${lost}: opened, then reset by the server; not known (TLS), no refusal`, async () => {
+      const w = transfer(await analyze(NAME), '1.1');
+      expect([w.connection?.established, w.connection?.rst?.frame, w.verdict.kind, w.diagnosis]).toEqual([true, 34, 'unknown', null]);
+      const d = await derived(tmp, NAME, `without-${lost}`, (f) => f !== lost);
+      const t = transfer(d.a, '1.1');
+      expect([t.inferred, t.connection?.established, t.connection?.rst?.by, t.connection?.rst?.frame]).toEqual(['tls-hidden', true, 'server', d.at(34)]);
+      expect([t.status, t.verdict.kind, t.diagnosis]).toEqual(['incomplete', 'unknown', null]);
+    });
+  }
+});
