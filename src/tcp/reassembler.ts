@@ -223,7 +223,7 @@ export class TcpReassembler {
     if (st === undefined) {
       const tomb = this.closed.get(key);
       if (tomb !== undefined) {
-        if (!bareSyn || this.repeatsClosedSyn(tomb, src, tcp.srcPort, tcp.seq)) {
+        if ((!bareSyn && !this.answersAfterTomb(tomb, tcp, src)) || (bareSyn && this.repeatsClosedSyn(tomb, src, tcp.srcPort, tcp.seq))) {
           this.afterClose++;
           if (this.ctx.onSegment !== null) this.reportAttributed('late', tomb.id, tombFromClient(tomb, src, tcp.srcPort), f.frame);
           return;
@@ -362,6 +362,16 @@ export class TcpReassembler {
       const oldest = this.givenOrder.shift();
       if (oldest !== undefined && this.given.get(oldest.key) === oldest) this.given.delete(oldest.key);
     }
+  }
+
+  /**
+   * A SYN-ACK after a closed connection that never showed its sender's ISN (one the capture began on a
+   * reset: a client resetting an answer from an address it never called, written before that answer,
+   * -i any): a new answer, which opens a connection of its own, not a late packet of that one.
+   */
+  private answersAfterTomb(tomb: Tombstone, tcp: TcpHeader, src: string): boolean {
+    if ((tcp.flags & (TCP_SYN | TCP_ACK)) !== (TCP_SYN | TCP_ACK)) return false;
+    return (tombFromClient(tomb, src, tcp.srcPort) ? tomb.c2sIsn : tomb.s2cIsn) < 0;
   }
 
   /** A repeated SYN (same ISN) of a closed connection is one of its late packets. */

@@ -221,3 +221,25 @@ describe('a data connection the server reset just past its SYN-ACK, a packet of 
     });
   }
 });
+
+describe('a hairpin answer whose first SYN-ACK the capture lost, its reset first', () => {
+  // curl calls 203.0.113.1:21 (the router's public address), which forwards to pure-ftpd at
+  // 198.51.100.20 without rewriting the source, so the answer comes straight from 198.51.100.20 and the
+  // client resets it (SYN 1, SYN-ACK 2, RST 3; again every second). The whole capture holds two sessions
+  // of one attempt, both answer-reset. Without frame 2 (or begun at frame 3) the answer's connection
+  // begins on the client's reset, closed at once; its next SYN-ACK (5) was taken for a late packet of
+  // that closed connection and dropped, and the client's SYNs read unanswered ("control-unanswered").
+  // A SYN-ACK after a closed connection that never showed its sender's ISN opens one of its own.
+  const NAME = 'a89-hairpin-nosnat-client-side-pureftpd-curl';
+
+  for (const [label, keep] of [['without-2', (f: number) => f !== 2], ['from-3', (f: number) => f >= 3]] as const) {
+    it(`${label}: both halves answer-reset, the answer at frame 5 reset at 6`, async () => {
+      expect((await analyze(NAME)).sessions.map((s) => s.control.kind)).toEqual(['answer-reset', 'answer-reset']);
+      const d = await derived(tmp, NAME, label, keep);
+      const [a, b] = d.a.sessions;
+      expect([a.server.ip, a.control.kind, b.server.ip, b.control.kind]).toEqual(['203.0.113.1', 'answer-reset', '198.51.100.20', 'answer-reset']);
+      expect(a.control).toMatchObject({ called: { ip: '203.0.113.1', port: 21 }, answeredBy: { ip: '198.51.100.20', port: 21 }, synAckFrames: [d.at(5)], resetFrames: [d.at(6)], twin: 2 });
+      expect(a.diagnosis?.cause).toBe('control-answer-reset');
+    });
+  }
+});
