@@ -1,9 +1,10 @@
 /**
  * A control connection whose reset shows packets of its sender's that the capture lost just before
  * it: bytes (RstSeen.lostBefore), or the FIN its sender had sent first (finLost: Linux resets from
- * after its FIN). The capture dropped packets as the session ended; what else it missed then — the
- * server's reply, its data — is not known, so a transfer left without a final reply is read neither
- * failed nor given a cause (verdict.ts, diagnose/index.ts): decided here once.
+ * after its FIN). Packets of the session's end are missing (the capture's drops, or the path's before
+ * a capture at the far end); what else is missing then — the server's reply, its data — is not known,
+ * so a transfer left without a final reply is read neither failed nor given a cause (verdict.ts,
+ * diagnose/index.ts): decided here once.
  */
 import type { Session, Transfer } from './model.js';
 import type { ControlEndLost } from './verdict-types.js';

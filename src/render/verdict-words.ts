@@ -368,8 +368,8 @@ export function verdictSentence(t: Transfer): string {
             `with no QUIT: it had left${t.direction === 'upload' ? ', and what still moved was what it had handed its TCP stack before' : ''}`
           : '') +
         (v.controlEndLost
-          ? `; the capture lost packets of the control connection just before: the ${v.controlEndLost.by}'s reset (frame ${v.controlEndLost.reset}) comes after ` +
-            `${v.controlEndLost.fin ? 'a FIN' : n(v.controlEndLost.bytes)} of its own the capture lacks, so what the server sent then (its reply, its data) is not in the capture`
+          ? `; packets of the control connection's end are missing: the ${v.controlEndLost.by}'s reset (frame ${v.controlEndLost.reset}) comes after ` +
+            `${v.controlEndLost.fin ? 'a FIN' : n(v.controlEndLost.bytes)} of its own the capture lacks, so what the server sent then (its reply, its data) is not known`
           : '') +
         (v.idle
           ? `; the ${v.idle.sender} had sent nothing for the last ${secondsText(v.idle.seconds)} (since frame ${v.idle.lastData}), every byte acknowledged with the ` +

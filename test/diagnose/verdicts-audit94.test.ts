@@ -109,7 +109,7 @@ describe('a control connection reset after a FIN the capture lost, the transfer\
     expect(s.diagnosis).toBeNull();
     const { out, json } = await derivedTexts(d.file, ['explain', 'diagnose']);
     expect(json[0]).toEqual(['1.1', 'incomplete', null]);
-    expect(out.explain).toContain(`the client's reset (frame ${d.at(33)}) comes after a FIN of its own the capture lacks, so what the server sent then (its reply, its data) is not in the capture.`);
+    expect(out.explain).toContain(`the client's reset (frame ${d.at(33)}) comes after a FIN of its own the capture lacks, so what the server sent then (its reply, its data) is not known.`);
     expect(out.explain).not.toContain('stalled');
     expect(out.diagnose).not.toContain('stalled');
   });
