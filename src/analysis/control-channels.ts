@@ -14,6 +14,7 @@ import type { DataLinker } from './data-linker.js';
 import { recordHandshakeEvent } from './handshake-events.js';
 import { tlsEndCause } from './control-tls.js';
 import { connectionMarks } from './ttl-table.js';
+import { bySide } from './transfer-outcome.js';
 import type { ControlConnection, HandshakeEvent, Session } from './model.js';
 import { newSession, NO_ITEMS, SessionBuilder, type SessionBuilderOptions } from './session-builder.js';
 import { controlDecryptor, type ControlTls } from './tls-routes.js';
@@ -253,11 +254,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
   if (conn.resumes !== undefined) described.resumes = conn.resumes;
   if (described.rst !== null && conn.rst!.lostBefore !== undefined) described.rst.lostBefore = conn.rst!.lostBefore;
   if (described.rst !== null && conn.rst!.finLost === true) described.rst.finLost = true;
-  if (conn.finUnseen !== undefined) {
-    const { c2s, s2c } = conn.finUnseen;
-    const [client, server] = route.initiatorIsClient ? [c2s, s2c] : [s2c, c2s];
-    described.finUnseen = { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
-  }
+  if (conn.finUnseen !== undefined) described.finUnseen = route.initiatorIsClient ? bySide(conn.finUnseen, 'c2s', 's2c') : bySide(conn.finUnseen, 's2c', 'c2s');
   return described;
 }
 

@@ -142,7 +142,7 @@ function unacknowledged(conn: TcpConnection, dir: 'c2s' | 's2c'): number {
 }
 
 /** A per-direction frame (set only where so) as the side that sent that way: client toward the server. */
-function bySide(perDir: { c2s?: number; s2c?: number }, toServer: 'c2s' | 's2c', toClient: 'c2s' | 's2c'): { client?: number; server?: number } {
+export function bySide(perDir: { c2s?: number; s2c?: number }, toServer: 'c2s' | 's2c', toClient: 'c2s' | 's2c'): { client?: number; server?: number } {
   const client = perDir[toServer];
   const server = perDir[toClient];
   return { ...(client !== undefined ? { client } : {}), ...(server !== undefined ? { server } : {}) };
