@@ -18,11 +18,14 @@ const REUSE_NOT_REQUIRED = /\bPure-FTPd\b/i;
  * Whether the server's need for session reuse is unknown: its greeting not in the capture — its
  * control connection seen mid-stream, the greeting before the capture (in clear, or with its AUTH TLS
  * too, which leaves the session looking implicit), or in control bytes the capture lost (ftps-pureftpd
- * without frame 6) — so the server is not named (pure-ftpd needs no reuse; vsftpd and proftpd do). The
- * fresh data sessions then leave their transfers unconfirmed (verdict.ts) but name no cause. Implicit
- * FTPS's greeting, encrypted, names nothing either, but there the capture holds the session from its start.
+ * without frame 6), or before the server's first captured segment when its SYN-ACK was lost too (its
+ * ISN unknown, bytes lost there cannot be counted: ftps-pureftpd without 4-6) — so the server is not
+ * named (pure-ftpd needs no reuse; vsftpd and proftpd do). The fresh data sessions then leave their
+ * transfers unconfirmed (verdict.ts) but name no cause. Implicit FTPS's greeting, encrypted, names
+ * nothing either, but there the capture holds the session from its start.
  */
-export const reuseRequirementUnknown = (s: Session): boolean => s.greeting === null && (s.midstream || s.controlGapBytes > 0);
+export const reuseRequirementUnknown = (s: Session): boolean =>
+  s.greeting === null && (s.midstream || s.controlGapBytes > 0 || s.controlConnection.synAckFrames.length === 0);
 
 /** Read once per session: the inferred transfers ask for it one by one. */
 const readings = new WeakMap<Session, OtherConnection[]>();

@@ -243,3 +243,27 @@ describe('a hairpin answer whose first SYN-ACK the capture lost, its reset first
     });
   }
 });
+
+describe('an FTPS session whose SYN-ACK and greeting the capture lost, its data connections fresh TLS sessions', () => {
+  // Python's ftplib to pure-ftpd, AUTH TLS, no key log: the greeting (frame 6) names Pure-FTPd, which
+  // needs no TLS session reuse, so the four data connections' fresh handshakes are no failure. Without
+  // frames 4-6 (the SYN-ACK, the client's ACK, the greeting) the server's ISN is unknown, so the bytes
+  // lost before its first captured segment (the 234) cannot even be counted as a gap; the server was
+  // taken to need reuse: "tls-session-not-reused" on every transfer and the session.
+  const NAME = 'ftps-pureftpd-python';
+
+  it('the server is not named: no reuse cause, the transfers not known', async () => {
+    const whole = await analyze(NAME);
+    expect([whole.sessions[0].diagnosis?.cause, whole.sessions[0].transfers.map((t) => t.diagnosis?.cause ?? null)]).toEqual(['tls-hidden', [null, null, null, null]]);
+    const d = await derived(tmp, NAME, 'without-4-6', (f) => f < 4 || f > 6);
+    const s = d.a.sessions[0];
+    expect([s.greeting, s.controlConnection.synAckFrames, s.controlGapBytes]).toEqual([null, [], 0]);
+    expect(s.diagnosis?.cause).toBe('tls-hidden');
+    expect(s.transfers.map((t) => [t.inferred, t.verdict.kind, t.diagnosis?.cause ?? null])).toEqual([
+      ['tls-hidden', 'unknown', null],
+      ['tls-hidden', 'unknown', null],
+      ['tls-hidden', 'unknown', null],
+      ['tls-hidden', 'unknown', null],
+    ]);
+  });
+});
