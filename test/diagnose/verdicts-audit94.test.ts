@@ -1,7 +1,8 @@
 /**
- * Session 49: verdicts of captures that lost packets (scripts/sweep/drop-sweep.mjs), each a
- * committed recording with some of its records left out (never new bytes). Each describe says what
- * the capture lacks, what was read, and why that was wrong.
+ * Session 49: verdicts of captures that lost packets (scripts/sweep/drop-sweep.mjs; the hairpin one
+ * also begun late, scripts/sweep/suffix-sweep.mjs), each a committed recording with some of its
+ * records left out (never new bytes). Each describe says what the capture lacks, what was read, and
+ * why that was wrong.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
