@@ -6,6 +6,7 @@
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type DecodedFrame, type TcpHeader } from '../decode/types.js';
 import { carriesSack, SACK_EDGES_MAX, sackRightEdges } from '../decode/tcp.js';
+import type { PacketCopies } from './packet-copies.js';
 import { DirectionStream, type DirectionLimits, type SegmentResult, type StreamSink } from './direction-stream.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { ConnectionEvent, Direction, Endpoint, ReassemblyListener, SegmentFacts, StreamChunk, TcpConnection } from './types.js';
@@ -31,7 +32,7 @@ export interface ConnectionContext {
   /** The one object every hook call fills. */
   facts: SegmentFacts;
   /** Packets captured twice over all connections (a capture-wide warning), and the first copy's frame. */
-  copies: { count: number; first: number };
+  copies: PacketCopies;
 }
 
 /** What stays of a closed connection, so late packets (last ACK, repeated FIN) are not a new one. */
@@ -62,22 +63,6 @@ function pushBounded<T>(list: T[], item: T): T[] {
   return list;
 }
 
-/** What a segment is compared on to tell the same packet captured twice. */
-interface SegmentPrint {
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
-  length: number;
-  /** IPv4 identification; -1 for IPv6 (no such field). */
-  ipId: number;
-  /** TTL or hop limit as captured. */
-  ttl: number;
-  time: number;
-}
-
-/** Seconds within which a second capture of one packet is seen (microseconds, on one host's interfaces). */
-const COPY_WITHIN = 0.01;
 
 /**
  * How far past what the capture holds of the initiator's data a responder's acknowledgement may reach
@@ -148,12 +133,6 @@ export class ConnectionState {
   private flushed = false;
   /** The listener answered 'count-only' to a chunk: bytes are counted from then on, not kept. */
   private countOnly = false;
-  /**
-   * The last segment each side sent, as the capture saw it: a copy of it is the same packet again.
-   * Made on a side's first segment and overwritten after (nothing allocated per packet).
-   */
-  private lastC2s: SegmentPrint | null = null;
-  private lastS2c: SegmentPrint | null = null;
   /**
    * Each direction's `drainedSince` object, made on its first drain and filled again on each later
    * one: a request-and-answer connection drains after nearly every segment, and an object each time
@@ -361,11 +340,10 @@ export class ConnectionState {
     else c.packets.s2c++;
     c.lastFrame = frame;
     if (time > c.end) c.end = time;
-    const copy = this.isCopy(f, tcp, fromClient);
+    const copy = this.ctx.copies.check(c.id, fromClient, f, tcp);
     if (copy !== 'no') {
       c.captureCopies++;
       if (copy === 'forwarded') c.forwardedCopies++;
-      if (this.ctx.copies.count++ === 0) this.ctx.copies.first = frame;
       if (this.ctx.onSegment !== null) this.report(frame, fromClient, null, false, true);
       return;
     }
@@ -604,50 +582,6 @@ export class ConnectionState {
       this.closeRequest = 'fin';
     }
     if (this.ctx.onSegment !== null) this.report(frame, fromClient, result, retransmitted);
-  }
-
-  /**
-   * The segment is the one this side sent last, captured a second time: the same sequence and
-   * acknowledgement numbers, flags, window, length and (IPv4) IP ID, within COPY_WITHIN seconds,
-   * and a sign that it is the same packet: its TTL changed (tcpdump -i any on a router sees each
-   * forwarded packet arrive, then leave one hop older), or it carries the same non-zero IP ID (a
-   * bridge, or a mirror of two ports, sees it twice unchanged). A host repeats a packet with its
-   * own TTL and a new ID; an ID of 0 (Linux's SYN-ACKs) tells nothing: two SYN-ACKs microseconds
-   * apart are its timer's and its answer to a repeated SYN (fail-passive-synack-dropped-*).
-   */
-  private isCopy(f: DecodedFrame, tcp: TcpHeader, fromClient: boolean): 'no' | 'copy' | 'forwarded' {
-    const ip = f.ip;
-    const ipId = ip !== undefined && ip.version === 4 ? ip.id : -1;
-    const ttl = ip === undefined ? -1 : ip.version === 4 ? ip.ttl : ip.hopLimit;
-    const last = fromClient ? this.lastC2s : this.lastS2c;
-    const copy =
-      last !== null &&
-      last.seq === tcp.seq &&
-      last.ack === tcp.ack &&
-      last.flags === tcp.flags &&
-      last.window === tcp.window &&
-      last.length === tcp.payloadLength &&
-      last.ipId === ipId &&
-      f.time - last.time <= COPY_WITHIN &&
-      (last.ttl !== ttl || ipId > 0);
-    if (!copy) {
-      let print = last;
-      if (print === null) {
-        print = { seq: 0, ack: 0, flags: 0, window: 0, length: 0, ipId: 0, ttl: 0, time: 0 };
-        if (fromClient) this.lastC2s = print;
-        else this.lastS2c = print;
-      }
-      print.seq = tcp.seq;
-      print.ack = tcp.ack;
-      print.flags = tcp.flags;
-      print.window = tcp.window;
-      print.length = tcp.payloadLength;
-      print.ipId = ipId;
-      print.ttl = ttl;
-      print.time = f.time;
-    }
-    if (!copy) return 'no';
-    return ttl === last.ttl - 1 ? 'forwarded' : 'copy';
   }
 
   /** The side's first packet that is not a reset: its host's TTL and link-layer source (TcpConnection.firstMarks). */

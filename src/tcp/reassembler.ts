@@ -15,6 +15,7 @@ import { ConnectionState, type CloseReason, type ConnectionContext, type Tombsto
 import { flowKey } from './flow-key.js';
 import { FlowKeyCache } from './flow-key-cache.js';
 import { LruList } from './lru.js';
+import { PacketCopies } from './packet-copies.js';
 import { srcLooksLikeClient } from './roles.js';
 import { seqAdd, seqDiff } from './seq.js';
 import type { Direction, ReassemblyListener, SegmentFacts, TcpConnection } from './types.js';
@@ -146,7 +147,7 @@ export class TcpReassembler {
       onOverflow: (conn, dir, frame) => this.overflowed(conn, dir, frame),
       onSegment: opts.onSegment ?? null,
       facts: { kind: 'segment', stream: 0, dir: 'c2s', frame: 0, data: 'none', newBytes: 0, retransmission: false, copy: false, outOfOrder: false, seqBase: -1, ackBase: -1 },
-      copies: { count: 0, first: 0 },
+      copies: new PacketCopies(),
     };
   }
 

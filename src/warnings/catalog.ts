@@ -136,8 +136,8 @@ export const WARNINGS = {
     severity: 'note',
     title: 'Packets captured twice',
     text: (f, at) =>
-      `${f.count} packet(s) captured twice (the same packet seen again within 10 ms, as tcpdump -i any on a router or a mirror of two ` +
-      `ports records them): each counted once, not as a retransmission; the first copy is frame ${at.frame}`,
+      `${f.count} packet(s) captured twice (the same packet seen again within 2 s, as tcpdump -i any on a router, a mirror of two ` +
+      `ports, or two ends' captures merged record them): each counted once, not as a retransmission; the first copy is frame ${at.frame}`,
   }),
   'unsupported-link-type': entry<{ frames: number; linkType: number; name: string }>({
     severity: 'warning',

@@ -85,12 +85,13 @@ export function swapNeighbours(file: Buffer, frame: number): Buffer {
 
 /**
  * Two captures of the same time, as one file: `second`'s records moved by whole seconds to begin
- * `overlap` seconds after `first`'s first, then both merged in time order (`first`'s first at a
+ * `overlap` seconds after `first`'s first (or left at their times: 'as-recorded', two capture
+ * points of one run on one clock), then both merged in time order (`first`'s first at a
  * tie), as `mergecap` merges two capture points or two runs side by side (each record header's
  * seconds field only; packets untouched). Both must share the byte order, link type and timestamp
  * resolution. `frameOf(part, n)`: the merged capture's frame number of part's (0 or 1) frame n.
  */
-export function mergePcap(first: Buffer, second: Buffer, overlap: number): { file: Buffer; frameOf: (part: 0 | 1, frame: number) => number } {
+export function mergePcap(first: Buffer, second: Buffer, overlap: number | 'as-recorded'): { file: Buffer; frameOf: (part: 0 | 1, frame: number) => number } {
   const a = splitPcap(first);
   const b = splitPcap(second);
   if (!a.header.equals(b.header)) throw new Error('mergePcap: the two captures have different file headers');
@@ -98,7 +99,7 @@ export function mergePcap(first: Buffer, second: Buffer, overlap: number): { fil
   const unit = a.header.readUInt32LE(0) === 0xa1b23c4d || a.header.readUInt32BE(0) === 0xa1b23c4d ? 1e9 : 1e6;
   const u32 = (r: PcapRecord, o: number): number => (le ? r.bytes.readUInt32LE(o) : r.bytes.readUInt32BE(o));
   const time = (r: PcapRecord): number => u32(r, 0) + u32(r, 4) / unit;
-  const shift = Math.ceil(time(a.records[0]) + overlap - time(b.records[0]));
+  const shift = overlap === 'as-recorded' ? 0 : Math.ceil(time(a.records[0]) + overlap - time(b.records[0]));
   const moved = (r: PcapRecord): Buffer => {
     const bytes = Buffer.from(r.bytes);
     if (le) bytes.writeUInt32LE(u32(r, 0) + shift, 0);
@@ -112,4 +113,25 @@ export function mergePcap(first: Buffer, second: Buffer, overlap: number): { fil
   const frames = [new Map<number, number>(), new Map<number, number>()];
   all.forEach((r, i) => frames[r.part].set(r.frame, i + 1));
   return { file: Buffer.concat([a.header, ...all.map((r) => r.bytes)]), frameOf: (part, frame) => frames[part].get(frame)! };
+}
+
+/**
+ * Every record captured twice, each copy written after the record that follows it (a router's
+ * `-i any` seeing a burst arrive, then leave; a mirror port's queue): 1, 2, 1', 3, 2', 4, 3' … A copy
+ * takes the timestamp of the record written before it (time never runs backwards); packets
+ * untouched. `frameOf(n)`: the frame of record n's first capture; `copyOf(n)`: of its copy.
+ */
+export function copiesLate(file: Buffer): { file: Buffer; frameOf: (frame: number) => number; copyOf: (frame: number) => number } {
+  const { header, records } = splitPcap(file);
+  const out: Buffer[] = [];
+  const first: number[] = [0];
+  const copy: number[] = [0];
+  const withTimeOf = (r: PcapRecord, slot: Buffer): Buffer => Buffer.concat([slot.subarray(0, 8), r.bytes.subarray(8)]);
+  records.forEach((r, i) => {
+    out.push(r.bytes);
+    first.push(out.length);
+    if (i > 0) copy.push(out.push(withTimeOf(records[i - 1], r.bytes)));
+  });
+  copy.push(out.push(records[records.length - 1].bytes));
+  return { file: Buffer.concat([header, ...out]), frameOf: (n) => first[n], copyOf: (n) => copy[n] };
 }

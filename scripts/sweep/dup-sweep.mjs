@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// A capture may hold a packet twice: `tcpdump -i any` on a router or a bridge sees it arrive and
+// leave, a SPAN port copies both the ingress and the egress of a switch, two captures merged where
+// they overlap. The copy is the same IP packet, a moment later at most. A verdict must not hang on
+// it. For every fixture, analyse variants with copies of its records and compare every session and
+// transfer with the full capture's (control verdict, login and cause; status, verdict and cause):
+//   - "dup all": every record followed at once by its copy;
+//   - "dup all late": every record's copy written after the next record (two capture points);
+//   - "dup N": record N alone followed by its copy, for up to --max records per fixture (the frames
+//     where something may change first, sweep-common's framesOfInterest).
+// A copy keeps its record's timestamp, or the one before it when that is later (time never runs
+// backwards). Frames are mapped back to the full capture's (a copy to its record's).
+//
+// Usage: nice -n 15 node scripts/sweep/dup-sweep.mjs [--root DIR] [--fixtures DIR] [--only REGEX]
+//        [--max N] [--out FILE.tsv] [fixture …]
+// Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
+// kind (largest first); --out writes one line per difference.
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadCapture } from './load-capture.mjs';
+import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
+
+const args = process.argv.slice(2);
+const { opt, root, fixturesDir } = options(args);
+const out = opt('--out', null);
+const only = opt('--only', null);
+const max = Number(opt('--max', '60'));
+const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
+
+/** Analyse `cap` as the records `order` (indexes into cap.records; an index twice is a copy), time never running backwards. */
+async function analyseOrder(cap, order, fileName) {
+  const read = (sink) => {
+    sink.onHeader?.(cap.header);
+    for (const i of cap.interfaces) sink.onInterface?.(i);
+    for (const e of cap.events) if (e.kind === 's') sink.onSecrets?.(e.type, e.data);
+    let last = null;
+    order.forEach((k, slot) => {
+      const r = cap.records[k];
+      const at = last !== null && last.time > r.time ? last : r;
+      sink.onRecord({ ...r, frame: slot + 1, tsSec: at.tsSec, tsNsec: at.tsNsec, time: at.time });
+      last = at;
+    });
+    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: order.length, bytes: 0 });
+  };
+  return analyzeRecords(read, { fileName });
+}
+
+/** One line per session and transfer, frames mapped back to the full capture's (`back`). */
+const lines = (a, back) => verdictLines(verdictFacts({ a, map: back }));
+
+const files = args.length > 0 ? args : fixtureFiles(fixturesDir, only);
+const diffs = [];
+let variants = 0;
+const t0 = performance.now();
+for (const f of files) {
+  const path = f.includes('/') ? f : fixturesDir + '/' + f;
+  const name = path.replace(/.*\//, '');
+  let cap;
+  try {
+    cap = await loadCapture(root, path);
+  } catch (e) {
+    process.stderr.write(`${name}: ${e.message}\n`);
+    continue;
+  }
+  const n = cap.records.length;
+  if (n < 1) continue;
+  const identity = Array.from({ length: n }, (_, i) => i);
+  const whole = await analyseOrder(cap, identity, name);
+  const full = lines(whole, []);
+  const orders = [];
+  orders.push(['dup all', identity.flatMap((i) => [i, i])]);
+  const late = [];
+  for (let i = 0; i < n; i++) {
+    late.push(i);
+    if (i > 0) late.push(i - 1);
+  }
+  late.push(n - 1);
+  orders.push(['dup all late', late]);
+  const frames = framesOfInterest(whole, n, max);
+  const stride = Math.max(1, Math.ceil(frames.length / max));
+  for (let k = 0; k < frames.length; k += stride) {
+    const i = frames[k] - 1;
+    orders.push([`dup ${i + 1}`, [...identity.slice(0, i + 1), i, ...identity.slice(i + 1)]]);
+  }
+  for (const [label, order] of orders) {
+    // The variant's frame m held the full capture's record order[m-1]: its frame order[m-1]+1.
+    const back = [0, ...order.map((k) => k + 1)];
+    let got;
+    try {
+      got = lines(await analyseOrder(cap, order, name), back);
+    } catch (e) {
+      diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
+      continue;
+    }
+    variants++;
+    for (const [key, want] of full) {
+      const seen = got.get(key);
+      if (seen !== want) diffs.push({ fixture: name, label, kind: `${key[0] === 's' ? 'session' : 'transfer'} ${want} → ${seen ?? 'missing'}`, what: key, detail: `${seen ?? 'missing'} (whole: ${want})` });
+    }
+    for (const [key, seen] of got) if (!full.has(key)) diffs.push({ fixture: name, label, kind: `new ${key[0]}`, what: key, detail: seen });
+  }
+}
+const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+console.log(`${files.length} fixtures, ${variants} variants, ${seconds} s, ${diffs.length} differences`);
+for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
+if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');
