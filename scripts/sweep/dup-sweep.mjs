@@ -18,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
+import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, groupByKind, analyseOrder, lineDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -26,24 +26,6 @@ const out = opt('--out', null);
 const only = opt('--only', null);
 const max = Number(opt('--max', '60'));
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
-
-/** Analyse `cap` as the records `order` (indexes into cap.records; an index twice is a copy), time never running backwards. */
-async function analyseOrder(cap, order, fileName) {
-  const read = (sink) => {
-    sink.onHeader?.(cap.header);
-    for (const i of cap.interfaces) sink.onInterface?.(i);
-    for (const e of cap.events) if (e.kind === 's') sink.onSecrets?.(e.type, e.data);
-    let last = null;
-    order.forEach((k, slot) => {
-      const r = cap.records[k];
-      const at = last !== null && last.time > r.time ? last : r;
-      sink.onRecord({ ...r, frame: slot + 1, tsSec: at.tsSec, tsNsec: at.tsNsec, time: at.time });
-      last = at;
-    });
-    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: order.length, bytes: 0 });
-  };
-  return analyzeRecords(read, { fileName });
-}
 
 /** One line per session and transfer, frames mapped back to the full capture's (`back`). */
 const lines = (a, back) => verdictLines(verdictFacts({ a, map: back }));
@@ -65,7 +47,7 @@ for (const f of files) {
   const n = cap.records.length;
   if (n < 1) continue;
   const identity = Array.from({ length: n }, (_, i) => i);
-  const whole = await analyseOrder(cap, identity, name);
+  const whole = await analyseOrder(analyzeRecords, cap, identity, { fileName: name, times: 'own' });
   const full = lines(whole, []);
   const orders = [];
   orders.push(['dup all', identity.flatMap((i) => [i, i])]);
@@ -87,17 +69,13 @@ for (const f of files) {
     const back = [0, ...order.map((k) => k + 1)];
     let got;
     try {
-      got = lines(await analyseOrder(cap, order, name), back);
+      got = lines(await analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'own' }), back);
     } catch (e) {
       diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
       continue;
     }
     variants++;
-    for (const [key, want] of full) {
-      const seen = got.get(key);
-      if (seen !== want) diffs.push({ fixture: name, label, kind: `${key[0] === 's' ? 'session' : 'transfer'} ${want} → ${seen ?? 'missing'}`, what: key, detail: `${seen ?? 'missing'} (whole: ${want})` });
-    }
-    for (const [key, seen] of got) if (!full.has(key)) diffs.push({ fixture: name, label, kind: `new ${key[0]}`, what: key, detail: seen });
+    diffs.push(...lineDiffs(name, label, full, got));
   }
 }
 const seconds = ((performance.now() - t0) / 1000).toFixed(0);

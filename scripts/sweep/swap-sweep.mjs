@@ -18,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind, analyseOrder, lineDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, flag, root, fixturesDir } = options(args);
@@ -29,21 +29,6 @@ const maxSwaps = Number(opt('--max-swaps', '200'));
 const opposite = flag('--opposite');
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 const { decodeFrame } = await import(root + '/dist/decode/frame.js');
-
-/** Analyse `cap` with its records in the order `order` (indexes into cap.records), each keeping its slot's timestamp. */
-async function analyseOrder(cap, order, fileName) {
-  const read = (sink) => {
-    sink.onHeader?.(cap.header);
-    for (const i of cap.interfaces) sink.onInterface?.(i);
-    for (const e of cap.events) if (e.kind === 's') sink.onSecrets?.(e.type, e.data);
-    order.forEach((k, slot) => {
-      const at = cap.records[slot];
-      sink.onRecord({ ...cap.records[k], frame: slot + 1, tsSec: at.tsSec, tsNsec: at.tsNsec, time: at.time });
-    });
-    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: order.length, bytes: 0 });
-  };
-  return analyzeRecords(read, { fileName });
-}
 
 /** A record's TCP connection (both directions alike) and its sender, or null. */
 function connectionOf(r) {
@@ -86,7 +71,7 @@ for (const f of files) {
   }
   if (pairs.length === 0) continue;
   const identity = Array.from({ length: n }, (_, i) => i);
-  const full = lines(await analyseOrder(cap, identity, name), []);
+  const full = lines(await analyseOrder(analyzeRecords, cap, identity, { fileName: name, times: 'slot' }), []);
   const stride = Math.max(1, Math.ceil(pairs.length / maxSwaps));
   const orders = [];
   for (let k = 0; k < pairs.length; k += stride) orders.push([`swap ${pairs[k] + 1}/${pairs[k] + 2}`, [pairs[k]]]);
@@ -101,17 +86,13 @@ for (const f of files) {
     const back = [0, ...order.map((k) => k + 1)];
     let got;
     try {
-      got = lines(await analyseOrder(cap, order, name), back);
+      got = lines(await analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'slot' }), back);
     } catch (e) {
       diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
       continue;
     }
     variants++;
-    for (const [key, want] of full) {
-      const seen = got.get(key);
-      if (seen !== want) diffs.push({ fixture: name, label, kind: `${key[0] === 's' ? 'session' : 'transfer'} ${want} → ${seen ?? 'missing'}`, what: key, detail: `${seen ?? 'missing'} (in order: ${want})` });
-    }
-    for (const [key, seen] of got) if (!full.has(key)) diffs.push({ fixture: name, label, kind: `new ${key[0]}`, what: key, detail: seen });
+    diffs.push(...lineDiffs(name, label, full, got));
   }
 }
 const seconds = ((performance.now() - t0) / 1000).toFixed(0);

@@ -68,6 +68,45 @@ export async function analyseVariant(analyzeRecords, cap, { first = 1, last = In
   return { a, map };
 }
 
+/**
+ * Analyse `cap` (load-capture.mjs) as its records in the order `order` (indexes into cap.records;
+ * an index twice is a packet captured twice), numbered from 1. `times`: 'slot' — each slot keeps the
+ * timestamp of the record that was there (only which packet came first changes); 'own' — each record
+ * keeps its own, or the one before it when that is later (time never runs backwards).
+ */
+export async function analyseOrder(analyzeRecords, cap, order, { fileName, times }) {
+  const read = (sink) => {
+    sink.onHeader?.(cap.header);
+    for (const i of cap.interfaces) sink.onInterface?.(i);
+    for (const e of cap.events) if (e.kind === 's') sink.onSecrets?.(e.type, e.data);
+    let last = null;
+    order.forEach((k, slot) => {
+      const r = cap.records[k];
+      let at = times === 'slot' ? cap.records[slot] : r;
+      if (last !== null && last.time > at.time) at = last;
+      sink.onRecord({ ...r, frame: slot + 1, tsSec: at.tsSec, tsNsec: at.tsNsec, time: at.time });
+      last = at;
+    });
+    return Promise.resolve({ header: cap.header, interfaces: cap.interfaces, packets: order.length, bytes: 0 });
+  };
+  return analyzeRecords(read, { fileName });
+}
+
+/**
+ * The differences between the full capture's verdict lines (`full`) and a variant's (`got`, from
+ * verdictLines), as sweep rows: a session or transfer read otherwise or missing, and one only the
+ * variant has.
+ */
+export function lineDiffs(fixture, label, full, got) {
+  const rows = [];
+  for (const [key, want] of full) {
+    const seen = got.get(key);
+    if (seen !== want) rows.push({ fixture, label, kind: `${key[0] === 's' ? 'session' : 'transfer'} ${want} → ${seen ?? 'missing'}`, what: key, detail: `${seen ?? 'missing'} (whole: ${want})` });
+  }
+  for (const [key, seen] of got) if (!full.has(key)) rows.push({ fixture, label, kind: `new ${key[0]}`, what: key, detail: seen });
+  return rows;
+}
+
 /** A transfer's frames that identify it across variants (its command, its announcement, its data connection's SYN), as full-capture frames. */
 export function transferKeys(t, map = null) {
   const f = (n) => (map === null ? n : map[n] ?? n);
