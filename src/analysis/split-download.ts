@@ -357,10 +357,12 @@ function samePath(g: Member[]): Member[][] {
 /**
  * Download `u` belongs to the same split as `m`, stopped at `end`: asked before then, or over
  * another session the client had already opened (a split client's connections run side by side;
- * the same session asking again, or a session opened afterwards, is a new attempt).
+ * the same session asking again, or a session opened afterwards, is a new attempt). A tie counts as
+ * before: a capture that keeps time coarsely (0.1 s) gives one timestamp to a session's opening and
+ * a close just after it, and at microseconds a new attempt's SYN never shares the stop's.
  */
 const beside = (u: Member, m: Member, end: number): boolean =>
-  u.t.request!.time < end || (u.s !== m.s && u.s.start < end);
+  u.t.request!.time <= end || (u.s !== m.s && u.s.start <= end);
 
 /**
  * When a download's data connection ended for its client: the client's own close (its FIN or reset)

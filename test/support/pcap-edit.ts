@@ -135,3 +135,28 @@ export function copiesLate(file: Buffer): { file: Buffer; frameOf: (frame: numbe
   copy.push(out.push(records[records.length - 1].bytes));
   return { file: Buffer.concat([header, ...out]), frameOf: (n) => first[n], copyOf: (n) => copy[n] };
 }
+
+/**
+ * The capture with every timestamp cut down to a multiple of `res` seconds (each record header's
+ * time fields only; packets untouched and in their order), as a tool that keeps milliseconds, or a
+ * device that stamps packets in batches, writes them: packets apart in time may then share one.
+ */
+export function coarseTimes(file: Buffer, res: number): Buffer {
+  const { header, records } = splitPcap(file);
+  const magic = header.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const unit = magic === 0xa1b23c4d || header.readUInt32BE(0) === 0xa1b23c4d ? 1e9 : 1e6;
+  const step = Math.round(res * unit);
+  const out = records.map((r) => {
+    const bytes = Buffer.from(r.bytes);
+    const sec = le ? bytes.readUInt32LE(0) : bytes.readUInt32BE(0);
+    const frac = le ? bytes.readUInt32LE(4) : bytes.readUInt32BE(4);
+    // In whole units of `res` from the second's start (res a fraction of a second) or from 0.
+    const total = step >= unit ? Math.floor(sec / (step / unit)) * (step / unit) : sec;
+    const sub = step >= unit ? 0 : Math.floor(frac / step) * step;
+    if (le) (bytes.writeUInt32LE(total, 0), bytes.writeUInt32LE(sub, 4));
+    else (bytes.writeUInt32BE(total, 0), bytes.writeUInt32BE(sub, 4));
+    return bytes;
+  });
+  return Buffer.concat([header, ...out]);
+}
