@@ -634,6 +634,11 @@ const SCENARIOS: Scenario[] = [
   // Eighty-fourth audit: ABOR on pyftpdlib, inetutils-ftpd and busybox ftpd (verdicts-audit84.test.ts checks frames against tshark).
   ...['a84-abor-pyftpdlib-python', 'a84-abor-server-side-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted', '3.1': 'aborted' }, evidence: () => ({}) })),
   ...['a84-abor-inetutils-python', 'a84-abor-busybox-python', 'a84-abor-server-side-busybox-python', 'a84-abor-edges-pyftpdlib-python', 'a84-abor-edges-inetutils-python', 'a84-range-killed-pyftpdlib-curl-lftp', 'a84-range-killed-busybox-curl-lftp', 'a84-abor-list-appe-busybox-python', 'a84-abor-list-appe-inetutils-python', 'a84-abor-active-pyftpdlib-python', 'a84-abor-active-busybox-python', 'a84-abor-early226-pyftpdlib-python'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted', '2.1': 'aborted' }, evidence: () => ({}) })),
+  // Ninety-fifth audit: an 80 ms round trip (the router's delay line), both ends captured (verdicts-audit95.test.ts checks frames and bytes).
+  ...['a95-wan-abor-vsftpd-python', 'a95-wan-abor-server-side-vsftpd-python', 'a95-wan-client-killed-vsftpd-curl', 'a95-wan-client-killed-server-side-vsftpd-curl', 'a95-wan-upload-reset-vsftpd-curl'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted' }, evidence: () => ({}) })),
+  { fixture: 'a95-wan-upload-reset-server-side-vsftpd-curl', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'a95-wan-pasv-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
+  { fixture: 'a95-wan-pasv-drop-server-side-vsftpd-curl', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
   ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
   ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
@@ -1342,6 +1347,11 @@ const SCENARIOS: Scenario[] = [
 
 /** Every fixture with no failed data connection: none may get a diagnosis (no false alarms). */
 const HEALTHY = [
+  // Ninety-fifth audit: an 80 ms round trip, one packet in 50 lost each way in the second (TCP recovered it).
+  'a95-wan-healthy-vsftpd-lftp',
+  'a95-wan-healthy-server-side-vsftpd-lftp',
+  'a95-wan-loss-vsftpd-wget',
+  'a95-wan-loss-server-side-vsftpd-wget',
   // Eighty-ninth audit: NAT reflection done right (DNAT of the control port and the passive range, the hairpin SNAT, pasv_address).
   'a89-hairpin-ok-inside-client-vsftpd',
   'a89-hairpin-ok-other-subnet-client-vsftpd',

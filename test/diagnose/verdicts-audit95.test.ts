@@ -1,0 +1,99 @@
+/**
+ * The ninety-fifth verdict audit, on real recordings (fixtures/record.sh, "ninety-fifth audit"): an
+ * 80 ms round trip. Every other recording crosses the router in microseconds; here the router holds
+ * every forwarded packet 40 ms (a delay line: tun, a small program, tun), so data is still on its
+ * way when a client stops, a server's 226 comes long after its last byte left, and each end sees
+ * the other's packets a path's delay late. Each scenario is captured at both ends (NAME, and
+ * NAME with -server-side- before the software): the verdict and its cause must be the ones a
+ * microsecond path gives, and the two ends must agree where both can see the same thing.
+ * Frames are checked against tshark's views written by the recorder.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Analysis } from '../../src/analysis/model.js';
+import { analyze, flagged, ftpRows, outputs, transferRows } from './audit-fixtures.js';
+
+/** Per transfer: transferRows, then status, cause, the ABOR's frame, the data reset's frame and sender, retransmissions, SYN frames. */
+const rows = (a: Analysis): unknown[][] =>
+  transferRows(a, (t) => [t.status, t.diagnosis?.cause ?? null, t.abortFrame, t.connection?.rst ? [t.connection.rst.frame, t.connection.rst.by] : null, t.connection?.retransmissions ?? null, t.connection?.synFrames ?? null]);
+/** tshark's frame of a command or reply code on the control connection (the nth when it repeats). */
+const at = (name: string, what: string, nth = 0): number => ftpRows(name, '0').filter(([, x]) => x === what)[nth][0];
+
+const ENDS = (base: string, software: string): [string, string] => [`${base}-${software}`, `${base}-server-side-${software}`];
+
+describe('a95: an 80 ms round trip', () => {
+  it('healthy (lftp → vsftpd): LIST, two RETRs and a STOR complete at both ends, with no diagnosis', async () => {
+    for (const name of ENDS('a95-wan-healthy', 'vsftpd-lftp')) {
+      const a = await analyze(name);
+      // The replies a round trip after their commands, as tshark sees them.
+      expect([at(name, 'LIST'), at(name, '226', 0), at(name, 'STOR'), at(name, '226', 3)]).toEqual([36, 44, 98, 189]);
+      expect(rows(a)).toEqual([
+        ['1.1', 'PASV', 31, 'LIST', 36, 1, 260, 226, 44, 'completed', 'complete', null, null, null, 0, [32]],
+        ['1.2', 'PASV', 53, 'RETR hello.txt', 58, 2, 511, 226, 66, 'completed', 'complete', null, null, null, 0, [54]],
+        ['1.3', 'PASV', 73, 'RETR small.bin', 78, 3, 3000, 226, 90, 'completed', 'complete', null, null, null, 0, [74]],
+        ['1.4', 'PASV', 93, 'STOR up64k.bin', 98, 4, 65536, 226, 189, 'completed', 'complete', null, null, null, 0, [94]],
+      ]);
+      expect(a.sessions.map((s) => s.diagnosis)).toEqual([null]);
+    }
+  });
+
+  it('one packet in 50 lost each way (wget → vsftpd): the RETR completes at both ends, the server\'s 5 retransmissions no failure', async () => {
+    const [client, server] = ENDS('a95-wan-loss', 'vsftpd-wget');
+    expect(rows(await analyze(client))).toEqual([['1.1', 'PASV', 28, 'RETR wan300k.bin', 33, 1, 300000, 226, at(client, '226'), 'completed', 'complete', null, null, null, 0, [29]]]);
+    expect(rows(await analyze(server))).toEqual([['1.1', 'PASV', 27, 'RETR wan300k.bin', 32, 1, 300000, 226, at(server, '226'), 'completed', 'complete', null, null, null, 5, [28]]]);
+    for (const name of [client, server]) expect((await analyze(name)).sessions.map((s) => s.diagnosis)).toEqual([null]);
+  });
+
+  it('ABOR after 64 KiB (ftplib → vsftpd): aborted by the client at both ends, its ABOR and the data reset the frames tshark shows', async () => {
+    const [client, server] = ENDS('a95-wan-abor', 'vsftpd-python');
+    // The server's data sent in the round trip after the ABOR: 133,416 bytes reached the client's
+    // capture, 151,040 left the server's; the client had acknowledged 131,968 at its reset.
+    const want: Record<string, [number, number, number]> = { [client]: [133416, 185, 128], [server]: [151040, 199, 121] };
+    for (const name of [client, server]) {
+      const [bytes, rst, reply] = want[name];
+      expect([at(name, 'ABOR'), at(name, '426'), flagged(name, '0x0004', String((await analyze(name)).sessions[0].transfers[0].connection!.client.port))[0]]).toEqual([name === client ? 105 : 119, reply, rst]);
+      expect(rows(await analyze(name))).toEqual([['1.1', 'PASV', 18, 'RETR big.bin', 23, 1, bytes, 426, reply, 'aborted', 'aborted', 'aborted', at(name, 'ABOR'), [rst, 'client'], 0, [19]]]);
+    }
+    const [text] = await outputs(client, 'diagnose');
+    expect(text).toContain('131968');
+    expect(text).not.toMatch(/firewall|lost on the path|path-loss/);
+  });
+
+  it('curl killed mid-download: aborted by the client (its reset) at both ends; the server\'s late 426 its reply', async () => {
+    const [client, server] = ENDS('a95-wan-client-killed', 'vsftpd-curl');
+    const want: Record<string, [number, number]> = { [client]: [263592, 367], [server]: [327680, 412] };
+    for (const name of [client, server]) {
+      const [bytes, rst] = want[name];
+      const a = await analyze(name);
+      // Its kernel's FIN, then a reset for each segment still arriving: the first one.
+      expect(flagged(name, '0x0004', String(a.sessions[0].transfers[0].connection!.client.port))[0]).toBe(rst);
+      expect(rows(a)).toEqual([['1.1', 'PASV', 18, 'RETR big.bin', 28, 1, bytes, 426, at(name, '426'), 'aborted', 'aborted', 'aborted', null, [rst, 'client'], 0, [19]]]);
+      expect(a.sessions[0].closedBy).toMatchObject({ by: 'client', frame: 363, how: 'fin' });
+    }
+  });
+
+  it('passive data SYNs dropped on the path: unanswered at the client, never arrived at the server', async () => {
+    const [client, server] = ENDS('a95-wan-pasv-drop', 'vsftpd-curl');
+    // The client's SYN and its three repeats (tshark), and no RETR: curl gave up after 4 s.
+    const port = String((await analyze(client)).sessions[0].transfers[0].connection!.server.port);
+    expect([flagged(client, '0x0002', port), flagged(server, '0x0002', port)]).toEqual([[19, 21, 22, 23], []]);
+    expect(rows(await analyze(client))).toEqual([['1.1', 'PASV', 18, null, null, 1, 0, null, null, 'failed', 'failed', 'passive-syn-unanswered', null, null, 0, [19, 21, 22, 23]]]);
+    expect(rows(await analyze(server))).toEqual([['1.1', 'PASV', 18, null, null, null, 0, null, null, 'failed', 'failed', 'passive-unreached', null, null, null, null]]);
+  });
+
+  it('an upload reset by a device on the path: at the client the device\'s reset, at the server a stall the capture cannot explain', async () => {
+    const [client, server] = ENDS('a95-wan-upload-reset', 'vsftpd-curl');
+    const c = await analyze(client);
+    expect(rows(c)).toEqual([['1.1', 'PASV', 18, 'STOR up200k.bin', 26, 1, 72400, null, null, 'aborted', 'aborted', 'aborted', null, [104, 'server'], 0, [19]]]);
+    // The reset in the server's name came with TTL 64 where the server's packets come with 62.
+    expect(c.sessions[0].transfers[0].verdict).toMatchObject({ kind: 'aborted', by: 'network' });
+    const [clientText] = await outputs(client, 'diagnose');
+    expect(clientText).toContain('the reset carries the server\'s address but TTL 64, where the server\'s own packets arrive with TTL 62');
+    // At the server the client's data just stops (69,504 bytes), and 19 s later the client closes
+    // its control connection: the capture at the server cannot tell a client that stopped from a path
+    // that dropped, and says so.
+    const s = await analyze(server);
+    expect(rows(s)).toEqual([['1.1', 'PASV', 18, 'STOR up200k.bin', 26, 1, 69504, null, null, 'incomplete', 'incomplete', 'stalled', null, null, 0, [19]]]);
+    const [serverText] = await outputs(server, 'diagnose');
+    expect(serverText).toContain('this capture, on the server\'s side, cannot tell which');
+  });
+});
