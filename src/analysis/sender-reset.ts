@@ -4,7 +4,8 @@
  * end (in-flight.ts) and the diagnosis.
  */
 import { dataSender, unacknowledgedTo } from './data-sender.js';
-import type { HandshakeEvent, Session, Transfer } from './model.js';
+import type { Session, Transfer } from './model.js';
+import { answeredWithin, roundTripToward } from './round-trip.js';
 import { carriesExpected } from './sender-stopped.js';
 
 const senderOf = (t: Transfer): 'client' | 'server' => dataSender(t.direction) ?? 'server';
@@ -53,55 +54,6 @@ export function senderReset(t: Transfer, s: Session): SenderReset | null {
   // sender answered in the session, which took it a round trip at least.
   const rtt = roundTripToward(c, sender) ?? roundTripToward(s.controlConnection, sender) ?? answeredWithin(s, sender);
   return { ...base, state: rtt !== null && rstTime - drained.time >= rtt ? 'drained' : 'too-soon' };
-}
-
-/**
- * The time a packet takes from the capture point to `side` and an answer back, from the handshake:
- * SYN to SYN-ACK when `side` answered the SYN, SYN-ACK to the handshake's last ACK when it sent it.
- * At `side`'s own host that is next to nothing; at the other end's, the whole round trip.
- */
-function roundTripToward(c: { handshake: HandshakeEvent[] }, side: 'client' | 'server'): number | null {
-  const synAck = c.handshake.find((e) => e.type === 'syn-ack');
-  if (synAck === undefined) return null;
-  if (synAck.by === side) {
-    const syn = c.handshake.filter((e) => e.type === 'syn' && e.frame < synAck.frame).pop();
-    return syn ? synAck.time - syn.time : null;
-  }
-  // At the SYN-ACK's own frame when the ACK was captured first (connection-state.ts): no time at all.
-  const ack = c.handshake.find((e) => e.type === 'established' && e.frame >= synAck.frame);
-  return ack ? ack.time - synAck.time : null;
-}
-
-/**
- * The least time `side` took to answer something that went to it through the capture point: a round
- * trip toward it or more (roundTripToward's bound where the handshakes do not tell). The server's: a
- * reply after its command. The client's: a passive data connection's SYN after the 227/229 that
- * named its port (a command after a reply proves nothing: a client may send it without waiting).
- */
-function answeredWithin(s: Session, side: 'client' | 'server'): number | null {
-  // Read once per session and side: every transfer's reset asks, and a session may hold thousands.
-  let known = answered.get(s);
-  if (known === undefined) answered.set(s, (known = {}));
-  if (known[side] === undefined) known[side] = leastAnswer(s, side);
-  return known[side]!;
-}
-const answered = new WeakMap<Session, { client?: number | null; server?: number | null }>();
-
-function leastAnswer(s: Session, side: 'client' | 'server'): number | null {
-  let least = Infinity;
-  if (side === 'server') {
-    for (const c of s.commands) {
-      const first = c.preliminary[0] ?? c.reply;
-      if (c.command !== null && first !== null && first !== undefined && first.time >= c.time) least = Math.min(least, first.time - c.time);
-    }
-  } else {
-    for (const t of s.transfers) {
-      const named = t.announce?.reply;
-      const syn = t.connection?.handshake.find((e) => e.type === 'syn' && e.by === 'client');
-      if (t.mode === 'passive' && t.connection?.match === 'exact' && named != null && syn !== undefined && syn.time >= named.time) least = Math.min(least, syn.time - named.time);
-    }
-  }
-  return least === Infinity ? null : least;
 }
 
 /**

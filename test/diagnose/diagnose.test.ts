@@ -639,6 +639,8 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a95-wan-upload-reset-server-side-vsftpd-curl', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
   { fixture: 'a95-wan-pasv-drop-vsftpd-curl', causes: { '1.1': 'passive-syn-unanswered' }, evidence: () => ({}) },
   { fixture: 'a95-wan-pasv-drop-server-side-vsftpd-curl', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
+  { fixture: 'a95-sat-active-reject-vsftpd-tnftp', causes: { '1.1': 'active-unreached' }, evidence: () => ({}) },
+  { fixture: 'a95-sat-active-reject-server-side-vsftpd-tnftp', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
   // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
   ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
   ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),

@@ -3,7 +3,10 @@
  * 80 ms round trip. Every other recording crosses the router in microseconds; here the router holds
  * every forwarded packet 40 ms (a delay line: tun, a small program, tun), so data is still on its
  * way when a client stops, a server's 226 comes long after its last byte left, and each end sees
- * the other's packets a path's delay late. Each scenario is captured at both ends (NAME, and
+ * the other's packets a path's delay late; one scenario has a satellite's round trip (600 ms): the
+ * server's 425, sent at once, reached the client 1.2 s after its RETR and was read as a server that
+ * had tried to connect for that long (now timed beyond the round trip its replies take to the capture
+ * point, analysis/round-trip.ts). Each scenario is captured at both ends (NAME, and
  * NAME with -server-side- before the software): the verdict and its cause must be the ones a
  * microsecond path gives, and the two ends must agree where both can see the same thing.
  * Frames are checked against tshark's views written by the recorder.
@@ -20,7 +23,7 @@ const at = (name: string, what: string, nth = 0): number => ftpRows(name, '0').f
 
 const ENDS = (base: string, software: string): [string, string] => [`${base}-${software}`, `${base}-server-side-${software}`];
 
-describe('a95: an 80 ms round trip', () => {
+describe("a95: long round trips (80 ms; a satellite's 600 ms)", () => {
   it('healthy (lftp → vsftpd): LIST, two RETRs and a STOR complete at both ends, with no diagnosis', async () => {
     for (const name of ENDS('a95-wan-healthy', 'vsftpd-lftp')) {
       const a = await analyze(name);
@@ -95,5 +98,26 @@ describe('a95: an 80 ms round trip', () => {
     expect(rows(s)).toEqual([['1.1', 'PASV', 18, 'STOR up200k.bin', 26, 1, 69504, null, null, 'incomplete', 'incomplete', 'stalled', null, null, 0, [19]]]);
     const [serverText] = await outputs(server, 'diagnose');
     expect(serverText).toContain('this capture, on the server\'s side, cannot tell which');
+  });
+
+  it("a satellite's round trip (600 ms), active mode reset on the client's side of the path: the 425's delay is two round trips, not a server trying", async () => {
+    const [client, server] = ENDS('a95-sat-active-reject', 'vsftpd-tnftp');
+    const c = await analyze(client);
+    const t = c.sessions[0].transfers[0];
+    // tshark: RETR at 32, the 425 at 36, 1.2 s apart; no SYN from the server at the client.
+    expect([at(client, 'RETR'), at(client, '425')]).toEqual([32, 36]);
+    expect(flagged(client, '0x0002', String(t.announce!.endpoint!.port))).toEqual([]);
+    expect(t.reply!.time - t.request!.time).toBeGreaterThan(1.1);
+    // Before: "active-syn-unanswered": "it tried to connect for that long … typically a NAT in front
+    // of the client that did not rewrite the address". Each of the server's replies took 0.6 s to
+    // come back: it answered the RETR at once.
+    expect(rows(c)).toEqual([['1.1', 'PORT', 30, 'RETR hello.txt', 32, null, 0, 425, 36, 'failed', 'failed', 'active-unreached', null, null, null, null]]);
+    const [text] = await outputs(client, 'diagnose');
+    expect(text).toContain('1.2 s after RETR (frame 32); its quickest reply in this session took 601 ms to come back here');
+    expect(text).not.toMatch(/tried to connect|NAT in front/);
+    // At the server: its SYN (33) answered by a reset in the client's name with the router's TTL (35).
+    const sv = await analyze(server);
+    expect([flagged(server, '0x0002', String(t.announce!.endpoint!.port)), flagged(server, '0x0014', String(t.announce!.endpoint!.port))]).toEqual([[33], [35]]);
+    expect(rows(sv)).toEqual([['1.1', 'PORT', 30, 'RETR hello.txt', 32, 1, 0, 425, 36, 'failed', 'failed', 'active-refused', null, [35, 'client'], 0, [33]]]);
   });
 });

@@ -4,6 +4,7 @@
  * that connects is the server in active mode and the client in passive mode.
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
+import { answeredWithin } from '../../round-trip.js';
 import { sessionOrder } from '../../session-order.js';
 import { firstAbove } from '../../sorted.js';
 import { clientEndedAfter } from '../../verdict.js';
@@ -974,8 +975,34 @@ export function checkDataUnseen(ctx: TransferContext): Diagnosis | null {
   );
 }
 
-/** Seconds a server's 425 must come after the transfer command to show that it tried to connect. */
+/** Seconds a server must have spent over the transfer command before its 425 to show that it tried to connect. */
 const TRIED_SECONDS = 1;
+/** A reply's round trip to this capture point worth naming beside its delay (a path's, not a host's own). */
+const PATH_ROUND_TRIP = 0.1;
+
+/**
+ * How long the server spent over a transfer command before its 425, seen from here: the reply's delay
+ * less the least time the server's replies took to come back to this capture point (at the client's
+ * side a round trip of the path, 1.2 s for a satellite's two; at the server's, next to nothing).
+ */
+function serverTook(t: Transfer, s: Session): { delay: number; took: number; roundTrip: number } {
+  const delay = t.reply!.time - t.request!.time;
+  const roundTrip = Math.min(answeredWithin(s, 'server') ?? 0, delay);
+  return { delay, took: delay - roundTrip, roundTrip };
+}
+
+/** How long the server tried, in words: "that long" (the delay itself), or "about N s" beyond its replies' round trip. */
+function triedWords(t: Transfer, s: Session): string {
+  const { took, roundTrip } = serverTook(t, s);
+  return roundTrip < PATH_ROUND_TRIP ? 'that long' : `about ${secondsText(took)}`;
+}
+
+/** "The server replied 425 … (frame N) 1.2 s after RETR (frame M)", with its replies' round trip to here when a path's. */
+function replyDelayWords(t: Transfer, s: Session): string {
+  const { delay, roundTrip } = serverTook(t, s);
+  const base = `The server replied ${replyWords(t.reply!)} (frame ${t.reply!.frame}) ${secondsText(delay)} after ${t.request!.command} (frame ${t.request!.frame})`;
+  return roundTrip < PATH_ROUND_TRIP ? base : `${base}; its quickest reply in this session took ${secondsText(roundTrip)} to come back here`;
+}
 
 /**
  * Active, seen from the client's side: no SYN from the server arrived, and the server's 425 came
@@ -988,10 +1015,9 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
   const left = clientLeftBeforeSyn(t, s);
   const lateOnly = left !== null && t.connection!.synFrames.every((f) => f > left.frame);
   if (t.mode !== 'active' || (t.connection && !lateOnly) || !t.request || !t.announce?.endpoint) return null;
-  if (t.reply?.code !== 425 || t.reply.time - t.request.time < TRIED_SECONDS) return null;
+  if (t.reply?.code !== 425 || serverTook(t, s).took < TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side') return null;
   if (lateOnly) return activeLateOnly(ctx, left!);
-  const waited = secondsText(t.reply.time - t.request.time);
   // Read with a key log, the PORT was inside TLS on the wire: no NAT's FTP helper could have rewritten it.
   const tls = announcedInsideTls(ctx);
   return diagnosis(
@@ -999,7 +1025,7 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
     'active-syn-unanswered',
     [
       announceWords(t),
-      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${waited} after ${t.request.command} (frame ${t.request.frame}): it tried to connect for that long`,
+      `${replyDelayWords(t, s)}: it tried to connect for ${triedWords(t, s)}`,
       `None of its SYNs reached the client's side, where this capture was taken: they were dropped or misrouted on the way — ` +
         `typically a NAT in front of the client that did not rewrite the address in ${t.announce.command} (${ep(t.announce.endpoint)} is ` +
         `then unreachable from the server), or a firewall between them that drops inbound connections${unlessFiltered(s)}`,
@@ -1019,14 +1045,12 @@ export function checkActiveUnseen(ctx: TransferContext): Diagnosis | null {
 function activeLateOnly(ctx: TransferContext, left: { frame: number; time: number }): Diagnosis {
   const { transfer: t } = ctx;
   const c = t.connection!;
-  const request = t.request!;
-  const reply = t.reply!;
   return diagnosis(
     ctx,
     'active-syn-unanswered',
     [
       announceWords(t),
-      `The server replied ${replyWords(reply)} (frame ${reply.frame}) ${secondsText(reply.time - request.time)} after ${request.command} (frame ${request.frame}): it tried to connect for that long`,
+      `${replyDelayWords(t, ctx.session)}: it tried to connect for ${triedWords(t, ctx.session)}`,
       `No SYN of it reached the client's side, where this capture was taken, while the client waited: ${leftWords(c, left, t)}`,
       `That late SYN came to ${ep(c.client)}, the address and port the ${t.announce!.command} named: the server's SYNs were not sent astray (no NAT left the ` +
         `${t.announce!.command} unrewritten); the ones before it were dropped on the way while the client waited — a firewall between them that drops inbound connections, for a while or for good${unlessFiltered(ctx.session)}`,
@@ -1046,7 +1070,7 @@ function activeLateOnly(ctx: TransferContext, left: { frame: number; time: numbe
 export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
   const { transfer: t, vantage } = ctx;
   if (t.mode !== 'active' || t.connection || !t.request || !t.announce?.endpoint) return null;
-  if (t.reply?.code !== 425 || t.reply.time - t.request.time >= TRIED_SECONDS) return null;
+  if (t.reply?.code !== 425 || serverTook(t, ctx.session).took >= TRIED_SECONDS) return null;
   if (vantage.point !== 'client-side' && !(vantage.point === 'in-between' && !vantage.forwarder)) return null;
   const where = vantage.point === 'client-side' ? "the client's side, where this capture was taken" : 'this capture point';
   // The server's connection from its fixed port to that very endpoint was still open: it could not make a second one.
@@ -1056,7 +1080,7 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
     'active-unreached',
     [
       announceWords(t),
-      `The server replied ${replyWords(t.reply)} (frame ${t.reply.frame}) ${secondsText(t.reply.time - t.request.time)} after ${t.request.command} (frame ${t.request.frame})`,
+      replyDelayWords(t, ctx.session),
       `No SYN from the server to ${ep(t.announce.endpoint)} reached ${where}: its attempt was refused or dropped on the way ` +
         '(a firewall or router that answers it with a reset or an ICMP error fails it this fast), or the server could not make it at all; ' +
         `this point cannot see which${unlessFiltered(ctx.session)}`,
