@@ -153,17 +153,20 @@ function receiverClosedAndReset(c: DataConnection): boolean {
 }
 
 /**
- * The data receiver's close (`fin`, its FIN) came after the data had stopped arriving: the sender was
- * already sending its data again before it, and the receiver's acknowledgement had not moved for a
- * second or more by then — a receiver that gave up waiting (a read timeout: tri-data-drop), unlike one
- * that stopped taking data it was still acknowledging (a killed server: tri-stor-server-killed; a
- * client that closed mid-transfer: a38-ascii-cut).
+ * The data receiver's close (`fin`, its FIN) came after the data had stopped arriving: its
+ * acknowledgement had not moved for a second or more by then, and the sender sent its data again
+ * (what it had sent and never had acknowledged) — a receiver that gave up waiting (a read timeout:
+ * tri-data-drop), unlike one that stopped taking data it was still acknowledging (a killed server:
+ * tri-stor-server-killed; a client that closed mid-transfer: a38-ascii-cut). The sender's first
+ * repeat may come after that close: over a long path its retransmission timeout outlasts a reader's
+ * timeout (a95-sat-data-drop: a 600 ms round trip, wget's 2 s read timeout, the server's first
+ * repeat after the client's FIN).
  */
 export function closedAfterWaiting(c: DataConnection, fin: { frame: number; time: number }): boolean {
   const receiver = dataReceiverSide(c);
   const resent = c.firstRetransmittedBy[receiver === 'client' ? 'server' : 'client'];
   const acked = c.ackAdvancedBy[receiver];
-  return resent > 0 && resent < fin.frame && acked >= 0 && fin.time - acked >= WAITED_SECONDS;
+  return resent > 0 && acked >= 0 && fin.time - acked >= WAITED_SECONDS;
 }
 
 /**

@@ -641,6 +641,9 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a95-wan-pasv-drop-server-side-vsftpd-curl', causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) },
   { fixture: 'a95-sat-active-reject-vsftpd-tnftp', causes: { '1.1': 'active-unreached' }, evidence: () => ({}) },
   { fixture: 'a95-sat-active-reject-server-side-vsftpd-tnftp', causes: { '1.1': 'active-refused' }, evidence: () => ({}) },
+  { fixture: 'a95-sat-data-drop-vsftpd-wget', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
+  { fixture: 'a95-sat-data-drop-server-side-vsftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
+  ...['a95-sat-abort-vsftpd-lftp', 'a95-sat-abort-server-side-vsftpd-lftp'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted' }, evidence: () => ({}) })),
   // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
   ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
   ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),

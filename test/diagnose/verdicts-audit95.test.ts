@@ -120,4 +120,37 @@ describe("a95: long round trips (80 ms; a satellite's 600 ms)", () => {
     expect([flagged(server, '0x0002', String(t.announce!.endpoint!.port)), flagged(server, '0x0014', String(t.announce!.endpoint!.port))]).toEqual([[33], [35]]);
     expect(rows(sv)).toEqual([['1.1', 'PORT', 30, 'RETR hello.txt', 32, 1, 0, 425, 36, 'failed', 'failed', 'active-refused', null, [35, 'client'], 0, [33]]]);
   });
+
+  it("a satellite's round trip and the server's data dropped mid-transfer: path-loss at the server though its first repeat came after the client gave up; a stall at the client", async () => {
+    const [client, server] = ENDS('a95-sat-data-drop', 'vsftpd-wget');
+    const sv = await analyze(server);
+    const c = sv.sessions[0].transfers[0].connection!;
+    // tshark: the client's FIN (127), 2 s after its acknowledgement last moved (wget's read timeout);
+    // the server's first repeat of its unacknowledged data only after it (its retransmission timeout,
+    // past a 600 ms round trip, outlasted the client's patience).
+    expect(flagged(server, '0x0011', String(c.client.port))[0]).toBe(127);
+    expect(c.firstRetransmittedBy.server).toBe(129);
+    expect(c.handshake.find((e) => e.type === 'fin')!.time - c.ackAdvancedBy.client).toBeGreaterThan(1.9);
+    // Before: "aborted": "The client closed the data connection itself … it stopped the download".
+    expect(rows(sv)).toEqual([
+      ['1.1', 'PASV', 24, 'RETR a95-d.bin', 29, 1, 99912, 426, 149, 'aborted', 'aborted', 'path-loss', null, [148, 'client'], 4, [25]],
+      ['2.1', 'PASV', 163, 'RETR a95-d.bin', 171, 3, 356560, 226, 632, 'completed', 'complete', null, null, null, 0, [164]],
+    ]);
+    const [text] = await outputs(server, 'diagnose');
+    expect(text).toContain('The client never acknowledged 56472 of the bytes the server sent, although they were sent again (4 retransmitted segments)');
+    expect(text).not.toContain('it stopped the download');
+    // At the client: the data stopped with every byte acknowledged; it waited 2 s and closed.
+    expect(rows(await analyze(client))).toEqual([
+      ['1.1', 'PASV', 24, 'RETR a95-d.bin', 31, 1, 44888, 426, 110, 'aborted', 'aborted', 'stalled', null, [106, 'client'], 2, [25]],
+      ['2.1', 'PASV', 123, 'RETR a95-d.bin', 131, 3, 356560, 226, 592, 'completed', 'complete', null, null, null, 0, [124]],
+    ]);
+  });
+
+  it("a satellite's round trip and lftp's ABOR right after its RETR: aborted by the client at both ends", async () => {
+    const [client, server] = ENDS('a95-sat-abort', 'vsftpd-lftp');
+    // At the client the ABOR (44) left before the 150 came back (45); at the server the 150 (41) went before the ABOR came (48).
+    expect([at(client, 'ABOR'), at(client, '150'), at(server, '150'), at(server, 'ABOR')]).toEqual([44, 45, 41, 48]);
+    expect(rows(await analyze(client))).toEqual([['1.1', 'PASV', 37, 'RETR big.bin', 42, 1, 8688, 426, 72, 'aborted', 'aborted', 'aborted', 44, [59, 'client'], 0, [38]]]);
+    expect(rows(await analyze(server))).toEqual([['1.1', 'PASV', 35, 'RETR big.bin', 40, 1, 15928, 426, 64, 'aborted', 'aborted', 'aborted', 48, [63, 'client'], 0, [36]]]);
+  });
 });
