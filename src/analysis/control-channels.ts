@@ -197,8 +197,10 @@ export class ControlChannels {
     if ((event.type === 'fin' || event.type === 'rst') && route.closedBy === null) {
       current = ownPending(route, { by: byClient ? 'client' : 'server', frame: event.frame, time: event.time, how: event.type }, route.handshake);
     }
-    // A connection that never opens is told by its SYN retransmissions and the answer to them.
-    if ((event.type === 'syn' && event.repeat) || event.type === 'syn-ack' || event.type === 'rst' || event.type === 'icmp-error') {
+    // A connection that never opens is told by its SYN retransmissions and the answer to them; one that
+    // opens, by the handshake's last ACK too (SYN-ACK to ACK: the round trip toward the client as seen
+    // here, round-trip.ts).
+    if ((event.type === 'syn' && event.repeat) || event.type === 'syn-ack' || event.type === 'established' || event.type === 'rst' || event.type === 'icmp-error') {
       const handshake = current.handshake ?? [];
       recordHandshakeEvent(handshake, event, byClient);
       current = ownPending(current, current.closedBy, handshake);

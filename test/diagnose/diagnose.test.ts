@@ -644,6 +644,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a95-sat-data-drop-vsftpd-wget', causes: { '1.1': 'stalled' }, evidence: () => ({}) },
   { fixture: 'a95-sat-data-drop-server-side-vsftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
   ...['a95-sat-abort-vsftpd-lftp', 'a95-sat-abort-server-side-vsftpd-lftp'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted' }, evidence: () => ({}) })),
+  ...['a95-sat-pasv-client-reject-vsftpd-curl', 'a95-sat-pasv-client-reject-server-side-vsftpd-curl'].map((fixture) => ({ fixture, causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) })),
   // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
   ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
   ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),

@@ -153,4 +153,21 @@ describe("a95: long round trips (80 ms; a satellite's 600 ms)", () => {
     expect(rows(await analyze(client))).toEqual([['1.1', 'PASV', 37, 'RETR big.bin', 42, 1, 8688, 426, 72, 'aborted', 'aborted', 'aborted', 44, [59, 'client'], 0, [38]]]);
     expect(rows(await analyze(server))).toEqual([['1.1', 'PASV', 35, 'RETR big.bin', 40, 1, 15928, 426, 64, 'aborted', 'aborted', 'aborted', 48, [63, 'client'], 0, [36]]]);
   });
+
+  it("a satellite's round trip and a client whose own firewall refuses its data SYN: it quit at once, at both ends (at the server its end comes a round trip after the 227)", async () => {
+    const [client, server] = ENDS('a95-sat-pasv-client-reject', 'vsftpd-curl');
+    for (const name of [client, server]) {
+      const a = await analyze(name);
+      // tshark: the 227 at frame 18, the client's FIN at 19; no data SYN anywhere.
+      expect([at(name, '227'), flagged(name, '0x0011', String(a.sessions[0].client.port))[0]]).toEqual([18, 19]);
+      expect(rows(a)).toEqual([['1.1', 'PASV', 18, null, null, null, 0, null, null, 'failed', 'failed', 'passive-unreached', null, null, null, null]]);
+    }
+    const [clientText, serverText] = [(await outputs(client, 'diagnose'))[0], (await outputs(server, 'diagnose'))[0]];
+    expect(clientText).toContain('The client then closed the session (frame 19, 1 ms later), without waiting for a data connection');
+    // Before, at the server: "602 ms later", then "typically a NAT in front of the server … or a
+    // firewall that drops the passive port range", with advice to set pasv_address.
+    expect(serverText).toContain('The client then closed the session (frame 19, 602 ms later; a round trip to the client from here takes 601 ms), without waiting for a data connection');
+    expect(serverText).toContain('the client ended the session too soon after the announcement to have waited for an unanswered one');
+    expect(serverText).not.toMatch(/NAT in front of the server|pasv_address/);
+  });
 });

@@ -4,7 +4,7 @@
  * that connects is the server in active mode and the client in passive mode.
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
-import { answeredWithin } from '../../round-trip.js';
+import { answeredWithin, roundTripToward } from '../../round-trip.js';
 import { sessionOrder } from '../../session-order.js';
 import { firstAbove } from '../../sorted.js';
 import { clientEndedAfter } from '../../verdict.js';
@@ -138,6 +138,24 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
 
 /** Seconds: a client that quits sooner after the announcement did not wait for an unanswered SYN (retransmitted after 1 s). */
 const QUICK_GIVE_UP = 0.5;
+/** A round trip to this capture point worth naming beside a delay (a path's, not a host's own). */
+const PATH_ROUND_TRIP = 0.1;
+
+/**
+ * Seconds from an announcement to the client's end of the session as the client lived them: the
+ * time between them at this capture point, less the round trip toward the client from here (the
+ * announcement's way there and the end's way back: at the server's side the whole path's, 600 ms
+ * over a satellite, a95-sat-pasv-client-reject; at the client's side next to nothing).
+ */
+function clientTook(s: Session, from: number, to: number): number {
+  return to - from - Math.min(roundTripToward(s.controlConnection, 'client') ?? 0, to - from);
+}
+
+/** ", a round trip from here taking 601 ms" where the round trip toward the client is a path's, else nothing. */
+function roundTripWords(s: Session): string {
+  const rtt = roundTripToward(s.controlConnection, 'client') ?? 0;
+  return rtt < PATH_ROUND_TRIP ? '' : `; a round trip to the client from here takes ${secondsText(rtt)}`;
+}
 
 /** What the client did once nobody had connected to the announced endpoint, and the frame that shows it. */
 function movedOn(t: Transfer, s: Session): { words: string; frame: number } | null {
@@ -161,16 +179,17 @@ function movedOn(t: Transfer, s: Session): { words: string; frame: number } | nu
   if (quit) {
     const after = quit.time - t.announce!.time;
     const words =
-      `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement)` +
+      `The client then ended the session: QUIT (frame ${quit.frame}, ${secondsText(after)} after the announcement${roundTripWords(s)})` +
       // A client whose SYNs go unanswered retries for seconds (the first retransmission comes after 1 s).
-      (after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
+      (clientTook(s, t.announce!.time, quit.time) < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
     return { words, frame: quit.frame };
   }
   if (s.closedBy) {
     const after = s.closedBy.time - t.announce!.time;
+    const byClient = s.closedBy.by === 'client';
     const words =
-      `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(after)} later)` +
-      (s.closedBy.by === 'client' && after < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
+      `The ${s.closedBy.by} then closed the session (frame ${s.closedBy.frame}, ${secondsText(after)} later${byClient ? roundTripWords(s) : ''})` +
+      (byClient && clientTook(s, t.announce!.time, s.closedBy.time) < QUICK_GIVE_UP ? `, without waiting for a data connection: ${quickWords(s)}` : '');
     return { words, frame: s.closedBy.frame };
   }
   return null;
@@ -195,7 +214,7 @@ const quickWords = (s: Session): string =>
 function endedAtOnce(t: Transfer, s: Session): number | null {
   const at = t.announce!;
   const end = clientEndedAfter(t, s, at.frame);
-  return end !== null && end.time - at.time < QUICK_GIVE_UP ? end.time - at.time : null;
+  return end !== null && clientTook(s, at.time, end.time) < QUICK_GIVE_UP ? end.time - at.time : null;
 }
 
 /**
@@ -214,7 +233,7 @@ function gaveUpAtOnce(t: Transfer, s: Session): { failed: Transfer; after: numbe
     break;
   }
   if (end === null && s.closedBy?.by === 'client' && s.closedBy.frame > at.frame) end = s.closedBy.time;
-  if (end === null || end - at.time >= QUICK_GIVE_UP) return null;
+  if (end === null || clientTook(s, at.time, end) >= QUICK_GIVE_UP) return null;
   // Only an announcement the session ended on gets this far: the scan for the one before it runs once a session.
   let failed: Transfer | null = null;
   for (const x of s.transfers) if (x !== t && x.announce && x.announce.frame < at.frame && (failed === null || x.announce.frame > failed.announce!.frame)) failed = x;
@@ -977,8 +996,6 @@ export function checkDataUnseen(ctx: TransferContext): Diagnosis | null {
 
 /** Seconds a server must have spent over the transfer command before its 425 to show that it tried to connect. */
 const TRIED_SECONDS = 1;
-/** A reply's round trip to this capture point worth naming beside its delay (a path's, not a host's own). */
-const PATH_ROUND_TRIP = 0.1;
 
 /**
  * How long the server spent over a transfer command before its 425, seen from here: the reply's delay
