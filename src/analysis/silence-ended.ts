@@ -68,8 +68,22 @@ export function receiverClosedAfterSilence(t: Transfer): At | null {
  * A split download's finished piece is closed as its bytes reach the next one's start (split-download.ts).
  */
 export function stoppedAfterSilence(t: Transfer, time: number): boolean {
-  const lastData = t.connection?.lastData ?? null;
-  return lastData !== null && time - lastData.time >= SILENCE_GAVE_UP_SECONDS;
+  const c = t.connection;
+  const lastData = c?.lastData ?? null;
+  if (lastData === null) return false;
+  if (time - lastData.time >= SILENCE_GAVE_UP_SECONDS) return true;
+  // The receiver's reset with no connection behind it answers data that came after it had closed
+  // whole, its FIN not in the capture (the sender's acknowledgement of it shows it): it stopped in
+  // the silence that data ended, not as that data came (a95-sat-data-drop-vsftpd-wget without the
+  // client's FIN: the server's data sent again 7 s into the silence, the client's reset answering it).
+  const sender = dataSender(t.direction);
+  const receiver = sender === 'client' ? 'server' : sender === 'server' ? 'client' : null;
+  const unseen = receiver === null ? undefined : c!.finUnseen?.[receiver];
+  const silence = c!.longestSilence;
+  return (
+    receiver !== null && c!.rst?.by === receiver && c!.rst.noConnection === true && unseen !== undefined &&
+    silence !== null && silence.toFrame === lastData.frame && silence.toFrame > unseen && silence.seconds >= SILENCE_GAVE_UP_SECONDS
+  );
 }
 
 export function receiverEndedSilence(t: Transfer, s: Session): SilenceEnded | null {

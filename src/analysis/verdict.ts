@@ -652,7 +652,12 @@ function tlsRefusal(s: Session): Session['tlsRefusal'] {
   // requiring TLS may first send the rest of its script unlogged, as ftp-ssl -z secure does): it would
   // not go on in clear text.
   const quit = lastCommand(s, (c) => c.command === 'QUIT');
-  const gaveUp = (lastLogin(s)?.frame ?? -1) < auth.frame && (s.closedBy?.by === 'client' || (quit !== null && quit.frame > auth.frame));
+  // A data connection the server announced or served after the refusal shows a login the capture
+  // lost (its USER and PASS: a server answers PASV or RETR before one with 530), not a client that left.
+  const servedAfter = s.transfers.some(
+    (t) => (t.announce !== null && t.announce.frame > auth.frame && isPositive(t.announce.reply?.code)) || (t.request !== null && t.request.frame > auth.frame && (t.preliminary !== null || isPositive(t.reply?.code))),
+  );
+  const gaveUp = (lastLogin(s)?.frame ?? -1) < auth.frame && !servedAfter && (s.closedBy?.by === 'client' || (quit !== null && quit.frame > auth.frame));
   return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
 }
 
