@@ -11,9 +11,15 @@
  * microsecond path gives, and the two ends must agree where both can see the same thing.
  * Frames are checked against tshark's views written by the recorder.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Analysis } from '../../src/analysis/model.js';
-import { analyze, flagged, ftpRows, outputs, transferRows } from './audit-fixtures.js';
+import { analyze, derived, flagged, ftpRows, outputs, transferRows } from './audit-fixtures.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ftpcap-audit95-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Per transfer: transferRows, then status, cause, the ABOR's frame, the data reset's frame and sender, retransmissions, SYN frames. */
 const rows = (a: Analysis): unknown[][] =>
@@ -169,5 +175,39 @@ describe("a95: long round trips (80 ms; a satellite's 600 ms)", () => {
     expect(serverText).toContain('The client then closed the session (frame 19, 602 ms later; a round trip to the client from here takes 601 ms), without waiting for a data connection');
     expect(serverText).toContain('the client ended the session too soon after the announcement to have waited for an unanswered one');
     expect(serverText).not.toMatch(/NAT in front of the server|pasv_address/);
+  });
+});
+
+describe('a95 recordings with packets the capture lost (scripts/sweep/drop-sweep.mjs)', () => {
+  it("lftp's login lost after its refused AUTH TLS: the session went on in clear text, not a client requiring TLS that left", async () => {
+    // a95-wan-healthy: AUTH TLS (20) refused with 530 (21), then USER (22), 331 (23), PASS (24) and
+    // the transfers. Without 22–24 the session had no login after the refusal, and read "auth-refused:
+    // the client requires TLS … No login or transfer happened" beside its four completed transfers.
+    const NAME = 'a95-wan-healthy-vsftpd-lftp';
+    expect([at(NAME, 'AUTH'), at(NAME, '530'), at(NAME, 'USER'), at(NAME, 'PASS')]).toEqual([20, 21, 22, 24]);
+    const d = await derived(tmp, NAME, 'without-22-24', (f) => f < 22 || f > 24);
+    const s = d.a.sessions[0];
+    expect(s.tlsRefusal).toMatchObject({ command: 20, code: 530, gaveUp: false });
+    expect(s.diagnosis).toBeNull();
+    expect(s.transfers.map((t) => [t.request?.command, t.status])).toEqual([
+      ['LIST', 'complete'],
+      ['RETR', 'complete'],
+      ['RETR', 'complete'],
+      ['STOR', 'complete'],
+    ]);
+  });
+
+  it("wget's first attempt without its FIN and last ACKs: the client gave up in the silence, no finished piece of a split download", async () => {
+    // a95-sat-data-drop at the client: data stopped after frame 88, the client's last ACK (89), its
+    // FIN (90) and repeats (91, 95). Without 89–96 its close is seen only as the server's late repeat
+    // (97 in the capture without them) answered by a reset with no connection behind it; that reset
+    // was read as the client closing a finished piece once its bytes reached the resumed download's
+    // REST offset (43,440): "completed: one segment of a download split over several connections".
+    const NAME = 'a95-sat-data-drop-vsftpd-wget';
+    const d = await derived(tmp, NAME, 'without-89-96', (f) => f < 89 || f > 96);
+    const [first, second] = d.a.sessions.map((s) => s.transfers[0]);
+    expect(first.connection!.rst).toMatchObject({ frame: d.at(106), by: 'client', noConnection: true });
+    expect(first.connection!.longestSilence).toMatchObject({ fromFrame: d.at(88), toFrame: d.at(105) });
+    expect([first.status, first.segment, second.status, second.restOffset]).toEqual(['aborted', undefined, 'complete', 43440]);
   });
 });
