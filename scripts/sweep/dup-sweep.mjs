@@ -5,7 +5,8 @@
 // it. For every fixture, analyse variants with copies of its records and compare every session and
 // transfer with the full capture's (control verdict, login and cause; status, verdict and cause):
 //   - "dup all": every record followed at once by its copy;
-//   - "dup all late": every record's copy written after the next record (two capture points);
+//   - "dup all late": every record's copy written after the next record when that came within 1 ms
+//     (a burst seen arriving, then leaving; two capture points), else at once;
 //   - "dup N": record N alone followed by its copy, for up to --max records per fixture (the frames
 //     where something may change first, sweep-common's framesOfInterest).
 // A copy keeps its record's timestamp, or the one before it when that is later (time never runs
@@ -25,6 +26,8 @@ const { opt, root, fixturesDir } = options(args);
 const out = opt('--out', null);
 const only = opt('--only', null);
 const max = Number(opt('--max', '60'));
+/** Seconds: a copy waits for the next packet only when it came within this (a burst). */
+const LATE_WITHIN = 0.001;
 const { analyzeRecords } = await import(root + '/dist/analysis/pipeline.js');
 
 /** One line per session and transfer, frames mapped back to the full capture's (`back`). */
@@ -51,12 +54,17 @@ for (const f of files) {
   const full = lines(whole, []);
   const orders = [];
   orders.push(['dup all', identity.flatMap((i) => [i, i])]);
+  // A copy comes after the next packet only when that one came within LATE_WITHIN: a copy is the
+  // same packet a moment later, not after a pause (its timestamp would jump with it).
   const late = [];
+  let held = null;
   for (let i = 0; i < n; i++) {
     late.push(i);
-    if (i > 0) late.push(i - 1);
+    if (held !== null) late.push(held);
+    held = null;
+    if (i + 1 < n && cap.records[i + 1].time - cap.records[i].time <= LATE_WITHIN) held = i;
+    else late.push(i);
   }
-  late.push(n - 1);
   orders.push(['dup all late', late]);
   const frames = framesOfInterest(whole, n, max);
   const stride = Math.max(1, Math.ceil(frames.length / max));
