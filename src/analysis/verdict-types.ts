@@ -429,6 +429,15 @@ export type ControlVerdict =
       evidence: number[];
     }
   /**
+   * The client's SYN was answered (SYN-ACK) from the address it called, and the client's host reset
+   * that answer, never acknowledging it: no socket waited for it any more. The client had given up
+   * before the answer came (a connect timeout shorter than the path's round trip: a95-sat-connect-
+   * timeout, curl --connect-timeout 1 over a 1.2 s round trip), or never meant to open the connection
+   * (a SYN scan resets the answer at once). `answeredAfter`: seconds from the first SYN to the first
+   * SYN-ACK at this capture point; `resetAfter`: from that SYN-ACK to the client's first reset.
+   */
+  | { kind: 'abandoned'; synFrames: number[]; synAckFrames: number[]; resetFrames: number[]; answeredAfter: number | null; resetAfter: number; evidence: number[] }
+  /**
    * The analysis gave the connection up after its SYNs (at frame `at`), to make room for others:
    * more connections were live at once than its budget (`--max-memory`). Whether an answer came is
    * not known; nothing failed that the capture shows.

@@ -661,6 +661,30 @@ function tlsRefusal(s: Session): Session['tlsRefusal'] {
   return { command: auth.frame, mechanism: auth.arg.trim(), code: r.code, reply: r.frame, gaveUp };
 }
 
+/**
+ * The server answered the client's SYN from the address it called (SYN-ACK), the client never
+ * acknowledged it and reset it, and nothing was said on the connection: it never opened, the client
+ * gone before the answer came (or never meant to connect). Null otherwise.
+ */
+function abandonedAnswer(s: Session): Extract<ControlVerdict, { kind: 'abandoned' }> | null {
+  const cc = s.controlConnection;
+  if (cc.established || cc.synAckFrames.length === 0 || s.commands.length > 0 || cc.rst?.by !== 'client') return null;
+  const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
+  const resets = cc.handshake.filter((e) => e.type === 'rst' && e.by === 'client' && synAck !== undefined && e.frame > synAck.frame);
+  if (synAck === undefined || resets.length === 0) return null;
+  const syn = cc.handshake.find((e) => e.type === 'syn');
+  const evidence = [...cc.synFrames.slice(0, 4), ...cc.synAckFrames.slice(0, 4), resets[0].frame].sort((x, y) => x - y);
+  return {
+    kind: 'abandoned',
+    synFrames: cc.synFrames,
+    synAckFrames: cc.synAckFrames,
+    resetFrames: resets.slice(0, 8).map((e) => e.frame),
+    answeredAfter: syn !== undefined && syn.frame < synAck.frame ? synAck.time - syn.time : null,
+    resetAfter: resets[0].time - synAck.time,
+    evidence,
+  };
+}
+
 /** The session's last command that `is` one sought. */
 function lastCommand(s: Session, is: (c: Command) => boolean): Command | null {
   let last: Command | null = null;
@@ -692,6 +716,8 @@ function controlVerdict(s: Session, captureEnd: number | null, answerReset: Answ
     const evidence = [...r.synFrames.slice(0, 4), ...r.synAckFrames.slice(0, 4), ...r.resetFrames].sort((x, y) => x - y);
     return { kind: 'answer-reset', called: r.called, answeredBy: r.answeredBy, synFrames: r.synFrames, synAckFrames: r.synAckFrames, resetFrames: r.resetFrames, twin: r.twin, hops: r.hops, evidence };
   }
+  const abandoned = abandonedAnswer(s);
+  if (abandoned !== null) return abandoned;
   const opened = cc.established || cc.synAckFrames.length > 0 || s.commands.length > 0;
   if (!opened && cc.synFrames.length > 0) {
     const syns = cc.synFrames.slice(0, 8);

@@ -143,7 +143,7 @@ function sessionList(ids: number[]): string {
 }
 
 /** Session diagnoses worth a paragraph of their own even with at most one failed transfer. */
-const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'control-answer-reset', 'not-ftp']);
+const SESSION_ONLY = new Set(['tls-hidden', 'control-unanswered', 'control-refused', 'control-answer-reset', 'control-abandoned', 'not-ftp']);
 const MAX_NOTES = 20;
 
 const NOTEWORTHY = (t: Transfer): boolean =>

@@ -66,6 +66,7 @@ function transferCounts(s: Session): string {
     if (s.control.kind === 'turned-away') return `none: turned away${s.control.at === 'login' ? ' at login' : ''} (${s.control.code})`;
     if (s.control.kind === 'ungreeted') return `none: no greeting (client gave up after ${seconds(s.control.waited)})`;
     if (s.control.kind === 'hung-up') return `none: closed by the server before greeting`;
+    if (s.control.kind === 'abandoned') return `none: the client reset the server's answer`;
     return `none: control ${s.control.kind}`;
   }
   if (s.transfers.length === 0 && s.linesCut !== undefined) return 'not readable: every line cut by the snapshot length';

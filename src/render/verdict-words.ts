@@ -657,6 +657,12 @@ export function controlSentence(s: Session): string | null {
           : `The server answered the client's SYN from ${v.answeredBy.ip} port ${v.answeredBy.port}`) +
         ` (${v.synAckFrames.length > 0 ? `SYN-ACK, frame ${v.synAckFrames[0]}` : 'a SYN-ACK the capture lacks'}), and the client reset that answer (frame ${v.resetFrames[0]}): the control connection never opened.`
       );
+    case 'abandoned':
+      return (
+        `The server answered the client's SYN (frame ${v.synFrames[0]}) with a SYN-ACK (frame ${v.synAckFrames[0]}` +
+        `${v.answeredAfter !== null && v.answeredAfter >= 0.1 ? `, ${seconds(v.answeredAfter)} after it` : ''}), and the client reset that answer (frame ${v.resetFrames[0]}) ` +
+        'without acknowledging it: no socket was waiting for it any more. The control connection never opened.'
+      );
     case 'refused':
       return (
         `The control connection was refused: ${v.by === 'server' ? 'the server' : `a device on the way${v.reporter ? ` (${v.reporter})` : ''}`} ` +
@@ -787,7 +793,7 @@ export function turnedAwayReason(v: Extract<ControlVerdict, { kind: 'turned-away
 
 /** True when the control connection never opened, was turned away or never spoke FTP: no session to follow. */
 export function controlFailed(s: Session): boolean {
-  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'answer-reset' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
+  return s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'answer-reset' || s.control.kind === 'abandoned' || s.control.kind === 'turned-away' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' || s.diagnosis?.cause === 'not-ftp';
 }
 
 /** A reply's code as shown: a line with no reply code is not an FTP reply at all. */

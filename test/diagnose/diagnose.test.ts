@@ -1716,6 +1716,9 @@ const SESSION_ONLY: Record<string, { session: number; control: string; cause: st
   // Eighty-ninth audit: no hairpin SNAT, the SYN-ACK from the server's inside address reset by the client (at the
   // client and the router, the answer's own connection is session 2, diagnosed the same: verdicts-audit89.test.ts).
   'a89-hairpin-nosnat-server-side-pureftpd-curl': { session: 1, control: 'answer-reset', cause: 'control-answer-reset' },
+  // Ninety-fifth audit: curl's connect timeout (1 s) shorter than the round trip (1.2 s): the answer reset by a client gone.
+  'a95-sat-connect-timeout-vsftpd-curl': { session: 1, control: 'abandoned', cause: 'control-abandoned' },
+  'a95-sat-connect-timeout-server-side-vsftpd-curl': { session: 1, control: 'abandoned', cause: 'control-abandoned' },
   'auth-refused-reqd-vsftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'auth-refused-reqd-pureftpd-curl': { session: 1, control: 'opened', cause: 'auth-refused' },
   'no-greeting-maxinstances-proftpd-python': { session: 2, control: 'hung-up', cause: 'session-refused' },
@@ -1891,7 +1894,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(46);
+    expect(codes).toHaveLength(47);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1910,6 +1913,7 @@ describe('diagnose catalog', () => {
     // not-logged-in: checkNotLoggedIn's when the session sent no login at all (no USER, PASS or ACCT): 44 codes, 33 checks.
     // control-answer-reset (a session check, checks/control.ts) and passive-answer-reset (checks/address.ts
     // checkPassiveAnswerReset): a SYN answered from another address, the answer reset by the client: 46 codes, 34 checks.
+    // control-abandoned (a session check, checks/control.ts): the called address's answer reset by a client gone: 47 codes.
     expect(TRANSFER_CHECKS).toHaveLength(34);
   });
 });

@@ -178,6 +178,29 @@ describe("a95: long round trips (80 ms; a satellite's 600 ms)", () => {
   });
 });
 
+describe("a95: a round trip longer than the client's connect timeout", () => {
+  it("curl --connect-timeout 1 over a 1.2 s round trip: the client reset the server's answer; the control connection never opened, at both ends", async () => {
+    const [client, server] = ENDS('a95-sat-connect-timeout', 'vsftpd-curl');
+    // tshark: the SYN (3), the SYN-ACK (4: at the client 1.2 s after the SYN, at the server at once),
+    // the client's reset (client: 5; server: 6, after the server's repeated SYN-ACK at 5). No ACK, no byte.
+    expect([flagged(client, '0x0002', '21'), flagged(client, '0x0012', '21'), flagged(client, '0x0004', '21')]).toEqual([[3], [4, 6], [5, 7]]);
+    expect([flagged(server, '0x0002', '21'), flagged(server, '0x0012', '21'), flagged(server, '0x0004', '21')]).toEqual([[3], [4, 5], [6, 7]]);
+    const c = (await analyze(client)).sessions[0];
+    const sv = (await analyze(server)).sessions[0];
+    // Before: control "opened", closed by the client's reset, and explain's "It stays open for the whole session".
+    expect(c.control).toMatchObject({ kind: 'abandoned', synFrames: [3], synAckFrames: [4], resetFrames: [5], evidence: [3, 4, 5] });
+    expect(sv.control).toMatchObject({ kind: 'abandoned', synFrames: [3], synAckFrames: [4, 5], resetFrames: [6], evidence: [3, 4, 5, 6] });
+    expect((c.control as { answeredAfter: number }).answeredAfter).toBeGreaterThan(1.15);
+    expect((sv.control as { resetAfter: number }).resetAfter).toBeGreaterThan(1.15);
+    expect([c.diagnosis?.cause, sv.diagnosis?.cause]).toEqual(['control-abandoned', 'control-abandoned']);
+    const [diagnose, explain, sessions] = await outputs(client, 'diagnose', 'explain', 'sessions');
+    expect(diagnose).toContain('The answer came 1.2 s after the client\'s first SYN, as seen here: a client that waits less than that has given up before it arrives.');
+    expect(explain).toContain('The control connection never opened.');
+    expect(explain).not.toContain('It stays open for the whole session');
+    expect(sessions).toContain("none: the client reset the server's answer");
+  });
+});
+
 describe('a95 recordings with packets the capture lost (scripts/sweep/drop-sweep.mjs)', () => {
   it("lftp's login lost after its refused AUTH TLS: the session went on in clear text, not a client requiring TLS that left", async () => {
     // a95-wan-healthy: AUTH TLS (20) refused with 530 (21), then USER (22), 331 (23), PASS (24) and

@@ -37,6 +37,14 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'MASQUERADE), so that the answers come back through it; or let inside clients use the server\'s inside address ' +
       '(split-horizon DNS).',
   },
+  'control-abandoned': {
+    title: "the server answered the connection, and the client reset its answer: the client had given up waiting, or never meant to connect",
+    advice:
+      "The server accepted the connection (SYN-ACK), but the client no longer waited for it: its connect timeout is shorter than " +
+      'the time the answer takes to come back (curl --connect-timeout, wget --connect-timeout, lftp net:timeout, a script\'s own ' +
+      'limit): raise it, or find what makes the path that slow (a satellite or congested link, a queue on the way). A scanner ' +
+      "probing the port (a SYN scan) resets the answer at once: then nothing is wrong with the server.",
+  },
   'not-ftp': {
     title: 'the service on the FTP port does not speak FTP',
     advice:

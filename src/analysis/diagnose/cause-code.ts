@@ -3,6 +3,7 @@ export type CauseCode =
   | 'control-unanswered'
   | 'control-refused'
   | 'control-answer-reset'
+  | 'control-abandoned'
   | 'not-ftp'
   | 'session-refused'
   | 'no-greeting'

@@ -209,7 +209,7 @@ export function ladderSvg(a: Analysis, l: SessionLadder, rowBudget: number): Lad
     for (const f of t.diagnosis?.evidence ?? []) evidence.add(f);
   }
   for (const f of s.diagnosis?.evidence ?? []) evidence.add(f);
-  for (const f of s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'answer-reset' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' ? s.control.evidence : []) evidence.add(f);
+  for (const f of s.control.kind === 'unanswered' || s.control.kind === 'refused' || s.control.kind === 'answer-reset' || s.control.kind === 'abandoned' || s.control.kind === 'ungreeted' || s.control.kind === 'hung-up' ? s.control.evidence : []) evidence.add(f);
   const touchesEvidence = (first: number, last: number): boolean => {
     for (const f of evidence) if (f >= first && f <= last) return true;
     return false;

@@ -66,6 +66,7 @@ export function sessionsToDraw(a: Analysis): Set<number> {
     s.control.kind === 'unanswered' ||
     s.control.kind === 'refused' ||
     s.control.kind === 'answer-reset' ||
+    s.control.kind === 'abandoned' ||
     s.control.kind === 'turned-away' ||
     s.control.kind === 'ungreeted' ||
     s.control.kind === 'hung-up' ||
@@ -100,6 +101,9 @@ function controlBadge(s: Session): string {
       break;
     case 'answer-reset':
       [word, colour] = ['answered from another address, reset by the client', 'red'];
+      break;
+    case 'abandoned':
+      [word, colour] = ['answer reset by the client: never opened', 'red'];
       break;
     case 'turned-away':
       [word, colour] = [`turned away${v.at === 'login' ? ' at login' : ''} (${v.code})`, 'red'];

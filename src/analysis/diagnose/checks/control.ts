@@ -156,6 +156,7 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
   if (ungreeted) return ungreeted;
   const v = s.control;
   if (v.kind === 'answer-reset') return checkAnswerReset(s, v, vantage);
+  if (v.kind === 'abandoned') return checkAbandoned(s, v, vantage);
   if (v.kind !== 'unanswered' && v.kind !== 'refused') return null;
   const syns = s.controlConnection.synFrames;
   const head = `Session ${s.id}: the client ${ep(s.client)} tried to open the control connection to ${ep(s.server)}`;
@@ -202,6 +203,32 @@ export function checkControl(s: Session, vantage: Vantage): SessionDiagnosis | n
     summary: `${head} with ${sent}; ${who} ${what} at ${frameList(v.evidence.filter((f) => !syns.includes(f)))}: ${meaning}. ${where}`,
     evidence: v.evidence,
     advice,
+  };
+}
+
+/**
+ * The server answered the client's SYN from the address it called, and the client reset the answer
+ * (verdict.ts abandonedAnswer): at the client's side the time the answer took shows how long the
+ * client may have waited; at the server's, the time from its answer to the client's reset.
+ */
+function checkAbandoned(s: Session, v: Extract<ControlVerdict, { kind: 'abandoned' }>, vantage: Vantage): SessionDiagnosis {
+  const syns = v.synFrames;
+  const sent = `${syns.length} SYN${syns.length === 1 ? '' : 's'} at ${frameList(syns.slice(0, 8))}`;
+  const answered = `${v.synAckFrames.length === 1 ? 'a SYN-ACK' : 'SYN-ACKs'} at ${frameList(v.synAckFrames.slice(0, 4))}`;
+  const timing =
+    v.answeredAfter !== null && v.answeredAfter >= 0.1
+      ? ` The answer came ${secondsText(v.answeredAfter)} after the client's first SYN, as seen here: a client that waits less than that has given up before it arrives.`
+      : v.resetAfter >= 0.1
+        ? ` The client's reset came ${secondsText(v.resetAfter)} after the server's answer left: the answer took that long to reach the client, or the client had gone before it came.`
+        : ' The reset followed the answer at once.';
+  return {
+    cause: 'control-abandoned',
+    summary:
+      `Session ${s.id}: the client ${ep(s.client)} called ${ep(s.server)} to open the control connection (${sent}); the server answered (${answered}), and the client reset ` +
+      `that answer (${frameList(v.resetFrames.slice(0, 4))}) without acknowledging it.${timing} The control connection never opened: ${CATALOG['control-abandoned'].title}. ` +
+      `Vantage point: ${vantage.reason}.`,
+    evidence: v.evidence,
+    advice: adviceFor('control-abandoned', s),
   };
 }
 
