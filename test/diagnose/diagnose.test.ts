@@ -645,6 +645,7 @@ const SCENARIOS: Scenario[] = [
   { fixture: 'a95-sat-data-drop-server-side-vsftpd-wget', causes: { '1.1': 'path-loss' }, evidence: () => ({}) },
   ...['a95-sat-abort-vsftpd-lftp', 'a95-sat-abort-server-side-vsftpd-lftp'].map((fixture) => ({ fixture, causes: { '1.1': 'aborted' }, evidence: () => ({}) })),
   ...['a95-sat-pasv-client-reject-vsftpd-curl', 'a95-sat-pasv-client-reject-server-side-vsftpd-curl'].map((fixture) => ({ fixture, causes: { '1.1': 'passive-unreached' }, evidence: () => ({}) })),
+  ...['a95-sat-data-connect-timeout-vsftpd-python', 'a95-sat-data-connect-timeout-server-side-vsftpd-python'].map((fixture) => ({ fixture, causes: { '1.1': 'data-abandoned' }, evidence: () => ({}) })),
   // Eighty-seventh audit: active mode and the fallbacks between passive and active (verdicts-audit87.test.ts checks frames against tshark).
   ...['a87-active-reject-vsftpd-perl', 'a87-active-reject-server-side-vsftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-refused' }, evidence: () => ({}) })),
   ...['a87-active-drop-proftpd-inetutils', 'a87-active-drop-server-side-proftpd-inetutils', 'a87-active-drop-giveup-proftpd-perl'].map((fixture) => ({ fixture, causes: { '1.1': 'active-syn-unanswered' }, evidence: () => ({}) })),
@@ -1894,7 +1895,7 @@ describe('diagnose catalog', () => {
     const { CATALOG } = await import('../../src/analysis/diagnose/catalog.js');
     const { TRANSFER_CHECKS } = await import('../../src/analysis/diagnose/index.js');
     const codes = Object.keys(CATALOG);
-    expect(codes).toHaveLength(47);
+    expect(codes).toHaveLength(48);
     for (const c of codes) expect(CATALOG[c as keyof typeof CATALOG].advice).toMatch(/\b(client|server|NAT|capture|SFTP)('s)?\b/);
     // 27 transfer checks (two for active-syn-unanswered, two for tls-session-not-reused: the 522 read,
     // and an inferred transfer's new TLS session without keys; the refused checks also give
@@ -1913,7 +1914,8 @@ describe('diagnose catalog', () => {
     // not-logged-in: checkNotLoggedIn's when the session sent no login at all (no USER, PASS or ACCT): 44 codes, 33 checks.
     // control-answer-reset (a session check, checks/control.ts) and passive-answer-reset (checks/address.ts
     // checkPassiveAnswerReset): a SYN answered from another address, the answer reset by the client: 46 codes, 34 checks.
-    // control-abandoned (a session check, checks/control.ts): the called address's answer reset by a client gone: 47 codes.
-    expect(TRANSFER_CHECKS).toHaveLength(34);
+    // control-abandoned (a session check, checks/control.ts): the called address's answer reset by a client gone: 47 codes;
+    // data-abandoned (checks/connect.ts checkDataAbandoned), the same for a data connection: 48 codes, 35 checks.
+    expect(TRANSFER_CHECKS).toHaveLength(35);
   });
 });

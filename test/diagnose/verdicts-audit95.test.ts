@@ -201,6 +201,28 @@ describe("a95: a round trip longer than the client's connect timeout", () => {
   });
 });
 
+describe("a95: a round trip longer than the client's data connect timeout", () => {
+  it("ftplib's 1 s data timeout over a 1.2 s round trip: the passive data connection failed, its answer reset by the client; not 'unused'", async () => {
+    const [client, server] = ENDS('a95-sat-data-connect-timeout', 'vsftpd-python');
+    const want: Record<string, { rows: unknown[]; syn: number; synAck: number[]; rst: number }> = {
+      [client]: { rows: ['1.1', 'PASV', 23, null, null, 1, 0, null, null, 'failed', 'failed', 'data-abandoned', null, [28, 'client'], 0, [24]], syn: 24, synAck: [27, 29], rst: 28 },
+      [server]: { rows: ['1.1', 'PASV', 21, null, null, 1, 0, null, null, 'failed', 'failed', 'data-abandoned', null, [29, 'client'], 0, [22]], syn: 22, synAck: [23, 25], rst: 29 },
+    };
+    for (const name of [client, server]) {
+      const a = await analyze(name);
+      const port = String(a.sessions[0].transfers[0].announce!.endpoint!.port);
+      // tshark: the data SYN, the server's SYN-ACK(s), the client's reset; no RETR (ftplib sends it once connected).
+      expect([flagged(name, '0x0002', port)[0], flagged(name, '0x0012', port), flagged(name, '0x0004', port)[0]]).toEqual([want[name].syn, want[name].synAck, want[name].rst]);
+      expect(ftpRows(name, '0').some(([, x]) => x === 'RETR')).toBe(false);
+      // Before: "unused: announced, and no transfer command used it", and "No failed data connections".
+      expect(rows(a)).toEqual([want[name].rows]);
+    }
+    const [clientText] = await outputs(client, 'diagnose');
+    expect(clientText).toContain('The answer came 1.2 s after the client\'s SYN, as seen here: a client that waits less than that has given up before it arrives');
+    expect(clientText).not.toContain('No failed data connections');
+  });
+});
+
 describe('a95 recordings with packets the capture lost (scripts/sweep/drop-sweep.mjs)', () => {
   it("lftp's login lost after its refused AUTH TLS: the session went on in clear text, not a client requiring TLS that left", async () => {
     // a95-wan-healthy: AUTH TLS (20) refused with 530 (21), then USER (22), 331 (23), PASS (24) and

@@ -116,6 +116,13 @@ const WRITTEN: Record<CauseCode, CatalogEntry> = {
       'drops the answers to its own connections — allow replies of its outgoing connections on the client\'s ' +
       'firewall (passive mode) or the server\'s (active mode), e.g. iptables -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT.',
   },
+  'data-abandoned': {
+    title: "the data connection was answered, and the side that opened it reset the answer: it had given up waiting",
+    advice:
+      "The data connection's SYN was answered (SYN-ACK), but the side that opened it no longer waited: its connect timeout is " +
+      "shorter than the time the answer takes to come back (a client's data timeout: curl --connect-timeout, Python's " +
+      "FTP.timeout, lftp net:timeout): raise it, or find what makes the path that slow (a satellite or congested link, a queue on the way).",
+  },
   'active-host-unreachable': {
     title: "a router found no host at the active data connection's address",
     advice:

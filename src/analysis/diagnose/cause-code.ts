@@ -19,6 +19,7 @@ export type CauseCode =
   | 'passive-unreached'
   | 'active-unreached'
   | 'handshake-incomplete'
+  | 'data-abandoned'
   | 'announce-malformed'
   | 'announce-split-dropped'
   | 'passive-address-mismatch'

@@ -14,6 +14,7 @@ import {
   checkActiveSynUnanswered,
   checkActiveUnseen,
   checkActiveUnreached,
+  checkDataAbandoned,
   checkDataUnseen,
   checkHandshakeIncomplete,
   checkOneWaySynRepeated,
@@ -83,6 +84,8 @@ export const TRANSFER_CHECKS: TransferCheck[] = [
   checkAnnounceMalformed,
   // Before the checks that read a missing SYN as evidence: a capture that holds no data connection shows none.
   checkDataUnseen,
+  // Before the refusals: a reset from the side that connected, of an answer that came too late for it.
+  checkDataAbandoned,
   checkActiveRefused,
   checkActiveSynUnanswered,
   checkActiveUnseen,

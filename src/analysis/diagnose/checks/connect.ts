@@ -1109,6 +1109,44 @@ export function checkActiveUnreached(ctx: TransferContext): Diagnosis | null {
 }
 
 /**
+ * The data connection's SYN was answered (SYN-ACK) from the address it called, and the side that
+ * connected reset that answer without acknowledging it: no socket waited for it any more, its
+ * connect had given up before the answer came (verdict.ts: failed once the client moved on). At the
+ * connecting side the time the answer took shows how long it may have waited; elsewhere, the time
+ * from the answer to the reset.
+ */
+export function checkDataAbandoned(ctx: TransferContext): Diagnosis | null {
+  const { transfer: t } = ctx;
+  const c = t.connection;
+  const connector = t.mode === 'active' ? 'server' : 'client';
+  if (t.status !== 'failed' || !c || c.established || c.midstream || c.synAckFrames.length === 0 || t.answerReset !== undefined || c.rst?.by !== connector) return null;
+  const responder = connector === 'client' ? 'server' : 'client';
+  const syn = c.handshake.find((e) => e.type === 'syn');
+  const synAck = c.handshake.find((e) => e.type === 'syn-ack');
+  const reset = c.handshake.find((e) => e.type === 'rst' && e.by === connector);
+  if (synAck === undefined || reset === undefined || reset.frame < synAck.frame) return null;
+  const answeredAfter = syn !== undefined && syn.frame < synAck.frame ? synAck.time - syn.time : 0;
+  const resetAfter = reset.time - synAck.time;
+  const timing =
+    answeredAfter >= PATH_ROUND_TRIP
+      ? `The answer came ${secondsText(answeredAfter)} after the ${connector}'s SYN, as seen here: a ${connector} that waits less than that has given up before it arrives`
+      : resetAfter >= PATH_ROUND_TRIP
+        ? `The ${connector}'s reset came ${secondsText(resetAfter)} after the ${responder}'s answer left: the answer took that long to reach it, or it had given up before it came`
+        : 'The reset followed the answer at once';
+  return diagnosis(
+    ctx,
+    'data-abandoned',
+    [
+      announceWords(t),
+      synWords(c, connector),
+      `The ${responder} answered with SYN-ACK at ${frameList(c.synAckFrames.slice(0, 8))}, and the ${connector} reset that answer (frame ${reset.frame}) without acknowledging it: no socket was waiting for it any more`,
+      timing,
+    ],
+    evidenceFrames(t, [...c.synAckFrames.slice(0, 4), reset.frame]),
+  );
+}
+
+/**
  * The handshake stopped at its second step: the responder answered SYN-ACK (repeatedly) and the side
  * that connected never acknowledged it, repeating its SYN until it gave up. Its own host (or a
  * device between it and the capture point) dropped the SYN-ACKs: a firewall that lets its SYNs out
