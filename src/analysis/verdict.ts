@@ -742,9 +742,15 @@ function controlVerdict(s: Session, captureEnd: number | null, answerReset: Answ
       };
     }
     if (cc.evicted !== undefined) return { kind: 'not-followed', synFrames: cc.synFrames, at: cc.evicted, evidence: syns };
-    // One SYN, sent less than its retransmission timeout before the capture ended: no answer was due yet.
+    // One SYN, sent less than its retransmission timeout before the capture ended: no answer was due
+    // yet. Or sent once again, its first timeout just spent, the capture ending within a second of that
+    // copy and before its own timeout ran out (3 s from the first): still being made, as a data
+    // connection's is (in-flight.ts) — over a 1.2 s round trip the answer to the first SYN comes after
+    // the second (a95-sat-data-connect-timeout cut before its SYN-ACK).
     const syn = cc.handshake.find((e) => e.type === 'syn');
-    if (cc.synFrames.length === 1 && syn !== undefined && captureEnd !== null && captureEnd - syn.time < IN_FLIGHT_SECONDS) {
+    const lastSyn = cc.handshake.filter((e) => e.type === 'syn').pop();
+    const resentOnce = cc.synFrames.length === 2 && lastSyn !== undefined && captureEnd !== null && captureEnd - lastSyn.time < IN_FLIGHT_SECONDS;
+    if (syn !== undefined && captureEnd !== null && ((cc.synFrames.length === 1 && captureEnd - syn.time < IN_FLIGHT_SECONDS) || (resentOnce && captureEnd - syn.time < 3 * IN_FLIGHT_SECONDS))) {
       return { kind: 'connecting', synFrames: cc.synFrames, evidence: syns };
     }
     return { kind: 'unanswered', synFrames: cc.synFrames, evidence: syns };

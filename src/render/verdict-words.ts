@@ -649,7 +649,9 @@ export function controlSentence(s: Session): string | null {
         `to make room for others (${NOT_FOLLOWED_WHY}): whether it opened is not known.`
       );
     case 'connecting':
-      return `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
+      return v.synFrames.length > 1
+        ? `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent again (frame ${v.synFrames[v.synFrames.length - 1]}) less than a second before the capture's end, before an answer to that copy was due.`
+        : `The capture ended while the client was opening the control connection: its SYN (frame ${v.synFrames[0]}) was sent less than a second before the capture's end, before any answer was due.`;
     case 'answer-reset':
       return (
         (v.called !== null

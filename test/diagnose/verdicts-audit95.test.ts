@@ -255,4 +255,16 @@ describe('a95 recordings with packets the capture lost (scripts/sweep/drop-sweep
     expect(first.connection!.longestSilence).toMatchObject({ fromFrame: d.at(88), toFrame: d.at(105) });
     expect([first.status, first.segment, second.status, second.restOffset]).toEqual(['aborted', undefined, 'complete', 43440]);
   });
+
+  it("a capture ended just after the control connection's SYN was sent again, over a 1.2 s round trip: still connecting, not unanswered", async () => {
+    // a95-sat-data-connect-timeout at the client: the SYN (3), sent again at 1.02 s (4), its answer at
+    // 1.2 s (5). Cut after frame 4, the capture ends 1 ms after the second copy: its answer (and the
+    // first's) not due yet. Before: "unanswered: the client's 2 SYNs got no answer" (scripts/sweep/prefix-sweep.mjs).
+    const NAME = 'a95-sat-data-connect-timeout-vsftpd-python';
+    expect(flagged(NAME, '0x0002', '21')).toEqual([3, 4]);
+    expect(flagged(NAME, '0x0012', '21')[0]).toBe(5);
+    const d = await derived(tmp, NAME, 'first-4', (f) => f <= 4);
+    expect(d.a.sessions[0].control).toEqual({ kind: 'connecting', synFrames: [3, 4], evidence: [3, 4] });
+    expect(d.a.sessions[0].diagnosis).toBeNull();
+  });
 });
