@@ -16,10 +16,8 @@
 //        [--max N] [--out FILE.tsv] [fixture …]
 // Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
 // kind (largest first); --out writes one line per difference.
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, groupByKind, analyseOrder, lineDiffs } from './sweep-common.mjs';
+import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, analyseOrder, lineDiffs, capturesOf, reportDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -37,16 +35,7 @@ const files = args.length > 0 ? args : fixtureFiles(fixturesDir, only);
 const diffs = [];
 let variants = 0;
 const t0 = performance.now();
-for (const f of files) {
-  const path = f.includes('/') ? f : fixturesDir + '/' + f;
-  const name = path.replace(/.*\//, '');
-  let cap;
-  try {
-    cap = await loadCapture(root, path);
-  } catch (e) {
-    process.stderr.write(`${name}: ${e.message}\n`);
-    continue;
-  }
+for await (const { name, cap } of capturesOf(root, files, fixturesDir)) {
   const n = cap.records.length;
   if (n < 1) continue;
   const identity = Array.from({ length: n }, (_, i) => i);
@@ -86,7 +75,4 @@ for (const f of files) {
     diffs.push(...lineDiffs(name, label, full, got));
   }
 }
-const seconds = ((performance.now() - t0) / 1000).toFixed(0);
-console.log(`${files.length} fixtures, ${variants} variants, ${seconds} s, ${diffs.length} differences`);
-for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
-if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');
+reportDiffs({ files, variants, t0, diffs, out });

@@ -15,10 +15,8 @@
 //        [--within SECONDS] [--max-swaps N] [--opposite] [--out FILE.tsv] [fixture …]
 // Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
 // kind (largest first); --out writes one line per difference.
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadCapture } from './load-capture.mjs';
-import { options, fixtureFiles, verdictFacts, verdictLines, groupByKind, analyseOrder, lineDiffs } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, analyseOrder, lineDiffs, capturesOf, reportDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, flag, root, fixturesDir } = options(args);
@@ -52,16 +50,7 @@ const files = args.length > 0 ? args : fixtureFiles(fixturesDir, only);
 const diffs = [];
 let variants = 0;
 const t0 = performance.now();
-for (const f of files) {
-  const path = f.includes('/') ? f : fixturesDir + '/' + f;
-  const name = path.replace(/.*\//, '');
-  let cap;
-  try {
-    cap = await loadCapture(root, path);
-  } catch (e) {
-    process.stderr.write(`${name}: ${e.message}\n`);
-    continue;
-  }
+for await (const { name, cap } of capturesOf(root, files, fixturesDir)) {
   const n = cap.records.length;
   if (n < 2) continue;
   const conns = cap.records.map(connectionOf);
@@ -95,7 +84,4 @@ for (const f of files) {
     diffs.push(...lineDiffs(name, label, full, got));
   }
 }
-const seconds = ((performance.now() - t0) / 1000).toFixed(0);
-console.log(`${files.length} fixtures, ${variants} variants (neighbours within ${within} s), ${seconds} s, ${diffs.length} differences`);
-for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
-if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');
+reportDiffs({ files, variants, what: ` (neighbours within ${within} s)`, t0, diffs, out });

@@ -4,7 +4,9 @@
  * would be, with the map back to the full capture's frames), the frames where something may change,
  * and the order that makes a sweep cut short by its time budget still span the capture.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { loadCapture } from './load-capture.mjs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
@@ -234,4 +236,31 @@ export function verdictLines(sessions, sessionId = (s) => s.key) {
     for (const t of s.transfers) m.set(`t ${s.key} ${t.key}`, `${t.status}/${t.kind}${t.why ? ':' + t.why : ''}/${t.cause ?? '-'}`);
   }
   return m;
+}
+
+/**
+ * Each capture of `files` (names under `fixturesDir`, or paths), as `root`'s reader loads it, with
+ * its file name; one that cannot be read is said on stderr and skipped.
+ */
+export async function* capturesOf(root, files, fixturesDir) {
+  for (const f of files) {
+    const path = f.includes('/') ? f : fixturesDir + '/' + f;
+    const name = path.replace(/.*\//, '');
+    try {
+      yield { name, cap: await loadCapture(root, path) };
+    } catch (e) {
+      process.stderr.write(`${name}: ${e.message}\n`);
+    }
+  }
+}
+
+/**
+ * A comparing sweep's report (lineDiffs rows): the totals (`what`: words after the variants'
+ * count), the rows grouped by kind, largest first, and with `out` one line per row in that file.
+ */
+export function reportDiffs({ files, variants, what = '', t0, diffs, out }) {
+  const seconds = ((performance.now() - t0) / 1000).toFixed(0);
+  console.log(`${files.length} fixtures, ${variants} variants${what}, ${seconds} s, ${diffs.length} differences`);
+  for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
+  if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');
 }
