@@ -9,7 +9,7 @@
 //        [--res LIST] [--out FILE.tsv] [fixture …]
 // Run from a built tree (npm run build). Not part of npm test.
 import { performance } from 'node:perf_hooks';
-import { options, fixtureFiles, verdictFacts, verdictLines, analyseOrder, lineDiffs, capturesOf, reportDiffs } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, analyseOrder, capturesOf, compareVariant, reportDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -38,15 +38,7 @@ for await (const { name, cap } of capturesOf(root, files, fixturesDir)) {
   for (const res of resolutions) {
     const label = `res ${res}`;
     const cut = { ...cap, records: cap.records.map((r) => coarse(r, res)) };
-    let got;
-    try {
-      got = verdictLines(verdictFacts({ a: await analyseOrder(analyzeRecords, cut, identity, { fileName: name, times: 'own' }), map: [] }));
-    } catch (e) {
-      diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
-      continue;
-    }
-    variants++;
-    diffs.push(...lineDiffs(name, label, full, got));
+    if (await compareVariant(diffs, { name, label, full }, () => analyseOrder(analyzeRecords, cut, identity, { fileName: name, times: 'own' }))) variants++;
   }
 }
 reportDiffs({ files, variants, t0, diffs, out });

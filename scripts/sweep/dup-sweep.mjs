@@ -17,7 +17,7 @@
 // Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
 // kind (largest first); --out writes one line per difference.
 import { performance } from 'node:perf_hooks';
-import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, analyseOrder, lineDiffs, capturesOf, reportDiffs } from './sweep-common.mjs';
+import { options, fixtureFiles, framesOfInterest, verdictFacts, verdictLines, analyseOrder, capturesOf, compareVariant, reportDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, root, fixturesDir } = options(args);
@@ -64,15 +64,7 @@ for await (const { name, cap } of capturesOf(root, files, fixturesDir)) {
   for (const [label, order] of orders) {
     // The variant's frame m held the full capture's record order[m-1]: its frame order[m-1]+1.
     const back = [0, ...order.map((k) => k + 1)];
-    let got;
-    try {
-      got = lines(await analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'own' }), back);
-    } catch (e) {
-      diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
-      continue;
-    }
-    variants++;
-    diffs.push(...lineDiffs(name, label, full, got));
+    if (await compareVariant(diffs, { name, label, full, map: back }, () => analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'own' }))) variants++;
   }
 }
 reportDiffs({ files, variants, t0, diffs, out });

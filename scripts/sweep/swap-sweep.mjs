@@ -16,7 +16,7 @@
 // Run from a built tree (npm run build). Not part of npm test. Prints the differences grouped by
 // kind (largest first); --out writes one line per difference.
 import { performance } from 'node:perf_hooks';
-import { options, fixtureFiles, verdictFacts, verdictLines, analyseOrder, lineDiffs, capturesOf, reportDiffs } from './sweep-common.mjs';
+import { options, fixtureFiles, verdictFacts, verdictLines, analyseOrder, capturesOf, compareVariant, reportDiffs } from './sweep-common.mjs';
 
 const args = process.argv.slice(2);
 const { opt, flag, root, fixturesDir } = options(args);
@@ -73,15 +73,7 @@ for await (const { name, cap } of capturesOf(root, files, fixturesDir)) {
     for (const i of swaps) [order[i], order[i + 1]] = [order[i + 1], order[i]];
     // The variant's frame n held the full capture's record order[n-1]: its frame order[n-1]+1.
     const back = [0, ...order.map((k) => k + 1)];
-    let got;
-    try {
-      got = lines(await analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'slot' }), back);
-    } catch (e) {
-      diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
-      continue;
-    }
-    variants++;
-    diffs.push(...lineDiffs(name, label, full, got));
+    if (await compareVariant(diffs, { name, label, full, map: back }, () => analyseOrder(analyzeRecords, cap, order, { fileName: name, times: 'slot' }))) variants++;
   }
 }
 reportDiffs({ files, variants, what: ` (neighbours within ${within} s)`, t0, diffs, out });

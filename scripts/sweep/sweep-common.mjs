@@ -264,3 +264,20 @@ export function reportDiffs({ files, variants, what = '', t0, diffs, out }) {
   for (const [kind, e] of groupByKind(diffs)) console.log(`${kind}\t${e.count} in ${e.fixtures.size} fixtures\te.g. ${e.example.fixture} ${e.example.label}: ${e.example.what}: ${e.example.detail}`);
   if (out) writeFileSync(out, diffs.map((d) => `${d.fixture}\t${d.label}\t${d.kind}\t${d.what}\t${d.detail}`).join('\n') + '\n');
 }
+
+/**
+ * One variant analysed (`analyse()`: its analysis) and compared with the full capture's verdict
+ * lines (`full`), frames mapped back by `map`: its differences, or its error, added to `diffs`.
+ * True when it was analysed.
+ */
+export async function compareVariant(diffs, { name, label, full, map = [] }, analyse) {
+  let got;
+  try {
+    got = verdictLines(verdictFacts({ a: await analyse(), map }));
+  } catch (e) {
+    diffs.push({ fixture: name, label, kind: 'error', what: '', detail: e.message });
+    return false;
+  }
+  diffs.push(...lineDiffs(name, label, full, got));
+  return true;
+}
