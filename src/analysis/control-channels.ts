@@ -256,6 +256,7 @@ function describeControl(conn: TcpConnection, route: ControlRoute): ControlConne
   if (conn.resumes !== undefined) described.resumes = conn.resumes;
   if (described.rst !== null && conn.rst!.lostBefore !== undefined) described.rst.lostBefore = conn.rst!.lostBefore;
   if (described.rst !== null && conn.rst!.finLost === true) described.rst.finLost = true;
+  if (described.rst !== null && conn.rst!.noConnection === true) described.rst.noConnection = true;
   if (conn.finUnseen !== undefined) described.finUnseen = route.initiatorIsClient ? bySide(conn.finUnseen, 'c2s', 's2c') : bySide(conn.finUnseen, 's2c', 'c2s');
   return described;
 }

@@ -524,7 +524,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // Answered with SYN-ACK from the address it called, and the connecting side reset that answer
   // without acknowledging it: its connect had given up before the answer came (a connect timeout
   // shorter than the round trip, a95-sat-data-connect-timeout). Never opened; failed once the client moved on.
-  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined && c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
+  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined && c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && c.rst.noConnection === true && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
   // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs
@@ -674,7 +674,10 @@ function tlsRefusal(s: Session): Session['tlsRefusal'] {
  */
 function abandonedAnswer(s: Session): Extract<ControlVerdict, { kind: 'abandoned' }> | null {
   const cc = s.controlConnection;
-  if (cc.established || cc.synAckFrames.length === 0 || s.commands.length > 0 || cc.rst?.by !== 'client') return null;
+  // The reset without ACK from one past the client's ISN (connection-state.ts answersAsClosed): its
+  // stack answering a SYN-ACK it had no socket for, not a connection it opened and then aborted
+  // (that reset carries an ACK) whose last handshake packet the capture lost.
+  if (cc.established || cc.synAckFrames.length === 0 || s.commands.length > 0 || cc.rst?.by !== 'client' || cc.rst.noConnection !== true) return null;
   const synAck = cc.handshake.find((e) => e.type === 'syn-ack');
   const resets = cc.handshake.filter((e) => e.type === 'rst' && e.by === 'client' && synAck !== undefined && e.frame > synAck.frame);
   if (synAck === undefined || resets.length === 0) return null;

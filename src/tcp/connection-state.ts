@@ -322,6 +322,13 @@ export class ConnectionState {
   private answersAsClosed(tcp: TcpHeader, fromClient: boolean): boolean {
     if (tcp.flags & TCP_ACK) return false;
     const own = fromClient ? this.c2s : this.s2c;
+    // A connecting side that had sent nothing: its reset of the SYN-ACK, from one past its ISN (what
+    // the SYN-ACK acknowledged), answers an answer its stack no longer had a socket for — its connect
+    // had given up (a95-sat-connect-timeout: curl's 1 s timeout, a 1.2 s round trip).
+    if ((own === null || !own.started) && fromClient && this.synAckSeen && !this.conn.established) {
+      const isn = this.isnOf(true);
+      return isn >= 0 && tcp.seq === seqAdd(isn, 1);
+    }
     if (own === null || !own.started || own.ackedTo < 0) return false;
     const at = own.offsetOf(tcp.seq);
     return at >= 0 && at <= own.ackedTo;

@@ -190,6 +190,11 @@ describe("a95: a round trip longer than the client's connect timeout", () => {
     // Before: control "opened", closed by the client's reset, and explain's "It stays open for the whole session".
     expect(c.control).toMatchObject({ kind: 'abandoned', synFrames: [3], synAckFrames: [4], resetFrames: [5], evidence: [3, 4, 5] });
     expect(sv.control).toMatchObject({ kind: 'abandoned', synFrames: [3], synAckFrames: [4, 5], resetFrames: [6], evidence: [3, 4, 5, 6] });
+    // The reset carries no ACK and one past the client's ISN: its stack answering a SYN-ACK it had no socket for.
+    expect([c.controlConnection.rst, sv.controlConnection.rst]).toEqual([
+      { frame: 5, by: 'client', ttl: 64, noConnection: true },
+      { frame: 6, by: 'client', ttl: 62, noConnection: true },
+    ]);
     expect((c.control as { answeredAfter: number }).answeredAfter).toBeGreaterThan(1.15);
     expect((sv.control as { resetAfter: number }).resetAfter).toBeGreaterThan(1.15);
     expect([c.diagnosis?.cause, sv.diagnosis?.cause]).toEqual(['control-abandoned', 'control-abandoned']);
