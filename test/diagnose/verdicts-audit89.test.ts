@@ -166,8 +166,9 @@ describe('eighty-ninth audit: split horizon, the passive data connection answere
       'A data connection to that port arrived from 198.51.100.30:51820 (SYN, frame 34), the server answered (SYN-ACK, frame 35) and the client reset that answer (frame 36): it had not called 198.51.100.20',
     );
     expect(diagnose).toContain('Its SYN came through 1 router (TTL 63), its reset through none (TTL 64): the client called another address (the 227 named 203.0.113.1)');
-    // The reset is the client's own (the shorter way back), not a middlebox's in its name.
-    expect(transfer(a, '1.1').connection!.rst).toEqual({ frame: 36, by: 'client', ttl: 64 });
+    // The reset is the client's own (the shorter way back), not a middlebox's in its name: its stack
+    // answering a SYN-ACK it had no socket for (no ACK, one past its ISN: noConnection, session 50).
+    expect(transfer(a, '1.1').connection!.rst).toEqual({ frame: 36, by: 'client', ttl: 64, noConnection: true });
     const [timeline, explain] = await outputs(server, 'timeline', 'explain');
     for (const text of [timeline, explain]) expect(text).not.toMatch(/made by a firewall or router|not sent by the client/);
   });
