@@ -521,10 +521,12 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && c.synFrames.length > 1 && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
-  // Answered with SYN-ACK from the address it called, and the connecting side reset that answer
-  // without acknowledging it: its connect had given up before the answer came (a connect timeout
-  // shorter than the round trip, a95-sat-data-connect-timeout). Never opened; failed once the client moved on.
-  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined && c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && c.rst.noConnection === true && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
+  // Answered with SYN-ACK from the address it called (the announced endpoint itself: an answer from
+  // another address is answer-reset.ts's, even with the SYN to the called one lost), and the connecting
+  // side reset that answer without acknowledging it: its connect had given up before the answer came
+  // (a connect timeout shorter than the round trip, a95-sat-data-connect-timeout). Never opened;
+  // failed once the client moved on.
+  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined && c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && c.rst.noConnection === true && c.match === 'exact' && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
   // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs

@@ -1119,7 +1119,7 @@ export function checkDataAbandoned(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const c = t.connection;
   const connector = t.mode === 'active' ? 'server' : 'client';
-  if (t.status !== 'failed' || !c || c.established || c.midstream || c.synAckFrames.length === 0 || t.answerReset !== undefined || c.rst?.by !== connector || c.rst.noConnection !== true) return null;
+  if (t.status !== 'failed' || !c || c.established || c.midstream || c.synAckFrames.length === 0 || t.answerReset !== undefined || c.rst?.by !== connector || c.rst.noConnection !== true || c.match !== 'exact') return null;
   const responder = connector === 'client' ? 'server' : 'client';
   const syn = c.handshake.find((e) => e.type === 'syn');
   const synAck = c.handshake.find((e) => e.type === 'syn-ack');
