@@ -6,6 +6,9 @@
  */
 import type { HandshakeEvent, Session } from './model.js';
 
+/** Seconds: a round trip worth naming beside a delay (a path's, not a host's own). */
+export const PATH_ROUND_TRIP = 0.1;
+
 /**
  * The time a packet takes from the capture point to `side` and an answer back, from the handshake:
  * SYN to SYN-ACK when `side` answered the SYN, SYN-ACK to the handshake's last ACK when it sent it.

@@ -6,6 +6,7 @@
 import { dataReceiver, dataReceiverOf } from '../analysis/data-sender.js';
 import { CATALOG } from '../analysis/diagnose/catalog.js';
 import { byteCount, count, replyHeadline, replyWords, secondsText } from '../analysis/diagnose/facts.js';
+import { PATH_ROUND_TRIP } from '../analysis/round-trip.js';
 import { leftAfterRefusal } from '../analysis/session-facts.js';
 import { ACTIVE } from '../analysis/split-stall.js';
 
@@ -662,7 +663,7 @@ export function controlSentence(s: Session): string | null {
     case 'abandoned':
       return (
         `The server answered the client's SYN (frame ${v.synFrames[0]}) with a SYN-ACK (frame ${v.synAckFrames[0]}` +
-        `${v.answeredAfter !== null && v.answeredAfter >= 0.1 ? `, ${seconds(v.answeredAfter)} after it` : ''}), and the client reset that answer (frame ${v.resetFrames[0]}) ` +
+        `${v.answeredAfter !== null && v.answeredAfter >= PATH_ROUND_TRIP ? `, ${seconds(v.answeredAfter)} after it` : ''}), and the client reset that answer (frame ${v.resetFrames[0]}) ` +
         'without acknowledging it: no socket was waiting for it any more. The control connection never opened.'
       );
     case 'refused':

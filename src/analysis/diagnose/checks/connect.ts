@@ -4,7 +4,7 @@
  * that connects is the server in active mode and the client in passive mode.
  */
 import type { Analysis, Command, DataConnection, Session, Transfer } from '../../model.js';
-import { answeredWithin, roundTripToward } from '../../round-trip.js';
+import { answeredWithin, PATH_ROUND_TRIP, roundTripToward } from '../../round-trip.js';
 import { sessionOrder } from '../../session-order.js';
 import { firstAbove } from '../../sorted.js';
 import { clientEndedAfter } from '../../verdict.js';
@@ -138,8 +138,6 @@ function refusal(c: DataConnection, s: Session, target: 'client' | 'server'): st
 
 /** Seconds: a client that quits sooner after the announcement did not wait for an unanswered SYN (retransmitted after 1 s). */
 const QUICK_GIVE_UP = 0.5;
-/** A round trip to this capture point worth naming beside a delay (a path's, not a host's own). */
-const PATH_ROUND_TRIP = 0.1;
 
 /**
  * Seconds from an announcement to the client's end of the session as the client lived them: the

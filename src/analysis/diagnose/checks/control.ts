@@ -4,6 +4,7 @@
  * The commonest FTP failure of all; a session-level diagnosis, since no transfer could begin.
  */
 import type { ControlVerdict, Session } from '../../model.js';
+import { PATH_ROUND_TRIP } from '../../round-trip.js';
 import { adviceFor, CATALOG } from '../catalog.js';
 import { ep, frameList, replyWords, secondsText } from '../facts.js';
 import type { SessionDiagnosis, Vantage } from '../types.js';
@@ -216,9 +217,9 @@ function checkAbandoned(s: Session, v: Extract<ControlVerdict, { kind: 'abandone
   const sent = `${syns.length} SYN${syns.length === 1 ? '' : 's'} at ${frameList(syns.slice(0, 8))}`;
   const answered = `${v.synAckFrames.length === 1 ? 'a SYN-ACK' : 'SYN-ACKs'} at ${frameList(v.synAckFrames.slice(0, 4))}`;
   const timing =
-    v.answeredAfter !== null && v.answeredAfter >= 0.1
+    v.answeredAfter !== null && v.answeredAfter >= PATH_ROUND_TRIP
       ? ` The answer came ${secondsText(v.answeredAfter)} after the client's first SYN, as seen here: a client that waits less than that has given up before it arrives.`
-      : v.resetAfter >= 0.1
+      : v.resetAfter >= PATH_ROUND_TRIP
         ? ` The client's reset came ${secondsText(v.resetAfter)} after the server's answer left: the answer took that long to reach the client, or the client had gone before it came.`
         : ' The reset followed the answer at once.';
   return {
