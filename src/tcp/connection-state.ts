@@ -31,7 +31,7 @@ export interface ConnectionContext {
   onSegment: ((facts: SegmentFacts) => void) | null;
   /** The one object every hook call fills. */
   facts: SegmentFacts;
-  /** Packets captured twice over all connections (a capture-wide warning), and the first copy's frame. */
+  /** Packets captured twice, found among every connection's recent segments (a capture-wide warning: how many, the first copy's frame). */
   copies: PacketCopies;
 }
 
@@ -62,7 +62,6 @@ function pushBounded<T>(list: T[], item: T): T[] {
   if (list.length < MAX_FRAMES_KEPT) list.push(item);
   return list;
 }
-
 
 /**
  * How far past what the capture holds of the initiator's data a responder's acknowledgement may reach

@@ -54,7 +54,7 @@ export interface ReassemblerStats {
   evicted: number;
   /** Packets of already closed connections (final ACKs, repeated FINs/SYNs), not attributed. */
   afterClose: number;
-  /** Packets captured twice (ConnectionState's copies), and the frame of the first copy (0: none). */
+  /** Packets captured twice (tcp/packet-copies.ts), and the frame of the first copy (0: none). */
   copies: number;
   firstCopy: number;
 }

@@ -20,7 +20,7 @@ import { asDescribedWords, explainSteps, TEXTBOOK } from '../explain.js';
 import { bytes, endpoint, modeWord, rate, relative, seconds, tunnelName, wallClock } from '../format.js';
 import { cutSentence, transferPurpose } from '../teach-text.js';
 import { portSplitAdvice, portSplitWords } from '../../analysis/passive-port-split.js';
-import { bytesCell, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
+import { bytesCell, controlFailed, controlSentence, laterAttemptSentence, loginGuessingSentence, VERDICT_COLOUR, verdictCounts, verdictLabel, verdictSentence } from '../verdict-words.js';
 import { HEX_BYTES, MAX_EMBEDDED_DUMPS, type FrameDump } from './frames.js';
 import { esc, jsonForScript, num } from './html.js';
 import { ladderSvg, MAX_CONNECTION_LANES, MAX_ROWS_PER_LADDER } from './ladder-svg.js';
@@ -63,13 +63,7 @@ export interface ReportInput {
 export function sessionsToDraw(a: Analysis): Set<number> {
   const troubled = (s: Session): boolean =>
     s.diagnosis !== null ||
-    s.control.kind === 'unanswered' ||
-    s.control.kind === 'refused' ||
-    s.control.kind === 'answer-reset' ||
-    s.control.kind === 'abandoned' ||
-    s.control.kind === 'turned-away' ||
-    s.control.kind === 'ungreeted' ||
-    s.control.kind === 'hung-up' ||
+    controlFailed(s) ||
     s.transfers.some((t) => t.diagnosis !== null || ['failed', 'aborted', 'incomplete'].includes(t.verdict.kind));
   const first = a.sessions.filter(troubled);
   const rest = a.sessions.filter((s) => !troubled(s));
