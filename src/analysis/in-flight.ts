@@ -16,7 +16,7 @@
  * stopped-at-end.ts reads it (no silence longer than the transfer's own pauses): what it lacks may
  * still be sent again.
  */
-import { saysLacking } from '../ftp/commands.js';
+import { announcesActive, announcesPassive, saysLacking } from '../ftp/commands.js';
 import { dataReceiver, dataSender, dataSenderOf, unacknowledgedTo } from './data-sender.js';
 import { textMode } from './line-ends.js';
 import type { Command, DataConnection, Reply, Session, Transfer } from './model.js';
@@ -312,13 +312,19 @@ function directoryUndecidedAtEnd(t: Transfer, s: Session, captureEnd: number): I
   const name = t.request!.arg.trim();
   // The first CWD into the name since the refusal (urllib's next step); one answered decides it.
   let cwd: number = Infinity;
+  // The first announcement asked since the refusal, answered or not (its reply may lie past the end:
+  // a61-mirror-one-denied-one-dropped cut after lftp's next PASV, 4.3 s after the 550).
+  let announced: number = Infinity;
   for (let i = s.commands.length - 1; i >= 0 && s.commands[i].frame > refusal.frame; i--) {
     const c = s.commands[i];
     if (c.command === 'CWD' && c.arg.trim() === name) {
       if (c.reply !== null) return null;
       cwd = c.frame;
     }
+    if (announcesPassive(c.command) || announcesActive(c.command)) announced = c.frame;
   }
+  // An announcement before any CWD into the name: the next transfer's, the client moving on.
+  if (announced < cwd) return null;
   // From the session's end: what came after the refusal is among its last. A later transfer command,
   // or an announcement before any CWD into the name (the next transfer's, not the directory's), is
   // the client moving on.

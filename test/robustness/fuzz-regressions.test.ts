@@ -113,6 +113,22 @@ const REGRESSIONS: Regression[] = [
       expect(feat.reply?.text).not.toContain('REST STREAM');
     },
   },
+  {
+    found: 'npm run test:fuzz (FTPCAP_FUZZ=full, fixed seed, 733 fixtures): case 28789',
+    bug:
+      "lftp mirror's RETR refused 550 (frame 159) read not yet known in a capture cut after lftp's next PASV (frame 253, 4.3 s later, its " +
+      '227 past the cut): a 550 on a name that may be a directory stays open until the client moves on, and an announcement asked ' +
+      'before any CWD into the name is moving on, answered or not (in-flight.ts directoryUndecidedAtEnd); it read failed in the whole capture',
+    fixture: 'a61-mirror-one-denied-one-dropped-vsftpd-lftp.pcap',
+    window: null,
+    seed: 2828339499,
+    ops: [{ op: 'cut', at: 90497 }],
+    also: (a) => {
+      const t = a.sessions[0].transfers.find((x) => x.request?.frame === 158)!;
+      expect([t.reply?.code, t.status]).toEqual([550, 'failed']);
+      expect(a.sessions[0].commands.at(-1)).toMatchObject({ command: 'PASV', frame: 253, reply: null });
+    },
+  },
 ];
 
 describe('fuzz findings, replayed', () => {
