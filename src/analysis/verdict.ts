@@ -526,7 +526,7 @@ function outcome(t: Transfer, s: Session, captureEnd: number | null): TransferSt
   // side reset that answer without acknowledging it: its connect had given up before the answer came
   // (a connect timeout shorter than the round trip, a95-sat-data-connect-timeout). Never opened;
   // failed once the client moved on.
-  if (c && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined && c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && c.rst.noConnection === true && c.match === 'exact' && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
+  if (dataAnswerAbandoned(t) && (sessionEnded || (t.announce && gaveUpOn(t, s)))) {
     return 'failed';
   }
   // Answered from another address, the answer reset by the client (answer-reset.ts): the client's SYNs
@@ -694,6 +694,19 @@ function abandonedAnswer(s: Session): Extract<ControlVerdict, { kind: 'abandoned
     resetAfter: resets[0].time - synAck.time,
     evidence,
   };
+}
+
+/**
+ * A data connection answered (SYN-ACK) at the announced endpoint itself, whose connecting side reset
+ * that answer without acknowledging it (rst.noConnection: its stack had no socket for it any more).
+ * Read by the status (failed once the client moved on) and the data-abandoned check.
+ */
+export function dataAnswerAbandoned(t: Transfer): boolean {
+  const c = t.connection;
+  return (
+    c !== null && !c.established && !c.midstream && c.synAckFrames.length > 0 && t.answerReset === undefined &&
+    c.rst?.by === (t.mode === 'active' ? 'server' : 'client') && c.rst.noConnection === true && c.match === 'exact'
+  );
 }
 
 /** The session's last command that `is` one sought. */

@@ -7,7 +7,7 @@ import type { Analysis, Command, DataConnection, Session, Transfer } from '../..
 import { answeredWithin, PATH_ROUND_TRIP, roundTripToward } from '../../round-trip.js';
 import { sessionOrder } from '../../session-order.js';
 import { firstAbove } from '../../sorted.js';
-import { clientEndedAfter } from '../../verdict.js';
+import { clientEndedAfter, dataAnswerAbandoned } from '../../verdict.js';
 import { announceWords, ep, evidenceFrames, frameList, replyWords, retransmissionSchedule, secondsText, serverGaveUpWaiting, synEvents, waitedWords } from '../facts.js';
 import { announcedInsideTls, diagnosis, ENCRYPTED_PORT_ADVICE, portInsideTlsWords, sourcePort20Note } from '../build.js';
 import { adviceFor, CATALOG } from '../catalog.js';
@@ -1117,7 +1117,7 @@ export function checkDataAbandoned(ctx: TransferContext): Diagnosis | null {
   const { transfer: t } = ctx;
   const c = t.connection;
   const connector = t.mode === 'active' ? 'server' : 'client';
-  if (t.status !== 'failed' || !c || c.established || c.midstream || c.synAckFrames.length === 0 || t.answerReset !== undefined || c.rst?.by !== connector || c.rst.noConnection !== true || c.match !== 'exact') return null;
+  if (t.status !== 'failed' || c === null || !dataAnswerAbandoned(t)) return null;
   const responder = connector === 'client' ? 'server' : 'client';
   const syn = c.handshake.find((e) => e.type === 'syn');
   const synAck = c.handshake.find((e) => e.type === 'syn-ack');
